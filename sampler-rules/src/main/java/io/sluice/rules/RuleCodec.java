@@ -1,0 +1,227 @@
+package io.sluice.rules;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.JsonEOFException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads and writes rule documents as JSON.
+ *
+ * <p>{@link #parse} never throws: whatever the input (garbage, half a document, a document with
+ * twenty mistakes) it answers with a {@link ParseResult} holding either the valid document or every
+ * problem found, each with its JSON path and a plain message. Malformed JSON is reported with its
+ * line and column. {@link #write} produces the canonical form with every default spelled out;
+ * parsing it gives back an equal document.
+ */
+public final class RuleCodec {
+
+  /** Documents larger than this are refused before parsing. */
+  public static final int MAX_DOCUMENT_BYTES = 1 << 20;
+
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxNestingDepth(64)
+                          .maxStringLength(MAX_DOCUMENT_BYTES)
+                          .build())
+                  .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                  .build())
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .build();
+
+  private RuleCodec() {}
+
+  /** Parses and validates a document. Never throws. */
+  public static ParseResult parse(String json) {
+    if (json == null) {
+      return ParseResult.invalid(List.of(new ValidationError("$", "the document is empty")));
+    }
+    return parse(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Parses and validates a UTF-8 document. Never throws. */
+  public static ParseResult parse(byte[] json) {
+    if (json == null || json.length == 0) {
+      return ParseResult.invalid(List.of(new ValidationError("$", "the document is empty")));
+    }
+    if (json.length > MAX_DOCUMENT_BYTES) {
+      return ParseResult.invalid(
+          List.of(
+              new ValidationError(
+                  "$", "the document is larger than " + MAX_DOCUMENT_BYTES + " bytes")));
+    }
+    JsonNode root;
+    try (JsonParser parser = MAPPER.createParser(json)) {
+      root = MAPPER.readTree(parser);
+      if (root == null || root.isMissingNode()) {
+        return ParseResult.invalid(List.of(new ValidationError("$", "the document is empty")));
+      }
+      if (parser.nextToken() != null) {
+        return malformed(parser.currentLocation(), "unexpected content after the document");
+      }
+    } catch (JsonProcessingException e) {
+      return malformed(e.getLocation(), describe(e));
+    } catch (IOException | RuntimeException e) {
+      return ParseResult.invalid(
+          List.of(new ValidationError("$", "the document could not be read as JSON")));
+    }
+    try {
+      return DocumentReader.read(root);
+    } catch (RuntimeException e) {
+      // A bug in the reader must never escape as an exception to a caller that expects a result.
+      return ParseResult.invalid(
+          List.of(new ValidationError("$", "the document could not be validated: internal error")));
+    }
+  }
+
+  /** Writes the canonical JSON form of a document, with every default spelled out. */
+  public static String write(RuleDocument document) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("schemaVersion", document.schemaVersion());
+    root.put("service", document.service());
+    ObjectNode sampling = root.putObject("sampling");
+    sampling.put("defaultRatio", document.sampling().defaultRatio());
+    sampling.put("respectParentDecision", document.sampling().respectParentDecision());
+    ArrayNode rules = sampling.putArray("rules");
+    for (SamplingRule rule : document.sampling().rules()) {
+      ObjectNode r = rules.addObject();
+      r.put("name", rule.name());
+      writeSpanMatch(r, rule.match());
+      r.put("ratio", rule.ratio());
+      if (rule.maxPerSecond() != null) {
+        r.put("maxPerSecond", rule.maxPerSecond());
+      }
+    }
+    ArrayNode breakers = root.putArray("breakers");
+    for (BreakerPolicy policy : document.breakers()) {
+      writeBreaker(breakers.addObject(), policy);
+    }
+    try {
+      return MAPPER.writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void writeSpanMatch(ObjectNode rule, SpanMatch match) {
+    ObjectNode m = rule.putObject("match");
+    if (match.spanName() != null) {
+      m.put("spanName", match.spanName());
+    }
+    if (match.spanKind() != null) {
+      m.put("spanKind", enumName(match.spanKind()));
+    }
+    if (!match.attributes().isEmpty()) {
+      ObjectNode attributes = m.putObject("attributes");
+      match.attributes().forEach(attributes::put);
+    }
+  }
+
+  private static void writeBreaker(ObjectNode b, BreakerPolicy policy) {
+    b.put("name", policy.name());
+    ObjectNode m = b.putObject("match");
+    CallMatch match = policy.match();
+    if (match.host() != null) {
+      m.put("host", match.host());
+    }
+    if (match.port() != null) {
+      m.put("port", match.port());
+    }
+    if (match.method() != null) {
+      m.put("method", match.method());
+    }
+    if (match.path() != null) {
+      m.put("path", match.path());
+    }
+    b.put("scope", enumName(policy.scope()));
+    b.put("failureRateThreshold", policy.failureRateThreshold());
+    b.put("slowCallRateThreshold", policy.slowCallRateThreshold());
+    b.put("slowCallDuration", Durations.format(policy.slowCallDuration()));
+    ObjectNode window = b.putObject("slidingWindow");
+    window.put("type", enumName(policy.slidingWindow().type()));
+    window.put("size", policy.slidingWindow().size());
+    b.put("minimumCalls", policy.minimumCalls());
+    b.put("waitInOpenState", Durations.format(policy.waitInOpenState()));
+    b.put("halfOpenCalls", policy.halfOpenCalls());
+    ArrayNode codes = b.putArray("failureStatusCodes");
+    policy.failureStatusCodes().forEach(c -> codes.add(c.toString()));
+    ObjectNode onOpen = b.putObject("onOpen");
+    onOpen.put("mode", enumName(policy.onOpen().mode()));
+    if (policy.onOpen().mode() == OnOpenMode.RESPONSE) {
+      onOpen.put("status", policy.onOpen().status());
+      ObjectNode headers = onOpen.putObject("headers");
+      for (Map.Entry<String, String> h : policy.onOpen().headers().entrySet()) {
+        headers.put(h.getKey(), h.getValue());
+      }
+      onOpen.put("body", policy.onOpen().body());
+    }
+    b.put("shadow", policy.shadow());
+  }
+
+  /**
+   * The spelling of an enum constant in documents: span kinds and window types in upper case as
+   * OpenTelemetry and Resilience4j write them, modes and scopes in lower case.
+   */
+  static String enumName(Enum<?> value) {
+    if (value instanceof SpanKind || value instanceof SlidingWindowType) {
+      return value.name();
+    }
+    return value.name().toLowerCase(Locale.ROOT);
+  }
+
+  private static ParseResult malformed(JsonLocation location, String what) {
+    String where =
+        location == null || location.getLineNr() < 1
+            ? ""
+            : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+    return ParseResult.invalid(
+        List.of(new ValidationError("$", "malformed JSON" + where + ": " + what)));
+  }
+
+  /** A plain description of what is wrong, never Jackson's own message text. */
+  private static String describe(JsonProcessingException e) {
+    if (e instanceof JsonEOFException) {
+      return "the document ends too early (an object, list or string is not closed)";
+    }
+    String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    if (original.startsWith("Duplicate field")) {
+      int start = original.indexOf('\'');
+      int end = original.indexOf('\'', start + 1);
+      return start >= 0 && end > start
+          ? "duplicate field " + original.substring(start, end + 1)
+          : "duplicate field";
+    }
+    if (original.contains("nesting depth")) {
+      return "the document is nested too deeply";
+    }
+    if (original.startsWith("Unexpected character")) {
+      int start = original.indexOf('\'');
+      int end = original.indexOf('\'', start + 1);
+      return start >= 0 && end > start
+          ? "unexpected character " + original.substring(start, end + 1)
+          : "unexpected character";
+    }
+    if (original.startsWith("Unrecognized token")) {
+      return "unrecognized word (strings need double quotes; literals are true, false, null)";
+    }
+    return "not valid JSON";
+  }
+}

@@ -1,0 +1,91 @@
+package io.sluice.rules.wire;
+
+import java.util.Objects;
+
+/**
+ * The etcd key layout shared by agents and the control plane (a contract: see ARCHITECTURE.md).
+ *
+ * <pre>
+ * {ns}/v1/rules/{service}                    the service's rule document
+ * {ns}/v1/history/{service}/{revision:020d}   a past version
+ * {ns}/v1/agents/{service}/{instanceId}       agent status, bound to a lease
+ * </pre>
+ *
+ * <p>The namespace defaults to {@value #DEFAULT_NAMESPACE}. Service names are checked by the rule
+ * language; this class only assembles and takes apart keys.
+ *
+ * @param namespace the key prefix, without a trailing slash
+ */
+public record EtcdKeys(String namespace) {
+
+  /** The default namespace. */
+  public static final String DEFAULT_NAMESPACE = "/sluice";
+
+  public EtcdKeys {
+    Objects.requireNonNull(namespace, "namespace");
+    while (namespace.endsWith("/")) {
+      namespace = namespace.substring(0, namespace.length() - 1);
+    }
+    if (!namespace.isEmpty() && !namespace.startsWith("/")) {
+      namespace = "/" + namespace;
+    }
+  }
+
+  /** The layout under the default namespace. */
+  public static EtcdKeys defaults() {
+    return new EtcdKeys(DEFAULT_NAMESPACE);
+  }
+
+  /** Prefix of every rule document: {@code {ns}/v1/rules/}. */
+  public String rulesPrefix() {
+    return namespace + "/v1/rules/";
+  }
+
+  /** The key of a service's rule document. */
+  public String rules(String service) {
+    return rulesPrefix() + service;
+  }
+
+  /** The service a rules key belongs to, or {@code null} if the key is not a rules key. */
+  public String serviceOfRules(String key) {
+    return suffix(key, rulesPrefix());
+  }
+
+  /** Prefix of every history entry: {@code {ns}/v1/history/}. */
+  public String historyPrefix() {
+    return namespace + "/v1/history/";
+  }
+
+  /** Prefix of one service's history entries. */
+  public String historyPrefix(String service) {
+    return historyPrefix() + service + "/";
+  }
+
+  /** The key of one history entry; the revision is zero-padded to 20 digits so keys sort. */
+  public String history(String service, long revision) {
+    return historyPrefix(service) + String.format("%020d", revision);
+  }
+
+  /** Prefix of every agent status key: {@code {ns}/v1/agents/}. */
+  public String agentsPrefix() {
+    return namespace + "/v1/agents/";
+  }
+
+  /** Prefix of one service's agent status keys. */
+  public String agentsPrefix(String service) {
+    return agentsPrefix() + service + "/";
+  }
+
+  /** The key of one agent's status. */
+  public String agent(String service, String instanceId) {
+    return agentsPrefix(service) + instanceId;
+  }
+
+  private static String suffix(String key, String prefix) {
+    if (key == null || !key.startsWith(prefix) || key.length() == prefix.length()) {
+      return null;
+    }
+    String rest = key.substring(prefix.length());
+    return rest.indexOf('/') >= 0 ? null : rest;
+  }
+}

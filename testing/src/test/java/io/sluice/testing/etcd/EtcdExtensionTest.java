@@ -1,0 +1,83 @@
+package io.sluice.testing.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EtcdExtensionTest {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  @Test
+  @Order(1)
+  void startsARealEtcdOnLoopback() throws Exception {
+    assertThat(etcd.endpoint()).startsWith("http://127.0.0.1:");
+    HttpResponse<String> version =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/version")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(version.body()).contains("etcdserver");
+  }
+
+  @Test
+  @Order(2)
+  void keepsDataAndPortAcrossStopAndStart() throws Exception {
+    EtcdServer server = etcd.server();
+    long written = server.put("/sluice/test/key", "survives");
+    int port = server.port();
+
+    server.stop();
+    assertThat(server.isRunning()).isFalse();
+    assertThatThrownBy(server::revision).isInstanceOf(RuntimeException.class);
+
+    server.start();
+    assertThat(server.port()).isEqualTo(port);
+    assertThat(server.revision()).isGreaterThanOrEqualTo(written);
+    assertThat(get("/sluice/test/key")).contains(base64("survives"));
+  }
+
+  @Test
+  @Order(3)
+  void restartsAServerThatATestLeftStopped() {
+    etcd.server().stop();
+    // The next test finds it running again.
+  }
+
+  @Test
+  @Order(4)
+  void compactsHistory(EtcdServer server) {
+    assertThat(server.isRunning()).isTrue();
+    server.put("/sluice/test/a", "1");
+    server.put("/sluice/test/a", "2");
+    long compacted = server.compact();
+    assertThat(compacted).isEqualTo(server.revision());
+  }
+
+  private static String get(String key) throws Exception {
+    String json = "{\"key\":\"" + base64(key) + "\"}";
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/v3/kv/range"))
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  private static String base64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+}
