@@ -114,6 +114,7 @@ public final class StatusReporter implements AutoCloseable {
   private AgentStatus.Versions versions;
   private CloseableClient keepAlive;
   private AgentStatus lastWritten;
+  private long lastPutNanos;
   private boolean failureLogged;
   private boolean supplierFailureLogged;
 
@@ -250,6 +251,9 @@ public final class StatusReporter implements AutoCloseable {
   }
 
   private void write() {
+    // Stamp before accepting new requests, so a request racing with this write is delayed by the
+    // full interval instead of writing right after it.
+    lastWriteNanos = System.nanoTime();
     writeScheduled.set(false);
     if (closed.get()) {
       return;
@@ -259,11 +263,10 @@ public final class StatusReporter implements AutoCloseable {
         lastWritten != null
             && leaseId != 0
             && withoutTime(status).equals(withoutTime(lastWritten))
-            && System.nanoTime() - lastWriteNanos < REWRITE_UNCHANGED_NANOS;
+            && System.nanoTime() - lastPutNanos < REWRITE_UNCHANGED_NANOS;
     if (unchanged) {
       return;
     }
-    lastWriteNanos = System.nanoTime();
     try {
       if (leaseId == 0) {
         grantLease();
@@ -310,6 +313,7 @@ public final class StatusReporter implements AutoCloseable {
             PutOption.builder().withLeaseId(leaseId).build())
         .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     lastWritten = status;
+    lastPutNanos = System.nanoTime();
     writes++;
     if (failureLogged) {
       failureLogged = false;
