@@ -187,6 +187,16 @@ public final class RuleCodec {
     return value.name().toLowerCase(Locale.ROOT);
   }
 
+  /** The spellings of every constant of an enum of the rule language, in declaration order. */
+  static <E extends Enum<E>> List<String> enumNames(Class<E> type) {
+    E[] constants = type.getEnumConstants();
+    String[] names = new String[constants.length];
+    for (int i = 0; i < constants.length; i++) {
+      names[i] = enumName(constants[i]);
+    }
+    return List.of(names);
+  }
+
   private static ParseResult malformed(JsonLocation location, String what) {
     String where =
         location == null || location.getLineNr() < 1
