@@ -508,7 +508,7 @@ final class DocumentReader {
       return fallback;
     }
     if (!value.isNumber()) {
-      error(path + "." + field, "must be a percentage above 0 and up to 100, not " + kindOf(value));
+      error(path + "." + field, "must be a number above 0 and at most 100, not " + kindOf(value));
       return fallback;
     }
     double d = value.doubleValue();
