@@ -496,7 +496,7 @@ final class DocumentReader {
     }
     double d = value.doubleValue();
     if (!(d >= 0 && d <= 1)) {
-      error(path + "." + field, "must be from 0 to 1, not " + value);
+      error(path + "." + field, "must be from 0 to 1, not " + value.asText());
       return fallback;
     }
     return d;
@@ -513,7 +513,7 @@ final class DocumentReader {
     }
     double d = value.doubleValue();
     if (!(d > 0 && d <= 100)) {
-      error(path + "." + field, "must be above 0 and at most 100, not " + value);
+      error(path + "." + field, "must be above 0 and at most 100, not " + value.asText());
       return fallback;
     }
     return d;
