@@ -179,6 +179,8 @@ public final class StatusReporter implements AutoCloseable {
               return thread;
             });
     pool.setRemoveOnCancelPolicy(true);
+    // On close, pending retries and refreshes are dropped rather than awaited.
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     executor = pool;
     rules.addListener(rulesListener);
     ruleSources.forEach(s -> s.addListener(sourceListener));
