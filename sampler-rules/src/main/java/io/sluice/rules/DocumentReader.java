@@ -312,7 +312,9 @@ final class DocumentReader {
         && (node.has("status") || node.has("headers") || node.has("body"))) {
       error(path, "status, headers and body apply only with \"mode\": \"response\"");
     }
-    return new OnOpenAction(mode == null ? OnOpenMode.ERROR : mode, status, headers, body);
+    return mode == OnOpenMode.RESPONSE
+        ? new OnOpenAction(mode, status, headers, body)
+        : OnOpenAction.ERROR; // what was given for a response is reported above, and dropped
   }
 
   private List<StatusCodeRange> statusCodes(JsonNode node, String path) {

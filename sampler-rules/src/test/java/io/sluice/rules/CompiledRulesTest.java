@@ -191,16 +191,23 @@ class CompiledRulesTest {
     for (int i = 0; i < 50_000; i++) { // warm-up: let the JIT compile the matching code
       sink += match(i, spans, names, hosts, paths, methods);
     }
-    long baseline = allocated(threads, thread);
-    long measurementCost = allocated(threads, thread) - baseline;
-    long before = allocated(threads, thread);
-    for (int i = 0; i < 10_000; i++) {
-      sink += match(i, spans, names, hosts, paths, methods);
+    // One stray event (a JIT deoptimisation, a class resolved late) may allocate a few bytes once;
+    // an allocation per match would show in every round as at least 16 bytes x 20 000.
+    long fewest = Long.MAX_VALUE;
+    for (int round = 0; round < 5; round++) {
+      long baseline = allocated(threads, thread);
+      long measurementCost = allocated(threads, thread) - baseline;
+      long before = allocated(threads, thread);
+      for (int i = 0; i < 10_000; i++) {
+        sink += match(i, spans, names, hosts, paths, methods);
+      }
+      fewest = Math.min(fewest, allocated(threads, thread) - before - measurementCost);
     }
-    long allocated = allocated(threads, thread) - before - measurementCost;
 
     assertThat(sink).isNotZero();
-    assertThat(allocated).as("bytes allocated by 20 000 matches").isLessThanOrEqualTo(64);
+    assertThat(fewest)
+        .as("bytes allocated by 20 000 matches, fewest of 5 rounds")
+        .isLessThanOrEqualTo(64);
   }
 
   private static int match(
