@@ -45,8 +45,14 @@ class ControlPlaneLifecycleIT {
     // as if the control plane had died between its transaction and the history put
     etcd.server().delete("/sluice/v1/history/billing/" + String.format("%020d", r2));
 
-    try (RunningControlPlane second = RunningControlPlane.start(config)) {
+    Map<String, String> openReads = new java.util.HashMap<>(config);
+    openReads.put("sluice.security.open-reads", "true");
+    try (RunningControlPlane second = RunningControlPlane.start(openReads)) {
       ApiClient api = second.api();
+      // reads opened by configuration need no token; writes still do
+      assertThat(api.get(path, null).status()).isEqualTo(200);
+      assertThat(api.put(path, null, ControlPlaneApiIT.document(null, 0.9, "z"), Map.of()).status())
+          .isEqualTo(401);
       ApiClient.Answer read = api.get(path, WRITER);
       assertThat(read.header("ETag")).isEqualTo("\"" + r2 + "\"");
       assertThat(read.json().get("sampling").get("defaultRatio").asDouble()).isEqualTo(0.2);
