@@ -68,6 +68,38 @@ class ControlPlaneLifecycleIT {
   }
 
   @Test
+  void twoControlPlanesOnOneEtcdShareRulesHistoryAndConcurrencyChecks() {
+    Map<String, String> config = withWriter(Map.of("sluice.etcd.endpoints", etcd.endpoint()));
+    String path = "/api/v1/services/shared/rules";
+    try (RunningControlPlane a = RunningControlPlane.start(config);
+        RunningControlPlane b = RunningControlPlane.start(config)) {
+      long r1 =
+          revision(a.api().put(path, WRITER, ControlPlaneApiIT.document(null, 0.1, "a"), Map.of()));
+      assertThat(b.api().get(path, WRITER).header("ETag")).isEqualTo("\"" + r1 + "\"");
+      long r2 =
+          revision(
+              b.api()
+                  .put(
+                      path,
+                      WRITER,
+                      ControlPlaneApiIT.document(null, 0.2, "b"),
+                      Map.of("If-Match", "\"" + r1 + "\"")));
+      // a's editor still holds r1: refused, whichever instance answers
+      assertThat(
+              a.api()
+                  .put(
+                      path,
+                      WRITER,
+                      ControlPlaneApiIT.document(null, 0.3, "stale"),
+                      Map.of("If-Match", "\"" + r1 + "\""))
+                  .status())
+          .isEqualTo(412);
+      assertThat(revisions(a.api().get(path + "/history", WRITER).json())).containsExactly(r2, r1);
+      assertThat(revisions(b.api().get(path + "/history", WRITER).json())).containsExactly(r2, r1);
+    }
+  }
+
+  @Test
   void embeddedEtcdStartsWithoutEndpointsAndKeepsDataAcrossRestarts(@TempDir Path state) {
     Map<String, String> config = withWriter(Map.of("sluice.state.dir", state.toString()));
     String path = "/api/v1/services/first-use/rules";
