@@ -91,7 +91,7 @@ class DemoScriptIT {
     List<String> started = Files.readAllLines(Path.of(logDir.group(1), "pids"));
     assertThat(started)
         .extracting(line -> line.split(" ")[1])
-        .containsExactly("payments", "inventory", "orders", "gateway");
+        .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
     for (String line : started) {
       long pid = Long.parseLong(line.split(" ")[0]);
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
