@@ -218,10 +218,10 @@ start inventory java $(with_agent inventory) -jar "$DEMO_JAR" inventory \
 # shellcheck disable=SC2046
 start orders java $(with_agent orders) -jar "$DEMO_JAR" orders --port "$orders_port" \
   --payments-url "http://127.0.0.1:$payments_port" \
-  --inventory-url "http://127.0.0.1:$inventory_port" --shutdown-grace 2s
+  --inventory-url "http://127.0.0.1:$inventory_port" --timeout 5s --shutdown-grace 2s
 # shellcheck disable=SC2046
 start gateway java $(with_agent gateway) -jar "$DEMO_JAR" gateway --port "$gateway_port" \
-  --orders-url "http://127.0.0.1:$orders_port" --shutdown-grace 2s
+  --orders-url "http://127.0.0.1:$orders_port" --timeout 10s --shutdown-grace 2s
 for i in 0 1 2 3; do
   index=$((${#pids[@]} - 4 + i))
   name=${names[index]}
@@ -229,10 +229,12 @@ for i in 0 1 2 3; do
   wait_until "$name" "${pids[index]}" 180 curl -sf "http://127.0.0.1:${!port_var}/health"
 done
 
-# One order through the whole chain first, so the load generator's first seconds do not measure
-# cold JVMs.
-curl -s -o /dev/null -m 60 -X POST "http://127.0.0.1:$gateway_port/checkout" \
-  -H 'Content-Type: application/json' -d '{"sku": "book-1"}' || true
+# A few orders through the whole chain first, so the load generator's first seconds do not
+# measure cold JVMs (and a busy machine does not turn them all into timeouts).
+for _ in 1 2 3 4 5; do
+  curl -s -o /dev/null -m 60 -X POST "http://127.0.0.1:$gateway_port/checkout" \
+    -H 'Content-Type: application/json' -d '{"sku": "book-1"}' || true
+done
 
 # --- what to do now --------------------------------------------------------------------------
 {
@@ -286,7 +288,7 @@ TRY
 # Ctrl-C or SIGTERM interrupt the wait; the EXIT trap then stops the load generator first (it
 # prints its final table) and everything else after it.
 "${own_group[@]}" java -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
-  --rate "$rate" --duration "$duration" </dev/null &
+  --rate "$rate" --duration "$duration" --timeout 15s </dev/null &
 names+=(loadgen)
 pids+=("$!")
 echo "$! loadgen" >>"$LOG_DIR/pids"
