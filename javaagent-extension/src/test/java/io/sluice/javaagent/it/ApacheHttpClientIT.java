@@ -1,0 +1,10 @@
+package io.sluice.javaagent.it;
+
+/** The client suite against Apache HttpClient 5 classic. */
+class ApacheHttpClientIT extends AbstractHttpClientIT {
+
+  @Override
+  String client() {
+    return "apache";
+  }
+}
