@@ -16,7 +16,7 @@ public final class SluiceAgentListener implements AgentListener {
   @Override
   public void afterAgent(AutoConfiguredOpenTelemetrySdk sdk) {
     try {
-      SluiceAgent.instance().startInBackground();
+      SluiceAgent.instance().startInBackground(sdk.getOpenTelemetrySdk().getMeterProvider());
     } catch (RuntimeException | LinkageError e) {
       logger.log(Level.WARNING, "Sluice could not start; the app runs on default rules", e);
     }

@@ -3,6 +3,7 @@ package io.sluice.javaagent;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.sluice.sdk.sampling.RuleSampler;
 
 /**
  * The {@code sluice} sampler ({@code otel.traces.sampler=sluice}, the default with this extension):
@@ -15,8 +16,7 @@ public final class SluiceSamplerProvider implements ConfigurableSamplerProvider 
   @Override
   public Sampler createSampler(ConfigProperties config) {
     SluiceAgent.instance().configure(config);
-    // Until the SDK's rule sampler lands: follow the parent, keep roots.
-    return Sampler.parentBased(Sampler.alwaysOn());
+    return RuleSampler.create(SluiceAgent.instance().rules());
   }
 
   @Override

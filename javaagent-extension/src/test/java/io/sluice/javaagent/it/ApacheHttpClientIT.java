@@ -7,4 +7,9 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
   String client() {
     return "apache";
   }
+
+  @Override
+  String rejectionErrorType() {
+    return "java.io.IOException";
+  }
 }

@@ -7,4 +7,9 @@ class JdkAsyncHttpClientIT extends AbstractHttpClientIT {
   String client() {
     return "jdk-async";
   }
+
+  @Override
+  String rejectionErrorType() {
+    return "java.net.ConnectException";
+  }
 }

@@ -7,4 +7,9 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   String client() {
     return "jdk";
   }
+
+  @Override
+  String rejectionErrorType() {
+    return "java.net.ConnectException";
+  }
 }

@@ -7,4 +7,9 @@ class OkHttpAsyncHttpClientIT extends AbstractHttpClientIT {
   String client() {
     return "okhttp-async";
   }
+
+  @Override
+  String rejectionErrorType() {
+    return "java.io.IOException";
+  }
 }

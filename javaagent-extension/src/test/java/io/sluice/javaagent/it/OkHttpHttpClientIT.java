@@ -7,4 +7,9 @@ class OkHttpHttpClientIT extends AbstractHttpClientIT {
   String client() {
     return "okhttp";
   }
+
+  @Override
+  String rejectionErrorType() {
+    return "java.io.IOException";
+  }
 }

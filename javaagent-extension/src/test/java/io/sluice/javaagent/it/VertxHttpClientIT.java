@@ -7,4 +7,9 @@ class VertxHttpClientIT extends AbstractHttpClientIT {
   String client() {
     return "vertx";
   }
+
+  @Override
+  String rejectionErrorType() {
+    return "io.vertx.core.VertxException";
+  }
 }
