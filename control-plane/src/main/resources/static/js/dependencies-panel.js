@@ -51,7 +51,7 @@ export class DependenciesPanel {
           suggestedPolicy: d.suggestedPolicy ?? d.suggestion ?? d.policy ?? suggestPolicy(d),
         }));
       } catch (e) {
-        if (e instanceof ApiError && e.status === 404 && !e.problem.detail) this.endpoint = false;
+        if (e instanceof ApiError && e.status === 404) this.endpoint = false;
         else {
           setText(this.error, `Could not load the dependencies: ${e.message}`);
           return;

@@ -83,13 +83,19 @@ export class DryRunPanel {
   show(request, r) {
     const name = r.name ?? r.rule ?? r.policy ?? r.matched?.name ?? r.match?.name ?? null;
     const decision = r.decision ?? r.result ?? null;
-    const rest = Object.entries(r).filter(([k]) => !['name', 'rule', 'policy', 'decision', 'result'].includes(k));
+    const rest = Object.entries(r).filter(([k]) => !['name', 'rule', 'policy', 'decision', 'result', 'service', 'source', 'revision', 'kind'].includes(k));
+    const basis = r.source === null || r.revision === 0
+      ? 'Evaluated against the built-in defaults (no rule document applies).'
+      : r.source !== undefined
+        ? `Evaluated against the rules of ${r.source}${r.revision !== undefined ? ` at revision ${r.revision}` : ''}${r.source !== this.page.service ? ` (${this.page.service} has no document of its own)` : ''}.`
+        : null;
     const what = request.span ? 'sampling rule' : 'breaker policy';
     fill(this.result,
       h('h2', { id: 'dry-result-title', text: 'Result' }),
       h('p', { class: 'verdict' },
         name ? ['Decided by ', what, ' ', h('strong', { 'data-test': 'deciding-rule', text: String(name) })]
           : h('span', { 'data-test': 'deciding-rule', text: request.span ? 'No sampling rule matches: the default ratio decides.' : 'No breaker policy covers this call: it is not protected.' })),
+      basis ? h('p', { class: 'hint', 'data-test': 'dry-run-basis', text: basis }) : null,
       decision !== null ? h('div', { class: 'decision' }, h('h3', { text: 'Decision' }), facts(decision)) : null,
       rest.length ? facts(Object.fromEntries(rest)) : null);
     this.result.hidden = false;

@@ -74,7 +74,7 @@ export function historyView(e) {
     revision: Number(e.revision),
     author: e.author ?? '',
     time: e.time ?? e.timestamp ?? null,
-    action: e.action ?? '',
+    action: String(e.action ?? '').toLowerCase(),
     comment: e.comment ?? '',
     document: e.document ?? e.rules ?? null,
   };

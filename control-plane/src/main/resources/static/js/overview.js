@@ -32,7 +32,7 @@ export class OverviewPage {
             h('th', { scope: 'col', class: 'num', text: 'Revision' }),
             h('th', { scope: 'col', text: 'Rollout (agents on current / total)' }),
             h('th', { scope: 'col', class: 'num', text: 'Rejected' }),
-            h('th', { scope: 'col', class: 'num', text: 'Breakers open' }),
+            h('th', { scope: 'col', class: 'num', text: 'Open breakers' }),
             h('th', { scope: 'col', text: 'Last change' }))),
           this.tbody),
         this.empty),
@@ -52,7 +52,7 @@ export class OverviewPage {
   openForm() {
     const input = h('input', {
       id: 'open-service', name: 'service', required: true, pattern: '_default|[a-z0-9][a-z0-9._\\-]{0,62}',
-      placeholder: 'orders', autocomplete: 'off', spellcheck: 'false',
+      placeholder: 'service name', autocomplete: 'off', spellcheck: 'false',
     });
     const form = h('form', { class: 'inline-form', 'aria-label': 'Open or create a service' },
       h('label', { for: 'open-service', text: 'Open or create service' }),

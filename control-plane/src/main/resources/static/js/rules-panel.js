@@ -184,9 +184,10 @@ export class RulesPanel {
 
   placed(problem, text = this.textarea.value) {
     const loc = locate(this.locations, problem.path);
-    const start = loc.keyStart ?? loc.start;
-    const { line, column } = lineColumn(text, start);
-    return { ...problem, line, column, start, end: loc.end };
+    const { line, column } = lineColumn(text, loc.keyStart ?? loc.start);
+    // Select a short value (a number, a string); for a whole object just place the cursor.
+    const end = loc.end - loc.start <= 80 ? loc.end : loc.start;
+    return { ...problem, line, column, start: loc.start, end };
   }
 
   renderProblems(list, problems, status) {

@@ -129,7 +129,11 @@ export function compileSchema(root) {
     if (s.maxLength !== undefined && length > s.maxLength) errors.push({ path, message: `may be at most ${s.maxLength} characters long` });
     if (s.pattern !== undefined) {
       const re = regex(s.pattern);
-      if (re && !re.test(v)) errors.push({ path, message: `'${v}' does not have the expected form (${s.pattern})` });
+      if (re && !re.test(v)) {
+        // The schema's description says in words what the pattern says in regex.
+        const hint = s.description ? `: ${s.description}` : ` (${s.pattern})`;
+        errors.push({ path, message: `'${v}' is not valid here${hint}` });
+      }
     }
   }
 

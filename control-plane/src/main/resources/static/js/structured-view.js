@@ -41,7 +41,7 @@ export function structuredView(doc) {
     breakers.length === 0
       ? h('p', { class: 'muted', text: 'No breaker policies: outgoing calls are not protected.' })
       : h('div', { class: 'table-scroll' }, h('table', { class: 'table compact', 'aria-label': 'Breaker policies, tried in order' },
-        h('thead', {}, h('tr', {}, ['#', 'Name', 'Calls to', 'Opens at', 'Window', 'Open for', 'When open'].map((c) => h('th', { scope: 'col', text: c })))),
+        h('thead', {}, h('tr', {}, ['#', 'Name', 'Calls to', 'Opens at', 'Window', 'When open'].map((c) => h('th', { scope: 'col', text: c })))),
         h('tbody', {}, breakers.map((b, i) => {
           const p = b && typeof b === 'object' ? b : {};
           const m = p.match && typeof p.match === 'object' ? p.match : {};
@@ -55,8 +55,8 @@ export function structuredView(doc) {
             h('td', {}, h('code', { text: target })),
             h('td', {}, `${text(p.failureRateThreshold ?? 50)}% failed`, h('br'), h('span', { class: 'muted', text: `${text(p.slowCallRateThreshold ?? 100)}% slower than ${text(p.slowCallDuration ?? '60s')}` })),
             h('td', {}, `${text(w.size ?? 20)} ${String(w.type ?? 'COUNT').toUpperCase() === 'TIME' ? 's' : 'calls'}`, h('br'), h('span', { class: 'muted', text: `min ${text(p.minimumCalls ?? 10)} calls` })),
-            h('td', { text: text(p.waitInOpenState ?? '30s') }),
-            h('td', { text: String(onOpen.mode ?? 'error') === 'response' ? `respond ${text(onOpen.status ?? 503)}` : 'fail fast' }));
+            h('td', {}, String(onOpen.mode ?? 'error') === 'response' ? `respond ${text(onOpen.status ?? 503)}` : 'fail fast',
+              h('br'), h('span', { class: 'muted', text: `for ${text(p.waitInOpenState ?? '30s')}` })));
         })))),
   ];
 }
