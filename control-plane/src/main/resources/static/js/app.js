@@ -24,7 +24,8 @@ const context = {
 };
 
 onUnauthorized(() => {
-  if (session.token()) {
+  // Only once signed in: during sign-in the form itself reports a refused token.
+  if (session.token() && state.role) {
     signOut('Your session ended: the token is no longer accepted.');
   }
 });

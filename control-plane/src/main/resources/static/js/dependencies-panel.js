@@ -66,10 +66,11 @@ export class DependenciesPanel {
   render(rows) {
     this.empty.hidden = rows.length > 0;
     fill(this.tbody, rows.map((d) => {
-      const errors = d.errorRate != null
-        ? `${Number(d.errorRate).toFixed(1)}%`
-        : d.errorsPerMinute != null && d.callsPerMinute
-          ? `${((100 * d.errorsPerMinute) / d.callsPerMinute).toFixed(1)}%`
+      // errorRate is a fraction in [0, 1] (the control plane's UnprotectedTargets).
+      const errors = d.errorsPerMinute != null && d.callsPerMinute
+        ? `${((100 * d.errorsPerMinute) / d.callsPerMinute).toFixed(1)}%`
+        : d.errorRate != null
+          ? `${(100 * Number(d.errorRate)).toFixed(1)}%`
           : '—';
       const add = this.page.canWrite
         ? h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'add-policy', 'aria-label': `Add the suggested policy for ${d.target} to the editor`, text: 'Add to editor', onclick: () => this.page.rules.addBreakerPolicy(d.suggestedPolicy) })
@@ -80,8 +81,18 @@ export class DependenciesPanel {
         h('td', { class: 'num', text: errors }),
         h('td', { class: 'num', text: d.p99Millis != null ? `${Math.round(d.p99Millis)} ms` : '—' }),
         h('td', {},
-          h('details', {}, h('summary', { text: d.suggestedPolicy?.name ?? 'policy' }), h('pre', { class: 'code-block', text: pretty(d.suggestedPolicy) })),
+          h('details', {}, h('summary', { text: policySummary(d.suggestedPolicy) }), h('pre', { class: 'code-block', text: pretty(d.suggestedPolicy) })),
           add));
     }));
   }
+}
+
+/** One line about a suggested policy: its name, when it opens, whether it starts in shadow mode. */
+function policySummary(p) {
+  if (!p || typeof p !== 'object') return 'policy';
+  const parts = [];
+  if (p.failureRateThreshold !== undefined) parts.push(`opens at ${p.failureRateThreshold}% failed`);
+  if (p.slowCallDuration !== undefined) parts.push(`slow after ${p.slowCallDuration}`);
+  if (p.shadow) parts.push('shadow mode');
+  return `${p.name ?? 'policy'}${parts.length ? ` · ${parts.join(', ')}` : ''}`;
 }

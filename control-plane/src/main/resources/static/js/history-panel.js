@@ -84,7 +84,8 @@ export class HistoryPanel {
         h('p', { class: 'hint', text: 'Lines marked − are in the old revision only, + in the current one only.' }),
         diffView(lines, { label: `Changes from revision ${entry.revision} to the current revision` }));
       this.compare.hidden = false;
-      this.compare.querySelector('h2').focus();
+      this.compare.querySelector('h2').focus({ preventScroll: true });
+      this.compare.scrollIntoView({ block: 'nearest' });
     } catch (e) {
       toast(`Could not load revision ${entry.revision}: ${e.message}`, 'error');
     }

@@ -52,6 +52,8 @@ export function serviceView(s, agents) {
     lastAuthor: last.author ?? s.lastAuthor ?? s.author ?? null,
     lastTime: last.time ?? s.lastTime ?? s.updatedAt ?? s.time ?? null,
     hasRules: s.hasRules ?? revision != null,
+    source: s.source ?? null,
+    effectiveRevision: numberOrNull(s.effectiveRevision),
   };
 }
 

@@ -129,7 +129,8 @@ export class OverviewPage {
   }
 
   updateRow(row, v) {
-    setText(row.revision, v.revision == null ? '—' : v.revision);
+    setText(row.revision, v.revision != null ? v.revision : '—');
+    row.revision.title = v.revision == null && v.source ? `runs ${v.source} revision ${v.effectiveRevision}` : '';
     updateRolloutBar(row.bar, v.current, v.total);
     setText(row.rejected, v.rejected);
     row.rejected.classList.toggle('bad', v.rejected > 0);
@@ -146,7 +147,7 @@ export class OverviewPage {
         this.loadLastChange(v.name, v.revision, row);
       }
     }
-    setText(row.change, v.revision == null ? 'no rules (defaults apply)' : author == null ? '…' : `${author} · ${relativeTime(time)}`);
+    setText(row.change, v.revision == null ? (v.source ? `no rules of its own (${v.source} applies)` : 'no rules (built-in defaults apply)') : author == null ? '…' : `${author} · ${relativeTime(time)}`);
     row.change.title = time ? exactTime(time) : '';
   }
 

@@ -253,7 +253,8 @@ export class RulesPanel {
       diffView(lines, { label: 'Changes against the current revision' }),
       h('div', { class: 'actions' }, back, save));
     this.review.hidden = false;
-    this.review.querySelector('h2').focus();
+    this.review.querySelector('h2').focus({ preventScroll: true });
+    this.review.scrollIntoView({ block: 'start' });
   }
 
   closeReview() {
@@ -295,7 +296,8 @@ export class RulesPanel {
         h('h2', { text: 'Someone else changed these rules' }),
         h('p', { text: `Your edits started from revision ${this.base.revision}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
         h('div', { class: 'actions' }, reapply)));
-      reapply.focus();
+      reapply.focus({ preventScroll: true });
+      this.outcome.firstChild.scrollIntoView({ block: 'start' });
       this.page.refreshCurrent();
       return;
     }

@@ -161,13 +161,19 @@ export class ServicePage {
     if (changed) {
       this.renderHead();
       this.emit('current');
+      // The rollout is measured against the new revision now.
+      this.refreshAgents();
     }
   }
 
   async refreshAgents() {
     try {
-      const r = await call('GET', `/api/v1/agents?service=${enc(this.service)}`);
+      const [r, rollout] = await Promise.all([
+        call('GET', `/api/v1/agents?service=${enc(this.service)}`),
+        call('GET', `/api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
+      ]);
       if (this.closed) return;
+      this.rollout = rollout ? rollout.body : null;
       this.agents = listOf(r.body, 'agents').filter((a) => !a.service || a.service === this.service);
       this.renderHead();
       this.emit('agents');
@@ -178,13 +184,29 @@ export class ServicePage {
 
   /** Agents as the views draw them, with their status against the current revision. */
   agentViews() {
-    const revision = this.current ? this.current.revision : null;
-    return this.agents.map((a) => agentView(a, revision));
+    const status = new Map();
+    if (this.rollout) {
+      // The control plane's own sorting, which knows the effective revision (_default's, when
+      // the service has no document of its own).
+      for (const [list, name] of [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected']]) {
+        for (const ref of this.rollout[list] || []) status.set(String(ref.instanceId), name);
+      }
+    }
+    const revision = this.rollout && typeof this.rollout.revision === 'number'
+      ? this.rollout.revision
+      : this.current ? this.current.revision : null;
+    return this.agents.map((a) => {
+      const view = agentView(a, revision);
+      if (status.has(view.instanceId)) view.status = status.get(view.instanceId);
+      return view;
+    });
   }
 
   renderHead() {
     const revision = this.current ? this.current.revision : null;
-    setText(this.revisionText, revision == null ? 'none (defaults apply)' : revision);
+    const source = this.rollout ? this.rollout.source : null;
+    setText(this.revisionText, revision != null ? revision
+      : source ? `none (${source} revision ${this.rollout.revision} applies)` : 'none (built-in defaults apply)');
     const views = this.agentViews();
     updateRolloutBar(this.bar, views.filter((a) => a.status === 'applied').length, views.length);
     const rejected = views.filter((a) => a.status === 'rejected').length;
@@ -197,7 +219,8 @@ export class ServicePage {
 
   onEvent(event) {
     const data = event.data && typeof event.data === 'object' ? event.data : {};
-    if (data.service && data.service !== this.service) return;
+    // Changes to _default matter to a service without a document of its own.
+    if (data.service && data.service !== this.service && data.service !== '_default') return;
     const name = String(event.event || '');
     const aboutAgents = /agent/i.test(name);
     const aboutRules = /rule|revision|history/i.test(name);
