@@ -43,6 +43,7 @@ public final class Glob {
     int n = 0;
     byte[] k = new byte[pattern.length()];
     char[] c = new char[pattern.length()];
+    char[] raw = new char[pattern.length()];
     for (int i = 0; i < pattern.length(); i++) {
       char ch = pattern.charAt(i);
       if (ch == '*') {
@@ -54,7 +55,8 @@ public final class Glob {
         }
       } else {
         k[n] = LITERAL;
-        c[n] = ignoreCase ? Character.toUpperCase(ch) : ch;
+        c[n] = ignoreCase ? fold(ch) : ch;
+        raw[n] = ch;
       }
       n++;
     }
@@ -72,16 +74,16 @@ public final class Glob {
     }
     if (stars == 0) {
       shape = Shape.LITERAL;
-      literal = new String(chars);
+      literal = new String(raw, 0, n);
     } else if (stars == 1 && n == 1) {
       shape = kinds[0] == STAR ? Shape.ANY_SEGMENT : Shape.ANYTHING;
       literal = "";
     } else if (stars == 1 && firstStar == n - 1) {
       shape = kinds[firstStar] == STAR ? Shape.PREFIX_SEGMENT : Shape.PREFIX_ANYTHING;
-      literal = new String(chars, 0, n - 1);
+      literal = new String(raw, 0, n - 1);
     } else if (stars == 1 && firstStar == 0) {
       shape = kinds[0] == STAR ? Shape.SUFFIX_SEGMENT : Shape.SUFFIX_ANYTHING;
-      literal = new String(chars, 1, n - 1);
+      literal = new String(raw, 1, n - 1);
     } else {
       shape = Shape.GENERAL;
       literal = "";
@@ -174,7 +176,16 @@ public final class Glob {
   }
 
   private boolean charMatches(char expected, char actual) {
-    return expected == actual || (ignoreCase && expected == Character.toUpperCase(actual));
+    return ignoreCase ? expected == fold(actual) : expected == actual;
+  }
+
+  /**
+   * The case-folded form of a character: two characters are equal ignoring case exactly when their
+   * folded forms are equal, the same relation as {@link String#regionMatches(boolean, int, String,
+   * int, int)} uses, so the fast paths and the automaton agree.
+   */
+  private static char fold(char c) {
+    return Character.toLowerCase(Character.toUpperCase(c));
   }
 
   private boolean matchesSmall(String input) {

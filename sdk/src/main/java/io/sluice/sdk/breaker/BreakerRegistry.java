@@ -1,0 +1,453 @@
+package io.sluice.sdk.breaker;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.api.metrics.ObservableLongGauge;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The circuit breakers of the current rules, on Resilience4j, as a {@link CallGuard} for HTTP
+ * client instrumentation. Build one per process with {@link #builder(ActiveRulesHolder)}; {@link
+ * #close()} it when done.
+ *
+ * <p>A call {@code (host, port, method, path)} is matched against the breaker policies of the
+ * current {@link ActiveRules} snapshot; the first match decides. Its breaker is keyed by the target
+ * {@code host:port}, or is one per policy with {@code "scope": "rule"}. Exceptions and the policy's
+ * {@code failureStatusCodes} count as failures; calls slower than {@code slowCallDuration},
+ * measured from {@link #start}, count as slow.
+ *
+ * <ul>
+ *   <li><b>Bounded memory.</b> Targets (with their breakers and traffic statistics) live in a
+ *       Caffeine cache bounded by {@link Builder#maxTargets} and expiring after {@link
+ *       Builder#idleExpiry} without calls. An evicted breaker's state is forgotten.
+ *   <li><b>Retune without losing state.</b> On a new snapshot an unchanged policy keeps its
+ *       breakers untouched; a changed policy's breakers get a new Resilience4j breaker that starts
+ *       in the old one's state (an OPEN breaker stays OPEN until it opened plus the policy's wait;
+ *       the window's contents are not carried, see {@code ManagedBreaker}); a removed policy's
+ *       breakers are dropped. Metrics and status keep their breaker identity across the swap.
+ *   <li><b>Shadow mode.</b> A policy with {@code shadow: true} runs its breakers and reports every
+ *       transition they would make, but never rejects: a would-be rejection is counted as {@code
+ *       shadow_rejected} and the call proceeds.
+ *   <li><b>Telemetry.</b> {@code sluice.breaker.state} (gauge: 0 closed, 1 open, 2 half-open, 3
+ *       other; by {@code sluice.breaker.policy} and {@code sluice.breaker.key}), {@code
+ *       sluice.breaker.calls} (counter by {@code sluice.breaker.outcome}: {@code success}, {@code
+ *       slow}, {@code failure}, {@code rejected}, {@code shadow_rejected}) and {@code
+ *       sluice.breaker.transitions}. A rejected call adds the event {@code sluice.breaker.rejected}
+ *       to the current span and marks it as an error ({@code sluice.breaker.shadow_rejected}, no
+ *       error, in shadow mode).
+ *   <li><b>Status.</b> {@link #breakerStates()} and {@link #topTargets(int)} feed the agent status:
+ *       every call is counted per target, also calls no policy covers, so unprotected dependencies
+ *       show up.
+ * </ul>
+ *
+ * <p>{@link #start} never throws: a failure inside Sluice is logged once and the call proceeds
+ * unguarded. Per permitted call it allocates one small {@link GuardedCall} (which holds the start
+ * time) and otherwise only what Resilience4j itself allocates.
+ */
+public final class BreakerRegistry implements CallGuard, AutoCloseable {
+
+  private static final Logger logger = Logger.getLogger(BreakerRegistry.class.getName());
+
+  private final ActiveRulesHolder holder;
+  private final Clock clock;
+  private final LongSupplier nanoTime;
+  private final boolean automaticHalfOpen;
+  private final BreakerTelemetry telemetry;
+  private final Cache<String, HostTargets> targets;
+  private final Map<String, ManagedBreaker> ruleBreakers = new ConcurrentHashMap<>();
+  private final Consumer<ActiveRules> listener = this::onRules;
+  private final ObservableLongGauge stateGauge;
+  private volatile RegistryState state;
+  private volatile boolean failureLogged;
+
+  private BreakerRegistry(Builder b) {
+    this.holder = b.holder;
+    this.clock = b.clock;
+    this.nanoTime = b.nanoTime != null ? b.nanoTime : defaultNanoTime(b.clock);
+    this.automaticHalfOpen = b.automaticHalfOpen;
+    this.telemetry = new BreakerTelemetry(b.meterProvider);
+    LongSupplier ticker = this.nanoTime;
+    this.targets =
+        Caffeine.newBuilder()
+            .maximumWeight(b.maxTargets)
+            .<String, HostTargets>weigher((host, value) -> value.targets.length)
+            .expireAfterAccess(b.idleExpiry)
+            .ticker(ticker::getAsLong)
+            .executor(Runnable::run)
+            .build();
+    this.state = new RegistryState(holder.current(), null, clock, automaticHalfOpen);
+    holder.addListener(listener);
+    this.stateGauge =
+        telemetry
+            .meter
+            .gaugeBuilder("sluice.breaker.state")
+            .setDescription("Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 other")
+            .ofLongs()
+            .buildWithCallback(
+                m -> forEachBreaker(b2 -> m.record(stateCode(b2.state()), b2.attributes)));
+  }
+
+  /** Starts a builder; {@code holder} supplies the rules. */
+  public static Builder builder(ActiveRulesHolder holder) {
+    return new Builder(holder);
+  }
+
+  private static LongSupplier defaultNanoTime(Clock clock) {
+    if (clock.equals(Clock.systemUTC()) || clock.equals(Clock.systemDefaultZone())) {
+      return System::nanoTime;
+    }
+    return () -> TimeUnit.MILLISECONDS.toNanos(clock.millis());
+  }
+
+  @Override
+  public GuardedCall start(String host, int port, String method, String path) {
+    if (host == null) {
+      return GuardedCall.UNGUARDED;
+    }
+    try {
+      long now = nanoTime.getAsLong();
+      RegistryState s = currentState();
+      Target target = target(host, port, now);
+      int i = s.rules.rules().breakerPolicyIndex(host, port, method, path == null ? "" : path);
+      PolicyState policy = i == CompiledRules.NO_MATCH ? null : s.policies[i];
+      if (policy == null) {
+        return new Call(this, target, null, null, null, now);
+      }
+      if (target.coveredBy != policy.name) {
+        target.coveredBy = policy.name;
+      }
+      ManagedBreaker breaker =
+          policy.ruleScoped ? ruleBreaker(policy) : target.breakerFor(policy, clock, telemetry);
+      ManagedBreaker.Binding binding = breaker.bindingFor(policy);
+      CircuitBreaker cb = binding.breaker;
+      if (cb.tryAcquirePermission()) {
+        breaker.observe(cb);
+        return new Call(this, target, policy, breaker, cb, now);
+      }
+      breaker.observe(cb);
+      RejectedCall rejected = breaker.rejected(binding, cb.getState());
+      if (policy.shadow) {
+        telemetry.count(breaker, Outcome.SHADOW_REJECTED);
+        BreakerTelemetry.onRejected(rejected.eventAttributes, rejected.message, true);
+        return new Call(this, target, policy, breaker, null, now);
+      }
+      telemetry.count(breaker, Outcome.REJECTED);
+      target.recorder.recordRejected(now);
+      BreakerTelemetry.onRejected(rejected.eventAttributes, rejected.message, false);
+      return rejected;
+    } catch (RuntimeException | LinkageError e) {
+      logOnce(e);
+      return GuardedCall.UNGUARDED;
+    }
+  }
+
+  /** Records a permitted call's outcome; never throws. */
+  void complete(Call call, int status, Throwable error) {
+    try {
+      long end = nanoTime.getAsLong();
+      long duration = Math.max(0, end - call.startNanos);
+      PolicyState policy = call.policy;
+      boolean failed =
+          error != null || (policy != null ? policy.isFailureStatus(status) : status >= 500);
+      call.target.recorder.record(end, duration, failed);
+      ManagedBreaker breaker = call.breaker;
+      if (breaker == null) {
+        return;
+      }
+      CircuitBreaker cb = call.circuitBreaker;
+      if (cb != null) {
+        if (failed) {
+          cb.onError(
+              duration, TimeUnit.NANOSECONDS, error != null ? error : FailureStatus.INSTANCE);
+        } else {
+          cb.onSuccess(duration, TimeUnit.NANOSECONDS);
+        }
+        breaker.observe(cb);
+        telemetry.count(
+            breaker,
+            failed
+                ? Outcome.FAILURE
+                : duration > policy.slowCallNanos ? Outcome.SLOW : Outcome.SUCCESS);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      logOnce(e);
+    }
+  }
+
+  private void logOnce(Throwable e) {
+    if (!failureLogged) {
+      failureLogged = true;
+      logger.log(Level.WARNING, "circuit breaker failed; calls proceed unguarded", e);
+    }
+  }
+
+  private RegistryState currentState() {
+    RegistryState s = state;
+    ActiveRules current = holder.current();
+    return s.rules == current ? s : refresh(current);
+  }
+
+  private synchronized RegistryState refresh(ActiveRules rules) {
+    RegistryState s = state;
+    if (s.rules == rules) {
+      return s;
+    }
+    RegistryState next = new RegistryState(rules, s, clock, automaticHalfOpen);
+    state = next;
+    return next;
+  }
+
+  /** Applies a new snapshot to every live breaker, off the request path. */
+  private void onRules(ActiveRules rules) {
+    RegistryState s = refresh(rules);
+    for (Map.Entry<String, ManagedBreaker> e : ruleBreakers.entrySet()) {
+      PolicyState policy = s.byName(e.getKey());
+      if (policy == null || !policy.ruleScoped) {
+        ruleBreakers.remove(e.getKey(), e.getValue());
+      } else {
+        e.getValue().retune(policy);
+        policy.ruleBreaker = e.getValue();
+      }
+    }
+    for (HostTargets host : targets.asMap().values()) {
+      for (Target t : host.targets) {
+        t.retune(s);
+      }
+    }
+  }
+
+  private ManagedBreaker ruleBreaker(PolicyState policy) {
+    ManagedBreaker b = policy.ruleBreaker;
+    if (b == null) {
+      b =
+          ruleBreakers.computeIfAbsent(
+              policy.name, name -> new ManagedBreaker(policy, name, clock, telemetry));
+      policy.ruleBreaker = b;
+    }
+    return b;
+  }
+
+  private Target target(String host, int port, long now) {
+    HostTargets h = targets.getIfPresent(host);
+    Target t = h == null ? null : h.find(port);
+    if (t != null) {
+      return t;
+    }
+    HostTargets updated =
+        targets
+            .asMap()
+            .compute(
+                host,
+                (k, v) ->
+                    v == null
+                        ? new HostTargets(new Target[] {new Target(k, port, now)})
+                        : v.find(port) != null ? v : v.with(new Target(k, port, now)));
+    return updated.find(port);
+  }
+
+  private void forEachBreaker(Consumer<ManagedBreaker> action) {
+    for (ManagedBreaker b : ruleBreakers.values()) {
+      action.accept(b);
+    }
+    for (HostTargets host : targets.asMap().values()) {
+      for (Target t : host.targets) {
+        for (ManagedBreaker b : t.breakers()) {
+          action.accept(b);
+        }
+      }
+    }
+  }
+
+  private static long stateCode(CircuitBreaker.State state) {
+    switch (state) {
+      case CLOSED:
+        return 0;
+      case OPEN:
+        return 1;
+      case HALF_OPEN:
+        return 2;
+      default:
+        return 3;
+    }
+  }
+
+  /**
+   * Every live breaker with its state and rates, for the agent status. In shadow mode the state is
+   * the would-be state.
+   */
+  public List<AgentStatus.BreakerState> breakerStates() {
+    List<AgentStatus.BreakerState> result = new ArrayList<>();
+    forEachBreaker(
+        b -> {
+          ManagedBreaker.Binding binding = b.binding();
+          CircuitBreaker.Metrics m = binding.breaker.getMetrics();
+          result.add(
+              new AgentStatus.BreakerState(
+                  b.policyName,
+                  b.key,
+                  b.state().name(),
+                  m.getFailureRate(),
+                  m.getSlowCallRate(),
+                  binding.policy.shadow));
+        });
+    result.sort(
+        Comparator.comparing(AgentStatus.BreakerState::policy)
+            .thenComparing(AgentStatus.BreakerState::key));
+    return result;
+  }
+
+  /**
+   * The busiest outgoing targets over the last minute (calls made, guarded or not), busiest first,
+   * with the breaker policy that covers each (null when none does).
+   */
+  public List<AgentStatus.TargetStats> topTargets(int limit) {
+    if (limit <= 0) {
+      return List.of();
+    }
+    long now = nanoTime.getAsLong();
+    RegistryState s = currentState();
+    List<AgentStatus.TargetStats> all = new ArrayList<>();
+    for (HostTargets host : targets.asMap().values()) {
+      for (Target t : host.targets) {
+        TargetRecorder.Snapshot snap = t.recorder.snapshot(now);
+        if (snap.calls() == 0) {
+          continue;
+        }
+        String covered = t.coveredBy;
+        if (covered != null && s.byName(covered) == null) {
+          covered = null;
+        }
+        all.add(
+            new AgentStatus.TargetStats(
+                t.key, snap.calls(), snap.errors(), snap.p99Millis(), covered));
+      }
+    }
+    all.sort(
+        Comparator.comparingLong(AgentStatus.TargetStats::callsPerMinute)
+            .reversed()
+            .thenComparing(AgentStatus.TargetStats::target));
+    return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
+  }
+
+  /** The breaker of a policy for a target, or null; for tests. */
+  ManagedBreaker breaker(String host, int port, String policy) {
+    HostTargets h = targets.getIfPresent(host);
+    Target t = h == null ? null : h.find(port);
+    if (t == null) {
+      return null;
+    }
+    for (ManagedBreaker b : t.breakers()) {
+      if (b.policyName.equals(policy)) {
+        return b;
+      }
+    }
+    return null;
+  }
+
+  /** Targets currently tracked (after pending evictions); for tests and diagnostics. */
+  long trackedTargets() {
+    targets.cleanUp();
+    long n = 0;
+    for (HostTargets host : targets.asMap().values()) {
+      n += host.targets.length;
+    }
+    return n;
+  }
+
+  /** Stops following rule changes and reporting metrics. */
+  @Override
+  public void close() {
+    holder.removeListener(listener);
+    stateGauge.close();
+  }
+
+  /** Configures a {@link BreakerRegistry}; validates every setting with the bad value named. */
+  public static final class Builder {
+    private final ActiveRulesHolder holder;
+    private Clock clock = Clock.systemUTC();
+    private LongSupplier nanoTime;
+    private long maxTargets = 10_000;
+    private Duration idleExpiry = Duration.ofMinutes(10);
+    private MeterProvider meterProvider = MeterProvider.noop();
+    private boolean automaticHalfOpen = true;
+
+    private Builder(ActiveRulesHolder holder) {
+      this.holder = Objects.requireNonNull(holder, "holder");
+    }
+
+    /**
+     * The clock Resilience4j uses for open-state waits and time-based windows, and which dates
+     * breaker openings. Default: the system UTC clock.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The monotonic nanosecond source that times calls (slow calls, latency statistics) and idle
+     * expiry. Default: {@link System#nanoTime()} with the system clock, else the clock's millis.
+     */
+    public Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+      return this;
+    }
+
+    /** The most targets ({@code host:port}, with their breakers) kept; default 10 000. */
+    public Builder maxTargets(long maxTargets) {
+      if (maxTargets <= 0) {
+        throw new IllegalArgumentException("maxTargets must be positive: " + maxTargets);
+      }
+      this.maxTargets = maxTargets;
+      return this;
+    }
+
+    /** How long a target without calls is kept (with its breakers); default 10 minutes. */
+    public Builder idleExpiry(Duration idleExpiry) {
+      Objects.requireNonNull(idleExpiry, "idleExpiry");
+      if (idleExpiry.isNegative() || idleExpiry.isZero()) {
+        throw new IllegalArgumentException("idleExpiry must be positive: " + idleExpiry);
+      }
+      this.idleExpiry = idleExpiry;
+      return this;
+    }
+
+    /** Where breaker metrics go; default none. */
+    public Builder meterProvider(MeterProvider meterProvider) {
+      this.meterProvider = Objects.requireNonNull(meterProvider, "meterProvider");
+      return this;
+    }
+
+    /**
+     * Whether an open breaker moves to half-open by itself when its wait is over (Resilience4j's
+     * scheduler), rather than on the next call after the wait; default true.
+     */
+    public Builder automaticTransitionToHalfOpen(boolean enabled) {
+      this.automaticHalfOpen = enabled;
+      return this;
+    }
+
+    /** Builds the registry; it follows the holder's snapshots until {@link #close()}. */
+    public BreakerRegistry build() {
+      return new BreakerRegistry(this);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.sluice.sdk.breaker;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.metrics.LongCounter;
+import io.opentelemetry.api.metrics.Meter;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+
+/**
+ * The registry's OpenTelemetry instruments and span events. Attributes are built once per breaker
+ * (and per outcome, on first use), so counting a call allocates nothing beyond what the meter does.
+ */
+final class BreakerTelemetry {
+
+  static final String INSTRUMENTATION_SCOPE = "io.sluice.sdk.breaker";
+  static final AttributeKey<String> POLICY = AttributeKey.stringKey("sluice.breaker.policy");
+  static final AttributeKey<String> KEY = AttributeKey.stringKey("sluice.breaker.key");
+  static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("sluice.breaker.outcome");
+  static final AttributeKey<String> STATE = AttributeKey.stringKey("sluice.breaker.state");
+  static final AttributeKey<String> FROM = AttributeKey.stringKey("sluice.breaker.from");
+  static final AttributeKey<String> TO = AttributeKey.stringKey("sluice.breaker.to");
+  static final AttributeKey<Boolean> SHADOW = AttributeKey.booleanKey("sluice.breaker.shadow");
+
+  static final String REJECTED_EVENT = "sluice.breaker.rejected";
+  static final String SHADOW_REJECTED_EVENT = "sluice.breaker.shadow_rejected";
+
+  final Meter meter;
+  private final LongCounter calls;
+  private final LongCounter transitions;
+
+  BreakerTelemetry(MeterProvider meterProvider) {
+    meter = meterProvider.get(INSTRUMENTATION_SCOPE);
+    calls =
+        meter
+            .counterBuilder("sluice.breaker.calls")
+            .setDescription("Calls through Sluice circuit breakers, by outcome")
+            .setUnit("{call}")
+            .build();
+    transitions =
+        meter
+            .counterBuilder("sluice.breaker.transitions")
+            .setDescription(
+                "Circuit breaker state transitions (in shadow mode: the transitions it would make)")
+            .setUnit("{transition}")
+            .build();
+  }
+
+  void count(ManagedBreaker breaker, Outcome outcome) {
+    calls.add(1, breaker.outcomeAttributes(outcome));
+  }
+
+  void transition(ManagedBreaker breaker, String from, String to, boolean shadow) {
+    transitions.add(
+        1, breaker.attributes.toBuilder().put(FROM, from).put(TO, to).put(SHADOW, shadow).build());
+  }
+
+  /** Marks the current span: an event, and an error status unless only in shadow mode. */
+  static void onRejected(Attributes eventAttributes, String message, boolean shadow) {
+    Span span = Span.current();
+    if (!span.getSpanContext().isValid()) {
+      return;
+    }
+    if (shadow) {
+      span.addEvent(SHADOW_REJECTED_EVENT, eventAttributes);
+    } else {
+      span.addEvent(REJECTED_EVENT, eventAttributes);
+      span.setStatus(StatusCode.ERROR, message);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package io.sluice.sdk.breaker;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.opentelemetry.api.common.Attributes;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One breaker as operators see it (a policy and a key), stable across retunes, around the
+ * Resilience4j {@link CircuitBreaker} currently bound to it.
+ *
+ * <p>Design note. Resilience4j configurations are immutable, so a changed policy needs a new
+ * circuit breaker. This wrapper keeps the identity (metrics attributes, status entry, the place in
+ * the cache) and swaps the inner breaker, carrying over:
+ *
+ * <ul>
+ *   <li>the state: CLOSED stays CLOSED, HALF_OPEN becomes HALF_OPEN (with the new policy's number
+ *       of trial calls), OPEN stays OPEN until the moment it opened plus the new policy's {@code
+ *       waitInOpenState} — so an unchanged wait keeps exactly its remaining time, a shortened wait
+ *       applies at once, and a retune never restarts a full wait;
+ *   <li>not the sliding window's contents: the new breaker starts with an empty window (its
+ *       outcomes were counted against the old thresholds and window size), nor the counts of
+ *       not-permitted calls.
+ * </ul>
+ *
+ * <p>Calls permitted by the old breaker report their outcome to it (it is disabled, so they are
+ * ignored). When only the match, failure status codes, {@code onOpen} or {@code shadow} changed,
+ * the inner breaker is kept as it is.
+ *
+ * <p>Transitions are detected by comparing the breaker's state after each permission and outcome
+ * (and when metrics are collected) instead of subscribing to Resilience4j's events: any subscriber
+ * makes Resilience4j allocate an event object on every call.
+ */
+final class ManagedBreaker {
+
+  private static final Logger logger = Logger.getLogger(ManagedBreaker.class.getName());
+
+  /** The inner breaker and the policy it runs, swapped as one. */
+  static final class Binding {
+    final PolicyState policy;
+    final CircuitBreaker breaker;
+    private volatile RejectedCall rejectedOpen;
+    private volatile RejectedCall rejectedOther;
+
+    Binding(PolicyState policy, CircuitBreaker breaker) {
+      this.policy = policy;
+      this.breaker = breaker;
+    }
+  }
+
+  final String policyName;
+  final String key;
+  final Attributes attributes;
+  private final Clock clock;
+  private final BreakerTelemetry telemetry;
+  private final Attributes[] outcomeAttributes = new Attributes[Outcome.values().length];
+  private volatile Binding binding;
+  private volatile CircuitBreaker.State observed;
+  private volatile long openedAtMillis = Long.MIN_VALUE;
+
+  ManagedBreaker(PolicyState policy, String key, Clock clock, BreakerTelemetry telemetry) {
+    this.policyName = policy.name;
+    this.key = key;
+    this.clock = clock;
+    this.telemetry = telemetry;
+    this.attributes =
+        Attributes.of(BreakerTelemetry.POLICY, policy.name, BreakerTelemetry.KEY, key);
+    CircuitBreaker breaker = CircuitBreaker.of(policy.name + "/" + key, policy.config);
+    this.binding = new Binding(policy, breaker);
+    this.observed = breaker.getState();
+  }
+
+  Binding binding() {
+    return binding;
+  }
+
+  /** The binding for {@code policy}, retuning first when the breaker still runs another one. */
+  Binding bindingFor(PolicyState policy) {
+    Binding b = binding;
+    return b.policy == policy ? b : retune(policy);
+  }
+
+  /** Rebinds to {@code policy}, carrying the state over as the class comment says. */
+  synchronized Binding retune(PolicyState policy) {
+    Binding old = binding;
+    if (old.policy == policy) {
+      return old;
+    }
+    if (old.policy.settings.equals(policy.settings)) {
+      binding = new Binding(policy, old.breaker);
+      return binding;
+    }
+    observe(old.breaker);
+    CircuitBreaker next = CircuitBreaker.of(policyName + "/" + key, policy.config);
+    CircuitBreaker.State state = old.breaker.getState();
+    if (state == CircuitBreaker.State.OPEN) {
+      long openedAt = openedAtMillis;
+      Instant until =
+          openedAt == Long.MIN_VALUE
+              ? clock.instant().plus(policy.policy.waitInOpenState())
+              : Instant.ofEpochMilli(openedAt).plus(policy.policy.waitInOpenState());
+      next.transitionToOpenStateUntil(until);
+    } else if (state == CircuitBreaker.State.HALF_OPEN) {
+      next.transitionToOpenState();
+      next.transitionToHalfOpenState();
+    }
+    binding = new Binding(policy, next);
+    observed = next.getState();
+    try {
+      // cancels a scheduled automatic transition; late outcomes of its calls are ignored
+      old.breaker.transitionToDisabledState();
+    } catch (RuntimeException e) {
+      logger.log(Level.FINE, "could not disable a replaced breaker", e);
+    }
+    return binding;
+  }
+
+  /** The current state, after noticing any transition made since the last look. */
+  CircuitBreaker.State state() {
+    Binding b = binding;
+    observe(b.breaker);
+    return b.breaker.getState();
+  }
+
+  /** Notices a transition of {@code breaker} if it is still the bound one. */
+  void observe(CircuitBreaker breaker) {
+    if (breaker.getState() != observed && binding.breaker == breaker) {
+      transition(breaker);
+    }
+  }
+
+  private synchronized void transition(CircuitBreaker breaker) {
+    CircuitBreaker.State to = breaker.getState();
+    CircuitBreaker.State from = observed;
+    if (to == from || binding.breaker != breaker) {
+      return;
+    }
+    observed = to;
+    if (to == CircuitBreaker.State.OPEN) {
+      openedAtMillis = clock.millis();
+    }
+    boolean shadow = binding.policy.shadow;
+    telemetry.transition(this, from.name(), to.name(), shadow);
+    if (shadow) {
+      logger.info(
+          "shadow breaker '"
+              + policyName
+              + "' for "
+              + key
+              + " would have moved from "
+              + from
+              + " to "
+              + to);
+    } else {
+      logger.info("breaker '" + policyName + "' for " + key + " moved from " + from + " to " + to);
+    }
+  }
+
+  /** The cached rejection for the state {@code breaker} refused in. */
+  RejectedCall rejected(Binding b, CircuitBreaker.State state) {
+    boolean open = state == CircuitBreaker.State.OPEN;
+    RejectedCall r = open ? b.rejectedOpen : b.rejectedOther;
+    if (r == null || !r.rejection.state().equals(state.name())) {
+      r =
+          new RejectedCall(
+              new Rejection(policyName, key, state.name(), b.policy.policy.onOpen()), attributes);
+      if (open) {
+        b.rejectedOpen = r;
+      } else {
+        b.rejectedOther = r;
+      }
+    }
+    return r;
+  }
+
+  Attributes outcomeAttributes(Outcome outcome) {
+    Attributes a = outcomeAttributes[outcome.ordinal()];
+    if (a == null) {
+      a = attributes.toBuilder().put(BreakerTelemetry.OUTCOME, outcome.value).build();
+      outcomeAttributes[outcome.ordinal()] = a;
+    }
+    return a;
+  }
+}

@@ -1,0 +1,38 @@
+package io.sluice.sdk.breaker;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.sluice.rules.BreakerPolicy;
+import io.sluice.rules.BreakerScope;
+
+/**
+ * One breaker policy as the registry runs it: the policy, its settings and the Resilience4j
+ * configuration built from them. An unchanged policy keeps its {@code PolicyState} object across
+ * snapshots, so a breaker bound to it is recognized as current by identity.
+ */
+final class PolicyState {
+
+  final String name;
+  final BreakerPolicy policy;
+  final BreakerSettings settings;
+  final CircuitBreakerConfig config;
+  final boolean ruleScoped;
+  final boolean shadow;
+  final long slowCallNanos;
+
+  /** The rule-scoped breaker, once created (only when {@link #ruleScoped}). */
+  volatile ManagedBreaker ruleBreaker;
+
+  PolicyState(BreakerPolicy policy, CircuitBreakerConfig config) {
+    this.name = policy.name();
+    this.policy = policy;
+    this.settings = BreakerSettings.of(policy);
+    this.config = config;
+    this.ruleScoped = policy.scope() == BreakerScope.RULE;
+    this.shadow = policy.shadow();
+    this.slowCallNanos = policy.slowCallDuration().toNanos();
+  }
+
+  boolean isFailureStatus(int status) {
+    return policy.isFailureStatus(status);
+  }
+}

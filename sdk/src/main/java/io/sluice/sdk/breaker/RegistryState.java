@@ -1,0 +1,56 @@
+package io.sluice.sdk.breaker;
+
+import io.sluice.rules.BreakerPolicy;
+import io.sluice.sdk.ActiveRules;
+import java.time.Clock;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The registry's view of one {@link ActiveRules} snapshot: a {@link PolicyState} per breaker
+ * policy, aligned with the document's breakers (so {@code CompiledRules.breakerPolicyIndex} indexes
+ * it). Built once per snapshot; policies equal to the previous snapshot's keep their state object.
+ */
+final class RegistryState {
+
+  private static final Logger logger = Logger.getLogger(RegistryState.class.getName());
+
+  final ActiveRules rules;
+
+  /** Aligned with the document's breakers; null where a policy could not be configured. */
+  final PolicyState[] policies;
+
+  RegistryState(ActiveRules rules, RegistryState previous, Clock clock, boolean autoHalfOpen) {
+    this.rules = rules;
+    List<BreakerPolicy> list = rules.document().breakers();
+    policies = new PolicyState[list.size()];
+    for (int i = 0; i < policies.length; i++) {
+      BreakerPolicy policy = list.get(i);
+      PolicyState old = previous == null ? null : previous.byName(policy.name());
+      if (old != null && old.policy.equals(policy)) {
+        policies[i] = old;
+        continue;
+      }
+      try {
+        policies[i] =
+            new PolicyState(policy, BreakerSettings.of(policy).toConfig(clock, autoHalfOpen));
+      } catch (RuntimeException e) {
+        logger.log(
+            Level.WARNING,
+            "breaker policy '" + policy.name() + "' cannot be configured; its calls are unguarded",
+            e);
+      }
+    }
+  }
+
+  /** The policy named {@code name}, or null. */
+  PolicyState byName(String name) {
+    for (PolicyState p : policies) {
+      if (p != null && p.name.equals(name)) {
+        return p;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,78 @@
+package io.sluice.sdk.breaker;
+
+import java.time.Clock;
+
+/**
+ * One outgoing target {@code host:port}: its traffic statistics and the breakers of the policies
+ * that covered calls to it. Lives in the registry's bounded cache (inside {@link HostTargets}), so
+ * targets and their breakers are evicted together.
+ */
+final class Target {
+
+  private static final ManagedBreaker[] NONE = new ManagedBreaker[0];
+
+  final String host;
+  final int port;
+  final String key;
+  final TargetRecorder recorder;
+
+  /** Copy-on-write; read without locking on the request path. */
+  private volatile ManagedBreaker[] breakers = NONE;
+
+  /** The policy that covered the last guarded call; racy by design (a statistic). */
+  volatile String coveredBy;
+
+  Target(String host, int port, long nowNanos) {
+    this.host = host;
+    this.port = port;
+    this.key = host + ":" + port;
+    this.recorder = new TargetRecorder(nowNanos);
+  }
+
+  ManagedBreaker[] breakers() {
+    return breakers;
+  }
+
+  /** The breaker of {@code policy} for this target, created on first use. */
+  ManagedBreaker breakerFor(PolicyState policy, Clock clock, BreakerTelemetry telemetry) {
+    ManagedBreaker[] current = breakers;
+    for (ManagedBreaker b : current) {
+      if (b.policyName.equals(policy.name)) {
+        return b;
+      }
+    }
+    return add(policy, clock, telemetry);
+  }
+
+  private synchronized ManagedBreaker add(
+      PolicyState policy, Clock clock, BreakerTelemetry telemetry) {
+    ManagedBreaker[] current = breakers;
+    for (ManagedBreaker b : current) {
+      if (b.policyName.equals(policy.name)) {
+        return b;
+      }
+    }
+    ManagedBreaker created = new ManagedBreaker(policy, key, clock, telemetry);
+    ManagedBreaker[] next = java.util.Arrays.copyOf(current, current.length + 1);
+    next[current.length] = created;
+    breakers = next;
+    return created;
+  }
+
+  /**
+   * Retunes breakers to {@code state}'s policies and drops those of removed or rule-scoped ones.
+   */
+  synchronized void retune(RegistryState state) {
+    ManagedBreaker[] current = breakers;
+    int kept = 0;
+    ManagedBreaker[] next = new ManagedBreaker[current.length];
+    for (ManagedBreaker b : current) {
+      PolicyState policy = state.byName(b.policyName);
+      if (policy != null && !policy.ruleScoped) {
+        b.retune(policy);
+        next[kept++] = b;
+      }
+    }
+    breakers = kept == current.length ? next : java.util.Arrays.copyOf(next, kept);
+  }
+}

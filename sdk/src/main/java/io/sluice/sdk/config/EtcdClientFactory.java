@@ -1,0 +1,92 @@
+package io.sluice.sdk.config;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.grpc.netty.GrpcSslContexts;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * Turns a {@link SluiceConfig} into a jetcd {@link Client}: endpoints, user and password, and TLS
+ * through gRPC-Netty's {@link GrpcSslContexts} (the only TLS setup jetcd's Netty transport
+ * accepts).
+ *
+ * <p>Building a client opens no connection: jetcd connects on first use, so a rule source or status
+ * reporter can be built on the application's start thread and do its I/O later in {@code start()}.
+ * Whoever creates a client closes it.
+ */
+public final class EtcdClientFactory {
+
+  /** How long a single connection attempt may take before jetcd tries again. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+  private EtcdClientFactory() {}
+
+  /**
+   * A new client for the configured etcd.
+   *
+   * @throws IllegalArgumentException when etcd is not configured
+   * @throws UncheckedIOException when a TLS file cannot be read
+   */
+  public static Client create(SluiceConfig config) {
+    return builder(config).build();
+  }
+
+  /**
+   * A jetcd builder prepared from the configuration, for callers that add settings of their own.
+   *
+   * @throws IllegalArgumentException when etcd is not configured
+   * @throws UncheckedIOException when a TLS file cannot be read
+   */
+  public static ClientBuilder builder(SluiceConfig config) {
+    if (!config.usesEtcd()) {
+      throw new IllegalArgumentException(
+          ConfigKeys.ETCD_ENDPOINTS + " is not set: there is no etcd to connect to");
+    }
+    ClientBuilder builder =
+        Client.builder()
+            .endpoints(config.etcdEndpoints())
+            .connectTimeout(CONNECT_TIMEOUT)
+            .keepaliveTime(Duration.ofSeconds(10))
+            .keepaliveTimeout(Duration.ofSeconds(5))
+            // Calls fail fast while etcd is away instead of queueing: the callers retry with
+            // their own backoff and keep the rules they have.
+            .waitForReady(false);
+    if (config.etcdUser() != null) {
+      builder
+          .user(ByteSequence.from(config.etcdUser(), StandardCharsets.UTF_8))
+          .password(ByteSequence.from(config.etcdPassword(), StandardCharsets.UTF_8));
+    }
+    if (config.tls() != null) {
+      builder.sslContext(sslContext(config.tls()));
+      if (config.tls().authority() != null) {
+        builder.authority(config.tls().authority());
+      }
+    }
+    return builder;
+  }
+
+  /** The client-side TLS context for {@code tls}, reading its PEM files. */
+  static SslContext sslContext(EtcdTls tls) {
+    try {
+      SslContextBuilder ssl = GrpcSslContexts.forClient();
+      if (tls.caFile() != null) {
+        ssl.trustManager(tls.caFile().toFile());
+      }
+      if (tls.certFile() != null) {
+        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
+      }
+      return ssl.build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not set up TLS for etcd from " + tls, e);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "could not set up TLS for etcd from " + tls + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,385 @@
+package io.sluice.sdk.config;
+
+import io.sluice.rules.wire.EtcdKeys;
+import java.net.URI;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Where an agent gets its rules and keeps its state: etcd endpoints and credentials, a local rules
+ * file, the last-known-good directory and the service name. Immutable and always valid.
+ *
+ * <p>Programmatic configuration is the base ({@link #builder()}); {@link #fromProperties} maps the
+ * keys of {@link ConfigKeys} onto it from any lookup, so the javaagent can pass OpenTelemetry's
+ * {@code ConfigProperties::getString} and a plain application {@link #fromSystem()} (system
+ * properties, then environment variables).
+ *
+ * @param etcdEndpoints etcd URLs ({@code http://host:port} or {@code https://host:port}); empty
+ *     when etcd is not used
+ * @param namespace the etcd key prefix, e.g. {@code /sluice}
+ * @param etcdUser the etcd user, or {@code null} without authentication
+ * @param etcdPassword the etcd password, or {@code null} without authentication
+ * @param tls TLS settings, or {@code null} for plain text
+ * @param rulesFile a local rule document, or {@code null}
+ * @param stateDir where last-known-good snapshots live
+ * @param serviceName the service whose rule document applies, or {@code null} when unknown
+ */
+public record SluiceConfig(
+    List<URI> etcdEndpoints,
+    String namespace,
+    String etcdUser,
+    String etcdPassword,
+    EtcdTls tls,
+    Path rulesFile,
+    Path stateDir,
+    String serviceName) {
+
+  public SluiceConfig {
+    etcdEndpoints = List.copyOf(etcdEndpoints);
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(stateDir, "stateDir");
+  }
+
+  /**
+   * A builder with every default: no etcd, no file, namespace {@code /sluice}, {@code ~/.sluice}.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Reads the keys of {@link ConfigKeys} from {@code lookup} (which answers {@code null} or blank
+   * for an absent key).
+   *
+   * @throws IllegalArgumentException naming every bad key and its value
+   */
+  public static SluiceConfig fromProperties(Function<String, String> lookup) {
+    Objects.requireNonNull(lookup, "lookup");
+    Builder builder = builder();
+    List<String> errors = new ArrayList<>();
+    String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
+    if (endpoints != null) {
+      for (String endpoint : endpoints.split(",")) {
+        if (!endpoint.isBlank()) {
+          try {
+            builder.addEtcdEndpoint(URI.create(endpoint.strip()));
+          } catch (IllegalArgumentException e) {
+            errors.add(
+                ConfigKeys.ETCD_ENDPOINTS
+                    + "="
+                    + endpoints
+                    + ": '"
+                    + endpoint.strip()
+                    + "' is not a URL");
+          }
+        }
+      }
+    }
+    String namespace = value(lookup, ConfigKeys.ETCD_NAMESPACE);
+    if (namespace != null) {
+      builder.namespace(namespace);
+    }
+    builder.etcdCredentials(
+        value(lookup, ConfigKeys.ETCD_USER), value(lookup, ConfigKeys.ETCD_PASSWORD));
+    Path ca = path(lookup, ConfigKeys.ETCD_TLS_CA_FILE, errors);
+    Path cert = path(lookup, ConfigKeys.ETCD_TLS_CERT_FILE, errors);
+    Path key = path(lookup, ConfigKeys.ETCD_TLS_KEY_FILE, errors);
+    String keyPassword = value(lookup, ConfigKeys.ETCD_TLS_KEY_PASSWORD);
+    String authority = value(lookup, ConfigKeys.ETCD_TLS_AUTHORITY);
+    String enabled = value(lookup, ConfigKeys.ETCD_TLS_ENABLED);
+    boolean tlsOn = false;
+    if (enabled != null) {
+      switch (enabled.toLowerCase(Locale.ROOT)) {
+        case "true" -> tlsOn = true;
+        case "false" -> tlsOn = false;
+        default ->
+            errors.add(ConfigKeys.ETCD_TLS_ENABLED + "=" + enabled + ": must be true or false");
+      }
+    }
+    if (tlsOn
+        || ca != null
+        || cert != null
+        || key != null
+        || keyPassword != null
+        || authority != null) {
+      builder.tls(new EtcdTls(ca, cert, key, keyPassword, authority));
+    }
+    Path rulesFile = path(lookup, ConfigKeys.RULES_FILE, errors);
+    if (rulesFile != null) {
+      builder.rulesFile(rulesFile);
+    }
+    Path stateDir = path(lookup, ConfigKeys.STATE_DIR, errors);
+    if (stateDir != null) {
+      builder.stateDir(stateDir);
+    }
+    String service = value(lookup, ConfigKeys.SERVICE_NAME);
+    if (service != null) {
+      builder.serviceName(service);
+    }
+    return builder.build(errors);
+  }
+
+  /** Reads the keys from system properties, then environment variables. */
+  public static SluiceConfig fromSystem() {
+    return fromProperties(propertiesThenEnvironment(System::getProperty, System::getenv));
+  }
+
+  /**
+   * A lookup that asks {@code properties} for the key, then {@code environment} for the key's
+   * environment variable ({@link ConfigKeys#environmentVariable}).
+   */
+  public static Function<String, String> propertiesThenEnvironment(
+      Function<String, String> properties, Function<String, String> environment) {
+    Objects.requireNonNull(properties, "properties");
+    Objects.requireNonNull(environment, "environment");
+    return key -> {
+      String value = properties.apply(key);
+      return value != null && !value.isBlank()
+          ? value
+          : environment.apply(ConfigKeys.environmentVariable(key));
+    };
+  }
+
+  /** Whether etcd is configured. */
+  public boolean usesEtcd() {
+    return !etcdEndpoints.isEmpty();
+  }
+
+  /** The etcd key layout under {@link #namespace()}. */
+  public EtcdKeys etcdKeys() {
+    return new EtcdKeys(namespace);
+  }
+
+  /** A builder holding this configuration's values. */
+  public Builder toBuilder() {
+    Builder builder =
+        builder()
+            .namespace(namespace)
+            .etcdCredentials(etcdUser, etcdPassword)
+            .tls(tls)
+            .rulesFile(rulesFile)
+            .stateDir(stateDir)
+            .serviceName(serviceName);
+    etcdEndpoints.forEach(builder::addEtcdEndpoint);
+    return builder;
+  }
+
+  /** Never shows the password. */
+  @Override
+  public String toString() {
+    return "SluiceConfig[etcdEndpoints="
+        + etcdEndpoints
+        + ", namespace="
+        + namespace
+        + ", etcdUser="
+        + etcdUser
+        + ", etcdPassword="
+        + (etcdPassword == null ? "null" : "****")
+        + ", tls="
+        + tls
+        + ", rulesFile="
+        + rulesFile
+        + ", stateDir="
+        + stateDir
+        + ", serviceName="
+        + serviceName
+        + "]";
+  }
+
+  private static String value(Function<String, String> lookup, String key) {
+    String value = lookup.apply(key);
+    return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  private static Path path(Function<String, String> lookup, String key, List<String> errors) {
+    String value = value(lookup, key);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return expandHome(value);
+    } catch (InvalidPathException e) {
+      errors.add(key + "=" + value + ": not a valid path (" + e.getReason() + ")");
+      return null;
+    }
+  }
+
+  private static Path expandHome(String value) {
+    if (value.equals("~") || value.startsWith("~/")) {
+      return Path.of(System.getProperty("user.home"), value.substring(1).replaceFirst("^/", ""));
+    }
+    return Path.of(value);
+  }
+
+  /**
+   * Builds a {@link SluiceConfig}; {@link #build()} checks every value and lists every problem with
+   * the bad value.
+   */
+  public static final class Builder {
+    private final List<URI> etcdEndpoints = new ArrayList<>();
+    private String namespace = EtcdKeys.DEFAULT_NAMESPACE;
+    private String etcdUser;
+    private String etcdPassword;
+    private EtcdTls tls;
+    private Path rulesFile;
+    private Path stateDir;
+    private String serviceName;
+
+    private Builder() {}
+
+    /** Adds an etcd endpoint such as {@code http://127.0.0.1:2379}. */
+    public Builder addEtcdEndpoint(URI endpoint) {
+      etcdEndpoints.add(Objects.requireNonNull(endpoint, "endpoint"));
+      return this;
+    }
+
+    /** Adds an etcd endpoint such as {@code http://127.0.0.1:2379}. */
+    public Builder addEtcdEndpoint(String endpoint) {
+      return addEtcdEndpoint(URI.create(Objects.requireNonNull(endpoint, "endpoint")));
+    }
+
+    /** The etcd key prefix, default {@code /sluice}. */
+    public Builder namespace(String namespace) {
+      this.namespace = Objects.requireNonNull(namespace, "namespace");
+      return this;
+    }
+
+    /** etcd user and password; both or neither. */
+    public Builder etcdCredentials(String user, String password) {
+      this.etcdUser = user;
+      this.etcdPassword = password;
+      return this;
+    }
+
+    /** TLS settings, or {@code null} for plain text. */
+    public Builder tls(EtcdTls tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** A local rule document, or {@code null}. */
+    public Builder rulesFile(Path rulesFile) {
+      this.rulesFile = rulesFile;
+      return this;
+    }
+
+    /** Where last-known-good snapshots live, default {@code ~/.sluice}. */
+    public Builder stateDir(Path stateDir) {
+      this.stateDir = stateDir;
+      return this;
+    }
+
+    /** The service name ({@code otel.service.name}). */
+    public Builder serviceName(String serviceName) {
+      this.serviceName = serviceName;
+      return this;
+    }
+
+    /**
+     * The configuration.
+     *
+     * @throws IllegalArgumentException naming every bad setting and its value
+     */
+    public SluiceConfig build() {
+      return build(new ArrayList<>());
+    }
+
+    private SluiceConfig build(List<String> errors) {
+      for (URI endpoint : etcdEndpoints) {
+        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme();
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+          errors.add(
+              ConfigKeys.ETCD_ENDPOINTS + "=" + endpoint + ": the scheme must be http or https");
+        } else if (endpoint.getHost() == null || endpoint.getPort() < 1) {
+          errors.add(
+              ConfigKeys.ETCD_ENDPOINTS
+                  + "="
+                  + endpoint
+                  + ": needs a host and a port, e.g. http://127.0.0.1:2379");
+        }
+      }
+      if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
+        errors.add(
+            ConfigKeys.ETCD_NAMESPACE + "=" + namespace + ": must be a key prefix without spaces");
+      }
+      if ((etcdUser == null) != (etcdPassword == null)) {
+        errors.add(
+            etcdUser == null
+                ? ConfigKeys.ETCD_PASSWORD + " is set but " + ConfigKeys.ETCD_USER + " is not"
+                : ConfigKeys.ETCD_USER
+                    + "="
+                    + etcdUser
+                    + " is set but "
+                    + ConfigKeys.ETCD_PASSWORD
+                    + " is not");
+      }
+      if (tls != null && (tls.certFile() == null) != (tls.keyFile() == null)) {
+        errors.add(
+            tls.certFile() == null
+                ? ConfigKeys.ETCD_TLS_KEY_FILE
+                    + "="
+                    + tls.keyFile()
+                    + " needs "
+                    + ConfigKeys.ETCD_TLS_CERT_FILE
+                : ConfigKeys.ETCD_TLS_CERT_FILE
+                    + "="
+                    + tls.certFile()
+                    + " needs "
+                    + ConfigKeys.ETCD_TLS_KEY_FILE);
+      }
+      if (tls != null && tls.keyPassword() != null && tls.keyFile() == null) {
+        errors.add(
+            ConfigKeys.ETCD_TLS_KEY_PASSWORD
+                + " is set but "
+                + ConfigKeys.ETCD_TLS_KEY_FILE
+                + " is not");
+      }
+      boolean https = etcdEndpoints.stream().anyMatch(e -> "https".equals(e.getScheme()));
+      boolean http = etcdEndpoints.stream().anyMatch(e -> "http".equals(e.getScheme()));
+      if (https && http) {
+        errors.add(
+            ConfigKeys.ETCD_ENDPOINTS
+                + "="
+                + etcdEndpoints
+                + ": mixes http and https; use one scheme for every endpoint");
+      }
+      if (serviceName != null
+          && (serviceName.isBlank()
+              || serviceName.contains("/")
+              || serviceName.strip().length() != serviceName.length())) {
+        errors.add(
+            ConfigKeys.SERVICE_NAME
+                + "="
+                + serviceName
+                + ": must be a non-blank name without '/' or surrounding spaces");
+      }
+      if (!etcdEndpoints.isEmpty() && serviceName == null) {
+        errors.add(
+            ConfigKeys.SERVICE_NAME
+                + " is required when "
+                + ConfigKeys.ETCD_ENDPOINTS
+                + " is set: it selects the rule document");
+      }
+      if (!errors.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid Sluice configuration:\n  - " + String.join("\n  - ", errors));
+      }
+      EtcdTls effectiveTls = tls == null && https ? EtcdTls.systemTrust() : tls;
+      Path dir = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".sluice");
+      return new SluiceConfig(
+          etcdEndpoints,
+          namespace,
+          etcdUser,
+          etcdPassword,
+          effectiveTls,
+          rulesFile,
+          dir,
+          serviceName);
+    }
+  }
+}

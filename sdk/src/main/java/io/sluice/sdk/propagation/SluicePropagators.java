@@ -1,0 +1,62 @@
+package io.sluice.sdk.propagation;
+
+import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
+import java.util.Objects;
+
+/**
+ * The propagator set Sluice uses by default: W3C {@code traceparent}/{@code tracestate}, W3C {@code
+ * baggage}, and B3 (multi-header {@code X-B3-*} by default, single-header {@code b3} on request).
+ * Apps that build the OpenTelemetry SDK by hand pass {@link #create()} to {@code
+ * OpenTelemetrySdk.builder().setPropagators(...)}.
+ *
+ * <p>Injection writes every format, all carrying the same trace and span id. Extraction accepts any
+ * of them (B3 in either header style, whatever style is injected). <b>When incoming W3C and B3
+ * headers disagree, W3C wins</b>: the composite extracts B3 first and W3C trace context after it,
+ * and a valid {@code traceparent} replaces what B3 produced. An absent or invalid {@code
+ * traceparent} leaves the B3 context in place, so B3-only callers still join their trace.
+ *
+ * <p>All parsing and writing is done by OpenTelemetry's own propagators ({@link
+ * W3CTraceContextPropagator}, {@link W3CBaggagePropagator}, {@link B3Propagator}).
+ */
+public final class SluicePropagators {
+
+  /** How B3 is written on outgoing requests (extraction always accepts both). */
+  public enum B3Format {
+    /** {@code X-B3-TraceId}, {@code X-B3-SpanId}, {@code X-B3-Sampled}: the default. */
+    MULTI_HEADER,
+    /** One {@code b3} header. */
+    SINGLE_HEADER
+  }
+
+  private SluicePropagators() {}
+
+  /** The default set: W3C trace context, W3C baggage, B3 multi-header. */
+  public static ContextPropagators create() {
+    return create(B3Format.MULTI_HEADER);
+  }
+
+  /** W3C trace context, W3C baggage and B3 written as {@code b3Format}. */
+  public static ContextPropagators create(B3Format b3Format) {
+    return ContextPropagators.create(textMapPropagator(b3Format));
+  }
+
+  /**
+   * The composite text-map propagator behind {@link #create(B3Format)}, for places that take a
+   * {@link TextMapPropagator} (e.g. an agent extension customizing the configured propagators).
+   */
+  public static TextMapPropagator textMapPropagator(B3Format b3Format) {
+    Objects.requireNonNull(b3Format, "b3Format");
+    B3Propagator b3 =
+        b3Format == B3Format.SINGLE_HEADER
+            ? B3Propagator.injectingSingleHeader()
+            : B3Propagator.injectingMultiHeaders();
+    // Order matters for extraction only: each propagator extracts into the context the previous
+    // one produced, so W3C trace context after B3 makes a valid traceparent win.
+    return TextMapPropagator.composite(
+        b3, W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
+  }
+}

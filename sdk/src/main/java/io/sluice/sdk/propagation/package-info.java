@@ -1,0 +1,5 @@
+/**
+ * Trace context propagation: {@link io.sluice.sdk.propagation.SluicePropagators} builds the default
+ * W3C + baggage + B3 set, with W3C winning over B3 when both are present and disagree.
+ */
+package io.sluice.sdk.propagation;

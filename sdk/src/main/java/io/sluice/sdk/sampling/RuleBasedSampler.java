@@ -1,0 +1,141 @@
+package io.sluice.sdk.sampling;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.common.Clock;
+import io.opentelemetry.sdk.trace.data.LinkData;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
+import io.sluice.rules.CompiledRules;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The sampler {@link RuleSampler} creates.
+ *
+ * <p>Design note: the per-snapshot state ({@link SamplerState}) is keyed by the identity of the
+ * {@link ActiveRules} it was built for. A holder listener builds it as soon as a snapshot is
+ * published; a decision that still sees the old state (the listener runs just after the swap)
+ * builds it itself, once, under a lock. Steady-state decisions read two volatile fields, run the
+ * matchers and return a cached immutable {@link SamplingResult}: nothing is allocated beyond what
+ * OpenTelemetry's own ratio sampler does (nothing).
+ *
+ * <p>Consistent probability sampling ({@code ot=th:} in {@code tracestate}) is deliberately not
+ * written: its threshold is compared against the trace id's lowest 56 bits (or an explicit {@code
+ * rv}), while the ratio decision here must equal {@code TraceIdRatioBased}'s, which compares the
+ * absolute value of the lowest 64 bits. A {@code th} that does not describe how the decision was
+ * actually made would make downstream consistent samplers and collectors draw wrong conclusions, so
+ * the probability is reported as the {@code sluice.sampling.probability} span attribute instead.
+ */
+final class RuleBasedSampler implements Sampler {
+
+  private static final Logger logger = Logger.getLogger(RuleBasedSampler.class.getName());
+  private static final io.sluice.rules.SpanKind[] KINDS = kinds();
+
+  private final ActiveRulesHolder holder;
+  private final Clock clock;
+  private volatile SamplerState state;
+  private volatile boolean failureLogged;
+
+  RuleBasedSampler(ActiveRulesHolder holder, Clock clock) {
+    this.holder = holder;
+    this.clock = clock;
+    this.state = new SamplerState(holder.current(), null, clock);
+    holder.addListener(this::refresh);
+  }
+
+  @Override
+  public SamplingResult shouldSample(
+      Context parentContext,
+      String traceId,
+      String name,
+      SpanKind spanKind,
+      Attributes attributes,
+      List<LinkData> parentLinks) {
+    SamplerState s = state;
+    ActiveRules current = holder.current();
+    if (s.rules != current) {
+      s = refresh(current);
+    }
+    if (s.respectParentDecision) {
+      SpanContext parent = Span.fromContext(parentContext).getSpanContext();
+      if (parent.isValid()) {
+        return parent.isSampled() ? s.parentKeep : SamplingResult.drop();
+      }
+    }
+    try {
+      CompiledRules compiled = current.rules();
+      int i =
+          compiled.samplingRuleIndex(
+              name, spanKind == null ? null : KINDS[spanKind.ordinal()], attributes, s.reader);
+      if (i == CompiledRules.NO_MATCH) {
+        return keeps(s.defaultSampler, parentContext, traceId, name, spanKind, attributes)
+            ? s.defaultKeep
+            : SamplingResult.drop();
+      }
+      if (!keeps(s.ratioSamplers[i], parentContext, traceId, name, spanKind, attributes)) {
+        return SamplingResult.drop();
+      }
+      TokenBucket bucket = s.buckets[i];
+      return bucket == null || bucket.tryTake() ? s.keepResults[i] : SamplingResult.drop();
+    } catch (RuntimeException e) {
+      if (!failureLogged) {
+        failureLogged = true;
+        logger.log(Level.WARNING, "sampling rules failed on a span; dropping it", e);
+      }
+      return SamplingResult.drop();
+    }
+  }
+
+  private static boolean keeps(
+      Sampler ratio,
+      Context parentContext,
+      String traceId,
+      String name,
+      SpanKind spanKind,
+      Attributes attributes) {
+    return ratio
+            .shouldSample(parentContext, traceId, name, spanKind, attributes, List.of())
+            .getDecision()
+        == SamplingDecision.RECORD_AND_SAMPLE;
+  }
+
+  /** Builds the state for {@code rules} unless it is already built; returns the state in force. */
+  private synchronized SamplerState refresh(ActiveRules rules) {
+    SamplerState s = state;
+    if (s.rules == rules) {
+      return s;
+    }
+    SamplerState next = new SamplerState(rules, s, clock);
+    state = next;
+    return next;
+  }
+
+  @Override
+  public String getDescription() {
+    SamplerState s = state;
+    ActiveRules current = holder.current();
+    return (s.rules == current ? s : refresh(current)).description;
+  }
+
+  @Override
+  public String toString() {
+    return getDescription();
+  }
+
+  private static io.sluice.rules.SpanKind[] kinds() {
+    SpanKind[] otel = SpanKind.values();
+    io.sluice.rules.SpanKind[] kinds = new io.sluice.rules.SpanKind[otel.length];
+    for (SpanKind kind : otel) {
+      kinds[kind.ordinal()] = io.sluice.rules.SpanKind.valueOf(kind.name());
+    }
+    return kinds;
+  }
+}

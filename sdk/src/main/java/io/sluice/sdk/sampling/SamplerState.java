@@ -1,0 +1,107 @@
+package io.sluice.sdk.sampling;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.common.Clock;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
+import io.sluice.rules.SamplingPolicy;
+import io.sluice.rules.SamplingRule;
+import io.sluice.sdk.ActiveRules;
+import java.util.List;
+
+/**
+ * Everything {@link RuleBasedSampler} needs for one {@link ActiveRules} snapshot, built once per
+ * snapshot off the request path: per-rule trace-id ratio samplers, token buckets and immutable
+ * results (with their attributes), the attribute reader with resolved keys, and the description.
+ * Arrays are aligned with the document's sampling rules.
+ */
+final class SamplerState {
+
+  final ActiveRules rules;
+  final boolean respectParentDecision;
+  final OtelAttributeReader reader;
+  final Sampler[] ratioSamplers;
+  final TokenBucket[] buckets;
+  final SamplingResult[] keepResults;
+  final Sampler defaultSampler;
+  final SamplingResult defaultKeep;
+  final SamplingResult parentKeep;
+  final String description;
+  private final int[] maxPerSecond;
+
+  SamplerState(ActiveRules rules, SamplerState previous, Clock clock) {
+    this.rules = rules;
+    SamplingPolicy policy = rules.document().sampling();
+    this.respectParentDecision = policy.respectParentDecision();
+    this.reader = new OtelAttributeReader(rules.rules().attributeKeys());
+    List<SamplingRule> list = policy.rules();
+    int n = list.size();
+    ratioSamplers = new Sampler[n];
+    buckets = new TokenBucket[n];
+    keepResults = new SamplingResult[n];
+    maxPerSecond = new int[n];
+    for (int i = 0; i < n; i++) {
+      SamplingRule rule = list.get(i);
+      ratioSamplers[i] = Sampler.traceIdRatioBased(rule.ratio());
+      maxPerSecond[i] = rule.maxPerSecond() == null ? -1 : rule.maxPerSecond();
+      if (rule.maxPerSecond() != null) {
+        TokenBucket kept = previous == null ? null : previous.bucketFor(rule);
+        buckets[i] = kept != null ? kept : new TokenBucket(rule.maxPerSecond(), clock);
+      }
+      keepResults[i] = keep(rule.name(), rules.revision(), rule.ratio());
+    }
+    defaultSampler = Sampler.traceIdRatioBased(policy.defaultRatio());
+    defaultKeep = keep(SamplingAttributes.DEFAULT_RULE, rules.revision(), policy.defaultRatio());
+    parentKeep =
+        SamplingResult.create(
+            SamplingDecision.RECORD_AND_SAMPLE,
+            Attributes.of(
+                SamplingAttributes.RULE_KEY,
+                SamplingAttributes.PARENT_RULE,
+                SamplingAttributes.REVISION_KEY,
+                rules.revision()));
+    description =
+        "RuleSampler{service="
+            + rules.document().service()
+            + ", revision="
+            + rules.revision()
+            + ", source="
+            + rules.source()
+            + ", rules="
+            + n
+            + ", defaultRatio="
+            + policy.defaultRatio()
+            + ", respectParentDecision="
+            + respectParentDecision
+            + "}";
+  }
+
+  /**
+   * The token bucket of a rule with the same name and cap in this state, so an unrelated rule
+   * change does not refill every bucket.
+   */
+  private TokenBucket bucketFor(SamplingRule rule) {
+    List<SamplingRule> list = rules.document().sampling().rules();
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i).name().equals(rule.name())
+          && maxPerSecond[i] == rule.maxPerSecond()
+          && buckets[i] != null) {
+        return buckets[i];
+      }
+    }
+    return null;
+  }
+
+  private static SamplingResult keep(String rule, long revision, double probability) {
+    return SamplingResult.create(
+        SamplingDecision.RECORD_AND_SAMPLE,
+        Attributes.of(
+            SamplingAttributes.RULE_KEY,
+            rule,
+            SamplingAttributes.REVISION_KEY,
+            revision,
+            SamplingAttributes.PROBABILITY_KEY,
+            probability));
+  }
+}

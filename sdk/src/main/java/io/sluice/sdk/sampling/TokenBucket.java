@@ -1,0 +1,51 @@
+package io.sluice.sdk.sampling;
+
+import io.opentelemetry.sdk.common.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A lock-free token bucket of {@code perSecond} tokens refilled continuously, holding at most one
+ * second's worth. Implemented as the generic cell rate algorithm: one atomic "theoretical arrival
+ * time" instead of a token count and a refill timestamp, so a take is one read and one CAS and
+ * never allocates. Over any interval of {@code t} seconds at most {@code perSecond * (t + 1)}
+ * tokens are taken.
+ */
+final class TokenBucket {
+
+  private static final long SECOND_NANOS = 1_000_000_000L;
+
+  private final Clock clock;
+  private final long intervalNanos;
+  private final long burstNanos;
+  private final AtomicLong theoreticalArrival;
+
+  TokenBucket(int perSecond, Clock clock) {
+    if (perSecond < 0) {
+      throw new IllegalArgumentException("perSecond must be >= 0: " + perSecond);
+    }
+    this.clock = clock;
+    this.intervalNanos = perSecond == 0 ? Long.MAX_VALUE : Math.max(1, SECOND_NANOS / perSecond);
+    this.burstNanos = SECOND_NANOS;
+    // a full bucket: the next SECOND_NANOS of arrivals are already paid for
+    this.theoreticalArrival = new AtomicLong(clock.nanoTime() - SECOND_NANOS);
+  }
+
+  /** Takes one token if there is one. */
+  boolean tryTake() {
+    if (intervalNanos == Long.MAX_VALUE) {
+      return false;
+    }
+    long now = clock.nanoTime();
+    while (true) {
+      long tat = theoreticalArrival.get();
+      long start = tat - now > 0 ? tat : now;
+      long next = start + intervalNanos;
+      if (next - now > burstNanos) {
+        return false;
+      }
+      if (theoreticalArrival.compareAndSet(tat, next)) {
+        return true;
+      }
+    }
+  }
+}

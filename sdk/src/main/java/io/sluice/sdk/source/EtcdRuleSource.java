@@ -1,0 +1,619 @@
+package io.sluice.sdk.source;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.sluice.rules.RuleDocument;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Keeps a service's rules in force from etcd: reads the service's document and the {@code _default}
+ * document once, then watches both, publishing one {@link ActiveRules} snapshot per change.
+ *
+ * <h2>Design</h2>
+ *
+ * <ul>
+ *   <li><b>Nothing lost between read and watch.</b> Both keys are read in one transaction, so at
+ *       one revision R; the watches start at R + 1. Every event from then on is seen exactly once
+ *       (events at or below a key's last seen revision are dropped).
+ *   <li><b>One thread does everything.</b> Reads, events, parsing, compiling, publishing and the
+ *       last-known-good file all happen on the source's own single thread, in order; jetcd's
+ *       callbacks only hand work to it. Nothing ever runs on a request thread.
+ *   <li><b>Which document is in force.</b> The service's own valid document; without one, the
+ *       {@code _default} document; without that, the built-in defaults. An invalid document changes
+ *       nothing (the previous one of that key stays), a delete is an intent (the next one down
+ *       takes over), an outage is not (the rules stay).
+ *   <li><b>Outages.</b> When a watch fails, the source closes it and resumes both watches from the
+ *       revisions it has seen, with exponential backoff and jitter, for as long as it runs. jetcd's
+ *       own watch retry is not relied on: it gives up silently on some errors and cannot recover
+ *       from compaction. A resumed watch replays every event missed during the outage.
+ *   <li><b>Compaction.</b> If etcd compacted past the revision a watch resumes from, the missed
+ *       events are gone: the source reads both keys again and watches from the new revision.
+ *   <li><b>Starting without etcd.</b> If the first read fails, the last-known-good snapshot (when
+ *       there is one and it is valid) is put in force, and the read is retried with backoff; the
+ *       first answer from etcd replaces it.
+ * </ul>
+ *
+ * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
+ */
+public final class EtcdRuleSource implements RuleSource {
+
+  private static final Logger logger = Logger.getLogger(EtcdRuleSource.class.getName());
+
+  private final Client client;
+  private final ActiveRulesHolder holder;
+  private final String service;
+  private final LastKnownGoodStore lastKnownGood;
+  private final Duration minBackoff;
+  private final Duration maxBackoff;
+  private final Duration callTimeout;
+  private final Clock clock;
+  private final Slot serviceSlot;
+  private final Slot defaultSlot;
+  private final ActiveRules builtInDefaults;
+  private final RuleSourceListeners listeners = new RuleSourceListeners();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private volatile ScheduledExecutorService executor;
+  private volatile RuleRejection lastRejection;
+  private volatile boolean watching;
+
+  // Confined to the executor thread.
+  private int generation;
+  private final List<Watch.Watcher> watchers = new ArrayList<>();
+  private ActiveRules published;
+  private long backoffMillis;
+  private boolean lastKnownGoodTried;
+  private boolean outageLogged;
+  private volatile long compactionResyncs;
+
+  private EtcdRuleSource(Builder builder) {
+    this.client = builder.client;
+    this.holder = builder.holder;
+    this.service = builder.service;
+    this.lastKnownGood = builder.lastKnownGood;
+    this.minBackoff = builder.minBackoff;
+    this.maxBackoff = builder.maxBackoff;
+    this.callTimeout = builder.callTimeout;
+    this.clock = builder.clock;
+    this.serviceSlot =
+        new Slot(builder.keys.rules(service), ActiveRules.Source.ETCD, Set.of(service));
+    this.defaultSlot =
+        new Slot(
+            builder.keys.rules(RuleDocument.DEFAULT_SERVICE),
+            ActiveRules.Source.ETCD_DEFAULT,
+            Set.of(RuleDocument.DEFAULT_SERVICE));
+    this.builtInDefaults = ActiveRules.defaults(service);
+    this.backoffMillis = minBackoff.toMillis();
+  }
+
+  /**
+   * A builder for a source that keeps {@code holder} up to date with {@code service}'s rules read
+   * through {@code client}.
+   */
+  public static Builder builder(Client client, ActiveRulesHolder holder, String service) {
+    return new Builder(client, holder, service);
+  }
+
+  /** The service whose rules this source keeps in force. */
+  public String service() {
+    return service;
+  }
+
+  /** Whether both watches are established right now (false before start, during outages). */
+  public boolean isWatching() {
+    return watching;
+  }
+
+  @Override
+  public void start() {
+    if (closed.get() || !started.compareAndSet(false, true)) {
+      return;
+    }
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "sluice-etcd-rules-" + service);
+              thread.setDaemon(true);
+              return thread;
+            });
+    pool.setRemoveOnCancelPolicy(true);
+    executor = pool;
+    run(this::readAndWatch);
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    ScheduledExecutorService pool = executor;
+    if (pool == null) {
+      return;
+    }
+    try {
+      pool.execute(this::closeWatchers);
+    } catch (RuntimeException ignored) {
+      // Already shut down.
+    }
+    pool.shutdown();
+    try {
+      if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+        pool.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      pool.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    watching = false;
+  }
+
+  @Override
+  public void addListener(RuleSourceListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void removeListener(RuleSourceListener listener) {
+    listeners.remove(listener);
+  }
+
+  @Override
+  public RuleRejection lastRejection() {
+    return lastRejection;
+  }
+
+  /** How often the source had to read everything again because etcd compacted its history. */
+  long compactionResyncs() {
+    return compactionResyncs;
+  }
+
+  // ---------------------------------------------------------------- executor thread
+
+  private void run(Runnable task) {
+    ScheduledExecutorService pool = executor;
+    if (pool == null || closed.get()) {
+      return;
+    }
+    try {
+      pool.execute(() -> guarded(task));
+    } catch (RuntimeException ignored) {
+      // Shut down: the source is closing.
+    }
+  }
+
+  private void schedule(Runnable task, long delayMillis) {
+    ScheduledExecutorService pool = executor;
+    if (pool == null || closed.get()) {
+      return;
+    }
+    try {
+      pool.schedule(() -> guarded(task), delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException ignored) {
+      // Shut down: the source is closing.
+    }
+  }
+
+  private void guarded(Runnable task) {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      // A bug here must not kill the source's thread: retry from a fresh read.
+      logger.log(Level.WARNING, "etcd rule source for " + service + " failed; reading again", e);
+      closeWatchers();
+      schedule(this::readAndWatch, nextBackoff());
+    }
+  }
+
+  /** Reads both keys at one revision, applies them, then watches both from the next revision. */
+  private void readAndWatch() {
+    closeWatchers();
+    TxnResponse response;
+    try {
+      response =
+          client
+              .getKVClient()
+              .txn()
+              .Then(
+                  Op.get(bytes(serviceSlot.key), GetOption.DEFAULT),
+                  Op.get(bytes(defaultSlot.key), GetOption.DEFAULT))
+              .commit()
+              .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (Exception e) {
+      onReadFailed(e);
+      return;
+    }
+    List<GetResponse> gets = response.getGetResponses();
+    long revision = response.getHeader().getRevision();
+    reachable();
+    readInto(serviceSlot, gets.get(0), revision);
+    readInto(defaultSlot, gets.get(1), revision);
+    publishEffective();
+    watch();
+  }
+
+  private void onReadFailed(Exception e) {
+    unreachable(e);
+    if (!lastKnownGoodTried && published == null) {
+      lastKnownGoodTried = true;
+      if (lastKnownGood != null) {
+        lastKnownGood
+            .load(service)
+            .ifPresent(
+                stored -> {
+                  logger.info(
+                      "etcd is unreachable: running the last-known-good rules of "
+                          + service
+                          + " (revision "
+                          + stored.revision()
+                          + ") until it answers");
+                  publish(stored);
+                });
+      }
+    }
+    schedule(this::readAndWatch, nextBackoff());
+  }
+
+  /** Applies a key's value as read at {@code revision}. */
+  private void readInto(Slot slot, GetResponse get, long revision) {
+    slot.nextWatchRevision = revision + 1;
+    if (get.getKvs().isEmpty()) {
+      if (slot.applied != null || slot.rejection != null) {
+        deleted(slot, revision);
+      }
+    } else {
+      put(slot, get.getKvs().get(0));
+    }
+  }
+
+  private void watch() {
+    closeWatchers();
+    int gen = ++generation;
+    for (Slot slot : List.of(serviceSlot, defaultSlot)) {
+      WatchOption option =
+          WatchOption.builder().withRevision(slot.nextWatchRevision).withCreateNotify(true).build();
+      watchers.add(
+          client.getWatchClient().watch(bytes(slot.key), option, new SlotWatch(slot, gen)));
+    }
+  }
+
+  private void closeWatchers() {
+    generation++;
+    watching = false;
+    for (Watch.Watcher watcher : watchers) {
+      try {
+        watcher.close();
+      } catch (RuntimeException ignored) {
+        // The stream is broken already.
+      }
+    }
+    watchers.clear();
+    serviceSlot.watchCreated = false;
+    defaultSlot.watchCreated = false;
+  }
+
+  private void onWatchResponse(Slot slot, int gen, WatchResponse response) {
+    if (gen != generation) {
+      return;
+    }
+    if (response.isCreatedNotify()) {
+      slot.watchCreated = true;
+      if (serviceSlot.watchCreated && defaultSlot.watchCreated) {
+        watching = true;
+        reachable();
+      }
+      return;
+    }
+    boolean changed = false;
+    for (WatchEvent event : response.getEvents()) {
+      KeyValue kv = event.getKeyValue();
+      long modRevision = kv.getModRevision();
+      if (modRevision < slot.nextWatchRevision) {
+        continue;
+      }
+      slot.nextWatchRevision = modRevision + 1;
+      if (event.getEventType() == WatchEvent.EventType.DELETE) {
+        changed |= slot.applied != null || slot.rejection != null;
+        deleted(slot, modRevision);
+      } else if (event.getEventType() == WatchEvent.EventType.PUT) {
+        changed |= put(slot, kv);
+      }
+    }
+    if (changed) {
+      publishEffective();
+    }
+  }
+
+  private void onWatchFailed(int gen, Throwable error) {
+    if (gen != generation) {
+      return;
+    }
+    boolean wasWatching = watching;
+    closeWatchers();
+    CompactedException compacted = compaction(error);
+    if (compacted != null) {
+      compactionResyncs++;
+      logger.info(
+          "etcd compacted its history past the rules watch of "
+              + service
+              + " (compacted at "
+              + compacted.getCompactedRevision()
+              + "): reading the rules again");
+      readAndWatch();
+      return;
+    }
+    unreachable(error);
+    // A watch that was established resumes where it stopped, replaying what it missed. One that
+    // failed before it was established (etcd still away, or answering something unexpected such as
+    // a revision from before a data loss) starts over from a fresh read.
+    schedule(wasWatching ? this::watch : this::readAndWatch, nextBackoff());
+  }
+
+  private static CompactedException compaction(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof CompactedException compacted) {
+        return compacted;
+      }
+    }
+    return null;
+  }
+
+  /** A put seen in a read or an event; true when the key's state changed. */
+  private boolean put(Slot slot, KeyValue kv) {
+    long revision = kv.getModRevision();
+    if (revision == slot.revision) {
+      return false;
+    }
+    slot.revision = revision;
+    DocumentCompiler.Outcome outcome =
+        DocumentCompiler.compile(kv.getValue().getBytes(), slot.services);
+    if (outcome.isValid()) {
+      slot.applied = new ActiveRules(outcome.rules(), revision, slot.source);
+      slot.rejection = null;
+      updateLastRejection();
+      return true;
+    }
+    RuleRejection rejection =
+        new RuleRejection(slot.source, slot.key, revision, outcome.errors(), clock.instant());
+    slot.rejection = rejection;
+    updateLastRejection();
+    logger.warning(
+        "rejected the rule document "
+            + slot.key
+            + " at revision "
+            + revision
+            + "; the rules in force stay. Problems:\n  "
+            + String.join("\n  ", rejection.messages()));
+    listeners.rejected(rejection);
+    return false;
+  }
+
+  private void deleted(Slot slot, long revision) {
+    if (slot.applied != null) {
+      logger.info("the rule document " + slot.key + " was deleted at revision " + revision);
+    }
+    slot.revision = revision;
+    slot.applied = null;
+    slot.rejection = null;
+    updateLastRejection();
+  }
+
+  private void updateLastRejection() {
+    RuleRejection a = serviceSlot.rejection;
+    RuleRejection b = defaultSlot.rejection;
+    lastRejection = a == null ? b : b == null ? a : a.revision() >= b.revision() ? a : b;
+  }
+
+  /** Publishes the snapshot in force by the precedence rules, if it is not already published. */
+  private void publishEffective() {
+    ActiveRules effective =
+        serviceSlot.applied != null
+            ? serviceSlot.applied
+            : defaultSlot.applied != null ? defaultSlot.applied : builtInDefaults;
+    if (effective == published) {
+      return;
+    }
+    publish(effective);
+    if (lastKnownGood != null) {
+      if (effective == builtInDefaults) {
+        lastKnownGood.delete(service);
+      } else {
+        lastKnownGood.save(service, effective);
+      }
+    }
+  }
+
+  private void publish(ActiveRules rules) {
+    published = rules;
+    holder.publish(rules);
+    listeners.applied(rules);
+  }
+
+  private void unreachable(Throwable error) {
+    watching = false;
+    if (!outageLogged) {
+      outageLogged = true;
+      logger.warning(
+          "etcd is unreachable for the rules of "
+              + service
+              + " ("
+              + describe(error)
+              + "); the rules in force stay, retrying in the background");
+    }
+  }
+
+  private void reachable() {
+    backoffMillis = minBackoff.toMillis();
+    if (outageLogged) {
+      outageLogged = false;
+      logger.info("etcd answers again; watching the rules of " + service);
+    }
+  }
+
+  private long nextBackoff() {
+    long current = backoffMillis;
+    backoffMillis = Math.min(maxBackoff.toMillis(), Math.max(1, current * 2));
+    // Jitter keeps a fleet of agents from reconnecting in lockstep after an etcd restart.
+    return current / 2 + ThreadLocalRandom.current().nextLong(current / 2 + 1);
+  }
+
+  private static String describe(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName()
+        + (root.getMessage() == null ? "" : ": " + root.getMessage());
+  }
+
+  private static ByteSequence bytes(String key) {
+    return ByteSequence.from(key, StandardCharsets.UTF_8);
+  }
+
+  /** What the source knows about one key. Confined to the executor thread. */
+  private static final class Slot {
+    final String key;
+    final ActiveRules.Source source;
+    final Set<String> services;
+    ActiveRules applied;
+    RuleRejection rejection;
+    long revision;
+    long nextWatchRevision;
+    boolean watchCreated;
+
+    Slot(String key, ActiveRules.Source source, Set<String> services) {
+      this.key = key;
+      this.source = source;
+      this.services = services;
+    }
+  }
+
+  /** Hands one watch's callbacks to the source's thread. */
+  private final class SlotWatch implements Watch.Listener {
+    private final Slot slot;
+    private final int gen;
+
+    SlotWatch(Slot slot, int gen) {
+      this.slot = slot;
+      this.gen = gen;
+    }
+
+    @Override
+    public void onNext(WatchResponse response) {
+      run(() -> onWatchResponse(slot, gen, response));
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      run(() -> onWatchFailed(gen, error));
+    }
+
+    @Override
+    public void onCompleted() {
+      // Closed by us (stale generation) or given up by jetcd: either way, resume if current.
+      run(() -> onWatchFailed(gen, new IllegalStateException("the watch stream ended")));
+    }
+  }
+
+  /** Builds an {@link EtcdRuleSource}; {@link #build()} does no I/O. */
+  public static final class Builder {
+    private final Client client;
+    private final ActiveRulesHolder holder;
+    private final String service;
+    private EtcdKeys keys = EtcdKeys.defaults();
+    private LastKnownGoodStore lastKnownGood;
+    private Duration minBackoff = Duration.ofMillis(250);
+    private Duration maxBackoff = Duration.ofSeconds(5);
+    private Duration callTimeout = Duration.ofSeconds(5);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Client client, ActiveRulesHolder holder, String service) {
+      this.client = Objects.requireNonNull(client, "client");
+      this.holder = Objects.requireNonNull(holder, "holder");
+      this.service = Objects.requireNonNull(service, "service");
+      if (service.isBlank() || service.contains("/")) {
+        throw new IllegalArgumentException(
+            "service must be a non-blank name without '/', got '" + service + "'");
+      }
+    }
+
+    /** The etcd key layout, default namespace {@code /sluice}. */
+    public Builder keys(EtcdKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /** Saves every applied document there and falls back to it when etcd is down at start. */
+    public Builder lastKnownGood(LastKnownGoodStore store) {
+      this.lastKnownGood = store;
+      return this;
+    }
+
+    /** Backoff between attempts while etcd is away: doubles from {@code min} up to {@code max}. */
+    public Builder retryBackoff(Duration min, Duration max) {
+      Objects.requireNonNull(min, "min");
+      Objects.requireNonNull(max, "max");
+      if (min.toMillis() < 1 || max.compareTo(min) < 0) {
+        throw new IllegalArgumentException(
+            "retry backoff needs 1 ms <= min <= max, got min=" + min + ", max=" + max);
+      }
+      this.minBackoff = min;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /** How long one read may take before it counts as failed; default 5 s. */
+    public Builder callTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.toMillis() < 1) {
+        throw new IllegalArgumentException("call timeout must be positive, got " + timeout);
+      }
+      this.callTimeout = timeout;
+      return this;
+    }
+
+    /** The clock that stamps rejections. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The source, not started. */
+    public EtcdRuleSource build() {
+      return new EtcdRuleSource(this);
+    }
+  }
+}

@@ -1,0 +1,279 @@
+package io.sluice.sdk.source;
+
+import io.sluice.rules.RuleDocument;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Keeps rules in force from a local document ({@code sluice.rules.file}), for applications without
+ * etcd. Edits are picked up without restart.
+ *
+ * <p>The source watches the file's <em>directory</em> rather than the file, because most editors
+ * save by writing a new file and renaming it over the old one, which a watch on the file itself
+ * would lose. Every change in the directory, and in any case every poll interval (for file systems
+ * without change notification), the file is read and compared with what was last read; a different
+ * content is parsed, validated, compiled and published as one {@link ActiveRules} snapshot with
+ * {@link ActiveRules.Source#FILE}. An invalid document is refused with one log line per distinct
+ * content and the rules in force stay; so does a missing file.
+ */
+public final class FileRuleSource implements RuleSource {
+
+  private static final Logger logger = Logger.getLogger(FileRuleSource.class.getName());
+
+  /** Changes closer together than this are read once: an editor's save is often several events. */
+  private static final long SETTLE_MILLIS = 50;
+
+  private final Path file;
+  private final ActiveRulesHolder holder;
+  private final Set<String> services;
+  private final Duration pollInterval;
+  private final Clock clock;
+  private final RuleSourceListeners listeners = new RuleSourceListeners();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private volatile RuleRejection lastRejection;
+  private volatile Thread thread;
+  private volatile WatchService watchService;
+
+  // Confined to the source's thread.
+  private byte[] lastContent;
+  private boolean missingLogged;
+
+  private FileRuleSource(Builder builder) {
+    this.file = builder.file.toAbsolutePath().normalize();
+    this.holder = builder.holder;
+    this.services =
+        builder.service == null ? Set.of() : Set.of(builder.service, RuleDocument.DEFAULT_SERVICE);
+    this.pollInterval = builder.pollInterval;
+    this.clock = builder.clock;
+  }
+
+  /** A builder for a source that keeps {@code holder} up to date from {@code file}. */
+  public static Builder builder(Path file, ActiveRulesHolder holder) {
+    return new Builder(file, holder);
+  }
+
+  /** The watched file. */
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public void start() {
+    if (closed.get() || !started.compareAndSet(false, true)) {
+      return;
+    }
+    Thread worker = new Thread(this::watchLoop, "sluice-rules-file");
+    worker.setDaemon(true);
+    thread = worker;
+    worker.start();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    Thread worker = thread;
+    if (worker == null) {
+      return;
+    }
+    closeWatchService();
+    worker.interrupt();
+    try {
+      worker.join(TimeUnit.SECONDS.toMillis(5));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void addListener(RuleSourceListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public void removeListener(RuleSourceListener listener) {
+    listeners.remove(listener);
+  }
+
+  @Override
+  public RuleRejection lastRejection() {
+    return lastRejection;
+  }
+
+  private void watchLoop() {
+    try {
+      watchService = openWatchService();
+      if (closed.get()) {
+        closeWatchService();
+        return;
+      }
+      while (!closed.get()) {
+        check();
+        awaitChange();
+      }
+    } catch (InterruptedException | ClosedWatchServiceException e) {
+      // Closing.
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "the rules file watch of " + file + " stopped", e);
+    } finally {
+      closeWatchService();
+    }
+  }
+
+  private WatchService openWatchService() {
+    Path directory = file.getParent();
+    try {
+      WatchService service = FileSystems.getDefault().newWatchService();
+      directory.register(
+          service,
+          StandardWatchEventKinds.ENTRY_CREATE,
+          StandardWatchEventKinds.ENTRY_MODIFY,
+          StandardWatchEventKinds.ENTRY_DELETE);
+      return service;
+    } catch (IOException | RuntimeException e) {
+      logger.info(
+          "cannot watch " + directory + " for changes (" + e + "); polling " + file + " instead");
+      return null;
+    }
+  }
+
+  /** Waits for a change in the directory, or one poll interval. */
+  private void awaitChange() throws InterruptedException {
+    WatchService service = watchService;
+    if (service == null) {
+      Thread.sleep(
+          pollInterval.toMillis()); // polling without notification: the interval is the point
+      return;
+    }
+    WatchKey key = service.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    while (key != null) {
+      key.pollEvents();
+      if (!key.reset()) {
+        // The directory itself went away: fall back to polling until it is back.
+        closeWatchService();
+        watchService = null;
+        return;
+      }
+      key = service.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void check() {
+    byte[] content;
+    try {
+      content = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      if (!missingLogged) {
+        missingLogged = true;
+        logger.warning("the rules file " + file + " does not exist; the rules in force stay");
+      }
+      return;
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.FINE, "could not read the rules file " + file + "; trying again", e);
+      return;
+    }
+    missingLogged = false;
+    if (Arrays.equals(content, lastContent)) {
+      return;
+    }
+    lastContent = content;
+    DocumentCompiler.Outcome outcome = DocumentCompiler.compile(content, services);
+    if (outcome.isValid()) {
+      ActiveRules rules = new ActiveRules(outcome.rules(), 0, ActiveRules.Source.FILE);
+      lastRejection = null;
+      holder.publish(rules);
+      logger.info("applied the rules file " + file);
+      listeners.applied(rules);
+      return;
+    }
+    RuleRejection rejection =
+        new RuleRejection(
+            ActiveRules.Source.FILE, file.toString(), 0, outcome.errors(), clock.instant());
+    lastRejection = rejection;
+    logger.warning(
+        "rejected the rules file "
+            + file
+            + "; the rules in force stay. Problems:\n  "
+            + String.join("\n  ", rejection.messages()));
+    listeners.rejected(rejection);
+  }
+
+  private void closeWatchService() {
+    WatchService service = watchService;
+    if (service != null) {
+      try {
+        service.close();
+      } catch (IOException ignored) {
+        // Nothing more to release.
+      }
+    }
+  }
+
+  /** Builds a {@link FileRuleSource}; {@link #build()} does no I/O. */
+  public static final class Builder {
+    private final Path file;
+    private final ActiveRulesHolder holder;
+    private String service;
+    private Duration pollInterval = Duration.ofSeconds(2);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Path file, ActiveRulesHolder holder) {
+      this.file = Objects.requireNonNull(file, "file");
+      this.holder = Objects.requireNonNull(holder, "holder");
+      if (file.getFileName() == null) {
+        throw new IllegalArgumentException("the rules file must name a file, got '" + file + "'");
+      }
+    }
+
+    /**
+     * Accept only documents for this service (or {@code _default}); by default any service's
+     * document is accepted.
+     */
+    public Builder service(String service) {
+      this.service = service;
+      return this;
+    }
+
+    /** How often the file is read even without a change notification; default 2 s. */
+    public Builder pollInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.toMillis() < 10) {
+        throw new IllegalArgumentException("poll interval must be at least 10 ms, got " + interval);
+      }
+      this.pollInterval = interval;
+      return this;
+    }
+
+    /** The clock that stamps rejections. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The source, not started. */
+    public FileRuleSource build() {
+      return new FileRuleSource(this);
+    }
+  }
+}

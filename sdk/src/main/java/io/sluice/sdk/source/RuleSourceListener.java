@@ -1,0 +1,17 @@
+package io.sluice.sdk.source;
+
+import io.sluice.sdk.ActiveRules;
+
+/**
+ * Told what a {@link RuleSource} did, so the status reporter (and tests, and metrics) can report
+ * which revision an agent runs and which it refused. Called on the source's thread after the
+ * snapshot is in force; implementations must return quickly.
+ */
+public interface RuleSourceListener {
+
+  /** A snapshot was published by the source. */
+  default void onApplied(ActiveRules rules) {}
+
+  /** A document was refused; the rules in force stayed. */
+  default void onRejected(RuleRejection rejection) {}
+}

@@ -1,0 +1,44 @@
+package io.sluice.sdk.source;
+
+import io.sluice.sdk.ActiveRules;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The listeners of one source; one failing listener never stops the others. */
+final class RuleSourceListeners {
+
+  private static final Logger logger = Logger.getLogger(RuleSourceListeners.class.getName());
+
+  private final List<RuleSourceListener> listeners = new CopyOnWriteArrayList<>();
+
+  void add(RuleSourceListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  void remove(RuleSourceListener listener) {
+    listeners.remove(listener);
+  }
+
+  void applied(ActiveRules rules) {
+    for (RuleSourceListener listener : listeners) {
+      try {
+        listener.onApplied(rules);
+      } catch (RuntimeException e) {
+        logger.log(Level.WARNING, "a rule source listener failed; the others were still told", e);
+      }
+    }
+  }
+
+  void rejected(RuleRejection rejection) {
+    for (RuleSourceListener listener : listeners) {
+      try {
+        listener.onRejected(rejection);
+      } catch (RuntimeException e) {
+        logger.log(Level.WARNING, "a rule source listener failed; the others were still told", e);
+      }
+    }
+  }
+}

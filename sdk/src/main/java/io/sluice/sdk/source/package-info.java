@@ -1,0 +1,28 @@
+/**
+ * Where rules come from, live: {@link io.sluice.sdk.source.EtcdRuleSource} watches the service's
+ * document and {@code _default} in etcd, {@link io.sluice.sdk.source.FileRuleSource} a local file,
+ * and {@link io.sluice.sdk.source.LastKnownGoodStore} keeps the last rules applied from etcd on
+ * disk for starts while etcd is down.
+ *
+ * <p>Every source runs the same pipeline on its own thread: read, parse and validate ({@code
+ * RuleCodec}), compile ({@code CompiledRules}), publish one immutable {@link
+ * io.sluice.sdk.ActiveRules} snapshot to an {@link io.sluice.sdk.ActiveRulesHolder}. Samplers and
+ * breakers only read the holder, so the request path never waits for any of this. Invalid documents
+ * are rejected whole: the rules in force stay, the problem is logged once and reported through
+ * {@link io.sluice.sdk.source.RuleSourceListener} and {@link
+ * io.sluice.sdk.source.RuleSource#lastRejection()}.
+ *
+ * <pre>{@code
+ * ActiveRulesHolder rules = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+ * Client client = EtcdClientFactory.create(config);
+ * EtcdRuleSource source = EtcdRuleSource.builder(client, rules, "orders")
+ *     .keys(config.etcdKeys())
+ *     .lastKnownGood(LastKnownGoodStore.create(config.stateDir()))
+ *     .build();
+ * source.start();   // returns at once
+ * ...
+ * source.close();
+ * client.close();
+ * }</pre>
+ */
+package io.sluice.sdk.source;

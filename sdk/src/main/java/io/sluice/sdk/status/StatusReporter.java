@@ -1,0 +1,669 @@
+package io.sluice.sdk.status;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.support.CloseableClient;
+import io.grpc.stub.StreamObserver;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.RuleRejection;
+import io.sluice.sdk.source.RuleSource;
+import io.sluice.sdk.source.RuleSourceListener;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Keeps this agent's {@link AgentStatus} in etcd under {@code
+ * {ns}/v1/agents/{service}/{instanceId}}, bound to a lease, so the control plane sees every live
+ * agent, the rules revision it runs, what it refused and why, and the state of its breakers — and
+ * sees an agent vanish when it stops.
+ *
+ * <h2>Design</h2>
+ *
+ * <ul>
+ *   <li><b>Lease.</b> Granted on the first write with a TTL of at most 15 s and kept alive by
+ *       jetcd. When it is lost (expired during an outage, revoked, etcd's data reset) the next
+ *       write grants a new one and writes the key again. {@link #close()} revokes it, which deletes
+ *       the key at once.
+ *   <li><b>Debounce.</b> {@link #requestUpdate()} (called on every applied or rejected document and
+ *       by anyone whose state changed, such as the breaker registry) schedules one write no sooner
+ *       than the minimum interval after the previous one: a change is visible within that interval
+ *       (200 ms by default) and a burst of changes costs a few writes per second at most.
+ *   <li><b>Refresh.</b> Every refresh interval the status is rebuilt (breaker and traffic figures
+ *       come from the suppliers) and written when it differs from the last one written, ignoring
+ *       the time stamp.
+ *   <li><b>Never in the way.</b> All etcd I/O happens on the reporter's own thread with timeouts;
+ *       failures are logged once per outage and retried on the next refresh.
+ * </ul>
+ *
+ * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
+ */
+public final class StatusReporter implements AutoCloseable {
+
+  private static final Logger logger = Logger.getLogger(StatusReporter.class.getName());
+
+  /** The longest lease TTL the contract allows. */
+  public static final Duration MAX_LEASE_TTL = Duration.ofSeconds(15);
+
+  /** Even an unchanged status is rewritten this often, in case its key was removed behind us. */
+  private static final long REWRITE_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  private final Client client;
+  private final String service;
+  private final String instanceId;
+  private final String key;
+  private final ActiveRulesHolder rules;
+  private final List<RuleSource> ruleSources;
+  private final Supplier<List<AgentStatus.BreakerState>> breakers;
+  private final Supplier<List<AgentStatus.TargetStats>> topTargets;
+  private final Duration leaseTtl;
+  private final Duration refreshInterval;
+  private final Duration minWriteInterval;
+  private final Duration callTimeout;
+  private final Clock clock;
+  private final String configuredHost;
+  private final AgentStatus.Versions configuredVersions;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean writeScheduled = new AtomicBoolean();
+  private final Consumer<ActiveRules> rulesListener = r -> requestUpdate();
+  private final RuleSourceListener sourceListener =
+      new RuleSourceListener() {
+        @Override
+        public void onApplied(ActiveRules applied) {
+          requestUpdate();
+        }
+
+        @Override
+        public void onRejected(RuleRejection rejection) {
+          requestUpdate();
+        }
+      };
+
+  private volatile ScheduledExecutorService executor;
+  private volatile long leaseId;
+  private volatile long lastWriteNanos;
+  private volatile long writes;
+
+  // Confined to the executor thread.
+  private Instant startTime;
+  private String host;
+  private AgentStatus.Versions versions;
+  private CloseableClient keepAlive;
+  private AgentStatus lastWritten;
+  private long lastPutNanos;
+  private boolean failureLogged;
+  private boolean supplierFailureLogged;
+
+  private StatusReporter(Builder builder) {
+    this.client = builder.client;
+    this.service = builder.service;
+    this.instanceId =
+        builder.instanceId != null ? builder.instanceId : UUID.randomUUID().toString();
+    this.key = builder.keys.agent(service, instanceId);
+    this.rules = builder.rules;
+    this.ruleSources = List.copyOf(builder.ruleSources);
+    this.breakers = builder.breakers;
+    this.topTargets = builder.topTargets;
+    this.leaseTtl = builder.leaseTtl;
+    this.refreshInterval = builder.refreshInterval;
+    this.minWriteInterval = builder.minWriteInterval;
+    this.callTimeout = builder.callTimeout;
+    this.clock = builder.clock;
+    this.configuredHost = builder.host;
+    this.configuredVersions = builder.versions;
+  }
+
+  /**
+   * A builder for the status of {@code service}, reporting the rules in force in {@code rules},
+   * written through {@code client}.
+   */
+  public static Builder builder(Client client, String service, ActiveRulesHolder rules) {
+    return new Builder(client, service, rules);
+  }
+
+  /** This agent's instance id. */
+  public String instanceId() {
+    return instanceId;
+  }
+
+  /** The etcd key this reporter writes. */
+  public String key() {
+    return key;
+  }
+
+  /** The id of the lease the key is bound to, 0 when there is none right now. */
+  public long leaseId() {
+    return leaseId;
+  }
+
+  /** How many times the status was written so far. */
+  public long writes() {
+    return writes;
+  }
+
+  /** Starts reporting in the background; returns at once. Idempotent. */
+  public void start() {
+    if (closed.get() || !started.compareAndSet(false, true)) {
+      return;
+    }
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(
+            1,
+            runnable -> {
+              Thread thread = new Thread(runnable, "sluice-status-" + service);
+              thread.setDaemon(true);
+              return thread;
+            });
+    pool.setRemoveOnCancelPolicy(true);
+    executor = pool;
+    rules.addListener(rulesListener);
+    ruleSources.forEach(s -> s.addListener(sourceListener));
+    pool.execute(() -> guarded(this::init));
+    requestUpdate();
+    long refresh = refreshInterval.toMillis();
+    pool.scheduleWithFixedDelay(this::requestUpdate, refresh, refresh, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Asks for the status to be written soon: within the minimum write interval of the previous
+   * write, and once for any number of requests in between. Cheap and safe from any thread.
+   */
+  public void requestUpdate() {
+    ScheduledExecutorService pool = executor;
+    if (pool == null || closed.get() || !writeScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    long sinceLast = System.nanoTime() - lastWriteNanos;
+    long delay = Math.max(0, minWriteInterval.toNanos() - sinceLast);
+    try {
+      pool.schedule(() -> guarded(this::write), delay, TimeUnit.NANOSECONDS);
+    } catch (RuntimeException e) {
+      writeScheduled.set(false); // shut down: closing
+    }
+  }
+
+  /** Stops reporting and revokes the lease, which removes the status key at once. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    rules.removeListener(rulesListener);
+    ruleSources.forEach(s -> s.removeListener(sourceListener));
+    ScheduledExecutorService pool = executor;
+    if (pool == null) {
+      return;
+    }
+    try {
+      pool.execute(this::revoke);
+    } catch (RuntimeException ignored) {
+      // Already shut down.
+    }
+    pool.shutdown();
+    try {
+      if (!pool.awaitTermination(callTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+        pool.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      pool.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- executor thread
+
+  private void guarded(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "the status reporter of " + service + " failed; going on", e);
+    }
+  }
+
+  private void init() {
+    startTime = clock.instant();
+    host = configuredHost != null ? configuredHost : localHost();
+    versions = configuredVersions != null ? configuredVersions : detectVersions();
+  }
+
+  private void write() {
+    // Stamp before accepting new requests, so a request racing with this write is delayed by the
+    // full interval instead of writing right after it.
+    lastWriteNanos = System.nanoTime();
+    writeScheduled.set(false);
+    if (closed.get()) {
+      return;
+    }
+    AgentStatus status = status();
+    boolean unchanged =
+        lastWritten != null
+            && leaseId != 0
+            && withoutTime(status).equals(withoutTime(lastWritten))
+            && System.nanoTime() - lastPutNanos < REWRITE_UNCHANGED_NANOS;
+    if (unchanged) {
+      return;
+    }
+    try {
+      if (leaseId == 0) {
+        grantLease();
+      }
+      put(status);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      if (isLeaseNotFound(e)) {
+        logger.info("the status lease of " + key + " was lost; granting a new one");
+        dropLease();
+        try {
+          grantLease();
+          put(status);
+          return;
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        } catch (Exception again) {
+          e = again;
+        }
+      }
+      lastWritten = null;
+      if (!failureLogged) {
+        failureLogged = true;
+        logger.warning(
+            "could not write the agent status "
+                + key
+                + " ("
+                + rootMessage(e)
+                + "); retrying every "
+                + refreshInterval.toMillis()
+                + " ms");
+      }
+    }
+  }
+
+  private void put(AgentStatus status) throws Exception {
+    client
+        .getKVClient()
+        .put(
+            bytes(key),
+            bytes(AgentStatusCodec.write(status)),
+            PutOption.builder().withLeaseId(leaseId).build())
+        .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    lastWritten = status;
+    lastPutNanos = System.nanoTime();
+    writes++;
+    if (failureLogged) {
+      failureLogged = false;
+      logger.info("the agent status " + key + " is written again");
+    }
+  }
+
+  private void grantLease() throws Exception {
+    long id =
+        client
+            .getLeaseClient()
+            .grant(leaseTtl.toSeconds())
+            .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+            .getID();
+    leaseId = id;
+    keepAlive = client.getLeaseClient().keepAlive(id, new KeepAliveObserver(id));
+  }
+
+  private void dropLease() {
+    if (keepAlive != null) {
+      try {
+        keepAlive.close();
+      } catch (RuntimeException ignored) {
+        // Already broken.
+      }
+      keepAlive = null;
+    }
+    leaseId = 0;
+    lastWritten = null;
+  }
+
+  private void onLeaseLost(long id, Throwable error) {
+    if (closed.get() || id != leaseId) {
+      return;
+    }
+    logger.info(
+        "the status lease of " + key + " is gone (" + rootMessage(error) + "); granting a new one");
+    dropLease();
+    requestUpdate();
+  }
+
+  private void revoke() {
+    long id = leaseId;
+    if (keepAlive != null) {
+      try {
+        keepAlive.close();
+      } catch (RuntimeException ignored) {
+        // Already broken.
+      }
+      keepAlive = null;
+    }
+    leaseId = 0;
+    if (id == 0) {
+      return;
+    }
+    try {
+      client.getLeaseClient().revoke(id).get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      logger.info(
+          "could not revoke the status lease of "
+              + key
+              + " ("
+              + rootMessage(e)
+              + "); the key expires with it");
+    }
+  }
+
+  /** The status as of now. */
+  AgentStatus status() {
+    ActiveRules current = rules.current();
+    return new AgentStatus(
+        instanceId,
+        service,
+        host,
+        ProcessHandle.current().pid(),
+        versions,
+        startTime,
+        clock.instant(),
+        rulesSource(current.source()),
+        current.revision(),
+        rejection(),
+        supplied(breakers),
+        supplied(topTargets));
+  }
+
+  private AgentStatus.Rejection rejection() {
+    RuleRejection latest = null;
+    for (RuleSource source : ruleSources) {
+      RuleRejection r = source.lastRejection();
+      if (r != null && (latest == null || r.time().isAfter(latest.time()))) {
+        latest = r;
+      }
+    }
+    return latest == null ? null : new AgentStatus.Rejection(latest.revision(), latest.messages());
+  }
+
+  private <T> List<T> supplied(Supplier<List<T>> supplier) {
+    try {
+      List<T> values = supplier.get();
+      return values == null ? List.of() : values;
+    } catch (RuntimeException e) {
+      if (!supplierFailureLogged) {
+        supplierFailureLogged = true;
+        logger.log(Level.WARNING, "a status supplier failed; reporting none of its values", e);
+      }
+      return List.of();
+    }
+  }
+
+  /** The {@code rulesSource} spelling of the status contract. */
+  static String rulesSource(ActiveRules.Source source) {
+    return switch (source) {
+      case ETCD, ETCD_DEFAULT -> "etcd";
+      case FILE -> "file";
+      case LAST_KNOWN_GOOD -> "last-known-good";
+      case DEFAULTS -> "defaults";
+    };
+  }
+
+  private static AgentStatus withoutTime(AgentStatus s) {
+    return new AgentStatus(
+        s.instanceId(),
+        s.service(),
+        s.host(),
+        s.pid(),
+        s.versions(),
+        s.startTime(),
+        null,
+        s.rulesSource(),
+        s.appliedRevision(),
+        s.rejected(),
+        s.breakers(),
+        s.topTargets());
+  }
+
+  private static boolean isLeaseNotFound(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = t.getMessage();
+      if (message != null && message.contains("lease not found")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName()
+        + (root.getMessage() == null ? "" : ": " + root.getMessage());
+  }
+
+  private static String localHost() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException | RuntimeException e) {
+      String env = System.getenv("HOSTNAME");
+      return env != null && !env.isBlank() ? env : "unknown";
+    }
+  }
+
+  /** Versions of Sluice (from the jar manifest), the OpenTelemetry SDK and Java. */
+  static AgentStatus.Versions detectVersions() {
+    String sluice = StatusReporter.class.getPackage().getImplementationVersion();
+    String otel = null;
+    try (InputStream in =
+        io.opentelemetry.sdk.OpenTelemetrySdk.class.getResourceAsStream(
+            "/io/opentelemetry/sdk/common/version.properties")) {
+      if (in != null) {
+        Properties properties = new Properties();
+        properties.load(in);
+        otel = properties.getProperty("sdk.version");
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Unknown then.
+    }
+    return new AgentStatus.Versions(
+        sluice != null ? sluice : "dev",
+        otel != null ? otel : "unknown",
+        Runtime.version().toString());
+  }
+
+  private static ByteSequence bytes(String value) {
+    return ByteSequence.from(value, StandardCharsets.UTF_8);
+  }
+
+  /** Tells the reporter when jetcd gives up keeping a lease alive. */
+  private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
+    private final long id;
+
+    KeepAliveObserver(long id) {
+      this.id = id;
+    }
+
+    @Override
+    public void onNext(LeaseKeepAliveResponse response) {
+      if (response.getTTL() <= 0) {
+        onError(new IllegalStateException("etcdserver: requested lease not found"));
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      ScheduledExecutorService pool = executor;
+      if (pool != null && !closed.get()) {
+        try {
+          pool.execute(() -> guarded(() -> onLeaseLost(id, error)));
+        } catch (RuntimeException ignored) {
+          // Closing.
+        }
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      onError(new IllegalStateException("the lease keep-alive ended"));
+    }
+  }
+
+  /** Builds a {@link StatusReporter}; {@link #build()} does no I/O. */
+  public static final class Builder {
+    private final Client client;
+    private final String service;
+    private final ActiveRulesHolder rules;
+    private final List<RuleSource> ruleSources = new ArrayList<>();
+    private EtcdKeys keys = EtcdKeys.defaults();
+    private String instanceId;
+    private String host;
+    private AgentStatus.Versions versions;
+    private Supplier<List<AgentStatus.BreakerState>> breakers = List::of;
+    private Supplier<List<AgentStatus.TargetStats>> topTargets = List::of;
+    private Duration leaseTtl = Duration.ofSeconds(10);
+    private Duration refreshInterval = Duration.ofSeconds(5);
+    private Duration minWriteInterval = Duration.ofMillis(200);
+    private Duration callTimeout = Duration.ofSeconds(5);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Client client, String service, ActiveRulesHolder rules) {
+      this.client = Objects.requireNonNull(client, "client");
+      this.service = Objects.requireNonNull(service, "service");
+      this.rules = Objects.requireNonNull(rules, "rules");
+      if (service.isBlank() || service.contains("/")) {
+        throw new IllegalArgumentException(
+            "service must be a non-blank name without '/', got '" + service + "'");
+      }
+    }
+
+    /** The etcd key layout, default namespace {@code /sluice}. */
+    public Builder keys(EtcdKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /** This process's instance id; default a random UUID. */
+    public Builder instanceId(String instanceId) {
+      Objects.requireNonNull(instanceId, "instanceId");
+      if (instanceId.isBlank() || instanceId.contains("/")) {
+        throw new IllegalArgumentException(
+            "instance id must be a non-blank name without '/', got '" + instanceId + "'");
+      }
+      this.instanceId = instanceId;
+      return this;
+    }
+
+    /** The host name to report; default the local host name, looked up in {@code start()}. */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** The versions to report; default detected from the class path. */
+    public Builder versions(AgentStatus.Versions versions) {
+      this.versions = Objects.requireNonNull(versions, "versions");
+      return this;
+    }
+
+    /** A source whose rejections are reported and whose changes trigger an update. */
+    public Builder addRuleSource(RuleSource source) {
+      ruleSources.add(Objects.requireNonNull(source, "source"));
+      return this;
+    }
+
+    /** Live breaker states, e.g. the breaker registry's {@code breakerStates()}. */
+    public Builder breakers(Supplier<List<AgentStatus.BreakerState>> breakers) {
+      this.breakers = Objects.requireNonNull(breakers, "breakers");
+      return this;
+    }
+
+    /** The busiest outgoing targets, e.g. {@code () -> registry.topTargets(10)}. */
+    public Builder topTargets(Supplier<List<AgentStatus.TargetStats>> topTargets) {
+      this.topTargets = Objects.requireNonNull(topTargets, "topTargets");
+      return this;
+    }
+
+    /** The lease TTL: between 2 s and 15 s, default 10 s. */
+    public Builder leaseTtl(Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.compareTo(Duration.ofSeconds(2)) < 0 || ttl.compareTo(MAX_LEASE_TTL) > 0) {
+        throw new IllegalArgumentException(
+            "lease TTL must be between 2 s and " + MAX_LEASE_TTL.toSeconds() + " s, got " + ttl);
+      }
+      this.leaseTtl = ttl;
+      return this;
+    }
+
+    /** How often breaker and traffic figures are refreshed; default 5 s, at least 100 ms. */
+    public Builder refreshInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.toMillis() < 100) {
+        throw new IllegalArgumentException(
+            "refresh interval must be at least 100 ms, got " + interval);
+      }
+      this.refreshInterval = interval;
+      return this;
+    }
+
+    /** The least time between two writes; default 200 ms, between 10 ms and 5 s. */
+    public Builder minWriteInterval(Duration interval) {
+      Objects.requireNonNull(interval, "interval");
+      if (interval.toMillis() < 10 || interval.compareTo(Duration.ofSeconds(5)) > 0) {
+        throw new IllegalArgumentException(
+            "minimum write interval must be between 10 ms and 5 s, got " + interval);
+      }
+      this.minWriteInterval = interval;
+      return this;
+    }
+
+    /** How long one etcd call may take; default 5 s. */
+    public Builder callTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.toMillis() < 1) {
+        throw new IllegalArgumentException("call timeout must be positive, got " + timeout);
+      }
+      this.callTimeout = timeout;
+      return this;
+    }
+
+    /** The clock for start time and update stamps. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The reporter, not started. */
+    public StatusReporter build() {
+      return new StatusReporter(this);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.sluice.sdk.breaker;
+
+import static io.sluice.sdk.breaker.Policies.payments;
+import static io.sluice.sdk.breaker.Policies.rules;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import io.sluice.rules.BreakerScope;
+import io.sluice.sdk.ActiveRulesHolder;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Collection;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BreakerMetricsTest {
+
+  private static final String KEY = "payments.internal:8080";
+
+  private final MutableClock clock = new MutableClock();
+  private final InMemoryMetricReader reader = InMemoryMetricReader.create();
+  private final SdkMeterProvider meters =
+      SdkMeterProvider.builder().registerMetricReader(reader).build();
+  private final ActiveRulesHolder holder = new ActiveRulesHolder(rules(1, payments()));
+  private final BreakerRegistry registry =
+      BreakerRegistry.builder(holder)
+          .clock(clock)
+          .meterProvider(meters)
+          .automaticTransitionToHalfOpen(false)
+          .build();
+
+  @AfterEach
+  void close() {
+    registry.close();
+    meters.close();
+  }
+
+  private GuardedCall call() {
+    return registry.start("payments.internal", 8080, "POST", "/pay");
+  }
+
+  private static long value(Collection<MetricData> metrics, String name, Attributes attributes) {
+    return metrics.stream()
+        .filter(m -> m.getName().equals(name))
+        .flatMap(m -> m.getData().getPoints().stream())
+        .filter(p -> p.getAttributes().equals(attributes))
+        .mapToLong(p -> ((LongPointData) p).getValue())
+        .sum();
+  }
+
+  private static Attributes outcome(String outcome) {
+    return Attributes.of(
+        BreakerTelemetry.POLICY, "payments",
+        BreakerTelemetry.KEY, KEY,
+        BreakerTelemetry.OUTCOME, outcome);
+  }
+
+  private static final Attributes BREAKER =
+      Attributes.of(BreakerTelemetry.POLICY, "payments", BreakerTelemetry.KEY, KEY);
+
+  @Test
+  void countsOutcomesRejectionsAndStateAcrossARetune() {
+    call().onResponse(200);
+    for (int i = 0; i < 3; i++) {
+      call().onError(new IOException());
+    }
+    assertThat(call().permitted()).isFalse();
+
+    Collection<MetricData> m = reader.collectAllMetrics();
+    assertThat(value(m, "sluice.breaker.calls", outcome("success"))).isEqualTo(1);
+    assertThat(value(m, "sluice.breaker.calls", outcome("failure"))).isEqualTo(3);
+    assertThat(value(m, "sluice.breaker.calls", outcome("rejected"))).isEqualTo(1);
+    assertThat(value(m, "sluice.breaker.state", BREAKER)).isEqualTo(1);
+    assertThat(
+            value(
+                m,
+                "sluice.breaker.transitions",
+                BREAKER.toBuilder()
+                    .put(BreakerTelemetry.FROM, "CLOSED")
+                    .put(BreakerTelemetry.TO, "OPEN")
+                    .put(BreakerTelemetry.SHADOW, false)
+                    .build()))
+        .isEqualTo(1);
+
+    // a retune to a changed policy: same breaker identity in metrics, state carried
+    holder.publish(
+        rules(
+            2, Policies.with(payments(), 60, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
+    assertThat(call().permitted()).isFalse();
+    m = reader.collectAllMetrics();
+    assertThat(value(m, "sluice.breaker.calls", outcome("rejected"))).isEqualTo(2);
+    assertThat(value(m, "sluice.breaker.state", BREAKER)).isEqualTo(1);
+
+    clock.advance(Duration.ofSeconds(11));
+    call().onResponse(200);
+    m = reader.collectAllMetrics();
+    assertThat(value(m, "sluice.breaker.state", BREAKER)).as("half-open").isEqualTo(2);
+    assertThat(value(m, "sluice.breaker.calls", outcome("success"))).isEqualTo(2);
+  }
+
+  @Test
+  void shadowModeCountsWouldBeRejectionsAndTransitions() {
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofSeconds(10), BreakerScope.TARGET, true)));
+    for (int i = 0; i < 4; i++) {
+      call().onError(new IOException());
+    }
+    for (int i = 0; i < 5; i++) {
+      assertThat(call().permitted()).isTrue();
+    }
+    Collection<MetricData> m = reader.collectAllMetrics();
+    assertThat(value(m, "sluice.breaker.calls", outcome("shadow_rejected"))).isEqualTo(5);
+    assertThat(value(m, "sluice.breaker.calls", outcome("rejected"))).isZero();
+    assertThat(
+            value(
+                m,
+                "sluice.breaker.transitions",
+                BREAKER.toBuilder()
+                    .put(BreakerTelemetry.FROM, "CLOSED")
+                    .put(BreakerTelemetry.TO, "OPEN")
+                    .put(AttributeKey.booleanKey("sluice.breaker.shadow"), true)
+                    .build()))
+        .isEqualTo(1);
+  }
+}

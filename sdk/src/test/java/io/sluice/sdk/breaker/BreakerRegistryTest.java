@@ -1,0 +1,323 @@
+package io.sluice.sdk.breaker;
+
+import static io.sluice.sdk.breaker.Policies.payments;
+import static io.sluice.sdk.breaker.Policies.rules;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.sluice.rules.BreakerPolicy;
+import io.sluice.rules.BreakerScope;
+import io.sluice.rules.CallMatch;
+import io.sluice.rules.OnOpenAction;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.sdk.ActiveRulesHolder;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BreakerRegistryTest {
+
+  private static final String HOST = "payments.internal";
+
+  private final MutableClock clock = new MutableClock();
+  private final ActiveRulesHolder holder = new ActiveRulesHolder(rules(1, payments()));
+  private BreakerRegistry registry =
+      BreakerRegistry.builder(holder).clock(clock).automaticTransitionToHalfOpen(false).build();
+
+  @AfterEach
+  void close() {
+    registry.close();
+  }
+
+  private GuardedCall call() {
+    return registry.start(HOST, 8080, "POST", "/pay");
+  }
+
+  private void fail(int times) {
+    for (int i = 0; i < times; i++) {
+      GuardedCall c = call();
+      assertThat(c.permitted()).as("call %d permitted", i).isTrue();
+      c.onError(new IOException("connection refused"));
+    }
+  }
+
+  private void succeed(int times) {
+    for (int i = 0; i < times; i++) {
+      GuardedCall c = call();
+      assertThat(c.permitted()).as("call %d permitted", i).isTrue();
+      c.onResponse(200);
+    }
+  }
+
+  private String state() {
+    return registry.breakerStates().stream()
+        .filter(b -> b.key().equals(HOST + ":8080"))
+        .findFirst()
+        .orElseThrow()
+        .state();
+  }
+
+  private CircuitBreaker innerBreaker() {
+    HostTargetsProbe probe = new HostTargetsProbe(registry);
+    return probe.breaker(HOST, 8080, "payments").binding().breaker;
+  }
+
+  @Test
+  void opensAfterFailuresRejectsGoesHalfOpenAfterWaitAndClosesAfterSuccesses() {
+    succeed(2);
+    fail(2); // 4 calls, 50% failures: opens
+    assertThat(state()).isEqualTo("OPEN");
+
+    GuardedCall rejected = call();
+    assertThat(rejected.permitted()).isFalse();
+    assertThat(rejected.rejection())
+        .isEqualTo(new Rejection("payments", HOST + ":8080", "OPEN", OnOpenAction.ERROR));
+    assertThat(rejected.rejection().message()).contains("payments", HOST + ":8080", "OPEN");
+
+    clock.advance(Duration.ofSeconds(9));
+    assertThat(call().permitted()).as("still inside the wait").isFalse();
+    clock.advance(Duration.ofMillis(1001));
+    GuardedCall trial = call();
+    assertThat(trial.permitted()).as("half-open after the wait").isTrue();
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    trial.onResponse(200);
+    succeed(1);
+    assertThat(state()).isEqualTo("CLOSED");
+  }
+
+  @Test
+  void failureStatusCodesCountAsFailuresOthersDoNot() {
+    for (int i = 0; i < 4; i++) {
+      call().onResponse(404);
+    }
+    assertThat(state()).isEqualTo("CLOSED");
+    for (int i = 0; i < 4; i++) {
+      call().onResponse(503);
+    }
+    assertThat(state()).isEqualTo("OPEN");
+  }
+
+  @Test
+  void slowCallsOpenTheBreaker() {
+    holder.publish(rules(2, Policies.slow(payments())));
+    for (int i = 0; i < 4; i++) {
+      GuardedCall c = call();
+      clock.advance(Duration.ofSeconds(3));
+      c.onResponse(200);
+    }
+    assertThat(state()).isEqualTo("OPEN");
+    assertThat(registry.breakerStates().get(0).slowCallRate()).isEqualTo(100f);
+  }
+
+  @Test
+  void uncoveredCallsAreNeverRejected() {
+    for (int i = 0; i < 20; i++) {
+      GuardedCall c = registry.start("search.internal", 9200, "GET", "/q");
+      assertThat(c.permitted()).isTrue();
+      c.onError(new IOException());
+    }
+    assertThat(registry.breakerStates()).isEmpty();
+  }
+
+  @Test
+  void ruleScopedPolicySharesOneBreakerAcrossTargets() {
+    holder.publish(
+        rules(
+            2,
+            Policies.with(
+                Policies.policy("all", CallMatch.ANY),
+                50,
+                Duration.ofSeconds(10),
+                BreakerScope.RULE,
+                false)));
+    registry.start("a", 1, "GET", "/").onError(new IOException());
+    registry.start("b", 2, "GET", "/").onError(new IOException());
+    registry.start("c", 3, "GET", "/").onError(new IOException());
+    registry.start("d", 4, "GET", "/").onError(new IOException());
+    GuardedCall rejected = registry.start("e", 5, "GET", "/");
+    assertThat(rejected.permitted()).isFalse();
+    assertThat(rejected.rejection().breakerKey()).isEqualTo("all");
+    assertThat(registry.breakerStates())
+        .extracting(AgentStatus.BreakerState::key)
+        .containsExactly("all");
+  }
+
+  @Test
+  void retuneKeepsAnOpenBreakerOpenForTheRestOfItsWait() {
+    fail(4);
+    CircuitBreaker before = innerBreaker();
+    clock.advance(Duration.ofSeconds(4));
+    holder.publish(
+        rules(
+            2, Policies.with(payments(), 60, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
+
+    assertThat(innerBreaker()).as("a changed policy gets a new breaker").isNotSameAs(before);
+    assertThat(state()).isEqualTo("OPEN");
+    assertThat(call().permitted()).isFalse();
+    clock.advance(Duration.ofMillis(5900)); // 9.9 s after opening
+    assertThat(call().permitted()).as("not a fresh full wait, but not over yet").isFalse();
+    clock.advance(Duration.ofMillis(200)); // 10.1 s after opening
+    assertThat(call().permitted()).as("the original wait is over").isTrue();
+    assertThat(state()).isEqualTo("HALF_OPEN");
+  }
+
+  @Test
+  void retuneWithShorterWaitCountsItFromWhenTheBreakerOpened() {
+    fail(4);
+    clock.advance(Duration.ofSeconds(4));
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofSeconds(3), BreakerScope.TARGET, false)));
+    assertThat(call().permitted()).as("opened 4 s ago, new wait 3 s").isTrue();
+  }
+
+  @Test
+  void retuneKeepsHalfOpenState() {
+    fail(4);
+    clock.advance(Duration.ofSeconds(11));
+    call().onResponse(200); // half-open, one of two trials done
+    holder.publish(
+        rules(
+            2, Policies.with(payments(), 70, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
+    assertThat(state()).isEqualTo("HALF_OPEN");
+  }
+
+  @Test
+  void unchangedPolicyKeepsItsBreakerInstanceAndWindow() {
+    fail(3);
+    CircuitBreaker before = innerBreaker();
+    BreakerPolicy other = Policies.policy("search", new CallMatch("search*", null, null, null));
+    holder.publish(rules(2, payments(), other));
+    assertThat(innerBreaker()).isSameAs(before);
+    fail(1); // the 4th failure in the same window opens it
+    assertThat(state()).isEqualTo("OPEN");
+  }
+
+  @Test
+  void changeOfShadowOnlyKeepsTheBreakerInstance() {
+    fail(2);
+    CircuitBreaker before = innerBreaker();
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofSeconds(10), BreakerScope.TARGET, true)));
+    assertThat(innerBreaker()).isSameAs(before);
+  }
+
+  @Test
+  void removedPolicyDropsItsBreakers() {
+    fail(4);
+    assertThat(registry.breakerStates()).hasSize(1);
+    holder.publish(rules(2));
+    assertThat(registry.breakerStates()).isEmpty();
+    assertThat(call().permitted()).isTrue();
+  }
+
+  @Test
+  void shadowModeNeverRejectsButReportsTheWouldBeState() {
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofSeconds(10), BreakerScope.TARGET, true)));
+    fail(4);
+    for (int i = 0; i < 10; i++) {
+      GuardedCall c = call();
+      assertThat(c.permitted()).isTrue();
+      assertThat(c.rejection()).isNull();
+      c.onError(new IOException());
+    }
+    AgentStatus.BreakerState s = registry.breakerStates().get(0);
+    assertThat(s.state()).isEqualTo("OPEN");
+    assertThat(s.shadow()).isTrue();
+    clock.advance(Duration.ofSeconds(11));
+    succeed(2);
+    assertThat(state()).as("the shadow breaker still closes by itself").isEqualTo("CLOSED");
+  }
+
+  @Test
+  void rejectedCallMarksTheCurrentSpan() {
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (SdkTracerProvider tracing =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+            .build()) {
+      fail(4);
+      Span span = tracing.get("test").spanBuilder("POST /pay").startSpan();
+      try (Scope ignored = span.makeCurrent()) {
+        assertThat(call().permitted()).isFalse();
+      } finally {
+        span.end();
+      }
+      SpanData data = exporter.getFinishedSpanItems().get(0);
+      assertThat(data.getEvents()).extracting(e -> e.getName()).contains("sluice.breaker.rejected");
+      assertThat(data.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    }
+  }
+
+  @Test
+  void cacheBoundHoldsWithOneHundredThousandHosts() {
+    registry.close();
+    holder.publish(rules(2, Policies.policy("all", CallMatch.ANY)));
+    registry = BreakerRegistry.builder(holder).clock(clock).maxTargets(1000).build();
+    for (int i = 0; i < 100_000; i++) {
+      GuardedCall c = registry.start("host-" + i + ".example", 443, "GET", "/");
+      c.onResponse(200);
+    }
+    long tracked = registry.trackedTargets();
+    System.out.println("targets tracked after 100000 distinct hosts: " + tracked);
+    assertThat(tracked).isLessThanOrEqualTo(1000).isGreaterThan(0);
+    assertThat(registry.breakerStates().size()).isLessThanOrEqualTo(1000);
+  }
+
+  @Test
+  void idleTargetsExpire() {
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder).clock(clock).idleExpiry(Duration.ofMinutes(1)).build();
+    fail(1);
+    assertThat(registry.trackedTargets()).isEqualTo(1);
+    clock.advance(Duration.ofMinutes(2));
+    assertThat(registry.trackedTargets()).isZero();
+  }
+
+  @Test
+  void topTargetsCountEveryCallPerTargetWithCoverage() {
+    for (int i = 0; i < 5; i++) {
+      GuardedCall c = registry.start("search.internal", 9200, "GET", "/q");
+      clock.advance(Duration.ofMillis(20));
+      c.onResponse(i == 0 ? 500 : 200);
+    }
+    for (int i = 0; i < 3; i++) {
+      GuardedCall c = call();
+      clock.advance(Duration.ofMillis(100));
+      c.onResponse(200);
+    }
+    List<AgentStatus.TargetStats> top = registry.topTargets(10);
+    assertThat(top).hasSize(2);
+    assertThat(top.get(0).target()).isEqualTo("search.internal:9200");
+    assertThat(top.get(0).callsPerMinute()).isEqualTo(5);
+    assertThat(top.get(0).errorsPerMinute()).isEqualTo(1);
+    assertThat(top.get(0).coveredBy()).isNull();
+    assertThat(top.get(0).p99Millis()).isBetween(20.0, 30.0);
+    assertThat(top.get(1).target()).isEqualTo(HOST + ":8080");
+    assertThat(top.get(1).coveredBy()).isEqualTo("payments");
+    assertThat(top.get(1).p99Millis()).isBetween(100.0, 150.0);
+    assertThat(registry.topTargets(1)).hasSize(1);
+
+    clock.advance(Duration.ofMinutes(3));
+    assertThat(registry.topTargets(10)).as("nothing in the last minute").isEmpty();
+  }
+
+  @Test
+  void startNeverThrowsOnOddInput() {
+    assertThat(registry.start(null, 0, null, null).permitted()).isTrue();
+    GuardedCall c = registry.start(HOST, 8080, null, null);
+    assertThat(c.permitted()).isTrue();
+    c.onError(null);
+    c.onResponse(-1);
+  }
+}

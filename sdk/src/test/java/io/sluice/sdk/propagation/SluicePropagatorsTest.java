@@ -1,0 +1,145 @@
+package io.sluice.sdk.propagation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SluicePropagatorsTest {
+
+  private static final String W3C_TRACE = "0af7651916cd43dd8448eb211c80319c";
+  private static final String W3C_SPAN = "b7ad6b7169203331";
+  private static final String B3_TRACE = "463ac35c9f6413ad48485a3953bb6124";
+  private static final String B3_SPAN = "a2fb4a1d1a96d312";
+
+  /** Header names are case-insensitive: the map keeps them lower-cased. */
+  private static final TextMapSetter<Map<String, String>> SETTER =
+      (carrier, key, value) -> carrier.put(key.toLowerCase(Locale.ROOT), value);
+
+  private static final TextMapGetter<Map<String, String>> GETTER =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Map<String, String> carrier) {
+          return carrier.keySet();
+        }
+
+        @Override
+        public String get(Map<String, String> carrier, String key) {
+          return carrier == null ? null : carrier.get(key.toLowerCase(Locale.ROOT));
+        }
+      };
+
+  private final TextMapPropagator multi = SluicePropagators.create().getTextMapPropagator();
+  private final TextMapPropagator single =
+      SluicePropagators.create(SluicePropagators.B3Format.SINGLE_HEADER).getTextMapPropagator();
+
+  private static Context withSpan(String traceId, String spanId) {
+    return Context.root()
+        .with(
+            Span.wrap(
+                SpanContext.create(
+                    traceId, spanId, TraceFlags.getSampled(), TraceState.getDefault())))
+        .with(Baggage.builder().put("tenant", "acme").build());
+  }
+
+  private SpanContext extracted(TextMapPropagator propagator, Map<String, String> headers) {
+    return Span.fromContext(propagator.extract(Context.root(), headers, GETTER)).getSpanContext();
+  }
+
+  @Test
+  void injectsW3cBaggageAndB3MultiHeadersWithTheSameTraceId() {
+    Map<String, String> headers = new HashMap<>();
+    multi.inject(withSpan(W3C_TRACE, W3C_SPAN), headers, SETTER);
+    assertThat(headers)
+        .containsEntry("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01")
+        .containsEntry("x-b3-traceid", W3C_TRACE)
+        .containsEntry("x-b3-spanid", W3C_SPAN)
+        .containsEntry("x-b3-sampled", "1")
+        .containsEntry("baggage", "tenant=acme")
+        .doesNotContainKey("b3");
+  }
+
+  @Test
+  void injectsB3SingleHeaderWhenConfigured() {
+    Map<String, String> headers = new HashMap<>();
+    single.inject(withSpan(W3C_TRACE, W3C_SPAN), headers, SETTER);
+    assertThat(headers)
+        .containsEntry("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01")
+        .containsEntry("b3", W3C_TRACE + "-" + W3C_SPAN + "-1")
+        .doesNotContainKey("x-b3-traceid");
+  }
+
+  @Test
+  void extractsW3cAlone() {
+    SpanContext sc =
+        extracted(multi, Map.of("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01"));
+    assertThat(sc.getTraceId()).isEqualTo(W3C_TRACE);
+    assertThat(sc.isRemote()).isTrue();
+    assertThat(sc.isSampled()).isTrue();
+  }
+
+  @Test
+  void extractsB3MultiAndSingleHeaderWhateverIsInjected() {
+    Map<String, String> multiHeaders =
+        Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-sampled", "1");
+    Map<String, String> singleHeader = Map.of("b3", B3_TRACE + "-" + B3_SPAN + "-1");
+    for (TextMapPropagator p : new TextMapPropagator[] {multi, single}) {
+      assertThat(extracted(p, multiHeaders).getTraceId()).isEqualTo(B3_TRACE);
+      assertThat(extracted(p, singleHeader).getTraceId()).isEqualTo(B3_TRACE);
+      assertThat(extracted(p, singleHeader).getSpanId()).isEqualTo(B3_SPAN);
+    }
+  }
+
+  @Test
+  void w3cWinsWhenW3cAndB3Disagree() {
+    Map<String, String> headers = new HashMap<>();
+    headers.put("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-00");
+    headers.put("x-b3-traceid", B3_TRACE);
+    headers.put("x-b3-spanid", B3_SPAN);
+    headers.put("x-b3-sampled", "1");
+    headers.put("b3", B3_TRACE + "-" + B3_SPAN + "-1");
+    for (TextMapPropagator p : new TextMapPropagator[] {multi, single}) {
+      SpanContext sc = extracted(p, headers);
+      assertThat(sc.getTraceId()).isEqualTo(W3C_TRACE);
+      assertThat(sc.getSpanId()).isEqualTo(W3C_SPAN);
+      assertThat(sc.isSampled()).as("the W3C flags, not B3's").isFalse();
+    }
+  }
+
+  @Test
+  void invalidTraceparentLeavesTheB3Context() {
+    Map<String, String> headers = new HashMap<>();
+    headers.put("traceparent", "00-not-a-trace-01");
+    headers.put("x-b3-traceid", B3_TRACE);
+    headers.put("x-b3-spanid", B3_SPAN);
+    assertThat(extracted(multi, headers).getTraceId()).isEqualTo(B3_TRACE);
+  }
+
+  @Test
+  void extractsBaggageAndReinjectsEveryFormatWithOneTraceId() {
+    Map<String, String> in = new HashMap<>();
+    in.put("x-b3-traceid", B3_TRACE);
+    in.put("x-b3-spanid", B3_SPAN);
+    in.put("x-b3-sampled", "1");
+    in.put("baggage", "tenant=acme");
+    Context context = multi.extract(Context.root(), in, GETTER);
+    assertThat(Baggage.fromContext(context).getEntryValue("tenant")).isEqualTo("acme");
+
+    Map<String, String> out = new HashMap<>();
+    multi.inject(context, out, SETTER);
+    assertThat(out.get("traceparent")).contains(B3_TRACE);
+    assertThat(out.get("x-b3-traceid")).isEqualTo(B3_TRACE);
+    assertThat(multi.fields()).contains("traceparent", "baggage", "X-B3-TraceId");
+  }
+}

@@ -1,0 +1,352 @@
+package io.sluice.sdk.sampling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.testing.time.TestClock;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleDocument;
+import io.sluice.rules.SamplingPolicy;
+import io.sluice.rules.SamplingRule;
+import io.sluice.rules.SpanMatch;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class RuleSamplerTest {
+
+  private final TestClock clock = TestClock.create();
+  private final Random random = new Random(42);
+
+  static ActiveRules rules(long revision, SamplingPolicy policy) {
+    return new ActiveRules(
+        CompiledRules.compile(new RuleDocument(1, "orders", policy, List.of())),
+        revision,
+        ActiveRules.Source.ETCD);
+  }
+
+  static SamplingRule rule(String name, SpanMatch match, double ratio, Integer maxPerSecond) {
+    return new SamplingRule(name, match, ratio, maxPerSecond);
+  }
+
+  private String traceId() {
+    return TraceId.fromLongs(random.nextLong(), random.nextLong());
+  }
+
+  private SamplingResult sample(Sampler sampler, String name) {
+    return sampler.shouldSample(
+        Context.root(), traceId(), name, SpanKind.SERVER, Attributes.empty(), List.of());
+  }
+
+  @Test
+  void ratioIsAccurateOverManyTraceIds() {
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    1,
+                    new SamplingPolicy(
+                        0.0, true, List.of(rule("quarter", SpanMatch.ANY, 0.25, null))))),
+            clock);
+    int n = 100_000;
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+      if (sample(sampler, "GET /x").getDecision() == SamplingDecision.RECORD_AND_SAMPLE) {
+        kept++;
+      }
+    }
+    double sd = Math.sqrt(n * 0.25 * 0.75); // ~137
+    System.out.printf("kept %d of %d (expected %d, 5 sd = %.0f)%n", kept, n, n / 4, 5 * sd);
+    assertThat((double) kept).isCloseTo(n * 0.25, org.assertj.core.data.Offset.offset(5 * sd));
+  }
+
+  @Test
+  void ratioDecisionEqualsTraceIdRatioBasedForTheSameTraceIds() {
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(rules(1, new SamplingPolicy(0.1, true, List.of())));
+    Sampler ours = RuleSampler.create(holder, clock);
+    Sampler theirs = Sampler.traceIdRatioBased(0.1);
+    for (int i = 0; i < 20_000; i++) {
+      String id = traceId();
+      assertThat(
+              ours.shouldSample(
+                      Context.root(), id, "s", SpanKind.INTERNAL, Attributes.empty(), List.of())
+                  .getDecision())
+          .as(id)
+          .isEqualTo(
+              theirs
+                  .shouldSample(
+                      Context.root(), id, "s", SpanKind.INTERNAL, Attributes.empty(), List.of())
+                  .getDecision());
+    }
+  }
+
+  @Test
+  void rateCapHoldsPerSecondWithFakeClock() {
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    1,
+                    new SamplingPolicy(
+                        0.0, true, List.of(rule("capped", SpanMatch.ANY, 1.0, 100))))),
+            clock);
+    int burst = 0;
+    for (int i = 0; i < 1000; i++) {
+      if (sample(sampler, "a").getDecision() == SamplingDecision.RECORD_AND_SAMPLE) {
+        burst++;
+      }
+    }
+    assertThat(burst).isEqualTo(100);
+
+    // 10 more seconds, one span per millisecond: at most 100 per second kept, and the cap refills
+    int kept = 0;
+    for (int ms = 0; ms < 10_000; ms++) {
+      clock.advance(Duration.ofMillis(1));
+      if (sample(sampler, "a").getDecision() == SamplingDecision.RECORD_AND_SAMPLE) {
+        kept++;
+      }
+    }
+    assertThat(kept).isBetween(990, 1000);
+  }
+
+  private static SamplingResultAssertHelper helper() {
+    return new SamplingResultAssertHelper();
+  }
+
+  static Stream<Arguments> parents() {
+    return Stream.of(
+        Arguments.of("remote sampled parent", true, true),
+        Arguments.of("remote unsampled parent", true, false),
+        Arguments.of("local sampled parent", false, true),
+        Arguments.of("local unsampled parent", false, false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("parents")
+  void followsParentsSampledFlagWhenRespectingParent(String name, boolean remote, boolean sampled) {
+    // rules that would decide the opposite of the parent
+    double ratio = sampled ? 0.0 : 1.0;
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    3,
+                    new SamplingPolicy(
+                        ratio, true, List.of(rule("all", SpanMatch.ANY, ratio, null))))),
+            clock);
+    Context parent = helper().parent(remote, sampled, traceId());
+    SamplingResult result =
+        sampler.shouldSample(
+            parent, traceId(), "child", SpanKind.CLIENT, Attributes.empty(), List.of());
+    assertThat(result.getDecision())
+        .isEqualTo(sampled ? SamplingDecision.RECORD_AND_SAMPLE : SamplingDecision.DROP);
+    if (sampled) {
+      assertThat(result.getAttributes().get(SamplingAttributes.RULE_KEY)).isEqualTo("parent");
+      assertThat(result.getAttributes().get(SamplingAttributes.REVISION_KEY)).isEqualTo(3L);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("parents")
+  void rulesDecideWhenNotRespectingParent(String name, boolean remote, boolean sampled) {
+    double ratio = sampled ? 0.0 : 1.0;
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(rules(3, new SamplingPolicy(ratio, false, List.of()))), clock);
+    Context parent = helper().parent(remote, sampled, traceId());
+    SamplingResult result =
+        sampler.shouldSample(
+            parent, traceId(), "child", SpanKind.CLIENT, Attributes.empty(), List.of());
+    assertThat(result.getDecision())
+        .isEqualTo(sampled ? SamplingDecision.DROP : SamplingDecision.RECORD_AND_SAMPLE);
+  }
+
+  @Test
+  void firstMatchingRuleDecidesInOrder() {
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    7,
+                    new SamplingPolicy(
+                        1.0,
+                        true,
+                        List.of(
+                            rule(
+                                "drop-health",
+                                new SpanMatch("GET /health*", null, Map.of()),
+                                0.0,
+                                null),
+                            rule(
+                                "checkout",
+                                new SpanMatch(
+                                    null,
+                                    io.sluice.rules.SpanKind.SERVER,
+                                    Map.of("url.path", "/checkout/**")),
+                                1.0,
+                                null),
+                            rule("everything", SpanMatch.ANY, 1.0, null))))),
+            clock);
+
+    assertThat(sample(sampler, "GET /healthz").getDecision() == SamplingDecision.RECORD_AND_SAMPLE)
+        .isFalse();
+    SamplingResult checkout =
+        sampler.shouldSample(
+            Context.root(),
+            traceId(),
+            "GET /health",
+            SpanKind.SERVER,
+            Attributes.of(AttributeKey.stringKey("url.path"), "/checkout/a/b"),
+            List.of());
+    assertThat(checkout.getDecision() == SamplingDecision.RECORD_AND_SAMPLE)
+        .as("the earlier drop-health rule wins")
+        .isFalse();
+    SamplingResult other =
+        sampler.shouldSample(
+            Context.root(),
+            traceId(),
+            "POST /pay",
+            SpanKind.SERVER,
+            Attributes.of(AttributeKey.stringKey("url.path"), "/checkout/a/b"),
+            List.of());
+    assertThat(other.getAttributes().get(SamplingAttributes.RULE_KEY)).isEqualTo("checkout");
+    SamplingResult client =
+        sampler.shouldSample(
+            Context.root(),
+            traceId(),
+            "POST /pay",
+            SpanKind.CLIENT,
+            Attributes.of(AttributeKey.stringKey("url.path"), "/checkout/a/b"),
+            List.of());
+    assertThat(client.getAttributes().get(SamplingAttributes.RULE_KEY)).isEqualTo("everything");
+  }
+
+  @Test
+  void matchesLongAndBooleanAttributesByTheirText() {
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    1,
+                    new SamplingPolicy(
+                        0.0,
+                        true,
+                        List.of(
+                            rule(
+                                "port",
+                                new SpanMatch(
+                                    null, null, Map.of("server.port", "80*", "internal", "true")),
+                                1.0,
+                                null))))),
+            clock);
+    Attributes match =
+        Attributes.of(
+            AttributeKey.longKey("server.port"), 8080L, AttributeKey.booleanKey("internal"), true);
+    Attributes noMatch =
+        Attributes.of(
+            AttributeKey.longKey("server.port"), 9090L, AttributeKey.booleanKey("internal"), true);
+    assertThat(
+            sampler
+                    .shouldSample(Context.root(), traceId(), "x", SpanKind.SERVER, match, List.of())
+                    .getDecision()
+                == SamplingDecision.RECORD_AND_SAMPLE)
+        .isTrue();
+    assertThat(
+            sampler
+                    .shouldSample(
+                        Context.root(), traceId(), "x", SpanKind.SERVER, noMatch, List.of())
+                    .getDecision()
+                == SamplingDecision.RECORD_AND_SAMPLE)
+        .isFalse();
+  }
+
+  @Test
+  void keptSpansCarryRuleRevisionAndProbability() {
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    42,
+                    new SamplingPolicy(
+                        1.0,
+                        true,
+                        List.of(
+                            rule(
+                                "api", new SpanMatch("GET /api/**", null, Map.of()), 1.0, null))))),
+            clock);
+    SamplingResult api = sample(sampler, "GET /api/users");
+    assertThat(api.getAttributes().get(SamplingAttributes.RULE_KEY)).isEqualTo("api");
+    assertThat(api.getAttributes().get(SamplingAttributes.REVISION_KEY)).isEqualTo(42L);
+    assertThat(api.getAttributes().get(SamplingAttributes.PROBABILITY_KEY)).isEqualTo(1.0);
+    SamplingResult other = sample(sampler, "GET /other");
+    assertThat(other.getAttributes().get(SamplingAttributes.RULE_KEY)).isEqualTo("default");
+    assertThat(sample(sampler, "GET /api/x"))
+        .as("steady state returns the cached result")
+        .isSameAs(api);
+  }
+
+  @Test
+  void publishedSnapshotChangesDecisionsAndDescription() {
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(rules(1, new SamplingPolicy(0.0, true, List.of())));
+    Sampler sampler = RuleSampler.create(holder, clock);
+    assertThat(sampler.getDescription()).contains("revision=1");
+    for (int i = 0; i < 100; i++) {
+      assertThat(sample(sampler, "x").getDecision() == SamplingDecision.RECORD_AND_SAMPLE)
+          .isFalse();
+    }
+    holder.publish(rules(2, new SamplingPolicy(1.0, true, List.of())));
+    for (int i = 0; i < 100; i++) {
+      assertThat(sample(sampler, "x").getDecision() == SamplingDecision.RECORD_AND_SAMPLE).isTrue();
+    }
+    assertThat(sampler.getDescription()).contains("revision=2");
+  }
+
+  @Test
+  void unchangedCappedRuleKeepsItsBucketAcrossSnapshots() {
+    SamplingRule capped = rule("capped", SpanMatch.ANY, 1.0, 10);
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(rules(1, new SamplingPolicy(0.0, true, List.of(capped))));
+    Sampler sampler = RuleSampler.create(holder, clock);
+    for (int i = 0; i < 10; i++) {
+      assertThat(sample(sampler, "x").getDecision() == SamplingDecision.RECORD_AND_SAMPLE).isTrue();
+    }
+    holder.publish(rules(2, new SamplingPolicy(0.5, true, List.of(capped))));
+    assertThat(sample(sampler, "x").getDecision() == SamplingDecision.RECORD_AND_SAMPLE)
+        .as("the bucket stayed empty")
+        .isFalse();
+  }
+
+  /** Builds parent contexts. */
+  static final class SamplingResultAssertHelper {
+    Context parent(boolean remote, boolean sampled, String traceId) {
+      TraceFlags flags = sampled ? TraceFlags.getSampled() : TraceFlags.getDefault();
+      SpanContext sc =
+          remote
+              ? SpanContext.createFromRemoteParent(
+                  traceId, "0102030405060708", flags, TraceState.getDefault())
+              : SpanContext.create(traceId, "0102030405060708", flags, TraceState.getDefault());
+      return Context.root().with(Span.wrap(sc));
+    }
+  }
+}

@@ -1,0 +1,351 @@
+package io.sluice.sdk.source;
+
+import static io.sluice.sdk.source.TestDocuments.document;
+import static io.sluice.sdk.source.TestDocuments.invalidDocument;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.Client;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.config.EtcdClientFactory;
+import io.sluice.sdk.config.SluiceConfig;
+import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.etcd.EtcdServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+class EtcdRuleSourceIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static final EtcdKeys keys = EtcdKeys.defaults();
+  private static final AtomicInteger services = new AtomicInteger();
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @TempDir Path stateDir;
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  @Test
+  void appliesARuleWrittenToEtcdWithinOneSecond() {
+    String service = newService();
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = started(EtcdRuleSource.builder(client(), holder, service));
+    await().atMost(Duration.ofSeconds(10)).until(source::isWatching);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+
+    long written = System.nanoTime();
+    long revision = server().put(keys.rules(service), document(service, 0.5));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> holder.current().revision() == revision);
+    long tookMillis = (System.nanoTime() - written) / 1_000_000;
+    System.out.println("[measure] etcd put -> rules applied in " + tookMillis + " ms");
+
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.5);
+    assertThat(holder.current().rules().breakerPolicy("payments-1", 8080, "POST", "/pay"))
+        .isNotNull();
+    assertThat(tookMillis).as("applied within the 1 s of the spec").isLessThan(1000);
+  }
+
+  @Test
+  void readsExistingDocumentsAtStartAndWatchesFromTheNextRevision() {
+    String service = newService();
+    server().put(keys.rules(service), document(service, 0.1));
+    ActiveRulesHolder holder = holder(service);
+    List<Long> applied = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source = EtcdRuleSource.builder(client(), holder, service).build();
+    source.addListener(
+        new RuleSourceListener() {
+          @Override
+          public void onApplied(ActiveRules rules) {
+            applied.add(rules.revision());
+          }
+        });
+    toClose.add(source);
+    source.start();
+    // Writes racing with the start are seen exactly once, in order.
+    long r2 = server().put(keys.rules(service), document(service, 0.2));
+    long r3 = server().put(keys.rules(service), document(service, 0.3));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> holder.current().revision() == r3);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
+    assertThat(applied).isSorted().doesNotHaveDuplicates().contains(r3);
+    assertThat(applied.get(applied.size() - 1)).isEqualTo(r3);
+    assertThat(r2).isLessThan(r3);
+  }
+
+  @Test
+  void rejectsAnInvalidDocumentAndKeepsThePreviousRules() {
+    String service = newService();
+    ActiveRulesHolder holder = holder(service);
+    List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source = EtcdRuleSource.builder(client(), holder, service).build();
+    source.addListener(
+        new RuleSourceListener() {
+          @Override
+          public void onRejected(RuleRejection rejection) {
+            rejections.add(rejection);
+          }
+        });
+    toClose.add(source);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      source.start();
+      long good = server().put(keys.rules(service), document(service, 0.4));
+      await().atMost(Duration.ofSeconds(10)).until(() -> holder.current().revision() == good);
+
+      long bad = server().put(keys.rules(service), invalidDocument(service));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !rejections.isEmpty());
+
+      assertThat(holder.current().revision()).isEqualTo(good);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.4);
+      RuleRejection rejection = source.lastRejection();
+      assertThat(rejection.revision()).isEqualTo(bad);
+      assertThat(rejection.origin()).isEqualTo(keys.rules(service));
+      assertThat(rejection.messages())
+          .anySatisfy(m -> assertThat(m).startsWith("$.sampling.defaultRatio"))
+          .anySatisfy(m -> assertThat(m).startsWith("$.breakers[0].slidingWindow.size"));
+      assertThat(rejections).hasSize(1);
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains("rejected the rule document"))
+          .hasSize(1)
+          .allSatisfy(m -> assertThat(m).contains("revision " + bad));
+
+      // A document stored under another service's key is refused too.
+      long misplaced = server().put(keys.rules(service), document("someone-else", 0.9));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> source.lastRejection().revision() == misplaced);
+      assertThat(source.lastRejection().messages())
+          .singleElement()
+          .asString()
+          .startsWith("$.service");
+
+      long fixed = server().put(keys.rules(service), document(service, 0.6));
+      await().atMost(Duration.ofSeconds(10)).until(() -> holder.current().revision() == fixed);
+      assertThat(source.lastRejection()).isNull();
+    }
+  }
+
+  @Test
+  void deleteFallsBackToDefaultDocumentThenToBuiltInDefaults() {
+    String service = newService();
+    String ns = "/fallback-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    long defaultRevision = server().put(local.rules("_default"), document("_default", 0.05));
+    long own = server().put(local.rules(service), document(service, 0.7));
+    ActiveRulesHolder holder = holder(service);
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    started(EtcdRuleSource.builder(client(), holder, service).keys(local).lastKnownGood(store));
+    await().atMost(Duration.ofSeconds(10)).until(() -> holder.current().revision() == own);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(own);
+
+    server().delete(local.rules(service));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> holder.current().source() == ActiveRules.Source.ETCD_DEFAULT);
+    assertThat(holder.current().revision()).isEqualTo(defaultRevision);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.05);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == defaultRevision);
+
+    server().delete(local.rules("_default"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+    assertThat(holder.current().document().sampling().rules()).isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(store.file(service)));
+  }
+
+  @Test
+  void keepsRulesWhileEtcdIsDownAndAppliesNewRulesAfterItRestarts() {
+    String service = newService();
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source =
+        started(
+            EtcdRuleSource.builder(client(), holder, service)
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+    long before = server().put(keys.rules(service), document(service, 0.3));
+    await().atMost(Duration.ofSeconds(10)).until(() -> holder.current().revision() == before);
+    await().atMost(Duration.ofSeconds(10)).until(source::isWatching);
+
+    server().stop();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !source.isWatching());
+    assertThat(holder.current().revision()).isEqualTo(before);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
+
+    server().start();
+    long after = server().put(keys.rules(service), document(service, 0.8));
+    long restarted = System.nanoTime();
+    await().atMost(Duration.ofSeconds(20)).until(() -> holder.current().revision() == after);
+    System.out.println(
+        "[measure] after an etcd restart, a new rule was applied in "
+            + (System.nanoTime() - restarted) / 1_000_000
+            + " ms");
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.8);
+    await().atMost(Duration.ofSeconds(10)).until(source::isWatching);
+  }
+
+  @Test
+  void readsEverythingAgainWhenEtcdCompactedPastTheWatchWhileDisconnected() {
+    String service = newService();
+    ActiveRulesHolder holder = holder(service);
+    // A fixed, long backoff leaves time to restart etcd, write and compact before the source
+    // resumes its watch from the revision it had.
+    EtcdRuleSource source =
+        started(
+            EtcdRuleSource.builder(client(), holder, service)
+                .retryBackoff(Duration.ofSeconds(8), Duration.ofSeconds(8)));
+    long before = server().put(keys.rules(service), document(service, 0.3));
+    await().atMost(Duration.ofSeconds(10)).until(() -> holder.current().revision() == before);
+    await().atMost(Duration.ofSeconds(10)).until(source::isWatching);
+
+    server().stop();
+    long down = System.nanoTime();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !source.isWatching());
+    server().start();
+    long latest = 0;
+    for (int i = 1; i <= 5; i++) {
+      latest = server().put(keys.rules(service), document(service, i / 10.0));
+      server().put("/unrelated/" + service, "x" + i);
+    }
+    long compactedAt = server().compact();
+    long writtenAndCompactedMillis = (System.nanoTime() - down) / 1_000_000;
+    assertThat(compactedAt).isGreaterThan(latest);
+    assertThat(writtenAndCompactedMillis)
+        .as("etcd restarted, written and compacted before the source's first retry (>= 4 s)")
+        .isLessThan(4000);
+
+    long expected = latest;
+    await().atMost(Duration.ofSeconds(30)).until(() -> holder.current().revision() == expected);
+    System.out.println(
+        "[measure] compaction while disconnected: latest rule applied "
+            + (System.nanoTime() - down) / 1_000_000
+            + " ms after etcd stopped (retry backoff 4-8 s)");
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.5);
+    assertThat(source.compactionResyncs()).isEqualTo(1);
+    await().atMost(Duration.ofSeconds(10)).until(source::isWatching);
+
+    long next = server().put(keys.rules(service), document(service, 0.9));
+    await().atMost(Duration.ofSeconds(10)).until(() -> holder.current().revision() == next);
+  }
+
+  @Test
+  void startsOnTheLastKnownGoodRulesWhileEtcdIsDownThenSwitchesToEtcd() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = server().put(keys.rules(service), document(service, 0.25));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        started(EtcdRuleSource.builder(client(), first, service).lastKnownGood(store));
+    await().atMost(Duration.ofSeconds(10)).until(() -> first.current().revision() == stored);
+    firstSource.close();
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+
+    server().stop();
+    ActiveRulesHolder holder = holder(service);
+    long started = System.nanoTime();
+    started(
+        EtcdRuleSource.builder(client(), holder, service)
+            .lastKnownGood(store)
+            .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+    System.out.println(
+        "[measure] etcd down at start: last-known-good in force after "
+            + (System.nanoTime() - started) / 1_000_000
+            + " ms");
+    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+
+    server().start();
+    long fresh = server().put(keys.rules(service), document(service, 0.75));
+    await().atMost(Duration.ofSeconds(20)).until(() -> holder.current().revision() == fresh);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+  }
+
+  @Test
+  void refusesAGarbledLastKnownGoodFileWithOneClearLogLineAndRunsOnDefaults() throws Exception {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    Files.createDirectories(stateDir);
+    Files.writeString(store.file(service), "{\"format\":1,\"revision\":7,\"document\":{\"schemaV");
+    server().stop();
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules> applied = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(client(), holder, service)
+              .lastKnownGood(store)
+              .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(200))
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              applied.add(rules);
+            }
+          });
+      toClose.add(source);
+      source.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !log.messages().isEmpty());
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .contains("refusing last-known-good rules " + store.file(service))
+          .contains("not JSON")
+          .contains("built-in defaults apply");
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(applied).isEmpty();
+    }
+  }
+
+  private EtcdRuleSource started(EtcdRuleSource.Builder builder) {
+    EtcdRuleSource source = builder.build();
+    toClose.add(source);
+    source.start();
+    return source;
+  }
+
+  private Client client() {
+    Client client =
+        EtcdClientFactory.create(
+            SluiceConfig.builder().addEtcdEndpoint(etcd.endpoint()).serviceName("test").build());
+    toClose.add(client);
+    return client;
+  }
+
+  private static ActiveRulesHolder holder(String service) {
+    return new ActiveRulesHolder(ActiveRules.defaults(service));
+  }
+
+  private static EtcdServer server() {
+    return etcd.server();
+  }
+
+  private static String newService() {
+    return "svc-" + services.incrementAndGet();
+  }
+}

@@ -1,0 +1,41 @@
+package io.sluice.sdk.source;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/** Collects what one class logs through java.util.logging, for tests that check log lines. */
+final class LogCapture extends Handler implements AutoCloseable {
+
+  private final Logger logger;
+  private final List<LogRecord> records = new CopyOnWriteArrayList<>();
+
+  private LogCapture(Logger logger) {
+    this.logger = logger;
+  }
+
+  static LogCapture of(Class<?> type) {
+    LogCapture capture = new LogCapture(Logger.getLogger(type.getName()));
+    capture.logger.addHandler(capture);
+    return capture;
+  }
+
+  List<String> messages() {
+    return records.stream().map(LogRecord::getMessage).toList();
+  }
+
+  @Override
+  public void publish(LogRecord record) {
+    records.add(record);
+  }
+
+  @Override
+  public void flush() {}
+
+  @Override
+  public void close() {
+    logger.removeHandler(this);
+  }
+}
