@@ -15,11 +15,18 @@ import { diffView } from './widgets.js';
 
 let schemaPromise = null;
 
-/** The rule document's JSON Schema, fetched once per page load; null if not served. */
+/**
+ * The rule document's JSON Schema, fetched once per page load; null if not served. It is the
+ * sluice-rules.schema.json that sampler-rules ships, copied next to the UI by the build.
+ */
 function loadSchema() {
   if (!schemaPromise) {
-    schemaPromise = call('GET', '/api/v1/schema/rules')
-      .then((r) => compileSchema(r.body))
+    schemaPromise = fetch('schema/sluice-rules.schema.json', { cache: 'no-cache' })
+      .then((r) => {
+        if (!r.ok) throw new Error(`schema: ${r.status}`);
+        return r.json();
+      })
+      .then((schema) => compileSchema(schema))
       .catch((e) => {
         console.warn('rule schema not available', e);
         return null;
