@@ -37,9 +37,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The web UI in a real headless Chromium against the real control plane (random port) on a real
- * etcd, with an agent keeping its status key alive under a lease. The tests run in order, as one
- * operator's session would: sign in, edit, save, watch the rollout, roll back, lose a race, and
- * finally look at it all as a reader. Screenshots of each main page land in {@code
+ * etcd, with a real {@code sdk} rule source and status reporter as the agent. The tests run in
+ * order, as one operator's session would: sign in, edit, save, watch the rollout, roll back, lose a
+ * race, and finally look at it all as a reader. Screenshots of each main page land in {@code
  * target/screenshots/}.
  *
  * <p>The application starts with {@link SpringApplicationBuilder} on a free port rather than with
@@ -60,7 +60,7 @@ class WebUiIT {
 
   private static ChromeDriver browser;
   private static Screenshots screenshots;
-  private static LeasedTestAgent agent;
+  private static SdkAgent agent;
   private static final HttpClient http = HttpClient.newHttpClient();
   private static long firstRevision;
   private static ConfigurableApplicationContext controlPlane;
@@ -122,11 +122,12 @@ class WebUiIT {
     assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
     firstRevision = revisionOf(created);
     agent =
-        new LeasedTestAgent(
+        new SdkAgent(
             etcd.endpoint(),
             "orders",
             "orders-1",
             "orders-host-1",
+            Files.createTempDirectory("sluice-ui-agent"),
             List.of(
                 new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 2.5, 0, false)),
             List.of(
