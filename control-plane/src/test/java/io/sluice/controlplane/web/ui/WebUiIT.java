@@ -26,7 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -152,6 +154,37 @@ class WebUiIT {
     awaitText(By.id("live"), "Live");
     assertThat(browser.findElement(row).getText()).contains("orders");
     screenshots.save("02-services-overview");
+
+    // Live: another writer's change shows up without a reload, through the event stream (the
+    // page's fallback poll runs only every 15 s).
+    js("window.__notReloaded = true;");
+    HttpResponse<String> changed =
+        api(
+            "PUT",
+            "/api/v1/services/orders/rules",
+            OTHER_WRITER_TOKEN,
+            ordersDocument(0.0).replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.2"),
+            Map.of());
+    assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+    firstRevision = revisionOf(changed);
+    long started = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () ->
+                browser
+                    .findElement(By.cssSelector("tr[data-service='orders'] [data-test=revision]"))
+                    .getText()
+                    .equals(String.valueOf(firstRevision)));
+    System.out.println(
+        "[ui] overview showed revision "
+            + firstRevision
+            + " after "
+            + (System.nanoTime() - started) / 1_000_000
+            + " ms");
+    awaitText(By.cssSelector("tr[data-service='orders'] [data-test=last-change]"), "bob");
+    assertThat(js("return window.__notReloaded === true")).isEqualTo(true);
   }
 
   @Test
@@ -299,7 +332,10 @@ class WebUiIT {
     awaitText(By.id("editor-status"), "No problems found.");
     click(By.cssSelector("[data-test=discard]"));
 
-    click(By.id("tab-dry-run"));
+    // The tabs are a keyboard tablist: arrow keys move between them.
+    browser.findElement(By.id("tab-dependencies")).sendKeys(Keys.ARROW_RIGHT);
+    awaitAttribute(By.id("tab-dry-run"), "aria-selected", "true");
+    assertThat(browser.switchTo().activeElement().getAttribute("id")).isEqualTo("tab-dry-run");
     WebElement name = waitFor(By.id("dry-span-name"));
     name.sendKeys("GET /healthz");
     click(By.cssSelector("[data-test=evaluate]"));
@@ -368,7 +404,7 @@ class WebUiIT {
     screenshots.save("10-reader-view");
 
     click(By.id("tab-history"));
-    awaitText(By.cssSelector("tr[data-revision='" + firstRevision + "']"), "alice");
+    awaitText(By.cssSelector("tr[data-revision='" + firstRevision + "']"), "bob");
     assertThat(browser.findElements(By.cssSelector("[data-test=rollback]"))).isEmpty();
     assertThat(browser.findElements(By.cssSelector("[data-test=compare]"))).isNotEmpty();
     click(By.id("tab-dependencies"));
@@ -379,6 +415,29 @@ class WebUiIT {
         api("PUT", "/api/v1/services/orders/rules", READER_TOKEN, ordersDocument(1.0), Map.of());
     assertThat(refused.statusCode()).isEqualTo(403);
     assertThat(refused.body()).doesNotContain("drop-health");
+  }
+
+  @Test
+  @Order(8)
+  void fitsALaptopAndAWideScreen() {
+    browser.get(baseUrl() + "/#/service/orders/rules");
+    waitFor(By.id("rules-editor"));
+    try {
+      for (Dimension size : List.of(new Dimension(1280, 800), new Dimension(1920, 1080))) {
+        browser.manage().window().setSize(size);
+        awaitText(By.id("editor-status"), "No problems found.");
+        // Nothing wider than the window: no horizontal page scroll.
+        assertThat(
+                (Long)
+                    js(
+                        "return document.documentElement.scrollWidth"
+                            + " - document.documentElement.clientWidth;"))
+            .isLessThanOrEqualTo(0L);
+        screenshots.save("11-rules-" + size.getWidth() + "x" + size.getHeight());
+      }
+    } finally {
+      browser.manage().window().setSize(new Dimension(1440, 960));
+    }
   }
 
   // ---------------------------------------------------------------- helpers
@@ -501,6 +560,13 @@ class WebUiIT {
                     .findElement(By.cssSelector("[data-test=role]"))
                     .getDomProperty("textContent")
                     .equals(role));
+  }
+
+  private static void awaitAttribute(By locator, String attribute, String expected) {
+    await()
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .until(() -> expected.equals(browser.findElement(locator).getAttribute(attribute)));
   }
 
   private static void awaitText(By locator, String expected) {
