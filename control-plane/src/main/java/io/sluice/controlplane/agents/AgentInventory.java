@@ -1,8 +1,8 @@
 package io.sluice.controlplane.agents;
 
 import io.etcd.jetcd.KeyValue;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.PrefixWatch;
@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -33,7 +34,8 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   private final EtcdGateway etcd;
   private final ApplicationEventPublisher publisher;
   private final ScheduledExecutorService scheduler;
-  private final MultiGauge gauge;
+  private final MeterRegistry meters;
+  private final Map<Tags, AtomicInteger> gauges = new ConcurrentHashMap<>();
   private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
   private PrefixWatch watch;
 
@@ -45,10 +47,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     this.etcd = etcd;
     this.publisher = publisher;
     this.scheduler = scheduler;
-    this.gauge =
-        MultiGauge.builder("sluice.agents")
-            .description("live agents by service and applied rule revision")
-            .register(meters);
+    this.meters = meters;
   }
 
   /** Every live agent, by service then instance id. */
@@ -118,7 +117,11 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     return status;
   }
 
-  private void updateGauge() {
+  /**
+   * Sets {@code sluice.agents{service, revision}}. A series whose agents are all gone stays at 0
+   * rather than being removed, so scrapes see the drop.
+   */
+  private synchronized void updateGauge() {
     Map<Tags, Integer> counts = new HashMap<>();
     for (AgentStatus status : agents.values()) {
       counts.merge(
@@ -126,9 +129,27 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
           1,
           Integer::sum);
     }
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    counts.forEach((tags, count) -> rows.add(MultiGauge.Row.of(tags, count)));
-    gauge.register(rows, true);
+    counts.forEach(
+        (tags, count) ->
+            gauges
+                .computeIfAbsent(
+                    tags,
+                    t -> {
+                      AtomicInteger value = new AtomicInteger();
+                      Gauge.builder("sluice.agents", value, AtomicInteger::get)
+                          .description("live agents by service and applied rule revision")
+                          .tags(t)
+                          .strongReference(true)
+                          .register(meters);
+                      return value;
+                    })
+                .set(count));
+    gauges.forEach(
+        (tags, value) -> {
+          if (!counts.containsKey(tags)) {
+            value.set(0);
+          }
+        });
   }
 
   @Override

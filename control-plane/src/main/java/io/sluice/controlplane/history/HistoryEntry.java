@@ -35,6 +35,7 @@ public record HistoryEntry(
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(author, "author");
     Objects.requireNonNull(time, "time");
+    document = document == null || document.isNull() || document.isMissingNode() ? null : document;
   }
 
   /** The same entry at another revision. */
