@@ -34,9 +34,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A root span's sampling decision: Sluice's rule sampler with 1, 10 and 100 rules, where only the
- * last rule matches (the worst case: every rule before it is tried), beside OpenTelemetry's {@code
- * parentBased(traceIdRatioBased(0.1))}. The rules before the last mix span-name globs and attribute
- * globs; the span carries four start attributes. Trace ids cycle through 4096 random ones.
+ * last rule matches (the worst case for a first-match list), beside OpenTelemetry's {@code
+ * parentBased(traceIdRatioBased(0.1))}. With {@code shape=names} the rules before the last differ
+ * by span-name glob only; with {@code shape=mixed} every other one instead tests a {@code url.path}
+ * glob (which the span name cannot rule out). The last rule tests name, kind and an attribute; the
+ * span carries four start attributes. Trace ids cycle through 4096 random ones.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -52,6 +54,9 @@ public class SamplerBenchmark {
 
   @Param({"1", "10", "100"})
   public int rules;
+
+  @Param({"names", "mixed"})
+  public String shape;
 
   private Sampler baseline;
   private Sampler sluice;
@@ -70,7 +75,7 @@ public class SamplerBenchmark {
     List<SamplingRule> list = new ArrayList<>();
     for (int i = 0; i < rules - 1; i++) {
       SpanMatch match =
-          i % 2 == 0
+          i % 2 == 0 || shape.equals("names")
               ? new SpanMatch("GET /other-" + i + "/**", null, Map.of())
               : new SpanMatch(
                   null, io.sluice.rules.SpanKind.SERVER, Map.of("url.path", "/other-" + i + "/**"));

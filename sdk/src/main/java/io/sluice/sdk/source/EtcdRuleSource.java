@@ -145,6 +145,8 @@ public final class EtcdRuleSource implements RuleSource {
               return thread;
             });
     pool.setRemoveOnCancelPolicy(true);
+    // On close, pending retries and refreshes are dropped rather than awaited.
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     executor = pool;
     run(this::readAndWatch);
   }

@@ -179,6 +179,8 @@ public final class StatusReporter implements AutoCloseable {
               return thread;
             });
     pool.setRemoveOnCancelPolicy(true);
+    // On close, pending retries and refreshes are dropped rather than awaited.
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     executor = pool;
     rules.addListener(rulesListener);
     ruleSources.forEach(s -> s.addListener(sourceListener));
@@ -349,8 +351,14 @@ public final class StatusReporter implements AutoCloseable {
     if (closed.get() || id != leaseId) {
       return;
     }
+    // Either the lease is gone or jetcd stopped keeping it alive (its stream broke): both end the
+    // same way, so a fresh lease is granted; an orphaned old one expires with no keys on it.
     logger.info(
-        "the status lease of " + key + " is gone (" + rootMessage(error) + "); granting a new one");
+        "the status lease of "
+            + key
+            + " is no longer kept alive ("
+            + rootMessage(error)
+            + "); granting a new one");
     dropLease();
     requestUpdate();
   }

@@ -183,6 +183,52 @@ class StatusReporterIT {
   }
 
   @Test
+  void keepsReportingAcrossAnEtcdRestart() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    EtcdRuleSource source =
+        closeLater(
+            EtcdRuleSource.builder(client(), holder, service)
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                .build());
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .addRuleSource(source)
+                .leaseTtl(Duration.ofSeconds(5))
+                .refreshInterval(Duration.ofSeconds(1))
+                .build());
+    source.start();
+    reporter.start();
+    Client reader = client();
+    await().atMost(Duration.ofSeconds(10)).until(() -> status(reader, reporter.key()).isPresent());
+
+    etcd.server().stop();
+    etcd.server().start();
+    long revision = etcd.server().put(keys.rules(service), document(service, 0.5));
+    long restarted = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                status(reader, reporter.key()).map(AgentStatus::appliedRevision).orElse(0L)
+                    == revision);
+    System.out.println(
+        "[measure] after an etcd restart the status showed a new revision in "
+            + (System.nanoTime() - restarted) / 1_000_000
+            + " ms");
+    long lease = keyValue(reader, reporter.key()).orElseThrow().getLease();
+    assertThat(
+            reader
+                .getLeaseClient()
+                .timeToLive(lease, LeaseOption.DEFAULT)
+                .get(5, TimeUnit.SECONDS)
+                .getTTL())
+        .as("the key is bound to a live lease")
+        .isPositive();
+  }
+
+  @Test
   void debouncesABurstOfUpdatesToAFewWritesPerSecond() {
     String service = newService();
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
