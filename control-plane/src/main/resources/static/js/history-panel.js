@@ -16,6 +16,8 @@ export class HistoryPanel {
     this.tbody = h('tbody');
     this.error = h('p', { class: 'form-error', role: 'alert' });
     this.empty = h('p', { class: 'empty', hidden: true, text: 'No history yet.' });
+    this.more = h('button', { type: 'button', class: 'btn btn-small', hidden: true, text: 'Show older versions', onclick: () => this.loadOlder() });
+    this.entries = [];
     this.compare = h('section', { class: 'card', hidden: true, 'aria-labelledby': 'compare-title', 'data-test': 'compare' });
     fill(root,
       this.error,
@@ -24,7 +26,8 @@ export class HistoryPanel {
           h('thead', {}, h('tr', {},
             ['Revision', 'Action', 'Author', 'Time', 'Comment', ''].map((c, i) => h('th', { scope: 'col', class: i === 0 ? 'num' : null, text: c })))),
           this.tbody),
-        this.empty),
+        this.empty,
+        h('div', { class: 'table-foot' }, this.more)),
       this.compare);
     page.on('current', () => {
       if (this.loaded) this.refresh();
@@ -37,10 +40,24 @@ export class HistoryPanel {
 
   async refresh() {
     this.loaded = true;
+    await this.load(null);
+  }
+
+  loadOlder() {
+    return this.load(this.next);
+  }
+
+  /** Loads the newest page (before = null) or the page before a revision, 50 at a time. */
+  async load(before) {
     try {
-      const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history?limit=100&size=100`);
+      const query = before == null ? 'limit=50' : `limit=50&before=${before}`;
+      const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
       setText(this.error, '');
-      this.render(listOf(r.body, 'history', 'versions').map(historyView));
+      const page = listOf(r.body, 'history', 'versions').map(historyView);
+      this.entries = before == null ? page : [...this.entries, ...page];
+      this.next = r.body && r.body.next != null ? r.body.next : null;
+      this.more.hidden = this.next == null;
+      this.render(this.entries);
     } catch (e) {
       setText(this.error, `Could not load the history: ${e.message}`);
     }

@@ -275,7 +275,9 @@ export class RulesPanel {
     button.disabled = true;
     fill(this.outcome);
     const headers = {};
+    // Replace exactly the revision the edits started from; create only if still absent.
     if (this.base.revision != null) headers['If-Match'] = `"${this.base.revision}"`;
+    else headers['If-None-Match'] = '*';
     const comment = this.comment.value.trim();
     if (comment) headers['X-Sluice-Comment'] = headerSafe(comment);
     try {
@@ -301,7 +303,7 @@ export class RulesPanel {
       reapply.addEventListener('click', () => this.reapply());
       fill(this.outcome, h('div', { class: 'notice notice-bad', role: 'alert', 'data-test': 'conflict' },
         h('h2', { text: 'Someone else changed these rules' }),
-        h('p', { text: `Your edits started from revision ${this.base.revision}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
+        h('p', { text: `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
         h('div', { class: 'actions' }, reapply)));
       reapply.focus({ preventScroll: true });
       this.outcome.firstChild.scrollIntoView({ block: 'start' });

@@ -83,9 +83,21 @@ class WebUiIT {
                 "--sluice.security.tokens.rita.token=" + READER_TOKEN,
                 "--sluice.security.tokens.rita.role=reader");
     port = ((WebServerApplicationContext) controlPlane).getWebServer().getPort();
-    System.setProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+    // Debian's chromium and chromium-driver by default; elsewhere point at them with
+    // -Dsluice.test.chromium=... and -Dwebdriver.chrome.driver=...
+    String chromium = System.getProperty("sluice.test.chromium", "/usr/bin/chromium");
+    String driver = System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+    if (!Files.isExecutable(Path.of(chromium)) || !Files.isExecutable(Path.of(driver))) {
+      throw new IllegalStateException(
+          "WebUiIT needs Chromium and chromedriver: apt-get install chromium chromium-driver"
+              + " (or set -Dsluice.test.chromium and -Dwebdriver.chrome.driver); looked for "
+              + chromium
+              + " and "
+              + driver);
+    }
+    System.setProperty("webdriver.chrome.driver", driver);
     ChromeOptions options = new ChromeOptions();
-    options.setBinary("/usr/bin/chromium");
+    options.setBinary(chromium);
     options.addArguments(
         "--headless=new",
         "--no-sandbox",
