@@ -105,5 +105,11 @@ export class DryRunPanel {
 function facts(value) {
   if (value === null || typeof value !== 'object') return h('p', { 'data-test': 'decision', text: String(value) });
   return h('dl', { class: 'facts', 'data-test': 'decision' }, Object.entries(value).map(([k, v]) =>
-    h('div', {}, h('dt', { text: k }), h('dd', { text: v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v) }))));
+    h('div', {}, h('dt', { text: k }), h('dd', { text: factText(k, v) }))));
+}
+
+function factText(key, v) {
+  if (v !== null && typeof v === 'object') return JSON.stringify(v);
+  if (/ratio$/i.test(key) && typeof v === 'number') return `${Math.round(v * 10000) / 100}% of traces (${v})`;
+  return String(v);
 }
