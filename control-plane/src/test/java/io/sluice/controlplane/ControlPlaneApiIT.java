@@ -631,6 +631,21 @@ class ControlPlaneApiIT {
     assertThat(api.get(path, READER).json().get("sampling").get("defaultRatio").asDouble())
         .isEqualTo(0.7);
     assertThat(api.get("/actuator/health", null).status()).isEqualTo(200);
+
+    // the agent watch recovered from the outage too
+    etcd.server()
+        .put(
+            "/sluice/v1/agents/outage/after-1",
+            AgentStatusCodec.write(
+                new AgentStatus(
+                    "after-1", "outage", "h", 1, null, null, null, "etcd", 0, null, null, null)));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.get("/api/v1/agents?service=outage", READER).json().size() == 1);
+    etcd.server().delete("/sluice/v1/agents/outage/after-1");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.get("/api/v1/agents?service=outage", READER).json().size() == 0);
   }
 
   static ByteSequence bytes(String s) {

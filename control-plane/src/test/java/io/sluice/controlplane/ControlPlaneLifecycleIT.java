@@ -45,8 +45,14 @@ class ControlPlaneLifecycleIT {
     // as if the control plane had died between its transaction and the history put
     etcd.server().delete("/sluice/v1/history/billing/" + String.format("%020d", r2));
 
-    try (RunningControlPlane second = RunningControlPlane.start(config)) {
+    Map<String, String> openReads = new java.util.HashMap<>(config);
+    openReads.put("sluice.security.open-reads", "true");
+    try (RunningControlPlane second = RunningControlPlane.start(openReads)) {
       ApiClient api = second.api();
+      // reads opened by configuration need no token; writes still do
+      assertThat(api.get(path, null).status()).isEqualTo(200);
+      assertThat(api.put(path, null, ControlPlaneApiIT.document(null, 0.9, "z"), Map.of()).status())
+          .isEqualTo(401);
       ApiClient.Answer read = api.get(path, WRITER);
       assertThat(read.header("ETag")).isEqualTo("\"" + r2 + "\"");
       assertThat(read.json().get("sampling").get("defaultRatio").asDouble()).isEqualTo(0.2);
@@ -59,6 +65,38 @@ class ControlPlaneLifecycleIT {
     }
     // the next write copied the journal's entry to its history key
     assertThat(etcdGet("/sluice/v1/history/billing/" + String.format("%020d", r2))).contains("0.2");
+  }
+
+  @Test
+  void twoControlPlanesOnOneEtcdShareRulesHistoryAndConcurrencyChecks() {
+    Map<String, String> config = withWriter(Map.of("sluice.etcd.endpoints", etcd.endpoint()));
+    String path = "/api/v1/services/shared/rules";
+    try (RunningControlPlane a = RunningControlPlane.start(config);
+        RunningControlPlane b = RunningControlPlane.start(config)) {
+      long r1 =
+          revision(a.api().put(path, WRITER, ControlPlaneApiIT.document(null, 0.1, "a"), Map.of()));
+      assertThat(b.api().get(path, WRITER).header("ETag")).isEqualTo("\"" + r1 + "\"");
+      long r2 =
+          revision(
+              b.api()
+                  .put(
+                      path,
+                      WRITER,
+                      ControlPlaneApiIT.document(null, 0.2, "b"),
+                      Map.of("If-Match", "\"" + r1 + "\"")));
+      // a's editor still holds r1: refused, whichever instance answers
+      assertThat(
+              a.api()
+                  .put(
+                      path,
+                      WRITER,
+                      ControlPlaneApiIT.document(null, 0.3, "stale"),
+                      Map.of("If-Match", "\"" + r1 + "\""))
+                  .status())
+          .isEqualTo(412);
+      assertThat(revisions(a.api().get(path + "/history", WRITER).json())).containsExactly(r2, r1);
+      assertThat(revisions(b.api().get(path + "/history", WRITER).json())).containsExactly(r2, r1);
+    }
   }
 
   @Test
