@@ -66,6 +66,18 @@ function showSignIn(message) {
   });
   const error = h('p', { id: 'sign-in-error', class: 'form-error', role: 'alert' }, message || '');
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', text: 'Sign in' });
+  const anonymous = h('button', {
+    type: 'button', class: 'btn', hidden: true, 'data-test': 'read-without-token',
+    text: 'Continue read-only without a token',
+  });
+  anonymous.addEventListener('click', () => {
+    state.role = 'reader';
+    state.name = null;
+    enterApp();
+    if (!location.hash || location.hash === '#') location.hash = '#/';
+  });
+  // With sluice.security.open-reads=true the API answers reads without a token.
+  call('GET', '/api/v1/services', { token: null }).then(() => { anonymous.hidden = false; }, () => {});
   const form = h(
     'form',
     { class: 'sign-in card', 'aria-labelledby': 'sign-in-title' },
@@ -78,7 +90,7 @@ function showSignIn(message) {
       text: 'Paste the bearer token you were given (sluice.security.tokens.<name>.token). It is kept in this browser tab only and forgotten when you sign out or close the tab.',
     }),
     error,
-    h('div', { class: 'actions' }, submit),
+    h('div', { class: 'actions' }, anonymous, submit),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -138,7 +150,9 @@ async function identify() {
 }
 
 function enterApp() {
-  document.getElementById('sign-out').hidden = false;
+  const signOutButton = document.getElementById('sign-out');
+  signOutButton.hidden = false;
+  setText(signOutButton, session.token() ? 'Sign out' : 'Sign in');
   const who = document.getElementById('who');
   fill(
     who,
@@ -178,7 +192,7 @@ function stopLive() {
 }
 
 function route() {
-  if (!session.token() || !state.role) return;
+  if (!state.role) return;
   const parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
   const crumbs = document.getElementById('crumbs');
   if (parts[0] === 'service' && parts[1]) {

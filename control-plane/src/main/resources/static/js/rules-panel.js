@@ -4,7 +4,7 @@
 // a save with If-Match whose 412 offers to reload and re-apply the user's edits.
 
 import { ApiError, call, enc, etagRevision } from './api.js';
-import { fill, h, setText, toast } from './dom.js';
+import { fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { lineColumn, locate, parseWithLocations, pretty } from './json-text.js';
 import { merge3 } from './merge.js';
@@ -301,8 +301,12 @@ export class RulesPanel {
     if (e instanceof ApiError && e.status === 412) {
       const reapply = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'reapply', text: 'Reload and re-apply my edits' });
       reapply.addEventListener('click', () => this.reapply());
+      const theirs = e.problem.currentRevision;
+      const who = h('p', { 'data-test': 'conflict-who' });
+      if (theirs != null) this.describeChange(theirs, who);
       fill(this.outcome, h('div', { class: 'notice notice-bad', role: 'alert', 'data-test': 'conflict' },
         h('h2', { text: 'Someone else changed these rules' }),
+        who,
         h('p', { text: `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
         h('div', { class: 'actions' }, reapply)));
       reapply.focus({ preventScroll: true });
@@ -322,6 +326,18 @@ export class RulesPanel {
     }
     const text = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Saving failed: ${e.message}`;
     fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', text }));
+  }
+
+  /** Fills `node` with who made revision `revision`, when and why (from the history). */
+  async describeChange(revision, node) {
+    try {
+      const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history/${revision}`);
+      const e = r.body || {};
+      fill(node, `Revision ${revision} was saved by `, h('strong', { text: e.author ?? 'someone' }), ' ', timeNode(e.time),
+        e.comment ? [': \u201c', e.comment, '\u201d'] : '', '.');
+    } catch {
+      setText(node, `Revision ${revision} is current now.`);
+    }
   }
 
   /** After a 412: re-applies the user's edits (base → editor) on top of the current revision. */

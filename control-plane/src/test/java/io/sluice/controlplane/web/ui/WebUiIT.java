@@ -316,6 +316,7 @@ class WebUiIT {
     click(By.cssSelector("[data-test=save]"));
     WebElement conflict = waitFor(By.cssSelector("[data-test=conflict]"));
     assertThat(conflict.getText()).contains("Someone else changed these rules");
+    awaitText(By.cssSelector("[data-test=conflict-who]"), "bob");
     screenshots.save("07-conflict-412");
 
     click(By.cssSelector("[data-test=reapply]"));
