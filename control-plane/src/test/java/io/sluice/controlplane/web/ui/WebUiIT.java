@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.controlplane.ControlPlaneApplication;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -11,11 +12,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -55,7 +59,7 @@ class WebUiIT {
   static final String OTHER_WRITER_TOKEN = "second-writer-token-for-the-ui-test-987";
   static final String READER_TOKEN = "reader-token-for-the-ui-test-abcdefghij";
   static final String XSS = "<img src=x onerror=alert(1)>";
-  private static final Duration BOUND = Duration.ofSeconds(20);
+  private static final Duration BOUND = Duration.ofSeconds(30);
   private static final Pattern ZERO_RATIO = Pattern.compile("\"ratio\": 0(?![.\\d])");
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
@@ -451,6 +455,59 @@ class WebUiIT {
     } finally {
       browser.manage().window().setSize(new Dimension(1440, 960));
     }
+  }
+
+  @Test
+  @Order(9)
+  void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
+    browser.get(baseUrl() + "/#/");
+    waitFor(By.cssSelector("tr[data-service='orders']"));
+    List<String> documents =
+        List.of(
+            "{\"schemaVersion\": 1, \"service\": \"parity\","
+                + " \"sampling\": {\"defaultRatio\": 1.5, \"rules\": [{\"match\": {\"spanKind\": \"SERVR\","
+                + " \"spanName\": \"GET /a***\"}, \"ratio\": 0.5}]}}",
+            "{\"schemaVersion\": 1, \"service\": \"parity\", \"breakers\": [{\"name\": \"p\","
+                + " \"match\": {\"port\": 70000}, \"minimumCalls\": 0, \"waitInOpenState\": \"10 sec\","
+                + " \"slidingWindow\": {\"type\": \"COUNT\", \"size\": -1}, \"falureRateThreshold\": 5,"
+                + " \"failureStatusCodes\": [\"5xx\", \"6xx\"]}]}",
+            "{\"schemaVersion\": 2, \"service\": \"parity\", \"sampling\": {\"respectParentDecision\":"
+                + " \"yes\"}, \"breakers\": [{\"name\": \"q\", \"onOpen\": {\"mode\": \"respond\"}}]}");
+    for (String document : documents) {
+      HttpResponse<String> refused =
+          api("PUT", "/api/v1/services/parity/rules", WRITER_TOKEN, document, Map.of());
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+      Set<String> serverPaths = new TreeSet<>();
+      new ObjectMapper()
+          .readTree(refused.body())
+          .get("errors")
+          .forEach(error -> serverPaths.add(error.get("path").asText()));
+      assertThat(clientErrorPaths(document)).as(document).isEqualTo(serverPaths);
+    }
+    for (String example : List.of("orders.json", "default.json", "payments-fallback.json")) {
+      String document;
+      try (var in = getClass().getClassLoader().getResourceAsStream("examples/" + example)) {
+        document = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      assertThat(clientErrorPaths(document)).as(example).isEmpty();
+    }
+  }
+
+  /** The JSON paths the UI's validator reports for a document, run in the browser. */
+  @SuppressWarnings("unchecked")
+  private static Set<String> clientErrorPaths(String document) {
+    Object paths =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const [text, done] = arguments;"
+                    + " Promise.all([import('/js/schema.js'),"
+                    + "   fetch('/schema/sluice-rules.schema.json').then(r => r.json())])"
+                    + " .then(([m, schema]) => done(m.compileSchema(schema)(JSON.parse(text))"
+                    + "   .map(e => e.path)))"
+                    + " .catch(e => done('failed: ' + e));",
+                document);
+    assertThat(paths).as(String.valueOf(paths)).isInstanceOf(List.class);
+    return new TreeSet<>((List<String>) paths);
   }
 
   // ---------------------------------------------------------------- helpers
