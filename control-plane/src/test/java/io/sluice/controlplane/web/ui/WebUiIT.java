@@ -231,6 +231,15 @@ class WebUiIT {
     // Choosing a problem puts the cursor on it.
     ratioProblem.click();
     assertThat(selectedText(editor)).isEqualTo("2");
+    // Line numbers scroll with the text.
+    await()
+        .atMost(BOUND)
+        .until(
+            () ->
+                (Boolean)
+                    js(
+                        "return Math.abs(document.querySelector('.gutter').scrollTop"
+                            + " - document.getElementById('rules-editor').scrollTop) < 1;"));
     screenshots.save("03-editor-with-errors");
 
     type(editor, ordersDocument(0.5));
@@ -555,7 +564,7 @@ class WebUiIT {
       String method, String path, String token, String body, Map<String, String> headers) {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(baseUrl() + path))
-            .timeout(Duration.ofSeconds(20))
+            .timeout(Duration.ofSeconds(60))
             .header("Authorization", "Bearer " + token)
             .header("Content-Type", "application/json")
             .method(
