@@ -20,9 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * kind parts of every rule depend on nothing else. So per span name (up to {@value
  * #MAX_CACHED_NAMES} names per snapshot) and kind, the rules whose name and kind hold are computed
  * once; a decision then only checks the attribute conditions of those candidates, in order. Each
- * attribute a decision needs is read at most once (a per-thread scratch array) when several rules
- * test the same key. Past the name limit, or for a null name, the rules are scanned directly. No
- * path allocates once a name is cached.
+ * attribute a decision needs is read at most once (a per-thread scratch array), and walked once
+ * through a {@link PrefixTrie} of the literal prefixes of the globs on its key, so a glob whose
+ * prefix the value lacks is rejected without running it. Past the name limit, or for a null name,
+ * the rules are scanned directly. No path allocates once a name is cached.
  */
 final class SpanRuleIndex {
 
@@ -35,9 +36,11 @@ final class SpanRuleIndex {
   private final SpanKind[] kinds;
   private final int[][] keys;
   private final Glob[][] values;
+  private final int[][] conditionIds;
+  private final PrefixTrie[] tries;
   private final OtelAttributeReader reader;
   private final int keyCount;
-  private final boolean sharedKeys;
+  private final int conditionCount;
   private final int[][] nullName;
   private final Map<String, int[][]> byName = new ConcurrentHashMap<>();
 
@@ -47,6 +50,13 @@ final class SpanRuleIndex {
     kinds = new SpanKind[n];
     keys = new int[n][];
     values = new Glob[n][];
+    conditionIds = new int[n][];
+    List<List<String>> patternsByKey = new ArrayList<>();
+    List<List<Integer>> idsByKey = new ArrayList<>();
+    for (int k = 0; k < attributeKeys.size(); k++) {
+      patternsByKey.add(new ArrayList<>());
+      idsByKey.add(new ArrayList<>());
+    }
     int conditions = 0;
     for (int i = 0; i < n; i++) {
       SpanMatch m = rules.get(i).match();
@@ -54,17 +64,25 @@ final class SpanRuleIndex {
       kinds[i] = m.spanKind();
       keys[i] = new int[m.attributes().size()];
       values[i] = new Glob[m.attributes().size()];
+      conditionIds[i] = new int[m.attributes().size()];
       int j = 0;
       for (Map.Entry<String, String> e : m.attributes().entrySet()) {
         keys[i][j] = attributeKeys.indexOf(e.getKey());
         values[i][j] = Glob.compile(e.getValue());
+        conditionIds[i][j] = conditions;
+        patternsByKey.get(keys[i][j]).add(e.getValue());
+        idsByKey.get(keys[i][j]).add(conditions);
+        conditions++;
         j++;
       }
-      conditions += j;
+    }
+    this.tries = new PrefixTrie[attributeKeys.size()];
+    for (int k = 0; k < tries.length; k++) {
+      tries[k] = new PrefixTrie(patternsByKey.get(k), idsByKey.get(k));
     }
     this.reader = reader;
     this.keyCount = attributeKeys.size();
-    this.sharedKeys = conditions > keyCount;
+    this.conditionCount = conditions;
     this.nullName = candidates(null);
   }
 
@@ -92,8 +110,8 @@ final class SpanRuleIndex {
       if (k.length == 0) {
         return i;
       }
-      if (sharedKeys && scratch == null) {
-        scratch = SCRATCH.get().begin(keyCount);
+      if (scratch == null) {
+        scratch = SCRATCH.get().begin(keyCount, conditionCount);
       }
       if (attributesHold(i, attributes, scratch)) {
         return i;
@@ -104,7 +122,7 @@ final class SpanRuleIndex {
 
   private int scan(String name, int kind, Attributes attributes) {
     SpanKind k = kind == NULL_KIND ? null : KINDS[kind];
-    Scratch scratch = sharedKeys ? SCRATCH.get().begin(keyCount) : null;
+    Scratch scratch = SCRATCH.get().begin(keyCount, conditionCount);
     for (int i = 0; i < names.length; i++) {
       if (nameAndKindHold(i, name, k) && attributesHold(i, attributes, scratch)) {
         return i;
@@ -120,10 +138,10 @@ final class SpanRuleIndex {
   private boolean attributesHold(int i, Attributes attributes, Scratch scratch) {
     int[] k = keys[i];
     Glob[] v = values[i];
+    int[] ids = conditionIds[i];
     for (int j = 0; j < k.length; j++) {
-      String value =
-          scratch == null ? reader.read(attributes, k[j]) : scratch.read(reader, attributes, k[j]);
-      if (!v[j].matches(value)) {
+      String value = scratch.read(reader, attributes, k[j], tries);
+      if (value == null || !scratch.prefixFits(ids[j]) || !v[j].matches(value)) {
         return false;
       }
     }
@@ -156,27 +174,42 @@ final class SpanRuleIndex {
     return kinds;
   }
 
-  /** Attribute values read during one decision on this thread. */
+  /**
+   * Attribute values read during one decision on this thread, and which conditions' literal
+   * prefixes fit them. Stamped with a per-thread decision counter, so nothing is cleared.
+   */
   private static final class Scratch {
     private String[] values = new String[0];
     private long[] stamps = new long[0];
+    private long[] fits = new long[0];
     private long decision;
 
-    Scratch begin(int keyCount) {
+    Scratch begin(int keyCount, int conditionCount) {
       if (values.length < keyCount) {
         values = new String[keyCount];
         stamps = new long[keyCount];
+      }
+      if (fits.length < conditionCount) {
+        fits = new long[conditionCount];
       }
       decision++;
       return this;
     }
 
-    String read(OtelAttributeReader reader, Attributes attributes, int key) {
+    String read(OtelAttributeReader reader, Attributes attributes, int key, PrefixTrie[] tries) {
       if (stamps[key] != decision) {
-        values[key] = reader.read(attributes, key);
+        String value = reader.read(attributes, key);
+        values[key] = value;
         stamps[key] = decision;
+        if (value != null) {
+          tries[key].mark(value, fits, decision);
+        }
       }
       return values[key];
+    }
+
+    boolean prefixFits(int condition) {
+      return fits[condition] == decision;
     }
   }
 }

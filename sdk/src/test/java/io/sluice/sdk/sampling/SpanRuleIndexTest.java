@@ -37,7 +37,21 @@ class SpanRuleIndexTest {
     "GET /users"
   };
   private static final String[] KEYS = {"url.path", "http.request.method", "server.port", "flag"};
-  private static final String[] VALUE_GLOBS = {"/api/**", "GET", "POST", "80*", "true", "*", "**"};
+  private static final String[] VALUE_GLOBS = {
+    "/api/**",
+    "/api/*",
+    "/ap",
+    "/a*/users",
+    "*/users",
+    "GET",
+    "G*",
+    "POST",
+    "80*",
+    "8080",
+    "true",
+    "*",
+    "**"
+  };
 
   @TestFactory
   Stream<DynamicTest> answersLikeCompiledRules() {
@@ -73,7 +87,8 @@ class SpanRuleIndexTest {
       SpanKind kind = random.nextInt(6) == 0 ? null : SpanKind.values()[random.nextInt(5)];
       AttributesBuilder b = Attributes.builder();
       if (random.nextBoolean()) {
-        b.put("url.path", random.nextBoolean() ? "/api/users" : "/other");
+        String[] paths = {"/api/users", "/other", "/ap", "/api/users/1", "/a/users", ""};
+        b.put("url.path", paths[random.nextInt(paths.length)]);
       }
       if (random.nextBoolean()) {
         b.put("http.request.method", random.nextBoolean() ? "GET" : "POST");

@@ -1,0 +1,89 @@
+package io.sluice.javaagent.it;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.rules.wire.EtcdKeys;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+/** Reads the agents' status documents from etcd, as the control plane would. */
+final class EtcdStatus implements AutoCloseable {
+
+  private final Client client;
+
+  EtcdStatus(String endpoint) {
+    this.client = Client.builder().endpoints(endpoint).build();
+  }
+
+  /** The status of the one agent of {@code service}, if it has written one. */
+  Optional<AgentStatus> of(String service) {
+    try {
+      String prefix = EtcdKeys.defaults().agentsPrefix(service);
+      List<KeyValue> kvs =
+          client
+              .getKVClient()
+              .get(
+                  ByteSequence.from(prefix, StandardCharsets.UTF_8),
+                  GetOption.builder().isPrefix(true).build())
+              .get(5, TimeUnit.SECONDS)
+              .getKvs();
+      if (kvs.isEmpty()) {
+        return Optional.empty();
+      }
+      return AgentStatusCodec.parse(kvs.get(kvs.size() - 1).getValue().getBytes());
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Waits until the agent of {@code service} has connected to etcd and reported its status. The
+   * first connection loads jetcd, gRPC and Netty in the background and can take long on a loaded
+   * machine: the bound is generous, and the time taken is printed.
+   */
+  void awaitAgent(String service, AgentApp app) {
+    long start = System.nanoTime();
+    try {
+      Awaitility.await("the agent of " + service + " reports its status")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> of(service).isPresent());
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "\napp log:\n" + app.log(), e);
+    }
+    System.out.printf(
+        "agent of %s reported its status %d ms after it served%n",
+        service, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /** Waits until the agent of {@code service} reports that it applied {@code revision}. */
+  void awaitApplied(String service, long revision, AgentApp app) {
+    long start = System.nanoTime();
+    try {
+      Awaitility.await("the agent of " + service + " applies revision " + revision)
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> of(service).map(s -> s.appliedRevision() >= revision).orElse(false));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          e.getMessage() + "\nstatus: " + of(service) + "\napp log:\n" + app.log(), e);
+    }
+    System.out.printf(
+        "revision %d applied and reported in %d ms%n",
+        revision, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}
