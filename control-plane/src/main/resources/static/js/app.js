@@ -124,29 +124,11 @@ function signOut(message) {
   toast(message);
 }
 
-/**
- * Finds out who the token belongs to. Prefers the control plane's whoami endpoint; without
- * it, probes with a write that can never succeed (an invalid document under a stale If-Match):
- * 403 means a reader, anything else a writer.
- */
+/** Finds out who the token belongs to and what it may do, from the control plane's whoami. */
 async function identify() {
-  await call('GET', '/api/v1/services');
-  try {
-    const me = (await call('GET', '/api/v1/whoami')).body || {};
-    state.name = me.name || me.author || me.principal || null;
-    const roles = Array.isArray(me.roles) ? me.roles.map((r) => String(r).toLowerCase()) : [];
-    state.role = String(me.role || roles.find((r) => r === 'admin') || roles.find((r) => r === 'writer') || roles[0] || 'reader').toLowerCase();
-    return;
-  } catch (e) {
-    if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) throw e;
-  }
-  try {
-    await call('PUT', '/api/v1/services/_default/rules', { body: { probe: true }, headers: { 'If-Match': '"0"' } });
-    state.role = 'writer';
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    state.role = e.status === 403 ? 'reader' : 'writer';
-  }
+  const me = (await call('GET', '/api/v1/whoami')).body || {};
+  state.name = me.name && me.name !== 'anonymous' ? me.name : null;
+  state.role = ['reader', 'writer', 'admin'].includes(me.role) ? me.role : 'reader';
 }
 
 function enterApp() {

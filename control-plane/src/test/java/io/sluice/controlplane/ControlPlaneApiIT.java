@@ -601,7 +601,8 @@ class ControlPlaneApiIT {
         Arguments.of("GET", "/api/v1/services/sec/rollout", null, "reader"),
         Arguments.of("GET", "/api/v1/services/sec/unprotected", null, "reader"),
         Arguments.of("GET", "/api/v1/agents", null, "reader"),
-        Arguments.of("GET", "/api/v1/agents?service=sec", null, "reader"));
+        Arguments.of("GET", "/api/v1/agents?service=sec", null, "reader"),
+        Arguments.of("GET", "/api/v1/whoami", null, "reader"));
   }
 
   @ParameterizedTest(name = "{0} {1} needs {3}")
@@ -633,6 +634,16 @@ class ControlPlaneApiIT {
         assertThat(answer.body()).doesNotContain("drop-health").doesNotContain("schemaVersion");
       }
     }
+  }
+
+  @Test
+  void whoamiNamesTheTokenAndItsRole() {
+    ApiClient api = api();
+    JsonNode reader = api.get("/api/v1/whoami", READER).json();
+    JsonNode writer = api.get("/api/v1/whoami", WRITER).json();
+    assertThat(reader.get("role").asString()).isEqualTo("reader");
+    assertThat(writer.get("role").asString()).isEqualTo("writer");
+    assertThat(reader.get("name").asString()).isNotEqualTo(writer.get("name").asString());
   }
 
   @Test

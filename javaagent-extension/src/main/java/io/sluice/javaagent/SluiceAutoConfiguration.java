@@ -11,8 +11,9 @@ import java.util.logging.Logger;
 /**
  * Makes Sluice the agent's default: the {@code sluice} sampler and the {@code
  * tracecontext,baggage,b3multi} propagators, as defaults a user's {@code -D} or environment value
- * still overrides, with a valid W3C {@code traceparent} winning over B3 when both arrive. It is also the earliest hook the agent offers an extension, before any
- * instrumentation is installed, so it puts the bootstrap bridge in place here.
+ * still overrides, with a valid W3C {@code traceparent} winning over B3 when both arrive. It is
+ * also the earliest hook the agent offers an extension, before any instrumentation is installed, so
+ * it puts the bootstrap bridge in place here.
  */
 public final class SluiceAutoConfiguration implements AutoConfigurationCustomizerProvider {
 
