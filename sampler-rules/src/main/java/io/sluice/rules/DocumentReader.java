@@ -26,6 +26,18 @@ final class DocumentReader {
   private static final Pattern STATUS_RANGE =
       Pattern.compile("([1-5][0-9][0-9])-([1-5][0-9][0-9])");
 
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final int MAX_NAME_LENGTH = 128;
+  private static final int MAX_QUOTED = 80;
+
+  /**
+   * A character that is not whitespace as ECMA-262 ({@code \s}) defines it, so that a name the JSON
+   * Schema (pattern {@code [^...]}) accepts in a browser, this reader accepts too.
+   */
+  static final Pattern NOT_WHITESPACE =
+      Pattern.compile(
+          "[^\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]");
+
   private static final List<String> ROOT_FIELDS =
       List.of("schemaVersion", "service", "sampling", "breakers");
   private static final List<String> SAMPLING_FIELDS =
@@ -52,14 +64,27 @@ final class DocumentReader {
   private static final List<String> WINDOW_FIELDS = List.of("type", "size");
   private static final List<String> ON_OPEN_FIELDS = List.of("mode", "status", "headers", "body");
 
-  private final List<ValidationError> errors = new ArrayList<>();
+  private final JsonNode root;
+  private final List<PositionedError> errors = new ArrayList<>();
+
+  private DocumentReader(JsonNode root) {
+    this.root = root;
+  }
 
   static ParseResult read(JsonNode root) {
-    DocumentReader reader = new DocumentReader();
+    DocumentReader reader = new DocumentReader(root);
     RuleDocument document = reader.document(root);
-    return reader.errors.isEmpty()
-        ? ParseResult.valid(document)
-        : ParseResult.invalid(reader.errors);
+    if (reader.errors.isEmpty()) {
+      return ParseResult.valid(document);
+    }
+    // The checks run field by field in a fixed order; users read their document top to bottom.
+    List<PositionedError> sorted = new ArrayList<>(reader.errors);
+    sorted.sort(PositionedError.IN_DOCUMENT_ORDER);
+    List<ValidationError> errors = new ArrayList<>(sorted.size());
+    for (PositionedError e : sorted) {
+      errors.add(e.error());
+    }
+    return ParseResult.invalid(errors);
   }
 
   private RuleDocument document(JsonNode node) {
@@ -70,7 +95,7 @@ final class DocumentReader {
     JsonNode version = node.get("schemaVersion");
     if (version == null) {
       error("$.schemaVersion", "is required and must be " + RuleDocument.SCHEMA_VERSION);
-    } else if (!version.isInt() || version.intValue() != RuleDocument.SCHEMA_VERSION) {
+    } else if (!Integer.valueOf(RuleDocument.SCHEMA_VERSION).equals(wholeNumber(version))) {
       error(
           "$.schemaVersion",
           "unsupported schema version "
@@ -84,9 +109,8 @@ final class DocumentReader {
     } else if (service != null && !SERVICE_NAME.matcher(service).matches()) {
       error(
           "$.service",
-          "'"
-              + service
-              + "' is not a service name: use 1 to 63 of a-z, 0-9, '.', '_', '-', starting with a"
+          quote(service)
+              + " is not a service name: use 1 to 63 of a-z, 0-9, '.', '_', '-', starting with a"
               + " letter or digit, or '_default'");
     }
     SamplingPolicy sampling =
@@ -224,10 +248,11 @@ final class DocumentReader {
     Integer port = null;
     JsonNode portNode = node.get("port");
     if (portNode != null) {
-      if (!portNode.isInt() || portNode.intValue() < 1 || portNode.intValue() > 65535) {
+      Integer value = wholeNumber(portNode);
+      if (value == null || value < 1 || value > 65535) {
         error(path + ".port", "must be a whole number from 1 to 65535, not " + portNode);
       } else {
-        port = portNode.intValue();
+        port = value;
       }
     }
     String method = glob(node, path, "method");
@@ -255,10 +280,11 @@ final class DocumentReader {
     int status = OnOpenAction.DEFAULT_STATUS;
     JsonNode statusNode = node.get("status");
     if (statusNode != null) {
-      if (!statusNode.isInt() || statusNode.intValue() < 100 || statusNode.intValue() > 599) {
+      Integer value = wholeNumber(statusNode);
+      if (value == null || value < 100 || value > 599) {
         error(path + ".status", "must be an HTTP status from 100 to 599, not " + statusNode);
       } else {
-        status = statusNode.intValue();
+        status = value;
       }
     }
     Map<String, String> headers = new LinkedHashMap<>();
@@ -268,12 +294,13 @@ final class DocumentReader {
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> e = it.next();
         String p = path + ".headers" + member(e.getKey());
-        if (!e.getKey().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
-          error(p, "'" + e.getKey() + "' is not a valid HTTP header name");
+        if (!HEADER_NAME.matcher(e.getKey()).matches()) {
+          error(p, quote(e.getKey()) + " is not a valid HTTP header name");
         }
         if (!e.getValue().isTextual()) {
           error(p, "must be a string");
-        } else if (e.getValue().textValue().chars().anyMatch(c -> c == '\r' || c == '\n')) {
+        } else if (e.getValue().textValue().indexOf('\r') >= 0
+            || e.getValue().textValue().indexOf('\n') >= 0) {
           error(p, "a header value may not contain line breaks");
         } else {
           headers.put(e.getKey(), e.getValue().textValue());
@@ -301,21 +328,32 @@ final class DocumentReader {
     List<StatusCodeRange> ranges = new ArrayList<>();
     for (int i = 0; i < codes.size(); i++) {
       JsonNode code = codes.get(i);
-      String text = code.isTextual() || code.isInt() ? code.asText() : null;
+      Integer number = wholeNumber(code);
+      String text = code.isTextual() ? code.textValue() : number != null ? number.toString() : null;
       StatusCodeRange range = text == null ? null : statusCodeRange(text);
-      if (range == null) {
+      if (range != null) {
+        ranges.add(range);
+      } else if (text != null && isReversedRange(text)) {
         error(
             p + "[" + i + "]",
-            "'"
-                + (text == null ? code.toString() : text)
-                + "' is not a status code: write NNN (503), Nxx (5xx) or NNN-NNN (500-504)");
+            quote(text) + " is an empty range: write the lower status first, e.g. 500-504");
       } else {
-        ranges.add(range);
+        error(
+            p + "[" + i + "]",
+            quote(text == null ? code.toString() : text)
+                + " is not a status code: write NNN (503), Nxx (5xx) or NNN-NNN (500-504)"
+                + " with statuses from 100 to 599");
       }
     }
     return ranges;
   }
 
+  private static boolean isReversedRange(String text) {
+    java.util.regex.Matcher m = STATUS_RANGE.matcher(text);
+    return m.matches() && Integer.parseInt(m.group(1)) > Integer.parseInt(m.group(2));
+  }
+
+  /** The range a written status code denotes, or {@code null} when it is malformed. */
   static StatusCodeRange statusCodeRange(String text) {
     if (STATUS_SINGLE.matcher(text).matches()) {
       int code = Integer.parseInt(text);
@@ -359,7 +397,8 @@ final class DocumentReader {
       if (item != null) {
         String n = name.apply(item);
         if (!n.isEmpty() && !names.add(n)) {
-          error(p + ".name", "duplicate name '" + n + "': names must be unique within " + field);
+          error(
+              p + ".name", "duplicate name " + quote(n) + ": names must be unique within " + field);
         }
         items.add(item);
       }
@@ -373,12 +412,16 @@ final class DocumentReader {
       error(path + ".name", "is required");
       return "";
     }
-    if (!name.isTextual() || name.textValue().isBlank()) {
-      error(path + ".name", "must be a non-empty string");
+    if (!name.isTextual()) {
+      error(path + ".name", "must be a string, not " + kindOf(name));
       return "";
     }
-    if (name.textValue().length() > 128) {
-      error(path + ".name", "may be at most 128 characters long");
+    if (!NOT_WHITESPACE.matcher(name.textValue()).find()) {
+      error(path + ".name", "may not be empty or only whitespace");
+      return "";
+    }
+    if (name.textValue().codePointCount(0, name.textValue().length()) > MAX_NAME_LENGTH) {
+      error(path + ".name", "may be at most " + MAX_NAME_LENGTH + " characters long");
     }
     return name.textValue();
   }
@@ -399,10 +442,10 @@ final class DocumentReader {
         String suggestion = Suggestions.closest(name, known);
         error(
             path,
-            "unknown field '"
-                + name
-                + "'"
-                + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"));
+            "unknown field "
+                + quote(name)
+                + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"),
+            name);
       }
     }
   }
@@ -453,7 +496,7 @@ final class DocumentReader {
     }
     double d = value.doubleValue();
     if (!(d >= 0 && d <= 1)) {
-      error(path + "." + field, "must be from 0 to 1, not " + value);
+      error(path + "." + field, "must be from 0 to 1, not " + value.asText());
       return fallback;
     }
     return d;
@@ -465,12 +508,12 @@ final class DocumentReader {
       return fallback;
     }
     if (!value.isNumber()) {
-      error(path + "." + field, "must be a percentage above 0 and up to 100, not " + kindOf(value));
+      error(path + "." + field, "must be a number above 0 and at most 100, not " + kindOf(value));
       return fallback;
     }
     double d = value.doubleValue();
     if (!(d > 0 && d <= 100)) {
-      error(path + "." + field, "must be above 0 and at most 100, not " + value);
+      error(path + "." + field, "must be above 0 and at most 100, not " + value.asText());
       return fallback;
     }
     return d;
@@ -481,15 +524,35 @@ final class DocumentReader {
     if (value == null) {
       return fallback;
     }
-    if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-      error(path + "." + field, "must be a whole number, not " + kindOf(value));
+    Integer number = wholeNumber(value);
+    if (number == null) {
+      error(
+          path + "." + field,
+          "must be a whole number from 1 to "
+              + Integer.MAX_VALUE
+              + ", not "
+              + (value.isNumber() ? value.toString() : kindOf(value)));
       return fallback;
     }
-    if (value.intValue() < 1) {
-      error(path + "." + field, "must be at least 1, not " + value.intValue());
+    if (number < 1) {
+      error(path + "." + field, "must be at least 1, not " + number);
       return fallback;
     }
-    return value.intValue();
+    return number;
+  }
+
+  /**
+   * The value as an {@code int} when it is a whole number in range, else {@code null}. Like JSON
+   * Schema's {@code integer}, a number with a zero fraction ({@code 20.0}, {@code 2e1}) is whole.
+   */
+  private static Integer wholeNumber(JsonNode value) {
+    if (!value.isNumber() || !value.canConvertToInt()) {
+      return null;
+    }
+    if (value.isIntegralNumber() || value.canConvertToExactIntegral()) {
+      return value.intValue();
+    }
+    return null;
   }
 
   private Duration duration(JsonNode node, String path, String field, Duration fallback) {
@@ -497,17 +560,17 @@ final class DocumentReader {
     if (value == null) {
       return fallback;
     }
+    if (value.isTextual() && Durations.isZero(value.textValue())) {
+      error(path + "." + field, "must be longer than zero, not " + quote(value.textValue()));
+      return fallback;
+    }
     Duration d = value.isTextual() ? Durations.parse(value.textValue()) : null;
     if (d == null) {
       error(
           path + "." + field,
-          "'"
-              + (value.isTextual() ? value.textValue() : value.toString())
-              + "' is not a duration: write a whole number and ms, s, m or h (250ms, 10s, 1m, 1h)");
-      return fallback;
-    }
-    if (d.isZero()) {
-      error(path + "." + field, "must be longer than zero");
+          quote(value.isTextual() ? value.textValue() : value.toString())
+              + " is not a duration: write a whole number (1 to 12 digits, no leading zero)"
+              + " and ms, s, m or h, e.g. 250ms, 10s, 1m, 1h");
       return fallback;
     }
     return d;
@@ -521,26 +584,151 @@ final class DocumentReader {
     }
     List<String> allowed = new ArrayList<>();
     for (E e : type.getEnumConstants()) {
-      allowed.add(RuleCodec.enumName(e));
+      String spelling = RuleCodec.enumName(e);
+      // Exact spelling only, as the JSON Schema's enum: a value the schema accepts, the reader
+      // accepts, and the other way round. A wrong case is answered with the right spelling.
+      if (value.isTextual() && spelling.equals(value.textValue())) {
+        return e;
+      }
+      allowed.add("'" + spelling + "'");
     }
     if (value.isTextual()) {
-      for (E e : type.getEnumConstants()) {
-        if (e.name().equalsIgnoreCase(value.textValue())) {
-          return e;
-        }
-      }
+      String suggestion = Suggestions.closest(value.textValue(), RuleCodec.enumNames(type));
+      error(
+          path + "." + field,
+          "unknown value "
+              + quote(value.textValue())
+              + (suggestion == null
+                  ? "; use one of "
+                  : "; did you mean '" + suggestion + "'? Use one of ")
+              + String.join(", ", allowed));
+    } else {
+      error(
+          path + "." + field,
+          "must be one of " + String.join(", ", allowed) + ", not " + kindOf(value));
     }
-    error(
-        path + "." + field,
-        "unknown value "
-            + value
-            + "; use one of "
-            + String.join(", ", allowed.stream().map(a -> "'" + a + "'").toList()));
     return fallback;
   }
 
   private void error(String path, String message) {
-    errors.add(new ValidationError(path, message));
+    errors.add(new PositionedError(position(path, null), new ValidationError(path, message)));
+  }
+
+  /** An error about {@code field} of the object at {@code path}, reported at the object. */
+  private void error(String path, String message, String field) {
+    errors.add(new PositionedError(position(path, field), new ValidationError(path, message)));
+  }
+
+  /**
+   * Where a path points in the document, as the index of each step in its parent: member order as
+   * written for objects (a missing member sorts after the present ones), indexes for lists.
+   */
+  private int[] position(String path, String lastField) {
+    List<Integer> steps = new ArrayList<>();
+    JsonNode node = root;
+    int i = 1; // after "$"
+    while (i <= path.length()) {
+      String member = null;
+      int index = -1;
+      if (i == path.length()) {
+        if (lastField == null) {
+          break;
+        }
+        member = lastField;
+        i++;
+      } else if (path.charAt(i) == '.') {
+        int end = i + 1;
+        while (end < path.length() && path.charAt(end) != '.' && path.charAt(end) != '[') {
+          end++;
+        }
+        member = path.substring(i + 1, end);
+        i = end;
+      } else if (path.startsWith("['", i)) {
+        StringBuilder name = new StringBuilder();
+        int j = i + 2;
+        while (j < path.length() && path.charAt(j) != '\'') {
+          if (path.charAt(j) == '\\' && j + 1 < path.length()) {
+            j++;
+          }
+          name.append(path.charAt(j));
+          j++;
+        }
+        member = name.toString();
+        i = j + 2; // past "']"
+      } else if (path.charAt(i) == '[') {
+        int end = path.indexOf(']', i);
+        if (end < 0) {
+          break;
+        }
+        index = Integer.parseInt(path.substring(i + 1, end));
+        i = end + 1;
+      } else {
+        break;
+      }
+      if (member != null) {
+        steps.add(memberIndex(node, member));
+        node = node == null ? null : node.get(member);
+      } else {
+        steps.add(index);
+        node = node == null ? null : node.get(index);
+      }
+    }
+    int[] position = new int[steps.size()];
+    for (int s = 0; s < position.length; s++) {
+      position[s] = steps.get(s);
+    }
+    return position;
+  }
+
+  private static int memberIndex(JsonNode node, String member) {
+    if (node == null || !node.isObject()) {
+      return 0;
+    }
+    int index = 0;
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      if (names.next().equals(member)) {
+        return index;
+      }
+      index++;
+    }
+    return index;
+  }
+
+  /** A validation error and where it points in the document, for sorting. */
+  private record PositionedError(int[] position, ValidationError error) {
+
+    /** Document order; an error on an object comes before errors inside it. */
+    static final java.util.Comparator<PositionedError> IN_DOCUMENT_ORDER =
+        (a, b) -> java.util.Arrays.compare(a.position, b.position);
+  }
+
+  /**
+   * A value from the document quoted for a message: control characters escaped so a message stays
+   * on one line, and long values cut short.
+   */
+  static String quote(String value) {
+    StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_QUOTED) + 8).append('\'');
+    for (int i = 0; i < value.length(); i++) {
+      if (i == MAX_QUOTED) {
+        out.append("...");
+        break;
+      }
+      char c = value.charAt(i);
+      switch (c) {
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (Character.isISOControl(c)) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    return out.append('\'').toString();
   }
 
   private static String member(String key) {

@@ -10,8 +10,12 @@ package io.sluice.rules;
  * {@code prefix*}, {@code prefix**}, {@code *suffix}, {@code **suffix}, {@code *}, {@code **}) get
  * dedicated checks. Everything else runs a Thompson-style simulation of the pattern's automaton
  * with the set of live states in a {@code long} bit set: time is O(pattern × input) whatever the
- * input, with no backtracking and no allocation. Patterns of more than 63 tokens use a {@code
- * long[]} per call instead (a deliberate trade for rare, very long globs).
+ * input, with no backtracking and no allocation. Patterns of more than 63 tokens (a token is a
+ * character or a star) that fit no fast path use two {@code boolean[]} per call instead: a
+ * deliberate trade for rare, very long globs.
+ *
+ * <p>Case-insensitive globs compare characters as {@link String#equalsIgnoreCase} does (by {@code
+ * toLowerCase(toUpperCase(c))}), in the fast paths and the automaton alike.
  */
 public final class Glob {
 
@@ -43,6 +47,7 @@ public final class Glob {
     int n = 0;
     byte[] k = new byte[pattern.length()];
     char[] c = new char[pattern.length()];
+    char[] raw = new char[pattern.length()];
     for (int i = 0; i < pattern.length(); i++) {
       char ch = pattern.charAt(i);
       if (ch == '*') {
@@ -54,7 +59,8 @@ public final class Glob {
         }
       } else {
         k[n] = LITERAL;
-        c[n] = ignoreCase ? Character.toUpperCase(ch) : ch;
+        c[n] = ignoreCase ? fold(ch) : ch;
+        raw[n] = ch;
       }
       n++;
     }
@@ -72,16 +78,16 @@ public final class Glob {
     }
     if (stars == 0) {
       shape = Shape.LITERAL;
-      literal = new String(chars);
+      literal = new String(raw, 0, n);
     } else if (stars == 1 && n == 1) {
       shape = kinds[0] == STAR ? Shape.ANY_SEGMENT : Shape.ANYTHING;
       literal = "";
     } else if (stars == 1 && firstStar == n - 1) {
       shape = kinds[firstStar] == STAR ? Shape.PREFIX_SEGMENT : Shape.PREFIX_ANYTHING;
-      literal = new String(chars, 0, n - 1);
+      literal = new String(raw, 0, n - 1);
     } else if (stars == 1 && firstStar == 0) {
       shape = kinds[0] == STAR ? Shape.SUFFIX_SEGMENT : Shape.SUFFIX_ANYTHING;
-      literal = new String(chars, 1, n - 1);
+      literal = new String(raw, 1, n - 1);
     } else {
       shape = Shape.GENERAL;
       literal = "";
@@ -174,7 +180,16 @@ public final class Glob {
   }
 
   private boolean charMatches(char expected, char actual) {
-    return expected == actual || (ignoreCase && expected == Character.toUpperCase(actual));
+    return ignoreCase ? expected == fold(actual) : expected == actual;
+  }
+
+  /**
+   * The case-folded form of a character: two characters are equal ignoring case exactly when their
+   * folded forms are equal, the same relation as {@link String#regionMatches(boolean, int, String,
+   * int, int)} uses, so the fast paths and the automaton agree.
+   */
+  private static char fold(char c) {
+    return Character.toLowerCase(Character.toUpperCase(c));
   }
 
   private boolean matchesSmall(String input) {

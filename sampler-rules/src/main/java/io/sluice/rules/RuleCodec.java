@@ -187,6 +187,16 @@ public final class RuleCodec {
     return value.name().toLowerCase(Locale.ROOT);
   }
 
+  /** The spellings of every constant of an enum of the rule language, in declaration order. */
+  static <E extends Enum<E>> List<String> enumNames(Class<E> type) {
+    E[] constants = type.getEnumConstants();
+    String[] names = new String[constants.length];
+    for (int i = 0; i < constants.length; i++) {
+      names[i] = enumName(constants[i]);
+    }
+    return List.of(names);
+  }
+
   private static ParseResult malformed(JsonLocation location, String what) {
     String where =
         location == null || location.getLineNr() < 1
@@ -198,30 +208,65 @@ public final class RuleCodec {
 
   /** A plain description of what is wrong, never Jackson's own message text. */
   private static String describe(JsonProcessingException e) {
-    if (e instanceof JsonEOFException) {
+    String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+    if (e instanceof JsonEOFException || original.startsWith("Unexpected end-of-input")) {
       return "the document ends too early (an object, list or string is not closed)";
     }
-    String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
     if (original.startsWith("Duplicate field")) {
-      int start = original.indexOf('\'');
-      int end = original.indexOf('\'', start + 1);
-      return start >= 0 && end > start
-          ? "duplicate field " + original.substring(start, end + 1)
-          : "duplicate field";
+      String name = between(original, "'", "'");
+      return name == null ? "duplicate field" : "duplicate field " + DocumentReader.quote(name);
     }
     if (original.contains("nesting depth")) {
       return "the document is nested too deeply";
     }
+    if (original.startsWith("Invalid UTF-8") || original.startsWith("Invalid UTF8")) {
+      return "the document is not valid UTF-8";
+    }
+    if (original.startsWith("Illegal unquoted character")) {
+      return "a control character in a string must be escaped (\\n, \\t, \\u0001)";
+    }
+    if (original.startsWith("Number value length") || original.startsWith("Invalid numeric")) {
+      return "a number is malformed or too long";
+    }
+    if (original.startsWith("Unexpected close marker")) {
+      String marker = between(original, "'", "'");
+      return "unexpected "
+          + (marker == null ? "closing bracket" : "'" + marker + "'")
+          + ": brackets do not match";
+    }
     if (original.startsWith("Unexpected character")) {
-      int start = original.indexOf('\'');
-      int end = original.indexOf('\'', start + 1);
-      return start >= 0 && end > start
-          ? "unexpected character " + original.substring(start, end + 1)
-          : "unexpected character";
+      String character = between(original, "('", "' (code");
+      String what =
+          character == null
+              ? "unexpected character"
+              : "unexpected character " + DocumentReader.quote(character);
+      if (original.contains("double-quote to start field name")) {
+        return what + ": field names need double quotes";
+      }
+      if (original.contains("colon to separate field name and value")) {
+        return what + ": expected ':' after a field name";
+      }
+      if (original.contains("comma to separate Array entries")) {
+        return what + ": expected ',' or ']' in a list";
+      }
+      if (original.contains("comma to separate Object entries")) {
+        return what + ": expected ',' or '}' in an object";
+      }
+      return what;
     }
     if (original.startsWith("Unrecognized token")) {
       return "unrecognized word (strings need double quotes; literals are true, false, null)";
     }
     return "not valid JSON";
+  }
+
+  /** The text between the first {@code open} and the next {@code close}, or {@code null}. */
+  private static String between(String text, String open, String close) {
+    int start = text.indexOf(open);
+    if (start < 0) {
+      return null;
+    }
+    int end = text.indexOf(close, start + open.length());
+    return end < 0 ? null : text.substring(start + open.length(), end);
   }
 }

@@ -11,7 +11,11 @@ final class Suggestions {
   static String closest(String name, List<String> known) {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
+    int limit = Math.max(1, Math.min(3, name.length() / 3));
     for (String candidate : known) {
+      if (Math.abs(candidate.length() - name.length()) > limit) {
+        continue; // the distance is at least the difference in length
+      }
       int d =
           distance(
               name.toLowerCase(java.util.Locale.ROOT),
@@ -21,7 +25,6 @@ final class Suggestions {
         best = candidate;
       }
     }
-    int limit = Math.max(1, Math.min(3, name.length() / 3));
     return bestDistance <= limit ? best : null;
   }
 

@@ -17,6 +17,7 @@ final class RegistryState {
   private static final Logger logger = Logger.getLogger(RegistryState.class.getName());
 
   final ActiveRules rules;
+  final CallIndex calls;
 
   /** Aligned with the document's breakers; null where a policy could not be configured. */
   final PolicyState[] policies;
@@ -24,6 +25,7 @@ final class RegistryState {
   RegistryState(ActiveRules rules, RegistryState previous, Clock clock, boolean autoHalfOpen) {
     this.rules = rules;
     List<BreakerPolicy> list = rules.document().breakers();
+    calls = new CallIndex(list);
     policies = new PolicyState[list.size()];
     for (int i = 0; i < policies.length; i++) {
       BreakerPolicy policy = list.get(i);

@@ -22,11 +22,30 @@ final class Target {
   /** The policy that covered the last guarded call; racy by design (a statistic). */
   volatile String coveredBy;
 
+  /** When the cache last heard of a call to this target (see BreakerRegistry#target). */
+  volatile long touchedNanos;
+
+  /** The policies whose host and port parts hold for this target, for one snapshot. */
+  private volatile Candidates candidates;
+
+  private record Candidates(RegistryState state, int[] indexes) {}
+
+  /** The candidate policy indexes for {@code state}, computed once per snapshot. */
+  int[] candidates(RegistryState state) {
+    Candidates c = candidates;
+    if (c == null || c.state != state) {
+      c = new Candidates(state, state.calls.candidates(host, port));
+      candidates = c;
+    }
+    return c.indexes;
+  }
+
   Target(String host, int port, long nowNanos) {
     this.host = host;
     this.port = port;
     this.key = host + ":" + port;
     this.recorder = new TargetRecorder(nowNanos);
+    this.touchedNanos = nowNanos;
   }
 
   ManagedBreaker[] breakers() {

@@ -23,9 +23,10 @@ import java.util.logging.Logger;
  * <p>Design note: the per-snapshot state ({@link SamplerState}) is keyed by the identity of the
  * {@link ActiveRules} it was built for. A holder listener builds it as soon as a snapshot is
  * published; a decision that still sees the old state (the listener runs just after the swap)
- * builds it itself, once, under a lock. Steady-state decisions read two volatile fields, run the
- * matchers and return a cached immutable {@link SamplingResult}: nothing is allocated beyond what
- * OpenTelemetry's own ratio sampler does (nothing).
+ * builds it itself, once, under a lock. Steady-state decisions read two volatile fields, find the
+ * rule with {@link SpanRuleIndex} (rules pre-filtered by span name and kind) and return a cached
+ * immutable {@link SamplingResult}: nothing is allocated beyond what OpenTelemetry's own ratio
+ * sampler does (nothing).
  *
  * <p>Consistent probability sampling ({@code ot=th:} in {@code tracestate}) is deliberately not
  * written: its threshold is compared against the trace id's lowest 56 bits (or an explicit {@code
@@ -37,7 +38,6 @@ import java.util.logging.Logger;
 final class RuleBasedSampler implements Sampler {
 
   private static final Logger logger = Logger.getLogger(RuleBasedSampler.class.getName());
-  private static final io.sluice.rules.SpanKind[] KINDS = kinds();
 
   private final ActiveRulesHolder holder;
   private final Clock clock;
@@ -71,10 +71,7 @@ final class RuleBasedSampler implements Sampler {
       }
     }
     try {
-      CompiledRules compiled = current.rules();
-      int i =
-          compiled.samplingRuleIndex(
-              name, spanKind == null ? null : KINDS[spanKind.ordinal()], attributes, s.reader);
+      int i = s.index.match(name, spanKind, attributes);
       if (i == CompiledRules.NO_MATCH) {
         return keeps(s.defaultSampler, parentContext, traceId, name, spanKind, attributes)
             ? s.defaultKeep
@@ -128,14 +125,5 @@ final class RuleBasedSampler implements Sampler {
   @Override
   public String toString() {
     return getDescription();
-  }
-
-  private static io.sluice.rules.SpanKind[] kinds() {
-    SpanKind[] otel = SpanKind.values();
-    io.sluice.rules.SpanKind[] kinds = new io.sluice.rules.SpanKind[otel.length];
-    for (SpanKind kind : otel) {
-      kinds[kind.ordinal()] = io.sluice.rules.SpanKind.valueOf(kind.name());
-    }
-    return kinds;
   }
 }

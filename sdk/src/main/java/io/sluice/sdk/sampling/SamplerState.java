@@ -21,6 +21,7 @@ final class SamplerState {
   final ActiveRules rules;
   final boolean respectParentDecision;
   final OtelAttributeReader reader;
+  final SpanRuleIndex index;
   final Sampler[] ratioSamplers;
   final TokenBucket[] buckets;
   final SamplingResult[] keepResults;
@@ -36,6 +37,7 @@ final class SamplerState {
     this.respectParentDecision = policy.respectParentDecision();
     this.reader = new OtelAttributeReader(rules.rules().attributeKeys());
     List<SamplingRule> list = policy.rules();
+    this.index = new SpanRuleIndex(list, rules.rules().attributeKeys(), reader);
     int n = list.size();
     ratioSamplers = new Sampler[n];
     buckets = new TokenBucket[n];

@@ -114,6 +114,7 @@ public final class StatusReporter implements AutoCloseable {
   private AgentStatus.Versions versions;
   private CloseableClient keepAlive;
   private AgentStatus lastWritten;
+  private long lastPutNanos;
   private boolean failureLogged;
   private boolean supplierFailureLogged;
 
@@ -178,6 +179,8 @@ public final class StatusReporter implements AutoCloseable {
               return thread;
             });
     pool.setRemoveOnCancelPolicy(true);
+    // On close, pending retries and refreshes are dropped rather than awaited.
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     executor = pool;
     rules.addListener(rulesListener);
     ruleSources.forEach(s -> s.addListener(sourceListener));
@@ -250,6 +253,9 @@ public final class StatusReporter implements AutoCloseable {
   }
 
   private void write() {
+    // Stamp before accepting new requests, so a request racing with this write is delayed by the
+    // full interval instead of writing right after it.
+    lastWriteNanos = System.nanoTime();
     writeScheduled.set(false);
     if (closed.get()) {
       return;
@@ -259,11 +265,10 @@ public final class StatusReporter implements AutoCloseable {
         lastWritten != null
             && leaseId != 0
             && withoutTime(status).equals(withoutTime(lastWritten))
-            && System.nanoTime() - lastWriteNanos < REWRITE_UNCHANGED_NANOS;
+            && System.nanoTime() - lastPutNanos < REWRITE_UNCHANGED_NANOS;
     if (unchanged) {
       return;
     }
-    lastWriteNanos = System.nanoTime();
     try {
       if (leaseId == 0) {
         grantLease();
@@ -310,6 +315,7 @@ public final class StatusReporter implements AutoCloseable {
             PutOption.builder().withLeaseId(leaseId).build())
         .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     lastWritten = status;
+    lastPutNanos = System.nanoTime();
     writes++;
     if (failureLogged) {
       failureLogged = false;
@@ -345,8 +351,14 @@ public final class StatusReporter implements AutoCloseable {
     if (closed.get() || id != leaseId) {
       return;
     }
+    // Either the lease is gone or jetcd stopped keeping it alive (its stream broke): both end the
+    // same way, so a fresh lease is granted; an orphaned old one expires with no keys on it.
     logger.info(
-        "the status lease of " + key + " is gone (" + rootMessage(error) + "); granting a new one");
+        "the status lease of "
+            + key
+            + " is no longer kept alive ("
+            + rootMessage(error)
+            + "); granting a new one");
     dropLease();
     requestUpdate();
   }

@@ -1,11 +1,11 @@
 package io.sluice.sdk.source;
 
 /** Rule documents for tests, told apart by their default ratio. */
-final class TestDocuments {
+public final class TestDocuments {
 
   private TestDocuments() {}
 
-  static String document(String service, double defaultRatio) {
+  public static String document(String service, double defaultRatio) {
     return """
         {"schemaVersion": 1, "service": "%s",
          "sampling": {"defaultRatio": %s, "respectParentDecision": true,
@@ -16,7 +16,7 @@ final class TestDocuments {
   }
 
   /** Valid JSON, invalid document: two problems with their paths. */
-  static String invalidDocument(String service) {
+  public static String invalidDocument(String service) {
     return """
         {"schemaVersion": 1, "service": "%s",
          "sampling": {"defaultRatio": 1.5},

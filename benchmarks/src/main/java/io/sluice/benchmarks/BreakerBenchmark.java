@@ -1,0 +1,126 @@
+package io.sluice.benchmarks;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.sluice.rules.BreakerPolicy;
+import io.sluice.rules.BreakerScope;
+import io.sluice.rules.CallMatch;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.OnOpenAction;
+import io.sluice.rules.RuleDocument;
+import io.sluice.rules.SamplingPolicy;
+import io.sluice.rules.SlidingWindow;
+import io.sluice.rules.SlidingWindowType;
+import io.sluice.rules.StatusCodeRange;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.breaker.BreakerRegistry;
+import io.sluice.sdk.breaker.GuardedCall;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A successful call through a closed breaker: Sluice's {@link BreakerRegistry} (policy lookup among
+ * 1 or 10 policies with the match last, target lookup, permission, outcome, target statistics;
+ * metrics to a no-op meter provider) beside a plain Resilience4j {@code
+ * CircuitBreaker.decorateSupplier} with the same settings.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@State(Scope.Thread)
+public class BreakerBenchmark {
+
+  @Param({"1", "10"})
+  public int policies;
+
+  private Supplier<Integer> plain;
+  private BreakerRegistry registry;
+
+  @Setup
+  public void setUp() {
+    CircuitBreakerConfig config =
+        CircuitBreakerConfig.custom()
+            .failureRateThreshold(50)
+            .slowCallRateThreshold(100)
+            .slowCallDurationThreshold(Duration.ofSeconds(2))
+            .slidingWindow(20, 10, CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+            .waitDurationInOpenState(Duration.ofSeconds(10))
+            .permittedNumberOfCallsInHalfOpenState(3)
+            .automaticTransitionFromOpenToHalfOpenEnabled(true)
+            .build();
+    CircuitBreaker breaker = CircuitBreaker.of("plain", config);
+    plain = CircuitBreaker.decorateSupplier(breaker, () -> 200);
+
+    List<BreakerPolicy> list = new ArrayList<>();
+    for (int i = 0; i < policies - 1; i++) {
+      list.add(policy("other-" + i, new CallMatch("other-" + i + "*", null, null, null)));
+    }
+    list.add(policy("payments", new CallMatch("payments*", 8080, "POST", "/pay/**")));
+    RuleDocument doc = new RuleDocument(1, "bench", SamplingPolicy.DEFAULT, list);
+    registry =
+        BreakerRegistry.builder(
+                new ActiveRulesHolder(
+                    new ActiveRules(CompiledRules.compile(doc), 1, ActiveRules.Source.ETCD)))
+            .meterProvider(MeterProvider.noop())
+            .build();
+  }
+
+  private static BreakerPolicy policy(String name, CallMatch match) {
+    return new BreakerPolicy(
+        name,
+        match,
+        BreakerScope.TARGET,
+        50,
+        100,
+        Duration.ofSeconds(2),
+        new SlidingWindow(SlidingWindowType.COUNT, 20),
+        10,
+        Duration.ofSeconds(10),
+        3,
+        List.of(new StatusCodeRange(500, 599)),
+        OnOpenAction.ERROR,
+        false);
+  }
+
+  @TearDown
+  public void tearDown() {
+    registry.close();
+  }
+
+  @Benchmark
+  public int plainResilience4j() {
+    return plain.get();
+  }
+
+  @Benchmark
+  public int sluice() {
+    GuardedCall call = registry.start("payments.internal", 8080, "POST", "/pay/42");
+    if (!call.permitted()) {
+      return 503;
+    }
+    int status = 200;
+    call.onResponse(status);
+    return status;
+  }
+}

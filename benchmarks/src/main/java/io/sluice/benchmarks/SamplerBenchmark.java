@@ -1,0 +1,120 @@
+package io.sluice.benchmarks;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleDocument;
+import io.sluice.rules.SamplingPolicy;
+import io.sluice.rules.SamplingRule;
+import io.sluice.rules.SpanMatch;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.sampling.RuleSampler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A root span's sampling decision: Sluice's rule sampler with 1, 10 and 100 rules, where only the
+ * last rule matches (the worst case for a first-match list), beside OpenTelemetry's {@code
+ * parentBased(traceIdRatioBased(0.1))}. With {@code shape=names} the rules before the last differ
+ * by span-name glob only; with {@code shape=mixed} every other one instead tests a {@code url.path}
+ * glob (which the span name cannot rule out). The last rule tests name, kind and an attribute; the
+ * span carries four start attributes. Trace ids cycle through 4096 random ones.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@State(Scope.Thread)
+public class SamplerBenchmark {
+
+  private static final double RATIO = 0.1;
+
+  @Param({"1", "10", "100"})
+  public int rules;
+
+  @Param({"names", "mixed"})
+  public String shape;
+
+  private Sampler baseline;
+  private Sampler sluice;
+  private String[] traceIds;
+  private int next;
+  private final Attributes attributes =
+      Attributes.of(
+          AttributeKey.stringKey("http.request.method"), "GET",
+          AttributeKey.stringKey("url.path"), "/api/users/42",
+          AttributeKey.stringKey("server.address"), "orders.internal",
+          AttributeKey.longKey("server.port"), 8080L);
+
+  @Setup
+  public void setUp() {
+    baseline = Sampler.parentBased(Sampler.traceIdRatioBased(RATIO));
+    List<SamplingRule> list = new ArrayList<>();
+    for (int i = 0; i < rules - 1; i++) {
+      SpanMatch match =
+          i % 2 == 0 || shape.equals("names")
+              ? new SpanMatch("GET /other-" + i + "/**", null, Map.of())
+              : new SpanMatch(
+                  null, io.sluice.rules.SpanKind.SERVER, Map.of("url.path", "/other-" + i + "/**"));
+      list.add(new SamplingRule("rule-" + i, match, 1.0, null));
+    }
+    list.add(
+        new SamplingRule(
+            "api",
+            new SpanMatch(
+                "GET /api/**",
+                io.sluice.rules.SpanKind.SERVER,
+                Map.of("http.request.method", "GET")),
+            RATIO,
+            null));
+    RuleDocument doc = new RuleDocument(1, "bench", new SamplingPolicy(0.0, true, list), List.of());
+    sluice =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                new ActiveRules(CompiledRules.compile(doc), 1, ActiveRules.Source.ETCD)));
+    SplittableRandom random = new SplittableRandom(42);
+    traceIds = new String[4096];
+    for (int i = 0; i < traceIds.length; i++) {
+      traceIds[i] = TraceId.fromLongs(random.nextLong(), random.nextLong());
+    }
+  }
+
+  private String traceId() {
+    return traceIds[next++ & (traceIds.length - 1)];
+  }
+
+  @Benchmark
+  public SamplingResult baseline() {
+    return baseline.shouldSample(
+        Context.root(), traceId(), "GET /api/users/42", SpanKind.SERVER, attributes, List.of());
+  }
+
+  @Benchmark
+  public SamplingResult sluice() {
+    return sluice.shouldSample(
+        Context.root(), traceId(), "GET /api/users/42", SpanKind.SERVER, attributes, List.of());
+  }
+}

@@ -1,0 +1,58 @@
+package io.sluice.controlplane;
+
+import java.net.URI;
+import org.springframework.http.HttpStatus;
+
+/**
+ * Every kind of problem the API answers, each with a stable {@code type} URI ({@code
+ * urn:sluice:problem:<slug>}) that clients may switch on, a status and a title. The slugs are part
+ * of the API: never rename one.
+ */
+public enum ProblemType {
+  INVALID_RULES("invalid-rules", HttpStatus.BAD_REQUEST, "The rule document is invalid"),
+  INVALID_REQUEST("invalid-request", HttpStatus.BAD_REQUEST, "The request is invalid"),
+  INVALID_SERVICE_NAME(
+      "invalid-service-name", HttpStatus.BAD_REQUEST, "The service name is not valid"),
+  UNAUTHORIZED("unauthorized", HttpStatus.UNAUTHORIZED, "A valid bearer token is required"),
+  FORBIDDEN("forbidden", HttpStatus.FORBIDDEN, "The token's role does not allow this"),
+  NOT_FOUND("not-found", HttpStatus.NOT_FOUND, "Not found"),
+  METHOD_NOT_ALLOWED("method-not-allowed", HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
+  NOT_ACCEPTABLE("not-acceptable", HttpStatus.NOT_ACCEPTABLE, "Not acceptable"),
+  UNSUPPORTED_MEDIA_TYPE(
+      "unsupported-media-type", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+  NOT_A_DOCUMENT(
+      "not-a-document", HttpStatus.CONFLICT, "That revision holds no document to roll back to"),
+  PRECONDITION_FAILED(
+      "stale-revision",
+      HttpStatus.PRECONDITION_FAILED,
+      "The rules changed since the revision in If-Match"),
+  PAYLOAD_TOO_LARGE("payload-too-large", HttpStatus.CONTENT_TOO_LARGE, "The request is too large"),
+  ETCD_UNAVAILABLE(
+      "etcd-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "The rule store (etcd) is unavailable"),
+  INTERNAL("internal-error", HttpStatus.INTERNAL_SERVER_ERROR, "Internal error");
+
+  private final URI type;
+  private final HttpStatus status;
+  private final String title;
+
+  ProblemType(String slug, HttpStatus status, String title) {
+    this.type = URI.create("urn:sluice:problem:" + slug);
+    this.status = status;
+    this.title = title;
+  }
+
+  /** The stable {@code type} URI. */
+  public URI type() {
+    return type;
+  }
+
+  /** The HTTP status. */
+  public HttpStatus status() {
+    return status;
+  }
+
+  /** A short, fixed summary. */
+  public String title() {
+    return title;
+  }
+}

@@ -1,0 +1,173 @@
+package io.sluice.controlplane.agents;
+
+import io.etcd.jetcd.KeyValue;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.PrefixWatch;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The live agents, mirrored in memory from {@code {ns}/v1/agents/} (each key bound to its agent's
+ * lease, so a dead agent disappears when its lease expires). Publishes an {@link AgentChanged} per
+ * change and keeps the gauge {@code sluice.agents{service, revision}} current.
+ */
+@Component
+public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listener {
+
+  private static final Logger LOG = Logger.getLogger(AgentInventory.class.getName());
+
+  private final EtcdGateway etcd;
+  private final ApplicationEventPublisher publisher;
+  private final ScheduledExecutorService scheduler;
+  private final MeterRegistry meters;
+  private final Map<Tags, AtomicInteger> gauges = new ConcurrentHashMap<>();
+  private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
+  private PrefixWatch watch;
+
+  AgentInventory(
+      EtcdGateway etcd,
+      ApplicationEventPublisher publisher,
+      ScheduledExecutorService scheduler,
+      MeterRegistry meters) {
+    this.etcd = etcd;
+    this.publisher = publisher;
+    this.scheduler = scheduler;
+    this.meters = meters;
+  }
+
+  /** Every live agent, by service then instance id. */
+  public List<AgentStatus> all() {
+    List<AgentStatus> all = new ArrayList<>(agents.values());
+    all.sort(Comparator.comparing(AgentStatus::service).thenComparing(AgentStatus::instanceId));
+    return all;
+  }
+
+  /** The live agents of one service. */
+  public List<AgentStatus> of(String service) {
+    return all().stream().filter(a -> a.service().equals(service)).toList();
+  }
+
+  @Override
+  public void reset(Map<String, KeyValue> snapshot, long revision) {
+    Map<String, AgentStatus> fresh = new HashMap<>();
+    snapshot.forEach(
+        (key, kv) -> {
+          AgentStatus status = parse(key, kv);
+          if (status != null) {
+            fresh.put(key, status);
+          }
+        });
+    for (String key : List.copyOf(agents.keySet())) {
+      if (!fresh.containsKey(key)) {
+        AgentStatus gone = agents.remove(key);
+        publisher.publishEvent(new AgentChanged("delete", gone.service(), gone.instanceId(), null));
+      }
+    }
+    fresh.forEach(
+        (key, status) -> {
+          if (!status.equals(agents.put(key, status))) {
+            publisher.publishEvent(
+                new AgentChanged("put", status.service(), status.instanceId(), status));
+          }
+        });
+    updateGauge();
+  }
+
+  @Override
+  public void put(KeyValue kv) {
+    String key = EtcdGateway.text(kv.getKey());
+    AgentStatus status = parse(key, kv);
+    if (status == null) {
+      return;
+    }
+    agents.put(key, status);
+    updateGauge();
+    publisher.publishEvent(new AgentChanged("put", status.service(), status.instanceId(), status));
+  }
+
+  @Override
+  public void delete(String key, long revision) {
+    AgentStatus gone = agents.remove(key);
+    if (gone != null) {
+      updateGauge();
+      publisher.publishEvent(new AgentChanged("delete", gone.service(), gone.instanceId(), null));
+    }
+  }
+
+  private AgentStatus parse(String key, KeyValue kv) {
+    AgentStatus status = AgentStatusCodec.parse(kv.getValue().getBytes()).orElse(null);
+    if (status == null) {
+      LOG.fine("ignoring " + key + ": not an agent status document");
+    }
+    return status;
+  }
+
+  /**
+   * Sets {@code sluice.agents{service, revision}}. A series whose agents are all gone stays at 0
+   * rather than being removed, so scrapes see the drop.
+   */
+  private synchronized void updateGauge() {
+    Map<Tags, Integer> counts = new HashMap<>();
+    for (AgentStatus status : agents.values()) {
+      counts.merge(
+          Tags.of("service", status.service(), "revision", Long.toString(status.appliedRevision())),
+          1,
+          Integer::sum);
+    }
+    counts.forEach(
+        (tags, count) ->
+            gauges
+                .computeIfAbsent(
+                    tags,
+                    t -> {
+                      AtomicInteger value = new AtomicInteger();
+                      Gauge.builder("sluice.agents", value, AtomicInteger::get)
+                          .description("live agents by service and applied rule revision")
+                          .tags(t)
+                          .strongReference(true)
+                          .register(meters);
+                      return value;
+                    })
+                .set(count));
+    gauges.forEach(
+        (tags, value) -> {
+          if (!counts.containsKey(tags)) {
+            value.set(0);
+          }
+        });
+  }
+
+  @Override
+  public synchronized void start() {
+    watch = new PrefixWatch(etcd, etcd.keys().agentsPrefix(), this, scheduler);
+    watch.start();
+  }
+
+  @Override
+  public synchronized void stop() {
+    if (watch != null) {
+      watch.close();
+      watch = null;
+    }
+  }
+
+  @Override
+  public synchronized boolean isRunning() {
+    return watch != null;
+  }
+}

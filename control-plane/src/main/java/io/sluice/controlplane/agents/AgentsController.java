@@ -1,0 +1,97 @@
+package io.sluice.controlplane.agents;
+
+import io.sluice.controlplane.rules.EffectiveRules;
+import io.sluice.controlplane.rules.RuleStore;
+import io.sluice.controlplane.security.ServiceNames;
+import io.sluice.rules.RuleDocument;
+import io.sluice.rules.wire.AgentStatus;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Services, their live agents, rollout of the current rules, and unprotected dependencies. */
+@RestController
+class AgentsController {
+
+  private final AgentInventory inventory;
+  private final RuleStore rules;
+  private final EffectiveRules effective;
+
+  AgentsController(AgentInventory inventory, RuleStore rules, EffectiveRules effective) {
+    this.inventory = inventory;
+    this.rules = rules;
+    this.effective = effective;
+  }
+
+  /**
+   * One row of the services list.
+   *
+   * @param service the service
+   * @param revision its own document's revision, or {@code null} when it has none
+   * @param source the service whose document its agents should run, or {@code null} for defaults
+   * @param effectiveRevision that document's revision, 0 for built-in defaults
+   * @param agents live agents by rollout state
+   */
+  record ServiceSummary(
+      String service,
+      Long revision,
+      String source,
+      long effectiveRevision,
+      Rollout.Counts agents) {}
+
+  @GetMapping("/api/v1/services")
+  List<ServiceSummary> services() {
+    Map<String, Long> own = new TreeMap<>();
+    for (RuleStore.StoredRules stored : rules.all()) {
+      own.put(stored.service(), stored.revision());
+    }
+    List<AgentStatus> agents = inventory.all();
+    TreeSet<String> names = new TreeSet<>(own.keySet());
+    agents.forEach(a -> names.add(a.service()));
+    List<ServiceSummary> summaries = new ArrayList<>();
+    for (String service : names) {
+      Long revision = own.get(service);
+      String source =
+          revision != null
+              ? service
+              : own.containsKey(RuleDocument.DEFAULT_SERVICE) ? RuleDocument.DEFAULT_SERVICE : null;
+      long effectiveRevision = source == null ? 0 : own.get(source);
+      List<AgentStatus> mine = agents.stream().filter(a -> a.service().equals(service)).toList();
+      summaries.add(
+          new ServiceSummary(
+              service,
+              revision,
+              source,
+              effectiveRevision,
+              Rollout.of(service, source, effectiveRevision, mine).counts()));
+    }
+    return summaries;
+  }
+
+  @GetMapping("/api/v1/agents")
+  List<AgentStatus> agents(@RequestParam(required = false) String service) {
+    if (service == null) {
+      return inventory.all();
+    }
+    return inventory.of(ServiceNames.require(service));
+  }
+
+  @GetMapping("/api/v1/services/{service}/rollout")
+  Rollout rollout(@PathVariable String service) {
+    ServiceNames.require(service);
+    EffectiveRules.Effective current = effective.of(service);
+    return Rollout.of(service, current.source(), current.revision(), inventory.of(service));
+  }
+
+  @GetMapping("/api/v1/services/{service}/unprotected")
+  List<UnprotectedTargets.Target> unprotected(@PathVariable String service) {
+    ServiceNames.require(service);
+    return UnprotectedTargets.find(inventory.of(service), effective.of(service).rules().document());
+  }
+}

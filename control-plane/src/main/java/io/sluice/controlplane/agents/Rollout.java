@@ -1,0 +1,66 @@
+package io.sluice.controlplane.agents;
+
+import io.sluice.rules.wire.AgentStatus;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How far a service's current rules have reached its live agents.
+ *
+ * @param service the service
+ * @param source the service whose document applies ({@code _default} possibly), or {@code null}
+ *     when only built-in defaults apply
+ * @param revision the revision agents should run, 0 for built-in defaults
+ * @param current agents that applied it
+ * @param older agents still on an older revision (and not rejecting the current one)
+ * @param rejected agents that rejected it, with why
+ */
+public record Rollout(
+    String service,
+    String source,
+    long revision,
+    List<AgentRef> current,
+    List<AgentRef> older,
+    List<AgentRef> rejected) {
+
+  /**
+   * One agent in a rollout.
+   *
+   * @param instanceId the agent
+   * @param host its host
+   * @param appliedRevision the revision it runs
+   * @param errors why it rejected the current revision (rejected agents only)
+   */
+  public record AgentRef(
+      String instanceId, String host, long appliedRevision, List<String> errors) {}
+
+  /** Counts, for the services list. */
+  public record Counts(int total, int current, int older, int rejected) {}
+
+  /** Sorts a service's agents into current, older and rejected. */
+  static Rollout of(String service, String source, long revision, List<AgentStatus> agents) {
+    List<AgentRef> current = new ArrayList<>();
+    List<AgentRef> older = new ArrayList<>();
+    List<AgentRef> rejected = new ArrayList<>();
+    for (AgentStatus a : agents) {
+      if (a.appliedRevision() == revision) {
+        current.add(new AgentRef(a.instanceId(), a.host(), a.appliedRevision(), List.of()));
+      } else if (a.rejected() != null && a.rejected().revision() >= revision) {
+        rejected.add(
+            new AgentRef(a.instanceId(), a.host(), a.appliedRevision(), a.rejected().errors()));
+      } else {
+        older.add(new AgentRef(a.instanceId(), a.host(), a.appliedRevision(), List.of()));
+      }
+    }
+    return new Rollout(service, source, revision, current, older, rejected);
+  }
+
+  /** The counts of this rollout. */
+  public Counts counts() {
+    return new Counts(
+        current.size() + older.size() + rejected.size(),
+        current.size(),
+        older.size(),
+        rejected.size());
+  }
+}

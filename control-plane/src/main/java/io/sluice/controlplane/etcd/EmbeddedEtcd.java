@@ -1,0 +1,210 @@
+package io.sluice.controlplane.etcd;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A single-node etcd the control plane starts for first use, when no {@code sluice.etcd.endpoints}
+ * are configured: loopback only, free ports, data under {@code <sluice.state.dir>/etcd}, so rules
+ * survive a restart of the control plane.
+ *
+ * <p>The process is supervised: if it dies while the control plane runs it is started again on the
+ * same ports and data (a few times, then the control plane reports etcd DOWN in its health). {@link
+ * #close()} stops it. Not meant for production: point production control planes at a real cluster.
+ */
+public final class EmbeddedEtcd implements AutoCloseable {
+
+  private static final Logger LOG = Logger.getLogger(EmbeddedEtcd.class.getName());
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  private static final int MAX_RESTARTS = 5;
+
+  private final String binary;
+  private final Path dataDir;
+  private final int clientPort;
+  private final int peerPort;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private Process process;
+  private int restarts;
+  private boolean closed;
+
+  private EmbeddedEtcd(String binary, Path dataDir, int clientPort, int peerPort) {
+    this.binary = binary;
+    this.dataDir = dataDir;
+    this.clientPort = clientPort;
+    this.peerPort = peerPort;
+  }
+
+  /**
+   * Finds {@code etcd} on the search path, starts it with its data under {@code stateDir/etcd} and
+   * waits until it answers.
+   *
+   * @throws EtcdNotInstalledException when there is no {@code etcd} on the search path
+   */
+  public static EmbeddedEtcd start(Path stateDir, String searchPath) {
+    String binary = find(searchPath);
+    try {
+      Path dataDir = stateDir.resolve("etcd");
+      Files.createDirectories(dataDir);
+      EmbeddedEtcd etcd = new EmbeddedEtcd(binary, dataDir, freePort(), freePort());
+      etcd.launch();
+      LOG.info(
+          "No sluice.etcd.endpoints configured: started a local etcd ("
+              + binary
+              + ") at "
+              + etcd.endpoint()
+              + " with its data in "
+              + dataDir
+              + ". For production, point the control plane at a cluster with"
+              + " --sluice.etcd.endpoints=...");
+      return etcd;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start the embedded etcd", e);
+    }
+  }
+
+  static String find(String searchPath) {
+    for (String dir : searchPath.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "etcd"))) {
+        return Path.of(dir, "etcd").toString();
+      }
+    }
+    throw new EtcdNotInstalledException();
+  }
+
+  /** The client URL. */
+  public String endpoint() {
+    return "http://127.0.0.1:" + clientPort;
+  }
+
+  private synchronized void launch() throws IOException {
+    List<String> command =
+        List.of(
+            binary,
+            "--name=sluice-control-plane",
+            "--data-dir=" + dataDir.resolve("data"),
+            "--listen-client-urls=" + endpoint(),
+            "--advertise-client-urls=" + endpoint(),
+            "--listen-peer-urls=http://127.0.0.1:" + peerPort,
+            "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
+            "--initial-cluster=sluice-control-plane=http://127.0.0.1:" + peerPort,
+            "--log-level=warn");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()));
+    builder.environment().put("ETCD_UNSUPPORTED_ARCH", System.getProperty("os.arch"));
+    Process started = builder.start();
+    process = started;
+    awaitReady(started);
+    started.onExit().thenRun(() -> onExit(started));
+  }
+
+  private void onExit(Process exited) {
+    synchronized (this) {
+      if (closed || exited != process) {
+        return;
+      }
+      if (restarts >= MAX_RESTARTS) {
+        LOG.severe(
+            "the embedded etcd exited with "
+                + exited.exitValue()
+                + " and was restarted "
+                + MAX_RESTARTS
+                + " times already; giving up (see "
+                + dataDir.resolve("etcd.log")
+                + ")");
+        return;
+      }
+      restarts++;
+    }
+    LOG.warning(
+        "the embedded etcd exited with " + exited.exitValue() + "; starting it again (same data)");
+    try {
+      launch();
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.SEVERE, "could not restart the embedded etcd", e);
+    }
+  }
+
+  private void awaitReady(Process started) {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!started.isAlive()) {
+        throw new IllegalStateException(
+            "the embedded etcd exited with "
+                + started.exitValue()
+                + " at start; see "
+                + dataDir.resolve("etcd.log"));
+      }
+      try {
+        HttpResponse<String> health =
+            http.send(
+                HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
+                    .timeout(Duration.ofSeconds(1))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (health.statusCode() == 200 && health.body().contains("true")) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting etcd", e);
+      }
+      try {
+        // Polling a starting process, not waiting for a result.
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting etcd", e);
+      }
+    }
+    started.destroyForcibly();
+    throw new IllegalStateException(
+        "the embedded etcd did not answer within " + START_TIMEOUT.toSeconds() + " s");
+  }
+
+  /** Stops etcd (SIGTERM, then SIGKILL after 10 s). Its data stays. */
+  @Override
+  public void close() {
+    Process running;
+    synchronized (this) {
+      closed = true;
+      running = process;
+    }
+    if (running == null) {
+      return;
+    }
+    running.destroy();
+    try {
+      if (!running.waitFor(10, TimeUnit.SECONDS)) {
+        running.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      running.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    LOG.info("stopped the embedded etcd at " + endpoint());
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.sluice.controlplane.etcd;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.sluice.rules.wire.EtcdKeys;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import javax.net.ssl.SSLException;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Wires the etcd client: to the configured cluster, or to an embedded etcd started on demand. */
+@Configuration(proxyBeanMethods = false)
+class EtcdConfiguration {
+
+  @Bean(destroyMethod = "close")
+  EmbeddedEtcdHolder embeddedEtcd(EtcdSettings settings, StateSettings state) {
+    if (!settings.embedded()) {
+      return new EmbeddedEtcdHolder(null);
+    }
+    return new EmbeddedEtcdHolder(
+        EmbeddedEtcd.start(state.dir(), System.getenv().getOrDefault("PATH", "")));
+  }
+
+  @Bean(destroyMethod = "close")
+  Client etcdClient(EtcdSettings settings, EmbeddedEtcdHolder embedded) throws SSLException {
+    List<String> endpoints =
+        embedded.etcd() == null ? settings.endpoints() : List.of(embedded.etcd().endpoint());
+    ClientBuilder builder =
+        Client.builder()
+            .endpoints(endpoints.toArray(String[]::new))
+            .connectTimeout(settings.timeout())
+            .retryMaxDuration(settings.timeout());
+    if (settings.user() != null) {
+      builder.user(EtcdGateway.bytes(settings.user()));
+      builder.password(EtcdGateway.bytes(settings.password()));
+    }
+    EtcdSettings.Tls tls = settings.tls();
+    if (tls.configured()) {
+      SslContextBuilder ssl = SslContextBuilder.forClient();
+      if (tls.caFile() != null) {
+        ssl.trustManager(tls.caFile().toFile());
+      }
+      if (tls.certFile() != null) {
+        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
+      }
+      builder.sslContext(ssl.build());
+    }
+    return builder.build();
+  }
+
+  @Bean
+  EtcdGateway etcdGateway(Client client, EtcdSettings settings) {
+    return new EtcdGateway(client, new EtcdKeys(settings.namespace()), settings.timeout());
+  }
+
+  /** Runs watch restarts and other small background jobs of the etcd mirrors. */
+  @Bean(destroyMethod = "shutdownNow")
+  ScheduledExecutorService etcdScheduler() {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread t = new Thread(r, "sluice-etcd-watch");
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  @Bean
+  EtcdHealthIndicator etcdHealthIndicator(EtcdGateway etcd) {
+    return new EtcdHealthIndicator(etcd);
+  }
+
+  /** The embedded etcd, or none when a cluster is configured. */
+  record EmbeddedEtcdHolder(EmbeddedEtcd etcd) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (etcd != null) {
+        etcd.close();
+      }
+    }
+  }
+}

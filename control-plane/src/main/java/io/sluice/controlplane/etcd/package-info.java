@@ -1,0 +1,10 @@
+/**
+ * etcd access for the control plane.
+ *
+ * <p>{@link io.sluice.controlplane.etcd.EtcdGateway} is the one door to etcd: the key layout and a
+ * deadline on every call (a missed deadline answers 503). {@link
+ * io.sluice.controlplane.etcd.PrefixWatch} mirrors a prefix into memory with read-then-watch and
+ * resynchronises after outages and compactions. {@link io.sluice.controlplane.etcd.EmbeddedEtcd}
+ * starts a local etcd when no endpoints are configured, for first use.
+ */
+package io.sluice.controlplane.etcd;

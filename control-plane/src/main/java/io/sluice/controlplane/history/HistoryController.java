@@ -1,0 +1,49 @@
+package io.sluice.controlplane.history;
+
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.security.ServiceNames;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Past versions of a service's rules. */
+@RestController
+@RequestMapping("/api/v1/services/{service}/rules/history")
+class HistoryController {
+
+  private static final int MAX_LIMIT = 200;
+
+  private final HistoryStore history;
+
+  HistoryController(HistoryStore history) {
+    this.history = history;
+  }
+
+  @GetMapping
+  HistoryPage list(
+      @PathVariable String service,
+      @RequestParam(required = false) Long before,
+      @RequestParam(defaultValue = "20") int limit) {
+    ServiceNames.require(service);
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
+    }
+    return history.page(service, before, limit);
+  }
+
+  @GetMapping("/{revision}")
+  HistoryEntry get(@PathVariable String service, @PathVariable long revision) {
+    ServiceNames.require(service);
+    return history
+        .get(service, revision)
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    ProblemType.NOT_FOUND,
+                    "no history entry of " + service + " at revision " + revision));
+  }
+}

@@ -1,0 +1,94 @@
+package io.sluice.controlplane.history;
+
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.sluice.controlplane.etcd.EtcdGateway;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads the history of a service's rules, newest first. Merges in the journal entry of the latest
+ * change when its history key has not been written yet (see {@code RuleStore}), so a reader always
+ * sees every change.
+ */
+@Component
+public final class HistoryStore {
+
+  private final EtcdGateway etcd;
+  private final HistoryCodec codec;
+
+  HistoryStore(EtcdGateway etcd, HistoryCodec codec) {
+    this.etcd = etcd;
+    this.codec = codec;
+  }
+
+  /**
+   * One page of a service's history, newest first.
+   *
+   * @param before only entries with a revision below this, or {@code null} for the newest
+   * @param limit at most this many entries
+   */
+  public HistoryPage page(String service, Long before, int limit) {
+    Optional<HistoryEntry> journal = journal(service);
+    String prefix = etcd.keys().historyPrefix(service);
+    GetOption.Builder option =
+        GetOption.builder()
+            .withSortField(GetOption.SortTarget.KEY)
+            .withSortOrder(GetOption.SortOrder.DESCEND)
+            .withLimit(limit + 1L);
+    if (before == null) {
+      option.isPrefix(true);
+    } else {
+      option.withRange(EtcdGateway.bytes(etcd.keys().history(service, before)));
+    }
+    GetResponse read = etcd.get(prefix, option.build());
+    List<HistoryEntry> entries = new ArrayList<>();
+    Set<Long> seen = new HashSet<>();
+    for (KeyValue kv : read.getKvs()) {
+      long revision = revisionOf(EtcdGateway.text(kv.getKey()), prefix);
+      if (revision > 0) {
+        entries.add(codec.read(kv.getValue().getBytes(), revision));
+        seen.add(revision);
+      }
+    }
+    // The journal always holds the latest change, so when it is missing from the keys it is the
+    // newest entry of all.
+    journal
+        .filter(j -> !seen.contains(j.revision()) && (before == null || j.revision() < before))
+        .ifPresent(j -> entries.add(0, j));
+    boolean more = entries.size() > limit;
+    List<HistoryEntry> page = more ? List.copyOf(entries.subList(0, limit)) : List.copyOf(entries);
+    return new HistoryPage(page, more ? page.get(page.size() - 1).revision() : null);
+  }
+
+  /** One past version, if there is one at that revision. */
+  public Optional<HistoryEntry> get(String service, long revision) {
+    GetResponse read = etcd.get(etcd.keys().history(service, revision), GetOption.DEFAULT);
+    if (!read.getKvs().isEmpty()) {
+      return Optional.of(codec.read(read.getKvs().get(0).getValue().getBytes(), revision));
+    }
+    return journal(service).filter(j -> j.revision() == revision);
+  }
+
+  private Optional<HistoryEntry> journal(String service) {
+    GetResponse read = etcd.get(HistoryCodec.journalKey(etcd.keys(), service), GetOption.DEFAULT);
+    if (read.getKvs().isEmpty()) {
+      return Optional.empty();
+    }
+    KeyValue kv = read.getKvs().get(0);
+    return Optional.of(codec.read(kv.getValue().getBytes(), kv.getModRevision()));
+  }
+
+  private static long revisionOf(String key, String prefix) {
+    try {
+      return Long.parseLong(key.substring(prefix.length()));
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package io.sluice.controlplane.rules;
+
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleCodec;
+import io.sluice.rules.RuleDocument;
+import org.springframework.stereotype.Component;
+
+/**
+ * The rules an agent of a service runs: the service's own document, else {@code _default}'s, else
+ * the built-in defaults — the same fallback the agents apply.
+ */
+@Component
+public final class EffectiveRules {
+
+  private final RuleStore store;
+
+  EffectiveRules(RuleStore store) {
+    this.store = store;
+  }
+
+  /**
+   * The compiled effective rules of a service.
+   *
+   * @param source the service whose document applies ({@code _default}), or {@code null} for the
+   *     built-in defaults
+   * @param revision that document's revision, 0 for the built-in defaults
+   * @param rules the compiled document
+   */
+  public record Effective(String source, long revision, CompiledRules rules) {}
+
+  /** The effective rules of a service, read from etcd now. */
+  public Effective of(String service) {
+    var own = store.get(service).or(() -> store.get(RuleDocument.DEFAULT_SERVICE));
+    if (own.isPresent()) {
+      RuleDocument document = RuleCodec.parse(own.get().document()).document();
+      if (document != null) {
+        return new Effective(
+            own.get().service(), own.get().revision(), CompiledRules.compile(document));
+      }
+    }
+    return new Effective(null, 0, CompiledRules.compile(RuleDocument.builtInDefaults(service)));
+  }
+}

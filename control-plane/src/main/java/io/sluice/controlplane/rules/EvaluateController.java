@@ -1,0 +1,139 @@
+package io.sluice.controlplane.rules;
+
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.security.ServiceNames;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleCodec;
+import io.sluice.rules.SpanKind;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The dry run: which sampling rule or breaker policy of a service's effective rules decides for a
+ * span or an outgoing call, with the same compiled matchers the agents use.
+ */
+@RestController
+class EvaluateController {
+
+  private final EffectiveRules effective;
+  private final JsonMapper json;
+
+  EvaluateController(EffectiveRules effective, JsonMapper json) {
+    this.effective = effective;
+    this.json = json;
+  }
+
+  /** {@code {"span": {...}}} or {@code {"call": {...}}}. */
+  record EvaluateRequest(SpanInput span, CallInput call) {}
+
+  record SpanInput(String name, String kind, Map<String, String> attributes) {}
+
+  record CallInput(String method, String url) {}
+
+  /**
+   * The answer.
+   *
+   * @param service the service asked about
+   * @param source the service whose document decided ({@code _default} possibly), or {@code null}
+   *     for the built-in defaults
+   * @param revision that document's revision, 0 for the built-in defaults
+   * @param kind {@code span} or {@code call}
+   * @param name the deciding rule or policy, or {@code null} when none matched
+   * @param decision for a span: {@code ratio}, {@code maxPerSecond}, {@code respectParentDecision};
+   *     for a call: the policy's breaker settings and {@code onOpen}, or {@code null} when no
+   *     policy guards the call
+   */
+  record Evaluation(
+      String service, String source, long revision, String kind, String name, Object decision) {}
+
+  @PostMapping("/api/v1/services/{service}/rules/evaluate")
+  Evaluation evaluate(@PathVariable String service, @RequestBody EvaluateRequest request) {
+    ServiceNames.require(service);
+    if (request == null || (request.span() == null) == (request.call() == null)) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");
+    }
+    EffectiveRules.Effective rules = effective.of(service);
+    JsonNode canonical = json.readTree(RuleCodec.write(rules.rules().document()));
+    return request.span() != null
+        ? span(service, rules, canonical, request.span())
+        : call(service, rules, canonical, request.call());
+  }
+
+  private Evaluation span(
+      String service, EffectiveRules.Effective rules, JsonNode canonical, SpanInput span) {
+    SpanKind kind = null;
+    if (span.kind() != null) {
+      try {
+        kind = SpanKind.valueOf(span.kind().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new ApiException(
+            ProblemType.INVALID_REQUEST, "span.kind must be one of " + List.of(SpanKind.values()));
+      }
+    }
+    Map<String, String> attributes = span.attributes() == null ? Map.of() : span.attributes();
+    CompiledRules compiled = rules.rules();
+    List<String> keys = compiled.attributeKeys();
+    int index =
+        compiled.samplingRuleIndex(span.name(), kind, attributes, (a, i) -> a.get(keys.get(i)));
+    JsonNode sampling = canonical.get("sampling");
+    Map<String, Object> decision = new LinkedHashMap<>();
+    String name = null;
+    if (index == CompiledRules.NO_MATCH) {
+      decision.put("ratio", sampling.get("defaultRatio").asDouble());
+      decision.put("defaultRatio", true);
+    } else {
+      JsonNode rule = sampling.get("rules").get(index);
+      name = rule.get("name").asString();
+      decision.put("ratio", rule.get("ratio").asDouble());
+      if (rule.has("maxPerSecond")) {
+        decision.put("maxPerSecond", rule.get("maxPerSecond").asInt());
+      }
+    }
+    decision.put("respectParentDecision", sampling.get("respectParentDecision").asBoolean());
+    return new Evaluation(service, rules.source(), rules.revision(), "span", name, decision);
+  }
+
+  private Evaluation call(
+      String service, EffectiveRules.Effective rules, JsonNode canonical, CallInput call) {
+    if (call.url() == null || call.url().isBlank()) {
+      throw new ApiException(ProblemType.INVALID_REQUEST, "call.url is required");
+    }
+    URI uri;
+    try {
+      uri = URI.create(call.url().strip());
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(ProblemType.INVALID_REQUEST, "call.url is not a URL");
+    }
+    if (uri.getHost() == null || uri.getScheme() == null) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST, "call.url must be absolute, e.g. http://payments:8080/pay");
+    }
+    int port =
+        uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    String method = call.method() == null ? "GET" : call.method().toUpperCase(Locale.ROOT);
+    int index = rules.rules().breakerPolicyIndex(uri.getHost(), port, method, path);
+    if (index == CompiledRules.NO_MATCH) {
+      return new Evaluation(service, rules.source(), rules.revision(), "call", null, null);
+    }
+    ObjectNode policy = ((ObjectNode) canonical.get("breakers").get(index)).deepCopy();
+    String name = policy.get("name").asString();
+    policy.remove("name");
+    policy.remove("match");
+    policy.put(
+        "key", "rule".equals(policy.path("scope").asString()) ? name : uri.getHost() + ":" + port);
+    return new Evaluation(service, rules.source(), rules.revision(), "call", name, policy);
+  }
+}

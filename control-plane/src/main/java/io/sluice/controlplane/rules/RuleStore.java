@@ -1,0 +1,269 @@
+package io.sluice.controlplane.rules;
+
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
+import io.sluice.controlplane.history.HistoryAction;
+import io.sluice.controlplane.history.HistoryCodec;
+import io.sluice.controlplane.history.HistoryEntry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads and writes rule documents in etcd, each write together with its history entry in one
+ * transaction.
+ *
+ * <h2>Design note: atomic writes whose history key is the write's own revision</h2>
+ *
+ * The contract keys history by the revision of the change, {@code
+ * {ns}/v1/history/{service}/{revision:020d}}, and a transaction only learns its revision after it
+ * commits. Guessing "current store revision + 1" is unsound: agents write their status keys all the
+ * time, and etcd cannot compare the store's revision inside a transaction (a compare names one key,
+ * and deletes leave no key behind to compare against). A write and a later, separate history put
+ * would not be atomic: a crash in between loses the entry.
+ *
+ * <p>So every write is one transaction that
+ *
+ * <ol>
+ *   <li>compares the rules key's mod revision with the one the caller saw (or the one just read,
+ *       for writes without {@code If-Match}) <em>and</em> the service's journal key's mod revision
+ *       with the one just read;
+ *   <li>puts (or deletes) the document;
+ *   <li>puts the change's history entry into the service's <em>journal</em> key, {@code
+ *       {ns}/v1/journal/{service}}. Its mod revision is, by construction, exactly the revision of
+ *       the change;
+ *   <li>copies the previous journal entry to its history key, {@code history/{service}/{J}} where J
+ *       is the journal's mod revision just compared. The value is immutable, so rewriting an entry
+ *       that is already there changes nothing but its mod revision.
+ * </ol>
+ *
+ * After the commit the store writes {@code history/{service}/{W}} from the response's revision W
+ * right away, so normally history keys are complete immediately. If the control plane dies between
+ * the two steps, the entry is still in the journal: readers ({@code HistoryStore}) merge it in, and
+ * the next write of the service copies it over in its own transaction. No change ever lacks its
+ * history entry, and two racing writers can never both win: the loser's compare fails and nothing
+ * of it is written (412 with {@code If-Match}, a fresh attempt without).
+ *
+ * <p>The store keeps no state: two control planes on one etcd stay correct.
+ */
+@Component
+public final class RuleStore {
+
+  private static final Logger LOG = Logger.getLogger(RuleStore.class.getName());
+  private static final int MAX_ATTEMPTS = 20;
+
+  /** An expected revision meaning "any, as long as the document exists" ({@code If-Match: *}). */
+  public static final long ANY_EXISTING = -1;
+
+  private final EtcdGateway etcd;
+  private final HistoryCodec history;
+  private final Clock clock;
+
+  RuleStore(EtcdGateway etcd, HistoryCodec history, Clock clock) {
+    this.etcd = etcd;
+    this.history = history;
+    this.clock = clock;
+  }
+
+  /**
+   * A stored document.
+   *
+   * @param service the service
+   * @param revision the document's mod revision, its ETag
+   * @param document the document's JSON (canonical form)
+   */
+  public record StoredRules(String service, long revision, String document) {}
+
+  /**
+   * Who makes a change and why.
+   *
+   * @param author the token name
+   * @param comment the {@code X-Sluice-Comment} header, or {@code null}
+   */
+  public record Change(String author, String comment) {}
+
+  /** The service's document, if it has one. */
+  public Optional<StoredRules> get(String service) {
+    GetResponse read = etcd.get(etcd.keys().rules(service), GetOption.DEFAULT);
+    if (read.getKvs().isEmpty()) {
+      return Optional.empty();
+    }
+    KeyValue kv = read.getKvs().get(0);
+    return Optional.of(
+        new StoredRules(service, kv.getModRevision(), EtcdGateway.text(kv.getValue())));
+  }
+
+  /** Every stored document. */
+  public List<StoredRules> all() {
+    List<StoredRules> all = new ArrayList<>();
+    for (KeyValue kv : etcd.getPrefix(etcd.keys().rulesPrefix()).getKvs()) {
+      String service = etcd.keys().serviceOfRules(EtcdGateway.text(kv.getKey()));
+      if (service != null) {
+        all.add(new StoredRules(service, kv.getModRevision(), EtcdGateway.text(kv.getValue())));
+      }
+    }
+    return all;
+  }
+
+  /**
+   * Creates or replaces a document.
+   *
+   * @param expected the mod revision the caller saw ({@code If-Match}), 0 for "must not exist", or
+   *     {@code null} for no condition
+   * @param rollbackOf the revision restored by a rollback, or {@code null} for a plain put
+   * @return the revision of the change
+   */
+  public long put(String service, String document, Long expected, Change change, Long rollbackOf) {
+    HistoryAction action = rollbackOf == null ? HistoryAction.PUT : HistoryAction.ROLLBACK;
+    return write(service, document, expected, change, action, rollbackOf);
+  }
+
+  /**
+   * Deletes a document, keeping it in history.
+   *
+   * @return the revision of the change
+   */
+  public long delete(String service, Long expected, Change change) {
+    return write(service, null, expected, change, HistoryAction.DELETE, null);
+  }
+
+  private long write(
+      String service,
+      String document,
+      Long expected,
+      Change change,
+      HistoryAction action,
+      Long rollbackOf) {
+    String rulesKey = etcd.keys().rules(service);
+    String journalKey = HistoryCodec.journalKey(etcd.keys(), service);
+    for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      TxnResponse current =
+          etcd.await(
+              etcd.txn()
+                  .Then(
+                      Op.get(EtcdGateway.bytes(rulesKey), GetOption.DEFAULT),
+                      Op.get(EtcdGateway.bytes(journalKey), GetOption.DEFAULT))
+                  .commit(),
+              "read " + rulesKey);
+      List<KeyValue> rules = current.getGetResponses().get(0).getKvs();
+      List<KeyValue> journal = current.getGetResponses().get(1).getKvs();
+      long currentRevision = rules.isEmpty() ? 0 : rules.get(0).getModRevision();
+      long journalRevision = journal.isEmpty() ? 0 : journal.get(0).getModRevision();
+      if (expected != null && expected == ANY_EXISTING) {
+        if (currentRevision == 0) {
+          throw stale(service, expected, currentRevision);
+        }
+      } else if (expected != null && expected != currentRevision) {
+        throw stale(service, expected, currentRevision);
+      }
+      if (document == null && currentRevision == 0) {
+        throw new ApiException(ProblemType.NOT_FOUND, "no rules for service " + service);
+      }
+      HistoryEntry entry =
+          new HistoryEntry(
+              0,
+              service,
+              action,
+              change.author(),
+              clock.instant(),
+              change.comment(),
+              rollbackOf,
+              document == null ? null : history.tree(document));
+      List<Op> ops = new ArrayList<>();
+      ops.add(
+          document == null
+              ? Op.delete(EtcdGateway.bytes(rulesKey), DeleteOption.DEFAULT)
+              : Op.put(
+                  EtcdGateway.bytes(rulesKey), EtcdGateway.bytes(document), PutOption.DEFAULT));
+      ops.add(
+          Op.put(
+              EtcdGateway.bytes(journalKey),
+              EtcdGateway.bytes(history.write(entry)),
+              PutOption.DEFAULT));
+      if (journalRevision > 0) {
+        HistoryEntry previous = history.read(journal.get(0).getValue().getBytes(), journalRevision);
+        ops.add(
+            Op.put(
+                EtcdGateway.bytes(etcd.keys().history(service, journalRevision)),
+                EtcdGateway.bytes(history.write(previous)),
+                PutOption.DEFAULT));
+      }
+      TxnResponse written =
+          etcd.await(
+              etcd.txn()
+                  .If(
+                      new Cmp(
+                          EtcdGateway.bytes(rulesKey),
+                          Cmp.Op.EQUAL,
+                          CmpTarget.modRevision(currentRevision)),
+                      new Cmp(
+                          EtcdGateway.bytes(journalKey),
+                          Cmp.Op.EQUAL,
+                          CmpTarget.modRevision(journalRevision)))
+                  .Then(ops.toArray(Op[]::new))
+                  .commit(),
+              "write " + rulesKey);
+      if (written.isSucceeded()) {
+        long revision = written.getHeader().getRevision();
+        materialize(service, entry.withRevision(revision));
+        return revision;
+      }
+      if (expected != null && expected != ANY_EXISTING) {
+        // Someone else changed the service between our read and our transaction.
+        throw stale(service, expected, -1);
+      }
+    }
+    throw new ApiException(
+        ProblemType.PRECONDITION_FAILED,
+        "the rules of " + service + " kept changing; gave up after " + MAX_ATTEMPTS + " attempts");
+  }
+
+  /** Writes the history key of a committed change; the journal keeps it if this fails. */
+  private void materialize(String service, HistoryEntry entry) {
+    try {
+      etcd.await(
+          etcd.kv()
+              .put(
+                  EtcdGateway.bytes(etcd.keys().history(service, entry.revision())),
+                  EtcdGateway.bytes(history.write(entry))),
+          "write history");
+    } catch (EtcdUnavailableException e) {
+      LOG.log(
+          Level.WARNING,
+          "history entry "
+              + entry.revision()
+              + " of "
+              + service
+              + " stays in the journal until the next write: "
+              + e.getMessage());
+    }
+  }
+
+  private static ApiException stale(String service, long expected, long current) {
+    return new ApiException(
+        ProblemType.PRECONDITION_FAILED,
+        "the rules of "
+            + service
+            + (expected == ANY_EXISTING
+                ? " do not exist"
+                : " are no longer at revision " + expected)
+            + "; read them again and reapply your change",
+        current >= 0 ? Map.of("currentRevision", current) : Map.of());
+  }
+}

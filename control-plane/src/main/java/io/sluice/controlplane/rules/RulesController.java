@@ -1,0 +1,235 @@
+package io.sluice.controlplane.rules;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.history.HistoryEntry;
+import io.sluice.controlplane.history.HistoryStore;
+import io.sluice.controlplane.security.Caller;
+import io.sluice.controlplane.security.RequiresRole;
+import io.sluice.controlplane.security.Role;
+import io.sluice.controlplane.security.ServiceNames;
+import io.sluice.rules.ParseResult;
+import io.sluice.rules.RuleCodec;
+import io.sluice.rules.ValidationError;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A service's rule document: read with its ETag, create or replace (validated by the same code the
+ * agents run), delete, roll back.
+ *
+ * <p>A document without {@code service} gets the one from the URL; a document naming another
+ * service than the URL is invalid ({@code $.service}), so a document can never land under a key it
+ * does not name.
+ */
+@RestController
+@RequestMapping("/api/v1/services/{service}/rules")
+class RulesController {
+
+  private static final int MAX_COMMENT_LENGTH = 1_000;
+
+  private final RuleStore store;
+  private final HistoryStore history;
+  private final JsonMapper json;
+  private final MeterRegistry meters;
+
+  RulesController(RuleStore store, HistoryStore history, JsonMapper json, MeterRegistry meters) {
+    this.store = store;
+    this.history = history;
+    this.json = json;
+    this.meters = meters;
+  }
+
+  @GetMapping
+  ResponseEntity<String> get(@PathVariable String service) {
+    ServiceNames.require(service);
+    RuleStore.StoredRules rules =
+        store
+            .get(service)
+            .orElseThrow(
+                () -> new ApiException(ProblemType.NOT_FOUND, "no rules for service " + service));
+    return ResponseEntity.ok()
+        .eTag(etag(rules.revision()))
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(rules.document());
+  }
+
+  @PutMapping
+  @RequiresRole(Role.WRITER)
+  ResponseEntity<Map<String, Object>> put(
+      @PathVariable String service,
+      @RequestBody(required = false) byte[] body,
+      @RequestHeader(value = "If-Match", required = false) String ifMatch,
+      @RequestHeader(value = "If-None-Match", required = false) String ifNoneMatch,
+      @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
+      HttpServletRequest request) {
+    ServiceNames.require(service);
+    String document = validate(service, body == null ? new byte[0] : body);
+    long revision =
+        store.put(
+            service, document, precondition(ifMatch, ifNoneMatch), change(request, comment), null);
+    return written("put", revision);
+  }
+
+  @DeleteMapping
+  @RequiresRole(Role.WRITER)
+  ResponseEntity<Map<String, Object>> delete(
+      @PathVariable String service,
+      @RequestHeader(value = "If-Match", required = false) String ifMatch,
+      @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
+      HttpServletRequest request) {
+    ServiceNames.require(service);
+    long revision = store.delete(service, precondition(ifMatch, null), change(request, comment));
+    meters.counter("sluice.rules.writes", "action", "delete").increment();
+    return ResponseEntity.ok(Map.of("revision", revision));
+  }
+
+  @PostMapping("/rollback")
+  @RequiresRole(Role.WRITER)
+  ResponseEntity<Map<String, Object>> rollback(
+      @PathVariable String service,
+      @RequestParam long to,
+      @RequestHeader(value = "If-Match", required = false) String ifMatch,
+      @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
+      HttpServletRequest request) {
+    ServiceNames.require(service);
+    HistoryEntry target =
+        history
+            .get(service, to)
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        ProblemType.NOT_FOUND,
+                        "no history entry of " + service + " at revision " + to));
+    if (target.document() == null) {
+      throw new ApiException(
+          ProblemType.NOT_A_DOCUMENT,
+          "revision " + to + " of " + service + " is a deletion; there is no document to restore");
+    }
+    // Re-validate: a document from an older control plane must still pass today's rules.
+    String document = validate(service, json.writeValueAsBytes(target.document()));
+    long revision =
+        store.put(service, document, precondition(ifMatch, null), change(request, comment), to);
+    return written("rollback", revision);
+  }
+
+  private ResponseEntity<Map<String, Object>> written(String action, long revision) {
+    meters.counter("sluice.rules.writes", "action", action).increment();
+    return ResponseEntity.ok().eTag(etag(revision)).body(Map.of("revision", revision));
+  }
+
+  /** Validates a document for the service and answers its canonical JSON. */
+  private String validate(String service, byte[] body) {
+    byte[] withService = fillInService(service, body);
+    ParseResult result = RuleCodec.parse(withService);
+    List<ValidationError> errors = new ArrayList<>(result.errors());
+    if (result.isValid() && !result.document().service().equals(service)) {
+      errors.add(
+          new ValidationError(
+              "$.service",
+              "is '"
+                  + result.document().service()
+                  + "' but the URL names service '"
+                  + service
+                  + "'"));
+    }
+    if (!errors.isEmpty()) {
+      meters.counter("sluice.rules.validation.failures").increment();
+      List<Map<String, String>> listed = new ArrayList<>();
+      for (ValidationError error : errors) {
+        Map<String, String> e = new LinkedHashMap<>();
+        e.put("path", error.path());
+        e.put("message", error.message());
+        listed.add(e);
+      }
+      throw new ApiException(
+          ProblemType.INVALID_RULES,
+          errors.size() == 1
+              ? "the document has 1 error"
+              : "the document has " + errors.size() + " errors",
+          Map.of("errors", listed));
+    }
+    return RuleCodec.write(result.document());
+  }
+
+  private byte[] fillInService(String service, byte[] body) {
+    try {
+      JsonNode tree = json.readTree(body);
+      if (tree instanceof ObjectNode object && !object.has("service")) {
+        object.put("service", service);
+        return json.writeValueAsBytes(object);
+      }
+    } catch (JacksonException | IllegalArgumentException e) {
+      // Not JSON: the rule codec reports where and why.
+    }
+    return body;
+  }
+
+  private static RuleStore.Change change(HttpServletRequest request, String comment) {
+    if (comment != null && comment.length() > MAX_COMMENT_LENGTH) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "X-Sluice-Comment is longer than " + MAX_COMMENT_LENGTH + " characters");
+    }
+    return new RuleStore.Change(
+        Caller.of(request).name(), comment == null || comment.isBlank() ? null : comment.strip());
+  }
+
+  /** {@code If-Match: "N"} → N, {@code If-Match: *} → must exist, {@code If-None-Match: *} → 0. */
+  static Long precondition(String ifMatch, String ifNoneMatch) {
+    if (ifNoneMatch != null) {
+      if (!ifNoneMatch.strip().equals("*")) {
+        throw new ApiException(ProblemType.INVALID_REQUEST, "If-None-Match supports only *");
+      }
+      return 0L;
+    }
+    if (ifMatch == null || ifMatch.isBlank()) {
+      return null;
+    }
+    String tag = ifMatch.strip();
+    if (tag.equals("*")) {
+      return RuleStore.ANY_EXISTING;
+    }
+    if (tag.startsWith("W/")) {
+      tag = tag.substring(2);
+    }
+    if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
+      tag = tag.substring(1, tag.length() - 1);
+    }
+    try {
+      long revision = Long.parseLong(tag);
+      if (revision < 0) {
+        throw new NumberFormatException();
+      }
+      return revision;
+    } catch (NumberFormatException e) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "If-Match must be a revision as the ETag gives it, e.g. \"42\", or *");
+    }
+  }
+
+  static String etag(long revision) {
+    return "\"" + revision + "\"";
+  }
+}

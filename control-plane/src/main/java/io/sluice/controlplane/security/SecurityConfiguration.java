@@ -1,0 +1,36 @@
+package io.sluice.controlplane.security;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/**
+ * Puts the token check in front of the API. A small interceptor rather than Spring Security: the
+ * model is one bearer token per caller and three ordered roles, and an interceptor lets 401/403
+ * flow through the same problem-details advice as every other error.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration implements WebMvcConfigurer {
+
+  private final SecuritySettings settings;
+  private final TokenRegistry tokens;
+
+  SecurityConfiguration(SecuritySettings settings) {
+    this.settings = settings;
+    this.tokens = TokenRegistry.from(settings);
+  }
+
+  @Bean
+  TokenRegistry tokenRegistry() {
+    return tokens;
+  }
+
+  @Override
+  public void addInterceptors(InterceptorRegistry registry) {
+    registry
+        .addInterceptor(new TokenInterceptor(tokens, settings.openReads()))
+        .addPathPatterns("/api/**")
+        .excludePathPatterns("/api/v1/openapi.json");
+  }
+}

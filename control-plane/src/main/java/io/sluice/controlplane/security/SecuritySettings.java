@@ -1,0 +1,62 @@
+package io.sluice.controlplane.security;
+
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Bearer tokens and their roles ({@code sluice.security.*}).
+ *
+ * <pre>
+ * sluice.security.tokens.alice.token-sha256=9f86d081884c7d65...   (preferred: only the hash)
+ * sluice.security.tokens.alice.role=writer
+ * sluice.security.tokens.ci.token=${CI_TOKEN}                      (hashed at start)
+ * sluice.security.tokens.ci.role=reader
+ * sluice.security.open-reads=true
+ * </pre>
+ *
+ * @param openReads when true, reads need no token (writes always do)
+ * @param tokens tokens by name; the name is recorded as the author of changes
+ */
+@ConfigurationProperties("sluice.security")
+public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tokens) {
+
+  public SecuritySettings {
+    tokens = tokens == null ? Map.of() : Map.copyOf(tokens);
+    tokens.forEach((name, token) -> token.check(name));
+  }
+
+  /**
+   * One token: exactly one of {@code token} (plain, hashed at start) or {@code tokenSha256} (hex).
+   *
+   * @param token the plain token
+   * @param tokenSha256 the token's SHA-256, 64 hex digits
+   * @param role what it may do
+   */
+  public record TokenSettings(String token, String tokenSha256, Role role) {
+
+    void check(String name) {
+      String prefix = "sluice.security.tokens." + name;
+      if ((token == null) == (tokenSha256 == null)) {
+        throw new IllegalArgumentException(prefix + ": set exactly one of .token or .token-sha256");
+      }
+      if (token != null && token.length() < 16) {
+        throw new IllegalArgumentException(prefix + ".token is shorter than 16 characters");
+      }
+      if (tokenSha256 != null) {
+        try {
+          if (HexFormat.of().parseHex(tokenSha256.toLowerCase(Locale.ROOT)).length != 32) {
+            throw new IllegalArgumentException();
+          }
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              prefix + ".token-sha256 is not 64 hex digits: '" + tokenSha256 + "'");
+        }
+      }
+      if (role == null) {
+        throw new IllegalArgumentException(prefix + ".role is required: reader, writer or admin");
+      }
+    }
+  }
+}

@@ -1,0 +1,639 @@
+package io.sluice.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.PutOption;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The REST API end to end: the real control plane on a random port, a real etcd, real HTTP. One
+ * Spring context for the whole class; every test uses its own service names.
+ */
+class ControlPlaneApiIT {
+
+  static final String READER = "reader-token-0000000001";
+  static final String WRITER = "writer-token-0000000002";
+  static final String ADMIN = "admin-token-00000000003";
+  // sha256("admin-token-00000000003")
+  static final String ADMIN_SHA256 =
+      "f4a1aa3e325b934c77bf7eb703b5c43f041b3da60789fbd70e3599bff323b37f";
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  static RunningControlPlane controlPlane;
+  static Client jetcd;
+
+  @BeforeAll
+  static void start() {
+    jetcd = Client.builder().endpoints(etcd.endpoint()).build();
+    controlPlane =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.etcd.timeout",
+                "2s",
+                "sluice.security.tokens.reader.token",
+                READER,
+                "sluice.security.tokens.reader.role",
+                "reader",
+                "sluice.security.tokens.writer.token",
+                WRITER,
+                "sluice.security.tokens.writer.role",
+                "writer",
+                // the admin token is configured by its hash only
+                "sluice.security.tokens.root.token-sha256",
+                ADMIN_SHA256,
+                "sluice.security.tokens.root.role",
+                "admin"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (controlPlane != null) {
+      controlPlane.close();
+    }
+    jetcd.close();
+  }
+
+  ApiClient api() {
+    return controlPlane.api();
+  }
+
+  static String document(String service, double ratio, String ruleName) {
+    return """
+        {"schemaVersion": 1, %s
+         "sampling": {"defaultRatio": %s,
+           "rules": [{"name": "%s", "match": {"spanName": "GET /health*"}, "ratio": 0.0},
+                     {"name": "checkout", "match": {"spanKind": "SERVER",
+                        "attributes": {"url.path": "/checkout/**"}}, "ratio": 1.0, "maxPerSecond": 100}]},
+         "breakers": [{"name": "payments", "match": {"host": "payments*", "port": 8080},
+                       "onOpen": {"mode": "response", "status": 503}}]}
+        """
+        .formatted(service == null ? "" : "\"service\": \"" + service + "\",", ratio, ruleName);
+  }
+
+  @Test
+  void roundTripsCreateReadUpdateDeleteHistoryRollbackAndEvaluate() {
+    ApiClient api = api();
+    String path = "/api/v1/services/orders/rules";
+
+    // create: the document leaves out "service"; the URL's is filled in
+    ApiClient.Answer created =
+        api.put(path, WRITER, document(null, 0.1, "drop-health"), Map.of("X-Sluice-Comment", "v1"));
+    assertThat(created.status()).isEqualTo(200);
+    long r1 = created.json().get("revision").asLong();
+    assertThat(created.header("ETag")).isEqualTo("\"" + r1 + "\"");
+
+    ApiClient.Answer read = api.get(path, READER);
+    assertThat(read.status()).isEqualTo(200);
+    assertThat(read.header("ETag")).isEqualTo("\"" + r1 + "\"");
+    assertThat(read.json().get("service").asString()).isEqualTo("orders");
+    assertThat(read.json().get("sampling").get("defaultRatio").asDouble()).isEqualTo(0.1);
+
+    // update with the right If-Match
+    ApiClient.Answer updated =
+        api.put(
+            path,
+            WRITER,
+            document("orders", 0.2, "drop-health"),
+            Map.of("If-Match", "\"" + r1 + "\""));
+    assertThat(updated.status()).isEqualTo(200);
+    long r2 = updated.json().get("revision").asLong();
+    assertThat(r2).isGreaterThan(r1);
+
+    // stale If-Match: 412, nothing written
+    ApiClient.Answer stale =
+        api.put(
+            path,
+            WRITER,
+            document("orders", 0.9, "drop-health"),
+            Map.of("If-Match", "\"" + r1 + "\""));
+    assertThat(stale.status()).isEqualTo(412);
+    assertThat(stale.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(stale.json().get("type").asString()).isEqualTo("urn:sluice:problem:stale-revision");
+    assertThat(stale.json().get("currentRevision").asLong()).isEqualTo(r2);
+    assertThat(stale.body()).doesNotContain("drop-health");
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
+
+    // invalid: every error with its path, nothing written
+    ApiClient.Answer invalid =
+        api.put(
+            path,
+            WRITER,
+            """
+            {"schemaVersion": 1, "service": "orders",
+             "sampling": {"defaultRatio": 1.5},
+             "breakers": [{"name": "b", "slidingWindow": {"type": "COUNT", "size": 0}}]}
+            """,
+            Map.of());
+    assertThat(invalid.status()).isEqualTo(400);
+    assertThat(invalid.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-rules");
+    List<String> paths = new ArrayList<>();
+    invalid.json().get("errors").forEach(e -> paths.add(e.get("path").asString()));
+    assertThat(paths)
+        .contains("$.sampling.defaultRatio", "$.breakers[0].slidingWindow.size")
+        .hasSizeGreaterThanOrEqualTo(2);
+    assertThat(invalid.body()).doesNotContain("Exception").doesNotContain("at io.");
+
+    // a document naming another service is invalid too
+    ApiClient.Answer otherService = api.put(path, WRITER, document("payments", 0.2, "x"), Map.of());
+    assertThat(otherService.status()).isEqualTo(400);
+    assertThat(otherService.json().get("errors").get(0).get("path").asString())
+        .isEqualTo("$.service");
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
+
+    // evaluate: span and call, with the agents' matchers
+    JsonNode span =
+        api.post(
+                path + "/evaluate",
+                READER,
+                """
+                {"span": {"name": "POST /checkout", "kind": "SERVER",
+                          "attributes": {"url.path": "/checkout/cart/1"}}}
+                """)
+            .json();
+    assertThat(span.get("name").asString()).isEqualTo("checkout");
+    assertThat(span.get("revision").asLong()).isEqualTo(r2);
+    assertThat(span.get("decision").get("ratio").asDouble()).isEqualTo(1.0);
+    assertThat(span.get("decision").get("maxPerSecond").asInt()).isEqualTo(100);
+    JsonNode noRule =
+        api.post(path + "/evaluate", READER, "{\"span\": {\"name\": \"GET /orders\"}}").json();
+    assertThat(noRule.get("name").isNull()).isTrue();
+    assertThat(noRule.get("decision").get("ratio").asDouble()).isEqualTo(0.2);
+    JsonNode call =
+        api.post(
+                path + "/evaluate",
+                READER,
+                "{\"call\": {\"method\": \"POST\", \"url\": \"http://payments-2:8080/pay\"}}")
+            .json();
+    assertThat(call.get("name").asString()).isEqualTo("payments");
+    assertThat(call.get("decision").get("onOpen").get("mode").asString()).isEqualTo("response");
+    assertThat(call.get("decision").get("key").asString()).isEqualTo("payments-2:8080");
+    JsonNode unguarded =
+        api.post(path + "/evaluate", READER, "{\"call\": {\"url\": \"http://inventory:8080/\"}}")
+            .json();
+    assertThat(unguarded.get("name").isNull()).isTrue();
+    assertThat(unguarded.get("decision").isNull()).isTrue();
+    assertThat(api.post(path + "/evaluate", READER, "{}").status()).isEqualTo(400);
+
+    // delete, kept in history
+    ApiClient.Answer deleted = api.delete(path, WRITER);
+    assertThat(deleted.status()).isEqualTo(200);
+    long r3 = deleted.json().get("revision").asLong();
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+    assertThat(api.delete(path, WRITER).status()).isEqualTo(404);
+
+    JsonNode history = api.get(path + "/history", READER).json();
+    List<Long> revisions = new ArrayList<>();
+    history.get("entries").forEach(e -> revisions.add(e.get("revision").asLong()));
+    assertThat(revisions).containsExactly(r3, r2, r1);
+    JsonNode first = history.get("entries").get(2);
+    assertThat(first.get("action").asString()).isEqualTo("put");
+    assertThat(first.get("author").asString()).isEqualTo("writer");
+    assertThat(first.get("comment").asString()).isEqualTo("v1");
+    assertThat(first.get("time").asString()).isNotBlank();
+    assertThat(history.get("entries").get(0).get("action").asString()).isEqualTo("delete");
+    assertThat(history.get("entries").get(0).get("document").isNull()).isTrue();
+
+    // paging
+    JsonNode page1 = api.get(path + "/history?limit=2", READER).json();
+    assertThat(page1.get("entries")).hasSize(2);
+    long next = page1.get("next").asLong();
+    JsonNode page2 = api.get(path + "/history?limit=2&before=" + next, READER).json();
+    assertThat(page2.get("entries")).hasSize(1);
+    assertThat(page2.get("entries").get(0).get("revision").asLong()).isEqualTo(r1);
+    assertThat(page2.get("next").isNull()).isTrue();
+
+    // one entry
+    JsonNode entry = api.get(path + "/history/" + r1, READER).json();
+    assertThat(entry.get("document").get("sampling").get("defaultRatio").asDouble()).isEqualTo(0.1);
+    assertThat(api.get(path + "/history/" + (r3 + 1000), READER).status()).isEqualTo(404);
+
+    // rollback to r1: a new revision holding r1's document
+    assertThat(api.post(path + "/rollback?to=" + r3, WRITER, null).status()).isEqualTo(409);
+    ApiClient.Answer rolledBack = api.post(path + "/rollback?to=" + r1, WRITER, null);
+    assertThat(rolledBack.status()).isEqualTo(200);
+    long r4 = rolledBack.json().get("revision").asLong();
+    assertThat(r4).isGreaterThan(r3);
+    ApiClient.Answer afterRollback = api.get(path, READER);
+    assertThat(afterRollback.header("ETag")).isEqualTo("\"" + r4 + "\"");
+    assertThat(afterRollback.json()).isEqualTo(entry.get("document"));
+    JsonNode newest = api.get(path + "/history?limit=1", READER).json().get("entries").get(0);
+    assertThat(newest.get("action").asString()).isEqualTo("rollback");
+    assertThat(newest.get("rollbackOf").asLong()).isEqualTo(r1);
+
+    // the history keys carry the revision of each change
+    assertThat(etcd.server().revision()).isGreaterThanOrEqualTo(r4);
+  }
+
+  @Test
+  void twentyConcurrentEditorsWithIfMatchNeverLoseAnUpdate() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/contended/rules";
+    long start =
+        api.put(path, WRITER, document(null, 0.5, "w-start"), Map.of())
+            .json()
+            .get("revision")
+            .asLong();
+    int threads = 20;
+    int winsPerThread = 2;
+    Map<Long, String> winnerByBase = new ConcurrentHashMap<>();
+    Map<Long, String> writtenByRevision = new ConcurrentHashMap<>();
+    Set<String> duplicateBases = ConcurrentHashMap.newKeySet();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      futures.add(
+          pool.submit(
+              () -> {
+                go.await();
+                int wins = 0;
+                int attempt = 0;
+                while (wins < winsPerThread) {
+                  String etag = api.get(path, READER).header("ETag");
+                  long base = Long.parseLong(etag.replace("\"", ""));
+                  String name = "w-" + thread + "-" + attempt++;
+                  ApiClient.Answer answer =
+                      api.put(path, WRITER, document(null, 0.5, name), Map.of("If-Match", etag));
+                  if (answer.status() == 200) {
+                    wins++;
+                    if (winnerByBase.put(base, name) != null) {
+                      duplicateBases.add(etag);
+                    }
+                    writtenByRevision.put(answer.json().get("revision").asLong(), name);
+                  } else {
+                    assertThat(answer.status()).isEqualTo(412);
+                  }
+                }
+                return null;
+              }));
+    }
+    go.countDown();
+    for (Future<?> f : futures) {
+      f.get(5, TimeUnit.MINUTES);
+    }
+    pool.shutdown();
+
+    // exactly one winner per base revision, every win a distinct revision
+    assertThat(duplicateBases).isEmpty();
+    assertThat(writtenByRevision).hasSize(threads * winsPerThread);
+    // no lost update: each win's base is the previous win's revision (a chain, no gaps)
+    TreeSet<Long> chain = new TreeSet<>(writtenByRevision.keySet());
+    chain.add(start);
+    assertThat(new TreeSet<>(winnerByBase.keySet()))
+        .isEqualTo(new TreeSet<>(chain.headSet(chain.last())));
+    // the current document is the last win
+    assertThat(
+            api.get(path, READER).json().get("sampling").get("rules").get(0).get("name").asString())
+        .isEqualTo(writtenByRevision.get(chain.last()));
+    // history complete: every win, with its own document, plus the first put
+    Map<Long, String> history = new java.util.HashMap<>();
+    Long before = null;
+    do {
+      JsonNode page =
+          api.get(path + "/history?limit=25" + (before == null ? "" : "&before=" + before), READER)
+              .json();
+      page.get("entries")
+          .forEach(
+              e ->
+                  history.put(
+                      e.get("revision").asLong(),
+                      e.get("document")
+                          .get("sampling")
+                          .get("rules")
+                          .get(0)
+                          .get("name")
+                          .asString()));
+      before = page.get("next").isNull() ? null : page.get("next").asLong();
+    } while (before != null);
+    assertThat(history)
+        .hasSize(threads * winsPerThread + 1)
+        .containsAllEntriesOf(writtenByRevision);
+  }
+
+  @Test
+  void showsAgentsFromTheirLeasedStatusKeysAndForgetsThemWhenTheLeaseGoes() throws Exception {
+    ApiClient api = api();
+    long revision =
+        api.put(
+                "/api/v1/services/inventory/rules",
+                WRITER,
+                document(null, 0.3, "drop-health"),
+                Map.of())
+            .json()
+            .get("revision")
+            .asLong();
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    HttpRequest subscribe =
+        HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/events?access_token=" + READER))
+            .build();
+    var stream =
+        api.http()
+            .sendAsync(subscribe, HttpResponse.BodyHandlers.ofLines())
+            .thenAccept(r -> r.body().forEach(events::add));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> events.stream().anyMatch(l -> l.equals("event:ready")));
+
+    long lease = jetcd.getLeaseClient().grant(15).get(5, TimeUnit.SECONDS).getID();
+    AgentStatus status =
+        new AgentStatus(
+            "inventory-1",
+            "inventory",
+            "host-a",
+            4242,
+            new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+            Instant.now(),
+            Instant.now(),
+            "etcd",
+            revision,
+            null,
+            List.of(
+                new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 0, 0, false)),
+            List.of(
+                new AgentStatus.TargetStats("payments-1:8080", 120, 1, 80, "payments"),
+                new AgentStatus.TargetStats("warehouse:9000", 300, 30, 950, null),
+                new AgentStatus.TargetStats("payments-2:8080", 50, 0, 20, null)));
+    long written = System.nanoTime();
+    jetcd
+        .getKVClient()
+        .put(
+            bytes("/sluice/v1/agents/inventory/inventory-1"),
+            bytes(AgentStatusCodec.write(status)),
+            PutOption.builder().withLeaseId(lease).build())
+        .get(5, TimeUnit.SECONDS);
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> api.get("/api/v1/agents?service=inventory", READER).json().size() == 1);
+    System.out.printf("agent visible after %d ms%n", (System.nanoTime() - written) / 1_000_000);
+    JsonNode agent = api.get("/api/v1/agents?service=inventory", READER).json().get(0);
+    assertThat(agent.get("instanceId").asString()).isEqualTo("inventory-1");
+    assertThat(agent.get("appliedRevision").asLong()).isEqualTo(revision);
+    assertThat(agent.get("breakers").get(0).get("state").asString()).isEqualTo("CLOSED");
+    assertThat(api.get("/api/v1/agents?service=other", READER).json().size()).isZero();
+
+    JsonNode rollout = api.get("/api/v1/services/inventory/rollout", READER).json();
+    assertThat(rollout.get("revision").asLong()).isEqualTo(revision);
+    assertThat(rollout.get("current").get(0).get("instanceId").asString()).isEqualTo("inventory-1");
+    JsonNode services = api.get("/api/v1/services", READER).json();
+    JsonNode inventory =
+        Stream.iterate(0, i -> i + 1)
+            .limit(services.size())
+            .map(services::get)
+            .filter(s -> s.get("service").asString().equals("inventory"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(inventory.get("revision").asLong()).isEqualTo(revision);
+    assertThat(inventory.get("agents").get("current").asInt()).isEqualTo(1);
+
+    // unprotected: warehouse (no policy at all); payments-2 is covered by the document's policy
+    // even though the agent did not say so; payments-1 the agent reports covered
+    JsonNode unprotected = api.get("/api/v1/services/inventory/unprotected", READER).json();
+    assertThat(unprotected.size()).isEqualTo(1);
+    assertThat(unprotected.get(0).get("target").asString()).isEqualTo("warehouse:9000");
+    assertThat(unprotected.get(0).get("errorRate").asDouble()).isEqualTo(0.1);
+    assertThat(unprotected.get(0).get("p99Millis").asDouble()).isEqualTo(950);
+    assertThat(unprotected.get(0).get("suggestedPolicy").get("match").get("host").asString())
+        .isEqualTo("warehouse");
+
+    // SSE saw the agent
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> events.stream().anyMatch(l -> l.contains("\"instanceId\":\"inventory-1\"")));
+    assertThat(events).contains("event:agent");
+
+    // metrics: agents per service and revision
+    assertThat(api.get("/actuator/prometheus", null).body())
+        .contains("sluice_agents{revision=\"" + revision + "\",service=\"inventory\"} 1.0");
+
+    // the lease goes: the agent goes
+    jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> api.get("/api/v1/agents?service=inventory", READER).json().size() == 0);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> events.stream().anyMatch(l -> l.contains("\"action\":\"delete\"")));
+
+    // SSE: a rules change
+    api.delete("/api/v1/services/inventory/rules", WRITER);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                events.stream()
+                    .anyMatch(
+                        l ->
+                            l.contains("\"service\":\"inventory\"")
+                                && l.contains("\"action\":\"delete\"")
+                                && !l.contains("instanceId")));
+    stream.cancel(true);
+  }
+
+  @Test
+  void openApiDocumentListsExactlyTheEndpointsTheAppServes() {
+    JsonNode openApi = api().get("/api/v1/openapi.json", null).json();
+    assertThat(openApi.get("openapi").asString()).startsWith("3.");
+    Set<String> documented = new TreeSet<>();
+    openApi
+        .get("paths")
+        .properties()
+        .forEach(
+            path ->
+                path.getValue()
+                    .properties()
+                    .forEach(
+                        op -> {
+                          if (!op.getKey().equals("parameters")) {
+                            documented.add(op.getKey().toUpperCase() + " " + path.getKey());
+                          }
+                        }));
+    Set<String> served = new TreeSet<>();
+    for (Map.Entry<RequestMappingInfo, HandlerMethod> mapping :
+        controlPlane
+            .bean("requestMappingHandlerMapping", RequestMappingHandlerMapping.class)
+            .getHandlerMethods()
+            .entrySet()) {
+      for (String pattern : mapping.getKey().getPatternValues()) {
+        if (pattern.startsWith("/api/")) {
+          mapping
+              .getKey()
+              .getMethodsCondition()
+              .getMethods()
+              .forEach(m -> served.add(m.name() + " " + pattern));
+        }
+      }
+    }
+    assertThat(served).isNotEmpty();
+    assertThat(documented).isEqualTo(served);
+  }
+
+  static Stream<Arguments> endpointsByRole() {
+    // method, path, body, least role ("reader" or "writer")
+    String doc = document(null, 0.5, "r");
+    return Stream.of(
+        Arguments.of("GET", "/api/v1/services", null, "reader"),
+        Arguments.of("GET", "/api/v1/services/sec/rules", null, "reader"),
+        Arguments.of("PUT", "/api/v1/services/sec/rules", doc, "writer"),
+        Arguments.of("DELETE", "/api/v1/services/sec-none/rules", null, "writer"),
+        Arguments.of("GET", "/api/v1/services/sec/rules/history", null, "reader"),
+        Arguments.of("GET", "/api/v1/services/sec/rules/history/1", null, "reader"),
+        Arguments.of("POST", "/api/v1/services/sec-none/rules/rollback?to=1", null, "writer"),
+        Arguments.of(
+            "POST", "/api/v1/services/sec/rules/evaluate", "{\"span\":{\"name\":\"x\"}}", "reader"),
+        Arguments.of("GET", "/api/v1/services/sec/rollout", null, "reader"),
+        Arguments.of("GET", "/api/v1/services/sec/unprotected", null, "reader"),
+        Arguments.of("GET", "/api/v1/agents", null, "reader"),
+        Arguments.of("GET", "/api/v1/agents?service=sec", null, "reader"));
+  }
+
+  @ParameterizedTest(name = "{0} {1} needs {3}")
+  @MethodSource("endpointsByRole")
+  void everyEndpointChecksTokenAndRole(String method, String path, String body, String least) {
+    ApiClient api = api();
+    Map<String, String> tokens = new java.util.LinkedHashMap<>();
+    tokens.put("none", null);
+    tokens.put("wrong", "not-a-token-at-all-0000");
+    tokens.put("reader", READER);
+    tokens.put("writer", WRITER);
+    tokens.put("admin", ADMIN);
+    for (Map.Entry<String, String> token : tokens.entrySet()) {
+      ApiClient.Answer answer = api.call(method, path, token.getValue(), body, Map.of());
+      String who = token.getKey();
+      if (who.equals("none") || who.equals("wrong")) {
+        assertThat(answer.status()).as(who).isEqualTo(401);
+        assertThat(answer.json().get("type").asString())
+            .isEqualTo("urn:sluice:problem:unauthorized");
+        assertThat(answer.header("WWW-Authenticate")).startsWith("Bearer");
+      } else if (who.equals("reader") && least.equals("writer")) {
+        assertThat(answer.status()).as(who).isEqualTo(403);
+        assertThat(answer.json().get("type").asString()).isEqualTo("urn:sluice:problem:forbidden");
+      } else {
+        assertThat(answer.status()).as(who).isNotIn(401, 403);
+      }
+      if (answer.status() >= 400) {
+        assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(answer.body()).doesNotContain("drop-health").doesNotContain("schemaVersion");
+      }
+    }
+  }
+
+  @Test
+  void refusesBadServiceNamesAndOversizedBodies() {
+    ApiClient api = api();
+    for (String bad : List.of("Orders", "-orders", "a%20b", "x".repeat(64))) {
+      ApiClient.Answer answer = api.get("/api/v1/services/" + bad + "/rules", READER);
+      assertThat(answer.status()).as(bad).isEqualTo(400);
+      assertThat(answer.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:invalid-service-name");
+    }
+    assertThat(api.get("/api/v1/services/_default/rules", READER).status()).isEqualTo(404);
+
+    String huge =
+        "{\"schemaVersion\":1,\"sampling\":{\"defaultRatio\":1},\"pad\":\""
+            + "x".repeat(300 * 1024)
+            + "\"}";
+    ApiClient.Answer tooLarge = api.put("/api/v1/services/big/rules", WRITER, huge, Map.of());
+    assertThat(tooLarge.status()).isEqualTo(413);
+    assertThat(tooLarge.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:payload-too-large");
+    assertThat(api.get("/api/v1/services/big/rules", READER).status()).isEqualTo(404);
+
+    ApiClient.Answer unknown = api.get("/api/v1/nothing-here", READER);
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
+  }
+
+  @Test
+  void exposesOnlyHealthAndPrometheus() {
+    ApiClient api = api();
+    api.put("/api/v1/services/metered/rules", WRITER, "{\"schemaVersion\": 2}", Map.of());
+    String metrics = api.get("/actuator/prometheus", null).body();
+    assertThat(metrics)
+        .contains("sluice_rules_validation_failures_total")
+        .contains("http_server_requests_seconds_count");
+    assertThat(
+            api.get("/actuator/health", null)
+                .json()
+                .get("components")
+                .get("etcd")
+                .get("status")
+                .asString())
+        .isEqualTo("UP");
+    assertThat(api.get("/actuator/env", null).status()).isEqualTo(404);
+    assertThat(api.get("/actuator/beans", null).status()).isEqualTo(404);
+  }
+
+  @Test
+  void answers503AndReportsDownWhileEtcdIsAwayThenRecovers() {
+    ApiClient api = api();
+    String path = "/api/v1/services/outage/rules";
+    assertThat(api.put(path, WRITER, document(null, 0.5, "a"), Map.of()).status()).isEqualTo(200);
+    etcd.server().stop();
+    try {
+      ApiClient.Answer write = api.put(path, WRITER, document(null, 0.6, "b"), Map.of());
+      assertThat(write.status()).isEqualTo(503);
+      assertThat(write.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:etcd-unavailable");
+      ApiClient.Answer health = api.get("/actuator/health", null);
+      assertThat(health.status()).isEqualTo(503);
+      assertThat(health.json().get("components").get("etcd").get("status").asString())
+          .isEqualTo("DOWN");
+    } finally {
+      etcd.server().start();
+    }
+    long back = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.put(path, WRITER, document(null, 0.7, "c"), Map.of()).status() == 200);
+    System.out.printf(
+        "writes work %d ms after etcd is back%n", (System.nanoTime() - back) / 1_000_000);
+    assertThat(api.get(path, READER).json().get("sampling").get("defaultRatio").asDouble())
+        .isEqualTo(0.7);
+    assertThat(api.get("/actuator/health", null).status()).isEqualTo(200);
+  }
+
+  static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+}

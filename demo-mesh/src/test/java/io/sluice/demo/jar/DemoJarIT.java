@@ -1,0 +1,71 @@
+package io.sluice.demo.jar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged {@code demo-mesh/target/sluice-demo.jar}: where the Dockerfile and demo.sh expect
+ * it, runnable, and free of everything the agent brings itself (OpenTelemetry, protobuf) or the
+ * static tests use (Envoy API, SnakeYAML): those are test scope only.
+ */
+class DemoJarIT {
+  private static final Path JAR = Path.of("target/sluice-demo.jar");
+
+  @Test
+  void isARunnableJarWithoutOpenTelemetryProtobufOrTestLibraries() throws IOException {
+    assertThat(JAR).isRegularFile();
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      assertThat(jar.getManifest().getMainAttributes().getValue("Main-Class"))
+          .isEqualTo("io.sluice.demo.DemoMain");
+      List<String> entries = jar.stream().map(entry -> entry.getName()).toList();
+      assertThat(entries)
+          .contains("io/sluice/demo/DemoMain.class", "io/vertx/ext/web/client/WebClient.class")
+          .noneMatch(name -> name.startsWith("io/opentelemetry/"))
+          .noneMatch(name -> name.startsWith("com/google/protobuf/"))
+          .noneMatch(name -> name.startsWith("io/envoyproxy/"))
+          .noneMatch(name -> name.startsWith("org/yaml/"))
+          .noneMatch(
+              name ->
+                  name.startsWith("io/sluice/")
+                      && !name.equals("io/sluice/")
+                      && !name.startsWith("io/sluice/demo/"));
+    }
+  }
+
+  @Test
+  void printsUsageAndRejectsBadFlagsListingEveryProblem() throws Exception {
+    Run help = run("--help");
+    assertThat(help.status()).isZero();
+    assertThat(help.output()).contains("usage: java -jar sluice-demo.jar <command>");
+
+    Run invalid = run("payments", "--port", "x", "--error-rate", "2", "--orders-url", "http://o");
+    assertThat(invalid.status()).isEqualTo(2);
+    assertThat(invalid.output())
+        .contains("--port 'x' is not a whole number")
+        .contains("--error-rate '2' must be between 0.0 and 1.0")
+        .contains("unknown flag --orders-url");
+  }
+
+  private record Run(int status, String output) {}
+
+  private static Run run(String... args) throws Exception {
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                JAR.toString()));
+    command.addAll(List.of(args));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Run(process.exitValue(), output);
+  }
+}

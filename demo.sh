@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# The Sluice demo on this machine, no Docker: etcd, the control plane, four Vert.x services with
+# the Sluice agent, and a load generator, all on 127.0.0.1.
+#
+#   ./demo.sh                     # runs until Ctrl-C (at most --duration, default 30m)
+#   ./demo.sh --duration 60s      # bounded run, then stops everything and exits
+#   ./demo.sh --check             # bounded run (20s) that also checks the agents reported in
+#   ./demo.sh --no-agent          # the services alone, without etcd, control plane or agent
+#
+# Options: --duration D (30m; units ms/s/m/h), --rate R (10 requests/s), --check, --no-agent,
+# -h. Builds the jars it needs first if they are missing. Spans go to
+# $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
+# exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
+# or SIGTERM; logs stay in a temporary directory it prints.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+
+DEMO_JAR=demo-mesh/target/sluice-demo.jar
+AGENT_JAR=${SLUICE_AGENT_JAR:-javaagent-extension/target/sluice-javaagent.jar}
+CONTROL_PLANE_JAR=control-plane/target/sluice-control-plane.jar
+
+duration=""
+rate=10
+check=0
+agent=1
+
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+die() { echo "demo.sh: $*" >&2; exit 1; }
+
+while (($#)); do
+  case "$1" in
+    --duration) [[ $# -ge 2 ]] || die "--duration needs a value"; duration=$2; shift 2 ;;
+    --duration=*) duration=${1#*=}; shift ;;
+    --rate) [[ $# -ge 2 ]] || die "--rate needs a value"; rate=$2; shift 2 ;;
+    --rate=*) rate=${1#*=}; shift ;;
+    --check) check=1; shift ;;
+    --no-agent) agent=0; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option '$1'" ;;
+  esac
+done
+[[ -n $duration ]] || { ((check)) && duration=20s || duration=30m; }
+[[ $duration =~ ^[0-9]+(ms|s|m|h)?$ ]] || die "--duration '$duration' is not like 60s, 5m or 1h"
+[[ $rate =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--rate '$rate' is not a number"
+
+command -v java >/dev/null || die "java (JDK 17+) is not on PATH"
+command -v curl >/dev/null || die "curl is not on PATH"
+if ((agent)); then
+  command -v etcd >/dev/null ||
+    die "etcd is not on PATH (Debian/Ubuntu: apt-get install etcd-server; macOS: brew install etcd), or run ./demo.sh --no-agent"
+fi
+
+# --- build what is missing -------------------------------------------------------------------
+missing=()
+[[ -f $DEMO_JAR ]] || missing+=(demo-mesh)
+if ((agent)); then
+  [[ -f $AGENT_JAR ]] || missing+=(javaagent-extension)
+  [[ -f $CONTROL_PLANE_JAR ]] || missing+=(control-plane)
+fi
+if ((${#missing[@]})); then
+  command -v mvn >/dev/null || die "missing ${missing[*]} jars and mvn is not on PATH to build them"
+  modules=$(IFS=,; echo "${missing[*]}")
+  echo "demo.sh: building $modules (mvn -B -q -DskipTests package -pl $modules -am) ..."
+  mvn -B -q -DskipTests package -pl "$modules" -am
+fi
+
+# --- process bookkeeping ---------------------------------------------------------------------
+LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-demo.XXXXXX")
+names=()
+pids=()
+stopping=0
+
+# Each background process gets its own process group, so that stopping it stops all of it, and a
+# Ctrl-C in the terminal reaches only the load generator (which then prints its summary).
+if command -v setsid >/dev/null; then
+  own_group=(setsid)
+elif command -v perl >/dev/null; then # macOS has no setsid
+  own_group=(perl -e 'setpgrp(0, 0); exec @ARGV or die "exec $ARGV[0]: $!\n"')
+else
+  die "need setsid (util-linux) or perl to run the demo's processes in their own process groups"
+fi
+
+# start NAME COMMAND...: runs COMMAND in its own process group, output to its log.
+start() {
+  local name=$1; shift
+  "${own_group[@]}" "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  names+=("$name")
+  pids+=("$!")
+  echo "$! $name" >>"$LOG_DIR/pids"
+}
+
+stop_all() {
+  ((stopping)) && return
+  stopping=1
+  trap '' INT TERM
+  ((${#pids[@]})) || return 0
+  echo
+  echo "demo.sh: stopping ${names[*]} ..."
+  local i
+  # Most dependent first: the load generator, gateway, ... , control plane, etcd last.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM -- "-${pids[i]}" 2>/dev/null || true
+  done
+  local deadline=$((SECONDS + 15))
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    while kill -0 -- "-${pids[i]}" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    if kill -0 -- "-${pids[i]}" 2>/dev/null; then
+      echo "demo.sh: ${names[i]} did not stop within 15 s; killing it"
+      kill -KILL -- "-${pids[i]}" 2>/dev/null || true
+    fi
+  done
+  wait 2>/dev/null || true
+  rm -rf "$LOG_DIR/etcd-data"
+  echo "demo.sh: everything stopped; logs in $LOG_DIR"
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- ports -----------------------------------------------------------------------------------
+taken=" "
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && [[ $taken != *" $1 "* ]]; }
+# pick_port VAR PREFERRED: sets VAR to PREFERRED when free, else to a free port in 20000-60999.
+pick_port() {
+  local port=$2 tries=0
+  until port_free "$port"; do
+    port=$((20000 + (RANDOM * 32768 + RANDOM) % 41000))
+    ((++tries < 200)) || die "no free port found on 127.0.0.1"
+  done
+  taken+="$port "
+  printf -v "$1" '%s' "$port"
+}
+
+# wait_until WHAT PID SECONDS COMMAND...: polls COMMAND until it succeeds; fails early if PID died.
+wait_until() {
+  local what=$1 pid=$2 limit=$3; shift 3
+  local deadline=$((SECONDS + limit))
+  until "$@" >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "demo.sh: $what exited; the end of its log ($LOG_DIR/$what.log):" >&2
+      tail -n 30 "$LOG_DIR/$what.log" >&2 || true
+      exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+      echo "demo.sh: $what not ready after $limit s; the end of its log:" >&2
+      tail -n 30 "$LOG_DIR/$what.log" >&2 || true
+      exit 1
+    fi
+    sleep 0.3
+  done
+}
+
+last_pid() { echo "${pids[${#pids[@]} - 1]}"; }
+
+pick_port gateway_port 8080
+pick_port orders_port 8081
+pick_port payments_port 8082
+pick_port inventory_port 8083
+
+# --- etcd and the control plane --------------------------------------------------------------
+agent_options=()
+if ((agent)); then
+  pick_port etcd_port 2379
+  pick_port etcd_peer_port 2380
+  pick_port control_plane_port 8090
+  etcd_url="http://127.0.0.1:$etcd_port"
+
+  echo "demo.sh: starting etcd on $etcd_url"
+  start etcd etcd --name sluice-demo --data-dir "$LOG_DIR/etcd-data" \
+    --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
+    --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+    --initial-cluster "sluice-demo=http://127.0.0.1:$etcd_peer_port"
+  wait_until etcd "$(last_pid)" 30 curl -sf "$etcd_url/health"
+
+  # The demo's own admin token, configured rather than scraped from the log (it is the documented
+  # way: sluice.security.tokens.<name>.token / .role). It is passed in the environment, not in
+  # the command line, so other users do not see it in `ps`.
+  token=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+  control_plane_url="http://127.0.0.1:$control_plane_port"
+  echo "demo.sh: starting the control plane on $control_plane_url"
+  export SPRING_APPLICATION_JSON="{\"sluice\":{\"security\":{\"tokens\":{\"demo\":{\"token\":\"$token\",\"role\":\"admin\"}}}}}"
+  start control-plane java -jar "$CONTROL_PLANE_JAR" \
+    --server.address=127.0.0.1 --server.port="$control_plane_port" \
+    --sluice.etcd.endpoints="$etcd_url"
+  unset SPRING_APPLICATION_JSON
+  control_plane_ready() {
+    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+      "$control_plane_url/api/v1/services") == 200 ]]
+  }
+  wait_until control-plane "$(last_pid)" 120 control_plane_ready
+
+  if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
+    exporter=otlp
+    spans="exported with OTLP to $OTEL_EXPORTER_OTLP_ENDPOINT (OTEL_EXPORTER_OTLP_ENDPOINT)"
+  else
+    exporter=console
+    spans="logged by each agent's console exporter into $LOG_DIR/<service>.log (set OTEL_EXPORTER_OTLP_ENDPOINT to export with OTLP)"
+  fi
+fi
+
+with_agent() { # with_agent SERVICE: the JVM options that attach the Sluice agent
+  ((agent)) || return 0
+  echo "-javaagent:$AGENT_JAR" "-Dotel.service.name=$1" "-Dsluice.etcd.endpoints=$etcd_url" \
+    "-Dsluice.state.dir=$LOG_DIR/state/$1" "-Dotel.traces.exporter=$exporter" \
+    "-Dotel.metrics.exporter=none" "-Dotel.logs.exporter=none"
+}
+
+# --- the services ----------------------------------------------------------------------------
+echo "demo.sh: starting payments, inventory, orders and gateway$( ((agent)) && echo ' with the Sluice agent')"
+# shellcheck disable=SC2046 # with_agent's words are separate JVM options
+start payments java $(with_agent payments) -jar "$DEMO_JAR" payments \
+  --port "$payments_port" --shutdown-grace 2s
+# shellcheck disable=SC2046
+start inventory java $(with_agent inventory) -jar "$DEMO_JAR" inventory \
+  --port "$inventory_port" --shutdown-grace 2s
+# shellcheck disable=SC2046
+start orders java $(with_agent orders) -jar "$DEMO_JAR" orders --port "$orders_port" \
+  --payments-url "http://127.0.0.1:$payments_port" \
+  --inventory-url "http://127.0.0.1:$inventory_port" --shutdown-grace 2s
+# shellcheck disable=SC2046
+start gateway java $(with_agent gateway) -jar "$DEMO_JAR" gateway --port "$gateway_port" \
+  --orders-url "http://127.0.0.1:$orders_port" --shutdown-grace 2s
+for i in 0 1 2 3; do
+  index=$((${#pids[@]} - 4 + i))
+  name=${names[index]}
+  port_var="${name}_port"
+  wait_until "$name" "${pids[index]}" 180 curl -sf "http://127.0.0.1:${!port_var}/health"
+done
+
+# One order through the whole chain first, so the load generator's first seconds do not measure
+# cold JVMs.
+curl -s -o /dev/null -m 60 -X POST "http://127.0.0.1:$gateway_port/checkout" \
+  -H 'Content-Type: application/json' -d '{"sku": "book-1"}' || true
+
+# --- what to do now --------------------------------------------------------------------------
+{
+  echo
+  echo "Sluice demo is running.   logs: $LOG_DIR"
+  if ((agent)); then
+    echo "  control plane UI  $control_plane_url/"
+    echo "  admin token       $token"
+    echo "  etcd              $etcd_url"
+    echo "  spans             $spans"
+  else
+    echo "  (--no-agent: no etcd, control plane or agent; plain services)"
+  fi
+  echo "  gateway           http://127.0.0.1:$gateway_port/checkout"
+  echo "  orders            http://127.0.0.1:$orders_port/orders"
+  echo "  payments          http://127.0.0.1:$payments_port   (faults: /admin/faults)"
+  echo "  inventory         http://127.0.0.1:$inventory_port   (faults: /admin/faults)"
+  echo
+  echo "Try (in another terminal):"
+  if ((agent)); then
+    cat <<TRY
+  # a breaker for orders' calls to payments
+  curl -s -X PUT $control_plane_url/api/v1/services/orders/rules \\
+    -H 'Authorization: Bearer $token' -H 'Content-Type: application/json' -d '{
+      "schemaVersion": 1, "service": "orders",
+      "sampling": {"defaultRatio": 1.0},
+      "breakers": [{"name": "payments", "match": {"method": "POST", "path": "/pay/**"},
+        "failureRateThreshold": 50, "slidingWindow": {"type": "COUNT", "size": 20},
+        "minimumCalls": 10, "waitInOpenState": "10s", "halfOpenCalls": 3,
+        "failureStatusCodes": ["5xx"], "onOpen": {"mode": "error"}}]}'
+  # make payments fail: the load generator shows pending orders, then the breaker opens
+  curl -s -X POST http://127.0.0.1:$payments_port/admin/faults -d '{"errorRate": 0.8}'
+  curl -s -H 'Authorization: Bearer $token' '$control_plane_url/api/v1/agents?service=orders'
+  # heal payments: the breaker half-opens after 10 s and closes again
+  curl -s -X DELETE http://127.0.0.1:$payments_port/admin/faults
+TRY
+  else
+    cat <<TRY
+  curl -s -X POST http://127.0.0.1:$gateway_port/checkout -d '{"sku": "book-1", "quantity": 2}'
+  curl -s -X POST http://127.0.0.1:$payments_port/admin/faults -d '{"errorRate": 0.8}'
+  curl -s -X DELETE http://127.0.0.1:$payments_port/admin/faults
+TRY
+  fi
+  echo
+  echo "Load generator: $rate requests/s for $duration. Press Ctrl-C to stop everything."
+  echo
+} | tee "$LOG_DIR/README.txt"
+
+# --- the load generator, in the foreground ---------------------------------------------------
+# Ctrl-C reaches it directly (same process group): it prints its final table, then the EXIT trap
+# stops everything else.
+loadgen_status=0
+java -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
+  --rate "$rate" --duration "$duration" || loadgen_status=$?
+
+if ((check)); then
+  failures=()
+  ((loadgen_status == 0)) || failures+=("the load generator got no order answered (exit $loadgen_status)")
+  if ((agent)); then
+    agents=$(curl -s -H "Authorization: Bearer $token" "$control_plane_url/api/v1/agents" || true)
+    for service in gateway orders payments inventory; do
+      [[ $agents =~ \"service\"[[:space:]]*:[[:space:]]*\"$service\" ]] ||
+        failures+=("no agent of $service in GET /api/v1/agents")
+    done
+  fi
+  if ((${#failures[@]})); then
+    printf 'demo.sh --check: FAILED\n' >&2
+    printf '  - %s\n' "${failures[@]}" >&2
+    exit 1
+  fi
+  echo "demo.sh --check: passed"
+fi
+exit "$loadgen_status"

@@ -1,0 +1,490 @@
+package io.sluice.rules;
+
+import static io.sluice.rules.RuleSchemaTest.breaker;
+import static io.sluice.rules.RuleSchemaTest.doc;
+import static io.sluice.rules.RuleSchemaTest.rule;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every message the reader gives, word for word, with its JSON path. */
+class ValidationMessagesTest {
+
+  private static final String SPAN_KINDS = "'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'";
+  private static final String NOT_A_STATUS =
+      " is not a status code: write NNN (503), Nxx (5xx) or NNN-NNN (500-504) with statuses from"
+          + " 100 to 599";
+  private static final String NOT_A_DURATION =
+      " is not a duration: write a whole number (1 to 12 digits, no leading zero) and ms, s, m or"
+          + " h, e.g. 250ms, 10s, 1m, 1h";
+  private static final String NOT_A_SERVICE =
+      " is not a service name: use 1 to 63 of a-z, 0-9, '.', '_', '-', starting with a letter or"
+          + " digit, or '_default'";
+
+  static Stream<Arguments> invalidDocuments() {
+    return Stream.of(
+        // ratios
+        c(
+            "defaultRatio above 1",
+            doc("\"sampling\": {\"defaultRatio\": 1.5}"),
+            "$.sampling.defaultRatio: must be from 0 to 1, not 1.5"),
+        c(
+            "rule ratio negative",
+            rule("\"name\": \"r\", \"ratio\": -0.25"),
+            "$.sampling.rules[0].ratio: must be from 0 to 1, not -0.25"),
+        c(
+            "ratio huge exponent",
+            rule("\"name\": \"r\", \"ratio\": 1e400"),
+            "$.sampling.rules[0].ratio: must be from 0 to 1, not Infinity"),
+        c(
+            "ratio as string",
+            rule("\"name\": \"r\", \"ratio\": \"0.5\""),
+            "$.sampling.rules[0].ratio: must be a number from 0 to 1, not a string"),
+        // sizes
+        c(
+            "window size zero",
+            breaker("\"name\": \"b\", \"slidingWindow\": {\"size\": 0}"),
+            "$.breakers[0].slidingWindow.size: must be at least 1, not 0"),
+        c(
+            "minimumCalls negative",
+            breaker("\"name\": \"b\", \"minimumCalls\": -3"),
+            "$.breakers[0].minimumCalls: must be at least 1, not -3"),
+        c(
+            "halfOpenCalls zero written 0.0",
+            breaker("\"name\": \"b\", \"halfOpenCalls\": 0.0"),
+            "$.breakers[0].halfOpenCalls: must be at least 1, not 0"),
+        c(
+            "maxPerSecond fraction",
+            rule("\"name\": \"r\", \"ratio\": 1, \"maxPerSecond\": 2.5"),
+            "$.sampling.rules[0].maxPerSecond: must be a whole number from 1 to 2147483647, not 2.5"),
+        c(
+            "maxPerSecond beyond int",
+            rule("\"name\": \"r\", \"ratio\": 1, \"maxPerSecond\": 2147483648"),
+            "$.sampling.rules[0].maxPerSecond: must be a whole number from 1 to 2147483647, not 2147483648"),
+        c(
+            "window size as string",
+            breaker("\"name\": \"b\", \"slidingWindow\": {\"size\": \"20\"}"),
+            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 2147483647, not a string"),
+        // thresholds
+        c(
+            "failureRateThreshold zero",
+            breaker("\"name\": \"b\", \"failureRateThreshold\": 0"),
+            "$.breakers[0].failureRateThreshold: must be above 0 and at most 100, not 0"),
+        c(
+            "slowCallRateThreshold above 100",
+            breaker("\"name\": \"b\", \"slowCallRateThreshold\": 100.01"),
+            "$.breakers[0].slowCallRateThreshold: must be above 0 and at most 100, not 100.01"),
+        c(
+            "threshold as boolean",
+            breaker("\"name\": \"b\", \"failureRateThreshold\": true"),
+            "$.breakers[0].failureRateThreshold: must be a number above 0 and at most 100, not a boolean"),
+        // enums
+        c(
+            "unknown span kind",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"spanKind\": \"FOO\"}"),
+            "$.sampling.rules[0].match.spanKind: unknown value 'FOO'; use one of " + SPAN_KINDS),
+        c(
+            "span kind in lower case",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"spanKind\": \"client\"}"),
+            "$.sampling.rules[0].match.spanKind: unknown value 'client'; did you mean 'CLIENT'? Use one of "
+                + SPAN_KINDS),
+        c(
+            "scope misspelled",
+            breaker("\"name\": \"b\", \"scope\": \"rules\""),
+            "$.breakers[0].scope: unknown value 'rules'; did you mean 'rule'? Use one of 'target', 'rule'"),
+        c(
+            "window type in lower case",
+            breaker("\"name\": \"b\", \"slidingWindow\": {\"type\": \"time\"}"),
+            "$.breakers[0].slidingWindow.type: unknown value 'time'; did you mean 'TIME'? Use one of 'COUNT', 'TIME'"),
+        c(
+            "mode as number",
+            breaker("\"name\": \"b\", \"onOpen\": {\"mode\": 1}"),
+            "$.breakers[0].onOpen.mode: must be one of 'error', 'response', not a number"),
+        // names
+        c(
+            "duplicate rule names",
+            doc(
+                "\"sampling\": {\"rules\": [{\"name\": \"r\", \"ratio\": 1}, {\"name\": \"r\", \"ratio\": 0}]}"),
+            "$.sampling.rules[1].name: duplicate name 'r': names must be unique within rules"),
+        c(
+            "duplicate breaker names",
+            doc("\"breakers\": [{\"name\": \"b\"}, {\"name\": \"c\"}, {\"name\": \"b\"}]"),
+            "$.breakers[2].name: duplicate name 'b': names must be unique within breakers"),
+        c("missing rule name", rule("\"ratio\": 1"), "$.sampling.rules[0].name: is required"),
+        c(
+            "blank rule name",
+            rule("\"name\": \" \\u00a0\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: may not be empty or only whitespace"),
+        c(
+            "name as number",
+            breaker("\"name\": 7"),
+            "$.breakers[0].name: must be a string, not a number"),
+        c(
+            "name too long",
+            breaker("\"name\": \"" + "x".repeat(129) + "\""),
+            "$.breakers[0].name: may be at most 128 characters long"),
+        // globs
+        c(
+            "empty glob",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"spanName\": \"\"}"),
+            "$.sampling.rules[0].match.spanName: a glob may not be empty"),
+        c(
+            "triple star",
+            breaker("\"name\": \"b\", \"match\": {\"path\": \"/a/***\"}"),
+            "$.breakers[0].match.path: '***' is not a glob: use '*' within a segment or '**' across segments"),
+        c(
+            "control character in glob",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"a\\tb\"}"),
+            "$.breakers[0].match.host: a glob may not contain control characters"),
+        c(
+            "malformed attribute glob",
+            rule(
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"url.path\": \"***\"}}"),
+            "$.sampling.rules[0].match.attributes['url.path']: '***' is not a glob: use '*' within a segment or '**' across segments"),
+        c(
+            "attribute value null",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\": null}}"),
+            "$.sampling.rules[0].match.attributes.k: must be a string glob, a number or a boolean"),
+        c(
+            "empty attribute key",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"\": \"v\"}}"),
+            "$.sampling.rules[0].match.attributes['']: an attribute key may not be empty"),
+        // status codes
+        c(
+            "status 600",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [\"600\"]"),
+            "$.breakers[0].failureStatusCodes[0]: '600'" + NOT_A_STATUS),
+        c(
+            "status class in upper case",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [\"5XX\"]"),
+            "$.breakers[0].failureStatusCodes[0]: '5XX'" + NOT_A_STATUS),
+        c(
+            "status half class",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [\"50x\"]"),
+            "$.breakers[0].failureStatusCodes[0]: '50x'" + NOT_A_STATUS),
+        c(
+            "status open range",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [\"500-\"]"),
+            "$.breakers[0].failureStatusCodes[0]: '500-'" + NOT_A_STATUS),
+        c(
+            "status range beyond 599",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [\"500-600\"]"),
+            "$.breakers[0].failureStatusCodes[0]: '500-600'" + NOT_A_STATUS),
+        c(
+            "status range reversed",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [\"5xx\", \"504-500\"]"),
+            "$.breakers[0].failureStatusCodes[1]: '504-500' is an empty range: write the lower status first, e.g. 500-504"),
+        c(
+            "status number 42",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [42]"),
+            "$.breakers[0].failureStatusCodes[0]: '42'" + NOT_A_STATUS),
+        c(
+            "status boolean",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [true]"),
+            "$.breakers[0].failureStatusCodes[0]: 'true'" + NOT_A_STATUS),
+        c(
+            "status codes not a list",
+            breaker("\"name\": \"b\", \"failureStatusCodes\": \"5xx\""),
+            "$.breakers[0].failureStatusCodes: must be a list such as [\"5xx\", \"429\"]"),
+        // unknown fields
+        c(
+            "misspelled breaker field",
+            breaker("\"name\": \"b\", \"falureRateThreshold\": 5"),
+            "$.breakers[0]: unknown field 'falureRateThreshold'; did you mean 'failureRateThreshold'?"),
+        c(
+            "misspelled root field",
+            "{\"schemaVersion\": 1, \"servce\": \"s\"}",
+            "$: unknown field 'servce'; did you mean 'service'?",
+            "$.service: is required"),
+        c(
+            "unknown field without suggestion",
+            doc("\"owner\": \"team-a\""),
+            "$: unknown field 'owner'"),
+        c(
+            "field in wrong case",
+            breaker("\"name\": \"b\", \"Shadow\": true"),
+            "$.breakers[0]: unknown field 'Shadow'; did you mean 'shadow'?"),
+        c(
+            "unknown field in window",
+            breaker("\"name\": \"b\", \"slidingWindow\": {\"sise\": 5}"),
+            "$.breakers[0].slidingWindow: unknown field 'sise'; did you mean 'size'?"),
+        // types
+        c("document is a list", "[]", "$: must be an object, not a list"),
+        c("document is null", "null", "$: must be an object, not null"),
+        c("document is a number", "42", "$: must be an object, not a number"),
+        c(
+            "sampling is a list",
+            doc("\"sampling\": []"),
+            "$.sampling: must be an object, not a list"),
+        c("breakers is an object", doc("\"breakers\": {}"), "$.breakers: must be a list"),
+        c(
+            "rule is a string",
+            doc("\"sampling\": {\"rules\": [\"r\"]}"),
+            "$.sampling.rules[0]: must be an object, not a string"),
+        c(
+            "match is null",
+            breaker("\"name\": \"b\", \"match\": null"),
+            "$.breakers[0].match: must be an object, not null"),
+        c(
+            "service is a number",
+            "{\"schemaVersion\": 1, \"service\": 5}",
+            "$.service: must be a string, not a number"),
+        c(
+            "shadow is a string",
+            breaker("\"name\": \"b\", \"shadow\": \"yes\""),
+            "$.breakers[0].shadow: must be true or false, not a string"),
+        c(
+            "port as string",
+            breaker("\"name\": \"b\", \"match\": {\"port\": \"80\"}"),
+            "$.breakers[0].match.port: must be a whole number from 1 to 65535, not \"80\""),
+        c(
+            "port zero",
+            breaker("\"name\": \"b\", \"match\": {\"port\": 0}"),
+            "$.breakers[0].match.port: must be a whole number from 1 to 65535, not 0"),
+        // required and versions
+        c(
+            "empty object",
+            "{}",
+            "$.schemaVersion: is required and must be 1",
+            "$.service: is required"),
+        c(
+            "schema version 2",
+            "{\"schemaVersion\": 2, \"service\": \"s\"}",
+            "$.schemaVersion: unsupported schema version 2; this version of Sluice reads schemaVersion 1"),
+        c(
+            "missing ratio",
+            rule("\"name\": \"r\""),
+            "$.sampling.rules[0].ratio: is required: a number from 0 to 1"),
+        c("missing breaker name", breaker("\"shadow\": true"), "$.breakers[0].name: is required"),
+        c(
+            "upper-case service",
+            "{\"schemaVersion\": 1, \"service\": \"Orders\"}",
+            "$.service: 'Orders'" + NOT_A_SERVICE),
+        // durations
+        c(
+            "duration without unit",
+            breaker("\"name\": \"b\", \"waitInOpenState\": \"10\""),
+            "$.breakers[0].waitInOpenState: '10'" + NOT_A_DURATION),
+        c(
+            "duration in days",
+            breaker("\"name\": \"b\", \"waitInOpenState\": \"1d\""),
+            "$.breakers[0].waitInOpenState: '1d'" + NOT_A_DURATION),
+        c(
+            "duration zero",
+            breaker("\"name\": \"b\", \"slowCallDuration\": \"0ms\""),
+            "$.breakers[0].slowCallDuration: must be longer than zero, not '0ms'"),
+        c(
+            "duration leading zero",
+            breaker("\"name\": \"b\", \"slowCallDuration\": \"05s\""),
+            "$.breakers[0].slowCallDuration: '05s'" + NOT_A_DURATION),
+        c(
+            "duration thirteen digits",
+            breaker("\"name\": \"b\", \"slowCallDuration\": \"1000000000000ms\""),
+            "$.breakers[0].slowCallDuration: '1000000000000ms'" + NOT_A_DURATION),
+        c(
+            "duration as number",
+            breaker("\"name\": \"b\", \"slowCallDuration\": 10"),
+            "$.breakers[0].slowCallDuration: '10'" + NOT_A_DURATION),
+        c(
+            "duration with non-ASCII digits",
+            breaker("\"name\": \"b\", \"slowCallDuration\": \"\\u0661s\""),
+            "$.breakers[0].slowCallDuration: '\u0661s'" + NOT_A_DURATION),
+        c(
+            "duration with line break is quoted on one line",
+            breaker("\"name\": \"b\", \"slowCallDuration\": \"1s\\n\""),
+            "$.breakers[0].slowCallDuration: '1s\\n'" + NOT_A_DURATION),
+        // on open
+        c(
+            "status with mode error",
+            breaker("\"name\": \"b\", \"onOpen\": {\"mode\": \"error\", \"body\": \"x\"}"),
+            "$.breakers[0].onOpen: status, headers and body apply only with \"mode\": \"response\""),
+        c(
+            "response status 99",
+            breaker("\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"status\": 99}"),
+            "$.breakers[0].onOpen.status: must be an HTTP status from 100 to 599, not 99"),
+        c(
+            "header name with colon",
+            breaker(
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X:Y\": \"1\"}}"),
+            "$.breakers[0].onOpen.headers['X:Y']: 'X:Y' is not a valid HTTP header name"),
+        c(
+            "header value with line break",
+            breaker(
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X\": \"a\\nb\"}}"),
+            "$.breakers[0].onOpen.headers.X: a header value may not contain line breaks"),
+        c(
+            "header value number",
+            breaker(
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X\": 1}}"),
+            "$.breakers[0].onOpen.headers.X: must be a string"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidDocuments")
+  void reportsEveryProblemWithItsPath(String json, List<String> expected) {
+    ParseResult result = RuleCodec.parse(json);
+    assertThat(result.isValid()).isFalse();
+    assertThat(result.errors())
+        .extracting(ValidationError::toString)
+        .containsExactlyElementsOf(expected);
+  }
+
+  static Stream<Arguments> malformedJson() {
+    return Stream.of(
+        c("empty", "", "$: the document is empty"),
+        c("only whitespace", " \n\t ", "$: the document is empty"),
+        c(
+            "ends early",
+            "{\"schemaVersion\": 1,",
+            "$: malformed JSON at line 1, column 21: the document ends too early (an object, list or string is not closed)"),
+        c(
+            "ends inside a string",
+            "{\"service\": \"or",
+            "$: malformed JSON at line 1, column 16: the document ends too early (an object, list or string is not closed)"),
+        c(
+            "single quotes",
+            "{'service': 1}",
+            "$: malformed JSON at line 1, column 2: unexpected character '\'': field names need double quotes"),
+        c(
+            "bare word",
+            "{\"shadow\": yes}",
+            "$: malformed JSON at line 1, column 12: unrecognized word (strings need double quotes; literals are true, false, null)"),
+        c(
+            "error on the third line",
+            "{\n  \"schemaVersion\": 1,\n  \"service\": \"s\",,\n}",
+            "$: malformed JSON at line 3, column 18: unexpected character ',': field names need double quotes"),
+        c(
+            "duplicate field",
+            "{\"service\": \"a\", \"service\": \"b\"}",
+            "$: malformed JSON at line 1, column 27: duplicate field 'service'"),
+        c(
+            "content after the document",
+            "{} {}",
+            "$: malformed JSON at line 1, column 5: unexpected content after the document"),
+        c(
+            "trailing comma in list",
+            "{\"breakers\": [1,]}",
+            "$: malformed JSON at line 1, column 17: unexpected character ']'"),
+        c(
+            "nested too deeply",
+            "[".repeat(200) + "]".repeat(200),
+            "$: malformed JSON: the document is nested too deeply"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("malformedJson")
+  void reportsMalformedJsonWithLineAndColumn(String json, List<String> expected) {
+    assertThat(RuleCodec.parse(json).errors())
+        .extracting(ValidationError::toString)
+        .containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void reportsBytesThatAreNotUtf8WithoutParserJargon() {
+    byte[] json = {'{', '"', 's', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+    assertThat(RuleCodec.parse(json).errors())
+        .extracting(ValidationError::toString)
+        .containsExactly("$: malformed JSON at line 1, column 9: the document is not valid UTF-8");
+  }
+
+  @Test
+  void refusesDocumentsLargerThanTheLimitBeforeParsing() {
+    byte[] json = new byte[RuleCodec.MAX_DOCUMENT_BYTES + 1];
+    java.util.Arrays.fill(json, (byte) ' ');
+    assertThat(RuleCodec.parse(json).errors())
+        .extracting(ValidationError::toString)
+        .containsExactly("$: the document is larger than 1048576 bytes");
+  }
+
+  @Test
+  void nullInputIsAnEmptyDocument() {
+    assertThat(RuleCodec.parse((String) null).errors())
+        .extracting(ValidationError::toString)
+        .containsExactly("$: the document is empty");
+    assertThat(RuleCodec.parse((byte[]) null).errors())
+        .extracting(ValidationError::toString)
+        .containsExactly("$: the document is empty");
+  }
+
+  @Test
+  void reportsEveryProblemAtOnceInDocumentOrder() {
+    String json =
+        """
+        {
+          "breakers": [
+            {"name": "payments", "failureRateThreshold": 0, "slidingWindow": {"size": -1},
+             "falureRateThreshold": 5},
+            {"name": "payments", "failureStatusCodes": ["5xx", "6xx"]}
+          ],
+          "service": "Orders",
+          "sampling": {"rules": [{"name": "r", "ratio": 2, "match": {"spanKind": "server"}}]},
+          "schemaVersion": 3
+        }
+        """;
+    assertThat(RuleCodec.parse(json).errors())
+        .extracting(ValidationError::toString)
+        .containsExactly(
+            "$.breakers[0].failureRateThreshold: must be above 0 and at most 100, not 0",
+            "$.breakers[0].slidingWindow.size: must be at least 1, not -1",
+            "$.breakers[0]: unknown field 'falureRateThreshold'; did you mean 'failureRateThreshold'?",
+            "$.breakers[1].name: duplicate name 'payments': names must be unique within breakers",
+            "$.breakers[1].failureStatusCodes[1]: '6xx'" + NOT_A_STATUS,
+            "$.service: 'Orders'" + NOT_A_SERVICE,
+            "$.sampling.rules[0].ratio: must be from 0 to 1, not 2",
+            "$.sampling.rules[0].match.spanKind: unknown value 'server'; did you mean 'SERVER'? Use one of "
+                + SPAN_KINDS,
+            "$.schemaVersion: unsupported schema version 3; this version of Sluice reads schemaVersion 1");
+  }
+
+  @Test
+  void missingFieldsAreReportedAtTheEndOfTheirObject() {
+    String json = "{\"sampling\": {\"rules\": [{\"ratio\": 5}]}, \"service\": \"s\"}";
+    assertThat(RuleCodec.parse(json).errors())
+        .extracting(ValidationError::toString)
+        .containsExactly(
+            "$.sampling.rules[0].ratio: must be from 0 to 1, not 5",
+            "$.sampling.rules[0].name: is required",
+            "$.schemaVersion: is required and must be 1");
+  }
+
+  @Test
+  void invalidRulesExceptionListsEveryProblem() {
+    ParseResult result = RuleCodec.parse("{\"schemaVersion\": 1}");
+    org.assertj.core.api.Assertions.assertThatThrownBy(result::orElseThrow)
+        .isInstanceOf(InvalidRulesException.class)
+        .hasMessage("invalid rule document (1 problem): $.service: is required");
+  }
+
+  @Test
+  void numbersWithAZeroFractionAreWholeNumbersAsInJsonSchema() {
+    RuleDocument document =
+        RuleCodec.parse(
+                "{\"schemaVersion\": 1.0, \"service\": \"s\", \"breakers\": [{\"name\": \"b\","
+                    + " \"minimumCalls\": 2e1, \"match\": {\"port\": 8080.0},"
+                    + " \"failureStatusCodes\": [503.0]}]}")
+            .orElseThrow();
+    BreakerPolicy policy = document.breakers().get(0);
+    assertThat(policy.minimumCalls()).isEqualTo(20);
+    assertThat(policy.match().port()).isEqualTo(8080);
+    assertThat(policy.failureStatusCodes()).containsExactly(new StatusCodeRange(503, 503));
+  }
+
+  @Test
+  void longValuesAreCutShortInMessages() {
+    String longName = "x".repeat(500);
+    String message = RuleCodec.parse(doc("\"" + longName + "\": 1")).errors().get(0).message();
+    assertThat(message).isEqualTo("unknown field '" + "x".repeat(80) + "...'");
+    assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(120);
+  }
+
+  private static Arguments c(String name, String json, String... expected) {
+    return Arguments.of(Named.of(name, json), List.of(expected));
+  }
+}

@@ -1,0 +1,190 @@
+package io.sluice.sdk.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcd.jetcd.Client;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SluiceConfigTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void appliesTheDocumentedDefaults() {
+    SluiceConfig config = SluiceConfig.fromProperties(key -> null);
+
+    assertThat(config.etcdEndpoints()).isEmpty();
+    assertThat(config.usesEtcd()).isFalse();
+    assertThat(config.namespace()).isEqualTo("/sluice");
+    assertThat(config.etcdUser()).isNull();
+    assertThat(config.tls()).isNull();
+    assertThat(config.rulesFile()).isNull();
+    assertThat(config.stateDir()).isEqualTo(Path.of(System.getProperty("user.home"), ".sluice"));
+    assertThat(config.serviceName()).isNull();
+  }
+
+  @Test
+  void readsEveryContractKey() {
+    Map<String, String> props = new HashMap<>();
+    props.put("sluice.etcd.endpoints", "https://etcd-1:2379, https://etcd-2:2379");
+    props.put("sluice.etcd.namespace", "/prod/sluice");
+    props.put("sluice.etcd.user", "agent");
+    props.put("sluice.etcd.password", "s3cret");
+    props.put("sluice.etcd.tls.ca-file", "/etc/sluice/ca.pem");
+    props.put("sluice.etcd.tls.cert-file", "/etc/sluice/client.pem");
+    props.put("sluice.etcd.tls.key-file", "/etc/sluice/client-key.pem");
+    props.put("sluice.etcd.tls.authority", "etcd.internal");
+    props.put("sluice.rules.file", "/etc/sluice/rules.json");
+    props.put("sluice.state.dir", "/var/lib/sluice");
+    props.put("otel.service.name", "orders");
+
+    SluiceConfig config = SluiceConfig.fromProperties(props::get);
+
+    assertThat(config.etcdEndpoints())
+        .containsExactly(URI.create("https://etcd-1:2379"), URI.create("https://etcd-2:2379"));
+    assertThat(config.namespace()).isEqualTo("/prod/sluice");
+    assertThat(config.etcdKeys().rules("orders")).isEqualTo("/prod/sluice/v1/rules/orders");
+    assertThat(config.etcdUser()).isEqualTo("agent");
+    assertThat(config.etcdPassword()).isEqualTo("s3cret");
+    assertThat(config.tls())
+        .isEqualTo(
+            new EtcdTls(
+                Path.of("/etc/sluice/ca.pem"),
+                Path.of("/etc/sluice/client.pem"),
+                Path.of("/etc/sluice/client-key.pem"),
+                null,
+                "etcd.internal"));
+    assertThat(config.rulesFile()).isEqualTo(Path.of("/etc/sluice/rules.json"));
+    assertThat(config.stateDir()).isEqualTo(Path.of("/var/lib/sluice"));
+    assertThat(config.serviceName()).isEqualTo("orders");
+    assertThat(config.toString()).doesNotContain("s3cret").contains("etcdPassword=****");
+  }
+
+  @Test
+  void systemPropertiesWinOverEnvironmentVariablesInUpperCaseWithUnderscores() {
+    Map<String, String> props = Map.of("otel.service.name", "from-property");
+    Map<String, String> env =
+        Map.of(
+            "OTEL_SERVICE_NAME", "from-env",
+            "SLUICE_ETCD_ENDPOINTS", "http://127.0.0.1:2379",
+            "SLUICE_ETCD_TLS_CA_FILE", "/ca.pem");
+
+    SluiceConfig config =
+        SluiceConfig.fromProperties(SluiceConfig.propertiesThenEnvironment(props::get, env::get));
+
+    assertThat(config.serviceName()).isEqualTo("from-property");
+    assertThat(config.etcdEndpoints()).containsExactly(URI.create("http://127.0.0.1:2379"));
+    assertThat(config.tls().caFile()).isEqualTo(Path.of("/ca.pem"));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "sluice.etcd.endpoints, SLUICE_ETCD_ENDPOINTS",
+    "sluice.etcd.tls.ca-file, SLUICE_ETCD_TLS_CA_FILE",
+    "otel.service.name, OTEL_SERVICE_NAME"
+  })
+  void namesEnvironmentVariables(String key, String variable) {
+    assertThat(ConfigKeys.environmentVariable(key)).isEqualTo(variable);
+  }
+
+  @Test
+  void httpsEndpointsTurnOnTlsWithTheSystemTrustStore() {
+    SluiceConfig config =
+        SluiceConfig.builder().addEtcdEndpoint("https://etcd:2379").serviceName("orders").build();
+
+    assertThat(config.tls()).isEqualTo(EtcdTls.systemTrust());
+  }
+
+  @Test
+  void expandsTheHomeDirectory() {
+    SluiceConfig config = SluiceConfig.fromProperties(Map.of("sluice.state.dir", "~/state")::get);
+
+    assertThat(config.stateDir()).isEqualTo(Path.of(System.getProperty("user.home"), "state"));
+  }
+
+  @Test
+  void listsEveryBadSettingWithItsValue() {
+    Map<String, String> props = new HashMap<>();
+    props.put("sluice.etcd.endpoints", "ftp://etcd:2379,http://no-port,https://ok:2379");
+    props.put("sluice.etcd.namespace", "/with space");
+    props.put("sluice.etcd.user", "agent");
+    props.put("sluice.etcd.tls.cert-file", "/client.pem");
+    props.put("sluice.etcd.tls.enabled", "yes");
+
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(props::get))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "sluice.etcd.endpoints=ftp://etcd:2379: the scheme must be http or https")
+        .hasMessageContaining("sluice.etcd.endpoints=http://no-port: needs a host and a port")
+        .hasMessageContaining("mixes http and https")
+        .hasMessageContaining("sluice.etcd.namespace=/with space")
+        .hasMessageContaining("sluice.etcd.user=agent is set but sluice.etcd.password is not")
+        .hasMessageContaining(
+            "sluice.etcd.tls.cert-file=/client.pem needs sluice.etcd.tls.key-file")
+        .hasMessageContaining("sluice.etcd.tls.enabled=yes: must be true or false")
+        .hasMessageContaining("otel.service.name is required when sluice.etcd.endpoints is set");
+  }
+
+  @Test
+  void refusesAServiceNameThatCannotBeAKey() {
+    assertThatThrownBy(() -> SluiceConfig.builder().serviceName("a/b").build())
+        .hasMessageContaining("otel.service.name=a/b");
+  }
+
+  @Test
+  void roundTripsThroughItsBuilder() {
+    SluiceConfig config =
+        SluiceConfig.builder()
+            .addEtcdEndpoint("http://127.0.0.1:2379")
+            .namespace("/ns")
+            .etcdCredentials("u", "p")
+            .rulesFile(Path.of("/r.json"))
+            .stateDir(Path.of("/s"))
+            .serviceName("svc")
+            .build();
+
+    assertThat(config.toBuilder().build()).isEqualTo(config);
+  }
+
+  @Test
+  void buildsAnEtcdClientWithoutConnecting() {
+    SluiceConfig config =
+        SluiceConfig.builder()
+            .addEtcdEndpoint("http://127.0.0.1:1")
+            .etcdCredentials("agent", "secret")
+            .serviceName("orders")
+            .build();
+
+    try (Client client = EtcdClientFactory.create(config)) {
+      assertThat(client).isNotNull();
+    }
+  }
+
+  @Test
+  void refusesToBuildAClientWithoutEndpoints() {
+    assertThatThrownBy(() -> EtcdClientFactory.create(SluiceConfig.builder().build()))
+        .hasMessageContaining("sluice.etcd.endpoints is not set");
+  }
+
+  @Test
+  void tlsSetUpNamesTheFileItCouldNotRead() throws Exception {
+    Path notPem = Files.writeString(dir.resolve("ca.pem"), "not a certificate");
+    EtcdTls tls = new EtcdTls(notPem, null, null, null, null);
+
+    assertThatThrownBy(() -> EtcdClientFactory.sslContext(tls))
+        .hasMessageContaining("could not set up TLS for etcd")
+        .hasMessageContaining(notPem.toString());
+    assertThat(EtcdClientFactory.sslContext(EtcdTls.systemTrust()).isClient()).isTrue();
+    assertThat(List.of(tls.toString())).noneMatch(s -> s.contains("secret"));
+  }
+}

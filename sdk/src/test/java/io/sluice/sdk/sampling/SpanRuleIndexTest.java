@@ -1,0 +1,99 @@
+package io.sluice.sdk.sampling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleDocument;
+import io.sluice.rules.SamplingPolicy;
+import io.sluice.rules.SamplingRule;
+import io.sluice.rules.SpanMatch;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/** The index answers exactly like {@link CompiledRules#samplingRuleIndex}, on random inputs. */
+class SpanRuleIndexTest {
+
+  private static final String[] NAME_GLOBS = {
+    "GET /api/**", "GET /api/*", "POST /**", "*", "**", "GET /health*", "*/users", "GET /a/*/c"
+  };
+  private static final String[] NAMES = {
+    "GET /api/users",
+    "GET /api/users/1",
+    "POST /pay",
+    "GET /healthz",
+    "GET /a/b/c",
+    "x",
+    "GET /users"
+  };
+  private static final String[] KEYS = {"url.path", "http.request.method", "server.port", "flag"};
+  private static final String[] VALUE_GLOBS = {"/api/**", "GET", "POST", "80*", "true", "*", "**"};
+
+  @TestFactory
+  Stream<DynamicTest> answersLikeCompiledRules() {
+    return IntStream.range(0, 20)
+        .mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> check(new Random(seed))));
+  }
+
+  private static void check(Random random) {
+    List<SamplingRule> rules = new ArrayList<>();
+    int n = 1 + random.nextInt(12);
+    for (int i = 0; i < n; i++) {
+      String name = random.nextInt(3) == 0 ? NAME_GLOBS[random.nextInt(NAME_GLOBS.length)] : null;
+      io.sluice.rules.SpanKind kind =
+          random.nextInt(3) == 0 ? io.sluice.rules.SpanKind.values()[random.nextInt(5)] : null;
+      Map<String, String> attrs = new LinkedHashMap<>();
+      for (int j = random.nextInt(3); j > 0; j--) {
+        attrs.put(
+            KEYS[random.nextInt(KEYS.length)], VALUE_GLOBS[random.nextInt(VALUE_GLOBS.length)]);
+      }
+      rules.add(new SamplingRule("r" + i, new SpanMatch(name, kind, attrs), 1.0, null));
+    }
+    CompiledRules compiled =
+        CompiledRules.compile(
+            new RuleDocument(1, "s", new SamplingPolicy(1.0, true, rules), List.of()));
+    OtelAttributeReader reader = new OtelAttributeReader(compiled.attributeKeys());
+    SpanRuleIndex index = new SpanRuleIndex(rules, compiled.attributeKeys(), reader);
+    for (int s = 0; s < SpanRuleIndex.MAX_CACHED_NAMES + 500; s++) {
+      // past the cache limit, unique names exercise the direct scan
+      String name =
+          s < 1000
+              ? (random.nextInt(10) == 0 ? null : NAMES[random.nextInt(NAMES.length)])
+              : NAMES[random.nextInt(NAMES.length)] + "-" + s;
+      SpanKind kind = random.nextInt(6) == 0 ? null : SpanKind.values()[random.nextInt(5)];
+      AttributesBuilder b = Attributes.builder();
+      if (random.nextBoolean()) {
+        b.put("url.path", random.nextBoolean() ? "/api/users" : "/other");
+      }
+      if (random.nextBoolean()) {
+        b.put("http.request.method", random.nextBoolean() ? "GET" : "POST");
+      }
+      if (random.nextBoolean()) {
+        b.put(AttributeKey.longKey("server.port"), random.nextBoolean() ? 8080L : 9090L);
+      }
+      if (random.nextBoolean()) {
+        b.put(AttributeKey.booleanKey("flag"), random.nextBoolean());
+      }
+      Attributes attributes = b.build();
+      int expected =
+          compiled.samplingRuleIndex(
+              name,
+              kind == null ? null : io.sluice.rules.SpanKind.valueOf(kind.name()),
+              attributes,
+              reader);
+      assertThat(index.match(name, kind, attributes))
+          .as("rules %s, span %s %s %s", rules, name, kind, attributes)
+          .isEqualTo(expected);
+    }
+  }
+}

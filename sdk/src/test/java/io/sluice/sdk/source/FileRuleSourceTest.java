@@ -1,0 +1,143 @@
+package io.sluice.sdk.source;
+
+import static io.sluice.sdk.source.TestDocuments.document;
+import static io.sluice.sdk.source.TestDocuments.invalidDocument;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileRuleSourceTest {
+
+  @TempDir Path dir;
+
+  private final ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+  private final List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+  private FileRuleSource source;
+
+  @AfterEach
+  void close() {
+    if (source != null) {
+      source.close();
+    }
+  }
+
+  @Test
+  void appliesTheFileAtStartAndEveryEdit() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    start(file);
+    awaitRatio(0.1);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
+    assertThat(holder.current().revision()).isZero();
+
+    Files.writeString(file, document("orders", 0.2));
+    awaitRatio(0.2);
+  }
+
+  @Test
+  void followsEditorsThatSaveByRenamingANewFileOverTheOldOne() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    start(file);
+    awaitRatio(0.1);
+
+    for (double ratio : new double[] {0.3, 0.4, 0.5}) {
+      Path temp = Files.writeString(dir.resolve(".rules.json.swp"), document("orders", ratio));
+      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      awaitRatio(ratio);
+    }
+  }
+
+  @Test
+  void refusesGarbageAndKeepsTheRulesInForce() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    start(file);
+    awaitRatio(0.1);
+
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      Files.writeString(file, "{ this is not json");
+      await().atMost(Duration.ofSeconds(10)).until(() -> rejections.size() == 1);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.1);
+      assertThat(source.lastRejection().origin()).isEqualTo(file.toAbsolutePath().toString());
+      assertThat(source.lastRejection().messages())
+          .singleElement()
+          .asString()
+          .startsWith("$: malformed JSON at line 1");
+
+      Files.writeString(file, invalidDocument("orders"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> rejections.size() == 2);
+      assertThat(rejections.get(1).messages()).hasSize(2);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.1);
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("rejected the rules file"))
+          .hasSize(2);
+    }
+
+    Files.writeString(file, document("orders", 0.9));
+    awaitRatio(0.9);
+    assertThat(source.lastRejection()).isNull();
+  }
+
+  @Test
+  void refusesADocumentForAnotherServiceButAcceptsTheDefaultDocument() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("payments", 0.1));
+    start(file);
+    await().atMost(Duration.ofSeconds(10)).until(() -> rejections.size() == 1);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+
+    Files.writeString(file, document("_default", 0.2));
+    awaitRatio(0.2);
+  }
+
+  @Test
+  void waitsForAFileThatDoesNotExistYet() throws Exception {
+    Path file = dir.resolve("later.json");
+    start(file);
+
+    Files.writeString(file, document("orders", 0.6));
+    awaitRatio(0.6);
+  }
+
+  @Test
+  void keepsTheRulesWhenTheFileIsDeleted() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    start(file);
+    awaitRatio(0.1);
+
+    Files.delete(file);
+    Files.writeString(dir.resolve("other.json"), "poke the directory watch");
+    Files.writeString(file, document("orders", 0.7));
+    awaitRatio(0.7);
+  }
+
+  private void start(Path file) {
+    source =
+        FileRuleSource.builder(file, holder)
+            .service("orders")
+            .pollInterval(Duration.ofMillis(500))
+            .build();
+    source.addListener(
+        new RuleSourceListener() {
+          @Override
+          public void onRejected(RuleRejection rejection) {
+            rejections.add(rejection);
+          }
+        });
+    source.start();
+  }
+
+  private void awaitRatio(double ratio) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> holder.current().document().sampling().defaultRatio() == ratio);
+  }
+}

@@ -1,0 +1,137 @@
+package io.sluice.sdk.source;
+
+import static io.sluice.sdk.source.TestDocuments.document;
+import static io.sluice.sdk.source.TestDocuments.invalidDocument;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleCodec;
+import io.sluice.sdk.ActiveRules;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class LastKnownGoodStoreTest {
+
+  @TempDir Path dir;
+
+  private final Clock clock = Clock.fixed(Instant.parse("2026-11-24T02:00:00Z"), ZoneOffset.UTC);
+
+  @Test
+  void createsNothingUntilTheFirstSave() {
+    Path stateDir = dir.resolve("state");
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir, clock);
+
+    assertThat(store.load("orders")).isEmpty();
+    assertThat(stateDir).doesNotExist();
+  }
+
+  @Test
+  void savesAndLoadsTheDocumentWithItsRevision() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir.resolve("state"), clock);
+    ActiveRules applied = rules("orders", 0.3, 42, ActiveRules.Source.ETCD);
+
+    assertThat(store.save("orders", applied)).isTrue();
+    ActiveRules loaded = store.load("orders").orElseThrow();
+
+    assertThat(loaded.source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
+    assertThat(loaded.revision()).isEqualTo(42);
+    assertThat(loaded.document()).isEqualTo(applied.document());
+    assertThat(store.file("orders")).hasFileName("rules-orders.json");
+  }
+
+  @Test
+  void replacesTheSnapshotAtomicallyLeavingNoTemporaryFiles() throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    for (int revision = 1; revision <= 20; revision++) {
+      store.save("orders", rules("orders", revision / 100.0, revision, ActiveRules.Source.ETCD));
+    }
+
+    assertThat(store.load("orders").orElseThrow().revision()).isEqualTo(20);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactly("rules-orders.json");
+    }
+  }
+
+  @Test
+  void keepsOneFilePerServiceAndDeletesOnRequest() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    store.save("orders", rules("orders", 0.1, 1, ActiveRules.Source.ETCD));
+    store.save("payments", rules("_default", 0.2, 2, ActiveRules.Source.ETCD_DEFAULT));
+
+    store.delete("orders");
+
+    assertThat(store.load("orders")).isEmpty();
+    assertThat(store.load("payments").orElseThrow().document().service()).isEqualTo("_default");
+  }
+
+  @ParameterizedTest(name = "[{index}] ''{0}''")
+  @ValueSource(
+      strings = {
+        "",
+        "garbage",
+        "{\"format\":1,\"revision\":7,\"document\":{\"schemaV",
+        "[1, 2, 3]",
+        "{\"format\":2,\"revision\":7,\"document\":{}}",
+        "{\"format\":1,\"revision\":-1,\"document\":{}}",
+        "{\"format\":1,\"revision\":7}"
+      })
+  void refusesAGarbledFileWithOneLogLine(String content) throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    Files.writeString(store.file("orders"), content);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("orders")).isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .startsWith("refusing last-known-good rules " + store.file("orders") + ": ")
+          .endsWith("the built-in defaults apply until etcd answers");
+    }
+  }
+
+  @Test
+  void refusesAStoredDocumentThatNoLongerValidates() throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    Files.writeString(
+        store.file("orders"),
+        "{\"format\":1,\"revision\":7,\"document\":" + invalidDocument("orders") + "}");
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("orders")).isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .contains("its document is invalid: $.sampling.defaultRatio: must be from 0 to 1");
+    }
+  }
+
+  @Test
+  void refusesAnotherServicesDocument() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    store.save("orders", rules("payments", 0.1, 3, ActiveRules.Source.ETCD));
+
+    assertThat(store.load("orders")).isEmpty();
+  }
+
+  @Test
+  void keepsFileNamesPortable() {
+    assertThat(LastKnownGoodStore.fileSafe("orders-v2_eu.1")).isEqualTo("orders-v2_eu.1");
+    assertThat(LastKnownGoodStore.fileSafe("a/b c")).isEqualTo("a%2Fb%20c");
+  }
+
+  private static ActiveRules rules(
+      String service, double ratio, long revision, ActiveRules.Source source) {
+    return new ActiveRules(
+        CompiledRules.compile(RuleCodec.parse(document(service, ratio)).orElseThrow()),
+        revision,
+        source);
+  }
+}

@@ -1,0 +1,306 @@
+package io.sluice.sdk.status;
+
+import static io.sluice.sdk.source.TestDocuments.document;
+import static io.sluice.sdk.source.TestDocuments.invalidDocument;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.LeaseOption;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.config.EtcdClientFactory;
+import io.sluice.sdk.config.SluiceConfig;
+import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class StatusReporterIT {
+
+  /**
+   * Bound for waits that are not the measured latency: generous, because the first test in a JVM
+   * loads jetcd, gRPC and Netty, which takes over ten seconds on a loaded two-core machine.
+   */
+  private static final Duration AWAIT = Duration.ofSeconds(30);
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static final EtcdKeys keys = EtcdKeys.defaults();
+  private static final AtomicInteger services = new AtomicInteger();
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+  }
+
+  @Test
+  void reportsTheAppliedRevisionUnderALeaseAndDisappearsOnClose() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    EtcdRuleSource source = closeLater(EtcdRuleSource.builder(client(), holder, service).build());
+    List<AgentStatus.BreakerState> breakers =
+        List.of(new AgentStatus.BreakerState("payments", "payments:8080", "OPEN", 62.5, 0, false));
+    List<AgentStatus.TargetStats> targets =
+        List.of(new AgentStatus.TargetStats("payments:8080", 120, 75, 230.0, "payments"));
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .instanceId("instance-1")
+                .addRuleSource(source)
+                .breakers(() -> breakers)
+                .topTargets(() -> targets)
+                .build());
+    source.start();
+    reporter.start();
+
+    Client reader = client();
+    String key = keys.agent(service, "instance-1");
+    assertThat(reporter.key()).isEqualTo(key);
+    await().atMost(AWAIT).until(() -> status(reader, key).isPresent());
+    await().atMost(AWAIT).until(source::isWatching);
+    assertThat(status(reader, key).get().rulesSource()).isEqualTo("defaults");
+
+    long revision = etcd.server().put(keys.rules(service), document(service, 0.5));
+    long written = System.nanoTime();
+    await()
+        .atMost(AWAIT)
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> status(reader, key).map(AgentStatus::appliedRevision).orElse(0L) == revision);
+    System.out.println(
+        "[measure] rule put -> status shows the applied revision in "
+            + (System.nanoTime() - written) / 1_000_000
+            + " ms");
+
+    AgentStatus status = status(reader, key).orElseThrow();
+    assertThat(status.instanceId()).isEqualTo("instance-1");
+    assertThat(status.service()).isEqualTo(service);
+    assertThat(status.pid()).isEqualTo(ProcessHandle.current().pid());
+    assertThat(status.host()).isNotBlank();
+    assertThat(status.versions().java()).isEqualTo(Runtime.version().toString());
+    assertThat(status.versions().opentelemetry()).matches("\\d+\\.\\d+\\.\\d+.*");
+    assertThat(status.startTime()).isNotNull();
+    assertThat(status.updatedAt()).isAfterOrEqualTo(status.startTime());
+    assertThat(status.rulesSource()).isEqualTo("etcd");
+    assertThat(status.rejected()).isNull();
+    assertThat(status.breakers()).isEqualTo(breakers);
+    assertThat(status.topTargets()).isEqualTo(targets);
+
+    KeyValue kv = keyValue(reader, key).orElseThrow();
+    assertThat(kv.getLease()).isEqualTo(reporter.leaseId()).isNotZero();
+    long ttl =
+        reader
+            .getLeaseClient()
+            .timeToLive(kv.getLease(), LeaseOption.DEFAULT)
+            .get(5, TimeUnit.SECONDS)
+            .getGrantedTTL();
+    assertThat(ttl).isBetween(1L, 15L);
+
+    long closing = System.nanoTime();
+    reporter.close();
+    assertThat(keyValue(reader, key)).as("the key is gone as soon as close returns").isEmpty();
+    System.out.println(
+        "[measure] status close (lease revoke) took "
+            + (System.nanoTime() - closing) / 1_000_000
+            + " ms");
+  }
+
+  @Test
+  void reportsARejectedDocumentWithItsErrors() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    EtcdRuleSource source = closeLater(EtcdRuleSource.builder(client(), holder, service).build());
+    StatusReporter reporter =
+        closeLater(StatusReporter.builder(client(), service, holder).addRuleSource(source).build());
+    source.start();
+    reporter.start();
+    Client reader = client();
+
+    long good = etcd.server().put(keys.rules(service), document(service, 0.5));
+    await()
+        .atMost(AWAIT)
+        .until(
+            () ->
+                status(reader, reporter.key()).map(AgentStatus::appliedRevision).orElse(0L)
+                    == good);
+    long bad = etcd.server().put(keys.rules(service), invalidDocument(service));
+    await()
+        .atMost(AWAIT)
+        .until(() -> status(reader, reporter.key()).map(AgentStatus::rejected).isPresent());
+
+    AgentStatus status = status(reader, reporter.key()).orElseThrow();
+    assertThat(status.appliedRevision()).isEqualTo(good);
+    assertThat(status.rejected().revision()).isEqualTo(bad);
+    assertThat(status.rejected().errors())
+        .containsExactly(
+            "$.sampling.defaultRatio: must be from 0 to 1, not 1.5",
+            "$.breakers[0].slidingWindow.size: must be at least 1, not 0");
+    assertThat(holder.current().revision()).isEqualTo(good);
+  }
+
+  @Test
+  void grantsANewLeaseWhenTheOldOneIsLost() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .refreshInterval(Duration.ofSeconds(5))
+                .build());
+    reporter.start();
+    Client admin = client();
+    await().atMost(AWAIT).until(() -> keyValue(admin, reporter.key()).isPresent());
+    long oldLease = keyValue(admin, reporter.key()).orElseThrow().getLease();
+
+    admin.getLeaseClient().revoke(oldLease).get(5, TimeUnit.SECONDS);
+    long revoked = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                keyValue(admin, reporter.key())
+                    .map(KeyValue::getLease)
+                    .filter(lease -> lease != oldLease)
+                    .isPresent());
+    System.out.println(
+        "[measure] lost lease re-created and status rewritten in "
+            + (System.nanoTime() - revoked) / 1_000_000
+            + " ms");
+    assertThat(reporter.leaseId()).isNotEqualTo(oldLease);
+    assertThat(keyValue(admin, reporter.key()).orElseThrow().getLease())
+        .isEqualTo(reporter.leaseId());
+  }
+
+  @Test
+  void keepsReportingAcrossAnEtcdRestart() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    EtcdRuleSource source =
+        closeLater(
+            EtcdRuleSource.builder(client(), holder, service)
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                .build());
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .addRuleSource(source)
+                .leaseTtl(Duration.ofSeconds(5))
+                .refreshInterval(Duration.ofSeconds(1))
+                .build());
+    source.start();
+    reporter.start();
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+
+    etcd.server().stop();
+    etcd.server().start();
+    long revision = etcd.server().put(keys.rules(service), document(service, 0.5));
+    long restarted = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                status(reader, reporter.key()).map(AgentStatus::appliedRevision).orElse(0L)
+                    == revision);
+    System.out.println(
+        "[measure] after an etcd restart the status showed a new revision in "
+            + (System.nanoTime() - restarted) / 1_000_000
+            + " ms");
+    long lease = keyValue(reader, reporter.key()).orElseThrow().getLease();
+    assertThat(
+            reader
+                .getLeaseClient()
+                .timeToLive(lease, LeaseOption.DEFAULT)
+                .get(5, TimeUnit.SECONDS)
+                .getTTL())
+        .as("the key is bound to a live lease")
+        .isPositive();
+  }
+
+  @Test
+  void debouncesABurstOfUpdatesToAFewWritesPerSecond() {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    AtomicInteger calls = new AtomicInteger();
+    // Every status differs, so only the debounce keeps writes down.
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .breakers(
+                    () ->
+                        List.of(
+                            new AgentStatus.BreakerState(
+                                "p", "h:1", "CLOSED", calls.incrementAndGet(), 0, false)))
+                .refreshInterval(Duration.ofSeconds(60))
+                .build());
+    reporter.start();
+    await().atMost(AWAIT).until(() -> reporter.writes() >= 1);
+
+    long before = reporter.writes();
+    long start = System.nanoTime();
+    long requests = 0;
+    while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1)) {
+      reporter.requestUpdate();
+      requests++;
+    }
+    long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+    await().atMost(Duration.ofSeconds(5)).until(() -> reporter.writes() > before);
+    long burstWrites = reporter.writes() - before;
+    System.out.println(
+        "[measure] "
+            + requests
+            + " update requests in "
+            + elapsedMillis
+            + " ms -> "
+            + burstWrites
+            + " writes");
+    // 200 ms apart at least: one per 200 ms of the burst, plus the one pending at its end.
+    assertThat(burstWrites).isBetween(1L, elapsedMillis / 200 + 2);
+  }
+
+  private static Optional<AgentStatus> status(Client client, String key) throws Exception {
+    return keyValue(client, key).flatMap(kv -> AgentStatusCodec.parse(kv.getValue().getBytes()));
+  }
+
+  private static Optional<KeyValue> keyValue(Client client, String key) throws Exception {
+    List<KeyValue> kvs =
+        client
+            .getKVClient()
+            .get(ByteSequence.from(key, StandardCharsets.UTF_8))
+            .get(5, TimeUnit.SECONDS)
+            .getKvs();
+    return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
+  }
+
+  private <T extends AutoCloseable> T closeLater(T closeable) {
+    toClose.add(closeable);
+    return closeable;
+  }
+
+  private Client client() {
+    return closeLater(
+        EtcdClientFactory.create(
+            SluiceConfig.builder().addEtcdEndpoint(etcd.endpoint()).serviceName("test").build()));
+  }
+
+  private static String newService() {
+    return "status-" + services.incrementAndGet();
+  }
+}
