@@ -1,0 +1,70 @@
+package io.sluice.javaagent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.jar.JarFile;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Puts the bootstrap bridge ({@code io.sluice.javaagent.bridge}) on the bootstrap class path.
+ *
+ * <p>The bridge ships inside the extension jar as an opaque resource, a nested jar the extension
+ * class loader cannot load classes from, so exactly one copy of it ever exists: the bootstrap one
+ * that advice in every class loader reads. It must be appended before any instrumented class runs
+ * its advice, because a class whose advice failed to resolve the bridge stays broken for the life
+ * of the JVM; {@link SluiceAutoConfiguration#customize} is early enough. The {@link
+ * Instrumentation} comes from the agent's bootstrap holder, by reflection, so nothing here depends
+ * on the agent's internals at compile time.
+ */
+final class BootstrapBridgeInstaller {
+
+  static final String BRIDGE_RESOURCE = "io/sluice/javaagent/bootstrap/sluice-bridge.jar.bin";
+  private static final String INSTRUMENTATION_HOLDER =
+      "io.opentelemetry.javaagent.bootstrap.InstrumentationHolder";
+  private static final Logger logger = Logger.getLogger(BootstrapBridgeInstaller.class.getName());
+
+  private BootstrapBridgeInstaller() {}
+
+  /**
+   * Appends the bridge to the bootstrap class path.
+   *
+   * @return whether the bridge is in place; on failure the reason is logged and calls pass
+   *     unguarded
+   */
+  static boolean install() {
+    try {
+      Instrumentation instrumentation = instrumentation();
+      Path jar = Files.createTempFile("sluice-bridge", ".jar");
+      jar.toFile().deleteOnExit();
+      try (InputStream in =
+          BootstrapBridgeInstaller.class.getClassLoader().getResourceAsStream(BRIDGE_RESOURCE)) {
+        if (in == null) {
+          throw new IOException("resource " + BRIDGE_RESOURCE + " missing from the extension jar");
+        }
+        Files.copy(in, jar, StandardCopyOption.REPLACE_EXISTING);
+      }
+      instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+      return true;
+    } catch (Exception | LinkageError e) {
+      logger.log(
+          Level.WARNING,
+          "Sluice could not install its bootstrap bridge; circuit breakers are off in this JVM",
+          e);
+      return false;
+    }
+  }
+
+  private static Instrumentation instrumentation() throws ReflectiveOperationException {
+    Class<?> holder = Class.forName(INSTRUMENTATION_HOLDER, true, null);
+    Object instrumentation = holder.getMethod("getInstrumentation").invoke(null);
+    if (instrumentation == null) {
+      throw new IllegalStateException("the agent holds no Instrumentation");
+    }
+    return (Instrumentation) instrumentation;
+  }
+}

@@ -1,0 +1,83 @@
+package io.sluice.javaagent;
+
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import io.sluice.sdk.breaker.CallGuard;
+import io.sluice.sdk.breaker.GuardedCall;
+import io.sluice.sdk.breaker.Rejection;
+import java.util.function.Supplier;
+
+/**
+ * The extension's side of {@link SluiceBridge#start}: asks the SDK's call guard and hands the
+ * advice a {@link SluiceCall}. Calls no policy covers cost one lookup and no allocation.
+ */
+final class GuardedCallStarter implements SluiceBridge.CallStarter {
+
+  private final Supplier<CallGuard> guard;
+
+  GuardedCallStarter(Supplier<CallGuard> guard) {
+    this.guard = guard;
+  }
+
+  @Override
+  public SluiceCall start(String host, int port, String method, String path) {
+    GuardedCall call = guard.get().start(host, port, method, path);
+    if (call == GuardedCall.UNGUARDED) {
+      return null;
+    }
+    if (call.permitted()) {
+      return new GuardedSluiceCall(call);
+    }
+    return new GuardedSluiceCall(call, call.rejection());
+  }
+
+  /** Forwards outcomes to the SDK's guarded call; never throws into the client. */
+  static final class GuardedSluiceCall extends SluiceCall {
+
+    private final GuardedCall call;
+
+    GuardedSluiceCall(GuardedCall call) {
+      this.call = call;
+    }
+
+    GuardedSluiceCall(GuardedCall call, Rejection rejection) {
+      super(
+          rejection.message(),
+          rejection.onOpen().mode() == io.sluice.rules.OnOpenMode.RESPONSE,
+          rejection.onOpen().status(),
+          rejection.onOpen().headers(),
+          rejection.onOpen().body());
+      this.call = call;
+    }
+
+    @Override
+    public void onResponse(int status) {
+      try {
+        call.onResponse(status);
+      } catch (RuntimeException e) {
+        // the breaker's failure must never reach the app
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      try {
+        call.onError(error);
+      } catch (RuntimeException e) {
+        // the breaker's failure must never reach the app
+      }
+    }
+
+    @Override
+    public void accept(Object response, Throwable error) {
+      if (error != null) {
+        onError(
+            error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause()
+                : error);
+      } else if (response instanceof java.net.http.HttpResponse<?> httpResponse) {
+        onResponse(httpResponse.statusCode());
+      }
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package io.sluice.javaagent;
+
+import io.etcd.jetcd.Client;
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.breaker.BreakerRegistry;
+import io.sluice.sdk.breaker.CallGuard;
+import io.sluice.sdk.config.EtcdClientFactory;
+import io.sluice.sdk.config.SluiceConfig;
+import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.sdk.source.FileRuleSource;
+import io.sluice.sdk.source.LastKnownGoodStore;
+import io.sluice.sdk.source.RuleSource;
+import io.sluice.sdk.status.StatusReporter;
+import java.util.Deque;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The extension's runtime in one JVM: the rules in force, the breakers, and the background work
+ * that keeps them live (rule source, status reporter).
+ *
+ * <p>This is the one static instance of the extension, and deliberately so: the agent creates the
+ * auto-configuration customizer, the sampler provider and the agent listener separately through
+ * {@code ServiceLoader}, and this is where they meet. Nothing here does I/O or starts threads until
+ * {@link #startInBackground}, which the agent listener calls once the agent is up; the work itself
+ * then runs on a daemon thread, so the app's start never waits for etcd.
+ */
+final class SluiceAgent {
+
+  private static final Logger logger = Logger.getLogger(SluiceAgent.class.getName());
+  private static final SluiceAgent INSTANCE = new SluiceAgent();
+  private static final String UNKNOWN_SERVICE = "unknown_service:java";
+  private static final int STATUS_TOP_TARGETS = 10;
+
+  private final AtomicBoolean configured = new AtomicBoolean();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final Deque<AutoCloseable> closeOnExit = new ConcurrentLinkedDeque<>();
+  private volatile boolean bridgeInstalled;
+  private volatile SluiceConfig config;
+  private volatile ActiveRulesHolder rules;
+  private volatile CallGuard guard = CallGuard.NONE;
+
+  private SluiceAgent() {}
+
+  static SluiceAgent instance() {
+    return INSTANCE;
+  }
+
+  void bridgeInstalled(boolean installed) {
+    this.bridgeInstalled = installed;
+  }
+
+  /**
+   * Reads Sluice's settings from the agent's final configuration, puts the built-in defaults in
+   * force and connects the bridge. Runs once, on the agent's start-up thread, before any
+   * instrumentation is installed; no I/O.
+   */
+  void configure(ConfigProperties properties) {
+    if (!configured.compareAndSet(false, true)) {
+      return;
+    }
+    SluiceConfig current;
+    try {
+      current = SluiceConfig.fromProperties(properties::getString);
+    } catch (IllegalArgumentException e) {
+      logger.warning(
+          "Sluice: invalid configuration, running on built-in defaults: " + e.getMessage());
+      current =
+          SluiceConfig.builder().serviceName(properties.getString("otel.service.name")).build();
+    }
+    config = current;
+    rules = new ActiveRulesHolder(ActiveRules.defaults(service(current)));
+    if (bridgeInstalled) {
+      try {
+        BridgeHooks.connect(this::guard);
+      } catch (RuntimeException | LinkageError e) {
+        logger.log(Level.WARNING, "Sluice could not connect its breakers to the HTTP clients", e);
+      }
+    }
+  }
+
+  /** The rules in force; built-in defaults until a source publishes. */
+  ActiveRulesHolder rules() {
+    ActiveRulesHolder current = rules;
+    if (current == null) {
+      // Only if the sampler were asked for before configuration, which the agent does not do.
+      current = new ActiveRulesHolder(ActiveRules.defaults(UNKNOWN_SERVICE));
+      rules = current;
+    }
+    return current;
+  }
+
+  /** The call guard outgoing HTTP calls ask; guards nothing until the breakers are up. */
+  CallGuard guard() {
+    return guard;
+  }
+
+  /**
+   * Starts the breakers, the rule source and the status reporter on a daemon thread. Failures are
+   * logged once; the app keeps running on the rules it has.
+   */
+  void startInBackground(MeterProvider meterProvider) {
+    SluiceConfig current = config;
+    if (current == null || !started.compareAndSet(false, true)) {
+      return;
+    }
+    Thread starter =
+        new Thread(
+            () -> {
+              try {
+                start(current, meterProvider);
+              } catch (RuntimeException | LinkageError e) {
+                logger.log(
+                    Level.WARNING,
+                    "Sluice could not start its rule source; running on defaults",
+                    e);
+              }
+            },
+            "sluice-start");
+    starter.setDaemon(true);
+    starter.start();
+  }
+
+  private void start(SluiceConfig current, MeterProvider meterProvider) {
+    ActiveRulesHolder holder = rules();
+    BreakerRegistry registry = BreakerRegistry.builder(holder).meterProvider(meterProvider).build();
+    closeOnExit.push(registry);
+    guard = registry;
+    String service = service(current);
+    if (current.usesEtcd()) {
+      Client client = EtcdClientFactory.create(current);
+      closeOnExit.push(client);
+      RuleSource source =
+          EtcdRuleSource.builder(client, holder, service)
+              .keys(current.etcdKeys())
+              .lastKnownGood(LastKnownGoodStore.create(current.stateDir()))
+              .build();
+      closeOnExit.push(source);
+      StatusReporter reporter =
+          StatusReporter.builder(client, service, holder)
+              .keys(current.etcdKeys())
+              .addRuleSource(source)
+              .breakers(registry::breakerStates)
+              .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS))
+              .build();
+      closeOnExit.push(reporter);
+      source.start();
+      reporter.start();
+      logger.info(
+          "Sluice: rules for '"
+              + service
+              + "' from etcd "
+              + current.etcdEndpoints()
+              + ", status reported as "
+              + reporter.key());
+    } else if (current.rulesFile() != null) {
+      RuleSource source =
+          FileRuleSource.builder(current.rulesFile(), holder).service(service).build();
+      closeOnExit.push(source);
+      source.start();
+      logger.info("Sluice: rules for '" + service + "' from file " + current.rulesFile());
+    } else {
+      logger.info(
+          "Sluice: neither sluice.etcd.endpoints nor sluice.rules.file is set; running on built-in"
+              + " defaults (follow the parent's sampling decision, no circuit breakers)");
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "sluice-shutdown"));
+  }
+
+  /** Stops reporting (revoking the status lease), watching and the etcd client, newest first. */
+  private void closeAll() {
+    AutoCloseable next;
+    while ((next = closeOnExit.poll()) != null) {
+      try {
+        next.close();
+      } catch (Exception | LinkageError e) {
+        logger.log(Level.FINE, "Sluice: closing " + next + " failed", e);
+      }
+    }
+  }
+
+  private static String service(SluiceConfig config) {
+    return config.serviceName() == null ? UNKNOWN_SERVICE : config.serviceName();
+  }
+}

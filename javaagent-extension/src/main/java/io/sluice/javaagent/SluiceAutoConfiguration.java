@@ -1,0 +1,41 @@
+package io.sluice.javaagent;
+
+import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
+import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Makes Sluice the agent's default: the {@code sluice} sampler and the {@code
+ * tracecontext,baggage,b3multi} propagators, as defaults a user's {@code -D} or environment value
+ * still overrides. It is also the earliest hook the agent offers an extension, before any
+ * instrumentation is installed, so it puts the bootstrap bridge in place here.
+ */
+public final class SluiceAutoConfiguration implements AutoConfigurationCustomizerProvider {
+
+  /** The defaults Sluice supplies; anything configured explicitly wins. */
+  static final Map<String, String> DEFAULTS =
+      Map.of(
+          "otel.traces.sampler",
+          SluiceSamplerProvider.NAME,
+          "otel.propagators",
+          "tracecontext,baggage,b3multi");
+
+  private static final Logger logger = Logger.getLogger(SluiceAutoConfiguration.class.getName());
+
+  @Override
+  public void customize(AutoConfigurationCustomizer customizer) {
+    try {
+      SluiceAgent.instance().bridgeInstalled(BootstrapBridgeInstaller.install());
+      customizer.addPropertiesSupplier(() -> DEFAULTS);
+      customizer.addPropertiesCustomizer(
+          config -> {
+            SluiceAgent.instance().configure(config);
+            return Map.of();
+          });
+    } catch (RuntimeException | LinkageError e) {
+      logger.log(Level.WARNING, "Sluice could not configure itself; the app runs without it", e);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package io.sluice.javaagent.bridge;
+
+/**
+ * The one meeting point of the extension and the advice inlined into HTTP clients.
+ *
+ * <p>Design note. Advice is inlined into classes of the platform loader ({@code java.net.http}) and
+ * of application loaders (OkHttp, Apache, Vert.x); none of them can see the extension's class
+ * loader, and helper classes injected into them are copies whose static state the extension never
+ * reaches. Everything can see the bootstrap loader, so this class is appended to the bootstrap
+ * search path before any instrumentation is installed, and holds nothing but {@code volatile} hooks
+ * the extension sets once it is up. Until then (or if the extension failed) every hook is {@code
+ * null} and calls pass unguarded.
+ *
+ * <p>It is never packaged as a loadable class of the extension jar: the extension loader asks its
+ * parent first only if the class is not its own, and a second copy would make the extension set the
+ * hook on a class the advice never reads.
+ */
+public final class SluiceBridge {
+
+  /** Starts guarded calls: set by the extension. */
+  public static volatile CallStarter starter;
+
+  /** The JDK {@code java.net.http} answers: set by the extension. */
+  public static volatile JdkHttpAnswers jdkHttp;
+
+  private SluiceBridge() {}
+
+  /**
+   * Asks the breakers whether a call may proceed.
+   *
+   * @return the guarded call, or {@code null} when no breaker covers it (or Sluice is not up)
+   */
+  public static SluiceCall start(String host, int port, String method, String path) {
+    CallStarter current = starter;
+    if (current == null || host == null) {
+      return null;
+    }
+    try {
+      return current.start(host, port, method, path);
+    } catch (Throwable t) {
+      return null;
+    }
+  }
+
+  /** Reports a synchronous outcome; ignores a {@code null} call. */
+  public static void end(SluiceCall call, int status, Throwable error) {
+    if (call == null) {
+      return;
+    }
+    if (error != null) {
+      call.onError(error);
+    } else {
+      call.onResponse(status);
+    }
+  }
+
+  /** The port a URL addresses: its explicit port or the scheme's default. */
+  public static int port(String scheme, int port) {
+    if (port > 0) {
+      return port;
+    }
+    return "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? 443 : 80;
+  }
+
+  /** Starts guarded calls: the extension's side of the bridge. */
+  public interface CallStarter {
+
+    /**
+     * Returns the guarded call, or {@code null} when no breaker covers it. Must not throw.
+     *
+     * @param host the target host
+     * @param port the target port
+     * @param method the HTTP method
+     * @param path the URL path without query
+     */
+    SluiceCall start(String host, int port, String method, String path);
+  }
+
+  /**
+   * What the JDK client answers, typed {@code Object} because the bootstrap loader cannot see
+   * {@code java.net.http} (the platform loader can, and so can the extension).
+   */
+  public interface JdkHttpAnswers {
+
+    /**
+     * The {@code CompletableFuture<HttpResponse<T>>} a rejected call returns: failed with a {@code
+     * java.net.ConnectException}, or completed with a synthetic response.
+     *
+     * @param call the rejected call
+     * @param request the {@code HttpRequest}
+     * @param handler the caller's {@code BodyHandler}
+     */
+    Object reject(SluiceCall call, Object request, Object handler);
+  }
+}

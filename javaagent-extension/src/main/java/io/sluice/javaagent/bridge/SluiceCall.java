@@ -1,0 +1,89 @@
+package io.sluice.javaagent.bridge;
+
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * One guarded outgoing call as the instrumented HTTP clients see it. It lives on the bootstrap
+ * class path so advice inlined into any class loader can read it; the extension subclasses it to
+ * forward outcomes to the SDK's breaker.
+ *
+ * <p>A rejected call carries what the client answers instead: an I/O error with {@link #message()},
+ * or (when {@link #respond()}) a synthetic response with {@link #status()}, {@link #headers()} and
+ * {@link #body()}. A permitted call reports exactly one outcome; as a {@link BiConsumer} it can be
+ * handed to a {@code CompletableFuture#whenComplete} directly.
+ */
+public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
+
+  private final String message;
+  private final boolean respond;
+  private final int status;
+  private final Map<String, String> headers;
+  private final String body;
+
+  /** A permitted call. */
+  protected SluiceCall() {
+    this(null, false, 0, Map.of(), "");
+  }
+
+  /**
+   * A rejected call.
+   *
+   * @param message the I/O error's message (also set in response mode, for logs)
+   * @param respond answer with a synthetic response instead of failing
+   * @param status the synthetic response's status
+   * @param headers the synthetic response's headers
+   * @param body the synthetic response's body
+   */
+  protected SluiceCall(
+      String message, boolean respond, int status, Map<String, String> headers, String body) {
+    this.message = message;
+    this.respond = respond;
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
+  }
+
+  /** Whether the breaker refused the call: it must not leave the process. */
+  public final boolean rejected() {
+    return message != null;
+  }
+
+  /** The message of the I/O error a rejected call fails with. */
+  public final String message() {
+    return message;
+  }
+
+  /** Whether a rejected call answers with a synthetic response rather than an error. */
+  public final boolean respond() {
+    return respond;
+  }
+
+  /** The synthetic response's status. */
+  public final int status() {
+    return status;
+  }
+
+  /** The synthetic response's headers. */
+  public final Map<String, String> headers() {
+    return headers;
+  }
+
+  /** The synthetic response's body. */
+  public final String body() {
+    return body;
+  }
+
+  /** Reports that the call completed with an HTTP status. Never throws. */
+  public abstract void onResponse(int status);
+
+  /** Reports that the call failed. Never throws. */
+  public abstract void onError(Throwable error);
+
+  /**
+   * Reports an asynchronous outcome: a failure, or a response whose status the extension reads.
+   * Never throws.
+   */
+  @Override
+  public abstract void accept(Object response, Throwable error);
+}

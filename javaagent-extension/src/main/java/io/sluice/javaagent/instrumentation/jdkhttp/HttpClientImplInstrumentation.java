@@ -1,0 +1,86 @@
+package io.sluice.javaagent.instrumentation.jdkhttp;
+
+import static net.bytebuddy.matcher.ElementMatchers.isPrivate;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.concurrent.CompletableFuture;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.implementation.bytecode.assign.Assigner;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Guards {@code jdk.internal.net.http.HttpClientImpl}'s private four-argument {@code sendAsync}:
+ * the public {@code send} and both public {@code sendAsync} overloads all end there exactly once,
+ * so every call is counted once whichever API the app uses. {@code send} unwraps the failed future
+ * into the exception it throws. The agent's own advice sits on the public methods, around ours, so
+ * a rejected call still has its CLIENT span.
+ */
+final class HttpClientImplInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named("jdk.internal.net.http.HttpClientImpl");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("sendAsync")
+            .and(isPrivate())
+            .and(takesArguments(4))
+            .and(takesArgument(0, named("java.net.http.HttpRequest"))),
+        HttpClientImplInstrumentation.class.getName() + "$SendAsyncAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class SendAsyncAdvice {
+
+    private SendAsyncAdvice() {}
+
+    /** Returns the rejected call's answer, which skips the method, or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static Object enter(
+        @Advice.Argument(0) HttpRequest request,
+        @Advice.Argument(1) Object handler,
+        @Advice.Local("sluiceCall") SluiceCall call) {
+      URI uri = request.uri();
+      call =
+          SluiceBridge.start(
+              uri.getHost(),
+              SluiceBridge.port(uri.getScheme(), uri.getPort()),
+              request.method(),
+              uri.getRawPath());
+      if (call == null || !call.rejected()) {
+        return null;
+      }
+      SluiceBridge.JdkHttpAnswers answers = SluiceBridge.jdkHttp;
+      return answers == null ? null : answers.reject(call, request, handler);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.Enter Object rejection,
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
+        @Advice.Thrown Throwable thrown) {
+      if (rejection != null) {
+        future = rejection;
+      } else if (call != null) {
+        if (thrown != null) {
+          call.onError(thrown);
+        } else if (future instanceof CompletableFuture) {
+          ((CompletableFuture<?>) future).whenComplete(call);
+        }
+      }
+    }
+  }
+}

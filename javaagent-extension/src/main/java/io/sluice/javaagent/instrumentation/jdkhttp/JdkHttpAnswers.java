@@ -1,0 +1,126 @@
+package io.sluice.javaagent.instrumentation.jdkhttp;
+
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import javax.net.ssl.SSLSession;
+
+/**
+ * What a rejected {@code java.net.http} call answers. It lives in the extension, which (unlike the
+ * bootstrap bridge) can see {@code java.net.http}: a future failed with a {@link ConnectException}
+ * whose message names the breaker ({@code send} rethrows it as a {@code ConnectException}), or a
+ * future completed with a synthetic {@link HttpResponse} whose body went through the caller's own
+ * {@link HttpResponse.BodyHandler}.
+ */
+public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
+
+  @Override
+  public Object reject(SluiceCall call, Object request, Object handler) {
+    if (!call.respond()) {
+      return CompletableFuture.failedFuture(new ConnectException(call.message()));
+    }
+    try {
+      return respond(call, (HttpRequest) request, (HttpResponse.BodyHandler<?>) handler);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(new ConnectException(call.message()));
+    }
+  }
+
+  private static <T> CompletableFuture<HttpResponse<T>> respond(
+      SluiceCall call, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    Map<String, List<String>> headerMap = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    call.headers().forEach((name, value) -> headerMap.put(name, List.of(value)));
+    HttpHeaders headers = HttpHeaders.of(headerMap, (name, value) -> true);
+    int status = call.status();
+    HttpResponse.ResponseInfo info =
+        new HttpResponse.ResponseInfo() {
+          @Override
+          public int statusCode() {
+            return status;
+          }
+
+          @Override
+          public HttpHeaders headers() {
+            return headers;
+          }
+
+          @Override
+          public HttpClient.Version version() {
+            return HttpClient.Version.HTTP_1_1;
+          }
+        };
+    HttpResponse.BodySubscriber<T> subscriber = handler.apply(info);
+    byte[] body = call.body().getBytes(StandardCharsets.UTF_8);
+    subscriber.onSubscribe(new SingleBufferSubscription(subscriber, body));
+    return subscriber
+        .getBody()
+        .toCompletableFuture()
+        .thenApply(value -> new SyntheticResponse<>(request, status, headers, value));
+  }
+
+  /** Delivers one buffer on the first demand, then completes. */
+  private static final class SingleBufferSubscription implements Flow.Subscription {
+    private final Flow.Subscriber<? super List<ByteBuffer>> subscriber;
+    private final byte[] body;
+    private boolean done;
+
+    SingleBufferSubscription(Flow.Subscriber<? super List<ByteBuffer>> subscriber, byte[] body) {
+      this.subscriber = subscriber;
+      this.body = body;
+    }
+
+    @Override
+    public synchronized void request(long n) {
+      if (done || n <= 0) {
+        return;
+      }
+      done = true;
+      if (body.length > 0) {
+        subscriber.onNext(List.of(ByteBuffer.wrap(body)));
+      }
+      subscriber.onComplete();
+    }
+
+    @Override
+    public synchronized void cancel() {
+      done = true;
+    }
+  }
+
+  private record SyntheticResponse<T>(
+      HttpRequest request, int statusCode, HttpHeaders headers, T body) implements HttpResponse<T> {
+
+    @Override
+    public Optional<HttpResponse<T>> previousResponse() {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<SSLSession> sslSession() {
+      return Optional.empty();
+    }
+
+    @Override
+    public URI uri() {
+      return request.uri();
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return HttpClient.Version.HTTP_1_1;
+    }
+  }
+}

@@ -1,0 +1,18 @@
+package io.sluice.javaagent.instrumentation.jdkhttp;
+
+import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.List;
+
+/** Circuit breakers for the JDK's {@code java.net.http.HttpClient}. */
+public final class JdkHttpClientInstrumentationModule extends InstrumentationModule {
+
+  public JdkHttpClientInstrumentationModule() {
+    super("sluice-java-http-client", "sluice-http-client-breakers");
+  }
+
+  @Override
+  public List<TypeInstrumentation> typeInstrumentations() {
+    return List.of(new HttpClientImplInstrumentation());
+  }
+}

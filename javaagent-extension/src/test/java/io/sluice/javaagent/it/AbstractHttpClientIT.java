@@ -1,0 +1,267 @@
+package io.sluice.javaagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The behaviour every instrumented HTTP client must show under the Sluice agent, run once per
+ * client style (a subclass names it). One forked app JVM, one etcd, one downstream server and one
+ * OTLP receiver per client: scenarios share them and leave them as they found them.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class AbstractHttpClientIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  Downstream downstream;
+  OtlpReceiver otlp;
+  AgentApp app;
+  Path stateDir;
+
+  EtcdStatus status;
+
+  /** The test app's name for the client style under test. */
+  abstract String client();
+
+  /** The exception class a rejected call fails with in this client ({@code onOpen.mode=error}). */
+  abstract String rejectionErrorType();
+
+  String service() {
+    return "it-" + client();
+  }
+
+  @BeforeAll
+  void startApp() throws Exception {
+    downstream = Downstream.start();
+    otlp = OtlpReceiver.start();
+    stateDir = Files.createTempDirectory("sluice-state");
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("otel.service.name", service());
+    properties.put("otel.exporter.otlp.endpoint", otlp.endpoint());
+    properties.put("otel.exporter.otlp.protocol", "http/protobuf");
+    properties.put("otel.metrics.exporter", "none");
+    properties.put("otel.logs.exporter", "none");
+    properties.put("otel.bsp.schedule.delay", "100");
+    properties.put("sluice.etcd.endpoints", etcd.endpoint());
+    properties.put("sluice.state.dir", stateDir.toString());
+    app = AgentApp.start(AgentApp.sluiceAgentJar(), properties);
+    status = new EtcdStatus(etcd.endpoint());
+  }
+
+  @AfterEach
+  void downstreamHealthyAgain() {
+    downstream.answer(200);
+  }
+
+  @AfterAll
+  void stopApp() {
+    if (status != null) {
+      status.close();
+    }
+    if (app != null) {
+      app.close();
+    }
+    if (otlp != null) {
+      otlp.close();
+    }
+    if (downstream != null) {
+      downstream.close();
+    }
+  }
+
+  static Stream<Arguments> incomingTraceHeaders() {
+    return Stream.of(
+        Arguments.of(
+            Named.of(
+                "B3 multi-header",
+                (HeaderFormat)
+                    (trace, span) ->
+                        Map.of("X-B3-TraceId", trace, "X-B3-SpanId", span, "X-B3-Sampled", "1"))),
+        Arguments.of(
+            Named.of(
+                "B3 single-header",
+                (HeaderFormat) (trace, span) -> Map.of("b3", trace + "-" + span + "-1"))),
+        Arguments.of(
+            Named.of(
+                "W3C trace context",
+                (HeaderFormat)
+                    (trace, span) -> Map.of("traceparent", "00-" + trace + "-" + span + "-01"))));
+  }
+
+  /** How a caller passes its trace context. */
+  interface HeaderFormat {
+    Map<String, String> headers(String traceId, String spanId);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("incomingTraceHeaders")
+  void outgoingCallCarriesIncomingTraceInW3cAndB3(HeaderFormat format) throws Exception {
+    String traceId = randomHex(16);
+    AppAnswer answer =
+        app.call(
+            client(), "GET", downstream.url("/propagation"), format.headers(traceId, randomHex(8)));
+
+    assertThat(answer.failed()).as("call failed: %s\n%s", answer.error(), app.log()).isFalse();
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(downstream.lastHeader("traceparent")).startsWith("00-" + traceId + "-");
+    assertThat(downstream.lastHeader("X-B3-TraceId")).isEqualTo(traceId);
+  }
+
+  static String randomHex(int bytes) {
+    byte[] random = new byte[bytes];
+    ThreadLocalRandom.current().nextBytes(random);
+    random[0] |= 1; // never all zero: an invalid id would be ignored
+    return HexFormat.of().formatHex(random);
+  }
+
+  @Test
+  void openBreakerKeepsCallsInTheProcessAndFollowsPolicyChangesLive() throws Exception {
+    String policy = "breaker-" + client();
+    String url = downstream.url("/breaker/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/breaker/**", "3s", Rules.ERROR, false)));
+    downstream.answer(500);
+
+    AtomicReference<AppAnswer> rejected = new AtomicReference<>();
+    await("breaker opens after the configured failures")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              AppAnswer answer = app.call(client(), "GET", url, Map.of());
+              if (answer.failed()) {
+                rejected.set(answer);
+                return true;
+              }
+              assertThat(answer.status()).as(app.log()).isEqualTo(500);
+              return false;
+            });
+    assertThat(downstream.requestCount())
+        .as("calls that reached the server")
+        .isGreaterThanOrEqualTo(4);
+    assertThat(rejected.get().error())
+        .startsWith(rejectionErrorType())
+        .contains("Sluice circuit breaker '" + policy + "'")
+        .contains("OPEN");
+
+    // Rejected calls never leave the process, and keep their CLIENT span with an error.
+    int reached = downstream.requestCount();
+    String traceId = randomHex(16);
+    for (int i = 0; i < 3; i++) {
+      AppAnswer answer =
+          app.call(
+              client(),
+              "GET",
+              url,
+              Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
+      assertThat(answer.error()).as("rejected call %d", i).contains("Sluice circuit breaker");
+    }
+    assertThat(downstream.requestCount()).isEqualTo(reached);
+    await("the rejected calls' spans are exported")
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(otlp.spans(traceId))
+                    .anySatisfy(
+                        span -> {
+                          assertThat(span.kind()).isEqualTo(OtlpReceiver.ReceivedSpan.KIND_CLIENT);
+                          assertThat(span.statusCode())
+                              .isEqualTo(OtlpReceiver.ReceivedSpan.STATUS_ERROR);
+                          assertThat(span.events()).contains("sluice.breaker.rejected");
+                        }));
+
+    // The same policy, now answering with a synthetic response: applies without restart.
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/breaker/**", "3s", Rules.RESPONSE, false)));
+    AppAnswer synthetic = app.call(client(), "GET", url, Map.of());
+    assertThat(synthetic.failed()).as("synthetic response: %s", synthetic.error()).isFalse();
+    assertThat(synthetic.status()).isEqualTo(503);
+    assertThat(synthetic.headers()).containsEntry("x-sluice", "open");
+    assertThat(synthetic.body()).isEqualTo("fallback");
+    assertThat(downstream.requestCount()).isEqualTo(reached);
+
+    // Once the server recovers and the wait passed, a trial call closes the breaker again.
+    downstream.answer(200);
+    await("calls flow again after recovery")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              AppAnswer answer = app.call(client(), "GET", url, Map.of());
+              return !answer.failed() && answer.status() == 200;
+            });
+    int before = downstream.requestCount();
+    assertThat(app.call(client(), "GET", url, Map.of()).status()).isEqualTo(200);
+    assertThat(downstream.requestCount()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void shadowBreakerNeverRejectsButReportsWouldBeState() throws Exception {
+    String policy = "shadow-" + client();
+    String url = downstream.url("/shadow/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/shadow/**", "30s", Rules.ERROR, true)));
+    downstream.answer(500);
+    int before = downstream.requestCount();
+    for (int i = 0; i < 8; i++) {
+      AppAnswer answer = app.call(client(), "GET", url, Map.of());
+      assertThat(answer.failed()).as("shadow call %d: %s", i, answer.error()).isFalse();
+      assertThat(answer.status()).isEqualTo(500);
+    }
+    assertThat(downstream.requestCount()).isEqualTo(before + 8);
+
+    String target = "127.0.0.1:" + downstream.port();
+    await("status shows the would-be state, the applied revision and the top targets")
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              AgentStatus current = status.of(service()).orElseThrow();
+              assertThat(current.breakers())
+                  .anySatisfy(
+                      breaker -> {
+                        assertThat(breaker.policy()).isEqualTo(policy);
+                        assertThat(breaker.shadow()).isTrue();
+                        assertThat(breaker.state()).isEqualTo("OPEN");
+                      });
+              assertThat(current.topTargets())
+                  .anySatisfy(stats -> assertThat(stats.target()).isEqualTo(target));
+            });
+  }
+
+  /** Writes the service's rule document and waits until the agent reports it applied. */
+  void applyRules(String document) {
+    long revision = etcd.server().put(EtcdKeys.defaults().rules(service()), document);
+    await("the agent applies revision " + revision)
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> status.of(service()).map(s -> s.appliedRevision() >= revision).orElse(false));
+  }
+}

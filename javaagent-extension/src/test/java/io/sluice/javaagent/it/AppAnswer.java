@@ -1,0 +1,38 @@
+package io.sluice.javaagent.it;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The test app's report of one outgoing call: a status, headers and body, or the error the client
+ * raised.
+ */
+record AppAnswer(int status, Map<String, String> headers, String body, String error) {
+
+  static AppAnswer parse(String text) {
+    if (text.startsWith("error=")) {
+      return new AppAnswer(0, Map.of(), "", text.substring("error=".length()));
+    }
+    int status = 0;
+    Map<String, String> headers = new HashMap<>();
+    String body = "";
+    int bodyAt = text.indexOf("body=");
+    String head = bodyAt >= 0 ? text.substring(0, bodyAt) : text;
+    if (bodyAt >= 0) {
+      body = text.substring(bodyAt + "body=".length());
+    }
+    for (String line : head.split("\n")) {
+      if (line.startsWith("status=")) {
+        status = Integer.parseInt(line.substring("status=".length()).trim());
+      } else if (line.startsWith("header.")) {
+        int eq = line.indexOf('=');
+        headers.put(line.substring("header.".length(), eq), line.substring(eq + 1));
+      }
+    }
+    return new AppAnswer(status, headers, body, null);
+  }
+
+  boolean failed() {
+    return error != null;
+  }
+}

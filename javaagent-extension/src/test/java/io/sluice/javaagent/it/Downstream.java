@@ -1,0 +1,83 @@
+package io.sluice.javaagent.it;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP server on loopback the test app calls: records every request's headers and answers
+ * with a status the test sets (200, or 500 to make a breaker open).
+ */
+final class Downstream implements AutoCloseable {
+
+  private final HttpServer server;
+  private final List<Map<String, List<String>>> requests = new CopyOnWriteArrayList<>();
+  private final AtomicInteger status = new AtomicInteger(200);
+
+  private Downstream(HttpServer server) {
+    this.server = server;
+  }
+
+  static Downstream start() throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    Downstream downstream = new Downstream(server);
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.createContext(
+        "/",
+        exchange -> {
+          exchange.getRequestBody().readAllBytes();
+          downstream.requests.add(Map.copyOf(exchange.getRequestHeaders()));
+          byte[] body = ("downstream " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(downstream.status.get(), body.length);
+          try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+    return downstream;
+  }
+
+  String url(String path) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Makes every following request answer {@code code}. */
+  void answer(int code) {
+    status.set(code);
+  }
+
+  int requestCount() {
+    return requests.size();
+  }
+
+  /** The headers of the last request, names lower-cased by the server's own normalization. */
+  Map<String, List<String>> lastRequest() {
+    return requests.get(requests.size() - 1);
+  }
+
+  /** One header of the last request, or {@code null}. */
+  String lastHeader(String name) {
+    for (Map.Entry<String, List<String>> header : lastRequest().entrySet()) {
+      if (header.getKey().equalsIgnoreCase(name)) {
+        return header.getValue().get(0);
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}

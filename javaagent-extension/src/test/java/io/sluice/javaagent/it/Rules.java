@@ -1,0 +1,53 @@
+package io.sluice.javaagent.it;
+
+/** Rule documents the integration tests write to etcd. */
+final class Rules {
+
+  private Rules() {}
+
+  /** A document keeping every trace, with the given breaker policies (JSON objects). */
+  static String document(String service, String... breakers) {
+    return sampling(service, 1.0, "[]", breakers);
+  }
+
+  /** A document with a default ratio, sampling rules and breaker policies. */
+  static String sampling(String service, double defaultRatio, String rules, String... breakers) {
+    return "{\"schemaVersion\":1,\"service\":\""
+        + service
+        + "\",\"sampling\":{\"defaultRatio\":"
+        + defaultRatio
+        + ",\"respectParentDecision\":true,\"rules\":"
+        + rules
+        + "},\"breakers\":["
+        + String.join(",", breakers)
+        + "]}";
+  }
+
+  /**
+   * A rule-scoped breaker on {@code 127.0.0.1:port} and {@code pathGlob}: opens after 4 calls with
+   * at least half failing (5xx), stays open {@code wait}, then lets one trial call through.
+   */
+  static String breaker(
+      String name, int port, String pathGlob, String wait, String onOpen, boolean shadow) {
+    return "{\"name\":\""
+        + name
+        + "\",\"match\":{\"host\":\"127.0.0.1\",\"port\":"
+        + port
+        + ",\"path\":\""
+        + pathGlob
+        + "\"},\"scope\":\"rule\",\"failureRateThreshold\":50,"
+        + "\"slidingWindow\":{\"type\":\"COUNT\",\"size\":4},\"minimumCalls\":4,"
+        + "\"waitInOpenState\":\""
+        + wait
+        + "\",\"halfOpenCalls\":1,\"failureStatusCodes\":[\"5xx\"],\"onOpen\":"
+        + onOpen
+        + ",\"shadow\":"
+        + shadow
+        + "}";
+  }
+
+  static final String ERROR = "{\"mode\":\"error\"}";
+  static final String RESPONSE =
+      "{\"mode\":\"response\",\"status\":503,\"headers\":{\"X-Sluice\":\"open\"},"
+          + "\"body\":\"fallback\"}";
+}

@@ -1,0 +1,216 @@
+package io.sluice.javaagent.testapp;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+
+/** Every client style the test app can call with, by name. */
+final class Clients {
+
+  /** One way to make an outgoing call. */
+  interface Client {
+    ClientAnswer call(String method, String url) throws Exception;
+  }
+
+  // One holder per client library, so a library missing from the class path fails only its style.
+  private static final class Jdk {
+    static final HttpClient CLIENT =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  private static final class Ok {
+    static final OkHttpClient CLIENT =
+        new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
+  }
+
+  private static final class Apache {
+    static final CloseableHttpClient CLIENT = HttpClients.createDefault();
+  }
+
+  private static final class VertxClient {
+    static final io.vertx.core.http.HttpClient CLIENT = Vertx.vertx().createHttpClient();
+  }
+
+  private Clients() {}
+
+  static Client forName(String name) {
+    return switch (name) {
+      case "jdk" -> Clients::jdkSend;
+      case "jdk-async" -> Clients::jdkSendAsync;
+      case "okhttp" -> Clients::okhttpExecute;
+      case "okhttp-async" -> Clients::okhttpEnqueue;
+      case "apache" -> Clients::apacheClassic;
+      case "vertx" -> Clients::vertx;
+      default -> throw new IllegalArgumentException("unknown client " + name);
+    };
+  }
+
+  private static HttpRequest jdkRequest(String method, String url) {
+    return HttpRequest.newBuilder(URI.create(url))
+        .method(
+            method,
+            "GET".equals(method)
+                ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString("{}"))
+        .timeout(Duration.ofSeconds(10))
+        .build();
+  }
+
+  private static ClientAnswer jdk(HttpResponse<String> response) {
+    Map<String, String> headers = new HashMap<>();
+    response.headers().map().forEach((k, v) -> headers.put(k, String.join(",", v)));
+    return new ClientAnswer(response.statusCode(), headers, response.body());
+  }
+
+  private static ClientAnswer jdkSend(String method, String url) throws Exception {
+    return jdk(Jdk.CLIENT.send(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString()));
+  }
+
+  private static ClientAnswer jdkSendAsync(String method, String url) throws Exception {
+    try {
+      return jdk(
+          Jdk.CLIENT
+              .sendAsync(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString())
+              .get(10, TimeUnit.SECONDS));
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  private static Request okRequest(String method, String url) {
+    return new Request.Builder()
+        .url(url)
+        .method(method, "GET".equals(method) ? null : RequestBody.create(new byte[] {'{', '}'}))
+        .build();
+  }
+
+  private static ClientAnswer ok(Response response) throws IOException {
+    try (response) {
+      Map<String, String> headers = new HashMap<>();
+      response.headers().toMultimap().forEach((k, v) -> headers.put(k, String.join(",", v)));
+      return new ClientAnswer(response.code(), headers, response.body().string());
+    }
+  }
+
+  private static ClientAnswer okhttpExecute(String method, String url) throws Exception {
+    return ok(Ok.CLIENT.newCall(okRequest(method, url)).execute());
+  }
+
+  private static ClientAnswer okhttpEnqueue(String method, String url) throws Exception {
+    CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
+    Ok.CLIENT
+        .newCall(okRequest(method, url))
+        .enqueue(
+            new Callback() {
+              @Override
+              public void onFailure(Call call, IOException e) {
+                answer.completeExceptionally(e);
+              }
+
+              @Override
+              public void onResponse(Call call, Response response) {
+                try {
+                  answer.complete(ok(response));
+                } catch (IOException e) {
+                  answer.completeExceptionally(e);
+                }
+              }
+            });
+    try {
+      return answer.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  private static ClientAnswer apacheClassic(String method, String url) throws Exception {
+    HttpUriRequestBase request = new HttpUriRequestBase(method, URI.create(url));
+    return Apache.CLIENT.execute(
+        request,
+        response -> {
+          Map<String, String> headers = new HashMap<>();
+          for (Header header : response.getHeaders()) {
+            headers.merge(header.getName(), header.getValue(), (a, b) -> a + "," + b);
+          }
+          String body =
+              response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
+          return new ClientAnswer(response.getCode(), headers, body);
+        });
+  }
+
+  private static ClientAnswer vertx(String method, String url) throws Exception {
+    io.vertx.core.http.HttpClient client = VertxClient.CLIENT;
+    URI uri = URI.create(url);
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(HttpMethod.valueOf(method))
+            .setHost(uri.getHost())
+            .setPort(uri.getPort())
+            .setURI(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+    CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
+    client
+        .request(options)
+        .compose(request -> request.send())
+        .compose(
+            (HttpClientResponse response) ->
+                response
+                    .body()
+                    .map(
+                        body -> {
+                          Map<String, String> headers = new HashMap<>();
+                          response
+                              .headers()
+                              .forEach(
+                                  e ->
+                                      headers.merge(
+                                          e.getKey(), e.getValue(), (a, b) -> a + "," + b));
+                          return new ClientAnswer(response.statusCode(), headers, body.toString());
+                        }))
+        .onComplete(
+            (result, failure) -> {
+              if (failure != null) {
+                answer.completeExceptionally(failure);
+              } else {
+                answer.complete(result);
+              }
+            });
+    try {
+      return answer.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  private static Exception unwrap(ExecutionException e) {
+    Throwable cause = e.getCause();
+    return cause instanceof Exception exception ? exception : e;
+  }
+
+  static List<String> names() {
+    return List.of("jdk", "jdk-async", "okhttp", "okhttp-async", "apache", "vertx");
+  }
+}
