@@ -51,6 +51,15 @@ final class ChildProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** The process' output so far. */
+  List<String> logLines() {
+    try {
+      return Files.readAllLines(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return List.of("(no log: " + e.getMessage() + ")");
+    }
+  }
+
   /** The last lines of the process' output, for error messages. */
   String logTail() {
     try {

@@ -165,8 +165,8 @@ public final class RulePropagationBenchmark {
     }
     System.out.println();
     System.out.println(
-        "Rule propagation: PUT response -> last agent (status key seen in etcd | applied in"
-            + " process)");
+        "Rule propagation, from the PUT's response to the last agent (negative: before the"
+            + " response arrived)");
     System.out.println(results.stream().reduce("", (a, b) -> a + b));
     System.out.println("Target: status p99 < 200 ms at N = 100.");
   }
@@ -268,6 +268,7 @@ public final class RulePropagationBenchmark {
       long[] status = new long[options.iterations()];
       long[] applied = new long[options.iterations()];
       long[] putNanos = new long[options.iterations()];
+      long[] fromRequest = new long[options.iterations()];
       int missed = 0;
       for (int i = 0; i < options.iterations(); i++) {
         pace();
@@ -282,12 +283,13 @@ public final class RulePropagationBenchmark {
           status[i] = r.lastStatusNanos.get() - r.responseNanos;
           applied[i] = r.lastAppliedNanos.get() - r.responseNanos;
         }
+        fromRequest[i] = putNanos[i] + status[i];
       }
       String table =
           String.format(
               Locale.ROOT,
               "%nN = %d agents, %d iterations (%d warm-up), %d ms between PUTs%s%n"
-                  + "%-32s %s%n%-32s %s%n%-32s %s%n%-32s %s%n",
+                  + "%-32s %s%n%-32s %s%n%-32s %s%n%-32s %s%n%-32s %s%n",
               agentCount,
               options.iterations(),
               options.warmup(),
@@ -300,7 +302,9 @@ public final class RulePropagationBenchmark {
               "last agent applied in process",
               Percentiles.of(applied).row(),
               "PUT request -> response",
-              Percentiles.of(putNanos).row());
+              Percentiles.of(putNanos).row(),
+              "PUT request -> last status key",
+              Percentiles.of(fromRequest).row());
       System.out.print(table);
       return table;
     } finally {
