@@ -68,7 +68,7 @@ public final class AgentOverheadBenchmark {
       values.put("--warmup", "30000");
       values.put("--concurrency", "16");
       values.put("--rounds", "3");
-      values.put("--startups", "3");
+      values.put("--startups", "2");
       values.put("--benchmarks-jar", "benchmarks/target/benchmarks.jar");
       values.put("--otel-agent", "benchmarks/target/agents/opentelemetry-javaagent.jar");
       values.put("--sluice-agent", "javaagent-extension/target/sluice-javaagent.jar");
@@ -127,8 +127,9 @@ public final class AgentOverheadBenchmark {
                 + " -DskipTests and run from the repository root");
       }
     }
-    Path work = Files.createTempDirectory("sluice-overhead-");
-    new AgentOverheadBenchmark(options, work).run();
+    try (WorkDir work = WorkDir.create("sluice-overhead-")) {
+      new AgentOverheadBenchmark(options, work.path()).run();
+    }
     System.exit(0);
   }
 
@@ -162,7 +163,8 @@ public final class AgentOverheadBenchmark {
       Map<String, Measured> measured = new LinkedHashMap<>();
       options.variants().forEach(v -> measured.put(v, new Measured(v)));
 
-      // Start-up: separate starts, one JVM at a time, variants interleaved.
+      // Start-up: separate starts, one JVM at a time, variants interleaved; the load phase's own
+      // starts below add one sample each.
       for (int s = 0; s < options.startups(); s++) {
         for (String variant : options.variants()) {
           int port = freePort();
@@ -185,7 +187,10 @@ public final class AgentOverheadBenchmark {
           ChildProcess service = startService(variant, port, "load");
           services.put(variant, service);
           ports.put(variant, port);
-          awaitFirstSuccess(service, port, t0);
+          // Started alone like the others: one more start-up sample.
+          double ms = awaitFirstSuccess(service, port, t0);
+          measured.get(variant).startupMs.add(ms);
+          System.out.printf(Locale.ROOT, "start-up %-7s %8.0f ms%n", variant, ms);
         }
         for (String variant : options.variants()) {
           Result warm = drive(ports.get(variant), options.warmupRequests());
@@ -245,12 +250,12 @@ public final class AgentOverheadBenchmark {
     System.out.printf(
         Locale.ROOT,
         "Agent overhead: %d requests x %d rounds per variant at concurrency %d, after %d warm-up"
-            + " requests; start-up median of %d%n",
+            + " requests; start-up median of %d starts%n",
         options.requests(),
         options.rounds(),
         options.concurrency(),
         options.warmupRequests(),
-        options.startups());
+        options.startups() + 1);
     System.out.printf(
         Locale.ROOT,
         "%-8s %12s %-26s %9s %9s %9s %12s %7s%n",

@@ -149,12 +149,18 @@ public final class RulePropagationBenchmark {
   }
 
   private void run() throws Exception {
-    Path work = Files.createTempDirectory("sluice-propagation-");
+    WorkDir workDir = WorkDir.create("sluice-propagation-");
+    Path work = workDir.path();
     EtcdServer etcd = EtcdServer.fromPath();
+    // EtcdServer has no hook of its own: an interrupted run (Ctrl-C, kill) must not leave etcd
+    // behind.
+    Thread stopEtcd = new Thread(etcd::close, "stop-etcd");
+    Runtime.getRuntime().addShutdownHook(stopEtcd);
     etcd.start();
     System.out.println("etcd at " + etcd.endpoint() + ", work dir " + work);
     List<String> results = new ArrayList<>();
-    try (etcd;
+    try (workDir;
+        etcd;
         ChildProcess controlPlane = startControlPlane(etcd.endpoint(), work);
         Client observer = Client.builder().endpoints(etcd.endpoint()).build();
         Watch.Watcher watcher = watchStatuses(observer)) {
