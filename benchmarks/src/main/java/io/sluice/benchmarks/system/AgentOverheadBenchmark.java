@@ -34,7 +34,9 @@ import java.util.stream.Collectors;
  * breaker policies from a rules file — all with exporters off, so only instrumentation is measured.
  * A Vert.x load generator in this JVM sends a fixed number of requests at a fixed concurrency, in
  * rounds that rotate the variants' order, after a warm-up; start-up time (JVM start to the first
- * successful request) is measured on separate starts. Run by hand; see BENCHMARKS.md.
+ * successful request) is measured on separate starts. Two diagnostic variants can be added with
+ * {@code --variants}: {@code otel-b3} (plain agent with B3 propagation as Sluice configures it) and
+ * {@code sluice-defaults} (Sluice agent with no rules). Run by hand; see BENCHMARKS.md.
  */
 public final class AgentOverheadBenchmark {
 
@@ -172,7 +174,7 @@ public final class AgentOverheadBenchmark {
           try (ChildProcess service = startService(variant, port, "startup-" + s)) {
             double ms = awaitFirstSuccess(service, port, t0);
             measured.get(variant).startupMs.add(ms);
-            System.out.printf(Locale.ROOT, "start-up %-7s %8.0f ms%n", variant, ms);
+            System.out.printf(Locale.ROOT, "start-up %-16s %8.0f ms%n", variant, ms);
           }
         }
       }
@@ -190,13 +192,13 @@ public final class AgentOverheadBenchmark {
           // Started alone like the others: one more start-up sample.
           double ms = awaitFirstSuccess(service, port, t0);
           measured.get(variant).startupMs.add(ms);
-          System.out.printf(Locale.ROOT, "start-up %-7s %8.0f ms%n", variant, ms);
+          System.out.printf(Locale.ROOT, "start-up %-16s %8.0f ms%n", variant, ms);
         }
         for (String variant : options.variants()) {
           Result warm = drive(ports.get(variant), options.warmupRequests());
           System.out.printf(
               Locale.ROOT,
-              "warm-up %-7s %8.0f req/s (%d errors)%n",
+              "warm-up %-16s %8.0f req/s (%d errors)%n",
               variant,
               warm.throughput(),
               warm.errors());
@@ -213,7 +215,7 @@ public final class AgentOverheadBenchmark {
             Percentiles p = Percentiles.of(r.latencies());
             System.out.printf(
                 Locale.ROOT,
-                "round %d %-7s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%d errors, load avg %s)%n",
+                "round %d %-16s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%d errors, load avg %s)%n",
                 round + 1,
                 variant,
                 r.throughput(),
@@ -258,7 +260,7 @@ public final class AgentOverheadBenchmark {
         options.startups() + 1);
     System.out.printf(
         Locale.ROOT,
-        "%-8s %12s %-26s %9s %9s %9s %12s %7s%n",
+        "%-16s %12s %-26s %9s %9s %9s %12s %7s%n",
         "variant",
         "req/s (med)",
         "req/s per round",
@@ -271,7 +273,7 @@ public final class AgentOverheadBenchmark {
       Percentiles p = m.latency();
       System.out.printf(
           Locale.ROOT,
-          "%-8s %12.0f %-26s %9.2f %9.2f %9.1f %12.0f %7d%n",
+          "%-16s %12.0f %-26s %9.2f %9.2f %9.1f %12.0f %7d%n",
           m.variant,
           m.medianThroughput(),
           m.throughputs.stream()
@@ -304,6 +306,19 @@ public final class AgentOverheadBenchmark {
           otel.latency().p50Ms() / none.latency().p50Ms(),
           otel.latency().p99Ms() / none.latency().p99Ms(),
           median(otel.startupMs) - median(none.startupMs));
+    }
+    for (Measured m : measured.values()) {
+      if (otel == null || m == otel || m == sluice || m == none) {
+        continue;
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%s / otel: throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms%n",
+          m.variant,
+          m.medianThroughput() / otel.medianThroughput(),
+          m.latency().p50Ms() / otel.latency().p50Ms(),
+          m.latency().p99Ms() / otel.latency().p99Ms(),
+          median(m.startupMs) - median(otel.startupMs));
     }
     for (Path jar :
         List.of(options.sluiceExtension(), options.sluiceAgent(), options.otelAgent())) {
@@ -379,10 +394,22 @@ public final class AgentOverheadBenchmark {
         command.add("-javaagent:" + options.otelAgent());
         command.addAll(otelFlags());
       }
+      case "otel-b3" -> {
+        // Diagnosis: the plain agent with Sluice's default propagators (B3 multi-header too).
+        command.add("-javaagent:" + options.otelAgent());
+        command.addAll(otelFlags());
+        command.add("-Dotel.propagators=tracecontext,baggage,b3multi");
+      }
       case "sluice" -> {
         command.add("-javaagent:" + options.sluiceAgent());
         command.addAll(otelFlags());
         command.add("-Dsluice.rules.file=" + work.resolve("rules.json"));
+        command.add("-Dsluice.state.dir=" + work.resolve("state-" + tag));
+      }
+      case "sluice-defaults" -> {
+        // Diagnosis: the Sluice agent on its built-in defaults (no rules, no breakers).
+        command.add("-javaagent:" + options.sluiceAgent());
+        command.addAll(otelFlags());
         command.add("-Dsluice.state.dir=" + work.resolve("state-" + tag));
       }
       default -> throw new IllegalArgumentException("unknown variant " + variant);

@@ -235,7 +235,6 @@ public final class RulePropagationBenchmark {
             WatchOption.builder().isPrefix(true).build(),
             response -> {
               long now = System.nanoTime();
-              Round current = round;
               for (WatchEvent event : response.getEvents()) {
                 if (event.getEventType() != WatchEvent.EventType.PUT) {
                   continue;
@@ -245,7 +244,9 @@ public final class RulePropagationBenchmark {
                 if (status != null) {
                   Seen seen = new Seen(status.appliedRevision(), now);
                   statusRevisions.put(status.instanceId(), seen);
-                  statusReached(current, status.instanceId(), seen);
+                  // Read the round only after recording: a round armed in between then sees the
+                  // record in agentsCatchUp, or this sees the round.
+                  statusReached(round, status.instanceId(), seen);
                 }
               }
             });
@@ -281,14 +282,13 @@ public final class RulePropagationBenchmark {
         long before = System.nanoTime();
         Round r = putAndAwait(agentCount, "iteration-" + i, APPLY_TIMEOUT);
         putNanos[i] = r.responseNanos - before;
-        if (r.statusDone.getCount() > 0 || r.appliedDone.getCount() > 0) {
-          missed++;
-          status[i] = APPLY_TIMEOUT.toNanos();
-          applied[i] = APPLY_TIMEOUT.toNanos();
-        } else {
-          status[i] = r.lastStatusNanos.get() - r.responseNanos;
-          applied[i] = r.lastAppliedNanos.get() - r.responseNanos;
-        }
+        boolean statusMissed = r.statusDone.getCount() > 0;
+        boolean appliedMissed = r.appliedDone.getCount() > 0;
+        missed += statusMissed || appliedMissed ? 1 : 0;
+        status[i] =
+            statusMissed ? APPLY_TIMEOUT.toNanos() : r.lastStatusNanos.get() - r.responseNanos;
+        applied[i] =
+            appliedMissed ? APPLY_TIMEOUT.toNanos() : r.lastAppliedNanos.get() - r.responseNanos;
         fromRequest[i] = putNanos[i] + status[i];
       }
       String table =
