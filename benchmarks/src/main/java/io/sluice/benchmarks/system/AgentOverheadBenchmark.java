@@ -102,6 +102,8 @@ public final class AgentOverheadBenchmark {
     final String variant;
     final List<Double> startupMs = new ArrayList<>();
     final List<Double> throughputs = new ArrayList<>();
+    // CPU time the service JVM used per request: steadier than throughput on a shared machine.
+    final List<Double> cpuMicrosPerRequest = new ArrayList<>();
     final List<long[]> latencies = new ArrayList<>();
     int errors;
 
@@ -207,20 +209,25 @@ public final class AgentOverheadBenchmark {
           List<String> order = new ArrayList<>(options.variants());
           java.util.Collections.rotate(order, -round);
           for (String variant : order) {
+            long cpuBefore = services.get(variant).cpuNanos();
             Result r = drive(ports.get(variant), options.requests());
+            long cpuAfter = services.get(variant).cpuNanos();
             Measured m = measured.get(variant);
+            m.cpuMicrosPerRequest.add((cpuAfter - cpuBefore) / 1000.0 / options.requests());
             m.throughputs.add(r.throughput());
             m.latencies.add(r.latencies());
             m.errors += r.errors();
             Percentiles p = Percentiles.of(r.latencies());
             System.out.printf(
                 Locale.ROOT,
-                "round %d %-16s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  (%d errors, load avg %s)%n",
+                "round %d %-16s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  service CPU %6.1f µs/req"
+                    + "  (%d errors, load avg %s)%n",
                 round + 1,
                 variant,
                 r.throughput(),
                 p.p50Ms(),
                 p.p99Ms(),
+                m.cpuMicrosPerRequest.get(m.cpuMicrosPerRequest.size() - 1),
                 r.errors(),
                 loadAverage());
           }
@@ -260,10 +267,11 @@ public final class AgentOverheadBenchmark {
         options.startups() + 1);
     System.out.printf(
         Locale.ROOT,
-        "%-16s %12s %-26s %9s %9s %9s %12s %7s%n",
+        "%-16s %12s %-26s %11s %9s %9s %9s %12s %7s%n",
         "variant",
         "req/s (med)",
         "req/s per round",
+        "CPU µs/req",
         "p50 ms",
         "p99 ms",
         "max ms",
@@ -273,12 +281,13 @@ public final class AgentOverheadBenchmark {
       Percentiles p = m.latency();
       System.out.printf(
           Locale.ROOT,
-          "%-16s %12.0f %-26s %9.2f %9.2f %9.1f %12.0f %7d%n",
+          "%-16s %12.0f %-26s %11.1f %9.2f %9.2f %9.1f %12.0f %7d%n",
           m.variant,
           m.medianThroughput(),
           m.throughputs.stream()
               .map(t -> String.format(Locale.ROOT, "%.0f", t))
               .collect(Collectors.joining("/")),
+          median(m.cpuMicrosPerRequest),
           p.p50Ms(),
           p.p99Ms(),
           p.maxMs(),
@@ -292,20 +301,23 @@ public final class AgentOverheadBenchmark {
       System.out.printf(
           Locale.ROOT,
           "sluice / otel: throughput %.3f (target >= 0.95), p50 %.3f, p99 %.3f (target <= 1.10),"
-              + " start-up %+.0f ms%n",
+              + " start-up %+.0f ms, CPU per request %.3f%n",
           sluice.medianThroughput() / otel.medianThroughput(),
           sluice.latency().p50Ms() / otel.latency().p50Ms(),
           sluice.latency().p99Ms() / otel.latency().p99Ms(),
-          median(sluice.startupMs) - median(otel.startupMs));
+          median(sluice.startupMs) - median(otel.startupMs),
+          median(sluice.cpuMicrosPerRequest) / median(otel.cpuMicrosPerRequest));
     }
     if (none != null && otel != null) {
       System.out.printf(
           Locale.ROOT,
-          "otel / none:   throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms%n",
+          "otel / none:   throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms, CPU per request"
+              + " %.3f%n",
           otel.medianThroughput() / none.medianThroughput(),
           otel.latency().p50Ms() / none.latency().p50Ms(),
           otel.latency().p99Ms() / none.latency().p99Ms(),
-          median(otel.startupMs) - median(none.startupMs));
+          median(otel.startupMs) - median(none.startupMs),
+          median(otel.cpuMicrosPerRequest) / median(none.cpuMicrosPerRequest));
     }
     for (Measured m : measured.values()) {
       if (otel == null || m == otel || m == sluice || m == none) {
@@ -313,12 +325,13 @@ public final class AgentOverheadBenchmark {
       }
       System.out.printf(
           Locale.ROOT,
-          "%s / otel: throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms%n",
+          "%s / otel: throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms, CPU per request %.3f%n",
           m.variant,
           m.medianThroughput() / otel.medianThroughput(),
           m.latency().p50Ms() / otel.latency().p50Ms(),
           m.latency().p99Ms() / otel.latency().p99Ms(),
-          median(m.startupMs) - median(otel.startupMs));
+          median(m.startupMs) - median(otel.startupMs),
+          median(m.cpuMicrosPerRequest) / median(otel.cpuMicrosPerRequest));
     }
     for (Path jar :
         List.of(options.sluiceExtension(), options.sluiceAgent(), options.otelAgent())) {

@@ -51,6 +51,11 @@ final class ChildProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** CPU time the process used so far (user + system), in nanoseconds; -1 if unknown. */
+  long cpuNanos() {
+    return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+  }
+
   /** The process' output so far. */
   List<String> logLines() {
     try {
