@@ -96,17 +96,17 @@ stop_all() {
   trap '' INT TERM
   ((${#pids[@]})) || return 0
   echo
-  echo "demo.sh: stopping ${names[*]} ..."
-  local i
-  # Most dependent first: the load generator, gateway, ... , control plane, etcd last.
+  local i order=()
+  for ((i = ${#names[@]} - 1; i >= 0; i--)); do order+=("${names[i]}"); done
+  echo "demo.sh: stopping ${order[*]} ..."
+  # Most dependent first, one after the other: the services (the load generator has already
+  # ended), then the control plane while etcd still answers, etcd last.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill -TERM -- "-${pids[i]}" 2>/dev/null || true
-  done
-  local deadline=$((SECONDS + 15))
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM -- "-${pids[i]}" 2>/dev/null || continue
+    local deadline=$((SECONDS + 20))
     while kill -0 -- "-${pids[i]}" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
     if kill -0 -- "-${pids[i]}" 2>/dev/null; then
-      echo "demo.sh: ${names[i]} did not stop within 15 s; killing it"
+      echo "demo.sh: ${names[i]} did not stop within 20 s; killing it"
       kill -KILL -- "-${pids[i]}" 2>/dev/null || true
     fi
   done
@@ -218,10 +218,10 @@ start inventory java $(with_agent inventory) -jar "$DEMO_JAR" inventory \
 # shellcheck disable=SC2046
 start orders java $(with_agent orders) -jar "$DEMO_JAR" orders --port "$orders_port" \
   --payments-url "http://127.0.0.1:$payments_port" \
-  --inventory-url "http://127.0.0.1:$inventory_port" --shutdown-grace 2s
+  --inventory-url "http://127.0.0.1:$inventory_port" --timeout 5s --shutdown-grace 2s
 # shellcheck disable=SC2046
 start gateway java $(with_agent gateway) -jar "$DEMO_JAR" gateway --port "$gateway_port" \
-  --orders-url "http://127.0.0.1:$orders_port" --shutdown-grace 2s
+  --orders-url "http://127.0.0.1:$orders_port" --timeout 10s --shutdown-grace 2s
 for i in 0 1 2 3; do
   index=$((${#pids[@]} - 4 + i))
   name=${names[index]}
@@ -229,10 +229,12 @@ for i in 0 1 2 3; do
   wait_until "$name" "${pids[index]}" 180 curl -sf "http://127.0.0.1:${!port_var}/health"
 done
 
-# One order through the whole chain first, so the load generator's first seconds do not measure
-# cold JVMs.
-curl -s -o /dev/null -m 60 -X POST "http://127.0.0.1:$gateway_port/checkout" \
-  -H 'Content-Type: application/json' -d '{"sku": "book-1"}' || true
+# A few orders through the whole chain first, so the load generator's first seconds do not
+# measure cold JVMs (and a busy machine does not turn them all into timeouts).
+for _ in 1 2 3 4 5; do
+  curl -s -o /dev/null -m 60 -X POST "http://127.0.0.1:$gateway_port/checkout" \
+    -H 'Content-Type: application/json' -d '{"sku": "book-1"}' || true
+done
 
 # --- what to do now --------------------------------------------------------------------------
 {
@@ -281,12 +283,17 @@ TRY
   echo
 } | tee "$LOG_DIR/README.txt"
 
-# --- the load generator, in the foreground ---------------------------------------------------
-# Ctrl-C reaches it directly (same process group): it prints its final table, then the EXIT trap
-# stops everything else.
+# --- the load generator ----------------------------------------------------------------------
+# In its own process group like the rest, writing to this terminal; the script waits for it.
+# Ctrl-C or SIGTERM interrupt the wait; the EXIT trap then stops the load generator first (it
+# prints its final table) and everything else after it.
+"${own_group[@]}" java -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
+  --rate "$rate" --duration "$duration" --timeout 15s </dev/null &
+names+=(loadgen)
+pids+=("$!")
+echo "$! loadgen" >>"$LOG_DIR/pids"
 loadgen_status=0
-java -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
-  --rate "$rate" --duration "$duration" || loadgen_status=$?
+wait "$!" || loadgen_status=$?
 
 if ((check)); then
   failures=()

@@ -10,8 +10,12 @@ package io.sluice.rules;
  * {@code prefix*}, {@code prefix**}, {@code *suffix}, {@code **suffix}, {@code *}, {@code **}) get
  * dedicated checks. Everything else runs a Thompson-style simulation of the pattern's automaton
  * with the set of live states in a {@code long} bit set: time is O(pattern × input) whatever the
- * input, with no backtracking and no allocation. Patterns of more than 63 tokens use a {@code
- * long[]} per call instead (a deliberate trade for rare, very long globs).
+ * input, with no backtracking and no allocation. Patterns of more than 63 tokens (a token is a
+ * character or a star) that fit no fast path use two {@code boolean[]} per call instead: a
+ * deliberate trade for rare, very long globs.
+ *
+ * <p>Case-insensitive globs compare characters as {@link String#equalsIgnoreCase} does (by {@code
+ * toLowerCase(toUpperCase(c))}), in the fast paths and the automaton alike.
  */
 public final class Glob {
 

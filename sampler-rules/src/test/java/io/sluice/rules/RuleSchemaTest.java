@@ -164,9 +164,11 @@ class RuleSchemaTest {
 
   @ParameterizedTest
   @FieldSource("io.sluice.rules.Examples#NAMES")
-  void writtenFormOfExampleValidatesAgainstSchema(String example) {
+  void exampleRoundTripsAndItsWrittenFormValidatesAgainstSchema(String example) {
     RuleDocument document = RuleCodec.parse(Examples.read(example)).orElseThrow();
-    assertThat(RuleSchemaValidator.problems(RuleCodec.write(document))).isEmpty();
+    String written = RuleCodec.write(document);
+    assertThat(RuleCodec.parse(written).document()).isEqualTo(document);
+    assertThat(RuleSchemaValidator.problems(written)).isEmpty();
   }
 
   @Test

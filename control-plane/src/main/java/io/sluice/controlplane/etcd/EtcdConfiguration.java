@@ -68,6 +68,11 @@ class EtcdConfiguration {
   }
 
   @Bean
+  EtcdWarmUp etcdWarmUp(Client client, EtcdGateway etcd) {
+    return new EtcdWarmUp(client, etcd);
+  }
+
+  @Bean
   EtcdHealthIndicator etcdHealthIndicator(EtcdGateway etcd) {
     return new EtcdHealthIndicator(etcd);
   }

@@ -1,5 +1,6 @@
 package io.sluice.demo.loadgen;
 
+import io.sluice.demo.Flags;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -100,7 +101,7 @@ public final class LoadGenerator {
             "loadgen: POST %s at %.1f/s for %s (at most %d requests, %d in flight)",
             settings.checkoutUrl(),
             settings.ratePerSecond(),
-            io.sluice.demo.Flags.format(settings.duration()),
+            Flags.format(settings.duration()),
             settings.maxRequests(),
             settings.concurrency()));
     pace();

@@ -1,5 +1,6 @@
 package io.sluice.demo.loadgen;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -60,7 +61,7 @@ final class Tally {
   }
 
   void clear() {
-    java.util.Arrays.fill(counts, 0);
+    Arrays.fill(counts, 0);
     latencies.clear();
     errorKinds.clear();
     shed = 0;

@@ -10,6 +10,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
@@ -121,7 +122,7 @@ public final class DemoService {
     return router;
   }
 
-  private Downstream downstream(String name, java.net.URI url) {
+  private Downstream downstream(String name, URI url) {
     return new Downstream(name, client, url, settings.downstreamTimeout());
   }
 

@@ -5,6 +5,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.net.URI;
 import java.time.Duration;
@@ -30,7 +31,7 @@ final class Downstream {
 
   /** Calls {@code path} (already safe for a URL) with an optional JSON body. */
   Future<DownstreamOutcome> call(HttpMethod method, String path, JsonObject body) {
-    Future<io.vertx.ext.web.client.HttpResponse<Buffer>> sent;
+    Future<HttpResponse<Buffer>> sent;
     try {
       HttpRequest<Buffer> request =
           client.requestAbs(method, baseUrl + path).timeout(timeoutMillis);

@@ -9,6 +9,7 @@ import io.sluice.demo.deploy.Sidecar.HostPort;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -99,9 +100,7 @@ class EnvoyConfigTest {
     String config = read("gateway");
     assertThat(config).contains(good);
 
-    assertThatThrownBy(
-            () ->
-                EnvoyBootstrap.parse(config.replaceFirst(java.util.regex.Pattern.quote(good), bad)))
+    assertThatThrownBy(() -> EnvoyBootstrap.parse(config.replaceFirst(Pattern.quote(good), bad)))
         .isInstanceOf(InvalidProtocolBufferException.class)
         .hasMessageContaining(named);
   }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +62,7 @@ class DemoScriptIT {
 
   private static Process start(List<String> output, String... options) throws IOException {
     Path root = Path.of("").toAbsolutePath().getParent();
-    List<String> command = new java.util.ArrayList<>(List.of("setsid", "./demo.sh"));
+    List<String> command = new ArrayList<>(List.of("setsid", "./demo.sh"));
     command.addAll(List.of(options));
     Process process =
         new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
@@ -91,7 +92,7 @@ class DemoScriptIT {
     List<String> started = Files.readAllLines(Path.of(logDir.group(1), "pids"));
     assertThat(started)
         .extracting(line -> line.split(" ")[1])
-        .containsExactly("payments", "inventory", "orders", "gateway");
+        .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
     for (String line : started) {
       long pid = Long.parseLong(line.split(" ")[0]);
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))

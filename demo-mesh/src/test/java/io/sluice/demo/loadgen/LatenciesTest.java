@@ -1,6 +1,7 @@
 package io.sluice.demo.loadgen;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -45,10 +46,8 @@ class LatenciesTest {
 
     assertThat(latencies.count()).isEqualTo(values.length);
     assertThat(latencies.max()).isEqualTo(values[values.length - 1]);
-    assertThat(latencies.quantile(0.5))
-        .isCloseTo(values[values.length / 2], org.assertj.core.api.Assertions.within(30_000L));
+    assertThat(latencies.quantile(0.5)).isCloseTo(values[values.length / 2], within(30_000L));
     assertThat(latencies.quantile(0.99))
-        .isCloseTo(
-            values[(int) (values.length * 0.99)], org.assertj.core.api.Assertions.within(10_000L));
+        .isCloseTo(values[(int) (values.length * 0.99)], within(10_000L));
   }
 }

@@ -1,11 +1,14 @@
 package io.sluice.demo.loadgen;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.demo.Flags;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,7 +65,7 @@ class LoadGeneratorTest {
     assertThat(report.confirmed()).isEqualTo(14);
     assertThat(report.pending()).isEqualTo(4);
     assertThat(report.errors()).isEqualTo(2);
-    assertThat(report.errorKinds()).containsExactly(java.util.Map.entry("HTTP 503", 2L));
+    assertThat(report.errorKinds()).containsExactly(Map.entry("HTTP 503", 2L));
     assertThat(report.meshAnswered()).isTrue();
     assertThat(report.p50Nanos()).isPositive().isLessThanOrEqualTo(report.p99Nanos());
     assertThat(report.p99Nanos()).isLessThanOrEqualTo(report.maxNanos());
@@ -91,11 +94,12 @@ class LoadGeneratorTest {
         new LoadGenerator(
             vertx, settings("--rate", "5", "--duration", "1h"), line -> {}, System::nanoTime);
     var run = generator.start();
-
-    org.awaitility.Awaitility.await()
-        .atMost(java.time.Duration.ofSeconds(10))
-        .until(() -> checkouts.get() > 0);
-    LoadReport report = generator.stop().await(10, TimeUnit.SECONDS);
+    LoadReport report;
+    try {
+      await().atMost(java.time.Duration.ofSeconds(30)).until(() -> checkouts.get() > 0);
+    } finally {
+      report = generator.stop().await(30, TimeUnit.SECONDS);
+    }
 
     assertThat(run.isComplete()).isTrue();
     assertThat(report.answered()).isPositive().isLessThan(5 * 60);
@@ -128,7 +132,7 @@ class LoadGeneratorTest {
   }
 
   private static LoadSettings settings(String... flags) {
-    List<String> all = new java.util.ArrayList<>(List.of(flags));
+    List<String> all = new ArrayList<>(List.of(flags));
     if (!all.contains("--target")) {
       all.addAll(List.of("--target", "http://127.0.0.1:" + gateway.actualPort()));
     }

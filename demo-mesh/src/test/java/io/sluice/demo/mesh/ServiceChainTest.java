@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -235,17 +236,33 @@ class ServiceChainTest {
 
   @Test
   void stopsGracefullyLettingARequestInFlightFinish() throws Exception {
+    // The fault injector draws a random number when a request arrives: that tells the test the
+    // request is in the server, held there by the injected latency (the draw never fails it).
+    CountDownLatch arrived = new CountDownLatch(1);
     DemoService slow =
-        start(ServiceKind.INVENTORY, "--port", "0", "--latency", "700ms", "--shutdown-grace", "5s");
+        DemoService.start(
+                vertx,
+                settings(
+                    ServiceKind.INVENTORY,
+                    "--port",
+                    "0",
+                    "--latency",
+                    "700ms",
+                    "--error-rate",
+                    "0.01",
+                    "--shutdown-grace",
+                    "5s"),
+                () -> {
+                  arrived.countDown();
+                  return 0.99;
+                })
+            .await(10, TimeUnit.SECONDS);
     String stockUrl = url(slow) + "/stock/book-1";
     var inFlight =
         HTTP.sendAsync(
             HttpRequest.newBuilder(URI.create(stockUrl)).build(),
             HttpResponse.BodyHandlers.ofString());
-    // The request is in flight once the server holds its connection; give it a bounded moment.
-    org.awaitility.Awaitility.await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> send("GET", url(slow) + "/admin/faults", null).statusCode() == 200);
+    assertThat(arrived.await(30, TimeUnit.SECONDS)).as("the request reached the server").isTrue();
 
     var stopped = slow.stop();
 

@@ -8,9 +8,12 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Reads the agents' status documents from etcd, as the control plane would. */
 final class EtcdStatus implements AutoCloseable {
@@ -40,6 +43,43 @@ final class EtcdStatus implements AutoCloseable {
     } catch (Exception e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Waits until the agent of {@code service} has connected to etcd and reported its status. The
+   * first connection loads jetcd, gRPC and Netty in the background and can take long on a loaded
+   * machine: the bound is generous, and the time taken is printed.
+   */
+  void awaitAgent(String service, AgentApp app) {
+    long start = System.nanoTime();
+    try {
+      Awaitility.await("the agent of " + service + " reports its status")
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> of(service).isPresent());
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "\napp log:\n" + app.log(), e);
+    }
+    System.out.printf(
+        "agent of %s reported its status %d ms after it served%n",
+        service, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /** Waits until the agent of {@code service} reports that it applied {@code revision}. */
+  void awaitApplied(String service, long revision, AgentApp app) {
+    long start = System.nanoTime();
+    try {
+      Awaitility.await("the agent of " + service + " applies revision " + revision)
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> of(service).map(s -> s.appliedRevision() >= revision).orElse(false));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          e.getMessage() + "\nstatus: " + of(service) + "\napp log:\n" + app.log(), e);
+    }
+    System.out.printf(
+        "revision %d applied and reported in %d ms%n",
+        revision, (System.nanoTime() - start) / 1_000_000);
   }
 
   @Override

@@ -141,7 +141,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
       RegistryState s = currentState();
       Target target = target(host, port, now);
-      int i = s.rules.rules().breakerPolicyIndex(host, port, method, path == null ? "" : path);
+      int i = s.calls.match(target.candidates(s), method, path == null ? "" : path);
       PolicyState policy = i == CompiledRules.NO_MATCH ? null : s.policies[i];
       if (policy == null) {
         return new Call(this, target, null, null, null, now);

@@ -5,8 +5,10 @@ package io.sluice.sdk.breaker;
  * (the javaagent extension, or an app by hand) calls {@link #start} before a call leaves the
  * process and reports the outcome on the returned {@link GuardedCall}.
  *
- * <p>Never throws and never blocks: a call no breaker policy covers gets {@link
- * GuardedCall#UNGUARDED}, which costs nothing.
+ * <p>Never throws and never blocks. A call no breaker policy covers is always permitted: {@link
+ * #NONE} answers {@link GuardedCall#UNGUARDED}, which costs nothing; {@link BreakerRegistry}
+ * answers a call that still records its outcome in the per-target statistics, so unprotected
+ * dependencies show up in the agent status.
  */
 public interface CallGuard {
 

@@ -18,6 +18,7 @@ final class CallIndex {
   private final Glob[] hosts;
   private final int[] ports;
   private final Glob[] methods;
+  private final String[] methodLiterals;
   private final Glob[] paths;
 
   CallIndex(List<BreakerPolicy> policies) {
@@ -25,12 +26,18 @@ final class CallIndex {
     hosts = new Glob[n];
     ports = new int[n];
     methods = new Glob[n];
+    methodLiterals = new String[n];
     paths = new Glob[n];
     for (int i = 0; i < n; i++) {
       CallMatch m = policies.get(i).match();
       hosts[i] = m.host() == null ? null : Glob.compileIgnoringCase(m.host());
       ports[i] = m.port() == null ? -1 : m.port();
       methods[i] = m.method() == null ? null : Glob.compileIgnoringCase(m.method());
+      // most method globs are a plain method name: equals beats a case-insensitive region match
+      methodLiterals[i] =
+          m.method() == null || m.method().indexOf('*') >= 0
+              ? null
+              : m.method().toUpperCase(java.util.Locale.ROOT);
       paths[i] = m.path() == null ? null : Glob.compile(m.path());
     }
   }
@@ -47,11 +54,19 @@ final class CallIndex {
     return java.util.Arrays.copyOf(all, count);
   }
 
+  private boolean methodMatches(int i, String method) {
+    String literal = methodLiterals[i];
+    if (literal == null) {
+      return methods[i].matches(method);
+    }
+    return method != null && (literal.equals(method) || literal.equalsIgnoreCase(method));
+  }
+
   /** The first candidate whose method and path parts hold, or {@link CompiledRules#NO_MATCH}. */
   int match(int[] candidates, String method, String path) {
     for (int c = 0; c < candidates.length; c++) {
       int i = candidates[c];
-      if ((methods[i] == null || methods[i].matches(method))
+      if ((methods[i] == null || methodMatches(i, method))
           && (paths[i] == null || paths[i].matches(path))) {
         return i;
       }

@@ -20,9 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * kind parts of every rule depend on nothing else. So per span name (up to {@value
  * #MAX_CACHED_NAMES} names per snapshot) and kind, the rules whose name and kind hold are computed
  * once; a decision then only checks the attribute conditions of those candidates, in order. Each
- * attribute a decision needs is read at most once (a per-thread scratch array) when several rules
- * test the same key. Past the name limit, or for a null name, the rules are scanned directly. No
- * path allocates once a name is cached.
+ * attribute a decision needs is read at most once (a per-thread scratch array), and walked once
+ * through a {@link PrefixTrie} of the literal prefixes of the globs on its key, so a glob whose
+ * prefix the value lacks is rejected without running it. Past the name limit, or for a null name,
+ * the rules are scanned directly. No path allocates once a name is cached.
  */
 final class SpanRuleIndex {
 
@@ -35,11 +36,14 @@ final class SpanRuleIndex {
   private final SpanKind[] kinds;
   private final int[][] keys;
   private final Glob[][] values;
+  private final int[][] conditionIds;
+  private final int[] conditionRules;
+  private final PrefixTrie[] tries;
   private final OtelAttributeReader reader;
   private final int keyCount;
-  private final boolean sharedKeys;
-  private final int[][] nullName;
-  private final Map<String, int[][]> byName = new ConcurrentHashMap<>();
+  private final int conditionCount;
+  private final Entry[] nullName;
+  private final Map<String, Entry[]> byName = new ConcurrentHashMap<>();
 
   SpanRuleIndex(List<SamplingRule> rules, List<String> attributeKeys, OtelAttributeReader reader) {
     int n = rules.size();
@@ -47,6 +51,13 @@ final class SpanRuleIndex {
     kinds = new SpanKind[n];
     keys = new int[n][];
     values = new Glob[n][];
+    conditionIds = new int[n][];
+    List<List<String>> patternsByKey = new ArrayList<>();
+    List<List<Integer>> idsByKey = new ArrayList<>();
+    for (int k = 0; k < attributeKeys.size(); k++) {
+      patternsByKey.add(new ArrayList<>());
+      idsByKey.add(new ArrayList<>());
+    }
     int conditions = 0;
     for (int i = 0; i < n; i++) {
       SpanMatch m = rules.get(i).match();
@@ -54,24 +65,38 @@ final class SpanRuleIndex {
       kinds[i] = m.spanKind();
       keys[i] = new int[m.attributes().size()];
       values[i] = new Glob[m.attributes().size()];
+      conditionIds[i] = new int[m.attributes().size()];
       int j = 0;
       for (Map.Entry<String, String> e : m.attributes().entrySet()) {
         keys[i][j] = attributeKeys.indexOf(e.getKey());
         values[i][j] = Glob.compile(e.getValue());
+        conditionIds[i][j] = conditions;
+        patternsByKey.get(keys[i][j]).add(e.getValue());
+        idsByKey.get(keys[i][j]).add(conditions);
+        conditions++;
         j++;
       }
-      conditions += j;
+    }
+    this.tries = new PrefixTrie[attributeKeys.size()];
+    for (int k = 0; k < tries.length; k++) {
+      tries[k] = new PrefixTrie(patternsByKey.get(k), idsByKey.get(k));
     }
     this.reader = reader;
     this.keyCount = attributeKeys.size();
-    this.sharedKeys = conditions > keyCount;
+    this.conditionCount = conditions;
+    this.conditionRules = new int[conditions];
+    for (int i = 0; i < n; i++) {
+      for (int id : conditionIds[i]) {
+        conditionRules[id] = i;
+      }
+    }
     this.nullName = candidates(null);
   }
 
   /** The index of the first rule that holds, or {@link CompiledRules#NO_MATCH}. */
   int match(String name, io.opentelemetry.api.trace.SpanKind otelKind, Attributes attributes) {
     int kind = otelKind == null ? NULL_KIND : otelKind.ordinal();
-    int[][] perKind;
+    Entry[] perKind;
     if (name == null) {
       perKind = nullName;
     } else {
@@ -84,27 +109,39 @@ final class SpanRuleIndex {
         byName.putIfAbsent(name, perKind);
       }
     }
-    int[] candidates = perKind[kind];
-    Scratch scratch = null;
-    for (int c = 0; c < candidates.length; c++) {
-      int i = candidates[c];
-      int[] k = keys[i];
-      if (k.length == 0) {
-        return i;
+    Entry e = perKind[kind];
+    if (e.keys.length == 0) {
+      return e.firstFree;
+    }
+    if (e.few != null) {
+      // one or two rules to try: reading their attributes directly is cheaper than the scratch
+      for (int rule : e.few) {
+        if (attributesHoldDirect(rule, attributes)) {
+          return rule;
+        }
       }
-      if (sharedKeys && scratch == null) {
-        scratch = SCRATCH.get().begin(keyCount);
-      }
-      if (attributesHold(i, attributes, scratch)) {
-        return i;
+      return e.firstFree;
+    }
+    // Rules with attribute conditions before the first rule without any: read each attribute they
+    // test once, walking its prefix trie; only rules with a fitting condition can match.
+    Scratch scratch = SCRATCH.get().begin(keyCount, conditionCount);
+    for (int key : e.keys) {
+      scratch.read(reader, attributes, key, tries);
+    }
+    int best = e.firstFree == CompiledRules.NO_MATCH ? Integer.MAX_VALUE : e.firstFree;
+    int[] marked = scratch.marked;
+    for (int m = 0, count = scratch.markedCount; m < count; m++) {
+      int rule = conditionRules[marked[m]];
+      if (rule < best && e.isCandidate(rule) && attributesHold(rule, attributes, scratch)) {
+        best = rule;
       }
     }
-    return CompiledRules.NO_MATCH;
+    return best == Integer.MAX_VALUE ? CompiledRules.NO_MATCH : best;
   }
 
   private int scan(String name, int kind, Attributes attributes) {
     SpanKind k = kind == NULL_KIND ? null : KINDS[kind];
-    Scratch scratch = sharedKeys ? SCRATCH.get().begin(keyCount) : null;
+    Scratch scratch = SCRATCH.get().begin(keyCount, conditionCount);
     for (int i = 0; i < names.length; i++) {
       if (nameAndKindHold(i, name, k) && attributesHold(i, attributes, scratch)) {
         return i;
@@ -117,13 +154,24 @@ final class SpanRuleIndex {
     return (kinds[i] == null || kinds[i] == kind) && (names[i] == null || names[i].matches(name));
   }
 
-  private boolean attributesHold(int i, Attributes attributes, Scratch scratch) {
+  private boolean attributesHoldDirect(int i, Attributes attributes) {
     int[] k = keys[i];
     Glob[] v = values[i];
     for (int j = 0; j < k.length; j++) {
-      String value =
-          scratch == null ? reader.read(attributes, k[j]) : scratch.read(reader, attributes, k[j]);
-      if (!v[j].matches(value)) {
+      if (!v[j].matches(reader.read(attributes, k[j]))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean attributesHold(int i, Attributes attributes, Scratch scratch) {
+    int[] k = keys[i];
+    Glob[] v = values[i];
+    int[] ids = conditionIds[i];
+    for (int j = 0; j < k.length; j++) {
+      String value = scratch.read(reader, attributes, k[j], tries);
+      if (value == null || !scratch.prefixFits(ids[j]) || !v[j].matches(value)) {
         return false;
       }
     }
@@ -131,19 +179,63 @@ final class SpanRuleIndex {
   }
 
   /** Per kind (by ordinal, then null kind): the rules whose name and kind hold for {@code name}. */
-  private int[][] candidates(String name) {
-    int[][] perKind = new int[NULL_KIND + 1][];
+  private Entry[] candidates(String name) {
+    Entry[] perKind = new Entry[NULL_KIND + 1];
     for (int kind = 0; kind <= NULL_KIND; kind++) {
       SpanKind k = kind == NULL_KIND ? null : KINDS[kind];
-      List<Integer> list = new ArrayList<>();
+      long[] member = new long[(names.length >> 6) + 1];
+      int firstFree = CompiledRules.NO_MATCH;
+      java.util.TreeSet<Integer> keysToRead = new java.util.TreeSet<>();
+      List<Integer> rulesToTry = new ArrayList<>();
       for (int i = 0; i < names.length; i++) {
-        if (nameAndKindHold(i, name, k)) {
-          list.add(i);
+        if (!nameAndKindHold(i, name, k)) {
+          continue;
+        }
+        if (keys[i].length == 0) {
+          firstFree = i;
+          break;
+        }
+        member[i >> 6] |= 1L << i;
+        rulesToTry.add(i);
+        for (int key : keys[i]) {
+          keysToRead.add(key);
         }
       }
-      perKind[kind] = list.stream().mapToInt(Integer::intValue).toArray();
+      perKind[kind] =
+          new Entry(
+              member,
+              firstFree,
+              keysToRead.stream().mapToInt(Integer::intValue).toArray(),
+              rulesToTry.size() <= 2
+                  ? rulesToTry.stream().mapToInt(Integer::intValue).toArray()
+                  : null);
     }
     return perKind;
+  }
+
+  /**
+   * The rules whose name and kind hold for one span name and kind: the first without attribute
+   * conditions ({@code firstFree}), the ones with attribute conditions before it ({@code member}, a
+   * bit set) and the attribute keys those test.
+   */
+  private static final class Entry {
+    final long[] member;
+    final int firstFree;
+    final int[] keys;
+
+    /** The rules to try, in order, when there are at most two; else null. */
+    final int[] few;
+
+    Entry(long[] member, int firstFree, int[] keys, int[] few) {
+      this.member = member;
+      this.firstFree = firstFree;
+      this.keys = keys;
+      this.few = few;
+    }
+
+    boolean isCandidate(int rule) {
+      return (member[rule >> 6] & (1L << rule)) != 0;
+    }
   }
 
   /** Sluice's span kinds by OpenTelemetry's span kind ordinal. */
@@ -156,27 +248,46 @@ final class SpanRuleIndex {
     return kinds;
   }
 
-  /** Attribute values read during one decision on this thread. */
+  /**
+   * Attribute values read during one decision on this thread, and which conditions' literal
+   * prefixes fit them. Stamped with a per-thread decision counter, so nothing is cleared.
+   */
   private static final class Scratch {
     private String[] values = new String[0];
     private long[] stamps = new long[0];
+    private long[] fits = new long[0];
+    int[] marked = new int[0];
+    int markedCount;
     private long decision;
 
-    Scratch begin(int keyCount) {
+    Scratch begin(int keyCount, int conditionCount) {
       if (values.length < keyCount) {
         values = new String[keyCount];
         stamps = new long[keyCount];
       }
+      if (fits.length < conditionCount) {
+        fits = new long[conditionCount];
+        marked = new int[conditionCount];
+      }
+      markedCount = 0;
       decision++;
       return this;
     }
 
-    String read(OtelAttributeReader reader, Attributes attributes, int key) {
+    String read(OtelAttributeReader reader, Attributes attributes, int key, PrefixTrie[] tries) {
       if (stamps[key] != decision) {
-        values[key] = reader.read(attributes, key);
+        String value = reader.read(attributes, key);
+        values[key] = value;
         stamps[key] = decision;
+        if (value != null) {
+          markedCount = tries[key].mark(value, fits, decision, marked, markedCount);
+        }
       }
       return values[key];
+    }
+
+    boolean prefixFits(int condition) {
+      return fits[condition] == decision;
     }
   }
 }

@@ -5,6 +5,8 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Op;
@@ -12,10 +14,13 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -91,6 +96,7 @@ public final class EtcdRuleSource implements RuleSource {
   private long backoffMillis;
   private boolean lastKnownGoodTried;
   private boolean outageLogged;
+  private boolean resuming;
   private volatile long compactionResyncs;
 
   private EtcdRuleSource(Builder builder) {
@@ -335,6 +341,7 @@ public final class EtcdRuleSource implements RuleSource {
       slot.watchCreated = true;
       if (serviceSlot.watchCreated && defaultSlot.watchCreated) {
         watching = true;
+        resuming = false;
         reachable();
       }
       return;
@@ -367,6 +374,7 @@ public final class EtcdRuleSource implements RuleSource {
     closeWatchers();
     CompactedException compacted = compaction(error);
     if (compacted != null) {
+      resuming = false;
       compactionResyncs++;
       logger.info(
           "etcd compacted its history past the rules watch of "
@@ -378,10 +386,27 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     unreachable(error);
-    // A watch that was established resumes where it stopped, replaying what it missed. One that
-    // failed before it was established (etcd still away, or answering something unexpected such as
-    // a revision from before a data loss) starts over from a fresh read.
-    schedule(wasWatching ? this::watch : this::readAndWatch, nextBackoff());
+    // A watch that was established, and lost its connection, resumes where it stopped, replaying
+    // what it missed — for as long as etcd stays unreachable. Anything else (a watch that failed
+    // for another reason, such as a revision from before a data loss) starts over from a read.
+    resuming = (wasWatching || resuming) && isConnectionProblem(error);
+    schedule(resuming ? this::watch : this::readAndWatch, nextBackoff());
+  }
+
+  private static boolean isConnectionProblem(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.UNAVAILABLE) {
+        return true;
+      }
+      if (t instanceof StatusRuntimeException grpc
+          && grpc.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        return true;
+      }
+      if (t instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static CompactedException compaction(Throwable error) {

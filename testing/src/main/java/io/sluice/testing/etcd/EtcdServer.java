@@ -41,6 +41,7 @@ public final class EtcdServer implements AutoCloseable {
           + " macOS: brew install etcd) or run ./test.sh, which installs it for you";
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+  private static final int START_ATTEMPTS = 3;
   private static final Pattern REVISION = Pattern.compile("\"revision\"\\s*:\\s*\"?(\\d+)");
 
   private final String binary;
@@ -93,13 +94,37 @@ public final class EtcdServer implements AutoCloseable {
     if (process != null && process.isAlive()) {
       return;
     }
-    try {
-      if (dataDir == null) {
+    if (dataDir != null) {
+      launch();
+      return;
+    }
+    // A free port can be taken by another process between choosing it and etcd binding it
+    // (several builds share this machine): on a fresh server, retry with new ports.
+    for (int attempt = 1; ; attempt++) {
+      try {
         dataDir = Files.createTempDirectory("sluice-etcd-");
-        clientPort = freePort();
-        peerPort = freePort();
         log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        clientPort = freePort();
+        do {
+          peerPort = freePort();
+        } while (peerPort == clientPort);
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not prepare etcd's data directory or ports", e);
       }
+      try {
+        launch();
+        return;
+      } catch (IllegalStateException e) {
+        close();
+        if (attempt == START_ATTEMPTS || !e.getMessage().contains("address already in use")) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private void launch() {
+    try {
       List<String> command = new ArrayList<>();
       command.add(binary);
       command.add("--name=sluice-test");

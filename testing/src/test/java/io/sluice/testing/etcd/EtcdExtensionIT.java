@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class EtcdExtensionTest {
+class EtcdExtensionIT {
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 

@@ -1,0 +1,69 @@
+package io.sluice.controlplane.etcd;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Opens the etcd connection while the control plane starts, before it takes requests: the first
+ * gRPC call loads and initialises thousands of classes, which on a busy machine can take longer
+ * than the per-call deadline. Waits up to 60 s; if etcd does not answer, the control plane still
+ * starts (health DOWN, writes 503) and connects when etcd comes.
+ */
+final class EtcdWarmUp implements SmartLifecycle {
+
+  private static final Logger LOG = Logger.getLogger(EtcdWarmUp.class.getName());
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  private final Client client;
+  private final EtcdGateway etcd;
+  private volatile boolean running;
+
+  EtcdWarmUp(Client client, EtcdGateway etcd) {
+    this.client = client;
+    this.etcd = etcd;
+  }
+
+  @Override
+  public void start() {
+    running = true;
+    try {
+      long revision =
+          client
+              .getKVClient()
+              .get(
+                  EtcdGateway.bytes(etcd.keys().rulesPrefix()),
+                  GetOption.builder().withCountOnly(true).build())
+              .get(WAIT.toSeconds(), TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision();
+      LOG.info("connected to etcd (store revision " + revision + ")");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.warning(
+          "etcd did not answer within "
+              + WAIT.toSeconds()
+              + " s; starting anyway, health is DOWN until it does");
+    }
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Before the watches and the web server. */
+  @Override
+  public int getPhase() {
+    return Integer.MIN_VALUE + 1000;
+  }
+}

@@ -1,0 +1,174 @@
+package io.sluice.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.testing.etcd.EtcdExtension;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The control plane keeps no state of its own: restarting it (closing and recreating the Spring
+ * context) loses nothing, with an external etcd and with the embedded one.
+ */
+class ControlPlaneLifecycleIT {
+
+  static final String WRITER = "writer-token-0000000002";
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  static Map<String, String> withWriter(Map<String, String> properties) {
+    Map<String, String> all = new java.util.HashMap<>(properties);
+    all.put("sluice.security.tokens.writer.token", WRITER);
+    all.put("sluice.security.tokens.writer.role", "writer");
+    return all;
+  }
+
+  @Test
+  void restartKeepsRulesAndHistoryAndRecoversAnUnwrittenHistoryKeyFromTheJournal() {
+    Map<String, String> config = withWriter(Map.of("sluice.etcd.endpoints", etcd.endpoint()));
+    String path = "/api/v1/services/billing/rules";
+    long r1;
+    long r2;
+    try (RunningControlPlane first = RunningControlPlane.start(config)) {
+      ApiClient api = first.api();
+      r1 = revision(api.put(path, WRITER, ControlPlaneApiIT.document(null, 0.1, "a"), Map.of()));
+      r2 = revision(api.put(path, WRITER, ControlPlaneApiIT.document(null, 0.2, "b"), Map.of()));
+    }
+    // as if the control plane had died between its transaction and the history put
+    etcd.server().delete("/sluice/v1/history/billing/" + String.format("%020d", r2));
+
+    Map<String, String> openReads = new java.util.HashMap<>(config);
+    openReads.put("sluice.security.open-reads", "true");
+    try (RunningControlPlane second = RunningControlPlane.start(openReads)) {
+      ApiClient api = second.api();
+      // reads opened by configuration need no token; writes still do
+      assertThat(api.get(path, null).status()).isEqualTo(200);
+      assertThat(api.put(path, null, ControlPlaneApiIT.document(null, 0.9, "z"), Map.of()).status())
+          .isEqualTo(401);
+      ApiClient.Answer read = api.get(path, WRITER);
+      assertThat(read.header("ETag")).isEqualTo("\"" + r2 + "\"");
+      assertThat(read.json().get("sampling").get("defaultRatio").asDouble()).isEqualTo(0.2);
+      assertThat(revisions(api.get(path + "/history", WRITER).json())).containsExactly(r2, r1);
+      assertThat(api.get(path + "/history/" + r2, WRITER).status()).isEqualTo(200);
+
+      long r3 =
+          revision(api.put(path, WRITER, ControlPlaneApiIT.document(null, 0.3, "c"), Map.of()));
+      assertThat(revisions(api.get(path + "/history", WRITER).json())).containsExactly(r3, r2, r1);
+    }
+    // the next write copied the journal's entry to its history key
+    assertThat(etcdGet("/sluice/v1/history/billing/" + String.format("%020d", r2))).contains("0.2");
+  }
+
+  @Test
+  void twoControlPlanesOnOneEtcdShareRulesHistoryAndConcurrencyChecks() {
+    Map<String, String> config = withWriter(Map.of("sluice.etcd.endpoints", etcd.endpoint()));
+    String path = "/api/v1/services/shared/rules";
+    try (RunningControlPlane a = RunningControlPlane.start(config);
+        RunningControlPlane b = RunningControlPlane.start(config)) {
+      long r1 =
+          revision(a.api().put(path, WRITER, ControlPlaneApiIT.document(null, 0.1, "a"), Map.of()));
+      assertThat(b.api().get(path, WRITER).header("ETag")).isEqualTo("\"" + r1 + "\"");
+      long r2 =
+          revision(
+              b.api()
+                  .put(
+                      path,
+                      WRITER,
+                      ControlPlaneApiIT.document(null, 0.2, "b"),
+                      Map.of("If-Match", "\"" + r1 + "\"")));
+      // a's editor still holds r1: refused, whichever instance answers
+      assertThat(
+              a.api()
+                  .put(
+                      path,
+                      WRITER,
+                      ControlPlaneApiIT.document(null, 0.3, "stale"),
+                      Map.of("If-Match", "\"" + r1 + "\""))
+                  .status())
+          .isEqualTo(412);
+      assertThat(revisions(a.api().get(path + "/history", WRITER).json())).containsExactly(r2, r1);
+      assertThat(revisions(b.api().get(path + "/history", WRITER).json())).containsExactly(r2, r1);
+    }
+  }
+
+  @Test
+  void embeddedEtcdStartsWithoutEndpointsAndKeepsDataAcrossRestarts(@TempDir Path state) {
+    Map<String, String> config = withWriter(Map.of("sluice.state.dir", state.toString()));
+    String path = "/api/v1/services/first-use/rules";
+    long written;
+    try (RunningControlPlane first = RunningControlPlane.start(config)) {
+      written =
+          revision(
+              first.api().put(path, WRITER, ControlPlaneApiIT.document(null, 0.4, "x"), Map.of()));
+      assertThat(first.api().get("/actuator/health", null).json().get("status").asString())
+          .isEqualTo("UP");
+    }
+    assertThat(state.resolve("etcd/data")).isDirectory();
+    try (RunningControlPlane second = RunningControlPlane.start(config)) {
+      ApiClient.Answer read = second.api().get(path, WRITER);
+      assertThat(read.status()).isEqualTo(200);
+      assertThat(read.header("ETag")).isEqualTo("\"" + written + "\"");
+    }
+  }
+
+  @Test
+  void exitsWithOneLineWhenEtcdIsNeitherConfiguredNorInstalled(@TempDir Path state)
+      throws IOException, InterruptedException {
+    Path jar = Path.of("target", "sluice-control-plane.jar");
+    assertThat(jar).exists();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            jar.toString(),
+            "--server.port=0",
+            "--sluice.state.dir=" + state,
+            "--logging.level.root=OFF");
+    builder.environment().put("PATH", state.toString());
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the control plane exits").isTrue();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(process.exitValue()).isNotZero();
+    List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).as(output).hasSize(1);
+    assertThat(lines.get(0))
+        .contains("etcd not found on PATH")
+        .contains("apt-get install etcd-server")
+        .contains("--sluice.etcd.endpoints=");
+  }
+
+  private static String etcdGet(String key) {
+    try (io.etcd.jetcd.Client client =
+        io.etcd.jetcd.Client.builder().endpoints(etcd.endpoint()).build()) {
+      var kvs =
+          client
+              .getKVClient()
+              .get(io.etcd.jetcd.ByteSequence.from(key, StandardCharsets.UTF_8))
+              .get(10, TimeUnit.SECONDS)
+              .getKvs();
+      return kvs.isEmpty() ? "" : kvs.get(0).getValue().toString(StandardCharsets.UTF_8);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long revision(ApiClient.Answer answer) {
+    assertThat(answer.status()).as(answer.body()).isEqualTo(200);
+    return answer.json().get("revision").asLong();
+  }
+
+  private static List<Long> revisions(JsonNode page) {
+    List<Long> revisions = new java.util.ArrayList<>();
+    page.get("entries").forEach(e -> revisions.add(e.get("revision").asLong()));
+    return revisions;
+  }
+}

@@ -1,0 +1,23 @@
+package io.sluice.controlplane.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.controlplane.ApiException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ServiceNamesTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"orders", "_default", "a", "payments-v2.eu_1", "0abc", "default_"})
+  void acceptsServiceNames(String name) {
+    assertThat(ServiceNames.require(name)).isEqualTo(name);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "Orders", "-x", ".x", "_x", "a/b", "..", "a b", "a\u0000"})
+  void refusesNamesThatCouldEscapeOrMisnameAKey(String name) {
+    assertThatThrownBy(() -> ServiceNames.require(name)).isInstanceOf(ApiException.class);
+  }
+}

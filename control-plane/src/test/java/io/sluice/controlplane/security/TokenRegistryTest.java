@@ -1,0 +1,106 @@
+package io.sluice.controlplane.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class TokenRegistryTest {
+
+  @Test
+  void acceptsPlainAndHashedTokensWithTheirRolesAndNothingElse() {
+    String hash = HexFormat.of().formatHex(TokenRegistry.sha256("hashed-token-000000001"));
+    TokenRegistry tokens =
+        TokenRegistry.from(
+            new SecuritySettings(
+                false,
+                Map.of(
+                    "alice",
+                        new SecuritySettings.TokenSettings(
+                            "plain-token-0000000001", null, Role.WRITER),
+                    "ci",
+                        new SecuritySettings.TokenSettings(
+                            null, hash.toUpperCase(), Role.READER))));
+    assertThat(tokens.authenticate("plain-token-0000000001"))
+        .isEqualTo(new Caller("alice", Role.WRITER));
+    assertThat(tokens.authenticate("hashed-token-000000001"))
+        .isEqualTo(new Caller("ci", Role.READER));
+    assertThat(tokens.authenticate("plain-token-0000000002")).isNull();
+    assertThat(tokens.authenticate("")).isNull();
+  }
+
+  @Test
+  void generatesOneAdminTokenAndLogsItOnceWhenNoneAreConfigured() {
+    Logger logger = Logger.getLogger(TokenRegistry.class.getName());
+    List<String> logged = new ArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            logged.add(record.getMessage());
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    logger.addHandler(capture);
+    try {
+      TokenRegistry tokens = TokenRegistry.from(new SecuritySettings(false, null));
+      assertThat(logged).hasSize(1);
+      Matcher token = Pattern.compile("Bearer (\\S+)").matcher(logged.get(0));
+      assertThat(token.find()).isTrue();
+      assertThat(tokens.authenticate(token.group(1))).isEqualTo(new Caller("admin", Role.ADMIN));
+      assertThat(tokens.authenticate("guess")).isNull();
+    } finally {
+      logger.removeHandler(capture);
+    }
+  }
+
+  @Test
+  void rejectsTokenSettingsThatCannotWork() {
+    assertThatThrownBy(
+            () ->
+                new SecuritySettings(
+                    false,
+                    Map.of(
+                        "x", new SecuritySettings.TokenSettings("t".repeat(20), "ab", Role.ADMIN))))
+        .hasMessageContaining("sluice.security.tokens.x: set exactly one");
+    assertThatThrownBy(
+            () ->
+                new SecuritySettings(
+                    false, Map.of("x", new SecuritySettings.TokenSettings(null, "zz", Role.ADMIN))))
+        .hasMessageContaining("not 64 hex digits: 'zz'");
+    assertThatThrownBy(
+            () ->
+                new SecuritySettings(
+                    false,
+                    Map.of("x", new SecuritySettings.TokenSettings("short", null, Role.ADMIN))))
+        .hasMessageContaining("shorter than 16");
+    assertThatThrownBy(
+            () ->
+                new SecuritySettings(
+                    false,
+                    Map.of("x", new SecuritySettings.TokenSettings("t".repeat(20), null, null))))
+        .hasMessageContaining(".role is required");
+  }
+
+  @Test
+  void rolesIncludeTheOnesBelowThem() {
+    assertThat(Role.ADMIN.includes(Role.WRITER)).isTrue();
+    assertThat(Role.WRITER.includes(Role.READER)).isTrue();
+    assertThat(Role.READER.includes(Role.WRITER)).isFalse();
+    assertThat(Role.WRITER.includes(Role.ADMIN)).isFalse();
+  }
+}

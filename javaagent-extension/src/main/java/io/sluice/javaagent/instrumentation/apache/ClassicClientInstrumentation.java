@@ -1,0 +1,106 @@
+package io.sluice.javaagent.instrumentation.apache;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import java.io.IOException;
+import java.util.Map;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.entity.StringEntity;
+import org.apache.hc.core5.http.message.BasicClassicHttpResponse;
+
+/**
+ * Guards Apache HttpClient 5's classic clients at {@code doExecute(HttpHost, ClassicHttpRequest,
+ * HttpContext)}, where every {@code execute} overload ends exactly once, inside the agent's own
+ * advice on {@code execute} (so a rejected call keeps its CLIENT span). A rejection throws an
+ * {@link IOException}, or returns a synthetic {@link CloseableHttpResponse} that the caller's
+ * response handler, if any, reads like a real one.
+ */
+final class ClassicClientInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return namedOneOf(
+        "org.apache.hc.client5.http.impl.classic.InternalHttpClient",
+        "org.apache.hc.client5.http.impl.classic.MinimalHttpClient");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("doExecute").and(takesArguments(3)),
+        ClassicClientInstrumentation.class.getName() + "$DoExecuteAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class DoExecuteAdvice {
+
+    private DoExecuteAdvice() {}
+
+    /** Returns the rejected call's answer (a response or an IOException), or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static Object enter(
+        @Advice.Argument(0) HttpHost target,
+        @Advice.Argument(1) ClassicHttpRequest request,
+        @Advice.Local("sluiceCall") SluiceCall call)
+        throws Exception {
+      HttpHost host = target;
+      if (host == null) {
+        host = HttpHost.create(request.getUri());
+      }
+      String path = request.getPath();
+      int query = path == null ? -1 : path.indexOf('?');
+      call =
+          SluiceBridge.start(
+              host.getHostName(),
+              SluiceBridge.port(host.getSchemeName(), host.getPort()),
+              request.getMethod(),
+              query >= 0 ? path.substring(0, query) : path);
+      if (call == null || !call.rejected()) {
+        return null;
+      }
+      if (!call.respond()) {
+        return new IOException(call.message());
+      }
+      BasicClassicHttpResponse response = new BasicClassicHttpResponse(call.status());
+      String contentType = null;
+      for (Map.Entry<String, String> header : call.headers().entrySet()) {
+        response.addHeader(header.getKey(), header.getValue());
+        if ("Content-Type".equalsIgnoreCase(header.getKey())) {
+          contentType = header.getValue();
+        }
+      }
+      response.setEntity(
+          new StringEntity(
+              call.body(),
+              contentType == null ? ContentType.TEXT_PLAIN : ContentType.parse(contentType)));
+      return CloseableHttpResponse.adapt(response);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.Enter Object rejection,
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Return(readOnly = false) CloseableHttpResponse response,
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (rejection instanceof CloseableHttpResponse) {
+        response = (CloseableHttpResponse) rejection;
+      } else if (rejection instanceof Throwable) {
+        thrown = (Throwable) rejection;
+      } else if (call != null) {
+        SluiceBridge.end(call, response == null ? 0 : response.getCode(), thrown);
+      }
+    }
+  }
+}

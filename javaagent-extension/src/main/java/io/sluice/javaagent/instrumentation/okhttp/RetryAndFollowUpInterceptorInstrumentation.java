@@ -1,0 +1,87 @@
+package io.sluice.javaagent.instrumentation.okhttp;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import java.io.IOException;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * Guards OkHttp at {@code RetryAndFollowUpInterceptor#intercept}: both {@code RealCall#execute} and
+ * {@code RealCall#enqueue} run every call through it exactly once, after the application
+ * interceptors (among them the agent's, which makes a rejected call's CLIENT span) and before any
+ * connection is made. An IOException thrown here reaches {@code execute}'s caller, or the {@code
+ * Callback#onFailure} of an enqueued call; a synthetic response reaches {@code execute}'s caller or
+ * {@code Callback#onResponse}. Redirects and retries inside count as one call.
+ */
+final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named("okhttp3.internal.http.RetryAndFollowUpInterceptor");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("intercept").and(takesArguments(1)),
+        RetryAndFollowUpInterceptorInstrumentation.class.getName() + "$InterceptAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class InterceptAdvice {
+
+    private InterceptAdvice() {}
+
+    /** Returns the rejected call's answer (a Response or an IOException), or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static Object enter(
+        @Advice.Argument(0) Interceptor.Chain chain, @Advice.Local("sluiceCall") SluiceCall call) {
+      Request request = chain.request();
+      HttpUrl url = request.url();
+      call = SluiceBridge.start(url.host(), url.port(), request.method(), url.encodedPath());
+      if (call == null || !call.rejected()) {
+        return null;
+      }
+      if (!call.respond()) {
+        return new IOException(call.message());
+      }
+      return new Response.Builder()
+          .request(request)
+          .protocol(Protocol.HTTP_1_1)
+          .code(call.status())
+          .message("Sluice circuit breaker open")
+          .headers(Headers.of(call.headers()))
+          .body(ResponseBody.create(call.body(), null))
+          .build();
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.Enter Object rejection,
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Return(readOnly = false) Response response,
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (rejection instanceof Response) {
+        response = (Response) rejection;
+      } else if (rejection instanceof Throwable) {
+        thrown = (Throwable) rejection;
+      } else if (call != null) {
+        SluiceBridge.end(call, response == null ? 0 : response.code(), thrown);
+      }
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.sluice.javaagent.instrumentation.vertx;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import io.vertx.core.Future;
+import io.vertx.core.VertxException;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.RequestOptions;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Guards {@code io.vertx.core.http.impl.HttpClientImpl#request(RequestOptions)}, where every Vert.x
+ * 5 client request starts (also {@code WebClient}'s). A rejected call gets a failed {@link Future}
+ * with a {@link VertxException} naming the breaker; no connection is made.
+ */
+final class HttpClientImplInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return named("io.vertx.core.http.impl.HttpClientImpl");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("request")
+            .and(takesArguments(1))
+            .and(takesArgument(0, named("io.vertx.core.http.RequestOptions"))),
+        HttpClientImplInstrumentation.class.getName() + "$RequestAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class RequestAdvice {
+
+    private RequestAdvice() {}
+
+    /** Returns the rejected call's failed future, which skips the method, or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static Future<HttpClientRequest> enter(
+        @Advice.Argument(0) RequestOptions options, @Advice.Local("sluiceCall") SluiceCall call) {
+      String uri = options.getURI();
+      int query = uri == null ? -1 : uri.indexOf('?');
+      Integer port = options.getPort();
+      Boolean ssl = options.isSsl();
+      call =
+          SluiceBridge.start(
+              options.getHost(),
+              port != null ? port : (Boolean.TRUE.equals(ssl) ? 443 : 80),
+              options.getMethod() == null ? "GET" : options.getMethod().name(),
+              query >= 0 ? uri.substring(0, query) : uri);
+      if (call == null || !call.rejected()) {
+        return null;
+      }
+      return Future.failedFuture(new VertxException(call.message(), true));
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.Enter Future<HttpClientRequest> rejection,
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Return(readOnly = false) Future<HttpClientRequest> future,
+        @Advice.Thrown Throwable thrown) {
+      if (rejection != null) {
+        future = rejection;
+      } else if (call != null) {
+        if (thrown != null) {
+          call.onError(thrown);
+        } else if (future != null) {
+          VertxOutcome.watch(call, future);
+        }
+      }
+    }
+  }
+}

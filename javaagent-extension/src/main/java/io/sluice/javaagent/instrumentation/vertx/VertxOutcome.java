@@ -1,0 +1,53 @@
+package io.sluice.javaagent.instrumentation.vertx;
+
+import io.sluice.javaagent.bridge.SluiceCall;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+
+/**
+ * Reports a Vert.x call's outcome to its breaker: a failed request, or the status of the response
+ * the request eventually gets. A helper class, injected into the app's class loader next to Vert.x;
+ * it holds no static state.
+ */
+public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest>> {
+
+  private final SluiceCall call;
+
+  private VertxOutcome(SluiceCall call) {
+    this.call = call;
+  }
+
+  /** Watches {@code request}, the future {@code HttpClient#request} returned. */
+  public static void watch(SluiceCall call, Future<HttpClientRequest> request) {
+    request.onComplete(new VertxOutcome(call));
+  }
+
+  @Override
+  public void handle(AsyncResult<HttpClientRequest> request) {
+    if (request.failed()) {
+      call.onError(request.cause());
+      return;
+    }
+    request.result().response().onComplete(new ResponseOutcome(call));
+  }
+
+  private static final class ResponseOutcome implements Handler<AsyncResult<HttpClientResponse>> {
+    private final SluiceCall call;
+
+    ResponseOutcome(SluiceCall call) {
+      this.call = call;
+    }
+
+    @Override
+    public void handle(AsyncResult<HttpClientResponse> response) {
+      if (response.failed()) {
+        call.onError(response.cause());
+      } else {
+        call.onResponse(response.result().statusCode());
+      }
+    }
+  }
+}

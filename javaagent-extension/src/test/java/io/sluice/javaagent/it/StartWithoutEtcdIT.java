@@ -1,0 +1,105 @@
+package io.sluice.javaagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Apps that start without etcd: one that ran before and kept its last-known-good rules, and one
+ * with no Sluice configuration at all. Both serve at once and work.
+ */
+class StartWithoutEtcdIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  @Test
+  void appStartsWhileEtcdIsDownOnItsLastKnownGoodRules() throws Exception {
+    String service = "it-lkg";
+    Path stateDir = Files.createTempDirectory("sluice-state");
+    try (Downstream downstream = Downstream.start()) {
+      String fallback =
+          "{\"mode\":\"response\",\"status\":503,\"headers\":{},\"body\":\"from last-known-good\"}";
+      long revision =
+          etcd.server()
+              .put(
+                  EtcdKeys.defaults().rules(service),
+                  Rules.document(
+                      service,
+                      Rules.breaker("lkg", downstream.port(), "/lkg/**", "30s", fallback, false)));
+      Map<String, String> properties = new LinkedHashMap<>();
+      properties.put("otel.service.name", service);
+      properties.put("otel.traces.exporter", "none");
+      properties.put("otel.metrics.exporter", "none");
+      properties.put("otel.logs.exporter", "none");
+      properties.put("sluice.etcd.endpoints", etcd.endpoint());
+      properties.put("sluice.state.dir", stateDir.toString());
+
+      // A first run with etcd up leaves the last-known-good snapshot behind.
+      try (AgentApp first = AgentApp.start(AgentApp.sluiceAgentJar(), properties);
+          EtcdStatus status = new EtcdStatus(etcd.endpoint())) {
+        status.awaitAgent(service, first);
+        status.awaitApplied(service, revision, first);
+      }
+      etcd.server().stop();
+
+      try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+        assertThat(app.healthy()).isTrue();
+        downstream.answer(500);
+        AtomicReference<AppAnswer> last = new AtomicReference<>();
+        await("the last-known-good breaker opens")
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () -> {
+                  last.set(app.call("jdk", "GET", downstream.url("/lkg/x"), Map.of()));
+                  return "from last-known-good".equals(last.get().body());
+                });
+        assertThat(last.get().status()).isEqualTo(503);
+        assertThat(app.log()).contains("last-known-good");
+      }
+    }
+  }
+
+  @Test
+  void appWithoutSluiceConfigurationRunsOnDefaults() throws Exception {
+    try (Downstream downstream = Downstream.start()) {
+      Map<String, String> properties = new LinkedHashMap<>();
+      properties.put("otel.service.name", "it-no-config");
+      properties.put("otel.traces.exporter", "none");
+      properties.put("otel.metrics.exporter", "none");
+      properties.put("otel.logs.exporter", "none");
+      try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+        String traceId = AbstractHttpClientIT.randomHex(16);
+        AppAnswer answer =
+            app.call(
+                "jdk",
+                "GET",
+                downstream.url("/defaults"),
+                Map.of(
+                    "X-B3-TraceId",
+                    traceId,
+                    "X-B3-SpanId",
+                    AbstractHttpClientIT.randomHex(8),
+                    "X-B3-Sampled",
+                    "1"));
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(downstream.lastHeader("traceparent")).contains(traceId);
+        assertThat(downstream.lastHeader("X-B3-TraceId")).isEqualTo(traceId);
+        await("the agent says once that it runs on defaults")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> app.log().contains("running on built-in defaults"));
+        assertThat(app.log().split("running on built-in defaults", -1)).hasSize(2);
+      }
+    }
+  }
+}

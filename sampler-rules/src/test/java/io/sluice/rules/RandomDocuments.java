@@ -1,0 +1,231 @@
+package io.sluice.rules;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Generates random valid rule documents from a seeded {@link Random}: every field, every enum
+ * constant, edge values (0, 1, 100, huge ints), unicode text, and defaults as often as not.
+ */
+final class RandomDocuments {
+
+  private static final String GLOB_CHARS = "ab/-._ Zé✓*";
+  private static final String SERVICE_CHARS = "abcxyz0129._-";
+  private static final String HEADER_CHARS = "!#$%&'*+.^_`|~09AZaz-";
+
+  private final Random random;
+
+  RandomDocuments(Random random) {
+    this.random = random;
+  }
+
+  RuleDocument document() {
+    return new RuleDocument(
+        RuleDocument.SCHEMA_VERSION, service(), sampling(), uniqueNames(4, this::breaker));
+  }
+
+  private String service() {
+    if (random.nextInt(8) == 0) {
+      return RuleDocument.DEFAULT_SERVICE;
+    }
+    StringBuilder b = new StringBuilder().append("abc019".charAt(random.nextInt(6)));
+    int length = random.nextInt(10) == 0 ? 62 : random.nextInt(12);
+    for (int i = 0; i < length; i++) {
+      b.append(SERVICE_CHARS.charAt(random.nextInt(SERVICE_CHARS.length())));
+    }
+    return b.toString();
+  }
+
+  private SamplingPolicy sampling() {
+    if (random.nextInt(6) == 0) {
+      return SamplingPolicy.DEFAULT;
+    }
+    return new SamplingPolicy(ratio(), random.nextBoolean(), uniqueNames(5, this::samplingRule));
+  }
+
+  private SamplingRule samplingRule() {
+    return new SamplingRule(
+        name(),
+        spanMatch(),
+        ratio(),
+        random.nextBoolean() ? null : random.nextBoolean() ? 1 + random.nextInt(1000) : positive());
+  }
+
+  private SpanMatch spanMatch() {
+    if (random.nextInt(5) == 0) {
+      return SpanMatch.ANY;
+    }
+    Map<String, String> attributes = new LinkedHashMap<>();
+    int count = random.nextInt(4);
+    for (int i = 0; i < count; i++) {
+      attributes.put(random.nextBoolean() ? "url.path" + i : text(1, 20), glob());
+    }
+    return new SpanMatch(
+        random.nextBoolean() ? glob() : null,
+        random.nextBoolean() ? pick(SpanKind.values()) : null,
+        attributes);
+  }
+
+  private BreakerPolicy breaker() {
+    return new BreakerPolicy(
+        name(),
+        callMatch(),
+        pick(BreakerScope.values()),
+        percentage(),
+        percentage(),
+        duration(),
+        new SlidingWindow(pick(SlidingWindowType.values()), positive()),
+        positive(),
+        duration(),
+        positive(),
+        statusCodes(),
+        onOpen(),
+        random.nextBoolean());
+  }
+
+  private CallMatch callMatch() {
+    if (random.nextInt(5) == 0) {
+      return CallMatch.ANY;
+    }
+    return new CallMatch(
+        random.nextBoolean() ? glob() : null,
+        random.nextBoolean() ? 1 + random.nextInt(65535) : null,
+        random.nextBoolean() ? pick(new String[] {"GET", "post", "P*", "*"}) : null,
+        random.nextBoolean() ? glob() : null);
+  }
+
+  private List<StatusCodeRange> statusCodes() {
+    if (random.nextInt(4) == 0) {
+      return BreakerPolicy.DEFAULT_FAILURE_STATUS_CODES;
+    }
+    List<StatusCodeRange> codes = new ArrayList<>();
+    int count = random.nextInt(4);
+    for (int i = 0; i < count; i++) {
+      int from = 100 + random.nextInt(500);
+      switch (random.nextInt(3)) {
+        case 0 -> codes.add(new StatusCodeRange(from, from));
+        case 1 -> codes.add(new StatusCodeRange(from / 100 * 100, from / 100 * 100 + 99));
+        default -> codes.add(new StatusCodeRange(from, from + random.nextInt(600 - from)));
+      }
+    }
+    return codes;
+  }
+
+  private OnOpenAction onOpen() {
+    if (random.nextBoolean()) {
+      return OnOpenAction.ERROR;
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    int count = random.nextInt(3);
+    for (int i = 0; i < count; i++) {
+      StringBuilder name = new StringBuilder();
+      int length = 1 + random.nextInt(12);
+      for (int j = 0; j < length; j++) {
+        name.append(HEADER_CHARS.charAt(random.nextInt(HEADER_CHARS.length())));
+      }
+      headers.put(name.toString(), text(0, 20).replace('\r', ' ').replace('\n', ' '));
+    }
+    return new OnOpenAction(OnOpenMode.RESPONSE, 100 + random.nextInt(500), headers, text(0, 40));
+  }
+
+  private <T> List<T> uniqueNames(int max, Supplier<T> element) {
+    List<T> items = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    int count = random.nextInt(max + 1);
+    for (int i = 0; i < count; i++) {
+      T item = element.get();
+      String name = item instanceof SamplingRule r ? r.name() : ((BreakerPolicy) item).name();
+      if (names.add(name)) {
+        items.add(item);
+      }
+    }
+    return items;
+  }
+
+  private String name() {
+    String name = random.nextBoolean() ? "rule-" + random.nextInt(50) : text(1, 128);
+    return DocumentReader.NOT_WHITESPACE.matcher(name).find() ? name : "x" + name.substring(1);
+  }
+
+  private String glob() {
+    while (true) {
+      StringBuilder b = new StringBuilder();
+      int length = 1 + random.nextInt(random.nextInt(10) == 0 ? 90 : 12);
+      for (int i = 0; i < length; i++) {
+        b.append(GLOB_CHARS.charAt(random.nextInt(GLOB_CHARS.length())));
+      }
+      if (Glob.problem(b.toString()) == null) {
+        return b.toString();
+      }
+    }
+  }
+
+  /** Text of whole code points (no lone surrogates), including control characters and emoji. */
+  String text(int minCodePoints, int maxCodePoints) {
+    StringBuilder b = new StringBuilder();
+    int length = minCodePoints + random.nextInt(maxCodePoints - minCodePoints + 1);
+    for (int i = 0; i < length; i++) {
+      int kind = random.nextInt(10);
+      int codePoint =
+          kind < 6
+              ? 0x20 + random.nextInt(0x5f)
+              : kind == 6
+                  ? random.nextInt(0x20)
+                  : kind == 7
+                      ? 0xa0 + random.nextInt(0x2000)
+                      : kind == 8 ? 0x1F600 + random.nextInt(80) : 0x4e00 + random.nextInt(100);
+      b.appendCodePoint(codePoint);
+    }
+    return b.toString();
+  }
+
+  private double ratio() {
+    return switch (random.nextInt(5)) {
+      case 0 -> 0.0;
+      case 1 -> 1.0;
+      default -> random.nextDouble();
+    };
+  }
+
+  private double percentage() {
+    return switch (random.nextInt(5)) {
+      case 0 -> 100.0;
+      case 1 -> Double.MIN_VALUE;
+      case 2 -> 1 + random.nextInt(100);
+      default -> 100 - random.nextDouble() * 99.99;
+    };
+  }
+
+  private int positive() {
+    return switch (random.nextInt(4)) {
+      case 0 -> 1;
+      case 1 -> Integer.MAX_VALUE;
+      default -> 1 + random.nextInt(10_000);
+    };
+  }
+
+  private Duration duration() {
+    long amount =
+        1
+            + (random.nextBoolean()
+                ? random.nextInt(1000)
+                : (long) (random.nextDouble() * 999_999_999_999L));
+    return switch (random.nextInt(4)) {
+      case 0 -> Duration.ofMillis(amount);
+      case 1 -> Duration.ofSeconds(amount);
+      case 2 -> Duration.ofMinutes(amount);
+      default -> Duration.ofHours(amount);
+    };
+  }
+
+  private <T> T pick(T[] values) {
+    return values[random.nextInt(values.length)];
+  }
+}

@@ -1,0 +1,99 @@
+package io.sluice.rules.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class AgentStatusCodecTest {
+
+  private static final AgentStatus STATUS =
+      new AgentStatus(
+          "orders-1a2b",
+          "orders",
+          "host-1",
+          4242,
+          new AgentStatus.Versions("0.1.0", "1.65.0", "17.0.12"),
+          Instant.parse("2026-11-24T01:02:03.456Z"),
+          Instant.parse("2026-11-24T01:05:00Z"),
+          "etcd",
+          1234,
+          new AgentStatus.Rejection(1240, List.of("$.breakers[0].name: is required")),
+          List.of(
+              new AgentStatus.BreakerState("payments", "payments:8080", "OPEN", 62.5, -1, false)),
+          List.of(
+              new AgentStatus.TargetStats("payments:8080", 600, 375, 12.5, "payments"),
+              new AgentStatus.TargetStats("db:5432", 60, 0, 1.0, null)));
+
+  @Test
+  void roundTrips() {
+    byte[] json = AgentStatusCodec.write(STATUS).getBytes(StandardCharsets.UTF_8);
+
+    assertThat(AgentStatusCodec.parse(json)).contains(STATUS);
+  }
+
+  @Test
+  void writesInstantsAsIsoStringsAndLeavesNullsOut() {
+    String json = AgentStatusCodec.write(STATUS);
+
+    assertThat(json).contains("\"startTime\":\"2026-11-24T01:02:03.456Z\"");
+    assertThat(json).doesNotContain("null").doesNotContain("coveredBy\":null");
+  }
+
+  @Test
+  void roundTripsAMinimalStatus() {
+    AgentStatus minimal =
+        new AgentStatus("i", "s", null, 0, null, null, null, "defaults", 0, null, null, null);
+
+    AgentStatus read =
+        AgentStatusCodec.parse(AgentStatusCodec.write(minimal).getBytes(StandardCharsets.UTF_8))
+            .orElseThrow();
+
+    assertThat(read).isEqualTo(minimal);
+    assertThat(read.breakers()).isEmpty();
+    assertThat(read.topTargets()).isEmpty();
+  }
+
+  @Test
+  void ignoresFieldsItDoesNotKnow() {
+    String json =
+        """
+        {"instanceId": "i", "service": "s", "pid": 7, "rulesSource": "file",
+         "fromTheFuture": {"x": [1, 2]}, "versions": {"sluice": "9", "quantum": true},
+         "breakers": [{"policy": "p", "key": "h:1", "state": "CLOSED", "failureRate": 1,
+                       "slowCallRate": 2, "shadow": true, "extra": "y"}]}
+        """;
+
+    AgentStatus status =
+        AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8)).orElseThrow();
+
+    assertThat(status.pid()).isEqualTo(7);
+    assertThat(status.versions().sluice()).isEqualTo("9");
+    assertThat(status.breakers())
+        .containsExactly(new AgentStatus.BreakerState("p", "h:1", "CLOSED", 1, 2, true));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "",
+        "not json",
+        "[]",
+        "{\"service\": \"s\"}",
+        "{\"instanceId\": \"i\", \"service\": \"s\", \"startTime\": \"yesterday\"}",
+        "{\"instanceId\": \"i\", \"service\": \"s\", \"pid\": \"many\"}",
+        "null"
+      })
+  void answersEmptyForWhatIsNotAStatusNeverThrows(String json) {
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8))).isEmpty();
+  }
+
+  @Test
+  void answersEmptyForNull() {
+    assertThat(AgentStatusCodec.parse(null)).isEmpty();
+  }
+}

@@ -1,0 +1,236 @@
+package io.sluice.sdk.config;
+
+import io.etcd.jetcd.Client;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.sdk.source.FileRuleSource;
+import io.sluice.sdk.source.LastKnownGoodStore;
+import io.sluice.sdk.source.RuleSource;
+import io.sluice.sdk.status.StatusReporter;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Everything a {@link SluiceConfig} asks for to keep rules live, started and closed as one: with
+ * {@code sluice.etcd.endpoints}, a jetcd client, an {@link EtcdRuleSource} backed by a {@link
+ * LastKnownGoodStore} under {@code sluice.state.dir}, and a {@link StatusReporter}; otherwise with
+ * {@code sluice.rules.file}, a {@link FileRuleSource}; otherwise nothing (the built-in defaults
+ * stay). With both etcd and a file configured, etcd wins and the file is ignored with a warning.
+ *
+ * <p>Exists for the javaagent and for applications that configure Sluice by properties: {@link
+ * #start()} returns at once and does all the work — TLS files, client, first read — on a background
+ * thread, because the agent calls it on the application's start-up thread. Nothing in here ever
+ * throws into the caller after {@link Builder#build()}: failures are logged, and the rules in force
+ * stay.
+ */
+public final class ConfiguredRules implements AutoCloseable {
+
+  private static final Logger logger = Logger.getLogger(ConfiguredRules.class.getName());
+
+  private final SluiceConfig config;
+  private final ActiveRulesHolder holder;
+  private final Supplier<List<AgentStatus.BreakerState>> breakers;
+  private final Supplier<List<AgentStatus.TargetStats>> topTargets;
+  private final String instanceId;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final CountDownLatch ready = new CountDownLatch(1);
+
+  // Written by the start thread before ready counts down; read after.
+  private volatile Client client;
+  private volatile RuleSource source;
+  private volatile StatusReporter statusReporter;
+  private volatile Thread starter;
+
+  private ConfiguredRules(Builder builder) {
+    this.config = builder.config;
+    this.holder = builder.holder;
+    this.breakers = builder.breakers;
+    this.topTargets = builder.topTargets;
+    this.instanceId = builder.instanceId;
+  }
+
+  /** A builder for what {@code config} asks for, keeping {@code holder} up to date. */
+  public static Builder builder(SluiceConfig config, ActiveRulesHolder holder) {
+    return new Builder(config, holder);
+  }
+
+  /** Starts everything in the background; returns at once. Idempotent. */
+  public void start() {
+    if (closed.get() || !started.compareAndSet(false, true)) {
+      return;
+    }
+    Thread thread = new Thread(this::startInBackground, "sluice-rules-start");
+    thread.setDaemon(true);
+    starter = thread;
+    thread.start();
+  }
+
+  /** The rule source in use, or {@code null} before it is set up or when none is configured. */
+  public RuleSource source() {
+    return source;
+  }
+
+  /** The status reporter, or {@code null} before it is set up or without etcd. */
+  public StatusReporter statusReporter() {
+    return statusReporter;
+  }
+
+  /**
+   * Waits until the background start has set up the source and reporter (not until rules arrive).
+   *
+   * @return whether it finished within the timeout
+   */
+  public boolean awaitStarted(long timeout, TimeUnit unit) throws InterruptedException {
+    return ready.await(timeout, unit);
+  }
+
+  /** Closes the reporter (revoking its lease), the source and the client. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    Thread thread = starter;
+    if (thread != null) {
+      try {
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeQuietly(statusReporter);
+    closeQuietly(source);
+    closeQuietly(client);
+  }
+
+  private void startInBackground() {
+    try {
+      if (config.usesEtcd()) {
+        if (config.rulesFile() != null) {
+          logger.warning(
+              ConfigKeys.RULES_FILE
+                  + "="
+                  + config.rulesFile()
+                  + " is ignored: "
+                  + ConfigKeys.ETCD_ENDPOINTS
+                  + " is set and etcd wins");
+        }
+        startEtcd();
+      } else if (config.rulesFile() != null) {
+        FileRuleSource file =
+            FileRuleSource.builder(config.rulesFile(), holder)
+                .service(config.serviceName())
+                .build();
+        source = file;
+        file.start();
+      }
+    } catch (RuntimeException e) {
+      logger.log(
+          Level.SEVERE,
+          "Sluice could not set up its rule source ("
+              + e.getMessage()
+              + "); the rules in force stay",
+          e);
+    } finally {
+      ready.countDown();
+    }
+  }
+
+  private void startEtcd() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(config.stateDir());
+    String service = config.serviceName();
+    Client etcd;
+    try {
+      etcd = EtcdClientFactory.create(config);
+    } catch (RuntimeException e) {
+      // Without a client there is no etcd, but the last good rules are still better than none.
+      store.load(service).ifPresent(this::publishLastKnownGood);
+      throw e;
+    }
+    client = etcd;
+    if (closed.get()) {
+      return;
+    }
+    EtcdRuleSource etcdSource =
+        EtcdRuleSource.builder(etcd, holder, service)
+            .keys(config.etcdKeys())
+            .lastKnownGood(store)
+            .build();
+    StatusReporter.Builder reporter =
+        StatusReporter.builder(etcd, service, holder)
+            .keys(config.etcdKeys())
+            .addRuleSource(etcdSource)
+            .breakers(breakers)
+            .topTargets(topTargets);
+    if (instanceId != null) {
+      reporter.instanceId(instanceId);
+    }
+    source = etcdSource;
+    statusReporter = reporter.build();
+    etcdSource.start();
+    statusReporter.start();
+  }
+
+  private void publishLastKnownGood(ActiveRules rules) {
+    logger.info(
+        "running the last-known-good rules (revision " + rules.revision() + ") without etcd");
+    holder.publish(rules);
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      logger.log(Level.WARNING, "closing " + closeable.getClass().getSimpleName() + " failed", e);
+    }
+  }
+
+  /** Builds {@link ConfiguredRules}; {@link #build()} does no I/O. */
+  public static final class Builder {
+    private final SluiceConfig config;
+    private final ActiveRulesHolder holder;
+    private Supplier<List<AgentStatus.BreakerState>> breakers = List::of;
+    private Supplier<List<AgentStatus.TargetStats>> topTargets = List::of;
+    private String instanceId;
+
+    private Builder(SluiceConfig config, ActiveRulesHolder holder) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.holder = Objects.requireNonNull(holder, "holder");
+    }
+
+    /** Live breaker states for the agent status, e.g. the breaker registry's. */
+    public Builder breakers(Supplier<List<AgentStatus.BreakerState>> breakers) {
+      this.breakers = Objects.requireNonNull(breakers, "breakers");
+      return this;
+    }
+
+    /** The busiest outgoing targets for the agent status. */
+    public Builder topTargets(Supplier<List<AgentStatus.TargetStats>> topTargets) {
+      this.topTargets = Objects.requireNonNull(topTargets, "topTargets");
+      return this;
+    }
+
+    /** This process's instance id in the agent status; default a random UUID. */
+    public Builder instanceId(String instanceId) {
+      this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+      return this;
+    }
+
+    /** The runtime, not started. */
+    public ConfiguredRules build() {
+      return new ConfiguredRules(this);
+    }
+  }
+}

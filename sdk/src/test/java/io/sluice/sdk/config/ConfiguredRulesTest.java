@@ -1,0 +1,62 @@
+package io.sluice.sdk.config;
+
+import static io.sluice.sdk.source.TestDocuments.document;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.FileRuleSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfiguredRulesTest {
+
+  @TempDir Path dir;
+
+  private final ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+
+  @Test
+  void usesTheRulesFileWithoutEtcd() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.4));
+    SluiceConfig config = SluiceConfig.builder().rulesFile(file).serviceName("orders").build();
+
+    try (ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(live.source()).isInstanceOf(FileRuleSource.class);
+      assertThat(live.statusReporter()).isNull();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> holder.current().source() == ActiveRules.Source.FILE);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.4);
+    }
+  }
+
+  @Test
+  void runsOnTheDefaultsWhenNothingIsConfigured() throws Exception {
+    try (ConfiguredRules live =
+        ConfiguredRules.builder(SluiceConfig.builder().build(), holder).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(live.source()).isNull();
+      assertThat(live.statusReporter()).isNull();
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+    }
+  }
+
+  @Test
+  void closingBeforeStartingIsHarmless() {
+    ConfiguredRules live = ConfiguredRules.builder(SluiceConfig.builder().build(), holder).build();
+    live.close();
+    live.start();
+
+    assertThat(live.source()).isNull();
+  }
+}

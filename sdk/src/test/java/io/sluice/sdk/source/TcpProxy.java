@@ -1,0 +1,115 @@
+package io.sluice.sdk.source;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A loopback TCP proxy a test can cut and restore, to disconnect one client from a running etcd
+ * while the test keeps talking to etcd directly (which stopping etcd cannot do).
+ */
+final class TcpProxy implements AutoCloseable {
+
+  private final int targetPort;
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private volatile ServerSocket server;
+  private int port;
+
+  private TcpProxy(int targetPort) {
+    this.targetPort = targetPort;
+  }
+
+  /** A proxy to {@code 127.0.0.1:targetPort}, accepting connections. */
+  static TcpProxy to(int targetPort) throws IOException {
+    TcpProxy proxy = new TcpProxy(targetPort);
+    proxy.open(0);
+    return proxy;
+  }
+
+  String endpoint() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  /** Breaks every connection and refuses new ones until {@link #reconnect()}. */
+  synchronized void disconnect() throws IOException {
+    server.close();
+    for (Socket socket : sockets) {
+      socket.close();
+    }
+    sockets.clear();
+  }
+
+  /** Accepts connections again, on the same port. */
+  synchronized void reconnect() throws IOException {
+    open(port);
+  }
+
+  @Override
+  public void close() throws IOException {
+    disconnect();
+  }
+
+  private void open(int requestedPort) throws IOException {
+    ServerSocket socket = new ServerSocket();
+    socket.setReuseAddress(true);
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort));
+    port = socket.getLocalPort();
+    server = socket;
+    Thread acceptor = new Thread(() -> accept(socket), "tcp-proxy-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  private void accept(ServerSocket socket) {
+    while (!socket.isClosed()) {
+      try {
+        Socket client = socket.accept();
+        Socket target = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        sockets.add(client);
+        sockets.add(target);
+        pump(client, target);
+        pump(target, client);
+      } catch (IOException e) {
+        // Closed by disconnect(), or the target refused: the client sees a broken connection.
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to) {
+    Thread thread =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                  out.write(buffer, 0, n);
+                  out.flush();
+                }
+              } catch (IOException e) {
+                // Either side closed.
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+              }
+            },
+            "tcp-proxy-pump");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // Already closed.
+    }
+  }
+}
