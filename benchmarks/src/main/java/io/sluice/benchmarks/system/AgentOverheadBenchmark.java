@@ -1,0 +1,542 @@
+package io.sluice.benchmarks.system;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.PoolOptions;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+/**
+ * System benchmark of the agent's cost (issue 4): one Vert.x service ({@link OverheadService}, one
+ * outgoing JDK HttpClient call per request to a stub in this JVM) run three ways in one run — no
+ * agent, the plain upstream OpenTelemetry agent, the Sluice agent with 10 sampling rules and 5
+ * breaker policies from a rules file — all with exporters off, so only instrumentation is measured.
+ * A Vert.x load generator in this JVM sends a fixed number of requests at a fixed concurrency, in
+ * rounds that rotate the variants' order, after a warm-up; start-up time (JVM start to the first
+ * successful request) is measured on separate starts. Two diagnostic variants can be added with
+ * {@code --variants}: {@code otel-b3} (plain agent with B3 propagation as Sluice configures it) and
+ * {@code sluice-defaults} (Sluice agent with no rules). Run by hand; see BENCHMARKS.md.
+ */
+public final class AgentOverheadBenchmark {
+
+  private final Options options;
+  private final Path work;
+  private Vertx vertx;
+  private HttpClient load;
+  private int stubPort;
+
+  private AgentOverheadBenchmark(Options options, Path work) {
+    this.options = options;
+    this.work = work;
+  }
+
+  /** Command-line options; see {@link Options#parse}. */
+  record Options(
+      int requests,
+      int warmupRequests,
+      int concurrency,
+      int rounds,
+      int startups,
+      Path benchmarksJar,
+      Path otelAgent,
+      Path sluiceAgent,
+      Path sluiceExtension,
+      List<String> variants) {
+
+    static Options parse(String[] args) {
+      Map<String, String> values = new LinkedHashMap<>();
+      values.put("--requests", "20000");
+      values.put("--warmup", "30000");
+      values.put("--concurrency", "16");
+      values.put("--rounds", "3");
+      values.put("--startups", "2");
+      values.put("--benchmarks-jar", "benchmarks/target/benchmarks.jar");
+      values.put("--otel-agent", "benchmarks/target/agents/opentelemetry-javaagent.jar");
+      values.put("--sluice-agent", "javaagent-extension/target/sluice-javaagent.jar");
+      values.put("--sluice-extension", "javaagent-extension/target/sluice-extension.jar");
+      values.put("--variants", "none,otel,sluice");
+      for (int i = 0; i < args.length; i += 2) {
+        if (!values.containsKey(args[i]) || i + 1 >= args.length) {
+          throw new IllegalArgumentException(
+              "unknown option or missing value: " + args[i] + "; options and defaults: " + values);
+        }
+        values.put(args[i], args[i + 1]);
+      }
+      return new Options(
+          Integer.parseInt(values.get("--requests")),
+          Integer.parseInt(values.get("--warmup")),
+          Integer.parseInt(values.get("--concurrency")),
+          Integer.parseInt(values.get("--rounds")),
+          Integer.parseInt(values.get("--startups")),
+          Path.of(values.get("--benchmarks-jar")),
+          Path.of(values.get("--otel-agent")),
+          Path.of(values.get("--sluice-agent")),
+          Path.of(values.get("--sluice-extension")),
+          List.of(values.get("--variants").split(",")));
+    }
+  }
+
+  /** What one variant measured. */
+  private static final class Measured {
+    final String variant;
+    final List<Double> startupMs = new ArrayList<>();
+    final List<Double> throughputs = new ArrayList<>();
+    // CPU time the service JVM used per request: steadier than throughput on a shared machine.
+    final List<Double> cpuMicrosPerRequest = new ArrayList<>();
+    final List<long[]> latencies = new ArrayList<>();
+    int errors;
+
+    Measured(String variant) {
+      this.variant = variant;
+    }
+
+    double medianThroughput() {
+      return median(throughputs);
+    }
+
+    Percentiles latency() {
+      long[] all = latencies.stream().flatMapToLong(Arrays::stream).toArray();
+      return Percentiles.of(all);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Options options = Options.parse(args);
+    for (Path p : List.of(options.benchmarksJar(), options.otelAgent(), options.sluiceAgent())) {
+      if (!Files.isRegularFile(p)) {
+        throw new IllegalStateException(
+            p
+                + " not found: build with mvn -B -q -pl benchmarks,javaagent-extension -am package"
+                + " -DskipTests and run from the repository root");
+      }
+    }
+    try (WorkDir work = WorkDir.create("sluice-overhead-")) {
+      new AgentOverheadBenchmark(options, work.path()).run();
+    }
+    System.exit(0);
+  }
+
+  private void run() throws Exception {
+    vertx = Vertx.vertx();
+    try {
+      HttpServer stub =
+          vertx
+              .createHttpServer()
+              .requestHandler(request -> request.response().end("ok"))
+              .listen(0, "127.0.0.1")
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get();
+      stubPort = stub.actualPort();
+      load =
+          vertx.createHttpClient(
+              new HttpClientOptions().setKeepAlive(true).setDefaultHost("127.0.0.1"),
+              new PoolOptions().setHttp1MaxSize(options.concurrency()));
+      Files.writeString(work.resolve("rules.json"), rulesDocument(stubPort));
+      System.out.println(
+          "stub on "
+              + stubPort
+              + ", work dir "
+              + work
+              + ", "
+              + Runtime.getRuntime().availableProcessors()
+              + " CPUs, load average "
+              + loadAverage());
+
+      Map<String, Measured> measured = new LinkedHashMap<>();
+      options.variants().forEach(v -> measured.put(v, new Measured(v)));
+
+      // Start-up: separate starts, one JVM at a time, variants interleaved; the load phase's own
+      // starts below add one sample each.
+      for (int s = 0; s < options.startups(); s++) {
+        for (String variant : options.variants()) {
+          int port = freePort();
+          long t0 = System.nanoTime();
+          try (ChildProcess service = startService(variant, port, "startup-" + s)) {
+            double ms = awaitFirstSuccess(service, port, t0);
+            measured.get(variant).startupMs.add(ms);
+            System.out.printf(Locale.ROOT, "start-up %-16s %8.0f ms%n", variant, ms);
+          }
+        }
+      }
+
+      // Throughput and latency: one JVM per variant, all up at once, loaded one at a time.
+      Map<String, ChildProcess> services = new LinkedHashMap<>();
+      Map<String, Integer> ports = new LinkedHashMap<>();
+      try {
+        for (String variant : options.variants()) {
+          int port = freePort();
+          long t0 = System.nanoTime();
+          ChildProcess service = startService(variant, port, "load");
+          services.put(variant, service);
+          ports.put(variant, port);
+          // Started alone like the others: one more start-up sample.
+          double ms = awaitFirstSuccess(service, port, t0);
+          measured.get(variant).startupMs.add(ms);
+          System.out.printf(Locale.ROOT, "start-up %-16s %8.0f ms%n", variant, ms);
+        }
+        for (String variant : options.variants()) {
+          Result warm = drive(ports.get(variant), options.warmupRequests());
+          System.out.printf(
+              Locale.ROOT,
+              "warm-up %-16s %8.0f req/s (%d errors)%n",
+              variant,
+              warm.throughput(),
+              warm.errors());
+        }
+        for (int round = 0; round < options.rounds(); round++) {
+          List<String> order = new ArrayList<>(options.variants());
+          java.util.Collections.rotate(order, -round);
+          for (String variant : order) {
+            long cpuBefore = services.get(variant).cpuNanos();
+            Result r = drive(ports.get(variant), options.requests());
+            long cpuAfter = services.get(variant).cpuNanos();
+            Measured m = measured.get(variant);
+            m.cpuMicrosPerRequest.add((cpuAfter - cpuBefore) / 1000.0 / options.requests());
+            m.throughputs.add(r.throughput());
+            m.latencies.add(r.latencies());
+            m.errors += r.errors();
+            Percentiles p = Percentiles.of(r.latencies());
+            System.out.printf(
+                Locale.ROOT,
+                "round %d %-16s %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  service CPU %6.1f µs/req"
+                    + "  (%d errors, load avg %s)%n",
+                round + 1,
+                variant,
+                r.throughput(),
+                p.p50Ms(),
+                p.p99Ms(),
+                m.cpuMicrosPerRequest.get(m.cpuMicrosPerRequest.size() - 1),
+                r.errors(),
+                loadAverage());
+          }
+        }
+        checkSluiceApplied(services);
+      } finally {
+        services.values().forEach(ChildProcess::close);
+      }
+      report(measured);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private void checkSluiceApplied(Map<String, ChildProcess> services) {
+    ChildProcess sluice = services.get("sluice");
+    if (sluice == null) {
+      return;
+    }
+    // The Sluice variant only counts if its rules were in force: show what the extension said.
+    System.out.println("sluice service log, Sluice lines:");
+    sluice.logLines().stream()
+        .filter(line -> line.toLowerCase(Locale.ROOT).contains("sluice"))
+        .forEach(line -> System.out.println("  " + line));
+  }
+
+  private void report(Map<String, Measured> measured) throws IOException {
+    System.out.println();
+    System.out.printf(
+        Locale.ROOT,
+        "Agent overhead: %d requests x %d rounds per variant at concurrency %d, after %d warm-up"
+            + " requests; start-up median of %d starts%n",
+        options.requests(),
+        options.rounds(),
+        options.concurrency(),
+        options.warmupRequests(),
+        options.startups() + 1);
+    System.out.printf(
+        Locale.ROOT,
+        "%-16s %12s %-26s %11s %9s %9s %9s %12s %7s%n",
+        "variant",
+        "req/s (med)",
+        "req/s per round",
+        "CPU µs/req",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "start-up ms",
+        "errors");
+    for (Measured m : measured.values()) {
+      Percentiles p = m.latency();
+      System.out.printf(
+          Locale.ROOT,
+          "%-16s %12.0f %-26s %11.1f %9.2f %9.2f %9.1f %12.0f %7d%n",
+          m.variant,
+          m.medianThroughput(),
+          m.throughputs.stream()
+              .map(t -> String.format(Locale.ROOT, "%.0f", t))
+              .collect(Collectors.joining("/")),
+          median(m.cpuMicrosPerRequest),
+          p.p50Ms(),
+          p.p99Ms(),
+          p.maxMs(),
+          median(m.startupMs),
+          m.errors);
+    }
+    Measured none = measured.get("none");
+    Measured otel = measured.get("otel");
+    Measured sluice = measured.get("sluice");
+    if (otel != null && sluice != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "sluice / otel: throughput %.3f (target >= 0.95), p50 %.3f, p99 %.3f (target <= 1.10),"
+              + " start-up %+.0f ms, CPU per request %.3f%n",
+          sluice.medianThroughput() / otel.medianThroughput(),
+          sluice.latency().p50Ms() / otel.latency().p50Ms(),
+          sluice.latency().p99Ms() / otel.latency().p99Ms(),
+          median(sluice.startupMs) - median(otel.startupMs),
+          median(sluice.cpuMicrosPerRequest) / median(otel.cpuMicrosPerRequest));
+    }
+    if (none != null && otel != null) {
+      System.out.printf(
+          Locale.ROOT,
+          "otel / none:   throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms, CPU per request"
+              + " %.3f%n",
+          otel.medianThroughput() / none.medianThroughput(),
+          otel.latency().p50Ms() / none.latency().p50Ms(),
+          otel.latency().p99Ms() / none.latency().p99Ms(),
+          median(otel.startupMs) - median(none.startupMs),
+          median(otel.cpuMicrosPerRequest) / median(none.cpuMicrosPerRequest));
+    }
+    for (Measured m : measured.values()) {
+      if (otel == null || m == otel || m == sluice || m == none) {
+        continue;
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%s / otel: throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms, CPU per request %.3f%n",
+          m.variant,
+          m.medianThroughput() / otel.medianThroughput(),
+          m.latency().p50Ms() / otel.latency().p50Ms(),
+          m.latency().p99Ms() / otel.latency().p99Ms(),
+          median(m.startupMs) - median(otel.startupMs),
+          median(m.cpuMicrosPerRequest) / median(otel.cpuMicrosPerRequest));
+    }
+    for (Path jar :
+        List.of(options.sluiceExtension(), options.sluiceAgent(), options.otelAgent())) {
+      if (Files.isRegularFile(jar)) {
+        System.out.printf(
+            Locale.ROOT,
+            "size %-55s %,12d bytes (%.1f MB)%n",
+            jar,
+            Files.size(jar),
+            Files.size(jar) / 1048576.0);
+      }
+    }
+  }
+
+  /** One load run's outcome. */
+  record Result(double throughput, long[] latencies, int errors) {}
+
+  /**
+   * Sends {@code total} GETs with {@code concurrency} in flight (each finished request starts the
+   * next) and records each one's latency.
+   */
+  private Result drive(int port, int total) throws InterruptedException {
+    long[] latencies = new long[total];
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger errors = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(total);
+    long start = System.nanoTime();
+    for (int i = 0; i < options.concurrency(); i++) {
+      sendNext(port, total, latencies, next, errors, done);
+    }
+    if (!done.await(10, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("load run did not finish within 10 minutes");
+    }
+    long elapsed = System.nanoTime() - start;
+    return new Result(total / (elapsed / 1e9), latencies, errors.get());
+  }
+
+  private void sendNext(
+      int port,
+      int total,
+      long[] latencies,
+      AtomicInteger next,
+      AtomicInteger errors,
+      CountDownLatch done) {
+    int index = next.getAndIncrement();
+    if (index >= total) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    Future<Integer> status =
+        load.request(HttpMethod.GET, port, "127.0.0.1", "/work")
+            .compose(req -> req.send())
+            .compose(resp -> resp.body().map(body -> resp.statusCode()));
+    status.onComplete(
+        ar -> {
+          latencies[index] = System.nanoTime() - t0;
+          if (ar.failed() || ar.result() != 200) {
+            errors.incrementAndGet();
+          }
+          done.countDown();
+          sendNext(port, total, latencies, next, errors, done);
+        });
+  }
+
+  private ChildProcess startService(String variant, int port, String tag) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xms256m");
+    command.add("-Xmx256m");
+    switch (variant) {
+      case "none" -> {}
+      case "otel" -> {
+        command.add("-javaagent:" + options.otelAgent());
+        command.addAll(otelFlags());
+      }
+      case "otel-b3" -> {
+        // Diagnosis: the plain agent with Sluice's default propagators (B3 multi-header too).
+        command.add("-javaagent:" + options.otelAgent());
+        command.addAll(otelFlags());
+        command.add("-Dotel.propagators=tracecontext,baggage,b3multi");
+      }
+      case "sluice" -> {
+        command.add("-javaagent:" + options.sluiceAgent());
+        command.addAll(otelFlags());
+        command.add("-Dsluice.rules.file=" + work.resolve("rules.json"));
+        command.add("-Dsluice.state.dir=" + work.resolve("state-" + tag));
+      }
+      case "sluice-defaults" -> {
+        // Diagnosis: the Sluice agent on its built-in defaults (no rules, no breakers).
+        command.add("-javaagent:" + options.sluiceAgent());
+        command.addAll(otelFlags());
+        command.add("-Dsluice.state.dir=" + work.resolve("state-" + tag));
+      }
+      default -> throw new IllegalArgumentException("unknown variant " + variant);
+    }
+    command.add("-cp");
+    command.add(options.benchmarksJar().toString());
+    command.add(OverheadService.class.getName());
+    command.add(String.valueOf(port));
+    command.add("http://127.0.0.1:" + stubPort);
+    return ChildProcess.start(
+        variant + " service", command, work.resolve(variant + "-" + tag + ".log"));
+  }
+
+  private static List<String> otelFlags() {
+    return List.of(
+        "-Dotel.service.name=bench",
+        "-Dotel.traces.exporter=none",
+        "-Dotel.metrics.exporter=none",
+        "-Dotel.logs.exporter=none");
+  }
+
+  /** Polls until the service answers 200 through its stub call; returns ms since {@code t0}. */
+  private static double awaitFirstSuccess(ChildProcess service, int port, long t0)
+      throws InterruptedException {
+    java.net.http.HttpClient probe =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/work"))
+            .timeout(Duration.ofSeconds(30))
+            .build();
+    long deadline = t0 + TimeUnit.SECONDS.toNanos(300);
+    while (System.nanoTime() < deadline) {
+      if (!service.isAlive()) {
+        throw new IllegalStateException("the service exited:\n" + service.logTail());
+      }
+      try {
+        HttpResponse<String> response = probe.send(request, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() == 200) {
+          return (System.nanoTime() - t0) / 1e6;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(5); // polling a child's start-up, bounded by the deadline
+    }
+    throw new IllegalStateException(
+        "the service did not answer within 300 s:\n" + service.logTail());
+  }
+
+  /**
+   * 10 sampling rules (nine that never match, then one that keeps every server span, as the plain
+   * agent does) and 5 breaker policies (four for other hosts, then one covering the stub).
+   */
+  static String rulesDocument(int stubPort) {
+    StringBuilder rules = new StringBuilder();
+    for (int i = 0; i < 9; i++) {
+      rules.append(
+          """
+          {"name": "other-%d", "match": {"spanKind": "SERVER", "spanName": "GET /other-%d/**",
+             "attributes": {"http.request.method": "POST"}}, "ratio": 0.5, "maxPerSecond": 100},
+          """
+              .formatted(i, i));
+    }
+    rules.append(
+        """
+        {"name": "all-server", "match": {"spanKind": "SERVER"}, "ratio": 1.0}""");
+    StringBuilder breakers = new StringBuilder();
+    for (int i = 0; i < 4; i++) {
+      breakers.append(
+          """
+          {"name": "other-%d", "match": {"host": "inventory-%d*", "port": 8080, "path": "/stock/**"},
+           "failureRateThreshold": 50, "waitInOpenState": "10s"},
+          """
+              .formatted(i, i));
+    }
+    breakers.append(
+        """
+        {"name": "stub", "match": {"host": "127.0.0.1", "port": %d, "method": "GET", "path": "/pay/**"},
+         "failureRateThreshold": 50, "slowCallRateThreshold": 100, "slowCallDuration": "2s",
+         "slidingWindow": {"type": "COUNT", "size": 20}, "minimumCalls": 10,
+         "waitInOpenState": "10s", "halfOpenCalls": 3, "failureStatusCodes": ["5xx"],
+         "onOpen": {"mode": "error"}}"""
+            .formatted(stubPort));
+    return """
+        {"schemaVersion": 1, "service": "bench",
+         "sampling": {"defaultRatio": 1.0, "respectParentDecision": true, "rules": [%s]},
+         "breakers": [%s]}
+        """
+        .formatted(rules, breakers);
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg"), StandardCharsets.US_ASCII).split(" ")[0];
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  private static double median(List<Double> values) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    int mid = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
