@@ -1,19 +1,13 @@
 package io.sluice.javaagent;
 
-import io.etcd.jetcd.Client;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.breaker.BreakerRegistry;
 import io.sluice.sdk.breaker.CallGuard;
-import io.sluice.sdk.config.EtcdClientFactory;
+import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
-import io.sluice.sdk.source.EtcdRuleSource;
-import io.sluice.sdk.source.FileRuleSource;
-import io.sluice.sdk.source.LastKnownGoodStore;
-import io.sluice.sdk.source.RuleSource;
-import io.sluice.sdk.status.StatusReporter;
 import java.util.Deque;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -132,37 +126,24 @@ final class SluiceAgent {
     closeOnExit.push(registry);
     guard = registry;
     String service = service(current);
+    // The sdk's one wiring of source, last-known-good store and status reporter: the agent adds
+    // only its breakers and where the service name comes from.
+    ConfiguredRules live =
+        ConfiguredRules.builder(current.toBuilder().serviceName(service).build(), holder)
+            .breakers(registry::breakerStates)
+            .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS))
+            .build();
+    closeOnExit.push(live);
+    live.start();
     if (current.usesEtcd()) {
-      Client client = EtcdClientFactory.create(current);
-      closeOnExit.push(client);
-      RuleSource source =
-          EtcdRuleSource.builder(client, holder, service)
-              .keys(current.etcdKeys())
-              .lastKnownGood(LastKnownGoodStore.create(current.stateDir()))
-              .build();
-      closeOnExit.push(source);
-      StatusReporter reporter =
-          StatusReporter.builder(client, service, holder)
-              .keys(current.etcdKeys())
-              .addRuleSource(source)
-              .breakers(registry::breakerStates)
-              .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS))
-              .build();
-      closeOnExit.push(reporter);
-      source.start();
-      reporter.start();
       logger.info(
           "Sluice: rules for '"
               + service
               + "' from etcd "
               + current.etcdEndpoints()
-              + ", status reported as "
-              + reporter.key());
+              + ", status reported under "
+              + current.etcdKeys().agentsPrefix(service));
     } else if (current.rulesFile() != null) {
-      RuleSource source =
-          FileRuleSource.builder(current.rulesFile(), holder).service(service).build();
-      closeOnExit.push(source);
-      source.start();
       logger.info("Sluice: rules for '" + service + "' from file " + current.rulesFile());
     } else {
       logger.info(
