@@ -22,6 +22,10 @@ public enum ProblemType {
       "unsupported-media-type", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
   NOT_A_DOCUMENT(
       "not-a-document", HttpStatus.CONFLICT, "That revision holds no document to roll back to"),
+  STORED_DOCUMENT_INVALID(
+      "stored-document-invalid",
+      HttpStatus.CONFLICT,
+      "The stored rule document is invalid; agents keep their last good rules"),
   PRECONDITION_FAILED(
       "stale-revision",
       HttpStatus.PRECONDITION_FAILED,

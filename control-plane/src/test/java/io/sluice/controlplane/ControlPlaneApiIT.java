@@ -67,8 +67,9 @@ class ControlPlaneApiIT {
             Map.of(
                 "sluice.etcd.endpoints",
                 etcd.endpoint(),
+                // generous: the build machine may be very busy; the outage test waits this long
                 "sluice.etcd.timeout",
-                "2s",
+                "8s",
                 "sluice.security.tokens.reader.token",
                 READER,
                 "sluice.security.tokens.reader.role",
@@ -474,6 +475,79 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void aRealSdkAgentShowsTheRevisionItAppliedAndWhatItRejected() {
+    ApiClient api = api();
+    String service = "real-agent";
+    io.sluice.sdk.ActiveRulesHolder holder =
+        new io.sluice.sdk.ActiveRulesHolder(io.sluice.sdk.ActiveRules.defaults(service));
+    try (io.sluice.sdk.source.EtcdRuleSource source =
+            io.sluice.sdk.source.EtcdRuleSource.builder(jetcd, holder, service).build();
+        io.sluice.sdk.status.StatusReporter reporter =
+            io.sluice.sdk.status.StatusReporter.builder(jetcd, service, holder)
+                .instanceId("real-1")
+                .addRuleSource(source)
+                .build()) {
+      source.start();
+      reporter.start();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> api.get("/api/v1/agents?service=" + service, READER).json().size() == 1);
+
+      long revision =
+          api.put(
+                  "/api/v1/services/" + service + "/rules",
+                  WRITER,
+                  document(null, 0.25, "drop-health"),
+                  Map.of())
+              .json()
+              .get("revision")
+              .asLong();
+      long written = System.nanoTime();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  api.get("/api/v1/services/" + service + "/rollout", READER)
+                          .json()
+                          .get("current")
+                          .size()
+                      == 1);
+      System.out.printf(
+          "real agent on revision %d after %d ms%n",
+          revision, (System.nanoTime() - written) / 1_000_000);
+      JsonNode agent = api.get("/api/v1/agents?service=" + service, READER).json().get(0);
+      assertThat(agent.get("appliedRevision").asLong()).isEqualTo(revision);
+      assertThat(agent.get("rulesSource").asString()).isEqualTo("etcd");
+
+      // a broken document written behind the API's back: the agent keeps its rules and says why
+      long broken =
+          etcd.server()
+              .put(
+                  "/sluice/v1/rules/" + service,
+                  "{\"schemaVersion\": 1, \"service\": \"" + service + "\", \"sampling\": 7}");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  api.get("/api/v1/services/" + service + "/rollout", READER)
+                          .json()
+                          .get("rejected")
+                          .size()
+                      == 1);
+      JsonNode rollout = api.get("/api/v1/services/" + service + "/rollout", READER).json();
+      assertThat(rollout.get("revision").asLong()).isEqualTo(broken);
+      assertThat(rollout.get("rejected").get(0).get("appliedRevision").asLong())
+          .isEqualTo(revision);
+      assertThat(rollout.get("rejected").get(0).get("errors").get(0).asString())
+          .contains("$.sampling");
+    }
+    // the reporter closed: its status key (and lease) went with it
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.get("/api/v1/agents?service=" + service, READER).json().size() == 0);
+  }
+
+  @Test
   void openApiDocumentListsExactlyTheEndpointsTheAppServes() {
     JsonNode openApi = api().get("/api/v1/openapi.json", null).json();
     assertThat(openApi.get("openapi").asString()).startsWith("3.");
@@ -527,7 +601,8 @@ class ControlPlaneApiIT {
         Arguments.of("GET", "/api/v1/services/sec/rollout", null, "reader"),
         Arguments.of("GET", "/api/v1/services/sec/unprotected", null, "reader"),
         Arguments.of("GET", "/api/v1/agents", null, "reader"),
-        Arguments.of("GET", "/api/v1/agents?service=sec", null, "reader"));
+        Arguments.of("GET", "/api/v1/agents?service=sec", null, "reader"),
+        Arguments.of("GET", "/api/v1/whoami", null, "reader"));
   }
 
   @ParameterizedTest(name = "{0} {1} needs {3}")
@@ -559,6 +634,16 @@ class ControlPlaneApiIT {
         assertThat(answer.body()).doesNotContain("drop-health").doesNotContain("schemaVersion");
       }
     }
+  }
+
+  @Test
+  void whoamiNamesTheTokenAndItsRole() {
+    ApiClient api = api();
+    JsonNode reader = api.get("/api/v1/whoami", READER).json();
+    JsonNode writer = api.get("/api/v1/whoami", WRITER).json();
+    assertThat(reader.get("role").asString()).isEqualTo("reader");
+    assertThat(writer.get("role").asString()).isEqualTo("writer");
+    assertThat(reader.get("name").asString()).isNotEqualTo(writer.get("name").asString());
   }
 
   @Test

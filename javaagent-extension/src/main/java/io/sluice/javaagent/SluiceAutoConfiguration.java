@@ -1,7 +1,9 @@
 package io.sluice.javaagent;
 
+import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
+import io.sluice.sdk.propagation.SluicePropagators;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -9,8 +11,9 @@ import java.util.logging.Logger;
 /**
  * Makes Sluice the agent's default: the {@code sluice} sampler and the {@code
  * tracecontext,baggage,b3multi} propagators, as defaults a user's {@code -D} or environment value
- * still overrides. It is also the earliest hook the agent offers an extension, before any
- * instrumentation is installed, so it puts the bootstrap bridge in place here.
+ * still overrides, with a valid W3C {@code traceparent} winning over B3 when both arrive. It is
+ * also the earliest hook the agent offers an extension, before any instrumentation is installed, so
+ * it puts the bootstrap bridge in place here.
  */
 public final class SluiceAutoConfiguration implements AutoConfigurationCustomizerProvider {
 
@@ -29,6 +32,13 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
     try {
       SluiceAgent.instance().bridgeInstalled(BootstrapBridgeInstaller.install());
       customizer.addPropertiesSupplier(() -> DEFAULTS);
+      // Autoconfigure composes otel.propagators in order and a later one overrides an earlier
+      // one on extract, so B3 would beat W3C; Sluice's rule is that a valid traceparent wins.
+      customizer.addPropagatorCustomizer(
+          (propagator, config) ->
+              propagator instanceof B3Propagator
+                  ? SluicePropagators.withW3cPrecedence(propagator)
+                  : propagator);
       customizer.addPropertiesCustomizer(
           config -> {
             SluiceAgent.instance().configure(config);

@@ -24,20 +24,27 @@ public final class EffectiveRules {
    * @param source the service whose document applies ({@code _default}), or {@code null} for the
    *     built-in defaults
    * @param revision that document's revision, 0 for the built-in defaults
-   * @param rules the compiled document
+   * @param rules the compiled document; the built-in defaults when the stored one is invalid
+   * @param valid false when the stored document is invalid (written around the API): agents reject
+   *     it and keep their last good rules, which the control plane cannot know
    */
-  public record Effective(String source, long revision, CompiledRules rules) {}
+  public record Effective(String source, long revision, CompiledRules rules, boolean valid) {}
 
   /** The effective rules of a service, read from etcd now. */
   public Effective of(String service) {
     var own = store.get(service).or(() -> store.get(RuleDocument.DEFAULT_SERVICE));
     if (own.isPresent()) {
       RuleDocument document = RuleCodec.parse(own.get().document()).document();
-      if (document != null) {
-        return new Effective(
-            own.get().service(), own.get().revision(), CompiledRules.compile(document));
-      }
+      return document != null
+          ? new Effective(
+              own.get().service(), own.get().revision(), CompiledRules.compile(document), true)
+          : new Effective(
+              own.get().service(),
+              own.get().revision(),
+              CompiledRules.compile(RuleDocument.builtInDefaults(service)),
+              false);
     }
-    return new Effective(null, 0, CompiledRules.compile(RuleDocument.builtInDefaults(service)));
+    return new Effective(
+        null, 0, CompiledRules.compile(RuleDocument.builtInDefaults(service)), true);
   }
 }

@@ -65,6 +65,15 @@ class EvaluateController {
           ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");
     }
     EffectiveRules.Effective rules = effective.of(service);
+    if (!rules.valid()) {
+      throw new ApiException(
+          ProblemType.STORED_DOCUMENT_INVALID,
+          "the document of "
+              + rules.source()
+              + " at revision "
+              + rules.revision()
+              + " is invalid (written around the API); agents keep their last good rules");
+    }
     JsonNode canonical = json.readTree(RuleCodec.write(rules.rules().document()));
     return request.span() != null
         ? span(service, rules, canonical, request.span())

@@ -128,7 +128,21 @@ abstract class AbstractHttpClientIT {
             Named.of(
                 "W3C trace context",
                 (HeaderFormat)
-                    (trace, span) -> Map.of("traceparent", "00-" + trace + "-" + span + "-01"))));
+                    (trace, span) -> Map.of("traceparent", "00-" + trace + "-" + span + "-01"))),
+        Arguments.of(
+            Named.of(
+                "W3C and a disagreeing B3 (W3C wins)",
+                (HeaderFormat)
+                    (trace, span) ->
+                        Map.of(
+                            "traceparent",
+                            "00-" + trace + "-" + span + "-01",
+                            "X-B3-TraceId",
+                            randomHex(16),
+                            "X-B3-SpanId",
+                            randomHex(8),
+                            "X-B3-Sampled",
+                            "1"))));
   }
 
   /** How a caller passes its trace context. */

@@ -6,7 +6,9 @@ import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 
 /**
  * The registry's OpenTelemetry instruments and span events. Attributes are built once per breaker
@@ -56,7 +58,11 @@ final class BreakerTelemetry {
         1, breaker.attributes.toBuilder().put(FROM, from).put(TO, to).put(SHADOW, shadow).build());
   }
 
-  /** Marks the current span: an event, and an error status unless only in shadow mode. */
+  /**
+   * Marks the current span with an event; a CLIENT span (the call that did not leave the process)
+   * also gets an error status unless only in shadow mode. A SERVER or INTERNAL span is left with
+   * its status: the app may well answer its own caller successfully (a fallback).
+   */
   static void onRejected(Attributes eventAttributes, String message, boolean shadow) {
     Span span = Span.current();
     if (!span.getSpanContext().isValid()) {
@@ -66,7 +72,9 @@ final class BreakerTelemetry {
       span.addEvent(SHADOW_REJECTED_EVENT, eventAttributes);
     } else {
       span.addEvent(REJECTED_EVENT, eventAttributes);
-      span.setStatus(StatusCode.ERROR, message);
+      if (span instanceof ReadableSpan readable && readable.getKind() == SpanKind.CLIENT) {
+        span.setStatus(StatusCode.ERROR, message);
+      }
     }
   }
 }

@@ -59,4 +59,17 @@ public final class SluicePropagators {
     return TextMapPropagator.composite(
         b3, W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
   }
+
+  /**
+   * Makes W3C win over {@code b3} when both are on a carrier, whatever order a composite puts them
+   * in. OpenTelemetry's autoconfigure composes {@code otel.propagators} in the listed order and a
+   * later propagator overrides an earlier one, so {@code tracecontext,baggage,b3multi} on its own
+   * would let B3 win; the agent extension wraps the B3 propagator with this.
+   *
+   * @param b3 the propagator whose extraction a valid {@code traceparent} overrides
+   */
+  public static TextMapPropagator withW3cPrecedence(TextMapPropagator b3) {
+    Objects.requireNonNull(b3, "b3");
+    return b3 instanceof W3cPrecedencePropagator ? b3 : new W3cPrecedencePropagator(b3);
+  }
 }

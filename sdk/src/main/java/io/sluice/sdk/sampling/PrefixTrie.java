@@ -58,10 +58,15 @@ final class PrefixTrie {
     }
   }
 
-  /** Sets {@code stamps[id] = stamp} for every condition whose prefix {@code value} starts with. */
-  void mark(String value, long[] stamps, long stamp) {
+  /**
+   * Sets {@code stamps[id] = stamp} for every condition whose prefix {@code value} starts with, and
+   * appends its id to {@code marked} from {@code count} on.
+   *
+   * @return the new count of {@code marked}
+   */
+  int mark(String value, long[] stamps, long stamp, int[] marked, int count) {
     int node = 0;
-    mark(ends[node], stamps, stamp);
+    count = mark(ends[node], stamps, stamp, marked, count);
     for (int d = 0; d < value.length(); d++) {
       char c = value.charAt(d);
       char[] e = edges[node];
@@ -73,16 +78,19 @@ final class PrefixTrie {
         }
       }
       if (child < 0) {
-        return;
+        return count;
       }
       node = child;
-      mark(ends[node], stamps, stamp);
+      count = mark(ends[node], stamps, stamp, marked, count);
     }
+    return count;
   }
 
-  private static void mark(int[] ids, long[] stamps, long stamp) {
+  private static int mark(int[] ids, long[] stamps, long stamp, int[] marked, int count) {
     for (int id : ids) {
       stamps[id] = stamp;
+      marked[count++] = id;
     }
+    return count;
   }
 }

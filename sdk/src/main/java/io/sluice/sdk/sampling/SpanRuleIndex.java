@@ -37,12 +37,13 @@ final class SpanRuleIndex {
   private final int[][] keys;
   private final Glob[][] values;
   private final int[][] conditionIds;
+  private final int[] conditionRules;
   private final PrefixTrie[] tries;
   private final OtelAttributeReader reader;
   private final int keyCount;
   private final int conditionCount;
-  private final int[][] nullName;
-  private final Map<String, int[][]> byName = new ConcurrentHashMap<>();
+  private final Entry[] nullName;
+  private final Map<String, Entry[]> byName = new ConcurrentHashMap<>();
 
   SpanRuleIndex(List<SamplingRule> rules, List<String> attributeKeys, OtelAttributeReader reader) {
     int n = rules.size();
@@ -83,13 +84,19 @@ final class SpanRuleIndex {
     this.reader = reader;
     this.keyCount = attributeKeys.size();
     this.conditionCount = conditions;
+    this.conditionRules = new int[conditions];
+    for (int i = 0; i < n; i++) {
+      for (int id : conditionIds[i]) {
+        conditionRules[id] = i;
+      }
+    }
     this.nullName = candidates(null);
   }
 
   /** The index of the first rule that holds, or {@link CompiledRules#NO_MATCH}. */
   int match(String name, io.opentelemetry.api.trace.SpanKind otelKind, Attributes attributes) {
     int kind = otelKind == null ? NULL_KIND : otelKind.ordinal();
-    int[][] perKind;
+    Entry[] perKind;
     if (name == null) {
       perKind = nullName;
     } else {
@@ -102,22 +109,34 @@ final class SpanRuleIndex {
         byName.putIfAbsent(name, perKind);
       }
     }
-    int[] candidates = perKind[kind];
-    Scratch scratch = null;
-    for (int c = 0; c < candidates.length; c++) {
-      int i = candidates[c];
-      int[] k = keys[i];
-      if (k.length == 0) {
-        return i;
+    Entry e = perKind[kind];
+    if (e.keys.length == 0) {
+      return e.firstFree;
+    }
+    if (e.few != null) {
+      // one or two rules to try: reading their attributes directly is cheaper than the scratch
+      for (int rule : e.few) {
+        if (attributesHoldDirect(rule, attributes)) {
+          return rule;
+        }
       }
-      if (scratch == null) {
-        scratch = SCRATCH.get().begin(keyCount, conditionCount);
-      }
-      if (attributesHold(i, attributes, scratch)) {
-        return i;
+      return e.firstFree;
+    }
+    // Rules with attribute conditions before the first rule without any: read each attribute they
+    // test once, walking its prefix trie; only rules with a fitting condition can match.
+    Scratch scratch = SCRATCH.get().begin(keyCount, conditionCount);
+    for (int key : e.keys) {
+      scratch.read(reader, attributes, key, tries);
+    }
+    int best = e.firstFree == CompiledRules.NO_MATCH ? Integer.MAX_VALUE : e.firstFree;
+    int[] marked = scratch.marked;
+    for (int m = 0, count = scratch.markedCount; m < count; m++) {
+      int rule = conditionRules[marked[m]];
+      if (rule < best && e.isCandidate(rule) && attributesHold(rule, attributes, scratch)) {
+        best = rule;
       }
     }
-    return CompiledRules.NO_MATCH;
+    return best == Integer.MAX_VALUE ? CompiledRules.NO_MATCH : best;
   }
 
   private int scan(String name, int kind, Attributes attributes) {
@@ -135,6 +154,17 @@ final class SpanRuleIndex {
     return (kinds[i] == null || kinds[i] == kind) && (names[i] == null || names[i].matches(name));
   }
 
+  private boolean attributesHoldDirect(int i, Attributes attributes) {
+    int[] k = keys[i];
+    Glob[] v = values[i];
+    for (int j = 0; j < k.length; j++) {
+      if (!v[j].matches(reader.read(attributes, k[j]))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private boolean attributesHold(int i, Attributes attributes, Scratch scratch) {
     int[] k = keys[i];
     Glob[] v = values[i];
@@ -149,19 +179,63 @@ final class SpanRuleIndex {
   }
 
   /** Per kind (by ordinal, then null kind): the rules whose name and kind hold for {@code name}. */
-  private int[][] candidates(String name) {
-    int[][] perKind = new int[NULL_KIND + 1][];
+  private Entry[] candidates(String name) {
+    Entry[] perKind = new Entry[NULL_KIND + 1];
     for (int kind = 0; kind <= NULL_KIND; kind++) {
       SpanKind k = kind == NULL_KIND ? null : KINDS[kind];
-      List<Integer> list = new ArrayList<>();
+      long[] member = new long[(names.length >> 6) + 1];
+      int firstFree = CompiledRules.NO_MATCH;
+      java.util.TreeSet<Integer> keysToRead = new java.util.TreeSet<>();
+      List<Integer> rulesToTry = new ArrayList<>();
       for (int i = 0; i < names.length; i++) {
-        if (nameAndKindHold(i, name, k)) {
-          list.add(i);
+        if (!nameAndKindHold(i, name, k)) {
+          continue;
+        }
+        if (keys[i].length == 0) {
+          firstFree = i;
+          break;
+        }
+        member[i >> 6] |= 1L << i;
+        rulesToTry.add(i);
+        for (int key : keys[i]) {
+          keysToRead.add(key);
         }
       }
-      perKind[kind] = list.stream().mapToInt(Integer::intValue).toArray();
+      perKind[kind] =
+          new Entry(
+              member,
+              firstFree,
+              keysToRead.stream().mapToInt(Integer::intValue).toArray(),
+              rulesToTry.size() <= 2
+                  ? rulesToTry.stream().mapToInt(Integer::intValue).toArray()
+                  : null);
     }
     return perKind;
+  }
+
+  /**
+   * The rules whose name and kind hold for one span name and kind: the first without attribute
+   * conditions ({@code firstFree}), the ones with attribute conditions before it ({@code member}, a
+   * bit set) and the attribute keys those test.
+   */
+  private static final class Entry {
+    final long[] member;
+    final int firstFree;
+    final int[] keys;
+
+    /** The rules to try, in order, when there are at most two; else null. */
+    final int[] few;
+
+    Entry(long[] member, int firstFree, int[] keys, int[] few) {
+      this.member = member;
+      this.firstFree = firstFree;
+      this.keys = keys;
+      this.few = few;
+    }
+
+    boolean isCandidate(int rule) {
+      return (member[rule >> 6] & (1L << rule)) != 0;
+    }
   }
 
   /** Sluice's span kinds by OpenTelemetry's span kind ordinal. */
@@ -182,6 +256,8 @@ final class SpanRuleIndex {
     private String[] values = new String[0];
     private long[] stamps = new long[0];
     private long[] fits = new long[0];
+    int[] marked = new int[0];
+    int markedCount;
     private long decision;
 
     Scratch begin(int keyCount, int conditionCount) {
@@ -191,7 +267,9 @@ final class SpanRuleIndex {
       }
       if (fits.length < conditionCount) {
         fits = new long[conditionCount];
+        marked = new int[conditionCount];
       }
+      markedCount = 0;
       decision++;
       return this;
     }
@@ -202,7 +280,7 @@ final class SpanRuleIndex {
         values[key] = value;
         stamps[key] = decision;
         if (value != null) {
-          tries[key].mark(value, fits, decision);
+          markedCount = tries[key].mark(value, fits, decision, marked, markedCount);
         }
       }
       return values[key];

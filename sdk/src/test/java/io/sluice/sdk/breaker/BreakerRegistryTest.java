@@ -239,22 +239,33 @@ class BreakerRegistryTest {
   }
 
   @Test
-  void rejectedCallMarksTheCurrentSpan() {
+  void rejectedCallMarksTheCurrentClientSpanAsAnError() {
+    SpanData data = spanOfRejectedCall(io.opentelemetry.api.trace.SpanKind.CLIENT);
+    assertThat(data.getEvents()).extracting(e -> e.getName()).contains("sluice.breaker.rejected");
+    assertThat(data.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+  }
+
+  @Test
+  void rejectedCallLeavesAServerSpansStatusToTheApp() {
+    SpanData data = spanOfRejectedCall(io.opentelemetry.api.trace.SpanKind.SERVER);
+    assertThat(data.getEvents()).extracting(e -> e.getName()).contains("sluice.breaker.rejected");
+    assertThat(data.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
+  }
+
+  private SpanData spanOfRejectedCall(io.opentelemetry.api.trace.SpanKind kind) {
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
     try (SdkTracerProvider tracing =
         SdkTracerProvider.builder()
             .addSpanProcessor(SimpleSpanProcessor.create(exporter))
             .build()) {
       fail(4);
-      Span span = tracing.get("test").spanBuilder("POST /pay").startSpan();
+      Span span = tracing.get("test").spanBuilder("POST /pay").setSpanKind(kind).startSpan();
       try (Scope ignored = span.makeCurrent()) {
         assertThat(call().permitted()).isFalse();
       } finally {
         span.end();
       }
-      SpanData data = exporter.getFinishedSpanItems().get(0);
-      assertThat(data.getEvents()).extracting(e -> e.getName()).contains("sluice.breaker.rejected");
-      assertThat(data.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+      return exporter.getFinishedSpanItems().get(0);
     }
   }
 

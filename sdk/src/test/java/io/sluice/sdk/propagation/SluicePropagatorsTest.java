@@ -142,4 +142,46 @@ class SluicePropagatorsTest {
     assertThat(out.get("x-b3-traceid")).isEqualTo(B3_TRACE);
     assertThat(multi.fields()).contains("traceparent", "baggage", "X-B3-TraceId");
   }
+
+  @Test
+  void w3cWinsOverB3EvenWhenAutoconfigurePutsB3Last() {
+    // otel.propagators=tracecontext,baggage,b3multi composes in that order: B3 extracts last.
+    TextMapPropagator agentOrder =
+        TextMapPropagator.composite(
+            io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
+            SluicePropagators.withW3cPrecedence(
+                io.opentelemetry.extension.trace.propagation.B3Propagator.injectingMultiHeaders()));
+    Map<String, String> both = new HashMap<>();
+    both.put("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01");
+    both.put("x-b3-traceid", B3_TRACE);
+    both.put("x-b3-spanid", B3_SPAN);
+    both.put("x-b3-sampled", "1");
+
+    assertThat(extracted(agentOrder, both).getTraceId()).isEqualTo(W3C_TRACE);
+
+    Map<String, String> b3Only = new HashMap<>(both);
+    b3Only.remove("traceparent");
+    assertThat(extracted(agentOrder, b3Only).getTraceId()).isEqualTo(B3_TRACE);
+
+    Map<String, String> invalidW3c = new HashMap<>(both);
+    invalidW3c.put("traceparent", "00-not-a-trace-01");
+    assertThat(extracted(agentOrder, invalidW3c).getTraceId()).isEqualTo(B3_TRACE);
+  }
+
+  @Test
+  void withoutThePrecedenceWrapperB3WouldWinInAgentOrder() {
+    // Guards the reason the wrapper exists: if OpenTelemetry ever changes composite semantics,
+    // this fails and the wrapper can go.
+    TextMapPropagator plain =
+        TextMapPropagator.composite(
+            io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
+            io.opentelemetry.extension.trace.propagation.B3Propagator.injectingMultiHeaders());
+    Map<String, String> both = new HashMap<>();
+    both.put("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01");
+    both.put("x-b3-traceid", B3_TRACE);
+    both.put("x-b3-spanid", B3_SPAN);
+    both.put("x-b3-sampled", "1");
+
+    assertThat(extracted(plain, both).getTraceId()).isEqualTo(B3_TRACE);
+  }
 }

@@ -1,0 +1,74 @@
+// The live agents of a service: which revision each applied, whether it is behind or rejected
+// the current one (and why), and its breakers' states. Rows are keyed by instance and updated
+// in place as status keys change.
+
+import { fill, h, setText, timeNode } from './dom.js';
+import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
+
+export class AgentsPanel {
+  constructor(root, page) {
+    this.root = root;
+    this.page = page;
+    this.rows = new Map();
+    this.tbody = h('tbody');
+    this.empty = h('p', { class: 'empty', text: 'No live agent reports for this service.' });
+    fill(root,
+      h('div', { class: 'card table-card' },
+        h('table', { class: 'table agents', 'aria-label': 'Live agents' },
+          h('colgroup', {}, h('col', { class: 'c-instance' }), h('col', { class: 'c-host' }), h('col', { class: 'c-rev' }),
+            h('col', { class: 'c-status' }), h('col'), h('col', { class: 'c-updated' })),
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col', text: 'Instance' }),
+            h('th', { scope: 'col', text: 'Host (pid)' }),
+            h('th', { scope: 'col', class: 'num', text: 'Applied revision' }),
+            h('th', { scope: 'col', text: 'Status' }),
+            h('th', { scope: 'col', text: 'Breakers' }),
+            h('th', { scope: 'col', text: 'Reported' }))),
+          this.tbody),
+        this.empty));
+    page.on('agents', () => this.render());
+    page.on('current', () => this.render());
+  }
+
+  render() {
+    const agents = this.page.agentViews().sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+    const seen = new Set();
+    agents.forEach((a, index) => {
+      seen.add(a.instanceId);
+      let row = this.rows.get(a.instanceId);
+      if (!row) {
+        row = {
+          tr: h('tr', { 'data-instance': a.instanceId }),
+          host: h('td'),
+          revision: h('td', { class: 'num', 'data-test': 'applied-revision' }),
+          status: h('td'),
+          breakers: h('td', { class: 'chips' }),
+          updated: h('td'),
+        };
+        fill(row.tr, h('th', { scope: 'row', class: 'mono', text: a.instanceId }), row.host, row.revision, row.status, row.breakers, row.updated);
+        this.rows.set(a.instanceId, row);
+      }
+      if (this.tbody.children[index] !== row.tr) this.tbody.insertBefore(row.tr, this.tbody.children[index] || null);
+      setText(row.host, `${a.host}${a.pid !== '' ? ` (${a.pid})` : ''}`);
+      row.host.title = [a.versions.sluice && `Sluice ${a.versions.sluice}`, a.versions.java && `Java ${a.versions.java}`, a.rulesSource && `rules from ${a.rulesSource}`].filter(Boolean).join(' · ');
+      setText(row.revision, a.appliedRevision ?? '—');
+      fillIfChanged(row.status, JSON.stringify([a.status, a.rejectedRevision, a.rejectedErrors]),
+        statusChip(a.status),
+        a.rejectedErrors.length
+          ? h('details', { class: 'rejection' },
+            h('summary', { text: `rejected revision ${a.rejectedRevision}` }),
+            h('ul', {}, a.rejectedErrors.map((e) => h('li', { text: e }))))
+          : null);
+      fillIfChanged(row.breakers, JSON.stringify(a.breakers.map((b) => [b.policy, b.key, b.state, b.shadow, Math.round(b.failureRate ?? -1)])),
+        a.breakers.length ? a.breakers.map(breakerChip) : h('span', { class: 'muted', text: 'none' }));
+      fillIfChanged(row.updated, String(a.updatedAt), timeNode(a.updatedAt));
+    });
+    for (const [id, row] of this.rows) {
+      if (!seen.has(id)) {
+        row.tr.remove();
+        this.rows.delete(id);
+      }
+    }
+    this.empty.hidden = agents.length > 0;
+  }
+}

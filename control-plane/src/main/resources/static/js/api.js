@@ -1,0 +1,201 @@
+// The control plane's REST API (see ARCHITECTURE.md) and its event stream, with the bearer
+// token of the signed-in user. The token lives in sessionStorage only: closing the tab or
+// signing out forgets it.
+
+const TOKEN_KEY = 'sluice.token';
+
+export const session = {
+  token() {
+    return sessionStorage.getItem(TOKEN_KEY);
+  },
+  signIn(token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+  },
+  signOut() {
+    sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** A failed call, with the RFC 9457 problem document the server sent (if any). */
+export class ApiError extends Error {
+  constructor(status, problem, headers) {
+    super(problemText(status, problem));
+    this.status = status;
+    this.problem = problem || {};
+    this.headers = headers;
+  }
+
+  /** Every validation error of a 400, as {path, message}. */
+  validationErrors() {
+    return problemErrors(this.problem);
+  }
+}
+
+function problemText(status, problem) {
+  if (problem && (problem.detail || problem.title)) {
+    return problem.detail || problem.title;
+  }
+  switch (status) {
+    case 401:
+      return 'Your token was not accepted. Sign in again.';
+    case 403:
+      return 'Your token may not do this.';
+    case 404:
+      return 'Not found.';
+    case 412:
+      return 'Someone else changed this since you loaded it.';
+    case 503:
+      return 'The control plane cannot reach etcd right now.';
+    default:
+      return `The control plane answered ${status}.`;
+  }
+}
+
+/** Errors listed in a problem document, whichever of the common shapes it uses. */
+export function problemErrors(problem) {
+  if (!problem) return [];
+  const list = problem.errors || problem.invalidParams || problem['invalid-params'] || [];
+  if (!Array.isArray(list)) return [];
+  return list.map((e) => {
+    if (typeof e === 'string') {
+      const i = e.indexOf(': ');
+      return i > 0 ? { path: e.slice(0, i), message: e.slice(i + 2) } : { path: '$', message: e };
+    }
+    return { path: e.path || e.pointer || e.name || '$', message: e.message || e.reason || e.detail || '' };
+  });
+}
+
+let unauthorizedHandler = () => {};
+export function onUnauthorized(handler) {
+  unauthorizedHandler = handler;
+}
+
+/**
+ * Calls the API. Resolves to {status, headers, body}; rejects with ApiError for any status
+ * >= 400 (and calls the unauthorized handler on 401).
+ */
+export async function call(method, path, { body, headers = {}, token = session.token() } = {}) {
+  const init = { method, headers: { Accept: 'application/json, application/problem+json', ...headers } };
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  let parsed = null;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = { detail: text.slice(0, 500) };
+    }
+  }
+  if (!response.ok) {
+    if (response.status === 401 && token === session.token()) unauthorizedHandler();
+    throw new ApiError(response.status, parsed, response.headers);
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+export const enc = encodeURIComponent;
+
+/** Revision from an ETag header: `"42"`, `W/"42"` or `42`. */
+export function etagRevision(headers) {
+  const etag = headers && headers.get('ETag');
+  if (!etag) return null;
+  const m = etag.match(/(\d+)/);
+  return m ? Number(m[1]) : null;
+}
+
+/** Unwraps a list that may come bare or inside an object ({items: [...]}, {services: [...]}). */
+export function listOf(body, ...keys) {
+  if (Array.isArray(body)) return body;
+  if (!body || typeof body !== 'object') return [];
+  for (const key of [...keys, 'items', 'content', 'data', 'entries']) {
+    if (Array.isArray(body[key])) return body[key];
+  }
+  return [];
+}
+
+/**
+ * The server-sent event stream. EventSource cannot send an Authorization header, so this reads
+ * the stream with fetch and parses it (text/event-stream framing). Reconnects with backoff;
+ * `onState` hears 'live' / 'reconnecting'.
+ */
+export class EventStream {
+  constructor(path, onEvent, onState) {
+    this.path = path;
+    this.onEvent = onEvent;
+    this.onState = onState;
+    this.abort = null;
+    this.stopped = true;
+    this.delay = 500;
+  }
+
+  start() {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.abort) this.abort.abort();
+  }
+
+  async connect() {
+    if (this.stopped) return;
+    this.abort = new AbortController();
+    try {
+      const headers = { Accept: 'text/event-stream' };
+      const token = session.token();
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const response = await fetch(this.path, { headers, signal: this.abort.signal, cache: 'no-store' });
+      if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
+      this.onState('live');
+      this.delay = 500;
+      // Anything may have changed while we were away.
+      this.onEvent({ event: 'reconnected', data: null });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
+          this.dispatch(block);
+        }
+      }
+    } catch (e) {
+      if (this.stopped) return;
+    }
+    if (this.stopped) return;
+    this.onState('reconnecting');
+    setTimeout(() => this.connect(), this.delay);
+    this.delay = Math.min(this.delay * 2, 10000);
+  }
+
+  dispatch(block) {
+    let event = 'message';
+    const data = [];
+    for (const line of block.split(/\r?\n/)) {
+      if (!line || line.startsWith(':')) continue;
+      const i = line.indexOf(':');
+      const field = i < 0 ? line : line.slice(0, i);
+      const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+    }
+    if (!data.length && event === 'message') return;
+    let payload = data.join('\n');
+    try {
+      payload = JSON.parse(payload);
+    } catch {
+      // plain text payload
+    }
+    this.onEvent({ event, data: payload });
+  }
+}

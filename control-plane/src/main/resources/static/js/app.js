@@ -1,0 +1,202 @@
+// Entry point: sign-in, the signed-in user's role, the live event stream and the routes
+// (#/ for the overview, #/service/{name}/{tab} for a service).
+
+import { ApiError, EventStream, call, onUnauthorized, session } from './api.js';
+import { fill, h, setText, toast } from './dom.js';
+import { OverviewPage } from './overview.js';
+import { ServicePage } from './service.js';
+
+const main = document.getElementById('main');
+const state = { role: null, name: null, page: null, stream: null, listeners: new Set() };
+
+/** What views get: the user's role and a way to hear live events. */
+const context = {
+  get canWrite() {
+    return state.role === 'writer' || state.role === 'admin';
+  },
+  get role() {
+    return state.role;
+  },
+  subscribe(listener) {
+    state.listeners.add(listener);
+    return () => state.listeners.delete(listener);
+  },
+};
+
+onUnauthorized(() => {
+  // Only once signed in: during sign-in the form itself reports a refused token.
+  if (session.token() && state.role) {
+    signOut('Your session ended: the token is no longer accepted.');
+  }
+});
+
+document.getElementById('sign-out').addEventListener('click', () => signOut('Signed out.'));
+window.addEventListener('hashchange', route);
+
+start();
+
+async function start() {
+  if (!session.token()) {
+    showSignIn();
+    return;
+  }
+  try {
+    await identify();
+    enterApp();
+  } catch (e) {
+    session.signOut();
+    showSignIn(e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : e.message);
+  }
+}
+
+function showSignIn(message) {
+  stopLive();
+  document.getElementById('sign-out').hidden = true;
+  document.getElementById('live').hidden = true;
+  setText(document.getElementById('who'), '');
+  fill(document.getElementById('crumbs'));
+  const input = h('input', {
+    id: 'token',
+    name: 'token',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    spellcheck: 'false',
+    'aria-describedby': 'token-help',
+  });
+  const error = h('p', { id: 'sign-in-error', class: 'form-error', role: 'alert' }, message || '');
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', text: 'Sign in' });
+  const anonymous = h('button', {
+    type: 'button', class: 'btn', hidden: true, 'data-test': 'read-without-token',
+    text: 'Continue read-only without a token',
+  });
+  anonymous.addEventListener('click', () => {
+    state.role = 'reader';
+    state.name = null;
+    enterApp();
+    if (!location.hash || location.hash === '#') location.hash = '#/';
+  });
+  // With sluice.security.open-reads=true the API answers reads without a token.
+  call('GET', '/api/v1/services', { token: null }).then(() => { anonymous.hidden = false; }, () => {});
+  const form = h(
+    'form',
+    { class: 'sign-in card', 'aria-labelledby': 'sign-in-title' },
+    h('h1', { id: 'sign-in-title', text: 'Sign in to the Sluice control plane' }),
+    h('label', { for: 'token', text: 'Access token' }),
+    input,
+    h('p', {
+      id: 'token-help',
+      class: 'hint',
+      text: 'Paste the bearer token you were given (sluice.security.tokens.<name>.token). It is kept in this browser tab only and forgotten when you sign out or close the tab.',
+    }),
+    error,
+    h('div', { class: 'actions' }, anonymous, submit),
+  );
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const token = input.value.trim();
+    if (!token) return;
+    submit.disabled = true;
+    setText(error, '');
+    try {
+      session.signIn(token);
+      await identify();
+      enterApp();
+      if (!location.hash || location.hash === '#') location.hash = '#/';
+    } catch (e) {
+      session.signOut();
+      setText(error, e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : e.message);
+      submit.disabled = false;
+      input.focus();
+    }
+  });
+  fill(main, form);
+  input.focus();
+}
+
+function signOut(message) {
+  session.signOut();
+  state.role = null;
+  state.name = null;
+  if (state.page && state.page.close) state.page.close();
+  state.page = null;
+  showSignIn();
+  toast(message);
+}
+
+/** Finds out who the token belongs to and what it may do, from the control plane's whoami. */
+async function identify() {
+  const me = (await call('GET', '/api/v1/whoami')).body || {};
+  state.name = me.name && me.name !== 'anonymous' ? me.name : null;
+  state.role = ['reader', 'writer', 'admin'].includes(me.role) ? me.role : 'reader';
+}
+
+function enterApp() {
+  const signOutButton = document.getElementById('sign-out');
+  signOutButton.hidden = false;
+  setText(signOutButton, session.token() ? 'Sign out' : 'Sign in');
+  const who = document.getElementById('who');
+  fill(
+    who,
+    state.name ? h('span', { class: 'who-name', text: state.name }) : null,
+    h('span', { class: `role role-${state.role}`, 'data-test': 'role', text: state.role }),
+  );
+  startLive();
+  route();
+}
+
+function startLive() {
+  stopLive();
+  const live = document.getElementById('live');
+  live.hidden = false;
+  setLive('connecting');
+  state.stream = new EventStream('/api/v1/events', (event) => {
+    for (const listener of [...state.listeners]) {
+      try {
+        listener(event);
+      } catch (e) {
+        console.error('live update failed', e);
+      }
+    }
+  }, setLive);
+  state.stream.start();
+}
+
+function setLive(mode) {
+  const live = document.getElementById('live');
+  live.dataset.state = mode;
+  setText(live, mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Reconnecting…');
+}
+
+function stopLive() {
+  if (state.stream) state.stream.stop();
+  state.stream = null;
+}
+
+function route() {
+  if (!state.role) return;
+  const parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
+  const crumbs = document.getElementById('crumbs');
+  if (parts[0] === 'service' && parts[1]) {
+    const service = parts[1];
+    const tab = parts[2] || 'rules';
+    if (state.page instanceof ServicePage && state.page.service === service) {
+      state.page.showTab(tab);
+      return;
+    }
+    closePage();
+    fill(crumbs, h('a', { href: '#/', text: 'Services' }), h('span', { class: 'sep', 'aria-hidden': 'true', text: '/' }),
+      h('span', { 'aria-current': 'page', text: service }));
+    state.page = new ServicePage(main, service, tab, context);
+  } else {
+    closePage();
+    fill(crumbs, h('span', { 'aria-current': 'page', text: 'Services' }));
+    state.page = new OverviewPage(main, context);
+  }
+  main.focus({ preventScroll: true });
+}
+
+function closePage() {
+  if (state.page && state.page.close) state.page.close();
+  state.page = null;
+}

@@ -1,0 +1,98 @@
+// Outgoing targets with traffic that no breaker policy covers, with a suggested policy that a
+// writer can add to the editor in one click.
+
+import { ApiError, call, enc, listOf } from './api.js';
+import { fill, h, setText } from './dom.js';
+import { pretty } from './json-text.js';
+import { suggestPolicy, unprotectedFromAgents } from './model.js';
+
+export class DependenciesPanel {
+  constructor(root, page) {
+    this.root = root;
+    this.page = page;
+    this.endpoint = true;
+    this.tbody = h('tbody');
+    this.error = h('p', { class: 'form-error', role: 'alert' });
+    this.empty = h('p', { class: 'empty', text: 'Every outgoing target with traffic is covered by a breaker policy.' });
+    fill(root,
+      h('p', { class: 'hint', text: 'Targets this service calls (from its agents\u2019 reports of the last minute) that no breaker policy covers. The suggested policies start in shadow mode: they report what they would do without rejecting calls.' }),
+      this.error,
+      h('div', { class: 'card table-card' },
+        h('table', { class: 'table deps', 'aria-label': 'Unprotected dependencies' },
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col', text: 'Target' }),
+            h('th', { scope: 'col', class: 'num', text: 'Calls/min' }),
+            h('th', { scope: 'col', class: 'num', text: 'Errors' }),
+            h('th', { scope: 'col', class: 'num', text: 'p99' }),
+            h('th', { scope: 'col', text: 'Suggested policy' }))),
+          this.tbody),
+        this.empty));
+    page.on('agents', () => {
+      if (this.visible) this.refresh();
+    });
+  }
+
+  shown() {
+    this.visible = true;
+    this.refresh();
+  }
+
+  async refresh() {
+    let rows;
+    if (this.endpoint) {
+      try {
+        const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/unprotected`);
+        rows = listOf(r.body, 'dependencies', 'targets', 'unprotected').map((d) => ({
+          target: d.target ?? `${d.host}${d.port ? `:${d.port}` : ''}`,
+          callsPerMinute: d.callsPerMinute ?? d.calls ?? 0,
+          errorsPerMinute: d.errorsPerMinute ?? null,
+          errorRate: d.errorRate ?? d.errorPercentage ?? null,
+          p99Millis: d.p99Millis ?? d.p99 ?? null,
+          suggestedPolicy: d.suggestedPolicy ?? d.suggestion ?? d.policy ?? suggestPolicy(d),
+        }));
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) this.endpoint = false;
+        else {
+          setText(this.error, `Could not load the dependencies: ${e.message}`);
+          return;
+        }
+      }
+    }
+    if (!this.endpoint) rows = unprotectedFromAgents(this.page.agentViews());
+    setText(this.error, '');
+    this.render(rows);
+  }
+
+  render(rows) {
+    this.empty.hidden = rows.length > 0;
+    fill(this.tbody, rows.map((d) => {
+      // errorRate is a fraction in [0, 1] (the control plane's UnprotectedTargets).
+      const errors = d.errorsPerMinute != null && d.callsPerMinute
+        ? `${((100 * d.errorsPerMinute) / d.callsPerMinute).toFixed(1)}%`
+        : d.errorRate != null
+          ? `${(100 * Number(d.errorRate)).toFixed(1)}%`
+          : '—';
+      const add = this.page.canWrite
+        ? h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'add-policy', 'aria-label': `Add the suggested policy for ${d.target} to the editor`, text: 'Add to editor', onclick: () => this.page.rules.addBreakerPolicy(d.suggestedPolicy) })
+        : null;
+      return h('tr', { 'data-target': d.target },
+        h('th', { scope: 'row', class: 'mono', text: d.target }),
+        h('td', { class: 'num', text: d.callsPerMinute }),
+        h('td', { class: 'num', text: errors }),
+        h('td', { class: 'num', text: d.p99Millis != null ? `${Math.round(d.p99Millis)} ms` : '—' }),
+        h('td', {},
+          h('details', {}, h('summary', { text: policySummary(d.suggestedPolicy) }), h('pre', { class: 'code-block', text: pretty(d.suggestedPolicy) })),
+          add));
+    }));
+  }
+}
+
+/** One line about a suggested policy: its name, when it opens, whether it starts in shadow mode. */
+function policySummary(p) {
+  if (!p || typeof p !== 'object') return 'policy';
+  const parts = [];
+  if (p.failureRateThreshold !== undefined) parts.push(`opens at ${p.failureRateThreshold}% failed`);
+  if (p.slowCallDuration !== undefined) parts.push(`slow after ${p.slowCallDuration}`);
+  if (p.shadow) parts.push('shadow mode');
+  return `${p.name ?? 'policy'}${parts.length ? ` · ${parts.join(', ')}` : ''}`;
+}

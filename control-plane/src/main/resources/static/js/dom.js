@@ -1,0 +1,125 @@
+// Small DOM helpers. Everything that comes from the server goes through text nodes or
+// setAttribute: this module never touches innerHTML, so data can never become markup.
+
+/**
+ * Creates an element. `attrs` may hold `class`, `text`, event handlers as `onclick`-style
+ * functions, booleans (set as present/absent attributes) and any other attribute as a string.
+ * Children may be nodes, strings (added as text), arrays of those, or null/false (skipped).
+ */
+export function h(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === 'text') {
+      node.textContent = String(value);
+    } else if (name.startsWith('on') && typeof value === 'function') {
+      node.addEventListener(name.slice(2), value);
+    } else if (name === 'value') {
+      node.value = value;
+    } else if (value === true) {
+      node.setAttribute(name, '');
+    } else {
+      node.setAttribute(name, String(value));
+    }
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    if (Array.isArray(child)) {
+      append(node, child);
+    } else if (child instanceof Node) {
+      node.appendChild(child);
+    } else {
+      node.appendChild(document.createTextNode(String(child)));
+    }
+  }
+}
+
+/** Replaces all children of `node`. */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
+/** Sets text only when it changed, so live updates do not disturb selection or focus. */
+export function setText(node, text) {
+  const value = text === null || text === undefined ? '' : String(text);
+  if (node.textContent !== value) node.textContent = value;
+}
+
+/** "3 min ago"-style text for an ISO time, with the exact time kept for a title. */
+export function relativeTime(iso, now = Date.now()) {
+  if (!iso) return '—';
+  const t = typeof iso === 'number' ? iso : Date.parse(iso);
+  if (Number.isNaN(t)) return String(iso);
+  const s = Math.round((now - t) / 1000);
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return new Date(t).toLocaleDateString();
+}
+
+export function exactTime(iso) {
+  if (!iso) return '';
+  const t = typeof iso === 'number' ? iso : Date.parse(iso);
+  return Number.isNaN(t) ? String(iso) : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+/** A <time> element showing relative time with the exact time as title. */
+export function timeNode(iso) {
+  return h('time', { datetime: iso || '', title: exactTime(iso), text: relativeTime(iso) });
+}
+
+let toastTimer = 0;
+/** Shows a short status message in the page's polite live region. */
+export function toast(message, kind = 'info') {
+  const region = document.getElementById('toast');
+  if (!region) return;
+  region.className = `toast toast-${kind} visible`;
+  setText(region, message);
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => region.classList.remove('visible'), 6000);
+}
+
+/**
+ * Asks for confirmation in a modal <dialog> (keyboard-accessible: Esc cancels, focus stays
+ * inside). Resolves to true when confirmed.
+ */
+export function confirmDialog({ title, message, confirmLabel, danger = false }) {
+  return new Promise((resolve) => {
+    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' });
+    const cancel = h('button', { type: 'button', class: 'btn', text: 'Cancel' });
+    const ok = h('button', {
+      type: 'button',
+      class: danger ? 'btn btn-danger' : 'btn btn-primary',
+      'data-test': 'confirm',
+      text: confirmLabel,
+    });
+    fill(
+      dialog,
+      h('h2', { id: 'dialog-title', text: title }),
+      h('p', { text: message }),
+      h('div', { class: 'actions' }, cancel, ok),
+    );
+    const done = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    cancel.addEventListener('click', () => done(false));
+    ok.addEventListener('click', () => done(true));
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      done(false);
+    });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    cancel.focus();
+  });
+}

@@ -1,0 +1,128 @@
+// The history of a service's rules: who changed what, when and why; a diff of any version
+// against the current one; rollback with confirmation (writers only).
+
+import { call, enc, listOf } from './api.js';
+import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
+import { diffLines } from './diff.js';
+import { pretty } from './json-text.js';
+import { historyView } from './model.js';
+import { diffView } from './widgets.js';
+
+export class HistoryPanel {
+  constructor(root, page) {
+    this.root = root;
+    this.page = page;
+    this.loaded = false;
+    this.tbody = h('tbody');
+    this.error = h('p', { class: 'form-error', role: 'alert' });
+    this.empty = h('p', { class: 'empty', hidden: true, text: 'No history yet.' });
+    this.more = h('button', { type: 'button', class: 'btn btn-small', hidden: true, text: 'Show older versions', onclick: () => this.loadOlder() });
+    this.entries = [];
+    this.compare = h('section', { class: 'card', hidden: true, 'aria-labelledby': 'compare-title', 'data-test': 'compare' });
+    fill(root,
+      this.error,
+      h('div', { class: 'card table-card' },
+        h('table', { class: 'table history', 'aria-label': 'Rule history, newest first' },
+          h('thead', {}, h('tr', {},
+            ['Revision', 'Action', 'Author', 'Time', 'Comment', ''].map((c, i) => h('th', { scope: 'col', class: i === 0 ? 'num' : null, text: c })))),
+          this.tbody),
+        this.empty,
+        h('div', { class: 'table-foot' }, this.more)),
+      this.compare);
+    page.on('current', () => {
+      if (this.loaded) this.refresh();
+    });
+  }
+
+  shown() {
+    if (!this.loaded) this.refresh();
+  }
+
+  async refresh() {
+    this.loaded = true;
+    await this.load(null);
+  }
+
+  loadOlder() {
+    return this.load(this.next);
+  }
+
+  /** Loads the newest page (before = null) or the page before a revision, 50 at a time. */
+  async load(before) {
+    try {
+      const query = before == null ? 'limit=50' : `limit=50&before=${before}`;
+      const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
+      setText(this.error, '');
+      const page = listOf(r.body, 'history', 'versions').map(historyView);
+      this.entries = before == null ? page : [...this.entries, ...page];
+      this.next = r.body && r.body.next != null ? r.body.next : null;
+      this.more.hidden = this.next == null;
+      this.render(this.entries);
+    } catch (e) {
+      setText(this.error, `Could not load the history: ${e.message}`);
+    }
+  }
+
+  render(entries) {
+    const current = this.page.current ? this.page.current.revision : null;
+    this.empty.hidden = entries.length > 0;
+    fill(this.tbody, entries.map((e) => {
+      const isCurrent = e.revision === current;
+      const buttons = [];
+      if (!/delete/i.test(e.action)) {
+        buttons.push(h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'compare', 'aria-label': `Compare revision ${e.revision} with the current rules`, text: 'Compare', onclick: () => this.showCompare(e) }));
+        if (this.page.canWrite && !isCurrent) {
+          buttons.push(h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', 'data-test': 'rollback', 'aria-label': `Roll back to revision ${e.revision}`, text: 'Roll back…', onclick: () => this.rollback(e) }));
+        }
+      }
+      return h('tr', { 'data-revision': e.revision, class: isCurrent ? 'current' : null },
+        h('td', { class: 'num' }, String(e.revision), isCurrent ? h('span', { class: 'chip chip-ok', text: 'current' }) : null),
+        h('td', { text: e.action }),
+        h('td', { text: e.author }),
+        h('td', {}, timeNode(e.time)),
+        h('td', { class: 'comment', text: e.comment }),
+        h('td', { class: 'row-actions' }, buttons));
+    }));
+  }
+
+  async documentOf(entry) {
+    if (entry.document) return entry.document;
+    const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history/${entry.revision}`);
+    return historyView(r.body).document;
+  }
+
+  async showCompare(entry) {
+    try {
+      const doc = await this.documentOf(entry);
+      const current = this.page.current;
+      const lines = diffLines(doc ? pretty(doc) : '', current.document ? pretty(current.document) : '');
+      fill(this.compare,
+        h('h2', { id: 'compare-title', tabindex: '-1', text: `Revision ${entry.revision} → current (${current.revision ?? 'none'})` }),
+        h('p', { class: 'hint', text: 'Lines marked − are in the old revision only, + in the current one only.' }),
+        diffView(lines, { label: `Changes from revision ${entry.revision} to the current revision` }));
+      this.compare.hidden = false;
+      this.compare.querySelector('h2').focus({ preventScroll: true });
+      this.compare.scrollIntoView({ block: 'nearest' });
+    } catch (e) {
+      toast(`Could not load revision ${entry.revision}: ${e.message}`, 'error');
+    }
+  }
+
+  async rollback(entry) {
+    const ok = await confirmDialog({
+      title: `Roll back ${this.page.service} to revision ${entry.revision}?`,
+      message: `The rules of revision ${entry.revision} (by ${entry.author}) become current as a new revision. Every agent of ${this.page.service} applies them within moments.`,
+      confirmLabel: `Roll back to ${entry.revision}`,
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      const r = await call('POST', `/api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`);
+      toast(`Rolled back to revision ${entry.revision}${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
+      await this.page.refreshCurrent();
+      await this.refresh();
+    } catch (e) {
+      toast(`Rollback failed: ${e.message}`, 'error');
+    }
+  }
+}

@@ -1,0 +1,162 @@
+// A JSON parser that remembers where every value sits in the text, so an error reported at a
+// JSON path ($.breakers[0].slidingWindow.size) can be shown at its line and selected in the
+// editor. Syntax errors come back with line and column, never as an exception.
+
+/** The path of a member, written the way the server writes it: `.name` or `['odd key']`. */
+export function memberPath(parent, key) {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+    ? `${parent}.${key}`
+    : `${parent}['${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+}
+
+export function itemPath(parent, index) {
+  return `${parent}[${index}]`;
+}
+
+/**
+ * Parses `text`. Returns {value, locations} where locations maps a path to {start, end} offsets,
+ * or {error: {message, line, column, offset}}.
+ */
+export function parseWithLocations(text) {
+  const locations = new Map();
+  let i = 0;
+
+  const fail = (message, at = i) => {
+    const err = new Error(message);
+    err.offset = at;
+    throw err;
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const describe = () => (i >= text.length ? 'the end of the text' : `'${text[i]}'`);
+
+  function value(path) {
+    ws();
+    const start = i;
+    let v;
+    const c = text[i];
+    if (c === '{') v = object(path);
+    else if (c === '[') v = array(path);
+    else if (c === '"') v = string();
+    else if (c === '-' || (c >= '0' && c <= '9')) v = number();
+    else if (text.startsWith('true', i)) { i += 4; v = true; }
+    else if (text.startsWith('false', i)) { i += 5; v = false; }
+    else if (text.startsWith('null', i)) { i += 4; v = null; }
+    else fail(`expected a value but found ${describe()}`);
+    locations.set(path, { start, end: i });
+    return v;
+  }
+
+  function object(path) {
+    i++;
+    const result = {};
+    ws();
+    if (text[i] === '}') { i++; return result; }
+    for (;;) {
+      ws();
+      if (text[i] !== '"') fail(`expected a field name in double quotes but found ${describe()}`);
+      const keyStart = i;
+      const key = string();
+      const p = memberPath(path, key);
+      if (Object.prototype.hasOwnProperty.call(result, key)) fail(`duplicate field '${key}'`, keyStart);
+      ws();
+      if (text[i] !== ':') fail(`expected ':' after the field name but found ${describe()}`);
+      i++;
+      result[key] = value(p);
+      const loc = locations.get(p);
+      locations.set(p, { start: loc.start, end: loc.end, keyStart });
+      ws();
+      if (text[i] === ',') { i++; continue; }
+      if (text[i] === '}') { i++; return result; }
+      fail(`expected ',' or '}' but found ${describe()}`);
+    }
+  }
+
+  function array(path) {
+    i++;
+    const result = [];
+    ws();
+    if (text[i] === ']') { i++; return result; }
+    for (;;) {
+      result.push(value(itemPath(path, result.length)));
+      ws();
+      if (text[i] === ',') { i++; continue; }
+      if (text[i] === ']') { i++; return result; }
+      fail(`expected ',' or ']' but found ${describe()}`);
+    }
+  }
+
+  function string() {
+    const start = i;
+    i++;
+    let out = '';
+    for (;;) {
+      if (i >= text.length) fail('unterminated string', start);
+      const c = text[i];
+      if (c === '"') { i++; return out; }
+      if (c === '\\') {
+        const e = text[i + 1];
+        const simple = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        if (e in simple) { out += simple[e]; i += 2; continue; }
+        if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+          out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+          i += 6;
+          continue;
+        }
+        fail('invalid escape in string');
+      }
+      if (c < ' ') fail('line break or control character inside a string');
+      out += c;
+      i++;
+    }
+  }
+
+  function number() {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m) fail('malformed number');
+    i += m[0].length;
+    return Number(m[0]);
+  }
+
+  try {
+    const v = value('$');
+    ws();
+    if (i < text.length) fail(`unexpected ${describe()} after the document`);
+    return { value: v, locations };
+  } catch (e) {
+    const { line, column } = lineColumn(text, e.offset ?? i);
+    return { error: { message: e.message, line, column, offset: e.offset ?? i } };
+  }
+}
+
+/** 1-based line and column of an offset. */
+export function lineColumn(text, offset) {
+  let line = 1;
+  let last = -1;
+  for (let k = 0; k < offset && k < text.length; k++) {
+    if (text[k] === '\n') { line++; last = k; }
+  }
+  return { line, column: offset - last };
+}
+
+/**
+ * Where to point for an error at `path`: the value's location, or the nearest enclosing
+ * value that exists (a missing field is reported at its parent).
+ */
+export function locate(locations, path) {
+  let p = path;
+  while (p) {
+    const loc = locations.get(p);
+    if (loc) return loc;
+    const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+    if (cut <= 0) break;
+    p = p.slice(0, cut);
+  }
+  return locations.get('$') || { start: 0, end: 0 };
+}
+
+/** Pretty JSON the way the editor shows documents. */
+export function pretty(value) {
+  return JSON.stringify(value, null, 2);
+}

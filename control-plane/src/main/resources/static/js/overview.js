@@ -1,0 +1,169 @@
+// The services overview: every service with rules or agents, its revision and how far the
+// rollout got. Rows are keyed by service and updated in place from the event stream, with
+// fixed column widths, so nothing jumps while an operator reads it.
+
+import { call, enc, listOf } from './api.js';
+import { fill, h, relativeTime, exactTime, setText } from './dom.js';
+import { historyView, serviceView } from './model.js';
+import { rolloutBar, updateRolloutBar } from './widgets.js';
+
+export class OverviewPage {
+  constructor(root, context) {
+    this.root = root;
+    this.context = context;
+    this.rows = new Map();
+    this.lastChanges = new Map();
+    this.tbody = h('tbody');
+    this.empty = h('p', { class: 'empty', hidden: true, text: 'No service has rules or agents yet.' });
+    this.error = h('p', { class: 'form-error', role: 'alert' });
+    fill(
+      root,
+      h('div', { class: 'page-head' },
+        h('h1', { text: 'Services' }),
+        context.canWrite ? this.openForm() : null),
+      this.error,
+      h('div', { class: 'card table-card' },
+        h('table', { class: 'table services', 'aria-label': 'Services' },
+          h('colgroup', {},
+            h('col', { class: 'c-name' }), h('col', { class: 'c-rev' }), h('col', { class: 'c-rollout' }),
+            h('col', { class: 'c-num' }), h('col', { class: 'c-num' }), h('col', { class: 'c-change' })),
+          h('thead', {}, h('tr', {},
+            h('th', { scope: 'col', text: 'Service' }),
+            h('th', { scope: 'col', class: 'num', text: 'Revision' }),
+            h('th', { scope: 'col', text: 'Rollout (agents on current / total)' }),
+            h('th', { scope: 'col', class: 'num', text: 'Rejected' }),
+            h('th', { scope: 'col', class: 'num', text: 'Open breakers' }),
+            h('th', { scope: 'col', text: 'Last change' }))),
+          this.tbody),
+        this.empty),
+    );
+    this.unsubscribe = context.subscribe(() => this.scheduleRefresh());
+    this.timer = setInterval(() => this.refresh(), 15000);
+    this.refresh();
+  }
+
+  close() {
+    this.closed = true;
+    this.unsubscribe();
+    clearInterval(this.timer);
+    clearTimeout(this.pending);
+  }
+
+  openForm() {
+    const input = h('input', {
+      id: 'open-service', name: 'service', required: true, pattern: '_default|[a-z0-9][a-z0-9._\\-]{0,62}',
+      placeholder: 'service name', autocomplete: 'off', spellcheck: 'false',
+    });
+    const form = h('form', { class: 'inline-form', 'aria-label': 'Open or create a service' },
+      h('label', { for: 'open-service', text: 'Open or create service' }),
+      input,
+      h('button', { type: 'submit', class: 'btn', text: 'Open' }));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (input.checkValidity()) location.hash = `#/service/${enc(input.value.trim())}`;
+    });
+    return form;
+  }
+
+  scheduleRefresh() {
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => this.refresh(), 150);
+  }
+
+  async refresh() {
+    try {
+      const [services, agents] = await Promise.all([
+        call('GET', '/api/v1/services'),
+        call('GET', '/api/v1/agents'),
+      ]);
+      if (this.closed) return;
+      setText(this.error, '');
+      const agentList = listOf(agents.body, 'agents');
+      const views = listOf(services.body, 'services').map((s) => serviceView(s, agentList));
+      views.sort((a, b) => a.name.localeCompare(b.name));
+      this.render(views);
+    } catch (e) {
+      if (!this.closed) setText(this.error, `Could not load services: ${e.message}`);
+    }
+  }
+
+  render(views) {
+    const seen = new Set();
+    views.forEach((v, index) => {
+      seen.add(v.name);
+      let row = this.rows.get(v.name);
+      if (!row) {
+        row = this.createRow(v.name);
+        this.rows.set(v.name, row);
+      }
+      if (this.tbody.children[index] !== row.tr) this.tbody.insertBefore(row.tr, this.tbody.children[index] || null);
+      this.updateRow(row, v);
+    });
+    for (const [name, row] of this.rows) {
+      if (!seen.has(name)) {
+        row.tr.remove();
+        this.rows.delete(name);
+      }
+    }
+    this.empty.hidden = views.length > 0;
+  }
+
+  createRow(name) {
+    const bar = rolloutBar();
+    const row = {
+      tr: h('tr', { 'data-service': name }),
+      revision: h('td', { class: 'num', 'data-test': 'revision' }),
+      bar,
+      rejected: h('td', { class: 'num', 'data-test': 'rejected' }),
+      open: h('td', { class: 'num', 'data-test': 'breakers-open' }),
+      change: h('td', { 'data-test': 'last-change' }),
+    };
+    fill(row.tr,
+      h('th', { scope: 'row' }, h('a', { href: `#/service/${enc(name)}`, class: 'service-link', text: name })),
+      row.revision,
+      h('td', {}, bar.node),
+      row.rejected,
+      row.open,
+      row.change);
+    return row;
+  }
+
+  updateRow(row, v) {
+    setText(row.revision, v.revision != null ? v.revision : '—');
+    row.revision.title = v.revision == null && v.source ? `runs ${v.source} revision ${v.effectiveRevision}` : '';
+    updateRolloutBar(row.bar, v.current, v.total);
+    setText(row.rejected, v.rejected);
+    row.rejected.classList.toggle('bad', v.rejected > 0);
+    setText(row.open, v.breakersOpen);
+    row.open.classList.toggle('bad', v.breakersOpen > 0);
+    let author = v.lastAuthor;
+    let time = v.lastTime;
+    if (author == null && v.revision != null) {
+      const known = this.lastChanges.get(v.name);
+      if (known && known.revision === v.revision) {
+        author = known.author;
+        time = known.time;
+      } else {
+        this.loadLastChange(v.name, v.revision, row);
+      }
+    }
+    setText(row.change, v.revision == null ? (v.source ? `no rules of its own (${v.source} applies)` : 'no rules (built-in defaults apply)') : author == null ? '…' : `${author} · ${relativeTime(time)}`);
+    row.change.title = time ? exactTime(time) : '';
+  }
+
+  async loadLastChange(name, revision, row) {
+    if (this.lastChanges.get(name)?.loading === revision) return;
+    this.lastChanges.set(name, { loading: revision });
+    try {
+      const entries = listOf((await call('GET', `/api/v1/services/${enc(name)}/rules/history?limit=1`)).body, 'history', 'versions');
+      const last = entries.length ? historyView(entries[0]) : { author: '—', time: null };
+      this.lastChanges.set(name, { revision, author: last.author, time: last.time });
+      if (!this.closed) {
+        setText(row.change, `${last.author} · ${relativeTime(last.time)}`);
+        row.change.title = exactTime(last.time);
+      }
+    } catch {
+      this.lastChanges.delete(name);
+    }
+  }
+}

@@ -1,0 +1,389 @@
+// The rule document editor: a textarea with line numbers, validation as you type against the
+// JSON Schema that sampler-rules ships (served by the control plane), a structured view for
+// people who would rather not read JSON, a diff against the stored version before saving, and
+// a save with If-Match whose 412 offers to reload and re-apply the user's edits.
+
+import { ApiError, call, enc, etagRevision } from './api.js';
+import { fill, h, setText, timeNode, toast } from './dom.js';
+import { diffLines } from './diff.js';
+import { lineColumn, locate, parseWithLocations, pretty } from './json-text.js';
+import { merge3 } from './merge.js';
+import { starterDocument } from './model.js';
+import { compileSchema } from './schema.js';
+import { structuredView } from './structured-view.js';
+import { diffView } from './widgets.js';
+
+let schemaPromise = null;
+
+/**
+ * The rule document's JSON Schema, fetched once per page load; null if not served. It is the
+ * sluice-rules.schema.json that sampler-rules ships, copied next to the UI by the build.
+ */
+function loadSchema() {
+  if (!schemaPromise) {
+    schemaPromise = fetch('schema/sluice-rules.schema.json', { cache: 'no-cache' })
+      .then((r) => {
+        if (!r.ok) throw new Error(`schema: ${r.status}`);
+        return r.json();
+      })
+      .then((schema) => compileSchema(schema))
+      .catch((e) => {
+        console.warn('rule schema not available', e);
+        return null;
+      });
+  }
+  return schemaPromise;
+}
+
+export class RulesPanel {
+  constructor(root, page) {
+    this.root = root;
+    this.page = page;
+    this.validator = null;
+    this.schemaState = 'loading';
+    /** What the editor started from: {revision, document}; the base of a re-apply. */
+    this.base = null;
+    this.problems = [];
+    this.locations = new Map();
+
+    const service = page.service;
+    this.textarea = h('textarea', {
+      id: 'rules-editor', class: 'editor-text', spellcheck: 'false', autocomplete: 'off',
+      autocapitalize: 'off', wrap: 'off', 'aria-describedby': 'editor-status',
+      'aria-label': `Rule document of ${service} (JSON)`,
+    });
+    this.textarea.readOnly = !page.canWrite;
+    this.gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
+    this.status = h('p', { id: 'editor-status', class: 'editor-status', role: 'status', 'aria-live': 'polite' });
+    this.problemList = h('ul', { class: 'problems', 'aria-label': 'Problems in the document', 'data-test': 'problems' });
+    this.structured = h('div', { class: 'structured', 'data-test': 'structured' });
+    this.newer = h('div', { class: 'notice notice-warn', role: 'status', hidden: true });
+    this.outcome = h('div', { class: 'outcome', 'aria-live': 'polite' });
+    this.review = h('section', { class: 'review card', hidden: true, 'aria-labelledby': 'review-title' });
+
+    this.textarea.addEventListener('input', () => this.scheduleValidate());
+    this.textarea.addEventListener('scroll', () => { this.gutter.scrollTop = this.textarea.scrollTop; });
+
+    const actions = [];
+    if (page.canWrite) {
+      this.comment = h('input', { id: 'change-comment', type: 'text', maxlength: 500, placeholder: 'Why this change? (recorded in history)' });
+      this.reviewButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'review', text: 'Review changes…' });
+      this.discardButton = h('button', { type: 'button', class: 'btn', 'data-test': 'discard', text: 'Discard edits' });
+      this.formatButton = h('button', { type: 'button', class: 'btn btn-quiet', text: 'Format' });
+      this.reviewButton.addEventListener('click', () => this.openReview());
+      this.discardButton.addEventListener('click', () => this.resetEditor());
+      this.formatButton.addEventListener('click', () => this.format());
+      actions.push(
+        h('div', { class: 'field comment-field' }, h('label', { for: 'change-comment', text: 'Comment' }), this.comment),
+        h('div', { class: 'actions' }, this.formatButton, this.discardButton, this.reviewButton));
+    } else {
+      actions.push(h('p', { class: 'notice', 'data-test': 'read-only', text: 'Read-only: your token may read the rules but not change them.' }));
+    }
+
+    fill(root,
+      this.newer,
+      this.outcome,
+      h('div', { class: 'rules-layout' },
+        h('section', { class: 'card editor-card', 'aria-labelledby': 'editor-title' },
+          h('div', { class: 'card-head' },
+            h('h2', { id: 'editor-title', text: 'Rule document' }),
+            h('span', { class: 'schema-state', 'data-test': 'schema-state' })),
+          h('div', { class: 'editor' }, this.gutter, this.textarea),
+          this.status,
+          this.problemList,
+          actions),
+        h('section', { class: 'card structured-card', 'aria-labelledby': 'structured-title' },
+          h('div', { class: 'card-head' }, h('h2', { id: 'structured-title', text: 'Structured view' }),
+            h('span', { class: 'hint', text: 'of the document in the editor' })),
+          this.structured)),
+      this.review);
+
+    page.on('current', () => this.onCurrent());
+    loadSchema().then((validator) => {
+      this.validator = validator;
+      this.schemaState = validator ? 'ready' : 'missing';
+      setText(root.querySelector('.schema-state'), validator ? 'Checked against the rule schema as you type' : 'Schema unavailable: checking JSON syntax only; the server checks the rest on save');
+      this.validate();
+    });
+  }
+
+  shown() {}
+
+  /** The stored document changed (or was loaded). */
+  onCurrent() {
+    const current = this.page.current;
+    if (!this.base) {
+      this.resetEditor();
+      return;
+    }
+    if (current.revision === this.base.revision) {
+      this.newer.hidden = true;
+      return;
+    }
+    if (!this.dirty()) {
+      this.resetEditor();
+      return;
+    }
+    this.newer.hidden = false;
+    fill(this.newer,
+      h('strong', { text: `Revision ${current.revision ?? '(deleted)'} is now current. ` }),
+      `Your edits are based on revision ${this.base.revision ?? '(none)'}; saving them as they are will be refused. `,
+      this.page.canWrite ? h('button', { type: 'button', class: 'btn btn-small', text: 'Re-apply my edits on the new revision', onclick: () => this.reapply() }) : null);
+  }
+
+  resetEditor() {
+    const current = this.page.current;
+    if (!current) return;
+    this.base = { revision: current.revision, document: current.document };
+    this.setText(pretty(current.document ?? starterDocument(this.page.service)));
+    this.newer.hidden = true;
+    this.closeReview();
+  }
+
+  dirty() {
+    return this.textarea.value !== this.baseText();
+  }
+
+  baseText() {
+    return pretty(this.base?.document ?? starterDocument(this.page.service));
+  }
+
+  setText(text) {
+    this.textarea.value = text;
+    this.validate();
+  }
+
+  format() {
+    const parsed = parseWithLocations(this.textarea.value);
+    if (!parsed.error) this.setText(pretty(parsed.value));
+  }
+
+  scheduleValidate() {
+    clearTimeout(this.validateTimer);
+    this.validateTimer = setTimeout(() => this.validate(), 120);
+    this.closeReview();
+  }
+
+  /** Parses and checks the editor's text; returns the document when it has no problems. */
+  validate() {
+    const text = this.textarea.value;
+    const parsed = parseWithLocations(text);
+    let problems = [];
+    if (parsed.error) {
+      const e = parsed.error;
+      problems = [{ path: null, message: `JSON syntax: ${e.message}`, line: e.line, column: e.column, start: e.offset, end: e.offset + 1 }];
+      this.locations = new Map();
+    } else {
+      this.locations = parsed.locations;
+      const found = this.validator ? this.validator(parsed.value) : [];
+      const doc = parsed.value;
+      if (doc && typeof doc === 'object' && typeof doc.service === 'string' && doc.service !== this.page.service) {
+        found.push({ path: '$.service', message: `must be '${this.page.service}', the service this page edits` });
+      }
+      problems = found.map((p) => this.placed(p, text));
+      fill(this.structured, structuredView(doc));
+    }
+    this.problems = problems;
+    this.renderProblems(this.problemList, problems, this.status);
+    this.renderGutter(text, problems);
+    return problems.length || parsed.error ? null : parsed.value;
+  }
+
+  placed(problem, text = this.textarea.value) {
+    const loc = locate(this.locations, problem.path);
+    const { line, column } = lineColumn(text, loc.keyStart ?? loc.start);
+    // Select a short value (a number, a string); for a whole object just place the cursor.
+    const end = loc.end - loc.start <= 80 ? loc.end : loc.start;
+    return { ...problem, line, column, start: loc.start, end };
+  }
+
+  renderProblems(list, problems, status) {
+    if (status) {
+      setText(status, problems.length === 0 ? 'No problems found.' : `${problems.length} problem${problems.length === 1 ? '' : 's'} found:`);
+      status.classList.toggle('bad', problems.length > 0);
+      status.classList.toggle('good', problems.length === 0);
+    }
+    fill(list, problems.map((p) => h('li', {},
+      h('button', { type: 'button', class: 'problem', 'data-path': p.path || '', onclick: () => this.select(p) },
+        h('span', { class: 'problem-line', text: `line ${p.line}` }),
+        p.path ? h('code', { class: 'problem-path', text: p.path }) : null,
+        h('span', { class: 'problem-message', text: p.message })))));
+  }
+
+  renderGutter(text, problems) {
+    const lines = text.split('\n').length;
+    const bad = new Set(problems.map((p) => p.line));
+    const key = `${lines}|${[...bad].join(',')}`;
+    if (this.gutter.dataset.key === key) return;
+    this.gutter.dataset.key = key;
+    const nodes = [];
+    for (let n = 1; n <= lines; n++) nodes.push(h('div', { class: bad.has(n) ? 'bad' : null, text: n }));
+    fill(this.gutter, nodes);
+    this.gutter.scrollTop = this.textarea.scrollTop;
+  }
+
+  /** Puts the cursor on a problem's place in the text. */
+  select(problem) {
+    this.textarea.focus();
+    this.textarea.setSelectionRange(problem.start, Math.max(problem.start, problem.end ?? problem.start));
+    const lineHeight = parseFloat(getComputedStyle(this.textarea).lineHeight) || 18;
+    this.textarea.scrollTop = Math.max(0, (problem.line - 3) * lineHeight);
+  }
+
+  // ---------------------------------------------------------------- review and save
+
+  openReview() {
+    const doc = this.validate();
+    if (!doc) {
+      const first = this.problemList.querySelector('button');
+      if (first) first.focus();
+      toast('Fix the problems listed under the editor first.', 'error');
+      return;
+    }
+    const current = this.page.current;
+    const before = current.document ? pretty(current.document) : '';
+    const after = pretty(doc);
+    const lines = diffLines(before, after);
+    const save = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'save', text: current.revision == null ? 'Create rules' : 'Save new revision' });
+    const back = h('button', { type: 'button', class: 'btn', text: 'Back to editing' });
+    save.addEventListener('click', () => this.save(doc, save));
+    back.addEventListener('click', () => {
+      this.closeReview();
+      this.textarea.focus();
+    });
+    const against = current.revision == null
+      ? 'This service has no rules yet; saving creates them.'
+      : `Changes against the current revision ${current.revision}${this.base.revision !== current.revision ? ` (your edits started from ${this.base.revision})` : ''}:`;
+    fill(this.review,
+      h('h2', { id: 'review-title', tabindex: '-1', text: 'Review before saving' }),
+      h('p', { text: against }),
+      diffView(lines, { label: 'Changes against the current revision' }),
+      h('div', { class: 'actions' }, back, save));
+    this.review.hidden = false;
+    this.review.querySelector('h2').focus({ preventScroll: true });
+    this.review.scrollIntoView({ block: 'start' });
+  }
+
+  closeReview() {
+    if (!this.review.hidden) {
+      this.review.hidden = true;
+      fill(this.review);
+    }
+  }
+
+  async save(doc, button) {
+    button.disabled = true;
+    fill(this.outcome);
+    const headers = {};
+    // Replace exactly the revision the edits started from; create only if still absent.
+    if (this.base.revision != null) headers['If-Match'] = `"${this.base.revision}"`;
+    else headers['If-None-Match'] = '*';
+    const comment = this.comment.value.trim();
+    if (comment) headers['X-Sluice-Comment'] = headerSafe(comment);
+    try {
+      const r = await call('PUT', `/api/v1/services/${enc(this.page.service)}/rules`, { body: doc, headers });
+      const revision = r.body?.revision ?? etagRevision(r.headers);
+      this.comment.value = '';
+      this.base = { revision, document: doc };
+      this.page.setCurrent({ revision, document: doc });
+      this.setText(pretty(doc));
+      this.closeReview();
+      fill(this.outcome, h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
+      this.page.refreshAgents();
+    } catch (e) {
+      button.disabled = false;
+      this.closeReview();
+      this.showSaveError(e);
+    }
+  }
+
+  showSaveError(e) {
+    if (e instanceof ApiError && e.status === 412) {
+      const reapply = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'reapply', text: 'Reload and re-apply my edits' });
+      reapply.addEventListener('click', () => this.reapply());
+      const theirs = e.problem.currentRevision;
+      const who = h('p', { 'data-test': 'conflict-who' });
+      if (theirs != null) this.describeChange(theirs, who);
+      fill(this.outcome, h('div', { class: 'notice notice-bad', role: 'alert', 'data-test': 'conflict' },
+        h('h2', { text: 'Someone else changed these rules' }),
+        who,
+        h('p', { text: `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
+        h('div', { class: 'actions' }, reapply)));
+      reapply.focus({ preventScroll: true });
+      this.outcome.firstChild.scrollIntoView({ block: 'start' });
+      this.page.refreshCurrent();
+      return;
+    }
+    if (e instanceof ApiError && e.status === 400) {
+      const list = h('ul', { class: 'problems' });
+      const problems = e.validationErrors().map((p) => this.placed(p));
+      this.renderProblems(list, problems, null);
+      fill(this.outcome, h('div', { class: 'notice notice-bad', role: 'alert', 'data-test': 'server-errors' },
+        h('h2', { text: 'The control plane refused the document' }),
+        h('p', { text: e.message }),
+        list));
+      return;
+    }
+    const text = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Saving failed: ${e.message}`;
+    fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', text }));
+  }
+
+  /** Fills `node` with who made revision `revision`, when and why (from the history). */
+  async describeChange(revision, node) {
+    try {
+      const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history/${revision}`);
+      const e = r.body || {};
+      fill(node, `Revision ${revision} was saved by `, h('strong', { text: e.author ?? 'someone' }), ' ', timeNode(e.time),
+        e.comment ? [': \u201c', e.comment, '\u201d'] : '', '.');
+    } catch {
+      setText(node, `Revision ${revision} is current now.`);
+    }
+  }
+
+  /** After a 412: re-applies the user's edits (base → editor) on top of the current revision. */
+  async reapply() {
+    const parsed = parseWithLocations(this.textarea.value);
+    if (parsed.error) {
+      toast('Fix the JSON syntax first, so your edits can be re-applied.', 'error');
+      return;
+    }
+    await this.page.refreshCurrent();
+    const current = this.page.current;
+    const { value, conflicts } = merge3(this.base.document ?? undefined, parsed.value, current.document ?? undefined);
+    this.base = { revision: current.revision, document: current.document };
+    this.setText(pretty(value));
+    this.newer.hidden = true;
+    fill(this.outcome, h('div', { class: 'notice', role: 'status', 'data-test': 'reapplied' },
+      h('p', { text: `Reloaded revision ${current.revision} and re-applied your edits on top.${conflicts.length ? ' Both of you changed these places; your version was kept:' : ' Check the changes and save again.'}` }),
+      conflicts.length ? h('ul', {}, conflicts.map((c) => h('li', {}, h('code', { text: c })))) : null));
+    if (this.validate()) this.openReview();
+  }
+
+  /** Adds a breaker policy to the document in the editor (from the dependencies tab). */
+  addBreakerPolicy(policy) {
+    const parsed = parseWithLocations(this.textarea.value);
+    if (parsed.error || !parsed.value || typeof parsed.value !== 'object') {
+      toast('The editor does not hold valid JSON; fix it before adding a policy.', 'error');
+      return false;
+    }
+    const doc = parsed.value;
+    const breakers = Array.isArray(doc.breakers) ? doc.breakers : [];
+    const names = new Set(breakers.map((b) => b && b.name));
+    let name = policy.name;
+    for (let k = 2; names.has(name); k++) name = `${policy.name}-${k}`;
+    breakers.push({ ...policy, name });
+    doc.breakers = breakers;
+    this.setText(pretty(doc));
+    this.page.goTo('rules');
+    const loc = this.locations.get(`$.breakers[${breakers.length - 1}]`);
+    if (loc) this.select({ start: loc.start, end: loc.start, line: lineColumn(this.textarea.value, loc.start).line });
+    toast(`Added breaker policy '${name}' to the editor. Review and save to apply it.`, 'ok');
+    return true;
+  }
+}
+
+/** Header values must be Latin-1; anything else is percent-encoded. */
+function headerSafe(text) {
+  const flat = text.replace(/[\r\n]+/g, ' ');
+  return /^[\x20-\x7e]*$/.test(flat) ? flat : encodeURIComponent(flat);
+}

@@ -1,0 +1,236 @@
+// A service's page: header with live rollout, and tabs for the rules editor, history, agents,
+// unprotected dependencies and the dry run. The panels share one ServicePage, which holds the
+// current document and agent list and refreshes them from the event stream.
+
+import { ApiError, call, enc, etagRevision, listOf } from './api.js';
+import { fill, h, setText } from './dom.js';
+import { agentView, isOpen } from './model.js';
+import { rolloutBar, updateRolloutBar } from './widgets.js';
+import { RulesPanel } from './rules-panel.js';
+import { HistoryPanel } from './history-panel.js';
+import { AgentsPanel } from './agents-panel.js';
+import { DependenciesPanel } from './dependencies-panel.js';
+import { DryRunPanel } from './dry-run-panel.js';
+
+const TABS = [
+  ['rules', 'Rules'],
+  ['history', 'History'],
+  ['agents', 'Agents'],
+  ['dependencies', 'Unprotected dependencies'],
+  ['dry-run', 'Dry run'],
+];
+
+export class ServicePage {
+  constructor(root, service, tab, context) {
+    this.root = root;
+    this.service = service;
+    this.context = context;
+    /** The stored document: {revision, document} or {revision: null} when there is none. */
+    this.current = null;
+    this.agents = [];
+    this.listeners = { current: new Set(), agents: new Set() };
+
+    this.bar = rolloutBar();
+    this.revisionText = h('span', { class: 'meta-value', 'data-test': 'current-revision' });
+    this.rejectedText = h('span', { class: 'meta-value' });
+    this.openText = h('span', { class: 'meta-value' });
+    this.loadError = h('p', { class: 'form-error', role: 'alert' });
+
+    this.tabButtons = new Map();
+    this.panels = new Map();
+    const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': `${service} sections` });
+    for (const [id, label] of TABS) {
+      const button = h('button', {
+        type: 'button', role: 'tab', id: `tab-${id}`, 'aria-controls': `panel-${id}`,
+        'aria-selected': 'false', tabindex: '-1', 'data-tab': id, text: label,
+      });
+      button.addEventListener('click', () => { location.hash = `#/service/${enc(service)}/${id}`; });
+      button.addEventListener('keydown', (e) => this.tabKey(e, id));
+      this.tabButtons.set(id, button);
+      tablist.appendChild(button);
+      this.panels.set(id, h('section', { role: 'tabpanel', id: `panel-${id}`, 'aria-labelledby': `tab-${id}`, class: 'panel', hidden: true, tabindex: '-1' }));
+    }
+
+    fill(root,
+      h('div', { class: 'page-head service-head' },
+        h('h1', {}, h('span', { class: 'muted', text: 'Service ' }), h('span', { 'data-test': 'service-name', text: service })),
+        h('dl', { class: 'meta' },
+          h('div', {}, h('dt', { text: 'Revision' }), h('dd', {}, this.revisionText)),
+          h('div', {}, h('dt', { text: 'Rollout' }), h('dd', {}, this.bar.node)),
+          h('div', {}, h('dt', { text: 'Rejected' }), h('dd', {}, this.rejectedText)),
+          h('div', {}, h('dt', { text: 'Breakers open' }), h('dd', {}, this.openText)))),
+      this.loadError,
+      tablist,
+      [...this.panels.values()]);
+
+    this.rules = new RulesPanel(this.panels.get('rules'), this);
+    this.history = new HistoryPanel(this.panels.get('history'), this);
+    this.agentsPanel = new AgentsPanel(this.panels.get('agents'), this);
+    this.dependencies = new DependenciesPanel(this.panels.get('dependencies'), this);
+    this.dryRun = new DryRunPanel(this.panels.get('dry-run'), this);
+
+    this.unsubscribe = context.subscribe((event) => this.onEvent(event));
+    this.timer = setInterval(() => this.refreshAgents(), 15000);
+    this.showTab(tab);
+    this.load();
+  }
+
+  close() {
+    this.closed = true;
+    this.unsubscribe();
+    clearInterval(this.timer);
+    clearTimeout(this.pendingAgents);
+    clearTimeout(this.pendingRules);
+  }
+
+  get canWrite() {
+    return this.context.canWrite;
+  }
+
+  on(kind, listener) {
+    this.listeners[kind].add(listener);
+  }
+
+  emit(kind) {
+    for (const l of this.listeners[kind]) {
+      try {
+        l();
+      } catch (e) {
+        console.error(e);
+      }
+    }
+  }
+
+  showTab(id) {
+    if (!this.panels.has(id)) id = 'rules';
+    for (const [tab, button] of this.tabButtons) {
+      const selected = tab === id;
+      button.setAttribute('aria-selected', String(selected));
+      button.tabIndex = selected ? 0 : -1;
+      this.panels.get(tab).hidden = !selected;
+    }
+    this.activeTab = id;
+    const panel = { rules: this.rules, history: this.history, agents: this.agentsPanel, dependencies: this.dependencies, 'dry-run': this.dryRun }[id];
+    if (panel && panel.shown) panel.shown();
+  }
+
+  tabKey(event, id) {
+    const ids = TABS.map(([t]) => t);
+    let k = ids.indexOf(id);
+    if (event.key === 'ArrowRight') k = (k + 1) % ids.length;
+    else if (event.key === 'ArrowLeft') k = (k - 1 + ids.length) % ids.length;
+    else if (event.key === 'Home') k = 0;
+    else if (event.key === 'End') k = ids.length - 1;
+    else return;
+    event.preventDefault();
+    location.hash = `#/service/${enc(this.service)}/${ids[k]}`;
+    this.tabButtons.get(ids[k]).focus();
+  }
+
+  /** Switches to a tab from code (e.g. after "add to editor"). */
+  goTo(id) {
+    location.hash = `#/service/${enc(this.service)}/${id}`;
+    this.showTab(id);
+  }
+
+  async load() {
+    await Promise.all([this.refreshCurrent(), this.refreshAgents()]);
+  }
+
+  /** Re-reads the stored document; listeners hear about it when the revision changed. */
+  async refreshCurrent() {
+    try {
+      const r = await call('GET', `/api/v1/services/${enc(this.service)}/rules`);
+      const revision = etagRevision(r.headers) ?? r.body?.revision ?? null;
+      this.setCurrent({ revision, document: r.body });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        this.setCurrent({ revision: null, document: null });
+      } else if (!this.closed) {
+        setText(this.loadError, `Could not load the rules: ${e.message}`);
+        return;
+      }
+    }
+    setText(this.loadError, '');
+  }
+
+  setCurrent(next) {
+    if (this.closed) return;
+    const changed = !this.current || this.current.revision !== next.revision;
+    this.current = next;
+    if (changed) {
+      this.renderHead();
+      this.emit('current');
+      // The rollout is measured against the new revision now.
+      this.refreshAgents();
+    }
+  }
+
+  async refreshAgents() {
+    try {
+      const [r, rollout] = await Promise.all([
+        call('GET', `/api/v1/agents?service=${enc(this.service)}`),
+        call('GET', `/api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
+      ]);
+      if (this.closed) return;
+      this.rollout = rollout ? rollout.body : null;
+      this.agents = listOf(r.body, 'agents').filter((a) => !a.service || a.service === this.service);
+      this.renderHead();
+      this.emit('agents');
+    } catch (e) {
+      if (!this.closed) setText(this.loadError, `Could not load the agents: ${e.message}`);
+    }
+  }
+
+  /** Agents as the views draw them, with their status against the current revision. */
+  agentViews() {
+    const status = new Map();
+    if (this.rollout) {
+      // The control plane's own sorting, which knows the effective revision (_default's, when
+      // the service has no document of its own).
+      for (const [list, name] of [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected']]) {
+        for (const ref of this.rollout[list] || []) status.set(String(ref.instanceId), name);
+      }
+    }
+    const revision = this.rollout && typeof this.rollout.revision === 'number'
+      ? this.rollout.revision
+      : this.current ? this.current.revision : null;
+    return this.agents.map((a) => {
+      const view = agentView(a, revision);
+      if (status.has(view.instanceId)) view.status = status.get(view.instanceId);
+      return view;
+    });
+  }
+
+  renderHead() {
+    const revision = this.current ? this.current.revision : null;
+    const source = this.rollout ? this.rollout.source : null;
+    setText(this.revisionText, revision != null ? revision
+      : source ? `none (${source} revision ${this.rollout.revision} applies)` : 'none (built-in defaults apply)');
+    const views = this.agentViews();
+    updateRolloutBar(this.bar, views.filter((a) => a.status === 'applied').length, views.length);
+    const rejected = views.filter((a) => a.status === 'rejected').length;
+    setText(this.rejectedText, rejected);
+    this.rejectedText.classList.toggle('bad', rejected > 0);
+    const open = views.reduce((n, a) => n + a.breakers.filter((b) => isOpen(b.state)).length, 0);
+    setText(this.openText, open);
+    this.openText.classList.toggle('bad', open > 0);
+  }
+
+  onEvent(event) {
+    const data = event.data && typeof event.data === 'object' ? event.data : {};
+    // Changes to _default matter to a service without a document of its own.
+    if (data.service && data.service !== this.service && data.service !== '_default') return;
+    const name = String(event.event || '');
+    const aboutAgents = /agent/i.test(name);
+    const aboutRules = /rule|revision|history/i.test(name);
+    if (aboutAgents || !aboutRules) {
+      clearTimeout(this.pendingAgents);
+      this.pendingAgents = setTimeout(() => this.refreshAgents(), 150);
+    }
+    if (aboutRules || !aboutAgents) {
+      clearTimeout(this.pendingRules);
+      this.pendingRules = setTimeout(() => this.refreshCurrent(), 150);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// Small pieces shared by the pages: the rollout bar, the diff view, status chips.
+
+import { fill, h, setText } from './dom.js';
+import { hunks, stats } from './diff.js';
+import { isOpen } from './model.js';
+
+/** A fixed-size rollout bar with "n/m" text; update it with updateRolloutBar. */
+export function rolloutBar() {
+  const fillNode = h('span', { class: 'rollout-fill' });
+  const text = h('span', { class: 'rollout-text', 'data-test': 'rollout' });
+  const track = h('span', { class: 'rollout-track', role: 'img' }, fillNode);
+  return { node: h('span', { class: 'rollout' }, track, text), fill: fillNode, text, track };
+}
+
+export function updateRolloutBar(bar, current, total) {
+  const pct = total > 0 ? Math.round((current / total) * 100) : 0;
+  bar.fill.style.width = `${pct}%`;
+  bar.fill.classList.toggle('complete', total > 0 && current === total);
+  setText(bar.text, `${current}/${total}`);
+  bar.track.setAttribute('aria-label', `${current} of ${total} agents on the current revision`);
+}
+
+/** Renders a line diff as a table of old/new line numbers and +/- lines. */
+export function diffView(lines, { label = 'Changes' } = {}) {
+  const { added, removed } = stats(lines);
+  if (!added && !removed) {
+    return h('p', { class: 'diff-none', 'data-test': 'diff-none', text: 'No changes.' });
+  }
+  const rows = hunks(lines).map((l) => {
+    if (l.op === '…') {
+      return h('tr', { class: 'diff-skip' }, h('td', { colspan: 3, text: `⋯ ${l.skipped} unchanged line${l.skipped === 1 ? '' : 's'}` }));
+    }
+    const cls = l.op === '+' ? 'diff-add' : l.op === '-' ? 'diff-del' : 'diff-ctx';
+    return h('tr', { class: cls },
+      h('td', { class: 'ln', text: l.oldLine ?? '' }),
+      h('td', { class: 'ln', text: l.newLine ?? '' }),
+      h('td', { class: 'code' },
+        h('span', { class: 'op', 'aria-label': l.op === '+' ? 'added' : l.op === '-' ? 'removed' : undefined, text: l.op }),
+        l.text));
+  });
+  return h('div', { class: 'diff', 'data-test': 'diff' },
+    h('p', { class: 'diff-stats' },
+      h('span', { class: 'added', text: `+${added}` }), ' ', h('span', { class: 'removed', text: `−${removed}` }),
+      ` ${label.toLowerCase()}`),
+    h('div', { class: 'diff-scroll' }, h('table', { class: 'diff-table', 'aria-label': label }, h('tbody', {}, rows))));
+}
+
+/** A small state chip for a breaker: CLOSED, OPEN, HALF_OPEN… */
+export function breakerChip(b) {
+  const state = String(b.state || 'UNKNOWN').toUpperCase();
+  const cls = isOpen(state) ? 'chip chip-bad' : state === 'HALF_OPEN' ? 'chip chip-warn' : 'chip chip-ok';
+  const rate = typeof b.failureRate === 'number' && b.failureRate >= 0 ? ` · ${b.failureRate.toFixed(0)}% failed` : '';
+  return h('span', { class: cls, title: `${b.policy || ''} ${b.key || ''}${rate}`.trim() },
+    h('span', { class: 'chip-label', text: b.key || b.policy || '' }),
+    ` ${state.replace('_', '-')}${b.shadow ? ' (shadow)' : ''}`);
+}
+
+export function statusChip(status) {
+  const cls = status === 'applied' ? 'chip chip-ok' : status === 'rejected' ? 'chip chip-bad' : 'chip chip-warn';
+  return h('span', { class: cls, 'data-test': 'agent-status', text: status });
+}
+
+/** Replaces a node's children only if the rendering changed, keeping focus when it did not. */
+export function fillIfChanged(node, key, ...children) {
+  if (node.dataset.renderKey === key) return;
+  node.dataset.renderKey = key;
+  fill(node, ...children);
+}

@@ -1,0 +1,663 @@
+package io.sluice.controlplane.web.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sluice.controlplane.ControlPlaneApplication;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The web UI in a real headless Chromium against the real control plane (random port) on a real
+ * etcd, with a real {@code sdk} rule source and status reporter as the agent. The tests run in
+ * order, as one operator's session would: sign in, edit, save, watch the rollout, roll back, lose a
+ * race, and finally look at it all as a reader. Screenshots of each main page land in {@code
+ * target/screenshots/}.
+ *
+ * <p>The application starts with {@link SpringApplicationBuilder} on a free port rather than with
+ * {@code @SpringBootTest}: Spring Framework 7's JUnit extension needs JUnit 6, and the reactor is
+ * specified on JUnit 5.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WebUiIT {
+
+  static final String WRITER_TOKEN = "writer-token-for-the-ui-test-0123456789";
+  static final String OTHER_WRITER_TOKEN = "second-writer-token-for-the-ui-test-987";
+  static final String READER_TOKEN = "reader-token-for-the-ui-test-abcdefghij";
+  static final String XSS = "<img src=x onerror=alert(1)>";
+  private static final Duration BOUND = Duration.ofSeconds(30);
+  private static final Pattern ZERO_RATIO = Pattern.compile("\"ratio\": 0(?![.\\d])");
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static ChromeDriver browser;
+  private static Screenshots screenshots;
+  private static SdkAgent agent;
+  private static final HttpClient http = HttpClient.newHttpClient();
+  private static long firstRevision;
+  private static ConfigurableApplicationContext controlPlane;
+  private static int port;
+
+  @BeforeAll
+  static void startControlPlaneAndBrowser() throws Exception {
+    controlPlane =
+        new SpringApplicationBuilder(ControlPlaneApplication.class)
+            .run(
+                "--server.port=0",
+                "--server.address=127.0.0.1",
+                "--sluice.etcd.endpoints=" + etcd.endpoint(),
+                "--sluice.security.tokens.alice.token=" + WRITER_TOKEN,
+                "--sluice.security.tokens.alice.role=writer",
+                "--sluice.security.tokens.bob.token=" + OTHER_WRITER_TOKEN,
+                "--sluice.security.tokens.bob.role=writer",
+                "--sluice.security.tokens.rita.token=" + READER_TOKEN,
+                "--sluice.security.tokens.rita.role=reader");
+    port = ((WebServerApplicationContext) controlPlane).getWebServer().getPort();
+    // Debian's chromium and chromium-driver by default; elsewhere point at them with
+    // -Dsluice.test.chromium=... and -Dwebdriver.chrome.driver=...
+    String chromium = System.getProperty("sluice.test.chromium", "/usr/bin/chromium");
+    String driver = System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
+    if (!Files.isExecutable(Path.of(chromium)) || !Files.isExecutable(Path.of(driver))) {
+      throw new IllegalStateException(
+          "WebUiIT needs Chromium and chromedriver: apt-get install chromium chromium-driver"
+              + " (or set -Dsluice.test.chromium and -Dwebdriver.chrome.driver); looked for "
+              + chromium
+              + " and "
+              + driver);
+    }
+    System.setProperty("webdriver.chrome.driver", driver);
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(chromium);
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--user-data-dir=" + Files.createTempDirectory("sluice-ui-chromium"),
+        "--disable-background-networking",
+        "--disable-extensions",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--window-size=1440,960");
+    browser = new ChromeDriver(options);
+    screenshots = new Screenshots(browser, Path.of("target", "screenshots"));
+  }
+
+  @AfterAll
+  static void stopEverything() {
+    if (agent != null) {
+      agent.close();
+    }
+    if (browser != null) {
+      browser.quit();
+    }
+    if (controlPlane != null) {
+      controlPlane.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void signsInAndSeesTheServiceWithItsAgent() throws Exception {
+    HttpResponse<String> created =
+        api("PUT", "/api/v1/services/orders/rules", WRITER_TOKEN, ordersDocument(0.0), Map.of());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    firstRevision = revisionOf(created);
+    agent =
+        new SdkAgent(
+            etcd.endpoint(),
+            "orders",
+            "orders-1",
+            "orders-host-1",
+            Files.createTempDirectory("sluice-ui-agent"),
+            List.of(
+                new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 2.5, 0, false)),
+            List.of(
+                new AgentStatus.TargetStats("payments:8080", 1200, 12, 85.0, "payments"),
+                new AgentStatus.TargetStats("inventory:8080", 900, 40, 240.0, null)));
+    agent.start();
+
+    browser.get(baseUrl() + "/");
+    WebElement token = waitFor(By.id("token"));
+    screenshots.save("01-sign-in");
+    token.sendKeys("not-a-token");
+    click(By.cssSelector("form.sign-in button[type=submit]"));
+    awaitText(By.id("sign-in-error"), "not accepted");
+
+    signIn(WRITER_TOKEN);
+    awaitRole("writer");
+    By row = By.cssSelector("tr[data-service='orders']");
+    awaitText(
+        By.cssSelector("tr[data-service='orders'] [data-test=revision]"),
+        String.valueOf(firstRevision));
+    awaitText(By.cssSelector("tr[data-service='orders'] [data-test=rollout]"), "1/1");
+    awaitText(By.id("live"), "Live");
+    assertThat(browser.findElement(row).getText()).contains("orders");
+    screenshots.save("02-services-overview");
+
+    // Live: another writer's change shows up without a reload, through the event stream (the
+    // page's fallback poll runs only every 15 s).
+    js("window.__notReloaded = true;");
+    HttpResponse<String> changed =
+        api(
+            "PUT",
+            "/api/v1/services/orders/rules",
+            OTHER_WRITER_TOKEN,
+            ordersDocument(0.0).replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.2"),
+            Map.of());
+    assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+    firstRevision = revisionOf(changed);
+    long started = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .ignoreExceptions()
+        .until(
+            () ->
+                browser
+                    .findElement(By.cssSelector("tr[data-service='orders'] [data-test=revision]"))
+                    .getText()
+                    .equals(String.valueOf(firstRevision)));
+    System.out.println(
+        "[ui] overview showed revision "
+            + firstRevision
+            + " after "
+            + (System.nanoTime() - started) / 1_000_000
+            + " ms");
+    awaitText(By.cssSelector("tr[data-service='orders'] [data-test=last-change]"), "bob");
+    assertThat(js("return window.__notReloaded === true")).isEqualTo(true);
+  }
+
+  @Test
+  @Order(2)
+  void showsErrorsAtTheirPathsThenSavesAfterReviewingTheDiff() {
+    click(By.cssSelector("tr[data-service='orders'] a.service-link"));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"name\": \"drop-health\""));
+    awaitText(By.cssSelector("[data-test=schema-state]"), "Checked against the rule schema");
+
+    String invalid =
+        ordersDocument(0.0)
+            .replace("\"ratio\": 0.0", "\"ratio\": 2")
+            .replace("\"failureRateThreshold\"", "\"falureRateThreshold\"");
+    type(editor, invalid);
+    WebElement ratioProblem =
+        waitFor(
+            By.cssSelector("[data-test=problems] button[data-path='$.sampling.rules[0].ratio']"));
+    assertThat(ratioProblem.getText()).contains("at most 1");
+    assertThat(
+            waitFor(By.cssSelector("[data-test=problems] button[data-path='$.breakers[0]']"))
+                .getText())
+        .contains("unknown field 'falureRateThreshold'")
+        .contains("did you mean 'failureRateThreshold'");
+    assertThat(browser.findElement(By.cssSelector(".gutter .bad")).getText()).isNotBlank();
+    // Choosing a problem puts the cursor on it.
+    ratioProblem.click();
+    assertThat(selectedText(editor)).isEqualTo("2");
+    // Line numbers scroll with the text.
+    await()
+        .atMost(BOUND)
+        .until(
+            () ->
+                (Boolean)
+                    js(
+                        "return Math.abs(document.querySelector('.gutter').scrollTop"
+                            + " - document.getElementById('rules-editor').scrollTop) < 1;"));
+    screenshots.save("03-editor-with-errors");
+
+    type(editor, ordersDocument(0.5));
+    awaitText(By.id("editor-status"), "No problems found.");
+    assertThat(browser.findElements(By.cssSelector("[data-test=problems] li"))).isEmpty();
+    browser.findElement(By.id("change-comment")).sendKeys("keep half of the health checks");
+    click(By.cssSelector("[data-test=review]"));
+    WebElement diff = waitFor(By.cssSelector("[data-test=diff]"));
+    assertThat(diff.findElements(By.cssSelector("tr.diff-del")))
+        .extracting(WebElement::getText)
+        .anyMatch(line -> ZERO_RATIO.matcher(line).find());
+    assertThat(diff.findElements(By.cssSelector("tr.diff-add")))
+        .extracting(WebElement::getText)
+        .anyMatch(line -> line.contains("\"ratio\": 0.5"));
+    screenshots.save("04-review-diff");
+
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    long saved = currentRevisionShown();
+    assertThat(saved).isGreaterThan(firstRevision);
+    awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
+    await().atMost(BOUND).until(() -> agent.appliedRevision() == saved);
+    HttpResponse<String> stored =
+        api("GET", "/api/v1/services/orders/rules", READER_TOKEN, null, Map.of());
+    assertThat(stored.body()).contains("0.5");
+  }
+
+  @Test
+  @Order(3)
+  void historyShowsWhoChangedWhatAndRollsBackWithTheAgentFollowing() {
+    long before = currentRevisionShown();
+    click(By.id("tab-history"));
+    By newest = By.cssSelector("tr[data-revision='" + before + "']");
+    awaitText(newest, "alice");
+    assertThat(browser.findElement(newest).getText()).contains("keep half of the health checks");
+
+    By first = By.cssSelector("tr[data-revision='" + firstRevision + "']");
+    click(By.cssSelector("tr[data-revision='" + firstRevision + "'] [data-test=compare]"));
+    WebElement compare = waitFor(By.cssSelector("[data-test=compare] [data-test=diff]"));
+    assertThat(compare.getText()).contains("0.5");
+    screenshots.save("05-history-compare");
+
+    browser.findElement(first).findElement(By.cssSelector("[data-test=rollback]")).click();
+    WebElement confirm = waitFor(By.cssSelector("dialog [data-test=confirm]"));
+    assertThat(browser.findElement(By.cssSelector("dialog")).getText())
+        .contains("revision " + firstRevision);
+    confirm.click();
+    await().atMost(BOUND).until(() -> currentRevisionShown() > before);
+    long rolledBack = currentRevisionShown();
+    awaitText(By.cssSelector("tr[data-revision='" + rolledBack + "']"), "rollback");
+
+    click(By.id("tab-agents"));
+    awaitText(
+        By.cssSelector("tr[data-instance='orders-1'] [data-test=applied-revision]"),
+        String.valueOf(rolledBack));
+    awaitText(By.cssSelector("tr[data-instance='orders-1'] [data-test=agent-status]"), "applied");
+    assertThat(browser.findElement(By.cssSelector("tr[data-instance='orders-1']")).getText())
+        .contains("payments:8080")
+        .contains("CLOSED");
+    awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
+    screenshots.save("06-agents");
+    assertThat(agent.appliedRevision()).isEqualTo(rolledBack);
+  }
+
+  @Test
+  @Order(4)
+  void aStaleEditGetsTheConflictExplanationAndCanBeReapplied() {
+    click(By.id("tab-rules"));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    long base = currentRevisionShown();
+    await().atMost(BOUND).until(() -> ZERO_RATIO.matcher(editor.getAttribute("value")).find());
+    type(
+        editor,
+        editor.getAttribute("value").replace("\"maxPerSecond\": 100", "\"maxPerSecond\": 250"));
+
+    // Someone else saves meanwhile.
+    HttpResponse<String> theirs =
+        api(
+            "PUT",
+            "/api/v1/services/orders/rules",
+            OTHER_WRITER_TOKEN,
+            ordersDocument(0.25),
+            Map.of("If-Match", "\"" + base + "\""));
+    assertThat(theirs.statusCode()).as(theirs.body()).isEqualTo(200);
+
+    click(By.cssSelector("[data-test=review]"));
+    click(By.cssSelector("[data-test=save]"));
+    WebElement conflict = waitFor(By.cssSelector("[data-test=conflict]"));
+    assertThat(conflict.getText()).contains("Someone else changed these rules");
+    awaitText(By.cssSelector("[data-test=conflict-who]"), "bob");
+    screenshots.save("07-conflict-412");
+
+    click(By.cssSelector("[data-test=reapply]"));
+    waitFor(By.cssSelector("[data-test=reapplied]"));
+    // Their change and mine, together.
+    assertThat(editor.getAttribute("value")).contains("\"ratio\": 0.25").contains("250");
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    HttpResponse<String> stored =
+        api("GET", "/api/v1/services/orders/rules", READER_TOKEN, null, Map.of());
+    assertThat(stored.body()).contains("0.25").contains("250");
+  }
+
+  @Test
+  @Order(5)
+  void suggestsPoliciesForUnprotectedDependenciesAndDryRuns() {
+    click(By.id("tab-dependencies"));
+    By inventory = By.cssSelector("tr[data-target='inventory:8080']");
+    awaitText(inventory, "inventory:8080");
+    assertThat(browser.findElements(By.cssSelector("tr[data-target='payments:8080']"))).isEmpty();
+    screenshots.save("08-unprotected-dependencies");
+    browser.findElement(inventory).findElement(By.cssSelector("[data-test=add-policy]")).click();
+    WebElement editor = waitFor(By.id("rules-editor"));
+    assertThat(editor.isDisplayed()).isTrue();
+    assertThat(editor.getAttribute("value")).contains("\"host\": \"inventory\"");
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=discard]"));
+
+    // The tabs are a keyboard tablist: arrow keys move between them.
+    browser.findElement(By.id("tab-dependencies")).sendKeys(Keys.ARROW_RIGHT);
+    awaitAttribute(By.id("tab-dry-run"), "aria-selected", "true");
+    assertThat(browser.switchTo().activeElement().getAttribute("id")).isEqualTo("tab-dry-run");
+    WebElement name = waitFor(By.id("dry-span-name"));
+    name.sendKeys("GET /healthz");
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
+    screenshots.save("09-dry-run");
+
+    click(By.id("dry-call"));
+    browser.findElement(By.id("dry-url")).sendKeys("http://payments:8080/pay/42");
+    new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("dry-method")))
+        .selectByValue("POST");
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("[data-test=deciding-rule]"), "payments");
+  }
+
+  @Test
+  @Order(6)
+  void rendersServerTextAsText() {
+    String document =
+        ordersDocument(0.25).replace("\"name\": \"checkout\"", "\"name\": \"" + XSS + "\"");
+    HttpResponse<String> put =
+        api(
+            "PUT",
+            "/api/v1/services/orders/rules",
+            WRITER_TOKEN,
+            document,
+            Map.of("X-Sluice-Comment", XSS));
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+
+    click(By.id("tab-rules"));
+    By ruleNames = By.cssSelector("[data-test=structured] .rule-name");
+    await()
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .until(
+            () -> browser.findElements(ruleNames).stream().anyMatch(e -> e.getText().equals(XSS)));
+    click(By.id("tab-history"));
+    await()
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .until(
+            () ->
+                browser.findElements(By.cssSelector("td.comment")).stream()
+                    .anyMatch(e -> e.getText().equals(XSS)));
+    assertThat(browser.findElements(By.cssSelector("main img"))).isEmpty();
+    assertThatThrownBy(() -> browser.switchTo().alert())
+        .isInstanceOf(NoAlertPresentException.class);
+  }
+
+  @Test
+  @Order(7)
+  void aReaderSeesNoEditControlsAndCannotWrite() {
+    click(By.id("sign-out"));
+    waitFor(By.id("token"));
+    assertThat(js("return sessionStorage.getItem('sluice.token')")).isNull();
+
+    signIn(READER_TOKEN);
+    awaitRole("reader");
+    assertThat(browser.findElements(By.id("open-service"))).isEmpty();
+    browser.get(baseUrl() + "/#/service/orders/rules");
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+    assertThat(editor.getAttribute("readonly")).isNotNull();
+    waitFor(By.cssSelector("[data-test=read-only]"));
+    assertThat(browser.findElements(By.cssSelector("[data-test=review]"))).isEmpty();
+    assertThat(browser.findElements(By.id("change-comment"))).isEmpty();
+    screenshots.save("10-reader-view");
+
+    click(By.id("tab-history"));
+    awaitText(By.cssSelector("tr[data-revision='" + firstRevision + "']"), "bob");
+    assertThat(browser.findElements(By.cssSelector("[data-test=rollback]"))).isEmpty();
+    assertThat(browser.findElements(By.cssSelector("[data-test=compare]"))).isNotEmpty();
+    click(By.id("tab-dependencies"));
+    awaitText(By.cssSelector("tr[data-target='inventory:8080']"), "inventory");
+    assertThat(browser.findElements(By.cssSelector("[data-test=add-policy]"))).isEmpty();
+
+    HttpResponse<String> refused =
+        api("PUT", "/api/v1/services/orders/rules", READER_TOKEN, ordersDocument(1.0), Map.of());
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(refused.body()).doesNotContain("drop-health");
+  }
+
+  @Test
+  @Order(8)
+  void fitsALaptopAndAWideScreen() {
+    browser.get(baseUrl() + "/#/service/orders/rules");
+    waitFor(By.id("rules-editor"));
+    try {
+      for (Dimension size : List.of(new Dimension(1280, 800), new Dimension(1920, 1080))) {
+        browser.manage().window().setSize(size);
+        awaitText(By.id("editor-status"), "No problems found.");
+        // Nothing wider than the window: no horizontal page scroll.
+        assertThat(
+                (Long)
+                    js(
+                        "return document.documentElement.scrollWidth"
+                            + " - document.documentElement.clientWidth;"))
+            .isLessThanOrEqualTo(0L);
+        screenshots.save("11-rules-" + size.getWidth() + "x" + size.getHeight());
+      }
+    } finally {
+      browser.manage().window().setSize(new Dimension(1440, 960));
+    }
+  }
+
+  @Test
+  @Order(9)
+  void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
+    browser.get(baseUrl() + "/#/");
+    waitFor(By.cssSelector("tr[data-service='orders']"));
+    List<String> documents =
+        List.of(
+            "{\"schemaVersion\": 1, \"service\": \"parity\","
+                + " \"sampling\": {\"defaultRatio\": 1.5, \"rules\": [{\"match\": {\"spanKind\": \"SERVR\","
+                + " \"spanName\": \"GET /a***\"}, \"ratio\": 0.5}]}}",
+            "{\"schemaVersion\": 1, \"service\": \"parity\", \"breakers\": [{\"name\": \"p\","
+                + " \"match\": {\"port\": 70000}, \"minimumCalls\": 0, \"waitInOpenState\": \"10 sec\","
+                + " \"slidingWindow\": {\"type\": \"COUNT\", \"size\": -1}, \"falureRateThreshold\": 5,"
+                + " \"failureStatusCodes\": [\"5xx\", \"6xx\"]}]}",
+            "{\"schemaVersion\": 2, \"service\": \"parity\", \"sampling\": {\"respectParentDecision\":"
+                + " \"yes\"}, \"breakers\": [{\"name\": \"q\", \"onOpen\": {\"mode\": \"respond\"}}]}");
+    for (String document : documents) {
+      HttpResponse<String> refused =
+          api("PUT", "/api/v1/services/parity/rules", WRITER_TOKEN, document, Map.of());
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+      Set<String> serverPaths = new TreeSet<>();
+      new ObjectMapper()
+          .readTree(refused.body())
+          .get("errors")
+          .forEach(error -> serverPaths.add(error.get("path").asText()));
+      assertThat(clientErrorPaths(document)).as(document).isEqualTo(serverPaths);
+    }
+    for (String example : List.of("orders.json", "default.json", "payments-fallback.json")) {
+      String document;
+      try (var in = getClass().getClassLoader().getResourceAsStream("examples/" + example)) {
+        document = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      assertThat(clientErrorPaths(document)).as(example).isEmpty();
+    }
+  }
+
+  /** The JSON paths the UI's validator reports for a document, run in the browser. */
+  @SuppressWarnings("unchecked")
+  private static Set<String> clientErrorPaths(String document) {
+    Object paths =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const [text, done] = arguments;"
+                    + " Promise.all([import('/js/schema.js'),"
+                    + "   fetch('/schema/sluice-rules.schema.json').then(r => r.json())])"
+                    + " .then(([m, schema]) => done(m.compileSchema(schema)(JSON.parse(text))"
+                    + "   .map(e => e.path)))"
+                    + " .catch(e => done('failed: ' + e));",
+                document);
+    assertThat(paths).as(String.valueOf(paths)).isInstanceOf(List.class);
+    return new TreeSet<>((List<String>) paths);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static String baseUrl() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  private void signIn(String token) {
+    WebElement input = waitFor(By.id("token"));
+    input.clear();
+    input.sendKeys(token);
+    click(By.cssSelector("form.sign-in button[type=submit]"));
+  }
+
+  private static String ordersDocument(double healthRatio) {
+    return """
+        {
+          "schemaVersion": 1,
+          "service": "orders",
+          "sampling": {
+            "defaultRatio": 0.1,
+            "respectParentDecision": true,
+            "rules": [
+              { "name": "drop-health", "match": { "spanName": "GET /health*" }, "ratio": %s },
+              { "name": "checkout", "match": { "spanKind": "SERVER",
+                  "attributes": { "http.request.method": "POST", "url.path": "/checkout/**" } },
+                "ratio": 1.0, "maxPerSecond": 100 }
+            ]
+          },
+          "breakers": [
+            { "name": "payments",
+              "match": { "host": "payments*", "port": 8080, "method": "POST", "path": "/pay/**" },
+              "failureRateThreshold": 50,
+              "slidingWindow": { "type": "COUNT", "size": 20 },
+              "minimumCalls": 10,
+              "waitInOpenState": "10s" }
+          ]
+        }
+        """
+        .formatted(healthRatio == 0.0 ? "0.0" : String.valueOf(healthRatio));
+  }
+
+  private static HttpResponse<String> api(
+      String method, String path, String token, String body, Map<String, String> headers) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(baseUrl() + path))
+            .timeout(Duration.ofSeconds(60))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(request::header);
+    try {
+      return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new IllegalStateException(method + " " + path + " failed", e);
+    }
+  }
+
+  private static long revisionOf(HttpResponse<String> response) {
+    String etag = response.headers().firstValue("ETag").orElseThrow();
+    return Long.parseLong(etag.replaceAll("[^0-9]", ""));
+  }
+
+  private long currentRevisionShown() {
+    String text = browser.findElement(By.cssSelector("[data-test=current-revision]")).getText();
+    return text.matches("\\d+") ? Long.parseLong(text) : -1;
+  }
+
+  /** Replaces the editor's text the way typing does: the value changes and input fires. */
+  private static void type(WebElement textarea, String text) {
+    js(
+        "arguments[0].focus(); arguments[0].value = arguments[1];"
+            + " arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        textarea,
+        text);
+  }
+
+  private static String selectedText(WebElement textarea) {
+    return (String)
+        js(
+            "const t = arguments[0]; return t.value.substring(t.selectionStart, t.selectionEnd);",
+            textarea);
+  }
+
+  private static Object js(String script, Object... args) {
+    return ((JavascriptExecutor) browser).executeScript(script, args);
+  }
+
+  private static WebElement waitFor(By locator) {
+    Supplier<WebElement> find =
+        () -> {
+          List<WebElement> found = browser.findElements(locator);
+          return found.isEmpty() || !found.get(0).isDisplayed() ? null : found.get(0);
+        };
+    return await()
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .alias("waiting for " + locator)
+        .until(find::get, e -> e != null);
+  }
+
+  private static void click(By locator) {
+    waitFor(locator).click();
+  }
+
+  /** The role badge (shown in capitals by CSS, so compare its text content). */
+  private static void awaitRole(String role) {
+    await()
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .alias("role badge shows " + role)
+        .until(
+            () ->
+                browser
+                    .findElement(By.cssSelector("[data-test=role]"))
+                    .getDomProperty("textContent")
+                    .equals(role));
+  }
+
+  private static void awaitAttribute(By locator, String attribute, String expected) {
+    await()
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .until(() -> expected.equals(browser.findElement(locator).getAttribute(attribute)));
+  }
+
+  private static void awaitText(By locator, String expected) {
+    long started = System.nanoTime();
+    await()
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .alias(locator + " shows '" + expected + "'")
+        .until(() -> browser.findElement(locator).getText().contains(expected));
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    if (millis > 1000) {
+      System.out.println("[ui] " + locator + " showed '" + expected + "' after " + millis + " ms");
+    }
+  }
+}
