@@ -11,7 +11,8 @@
 # -h. Builds the jars it needs first if they are missing. Spans go to
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
-# or SIGTERM; logs stay in a temporary directory it prints.
+# or SIGTERM; logs stay in a temporary directory it prints. SLUICE_DEMO_READY_TIMEOUT (seconds)
+# raises how long each process may take to become ready (slow or busy machines, tests).
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -25,7 +26,7 @@ rate=10
 check=0
 agent=1
 
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "demo.sh: $*" >&2; exit 1; }
 
 while (($#)); do
@@ -189,7 +190,7 @@ if ((agent)); then
     [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
       "$control_plane_url/api/v1/services") == 200 ]]
   }
-  wait_until control-plane "$(last_pid)" 120 control_plane_ready
+  wait_until control-plane "$(last_pid)" "${SLUICE_DEMO_READY_TIMEOUT:-120}" control_plane_ready
 
   if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
     exporter=otlp
@@ -226,7 +227,8 @@ for i in 0 1 2 3; do
   index=$((${#pids[@]} - 4 + i))
   name=${names[index]}
   port_var="${name}_port"
-  wait_until "$name" "${pids[index]}" 180 curl -sf "http://127.0.0.1:${!port_var}/health"
+  wait_until "$name" "${pids[index]}" "${SLUICE_DEMO_READY_TIMEOUT:-180}" \
+    curl -sf "http://127.0.0.1:${!port_var}/health"
 done
 
 # A few orders through the whole chain first, so the load generator's first seconds do not

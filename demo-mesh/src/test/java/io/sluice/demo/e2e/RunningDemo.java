@@ -1,0 +1,156 @@
+package io.sluice.demo.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./demo.sh} for real, in its own process group, with its output captured: what it printed
+ * (UI URL, admin token, ports, log directory) is read back from its banner, the processes it
+ * started from its {@code <log dir>/pids} file. {@link #stop()} sends Ctrl-C (SIGINT to the group,
+ * as a terminal does) and, should the script not end in time, kills every process group it started.
+ */
+final class RunningDemo {
+
+  private static final Pattern LOG_DIR = Pattern.compile("logs: (\\S+)");
+  private static final Pattern CONTROL_PLANE =
+      Pattern.compile("control plane UI +(http://\\S+?)/?$");
+  private static final Pattern TOKEN = Pattern.compile("admin token +(\\S+)");
+
+  private final Process process;
+  private final List<String> output;
+
+  private RunningDemo(Process process, List<String> output) {
+    this.process = process;
+    this.output = output;
+  }
+
+  /** Starts {@code ./demo.sh options...} in the repository root with extra environment. */
+  static RunningDemo start(Path root, Map<String, String> environment, String... options)
+      throws IOException {
+    List<String> command = new ArrayList<>(List.of("setsid", "./demo.sh"));
+    command.addAll(List.of(options));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile());
+    builder.environment().putAll(environment);
+    Process process = builder.redirectErrorStream(true).start();
+    List<String> output = new CopyOnWriteArrayList<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader lines =
+                  new BufferedReader(
+                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                  output.add(line);
+                }
+              } catch (IOException ended) {
+                // the process is gone
+              }
+            },
+            "demo.sh-output");
+    reader.setDaemon(true);
+    reader.start();
+    return new RunningDemo(process, output);
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Whether the banner ("Sluice demo is running.") and the try-it commands are printed. */
+  boolean isRunning() {
+    return output.stream().anyMatch(line -> line.startsWith("Load generator:"));
+  }
+
+  List<String> output() {
+    return List.copyOf(output);
+  }
+
+  String outputText() {
+    return String.join("\n", output);
+  }
+
+  String controlPlaneUrl() {
+    return find(CONTROL_PLANE, "the control plane URL");
+  }
+
+  String adminToken() {
+    return find(TOKEN, "the admin token");
+  }
+
+  Path logDir() {
+    return Path.of(find(LOG_DIR, "the log directory"));
+  }
+
+  /** The base URL of a service, e.g. {@code http://127.0.0.1:8082} for {@code payments}. */
+  String serviceUrl(String service) {
+    return find(
+        Pattern.compile("^ +" + service + " +(http://127\\.0\\.0\\.1:\\d+)"),
+        "the URL of " + service);
+  }
+
+  /** The load generator's one-second lines printed so far. */
+  List<String> loadLines() {
+    return output.stream().filter(line -> line.matches("\\[ *\\d+s\\].*")).toList();
+  }
+
+  private String find(Pattern pattern, String what) {
+    for (String line : output) {
+      Matcher matcher = pattern.matcher(line);
+      if (matcher.find()) {
+        return matcher.group(1);
+      }
+    }
+    throw new IllegalStateException("demo.sh did not print " + what + ":\n" + outputText());
+  }
+
+  /** The processes demo.sh started, as "pid name" lines of its pids file (empty if none yet). */
+  List<String> startedProcesses() throws IOException {
+    Matcher logDir = LOG_DIR.matcher(outputText());
+    if (!logDir.find()) {
+      return List.of();
+    }
+    Path pids = Path.of(logDir.group(1), "pids");
+    return Files.exists(pids) ? Files.readAllLines(pids) : List.of();
+  }
+
+  /**
+   * Ctrl-C, then waits for the script to stop everything; kills what is left after {@code grace}.
+   *
+   * @return whether demo.sh ended on its own within {@code grace}
+   */
+  boolean stop(Duration grace) throws IOException, InterruptedException {
+    if (process.isAlive()) {
+      signalGroup("INT", process.pid());
+    }
+    boolean ended = process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+    if (!ended) {
+      signalGroup("KILL", process.pid());
+    }
+    for (String line : startedProcesses()) {
+      long pid = Long.parseLong(line.split(" ")[0]);
+      if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        signalGroup("KILL", pid);
+      }
+    }
+    process.waitFor(10, TimeUnit.SECONDS);
+    return ended;
+  }
+
+  private static void signalGroup(String signal, long pid)
+      throws IOException, InterruptedException {
+    new ProcessBuilder("kill", "-" + signal, "--", "-" + pid).inheritIO().start().waitFor();
+  }
+}
