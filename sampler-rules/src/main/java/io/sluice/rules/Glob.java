@@ -176,7 +176,10 @@ public final class Glob {
   }
 
   private boolean regionEquals(String input, int offset, String lit) {
-    return input.regionMatches(ignoreCase, offset, lit, 0, lit.length());
+    // startsWith compares the backing arrays directly: several times faster than regionMatches
+    return ignoreCase
+        ? input.regionMatches(true, offset, lit, 0, lit.length())
+        : input.startsWith(lit, offset);
   }
 
   private boolean charMatches(char expected, char actual) {

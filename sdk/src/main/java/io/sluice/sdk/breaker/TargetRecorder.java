@@ -9,28 +9,42 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * Reports approximate a sliding minute: the current minute plus the previous one weighted by the
  * part of it still inside the last 60 seconds. Latencies go into buckets of half an octave of
  * microseconds (16 µs .. 4.5 min), so a reported p99 is the upper bound of its bucket (at most
- * about 50% above the true value). A rotation racing with a recording may lose that one recording.
+ * about 50% above the true value); the buckets also count the completed calls. A rotation racing
+ * with a recording may lose that one recording.
  */
 final class TargetRecorder {
 
   static final long MINUTE_NANOS = 60_000_000_000L;
   private static final int BUCKETS = 56;
 
-  private final AtomicLongArray minutes = new AtomicLongArray(2);
-  private final AtomicLongArray calls = new AtomicLongArray(2);
-  private final AtomicLongArray errors = new AtomicLongArray(2);
-  private final AtomicIntegerArray latencies = new AtomicIntegerArray(2 * BUCKETS);
-
-  TargetRecorder(long nowNanos) {
-    long minute = Math.floorDiv(nowNanos, MINUTE_NANOS);
-    minutes.set(0, (minute & 1) == 0 ? minute : minute - 1);
-    minutes.set(1, (minute & 1) == 1 ? minute : minute - 1);
+  /** The minute recordings currently go to: its number, first nanosecond and slot. */
+  private record Minute(long number, long startNanos, int slot) {
+    static Minute of(long nowNanos) {
+      long number = Math.floorDiv(nowNanos, MINUTE_NANOS);
+      return new Minute(number, number * MINUTE_NANOS, (int) (number & 1));
+    }
   }
 
-  /** Records a completed call. */
+  private final AtomicLongArray minutes = new AtomicLongArray(2);
+  private final AtomicLongArray errors = new AtomicLongArray(2);
+  private final AtomicLongArray rejected = new AtomicLongArray(2);
+  private final AtomicIntegerArray latencies = new AtomicIntegerArray(2 * BUCKETS);
+  private volatile Minute current;
+
+  TargetRecorder(long nowNanos) {
+    Minute minute = Minute.of(nowNanos);
+    long number = minute.number;
+    minutes.set(0, (number & 1) == 0 ? number : number - 1);
+    minutes.set(1, (number & 1) == 1 ? number : number - 1);
+    current = minute;
+  }
+
+  /**
+   * Records a completed call: one atomic increment for a success (the call count is the sum of the
+   * latency buckets), two for an error.
+   */
   void record(long nowNanos, long durationNanos, boolean error) {
     int slot = slot(nowNanos);
-    calls.incrementAndGet(slot);
     if (error) {
       errors.incrementAndGet(slot);
     }
@@ -40,29 +54,34 @@ final class TargetRecorder {
   /** Records a call refused by a breaker: a call and an error, no latency. */
   void recordRejected(long nowNanos) {
     int slot = slot(nowNanos);
-    calls.incrementAndGet(slot);
+    rejected.incrementAndGet(slot);
     errors.incrementAndGet(slot);
   }
 
+  /** The slot of {@code nowNanos}'s minute; a comparison, not a division, within the minute. */
   private int slot(long nowNanos) {
-    long minute = Math.floorDiv(nowNanos, MINUTE_NANOS);
-    int slot = (int) (minute & 1);
-    if (minutes.get(slot) != minute) {
-      rotate(slot, minute);
+    Minute m = current;
+    long offset = nowNanos - m.startNanos;
+    if (offset >= 0 && offset < MINUTE_NANOS) {
+      return m.slot;
     }
-    return slot;
+    return rotate(Minute.of(nowNanos));
   }
 
-  private synchronized void rotate(int slot, long minute) {
-    if (minutes.get(slot) == minute) {
-      return;
+  private synchronized int rotate(Minute minute) {
+    int slot = minute.slot;
+    if (minutes.get(slot) != minute.number) {
+      errors.set(slot, 0);
+      rejected.set(slot, 0);
+      for (int i = 0; i < BUCKETS; i++) {
+        latencies.set(slot * BUCKETS + i, 0);
+      }
+      minutes.set(slot, minute.number);
     }
-    calls.set(slot, 0);
-    errors.set(slot, 0);
-    for (int i = 0; i < BUCKETS; i++) {
-      latencies.set(slot * BUCKETS + i, 0);
+    if (minute.number > current.number) {
+      current = minute;
     }
-    minutes.set(slot, minute);
+    return slot;
   }
 
   static int bucket(long micros) {
@@ -93,7 +112,6 @@ final class TargetRecorder {
     int prev = 1 - cur;
     double wCur = minutes.get(cur) == minute ? 1.0 : 0.0;
     double wPrev = minutes.get(prev) == minute - 1 ? previousWeight : 0.0;
-    double callCount = wCur * calls.get(cur) + wPrev * calls.get(prev);
     double errorCount = wCur * errors.get(cur) + wPrev * errors.get(prev);
     double[] hist = new double[BUCKETS];
     double total = 0;
@@ -101,6 +119,7 @@ final class TargetRecorder {
       hist[i] = wCur * latencies.get(cur * BUCKETS + i) + wPrev * latencies.get(prev * BUCKETS + i);
       total += hist[i];
     }
+    double callCount = total + wCur * rejected.get(cur) + wPrev * rejected.get(prev);
     double p99 = 0;
     if (total > 0) {
       double rank = total * 0.99;

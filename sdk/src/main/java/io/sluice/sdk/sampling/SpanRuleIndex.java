@@ -19,7 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Design note. Span names have low cardinality by OpenTelemetry convention, and the name and
  * kind parts of every rule depend on nothing else. So per span name (up to {@value
  * #MAX_CACHED_NAMES} names per snapshot) and kind, the rules whose name and kind hold are computed
- * once; a decision then only checks the attribute conditions of those candidates, in order. Each
+ * once; a decision then only checks the attribute conditions of those candidates, in order. Up to
+ * {@value CandidatePlan#MAX_RULES} candidates on up to {@value CandidatePlan#MAX_SLOTS} attributes
+ * (the common case) are checked one after the other by a {@link CandidatePlan}. With more, each
  * attribute a decision needs is read at most once (a per-thread scratch array), and walked once
  * through a {@link PrefixTrie} of the literal prefixes of the globs on its key, so a glob whose
  * prefix the value lacks is rejected without running it. Past the name limit, or for a null name,
@@ -113,14 +115,8 @@ final class SpanRuleIndex {
     if (e.keys.length == 0) {
       return e.firstFree;
     }
-    if (e.few != null) {
-      // one or two rules to try: reading their attributes directly is cheaper than the scratch
-      for (int rule : e.few) {
-        if (attributesHoldDirect(rule, attributes)) {
-          return rule;
-        }
-      }
-      return e.firstFree;
+    if (e.plan != null) {
+      return e.plan.match(attributes);
     }
     // Rules with attribute conditions before the first rule without any: read each attribute they
     // test once, walking its prefix trie; only rules with a fitting condition can match.
@@ -152,17 +148,6 @@ final class SpanRuleIndex {
 
   private boolean nameAndKindHold(int i, String name, SpanKind kind) {
     return (kinds[i] == null || kinds[i] == kind) && (names[i] == null || names[i].matches(name));
-  }
-
-  private boolean attributesHoldDirect(int i, Attributes attributes) {
-    int[] k = keys[i];
-    Glob[] v = values[i];
-    for (int j = 0; j < k.length; j++) {
-      if (!v[j].matches(reader.read(attributes, k[j]))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private boolean attributesHold(int i, Attributes attributes, Scratch scratch) {
@@ -201,16 +186,40 @@ final class SpanRuleIndex {
           keysToRead.add(key);
         }
       }
-      perKind[kind] =
-          new Entry(
-              member,
-              firstFree,
-              keysToRead.stream().mapToInt(Integer::intValue).toArray(),
-              rulesToTry.size() <= 2
-                  ? rulesToTry.stream().mapToInt(Integer::intValue).toArray()
-                  : null);
+      int[] keysArray = keysToRead.stream().mapToInt(Integer::intValue).toArray();
+      CandidatePlan plan =
+          !rulesToTry.isEmpty()
+                  && rulesToTry.size() <= CandidatePlan.MAX_RULES
+                  && keysArray.length <= CandidatePlan.MAX_SLOTS
+              ? plan(rulesToTry, keysArray, firstFree)
+              : null;
+      perKind[kind] = new Entry(member, firstFree, keysArray, plan);
     }
     return perKind;
+  }
+
+  /** A plan checking {@code rulesToTry} in order; slots follow {@code keysToRead}. */
+  private CandidatePlan plan(List<Integer> rulesToTry, int[] keysToRead, int firstFree) {
+    int conditions = 0;
+    for (int rule : rulesToTry) {
+      conditions += keys[rule].length;
+    }
+    int[] start = new int[rulesToTry.size() + 1];
+    int[] slotOf = new int[conditions];
+    Glob[] globs = new Glob[conditions];
+    int c = 0;
+    for (int r = 0; r < rulesToTry.size(); r++) {
+      int rule = rulesToTry.get(r);
+      start[r] = c;
+      for (int j = 0; j < keys[rule].length; j++) {
+        slotOf[c] = java.util.Arrays.binarySearch(keysToRead, keys[rule][j]);
+        globs[c] = values[rule][j];
+        c++;
+      }
+    }
+    start[rulesToTry.size()] = c;
+    int[] rules = rulesToTry.stream().mapToInt(Integer::intValue).toArray();
+    return new CandidatePlan(rules, start, slotOf, globs, keysToRead, firstFree, reader);
   }
 
   /**
@@ -223,14 +232,14 @@ final class SpanRuleIndex {
     final int firstFree;
     final int[] keys;
 
-    /** The rules to try, in order, when there are at most two; else null. */
-    final int[] few;
+    /** The candidates as a plan when they are few enough (see {@link CandidatePlan}); else null. */
+    final CandidatePlan plan;
 
-    Entry(long[] member, int firstFree, int[] keys, int[] few) {
+    Entry(long[] member, int firstFree, int[] keys, CandidatePlan plan) {
       this.member = member;
       this.firstFree = firstFree;
       this.keys = keys;
-      this.few = few;
+      this.plan = plan;
     }
 
     boolean isCandidate(int rule) {
