@@ -134,6 +134,8 @@ final class SluiceAgent {
             .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS))
             .build();
     closeOnExit.push(live);
+    // a breaker that opens shows in the status within the write debounce, not at the next refresh
+    registry.addTransitionListener(live::requestStatusUpdate);
     live.start();
     if (current.usesEtcd()) {
       logger.info(

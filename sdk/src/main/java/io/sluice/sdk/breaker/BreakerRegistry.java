@@ -51,9 +51,10 @@ import java.util.logging.Logger;
  *       other; by {@code sluice.breaker.policy} and {@code sluice.breaker.key}), {@code
  *       sluice.breaker.calls} (counter by {@code sluice.breaker.outcome}: {@code success}, {@code
  *       slow}, {@code failure}, {@code rejected}, {@code shadow_rejected}) and {@code
- *       sluice.breaker.transitions}. A rejected call adds the event {@code sluice.breaker.rejected}
- *       to the current span and marks it as an error ({@code sluice.breaker.shadow_rejected}, no
- *       error, in shadow mode).
+ *       sluice.breaker.transitions}; {@link #addTransitionListener} hears of each transition as it
+ *       is noticed. A rejected call adds the event {@code sluice.breaker.rejected} to the current
+ *       span and marks it as an error ({@code sluice.breaker.shadow_rejected}, no error, in shadow
+ *       mode).
  *   <li><b>Status.</b> {@link #breakerStates()} and {@link #topTargets(int)} feed the agent status:
  *       every call is counted per target, also calls no policy covers, so unprotected dependencies
  *       show up.
@@ -397,6 +398,22 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       n += host.targets.length;
     }
     return n;
+  }
+
+  /**
+   * Runs {@code listener} after every state transition any breaker makes (or, in shadow mode, would
+   * make), on the thread that noticed it — usually a request thread, so the listener must be quick
+   * and must not block; an exception from it is logged once and otherwise ignored. Meant for {@link
+   * io.sluice.sdk.status.StatusReporter#requestUpdate()}, so the agent status shows a breaker that
+   * opened within its debounce instead of at the next refresh.
+   */
+  public void addTransitionListener(Runnable listener) {
+    telemetry.addTransitionListener(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Stops running a listener added with {@link #addTransitionListener}. */
+  public void removeTransitionListener(Runnable listener) {
+    telemetry.removeTransitionListener(listener);
   }
 
   /** Stops following rule changes and reporting metrics. */

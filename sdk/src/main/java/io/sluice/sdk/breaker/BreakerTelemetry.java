@@ -9,12 +9,19 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.sdk.trace.ReadableSpan;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The registry's OpenTelemetry instruments and span events. Attributes are built once per breaker
- * (and per outcome, on first use), so counting a call allocates nothing beyond what the meter does.
+ * The registry's OpenTelemetry instruments, span events and transition listeners. Attributes are
+ * built once per breaker (and per outcome, on first use), so counting a call allocates nothing
+ * beyond what the meter does.
  */
 final class BreakerTelemetry {
+
+  private static final Logger logger = Logger.getLogger(BreakerTelemetry.class.getName());
 
   static final String INSTRUMENTATION_SCOPE = "io.sluice.sdk.breaker";
   static final AttributeKey<String> POLICY = AttributeKey.stringKey("sluice.breaker.policy");
@@ -31,6 +38,8 @@ final class BreakerTelemetry {
   final Meter meter;
   private final LongCounter calls;
   private final LongCounter transitions;
+  private final List<Runnable> transitionListeners = new CopyOnWriteArrayList<>();
+  private volatile boolean listenerFailureLogged;
 
   BreakerTelemetry(MeterProvider meterProvider) {
     meter = meterProvider.get(INSTRUMENTATION_SCOPE);
@@ -56,6 +65,24 @@ final class BreakerTelemetry {
   void transition(ManagedBreaker breaker, String from, String to, boolean shadow) {
     transitions.add(
         1, breaker.attributes.toBuilder().put(FROM, from).put(TO, to).put(SHADOW, shadow).build());
+    for (Runnable listener : transitionListeners) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        if (!listenerFailureLogged) {
+          listenerFailureLogged = true;
+          logger.log(Level.WARNING, "a breaker transition listener failed", e);
+        }
+      }
+    }
+  }
+
+  void addTransitionListener(Runnable listener) {
+    transitionListeners.add(listener);
+  }
+
+  void removeTransitionListener(Runnable listener) {
+    transitionListeners.remove(listener);
   }
 
   /**

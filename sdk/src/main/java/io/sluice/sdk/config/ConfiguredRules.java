@@ -85,6 +85,17 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   /**
+   * Asks the status reporter, when there is one, to write the status soon (debounced), e.g. after a
+   * breaker transition; does nothing before it is set up or without etcd. Cheap, never throws.
+   */
+  public void requestStatusUpdate() {
+    StatusReporter reporter = statusReporter;
+    if (reporter != null) {
+      reporter.requestUpdate();
+    }
+  }
+
+  /**
    * Waits until the background start has set up the source and reporter (not until rules arrive).
    *
    * @return whether it finished within the timeout

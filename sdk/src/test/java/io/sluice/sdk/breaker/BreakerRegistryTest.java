@@ -58,6 +58,30 @@ class BreakerRegistryTest {
     }
   }
 
+  @Test
+  void transitionListenersHearEachTransitionAndCannotBreakACall() {
+    java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    registry.addTransitionListener(() -> heard.add(state()));
+    registry.addTransitionListener(
+        () -> {
+          throw new IllegalStateException("a broken listener");
+        });
+
+    fail(4);
+
+    assertThat(heard).containsExactly("OPEN");
+    assertThat(call().permitted()).as("the breaker still rejects").isFalse();
+    clock.advance(Duration.ofMillis(10_001));
+    succeed(2);
+    assertThat(heard).containsExactly("OPEN", "HALF_OPEN", "CLOSED");
+
+    Runnable removed = () -> heard.add("removed listener ran");
+    registry.addTransitionListener(removed);
+    registry.removeTransitionListener(removed);
+    fail(4);
+    assertThat(heard).containsExactly("OPEN", "HALF_OPEN", "CLOSED", "OPEN");
+  }
+
   private String state() {
     return registry.breakerStates().stream()
         .filter(b -> b.key().equals(HOST + ":8080"))

@@ -14,6 +14,8 @@ import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.breaker.BreakerRegistry;
+import io.sluice.sdk.breaker.GuardedCall;
 import io.sluice.sdk.config.EtcdClientFactory;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.EtcdRuleSource;
@@ -232,6 +234,77 @@ class StatusReporterIT {
                 .getTTL())
         .as("the key is bound to a live lease")
         .isPositive();
+  }
+
+  @Test
+  void showsABreakerThatOpenedWithoutWaitingForTheRefresh() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    EtcdRuleSource source = closeLater(EtcdRuleSource.builder(client(), holder, service).build());
+    BreakerRegistry registry = closeLater(BreakerRegistry.builder(holder).build());
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .addRuleSource(source)
+                .breakers(registry::breakerStates)
+                .topTargets(() -> registry.topTargets(5))
+                .refreshInterval(Duration.ofSeconds(60))
+                .build());
+    registry.addTransitionListener(reporter::requestUpdate);
+    source.start();
+    reporter.start();
+    long revision =
+        etcd.server()
+            .put(
+                keys.rules(service),
+                """
+                {"schemaVersion": 1, "service": "%s",
+                 "breakers": [{"name": "payments", "match": {"host": "payments*"},
+                               "slidingWindow": {"type": "COUNT", "size": 4}, "minimumCalls": 4,
+                               "waitInOpenState": "1m"}]}
+                """
+                    .formatted(service));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
+    Client reader = client();
+    await()
+        .atMost(AWAIT)
+        .until(
+            () ->
+                status(reader, reporter.key()).map(AgentStatus::appliedRevision).orElse(0L)
+                    == revision);
+    assertThat(status(reader, reporter.key()).orElseThrow().breakers()).isEmpty();
+
+    for (int i = 0; i < 4; i++) {
+      GuardedCall call = registry.start("payments.internal", 8080, "POST", "/pay");
+      assertThat(call.permitted()).isTrue();
+      call.onResponse(503);
+    }
+    assertThat(registry.start("payments.internal", 8080, "POST", "/pay").permitted()).isFalse();
+    long opened = System.nanoTime();
+
+    // The refresh is a minute away: only the transition listener can explain a prompt write.
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                status(reader, reporter.key()).orElseThrow().breakers().stream()
+                    .anyMatch(b -> b.policy().equals("payments") && b.state().equals("OPEN")));
+    System.out.println(
+        "[measure] breaker opened -> status shows OPEN in "
+            + (System.nanoTime() - opened) / 1_000_000
+            + " ms");
+    AgentStatus status = status(reader, reporter.key()).orElseThrow();
+    assertThat(status.breakers())
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.key()).isEqualTo("payments.internal:8080");
+              assertThat(b.failureRate()).isEqualTo(100.0);
+            });
+    assertThat(status.topTargets())
+        .singleElement()
+        .satisfies(t -> assertThat(t.coveredBy()).isEqualTo("payments"));
   }
 
   @Test
