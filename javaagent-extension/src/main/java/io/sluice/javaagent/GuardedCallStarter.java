@@ -28,19 +28,21 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
     if (call.permitted()) {
       return new GuardedSluiceCall(call);
     }
-    return new GuardedSluiceCall(call, call.rejection());
+    return new GuardedSluiceCall(call, call.rejection(), host, port, method);
   }
 
   /** Forwards outcomes to the SDK's guarded call; never throws into the client. */
   static final class GuardedSluiceCall extends SluiceCall {
 
     private final GuardedCall call;
+    private final RejectedCallSpan span;
 
     GuardedSluiceCall(GuardedCall call) {
       this.call = call;
+      this.span = null;
     }
 
-    GuardedSluiceCall(GuardedCall call, Rejection rejection) {
+    GuardedSluiceCall(GuardedCall call, Rejection rejection, String host, int port, String method) {
       super(
           rejection.message(),
           rejection.onOpen().mode() == io.sluice.rules.OnOpenMode.RESPONSE,
@@ -48,6 +50,14 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
           rejection.onOpen().headers(),
           rejection.onOpen().body());
       this.call = call;
+      this.span = new RejectedCallSpan(rejection, host, port, method);
+    }
+
+    @Override
+    public void traceRejection(String url, String errorType) {
+      if (span != null) {
+        span.record(url, respond() ? status() : 0, errorType);
+      }
     }
 
     @Override

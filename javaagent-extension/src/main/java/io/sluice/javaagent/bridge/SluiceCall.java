@@ -74,6 +74,17 @@ public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
     return body;
   }
 
+  /**
+   * Records a rejected call as a CLIENT span of its own (with the rejection event and an error
+   * status), for clients whose own instrumentation starts its span only once the request leaves the
+   * process, which a rejected call never does. Does nothing for a permitted call. Never throws.
+   *
+   * @param url the call's full URL
+   * @param errorType the type of the exception the client fails with, or {@code null} when it
+   *     answers with a synthetic response
+   */
+  public void traceRejection(String url, String errorType) {}
+
   /** Reports that the call completed with an HTTP status. Never throws. */
   public abstract void onResponse(int status);
 

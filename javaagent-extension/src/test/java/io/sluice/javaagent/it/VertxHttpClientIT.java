@@ -12,14 +12,4 @@ class VertxHttpClientIT extends AbstractHttpClientIT {
   String rejectionErrorType() {
     return "io.vertx.core.VertxException";
   }
-
-  @Override
-  boolean answersWithSyntheticResponses() {
-    return false;
-  }
-
-  @Override
-  boolean rejectedCallsHaveClientSpan() {
-    return false;
-  }
 }

@@ -91,7 +91,10 @@ final class BreakerTelemetry {
    * its status: the app may well answer its own caller successfully (a fallback).
    */
   static void onRejected(Attributes eventAttributes, String message, boolean shadow) {
-    Span span = Span.current();
+    onRejected(Span.current(), eventAttributes, message, shadow);
+  }
+
+  static void onRejected(Span span, Attributes eventAttributes, String message, boolean shadow) {
     if (!span.getSpanContext().isValid()) {
       return;
     }

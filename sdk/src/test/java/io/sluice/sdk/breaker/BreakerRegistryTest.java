@@ -276,6 +276,41 @@ class BreakerRegistryTest {
     assertThat(data.getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
   }
 
+  @Test
+  void aRejectionCanBeRecordedOnASpanTheIntegrationStarts() {
+    InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    try (SdkTracerProvider tracing =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+            .build()) {
+      fail(4);
+      GuardedCall rejected = call();
+      assertThat(rejected.permitted()).isFalse();
+      Span span =
+          tracing
+              .get("test")
+              .spanBuilder("POST")
+              .setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+              .startSpan();
+      BreakerSpans.recordRejection(span, rejected.rejection());
+      span.end();
+
+      SpanData data = exporter.getFinishedSpanItems().get(0);
+      assertThat(data.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+      assertThat(data.getStatus().getDescription()).isEqualTo(rejected.rejection().message());
+      assertThat(data.getEvents())
+          .singleElement()
+          .satisfies(
+              event -> {
+                assertThat(event.getName()).isEqualTo("sluice.breaker.rejected");
+                assertThat(event.getAttributes().asMap())
+                    .containsEntry(BreakerTelemetry.POLICY, "payments")
+                    .containsEntry(BreakerTelemetry.KEY, HOST + ":8080")
+                    .containsEntry(BreakerTelemetry.STATE, "OPEN");
+              });
+    }
+  }
+
   private SpanData spanOfRejectedCall(io.opentelemetry.api.trace.SpanKind kind) {
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
     try (SdkTracerProvider tracing =

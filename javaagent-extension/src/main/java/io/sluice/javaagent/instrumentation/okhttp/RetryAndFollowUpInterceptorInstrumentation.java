@@ -57,8 +57,10 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
         return null;
       }
       if (!call.respond()) {
-        return new IOException(call.message());
+        return new IOException(call.message()); // the agent's CLIENT span records this failure
       }
+      // a synthetic response never reaches the agent's network interceptor: record a span
+      call.traceRejection(url.toString(), null);
       return new Response.Builder()
           .request(request)
           .protocol(Protocol.HTTP_1_1)

@@ -18,8 +18,10 @@ import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * Guards {@code io.vertx.core.http.impl.HttpClientImpl#request(RequestOptions)}, where every Vert.x
- * 5 client request starts (also {@code WebClient}'s). A rejected call gets a failed {@link Future}
- * with a {@link VertxException} naming the breaker; no connection is made.
+ * 5 client request starts (also {@code WebClient}'s). A rejected call makes no connection: it gets
+ * a failed {@link Future} with a {@link VertxException} naming the breaker ({@code onOpen.mode:
+ * error}), or a request whose response is the policy's synthetic one ({@code response}, see {@link
+ * VertxSyntheticExchange}).
  */
 final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
@@ -58,6 +60,17 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
               query >= 0 ? uri.substring(0, query) : uri);
       if (call == null || !call.rejected()) {
         return null;
+      }
+      // the agent's Vert.x span starts only once the request is sent: record the rejection's own
+      call.traceRejection(
+          (Boolean.TRUE.equals(ssl) ? "https://" : "http://")
+              + options.getHost()
+              + ":"
+              + (port != null ? port : (Boolean.TRUE.equals(ssl) ? 443 : 80))
+              + (uri == null ? "" : uri),
+          call.respond() ? null : VertxException.class.getName());
+      if (call.respond()) {
+        return VertxSyntheticExchange.request(call, options);
       }
       return Future.failedFuture(new VertxException(call.message(), true));
     }

@@ -31,7 +31,10 @@ public final class VertxHttpClientInstrumentationModule extends InstrumentationM
     // By name: loading these classes here would need the app's Vert.x.
     return List.of(
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome",
-        "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$ResponseOutcome");
+        "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$ResponseOutcome",
+        "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange",
+        "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange$RequestAnswers",
+        "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange$ResponseAnswers");
   }
 
   @Override

@@ -1,0 +1,249 @@
+package io.sluice.javaagent.instrumentation.vertx;
+
+import io.sluice.javaagent.bridge.SluiceCall;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The synthetic answer of a call a breaker rejected in {@code onOpen.mode: response}: an {@link
+ * HttpClientRequest} that never touches the network and whose response is the policy's status,
+ * headers and body, so the app's usual {@code request → send → response → body} chain completes as
+ * if the server had answered. A helper class, injected into the app's class loader next to Vert.x.
+ *
+ * <p>Design note. Vert.x's request and response are large interfaces that grow between minor
+ * versions, so both are {@link Proxy dynamic proxies} answering by method name and return type:
+ * fluent setters return the proxy, writes and ends succeed at once, {@code send}, {@code response}
+ * and {@code connect} yield the synthetic response, default methods run their own code (which calls
+ * back into these answers), and anything else answers its type's empty value. A method added in a
+ * later Vert.x release therefore still answers sensibly instead of failing with {@link
+ * AbstractMethodError}. The body can be read with {@code body()}, {@code bodyHandler} or {@code
+ * handler} + {@code endHandler} (delivered when the end handler is set).
+ */
+public final class VertxSyntheticExchange {
+
+  /** The reason phrase of every synthetic response. */
+  public static final String STATUS_MESSAGE = "Sluice circuit breaker open";
+
+  private VertxSyntheticExchange() {}
+
+  /** The succeeded future {@code HttpClient#request(options)} returns for a rejected call. */
+  public static Future<HttpClientRequest> request(SluiceCall call, RequestOptions options) {
+    ClassLoader loader = HttpClientRequest.class.getClassLoader();
+    RequestAnswers requestAnswers = new RequestAnswers(call, options);
+    HttpClientRequest request =
+        (HttpClientRequest)
+            Proxy.newProxyInstance(
+                loader, new Class<?>[] {HttpClientRequest.class}, requestAnswers);
+    ResponseAnswers responseAnswers = new ResponseAnswers(call, request);
+    requestAnswers.response =
+        (HttpClientResponse)
+            Proxy.newProxyInstance(
+                loader, new Class<?>[] {HttpClientResponse.class}, responseAnswers);
+    return Future.succeededFuture(request);
+  }
+
+  /** What {@code equals}, {@code hashCode} and {@code toString} answer, or {@code null}. */
+  private static Object objectMethod(Object proxy, Method method, Object[] args, String text) {
+    switch (method.getName()) {
+      case "equals":
+        return args != null && args.length == 1 ? proxy == args[0] : null;
+      case "hashCode":
+        return method.getParameterCount() == 0 ? System.identityHashCode(proxy) : null;
+      case "toString":
+        return method.getParameterCount() == 0 ? text : null;
+      default:
+        return null;
+    }
+  }
+
+  /** The empty value of a return type: the proxy when fluent, else zero, false or null. */
+  private static Object empty(Object proxy, Class<?> type) {
+    if (type.isInstance(proxy)) {
+      return proxy;
+    }
+    if (type == boolean.class) {
+      return false;
+    }
+    if (type == int.class) {
+      return 0;
+    }
+    if (type == long.class) {
+      return 0L;
+    }
+    if (type == short.class) {
+      return (short) 0;
+    }
+    if (type == byte.class) {
+      return (byte) 0;
+    }
+    if (type == char.class) {
+      return (char) 0;
+    }
+    if (type == float.class) {
+      return 0f;
+    }
+    if (type == double.class) {
+      return 0d;
+    }
+    if (type == Future.class) {
+      return Future.succeededFuture();
+    }
+    return null;
+  }
+
+  private static final class RequestAnswers implements InvocationHandler {
+    private final HttpMethod method;
+    private final String host;
+    private final int port;
+    private final String uri;
+    private final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    private final String text;
+    HttpClientResponse response;
+
+    RequestAnswers(SluiceCall call, RequestOptions options) {
+      this.method = options.getMethod() == null ? HttpMethod.GET : options.getMethod();
+      this.host = options.getHost();
+      this.port = options.getPort() == null ? 80 : options.getPort();
+      this.uri = options.getURI() == null ? "/" : options.getURI();
+      this.text = "SyntheticRequest{" + method + " " + uri + ", " + call.message() + "}";
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+      Object answer = objectMethod(proxy, m, args, text);
+      if (answer != null) {
+        return answer;
+      }
+      String name = m.getName();
+      if (m.getReturnType() == Future.class
+          && (name.equals("send") || name.equals("response") || name.equals("connect"))) {
+        return Future.succeededFuture(response);
+      }
+      if (m.isDefault()) {
+        return InvocationHandler.invokeDefault(proxy, m, args);
+      }
+      int query = uri.indexOf('?');
+      switch (name) {
+        case "getMethod":
+          return method;
+        case "getURI":
+          return uri;
+        case "path":
+          return query < 0 ? uri : uri.substring(0, query);
+        case "query":
+          return query < 0 ? null : uri.substring(query + 1);
+        case "absoluteURI":
+          return "http://" + host + ":" + port + uri;
+        case "headers":
+          return headers;
+        case "putHeader":
+          putHeader(args[0], args[1]);
+          return proxy;
+        case "version":
+          return HttpVersion.HTTP_1_1;
+        case "cancel":
+          return Future.succeededFuture(false);
+        default:
+          return empty(proxy, m.getReturnType());
+      }
+    }
+
+    private void putHeader(Object name, Object value) {
+      if (name == null || value == null) {
+        return;
+      }
+      headers.remove(name.toString());
+      if (value instanceof Iterable<?> values) {
+        for (Object v : values) {
+          headers.add(name.toString(), String.valueOf(v));
+        }
+      } else {
+        headers.add(name.toString(), value.toString());
+      }
+    }
+  }
+
+  private static final class ResponseAnswers implements InvocationHandler {
+    private final int status;
+    private final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    private final Buffer body;
+    private final HttpClientRequest request;
+    private final String text;
+    private Handler<Buffer> dataHandler;
+    private boolean delivered;
+
+    ResponseAnswers(SluiceCall call, HttpClientRequest request) {
+      this.status = call.status();
+      for (Map.Entry<String, String> header : call.headers().entrySet()) {
+        headers.add(header.getKey(), header.getValue());
+      }
+      this.body = Buffer.buffer(call.body() == null ? "" : call.body());
+      this.request = request;
+      this.text = "SyntheticResponse{" + status + ", " + call.message() + "}";
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
+      Object answer = objectMethod(proxy, m, args, text);
+      if (answer != null) {
+        return answer;
+      }
+      if (m.isDefault()) {
+        return InvocationHandler.invokeDefault(proxy, m, args);
+      }
+      switch (m.getName()) {
+        case "statusCode":
+          return status;
+        case "statusMessage":
+          return STATUS_MESSAGE;
+        case "headers":
+          return headers;
+        case "getHeader":
+          return args[0] == null ? null : headers.get(args[0].toString());
+        case "trailers":
+          return MultiMap.caseInsensitiveMultiMap();
+        case "cookies":
+          return List.of();
+        case "version":
+          return HttpVersion.HTTP_1_1;
+        case "body":
+          return Future.succeededFuture(body.copy());
+        case "request":
+          return request;
+        case "handler":
+          dataHandler = (Handler<Buffer>) args[0];
+          return proxy;
+        case "endHandler":
+          deliver((Handler<Void>) args[0]);
+          return proxy;
+        default:
+          return empty(proxy, m.getReturnType());
+      }
+    }
+
+    /** Hands the body to the data handler, then ends; once, when the end handler is set. */
+    private void deliver(Handler<Void> endHandler) {
+      if (endHandler == null || delivered) {
+        return;
+      }
+      delivered = true;
+      if (dataHandler != null && body.length() > 0) {
+        dataHandler.handle(body.copy());
+      }
+      endHandler.handle(null);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package io.sluice.sdk.breaker;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+
+/**
+ * Records a rejected call on a span of the caller's choosing. The registry records a rejection on
+ * the span current when it rejects; an HTTP client integration whose client span only starts once
+ * the request leaves the process (so never, for a rejected call) starts a CLIENT span itself and
+ * records the rejection on it with {@link #recordRejection}, so the rejected call is still a span
+ * of its own.
+ */
+public final class BreakerSpans {
+
+  private BreakerSpans() {}
+
+  /**
+   * Adds the {@code sluice.breaker.rejected} event (policy, breaker key, state) to {@code span}
+   * and, when it is a CLIENT span, sets its status to error with the rejection's message.
+   */
+  public static void recordRejection(Span span, Rejection rejection) {
+    Attributes attributes =
+        Attributes.of(
+            BreakerTelemetry.POLICY,
+            rejection.policy(),
+            BreakerTelemetry.KEY,
+            rejection.breakerKey(),
+            BreakerTelemetry.STATE,
+            rejection.state());
+    BreakerTelemetry.onRejected(span, attributes, rejection.message(), false);
+  }
+}
