@@ -51,6 +51,34 @@ final class Clients {
     static final CloseableHttpClient CLIENT = HttpClients.createDefault();
   }
 
+  /** OkHttp in a class loader of its own that delegates only the JDK (see IsolatingClassLoader). */
+  private static final class Isolated {
+    static final java.lang.reflect.Method CALL = isolatedCall();
+
+    private static java.lang.reflect.Method isolatedCall() {
+      try {
+        List<java.net.URL> urls = new java.util.ArrayList<>();
+        urls.add(IsolatedOkHttp.class.getProtectionDomain().getCodeSource().getLocation());
+        for (String entry :
+            System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+          String file = java.nio.file.Path.of(entry).getFileName().toString();
+          if (file.startsWith("okhttp") || file.startsWith("okio") || file.startsWith("kotlin")) {
+            urls.add(java.nio.file.Path.of(entry).toUri().toURL());
+          }
+        }
+        ClassLoader loader = new IsolatingClassLoader(urls.toArray(new java.net.URL[0]));
+        Class<?> isolated = loader.loadClass(IsolatedOkHttp.class.getName());
+        String okHttpLoader = (String) isolated.getMethod("okHttpLoader").invoke(null);
+        if (isolated.getClassLoader() != loader || !"isolated".equals(okHttpLoader)) {
+          throw new IllegalStateException("OkHttp is not isolated: loaded by " + okHttpLoader);
+        }
+        return isolated.getMethod("call", String.class, String.class);
+      } catch (ReflectiveOperationException | java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   private static final class VertxClient {
     static final io.vertx.core.http.HttpClient CLIENT = Vertx.vertx().createHttpClient();
   }
@@ -65,6 +93,7 @@ final class Clients {
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "apache" -> Clients::apacheClassic;
       case "vertx" -> Clients::vertx;
+      case "okhttp-isolated" -> Clients::okhttpIsolated;
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
   }
@@ -205,12 +234,24 @@ final class Clients {
     }
   }
 
+  @SuppressWarnings("unchecked")
+  private static ClientAnswer okhttpIsolated(String method, String url) throws Exception {
+    try {
+      Object[] answer = (Object[]) Isolated.CALL.invoke(null, method, url);
+      return new ClientAnswer(
+          (Integer) answer[0], (Map<String, String>) answer[1], (String) answer[2]);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+
   private static Exception unwrap(ExecutionException e) {
     Throwable cause = e.getCause();
     return cause instanceof Exception exception ? exception : e;
   }
 
   static List<String> names() {
-    return List.of("jdk", "jdk-async", "okhttp", "okhttp-async", "apache", "vertx");
+    return List.of(
+        "jdk", "jdk-async", "okhttp", "okhttp-async", "apache", "vertx", "okhttp-isolated");
   }
 }
