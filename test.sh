@@ -14,6 +14,7 @@ declare -A needs=(
   [etcd]=etcd-server
   [chromium]=chromium
   [chromedriver]=chromium-driver
+  [openssl]=openssl
 )
 
 missing=()
@@ -34,8 +35,9 @@ if ((${#missing[@]})); then
   else
     cat >&2 <<MSG
 test.sh: missing: ${missing[*]}
-  The tests need etcd 3.4+ on PATH, and Chromium with its ChromeDriver for the web UI tests.
-  macOS:  brew install etcd chromium chromedriver
+  The tests need etcd 3.4+ on PATH, Chromium with its ChromeDriver for the web UI tests, and
+  openssl to issue the certificates of the etcd TLS tests.
+  macOS:  brew install etcd chromium chromedriver openssl
   other:  an etcd release binary on PATH; Chromium and the matching ChromeDriver
 MSG
     exit 1

@@ -50,8 +50,11 @@ public final class EtcdServer implements AutoCloseable {
   private Path dataDir;
   private int clientPort;
   private int peerPort;
-  private Process process;
+  private volatile Process process;
   private Path log;
+  private TestCertificates tls;
+  private int tlsPort;
+  private Thread shutdownHook;
 
   private EtcdServer(String binary) {
     this.binary = binary;
@@ -87,6 +90,20 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /**
+   * Adds a second client listener with mutual TLS ({@link #tlsEndpoint()}): etcd presents {@code
+   * certificates}' server certificate and accepts only clients with a certificate its CA signed.
+   * The plain {@link #endpoint()} stays, for this class's own administrative calls. Call before the
+   * first {@link #start()}.
+   */
+  public synchronized EtcdServer withClientTls(TestCertificates certificates) {
+    if (dataDir != null) {
+      throw new IllegalStateException("TLS is set up before the first start");
+    }
+    this.tls = certificates;
+    return this;
+  }
+
+  /**
    * Starts the process and waits until it answers. The first call picks free ports and a fresh data
    * directory; later calls after {@link #stop()} reuse both, so the data survives.
    */
@@ -108,6 +125,9 @@ public final class EtcdServer implements AutoCloseable {
         do {
           peerPort = freePort();
         } while (peerPort == clientPort);
+        do {
+          tlsPort = tls == null ? 0 : freePort();
+        } while (tls != null && (tlsPort == clientPort || tlsPort == peerPort));
       } catch (IOException e) {
         throw new UncheckedIOException("could not prepare etcd's data directory or ports", e);
       }
@@ -129,7 +149,15 @@ public final class EtcdServer implements AutoCloseable {
       command.add(binary);
       command.add("--name=sluice-test");
       command.add("--data-dir=" + dataDir.resolve("data"));
-      command.add("--listen-client-urls=http://127.0.0.1:" + clientPort);
+      if (tls == null) {
+        command.add("--listen-client-urls=http://127.0.0.1:" + clientPort);
+      } else {
+        command.add("--listen-client-urls=http://127.0.0.1:" + clientPort + "," + tlsEndpoint());
+        command.add("--cert-file=" + tls.serverCert());
+        command.add("--key-file=" + tls.serverKey());
+        command.add("--trusted-ca-file=" + tls.caCert());
+        command.add("--client-cert-auth");
+      }
       command.add("--advertise-client-urls=http://127.0.0.1:" + clientPort);
       command.add("--listen-peer-urls=http://127.0.0.1:" + peerPort);
       command.add("--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort);
@@ -141,6 +169,11 @@ public final class EtcdServer implements AutoCloseable {
       // etcd 3.4 on arm64 and some other platforms refuses to start without this.
       builder.environment().put("ETCD_UNSUPPORTED_ARCH", System.getProperty("os.arch"));
       process = builder.start();
+      if (shutdownHook == null) {
+        // an interrupted test JVM must not leave an etcd behind
+        shutdownHook = new Thread(this::destroyProcess, "etcd-server-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+      }
       awaitReady();
     } catch (IOException e) {
       throw new UncheckedIOException("could not start etcd (" + binary + ")", e);
@@ -168,6 +201,14 @@ public final class EtcdServer implements AutoCloseable {
   @Override
   public synchronized void close() {
     stop();
+    if (shutdownHook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or about to: nothing to remove
+      }
+      shutdownHook = null;
+    }
     if (dataDir != null) {
       deleteRecursively(dataDir);
       try {
@@ -187,6 +228,17 @@ public final class EtcdServer implements AutoCloseable {
   /** The client URL, e.g. {@code http://127.0.0.1:43121}. */
   public String endpoint() {
     return "http://127.0.0.1:" + clientPort;
+  }
+
+  /**
+   * The mutual-TLS client URL, e.g. {@code https://127.0.0.1:43122}, when set up with {@link
+   * #withClientTls}.
+   */
+  public String tlsEndpoint() {
+    if (tls == null) {
+      throw new IllegalStateException("this server has no TLS listener: see withClientTls");
+    }
+    return "https://127.0.0.1:" + tlsPort;
   }
 
   /** The client port; stable across {@link #stop()} and {@link #start()}. */
@@ -299,6 +351,14 @@ public final class EtcdServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** For the shutdown hook: no locking, as a test thread may hold the lock while the JVM exits. */
+  private void destroyProcess() {
+    Process p = process;
+    if (p != null) {
+      p.destroyForcibly();
     }
   }
 

@@ -1,0 +1,184 @@
+package io.sluice.sdk.config;
+
+import static io.sluice.sdk.source.TestDocuments.document;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.auth.Permission;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.testing.etcd.EtcdServer;
+import io.sluice.testing.etcd.TestCertificates;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The etcd security settings of ARCHITECTURE.md, from properties to a working rule source, against
+ * real etcd processes: one serving mutual TLS with certificates issued for the test, one with
+ * authentication enabled and a user limited to Sluice's keys.
+ */
+class EtcdSecurityIT {
+
+  /** Generous: the first jetcd client of a JVM loads gRPC and Netty. */
+  private static final Duration AWAIT = Duration.ofSeconds(30);
+
+  private static final EtcdKeys KEYS = EtcdKeys.defaults();
+
+  @TempDir static Path pki;
+  private static TestCertificates certificates;
+  private static EtcdServer tlsEtcd;
+  private static EtcdServer authEtcd;
+
+  @BeforeAll
+  static void startServers() {
+    certificates = TestCertificates.issue(pki);
+    tlsEtcd = EtcdServer.fromPath().withClientTls(certificates);
+    tlsEtcd.start();
+    authEtcd = EtcdServer.fromPath();
+    authEtcd.start();
+  }
+
+  @AfterAll
+  static void stopServers() {
+    if (tlsEtcd != null) {
+      tlsEtcd.close();
+    }
+    if (authEtcd != null) {
+      authEtcd.close();
+    }
+  }
+
+  @Test
+  void rulesArriveOverMutualTlsConfiguredByProperties() throws Exception {
+    SluiceConfig config =
+        config(
+            "sluice.etcd.endpoints", tlsEtcd.tlsEndpoint(),
+            "sluice.etcd.tls.ca-file", certificates.caCert().toString(),
+            "sluice.etcd.tls.cert-file", certificates.clientCert().toString(),
+            "sluice.etcd.tls.key-file", certificates.clientKey().toString());
+    assertThat(config.tls()).isNotNull();
+
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    try (Client client = EtcdClientFactory.create(config);
+        EtcdRuleSource source = EtcdRuleSource.builder(client, holder, "orders").build()) {
+      source.start();
+      long revision = tlsEtcd.put(KEYS.rules("orders"), document("orders", 0.25));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+    }
+  }
+
+  @Test
+  void aClientWithoutACertificateIsRefused() {
+    SluiceConfig config =
+        config(
+            "sluice.etcd.endpoints", tlsEtcd.tlsEndpoint(),
+            "sluice.etcd.tls.ca-file", certificates.caCert().toString());
+    try (Client client = EtcdClientFactory.create(config)) {
+      assertThatThrownBy(() -> read(client, KEYS.rules("orders")))
+          .isInstanceOf(ExecutionException.class);
+    }
+  }
+
+  @Test
+  void aClientThatTrustsAnotherAuthorityIsRefused() {
+    SluiceConfig config =
+        config(
+            "sluice.etcd.endpoints", tlsEtcd.tlsEndpoint(),
+            "sluice.etcd.tls.ca-file", certificates.otherCaCert().toString(),
+            "sluice.etcd.tls.cert-file", certificates.clientCert().toString(),
+            "sluice.etcd.tls.key-file", certificates.clientKey().toString());
+    try (Client client = EtcdClientFactory.create(config)) {
+      assertThatThrownBy(() -> read(client, KEYS.rules("orders")))
+          .isInstanceOf(ExecutionException.class)
+          .hasStackTraceContaining("PKIX path building failed");
+    }
+  }
+
+  @Test
+  void rulesArriveWithUserAndPasswordOnceAuthIsOn() throws Exception {
+    try (Client admin = Client.builder().endpoints(authEtcd.endpoint()).build()) {
+      var auth = admin.getAuthClient();
+      auth.userAdd(bytes("root"), bytes("root-secret")).get(10, TimeUnit.SECONDS);
+      auth.userGrantRole(bytes("root"), bytes("root")).get(10, TimeUnit.SECONDS);
+      auth.roleAdd(bytes("sluice-agent")).get(10, TimeUnit.SECONDS);
+      auth.roleGrantPermission(
+              bytes("sluice-agent"),
+              bytes("/sluice/"),
+              bytes("/sluice0"),
+              Permission.Type.READWRITE)
+          .get(10, TimeUnit.SECONDS);
+      auth.userAdd(bytes("orders-agent"), bytes("agent-secret")).get(10, TimeUnit.SECONDS);
+      auth.userGrantRole(bytes("orders-agent"), bytes("sluice-agent")).get(10, TimeUnit.SECONDS);
+      auth.authEnable().get(10, TimeUnit.SECONDS);
+    }
+
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    SluiceConfig agent =
+        config(
+            "sluice.etcd.endpoints", authEtcd.endpoint(),
+            "sluice.etcd.user", "orders-agent",
+            "sluice.etcd.password", "agent-secret");
+    SluiceConfig root =
+        config(
+            "sluice.etcd.endpoints", authEtcd.endpoint(),
+            "sluice.etcd.user", "root",
+            "sluice.etcd.password", "root-secret");
+    try (Client client = EtcdClientFactory.create(agent);
+        Client writer = EtcdClientFactory.create(root);
+        EtcdRuleSource source = EtcdRuleSource.builder(client, holder, "orders").build()) {
+      source.start();
+      long revision =
+          writer
+              .getKVClient()
+              .put(bytes(KEYS.rules("orders")), bytes(document("orders", 0.75)))
+              .get(10, TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision();
+      await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.75);
+    }
+
+    SluiceConfig wrongPassword =
+        config(
+            "sluice.etcd.endpoints", authEtcd.endpoint(),
+            "sluice.etcd.user", "orders-agent",
+            "sluice.etcd.password", "guessed");
+    try (Client client = EtcdClientFactory.create(wrongPassword)) {
+      assertThatThrownBy(() -> read(client, KEYS.rules("orders")))
+          .isInstanceOf(ExecutionException.class)
+          .hasStackTraceContaining("authentication failed");
+    }
+  }
+
+  private static void read(Client client, String key) throws Exception {
+    client.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS);
+  }
+
+  private static SluiceConfig config(String... keyValues) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("otel.service.name", "orders");
+    for (int i = 0; i < keyValues.length; i += 2) {
+      properties.put(keyValues[i], keyValues[i + 1]);
+    }
+    return SluiceConfig.fromProperties(properties::get);
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+}
