@@ -3,103 +3,102 @@ package io.sluice.sdk.sampling;
 import io.opentelemetry.api.common.Attributes;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.Glob;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The attribute conditions of a few candidate rules for one span name and kind, checked in order
- * with no shared state: the common shape (a handful of rules on one to four attributes such as
- * {@code url.path} and {@code http.request.method}), where the per-thread scratch and prefix tries
- * of {@link SpanRuleIndex} cost more than they save.
+ * The attribute conditions of a few candidate rules for one span name and kind, checked attribute
+ * by attribute: the common shape (a handful of rules on one to a few attributes such as {@code
+ * url.path} and {@code http.request.method}), where the per-thread scratch and prefix tries of
+ * {@link SpanRuleIndex} cost more than they save.
  *
- * <p>Each distinct attribute key has a slot; a slot's value is read at most once per decision, on
- * first use, into a local variable (four slots, so nothing is allocated and no thread-local is
- * touched). Conditions are flattened: rule {@code r} of {@link #rules} owns conditions {@code
- * start[r]} to {@code start[r + 1]}.
+ * <p>Design note. The candidates are bits of a {@code long}, all alive at first. Each attribute the
+ * candidates test is read once and every condition on it is checked right away, clearing the bit of
+ * a rule whose condition fails, so no value needs to be kept (nothing is allocated, no thread-local
+ * is touched). Attributes are visited in the order the candidates first test them; as soon as the
+ * first live candidate has had all its attributes checked, it is the answer. When no candidate is
+ * left, the first rule without attribute conditions after them is.
  */
 final class CandidatePlan {
-
-  /** The most distinct attribute keys a plan can hold. */
-  static final int MAX_SLOTS = 4;
 
   /** The most candidate rules a plan is built for; more go through the prefix tries instead. */
   static final int MAX_RULES = 16;
 
   private final int[] rules;
-  private final int[] start;
-  private final int[] slotOf;
-  private final Glob[] globs;
   private final int[] slotKeys;
+  private final int[] slotStart;
+  private final int[] conditionBit;
+  private final Glob[] globs;
+  private final int[] lastSlot;
+  private final long allAlive;
   private final int firstFree;
   private final OtelAttributeReader reader;
 
   /**
-   * @param rules candidate rule indexes in order
-   * @param start per rule, the index of its first condition; one more entry ends the last rule
-   * @param slotOf per condition, its slot
-   * @param globs per condition, its value glob
-   * @param slotKeys per slot, the attribute key index the reader resolves
+   * @param rules candidate rule indexes, in order (at most {@link #MAX_RULES})
+   * @param keys per candidate, the attribute key indexes it tests
+   * @param values per candidate, the globs those keys must match
    * @param firstFree the first rule without attribute conditions after the candidates, or {@link
    *     CompiledRules#NO_MATCH}
    */
   CandidatePlan(
-      int[] rules,
-      int[] start,
-      int[] slotOf,
-      Glob[] globs,
-      int[] slotKeys,
-      int firstFree,
-      OtelAttributeReader reader) {
-    if (slotKeys.length > MAX_SLOTS) {
-      throw new IllegalArgumentException("at most " + MAX_SLOTS + " slots: " + slotKeys.length);
+      int[] rules, int[][] keys, Glob[][] values, int firstFree, OtelAttributeReader reader) {
+    if (rules.length == 0 || rules.length > MAX_RULES) {
+      throw new IllegalArgumentException("1 to " + MAX_RULES + " rules: " + rules.length);
     }
     this.rules = rules;
-    this.start = start;
-    this.slotOf = slotOf;
-    this.globs = globs;
-    this.slotKeys = slotKeys;
     this.firstFree = firstFree;
     this.reader = reader;
+    this.allAlive = rules.length == 64 ? -1L : (1L << rules.length) - 1;
+    List<Integer> order = new ArrayList<>();
+    for (int[] ruleKeys : keys) {
+      for (int key : ruleKeys) {
+        if (!order.contains(key)) {
+          order.add(key);
+        }
+      }
+    }
+    slotKeys = order.stream().mapToInt(Integer::intValue).toArray();
+    slotStart = new int[slotKeys.length + 1];
+    List<Integer> bits = new ArrayList<>();
+    List<Glob> conditionGlobs = new ArrayList<>();
+    lastSlot = new int[rules.length];
+    for (int s = 0; s < slotKeys.length; s++) {
+      slotStart[s] = bits.size();
+      for (int r = 0; r < rules.length; r++) {
+        for (int j = 0; j < keys[r].length; j++) {
+          if (keys[r][j] == slotKeys[s]) {
+            bits.add(r);
+            conditionGlobs.add(values[r][j]);
+            lastSlot[r] = s;
+          }
+        }
+      }
+    }
+    slotStart[slotKeys.length] = bits.size();
+    conditionBit = bits.stream().mapToInt(Integer::intValue).toArray();
+    globs = conditionGlobs.toArray(new Glob[0]);
   }
 
   /** The first candidate whose conditions hold, else {@code firstFree}. */
   int match(Attributes attributes) {
-    String v0 = null;
-    String v1 = null;
-    String v2 = null;
-    String v3 = null;
-    int read = 0;
-    for (int r = 0; r < rules.length; r++) {
-      boolean holds = true;
-      for (int c = start[r], end = start[r + 1]; c < end; c++) {
-        int slot = slotOf[c];
-        String value;
-        if ((read & (1 << slot)) == 0) {
-          read |= 1 << slot;
-          value = reader.read(attributes, slotKeys[slot]);
-          switch (slot) {
-            case 0:
-              v0 = value;
-              break;
-            case 1:
-              v1 = value;
-              break;
-            case 2:
-              v2 = value;
-              break;
-            default:
-              v3 = value;
-          }
-        } else {
-          value = slot == 0 ? v0 : slot == 1 ? v1 : slot == 2 ? v2 : v3;
-        }
-        if (value == null || !globs[c].matches(value)) {
-          holds = false;
-          break;
+    long alive = allAlive;
+    for (int s = 0; s < slotKeys.length; s++) {
+      String value = reader.read(attributes, slotKeys[s]);
+      for (int c = slotStart[s], end = slotStart[s + 1]; c < end; c++) {
+        long bit = 1L << conditionBit[c];
+        if ((alive & bit) != 0 && (value == null || !globs[c].matches(value))) {
+          alive &= ~bit;
         }
       }
-      if (holds) {
-        return rules[r];
+      if (alive == 0) {
+        return firstFree;
+      }
+      int first = Long.numberOfTrailingZeros(alive);
+      if (lastSlot[first] <= s) {
+        return rules[first];
       }
     }
-    return firstFree;
+    return alive == 0 ? firstFree : rules[Long.numberOfTrailingZeros(alive)];
   }
 }

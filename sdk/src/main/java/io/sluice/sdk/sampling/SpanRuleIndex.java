@@ -19,13 +19,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Design note. Span names have low cardinality by OpenTelemetry convention, and the name and
  * kind parts of every rule depend on nothing else. So per span name (up to {@value
  * #MAX_CACHED_NAMES} names per snapshot) and kind, the rules whose name and kind hold are computed
- * once; a decision then only checks the attribute conditions of those candidates, in order. Up to
- * {@value CandidatePlan#MAX_RULES} candidates on up to {@value CandidatePlan#MAX_SLOTS} attributes
- * (the common case) are checked one after the other by a {@link CandidatePlan}. With more, each
- * attribute a decision needs is read at most once (a per-thread scratch array), and walked once
- * through a {@link PrefixTrie} of the literal prefixes of the globs on its key, so a glob whose
- * prefix the value lacks is rejected without running it. Past the name limit, or for a null name,
- * the rules are scanned directly. No path allocates once a name is cached.
+ * once; a decision then only checks the attribute conditions of those candidates. Up to {@value
+ * CandidatePlan#MAX_RULES} candidates (the common case) are checked attribute by attribute by a
+ * {@link CandidatePlan}. With more, each attribute a decision needs is read at most once (a
+ * per-thread scratch array), and walked once through a {@link PrefixTrie} of the literal prefixes
+ * of the globs on its key, so a glob whose prefix the value lacks is rejected without running it.
+ * Past the name limit, or for a null name, the rules are scanned directly. No path allocates once a
+ * name is cached.
  */
 final class SpanRuleIndex {
 
@@ -188,38 +188,26 @@ final class SpanRuleIndex {
       }
       int[] keysArray = keysToRead.stream().mapToInt(Integer::intValue).toArray();
       CandidatePlan plan =
-          !rulesToTry.isEmpty()
-                  && rulesToTry.size() <= CandidatePlan.MAX_RULES
-                  && keysArray.length <= CandidatePlan.MAX_SLOTS
-              ? plan(rulesToTry, keysArray, firstFree)
+          !rulesToTry.isEmpty() && rulesToTry.size() <= CandidatePlan.MAX_RULES
+              ? plan(rulesToTry, firstFree)
               : null;
       perKind[kind] = new Entry(member, firstFree, keysArray, plan);
     }
     return perKind;
   }
 
-  /** A plan checking {@code rulesToTry} in order; slots follow {@code keysToRead}. */
-  private CandidatePlan plan(List<Integer> rulesToTry, int[] keysToRead, int firstFree) {
-    int conditions = 0;
-    for (int rule : rulesToTry) {
-      conditions += keys[rule].length;
+  /** A plan checking {@code rulesToTry} in order. */
+  private CandidatePlan plan(List<Integer> rulesToTry, int firstFree) {
+    int n = rulesToTry.size();
+    int[] rules = new int[n];
+    int[][] ruleKeys = new int[n][];
+    Glob[][] ruleValues = new Glob[n][];
+    for (int r = 0; r < n; r++) {
+      rules[r] = rulesToTry.get(r);
+      ruleKeys[r] = keys[rules[r]];
+      ruleValues[r] = values[rules[r]];
     }
-    int[] start = new int[rulesToTry.size() + 1];
-    int[] slotOf = new int[conditions];
-    Glob[] globs = new Glob[conditions];
-    int c = 0;
-    for (int r = 0; r < rulesToTry.size(); r++) {
-      int rule = rulesToTry.get(r);
-      start[r] = c;
-      for (int j = 0; j < keys[rule].length; j++) {
-        slotOf[c] = java.util.Arrays.binarySearch(keysToRead, keys[rule][j]);
-        globs[c] = values[rule][j];
-        c++;
-      }
-    }
-    start[rulesToTry.size()] = c;
-    int[] rules = rulesToTry.stream().mapToInt(Integer::intValue).toArray();
-    return new CandidatePlan(rules, start, slotOf, globs, keysToRead, firstFree, reader);
+    return new CandidatePlan(rules, ruleKeys, ruleValues, firstFree, reader);
   }
 
   /**
