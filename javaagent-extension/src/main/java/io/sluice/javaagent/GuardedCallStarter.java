@@ -9,7 +9,9 @@ import java.util.function.Supplier;
 
 /**
  * The extension's side of {@link SluiceBridge#start}: asks the SDK's call guard and hands the
- * advice a {@link SluiceCall}. Calls no policy covers cost one lookup and no allocation.
+ * advice a {@link SluiceCall}. Calls no policy covers proceed too and report their outcome, so the
+ * agent status shows them as unprotected targets; only a guard that guards nothing at all (before
+ * the breakers are up) yields {@code null}.
  */
 final class GuardedCallStarter implements SluiceBridge.CallStarter {
 

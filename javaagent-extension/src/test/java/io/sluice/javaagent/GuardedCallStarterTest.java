@@ -1,0 +1,171 @@
+package io.sluice.javaagent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleCodec;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.breaker.BreakerRegistry;
+import io.sluice.sdk.breaker.CallGuard;
+import io.sluice.sdk.breaker.GuardedCall;
+import io.sluice.sdk.breaker.Rejection;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The extension's side of the bridge: what the advice gets back from the SDK's breakers, the
+ * rejected call's own CLIENT span, and that nothing from Sluice reaches the client.
+ */
+class GuardedCallStarterTest {
+
+  private static final String RULES =
+      """
+      {"schemaVersion": 1, "service": "orders",
+       "breakers": [{"name": "payments", "match": {"host": "payments", "port": 8080},
+                     "slidingWindow": {"type": "COUNT", "size": 2}, "minimumCalls": 2,
+                     "waitInOpenState": "1m",
+                     "onOpen": {"mode": "response", "status": 503, "headers": {"x-sluice": "open"},
+                                "body": "fallback"}}]}
+      """;
+
+  private final BreakerRegistry registry =
+      BreakerRegistry.builder(
+              new ActiveRulesHolder(
+                  new ActiveRules(
+                      CompiledRules.compile(RuleCodec.parse(RULES).orElseThrow()),
+                      7,
+                      ActiveRules.Source.ETCD)))
+          .build();
+  private final GuardedCallStarter starter = new GuardedCallStarter(() -> registry);
+  private final InMemorySpanExporter spans = InMemorySpanExporter.create();
+
+  @AfterEach
+  void tearDown() {
+    registry.close();
+    GlobalOpenTelemetry.resetForTest();
+  }
+
+  @Test
+  void aCallNoPolicyCoversProceedsAndShowsAsAnUnprotectedTarget() {
+    SluiceCall call = starter.start("inventory", 8080, "GET", "/stock");
+    assertThat(call.rejected()).isFalse();
+    call.onResponse(200);
+    assertThat(registry.topTargets(5))
+        .singleElement()
+        .satisfies(
+            target -> {
+              assertThat(target.target()).isEqualTo("inventory:8080");
+              assertThat(target.callsPerMinute()).isEqualTo(1);
+              assertThat(target.coveredBy()).isNull();
+            });
+  }
+
+  @Test
+  void anOpenBreakerAnswersWithThePolicysSyntheticResponseAndItsOwnClientSpan() {
+    GlobalOpenTelemetry.set(
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                    .build())
+            .build());
+    for (int i = 0; i < 2; i++) {
+      SluiceCall call = starter.start("payments", 8080, "POST", "/pay");
+      assertThat(call.rejected()).isFalse();
+      call.onError(new IOException("connection reset"));
+    }
+
+    SluiceCall rejected = starter.start("payments", 8080, "POST", "/pay");
+    assertThat(rejected.rejected()).isTrue();
+    assertThat(rejected.respond()).isTrue();
+    assertThat(rejected.status()).isEqualTo(503);
+    assertThat(rejected.headers()).containsEntry("x-sluice", "open");
+    assertThat(rejected.body()).isEqualTo("fallback");
+    assertThat(rejected.message()).contains("payments", "OPEN");
+
+    rejected.traceRejection("http://payments:8080/pay", null);
+    SpanData span = spans.getFinishedSpanItems().get(0);
+    assertThat(span.getName()).isEqualTo("POST");
+    assertThat(span.getKind()).isEqualTo(SpanKind.CLIENT);
+    assertThat(span.getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("url.full")))
+        .isEqualTo("http://payments:8080/pay");
+    assertThat(span.getAttributes().get(AttributeKey.longKey("server.port"))).isEqualTo(8080L);
+    assertThat(span.getAttributes().get(AttributeKey.longKey("http.response.status_code")))
+        .isEqualTo(503L);
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("error.type"))).isEqualTo("503");
+    assertThat(span.getEvents())
+        .extracting(e -> e.getName())
+        .containsExactly("sluice.breaker.rejected");
+  }
+
+  @Test
+  void aPermittedCallRecordsNoSpanOfItsOwn() {
+    GlobalOpenTelemetry.set(
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                    .build())
+            .build());
+    SluiceCall call = starter.start("payments", 8080, "POST", "/pay");
+    call.traceRejection("http://payments:8080/pay", "java.io.IOException");
+    call.onResponse(200);
+    assertThat(spans.getFinishedSpanItems()).isEmpty();
+  }
+
+  @Test
+  void failuresInsideSluiceNeverReachTheClient() {
+    CallGuard broken =
+        (host, port, method, path) -> {
+          throw new IllegalStateException("broken guard");
+        };
+    SluiceBridge.CallStarter previous = SluiceBridge.starter;
+    SluiceBridge.starter = new GuardedCallStarter(() -> broken);
+    try {
+      assertThat(SluiceBridge.start("payments", 8080, "POST", "/pay")).isNull();
+    } finally {
+      SluiceBridge.starter = previous;
+    }
+
+    GuardedCall throwing =
+        new GuardedCall() {
+          @Override
+          public boolean permitted() {
+            return true;
+          }
+
+          @Override
+          public Rejection rejection() {
+            return null;
+          }
+
+          @Override
+          public void onResponse(int status) {
+            throw new IllegalStateException("broken outcome");
+          }
+
+          @Override
+          public void onError(Throwable error) {
+            throw new IllegalStateException("broken outcome");
+          }
+        };
+    GuardedCallStarter.GuardedSluiceCall call = new GuardedCallStarter.GuardedSluiceCall(throwing);
+    call.onResponse(200);
+    call.onError(new IOException("reset"));
+    call.accept(null, new java.util.concurrent.CompletionException(new IOException("reset")));
+  }
+}
