@@ -52,6 +52,17 @@ class GuardedCallStarterTest {
   private final GuardedCallStarter starter = new GuardedCallStarter(() -> registry);
   private final InMemorySpanExporter spans = InMemorySpanExporter.create();
 
+  /** As in the agent, Sluice's spans go through GlobalOpenTelemetry. */
+  private void exportSpansToMemory() {
+    GlobalOpenTelemetry.set(
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
+                    .build())
+            .build());
+  }
+
   @AfterEach
   void tearDown() {
     registry.close();
@@ -75,13 +86,7 @@ class GuardedCallStarterTest {
 
   @Test
   void anOpenBreakerAnswersWithThePolicysSyntheticResponseAndItsOwnClientSpan() {
-    GlobalOpenTelemetry.set(
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SdkTracerProvider.builder()
-                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
-                    .build())
-            .build());
+    exportSpansToMemory();
     for (int i = 0; i < 2; i++) {
       SluiceCall call = starter.start("payments", 8080, "POST", "/pay");
       assertThat(call.rejected()).isFalse();
@@ -114,13 +119,7 @@ class GuardedCallStarterTest {
 
   @Test
   void aPermittedCallRecordsNoSpanOfItsOwn() {
-    GlobalOpenTelemetry.set(
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SdkTracerProvider.builder()
-                    .addSpanProcessor(SimpleSpanProcessor.create(spans))
-                    .build())
-            .build());
+    exportSpansToMemory();
     SluiceCall call = starter.start("payments", 8080, "POST", "/pay");
     call.traceRejection("http://payments:8080/pay", "java.io.IOException");
     call.onResponse(200);

@@ -279,10 +279,7 @@ class BreakerRegistryTest {
   @Test
   void aRejectionCanBeRecordedOnASpanTheIntegrationStarts() {
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
-    try (SdkTracerProvider tracing =
-        SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(exporter))
-            .build()) {
+    try (SdkTracerProvider tracing = tracing(exporter)) {
       fail(4);
       GuardedCall rejected = call();
       assertThat(rejected.permitted()).isFalse();
@@ -311,12 +308,15 @@ class BreakerRegistryTest {
     }
   }
 
+  private static SdkTracerProvider tracing(InMemorySpanExporter exporter) {
+    return SdkTracerProvider.builder()
+        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+        .build();
+  }
+
   private SpanData spanOfRejectedCall(io.opentelemetry.api.trace.SpanKind kind) {
     InMemorySpanExporter exporter = InMemorySpanExporter.create();
-    try (SdkTracerProvider tracing =
-        SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(exporter))
-            .build()) {
+    try (SdkTracerProvider tracing = tracing(exporter)) {
       fail(4);
       Span span = tracing.get("test").spanBuilder("POST /pay").setSpanKind(kind).startSpan();
       try (Scope ignored = span.makeCurrent()) {
