@@ -3,7 +3,8 @@ package io.sluice.demo.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.demo.e2e.OtlpSpanReceiver.Span;
+import io.sluice.testing.otlp.OtlpReceiver;
+import io.sluice.testing.otlp.OtlpReceiver.ReceivedSpan;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -53,7 +54,7 @@ class DemoEndToEndIT {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private static OtlpSpanReceiver receiver;
+  private static OtlpReceiver receiver;
   private static RunningDemo demo;
   private static String controlPlane;
   private static String token;
@@ -69,7 +70,7 @@ class DemoEndToEndIT {
           .as("%s must be built before this test (the reactor builds it first)", jar)
           .isRegularFile();
     }
-    receiver = OtlpSpanReceiver.start();
+    receiver = OtlpReceiver.start();
     long started = System.nanoTime();
     demo =
         RunningDemo.start(
@@ -179,7 +180,7 @@ class DemoEndToEndIT {
     // carries that trace id twice: W3C traceparent and B3 multi, naming the same parent span.
     Pattern traceparent = Pattern.compile("00-" + traceId + "-([0-9a-f]{16})-01");
     for (String service : List.of("orders", "inventory")) {
-      Span server = serverSpan(traceId, service);
+      ReceivedSpan server = serverSpan(traceId, service);
       String w3c = server.requestHeader("traceparent");
       assertThat(w3c).as(service + " received W3C: " + server).isNotNull().matches(traceparent);
       assertThat(server.requestHeader("x-b3-traceid"))
@@ -313,34 +314,34 @@ class DemoEndToEndIT {
     return receiver.count(
         span ->
             "gateway".equals(span.service())
-                && span.kind() == Span.KIND_SERVER
+                && span.kind() == ReceivedSpan.KIND_SERVER
                 && span.startEpochNanos() > epochNanos);
   }
 
-  private static List<Span> latest(String service, int count) {
-    List<Span> spans = receiver.spans(span -> service.equals(span.service()));
+  private static List<ReceivedSpan> latest(String service, int count) {
+    List<ReceivedSpan> spans = receiver.spans(span -> service.equals(span.service()));
     return spans.subList(Math.max(0, spans.size() - count), spans.size());
   }
 
-  private static Span clientSpan(String traceId, String service) {
+  private static ReceivedSpan clientSpan(String traceId, String service) {
     return receiver
         .spans(
             span ->
                 span.traceId().equals(traceId)
                     && service.equals(span.service())
-                    && span.kind() == Span.KIND_CLIENT)
+                    && span.kind() == ReceivedSpan.KIND_CLIENT)
         .stream()
         .findFirst()
         .orElse(null);
   }
 
-  private static Span serverSpan(String traceId, String service) {
+  private static ReceivedSpan serverSpan(String traceId, String service) {
     return receiver
         .spans(
             span ->
                 span.traceId().equals(traceId)
                     && service.equals(span.service())
-                    && span.kind() == Span.KIND_SERVER)
+                    && span.kind() == ReceivedSpan.KIND_SERVER)
         .stream()
         .findFirst()
         .orElse(null);

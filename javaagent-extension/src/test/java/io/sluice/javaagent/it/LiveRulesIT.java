@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.otlp.OtlpReceiver;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.LinkedHashMap;

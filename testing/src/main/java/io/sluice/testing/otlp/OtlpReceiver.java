@@ -1,4 +1,4 @@
-package io.sluice.demo.e2e;
+package io.sluice.testing.otlp;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
@@ -16,15 +16,33 @@ import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 
 /**
- * An OTLP/HTTP trace receiver on loopback that the demo's agents export to: accepts {@code POST
- * /v1/traces} in protobuf and keeps every span. The protobuf is read field by field against the
- * OTLP trace/v1 schema (the same approach as the extension's integration tests), so the test needs
- * no generated OTLP classes; protobuf-java is on the test class path already.
+ * An OTLP/HTTP trace receiver on a free loopback port, for tests that check what real agents and
+ * SDKs export: point {@code otel.exporter.otlp.endpoint} (or {@code OTEL_EXPORTER_OTLP_ENDPOINT})
+ * at {@link #endpoint()} with protocol {@code http/protobuf}, then read {@link #spans()}.
+ *
+ * <p>Spans are decoded from the protobuf wire format with protobuf-java's {@link UnknownFieldSet}
+ * and the field numbers of {@code opentelemetry/proto/trace/v1/trace.proto}, so no generated OTLP
+ * classes are needed. Other signals ({@code /v1/metrics}, {@code /v1/logs}) are accepted and
+ * dropped. Gzip request bodies are understood.
  */
-final class OtlpSpanReceiver implements AutoCloseable {
+public final class OtlpReceiver implements AutoCloseable {
 
-  /** One received span, with what the tests look at. */
-  record Span(
+  /**
+   * One received span. Attribute values are text: strings as they are, booleans, integers and
+   * doubles in Java's notation, arrays joined by {@code ","}.
+   *
+   * @param service the resource's {@code service.name}
+   * @param traceId the trace id, lower-case hex
+   * @param spanId the span id, lower-case hex
+   * @param parentSpanId the parent's span id, or {@code ""} for a root span
+   * @param name the span name
+   * @param kind the OTLP span kind ({@link #KIND_SERVER}, {@link #KIND_CLIENT}, ...)
+   * @param startEpochNanos the start time
+   * @param attributes the span's attributes
+   * @param events the names of the span's events, in order
+   * @param statusCode the OTLP status code ({@link #STATUS_ERROR} for an error, 0 when unset)
+   */
+  public record ReceivedSpan(
       String service,
       String traceId,
       String spanId,
@@ -32,14 +50,19 @@ final class OtlpSpanReceiver implements AutoCloseable {
       String name,
       int kind,
       long startEpochNanos,
-      Map<String, String> attributes) {
+      Map<String, String> attributes,
+      List<String> events,
+      int statusCode) {
 
-    static final int KIND_SERVER = 2;
-    static final int KIND_CLIENT = 3;
+    public static final int KIND_INTERNAL = 1;
+    public static final int KIND_SERVER = 2;
+    public static final int KIND_CLIENT = 3;
+    public static final int STATUS_OK = 1;
+    public static final int STATUS_ERROR = 2;
 
     /** A captured request header ({@code http.request.header.<name>}), or {@code null}. */
-    String requestHeader(String name) {
-      return attributes.get("http.request.header." + name);
+    public String requestHeader(String header) {
+      return attributes.get("http.request.header." + header);
     }
 
     @Override
@@ -55,21 +78,26 @@ final class OtlpSpanReceiver implements AutoCloseable {
           + spanId
           + " parent="
           + parentSpanId
+          + " status="
+          + statusCode
+          + " events="
+          + events
           + " "
           + attributes;
     }
   }
 
   private final HttpServer server;
-  private final List<Span> spans = new CopyOnWriteArrayList<>();
+  private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
 
-  private OtlpSpanReceiver(HttpServer server) {
+  private OtlpReceiver(HttpServer server) {
     this.server = server;
   }
 
-  static OtlpSpanReceiver start() throws IOException {
+  /** Starts a receiver on a free port of 127.0.0.1. */
+  public static OtlpReceiver start() throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    OtlpSpanReceiver receiver = new OtlpSpanReceiver(server);
+    OtlpReceiver receiver = new OtlpReceiver(server);
     server.createContext(
         "/v1/traces",
         exchange -> {
@@ -98,17 +126,34 @@ final class OtlpSpanReceiver implements AutoCloseable {
     return receiver;
   }
 
-  /** The base endpoint for {@code OTEL_EXPORTER_OTLP_ENDPOINT}. */
-  String endpoint() {
+  /** The base endpoint, e.g. {@code http://127.0.0.1:41234}. */
+  public String endpoint() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  List<Span> spans(Predicate<Span> which) {
+  /** Every span received so far. */
+  public List<ReceivedSpan> spans() {
+    return List.copyOf(spans);
+  }
+
+  /** The spans of one trace. */
+  public List<ReceivedSpan> spans(String traceId) {
+    return spans(span -> span.traceId().equals(traceId));
+  }
+
+  /** The spans that {@code which} accepts. */
+  public List<ReceivedSpan> spans(Predicate<ReceivedSpan> which) {
     return spans.stream().filter(which).toList();
   }
 
-  long count(Predicate<Span> which) {
+  /** How many spans {@code which} accepts. */
+  public long count(Predicate<ReceivedSpan> which) {
     return spans.stream().filter(which).count();
+  }
+
+  /** Forgets the spans received so far. */
+  public void clear() {
+    spans.clear();
   }
 
   @Override
@@ -116,8 +161,9 @@ final class OtlpSpanReceiver implements AutoCloseable {
     server.stop(0);
   }
 
-  static List<Span> parse(byte[] body) throws IOException {
-    List<Span> out = new ArrayList<>();
+  /** Decodes an {@code ExportTraceServiceRequest}. */
+  static List<ReceivedSpan> parse(byte[] body) throws IOException {
+    List<ReceivedSpan> out = new ArrayList<>();
     UnknownFieldSet request = UnknownFieldSet.parseFrom(body);
     for (ByteString resourceSpans : lengthDelimited(request, 1)) {
       UnknownFieldSet rs = UnknownFieldSet.parseFrom(resourceSpans);
@@ -127,21 +173,33 @@ final class OtlpSpanReceiver implements AutoCloseable {
       }
       for (ByteString scopeSpans : lengthDelimited(rs, 2)) {
         for (ByteString spanBytes : lengthDelimited(UnknownFieldSet.parseFrom(scopeSpans), 2)) {
-          UnknownFieldSet span = UnknownFieldSet.parseFrom(spanBytes);
-          out.add(
-              new Span(
-                  service,
-                  hex(span, 1),
-                  hex(span, 2),
-                  hex(span, 4),
-                  string(span, 5),
-                  (int) varint(span, 6),
-                  fixed64(span, 7),
-                  attributes(span, 9)));
+          out.add(span(service, UnknownFieldSet.parseFrom(spanBytes)));
         }
       }
     }
     return out;
+  }
+
+  private static ReceivedSpan span(String service, UnknownFieldSet span) throws IOException {
+    List<String> events = new ArrayList<>();
+    for (ByteString event : lengthDelimited(span, 11)) {
+      events.add(string(UnknownFieldSet.parseFrom(event), 2));
+    }
+    int statusCode = 0;
+    for (ByteString status : lengthDelimited(span, 15)) {
+      statusCode = (int) varint(UnknownFieldSet.parseFrom(status), 3);
+    }
+    return new ReceivedSpan(
+        service,
+        hex(span, 1),
+        hex(span, 2),
+        hex(span, 4),
+        string(span, 5),
+        (int) varint(span, 6),
+        fixed64(span, 7),
+        attributes(span, 9),
+        List.copyOf(events),
+        statusCode);
   }
 
   private static List<ByteString> lengthDelimited(UnknownFieldSet message, int field) {
@@ -172,7 +230,6 @@ final class OtlpSpanReceiver implements AutoCloseable {
     return message.getField(field).getFixed64List().get(0);
   }
 
-  /** KeyValue attributes; values as text (string, bool, int, double; arrays joined by ","). */
   private static Map<String, String> attributes(UnknownFieldSet message, int field)
       throws IOException {
     Map<String, String> attributes = new HashMap<>();
