@@ -23,11 +23,17 @@ public final class RunBenchmarks {
   private RunBenchmarks() {}
 
   public static void main(String[] args) throws Exception {
-    Options options =
-        new OptionsBuilder()
-            .parent(new CommandLineOptions(args))
-            .addProfiler(GCProfiler.class)
-            .build();
+    CommandLineOptions command = new CommandLineOptions(args);
+    if (command.shouldHelp()
+        || command.shouldList()
+        || command.shouldListWithParams()
+        || command.shouldListProfilers()
+        || command.shouldListResultFormats()) {
+      // JMH's own entry point answers -h, -l, -lp, -lprof and -lrf without running anything
+      org.openjdk.jmh.Main.main(args);
+      return;
+    }
+    Options options = new OptionsBuilder().parent(command).addProfiler(GCProfiler.class).build();
     Collection<RunResult> results = new Runner(options).run();
     System.out.println();
     System.out.println("Subject vs baseline (same run)");
