@@ -1,0 +1,112 @@
+package io.sluice.javaagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.stream.Collectors;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The two jars the build promises (ARCHITECTURE.md): the shaded extension with every bundled
+ * dependency relocated, and the upstream agent with that extension embedded.
+ */
+class PackagingIT {
+
+  private static final Path TARGET = Path.of("target");
+  private static final Set<String> AGENT_SPIS =
+      Set.of(
+          "io.opentelemetry.javaagent.extension.AgentListener",
+          "io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule",
+          "io.opentelemetry.javaagent.tooling.bootstrap.BootstrapPackagesConfigurer",
+          "io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider",
+          "io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider");
+
+  @Test
+  void extensionBundlesNothingUnderItsOriginalName() throws IOException {
+    try (JarFile jar = new JarFile(TARGET.resolve("sluice-extension.jar").toFile())) {
+      List<String> names = Collections.list(jar.entries()).stream().map(ZipEntry::getName).toList();
+      List<String> classes = names.stream().filter(n -> n.endsWith(".class")).toList();
+
+      assertThat(classes).isNotEmpty().allMatch(n -> n.startsWith("io/sluice/"));
+      assertThat(classes)
+          .as("the bridge lives on the bootstrap path only, as a resource")
+          .noneMatch(n -> n.startsWith("io/sluice/javaagent/bridge/"));
+      assertThat(names).contains("io/sluice/javaagent/bootstrap/sluice-bridge.jar.bin");
+      assertThat(classes)
+          .as("relocated dependencies")
+          .anyMatch(n -> n.startsWith("io/sluice/shaded/io/grpc/"))
+          .anyMatch(n -> n.startsWith("io/sluice/shaded/io/netty/"))
+          .anyMatch(n -> n.startsWith("io/sluice/shaded/io/vertx/"))
+          .anyMatch(n -> n.startsWith("io/sluice/shaded/com/google/protobuf/"))
+          .anyMatch(n -> n.startsWith("io/sluice/shaded/io/github/resilience4j/"));
+      assertThat(names)
+          .as("no native libraries (the etcd client runs on NIO)")
+          .noneMatch(n -> n.endsWith(".so") || n.endsWith(".dll") || n.endsWith(".jnilib"))
+          .noneMatch(n -> n.startsWith("META-INF/native/"))
+          .noneMatch(n -> n.startsWith("META-INF/versions/"));
+
+      Set<String> classNames =
+          classes.stream()
+              .map(n -> n.substring(0, n.length() - ".class".length()).replace('/', '.'))
+              .collect(Collectors.toSet());
+      List<String> services =
+          names.stream()
+              .filter(n -> n.startsWith("META-INF/services/") && !n.endsWith("/"))
+              .toList();
+      assertThat(services).isNotEmpty();
+      for (String service : services) {
+        String api = service.substring("META-INF/services/".length());
+        assertThat(AGENT_SPIS.contains(api) || api.startsWith("io.sluice.shaded."))
+            .as("service %s is the agent's or relocated", api)
+            .isTrue();
+        for (String provider : providers(jar, service)) {
+          assertThat(classNames).as("provider of %s", api).contains(provider);
+        }
+      }
+    }
+  }
+
+  @Test
+  void agentJarIsTheUpstreamAgentWithTheExtensionEmbedded() throws IOException {
+    try (JarFile jar = new JarFile(TARGET.resolve("sluice-javaagent.jar").toFile())) {
+      Manifest manifest = jar.getManifest();
+      assertThat(manifest.getMainAttributes().getValue("Premain-Class"))
+          .isEqualTo("io.opentelemetry.javaagent.OpenTelemetryAgent");
+      ZipEntry embedded = jar.getEntry("extensions/sluice-extension.jar");
+      assertThat(embedded).isNotNull();
+      assertThat(embedded.getSize())
+          .isEqualTo(TARGET.resolve("sluice-extension.jar").toFile().length());
+      try (ZipInputStream extension = new ZipInputStream(jar.getInputStream(embedded))) {
+        boolean listener = false;
+        for (ZipEntry e; (e = extension.getNextEntry()) != null; ) {
+          listener |= e.getName().equals("io/sluice/javaagent/SluiceAgentListener.class");
+        }
+        assertThat(listener).as("the embedded jar is the extension").isTrue();
+      }
+    }
+  }
+
+  private static List<String> providers(JarFile jar, String service) throws IOException {
+    List<String> providers = new ArrayList<>();
+    try (InputStream in = jar.getInputStream(jar.getEntry(service))) {
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        String provider = line.replaceAll("#.*", "").trim();
+        if (!provider.isEmpty()) {
+          providers.add(provider);
+        }
+      }
+    }
+    return providers;
+  }
+}
