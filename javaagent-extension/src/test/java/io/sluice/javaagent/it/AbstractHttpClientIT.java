@@ -147,6 +147,12 @@ abstract class AbstractHttpClientIT {
     assertThat(downstream.lastHeader("X-B3-TraceId")).isEqualTo(traceId);
   }
 
+  /** A GET through the app's client, in a sampled trace the test chose. */
+  private AppAnswer callInTrace(String url, String traceId) throws Exception {
+    return app.call(
+        client(), "GET", url, Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
+  }
+
   static String randomHex(int bytes) {
     byte[] random = new byte[bytes];
     ThreadLocalRandom.current().nextBytes(random);
@@ -190,12 +196,7 @@ abstract class AbstractHttpClientIT {
     int reached = downstream.requestCount();
     String traceId = randomHex(16);
     for (int i = 0; i < 3; i++) {
-      AppAnswer answer =
-          app.call(
-              client(),
-              "GET",
-              url,
-              Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
+      AppAnswer answer = callInTrace(url, traceId);
       assertThat(answer.error()).as("rejected call %d", i).contains("Sluice circuit breaker");
     }
     assertThat(downstream.requestCount()).isEqualTo(reached);
@@ -226,12 +227,7 @@ abstract class AbstractHttpClientIT {
             service(),
             Rules.breaker(policy, downstream.port(), "/breaker/**", "3s", Rules.RESPONSE, false)));
     String syntheticTrace = randomHex(16);
-    AppAnswer synthetic =
-        app.call(
-            client(),
-            "GET",
-            url,
-            Map.of("traceparent", "00-" + syntheticTrace + "-" + randomHex(8) + "-01"));
+    AppAnswer synthetic = callInTrace(url, syntheticTrace);
     assertThat(synthetic.failed()).as("synthetic response: %s", synthetic.error()).isFalse();
     assertThat(synthetic.status()).isEqualTo(503);
     assertThat(synthetic.headers()).containsEntry("x-sluice", "open");
