@@ -49,7 +49,7 @@ final class CandidatePlan {
     this.rules = rules;
     this.firstFree = firstFree;
     this.reader = reader;
-    this.allAlive = rules.length == 64 ? -1L : (1L << rules.length) - 1;
+    this.allAlive = (1L << rules.length) - 1;
     List<Integer> order = new ArrayList<>();
     for (int[] ruleKeys : keys) {
       for (int key : ruleKeys) {

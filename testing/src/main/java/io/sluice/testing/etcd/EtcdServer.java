@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * <p>Exists so that every test that is about etcd talks to etcd itself, not to a mock. Tests
  * normally get one through {@link EtcdExtension}; a test may {@link #stop()} and {@link #start()}
  * the same server (same data directory, same ports) to simulate an outage, and {@link #compact()}
- * it to force watchers through the compaction path.
+ * it to force watchers through the compaction path. {@link #withClientTls} adds a mutual-TLS
+ * listener. A shutdown hook kills the process if the JVM exits without {@link #close()}.
  *
  * <p>The few administrative calls this class makes ({@link #compact()}, {@link #put}, {@link
  * #revision()}) go to etcd's JSON gateway over the JDK HTTP client, so the harness needs no etcd
@@ -125,9 +126,11 @@ public final class EtcdServer implements AutoCloseable {
         do {
           peerPort = freePort();
         } while (peerPort == clientPort);
-        do {
-          tlsPort = tls == null ? 0 : freePort();
-        } while (tls != null && (tlsPort == clientPort || tlsPort == peerPort));
+        if (tls != null) {
+          do {
+            tlsPort = freePort();
+          } while (tlsPort == clientPort || tlsPort == peerPort);
+        }
       } catch (IOException e) {
         throw new UncheckedIOException("could not prepare etcd's data directory or ports", e);
       }
