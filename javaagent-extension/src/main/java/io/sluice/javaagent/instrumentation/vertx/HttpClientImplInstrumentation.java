@@ -6,7 +6,6 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
-import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
 import io.vertx.core.VertxException;
@@ -44,35 +43,12 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
     private RequestAdvice() {}
 
-    /** Returns the rejected call's failed future, which skips the method, or {@code null}. */
+    /** Returns the rejected call's answer, which skips the method, or {@code null}. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static Future<HttpClientRequest> enter(
         @Advice.Argument(0) RequestOptions options, @Advice.Local("sluiceCall") SluiceCall call) {
-      String uri = options.getURI();
-      int query = uri == null ? -1 : uri.indexOf('?');
-      Integer port = options.getPort();
-      Boolean ssl = options.isSsl();
-      call =
-          SluiceBridge.start(
-              options.getHost(),
-              port != null ? port : (Boolean.TRUE.equals(ssl) ? 443 : 80),
-              options.getMethod() == null ? "GET" : options.getMethod().name(),
-              query >= 0 ? uri.substring(0, query) : uri);
-      if (call == null || !call.rejected()) {
-        return null;
-      }
-      // the agent's Vert.x span starts only once the request is sent: record the rejection's own
-      call.traceRejection(
-          (Boolean.TRUE.equals(ssl) ? "https://" : "http://")
-              + options.getHost()
-              + ":"
-              + (port != null ? port : (Boolean.TRUE.equals(ssl) ? 443 : 80))
-              + (uri == null ? "" : uri),
-          call.respond() ? null : VertxException.class.getName());
-      if (call.respond()) {
-        return VertxSyntheticExchange.request(call, options);
-      }
-      return Future.failedFuture(new VertxException(call.message(), true));
+      call = VertxCalls.start(options);
+      return call == null || !call.rejected() ? null : VertxCalls.rejection(call, options);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -30,6 +30,7 @@ public final class VertxHttpClientInstrumentationModule extends InstrumentationM
   public List<String> getAdditionalHelperClassNames() {
     // By name: loading these classes here would need the app's Vert.x.
     return List.of(
+        "io.sluice.javaagent.instrumentation.vertx.VertxCalls",
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome",
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$ResponseOutcome",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange",

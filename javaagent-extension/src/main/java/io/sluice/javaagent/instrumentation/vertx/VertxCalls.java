@@ -1,0 +1,56 @@
+package io.sluice.javaagent.instrumentation.vertx;
+
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import io.vertx.core.Future;
+import io.vertx.core.VertxException;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.RequestOptions;
+
+/**
+ * What the Vert.x advice does, kept out of the advice so it stays a few lines: asks the breakers
+ * about a request and builds a rejected request's answer. A helper class, injected into the app's
+ * class loader next to Vert.x; it holds no state.
+ */
+public final class VertxCalls {
+
+  private VertxCalls() {}
+
+  /** Asks the breakers about the request {@code options} describe; {@code null} when unguarded. */
+  public static SluiceCall start(RequestOptions options) {
+    String uri = options.getURI();
+    int query = uri == null ? -1 : uri.indexOf('?');
+    return SluiceBridge.start(
+        options.getHost(),
+        port(options),
+        options.getMethod() == null ? "GET" : options.getMethod().name(),
+        query >= 0 ? uri.substring(0, query) : uri);
+  }
+
+  /**
+   * What {@code HttpClient#request} returns for a rejected call, which makes no connection: a
+   * failed future with a {@link VertxException} naming the breaker ({@code onOpen.mode: error}) or
+   * a request answering the policy's synthetic response ({@code response}). Either way the
+   * rejection gets a CLIENT span of its own, since the agent's Vert.x span starts only once a
+   * request is sent.
+   */
+  public static Future<HttpClientRequest> rejection(SluiceCall call, RequestOptions options) {
+    String uri = options.getURI();
+    call.traceRejection(
+        (Boolean.TRUE.equals(options.isSsl()) ? "https://" : "http://")
+            + options.getHost()
+            + ":"
+            + port(options)
+            + (uri == null ? "" : uri),
+        call.respond() ? null : VertxException.class.getName());
+    if (call.respond()) {
+      return VertxSyntheticExchange.request(call, options);
+    }
+    return Future.failedFuture(new VertxException(call.message(), true));
+  }
+
+  private static int port(RequestOptions options) {
+    Integer port = options.getPort();
+    return port != null ? port : (Boolean.TRUE.equals(options.isSsl()) ? 443 : 80);
+  }
+}
