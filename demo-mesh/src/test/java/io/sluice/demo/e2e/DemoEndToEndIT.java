@@ -51,7 +51,13 @@ class DemoEndToEndIT {
   private static final List<String> SERVICES =
       List.of("gateway", "orders", "payments", "inventory");
   private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      // HTTP/1.1, as Envoy speaks to its upstream by default. The JDK client's default (HTTP/2 via
+      // an h2c upgrade) leaves the agent's server span of the upgraded request unended, so the
+      // gateway's SERVER span would never be exported.
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private static OtlpReceiver receiver;
@@ -169,6 +175,7 @@ class DemoEndToEndIT {
                     .isNotNull()
                     .satisfies(
                         any -> {
+                          assertThat(serverSpan(traceId, "gateway")).isNotNull();
                           assertThat(serverSpan(traceId, "orders")).isNotNull();
                           assertThat(serverSpan(traceId, "inventory")).isNotNull();
                         }));
@@ -197,6 +204,12 @@ class DemoEndToEndIT {
     assertThat(serverSpan(traceId, "orders").parentSpanId())
         .as("orders' parent is the gateway's call")
         .isEqualTo(clientSpan(traceId, "gateway").spanId());
+    assertThat(serverSpan(traceId, "gateway").parentSpanId())
+        .as("the gateway's request span continues Envoy's")
+        .isEqualTo(envoySpanId);
+    assertThat(clientSpan(traceId, "gateway").parentSpanId())
+        .as("the gateway's call is a child of its request span")
+        .isEqualTo(serverSpan(traceId, "gateway").spanId());
   }
 
   @Test
