@@ -45,6 +45,9 @@ final class TargetRecorder {
    */
   void record(long nowNanos, long durationNanos, boolean error) {
     int slot = slot(nowNanos);
+    if (slot < 0) {
+      return;
+    }
     if (error) {
       errors.incrementAndGet(slot);
     }
@@ -54,11 +57,17 @@ final class TargetRecorder {
   /** Records a call refused by a breaker: a call and an error, no latency. */
   void recordRejected(long nowNanos) {
     int slot = slot(nowNanos);
+    if (slot < 0) {
+      return;
+    }
     rejected.incrementAndGet(slot);
     errors.incrementAndGet(slot);
   }
 
-  /** The slot of {@code nowNanos}'s minute; a comparison, not a division, within the minute. */
+  /**
+   * The slot of {@code nowNanos}'s minute, a comparison (not a division) within the current minute;
+   * -1 for a time before the previous minute, whose slot holds newer figures.
+   */
   private int slot(long nowNanos) {
     Minute m = current;
     long offset = nowNanos - m.startNanos;
@@ -69,6 +78,9 @@ final class TargetRecorder {
   }
 
   private synchronized int rotate(Minute minute) {
+    if (minute.number < current.number - 1) {
+      return -1;
+    }
     int slot = minute.slot;
     if (minutes.get(slot) != minute.number) {
       errors.set(slot, 0);

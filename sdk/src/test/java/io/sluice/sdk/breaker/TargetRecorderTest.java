@@ -53,6 +53,18 @@ class TargetRecorderTest {
   }
 
   @Test
+  void aRecordingFromBeforeThePreviousMinuteCannotWipeTheCurrentOne() {
+    long t0 = 50 * MINUTE;
+    TargetRecorder recorder = new TargetRecorder(t0);
+    long now = t0 + 2 * MINUTE + 1;
+    recorder.record(now, MS, false);
+    recorder.record(t0 + 1, MS, true); // a late report with a time two minutes old
+    TargetRecorder.Snapshot snapshot = recorder.snapshot(now);
+    assertThat(snapshot.calls()).isEqualTo(1);
+    assertThat(snapshot.errors()).isZero();
+  }
+
+  @Test
   void reportsNothingOnceTwoMinutesPassedWithoutCalls() {
     long t0 = 7 * MINUTE;
     TargetRecorder recorder = new TargetRecorder(t0);
