@@ -60,9 +60,15 @@ public final class DemoService {
                 .setUserAgent("sluice-demo-" + settings.kind().serviceName())
                 .setConnectTimeout((int) settings.downstreamTimeout().toMillis()),
             new PoolOptions().setHttp1MaxSize(64));
+    // HTTP/1.1 only, as Envoy speaks to its upstream: with h2c upgrades on (Vert.x's default) the
+    // agent never ends the server span of an upgraded request (the JDK HttpClient asks for one),
+    // and the trace would lose its root.
     HttpServer server =
         vertx.createHttpServer(
-            new HttpServerOptions().setHost(settings.host()).setPort(settings.port()));
+            new HttpServerOptions()
+                .setHost(settings.host())
+                .setPort(settings.port())
+                .setHttp2ClearTextEnabled(false));
     DemoService service = new DemoService(settings, server, client);
     server.requestHandler(service.router(vertx, random));
     return server
