@@ -18,6 +18,12 @@ import java.util.List;
  * is touched). Attributes are visited in the order the candidates first test them; as soon as the
  * first live candidate has had all its attributes checked, it is the answer. When no candidate is
  * left, the first rule without attribute conditions after them is.
+ *
+ * <p>Where several conditions test one attribute, most fail on their literal prefix (for {@code
+ * url.path} rules: {@code /api/orders/**} against {@code /health}). So the value's first {@value
+ * #PACKED} characters are packed into a {@code long} once, and a condition whose prefix (up to
+ * {@value #PACKED} characters) differs is rejected with one mask and compare, without running its
+ * glob.
  */
 final class CandidatePlan {
 
@@ -30,6 +36,10 @@ final class CandidatePlan {
   private final int[] conditionBit;
   private final Glob[] globs;
   private final int[] lastSlot;
+  private final boolean[] packSlot;
+  private final long[] prefixBits;
+  private final long[] prefixMask;
+  private final int[] prefixLength;
   private final long allAlive;
   private final int firstFree;
   private final OtelAttributeReader reader;
@@ -78,6 +88,43 @@ final class CandidatePlan {
     slotStart[slotKeys.length] = bits.size();
     conditionBit = bits.stream().mapToInt(Integer::intValue).toArray();
     globs = conditionGlobs.toArray(new Glob[0]);
+    prefixBits = new long[globs.length];
+    prefixMask = new long[globs.length];
+    prefixLength = new int[globs.length];
+    for (int c = 0; c < globs.length; c++) {
+      String prefix = packablePrefix(globs[c].pattern());
+      prefixLength[c] = prefix.length();
+      prefixBits[c] = pack(prefix, prefix.length());
+      prefixMask[c] = prefix.length() == PACKED ? -1L : (1L << (8 * prefix.length())) - 1;
+    }
+    packSlot = new boolean[slotKeys.length];
+    for (int slot = 0; slot < slotKeys.length; slot++) {
+      packSlot[slot] = slotStart[slot + 1] - slotStart[slot] >= 2;
+    }
+  }
+
+  /** How many leading characters of a value are packed. */
+  static final int PACKED = 8;
+
+  /** The glob's literal start, cut at {@value #PACKED} characters or a non-Latin-1 character. */
+  private static String packablePrefix(String pattern) {
+    int end = 0;
+    while (end < pattern.length()
+        && end < PACKED
+        && pattern.charAt(end) != '*'
+        && pattern.charAt(end) < 256) {
+      end++;
+    }
+    return pattern.substring(0, end);
+  }
+
+  /** The first {@code n} characters of {@code s}, one per byte, the first in the lowest byte. */
+  private static long pack(String s, int n) {
+    long bits = 0;
+    for (int i = 0; i < n; i++) {
+      bits |= (long) s.charAt(i) << (8 * i);
+    }
+    return bits;
   }
 
   /** The first candidate whose conditions hold, else {@code firstFree}. */
@@ -85,9 +132,21 @@ final class CandidatePlan {
     long alive = allAlive;
     for (int s = 0; s < slotKeys.length; s++) {
       String value = reader.read(attributes, slotKeys[s]);
+      int packed = 0;
+      long valueBits = 0;
+      if (value != null && packSlot[s]) {
+        // A character past Latin-1 spills into the next byte. That only matters to a prefix that
+        // covers its position, and such a prefix (Latin-1 only) differs from the value there
+        // anyway: the compare may then pass to the glob, which says no, but never rejects wrongly.
+        packed = Math.min(value.length(), PACKED);
+        valueBits = pack(value, packed);
+      }
       for (int c = slotStart[s], end = slotStart[s + 1]; c < end; c++) {
         long bit = 1L << conditionBit[c];
-        if ((alive & bit) != 0 && (value == null || !globs[c].matches(value))) {
+        if ((alive & bit) != 0
+            && (value == null
+                || (prefixLength[c] <= packed && (valueBits & prefixMask[c]) != prefixBits[c])
+                || !globs[c].matches(value))) {
           alive &= ~bit;
         }
       }

@@ -8,7 +8,6 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.Clock;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
-import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import io.sluice.rules.CompiledRules;
 import io.sluice.sdk.ActiveRules;
@@ -73,11 +72,9 @@ final class RuleBasedSampler implements Sampler {
     try {
       int i = s.index.match(name, spanKind, attributes);
       if (i == CompiledRules.NO_MATCH) {
-        return keeps(s.defaultSampler, parentContext, traceId, name, spanKind, attributes)
-            ? s.defaultKeep
-            : SamplingResult.drop();
+        return s.defaultRatio.keeps(traceId) ? s.defaultKeep : SamplingResult.drop();
       }
-      if (!keeps(s.ratioSamplers[i], parentContext, traceId, name, spanKind, attributes)) {
+      if (!s.ratios[i].keeps(traceId)) {
         return SamplingResult.drop();
       }
       TokenBucket bucket = s.buckets[i];
@@ -89,19 +86,6 @@ final class RuleBasedSampler implements Sampler {
       }
       return SamplingResult.drop();
     }
-  }
-
-  private static boolean keeps(
-      Sampler ratio,
-      Context parentContext,
-      String traceId,
-      String name,
-      SpanKind spanKind,
-      Attributes attributes) {
-    return ratio
-            .shouldSample(parentContext, traceId, name, spanKind, attributes, List.of())
-            .getDecision()
-        == SamplingDecision.RECORD_AND_SAMPLE;
   }
 
   /** Builds the state for {@code rules} unless it is already built; returns the state in force. */

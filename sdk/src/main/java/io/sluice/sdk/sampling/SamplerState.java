@@ -2,7 +2,6 @@ package io.sluice.sdk.sampling;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.common.Clock;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import io.sluice.rules.SamplingPolicy;
@@ -12,7 +11,7 @@ import java.util.List;
 
 /**
  * Everything {@link RuleBasedSampler} needs for one {@link ActiveRules} snapshot, built once per
- * snapshot off the request path: per-rule trace-id ratio samplers, token buckets and immutable
+ * snapshot off the request path: per-rule trace-id ratio decisions, token buckets and immutable
  * results (with their attributes), the attribute reader with resolved keys, and the description.
  * Arrays are aligned with the document's sampling rules.
  */
@@ -22,10 +21,10 @@ final class SamplerState {
   final boolean respectParentDecision;
   final OtelAttributeReader reader;
   final SpanRuleIndex index;
-  final Sampler[] ratioSamplers;
+  final TraceIdRatio[] ratios;
   final TokenBucket[] buckets;
   final SamplingResult[] keepResults;
-  final Sampler defaultSampler;
+  final TraceIdRatio defaultRatio;
   final SamplingResult defaultKeep;
   final SamplingResult parentKeep;
   final String description;
@@ -39,13 +38,13 @@ final class SamplerState {
     List<SamplingRule> list = policy.rules();
     this.index = new SpanRuleIndex(list, rules.rules().attributeKeys(), reader);
     int n = list.size();
-    ratioSamplers = new Sampler[n];
+    ratios = new TraceIdRatio[n];
     buckets = new TokenBucket[n];
     keepResults = new SamplingResult[n];
     maxPerSecond = new int[n];
     for (int i = 0; i < n; i++) {
       SamplingRule rule = list.get(i);
-      ratioSamplers[i] = Sampler.traceIdRatioBased(rule.ratio());
+      ratios[i] = TraceIdRatio.of(rule.ratio());
       maxPerSecond[i] = rule.maxPerSecond() == null ? -1 : rule.maxPerSecond();
       if (rule.maxPerSecond() != null) {
         TokenBucket kept = previous == null ? null : previous.bucketFor(rule);
@@ -53,7 +52,7 @@ final class SamplerState {
       }
       keepResults[i] = keep(rule.name(), rules.revision(), rule.ratio());
     }
-    defaultSampler = Sampler.traceIdRatioBased(policy.defaultRatio());
+    defaultRatio = TraceIdRatio.of(policy.defaultRatio());
     defaultKeep = keep(SamplingAttributes.DEFAULT_RULE, rules.revision(), policy.defaultRatio());
     parentKeep =
         SamplingResult.create(

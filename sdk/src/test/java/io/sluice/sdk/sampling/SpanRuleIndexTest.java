@@ -50,12 +50,20 @@ class SpanRuleIndexTest {
     "8080",
     "true",
     "*",
-    "**"
+    "**",
+    // literal prefixes longer than, exactly as long as and shorter than the packed eight
+    // characters, and characters outside Latin-1 (which are not packed)
+    "/api/users/**",
+    "/api/use*",
+    "/api/users/1",
+    "/é/**",
+    "/ü€/*",
+    "/€*"
   };
 
   @TestFactory
   Stream<DynamicTest> answersLikeCompiledRules() {
-    return IntStream.range(0, 20)
+    return IntStream.range(0, 40)
         .mapToObj(
             seed ->
                 DynamicTest.dynamicTest(
@@ -96,7 +104,19 @@ class SpanRuleIndexTest {
       SpanKind kind = random.nextInt(6) == 0 ? null : SpanKind.values()[random.nextInt(5)];
       AttributesBuilder b = Attributes.builder();
       if (random.nextBoolean()) {
-        String[] paths = {"/api/users", "/other", "/ap", "/api/users/1", "/a/users", ""};
+        String[] paths = {
+          "/api/users",
+          "/other",
+          "/ap",
+          "/api/users/1",
+          "/a/users",
+          "",
+          "/api/users/1/2/3",
+          "/é/a",
+          "/ü€/x",
+          "/€",
+          "/api/use"
+        };
         b.put("url.path", paths[random.nextInt(paths.length)]);
       }
       if (random.nextBoolean()) {
