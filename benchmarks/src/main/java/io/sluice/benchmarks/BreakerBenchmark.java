@@ -3,6 +3,7 @@ package io.sluice.benchmarks;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.BreakerScope;
 import io.sluice.rules.CallMatch;
@@ -38,7 +39,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * A successful call through a closed breaker: Sluice's {@link BreakerRegistry} (policy lookup among
  * 1 or 10 policies with the match last, target lookup, permission, outcome, target statistics;
- * metrics to a no-op meter provider) beside a plain Resilience4j {@code
+ * metrics off, or to the SDK with a reader) beside a plain Resilience4j {@code
  * CircuitBreaker.decorateSupplier} with the same settings.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -53,6 +54,15 @@ public class BreakerBenchmark {
 
   @Param({"1", "10"})
   public int policies;
+
+  /**
+   * Where Sluice's breaker metrics go: {@code noop} (metrics off) or {@code sdk}, OpenTelemetry's
+   * SDK meter provider with a reader, as in an app under the agent.
+   */
+  @Param({"noop", "sdk"})
+  public String meters;
+
+  private SdkMeterProvider sdkMeters;
 
   private Supplier<Integer> plain;
   private BreakerRegistry registry;
@@ -82,8 +92,17 @@ public class BreakerBenchmark {
         BreakerRegistry.builder(
                 new ActiveRulesHolder(
                     new ActiveRules(CompiledRules.compile(doc), 1, ActiveRules.Source.ETCD)))
-            .meterProvider(MeterProvider.noop())
+            .meterProvider(meterProvider())
             .build();
+  }
+
+  private MeterProvider meterProvider() {
+    if (meters.equals("noop")) {
+      return MeterProvider.noop();
+    }
+    sdkMeters =
+        SdkMeterProvider.builder().registerMetricReader(new DiscardingMetricReader()).build();
+    return sdkMeters;
   }
 
   private static BreakerPolicy policy(String name, CallMatch match) {
@@ -106,6 +125,9 @@ public class BreakerBenchmark {
   @TearDown
   public void tearDown() {
     registry.close();
+    if (sdkMeters != null) {
+      sdkMeters.close();
+    }
   }
 
   @Benchmark

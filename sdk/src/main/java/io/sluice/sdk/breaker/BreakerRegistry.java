@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Policy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.api.metrics.ObservableLongCounter;
 import io.opentelemetry.api.metrics.ObservableLongGauge;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.wire.AgentStatus;
@@ -77,6 +78,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private final Map<String, ManagedBreaker> ruleBreakers = new ConcurrentHashMap<>();
   private final Consumer<ActiveRules> listener = this::onRules;
   private final ObservableLongGauge stateGauge;
+  private final ObservableLongCounter callCounter;
   private volatile RegistryState state;
   private volatile boolean failureLogged;
   private final Policy<String, HostTargets> quiet;
@@ -116,6 +118,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             .ofLongs()
             .buildWithCallback(
                 m -> forEachBreaker(b2 -> m.record(stateCode(b2.state()), b2.attributes)));
+    this.callCounter = telemetry.observeCalls(this::forEachBreaker);
   }
 
   /** Starts a builder; {@code holder} supplies the rules. */
@@ -421,6 +424,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   public void close() {
     holder.removeListener(listener);
     stateGauge.close();
+    callCounter.close();
   }
 
   /** Configures a {@link BreakerRegistry}; validates every setting with the bad value named. */

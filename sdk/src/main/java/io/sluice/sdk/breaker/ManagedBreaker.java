@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.common.Attributes;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -56,6 +57,7 @@ final class ManagedBreaker {
   private final Clock clock;
   private final BreakerTelemetry telemetry;
   private final Attributes[] outcomeAttributes = new Attributes[Outcome.values().length];
+  private final LongAdder[] outcomeCounts = newCounts();
   private volatile Binding binding;
   private volatile CircuitBreaker.State observed;
   private volatile long openedAtMillis = Long.MIN_VALUE;
@@ -173,6 +175,24 @@ final class ManagedBreaker {
       }
     }
     return r;
+  }
+
+  private static LongAdder[] newCounts() {
+    LongAdder[] counts = new LongAdder[Outcome.values().length];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = new LongAdder();
+    }
+    return counts;
+  }
+
+  /** Counts a call's outcome for {@code sluice.breaker.calls}; kept across retunes. */
+  void count(Outcome outcome) {
+    outcomeCounts[outcome.ordinal()].increment();
+  }
+
+  /** The calls counted with {@code outcome} since this breaker was created. */
+  long countOf(Outcome outcome) {
+    return outcomeCounts[outcome.ordinal()].sum();
   }
 
   Attributes outcomeAttributes(Outcome outcome) {
