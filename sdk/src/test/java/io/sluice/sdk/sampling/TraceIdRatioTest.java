@@ -20,16 +20,25 @@ class TraceIdRatioTest {
     0.0, 1e-9, 0.001, 0.1, 0.25, 1.0 / 3, 0.5, 0.75, 0.999999, 1.0, Math.nextDown(1.0)
   };
 
+  /** Ours and OpenTelemetry's sampler for one ratio. */
+  private record Both(double ratio, TraceIdRatio ours, Sampler theirs) {
+    void assertSameDecision(String id) {
+      assertThat(ours.keeps(id)).as("ratio %s, %s", ratio, id).isEqualTo(keeps(theirs, id));
+    }
+  }
+
+  private static final List<Both> BOTH =
+      java.util.Arrays.stream(RATIOS)
+          .mapToObj(r -> new Both(r, TraceIdRatio.of(r), Sampler.traceIdRatioBased(r)))
+          .toList();
+
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3})
   void decidesLikeTraceIdRatioBasedOnRandomTraceIds(long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    for (double ratio : RATIOS) {
-      TraceIdRatio ours = TraceIdRatio.of(ratio);
-      Sampler theirs = Sampler.traceIdRatioBased(ratio);
+    for (Both both : BOTH) {
       for (int i = 0; i < 20_000; i++) {
-        String id = TraceId.fromLongs(random.nextLong(), random.nextLong());
-        assertThat(ours.keeps(id)).as("ratio %s, %s", ratio, id).isEqualTo(keeps(theirs, id));
+        both.assertSameDecision(TraceId.fromLongs(random.nextLong(), random.nextLong()));
       }
     }
   }
@@ -38,10 +47,9 @@ class TraceIdRatioTest {
   @ValueSource(longs = {1, 2, 3})
   void decidesLikeTraceIdRatioBasedAroundTheBoundAndTheEdges(long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    for (double ratio : RATIOS) {
-      TraceIdRatio ours = TraceIdRatio.of(ratio);
-      Sampler theirs = Sampler.traceIdRatioBased(ratio);
-      long bound = (long) (ratio * Long.MAX_VALUE);
+    long low48 = (1L << 48) - 1;
+    for (Both both : BOTH) {
+      long bound = (long) (both.ratio() * Long.MAX_VALUE);
       // values whose first four digits are the bound's (the case the first digits cannot settle),
       // the bound itself and its neighbours, both signs, and the extremes of a long
       long[] values = {
@@ -58,13 +66,12 @@ class TraceIdRatioTest {
         Long.MIN_VALUE + 1,
         Long.MAX_VALUE,
         Long.MAX_VALUE - 1,
-        (bound & ~((1L << 48) - 1)) | (random.nextLong() & ((1L << 48) - 1)),
-        -((bound & ~((1L << 48) - 1)) | (random.nextLong() & ((1L << 48) - 1))),
-        0x8000_0000_0000_0000L | (random.nextLong() & ((1L << 48) - 1))
+        (bound & ~low48) | (random.nextLong() & low48),
+        -((bound & ~low48) | (random.nextLong() & low48)),
+        Long.MIN_VALUE | (random.nextLong() & low48)
       };
       for (long value : values) {
-        String id = TraceId.fromLongs(random.nextLong(), value);
-        assertThat(ours.keeps(id)).as("ratio %s, %s", ratio, id).isEqualTo(keeps(theirs, id));
+        both.assertSameDecision(TraceId.fromLongs(random.nextLong(), value));
       }
     }
   }
