@@ -3,6 +3,7 @@ package io.sluice.demo.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.demo.RunningDemo;
 import io.sluice.testing.otlp.OtlpReceiver;
 import io.sluice.testing.otlp.OtlpReceiver.ReceivedSpan;
 import io.vertx.core.json.JsonArray;

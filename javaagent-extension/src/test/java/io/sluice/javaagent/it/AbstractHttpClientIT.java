@@ -164,10 +164,12 @@ abstract class AbstractHttpClientIT {
   void openBreakerKeepsCallsInTheProcessAndFollowsPolicyChangesLive() throws Exception {
     String policy = "breaker-" + client();
     String url = downstream.url("/breaker/orders");
+    // A wait far longer than the test's steps, so the breaker cannot go half-open on its own on
+    // a slow machine; it is shortened (which applies at once) before the recovery step.
     applyRules(
         Rules.document(
             service(),
-            Rules.breaker(policy, downstream.port(), "/breaker/**", "3s", Rules.ERROR, false)));
+            Rules.breaker(policy, downstream.port(), "/breaker/**", "60s", Rules.ERROR, false)));
     downstream.answer(500);
 
     AtomicReference<AppAnswer> rejected = new AtomicReference<>();
@@ -225,7 +227,7 @@ abstract class AbstractHttpClientIT {
     applyRules(
         Rules.document(
             service(),
-            Rules.breaker(policy, downstream.port(), "/breaker/**", "3s", Rules.RESPONSE, false)));
+            Rules.breaker(policy, downstream.port(), "/breaker/**", "60s", Rules.RESPONSE, false)));
     String syntheticTrace = randomHex(16);
     AppAnswer synthetic = callInTrace(url, syntheticTrace);
     assertThat(synthetic.failed()).as("synthetic response: %s", synthetic.error()).isFalse();
@@ -245,8 +247,13 @@ abstract class AbstractHttpClientIT {
                               .containsEntry("http.response.status_code", "503");
                         }));
 
-    // Once the server recovers and the wait passed, a trial call closes the breaker again.
+    // Once the server recovers and the wait passed, a trial call closes the breaker again. A
+    // shortened wait counts from when the breaker opened, so it has passed already.
     downstream.answer(200);
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/breaker/**", "1s", Rules.RESPONSE, false)));
     await("calls flow again after recovery")
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(250))
@@ -255,9 +262,15 @@ abstract class AbstractHttpClientIT {
               AppAnswer answer = app.call(client(), "GET", url, Map.of());
               return !answer.failed() && answer.status() == 200;
             });
-    int before = downstream.requestCount();
-    assertThat(app.call(client(), "GET", url, Map.of()).status()).isEqualTo(200);
-    assertThat(downstream.requestCount()).isEqualTo(before + 1);
+    // Closing may take more than the one trial call (halfOpenCalls): the next calls go through.
+    await("calls reach the server again")
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              int before = downstream.requestCount();
+              assertThat(app.call(client(), "GET", url, Map.of()).status()).isEqualTo(200);
+              assertThat(downstream.requestCount()).isEqualTo(before + 1);
+            });
   }
 
   @Test

@@ -91,7 +91,7 @@ class LiveRulesIT {
                 Rules.sampling(SERVICE, 0.0, KEEP_SERVER_SPANS));
     long written = System.nanoTime();
     await("spans are kept by the new rule")
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(50))
         .until(
             () -> {
@@ -120,6 +120,8 @@ class LiveRulesIT {
     assertThat(spans)
         .as("the outgoing call follows its sampled parent")
         .anyMatch(span -> span.kind() == OtlpReceiver.ReceivedSpan.KIND_CLIENT);
+    // the status is written on its own schedule: the next test starts from the applied revision
+    status.awaitApplied(SERVICE, revision, app);
   }
 
   @Test

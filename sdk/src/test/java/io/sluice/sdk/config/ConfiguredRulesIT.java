@@ -68,7 +68,8 @@ class ConfiguredRulesIT {
                   reader.getKVClient().get(statusKey).get(5, TimeUnit.SECONDS).getKvs().stream()
                       .flatMap(kv -> AgentStatusCodec.parse(kv.getValue().getBytes()).stream())
                       .anyMatch(s -> s.appliedRevision() == revision));
-      assertThat(stateDir.resolve("rules-checkout.json")).exists();
+      // saved right after the rules are published, which may be after the status write
+      await().atMost(AWAIT).until(() -> Files.exists(stateDir.resolve("rules-checkout.json")));
 
       live.close();
 

@@ -94,7 +94,14 @@ class EtcdRuleSourceIT {
     long r2 = server().put(keys.rules(service), document(service, 0.2));
     long r3 = server().put(keys.rules(service), document(service, 0.3));
 
-    await().atMost(AWAIT).until(() -> holder.current().revision() == r3);
+    // the holder is published before the listeners hear of it: wait for both
+    await()
+        .atMost(AWAIT)
+        .until(
+            () ->
+                holder.current().revision() == r3
+                    && !applied.isEmpty()
+                    && applied.get(applied.size() - 1) == r3);
     assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
     assertThat(applied).isSorted().doesNotHaveDuplicates().contains(r3);
     assertThat(applied.get(applied.size() - 1)).isEqualTo(r3);

@@ -85,7 +85,11 @@ class ManySourcesIT {
     await()
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(10))
-        .until(() -> holders.stream().allMatch(h -> h.current().revision() == change));
+        .until(
+            () ->
+                holders.stream().allMatch(h -> h.current().revision() == change)
+                    // listeners run just after a holder's snapshot is swapped
+                    && appliedAt.size() == SOURCES);
 
     long lastMillis = (lastApplied.get() - written) / 1_000_000;
     long firstMillis =

@@ -184,8 +184,9 @@ class WebUiIT {
     assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
     firstRevision = revisionOf(changed);
     long started = System.nanoTime();
+    // under the fallback poll's 15 s, so only the event stream can explain the update
     await()
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(14))
         .ignoreExceptions()
         .until(
             () ->

@@ -7,6 +7,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.OutcomeFirstFuture;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.net.URI;
@@ -21,8 +22,9 @@ import net.bytebuddy.matcher.ElementMatcher;
  * Guards {@code jdk.internal.net.http.HttpClientImpl}'s private four-argument {@code sendAsync}:
  * the public {@code send} and both public {@code sendAsync} overloads all end there exactly once,
  * so every call is counted once whichever API the app uses. {@code send} unwraps the failed future
- * into the exception it throws. The agent's own advice sits on the public methods, around ours, so
- * a rejected call still has its CLIENT span.
+ * into the exception it throws. The future it returns is an {@link OutcomeFirstFuture}: the app
+ * sees the answer only after the breaker counted it. The agent's own advice sits on the public
+ * methods, around ours, so a rejected call still has its CLIENT span.
  */
 final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
@@ -78,7 +80,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         if (thrown != null) {
           call.onError(thrown);
         } else if (future instanceof CompletableFuture) {
-          ((CompletableFuture<?>) future).whenComplete(call);
+          future = OutcomeFirstFuture.of((CompletableFuture<?>) future, call);
         }
       }
     }

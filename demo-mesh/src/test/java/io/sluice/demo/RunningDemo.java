@@ -1,4 +1,4 @@
-package io.sluice.demo.e2e;
+package io.sluice.demo;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,10 +18,11 @@ import java.util.regex.Pattern;
 /**
  * {@code ./demo.sh} for real, in its own process group, with its output captured: what it printed
  * (UI URL, admin token, ports, log directory) is read back from its banner, the processes it
- * started from its {@code <log dir>/pids} file. {@link #stop()} sends Ctrl-C (SIGINT to the group,
- * as a terminal does) and, should the script not end in time, kills every process group it started.
+ * started from its {@code <log dir>/pids} file. {@link #stop} sends Ctrl-C (SIGINT to the group, as
+ * a terminal does) and, should the script not end in time, kills every process group it started.
+ * Shared by the launcher test and the end-to-end test.
  */
-final class RunningDemo {
+public final class RunningDemo {
 
   private static final Pattern LOG_DIR = Pattern.compile("logs: (\\S+)");
   private static final Pattern CONTROL_PLANE =
@@ -30,14 +31,16 @@ final class RunningDemo {
 
   private final Process process;
   private final List<String> output;
+  private final Thread reader;
 
-  private RunningDemo(Process process, List<String> output) {
+  private RunningDemo(Process process, List<String> output, Thread reader) {
     this.process = process;
     this.output = output;
+    this.reader = reader;
   }
 
   /** Starts {@code ./demo.sh options...} in the repository root with extra environment. */
-  static RunningDemo start(Path root, Map<String, String> environment, String... options)
+  public static RunningDemo start(Path root, Map<String, String> environment, String... options)
       throws IOException {
     List<String> command = new ArrayList<>(List.of("setsid", "./demo.sh"));
     command.addAll(List.of(options));
@@ -62,47 +65,47 @@ final class RunningDemo {
             "demo.sh-output");
     reader.setDaemon(true);
     reader.start();
-    return new RunningDemo(process, output);
+    return new RunningDemo(process, output, reader);
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
   /** Whether the banner ("Sluice demo is running.") and the try-it commands are printed. */
-  boolean isRunning() {
+  public boolean isRunning() {
     return output.stream().anyMatch(line -> line.startsWith("Load generator:"));
   }
 
-  List<String> output() {
+  public List<String> output() {
     return List.copyOf(output);
   }
 
-  String outputText() {
+  public String outputText() {
     return String.join("\n", output);
   }
 
-  String controlPlaneUrl() {
+  public String controlPlaneUrl() {
     return find(CONTROL_PLANE, "the control plane URL");
   }
 
-  String adminToken() {
+  public String adminToken() {
     return find(TOKEN, "the admin token");
   }
 
-  Path logDir() {
+  public Path logDir() {
     return Path.of(find(LOG_DIR, "the log directory"));
   }
 
   /** The base URL of a service, e.g. {@code http://127.0.0.1:8082} for {@code payments}. */
-  String serviceUrl(String service) {
+  public String serviceUrl(String service) {
     return find(
         Pattern.compile("^ +" + service + " +(http://127\\.0\\.0\\.1:\\d+)"),
         "the URL of " + service);
   }
 
   /** The load generator's one-second lines printed so far. */
-  List<String> loadLines() {
+  public List<String> loadLines() {
     return output.stream().filter(line -> line.matches("\\[ *\\d+s\\].*")).toList();
   }
 
@@ -117,7 +120,7 @@ final class RunningDemo {
   }
 
   /** The processes demo.sh started, as "pid name" lines of its pids file (empty if none yet). */
-  List<String> startedProcesses() throws IOException {
+  public List<String> startedProcesses() throws IOException {
     Matcher logDir = LOG_DIR.matcher(outputText());
     if (!logDir.find()) {
       return List.of();
@@ -131,11 +134,9 @@ final class RunningDemo {
    *
    * @return whether demo.sh ended on its own within {@code grace}
    */
-  boolean stop(Duration grace) throws IOException, InterruptedException {
-    if (process.isAlive()) {
-      signalGroup("INT", process.pid());
-    }
-    boolean ended = process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+  public boolean stop(Duration grace) throws IOException, InterruptedException {
+    interrupt();
+    boolean ended = awaitExit(grace);
     if (!ended) {
       signalGroup("KILL", process.pid());
     }
@@ -147,6 +148,32 @@ final class RunningDemo {
     }
     process.waitFor(10, TimeUnit.SECONDS);
     return ended;
+  }
+
+  /** Ctrl-C: SIGINT to the script's process group, as a terminal sends it. */
+  public void interrupt() throws IOException, InterruptedException {
+    if (process.isAlive()) {
+      signalGroup("INT", process.pid());
+    }
+  }
+
+  /**
+   * Waits for the script to end and for its last lines to be read (the process can end before the
+   * reader has drained the pipe).
+   *
+   * @return whether it ended within {@code timeout}
+   */
+  public boolean awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      return false;
+    }
+    reader.join(Duration.ofSeconds(10).toMillis());
+    return true;
+  }
+
+  /** The script's exit status; only once it ended. */
+  public int exitValue() {
+    return process.exitValue();
   }
 
   private static void signalGroup(String signal, long pid)

@@ -1,0 +1,59 @@
+package io.sluice.javaagent.bridge;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+
+/**
+ * The future an asynchronous client hands the app in place of its own, completed only once the
+ * call's outcome has reached the breaker.
+ *
+ * <p>Why: a callback added to the client's future runs after the threads already waiting on that
+ * future are released (a {@code CompletableFuture} runs its dependents last-added first). An app
+ * that waits with {@code get()} and calls again at once could then ask the breaker for a permission
+ * before the previous outcome was counted: a half-open breaker would reject a call although its
+ * trial call had just succeeded. {@link #cancel} reaches the client's future, so cancelling still
+ * stops the exchange.
+ *
+ * @param <T> the response type
+ */
+public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
+    implements BiConsumer<T, Throwable> {
+
+  private final CompletableFuture<T> original;
+  private final SluiceCall call;
+
+  private OutcomeFirstFuture(CompletableFuture<T> original, SluiceCall call) {
+    this.original = original;
+    this.call = call;
+  }
+
+  /** A future that completes like {@code original}, after {@code call} has heard the outcome. */
+  public static <T> CompletableFuture<T> of(CompletableFuture<T> original, SluiceCall call) {
+    OutcomeFirstFuture<T> future = new OutcomeFirstFuture<>(original, call);
+    original.whenComplete(future);
+    return future;
+  }
+
+  /** Records the outcome, then completes this future with the client's result. */
+  @Override
+  public void accept(T response, Throwable error) {
+    try {
+      call.accept(response, error);
+    } catch (RuntimeException | Error e) {
+      // SluiceCall never throws by contract; should it, the app still gets its answer
+    } finally {
+      if (error != null) {
+        completeExceptionally(error);
+      } else {
+        complete(response);
+      }
+    }
+  }
+
+  @Override
+  public boolean cancel(boolean mayInterruptIfRunning) {
+    boolean cancelled = super.cancel(mayInterruptIfRunning);
+    original.cancel(mayInterruptIfRunning);
+    return cancelled;
+  }
+}

@@ -1,0 +1,82 @@
+package io.sluice.javaagent.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class OutcomeFirstFutureTest {
+
+  /** Records outcomes, and whether the app's future was already done when each arrived. */
+  private static final class RecordingCall extends SluiceCall {
+    final List<Object> outcomes = new ArrayList<>();
+    final List<Boolean> appFutureDoneAtOutcome = new ArrayList<>();
+    final AtomicReference<CompletableFuture<?>> appFuture = new AtomicReference<>();
+    RuntimeException failWith;
+
+    @Override
+    public void onResponse(int status) {}
+
+    @Override
+    public void onError(Throwable error) {}
+
+    @Override
+    public void accept(Object response, Throwable error) {
+      appFutureDoneAtOutcome.add(appFuture.get().isDone());
+      outcomes.add(error != null ? error : response);
+      if (failWith != null) {
+        throw failWith;
+      }
+    }
+  }
+
+  private final RecordingCall call = new RecordingCall();
+  private final CompletableFuture<String> client = new CompletableFuture<>();
+  private final CompletableFuture<String> app = OutcomeFirstFuture.of(client, call);
+
+  {
+    call.appFuture.set(app);
+  }
+
+  @Test
+  void theAppSeesTheResponseOnlyAfterTheOutcomeWasRecorded() {
+    assertThat(app).isNotDone();
+    client.complete("200 OK");
+    assertThat(call.outcomes).containsExactly("200 OK");
+    assertThat(call.appFutureDoneAtOutcome).containsExactly(false);
+    assertThat(app).isCompletedWithValue("200 OK");
+  }
+
+  @Test
+  void aFailureReachesTheAppUnchangedAfterTheOutcome() {
+    IOException refused = new IOException("connection refused");
+    client.completeExceptionally(refused);
+    assertThat(call.outcomes).containsExactly(refused);
+    assertThat(call.appFutureDoneAtOutcome).containsExactly(false);
+    assertThatThrownBy(app::get).isInstanceOf(ExecutionException.class).hasCause(refused);
+    assertThatThrownBy(app::join).isInstanceOf(CompletionException.class).hasCause(refused);
+  }
+
+  @Test
+  void aFailingOutcomeStillCompletesTheAppsFuture() {
+    call.failWith = new IllegalStateException("a bug in Sluice");
+    client.complete("200 OK");
+    assertThat(app).isCompletedWithValue("200 OK");
+  }
+
+  @Test
+  void cancellingTheAppsFutureCancelsTheClientsExchange() {
+    assertThat(app.cancel(true)).isTrue();
+    assertThat(client).isCancelled();
+    assertThat(app).isCancelled();
+    assertThat(call.outcomes).singleElement().isInstanceOf(CancellationException.class);
+  }
+}
