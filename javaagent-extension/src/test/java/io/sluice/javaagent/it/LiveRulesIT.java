@@ -144,7 +144,7 @@ class LiveRulesIT {
     otlp.clear();
     assertThat(call("/garbage").status()).isEqualTo(200);
     await("the previous rules still decide")
-        .atMost(Duration.ofSeconds(10))
+        .atMost(Duration.ofSeconds(30))
         .until(
             () ->
                 otlp.spans().stream()
