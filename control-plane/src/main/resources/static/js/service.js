@@ -185,16 +185,21 @@ export class ServicePage {
   /** Agents as the views draw them, with their status against the current revision. */
   agentViews() {
     const status = new Map();
-    if (this.rollout) {
+    // A rollout fetched for an earlier revision must not count agents as on the new one (right
+    // after a save it would show every agent as applied until the next fetch).
+    const currentRevision = this.current ? this.current.revision : null;
+    const fresh = this.rollout
+      && (currentRevision == null || this.rollout.revision === currentRevision);
+    if (fresh) {
       // The control plane's own sorting, which knows the effective revision (_default's, when
       // the service has no document of its own).
       for (const [list, name] of [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected']]) {
         for (const ref of this.rollout[list] || []) status.set(String(ref.instanceId), name);
       }
     }
-    const revision = this.rollout && typeof this.rollout.revision === 'number'
+    const revision = fresh && typeof this.rollout.revision === 'number'
       ? this.rollout.revision
-      : this.current ? this.current.revision : null;
+      : currentRevision;
     return this.agents.map((a) => {
       const view = agentView(a, revision);
       if (status.has(view.instanceId)) view.status = status.get(view.instanceId);
