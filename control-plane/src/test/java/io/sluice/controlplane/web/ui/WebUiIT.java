@@ -261,8 +261,21 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
     long saved = currentRevisionShown();
     assertThat(saved).isGreaterThan(firstRevision);
-    awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
     await().atMost(BOUND).until(() -> agent.appliedRevision() == saved);
+    // The page shows the agent on the saved revision, so the rollout it shows is the new one's.
+    click(By.id("tab-agents"));
+    await("the agents tab shows orders-1 on revision " + saved)
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .until(
+            () ->
+                browser
+                    .findElement(
+                        By.cssSelector("tr[data-instance='orders-1'] [data-test=applied-revision]"))
+                    .getText()
+                    .equals(String.valueOf(saved)));
+    awaitText(By.cssSelector("tr[data-instance='orders-1'] [data-test=agent-status]"), "applied");
+    awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
     HttpResponse<String> stored =
         api("GET", "/api/v1/services/orders/rules", READER_TOKEN, null, Map.of());
     assertThat(stored.body()).contains("0.5");
