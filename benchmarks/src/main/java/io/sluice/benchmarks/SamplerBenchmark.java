@@ -37,9 +37,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * last rule matches (the worst case for a first-match list), beside OpenTelemetry's {@code
  * parentBased(traceIdRatioBased(0.1))}. Shapes: {@code names}, the rules differ by span-name glob
  * and the last one tests name and kind; {@code attribute}, the same but the last rule also tests
- * {@code http.request.method}; {@code mixed}, like {@code attribute} but every other rule before
- * the last instead tests a {@code url.path} glob (which the span name cannot rule out). The span
- * carries four start attributes. Trace ids cycle through 4096 random ones.
+ * {@code http.request.method}; {@code attribute-read}, the same but with default ratio 1 instead of
+ * 0, so no trace id lets the decision skip reading the attribute (with default 0, the 90% of traces
+ * the rule's ratio 0.1 drops are dropped by every possible outcome, see {@code SpanRuleIndex});
+ * {@code mixed}, like {@code attribute} but every other rule before the last instead tests a {@code
+ * url.path} glob (which the span name cannot rule out). The span carries four start attributes in
+ * the {@link Attributes} the OpenTelemetry SDK's span builder hands every sampler (captured from a
+ * real span start, see {@link SdkStartAttributes}). Trace ids cycle through 4096 random ones.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -56,7 +60,7 @@ public class SamplerBenchmark {
   @Param({"1", "10", "100"})
   public int rules;
 
-  @Param({"names", "attribute", "mixed"})
+  @Param({"names", "attribute", "attribute-read", "mixed"})
   public String shape;
 
   private Sampler baseline;
@@ -64,11 +68,12 @@ public class SamplerBenchmark {
   private String[] traceIds;
   private int next;
   private final Attributes attributes =
-      Attributes.of(
-          AttributeKey.stringKey("http.request.method"), "GET",
-          AttributeKey.stringKey("url.path"), "/api/users/42",
-          AttributeKey.stringKey("server.address"), "orders.internal",
-          AttributeKey.longKey("server.port"), 8080L);
+      SdkStartAttributes.of(
+          Attributes.of(
+              AttributeKey.stringKey("http.request.method"), "GET",
+              AttributeKey.stringKey("url.path"), "/api/users/42",
+              AttributeKey.stringKey("server.address"), "orders.internal",
+              AttributeKey.longKey("server.port"), 8080L));
 
   @Setup
   public void setUp() {
@@ -91,7 +96,9 @@ public class SamplerBenchmark {
                 shape.equals("names") ? Map.of() : Map.of("http.request.method", "GET")),
             RATIO,
             null));
-    RuleDocument doc = new RuleDocument(1, "bench", new SamplingPolicy(0.0, true, list), List.of());
+    double defaultRatio = shape.equals("attribute-read") ? 1.0 : 0.0;
+    RuleDocument doc =
+        new RuleDocument(1, "bench", new SamplingPolicy(defaultRatio, true, list), List.of());
     sluice =
         RuleSampler.create(
             new ActiveRulesHolder(

@@ -70,7 +70,10 @@ final class RuleBasedSampler implements Sampler {
       }
     }
     try {
-      int i = s.index.match(name, spanKind, attributes);
+      int i = s.index.match(name, spanKind, attributes, traceId);
+      if (i == SpanRuleIndex.DROP) {
+        return SamplingResult.drop();
+      }
       if (i == CompiledRules.NO_MATCH) {
         return s.defaultRatio.keeps(traceId) ? s.defaultKeep : SamplingResult.drop();
       }

@@ -36,7 +36,8 @@ final class SamplerState {
     this.respectParentDecision = policy.respectParentDecision();
     this.reader = new OtelAttributeReader(rules.rules().attributeKeys());
     List<SamplingRule> list = policy.rules();
-    this.index = new SpanRuleIndex(list, rules.rules().attributeKeys(), reader);
+    this.index =
+        new SpanRuleIndex(list, policy.defaultRatio(), rules.rules().attributeKeys(), reader);
     int n = list.size();
     ratios = new TraceIdRatio[n];
     buckets = new TokenBucket[n];

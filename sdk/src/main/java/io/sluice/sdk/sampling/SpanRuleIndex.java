@@ -26,10 +26,24 @@ import java.util.concurrent.ConcurrentHashMap;
  * of the globs on its key, so a glob whose prefix the value lacks is rejected without running it.
  * Past the name limit, or for a null name, the rules are scanned directly. No path allocates once a
  * name is cached.
+ *
+ * <p>Most spans are dropped, and reading attributes is the expensive part of a decision. So given
+ * the trace id, a decision first asks whether any rule that could still match (or the fallback: the
+ * first rule without attribute conditions, else the default ratio) would keep the trace at its
+ * ratio. Ratio decisions compare one number taken from the trace id against a bound that grows with
+ * the ratio, so that is one decision at the highest of their ratios; when it drops the trace, every
+ * outcome would, and {@link #DROP} is the answer without a single attribute read.
  */
 final class SpanRuleIndex {
 
   static final int MAX_CACHED_NAMES = 2048;
+
+  /**
+   * What {@link #match(String, io.opentelemetry.api.trace.SpanKind, Attributes, String)} answers
+   * when every rule that could match, and the fallback, drop the trace at their ratio.
+   */
+  static final int DROP = -2;
+
   private static final int NULL_KIND = 5;
   private static final SpanKind[] KINDS = kinds();
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -46,9 +60,17 @@ final class SpanRuleIndex {
   private final int conditionCount;
   private final Entry[] nullName;
   private final Map<String, Entry[]> byName = new ConcurrentHashMap<>();
+  private final double[] ratios;
+  private final double defaultRatio;
 
-  SpanRuleIndex(List<SamplingRule> rules, List<String> attributeKeys, OtelAttributeReader reader) {
+  SpanRuleIndex(
+      List<SamplingRule> rules,
+      double defaultRatio,
+      List<String> attributeKeys,
+      OtelAttributeReader reader) {
     int n = rules.size();
+    this.defaultRatio = defaultRatio;
+    this.ratios = new double[n];
     names = new Glob[n];
     kinds = new SpanKind[n];
     keys = new int[n][];
@@ -63,6 +85,7 @@ final class SpanRuleIndex {
     int conditions = 0;
     for (int i = 0; i < n; i++) {
       SpanMatch m = rules.get(i).match();
+      ratios[i] = rules.get(i).ratio();
       names[i] = m.spanName() == null ? null : Glob.compile(m.spanName());
       kinds[i] = m.spanKind();
       keys[i] = new int[m.attributes().size()];
@@ -97,6 +120,18 @@ final class SpanRuleIndex {
 
   /** The index of the first rule that holds, or {@link CompiledRules#NO_MATCH}. */
   int match(String name, io.opentelemetry.api.trace.SpanKind otelKind, Attributes attributes) {
+    return match(name, otelKind, attributes, null);
+  }
+
+  /**
+   * The index of the first rule that holds, {@link CompiledRules#NO_MATCH}, or {@link #DROP} when
+   * {@code traceId} is given and no outcome could keep it (see the class comment).
+   */
+  int match(
+      String name,
+      io.opentelemetry.api.trace.SpanKind otelKind,
+      Attributes attributes,
+      String traceId) {
     int kind = otelKind == null ? NULL_KIND : otelKind.ordinal();
     Entry[] perKind;
     if (name == null) {
@@ -114,6 +149,9 @@ final class SpanRuleIndex {
     Entry e = perKind[kind];
     if (e.keys.length == 0) {
       return e.firstFree;
+    }
+    if (traceId != null && e.anyKeeps != null && !e.anyKeeps.keeps(traceId)) {
+      return DROP;
     }
     if (e.plan != null) {
       return e.plan.match(attributes);
@@ -191,9 +229,22 @@ final class SpanRuleIndex {
           !rulesToTry.isEmpty() && rulesToTry.size() <= CandidatePlan.MAX_RULES
               ? plan(rulesToTry, firstFree)
               : null;
-      perKind[kind] = new Entry(member, firstFree, keysArray, plan);
+      perKind[kind] =
+          new Entry(member, firstFree, keysArray, plan, anyKeeps(rulesToTry, firstFree));
     }
     return perKind;
+  }
+
+  /**
+   * The ratio decision at the highest ratio among {@code rulesToTry} and the fallback, or null when
+   * that is 1 (it would keep every trace, so asking is wasted).
+   */
+  private TraceIdRatio anyKeeps(List<Integer> rulesToTry, int firstFree) {
+    double highest = firstFree == CompiledRules.NO_MATCH ? defaultRatio : ratios[firstFree];
+    for (int rule : rulesToTry) {
+      highest = Math.max(highest, ratios[rule]);
+    }
+    return highest >= 1.0 ? null : TraceIdRatio.of(highest);
   }
 
   /** A plan checking {@code rulesToTry} in order. */
@@ -223,11 +274,15 @@ final class SpanRuleIndex {
     /** The candidates as a plan when they are few enough (see {@link CandidatePlan}); else null. */
     final CandidatePlan plan;
 
-    Entry(long[] member, int firstFree, int[] keys, CandidatePlan plan) {
+    /** Whether any outcome could keep a trace; null when one always would. */
+    final TraceIdRatio anyKeeps;
+
+    Entry(long[] member, int firstFree, int[] keys, CandidatePlan plan, TraceIdRatio anyKeeps) {
       this.member = member;
       this.firstFree = firstFree;
       this.keys = keys;
       this.plan = plan;
+      this.anyKeeps = anyKeeps;
     }
 
     boolean isCandidate(int rule) {

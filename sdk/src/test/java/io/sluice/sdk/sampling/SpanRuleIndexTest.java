@@ -6,6 +6,10 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.TraceId;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.SamplingPolicy;
@@ -19,9 +23,14 @@ import java.util.Random;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
-/** The index answers exactly like {@link CompiledRules#samplingRuleIndex}, on random inputs. */
+/**
+ * The index answers exactly like {@link CompiledRules#samplingRuleIndex}, on random inputs; when
+ * given a trace id it may answer {@link SpanRuleIndex#DROP} instead, but only when the rule (or
+ * default) that answer stands for drops that trace by OpenTelemetry's own ratio sampler.
+ */
 class SpanRuleIndexTest {
 
   private static final String[] NAME_GLOBS = {
@@ -70,6 +79,98 @@ class SpanRuleIndexTest {
                     "seed " + seed, () -> check(new Random(seed), seed % 5 == 0)));
   }
 
+  private static final double[] RATIOS = {0.0, 0.001, 0.1, 0.5, 1.0};
+
+  private static double ratio(Random random) {
+    return RATIOS[random.nextInt(RATIOS.length)];
+  }
+
+  /** OpenTelemetry's decision, independent of Sluice's {@link TraceIdRatio}. */
+  private static boolean keptByOpenTelemetry(double ratio, String traceId) {
+    return Sampler.traceIdRatioBased(ratio)
+            .shouldSample(
+                Context.root(), traceId, "x", SpanKind.INTERNAL, Attributes.empty(), List.of())
+            .getDecision()
+        == SamplingDecision.RECORD_AND_SAMPLE;
+  }
+
+  @Test
+  void dropsWithoutReadingAttributesWhenNoOutcomeKeepsTheTrace() {
+    List<SamplingRule> rules =
+        List.of(
+            new SamplingRule(
+                "api",
+                new SpanMatch("GET /api/**", null, Map.of("http.request.method", "GET")),
+                0.1,
+                null));
+    CompiledRules compiled =
+        CompiledRules.compile(
+            new RuleDocument(1, "s", new SamplingPolicy(0.0, true, rules), List.of()));
+    SpanRuleIndex index =
+        new SpanRuleIndex(
+            rules,
+            0.0,
+            compiled.attributeKeys(),
+            new OtelAttributeReader(compiled.attributeKeys()));
+    CountingAttributes attributes =
+        new CountingAttributes(Attributes.of(AttributeKey.stringKey("http.request.method"), "GET"));
+    String dropped = "0af7651916cd43dd" + "f000000000000000"; // |x| near the top: 0.1 drops it
+    String kept = "0af7651916cd43dd" + "0000000000000001";
+    assertThat(keptByOpenTelemetry(0.1, dropped)).isFalse();
+    assertThat(keptByOpenTelemetry(0.1, kept)).isTrue();
+
+    assertThat(index.match("GET /api/users", SpanKind.SERVER, attributes, dropped))
+        .isEqualTo(SpanRuleIndex.DROP);
+    assertThat(attributes.reads).isZero();
+    assertThat(index.match("GET /api/users", SpanKind.SERVER, attributes, kept)).isZero();
+    assertThat(attributes.reads).isPositive();
+    // without a trace id there is no short cut
+    assertThat(index.match("GET /api/users", SpanKind.SERVER, attributes)).isZero();
+  }
+
+  /** Attributes that count how often a value is read. */
+  private static final class CountingAttributes implements Attributes {
+    private final Attributes delegate;
+    int reads;
+
+    CountingAttributes(Attributes delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public <T> T get(AttributeKey<T> key) {
+      reads++;
+      return delegate.get(key);
+    }
+
+    @Override
+    public void forEach(java.util.function.BiConsumer<? super AttributeKey<?>, ? super Object> c) {
+      reads++;
+      delegate.forEach(c);
+    }
+
+    @Override
+    public int size() {
+      return delegate.size();
+    }
+
+    @Override
+    public boolean isEmpty() {
+      return delegate.isEmpty();
+    }
+
+    @Override
+    public Map<AttributeKey<?>, Object> asMap() {
+      reads++;
+      return delegate.asMap();
+    }
+
+    @Override
+    public AttributesBuilder toBuilder() {
+      return delegate.toBuilder();
+    }
+  }
+
   private static void check(Random random, boolean pastTheNameCache) {
     List<SamplingRule> rules = new ArrayList<>();
     // few rules take the candidate plans, many the prefix tries
@@ -83,13 +184,14 @@ class SpanRuleIndexTest {
         attrs.put(
             KEYS[random.nextInt(KEYS.length)], VALUE_GLOBS[random.nextInt(VALUE_GLOBS.length)]);
       }
-      rules.add(new SamplingRule("r" + i, new SpanMatch(name, kind, attrs), 1.0, null));
+      rules.add(new SamplingRule("r" + i, new SpanMatch(name, kind, attrs), ratio(random), null));
     }
+    double defaultRatio = ratio(random);
     CompiledRules compiled =
         CompiledRules.compile(
-            new RuleDocument(1, "s", new SamplingPolicy(1.0, true, rules), List.of()));
+            new RuleDocument(1, "s", new SamplingPolicy(defaultRatio, true, rules), List.of()));
     OtelAttributeReader reader = new OtelAttributeReader(compiled.attributeKeys());
-    SpanRuleIndex index = new SpanRuleIndex(rules, compiled.attributeKeys(), reader);
+    SpanRuleIndex index = new SpanRuleIndex(rules, defaultRatio, compiled.attributeKeys(), reader);
     int spans = pastTheNameCache ? 1000 + SpanRuleIndex.MAX_CACHED_NAMES + 500 : 600;
     for (int s = 0; s < spans; s++) {
       // past the cache limit, unique names exercise the direct scan
@@ -138,6 +240,19 @@ class SpanRuleIndexTest {
       assertThat(index.match(name, kind, attributes))
           .as("rules %s, span %s %s %s", rules, name, kind, attributes)
           .isEqualTo(expected);
+      String traceId = TraceId.fromLongs(random.nextLong(), random.nextLong());
+      int answer = index.match(name, kind, attributes, traceId);
+      if (answer == SpanRuleIndex.DROP) {
+        double ratio =
+            expected == CompiledRules.NO_MATCH ? defaultRatio : rules.get(expected).ratio();
+        assertThat(keptByOpenTelemetry(ratio, traceId))
+            .as("dropped without a match, but %s keeps %s", ratio, traceId)
+            .isFalse();
+      } else {
+        assertThat(answer)
+            .as("rules %s, span %s, trace %s", rules, name, traceId)
+            .isEqualTo(expected);
+      }
     }
   }
 }
