@@ -33,11 +33,13 @@ final class CallIndex {
       hosts[i] = m.host() == null ? null : Glob.compileIgnoringCase(m.host());
       ports[i] = m.port() == null ? -1 : m.port();
       methods[i] = m.method() == null ? null : Glob.compileIgnoringCase(m.method());
-      // most method globs are a plain method name: equals beats a case-insensitive region match
+      // most method globs are a plain method name: equals beats a case-insensitive region match,
+      // and HTTP clients pass method names that are string constants, so an interned literal
+      // usually compares equal by identity
       methodLiterals[i] =
           m.method() == null || m.method().indexOf('*') >= 0
               ? null
-              : m.method().toUpperCase(java.util.Locale.ROOT);
+              : m.method().toUpperCase(java.util.Locale.ROOT).intern();
       paths[i] = m.path() == null ? null : Glob.compile(m.path());
     }
   }
