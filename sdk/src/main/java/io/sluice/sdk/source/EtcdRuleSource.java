@@ -338,6 +338,22 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     if (response.isCreatedNotify()) {
+      long etcdRevision = response.getHeader().getRevision();
+      if (etcdRevision < slot.nextWatchRevision - 1) {
+        // etcd is behind what this source has seen: it lost data (restored from an older backup,
+        // or restarted empty). A watch from a revision it has not reached yet waits silently, so
+        // everything written before it gets there would be missed: read everything again.
+        logger.warning(
+            "etcd is at revision "
+                + etcdRevision
+                + ", behind revision "
+                + (slot.nextWatchRevision - 1)
+                + " already seen for the rules of "
+                + service
+                + " (restored or emptied?): reading the rules again");
+        readAndWatch();
+        return;
+      }
       slot.watchCreated = true;
       if (serviceSlot.watchCreated && defaultSlot.watchCreated) {
         watching = true;
@@ -464,13 +480,22 @@ public final class EtcdRuleSource implements RuleSource {
     lastRejection = a == null ? b : b == null ? a : a.revision() >= b.revision() ? a : b;
   }
 
-  /** Publishes the snapshot in force by the precedence rules, if it is not already published. */
+  /**
+   * Publishes the snapshot in force by the precedence rules, if it is not already published. The
+   * last-known-good rules a source started on stay in force while the document that would replace
+   * them is rejected: a rejection never changes the rules in force.
+   */
   private void publishEffective() {
     ActiveRules effective =
         serviceSlot.applied != null
             ? serviceSlot.applied
             : defaultSlot.applied != null ? defaultSlot.applied : builtInDefaults;
     if (effective == published) {
+      return;
+    }
+    if (published != null
+        && published.source() == ActiveRules.Source.LAST_KNOWN_GOOD
+        && fallsBackPastARejection(effective)) {
       return;
     }
     publish(effective);
@@ -481,6 +506,16 @@ public final class EtcdRuleSource implements RuleSource {
         lastKnownGood.save(service, effective);
       }
     }
+  }
+
+  /**
+   * Whether {@code effective} was only chosen because a document that takes precedence over it was
+   * rejected: the service's own (present but invalid), or {@code _default} when falling back to the
+   * built-in defaults.
+   */
+  private boolean fallsBackPastARejection(ActiveRules effective) {
+    return (serviceSlot.applied == null && serviceSlot.rejection != null)
+        || (effective == builtInDefaults && defaultSlot.rejection != null);
   }
 
   private void publish(ActiveRules rules) {

@@ -112,7 +112,10 @@ public final class StatusReporter implements AutoCloseable {
   private Instant startTime;
   private String host;
   private AgentStatus.Versions versions;
-  private CloseableClient keepAlive;
+
+  /** Written on the executor thread; volatile so {@link #close()} can stop it after a timeout. */
+  private volatile CloseableClient keepAlive;
+
   private AgentStatus lastWritten;
   private long lastPutNanos;
   private boolean failureLogged;
@@ -234,6 +237,22 @@ public final class StatusReporter implements AutoCloseable {
       pool.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    // When a slow etcd kept the revoke from running, at least stop keeping the lease alive: with
+    // a client that outlives this reporter the status key would otherwise never expire. It expires
+    // within the lease's TTL instead.
+    stopKeepAlive();
+  }
+
+  private void stopKeepAlive() {
+    CloseableClient k = keepAlive;
+    if (k != null) {
+      keepAlive = null;
+      try {
+        k.close();
+      } catch (RuntimeException ignored) {
+        // Already broken.
+      }
+    }
   }
 
   // ---------------------------------------------------------------- executor thread
@@ -332,17 +351,13 @@ public final class StatusReporter implements AutoCloseable {
             .getID();
     leaseId = id;
     keepAlive = client.getLeaseClient().keepAlive(id, new KeepAliveObserver(id));
+    if (closed.get()) {
+      stopKeepAlive(); // close() gave up waiting while the lease was granted
+    }
   }
 
   private void dropLease() {
-    if (keepAlive != null) {
-      try {
-        keepAlive.close();
-      } catch (RuntimeException ignored) {
-        // Already broken.
-      }
-      keepAlive = null;
-    }
+    stopKeepAlive();
     leaseId = 0;
     lastWritten = null;
   }
@@ -365,14 +380,7 @@ public final class StatusReporter implements AutoCloseable {
 
   private void revoke() {
     long id = leaseId;
-    if (keepAlive != null) {
-      try {
-        keepAlive.close();
-      } catch (RuntimeException ignored) {
-        // Already broken.
-      }
-      keepAlive = null;
-    }
+    stopKeepAlive();
     leaseId = 0;
     if (id == 0) {
       return;

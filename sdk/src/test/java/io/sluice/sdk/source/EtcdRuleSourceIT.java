@@ -299,6 +299,76 @@ class EtcdRuleSourceIT {
   }
 
   @Test
+  void keepsTheLastKnownGoodRulesWhenEtcdAnswersWithAnInvalidDocument() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = server().put(keys.rules(service), document(service, 0.25));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        started(EtcdRuleSource.builder(client(), first, service).lastKnownGood(store));
+    await().atMost(AWAIT).until(() -> first.current().revision() == stored);
+    firstSource.close();
+    // while no agent runs, the document is replaced by one this agent refuses
+    long bad = server().put(keys.rules(service), invalidDocument(service));
+
+    server().stop();
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source =
+        started(
+            EtcdRuleSource.builder(client(), holder, service)
+                .lastKnownGood(store)
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+    await()
+        .atMost(AWAIT)
+        .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+
+    server().start();
+    await().atMost(AWAIT).until(source::isWatching);
+    assertThat(source.lastRejection()).isNotNull();
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
+    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+
+    long fixed = server().put(keys.rules(service), document(service, 0.75));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == fixed);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == fixed);
+  }
+
+  @Test
+  void readsEverythingAgainWhenEtcdComesBackBehindTheRevisionItHadSeen() {
+    String service = newService();
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source =
+        started(
+            EtcdRuleSource.builder(client(), holder, service)
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+    for (int i = 0; i < 20; i++) {
+      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
+    }
+    long before = server().put(keys.rules(service), document(service, 0.3));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    server().stop();
+    await().atMost(AWAIT).until(() -> !source.isWatching());
+    server().wipeData();
+    server().start();
+    long after = server().put(keys.rules(service), document(service, 0.8));
+    assertThat(after).isLessThan(before);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> holder.current().revision() == after);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.8);
+    await().atMost(AWAIT).until(source::isWatching);
+    long next = server().put(keys.rules(service), document(service, 0.9));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == next);
+  }
+
+  @Test
   void refusesAGarbledLastKnownGoodFileWithOneClearLogLineAndRunsOnDefaults() throws Exception {
     String service = newService();
     LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);

@@ -200,6 +200,22 @@ public final class EtcdServer implements AutoCloseable {
     process = null;
   }
 
+  /**
+   * Deletes the data of a stopped server, as restoring an empty backup would: the next {@link
+   * #start()} (same ports) begins again at revision 1, behind what clients have seen.
+   *
+   * @throws IllegalStateException when the server is running or was never started
+   */
+  public synchronized void wipeData() {
+    if (isRunning()) {
+      throw new IllegalStateException("stop etcd before wiping its data");
+    }
+    if (dataDir == null) {
+      throw new IllegalStateException("etcd was never started: there is no data to wipe");
+    }
+    deleteRecursively(dataDir.resolve("data"));
+  }
+
   /** Stops the process and deletes its data directory. The server cannot be started again. */
   @Override
   public synchronized void close() {
