@@ -12,7 +12,9 @@ import java.util.function.BiConsumer;
  * that waits with {@code get()} and calls again at once could then ask the breaker for a permission
  * before the previous outcome was counted: a half-open breaker would reject a call although its
  * trial call had just succeeded. {@link #cancel} reaches the client's future, so cancelling still
- * stops the exchange.
+ * stops the exchange; stages built on this future are made by the client's future ({@link
+ * #newIncompleteFuture}), so cancelling one of them reaches the exchange too where the client's
+ * stages do that (the JDK client's do, since Java 16).
  *
  * @param <T> the response type
  */
@@ -48,6 +50,12 @@ public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
         complete(response);
       }
     }
+  }
+
+  /** A stage of the client's kind, which carries the client's way of cancelling the exchange. */
+  @Override
+  public <U> CompletableFuture<U> newIncompleteFuture() {
+    return original.newIncompleteFuture();
   }
 
   @Override

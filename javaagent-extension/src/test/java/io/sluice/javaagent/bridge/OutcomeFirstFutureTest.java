@@ -10,6 +10,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -38,8 +39,32 @@ class OutcomeFirstFutureTest {
     }
   }
 
+  /**
+   * A client future whose stages cancel the exchange, as the JDK client's {@code MinimalFuture}
+   * does since Java 16.
+   */
+  private static final class ExchangeFuture<T> extends CompletableFuture<T> {
+    final AtomicBoolean exchangeCancelled;
+
+    ExchangeFuture(AtomicBoolean exchangeCancelled) {
+      this.exchangeCancelled = exchangeCancelled;
+    }
+
+    @Override
+    public <U> CompletableFuture<U> newIncompleteFuture() {
+      return new ExchangeFuture<>(exchangeCancelled);
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      exchangeCancelled.set(true);
+      return super.cancel(mayInterruptIfRunning);
+    }
+  }
+
   private final RecordingCall call = new RecordingCall();
-  private final CompletableFuture<String> client = new CompletableFuture<>();
+  private final AtomicBoolean exchangeCancelled = new AtomicBoolean();
+  private final CompletableFuture<String> client = new ExchangeFuture<>(exchangeCancelled);
   private final CompletableFuture<String> app = OutcomeFirstFuture.of(client, call);
 
   {
@@ -78,5 +103,17 @@ class OutcomeFirstFutureTest {
     assertThat(client).isCancelled();
     assertThat(app).isCancelled();
     assertThat(call.outcomes).singleElement().isInstanceOf(CancellationException.class);
+  }
+
+  @Test
+  void cancellingAStageBuiltOnTheAppsFutureCancelsTheExchangeLikeTheClientsOwnStages() {
+    CompletableFuture<Integer> stage = app.thenApply(String::length);
+    assertThat(stage).isInstanceOf(ExchangeFuture.class);
+    assertThat(stage.cancel(true)).isTrue();
+    assertThat(exchangeCancelled).isTrue();
+
+    client.complete("200 OK");
+    assertThat(app).isCompletedWithValue("200 OK");
+    assertThat(call.outcomes).containsExactly("200 OK");
   }
 }
