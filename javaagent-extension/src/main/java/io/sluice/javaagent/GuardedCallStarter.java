@@ -6,6 +6,8 @@ import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.breaker.GuardedCall;
 import io.sluice.sdk.breaker.Rejection;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The extension's side of {@link SluiceBridge#start}: asks the SDK's call guard and hands the
@@ -36,6 +38,9 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
   /** Forwards outcomes to the SDK's guarded call; never throws into the client. */
   static final class GuardedSluiceCall extends SluiceCall {
 
+    private static final Logger logger = Logger.getLogger(GuardedCallStarter.class.getName());
+    private static volatile boolean responseRefusalLogged;
+
     private final GuardedCall call;
     private final RejectedCallSpan span;
 
@@ -53,6 +58,19 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
           rejection.onOpen().body());
       this.call = call;
       this.span = new RejectedCallSpan(rejection, host, port, method);
+    }
+
+    @Override
+    public void responseRefused(Throwable error) {
+      if (!responseRefusalLogged) {
+        responseRefusalLogged = true;
+        logger.log(
+            Level.WARNING,
+            "an HTTP client refused the synthetic response of an open breaker ("
+                + message()
+                + "); such calls fail with an I/O error instead",
+            error);
+      }
     }
 
     @Override

@@ -27,6 +27,9 @@ final class DocumentReader {
       Pattern.compile("([1-5][0-9][0-9])-([1-5][0-9][0-9])");
 
   private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern HEADER_VALUE = Pattern.compile("[\\t\\x20-\\x7e]*");
+  private static final Pattern MEDIA_TYPE =
+      Pattern.compile("\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+\\s*");
   private static final int MAX_NAME_LENGTH = 128;
   private static final int MAX_QUOTED = 80;
 
@@ -302,6 +305,15 @@ final class DocumentReader {
         } else if (e.getValue().textValue().indexOf('\r') >= 0
             || e.getValue().textValue().indexOf('\n') >= 0) {
           error(p, "a header value may not contain line breaks");
+        } else if (!HEADER_VALUE.matcher(e.getValue().textValue()).matches()) {
+          error(
+              p,
+              "a header value may hold only printable ASCII characters, spaces and tabs"
+                  + " (HTTP clients refuse others): "
+                  + quote(e.getValue().textValue()));
+        } else if (e.getKey().equalsIgnoreCase("Content-Type")
+            && contentTypeProblem(e.getValue().textValue()) != null) {
+          error(p, contentTypeProblem(e.getValue().textValue()));
         } else {
           headers.put(e.getKey(), e.getValue().textValue());
         }
@@ -315,6 +327,38 @@ final class DocumentReader {
     return mode == OnOpenMode.RESPONSE
         ? new OnOpenAction(mode, status, headers, body)
         : OnOpenAction.ERROR; // what was given for a response is reported above, and dropped
+  }
+
+  /**
+   * Why a synthetic response's {@code Content-Type} would be refused by an HTTP client building it
+   * (a media type {@code type/subtype}, and a charset the JVM knows), or null when it would not.
+   */
+  private static String contentTypeProblem(String value) {
+    String[] parts = value.split(";");
+    if (!MEDIA_TYPE.matcher(parts[0]).matches()) {
+      return "must be a media type such as \"application/json; charset=utf-8\", not "
+          + quote(value);
+    }
+    for (int i = 1; i < parts.length; i++) {
+      int eq = parts[i].indexOf('=');
+      if (eq < 0 || !parts[i].substring(0, eq).trim().equalsIgnoreCase("charset")) {
+        continue;
+      }
+      String charset = parts[i].substring(eq + 1).trim();
+      if (charset.length() >= 2 && charset.startsWith("\"") && charset.endsWith("\"")) {
+        charset = charset.substring(1, charset.length() - 1);
+      }
+      boolean known;
+      try {
+        known = java.nio.charset.Charset.isSupported(charset);
+      } catch (IllegalArgumentException e) {
+        known = false;
+      }
+      if (!known) {
+        return "names the charset " + quote(charset) + ", which is not a known charset";
+      }
+    }
+    return null;
   }
 
   private List<StatusCodeRange> statusCodes(JsonNode node, String path) {

@@ -130,7 +130,7 @@ final class RandomDocuments {
       for (int j = 0; j < length; j++) {
         name.append(HEADER_CHARS.charAt(random.nextInt(HEADER_CHARS.length())));
       }
-      headers.put(name.toString(), text(0, 20).replace('\r', ' ').replace('\n', ' '));
+      headers.put(name.toString(), headerValue());
     }
     return new OnOpenAction(OnOpenMode.RESPONSE, 100 + random.nextInt(500), headers, text(0, 40));
   }
@@ -168,6 +168,15 @@ final class RandomDocuments {
   }
 
   /** Text of whole code points (no lone surrogates), including control characters and emoji. */
+  /** What a header value may hold: printable ASCII, spaces and tabs. */
+  private String headerValue() {
+    StringBuilder b = new StringBuilder();
+    for (int i = random.nextInt(21); i > 0; i--) {
+      b.append(random.nextInt(10) == 0 ? '\t' : (char) (0x20 + random.nextInt(0x5f)));
+    }
+    return b.toString();
+  }
+
   String text(int minCodePoints, int maxCodePoints) {
     StringBuilder b = new StringBuilder();
     int length = minCodePoints + random.nextInt(maxCodePoints - minCodePoints + 1);

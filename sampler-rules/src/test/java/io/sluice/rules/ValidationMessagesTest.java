@@ -320,6 +320,28 @@ class ValidationMessagesTest {
                 "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X\": \"a\\nb\"}}"),
             "$.breakers[0].onOpen.headers.X: a header value may not contain line breaks"),
         c(
+            "header value outside printable ASCII",
+            breaker(
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\":"
+                    + " {\"X-Reason\": \"\u00fcberlastet\"}}"),
+            "$.breakers[0].onOpen.headers['X-Reason']: a header value may hold only printable"
+                + " ASCII characters, spaces and tabs (HTTP clients refuse others):"
+                + " '\u00fcberlastet'"),
+        c(
+            "content type without a subtype",
+            breaker(
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\":"
+                    + " {\"Content-Type\": \"json\"}}"),
+            "$.breakers[0].onOpen.headers['Content-Type']: must be a media type such as"
+                + " \"application/json; charset=utf-8\", not 'json'"),
+        c(
+            "content type with an unknown charset",
+            breaker(
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\":"
+                    + " {\"content-type\": \"text/plain; charset=klingon\"}}"),
+            "$.breakers[0].onOpen.headers['content-type']: names the charset 'klingon', which is"
+                + " not a known charset"),
+        c(
             "header value number",
             breaker(
                 "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X\": 1}}"),

@@ -85,6 +85,13 @@ public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
    */
   public void traceRejection(String url, String errorType) {}
 
+  /**
+   * Reports that the client refused to build this rejected call's synthetic response (the rule
+   * language refuses what clients are known to refuse, so this means a client stricter than
+   * expected); the advice then fails the call as in mode {@code error}. Logged once. Never throws.
+   */
+  public void responseRefused(Throwable error) {}
+
   /** Reports that the call completed with an HTTP status. Never throws. */
   public abstract void onResponse(int status);
 

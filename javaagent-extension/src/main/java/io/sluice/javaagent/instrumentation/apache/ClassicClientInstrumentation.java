@@ -73,19 +73,24 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
       if (!call.respond()) {
         return new IOException(call.message());
       }
-      BasicClassicHttpResponse response = new BasicClassicHttpResponse(call.status());
-      String contentType = null;
-      for (Map.Entry<String, String> header : call.headers().entrySet()) {
-        response.addHeader(header.getKey(), header.getValue());
-        if ("Content-Type".equalsIgnoreCase(header.getKey())) {
-          contentType = header.getValue();
+      try {
+        BasicClassicHttpResponse response = new BasicClassicHttpResponse(call.status());
+        String contentType = null;
+        for (Map.Entry<String, String> header : call.headers().entrySet()) {
+          response.addHeader(header.getKey(), header.getValue());
+          if ("Content-Type".equalsIgnoreCase(header.getKey())) {
+            contentType = header.getValue();
+          }
         }
+        response.setEntity(
+            new StringEntity(
+                call.body(),
+                contentType == null ? ContentType.TEXT_PLAIN : ContentType.parse(contentType)));
+        return CloseableHttpResponse.adapt(response);
+      } catch (RuntimeException e) {
+        call.responseRefused(e);
+        return new IOException(call.message()); // never let the call through an open breaker
       }
-      response.setEntity(
-          new StringEntity(
-              call.body(),
-              contentType == null ? ContentType.TEXT_PLAIN : ContentType.parse(contentType)));
-      return CloseableHttpResponse.adapt(response);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -59,16 +59,24 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
       if (!call.respond()) {
         return new IOException(call.message()); // the agent's CLIENT span records this failure
       }
+      Response response;
+      try {
+        response =
+            new Response.Builder()
+                .request(request)
+                .protocol(Protocol.HTTP_1_1)
+                .code(call.status())
+                .message("Sluice circuit breaker open")
+                .headers(Headers.of(call.headers()))
+                .body(ResponseBody.create(call.body(), null))
+                .build();
+      } catch (RuntimeException e) {
+        call.responseRefused(e);
+        return new IOException(call.message()); // never let the call through an open breaker
+      }
       // a synthetic response never reaches the agent's network interceptor: record a span
       call.traceRejection(url.toString(), null);
-      return new Response.Builder()
-          .request(request)
-          .protocol(Protocol.HTTP_1_1)
-          .code(call.status())
-          .message("Sluice circuit breaker open")
-          .headers(Headers.of(call.headers()))
-          .body(ResponseBody.create(call.body(), null))
-          .build();
+      return response;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
