@@ -97,6 +97,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     this.clock = b.clock;
     this.nanoTime = b.nanoTime != null ? b.nanoTime : defaultNanoTime(b.clock);
     this.automaticHalfOpen = b.automaticHalfOpen;
+    if (automaticHalfOpen) {
+      AutoTransitionThread.prestart();
+    }
     this.telemetry = new BreakerTelemetry(b.meterProvider);
     this.cacheNanos = nanoTime.getAsLong();
     this.targets =
