@@ -310,6 +310,34 @@ abstract class AbstractHttpClientIT {
             });
   }
 
+  @Test
+  void aRedirectTheClientFollowsIsPartOfTheAppsCallNotASecondGuardedCall() throws Exception {
+    String policy = "landing-" + client();
+    String landing = downstream.url("/landing/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/landing/**", "120s", Rules.ERROR, false)));
+    downstream.answer(500);
+    await("the breaker on /landing/** opens")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> app.call(client(), "GET", landing, Map.of()).failed());
+    downstream.answer(200);
+    assertThat(app.call(client(), "GET", landing, Map.of()).failed())
+        .as("a direct call to /landing/** is rejected")
+        .isTrue();
+
+    // the app calls /moved/landing/..., which no policy covers; the server redirects it to
+    // /landing/..., which the client follows as part of the same call
+    int before = downstream.requestCount();
+    AppAnswer answer =
+        app.call(client(), "GET", downstream.url("/moved/landing/" + client()), Map.of());
+    assertThat(answer.failed()).as("%s: %s", answer.error(), app.log()).isFalse();
+    assertThat(answer.status()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("downstream /landing/" + client());
+    assertThat(downstream.requestCount()).as("both hops reached the server").isEqualTo(before + 2);
+  }
+
   /** Writes the service's rule document and waits until the agent reports it applied. */
   void applyRules(String document) {
     long revision = etcd.server().put(EtcdKeys.defaults().rules(service()), document);

@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Downstream implements AutoCloseable {
 
+  /** Requests under this path are redirected (302) to the rest of the path, on this server. */
+  static final String MOVED = "/moved/";
+
   private final HttpServer server;
   private final List<Map<String, List<String>>> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger status = new AtomicInteger(200);
@@ -34,6 +37,13 @@ final class Downstream implements AutoCloseable {
         exchange -> {
           exchange.getRequestBody().readAllBytes();
           downstream.requests.add(Map.copyOf(exchange.getRequestHeaders()));
+          String path = exchange.getRequestURI().getRawPath();
+          if (path.startsWith(MOVED)) {
+            exchange.getResponseHeaders().add("Location", path.substring(MOVED.length() - 1));
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+            return;
+          }
           byte[] body = ("downstream " + exchange.getRequestURI()).getBytes(StandardCharsets.UTF_8);
           exchange.sendResponseHeaders(downstream.status.get(), body.length);
           try (OutputStream out = exchange.getResponseBody()) {

@@ -37,9 +37,13 @@ final class Clients {
   }
 
   // One holder per client library, so a library missing from the class path fails only its style.
+  // Every client follows redirects, as OkHttp and Apache do by default.
   private static final class Jdk {
     static final HttpClient CLIENT =
-        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
   }
 
   private static final class Ok {
@@ -199,7 +203,8 @@ final class Clients {
             .setMethod(HttpMethod.valueOf(method))
             .setHost(uri.getHost())
             .setPort(uri.getPort())
-            .setURI(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+            .setURI(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
+            .setFollowRedirects(true);
     CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
     client
         .request(options)

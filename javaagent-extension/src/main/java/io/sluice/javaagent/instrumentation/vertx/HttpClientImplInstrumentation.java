@@ -1,6 +1,9 @@
 package io.sluice.javaagent.instrumentation.vertx;
 
+import static net.bytebuddy.matcher.ElementMatchers.isPrivate;
+import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.returns;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -21,6 +24,14 @@ import net.bytebuddy.matcher.ElementMatcher;
  * a failed {@link Future} with a {@link VertxException} naming the breaker ({@code onOpen.mode:
  * error}), or a request whose response is the policy's synthetic one ({@code response}, see {@link
  * VertxSyntheticExchange}).
+ *
+ * <p>A redirect the client follows ({@code RequestOptions#setFollowRedirects}) is part of the call
+ * the app made, as with the other clients: Vert.x makes its follow-up request through the same
+ * {@code request(RequestOptions)}, from a lambda of {@code HttpClientImpl} taking the original and
+ * the redirect's options, so that lambda marks its thread and the follow-up passes unguarded.
+ * Otherwise one app call would count twice on a same-host redirect (a half-open breaker with one
+ * trial call would never close), and a follow-up rejected in mode {@code response} would hand
+ * Vert.x a stand-in request where it expects its own class.
  */
 final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
@@ -36,6 +47,30 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
             .and(takesArguments(1))
             .and(takesArgument(0, named("io.vertx.core.http.RequestOptions"))),
         HttpClientImplInstrumentation.class.getName() + "$RequestAdvice");
+    transformer.applyAdviceToMethod(
+        isSynthetic()
+            .and(isPrivate())
+            .and(takesArguments(2))
+            .and(takesArgument(0, named("io.vertx.core.http.RequestOptions")))
+            .and(takesArgument(1, named("io.vertx.core.http.RequestOptions")))
+            .and(returns(named("io.vertx.core.Future"))),
+        HttpClientImplInstrumentation.class.getName() + "$RedirectAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class RedirectAdvice {
+
+    private RedirectAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static void enter() {
+      VertxCalls.followingRedirect(true);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit() {
+      VertxCalls.followingRedirect(false);
+    }
   }
 
   @SuppressWarnings("unused")

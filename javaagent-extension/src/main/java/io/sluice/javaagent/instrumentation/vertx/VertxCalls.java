@@ -14,10 +14,28 @@ import io.vertx.core.http.RequestOptions;
  */
 public final class VertxCalls {
 
+  /** Set while Vert.x makes the follow-up request of a redirect it follows. */
+  private static final ThreadLocal<Boolean> followingRedirect = new ThreadLocal<>();
+
   private VertxCalls() {}
 
-  /** Asks the breakers about the request {@code options} describe; {@code null} when unguarded. */
+  /** Marks (or unmarks) this thread as making a redirect's follow-up request. */
+  public static void followingRedirect(boolean following) {
+    if (following) {
+      followingRedirect.set(Boolean.TRUE);
+    } else {
+      followingRedirect.remove();
+    }
+  }
+
+  /**
+   * Asks the breakers about the request {@code options} describe; {@code null} when unguarded,
+   * which a redirect's follow-up always is (the app's own call is guarded).
+   */
   public static SluiceCall start(RequestOptions options) {
+    if (followingRedirect.get() != null) {
+      return null;
+    }
     String uri = options.getURI();
     int query = uri == null ? -1 : uri.indexOf('?');
     return SluiceBridge.start(
