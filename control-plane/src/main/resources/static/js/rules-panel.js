@@ -279,7 +279,7 @@ export class RulesPanel {
     if (this.base.revision != null) headers['If-Match'] = `"${this.base.revision}"`;
     else headers['If-None-Match'] = '*';
     const comment = this.comment.value.trim();
-    if (comment) headers['X-Sluice-Comment'] = headerSafe(comment);
+    if (comment) Object.assign(headers, commentHeaders(comment));
     try {
       const r = await call('PUT', `/api/v1/services/${enc(this.page.service)}/rules`, { body: doc, headers });
       const revision = r.body?.revision ?? etagRevision(r.headers);
@@ -382,8 +382,13 @@ export class RulesPanel {
   }
 }
 
-/** Header values must be Latin-1; anything else is percent-encoded. */
-function headerSafe(text) {
+/**
+ * The comment headers: printable ASCII goes as it is; anything else is percent-encoded (header
+ * values must be ASCII), and X-Sluice-Comment-Encoding tells the server to decode it.
+ */
+function commentHeaders(text) {
   const flat = text.replace(/[\r\n]+/g, ' ');
-  return /^[\x20-\x7e]*$/.test(flat) ? flat : encodeURIComponent(flat);
+  return /^[\x20-\x7e]*$/.test(flat)
+    ? { 'X-Sluice-Comment': flat }
+    : { 'X-Sluice-Comment': encodeURIComponent(flat), 'X-Sluice-Comment-Encoding': 'percent' };
 }

@@ -673,6 +673,83 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void listsEveryProblemAtOnceAndRefusesDuplicateKeysWithoutAService() {
+    ApiClient api = api();
+    String path = "/api/v1/services/every-problem/rules";
+    ApiClient.Answer refused =
+        api.put(
+            path,
+            WRITER,
+            "{\"schemaVersion\":1,\"service\":\"payments\",\"sampling\":{\"defaultRatio\":5}}",
+            Map.of());
+    assertThat(refused.status()).isEqualTo(400);
+    List<String> paths = new ArrayList<>();
+    refused.json().get("errors").forEach(e -> paths.add(e.get("path").asString()));
+    assertThat(paths).containsExactlyInAnyOrder("$.sampling.defaultRatio", "$.service");
+
+    ApiClient.Answer duplicate =
+        api.put(
+            path,
+            WRITER,
+            "{\"schemaVersion\":1,\"sampling\":{\"defaultRatio\":0.5,\"defaultRatio\":1.0}}",
+            Map.of());
+    assertThat(duplicate.status()).isEqualTo(400);
+    assertThat(duplicate.json().get("errors").get(0).get("message").asString())
+        .contains("defaultRatio");
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+  }
+
+  @Test
+  void recordsCommentsThatAreNotAsciiWhenTheyArrivePercentEncoded() {
+    ApiClient api = api();
+    String path = "/api/v1/services/comments/rules";
+    String encoding = "X-Sluice-Comment-Encoding";
+    ApiClient.Answer malformed =
+        api.put(
+            path,
+            WRITER,
+            document(null, 0.5, "r"),
+            Map.of("X-Sluice-Comment", "%E0%A4%A", encoding, "percent"));
+    assertThat(malformed.status()).isEqualTo(400);
+    assertThat(malformed.json().get("detail").asString()).contains("percent-encoding");
+    ApiClient.Answer unknown =
+        api.put(
+            path,
+            WRITER,
+            document(null, 0.5, "r"),
+            Map.of("X-Sluice-Comment", "x", encoding, "b64"));
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.json().get("detail").asString()).contains("must be 'percent'");
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+
+    ApiClient.Answer german =
+        api.put(
+            path,
+            WRITER,
+            document(null, 0.5, "r"),
+            Map.of("X-Sluice-Comment", "Gr%C3%B6%C3%9Fe%20angepasst%201+1", encoding, "percent"));
+    assertThat(german.status()).isEqualTo(200);
+    // 901 characters, over 1000 once encoded: the limit applies to the comment as written
+    String longComment = "\u00fc" + "x".repeat(900);
+    ApiClient.Answer longer =
+        api.put(
+            path,
+            WRITER,
+            document(null, 0.6, "r"),
+            Map.of(
+                "X-Sluice-Comment",
+                java.net.URLEncoder.encode(longComment, java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("+", "%20"),
+                encoding,
+                "percent"));
+    assertThat(longer.status()).isEqualTo(200);
+
+    JsonNode entries = api.get(path + "/history", READER).json().get("entries");
+    assertThat(entries.get(0).get("comment").asString()).isEqualTo(longComment);
+    assertThat(entries.get(1).get("comment").asString()).isEqualTo("Gr\u00f6\u00dfe angepasst 1+1");
+  }
+
+  @Test
   void exposesOnlyHealthAndPrometheus() {
     ApiClient api = api();
     api.put("/api/v1/services/metered/rules", WRITER, "{\"schemaVersion\": 2}", Map.of());

@@ -59,6 +59,44 @@ public final class RuleCodec {
 
   /** Parses and validates a UTF-8 document. Never throws. */
   public static ParseResult parse(byte[] json) {
+    Object root = readRoot(json);
+    return root instanceof JsonNode node ? read(node) : (ParseResult) root;
+  }
+
+  /**
+   * Parses and validates a UTF-8 document stored for {@code service}: a document without {@code
+   * service} gets this one, and one that names another service is refused at {@code $.service},
+   * listed with every other problem. Never throws.
+   */
+  public static ParseResult parseFor(String service, byte[] json) {
+    Object root = readRoot(json);
+    if (!(root instanceof JsonNode node)) {
+      return (ParseResult) root;
+    }
+    JsonNode named = node.isObject() ? node.get("service") : null;
+    if (node.isObject() && named == null) {
+      ((ObjectNode) node).put("service", service);
+    }
+    ParseResult result = read(node);
+    if (named == null || !named.isTextual() || named.textValue().equals(service)) {
+      return result;
+    }
+    List<ValidationError> errors = new java.util.ArrayList<>(result.errors());
+    if (errors.stream().noneMatch(e -> e.path().equals("$.service"))) {
+      errors.add(
+          new ValidationError(
+              "$.service",
+              "is '"
+                  + named.textValue()
+                  + "', not '"
+                  + service
+                  + "', the service it is stored for"));
+    }
+    return ParseResult.invalid(errors);
+  }
+
+  /** The document's JSON tree, or the {@link ParseResult} saying why there is none. */
+  private static Object readRoot(byte[] json) {
     if (json == null || json.length == 0) {
       return ParseResult.invalid(List.of(new ValidationError("$", "the document is empty")));
     }
@@ -83,6 +121,10 @@ public final class RuleCodec {
       return ParseResult.invalid(
           List.of(new ValidationError("$", "the document could not be read as JSON")));
     }
+    return root;
+  }
+
+  private static ParseResult read(JsonNode root) {
     try {
       return DocumentReader.read(root);
     } catch (RuntimeException e) {

@@ -29,10 +29,7 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A service's rule document: read with its ETag, create or replace (validated by the same code the
@@ -47,6 +44,7 @@ import tools.jackson.databind.node.ObjectNode;
 class RulesController {
 
   private static final int MAX_COMMENT_LENGTH = 1_000;
+  private static final String COMMENT_ENCODING = "X-Sluice-Comment-Encoding";
 
   private final RuleStore store;
   private final HistoryStore history;
@@ -140,19 +138,8 @@ class RulesController {
 
   /** Validates a document for the service and answers its canonical JSON. */
   private String validate(String service, byte[] body) {
-    byte[] withService = fillInService(service, body);
-    ParseResult result = RuleCodec.parse(withService);
-    List<ValidationError> errors = new ArrayList<>(result.errors());
-    if (result.isValid() && !result.document().service().equals(service)) {
-      errors.add(
-          new ValidationError(
-              "$.service",
-              "is '"
-                  + result.document().service()
-                  + "' but the URL names service '"
-                  + service
-                  + "'"));
-    }
+    ParseResult result = RuleCodec.parseFor(service, body);
+    List<ValidationError> errors = result.errors();
     if (!errors.isEmpty()) {
       meters.counter("sluice.rules.validation.failures").increment();
       List<Map<String, String>> listed = new ArrayList<>();
@@ -172,20 +159,8 @@ class RulesController {
     return RuleCodec.write(result.document());
   }
 
-  private byte[] fillInService(String service, byte[] body) {
-    try {
-      JsonNode tree = json.readTree(body);
-      if (tree instanceof ObjectNode object && !object.has("service")) {
-        object.put("service", service);
-        return json.writeValueAsBytes(object);
-      }
-    } catch (JacksonException | IllegalArgumentException e) {
-      // Not JSON: the rule codec reports where and why.
-    }
-    return body;
-  }
-
   private static RuleStore.Change change(HttpServletRequest request, String comment) {
+    comment = decodeComment(comment, request.getHeader(COMMENT_ENCODING));
     if (comment != null && comment.length() > MAX_COMMENT_LENGTH) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
@@ -193,6 +168,37 @@ class RulesController {
     }
     return new RuleStore.Change(
         Caller.of(request).name(), comment == null || comment.isBlank() ? null : comment.strip());
+  }
+
+  /**
+   * The comment as written. HTTP header values are ASCII in practice, so a client with other text
+   * (the web UI) percent-encodes it as UTF-8 and says so with {@code X-Sluice-Comment-Encoding:
+   * percent}.
+   */
+  private static String decodeComment(String comment, String encoding) {
+    if (comment == null || encoding == null) {
+      return comment;
+    }
+    if (!encoding.strip().equalsIgnoreCase("percent")) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          COMMENT_ENCODING
+              + " must be 'percent' (UTF-8, as encodeURIComponent writes it), not '"
+              + encoding
+              + "'");
+    }
+    try {
+      // a '+' is a plus here, not a space as in a form
+      return java.net.URLDecoder.decode(
+          comment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "X-Sluice-Comment is not valid percent-encoding although "
+              + COMMENT_ENCODING
+              + " says so: "
+              + e.getMessage());
+    }
   }
 
   /** {@code If-Match: "N"} → N, {@code If-Match: *} → must exist, {@code If-None-Match: *} → 0. */

@@ -246,7 +246,9 @@ class WebUiIT {
     type(editor, ordersDocument(0.5));
     awaitText(By.id("editor-status"), "No problems found.");
     assertThat(browser.findElements(By.cssSelector("[data-test=problems] li"))).isEmpty();
-    browser.findElement(By.id("change-comment")).sendKeys("keep half of the health checks");
+    browser
+        .findElement(By.id("change-comment"))
+        .sendKeys("keep half of the health checks \u2013 gr\u00f6\u00dfer");
     click(By.cssSelector("[data-test=review]"));
     WebElement diff = waitFor(By.cssSelector("[data-test=diff]"));
     assertThat(diff.findElements(By.cssSelector("tr.diff-del")))
@@ -288,7 +290,8 @@ class WebUiIT {
     click(By.id("tab-history"));
     By newest = By.cssSelector("tr[data-revision='" + before + "']");
     awaitText(newest, "alice");
-    assertThat(browser.findElement(newest).getText()).contains("keep half of the health checks");
+    assertThat(browser.findElement(newest).getText())
+        .contains("keep half of the health checks \u2013 gr\u00f6\u00dfer");
 
     By first = By.cssSelector("tr[data-revision='" + firstRevision + "']");
     click(By.cssSelector("tr[data-revision='" + firstRevision + "'] [data-test=compare]"));
