@@ -224,11 +224,17 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private RegistryState currentState() {
     RegistryState s = state;
     ActiveRules current = holder.current();
-    return s.rules == current ? s : refresh(current);
+    return s.rules == current ? s : refresh();
   }
 
-  private synchronized RegistryState refresh(ActiveRules rules) {
+  /**
+   * The state for the holder's current rules, built once. Always the current rules, never the
+   * snapshot a caller happened to read: a thread that read an older snapshot and waited for the
+   * lock must not set the state back.
+   */
+  private synchronized RegistryState refresh() {
     RegistryState s = state;
+    ActiveRules rules = holder.current();
     if (s.rules == rules) {
       return s;
     }
@@ -239,7 +245,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
 
   /** Applies a new snapshot to every live breaker, off the request path. */
   private void onRules(ActiveRules rules) {
-    RegistryState s = refresh(rules);
+    RegistryState s = refresh();
     for (Map.Entry<String, ManagedBreaker> e : ruleBreakers.entrySet()) {
       PolicyState policy = s.byName(e.getKey());
       if (policy == null || !policy.ruleScoped) {
@@ -294,15 +300,24 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     return updated.find(port);
   }
 
+  /**
+   * Every breaker of a policy in force. A call that matched a snapshot just replaced can create a
+   * breaker for a policy the new one removed; it is dropped at the next snapshot and never listed.
+   */
   private void forEachBreaker(Consumer<ManagedBreaker> action) {
     cacheNanos = nanoTime.getAsLong();
+    RegistryState s = currentState();
     for (ManagedBreaker b : ruleBreakers.values()) {
-      action.accept(b);
+      if (s.byName(b.policyName) != null) {
+        action.accept(b);
+      }
     }
     for (HostTargets host : targets.asMap().values()) {
       for (Target t : host.targets) {
         for (ManagedBreaker b : t.breakers()) {
-          action.accept(b);
+          if (s.byName(b.policyName) != null) {
+            action.accept(b);
+          }
         }
       }
     }

@@ -78,16 +78,22 @@ final class ManagedBreaker {
     return binding;
   }
 
-  /** The binding for {@code policy}, retuning first when the breaker still runs another one. */
+  /**
+   * The binding for {@code policy}, retuning first when the breaker still runs an older one. A call
+   * that matched an older version of the policy than the bound one gets the bound one.
+   */
   Binding bindingFor(PolicyState policy) {
     Binding b = binding;
-    return b.policy == policy ? b : retune(policy);
+    return b.policy == policy || policy.generation < b.policy.generation ? b : retune(policy);
   }
 
-  /** Rebinds to {@code policy}, carrying the state over as the class comment says. */
+  /**
+   * Rebinds to {@code policy}, carrying the state over as the class comment says; never back to an
+   * older version of the policy than the bound one.
+   */
   synchronized Binding retune(PolicyState policy) {
     Binding old = binding;
-    if (old.policy == policy) {
+    if (old.policy == policy || policy.generation < old.policy.generation) {
       return old;
     }
     if (old.policy.settings.equals(policy.settings)) {

@@ -19,6 +19,15 @@ final class PolicyState {
   final boolean shadow;
   final long slowCallNanos;
 
+  /**
+   * Grows with every policy object made, so a newer version of a policy always has a higher
+   * generation: a call that matched an older snapshot must never retune a breaker back to it.
+   */
+  final long generation = GENERATIONS.incrementAndGet();
+
+  private static final java.util.concurrent.atomic.AtomicLong GENERATIONS =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /** The rule-scoped breaker, once created (only when {@link #ruleScoped}). */
   volatile ManagedBreaker ruleBreaker;
 

@@ -47,7 +47,7 @@ final class RuleBasedSampler implements Sampler {
     this.holder = holder;
     this.clock = clock;
     this.state = new SamplerState(holder.current(), null, clock);
-    holder.addListener(this::refresh);
+    holder.addListener(rules -> refresh());
   }
 
   @Override
@@ -61,7 +61,7 @@ final class RuleBasedSampler implements Sampler {
     SamplerState s = state;
     ActiveRules current = holder.current();
     if (s.rules != current) {
-      s = refresh(current);
+      s = refresh();
     }
     if (s.respectParentDecision) {
       SpanContext parent = Span.fromContext(parentContext).getSpanContext();
@@ -91,9 +91,14 @@ final class RuleBasedSampler implements Sampler {
     }
   }
 
-  /** Builds the state for {@code rules} unless it is already built; returns the state in force. */
-  private synchronized SamplerState refresh(ActiveRules rules) {
+  /**
+   * Builds the state for the holder's current rules unless it is already built; returns the state
+   * in force. Always the current rules, never the snapshot a caller happened to read: a thread that
+   * read an older snapshot and waited for the lock must not set the state back.
+   */
+  private synchronized SamplerState refresh() {
     SamplerState s = state;
+    ActiveRules rules = holder.current();
     if (s.rules == rules) {
       return s;
     }
@@ -106,7 +111,7 @@ final class RuleBasedSampler implements Sampler {
   public String getDescription() {
     SamplerState s = state;
     ActiveRules current = holder.current();
-    return (s.rules == current ? s : refresh(current)).description;
+    return (s.rules == current ? s : refresh()).description;
   }
 
   @Override
