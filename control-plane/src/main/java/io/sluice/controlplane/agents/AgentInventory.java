@@ -1,7 +1,6 @@
 package io.sluice.controlplane.agents;
 
 import io.etcd.jetcd.KeyValue;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.sluice.controlplane.etcd.EtcdGateway;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -34,8 +32,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   private final EtcdGateway etcd;
   private final ApplicationEventPublisher publisher;
   private final ScheduledExecutorService scheduler;
-  private final MeterRegistry meters;
-  private final Map<Tags, AtomicInteger> gauges = new ConcurrentHashMap<>();
+  private final AgentGauges gauges;
   private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
   private PrefixWatch watch;
 
@@ -47,7 +44,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     this.etcd = etcd;
     this.publisher = publisher;
     this.scheduler = scheduler;
-    this.meters = meters;
+    this.gauges = new AgentGauges(meters, System::currentTimeMillis);
   }
 
   /** Every live agent, by service then instance id. */
@@ -117,10 +114,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     return status;
   }
 
-  /**
-   * Sets {@code sluice.agents{service, revision}}. A series whose agents are all gone stays at 0
-   * rather than being removed, so scrapes see the drop.
-   */
+  /** Sets {@code sluice.agents{service, revision}} (see {@link AgentGauges}). */
   private synchronized void updateGauge() {
     Map<Tags, Integer> counts = new HashMap<>();
     for (AgentStatus status : agents.values()) {
@@ -129,27 +123,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
           1,
           Integer::sum);
     }
-    counts.forEach(
-        (tags, count) ->
-            gauges
-                .computeIfAbsent(
-                    tags,
-                    t -> {
-                      AtomicInteger value = new AtomicInteger();
-                      Gauge.builder("sluice.agents", value, AtomicInteger::get)
-                          .description("live agents by service and applied rule revision")
-                          .tags(t)
-                          .strongReference(true)
-                          .register(meters);
-                      return value;
-                    })
-                .set(count));
-    gauges.forEach(
-        (tags, value) -> {
-          if (!counts.containsKey(tags)) {
-            value.set(0);
-          }
-        });
+    gauges.update(counts);
   }
 
   @Override
