@@ -36,6 +36,7 @@ function mergeNamed(base, mine, theirs, path, conflicts) {
   const b = byName(base);
   const m = byName(mine);
   const t = byName(theirs);
+  if (reordered(base, mine)) return mergeInUsersOrder(b, m, t, base, mine, theirs, path, conflicts);
   const out = [];
   // Their order first (what is live now), then items only the user added, in the user's order.
   for (const item of theirs) {
@@ -49,6 +50,40 @@ function mergeNamed(base, mine, theirs, path, conflicts) {
       conflicts.push(itemPath(path, out.length));
       out.push(item);
     }
+  }
+  return out;
+}
+
+// Whether the user changed the relative order of the items they kept: with first-match rules the
+// order is meaning, so their order must win over the other writer's.
+function reordered(base, mine) {
+  const kept = new Set(mine.map((item) => item.name));
+  const before = base.map((item) => item.name).filter((name) => kept.has(name));
+  const inBase = new Set(before);
+  const after = mine.map((item) => item.name).filter((name) => inBase.has(name));
+  return before.join('\u0000') !== after.join('\u0000');
+}
+
+// The user's order: each of their items merged with the other writer's version, then what only the
+// other writer added. The list is flagged: the other writer may have meant another order.
+function mergeInUsersOrder(b, m, t, base, mine, theirs, path, conflicts) {
+  conflicts.push(path);
+  const out = [];
+  for (const item of mine) {
+    const p = itemPath(path, out.length);
+    if (t.has(item.name)) {
+      const v = mergeValue(b.get(item.name), item, t.get(item.name), p, conflicts);
+      if (v !== undefined) out.push(v);
+    } else {
+      if (b.has(item.name) && !same(b.get(item.name), item)) conflicts.push(p);
+      if (!b.has(item.name) || !same(b.get(item.name), item)) out.push(item);
+      // an item they deleted and the user left unchanged stays deleted
+    }
+  }
+  for (const item of theirs) {
+    if (m.has(item.name)) continue;
+    if (!b.has(item.name)) out.push(item); // only they added it
+    else if (!same(b.get(item.name), item)) conflicts.push(itemPath(path, out.length)); // the user deleted what they changed
   }
   return out;
 }

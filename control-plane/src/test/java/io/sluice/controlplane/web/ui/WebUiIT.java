@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.controlplane.ControlPlaneApplication;
 import io.sluice.rules.wire.AgentStatus;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -517,6 +519,54 @@ class WebUiIT {
       }
       assertThat(clientErrorPaths(document)).as(example).isEmpty();
     }
+  }
+
+  @Test
+  @Order(10)
+  void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
+    browser.get(baseUrl() + "/#/");
+    waitFor(By.cssSelector("tr[data-service='orders']"));
+    String a = "{\"name\": \"a\", \"ratio\": 0.1}";
+    String b = "{\"name\": \"b\", \"ratio\": 0.2}";
+    String c = "{\"name\": \"c\", \"ratio\": 0.3}";
+    // the user moved b before a; meanwhile someone else added c
+    JsonNode merged =
+        merge3(
+            "{\"rules\": [" + a + ", " + b + "]}",
+            "{\"rules\": [" + b + ", " + a + "]}",
+            "{\"rules\": [" + a + ", " + b + ", " + c + "]}");
+    List<String> order = new ArrayList<>();
+    merged.get("value").get("rules").forEach(rule -> order.add(rule.get("name").asText()));
+    assertThat(order).containsExactly("b", "a", "c");
+    assertThat(merged.get("conflicts").toString()).contains("$.rules");
+
+    // without a reordering, their order stands and nothing is flagged
+    JsonNode plain =
+        merge3(
+            "{\"rules\": [" + a + ", " + b + "]}",
+            "{\"rules\": [" + a + ", " + b + ", {\"name\": \"d\"}]}",
+            "{\"rules\": [" + a + ", " + b + ", " + c + "]}");
+    List<String> plainOrder = new ArrayList<>();
+    plain.get("value").get("rules").forEach(rule -> plainOrder.add(rule.get("name").asText()));
+    assertThat(plainOrder).containsExactly("a", "b", "c", "d");
+    assertThat(plain.get("conflicts")).isEmpty();
+  }
+
+  /** The UI's three-way merge of base, the user's and the other writer's document. */
+  private static JsonNode merge3(String base, String mine, String theirs) throws Exception {
+    Object result =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const [base, mine, theirs, done] = arguments;"
+                    + " import('/js/merge.js')"
+                    + " .then(m => done(JSON.stringify(m.merge3(JSON.parse(base), JSON.parse(mine),"
+                    + "   JSON.parse(theirs)))))"
+                    + " .catch(e => done('failed: ' + e));",
+                base,
+                mine,
+                theirs);
+    assertThat(String.valueOf(result)).doesNotStartWith("failed");
+    return new ObjectMapper().readTree(String.valueOf(result));
   }
 
   /** The JSON paths the UI's validator reports for a document, run in the browser. */
