@@ -780,6 +780,15 @@ class ControlPlaneApiIT {
       assertThat(write.status()).isEqualTo(503);
       assertThat(write.json().get("type").asString())
           .isEqualTo("urn:sluice:problem:etcd-unavailable");
+      // a write etcd never answered may still have been made: the answer must not say otherwise
+      assertThat(write.json().get("detail").asString())
+          .satisfiesAnyOf(
+              d -> assertThat(d).contains("whether the change was made is unknown"),
+              d -> assertThat(d).startsWith("etcd is unavailable; nothing was changed"));
+      ApiClient.Answer read = api.get(path, READER);
+      assertThat(read.status()).isEqualTo(503);
+      assertThat(read.json().get("detail").asString())
+          .isEqualTo("etcd did not answer in time. Try again shortly.");
       ApiClient.Answer health = api.get("/actuator/health", null);
       assertThat(health.status()).isEqualTo(503);
       assertThat(health.json().get("components").get("etcd").get("status").asString())

@@ -74,12 +74,14 @@ public final class EtcdGateway {
     } catch (TimeoutException e) {
       call.cancel(true);
       throw new EtcdUnavailableException(
-          "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")", e);
+          "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")", e, true);
     } catch (ExecutionException e) {
-      throw new EtcdUnavailableException("etcd refused the call (" + what + ")", e.getCause());
+      throw new EtcdUnavailableException(
+          "etcd refused the call (" + what + ")", e.getCause(), false);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new EtcdUnavailableException("interrupted while waiting for etcd (" + what + ")", e);
+      throw new EtcdUnavailableException(
+          "interrupted while waiting for etcd (" + what + ")", e, true);
     }
   }
 

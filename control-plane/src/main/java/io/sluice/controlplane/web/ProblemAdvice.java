@@ -3,6 +3,7 @@ package io.sluice.controlplane.web;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.springframework.http.HttpHeaders;
@@ -38,14 +39,21 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   }
 
   @ExceptionHandler(EtcdUnavailableException.class)
-  ResponseEntity<Object> etcd(EtcdUnavailableException e) {
+  ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
     LOG.log(Level.WARNING, "answering 503: " + e.getMessage(), e);
+    boolean write =
+        !"GET".equalsIgnoreCase(request.getMethod())
+            && !"HEAD".equalsIgnoreCase(request.getMethod());
+    String detail =
+        !write
+            ? "etcd did not answer in time. Try again shortly."
+            : e.outcomeUnknown()
+                ? "etcd did not answer in time, so whether the change was made is unknown:"
+                    + " read the rules and their history before trying again."
+                : "etcd is unavailable; nothing was changed. Try again shortly.";
     return ResponseEntity.status(ProblemType.ETCD_UNAVAILABLE.status())
         .header(HttpHeaders.RETRY_AFTER, "5")
-        .body(
-            problem(
-                ProblemType.ETCD_UNAVAILABLE,
-                "etcd did not answer in time; nothing was changed. Try again shortly."));
+        .body(problem(ProblemType.ETCD_UNAVAILABLE, detail));
   }
 
   @ExceptionHandler(Exception.class)
