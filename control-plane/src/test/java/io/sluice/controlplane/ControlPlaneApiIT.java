@@ -703,46 +703,29 @@ class ControlPlaneApiIT {
   void recordsCommentsThatAreNotAsciiWhenTheyArrivePercentEncoded() {
     ApiClient api = api();
     String path = "/api/v1/services/comments/rules";
-    String encoding = "X-Sluice-Comment-Encoding";
-    ApiClient.Answer malformed =
-        api.put(
-            path,
-            WRITER,
-            document(null, 0.5, "r"),
-            Map.of("X-Sluice-Comment", "%E0%A4%A", encoding, "percent"));
+    java.util.function.BiFunction<String, String, ApiClient.Answer> putWithComment =
+        (comment, encoding) ->
+            api.put(
+                path,
+                WRITER,
+                document(null, comment.length() > 100 ? 0.6 : 0.5, "r"),
+                Map.of("X-Sluice-Comment", comment, "X-Sluice-Comment-Encoding", encoding));
+    ApiClient.Answer malformed = putWithComment.apply("%E0%A4%A", "percent");
     assertThat(malformed.status()).isEqualTo(400);
     assertThat(malformed.json().get("detail").asString()).contains("percent-encoding");
-    ApiClient.Answer unknown =
-        api.put(
-            path,
-            WRITER,
-            document(null, 0.5, "r"),
-            Map.of("X-Sluice-Comment", "x", encoding, "b64"));
+    ApiClient.Answer unknown = putWithComment.apply("x", "b64");
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.json().get("detail").asString()).contains("must be 'percent'");
     assertThat(api.get(path, READER).status()).isEqualTo(404);
 
-    ApiClient.Answer german =
-        api.put(
-            path,
-            WRITER,
-            document(null, 0.5, "r"),
-            Map.of("X-Sluice-Comment", "Gr%C3%B6%C3%9Fe%20angepasst%201+1", encoding, "percent"));
-    assertThat(german.status()).isEqualTo(200);
+    assertThat(putWithComment.apply("Gr%C3%B6%C3%9Fe%20angepasst%201+1", "percent").status())
+        .isEqualTo(200);
     // 901 characters, over 1000 once encoded: the limit applies to the comment as written
     String longComment = "\u00fc" + "x".repeat(900);
-    ApiClient.Answer longer =
-        api.put(
-            path,
-            WRITER,
-            document(null, 0.6, "r"),
-            Map.of(
-                "X-Sluice-Comment",
-                java.net.URLEncoder.encode(longComment, java.nio.charset.StandardCharsets.UTF_8)
-                    .replace("+", "%20"),
-                encoding,
-                "percent"));
-    assertThat(longer.status()).isEqualTo(200);
+    String encoded =
+        java.net.URLEncoder.encode(longComment, java.nio.charset.StandardCharsets.UTF_8)
+            .replace("+", "%20");
+    assertThat(putWithComment.apply(encoded, "percent").status()).isEqualTo(200);
 
     JsonNode entries = api.get(path + "/history", READER).json().get("entries");
     assertThat(entries.get(0).get("comment").asString()).isEqualTo(longComment);

@@ -193,10 +193,7 @@ class EtcdRuleSourceIT {
   void keepsRulesWhileEtcdIsDownAndAppliesNewRulesAfterItRestarts() {
     String service = newService();
     ActiveRulesHolder holder = holder(service);
-    EtcdRuleSource source =
-        started(
-            EtcdRuleSource.builder(client(), holder, service)
-                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+    EtcdRuleSource source = started(retryingQuickly(holder, service));
     long before = server().put(keys.rules(service), document(service, 0.3));
     await().atMost(AWAIT).until(() -> holder.current().revision() == before);
     await().atMost(AWAIT).until(source::isWatching);
@@ -267,24 +264,12 @@ class EtcdRuleSourceIT {
   void startsOnTheLastKnownGoodRulesWhileEtcdIsDownThenSwitchesToEtcd() {
     String service = newService();
     LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    long stored = server().put(keys.rules(service), document(service, 0.25));
-    ActiveRulesHolder first = holder(service);
-    EtcdRuleSource firstSource =
-        started(EtcdRuleSource.builder(client(), first, service).lastKnownGood(store));
-    await().atMost(AWAIT).until(() -> first.current().revision() == stored);
-    firstSource.close();
-    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+    long stored = storeLastKnownGood(service, store);
 
     server().stop();
     ActiveRulesHolder holder = holder(service);
     long started = System.nanoTime();
-    started(
-        EtcdRuleSource.builder(client(), holder, service)
-            .lastKnownGood(store)
-            .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
-    await()
-        .atMost(AWAIT)
-        .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+    startOnLastKnownGood(holder, service, store);
     System.out.println(
         "[measure] etcd down at start: last-known-good in force after "
             + (System.nanoTime() - started) / 1_000_000
@@ -302,25 +287,13 @@ class EtcdRuleSourceIT {
   void keepsTheLastKnownGoodRulesWhenEtcdAnswersWithAnInvalidDocument() {
     String service = newService();
     LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    long stored = server().put(keys.rules(service), document(service, 0.25));
-    ActiveRulesHolder first = holder(service);
-    EtcdRuleSource firstSource =
-        started(EtcdRuleSource.builder(client(), first, service).lastKnownGood(store));
-    await().atMost(AWAIT).until(() -> first.current().revision() == stored);
-    firstSource.close();
+    long stored = storeLastKnownGood(service, store);
     // while no agent runs, the document is replaced by one this agent refuses
     long bad = server().put(keys.rules(service), invalidDocument(service));
 
     server().stop();
     ActiveRulesHolder holder = holder(service);
-    EtcdRuleSource source =
-        started(
-            EtcdRuleSource.builder(client(), holder, service)
-                .lastKnownGood(store)
-                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
-    await()
-        .atMost(AWAIT)
-        .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
 
     server().start();
     await().atMost(AWAIT).until(source::isWatching);
@@ -343,10 +316,7 @@ class EtcdRuleSourceIT {
   void readsEverythingAgainWhenEtcdComesBackBehindTheRevisionItHadSeen() {
     String service = newService();
     ActiveRulesHolder holder = holder(service);
-    EtcdRuleSource source =
-        started(
-            EtcdRuleSource.builder(client(), holder, service)
-                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+    EtcdRuleSource source = started(retryingQuickly(holder, service));
     for (int i = 0; i < 20; i++) {
       server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
     }
@@ -402,6 +372,37 @@ class EtcdRuleSourceIT {
       assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
       assertThat(applied).isEmpty();
     }
+  }
+
+  /**
+   * Runs a source until it has applied a document for {@code service} (ratio 0.25) and saved it as
+   * last known good; returns the document's revision.
+   */
+  private long storeLastKnownGood(String service, LastKnownGoodStore store) {
+    long stored = server().put(keys.rules(service), document(service, 0.25));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        started(EtcdRuleSource.builder(client(), first, service).lastKnownGood(store));
+    await().atMost(AWAIT).until(() -> first.current().revision() == stored);
+    firstSource.close();
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+    return stored;
+  }
+
+  /** Starts a source with {@code store} while etcd is down; waits for the stored rules. */
+  private EtcdRuleSource startOnLastKnownGood(
+      ActiveRulesHolder holder, String service, LastKnownGoodStore store) {
+    EtcdRuleSource source = started(retryingQuickly(holder, service).lastKnownGood(store));
+    await()
+        .atMost(AWAIT)
+        .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+    return source;
+  }
+
+  /** A source that retries every 100 to 500 ms while etcd is away. */
+  private EtcdRuleSource.Builder retryingQuickly(ActiveRulesHolder holder, String service) {
+    return EtcdRuleSource.builder(client(), holder, service)
+        .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500));
   }
 
   private EtcdRuleSource started(EtcdRuleSource.Builder builder) {

@@ -535,9 +535,7 @@ class WebUiIT {
             "{\"rules\": [" + a + ", " + b + "]}",
             "{\"rules\": [" + b + ", " + a + "]}",
             "{\"rules\": [" + a + ", " + b + ", " + c + "]}");
-    List<String> order = new ArrayList<>();
-    merged.get("value").get("rules").forEach(rule -> order.add(rule.get("name").asText()));
-    assertThat(order).containsExactly("b", "a", "c");
+    assertThat(ruleNames(merged)).containsExactly("b", "a", "c");
     assertThat(merged.get("conflicts").toString()).contains("$.rules");
 
     // without a reordering, their order stands and nothing is flagged
@@ -546,10 +544,14 @@ class WebUiIT {
             "{\"rules\": [" + a + ", " + b + "]}",
             "{\"rules\": [" + a + ", " + b + ", {\"name\": \"d\"}]}",
             "{\"rules\": [" + a + ", " + b + ", " + c + "]}");
-    List<String> plainOrder = new ArrayList<>();
-    plain.get("value").get("rules").forEach(rule -> plainOrder.add(rule.get("name").asText()));
-    assertThat(plainOrder).containsExactly("a", "b", "c", "d");
+    assertThat(ruleNames(plain)).containsExactly("a", "b", "c", "d");
     assertThat(plain.get("conflicts")).isEmpty();
+  }
+
+  private static List<String> ruleNames(JsonNode merged) {
+    List<String> names = new ArrayList<>();
+    merged.get("value").get("rules").forEach(rule -> names.add(rule.get("name").asText()));
+    return names;
   }
 
   /** The UI's three-way merge of base, the user's and the other writer's document. */
