@@ -274,9 +274,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   }
 
   /**
-   * The target, created on first use. The lookup is quiet (no access bookkeeping in the cache); the
-   * access is recorded at most once per {@link #TOUCH_NANOS} per target, which is all idle expiry
-   * in minutes needs and keeps the cache's buffers off the request path.
+   * The target, created on first use, under the host's lower-case name. The lookup is quiet (no
+   * access bookkeeping in the cache); the access is recorded at most once per {@link #TOUCH_NANOS}
+   * per target, which is all idle expiry in minutes needs and keeps the cache's buffers off the
+   * request path.
    */
   private Target target(String host, int port, long now) {
     HostTargets h = quiet.getIfPresentQuietly(host);
@@ -287,6 +288,14 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         targets.getIfPresent(host);
       }
       return t;
+    }
+    // Host names are case-insensitive: one target per spelling would split a dependency's
+    // failures over several breakers. Targets are kept under the lower-case name, so a caller
+    // that spells the host in lower case (the usual case) finds it at once; any other spelling
+    // gets here and is looked up again in lower case.
+    String canonical = host.toLowerCase(java.util.Locale.ROOT);
+    if (!canonical.equals(host)) {
+      return target(canonical, port, now);
     }
     HostTargets updated =
         targets

@@ -119,6 +119,22 @@ class BreakerRegistryTest {
   }
 
   @Test
+  void aHostSpelledInAnotherCaseIsTheSameTargetWithTheSameBreaker() {
+    for (String spelling : List.of("Payments.Internal", "PAYMENTS.INTERNAL")) {
+      GuardedCall c = registry.start(spelling, 8080, "POST", "/pay");
+      assertThat(c.permitted()).isTrue();
+      c.onError(new IOException("connection refused"));
+    }
+    fail(2); // with the two above: 4 failures of one breaker
+    assertThat(state()).isEqualTo("OPEN");
+    assertThat(registry.start("Payments.INTERNAL", 8080, "POST", "/pay").permitted()).isFalse();
+    assertThat(registry.trackedTargets()).isEqualTo(1);
+    assertThat(registry.topTargets(10))
+        .singleElement()
+        .satisfies(t -> assertThat(t.target()).isEqualTo(HOST + ":8080"));
+  }
+
+  @Test
   void failureStatusCodesCountAsFailuresOthersDoNot() {
     for (int i = 0; i < 4; i++) {
       call().onResponse(404);
