@@ -300,20 +300,9 @@ final class DocumentReader {
         if (!HEADER_NAME.matcher(e.getKey()).matches()) {
           error(p, quote(e.getKey()) + " is not a valid HTTP header name");
         }
-        if (!e.getValue().isTextual()) {
-          error(p, "must be a string");
-        } else if (e.getValue().textValue().indexOf('\r') >= 0
-            || e.getValue().textValue().indexOf('\n') >= 0) {
-          error(p, "a header value may not contain line breaks");
-        } else if (!HEADER_VALUE.matcher(e.getValue().textValue()).matches()) {
-          error(
-              p,
-              "a header value may hold only printable ASCII characters, spaces and tabs"
-                  + " (HTTP clients refuse others): "
-                  + quote(e.getValue().textValue()));
-        } else if (e.getKey().equalsIgnoreCase("Content-Type")
-            && contentTypeProblem(e.getValue().textValue()) != null) {
-          error(p, contentTypeProblem(e.getValue().textValue()));
+        String problem = e.getValue().isTextual() ? headerValueProblem(e) : "must be a string";
+        if (problem != null) {
+          error(p, problem);
         } else {
           headers.put(e.getKey(), e.getValue().textValue());
         }
@@ -327,6 +316,20 @@ final class DocumentReader {
     return mode == OnOpenMode.RESPONSE
         ? new OnOpenAction(mode, status, headers, body)
         : OnOpenAction.ERROR; // what was given for a response is reported above, and dropped
+  }
+
+  /** Why an HTTP client would refuse a synthetic response's header value, or null. */
+  private static String headerValueProblem(Map.Entry<String, JsonNode> header) {
+    String value = header.getValue().textValue();
+    if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
+      return "a header value may not contain line breaks";
+    }
+    if (!HEADER_VALUE.matcher(value).matches()) {
+      return "a header value may hold only printable ASCII characters, spaces and tabs"
+          + " (HTTP clients refuse others): "
+          + quote(value);
+    }
+    return header.getKey().equalsIgnoreCase("Content-Type") ? contentTypeProblem(value) : null;
   }
 
   /**
