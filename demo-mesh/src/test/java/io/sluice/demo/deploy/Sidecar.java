@@ -51,15 +51,21 @@ record Sidecar(
    * @param inbound whether its traffic direction is INBOUND
    * @param routedClusters the clusters its routes send to
    * @param tracedWithZipkin whether every HTTP connection manager on it traces in Zipkin (B3) mode
+   * @param removedRequestHeaders request headers its route configs remove before forwarding
    */
   record ListenerInfo(
-      HostPort address, boolean inbound, Set<String> routedClusters, boolean tracedWithZipkin) {}
+      HostPort address,
+      boolean inbound,
+      Set<String> routedClusters,
+      boolean tracedWithZipkin,
+      Set<String> removedRequestHeaders) {}
 
   static Sidecar of(Bootstrap bootstrap) throws InvalidProtocolBufferException {
     Map<String, ListenerInfo> listeners = new LinkedHashMap<>();
     Set<String> tracing = new HashSet<>();
     for (Listener listener : bootstrap.getStaticResources().getListenersList()) {
       Set<String> routed = new HashSet<>();
+      Set<String> removed = new HashSet<>();
       boolean zipkin = true;
       int managers = 0;
       for (FilterChain chain : listener.getFilterChainsList()) {
@@ -70,6 +76,7 @@ record Sidecar(
           }
           managers++;
           HttpConnectionManager manager = config.unpack(HttpConnectionManager.class);
+          removed.addAll(manager.getRouteConfig().getRequestHeadersToRemoveList());
           for (VirtualHost host : manager.getRouteConfig().getVirtualHostsList()) {
             for (Route route : host.getRoutesList()) {
               routed.add(route.getRoute().getCluster());
@@ -89,7 +96,8 @@ record Sidecar(
               hostPort(listener.getAddress().getSocketAddress()),
               listener.getTrafficDirection() == TrafficDirection.INBOUND,
               Set.copyOf(routed),
-              zipkin && managers > 0));
+              zipkin && managers > 0,
+              Set.copyOf(removed)));
     }
     Map<String, List<HostPort>> clusters = new LinkedHashMap<>();
     for (Cluster cluster : bootstrap.getStaticResources().getClustersList()) {
