@@ -31,6 +31,13 @@ final class DocumentReader {
   private static final Pattern MEDIA_TYPE =
       Pattern.compile("\\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+\\s*");
   private static final int MAX_NAME_LENGTH = 128;
+
+  /**
+   * The most a sliding window's size and the half-open trial calls can be: Resilience4j allocates
+   * the whole window up front, for every breaker (one per target by default).
+   */
+  static final int MAX_WINDOW = 1000;
+
   private static final int MAX_QUOTED = 80;
 
   /**
@@ -98,6 +105,10 @@ final class DocumentReader {
     JsonNode version = node.get("schemaVersion");
     if (version == null) {
       error("$.schemaVersion", "is required and must be " + RuleDocument.SCHEMA_VERSION);
+    } else if (!version.isNumber()) {
+      error(
+          "$.schemaVersion",
+          "must be the number " + RuleDocument.SCHEMA_VERSION + ", not " + kindOf(version));
     } else if (!Integer.valueOf(RuleDocument.SCHEMA_VERSION).equals(wholeNumber(version))) {
       error(
           "$.schemaVersion",
@@ -184,7 +195,14 @@ final class DocumentReader {
           error(p, "must be a string glob, a number or a boolean");
           continue;
         }
-        String text = value.asText();
+        // 2e2 and 200.0 are the whole number 200, compared as the text an integer attribute has
+        String text =
+            value.isNumber()
+                    && !value.isIntegralNumber()
+                    && value.canConvertToExactIntegral()
+                    && value.canConvertToLong()
+                ? Long.toString(value.longValue())
+                : value.asText();
         String problem = Glob.problem(text);
         if (problem != null) {
           error(p, problem);
@@ -219,7 +237,8 @@ final class DocumentReader {
     int minimumCalls = positiveInt(node, path, "minimumCalls", BreakerPolicy.DEFAULT_MINIMUM_CALLS);
     Duration wait =
         duration(node, path, "waitInOpenState", BreakerPolicy.DEFAULT_WAIT_IN_OPEN_STATE);
-    int halfOpen = positiveInt(node, path, "halfOpenCalls", BreakerPolicy.DEFAULT_HALF_OPEN_CALLS);
+    int halfOpen =
+        countUpTo(node, path, "halfOpenCalls", BreakerPolicy.DEFAULT_HALF_OPEN_CALLS, MAX_WINDOW);
     List<StatusCodeRange> codes = statusCodes(node, path);
     OnOpenAction onOpen =
         node.has("onOpen") ? onOpen(node.get("onOpen"), path + ".onOpen") : OnOpenAction.ERROR;
@@ -270,7 +289,7 @@ final class DocumentReader {
     knownFields(node, path, WINDOW_FIELDS);
     SlidingWindowType type =
         enumValue(node, path, "type", SlidingWindowType.class, SlidingWindowType.COUNT);
-    int size = positiveInt(node, path, "size", SlidingWindow.DEFAULT.size());
+    int size = countUpTo(node, path, "size", SlidingWindow.DEFAULT.size(), MAX_WINDOW);
     return new SlidingWindow(type == null ? SlidingWindowType.COUNT : type, size);
   }
 
@@ -279,7 +298,9 @@ final class DocumentReader {
       return null;
     }
     knownFields(node, path, ON_OPEN_FIELDS);
+    int errorsBefore = errors.size();
     OnOpenMode mode = enumValue(node, path, "mode", OnOpenMode.class, OnOpenMode.ERROR);
+    boolean modeValid = errors.size() == errorsBefore;
     int status = OnOpenAction.DEFAULT_STATUS;
     JsonNode statusNode = node.get("status");
     if (statusNode != null) {
@@ -310,6 +331,7 @@ final class DocumentReader {
     }
     String body = string(node, path, "body", "");
     if (mode == OnOpenMode.ERROR
+        && modeValid
         && (node.has("status") || node.has("headers") || node.has("body"))) {
       error(path, "status, headers and body apply only with \"mode\": \"response\"");
     }
@@ -561,7 +583,8 @@ final class DocumentReader {
       return fallback;
     }
     double d = value.doubleValue();
-    if (!(d > 0 && d <= 100)) {
+    // Resilience4j keeps it as a float: a value that rounds to a float 0 is 0
+    if (!(d > 0 && (float) d > 0 && d <= 100)) {
       error(path + "." + field, "must be above 0 and at most 100, not " + value.asText());
       return fallback;
     }
@@ -569,16 +592,21 @@ final class DocumentReader {
   }
 
   private int positiveInt(JsonNode node, String path, String field, int fallback) {
+    return countUpTo(node, path, field, fallback, Integer.MAX_VALUE);
+  }
+
+  /** A whole number from 1 to {@code max}. */
+  private int countUpTo(JsonNode node, String path, String field, int fallback, int max) {
     JsonNode value = node.get(field);
     if (value == null) {
       return fallback;
     }
     Integer number = wholeNumber(value);
-    if (number == null) {
+    if (number == null || number > max) {
       error(
           path + "." + field,
           "must be a whole number from 1 to "
-              + Integer.MAX_VALUE
+              + max
               + ", not "
               + (value.isNumber() ? value.toString() : kindOf(value)));
       return fallback;
@@ -618,8 +646,8 @@ final class DocumentReader {
       error(
           path + "." + field,
           quote(value.isTextual() ? value.textValue() : value.toString())
-              + " is not a duration: write a whole number (1 to 12 digits, no leading zero)"
-              + " and ms, s, m or h, e.g. 250ms, 10s, 1m, 1h");
+              + " is not a duration: write a whole number (no leading zero; at most 12 digits"
+              + " of ms, 9 of s, 8 of m, 6 of h) and ms, s, m or h, e.g. 250ms, 10s, 1m, 1h");
       return fallback;
     }
     return d;

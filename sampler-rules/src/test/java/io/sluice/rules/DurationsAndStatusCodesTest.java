@@ -21,7 +21,10 @@ class DurationsAndStatusCodesTest {
     "60m, 3600000, 1h",
     "1h, 3600000, 1h",
     "999999999999ms, 999999999999, 999999999999ms",
-    "999999999999h, 3599999999996400000, 999999999999h",
+    "999999h, 3599996400000, 999999h",
+    "999999999s, 999999999000, 999999999s",
+    // exact in hours, but 1666666h would take seven digits: written in minutes
+    "99999960m, 5999997600000, 99999960m",
   })
   void parsesAndWritesTheLargestExactUnit(String text, long millis, String written) {
     Duration duration = Durations.parse(text);
@@ -41,6 +44,10 @@ class DurationsAndStatusCodesTest {
         "00ms",
         "010s",
         "1d",
+        "1000000h", // seven digits of hours: more than fits in nanoseconds at twelve
+        "1000000000s",
+        "100000000m",
+        "1000000000000ms",
         "1 s",
         " 1s",
         "1s ",

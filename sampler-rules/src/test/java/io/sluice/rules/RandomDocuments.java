@@ -81,10 +81,10 @@ final class RandomDocuments {
         percentage(),
         percentage(),
         duration(),
-        new SlidingWindow(pick(SlidingWindowType.values()), positive()),
+        new SlidingWindow(pick(SlidingWindowType.values()), windowCount()),
         positive(),
         duration(),
-        positive(),
+        windowCount(),
         statusCodes(),
         onOpen(),
         random.nextBoolean());
@@ -206,7 +206,7 @@ final class RandomDocuments {
   private double percentage() {
     return switch (random.nextInt(5)) {
       case 0 -> 100.0;
-      case 1 -> Double.MIN_VALUE;
+      case 1 -> Float.MIN_VALUE; // the smallest that stays above 0 as a float
       case 2 -> 1 + random.nextInt(100);
       default -> 100 - random.nextDouble() * 99.99;
     };
@@ -220,13 +220,21 @@ final class RandomDocuments {
     };
   }
 
+  private int windowCount() {
+    return switch (random.nextInt(3)) {
+      case 0 -> 1;
+      case 1 -> DocumentReader.MAX_WINDOW;
+      default -> 1 + random.nextInt(DocumentReader.MAX_WINDOW);
+    };
+  }
+
+  /** A duration of up to the most digits its unit takes (12 ms, 9 s, 8 m, 6 h). */
   private Duration duration() {
+    int unit = random.nextInt(4);
+    long most = new long[] {999_999_999_999L, 999_999_999L, 99_999_999L, 999_999L}[unit];
     long amount =
-        1
-            + (random.nextBoolean()
-                ? random.nextInt(1000)
-                : (long) (random.nextDouble() * 999_999_999_999L));
-    return switch (random.nextInt(4)) {
+        random.nextBoolean() ? 1 + random.nextInt(1000) : 1 + (long) (random.nextDouble() * most);
+    return switch (unit) {
       case 0 -> Duration.ofMillis(amount);
       case 1 -> Duration.ofSeconds(amount);
       case 2 -> Duration.ofMinutes(amount);

@@ -22,7 +22,7 @@ class ValidationMessagesTest {
       " is not a status code: write NNN (503), Nxx (5xx) or NNN-NNN (500-504) with statuses from"
           + " 100 to 599";
   private static final String NOT_A_DURATION =
-      " is not a duration: write a whole number (1 to 12 digits, no leading zero) and ms, s, m or"
+      " is not a duration: write a whole number (no leading zero; at most 12 digits of ms, 9 of s, 8 of m, 6 of h) and ms, s, m or"
           + " h, e.g. 250ms, 10s, 1m, 1h";
   private static final String NOT_A_SERVICE =
       " is not a service name: use 1 to 63 of a-z, 0-9, '.', '_', '-', starting with a letter or"
@@ -71,7 +71,7 @@ class ValidationMessagesTest {
         c(
             "window size as string",
             breaker("\"name\": \"b\", \"slidingWindow\": {\"size\": \"20\"}"),
-            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 2147483647, not a string"),
+            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 1000, not a string"),
         // thresholds
         c(
             "failureRateThreshold zero",
@@ -341,6 +341,31 @@ class ValidationMessagesTest {
                     + " {\"content-type\": \"text/plain; charset=klingon\"}}"),
             "$.breakers[0].onOpen.headers['content-type']: names the charset 'klingon', which is"
                 + " not a known charset"),
+        c(
+            "schema version as a string",
+            "{\"schemaVersion\": \"1\", \"service\": \"s\"}",
+            "$.schemaVersion: must be the number 1, not a string"),
+        c(
+            "window larger than Resilience4j should allocate",
+            breaker("\"name\": \"b\", \"slidingWindow\": {\"type\": \"COUNT\", \"size\": 1001}"),
+            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 1000, not 1001"),
+        c(
+            "half-open calls larger than Resilience4j should allocate",
+            breaker("\"name\": \"b\", \"halfOpenCalls\": 2000000000"),
+            "$.breakers[0].halfOpenCalls: must be a whole number from 1 to 1000, not 2000000000"),
+        c(
+            "threshold that is 0 as a float",
+            breaker("\"name\": \"b\", \"failureRateThreshold\": 1e-46"),
+            "$.breakers[0].failureRateThreshold: must be above 0 and at most 100, not 1.0E-46"),
+        c(
+            "duration that overflows nanoseconds",
+            breaker("\"name\": \"b\", \"slowCallDuration\": \"3000000h\""),
+            "$.breakers[0].slowCallDuration: '3000000h'" + NOT_A_DURATION),
+        c(
+            "invalid mode with response fields: only the mode is reported",
+            breaker("\"name\": \"b\", \"onOpen\": {\"mode\": \"Response\", \"status\": 503}"),
+            "$.breakers[0].onOpen.mode: unknown value 'Response'; did you mean 'response'? Use one"
+                + " of 'error', 'response'"),
         c(
             "header value number",
             breaker(

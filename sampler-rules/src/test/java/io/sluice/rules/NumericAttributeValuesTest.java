@@ -1,0 +1,39 @@
+package io.sluice.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** A number given as an attribute value compares as the text the agent reads for it. */
+class NumericAttributeValuesTest {
+
+  private static String statusCodeValue(String number) {
+    ParseResult result =
+        RuleCodec.parse(
+            "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"rules\": [{\"name\": \"r\","
+                + " \"match\": {\"attributes\": {\"http.response.status_code\": "
+                + number
+                + "}}, \"ratio\": 1}]}}");
+    assertThat(result.errors()).isEmpty();
+    return result
+        .document()
+        .sampling()
+        .rules()
+        .get(0)
+        .match()
+        .attributes()
+        .get("http.response.status_code");
+  }
+
+  @Test
+  void aWholeNumberIsItsIntegerTextHoweverItIsWritten() {
+    assertThat(statusCodeValue("200")).isEqualTo("200");
+    assertThat(statusCodeValue("200.0")).isEqualTo("200");
+    assertThat(statusCodeValue("2e2")).isEqualTo("200");
+  }
+
+  @Test
+  void aFractionKeepsItsDecimalText() {
+    assertThat(statusCodeValue("1.5")).isEqualTo("1.5");
+  }
+}
