@@ -7,13 +7,17 @@
 #   ./demo.sh --check             # bounded run (20s) that also checks the agents reported in
 #   ./demo.sh --no-agent          # the services alone, without etcd, control plane or agent
 #
-# Options: --duration D (30m; units ms/s/m/h), --rate R (10 requests/s), --check, --no-agent,
-# -h. Builds the jars it needs first if they are missing. Spans go to
+# Options: --duration D (30m; 1s to 24h, units ms/s/m/h), --rate R (10 requests/s; 0.1 to 1000),
+# --check, --no-agent, -h. Builds the jars it needs first if they are missing. Spans go to
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
 # or SIGTERM; logs stay in a temporary directory it prints. SLUICE_DEMO_READY_TIMEOUT (seconds)
 # raises how long each process may take to become ready (slow or busy machines, tests).
 set -euo pipefail
+# a SLUICE_AGENT_JAR given relative to where the caller stands, made absolute before the cd
+if [[ -n ${SLUICE_AGENT_JAR:-} && $SLUICE_AGENT_JAR != /* ]]; then
+  SLUICE_AGENT_JAR=$PWD/$SLUICE_AGENT_JAR
+fi
 cd "$(dirname "$0")"
 ROOT=$PWD
 
@@ -42,8 +46,17 @@ while (($#)); do
   esac
 done
 [[ -n $duration ]] || { ((check)) && duration=20s || duration=30m; }
-[[ $duration =~ ^[0-9]+(ms|s|m|h)?$ ]] || die "--duration '$duration' is not like 60s, 5m or 1h"
+[[ $duration =~ ^([0-9]+)(ms|s|m|h)?$ ]] || die "--duration '$duration' is not like 60s, 5m or 1h"
+# the load generator's own limits, checked before anything starts
+case ${BASH_REMATCH[2]:-s} in
+  ms) duration_ms=$((10#${BASH_REMATCH[1]})) ;;
+  s) duration_ms=$((10#${BASH_REMATCH[1]} * 1000)) ;;
+  m) duration_ms=$((10#${BASH_REMATCH[1]} * 60000)) ;;
+  h) duration_ms=$((10#${BASH_REMATCH[1]} * 3600000)) ;;
+esac
+((duration_ms >= 1000 && duration_ms <= 86400000)) || die "--duration must be from 1s to 24h, not '$duration'"
 [[ $rate =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--rate '$rate' is not a number"
+awk -v r="$rate" 'BEGIN { exit !(r >= 0.1 && r <= 1000) }' || die "--rate must be from 0.1 to 1000, not '$rate'"
 
 command -v java >/dev/null || die "java (JDK 17+) is not on PATH"
 command -v curl >/dev/null || die "curl is not on PATH"
@@ -56,7 +69,11 @@ fi
 missing=()
 [[ -f $DEMO_JAR ]] || missing+=(demo-mesh)
 if ((agent)); then
-  [[ -f $AGENT_JAR ]] || missing+=(javaagent-extension)
+  if [[ -n ${SLUICE_AGENT_JAR:-} ]]; then
+    [[ -f $AGENT_JAR ]] || die "SLUICE_AGENT_JAR '$AGENT_JAR' does not exist"
+  else
+    [[ -f $AGENT_JAR ]] || missing+=(javaagent-extension)
+  fi
   [[ -f $CONTROL_PLANE_JAR ]] || missing+=(control-plane)
 fi
 if ((${#missing[@]})); then
@@ -201,28 +218,31 @@ if ((agent)); then
   fi
 fi
 
-with_agent() { # with_agent SERVICE: the JVM options that attach the Sluice agent
+agent_options() { # agent_options SERVICE: sets jvm_opts to the JVM options that attach the agent
+  jvm_opts=()
   ((agent)) || return 0
-  echo "-javaagent:$AGENT_JAR" "-Dotel.service.name=$1" "-Dsluice.etcd.endpoints=$etcd_url" \
-    "-Dsluice.state.dir=$LOG_DIR/state/$1" "-Dotel.traces.exporter=$exporter" \
-    "-Dotel.metrics.exporter=none" "-Dotel.logs.exporter=none"
+  jvm_opts=("-javaagent:$AGENT_JAR" "-Dotel.service.name=$1" "-Dsluice.etcd.endpoints=$etcd_url"
+    "-Dsluice.state.dir=$LOG_DIR/state/$1" "-Dotel.traces.exporter=$exporter"
+    "-Dotel.metrics.exporter=none" "-Dotel.logs.exporter=none")
 }
 
 # --- the services ----------------------------------------------------------------------------
 echo "demo.sh: starting payments, inventory, orders and gateway$( ((agent)) && echo ' with the Sluice agent')"
-# shellcheck disable=SC2046 # with_agent's words are separate JVM options
-start payments java $(with_agent payments) -jar "$DEMO_JAR" payments \
+# (paths with spaces stay one option each: the options are an array)
+agent_options payments
+start payments java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" payments \
   --port "$payments_port" --shutdown-grace 2s
-# shellcheck disable=SC2046
-start inventory java $(with_agent inventory) -jar "$DEMO_JAR" inventory \
+agent_options inventory
+start inventory java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" inventory \
   --port "$inventory_port" --shutdown-grace 2s
-# shellcheck disable=SC2046
-start orders java $(with_agent orders) -jar "$DEMO_JAR" orders --port "$orders_port" \
+agent_options orders
+start orders java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" orders --port "$orders_port" \
   --payments-url "http://127.0.0.1:$payments_port" \
   --inventory-url "http://127.0.0.1:$inventory_port" --timeout 5s --shutdown-grace 2s
-# shellcheck disable=SC2046
-start gateway java $(with_agent gateway) -jar "$DEMO_JAR" gateway --port "$gateway_port" \
-  --orders-url "http://127.0.0.1:$orders_port" --timeout 10s --shutdown-grace 2s
+# the gateway waits longer than orders' two calls, so orders' pending answer arrives in time
+agent_options gateway
+start gateway java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" gateway --port "$gateway_port" \
+  --orders-url "http://127.0.0.1:$orders_port" --timeout 12s --shutdown-grace 2s
 for i in 0 1 2 3; do
   index=$((${#pids[@]} - 4 + i))
   name=${names[index]}

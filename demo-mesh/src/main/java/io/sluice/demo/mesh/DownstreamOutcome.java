@@ -13,8 +13,9 @@ import java.util.concurrent.TimeoutException;
  * #reason()} says why. {@link #rejectedByBreaker()} is true when a circuit breaker stopped the call
  * instead of the dependency failing it: the Sluice agent either fails the call with an I/O error
  * whose message names the breaker ({@code onOpen.mode: error}) or answers a synthetic response
- * ({@code onOpen.mode: response}, 503 by default) that we recognise by the same words in its body
- * or by an {@code x-sluice-breaker} header.
+ * ({@code onOpen.mode: response}, 503 by default) that we recognise by the same words in its status
+ * message (the agent's {@code Sluice circuit breaker open}) or body, or by an {@code
+ * x-sluice-breaker} header a policy may add.
  *
  * @param status the HTTP status, or 0 when there was no response
  * @param body the JSON body of a response, or an empty object
@@ -36,8 +37,10 @@ record DownstreamOutcome(int status, JsonObject body, String reason, boolean rej
       return new DownstreamOutcome(status, body, null, false);
     }
     String text = response.bodyAsString() == null ? "" : response.bodyAsString();
+    String statusMessage = response.statusMessage() == null ? "" : response.statusMessage();
     boolean breaker =
         response.getHeader("x-sluice-breaker") != null
+            || statusMessage.toLowerCase(Locale.ROOT).contains(BREAKER_WORDS)
             || text.toLowerCase(Locale.ROOT).contains(BREAKER_WORDS);
     String reason =
         breaker

@@ -9,12 +9,13 @@ import java.util.regex.Pattern;
  * What a user orders: {@code {"sku": "book-1", "quantity": 2}}. Gateway and orders validate it
  * alike, so an invalid order is a 400 at the edge and never reaches the mesh.
  *
- * @param sku the article, letters, digits, {@code .}, {@code _} and {@code -}, up to 64
+ * @param sku the article, letters, digits, {@code .}, {@code _} and {@code -}, up to 64, starting
+ *     with a letter or digit (so {@code ..} cannot become a path step)
  * @param quantity how many, 1 to 100
  */
 record OrderRequest(String sku, int quantity) {
   /** SKUs are safe to put in a URL path as they are. */
-  static final Pattern SKU = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  static final Pattern SKU = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   /** Order ids as orders generates them. */
   static final Pattern ORDER_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
@@ -30,7 +31,10 @@ record OrderRequest(String sku, int quantity) {
     List<String> problems = new ArrayList<>();
     Object sku = json.getValue("sku");
     if (!(sku instanceof String text) || !SKU.matcher(text).matches()) {
-      problems.add("$.sku: must be 1-64 letters, digits, '.', '_' or '-', was " + sku);
+      problems.add(
+          "$.sku: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit,"
+              + " was "
+              + sku);
     }
     Object quantity = json.getValue("quantity", 1);
     if (!(quantity instanceof Integer || quantity instanceof Long)

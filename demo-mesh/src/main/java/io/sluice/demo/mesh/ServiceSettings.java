@@ -12,7 +12,7 @@ import java.time.Duration;
  *   <tr><td>all</td><td>{@code --host} [DEMO_HOST] 127.0.0.1, {@code --port} [DEMO_PORT],
  *       {@code --shutdown-grace} [DEMO_SHUTDOWN_GRACE] 5s</td></tr>
  *   <tr><td>gateway</td><td>{@code --orders-url} [DEMO_ORDERS_URL], {@code --timeout}
- *       [DEMO_TIMEOUT] 3s</td></tr>
+ *       [DEMO_TIMEOUT] 5s (more than orders' two calls)</td></tr>
  *   <tr><td>orders</td><td>{@code --payments-url}, {@code --inventory-url}, {@code --timeout}
  *       2s</td></tr>
  *   <tr><td>payments, inventory</td><td>{@code --error-rate} 0, {@code --latency} 0ms (the
@@ -58,7 +58,8 @@ public record ServiceSettings(
     switch (kind) {
       case GATEWAY -> {
         orders = flags.url("orders-url", "http://127.0.0.1:" + ServiceKind.ORDERS.defaultPort());
-        timeout = timeout(flags, Duration.ofSeconds(3));
+        // above orders' two calls at their 2 s default, so orders' pending answer arrives in time
+        timeout = timeout(flags, Duration.ofSeconds(5));
       }
       case ORDERS -> {
         payments =

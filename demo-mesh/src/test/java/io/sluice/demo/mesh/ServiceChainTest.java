@@ -148,6 +148,13 @@ class ServiceChainTest {
         .hasSize(2)
         .anySatisfy(error -> assertThat((String) error).startsWith("$.sku:"))
         .anySatisfy(error -> assertThat((String) error).startsWith("$.quantity:"));
+
+    // a SKU of dots would become a path step in the call to inventory
+    HttpResponse<String> dots = checkout("{\"sku\":\"..\",\"quantity\":1}");
+    assertThat(dots.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(dots.body()).getJsonArray("errors").getList())
+        .singleElement()
+        .satisfies(error -> assertThat((String) error).startsWith("$.sku:"));
   }
 
   @Test
@@ -174,7 +181,8 @@ class ServiceChainTest {
   @Test
   void marksThePendingOrderAsRejectedByABreakerWhenPaymentsAnswersLikeTheAgentsSyntheticResponse()
       throws Exception {
-    // What the agent answers for an open breaker in onOpen.mode "response".
+    // What the agent answers for an open breaker in onOpen.mode "response" with the defaults: 503,
+    // its status message, no headers and an empty body (VertxSyntheticExchange).
     var stub =
         vertx
             .createHttpServer()
@@ -183,8 +191,8 @@ class ServiceChainTest {
                     request
                         .response()
                         .setStatusCode(503)
-                        .putHeader("x-sluice-breaker", "payments")
-                        .end("{\"error\":\"circuit breaker 'payments' is open\"}"))
+                        .setStatusMessage("Sluice circuit breaker open")
+                        .end())
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     DemoService ordersBehindBreaker =
