@@ -59,8 +59,8 @@ public final class RuleCodec {
 
   /** Parses and validates a UTF-8 document. Never throws. */
   public static ParseResult parse(byte[] json) {
-    Object root = readRoot(json);
-    return root instanceof JsonNode node ? read(node) : (ParseResult) root;
+    Root root = readRoot(json);
+    return root.failure() != null ? root.failure() : read(root.node());
   }
 
   /**
@@ -69,10 +69,11 @@ public final class RuleCodec {
    * listed with every other problem. Never throws.
    */
   public static ParseResult parseFor(String service, byte[] json) {
-    Object root = readRoot(json);
-    if (!(root instanceof JsonNode node)) {
-      return (ParseResult) root;
+    Root root = readRoot(json);
+    if (root.failure() != null) {
+      return root.failure();
     }
+    JsonNode node = root.node();
     JsonNode named = node.isObject() ? node.get("service") : null;
     if (node.isObject() && named == null) {
       ((ObjectNode) node).put("service", service);
@@ -95,33 +96,44 @@ public final class RuleCodec {
     return ParseResult.invalid(errors);
   }
 
-  /** The document's JSON tree, or the {@link ParseResult} saying why there is none. */
-  private static Object readRoot(byte[] json) {
+  /** The document's JSON tree, or (when there is none) the result saying why. */
+  private record Root(JsonNode node, ParseResult failure) {
+    static Root failed(ParseResult failure) {
+      return new Root(null, failure);
+    }
+  }
+
+  private static Root readRoot(byte[] json) {
     if (json == null || json.length == 0) {
-      return ParseResult.invalid(List.of(new ValidationError("$", "the document is empty")));
+      return Root.failed(
+          ParseResult.invalid(List.of(new ValidationError("$", "the document is empty"))));
     }
     if (json.length > MAX_DOCUMENT_BYTES) {
-      return ParseResult.invalid(
-          List.of(
-              new ValidationError(
-                  "$", "the document is larger than " + MAX_DOCUMENT_BYTES + " bytes")));
+      return Root.failed(
+          ParseResult.invalid(
+              List.of(
+                  new ValidationError(
+                      "$", "the document is larger than " + MAX_DOCUMENT_BYTES + " bytes"))));
     }
     JsonNode root;
     try (JsonParser parser = MAPPER.createParser(json)) {
       root = MAPPER.readTree(parser);
       if (root == null || root.isMissingNode()) {
-        return ParseResult.invalid(List.of(new ValidationError("$", "the document is empty")));
+        return Root.failed(
+            ParseResult.invalid(List.of(new ValidationError("$", "the document is empty"))));
       }
       if (parser.nextToken() != null) {
-        return malformed(parser.currentLocation(), "unexpected content after the document");
+        return Root.failed(
+            malformed(parser.currentLocation(), "unexpected content after the document"));
       }
     } catch (JsonProcessingException e) {
-      return malformed(e.getLocation(), describe(e));
+      return Root.failed(malformed(e.getLocation(), describe(e)));
     } catch (IOException | RuntimeException e) {
-      return ParseResult.invalid(
-          List.of(new ValidationError("$", "the document could not be read as JSON")));
+      return Root.failed(
+          ParseResult.invalid(
+              List.of(new ValidationError("$", "the document could not be read as JSON"))));
     }
-    return root;
+    return new Root(root, null);
   }
 
   private static ParseResult read(JsonNode root) {
