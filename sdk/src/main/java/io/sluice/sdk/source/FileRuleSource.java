@@ -57,6 +57,7 @@ public final class FileRuleSource implements RuleSource {
   // Confined to the source's thread.
   private byte[] lastContent;
   private boolean missingLogged;
+  private boolean pollingLogged;
 
   private FileRuleSource(Builder builder) {
     this.file = builder.file.toAbsolutePath().normalize();
@@ -141,29 +142,56 @@ public final class FileRuleSource implements RuleSource {
     }
   }
 
+  /**
+   * A watch on the file's directory, or null (logged once per stretch of polling) when it cannot be
+   * watched: the directory does not exist (yet, or any more) or the file system has no change
+   * notification.
+   */
   private WatchService openWatchService() {
     Path directory = file.getParent();
+    WatchService service = null;
     try {
-      WatchService service = FileSystems.getDefault().newWatchService();
+      service = FileSystems.getDefault().newWatchService();
       directory.register(
           service,
           StandardWatchEventKinds.ENTRY_CREATE,
           StandardWatchEventKinds.ENTRY_MODIFY,
           StandardWatchEventKinds.ENTRY_DELETE);
+      if (pollingLogged) {
+        pollingLogged = false;
+        logger.info("watching " + directory + " for changes again");
+      }
       return service;
     } catch (IOException | RuntimeException e) {
-      logger.info(
-          "cannot watch " + directory + " for changes (" + e + "); polling " + file + " instead");
+      closeQuietly(service);
+      if (!pollingLogged) {
+        pollingLogged = true;
+        logger.info(
+            "cannot watch " + directory + " for changes (" + e + "); polling " + file + " instead");
+      }
       return null;
     }
   }
 
-  /** Waits for a change in the directory, or one poll interval. */
+  /** Whether the directory is watched (rather than the file polled); for tests. */
+  boolean watching() {
+    return watchService != null;
+  }
+
+  /**
+   * Waits for a change in the directory, or one poll interval. While polling, tries to watch the
+   * directory again after every interval, so a directory that comes back (a re-created mount, a
+   * directory created after start) is watched again instead of polled for good.
+   */
   private void awaitChange() throws InterruptedException {
     WatchService service = watchService;
     if (service == null) {
       Thread.sleep(
           pollInterval.toMillis()); // polling without notification: the interval is the point
+      watchService = openWatchService();
+      if (closed.get()) {
+        closeWatchService();
+      }
       return;
     }
     WatchKey key = service.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -220,7 +248,10 @@ public final class FileRuleSource implements RuleSource {
   }
 
   private void closeWatchService() {
-    WatchService service = watchService;
+    closeQuietly(watchService);
+  }
+
+  private static void closeQuietly(WatchService service) {
     if (service != null) {
       try {
         service.close();

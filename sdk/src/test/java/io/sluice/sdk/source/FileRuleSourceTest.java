@@ -121,6 +121,30 @@ class FileRuleSourceTest {
     awaitRatio(0.7);
   }
 
+  @Test
+  void watchesTheDirectoryOnceItExistsAndAgainWhenItComesBack() throws Exception {
+    Path conf = dir.resolve("conf");
+    Path file = conf.resolve("rules.json");
+    start(file);
+    assertThat(source.watching()).isFalse();
+
+    Files.createDirectory(conf);
+    Files.writeString(file, document("orders", 0.1));
+    awaitRatio(0.1);
+    await().atMost(Duration.ofSeconds(10)).until(source::watching);
+
+    Files.delete(file);
+    Files.delete(conf);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !source.watching());
+
+    Files.createDirectory(conf);
+    Files.writeString(file, document("orders", 0.2));
+    awaitRatio(0.2);
+    await().atMost(Duration.ofSeconds(10)).until(source::watching);
+    Files.writeString(file, document("orders", 0.3));
+    awaitRatio(0.3);
+  }
+
   private void start(Path file) {
     source =
         FileRuleSource.builder(file, holder)
