@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
@@ -17,8 +18,9 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * Fans rule and agent changes out to every connected {@code GET /api/v1/events} client as
- * server-sent events. Sending happens on one thread of its own, so a slow browser never holds up
- * the etcd watch; a client whose connection fails is dropped without disturbing the others. A
+ * server-sent events. Each client has its own bounded queue and is written to by a task of its own
+ * ({@link EventClient}): the etcd watch only queues, and a browser whose connection stalls delays
+ * nobody else; one that falls {@link #MAX_PENDING} events behind is dropped (it reconnects). A
  * comment line every 15 s keeps proxies from closing idle streams.
  *
  * <p>Events: {@code ready} (once, on connect), {@code rules} ({@link RulesChanged}), {@code agent}
@@ -27,17 +29,40 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @Component
 final class EventStream implements SmartLifecycle {
 
-  private final List<SseEmitter> clients = new CopyOnWriteArrayList<>();
-  private ScheduledExecutorService sender;
+  /**
+   * Events a client may have waiting before it is dropped: room for a burst (every agent of a large
+   * service restarting at once) yet a bound on what a stalled client holds.
+   */
+  static final int MAX_PENDING = 1024;
+
+  private final List<EventClient> clients = new CopyOnWriteArrayList<>();
+  private ScheduledExecutorService keepAlive;
+  private ExecutorService senders;
 
   SseEmitter connect() {
     SseEmitter emitter = new SseEmitter(0L);
-    emitter.onCompletion(() -> clients.remove(emitter));
-    emitter.onTimeout(() -> clients.remove(emitter));
-    emitter.onError(e -> clients.remove(emitter));
-    clients.add(emitter);
-    send(emitter, SseEmitter.event().name("ready").data(Map.of("connected", true)));
+    register(emitter);
     return emitter;
+  }
+
+  /** Starts sending events to {@code emitter}, beginning with {@code ready}. */
+  EventClient register(SseEmitter emitter) {
+    ExecutorService executor = senders;
+    if (executor == null) {
+      throw new IllegalStateException("the event stream is not running");
+    }
+    EventClient client = new EventClient(emitter, MAX_PENDING, executor, clients::remove);
+    emitter.onCompletion(() -> client.close(EventClient.STOPPED));
+    emitter.onTimeout(() -> client.close(new IOException("the event stream timed out")));
+    emitter.onError(client::close);
+    clients.add(client);
+    client.offer(new EventClient.Pending("ready", Map.of("connected", true)));
+    return client;
+  }
+
+  /** Clients connected now; for tests. */
+  int clientCount() {
+    return clients.size();
   }
 
   @EventListener
@@ -51,57 +76,47 @@ final class EventStream implements SmartLifecycle {
   }
 
   private void broadcast(String name, Object payload) {
-    ExecutorService executor = sender;
-    if (executor == null || clients.isEmpty()) {
-      return;
-    }
-    executor.execute(
-        () -> {
-          for (SseEmitter client : clients) {
-            send(client, SseEmitter.event().name(name).data(payload));
-          }
-        });
-  }
-
-  private void send(SseEmitter client, SseEmitter.SseEventBuilder event) {
-    try {
-      client.send(event);
-    } catch (IOException | IllegalStateException e) {
-      clients.remove(client);
-      client.completeWithError(e);
+    EventClient.Pending event = new EventClient.Pending(name, payload);
+    for (EventClient client : clients) {
+      client.offer(event);
     }
   }
 
   @Override
   public synchronized void start() {
-    sender =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "sluice-events");
-              t.setDaemon(true);
-              return t;
-            });
-    sender.scheduleAtFixedRate(
-        () -> clients.forEach(c -> send(c, SseEmitter.event().comment("keep-alive"))),
-        15,
-        15,
-        TimeUnit.SECONDS);
+    AtomicInteger threads = new AtomicInteger();
+    senders =
+        Executors.newCachedThreadPool(r -> daemon(r, "sluice-events-" + threads.incrementAndGet()));
+    keepAlive =
+        Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sluice-events-keep-alive"));
+    keepAlive.scheduleAtFixedRate(
+        () -> clients.forEach(EventClient::keepAlive), 15, 15, TimeUnit.SECONDS);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
   }
 
   @Override
   public synchronized void stop() {
-    for (SseEmitter client : clients) {
-      client.complete();
+    for (EventClient client : clients) {
+      client.close(EventClient.STOPPED);
     }
     clients.clear();
-    if (sender != null) {
-      sender.shutdownNow();
-      sender = null;
+    if (keepAlive != null) {
+      keepAlive.shutdownNow();
+      keepAlive = null;
+    }
+    if (senders != null) {
+      senders.shutdown();
+      senders = null;
     }
   }
 
   @Override
   public synchronized boolean isRunning() {
-    return sender != null;
+    return senders != null;
   }
 }

@@ -1,0 +1,131 @@
+package io.sluice.controlplane.web;
+
+import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * One connected {@code GET /api/v1/events} client: its own bounded queue of pending events, drained
+ * by at most one task at a time, so a browser whose connection stalls (a dead peer without a reset
+ * blocks writes until the container's write timeout) holds up only itself. A client that falls
+ * {@link #capacity} events behind is dropped: the browser reconnects and reloads, which beats being
+ * fed stale events.
+ *
+ * <p>Only the draining task touches the emitter (a stalled write holds the emitter's lock, so
+ * completing it from another thread would stall that thread too).
+ */
+final class EventClient {
+
+  /** An event to send; a null {@code name} is a keep-alive comment. */
+  record Pending(String name, Object data) {
+    static final Pending KEEP_ALIVE = new Pending(null, null);
+
+    SseEmitter.SseEventBuilder toEvent() {
+      return name == null
+          ? SseEmitter.event().comment("keep-alive")
+          : SseEmitter.event().name(name).data(data);
+    }
+  }
+
+  /** The reason {@link #close} is given when the server stops: the stream ends normally. */
+  static final Throwable STOPPED = new IOException("the control plane is stopping");
+
+  final SseEmitter emitter;
+  private final BlockingQueue<Pending> queue;
+  private final int capacity;
+  private final Executor executor;
+  private final Consumer<EventClient> onClosed;
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private volatile Throwable closeReason;
+
+  EventClient(SseEmitter emitter, int capacity, Executor executor, Consumer<EventClient> onClosed) {
+    this.emitter = emitter;
+    this.capacity = capacity;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.executor = executor;
+    this.onClosed = onClosed;
+  }
+
+  /** Queues an event without blocking; drops the client when it is too far behind. */
+  void offer(Pending event) {
+    if (closeReason != null) {
+      return;
+    }
+    if (!queue.offer(event)) {
+      close(new IOException("the client fell " + capacity + " events behind"));
+      return;
+    }
+    scheduleDrain();
+  }
+
+  /** Queues a keep-alive comment unless events are already waiting (they keep the stream busy). */
+  void keepAlive() {
+    if (queue.isEmpty()) {
+      offer(Pending.KEEP_ALIVE);
+    }
+  }
+
+  /** Stops sending; the draining task (or this call, when none runs) completes the emitter. */
+  void close(Throwable reason) {
+    if (closeReason != null) {
+      return;
+    }
+    closeReason = reason;
+    onClosed.accept(this);
+    scheduleDrain();
+  }
+
+  private void scheduleDrain() {
+    if (!draining.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      executor.execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      draining.set(false);
+      closeReason = closeReason != null ? closeReason : e;
+      onClosed.accept(this);
+    }
+  }
+
+  private void drain() {
+    while (true) {
+      try {
+        Pending next;
+        while (closeReason == null && (next = queue.poll()) != null) {
+          emitter.send(next.toEvent());
+        }
+      } catch (IOException | RuntimeException e) {
+        closeReason = closeReason != null ? closeReason : e;
+        onClosed.accept(this);
+      }
+      if (closeReason != null) {
+        queue.clear();
+        complete(closeReason);
+        return;
+      }
+      draining.set(false);
+      // an event queued after the last poll but before the flag was cleared found the flag set
+      if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+        return;
+      }
+    }
+  }
+
+  private void complete(Throwable reason) {
+    try {
+      if (reason == STOPPED) {
+        emitter.complete();
+      } else {
+        emitter.completeWithError(reason);
+      }
+    } catch (RuntimeException ignored) {
+      // already completed by the container (the browser went away)
+    }
+  }
+}

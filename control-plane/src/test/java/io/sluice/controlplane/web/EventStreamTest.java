@@ -1,0 +1,153 @@
+package io.sluice.controlplane.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.controlplane.rules.RulesChanged;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+class EventStreamTest {
+
+  private final EventStream stream = new EventStream();
+
+  @AfterEach
+  void stop() {
+    stream.stop();
+  }
+
+  @Test
+  void aStalledClientDelaysNobodyAndIsDroppedOnceTooFarBehind() {
+    stream.start();
+    RecordingEmitter stalled = new RecordingEmitter(true);
+    RecordingEmitter healthy = new RecordingEmitter(false);
+    stream.register(stalled);
+    stream.register(healthy);
+    await().atMost(Duration.ofSeconds(5)).until(() -> stalled.blocked.getCount() == 0);
+
+    int events = EventStream.MAX_PENDING + 2;
+    for (int i = 0; i < events; i++) {
+      stream.on(new RulesChanged("service-" + i, i, "put"));
+      if (i % 100 == 99) {
+        int sent = i + 2;
+        await().atMost(Duration.ofSeconds(5)).until(() -> healthy.sent.size() == sent);
+      }
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(healthy.sent).hasSize(events + 1));
+    assertThat(healthy.sent.get(0)).startsWith("event:ready\n");
+    for (int i = 0; i < events; i++) {
+      assertThat(healthy.sent.get(i + 1))
+          .startsWith("event:rules\n")
+          .contains("service=service-" + i + ",");
+    }
+    assertThat(stream.clientCount()).isEqualTo(1);
+    assertThat(healthy.error).isNull();
+
+    stalled.release.countDown();
+    await().atMost(Duration.ofSeconds(5)).until(() -> stalled.error != null);
+    assertThat(stalled.error)
+        .hasMessage("the client fell " + EventStream.MAX_PENDING + " events behind");
+    assertThat(stalled.sent).singleElement().asString().startsWith("event:ready\n");
+
+    stream.stop();
+    await().atMost(Duration.ofSeconds(5)).until(() -> healthy.completed);
+    assertThat(healthy.error).isNull();
+  }
+
+  @Test
+  void aClientWhoseWriteFailsIsDroppedAndTheOthersGoOn() {
+    stream.start();
+    RecordingEmitter broken = new RecordingEmitter(false);
+    broken.failWith = new IOException("Broken pipe");
+    RecordingEmitter healthy = new RecordingEmitter(false);
+    stream.register(broken);
+    stream.register(healthy);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> stream.clientCount() == 1);
+    assertThat(broken.error).hasMessage("Broken pipe");
+    stream.on(new RulesChanged("orders", 7, "delete"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> assertThat(healthy.sent).last().asString().contains("service=orders,"));
+  }
+
+  @Test
+  void everyClientGetsAFrameOfItsOwn() {
+    stream.start();
+    RecordingEmitter first = new RecordingEmitter(false);
+    RecordingEmitter second = new RecordingEmitter(false);
+    stream.register(first);
+    stream.register(second);
+    stream.on(new RulesChanged("orders", 3, "put"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> first.sent.size() == 2 && second.sent.size() == 2);
+    // each client gets a frame of its own: a shared builder would end later frames twice
+    assertThat(first.sent.get(1))
+        .isEqualTo(second.sent.get(1))
+        .startsWith("event:rules\n")
+        .endsWith("\n\n")
+        .doesNotContain("\n\n\n");
+  }
+
+  /**
+   * An emitter that records what it would write, optionally stalling in its first write like a
+   * connection whose peer is gone, or failing like a reset one.
+   */
+  private static final class RecordingEmitter extends SseEmitter {
+    final List<String> sent = new CopyOnWriteArrayList<>();
+    final CountDownLatch blocked = new CountDownLatch(1);
+    final CountDownLatch release;
+    volatile IOException failWith;
+    volatile Throwable error;
+    volatile boolean completed;
+
+    RecordingEmitter(boolean stall) {
+      super(0L);
+      release = new CountDownLatch(stall ? 1 : 0);
+    }
+
+    @Override
+    public void send(SseEventBuilder builder) throws IOException {
+      StringBuilder text = new StringBuilder();
+      for (DataWithMediaType part : builder.build()) {
+        Object data = part.getData();
+        text.append(
+            data instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : data);
+      }
+      sent.add(text.toString());
+      blocked.countDown();
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (failWith != null) {
+        throw failWith;
+      }
+    }
+
+    @Override
+    public void complete() {
+      completed = true;
+    }
+
+    @Override
+    public void completeWithError(Throwable ex) {
+      error = ex;
+      completed = true;
+    }
+  }
+}
