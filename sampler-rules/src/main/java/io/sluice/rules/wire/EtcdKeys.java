@@ -12,7 +12,8 @@ import java.util.Objects;
  * </pre>
  *
  * <p>The namespace defaults to {@value #DEFAULT_NAMESPACE}. Service names are checked by the rule
- * language; this class only assembles and takes apart keys.
+ * language; this class assembles and takes apart keys, and {@link #requireSegment} refuses a name
+ * that would not stay one segment of a key.
  *
  * @param namespace the key prefix, without a trailing slash
  */
@@ -29,6 +30,23 @@ public record EtcdKeys(String namespace) {
     if (!namespace.isEmpty() && !namespace.startsWith("/")) {
       namespace = "/" + namespace;
     }
+  }
+
+  /**
+   * Returns {@code value} when it can be one segment of a key (a service name, an instance id):
+   * non-blank and without {@code /}.
+   *
+   * @param what the name's role, for the message ({@code "service"}, {@code "instance id"})
+   * @throws NullPointerException when {@code value} is null
+   * @throws IllegalArgumentException naming the bad value otherwise
+   */
+  public static String requireSegment(String what, String value) {
+    Objects.requireNonNull(value, what);
+    if (value.isBlank() || value.contains("/")) {
+      throw new IllegalArgumentException(
+          what + " must be a non-blank name without '/', got '" + value + "'");
+    }
+    return value;
   }
 
   /** The layout under the default namespace. */

@@ -1,6 +1,7 @@
 package io.sluice.rules.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -77,5 +78,18 @@ class EtcdKeysTest {
     EtcdKeys team = new EtcdKeys("/team-a");
     assertThat(team.serviceOfRules("/team-a/v1/rules/orders")).isEqualTo("orders");
     assertThat(team.serviceOfRules("/sluice/v1/rules/orders")).isNull();
+  }
+
+  @Test
+  void aKeySegmentMustBeANonBlankNameWithoutSlash() {
+    assertThat(EtcdKeys.requireSegment("service", "orders")).isEqualTo("orders");
+    for (String bad : new String[] {"", "  ", "a/b", "/"}) {
+      assertThatThrownBy(() -> EtcdKeys.requireSegment("instance id", bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("instance id must be a non-blank name without '/', got '" + bad + "'");
+    }
+    assertThatThrownBy(() -> EtcdKeys.requireSegment("service", null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("service");
   }
 }

@@ -625,11 +625,7 @@ public final class EtcdRuleSource implements RuleSource {
     private Builder(Client client, ActiveRulesHolder holder, String service) {
       this.client = Objects.requireNonNull(client, "client");
       this.holder = Objects.requireNonNull(holder, "holder");
-      this.service = Objects.requireNonNull(service, "service");
-      if (service.isBlank() || service.contains("/")) {
-        throw new IllegalArgumentException(
-            "service must be a non-blank name without '/', got '" + service + "'");
-      }
+      this.service = EtcdKeys.requireSegment("service", service);
     }
 
     /** The etcd key layout, default namespace {@code /sluice}. */

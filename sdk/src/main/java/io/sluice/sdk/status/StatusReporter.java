@@ -573,12 +573,8 @@ public final class StatusReporter implements AutoCloseable {
 
     private Builder(Client client, String service, ActiveRulesHolder rules) {
       this.client = Objects.requireNonNull(client, "client");
-      this.service = Objects.requireNonNull(service, "service");
+      this.service = EtcdKeys.requireSegment("service", service);
       this.rules = Objects.requireNonNull(rules, "rules");
-      if (service.isBlank() || service.contains("/")) {
-        throw new IllegalArgumentException(
-            "service must be a non-blank name without '/', got '" + service + "'");
-      }
     }
 
     /** The etcd key layout, default namespace {@code /sluice}. */
@@ -589,12 +585,7 @@ public final class StatusReporter implements AutoCloseable {
 
     /** This process's instance id; default a random UUID. */
     public Builder instanceId(String instanceId) {
-      Objects.requireNonNull(instanceId, "instanceId");
-      if (instanceId.isBlank() || instanceId.contains("/")) {
-        throw new IllegalArgumentException(
-            "instance id must be a non-blank name without '/', got '" + instanceId + "'");
-      }
-      this.instanceId = instanceId;
+      this.instanceId = EtcdKeys.requireSegment("instance id", instanceId);
       return this;
     }
 
