@@ -10,6 +10,6 @@ class VertxHttpClientIT extends AbstractHttpClientIT {
 
   @Override
   String rejectionErrorType() {
-    return "io.vertx.core.VertxException";
+    return "java.net.ConnectException";
   }
 }

@@ -11,7 +11,6 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
-import io.vertx.core.VertxException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.RequestOptions;
 import net.bytebuddy.asm.Advice;
@@ -21,9 +20,9 @@ import net.bytebuddy.matcher.ElementMatcher;
 /**
  * Guards {@code io.vertx.core.http.impl.HttpClientImpl#request(RequestOptions)}, where every Vert.x
  * 5 client request starts (also {@code WebClient}'s). A rejected call makes no connection: it gets
- * a failed {@link Future} with a {@link VertxException} naming the breaker ({@code onOpen.mode:
- * error}), or a request whose response is the policy's synthetic one ({@code response}, see {@link
- * VertxSyntheticExchange}).
+ * a failed {@link Future} with a {@link java.net.ConnectException} naming the breaker ({@code
+ * onOpen.mode: error}), or a request whose response is the policy's synthetic one ({@code
+ * response}, see {@link VertxSyntheticExchange}).
  *
  * <p>A redirect the client follows ({@code RequestOptions#setFollowRedirects}) is part of the call
  * the app made, as with the other clients: Vert.x makes its follow-up request through the same

@@ -3,9 +3,9 @@ package io.sluice.javaagent.instrumentation.vertx;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
-import io.vertx.core.VertxException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.RequestOptions;
+import java.net.ConnectException;
 
 /**
  * What the Vert.x advice does, kept out of the advice so it stays a few lines: asks the breakers
@@ -47,10 +47,10 @@ public final class VertxCalls {
 
   /**
    * What {@code HttpClient#request} returns for a rejected call, which makes no connection: a
-   * failed future with a {@link VertxException} naming the breaker ({@code onOpen.mode: error}) or
-   * a request answering the policy's synthetic response ({@code response}). Either way the
-   * rejection gets a CLIENT span of its own, since the agent's Vert.x span starts only once a
-   * request is sent.
+   * failed future with a {@link ConnectException} naming the breaker ({@code onOpen.mode: error}:
+   * an I/O error, as Vert.x itself fails a request whose connection is refused) or a request
+   * answering the policy's synthetic response ({@code response}). Either way the rejection gets a
+   * CLIENT span of its own, since the agent's Vert.x span starts only once a request is sent.
    */
   public static Future<HttpClientRequest> rejection(SluiceCall call, RequestOptions options) {
     String uri = options.getURI();
@@ -60,11 +60,11 @@ public final class VertxCalls {
             + ":"
             + port(options)
             + (uri == null ? "" : uri),
-        call.respond() ? null : VertxException.class.getName());
+        call.respond() ? null : ConnectException.class.getName());
     if (call.respond()) {
       return VertxSyntheticExchange.request(call, options);
     }
-    return Future.failedFuture(new VertxException(call.message(), true));
+    return Future.failedFuture(new ConnectException(call.message()));
   }
 
   private static int port(RequestOptions options) {
