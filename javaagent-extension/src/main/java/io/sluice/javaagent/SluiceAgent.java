@@ -6,6 +6,7 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.breaker.BreakerRegistry;
 import io.sluice.sdk.breaker.CallGuard;
+import io.sluice.sdk.config.ConfigKeys;
 import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
 import java.util.Deque;
@@ -38,6 +39,7 @@ final class SluiceAgent {
   private volatile SluiceConfig config;
   private volatile ActiveRulesHolder rules;
   private volatile CallGuard guard = CallGuard.NONE;
+  private volatile boolean configRefused;
 
   private SluiceAgent() {}
 
@@ -59,13 +61,16 @@ final class SluiceAgent {
       return;
     }
     SluiceConfig current;
+    String serviceName = serviceName(properties);
     try {
-      current = SluiceConfig.fromProperties(properties::getString);
+      current =
+          SluiceConfig.fromProperties(
+              key -> key.equals(ConfigKeys.SERVICE_NAME) ? serviceName : properties.getString(key));
     } catch (IllegalArgumentException e) {
       logger.warning(
           "Sluice: invalid configuration, running on built-in defaults: " + e.getMessage());
-      current =
-          SluiceConfig.builder().serviceName(properties.getString("otel.service.name")).build();
+      configRefused = true;
+      current = SluiceConfig.builder().serviceName(serviceName).build();
     }
     config = current;
     rules = new ActiveRulesHolder(ActiveRules.defaults(service(current)));
@@ -147,6 +152,10 @@ final class SluiceAgent {
               + current.etcdKeys().agentsPrefix(service));
     } else if (current.rulesFile() != null) {
       logger.info("Sluice: rules for '" + service + "' from file " + current.rulesFile());
+    } else if (configRefused) {
+      logger.info(
+          "Sluice: running on built-in defaults (follow the parent's sampling decision, no circuit"
+              + " breakers) until the configuration refused above is corrected");
     } else {
       logger.info(
           "Sluice: neither sluice.etcd.endpoints nor sluice.rules.file is set; running on built-in"
@@ -165,6 +174,20 @@ final class SluiceAgent {
         logger.log(Level.FINE, "Sluice: closing " + next + " failed", e);
       }
     }
+  }
+
+  /**
+   * The service's name as the agent names its resource: {@code otel.service.name} ({@code
+   * OTEL_SERVICE_NAME}), else {@code service.name} in {@code otel.resource.attributes}; null when
+   * neither is set.
+   */
+  static String serviceName(ConfigProperties properties) {
+    String name = properties.getString(ConfigKeys.SERVICE_NAME);
+    if (name != null && !name.isEmpty()) {
+      return name;
+    }
+    String fromResource = properties.getMap("otel.resource.attributes").get("service.name");
+    return fromResource == null || fromResource.isEmpty() ? null : fromResource;
   }
 
   private static String service(SluiceConfig config) {

@@ -20,7 +20,6 @@ import java.util.regex.Pattern;
  */
 final class DocumentReader {
 
-  static final Pattern SERVICE_NAME = Pattern.compile("_default|[a-z0-9][a-z0-9._-]{0,62}");
   private static final Pattern STATUS_SINGLE = Pattern.compile("[1-5][0-9][0-9]");
   private static final Pattern STATUS_CLASS = Pattern.compile("[1-5]xx");
   private static final Pattern STATUS_RANGE =
@@ -120,12 +119,10 @@ final class DocumentReader {
     String service = string(node, "$", "service", null);
     if (service == null && !node.has("service")) {
       error("$.service", "is required");
-    } else if (service != null && !SERVICE_NAME.matcher(service).matches()) {
+    } else if (service != null && !RuleDocument.isServiceName(service)) {
       error(
           "$.service",
-          quote(service)
-              + " is not a service name: use 1 to 63 of a-z, 0-9, '.', '_', '-', starting with a"
-              + " letter or digit, or '_default'");
+          quote(service) + " is not a service name: use " + RuleDocument.SERVICE_NAME_RULE);
     }
     SamplingPolicy sampling =
         node.has("sampling")

@@ -2,6 +2,7 @@ package io.sluice.rules;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * One service's rules: how its spans are sampled and which of its outgoing calls are guarded by
@@ -25,6 +26,21 @@ public record RuleDocument(
 
   /** The service name whose document applies to services without their own. */
   public static final String DEFAULT_SERVICE = "_default";
+
+  /** What a document's {@code service} may be. */
+  private static final Pattern SERVICE_NAME = Pattern.compile("_default|[a-z0-9][a-z0-9._-]{0,62}");
+
+  /** How {@link #isServiceName} names are made, in words for error messages. */
+  public static final String SERVICE_NAME_RULE =
+      "1 to 63 of a-z, 0-9, '.', '_', '-', starting with a letter or digit, or '_default'";
+
+  /**
+   * Whether {@code name} can have a rule document: 1 to 63 of {@code a-z 0-9 . _ -}, starting with
+   * a letter or digit, or {@code _default}. A service with another name runs on {@code _default}.
+   */
+  public static boolean isServiceName(String name) {
+    return name != null && SERVICE_NAME.matcher(name).matches();
+  }
 
   public RuleDocument {
     Objects.requireNonNull(service, "service");

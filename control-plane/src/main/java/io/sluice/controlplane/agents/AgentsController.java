@@ -79,7 +79,9 @@ class AgentsController {
     if (service == null) {
       return inventory.all();
     }
-    return inventory.of(ServiceNames.require(service));
+    // a filter over what agents reported, no etcd key: any name an agent may run under is fine
+    // (one outside the rule language's names runs on _default and is still listed)
+    return inventory.of(service);
   }
 
   @GetMapping("/api/v1/services/{service}/rollout")

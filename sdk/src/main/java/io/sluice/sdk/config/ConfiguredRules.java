@@ -1,6 +1,7 @@
 package io.sluice.sdk.config;
 
 import io.etcd.jetcd.Client;
+import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
@@ -125,6 +126,18 @@ public final class ConfiguredRules implements AutoCloseable {
 
   private void startInBackground() {
     try {
+      String service = config.serviceName();
+      if ((config.usesEtcd() || config.rulesFile() != null)
+          && service != null
+          && !RuleDocument.isServiceName(service)) {
+        logger.warning(
+            ConfigKeys.SERVICE_NAME
+                + "="
+                + service
+                + " can have no rule document of its own (a service name is "
+                + RuleDocument.SERVICE_NAME_RULE
+                + "); only the _default document applies");
+      }
       if (config.usesEtcd()) {
         if (config.rulesFile() != null) {
           logger.warning(
