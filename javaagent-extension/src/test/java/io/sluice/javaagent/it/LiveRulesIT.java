@@ -80,6 +80,9 @@ class LiveRulesIT {
   void samplingFollowsEtcdWithoutRestart() throws Exception {
     // Ratio 0: nothing is kept.
     status.awaitApplied(SERVICE, initialRevision, app);
+    assertThat(status.of(SERVICE).orElseThrow().versions().sluice())
+        .as("the extension reports the version it was built as")
+        .matches("\\d+\\.\\d+\\.\\d+.*");
     for (int i = 0; i < 5; i++) {
       assertThat(call("/sampling/dropped").status()).isEqualTo(200);
     }

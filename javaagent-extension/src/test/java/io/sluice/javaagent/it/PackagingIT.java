@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.jar.JarFile;
+import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
@@ -94,6 +96,17 @@ class PackagingIT {
         }
         assertThat(listener).as("the embedded jar is the extension").isTrue();
       }
+    }
+  }
+
+  @Test
+  void agentJarKeepsItsManifestWhereStreamReadersFindIt() throws IOException {
+    // the agent reads its version from the manifest as a stream ("version: null" otherwise)
+    try (JarInputStream jar =
+        new JarInputStream(Files.newInputStream(TARGET.resolve("sluice-javaagent.jar")))) {
+      assertThat(jar.getManifest()).as("manifest at the start of the jar").isNotNull();
+      assertThat(jar.getManifest().getMainAttributes().getValue("Implementation-Version"))
+          .isNotBlank();
     }
   }
 

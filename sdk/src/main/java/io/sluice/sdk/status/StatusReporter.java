@@ -495,9 +495,21 @@ public final class StatusReporter implements AutoCloseable {
     }
   }
 
-  /** Versions of Sluice (from the jar manifest), the OpenTelemetry SDK and Java. */
+  /**
+   * Versions of Sluice (from a resource the build fills in: a jar manifest is not read in every
+   * class loader, the agent's extension loader among them), the OpenTelemetry SDK and Java.
+   */
   static AgentStatus.Versions detectVersions() {
-    String sluice = StatusReporter.class.getPackage().getImplementationVersion();
+    String sluice = null;
+    try (InputStream in = StatusReporter.class.getResourceAsStream("sluice-version.properties")) {
+      if (in != null) {
+        Properties properties = new Properties();
+        properties.load(in);
+        sluice = properties.getProperty("version");
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Unknown then.
+    }
     String otel = null;
     try (InputStream in =
         io.opentelemetry.sdk.OpenTelemetrySdk.class.getResourceAsStream(
