@@ -35,12 +35,15 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * A successful call through a closed breaker: Sluice's {@link BreakerRegistry} (policy lookup among
  * 1 or 10 policies with the match last, target lookup, permission, outcome, target statistics;
  * metrics off, or to the SDK with a reader) beside a plain Resilience4j {@code
- * CircuitBreaker.decorateSupplier} with the same settings.
+ * CircuitBreaker.decorateSupplier} with the same settings. The host reaches the registry as one
+ * string constant, or as a new equal string on every call, as an HTTP client hands over the host it
+ * parsed from each request (see {@link #host}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -62,6 +65,21 @@ public class BreakerBenchmark {
   @Param({"noop", "sdk"})
   public String meters;
 
+  /**
+   * How the call's host name is made: {@code constant}, one string literal (its hash cached, and
+   * the very key the registry stored, so lookups can succeed on identity); {@code per-call}, a new
+   * String equal to it on every call (hash not yet computed, a different object), as a real client
+   * parses it from each request. Both methods build it and let it escape, so the ratio shows only
+   * what the registry's lookup costs more with a fresh string.
+   */
+  @Param({"constant", "per-call"})
+  public String host;
+
+  private static final String CONSTANT_HOST = "payments.internal";
+
+  private final char[] hostChars = CONSTANT_HOST.toCharArray();
+  private boolean perCallHost;
+
   private SdkMeterProvider sdkMeters;
 
   private Supplier<Integer> plain;
@@ -69,6 +87,13 @@ public class BreakerBenchmark {
 
   @Setup
   public void setUp() {
+    perCallHost =
+        switch (host) {
+          case "constant" -> false;
+          case "per-call" -> true;
+          default ->
+              throw new IllegalArgumentException("host must be constant or per-call, not " + host);
+        };
     CircuitBreakerConfig config =
         CircuitBreakerConfig.custom()
             .failureRateThreshold(50)
@@ -130,14 +155,28 @@ public class BreakerBenchmark {
     }
   }
 
+  /**
+   * The call's host: the constant, or a fresh equal string that escapes (to the blackhole, as a
+   * parsed host escapes into its URI), so that neither side can have its allocation optimized away.
+   */
+  private String callHost(Blackhole blackhole) {
+    if (!perCallHost) {
+      return CONSTANT_HOST;
+    }
+    String fresh = new String(hostChars);
+    blackhole.consume(fresh);
+    return fresh;
+  }
+
   @Benchmark
-  public int plainResilience4j() {
+  public int plainResilience4j(Blackhole blackhole) {
+    callHost(blackhole);
     return plain.get();
   }
 
   @Benchmark
-  public int sluice() {
-    GuardedCall call = registry.start("payments.internal", 8080, "POST", "/pay/42");
+  public int sluice(Blackhole blackhole) {
+    GuardedCall call = registry.start(callHost(blackhole), 8080, "POST", "/pay/42");
     if (!call.permitted()) {
       return 503;
     }
