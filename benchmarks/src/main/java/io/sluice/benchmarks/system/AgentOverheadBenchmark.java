@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -106,6 +107,7 @@ public final class AgentOverheadBenchmark {
     final List<Double> cpuMicrosPerRequest = new ArrayList<>();
     final List<long[]> latencies = new ArrayList<>();
     int errors;
+    int warmupErrors;
 
     Measured(String variant) {
       this.variant = variant;
@@ -131,8 +133,13 @@ public final class AgentOverheadBenchmark {
                 + " -DskipTests and run from the repository root");
       }
     }
+    // Exit explicitly, with a failure's status too: a service JVM's stop hook or a Vert.x thread
+    // must not keep this JVM up after the run.
     try (WorkDir work = WorkDir.create("sluice-overhead-")) {
       new AgentOverheadBenchmark(options, work.path()).run();
+    } catch (Exception e) {
+      e.printStackTrace();
+      System.exit(1);
     }
     System.exit(0);
   }
@@ -167,10 +174,13 @@ public final class AgentOverheadBenchmark {
       Map<String, Measured> measured = new LinkedHashMap<>();
       options.variants().forEach(v -> measured.put(v, new Measured(v)));
 
-      // Start-up: separate starts, one JVM at a time, variants interleaved; the load phase's own
-      // starts below add one sample each.
+      // Start-up: separate starts, one JVM at a time (each stopped before the next starts); the
+      // load phase's own starts below add one sample each. A JVM starting right after another
+      // variant's is slowed by what that one is still doing (stopping, or, in the load phase,
+      // finishing its own start-up), so the start order rotates every round: over
+      // variants.size() rounds each variant starts once in each position.
       for (int s = 0; s < options.startups(); s++) {
-        for (String variant : options.variants()) {
+        for (String variant : startOrder(s)) {
           int port = freePort();
           long t0 = System.nanoTime();
           try (ChildProcess service = startService(variant, port, "startup-" + s)) {
@@ -185,19 +195,22 @@ public final class AgentOverheadBenchmark {
       Map<String, ChildProcess> services = new LinkedHashMap<>();
       Map<String, Integer> ports = new LinkedHashMap<>();
       try {
-        for (String variant : options.variants()) {
+        for (String variant : startOrder(options.startups())) {
           int port = freePort();
           long t0 = System.nanoTime();
           ChildProcess service = startService(variant, port, "load");
           services.put(variant, service);
           ports.put(variant, port);
-          // Started alone like the others: one more start-up sample.
+          // Not alone: the JVMs started before it in this phase are up (idle, but maybe still
+          // compiling or initializing); the rotated order spreads that over the variants. One more
+          // start-up sample.
           double ms = awaitFirstSuccess(service, port, t0);
           measured.get(variant).startupMs.add(ms);
           System.out.printf(Locale.ROOT, "start-up %-16s %8.0f ms%n", variant, ms);
         }
         for (String variant : options.variants()) {
           Result warm = drive(ports.get(variant), options.warmupRequests());
+          measured.get(variant).warmupErrors += warm.errors();
           System.out.printf(
               Locale.ROOT,
               "warm-up %-16s %8.0f req/s (%d errors)%n",
@@ -205,9 +218,12 @@ public final class AgentOverheadBenchmark {
               warm.throughput(),
               warm.errors());
         }
+        // Checked before the measured rounds: without its rules the Sluice variant measures
+        // nothing worth the time.
+        requireSluiceRulesApplied(services);
         for (int round = 0; round < options.rounds(); round++) {
           List<String> order = new ArrayList<>(options.variants());
-          java.util.Collections.rotate(order, -round);
+          Collections.rotate(order, -round);
           for (String variant : order) {
             long cpuBefore = services.get(variant).cpuNanos();
             Result r = drive(ports.get(variant), options.requests());
@@ -232,7 +248,6 @@ public final class AgentOverheadBenchmark {
                 loadAverage());
           }
         }
-        checkSluiceApplied(services);
       } finally {
         services.values().forEach(ChildProcess::close);
       }
@@ -242,16 +257,36 @@ public final class AgentOverheadBenchmark {
     }
   }
 
-  private void checkSluiceApplied(Map<String, ChildProcess> services) {
+  /** The variants in the order to start them in start round {@code round}. */
+  private List<String> startOrder(int round) {
+    List<String> order = new ArrayList<>(options.variants());
+    Collections.rotate(order, -round);
+    return order;
+  }
+
+  /**
+   * Fails the run unless the {@code sluice} variant's log says the extension applied the rules file
+   * ({@code FileRuleSource} logs "applied the rules file" and the path): otherwise that variant
+   * would run on built-in defaults and its figures would be the {@code sluice-defaults} ones.
+   */
+  private void requireSluiceRulesApplied(Map<String, ChildProcess> services) {
     ChildProcess sluice = services.get("sluice");
     if (sluice == null) {
       return;
     }
-    // The Sluice variant only counts if its rules were in force: show what the extension said.
+    String applied = "applied the rules file " + work.resolve("rules.json");
+    List<String> lines = sluice.logLines();
+    List<String> sluiceLines =
+        lines.stream().filter(line -> line.toLowerCase(Locale.ROOT).contains("sluice")).toList();
+    if (lines.stream().noneMatch(line -> line.contains(applied))) {
+      throw new IllegalStateException(
+          "the sluice variant's log does not say \""
+              + applied
+              + "\", so its rules were not in force; its Sluice lines:\n  "
+              + String.join("\n  ", sluiceLines));
+    }
     System.out.println("sluice service log, Sluice lines:");
-    sluice.logLines().stream()
-        .filter(line -> line.toLowerCase(Locale.ROOT).contains("sluice"))
-        .forEach(line -> System.out.println("  " + line));
+    sluiceLines.forEach(line -> System.out.println("  " + line));
   }
 
   private void report(Map<String, Measured> measured) throws IOException {
@@ -297,7 +332,7 @@ public final class AgentOverheadBenchmark {
     Measured none = measured.get("none");
     Measured otel = measured.get("otel");
     Measured sluice = measured.get("sluice");
-    if (otel != null && sluice != null) {
+    if (otel != null && sluice != null && withoutErrors("sluice / otel", sluice, otel)) {
       System.out.printf(
           Locale.ROOT,
           "sluice / otel: throughput %.3f (target >= 0.95), p50 %.3f, p99 %.3f (target <= 1.10),"
@@ -308,7 +343,7 @@ public final class AgentOverheadBenchmark {
           median(sluice.startupMs) - median(otel.startupMs),
           median(sluice.cpuMicrosPerRequest) / median(otel.cpuMicrosPerRequest));
     }
-    if (none != null && otel != null) {
+    if (none != null && otel != null && withoutErrors("otel / none", otel, none)) {
       System.out.printf(
           Locale.ROOT,
           "otel / none:   throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms, CPU per request"
@@ -320,7 +355,11 @@ public final class AgentOverheadBenchmark {
           median(otel.cpuMicrosPerRequest) / median(none.cpuMicrosPerRequest));
     }
     for (Measured m : measured.values()) {
-      if (otel == null || m == otel || m == sluice || m == none) {
+      if (otel == null
+          || m == otel
+          || m == sluice
+          || m == none
+          || !withoutErrors(m.variant + " / otel", m, otel)) {
         continue;
       }
       System.out.printf(
@@ -344,6 +383,31 @@ public final class AgentOverheadBenchmark {
             Files.size(jar) / 1048576.0);
       }
     }
+  }
+
+  /**
+   * Whether both variants served every request; if not, prints why there is no ratio for them: a
+   * failed request is answered fast (or times out), so throughput and latency would compare
+   * different work.
+   */
+  private static boolean withoutErrors(String ratio, Measured subject, Measured base) {
+    List<String> failed = new ArrayList<>();
+    for (Measured m : List.of(subject, base)) {
+      if (m.errors > 0 || m.warmupErrors > 0) {
+        failed.add(
+            String.format(
+                Locale.ROOT,
+                "%s had %d errors in the measured rounds and %d in warm-up",
+                m.variant,
+                m.errors,
+                m.warmupErrors));
+      }
+    }
+    if (failed.isEmpty()) {
+      return true;
+    }
+    System.out.println(ratio + ": no ratios, " + String.join("; ", failed) + " (see its log)");
+    return false;
   }
 
   /** One load run's outcome. */

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The service the agent overhead benchmark runs three ways (no agent, upstream agent, Sluice
@@ -50,7 +51,14 @@ public final class OverheadService {
                             }
                           });
                 });
-    server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+    try {
+      server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      // Vert.x's non-daemon threads would keep this JVM up until the benchmark's start-up deadline:
+      // exit, so that the benchmark sees a dead service and prints this log at once.
+      System.err.println("overhead service could not listen on " + port + ": " + e.getCause());
+      System.exit(1);
+    }
     System.out.println("overhead service listening on " + port);
   }
 }

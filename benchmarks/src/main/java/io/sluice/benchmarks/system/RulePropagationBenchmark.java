@@ -144,29 +144,32 @@ public final class RulePropagationBenchmark {
               + " not found: build it with mvn -B -q -pl benchmarks,control-plane -am package"
               + " -DskipTests, and run from the repository root");
     }
-    new RulePropagationBenchmark(options).run();
-    System.exit(0); // jetcd leaves non-daemon threads behind
+    // jetcd leaves non-daemon threads behind: exit explicitly, with a failure's status too.
+    try {
+      new RulePropagationBenchmark(options).run();
+    } catch (Exception e) {
+      e.printStackTrace();
+      System.exit(1);
+    }
+    System.exit(0);
   }
 
   private void run() throws Exception {
-    WorkDir workDir = WorkDir.create("sluice-propagation-");
-    Path work = workDir.path();
-    EtcdServer etcd = EtcdServer.fromPath();
-    // EtcdServer has no hook of its own: an interrupted run (Ctrl-C, kill) must not leave etcd
-    // behind.
-    Thread stopEtcd = new Thread(etcd::close, "stop-etcd");
-    Runtime.getRuntime().addShutdownHook(stopEtcd);
-    etcd.start();
-    System.out.println("etcd at " + etcd.endpoint() + ", work dir " + work);
     List<String> results = new ArrayList<>();
-    try (workDir;
-        etcd;
-        ChildProcess controlPlane = startControlPlane(etcd.endpoint(), work);
-        Client observer = Client.builder().endpoints(etcd.endpoint()).build();
-        Watch.Watcher watcher = watchStatuses(observer)) {
-      awaitControlPlane(controlPlane);
-      for (int agents : options.agentCounts()) {
-        results.add(runWith(agents, etcd.endpoint(), work));
+    // The work directory encloses everything else, so a failed set-up (no etcd binary, etcd or the
+    // control plane not starting) still deletes it. EtcdServer stops its process on Ctrl-C itself.
+    try (WorkDir workDir = WorkDir.create("sluice-propagation-");
+        EtcdServer etcd = EtcdServer.fromPath()) {
+      Path work = workDir.path();
+      etcd.start();
+      System.out.println("etcd at " + etcd.endpoint() + ", work dir " + work);
+      try (ChildProcess controlPlane = startControlPlane(etcd.endpoint(), work);
+          Client observer = Client.builder().endpoints(etcd.endpoint()).build();
+          Watch.Watcher watcher = watchStatuses(observer)) {
+        awaitControlPlane(controlPlane);
+        for (int agents : options.agentCounts()) {
+          results.add(runWith(agents, etcd.endpoint(), work));
+        }
       }
     }
     System.out.println();
@@ -261,7 +264,9 @@ public final class RulePropagationBenchmark {
         agents.add(Agent.start(endpoint, keys, "agent-" + agentCount + "-" + i, work, this));
       }
       // A first PUT that every agent must reach: all clients connected, watches and leases up.
-      Round ready = putAndAwait(agentCount, "ready", Duration.ofSeconds(120));
+      Duration readyTimeout = Duration.ofSeconds(120);
+      Round ready = putAndAwait(agentCount, "ready", readyTimeout);
+      requireEveryAgent(ready, "ready", agents, readyTimeout);
       System.out.printf(
           Locale.ROOT,
           "%d agents started and reporting revision %d after %.1f s%n",
@@ -270,7 +275,8 @@ public final class RulePropagationBenchmark {
           (System.nanoTime() - startNanos) / 1e9);
       for (int i = 0; i < options.warmup(); i++) {
         pace();
-        putAndAwait(agentCount, "warmup-" + i, APPLY_TIMEOUT);
+        String tag = "warmup-" + i;
+        requireEveryAgent(putAndAwait(agentCount, tag, APPLY_TIMEOUT), tag, agents, APPLY_TIMEOUT);
       }
       long[] status = new long[options.iterations()];
       long[] applied = new long[options.iterations()];
@@ -361,6 +367,52 @@ public final class RulePropagationBenchmark {
     r.statusDone.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     r.appliedDone.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     return r;
+  }
+
+  /**
+   * Fails the run unless every agent both reported the round's revision in its status key and
+   * applied it in process: the ready and warm-up rounds are not measured, but an agent that misses
+   * one would make every measured round time out for a reason that is not propagation.
+   */
+  private static void requireEveryAgent(Round r, String tag, List<Agent> agents, Duration timeout) {
+    List<String> noStatus = missing(agents, r.statusSeen);
+    List<String> notApplied = missing(agents, r.appliedSeen);
+    if (noStatus.isEmpty() && notApplied.isEmpty()) {
+      return;
+    }
+    throw new IllegalStateException(
+        String.format(
+            Locale.ROOT,
+            "round %s (revision %d): within %d s, %d of %d agents did not report it in their"
+                + " status key (%s) and %d did not apply it (%s)",
+            tag,
+            r.revision,
+            timeout.toSeconds(),
+            noStatus.size(),
+            agents.size(),
+            names(noStatus),
+            notApplied.size(),
+            names(notApplied)));
+  }
+
+  private static List<String> missing(List<Agent> agents, Set<String> seen) {
+    List<String> ids = new ArrayList<>();
+    for (Agent agent : agents) {
+      if (!seen.contains(agent.id)) {
+        ids.add(agent.id);
+      }
+    }
+    return ids;
+  }
+
+  /** At most 20 ids, so that 500 silent agents still make a readable message. */
+  private static String names(List<String> ids) {
+    if (ids.isEmpty()) {
+      return "none";
+    }
+    int shown = Math.min(ids.size(), 20);
+    String list = String.join(", ", ids.subList(0, shown));
+    return shown == ids.size() ? list : list + ", and " + (ids.size() - shown) + " more";
   }
 
   /** A revision an agent reached, and when that was seen (System.nanoTime). */
