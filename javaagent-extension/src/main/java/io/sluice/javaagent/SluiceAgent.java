@@ -54,23 +54,20 @@ final class SluiceAgent {
   /**
    * Reads Sluice's settings from the agent's final configuration, puts the built-in defaults in
    * force and connects the bridge. Runs once, on the agent's start-up thread, before any
-   * instrumentation is installed; no I/O.
+   * instrumentation is installed; no I/O. Never throws: the agent's own start must not depend on
+   * Sluice's settings.
    */
   void configure(ConfigProperties properties) {
     if (!configured.compareAndSet(false, true)) {
       return;
     }
     SluiceConfig current;
-    String serviceName = serviceName(properties);
     try {
-      current =
-          SluiceConfig.fromProperties(
-              key -> key.equals(ConfigKeys.SERVICE_NAME) ? serviceName : properties.getString(key));
-    } catch (IllegalArgumentException e) {
-      logger.warning(
-          "Sluice: invalid configuration, running on built-in defaults: " + e.getMessage());
+      current = readConfig(properties);
+    } catch (RuntimeException | LinkageError e) {
+      logger.log(Level.WARNING, "Sluice could not read its configuration; running on defaults", e);
       configRefused = true;
-      current = SluiceConfig.builder().serviceName(serviceName).build();
+      current = SluiceConfig.builder().build();
     }
     config = current;
     rules = new ActiveRulesHolder(ActiveRules.defaults(service(current)));
@@ -80,6 +77,27 @@ final class SluiceAgent {
       } catch (RuntimeException | LinkageError e) {
         logger.log(Level.WARNING, "Sluice could not connect its breakers to the HTTP clients", e);
       }
+    }
+  }
+
+  /**
+   * Sluice's settings; a refused configuration is logged and replaced by one without sources, under
+   * the service's name when that name is itself valid.
+   */
+  private SluiceConfig readConfig(ConfigProperties properties) {
+    String serviceName = serviceName(properties);
+    try {
+      return SluiceConfig.fromProperties(
+          key -> key.equals(ConfigKeys.SERVICE_NAME) ? serviceName : properties.getString(key));
+    } catch (IllegalArgumentException e) {
+      logger.warning(
+          "Sluice: invalid configuration, running on built-in defaults: " + e.getMessage());
+      configRefused = true;
+    }
+    try {
+      return SluiceConfig.builder().serviceName(serviceName).build();
+    } catch (IllegalArgumentException nameRefusedToo) {
+      return SluiceConfig.builder().build();
     }
   }
 

@@ -1,8 +1,10 @@
 package io.sluice.javaagent;
 
+import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.sluice.sdk.propagation.SluicePropagators;
 import java.util.Map;
 import java.util.logging.Level;
@@ -34,11 +36,9 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
       customizer.addPropertiesSupplier(() -> DEFAULTS);
       // Autoconfigure composes otel.propagators in order and a later one overrides an earlier
       // one on extract, so B3 would beat W3C; Sluice's rule is that a valid traceparent wins.
-      customizer.addPropagatorCustomizer(
-          (propagator, config) ->
-              propagator instanceof B3Propagator
-                  ? SluicePropagators.withW3cPrecedence(propagator)
-                  : propagator);
+      // The customizers run later, inside the agent's own start: each guards itself, since an
+      // exception there would stop the whole agent, not just Sluice.
+      customizer.addPropagatorCustomizer(SluiceAutoConfiguration::withW3cPrecedence);
       customizer.addPropertiesCustomizer(
           config -> {
             SluiceAgent.instance().configure(config);
@@ -46,6 +46,19 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
           });
     } catch (RuntimeException | LinkageError e) {
       logger.log(Level.WARNING, "Sluice could not configure itself; the app runs without it", e);
+    }
+  }
+
+  private static TextMapPropagator withW3cPrecedence(
+      TextMapPropagator propagator, ConfigProperties config) {
+    if (!(propagator instanceof B3Propagator)) {
+      return propagator;
+    }
+    try {
+      return SluicePropagators.withW3cPrecedence(propagator);
+    } catch (RuntimeException | LinkageError e) {
+      logger.log(Level.WARNING, "Sluice could not give W3C headers precedence over B3", e);
+      return propagator;
     }
   }
 }

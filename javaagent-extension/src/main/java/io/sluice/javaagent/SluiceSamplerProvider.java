@@ -4,6 +4,8 @@ import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.sluice.sdk.sampling.RuleSampler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The {@code sluice} sampler ({@code otel.traces.sampler=sluice}, the default with this extension):
@@ -13,10 +15,20 @@ public final class SluiceSamplerProvider implements ConfigurableSamplerProvider 
 
   static final String NAME = "sluice";
 
+  private static final Logger logger = Logger.getLogger(SluiceSamplerProvider.class.getName());
+
   @Override
   public Sampler createSampler(ConfigProperties config) {
-    SluiceAgent.instance().configure(config);
-    return RuleSampler.create(SluiceAgent.instance().rules());
+    try {
+      SluiceAgent.instance().configure(config);
+      return RuleSampler.create(SluiceAgent.instance().rules());
+    } catch (RuntimeException | LinkageError e) {
+      logger.log(
+          Level.WARNING,
+          "Sluice could not create its sampler; using parentbased_always_on, the agent's default",
+          e);
+      return Sampler.parentBased(Sampler.alwaysOn());
+    }
   }
 
   @Override

@@ -102,4 +102,34 @@ class StartWithoutEtcdIT {
       }
     }
   }
+
+  @Test
+  void aServiceNameSluiceRefusesLeavesTheAgentRunning() throws Exception {
+    // "team/orders" is a fine OpenTelemetry service name but cannot be an etcd key segment
+    try (Downstream downstream = Downstream.start()) {
+      Map<String, String> properties = new LinkedHashMap<>();
+      properties.put("otel.service.name", "team/orders");
+      properties.put("otel.traces.exporter", "none");
+      properties.put("otel.metrics.exporter", "none");
+      properties.put("otel.logs.exporter", "none");
+      try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+        String traceId = AbstractHttpClientIT.randomHex(16);
+        AppAnswer answer =
+            app.call(
+                "jdk",
+                "GET",
+                downstream.url("/refused-name"),
+                Map.of(
+                    "traceparent",
+                    "00-" + traceId + "-" + AbstractHttpClientIT.randomHex(8) + "-01"));
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(downstream.lastHeader("traceparent"))
+            .as("the agent still instruments the app")
+            .contains(traceId);
+        assertThat(app.log())
+            .contains("Sluice: invalid configuration, running on built-in defaults")
+            .doesNotContain("OpenTelemetry Javaagent failed to start");
+      }
+    }
+  }
 }
