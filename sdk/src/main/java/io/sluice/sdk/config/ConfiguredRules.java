@@ -157,7 +157,7 @@ public final class ConfiguredRules implements AutoCloseable {
         source = file;
         file.start();
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       logger.log(
           Level.SEVERE,
           "Sluice could not set up its rule source ("

@@ -59,9 +59,10 @@ import java.util.logging.Logger;
  *       from compaction. A resumed watch replays every event missed during the outage.
  *   <li><b>Compaction.</b> If etcd compacted past the revision a watch resumes from, the missed
  *       events are gone: the source reads both keys again and watches from the new revision.
- *   <li><b>Starting without etcd.</b> If the first read fails, the last-known-good snapshot (when
- *       there is one and it is valid) is put in force, and the read is retried with backoff; the
- *       first answer from etcd replaces it.
+ *   <li><b>Starting without etcd.</b> The last-known-good snapshot (when there is one and it is
+ *       valid) is put in force before etcd is first asked, so an app restarted while etcd is away
+ *       runs its last rules from the start, not after a read times out; the read is retried with
+ *       backoff, and the first answer from etcd replaces the snapshot.
  * </ul>
  *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
@@ -94,8 +95,8 @@ public final class EtcdRuleSource implements RuleSource {
   private final List<Watch.Watcher> watchers = new ArrayList<>();
   private ActiveRules published;
   private long backoffMillis;
-  private boolean lastKnownGoodTried;
   private boolean outageLogged;
+  private boolean taskFailureLogged;
   private boolean resuming;
   private volatile long compactionResyncs;
 
@@ -154,7 +155,31 @@ public final class EtcdRuleSource implements RuleSource {
     // On close, pending retries and refreshes are dropped rather than awaited.
     pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     executor = pool;
+    run(this::startOnLastKnownGood);
     run(this::readAndWatch);
+  }
+
+  /**
+   * Puts the last-known-good rules in force before etcd is first asked: a restart while etcd is
+   * away or slow runs the rules it ran before from the start, not the built-in defaults until a
+   * read times out. The first answer from etcd replaces them.
+   */
+  private void startOnLastKnownGood() {
+    if (lastKnownGood == null || published != null) {
+      return;
+    }
+    lastKnownGood
+        .load(service)
+        .ifPresent(
+            stored -> {
+              logger.info(
+                  "starting on the last-known-good rules of "
+                      + service
+                      + " (revision "
+                      + stored.revision()
+                      + ") until etcd answers");
+              publish(stored);
+            });
   }
 
   @Override
@@ -235,9 +260,15 @@ public final class EtcdRuleSource implements RuleSource {
     }
     try {
       task.run();
-    } catch (RuntimeException e) {
-      // A bug here must not kill the source's thread: retry from a fresh read.
-      logger.log(Level.WARNING, "etcd rule source for " + service + " failed; reading again", e);
+    } catch (RuntimeException | LinkageError e) {
+      // A bug here must not kill the source's thread: retry from a fresh read (logged once; a
+      // failure that repeats at every retry would otherwise fill the log).
+      if (!taskFailureLogged) {
+        taskFailureLogged = true;
+        logger.log(Level.WARNING, "etcd rule source for " + service + " failed; reading again", e);
+      } else {
+        logger.log(Level.FINE, "etcd rule source for " + service + " failed again", e);
+      }
       closeWatchers();
       schedule(this::readAndWatch, nextBackoff());
     }
@@ -275,23 +306,6 @@ public final class EtcdRuleSource implements RuleSource {
 
   private void onReadFailed(Exception e) {
     unreachable(e);
-    if (!lastKnownGoodTried && published == null) {
-      lastKnownGoodTried = true;
-      if (lastKnownGood != null) {
-        lastKnownGood
-            .load(service)
-            .ifPresent(
-                stored -> {
-                  logger.info(
-                      "etcd is unreachable: running the last-known-good rules of "
-                          + service
-                          + " (revision "
-                          + stored.revision()
-                          + ") until it answers");
-                  publish(stored);
-                });
-      }
-    }
     schedule(this::readAndWatch, nextBackoff());
   }
 

@@ -58,6 +58,7 @@ public final class FileRuleSource implements RuleSource {
   private byte[] lastContent;
   private boolean missingLogged;
   private boolean pollingLogged;
+  private String unreadableLogged;
 
   private FileRuleSource(Builder builder) {
     this.file = builder.file.toAbsolutePath().normalize();
@@ -135,7 +136,7 @@ public final class FileRuleSource implements RuleSource {
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // Closing.
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       logger.log(Level.WARNING, "the rules file watch of " + file + " stopped", e);
     } finally {
       closeWatchService();
@@ -218,10 +219,19 @@ public final class FileRuleSource implements RuleSource {
       }
       return;
     } catch (IOException | RuntimeException e) {
-      logger.log(Level.FINE, "could not read the rules file " + file + "; trying again", e);
+      // a directory, no permission...: said once per distinct problem, then retried quietly
+      String problem = e.toString();
+      if (!problem.equals(unreadableLogged)) {
+        unreadableLogged = problem;
+        logger.warning(
+            "cannot read the rules file " + file + " (" + e + "); the rules in force stay");
+      } else {
+        logger.log(Level.FINE, "could not read the rules file " + file + "; trying again", e);
+      }
       return;
     }
     missingLogged = false;
+    unreadableLogged = null;
     if (Arrays.equals(content, lastContent)) {
       return;
     }

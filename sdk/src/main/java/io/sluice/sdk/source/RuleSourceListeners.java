@@ -26,7 +26,7 @@ final class RuleSourceListeners {
     for (RuleSourceListener listener : listeners) {
       try {
         listener.onApplied(rules);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         logger.log(Level.WARNING, "a rule source listener failed; the others were still told", e);
       }
     }
@@ -36,7 +36,7 @@ final class RuleSourceListeners {
     for (RuleSourceListener listener : listeners) {
       try {
         listener.onRejected(rejection);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         logger.log(Level.WARNING, "a rule source listener failed; the others were still told", e);
       }
     }

@@ -120,6 +120,7 @@ public final class StatusReporter implements AutoCloseable {
   private long lastPutNanos;
   private boolean failureLogged;
   private boolean supplierFailureLogged;
+  private volatile boolean taskFailureLogged;
 
   private StatusReporter(Builder builder) {
     this.client = builder.client;
@@ -257,11 +258,20 @@ public final class StatusReporter implements AutoCloseable {
 
   // ---------------------------------------------------------------- executor thread
 
+  /**
+   * Runs a task of the reporter's thread; a failure (a bug, or a class that cannot load) is logged
+   * once, not at every refresh, and the reporter goes on.
+   */
   private void guarded(Runnable task) {
     try {
       task.run();
-    } catch (RuntimeException e) {
-      logger.log(Level.WARNING, "the status reporter of " + service + " failed; going on", e);
+    } catch (RuntimeException | LinkageError e) {
+      if (!taskFailureLogged) {
+        taskFailureLogged = true;
+        logger.log(Level.WARNING, "the status reporter of " + service + " failed; going on", e);
+      } else {
+        logger.log(Level.FINE, "the status reporter of " + service + " failed again", e);
+      }
     }
   }
 
@@ -432,7 +442,7 @@ public final class StatusReporter implements AutoCloseable {
     try {
       List<T> values = supplier.get();
       return values == null ? List.of() : values;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       if (!supplierFailureLogged) {
         supplierFailureLogged = true;
         logger.log(Level.WARNING, "a status supplier failed; reporting none of its values", e);

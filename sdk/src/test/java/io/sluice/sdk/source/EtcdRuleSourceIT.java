@@ -13,6 +13,8 @@ import io.sluice.sdk.config.EtcdClientFactory;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -281,6 +283,29 @@ class EtcdRuleSourceIT {
     long fresh = server().put(keys.rules(service), document(service, 0.75));
     await().atMost(Duration.ofSeconds(20)).until(() -> holder.current().revision() == fresh);
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+  }
+
+  @Test
+  void putsTheLastKnownGoodRulesInForceBeforeASilentEtcdTimesOut() throws Exception {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGood(service, store);
+
+    // an etcd that accepts connections and never answers: the first read waits for its timeout
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      ActiveRulesHolder holder = holder(service);
+      EtcdRuleSource source =
+          started(
+              EtcdRuleSource.builder(
+                      client("http://127.0.0.1:" + silent.getLocalPort()), holder, service)
+                  .callTimeout(Duration.ofMinutes(2))
+                  .lastKnownGood(store));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(holder.current().revision()).isEqualTo(stored);
+      assertThat(source.isWatching()).isFalse();
+    }
   }
 
   @Test

@@ -122,6 +122,29 @@ class FileRuleSourceTest {
   }
 
   @Test
+  void saysOnceThatTheFileCannotBeReadAndAppliesItOnceItCan() throws Exception {
+    Path file = Files.createDirectory(dir.resolve("rules.json"));
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> log.messages().stream().anyMatch(m -> m.startsWith("cannot read")));
+      // polled every 500 ms: a few more reads fail, quietly
+      await()
+          .pollDelay(Duration.ofMillis(1200))
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(log.messages())
+                      .filteredOn(m -> m.startsWith("cannot read the rules file " + file))
+                      .hasSize(1));
+      Files.delete(file);
+      Files.writeString(file, document("orders", 0.4));
+      awaitRatio(0.4);
+    }
+  }
+
+  @Test
   void watchesTheDirectoryOnceItExistsAndAgainWhenItComesBack() throws Exception {
     Path conf = dir.resolve("conf");
     Path file = conf.resolve("rules.json");
