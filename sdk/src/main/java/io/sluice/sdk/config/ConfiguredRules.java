@@ -114,7 +114,8 @@ public final class ConfiguredRules implements AutoCloseable {
     Thread thread = starter;
     if (thread != null) {
       try {
-        thread.join(TimeUnit.SECONDS.toMillis(10));
+        // the start does no network I/O; this only covers a start slowed by class loading
+        thread.join(TimeUnit.SECONDS.toMillis(2));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -198,7 +198,8 @@ public final class EtcdRuleSource implements RuleSource {
     }
     pool.shutdown();
     try {
-      if (!pool.awaitTermination(5, TimeUnit.SECONDS)) {
+      // a read in flight against a silent etcd is abandoned: exit must not wait for its timeout
+      if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
         pool.shutdownNow();
       }
     } catch (InterruptedException e) {

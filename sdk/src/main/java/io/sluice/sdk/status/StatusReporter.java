@@ -71,6 +71,15 @@ public final class StatusReporter implements AutoCloseable {
   /** Even an unchanged status is rewritten this often, in case its key was removed behind us. */
   private static final long REWRITE_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(60);
 
+  /** Failed writes back off up to this many refresh intervals (30 s by default). */
+  private static final int MAX_BACKOFF_INTERVALS = 6;
+
+  /**
+   * How long {@link #close()} waits for the lease's revoke: a courtesy (the key expires with its
+   * lease anyway), which must not hold up the JVM's exit while etcd does not answer.
+   */
+  static final Duration REVOKE_TIMEOUT = Duration.ofMillis(500);
+
   private final Client client;
   private final String service;
   private final String instanceId;
@@ -107,6 +116,7 @@ public final class StatusReporter implements AutoCloseable {
   private volatile long leaseId;
   private volatile long lastWriteNanos;
   private volatile long writes;
+  private volatile long writeAttempts;
 
   // Confined to the executor thread.
   private Instant startTime;
@@ -119,6 +129,8 @@ public final class StatusReporter implements AutoCloseable {
   private AgentStatus lastWritten;
   private long lastPutNanos;
   private boolean failureLogged;
+  private int failedWrites;
+  private long retryAfterNanos;
   private boolean supplierFailureLogged;
   private volatile boolean taskFailureLogged;
 
@@ -167,6 +179,11 @@ public final class StatusReporter implements AutoCloseable {
   /** How many times the status was written so far. */
   public long writes() {
     return writes;
+  }
+
+  /** Writes begun (successful or not); for tests. */
+  long writeAttempts() {
+    return writeAttempts;
   }
 
   /** Starts reporting in the background; returns at once. Idempotent. */
@@ -231,7 +248,8 @@ public final class StatusReporter implements AutoCloseable {
     }
     pool.shutdown();
     try {
-      if (!pool.awaitTermination(callTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+      // a write in flight against a silent etcd is abandoned: exit must not wait for its timeout
+      if (!pool.awaitTermination(REVOKE_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS)) {
         pool.shutdownNow();
       }
     } catch (InterruptedException e) {
@@ -286,7 +304,7 @@ public final class StatusReporter implements AutoCloseable {
     // full interval instead of writing right after it.
     lastWriteNanos = System.nanoTime();
     writeScheduled.set(false);
-    if (closed.get()) {
+    if (closed.get() || (failedWrites > 0 && System.nanoTime() - retryAfterNanos < 0)) {
       return;
     }
     AgentStatus status = status();
@@ -298,6 +316,7 @@ public final class StatusReporter implements AutoCloseable {
     if (unchanged) {
       return;
     }
+    writeAttempts++;
     try {
       if (leaseId == 0) {
         grantLease();
@@ -321,6 +340,7 @@ public final class StatusReporter implements AutoCloseable {
         }
       }
       lastWritten = null;
+      backOff();
       if (!failureLogged) {
         failureLogged = true;
         logger.warning(
@@ -328,9 +348,9 @@ public final class StatusReporter implements AutoCloseable {
                 + key
                 + " ("
                 + rootMessage(e)
-                + "); retrying every "
-                + refreshInterval.toMillis()
-                + " ms");
+                + "); retrying, at longer intervals up to "
+                + refreshInterval.multipliedBy(MAX_BACKOFF_INTERVALS).toMillis()
+                + " ms while it fails");
       }
     }
   }
@@ -346,10 +366,22 @@ public final class StatusReporter implements AutoCloseable {
     lastWritten = status;
     lastPutNanos = System.nanoTime();
     writes++;
+    failedWrites = 0;
     if (failureLogged) {
       failureLogged = false;
       logger.info("the agent status " + key + " is written again");
     }
+  }
+
+  /**
+   * Waits longer after each failed write (one refresh interval, doubling up to {@link
+   * #MAX_BACKOFF_INTERVALS}): while etcd is away every attempt costs the etcd client's own retries
+   * and a couple of its log lines, for hours if the outage lasts.
+   */
+  private void backOff() {
+    failedWrites++;
+    long intervals = Math.min(MAX_BACKOFF_INTERVALS, 1L << Math.min(failedWrites - 1, 10));
+    retryAfterNanos = System.nanoTime() + refreshInterval.toNanos() * intervals;
   }
 
   private void grantLease() throws Exception {
@@ -396,7 +428,7 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     try {
-      client.getLeaseClient().revoke(id).get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      client.getLeaseClient().revoke(id).get(REVOKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {

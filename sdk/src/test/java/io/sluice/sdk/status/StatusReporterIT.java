@@ -20,11 +20,14 @@ import io.sluice.sdk.config.EtcdClientFactory;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.EtcdRuleSource;
 import io.sluice.testing.etcd.EtcdExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -366,6 +369,32 @@ class StatusReporterIT {
   private <T extends AutoCloseable> T closeLater(T closeable) {
     toClose.add(closeable);
     return closeable;
+  }
+
+  @Test
+  void closeDoesNotWaitForASilentEtcd() throws Exception {
+    // an etcd that accepts connections and never answers: the lease grant waits for its timeout
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Client unanswered =
+          closeLater(
+              EtcdClientFactory.create(
+                  SluiceConfig.builder()
+                      .addEtcdEndpoint("http://127.0.0.1:" + silent.getLocalPort())
+                      .serviceName("test")
+                      .build()));
+      String service = newService();
+      StatusReporter reporter =
+          StatusReporter.builder(
+                  unanswered, service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+              .callTimeout(Duration.ofMinutes(2))
+              .build();
+      reporter.start();
+      await().atMost(AWAIT).until(() -> reporter.writeAttempts() > 0);
+
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(reporter::close);
+      // bounded by the revoke's short timeout, not the two-minute call timeout
+      await().atMost(Duration.ofSeconds(10)).until(closing::isDone);
+    }
   }
 
   private Client client() {
