@@ -1,6 +1,7 @@
 package io.sluice.testing.etcd;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,7 +29,25 @@ import java.util.stream.Stream;
  * normally get one through {@link EtcdExtension}; a test may {@link #stop()} and {@link #start()}
  * the same server (same data directory, same ports) to simulate an outage, and {@link #compact()}
  * it to force watchers through the compaction path. {@link #withClientTls} adds a mutual-TLS
- * listener. A shutdown hook kills the process if the JVM exits without {@link #close()}.
+ * listener.
+ *
+ * <p>A test JVM can end without {@link #close()}: Ctrl-C during {@code mvn verify}, {@code
+ * System.exit}, or killed outright ({@code kill -9}, the OOM killer). etcd runs under a small
+ * {@code sh} that holds the read end of a pipe from this JVM as its standard input, so:
+ *
+ * <ul>
+ *   <li>{@link #stop()} writes {@code stop} to the pipe and closes it: the script stops etcd
+ *       (SIGTERM) and keeps its data;
+ *   <li>an ending JVM runs a shutdown hook that stops etcd the same way, then deletes its data
+ *       directory and log;
+ *   <li>a JVM killed outright closes the pipe without a word (the kernel closes its descriptors):
+ *       the script stops etcd and deletes the data directory and log itself.
+ * </ul>
+ *
+ * <p>{@link #start()} checks that the etcd answering on the port is this server's (its member name
+ * is unique to this server) and that the process is still alive, so a restart on a port that
+ * another process took meanwhile fails, and says so, instead of testing against someone else's
+ * etcd.
  *
  * <p>The few administrative calls this class makes ({@link #compact()}, {@link #put}, {@link
  * #revision()}) go to etcd's JSON gateway over the JDK HTTP client, so the harness needs no etcd
@@ -44,11 +63,50 @@ public final class EtcdServer implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
   private static final int START_ATTEMPTS = 3;
   private static final Pattern REVISION = Pattern.compile("\"revision\"\\s*:\\s*\"?(\\d+)");
+  private static final Pattern MEMBER_NAME = Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * Runs etcd ({@code "$@"}) in the background and stops it when this JVM says {@code stop} on
+   * standard input. When the pipe closes without {@code stop} while etcd still runs, the JVM is
+   * gone: it stops etcd (SIGKILL after 10 s), then deletes the data directory ({@code $1}) and the
+   * log ({@code $2}). When etcd exited on its own, the JVM closes the pipe once it sees the script
+   * end: nothing is left to do. Exits with etcd's status, so the {@link Process} lives exactly as
+   * long as etcd. Background jobs of a non-interactive shell read {@code /dev/null}: the pipe is
+   * kept on descriptor 3 for the watcher. SIGINT (Ctrl-C in a terminal reaches the whole process
+   * group) is ignored: this JVM decides when etcd stops.
+   */
+  private static final String SUPERVISOR =
+      String.join(
+          "\n",
+          "dir=$1; log=$2; shift 2",
+          "trap '' INT",
+          "exec 3<&0",
+          "\"$@\" </dev/null 3<&- &",
+          "etcd=$!",
+          "{",
+          "  read -r order <&3",
+          "  if [ \"$order\" = stop ]; then",
+          "    kill \"$etcd\" 2>/dev/null",
+          "  elif kill -0 \"$etcd\" 2>/dev/null; then",
+          "    kill \"$etcd\" 2>/dev/null",
+          "    waited=0",
+          "    while kill -0 \"$etcd\" 2>/dev/null; do",
+          "      waited=$((waited + 1))",
+          "      if [ \"$waited\" -gt 10 ]; then kill -9 \"$etcd\" 2>/dev/null; fi",
+          "      sleep 1",
+          "    done",
+          "    rm -rf \"$dir\" \"$log\"",
+          "  fi",
+          "} &",
+          "exec 3<&-",
+          "wait \"$etcd\"");
 
   private final String binary;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Path dataDir;
+  private String memberName;
   private int clientPort;
   private int peerPort;
   private volatile Process process;
@@ -113,7 +171,18 @@ public final class EtcdServer implements AutoCloseable {
       return;
     }
     if (dataDir != null) {
-      launch();
+      try {
+        launch();
+      } catch (PortTakenException e) {
+        throw new IllegalStateException(
+            "etcd could not start again on its ports (client "
+                + clientPort
+                + ", peer "
+                + peerPort
+                + "): another process has taken one of them since it stopped. "
+                + e.getMessage(),
+            e);
+      }
       return;
     }
     // A free port can be taken by another process between choosing it and etcd binding it
@@ -122,6 +191,8 @@ public final class EtcdServer implements AutoCloseable {
       try {
         dataDir = Files.createTempDirectory("sluice-etcd-");
         log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        // unique to this server: start() knows its own etcd from any other on the port
+        memberName = dataDir.getFileName().toString();
         clientPort = freePort();
         do {
           peerPort = freePort();
@@ -137,11 +208,14 @@ public final class EtcdServer implements AutoCloseable {
       try {
         launch();
         return;
-      } catch (IllegalStateException e) {
+      } catch (PortTakenException e) {
         close();
-        if (attempt == START_ATTEMPTS || !e.getMessage().contains("address already in use")) {
+        if (attempt == START_ATTEMPTS) {
           throw e;
         }
+      } catch (RuntimeException e) {
+        close();
+        throw e;
       }
     }
   }
@@ -149,8 +223,14 @@ public final class EtcdServer implements AutoCloseable {
   private void launch() {
     try {
       List<String> command = new ArrayList<>();
+      command.add("/bin/sh");
+      command.add("-c");
+      command.add(SUPERVISOR);
+      command.add("etcd-supervisor"); // $0
+      command.add(dataDir.toString());
+      command.add(log.toString());
       command.add(binary);
-      command.add("--name=sluice-test");
+      command.add("--name=" + memberName);
       command.add("--data-dir=" + dataDir.resolve("data"));
       if (tls == null) {
         command.add("--listen-client-urls=http://127.0.0.1:" + clientPort);
@@ -164,17 +244,20 @@ public final class EtcdServer implements AutoCloseable {
       command.add("--advertise-client-urls=http://127.0.0.1:" + clientPort);
       command.add("--listen-peer-urls=http://127.0.0.1:" + peerPort);
       command.add("--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort);
-      command.add("--initial-cluster=sluice-test=http://127.0.0.1:" + peerPort);
+      command.add("--initial-cluster=" + memberName + "=http://127.0.0.1:" + peerPort);
       command.add("--log-level=warn");
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.redirectErrorStream(true);
       builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       // etcd 3.4 on arm64 and some other platforms refuses to start without this.
       builder.environment().put("ETCD_UNSUPPORTED_ARCH", System.getProperty("os.arch"));
+      // standard input stays a pipe from this JVM: the supervisor stops etcd when it closes
       process = builder.start();
       if (shutdownHook == null) {
-        // an interrupted test JVM must not leave an etcd behind
-        shutdownHook = new Thread(this::destroyProcess, "etcd-server-shutdown");
+        // a JVM that ends without close() must leave neither etcd nor its data behind
+        Path dir = dataDir;
+        Path logFile = log;
+        shutdownHook = new Thread(() -> stopAndDelete(dir, logFile), "etcd-server-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
       }
       awaitReady();
@@ -188,16 +271,35 @@ public final class EtcdServer implements AutoCloseable {
     if (process == null) {
       return;
     }
-    process.destroy();
+    terminate(process);
+    process = null;
+  }
+
+  /**
+   * Tells the supervisor to stop etcd and waits for both to end, killing them after {@link
+   * #STOP_TIMEOUT}. Returns once the process is gone, or after a second {@link #STOP_TIMEOUT}.
+   */
+  private static void terminate(Process process) {
+    try (OutputStream order = process.getOutputStream()) {
+      order.write("stop\n".getBytes(StandardCharsets.US_ASCII));
+    } catch (IOException ended) {
+      // the supervisor has ended, and with it etcd
+    }
     try {
-      if (!process.waitFor(5, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        kill(process);
+        process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       }
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      kill(process);
       Thread.currentThread().interrupt();
     }
-    process = null;
+  }
+
+  /** SIGKILL to etcd and its supervisor; etcd first, as it is no longer a descendant after. */
+  private static void kill(Process process) {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
   }
 
   /**
@@ -305,23 +407,34 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the port answers healthy, as this server's member, while the process we started
+   * still runs: another etcd on the port (one that took it while this one was stopped) answers
+   * healthy too.
+   */
   private void awaitReady() {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     Exception last = null;
+    String stranger = null;
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "etcd exited with " + process.exitValue() + " at start:\n" + logTail());
+        String tail = logTail();
+        String message = "etcd exited with " + process.exitValue() + " at start:\n" + tail;
+        if (tail.contains("address already in use")) {
+          throw new PortTakenException(message);
+        }
+        throw new IllegalStateException(message);
       }
       try {
-        HttpResponse<String> health =
-            http.send(
-                HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
-                    .timeout(Duration.ofSeconds(1))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> health = send("/health", null, Duration.ofSeconds(1));
         if (health.statusCode() == 200 && health.body().contains("true")) {
-          return;
+          List<String> members =
+              memberNames(send("/v3/cluster/member/list", "{}", Duration.ofSeconds(1)).body());
+          if (!members.contains(memberName)) {
+            stranger = String.join(", ", members);
+          } else if (process.isAlive()) {
+            return;
+          }
         }
       } catch (IOException e) {
         last = e;
@@ -332,6 +445,19 @@ public final class EtcdServer implements AutoCloseable {
       pauseBeforeNextPoll();
     }
     stop();
+    if (stranger != null) {
+      throw new PortTakenException(
+          "port "
+              + clientPort
+              + " is answered by etcd member(s) ["
+              + stranger
+              + "], not by this server's "
+              + memberName
+              + ", for "
+              + START_TIMEOUT.toSeconds()
+              + " s:\n"
+              + logTail());
+    }
     throw new IllegalStateException(
         "etcd did not answer within "
             + START_TIMEOUT.toSeconds()
@@ -339,6 +465,24 @@ public final class EtcdServer implements AutoCloseable {
             + (last == null ? "" : " (" + last + ")")
             + ":\n"
             + logTail());
+  }
+
+  private static List<String> memberNames(String memberList) {
+    List<String> names = new ArrayList<>();
+    Matcher m = MEMBER_NAME.matcher(memberList);
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    return names;
+  }
+
+  /** Another process holds a port this server needs. */
+  private static final class PortTakenException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    PortTakenException(String message) {
+      super(message);
+    }
   }
 
   /** A process that is starting is polled at a short interval; this is not a wait for a result. */
@@ -351,15 +495,20 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** A GET when {@code json} is {@code null}, else a POST of it. */
+  private HttpResponse<String> send(String path, String json, Duration timeout)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(endpoint() + path)).timeout(timeout);
+    if (json != null) {
+      request.POST(HttpRequest.BodyPublishers.ofString(json));
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   private String post(String path, String json) {
     try {
-      HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(endpoint() + path))
-                  .timeout(Duration.ofSeconds(5))
-                  .POST(HttpRequest.BodyPublishers.ofString(json))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = send(path, json, Duration.ofSeconds(5));
       if (response.statusCode() != 200) {
         throw new IllegalStateException(
             "etcd " + path + " answered " + response.statusCode() + ": " + response.body());
@@ -373,11 +522,20 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
-  /** For the shutdown hook: no locking, as a test thread may hold the lock while the JVM exits. */
-  private void destroyProcess() {
+  /**
+   * For the shutdown hook: stops etcd, and once it is gone deletes its data directory and log. No
+   * locking, as a test thread may hold the lock while the JVM exits.
+   */
+  private void stopAndDelete(Path dir, Path logFile) {
     Process p = process;
     if (p != null) {
-      p.destroyForcibly();
+      terminate(p);
+    }
+    deleteRecursively(dir);
+    try {
+      Files.deleteIfExists(logFile);
+    } catch (IOException ignored) {
+      // best effort, as in close()
     }
   }
 
