@@ -24,6 +24,11 @@ import java.util.zip.GZIPInputStream;
  * and the field numbers of {@code opentelemetry/proto/trace/v1/trace.proto}, so no generated OTLP
  * classes are needed. Other signals ({@code /v1/metrics}, {@code /v1/logs}) are accepted and
  * dropped. Gzip request bodies are understood.
+ *
+ * <p>An export the receiver cannot read (not gzip, not protobuf, cut short) is answered 400 and
+ * recorded in {@link #errors()}; from then on every method that reads spans throws with the first
+ * error, since the spans of that export are missing: a test waiting for them fails at once and says
+ * why, instead of timing out on spans that silently vanished.
  */
 public final class OtlpReceiver implements AutoCloseable {
 
@@ -89,6 +94,7 @@ public final class OtlpReceiver implements AutoCloseable {
 
   private final HttpServer server;
   private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+  private final List<String> errors = new CopyOnWriteArrayList<>();
 
   private OtlpReceiver(HttpServer server) {
     this.server = server;
@@ -101,16 +107,25 @@ public final class OtlpReceiver implements AutoCloseable {
     server.createContext(
         "/v1/traces",
         exchange -> {
-          try (InputStream raw = exchange.getRequestBody()) {
-            InputStream in =
-                "gzip".equalsIgnoreCase(exchange.getRequestHeaders().getFirst("Content-Encoding"))
-                    ? new GZIPInputStream(raw)
-                    : raw;
-            receiver.spans.addAll(parse(in.readAllBytes()));
+          try {
+            List<ReceivedSpan> received;
+            String encoding = exchange.getRequestHeaders().getFirst("Content-Encoding");
+            try (InputStream raw = exchange.getRequestBody()) {
+              InputStream in = "gzip".equalsIgnoreCase(encoding) ? new GZIPInputStream(raw) : raw;
+              received = parse(in.readAllBytes());
+            } catch (IOException | RuntimeException e) {
+              // InvalidProtocolBufferException and ZipException are IOExceptions
+              receiver.errors.add(
+                  "an export to /v1/traces (Content-Encoding "
+                      + encoding
+                      + ") could not be read: "
+                      + e);
+              exchange.sendResponseHeaders(400, -1);
+              return;
+            }
+            receiver.spans.addAll(received);
             exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
             exchange.sendResponseHeaders(200, -1);
-          } catch (RuntimeException e) {
-            exchange.sendResponseHeaders(400, -1);
           } finally {
             exchange.close();
           }
@@ -131,29 +146,60 @@ public final class OtlpReceiver implements AutoCloseable {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
-  /** Every span received so far. */
+  /**
+   * Every span received so far.
+   *
+   * @throws IllegalStateException when an export could not be read (see {@link #errors()})
+   */
   public List<ReceivedSpan> spans() {
-    return List.copyOf(spans);
+    return List.copyOf(received());
   }
 
-  /** The spans of one trace. */
+  /**
+   * The spans of one trace.
+   *
+   * @throws IllegalStateException when an export could not be read (see {@link #errors()})
+   */
   public List<ReceivedSpan> spans(String traceId) {
     return spans(span -> span.traceId().equals(traceId));
   }
 
-  /** The spans that {@code which} accepts. */
+  /**
+   * The spans that {@code which} accepts.
+   *
+   * @throws IllegalStateException when an export could not be read (see {@link #errors()})
+   */
   public List<ReceivedSpan> spans(Predicate<ReceivedSpan> which) {
-    return spans.stream().filter(which).toList();
+    return received().stream().filter(which).toList();
   }
 
-  /** How many spans {@code which} accepts. */
+  /**
+   * How many spans {@code which} accepts.
+   *
+   * @throws IllegalStateException when an export could not be read (see {@link #errors()})
+   */
   public long count(Predicate<ReceivedSpan> which) {
-    return spans.stream().filter(which).count();
+    return received().stream().filter(which).count();
   }
 
-  /** Forgets the spans received so far. */
+  /** What went wrong with each export that could not be read, oldest first. */
+  public List<String> errors() {
+    return List.copyOf(errors);
+  }
+
+  /** Forgets the spans received so far. Errors stay: the spans they lost are still missing. */
   public void clear() {
     spans.clear();
+  }
+
+  private List<ReceivedSpan> received() {
+    if (!errors.isEmpty()) {
+      throw new IllegalStateException(
+          errors.size()
+              + " export(s) to this receiver could not be read, so spans are missing; the first: "
+              + errors.get(0));
+    }
+    return spans;
   }
 
   @Override

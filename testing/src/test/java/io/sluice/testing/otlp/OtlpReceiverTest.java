@@ -1,6 +1,9 @@
 package io.sluice.testing.otlp;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -13,11 +16,23 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** The receiver decodes what the OpenTelemetry SDK's own OTLP/HTTP exporter sends. */
+/**
+ * The receiver decodes what the OpenTelemetry SDK's own OTLP/HTTP exporter sends, and makes an
+ * export it cannot read impossible to miss.
+ */
 class OtlpReceiverTest {
 
   @Test
@@ -89,6 +104,44 @@ class OtlpReceiverTest {
 
       receiver.clear();
       assertThat(receiver.spans()).isEmpty();
+      assertThat(receiver.errors()).isEmpty();
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unreadableExports")
+  void answers400ToAnUnreadableExportAndFailsEveryReadOfSpansWithTheReason(
+      String encoding, byte[] body, String reason) throws Exception {
+    try (OtlpReceiver receiver = OtlpReceiver.start()) {
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(URI.create(receiver.endpoint() + "/v1/traces"))
+              .header("Content-Type", "application/x-protobuf")
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+      if (encoding != null) {
+        request.header("Content-Encoding", encoding);
+      }
+      HttpResponse<Void> response =
+          HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.discarding());
+
+      assertThat(response.statusCode()).isEqualTo(400);
+      assertThat(receiver.errors()).singleElement(as(STRING)).contains(reason);
+      assertThatThrownBy(receiver::spans)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("spans are missing")
+          .hasMessageContaining(reason);
+      assertThatThrownBy(() -> receiver.count(span -> true)).hasMessageContaining(reason);
+      receiver.clear();
+      assertThatThrownBy(() -> receiver.spans("0af7651916cd43dd8448eb211c80319c"))
+          .as("clear() does not bring back the lost spans")
+          .hasMessageContaining(reason);
+    }
+  }
+
+  static Stream<Arguments> unreadableExports() {
+    // field 1 (resource_spans), length-delimited, announcing 100 bytes and sending 1
+    byte[] truncated = {0x0a, 0x64, 0x00};
+    return Stream.of(
+        Arguments.of(Named.of("protobuf cut short", null), truncated, "InvalidProtocolBuffer"),
+        Arguments.of(Named.of("gzip that is not gzip", "gzip"), truncated, "ZipException"));
   }
 }
