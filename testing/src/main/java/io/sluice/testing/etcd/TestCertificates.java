@@ -1,10 +1,12 @@
 package io.sluice.testing.etcd;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,8 @@ public record TestCertificates(
     Path clientCert,
     Path clientKey,
     Path otherCaCert) {
+
+  private static final Duration OPENSSL_TIMEOUT = Duration.ofSeconds(30);
 
   /** The line printed when the {@code openssl} command is missing. */
   static final String MISSING_OPENSSL =
@@ -123,27 +127,53 @@ public record TestCertificates(
         name + ".key");
   }
 
-  private static void openssl(Path dir, String... args) {
+  /** Runs {@code openssl args...} in {@code dir}; package-private for its test. */
+  static void openssl(Path dir, String... args) {
     List<String> command = new ArrayList<>();
     command.add("openssl");
     command.addAll(List.of(args));
+    Path output = dir.resolve("openssl-output.txt");
     Process process;
     try {
+      // Standard input from /dev/null: should openssl ever prompt (a passphrase, a missing
+      // subject), it reads end-of-file and fails instead of waiting for ever. The output goes to
+      // a file, read after the bounded wait, so a stuck openssl cannot hang the reading either.
       process =
-          new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+          new ProcessBuilder(command)
+              .directory(dir.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
     } catch (IOException e) {
       throw new IllegalStateException(MISSING_OPENSSL, e);
     }
     try {
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed:\n" + output);
+      boolean ended = process.waitFor(OPENSSL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      if (!ended) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+      if (!ended || process.exitValue() != 0) {
+        throw new IllegalStateException(
+            String.join(" ", command)
+                + (ended
+                    ? " failed"
+                    : " did not finish within " + OPENSSL_TIMEOUT.toSeconds() + " s")
+                + ":\n"
+                + Files.readString(output, StandardCharsets.UTF_8));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
+      process.destroyForcibly();
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while running openssl", e);
+    } finally {
+      try {
+        Files.deleteIfExists(output);
+      } catch (IOException ignored) {
+        // a leftover output file beside the certificates is harmless
+      }
     }
   }
 }
