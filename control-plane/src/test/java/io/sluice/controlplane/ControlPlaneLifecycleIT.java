@@ -131,12 +131,18 @@ class ControlPlaneLifecycleIT {
             jar.toString(),
             "--server.port=0",
             "--sluice.state.dir=" + state,
+            "--server.tomcat.basedir=" + state.resolve("tomcat"),
             "--logging.level.root=OFF");
     builder.environment().put("PATH", state.toString());
     builder.redirectErrorStream(true);
     Process process = builder.start();
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the control plane exits").isTrue();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String output;
+    try {
+      assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the control plane exits").isTrue();
+      output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } finally {
+      process.destroyForcibly(); // one that did not exit must not outlive the test
+    }
     assertThat(process.exitValue()).isNotZero();
     List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
     assertThat(lines).as(output).hasSize(1);

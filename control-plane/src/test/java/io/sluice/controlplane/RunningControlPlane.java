@@ -24,6 +24,7 @@ final class RunningControlPlane implements AutoCloseable {
     List<String> args = new ArrayList<>();
     args.add("--server.port=0");
     args.add("--server.address=127.0.0.1");
+    args.add("--server.tomcat.basedir=" + TomcatBaseDirs.next());
     properties.forEach((k, v) -> args.add("--" + k + "=" + v));
     return new RunningControlPlane(
         new SpringApplicationBuilder(ControlPlaneApplication.class)

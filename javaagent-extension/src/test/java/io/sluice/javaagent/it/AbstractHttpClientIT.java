@@ -7,7 +7,6 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.otlp.OtlpReceiver;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -24,6 +23,7 @@ import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -41,7 +41,6 @@ abstract class AbstractHttpClientIT {
   Downstream downstream;
   OtlpReceiver otlp;
   AgentApp app;
-  Path stateDir;
 
   EtcdStatus status;
 
@@ -56,10 +55,9 @@ abstract class AbstractHttpClientIT {
   }
 
   @BeforeAll
-  void startApp() throws Exception {
+  void startApp(@TempDir Path stateDir) throws Exception {
     downstream = Downstream.start();
     otlp = OtlpReceiver.start();
-    stateDir = Files.createTempDirectory("sluice-state");
     Map<String, String> properties = new LinkedHashMap<>();
     properties.put("otel.service.name", service());
     properties.put("otel.exporter.otlp.endpoint", otlp.endpoint());

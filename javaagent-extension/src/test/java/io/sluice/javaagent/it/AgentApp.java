@@ -21,6 +21,12 @@ import java.util.regex.Pattern;
 /**
  * The {@link TestApp} in a forked JVM, under a real agent jar. Output goes to a log file that the
  * test reads (and prints when something fails).
+ *
+ * <p>Nothing outlives the test JVM: {@link #close()} stops the app, copies its log to standard
+ * output (which Surefire and Failsafe keep in the test's {@code -output.txt} report) and deletes
+ * the file. A shutdown hook does the same when the test JVM exits without {@code close()}; when it
+ * is killed outright, the app sees its standard input, a pipe from the test JVM, close, deletes the
+ * log and exits ({@link TestApp#EXIT_WITH_PARENT}).
  */
 final class AgentApp implements AutoCloseable {
 
@@ -28,14 +34,24 @@ final class AgentApp implements AutoCloseable {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /**
+   * Agent start-ups took 48-92 s on a heavily loaded machine (BENCHMARKS.md); the usual is a few
+   * seconds.
+   */
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
   private final Process process;
   private final Path log;
   private final int port;
+  private final Thread shutdownHook;
 
-  private AgentApp(Process process, Path log, int port) {
+  private AgentApp(Process process, Path log, int port, Thread shutdownHook) {
     this.process = process;
     this.log = log;
     this.port = port;
+    this.shutdownHook = shutdownHook;
   }
 
   /** The Sluice distro agent jar built by this module. */
@@ -56,32 +72,45 @@ final class AgentApp implements AutoCloseable {
       command.add("-javaagent:" + agentJar);
     }
     command.add("-Dtest.app.started=" + System.currentTimeMillis());
+    command.add("-D" + TestApp.EXIT_WITH_PARENT + "=true");
+    Path log = Files.createTempFile("sluice-test-app", ".log");
+    command.add("-D" + TestApp.LOG_FILE + "=" + log);
     properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.add("-cp");
     command.add(System.getProperty("test.app.classpath"));
     command.add(TestApp.class.getName());
-    Path log = Files.createTempFile("sluice-test-app", ".log");
+    // standard input stays a pipe from this JVM: the app exits when it closes
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (System.nanoTime() < deadline) {
-      Matcher ready = READY.matcher(Files.readString(log));
-      if (ready.find()) {
-        return new AgentApp(process, log, Integer.parseInt(ready.group(1)));
-      }
-      if (!process.isAlive()) {
-        throw new IllegalStateException("test app exited:\n" + Files.readString(log));
-      }
-      try {
+    Thread shutdownHook = new Thread(() -> stop(process, log), "test-app-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    String failure;
+    try {
+      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+      while (true) {
+        Matcher ready = READY.matcher(read(log));
+        if (ready.find()) {
+          return new AgentApp(process, log, Integer.parseInt(ready.group(1)), shutdownHook);
+        }
+        if (!process.isAlive()) {
+          failure = "test app exited with " + process.exitValue();
+          break;
+        }
+        if (System.nanoTime() >= deadline) {
+          failure = "test app did not serve within " + START_TIMEOUT.toSeconds() + " s";
+          break;
+        }
         process.waitFor(50, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException(e);
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = "interrupted while the test app started";
+    } catch (IOException | RuntimeException e) {
+      failure = "test app could not be watched: " + e;
     }
-    process.destroyForcibly();
-    throw new IllegalStateException(
-        "test app did not serve within 60 s:\n" + Files.readString(log));
+    String output = stop(process, log);
+    removeShutdownHook(shutdownHook);
+    throw new IllegalStateException(failure + ":\n" + output);
   }
 
   int port() {
@@ -91,10 +120,15 @@ final class AgentApp implements AutoCloseable {
   /** What the app printed so far. */
   String log() {
     try {
-      return Files.readString(log);
+      return read(log);
     } catch (IOException e) {
       return "(log unreadable: " + e + ")";
     }
+  }
+
+  /** Lenient: the app may be in the middle of writing a character. */
+  private static String read(Path log) throws IOException {
+    return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
   }
 
   boolean isAlive() {
@@ -143,16 +177,48 @@ final class AgentApp implements AutoCloseable {
     }
   }
 
+  /** Stops the app, prints its log and deletes it. */
   @Override
   public void close() {
+    String output = stop(process, log);
+    removeShutdownHook(shutdownHook);
+    System.out.println(
+        "---- test app (pid " + process.pid() + ") log ----\n" + output + "---- end of log ----");
+  }
+
+  /**
+   * SIGTERM (the agent flushes and removes its temporary files), SIGKILL after {@link
+   * #STOP_TIMEOUT}; then deletes the log. Answers what the log held.
+   */
+  private static String stop(Process process, Path log) {
     process.destroy();
     try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
+      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+    String output;
+    try {
+      output = read(log);
+    } catch (IOException e) {
+      output = "(log unreadable: " + e + ")\n";
+    }
+    try {
+      Files.deleteIfExists(log);
+    } catch (IOException ignored) {
+      // best effort: a leftover log in the temp directory is small
+    }
+    return output;
+  }
+
+  private static void removeShutdownHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs, or is about to
     }
   }
 }

@@ -7,7 +7,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.otlp.OtlpReceiver;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Live rule changes in one running app under the Sluice agent: sampling follows etcd without a
@@ -41,7 +42,7 @@ class LiveRulesIT {
   private static long initialRevision;
 
   @BeforeAll
-  static void startApp() throws Exception {
+  static void startApp(@TempDir Path stateDir) throws Exception {
     downstream = Downstream.start();
     otlp = OtlpReceiver.start();
     initialRevision =
@@ -53,7 +54,7 @@ class LiveRulesIT {
     properties.put("otel.logs.exporter", "none");
     properties.put("otel.bsp.schedule.delay", "100");
     properties.put("sluice.etcd.endpoints", etcd.endpoint());
-    properties.put("sluice.state.dir", Files.createTempDirectory("sluice-state").toString());
+    properties.put("sluice.state.dir", stateDir.toString());
     app = AgentApp.start(AgentApp.sluiceAgentJar(), properties);
     status = new EtcdStatus(etcd.endpoint());
     status.awaitAgent(SERVICE, app);

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -13,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Apps that start without etcd: one that ran before and kept its last-known-good rules, and one
@@ -23,9 +23,8 @@ class StartWithoutEtcdIT {
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
   @Test
-  void appStartsWhileEtcdIsDownOnItsLastKnownGoodRules() throws Exception {
+  void appStartsWhileEtcdIsDownOnItsLastKnownGoodRules(@TempDir Path stateDir) throws Exception {
     String service = "it-lkg";
-    Path stateDir = Files.createTempDirectory("sluice-state");
     try (Downstream downstream = Downstream.start()) {
       String fallback =
           "{\"mode\":\"response\",\"status\":503,\"headers\":{},\"body\":\"from last-known-good\"}";

@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -29,6 +31,19 @@ public final class TestApp {
 
   public static final String READY = "TEST-APP-READY port=";
 
+  /**
+   * System property: when {@code true}, the app exits once its standard input ends. The test JVM
+   * that forks the app keeps that pipe open, so an app whose test JVM was killed outright (no
+   * shutdown hook ran) does not run on.
+   */
+  public static final String EXIT_WITH_PARENT = "test.app.exitWithParent";
+
+  /**
+   * System property: the file the app's output goes to, deleted when the app exits because its test
+   * JVM is gone (nobody is left to read it).
+   */
+  public static final String LOG_FILE = "test.app.log";
+
   private TestApp() {}
 
   public static void main(String[] args) throws IOException {
@@ -43,6 +58,30 @@ public final class TestApp {
       System.out.println("TEST-APP-SERVING-AFTER-MS " + (System.currentTimeMillis() - started));
     }
     System.out.flush();
+    if (Boolean.getBoolean(EXIT_WITH_PARENT)) {
+      Thread watcher = new Thread(TestApp::exitWhenStandardInputEnds, "test-app-parent-watcher");
+      watcher.setDaemon(true);
+      watcher.start();
+    }
+  }
+
+  private static void exitWhenStandardInputEnds() {
+    try {
+      while (System.in.read() != -1) {
+        // the test JVM writes nothing: only the end matters
+      }
+    } catch (IOException ended) {
+      // as good as the end
+    }
+    String log = System.getProperty(LOG_FILE);
+    if (log != null) {
+      try {
+        Files.deleteIfExists(Path.of(log));
+      } catch (IOException | RuntimeException ignored) {
+        // a small leftover in the temp directory
+      }
+    }
+    System.exit(0);
   }
 
   private static void call(HttpExchange exchange) throws IOException {

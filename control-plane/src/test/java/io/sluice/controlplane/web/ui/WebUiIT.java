@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.controlplane.ControlPlaneApplication;
+import io.sluice.controlplane.TomcatBaseDirs;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.testing.etcd.EtcdExtension;
 import java.net.URI;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
@@ -74,13 +76,17 @@ class WebUiIT {
   private static ConfigurableApplicationContext controlPlane;
   private static int port;
 
+  /** The agent's last-known-good directory; JUnit deletes it after the class. */
+  @TempDir static Path agentState;
+
   @BeforeAll
-  static void startControlPlaneAndBrowser() throws Exception {
+  static void startControlPlaneAndBrowser(@TempDir Path chromiumProfile) throws Exception {
     controlPlane =
         new SpringApplicationBuilder(ControlPlaneApplication.class)
             .run(
                 "--server.port=0",
                 "--server.address=127.0.0.1",
+                "--server.tomcat.basedir=" + TomcatBaseDirs.next(),
                 "--sluice.etcd.endpoints=" + etcd.endpoint(),
                 "--sluice.security.tokens.alice.token=" + WRITER_TOKEN,
                 "--sluice.security.tokens.alice.role=writer",
@@ -109,7 +115,7 @@ class WebUiIT {
         "--no-sandbox",
         "--disable-gpu",
         "--disable-dev-shm-usage",
-        "--user-data-dir=" + Files.createTempDirectory("sluice-ui-chromium"),
+        "--user-data-dir=" + chromiumProfile,
         "--disable-background-networking",
         "--disable-extensions",
         "--disable-component-update",
@@ -147,7 +153,7 @@ class WebUiIT {
             "orders",
             "orders-1",
             "orders-host-1",
-            Files.createTempDirectory("sluice-ui-agent"),
+            agentState,
             List.of(
                 new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 2.5, 0, false)),
             List.of(
