@@ -13,12 +13,35 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Finds a service's outgoing targets that carry traffic but no breaker policy covers, from the top
+ * Finds a service's outgoing targets that carry traffic no breaker policy guards, from the top
  * targets its agents report, and suggests a policy for each.
  *
- * <p>A target counts as covered when an agent says so ({@code coveredBy}) or when a policy of the
- * current document matches its host and port — a policy limited to some methods or paths counts, as
- * the report cannot tell which calls those are. The check uses the agents' own compiled matchers.
+ * <p>Design note: what is known about a target. An agent counts every call per target and sets
+ * {@code coveredBy} to the policy that guarded its latest guarded call; {@code null} means none of
+ * its calls to the target was guarded (under the rules it applied). The current document alone
+ * cannot say more in general: a policy restricted to some methods or paths guards only the calls
+ * that match them, and the report does not say which calls those were. So, per agent and target:
+ *
+ * <ol>
+ *   <li>A policy of the current document that matches the target's host and port and has neither
+ *       {@code method} nor {@code path} guards every call to it (whichever policy comes first, some
+ *       policy matches): protected, whatever the agent reports. This is the one case where the
+ *       document is decisive; it also covers an agent that has not yet applied the revision that
+ *       added such a policy.
+ *   <li>Otherwise the agent's {@code coveredBy} decides, if it names a policy of the current
+ *       document whose host and port match the target: some calls were guarded by it, and the
+ *       target counts as protected. A target guarded only for some methods or paths is not listed:
+ *       the report cannot show calls outside them (check one with {@code evaluate}).
+ *   <li>A {@code coveredBy} naming a policy the current document no longer has, or no longer for
+ *       this host and port, is a statement about older rules (an agent still on an older revision,
+ *       or a policy edited under the same name): ignored.
+ *   <li>Everything else is unprotected, including a target that only a method- or path-restricted
+ *       policy could match when none of the agent's calls to it matched (the demo's {@code POST
+ *       /pay/**} policy without host and port guards no call to inventory).
+ * </ol>
+ *
+ * <p>Agents are judged one by one: a target one agent's calls reached guarded and another's not is
+ * listed with the latter's traffic only. All matching uses the agents' own compiled matchers.
  */
 final class UnprotectedTargets {
 
@@ -32,7 +55,7 @@ final class UnprotectedTargets {
    * @param errorsPerMinute failed calls in the last minute, summed
    * @param errorRate errors / calls, in [0, 1]
    * @param p99Millis the highest p99 any agent reports
-   * @param agents how many agents call it
+   * @param agents how many agents call it without a breaker guarding their calls
    * @param suggestedPolicy a breaker policy to add to {@code breakers}, in shadow mode first
    */
   record Target(
@@ -45,19 +68,18 @@ final class UnprotectedTargets {
       Map<String, Object> suggestedPolicy) {}
 
   static List<Target> find(List<AgentStatus> agents, RuleDocument current) {
-    CompiledRules hostAndPort = CompiledRules.compile(hostAndPortOnly(current));
+    Coverage coverage = Coverage.of(current);
     Map<String, long[]> traffic = new TreeMap<>();
     Map<String, Double> p99 = new LinkedHashMap<>();
     for (AgentStatus agent : agents) {
       for (AgentStatus.TargetStats stats : agent.topTargets()) {
-        if (stats.coveredBy() != null || stats.callsPerMinute() <= 0) {
+        if (stats.callsPerMinute() <= 0) {
           continue;
         }
-        String[] hostPort = split(stats.target());
+        String[] hostPort = stats.target() == null ? null : split(stats.target());
+        // not host:port: nothing to match or suggest (agents always report host:port)
         if (hostPort == null
-            || hostAndPort.breakerPolicyIndex(
-                    hostPort[0], Integer.parseInt(hostPort[1]), "GET", "/")
-                != CompiledRules.NO_MATCH) {
+            || coverage.guards(hostPort[0], Integer.parseInt(hostPort[1]), stats.coveredBy())) {
           continue;
         }
         long[] sums = traffic.computeIfAbsent(stats.target(), t -> new long[3]);
@@ -104,27 +126,70 @@ final class UnprotectedTargets {
     return policy;
   }
 
-  private static RuleDocument hostAndPortOnly(RuleDocument document) {
-    List<BreakerPolicy> widened = new ArrayList<>();
-    for (BreakerPolicy p : document.breakers()) {
-      widened.add(
-          new BreakerPolicy(
-              p.name(),
-              new CallMatch(p.match().host(), p.match().port(), null, null),
-              p.scope(),
-              p.failureRateThreshold(),
-              p.slowCallRateThreshold(),
-              p.slowCallDuration(),
-              p.slidingWindow(),
-              p.minimumCalls(),
-              p.waitInOpenState(),
-              p.halfOpenCalls(),
-              p.failureStatusCodes(),
-              p.onOpen(),
-              p.shadow()));
+  /**
+   * The current document's policies as far as a target's host and port can tell: those that guard
+   * every call to a target, and each policy by name for checking what an agent reports.
+   */
+  private static final class Coverage {
+
+    /** The policies without method and path, matched on host and port. */
+    private final CompiledRules everyCall;
+
+    /** Each policy alone, widened to its host and port. */
+    private final Map<String, CompiledRules> byName;
+
+    private Coverage(CompiledRules everyCall, Map<String, CompiledRules> byName) {
+      this.everyCall = everyCall;
+      this.byName = byName;
     }
-    return new RuleDocument(
-        document.schemaVersion(), document.service(), document.sampling(), widened);
+
+    static Coverage of(RuleDocument document) {
+      List<BreakerPolicy> unrestricted = new ArrayList<>();
+      Map<String, CompiledRules> byName = new LinkedHashMap<>();
+      for (BreakerPolicy p : document.breakers()) {
+        if (p.match().method() == null && p.match().path() == null) {
+          unrestricted.add(p);
+        }
+        byName.put(p.name(), CompiledRules.compile(with(document, List.of(hostAndPortOnly(p)))));
+      }
+      return new Coverage(CompiledRules.compile(with(document, unrestricted)), byName);
+    }
+
+    /** Whether calls to {@code host:port} are guarded, given what the agent reported. */
+    boolean guards(String host, int port, String coveredBy) {
+      if (matches(everyCall, host, port)) {
+        return true;
+      }
+      CompiledRules named = coveredBy == null ? null : byName.get(coveredBy);
+      return named != null && matches(named, host, port);
+    }
+
+    /** Method and path are placeholders: the policies compiled here do not test them. */
+    private static boolean matches(CompiledRules rules, String host, int port) {
+      return rules.breakerPolicyIndex(host, port, "GET", "/") != CompiledRules.NO_MATCH;
+    }
+
+    private static RuleDocument with(RuleDocument document, List<BreakerPolicy> breakers) {
+      return new RuleDocument(
+          document.schemaVersion(), document.service(), document.sampling(), breakers);
+    }
+
+    private static BreakerPolicy hostAndPortOnly(BreakerPolicy p) {
+      return new BreakerPolicy(
+          p.name(),
+          new CallMatch(p.match().host(), p.match().port(), null, null),
+          p.scope(),
+          p.failureRateThreshold(),
+          p.slowCallRateThreshold(),
+          p.slowCallDuration(),
+          p.slidingWindow(),
+          p.minimumCalls(),
+          p.waitInOpenState(),
+          p.halfOpenCalls(),
+          p.failureStatusCodes(),
+          p.onOpen(),
+          p.shadow());
+    }
   }
 
   /** {@code host:port} (IPv6 hosts in brackets) into host and port, or {@code null}. */

@@ -8,7 +8,11 @@ import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.AgentStatus;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.json.JsonMapper;
 
 class UnprotectedTargetsTest {
@@ -18,15 +22,122 @@ class UnprotectedTargetsTest {
         id, "orders", "h", 1, null, null, null, "etcd", 5, null, List.of(), List.of(targets));
   }
 
+  /** A document with these breaker policies (JSON, {@code '} for {@code "}). */
+  static RuleDocument breakers(String breakers) {
+    return RuleCodec.parse(
+            """
+            {"schemaVersion":1,"service":"orders","sampling":{"defaultRatio":1},"breakers":%s}
+            """
+                .formatted(breakers.replace('\'', '"')))
+        .orElseThrow();
+  }
+
+  static List<String> listed(RuleDocument document, AgentStatus... agents) {
+    return UnprotectedTargets.find(List.of(agents), document).stream()
+        .map(UnprotectedTargets.Target::target)
+        .toList();
+  }
+
   @Test
-  void aggregatesBusyUncoveredTargetsOverAgentsAndSkipsCoveredOnes() {
+  void listsTheDemoTargetAMethodAndPathPolicyNeverGuarded() {
+    // demo README step 1: a policy for POST /pay/** without host or port
     RuleDocument document =
-        RuleCodec.parse(
-                """
-                {"schemaVersion":1,"service":"orders","sampling":{"defaultRatio":1},
-                 "breakers":[{"name":"pay","match":{"host":"payments*","method":"POST"}}]}
-                """)
-            .orElseThrow();
+        breakers(
+            """
+            [{"name":"payments","match":{"method":"POST","path":"/pay/**"}}]
+            """);
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "orders-1",
+                    new AgentStatus.TargetStats("127.0.0.1:8083", 601, 0, 12, null),
+                    new AgentStatus.TargetStats("127.0.0.1:8082", 598, 3, 20, "payments"))),
+            document);
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.target()).isEqualTo("127.0.0.1:8083");
+              assertThat(t.callsPerMinute()).isEqualTo(601);
+              assertThat(t.agents()).isEqualTo(1);
+              assertThat(t.suggestedPolicy().get("match"))
+                  .isEqualTo(Map.of("host", "127.0.0.1", "port", 8083));
+            });
+  }
+
+  static Stream<Arguments> coverageCases() {
+    String hostAndPort = "[{'name':'pay','match':{'host':'payments*','port':8080}}]";
+    String hostOnly = "[{'name':'pay','match':{'host':'PAYMENTS*'}}]";
+    String postOnly = "[{'name':'pay','match':{'host':'payments*','port':8080,'method':'POST'}}]";
+    String pathOnly = "[{'name':'pay','match':{'path':'/pay/**'}}]";
+    String restrictedFirst =
+        "[{'name':'pay','match':{'host':'payments*','path':'/pay/**'}},"
+            + "{'name':'rest','match':{'host':'payments*'}}]";
+    String elsewhere = "[{'name':'pay','match':{'host':'billing*'}}]";
+    return Stream.of(
+        // the document is decisive: a host/port policy without method or path guards every call
+        Arguments.of(
+            "host and port policy, agent silent (older revision)", hostAndPort, null, false),
+        Arguments.of("host-only policy, any case, agent silent", hostOnly, null, false),
+        Arguments.of(
+            "catch-all after a restricted one, agent silent", restrictedFirst, null, false),
+        Arguments.of("host and port policy, agent names it", hostAndPort, "pay", false),
+        // a restricted policy guards only some calls: the agent's report decides
+        Arguments.of("POST-only policy, no call guarded", postOnly, null, true),
+        Arguments.of("POST-only policy, some calls guarded", postOnly, "pay", false),
+        Arguments.of("path-only policy, no call guarded", pathOnly, null, true),
+        Arguments.of("path-only policy, some calls guarded", pathOnly, "pay", false),
+        // a coveredBy the current document contradicts is about older rules
+        Arguments.of("agent names a policy since removed", "[]", "pay", true),
+        Arguments.of("agent names a policy since renamed", pathOnly, "old-pay", true),
+        Arguments.of("agent names a policy now for other hosts", elsewhere, "pay", true),
+        Arguments.of("no policy at all, agent silent", "[]", null, true));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("coverageCases")
+  void listsATargetOnlyWhenNoBreakerGuardsItsCalls(
+      String description, String policies, String coveredBy, boolean listed) {
+    assertThat(
+            listed(
+                breakers(policies),
+                agent("a", new AgentStatus.TargetStats("payments-1:8080", 100, 1, 50, coveredBy))))
+        .isEqualTo(listed ? List.of("payments-1:8080") : List.of());
+  }
+
+  @Test
+  void countsOnlyTheAgentsWhoseCallsWentUnguarded() {
+    RuleDocument document =
+        breakers(
+            """
+            [{"name":"pay","match":{"host":"payments*","method":"POST"}}]
+            """);
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent("a", new AgentStatus.TargetStats("payments:8080", 100, 10, 300, "pay")),
+                agent("b", new AgentStatus.TargetStats("payments:8080", 40, 4, 900, null))),
+            document);
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).isEqualTo(40);
+              assertThat(t.errorsPerMinute()).isEqualTo(4);
+              assertThat(t.p99Millis()).isEqualTo(900);
+              assertThat(t.agents()).isEqualTo(1);
+            });
+  }
+
+  @Test
+  void aggregatesBusyUnguardedTargetsOverAgentsAndSkipsGuardedOnes() {
+    RuleDocument document =
+        breakers(
+            """
+            [{"name":"pay","match":{"host":"payments*","port":8080}},
+             {"name":"cache-policy","match":{"host":"cache","method":"GET"}}]
+            """);
     List<UnprotectedTargets.Target> found =
         UnprotectedTargets.find(
             List.of(
@@ -34,7 +145,8 @@ class UnprotectedTargetsTest {
                     "a",
                     new AgentStatus.TargetStats("warehouse:9000", 100, 10, 300, null),
                     new AgentStatus.TargetStats("payments:8080", 100, 10, 300, null),
-                    new AgentStatus.TargetStats("idle:1", 0, 0, 0, null)),
+                    new AgentStatus.TargetStats("idle:1", 0, 0, 0, null),
+                    new AgentStatus.TargetStats("not-host-and-port", 5, 0, 0, null)),
                 agent(
                     "b",
                     new AgentStatus.TargetStats("warehouse:9000", 300, 10, 900, null),
