@@ -4,47 +4,143 @@
 #   ./test.sh            # mvn -B verify at the root
 #   ./test.sh -pl sdk    # extra arguments go to Maven
 #
-# On Debian/Ubuntu the missing system packages are installed with apt-get (via sudo when not
-# root). Elsewhere it says what to install and stops.
+# Needs JDK 17+ and Maven 3.8+. On Debian/Ubuntu the missing system packages are installed with
+# apt-get (via sudo when not root). Elsewhere it says which commands are missing, how to install
+# them, and stops. Runs with bash 3.2 (macOS's /bin/bash) too.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# command -> Debian package that provides it
-declare -A needs=(
-  [etcd]=etcd-server
-  [chromium]=chromium
-  [chromedriver]=chromium-driver
-  [openssl]=openssl
-)
+die() { echo "test.sh: $*" >&2; exit 1; }
 
-missing=()
-for cmd in "${!needs[@]}"; do
-  command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}")
+# --- JDK and Maven (never installed here; checked first, before anything is installed) ----------
+# version_at_least FOUND MAJOR MINOR: whether FOUND ("17.0.9", "3.8.7", "21") is >= MAJOR.MINOR
+version_at_least() {
+  local major=${1%%.*} rest minor
+  rest=${1#"$major"}
+  rest=${rest#.}
+  minor=${rest%%[!0-9]*}
+  minor=${minor:-0}
+  ((major > $2 || (major == $2 && minor >= $3)))
+}
+# java_feature VERSION: "1.8.0_392" -> 8, "17.0.9" -> 17, "21-ea" -> 21
+java_feature() {
+  local v=$1
+  case $v in 1.*) v=${v#1.} ;; esac
+  v=${v%%[!0-9]*}
+  echo "${v:-0}"
+}
+jdk_advice="Debian/Ubuntu: apt-get install openjdk-17-jdk; macOS: brew install openjdk@17; then put its bin first on PATH"
+
+command -v java >/dev/null 2>&1 || die "JDK 17+ is required; java is not on PATH ($jdk_advice)"
+java_out=$(java -version 2>&1) || die "JDK 17+ is required; 'java -version' failed: $java_out"
+re='version "([^"]+)"'
+[[ $java_out =~ $re ]] || die "JDK 17+ is required; could not read the version from 'java -version': $java_out"
+java_version=${BASH_REMATCH[1]}
+(($(java_feature "$java_version") >= 17)) ||
+  die "JDK 17+ is required; the java on PATH ($(command -v java)) is Java $java_version ($jdk_advice)"
+
+maven_advice="Debian/Ubuntu: apt-get install maven; macOS: brew install maven; or https://maven.apache.org/download.cgi"
+command -v mvn >/dev/null 2>&1 || die "Maven 3.8+ is required; mvn is not on PATH ($maven_advice)"
+# jansi.noreset: Debian's Maven 3.8 prints ESC[0m resets even in batch mode
+mvn_out=$(MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B -v 2>&1) ||
+  die "Maven 3.8+ is required; 'mvn -v' failed: $mvn_out"
+re='Apache Maven ([0-9][0-9.]*)'
+[[ $mvn_out =~ $re ]] || die "Maven 3.8+ is required; could not read the version from 'mvn -v': $mvn_out"
+maven_version=${BASH_REMATCH[1]}
+version_at_least "$maven_version" 3 8 ||
+  die "Maven 3.8+ is required; $(command -v mvn) is Maven $maven_version ($maven_advice)"
+# Maven builds with the JDK of JAVA_HOME, which may not be the java on PATH
+re='Java version: ([^,]+),'
+if [[ $mvn_out =~ $re ]] && (($(java_feature "${BASH_REMATCH[1]}") < 17)); then
+  die "JDK 17+ is required; Maven runs on Java ${BASH_REMATCH[1]} (JAVA_HOME=${JAVA_HOME:-unset}): point JAVA_HOME at a JDK 17+"
+fi
+
+# --- system commands the tests run ------------------------------------------------------------
+# The web UI test looks for Chromium and ChromeDriver at Debian's paths unless told otherwise.
+chromium_given=0
+driver_given=0
+for arg in ${1+"$@"}; do
+  case $arg in
+    -Dsluice.test.chromium=*) chromium_given=1 ;;
+    -Dwebdriver.chrome.driver=*) driver_given=1 ;;
+  esac
 done
 
-if ((${#missing[@]})); then
+# debian_package COMMAND: the Debian/Ubuntu package that provides COMMAND
+debian_package() {
+  case $1 in
+    etcd) echo etcd-server ;;
+    chromedriver) echo chromium-driver ;;
+    *) echo "$1" ;; # chromium, openssl, curl
+  esac
+}
+
+# advice COMMAND: what COMMAND is for and how to install it on Debian/Ubuntu and on macOS
+advice() {
+  local what="" debian="" macos=""
+  case $1 in
+    etcd) what="etcd 3.4+: the tests start real etcd servers"
+      debian="sudo apt-get install etcd-server"
+      macos="brew install etcd  (elsewhere: a release binary from https://github.com/etcd-io/etcd/releases)" ;;
+    chromium) what="the headless browser of the web UI test"
+      debian="sudo apt-get install chromium"
+      macos="brew install --cask google-chrome  (then -Dsluice.test.chromium=..., below)" ;;
+    chromedriver) what="ChromeDriver, matching the browser's version"
+      debian="sudo apt-get install chromium-driver"
+      macos="brew install --cask chromedriver  (then -Dwebdriver.chrome.driver=..., below)" ;;
+    openssl) what="issues throwaway certificates for the etcd TLS tests"
+      debian="sudo apt-get install openssl"
+      macos="brew install openssl@3, with \$(brew --prefix openssl@3)/bin first on PATH" ;;
+    curl) what="demo.sh, which the demo tests run, needs it"
+      debian="sudo apt-get install curl"
+      macos="brew install curl" ;;
+  esac
+  printf '  %-13s %s\n' "$1" "$what"
+  printf '  %-13s   Debian/Ubuntu: %s\n' "" "$debian"
+  printf '  %-13s   macOS:         %s\n' "" "$macos"
+}
+
+needed="etcd openssl curl"
+if ((!chromium_given)); then needed="$needed chromium"; fi
+if ((!driver_given)); then needed="$needed chromedriver"; fi
+missing=""
+for cmd in $needed; do
+  command -v "$cmd" >/dev/null 2>&1 || missing="$missing $cmd"
+done
+missing=${missing# }
+
+if [[ -n $missing ]]; then
   if command -v apt-get >/dev/null 2>&1; then
+    packages=""
+    for cmd in $missing; do packages="$packages $(debian_package "$cmd")"; done
+    packages=${packages# }
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then
-      command -v sudo >/dev/null 2>&1 || { echo "test.sh: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+      command -v sudo >/dev/null 2>&1 || die "need root or sudo to install: $packages"
       sudo="sudo"
     fi
-    echo "test.sh: installing ${missing[*]} with apt-get"
+    echo "test.sh: missing $missing; installing $packages with apt-get"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    # env: sudo would drop DEBIAN_FRONTEND from the environment
+    # shellcheck disable=SC2086 # one word per package
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages
   else
-    cat >&2 <<MSG
-test.sh: missing: ${missing[*]}
-  The tests need etcd 3.4+ on PATH, Chromium with its ChromeDriver for the web UI tests, and
-  openssl to issue the certificates of the etcd TLS tests.
-  macOS:  brew install etcd chromium chromedriver openssl
-  other:  an etcd release binary on PATH; Chromium and the matching ChromeDriver
+    {
+      echo "test.sh: missing commands: $missing"
+      for cmd in $missing; do advice "$cmd"; done
+      case " $missing " in
+        *" chromium "* | *" chromedriver "*)
+          cat <<'MSG'
+  The web UI test looks for /usr/bin/chromium and /usr/bin/chromedriver. Elsewhere say where they
+  are (Chrome works too), which also stops test.sh looking for them on PATH:
+    ./test.sh -Dsluice.test.chromium="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" \
+              -Dwebdriver.chrome.driver="$(command -v chromedriver)"
 MSG
+          ;;
+      esac
+    } >&2
     exit 1
   fi
 fi
 
-command -v java >/dev/null 2>&1 || { echo "test.sh: JDK 17+ is required (java not on PATH)" >&2; exit 1; }
-command -v mvn >/dev/null 2>&1 || { echo "test.sh: Maven 3.8+ is required (mvn not on PATH)" >&2; exit 1; }
-
-exec mvn -B verify "$@"
+exec mvn -B verify ${1+"$@"}
