@@ -6,10 +6,26 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${1:-3}
-CP=$(grep -o 'name="test.app.classpath" value="[^"]*"' target/failsafe-reports/TEST-*.xml | head -1 \
-  | sed 's/.*value="//; s/"$//')
+die() { echo "measure-startup.sh: $*" >&2; exit 1; }
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "runs per mode must be a positive whole number, not '$RUNS'"
+for tool in java etcd curl; do
+  command -v "$tool" >/dev/null || die "$tool is not on PATH"
+done
 PLAIN=target/distro/opentelemetry-javaagent.jar
 SLUICE=target/sluice-javaagent.jar
+# The test app's class path is only written down by a Failsafe run (a system property in its report).
+CP=""
+for report in target/failsafe-reports/TEST-*.xml; do
+  [[ -f $report ]] || continue
+  CP=$(grep -o 'name="test.app.classpath" value="[^"]*"' "$report" | head -1 | sed 's/.*value="//; s/"$//' || true)
+  [[ -z $CP ]] || break
+done
+build="mvn -B -pl javaagent-extension -am verify   (from the repository root)"
+[[ -f $PLAIN && -f $SLUICE ]] || die "$SLUICE and $PLAIN are not both built yet; run first:
+  $build"
+[[ -n $CP ]] || die "no integration-test report in target/failsafe-reports with the test app's
+class path; it needs one run of the agent's integration tests first:
+  $build"
 WORK=$(mktemp -d)
 ETCD_PORT=$((20000 + RANDOM % 20000))
 etcd --name measure --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$ETCD_PORT" \
@@ -22,13 +38,26 @@ COMMON=(-Dotel.service.name=startup -Dotel.traces.exporter=none -Dotel.metrics.e
 
 measure() { # mode args...
   local mode=$1; shift
-  local log="$WORK/app.log" start end port
+  local log="$WORK/app.log" start end port deadline=$((SECONDS + 120))
   start=$(date +%s%N)
   java "$@" -cp "$CP" io.sluice.javaagent.testapp.TestApp >"$log" 2>&1 &
   local pid=$!
   port=""
-  while [ -z "$port" ]; do port=$(grep -o 'TEST-APP-READY port=[0-9]*' "$log" | cut -d= -f2 || true); sleep 0.01; done
-  until curl -sf "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.01; done
+  until [[ -n $port ]] && curl -sf "http://127.0.0.1:$port/health" >/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "measure-startup.sh: the test app ($mode) exited before serving; the end of its log:" >&2
+      tail -n 30 "$log" >&2
+      exit 1
+    fi
+    if ((SECONDS >= deadline)); then
+      echo "measure-startup.sh: the test app ($mode) did not serve within 120 s; the end of its log:" >&2
+      tail -n 30 "$log" >&2
+      kill "$pid" 2>/dev/null || true
+      exit 1
+    fi
+    [[ -n $port ]] || port=$(grep -o 'TEST-APP-READY port=[0-9]*' "$log" | cut -d= -f2 || true)
+    sleep 0.01
+  done
   end=$(date +%s%N)
   kill $pid; wait $pid 2>/dev/null || true
   echo "$mode $(( (end - start) / 1000000 ))"
