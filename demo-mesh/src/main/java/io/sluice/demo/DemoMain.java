@@ -29,15 +29,16 @@ import java.util.concurrent.TimeUnit;
  * from the mesh, 2 on invalid arguments. Services stop gracefully on SIGTERM or Ctrl-C.
  */
 public final class DemoMain {
-  private static final String USAGE =
+  /** The help text; the timeouts' defaults come from {@link ServiceSettings}, so they stay true. */
+  static final String USAGE =
       """
       usage: java -jar sluice-demo.jar <command> [--flag value ...]
 
       commands:
-        gateway    POST /checkout, calls orders      --port 8080 --orders-url URL --timeout 3s
+        gateway    POST /checkout, calls orders      --port 8080 --orders-url URL --timeout %s
         orders     POST /orders, calls inventory then payments
                                                      --port 8081 --payments-url URL
-                                                     --inventory-url URL --timeout 2s
+                                                     --inventory-url URL --timeout %s
         payments   POST /pay/{orderId}, faultable    --port 8082 --error-rate 0 --latency 0ms
         inventory  GET /stock/{sku}, faultable       --port 8083 --error-rate 0 --latency 0ms
         loadgen    drives the gateway                --target URL --rate 10 --duration 60s
@@ -46,7 +47,10 @@ public final class DemoMain {
       every service: --host 127.0.0.1 --shutdown-grace 5s, GET /health
       payments and inventory: GET|POST|DELETE /admin/faults {"errorRate":0.5,"latencyMs":200}
       every flag --some-name may come from the environment variable DEMO_SOME_NAME instead.
-      """;
+      """
+          .formatted(
+              Flags.format(ServiceSettings.GATEWAY_TIMEOUT),
+              Flags.format(ServiceSettings.ORDERS_TIMEOUT));
 
   private DemoMain() {}
 

@@ -41,6 +41,17 @@ public record ServiceSettings(
     Duration shutdownGrace) {
 
   /**
+   * How long gateway waits for orders unless {@code --timeout} says otherwise: above orders' two
+   * calls at {@link #ORDERS_TIMEOUT} each, so orders' pending answer arrives in time.
+   */
+  public static final Duration GATEWAY_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * How long orders waits for payments and for inventory unless {@code --timeout} says otherwise.
+   */
+  public static final Duration ORDERS_TIMEOUT = Duration.ofSeconds(2);
+
+  /**
    * Reads the settings of {@code kind}; flags of other services are left unread, so {@link
    * Flags#problems()} reports them as unknown.
    */
@@ -58,15 +69,14 @@ public record ServiceSettings(
     switch (kind) {
       case GATEWAY -> {
         orders = flags.url("orders-url", "http://127.0.0.1:" + ServiceKind.ORDERS.defaultPort());
-        // above orders' two calls at their 2 s default, so orders' pending answer arrives in time
-        timeout = timeout(flags, Duration.ofSeconds(5));
+        timeout = timeout(flags, GATEWAY_TIMEOUT);
       }
       case ORDERS -> {
         payments =
             flags.url("payments-url", "http://127.0.0.1:" + ServiceKind.PAYMENTS.defaultPort());
         inventory =
             flags.url("inventory-url", "http://127.0.0.1:" + ServiceKind.INVENTORY.defaultPort());
-        timeout = timeout(flags, Duration.ofSeconds(2));
+        timeout = timeout(flags, ORDERS_TIMEOUT);
       }
       case PAYMENTS, INVENTORY -> {
         double errorRate = flags.decimal("error-rate", 0, 0, 1);
