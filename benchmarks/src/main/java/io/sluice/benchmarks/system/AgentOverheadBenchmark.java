@@ -65,7 +65,37 @@ public final class AgentOverheadBenchmark {
       Path sluiceExtension,
       List<String> variants) {
 
+    /**
+     * Reads {@code --name value} pairs over {@link #defaults()}.
+     *
+     * @throws IllegalArgumentException naming the option and the bad value
+     */
     static Options parse(String[] args) {
+      Map<String, String> values = defaults();
+      for (int i = 0; i < args.length; i += 2) {
+        if (!values.containsKey(args[i])) {
+          throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+        }
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException(args[i] + " needs a value");
+        }
+        values.put(args[i], args[i + 1]);
+      }
+      return new Options(
+          number(values, "--requests", 1),
+          number(values, "--warmup", 0),
+          number(values, "--concurrency", 1),
+          number(values, "--rounds", 1),
+          number(values, "--startups", 0),
+          Path.of(values.get("--benchmarks-jar")),
+          Path.of(values.get("--otel-agent")),
+          Path.of(values.get("--sluice-agent")),
+          Path.of(values.get("--sluice-extension")),
+          List.of(values.get("--variants").split(",")));
+    }
+
+    /** Every option with its default, in the order the usage lists them. */
+    static Map<String, String> defaults() {
       Map<String, String> values = new LinkedHashMap<>();
       values.put("--requests", "20000");
       values.put("--warmup", "30000");
@@ -77,24 +107,42 @@ public final class AgentOverheadBenchmark {
       values.put("--sluice-agent", "javaagent-extension/target/sluice-javaagent.jar");
       values.put("--sluice-extension", "javaagent-extension/target/sluice-extension.jar");
       values.put("--variants", "none,otel,sluice");
-      for (int i = 0; i < args.length; i += 2) {
-        if (!values.containsKey(args[i]) || i + 1 >= args.length) {
-          throw new IllegalArgumentException(
-              "unknown option or missing value: " + args[i] + "; options and defaults: " + values);
-        }
-        values.put(args[i], args[i + 1]);
+      return values;
+    }
+
+    private static int number(Map<String, String> values, String option, int min) {
+      String value = values.get(option);
+      int n;
+      try {
+        n = Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(option + " '" + value + "' is not a whole number");
       }
-      return new Options(
-          Integer.parseInt(values.get("--requests")),
-          Integer.parseInt(values.get("--warmup")),
-          Integer.parseInt(values.get("--concurrency")),
-          Integer.parseInt(values.get("--rounds")),
-          Integer.parseInt(values.get("--startups")),
-          Path.of(values.get("--benchmarks-jar")),
-          Path.of(values.get("--otel-agent")),
-          Path.of(values.get("--sluice-agent")),
-          Path.of(values.get("--sluice-extension")),
-          List.of(values.get("--variants").split(",")));
+      if (n < min) {
+        throw new IllegalArgumentException(option + " must be at least " + min + ", not " + n);
+      }
+      return n;
+    }
+
+    static String usage() {
+      StringBuilder usage =
+          new StringBuilder(
+              """
+              usage: java -cp benchmarks/target/benchmarks.jar \\
+                       io.sluice.benchmarks.system.AgentOverheadBenchmark [options]
+
+              From the repository root, after mvn -B verify (or package). Options, with defaults:
+              """);
+      defaults()
+          .forEach((option, value) -> usage.append(String.format("  %-18s %s%n", option, value)));
+      usage.append(
+          String.format(
+              "  %-18s %s%n  %-18s %s%n",
+              "",
+              "(--variants may add otel-b3, sluice-defaults)",
+              "-h, --help",
+              "this text; results and how to read them: BENCHMARKS.md"));
+      return usage.toString();
     }
   }
 
@@ -124,13 +172,27 @@ public final class AgentOverheadBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Options options = Options.parse(args);
+    if (List.of(args).contains("-h") || List.of(args).contains("--help")) {
+      System.out.print(Options.usage());
+      return;
+    }
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("AgentOverheadBenchmark: " + e.getMessage());
+      System.err.print(Options.usage());
+      System.exit(2);
+      return;
+    }
     for (Path p : List.of(options.benchmarksJar(), options.otelAgent(), options.sluiceAgent())) {
       if (!Files.isRegularFile(p)) {
-        throw new IllegalStateException(
-            p
+        System.err.println(
+            "AgentOverheadBenchmark: "
+                + p
                 + " not found: build with mvn -B -q -pl benchmarks,javaagent-extension -am package"
                 + " -DskipTests and run from the repository root");
+        System.exit(2);
       }
     }
     // Exit explicitly, with a failure's status too: a service JVM's stop hook or a Vert.x thread

@@ -53,6 +53,21 @@ public final class RulePropagationBenchmark {
   private static final String TOKEN = "bench-writer-token-0123456789";
   private static final Pattern REVISION = Pattern.compile("\"revision\"\\s*:\\s*(\\d+)");
   private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
+  private static final String USAGE =
+      """
+      usage: java -cp benchmarks/target/benchmarks.jar \\
+               io.sluice.benchmarks.system.RulePropagationBenchmark [options]
+
+      From the repository root, with etcd on PATH and the control plane jar built
+      (mvn -B -q -pl benchmarks,control-plane -am package -DskipTests). Options, with defaults:
+        --agents 10,100,500   SDK agents per run; one run per count
+        --iterations 30       measured rule PUTs per run
+        --warmup 3            unmeasured PUTs before them
+        --gap-ms 300          pause between two PUTs
+        --control-plane control-plane/target/sluice-control-plane.jar
+        -h, --help            this text
+      Results and how to read them: BENCHMARKS.md.
+      """;
 
   private final Options options;
   private final EtcdKeys keys = EtcdKeys.defaults();
@@ -68,52 +83,59 @@ public final class RulePropagationBenchmark {
     this.options = options;
   }
 
-  /** Command-line options; see {@link #main}. */
+  /** Command-line options; see {@link #USAGE}. */
   record Options(
       List<Integer> agentCounts, int iterations, int warmup, Path controlPlaneJar, long gapMs) {
 
+    /**
+     * Reads {@code --name value} pairs over the defaults.
+     *
+     * @throws IllegalArgumentException naming the option and the bad value
+     */
     static Options parse(String[] args) {
       List<Integer> counts = List.of(10, 100, 500);
       int iterations = 30;
       int warmup = 3;
       Path jar = Path.of("control-plane/target/sluice-control-plane.jar");
       long gap = 300;
-      for (int i = 0; i < args.length; i++) {
-        String value = i + 1 < args.length ? args[i + 1] : "";
+      for (int i = 0; i < args.length; i += 2) {
         switch (args[i]) {
           case "--agents" -> {
             List<Integer> list = new ArrayList<>();
-            for (String n : value.split(",")) {
-              list.add(Integer.parseInt(n.trim()));
+            for (String n : value(args, i).split(",", -1)) {
+              list.add(number(args[i], n.trim(), 1));
             }
             counts = List.copyOf(list);
-            i++;
           }
-          case "--iterations" -> {
-            iterations = Integer.parseInt(value);
-            i++;
-          }
-          case "--warmup" -> {
-            warmup = Integer.parseInt(value);
-            i++;
-          }
-          case "--control-plane" -> {
-            jar = Path.of(value);
-            i++;
-          }
-          case "--gap-ms" -> {
-            gap = Long.parseLong(value);
-            i++;
-          }
-          default ->
-              throw new IllegalArgumentException(
-                  "unknown option "
-                      + args[i]
-                      + "; options: --agents 10,100,500 --iterations 30 --warmup 3"
-                      + " --control-plane control-plane/target/sluice-control-plane.jar --gap-ms 300");
+          case "--iterations" -> iterations = number(args[i], value(args, i), 1);
+          case "--warmup" -> warmup = number(args[i], value(args, i), 0);
+          case "--control-plane" -> jar = Path.of(value(args, i));
+          case "--gap-ms" -> gap = number(args[i], value(args, i), 0);
+          default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
         }
       }
       return new Options(counts, iterations, warmup, jar, gap);
+    }
+
+    /** The value after the option at {@code i}. */
+    private static String value(String[] args, int i) {
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(args[i] + " needs a value");
+      }
+      return args[i + 1];
+    }
+
+    private static int number(String option, String value, int min) {
+      int n;
+      try {
+        n = Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(option + " '" + value + "' is not a whole number");
+      }
+      if (n < min) {
+        throw new IllegalArgumentException(option + " must be at least " + min + ", not " + n);
+      }
+      return n;
     }
   }
 
@@ -137,12 +159,26 @@ public final class RulePropagationBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    Options options = Options.parse(args);
+    if (List.of(args).contains("-h") || List.of(args).contains("--help")) {
+      System.out.print(USAGE);
+      return;
+    }
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("RulePropagationBenchmark: " + e.getMessage());
+      System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
     if (!Files.isRegularFile(options.controlPlaneJar())) {
-      throw new IllegalStateException(
-          options.controlPlaneJar()
+      System.err.println(
+          "RulePropagationBenchmark: "
+              + options.controlPlaneJar()
               + " not found: build it with mvn -B -q -pl benchmarks,control-plane -am package"
               + " -DskipTests, and run from the repository root");
+      System.exit(2);
     }
     // jetcd leaves non-daemon threads behind: exit explicitly, with a failure's status too.
     try {
