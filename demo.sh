@@ -11,8 +11,12 @@
 # --check, --no-agent, -h. Builds the jars it needs first if they are missing. Spans go to
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
-# or SIGTERM; logs stay in a temporary directory it prints. SLUICE_DEMO_READY_TIMEOUT (seconds)
-# raises how long each process may take to become ready (slow or busy machines, tests).
+# or SIGTERM; logs stay in a temporary directory it prints.
+#
+# Needs JDK 17+, curl and (except with --no-agent) etcd on PATH; Maven 3.8+ only to build jars.
+# Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
+# javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
+# long each process may take to become ready (slow or busy machines, tests).
 set -euo pipefail
 # a SLUICE_AGENT_JAR given relative to where the caller stands, made absolute before the cd
 if [[ -n ${SLUICE_AGENT_JAR:-} && $SLUICE_AGENT_JAR != /* ]]; then
@@ -30,7 +34,7 @@ rate=10
 check=0
 agent=1
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 die() { echo "demo.sh: $*" >&2; exit 1; }
 
 while (($#)); do
@@ -58,8 +62,20 @@ esac
 [[ $rate =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--rate '$rate' is not a number"
 awk -v r="$rate" 'BEGIN { exit !(r >= 0.1 && r <= 1000) }' || die "--rate must be from 0.1 to 1000, not '$rate'"
 
-command -v java >/dev/null || die "java (JDK 17+) is not on PATH"
-command -v curl >/dev/null || die "curl is not on PATH"
+# java_feature VERSION: "1.8.0_392" -> 8, "17.0.9" -> 17, "21-ea" -> 21
+java_feature() {
+  local v=$1
+  case $v in 1.*) v=${v#1.} ;; esac
+  v=${v%%[!0-9]*}
+  echo "${v:-0}"
+}
+command -v java >/dev/null || die "JDK 17+ is required; java is not on PATH"
+java_out=$(java -version 2>&1) || die "JDK 17+ is required; 'java -version' failed: $java_out"
+re='version "([^"]+)"'
+[[ $java_out =~ $re ]] || die "JDK 17+ is required; could not read the version from 'java -version': $java_out"
+(($(java_feature "${BASH_REMATCH[1]}") >= 17)) ||
+  die "JDK 17+ is required; the java on PATH ($(command -v java)) is Java ${BASH_REMATCH[1]}"
+command -v curl >/dev/null || die "curl is not on PATH (Debian/Ubuntu: apt-get install curl; macOS: brew install curl)"
 if ((agent)); then
   command -v etcd >/dev/null ||
     die "etcd is not on PATH (Debian/Ubuntu: apt-get install etcd-server; macOS: brew install etcd), or run ./demo.sh --no-agent"
@@ -77,10 +93,22 @@ if ((agent)); then
   [[ -f $CONTROL_PLANE_JAR ]] || missing+=(control-plane)
 fi
 if ((${#missing[@]})); then
-  command -v mvn >/dev/null || die "missing ${missing[*]} jars and mvn is not on PATH to build them"
   modules=$(IFS=,; echo "${missing[*]}")
+  command -v mvn >/dev/null || die "not built yet: $modules. Building needs Maven 3.8+, and mvn is not on PATH"
+  # Plain output: Debian's Maven 3.8 writes ESC[0m resets even in batch mode unless jansi.noreset
+  maven() { MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B -Dstyle.color=never "$@"; }
+  mvn_out=$(maven -v 2>&1) || die "'mvn -v' failed: $mvn_out"
+  re='Apache Maven ([0-9]+)\.([0-9]+)'
+  [[ $mvn_out =~ $re ]] || die "could not read Maven's version from 'mvn -v': $mvn_out"
+  ((BASH_REMATCH[1] > 3 || (BASH_REMATCH[1] == 3 && BASH_REMATCH[2] >= 8))) ||
+    die "not built yet: $modules. Building needs Maven 3.8+; $(command -v mvn) is Maven ${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
+  # Maven compiles with the JDK of JAVA_HOME, which may not be the java on PATH
+  re='Java version: ([^,]+),'
+  if [[ $mvn_out =~ $re ]] && (($(java_feature "${BASH_REMATCH[1]}") < 17)); then
+    die "not built yet: $modules. Building needs JDK 17+; Maven runs on Java ${BASH_REMATCH[1]} (JAVA_HOME=${JAVA_HOME:-unset})"
+  fi
   echo "demo.sh: building $modules (mvn -B -q -DskipTests package -pl $modules -am) ..."
-  mvn -B -q -DskipTests package -pl "$modules" -am
+  maven -q -DskipTests package -pl "$modules" -am
 fi
 
 # --- process bookkeeping ---------------------------------------------------------------------
