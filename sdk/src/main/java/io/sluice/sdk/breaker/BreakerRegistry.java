@@ -2,6 +2,7 @@ package io.sluice.sdk.breaker;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.metrics.ObservableLongCounter;
@@ -74,20 +75,13 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private final boolean automaticHalfOpen;
   private final BreakerTelemetry telemetry;
   private final Cache<String, HostTargets> targets;
-
-  /**
-   * The cache's values by host, read on the request path: a plain map read costs about half of the
-   * cache's quietest read (which also reads its ticker and checks expiry). Written only inside the
-   * cache's atomic compute and its eviction listener, so it holds what the cache holds.
-   */
-  private final Map<String, HostTargets> index = new ConcurrentHashMap<>();
-
   private final Map<String, ManagedBreaker> ruleBreakers = new ConcurrentHashMap<>();
   private final Consumer<ActiveRules> listener = this::onRules;
   private final ObservableLongGauge stateGauge;
   private final ObservableLongCounter callCounter;
   private volatile RegistryState state;
   private volatile boolean failureLogged;
+  private final Policy<String, HostTargets> quiet;
   private static final long TOUCH_NANOS = 1_000_000_000L;
 
   /**
@@ -115,13 +109,8 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             .expireAfterAccess(b.idleExpiry)
             .ticker(() -> cacheNanos)
             .executor(Runnable::run)
-            .<String, HostTargets>evictionListener(
-                (host, value, cause) -> {
-                  if (host != null) {
-                    index.remove(host, value);
-                  }
-                })
             .build();
+    this.quiet = targets.policy();
     this.state = new RegistryState(holder.current(), null, clock, automaticHalfOpen);
     holder.addListener(listener);
     this.stateGauge =
@@ -285,20 +274,18 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   }
 
   /**
-   * The target, created on first use, under the host's lower-case name. The lookup reads the {@link
-   * #index}; the access is recorded in the cache at most once per {@link #TOUCH_NANOS} per target,
-   * which is all idle expiry in minutes needs and keeps the cache's buffers off the request path. A
-   * target the cache let expire but has not evicted yet is used until that touch finds it gone.
+   * The target, created on first use, under the host's lower-case name. The lookup is quiet (no
+   * access bookkeeping in the cache); the access is recorded at most once per {@link #TOUCH_NANOS}
+   * per target, which is all idle expiry in minutes needs and keeps the cache's buffers off the
+   * request path.
    */
   private Target target(String host, int port, long now) {
-    HostTargets h = index.get(host);
+    HostTargets h = quiet.getIfPresentQuietly(host);
     Target t = h == null ? null : h.find(port);
     if (t != null) {
       if (now - t.touchedNanos > TOUCH_NANOS) {
         t.touchedNanos = now;
-        if (targets.getIfPresent(host) != h) {
-          index.remove(host, h);
-        }
+        targets.getIfPresent(host);
       }
       return t;
     }
@@ -315,14 +302,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             .asMap()
             .compute(
                 host,
-                (k, v) -> {
-                  HostTargets next =
-                      v == null
-                          ? new HostTargets(new Target[] {new Target(k, port, now)})
-                          : v.find(port) != null ? v : v.with(new Target(k, port, now));
-                  index.put(k, next);
-                  return next;
-                });
+                (k, v) ->
+                    v == null
+                        ? new HostTargets(new Target[] {new Target(k, port, now)})
+                        : v.find(port) != null ? v : v.with(new Target(k, port, now)));
     return updated.find(port);
   }
 
@@ -442,15 +425,6 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     targets.cleanUp();
     long n = 0;
     for (HostTargets host : targets.asMap().values()) {
-      n += host.targets.length;
-    }
-    return n;
-  }
-
-  /** Targets the request path's index finds; for tests (it must agree with the cache). */
-  long indexedTargets() {
-    long n = 0;
-    for (HostTargets host : index.values()) {
       n += host.targets.length;
     }
     return n;
