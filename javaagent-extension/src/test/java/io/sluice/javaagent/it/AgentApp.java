@@ -188,9 +188,17 @@ final class AgentApp implements AutoCloseable {
 
   /**
    * SIGTERM (the agent flushes and removes its temporary files), SIGKILL after {@link
-   * #STOP_TIMEOUT}; then deletes the log. Answers what the log held.
+   * #STOP_TIMEOUT}; then deletes the log. Answers what the log held: read before the stop too,
+   * since {@link Process#destroy()} closes the app's standard input, on which the app deletes its
+   * own log (see {@link TestApp#EXIT_WITH_PARENT}).
    */
   private static String stop(Process process, Path log) {
+    String beforeStop;
+    try {
+      beforeStop = read(log);
+    } catch (IOException e) {
+      beforeStop = "(log unreadable: " + e + ")\n";
+    }
     process.destroy();
     try {
       if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -203,8 +211,8 @@ final class AgentApp implements AutoCloseable {
     String output;
     try {
       output = read(log);
-    } catch (IOException e) {
-      output = "(log unreadable: " + e + ")\n";
+    } catch (IOException goneWithTheApp) {
+      output = beforeStop;
     }
     try {
       Files.deleteIfExists(log);

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -129,6 +131,30 @@ class StartWithoutEtcdIT {
             .contains("Sluice: invalid configuration, running on built-in defaults")
             .doesNotContain("OpenTelemetry Javaagent failed to start");
       }
+    }
+  }
+
+  @Test
+  void theBundledEtcdClientsRetriesStayOutOfTheAppsLog(@TempDir Path stateDir) throws Exception {
+    int refused;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      refused = probe.getLocalPort(); // closed again below: connections are refused
+    }
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("otel.service.name", "it-quiet");
+    properties.put("otel.traces.exporter", "none");
+    properties.put("otel.metrics.exporter", "none");
+    properties.put("otel.logs.exporter", "none");
+    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + refused);
+    properties.put("sluice.state.dir", stateDir.toString());
+    try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+      // the status write fails only after the etcd client gave up its own retries (and logged)
+      await("the status write fails")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.log().contains("could not write the agent status"));
+      assertThat(app.log())
+          .contains("etcd is unreachable for the rules of it-quiet")
+          .doesNotContain("io.sluice.shaded");
     }
   }
 }
