@@ -111,17 +111,7 @@ public final class AgentOverheadBenchmark {
     }
 
     private static int number(Map<String, String> values, String option, int min) {
-      String value = values.get(option);
-      int n;
-      try {
-        n = Integer.parseInt(value);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(option + " '" + value + "' is not a whole number");
-      }
-      if (n < min) {
-        throw new IllegalArgumentException(option + " must be at least " + min + ", not " + n);
-      }
-      return n;
+      return OptionValues.wholeNumber(option, values.get(option), min);
     }
 
     static String usage() {

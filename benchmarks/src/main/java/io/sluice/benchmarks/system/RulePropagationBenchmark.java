@@ -126,16 +126,7 @@ public final class RulePropagationBenchmark {
     }
 
     private static int number(String option, String value, int min) {
-      int n;
-      try {
-        n = Integer.parseInt(value);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(option + " '" + value + "' is not a whole number");
-      }
-      if (n < min) {
-        throw new IllegalArgumentException(option + " must be at least " + min + ", not " + n);
-      }
-      return n;
+      return OptionValues.wholeNumber(option, value, min);
     }
   }
 

@@ -37,11 +37,7 @@ class StartWithoutEtcdIT {
                   Rules.document(
                       service,
                       Rules.breaker("lkg", downstream.port(), "/lkg/**", "30s", fallback, false)));
-      Map<String, String> properties = new LinkedHashMap<>();
-      properties.put("otel.service.name", service);
-      properties.put("otel.traces.exporter", "none");
-      properties.put("otel.metrics.exporter", "none");
-      properties.put("otel.logs.exporter", "none");
+      Map<String, String> properties = withoutExporters(service);
       properties.put("sluice.etcd.endpoints", etcd.endpoint());
       properties.put("sluice.state.dir", stateDir.toString());
 
@@ -74,11 +70,7 @@ class StartWithoutEtcdIT {
   @Test
   void appWithoutSluiceConfigurationRunsOnDefaults() throws Exception {
     try (Downstream downstream = Downstream.start()) {
-      Map<String, String> properties = new LinkedHashMap<>();
-      properties.put("otel.service.name", "it-no-config");
-      properties.put("otel.traces.exporter", "none");
-      properties.put("otel.metrics.exporter", "none");
-      properties.put("otel.logs.exporter", "none");
+      Map<String, String> properties = withoutExporters("it-no-config");
       try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
         String traceId = AbstractHttpClientIT.randomHex(16);
         AppAnswer answer =
@@ -108,11 +100,7 @@ class StartWithoutEtcdIT {
   void aServiceNameSluiceRefusesLeavesTheAgentRunning() throws Exception {
     // "team/orders" is a fine OpenTelemetry service name but cannot be an etcd key segment
     try (Downstream downstream = Downstream.start()) {
-      Map<String, String> properties = new LinkedHashMap<>();
-      properties.put("otel.service.name", "team/orders");
-      properties.put("otel.traces.exporter", "none");
-      properties.put("otel.metrics.exporter", "none");
-      properties.put("otel.logs.exporter", "none");
+      Map<String, String> properties = withoutExporters("team/orders");
       try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
         String traceId = AbstractHttpClientIT.randomHex(16);
         AppAnswer answer =
@@ -140,11 +128,7 @@ class StartWithoutEtcdIT {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       refused = probe.getLocalPort(); // closed again below: connections are refused
     }
-    Map<String, String> properties = new LinkedHashMap<>();
-    properties.put("otel.service.name", "it-quiet");
-    properties.put("otel.traces.exporter", "none");
-    properties.put("otel.metrics.exporter", "none");
-    properties.put("otel.logs.exporter", "none");
+    Map<String, String> properties = withoutExporters("it-quiet");
     properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + refused);
     properties.put("sluice.state.dir", stateDir.toString());
     try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
@@ -156,5 +140,15 @@ class StartWithoutEtcdIT {
           .contains("etcd is unreachable for the rules of it-quiet")
           .doesNotContain("io.sluice.shaded");
     }
+  }
+
+  /** The agent's settings for {@code service} with every exporter off; add to the map freely. */
+  private static Map<String, String> withoutExporters(String service) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("otel.service.name", service);
+    properties.put("otel.traces.exporter", "none");
+    properties.put("otel.metrics.exporter", "none");
+    properties.put("otel.logs.exporter", "none");
+    return properties;
   }
 }
