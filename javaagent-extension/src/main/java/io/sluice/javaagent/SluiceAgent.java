@@ -9,7 +9,9 @@ import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.config.ConfigKeys;
 import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
+import io.sluice.sdk.source.LastKnownGoodStore;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -82,7 +84,8 @@ final class SluiceAgent {
 
   /**
    * Sluice's settings; a refused configuration is logged and replaced by one without sources, under
-   * the service's name when that name is itself valid.
+   * the service's name and with the state directory when those are themselves valid (so the
+   * last-known-good rules still apply, see {@link #start}).
    */
   private SluiceConfig readConfig(ConfigProperties properties) {
     String serviceName = serviceName(properties);
@@ -91,14 +94,44 @@ final class SluiceAgent {
           key -> key.equals(ConfigKeys.SERVICE_NAME) ? serviceName : properties.getString(key));
     } catch (IllegalArgumentException e) {
       logger.warning(
-          "Sluice: invalid configuration, running on built-in defaults: " + e.getMessage());
+          "Sluice: invalid configuration, running without etcd or a rules file: " + e.getMessage());
       configRefused = true;
     }
     try {
-      return SluiceConfig.builder().serviceName(serviceName).build();
-    } catch (IllegalArgumentException nameRefusedToo) {
-      return SluiceConfig.builder().build();
+      return SluiceConfig.fromProperties(
+          key ->
+              key.equals(ConfigKeys.SERVICE_NAME)
+                  ? serviceName
+                  : key.equals(ConfigKeys.STATE_DIR) ? properties.getString(key) : null);
+    } catch (IllegalArgumentException nameOrStateDirRefusedToo) {
+      try {
+        return SluiceConfig.builder().serviceName(serviceName).build();
+      } catch (IllegalArgumentException nameRefusedToo) {
+        return SluiceConfig.builder().build();
+      }
     }
+  }
+
+  /**
+   * With the configuration refused, the rules this service last ran (saved under the state
+   * directory while etcd was in use) beat the built-in defaults: one typo in a setting should not
+   * drop every breaker. Answers whether there were any.
+   */
+  private boolean runLastKnownGood(SluiceConfig current, ActiveRulesHolder holder) {
+    if (current.serviceName() == null) {
+      return false;
+    }
+    Optional<ActiveRules> stored =
+        LastKnownGoodStore.create(current.stateDir()).load(current.serviceName());
+    stored.ifPresent(
+        rules -> {
+          logger.info(
+              "Sluice: running the last-known-good rules (revision "
+                  + rules.revision()
+                  + ") until the configuration refused above is corrected");
+          holder.publish(rules);
+        });
+    return stored.isPresent();
   }
 
   /** The rules in force; built-in defaults until a source publishes. */
@@ -171,9 +204,11 @@ final class SluiceAgent {
     } else if (current.rulesFile() != null) {
       logger.info("Sluice: rules for '" + service + "' from file " + current.rulesFile());
     } else if (configRefused) {
-      logger.info(
-          "Sluice: running on built-in defaults (follow the parent's sampling decision, no circuit"
-              + " breakers) until the configuration refused above is corrected");
+      if (!runLastKnownGood(current, holder)) {
+        logger.info(
+            "Sluice: running on built-in defaults (follow the parent's sampling decision, no"
+                + " circuit breakers) until the configuration refused above is corrected");
+      }
     } else {
       logger.info(
           "Sluice: neither sluice.etcd.endpoints nor sluice.rules.file is set; running on built-in"

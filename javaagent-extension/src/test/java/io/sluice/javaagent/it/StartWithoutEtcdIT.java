@@ -49,22 +49,35 @@ class StartWithoutEtcdIT {
       }
       etcd.server().stop();
 
+      downstream.answer(500);
       try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
         assertThat(app.healthy()).isTrue();
-        downstream.answer(500);
-        AtomicReference<AppAnswer> last = new AtomicReference<>();
-        await("the last-known-good breaker opens")
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(100))
-            .until(
-                () -> {
-                  last.set(app.call("jdk", "GET", downstream.url("/lkg/x"), Map.of()));
-                  return "from last-known-good".equals(last.get().body());
-                });
-        assertThat(last.get().status()).isEqualTo(503);
+        awaitLastKnownGoodBreakerOpen(app, downstream);
         assertThat(app.log()).contains("last-known-good");
       }
+
+      // A typo in one setting refuses the configuration (no etcd), but not the stored rules.
+      properties.put("sluice.etcd.endpoints", "ftp://127.0.0.1:2379");
+      try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+        awaitLastKnownGoodBreakerOpen(app, downstream);
+        assertThat(app.log())
+            .contains("Sluice: invalid configuration, running without etcd or a rules file")
+            .contains("Sluice: running the last-known-good rules (revision " + revision + ")");
+      }
     }
+  }
+
+  private static void awaitLastKnownGoodBreakerOpen(AgentApp app, Downstream downstream) {
+    AtomicReference<AppAnswer> last = new AtomicReference<>();
+    await("the last-known-good breaker opens")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              last.set(app.call("jdk", "GET", downstream.url("/lkg/x"), Map.of()));
+              return "from last-known-good".equals(last.get().body());
+            });
+    assertThat(last.get().status()).isEqualTo(503);
   }
 
   @Test
@@ -116,7 +129,7 @@ class StartWithoutEtcdIT {
             .as("the agent still instruments the app")
             .contains(traceId);
         assertThat(app.log())
-            .contains("Sluice: invalid configuration, running on built-in defaults")
+            .contains("Sluice: invalid configuration, running without etcd or a rules file")
             .doesNotContain("OpenTelemetry Javaagent failed to start");
       }
     }
