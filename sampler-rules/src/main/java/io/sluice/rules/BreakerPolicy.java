@@ -69,4 +69,22 @@ public record BreakerPolicy(
     }
     return false;
   }
+
+  /** This policy with another call match, every other setting the same. */
+  public BreakerPolicy withMatch(CallMatch newMatch) {
+    return new BreakerPolicy(
+        name,
+        newMatch,
+        scope,
+        failureRateThreshold,
+        slowCallRateThreshold,
+        slowCallDuration,
+        slidingWindow,
+        minimumCalls,
+        waitInOpenState,
+        halfOpenCalls,
+        failureStatusCodes,
+        onOpen,
+        shadow);
+  }
 }

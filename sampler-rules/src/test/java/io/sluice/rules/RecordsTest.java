@@ -82,4 +82,22 @@ class RecordsTest {
                 OnOpenAction.ERROR,
                 false));
   }
+
+  @Test
+  void withMatchChangesTheMatchAndNothingElse() {
+    BreakerPolicy policy =
+        RuleCodec.parse(
+                "{\"schemaVersion\": 1, \"service\": \"s\", \"breakers\": [{\"name\": \"b\","
+                    + " \"match\": {\"method\": \"POST\"}, \"halfOpenCalls\": 7,"
+                    + " \"shadow\": true}]}")
+            .orElseThrow()
+            .breakers()
+            .get(0);
+    CallMatch other = new CallMatch("payments*", 8080, null, "/pay/**");
+
+    BreakerPolicy changed = policy.withMatch(other);
+
+    assertThat(changed.match()).isEqualTo(other);
+    assertThat(changed).usingRecursiveComparison().ignoringFields("match").isEqualTo(policy);
+  }
 }

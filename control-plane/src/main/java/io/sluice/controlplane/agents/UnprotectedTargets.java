@@ -175,20 +175,7 @@ final class UnprotectedTargets {
     }
 
     private static BreakerPolicy hostAndPortOnly(BreakerPolicy p) {
-      return new BreakerPolicy(
-          p.name(),
-          new CallMatch(p.match().host(), p.match().port(), null, null),
-          p.scope(),
-          p.failureRateThreshold(),
-          p.slowCallRateThreshold(),
-          p.slowCallDuration(),
-          p.slidingWindow(),
-          p.minimumCalls(),
-          p.waitInOpenState(),
-          p.halfOpenCalls(),
-          p.failureStatusCodes(),
-          p.onOpen(),
-          p.shadow());
+      return p.withMatch(new CallMatch(p.match().host(), p.match().port(), null, null));
     }
   }
 
