@@ -110,8 +110,9 @@ final class EventClient {
         return;
       }
       draining.set(false);
-      // an event queued after the last poll but before the flag was cleared found the flag set
-      if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+      // an event queued, or a close, after the last check but before the flag was cleared found
+      // the flag set and left the work to this task
+      if ((queue.isEmpty() && closeReason == null) || !draining.compareAndSet(false, true)) {
         return;
       }
     }

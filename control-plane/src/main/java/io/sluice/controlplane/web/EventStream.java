@@ -37,19 +37,28 @@ final class EventStream implements SmartLifecycle {
 
   private final List<EventClient> clients = new CopyOnWriteArrayList<>();
   private ScheduledExecutorService keepAlive;
-  private ExecutorService senders;
+  private volatile ExecutorService senders;
 
+  /**
+   * A stream for one client; outside the stream's lifecycle (the web server starts before it and
+   * stops after it) an empty stream, which the browser's EventSource reconnects later.
+   */
   SseEmitter connect() {
     SseEmitter emitter = new SseEmitter(0L);
-    register(emitter);
+    if (register(emitter) == null) {
+      emitter.complete();
+    }
     return emitter;
   }
 
-  /** Starts sending events to {@code emitter}, beginning with {@code ready}. */
+  /**
+   * Starts sending events to {@code emitter}, beginning with {@code ready}; null when the stream is
+   * not running.
+   */
   EventClient register(SseEmitter emitter) {
     ExecutorService executor = senders;
     if (executor == null) {
-      throw new IllegalStateException("the event stream is not running");
+      return null;
     }
     EventClient client = new EventClient(emitter, MAX_PENDING, executor, clients::remove);
     emitter.onCompletion(() -> client.close(EventClient.STOPPED));

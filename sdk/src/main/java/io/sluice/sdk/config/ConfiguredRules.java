@@ -114,12 +114,18 @@ public final class ConfiguredRules implements AutoCloseable {
     Thread thread = starter;
     if (thread != null) {
       try {
-        // the start does no network I/O; this only covers a start slowed by class loading
+        // the start does no network I/O, but class loading can slow it; whatever it creates after
+        // this gives up, it closes itself (see startInBackground)
         thread.join(TimeUnit.SECONDS.toMillis(2));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
+    closeParts();
+  }
+
+  /** Closes the reporter, the source and the client that exist so far; each close is idempotent. */
+  private void closeParts() {
     closeQuietly(statusReporter);
     closeQuietly(source);
     closeQuietly(client);
@@ -166,6 +172,9 @@ public final class ConfiguredRules implements AutoCloseable {
               + "); the rules in force stay",
           e);
     } finally {
+      if (closed.get()) {
+        closeParts(); // close() may have run before these parts existed
+      }
       ready.countDown();
     }
   }

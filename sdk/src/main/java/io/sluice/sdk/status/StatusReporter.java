@@ -71,14 +71,15 @@ public final class StatusReporter implements AutoCloseable {
   /** Even an unchanged status is rewritten this often, in case its key was removed behind us. */
   private static final long REWRITE_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-  /** Failed writes back off up to this many refresh intervals (30 s by default). */
-  private static final int MAX_BACKOFF_INTERVALS = 6;
+  /** Failed writes back off up to this many refresh intervals (15 s by default). */
+  private static final int MAX_BACKOFF_INTERVALS = 3;
 
   /**
-   * How long {@link #close()} waits for the lease's revoke: a courtesy (the key expires with its
-   * lease anyway), which must not hold up the JVM's exit while etcd does not answer.
+   * How long {@link #close()} waits for the lease's revoke: long enough for a loaded etcd's disk
+   * sync, but a courtesy (the key expires with its lease anyway), which must not hold up the JVM's
+   * exit for a whole call timeout while etcd does not answer.
    */
-  static final Duration REVOKE_TIMEOUT = Duration.ofMillis(500);
+  static final Duration REVOKE_TIMEOUT = Duration.ofSeconds(2);
 
   private final Client client;
   private final String service;
