@@ -73,8 +73,9 @@ public final class EtcdServer implements AutoCloseable {
    * log ({@code $2}). When etcd exited on its own, the JVM closes the pipe once it sees the script
    * end: nothing is left to do. Exits with etcd's status, so the {@link Process} lives exactly as
    * long as etcd. Background jobs of a non-interactive shell read {@code /dev/null}: the pipe is
-   * kept on descriptor 3 for the watcher. SIGINT (Ctrl-C in a terminal reaches the whole process
-   * group) is ignored: this JVM decides when etcd stops.
+   * kept on descriptor 3 for the watcher. The script ignores SIGINT (Ctrl-C in a terminal reaches
+   * the whole process group), but etcd installs its own handler and stops on it; the watcher and
+   * this JVM's shutdown hook clean up after it either way.
    */
   private static final String SUPERVISOR =
       String.join(
