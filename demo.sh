@@ -157,7 +157,7 @@ stop_all() {
     fi
   done
   wait 2>/dev/null || true
-  rm -rf "$LOG_DIR/etcd-data"
+  rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat"
   echo "demo.sh: everything stopped; logs in $LOG_DIR"
 }
 trap stop_all EXIT
@@ -229,6 +229,7 @@ if ((agent)); then
   export SPRING_APPLICATION_JSON="{\"sluice\":{\"security\":{\"tokens\":{\"demo\":{\"token\":\"$token\",\"role\":\"admin\"}}}}}"
   start control-plane java -jar "$CONTROL_PLANE_JAR" \
     --server.address=127.0.0.1 --server.port="$control_plane_port" \
+    --server.tomcat.basedir="$LOG_DIR/tomcat" \
     --sluice.etcd.endpoints="$etcd_url"
   unset SPRING_APPLICATION_JSON
   control_plane_ready() {
