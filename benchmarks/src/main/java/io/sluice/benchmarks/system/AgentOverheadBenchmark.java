@@ -162,17 +162,9 @@ public final class AgentOverheadBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    if (List.of(args).contains("-h") || List.of(args).contains("--help")) {
-      System.out.print(Options.usage());
-      return;
-    }
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("AgentOverheadBenchmark: " + e.getMessage());
-      System.err.print(Options.usage());
-      System.exit(2);
+    Options options =
+        OptionValues.parseOrExit("AgentOverheadBenchmark", args, Options.usage(), Options::parse);
+    if (options == null) {
       return;
     }
     for (Path p : List.of(options.benchmarksJar(), options.otelAgent(), options.sluiceAgent())) {

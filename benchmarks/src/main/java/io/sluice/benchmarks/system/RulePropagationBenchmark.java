@@ -150,17 +150,9 @@ public final class RulePropagationBenchmark {
   }
 
   public static void main(String[] args) throws Exception {
-    if (List.of(args).contains("-h") || List.of(args).contains("--help")) {
-      System.out.print(USAGE);
-      return;
-    }
-    Options options;
-    try {
-      options = Options.parse(args);
-    } catch (IllegalArgumentException e) {
-      System.err.println("RulePropagationBenchmark: " + e.getMessage());
-      System.err.print(USAGE);
-      System.exit(2);
+    Options options =
+        OptionValues.parseOrExit("RulePropagationBenchmark", args, USAGE, Options::parse);
+    if (options == null) {
       return;
     }
     if (!Files.isRegularFile(options.controlPlaneJar())) {
