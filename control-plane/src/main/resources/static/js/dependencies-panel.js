@@ -15,7 +15,7 @@ export class DependenciesPanel {
     this.error = h('p', { class: 'form-error', role: 'alert' });
     this.empty = h('p', { class: 'empty', text: 'Every outgoing target with traffic is covered by a breaker policy.' });
     fill(root,
-      h('p', { class: 'hint', text: 'Targets this service calls (from its agents\u2019 reports of the last minute) that no breaker policy covers. The suggested policies start in shadow mode: they report what they would do without rejecting calls.' }),
+      h('p', { class: 'hint', text: 'Targets this service calls (from its agents\u2019 reports of the last minute) with calls no breaker policy covers; a target a policy covers only for some methods or paths shows the calls it does not. The suggested policies start in shadow mode: they report what they would do without rejecting calls.' }),
       this.error,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table deps', 'aria-label': 'Unprotected dependencies' },
@@ -48,6 +48,8 @@ export class DependenciesPanel {
           errorsPerMinute: d.errorsPerMinute ?? null,
           errorRate: d.errorRate ?? d.errorPercentage ?? null,
           p99Millis: d.p99Millis ?? d.p99 ?? null,
+          guardedCallsPerMinute: d.guardedCallsPerMinute ?? 0,
+          guardedBy: Array.isArray(d.guardedBy) ? d.guardedBy : [],
           suggestedPolicy: d.suggestedPolicy ?? d.suggestion ?? d.policy ?? suggestPolicy(d),
         }));
       } catch (e) {
@@ -75,8 +77,11 @@ export class DependenciesPanel {
       const add = this.page.canWrite
         ? h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'add-policy', 'aria-label': `Add the suggested policy for ${d.target} to the editor`, text: 'Add to editor', onclick: () => this.page.rules.addBreakerPolicy(d.suggestedPolicy) })
         : null;
+      const partly = d.guardedBy && d.guardedBy.length
+        ? h('div', { class: 'hint', 'data-test': 'partly-guarded', text: `Partly guarded by ${d.guardedBy.join(', ')} (${d.guardedCallsPerMinute} calls/min); the figures are the other calls.` })
+        : null;
       return h('tr', { 'data-target': d.target },
-        h('th', { scope: 'row', class: 'mono', text: d.target }),
+        h('th', { scope: 'row' }, h('span', { class: 'mono', text: d.target }), partly),
         h('td', { class: 'num', text: d.callsPerMinute }),
         h('td', { class: 'num', text: errors }),
         h('td', { class: 'num', text: d.p99Millis != null ? `${Math.round(d.p99Millis)} ms` : '—' }),

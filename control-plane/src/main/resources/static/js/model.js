@@ -90,10 +90,12 @@ export function unprotectedFromAgents(agents) {
   const byTarget = new Map();
   for (const a of agents) {
     for (const t of a.topTargets) {
-      if (t.coveredBy) continue;
+      // agents that count unguarded calls say how many went unguarded; older ones only whether any was guarded
+      const counted = t.unguardedCallsPerMinute != null;
+      if (t.coveredBy && (!counted || !(Number(t.unguardedCallsPerMinute) > 0))) continue;
       const row = byTarget.get(t.target) || { target: t.target, callsPerMinute: 0, errorsPerMinute: 0, p99Millis: 0 };
-      row.callsPerMinute += Number(t.callsPerMinute) || 0;
-      row.errorsPerMinute += Number(t.errorsPerMinute) || 0;
+      row.callsPerMinute += Number(t.coveredBy ? t.unguardedCallsPerMinute : t.callsPerMinute) || 0;
+      row.errorsPerMinute += Number(t.coveredBy ? t.unguardedErrorsPerMinute : t.errorsPerMinute) || 0;
       row.p99Millis = Math.max(row.p99Millis, Number(t.p99Millis) || 0);
       byTarget.set(t.target, row);
     }

@@ -437,6 +437,8 @@ class ControlPlaneApiIT {
     assertThat(unprotected.get(0).get("target").asString()).isEqualTo("warehouse:9000");
     assertThat(unprotected.get(0).get("errorRate").asDouble()).isEqualTo(0.1);
     assertThat(unprotected.get(0).get("p99Millis").asDouble()).isEqualTo(950);
+    assertThat(unprotected.get(0).get("guardedCallsPerMinute").asLong()).isZero();
+    assertThat(unprotected.get(0).get("guardedBy").size()).isZero();
     assertThat(unprotected.get(0).get("suggestedPolicy").get("match").get("host").asString())
         .isEqualTo("warehouse");
 

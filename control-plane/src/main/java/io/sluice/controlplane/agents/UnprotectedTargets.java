@@ -10,17 +10,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Finds a service's outgoing targets that carry traffic no breaker policy guards, from the top
  * targets its agents report, and suggests a policy for each.
  *
- * <p>Design note: what is known about a target. An agent counts every call per target and sets
- * {@code coveredBy} to the policy that guarded its latest guarded call; {@code null} means none of
- * its calls to the target was guarded (under the rules it applied). The current document alone
- * cannot say more in general: a policy restricted to some methods or paths guards only the calls
- * that match them, and the report does not say which calls those were. So, per agent and target:
+ * <p>Design note: what is known about a target. An agent counts every call per target, and among
+ * them the calls no policy matched ({@code unguardedCallsPerMinute}); {@code coveredBy} names the
+ * policy that guarded its latest guarded call, {@code null} when none was. So, per agent and
+ * target:
  *
  * <ol>
  *   <li>A policy of the current document that matches the target's host and port and has neither
@@ -28,16 +29,16 @@ import java.util.TreeMap;
  *       policy matches): protected, whatever the agent reports. This is the one case where the
  *       document is decisive; it also covers an agent that has not yet applied the revision that
  *       added such a policy.
- *   <li>Otherwise the agent's {@code coveredBy} decides, if it names a policy of the current
- *       document whose host and port match the target: some calls were guarded by it, and the
- *       target counts as protected. A target guarded only for some methods or paths is not listed:
- *       the report cannot show calls outside them (check one with {@code evaluate}).
  *   <li>A {@code coveredBy} naming a policy the current document no longer has, or no longer for
  *       this host and port, is a statement about older rules (an agent still on an older revision,
- *       or a policy edited under the same name): ignored.
- *   <li>Everything else is unprotected, including a target that only a method- or path-restricted
- *       policy could match when none of the agent's calls to it matched (the demo's {@code POST
- *       /pay/**} policy without host and port guards no call to inventory).
+ *       or a policy edited under the same name): every call counts as unguarded, as when it is
+ *       {@code null}.
+ *   <li>Otherwise the guarded calls are protected and the rest are not: the target is listed with
+ *       its unguarded calls and errors, and the policies that guarded the others ({@code
+ *       guardedBy}, with {@code guardedCallsPerMinute}), so a target a method- or path-restricted
+ *       policy guards only in part shows up with the part it does not.
+ *   <li>An agent older than the unguarded count ({@code null}) cannot say which calls went
+ *       unguarded: a valid {@code coveredBy} then counts the whole target as protected.
  * </ol>
  *
  * <p>Agents are judged one by one: a target one agent's calls reached guarded and another's not is
@@ -51,11 +52,13 @@ final class UnprotectedTargets {
    * One unprotected target, aggregated over the service's agents.
    *
    * @param target {@code host:port}
-   * @param callsPerMinute calls in the last minute, summed over agents
-   * @param errorsPerMinute failed calls in the last minute, summed
+   * @param callsPerMinute unguarded calls in the last minute, summed over agents
+   * @param errorsPerMinute failed unguarded calls in the last minute, summed
    * @param errorRate errors / calls, in [0, 1]
-   * @param p99Millis the highest p99 any agent reports
-   * @param agents how many agents call it without a breaker guarding their calls
+   * @param p99Millis the highest p99 any of these agents reports (over all its calls to the target)
+   * @param agents how many agents call it without a breaker guarding (some of) their calls
+   * @param guardedCallsPerMinute the calls to it a policy did guard, summed over those agents
+   * @param guardedBy the policies that guarded those calls, sorted; empty when none did
    * @param suggestedPolicy a breaker policy to add to {@code breakers}, in shadow mode first
    */
   record Target(
@@ -65,12 +68,23 @@ final class UnprotectedTargets {
       double errorRate,
       double p99Millis,
       int agents,
+      long guardedCallsPerMinute,
+      List<String> guardedBy,
       Map<String, Object> suggestedPolicy) {}
+
+  /** The unguarded traffic to one target, summed over agents while they are read. */
+  private static final class Sums {
+    long calls;
+    long errors;
+    double p99;
+    int agents;
+    long guardedCalls;
+    final Set<String> guardedBy = new TreeSet<>();
+  }
 
   static List<Target> find(List<AgentStatus> agents, RuleDocument current) {
     Coverage coverage = Coverage.of(current);
-    Map<String, long[]> traffic = new TreeMap<>();
-    Map<String, Double> p99 = new LinkedHashMap<>();
+    Map<String, Sums> traffic = new TreeMap<>();
     for (AgentStatus agent : agents) {
       for (AgentStatus.TargetStats stats : agent.topTargets()) {
         if (stats.callsPerMinute() <= 0) {
@@ -78,30 +92,56 @@ final class UnprotectedTargets {
         }
         String[] hostPort = stats.target() == null ? null : split(stats.target());
         // not host:port: nothing to match or suggest (agents always report host:port)
-        if (hostPort == null
-            || coverage.guards(hostPort[0], Integer.parseInt(hostPort[1]), stats.coveredBy())) {
+        if (hostPort == null) {
           continue;
         }
-        long[] sums = traffic.computeIfAbsent(stats.target(), t -> new long[3]);
-        sums[0] += stats.callsPerMinute();
-        sums[1] += stats.errorsPerMinute();
-        sums[2]++;
-        p99.merge(stats.target(), stats.p99Millis(), Math::max);
+        String host = hostPort[0];
+        int port = Integer.parseInt(hostPort[1]);
+        if (coverage.guardsEveryCall(host, port)) {
+          continue;
+        }
+        boolean someGuarded = coverage.guardsSome(host, port, stats.coveredBy());
+        long calls = stats.callsPerMinute();
+        long errors = stats.errorsPerMinute();
+        if (someGuarded) {
+          if (stats.unguardedCallsPerMinute() == null) {
+            continue; // an older agent: cannot tell, counted as protected
+          }
+          calls = Math.min(calls, stats.unguardedCallsPerMinute());
+          errors =
+              Math.min(
+                  errors,
+                  stats.unguardedErrorsPerMinute() == null ? 0 : stats.unguardedErrorsPerMinute());
+          if (calls <= 0) {
+            continue;
+          }
+        }
+        Sums sums = traffic.computeIfAbsent(stats.target(), t -> new Sums());
+        sums.calls += calls;
+        sums.errors += errors;
+        sums.agents++;
+        sums.p99 = Math.max(sums.p99, stats.p99Millis());
+        if (someGuarded) {
+          sums.guardedCalls += stats.callsPerMinute() - calls;
+          sums.guardedBy.add(stats.coveredBy());
+        }
       }
     }
     List<Target> targets = new ArrayList<>();
     traffic.forEach(
         (target, sums) -> {
-          double rate = sums[0] == 0 ? 0 : Math.min(1.0, (double) sums[1] / sums[0]);
+          double rate = sums.calls == 0 ? 0 : Math.min(1.0, (double) sums.errors / sums.calls);
           targets.add(
               new Target(
                   target,
-                  sums[0],
-                  sums[1],
+                  sums.calls,
+                  sums.errors,
                   rate,
-                  p99.get(target),
-                  (int) sums[2],
-                  suggest(split(target), p99.get(target))));
+                  sums.p99,
+                  sums.agents,
+                  sums.guardedCalls,
+                  List.copyOf(sums.guardedBy),
+                  suggest(split(target), sums.p99)));
         });
     targets.sort((a, b) -> Long.compare(b.callsPerMinute(), a.callsPerMinute()));
     return targets;
@@ -155,11 +195,16 @@ final class UnprotectedTargets {
       return new Coverage(CompiledRules.compile(with(document, unrestricted)), byName);
     }
 
-    /** Whether calls to {@code host:port} are guarded, given what the agent reported. */
-    boolean guards(String host, int port, String coveredBy) {
-      if (matches(everyCall, host, port)) {
-        return true;
-      }
+    /** Whether a policy of the document guards every call to {@code host:port}. */
+    boolean guardsEveryCall(String host, int port) {
+      return matches(everyCall, host, port);
+    }
+
+    /**
+     * Whether {@code coveredBy}, the policy an agent reports for {@code host:port}, is one of the
+     * document's and matches that host and port: then the agent's guarded calls are protected.
+     */
+    boolean guardsSome(String host, int port, String coveredBy) {
       CompiledRules named = coveredBy == null ? null : byName.get(coveredBy);
       return named != null && matches(named, host, port);
     }

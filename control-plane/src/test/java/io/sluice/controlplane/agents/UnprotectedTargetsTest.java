@@ -107,6 +107,71 @@ class UnprotectedTargetsTest {
   }
 
   @Test
+  void listsTheUnguardedPartOfATargetAMethodRestrictedPolicyGuardsInPart() {
+    RuleDocument document =
+        breakers(
+            """
+            [{"name":"pay","match":{"host":"payments*","method":"POST"}}]
+            """);
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300, "pay", 30L, 9L)),
+                agent("b", new AgentStatus.TargetStats("payments:8080", 50, 0, 40, "pay", 0L, 0L))),
+            document);
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).isEqualTo(30);
+              assertThat(t.errorsPerMinute()).isEqualTo(9);
+              assertThat(t.errorRate()).isEqualTo(0.3);
+              assertThat(t.agents()).as("b's calls were all guarded").isEqualTo(1);
+              assertThat(t.guardedCallsPerMinute()).isEqualTo(70);
+              assertThat(t.guardedBy()).containsExactly("pay");
+            });
+  }
+
+  @Test
+  void aTargetWhoseEveryCallARestrictedPolicyGuardedIsNotListed() {
+    RuleDocument document =
+        breakers(
+            """
+            [{"name":"pay","match":{"host":"payments*","method":"POST"}}]
+            """);
+    assertThat(
+            listed(
+                document,
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300, "pay", 0L, 0L))))
+        .isEmpty();
+  }
+
+  @Test
+  void callsGuardedByAPolicyTheDocumentNoLongerHasCountAsUnguarded() {
+    RuleDocument document = breakers("[]");
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300, "old", 30L, 2L))),
+            document);
+    assertThat(found)
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).isEqualTo(100);
+              assertThat(t.errorsPerMinute()).isEqualTo(12);
+              assertThat(t.guardedCallsPerMinute()).isZero();
+              assertThat(t.guardedBy()).isEmpty();
+            });
+  }
+
+  @Test
   void countsOnlyTheAgentsWhoseCallsWentUnguarded() {
     RuleDocument document =
         breakers(

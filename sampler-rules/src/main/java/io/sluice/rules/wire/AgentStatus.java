@@ -91,12 +91,30 @@ public record AgentStatus(
    * @param callsPerMinute calls made
    * @param errorsPerMinute calls that failed (exception or failure status)
    * @param p99Millis 99th percentile latency in milliseconds
-   * @param coveredBy the breaker policy covering the target, or {@code null} when unprotected
+   * @param coveredBy the breaker policy that guarded the latest guarded call to the target, or
+   *     {@code null} when none was guarded
+   * @param unguardedCallsPerMinute the calls no breaker policy matched (so a target a method- or
+   *     path-restricted policy guards only in part shows its other calls); {@code null} from agents
+   *     older than this field
+   * @param unguardedErrorsPerMinute the failed calls among those; {@code null} like the former
    */
   public record TargetStats(
       String target,
       long callsPerMinute,
       long errorsPerMinute,
       double p99Millis,
-      String coveredBy) {}
+      String coveredBy,
+      Long unguardedCallsPerMinute,
+      Long unguardedErrorsPerMinute) {
+
+    /** Statistics without the unguarded part, as agents older than those fields report them. */
+    public TargetStats(
+        String target,
+        long callsPerMinute,
+        long errorsPerMinute,
+        double p99Millis,
+        String coveredBy) {
+      this(target, callsPerMinute, errorsPerMinute, p99Millis, coveredBy, null, null);
+    }
+  }
 }

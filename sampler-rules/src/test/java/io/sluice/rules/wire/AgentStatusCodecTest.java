@@ -26,7 +26,7 @@ class AgentStatusCodecTest {
           List.of(
               new AgentStatus.BreakerState("payments", "payments:8080", "OPEN", 62.5, -1, false)),
           List.of(
-              new AgentStatus.TargetStats("payments:8080", 600, 375, 12.5, "payments"),
+              new AgentStatus.TargetStats("payments:8080", 600, 375, 12.5, "payments", 40L, 5L),
               new AgentStatus.TargetStats("db:5432", 60, 0, 1.0, null)));
 
   @Test
@@ -75,6 +75,24 @@ class AgentStatusCodecTest {
     assertThat(status.versions().sluice()).isEqualTo("9");
     assertThat(status.breakers())
         .containsExactly(new AgentStatus.BreakerState("p", "h:1", "CLOSED", 1, 2, true));
+  }
+
+  @Test
+  void readsTargetsOfAgentsThatDoNotCountUnguardedCallsAsUnknown() {
+    String json =
+        """
+        {"instanceId": "i", "service": "s", "rulesSource": "etcd",
+         "topTargets": [{"target": "db:5432", "callsPerMinute": 60, "errorsPerMinute": 1,
+                         "p99Millis": 2.5, "coveredBy": "db"}]}
+        """;
+
+    AgentStatus status =
+        AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8)).orElseThrow();
+
+    assertThat(status.topTargets())
+        .containsExactly(new AgentStatus.TargetStats("db:5432", 60, 1, 2.5, "db", null, null));
+    assertThat(AgentStatusCodec.write(STATUS))
+        .contains("\"unguardedCallsPerMinute\":40,\"unguardedErrorsPerMinute\":5");
   }
 
   @ParameterizedTest

@@ -189,7 +189,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       PolicyState policy = call.policy;
       boolean failed =
           error != null || (policy != null ? policy.isFailureStatus(status) : status >= 500);
-      call.target.recorder.record(end, duration, failed);
+      call.target.recorder.record(end, duration, failed, policy != null);
       ManagedBreaker breaker = call.breaker;
       if (breaker == null) {
         return;
@@ -394,7 +394,13 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         }
         all.add(
             new AgentStatus.TargetStats(
-                t.key, snap.calls(), snap.errors(), snap.p99Millis(), covered));
+                t.key,
+                snap.calls(),
+                snap.errors(),
+                snap.p99Millis(),
+                covered,
+                snap.unguardedCalls(),
+                snap.unguardedErrors()));
       }
     }
     all.sort(

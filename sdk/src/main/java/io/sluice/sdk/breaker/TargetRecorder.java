@@ -5,12 +5,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Calls, errors and a latency histogram of one outgoing target over the current and the previous
- * minute, in fixed arrays (about 600 bytes per target). Recording is a few atomic increments.
- * Reports approximate a sliding minute: the current minute plus the previous one weighted by the
- * part of it still inside the last 60 seconds. Latencies go into buckets of half an octave of
- * microseconds (16 µs .. 4.5 min), so a reported p99 is the upper bound of its bucket (at most
- * about 50% above the true value); the buckets also count the completed calls. A rotation racing
- * with a recording may lose that one recording.
+ * minute, and the calls and errors no breaker policy guarded, in fixed arrays (about 650 bytes per
+ * target). Recording is a few atomic increments. Reports approximate a sliding minute: the current
+ * minute plus the previous one weighted by the part of it still inside the last 60 seconds.
+ * Latencies go into buckets of half an octave of microseconds (16 µs .. 4.5 min), so a reported p99
+ * is the upper bound of its bucket (at most about 50% above the true value); the buckets also count
+ * the completed calls. A rotation racing with a recording may lose that one recording.
  */
 final class TargetRecorder {
 
@@ -28,6 +28,8 @@ final class TargetRecorder {
   private final AtomicLongArray minutes = new AtomicLongArray(2);
   private final AtomicLongArray errors = new AtomicLongArray(2);
   private final AtomicLongArray rejected = new AtomicLongArray(2);
+  private final AtomicLongArray unguarded = new AtomicLongArray(2);
+  private final AtomicLongArray unguardedErrors = new AtomicLongArray(2);
   private final AtomicIntegerArray latencies = new AtomicIntegerArray(2 * BUCKETS);
   private volatile Minute current;
 
@@ -40,10 +42,10 @@ final class TargetRecorder {
   }
 
   /**
-   * Records a completed call: one atomic increment for a success (the call count is the sum of the
-   * latency buckets), two for an error.
+   * Records a completed call: one atomic increment for a guarded success (the call count is the sum
+   * of the latency buckets), one more for an error, one or two more for a call no policy guarded.
    */
-  void record(long nowNanos, long durationNanos, boolean error) {
+  void record(long nowNanos, long durationNanos, boolean error, boolean guarded) {
     int slot = slot(nowNanos);
     if (slot < 0) {
       return;
@@ -51,10 +53,16 @@ final class TargetRecorder {
     if (error) {
       errors.incrementAndGet(slot);
     }
+    if (!guarded) {
+      unguarded.incrementAndGet(slot);
+      if (error) {
+        unguardedErrors.incrementAndGet(slot);
+      }
+    }
     latencies.incrementAndGet(slot * BUCKETS + bucket(durationNanos / 1000));
   }
 
-  /** Records a call refused by a breaker: a call and an error, no latency. */
+  /** Records a call refused by a breaker: a guarded call and an error, no latency. */
   void recordRejected(long nowNanos) {
     int slot = slot(nowNanos);
     if (slot < 0) {
@@ -85,6 +93,8 @@ final class TargetRecorder {
     if (minutes.get(slot) != minute.number) {
       errors.set(slot, 0);
       rejected.set(slot, 0);
+      unguarded.set(slot, 0);
+      unguardedErrors.set(slot, 0);
       for (int i = 0; i < BUCKETS; i++) {
         latencies.set(slot * BUCKETS + i, 0);
       }
@@ -132,6 +142,9 @@ final class TargetRecorder {
       total += hist[i];
     }
     double callCount = total + wCur * rejected.get(cur) + wPrev * rejected.get(prev);
+    double unguardedCount = wCur * unguarded.get(cur) + wPrev * unguarded.get(prev);
+    double unguardedErrorCount =
+        wCur * unguardedErrors.get(cur) + wPrev * unguardedErrors.get(prev);
     double p99 = 0;
     if (total > 0) {
       double rank = total * 0.99;
@@ -144,9 +157,15 @@ final class TargetRecorder {
         }
       }
     }
-    return new Snapshot(Math.round(callCount), Math.round(errorCount), p99);
+    return new Snapshot(
+        Math.round(callCount),
+        Math.round(errorCount),
+        p99,
+        Math.round(unguardedCount),
+        Math.round(unguardedErrorCount));
   }
 
-  /** Traffic over the last minute. */
-  record Snapshot(long calls, long errors, double p99Millis) {}
+  /** Traffic over the last minute; the unguarded calls and errors are part of the totals. */
+  record Snapshot(
+      long calls, long errors, double p99Millis, long unguardedCalls, long unguardedErrors) {}
 }

@@ -371,6 +371,25 @@ class BreakerRegistryTest {
   }
 
   @Test
+  void aTargetGuardedOnlyForSomeCallsReportsTheOthersAsUnguarded() {
+    holder.publish(
+        rules(2, Policies.policy("payments-post", new CallMatch("payments*", 8080, "POST", null))));
+    for (int i = 0; i < 4; i++) {
+      call().onResponse(200); // POST: guarded
+    }
+    registry.start(HOST, 8080, "GET", "/health").onResponse(200);
+    registry.start(HOST, 8080, "GET", "/health").onResponse(503);
+    registry.start(HOST, 8080, "DELETE", "/pay/1").onError(new IOException("reset"));
+
+    AgentStatus.TargetStats stats = registry.topTargets(10).get(0);
+    assertThat(stats.callsPerMinute()).isEqualTo(7);
+    assertThat(stats.errorsPerMinute()).isEqualTo(2);
+    assertThat(stats.coveredBy()).isEqualTo("payments-post");
+    assertThat(stats.unguardedCallsPerMinute()).isEqualTo(3);
+    assertThat(stats.unguardedErrorsPerMinute()).isEqualTo(2);
+  }
+
+  @Test
   void topTargetsCountEveryCallPerTargetWithCoverage() {
     for (int i = 0; i < 5; i++) {
       GuardedCall c = registry.start("search.internal", 9200, "GET", "/q");
@@ -388,9 +407,12 @@ class BreakerRegistryTest {
     assertThat(top.get(0).callsPerMinute()).isEqualTo(5);
     assertThat(top.get(0).errorsPerMinute()).isEqualTo(1);
     assertThat(top.get(0).coveredBy()).isNull();
+    assertThat(top.get(0).unguardedCallsPerMinute()).isEqualTo(5);
+    assertThat(top.get(0).unguardedErrorsPerMinute()).isEqualTo(1);
     assertThat(top.get(0).p99Millis()).isBetween(20.0, 30.0);
     assertThat(top.get(1).target()).isEqualTo(HOST + ":8080");
     assertThat(top.get(1).coveredBy()).isEqualTo("payments");
+    assertThat(top.get(1).unguardedCallsPerMinute()).isZero();
     assertThat(top.get(1).p99Millis()).isBetween(100.0, 150.0);
     assertThat(registry.topTargets(1)).hasSize(1);
 

@@ -16,10 +16,10 @@ class TargetRecorderTest {
     long t0 = 100 * MINUTE + 1;
     TargetRecorder recorder = new TargetRecorder(t0);
     for (int i = 0; i < 90; i++) {
-      recorder.record(t0 + i, 2 * MS, false);
+      recorder.record(t0 + i, 2 * MS, false, true);
     }
     for (int i = 0; i < 8; i++) {
-      recorder.record(t0 + i, 2 * MS, true);
+      recorder.record(t0 + i, 2 * MS, true, true);
     }
     recorder.recordRejected(t0);
     recorder.recordRejected(t0);
@@ -31,22 +31,45 @@ class TargetRecorderTest {
   }
 
   @Test
+  void countsUnguardedCallsAndErrorsApartAndForgetsThemWithTheirMinute() {
+    long t0 = 20 * MINUTE;
+    TargetRecorder recorder = new TargetRecorder(t0);
+    recorder.record(t0, MS, false, true);
+    recorder.record(t0, MS, true, true);
+    recorder.record(t0, MS, false, false);
+    recorder.record(t0, MS, true, false);
+    recorder.record(t0, MS, true, false);
+    recorder.recordRejected(t0);
+
+    TargetRecorder.Snapshot snapshot = recorder.snapshot(t0 + 1);
+    assertThat(snapshot.calls()).isEqualTo(6);
+    assertThat(snapshot.errors()).isEqualTo(4);
+    assertThat(snapshot.unguardedCalls()).isEqualTo(3);
+    assertThat(snapshot.unguardedErrors()).isEqualTo(2);
+
+    long later = t0 + 2 * MINUTE + 1;
+    recorder.record(later, MS, false, true);
+    assertThat(recorder.snapshot(later).unguardedCalls()).isZero();
+    assertThat(recorder.snapshot(later).unguardedErrors()).isZero();
+  }
+
+  @Test
   void weighsThePreviousMinuteByWhatIsLeftOfItAndForgetsOlderOnes() {
     long t0 = 100 * MINUTE;
     TargetRecorder recorder = new TargetRecorder(t0);
     for (int i = 0; i < 100; i++) {
-      recorder.record(t0 + i, MS, i % 2 == 0);
+      recorder.record(t0 + i, MS, i % 2 == 0, true);
     }
     // a quarter into the next minute: three quarters of the previous one still count
     long next = t0 + MINUTE + MINUTE / 4;
-    recorder.record(next, MS, false);
+    recorder.record(next, MS, false, true);
     TargetRecorder.Snapshot snapshot = recorder.snapshot(next);
     assertThat(snapshot.calls()).isEqualTo(76);
     assertThat(snapshot.errors()).isEqualTo(38);
 
     // two minutes on, the slot of minute 100 is reused and starts from zero
     long later = t0 + 2 * MINUTE + 1;
-    recorder.record(later, MS, true);
+    recorder.record(later, MS, true, true);
     TargetRecorder.Snapshot after = recorder.snapshot(later);
     assertThat(after.calls()).isEqualTo(2);
     assertThat(after.errors()).isEqualTo(1);
@@ -57,8 +80,8 @@ class TargetRecorderTest {
     long t0 = 50 * MINUTE;
     TargetRecorder recorder = new TargetRecorder(t0);
     long now = t0 + 2 * MINUTE + 1;
-    recorder.record(now, MS, false);
-    recorder.record(t0 + 1, MS, true); // a late report with a time two minutes old
+    recorder.record(now, MS, false, true);
+    recorder.record(t0 + 1, MS, true, true); // a late report with a time two minutes old
     TargetRecorder.Snapshot snapshot = recorder.snapshot(now);
     assertThat(snapshot.calls()).isEqualTo(1);
     assertThat(snapshot.errors()).isZero();
@@ -68,7 +91,7 @@ class TargetRecorderTest {
   void reportsNothingOnceTwoMinutesPassedWithoutCalls() {
     long t0 = 7 * MINUTE;
     TargetRecorder recorder = new TargetRecorder(t0);
-    recorder.record(t0, MS, true);
+    recorder.record(t0, MS, true, true);
     TargetRecorder.Snapshot snapshot = recorder.snapshot(t0 + 2 * MINUTE + 1);
     assertThat(snapshot.calls()).isZero();
     assertThat(snapshot.errors()).isZero();
@@ -80,10 +103,10 @@ class TargetRecorderTest {
     long t0 = 3 * MINUTE;
     TargetRecorder recorder = new TargetRecorder(t0);
     for (int i = 0; i < 98; i++) {
-      recorder.record(t0, MS, false);
+      recorder.record(t0, MS, false, true);
     }
-    recorder.record(t0, 500 * MS, false);
-    recorder.record(t0, 500 * MS, false);
+    recorder.record(t0, 500 * MS, false, true);
+    recorder.record(t0, 500 * MS, false, true);
     double p99 = recorder.snapshot(t0).p99Millis();
     assertThat(p99).isGreaterThanOrEqualTo(500.0).isLessThanOrEqualTo(750.0);
     assertThat(TargetRecorder.upperMillis(TargetRecorder.bucket(1000))).isCloseTo(1.5, within(0.6));

@@ -157,8 +157,10 @@ class WebUiIT {
             List.of(
                 new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 2.5, 0, false)),
             List.of(
-                new AgentStatus.TargetStats("payments:8080", 1200, 12, 85.0, "payments"),
-                new AgentStatus.TargetStats("inventory:8080", 900, 40, 240.0, null)));
+                new AgentStatus.TargetStats("payments:8080", 1200, 12, 85.0, "payments", 0L, 0L),
+                new AgentStatus.TargetStats("inventory:8080", 900, 40, 240.0, null),
+                // POST /pay/** guarded, 60 GET calls a minute not
+                new AgentStatus.TargetStats("payments-2:8080", 500, 5, 60.0, "payments", 60L, 3L)));
     agent.start();
 
     browser.get(baseUrl() + "/");
@@ -375,6 +377,11 @@ class WebUiIT {
     By inventory = By.cssSelector("tr[data-target='inventory:8080']");
     awaitText(inventory, "inventory:8080");
     assertThat(browser.findElements(By.cssSelector("tr[data-target='payments:8080']"))).isEmpty();
+    By partly = By.cssSelector("tr[data-target='payments-2:8080'] [data-test=partly-guarded]");
+    awaitText(partly, "Partly guarded by payments (440 calls/min)");
+    assertThat(browser.findElement(By.cssSelector("tr[data-target='payments-2:8080']")).getText())
+        .contains("60")
+        .contains("5.0%");
     screenshots.save("08-unprotected-dependencies");
     browser.findElement(inventory).findElement(By.cssSelector("[data-test=add-policy]")).click();
     WebElement editor = waitFor(By.id("rules-editor"));
