@@ -143,4 +143,6 @@ MSG
   fi
 fi
 
+# jansi.noreset, as above: no ESC[0m resets in the build's log
+export MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true"
 exec mvn -B verify ${1+"$@"}
