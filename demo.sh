@@ -11,7 +11,8 @@
 # --check, --no-agent, -h. Builds the jars it needs first if they are missing. Spans go to
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
-# or SIGTERM; logs stay in a temporary directory it prints.
+# or SIGTERM; logs stay in a temporary directory it prints (a later run deletes all but the
+# latest of them).
 #
 # Needs JDK 17+, curl and (except with --no-agent) etcd on PATH; Maven 3.8+ only to build jars.
 # Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
@@ -112,6 +113,29 @@ if ((${#missing[@]})); then
 fi
 
 # --- process bookkeeping ---------------------------------------------------------------------
+# Earlier runs' log directories grow with every span logged (~85 MB in 30 minutes): keep the
+# latest finished one to look at, delete older finished ones. A directory whose pids file names a
+# live process belongs to a demo still running and is left alone.
+prune_earlier_logs() {
+  local dir pid name live kept=0
+  while IFS= read -r dir; do
+    [[ -d $dir && -f $dir/pids ]] || continue
+    live=0
+    while read -r pid name; do
+      if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+        live=1
+        break
+      fi
+    done <"$dir/pids"
+    ((live)) && continue
+    if ((kept == 0)); then
+      kept=1
+      continue
+    fi
+    rm -rf "$dir" && echo "demo.sh: deleted the logs of an earlier run ($dir)"
+  done < <(ls -1dt "${TMPDIR:-/tmp}"/sluice-demo.* 2>/dev/null || true)
+}
+prune_earlier_logs
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-demo.XXXXXX")
 names=()
 pids=()

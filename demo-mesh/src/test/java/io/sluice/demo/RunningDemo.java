@@ -45,6 +45,11 @@ public final class RunningDemo {
     List<String> command = new ArrayList<>(List.of("setsid", "./demo.sh"));
     command.addAll(List.of(options));
     ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile());
+    // demo.sh's log directories go to the build's own directory, not /tmp: they stay for a look
+    // after a failure, and `mvn clean` removes them
+    Path runs = root.resolve("demo-mesh/target/demo-runs");
+    Files.createDirectories(runs);
+    builder.environment().put("TMPDIR", runs.toString());
     builder.environment().putAll(environment);
     Process process = builder.redirectErrorStream(true).start();
     List<String> output = new CopyOnWriteArrayList<>();
