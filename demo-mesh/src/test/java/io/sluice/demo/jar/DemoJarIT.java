@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,9 +65,26 @@ class DemoJarIT {
                 "-jar",
                 JAR.toString()));
     command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Run(process.exitValue(), output);
+    // output to a file, so that a process that never exits fails the bounded wait instead of
+    // blocking a read of its output forever
+    Path log = Files.createTempFile(Path.of("target"), "demo-jar-", ".log");
+    try {
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(log.toFile())
+              .start();
+      boolean exited;
+      try {
+        exited = process.waitFor(60, TimeUnit.SECONDS);
+      } finally {
+        process.destroyForcibly(); // one that did not exit must not outlive the test
+      }
+      String output = Files.readString(log, StandardCharsets.UTF_8);
+      assertThat(exited).as("java -jar sluice-demo.jar exits within 60 s:%n%s", output).isTrue();
+      return new Run(process.exitValue(), output);
+    } finally {
+      Files.deleteIfExists(log);
+    }
   }
 }
