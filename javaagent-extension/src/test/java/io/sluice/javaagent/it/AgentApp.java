@@ -188,9 +188,11 @@ final class AgentApp implements AutoCloseable {
 
   /**
    * SIGTERM (the agent flushes and removes its temporary files), SIGKILL after {@link
-   * #STOP_TIMEOUT}; then deletes the log. Answers what the log held: read before the stop too,
-   * since {@link Process#destroy()} closes the app's standard input, on which the app deletes its
-   * own log (see {@link TestApp#EXIT_WITH_PARENT}).
+   * #STOP_TIMEOUT}; then deletes the log. Answers what the log held, to the app's last shutdown
+   * line. The signal goes through {@link ProcessHandle#destroy()}: {@link Process#destroy()} would
+   * also close the app's standard input, on which the app deletes its own log and exits at once
+   * (see {@link TestApp#EXIT_WITH_PARENT}). The log is also read before the stop, in case it is
+   * gone after all.
    */
   private static String stop(Process process, Path log) {
     String beforeStop;
@@ -199,7 +201,7 @@ final class AgentApp implements AutoCloseable {
     } catch (IOException e) {
       beforeStop = "(log unreadable: " + e + ")\n";
     }
-    process.destroy();
+    process.toHandle().destroy();
     try {
       if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -214,6 +216,7 @@ final class AgentApp implements AutoCloseable {
     } catch (IOException goneWithTheApp) {
       output = beforeStop;
     }
+    process.destroyForcibly(); // gone by now: this only closes the pipes to it
     try {
       Files.deleteIfExists(log);
     } catch (IOException ignored) {
