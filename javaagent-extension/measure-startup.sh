@@ -34,12 +34,20 @@ etcd --name measure --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0
   --initial-cluster "measure=http://127.0.0.1:$((ETCD_PORT + 1))" >"$WORK/etcd.log" 2>&1 &
 ETCD_PID=$!
 trap 'kill $ETCD_PID 2>/dev/null; rm -rf "$WORK"' EXIT
+# Milliseconds since the epoch: GNU date has %N, macOS's BSD date has not (perl is there).
+if [[ $(date +%N) =~ ^[0-9]+$ ]]; then
+  now_ms() { echo $(($(date +%s%N) / 1000000)); }
+elif command -v perl >/dev/null; then
+  now_ms() { perl -MTime::HiRes=time -e 'printf "%d\n", time() * 1000'; }
+else
+  die "need GNU date (with %N) or perl to read the time in milliseconds"
+fi
 COMMON=(-Dotel.service.name=startup -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none)
 
 measure() { # mode args...
   local mode=$1; shift
   local log="$WORK/app.log" start end port deadline=$((SECONDS + 120))
-  start=$(date +%s%N)
+  start=$(now_ms)
   java "$@" -cp "$CP" io.sluice.javaagent.testapp.TestApp >"$log" 2>&1 &
   local pid=$!
   port=""
@@ -58,9 +66,9 @@ measure() { # mode args...
     [[ -n $port ]] || port=$(grep -o 'TEST-APP-READY port=[0-9]*' "$log" | cut -d= -f2 || true)
     sleep 0.01
   done
-  end=$(date +%s%N)
+  end=$(now_ms)
   kill $pid; wait $pid 2>/dev/null || true
-  echo "$mode $(( (end - start) / 1000000 ))"
+  echo "$mode $((end - start))"
 }
 
 for i in $(seq "$RUNS"); do
@@ -70,4 +78,8 @@ for i in $(seq "$RUNS"); do
   measure sluice-etcd -javaagent:$SLUICE "${COMMON[@]}" -Dsluice.etcd.endpoints=http://127.0.0.1:$ETCD_PORT \
     -Dsluice.state.dir="$WORK/state"
 done | awk '{ t[$1] = t[$1] " " $2; print } END { print "--- ms, JVM start -> first request served:"; for (m in t) print m ":" t[m] }'
-echo "sizes: $(stat -c '%n %s' target/sluice-extension.jar target/sluice-javaagent.jar $PLAIN | tr '\n' ' ')"
+sizes="sizes:"
+for jar in target/sluice-extension.jar target/sluice-javaagent.jar "$PLAIN"; do
+  sizes="$sizes $jar $(wc -c <"$jar" | tr -d ' ')"
+done
+echo "$sizes"
