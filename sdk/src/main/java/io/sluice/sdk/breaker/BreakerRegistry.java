@@ -97,9 +97,8 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     this.clock = b.clock;
     this.nanoTime = b.nanoTime != null ? b.nanoTime : defaultNanoTime(b.clock);
     this.automaticHalfOpen = b.automaticHalfOpen;
-    if (automaticHalfOpen) {
-      AutoTransitionThread.prestart();
-    }
+    // the scheduler also bounds every half-open wait (BreakerSettings.maxWaitInHalfOpenState)
+    AutoTransitionThread.prestart();
     this.telemetry = new BreakerTelemetry(b.meterProvider);
     this.cacheNanos = nanoTime.getAsLong();
     this.targets =
@@ -208,6 +207,19 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             failed
                 ? Outcome.FAILURE
                 : duration > policy.slowCallNanos ? Outcome.SLOW : Outcome.SUCCESS);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      logOnce(e);
+    }
+  }
+
+  /** Gives back the permission of a call that ended without an outcome; never throws. */
+  void abandon(Call call) {
+    try {
+      CircuitBreaker cb = call.circuitBreaker;
+      if (cb != null) {
+        cb.releasePermission();
+        call.breaker.observe(cb);
       }
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);

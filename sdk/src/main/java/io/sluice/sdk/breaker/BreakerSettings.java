@@ -32,6 +32,16 @@ record BreakerSettings(
         p.halfOpenCalls());
   }
 
+  /**
+   * How long a half-open breaker waits for its trial calls' outcomes before it opens again: the
+   * longer of {@code waitInOpenState} and {@code slowCallDuration}. Without a bound, one trial call
+   * that never reports (an exception before the call left, a cancelled asynchronous call) would
+   * keep the breaker half-open, rejecting every other call, until the target is evicted.
+   */
+  Duration maxWaitInHalfOpenState() {
+    return waitInOpenState.compareTo(slowCallDuration) >= 0 ? waitInOpenState : slowCallDuration;
+  }
+
   /** The Resilience4j configuration; throws {@link IllegalArgumentException} on bad values. */
   CircuitBreakerConfig toConfig(Clock clock, boolean automaticHalfOpen) {
     return CircuitBreakerConfig.custom()
@@ -46,6 +56,7 @@ record BreakerSettings(
                 : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
         .waitDurationInOpenState(waitInOpenState)
         .permittedNumberOfCallsInHalfOpenState(halfOpenCalls)
+        .maxWaitDurationInHalfOpenState(maxWaitInHalfOpenState())
         .automaticTransitionFromOpenToHalfOpenEnabled(automaticHalfOpen)
         .writableStackTraceEnabled(false)
         .clock(clock)

@@ -1,5 +1,7 @@
 package io.sluice.sdk.breaker;
 
+import java.net.URI;
+
 /**
  * Guards outgoing calls with the circuit breakers of the current rules. HTTP client instrumentation
  * (the javaagent extension, or an app by hand) calls {@link #start} before a call leaves the
@@ -19,10 +21,36 @@ public interface CallGuard {
    * Asks whether an outgoing call may proceed.
    *
    * @param host the target host
-   * @param port the target port
+   * @param port the target port: the URL's explicit port or its scheme's default (see {@link
+   *     #port(String, int)}; {@link URI#getPort()} answers -1 without an explicit port, which would
+   *     be a target of its own that no policy with a {@code port} matches)
    * @param method the HTTP method
    * @param path the URL path without query
    * @return the call's guard: {@link GuardedCall#permitted()} tells whether it may proceed
    */
   GuardedCall start(String host, int port, String method, String path);
+
+  /**
+   * Asks whether a call to {@code url} may proceed: its host, its port (the scheme's default when
+   * the URL names none) and its raw path.
+   */
+  default GuardedCall start(URI url, String method) {
+    String path = url.getRawPath();
+    return start(
+        url.getHost(),
+        port(url.getScheme(), url.getPort()),
+        method,
+        path == null || path.isEmpty() ? "/" : path);
+  }
+
+  /**
+   * The port a URL addresses: {@code port} when positive, else its scheme's default (443 for {@code
+   * https} and {@code wss}, otherwise 80).
+   */
+  static int port(String scheme, int port) {
+    if (port > 0) {
+      return port;
+    }
+    return "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? 443 : 80;
+  }
 }

@@ -2,11 +2,16 @@ package io.sluice.sdk.breaker;
 
 /**
  * One outgoing call under a breaker's guard. When {@link #permitted()} the caller makes the call
- * and reports exactly one outcome, {@link #onResponse} or {@link #onError}; the duration is
- * measured from {@link CallGuard#start}. When not permitted, the call must not leave the process
- * and {@link #rejection()} says what the caller answers instead.
+ * and reports one outcome, {@link #onResponse} or {@link #onError}; the duration is measured from
+ * {@link CallGuard#start}, and only the first outcome counts. When not permitted, the call must not
+ * leave the process and {@link #rejection()} says what the caller answers instead.
+ *
+ * <p>A permitted call that ends without an outcome (the caller failed before the call left, or gave
+ * up on it) should be {@linkplain #close() closed}, most simply with try-with-resources: a
+ * half-open breaker lets only a few trial calls through and waits for their outcomes. Closing after
+ * an outcome, or closing a rejected call, does nothing.
  */
-public interface GuardedCall {
+public interface GuardedCall extends AutoCloseable {
 
   /** A call no policy covers: always permitted, outcomes ignored. */
   GuardedCall UNGUARDED =
@@ -39,4 +44,11 @@ public interface GuardedCall {
 
   /** Reports that the call failed with an exception. */
   void onError(Throwable error);
+
+  /**
+   * Gives back the breaker's permission when no outcome was reported: the call counts neither as a
+   * success nor as a failure. Never throws.
+   */
+  @Override
+  default void close() {}
 }

@@ -3,6 +3,7 @@ package io.sluice.sdk.breaker;
 import static io.sluice.sdk.breaker.Policies.payments;
 import static io.sluice.sdk.breaker.Policies.rules;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.trace.Span;
@@ -16,9 +17,13 @@ import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.BreakerScope;
 import io.sluice.rules.CallMatch;
 import io.sluice.rules.OnOpenAction;
+import io.sluice.rules.SlidingWindow;
+import io.sluice.rules.SlidingWindowType;
+import io.sluice.rules.StatusCodeRange;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +98,98 @@ class BreakerRegistryTest {
   private CircuitBreaker innerBreaker() {
     HostTargetsProbe probe = new HostTargetsProbe(registry);
     return probe.breaker(HOST, 8080, "payments").binding().breaker;
+  }
+
+  @Test
+  void closingAPermittedCallWithoutAnOutcomeGivesItsHalfOpenTrialBack() {
+    fail(4);
+    clock.advance(Duration.ofMillis(10_001));
+    GuardedCall first = call();
+    GuardedCall second = call();
+    assertThat(first.permitted()).isTrue();
+    assertThat(second.permitted()).isTrue();
+    assertThat(call().permitted()).as("both trial calls taken").isFalse();
+
+    try (GuardedCall abandoned = first) {
+      // the caller failed before the call left: no outcome
+    }
+    second.close();
+    first.onResponse(200); // after close: ignored
+
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    GuardedCall again = call();
+    assertThat(again.permitted()).as("a trial call given back is free again").isTrue();
+    again.onResponse(200);
+    succeed(1);
+    assertThat(state()).isEqualTo("CLOSED");
+    assertThat(registry.topTargets(1).get(0).callsPerMinute())
+        .as("4 failures, 1 rejection, 2 successes; not the closed calls nor the late outcome")
+        .isEqualTo(7);
+  }
+
+  @Test
+  void onlyTheFirstOutcomeOfACallCounts() {
+    GuardedCall once = call();
+    for (int i = 0; i < 4; i++) {
+      once.onResponse(500);
+    }
+    once.onError(new IOException("reported late"));
+    once.close();
+
+    assertThat(state()).as("one failure of the four needed").isEqualTo("CLOSED");
+    assertThat(innerBreaker().getMetrics().getNumberOfFailedCalls()).isEqualTo(1);
+    assertThat(registry.topTargets(1).get(0).callsPerMinute()).isEqualTo(1);
+  }
+
+  @Test
+  void aHalfOpenBreakerWhoseTrialCallsNeverReportOpensAgainAfterItsWait() {
+    // waitInOpenState 300 ms, slowCallDuration 200 ms: a half-open breaker waits at most 300 ms
+    holder.publish(
+        rules(
+            2,
+            new BreakerPolicy(
+                "payments",
+                payments().match(),
+                BreakerScope.TARGET,
+                50,
+                100,
+                Duration.ofMillis(200),
+                new SlidingWindow(SlidingWindowType.COUNT, 10),
+                4,
+                Duration.ofMillis(300),
+                2,
+                List.of(new StatusCodeRange(500, 599)),
+                OnOpenAction.ERROR,
+                false)));
+    fail(4);
+    clock.advance(Duration.ofMillis(301));
+    assertThat(call().permitted()).as("trial call 1, never reported").isTrue();
+    assertThat(call().permitted()).as("trial call 2, never reported").isTrue();
+    assertThat(call().permitted()).isFalse();
+
+    // Resilience4j's scheduler runs on real time, not the test clock
+    await().atMost(Duration.ofSeconds(10)).until(() -> state().equals("OPEN"));
+    clock.advance(Duration.ofMillis(301));
+    GuardedCall fresh = call();
+    assertThat(fresh.permitted()).as("half-open again, with fresh trial calls").isTrue();
+    fresh.onResponse(200);
+  }
+
+  @Test
+  void aUrlWithoutAPortIsCalledOnItsSchemesDefaultPort() {
+    registry.start(URI.create("http://payments.internal/pay/1"), "POST").onResponse(200);
+    registry.start(URI.create("https://Payments.Internal"), "GET").onResponse(200);
+    registry.start(URI.create("http://payments.internal:8080/pay?x=1"), "POST").onResponse(200);
+    registry.start(URI.create("mailto:ops@example.com"), "POST").onResponse(200);
+
+    assertThat(registry.topTargets(10))
+        .extracting(AgentStatus.TargetStats::target, AgentStatus.TargetStats::coveredBy)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple(HOST + ":80", null),
+            org.assertj.core.groups.Tuple.tuple(HOST + ":443", null),
+            org.assertj.core.groups.Tuple.tuple(HOST + ":8080", "payments"));
+    assertThat(CallGuard.port("WSS", -1)).isEqualTo(443);
+    assertThat(CallGuard.port("http", 8443)).isEqualTo(8443);
   }
 
   @Test
