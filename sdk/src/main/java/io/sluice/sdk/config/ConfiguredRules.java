@@ -26,11 +26,13 @@ import java.util.logging.Logger;
  * {@code sluice.rules.file}, a {@link FileRuleSource}; otherwise nothing (the built-in defaults
  * stay). With both etcd and a file configured, etcd wins and the file is ignored with a warning.
  *
- * <p>Exists for the javaagent and for applications that configure Sluice by properties: {@link
- * #start()} returns at once and does all the work — TLS files, client, first read — on a background
- * thread, because the agent calls it on the application's start-up thread. Nothing in here ever
- * throws into the caller after {@link Builder#build()}: failures are logged, and the rules in force
- * stay.
+ * <p>Exists for the javaagent and for applications that configure Sluice by properties. With etcd,
+ * {@link #start()} returns at once and does all the work — TLS files, client, first read — on a
+ * background thread, because the agent calls it on the application's start-up thread and etcd may
+ * be slow or away. With a rules file, {@code start()} reads it before returning ({@link
+ * FileRuleSource#start()}): a local read is cheap, and the application's first calls then run on
+ * the file's rules. Nothing in here ever throws into the caller after {@link Builder#build()}:
+ * failures are logged, and the rules in force stay.
  */
 public final class ConfiguredRules implements AutoCloseable {
 
@@ -45,7 +47,7 @@ public final class ConfiguredRules implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch ready = new CountDownLatch(1);
 
-  // Written by the start thread before ready counts down; read after.
+  // Written by the starting thread before ready counts down; read after.
   private volatile Client client;
   private volatile RuleSource source;
   private volatile StatusReporter statusReporter;
@@ -64,12 +66,24 @@ public final class ConfiguredRules implements AutoCloseable {
     return new Builder(config, holder);
   }
 
-  /** Starts everything in the background; returns at once. Idempotent. */
+  /**
+   * Starts what the configuration asks for. With etcd, everything happens in the background and
+   * this returns at once; the etcd rules (or the last-known-good ones) arrive later. With a rules
+   * file, the file is read, validated and published before this returns, so a valid file's rules
+   * are in force (a missing or invalid file leaves the rules in force, as {@link
+   * FileRuleSource#start()} says), and the file is watched in the background from then on. Never
+   * throws. Idempotent.
+   */
   public void start() {
     if (closed.get() || !started.compareAndSet(false, true)) {
       return;
     }
-    Thread thread = new Thread(this::startInBackground, "sluice-rules-start");
+    if (!config.usesEtcd()) {
+      // a local file (or nothing): no network to wait on
+      startParts();
+      return;
+    }
+    Thread thread = new Thread(this::startParts, "sluice-rules-start");
     thread.setDaemon(true);
     starter = thread;
     thread.start();
@@ -97,7 +111,9 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   /**
-   * Waits until the background start has set up the source and reporter (not until rules arrive).
+   * Waits until the background start has set up the source and reporter (not until rules arrive
+   * from etcd). Without etcd, {@link #start()} has already done so when it returns, file read
+   * included.
    *
    * @return whether it finished within the timeout
    */
@@ -115,7 +131,7 @@ public final class ConfiguredRules implements AutoCloseable {
     if (thread != null) {
       try {
         // the start does no network I/O, but class loading can slow it; whatever it creates after
-        // this gives up, it closes itself (see startInBackground)
+        // this gives up, it closes itself (see startParts)
         thread.join(TimeUnit.SECONDS.toMillis(2));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -131,7 +147,10 @@ public final class ConfiguredRules implements AutoCloseable {
     closeQuietly(client);
   }
 
-  private void startInBackground() {
+  /**
+   * Sets up the source (and reporter); on the caller's thread without etcd, else a background one.
+   */
+  private void startParts() {
     try {
       String service = config.serviceName();
       if ((config.usesEtcd() || config.rulesFile() != null)

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Parse, validate, compile: the part of the pipeline every source shares. Runs on a source's
- * thread, never on a request thread. Never throws.
+ * Parse, validate, compile: the part of the pipeline every source shares. Runs on a source's thread
+ * (or in {@link FileRuleSource#start()}), never on a request thread. Never throws.
  */
 final class DocumentCompiler {
 

@@ -33,6 +33,9 @@ import java.util.logging.Logger;
  * content is parsed, validated, compiled and published as one {@link ActiveRules} snapshot with
  * {@link ActiveRules.Source#FILE}. An invalid document is refused with one log line per distinct
  * content and the rules in force stay; so does a missing file.
+ *
+ * <p>Unlike etcd's, the first read happens in {@link #start()}, on the caller's thread: when it
+ * returns, a valid file's rules are in force. Every later read runs on the source's own thread.
  */
 public final class FileRuleSource implements RuleSource {
 
@@ -54,7 +57,7 @@ public final class FileRuleSource implements RuleSource {
   private volatile Thread thread;
   private volatile WatchService watchService;
 
-  // Confined to the source's thread.
+  // Written by start() before the source's thread starts, then confined to that thread.
   private byte[] lastContent;
   private boolean missingLogged;
   private boolean pollingLogged;
@@ -79,11 +82,31 @@ public final class FileRuleSource implements RuleSource {
     return file;
   }
 
+  /**
+   * Reads, validates and publishes the file once before returning, then watches it on the source's
+   * own daemon thread. So an application that starts the source and then builds its tracer and
+   * breakers runs its first calls on the file's rules, not on the defaults. (A local read is cheap;
+   * {@link EtcdRuleSource}, which would wait on the network, still returns at once.)
+   *
+   * <p>A missing, unreadable or invalid file is handled as any later read is: logged, listeners
+   * registered before this call are told of a rejection, {@link #lastRejection()} holds it, and the
+   * rules in force stay until a good version of the file appears. Never throws for a problem with
+   * the file. The directory watch is registered before the first read, so a change between the two
+   * is not lost. Idempotent; does nothing after {@link #close()}.
+   */
   @Override
   public void start() {
     if (closed.get() || !started.compareAndSet(false, true)) {
       return;
     }
+    watchService = openWatchService();
+    try {
+      check();
+    } catch (RuntimeException | LinkageError e) {
+      // check() handles the file's problems itself; this is a bug, and start() must not throw it
+      logger.log(Level.WARNING, "the first read of the rules file " + file + " failed", e);
+    }
+    // Thread.start() hands the fields written by the first check to the worker.
     Thread worker = new Thread(this::watchLoop, "sluice-rules-file");
     worker.setDaemon(true);
     thread = worker;
@@ -125,14 +148,10 @@ public final class FileRuleSource implements RuleSource {
 
   private void watchLoop() {
     try {
-      watchService = openWatchService();
-      if (closed.get()) {
-        closeWatchService();
-        return;
-      }
+      // start() has read the file once already, with the watch in place.
       while (!closed.get()) {
-        check();
         awaitChange();
+        check();
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // Closing.

@@ -6,16 +6,21 @@ package io.sluice.sdk.source;
  *
  * <p>Every source follows the same pipeline: read the document, parse and validate it, compile it,
  * publish one immutable snapshot. All of it happens on the source's own thread, never on a request
- * thread. An invalid document is rejected as a whole: the rules in force stay, the problem is
- * logged once and reported to {@linkplain #addListener listeners} and by {@link #lastRejection()}.
+ * thread, except that {@link FileRuleSource} does its first read in {@link #start()}. An invalid
+ * document is rejected as a whole: the rules in force stay, the problem is logged once and reported
+ * to {@linkplain #addListener listeners} and by {@link #lastRejection()}.
  *
- * <p>Building a source does no I/O. {@link #start()} returns at once and does its work in the
- * background; {@link #close()} stops it and releases its thread. The rules it published stay in
- * force after close.
+ * <p>Building a source does no I/O. {@link #start()} returns without waiting on the network and
+ * does its work in the background ({@link FileRuleSource} reads its local file once first, so its
+ * rules are in force when {@code start()} returns); {@link #close()} stops it and releases its
+ * thread. The rules it published stay in force after close.
  */
 public interface RuleSource extends AutoCloseable {
 
-  /** Starts reading and watching in the background; returns at once. Idempotent. */
+  /**
+   * Starts reading and watching in the background; returns without waiting on the network (a file
+   * source reads its file once first). Never throws for a problem with the rules. Idempotent.
+   */
   void start();
 
   /** Stops watching and releases the source's thread. Idempotent. */

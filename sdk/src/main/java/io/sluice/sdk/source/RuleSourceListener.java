@@ -5,7 +5,8 @@ import io.sluice.sdk.ActiveRules;
 /**
  * Told what a {@link RuleSource} did, so the status reporter (and tests, and metrics) can report
  * which revision an agent runs and which it refused. Called on the source's thread after the
- * snapshot is in force; implementations must return quickly.
+ * snapshot is in force (for the first read of a {@link FileRuleSource}, on the thread calling its
+ * {@code start()}); implementations must return quickly.
  */
 public interface RuleSourceListener {
 

@@ -4,7 +4,8 @@
  * and {@link io.sluice.sdk.source.LastKnownGoodStore} keeps the last rules applied from etcd on
  * disk for starts while etcd is down.
  *
- * <p>Every source runs the same pipeline on its own thread: read, parse and validate ({@code
+ * <p>Every source runs the same pipeline on its own thread (a file source's first read happens in
+ * {@code start()}, so its rules are in force when that returns): read, parse and validate ({@code
  * RuleCodec}), compile ({@code CompiledRules}), publish one immutable {@link
  * io.sluice.sdk.ActiveRules} snapshot to an {@link io.sluice.sdk.ActiveRulesHolder}. Samplers and
  * breakers only read the holder, so the request path never waits for any of this. Invalid documents

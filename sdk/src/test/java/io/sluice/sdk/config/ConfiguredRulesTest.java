@@ -1,9 +1,11 @@
 package io.sluice.sdk.config;
 
 import static io.sluice.sdk.source.TestDocuments.document;
+import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.FileRuleSource;
@@ -35,6 +37,38 @@ class ConfiguredRulesTest {
           .atMost(Duration.ofSeconds(10))
           .until(() -> holder.current().source() == ActiveRules.Source.FILE);
       assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.4);
+    }
+  }
+
+  @Test
+  void hasTheRulesFileInForceWhenStartReturns() throws Exception {
+    String content = document("orders", 0.4);
+    Path file = Files.writeString(dir.resolve("rules.json"), content);
+    SluiceConfig config = SluiceConfig.builder().rulesFile(file).serviceName("orders").build();
+
+    try (ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
+      live.start();
+
+      // no awaitStarted, no waiting: a local file is read before start() returns
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
+      assertThat(holder.current().document()).isEqualTo(RuleCodec.parse(content).document());
+      assertThat(live.source()).isInstanceOf(FileRuleSource.class);
+      assertThat(live.awaitStarted(0, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void keepsTheDefaultsAndHoldsTheRejectionWhenTheRulesFileIsInvalidAtStart() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), invalidDocument("orders"));
+    SluiceConfig config = SluiceConfig.builder().rulesFile(file).serviceName("orders").build();
+
+    try (ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
+      live.start();
+
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(live.source()).isNotNull();
+      assertThat(live.source().lastRejection()).isNotNull();
+      assertThat(live.source().lastRejection().messages()).hasSize(2);
     }
   }
 

@@ -5,6 +5,7 @@ import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import java.io.IOException;
@@ -43,6 +44,61 @@ class FileRuleSourceTest {
 
     Files.writeString(file, document("orders", 0.2));
     awaitRatio(0.2);
+  }
+
+  @Test
+  void hasTheFileInForceWhenStartReturns() throws Exception {
+    String content = document("orders", 0.1);
+    Path file = Files.writeString(dir.resolve("rules.json"), content);
+    List<ActiveRules> applied = new CopyOnWriteArrayList<>();
+
+    start(file, applied);
+
+    // no waiting: the first calls after start() must already run on the file's rules
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
+    assertThat(holder.current().revision()).isZero();
+    assertThat(holder.current().document()).isEqualTo(RuleCodec.parse(content).document());
+    assertThat(applied).containsExactly(holder.current());
+    assertThat(source.lastRejection()).isNull();
+
+    // and the watch runs on from there
+    Files.writeString(file, document("orders", 0.2));
+    awaitRatio(0.2);
+  }
+
+  @Test
+  void refusesAnInvalidFileBeforeStartReturnsAndAppliesItOnceFixed() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), invalidDocument("orders"));
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file);
+
+      assertThat(rejections).hasSize(1);
+      assertThat(rejections.get(0).messages()).hasSize(2);
+      assertThat(source.lastRejection()).isSameAs(rejections.get(0));
+      assertThat(source.lastRejection().origin()).isEqualTo(file.toAbsolutePath().toString());
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("rejected the rules file"))
+          .hasSize(1);
+    }
+
+    replaceAtomically(file, document("orders", 0.3));
+    awaitRatio(0.3);
+    assertThat(source.lastRejection()).isNull();
+  }
+
+  @Test
+  void saysAtStartThatTheFileDoesNotExistAndKeepsTheRulesInForce() throws Exception {
+    Path file = dir.resolve("later.json");
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file);
+
+      assertThat(log.messages())
+          .contains("the rules file " + file + " does not exist; the rules in force stay");
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(rejections).isEmpty();
+      assertThat(source.lastRejection()).isNull();
+    }
   }
 
   @Test
@@ -169,6 +225,10 @@ class FileRuleSourceTest {
   }
 
   private void start(Path file) {
+    start(file, new CopyOnWriteArrayList<>());
+  }
+
+  private void start(Path file, List<ActiveRules> applied) {
     source =
         FileRuleSource.builder(file, holder)
             .service("orders")
@@ -176,6 +236,11 @@ class FileRuleSourceTest {
             .build();
     source.addListener(
         new RuleSourceListener() {
+          @Override
+          public void onApplied(ActiveRules rules) {
+            applied.add(rules);
+          }
+
           @Override
           public void onRejected(RuleRejection rejection) {
             rejections.add(rejection);
