@@ -32,6 +32,13 @@ class UnprotectedTargetsTest {
         .orElseThrow();
   }
 
+  /** One policy, {@code pay}, for POST calls to payments hosts only. */
+  private static final RuleDocument PAY_POST_ONLY =
+      breakers(
+          """
+          [{"name":"pay","match":{"host":"payments*","method":"POST"}}]
+          """);
+
   static List<String> listed(RuleDocument document, AgentStatus... agents) {
     return UnprotectedTargets.find(List.of(agents), document).stream()
         .map(UnprotectedTargets.Target::target)
@@ -108,11 +115,6 @@ class UnprotectedTargetsTest {
 
   @Test
   void listsTheUnguardedPartOfATargetAMethodRestrictedPolicyGuardsInPart() {
-    RuleDocument document =
-        breakers(
-            """
-            [{"name":"pay","match":{"host":"payments*","method":"POST"}}]
-            """);
     List<UnprotectedTargets.Target> found =
         UnprotectedTargets.find(
             List.of(
@@ -120,7 +122,7 @@ class UnprotectedTargetsTest {
                     "a",
                     new AgentStatus.TargetStats("payments:8080", 100, 12, 300, "pay", 30L, 9L)),
                 agent("b", new AgentStatus.TargetStats("payments:8080", 50, 0, 40, "pay", 0L, 0L))),
-            document);
+            PAY_POST_ONLY);
     assertThat(found)
         .singleElement()
         .satisfies(
@@ -136,14 +138,9 @@ class UnprotectedTargetsTest {
 
   @Test
   void aTargetWhoseEveryCallARestrictedPolicyGuardedIsNotListed() {
-    RuleDocument document =
-        breakers(
-            """
-            [{"name":"pay","match":{"host":"payments*","method":"POST"}}]
-            """);
     assertThat(
             listed(
-                document,
+                PAY_POST_ONLY,
                 agent(
                     "a",
                     new AgentStatus.TargetStats("payments:8080", 100, 12, 300, "pay", 0L, 0L))))
@@ -173,11 +170,7 @@ class UnprotectedTargetsTest {
 
   @Test
   void countsOnlyTheAgentsWhoseCallsWentUnguarded() {
-    RuleDocument document =
-        breakers(
-            """
-            [{"name":"pay","match":{"host":"payments*","method":"POST"}}]
-            """);
+    RuleDocument document = PAY_POST_ONLY;
     List<UnprotectedTargets.Target> found =
         UnprotectedTargets.find(
             List.of(

@@ -17,9 +17,6 @@ import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.BreakerScope;
 import io.sluice.rules.CallMatch;
 import io.sluice.rules.OnOpenAction;
-import io.sluice.rules.SlidingWindow;
-import io.sluice.rules.SlidingWindowType;
-import io.sluice.rules.StatusCodeRange;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
 import java.io.IOException;
@@ -145,22 +142,7 @@ class BreakerRegistryTest {
   void aHalfOpenBreakerWhoseTrialCallsNeverReportOpensAgainAfterItsWait() {
     // waitInOpenState 300 ms, slowCallDuration 200 ms: a half-open breaker waits at most 300 ms
     holder.publish(
-        rules(
-            2,
-            new BreakerPolicy(
-                "payments",
-                payments().match(),
-                BreakerScope.TARGET,
-                50,
-                100,
-                Duration.ofMillis(200),
-                new SlidingWindow(SlidingWindowType.COUNT, 10),
-                4,
-                Duration.ofMillis(300),
-                2,
-                List.of(new StatusCodeRange(500, 599)),
-                OnOpenAction.ERROR,
-                false)));
+        rules(2, Policies.timed(payments(), Duration.ofMillis(200), Duration.ofMillis(300))));
     fail(4);
     clock.advance(Duration.ofMillis(301));
     assertThat(call().permitted()).as("trial call 1, never reported").isTrue();

@@ -58,6 +58,24 @@ final class Policies {
         shadow);
   }
 
+  /** {@code p} with these slow-call and open-state durations. */
+  static BreakerPolicy timed(BreakerPolicy p, Duration slowCall, Duration wait) {
+    return new BreakerPolicy(
+        p.name(),
+        p.match(),
+        p.scope(),
+        p.failureRateThreshold(),
+        p.slowCallRateThreshold(),
+        slowCall,
+        p.slidingWindow(),
+        p.minimumCalls(),
+        wait,
+        p.halfOpenCalls(),
+        p.failureStatusCodes(),
+        p.onOpen(),
+        p.shadow());
+  }
+
   static BreakerPolicy slow(BreakerPolicy p) {
     return new BreakerPolicy(
         p.name(),
