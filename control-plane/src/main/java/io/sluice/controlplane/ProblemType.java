@@ -33,6 +33,10 @@ public enum ProblemType {
   PAYLOAD_TOO_LARGE("payload-too-large", HttpStatus.CONTENT_TOO_LARGE, "The request is too large"),
   ETCD_UNAVAILABLE(
       "etcd-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "The rule store (etcd) is unavailable"),
+  ETCD_REFUSED(
+      "etcd-refused",
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      "The rule store (etcd) refused the request; retrying will not help"),
   INTERNAL("internal-error", HttpStatus.INTERNAL_SERVER_ERROR, "Internal error");
 
   private final URI type;

@@ -9,6 +9,9 @@ import io.etcd.jetcd.options.PutOption;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -674,6 +678,98 @@ class ControlPlaneApiIT {
     assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
   }
 
+  /** A terse document of {@code count} breakers that set nothing but their name. */
+  static String minimalBreakers(int count) {
+    StringBuilder document = new StringBuilder("{\"schemaVersion\": 1, \"breakers\": [");
+    for (int i = 0; i < count; i++) {
+      document.append(i == 0 ? "" : ",").append("{\"name\": \"b").append(i).append("\"}");
+    }
+    return document.append("]}").toString();
+  }
+
+  @Test
+  void refusesADocumentWhoseStoredFormIsTooLargeAndChangesNothing() {
+    ApiClient api = api();
+    String path = "/api/v1/services/swollen/rules";
+    ApiClient.Answer first =
+        api.put(path, WRITER, document(null, 0.5, "r"), Map.of("X-Sluice-Comment", "first"));
+    assertThat(first.status()).isEqualTo(200);
+    String stored = api.get(path, READER).body();
+    String history = api.get(path + "/history", READER).body();
+
+    // 150 KB as sent; about 2.7 MB with every default spelled out, far more than etcd takes
+    String terse = minimalBreakers(9_000);
+    assertThat(terse.length()).isLessThan(256 * 1024);
+    ApiClient.Answer refused = api.put(path, WRITER, terse, Map.of());
+    assertThat(refused.status()).isEqualTo(413);
+    assertThat(refused.header("Retry-After")).isNull();
+    JsonNode problem = refused.json();
+    assertThat(problem.get("type").asString()).isEqualTo("urn:sluice:problem:payload-too-large");
+    assertThat(problem.get("limit").asLong()).isEqualTo(256 * 1024);
+    long size = problem.get("size").asLong();
+    assertThat(size).isGreaterThan(2_000_000);
+    assertThat(problem.get("detail").asString())
+        .contains(size + " bytes", "262144 bytes", "nothing was changed");
+
+    ApiClient.Answer after = api.get(path, READER);
+    assertThat(after.header("ETag")).isEqualTo(first.header("ETag"));
+    assertThat(after.body()).isEqualTo(stored);
+    assertThat(api.get(path + "/history", READER).body()).isEqualTo(history);
+  }
+
+  @Test
+  void aLargeDocumentAsReadCanBeWrittenBack() {
+    ApiClient api = api();
+    String path = "/api/v1/services/roomy/rules";
+    assertThat(api.put(path, WRITER, minimalBreakers(700), Map.of()).status()).isEqualTo(200);
+    ApiClient.Answer read = api.get(path, READER);
+    // about 210 KB stored; indented, the same document would be about 300 KB, over the body limit
+    assertThat(read.body().getBytes(StandardCharsets.UTF_8).length).isBetween(150_000, 256 * 1024);
+    ApiClient.Answer written =
+        api.put(path, WRITER, read.body(), Map.of("If-Match", read.header("ETag")));
+    assertThat(written.status()).isEqualTo(200);
+    ApiClient.Answer again = api.get(path, READER);
+    assertThat(again.header("ETag")).isEqualTo(written.header("ETag"));
+    assertThat(again.body()).isEqualTo(read.body());
+  }
+
+  @Test
+  void refusesATransactionLargerThanEtcdAcceptsBeforeSendingIt() {
+    try (RunningControlPlane tight =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.etcd.max-request-bytes",
+                "150000",
+                "sluice.security.tokens.reader.token",
+                READER,
+                "sluice.security.tokens.reader.role",
+                "reader",
+                "sluice.security.tokens.writer.token",
+                WRITER,
+                "sluice.security.tokens.writer.role",
+                "writer"))) {
+      ApiClient api = tight.api();
+      String path = "/api/v1/services/tight/rules";
+      ApiClient.Answer first = api.put(path, WRITER, document(null, 0.5, "r"), Map.of());
+      assertThat(first.status()).isEqualTo(200);
+
+      // about 90 KB stored, twice in the transaction (document and history entry): 180 KB
+      ApiClient.Answer refused = api.put(path, WRITER, minimalBreakers(300), Map.of());
+      assertThat(refused.status()).isEqualTo(413);
+      JsonNode problem = refused.json();
+      assertThat(problem.get("type").asString()).isEqualTo("urn:sluice:problem:payload-too-large");
+      assertThat(problem.get("limit").asLong()).isEqualTo(150_000);
+      assertThat(problem.get("size").asLong()).isGreaterThan(150_000);
+      assertThat(problem.get("detail").asString())
+          .contains("etcd transaction", "sluice.etcd.max-request-bytes", "nothing was changed");
+
+      assertThat(api.get(path, READER).header("ETag")).isEqualTo(first.header("ETag"));
+      assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+    }
+  }
+
   @Test
   void listsEveryProblemAtOnceAndRefusesDuplicateKeysWithoutAService() {
     ApiClient api = api();
@@ -735,6 +831,49 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void readsCommentsSentAsRawUtf8AndRefusesOtherBytesBeyondAscii() throws Exception {
+    String path = "/api/v1/services/raw-comments/rules";
+    String body = document(null, 0.5, "r");
+    // the JDK client would not send these bytes: write the request by hand
+    assertThat(rawPut(path, body, "caf\u00e9 \u2013 \u65e5\u672c".getBytes(StandardCharsets.UTF_8)))
+        .startsWith("HTTP/1.1 200");
+    // "café" in ISO-8859-1: é alone is not UTF-8
+    assertThat(rawPut(path, body, "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1)))
+        .startsWith("HTTP/1.1 400")
+        .contains("X-Sluice-Comment-Encoding");
+
+    JsonNode entries = api().get(path + "/history", READER).json().get("entries");
+    assertThat(entries).hasSize(1);
+    assertThat(entries.get(0).get("comment").asString()).isEqualTo("caf\u00e9 \u2013 \u65e5\u672c");
+  }
+
+  /** A PUT with an {@code X-Sluice-Comment} of exactly these bytes; answers the status line on. */
+  private String rawPut(String path, String body, byte[] comment) throws IOException {
+    byte[] content = body.getBytes(StandardCharsets.UTF_8);
+    try (Socket socket = new Socket("127.0.0.1", controlPlane.port())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("PUT "
+                  + path
+                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                  + "Authorization: Bearer "
+                  + WRITER
+                  + "\r\n"
+                  + "Content-Type: application/json\r\nContent-Length: "
+                  + content.length
+                  + "\r\n"
+                  + "X-Sluice-Comment: ")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(comment);
+      out.write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.write(content);
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
   void exposesOnlyHealthAndPrometheus() {
     ApiClient api = api();
     api.put("/api/v1/services/metered/rules", WRITER, "{\"schemaVersion\": 2}", Map.of());
@@ -760,25 +899,47 @@ class ControlPlaneApiIT {
     String path = "/api/v1/services/outage/rules";
     assertThat(api.put(path, WRITER, document(null, 0.5, "a"), Map.of()).status()).isEqualTo(200);
     etcd.server().stop();
+    // at once, as each waits out sluice.etcd.timeout
+    ExecutorService callers = Executors.newFixedThreadPool(3);
     try {
-      ApiClient.Answer write = api.put(path, WRITER, document(null, 0.6, "b"), Map.of());
+      CompletableFuture<ApiClient.Answer> writing =
+          CompletableFuture.supplyAsync(
+              () -> api.put(path, WRITER, document(null, 0.6, "b"), Map.of()), callers);
+      CompletableFuture<ApiClient.Answer> reading =
+          CompletableFuture.supplyAsync(() -> api.get(path, READER), callers);
+      CompletableFuture<ApiClient.Answer> evaluating =
+          CompletableFuture.supplyAsync(
+              () ->
+                  api.post(
+                      path + "/evaluate",
+                      READER,
+                      "{\"call\": {\"method\": \"GET\", \"url\": \"http://payments:8080/\"}}"),
+              callers);
+      ApiClient.Answer write = writing.join();
       assertThat(write.status()).isEqualTo(503);
+      assertThat(write.header("Retry-After")).isEqualTo("5");
       assertThat(write.json().get("type").asString())
           .isEqualTo("urn:sluice:problem:etcd-unavailable");
-      // a write etcd never answered may still have been made: the answer must not say otherwise
+      // it failed reading the current revision, before any transaction was sent
       assertThat(write.json().get("detail").asString())
-          .satisfiesAnyOf(
-              d -> assertThat(d).contains("whether the change was made is unknown"),
-              d -> assertThat(d).startsWith("etcd is unavailable; nothing was changed"));
-      ApiClient.Answer read = api.get(path, READER);
+          .isEqualTo(
+              "etcd is unavailable or did not answer in time; nothing was changed. Try again"
+                  + " shortly.");
+      ApiClient.Answer read = reading.join();
       assertThat(read.status()).isEqualTo(503);
       assertThat(read.json().get("detail").asString())
-          .isEqualTo("etcd did not answer in time. Try again shortly.");
+          .isEqualTo("etcd is unavailable or did not answer in time. Try again shortly.");
+      // a dry run never writes: nothing to say about changes
+      ApiClient.Answer evaluated = evaluating.join();
+      assertThat(evaluated.status()).isEqualTo(503);
+      assertThat(evaluated.json().get("detail").asString())
+          .isEqualTo("etcd is unavailable or did not answer in time. Try again shortly.");
       ApiClient.Answer health = api.get("/actuator/health", null);
       assertThat(health.status()).isEqualTo(503);
       assertThat(health.json().get("components").get("etcd").get("status").asString())
           .isEqualTo("DOWN");
     } finally {
+      callers.shutdownNow();
       etcd.server().start();
     }
     long back = System.nanoTime();

@@ -27,7 +27,9 @@ import java.util.Map;
  * twenty mistakes) it answers with a {@link ParseResult} holding either the valid document or every
  * problem found, each with its JSON path and a plain message. Malformed JSON is reported with its
  * line and column. {@link #write} produces the canonical form with every default spelled out;
- * parsing it gives back an equal document.
+ * parsing it gives back an equal document. {@link #writeCompact} is the same form without
+ * indentation, for storage: spelled-out defaults already make a canonical document several times
+ * larger than a terse one, and indentation would add as much again.
  */
 public final class RuleCodec {
 
@@ -146,8 +148,19 @@ public final class RuleCodec {
     }
   }
 
-  /** Writes the canonical JSON form of a document, with every default spelled out. */
+  /** Writes the canonical JSON form of a document, with every default spelled out, indented. */
   public static String write(RuleDocument document) {
+    return write(document, true);
+  }
+
+  /**
+   * Writes the canonical JSON form of a document on one line: {@link #write} without indentation.
+   */
+  public static String writeCompact(RuleDocument document) {
+    return write(document, false);
+  }
+
+  private static String write(RuleDocument document, boolean indent) {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("schemaVersion", document.schemaVersion());
     root.put("service", document.service());
@@ -169,7 +182,9 @@ public final class RuleCodec {
       writeBreaker(breakers.addObject(), policy);
     }
     try {
-      return MAPPER.writeValueAsString(root);
+      return indent
+          ? MAPPER.writeValueAsString(root)
+          : MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }

@@ -69,6 +69,10 @@ class RuleDocumentPropertiesTest {
     assertThat(RuleCodec.write(read.document())).isEqualTo(written);
     assertThat(RuleSchemaValidator.problems(written)).as(written).isEmpty();
     CompiledRules.compile(read.document());
+
+    String compact = RuleCodec.writeCompact(document);
+    assertThat(compact).doesNotContain("\n").hasSizeLessThan(written.length());
+    assertThat(RuleCodec.parse(compact).document()).isEqualTo(document);
   }
 
   @ParameterizedTest(name = "seed {0}")

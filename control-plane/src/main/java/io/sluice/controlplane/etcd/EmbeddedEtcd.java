@@ -35,31 +35,37 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private final Path dataDir;
   private final int clientPort;
   private final int peerPort;
+  private final long maxRequestBytes;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private Process process;
   private int restarts;
   private boolean closed;
 
-  private EmbeddedEtcd(String binary, Path dataDir, int clientPort, int peerPort) {
+  private EmbeddedEtcd(
+      String binary, Path dataDir, int clientPort, int peerPort, long maxRequestBytes) {
     this.binary = binary;
     this.dataDir = dataDir;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
+    this.maxRequestBytes = maxRequestBytes;
   }
 
   /**
    * Finds {@code etcd} on the search path, starts it with its data under {@code stateDir/etcd} and
    * waits until it answers.
    *
+   * @param maxRequestBytes etcd's {@code --max-request-bytes}, the limit the control plane measures
+   *     its writes against
    * @throws EtcdNotInstalledException when there is no {@code etcd} on the search path
    */
-  public static EmbeddedEtcd start(Path stateDir, String searchPath) {
+  public static EmbeddedEtcd start(Path stateDir, String searchPath, long maxRequestBytes) {
     String binary = find(searchPath);
     try {
       Path dataDir = stateDir.resolve("etcd");
       Files.createDirectories(dataDir);
-      EmbeddedEtcd etcd = new EmbeddedEtcd(binary, dataDir, freePort(), freePort());
+      EmbeddedEtcd etcd =
+          new EmbeddedEtcd(binary, dataDir, freePort(), freePort(), maxRequestBytes);
       etcd.launch();
       LOG.info(
           "No sluice.etcd.endpoints configured: started a local etcd ("
@@ -101,6 +107,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
             "--listen-peer-urls=http://127.0.0.1:" + peerPort,
             "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
             "--initial-cluster=sluice-control-plane=http://127.0.0.1:" + peerPort,
+            "--max-request-bytes=" + maxRequestBytes,
             "--log-level=warn");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()));

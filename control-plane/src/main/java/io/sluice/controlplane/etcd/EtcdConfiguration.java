@@ -21,7 +21,8 @@ class EtcdConfiguration {
       return new EmbeddedEtcdHolder(null);
     }
     return new EmbeddedEtcdHolder(
-        EmbeddedEtcd.start(state.dir(), System.getenv().getOrDefault("PATH", "")));
+        EmbeddedEtcd.start(
+            state.dir(), System.getenv().getOrDefault("PATH", ""), settings.maxRequestBytes()));
   }
 
   @Bean(destroyMethod = "close")
@@ -53,7 +54,8 @@ class EtcdConfiguration {
 
   @Bean
   EtcdGateway etcdGateway(Client client, EtcdSettings settings) {
-    return new EtcdGateway(client, new EtcdKeys(settings.namespace()), settings.timeout());
+    return new EtcdGateway(
+        client, new EtcdKeys(settings.namespace()), settings.timeout(), settings.maxRequestBytes());
   }
 
   /** Runs watch restarts and other small background jobs of the etcd mirrors. */

@@ -16,20 +16,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The one door to etcd: the key layout, and every call with a deadline. A call that fails or misses
- * its deadline becomes an {@link EtcdUnavailableException}, which the API answers with 503.
+ * The one door to etcd: the key layout, and every call with a deadline.
+ *
+ * <p>A call that misses its deadline or fails on the way becomes an {@link
+ * EtcdUnavailableException} (503, try again); one that etcd refused for good (too large, invalid,
+ * out of space) becomes an {@link EtcdRefusedException} (no retry hint). Reads wait with {@link
+ * #await}, transactions that change something with {@link #commit}: only the latter can leave the
+ * outcome unknown.
  */
 public final class EtcdGateway {
 
   private final Client client;
   private final EtcdKeys keys;
   private final Duration timeout;
+  private final long maxRequestBytes;
 
   /** Wraps a client; the client is owned (and closed) by whoever made it. */
-  public EtcdGateway(Client client, EtcdKeys keys, Duration timeout) {
+  public EtcdGateway(Client client, EtcdKeys keys, Duration timeout, long maxRequestBytes) {
     this.client = client;
     this.keys = keys;
     this.timeout = timeout;
+    this.maxRequestBytes = maxRequestBytes;
   }
 
   /** The key layout under the configured namespace. */
@@ -42,7 +49,17 @@ public final class EtcdGateway {
     return timeout;
   }
 
-  /** The key-value client, for transactions; pass the futures to {@link #await}. */
+  /**
+   * The largest request etcd accepts ({@code sluice.etcd.max-request-bytes}): a write must measure
+   * itself against it before it is sent.
+   */
+  public long maxRequestBytes() {
+    return maxRequestBytes;
+  }
+
+  /**
+   * The key-value client; pass the futures to {@link #await} (reads) or {@link #commit} (writes).
+   */
   public KV kv() {
     return client.getKVClient();
   }
@@ -67,21 +84,42 @@ public final class EtcdGateway {
     return get(prefix, GetOption.builder().isPrefix(true).build());
   }
 
-  /** Waits for an etcd call within the deadline. */
+  /**
+   * Waits for a call that changes nothing (a read, or a transaction of reads) within the deadline.
+   * A failure is never an unknown outcome.
+   */
   public <T> T await(CompletableFuture<T> call, String what) {
+    return complete(call, what, false);
+  }
+
+  /**
+   * Waits for a call that changes something (a write transaction) within the deadline. If it fails
+   * or misses the deadline once sent, etcd may still have applied it: the exception says the
+   * outcome is unknown. A refusal ({@link EtcdRefusedException}) changed nothing.
+   */
+  public <T> T commit(CompletableFuture<T> call, String what) {
+    return complete(call, what, true);
+  }
+
+  private <T> T complete(CompletableFuture<T> call, String what, boolean changes) {
     try {
       return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       call.cancel(true);
       throw new EtcdUnavailableException(
-          "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")", e, true);
+          "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")", e, changes);
     } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      EtcdRefusedException refused = EtcdRefusedException.of(cause, what);
+      if (refused != null) {
+        throw refused;
+      }
       throw new EtcdUnavailableException(
-          "etcd refused the call (" + what + ")", e.getCause(), false);
+          "etcd call failed (" + what + "): " + cause.getMessage(), cause, changes);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EtcdUnavailableException(
-          "interrupted while waiting for etcd (" + what + ")", e, true);
+          "interrupted while waiting for etcd (" + what + ")", e, changes);
     }
   }
 

@@ -22,7 +22,7 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
               .getHeader()
               .getRevision();
       builder.up().withDetail("revision", revision);
-    } catch (EtcdUnavailableException e) {
+    } catch (EtcdUnavailableException | EtcdRefusedException e) {
       builder.down().withDetail("error", e.getMessage());
     }
   }

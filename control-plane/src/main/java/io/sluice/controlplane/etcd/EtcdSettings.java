@@ -17,6 +17,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param password etcd password, or {@code null}
  * @param tls TLS files, all optional
  * @param timeout the deadline of every etcd call; a call that misses it answers 503
+ * @param maxRequestBytes the largest request etcd accepts, its {@code --max-request-bytes} (etcd's
+ *     default, 1.5 MiB, unless the cluster was started with another). The control plane measures
+ *     every write against it before sending, and refuses a larger one with 413: etcd would refuse
+ *     it anyway, on every attempt. The embedded etcd is started with this value.
  */
 @ConfigurationProperties("sluice.etcd")
 public record EtcdSettings(
@@ -25,7 +29,11 @@ public record EtcdSettings(
     String user,
     String password,
     Tls tls,
-    @DefaultValue("5s") Duration timeout) {
+    @DefaultValue("5s") Duration timeout,
+    @DefaultValue("" + DEFAULT_MAX_REQUEST_BYTES) long maxRequestBytes) {
+
+  /** etcd's own default {@code --max-request-bytes}: 1.5 MiB. */
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
   public EtcdSettings {
     endpoints =
@@ -40,6 +48,10 @@ public record EtcdSettings(
     }
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("sluice.etcd.timeout must be positive, was " + timeout);
+    }
+    if (maxRequestBytes <= 0) {
+      throw new IllegalArgumentException(
+          "sluice.etcd.max-request-bytes must be positive, was " + maxRequestBytes);
     }
     if ((user == null) != (password == null)) {
       throw new IllegalArgumentException(

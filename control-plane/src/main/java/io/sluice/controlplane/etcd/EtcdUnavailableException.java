@@ -1,10 +1,14 @@
 package io.sluice.controlplane.etcd;
 
 /**
- * etcd did not answer in time or refused the call. The API answers 503. Every write is one
- * transaction, so a failed call never leaves half a change behind; but a write that did not answer
- * in time may still have been made (cancelling the wait does not stop etcd), which {@link
- * #outcomeUnknown()} says.
+ * etcd did not answer in time, or the call failed on the way (connection refused or dropped, no
+ * leader...): trying again shortly may succeed, so the API answers 503 with a retry hint.
+ *
+ * <p>What it means for a change depends on when it happened. Every write is one transaction, so a
+ * failed call never leaves half a change behind. A failure while reading, before the transaction
+ * was sent, changed nothing. But a transaction that failed or missed its deadline while in flight
+ * may still have been applied: etcd can apply it and the answer be lost with the connection, and
+ * cancelling the wait does not stop etcd. {@link #outcomeUnknown()} says which.
  */
 public final class EtcdUnavailableException extends RuntimeException {
 
@@ -17,7 +21,10 @@ public final class EtcdUnavailableException extends RuntimeException {
     this.outcomeUnknown = outcomeUnknown;
   }
 
-  /** Whether etcd may have carried the call out although no answer came (a timeout). */
+  /**
+   * Whether etcd may have carried out a change although no answer came: a transaction that was in
+   * flight ({@link EtcdGateway#commit}). Always {@code false} for reads.
+   */
   public boolean outcomeUnknown() {
     return outcomeUnknown;
   }

@@ -1,5 +1,6 @@
 package io.sluice.controlplane.rules;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -10,9 +11,9 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ApiLimits;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
-import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.history.HistoryAction;
 import io.sluice.controlplane.history.HistoryCodec;
 import io.sluice.controlplane.history.HistoryEntry;
@@ -60,6 +61,16 @@ import org.springframework.stereotype.Component;
  * history entry, and two racing writers can never both win: the loser's compare fails and nothing
  * of it is written (412 with {@code If-Match}, a fresh attempt without).
  *
+ * <h2>Sizes</h2>
+ *
+ * A change's transaction carries its document up to three times: in the rules key, in the new
+ * journal entry, and (the previous document) in the previous entry's history key. etcd refuses a
+ * request over its {@code --max-request-bytes} (1.5 MiB by default) on every attempt, so the store
+ * measures before sending: a document over {@link ApiLimits#MAX_BODY_BYTES} in its stored (compact,
+ * canonical) form, or a transaction over {@code sluice.etcd.max-request-bytes}, is refused with 413
+ * before anything is written. Storing no document larger than a request body also keeps {@code GET}
+ * then {@code PUT} working for every stored document.
+ *
  * <p>The store keeps no state: two control planes on one etcd stay correct.
  */
 @Component
@@ -86,7 +97,7 @@ public final class RuleStore {
    *
    * @param service the service
    * @param revision the document's mod revision, its ETag
-   * @param document the document's JSON (canonical form)
+   * @param document the document's JSON (canonical form, compact)
    */
   public record StoredRules(String service, long revision, String document) {}
 
@@ -152,6 +163,18 @@ public final class RuleStore {
       Long rollbackOf) {
     String rulesKey = etcd.keys().rules(service);
     String journalKey = HistoryCodec.journalKey(etcd.keys(), service);
+    ByteSequence documentValue = document == null ? null : EtcdGateway.bytes(document);
+    if (documentValue != null && documentValue.size() > ApiLimits.MAX_BODY_BYTES) {
+      // Checked before anything is read: a document GET could not hand back to PUT is not stored.
+      throw tooLarge(
+          "the document is "
+              + documentValue.size()
+              + " bytes in its stored form (canonical JSON, every default spelled out); at most "
+              + ApiLimits.MAX_BODY_BYTES
+              + " bytes (256 KiB, what a PUT accepts) can be stored",
+          documentValue.size(),
+          ApiLimits.MAX_BODY_BYTES);
+    }
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       TxnResponse current =
           etcd.await(
@@ -185,37 +208,44 @@ public final class RuleStore {
               change.comment(),
               rollbackOf,
               document == null ? null : history.tree(document));
+      ByteSequence rulesKeyBytes = EtcdGateway.bytes(rulesKey);
+      ByteSequence journalKeyBytes = EtcdGateway.bytes(journalKey);
+      TransactionSize size = new TransactionSize().compare(rulesKeyBytes).compare(journalKeyBytes);
       List<Op> ops = new ArrayList<>();
-      ops.add(
-          document == null
-              ? Op.delete(EtcdGateway.bytes(rulesKey), DeleteOption.DEFAULT)
-              : Op.put(
-                  EtcdGateway.bytes(rulesKey), EtcdGateway.bytes(document), PutOption.DEFAULT));
-      ops.add(
-          Op.put(
-              EtcdGateway.bytes(journalKey),
-              EtcdGateway.bytes(history.write(entry)),
-              PutOption.DEFAULT));
+      if (documentValue == null) {
+        ops.add(Op.delete(rulesKeyBytes, DeleteOption.DEFAULT));
+        size.delete(rulesKeyBytes);
+      } else {
+        ops.add(Op.put(rulesKeyBytes, documentValue, PutOption.DEFAULT));
+        size.put(rulesKeyBytes, documentValue);
+      }
+      ByteSequence entryValue = EtcdGateway.bytes(history.write(entry));
+      ops.add(Op.put(journalKeyBytes, entryValue, PutOption.DEFAULT));
+      size.put(journalKeyBytes, entryValue);
       if (journalRevision > 0) {
         HistoryEntry previous = history.read(journal.get(0).getValue().getBytes(), journalRevision);
-        ops.add(
-            Op.put(
-                EtcdGateway.bytes(etcd.keys().history(service, journalRevision)),
-                EtcdGateway.bytes(history.write(previous)),
-                PutOption.DEFAULT));
+        ByteSequence previousKey = EtcdGateway.bytes(etcd.keys().history(service, journalRevision));
+        ByteSequence previousValue = EtcdGateway.bytes(history.write(previous));
+        ops.add(Op.put(previousKey, previousValue, PutOption.DEFAULT));
+        size.put(previousKey, previousValue);
+      }
+      if (size.bytes() > etcd.maxRequestBytes()) {
+        throw tooLarge(
+            "the change, with its history entry and the previous one, would be a "
+                + size.bytes()
+                + "-byte etcd transaction; etcd accepts at most "
+                + etcd.maxRequestBytes()
+                + " bytes (sluice.etcd.max-request-bytes, etcd's --max-request-bytes)",
+            size.bytes(),
+            etcd.maxRequestBytes());
       }
       TxnResponse written =
-          etcd.await(
+          etcd.commit(
               etcd.txn()
                   .If(
+                      new Cmp(rulesKeyBytes, Cmp.Op.EQUAL, CmpTarget.modRevision(currentRevision)),
                       new Cmp(
-                          EtcdGateway.bytes(rulesKey),
-                          Cmp.Op.EQUAL,
-                          CmpTarget.modRevision(currentRevision)),
-                      new Cmp(
-                          EtcdGateway.bytes(journalKey),
-                          Cmp.Op.EQUAL,
-                          CmpTarget.modRevision(journalRevision)))
+                          journalKeyBytes, Cmp.Op.EQUAL, CmpTarget.modRevision(journalRevision)))
                   .Then(ops.toArray(Op[]::new))
                   .commit(),
               "write " + rulesKey);
@@ -234,16 +264,25 @@ public final class RuleStore {
         "the rules of " + service + " kept changing; gave up after " + MAX_ATTEMPTS + " attempts");
   }
 
+  /** Nothing was written; {@code size} and {@code limit} in bytes, for clients to show. */
+  private static ApiException tooLarge(String detail, long size, long limit) {
+    return new ApiException(
+        ProblemType.PAYLOAD_TOO_LARGE,
+        detail + "; nothing was changed",
+        Map.of("size", size, "limit", limit));
+  }
+
   /** Writes the history key of a committed change; the journal keeps it if this fails. */
   private void materialize(String service, HistoryEntry entry) {
     try {
-      etcd.await(
+      etcd.commit(
           etcd.kv()
               .put(
                   EtcdGateway.bytes(etcd.keys().history(service, entry.revision())),
                   EtcdGateway.bytes(history.write(entry))),
           "write history");
-    } catch (EtcdUnavailableException e) {
+    } catch (RuntimeException e) {
+      // The change is committed: whatever went wrong here, the caller gets its revision.
       LOG.log(
           Level.WARNING,
           "history entry "

@@ -13,6 +13,11 @@ import io.sluice.rules.ParseResult;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.ValidationError;
 import jakarta.servlet.http.HttpServletRequest;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -136,7 +141,11 @@ class RulesController {
     return ResponseEntity.ok().eTag(etag(revision)).body(Map.of("revision", revision));
   }
 
-  /** Validates a document for the service and answers its canonical JSON. */
+  /**
+   * Validates a document for the service and answers its canonical JSON, compact: every default
+   * spelled out makes it larger than what was sent, and indentation must not add more, as it has to
+   * fit in a request body again (see {@link RuleStore}).
+   */
   private String validate(String service, byte[] body) {
     ParseResult result = RuleCodec.parseFor(service, body);
     List<ValidationError> errors = result.errors();
@@ -156,7 +165,7 @@ class RulesController {
               : "the document has " + errors.size() + " errors",
           Map.of("errors", listed));
     }
-    return RuleCodec.write(result.document());
+    return RuleCodec.writeCompact(result.document());
   }
 
   private static RuleStore.Change change(HttpServletRequest request, String comment) {
@@ -173,11 +182,15 @@ class RulesController {
   /**
    * The comment as written. HTTP header values are ASCII in practice, so a client with other text
    * (the web UI) percent-encodes it as UTF-8 and says so with {@code X-Sluice-Comment-Encoding:
-   * percent}.
+   * percent}. A client that sends UTF-8 bytes as they are (curl, most libraries) is understood too:
+   * see {@link #rawHeaderText}.
    */
   private static String decodeComment(String comment, String encoding) {
-    if (comment == null || encoding == null) {
-      return comment;
+    if (comment == null) {
+      return null;
+    }
+    if (encoding == null) {
+      return rawHeaderText(comment);
     }
     if (!encoding.strip().equalsIgnoreCase("percent")) {
       throw new ApiException(
@@ -189,8 +202,7 @@ class RulesController {
     }
     try {
       // a '+' is a plus here, not a space as in a form
-      return java.net.URLDecoder.decode(
-          comment.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+      return URLDecoder.decode(comment.replace("+", "%2B"), StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
@@ -198,6 +210,41 @@ class RulesController {
               + COMMENT_ENCODING
               + " says so: "
               + e.getMessage());
+    }
+  }
+
+  /**
+   * A header value sent without an encoding. The servlet container hands header bytes over as
+   * ISO-8859-1, one character per byte, so UTF-8 text sent as it is arrives as mojibake ({@code
+   * café} as {@code cafÃ©}). When the bytes are valid UTF-8 they are read as such; other bytes
+   * above ASCII (Latin-1 text, say) are refused, since guessing would store the wrong text.
+   */
+  static String rawHeaderText(String value) {
+    boolean ascii = true;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c > 0xFF) {
+        return value; // not bytes read as ISO-8859-1: already text
+      }
+      ascii &= c < 0x80;
+    }
+    if (ascii) {
+      return value;
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(value.getBytes(StandardCharsets.ISO_8859_1)))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "X-Sluice-Comment has bytes beyond ASCII that are not UTF-8: send the text as UTF-8,"
+              + " best percent-encoded with "
+              + COMMENT_ENCODING
+              + ": percent");
     }
   }
 

@@ -8,7 +8,9 @@ import java.lang.annotation.Target;
 
 /**
  * The role an API handler needs. Handlers without it need {@link Role#READER} (or nothing when
- * reads are open); the token check reads it from the handler method.
+ * reads are open); the token check reads it from the handler method. Handlers that change rules,
+ * and only those, need {@link Role#WRITER} or more: the problem advice relies on it to say whether
+ * a failed call changed anything.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

@@ -1,5 +1,6 @@
 package io.sluice.controlplane.web;
 
+import io.sluice.controlplane.ApiLimits;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
@@ -13,11 +14,12 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Caps request bodies of the API at {@value #MAX_BYTES} bytes: reading stops with {@link
  * BodyTooLargeException} as soon as a body passes the cap, whether it declared its length or came
- * chunked, and the problem advice answers 413. Nothing beyond the cap is buffered.
+ * chunked, and the problem advice answers 413. Nothing beyond the cap is buffered. The rule store
+ * keeps no document larger than the cap either ({@link ApiLimits}).
  */
 final class BodySizeLimitFilter extends OncePerRequestFilter {
 
-  static final int MAX_BYTES = 256 * 1024;
+  static final int MAX_BYTES = ApiLimits.MAX_BODY_BYTES;
   static final String DETAIL = "request bodies are limited to " + MAX_BYTES + " bytes (256 KiB)";
 
   /** Thrown by the capped stream when a body passes the cap. */

@@ -2,7 +2,10 @@ package io.sluice.controlplane.web;
 
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.etcd.EtcdRefusedException;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
+import io.sluice.controlplane.security.RequiresRole;
+import io.sluice.controlplane.security.Role;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -14,13 +17,16 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
  * The one place that turns failures into RFC 9457 problem details: a stable {@code type} per kind
  * of problem ({@link ProblemType}), the right status, never a class name, stack trace or rule
  * content. Spring MVC's own exceptions (unknown path, wrong method, unreadable body...) get the
- * same treatment. 5xx are logged with their stack trace.
+ * same treatment. 5xx are logged with their stack trace, except etcd's failures: an outage fails
+ * every call alike, so those get one line at WARNING and the stack trace at FINE.
  */
 @RestControllerAdvice
 class ProblemAdvice extends ResponseEntityExceptionHandler {
@@ -38,22 +44,54 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     return ResponseEntity.status(e.problem().status()).headers(headers).body(problem);
   }
 
+  /**
+   * 503 with a retry hint. What it says about the change depends on when etcd failed: a read-only
+   * call says nothing about changes; a write that failed before its transaction was sent changed
+   * nothing; one whose transaction was in flight may or may not have been applied. An outage makes
+   * every call fail alike, so one line per answer, the stack trace only at FINE.
+   */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
-    LOG.log(Level.WARNING, "answering 503: " + e.getMessage(), e);
-    boolean write =
-        !"GET".equalsIgnoreCase(request.getMethod())
-            && !"HEAD".equalsIgnoreCase(request.getMethod());
+    LOG.warning(() -> "answering 503 to " + call(request) + ": " + describe(e));
+    LOG.log(Level.FINE, "etcd unavailable", e);
     String detail =
-        !write
-            ? "etcd did not answer in time. Try again shortly."
-            : e.outcomeUnknown()
-                ? "etcd did not answer in time, so whether the change was made is unknown:"
-                    + " read the rules and their history before trying again."
-                : "etcd is unavailable; nothing was changed. Try again shortly.";
+        e.outcomeUnknown()
+            ? "etcd did not confirm the change (no answer in time, or the connection failed while"
+                + " it was being committed), so whether it was made is unknown: read the rules and"
+                + " their history before trying again."
+            : writes(request)
+                ? "etcd is unavailable or did not answer in time; nothing was changed. Try again"
+                    + " shortly."
+                : "etcd is unavailable or did not answer in time. Try again shortly.";
     return ResponseEntity.status(ProblemType.ETCD_UNAVAILABLE.status())
         .header(HttpHeaders.RETRY_AFTER, "5")
         .body(problem(ProblemType.ETCD_UNAVAILABLE, detail));
+  }
+
+  /**
+   * etcd refused the call for good, before applying anything: no retry hint. A write too large for
+   * etcd is the caller's to shrink (413); anything else needs an operator (500).
+   */
+  @ExceptionHandler(EtcdRefusedException.class)
+  ResponseEntity<Object> etcdRefused(EtcdRefusedException e, HttpServletRequest request) {
+    boolean writes = writes(request);
+    ProblemType type =
+        e.tooLarge() && writes ? ProblemType.PAYLOAD_TOO_LARGE : ProblemType.ETCD_REFUSED;
+    LOG.warning(
+        () -> "answering " + type.status().value() + " to " + call(request) + ": " + describe(e));
+    LOG.log(Level.FINE, "etcd refused the call", e);
+    String detail =
+        "etcd refused the "
+            + (writes ? "change" : "call")
+            + " ("
+            + e.reason()
+            + ")"
+            + (writes ? "; nothing was changed" : "")
+            + (type == ProblemType.PAYLOAD_TOO_LARGE
+                ? ". Make the document smaller, or raise etcd's --max-request-bytes together with"
+                    + " sluice.etcd.max-request-bytes."
+                : ". Trying again will not help; see the server log.");
+    return ResponseEntity.status(type.status()).body(problem(type, detail));
   }
 
   @ExceptionHandler(Exception.class)
@@ -96,6 +134,38 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       problem.setDetail("an internal error occurred; see the server log");
     }
     return ResponseEntity.status(status).headers(headers).body(problem);
+  }
+
+  /**
+   * Whether the call is one that changes rules: writes, and only writes, need the writer role
+   * ({@link RequiresRole}). A POST such as {@code evaluate} does not.
+   */
+  private static boolean writes(HttpServletRequest request) {
+    if (!(request.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE)
+        instanceof HandlerMethod handler)) {
+      return false;
+    }
+    RequiresRole role = handler.getMethodAnnotation(RequiresRole.class);
+    return role != null && role.value().includes(Role.WRITER);
+  }
+
+  private static String call(HttpServletRequest request) {
+    return request.getMethod() + " " + request.getRequestURI();
+  }
+
+  /** The exception's message and its cause's, on one line. */
+  private static String describe(Throwable e) {
+    Throwable cause = e.getCause();
+    return cause == null
+            || cause.getMessage() == null
+            || e.getMessage().contains(cause.getMessage())
+        ? e.getMessage()
+        : e.getMessage()
+            + " ("
+            + cause.getClass().getSimpleName()
+            + ": "
+            + cause.getMessage()
+            + ")";
   }
 
   private static boolean tooLarge(Throwable e) {

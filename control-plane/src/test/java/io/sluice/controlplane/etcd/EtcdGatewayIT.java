@@ -1,0 +1,96 @@
+package io.sluice.controlplane.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How the gateway reports a real etcd's failures: what can be tried again (503) and what cannot,
+ * and whether a failed call may have changed something.
+ */
+class EtcdGatewayIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+  private static Client client() {
+    return Client.builder()
+        .endpoints(etcd.endpoint())
+        .connectTimeout(TIMEOUT)
+        .retryMaxDuration(TIMEOUT)
+        .build();
+  }
+
+  private static EtcdGateway gateway(Client client) {
+    return new EtcdGateway(
+        client, new EtcdKeys("/gateway"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  @Test
+  void aWriteTooLargeForEtcdIsRefusedForGoodNotReportedAsAnOutage() {
+    try (Client client = client()) {
+      EtcdGateway gateway = gateway(client);
+      // over etcd's default --max-request-bytes (1.5 MiB): etcd's own "request is too large"
+      assertThatThrownBy(
+              () ->
+                  gateway.commit(
+                      client.getKVClient().put(key("big"), value(1_600_000)), "write big"))
+          .isInstanceOfSatisfying(
+              EtcdRefusedException.class,
+              e -> {
+                assertThat(e.tooLarge()).isTrue();
+                assertThat(e.reason()).contains("request is too large");
+              });
+      // over what etcd's gRPC server reads at all (the limit + 512 KiB)
+      assertThatThrownBy(
+              () ->
+                  gateway.commit(
+                      client.getKVClient().put(key("bigger"), value(2_300_000)), "write bigger"))
+          .isInstanceOfSatisfying(
+              EtcdRefusedException.class,
+              e -> {
+                assertThat(e.tooLarge()).isTrue();
+                assertThat(e.reason()).startsWith("RESOURCE_EXHAUSTED");
+              });
+      for (String name : new String[] {"big", "bigger"}) {
+        assertThat(gateway.await(client.getKVClient().get(key(name)), "read").getKvs()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aFailedReadChangedNothingWhileAFailedCommitMayHave() {
+    try (Client client = client()) {
+      EtcdGateway gateway = gateway(client);
+      gateway.commit(client.getKVClient().put(key("a"), value(1)), "write a");
+      etcd.server().stop();
+      try {
+        assertThatThrownBy(() -> gateway.await(client.getKVClient().get(key("a")), "read a"))
+            .isInstanceOfSatisfying(
+                EtcdUnavailableException.class, e -> assertThat(e.outcomeUnknown()).isFalse());
+        assertThatThrownBy(
+                () -> gateway.commit(client.getKVClient().put(key("a"), value(2)), "write a"))
+            .isInstanceOfSatisfying(
+                EtcdUnavailableException.class, e -> assertThat(e.outcomeUnknown()).isTrue());
+      } finally {
+        etcd.server().start();
+      }
+    }
+  }
+
+  private static ByteSequence key(String name) {
+    return EtcdGateway.bytes("/gateway/" + name);
+  }
+
+  private static ByteSequence value(int size) {
+    return ByteSequence.from(new byte[size]);
+  }
+}
