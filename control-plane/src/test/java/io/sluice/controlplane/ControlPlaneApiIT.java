@@ -889,6 +889,10 @@ class ControlPlaneApiIT {
                 .get("status")
                 .asString())
         .isEqualTo("UP");
+    JsonNode watches =
+        api.get("/actuator/health", null).json().get("components").get("watches").get("details");
+    assertThat(watches.get("agents").get("inSync").asBoolean()).isTrue();
+    assertThat(watches.get("rules").get("inSync").asBoolean()).isTrue();
     assertThat(api.get("/actuator/env", null).status()).isEqualTo(404);
     assertThat(api.get("/actuator/beans", null).status()).isEqualTo(404);
   }
@@ -950,7 +954,10 @@ class ControlPlaneApiIT {
         "writes work %d ms after etcd is back%n", (System.nanoTime() - back) / 1_000_000);
     assertThat(api.get(path, READER).json().get("sampling").get("defaultRatio").asDouble())
         .isEqualTo(0.7);
-    assertThat(api.get("/actuator/health", null).status()).isEqualTo(200);
+    // UP again once the etcd mirrors have re-read their prefixes, after their back-off
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api.get("/actuator/health", null).status() == 200);
 
     // the agent watch recovered from the outage too
     etcd.server()

@@ -3,8 +3,11 @@ package io.sluice.controlplane.agents;
 import io.etcd.jetcd.KeyValue;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.PrefixWatch;
+import io.sluice.controlplane.etcd.PrefixWatches;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import java.util.ArrayList;
@@ -13,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.logging.Logger;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -23,6 +25,12 @@ import org.springframework.stereotype.Component;
  * The live agents, mirrored in memory from {@code {ns}/v1/agents/} (each key bound to its agent's
  * lease, so a dead agent disappears when its lease expires). Publishes an {@link AgentChanged} per
  * change and keeps the gauge {@code sluice.agents{service, revision}} current.
+ *
+ * <p>Until the first read of the prefix has arrived, the inventory does not know the agents: it
+ * answers 503 ({@code etcd-unavailable}) rather than an empty list. It starts before the web server
+ * and waits for that read up to the etcd deadline, so normally no request ever sees that. A later
+ * read that fails keeps the last complete inventory (kept current by the watch until it broke) and
+ * shows in {@code /actuator/health} ({@code watches.agents}).
  */
 @Component
 public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listener {
@@ -31,30 +39,41 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
 
   private final EtcdGateway etcd;
   private final ApplicationEventPublisher publisher;
-  private final ScheduledExecutorService scheduler;
+  private final PrefixWatches watches;
   private final AgentGauges gauges;
   private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
+  private volatile boolean read;
   private PrefixWatch watch;
 
   AgentInventory(
       EtcdGateway etcd,
       ApplicationEventPublisher publisher,
-      ScheduledExecutorService scheduler,
+      PrefixWatches watches,
       MeterRegistry meters) {
     this.etcd = etcd;
     this.publisher = publisher;
-    this.scheduler = scheduler;
+    this.watches = watches;
     this.gauges = new AgentGauges(meters, System::currentTimeMillis);
   }
 
-  /** Every live agent, by service then instance id. */
+  /**
+   * Every live agent, by service then instance id.
+   *
+   * @throws ApiException {@code etcd-unavailable} before the agents were first read from etcd
+   */
   public List<AgentStatus> all() {
+    if (!read) {
+      throw new ApiException(
+          ProblemType.ETCD_UNAVAILABLE,
+          "the live agents have not been read from etcd yet (see /actuator/health)."
+              + " Try again shortly.");
+    }
     List<AgentStatus> all = new ArrayList<>(agents.values());
     all.sort(Comparator.comparing(AgentStatus::service).thenComparing(AgentStatus::instanceId));
     return all;
   }
 
-  /** The live agents of one service. */
+  /** The live agents of one service; fails like {@link #all()}. */
   public List<AgentStatus> of(String service) {
     return all().stream().filter(a -> a.service().equals(service)).toList();
   }
@@ -83,6 +102,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
           }
         });
     updateGauge();
+    read = true;
   }
 
   @Override
@@ -126,10 +146,27 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     gauges.update(counts);
   }
 
+  /** Reads the agents before the web server takes requests, waiting up to the etcd deadline. */
   @Override
-  public synchronized void start() {
-    watch = new PrefixWatch(etcd, etcd.keys().agentsPrefix(), this, scheduler);
-    watch.start();
+  public void start() {
+    PrefixWatch started;
+    synchronized (this) {
+      started = watches.start("agents", etcd.keys().agentsPrefix(), this);
+      watch = started;
+    }
+    // not holding the lock: the first read updates the gauge under it
+    if (!started.awaitFirstRead(etcd.timeout())) {
+      LOG.warning(
+          "the live agents were not read from etcd within "
+              + etcd.timeout().toMillis()
+              + " ms; /api/v1/agents answers 503 until they are (see /actuator/health)");
+    }
+  }
+
+  /** After the etcd warm-up, before the web server. */
+  @Override
+  public int getPhase() {
+    return Integer.MIN_VALUE + 2000;
   }
 
   @Override

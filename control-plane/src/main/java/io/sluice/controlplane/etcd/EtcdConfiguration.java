@@ -33,6 +33,7 @@ class EtcdConfiguration {
         Client.builder()
             .endpoints(endpoints.toArray(String[]::new))
             .connectTimeout(settings.timeout())
+            .maxInboundMessageSize(EtcdGateway.MAX_INBOUND_MESSAGE_BYTES)
             .retryMaxDuration(settings.timeout());
     if (settings.user() != null) {
       builder.user(EtcdGateway.bytes(settings.user()));
@@ -67,6 +68,16 @@ class EtcdConfiguration {
           t.setDaemon(true);
           return t;
         });
+  }
+
+  @Bean
+  PrefixWatches prefixWatches(EtcdGateway etcd, ScheduledExecutorService etcdScheduler) {
+    return new PrefixWatches(etcd, etcdScheduler);
+  }
+
+  @Bean
+  WatchesHealthIndicator watchesHealthIndicator(PrefixWatches watches) {
+    return new WatchesHealthIndicator(watches);
   }
 
   @Bean

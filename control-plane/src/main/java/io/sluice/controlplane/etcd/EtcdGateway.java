@@ -3,13 +3,16 @@ package io.sluice.controlplane.etcd;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.sluice.rules.wire.EtcdKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -22,21 +25,46 @@ import java.util.concurrent.TimeoutException;
  * EtcdUnavailableException} (503, try again); one that etcd refused for good (too large, invalid,
  * out of space) becomes an {@link EtcdRefusedException} (no retry hint). Reads wait with {@link
  * #await}, transactions that change something with {@link #commit}: only the latter can leave the
- * outcome unknown.
+ * outcome unknown. Ranges are read in pages at one revision (see {@link RangeReader}), so no answer
+ * outgrows the client's inbound message limit however many keys a prefix holds.
  */
 public final class EtcdGateway {
+
+  /**
+   * The inbound gRPC message limit the etcd client is built with (gRPC's default is 4 MiB): a page
+   * of the largest values etcd stores, with room to spare.
+   */
+  public static final int MAX_INBOUND_MESSAGE_BYTES = RangeReader.MAX_INBOUND_BYTES;
 
   private final Client client;
   private final EtcdKeys keys;
   private final Duration timeout;
   private final long maxRequestBytes;
+  private final RangeReader ranges;
 
-  /** Wraps a client; the client is owned (and closed) by whoever made it. */
+  /**
+   * Keys of a range as of one revision.
+   *
+   * @param kvs the keys with their values, in the order asked for
+   * @param revision the store revision they were read at
+   */
+  public record Range(List<KeyValue> kvs, long revision) {}
+
+  /**
+   * Wraps a client; the client is owned (and closed) by whoever made it. Build it with an inbound
+   * message limit of at least {@link #MAX_INBOUND_MESSAGE_BYTES}, which the pages are sized for.
+   */
   public EtcdGateway(Client client, EtcdKeys keys, Duration timeout, long maxRequestBytes) {
     this.client = client;
     this.keys = keys;
     this.timeout = timeout;
     this.maxRequestBytes = maxRequestBytes;
+    this.ranges =
+        new RangeReader(
+            (from, option) ->
+                await(
+                    client.getKVClient().get(from, option),
+                    "read the range from " + text(from).replace('\0', ' ').strip()));
   }
 
   /** The key layout under the configured namespace. */
@@ -79,9 +107,26 @@ public final class EtcdGateway {
     return await(client.getKVClient().get(bytes(key), option), "read " + key);
   }
 
-  /** Reads every key under a prefix within the deadline. */
-  public GetResponse getPrefix(String prefix) {
-    return get(prefix, GetOption.builder().isPrefix(true).build());
+  /**
+   * Reads every key under a prefix, in key order, as one snapshot; in pages, each within the
+   * deadline.
+   */
+  public Range getPrefix(String prefix) {
+    ByteSequence from = bytes(prefix);
+    return ranges.read(from, OptionsUtil.prefixEndOf(from), false, Long.MAX_VALUE);
+  }
+
+  /**
+   * Reads the highest keys under a prefix, highest first, as one snapshot; in pages, each within
+   * the deadline.
+   *
+   * @param below only keys below this one, or {@code null} for all under the prefix
+   * @param maxKeys at most this many keys
+   */
+  public Range getPrefixDescending(String prefix, String below, long maxKeys) {
+    ByteSequence from = bytes(prefix);
+    ByteSequence to = below == null ? OptionsUtil.prefixEndOf(from) : bytes(below);
+    return ranges.read(from, to, true, maxKeys);
   }
 
   /**

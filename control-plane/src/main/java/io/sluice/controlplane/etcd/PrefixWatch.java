@@ -3,28 +3,34 @@ package io.sluice.controlplane.etcd;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
-import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Mirrors every key under a prefix into a {@link Listener}: reads the prefix once, then watches it
- * from the revision after that read, so no change between the read and the watch is lost.
+ * Mirrors every key under a prefix into a {@link Listener}: reads the prefix once (in pages, as one
+ * snapshot: {@link EtcdGateway#getPrefix}), then watches it from the revision after that read, so
+ * no change between the read and the watch is lost.
  *
  * <p>When the watch breaks (etcd down, the revision compacted away, the stream closed) it starts
  * over with a fresh read after a short, growing pause; the listener then receives a complete {@link
  * Listener#reset} snapshot, which replaces whatever it held. Keys deleted while the watch was down
  * therefore disappear too.
  *
+ * <p>A read that fails leaves the mirror out of sync until a read succeeds: {@link #state()} says
+ * so, with the reason, for {@code /actuator/health}; the first failure of a streak is logged as a
+ * warning, the retries that follow only at FINE, and the recovery again.
+ *
  * <p>Callbacks come one at a time, from the watch thread or the given scheduler, never
- * concurrently.
+ * concurrently. Create watches with {@link PrefixWatches}, which health reports on.
  */
 public final class PrefixWatch implements AutoCloseable {
 
@@ -40,6 +46,21 @@ public final class PrefixWatch implements AutoCloseable {
     void delete(String key, long revision);
   }
 
+  /**
+   * Whether the mirror holds what etcd holds.
+   *
+   * @param revision the revision of the last complete read, 0 before the first
+   * @param failure why the latest read failed, or {@code null} when it succeeded (or none finished
+   *     yet)
+   * @param failedReads reads failed in a row
+   */
+  public record State(long revision, String failure, int failedReads) {
+    /** A read succeeded and none failed since. */
+    public boolean inSync() {
+      return revision > 0 && failure == null;
+    }
+  }
+
   private static final Logger LOG = Logger.getLogger(PrefixWatch.class.getName());
   private static final long MAX_BACKOFF_MS = 5_000;
 
@@ -47,17 +68,38 @@ public final class PrefixWatch implements AutoCloseable {
   private final String prefix;
   private final Listener listener;
   private final ScheduledExecutorService scheduler;
+  private final CountDownLatch firstRead = new CountDownLatch(1);
+  private volatile State state = new State(0, null, 0);
   private Watch.Watcher watcher;
   private long generation;
   private long backoffMs = 100;
   private boolean closed;
 
-  public PrefixWatch(
+  PrefixWatch(
       EtcdGateway etcd, String prefix, Listener listener, ScheduledExecutorService scheduler) {
     this.etcd = etcd;
     this.prefix = prefix;
     this.listener = listener;
     this.scheduler = scheduler;
+  }
+
+  /** Whether the mirror is in sync, and why not. */
+  public State state() {
+    return state;
+  }
+
+  /**
+   * Waits until the first read has reached the listener, at most {@code timeout}.
+   *
+   * @return whether it has
+   */
+  public boolean awaitFirstRead(Duration timeout) {
+    try {
+      return firstRead.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** Starts reading and watching, in the background. */
@@ -78,10 +120,10 @@ public final class PrefixWatch implements AutoCloseable {
       gen = ++generation;
     }
     try {
-      GetResponse read = etcd.getPrefix(prefix);
-      long revision = read.getHeader().getRevision();
+      EtcdGateway.Range read = etcd.getPrefix(prefix);
+      long revision = read.revision();
       Map<String, KeyValue> snapshot = new LinkedHashMap<>();
-      for (KeyValue kv : read.getKvs()) {
+      for (KeyValue kv : read.kvs()) {
         snapshot.put(EtcdGateway.text(kv.getKey()), kv);
       }
       synchronized (this) {
@@ -89,6 +131,17 @@ public final class PrefixWatch implements AutoCloseable {
           return;
         }
         listener.reset(snapshot, revision);
+        if (state.failedReads() > 0) {
+          LOG.info(
+              "read "
+                  + prefix
+                  + " again after "
+                  + state.failedReads()
+                  + " failed attempt(s); in sync at revision "
+                  + revision);
+        }
+        state = new State(revision, null, 0);
+        firstRead.countDown();
         WatchOption option =
             WatchOption.builder().isPrefix(true).withRevision(revision + 1).build();
         watcher =
@@ -103,8 +156,56 @@ public final class PrefixWatch implements AutoCloseable {
         backoffMs = 100;
       }
     } catch (RuntimeException e) {
-      onBroken(gen, e);
+      onResyncFailed(gen, e);
     }
+  }
+
+  /**
+   * Out of sync until a read (and its hand-over to the listener) succeeds: a warning for the first
+   * failure of a streak only.
+   */
+  private void onResyncFailed(long gen, RuntimeException error) {
+    long delay;
+    State failed;
+    synchronized (this) {
+      if (closed || gen != generation) {
+        return;
+      }
+      failed = new State(state.revision(), reason(error), state.failedReads() + 1);
+      state = failed;
+      delay = backoffMs;
+      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+    }
+    String message =
+        "could not read "
+            + prefix
+            + (failed.revision() == 0
+                ? " (nothing mirrored yet)"
+                : " (the mirror keeps what it held when its watch broke)")
+            + ": "
+            + failed.failure()
+            + "; trying again in "
+            + delay
+            + " ms";
+    if (failed.failedReads() == 1) {
+      LOG.log(Level.WARNING, message + ", and until it works, without logging each attempt", error);
+    } else {
+      LOG.log(Level.FINE, message, error);
+    }
+    scheduler.schedule(this::resync, delay, TimeUnit.MILLISECONDS);
+  }
+
+  /** The failure and its root cause, e.g. the gRPC status; no stack trace. */
+  private static String reason(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String reason = error.getMessage();
+    if (root != error && root.getMessage() != null) {
+      reason = reason + ": " + root.getMessage();
+    }
+    return reason;
   }
 
   private synchronized void onEvents(long gen, WatchResponse response) {

@@ -2,9 +2,12 @@
  * etcd access for the control plane.
  *
  * <p>{@link io.sluice.controlplane.etcd.EtcdGateway} is the one door to etcd: the key layout and a
- * deadline on every call (a missed deadline answers 503). {@link
+ * deadline on every call (a missed deadline answers 503). It reads key ranges in pages at one
+ * revision ({@code RangeReader}), so no range outgrows one gRPC answer. {@link
  * io.sluice.controlplane.etcd.PrefixWatch} mirrors a prefix into memory with read-then-watch and
- * resynchronises after outages and compactions. {@link io.sluice.controlplane.etcd.EmbeddedEtcd}
- * starts a local etcd when no endpoints are configured, for first use.
+ * resynchronises after outages and compactions; {@link io.sluice.controlplane.etcd.PrefixWatches}
+ * creates them and keeps them for {@code /actuator/health} (component {@code watches}), which says
+ * when a mirror's read fails. {@link io.sluice.controlplane.etcd.EmbeddedEtcd} starts a local etcd
+ * when no endpoints are configured, for first use.
  */
 package io.sluice.controlplane.etcd;

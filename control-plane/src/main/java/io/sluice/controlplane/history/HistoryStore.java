@@ -36,20 +36,14 @@ public final class HistoryStore {
   public HistoryPage page(String service, Long before, int limit) {
     Optional<HistoryEntry> journal = journal(service);
     String prefix = etcd.keys().historyPrefix(service);
-    GetOption.Builder option =
-        GetOption.builder()
-            .withSortField(GetOption.SortTarget.KEY)
-            .withSortOrder(GetOption.SortOrder.DESCEND)
-            .withLimit(limit + 1L);
-    if (before == null) {
-      option.isPrefix(true);
-    } else {
-      option.withRange(EtcdGateway.bytes(etcd.keys().history(service, before)));
-    }
-    GetResponse read = etcd.get(prefix, option.build());
+    // one more than the page, to know whether there is a next one; read in pages of their own, as
+    // entries hold whole documents
+    EtcdGateway.Range read =
+        etcd.getPrefixDescending(
+            prefix, before == null ? null : etcd.keys().history(service, before), limit + 1L);
     List<HistoryEntry> entries = new ArrayList<>();
     Set<Long> seen = new HashSet<>();
-    for (KeyValue kv : read.getKvs()) {
+    for (KeyValue kv : read.kvs()) {
       long revision = revisionOf(EtcdGateway.text(kv.getKey()), prefix);
       if (revision > 0) {
         entries.add(codec.read(kv.getValue().getBytes(), revision));

@@ -120,10 +120,10 @@ public final class RuleStore {
         new StoredRules(service, kv.getModRevision(), EtcdGateway.text(kv.getValue())));
   }
 
-  /** Every stored document. */
+  /** Every stored document, as of one revision (read in pages, however many and large they are). */
   public List<StoredRules> all() {
     List<StoredRules> all = new ArrayList<>();
-    for (KeyValue kv : etcd.getPrefix(etcd.keys().rulesPrefix()).getKvs()) {
+    for (KeyValue kv : etcd.getPrefix(etcd.keys().rulesPrefix()).kvs()) {
       String service = etcd.keys().serviceOfRules(EtcdGateway.text(kv.getKey()));
       if (service != null) {
         all.add(new StoredRules(service, kv.getModRevision(), EtcdGateway.text(kv.getValue())));

@@ -3,9 +3,9 @@ package io.sluice.controlplane.rules;
 import io.etcd.jetcd.KeyValue;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.PrefixWatch;
+import io.sluice.controlplane.etcd.PrefixWatches;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -20,15 +20,14 @@ final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
 
   private final EtcdGateway etcd;
   private final Consumer<Object> publisher;
-  private final ScheduledExecutorService scheduler;
+  private final PrefixWatches watches;
   private final Map<String, Long> revisions = new HashMap<>();
   private PrefixWatch watch;
 
-  RulesWatch(
-      EtcdGateway etcd, ApplicationEventPublisher publisher, ScheduledExecutorService scheduler) {
+  RulesWatch(EtcdGateway etcd, ApplicationEventPublisher publisher, PrefixWatches watches) {
     this.etcd = etcd;
     this.publisher = publisher::publishEvent;
-    this.scheduler = scheduler;
+    this.watches = watches;
   }
 
   @Override
@@ -76,8 +75,7 @@ final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
 
   @Override
   public synchronized void start() {
-    watch = new PrefixWatch(etcd, etcd.keys().rulesPrefix(), this, scheduler);
-    watch.start();
+    watch = watches.start("rules", etcd.keys().rulesPrefix(), this);
   }
 
   @Override

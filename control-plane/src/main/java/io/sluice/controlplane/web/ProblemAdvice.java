@@ -41,6 +41,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     if (e.problem() == ProblemType.UNAUTHORIZED) {
       headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"sluice\"");
     }
+    if (e.problem() == ProblemType.ETCD_UNAVAILABLE) {
+      headers.set(HttpHeaders.RETRY_AFTER, "5");
+    }
     return ResponseEntity.status(e.problem().status()).headers(headers).body(problem);
   }
 

@@ -1,0 +1,43 @@
+package io.sluice.controlplane.etcd;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Creates the control plane's {@link PrefixWatch}es and keeps them by name, so that {@code
+ * /actuator/health} can say of each mirror whether it is in sync with etcd (component {@code
+ * watches}). A feature opens its watch in its {@code start()} and closes it in its {@code stop()}.
+ */
+public final class PrefixWatches {
+
+  private final EtcdGateway etcd;
+  private final ScheduledExecutorService scheduler;
+  private final Map<String, PrefixWatch> watches = new ConcurrentHashMap<>();
+
+  PrefixWatches(EtcdGateway etcd, ScheduledExecutorService scheduler) {
+    this.etcd = etcd;
+    this.scheduler = scheduler;
+  }
+
+  /**
+   * Starts mirroring {@code prefix} into {@code listener}, in the background.
+   *
+   * @param name how health names the mirror, e.g. {@code agents}; a later watch of the same name
+   *     replaces the earlier one there
+   */
+  public PrefixWatch start(String name, String prefix, PrefixWatch.Listener listener) {
+    PrefixWatch watch = new PrefixWatch(etcd, prefix, listener, scheduler);
+    watches.put(name, watch);
+    watch.start();
+    return watch;
+  }
+
+  /** The state of every watch, by name. */
+  Map<String, PrefixWatch.State> states() {
+    Map<String, PrefixWatch.State> states = new TreeMap<>();
+    watches.forEach((name, watch) -> states.put(name, watch.state()));
+    return states;
+  }
+}

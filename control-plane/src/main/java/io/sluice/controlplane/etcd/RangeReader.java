@@ -1,0 +1,173 @@
+package io.sluice.controlplane.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.options.GetOption;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Reads a key range in pages, every page at the revision of the first, so that a range of any size
+ * arrives as one consistent snapshot and no single answer exceeds the client's inbound message
+ * limit ({@link #MAX_INBOUND_BYTES}).
+ *
+ * <h2>Design note: how large a page is</h2>
+ *
+ * etcd's Range call limits the number of keys, never the bytes, and a gRPC answer larger than the
+ * client's inbound limit is refused whole ({@code RESOURCE_EXHAUSTED}). Values range from agent
+ * statuses of a few KiB to rule documents and history entries of hundreds of KiB (the API takes
+ * bodies up to 256 KiB, and etcd stores values up to 1.5 MiB unless configured otherwise). So:
+ *
+ * <ul>
+ *   <li>the first page asks for {@link #MIN_PAGE_KEYS} keys: even at etcd's largest value that is
+ *       far below the inbound limit;
+ *   <li>each later page asks for as many keys as fit {@link #PAGE_BYTES} at the largest entry seen
+ *       so far, between {@link #MIN_PAGE_KEYS} and {@link #MAX_PAGE_KEYS}: thousands of small agent
+ *       statuses take a few round trips, large documents come a dozen at a time;
+ *   <li>should a page still be refused as too large (its values much larger than all before), it is
+ *       asked again with {@link #MIN_PAGE_KEYS}, and so is the rest of the range.
+ * </ul>
+ *
+ * <h2>Consistency</h2>
+ *
+ * Pages after the first are read at the first page's revision, so keys written or deleted during
+ * the read neither appear twice nor go missing. If etcd compacts that revision away before the last
+ * page, the read starts over at the latest revision (at most {@link #MAX_ATTEMPTS} times in all).
+ * Each page has the gateway's deadline.
+ */
+final class RangeReader {
+
+  /** The client's inbound gRPC message limit (gRPC's default is 4 MiB). */
+  static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
+
+  /** What a page should hold, keys and values together: a quarter of the inbound limit. */
+  static final long PAGE_BYTES = MAX_INBOUND_BYTES / 4;
+
+  /** Keys per page at least: 8 of etcd's largest values (1.5 MiB) still fit the inbound limit. */
+  static final int MIN_PAGE_KEYS = 8;
+
+  /** Keys per page at most, however small the values. */
+  static final int MAX_PAGE_KEYS = 1_000;
+
+  static final int MAX_ATTEMPTS = 3;
+
+  private static final Logger LOG = Logger.getLogger(RangeReader.class.getName());
+  private static final ByteSequence ZERO = ByteSequence.from(new byte[] {0});
+
+  /** Reads one page within the deadline; fails with {@link EtcdUnavailableException}. */
+  interface PageSource {
+    GetResponse get(ByteSequence from, GetOption option);
+  }
+
+  private final PageSource pages;
+
+  RangeReader(PageSource pages) {
+    this.pages = pages;
+  }
+
+  /**
+   * Reads the keys of {@code [from, to)}.
+   *
+   * @param descending highest key first, else lowest first
+   * @param maxKeys at most this many keys, from the first in that order
+   */
+  EtcdGateway.Range read(ByteSequence from, ByteSequence to, boolean descending, long maxKeys) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return readOnce(from, to, descending, maxKeys);
+      } catch (EtcdUnavailableException e) {
+        if (attempt == MAX_ATTEMPTS || !compacted(e)) {
+          throw e;
+        }
+        LOG.fine("the revision of a paged read was compacted away; reading again at the latest");
+      }
+    }
+  }
+
+  private EtcdGateway.Range readOnce(
+      ByteSequence from, ByteSequence to, boolean descending, long maxKeys) {
+    List<KeyValue> kvs = new ArrayList<>();
+    long revision = 0;
+    long largest = 0;
+    boolean smallPages = false;
+    ByteSequence start = from;
+    ByteSequence end = to;
+    while (kvs.size() < maxKeys) {
+      long keys = Math.min(maxKeys - kvs.size(), smallPages ? MIN_PAGE_KEYS : pageKeys(largest));
+      GetOption option =
+          GetOption.builder()
+              .withRange(end)
+              .withLimit(keys)
+              .withSortField(GetOption.SortTarget.KEY)
+              .withSortOrder(descending ? GetOption.SortOrder.DESCEND : GetOption.SortOrder.ASCEND)
+              .withRevision(revision) // 0, the latest, for the first page
+              .build();
+      GetResponse page;
+      try {
+        page = pages.get(start, option);
+      } catch (EtcdUnavailableException e) {
+        if (keys <= MIN_PAGE_KEYS || !tooLarge(e)) {
+          throw e;
+        }
+        smallPages = true;
+        continue;
+      }
+      if (revision == 0) {
+        revision = page.getHeader().getRevision();
+      }
+      List<KeyValue> got = page.getKvs();
+      kvs.addAll(got);
+      for (KeyValue kv : got) {
+        largest = Math.max(largest, (long) kv.getKey().size() + kv.getValue().size());
+      }
+      if (!page.isMore() || got.isEmpty()) {
+        break;
+      }
+      ByteSequence last = got.get(got.size() - 1).getKey();
+      if (descending) {
+        end = last; // the end is exclusive
+      } else {
+        start = last.concat(ZERO); // the next key after it
+      }
+    }
+    return new EtcdGateway.Range(List.copyOf(kvs), revision);
+  }
+
+  /** Keys that fit a page at the largest entry seen so far; the minimum before any is seen. */
+  static long pageKeys(long largestEntryBytes) {
+    if (largestEntryBytes <= 0) {
+      return MIN_PAGE_KEYS;
+    }
+    return Math.max(MIN_PAGE_KEYS, Math.min(MAX_PAGE_KEYS, PAGE_BYTES / largestEntryBytes));
+  }
+
+  private static boolean compacted(EtcdUnavailableException e) {
+    if (code(e.getCause()) != Status.Code.OUT_OF_RANGE) {
+      return false;
+    }
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (String.valueOf(t.getMessage()).contains("compacted")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean tooLarge(EtcdUnavailableException e) {
+    return code(e.getCause()) == Status.Code.RESOURCE_EXHAUSTED;
+  }
+
+  private static Status.Code code(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof EtcdException etcd && etcd.getErrorCode() != ErrorCode.UNKNOWN) {
+        return Status.Code.valueOf(etcd.getErrorCode().name());
+      }
+    }
+    return Status.fromThrowable(error).getCode();
+  }
+}

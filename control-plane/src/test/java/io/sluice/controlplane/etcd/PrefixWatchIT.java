@@ -1,0 +1,126 @@
+package io.sluice.controlplane.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+
+/** A prefix watch whose reads fail says so: once in the log, and in health until a read works. */
+class PrefixWatchIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  @Test
+  void reportsAFailingReadOnceInTheLogAndInHealthUntilAReadSucceeds() {
+    etcd.server().put("/watched/small", "s");
+    etcd.server().put("/watched/big", "x".repeat(100_000));
+    Logger log = Logger.getLogger(PrefixWatch.class.getName());
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            records.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    log.addHandler(handler);
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    // an inbound limit the big value does not fit: every read of the prefix fails
+    try (Client client =
+        Client.builder().endpoints(etcd.endpoint()).maxInboundMessageSize(64 * 1024).build()) {
+      EtcdGateway gateway =
+          new EtcdGateway(
+              client,
+              EtcdKeys.defaults(),
+              Duration.ofSeconds(5),
+              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      PrefixWatches watches = new PrefixWatches(gateway, scheduler);
+      WatchesHealthIndicator health = new WatchesHealthIndicator(watches);
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      PrefixWatch watch = watches.start("things", "/watched/", new Mirror(mirrored));
+
+      assertThat(watch.awaitFirstRead(Duration.ofMillis(500))).isFalse();
+      await().atMost(Duration.ofSeconds(10)).until(() -> watch.state().failedReads() >= 3);
+      assertThat(watch.state().inSync()).isFalse();
+      assertThat(watch.state().revision()).isZero();
+      assertThat(watch.state().failure()).contains("RESOURCE_EXHAUSTED");
+      assertThat(warnings(records)).hasSize(1);
+      assertThat(warnings(records).get(0).getMessage())
+          .contains("could not read /watched/")
+          .contains("RESOURCE_EXHAUSTED");
+      Health down = health.health();
+      assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(down.getDetails().get("things").toString())
+          .contains("inSync=false")
+          .contains("RESOURCE_EXHAUSTED");
+
+      etcd.server().delete("/watched/big");
+      long revision = etcd.server().revision();
+      await().atMost(Duration.ofSeconds(15)).until(() -> watch.state().inSync());
+      assertThat(watch.state().revision()).isEqualTo(revision);
+      assertThat(watch.awaitFirstRead(Duration.ZERO)).isTrue();
+      assertThat(mirrored).isEqualTo(Map.of("/watched/small", "s"));
+      assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+      assertThat(warnings(records)).hasSize(1);
+      assertThat(records)
+          .anyMatch(r -> r.getLevel() == Level.INFO && r.getMessage().contains("again after"));
+
+      // mirrors changes from the revision after the read on
+      etcd.server().put("/watched/later", "l");
+      await().atMost(Duration.ofSeconds(10)).until(() -> mirrored.containsKey("/watched/later"));
+      watch.close();
+    } finally {
+      log.removeHandler(handler);
+      scheduler.shutdownNow();
+    }
+  }
+
+  static List<LogRecord> warnings(List<LogRecord> records) {
+    return records.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
+  }
+
+  /** Keeps key → value text. */
+  record Mirror(Map<String, String> keys) implements PrefixWatch.Listener {
+    @Override
+    public void reset(Map<String, KeyValue> snapshot, long revision) {
+      Set<String> fresh = snapshot.keySet();
+      keys.keySet().retainAll(fresh);
+      snapshot.forEach((key, kv) -> keys.put(key, EtcdGateway.text(kv.getValue())));
+    }
+
+    @Override
+    public void put(KeyValue kv) {
+      keys.put(EtcdGateway.text(kv.getKey()), EtcdGateway.text(kv.getValue()));
+    }
+
+    @Override
+    public void delete(String key, long revision) {
+      keys.remove(key);
+    }
+  }
+}
