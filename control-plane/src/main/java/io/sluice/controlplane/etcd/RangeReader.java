@@ -59,7 +59,10 @@ final class RangeReader {
   private static final Logger LOG = Logger.getLogger(RangeReader.class.getName());
   private static final ByteSequence ZERO = ByteSequence.from(new byte[] {0});
 
-  /** Reads one page within the deadline; fails with {@link EtcdUnavailableException}. */
+  /**
+   * Reads one page within the deadline; fails with {@link EtcdUnavailableException}, or {@link
+   * EtcdRefusedException} when the page is too large for the client.
+   */
   interface PageSource {
     GetResponse get(ByteSequence from, GetOption option);
   }
@@ -110,7 +113,7 @@ final class RangeReader {
       GetResponse page;
       try {
         page = pages.get(start, option);
-      } catch (EtcdUnavailableException e) {
+      } catch (EtcdUnavailableException | EtcdRefusedException e) {
         if (keys <= MIN_PAGE_KEYS || !tooLarge(e)) {
           throw e;
         }
@@ -158,7 +161,7 @@ final class RangeReader {
     return false;
   }
 
-  private static boolean tooLarge(EtcdUnavailableException e) {
+  private static boolean tooLarge(RuntimeException e) {
     return code(e.getCause()) == Status.Code.RESOURCE_EXHAUSTED;
   }
 
