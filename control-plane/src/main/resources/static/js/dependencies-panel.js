@@ -74,7 +74,8 @@ export class DependenciesPanel {
         : d.errorRate != null
           ? `${(100 * Number(d.errorRate)).toFixed(1)}%`
           : '—';
-      const add = this.page.canWrite
+      // A service running _default has no document of its own to add a policy to.
+      const add = this.page.canWrite && !this.page.defaultOnly
         ? h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'add-policy', 'aria-label': `Add the suggested policy for ${d.target} to the editor`, text: 'Add to editor', onclick: () => this.page.rules.addBreakerPolicy(d.suggestedPolicy) })
         : null;
       const partly = d.guardedBy && d.guardedBy.length

@@ -80,6 +80,7 @@ export class RulesPanel {
       actions.push(h('p', { class: 'notice', 'data-test': 'read-only', text: 'Read-only: your token may read the rules but not change them.' }));
     }
 
+    this.schemaStateNode = h('span', { class: 'schema-state', 'data-test': 'schema-state' });
     fill(root,
       this.newer,
       this.outcome,
@@ -87,7 +88,7 @@ export class RulesPanel {
         h('section', { class: 'card editor-card', 'aria-labelledby': 'editor-title' },
           h('div', { class: 'card-head' },
             h('h2', { id: 'editor-title', text: 'Rule document' }),
-            h('span', { class: 'schema-state', 'data-test': 'schema-state' })),
+            this.schemaStateNode),
           h('div', { class: 'editor' }, this.gutter, this.textarea),
           this.status,
           this.problemList,
@@ -102,7 +103,8 @@ export class RulesPanel {
     loadSchema().then((validator) => {
       this.validator = validator;
       this.schemaState = validator ? 'ready' : 'missing';
-      setText(root.querySelector('.schema-state'), validator ? 'Checked against the rule schema as you type' : 'Schema unavailable: checking JSON syntax only; the server checks the rest on save');
+      // not looked up in root: a page whose service runs _default replaces the editor
+      setText(this.schemaStateNode, validator ? 'Checked against the rule schema as you type' : 'Schema unavailable: checking JSON syntax only; the server checks the rest on save');
       this.validate();
     });
   }
@@ -112,6 +114,14 @@ export class RulesPanel {
   /** The stored document changed (or was loaded). */
   onCurrent() {
     const current = this.page.current;
+    if (this.page.defaultOnly) {
+      // Nothing to edit: a document under this name could never apply (the page says why).
+      this.base = null;
+      fill(this.root, h('p', { class: 'empty', 'data-test': 'no-editor' },
+        `${this.page.service} has no rule document of its own; its agents run `,
+        h('a', { href: '#/service/_default/rules', text: '_default' }), '.'));
+      return;
+    }
     if (!this.base) {
       this.resetEditor();
       return;

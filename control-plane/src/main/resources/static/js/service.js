@@ -35,6 +35,7 @@ export class ServicePage {
     this.rejectedText = h('span', { class: 'meta-value' });
     this.openText = h('span', { class: 'meta-value' });
     this.loadError = h('p', { class: 'form-error', role: 'alert' });
+    this.defaultNote = h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
 
     this.tabButtons = new Map();
     this.panels = new Map();
@@ -60,6 +61,7 @@ export class ServicePage {
           h('div', {}, h('dt', { text: 'Rejected' }), h('dd', {}, this.rejectedText)),
           h('div', {}, h('dt', { text: 'Breakers open' }), h('dd', {}, this.openText)))),
       this.loadError,
+      this.defaultNote,
       tablist,
       [...this.panels.values()]);
 
@@ -85,6 +87,14 @@ export class ServicePage {
 
   get canWrite() {
     return this.context.canWrite;
+  }
+
+  /**
+   * Whether this service's name can have no rule document of its own (agents may report any
+   * name; one outside the rule language's runs _default): then there is nothing to edit here.
+   */
+  get defaultOnly() {
+    return Boolean(this.current && this.current.defaultOnly);
   }
 
   on(kind, listener) {
@@ -145,7 +155,9 @@ export class ServicePage {
       this.setCurrent({ revision, document: r.body });
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
-        this.setCurrent({ revision: null, document: null });
+        const defaultOnly = e.problem.canHaveOwnDocument === false;
+        if (defaultOnly) this.showDefaultOnly(e.problem.detail);
+        this.setCurrent({ revision: null, document: null, defaultOnly });
       } else if (!this.closed) {
         setText(this.loadError, `Could not load the rules: ${e.message}`);
         return;
@@ -154,9 +166,21 @@ export class ServicePage {
     setText(this.loadError, '');
   }
 
+  /** The note for a service whose agents can only run _default, with the server's reason. */
+  showDefaultOnly(reason) {
+    if (!this.defaultNote.hidden) return;
+    fill(this.defaultNote,
+      h('p', { text: reason ? `${reason}.` : `The agents of ${this.service} run the _default document.` }),
+      h('p', {}, 'Change their rules in ',
+        h('a', { href: '#/service/_default/rules', 'data-test': 'default-link', text: '_default' }),
+        ', or give the service a name that can have a document of its own (otel.service.name).'));
+    this.defaultNote.hidden = false;
+  }
+
   setCurrent(next) {
     if (this.closed) return;
-    const changed = !this.current || this.current.revision !== next.revision;
+    const changed = !this.current || this.current.revision !== next.revision
+      || Boolean(this.current.defaultOnly) !== Boolean(next.defaultOnly);
     this.current = next;
     if (changed) {
       this.renderHead();

@@ -656,11 +656,21 @@ class ControlPlaneApiIT {
   void refusesBadServiceNamesAndOversizedBodies() {
     ApiClient api = api();
     for (String bad : List.of("Orders", "-orders", "a%20b", "x".repeat(64))) {
-      ApiClient.Answer answer = api.get("/api/v1/services/" + bad + "/rules", READER);
+      ApiClient.Answer answer =
+          api.put("/api/v1/services/" + bad + "/rules", WRITER, document(null, 0.5, "r"), Map.of());
       assertThat(answer.status()).as(bad).isEqualTo(400);
       assertThat(answer.json().get("type").asString())
           .isEqualTo("urn:sluice:problem:invalid-service-name");
+      assertThat(answer.json().get("detail").asString()).contains("run the _default document");
+      // a name agents may run under: it has no document of its own, and the answer says why
+      ApiClient.Answer read = api.get("/api/v1/services/" + bad + "/rules", READER);
+      assertThat(read.status()).as(bad).isEqualTo(404);
+      assertThat(read.json().get("canHaveOwnDocument").asBoolean(true)).isFalse();
     }
+    ApiClient.Answer blank = api.get("/api/v1/services/%20/rules", READER);
+    assertThat(blank.status()).isEqualTo(400);
+    assertThat(blank.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:invalid-service-name");
     assertThat(api.get("/api/v1/services/_default/rules", READER).status()).isEqualTo(404);
 
     String huge =
@@ -767,6 +777,90 @@ class ControlPlaneApiIT {
 
       assertThat(api.get(path, READER).header("ETag")).isEqualTo(first.header("ETag"));
       assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+    }
+  }
+
+  @Test
+  void aServiceNamedOutsideTheRuleNamesIsShownRunningDefaultAndCannotGetADocument()
+      throws Exception {
+    ApiClient api = api();
+    // a name agents may report (otel.service.name is free text) but no document can have
+    String service = "Orders";
+    String base = "/api/v1/services/" + service;
+    long defaults =
+        api.put(
+                "/api/v1/services/_default/rules",
+                WRITER,
+                document("_default", 0.05, "drop-health"),
+                Map.of())
+            .json()
+            .get("revision")
+            .asLong();
+    io.sluice.sdk.ActiveRulesHolder holder =
+        new io.sluice.sdk.ActiveRulesHolder(io.sluice.sdk.ActiveRules.defaults(service));
+    try (io.sluice.sdk.source.EtcdRuleSource source =
+            io.sluice.sdk.source.EtcdRuleSource.builder(jetcd, holder, service).build();
+        io.sluice.sdk.status.StatusReporter reporter =
+            io.sluice.sdk.status.StatusReporter.builder(jetcd, service, holder)
+                .instanceId("camel-1")
+                .addRuleSource(source)
+                .build()) {
+      source.start();
+      reporter.start();
+      await().atMost(Duration.ofSeconds(20)).until(() -> holder.current().revision() == defaults);
+
+      // the rollout is measured against _default, which the agent runs
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> api.get(base + "/rollout", READER).json().get("current").size() == 1);
+      JsonNode rollout = api.get(base + "/rollout", READER).json();
+      assertThat(rollout.get("source").asString()).isEqualTo("_default");
+      assertThat(rollout.get("revision").asLong()).isEqualTo(defaults);
+      assertThat(rollout.get("current").get(0).get("instanceId").asString()).isEqualTo("camel-1");
+      ApiClient.Answer unprotected = api.get(base + "/unprotected", READER);
+      assertThat(unprotected.status()).isEqualTo(200);
+      assertThat(unprotected.json().size()).isZero();
+      JsonNode evaluation =
+          api.post(base + "/rules/evaluate", READER, "{\"span\": {\"name\": \"GET /healthz\"}}")
+              .json();
+      assertThat(evaluation.get("source").asString()).isEqualTo("_default");
+      assertThat(evaluation.get("revision").asLong()).isEqualTo(defaults);
+      assertThat(evaluation.get("name").asString()).isEqualTo("drop-health");
+      ApiClient.Answer history = api.get(base + "/rules/history", READER);
+      assertThat(history.status()).isEqualTo(200);
+      assertThat(history.json().get("entries").size()).isZero();
+      assertThat(api.get(base + "/rules/history/" + defaults, READER).status()).isEqualTo(404);
+
+      // a document of its own could never apply: reading says so, writing is refused
+      ApiClient.Answer rules = api.get(base + "/rules", READER);
+      assertThat(rules.status()).isEqualTo(404);
+      assertThat(rules.json().get("type").asString()).isEqualTo("urn:sluice:problem:not-found");
+      assertThat(rules.json().get("canHaveOwnDocument").asBoolean(true)).isFalse();
+      assertThat(rules.json().get("detail").asString())
+          .contains("'Orders' can have no rule document of its own")
+          .contains("its agents run the _default document");
+      for (ApiClient.Answer write :
+          List.of(
+              api.put(base + "/rules", WRITER, document(null, 0.5, "r"), Map.of()),
+              api.delete(base + "/rules", WRITER),
+              api.post(base + "/rules/rollback?to=" + defaults, WRITER, null))) {
+        assertThat(write.status()).isEqualTo(400);
+        assertThat(write.json().get("type").asString())
+            .isEqualTo("urn:sluice:problem:invalid-service-name");
+        assertThat(write.json().get("detail").asString()).contains("run the _default document");
+      }
+
+      JsonNode summary = null;
+      for (JsonNode s : api.get("/api/v1/services", READER).json()) {
+        if (s.get("service").asString().equals(service)) {
+          summary = s;
+        }
+      }
+      assertThat(summary).isNotNull();
+      assertThat(summary.get("source").asString()).isEqualTo("_default");
+      assertThat(summary.get("agents").get("current").asInt()).isEqualTo(1);
+    } finally {
+      api.delete("/api/v1/services/_default/rules", WRITER);
     }
   }
 

@@ -86,14 +86,14 @@ class AgentsController {
 
   @GetMapping("/api/v1/services/{service}/rollout")
   Rollout rollout(@PathVariable String service) {
-    ServiceNames.require(service);
+    ServiceNames.requireReported(service);
     EffectiveRules.Effective current = effective.of(service);
     return Rollout.of(service, current.source(), current.revision(), inventory.of(service));
   }
 
   @GetMapping("/api/v1/services/{service}/unprotected")
   List<UnprotectedTargets.Target> unprotected(@PathVariable String service) {
-    ServiceNames.require(service);
+    ServiceNames.requireReported(service);
     return UnprotectedTargets.find(inventory.of(service), effective.of(service).rules().document());
   }
 }

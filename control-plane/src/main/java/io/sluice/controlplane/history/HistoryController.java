@@ -27,7 +27,7 @@ class HistoryController {
       @PathVariable String service,
       @RequestParam(required = false) Long before,
       @RequestParam(defaultValue = "20") int limit) {
-    ServiceNames.require(service);
+    ServiceNames.requireReported(service);
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
@@ -37,7 +37,7 @@ class HistoryController {
 
   @GetMapping("/{revision}")
   HistoryEntry get(@PathVariable String service, @PathVariable long revision) {
-    ServiceNames.require(service);
+    ServiceNames.requireReported(service);
     return history
         .get(service, revision)
         .orElseThrow(

@@ -3,11 +3,14 @@ package io.sluice.controlplane.rules;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
+import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 /**
  * The rules an agent of a service runs: the service's own document, else {@code _default}'s, else
- * the built-in defaults — the same fallback the agents apply.
+ * the built-in defaults — the same fallback the agents apply. A service whose name can have no
+ * document ({@code Orders}) goes straight to {@code _default}: agents would reject a document
+ * stored under its name (its {@code service} could not be valid).
  */
 @Component
 public final class EffectiveRules {
@@ -32,7 +35,11 @@ public final class EffectiveRules {
 
   /** The effective rules of a service, read from etcd now. */
   public Effective of(String service) {
-    var own = store.get(service).or(() -> store.get(RuleDocument.DEFAULT_SERVICE));
+    var own =
+        (RuleDocument.isServiceName(service)
+                ? store.get(service)
+                : Optional.<RuleStore.StoredRules>empty())
+            .or(() -> store.get(RuleDocument.DEFAULT_SERVICE));
     if (own.isPresent()) {
       RuleDocument document = RuleCodec.parse(own.get().document()).document();
       return document != null

@@ -59,7 +59,7 @@ class EvaluateController {
 
   @PostMapping("/api/v1/services/{service}/rules/evaluate")
   Evaluation evaluate(@PathVariable String service, @RequestBody EvaluateRequest request) {
-    ServiceNames.require(service);
+    ServiceNames.requireReported(service);
     if (request == null || (request.span() == null) == (request.call() == null)) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");

@@ -11,6 +11,7 @@ import io.sluice.controlplane.security.Role;
 import io.sluice.controlplane.security.ServiceNames;
 import io.sluice.rules.ParseResult;
 import io.sluice.rules.RuleCodec;
+import io.sluice.rules.RuleDocument;
 import io.sluice.rules.ValidationError;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
@@ -63,9 +64,25 @@ class RulesController {
     this.meters = meters;
   }
 
+  /**
+   * The service's own document. A service whose name can have none (agents may report any name; one
+   * outside the rule language's runs {@code _default}) answers 404 with {@code
+   * "canHaveOwnDocument": false} and a detail saying so, rather than 400: the service exists, its
+   * agents just run {@code _default}.
+   */
   @GetMapping
   ResponseEntity<String> get(@PathVariable String service) {
-    ServiceNames.require(service);
+    ServiceNames.requireReported(service);
+    if (!ServiceNames.canHaveOwnDocument(service)) {
+      throw new ApiException(
+          ProblemType.NOT_FOUND,
+          "'"
+              + service
+              + "' can have no rule document of its own (a service name is "
+              + RuleDocument.SERVICE_NAME_RULE
+              + "), so its agents run the _default document",
+          Map.of("canHaveOwnDocument", false));
+    }
     RuleStore.StoredRules rules =
         store
             .get(service)

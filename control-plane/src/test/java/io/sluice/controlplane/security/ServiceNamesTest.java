@@ -13,11 +13,28 @@ class ServiceNamesTest {
   @ValueSource(strings = {"orders", "_default", "a", "payments-v2.eu_1", "0abc", "default_"})
   void acceptsServiceNames(String name) {
     assertThat(ServiceNames.require(name)).isEqualTo(name);
+    assertThat(ServiceNames.requireReported(name)).isEqualTo(name);
+    assertThat(ServiceNames.canHaveOwnDocument(name)).isTrue();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "Orders", "-x", ".x", "_x", "a/b", "..", "a b", "a\u0000"})
   void refusesNamesThatCouldEscapeOrMisnameAKey(String name) {
-    assertThatThrownBy(() -> ServiceNames.require(name)).isInstanceOf(ApiException.class);
+    assertThatThrownBy(() -> ServiceNames.require(name))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("run the _default document");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Orders", "unknown_service:java", "-x", "..", "a b", "Payments-V2"})
+  void readsTakeAnyNameAnAgentCanReportThoughItHasNoDocumentOfItsOwn(String name) {
+    assertThat(ServiceNames.requireReported(name)).isEqualTo(name);
+    assertThat(ServiceNames.canHaveOwnDocument(name)).isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " ", "a/b", "/", "orders/"})
+  void readsRefuseNamesThatAreNoKeySegment(String name) {
+    assertThatThrownBy(() -> ServiceNames.requireReported(name)).isInstanceOf(ApiException.class);
   }
 }

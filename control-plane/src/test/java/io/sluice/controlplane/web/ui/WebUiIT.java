@@ -444,6 +444,61 @@ class WebUiIT {
 
   @Test
   @Order(7)
+  void aServiceNamedOutsideTheRuleNamesShowsItsAgentsOnDefaultAndWhyWithoutAnEditor()
+      throws Exception {
+    HttpResponse<String> defaults =
+        api(
+            "PUT",
+            "/api/v1/services/_default/rules",
+            WRITER_TOKEN,
+            ordersDocument(0.0).replace("\"service\": \"orders\"", "\"service\": \"_default\""),
+            Map.of());
+    assertThat(defaults.statusCode()).as(defaults.body()).isEqualTo(200);
+    long defaultRevision = revisionOf(defaults);
+    // otel.service.name is free text: an agent named so runs _default
+    try (SdkAgent camel =
+        new SdkAgent(
+            etcd.endpoint(),
+            "Orders",
+            "camel-1",
+            "camel-host-1",
+            Files.createDirectories(agentState.resolve("camel")),
+            List.of(),
+            List.of(new AgentStatus.TargetStats("ledger:9000", 300, 3, 40.0, null)))) {
+      camel.start();
+      await().atMost(BOUND).until(() -> camel.appliedRevision() == defaultRevision);
+
+      browser.get(baseUrl() + "/#/");
+      click(By.cssSelector("tr[data-service='Orders'] a.service-link"));
+      WebElement note = waitFor(By.cssSelector("[data-test=default-only]"));
+      assertThat(note.getText())
+          .contains("'Orders' can have no rule document of its own")
+          .contains("so its agents run the _default document.");
+      waitFor(By.cssSelector("[data-test=no-editor]"));
+      assertThat(browser.findElements(By.id("rules-editor"))).isEmpty();
+      awaitText(
+          By.cssSelector("[data-test=current-revision]"), "_default revision " + defaultRevision);
+      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
+      // no "Could not load the rules"
+      assertThat(browser.findElements(By.cssSelector("main .form-error")))
+          .allSatisfy(e -> assertThat(e.getText()).isEmpty());
+      screenshots.save("12-service-running-default");
+
+      click(By.id("tab-agents"));
+      awaitText(By.cssSelector("tr[data-instance='camel-1'] [data-test=agent-status]"), "applied");
+      click(By.id("tab-dependencies"));
+      awaitText(By.cssSelector("tr[data-target='ledger:9000']"), "ledger:9000");
+      // nothing of its own to add a policy to
+      assertThat(browser.findElements(By.cssSelector("[data-test=add-policy]"))).isEmpty();
+      assertThat(browser.findElements(By.cssSelector("main .form-error")))
+          .allSatisfy(e -> assertThat(e.getText()).isEmpty());
+    } finally {
+      api("DELETE", "/api/v1/services/_default/rules", WRITER_TOKEN, null, Map.of());
+    }
+  }
+
+  @Test
+  @Order(8)
   void aReaderSeesNoEditControlsAndCannotWrite() {
     click(By.id("sign-out"));
     waitFor(By.id("token"));
@@ -476,7 +531,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void fitsALaptopAndAWideScreen() {
     browser.get(baseUrl() + "/#/service/orders/rules");
     waitFor(By.id("rules-editor"));
@@ -499,7 +554,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -535,7 +590,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
