@@ -151,7 +151,12 @@ export class EventStream {
       const token = session.token();
       if (token) headers.Authorization = `Bearer ${token}`;
       const response = await fetch(this.path, { headers, signal: this.abort.signal, cache: 'no-store' });
-      if (!response.ok || !response.body) throw new Error(`events: ${response.status}`);
+      if (!response.ok || !response.body) {
+        // 503 when the control plane serves as many streams as it may: come back when it says
+        const retryAfter = Number(response.headers.get('Retry-After'));
+        if (retryAfter > 0) this.delay = Math.max(this.delay, Math.min(retryAfter, 60) * 1000);
+        throw new Error(`events: ${response.status}`);
+      }
       this.onState('live');
       this.delay = 500;
       // Anything may have changed while we were away.

@@ -37,6 +37,10 @@ public enum ProblemType {
       "etcd-refused",
       HttpStatus.INTERNAL_SERVER_ERROR,
       "The rule store (etcd) refused the request; retrying will not help"),
+  TOO_MANY_EVENT_CLIENTS(
+      "too-many-event-clients",
+      HttpStatus.SERVICE_UNAVAILABLE,
+      "The event stream has as many clients as it serves"),
   INTERNAL("internal-error", HttpStatus.INTERNAL_SERVER_ERROR, "Internal error");
 
   private final URI type;

@@ -643,6 +643,95 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void refusesEventClientsBeyondTheCapAndTakesOneAgainWhenAnotherLeaves() throws Exception {
+    try (RunningControlPlane capped =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints", etcd.endpoint(),
+                "sluice.security.tokens.reader.token", READER,
+                "sluice.security.tokens.reader.role", "reader",
+                "sluice.events.max-clients", "2",
+                // a client that left is found by the next keep-alive write
+                "sluice.events.keep-alive", "200ms"))) {
+      EventClientSocket first = EventClientSocket.open(capped.port());
+      EventClientSocket second = EventClientSocket.open(capped.port());
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(second.status()).isEqualTo(200);
+      first.awaitReady();
+      second.awaitReady();
+
+      ApiClient.Answer refused =
+          capped
+              .api()
+              .call("GET", "/api/v1/events", READER, null, Map.of("Accept", "text/event-stream"));
+      assertThat(refused.status()).isEqualTo(503);
+      assertThat(refused.header("Retry-After")).isEqualTo("10");
+      assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(refused.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:too-many-event-clients");
+      assertThat(refused.json().get("detail").asString()).contains("at most 2 event streams");
+
+      first.close();
+      long left = System.nanoTime();
+      EventClientSocket third =
+          await()
+              .atMost(Duration.ofSeconds(15))
+              .until(
+                  () -> {
+                    EventClientSocket attempt = EventClientSocket.open(capped.port());
+                    if (attempt.status() != 200) {
+                      attempt.close();
+                    }
+                    return attempt;
+                  },
+                  attempt -> attempt.status() == 200);
+      System.out.printf(
+          "a slot was free %d ms after a client left%n", (System.nanoTime() - left) / 1_000_000);
+      third.awaitReady();
+      third.close();
+      second.close();
+    }
+  }
+
+  /** A raw SSE client over a socket, so closing it is exactly a client going away. */
+  private record EventClientSocket(java.net.Socket socket, java.io.BufferedReader in, int status)
+      implements AutoCloseable {
+
+    static EventClientSocket open(int port) throws java.io.IOException {
+      java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:"
+                      + port
+                      + "\r\nAuthorization: Bearer "
+                      + READER
+                      + "\r\nAccept: text/event-stream\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      java.io.BufferedReader in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      String statusLine = in.readLine();
+      return new EventClientSocket(socket, in, Integer.parseInt(statusLine.split(" ")[1]));
+    }
+
+    void awaitReady() throws java.io.IOException {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        if (line.equals("event:ready")) {
+          return;
+        }
+      }
+      throw new java.io.EOFException("the stream ended before event:ready");
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      socket.close();
+    }
+  }
+
+  @Test
   void whoamiNamesTheTokenAndItsRole() {
     ApiClient api = api();
     JsonNode reader = api.get("/api/v1/whoami", READER).json();

@@ -17,7 +17,10 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * fed stale events.
  *
  * <p>Only the draining task touches the emitter (a stalled write holds the emitter's lock, so
- * completing it from another thread would stall that thread too).
+ * completing it from another thread would stall that thread too). It says when a write has been
+ * going on for a while ({@link #stalled}), so the stream can give the other clients a thread in its
+ * place, and when the stream is over ({@code onFinished}, once, after the emitter completed or when
+ * no task can complete it), which frees the client's slot.
  */
 final class EventClient {
 
@@ -35,20 +38,38 @@ final class EventClient {
   /** The reason {@link #close} is given when the server stops: the stream ends normally. */
   static final Throwable STOPPED = new IOException("the control plane is stopping");
 
+  /** The reason {@link #close} is given when the stream reached its age: it ends normally. */
+  static final Throwable EXPIRED = new IOException("the event stream reached its maximum age");
+
+  private static final long NOT_SENDING = Long.MIN_VALUE;
+
   final SseEmitter emitter;
   private final BlockingQueue<Pending> queue;
   private final int capacity;
   private final Executor executor;
   private final Consumer<EventClient> onClosed;
+  private final Consumer<EventClient> onFinished;
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicBoolean finished = new AtomicBoolean();
   private volatile Throwable closeReason;
+  private volatile long sendStarted = NOT_SENDING;
 
-  EventClient(SseEmitter emitter, int capacity, Executor executor, Consumer<EventClient> onClosed) {
+  /**
+   * @param onClosed called when the client stops receiving events (possibly more than once)
+   * @param onFinished called once when the stream is over: no task runs for it any more
+   */
+  EventClient(
+      SseEmitter emitter,
+      int capacity,
+      Executor executor,
+      Consumer<EventClient> onClosed,
+      Consumer<EventClient> onFinished) {
     this.emitter = emitter;
     this.capacity = capacity;
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.executor = executor;
     this.onClosed = onClosed;
+    this.onFinished = onFinished;
   }
 
   /** Queues an event without blocking; drops the client when it is too far behind. */
@@ -68,6 +89,12 @@ final class EventClient {
     if (queue.isEmpty()) {
       offer(Pending.KEEP_ALIVE);
     }
+  }
+
+  /** Whether a write to this client has been going on for {@code nanos} or more at {@code now}. */
+  boolean stalled(long now, long nanos) {
+    long started = sendStarted;
+    return started != NOT_SENDING && now - started >= nanos;
   }
 
   /** Stops sending; the draining task (or this call, when none runs) completes the emitter. */
@@ -90,6 +117,8 @@ final class EventClient {
       draining.set(false);
       closeReason = closeReason != null ? closeReason : e;
       onClosed.accept(this);
+      // the stream has stopped: no task will complete this client
+      finish();
     }
   }
 
@@ -98,15 +127,20 @@ final class EventClient {
       try {
         Pending next;
         while (closeReason == null && (next = queue.poll()) != null) {
+          sendStarted = System.nanoTime();
           emitter.send(next.toEvent());
+          sendStarted = NOT_SENDING;
         }
       } catch (IOException | RuntimeException e) {
+        sendStarted = NOT_SENDING;
         closeReason = closeReason != null ? closeReason : e;
         onClosed.accept(this);
       }
       if (closeReason != null) {
         queue.clear();
         complete(closeReason);
+        // draining stays set: no task ever runs for this client again
+        finish();
         return;
       }
       draining.set(false);
@@ -118,9 +152,15 @@ final class EventClient {
     }
   }
 
+  private void finish() {
+    if (finished.compareAndSet(false, true)) {
+      onFinished.accept(this);
+    }
+  }
+
   private void complete(Throwable reason) {
     try {
-      if (reason == STOPPED) {
+      if (reason == STOPPED || reason == EXPIRED) {
         emitter.complete();
       } else {
         emitter.completeWithError(reason);

@@ -5,10 +5,14 @@ import io.sluice.controlplane.rules.RulesChanged;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.context.SmartLifecycle;
@@ -21,7 +25,23 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * server-sent events. Each client has its own bounded queue and is written to by a task of its own
  * ({@link EventClient}): the etcd watch only queues, and a browser whose connection stalls delays
  * nobody else; one that falls {@link #MAX_PENDING} events behind is dropped (it reconnects). A
- * comment line every 15 s keeps proxies from closing idle streams.
+ * comment line every {@code keep-alive} keeps proxies from closing idle streams.
+ *
+ * <h2>Bounds</h2>
+ *
+ * <ul>
+ *   <li><b>Clients.</b> At most {@code sluice.events.max-clients} streams are open at once; the
+ *       caller refuses one more ({@link #connect} answers null). A stream counts until its last
+ *       task is done, so a dropped client whose write is still stalled keeps its slot.
+ *   <li><b>Age.</b> A stream ends normally after about {@code max-age} (up to a tenth less, so
+ *       clients that connected together do not all reconnect together).
+ *   <li><b>Threads.</b> Writes run on {@link #BASE_SENDERS} threads, plus one for every write that
+ *       has been blocked for {@link #STALL_MILLIS} ms: a watch every {@link #WATCH_MILLIS} ms sets
+ *       the pool's size to that. Healthy writes take microseconds, so the base threads serve every
+ *       client; a client whose writes block (a peer that stopped reading) holds one thread until
+ *       the container's write timeout fails the write, and the others get a new one meanwhile. As a
+ *       client has at most one task, the pool never exceeds {@code BASE_SENDERS + max-clients}.
+ * </ul>
  *
  * <p>Events: {@code ready} (once, on connect), {@code rules} ({@link RulesChanged}), {@code agent}
  * ({@link AgentChanged}).
@@ -35,32 +55,69 @@ final class EventStream implements SmartLifecycle {
    */
   static final int MAX_PENDING = 1024;
 
+  /** Threads that write to clients while no write is stalled. */
+  static final int BASE_SENDERS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+  /** A write blocked this long counts as stalled: its thread is replaced. */
+  static final long STALL_MILLIS = 200;
+
+  /** How often stalled writes and old streams are looked for. */
+  static final long WATCH_MILLIS = 100;
+
+  private final EventSettings settings;
+
+  /** Clients that receive events. */
   private final List<EventClient> clients = new CopyOnWriteArrayList<>();
-  private ScheduledExecutorService keepAlive;
-  private volatile ExecutorService senders;
+
+  /** Streams not over yet (including dropped clients whose last task still runs): the cap. */
+  private final Set<EventClient> open = ConcurrentHashMap.newKeySet();
+
+  private final Map<EventClient, Long> deadlines = new ConcurrentHashMap<>();
+  private ScheduledExecutorService ticker;
+  private volatile ThreadPoolExecutor senders;
+
+  EventStream(EventSettings settings) {
+    this.settings = settings;
+  }
 
   /**
    * A stream for one client; outside the stream's lifecycle (the web server starts before it and
-   * stops after it) an empty stream, which the browser's EventSource reconnects later.
+   * stops after it) an empty stream, which the browser's EventSource reconnects later; {@code null}
+   * when {@code max-clients} streams are open already.
    */
   SseEmitter connect() {
     SseEmitter emitter = new SseEmitter(0L);
-    if (register(emitter) == null) {
-      emitter.complete();
+    if (register(emitter) != null) {
+      return emitter;
     }
+    if (isRunning()) {
+      return null;
+    }
+    emitter.complete();
     return emitter;
   }
 
   /**
    * Starts sending events to {@code emitter}, beginning with {@code ready}; null when the stream is
-   * not running.
+   * not running or {@code max-clients} streams are open.
    */
   EventClient register(SseEmitter emitter) {
-    ExecutorService executor = senders;
+    ThreadPoolExecutor executor = senders;
     if (executor == null) {
       return null;
     }
-    EventClient client = new EventClient(emitter, MAX_PENDING, executor, clients::remove);
+    EventClient client =
+        new EventClient(emitter, MAX_PENDING, executor, clients::remove, this::ended);
+    synchronized (open) {
+      // removals need no lock: a size read too early only errs on the side of refusing
+      if (open.size() >= settings.maxClients()) {
+        return null;
+      }
+      open.add(client);
+    }
+    long maxAge = settings.maxAge().toNanos();
+    deadlines.put(
+        client, System.nanoTime() + maxAge - ThreadLocalRandom.current().nextLong(maxAge / 10 + 1));
     emitter.onCompletion(() -> client.close(EventClient.STOPPED));
     emitter.onTimeout(() -> client.close(new IOException("the event stream timed out")));
     emitter.onError(client::close);
@@ -69,9 +126,25 @@ final class EventStream implements SmartLifecycle {
     return client;
   }
 
+  private void ended(EventClient client) {
+    deadlines.remove(client);
+    open.remove(client);
+  }
+
   /** Clients connected now; for tests. */
   int clientCount() {
     return clients.size();
+  }
+
+  /** Streams not over yet, the ones the cap counts; for tests. */
+  int openCount() {
+    return open.size();
+  }
+
+  /** Threads the sender pool may run now: the base plus one per stalled write; for tests. */
+  int sendersAllowed() {
+    ThreadPoolExecutor executor = senders;
+    return executor == null ? 0 : executor.getCorePoolSize();
   }
 
   @EventListener
@@ -91,15 +164,49 @@ final class EventStream implements SmartLifecycle {
     }
   }
 
+  /** Gives stalled writes threads of their own and ends streams that reached their age. */
+  private void watch() {
+    ThreadPoolExecutor executor = senders;
+    if (executor == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    long stallNanos = TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
+    int stalled = 0;
+    for (EventClient client : open) {
+      if (client.stalled(now, stallNanos)) {
+        stalled++;
+      }
+      Long deadline = deadlines.get(client);
+      if (deadline != null && now - deadline >= 0) {
+        client.close(EventClient.EXPIRED);
+      }
+    }
+    int size = Math.min(BASE_SENDERS + stalled, executor.getMaximumPoolSize());
+    if (executor.getCorePoolSize() != size) {
+      // a larger size starts threads for queued tasks at once; a smaller one lets idle ones go
+      executor.setCorePoolSize(size);
+    }
+  }
+
   @Override
   public synchronized void start() {
     AtomicInteger threads = new AtomicInteger();
-    senders =
-        Executors.newCachedThreadPool(r -> daemon(r, "sluice-events-" + threads.incrementAndGet()));
-    keepAlive =
-        Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sluice-events-keep-alive"));
-    keepAlive.scheduleAtFixedRate(
-        () -> clients.forEach(EventClient::keepAlive), 15, 15, TimeUnit.SECONDS);
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            BASE_SENDERS,
+            BASE_SENDERS + settings.maxClients(),
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> daemon(r, "sluice-events-" + threads.incrementAndGet()));
+    executor.allowCoreThreadTimeOut(true);
+    senders = executor;
+    ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "sluice-events-ticker"));
+    long keepAlive = settings.keepAlive().toMillis();
+    ticker.scheduleAtFixedRate(
+        () -> clients.forEach(EventClient::keepAlive), keepAlive, keepAlive, TimeUnit.MILLISECONDS);
+    ticker.scheduleWithFixedDelay(this::watch, WATCH_MILLIS, WATCH_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -114,9 +221,9 @@ final class EventStream implements SmartLifecycle {
       client.close(EventClient.STOPPED);
     }
     clients.clear();
-    if (keepAlive != null) {
-      keepAlive.shutdownNow();
-      keepAlive = null;
+    if (ticker != null) {
+      ticker.shutdownNow();
+      ticker = null;
     }
     if (senders != null) {
       senders.shutdown();

@@ -1,5 +1,9 @@
 package io.sluice.controlplane.web;
 
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -9,14 +13,29 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 @RestController
 class EventsController {
 
-  private final EventStream events;
+  /** Seconds a refused client should wait before it tries again. */
+  static final int RETRY_AFTER_SECONDS = 10;
 
-  EventsController(EventStream events) {
+  private final EventStream events;
+  private final EventSettings settings;
+
+  EventsController(EventStream events, EventSettings settings) {
     this.events = events;
+    this.settings = settings;
   }
 
   @GetMapping(value = "/api/v1/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-  SseEmitter events() {
-    return events.connect();
+  SseEmitter events(HttpServletResponse response) {
+    SseEmitter emitter = events.connect();
+    if (emitter == null) {
+      // the problem advice answers; headers already on the response stay
+      response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS));
+      throw new ApiException(
+          ProblemType.TOO_MANY_EVENT_CLIENTS,
+          "the control plane serves at most "
+              + settings.maxClients()
+              + " event streams at once (sluice.events.max-clients); try again later");
+    }
+    return emitter;
   }
 }

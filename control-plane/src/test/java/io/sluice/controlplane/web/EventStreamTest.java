@@ -7,6 +7,7 @@ import io.sluice.controlplane.rules.RulesChanged;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -17,7 +18,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 class EventStreamTest {
 
-  private final EventStream stream = new EventStream();
+  private final EventStream stream = new EventStream(EventSettings.defaults());
 
   @AfterEach
   void stop() {
@@ -100,6 +101,79 @@ class EventStreamTest {
         .startsWith("event:rules\n")
         .endsWith("\n\n")
         .doesNotContain("\n\n\n");
+  }
+
+  @Test
+  void stalledWritesGetThreadsOfTheirOwnSoTheOthersAreNotDelayed() {
+    stream.start();
+    // more stalled clients than the pool has threads when nothing stalls
+    List<RecordingEmitter> stalled = new ArrayList<>();
+    for (int i = 0; i < EventStream.BASE_SENDERS + 2; i++) {
+      RecordingEmitter emitter = new RecordingEmitter(true);
+      stalled.add(emitter);
+      stream.register(emitter);
+    }
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> stalled.stream().allMatch(e -> e.blocked.getCount() == 0));
+
+    RecordingEmitter healthy = new RecordingEmitter(false);
+    stream.register(healthy);
+    stream.on(new RulesChanged("orders", 9, "put"));
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(healthy.sent).hasSize(2));
+    assertThat(healthy.sent.get(1)).contains("service=orders,");
+    // one thread per stalled write on top of the base, never more than that
+    assertThat(stream.sendersAllowed())
+        .isGreaterThan(EventStream.BASE_SENDERS)
+        .isLessThanOrEqualTo(EventStream.BASE_SENDERS + stalled.size());
+
+    stalled.forEach(e -> e.release.countDown());
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> stream.sendersAllowed() == EventStream.BASE_SENDERS);
+    assertThat(stalled).allSatisfy(e -> assertThat(e.sent).hasSize(2));
+  }
+
+  @Test
+  void refusesClientsBeyondTheCapUntilAStreamIsOver() {
+    EventStream capped =
+        new EventStream(new EventSettings(2, Duration.ofSeconds(15), Duration.ofMinutes(30)));
+    capped.start();
+    try {
+      RecordingEmitter first = new RecordingEmitter(false);
+      RecordingEmitter second = new RecordingEmitter(false);
+      assertThat(capped.register(first)).isNotNull();
+      assertThat(capped.register(second)).isNotNull();
+      assertThat(capped.register(new RecordingEmitter(false))).isNull();
+      assertThat(capped.connect()).as("the caller answers 503").isNull();
+
+      // the first goes away: its next write fails, its stream ends, its slot is free
+      first.failWith = new IOException("Connection reset by peer");
+      capped.on(new RulesChanged("orders", 1, "put"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> capped.openCount() == 1);
+      RecordingEmitter third = new RecordingEmitter(false);
+      assertThat(capped.register(third)).isNotNull();
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(third.sent).hasSize(1));
+      assertThat(capped.register(new RecordingEmitter(false))).isNull();
+    } finally {
+      capped.stop();
+    }
+  }
+
+  @Test
+  void aStreamEndsNormallyAtItsAgeSoTheClientReconnects() {
+    EventStream aging =
+        new EventStream(new EventSettings(2, Duration.ofSeconds(15), Duration.ofMillis(300)));
+    aging.start();
+    try {
+      RecordingEmitter client = new RecordingEmitter(false);
+      aging.register(client);
+      await().atMost(Duration.ofSeconds(5)).until(() -> client.completed);
+      assertThat(client.error).isNull();
+      assertThat(aging.openCount()).isZero();
+    } finally {
+      aging.stop();
+    }
   }
 
   /**
