@@ -1057,6 +1057,38 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void sendsSecurityHeadersWithTheUiTheApiAndTheirErrors() {
+    ApiClient api = api();
+    Map<String, ApiClient.Answer> answers = new java.util.LinkedHashMap<>();
+    answers.put("the UI", api.get("/", null));
+    answers.put("a script", api.get("/js/app.js", null));
+    answers.put("a stylesheet", api.get("/css/app.css", null));
+    answers.put("an API answer", api.get("/api/v1/services", READER));
+    answers.put("a 401", api.get("/api/v1/services", null));
+    answers.put("a 404", api.get("/api/v1/nothing-here", READER));
+    answers.put("a missing file", api.get("/js/nothing-here.js", null));
+    answers.put("the OpenAPI document", api.get("/api/v1/openapi.json", null));
+    answers.put("health", api.get("/actuator/health", null));
+    assertThat(answers.get("the UI").status()).isEqualTo(200);
+    assertThat(answers.get("the UI").body()).contains("<script type=\"module\" src=\"js/app.js\">");
+    assertThat(answers.get("a 401").status()).isEqualTo(401);
+    answers.forEach(
+        (what, answer) -> {
+          assertThat(answer.header("X-Content-Type-Options")).as(what).isEqualTo("nosniff");
+          assertThat(answer.header("Referrer-Policy")).as(what).isEqualTo("no-referrer");
+          assertThat(answer.header("Content-Security-Policy"))
+              .as(what)
+              .contains("script-src 'self'")
+              .contains("style-src 'self'")
+              .contains("connect-src 'self'")
+              .contains("object-src 'none'")
+              .contains("base-uri 'none'")
+              .contains("frame-ancestors 'none'")
+              .doesNotContain("unsafe");
+        });
+  }
+
+  @Test
   void exposesOnlyHealthAndPrometheus() {
     ApiClient api = api();
     api.put("/api/v1/services/metered/rules", WRITER, "{\"schemaVersion\": 2}", Map.of());

@@ -26,6 +26,7 @@ import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -41,6 +42,8 @@ import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -123,6 +126,8 @@ class WebUiIT {
         "--no-first-run",
         "--no-default-browser-check",
         "--window-size=1440,960");
+    // the console, to catch Content-Security-Policy violations (see cspViolations)
+    options.setCapability("goog:loggingPrefs", Map.of("browser", "ALL"));
     browser = new ChromeDriver(options);
     screenshots = new Screenshots(browser, Path.of("target", "screenshots"));
   }
@@ -137,6 +142,14 @@ class WebUiIT {
     }
     if (controlPlane != null) {
       controlPlane.close();
+    }
+  }
+
+  /** The control plane's Content-Security-Policy must allow everything the UI does. */
+  @AfterEach
+  void theBrowserReportedNoContentSecurityPolicyViolation() {
+    if (browser != null) {
+      assertThat(cspViolations()).isEmpty();
     }
   }
 
@@ -614,6 +627,29 @@ class WebUiIT {
             "{\"rules\": [" + a + ", " + b + ", " + c + "]}");
     assertThat(ruleNames(plain)).containsExactly("a", "b", "c", "d");
     assertThat(plain.get("conflicts")).isEmpty();
+  }
+
+  @Test
+  @Order(12)
+  void aContentSecurityPolicyViolationWouldBeSeen() {
+    // the check after each test can fail: an inline style is refused and reported
+    browser.get(baseUrl() + "/#/");
+    waitFor(By.cssSelector("tr[data-service='orders']"));
+    js(
+        "const style = document.createElement('style');"
+            + " style.textContent = 'body { color: red; }'; document.head.appendChild(style);");
+    await()
+        .atMost(BOUND)
+        .alias("the browser reports the refused inline style")
+        .until(() -> !cspViolations().isEmpty());
+  }
+
+  /** Console messages about Content-Security-Policy violations since the last call. */
+  private static List<String> cspViolations() {
+    return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .map(LogEntry::getMessage)
+        .filter(message -> message.contains("Content Security Policy"))
+        .toList();
   }
 
   private static List<String> ruleNames(JsonNode merged) {
