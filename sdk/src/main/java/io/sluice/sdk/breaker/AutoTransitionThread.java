@@ -6,15 +6,15 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Starts Resilience4j's scheduler thread (automatic OPEN → HALF_OPEN, the bounded HALF_OPEN wait)
- * from a clean thread, before any breaker needs it.
+ * Starts Resilience4j's automatic OPEN → HALF_OPEN thread from a clean thread, before any breaker
+ * needs it.
  *
  * <p>Why: Resilience4j creates that thread (one per JVM, living as long as the JVM) when the first
- * breaker opens or goes half-open, on whatever thread that is: under the agent, an application
- * request thread. A new thread inherits its creator's context class loader and inheritable
- * thread-locals, so in an application server the first web application to open a breaker could
- * never be unloaded on redeploy. Created here, from a thread with no context class loader and no
- * inherited thread-locals, the scheduler thread holds on to nothing of the application's.
+ * breaker opens, on whatever thread that is: under the agent, an application request thread. A new
+ * thread inherits its creator's context class loader and inheritable thread-locals, so in an
+ * application server the first web application to open a breaker could never be unloaded on
+ * redeploy. Created here, from a thread with no context class loader and no inherited
+ * thread-locals, the scheduler thread holds on to nothing of the application's.
  */
 final class AutoTransitionThread {
 

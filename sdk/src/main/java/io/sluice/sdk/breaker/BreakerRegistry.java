@@ -97,8 +97,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     this.clock = b.clock;
     this.nanoTime = b.nanoTime != null ? b.nanoTime : defaultNanoTime(b.clock);
     this.automaticHalfOpen = b.automaticHalfOpen;
-    // the scheduler also bounds every half-open wait (BreakerSettings.maxWaitInHalfOpenState)
-    AutoTransitionThread.prestart();
+    if (automaticHalfOpen) {
+      AutoTransitionThread.prestart();
+    }
     this.telemetry = new BreakerTelemetry(b.meterProvider);
     this.cacheNanos = nanoTime.getAsLong();
     this.targets =
@@ -164,6 +165,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         return new Call(this, target, policy, breaker, cb, now);
       }
       breaker.observe(cb);
+      breaker.reopenIfTrialCallsStuck(binding, cb);
       RejectedCall rejected = breaker.rejected(binding, cb.getState());
       if (policy.shadow) {
         telemetry.count(breaker, Outcome.SHADOW_REJECTED);

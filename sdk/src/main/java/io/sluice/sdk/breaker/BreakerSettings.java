@@ -33,10 +33,11 @@ record BreakerSettings(
   }
 
   /**
-   * How long a half-open breaker waits for its trial calls' outcomes before it opens again: the
-   * longer of {@code waitInOpenState} and {@code slowCallDuration}. Without a bound, one trial call
-   * that never reports (an exception before the call left, a cancelled asynchronous call) would
-   * keep the breaker half-open, rejecting every other call, until the target is evicted.
+   * How long a half-open breaker whose trial calls are all taken waits for their outcomes before a
+   * refused call opens it again (see {@code ManagedBreaker#reopenIfTrialCallsStuck}): the longer of
+   * {@code waitInOpenState} and {@code slowCallDuration}. Not Resilience4j's {@code
+   * maxWaitDurationInHalfOpenState}, which opens a half-open breaker after that time even when its
+   * trial calls succeeded but were too few (a target with little traffic would never close).
    */
   Duration maxWaitInHalfOpenState() {
     return waitInOpenState.compareTo(slowCallDuration) >= 0 ? waitInOpenState : slowCallDuration;
@@ -56,7 +57,6 @@ record BreakerSettings(
                 : CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
         .waitDurationInOpenState(waitInOpenState)
         .permittedNumberOfCallsInHalfOpenState(halfOpenCalls)
-        .maxWaitDurationInHalfOpenState(maxWaitInHalfOpenState())
         .automaticTransitionFromOpenToHalfOpenEnabled(automaticHalfOpen)
         .writableStackTraceEnabled(false)
         .clock(clock)

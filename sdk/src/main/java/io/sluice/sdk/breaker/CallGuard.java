@@ -32,15 +32,35 @@ public interface CallGuard {
 
   /**
    * Asks whether a call to {@code url} may proceed: its host, its port (the scheme's default when
-   * the URL names none) and its raw path.
+   * the URL names none) and its raw path. A host that {@link URI} does not take for a server name
+   * (an underscore, as in docker-compose service names: {@code getHost()} is null) is read from the
+   * authority.
    */
   default GuardedCall start(URI url, String method) {
+    String host = url.getHost();
+    int port = url.getPort();
+    String authority = url.getRawAuthority();
+    if (host == null && authority != null) {
+      authority = authority.substring(authority.lastIndexOf('@') + 1);
+      int colon = authority.lastIndexOf(':');
+      if (colon > 0 && authority.lastIndexOf(']') < colon) {
+        host = authority.substring(0, colon);
+        port = parsePort(authority.substring(colon + 1));
+      } else {
+        host = authority;
+      }
+    }
     String path = url.getRawPath();
     return start(
-        url.getHost(),
-        port(url.getScheme(), url.getPort()),
-        method,
-        path == null || path.isEmpty() ? "/" : path);
+        host, port(url.getScheme(), port), method, path == null || path.isEmpty() ? "/" : path);
+  }
+
+  private static int parsePort(String digits) {
+    try {
+      return Integer.parseInt(digits);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /**

@@ -7,9 +7,11 @@ package io.sluice.sdk.breaker;
  * leave the process and {@link #rejection()} says what the caller answers instead.
  *
  * <p>A permitted call that ends without an outcome (the caller failed before the call left, or gave
- * up on it) should be {@linkplain #close() closed}, most simply with try-with-resources: a
- * half-open breaker lets only a few trial calls through and waits for their outcomes. Closing after
- * an outcome, or closing a rejected call, does nothing.
+ * up on it) should be {@linkplain #close() closed}, most simply with try-with-resources around a
+ * synchronous call: a half-open breaker lets only a few trial calls through and waits for their
+ * outcomes. Closing after an outcome, or closing a rejected call, does nothing. Report and close
+ * from one thread at a time (the check is not atomic, to keep it free on the request path); close
+ * an asynchronous call only when giving up on it.
  */
 public interface GuardedCall extends AutoCloseable {
 

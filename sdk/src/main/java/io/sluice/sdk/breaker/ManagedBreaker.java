@@ -62,6 +62,9 @@ final class ManagedBreaker {
   private volatile CircuitBreaker.State observed;
   private volatile long openedAtMillis = Long.MIN_VALUE;
 
+  /** When this breaker was last seen to turn half-open (or was created or retuned so). */
+  private volatile long halfOpenAtMillis;
+
   ManagedBreaker(PolicyState policy, String key, Clock clock, BreakerTelemetry telemetry) {
     this.policyName = policy.name;
     this.key = key;
@@ -72,6 +75,7 @@ final class ManagedBreaker {
     CircuitBreaker breaker = CircuitBreaker.of(policy.name + "/" + key, policy.config);
     this.binding = new Binding(policy, breaker);
     this.observed = breaker.getState();
+    this.halfOpenAtMillis = clock.millis();
   }
 
   Binding binding() {
@@ -113,6 +117,7 @@ final class ManagedBreaker {
     } else if (state == CircuitBreaker.State.HALF_OPEN) {
       next.transitionToOpenState();
       next.transitionToHalfOpenState();
+      halfOpenAtMillis = clock.millis(); // fresh trial calls, a fresh bound
     }
     binding = new Binding(policy, next);
     observed = next.getState();
@@ -148,6 +153,8 @@ final class ManagedBreaker {
     observed = to;
     if (to == CircuitBreaker.State.OPEN) {
       openedAtMillis = clock.millis();
+    } else if (to == CircuitBreaker.State.HALF_OPEN) {
+      halfOpenAtMillis = clock.millis();
     }
     boolean shadow = binding.policy.shadow;
     telemetry.transition(this, from.name(), to.name(), shadow);
@@ -164,6 +171,30 @@ final class ManagedBreaker {
     } else {
       logger.info("breaker '" + policyName + "' for " + key + " moved from " + from + " to " + to);
     }
+  }
+
+  /**
+   * Opens again a half-open breaker that refused a call because all its trial calls are taken, once
+   * it has been half-open for longer than {@link PolicyState#maxHalfOpenMillis}: a trial call that
+   * never reports (the caller failed before the call left, or gave up on it without closing it)
+   * must not keep the breaker half-open, refusing every call, for as long as the target lives.
+   * After the open-state wait it lets fresh trial calls through. A half-open breaker that refuses
+   * nothing (too little traffic to use up its trial calls) waits for them as long as it takes.
+   * Called on refusals only.
+   */
+  void reopenIfTrialCallsStuck(Binding b, CircuitBreaker cb) {
+    if (cb.getState() != CircuitBreaker.State.HALF_OPEN
+        || binding.breaker != cb
+        || clock.millis() - halfOpenAtMillis <= b.policy.maxHalfOpenMillis) {
+      return;
+    }
+    try {
+      cb.transitionToOpenState();
+    } catch (RuntimeException raced) {
+      // another thread moved it first (Resilience4j refuses a transition from the wrong state)
+      logger.log(Level.FINE, "a stuck half-open breaker moved on by itself", raced);
+    }
+    observe(cb);
   }
 
   /** The cached rejection for the state {@code breaker} refused in. */

@@ -19,6 +19,9 @@ final class PolicyState {
   final boolean shadow;
   final long slowCallNanos;
 
+  /** How long a half-open breaker whose trial calls are all taken may go without an outcome. */
+  final long maxHalfOpenMillis;
+
   /**
    * Grows with every policy object made, so a newer version of a policy always has a higher
    * generation: a call that matched an older snapshot must never retune a breaker back to it.
@@ -39,6 +42,7 @@ final class PolicyState {
     this.ruleScoped = policy.scope() == BreakerScope.RULE;
     this.shadow = policy.shadow();
     this.slowCallNanos = policy.slowCallDuration().toNanos();
+    this.maxHalfOpenMillis = settings.maxWaitInHalfOpenState().toMillis();
   }
 
   boolean isFailureStatus(int status) {

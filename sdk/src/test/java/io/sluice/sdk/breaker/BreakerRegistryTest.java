@@ -3,7 +3,6 @@ package io.sluice.sdk.breaker;
 import static io.sluice.sdk.breaker.Policies.payments;
 import static io.sluice.sdk.breaker.Policies.rules;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.trace.Span;
@@ -139,8 +138,8 @@ class BreakerRegistryTest {
   }
 
   @Test
-  void aHalfOpenBreakerWhoseTrialCallsNeverReportOpensAgainAfterItsWait() {
-    // waitInOpenState 300 ms, slowCallDuration 200 ms: a half-open breaker waits at most 300 ms
+  void aHalfOpenBreakerWhoseTrialCallsNeverReportOpensAgainOnARefusalAfterItsWait() {
+    // slowCallDuration 200 ms, waitInOpenState 300 ms: trial calls get 300 ms to report
     holder.publish(
         rules(2, Policies.timed(payments(), Duration.ofMillis(200), Duration.ofMillis(300))));
     fail(4);
@@ -148,13 +147,29 @@ class BreakerRegistryTest {
     assertThat(call().permitted()).as("trial call 1, never reported").isTrue();
     assertThat(call().permitted()).as("trial call 2, never reported").isTrue();
     assertThat(call().permitted()).isFalse();
+    assertThat(state()).as("within the bound").isEqualTo("HALF_OPEN");
 
-    // Resilience4j's scheduler runs on real time, not the test clock
-    await().atMost(Duration.ofSeconds(10)).until(() -> state().equals("OPEN"));
+    clock.advance(Duration.ofMillis(301));
+    assertThat(call().permitted()).isFalse();
+    assertThat(state()).as("a refusal after the bound opens it again").isEqualTo("OPEN");
+
     clock.advance(Duration.ofMillis(301));
     GuardedCall fresh = call();
     assertThat(fresh.permitted()).as("half-open again, with fresh trial calls").isTrue();
     fresh.onResponse(200);
+    succeed(1);
+    assertThat(state()).isEqualTo("CLOSED");
+  }
+
+  @Test
+  void aHalfOpenBreakerWithTooLittleTrafficWaitsForItsTrialCallsAsLongAsItTakes() {
+    fail(4);
+    clock.advance(Duration.ofMillis(10_001));
+    succeed(1);
+    clock.advance(Duration.ofMinutes(5)); // far beyond the bound, but no call was refused
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    succeed(1);
+    assertThat(state()).as("closed by its two successful trial calls").isEqualTo("CLOSED");
   }
 
   @Test
@@ -163,13 +178,17 @@ class BreakerRegistryTest {
     registry.start(URI.create("https://Payments.Internal"), "GET").onResponse(200);
     registry.start(URI.create("http://payments.internal:8080/pay?x=1"), "POST").onResponse(200);
     registry.start(URI.create("mailto:ops@example.com"), "POST").onResponse(200);
+    registry.start(URI.create("http://user@payments_svc:9000/x"), "GET").onResponse(200);
+    registry.start(URI.create("http://payments_svc"), "GET").onResponse(200);
 
     assertThat(registry.topTargets(10))
         .extracting(AgentStatus.TargetStats::target, AgentStatus.TargetStats::coveredBy)
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple(HOST + ":80", null),
             org.assertj.core.groups.Tuple.tuple(HOST + ":443", null),
-            org.assertj.core.groups.Tuple.tuple(HOST + ":8080", "payments"));
+            org.assertj.core.groups.Tuple.tuple(HOST + ":8080", "payments"),
+            org.assertj.core.groups.Tuple.tuple("payments_svc:9000", null),
+            org.assertj.core.groups.Tuple.tuple("payments_svc:80", null));
     assertThat(CallGuard.port("WSS", -1)).isEqualTo(443);
     assertThat(CallGuard.port("http", 8443)).isEqualTo(8443);
   }
