@@ -132,7 +132,9 @@ prune_earlier_logs() {
       kept=1
       continue
     fi
-    rm -rf "$dir" && echo "demo.sh: deleted the logs of an earlier run ($dir)"
+    if rm -rf "$dir" 2>/dev/null; then
+      echo "demo.sh: deleted the logs of an earlier run ($dir)"
+    fi
   done < <(ls -1dt "${TMPDIR:-/tmp}"/sluice-demo.* 2>/dev/null || true)
 }
 prune_earlier_logs

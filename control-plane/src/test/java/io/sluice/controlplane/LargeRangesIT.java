@@ -109,11 +109,17 @@ class LargeRangesIT {
     assertThat(controlPlane.api().get("/api/v1/agents?service=fleet-3", null).json().size())
         .isEqualTo(AGENTS / 8);
 
-    JsonNode health = controlPlane.api().get("/actuator/health", null).json();
-    JsonNode watches = health.get("components").get("watches");
-    assertThat(watches.get("status").asString()).isEqualTo("UP");
-    assertThat(watches.get("details").get("agents").get("inSync").asBoolean()).isTrue();
-    assertThat(watches.get("details").get("rules").get("inSync").asBoolean()).isTrue();
+    // the rules watch reads its (large) range after the web server started: wait for it
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              JsonNode health = controlPlane.api().get("/actuator/health", null).json();
+              JsonNode watches = health.get("components").get("watches");
+              assertThat(watches.get("status").asString()).isEqualTo("UP");
+              assertThat(watches.get("details").get("agents").get("inSync").asBoolean()).isTrue();
+              assertThat(watches.get("details").get("rules").get("inSync").asBoolean()).isTrue();
+            });
   }
 
   @Test

@@ -45,11 +45,11 @@ public final class RunningDemo {
     List<String> command = new ArrayList<>(List.of("setsid", "./demo.sh"));
     command.addAll(List.of(options));
     ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile());
-    // demo.sh's log directories go to the build's own directory, not /tmp: they stay for a look
-    // after a failure, and `mvn clean` removes them
-    Path runs = root.resolve("demo-mesh/target/demo-runs");
-    Files.createDirectories(runs);
-    builder.environment().put("TMPDIR", runs.toString());
+    // demo.sh's log directory goes to the build's own directory, not /tmp, one directory per run
+    // (demo.sh prunes earlier runs in its own): they stay for a look after a failure, and
+    // `mvn clean` removes them
+    Path runs = Files.createDirectories(root.resolve("demo-mesh/target/demo-runs"));
+    builder.environment().put("TMPDIR", Files.createTempDirectory(runs, "run-").toString());
     builder.environment().putAll(environment);
     Process process = builder.redirectErrorStream(true).start();
     List<String> output = new CopyOnWriteArrayList<>();

@@ -170,10 +170,15 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   }
 
   @Override
-  public synchronized void stop() {
-    if (watch != null) {
-      watch.close();
+  public void stop() {
+    PrefixWatch stopping;
+    synchronized (this) {
+      stopping = watch;
       watch = null;
+    }
+    // not holding the lock: a watch delivering events holds its own and waits for ours (gauge)
+    if (stopping != null) {
+      stopping.close();
     }
   }
 

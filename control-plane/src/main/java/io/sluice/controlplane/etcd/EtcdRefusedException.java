@@ -52,13 +52,18 @@ public final class EtcdRefusedException extends RuntimeException {
     message = message == null ? "" : message;
     String lower = message.toLowerCase(Locale.ROOT);
     // etcd's own limit (--max-request-bytes) answers INVALID_ARGUMENT "request is too large";
-    // gRPC's
-    // message limits, on either side, RESOURCE_EXHAUSTED "received message larger than max".
+    // gRPC's message limits, on either side, RESOURCE_EXHAUSTED "received message larger than
+    // max" or "message exceeds maximum size".
     boolean tooLarge =
-        lower.contains("request is too large") || lower.contains("message larger than max");
+        lower.contains("request is too large")
+            || lower.contains("message larger than max")
+            || lower.contains("exceeds maximum size");
+    // RESOURCE_EXHAUSTED is also etcd's "too many requests" (a backlog: try again later); only
+    // its sizes and "database space exceeded" are for good
+    boolean noSpace = lower.contains("space exceeded");
     if (!tooLarge
-        && code != Status.Code.INVALID_ARGUMENT
-        && code != Status.Code.RESOURCE_EXHAUSTED) {
+        && !noSpace
+        && (code != Status.Code.INVALID_ARGUMENT || lower.contains("too many requests"))) {
       return null;
     }
     String reason = code + (message.isEmpty() ? "" : ": " + message);
