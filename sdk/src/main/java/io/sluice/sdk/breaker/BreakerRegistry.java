@@ -303,11 +303,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
       return t;
     }
-    // Host names are case-insensitive: one target per spelling would split a dependency's
-    // failures over several breakers. Targets are kept under the lower-case name, so a caller
-    // that spells the host in lower case (the usual case) finds it at once; any other spelling
-    // gets here and is looked up again in lower case.
-    String canonical = host.toLowerCase(java.util.Locale.ROOT);
+    // Host names are case-insensitive, and IPv6 literals come with brackets from some clients
+    // (JDK, Apache, Vert.x: "[::1]") and without from others (OkHttp: "::1"): one target per
+    // spelling would split a dependency's failures over several breakers. Targets are kept under
+    // the lower-case name without brackets, so a caller that spells the host so (the usual case)
+    // finds it at once; any other spelling gets here and is looked up again in that form.
+    String canonical = canonicalHost(host);
     if (!canonical.equals(host)) {
       return target(canonical, port, now);
     }
@@ -321,6 +322,15 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
                         ? new HostTargets(new Target[] {new Target(k, port, now)})
                         : v.find(port) != null ? v : v.with(new Target(k, port, now)));
     return updated.find(port);
+  }
+
+  /** {@code host} in lower case, an IPv6 literal without its brackets. */
+  static String canonicalHost(String host) {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    if (h.length() > 2 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']') {
+      h = h.substring(1, h.length() - 1);
+    }
+    return h;
   }
 
   /**

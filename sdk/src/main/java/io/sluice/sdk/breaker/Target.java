@@ -43,7 +43,8 @@ final class Target {
   Target(String host, int port, long nowNanos) {
     this.host = host;
     this.port = port;
-    this.key = host + ":" + port;
+    // an IPv6 literal in brackets, as in a URL: [::1]:8080
+    this.key = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
     this.recorder = new TargetRecorder(nowNanos);
     this.touchedNanos = nowNanos;
   }

@@ -233,6 +233,22 @@ class BreakerRegistryTest {
   }
 
   @Test
+  void anIpv6LiteralWithAndWithoutBracketsIsOneTarget() {
+    for (String spelling : List.of("[::1]", "::1", "[::1]")) {
+      registry.start(spelling, 9000, "GET", "/").onResponse(200);
+    }
+    assertThat(registry.topTargets(10))
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.target()).isEqualTo("[::1]:9000");
+              assertThat(t.callsPerMinute()).isEqualTo(3);
+            });
+    assertThat(BreakerRegistry.canonicalHost("[FE80::1]")).isEqualTo("fe80::1");
+    assertThat(BreakerRegistry.canonicalHost("[]")).isEqualTo("[]");
+  }
+
+  @Test
   void failureStatusCodesCountAsFailuresOthersDoNot() {
     for (int i = 0; i < 4; i++) {
       call().onResponse(404);
