@@ -3,6 +3,7 @@ package io.sluice.controlplane.rules;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.security.ServiceNames;
+import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.SpanKind;
@@ -125,15 +126,14 @@ class EvaluateController {
     } catch (IllegalArgumentException e) {
       throw new ApiException(ProblemType.INVALID_REQUEST, "call.url is not a URL");
     }
-    if (uri.getHost() == null || uri.getScheme() == null) {
+    CallTarget target = uri.getScheme() == null ? null : CallTarget.of(uri);
+    if (target == null) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "call.url must be absolute, e.g. http://payments:8080/pay");
     }
-    int port =
-        uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
     String method = call.method() == null ? "GET" : call.method().toUpperCase(Locale.ROOT);
-    int index = rules.rules().breakerPolicyIndex(uri.getHost(), port, method, path);
+    int index =
+        rules.rules().breakerPolicyIndex(target.host(), target.port(), method, target.path());
     if (index == CompiledRules.NO_MATCH) {
       return new Evaluation(service, rules.source(), rules.revision(), "call", null, null);
     }
@@ -141,8 +141,7 @@ class EvaluateController {
     String name = policy.get("name").asString();
     policy.remove("name");
     policy.remove("match");
-    policy.put(
-        "key", "rule".equals(policy.path("scope").asString()) ? name : uri.getHost() + ":" + port);
+    policy.put("key", "rule".equals(policy.path("scope").asString()) ? name : target.key());
     return new Evaluation(service, rules.source(), rules.revision(), "call", name, policy);
   }
 }

@@ -7,6 +7,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.metrics.ObservableLongCounter;
 import io.opentelemetry.api.metrics.ObservableLongGauge;
+import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
@@ -308,7 +309,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     // spelling would split a dependency's failures over several breakers. Targets are kept under
     // the lower-case name without brackets, so a caller that spells the host so (the usual case)
     // finds it at once; any other spelling gets here and is looked up again in that form.
-    String canonical = canonicalHost(host);
+    String canonical = CallTarget.canonicalHost(host);
     if (!canonical.equals(host)) {
       return target(canonical, port, now);
     }
@@ -322,15 +323,6 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
                         ? new HostTargets(new Target[] {new Target(k, port, now)})
                         : v.find(port) != null ? v : v.with(new Target(k, port, now)));
     return updated.find(port);
-  }
-
-  /** {@code host} in lower case, an IPv6 literal without its brackets. */
-  static String canonicalHost(String host) {
-    String h = host.toLowerCase(java.util.Locale.ROOT);
-    if (h.length() > 2 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']') {
-      h = h.substring(1, h.length() - 1);
-    }
-    return h;
   }
 
   /**

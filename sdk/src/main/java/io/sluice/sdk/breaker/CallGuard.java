@@ -1,5 +1,6 @@
 package io.sluice.sdk.breaker;
 
+import io.sluice.rules.CallTarget;
 import java.net.URI;
 
 /**
@@ -31,36 +32,15 @@ public interface CallGuard {
   GuardedCall start(String host, int port, String method, String path);
 
   /**
-   * Asks whether a call to {@code url} may proceed: its host, its port (the scheme's default when
-   * the URL names none) and its raw path. A host that {@link URI} does not take for a server name
-   * (an underscore, as in docker-compose service names: {@code getHost()} is null) is read from the
-   * authority.
+   * Asks whether a call to {@code url} may proceed, as {@link CallTarget#of(URI)} reads it: its
+   * host, its port (the scheme's default when the URL names none) and its raw path. A URL without a
+   * host is not guarded.
    */
   default GuardedCall start(URI url, String method) {
-    String host = url.getHost();
-    int port = url.getPort();
-    String authority = url.getRawAuthority();
-    if (host == null && authority != null) {
-      authority = authority.substring(authority.lastIndexOf('@') + 1);
-      int colon = authority.lastIndexOf(':');
-      if (colon > 0 && authority.lastIndexOf(']') < colon) {
-        host = authority.substring(0, colon);
-        port = parsePort(authority.substring(colon + 1));
-      } else {
-        host = authority;
-      }
-    }
-    String path = url.getRawPath();
-    return start(
-        host, port(url.getScheme(), port), method, path == null || path.isEmpty() ? "/" : path);
-  }
-
-  private static int parsePort(String digits) {
-    try {
-      return Integer.parseInt(digits);
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+    CallTarget target = CallTarget.of(url);
+    return target == null
+        ? GuardedCall.UNGUARDED
+        : start(target.host(), target.port(), method, target.path());
   }
 
   /**
@@ -68,9 +48,6 @@ public interface CallGuard {
    * https} and {@code wss}, otherwise 80).
    */
   static int port(String scheme, int port) {
-    if (port > 0) {
-      return port;
-    }
-    return "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? 443 : 80;
+    return CallTarget.defaultPort(scheme, port);
   }
 }

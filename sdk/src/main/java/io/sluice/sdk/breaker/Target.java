@@ -1,5 +1,6 @@
 package io.sluice.sdk.breaker;
 
+import io.sluice.rules.CallTarget;
 import java.time.Clock;
 
 /**
@@ -43,8 +44,7 @@ final class Target {
   Target(String host, int port, long nowNanos) {
     this.host = host;
     this.port = port;
-    // an IPv6 literal in brackets, as in a URL: [::1]:8080
-    this.key = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    this.key = CallTarget.key(host, port);
     this.recorder = new TargetRecorder(nowNanos);
     this.touchedNanos = nowNanos;
   }

@@ -1,0 +1,87 @@
+package io.sluice.rules;
+
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * Where an outgoing call goes, as breaker policies see it: the host (lower case, an IPv6 literal
+ * without brackets), the port (the scheme's default when the URL names none) and the raw path
+ * ({@code /} when empty). One reading for the agents' breakers and the control plane's dry run, so
+ * both judge a URL the same way.
+ *
+ * @param host the canonical host, see {@link #canonicalHost}
+ * @param port the port, never negative
+ * @param path the raw path without query, at least {@code /}
+ */
+public record CallTarget(String host, int port, String path) {
+
+  /**
+   * The target of {@code url}, or {@code null} when it names no host. A host that {@link URI} does
+   * not take for a server name (an underscore, as in docker-compose service names: {@link
+   * URI#getHost()} is null) is read from the authority.
+   */
+  public static CallTarget of(URI url) {
+    String host = url.getHost();
+    int port = url.getPort();
+    String authority = url.getRawAuthority();
+    if (host == null && authority != null) {
+      authority = authority.substring(authority.lastIndexOf('@') + 1);
+      int colon = authority.lastIndexOf(':');
+      if (colon > 0 && authority.lastIndexOf(']') < colon) {
+        host = authority.substring(0, colon);
+        port = parsePort(authority.substring(colon + 1));
+      } else {
+        host = authority;
+      }
+    }
+    if (host == null || host.isEmpty()) {
+      return null;
+    }
+    String path = url.getRawPath();
+    return new CallTarget(
+        canonicalHost(host),
+        defaultPort(url.getScheme(), port),
+        path == null || path.isEmpty() ? "/" : path);
+  }
+
+  /**
+   * {@code host} as targets are keyed: in lower case (host names are case-insensitive), an IPv6
+   * literal without its brackets (some clients hand over {@code [::1]}, others {@code ::1}).
+   */
+  public static String canonicalHost(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    if (h.length() > 2 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']') {
+      h = h.substring(1, h.length() - 1);
+    }
+    return h;
+  }
+
+  /**
+   * The port a URL addresses: {@code port} when positive, else its scheme's default (443 for {@code
+   * https} and {@code wss}, otherwise 80).
+   */
+  public static int defaultPort(String scheme, int port) {
+    if (port > 0) {
+      return port;
+    }
+    return "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? 443 : 80;
+  }
+
+  /** {@code host:port}, an IPv6 literal in brackets as in a URL: {@code [::1]:8080}. */
+  public static String key(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** This target's {@link #key(String, int)}. */
+  public String key() {
+    return key(host, port);
+  }
+
+  private static int parsePort(String digits) {
+    try {
+      return Integer.parseInt(digits);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}
