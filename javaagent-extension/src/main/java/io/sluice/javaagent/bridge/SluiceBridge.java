@@ -26,7 +26,9 @@ public final class SluiceBridge {
   private SluiceBridge() {}
 
   /**
-   * Asks the breakers whether a call may proceed.
+   * Asks the breakers whether a call may proceed. An empty path (the JDK's {@code URI#getRawPath}
+   * of {@code http://host}) is the root {@code /}, which is what the request asks for and what the
+   * other clients and the SDK's {@code start(URI)} pass: a policy on {@code /**} covers it.
    *
    * @return the guarded call, or {@code null} when no breaker covers it (or Sluice is not up)
    */
@@ -36,7 +38,7 @@ public final class SluiceBridge {
       return null;
     }
     try {
-      return current.start(host, port, method, path);
+      return current.start(host, port, method, path == null || path.isEmpty() ? "/" : path);
     } catch (Throwable t) {
       return null;
     }

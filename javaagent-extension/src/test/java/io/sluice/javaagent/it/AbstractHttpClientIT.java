@@ -336,6 +336,39 @@ abstract class AbstractHttpClientIT {
     assertThat(downstream.requestCount()).as("both hops reached the server").isEqualTo(before + 2);
   }
 
+  @Test
+  void aCallToTheBareHostIsGuardedAsACallToTheRootPath() throws Exception {
+    // http://host:port has an empty path (URI#getRawPath); the request asks for "/", and a policy
+    // on "/**" must cover it whichever client makes the call
+    String policy = "root-" + client();
+    String bareHost = "http://127.0.0.1:" + downstream.port();
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      AtomicReference<AppAnswer> rejected = new AtomicReference<>();
+      await("the breaker on /** opens on calls to the bare host")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(client(), "GET", bareHost, Map.of());
+                if (answer.failed()) {
+                  rejected.set(answer);
+                  return true;
+                }
+                assertThat(answer.status()).as(app.log()).isEqualTo(500);
+                return false;
+              });
+      assertThat(rejected.get().error()).contains("Sluice circuit breaker '" + policy + "'");
+    } finally {
+      // a breaker on every path of the downstream would reject the other scenarios' calls
+      applyRules(Rules.document(service()));
+    }
+  }
+
   /** Writes the service's rule document and waits until the agent reports it applied. */
   void applyRules(String document) {
     long revision = etcd.server().put(EtcdKeys.defaults().rules(service()), document);

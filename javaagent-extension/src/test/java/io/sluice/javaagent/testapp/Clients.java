@@ -203,7 +203,9 @@ final class Clients {
             .setMethod(HttpMethod.valueOf(method))
             .setHost(uri.getHost())
             .setPort(uri.getPort())
-            .setURI(uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
+            .setURI(
+                (uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
             .setFollowRedirects(true);
     CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
     client
