@@ -66,9 +66,9 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
         responseRefusalLogged = true;
         logger.log(
             Level.WARNING,
-            "an HTTP client refused the synthetic response of an open breaker ("
+            "the synthetic response of an open breaker could not be built ("
                 + message()
-                + "); such calls fail with an I/O error instead",
+                + "); such calls fail with the breaker's I/O error instead",
             error);
       }
     }

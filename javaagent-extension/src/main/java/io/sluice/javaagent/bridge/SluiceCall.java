@@ -86,9 +86,11 @@ public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
   public void traceRejection(String url, String errorType) {}
 
   /**
-   * Reports that the client refused to build this rejected call's synthetic response (the rule
-   * language refuses what clients are known to refuse, so this means a client stricter than
-   * expected); the advice then fails the call as in mode {@code error}. Logged once. Never throws.
+   * Reports that this rejected call's synthetic response could not be built: the client refused it
+   * (the rule language refuses what clients are known to refuse, so this means a client stricter
+   * than expected), or code running while it was built failed (the JDK client's caller's {@code
+   * BodyHandler}, with any {@link Throwable}). The advice then fails the call as in mode {@code
+   * error}. Logged once. Never throws.
    */
   public void responseRefused(Throwable error) {}
 

@@ -87,9 +87,10 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
                 call.body(),
                 contentType == null ? ContentType.TEXT_PLAIN : ContentType.parse(contentType)));
         return CloseableHttpResponse.adapt(response);
-      } catch (RuntimeException e) {
-        call.responseRefused(e);
-        return new IOException(call.message()); // never let the call through an open breaker
+      } catch (Throwable t) {
+        // an Error too: thrown out of enter, it would run the method and let the call through
+        call.responseRefused(t);
+        return new IOException(call.message());
       }
     }
 

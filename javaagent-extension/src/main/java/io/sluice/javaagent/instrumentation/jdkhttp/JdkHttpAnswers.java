@@ -27,16 +27,22 @@ import javax.net.ssl.SSLSession;
  */
 public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
 
+  /**
+   * Never throws: anything thrown here would leave the advice's {@code enter} without an answer,
+   * and the method it skips would send the rejected call through the open breaker. The caller's
+   * {@code BodyHandler} runs here and may throw anything, an {@link Error} too; the call then fails
+   * with the breaker's I/O error, as in mode {@code error}.
+   */
   @Override
   public Object reject(SluiceCall call, Object request, Object handler) {
-    if (!call.respond()) {
-      return CompletableFuture.failedFuture(new ConnectException(call.message()));
+    if (call.respond()) {
+      try {
+        return respond(call, (HttpRequest) request, (HttpResponse.BodyHandler<?>) handler);
+      } catch (Throwable t) {
+        call.responseRefused(t);
+      }
     }
-    try {
-      return respond(call, (HttpRequest) request, (HttpResponse.BodyHandler<?>) handler);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(new ConnectException(call.message()));
-    }
+    return CompletableFuture.failedFuture(new ConnectException(call.message()));
   }
 
   private static <T> CompletableFuture<HttpResponse<T>> respond(

@@ -70,9 +70,10 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
                 .headers(Headers.of(call.headers()))
                 .body(ResponseBody.create(call.body(), null))
                 .build();
-      } catch (RuntimeException e) {
-        call.responseRefused(e);
-        return new IOException(call.message()); // never let the call through an open breaker
+      } catch (Throwable t) {
+        // an Error too: thrown out of enter, it would run the method and let the call through
+        call.responseRefused(t);
+        return new IOException(call.message());
       }
       // a synthetic response never reaches the agent's network interceptor: record a span
       call.traceRejection(url.toString(), null);

@@ -62,7 +62,12 @@ public final class VertxCalls {
             + (uri == null ? "" : uri),
         call.respond() ? null : ConnectException.class.getName());
     if (call.respond()) {
-      return VertxSyntheticExchange.request(call, options);
+      try {
+        return VertxSyntheticExchange.request(call, options);
+      } catch (Throwable t) {
+        // an Error too: thrown out of the advice's enter, it would let the call through
+        call.responseRefused(t);
+      }
     }
     return Future.failedFuture(new ConnectException(call.message()));
   }
