@@ -5,6 +5,9 @@ import io.sluice.javaagent.bridge.SluiceCall;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.breaker.GuardedCall;
 import io.sluice.sdk.breaker.Rejection;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -35,14 +38,25 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
     return new GuardedSluiceCall(call, call.rejection(), host, port, method);
   }
 
-  /** Forwards outcomes to the SDK's guarded call; never throws into the client. */
+  /**
+   * Forwards the first outcome, or the abandonment, to the SDK's guarded call; never throws into
+   * the client. The SDK takes only a call's first outcome, but its check is not atomic (one caller
+   * is expected to report a call); here an app cancelling a call can race the client completing it,
+   * so a compare-and-set lets exactly one of them through.
+   */
   static final class GuardedSluiceCall extends SluiceCall {
 
     private static final Logger logger = Logger.getLogger(GuardedCallStarter.class.getName());
+    private static final AtomicIntegerFieldUpdater<GuardedSluiceCall> ENDED =
+        AtomicIntegerFieldUpdater.newUpdater(GuardedSluiceCall.class, "ended");
     private static volatile boolean responseRefusalLogged;
+    private static volatile boolean outcomeFailureLogged;
 
     private final GuardedCall call;
     private final RejectedCallSpan span;
+
+    /** 1 once the first outcome or abandonment went through: later ones are dropped. */
+    private volatile int ended;
 
     GuardedSluiceCall(GuardedCall call) {
       this.call = call;
@@ -82,31 +96,62 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
 
     @Override
     public void onResponse(int status) {
-      try {
-        call.onResponse(status);
-      } catch (RuntimeException e) {
-        // the breaker's failure must never reach the app
+      if (ENDED.compareAndSet(this, 0, 1)) {
+        try {
+          call.onResponse(status);
+        } catch (RuntimeException | LinkageError e) {
+          outcomeFailed(e);
+        }
       }
     }
 
     @Override
     public void onError(Throwable error) {
-      try {
-        call.onError(error);
-      } catch (RuntimeException e) {
-        // the breaker's failure must never reach the app
+      if (ENDED.compareAndSet(this, 0, 1)) {
+        try {
+          call.onError(error);
+        } catch (RuntimeException | LinkageError e) {
+          outcomeFailed(e);
+        }
       }
     }
 
     @Override
+    public void abandon() {
+      if (ENDED.compareAndSet(this, 0, 1)) {
+        try {
+          call.close();
+        } catch (RuntimeException | LinkageError e) {
+          outcomeFailed(e);
+        }
+      }
+    }
+
+    /**
+     * The JDK client's outcome. A {@link CancellationException} is the app's own cancel (of the
+     * future it holds, which {@code OutcomeFirstFuture} abandons at once, or of a stage built on
+     * it, which cancels the exchange): the call is abandoned, not failed.
+     */
+    @Override
     public void accept(Object response, Throwable error) {
-      if (error != null) {
-        onError(
-            error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause()
-                : error);
+      Throwable cause =
+          error instanceof CompletionException && error.getCause() != null
+              ? error.getCause()
+              : error;
+      if (cause instanceof CancellationException) {
+        abandon();
+      } else if (cause != null) {
+        onError(cause);
       } else if (response instanceof java.net.http.HttpResponse<?> httpResponse) {
         onResponse(httpResponse.statusCode());
+      }
+    }
+
+    private static void outcomeFailed(Throwable e) {
+      // the breaker's failure must never reach the app
+      if (!outcomeFailureLogged) {
+        outcomeFailureLogged = true;
+        logger.log(Level.WARNING, "a circuit breaker failed to take a call's outcome", e);
       }
     }
   }

@@ -22,6 +22,10 @@ import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.breaker.GuardedCall;
 import io.sluice.sdk.breaker.Rejection;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +128,70 @@ class GuardedCallStarterTest {
     call.traceRejection("http://payments:8080/pay", "java.io.IOException");
     call.onResponse(200);
     assertThat(spans.getFinishedSpanItems()).isEmpty();
+  }
+
+  /** Counts what reaches the SDK's call. */
+  private static final class CountingCall implements GuardedCall {
+    final List<String> reported = new ArrayList<>();
+
+    @Override
+    public boolean permitted() {
+      return true;
+    }
+
+    @Override
+    public Rejection rejection() {
+      return null;
+    }
+
+    @Override
+    public void onResponse(int status) {
+      reported.add("response " + status);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      reported.add("error");
+    }
+
+    @Override
+    public void close() {
+      reported.add("closed");
+    }
+  }
+
+  @Test
+  void onlyTheFirstOutcomeOrAbandonmentReachesTheSdk() {
+    CountingCall abandonedFirst = new CountingCall();
+    SluiceCall call = new GuardedCallStarter.GuardedSluiceCall(abandonedFirst);
+    call.abandon();
+    call.onError(new IOException("Canceled"));
+    call.onResponse(200);
+    call.abandon();
+    assertThat(abandonedFirst.reported).containsExactly("closed");
+
+    CountingCall answeredFirst = new CountingCall();
+    call = new GuardedCallStarter.GuardedSluiceCall(answeredFirst);
+    call.onResponse(200);
+    call.abandon();
+    call.onError(new IOException("reset"));
+    assertThat(answeredFirst.reported).containsExactly("response 200");
+  }
+
+  @Test
+  void aJdkCallTheAppCancelledIsAbandonedNotCountedAsAFailure() {
+    CountingCall counting = new CountingCall();
+    new GuardedCallStarter.GuardedSluiceCall(counting)
+        .accept(null, new CompletionException(new CancellationException("Request cancelled")));
+    assertThat(counting.reported).containsExactly("closed");
+
+    // two failures open the payments breaker; two cancelled calls leave it closed
+    for (int i = 0; i < 2; i++) {
+      starter
+          .start("payments", 8080, "POST", "/pay")
+          .accept(null, new CompletionException(new CancellationException()));
+    }
+    assertThat(starter.start("payments", 8080, "POST", "/pay").rejected()).isFalse();
   }
 
   @Test

@@ -11,10 +11,10 @@ import java.util.function.BiConsumer;
  * future are released (a {@code CompletableFuture} runs its dependents last-added first). An app
  * that waits with {@code get()} and calls again at once could then ask the breaker for a permission
  * before the previous outcome was counted: a half-open breaker would reject a call although its
- * trial call had just succeeded. {@link #cancel} reaches the client's future, so cancelling still
- * stops the exchange; stages built on this future are made by the client's future ({@link
- * #newIncompleteFuture}), so cancelling one of them reaches the exchange too where the client's
- * stages do that (the JDK client's do, since Java 16).
+ * trial call had just succeeded. {@link #cancel} abandons the call (it counts neither way) and
+ * reaches the client's future, so cancelling still stops the exchange; stages built on this future
+ * are made by the client's future ({@link #newIncompleteFuture}), so cancelling one of them reaches
+ * the exchange too where the client's stages do that (the JDK client's do, since Java 16).
  *
  * @param <T> the response type
  */
@@ -58,8 +58,21 @@ public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
     return original.newIncompleteFuture();
   }
 
+  /**
+   * The app gives up on the call (also {@code send} when its thread is interrupted): the call is
+   * abandoned, neither a success nor a failure, before anyone sees the cancellation, so the app's
+   * next call finds the breaker's permission given back. The client's future then completes with a
+   * {@code CancellationException}, which no longer counts.
+   */
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
+    if (!isDone()) { // else the outcome was counted before the app could see it
+      try {
+        call.abandon();
+      } catch (RuntimeException | Error e) {
+        // SluiceCall never throws by contract; should it, the app still cancels
+      }
+    }
     boolean cancelled = super.cancel(mayInterruptIfRunning);
     original.cancel(mayInterruptIfRunning);
     return cancelled;

@@ -10,8 +10,10 @@ import java.util.function.BiConsumer;
  *
  * <p>A rejected call carries what the client answers instead: an I/O error with {@link #message()},
  * or (when {@link #respond()}) a synthetic response with {@link #status()}, {@link #headers()} and
- * {@link #body()}. A permitted call reports exactly one outcome; as a {@link BiConsumer} it can be
- * handed to a {@code CompletableFuture#whenComplete} directly.
+ * {@link #body()}. A permitted call reports one outcome, or is {@linkplain #abandon() abandoned}
+ * when it never got one that says anything about the target; only the first of these counts, even
+ * when two threads race (the client completing a call the app cancels). As a {@link BiConsumer} it
+ * can be handed to a {@code CompletableFuture#whenComplete} directly.
  */
 public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
 
@@ -99,6 +101,15 @@ public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
 
   /** Reports that the call failed. Never throws. */
   public abstract void onError(Throwable error);
+
+  /**
+   * Gives back the breaker's permission of a call that ends without an outcome: the caller
+   * cancelled it, or it failed before the request left the process. It counts neither as a success
+   * nor as a failure, so a half-open breaker's trial call that the app cancels lets the next call
+   * try instead of opening the breaker again. Genuine I/O failures (a refused connection, a reset
+   * by the server, a timeout) are {@link #onError}. Never throws.
+   */
+  public abstract void abandon();
 
   /**
    * Reports an asynchronous outcome: a failure, or a response whose status the extension reads.

@@ -30,6 +30,12 @@ class OutcomeFirstFutureTest {
     public void onError(Throwable error) {}
 
     @Override
+    public void abandon() {
+      appFutureDoneAtOutcome.add(appFuture.get().isDone());
+      outcomes.add("abandoned");
+    }
+
+    @Override
     public void accept(Object response, Throwable error) {
       appFutureDoneAtOutcome.add(appFuture.get().isDone());
       outcomes.add(error != null ? error : response);
@@ -97,12 +103,29 @@ class OutcomeFirstFutureTest {
     assertThat(app).isCompletedWithValue("200 OK");
   }
 
+  /**
+   * The app's cancel (also {@code send} interrupted) abandons the call before anyone sees the
+   * cancellation: it used to reach the breaker as a failure (the client's CancellationException),
+   * so a half-open breaker whose trial call the app cancelled opened again. The client's
+   * CancellationException still arrives after, and is dropped by the call (only its first outcome
+   * or abandonment counts).
+   */
   @Test
-  void cancellingTheAppsFutureCancelsTheClientsExchange() {
+  void cancellingTheAppsFutureAbandonsTheCallAndCancelsTheClientsExchange() {
     assertThat(app.cancel(true)).isTrue();
     assertThat(client).isCancelled();
     assertThat(app).isCancelled();
-    assertThat(call.outcomes).singleElement().isInstanceOf(CancellationException.class);
+    assertThat(call.outcomes).first().isEqualTo("abandoned");
+    assertThat(call.appFutureDoneAtOutcome).first().isEqualTo(false);
+    assertThat(call.outcomes).last().isInstanceOf(CancellationException.class);
+  }
+
+  @Test
+  void cancellingAfterTheAnswerChangesNothing() {
+    client.complete("200 OK");
+    assertThat(app.cancel(true)).isFalse();
+    assertThat(app).isCompletedWithValue("200 OK");
+    assertThat(call.outcomes).containsExactly("200 OK");
   }
 
   @Test

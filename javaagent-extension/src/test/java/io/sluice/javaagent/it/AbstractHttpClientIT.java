@@ -75,6 +75,7 @@ abstract class AbstractHttpClientIT {
   @AfterEach
   void downstreamHealthyAgain() {
     downstream.answer(200);
+    downstream.releaseSlowRequests();
   }
 
   @AfterAll
@@ -367,6 +368,61 @@ abstract class AbstractHttpClientIT {
       // a breaker on every path of the downstream would reject the other scenarios' calls
       applyRules(Rules.document(service()));
     }
+  }
+
+  /**
+   * A call the app cancels counts neither as a success nor as a failure: as a half-open breaker's
+   * only trial call it gives its permission back, and the next call, a success, closes the breaker.
+   * Counted as a failure it would open the breaker again. For the clients whose test app style
+   * {@code cancellingClient} cancels its call (answering the body {@code cancelled}).
+   */
+  void checkCancelledTrialCallCountsNeitherWay(String cancellingClient) throws Exception {
+    String policy = "cancel-" + client();
+    String url = downstream.url("/cancel/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/cancel/**", "120s", Rules.ERROR, false)));
+    downstream.answer(500);
+    await("the breaker on /cancel/** opens")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> app.call(client(), "GET", url, Map.of()).failed());
+    downstream.answer(200);
+    // half-open 3 s after it opened, with one trial call; a failed trial opens it for 3 s again
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/cancel/**", "3s", Rules.ERROR, false)));
+
+    String slowUrl = downstream.url("/cancel" + Downstream.SLOW + client());
+    await("the half-open breaker lets a call through, which the app cancels")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              AppAnswer answer = app.call(cancellingClient, "GET", slowUrl, Map.of());
+              if (answer.failed()) {
+                assertThat(answer.error()).as(app.log()).contains("Sluice circuit breaker");
+                return false;
+              }
+              assertThat(answer.body()).as(app.log()).isEqualTo("cancelled");
+              return true;
+            });
+
+    AppAnswer next = app.call(client(), "GET", url, Map.of());
+    assertThat(next.failed())
+        .as("the call right after the cancelled trial call: %s", next.error())
+        .isFalse();
+    assertThat(next.status()).isEqualTo(200);
+    await("the successful trial call closed the breaker: calls reach the server")
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              int before = downstream.requestCount();
+              assertThat(app.call(client(), "GET", url, Map.of()).status()).isEqualTo(200);
+              assertThat(downstream.requestCount()).isEqualTo(before + 1);
+            });
   }
 
   /** Writes the service's rule document and waits until the agent reports it applied. */

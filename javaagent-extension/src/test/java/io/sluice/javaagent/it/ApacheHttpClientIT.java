@@ -1,5 +1,7 @@
 package io.sluice.javaagent.it;
 
+import org.junit.jupiter.api.Test;
+
 /** The client suite against Apache HttpClient 5 classic. */
 class ApacheHttpClientIT extends AbstractHttpClientIT {
 
@@ -11,5 +13,11 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
   @Override
   String rejectionErrorType() {
     return "java.io.IOException";
+  }
+
+  /** The app cancels a request the client is sending ({@code HttpUriRequestBase#cancel}). */
+  @Test
+  void aCancelledTrialCallCountsNeitherWay() throws Exception {
+    checkCancelledTrialCallCountsNeitherWay("apache-cancel");
   }
 }

@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -20,9 +22,16 @@ final class Downstream implements AutoCloseable {
   /** Requests under this path are redirected (302) to the rest of the path, on this server. */
   static final String MOVED = "/moved/";
 
+  /**
+   * Requests whose path contains this segment are answered only once the test {@linkplain
+   * #releaseSlowRequests() releases} them (at most 10 s later): calls the app can cancel in flight.
+   */
+  static final String SLOW = "/slow/";
+
   private final HttpServer server;
   private final List<Map<String, List<String>>> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger status = new AtomicInteger(200);
+  private volatile CountDownLatch slowRequests = new CountDownLatch(1);
 
   private Downstream(HttpServer server) {
     this.server = server;
@@ -31,13 +40,20 @@ final class Downstream implements AutoCloseable {
   static Downstream start() throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     Downstream downstream = new Downstream(server);
-    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.setExecutor(Executors.newFixedThreadPool(8));
     server.createContext(
         "/",
         exchange -> {
           exchange.getRequestBody().readAllBytes();
           downstream.requests.add(Map.copyOf(exchange.getRequestHeaders()));
           String path = exchange.getRequestURI().getRawPath();
+          if (path.contains(SLOW)) {
+            try {
+              downstream.slowRequests.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           if (path.startsWith(MOVED)) {
             exchange.getResponseHeaders().add("Location", path.substring(MOVED.length() - 1));
             exchange.sendResponseHeaders(302, -1);
@@ -65,6 +81,13 @@ final class Downstream implements AutoCloseable {
   /** Makes every following request answer {@code code}. */
   void answer(int code) {
     status.set(code);
+  }
+
+  /** Answers the slow requests waiting now; later ones wait again. */
+  void releaseSlowRequests() {
+    CountDownLatch released = slowRequests;
+    slowRequests = new CountDownLatch(1);
+    released.countDown();
   }
 
   int requestCount() {

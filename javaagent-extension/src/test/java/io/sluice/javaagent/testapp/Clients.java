@@ -14,10 +14,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.EventListener;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -25,6 +27,7 @@ import okhttp3.Response;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 
@@ -53,6 +56,20 @@ final class Clients {
 
   private static final class Apache {
     static final CloseableHttpClient CLIENT = HttpClients.createDefault();
+  }
+
+  /** Tells the caller, through its context, that a request is about to be sent. */
+  private static final class ApacheCancelling {
+    static final String SENT = "test.app.sent";
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .addRequestInterceptorLast(
+                (request, entity, context) -> {
+                  if (context.getAttribute(SENT) instanceof CompletableFuture<?> sent) {
+                    sent.complete(null);
+                  }
+                })
+            .build();
   }
 
   /** OkHttp in a class loader of its own that delegates only the JDK (see IsolatingClassLoader). */
@@ -98,6 +115,9 @@ final class Clients {
       case "apache" -> Clients::apacheClassic;
       case "vertx" -> Clients::vertx;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
+      case "jdk-async-cancel" -> Clients::jdkSendAsyncCancel;
+      case "okhttp-async-cancel" -> Clients::okhttpEnqueueCancel;
+      case "apache-cancel" -> Clients::apacheCancel;
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
   }
@@ -129,6 +149,23 @@ final class Clients {
           Jdk.CLIENT
               .sendAsync(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString())
               .get(10, TimeUnit.SECONDS));
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  /** What a style that cancels its call answers when the cancel took effect. */
+  private static final ClientAnswer CANCELLED = new ClientAnswer(0, Map.of(), "cancelled");
+
+  /** Starts a call and cancels the future at once (a rejected call's future has failed already). */
+  private static ClientAnswer jdkSendAsyncCancel(String method, String url) throws Exception {
+    CompletableFuture<HttpResponse<String>> future =
+        Jdk.CLIENT.sendAsync(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString());
+    if (future.cancel(true)) {
+      return CANCELLED;
+    }
+    try {
+      return jdk(future.get(10, TimeUnit.SECONDS));
     } catch (ExecutionException e) {
       throw unwrap(e);
     }
@@ -180,6 +217,52 @@ final class Clients {
     }
   }
 
+  /** Enqueues a call and cancels it from this thread once its request is on the wire. */
+  private static ClientAnswer okhttpEnqueueCancel(String method, String url) throws Exception {
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    OkHttpClient client =
+        Ok.CLIENT
+            .newBuilder()
+            .eventListener(
+                new EventListener() {
+                  @Override
+                  public void requestHeadersEnd(Call call, Request request) {
+                    sent.complete(null);
+                  }
+                })
+            .build();
+    Call call = client.newCall(okRequest(method, url));
+    CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
+    call.enqueue(
+        new Callback() {
+          @Override
+          public void onFailure(Call failed, IOException e) {
+            answer.completeExceptionally(e);
+          }
+
+          @Override
+          public void onResponse(Call answered, Response response) {
+            try {
+              answer.complete(ok(response));
+            } catch (IOException e) {
+              answer.completeExceptionally(e);
+            }
+          }
+        });
+    CompletableFuture.anyOf(sent, answer).get(10, TimeUnit.SECONDS);
+    if (sent.isDone()) {
+      call.cancel();
+    }
+    try {
+      return answer.get(10, TimeUnit.SECONDS); // the callback runs once the call is over
+    } catch (ExecutionException e) {
+      if (sent.isDone() && call.isCanceled()) {
+        return CANCELLED;
+      }
+      throw unwrap(e);
+    }
+  }
+
   private static ClientAnswer apacheClassic(String method, String url) throws Exception {
     HttpUriRequestBase request = new HttpUriRequestBase(method, URI.create(url));
     return Apache.CLIENT.execute(
@@ -193,6 +276,38 @@ final class Clients {
               response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
           return new ClientAnswer(response.getCode(), headers, body);
         });
+  }
+
+  /** Executes a request in another thread and cancels it once the client started sending it. */
+  private static ClientAnswer apacheCancel(String method, String url) throws Exception {
+    HttpUriRequestBase request = new HttpUriRequestBase(method, URI.create(url));
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    HttpClientContext context = HttpClientContext.create();
+    context.setAttribute(ApacheCancelling.SENT, sent);
+    CompletableFuture<ClientAnswer> answer =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return ApacheCancelling.CLIENT.execute(
+                    request,
+                    context,
+                    response -> new ClientAnswer(response.getCode(), Map.of(), ""));
+              } catch (IOException e) {
+                throw new CompletionException(e);
+              }
+            });
+    CompletableFuture.anyOf(sent, answer).get(10, TimeUnit.SECONDS);
+    if (sent.isDone()) {
+      request.cancel();
+    }
+    try {
+      return answer.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (sent.isDone() && request.isCancelled()) {
+        return CANCELLED;
+      }
+      throw unwrap(e);
+    }
   }
 
   private static ClientAnswer vertx(String method, String url) throws Exception {

@@ -14,6 +14,7 @@ import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
+import org.apache.hc.core5.concurrent.CancellableDependency;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpHost;
@@ -25,7 +26,8 @@ import org.apache.hc.core5.http.message.BasicClassicHttpResponse;
  * HttpContext)}, where every {@code execute} overload ends exactly once, inside the agent's own
  * advice on {@code execute} (so a rejected call keeps its CLIENT span). A rejection throws an
  * {@link IOException}, or returns a synthetic {@link CloseableHttpResponse} that the caller's
- * response handler, if any, reads like a real one.
+ * response handler, if any, reads like a real one. A request the app cancelled fails here and is
+ * abandoned, not failed.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 
@@ -96,6 +98,7 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
+        @Advice.Argument(1) ClassicHttpRequest request,
         @Advice.Enter Object rejection,
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false) CloseableHttpResponse response,
@@ -105,7 +108,13 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
       } else if (rejection instanceof Throwable) {
         thrown = (Throwable) rejection;
       } else if (call != null) {
-        SluiceBridge.end(call, response == null ? 0 : response.getCode(), thrown);
+        if (thrown != null
+            && request instanceof CancellableDependency
+            && ((CancellableDependency) request).isCancelled()) {
+          call.abandon(); // the app cancelled (aborted) the request
+        } else {
+          SluiceBridge.end(call, response == null ? 0 : response.getCode(), thrown);
+        }
       }
     }
   }

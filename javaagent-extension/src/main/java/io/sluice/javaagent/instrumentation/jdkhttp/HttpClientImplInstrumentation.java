@@ -23,8 +23,9 @@ import net.bytebuddy.matcher.ElementMatcher;
  * the public {@code send} and both public {@code sendAsync} overloads all end there exactly once,
  * so every call is counted once whichever API the app uses. {@code send} unwraps the failed future
  * into the exception it throws. The future it returns is an {@link OutcomeFirstFuture}: the app
- * sees the answer only after the breaker counted it. The agent's own advice sits on the public
- * methods, around ours, so a rejected call still has its CLIENT span.
+ * sees the answer only after the breaker counted it, and cancelling it abandons the call (neither a
+ * success nor a failure). The agent's own advice sits on the public methods, around ours, so a
+ * rejected call still has its CLIENT span.
  */
 final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
@@ -78,7 +79,9 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         future = rejection;
       } else if (call != null) {
         if (thrown != null) {
-          call.onError(thrown);
+          // thrown before the request left (a CONNECT request, one the client refuses): the
+          // client reports I/O failures through the future, never by throwing here
+          call.abandon();
         } else if (future instanceof CompletableFuture) {
           future = OutcomeFirstFuture.of((CompletableFuture<?>) future, call);
         }

@@ -25,7 +25,8 @@ import okhttp3.ResponseBody;
  * interceptors (among them the agent's, which makes a rejected call's CLIENT span) and before any
  * connection is made. An IOException thrown here reaches {@code execute}'s caller, or the {@code
  * Callback#onFailure} of an enqueued call; a synthetic response reaches {@code execute}'s caller or
- * {@code Callback#onResponse}. Redirects and retries inside count as one call.
+ * {@code Callback#onResponse}. Redirects and retries inside count as one call. A call the app
+ * cancels ({@code Call#cancel}) fails here with an IOException and is abandoned, not failed.
  */
 final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrumentation {
 
@@ -49,10 +50,13 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
     /** Returns the rejected call's answer (a Response or an IOException), or {@code null}. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static Object enter(
-        @Advice.Argument(0) Interceptor.Chain chain, @Advice.Local("sluiceCall") SluiceCall call) {
+        @Advice.Argument(0) Interceptor.Chain chain,
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Local("sluiceStart") long start) {
       Request request = chain.request();
       HttpUrl url = request.url();
       call = SluiceBridge.start(url.host(), url.port(), request.method(), url.encodedPath());
+      start = System.nanoTime();
       if (call == null || !call.rejected()) {
         return null;
       }
@@ -82,8 +86,10 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
+        @Advice.Argument(0) Interceptor.Chain chain,
         @Advice.Enter Object rejection,
         @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Local("sluiceStart") long start,
         @Advice.Return(readOnly = false) Response response,
         @Advice.Thrown(readOnly = false) Throwable thrown) {
       if (rejection instanceof Response) {
@@ -91,7 +97,18 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
       } else if (rejection instanceof Throwable) {
         thrown = (Throwable) rejection;
       } else if (call != null) {
-        SluiceBridge.end(call, response == null ? 0 : response.code(), thrown);
+        boolean cancelled = thrown != null && chain.call().isCanceled();
+        if (cancelled) {
+          // OkHttp also cancels a call whose callTimeout expired, and that call failed: only a
+          // cancel before the timeout could have expired is the caller's own
+          long callTimeout = chain.call().timeout().timeoutNanos();
+          cancelled = callTimeout == 0 || System.nanoTime() - start < callTimeout;
+        }
+        if (cancelled) {
+          call.abandon();
+        } else {
+          SluiceBridge.end(call, response == null ? 0 : response.code(), thrown);
+        }
       }
     }
   }

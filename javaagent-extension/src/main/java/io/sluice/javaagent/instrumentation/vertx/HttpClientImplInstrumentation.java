@@ -95,7 +95,9 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         future = rejection;
       } else if (call != null) {
         if (thrown != null) {
-          call.onError(thrown);
+          // thrown before the request left (a closed client, a request Vert.x refuses): Vert.x
+          // reports I/O failures through the future
+          call.abandon();
         } else if (future != null) {
           VertxOutcome.watch(call, future);
         }

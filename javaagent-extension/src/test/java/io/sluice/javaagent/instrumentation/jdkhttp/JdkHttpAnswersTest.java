@@ -53,6 +53,9 @@ class JdkHttpAnswersTest {
     public void onError(Throwable error) {}
 
     @Override
+    public void abandon() {}
+
+    @Override
     public void accept(Object response, Throwable error) {}
   }
 

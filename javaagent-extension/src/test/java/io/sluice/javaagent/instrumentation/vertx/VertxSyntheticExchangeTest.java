@@ -44,6 +44,11 @@ class VertxSyntheticExchangeTest {
         }
 
         @Override
+        public void abandon() {
+          throw new AssertionError("a rejected call reports no outcome");
+        }
+
+        @Override
         public void accept(Object response, Throwable error) {
           throw new AssertionError("a rejected call reports no outcome");
         }
