@@ -1,5 +1,13 @@
 package io.sluice.javaagent.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
 /** The client suite against Vert.x 5's {@code HttpClient#request}. */
 class VertxHttpClientIT extends AbstractHttpClientIT {
 
@@ -11,5 +19,43 @@ class VertxHttpClientIT extends AbstractHttpClientIT {
   @Override
   String rejectionErrorType() {
     return "java.net.ConnectException";
+  }
+
+  /**
+   * A request naming neither host nor port goes to the client's defaults ({@code
+   * HttpClientOptions#setDefaultHost}/{@code setDefaultPort}): the breakers guard that target.
+   */
+  @Test
+  void aRequestToTheClientsDefaultHostAndPortIsGuarded() throws Exception {
+    String policy = "defaults-" + client();
+    String url = downstream.url("/defaults/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/defaults/**", "120s", Rules.ERROR, false)));
+    downstream.answer(500);
+
+    AtomicReference<AppAnswer> rejected = new AtomicReference<>();
+    await("the breaker on the client's default target opens")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              AppAnswer answer = app.call("vertx-defaults", "GET", url, Map.of());
+              if (answer.failed()) {
+                rejected.set(answer);
+                return true;
+              }
+              assertThat(answer.status()).as(app.log()).isEqualTo(500);
+              return false;
+            });
+    assertThat(rejected.get().error())
+        .startsWith(rejectionErrorType())
+        .contains("Sluice circuit breaker '" + policy + "'");
+    int reached = downstream.requestCount();
+    assertThat(app.call("vertx-defaults", "GET", url, Map.of()).failed()).isTrue();
+    assertThat(downstream.requestCount())
+        .as("a rejected call stays in the process")
+        .isEqualTo(reached);
   }
 }

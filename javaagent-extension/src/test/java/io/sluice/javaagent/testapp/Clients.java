@@ -1,6 +1,7 @@
 package io.sluice.javaagent.testapp;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -101,7 +102,12 @@ final class Clients {
   }
 
   private static final class VertxClient {
-    static final io.vertx.core.http.HttpClient CLIENT = Vertx.vertx().createHttpClient();
+    static final Vertx VERTX = Vertx.vertx();
+    static final io.vertx.core.http.HttpClient CLIENT = VERTX.createHttpClient();
+
+    /** Clients whose default host and port are the key's ({@code host:port}). */
+    static final Map<String, io.vertx.core.http.HttpClient> WITH_DEFAULTS =
+        new java.util.concurrent.ConcurrentHashMap<>();
   }
 
   private Clients() {}
@@ -114,6 +120,7 @@ final class Clients {
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "apache" -> Clients::apacheClassic;
       case "vertx" -> Clients::vertx;
+      case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
       case "jdk-async-cancel" -> Clients::jdkSendAsyncCancel;
       case "okhttp-async-cancel" -> Clients::okhttpEnqueueCancel;
@@ -311,17 +318,40 @@ final class Clients {
   }
 
   private static ClientAnswer vertx(String method, String url) throws Exception {
-    io.vertx.core.http.HttpClient client = VertxClient.CLIENT;
     URI uri = URI.create(url);
-    RequestOptions options =
-        new RequestOptions()
-            .setMethod(HttpMethod.valueOf(method))
-            .setHost(uri.getHost())
-            .setPort(uri.getPort())
-            .setURI(
-                (uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
-                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
-            .setFollowRedirects(true);
+    return vertx(
+        VertxClient.CLIENT,
+        vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()));
+  }
+
+  /**
+   * A request naming neither host nor port, to a client whose defaults ({@code
+   * HttpClientOptions#setDefaultHost}/{@code setDefaultPort}) are the URL's.
+   */
+  private static ClientAnswer vertxWithClientDefaults(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    io.vertx.core.http.HttpClient client =
+        VertxClient.WITH_DEFAULTS.computeIfAbsent(
+            uri.getHost() + ":" + uri.getPort(),
+            key ->
+                VertxClient.VERTX.createHttpClient(
+                    new HttpClientOptions()
+                        .setDefaultHost(uri.getHost())
+                        .setDefaultPort(uri.getPort())));
+    return vertx(client, vertxRequest(method, uri));
+  }
+
+  private static RequestOptions vertxRequest(String method, URI uri) {
+    return new RequestOptions()
+        .setMethod(HttpMethod.valueOf(method))
+        .setURI(
+            (uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()))
+        .setFollowRedirects(true);
+  }
+
+  private static ClientAnswer vertx(io.vertx.core.http.HttpClient client, RequestOptions options)
+      throws Exception {
     CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
     client
         .request(options)

@@ -5,6 +5,8 @@ import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.Address;
+import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 
 /**
@@ -30,19 +32,36 @@ public final class VertxCalls {
 
   /**
    * Asks the breakers about the request {@code options} describe; {@code null} when unguarded,
-   * which a redirect's follow-up always is (the app's own call is guarded).
+   * which a redirect's follow-up always is (the app's own call is guarded). The target is resolved
+   * as {@code HttpClientImpl#request} resolves it, with the client's defaults ({@code null} and 0
+   * when unknown).
    */
-  public static SluiceCall start(RequestOptions options) {
+  public static SluiceCall start(
+      RequestOptions options, String defaultHost, int defaultPort, boolean defaultSsl) {
     if (followingRedirect.get() != null) {
       return null;
     }
     String uri = options.getURI();
     int query = uri == null ? -1 : uri.indexOf('?');
     return SluiceBridge.start(
-        options.getHost(),
-        port(options),
+        host(options, defaultHost),
+        port(options, defaultPort, defaultSsl),
         options.getMethod() == null ? "GET" : options.getMethod().name(),
         query >= 0 ? uri.substring(0, query) : uri);
+  }
+
+  /** Reports the outcome of a call {@code request} let through; ignores a {@code null} call. */
+  public static void end(SluiceCall call, Future<HttpClientRequest> future, Throwable thrown) {
+    if (call == null) {
+      return;
+    }
+    if (thrown != null) {
+      // thrown before the request left (a closed client, options Vert.x refuses): Vert.x reports
+      // I/O failures through the future
+      call.abandon();
+    } else if (future != null) {
+      VertxOutcome.watch(call, future);
+    }
   }
 
   /**
@@ -52,13 +71,19 @@ public final class VertxCalls {
    * answering the policy's synthetic response ({@code response}). Either way the rejection gets a
    * CLIENT span of its own, since the agent's Vert.x span starts only once a request is sent.
    */
-  public static Future<HttpClientRequest> rejection(SluiceCall call, RequestOptions options) {
+  public static Future<HttpClientRequest> rejection(
+      SluiceCall call,
+      RequestOptions options,
+      String defaultHost,
+      int defaultPort,
+      boolean defaultSsl) {
     String uri = options.getURI();
+    Boolean ssl = options.isSsl();
     call.traceRejection(
-        (Boolean.TRUE.equals(options.isSsl()) ? "https://" : "http://")
-            + options.getHost()
+        ((ssl != null ? ssl : defaultSsl) ? "https://" : "http://")
+            + host(options, defaultHost)
             + ":"
-            + port(options)
+            + port(options, defaultPort, defaultSsl)
             + (uri == null ? "" : uri),
         call.respond() ? null : ConnectException.class.getName());
     if (call.respond()) {
@@ -72,8 +97,36 @@ public final class VertxCalls {
     return Future.failedFuture(new ConnectException(call.message()));
   }
 
-  private static int port(RequestOptions options) {
+  /**
+   * The host {@code HttpClientImpl#request} addresses: the request's, else its server address's
+   * when it has one, else the client's default.
+   */
+  private static String host(RequestOptions options, String defaultHost) {
+    String host = options.getHost();
+    if (host != null) {
+      return host;
+    }
+    Address server = options.getServer();
+    if (server == null) {
+      return defaultHost;
+    }
+    return server instanceof SocketAddress ? ((SocketAddress) server).host() : null;
+  }
+
+  /** The port, resolved like the host; the scheme's when none is known. */
+  private static int port(RequestOptions options, int defaultPort, boolean defaultSsl) {
     Integer port = options.getPort();
-    return port != null ? port : (Boolean.TRUE.equals(options.isSsl()) ? 443 : 80);
+    if (port != null) {
+      return port;
+    }
+    Address server = options.getServer();
+    if (server == null && defaultPort > 0) {
+      return defaultPort;
+    }
+    if (server instanceof SocketAddress && ((SocketAddress) server).port() > 0) {
+      return ((SocketAddress) server).port();
+    }
+    Boolean ssl = options.isSsl();
+    return (ssl != null ? ssl : defaultSsl) ? 443 : 80;
   }
 }
