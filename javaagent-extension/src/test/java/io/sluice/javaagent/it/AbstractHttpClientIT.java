@@ -171,24 +171,12 @@ abstract class AbstractHttpClientIT {
             Rules.breaker(policy, downstream.port(), "/breaker/**", "120s", Rules.ERROR, false)));
     downstream.answer(500);
 
-    AtomicReference<AppAnswer> rejected = new AtomicReference<>();
-    await("breaker opens after the configured failures")
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .until(
-            () -> {
-              AppAnswer answer = app.call(client(), "GET", url, Map.of());
-              if (answer.failed()) {
-                rejected.set(answer);
-                return true;
-              }
-              assertThat(answer.status()).as(app.log()).isEqualTo(500);
-              return false;
-            });
+    AppAnswer rejected =
+        callUntilRejected(client(), url, "breaker opens after the configured failures");
     assertThat(downstream.requestCount())
         .as("calls that reached the server")
         .isGreaterThanOrEqualTo(4);
-    assertThat(rejected.get().error())
+    assertThat(rejected.error())
         .startsWith(rejectionErrorType())
         .contains("Sluice circuit breaker '" + policy + "'")
         .contains("OPEN");
@@ -349,21 +337,10 @@ abstract class AbstractHttpClientIT {
             Rules.breaker(policy, downstream.port(), "/**", "120s", Rules.ERROR, false)));
     try {
       downstream.answer(500);
-      AtomicReference<AppAnswer> rejected = new AtomicReference<>();
-      await("the breaker on /** opens on calls to the bare host")
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(50))
-          .until(
-              () -> {
-                AppAnswer answer = app.call(client(), "GET", bareHost, Map.of());
-                if (answer.failed()) {
-                  rejected.set(answer);
-                  return true;
-                }
-                assertThat(answer.status()).as(app.log()).isEqualTo(500);
-                return false;
-              });
-      assertThat(rejected.get().error()).contains("Sluice circuit breaker '" + policy + "'");
+      AppAnswer rejected =
+          callUntilRejected(
+              client(), bareHost, "the breaker on /** opens on calls to the bare host");
+      assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
     } finally {
       // a breaker on every path of the downstream would reject the other scenarios' calls
       applyRules(Rules.document(service()));
@@ -426,6 +403,28 @@ abstract class AbstractHttpClientIT {
   }
 
   /** Writes the service's rule document and waits until the agent reports it applied. */
+  /**
+   * Calls {@code url} with {@code client} until a call is rejected (every call before must reach
+   * the downstream and answer 500), within 30 s; answers the rejected call.
+   */
+  AppAnswer callUntilRejected(String client, String url, String what) {
+    AtomicReference<AppAnswer> rejected = new AtomicReference<>();
+    await(what)
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              AppAnswer answer = app.call(client, "GET", url, Map.of());
+              if (answer.failed()) {
+                rejected.set(answer);
+                return true;
+              }
+              assertThat(answer.status()).as(app.log()).isEqualTo(500);
+              return false;
+            });
+    return rejected.get();
+  }
+
   void applyRules(String document) {
     long revision = etcd.server().put(EtcdKeys.defaults().rules(service()), document);
     status.awaitApplied(service(), revision, app);

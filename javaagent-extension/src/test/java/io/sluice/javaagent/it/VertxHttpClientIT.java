@@ -1,11 +1,8 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** The client suite against Vert.x 5's {@code HttpClient#request}. */
@@ -35,21 +32,10 @@ class VertxHttpClientIT extends AbstractHttpClientIT {
             Rules.breaker(policy, downstream.port(), "/defaults/**", "120s", Rules.ERROR, false)));
     downstream.answer(500);
 
-    AtomicReference<AppAnswer> rejected = new AtomicReference<>();
-    await("the breaker on the client's default target opens")
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .until(
-            () -> {
-              AppAnswer answer = app.call("vertx-defaults", "GET", url, Map.of());
-              if (answer.failed()) {
-                rejected.set(answer);
-                return true;
-              }
-              assertThat(answer.status()).as(app.log()).isEqualTo(500);
-              return false;
-            });
-    assertThat(rejected.get().error())
+    AppAnswer rejected =
+        callUntilRejected(
+            "vertx-defaults", url, "the breaker on the client's default target opens");
+    assertThat(rejected.error())
         .startsWith(rejectionErrorType())
         .contains("Sluice circuit breaker '" + policy + "'");
     int reached = downstream.requestCount();
