@@ -136,11 +136,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false) Future<HttpClientRequest> future,
         @Advice.Thrown Throwable thrown) {
-      if (rejection != null) {
-        future = rejection;
-      } else {
-        VertxCalls.end(call, future, thrown);
-      }
+      future = VertxCalls.exit(rejection, call, future, thrown);
     }
   }
 
@@ -171,11 +167,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false) Future<HttpClientRequest> future,
         @Advice.Thrown Throwable thrown) {
-      if (rejection != null) {
-        future = rejection;
-      } else {
-        VertxCalls.end(call, future, thrown);
-      }
+      future = VertxCalls.exit(rejection, call, future, thrown);
     }
   }
 
@@ -204,11 +196,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false) Future<HttpClientRequest> future,
         @Advice.Thrown Throwable thrown) {
-      if (rejection != null) {
-        future = rejection;
-      } else {
-        VertxCalls.end(call, future, thrown);
-      }
+      future = VertxCalls.exit(rejection, call, future, thrown);
     }
   }
 }

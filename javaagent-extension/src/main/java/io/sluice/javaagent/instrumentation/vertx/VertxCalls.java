@@ -51,6 +51,23 @@ public final class VertxCalls {
   }
 
   /** Reports the outcome of a call {@code request} let through; ignores a {@code null} call. */
+  /**
+   * What {@code request(...)} answers once its advice exits: the rejection when the call was
+   * refused (the method was skipped), else the method's own future, whose outcome is then followed
+   * (see {@link #end}). One body for the advice of every Vert.x layout.
+   */
+  public static Future<HttpClientRequest> exit(
+      Future<HttpClientRequest> rejection,
+      SluiceCall call,
+      Future<HttpClientRequest> future,
+      Throwable thrown) {
+    if (rejection != null) {
+      return rejection;
+    }
+    end(call, future, thrown);
+    return future;
+  }
+
   public static void end(SluiceCall call, Future<HttpClientRequest> future, Throwable thrown) {
     if (call == null) {
       return;
