@@ -23,8 +23,8 @@ public interface CallGuard {
    *
    * @param host the target host
    * @param port the target port: the URL's explicit port or its scheme's default (see {@link
-   *     #port(String, int)}; {@link URI#getPort()} answers -1 without an explicit port, which would
-   *     be a target of its own that no policy with a {@code port} matches)
+   *     CallTarget#defaultPort(String, int)}; {@link URI#getPort()} answers -1 without an explicit
+   *     port, which would be a target of its own that no policy with a {@code port} matches)
    * @param method the HTTP method
    * @param path the URL path without query
    * @return the call's guard: {@link GuardedCall#permitted()} tells whether it may proceed
@@ -41,13 +41,5 @@ public interface CallGuard {
     return target == null
         ? GuardedCall.UNGUARDED
         : start(target.host(), target.port(), method, target.path());
-  }
-
-  /**
-   * The port a URL addresses: {@code port} when positive, else its scheme's default (443 for {@code
-   * https} and {@code wss}, otherwise 80).
-   */
-  static int port(String scheme, int port) {
-    return CallTarget.defaultPort(scheme, port);
   }
 }

@@ -189,8 +189,8 @@ class BreakerRegistryTest {
             org.assertj.core.groups.Tuple.tuple(HOST + ":8080", "payments"),
             org.assertj.core.groups.Tuple.tuple("payments_svc:9000", null),
             org.assertj.core.groups.Tuple.tuple("payments_svc:80", null));
-    assertThat(CallGuard.port("WSS", -1)).isEqualTo(443);
-    assertThat(CallGuard.port("http", 8443)).isEqualTo(8443);
+    assertThat(io.sluice.rules.CallTarget.defaultPort("WSS", -1)).isEqualTo(443);
+    assertThat(io.sluice.rules.CallTarget.defaultPort("http", 8443)).isEqualTo(8443);
   }
 
   @Test
