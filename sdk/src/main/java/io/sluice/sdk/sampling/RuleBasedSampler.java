@@ -12,7 +12,9 @@ import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import io.sluice.rules.CompiledRules;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import java.lang.ref.WeakReference;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -47,7 +49,34 @@ final class RuleBasedSampler implements Sampler {
     this.holder = holder;
     this.clock = clock;
     this.state = new SamplerState(holder.current(), null, clock);
-    holder.addListener(rules -> refresh());
+    holder.addListener(new Refresher(this, holder));
+  }
+
+  /**
+   * Builds a sampler's state as soon as a snapshot is published, off the request path. It holds the
+   * sampler weakly: an app that builds a new tracer provider (and sampler) over a long-lived holder
+   * must not keep every earlier sampler alive; the listener of a collected sampler removes itself
+   * at the next snapshot.
+   */
+  private static final class Refresher implements Consumer<ActiveRules> {
+
+    private final WeakReference<RuleBasedSampler> sampler;
+    private final ActiveRulesHolder holder;
+
+    Refresher(RuleBasedSampler sampler, ActiveRulesHolder holder) {
+      this.sampler = new WeakReference<>(sampler);
+      this.holder = holder;
+    }
+
+    @Override
+    public void accept(ActiveRules rules) {
+      RuleBasedSampler s = sampler.get();
+      if (s == null) {
+        holder.removeListener(this);
+      } else {
+        s.refresh();
+      }
+    }
   }
 
   @Override

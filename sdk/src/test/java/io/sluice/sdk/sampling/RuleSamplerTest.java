@@ -1,6 +1,7 @@
 package io.sluice.sdk.sampling;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -22,6 +23,7 @@ import io.sluice.rules.SamplingRule;
 import io.sluice.rules.SpanMatch;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -320,6 +322,25 @@ class RuleSamplerTest {
       assertThat(sample(sampler, "x").getDecision() == SamplingDecision.RECORD_AND_SAMPLE).isTrue();
     }
     assertThat(sampler.getDescription()).contains("revision=2");
+  }
+
+  @Test
+  void samplerTheAppDroppedIsCollectedWhileItsHolderLives() {
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(rules(1, new SamplingPolicy(0.0, true, List.of())));
+    WeakReference<Sampler> dropped = new WeakReference<>(RuleSampler.create(holder, clock));
+    Sampler live = RuleSampler.create(holder, clock);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              System.gc();
+              return dropped.get() == null;
+            });
+    holder.publish(rules(2, new SamplingPolicy(1.0, true, List.of())));
+    holder.publish(rules(3, new SamplingPolicy(1.0, true, List.of())));
+    assertThat(sample(live, "x").getDecision()).isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+    assertThat(live.getDescription()).contains("revision=3");
   }
 
   @Test
