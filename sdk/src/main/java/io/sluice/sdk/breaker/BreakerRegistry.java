@@ -187,46 +187,59 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   void complete(Call call, int status, Throwable error) {
     try {
       long end = nanoTime.getAsLong();
-      long duration = Math.max(0, end - call.startNanos);
       PolicyState policy = call.policy;
       boolean failed =
           error != null || (policy != null ? policy.isFailureStatus(status) : status >= 500);
-      call.target.recorder.record(end, duration, failed, policy != null);
-      ManagedBreaker breaker = call.breaker;
-      if (breaker == null) {
-        return;
-      }
-      CircuitBreaker cb = call.circuitBreaker;
-      if (cb != null) {
-        if (failed) {
-          cb.onError(
-              duration, TimeUnit.NANOSECONDS, error != null ? error : FailureStatus.INSTANCE);
-        } else {
-          cb.onSuccess(duration, TimeUnit.NANOSECONDS);
-        }
-        breaker.observe(cb);
-        telemetry.count(
-            breaker,
-            failed
-                ? Outcome.FAILURE
-                : duration > policy.slowCallNanos ? Outcome.SLOW : Outcome.SUCCESS);
-      }
+      record(call, end, failed, error);
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
     }
   }
 
-  /** Gives back the permission of a call that ended without an outcome; never throws. */
+  /**
+   * Ends a permitted call without an outcome; never throws. A call given up on after its policy's
+   * {@code slowCallDuration} was slow (its caller waited that long), so it counts as a slow call,
+   * else it gives its permission back and counts as nothing.
+   */
   void abandon(Call call) {
     try {
       CircuitBreaker cb = call.circuitBreaker;
-      if (cb != null) {
+      if (cb == null) {
+        return;
+      }
+      long end = nanoTime.getAsLong();
+      if (end - call.startNanos > call.policy.slowCallNanos) {
+        record(call, end, false, null);
+      } else {
         cb.releasePermission();
         call.breaker.observe(cb);
       }
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
     }
+  }
+
+  /** Records a call that ended at {@code end} in the target statistics and its breaker. */
+  private void record(Call call, long end, boolean failed, Throwable error) {
+    long duration = Math.max(0, end - call.startNanos);
+    PolicyState policy = call.policy;
+    call.target.recorder.record(end, duration, failed, policy != null);
+    ManagedBreaker breaker = call.breaker;
+    CircuitBreaker cb = call.circuitBreaker;
+    if (breaker == null || cb == null) {
+      return;
+    }
+    if (failed) {
+      cb.onError(duration, TimeUnit.NANOSECONDS, error != null ? error : FailureStatus.INSTANCE);
+    } else {
+      cb.onSuccess(duration, TimeUnit.NANOSECONDS);
+    }
+    breaker.observe(cb);
+    telemetry.count(
+        breaker,
+        failed
+            ? Outcome.FAILURE
+            : duration > policy.slowCallNanos ? Outcome.SLOW : Outcome.SUCCESS);
   }
 
   private void logOnce(Throwable e) {

@@ -48,8 +48,9 @@ public interface GuardedCall extends AutoCloseable {
   void onError(Throwable error);
 
   /**
-   * Gives back the breaker's permission when no outcome was reported: the call counts neither as a
-   * success nor as a failure. Never throws.
+   * Ends the call if no outcome was reported: it gives the breaker's permission back and counts
+   * neither as a success nor as a failure, unless it was given up on after its policy's {@code
+   * slowCallDuration}: its caller waited that long, so it counts as a slow call. Never throws.
    */
   @Override
   default void close() {}

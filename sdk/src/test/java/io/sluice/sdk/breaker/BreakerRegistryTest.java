@@ -271,6 +271,31 @@ class BreakerRegistryTest {
   }
 
   @Test
+  void callsGivenUpOnAfterTheSlowCallDurationCountAsSlow() {
+    holder.publish(rules(2, Policies.slow(payments())));
+    for (int i = 0; i < 10; i++) {
+      try (GuardedCall quick = call()) {
+        clock.advance(Duration.ofMillis(100));
+      }
+    }
+    assertThat(innerBreaker().getMetrics().getNumberOfBufferedCalls())
+        .as("given up on within 2 s: nothing counted")
+        .isZero();
+
+    for (int i = 0; i < 4; i++) {
+      try (GuardedCall hanging = call()) {
+        assertThat(hanging.permitted()).isTrue();
+        clock.advance(Duration.ofSeconds(3)); // the caller's own deadline, then it gives up
+      }
+    }
+
+    assertThat(state()).isEqualTo("OPEN");
+    assertThat(innerBreaker().getMetrics().getNumberOfSlowSuccessfulCalls()).isEqualTo(4);
+    assertThat(registry.topTargets(1).get(0).callsPerMinute()).isEqualTo(4);
+    assertThat(registry.topTargets(1).get(0).errorsPerMinute()).isZero();
+  }
+
+  @Test
   void uncoveredCallsAreNeverRejected() {
     for (int i = 0; i < 20; i++) {
       GuardedCall c = registry.start("search.internal", 9200, "GET", "/q");
