@@ -50,7 +50,6 @@ public final class VertxCalls {
         query >= 0 ? uri.substring(0, query) : uri);
   }
 
-  /** Reports the outcome of a call {@code request} let through; ignores a {@code null} call. */
   /**
    * What {@code request(...)} answers once its advice exits: the rejection when the call was
    * refused (the method was skipped), else the method's own future, whose outcome is then followed
@@ -68,6 +67,10 @@ public final class VertxCalls {
     return future;
   }
 
+  /**
+   * Follows the outcome of a call {@code request(...)} let through ({@code future}), or abandons it
+   * when the method threw before the request left; ignores a {@code null} call.
+   */
   public static void end(SluiceCall call, Future<HttpClientRequest> future, Throwable thrown) {
     if (call == null) {
       return;
