@@ -167,7 +167,6 @@ final class RandomDocuments {
     }
   }
 
-  /** Text of whole code points (no lone surrogates), including control characters and emoji. */
   /** What a header value may hold: printable ASCII, spaces and tabs. */
   private String headerValue() {
     StringBuilder b = new StringBuilder();
@@ -177,6 +176,7 @@ final class RandomDocuments {
     return b.toString();
   }
 
+  /** Text of whole code points (no lone surrogates), including control characters and emoji. */
   String text(int minCodePoints, int maxCodePoints) {
     StringBuilder b = new StringBuilder();
     int length = minCodePoints + random.nextInt(maxCodePoints - minCodePoints + 1);

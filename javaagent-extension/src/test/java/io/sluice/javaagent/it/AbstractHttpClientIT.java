@@ -402,7 +402,6 @@ abstract class AbstractHttpClientIT {
             });
   }
 
-  /** Writes the service's rule document and waits until the agent reports it applied. */
   /**
    * Calls {@code url} with {@code client} until a call is rejected (every call before must reach
    * the downstream and answer 500), within 30 s; answers the rejected call.
@@ -425,6 +424,7 @@ abstract class AbstractHttpClientIT {
     return rejected.get();
   }
 
+  /** Writes the service's rule document and waits until the agent reports it applied. */
   void applyRules(String document) {
     long revision = etcd.server().put(EtcdKeys.defaults().rules(service()), document);
     status.awaitApplied(service(), revision, app);
