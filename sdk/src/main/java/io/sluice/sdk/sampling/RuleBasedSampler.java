@@ -34,7 +34,9 @@ import java.util.logging.Logger;
  * rv}), while the ratio decision here must equal {@code TraceIdRatioBased}'s, which compares the
  * absolute value of the lowest 64 bits. A {@code th} that does not describe how the decision was
  * actually made would make downstream consistent samplers and collectors draw wrong conclusions, so
- * the probability is reported as the {@code sluice.sampling.probability} span attribute instead.
+ * the probability is reported as the {@code sluice.sampling.probability} span attribute instead,
+ * and a parent's {@code th} is erased from the results of decisions made here ({@link
+ * OwnDecision}); it travels on only when the parent's sampled flag is followed.
  */
 final class RuleBasedSampler implements Sampler {
 
@@ -44,6 +46,9 @@ final class RuleBasedSampler implements Sampler {
   private final Clock clock;
   private volatile SamplerState state;
   private volatile boolean failureLogged;
+
+  /** The last snapshot no state could be built for (its rules are not in force here), or null. */
+  private volatile ActiveRules unusable;
 
   RuleBasedSampler(ActiveRulesHolder holder, Clock clock) {
     this.holder = holder;
@@ -89,7 +94,7 @@ final class RuleBasedSampler implements Sampler {
       List<LinkData> parentLinks) {
     SamplerState s = state;
     ActiveRules current = holder.current();
-    if (s.rules != current) {
+    if (s.rules != current && current != unusable) {
       s = refresh();
     }
     if (s.respectParentDecision) {
@@ -101,22 +106,22 @@ final class RuleBasedSampler implements Sampler {
     try {
       int i = s.index.match(name, spanKind, attributes, traceId);
       if (i == SpanRuleIndex.DROP) {
-        return SamplingResult.drop();
+        return OwnDecision.DROP;
       }
       if (i == CompiledRules.NO_MATCH) {
-        return s.defaultRatio.keeps(traceId) ? s.defaultKeep : SamplingResult.drop();
+        return s.defaultRatio.keeps(traceId) ? s.defaultKeep : OwnDecision.DROP;
       }
       if (!s.ratios[i].keeps(traceId)) {
-        return SamplingResult.drop();
+        return OwnDecision.DROP;
       }
       TokenBucket bucket = s.buckets[i];
-      return bucket == null || bucket.tryTake() ? s.keepResults[i] : SamplingResult.drop();
+      return bucket == null || bucket.tryTake() ? s.keepResults[i] : OwnDecision.DROP;
     } catch (RuntimeException e) {
       if (!failureLogged) {
         failureLogged = true;
         logger.log(Level.WARNING, "sampling rules failed on a span; dropping it", e);
       }
-      return SamplingResult.drop();
+      return OwnDecision.DROP;
     }
   }
 
@@ -128,10 +133,25 @@ final class RuleBasedSampler implements Sampler {
   private synchronized SamplerState refresh() {
     SamplerState s = state;
     ActiveRules rules = holder.current();
-    if (s.rules == rules) {
+    if (s.rules == rules || rules == unusable) {
       return s;
     }
-    SamplerState next = new SamplerState(rules, s, clock);
+    SamplerState next;
+    try {
+      next = new SamplerState(rules, s, clock);
+    } catch (RuntimeException e) {
+      // a snapshot built in code, past RuleCodec's validation: keep deciding by the rules in force
+      // rather than throw into every span start
+      unusable = rules;
+      logger.log(
+          Level.WARNING,
+          "cannot sample by the rules of revision "
+              + rules.revision()
+              + "; the sampler keeps the rules of revision "
+              + s.rules.revision(),
+          e);
+      return s;
+    }
     state = next;
     return next;
   }
@@ -140,7 +160,7 @@ final class RuleBasedSampler implements Sampler {
   public String getDescription() {
     SamplerState s = state;
     ActiveRules current = holder.current();
-    return (s.rules == current ? s : refresh()).description;
+    return (s.rules == current || current == unusable ? s : refresh()).description;
   }
 
   @Override

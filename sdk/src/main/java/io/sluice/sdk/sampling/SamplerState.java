@@ -96,8 +96,7 @@ final class SamplerState {
   }
 
   private static SamplingResult keep(String rule, long revision, double probability) {
-    return SamplingResult.create(
-        SamplingDecision.RECORD_AND_SAMPLE,
+    return OwnDecision.keep(
         Attributes.of(
             SamplingAttributes.RULE_KEY,
             rule,
