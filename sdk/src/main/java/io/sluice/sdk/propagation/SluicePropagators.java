@@ -56,8 +56,11 @@ public final class SluicePropagators {
             : B3Propagator.injectingMultiHeaders();
     // Order matters for extraction only: each propagator extracts into the context the previous
     // one produced, so W3C trace context after B3 makes a valid traceparent win.
+    // withW3cPrecedence: a losing B3 context leaves nothing behind (its debug flag).
     return TextMapPropagator.composite(
-        b3, W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance());
+        withW3cPrecedence(b3),
+        W3CTraceContextPropagator.getInstance(),
+        W3CBaggagePropagator.getInstance());
   }
 
   /**

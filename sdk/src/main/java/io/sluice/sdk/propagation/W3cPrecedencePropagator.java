@@ -1,5 +1,7 @@
 package io.sluice.sdk.propagation;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -9,8 +11,9 @@ import java.util.Collection;
 
 /**
  * Wraps another propagator (B3) so that a valid W3C {@code traceparent} on the same carrier wins
- * over what the wrapped propagator extracts, whatever order a composite puts them in. Injection is
- * the wrapped propagator's own.
+ * over what the wrapped propagator extracts, whatever order a composite puts them in: the wrapped
+ * propagator's context is then dropped whole (its B3 debug flag included) unless its span context
+ * agrees with W3C's (trace id, span id, sampled flag). Injection is the wrapped propagator's own.
  */
 final class W3cPrecedencePropagator implements TextMapPropagator {
 
@@ -36,9 +39,22 @@ final class W3cPrecedencePropagator implements TextMapPropagator {
     if (extracted == context) {
       return context;
     }
-    // Re-applying W3C after the delegate: a valid traceparent replaces the delegate's span
-    // context; an absent or invalid one leaves it in place.
-    return W3CTraceContextPropagator.getInstance().extract(extracted, carrier, getter);
+    W3CTraceContextPropagator w3c = W3CTraceContextPropagator.getInstance();
+    Context fromW3c = w3c.extract(context, carrier, getter);
+    if (fromW3c == context) {
+      // no valid traceparent: the delegate's context stands
+      return extracted;
+    }
+    // A valid traceparent wins. Whatever else the delegate put in the context (B3's debug flag)
+    // belongs to its span context: keep it only when that agrees with W3C's, else a losing B3
+    // debug flag would make the outgoing B3 headers claim "sampled" for the W3C trace.
+    SpanContext ours = Span.fromContext(fromW3c).getSpanContext();
+    SpanContext theirs = Span.fromContext(extracted).getSpanContext();
+    boolean agree =
+        ours.getTraceId().equals(theirs.getTraceId())
+            && ours.getSpanId().equals(theirs.getSpanId())
+            && ours.isSampled() == theirs.isSampled();
+    return agree ? w3c.extract(extracted, carrier, getter) : fromW3c;
   }
 
   @Override
