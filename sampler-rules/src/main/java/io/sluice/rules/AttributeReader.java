@@ -20,4 +20,17 @@ public interface AttributeReader<A> {
    * @param keyIndex index of the key in {@link CompiledRules#attributeKeys()}
    */
   String read(A attributes, int keyIndex);
+
+  /**
+   * The text a double attribute is matched by, the same a rule's number becomes: a whole number in
+   * the range of {@code long} as an integer ({@code 2.0} is {@code "2"}, as a long attribute 2 and
+   * the rule values {@code 2}, {@code 2.0} and {@code 2e0} are), anything else as {@link
+   * Double#toString(double)} ({@code "0.25"}, {@code "1.5E-7"}).
+   */
+  static String doubleText(double value) {
+    if (value == Math.rint(value) && Math.abs(value) < 0x1p63) {
+      return Long.toString((long) value);
+    }
+    return Double.toString(value);
+  }
 }

@@ -194,11 +194,8 @@ final class DocumentReader {
         }
         // 2e2 and 200.0 are the whole number 200, compared as the text an integer attribute has
         String text =
-            value.isNumber()
-                    && !value.isIntegralNumber()
-                    && value.canConvertToExactIntegral()
-                    && value.canConvertToLong()
-                ? Long.toString(value.longValue())
+            value.isNumber() && !value.isIntegralNumber()
+                ? AttributeReader.doubleText(value.doubleValue())
                 : value.asText();
         String problem = Glob.problem(text);
         if (problem != null) {

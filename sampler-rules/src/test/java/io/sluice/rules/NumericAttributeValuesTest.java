@@ -36,4 +36,19 @@ class NumericAttributeValuesTest {
   void aFractionKeepsItsDecimalText() {
     assertThat(statusCodeValue("1.5")).isEqualTo("1.5");
   }
+
+  @Test
+  void aRuleNumberIsTheTextOfTheDoubleAttributeItMeans() {
+    for (String number : new String[] {"2.0", "1e7", "0.25", "1.5e-7", "-3.0", "1e300"}) {
+      assertThat(statusCodeValue(number))
+          .as(number)
+          .isEqualTo(AttributeReader.doubleText(Double.parseDouble(number)));
+    }
+    assertThat(AttributeReader.doubleText(2.0)).isEqualTo("2");
+    assertThat(AttributeReader.doubleText(1e7)).isEqualTo("10000000");
+    assertThat(AttributeReader.doubleText(-0.0)).isEqualTo("0");
+    assertThat(AttributeReader.doubleText(0.25)).isEqualTo("0.25");
+    assertThat(AttributeReader.doubleText(1e300)).isEqualTo("1.0E300");
+    assertThat(AttributeReader.doubleText(Double.NaN)).isEqualTo("NaN");
+  }
 }

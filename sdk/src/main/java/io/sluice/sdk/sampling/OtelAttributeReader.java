@@ -52,6 +52,6 @@ final class OtelAttributeReader implements AttributeReader<Attributes> {
       return b ? "true" : "false";
     }
     Double d = attributes.get(doubleKeys[keyIndex]);
-    return d == null ? null : Double.toString(d);
+    return d == null ? null : AttributeReader.doubleText(d);
   }
 }

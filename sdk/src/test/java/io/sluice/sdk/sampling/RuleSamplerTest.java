@@ -425,8 +425,6 @@ class RuleSamplerTest {
   }
 
   /** A rule written {@code 2.0} (canonicalised to "2") and a double attribute 2.0. */
-  @org.junit.jupiter.api.Disabled(
-      "defect (unfixed): a whole-number rule value (2.0 -> \"2\") never matches a double attribute, which is read as Double.toString (\"2.0\")")
   @Test
   void wholeNumberRuleValueMatchesADoubleAttribute() {
     io.sluice.rules.ParseResult parsed =
