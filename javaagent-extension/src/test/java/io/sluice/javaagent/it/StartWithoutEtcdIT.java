@@ -101,6 +101,18 @@ class StartWithoutEtcdIT {
         assertThat(answer.status()).isEqualTo(200);
         assertThat(downstream.lastHeader("traceparent")).contains(traceId);
         assertThat(downstream.lastHeader("X-B3-TraceId")).isEqualTo(traceId);
+
+        // B3 that leaves the decision to the receiver ("defer"): the defaults keep the trace
+        String deferred = AbstractHttpClientIT.randomHex(16);
+        AppAnswer deferring =
+            app.call(
+                "jdk",
+                "GET",
+                downstream.url("/defaults"),
+                Map.of("X-B3-TraceId", deferred, "X-B3-SpanId", AbstractHttpClientIT.randomHex(8)));
+        assertThat(deferring.status()).isEqualTo(200);
+        assertThat(downstream.lastHeader("traceparent")).contains(deferred).endsWith("-01");
+        assertThat(downstream.lastHeader("X-B3-Sampled")).isEqualTo("1");
         await("the agent says once that it runs on defaults")
             .atMost(Duration.ofSeconds(30))
             .until(() -> app.log().contains("running on built-in defaults"));

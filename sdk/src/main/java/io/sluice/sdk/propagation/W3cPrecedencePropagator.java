@@ -13,7 +13,9 @@ import java.util.Collection;
  * Wraps another propagator (B3) so that a valid W3C {@code traceparent} on the same carrier wins
  * over what the wrapped propagator extracts, whatever order a composite puts them in: the wrapped
  * propagator's context is then dropped whole (its B3 debug flag included) unless its span context
- * agrees with W3C's (trace id, span id, sampled flag). Injection is the wrapped propagator's own.
+ * agrees with W3C's (trace id, span id, sampled flag). A B3 context that stands is marked when its
+ * headers made no sampling decision ({@link B3Deferral}). Injection is the wrapped propagator's
+ * own.
  */
 final class W3cPrecedencePropagator implements TextMapPropagator {
 
@@ -42,8 +44,8 @@ final class W3cPrecedencePropagator implements TextMapPropagator {
     W3CTraceContextPropagator w3c = W3CTraceContextPropagator.getInstance();
     Context fromW3c = w3c.extract(context, carrier, getter);
     if (fromW3c == context) {
-      // no valid traceparent: the delegate's context stands
-      return extracted;
+      // no valid traceparent: the delegate's context stands, marked when B3 left the decision to us
+      return B3Deferral.markIfDeferred(extracted, carrier, getter);
     }
     // A valid traceparent wins. Whatever else the delegate put in the context (B3's debug flag)
     // belongs to its span context: keep it only when that agrees with W3C's, else a losing B3

@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import io.sluice.rules.CompiledRules;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.propagation.B3Deferral;
 import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.function.Consumer;
@@ -100,7 +101,13 @@ final class RuleBasedSampler implements Sampler {
     if (s.respectParentDecision) {
       SpanContext parent = Span.fromContext(parentContext).getSpanContext();
       if (parent.isValid()) {
-        return parent.isSampled() ? s.parentKeep : SamplingResult.drop();
+        if (parent.isSampled()) {
+          return s.parentKeep;
+        }
+        if (!parent.isRemote() || !B3Deferral.isDeferred(parentContext)) {
+          return SamplingResult.drop();
+        }
+        // a B3 caller left the decision to us ("defer"): the rules decide
       }
     }
     try {

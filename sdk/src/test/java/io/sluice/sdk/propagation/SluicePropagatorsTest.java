@@ -3,15 +3,26 @@ package io.sluice.sdk.propagation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.baggage.Baggage;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
+import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
+import io.opentelemetry.sdk.trace.samplers.SamplingResult;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleDocument;
+import io.sluice.rules.SamplingPolicy;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.sampling.RuleSampler;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -231,30 +242,61 @@ class SluicePropagatorsTest {
   }
 
   /**
-   * A B3 caller that leaves the sampling decision to the receiver (no X-B3-Sampled, no flags) is
-   * "defer" in B3, not "not sampled".
+   * A B3 caller that leaves the sampling decision to the receiver (no {@code X-B3-Sampled}, no
+   * flags; a single {@code b3} header of trace and span id only) is "defer" in B3, not "not
+   * sampled": the rules decide, while a B3 "0" is still followed. In both the SDK's composite and
+   * the agent's order ({@code tracecontext,baggage,b3multi}).
    */
-  @org.junit.jupiter.api.Disabled(
-      "defect (unfixed): OpenTelemetry B3 extraction turns an absent sampling state (B3 \"defer\") into not-sampled, and respectParentDecision then drops every such trace")
   @Test
-  void b3WithoutSamplingStateIsDeferredNotUnsampled() {
-    Map<String, String> in = new HashMap<>();
-    in.put("x-b3-traceid", B3_TRACE);
-    in.put("x-b3-spanid", B3_SPAN);
-    Context context = multi.extract(Context.root(), in, GETTER);
-    io.sluice.sdk.ActiveRulesHolder holder =
-        new io.sluice.sdk.ActiveRulesHolder(io.sluice.sdk.ActiveRules.defaults("orders"));
-    io.opentelemetry.sdk.trace.samplers.SamplingResult result =
-        io.sluice.sdk.sampling.RuleSampler.create(holder)
+  void b3WithoutSamplingStateLeavesTheDecisionToTheRules() {
+    TextMapPropagator agentOrder =
+        TextMapPropagator.composite(
+            io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
+            io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator.getInstance(),
+            SluicePropagators.withW3cPrecedence(
+                io.opentelemetry.extension.trace.propagation.B3Propagator.injectingMultiHeaders()));
+    Map<String, String> multiDefer = Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN);
+    Map<String, String> multiNo =
+        Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-sampled", "0");
+    Map<String, String> singleDefer = Map.of("b3", B3_TRACE + "-" + B3_SPAN);
+    Map<String, String> singleNo = Map.of("b3", B3_TRACE + "-" + B3_SPAN + "-0");
+    Map<String, String> w3cNo =
+        Map.of(
+            "traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-00",
+            "x-b3-traceid", B3_TRACE,
+            "x-b3-spanid", B3_SPAN);
+    for (TextMapPropagator p : new TextMapPropagator[] {multi, single, agentOrder}) {
+      assertThat(decision(p, multiDefer, 1.0)).as("%s, multi defer, ratio 1", p).isTrue();
+      assertThat(decision(p, multiDefer, 0.0)).as("%s, multi defer, ratio 0", p).isFalse();
+      assertThat(decision(p, singleDefer, 1.0)).as("%s, single defer, ratio 1", p).isTrue();
+      assertThat(decision(p, multiNo, 1.0)).as("%s, X-B3-Sampled: 0", p).isFalse();
+      assertThat(decision(p, singleNo, 1.0)).as("%s, b3 ...-0", p).isFalse();
+      assertThat(decision(p, w3cNo, 1.0)).as("%s, traceparent -00 wins", p).isFalse();
+    }
+  }
+
+  /** Whether the rule sampler keeps a SERVER span under the context {@code headers} give. */
+  private static boolean decision(TextMapPropagator p, Map<String, String> headers, double ratio) {
+    Context parent = p.extract(Context.root(), headers, GETTER);
+    SpanContext remote = Span.fromContext(parent).getSpanContext();
+    assertThat(remote.isValid()).as("%s extracts a parent from %s", p, headers).isTrue();
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(
+            new ActiveRules(
+                CompiledRules.compile(
+                    new RuleDocument(
+                        1, "orders", new SamplingPolicy(ratio, true, List.of()), List.of())),
+                1,
+                ActiveRules.Source.ETCD));
+    SamplingResult result =
+        RuleSampler.create(holder)
             .shouldSample(
-                context,
-                B3_TRACE,
+                parent,
+                remote.getTraceId(),
                 "GET /x",
-                io.opentelemetry.api.trace.SpanKind.SERVER,
-                io.opentelemetry.api.common.Attributes.empty(),
-                java.util.List.of());
-    assertThat(result.getDecision())
-        .as("built-in defaults keep everything; a deferring B3 caller made no decision to follow")
-        .isEqualTo(io.opentelemetry.sdk.trace.samplers.SamplingDecision.RECORD_AND_SAMPLE);
+                SpanKind.SERVER,
+                Attributes.empty(),
+                List.of());
+    return result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE;
   }
 }

@@ -1,0 +1,44 @@
+package io.sluice.sdk.propagation;
+
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextKey;
+import io.opentelemetry.context.propagation.TextMapGetter;
+
+/**
+ * Marks a context extracted from B3 headers that carry no sampling decision: B3's "defer" (no
+ * {@code X-B3-Sampled}, no {@code X-B3-Flags}, or a single {@code b3} header of trace and span id
+ * only), which asks the receiver to decide. OpenTelemetry's B3 propagator reads such a parent as
+ * not sampled, so a sampler that follows its parent would drop every such trace; the rule sampler
+ * asks {@link #isDeferred} and decides by its rules instead.
+ */
+public final class B3Deferral {
+
+  private static final ContextKey<Boolean> DEFERRED = ContextKey.named("sluice-b3-deferred");
+
+  // OpenTelemetry's B3 header names; its getters match them without case
+  private static final String SINGLE_HEADER = "b3";
+  private static final String SAMPLED_HEADER = "X-B3-Sampled";
+  private static final String FLAGS_HEADER = "X-B3-Flags";
+
+  private B3Deferral() {}
+
+  /** Whether the remote parent in {@code context} came from B3 headers that made no decision. */
+  public static boolean isDeferred(Context context) {
+    return context.get(DEFERRED) != null;
+  }
+
+  /**
+   * {@code extracted}, marked deferred when the carrier's B3 headers (which produced it) carry no
+   * sampling state.
+   */
+  static <C> Context markIfDeferred(Context extracted, C carrier, TextMapGetter<C> getter) {
+    String single = getter.get(carrier, SINGLE_HEADER);
+    if (single != null && single.indexOf('-', single.indexOf('-') + 1) >= 0) {
+      return extracted; // traceid-spanid-{0,1,d}[-parent]: decided
+    }
+    if (getter.get(carrier, SAMPLED_HEADER) != null || getter.get(carrier, FLAGS_HEADER) != null) {
+      return extracted;
+    }
+    return extracted.with(DEFERRED, Boolean.TRUE);
+  }
+}
