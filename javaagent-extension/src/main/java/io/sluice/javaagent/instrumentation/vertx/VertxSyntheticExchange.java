@@ -1,9 +1,12 @@
 package io.sluice.javaagent.instrumentation.vertx;
 
 import io.sluice.javaagent.bridge.SluiceCall;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -24,12 +27,14 @@ import java.util.Map;
  *
  * <p>Design note. Vert.x's request and response are large interfaces that grow between minor
  * versions, so both are {@link Proxy dynamic proxies} answering by method name and return type:
- * fluent setters return the proxy, writes and ends succeed at once, {@code send}, {@code response}
- * and {@code connect} yield the synthetic response, default methods run their own code (which calls
- * back into these answers), and anything else answers its type's empty value. A method added in a
- * later Vert.x release therefore still answers sensibly instead of failing with {@link
- * AbstractMethodError}. The body can be read with {@code body()}, {@code bodyHandler} or {@code
- * handler} + {@code endHandler} (delivered when the end handler is set).
+ * fluent setters return the proxy, writes and ends succeed at once, {@code response} yields the
+ * synthetic response once the request is sent ({@code send}, {@code end}, {@code connect}), default
+ * methods run their own code (which calls back into these answers), and anything else answers its
+ * type's empty value. A method added in a later Vert.x release therefore still answers sensibly
+ * instead of failing with {@link AbstractMethodError}. The body can be read with {@code body()},
+ * {@code bodyHandler}, {@code handler} + {@code endHandler} or {@code pipeTo} (as {@code WebClient}
+ * does): streamed readers get it on the Vert.x context after their handlers are set, honouring
+ * {@code pause}.
  */
 public final class VertxSyntheticExchange {
 
@@ -110,6 +115,7 @@ public final class VertxSyntheticExchange {
     private final String uri;
     private final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     private final String text;
+    private final Promise<HttpClientResponse> answered = Promise.promise();
     HttpClientResponse response;
 
     RequestAnswers(SluiceCall call, RequestOptions options) {
@@ -127,9 +133,22 @@ public final class VertxSyntheticExchange {
         return answer;
       }
       String name = m.getName();
-      if (m.getReturnType() == Future.class
-          && (name.equals("send") || name.equals("response") || name.equals("connect"))) {
-        return Future.succeededFuture(response);
+      if (m.getReturnType() == Future.class) {
+        // as from a server: the response comes once the request is sent, not before; a caller
+        // such as WebClient registers for it first, then sends
+        switch (name) {
+          case "response":
+            return answered.future();
+          case "send":
+          case "connect":
+            answered.tryComplete(response);
+            return answered.future();
+          case "end":
+            answered.tryComplete(response);
+            return Future.succeededFuture();
+          default:
+            break;
+        }
       }
       if (m.isDefault()) {
         return InvocationHandler.invokeDefault(proxy, m, args);
@@ -181,8 +200,13 @@ public final class VertxSyntheticExchange {
     private final Buffer body;
     private final HttpClientRequest request;
     private final String text;
+    private final Context createdOn;
     private Handler<Buffer> dataHandler;
-    private boolean delivered;
+    private Handler<Void> endHandler;
+    private boolean paused;
+    private boolean dataDelivered;
+    private boolean ended;
+    private boolean scheduled;
 
     ResponseAnswers(SluiceCall call, HttpClientRequest request) {
       this.status = call.status();
@@ -192,6 +216,7 @@ public final class VertxSyntheticExchange {
       this.body = Buffer.buffer(call.body() == null ? "" : call.body());
       this.request = request;
       this.text = "SyntheticResponse{" + status + ", " + call.message() + "}";
+      this.createdOn = Vertx.currentContext();
     }
 
     @Override
@@ -225,25 +250,65 @@ public final class VertxSyntheticExchange {
           return request;
         case "handler":
           dataHandler = (Handler<Buffer>) args[0];
+          schedule();
           return proxy;
         case "endHandler":
-          deliver((Handler<Void>) args[0]);
+          endHandler = (Handler<Void>) args[0];
+          schedule();
+          return proxy;
+        case "pause":
+          paused = true;
+          return proxy;
+        case "resume":
+        case "fetch":
+          paused = false;
+          schedule();
           return proxy;
         default:
           return empty(proxy, m.getReturnType());
       }
     }
 
-    /** Hands the body to the data handler, then ends; once, when the end handler is set. */
-    private void deliver(Handler<Void> endHandler) {
-      if (endHandler == null || delivered) {
+    /**
+     * Delivers the body and the end as a server's would arrive: later, on the Vert.x context, once
+     * the reader has set its handlers in the same stretch of code (a pipe sets its end handler
+     * before its data handler). Off any context, when the end handler is set.
+     */
+    private void schedule() {
+      if (ended || scheduled) {
         return;
       }
-      delivered = true;
-      if (dataHandler != null && body.length() > 0) {
-        dataHandler.handle(body.copy());
+      Context now = Vertx.currentContext();
+      Context context = now != null ? now : createdOn;
+      if (context == null) {
+        if (endHandler != null) {
+          deliver();
+        }
+        return;
       }
-      endHandler.handle(null);
+      scheduled = true;
+      context.runOnContext(
+          v -> {
+            scheduled = false;
+            deliver();
+          });
+    }
+
+    /** The body to the data handler there is (once), then the end (once); nothing while paused. */
+    private void deliver() {
+      if (ended || paused) {
+        return;
+      }
+      if (!dataDelivered && dataHandler != null) {
+        dataDelivered = true;
+        if (body.length() > 0) {
+          dataHandler.handle(body.copy());
+        }
+      }
+      if (endHandler != null && !paused) {
+        ended = true;
+        endHandler.handle(null);
+      }
     }
   }
 }

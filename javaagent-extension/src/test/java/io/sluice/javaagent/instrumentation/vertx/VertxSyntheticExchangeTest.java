@@ -4,15 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.streams.WriteStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -137,5 +142,90 @@ class VertxSyntheticExchangeTest {
     assertThat(response.body().result().toString())
         .as("the body can be read more than once")
         .isEqualTo("fallback");
+  }
+
+  @Test
+  void theResponseComesOnceTheRequestIsSentNotBefore() {
+    HttpClientRequest request = request();
+    Future<HttpClientResponse> response = request.response();
+    assertThat(response.isComplete()).as("nothing sent yet").isFalse();
+    assertThat(request.send(Buffer.buffer("{}")).result().statusCode()).isEqualTo(503);
+    assertThat(response.result().statusCode()).isEqualTo(503);
+
+    HttpClientRequest ended = request();
+    Future<HttpClientResponse> endedResponse = ended.response();
+    assertThat(ended.end().succeeded()).isTrue();
+    assertThat(endedResponse.result().statusCode()).isEqualTo(503);
+  }
+
+  /**
+   * As {@code WebClient} reads a response: it asks for the response before it sends, then pipes the
+   * response into its body stream, which sets the end handler before the data handler. On the
+   * Vert.x context, the body reaches the pipe in full.
+   */
+  @Test
+  void aPipeOnTheVertxContextGetsTheWholeBody() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      CompletableFuture<String> piped = new CompletableFuture<>();
+      vertx.runOnContext(
+          v -> {
+            HttpClientRequest request = request();
+            request
+                .response()
+                .onSuccess(
+                    response -> {
+                      Collecting sink = new Collecting();
+                      response
+                          .pipeTo(sink)
+                          .onComplete(
+                              done ->
+                                  piped.complete(
+                                      done.succeeded()
+                                          ? response.statusCode() + " " + sink.text
+                                          : done.cause().toString()));
+                    });
+            request.send(Buffer.buffer("{\"amount\":42}"));
+          });
+      assertThat(piped.get(10, TimeUnit.SECONDS)).isEqualTo("503 fallback");
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A write stream that keeps what it is given. */
+  private static final class Collecting implements WriteStream<Buffer> {
+    final StringBuilder text = new StringBuilder();
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+      text.append(data);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> end() {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      return this;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return false;
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+      return this;
+    }
   }
 }
