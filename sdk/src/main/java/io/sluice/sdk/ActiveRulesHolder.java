@@ -39,7 +39,9 @@ public final class ActiveRulesHolder {
     for (Consumer<ActiveRules> listener : listeners) {
       try {
         listener.accept(rules);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
+        // LinkageError too: in the agent a listener's class can fail to load, and that must not
+        // stop the other listeners nor escape into the rule source (it would end a file watch)
         logger.log(Level.WARNING, "a rules listener failed; the others were still told", e);
       }
     }
