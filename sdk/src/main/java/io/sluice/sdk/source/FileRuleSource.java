@@ -232,6 +232,12 @@ public final class FileRuleSource implements RuleSource {
     try {
       content = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
+      if (lastRejection != null) {
+        // the rejected document is gone: its rejection no longer stands (RuleSource#lastRejection),
+        // and the same content coming back is a new document to reject
+        lastRejection = null;
+        lastContent = null;
+      }
       if (!missingLogged) {
         missingLogged = true;
         logger.warning("the rules file " + file + " does not exist; the rules in force stay");
