@@ -386,8 +386,13 @@ public final class EtcdRuleSource implements RuleSource {
       }
       slot.nextWatchRevision = modRevision + 1;
       if (event.getEventType() == WatchEvent.EventType.DELETE) {
-        changed |= slot.applied != null || slot.rejection != null;
-        deleted(slot, modRevision);
+        // A delete hands over to the next document down, as it is at this revision. The other
+        // key's watch is another stream and may not have delivered this revision yet (a
+        // transaction, or a replay after an outage): read both keys at one revision instead of
+        // publishing a combination that never existed, such as the built-in defaults while a
+        // _default document was created with the delete. Deletes are rare; the read is cheap.
+        readAndWatch();
+        return;
       } else if (event.getEventType() == WatchEvent.EventType.PUT) {
         changed |= put(slot, kv);
       }
