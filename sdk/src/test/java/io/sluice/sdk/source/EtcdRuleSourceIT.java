@@ -1,5 +1,17 @@
 package io.sluice.sdk.source;
 
+import java.util.concurrent.TimeUnit;
+
+import java.nio.charset.StandardCharsets;
+
+import io.etcd.jetcd.options.PutOption;
+
+import io.etcd.jetcd.options.DeleteOption;
+
+import io.etcd.jetcd.op.Op;
+
+import io.etcd.jetcd.ByteSequence;
+
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -422,6 +434,60 @@ class EtcdRuleSourceIT {
         .atMost(AWAIT)
         .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
     return source;
+  }
+
+  /**
+   * In one etcd transaction (one revision) the service's own document is deleted and a {@code
+   * _default} document is created. The two keys are watched on separate streams, whose events of
+   * one revision arrive in either order; at no revision is "no document at all" true, so the
+   * built-in defaults (keep everything, no breakers) must never be published. Several rounds, as
+   * the order varies.
+   */
+  @Test
+  void neverPublishesBuiltInDefaultsWhenTheOwnDocumentIsReplacedByDefaultInOneRevision()
+      throws Exception {
+    Client client = client();
+    int glitches = 0;
+    int rounds = 12;
+    for (int round = 0; round < rounds; round++) {
+      String service = newService();
+      EtcdKeys roundKeys = new EtcdKeys("/race-" + round);
+      long own = server().put(roundKeys.rules(service), document(service, 0.3));
+      ActiveRulesHolder holder = holder(service);
+      List<ActiveRules.Source> published = new CopyOnWriteArrayList<>();
+      holder.addListener(r -> published.add(r.source()));
+      EtcdRuleSource source =
+          started(EtcdRuleSource.builder(client, holder, service).keys(roundKeys));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == own && source.isWatching());
+      published.clear();
+
+      client
+          .getKVClient()
+          .txn()
+          .Then(
+              Op.delete(bytes(roundKeys.rules(service)), DeleteOption.DEFAULT),
+              Op.put(
+                  bytes(roundKeys.rules("_default")),
+                  bytes(document("_default", 0.05)),
+                  PutOption.DEFAULT))
+          .commit()
+          .get(10, TimeUnit.SECONDS);
+
+      await()
+          .atMost(AWAIT)
+          .until(() -> holder.current().source() == ActiveRules.Source.ETCD_DEFAULT);
+      if (published.contains(ActiveRules.Source.DEFAULTS)) {
+        glitches++;
+      }
+      source.close();
+    }
+    assertThat(glitches)
+        .as("rounds of %d in which the built-in defaults were published though _default existed", rounds)
+        .isZero();
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
 
   /** A source that retries every 100 to 500 ms while etcd is away. */

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -220,6 +221,48 @@ class FileRuleSourceTest {
     Files.writeString(file, document("orders", 0.2));
     awaitRatio(0.2);
     await().atMost(Duration.ofSeconds(10)).until(source::watching);
+    Files.writeString(file, document("orders", 0.3));
+    awaitRatio(0.3);
+  }
+
+  /**
+   * A rejection stands until the rejected document is replaced by a valid one or deleted (as
+   * {@link RuleSource#lastRejection()} promises and the etcd source does), so the agent status stops
+   * showing it; the same invalid file coming back is rejected again.
+   */
+  @Test
+  void aRejectionNoLongerStandsOnceTheRejectedFileIsDeletedAndStandsAgainIfItComesBack()
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    start(file);
+    Files.writeString(file, invalidDocument("orders"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.lastRejection() != null);
+
+    Files.delete(file);
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.lastRejection() == null);
+
+    Files.writeString(file, invalidDocument("orders"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.lastRejection() != null);
+  }
+
+  /**
+   * A holder listener that fails once with a {@link LinkageError} (a class that cannot load, in the
+   * agent) does not end the file watch: later edits are still applied.
+   */
+  @Test
+  void keepsWatchingAfterAListenerFailedWithALinkageError() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    AtomicBoolean failed = new AtomicBoolean();
+    holder.addListener(
+        r -> {
+          if (r.document().sampling().defaultRatio() == 0.2 && failed.compareAndSet(false, true)) {
+            throw new NoClassDefFoundError("io/sluice/Missing");
+          }
+        });
+    start(file);
+    Files.writeString(file, document("orders", 0.2));
+    await().atMost(Duration.ofSeconds(10)).until(failed::get);
+
     Files.writeString(file, document("orders", 0.3));
     awaitRatio(0.3);
   }
