@@ -301,6 +301,12 @@ public record SluiceConfig(
                   + "="
                   + endpoint
                   + ": needs a host and a port, e.g. http://127.0.0.1:2379");
+        } else if (endpoint.getPort() > 65535) {
+          errors.add(
+              ConfigKeys.ETCD_ENDPOINTS
+                  + "="
+                  + endpoint
+                  + ": the port must be between 1 and 65535");
         }
       }
       if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {

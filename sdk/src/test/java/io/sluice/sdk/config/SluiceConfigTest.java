@@ -136,6 +136,19 @@ class SluiceConfigTest {
   }
 
   @Test
+  void refusesAnEndpointPortOutOfRange() {
+    // accepted, the etcd client would fail every call ("Port number out of range") and retry
+    // forever, instead of the configuration being refused at start with its last-known-good rules
+    Map<String, String> props = new HashMap<>();
+    props.put("sluice.etcd.endpoints", "http://127.0.0.1:99999");
+    props.put("otel.service.name", "orders");
+
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(props::get))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sluice.etcd.endpoints=http://127.0.0.1:99999");
+  }
+
+  @Test
   void refusesAServiceNameThatCannotBeAKey() {
     assertThatThrownBy(() -> SluiceConfig.builder().serviceName("a/b").build())
         .hasMessageContaining("otel.service.name=a/b");
