@@ -214,17 +214,16 @@ class DemoEndToEndIT {
   void aBreakerOnOrdersOpensWhenPaymentsFailsTheGatewayDegradesAndItClosesAfterRecovery()
       throws Exception {
     String payments = demo.serviceUrl("payments");
-    long revision =
-        putRules(
-            "orders",
-            """
-            {"schemaVersion": 1, "service": "orders",
-             "sampling": {"defaultRatio": 1.0},
-             "breakers": [{"name": "payments", "match": {"method": "POST", "path": "/pay/**"},
-               "failureRateThreshold": 50, "slidingWindow": {"type": "COUNT", "size": 20},
-               "minimumCalls": 10, "waitInOpenState": "5s", "halfOpenCalls": 3,
-               "failureStatusCodes": ["5xx"], "onOpen": {"mode": "error"}}]}
-            """);
+    String rules =
+        """
+        {"schemaVersion": 1, "service": "orders",
+         "sampling": {"defaultRatio": 1.0},
+         "breakers": [{"name": "payments", "match": {"method": "POST", "path": "/pay/**"},
+           "failureRateThreshold": 50, "slidingWindow": {"type": "COUNT", "size": 20},
+           "minimumCalls": 10, "waitInOpenState": "5s", "halfOpenCalls": 3,
+           "failureStatusCodes": ["5xx"], "onOpen": {"mode": "error"}}]}
+        """;
+    long revision = putRules("orders", rules);
     awaitApplied("orders", revision);
     try {
       assertThat(send("POST", payments + "/admin/faults", "{\"errorRate\": 1.0}").statusCode())
@@ -259,6 +258,22 @@ class DemoEndToEndIT {
       await("the load generator sees pending orders")
           .atMost(Duration.ofSeconds(10))
           .until(() -> pendingSince(linesBefore) > 0);
+
+      // The same breaker answering a synthetic 503 instead (retuned, it stays OPEN): orders' Vert.x
+      // WebClient reads it as a response, and orders still degrades to pending.
+      awaitApplied(
+          "orders",
+          putRules("orders", rules.replace("{\"mode\": \"error\"}", "{\"mode\": \"response\"}")));
+      await("a checkout pending because the breaker answered a synthetic 503")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                HttpResponse<String> answer = checkout();
+                JsonObject body = new JsonObject(answer.body());
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+                return body.getBoolean("rejectedByBreaker", false)
+                    && body.getString("reason", "").contains("(HTTP 503)");
+              });
 
       assertThat(send("DELETE", payments + "/admin/faults", null).statusCode()).isEqualTo(200);
       start = System.nanoTime();
