@@ -67,11 +67,10 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
       return propagator;
     }
     try {
-      // Only W3C's own precedence: a user who left tracecontext out does not want traceparent read.
-      if (!config.getList("otel.propagators").contains("tracecontext")) {
-        return propagator;
-      }
-      return SluicePropagators.withW3cPrecedence(propagator);
+      // A user who left tracecontext out does not want traceparent read: then B3 deferral only.
+      return config.getList("otel.propagators").contains("tracecontext")
+          ? SluicePropagators.withW3cPrecedence(propagator)
+          : SluicePropagators.withB3Deferral(propagator);
     } catch (RuntimeException | LinkageError e) {
       logger.log(Level.WARNING, "Sluice could not give W3C headers precedence over B3", e);
       return propagator;

@@ -11,6 +11,7 @@ import io.opentelemetry.extension.trace.propagation.B3Propagator;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.sluice.sdk.propagation.B3Deferral;
 import java.lang.reflect.Proxy;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,6 +37,27 @@ class SluiceAutoConfigurationPropagatorTest {
     // the user left tracecontext out of otel.propagators: W3C headers are not theirs to honour
     assertThat(extractedTraceId("b3multi")).isEqualTo(B3_TRACE);
     assertThat(extractedTraceId("baggage,b3")).isEqualTo(B3_TRACE);
+  }
+
+  @Test
+  void b3WithoutASamplingDecisionIsMarkedDeferredWithOrWithoutTracecontext() {
+    for (String propagators : new String[] {"tracecontext,baggage,b3multi", "b3multi"}) {
+      TextMapPropagator b3 =
+          propagatorCustomizer()
+              .apply(
+                  B3Propagator.injectingMultiHeaders(),
+                  DefaultConfigProperties.createFromMap(Map.of("otel.propagators", propagators)));
+      Map<String, String> carrier = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      carrier.put("X-B3-TraceId", B3_TRACE);
+      carrier.put("X-B3-SpanId", B3_SPAN);
+      assertThat(B3Deferral.isDeferred(b3.extract(Context.root(), carrier, GETTER)))
+          .as(propagators)
+          .isTrue();
+      carrier.put("X-B3-Sampled", "0");
+      assertThat(B3Deferral.isDeferred(b3.extract(Context.root(), carrier, GETTER)))
+          .as(propagators)
+          .isFalse();
+    }
   }
 
   private static String extractedTraceId(String propagators) {

@@ -10,46 +10,60 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.Collection;
 
 /**
- * Wraps another propagator (B3) so that a valid W3C {@code traceparent} on the same carrier wins
- * over what the wrapped propagator extracts, whatever order a composite puts them in: the wrapped
- * propagator's context is then dropped whole (its B3 debug flag included) unless its span context
- * agrees with W3C's (trace id, span id, sampled flag). A B3 context that stands is marked when its
- * headers made no sampling decision ({@link B3Deferral}). Injection is the wrapped propagator's
- * own.
+ * Wraps the B3 propagator to extract what Sluice's rules say about B3.
+ *
+ * <p>With {@code w3cWins} (W3C trace context is among the configured formats), a valid W3C {@code
+ * traceparent} on the same carrier wins over B3, whatever order a composite puts them in: the B3
+ * context is then dropped whole (its debug flag included) unless its span context agrees with W3C's
+ * (trace id, span id, sampled flag). A B3 context that stands is marked when its headers made no
+ * sampling decision ({@link B3Deferral}). Injection is the wrapped propagator's own.
  */
-final class W3cPrecedencePropagator implements TextMapPropagator {
+final class B3Extraction implements TextMapPropagator {
 
-  private final TextMapPropagator delegate;
+  private final TextMapPropagator b3;
+  private final boolean w3cWins;
 
-  W3cPrecedencePropagator(TextMapPropagator delegate) {
-    this.delegate = delegate;
+  B3Extraction(TextMapPropagator b3, boolean w3cWins) {
+    this.b3 = b3;
+    this.w3cWins = w3cWins;
+  }
+
+  TextMapPropagator b3() {
+    return b3;
+  }
+
+  boolean w3cWins() {
+    return w3cWins;
   }
 
   @Override
   public Collection<String> fields() {
-    return delegate.fields();
+    return b3.fields();
   }
 
   @Override
   public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
-    delegate.inject(context, carrier, setter);
+    b3.inject(context, carrier, setter);
   }
 
   @Override
   public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
-    Context extracted = delegate.extract(context, carrier, getter);
+    Context extracted = b3.extract(context, carrier, getter);
     if (extracted == context) {
       return context;
+    }
+    if (!w3cWins) {
+      return B3Deferral.markIfDeferred(extracted, carrier, getter);
     }
     W3CTraceContextPropagator w3c = W3CTraceContextPropagator.getInstance();
     Context fromW3c = w3c.extract(context, carrier, getter);
     if (fromW3c == context) {
-      // no valid traceparent: the delegate's context stands, marked when B3 left the decision to us
+      // no valid traceparent: the B3 context stands, marked when B3 left the decision to us
       return B3Deferral.markIfDeferred(extracted, carrier, getter);
     }
-    // A valid traceparent wins. Whatever else the delegate put in the context (B3's debug flag)
-    // belongs to its span context: keep it only when that agrees with W3C's, else a losing B3
-    // debug flag would make the outgoing B3 headers claim "sampled" for the W3C trace.
+    // A valid traceparent wins. Whatever else B3 put in the context (its debug flag) belongs to
+    // its span context: keep it only when that agrees with W3C's, else a losing B3 debug flag
+    // would make the outgoing B3 headers claim "sampled" for the W3C trace.
     SpanContext ours = Span.fromContext(fromW3c).getSpanContext();
     SpanContext theirs = Span.fromContext(extracted).getSpanContext();
     boolean agree =
@@ -61,6 +75,6 @@ final class W3cPrecedencePropagator implements TextMapPropagator {
 
   @Override
   public String toString() {
-    return "W3cPrecedence{" + delegate + "}";
+    return (w3cWins ? "W3cPrecedence{" : "B3Deferral{") + b3 + "}";
   }
 }

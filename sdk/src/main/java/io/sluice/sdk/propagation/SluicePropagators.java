@@ -65,14 +65,31 @@ public final class SluicePropagators {
 
   /**
    * Makes W3C win over {@code b3} when both are on a carrier, whatever order a composite puts them
-   * in. OpenTelemetry's autoconfigure composes {@code otel.propagators} in the listed order and a
-   * later propagator overrides an earlier one, so {@code tracecontext,baggage,b3multi} on its own
-   * would let B3 win; the agent extension wraps the B3 propagator with this.
+   * in, and marks B3 contexts that made no sampling decision ({@link B3Deferral}). OpenTelemetry's
+   * autoconfigure composes {@code otel.propagators} in the listed order and a later propagator
+   * overrides an earlier one, so {@code tracecontext,baggage,b3multi} on its own would let B3 win;
+   * the agent extension wraps the B3 propagator with this.
    *
    * @param b3 the propagator whose extraction a valid {@code traceparent} overrides
    */
   public static TextMapPropagator withW3cPrecedence(TextMapPropagator b3) {
     Objects.requireNonNull(b3, "b3");
-    return b3 instanceof W3cPrecedencePropagator ? b3 : new W3cPrecedencePropagator(b3);
+    return b3 instanceof B3Extraction e && e.w3cWins() ? b3 : new B3Extraction(unwrap(b3), true);
+  }
+
+  /**
+   * Marks B3 contexts that made no sampling decision ({@link B3Deferral}) and leaves W3C headers
+   * alone: for a propagator set without W3C trace context, where a {@code traceparent} on the
+   * carrier must not be read.
+   *
+   * @param b3 the B3 propagator
+   */
+  public static TextMapPropagator withB3Deferral(TextMapPropagator b3) {
+    Objects.requireNonNull(b3, "b3");
+    return b3 instanceof B3Extraction e && !e.w3cWins() ? b3 : new B3Extraction(unwrap(b3), false);
+  }
+
+  private static TextMapPropagator unwrap(TextMapPropagator propagator) {
+    return propagator instanceof B3Extraction e ? e.b3() : propagator;
   }
 }

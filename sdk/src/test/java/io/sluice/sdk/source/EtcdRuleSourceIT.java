@@ -1,23 +1,15 @@
 package io.sluice.sdk.source;
 
-import java.util.concurrent.TimeUnit;
-
-import java.nio.charset.StandardCharsets;
-
-import io.etcd.jetcd.options.PutOption;
-
-import io.etcd.jetcd.options.DeleteOption;
-
-import io.etcd.jetcd.op.Op;
-
-import io.etcd.jetcd.ByteSequence;
-
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.PutOption;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
@@ -27,12 +19,14 @@ import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -482,7 +476,9 @@ class EtcdRuleSourceIT {
       source.close();
     }
     assertThat(glitches)
-        .as("rounds of %d in which the built-in defaults were published though _default existed", rounds)
+        .as(
+            "rounds of %d in which the built-in defaults were published though _default existed",
+            rounds)
         .isZero();
   }
 

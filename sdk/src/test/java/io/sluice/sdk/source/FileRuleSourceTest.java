@@ -226,8 +226,8 @@ class FileRuleSourceTest {
   }
 
   /**
-   * A rejection stands until the rejected document is replaced by a valid one or deleted (as
-   * {@link RuleSource#lastRejection()} promises and the etcd source does), so the agent status stops
+   * A rejection stands until the rejected document is replaced by a valid one or deleted (as {@link
+   * RuleSource#lastRejection()} promises and the etcd source does), so the agent status stops
    * showing it; the same invalid file coming back is rejected again.
    */
   @Test
