@@ -183,6 +183,10 @@ public final class RunningDemo {
 
   private static void signalGroup(String signal, long pid)
       throws IOException, InterruptedException {
-    new ProcessBuilder("kill", "-" + signal, "--", "-" + pid).inheritIO().start().waitFor();
+    // bash's own kill: /bin/kill comes from procps, which minimal Debian images leave out
+    new ProcessBuilder("bash", "-c", "kill -" + signal + " -- -" + pid)
+        .inheritIO()
+        .start()
+        .waitFor();
   }
 }

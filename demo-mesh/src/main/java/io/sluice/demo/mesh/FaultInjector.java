@@ -1,5 +1,6 @@
 package io.sluice.demo.mesh;
 
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -62,18 +63,25 @@ final class FaultInjector {
             });
   }
 
-  /** A route handler placed before a business handler: delays, then fails or passes on. */
-  void handle(RoutingContext context) {
-    Faults current = faults;
-    boolean fail = current.errorRate() > 0 && random.getAsDouble() < current.errorRate();
-    if (current.latencyMs() > 0) {
-      vertx.setTimer(current.latencyMs(), timer -> proceed(context, current, fail));
-    } else {
-      proceed(context, current, fail);
-    }
+  /**
+   * {@code business} behind the injected faults: delays, then fails or runs it. One handler per
+   * route, not a fault handler chained before the business one: the agent names a server span by
+   * the routes of every handler that ran ({@code POST /pay/:orderId/pay/:orderId} for two).
+   */
+  Handler<RoutingContext> before(Handler<RoutingContext> business) {
+    return context -> {
+      Faults current = faults;
+      boolean fail = current.errorRate() > 0 && random.getAsDouble() < current.errorRate();
+      if (current.latencyMs() > 0) {
+        vertx.setTimer(current.latencyMs(), timer -> proceed(context, current, fail, business));
+      } else {
+        proceed(context, current, fail, business);
+      }
+    };
   }
 
-  private void proceed(RoutingContext context, Faults current, boolean fail) {
+  private void proceed(
+      RoutingContext context, Faults current, boolean fail, Handler<RoutingContext> business) {
     if (context.response().closed()) {
       return;
     }
@@ -83,7 +91,7 @@ final class FaultInjector {
           current.errorStatus(),
           new JsonObject().put("error", "injected fault").put("service", serviceName));
     } else {
-      context.next();
+      business.handle(context);
     }
   }
 

@@ -20,7 +20,7 @@ final class InventoryApi {
 
   void mount(Router router) {
     faults.mountAdmin(router);
-    router.get("/stock/:sku").handler(faults::handle).handler(this::stock);
+    router.get("/stock/:sku").handler(faults.before(this::stock));
   }
 
   private void stock(RoutingContext context) {

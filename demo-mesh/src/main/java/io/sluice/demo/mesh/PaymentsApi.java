@@ -16,7 +16,7 @@ final class PaymentsApi {
 
   void mount(Router router) {
     faults.mountAdmin(router);
-    router.post("/pay/:orderId").handler(faults::handle).handler(this::pay);
+    router.post("/pay/:orderId").handler(faults.before(this::pay));
   }
 
   private void pay(RoutingContext context) {

@@ -191,6 +191,9 @@ class DemoEndToEndIT {
           .as(service + " received B3: " + server)
           .isEqualTo(traceId);
       assertThat(server.requestHeader("x-b3-sampled")).as(server.toString()).isEqualTo("1");
+      assertThat(server.name())
+          .as("one route, named once")
+          .isEqualTo(service.equals("orders") ? "POST /orders" : "GET /stock/:sku");
       Matcher parent = traceparent.matcher(w3c);
       assertThat(parent.matches()).isTrue();
       assertThat(server.requestHeader("x-b3-spanid"))
