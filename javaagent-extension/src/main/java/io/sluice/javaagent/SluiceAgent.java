@@ -73,6 +73,10 @@ final class SluiceAgent {
     }
     config = current;
     rules = new ActiveRulesHolder(ActiveRules.defaults(service(current)));
+    String samplerNotice = userSamplerNotice(properties);
+    if (samplerNotice != null) {
+      logger.info(samplerNotice);
+    }
     if (bridgeInstalled) {
       try {
         BridgeHooks.connect(this::guard);
@@ -80,6 +84,23 @@ final class SluiceAgent {
         logger.log(Level.WARNING, "Sluice could not connect its breakers to the HTTP clients", e);
       }
     }
+  }
+
+  /**
+   * What to tell a user whose own {@code otel.traces.sampler} replaces Sluice's (the agent lets it
+   * win), so that sampling rules that seem to do nothing are explained; {@code null} otherwise.
+   */
+  static String userSamplerNotice(ConfigProperties properties) {
+    String sampler = properties.getString("otel.traces.sampler");
+    if (sampler == null || sampler.equals(SluiceSamplerProvider.NAME)) {
+      return null;
+    }
+    return "Sluice: otel.traces.sampler="
+        + sampler
+        + " is set, so it decides sampling and Sluice's sampling rules do not apply (its"
+        + " breakers do); leave it unset or set it to "
+        + SluiceSamplerProvider.NAME
+        + " for the rules";
   }
 
   /**

@@ -6,7 +6,7 @@ import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class SluiceAgentServiceNameTest {
+class SluiceAgentConfigTest {
 
   @Test
   void theServiceNameComesFromOtelServiceNameFirst() {
@@ -36,5 +36,21 @@ class SluiceAgentServiceNameTest {
                     Map.of("otel.resource.attributes", "team=a"))))
         .isNull();
     assertThat(SluiceAgent.serviceName(DefaultConfigProperties.createFromMap(Map.of()))).isNull();
+  }
+
+  @Test
+  void aSamplerTheUserSetIsExplainedOnce() {
+    assertThat(
+            SluiceAgent.userSamplerNotice(
+                DefaultConfigProperties.createFromMap(
+                    Map.of("otel.traces.sampler", "parentbased_always_on"))))
+        .contains("otel.traces.sampler=parentbased_always_on")
+        .contains("sampling rules do not apply");
+    assertThat(
+            SluiceAgent.userSamplerNotice(
+                DefaultConfigProperties.createFromMap(Map.of("otel.traces.sampler", "sluice"))))
+        .isNull();
+    assertThat(SluiceAgent.userSamplerNotice(DefaultConfigProperties.createFromMap(Map.of())))
+        .isNull();
   }
 }

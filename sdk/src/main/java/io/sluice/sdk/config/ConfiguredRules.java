@@ -204,6 +204,11 @@ public final class ConfiguredRules implements AutoCloseable {
     Client etcd;
     try {
       etcd = EtcdClientFactory.create(config);
+    } catch (EtcdTlsException e) {
+      // a configuration mistake: one line, no stack trace
+      logger.warning("Sluice: " + e.getMessage() + "; running without etcd until a restart");
+      store.load(service).ifPresent(this::publishLastKnownGood);
+      return;
     } catch (RuntimeException e) {
       // Without a client there is no etcd, but the last good rules are still better than none.
       store.load(service).ifPresent(this::publishLastKnownGood);

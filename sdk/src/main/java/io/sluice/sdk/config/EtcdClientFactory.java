@@ -7,7 +7,6 @@ import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -31,7 +30,7 @@ public final class EtcdClientFactory {
    * A new client for the configured etcd.
    *
    * @throws IllegalArgumentException when etcd is not configured
-   * @throws UncheckedIOException when a TLS file cannot be read
+   * @throws EtcdTlsException when a TLS file cannot be read or used
    */
   public static Client create(SluiceConfig config) {
     return builder(config).build();
@@ -41,7 +40,7 @@ public final class EtcdClientFactory {
    * A jetcd builder prepared from the configuration, for callers that add settings of their own.
    *
    * @throws IllegalArgumentException when etcd is not configured
-   * @throws UncheckedIOException when a TLS file cannot be read
+   * @throws EtcdTlsException when a TLS file cannot be read or used
    */
   public static ClientBuilder builder(SluiceConfig config) {
     if (!config.usesEtcd()) {
@@ -82,10 +81,8 @@ public final class EtcdClientFactory {
         ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
       }
       return ssl.build();
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not set up TLS for etcd from " + tls, e);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
+    } catch (IOException | IllegalArgumentException e) {
+      throw new EtcdTlsException(
           "could not set up TLS for etcd from " + tls + ": " + e.getMessage(), e);
     }
   }

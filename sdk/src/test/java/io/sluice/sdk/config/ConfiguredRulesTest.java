@@ -5,14 +5,19 @@ import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.FileRuleSource;
+import io.sluice.sdk.source.LastKnownGoodStore;
+import io.sluice.sdk.source.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +74,54 @@ class ConfiguredRulesTest {
       assertThat(live.source()).isNotNull();
       assertThat(live.source().lastRejection()).isNotNull();
       assertThat(live.source().lastRejection().messages()).hasSize(2);
+    }
+  }
+
+  /**
+   * A TLS file that is missing is a configuration mistake: one warning line naming it, without a
+   * stack trace, and the last-known-good rules in force.
+   */
+  @Test
+  void aMissingTlsFileIsOneLineAndTheLastKnownGoodRulesApply() throws Exception {
+    Path state = Files.createDirectories(dir.resolve("state"));
+    ActiveRules lastGood =
+        new ActiveRules(
+            CompiledRules.compile(RuleCodec.parse(document("orders", 0.3)).orElseThrow()),
+            41,
+            ActiveRules.Source.ETCD);
+    assertThat(LastKnownGoodStore.create(state).save("orders", lastGood)).isTrue();
+    Path missing = dir.resolve("no-such-ca.pem");
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "sluice.etcd.endpoints",
+                    "https://127.0.0.1:2379",
+                    "sluice.etcd.tls.ca-file",
+                    missing.toString(),
+                    "sluice.state.dir",
+                    state.toString(),
+                    "otel.service.name",
+                    "orders")
+                ::get);
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(holder.current().revision()).isEqualTo(41);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getMessage())
+                    .startsWith("Sluice: could not set up TLS for etcd")
+                    .contains(missing.toString())
+                    .doesNotContain("\n");
+                assertThat(r.getThrown()).isNull();
+              });
     }
   }
 

@@ -7,7 +7,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 /** Collects what one class logs through java.util.logging, for tests that check log lines. */
-final class LogCapture extends Handler implements AutoCloseable {
+public final class LogCapture extends Handler implements AutoCloseable {
 
   private final Logger logger;
   private final List<LogRecord> records = new CopyOnWriteArrayList<>();
@@ -16,13 +16,17 @@ final class LogCapture extends Handler implements AutoCloseable {
     this.logger = logger;
   }
 
-  static LogCapture of(Class<?> type) {
+  public static LogCapture of(Class<?> type) {
     LogCapture capture = new LogCapture(Logger.getLogger(type.getName()));
     capture.logger.addHandler(capture);
     return capture;
   }
 
-  List<String> messages() {
+  public List<LogRecord> records() {
+    return List.copyOf(records);
+  }
+
+  public List<String> messages() {
     return records.stream().map(LogRecord::getMessage).toList();
   }
 
