@@ -32,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -96,6 +97,8 @@ public final class EtcdRuleSource implements RuleSource {
   private ActiveRules published;
   private long backoffMillis;
   private boolean outageLogged;
+  private boolean everAnswered;
+  private boolean firstTimeoutTold;
   private boolean taskFailureLogged;
   private boolean resuming;
   private volatile long compactionResyncs;
@@ -546,6 +549,18 @@ public final class EtcdRuleSource implements RuleSource {
 
   private void unreachable(Throwable error) {
     watching = false;
+    if (!everAnswered && !firstTimeoutTold && rootCause(error) instanceof TimeoutException) {
+      // A JVM still starting (class loading, JIT, a busy machine) can make the very first read
+      // take longer than the timeout while etcd is fine: say so quietly, warn if it goes on.
+      firstTimeoutTold = true;
+      logger.info(
+          "etcd has not answered the first read of the rules of "
+              + service
+              + " within "
+              + callTimeout.toMillis()
+              + " ms; retrying (a warning follows if it keeps failing)");
+      return;
+    }
     if (!outageLogged) {
       outageLogged = true;
       logger.warning(
@@ -558,6 +573,7 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private void reachable() {
+    everAnswered = true;
     backoffMillis = minBackoff.toMillis();
     if (outageLogged) {
       outageLogged = false;
@@ -572,11 +588,16 @@ public final class EtcdRuleSource implements RuleSource {
     return current / 2 + ThreadLocalRandom.current().nextLong(current / 2 + 1);
   }
 
-  private static String describe(Throwable error) {
+  private static Throwable rootCause(Throwable error) {
     Throwable root = error;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
+    return root;
+  }
+
+  private static String describe(Throwable error) {
+    Throwable root = rootCause(error);
     return root.getClass().getSimpleName()
         + (root.getMessage() == null ? "" : ": " + root.getMessage());
   }

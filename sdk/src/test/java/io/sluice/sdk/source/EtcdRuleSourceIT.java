@@ -314,6 +314,33 @@ class EtcdRuleSourceIT {
     }
   }
 
+  /**
+   * A first read that times out (a JVM still starting can be that slow while etcd is fine) is told
+   * quietly, once; the warning comes when the next read fails too.
+   */
+  @Test
+  void aFirstReadThatTimesOutIsToldQuietlyAndAWarningFollowsIfItGoesOn() throws Exception {
+    String service = newService();
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      started(
+          EtcdRuleSource.builder(
+                  client("http://127.0.0.1:" + silent.getLocalPort()), holder(service), service)
+              .callTimeout(Duration.ofMillis(300))
+              .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(200)));
+      await()
+          .atMost(AWAIT)
+          .until(() -> log.messages().stream().anyMatch(m -> m.contains("is unreachable")));
+      List<String> told = log.messages().stream().filter(m -> m.contains(service)).toList();
+      assertThat(told.get(0)).startsWith("etcd has not answered the first read of the rules of");
+      assertThat(told).filteredOn(m -> m.contains("has not answered")).hasSize(1);
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().contains("is unreachable"))
+          .singleElement()
+          .satisfies(r -> assertThat(r.getLevel()).isEqualTo(java.util.logging.Level.WARNING));
+    }
+  }
+
   @Test
   void keepsTheLastKnownGoodRulesWhenEtcdAnswersWithAnInvalidDocument() {
     String service = newService();
