@@ -142,8 +142,13 @@ public final class PrefixWatch implements AutoCloseable {
         }
         state = new State(revision, null, 0);
         firstRead.countDown();
+        // requireLeader: a member cut off from the leader ends the watch instead of going silent
         WatchOption option =
-            WatchOption.builder().isPrefix(true).withRevision(revision + 1).build();
+            WatchOption.builder()
+                .isPrefix(true)
+                .withRevision(revision + 1)
+                .withRequireLeader(true)
+                .build();
         watcher =
             etcd.watch()
                 .watch(

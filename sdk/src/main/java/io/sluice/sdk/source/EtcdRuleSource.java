@@ -329,8 +329,14 @@ public final class EtcdRuleSource implements RuleSource {
     closeWatchers();
     int gen = ++generation;
     for (Slot slot : List.of(serviceSlot, defaultSlot)) {
+      // requireLeader: a member cut off from its cluster's leader ends the watch (then the source
+      // reconnects, maybe to another member) instead of keeping it open with no events
       WatchOption option =
-          WatchOption.builder().withRevision(slot.nextWatchRevision).withCreateNotify(true).build();
+          WatchOption.builder()
+              .withRevision(slot.nextWatchRevision)
+              .withCreateNotify(true)
+              .withRequireLeader(true)
+              .build();
       watchers.add(
           client.getWatchClient().watch(bytes(slot.key), option, new SlotWatch(slot, gen)));
     }
