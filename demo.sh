@@ -239,6 +239,8 @@ if ((agent)); then
   etcd_url="http://127.0.0.1:$etcd_port"
 
   echo "demo.sh: starting etcd on $etcd_url"
+  # etcd 3.4 refuses to start on arm64 unless told to (it names the architecture as Go does)
+  case $(uname -m) in aarch64 | arm64) export ETCD_UNSUPPORTED_ARCH=arm64 ;; esac
   start etcd etcd --name sluice-demo --data-dir "$LOG_DIR/etcd-data" \
     --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \

@@ -111,7 +111,9 @@ public final class EmbeddedEtcd implements AutoCloseable {
             "--log-level=warn");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()));
-    builder.environment().put("ETCD_UNSUPPORTED_ARCH", System.getProperty("os.arch"));
+    // etcd 3.4 starts on arm64 only when told so, in Go's name of it (arm64, Java says aarch64)
+    String arch = System.getProperty("os.arch");
+    builder.environment().put("ETCD_UNSUPPORTED_ARCH", "aarch64".equals(arch) ? "arm64" : arch);
     Process started = builder.start();
     process = started;
     awaitReady(started);

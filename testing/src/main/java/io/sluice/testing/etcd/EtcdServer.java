@@ -250,8 +250,9 @@ public final class EtcdServer implements AutoCloseable {
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.redirectErrorStream(true);
       builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      // etcd 3.4 on arm64 and some other platforms refuses to start without this.
-      builder.environment().put("ETCD_UNSUPPORTED_ARCH", System.getProperty("os.arch"));
+      // etcd 3.4 on arm64 and some other platforms refuses to start without this, naming the
+      // architecture as Go does (arm64, not Java's aarch64).
+      builder.environment().put("ETCD_UNSUPPORTED_ARCH", goArch(System.getProperty("os.arch")));
       // standard input stays a pipe from this JVM: the supervisor stops etcd when it closes
       process = builder.start();
       if (shutdownHook == null) {
@@ -265,6 +266,11 @@ public final class EtcdServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not start etcd (" + binary + ")", e);
     }
+  }
+
+  /** Java's name of an architecture ({@code os.arch}) as Go names it ({@code GOARCH}). */
+  static String goArch(String javaArch) {
+    return "aarch64".equals(javaArch) ? "arm64" : javaArch;
   }
 
   /** Stops the process (SIGTERM, then SIGKILL after 5 s), keeping its data directory and ports. */
