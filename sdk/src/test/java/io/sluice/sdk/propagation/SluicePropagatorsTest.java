@@ -55,6 +55,17 @@ class SluicePropagatorsTest {
   private final TextMapPropagator single =
       SluicePropagators.create(SluicePropagators.B3Format.SINGLE_HEADER).getTextMapPropagator();
 
+  /**
+   * The agent's composite for {@code otel.propagators=tracecontext,baggage,b3multi}: in that order
+   * (B3 extracts last), with the B3 propagator wrapped as the agent wraps it.
+   */
+  private final TextMapPropagator agentOrder =
+      TextMapPropagator.composite(
+          io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
+          io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator.getInstance(),
+          SluicePropagators.withW3cPrecedence(
+              io.opentelemetry.extension.trace.propagation.B3Propagator.injectingMultiHeaders()));
+
   private static Context withSpan(String traceId, String spanId) {
     return Context.root()
         .with(
@@ -157,11 +168,6 @@ class SluicePropagatorsTest {
   @Test
   void w3cWinsOverB3EvenWhenAutoconfigurePutsB3Last() {
     // otel.propagators=tracecontext,baggage,b3multi composes in that order: B3 extracts last.
-    TextMapPropagator agentOrder =
-        TextMapPropagator.composite(
-            io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
-            SluicePropagators.withW3cPrecedence(
-                io.opentelemetry.extension.trace.propagation.B3Propagator.injectingMultiHeaders()));
     Map<String, String> both = new HashMap<>();
     both.put("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01");
     both.put("x-b3-traceid", B3_TRACE);
@@ -208,11 +214,6 @@ class SluicePropagatorsTest {
     in.put("x-b3-traceid", B3_TRACE);
     in.put("x-b3-spanid", B3_SPAN);
     in.put("x-b3-flags", "1");
-    TextMapPropagator agentOrder =
-        TextMapPropagator.composite(
-            io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
-            SluicePropagators.withW3cPrecedence(
-                io.opentelemetry.extension.trace.propagation.B3Propagator.injectingMultiHeaders()));
     for (TextMapPropagator p : new TextMapPropagator[] {multi, agentOrder}) {
       Context context = p.extract(Context.root(), in, GETTER);
       assertThat(Span.fromContext(context).getSpanContext().getTraceId()).isEqualTo(W3C_TRACE);
@@ -249,12 +250,6 @@ class SluicePropagatorsTest {
    */
   @Test
   void b3WithoutSamplingStateLeavesTheDecisionToTheRules() {
-    TextMapPropagator agentOrder =
-        TextMapPropagator.composite(
-            io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance(),
-            io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator.getInstance(),
-            SluicePropagators.withW3cPrecedence(
-                io.opentelemetry.extension.trace.propagation.B3Propagator.injectingMultiHeaders()));
     Map<String, String> multiDefer = Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN);
     Map<String, String> multiNo =
         Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-sampled", "0");
