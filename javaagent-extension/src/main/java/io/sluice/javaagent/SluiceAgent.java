@@ -11,9 +11,11 @@ import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.LastKnownGoodStore;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -42,6 +44,7 @@ final class SluiceAgent {
   private volatile ActiveRulesHolder rules;
   private volatile CallGuard guard = CallGuard.NONE;
   private volatile boolean configRefused;
+  private volatile boolean lastKnownGoodAllowed = true;
 
   private SluiceAgent() {}
 
@@ -104,9 +107,8 @@ final class SluiceAgent {
   }
 
   /**
-   * Sluice's settings; a refused configuration is logged and replaced by one without sources, under
-   * the service's name and with the state directory when those are themselves valid (so the
-   * last-known-good rules still apply, see {@link #start}).
+   * Sluice's settings; a refused configuration is logged and replaced by one without sources (see
+   * {@link #withoutSources}).
    */
   private SluiceConfig readConfig(ConfigProperties properties) {
     String serviceName = serviceName(properties);
@@ -118,32 +120,68 @@ final class SluiceAgent {
           "Sluice: invalid configuration, running without etcd or a rules file: " + e.getMessage());
       configRefused = true;
     }
-    try {
-      return SluiceConfig.fromProperties(
-          key ->
-              key.equals(ConfigKeys.SERVICE_NAME)
-                  ? serviceName
-                  : key.equals(ConfigKeys.STATE_DIR) ? properties.getString(key) : null);
-    } catch (IllegalArgumentException nameOrStateDirRefusedToo) {
-      try {
-        return SluiceConfig.builder().serviceName(serviceName).build();
-      } catch (IllegalArgumentException nameRefusedToo) {
-        return SluiceConfig.builder().build();
-      }
-    }
+    Fallback fallback = withoutSources(properties, serviceName);
+    lastKnownGoodAllowed = fallback.lastKnownGood();
+    return fallback.config();
   }
 
   /**
-   * With the configuration refused, the rules this service last ran (saved under the state
-   * directory while etcd was in use) beat the built-in defaults: one typo in a setting should not
-   * drop every breaker. Answers whether there were any.
+   * What a refused configuration is replaced by: no sources, under the service's name and with the
+   * state directory and etcd namespace when those are themselves valid, so the last-known-good
+   * rules of that namespace still apply (see {@link #start}). With the namespace refused they do
+   * not: another namespace's rules are no substitute.
+   */
+  static Fallback withoutSources(ConfigProperties properties, String serviceName) {
+    try {
+      return new Fallback(
+          SluiceConfig.fromProperties(
+              kept(properties, serviceName, ConfigKeys.STATE_DIR, ConfigKeys.ETCD_NAMESPACE)),
+          true);
+    } catch (IllegalArgumentException nameStateDirOrNamespaceRefusedToo) {
+      // fall through
+    }
+    try {
+      return new Fallback(
+          SluiceConfig.fromProperties(kept(properties, serviceName, ConfigKeys.ETCD_NAMESPACE)),
+          true);
+    } catch (IllegalArgumentException nameOrNamespaceRefusedToo) {
+      // fall through
+    }
+    try {
+      return new Fallback(SluiceConfig.builder().serviceName(serviceName).build(), false);
+    } catch (IllegalArgumentException nameRefusedToo) {
+      return new Fallback(SluiceConfig.builder().build(), false);
+    }
+  }
+
+  private static Function<String, String> kept(
+      ConfigProperties properties, String serviceName, String... keys) {
+    List<String> kept = List.of(keys);
+    return key ->
+        key.equals(ConfigKeys.SERVICE_NAME)
+            ? serviceName
+            : kept.contains(key) ? properties.getString(key) : null;
+  }
+
+  /**
+   * A configuration without sources, and whether the last-known-good rules it points to may run.
+   */
+  record Fallback(SluiceConfig config, boolean lastKnownGood) {}
+
+  /**
+   * With the configuration refused, the rules this service last ran from its etcd namespace (saved
+   * under the state directory while etcd was in use) beat the built-in defaults: one typo in a
+   * setting should not drop every breaker. Answers whether there were any.
    */
   private boolean runLastKnownGood(SluiceConfig current, ActiveRulesHolder holder) {
-    if (current.serviceName() == null) {
+    if (current.serviceName() == null || !lastKnownGoodAllowed) {
       return false;
     }
     Optional<ActiveRules> stored =
-        LastKnownGoodStore.create(current.stateDir()).load(current.serviceName());
+        LastKnownGoodStore.builder(current.stateDir())
+            .namespace(current.namespace())
+            .build()
+            .load(current.serviceName());
     stored.ifPresent(
         rules -> {
           logger.info(

@@ -3,6 +3,7 @@ package io.sluice.javaagent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +37,35 @@ class SluiceAgentConfigTest {
                     Map.of("otel.resource.attributes", "team=a"))))
         .isNull();
     assertThat(SluiceAgent.serviceName(DefaultConfigProperties.createFromMap(Map.of()))).isNull();
+  }
+
+  @Test
+  void aRefusedConfigurationKeepsTheNamespaceOfTheLastKnownGoodRules() {
+    SluiceAgent.Fallback fallback =
+        SluiceAgent.withoutSources(
+            DefaultConfigProperties.createFromMap(
+                Map.of(
+                    "sluice.etcd.endpoints", "ftp://127.0.0.1:2379",
+                    "sluice.etcd.namespace", "/staging",
+                    "sluice.state.dir", "/var/lib/sluice")),
+            "orders");
+
+    assertThat(fallback.lastKnownGood()).isTrue();
+    assertThat(fallback.config().usesEtcd()).isFalse();
+    assertThat(fallback.config().serviceName()).isEqualTo("orders");
+    assertThat(fallback.config().namespace()).isEqualTo("/staging");
+    assertThat(fallback.config().stateDir()).isEqualTo(Path.of("/var/lib/sluice"));
+  }
+
+  @Test
+  void aRefusedNamespaceRunsNoLastKnownGoodRulesOfAnother() {
+    SluiceAgent.Fallback fallback =
+        SluiceAgent.withoutSources(
+            DefaultConfigProperties.createFromMap(Map.of("sluice.etcd.namespace", "/my ns")),
+            "orders");
+
+    assertThat(fallback.lastKnownGood()).isFalse();
+    assertThat(fallback.config().serviceName()).isEqualTo("orders");
   }
 
   @Test

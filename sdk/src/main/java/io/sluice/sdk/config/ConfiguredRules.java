@@ -199,7 +199,11 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   private void startEtcd() {
-    LastKnownGoodStore store = LastKnownGoodStore.create(config.stateDir());
+    LastKnownGoodStore store =
+        LastKnownGoodStore.builder(config.stateDir())
+            .namespace(config.namespace())
+            .etcdEndpoints(config.etcdEndpoints())
+            .build();
     String service = config.serviceName();
     Client etcd;
     try {

@@ -681,7 +681,10 @@ public final class EtcdRuleSource implements RuleSource {
       return this;
     }
 
-    /** Saves every applied document there and falls back to it when etcd is down at start. */
+    /**
+     * Saves every applied document there and falls back to it when etcd is down at start. The store
+     * must belong to the namespace of {@link #keys} (checked by {@link #build()}).
+     */
     public Builder lastKnownGood(LastKnownGoodStore store) {
       this.lastKnownGood = store;
       return this;
@@ -716,8 +719,20 @@ public final class EtcdRuleSource implements RuleSource {
       return this;
     }
 
-    /** The source, not started. */
+    /**
+     * The source, not started.
+     *
+     * @throws IllegalArgumentException when the last-known-good store is for another namespace
+     */
     public EtcdRuleSource build() {
+      if (lastKnownGood != null && !lastKnownGood.namespace().equals(keys.namespace())) {
+        throw new IllegalArgumentException(
+            "the last-known-good store is for the namespace '"
+                + lastKnownGood.namespace()
+                + "' but the rules are read from '"
+                + keys.namespace()
+                + "'");
+      }
       return new EtcdRuleSource(this);
     }
   }

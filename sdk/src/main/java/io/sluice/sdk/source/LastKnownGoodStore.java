@@ -3,11 +3,14 @@ package io.sluice.sdk.source;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
+import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +21,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,12 +35,22 @@ import java.util.logging.Logger;
  * Keeps the last rules an agent applied from etcd on disk, so an agent that starts while etcd is
  * unreachable still runs the rules it had instead of the built-in defaults.
  *
- * <p>One file per service under the state directory ({@code sluice.state.dir}, default {@code
- * ~/.sluice}): {@code rules-{service}.json}, holding the document with the etcd revision and source
- * it came from. Every save writes a temporary file, forces it to disk and renames it over the old
- * one ({@code ATOMIC_MOVE}), so a crash mid-write leaves the previous snapshot intact, never half a
- * file. A stored document is validated again when loaded: anything unreadable is refused with one
- * log line, and the caller runs on the defaults.
+ * <p>A store belongs to one etcd namespace ({@code sluice.etcd.namespace}) and, when given, one set
+ * of etcd endpoints: two agents of a service on one host that read different namespaces (staging
+ * and prod, say) must never start on each other's rules. One file per service and namespace under
+ * the state directory ({@code sluice.state.dir}, default {@code ~/.sluice}): {@code
+ * rules-{service}.json} in the default namespace {@code /sluice} (the name files had before
+ * namespaces were part of it, so those are still read), {@code rules-{service}@{namespace}.json} in
+ * any other, the namespace without its leading {@code /}. The file holds the document with the etcd
+ * revision and source it came from, the namespace and the endpoints. A file whose namespace is not
+ * the store's, or whose endpoints have none in common with the store's, is refused; a file without
+ * a namespace (written before it was recorded) counts as the default namespace's, one without
+ * endpoints matches any.
+ *
+ * <p>Every save writes a temporary file, forces it to disk and renames it over the old one ({@code
+ * ATOMIC_MOVE}), so a crash mid-write leaves the previous snapshot intact, never half a file. A
+ * stored document is validated again when loaded: anything unreadable or from elsewhere is refused
+ * with one log line, and the caller runs on the defaults.
  *
  * <p>Creating a store does no I/O. Methods never throw: disk problems are logged and the agent goes
  * on.
@@ -45,22 +62,36 @@ public final class LastKnownGoodStore {
   private static final int FORMAT = 1;
 
   private final Path directory;
+  private final String namespace;
+  private final Set<String> etcdEndpoints;
   private final Clock clock;
 
-  private LastKnownGoodStore(Path directory, Clock clock) {
-    this.directory = directory;
-    this.clock = clock;
+  private LastKnownGoodStore(Builder builder) {
+    this.directory = builder.directory;
+    this.namespace = builder.namespace;
+    this.etcdEndpoints = builder.etcdEndpoints;
+    this.clock = builder.clock;
   }
 
-  /** A store under {@code directory} (created on the first save). */
+  /**
+   * A store under {@code directory} (created on the first save) for the default namespace, any
+   * endpoints.
+   */
   public static LastKnownGoodStore create(Path directory) {
-    return create(directory, Clock.systemUTC());
+    return builder(directory).build();
   }
 
-  /** A store under {@code directory} that stamps saves with {@code clock}. */
+  /**
+   * A store under {@code directory} for the default namespace, any endpoints, that stamps saves
+   * with {@code clock}.
+   */
   public static LastKnownGoodStore create(Path directory, Clock clock) {
-    return new LastKnownGoodStore(
-        Objects.requireNonNull(directory, "directory"), Objects.requireNonNull(clock, "clock"));
+    return builder(directory).clock(clock).build();
+  }
+
+  /** A builder for a store under {@code directory}; give it the namespace the rules come from. */
+  public static Builder builder(Path directory) {
+    return new Builder(directory);
   }
 
   /** The directory the store writes to. */
@@ -68,9 +99,23 @@ public final class LastKnownGoodStore {
     return directory;
   }
 
-  /** The file holding {@code service}'s snapshot. */
+  /** The etcd namespace the store's snapshots belong to, normalized as {@link EtcdKeys} does. */
+  public String namespace() {
+    return namespace;
+  }
+
+  /** The file holding {@code service}'s snapshot in this store's namespace. */
   public Path file(String service) {
-    return directory.resolve("rules-" + fileSafe(service) + ".json");
+    return directory.resolve(baseName(service) + ".json");
+  }
+
+  private String baseName(String service) {
+    String base = "rules-" + fileSafe(service);
+    if (namespace.equals(EtcdKeys.DEFAULT_NAMESPACE)) {
+      return base;
+    }
+    // '@' is never in a file-safe service name, so the two parts cannot be confused
+    return base + "@" + fileSafe(namespace.startsWith("/") ? namespace.substring(1) : namespace);
   }
 
   /**
@@ -85,13 +130,18 @@ public final class LastKnownGoodStore {
       ObjectNode root = MAPPER.createObjectNode();
       root.put("format", FORMAT);
       root.put("service", service);
+      root.put("namespace", namespace);
+      if (!etcdEndpoints.isEmpty()) {
+        ArrayNode endpoints = root.putArray("etcdEndpoints");
+        etcdEndpoints.forEach(endpoints::add);
+      }
       root.put("revision", rules.revision());
       root.put("source", rules.source().name());
       root.put("savedAt", clock.instant().toString());
       root.set("document", MAPPER.readTree(RuleCodec.write(rules.document())));
       byte[] bytes = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
       Files.createDirectories(directory);
-      temp = Files.createTempFile(directory, ".rules-" + fileSafe(service) + "-", ".tmp");
+      temp = Files.createTempFile(directory, "." + baseName(service) + "-", ".tmp");
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
@@ -148,6 +198,11 @@ public final class LastKnownGoodStore {
       refuse(path, "it is not a last-known-good snapshot of format " + FORMAT);
       return Optional.empty();
     }
+    String refusedOrigin = refusedOrigin(root);
+    if (refusedOrigin != null) {
+      refuse(path, refusedOrigin);
+      return Optional.empty();
+    }
     JsonNode revision = root.get("revision");
     if (revision == null || !revision.canConvertToLong() || revision.asLong() < 0) {
       refuse(path, "it has no valid revision");
@@ -183,6 +238,41 @@ public final class LastKnownGoodStore {
     }
   }
 
+  /**
+   * Why a snapshot comes from another namespace or etcd cluster, or {@code null} if it does not.
+   */
+  private String refusedOrigin(JsonNode root) {
+    JsonNode savedNamespace = root.get("namespace");
+    if (savedNamespace != null && !savedNamespace.isTextual()) {
+      return "it has no valid namespace";
+    }
+    // a snapshot from before namespaces were recorded sits under the default namespace's file name
+    String saved =
+        savedNamespace == null
+            ? EtcdKeys.DEFAULT_NAMESPACE
+            : new EtcdKeys(savedNamespace.asText()).namespace();
+    if (!saved.equals(namespace)) {
+      return "it was saved for the etcd namespace '" + saved + "', not '" + namespace + "'";
+    }
+    JsonNode savedEndpoints = root.get("etcdEndpoints");
+    if (savedEndpoints == null || etcdEndpoints.isEmpty()) {
+      return null;
+    }
+    if (!savedEndpoints.isArray()) {
+      return "it has no valid etcdEndpoints";
+    }
+    Set<String> from = new TreeSet<>();
+    savedEndpoints.forEach(endpoint -> from.add(endpoint.asText()));
+    // a cluster that gained or lost members still shares some; another cluster shares none
+    if (!from.isEmpty() && Collections.disjoint(from, etcdEndpoints)) {
+      return "it was saved from etcd "
+          + from
+          + ", which has no endpoint in common with "
+          + etcdEndpoints;
+    }
+    return null;
+  }
+
   private static void refuse(Path path, String why) {
     logger.warning(
         "refusing last-known-good rules "
@@ -190,6 +280,15 @@ public final class LastKnownGoodStore {
             + ": "
             + why
             + "; the built-in defaults apply until etcd answers");
+  }
+
+  /** {@code scheme://host:port} in lower case: the same endpoint however it was spelled. */
+  static String endpointKey(URI endpoint) {
+    if (endpoint.getHost() == null) {
+      return endpoint.toString();
+    }
+    return (endpoint.getScheme() + "://" + endpoint.getHost() + ":" + endpoint.getPort())
+        .toLowerCase(Locale.ROOT);
   }
 
   /** Service names are checked by the rule language; this only keeps file names portable. */
@@ -209,5 +308,51 @@ public final class LastKnownGoodStore {
       }
     }
     return out.toString();
+  }
+
+  /** Builds a {@link LastKnownGoodStore}; {@link #build()} does no I/O. */
+  public static final class Builder {
+    private final Path directory;
+    private String namespace = EtcdKeys.DEFAULT_NAMESPACE;
+    private Set<String> etcdEndpoints = Set.of();
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(Path directory) {
+      this.directory = Objects.requireNonNull(directory, "directory");
+    }
+
+    /**
+     * The etcd namespace ({@code sluice.etcd.namespace}) the rules come from, default {@code
+     * /sluice}; snapshots of other namespaces are never loaded.
+     */
+    public Builder namespace(String namespace) {
+      this.namespace = new EtcdKeys(Objects.requireNonNull(namespace, "namespace")).namespace();
+      return this;
+    }
+
+    /**
+     * The etcd endpoints the rules come from, recorded with every save; a snapshot saved from
+     * endpoints none of which is among these is not loaded. Default none: nothing recorded, any
+     * snapshot of the namespace loaded.
+     */
+    public Builder etcdEndpoints(Collection<URI> endpoints) {
+      Set<String> keys = new TreeSet<>();
+      for (URI endpoint : Objects.requireNonNull(endpoints, "endpoints")) {
+        keys.add(endpointKey(Objects.requireNonNull(endpoint, "endpoint")));
+      }
+      this.etcdEndpoints = Collections.unmodifiableSet(keys);
+      return this;
+    }
+
+    /** The clock that stamps saves. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The store. */
+    public LastKnownGoodStore build() {
+      return new LastKnownGoodStore(this);
+    }
   }
 }

@@ -2,7 +2,7 @@
  * Where rules come from, live: {@link io.sluice.sdk.source.EtcdRuleSource} watches the service's
  * document and {@code _default} in etcd, {@link io.sluice.sdk.source.FileRuleSource} a local file,
  * and {@link io.sluice.sdk.source.LastKnownGoodStore} keeps the last rules applied from etcd on
- * disk for starts while etcd is down.
+ * disk, per service and etcd namespace, for starts while etcd is down.
  *
  * <p>Every source runs the same pipeline on its own thread (a file source's first read happens in
  * {@code start()}, so its rules are in force when that returns): read, parse and validate ({@code
@@ -18,7 +18,10 @@
  * Client client = EtcdClientFactory.create(config);
  * EtcdRuleSource source = EtcdRuleSource.builder(client, rules, "orders")
  *     .keys(config.etcdKeys())
- *     .lastKnownGood(LastKnownGoodStore.create(config.stateDir()))
+ *     .lastKnownGood(LastKnownGoodStore.builder(config.stateDir())
+ *         .namespace(config.namespace())
+ *         .etcdEndpoints(config.etcdEndpoints())
+ *         .build())
  *     .build();
  * source.start();   // returns at once
  * ...

@@ -69,7 +69,9 @@ class ConfiguredRulesIT {
                       .flatMap(kv -> AgentStatusCodec.parse(kv.getValue().getBytes()).stream())
                       .anyMatch(s -> s.appliedRevision() == revision));
       // saved right after the rules are published, which may be after the status write
-      await().atMost(AWAIT).until(() -> Files.exists(stateDir.resolve("rules-checkout.json")));
+      await()
+          .atMost(AWAIT)
+          .until(() -> Files.exists(stateDir.resolve("rules-checkout@configured.json")));
 
       live.close();
 

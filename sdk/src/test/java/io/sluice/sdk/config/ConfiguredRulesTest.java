@@ -125,6 +125,46 @@ class ConfiguredRulesTest {
     }
   }
 
+  /** Two agents of a service on one host, one per namespace: each starts on its own rules. */
+  @Test
+  void startsOnTheLastKnownGoodRulesOfItsOwnNamespace() throws Exception {
+    Path state = Files.createDirectories(dir.resolve("state"));
+    LastKnownGoodStore.create(state).save("orders", lastGood(0.3, 41));
+    LastKnownGoodStore.builder(state)
+        .namespace("/staging")
+        .build()
+        .save("orders", lastGood(0.9, 52));
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "sluice.etcd.endpoints",
+                    "https://127.0.0.1:2379",
+                    "sluice.etcd.namespace",
+                    "/staging",
+                    "sluice.etcd.tls.ca-file",
+                    dir.resolve("no-such-ca.pem").toString(),
+                    "sluice.state.dir",
+                    state.toString(),
+                    "otel.service.name",
+                    "orders")
+                ::get);
+
+    try (ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(holder.current().revision()).isEqualTo(52);
+    }
+  }
+
+  private static ActiveRules lastGood(double ratio, long revision) {
+    return new ActiveRules(
+        CompiledRules.compile(RuleCodec.parse(document("orders", ratio)).orElseThrow()),
+        revision,
+        ActiveRules.Source.ETCD);
+  }
+
   @Test
   void runsOnTheDefaultsWhenNothingIsConfigured() throws Exception {
     try (ConfiguredRules live =

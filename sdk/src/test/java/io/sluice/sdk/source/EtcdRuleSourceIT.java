@@ -174,7 +174,7 @@ class EtcdRuleSourceIT {
     long defaultRevision = server().put(local.rules("_default"), document("_default", 0.05));
     long own = server().put(local.rules(service), document(service, 0.7));
     ActiveRulesHolder holder = holder(service);
-    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
     started(EtcdRuleSource.builder(client(), holder, service).keys(local).lastKnownGood(store));
     await().atMost(AWAIT).until(() -> holder.current().revision() == own);
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
+import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EtcdRuleSourceTest {
 
@@ -31,6 +34,25 @@ class EtcdRuleSourceTest {
                 EtcdRuleSource.builder(client, rules, "orders")
                     .retryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .hasMessageContaining("min=PT2S, max=PT1S");
+  }
+
+  @Test
+  void refusesALastKnownGoodStoreOfAnotherNamespace(@TempDir Path dir) {
+    EtcdRuleSource.Builder builder =
+        EtcdRuleSource.builder(client, rules, "orders")
+            .keys(new EtcdKeys("/staging"))
+            .lastKnownGood(LastKnownGoodStore.create(dir));
+
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "the last-known-good store is for the namespace '/sluice' but the rules are read from"
+                + " '/staging'");
+    assertThat(
+            builder
+                .lastKnownGood(LastKnownGoodStore.builder(dir).namespace("staging/").build())
+                .build())
+        .isNotNull();
   }
 
   @Test

@@ -7,11 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +121,95 @@ class LastKnownGoodStoreTest {
     store.save("orders", rules("payments", 0.1, 3, ActiveRules.Source.ETCD));
 
     assertThat(store.load("orders")).isEmpty();
+  }
+
+  @Test
+  void keepsTheSnapshotsOfEachNamespaceApart() {
+    LastKnownGoodStore prod = LastKnownGoodStore.builder(dir).clock(clock).build();
+    LastKnownGoodStore staging =
+        LastKnownGoodStore.builder(dir).namespace("/staging").clock(clock).build();
+
+    prod.save("orders", rules("orders", 0.1, 10, ActiveRules.Source.ETCD));
+    staging.save("orders", rules("orders", 0.9, 20, ActiveRules.Source.ETCD));
+
+    assertThat(prod.load("orders").orElseThrow().revision()).isEqualTo(10);
+    assertThat(staging.load("orders").orElseThrow().revision()).isEqualTo(20);
+    assertThat(prod.file("orders")).hasFileName("rules-orders.json");
+    assertThat(staging.file("orders")).hasFileName("rules-orders@staging.json");
+  }
+
+  @Test
+  void namesTheFileAfterTheNormalizedNamespace() {
+    assertThat(LastKnownGoodStore.builder(dir).namespace("sluice/").build().file("orders"))
+        .hasFileName("rules-orders.json");
+    assertThat(LastKnownGoodStore.builder(dir).namespace("/").build().file("orders"))
+        .hasFileName("rules-orders@.json");
+    assertThat(LastKnownGoodStore.builder(dir).namespace("/team/a b").build().file("orders"))
+        .hasFileName("rules-orders@team%2Fa%20b.json");
+  }
+
+  @Test
+  void refusesASnapshotOfAnotherNamespaceWithOneLogLine() throws Exception {
+    LastKnownGoodStore prod = LastKnownGoodStore.builder(dir).clock(clock).build();
+    LastKnownGoodStore staging =
+        LastKnownGoodStore.builder(dir).namespace("/staging").clock(clock).build();
+    staging.save("orders", rules("orders", 0.9, 20, ActiveRules.Source.ETCD));
+    Files.copy(staging.file("orders"), prod.file("orders"));
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(prod.load("orders")).isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .isEqualTo(
+              "refusing last-known-good rules "
+                  + prod.file("orders")
+                  + ": it was saved for the etcd namespace '/staging', not '/sluice'; the"
+                  + " built-in defaults apply until etcd answers");
+    }
+  }
+
+  @Test
+  void readsASnapshotSavedBeforeTheNamespaceWasRecordedAsTheDefaultNamespaces() throws Exception {
+    String older = "{\"format\":1,\"revision\":7,\"document\":" + document("orders", 0.4) + "}";
+    LastKnownGoodStore prod = LastKnownGoodStore.builder(dir).clock(clock).build();
+    LastKnownGoodStore staging =
+        LastKnownGoodStore.builder(dir).namespace("/staging").clock(clock).build();
+    Files.writeString(prod.file("orders"), older);
+    Files.writeString(staging.file("orders"), older);
+
+    assertThat(prod.load("orders").orElseThrow().revision()).isEqualTo(7);
+    assertThat(staging.load("orders")).isEmpty();
+  }
+
+  @Test
+  void refusesASnapshotFromEtcdEndpointsWithNoneInCommon() {
+    LastKnownGoodStore saved =
+        LastKnownGoodStore.builder(dir)
+            .etcdEndpoints(List.of(URI.create("http://etcd-a:2379"), URI.create("http://b:2379")))
+            .clock(clock)
+            .build();
+    saved.save("orders", rules("orders", 0.1, 10, ActiveRules.Source.ETCD));
+
+    LastKnownGoodStore otherCluster =
+        LastKnownGoodStore.builder(dir).etcdEndpoints(List.of(URI.create("http://c:2379"))).build();
+    LastKnownGoodStore sameClusterOneMemberMore =
+        LastKnownGoodStore.builder(dir)
+            .etcdEndpoints(List.of(URI.create("http://ETCD-A:2379"), URI.create("http://d:2379")))
+            .build();
+    LastKnownGoodStore endpointsUnknown = LastKnownGoodStore.create(dir);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(otherCluster.load("orders")).isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .contains(
+              ": it was saved from etcd [http://b:2379, http://etcd-a:2379], which has no endpoint"
+                  + " in common with [http://c:2379];");
+    }
+    assertThat(sameClusterOneMemberMore.load("orders")).isPresent();
+    assertThat(endpointsUnknown.load("orders")).isPresent();
   }
 
   @Test
