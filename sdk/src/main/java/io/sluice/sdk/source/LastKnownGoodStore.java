@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -65,6 +66,8 @@ public final class LastKnownGoodStore {
   private final String namespace;
   private final Set<String> etcdEndpoints;
   private final Clock clock;
+  // the files whose last save failed: the warning is logged once per streak
+  private final Set<Path> failingSaves = ConcurrentHashMap.newKeySet();
 
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
@@ -119,7 +122,9 @@ public final class LastKnownGoodStore {
   }
 
   /**
-   * Replaces {@code service}'s snapshot with {@code rules}, atomically.
+   * Replaces {@code service}'s snapshot with {@code rules}, atomically. A failure is logged as a
+   * WARNING when it starts a streak, at FINE while it goes on, and the first success after it at
+   * INFO.
    *
    * @return whether the snapshot was written
    */
@@ -154,11 +159,20 @@ public final class LastKnownGoodStore {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
       }
+      if (failingSaves.remove(target)) {
+        logger.info("saving last-known-good rules to " + target + " works again");
+      }
       return true;
     } catch (IOException | RuntimeException e) {
+      // An unwritable state directory fails every save: say so once per streak, like an outage.
+      boolean first = failingSaves.add(target);
       logger.log(
-          Level.WARNING,
-          "could not save last-known-good rules to " + target + ": " + e,
+          first ? Level.WARNING : Level.FINE,
+          "could not save last-known-good rules to "
+              + target
+              + ": "
+              + e
+              + (first ? "; trying again with every change, logged again once a save works" : ""),
           logger.isLoggable(Level.FINE) ? e : null);
       if (temp != null) {
         try {

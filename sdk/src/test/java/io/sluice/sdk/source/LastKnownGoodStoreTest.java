@@ -3,6 +3,7 @@ package io.sluice.sdk.source;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
@@ -14,6 +15,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +75,44 @@ class LastKnownGoodStoreTest {
 
     assertThat(store.load("orders")).isEmpty();
     assertThat(store.load("payments").orElseThrow().document().service()).isEqualTo("_default");
+  }
+
+  @Test
+  void warnsOnceWhileSavesKeepFailingAndSaysWhenTheyWorkAgain() throws Exception {
+    Path stateDir = dir.resolve("state");
+    Files.writeString(stateDir, "a file where the directory should be");
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir, clock);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      for (int revision = 1; revision <= 3; revision++) {
+        assertThat(store.save("orders", rules("orders", 0.1, revision, ActiveRules.Source.ETCD)))
+            .isFalse();
+      }
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.INFO.intValue())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getLevel()).isEqualTo(Level.WARNING);
+                assertThat(r.getMessage())
+                    .startsWith("could not save last-known-good rules to " + store.file("orders"))
+                    .endsWith("; trying again with every change, logged again once a save works");
+              });
+
+      Files.delete(stateDir);
+      assertThat(store.save("orders", rules("orders", 0.1, 4, ActiveRules.Source.ETCD))).isTrue();
+      assertThat(store.save("orders", rules("orders", 0.1, 5, ActiveRules.Source.ETCD))).isTrue();
+
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.INFO.intValue())
+          .extracting(LogRecord::getLevel, LogRecord::getMessage)
+          .hasSize(2)
+          .last()
+          .isEqualTo(
+              tuple(
+                  Level.INFO,
+                  "saving last-known-good rules to " + store.file("orders") + " works again"));
+    }
   }
 
   @ParameterizedTest(name = "[{index}] ''{0}''")
