@@ -15,12 +15,17 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Locale;
@@ -29,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -53,6 +59,12 @@ import java.util.logging.Logger;
  * stored document is validated again when loaded: anything unreadable or from elsewhere is refused
  * with one log line, and the caller runs on the defaults.
  *
+ * <p>A crash between writing the temporary file and renaming it leaves the temporary file behind.
+ * The first load or save of a store (at start) removes such files: those matching {@code
+ * .rules-*.tmp} in the state directory, regular files only, last modified more than {@link
+ * #STALE_TEMPORARY_FILE_AGE} ago (a save takes milliseconds, so no live process, this one or
+ * another agent sharing the directory, is still writing one that old).
+ *
  * <p>Creating a store does no I/O. Methods never throw: disk problems are logged and the agent goes
  * on.
  */
@@ -61,6 +73,10 @@ public final class LastKnownGoodStore {
   private static final Logger logger = Logger.getLogger(LastKnownGoodStore.class.getName());
   private static final ObjectMapper MAPPER = JsonMapper.builder().build();
   private static final int FORMAT = 1;
+  private static final String TEMPORARY_FILES = ".rules-*.tmp";
+
+  /** How old a temporary file must be before it counts as left behind by a crash. */
+  public static final Duration STALE_TEMPORARY_FILE_AGE = Duration.ofMinutes(10);
 
   private final Path directory;
   private final String namespace;
@@ -68,6 +84,7 @@ public final class LastKnownGoodStore {
   private final Clock clock;
   // the files whose last save failed: the warning is logged once per streak
   private final Set<Path> failingSaves = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean swept = new AtomicBoolean();
 
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
@@ -129,6 +146,7 @@ public final class LastKnownGoodStore {
    * @return whether the snapshot was written
    */
   public boolean save(String service, ActiveRules rules) {
+    sweepOnce();
     Path target = file(service);
     Path temp = null;
     try {
@@ -191,6 +209,7 @@ public final class LastKnownGoodStore {
    * or it is unusable (logged once).
    */
   public Optional<ActiveRules> load(String service) {
+    sweepOnce();
     Path path = file(service);
     byte[] bytes;
     try {
@@ -249,6 +268,41 @@ public final class LastKnownGoodStore {
       Files.deleteIfExists(path);
     } catch (IOException | RuntimeException e) {
       logger.log(Level.WARNING, "could not delete last-known-good rules " + path + ": " + e);
+    }
+  }
+
+  /** Removes the temporary files crashed saves left behind, the first time the store is used. */
+  private void sweepOnce() {
+    if (!swept.compareAndSet(false, true)) {
+      return;
+    }
+    Instant staleBefore = clock.instant().minus(STALE_TEMPORARY_FILE_AGE);
+    int removed = 0;
+    try (DirectoryStream<Path> temporaries = Files.newDirectoryStream(directory, TEMPORARY_FILES)) {
+      for (Path temporary : temporaries) {
+        try {
+          BasicFileAttributes attributes =
+              Files.readAttributes(temporary, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          if (attributes.isRegularFile()
+              && attributes.lastModifiedTime().toInstant().isBefore(staleBefore)
+              && Files.deleteIfExists(temporary)) {
+            removed++;
+          }
+        } catch (IOException | RuntimeException e) {
+          logger.log(Level.FINE, "could not remove the stale temporary file " + temporary, e);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return; // nothing saved yet
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.FINE, "could not look for stale temporary files in " + directory, e);
+    }
+    if (removed > 0) {
+      logger.info(
+          "removed "
+              + removed
+              + " temporary file(s) that interrupted last-known-good saves left in "
+              + directory);
     }
   }
 
@@ -358,7 +412,7 @@ public final class LastKnownGoodStore {
       return this;
     }
 
-    /** The clock that stamps saves. */
+    /** The clock that stamps saves and tells when a temporary file is stale. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
       return this;

@@ -11,7 +11,9 @@ import io.sluice.sdk.ActiveRules;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -113,6 +115,41 @@ class LastKnownGoodStoreTest {
                   Level.INFO,
                   "saving last-known-good rules to " + store.file("orders") + " works again"));
     }
+  }
+
+  @Test
+  void removesOnlyStaleTemporaryFilesOfCrashedSavesAtStart() throws Exception {
+    Path crashed =
+        aged(Files.createFile(dir.resolve(".rules-orders-1234.tmp")), Duration.ofHours(1));
+    Path crashedElsewhere =
+        aged(
+            Files.createFile(dir.resolve(".rules-payments@staging-5678.tmp")),
+            Duration.ofMinutes(10).plusSeconds(1));
+    Path beingWritten =
+        aged(Files.createFile(dir.resolve(".rules-orders-9012.tmp")), Duration.ofMinutes(1));
+    Path notOurs = aged(Files.createFile(dir.resolve("orders.tmp")), Duration.ofHours(1));
+    Path aDirectory =
+        aged(Files.createDirectory(dir.resolve(".rules-dir-3456.tmp")), Duration.ofHours(1));
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("orders")).isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .isEqualTo(
+              "removed 2 temporary file(s) that interrupted last-known-good saves left in " + dir);
+    }
+    assertThat(crashed).doesNotExist();
+    assertThat(crashedElsewhere).doesNotExist();
+    assertThat(beingWritten).exists();
+    assertThat(notOurs).exists();
+    assertThat(aDirectory).exists();
+  }
+
+  private Path aged(Path path, Duration age) throws Exception {
+    Files.setLastModifiedTime(path, FileTime.from(clock.instant().minus(age)));
+    return path;
   }
 
   @ParameterizedTest(name = "[{index}] ''{0}''")
