@@ -54,7 +54,8 @@ public final class EtcdClientFactory {
             .keepaliveTime(Duration.ofSeconds(10))
             .keepaliveTimeout(Duration.ofSeconds(5))
             // Calls fail fast while etcd is away instead of queueing: the callers retry with
-            // their own backoff and keep the rules they have.
+            // their own backoff (cutting gRPC's reconnect backoff short, see EtcdChannels) and
+            // keep the rules they have.
             .waitForReady(false);
     if (config.etcdUser() != null) {
       builder

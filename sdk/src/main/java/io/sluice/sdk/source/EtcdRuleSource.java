@@ -57,7 +57,9 @@ import java.util.logging.Logger;
  *   <li><b>Outages.</b> When a watch fails, the source closes it and resumes both watches from the
  *       revisions it has seen, with exponential backoff and jitter, for as long as it runs. jetcd's
  *       own watch retry is not relied on: it gives up silently on some errors and cannot recover
- *       from compaction. A resumed watch replays every event missed during the outage.
+ *       from compaction. A resumed watch replays every event missed during the outage. Each retry
+ *       first has gRPC reconnect at once, so this backoff, not gRPC's (up to 2 minutes), decides
+ *       how soon etcd is seen again after a long outage.
  *   <li><b>Compaction.</b> If etcd compacted past the revision a watch resumes from, the missed
  *       events are gone: the source reads both keys again and watches from the new revision.
  *   <li><b>Starting without etcd.</b> The last-known-good snapshot (when there is one and it is
@@ -258,6 +260,20 @@ public final class EtcdRuleSource implements RuleSource {
     }
   }
 
+  /**
+   * Runs {@code task} after the next backoff, first cutting gRPC's reconnect backoff short: after a
+   * long outage gRPC would otherwise wait up to 2 minutes before it tries etcd again, and every
+   * retry until then would fail at once (see {@link EtcdChannels}).
+   */
+  private void retryLater(Runnable task) {
+    schedule(
+        () -> {
+          EtcdChannels.reconnectNow(client);
+          task.run();
+        },
+        nextBackoff());
+  }
+
   private void guarded(Runnable task) {
     if (closed.get()) {
       return;
@@ -274,7 +290,7 @@ public final class EtcdRuleSource implements RuleSource {
         logger.log(Level.FINE, "etcd rule source for " + service + " failed again", e);
       }
       closeWatchers();
-      schedule(this::readAndWatch, nextBackoff());
+      retryLater(this::readAndWatch);
     }
   }
 
@@ -310,7 +326,7 @@ public final class EtcdRuleSource implements RuleSource {
 
   private void onReadFailed(Exception e) {
     unreachable(e);
-    schedule(this::readAndWatch, nextBackoff());
+    retryLater(this::readAndWatch);
   }
 
   /** Applies a key's value as read at {@code revision}. */
@@ -435,7 +451,7 @@ public final class EtcdRuleSource implements RuleSource {
     // what it missed — for as long as etcd stays unreachable. Anything else (a watch that failed
     // for another reason, such as a revision from before a data loss) starts over from a read.
     resuming = (wasWatching || resuming) && isConnectionProblem(error);
-    schedule(resuming ? this::watch : this::readAndWatch, nextBackoff());
+    retryLater(resuming ? this::watch : this::readAndWatch);
   }
 
   private static boolean isConnectionProblem(Throwable error) {

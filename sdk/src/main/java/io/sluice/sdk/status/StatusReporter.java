@@ -11,6 +11,7 @@ import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.EtcdChannels;
 import io.sluice.sdk.source.RuleRejection;
 import io.sluice.sdk.source.RuleSource;
 import io.sluice.sdk.source.RuleSourceListener;
@@ -56,7 +57,9 @@ import java.util.logging.Logger;
  *       come from the suppliers) and written when it differs from the last one written, ignoring
  *       the time stamp.
  *   <li><b>Never in the way.</b> All etcd I/O happens on the reporter's own thread with timeouts;
- *       failures are logged once per outage and retried on the next refresh.
+ *       failures are logged once per outage and retried on the next refresh. Each retry first has
+ *       gRPC reconnect at once, so the reporter's backoff, not gRPC's (up to 2 minutes), decides
+ *       how soon the status is back after a long outage.
  * </ul>
  *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
@@ -318,6 +321,11 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     writeAttempts++;
+    if (failedWrites > 0) {
+      // A retry: without this, after a long outage gRPC would wait up to 2 minutes before trying
+      // etcd again, and every write until then would fail at once.
+      EtcdChannels.reconnectNow(client);
+    }
     try {
       if (leaseId == 0) {
         grantLease();

@@ -239,6 +239,74 @@ class StatusReporterIT {
         .isPositive();
   }
 
+  /**
+   * An outage long enough for gRPC's own reconnect backoff (1 s, growing 1.6-fold with ±20 %
+   * jitter, up to 2 min) to space its attempts far apart: they fall near 26 s, 43 s and 70 s after
+   * the connection is lost, so etcd returns about 20 s before gRPC would try again by itself.
+   */
+  private static final Duration LONG_OUTAGE = Duration.ofSeconds(48);
+
+  /** How soon after a long outage the agent must see etcd again: well inside those 20 s. */
+  private static final Duration RECONNECTED_WITHIN = Duration.ofSeconds(10);
+
+  @Test
+  void reconnectsAtItsOwnRetryPaceNotGrpcsWhenEtcdReturnsAfterALongOutage() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    // Each on a client of its own, so each has to bring its own channel back.
+    EtcdRuleSource source =
+        closeLater(
+            EtcdRuleSource.builder(client(), holder, service)
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                .build());
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .addRuleSource(source)
+                .leaseTtl(Duration.ofSeconds(5))
+                .refreshInterval(Duration.ofMillis(500))
+                .build());
+    source.start();
+    reporter.start();
+    long before = etcd.server().put(keys.rules(service), document(service, 0.3));
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> appliedRevision(reader, reporter.key()) == before);
+
+    etcd.server().stop();
+    await().atMost(AWAIT).until(() -> !source.isWatching());
+    // The outage itself, the rules in force staying all along.
+    await()
+        .during(LONG_OUTAGE)
+        .atMost(LONG_OUTAGE.plusSeconds(10))
+        .until(() -> holder.current().revision() == before);
+    etcd.server().start();
+    long after = etcd.server().put(keys.rules(service), document(service, 0.8));
+    long back = System.nanoTime();
+    // Bounded generously so that a failure shows how long it took, not just that it was too long.
+    await().atMost(Duration.ofMinutes(2)).until(() -> holder.current().revision() == after);
+    long ruleMillis = (System.nanoTime() - back) / 1_000_000;
+    // A reader from before the outage would wait out gRPC's backoff itself.
+    Client freshReader = client();
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .until(() -> appliedRevision(freshReader, reporter.key()) == after);
+    long statusMillis = (System.nanoTime() - back) / 1_000_000;
+    System.out.println(
+        "[measure] etcd back after a "
+            + LONG_OUTAGE.toSeconds()
+            + " s outage: new rule applied in "
+            + ruleMillis
+            + " ms, status showing it in "
+            + statusMillis
+            + " ms");
+    assertThat(ruleMillis)
+        .as("ms from etcd's return to a new rule applied")
+        .isLessThan(RECONNECTED_WITHIN.toMillis());
+    assertThat(statusMillis)
+        .as("ms from etcd's return to the status showing that rule")
+        .isLessThan(RECONNECTED_WITHIN.toMillis());
+  }
+
   @Test
   void showsABreakerThatOpenedWithoutWaitingForTheRefresh() throws Exception {
     String service = newService();
@@ -354,6 +422,11 @@ class StatusReporterIT {
 
   private static Optional<AgentStatus> status(Client client, String key) throws Exception {
     return keyValue(client, key).flatMap(kv -> AgentStatusCodec.parse(kv.getValue().getBytes()));
+  }
+
+  /** The revision the status in etcd says is applied, 0 while there is no status. */
+  private static long appliedRevision(Client client, String key) throws Exception {
+    return status(client, key).map(AgentStatus::appliedRevision).orElse(0L);
   }
 
   private static Optional<KeyValue> keyValue(Client client, String key) throws Exception {

@@ -1,0 +1,96 @@
+package io.sluice.sdk.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class EtcdChannelsTest {
+
+  @Test
+  void findsTheChannelOfAJetcdClientOnceJetcdHasCreatedIt() {
+    try (Client client = Client.builder().endpoints("http://127.0.0.1:1").build()) {
+      assertThat(EtcdChannels.channel(client))
+          .as("jetcd creates its channel on first use")
+          .isNull();
+      EtcdChannels.reconnectNow(client);
+
+      client.getKVClient();
+
+      assertThat(EtcdChannels.channel(client)).isNotNull();
+      assertThat(EtcdChannels.channel(client)).isSameAs(EtcdChannels.channel(client));
+    }
+  }
+
+  @Test
+  void reconnectsAtTheCallersPaceInsteadOfWaitingOutGrpcsBackoff() throws Exception {
+    // A server that accepts every connection and closes it at once: each accept is one attempt of
+    // the client to connect, each a failure that makes gRPC wait longer before the next.
+    try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Client client =
+            Client.builder().endpoints("http://127.0.0.1:" + server.getLocalPort()).build()) {
+      AtomicInteger attempts = new AtomicInteger();
+      Thread acceptor =
+          new Thread(
+              () -> {
+                while (!server.isClosed()) {
+                  try (Socket ignored = server.accept()) {
+                    attempts.incrementAndGet();
+                  } catch (Exception e) {
+                    return; // closed
+                  }
+                }
+              });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      client.getKVClient().get(ByteSequence.from("k", StandardCharsets.UTF_8));
+      await().atMost(Duration.ofSeconds(10)).until(() -> attempts.get() > 0);
+
+      // gRPC alone would make its 8th attempt about 43 s after the first (1 s, growing 1.6-fold).
+      long start = System.nanoTime();
+      await()
+          .atMost(Duration.ofSeconds(8))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                EtcdChannels.reconnectNow(client);
+                return attempts.get() >= 8;
+              });
+      System.out.println(
+          "[measure] 8 connection attempts in "
+              + (System.nanoTime() - start) / 1_000_000
+              + " ms with a reconnect every 100 ms");
+    }
+  }
+
+  @Test
+  void leavesAClientItCannotSeeIntoAloneWithOneLogLine() {
+    Client other =
+        (Client)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {Client.class},
+                (proxy, method, args) -> {
+                  throw new UnsupportedOperationException(method.getName());
+                });
+    try (LogCapture log = LogCapture.of(EtcdChannels.class)) {
+      EtcdChannels.reconnectNow(other);
+      EtcdChannels.reconnectNow(other);
+
+      assertThat(EtcdChannels.channel(other)).isNull();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .contains(other.getClass().getName(), "gRPC's own backoff");
+    }
+  }
+}
