@@ -19,8 +19,8 @@ import java.util.function.Function;
  * {@code ConfigProperties::getString} and a plain application {@link #fromSystem()} (system
  * properties, then environment variables).
  *
- * @param etcdEndpoints etcd URLs ({@code http://host:port} or {@code https://host:port}); empty
- *     when etcd is not used
+ * @param etcdEndpoints etcd URLs ({@code http://host:port} or {@code https://host:port}, the scheme
+ *     in lower case whatever case it was given in); empty when etcd is not used
  * @param namespace the etcd key prefix, e.g. {@code /sluice}
  * @param etcdUser the etcd user, or {@code null} without authentication
  * @param etcdPassword the etcd password, or {@code null} without authentication
@@ -191,6 +191,11 @@ public record SluiceConfig(
         + "]";
   }
 
+  /** The URL's scheme in lower case (RFC 3986: schemes are case-insensitive), or empty. */
+  private static String scheme(URI url) {
+    return url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+  }
+
   private static String value(Function<String, String> lookup, String key) {
     String value = lookup.apply(key);
     return value == null || value.isBlank() ? null : value.strip();
@@ -290,8 +295,9 @@ public record SluiceConfig(
     }
 
     private SluiceConfig build(List<String> errors) {
+      List<URI> endpoints = new ArrayList<>(etcdEndpoints.size());
       for (URI endpoint : etcdEndpoints) {
-        String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme();
+        String scheme = scheme(endpoint);
         if (!scheme.equals("http") && !scheme.equals("https")) {
           errors.add(
               ConfigKeys.ETCD_ENDPOINTS + "=" + endpoint + ": the scheme must be http or https");
@@ -307,6 +313,9 @@ public record SluiceConfig(
                   + "="
                   + endpoint
                   + ": the port must be between 1 and 65535");
+        } else {
+          endpoints.add(
+              URI.create(scheme + endpoint.toString().substring(endpoint.getScheme().length())));
         }
       }
       if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
@@ -345,8 +354,8 @@ public record SluiceConfig(
                 + ConfigKeys.ETCD_TLS_KEY_FILE
                 + " is not");
       }
-      boolean https = etcdEndpoints.stream().anyMatch(e -> "https".equals(e.getScheme()));
-      boolean http = etcdEndpoints.stream().anyMatch(e -> "http".equals(e.getScheme()));
+      boolean https = etcdEndpoints.stream().anyMatch(e -> scheme(e).equals("https"));
+      boolean http = etcdEndpoints.stream().anyMatch(e -> scheme(e).equals("http"));
       if (https && http) {
         errors.add(
             ConfigKeys.ETCD_ENDPOINTS
@@ -378,14 +387,7 @@ public record SluiceConfig(
       EtcdTls effectiveTls = tls == null && https ? EtcdTls.systemTrust() : tls;
       Path dir = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".sluice");
       return new SluiceConfig(
-          etcdEndpoints,
-          namespace,
-          etcdUser,
-          etcdPassword,
-          effectiveTls,
-          rulesFile,
-          dir,
-          serviceName);
+          endpoints, namespace, etcdUser, etcdPassword, effectiveTls, rulesFile, dir, serviceName);
     }
   }
 }

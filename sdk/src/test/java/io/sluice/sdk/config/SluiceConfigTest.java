@@ -106,6 +106,30 @@ class SluiceConfigTest {
   }
 
   @Test
+  void readsTheSchemeInAnyCase() {
+    // RFC 3986: schemes are case-insensitive, so HTTP:// is http://
+    SluiceConfig plain =
+        SluiceConfig.builder().addEtcdEndpoint("HTTP://etcd:2379").serviceName("orders").build();
+    SluiceConfig secure =
+        SluiceConfig.fromProperties(
+            Map.of("sluice.etcd.endpoints", "Https://etcd:2379", "otel.service.name", "orders")
+                ::get);
+
+    assertThat(plain.etcdEndpoints()).containsExactly(URI.create("http://etcd:2379"));
+    assertThat(plain.tls()).isNull();
+    assertThat(secure.etcdEndpoints()).containsExactly(URI.create("https://etcd:2379"));
+    assertThat(secure.tls()).isEqualTo(EtcdTls.systemTrust());
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.builder()
+                    .addEtcdEndpoint("HTTP://a:2379")
+                    .addEtcdEndpoint("https://b:2379")
+                    .serviceName("orders")
+                    .build())
+        .hasMessageContaining("mixes http and https");
+  }
+
+  @Test
   void expandsTheHomeDirectory() {
     SluiceConfig config = SluiceConfig.fromProperties(Map.of("sluice.state.dir", "~/state")::get);
 
