@@ -7,8 +7,10 @@ import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.stream.Collectors;
 
 /**
  * Turns a {@link SluiceConfig} into a jetcd {@link Client}: endpoints, user and password, and TLS
@@ -49,7 +51,7 @@ public final class EtcdClientFactory {
     }
     ClientBuilder builder =
         Client.builder()
-            .endpoints(config.etcdEndpoints())
+            .target(target(config))
             .connectTimeout(CONNECT_TIMEOUT)
             .keepaliveTime(Duration.ofSeconds(10))
             .keepaliveTimeout(Duration.ofSeconds(5))
@@ -69,6 +71,30 @@ public final class EtcdClientFactory {
       }
     }
     return builder;
+  }
+
+  /**
+   * The gRPC target jetcd's {@code endpoints(...)} would build, {@code ip:///host:port,...}, but
+   * from the host and port {@link EtcdAddress} reads: jetcd takes the host from {@link
+   * java.net.URI#getHost()}, which is null for a name with {@code _} (docker-compose's {@code
+   * etcd_1}), and refuses such an endpoint, while gRPC resolves and connects to it.
+   */
+  private static String target(SluiceConfig config) {
+    return "ip:///"
+        + config.etcdEndpoints().stream()
+            .map(EtcdClientFactory::address)
+            .distinct()
+            .collect(Collectors.joining(","));
+  }
+
+  private static String address(URI endpoint) {
+    EtcdAddress address = EtcdAddress.of(endpoint);
+    if (address == null || address.port() < 1) {
+      // only a SluiceConfig made with its constructor, not its builder, can hold one
+      throw new IllegalArgumentException(
+          ConfigKeys.ETCD_ENDPOINTS + "=" + endpoint + ": needs a host and a port");
+    }
+    return address.target();
   }
 
   /** The client-side TLS context for {@code tls}, reading its PEM files. */

@@ -20,7 +20,8 @@ import java.util.function.Function;
  * properties, then environment variables).
  *
  * @param etcdEndpoints etcd URLs ({@code http://host:port} or {@code https://host:port}, the scheme
- *     in lower case whatever case it was given in); empty when etcd is not used
+ *     in lower case whatever case it was given in; a host name may have a {@code _}, see {@link
+ *     EtcdAddress}); empty when etcd is not used
  * @param namespace the etcd key prefix, e.g. {@code /sluice}
  * @param etcdUser the etcd user, or {@code null} without authentication
  * @param etcdPassword the etcd password, or {@code null} without authentication
@@ -298,21 +299,44 @@ public record SluiceConfig(
       List<URI> endpoints = new ArrayList<>(etcdEndpoints.size());
       for (URI endpoint : etcdEndpoints) {
         String scheme = scheme(endpoint);
+        EtcdAddress address = EtcdAddress.of(endpoint);
         if (!scheme.equals("http") && !scheme.equals("https")) {
           errors.add(
               ConfigKeys.ETCD_ENDPOINTS + "=" + endpoint + ": the scheme must be http or https");
-        } else if (endpoint.getHost() == null || endpoint.getPort() < 1) {
+        } else if (address == null || address.port() < 1) {
           errors.add(
               ConfigKeys.ETCD_ENDPOINTS
                   + "="
                   + endpoint
                   + ": needs a host and a port, e.g. http://127.0.0.1:2379");
-        } else if (endpoint.getPort() > 65535) {
+        } else if (!address.isHostName()) {
+          errors.add(
+              ConfigKeys.ETCD_ENDPOINTS
+                  + "="
+                  + endpoint
+                  + ": '"
+                  + address.host()
+                  + "' is not a host name");
+        } else if (address.port() > 65535) {
           errors.add(
               ConfigKeys.ETCD_ENDPOINTS
                   + "="
                   + endpoint
                   + ": the port must be between 1 and 65535");
+        } else if (scheme.equals("https")
+            && !address.isTlsHostName()
+            && (tls == null || tls.authority() == null)) {
+          errors.add(
+              ConfigKeys.ETCD_ENDPOINTS
+                  + "="
+                  + endpoint
+                  + ": TLS cannot check etcd's certificate against the host name '"
+                  + address.host()
+                  + "' (the JDK refuses "
+                  + (address.host().indexOf('_') >= 0 ? "a '_' in a DNS name" : "it as a DNS name")
+                  + "); set "
+                  + ConfigKeys.ETCD_TLS_AUTHORITY
+                  + " to a name in etcd's certificate, or use a host name without '_'");
         } else {
           endpoints.add(
               URI.create(scheme + endpoint.toString().substring(endpoint.getScheme().length())));

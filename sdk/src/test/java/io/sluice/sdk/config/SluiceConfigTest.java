@@ -208,6 +208,69 @@ class SluiceConfigTest {
   }
 
   @Test
+  void acceptsAHostNameWithAnUnderscoreAsDockerComposeNamesServices() {
+    // java.net.URI takes no host from http://etcd_1:2379 (getHost() is null), but the name
+    // resolves and gRPC connects to it: the host and port come from the URL's authority
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "sluice.etcd.endpoints",
+                    "http://etcd_1:2379,http://etcd_2:2379",
+                    "otel.service.name",
+                    "orders")
+                ::get);
+
+    assertThat(config.etcdEndpoints())
+        .containsExactly(URI.create("http://etcd_1:2379"), URI.create("http://etcd_2:2379"));
+    assertThat(EtcdClientFactory.builder(config).target())
+        .isEqualTo("ip:///etcd_1:2379,etcd_2:2379");
+    try (Client client = EtcdClientFactory.create(config)) {
+      assertThat(client).isNotNull();
+    }
+  }
+
+  @Test
+  void stillRefusesAnEndpointWithoutAPortOrWithoutAHostName() {
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.builder()
+                    .addEtcdEndpoint("http://etcd_1")
+                    .addEtcdEndpoint("http://etcd_1:twenty")
+                    .addEtcdEndpoint("http://etcd!1:2379")
+                    .serviceName("orders")
+                    .build())
+        .hasMessageContaining("sluice.etcd.endpoints=http://etcd_1: needs a host and a port")
+        .hasMessageContaining("sluice.etcd.endpoints=http://etcd_1:twenty: needs a host and a port")
+        .hasMessageContaining(
+            "sluice.etcd.endpoints=http://etcd!1:2379: 'etcd!1' is not a host name");
+  }
+
+  @Test
+  void refusesAnUnderscoreHostOverTlsUnlessTheCertificateNameIsGiven() {
+    // the JDK's TLS host name check refuses a name with '_' ("Illegal given domain name"), so
+    // every call would fail; with sluice.etcd.tls.authority the certificate is checked for that
+    // name instead, and the connection works
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.builder()
+                    .addEtcdEndpoint("https://etcd_1:2379")
+                    .serviceName("orders")
+                    .build())
+        .hasMessageContaining("sluice.etcd.endpoints=https://etcd_1:2379: ")
+        .hasMessageContaining("'_'")
+        .hasMessageContaining("sluice.etcd.tls.authority");
+
+    SluiceConfig config =
+        SluiceConfig.builder()
+            .addEtcdEndpoint("https://etcd_1:2379")
+            .tls(new EtcdTls(null, null, null, null, "etcd.internal"))
+            .serviceName("orders")
+            .build();
+    assertThat(EtcdClientFactory.builder(config).target()).isEqualTo("ip:///etcd_1:2379");
+    assertThat(EtcdClientFactory.builder(config).authority()).isEqualTo("etcd.internal");
+  }
+
+  @Test
   void refusesToBuildAClientWithoutEndpoints() {
     assertThatThrownBy(() -> EtcdClientFactory.create(SluiceConfig.builder().build()))
         .hasMessageContaining("sluice.etcd.endpoints is not set");
