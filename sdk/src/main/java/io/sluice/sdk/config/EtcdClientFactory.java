@@ -92,7 +92,10 @@ public final class EtcdClientFactory {
     if (address == null || address.port() < 1) {
       // only a SluiceConfig made with its constructor, not its builder, can hold one
       throw new IllegalArgumentException(
-          ConfigKeys.ETCD_ENDPOINTS + "=" + endpoint + ": needs a host and a port");
+          ConfigKeys.ETCD_ENDPOINTS
+              + "="
+              + SluiceConfig.withoutPasswords(endpoint.toString())
+              + ": needs a host and a port");
     }
     return address.target();
   }

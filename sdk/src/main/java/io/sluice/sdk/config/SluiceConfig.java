@@ -73,9 +73,9 @@ public record SluiceConfig(
             errors.add(
                 ConfigKeys.ETCD_ENDPOINTS
                     + "="
-                    + endpoints
+                    + withoutPasswords(endpoints)
                     + ": '"
-                    + endpoint.strip()
+                    + withoutPasswords(endpoint.strip())
                     + "' is not a URL");
           }
         }
@@ -174,7 +174,7 @@ public record SluiceConfig(
   @Override
   public String toString() {
     return "SluiceConfig[etcdEndpoints="
-        + etcdEndpoints
+        + withoutPasswords(etcdEndpoints.toString())
         + ", namespace="
         + namespace
         + ", etcdUser="
@@ -190,6 +190,34 @@ public record SluiceConfig(
         + ", serviceName="
         + serviceName
         + "]";
+  }
+
+  /**
+   * {@code text} (a URL, a comma-separated list of them, a list's {@code toString()}) with the
+   * password of every URL's user info replaced by {@code ****}, so that no message or log line
+   * shows it. Errs towards hiding: everything from the first {@code :} after a {@code ://} to the
+   * last {@code @} before the next one is hidden (a password may hold {@code :}, {@code ,}, {@code
+   * /} or {@code @} when written unencoded), and before any {@code ://} everything up to the last
+   * {@code @}.
+   */
+  static String withoutPasswords(String text) {
+    StringBuilder shown = new StringBuilder(text.length());
+    int start = 0;
+    while (true) {
+      int next = text.indexOf("://", start);
+      String part = text.substring(start, next < 0 ? text.length() : next);
+      int at = part.lastIndexOf('@');
+      int from = start == 0 ? 0 : part.indexOf(':') + 1;
+      if (at >= 0 && (start == 0 || (from > 0 && from <= at))) {
+        part = part.substring(0, from) + "****" + part.substring(at);
+      }
+      shown.append(part);
+      if (next < 0) {
+        return shown.toString();
+      }
+      shown.append("://");
+      start = next + 3;
+    }
   }
 
   /** The URL's scheme in lower case (RFC 3986: schemes are case-insensitive), or empty. */
@@ -246,7 +274,16 @@ public record SluiceConfig(
 
     /** Adds an etcd endpoint such as {@code http://127.0.0.1:2379}. */
     public Builder addEtcdEndpoint(String endpoint) {
-      return addEtcdEndpoint(URI.create(Objects.requireNonNull(endpoint, "endpoint")));
+      Objects.requireNonNull(endpoint, "endpoint");
+      URI url;
+      try {
+        url = URI.create(endpoint);
+      } catch (IllegalArgumentException e) {
+        // URI's own message quotes the whole input, password included
+        throw new IllegalArgumentException(
+            ConfigKeys.ETCD_ENDPOINTS + "=" + withoutPasswords(endpoint) + ": not a URL");
+      }
+      return addEtcdEndpoint(url);
     }
 
     /** The etcd key prefix, default {@code /sluice}. */
@@ -298,48 +335,9 @@ public record SluiceConfig(
     private SluiceConfig build(List<String> errors) {
       List<URI> endpoints = new ArrayList<>(etcdEndpoints.size());
       for (URI endpoint : etcdEndpoints) {
-        String scheme = scheme(endpoint);
-        EtcdAddress address = EtcdAddress.of(endpoint);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-          errors.add(
-              ConfigKeys.ETCD_ENDPOINTS + "=" + endpoint + ": the scheme must be http or https");
-        } else if (address == null || address.port() < 1) {
-          errors.add(
-              ConfigKeys.ETCD_ENDPOINTS
-                  + "="
-                  + endpoint
-                  + ": needs a host and a port, e.g. http://127.0.0.1:2379");
-        } else if (!address.isHostName()) {
-          errors.add(
-              ConfigKeys.ETCD_ENDPOINTS
-                  + "="
-                  + endpoint
-                  + ": '"
-                  + address.host()
-                  + "' is not a host name");
-        } else if (address.port() > 65535) {
-          errors.add(
-              ConfigKeys.ETCD_ENDPOINTS
-                  + "="
-                  + endpoint
-                  + ": the port must be between 1 and 65535");
-        } else if (scheme.equals("https")
-            && !address.isTlsHostName()
-            && (tls == null || tls.authority() == null)) {
-          errors.add(
-              ConfigKeys.ETCD_ENDPOINTS
-                  + "="
-                  + endpoint
-                  + ": TLS cannot check etcd's certificate against the host name '"
-                  + address.host()
-                  + "' (the JDK refuses "
-                  + (address.host().indexOf('_') >= 0 ? "a '_' in a DNS name" : "it as a DNS name")
-                  + "); set "
-                  + ConfigKeys.ETCD_TLS_AUTHORITY
-                  + " to a name in etcd's certificate, or use a host name without '_'");
-        } else {
-          endpoints.add(
-              URI.create(scheme + endpoint.toString().substring(endpoint.getScheme().length())));
+        URI checked = checked(endpoint, errors);
+        if (checked != null) {
+          endpoints.add(checked);
         }
       }
       if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
@@ -384,7 +382,7 @@ public record SluiceConfig(
         errors.add(
             ConfigKeys.ETCD_ENDPOINTS
                 + "="
-                + etcdEndpoints
+                + withoutPasswords(etcdEndpoints.toString())
                 + ": mixes http and https; use one scheme for every endpoint");
       }
       if (serviceName != null
@@ -412,6 +410,60 @@ public record SluiceConfig(
       Path dir = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".sluice");
       return new SluiceConfig(
           endpoints, namespace, etcdUser, etcdPassword, effectiveTls, rulesFile, dir, serviceName);
+    }
+
+    /**
+     * {@code endpoint} as the configuration keeps it ({@code scheme://host:port}, the scheme in
+     * lower case), or {@code null} after adding to {@code errors} why it is refused.
+     */
+    private URI checked(URI endpoint, List<String> errors) {
+      String refused =
+          ConfigKeys.ETCD_ENDPOINTS + "=" + withoutPasswords(endpoint.toString()) + ": ";
+      String scheme = scheme(endpoint);
+      if (!scheme.equals("http") && !scheme.equals("https")) {
+        errors.add(refused + "the scheme must be http or https");
+        return null;
+      }
+      int before = errors.size();
+      String authority = endpoint.getRawAuthority();
+      if (authority != null && authority.indexOf('@') >= 0) {
+        errors.add(
+            refused
+                + "credentials do not belong in an endpoint URL; set "
+                + ConfigKeys.ETCD_USER
+                + " and "
+                + ConfigKeys.ETCD_PASSWORD);
+      }
+      String path = endpoint.getRawPath();
+      if ((path != null && !path.isEmpty() && !path.equals("/"))
+          || endpoint.getRawQuery() != null
+          || endpoint.getRawFragment() != null) {
+        errors.add(
+            refused
+                + "an endpoint is scheme://host:port, without a path, query or fragment (they"
+                + " would be ignored)");
+      }
+      EtcdAddress address = EtcdAddress.of(endpoint);
+      if (address == null || address.port() < 1) {
+        errors.add(refused + "needs a host and a port, e.g. http://127.0.0.1:2379");
+      } else if (!address.isHostName()) {
+        errors.add(refused + "'" + address.host() + "' is not a host name");
+      } else if (address.port() > 65535) {
+        errors.add(refused + "the port must be between 1 and 65535");
+      } else if (scheme.equals("https")
+          && !address.isTlsHostName()
+          && (tls == null || tls.authority() == null)) {
+        errors.add(
+            refused
+                + "TLS cannot check etcd's certificate against the host name '"
+                + address.host()
+                + "' (the JDK refuses "
+                + (address.host().indexOf('_') >= 0 ? "a '_' in a DNS name" : "it as a DNS name")
+                + "); set "
+                + ConfigKeys.ETCD_TLS_AUTHORITY
+                + " to a name in etcd's certificate, or use a host name without '_'");
+      }
+      return errors.size() == before ? URI.create(scheme + "://" + authority) : null;
     }
   }
 }

@@ -173,6 +173,63 @@ class SluiceConfigTest {
   }
 
   @Test
+  void refusesCredentialsAPathAQueryOrAFragmentInAnEndpointWithoutShowingThePassword() {
+    // were silently ignored: the user and password never reached etcd, nor did a path
+    Map<String, String> props = new HashMap<>();
+    props.put(
+        "sluice.etcd.endpoints",
+        "http://agent:hunter2@etcd:2379/x?y, https://etcd:2379#f, http://u:p@ss,w0rd@etcd_1:2379");
+    props.put("otel.service.name", "orders");
+
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(props::get))
+        .hasMessageContaining(
+            "sluice.etcd.endpoints=http://agent:****@etcd:2379/x?y: credentials do not belong in"
+                + " an endpoint URL; set sluice.etcd.user and sluice.etcd.password")
+        .hasMessageContaining(
+            "sluice.etcd.endpoints=http://agent:****@etcd:2379/x?y: an endpoint is"
+                + " scheme://host:port, without a path, query or fragment")
+        .hasMessageContaining(
+            "sluice.etcd.endpoints=https://etcd:2379#f: an endpoint is scheme://host:port")
+        .hasMessageContaining("mixes http and https")
+        .hasMessageNotContaining("hunter2")
+        .hasMessageNotContaining("p@ss")
+        .hasMessageNotContaining("w0rd");
+  }
+
+  @Test
+  void neverShowsAnEndpointPasswordInAnyMessage() {
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.fromProperties(
+                    Map.of("sluice.etcd.endpoints", "http://agent:hunter 2@etcd:2379")::get))
+        .hasMessageContaining("sluice.etcd.endpoints=http://agent:****@etcd:2379")
+        .hasMessageContaining("is not a URL")
+        .hasMessageNotContaining("hunter");
+    assertThatThrownBy(
+            () -> SluiceConfig.builder().addEtcdEndpoint("http://agent:hunter 2@etcd:2379"))
+        .hasMessageContaining("sluice.etcd.endpoints=http://agent:****@etcd:2379")
+        .hasMessageNotContaining("hunter");
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.fromProperties(
+                    Map.of("sluice.etcd.endpoints", "agent:hunter2@etcd:2379")::get))
+        .hasMessageContaining("the scheme must be http or https")
+        .hasMessageNotContaining("hunter");
+    assertThat(SluiceConfig.withoutPasswords("http://etcd:2379,https://user@etcd:2379"))
+        .isEqualTo("http://etcd:2379,https://user@etcd:2379");
+    assertThat(SluiceConfig.withoutPasswords("[http://u:a@b:c@etcd:2379/x, http://etcd:2379]"))
+        .isEqualTo("[http://u:****@etcd:2379/x, http://etcd:2379]");
+  }
+
+  @Test
+  void acceptsATrailingSlashAndKeepsSchemeHostAndPortOnly() {
+    SluiceConfig config =
+        SluiceConfig.builder().addEtcdEndpoint("http://etcd:2379/").serviceName("orders").build();
+
+    assertThat(config.etcdEndpoints()).containsExactly(URI.create("http://etcd:2379"));
+  }
+
+  @Test
   void refusesAServiceNameThatCannotBeAKey() {
     assertThatThrownBy(() -> SluiceConfig.builder().serviceName("a/b").build())
         .hasMessageContaining("otel.service.name=a/b");
