@@ -55,7 +55,7 @@ public record SluiceConfig(
 
   /**
    * Reads the keys of {@link ConfigKeys} from {@code lookup} (which answers {@code null} or blank
-   * for an absent key).
+   * for an absent key). Values are trimmed, except the etcd password, which is kept as given.
    *
    * @throws IllegalArgumentException naming every bad key and its value
    */
@@ -85,8 +85,11 @@ public record SluiceConfig(
     if (namespace != null) {
       builder.namespace(namespace);
     }
+    // spaces around a password are part of it: trimmed, it would fail etcd's authentication
+    String password = lookup.apply(ConfigKeys.ETCD_PASSWORD);
     builder.etcdCredentials(
-        value(lookup, ConfigKeys.ETCD_USER), value(lookup, ConfigKeys.ETCD_PASSWORD));
+        value(lookup, ConfigKeys.ETCD_USER),
+        password == null || password.isBlank() ? null : password);
     Path ca = path(lookup, ConfigKeys.ETCD_TLS_CA_FILE, errors);
     Path cert = path(lookup, ConfigKeys.ETCD_TLS_CERT_FILE, errors);
     Path key = path(lookup, ConfigKeys.ETCD_TLS_KEY_FILE, errors);

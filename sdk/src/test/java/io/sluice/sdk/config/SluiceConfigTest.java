@@ -87,6 +87,29 @@ class SluiceConfigTest {
     assertThat(config.tls().caFile()).isEqualTo(Path.of("/ca.pem"));
   }
 
+  @Test
+  void keepsThePasswordExactlyAsGivenFromAPropertyOrTheEnvironment() {
+    // other values are trimmed; spaces around a password are part of it, and trimmed it failed
+    // etcd's authentication with no hint why
+    SluiceConfig fromProperty =
+        SluiceConfig.fromProperties(
+            Map.of("sluice.etcd.user", " agent ", "sluice.etcd.password", " pass word ")::get);
+    SluiceConfig fromEnvironment =
+        SluiceConfig.fromProperties(
+            SluiceConfig.propertiesThenEnvironment(
+                Map.<String, String>of()::get,
+                Map.of("SLUICE_ETCD_USER", "agent", "SLUICE_ETCD_PASSWORD", "\tsecret ")::get));
+
+    assertThat(fromProperty.etcdUser()).isEqualTo("agent");
+    assertThat(fromProperty.etcdPassword()).isEqualTo(" pass word ");
+    assertThat(fromEnvironment.etcdPassword()).isEqualTo("\tsecret ");
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.fromProperties(
+                    Map.of("sluice.etcd.user", "agent", "sluice.etcd.password", "  ")::get))
+        .hasMessageContaining("sluice.etcd.user=agent is set but sluice.etcd.password is not");
+  }
+
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource({
     "sluice.etcd.endpoints, SLUICE_ETCD_ENDPOINTS",
