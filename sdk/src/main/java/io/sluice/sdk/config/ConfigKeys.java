@@ -22,7 +22,10 @@ public final class ConfigKeys {
   /** etcd password. */
   public static final String ETCD_PASSWORD = "sluice.etcd.password";
 
-  /** Turns TLS on with the JDK's trust store ({@code true}); implied by any other TLS key. */
+  /**
+   * Turns TLS on with the JDK's trust store ({@code true}); implied by any other TLS key and by
+   * {@code https://} endpoints, so {@code false} together with one of them is refused.
+   */
   public static final String ETCD_TLS_ENABLED = "sluice.etcd.tls.enabled";
 
   /** PEM bundle of CAs to trust. */

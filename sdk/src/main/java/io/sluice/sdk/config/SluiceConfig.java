@@ -100,7 +100,7 @@ public record SluiceConfig(
     if (enabled != null) {
       switch (enabled.toLowerCase(Locale.ROOT)) {
         case "true" -> tlsOn = true;
-        case "false" -> tlsOn = false;
+        case "false" -> tlsOffContradictions(lookup, enabled, builder.etcdEndpoints, errors);
         default ->
             errors.add(ConfigKeys.ETCD_TLS_ENABLED + "=" + enabled + ": must be true or false");
       }
@@ -126,6 +126,42 @@ public record SluiceConfig(
       builder.serviceName(service);
     }
     return builder.build(errors);
+  }
+
+  /**
+   * With {@code sluice.etcd.tls.enabled=false}, every other TLS key and every {@code https://}
+   * endpoint would turn TLS on all the same: each such contradiction is an error naming both.
+   */
+  private static void tlsOffContradictions(
+      Function<String, String> lookup, String enabled, List<URI> endpoints, List<String> errors) {
+    String refused = ConfigKeys.ETCD_TLS_ENABLED + "=" + enabled + ": contradicts ";
+    for (String key :
+        List.of(
+            ConfigKeys.ETCD_TLS_CA_FILE,
+            ConfigKeys.ETCD_TLS_CERT_FILE,
+            ConfigKeys.ETCD_TLS_KEY_FILE,
+            ConfigKeys.ETCD_TLS_KEY_PASSWORD,
+            ConfigKeys.ETCD_TLS_AUTHORITY)) {
+      String set = value(lookup, key);
+      if (set != null) {
+        errors.add(
+            refused
+                + key
+                + (key.equals(ConfigKeys.ETCD_TLS_KEY_PASSWORD) ? "" : "=" + set)
+                + ", which needs TLS; remove one of the two");
+      }
+    }
+    for (URI endpoint : endpoints) {
+      if (scheme(endpoint).equals("https")) {
+        errors.add(
+            refused
+                + ConfigKeys.ETCD_ENDPOINTS
+                + "="
+                + withoutPasswords(endpoint.toString())
+                + " (https:// is TLS); use http:// or remove "
+                + ConfigKeys.ETCD_TLS_ENABLED);
+      }
+    }
   }
 
   /** Reads the keys from system properties, then environment variables. */

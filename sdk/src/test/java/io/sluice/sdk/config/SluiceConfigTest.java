@@ -253,6 +253,41 @@ class SluiceConfigTest {
   }
 
   @Test
+  void refusesTlsEnabledFalseTogetherWithSettingsThatTurnTlsOn() {
+    // a TLS file (or https://) silently turned TLS on although sluice.etcd.tls.enabled=false
+    Map<String, String> props = new HashMap<>();
+    props.put("sluice.etcd.endpoints", "https://etcd:2379");
+    props.put("sluice.etcd.tls.enabled", "false");
+    props.put("sluice.etcd.tls.ca-file", "/ca.pem");
+    props.put("sluice.etcd.tls.cert-file", "/client.pem");
+    props.put("sluice.etcd.tls.key-file", "/client.key");
+    props.put("sluice.etcd.tls.key-password", "k3y-s3cret");
+    props.put("otel.service.name", "orders");
+
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(props::get))
+        .hasMessageContaining(
+            "sluice.etcd.tls.enabled=false: contradicts sluice.etcd.tls.ca-file=/ca.pem")
+        .hasMessageContaining(
+            "sluice.etcd.tls.enabled=false: contradicts sluice.etcd.tls.cert-file=/client.pem")
+        .hasMessageContaining(
+            "sluice.etcd.tls.enabled=false: contradicts sluice.etcd.tls.key-file=/client.key")
+        .hasMessageContaining(
+            "sluice.etcd.tls.enabled=false: contradicts sluice.etcd.tls.key-password")
+        .hasMessageContaining(
+            "sluice.etcd.tls.enabled=false: contradicts sluice.etcd.endpoints=https://etcd:2379")
+        .hasMessageNotContaining("k3y-s3cret");
+    assertThat(
+            SluiceConfig.fromProperties(
+                    Map.of(
+                            "sluice.etcd.endpoints", "http://etcd:2379",
+                            "sluice.etcd.tls.enabled", "FALSE",
+                            "otel.service.name", "orders")
+                        ::get)
+                .tls())
+        .isNull();
+  }
+
+  @Test
   void refusesAServiceNameThatCannotBeAKey() {
     assertThatThrownBy(() -> SluiceConfig.builder().serviceName("a/b").build())
         .hasMessageContaining("otel.service.name=a/b");
