@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Where an agent gets its rules and keeps its state: etcd endpoints and credentials, a local rules
@@ -423,6 +424,19 @@ public record SluiceConfig(
                 + "="
                 + withoutPasswords(etcdEndpoints.toString())
                 + ": mixes http and https; use one scheme for every endpoint");
+      }
+      if (tls != null && http) {
+        // TLS would be spoken to a plain-text port: every handshake fails, retried forever
+        errors.add(
+            ConfigKeys.ETCD_ENDPOINTS
+                + "="
+                + withoutPasswords(
+                    etcdEndpoints.stream()
+                        .filter(e -> scheme(e).equals("http"))
+                        .map(URI::toString)
+                        .collect(Collectors.joining(",")))
+                + ": TLS settings (sluice.etcd.tls.*) need https:// endpoints; use https:// or"
+                + " remove the TLS settings");
       }
       if (serviceName != null
           && (serviceName.isBlank()

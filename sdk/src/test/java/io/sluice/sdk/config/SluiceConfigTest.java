@@ -76,14 +76,14 @@ class SluiceConfigTest {
     Map<String, String> env =
         Map.of(
             "OTEL_SERVICE_NAME", "from-env",
-            "SLUICE_ETCD_ENDPOINTS", "http://127.0.0.1:2379",
+            "SLUICE_ETCD_ENDPOINTS", "https://127.0.0.1:2379",
             "SLUICE_ETCD_TLS_CA_FILE", "/ca.pem");
 
     SluiceConfig config =
         SluiceConfig.fromProperties(SluiceConfig.propertiesThenEnvironment(props::get, env::get));
 
     assertThat(config.serviceName()).isEqualTo("from-property");
-    assertThat(config.etcdEndpoints()).containsExactly(URI.create("http://127.0.0.1:2379"));
+    assertThat(config.etcdEndpoints()).containsExactly(URI.create("https://127.0.0.1:2379"));
     assertThat(config.tls().caFile()).isEqualTo(Path.of("/ca.pem"));
   }
 
@@ -285,6 +285,29 @@ class SluiceConfigTest {
                         ::get)
                 .tls())
         .isNull();
+  }
+
+  @Test
+  void refusesTlsSettingsWithHttpEndpoints() {
+    // TLS was used against the http:// endpoint: with a plain-text etcd every handshake failed
+    // and the agent retried forever
+    Map<String, String> props = new HashMap<>();
+    props.put("sluice.etcd.endpoints", "http://etcd-1:2379,HTTP://etcd-2:2379");
+    props.put("sluice.etcd.tls.ca-file", "/ca.pem");
+    props.put("otel.service.name", "orders");
+
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(props::get))
+        .hasMessageContaining(
+            "sluice.etcd.endpoints=http://etcd-1:2379,HTTP://etcd-2:2379: TLS settings"
+                + " (sluice.etcd.tls.*) need https:// endpoints");
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.builder()
+                    .addEtcdEndpoint("http://etcd:2379")
+                    .tls(EtcdTls.systemTrust())
+                    .serviceName("orders")
+                    .build())
+        .hasMessageContaining("sluice.etcd.endpoints=http://etcd:2379: TLS settings");
   }
 
   @Test
