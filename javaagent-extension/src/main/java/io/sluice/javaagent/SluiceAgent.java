@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,7 +33,8 @@ import java.util.logging.Logger;
 final class SluiceAgent {
 
   private static final Logger logger = Logger.getLogger(SluiceAgent.class.getName());
-  private static final SluiceAgent INSTANCE = new SluiceAgent();
+  private static final SluiceAgent INSTANCE =
+      new SluiceAgent(Runtime.getRuntime()::addShutdownHook);
   private static final String UNKNOWN_SERVICE = "unknown_service:java";
   private static final int STATUS_TOP_TARGETS = 10;
 
@@ -45,8 +47,17 @@ final class SluiceAgent {
   private volatile CallGuard guard = CallGuard.NONE;
   private volatile boolean configRefused;
   private volatile boolean lastKnownGoodAllowed = true;
+  private final Consumer<Thread> shutdownHooks;
+  private final Object lifecycle = new Object();
+  private boolean shutDown; // guarded by lifecycle: the shutdown hook has run
 
-  private SluiceAgent() {}
+  /**
+   * @param shutdownHooks registers a JVM shutdown hook ({@link Runtime#addShutdownHook} but in
+   *     tests), which throws {@link IllegalStateException} once the JVM is shutting down
+   */
+  SluiceAgent(Consumer<Thread> shutdownHooks) {
+    this.shutdownHooks = shutdownHooks;
+  }
 
   static SluiceAgent instance() {
     return INSTANCE;
@@ -235,7 +246,26 @@ final class SluiceAgent {
     starter.start();
   }
 
-  private void start(SluiceConfig current, MeterProvider meterProvider) {
+  /** What {@link #startInBackground} runs on its thread; package-private for tests. */
+  void start(SluiceConfig current, MeterProvider meterProvider) {
+    // The hook first: once the JVM is shutting down, registering throws, and what had started by
+    // then (the status lease among it) would never be closed.
+    try {
+      shutdownHooks.accept(new Thread(this::closeAll, "sluice-shutdown"));
+    } catch (IllegalStateException shuttingDown) {
+      logger.fine("Sluice: the JVM is shutting down; not starting the rule source");
+      return;
+    }
+    // One at a time with the hook: it closes everything started here, or runs first and nothing
+    // starts.
+    synchronized (lifecycle) {
+      if (!shutDown) {
+        startParts(current, meterProvider);
+      }
+    }
+  }
+
+  private void startParts(SluiceConfig current, MeterProvider meterProvider) {
     ActiveRulesHolder holder = rules();
     BreakerRegistry registry = BreakerRegistry.builder(holder).meterProvider(meterProvider).build();
     closeOnExit.push(registry);
@@ -273,17 +303,19 @@ final class SluiceAgent {
           "Sluice: neither sluice.etcd.endpoints nor sluice.rules.file is set; running on built-in"
               + " defaults (follow the parent's sampling decision, no circuit breakers)");
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(this::closeAll, "sluice-shutdown"));
   }
 
   /** Stops reporting (revoking the status lease), watching and the etcd client, newest first. */
   private void closeAll() {
-    AutoCloseable next;
-    while ((next = closeOnExit.poll()) != null) {
-      try {
-        next.close();
-      } catch (Exception | LinkageError e) {
-        logger.log(Level.FINE, "Sluice: closing " + next + " failed", e);
+    synchronized (lifecycle) {
+      shutDown = true;
+      AutoCloseable next;
+      while ((next = closeOnExit.poll()) != null) {
+        try {
+          next.close();
+        } catch (Exception | LinkageError e) {
+          logger.log(Level.FINE, "Sluice: closing " + next + " failed", e);
+        }
       }
     }
   }
