@@ -56,7 +56,8 @@ public record SluiceConfig(
 
   /**
    * Reads the keys of {@link ConfigKeys} from {@code lookup} (which answers {@code null} or blank
-   * for an absent key). Values are trimmed, except the etcd password, which is kept as given.
+   * for an absent key). Values are trimmed, except the etcd and TLS key passwords, which are kept
+   * as given.
    *
    * @throws IllegalArgumentException naming every bad key and its value
    */
@@ -87,14 +88,12 @@ public record SluiceConfig(
       builder.namespace(namespace);
     }
     // spaces around a password are part of it: trimmed, it would fail etcd's authentication
-    String password = lookup.apply(ConfigKeys.ETCD_PASSWORD);
     builder.etcdCredentials(
-        value(lookup, ConfigKeys.ETCD_USER),
-        password == null || password.isBlank() ? null : password);
+        value(lookup, ConfigKeys.ETCD_USER), secret(lookup, ConfigKeys.ETCD_PASSWORD));
     Path ca = path(lookup, ConfigKeys.ETCD_TLS_CA_FILE, errors);
     Path cert = path(lookup, ConfigKeys.ETCD_TLS_CERT_FILE, errors);
     Path key = path(lookup, ConfigKeys.ETCD_TLS_KEY_FILE, errors);
-    String keyPassword = value(lookup, ConfigKeys.ETCD_TLS_KEY_PASSWORD);
+    String keyPassword = secret(lookup, ConfigKeys.ETCD_TLS_KEY_PASSWORD);
     String authority = value(lookup, ConfigKeys.ETCD_TLS_AUTHORITY);
     String enabled = value(lookup, ConfigKeys.ETCD_TLS_ENABLED);
     boolean tlsOn = false;
@@ -268,6 +267,12 @@ public record SluiceConfig(
   private static String value(Function<String, String> lookup, String key) {
     String value = lookup.apply(key);
     return value == null || value.isBlank() ? null : value.strip();
+  }
+
+  /** A password as given, spaces included; {@code null} when absent or blank. */
+  private static String secret(Function<String, String> lookup, String key) {
+    String value = lookup.apply(key);
+    return value == null || value.isBlank() ? null : value;
   }
 
   private static Path path(Function<String, String> lookup, String key, List<String> errors) {

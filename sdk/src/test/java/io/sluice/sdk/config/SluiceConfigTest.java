@@ -103,6 +103,18 @@ class SluiceConfigTest {
     assertThat(fromProperty.etcdUser()).isEqualTo("agent");
     assertThat(fromProperty.etcdPassword()).isEqualTo(" pass word ");
     assertThat(fromEnvironment.etcdPassword()).isEqualTo("\tsecret ");
+    assertThat(
+            SluiceConfig.fromProperties(
+                    Map.of(
+                            "sluice.etcd.endpoints", "https://etcd:2379",
+                            "sluice.etcd.tls.cert-file", "/c.pem",
+                            "sluice.etcd.tls.key-file", "/k.pem",
+                            "sluice.etcd.tls.key-password", " key pass ",
+                            "otel.service.name", "orders")
+                        ::get)
+                .tls()
+                .keyPassword())
+        .isEqualTo(" key pass ");
     assertThatThrownBy(
             () ->
                 SluiceConfig.fromProperties(
