@@ -193,10 +193,13 @@ class StatusReporterIT {
         .isEqualTo(reporter.leaseId());
   }
 
-  @Test
-  void keepsReportingAcrossAnEtcdRestart() throws Exception {
-    String service = newService();
-    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+  /**
+   * A started rule source retrying every 100 to 500 ms and a started status reporter reporting it
+   * every {@code refresh}, each on an etcd client of its own (so each has to bring its own channel
+   * back after an outage).
+   */
+  private Started startedWithRuleSource(
+      String service, ActiveRulesHolder holder, Duration refresh) {
     EtcdRuleSource source =
         closeLater(
             EtcdRuleSource.builder(client(), holder, service)
@@ -207,10 +210,21 @@ class StatusReporterIT {
             StatusReporter.builder(client(), service, holder)
                 .addRuleSource(source)
                 .leaseTtl(Duration.ofSeconds(5))
-                .refreshInterval(Duration.ofSeconds(1))
+                .refreshInterval(refresh)
                 .build());
     source.start();
     reporter.start();
+    return new Started(source, reporter);
+  }
+
+  private record Started(EtcdRuleSource source, StatusReporter reporter) {}
+
+  @Test
+  void keepsReportingAcrossAnEtcdRestart() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    StatusReporter reporter =
+        startedWithRuleSource(service, holder, Duration.ofSeconds(1)).reporter();
     Client reader = client();
     await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
 
@@ -253,21 +267,9 @@ class StatusReporterIT {
   void reconnectsAtItsOwnRetryPaceNotGrpcsWhenEtcdReturnsAfterALongOutage() throws Exception {
     String service = newService();
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
-    // Each on a client of its own, so each has to bring its own channel back.
-    EtcdRuleSource source =
-        closeLater(
-            EtcdRuleSource.builder(client(), holder, service)
-                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
-                .build());
-    StatusReporter reporter =
-        closeLater(
-            StatusReporter.builder(client(), service, holder)
-                .addRuleSource(source)
-                .leaseTtl(Duration.ofSeconds(5))
-                .refreshInterval(Duration.ofMillis(500))
-                .build());
-    source.start();
-    reporter.start();
+    Started started = startedWithRuleSource(service, holder, Duration.ofMillis(500));
+    EtcdRuleSource source = started.source();
+    StatusReporter reporter = started.reporter();
     long before = etcd.server().put(keys.rules(service), document(service, 0.3));
     Client reader = client();
     await().atMost(AWAIT).until(() -> appliedRevision(reader, reporter.key()) == before);
