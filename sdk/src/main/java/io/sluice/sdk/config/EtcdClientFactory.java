@@ -6,11 +6,11 @@ import io.etcd.jetcd.ClientBuilder;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.sluice.etcd.EtcdAddress;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.stream.Collectors;
 
 /**
  * Turns a {@link SluiceConfig} into a jetcd {@link Client}: endpoints, user and password, and TLS
@@ -80,14 +80,11 @@ public final class EtcdClientFactory {
    * etcd_1}), and refuses such an endpoint, while gRPC resolves and connects to it.
    */
   private static String target(SluiceConfig config) {
-    return "ip:///"
-        + config.etcdEndpoints().stream()
-            .map(EtcdClientFactory::address)
-            .distinct()
-            .collect(Collectors.joining(","));
+    return EtcdAddress.grpcTarget(
+        config.etcdEndpoints().stream().map(EtcdClientFactory::address).toList());
   }
 
-  private static String address(URI endpoint) {
+  private static EtcdAddress address(URI endpoint) {
     EtcdAddress address = EtcdAddress.of(endpoint);
     if (address == null || address.port() < 1) {
       // only a SluiceConfig made with its constructor, not its builder, can hold one
@@ -97,7 +94,7 @@ public final class EtcdClientFactory {
               + SluiceConfig.withoutPasswords(endpoint.toString())
               + ": needs a host and a port");
     }
-    return address.target();
+    return address;
   }
 
   /** The client-side TLS context for {@code tls}, reading its PEM files. */

@@ -1,5 +1,6 @@
 package io.sluice.sdk.config;
 
+import io.sluice.etcd.EtcdAddress;
 import io.sluice.rules.wire.EtcdKeys;
 import java.net.URI;
 import java.nio.file.InvalidPathException;

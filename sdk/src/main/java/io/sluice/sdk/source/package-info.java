@@ -2,9 +2,10 @@
  * Where rules come from, live: {@link io.sluice.sdk.source.EtcdRuleSource} watches the service's
  * document and {@code _default} in etcd, {@link io.sluice.sdk.source.FileRuleSource} a local file,
  * and {@link io.sluice.sdk.source.LastKnownGoodStore} keeps the last rules applied from etcd on
- * disk, per service and etcd namespace, for starts while etcd is down. {@link
- * io.sluice.sdk.source.EtcdChannels} has a jetcd client reconnect at once before a retry, instead
- * of when gRPC's reconnect backoff (up to 2 minutes) ends.
+ * disk, per service and etcd namespace, for starts while etcd is down. The etcd source has its
+ * client reconnect at once before each retry ({@link io.sluice.etcd.EtcdChannels}, module {@code
+ * sluice-etcd-client}, shared with the control plane), instead of when gRPC's reconnect backoff (up
+ * to 2 minutes) ends.
  *
  * <p>Every source runs the same pipeline on its own thread (a file source's first read happens in
  * {@code start()}, so its rules are in force when that returns): read, parse and validate ({@code

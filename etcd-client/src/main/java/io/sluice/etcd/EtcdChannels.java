@@ -1,4 +1,4 @@
-package io.sluice.sdk.source;
+package io.sluice.etcd;
 
 import io.etcd.jetcd.Client;
 import io.grpc.ManagedChannel;
@@ -11,7 +11,8 @@ import java.util.logging.Logger;
 
 /**
  * Cuts gRPC's reconnect backoff short for the channel inside a jetcd {@link Client}, for code that
- * retries against etcd at its own pace: {@link EtcdRuleSource}, the status reporter.
+ * retries against etcd at its own pace: the agent's rule source and status reporter, the control
+ * plane's etcd calls, mirrors and health check.
  *
  * <p>While etcd is away, gRPC waits longer and longer between connection attempts (from 1 s, 1.6
  * times longer each time, up to 2 minutes) and jetcd never resets that wait. Sluice's clients fail
@@ -30,8 +31,9 @@ import java.util.logging.Logger;
  * way is found (another jetcd layout, another {@code Client} implementation, a module that does not
  * open its fields) one line is logged and reconnects follow gRPC's own backoff, as before.
  *
- * <p>Public only because the status reporter, in its own package, retries too; it lives beside the
- * rule source so that neither depends back on the {@code config} package that assembles them.
+ * <p>In a module of its own, which needs nothing but jetcd, because the agent ({@code sluice-sdk})
+ * and the control plane both retry against etcd and the control plane must not carry the agent
+ * runtime.
  */
 public final class EtcdChannels {
 

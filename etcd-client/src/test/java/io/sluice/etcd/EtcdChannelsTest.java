@@ -1,4 +1,4 @@
-package io.sluice.sdk.source;
+package io.sluice.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -11,7 +11,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class EtcdChannelsTest {
@@ -82,15 +87,33 @@ class EtcdChannelsTest {
                 (proxy, method, args) -> {
                   throw new UnsupportedOperationException(method.getName());
                 });
-    try (LogCapture log = LogCapture.of(EtcdChannels.class)) {
+    Logger log = Logger.getLogger(EtcdChannels.class.getName());
+    List<String> messages = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            messages.add(record.getMessage());
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    log.addHandler(capture);
+    try {
       EtcdChannels.reconnectNow(other);
       EtcdChannels.reconnectNow(other);
 
       assertThat(EtcdChannels.channel(other)).isNull();
-      assertThat(log.messages())
+      assertThat(messages)
           .singleElement()
           .asString()
           .contains(other.getClass().getName(), "gRPC's own backoff");
+    } finally {
+      log.removeHandler(capture);
     }
   }
 }

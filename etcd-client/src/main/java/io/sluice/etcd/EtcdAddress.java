@@ -1,7 +1,9 @@
-package io.sluice.sdk.config;
+package io.sluice.etcd;
 
 import java.net.URI;
+import java.util.Collection;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import javax.net.ssl.SNIHostName;
 
 /**
@@ -10,14 +12,20 @@ import javax.net.ssl.SNIHostName;
  * <p>Exists because {@link URI} takes no host from a name with {@code _} (docker-compose service
  * names such as {@code etcd_1}: {@link URI#getHost()} is null, the authority counts as a registry
  * name), while such names resolve and gRPC connects to them. The host and port are then read from
- * the authority, as {@link io.sluice.rules.CallTarget} does for breakers.
+ * the authority, as the breakers' {@code io.sluice.rules.CallTarget} does. jetcd's {@code
+ * endpoints(...)} refuses such names too, so a caller builds the gRPC target itself from {@link
+ * #target()}.
+ *
+ * <p>Shared by the agent ({@code sluice.etcd.endpoints} in {@code SluiceConfig}) and the control
+ * plane ({@code EtcdSettings}), so that both read an endpoint the same way; each says in its own
+ * words what it refuses.
  *
  * @param host the host as written; an IPv6 literal keeps its brackets, as gRPC targets want it
  * @param port the port, or -1 when the URL names none (or not a number)
  * @param uriHost whether {@link URI} took the host for a server name (an IP address or a host name
  *     without {@code _}); false when it was read from the authority
  */
-record EtcdAddress(String host, int port, boolean uriHost) {
+public record EtcdAddress(String host, int port, boolean uriHost) {
 
   /** What a host name may hold when {@link URI} refuses it: letters, digits, {@code . _ -}. */
   private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9._-]+");
@@ -25,7 +33,7 @@ record EtcdAddress(String host, int port, boolean uriHost) {
   private static final Pattern PORT = Pattern.compile("[0-9]{1,9}");
 
   /** The address {@code url} names, or {@code null} when it names no host. */
-  static EtcdAddress of(URI url) {
+  public static EtcdAddress of(URI url) {
     if (url.getHost() != null) {
       return new EtcdAddress(url.getHost(), url.getPort(), true);
     }
@@ -47,7 +55,7 @@ record EtcdAddress(String host, int port, boolean uriHost) {
    * Whether the host can be a host name at all: {@link URI} took it for one, or it has only
    * letters, digits, {@code .}, {@code _} and {@code -}.
    */
-  boolean isHostName() {
+  public boolean isHostName() {
     return uriHost || HOST_NAME.matcher(host).matches();
   }
 
@@ -56,7 +64,7 @@ record EtcdAddress(String host, int port, boolean uriHost) {
    * valid DNS name ({@code javax.net.ssl} refuses {@code etcd_1} with "Illegal given domain name",
    * whatever the certificate says).
    */
-  boolean isTlsHostName() {
+  public boolean isTlsHostName() {
     if (host.startsWith("[")) {
       return true;
     }
@@ -69,7 +77,17 @@ record EtcdAddress(String host, int port, boolean uriHost) {
   }
 
   /** {@code host:port}, an address as a gRPC {@code ip:///} target lists it. */
-  String target() {
+  public String target() {
     return host + ":" + port;
+  }
+
+  /**
+   * The gRPC target for {@code addresses}, {@code ip:///host:port,...}: the one jetcd's {@code
+   * endpoints(...)} builds, but also for the hosts it refuses; pass it to jetcd's {@code
+   * ClientBuilder.target}. An address listed twice is dialled once.
+   */
+  public static String grpcTarget(Collection<EtcdAddress> addresses) {
+    return "ip:///"
+        + addresses.stream().map(EtcdAddress::target).distinct().collect(Collectors.joining(","));
   }
 }

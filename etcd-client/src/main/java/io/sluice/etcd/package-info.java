@@ -1,0 +1,19 @@
+/**
+ * What the agent ({@code sluice-sdk}) and the control plane share about talking to etcd through a
+ * jetcd client; nothing here starts a thread or opens a connection.
+ *
+ * <ul>
+ *   <li>{@link io.sluice.etcd.EtcdAddress} reads an endpoint URL's host and port as gRPC dials
+ *       them, also for the names {@link java.net.URI} takes no host from ({@code etcd_1}, as
+ *       docker-compose names services), and builds the client's gRPC target from them, so that
+ *       {@code sluice.etcd.endpoints} means the same on both sides.
+ *   <li>{@link io.sluice.etcd.EtcdChannels#reconnectNow} has a client that is waiting out gRPC's
+ *       reconnect backoff (up to 2 minutes after a long outage) try etcd again at once: call it
+ *       right before each retry after an etcd failure, and the caller's own retry pace decides how
+ *       soon etcd is seen again.
+ * </ul>
+ *
+ * <p>The module depends on jetcd only: the control plane uses it without the agent runtime, and the
+ * javaagent extension bundles it with jetcd and gRPC relocated.
+ */
+package io.sluice.etcd;
