@@ -1190,6 +1190,77 @@ class ControlPlaneApiIT {
         .until(() -> api.get("/api/v1/agents?service=outage", READER).json().size() == 0);
   }
 
+  /**
+   * An outage long enough for gRPC's own reconnect backoff (1 s, growing 1.6-fold with ±20 %
+   * jitter, up to 2 min) to space its attempts far apart: they fall near 26 s, 43 s and 70 s after
+   * the connection is lost, so etcd returns about 20 s before gRPC would try again by itself.
+   */
+  private static final Duration LONG_OUTAGE = Duration.ofSeconds(48);
+
+  /**
+   * How soon after a long outage writes and the mirrors must work again: well inside those 20 s.
+   */
+  private static final Duration RECONNECTED_WITHIN = Duration.ofSeconds(10);
+
+  @Test
+  void writesAndMirrorsWorkWithinSecondsWhenEtcdReturnsAfterALongOutage() {
+    ApiClient api = api();
+    String path = "/api/v1/services/long-outage/rules";
+    assertThat(api.put(path, WRITER, document(null, 0.5, "a"), Map.of()).status()).isEqualTo(200);
+    etcd.server().stop();
+    long stopped = System.nanoTime();
+    try {
+      assertThat(api.get(path, READER).status()).isEqualTo(503);
+      // The rest of the outage, its length kept exact (a poll of the API would wait out the etcd
+      // timeout and overshoot it), while the mirrors keep retrying in the background.
+      Duration rest = LONG_OUTAGE.minusNanos(System.nanoTime() - stopped);
+      await().during(rest).atMost(rest.plusSeconds(10)).until(() -> !etcd.server().isRunning());
+    } finally {
+      etcd.server().start();
+    }
+    long back = System.nanoTime();
+    long outageMillis = (back - stopped) / 1_000_000;
+    // Bounded generously so that a failure shows how long it took, not just that it was too long.
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> api.put(path, WRITER, document(null, 0.6, "b"), Map.of()).status() == 200);
+    long writeMillis = (System.nanoTime() - back) / 1_000_000;
+    await()
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(200))
+        .until(ControlPlaneApiIT::mirrorsInSync);
+    long mirrorsMillis = (System.nanoTime() - back) / 1_000_000;
+    System.out.println(
+        "[measure] etcd back after a "
+            + outageMillis
+            + " ms outage: rules PUT answers 200 in "
+            + writeMillis
+            + " ms, watches in sync in "
+            + mirrorsMillis
+            + " ms");
+    assertThat(writeMillis)
+        .as("ms from etcd's return to a rules PUT answering 200")
+        .isLessThan(RECONNECTED_WITHIN.toMillis());
+    assertThat(mirrorsMillis)
+        .as("ms from etcd's return to every etcd mirror in sync (health component watches)")
+        .isLessThan(RECONNECTED_WITHIN.toMillis());
+  }
+
+  /** Whether health says every etcd mirror (agents, rules) holds a complete read. */
+  private static boolean mirrorsInSync() {
+    JsonNode watches =
+        controlPlane
+            .api()
+            .get("/actuator/health", null)
+            .json()
+            .get("components")
+            .get("watches")
+            .get("details");
+    return watches.get("agents").get("inSync").asBoolean()
+        && watches.get("rules").get("inSync").asBoolean();
+  }
+
   static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
   }

@@ -9,6 +9,7 @@ import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.OptionsUtil;
+import io.sluice.etcd.EtcdChannels;
 import io.sluice.rules.wire.EtcdKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,6 +28,11 @@ import java.util.concurrent.TimeoutException;
  * #await}, transactions that change something with {@link #commit}: only the latter can leave the
  * outcome unknown. Ranges are read in pages at one revision (see {@link RangeReader}), so no answer
  * outgrows the client's inbound message limit however many keys a prefix holds.
+ *
+ * <p>After a call failed on the way, every call until one succeeds first has the client try etcd
+ * again at once ({@link EtcdChannels#reconnectNow}): otherwise, after a long outage, gRPC's
+ * reconnect backoff (up to 2 minutes) would keep every call waiting or failing long after etcd is
+ * back. The check is one volatile read while etcd answers.
  */
 public final class EtcdGateway {
 
@@ -41,6 +47,9 @@ public final class EtcdGateway {
   private final Duration timeout;
   private final long maxRequestBytes;
   private final RangeReader ranges;
+
+  /** A call failed on the way and none succeeded since: reconnect before the next one. */
+  private volatile boolean reconnect;
 
   /**
    * Keys of a range as of one revision.
@@ -63,7 +72,7 @@ public final class EtcdGateway {
         new RangeReader(
             (from, option) ->
                 await(
-                    client.getKVClient().get(from, option),
+                    kv().get(from, option),
                     "read the range from " + text(from).replace('\0', ' ').strip()));
   }
 
@@ -89,22 +98,40 @@ public final class EtcdGateway {
    * The key-value client; pass the futures to {@link #await} (reads) or {@link #commit} (writes).
    */
   public KV kv() {
-    return client.getKVClient();
+    return client().getKVClient();
   }
 
   /** The watch client. */
   public Watch watch() {
-    return client.getWatchClient();
+    return client().getWatchClient();
   }
 
   /** A new transaction. */
   public Txn txn() {
-    return client.getKVClient().txn();
+    return kv().txn();
   }
 
   /** Reads one key (or a range, with options) within the deadline. */
   public GetResponse get(String key, GetOption option) {
-    return await(client.getKVClient().get(bytes(key), option), "read " + key);
+    return await(kv().get(bytes(key), option), "read " + key);
+  }
+
+  /**
+   * Has the client try etcd again at once if it is waiting out gRPC's reconnect backoff; a
+   * connected client is left as it is. For code that retries on its own schedule (a watch that
+   * broke): call it right before the retry. Calls through this gateway do it by themselves after a
+   * failed call.
+   */
+  public void reconnectNow() {
+    EtcdChannels.reconnectNow(client);
+  }
+
+  /** The client, first reconnecting if the last call failed on the way. */
+  private Client client() {
+    if (reconnect) {
+      EtcdChannels.reconnectNow(client);
+    }
+    return client;
   }
 
   /**
@@ -148,9 +175,15 @@ public final class EtcdGateway {
 
   private <T> T complete(CompletableFuture<T> call, String what, boolean changes) {
     try {
-      return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      T result = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (reconnect) {
+        reconnect = false;
+      }
+      return result;
     } catch (TimeoutException e) {
       call.cancel(true);
+      // with waitForReady, jetcd's default, a call waits while gRPC backs off, then times out
+      reconnect = true;
       throw new EtcdUnavailableException(
           "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")", e, changes);
     } catch (ExecutionException e) {
@@ -159,6 +192,7 @@ public final class EtcdGateway {
       if (refused != null) {
         throw refused;
       }
+      reconnect = true;
       throw new EtcdUnavailableException(
           "etcd call failed (" + what + "): " + cause.getMessage(), cause, changes);
     } catch (InterruptedException e) {

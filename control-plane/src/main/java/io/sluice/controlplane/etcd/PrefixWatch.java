@@ -23,7 +23,9 @@ import java.util.logging.Logger;
  * <p>When the watch breaks (etcd down, the revision compacted away, the stream closed) it starts
  * over with a fresh read after a short, growing pause; the listener then receives a complete {@link
  * Listener#reset} snapshot, which replaces whatever it held. Keys deleted while the watch was down
- * therefore disappear too.
+ * therefore disappear too. Each such retry first has the client reconnect at once ({@link
+ * EtcdGateway#reconnectNow}), so this pause, not gRPC's reconnect backoff (up to 2 minutes),
+ * decides how soon the mirror is back after a long outage.
  *
  * <p>A read that fails leaves the mirror out of sync until a read succeeds: {@link #state()} says
  * so, with the reason, for {@code /actuator/health}; the first failure of a streak is logged as a
@@ -105,6 +107,17 @@ public final class PrefixWatch implements AutoCloseable {
   /** Starts reading and watching, in the background. */
   public void start() {
     scheduler.execute(this::resync);
+  }
+
+  /** Reads again after a failure, {@code delayMs} from now, reconnecting at once first. */
+  private void retryLater(long delayMs) {
+    scheduler.schedule(
+        () -> {
+          etcd.reconnectNow();
+          resync();
+        },
+        delayMs,
+        TimeUnit.MILLISECONDS);
   }
 
   private void resync() {
@@ -197,7 +210,7 @@ public final class PrefixWatch implements AutoCloseable {
     } else {
       LOG.log(Level.FINE, message, error);
     }
-    scheduler.schedule(this::resync, delay, TimeUnit.MILLISECONDS);
+    retryLater(delay);
   }
 
   /** The failure and its root cause, e.g. the gRPC status; no stack trace. */
@@ -247,7 +260,7 @@ public final class PrefixWatch implements AutoCloseable {
       LOG.log(
           Level.FINE, "watch of " + prefix + " broke; reading it again in " + delay + " ms", error);
     }
-    scheduler.schedule(this::resync, delay, TimeUnit.MILLISECONDS);
+    retryLater(delay);
   }
 
   @Override

@@ -9,5 +9,10 @@
  * creates them and keeps them for {@code /actuator/health} (component {@code watches}), which says
  * when a mirror's read fails. {@link io.sluice.controlplane.etcd.EmbeddedEtcd} starts a local etcd
  * when no endpoints are configured, for first use.
+ *
+ * <p>After an etcd failure the gateway's next calls and the mirrors' retries first have the client
+ * reconnect at once ({@code io.sluice.etcd.EtcdChannels}, shared with the agents): gRPC's own
+ * reconnect backoff, up to 2 minutes apart after a long outage, would otherwise keep writes
+ * answering 503 and health DOWN long after etcd is back.
  */
 package io.sluice.controlplane.etcd;
