@@ -31,7 +31,7 @@ class EtcdConfiguration {
         embedded.etcd() == null ? settings.endpoints() : List.of(embedded.etcd().endpoint());
     ClientBuilder builder =
         Client.builder()
-            .endpoints(endpoints.toArray(String[]::new))
+            .target(EtcdSettings.grpcTarget(endpoints))
             .connectTimeout(settings.timeout())
             .maxInboundMessageSize(EtcdGateway.MAX_INBOUND_MESSAGE_BYTES)
             .retryMaxDuration(settings.timeout());

@@ -1,9 +1,13 @@
 package io.sluice.controlplane.etcd;
 
+import io.sluice.etcd.EtcdAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -11,7 +15,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * How the control plane reaches etcd ({@code sluice.etcd.*}). Without endpoints the control plane
  * starts a local etcd of its own (see {@link EmbeddedEtcd}).
  *
- * @param endpoints etcd client URLs, e.g. {@code http://127.0.0.1:2379}; empty for embedded mode
+ * @param endpoints etcd client URLs, e.g. {@code http://127.0.0.1:2379}, read as the agents read
+ *     {@code sluice.etcd.endpoints}: {@code scheme://host:port}, {@code http} or {@code https} in
+ *     any case (kept in lower case), a host name may have {@code _} (docker-compose's {@code
+ *     etcd_1}, see {@link EtcdAddress}); no credentials, path, query or fragment. Empty for
+ *     embedded mode
  * @param namespace the key prefix shared with the agents, default {@code /sluice}
  * @param user etcd user, or {@code null}
  * @param password etcd password, or {@code null}
@@ -39,13 +47,11 @@ public record EtcdSettings(
     endpoints =
         endpoints == null
             ? List.of()
-            : endpoints.stream().map(String::trim).filter(e -> !e.isEmpty()).toList();
-    for (String endpoint : endpoints) {
-      if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
-        throw new IllegalArgumentException(
-            "sluice.etcd.endpoints: '" + endpoint + "' is not an http:// or https:// URL");
-      }
-    }
+            : endpoints.stream()
+                .map(String::trim)
+                .filter(e -> !e.isEmpty())
+                .map(EtcdSettings::checkedEndpoint)
+                .toList();
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("sluice.etcd.timeout must be positive, was " + timeout);
     }
@@ -63,6 +69,95 @@ public record EtcdSettings(
   /** Whether the control plane must start its own etcd. */
   public boolean embedded() {
     return endpoints.isEmpty();
+  }
+
+  /**
+   * The gRPC target for jetcd's {@code ClientBuilder.target}: jetcd's {@code endpoints(...)} takes
+   * no host with {@code _}.
+   *
+   * @param endpoints checked endpoints: these settings' or the embedded etcd's
+   */
+  static String grpcTarget(List<String> endpoints) {
+    return EtcdAddress.grpcTarget(
+        endpoints.stream().map(endpoint -> EtcdAddress.of(URI.create(endpoint))).toList());
+  }
+
+  /**
+   * {@code endpoint} as the control plane keeps it, {@code scheme://host:port} with the scheme in
+   * lower case; refused with a message naming the value (its password hidden) and what is wrong.
+   */
+  private static String checkedEndpoint(String endpoint) {
+    URI url;
+    try {
+      url = new URI(endpoint);
+    } catch (URISyntaxException e) {
+      throw refused(endpoint, "is not a URL (" + e.getReason() + ")");
+    }
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw refused(endpoint, "is not an http:// or https:// URL");
+    }
+    String authority = url.getRawAuthority();
+    if (authority != null && authority.indexOf('@') >= 0) {
+      throw refused(
+          endpoint,
+          "has credentials, which do not belong in an endpoint URL; set sluice.etcd.user and"
+              + " sluice.etcd.password");
+    }
+    String path = url.getRawPath();
+    if ((path != null && !path.isEmpty() && !path.equals("/"))
+        || url.getRawQuery() != null
+        || url.getRawFragment() != null) {
+      throw refused(
+          endpoint,
+          "has a path, query or fragment, which would be ignored; an endpoint is"
+              + " scheme://host:port");
+    }
+    EtcdAddress address = EtcdAddress.of(url);
+    if (address == null || address.port() < 1) {
+      throw refused(endpoint, "needs a host and a port, e.g. http://127.0.0.1:2379");
+    }
+    if (!address.isHostName()) {
+      throw refused(endpoint, "has '" + address.host() + "', which is not a host name");
+    }
+    if (address.port() > 65535) {
+      throw refused(endpoint, "has a port outside 1 to 65535");
+    }
+    if (scheme.equals("https") && !address.isTlsHostName()) {
+      throw refused(
+          endpoint,
+          "names a host TLS cannot check etcd's certificate against: the JDK refuses '"
+              + address.host()
+              + "' as a DNS name ("
+              + (address.host().indexOf('_') >= 0 ? "the '_'" : "not a DNS name")
+              + "); use a host name without '_' or an IP address");
+    }
+    return scheme + "://" + authority;
+  }
+
+  private static IllegalArgumentException refused(String endpoint, String problem) {
+    return new IllegalArgumentException(
+        "sluice.etcd.endpoints: '" + withoutPassword(endpoint) + "' " + problem);
+  }
+
+  /** The endpoint with any password in it shown as {@code ****}: these messages are logged. */
+  private static String withoutPassword(String endpoint) {
+    int start = endpoint.indexOf("://");
+    if (start < 0) {
+      return endpoint;
+    }
+    start += 3;
+    int end = start;
+    while (end < endpoint.length() && "/?#".indexOf(endpoint.charAt(end)) < 0) {
+      end++;
+    }
+    String authority = endpoint.substring(start, end);
+    int at = authority.lastIndexOf('@');
+    int colon = authority.indexOf(':');
+    if (at < 0 || colon < 0 || colon > at) {
+      return endpoint;
+    }
+    return endpoint.substring(0, start + colon + 1) + "****" + endpoint.substring(start + at);
   }
 
   /**
