@@ -1,6 +1,9 @@
 package io.sluice.controlplane.etcd;
 
 import io.etcd.jetcd.options.GetOption;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
@@ -9,26 +12,74 @@ import org.springframework.boot.health.contributor.Health;
  * goes through {@link EtcdGateway}, so a check after a failed call has the client reconnect at once
  * first: health turns UP as soon as etcd is back, not when gRPC's reconnect backoff (up to 2
  * minutes after a long outage) runs out.
+ *
+ * <p>The health endpoint is open and probed often (load balancers, orchestrators, monitors): one
+ * check runs at a time and its answer serves every caller for {@link #FRESH}. Callers that arrive
+ * while etcd is slow to answer wait for the check in progress instead of each sending a read of its
+ * own, so probes never multiply the load on etcd, nor the waits while it is down.
  */
 final class EtcdHealthIndicator extends AbstractHealthIndicator {
 
-  private final EtcdGateway etcd;
+  /** How long one check's answer stands. */
+  static final Duration FRESH = Duration.ofSeconds(1);
+
+  private final Supplier<Health> check;
+  private final LongSupplier nanoTime;
+  private final Object checking = new Object();
+  private volatile Checked last;
+
+  private record Checked(Health health, long atNanos) {}
 
   EtcdHealthIndicator(EtcdGateway etcd) {
+    this(() -> read(etcd), System::nanoTime);
+  }
+
+  /**
+   * @param check reads etcd once and says what it found
+   * @param nanoTime the clock the answers age by
+   */
+  EtcdHealthIndicator(Supplier<Health> check, LongSupplier nanoTime) {
     super("etcd is not reachable");
-    this.etcd = etcd;
+    this.check = check;
+    this.nanoTime = nanoTime;
   }
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
+    Health health = current();
+    builder.status(health.getStatus()).withDetails(health.getDetails());
+  }
+
+  /** The answer of the latest check while it is fresh, else of a new one (one at a time). */
+  private Health current() {
+    Checked c = last;
+    if (fresh(c)) {
+      return c.health();
+    }
+    synchronized (checking) {
+      c = last;
+      if (fresh(c)) {
+        return c.health(); // checked while this caller waited
+      }
+      Health health = check.get();
+      last = new Checked(health, nanoTime.getAsLong());
+      return health;
+    }
+  }
+
+  private boolean fresh(Checked c) {
+    return c != null && nanoTime.getAsLong() - c.atNanos() < FRESH.toNanos();
+  }
+
+  private static Health read(EtcdGateway etcd) {
     try {
       long revision =
           etcd.get(etcd.keys().rulesPrefix(), GetOption.builder().withCountOnly(true).build())
               .getHeader()
               .getRevision();
-      builder.up().withDetail("revision", revision);
+      return Health.up().withDetail("revision", revision).build();
     } catch (EtcdUnavailableException | EtcdRefusedException e) {
-      builder.down().withDetail("error", e.getMessage());
+      return Health.down().withDetail("error", e.getMessage()).build();
     }
   }
 }
