@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * second's worth. Implemented as the generic cell rate algorithm: one atomic "theoretical arrival
  * time" instead of a token count and a refill timestamp, so a take is one read and one CAS and
  * never allocates. Over any interval of {@code t} seconds at most {@code perSecond * (t + 1)}
- * tokens are taken.
+ * tokens are taken. The interval between tokens is whole nanoseconds, rounded up, so a cap of more
+ * than a million a second lets slightly fewer through (above a billion a second: a billion).
  */
 final class TokenBucket {
 
@@ -24,7 +25,10 @@ final class TokenBucket {
       throw new IllegalArgumentException("perSecond must be >= 0: " + perSecond);
     }
     this.clock = clock;
-    this.intervalNanos = perSecond == 0 ? Long.MAX_VALUE : Math.max(1, SECOND_NANOS / perSecond);
+    // rounded up: a cap may let slightly fewer through than configured, never more (rounded down,
+    // 6e8 a second became one token a nanosecond)
+    this.intervalNanos =
+        perSecond == 0 ? Long.MAX_VALUE : (SECOND_NANOS + perSecond - 1) / perSecond;
     this.burstNanos = SECOND_NANOS;
     // a full bucket: the next SECOND_NANOS of arrivals are already paid for
     this.theoreticalArrival = new AtomicLong(clock.nanoTime() - SECOND_NANOS);
