@@ -2,12 +2,12 @@
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
 import { ApiError, EventStream, call, onUnauthorized, session } from './api.js';
-import { fill, h, setText, toast } from './dom.js';
+import { confirmDialog, fill, h, setText, toast } from './dom.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
 
 const main = document.getElementById('main');
-const state = { role: null, name: null, page: null, stream: null, listeners: new Set() };
+const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false };
 
 /** What views get: the user's role and a way to hear live events. */
 const context = {
@@ -30,8 +30,17 @@ onUnauthorized(() => {
   }
 });
 
-document.getElementById('sign-out').addEventListener('click', () => signOut('Signed out.'));
+document.getElementById('sign-out').addEventListener('click', async () => {
+  if (await mayLeave()) signOut('Signed out.');
+});
 window.addEventListener('hashchange', route);
+// A reload or closing the tab: the browser asks (it shows its own text, not ours).
+window.addEventListener('beforeunload', (event) => {
+  if (hasUnsavedEdits()) {
+    event.preventDefault();
+    event.returnValue = '';
+  }
+});
 
 start();
 
@@ -173,14 +182,23 @@ function stopLive() {
   state.stream = null;
 }
 
-function route() {
+async function route() {
   if (!state.role) return;
   const parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
+  const service = parts[0] === 'service' && parts[1] ? parts[1] : null;
+  const staying = service !== null && state.page instanceof ServicePage && state.page.service === service;
+  if (!staying && hasUnsavedEdits()) {
+    // The address has changed already: put it back while asking, and again if the answer is no.
+    const wanted = location.hash;
+    history.replaceState(null, '', state.hash || '#/');
+    if (state.asking || !(await mayLeave())) return;
+    history.replaceState(null, '', wanted);
+  }
+  state.hash = location.hash;
   const crumbs = document.getElementById('crumbs');
-  if (parts[0] === 'service' && parts[1]) {
-    const service = parts[1];
+  if (service !== null) {
     const tab = parts[2] || 'rules';
-    if (state.page instanceof ServicePage && state.page.service === service) {
+    if (staying) {
       state.page.showTab(tab);
       return;
     }
@@ -194,6 +212,26 @@ function route() {
     state.page = new OverviewPage(main, context);
   }
   main.focus({ preventScroll: true });
+}
+
+function hasUnsavedEdits() {
+  return Boolean(state.page && state.page.hasUnsavedEdits && state.page.hasUnsavedEdits());
+}
+
+/** Whether the current page may go: asks first when it holds edits that are not saved. */
+async function mayLeave() {
+  if (!hasUnsavedEdits()) return true;
+  state.asking = true;
+  try {
+    return await confirmDialog({
+      title: 'Leave without saving?',
+      message: `Your edits to the rules of ${state.page.service} are not saved. Leaving this page throws them away.`,
+      confirmLabel: 'Leave and discard edits',
+      danger: true,
+    });
+  } finally {
+    state.asking = false;
+  }
 }
 
 function closePage() {

@@ -94,7 +94,7 @@ export function toast(message, kind = 'info') {
 export function confirmDialog({ title, message, confirmLabel, danger = false }) {
   return new Promise((resolve) => {
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' });
-    const cancel = h('button', { type: 'button', class: 'btn', text: 'Cancel' });
+    const cancel = h('button', { type: 'button', class: 'btn', 'data-test': 'cancel', text: 'Cancel' });
     const ok = h('button', {
       type: 'button',
       class: danger ? 'btn btn-danger' : 'btn btn-primary',

@@ -4,7 +4,7 @@
 // a save with If-Match whose 412 offers to reload and re-apply the user's edits.
 
 import { ApiError, call, enc, etagRevision } from './api.js';
-import { fill, h, setText, timeNode, toast } from './dom.js';
+import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { lineColumn, locate, parseWithLocations, pretty } from './json-text.js';
 import { merge3 } from './merge.js';
@@ -71,7 +71,7 @@ export class RulesPanel {
       this.discardButton = h('button', { type: 'button', class: 'btn', 'data-test': 'discard', text: 'Discard edits' });
       this.formatButton = h('button', { type: 'button', class: 'btn btn-quiet', text: 'Format' });
       this.reviewButton.addEventListener('click', () => this.openReview());
-      this.discardButton.addEventListener('click', () => this.resetEditor());
+      this.discardButton.addEventListener('click', () => this.discard());
       this.formatButton.addEventListener('click', () => this.format());
       actions.push(
         h('div', { class: 'field comment-field' }, h('label', { for: 'change-comment', text: 'Comment' }), this.comment),
@@ -148,6 +148,31 @@ export class RulesPanel {
     this.setText(pretty(current.document ?? starterDocument(this.page.service)));
     this.newer.hidden = true;
     this.closeReview();
+  }
+
+  /** Asks before throwing edits away; a clean editor is just reset. */
+  async discard() {
+    if (this.hasUnsavedEdits()) {
+      const revision = this.page.current?.revision;
+      const ok = await confirmDialog({
+        title: 'Discard your edits?',
+        message: `The editor goes back to ${revision == null ? 'the starter document' : `revision ${revision}`}; your changes and comment are lost.`,
+        confirmLabel: 'Discard edits',
+        danger: true,
+      });
+      if (!ok) {
+        this.textarea.focus();
+        return;
+      }
+    }
+    this.comment.value = '';
+    this.resetEditor();
+  }
+
+  /** Whether the editor holds text or a comment that leaving would lose. */
+  hasUnsavedEdits() {
+    if (!this.base || !this.page.canWrite) return false;
+    return this.dirty() || Boolean(this.comment && this.comment.value.trim());
   }
 
   dirty() {

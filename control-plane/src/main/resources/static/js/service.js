@@ -85,6 +85,11 @@ export class ServicePage {
     clearTimeout(this.pendingRules);
   }
 
+  /** Whether leaving the page would throw away edits (the rules editor's). */
+  hasUnsavedEdits() {
+    return this.rules.hasUnsavedEdits();
+  }
+
   get canWrite() {
     return this.context.canWrite;
   }

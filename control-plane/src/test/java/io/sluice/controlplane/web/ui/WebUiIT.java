@@ -385,6 +385,48 @@ class WebUiIT {
 
   @Test
   @Order(5)
+  void asksBeforeThrowingAwayUnsavedEdits() {
+    click(By.id("tab-rules"));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    awaitText(By.id("editor-status"), "No problems found.");
+    String stored = editor.getAttribute("value");
+    String edited = stored.replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.3");
+    assertThat(edited).isNotEqualTo(stored);
+    type(editor, edited);
+    // a reload or closing the tab gets the browser's own prompt
+    assertThat(beforeUnloadIsRefused()).isTrue();
+
+    By services = By.cssSelector("#crumbs a[href='#/']");
+    click(services);
+    assertThat(waitFor(By.cssSelector("dialog")).getText()).contains("not saved");
+    click(By.cssSelector("dialog [data-test=cancel]"));
+    assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
+    assertThat(js("return location.hash")).isEqualTo("#/service/orders/rules");
+    assertThat(editor.getAttribute("value")).isEqualTo(edited);
+
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=cancel]"));
+    assertThat(editor.getAttribute("value")).isEqualTo(edited);
+
+    click(services);
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    waitFor(By.cssSelector("tr[data-service='orders']"));
+    assertThat(js("return location.hash")).isEqualTo("#/");
+
+    // a clean editor lets the user go without asking
+    click(By.cssSelector("tr[data-service='orders'] a.service-link"));
+    WebElement fresh = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> fresh.getAttribute("value").equals(stored));
+    assertThat(beforeUnloadIsRefused()).isFalse();
+    click(services);
+    waitFor(By.cssSelector("tr[data-service='orders']"));
+    assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
+    click(By.cssSelector("tr[data-service='orders'] a.service-link"));
+    waitFor(By.id("rules-editor"));
+  }
+
+  @Test
+  @Order(6)
   void suggestsPoliciesForUnprotectedDependenciesAndDryRuns() {
     click(By.id("tab-dependencies"));
     By inventory = By.cssSelector("tr[data-target='inventory:8080']");
@@ -402,6 +444,8 @@ class WebUiIT {
     assertThat(editor.getAttribute("value")).contains("\"host\": \"inventory\"");
     awaitText(By.id("editor-status"), "No problems found.");
     click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    await().atMost(BOUND).until(() -> !editor.getAttribute("value").contains("inventory"));
 
     // The tabs are a keyboard tablist: arrow keys move between them.
     browser.findElement(By.id("tab-dependencies")).sendKeys(Keys.ARROW_RIGHT);
@@ -422,7 +466,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void rendersServerTextAsText() {
     String document =
         ordersDocument(0.25).replace("\"name\": \"checkout\"", "\"name\": \"" + XSS + "\"");
@@ -456,7 +500,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aServiceNamedOutsideTheRuleNamesShowsItsAgentsOnDefaultAndWhyWithoutAnEditor()
       throws Exception {
     HttpResponse<String> defaults =
@@ -511,7 +555,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aReaderSeesNoEditControlsAndCannotWrite() {
     click(By.id("sign-out"));
     waitFor(By.id("token"));
@@ -544,7 +588,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void fitsALaptopAndAWideScreen() {
     browser.get(baseUrl() + "/#/service/orders/rules");
     waitFor(By.id("rules-editor"));
@@ -567,7 +611,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -603,7 +647,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -630,7 +674,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void aContentSecurityPolicyViolationWouldBeSeen() {
     // the check after each test can fail: an inline style is refused and reported
     browser.get(baseUrl() + "/#/");
@@ -770,6 +814,14 @@ class WebUiIT {
             + " arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
         textarea,
         text);
+  }
+
+  /** Whether the page asks before a reload or closing the tab (its beforeunload handler). */
+  private static boolean beforeUnloadIsRefused() {
+    return (Boolean)
+        js(
+            "const e = new Event('beforeunload', {cancelable: true});"
+                + " window.dispatchEvent(e); return e.defaultPrevented;");
   }
 
   private static String selectedText(WebElement textarea) {
