@@ -279,9 +279,15 @@ export class RulesPanel {
     const before = current.document ? pretty(current.document) : '';
     const after = pretty(doc);
     const lines = diffLines(before, after);
-    const save = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'save', text: current.revision == null ? 'Create rules' : 'Save new revision' });
+    // Saving the same document again would only make agents roll out a copy of it.
+    const unchanged = current.revision != null && before === after;
+    const save = h('button', {
+      type: 'button', class: 'btn btn-primary', 'data-test': 'save', disabled: unchanged,
+      'aria-describedby': unchanged ? 'save-unchanged' : null,
+      text: current.revision == null ? 'Create rules' : 'Save new revision',
+    });
     const back = h('button', { type: 'button', class: 'btn', text: 'Back to editing' });
-    save.addEventListener('click', () => this.save(doc, save));
+    if (!unchanged) save.addEventListener('click', () => this.save(doc, save));
     back.addEventListener('click', () => {
       this.closeReview();
       this.textarea.focus();
@@ -293,6 +299,7 @@ export class RulesPanel {
       h('h2', { id: 'review-title', tabindex: '-1', text: 'Review before saving' }),
       h('p', { text: against }),
       diffView(lines, { label: 'Changes against the current revision' }),
+      unchanged ? h('p', { id: 'save-unchanged', class: 'hint', 'data-test': 'save-unchanged', text: `Nothing to save: the document is the same as revision ${current.revision}.` }) : null,
       h('div', { class: 'actions' }, back, save));
     this.review.hidden = false;
     this.review.querySelector('h2').focus({ preventScroll: true });

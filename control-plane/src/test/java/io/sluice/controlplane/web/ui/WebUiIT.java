@@ -427,6 +427,27 @@ class WebUiIT {
 
   @Test
   @Order(6)
+  void offersNoSaveWhenTheDocumentIsUnchanged() {
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+    long revision = currentRevisionShown();
+    click(By.cssSelector("[data-test=review]"));
+    waitFor(By.cssSelector("[data-test=diff-none]"));
+    WebElement save = waitFor(By.cssSelector("[data-test=save]"));
+    assertThat(save.isEnabled()).isFalse();
+    assertThat(save.getAttribute("aria-describedby")).isEqualTo("save-unchanged");
+    assertThat(waitFor(By.id("save-unchanged")).getText())
+        .contains("Nothing to save")
+        .contains("revision " + revision);
+    save.click();
+    assertThat(browser.findElements(By.cssSelector("[data-test=saved]"))).isEmpty();
+    assertThat(currentRevisionShown()).isEqualTo(revision);
+    click(By.xpath("//section[contains(@class,'review')]//button[text()='Back to editing']"));
+    assertThat(browser.findElements(By.cssSelector("[data-test=save]"))).isEmpty();
+  }
+
+  @Test
+  @Order(7)
   void suggestsPoliciesForUnprotectedDependenciesAndDryRuns() {
     click(By.id("tab-dependencies"));
     By inventory = By.cssSelector("tr[data-target='inventory:8080']");
@@ -466,7 +487,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void rendersServerTextAsText() {
     String document =
         ordersDocument(0.25).replace("\"name\": \"checkout\"", "\"name\": \"" + XSS + "\"");
@@ -500,7 +521,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aServiceNamedOutsideTheRuleNamesShowsItsAgentsOnDefaultAndWhyWithoutAnEditor()
       throws Exception {
     HttpResponse<String> defaults =
@@ -555,7 +576,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aReaderSeesNoEditControlsAndCannotWrite() {
     click(By.id("sign-out"));
     waitFor(By.id("token"));
@@ -588,7 +609,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void fitsALaptopAndAWideScreen() {
     browser.get(baseUrl() + "/#/service/orders/rules");
     waitFor(By.id("rules-editor"));
@@ -611,7 +632,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -647,7 +668,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -674,7 +695,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(13)
+  @Order(14)
   void aContentSecurityPolicyViolationWouldBeSeen() {
     // the check after each test can fail: an inline style is refused and reported
     browser.get(baseUrl() + "/#/");
