@@ -44,6 +44,8 @@ export class RulesPanel {
     /** What the editor started from: {revision, document}; the base of a re-apply. */
     this.base = null;
     this.problems = [];
+    /** What the control plane found on the last save, placed in the text it was given. */
+    this.serverProblems = [];
     this.locations = new Map();
 
     const service = page.service;
@@ -61,7 +63,10 @@ export class RulesPanel {
     this.outcome = h('div', { class: 'outcome', 'aria-live': 'polite' });
     this.review = h('section', { class: 'review card', hidden: true, 'aria-labelledby': 'review-title' });
 
-    this.textarea.addEventListener('input', () => this.scheduleValidate());
+    this.textarea.addEventListener('input', () => {
+      this.clearServerProblems();
+      this.scheduleValidate();
+    });
     this.textarea.addEventListener('scroll', () => { this.gutter.scrollTop = this.textarea.scrollTop; });
 
     const actions = [];
@@ -185,6 +190,7 @@ export class RulesPanel {
 
   setText(text) {
     this.textarea.value = text;
+    this.clearServerProblems();
     this.validate();
   }
 
@@ -219,9 +225,23 @@ export class RulesPanel {
       fill(this.structured, structuredView(doc));
     }
     this.problems = problems;
-    this.renderProblems(this.problemList, problems, this.status);
-    this.renderGutter(text, problems);
+    this.showProblems(text);
     return problems.length || parsed.error ? null : parsed.value;
+  }
+
+  /** Lists the editor's own findings and the control plane's, and marks their lines. */
+  showProblems(text = this.textarea.value) {
+    const all = [...this.problems, ...this.serverProblems];
+    this.renderProblems(this.problemList, all, this.status);
+    this.renderGutter(text, all);
+  }
+
+  /** The control plane's findings are about the text it was sent: the next edit drops them. */
+  clearServerProblems() {
+    if (!this.serverProblems.length) return;
+    this.serverProblems = [];
+    this.showProblems();
+    if (this.outcome.querySelector('[data-test=server-errors]')) fill(this.outcome);
   }
 
   placed(problem, text = this.textarea.value) {
@@ -234,15 +254,18 @@ export class RulesPanel {
 
   renderProblems(list, problems, status) {
     if (status) {
-      setText(status, problems.length === 0 ? 'No problems found.' : `${problems.length} problem${problems.length === 1 ? '' : 's'} found:`);
+      const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+      const byServer = problems.length > 0 && problems.every((p) => p.source === 'server');
+      setText(status, problems.length === 0 ? 'No problems found.' : byServer ? `The control plane found ${count}:` : `${count} found:`);
       status.classList.toggle('bad', problems.length > 0);
       status.classList.toggle('good', problems.length === 0);
     }
     fill(list, problems.map((p) => h('li', {},
-      h('button', { type: 'button', class: 'problem', 'data-path': p.path || '', onclick: () => this.select(p) },
+      h('button', { type: 'button', class: 'problem', 'data-path': p.path || '', 'data-source': p.source || 'editor', onclick: () => this.select(p) },
         h('span', { class: 'problem-line', text: `line ${p.line}` }),
         p.path ? h('code', { class: 'problem-path', text: p.path }) : null,
-        h('span', { class: 'problem-message', text: p.message })))));
+        h('span', { class: 'problem-message', text: p.message }),
+        p.source === 'server' ? h('span', { class: 'problem-source', text: 'control plane' }) : null))));
   }
 
   renderGutter(text, problems) {
@@ -357,13 +380,14 @@ export class RulesPanel {
       return;
     }
     if (e instanceof ApiError && e.status === 400) {
-      const list = h('ul', { class: 'problems' });
-      const problems = e.validationErrors().map((p) => this.placed(p));
-      this.renderProblems(list, problems, null);
-      fill(this.outcome, h('div', { class: 'notice notice-bad', role: 'alert', 'data-test': 'server-errors' },
-        h('h2', { text: 'The control plane refused the document' }),
-        h('p', { text: e.message }),
-        list));
+      // Found only by the server (duplicate names, say): listed with the editor's own, at their lines.
+      this.serverProblems = e.validationErrors().map((p) => ({ ...this.placed(p), source: 'server' }));
+      this.showProblems();
+      fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'server-errors' },
+        h('strong', { text: 'The control plane refused the document. ' }),
+        this.serverProblems.length ? 'Its findings are listed under the editor; nothing was saved.' : e.message));
+      const first = this.problemList.querySelector('button');
+      if (first) first.focus();
       return;
     }
     const text = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Saving failed: ${e.message}`;

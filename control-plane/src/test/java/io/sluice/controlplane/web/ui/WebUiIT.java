@@ -448,6 +448,49 @@ class WebUiIT {
 
   @Test
   @Order(7)
+  void listsWhatOnlyTheServerFindsWithTheEditorsProblemsUntilTheNextEdit() {
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+    long revision = currentRevisionShown();
+    // two rules with one name: the schema cannot say so, the control plane does
+    String stored = editor.getAttribute("value");
+    type(editor, stored.replace("\"name\": \"checkout\"", "\"name\": \"drop-health\""));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    click(By.cssSelector("[data-test=save]"));
+    waitFor(By.cssSelector("[data-test=server-errors]"));
+    WebElement problem =
+        waitFor(
+            By.cssSelector(
+                "[data-test=problems] button[data-source=server]"
+                    + "[data-path='$.sampling.rules[1].name']"));
+    assertThat(problem.getText()).contains("duplicate name");
+    awaitText(By.id("editor-status"), "The control plane found 1 problem");
+    assertThat(browser.findElement(By.id("editor-status")).getText()).doesNotContain("No problems");
+    String line = problem.findElement(By.cssSelector(".problem-line")).getText();
+    // (the gutter may be scrolled: its text content, not what is in view)
+    assertThat(browser.findElements(By.cssSelector(".gutter .bad")))
+        .extracting(e -> e.getDomProperty("textContent"))
+        .containsExactly(line.replace("line ", ""));
+    problem.click();
+    assertThat(selectedText(editor)).isEqualTo("\"drop-health\"");
+    assertThat(currentRevisionShown()).isEqualTo(revision);
+
+    // the next edit drops them: their line numbers were about the text that was sent
+    String sent = editor.getAttribute("value");
+    int second = sent.lastIndexOf("\"drop-health\"");
+    type(editor, sent.substring(0, second) + "\"checkout-2\"" + sent.substring(second + 13));
+    assertThat(browser.findElements(By.cssSelector("[data-test=problems] li"))).isEmpty();
+    assertThat(browser.findElements(By.cssSelector("[data-test=server-errors]"))).isEmpty();
+    awaitText(By.id("editor-status"), "No problems found.");
+    assertThat(browser.findElements(By.cssSelector(".gutter .bad"))).isEmpty();
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").equals(stored));
+  }
+
+  @Test
+  @Order(8)
   void suggestsPoliciesForUnprotectedDependenciesAndDryRuns() {
     click(By.id("tab-dependencies"));
     By inventory = By.cssSelector("tr[data-target='inventory:8080']");
@@ -487,7 +530,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void rendersServerTextAsText() {
     String document =
         ordersDocument(0.25).replace("\"name\": \"checkout\"", "\"name\": \"" + XSS + "\"");
@@ -521,7 +564,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aServiceNamedOutsideTheRuleNamesShowsItsAgentsOnDefaultAndWhyWithoutAnEditor()
       throws Exception {
     HttpResponse<String> defaults =
@@ -576,7 +619,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void aReaderSeesNoEditControlsAndCannotWrite() {
     click(By.id("sign-out"));
     waitFor(By.id("token"));
@@ -609,7 +652,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void fitsALaptopAndAWideScreen() {
     browser.get(baseUrl() + "/#/service/orders/rules");
     waitFor(By.id("rules-editor"));
@@ -632,7 +675,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -668,7 +711,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(13)
+  @Order(14)
   void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -695,7 +738,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(14)
+  @Order(15)
   void aContentSecurityPolicyViolationWouldBeSeen() {
     // the check after each test can fail: an inline style is refused and reported
     browser.get(baseUrl() + "/#/");
