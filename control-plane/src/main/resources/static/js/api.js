@@ -36,6 +36,8 @@ function problemText(status, problem) {
     return problem.detail || problem.title;
   }
   switch (status) {
+    case 400:
+      return 'The control plane refused the request (HTTP 400).';
     case 401:
       return 'Your token was not accepted. Sign in again.';
     case 403:
@@ -47,7 +49,7 @@ function problemText(status, problem) {
     case 503:
       return 'The control plane cannot reach etcd right now.';
     default:
-      return `The control plane answered ${status}.`;
+      return `The control plane answered HTTP ${status}.`;
   }
 }
 
@@ -88,7 +90,9 @@ export async function call(method, path, { body, headers = {}, token = session.t
     try {
       parsed = JSON.parse(text);
     } catch {
-      parsed = { detail: text.slice(0, 500) };
+      // An error page (the servlet container's, a proxy's) is markup, not a message: its status
+      // says what there is to say.
+      parsed = response.ok ? { detail: text.slice(0, 500) } : null;
     }
   }
   if (!response.ok) {

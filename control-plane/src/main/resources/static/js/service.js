@@ -34,7 +34,7 @@ export class ServicePage {
     this.revisionText = h('span', { class: 'meta-value', 'data-test': 'current-revision' });
     this.rejectedText = h('span', { class: 'meta-value' });
     this.openText = h('span', { class: 'meta-value' });
-    this.loadError = h('p', { class: 'form-error', role: 'alert' });
+    this.loadError = h('p', { class: 'form-error', role: 'alert', 'data-test': 'load-error' });
     this.defaultNote = h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
 
     this.tabButtons = new Map();

@@ -620,6 +620,18 @@ class WebUiIT {
 
   @Test
   @Order(11)
+  void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
+    // an encoded '/' in the service name: the servlet container refuses it with an HTML page
+    browser.get(baseUrl() + "/#/service/a%2Fb/rules");
+    awaitText(By.cssSelector("[data-test=load-error]"), "HTTP 400");
+    assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText())
+        .startsWith("Could not load the rules: ")
+        .doesNotContain("<")
+        .doesNotContainIgnoringCase("doctype");
+  }
+
+  @Test
+  @Order(12)
   void aReaderSeesNoEditControlsAndCannotWrite() {
     click(By.id("sign-out"));
     waitFor(By.id("token"));
@@ -652,7 +664,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void fitsALaptopAndAWideScreen() {
     browser.get(baseUrl() + "/#/service/orders/rules");
     waitFor(By.id("rules-editor"));
@@ -675,7 +687,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(13)
+  @Order(14)
   void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -711,7 +723,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(14)
+  @Order(15)
   void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -738,7 +750,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(15)
+  @Order(16)
   void aContentSecurityPolicyViolationWouldBeSeen() {
     // the check after each test can fail: an inline style is refused and reported
     browser.get(baseUrl() + "/#/");
