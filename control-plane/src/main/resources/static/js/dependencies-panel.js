@@ -1,5 +1,6 @@
 // Outgoing targets with traffic that no breaker policy covers, with a suggested policy that a
-// writer can add to the editor in one click.
+// writer can add to the editor in one click. Rows are keyed by target and updated in place as
+// agents report, so an opened policy stays open and focus stays where it was.
 
 import { ApiError, call, enc, listOf } from './api.js';
 import { fill, h, setText } from './dom.js';
@@ -11,6 +12,7 @@ export class DependenciesPanel {
     this.root = root;
     this.page = page;
     this.endpoint = true;
+    this.rows = new Map();
     this.tbody = h('tbody');
     this.error = h('p', { class: 'form-error', role: 'alert' });
     this.empty = h('p', { class: 'empty', text: 'Every outgoing target with traffic is covered by a breaker policy.' });
@@ -67,29 +69,68 @@ export class DependenciesPanel {
 
   render(rows) {
     this.empty.hidden = rows.length > 0;
-    fill(this.tbody, rows.map((d) => {
+    // A service running _default has no document of its own to add a policy to.
+    const addable = this.page.canWrite && !this.page.defaultOnly;
+    const seen = new Set();
+    rows.forEach((d, index) => {
+      seen.add(d.target);
+      let row = this.rows.get(d.target);
+      if (!row) {
+        row = this.newRow(d.target);
+        this.rows.set(d.target, row);
+      }
+      if (this.tbody.children[index] !== row.tr) this.tbody.insertBefore(row.tr, this.tbody.children[index] || null);
+      row.policy = d.suggestedPolicy;
       // errorRate is a fraction in [0, 1] (the control plane's UnprotectedTargets).
       const errors = d.errorsPerMinute != null && d.callsPerMinute
         ? `${((100 * d.errorsPerMinute) / d.callsPerMinute).toFixed(1)}%`
         : d.errorRate != null
           ? `${(100 * Number(d.errorRate)).toFixed(1)}%`
           : '—';
-      // A service running _default has no document of its own to add a policy to.
-      const add = this.page.canWrite && !this.page.defaultOnly
-        ? h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'add-policy', 'aria-label': `Add the suggested policy for ${d.target} to the editor`, text: 'Add to editor', onclick: () => this.page.rules.addBreakerPolicy(d.suggestedPolicy) })
-        : null;
-      const partly = d.guardedBy && d.guardedBy.length
-        ? h('div', { class: 'hint', 'data-test': 'partly-guarded', text: `Partly guarded by ${d.guardedBy.join(', ')} (${d.guardedCallsPerMinute} calls/min); the figures are the other calls.` })
-        : null;
-      return h('tr', { 'data-target': d.target },
-        h('th', { scope: 'row' }, h('span', { class: 'mono', text: d.target }), partly),
-        h('td', { class: 'num', text: d.callsPerMinute }),
-        h('td', { class: 'num', text: errors }),
-        h('td', { class: 'num', text: d.p99Millis != null ? `${Math.round(d.p99Millis)} ms` : '—' }),
-        h('td', {},
-          h('details', {}, h('summary', { text: policySummary(d.suggestedPolicy) }), h('pre', { class: 'code-block', text: pretty(d.suggestedPolicy) })),
-          add));
-    }));
+      const guarded = d.guardedBy && d.guardedBy.length
+        ? `Partly guarded by ${d.guardedBy.join(', ')} (${d.guardedCallsPerMinute} calls/min); the figures are the other calls.`
+        : '';
+      setText(row.partly, guarded);
+      if (guarded) row.head.appendChild(row.partly);
+      else row.partly.remove();
+      setText(row.calls, d.callsPerMinute);
+      setText(row.errors, errors);
+      setText(row.p99, d.p99Millis != null ? `${Math.round(d.p99Millis)} ms` : '—');
+      setText(row.summary, policySummary(d.suggestedPolicy));
+      setText(row.code, pretty(d.suggestedPolicy));
+      if (addable) {
+        if (!row.add.isConnected) row.policyCell.appendChild(row.add);
+      } else {
+        row.add.remove();
+      }
+    });
+    for (const [target, row] of this.rows) {
+      if (!seen.has(target)) {
+        row.tr.remove();
+        this.rows.delete(target);
+      }
+    }
+  }
+
+  newRow(target) {
+    const row = {
+      head: h('th', { scope: 'row' }, h('span', { class: 'mono', text: target })),
+      partly: h('div', { class: 'hint', 'data-test': 'partly-guarded' }),
+      calls: h('td', { class: 'num' }),
+      errors: h('td', { class: 'num' }),
+      p99: h('td', { class: 'num' }),
+      summary: h('summary'),
+      code: h('pre', { class: 'code-block' }),
+      policy: null,
+    };
+    row.add = h('button', {
+      type: 'button', class: 'btn btn-small', 'data-test': 'add-policy',
+      'aria-label': `Add the suggested policy for ${target} to the editor`, text: 'Add to editor',
+      onclick: () => this.page.rules.addBreakerPolicy(row.policy, target),
+    });
+    row.policyCell = h('td', {}, h('details', {}, row.summary, row.code));
+    row.tr = h('tr', { 'data-target': target }, row.head, row.calls, row.errors, row.p99, row.policyCell);
+    return row;
   }
 }
 

@@ -425,8 +425,11 @@ export class RulesPanel {
     if (this.validate()) this.openReview();
   }
 
-  /** Adds a breaker policy to the document in the editor (from the dependencies tab). */
-  addBreakerPolicy(policy) {
+  /**
+   * Adds a breaker policy to the document in the editor (from the dependencies tab), unless the
+   * document already has one that guards every call to the same host and port.
+   */
+  addBreakerPolicy(policy, target = '') {
     const parsed = parseWithLocations(this.textarea.value);
     if (parsed.error || !parsed.value || typeof parsed.value !== 'object') {
       toast('The editor does not hold valid JSON; fix it before adding a policy.', 'error');
@@ -434,6 +437,14 @@ export class RulesPanel {
     }
     const doc = parsed.value;
     const breakers = Array.isArray(doc.breakers) ? doc.breakers : [];
+    const same = breakers.findIndex((b) => b && guardsSameTarget(b.match, policy.match));
+    if (same >= 0) {
+      this.page.goTo('rules');
+      const loc = this.locations.get(`$.breakers[${same}]`);
+      if (loc) this.select({ start: loc.start, end: loc.start, line: lineColumn(this.textarea.value, loc.start).line });
+      toast(`The editor already has breaker policy '${breakers[same].name}' for ${target || 'that target'}; nothing was added.`, 'info');
+      return false;
+    }
     const names = new Set(breakers.map((b) => b && b.name));
     let name = policy.name;
     for (let k = 2; names.has(name); k++) name = `${policy.name}-${k}`;
@@ -446,6 +457,15 @@ export class RulesPanel {
     toast(`Added breaker policy '${name}' to the editor. Review and save to apply it.`, 'ok');
     return true;
   }
+}
+
+/** Whether a policy's match guards every call to the host and port another one matches. */
+function guardsSameTarget(match, wanted) {
+  if (!match || typeof match !== 'object' || !wanted) return false;
+  if (match.method !== undefined || match.path !== undefined) return false;
+  return typeof match.host === 'string' && typeof wanted.host === 'string'
+    && match.host.toLowerCase() === wanted.host.toLowerCase()
+    && (match.port ?? null) === (wanted.port ?? null);
 }
 
 /**

@@ -151,7 +151,7 @@ final class UnprotectedTargets {
   static Map<String, Object> suggest(String[] hostPort, double p99Millis) {
     long slowSeconds = Math.max(1, (long) Math.ceil(2 * p99Millis / 1000.0));
     Map<String, Object> policy = new LinkedHashMap<>();
-    policy.put("name", hostPort[0].toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-"));
+    policy.put("name", suggestedName(hostPort[0], hostPort[1]));
     policy.put("match", Map.of("host", hostPort[0], "port", Integer.parseInt(hostPort[1])));
     policy.put("failureRateThreshold", 50);
     policy.put("slowCallRateThreshold", 80);
@@ -164,6 +164,15 @@ final class UnprotectedTargets {
     policy.put("onOpen", Map.of("mode", "error"));
     policy.put("shadow", true);
     return policy;
+  }
+
+  /**
+   * {@code host-port}, so that two ports of one host get two names; within the rule language's 128
+   * characters.
+   */
+  static String suggestedName(String host, String port) {
+    String name = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+    return name.substring(0, Math.min(name.length(), 127 - port.length())) + "-" + port;
   }
 
   /**

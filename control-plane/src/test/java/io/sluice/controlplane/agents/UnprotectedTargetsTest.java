@@ -227,6 +227,7 @@ class UnprotectedTargetsTest {
     Map<String, Object> policy =
         UnprotectedTargets.suggest(new String[] {"Ware_House", "9000"}, 900);
     assertThat(policy.get("slowCallDuration")).isEqualTo("2s");
+    assertThat(policy.get("name")).isEqualTo("ware_house-9000");
     String document =
         JsonMapper.builder()
             .build()
@@ -244,6 +245,15 @@ class UnprotectedTargetsTest {
     assertThat(parsed.errors()).isEmpty();
     assertThat(parsed.document().breakers().get(0).shadow()).isTrue();
     assertThat(parsed.document().breakers().get(0).match().host()).isEqualTo("Ware_House");
+  }
+
+  @Test
+  void namesASuggestedPolicyAfterHostAndPortWithinTheNameLimit() {
+    assertThat(UnprotectedTargets.suggestedName("127.0.0.1", "8082")).isEqualTo("127.0.0.1-8082");
+    assertThat(UnprotectedTargets.suggestedName("127.0.0.1", "8083")).isEqualTo("127.0.0.1-8083");
+    assertThat(UnprotectedTargets.suggestedName("::1", "443")).isEqualTo("--1-443");
+    String longName = UnprotectedTargets.suggestedName("h".repeat(200), "65535");
+    assertThat(longName).hasSize(128).endsWith("h-65535");
   }
 
   @Test

@@ -502,11 +502,38 @@ class WebUiIT {
         .contains("60")
         .contains("5.0%");
     screenshots.save("08-unprotected-dependencies");
-    browser.findElement(inventory).findElement(By.cssSelector("[data-test=add-policy]")).click();
+
+    // The agent's reports (every 5 s) update the rows in place: an opened suggestion stays open
+    // and the focus stays on its button.
+    WebElement details = browser.findElement(inventory).findElement(By.tagName("details"));
+    details.findElement(By.tagName("summary")).click();
+    assertThat(details.getDomProperty("open")).isEqualTo("true");
+    assertThat(details.getText()).contains("inventory-8080");
+    WebElement add =
+        browser.findElement(inventory).findElement(By.cssSelector("[data-test=add-policy]"));
+    js("arguments[0].focus();", add);
+    js(
+        "window.__unprotectedAnswers = 0; const f = window.fetch; window.fetch = (...a) =>"
+            + " f(...a).then(r => { if (String(a[0]).endsWith('/unprotected'))"
+            + " window.__unprotectedAnswers++; return r; });");
+    await("two more reports drawn")
+        .atMost(BOUND)
+        .until(() -> (Long) js("return window.__unprotectedAnswers;") >= 2);
+    assertThat(details.getDomProperty("open")).isEqualTo("true");
+    assertThat(js("return document.activeElement === arguments[0];", add)).isEqualTo(true);
+
+    add.click();
     WebElement editor = waitFor(By.id("rules-editor"));
     assertThat(editor.isDisplayed()).isTrue();
-    assertThat(editor.getAttribute("value")).contains("\"host\": \"inventory\"");
+    assertThat(editor.getAttribute("value"))
+        .contains("\"host\": \"inventory\"")
+        .contains("\"name\": \"inventory-8080\"");
     awaitText(By.id("editor-status"), "No problems found.");
+    // once is enough: a second add finds the policy already there
+    click(By.id("tab-dependencies"));
+    browser.findElement(inventory).findElement(By.cssSelector("[data-test=add-policy]")).click();
+    awaitText(By.id("toast"), "already has breaker policy 'inventory-8080'");
+    assertThat(editor.getAttribute("value").split("\"host\": \"inventory\"", -1)).hasSize(2);
     click(By.cssSelector("[data-test=discard]"));
     click(By.cssSelector("dialog [data-test=confirm]"));
     await().atMost(BOUND).until(() -> !editor.getAttribute("value").contains("inventory"));
