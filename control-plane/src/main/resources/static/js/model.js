@@ -110,7 +110,7 @@ export function suggestPolicy({ target, p99Millis }) {
   const [host, port] = splitTarget(target);
   const slowMs = Math.max(1000, Math.ceil(((Number(p99Millis) || 0) * 3) / 100) * 100);
   const policy = {
-    name: `${host.replace(/[^A-Za-z0-9._-]/g, '-')}${port ? `-${port}` : ''}`,
+    name: suggestedName(host, port),
     match: port ? { host, port } : { host },
     failureRateThreshold: 50,
     slowCallRateThreshold: 80,
@@ -124,6 +124,12 @@ export function suggestPolicy({ target, p99Millis }) {
     shadow: true,
   };
   return policy;
+}
+
+/** `host-port`, as the control plane names its suggestions, within the rule language's 128 characters. */
+function suggestedName(host, port) {
+  const suffix = port ? `-${port}` : '';
+  return host.toLowerCase().replace(/[^a-z0-9._-]/g, '-').slice(0, 128 - suffix.length) + suffix;
 }
 
 function splitTarget(target) {

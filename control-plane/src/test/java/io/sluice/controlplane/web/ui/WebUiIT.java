@@ -534,6 +534,15 @@ class WebUiIT {
     browser.findElement(inventory).findElement(By.cssSelector("[data-test=add-policy]")).click();
     awaitText(By.id("toast"), "already has breaker policy 'inventory-8080'");
     assertThat(editor.getAttribute("value").split("\"host\": \"inventory\"", -1)).hasSize(2);
+    // the UI's own suggestion (when the control plane lists no targets) is named alike
+    assertThat(
+            ((JavascriptExecutor) browser)
+                .executeAsyncScript(
+                    "const done = arguments[0]; import('/js/model.js').then(m => done("
+                        + " ['127.0.0.1:8082', '127.0.0.1:8083', 'Ware_House:9000']"
+                        + " .map(target => m.suggestPolicy({target}).name).join(' ')))"
+                        + " .catch(e => done('failed: ' + e));"))
+        .isEqualTo("127.0.0.1-8082 127.0.0.1-8083 ware_house-9000");
     click(By.cssSelector("[data-test=discard]"));
     click(By.cssSelector("dialog [data-test=confirm]"));
     await().atMost(BOUND).until(() -> !editor.getAttribute("value").contains("inventory"));
