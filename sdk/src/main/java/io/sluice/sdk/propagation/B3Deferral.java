@@ -33,8 +33,15 @@ public final class B3Deferral {
    */
   static <C> Context markIfDeferred(Context extracted, C carrier, TextMapGetter<C> getter) {
     String single = getter.get(carrier, SINGLE_HEADER);
-    if (single != null && single.indexOf('-', single.indexOf('-') + 1) >= 0) {
-      return extracted; // traceid-spanid-{0,1,d}[-parent]: decided
+    if (single != null) {
+      String b3 = single.trim();
+      if (b3.equals("0") || b3.equals("1") || b3.equals("d")) {
+        return extracted; // a bare decision ("b3: 0" is B3's deny)
+      }
+      int dash = b3.indexOf('-');
+      if (dash >= 0 && b3.indexOf('-', dash + 1) >= 0) {
+        return extracted; // traceid-spanid-{0,1,d}[-parent]: decided
+      }
     }
     if (getter.get(carrier, SAMPLED_HEADER) != null || getter.get(carrier, FLAGS_HEADER) != null) {
       return extracted;

@@ -255,6 +255,8 @@ class SluicePropagatorsTest {
         Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-sampled", "0");
     Map<String, String> singleDefer = Map.of("b3", B3_TRACE + "-" + B3_SPAN);
     Map<String, String> singleNo = Map.of("b3", B3_TRACE + "-" + B3_SPAN + "-0");
+    Map<String, String> denyBesideMulti =
+        Map.of("b3", "0", "x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN);
     Map<String, String> w3cNo =
         Map.of(
             "traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-00",
@@ -266,6 +268,7 @@ class SluicePropagatorsTest {
       assertThat(decision(p, singleDefer, 1.0)).as("%s, single defer, ratio 1", p).isTrue();
       assertThat(decision(p, multiNo, 1.0)).as("%s, X-B3-Sampled: 0", p).isFalse();
       assertThat(decision(p, singleNo, 1.0)).as("%s, b3 ...-0", p).isFalse();
+      assertThat(decision(p, denyBesideMulti, 1.0)).as("%s, b3: 0 beside ids", p).isFalse();
       assertThat(decision(p, w3cNo, 1.0)).as("%s, traceparent -00 wins", p).isFalse();
     }
   }
