@@ -31,6 +31,7 @@ export class HistoryPanel {
       this.compare);
     page.on('current', () => {
       if (this.loaded) this.refresh();
+      this.refreshCompare();
     });
   }
 
@@ -77,7 +78,7 @@ export class HistoryPanel {
       }
       return h('tr', { 'data-revision': e.revision, class: isCurrent ? 'current' : null },
         h('td', { class: 'num' }, String(e.revision), isCurrent ? h('span', { class: 'chip chip-ok', text: 'current' }) : null),
-        h('td', { text: e.action }),
+        h('td', { 'data-test': 'action', text: e.action === 'rollback' && e.rollbackOf != null ? `rollback to revision ${e.rollbackOf}` : e.action }),
         h('td', { text: e.author }),
         h('td', {}, timeNode(e.time)),
         h('td', { class: 'comment', text: e.comment }),
@@ -91,7 +92,16 @@ export class HistoryPanel {
     return historyView(r.body).document;
   }
 
-  async showCompare(entry) {
+  /** An open comparison is against the current revision: redraw it when that changes. */
+  refreshCompare() {
+    const shown = this.compared;
+    if (this.compare.hidden || !shown) return;
+    const current = this.page.current ? this.page.current.revision : null;
+    if (shown.against === current) return;
+    this.showCompare(shown.entry, { focus: false });
+  }
+
+  async showCompare(entry, { focus = true } = {}) {
     try {
       const doc = await this.documentOf(entry);
       const current = this.page.current;
@@ -101,6 +111,8 @@ export class HistoryPanel {
         h('p', { class: 'hint', text: 'Lines marked − are in the old revision only, + in the current one only.' }),
         diffView(lines, { label: `Changes from revision ${entry.revision} to the current revision` }));
       this.compare.hidden = false;
+      this.compared = { entry, against: current.revision ?? null };
+      if (!focus) return;
       this.compare.querySelector('h2').focus({ preventScroll: true });
       this.compare.scrollIntoView({ block: 'nearest' });
     } catch (e) {

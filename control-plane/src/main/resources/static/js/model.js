@@ -78,6 +78,7 @@ export function historyView(e) {
     time: e.time ?? e.timestamp ?? null,
     action: String(e.action ?? '').toLowerCase(),
     comment: e.comment ?? '',
+    rollbackOf: numberOrNull(e.rollbackOf),
     document: e.document ?? e.rules ?? null,
   };
 }

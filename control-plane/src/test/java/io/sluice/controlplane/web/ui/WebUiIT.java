@@ -329,7 +329,11 @@ class WebUiIT {
     confirm.click();
     await().atMost(BOUND).until(() -> currentRevisionShown() > before);
     long rolledBack = currentRevisionShown();
-    awaitText(By.cssSelector("tr[data-revision='" + rolledBack + "']"), "rollback");
+    awaitText(
+        By.cssSelector("tr[data-revision='" + rolledBack + "'] [data-test=action]"),
+        "rollback to revision " + firstRevision);
+    // the open comparison follows the new current revision instead of staying stale
+    awaitText(By.id("compare-title"), "current (" + rolledBack + ")");
 
     click(By.id("tab-agents"));
     awaitText(
