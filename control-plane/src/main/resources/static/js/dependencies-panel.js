@@ -15,7 +15,7 @@ export class DependenciesPanel {
     this.rows = new Map();
     this.tbody = h('tbody');
     this.error = h('p', { class: 'form-error', role: 'alert' });
-    this.empty = h('p', { class: 'empty', text: 'Every outgoing target with traffic is covered by a breaker policy.' });
+    this.empty = h('p', { class: 'empty', 'data-test': 'no-dependencies' });
     fill(root,
       h('p', { class: 'hint', text: 'Targets this service calls (from its agents\u2019 reports of the last minute) with calls no breaker policy covers; a target a policy covers only for some methods or paths shows the calls it does not. The suggested policies start in shadow mode: they report what they would do without rejecting calls.' }),
       this.error,
@@ -69,6 +69,10 @@ export class DependenciesPanel {
 
   render(rows) {
     this.empty.hidden = rows.length > 0;
+    // With no agent there is no traffic to judge: say so instead of "everything is covered".
+    setText(this.empty, this.page.agentsLoaded && this.page.agents.length === 0
+      ? `No agent of ${this.page.service} reports yet, so there is no traffic to look at.`
+      : 'Every outgoing target with traffic is covered by a breaker policy.');
     // A service running _default has no document of its own to add a policy to.
     const addable = this.page.canWrite && !this.page.defaultOnly;
     const seen = new Set();

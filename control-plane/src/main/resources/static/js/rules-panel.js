@@ -60,6 +60,10 @@ export class RulesPanel {
     this.problemList = h('ul', { class: 'problems', 'aria-label': 'Problems in the document', 'data-test': 'problems' });
     this.structured = h('div', { class: 'structured', 'data-test': 'structured' });
     this.newer = h('div', { class: 'notice notice-warn', role: 'status', hidden: true });
+    this.template = h('p', { class: 'notice', role: 'note', 'data-test': 'template', hidden: true,
+      text: page.canWrite
+        ? `${service} has no rules stored yet. The editor holds a starter template, not stored rules: saving it creates the first revision.`
+        : `${service} has no rules stored. The editor shows the starter template a writer would begin from, not stored rules.` });
     this.outcome = h('div', { class: 'outcome', 'aria-live': 'polite' });
     this.review = h('section', { class: 'review card', hidden: true, 'aria-labelledby': 'review-title' });
 
@@ -88,6 +92,7 @@ export class RulesPanel {
     this.schemaStateNode = h('span', { class: 'schema-state', 'data-test': 'schema-state' });
     fill(root,
       this.newer,
+      this.template,
       this.outcome,
       h('div', { class: 'rules-layout' },
         h('section', { class: 'card editor-card', 'aria-labelledby': 'editor-title' },
@@ -151,6 +156,7 @@ export class RulesPanel {
     if (!current) return;
     this.base = { revision: current.revision, document: current.document };
     this.setText(pretty(current.document ?? starterDocument(this.page.service)));
+    this.template.hidden = current.revision != null;
     this.newer.hidden = true;
     this.closeReview();
   }
@@ -350,6 +356,7 @@ export class RulesPanel {
       const revision = r.body?.revision ?? etagRevision(r.headers);
       this.comment.value = '';
       this.base = { revision, document: doc };
+      this.template.hidden = true;
       this.page.setCurrent({ revision, document: doc });
       this.setText(pretty(doc));
       this.closeReview();

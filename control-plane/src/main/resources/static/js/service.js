@@ -36,6 +36,8 @@ export class ServicePage {
     this.openText = h('span', { class: 'meta-value' });
     this.loadError = h('p', { class: 'form-error', role: 'alert', 'data-test': 'load-error' });
     this.defaultNote = h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
+    this.unknownNote = h('p', { class: 'notice notice-warn', role: 'note', 'data-test': 'unknown-service', hidden: true,
+      text: `No agent reports the service name ${service}, and it has no rules. If agents should run under this name, check it for typos: it must equal their otel.service.name. Rules saved here apply only to agents of exactly this name.` });
 
     this.tabButtons = new Map();
     this.panels = new Map();
@@ -62,6 +64,7 @@ export class ServicePage {
           h('div', {}, h('dt', { text: 'Breakers open' }), h('dd', {}, this.openText)))),
       this.loadError,
       this.defaultNote,
+      this.unknownNote,
       tablist,
       [...this.panels.values()]);
 
@@ -204,6 +207,7 @@ export class ServicePage {
       if (this.closed) return;
       this.rollout = rollout ? rollout.body : null;
       this.agents = listOf(r.body, 'agents').filter((a) => !a.service || a.service === this.service);
+      this.agentsLoaded = true;
       this.renderHead();
       this.emit('agents');
     } catch (e) {
@@ -241,6 +245,9 @@ export class ServicePage {
     const source = this.rollout ? this.rollout.source : null;
     setText(this.revisionText, revision != null ? revision
       : source ? `none (${source} revision ${this.rollout.revision} applies)` : 'none (built-in defaults apply)');
+    // A name no agent reports and without rules: most likely a typo.
+    this.unknownNote.hidden = !(this.agentsLoaded && this.agents.length === 0 && this.current
+      && this.current.revision == null && !this.current.defaultOnly);
     const views = this.agentViews();
     updateRolloutBar(this.bar, views.filter((a) => a.status === 'applied').length, views.length);
     const rejected = views.filter((a) => a.status === 'rejected').length;

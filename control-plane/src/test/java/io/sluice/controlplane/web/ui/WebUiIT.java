@@ -804,6 +804,31 @@ class WebUiIT {
         .until(() -> !cspViolations().isEmpty());
   }
 
+  @Test
+  @Order(17)
+  void aNameNoAgentReportsSaysSoAndShowsTheTemplateAsATemplate() {
+    // still signed in as the reader
+    browser.get(baseUrl() + "/#/service/ordres/rules");
+    awaitText(
+        By.cssSelector("[data-test=unknown-service]"), "No agent reports the service name ordres");
+    assertThat(browser.findElement(By.cssSelector("[data-test=unknown-service]")).getText())
+        .contains("typos");
+    awaitText(By.cssSelector("[data-test=template]"), "starter template");
+    assertThat(browser.findElement(By.cssSelector("[data-test=template]")).getText())
+        .contains("not stored rules");
+    click(By.id("tab-dependencies"));
+    awaitText(By.cssSelector("[data-test=no-dependencies]"), "No agent of ordres reports yet");
+
+    // a service with rules and agents shows neither note
+    browser.get(baseUrl() + "/#/service/orders/rules");
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+    awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
+    assertThat(browser.findElement(By.cssSelector("[data-test=unknown-service]")).isDisplayed())
+        .isFalse();
+    assertThat(browser.findElement(By.cssSelector("[data-test=template]")).isDisplayed()).isFalse();
+  }
+
   /** Console messages about Content-Security-Policy violations since the last call. */
   private static List<String> cspViolations() {
     return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
