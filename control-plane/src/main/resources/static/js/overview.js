@@ -7,6 +7,9 @@ import { fill, h, relativeTime, exactTime, setText } from './dom.js';
 import { historyView, serviceView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 
+/** The rule language's service names (RuleDocument.SERVICE_NAME), in words. */
+const SERVICE_NAME_RULE = 'Use lower-case letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters (or _default).';
+
 export class OverviewPage {
   constructor(root, context) {
     this.root = root;
@@ -53,6 +56,12 @@ export class OverviewPage {
     const input = h('input', {
       id: 'open-service', name: 'service', required: true, pattern: '_default|[a-z0-9][a-z0-9._\\-]{0,62}',
       placeholder: 'service name', autocomplete: 'off', spellcheck: 'false',
+      title: SERVICE_NAME_RULE,
+    });
+    // The browser's own "Please match the requested format." does not say which format.
+    input.addEventListener('input', () => input.setCustomValidity(''));
+    input.addEventListener('invalid', () => {
+      input.setCustomValidity(input.validity.patternMismatch ? SERVICE_NAME_RULE : '');
     });
     const form = h('form', { class: 'inline-form', 'aria-label': 'Open or create a service' },
       h('label', { for: 'open-service', text: 'Open or create service' }),

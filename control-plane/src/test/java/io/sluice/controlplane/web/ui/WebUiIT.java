@@ -225,6 +225,18 @@ class WebUiIT {
             + " ms");
     awaitText(By.cssSelector("tr[data-service='orders'] [data-test=last-change]"), "bob");
     assertThat(js("return window.__notReloaded === true")).isEqualTo(true);
+
+    // a name outside the rule language is refused with the rule, not "the requested format"
+    WebElement open = waitFor(By.id("open-service"));
+    open.sendKeys("Orders Service");
+    click(By.cssSelector("form.inline-form button[type=submit]"));
+    assertThat(open.getDomProperty("validationMessage"))
+        .contains("lower-case letters, digits")
+        .contains("63");
+    assertThat(open.getDomProperty("title")).contains("lower-case letters");
+    assertThat(browser.findElements(By.cssSelector("[data-test=service-name]"))).isEmpty();
+    js("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input'));", open);
+    assertThat(open.getDomProperty("validationMessage")).doesNotContain("lower-case");
   }
 
   @Test
