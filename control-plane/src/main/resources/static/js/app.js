@@ -2,12 +2,12 @@
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
 import { ApiError, EventStream, call, onUnauthorized, session } from './api.js';
-import { confirmDialog, fill, h, setText, toast } from './dom.js';
+import { confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
 
 const main = document.getElementById('main');
-const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false };
+const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null };
 
 /** What views get: the user's role and a way to hear live events. */
 const context = {
@@ -169,17 +169,57 @@ function startLive() {
     }
   }, setLive);
   state.stream.start();
+  // The event stream stays open while etcd is away: the control plane's health says whether
+  // what it serves is current. Relative times ("just now") age without new data.
+  checkHealth();
+  state.healthTimer = setInterval(() => {
+    checkHealth();
+    tickTimes();
+  }, HEALTH_EVERY_MS);
 }
 
+const HEALTH_EVERY_MS = 5000;
+
 function setLive(mode) {
+  state.liveMode = mode;
+  renderLive();
+}
+
+function renderLive() {
   const live = document.getElementById('live');
-  live.dataset.state = mode;
-  setText(live, mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Reconnecting…');
+  const mode = state.liveMode;
+  const stale = mode === 'live' && state.stale;
+  live.dataset.state = stale ? 'stale' : mode;
+  live.title = stale ? `${state.stale.why}: what this page shows may be out of date.` : '';
+  setText(live, stale ? `Stale: ${state.stale.short}` : mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Reconnecting…');
+}
+
+/** Reads /actuator/health (open to all): etcd unreachable or its mirrors out of sync make the page stale. */
+async function checkHealth() {
+  let stale = null;
+  try {
+    const r = await fetch('actuator/health', { cache: 'no-store', headers: { Accept: 'application/json' } });
+    const body = await r.json();
+    const components = body.components || {};
+    const status = (name) => (components[name] ? components[name].status : 'UP');
+    if (status('etcd') !== 'UP') stale = { short: 'etcd unreachable', why: 'The control plane cannot reach etcd' };
+    else if (status('watches') !== 'UP') stale = { short: 'etcd out of sync', why: 'The control plane is catching up with etcd' };
+    else if (body.status && body.status !== 'UP') stale = { short: 'control plane unhealthy', why: 'The control plane reports a problem' };
+  } catch (e) {
+    // no answer (or not the actuator's, behind a proxy): the event stream's state tells the rest
+    stale = null;
+  }
+  if (!state.healthTimer) return;
+  state.stale = stale;
+  renderLive();
 }
 
 function stopLive() {
   if (state.stream) state.stream.stop();
   state.stream = null;
+  clearInterval(state.healthTimer);
+  state.healthTimer = null;
+  state.stale = null;
 }
 
 async function route() {

@@ -72,6 +72,14 @@ export function exactTime(iso) {
 }
 
 /** A <time> element showing relative time with the exact time as title. */
+/** Re-words every relative time on the page, so "just now" ages while nothing else changes. */
+export function tickTimes(root = document) {
+  for (const t of root.querySelectorAll('time[datetime]')) {
+    const iso = t.getAttribute('datetime');
+    if (iso) setText(t, relativeTime(/^\d+$/.test(iso) ? Number(iso) : iso));
+  }
+}
+
 export function timeNode(iso) {
   return h('time', { datetime: iso || '', title: exactTime(iso), text: relativeTime(iso) });
 }

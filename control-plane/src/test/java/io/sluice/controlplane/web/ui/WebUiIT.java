@@ -841,6 +841,26 @@ class WebUiIT {
     assertThat(browser.findElement(By.cssSelector("[data-test=template]")).isDisplayed()).isFalse();
   }
 
+  @Test
+  @Order(19)
+  void anEtcdOutageMarksThePageStaleUntilEtcdIsBack() {
+    browser.get(baseUrl() + "/#/service/orders/agents");
+    awaitText(By.id("live"), "Live");
+    etcd.server().stop();
+    try {
+      awaitText(By.id("live"), "Stale");
+      assertThat(browser.findElement(By.id("live")).getAttribute("data-state")).isEqualTo("stale");
+      assertThat(browser.findElement(By.id("live")).getText()).contains("etcd");
+      screenshots.save("13-etcd-outage-stale");
+    } finally {
+      etcd.server().start();
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .ignoreExceptions()
+        .until(() -> browser.findElement(By.id("live")).getText().equals("Live"));
+  }
+
   /** Console messages about Content-Security-Policy violations since the last call. */
   private static List<String> cspViolations() {
     return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
