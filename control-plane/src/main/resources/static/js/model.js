@@ -40,7 +40,7 @@ export function serviceView(s, agents) {
   const rejected = firstNumber(counts.rejected, s.agentsRejected, s.rejected, s.rejectedAgents)
     ?? mine.filter((a) => a.status === 'rejected').length;
   const breakersOpen = firstNumber(s.breakersOpen, s.openBreakers)
-    ?? mine.reduce((n, a) => n + a.breakers.filter((b) => isOpen(b.state)).length, 0);
+    ?? mine.reduce((n, a) => n + a.breakers.filter((b) => notClosed(b.state)).length, 0);
   const last = s.lastChange || s.lastModified || {};
   return {
     name,
@@ -59,6 +59,11 @@ export function serviceView(s, agents) {
 
 export function isOpen(state) {
   return /^(OPEN|FORCED_OPEN)$/i.test(String(state || ''));
+}
+
+/** A breaker that lets not every call through: open, forced open or half-open (trying again). */
+export function notClosed(state) {
+  return /^(OPEN|FORCED_OPEN|HALF_OPEN)$/i.test(String(state || ''));
 }
 
 function numberOrNull(v) {

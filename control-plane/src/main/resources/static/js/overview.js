@@ -35,7 +35,7 @@ export class OverviewPage {
             h('th', { scope: 'col', class: 'num', text: 'Revision' }),
             h('th', { scope: 'col', text: 'Rollout (agents on current / total)' }),
             h('th', { scope: 'col', class: 'num', text: 'Rejected' }),
-            h('th', { scope: 'col', class: 'num', text: 'Open breakers' }),
+            h('th', { scope: 'col', class: 'num', text: 'Breakers open or half-open' }),
             h('th', { scope: 'col', text: 'Last change' }))),
           this.tbody),
         this.empty),

@@ -75,7 +75,7 @@ export class RulesPanel {
 
     const actions = [];
     if (page.canWrite) {
-      this.comment = h('input', { id: 'change-comment', type: 'text', maxlength: 500, placeholder: 'Why this change? (recorded in history)' });
+      this.comment = h('input', { id: 'change-comment', type: 'text', maxlength: 1000, placeholder: 'Why this change? (recorded in history)' });
       this.reviewButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'review', text: 'Review changes…' });
       this.discardButton = h('button', { type: 'button', class: 'btn', 'data-test': 'discard', text: 'Discard edits' });
       this.formatButton = h('button', { type: 'button', class: 'btn btn-quiet', text: 'Format' });
@@ -361,6 +361,8 @@ export class RulesPanel {
       this.setText(pretty(doc));
       this.closeReview();
       fill(this.outcome, h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
+      // the rollout bar is at the top of the page: bring it into view, clear of the sticky top bar
+      window.scrollTo({ top: 0 });
       this.page.refreshAgents();
     } catch (e) {
       button.disabled = false;

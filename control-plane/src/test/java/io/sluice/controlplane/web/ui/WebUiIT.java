@@ -284,6 +284,9 @@ class WebUiIT {
     browser
         .findElement(By.id("change-comment"))
         .sendKeys("keep half of the health checks \u2013 gr\u00f6\u00dfer");
+    // as long as the control plane takes
+    assertThat(browser.findElement(By.id("change-comment")).getDomProperty("maxLength"))
+        .isEqualTo("1000");
     click(By.cssSelector("[data-test=review]"));
     WebElement diff = waitFor(By.cssSelector("[data-test=diff]"));
     assertThat(diff.findElements(By.cssSelector("tr.diff-del")))
@@ -296,6 +299,17 @@ class WebUiIT {
 
     click(By.cssSelector("[data-test=save]"));
     awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    // "watch the rollout above": the rollout bar is in view, not under the sticky top bar
+    await()
+        .atMost(BOUND)
+        .until(
+            () ->
+                (Boolean)
+                    js(
+                        "const bar = document.querySelector('.service-head [data-test=rollout]')"
+                            + ".getBoundingClientRect();"
+                            + " const top = document.querySelector('.topbar').getBoundingClientRect();"
+                            + " return bar.top >= top.bottom && bar.bottom <= innerHeight;"));
     long saved = currentRevisionShown();
     assertThat(saved).isGreaterThan(firstRevision);
     await().atMost(BOUND).until(() -> agent.appliedRevision() == saved);
@@ -839,6 +853,43 @@ class WebUiIT {
     assertThat(browser.findElement(By.cssSelector("[data-test=unknown-service]")).isDisplayed())
         .isFalse();
     assertThat(browser.findElement(By.cssSelector("[data-test=template]")).isDisplayed()).isFalse();
+  }
+
+  @Test
+  @Order(18)
+  void countsHalfOpenBreakersHasAFaviconAndTakesTheLongestComment() {
+    Object counted =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; import('/js/model.js').then(m => done(m.serviceView("
+                    + " { service: 'x' }, [{ service: 'x', breakers: [{ state: 'HALF_OPEN' },"
+                    + " { state: 'CLOSED' }, { state: 'OPEN' }, { state: 'FORCED_OPEN' }] }])"
+                    + ".breakersOpen)).catch(e => done('failed: ' + e));");
+    assertThat(counted).isEqualTo(3L);
+    assertThat(browser.findElement(By.cssSelector(".service-head .meta")).getText())
+        .containsIgnoringCase("Breakers open or half-open");
+
+    assertThat(
+            js(
+                "return document.querySelector('link[rel=icon]').getAttribute('href')"
+                    + " + ' ' + document.querySelector('link[rel=icon]').type"))
+        .isEqualTo("favicon.svg image/svg+xml");
+    HttpResponse<String> icon = api("GET", "/favicon.svg", READER_TOKEN, null, Map.of());
+    assertThat(icon.statusCode()).isEqualTo(200);
+    assertThat(icon.headers().firstValue("Content-Type").orElse("")).contains("svg");
+
+    // 1000 three-byte characters, percent-encoded as the UI sends them: 9000 bytes of header
+    HttpResponse<String> longComment =
+        api(
+            "PUT",
+            "/api/v1/services/orders/rules",
+            WRITER_TOKEN,
+            ordersDocument(0.0),
+            Map.of(
+                "If-Match", "\"1\"",
+                "X-Sluice-Comment", "%E2%82%AC".repeat(1000),
+                "X-Sluice-Comment-Encoding", "percent"));
+    assertThat(longComment.statusCode()).as(longComment.body()).isEqualTo(412);
   }
 
   @Test
