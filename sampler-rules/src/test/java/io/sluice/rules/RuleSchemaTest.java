@@ -34,6 +34,31 @@ class RuleSchemaTest {
     assertThat(RuleSchemaValidator.metaSchemaProblems()).isEmpty();
   }
 
+  /**
+   * The web UI tells a value that fails a pattern by the pattern's description: every pattern has
+   * one beside it, so no user is shown a raw regular expression.
+   */
+  @Test
+  void everyPatternIsDescribedInWords() {
+    List<String> undescribed = new ArrayList<>();
+    collectUndescribedPatterns(SCHEMA, "#", undescribed);
+    assertThat(undescribed).isEmpty();
+  }
+
+  private static void collectUndescribedPatterns(JsonNode node, String path, List<String> out) {
+    if (node.isObject()) {
+      if (node.has("pattern") && !node.path("description").isTextual()) {
+        out.add(path);
+      }
+      node.properties()
+          .forEach(e -> collectUndescribedPatterns(e.getValue(), path + "/" + e.getKey(), out));
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        collectUndescribedPatterns(node.get(i), path + "/" + i, out);
+      }
+    }
+  }
+
   @Test
   void schemaIsOnTheClasspathUnderItsDocumentedName() {
     assertThat(RuleSchema.class.getClassLoader().getResource(RuleSchema.RESOURCE)).isNotNull();
