@@ -71,7 +71,6 @@ export function exactTime(iso) {
   return Number.isNaN(t) ? String(iso) : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** A <time> element showing relative time with the exact time as title. */
 /** Re-words every relative time on the page, so "just now" ages while nothing else changes. */
 export function tickTimes(root = document) {
   for (const t of root.querySelectorAll('time[datetime]')) {
@@ -80,6 +79,7 @@ export function tickTimes(root = document) {
   }
 }
 
+/** A <time> element showing relative time with the exact time as title. */
 export function timeNode(iso) {
   return h('time', { datetime: iso || '', title: exactTime(iso), text: relativeTime(iso) });
 }
