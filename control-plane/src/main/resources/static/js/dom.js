@@ -99,7 +99,7 @@ export function toast(message, kind = 'info') {
  * Asks for confirmation in a modal <dialog> (keyboard-accessible: Esc cancels, focus stays
  * inside). Resolves to true when confirmed.
  */
-export function confirmDialog({ title, message, confirmLabel, danger = false }) {
+export function confirmDialog({ title, message, confirmLabel, danger = false, extra = null }) {
   return new Promise((resolve) => {
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' });
     const cancel = h('button', { type: 'button', class: 'btn', 'data-test': 'cancel', text: 'Cancel' });
@@ -112,7 +112,8 @@ export function confirmDialog({ title, message, confirmLabel, danger = false }) 
     fill(
       dialog,
       h('h2', { id: 'dialog-title', text: title }),
-      h('p', { text: message }),
+      (Array.isArray(message) ? message : [message]).map((m) => h('p', { text: m })),
+      extra,
       h('div', { class: 'actions' }, cancel, ok),
     );
     const done = (answer) => {

@@ -82,9 +82,11 @@ export class RulesPanel {
       this.reviewButton.addEventListener('click', () => this.openReview());
       this.discardButton.addEventListener('click', () => this.discard());
       this.formatButton.addEventListener('click', () => this.format());
+      this.deleteButton = h('button', { type: 'button', class: 'btn btn-danger-quiet', 'data-test': 'delete-rules', hidden: true, text: 'Delete rules…' });
+      this.deleteButton.addEventListener('click', () => this.deleteRules());
       actions.push(
         h('div', { class: 'field comment-field' }, h('label', { for: 'change-comment', text: 'Comment' }), this.comment),
-        h('div', { class: 'actions' }, this.formatButton, this.discardButton, this.reviewButton));
+        h('div', { class: 'actions' }, this.deleteButton, this.formatButton, this.discardButton, this.reviewButton));
     } else {
       actions.push(h('p', { class: 'notice', 'data-test': 'read-only', text: 'Read-only: your token may read the rules but not change them.' }));
     }
@@ -157,6 +159,7 @@ export class RulesPanel {
     this.base = { revision: current.revision, document: current.document };
     this.setText(pretty(current.document ?? starterDocument(this.page.service)));
     this.template.hidden = current.revision != null;
+    if (this.deleteButton) this.deleteButton.hidden = current.revision == null;
     this.newer.hidden = true;
     this.closeReview();
   }
@@ -368,6 +371,55 @@ export class RulesPanel {
       button.disabled = false;
       this.closeReview();
       this.showSaveError(e);
+    }
+  }
+
+  /**
+   * Deletes the service's document (after the confirm dialog): its agents fall back to _default,
+   * or the built-in defaults; the document stays in history and can be rolled back to.
+   */
+  async deleteRules() {
+    const current = this.page.current;
+    if (!current || current.revision == null) return;
+    const service = this.page.service;
+    const comment = h('input', { id: 'delete-comment', type: 'text', maxlength: 1000, placeholder: 'Why? (recorded in history)' });
+    const lose = this.hasUnsavedEdits() ? ' Your unsaved edits in the editor are lost.' : '';
+    const ok = await confirmDialog({
+      title: `Delete the rules of ${service}?`,
+      message: service === '_default'
+        ? [`_default revision ${current.revision} is removed. Every service without rules of its own falls back to the built-in defaults.`,
+          'The document stays in history: you can roll back to it.']
+        : [`Revision ${current.revision} is removed. The agents of ${service} fall back to the _default document, or to the built-in defaults when there is none.`,
+          `The document stays in history: you can roll back to it.${lose}`],
+      extra: h('div', { class: 'field' }, h('label', { for: 'delete-comment', text: 'Comment (optional)' }), comment),
+      confirmLabel: 'Delete rules',
+      danger: true,
+    });
+    if (!ok) {
+      this.deleteButton.focus();
+      return;
+    }
+    const headers = { 'If-Match': `"${current.revision}"` };
+    const text = comment.value.trim();
+    if (text) Object.assign(headers, commentHeaders(text));
+    fill(this.outcome);
+    try {
+      const r = await call('DELETE', `/api/v1/services/${enc(service)}/rules`, { headers });
+      const revision = r.body?.revision;
+      this.base = null;
+      this.page.setCurrent({ revision: null, document: null });
+      fill(this.outcome, h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'deleted',
+        text: `Deleted the rules of ${service}${revision != null ? ` (revision ${revision} in history)` : ''}. ${service === '_default' ? 'Services without rules of their own run the built-in defaults now.' : 'Its agents fall back to _default, or the built-in defaults.'} Roll back from the history to restore them.` }));
+      window.scrollTo({ top: 0 });
+      this.page.refreshAgents();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 412) {
+        fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', text: 'Someone else changed these rules since you loaded them; nothing was deleted. Check the current revision and try again.' }));
+        this.page.refreshCurrent();
+        return;
+      }
+      const msg = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Deleting failed: ${e.message}`;
+      fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', text: msg }));
     }
   }
 

@@ -686,6 +686,55 @@ class WebUiIT {
 
   @Test
   @Order(11)
+  void aWriterDeletesAServicesRulesAfterConfirmingAndTheHistoryKeepsThem() {
+    HttpResponse<String> created =
+        api(
+            "PUT",
+            "/api/v1/services/refunds/rules",
+            WRITER_TOKEN,
+            ordersDocument(0.0).replace("\"service\": \"orders\"", "\"service\": \"refunds\""),
+            Map.of());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    long revision = revisionOf(created);
+
+    browser.get(baseUrl() + "/#/service/refunds/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    // cancelling changes nothing
+    click(By.cssSelector("[data-test=delete-rules]"));
+    WebElement dialog = waitFor(By.cssSelector("dialog.dialog"));
+    assertThat(dialog.getText())
+        .contains("Delete the rules of refunds?")
+        .contains("fall back to the _default document, or to the built-in defaults")
+        .contains("stays in history")
+        .contains("roll back");
+    click(By.cssSelector("dialog [data-test=cancel]"));
+    assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
+    assertThat(
+            api("GET", "/api/v1/services/refunds/rules", WRITER_TOKEN, null, Map.of()).statusCode())
+        .isEqualTo(200);
+
+    click(By.cssSelector("[data-test=delete-rules]"));
+    waitFor(By.id("delete-comment")).sendKeys("refunds run _default again");
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.cssSelector("[data-test=deleted]"), "Deleted the rules of refunds");
+    awaitText(By.cssSelector("[data-test=current-revision]"), "none");
+    awaitText(By.cssSelector("[data-test=template]"), "starter template");
+    assertThat(browser.findElement(By.cssSelector("[data-test=delete-rules]")).isDisplayed())
+        .isFalse();
+    assertThat(
+            api("GET", "/api/v1/services/refunds/rules", WRITER_TOKEN, null, Map.of()).statusCode())
+        .isEqualTo(404);
+
+    click(By.id("tab-history"));
+    awaitText(By.cssSelector("tr[data-revision='" + revision + "']"), "put");
+    WebElement deleted =
+        waitFor(By.xpath("//tr[td[@data-test='action' and normalize-space()='delete']]"));
+    assertThat(deleted.getText()).contains("refunds run _default again");
+    screenshots.save("14-rules-deleted");
+  }
+
+  @Test
+  @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
     // an encoded '/' in the service name: the servlet container refuses it with an HTML page
     browser.get(baseUrl() + "/#/service/a%2Fb/rules");
@@ -697,7 +746,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void aReaderSeesNoEditControlsAndCannotWrite() {
     click(By.id("sign-out"));
     waitFor(By.id("token"));
@@ -713,6 +762,7 @@ class WebUiIT {
     waitFor(By.cssSelector("[data-test=read-only]"));
     assertThat(browser.findElements(By.cssSelector("[data-test=review]"))).isEmpty();
     assertThat(browser.findElements(By.id("change-comment"))).isEmpty();
+    assertThat(browser.findElements(By.cssSelector("[data-test=delete-rules]"))).isEmpty();
     screenshots.save("10-reader-view");
 
     click(By.id("tab-history"));
@@ -730,7 +780,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(13)
+  @Order(14)
   void fitsALaptopAndAWideScreen() {
     browser.get(baseUrl() + "/#/service/orders/rules");
     waitFor(By.id("rules-editor"));
@@ -753,7 +803,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(14)
+  @Order(15)
   void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -789,7 +839,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(15)
+  @Order(16)
   void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
     browser.get(baseUrl() + "/#/");
     waitFor(By.cssSelector("tr[data-service='orders']"));
@@ -816,7 +866,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(16)
+  @Order(17)
   void aContentSecurityPolicyViolationWouldBeSeen() {
     // the check after each test can fail: an inline style is refused and reported
     browser.get(baseUrl() + "/#/");
@@ -831,7 +881,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(17)
+  @Order(18)
   void aNameNoAgentReportsSaysSoAndShowsTheTemplateAsATemplate() {
     // still signed in as the reader
     browser.get(baseUrl() + "/#/service/ordres/rules");
@@ -856,7 +906,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(18)
+  @Order(19)
   void countsHalfOpenBreakersHasAFaviconAndTakesTheLongestComment() {
     Object counted =
         ((JavascriptExecutor) browser)
@@ -893,7 +943,7 @@ class WebUiIT {
   }
 
   @Test
-  @Order(19)
+  @Order(20)
   void anEtcdOutageMarksThePageStaleUntilEtcdIsBack() {
     browser.get(baseUrl() + "/#/service/orders/agents");
     awaitText(By.id("live"), "Live");
