@@ -19,6 +19,12 @@ export class OverviewPage {
     this.tbody = h('tbody');
     this.empty = h('p', { class: 'empty', hidden: true, text: 'No service has rules or agents yet.' });
     this.error = h('p', { class: 'form-error', role: 'alert' });
+    // _default is what every service without a document of its own runs: say so when there is none.
+    this.defaultHint = h('p', { class: 'hint default-hint', 'data-test': 'default-hint', hidden: true },
+      'No _default document: services without rules of their own run the built-in defaults. ',
+      context.canWrite
+        ? ['To give them shared rules, ', h('a', { href: '#/service/_default/rules', 'data-test': 'create-default', text: 'create _default' }), '.']
+        : 'A writer can create one (service name _default).');
     fill(
       root,
       h('div', { class: 'page-head' },
@@ -38,7 +44,8 @@ export class OverviewPage {
             h('th', { scope: 'col', class: 'num', text: 'Breakers open or half-open' }),
             h('th', { scope: 'col', text: 'Last change' }))),
           this.tbody),
-        this.empty),
+        this.empty,
+        this.defaultHint),
     );
     this.unsubscribe = context.subscribe(() => this.scheduleRefresh());
     this.timer = setInterval(() => this.refresh(), 15000);
@@ -89,7 +96,9 @@ export class OverviewPage {
       setText(this.error, '');
       const agentList = listOf(agents.body, 'agents');
       const views = listOf(services.body, 'services').map((s) => serviceView(s, agentList));
-      views.sort((a, b) => a.name.localeCompare(b.name));
+      // _default first: the fallback document of every service without its own
+      views.sort((a, b) => (b.name === '_default') - (a.name === '_default') || a.name.localeCompare(b.name));
+      this.defaultHint.hidden = views.some((v) => v.name === '_default' && v.revision != null);
       this.render(views);
     } catch (e) {
       if (!this.closed) setText(this.error, `Could not load services: ${e.message}`);
@@ -128,7 +137,8 @@ export class OverviewPage {
       change: h('td', { 'data-test': 'last-change' }),
     };
     fill(row.tr,
-      h('th', { scope: 'row' }, h('a', { href: `#/service/${enc(name)}`, class: 'service-link', text: name })),
+      h('th', { scope: 'row' }, h('a', { href: `#/service/${enc(name)}`, class: 'service-link', text: name }),
+        name === '_default' ? h('span', { class: 'chip default-chip', 'data-test': 'default-marker', title: 'The document every service without rules of its own runs', text: 'fallback for services without their own' }) : null),
       row.revision,
       h('td', {}, bar.node),
       row.rejected,

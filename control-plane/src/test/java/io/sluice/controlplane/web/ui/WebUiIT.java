@@ -642,6 +642,27 @@ class WebUiIT {
             Map.of());
     assertThat(defaults.statusCode()).as(defaults.body()).isEqualTo(200);
     long defaultRevision = revisionOf(defaults);
+    // listed first on the overview, marked as the fallback, with a way to open it
+    browser.get(baseUrl() + "/#/");
+    awaitText(
+        By.cssSelector("tr[data-service='_default'] [data-test=revision]"),
+        String.valueOf(defaultRevision));
+    assertThat(
+            browser
+                .findElement(By.cssSelector("table.services tbody tr:first-child"))
+                .getAttribute("data-service"))
+        .isEqualTo("_default");
+    assertThat(
+            browser
+                .findElement(
+                    By.cssSelector("tr[data-service='_default'] [data-test=default-marker]"))
+                .getText())
+        .contains("fallback for services without their own");
+    assertThat(browser.findElement(By.cssSelector("[data-test=default-hint]")).isDisplayed())
+        .isFalse();
+    click(By.cssSelector("tr[data-service='_default'] a.service-link"));
+    awaitText(By.cssSelector("[data-test=service-name]"), "_default");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(defaultRevision));
     // otel.service.name is free text: an agent named so runs _default
     try (SdkAgent camel =
         new SdkAgent(
@@ -687,6 +708,14 @@ class WebUiIT {
   @Test
   @Order(11)
   void aWriterDeletesAServicesRulesAfterConfirmingAndTheHistoryKeepsThem() {
+    // without a _default document, the overview says how to make one
+    browser.get(baseUrl() + "/#/");
+    awaitText(By.cssSelector("[data-test=default-hint]"), "No _default document");
+    assertThat(browser.findElements(By.cssSelector("tr[data-service='_default']"))).isEmpty();
+    assertThat(
+            browser.findElement(By.cssSelector("[data-test=create-default]")).getAttribute("href"))
+        .endsWith("#/service/_default/rules");
+
     HttpResponse<String> created =
         api(
             "PUT",
