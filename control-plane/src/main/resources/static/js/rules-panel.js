@@ -6,7 +6,7 @@
 import { ApiError, call, enc, etagRevision } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
-import { lineColumn, locate, parseWithLocations, pretty } from './json-text.js';
+import { lineColumn, locate, memberPath, parseWithLocations, pretty } from './json-text.js';
 import { merge3 } from './merge.js';
 import { starterDocument } from './model.js';
 import { compileSchema } from './schema.js';
@@ -240,7 +240,9 @@ export class RulesPanel {
 
   /** Lists the editor's own findings and the control plane's, and marks their lines. */
   showProblems(text = this.textarea.value) {
-    const all = [...this.problems, ...this.serverProblems];
+    // in the order they appear in the text
+    const all = [...this.problems, ...this.serverProblems]
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     this.renderProblems(this.problemList, all, this.status);
     this.renderGutter(text, all);
   }
@@ -254,6 +256,14 @@ export class RulesPanel {
   }
 
   placed(problem, text = this.textarea.value) {
+    // "unknown field 'x'" comes at the object's path: point at the key itself when it is there.
+    const key = unknownField(problem.message);
+    const own = key != null && problem.path ? this.locations.get(memberPath(problem.path, key)) : null;
+    if (own && own.keyStart != null) {
+      const quoted = /^"(?:[^"\\]|\\.)*"/.exec(text.slice(own.keyStart));
+      const { line, column } = lineColumn(text, own.keyStart);
+      return { ...problem, line, column, start: own.keyStart, end: own.keyStart + (quoted ? quoted[0].length : 0) };
+    }
     const loc = locate(this.locations, problem.path);
     const { line, column } = lineColumn(text, loc.keyStart ?? loc.start);
     // Select a short value (a number, a string); for a whole object just place the cursor.
@@ -518,6 +528,12 @@ export class RulesPanel {
     toast(`Added breaker policy '${name}' to the editor. Review and save to apply it.`, 'ok');
     return true;
   }
+}
+
+/** The field an "unknown field 'x'" message names (the editor's and the server's wording), or null. */
+function unknownField(message) {
+  const m = /unknown field '((?:[^'\\]|\\.)*)'/.exec(String(message || ''));
+  return m ? m[1].replace(/\\(.)/g, '$1') : null;
 }
 
 /** Whether a policy's match guards every call to the host and port another one matches. */

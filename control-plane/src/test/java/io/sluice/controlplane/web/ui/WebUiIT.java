@@ -264,6 +264,21 @@ class WebUiIT {
         .contains("unknown field 'falureRateThreshold'")
         .contains("did you mean 'failureRateThreshold'");
     assertThat(browser.findElement(By.cssSelector(".gutter .bad")).getText()).isNotBlank();
+    // the unknown field is shown at its own line, not its object's, and choosing it selects the key
+    WebElement unknownProblem =
+        browser.findElement(
+            By.cssSelector("[data-test=problems] button[data-path='$.breakers[0]']"));
+    String text = editor.getAttribute("value");
+    int keyLine = text.substring(0, text.indexOf("\"falureRateThreshold\"")).split("\n", -1).length;
+    assertThat(text.substring(0, text.indexOf("\"name\": \"payments\"")).split("\n", -1).length)
+        .isNotEqualTo(keyLine);
+    assertThat(unknownProblem.findElement(By.cssSelector(".problem-line")).getText())
+        .isEqualTo("line " + keyLine);
+    unknownProblem.click();
+    assertThat(selectedText(editor)).isEqualTo("\"falureRateThreshold\"");
+    assertThat(browser.findElements(By.cssSelector("[data-test=problems] .problem-line")))
+        .extracting(e -> Integer.parseInt(e.getText().replace("line ", "")))
+        .isSorted();
     // Choosing a problem puts the cursor on it.
     ratioProblem.click();
     assertThat(selectedText(editor)).isEqualTo("2");
