@@ -675,6 +675,7 @@ class WebUiIT {
         .contains("fallback for services without their own");
     assertThat(browser.findElement(By.cssSelector("[data-test=default-hint]")).isDisplayed())
         .isFalse();
+    screenshots.save("12-overview-with-default");
     click(By.cssSelector("tr[data-service='_default'] a.service-link"));
     awaitText(By.cssSelector("[data-test=service-name]"), "_default");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(defaultRevision));
@@ -730,6 +731,14 @@ class WebUiIT {
     assertThat(
             browser.findElement(By.cssSelector("[data-test=create-default]")).getAttribute("href"))
         .endsWith("#/service/_default/rules");
+    // column headings wrap rather than run into each other
+    assertThat(
+            js(
+                "return [...document.querySelectorAll('table.services thead th')]"
+                    + ".filter(th => th.scrollWidth > th.clientWidth).map(th => th.textContent);"))
+        .asList()
+        .isEmpty();
+    screenshots.save("14-overview-without-default");
 
     HttpResponse<String> created =
         api(
@@ -751,6 +760,7 @@ class WebUiIT {
         .contains("fall back to the _default document, or to the built-in defaults")
         .contains("stays in history")
         .contains("roll back");
+    screenshots.save("14-delete-rules-dialog");
     click(By.cssSelector("dialog [data-test=cancel]"));
     assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
     assertThat(
@@ -774,7 +784,7 @@ class WebUiIT {
     WebElement deleted =
         waitFor(By.xpath("//tr[td[@data-test='action' and normalize-space()='delete']]"));
     assertThat(deleted.getText()).contains("refunds run _default again");
-    screenshots.save("14-rules-deleted");
+    screenshots.save("14-rules-deleted-history");
   }
 
   @Test
