@@ -648,15 +648,7 @@ class WebUiIT {
   @Order(10)
   void aServiceNamedOutsideTheRuleNamesShowsItsAgentsOnDefaultAndWhyWithoutAnEditor()
       throws Exception {
-    HttpResponse<String> defaults =
-        api(
-            "PUT",
-            "/api/v1/services/_default/rules",
-            WRITER_TOKEN,
-            ordersDocument(0.0).replace("\"service\": \"orders\"", "\"service\": \"_default\""),
-            Map.of());
-    assertThat(defaults.statusCode()).as(defaults.body()).isEqualTo(200);
-    long defaultRevision = revisionOf(defaults);
+    long defaultRevision = storeOrdersDocumentAs("_default");
     // listed first on the overview, marked as the fallback, with a way to open it
     browser.get(baseUrl() + "/#/");
     awaitText(
@@ -740,15 +732,7 @@ class WebUiIT {
         .isEmpty();
     screenshots.save("14-overview-without-default");
 
-    HttpResponse<String> created =
-        api(
-            "PUT",
-            "/api/v1/services/refunds/rules",
-            WRITER_TOKEN,
-            ordersDocument(0.0).replace("\"service\": \"orders\"", "\"service\": \"refunds\""),
-            Map.of());
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
-    long revision = revisionOf(created);
+    long revision = storeOrdersDocumentAs("refunds");
 
     browser.get(baseUrl() + "/#/service/refunds/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
@@ -1123,6 +1107,20 @@ class WebUiIT {
     } catch (Exception e) {
       throw new IllegalStateException(method + " " + path + " failed", e);
     }
+  }
+
+  /** Stores the orders document, with ratio 0, as {@code service}'s; answers its revision. */
+  private static long storeOrdersDocumentAs(String service) {
+    HttpResponse<String> stored =
+        api(
+            "PUT",
+            "/api/v1/services/" + service + "/rules",
+            WRITER_TOKEN,
+            ordersDocument(0.0)
+                .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""),
+            Map.of());
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+    return revisionOf(stored);
   }
 
   private static long revisionOf(HttpResponse<String> response) {
