@@ -137,27 +137,7 @@ public record EtcdSettings(
 
   private static IllegalArgumentException refused(String endpoint, String problem) {
     return new IllegalArgumentException(
-        "sluice.etcd.endpoints: '" + withoutPassword(endpoint) + "' " + problem);
-  }
-
-  /** The endpoint with any password in it shown as {@code ****}: these messages are logged. */
-  private static String withoutPassword(String endpoint) {
-    int start = endpoint.indexOf("://");
-    if (start < 0) {
-      return endpoint;
-    }
-    start += 3;
-    int end = start;
-    while (end < endpoint.length() && "/?#".indexOf(endpoint.charAt(end)) < 0) {
-      end++;
-    }
-    String authority = endpoint.substring(start, end);
-    int at = authority.lastIndexOf('@');
-    int colon = authority.indexOf(':');
-    if (at < 0 || colon < 0 || colon > at) {
-      return endpoint;
-    }
-    return endpoint.substring(0, start + colon + 1) + "****" + endpoint.substring(start + at);
+        "sluice.etcd.endpoints: '" + EtcdAddress.withoutPasswords(endpoint) + "' " + problem);
   }
 
   /**

@@ -232,32 +232,9 @@ public record SluiceConfig(
         + "]";
   }
 
-  /**
-   * {@code text} (a URL, a comma-separated list of them, a list's {@code toString()}) with the
-   * password of every URL's user info replaced by {@code ****}, so that no message or log line
-   * shows it. Errs towards hiding: everything from the first {@code :} after a {@code ://} to the
-   * last {@code @} before the next one is hidden (a password may hold {@code :}, {@code ,}, {@code
-   * /} or {@code @} when written unencoded), and before any {@code ://} everything up to the last
-   * {@code @}.
-   */
+  /** {@code text} with every URL's password hidden (see {@link EtcdAddress#withoutPasswords}). */
   static String withoutPasswords(String text) {
-    StringBuilder shown = new StringBuilder(text.length());
-    int start = 0;
-    while (true) {
-      int next = text.indexOf("://", start);
-      String part = text.substring(start, next < 0 ? text.length() : next);
-      int at = part.lastIndexOf('@');
-      int from = start == 0 ? 0 : part.indexOf(':') + 1;
-      if (at >= 0 && (start == 0 || (from > 0 && from <= at))) {
-        part = part.substring(0, from) + "****" + part.substring(at);
-      }
-      shown.append(part);
-      if (next < 0) {
-        return shown.toString();
-      }
-      shown.append("://");
-      start = next + 3;
-    }
+    return EtcdAddress.withoutPasswords(text);
   }
 
   /** The URL's scheme in lower case (RFC 3986: schemes are case-insensitive), or empty. */
