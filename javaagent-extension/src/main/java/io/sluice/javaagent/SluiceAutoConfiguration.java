@@ -47,7 +47,8 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
       SluiceAgent.instance().bridgeInstalled(BootstrapBridgeInstaller.install());
       customizer.addPropertiesSupplier(() -> DEFAULTS);
       // Autoconfigure composes otel.propagators in order and a later one overrides an earlier
-      // one on extract, so B3 would beat W3C; Sluice's rule is that a valid traceparent wins.
+      // one on extract, so B3 (or jaeger, xray, ...) listed after tracecontext would beat W3C;
+      // Sluice's rule is that a valid traceparent wins.
       // The customizers run later, inside the agent's own start: each guards itself, since an
       // exception there would stop the whole agent, not just Sluice.
       customizer.addPropagatorCustomizer(SluiceAutoConfiguration::withW3cPrecedence);
@@ -63,16 +64,18 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
 
   private static TextMapPropagator withW3cPrecedence(
       TextMapPropagator propagator, ConfigProperties config) {
-    if (!(propagator instanceof B3Propagator)) {
-      return propagator;
-    }
     try {
       // A user who left tracecontext out does not want traceparent read: then B3 deferral only.
-      return config.getList("otel.propagators").contains("tracecontext")
-          ? SluicePropagators.withW3cPrecedence(propagator)
-          : SluicePropagators.withB3Deferral(propagator);
+      if (!config.getList("otel.propagators").contains("tracecontext")) {
+        return propagator instanceof B3Propagator
+            ? SluicePropagators.withB3Deferral(propagator)
+            : propagator;
+      }
+      // B3, and any other trace format listed (jaeger, ottrace, xray): a valid traceparent wins
+      return SluicePropagators.withW3cPrecedenceOver(propagator);
     } catch (RuntimeException | LinkageError e) {
-      logger.log(Level.WARNING, "Sluice could not give W3C headers precedence over B3", e);
+      logger.log(
+          Level.WARNING, "Sluice could not give W3C headers precedence over " + propagator, e);
       return propagator;
     }
   }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
+import io.opentelemetry.extension.trace.propagation.JaegerPropagator;
 import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
@@ -58,6 +60,37 @@ class SluiceAutoConfigurationPropagatorTest {
           .as(propagators)
           .isFalse();
     }
+  }
+
+  @Test
+  void aValidTraceparentAlsoWinsOverJaegerListedAfterTracecontext() {
+    TextMapPropagator jaeger = JaegerPropagator.getInstance();
+    Map<String, String> carrier = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    carrier.put("uber-trace-id", B3_TRACE + ":" + B3_SPAN + ":0:1");
+    carrier.put("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01");
+
+    TextMapPropagator customized =
+        propagatorCustomizer()
+            .apply(
+                jaeger,
+                DefaultConfigProperties.createFromMap(
+                    Map.of("otel.propagators", "tracecontext,baggage,b3multi,jaeger")));
+    TextMapPropagator composite =
+        TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(), customized);
+    assertThat(
+            Span.fromContext(composite.extract(Context.root(), carrier, GETTER))
+                .getSpanContext()
+                .getTraceId())
+        .isEqualTo(W3C_TRACE);
+
+    // without tracecontext, traceparent is not Sluice's to honour: jaeger stays as it is
+    assertThat(
+            propagatorCustomizer()
+                .apply(
+                    jaeger,
+                    DefaultConfigProperties.createFromMap(
+                        Map.of("otel.propagators", "b3multi,jaeger"))))
+        .isSameAs(jaeger);
   }
 
   private static String extractedTraceId(String propagators) {

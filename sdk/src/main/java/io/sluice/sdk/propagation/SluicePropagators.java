@@ -89,6 +89,29 @@ public final class SluicePropagators {
     return b3 instanceof B3Extraction e && !e.w3cWins() ? b3 : new B3Extraction(unwrap(b3), false);
   }
 
+  /**
+   * Makes W3C win over a trace-context propagator other than B3 (Jaeger, OpenTracing, AWS X-Ray,
+   * ...) when both find a trace on a carrier, whatever order a composite puts them in: a valid
+   * {@code traceparent} replaces the span context {@code other} extracted, and what else it
+   * extracted (its baggage) stays. A B3 propagator gets {@link #withW3cPrecedence}; W3C's own
+   * propagators are returned as they are. The agent extension wraps every configured propagator
+   * with this when {@code tracecontext} is among {@code otel.propagators}.
+   *
+   * @param other the propagator whose span context a valid {@code traceparent} overrides
+   */
+  public static TextMapPropagator withW3cPrecedenceOver(TextMapPropagator other) {
+    Objects.requireNonNull(other, "other");
+    if (other instanceof B3Propagator || other instanceof B3Extraction) {
+      return withW3cPrecedence(other);
+    }
+    if (other instanceof W3cPrecedence
+        || other instanceof W3CTraceContextPropagator
+        || other instanceof W3CBaggagePropagator) {
+      return other;
+    }
+    return new W3cPrecedence(other);
+  }
+
   private static TextMapPropagator unwrap(TextMapPropagator propagator) {
     return propagator instanceof B3Extraction e ? e.b3() : propagator;
   }

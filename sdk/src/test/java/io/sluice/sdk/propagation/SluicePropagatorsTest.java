@@ -273,6 +273,66 @@ class SluicePropagatorsTest {
     }
   }
 
+  @Test
+  void aValidTraceparentWinsOverJaegerAndOtTraceListedAfterItAndTheirBaggageStays() {
+    TextMapPropagator w3c =
+        io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance();
+    for (TextMapPropagator other :
+        List.of(
+            io.opentelemetry.extension.trace.propagation.JaegerPropagator.getInstance(),
+            io.opentelemetry.extension.trace.propagation.OtTracePropagator.getInstance())) {
+      Map<String, String> headers = new HashMap<>();
+      other.inject(withSpan(B3_TRACE, B3_SPAN), headers, SETTER);
+      TextMapPropagator plain = TextMapPropagator.composite(w3c, other);
+      TextMapPropagator wrapped =
+          TextMapPropagator.composite(w3c, SluicePropagators.withW3cPrecedenceOver(other));
+
+      // OpenTracing keeps 64 bits of the trace id: compare with what the format itself reads
+      String theirs = extracted(other, headers).getTraceId();
+      assertThat(theirs).endsWith(B3_TRACE.substring(16));
+      assertThat(extracted(wrapped, headers).getTraceId()).as("%s alone", other).isEqualTo(theirs);
+
+      headers.put("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01");
+      assertThat(extracted(plain, headers).getTraceId())
+          .as("%s after tracecontext, unwrapped", other)
+          .isEqualTo(theirs);
+      Context context = wrapped.extract(Context.root(), headers, GETTER);
+      SpanContext span = Span.fromContext(context).getSpanContext();
+      assertThat(span.getTraceId()).as("%s wrapped", other).isEqualTo(W3C_TRACE);
+      assertThat(span.getSpanId()).isEqualTo(W3C_SPAN);
+      assertThat(span.isRemote()).isTrue();
+      assertThat(Baggage.fromContext(context).getEntryValue("tenant"))
+          .as("%s baggage", other)
+          .isEqualTo("acme");
+
+      headers.put("traceparent", "00-" + W3C_TRACE + "-0000000000000000-01");
+      assertThat(extracted(wrapped, headers).getTraceId())
+          .as("%s beside an invalid traceparent", other)
+          .isEqualTo(theirs);
+    }
+  }
+
+  @Test
+  void w3cPrecedenceOverLeavesW3cAloneAndGivesB3ItsOwnWrapper() {
+    TextMapPropagator w3c =
+        io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator.getInstance();
+    TextMapPropagator baggage =
+        io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator.getInstance();
+    assertThat(SluicePropagators.withW3cPrecedenceOver(w3c)).isSameAs(w3c);
+    assertThat(SluicePropagators.withW3cPrecedenceOver(baggage)).isSameAs(baggage);
+    TextMapPropagator b3 =
+        SluicePropagators.withW3cPrecedenceOver(
+            io.opentelemetry.extension.trace.propagation.B3Propagator.injectingMultiHeaders());
+    assertThat(b3).isInstanceOf(B3Extraction.class);
+    TextMapPropagator jaeger =
+        SluicePropagators.withW3cPrecedenceOver(
+            io.opentelemetry.extension.trace.propagation.JaegerPropagator.getInstance());
+    assertThat(SluicePropagators.withW3cPrecedenceOver(jaeger)).isSameAs(jaeger);
+    assertThat(jaeger.fields())
+        .isEqualTo(
+            io.opentelemetry.extension.trace.propagation.JaegerPropagator.getInstance().fields());
+  }
+
   /** Whether the rule sampler keeps a SERVER span under the context {@code headers} give. */
   private static boolean decision(TextMapPropagator p, Map<String, String> headers, double ratio) {
     Context parent = p.extract(Context.root(), headers, GETTER);
