@@ -6,8 +6,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.context.propagation.TextMapSetter;
-import java.util.Collection;
 
 /**
  * Wraps the B3 propagator to extract what Sluice's rules say about B3.
@@ -18,18 +16,13 @@ import java.util.Collection;
  * (trace id, span id, sampled flag). A B3 context that stands is marked when its headers made no
  * sampling decision ({@link B3Deferral}). Injection is the wrapped propagator's own.
  */
-final class B3Extraction implements TextMapPropagator {
+final class B3Extraction extends ExtractionWrapper {
 
-  private final TextMapPropagator b3;
   private final boolean w3cWins;
 
   B3Extraction(TextMapPropagator b3, boolean w3cWins) {
-    this.b3 = b3;
+    super(b3);
     this.w3cWins = w3cWins;
-  }
-
-  TextMapPropagator b3() {
-    return b3;
   }
 
   boolean w3cWins() {
@@ -37,18 +30,8 @@ final class B3Extraction implements TextMapPropagator {
   }
 
   @Override
-  public Collection<String> fields() {
-    return b3.fields();
-  }
-
-  @Override
-  public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
-    b3.inject(context, carrier, setter);
-  }
-
-  @Override
   public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
-    Context extracted = b3.extract(context, carrier, getter);
+    Context extracted = wrapped.extract(context, carrier, getter);
     if (extracted == context) {
       return context;
     }
@@ -75,6 +58,6 @@ final class B3Extraction implements TextMapPropagator {
 
   @Override
   public String toString() {
-    return (w3cWins ? "W3cPrecedence{" : "B3Deferral{") + b3 + "}";
+    return (w3cWins ? "W3cPrecedence{" : "B3Deferral{") + wrapped + "}";
   }
 }

@@ -113,6 +113,6 @@ public final class SluicePropagators {
   }
 
   private static TextMapPropagator unwrap(TextMapPropagator propagator) {
-    return propagator instanceof B3Extraction e ? e.b3() : propagator;
+    return propagator instanceof B3Extraction e ? e.wrapped : propagator;
   }
 }

@@ -5,8 +5,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.context.propagation.TextMapSetter;
-import java.util.Collection;
 
 /**
  * Wraps a trace-context propagator other than W3C and B3 (Jaeger, OpenTracing, AWS X-Ray, ...) so
@@ -14,31 +12,15 @@ import java.util.Collection;
  * whatever order a composite puts them in. What else it extracts (its baggage) is kept. Injection
  * is the wrapped propagator's own.
  */
-final class W3cPrecedence implements TextMapPropagator {
-
-  private final TextMapPropagator other;
+final class W3cPrecedence extends ExtractionWrapper {
 
   W3cPrecedence(TextMapPropagator other) {
-    this.other = other;
-  }
-
-  TextMapPropagator other() {
-    return other;
-  }
-
-  @Override
-  public Collection<String> fields() {
-    return other.fields();
-  }
-
-  @Override
-  public <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
-    other.inject(context, carrier, setter);
+    super(other);
   }
 
   @Override
   public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
-    Context extracted = other.extract(context, carrier, getter);
+    Context extracted = wrapped.extract(context, carrier, getter);
     if (extracted == context
         || Span.fromContext(extracted)
             .getSpanContext()
@@ -54,6 +36,6 @@ final class W3cPrecedence implements TextMapPropagator {
 
   @Override
   public String toString() {
-    return "W3cPrecedence{" + other + "}";
+    return "W3cPrecedence{" + wrapped + "}";
   }
 }
