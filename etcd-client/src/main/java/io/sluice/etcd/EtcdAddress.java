@@ -17,8 +17,8 @@ import javax.net.ssl.SNIHostName;
  * #target()}.
  *
  * <p>Shared by the agent ({@code sluice.etcd.endpoints} in {@code SluiceConfig}) and the control
- * plane ({@code EtcdSettings}), so that both read an endpoint the same way; each says in its own
- * words what it refuses.
+ * plane ({@code EtcdSettings}), so that both read an endpoint the same way; {@link EtcdEndpoints}
+ * checks their endpoints with it and words what they refuse.
  *
  * @param host the host as written; an IPv6 literal keeps its brackets, as gRPC targets want it
  * @param port the port, or -1 when the URL names none (or not a number)

@@ -7,6 +7,9 @@
  *       them, also for the names {@link java.net.URI} takes no host from ({@code etcd_1}, as
  *       docker-compose names services), and builds the client's gRPC target from them, so that
  *       {@code sluice.etcd.endpoints} means the same on both sides.
+ *   <li>{@link io.sluice.etcd.EtcdEndpoints#check} checks {@code sluice.etcd.endpoints} for both
+ *       sides: it keeps the endpoints a client can dial and words every problem of the others, so
+ *       the agent and the control plane refuse the same values with the same messages.
  *   <li>{@link io.sluice.etcd.EtcdChannels#reconnectNow} has a client that is waiting out gRPC's
  *       reconnect backoff (up to 2 minutes after a long outage) try etcd again at once: call it
  *       right before each retry after an etcd failure, and the caller's own retry pace decides how
