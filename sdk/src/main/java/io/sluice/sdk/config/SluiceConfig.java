@@ -1,8 +1,11 @@
 package io.sluice.sdk.config;
 
 import io.sluice.etcd.EtcdAddress;
+import io.sluice.etcd.EtcdEndpoints;
+import io.sluice.etcd.EtcdEndpoints.TlsSettings;
 import io.sluice.rules.wire.EtcdKeys;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Where an agent gets its rules and keeps its state: etcd endpoints and credentials, a local rules
@@ -68,19 +70,10 @@ public record SluiceConfig(
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
+      // as given: build() checks them (EtcdEndpoints), a value that is no URL included
       for (String endpoint : endpoints.split(",")) {
         if (!endpoint.isBlank()) {
-          try {
-            builder.addEtcdEndpoint(URI.create(endpoint.strip()));
-          } catch (IllegalArgumentException e) {
-            errors.add(
-                ConfigKeys.ETCD_ENDPOINTS
-                    + "="
-                    + withoutPasswords(endpoints)
-                    + ": '"
-                    + withoutPasswords(endpoint.strip())
-                    + "' is not a URL");
-          }
+          builder.etcdEndpoints.add(endpoint.strip());
         }
       }
     }
@@ -134,7 +127,10 @@ public record SluiceConfig(
    * endpoint would turn TLS on all the same: each such contradiction is an error naming both.
    */
   private static void tlsOffContradictions(
-      Function<String, String> lookup, String enabled, List<URI> endpoints, List<String> errors) {
+      Function<String, String> lookup,
+      String enabled,
+      List<String> endpoints,
+      List<String> errors) {
     String refused = ConfigKeys.ETCD_TLS_ENABLED + "=" + enabled + ": contradicts ";
     for (String key :
         List.of(
@@ -152,13 +148,13 @@ public record SluiceConfig(
                 + ", which needs TLS; remove one of the two");
       }
     }
-    for (URI endpoint : endpoints) {
-      if (scheme(endpoint).equals("https")) {
+    for (String endpoint : endpoints) {
+      if (endpoint.toLowerCase(Locale.ROOT).startsWith("https://")) {
         errors.add(
             refused
                 + ConfigKeys.ETCD_ENDPOINTS
                 + "="
-                + withoutPasswords(endpoint.toString())
+                + withoutPasswords(endpoint)
                 + " (https:// is TLS); use http:// or remove "
                 + ConfigKeys.ETCD_TLS_ENABLED);
       }
@@ -237,11 +233,6 @@ public record SluiceConfig(
     return EtcdAddress.withoutPasswords(text);
   }
 
-  /** The URL's scheme in lower case (RFC 3986: schemes are case-insensitive), or empty. */
-  private static String scheme(URI url) {
-    return url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-  }
-
   private static String value(Function<String, String> lookup, String key) {
     String value = lookup.apply(key);
     return value == null || value.isBlank() ? null : value.strip();
@@ -278,7 +269,9 @@ public record SluiceConfig(
    * the bad value.
    */
   public static final class Builder {
-    private final List<URI> etcdEndpoints = new ArrayList<>();
+    /** As given; {@link #build()} checks them. */
+    private final List<String> etcdEndpoints = new ArrayList<>();
+
     private String namespace = EtcdKeys.DEFAULT_NAMESPACE;
     private String etcdUser;
     private String etcdPassword;
@@ -291,22 +284,29 @@ public record SluiceConfig(
 
     /** Adds an etcd endpoint such as {@code http://127.0.0.1:2379}. */
     public Builder addEtcdEndpoint(URI endpoint) {
-      etcdEndpoints.add(Objects.requireNonNull(endpoint, "endpoint"));
+      etcdEndpoints.add(Objects.requireNonNull(endpoint, "endpoint").toString());
       return this;
     }
 
-    /** Adds an etcd endpoint such as {@code http://127.0.0.1:2379}. */
+    /**
+     * Adds an etcd endpoint such as {@code http://127.0.0.1:2379}.
+     *
+     * @throws IllegalArgumentException when {@code endpoint} is not a URL
+     */
     public Builder addEtcdEndpoint(String endpoint) {
       Objects.requireNonNull(endpoint, "endpoint");
-      URI url;
       try {
-        url = URI.create(endpoint);
-      } catch (IllegalArgumentException e) {
-        // URI's own message quotes the whole input, password included
+        return addEtcdEndpoint(new URI(endpoint));
+      } catch (URISyntaxException e) {
+        // the exception's own message quotes the whole input, password included: only its reason
         throw new IllegalArgumentException(
-            ConfigKeys.ETCD_ENDPOINTS + "=" + withoutPasswords(endpoint) + ": not a URL");
+            ConfigKeys.ETCD_ENDPOINTS
+                + "="
+                + withoutPasswords(endpoint)
+                + ": not a URL ("
+                + e.getReason()
+                + ")");
       }
-      return addEtcdEndpoint(url);
     }
 
     /** The etcd key prefix, default {@code /sluice}. */
@@ -356,13 +356,8 @@ public record SluiceConfig(
     }
 
     private SluiceConfig build(List<String> errors) {
-      List<URI> endpoints = new ArrayList<>(etcdEndpoints.size());
-      for (URI endpoint : etcdEndpoints) {
-        URI checked = checked(endpoint, errors);
-        if (checked != null) {
-          endpoints.add(checked);
-        }
-      }
+      EtcdEndpoints endpoints = EtcdEndpoints.check(etcdEndpoints, tlsSettings());
+      errors.addAll(endpoints.problems());
       if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
         errors.add(
             ConfigKeys.ETCD_NAMESPACE + "=" + namespace + ": must be a key prefix without spaces");
@@ -399,28 +394,6 @@ public record SluiceConfig(
                 + ConfigKeys.ETCD_TLS_KEY_FILE
                 + " is not");
       }
-      boolean https = etcdEndpoints.stream().anyMatch(e -> scheme(e).equals("https"));
-      boolean http = etcdEndpoints.stream().anyMatch(e -> scheme(e).equals("http"));
-      if (https && http) {
-        errors.add(
-            ConfigKeys.ETCD_ENDPOINTS
-                + "="
-                + withoutPasswords(etcdEndpoints.toString())
-                + ": mixes http and https; use one scheme for every endpoint");
-      }
-      if (tls != null && http) {
-        // TLS would be spoken to a plain-text port: every handshake fails, retried forever
-        errors.add(
-            ConfigKeys.ETCD_ENDPOINTS
-                + "="
-                + withoutPasswords(
-                    etcdEndpoints.stream()
-                        .filter(e -> scheme(e).equals("http"))
-                        .map(URI::toString)
-                        .collect(Collectors.joining(",")))
-                + ": TLS settings (sluice.etcd.tls.*) need https:// endpoints; use https:// or"
-                + " remove the TLS settings");
-      }
       if (serviceName != null
           && (serviceName.isBlank()
               || serviceName.contains("/")
@@ -442,64 +415,24 @@ public record SluiceConfig(
         throw new IllegalArgumentException(
             "invalid Sluice configuration:\n  - " + String.join("\n  - ", errors));
       }
-      EtcdTls effectiveTls = tls == null && https ? EtcdTls.systemTrust() : tls;
+      EtcdTls effectiveTls = tls == null && endpoints.https() ? EtcdTls.systemTrust() : tls;
       Path dir = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".sluice");
       return new SluiceConfig(
-          endpoints, namespace, etcdUser, etcdPassword, effectiveTls, rulesFile, dir, serviceName);
+          endpoints.endpoints(),
+          namespace,
+          etcdUser,
+          etcdPassword,
+          effectiveTls,
+          rulesFile,
+          dir,
+          serviceName);
     }
 
-    /**
-     * {@code endpoint} as the configuration keeps it ({@code scheme://host:port}, the scheme in
-     * lower case), or {@code null} after adding to {@code errors} why it is refused.
-     */
-    private URI checked(URI endpoint, List<String> errors) {
-      String refused =
-          ConfigKeys.ETCD_ENDPOINTS + "=" + withoutPasswords(endpoint.toString()) + ": ";
-      String scheme = scheme(endpoint);
-      if (!scheme.equals("http") && !scheme.equals("https")) {
-        errors.add(refused + "the scheme must be http or https");
-        return null;
+    private TlsSettings tlsSettings() {
+      if (tls == null) {
+        return TlsSettings.NONE;
       }
-      int before = errors.size();
-      String authority = endpoint.getRawAuthority();
-      if (authority != null && authority.indexOf('@') >= 0) {
-        errors.add(
-            refused
-                + "credentials do not belong in an endpoint URL; set "
-                + ConfigKeys.ETCD_USER
-                + " and "
-                + ConfigKeys.ETCD_PASSWORD);
-      }
-      String path = endpoint.getRawPath();
-      if ((path != null && !path.isEmpty() && !path.equals("/"))
-          || endpoint.getRawQuery() != null
-          || endpoint.getRawFragment() != null) {
-        errors.add(
-            refused
-                + "an endpoint is scheme://host:port, without a path, query or fragment (they"
-                + " would be ignored)");
-      }
-      EtcdAddress address = EtcdAddress.of(endpoint);
-      if (address == null || address.port() < 1) {
-        errors.add(refused + "needs a host and a port, e.g. http://127.0.0.1:2379");
-      } else if (!address.isHostName()) {
-        errors.add(refused + "'" + address.host() + "' is not a host name");
-      } else if (address.port() > 65535) {
-        errors.add(refused + "the port must be between 1 and 65535");
-      } else if (scheme.equals("https")
-          && !address.isTlsHostName()
-          && (tls == null || tls.authority() == null)) {
-        errors.add(
-            refused
-                + "TLS cannot check etcd's certificate against the host name '"
-                + address.host()
-                + "' (the JDK refuses "
-                + (address.host().indexOf('_') >= 0 ? "a '_' in a DNS name" : "it as a DNS name")
-                + "); set "
-                + ConfigKeys.ETCD_TLS_AUTHORITY
-                + " to a name in etcd's certificate, or use a host name without '_'");
-      }
-      return errors.size() == before ? URI.create(scheme + "://" + authority) : null;
+      return tls.authority() == null ? TlsSettings.GIVEN : TlsSettings.GIVEN_WITH_AUTHORITY;
     }
   }
 }

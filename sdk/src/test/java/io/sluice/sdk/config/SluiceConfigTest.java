@@ -238,7 +238,7 @@ class SluiceConfigTest {
                 SluiceConfig.fromProperties(
                     Map.of("sluice.etcd.endpoints", "http://agent:hunter 2@etcd:2379")::get))
         .hasMessageContaining("sluice.etcd.endpoints=http://agent:****@etcd:2379")
-        .hasMessageContaining("is not a URL")
+        .hasMessageContaining("not a URL (Illegal character in authority)")
         .hasMessageNotContaining("hunter");
     assertThatThrownBy(
             () -> SluiceConfig.builder().addEtcdEndpoint("http://agent:hunter 2@etcd:2379"))
