@@ -2,6 +2,7 @@ package io.sluice.controlplane.etcd;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sluice.rules.wire.EtcdKeys;
 import java.util.List;
@@ -29,6 +30,16 @@ class EtcdConfiguration {
   Client etcdClient(EtcdSettings settings, EmbeddedEtcdHolder embedded) throws SSLException {
     List<String> endpoints =
         embedded.etcd() == null ? settings.endpoints() : List.of(embedded.etcd().endpoint());
+    return clientBuilder(settings, endpoints).build();
+  }
+
+  /**
+   * The client's settings, built without connecting (jetcd connects on first use).
+   *
+   * @param endpoints checked endpoints: the settings' or the embedded etcd's
+   */
+  static ClientBuilder clientBuilder(EtcdSettings settings, List<String> endpoints)
+      throws SSLException {
     ClientBuilder builder =
         Client.builder()
             .target(EtcdSettings.grpcTarget(endpoints))
@@ -39,9 +50,10 @@ class EtcdConfiguration {
       builder.user(EtcdGateway.bytes(settings.user()));
       builder.password(EtcdGateway.bytes(settings.password()));
     }
-    EtcdSettings.Tls tls = settings.tls();
-    if (tls.configured()) {
-      SslContextBuilder ssl = SslContextBuilder.forClient();
+    if (settings.usesTls()) {
+      EtcdSettings.Tls tls = settings.tls();
+      // gRPC's own builder: it enables ALPN with HTTP/2, which gRPC's Netty channel requires
+      SslContextBuilder ssl = GrpcSslContexts.forClient();
       if (tls.caFile() != null) {
         ssl.trustManager(tls.caFile().toFile());
       }
@@ -49,8 +61,11 @@ class EtcdConfiguration {
         ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile());
       }
       builder.sslContext(ssl.build());
+      if (tls.authority() != null) {
+        builder.authority(tls.authority());
+      }
     }
-    return builder.build();
+    return builder;
   }
 
   @Bean

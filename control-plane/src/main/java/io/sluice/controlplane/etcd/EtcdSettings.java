@@ -1,13 +1,14 @@
 package io.sluice.controlplane.etcd;
 
 import io.sluice.etcd.EtcdAddress;
+import io.sluice.etcd.EtcdEndpoints;
+import io.sluice.etcd.EtcdEndpoints.TlsSettings;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -15,15 +16,21 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * How the control plane reaches etcd ({@code sluice.etcd.*}). Without endpoints the control plane
  * starts a local etcd of its own (see {@link EmbeddedEtcd}).
  *
+ * <p>Every setting is checked when the settings are bound, and every problem is listed in one
+ * message, so a start that fails names all that must change at once. The endpoints are checked by
+ * {@link EtcdEndpoints}, the agents' check of {@code sluice.etcd.endpoints}: both sides accept and
+ * refuse the same values, in the same words.
+ *
  * @param endpoints etcd client URLs, e.g. {@code http://127.0.0.1:2379}, read as the agents read
  *     {@code sluice.etcd.endpoints}: {@code scheme://host:port}, {@code http} or {@code https} in
- *     any case (kept in lower case), a host name may have {@code _} (docker-compose's {@code
- *     etcd_1}, see {@link EtcdAddress}); no credentials, path, query or fragment. Empty for
+ *     any case (kept in lower case), one scheme for all; a host name may have {@code _}
+ *     (docker-compose's {@code etcd_1}, see {@link EtcdAddress}), over {@code https} only with
+ *     {@code sluice.etcd.tls.authority}; no credentials, path, query or fragment. Empty for
  *     embedded mode
  * @param namespace the key prefix shared with the agents, default {@code /sluice}
  * @param user etcd user, or {@code null}
  * @param password etcd password, or {@code null}
- * @param tls TLS files, all optional
+ * @param tls TLS settings, all optional
  * @param timeout the deadline of every etcd call; a call that misses it answers 503
  * @param maxRequestBytes the largest request etcd accepts, its {@code --max-request-bytes} (etcd's
  *     default, 1.5 MiB, unless the cluster was started with another). The control plane measures
@@ -43,32 +50,45 @@ public record EtcdSettings(
   /** etcd's own default {@code --max-request-bytes}: 1.5 MiB. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
+  /**
+   * Checks every setting.
+   *
+   * @throws IllegalArgumentException listing every problem, each with the setting and its value
+   */
   public EtcdSettings {
-    endpoints =
-        endpoints == null
-            ? List.of()
-            : endpoints.stream()
-                .map(String::trim)
-                .filter(e -> !e.isEmpty())
-                .map(EtcdSettings::checkedEndpoint)
-                .toList();
+    tls = tls == null ? new Tls(null, null, null, null) : tls;
+    EtcdEndpoints checked =
+        EtcdEndpoints.check(endpoints == null ? List.of() : endpoints, tls.settings());
+    List<String> problems = new ArrayList<>(checked.problems());
+    endpoints = checked.endpoints().stream().map(URI::toString).toList();
     if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("sluice.etcd.timeout must be positive, was " + timeout);
+      problems.add("sluice.etcd.timeout must be positive, was " + timeout);
     }
     if (maxRequestBytes <= 0) {
-      throw new IllegalArgumentException(
-          "sluice.etcd.max-request-bytes must be positive, was " + maxRequestBytes);
+      problems.add("sluice.etcd.max-request-bytes must be positive, was " + maxRequestBytes);
     }
     if ((user == null) != (password == null)) {
-      throw new IllegalArgumentException(
-          "sluice.etcd.user and sluice.etcd.password go together: set both or neither");
+      problems.add("sluice.etcd.user and sluice.etcd.password go together: set both or neither");
     }
-    tls = tls == null ? new Tls(null, null, null) : tls;
+    problems.addAll(tls.problems());
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          "invalid etcd settings:\n  - " + String.join("\n  - ", problems));
+    }
   }
 
   /** Whether the control plane must start its own etcd. */
   public boolean embedded() {
     return endpoints.isEmpty();
+  }
+
+  /**
+   * Whether the client speaks TLS to the configured etcd: with {@code https://} endpoints (the
+   * JDK's trust store unless a CA file is given), or when a TLS setting is given, as for the
+   * agents.
+   */
+  boolean usesTls() {
+    return tls.configured() || (!embedded() && endpoints.get(0).startsWith("https://"));
   }
 
   /**
@@ -83,85 +103,54 @@ public record EtcdSettings(
   }
 
   /**
-   * {@code endpoint} as the control plane keeps it, {@code scheme://host:port} with the scheme in
-   * lower case; refused with a message naming the value (its password hidden) and what is wrong.
-   */
-  private static String checkedEndpoint(String endpoint) {
-    URI url;
-    try {
-      url = new URI(endpoint);
-    } catch (URISyntaxException e) {
-      throw refused(endpoint, "is not a URL (" + e.getReason() + ")");
-    }
-    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-    if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw refused(endpoint, "is not an http:// or https:// URL");
-    }
-    String authority = url.getRawAuthority();
-    if (authority != null && authority.indexOf('@') >= 0) {
-      throw refused(
-          endpoint,
-          "has credentials, which do not belong in an endpoint URL; set sluice.etcd.user and"
-              + " sluice.etcd.password");
-    }
-    String path = url.getRawPath();
-    if ((path != null && !path.isEmpty() && !path.equals("/"))
-        || url.getRawQuery() != null
-        || url.getRawFragment() != null) {
-      throw refused(
-          endpoint,
-          "has a path, query or fragment, which would be ignored; an endpoint is"
-              + " scheme://host:port");
-    }
-    EtcdAddress address = EtcdAddress.of(url);
-    if (address == null || address.port() < 1) {
-      throw refused(endpoint, "needs a host and a port, e.g. http://127.0.0.1:2379");
-    }
-    if (!address.isHostName()) {
-      throw refused(endpoint, "has '" + address.host() + "', which is not a host name");
-    }
-    if (address.port() > 65535) {
-      throw refused(endpoint, "has a port outside 1 to 65535");
-    }
-    if (scheme.equals("https") && !address.isTlsHostName()) {
-      throw refused(
-          endpoint,
-          "names a host TLS cannot check etcd's certificate against: the JDK refuses '"
-              + address.host()
-              + "' as a DNS name ("
-              + (address.host().indexOf('_') >= 0 ? "the '_'" : "not a DNS name")
-              + "); use a host name without '_' or an IP address");
-    }
-    return scheme + "://" + authority;
-  }
-
-  private static IllegalArgumentException refused(String endpoint, String problem) {
-    return new IllegalArgumentException(
-        "sluice.etcd.endpoints: '" + EtcdAddress.withoutPasswords(endpoint) + "' " + problem);
-  }
-
-  /**
-   * TLS files ({@code sluice.etcd.tls.*}).
+   * TLS settings ({@code sluice.etcd.tls.*}); any of them turns TLS on and needs {@code https://}
+   * endpoints.
    *
    * @param caFile the CA bundle that signed the server certificates, or {@code null} for the JDK's
    * @param certFile client certificate (PEM) for mutual TLS, or {@code null}
    * @param keyFile client private key (PKCS#8 PEM) for mutual TLS, or {@code null}
+   * @param authority the name to check etcd's certificate for instead of the endpoint's host, or
+   *     {@code null}; as the agents' {@code sluice.etcd.tls.authority}, it is needed for a host the
+   *     JDK's TLS host name check refuses, such as docker-compose's {@code etcd_1}
    */
-  public record Tls(Path caFile, Path certFile, Path keyFile) {
+  public record Tls(Path caFile, Path certFile, Path keyFile, String authority) {
+
     public Tls {
-      if ((certFile == null) != (keyFile == null)) {
-        throw new IllegalArgumentException(
-            "sluice.etcd.tls.cert-file and sluice.etcd.tls.key-file go together");
-      }
-      for (Path file : new Path[] {caFile, certFile, keyFile}) {
-        if (file != null && !Files.isReadable(file)) {
-          throw new IllegalArgumentException("sluice.etcd.tls: cannot read " + file);
-        }
-      }
+      authority = authority == null || authority.isBlank() ? null : authority.strip();
     }
 
+    /** Whether any TLS setting is given. */
     boolean configured() {
-      return caFile != null || certFile != null;
+      return caFile != null || certFile != null || keyFile != null || authority != null;
+    }
+
+    /** What the endpoint check needs to know of these settings. */
+    TlsSettings settings() {
+      if (!configured()) {
+        return TlsSettings.NONE;
+      }
+      return authority == null ? TlsSettings.GIVEN : TlsSettings.GIVEN_WITH_AUTHORITY;
+    }
+
+    /** Every problem of these settings, each with the setting and its value. */
+    List<String> problems() {
+      List<String> problems = new ArrayList<>();
+      if (certFile != null && keyFile == null) {
+        problems.add("sluice.etcd.tls.cert-file=" + certFile + " needs sluice.etcd.tls.key-file");
+      }
+      if (keyFile != null && certFile == null) {
+        problems.add("sluice.etcd.tls.key-file=" + keyFile + " needs sluice.etcd.tls.cert-file");
+      }
+      if (caFile != null && !Files.isReadable(caFile)) {
+        problems.add("sluice.etcd.tls.ca-file=" + caFile + ": cannot read the file");
+      }
+      if (certFile != null && !Files.isReadable(certFile)) {
+        problems.add("sluice.etcd.tls.cert-file=" + certFile + ": cannot read the file");
+      }
+      if (keyFile != null && !Files.isReadable(keyFile)) {
+        problems.add("sluice.etcd.tls.key-file=" + keyFile + ": cannot read the file");
+      }
+      return problems;
     }
   }
 }

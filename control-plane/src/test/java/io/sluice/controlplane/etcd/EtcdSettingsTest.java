@@ -3,21 +3,31 @@ package io.sluice.controlplane.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.etcd.jetcd.ClientBuilder;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 class EtcdSettingsTest {
 
   private static EtcdSettings withEndpoints(String... endpoints) {
+    return withTls(null, endpoints);
+  }
+
+  private static EtcdSettings withTls(EtcdSettings.Tls tls, String... endpoints) {
     return new EtcdSettings(
         List.of(endpoints),
         "/sluice",
         null,
         null,
-        null,
+        tls,
         Duration.ofSeconds(5),
         EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
   }
@@ -48,25 +58,166 @@ class EtcdSettingsTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "ftp://etcd:2379 | 'ftp://etcd:2379' is not an http:// or https:// URL",
-        "etcd:2379 | 'etcd:2379' is not an http:// or https:// URL",
-        "http://etcd 1:2379 | 'http://etcd 1:2379' is not a URL",
-        "http://etcd_1 | 'http://etcd_1' needs a host and a port, e.g. http://127.0.0.1:2379",
-        "http://etcd!1:2379 | 'etcd!1', which is not a host name",
-        "http://etcd:70000 | a port outside 1 to 65535",
-        "http://etcd:2379/v3 | has a path, query or fragment, which would be ignored",
-        "http://etcd:2379?x=1 | has a path, query or fragment, which would be ignored",
-        "http://user:s3cret@etcd:2379 | 'http://user:****@etcd:2379' has credentials, which do"
-            + " not belong in an endpoint URL; set sluice.etcd.user and sluice.etcd.password",
-        "https://etcd_1:2379 | the JDK refuses 'etcd_1' as a DNS name (the '_'); use a host"
-            + " name without '_' or an IP address",
+        "ftp://etcd:2379 | sluice.etcd.endpoints=ftp://etcd:2379: the scheme must be http or"
+            + " https",
+        "etcd:2379 | sluice.etcd.endpoints=etcd:2379: the scheme must be http or https",
+        "http://etcd 1:2379 | sluice.etcd.endpoints=http://etcd 1:2379: not a URL (Illegal"
+            + " character in authority)",
+        "http://etcd_1 | sluice.etcd.endpoints=http://etcd_1: needs a host and a port, e.g."
+            + " http://127.0.0.1:2379",
+        "http://etcd!1:2379 | sluice.etcd.endpoints=http://etcd!1:2379: 'etcd!1' is not a host"
+            + " name",
+        "http://etcd:70000 | sluice.etcd.endpoints=http://etcd:70000: the port must be between 1"
+            + " and 65535",
+        "http://etcd:2379/v3 | sluice.etcd.endpoints=http://etcd:2379/v3: an endpoint is"
+            + " scheme://host:port, without a path, query or fragment (they would be ignored)",
+        "http://etcd:2379?x=1 | sluice.etcd.endpoints=http://etcd:2379?x=1: an endpoint is"
+            + " scheme://host:port, without a path, query or fragment (they would be ignored)",
+        "http://user:s3cret@etcd:2379 | sluice.etcd.endpoints=http://user:****@etcd:2379:"
+            + " credentials do not belong in an endpoint URL; set sluice.etcd.user and"
+            + " sluice.etcd.password",
       })
   void refusesAnEndpointNamingTheValueAndWhatIsWrong(String endpoint, String message) {
     assertThatThrownBy(() -> withEndpoints("http://127.0.0.1:2379", endpoint))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageStartingWith("sluice.etcd.endpoints: '")
-        .hasMessageContaining(message)
+        .hasMessage("invalid etcd settings:\n  - " + message)
         .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void listsEveryProblemInOneMessage() {
+    // each refusal used to stop at the first problem: fixing one showed the next only on the
+    // following start
+    assertThatThrownBy(
+            () ->
+                new EtcdSettings(
+                    List.of("http://etcd:70000", "http://agent:s3cret@etcd:2379/v3", "ftp://x:1"),
+                    "/sluice",
+                    "agent",
+                    null,
+                    new EtcdSettings.Tls(null, Path.of("/no/client.pem"), null, null),
+                    Duration.ZERO,
+                    EtcdSettings.DEFAULT_MAX_REQUEST_BYTES))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            String.join(
+                "\n  - ",
+                "invalid etcd settings:",
+                "sluice.etcd.endpoints=http://etcd:70000: the port must be between 1 and 65535",
+                "sluice.etcd.endpoints=http://agent:****@etcd:2379/v3: credentials do not belong"
+                    + " in an endpoint URL; set sluice.etcd.user and sluice.etcd.password",
+                "sluice.etcd.endpoints=http://agent:****@etcd:2379/v3: an endpoint is"
+                    + " scheme://host:port, without a path, query or fragment (they would be"
+                    + " ignored)",
+                "sluice.etcd.endpoints=ftp://x:1: the scheme must be http or https",
+                "sluice.etcd.endpoints=http://etcd:70000,http://agent:****@etcd:2379/v3: TLS"
+                    + " settings (sluice.etcd.tls.*) need https:// endpoints; use https:// or"
+                    + " remove the TLS settings",
+                "sluice.etcd.timeout must be positive, was PT0S",
+                "sluice.etcd.user and sluice.etcd.password go together: set both or neither",
+                "sluice.etcd.tls.cert-file=/no/client.pem needs sluice.etcd.tls.key-file",
+                "sluice.etcd.tls.cert-file=/no/client.pem: cannot read the file"));
+  }
+
+  @Test
+  void refusesAMixOfHttpAndHttpsAsTheAgentsDo() {
+    // one client speaks TLS or plain text to all endpoints: one of the two kinds never answers
+    assertThatThrownBy(() -> withEndpoints("http://a:2379", "HTTPS://b:2379"))
+        .hasMessageContaining(
+            "sluice.etcd.endpoints=http://a:2379,HTTPS://b:2379: mixes http and https; use one"
+                + " scheme for every endpoint");
+  }
+
+  @Test
+  void refusesTlsSettingsWithHttpEndpointsAsTheAgentsDo() {
+    // TLS was spoken to the http:// endpoint: every handshake with a plain-text etcd failed
+    assertThatThrownBy(
+            () -> withTls(new EtcdSettings.Tls(null, null, null, "etcd.internal"), "http://e:1"))
+        .hasMessageContaining(
+            "sluice.etcd.endpoints=http://e:1: TLS settings (sluice.etcd.tls.*) need https://"
+                + " endpoints");
+  }
+
+  @Test
+  void refusesAnHttpsHostWithAnUnderscorePointingToTheAuthoritySetting() {
+    // the JDK's TLS host name check refuses a name with '_' ("Illegal given domain name"):
+    // every call would fail
+    assertThatThrownBy(() -> withEndpoints("https://etcd_1:2379"))
+        .hasMessage(
+            "invalid etcd settings:\n  - sluice.etcd.endpoints=https://etcd_1:2379: TLS cannot"
+                + " check etcd's certificate against the host name 'etcd_1' (the JDK refuses a '_'"
+                + " in a DNS name); set sluice.etcd.tls.authority to a name in etcd's"
+                + " certificate, or use a host name without '_'");
+  }
+
+  @Test
+  void checksTheCertificateForTheAuthorityOfAnHttpsHostWithAnUnderscore() throws Exception {
+    EtcdSettings settings =
+        withTls(
+            new EtcdSettings.Tls(null, null, null, " etcd.internal "),
+            "HTTPS://etcd_1:2379",
+            "https://etcd_2:2379");
+
+    assertThat(settings.endpoints()).containsExactly("https://etcd_1:2379", "https://etcd_2:2379");
+    ClientBuilder client = EtcdConfiguration.clientBuilder(settings, settings.endpoints());
+    assertThat(client.target()).isEqualTo("ip:///etcd_1:2379,etcd_2:2379");
+    assertThat(client.sslContext()).isNotNull();
+    assertThat(client.authority()).isEqualTo("etcd.internal");
+  }
+
+  @Test
+  void bindsTheTlsAuthorityFromItsSpringProperty() {
+    Map<String, String> properties =
+        Map.of(
+            "sluice.etcd.endpoints", "https://etcd_1:2379",
+            "sluice.etcd.tls.authority", "etcd.internal");
+
+    EtcdSettings settings =
+        new Binder(new MapConfigurationPropertySource(properties))
+            .bind("sluice.etcd", EtcdSettings.class)
+            .get();
+
+    assertThat(settings.tls().authority()).isEqualTo("etcd.internal");
+    assertThat(settings.endpoints()).containsExactly("https://etcd_1:2379");
+    assertThat(settings.timeout()).isEqualTo(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void failsToBindWithEveryProblemInOneMessage() {
+    Map<String, String> properties =
+        Map.of(
+            "sluice.etcd.endpoints", "http://etcd:70000, https://etcd_1:2379",
+            "sluice.etcd.timeout", "0s");
+
+    assertThatThrownBy(
+            () ->
+                new Binder(new MapConfigurationPropertySource(properties))
+                    .bind("sluice.etcd", EtcdSettings.class))
+        .isInstanceOf(BindException.class)
+        .rootCause()
+        .hasMessage(
+            String.join(
+                "\n  - ",
+                "invalid etcd settings:",
+                "sluice.etcd.endpoints=http://etcd:70000: the port must be between 1 and 65535",
+                "sluice.etcd.endpoints=https://etcd_1:2379: TLS cannot check etcd's certificate"
+                    + " against the host name 'etcd_1' (the JDK refuses a '_' in a DNS name); set"
+                    + " sluice.etcd.tls.authority to a name in etcd's certificate, or use a host"
+                    + " name without '_'",
+                "sluice.etcd.endpoints=http://etcd:70000,https://etcd_1:2379: mixes http and"
+                    + " https; use one scheme for every endpoint",
+                "sluice.etcd.timeout must be positive, was PT0S"));
+  }
+
+  @Test
+  void speaksTlsToHttpsEndpointsWithoutTlsFilesAsTheAgentsDo() throws Exception {
+    // without a TLS file the client spoke plain text to an https:// endpoint
+    EtcdSettings https = withEndpoints("https://etcd:2379");
+    EtcdSettings http = withEndpoints("http://etcd:2379");
+
+    assertThat(EtcdConfiguration.clientBuilder(https, https.endpoints()).sslContext()).isNotNull();
+    assertThat(EtcdConfiguration.clientBuilder(https, https.endpoints()).authority()).isNull();
+    assertThat(EtcdConfiguration.clientBuilder(http, http.endpoints()).sslContext()).isNull();
   }
 
   @Test

@@ -1,0 +1,102 @@
+package io.sluice.controlplane.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.sluice.testing.etcd.EtcdServer;
+import io.sluice.testing.etcd.TestCertificates;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The control plane's client from {@code sluice.etcd.tls.*} to a real etcd serving mutual TLS with
+ * certificates issued for the test (for {@code 127.0.0.1} and {@code localhost}): it connects, and
+ * {@code sluice.etcd.tls.authority} decides which name etcd's certificate is checked for.
+ */
+class EtcdTlsIT {
+
+  /** Generous: the first jetcd client of a JVM loads gRPC and Netty. */
+  private static final Duration AWAIT = Duration.ofSeconds(30);
+
+  /** Ample once a connection with the same files worked in this JVM. */
+  private static final Duration REFUSED_WITHIN = Duration.ofSeconds(5);
+
+  @TempDir static Path pki;
+  private static TestCertificates certificates;
+  private static EtcdServer etcd;
+
+  @BeforeAll
+  static void startEtcd() {
+    certificates = TestCertificates.issue(pki);
+    etcd = EtcdServer.fromPath().withClientTls(certificates);
+    etcd.start();
+    etcd.put("/tls/key", "over TLS");
+  }
+
+  @AfterAll
+  static void stopEtcd() {
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  private static EtcdSettings settings(String authority) {
+    return new EtcdSettings(
+        List.of(etcd.tlsEndpoint()),
+        "/sluice",
+        null,
+        null,
+        new EtcdSettings.Tls(
+            certificates.caCert(), certificates.clientCert(), certificates.clientKey(), authority),
+        Duration.ofSeconds(5),
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  private static String read(Client client, Duration bound) throws Exception {
+    return client
+        .getKVClient()
+        .get(ByteSequence.from("/tls/key", StandardCharsets.UTF_8))
+        .get(bound.toMillis(), TimeUnit.MILLISECONDS)
+        .getKvs()
+        .get(0)
+        .getValue()
+        .toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void readsOverMutualTlsConfiguredBySettings() throws Exception {
+    EtcdSettings settings = settings(null);
+
+    try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+      assertThat(read(client, AWAIT)).isEqualTo("over TLS");
+    }
+  }
+
+  @Test
+  void checksEtcdsCertificateForTheAuthorityInsteadOfTheEndpointsHost() throws Exception {
+    // the endpoint's host, 127.0.0.1, is in the certificate: only the authority can fail the check
+    EtcdSettings named = settings("localhost");
+    EtcdSettings other = settings("etcd.other.example");
+
+    try (Client client = EtcdConfiguration.clientBuilder(named, named.endpoints()).build()) {
+      assertThat(read(client, AWAIT)).isEqualTo("over TLS");
+    }
+    try (Client client = EtcdConfiguration.clientBuilder(other, other.endpoints()).build()) {
+      // the handshake fails on every attempt: the call fails, or waits for a channel until the
+      // bound (as the control plane's calls wait until their deadline)
+      assertThatThrownBy(() -> read(client, REFUSED_WITHIN))
+          .isInstanceOfAny(ExecutionException.class, TimeoutException.class);
+    }
+  }
+}
