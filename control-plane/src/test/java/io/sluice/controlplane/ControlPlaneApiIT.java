@@ -269,6 +269,154 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void writesAnswerJsonWhateverAcceptSaysSinceTheyAreCommittedByThen() {
+    ApiClient api = api();
+    String path = "/api/v1/services/accepting/rules";
+    ApiClient.Answer put =
+        api.put(path, WRITER, document(null, 0.1, "a"), Map.of("Accept", "application/xml"));
+    assertThat(put.status()).isEqualTo(200);
+    assertThat(put.header("Content-Type")).startsWith("application/json");
+    long r1 = put.json().get("revision").asLong();
+    assertThat(
+            api.put(path, WRITER, document(null, 0.2, "a"), Map.of("Accept", "text/plain"))
+                .status())
+        .isEqualTo(200);
+    ApiClient.Answer rollback =
+        api.call("POST", path + "/rollback?to=" + r1, WRITER, null, Map.of("Accept", "text/html"));
+    assertThat(rollback.status()).isEqualTo(200);
+    assertThat(rollback.header("Content-Type")).startsWith("application/json");
+    ApiClient.Answer delete =
+        api.call("DELETE", path, WRITER, null, Map.of("Accept", "application/yaml"));
+    assertThat(delete.status()).isEqualTo(200);
+    assertThat(delete.json().get("revision").asLong())
+        .isGreaterThan(rollback.json().get("revision").asLong());
+  }
+
+  @Test
+  void putTakesJsonAndWhatPlainToolsSendButRefusesPatchesOtherTypesAndCharsets() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/typed/rules";
+    long current =
+        api.put(path, WRITER, document(null, 0.1, "a"), Map.of()).json().get("revision").asLong();
+    double ratio = 0.1;
+    for (String accepted :
+        List.of(
+            "application/json; charset=UTF-8",
+            "application/vnd.sluice.rules+json",
+            "application/x-www-form-urlencoded",
+            "text/plain")) {
+      ratio += 0.1;
+      ApiClient.Answer answer =
+          api.put(path, WRITER, document(null, ratio, "a"), Map.of("Content-Type", accepted));
+      assertThat(answer.status()).as(accepted).isEqualTo(200);
+      current = answer.json().get("revision").asLong();
+    }
+    // no Content-Type at all, as some scripts send it
+    HttpResponse<String> untyped =
+        api.http()
+            .send(
+                HttpRequest.newBuilder(URI.create(api.base() + path))
+                    .header("Authorization", "Bearer " + WRITER)
+                    .PUT(HttpRequest.BodyPublishers.ofString(document(null, 0.7, "a")))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(untyped.request().headers().firstValue("Content-Type")).isEmpty();
+    assertThat(untyped.statusCode()).isEqualTo(200);
+    current =
+        new ApiClient.Answer(untyped.statusCode(), untyped.headers(), untyped.body())
+            .json()
+            .get("revision")
+            .asLong();
+
+    Map<String, String> refused =
+        Map.of(
+            "application/merge-patch+json", "patches",
+            "application/json-patch+json", "patches",
+            "application/yaml", "application/json",
+            "application/xml", "application/json",
+            "application/json; charset=ISO-8859-1", "UTF-8");
+    for (Map.Entry<String, String> type : refused.entrySet()) {
+      ApiClient.Answer answer =
+          api.put(
+              path,
+              WRITER,
+              "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
+              Map.of("Content-Type", type.getKey()));
+      assertThat(answer.status()).as(type.getKey()).isEqualTo(415);
+      assertThat(answer.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:unsupported-media-type");
+      assertThat(answer.json().get("detail").asString())
+          .as(type.getKey())
+          .contains(type.getValue());
+    }
+    ApiClient.Answer stored = api.get(path, READER);
+    assertThat(stored.header("ETag")).isEqualTo("\"" + current + "\"");
+    assertThat(stored.json().get("breakers")).hasSize(1);
+  }
+
+  @Test
+  void theSameDocumentAgainWritesNothingAndSaysSo() {
+    ApiClient api = api();
+    String path = "/api/v1/services/applied-on-deploy/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    // the same rules, spelled differently: same canonical form
+    ApiClient.Answer again =
+        api.put(
+            path,
+            WRITER,
+            document("applied-on-deploy", 0.30, "a").replace("\n", " "),
+            Map.of("X-Sluice-Comment", "deploy 2"));
+    assertThat(again.status()).isEqualTo(200);
+    assertThat(again.json().get("revision").asLong()).isEqualTo(r1);
+    assertThat(again.json().get("unchanged").asBoolean()).isTrue();
+    assertThat(again.header("ETag")).isEqualTo("\"" + r1 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r1 + "\"");
+
+    // preconditions still hold: a stale If-Match is refused even for the same rules
+    assertThat(
+            api.put(path, WRITER, document(null, 0.3, "a"), Map.of("If-Match", "\"1\"")).status())
+        .isEqualTo(412);
+    ApiClient.Answer exists =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of("If-None-Match", "*"));
+    assertThat(exists.status()).isEqualTo(412);
+    assertThat(exists.json().get("detail").asString()).contains("already exist");
+    ApiClient.Answer both =
+        api.put(
+            path,
+            WRITER,
+            document(null, 0.4, "a"),
+            Map.of("If-Match", "\"" + r1 + "\"", "If-None-Match", "*"));
+    assertThat(both.status()).isEqualTo(412);
+    assertThat(both.json().get("detail").asString()).contains("cannot both hold");
+
+    ApiClient.Answer changed = api.put(path, WRITER, document(null, 0.4, "a"), Map.of());
+    assertThat(changed.json().get("revision").asLong()).isGreaterThan(r1);
+    assertThat(changed.json().has("unchanged")).isFalse();
+    // a rollback is an explicit act: it is recorded even when it restores what is in force
+    long rolledBack =
+        api.post(path + "/rollback?to=" + changed.json().get("revision").asLong(), WRITER, null)
+            .json()
+            .get("revision")
+            .asLong();
+    assertThat(rolledBack).isGreaterThan(changed.json().get("revision").asLong());
+  }
+
+  @Test
+  void namesWhatIsWrongWithARequestSpringRefuses() {
+    ApiClient api = api();
+    ApiClient.Answer noTarget = api.post("/api/v1/services/orders/rules/rollback", WRITER, null);
+    assertThat(noTarget.status()).isEqualTo(400);
+    assertThat(noTarget.json().get("detail").asString()).contains("'to'");
+    ApiClient.Answer emptyFilter = api.get("/api/v1/agents?service=", READER);
+    assertThat(emptyFilter.status()).isEqualTo(400);
+    assertThat(emptyFilter.json().get("detail").asString()).contains("?service= is empty");
+    assertThat(api.get("/api/v1/services", READER).header("Cache-Control")).isEqualTo("no-cache");
+    assertThat(api.get("/api/v1/agents", READER).header("Cache-Control")).isEqualTo("no-cache");
+  }
+
+  @Test
   void twentyConcurrentEditorsWithIfMatchNeverLoseAnUpdate() throws Exception {
     ApiClient api = api();
     String path = "/api/v1/services/contended/rules";
@@ -374,13 +522,22 @@ class ControlPlaneApiIT {
     HttpRequest subscribe =
         HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/events?access_token=" + READER))
             .build();
+    var streamHeaders =
+        new java.util.concurrent.atomic.AtomicReference<java.net.http.HttpHeaders>();
     var stream =
         api.http()
             .sendAsync(subscribe, HttpResponse.BodyHandlers.ofLines())
-            .thenAccept(r -> r.body().forEach(events::add));
+            .thenAccept(
+                r -> {
+                  streamHeaders.set(r.headers());
+                  r.body().forEach(events::add);
+                });
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> events.stream().anyMatch(l -> l.equals("event:ready")));
+    // no proxy or cache may hold the stream back
+    assertThat(streamHeaders.get().firstValue("Cache-Control")).hasValue("no-cache");
+    assertThat(streamHeaders.get().firstValue("X-Accel-Buffering")).hasValue("no");
 
     long lease = jetcd.getLeaseClient().grant(15).get(5, TimeUnit.SECONDS).getID();
     AgentStatus status =

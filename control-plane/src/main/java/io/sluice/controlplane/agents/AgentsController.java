@@ -1,5 +1,7 @@
 package io.sluice.controlplane.agents;
 
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.rules.EffectiveRules;
 import io.sluice.controlplane.rules.RuleStore;
 import io.sluice.controlplane.security.ServiceNames;
@@ -78,6 +80,12 @@ class AgentsController {
   List<AgentStatus> agents(@RequestParam(required = false) String service) {
     if (service == null) {
       return inventory.all();
+    }
+    if (service.isBlank()) {
+      // a script's unset variable: an empty list would read as "no agents run it"
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "?service= is empty: name a service, or leave the parameter out for every agent");
     }
     // a filter over what agents reported, no etcd key: any name an agent may run under is fine
     // (one outside the rule language's names runs on _default and is still listed)

@@ -142,8 +142,27 @@ public final class RuleStore {
    */
   public long put(String service, String document, Long expected, Change change, Long rollbackOf) {
     HistoryAction action = rollbackOf == null ? HistoryAction.PUT : HistoryAction.ROLLBACK;
-    return write(service, document, expected, change, action, rollbackOf);
+    return write(service, document, expected, change, action, rollbackOf, false).revision();
   }
+
+  /**
+   * Creates or replaces a document, unless the stored one is the same (byte for byte, both
+   * canonical): then nothing is written (no revision, no history entry, no change for the agents)
+   * and the stored revision is answered. The precondition is checked either way.
+   *
+   * @param expected as for {@link #put}
+   */
+  public Written putUnlessSame(String service, String document, Long expected, Change change) {
+    return write(service, document, expected, change, HistoryAction.PUT, null, true);
+  }
+
+  /**
+   * The outcome of {@link #putUnlessSame}.
+   *
+   * @param revision the revision of the change, or of the stored document when nothing changed
+   * @param changed whether anything was written
+   */
+  public record Written(long revision, boolean changed) {}
 
   /**
    * Deletes a document, keeping it in history.
@@ -151,16 +170,17 @@ public final class RuleStore {
    * @return the revision of the change
    */
   public long delete(String service, Long expected, Change change) {
-    return write(service, null, expected, change, HistoryAction.DELETE, null);
+    return write(service, null, expected, change, HistoryAction.DELETE, null, false).revision();
   }
 
-  private long write(
+  private Written write(
       String service,
       String document,
       Long expected,
       Change change,
       HistoryAction action,
-      Long rollbackOf) {
+      Long rollbackOf,
+      boolean unlessSame) {
     String rulesKey = etcd.keys().rules(service);
     String journalKey = HistoryCodec.journalKey(etcd.keys(), service);
     ByteSequence documentValue = document == null ? null : EtcdGateway.bytes(document);
@@ -197,6 +217,9 @@ public final class RuleStore {
       }
       if (document == null && currentRevision == 0) {
         throw new ApiException(ProblemType.NOT_FOUND, "no rules for service " + service);
+      }
+      if (unlessSame && currentRevision != 0 && rules.get(0).getValue().equals(documentValue)) {
+        return new Written(currentRevision, false);
       }
       HistoryEntry entry =
           new HistoryEntry(
@@ -252,7 +275,7 @@ public final class RuleStore {
       if (written.isSucceeded()) {
         long revision = written.getHeader().getRevision();
         materialize(service, entry.withRevision(revision));
-        return revision;
+        return new Written(revision, true);
       }
       if (expected != null && expected != ANY_EXISTING) {
         // Someone else changed the service between our read and our transaction.
@@ -301,7 +324,9 @@ public final class RuleStore {
             + service
             + (expected == ANY_EXISTING
                 ? " do not exist"
-                : " are no longer at revision " + expected)
+                : expected == 0
+                    ? " already exist (If-None-Match: * only creates)"
+                    : " are no longer at revision " + expected)
             + "; read them again and reapply your change",
         current >= 0 ? Map.of("currentRevision", current) : Map.of());
   }

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -104,11 +105,74 @@ class RulesController {
       @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
       HttpServletRequest request) {
     ServiceNames.require(service);
+    requireDocumentType(request.getContentType());
     String document = validate(service, body == null ? new byte[0] : body);
-    long revision =
-        store.put(
-            service, document, precondition(ifMatch, ifNoneMatch), change(request, comment), null);
-    return written("put", revision);
+    RuleStore.Written written =
+        store.putUnlessSame(
+            service, document, precondition(ifMatch, ifNoneMatch), change(request, comment));
+    if (!written.changed()) {
+      // the same document again (a pipeline applying on every deploy): no revision, no event
+      return json(ResponseEntity.ok().eTag(etag(written.revision())))
+          .body(Map.of("revision", written.revision(), "unchanged", true));
+    }
+    return written("put", written.revision());
+  }
+
+  /**
+   * Refuses a PUT body that does not claim to be the whole document as JSON. Accepted: JSON ({@code
+   * application/json}, {@code application/*+json}), and the types plain tools send without being
+   * told ({@code curl --data}: form-urlencoded; {@code text/plain}; none), in UTF-8. Refused:
+   * patches ({@code merge-patch+json}, {@code json-patch+json}), which a PUT would otherwise apply
+   * as a whole document, dropping everything the patch leaves out; YAML, XML and the rest; other
+   * charsets, whose text would be read wrongly.
+   */
+  static void requireDocumentType(String contentType) {
+    if (contentType == null || contentType.isBlank()) {
+      return;
+    }
+    MediaType type;
+    try {
+      type = MediaType.parseMediaType(contentType);
+    } catch (InvalidMediaTypeException e) {
+      throw new ApiException(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type '" + contentType + "' is not a media type; send application/json");
+    }
+    String subtype = type.getSubtype().toLowerCase(java.util.Locale.ROOT);
+    if (type.getType().equalsIgnoreCase("application")
+        && (subtype.equals("merge-patch+json") || subtype.equals("json-patch+json"))) {
+      throw new ApiException(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "a PUT replaces the whole rule document; patches ("
+              + type.getType()
+              + "/"
+              + subtype
+              + ") are not supported: GET the document, change it, PUT it back as"
+              + " application/json");
+    }
+    boolean accepted =
+        type.isCompatibleWith(MediaType.APPLICATION_JSON)
+            || (type.getType().equalsIgnoreCase("application") && subtype.endsWith("+json"))
+            || type.equalsTypeAndSubtype(MediaType.APPLICATION_FORM_URLENCODED)
+            || type.equalsTypeAndSubtype(MediaType.TEXT_PLAIN);
+    if (!accepted || type.isWildcardType() || type.isWildcardSubtype()) {
+      throw new ApiException(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "the rule document is JSON: send it as application/json, not "
+              + type.getType()
+              + "/"
+              + type.getSubtype());
+    }
+    String charset = type.getParameter("charset");
+    if (charset != null) {
+      String name = charset.replace("\"", "").strip().toLowerCase(java.util.Locale.ROOT);
+      if (!name.equals("utf-8") && !name.equals("utf8") && !name.equals("us-ascii")) {
+        throw new ApiException(
+            ProblemType.UNSUPPORTED_MEDIA_TYPE,
+            "the rule document is read as UTF-8 (JSON's encoding); send it as UTF-8, not "
+                + charset);
+      }
+    }
   }
 
   @DeleteMapping
@@ -121,7 +185,7 @@ class RulesController {
     ServiceNames.require(service);
     long revision = store.delete(service, precondition(ifMatch, null), change(request, comment));
     meters.counter("sluice.rules.writes", "action", "delete").increment();
-    return ResponseEntity.ok(Map.of("revision", revision));
+    return json(ResponseEntity.ok()).body(Map.of("revision", revision));
   }
 
   @PostMapping("/rollback")
@@ -155,7 +219,15 @@ class RulesController {
 
   private ResponseEntity<Map<String, Object>> written(String action, long revision) {
     meters.counter("sluice.rules.writes", "action", action).increment();
-    return ResponseEntity.ok().eTag(etag(revision)).body(Map.of("revision", revision));
+    return json(ResponseEntity.ok().eTag(etag(revision))).body(Map.of("revision", revision));
+  }
+
+  /**
+   * Answers of writes are JSON whatever the request's {@code Accept} says: the change is committed
+   * by the time the answer is written, and a 406 then would tell the client it failed.
+   */
+  private static ResponseEntity.BodyBuilder json(ResponseEntity.BodyBuilder answer) {
+    return answer.contentType(MediaType.APPLICATION_JSON);
   }
 
   /**
@@ -267,6 +339,14 @@ class RulesController {
 
   /** {@code If-Match: "N"} → N, {@code If-Match: *} → must exist, {@code If-None-Match: *} → 0. */
   static Long precondition(String ifMatch, String ifNoneMatch) {
+    if (ifNoneMatch != null && ifMatch != null && !ifMatch.isBlank()) {
+      // RFC 9110 evaluates both; If-Match needs the rules to exist, If-None-Match: * needs them
+      // absent, so together they can never hold
+      throw new ApiException(
+          ProblemType.PRECONDITION_FAILED,
+          "If-Match and If-None-Match cannot both hold: one needs the rules to exist, the other"
+              + " needs them absent; send If-Match to replace, If-None-Match: * to create");
+    }
     if (ifNoneMatch != null) {
       if (!ifNoneMatch.strip().equals("*")) {
         throw new ApiException(ProblemType.INVALID_REQUEST, "If-None-Match supports only *");
@@ -281,6 +361,8 @@ class RulesController {
       return RuleStore.ANY_EXISTING;
     }
     if (tag.startsWith("W/")) {
+      // weak tags are taken as strong ones: proxies that compress answers (nginx) weaken the
+      // ETag they pass on, and a client behind one could otherwise never write
       tag = tag.substring(2);
     }
     if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {

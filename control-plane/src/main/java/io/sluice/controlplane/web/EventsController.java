@@ -36,6 +36,8 @@ class EventsController {
               + settings.maxClients()
               + " event streams at once (sluice.events.max-clients); try again later");
     }
+    // a proxy that buffers the stream (nginx does by default) would hold events back
+    response.setHeader("X-Accel-Buffering", "no");
     return emitter;
   }
 }

@@ -14,6 +14,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
@@ -125,6 +126,11 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
         };
     if (status.is5xxServerError()) {
       LOG.log(Level.SEVERE, "answering " + status.value(), e);
+    }
+    // Spring's own detail ("Required parameter 'to' is not present.") comes with the exception
+    // when the body is left to this method
+    if (body == null && e instanceof ErrorResponse response) {
+      body = response.getBody();
     }
     ProblemDetail problem =
         body instanceof ProblemDetail p ? p : ProblemDetail.forStatus(status.value());

@@ -8,8 +8,8 @@ import java.io.IOException;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Security headers on every response, the web UI's and the API's alike (set before anything else
- * runs, so errors carry them too).
+ * Security headers on every response, the web UI's and the API's alike, and {@code Cache-Control:
+ * no-cache} on the API's (set before anything else runs, so errors carry them too).
  *
  * <p>The policy fits the UI as it is: one stylesheet and ES modules from the control plane itself,
  * {@code fetch} to its own API, no inline script or style, nothing from elsewhere, never framed.
@@ -32,6 +32,11 @@ final class SecurityHeadersFilter extends OncePerRequestFilter {
     response.setHeader("X-Content-Type-Options", "nosniff");
     // URLs may carry a token (?access_token= on the event stream): never pass them on
     response.setHeader("Referrer-Policy", "no-referrer");
+    if (request.getRequestURI().startsWith("/api/")) {
+      // answers change with every write: a cache (browser, proxy) must ask again each time, which
+      // the ETags make cheap (304), and must never serve rules or agents that are out of date
+      response.setHeader("Cache-Control", "no-cache");
+    }
     chain.doFilter(request, response);
   }
 }

@@ -27,5 +27,8 @@ class PreconditionTest {
         .isInstanceOf(ApiException.class);
     assertThatThrownBy(() -> RulesController.precondition(null, "\"3\""))
         .isInstanceOf(ApiException.class);
+    assertThatThrownBy(() -> RulesController.precondition("\"3\"", "*"))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("cannot both hold");
   }
 }
