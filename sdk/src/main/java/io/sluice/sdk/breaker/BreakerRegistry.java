@@ -45,7 +45,8 @@ import java.util.logging.Logger;
  *       breakers untouched; a changed policy's breakers get a new Resilience4j breaker that starts
  *       in the old one's state (an OPEN breaker stays OPEN until it opened plus the policy's wait;
  *       the window's contents are not carried, see {@code ManagedBreaker}); a removed policy's
- *       breakers are dropped. Metrics and status keep their breaker identity across the swap.
+ *       breakers are dropped, and so is a policy's breaker for a target its host or port no longer
+ *       covers. Metrics and status keep their breaker identity across the swap.
  *   <li><b>Shadow mode.</b> A policy with {@code shadow: true} runs its breakers and reports every
  *       transition they would make, but never rejects: a would-be rejection is counted as {@code
  *       shadow_rejected} and the call proceeds.

@@ -48,11 +48,18 @@ final class RegistryState {
 
   /** The policy named {@code name}, or null. */
   PolicyState byName(String name) {
-    for (PolicyState p : policies) {
+    int i = indexOf(name);
+    return i < 0 ? null : policies[i];
+  }
+
+  /** The index of the policy named {@code name}, or -1. */
+  int indexOf(String name) {
+    for (int i = 0; i < policies.length; i++) {
+      PolicyState p = policies[i];
       if (p != null && p.name.equals(name)) {
-        return p;
+        return i;
       }
     }
-    return null;
+    return -1;
   }
 }

@@ -80,19 +80,40 @@ final class Target {
   }
 
   /**
-   * Retunes breakers to {@code state}'s policies and drops those of removed or rule-scoped ones.
+   * Retunes breakers to {@code state}'s policies and drops those of policies that were removed,
+   * became rule-scoped, or no longer cover this target (their host or port part changed): such a
+   * breaker would guard nothing yet stay listed, in whatever state it was left, for as long as the
+   * target gets calls.
    */
   synchronized void retune(RegistryState state) {
+    int[] covering = candidates(state);
     ManagedBreaker[] current = breakers;
     int kept = 0;
     ManagedBreaker[] next = new ManagedBreaker[current.length];
     for (ManagedBreaker b : current) {
-      PolicyState policy = state.byName(b.policyName);
-      if (policy != null && !policy.ruleScoped) {
+      int i = state.indexOf(b.policyName);
+      PolicyState policy = i < 0 ? null : state.policies[i];
+      if (policy != null && !policy.ruleScoped && contains(covering, i)) {
         b.retune(policy);
         next[kept++] = b;
       }
     }
     breakers = kept == current.length ? next : java.util.Arrays.copyOf(next, kept);
+    String covered = coveredBy;
+    if (covered != null) {
+      int i = state.indexOf(covered);
+      if (i < 0 || !contains(covering, i)) {
+        coveredBy = null;
+      }
+    }
+  }
+
+  private static boolean contains(int[] indexes, int i) {
+    for (int candidate : indexes) {
+      if (candidate == i) {
+        return true;
+      }
+    }
+    return false;
   }
 }

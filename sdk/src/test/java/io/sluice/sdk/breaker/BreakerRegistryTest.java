@@ -397,6 +397,29 @@ class BreakerRegistryTest {
   }
 
   @Test
+  void aPolicyThatNoLongerCoversATargetDropsItsBreakerThere() {
+    fail(4);
+    assertThat(state()).isEqualTo("OPEN");
+    // the policy now names other hosts: calls to payments are unguarded and its breaker must not
+    // stay listed (half-open forever, or open) as if it still guarded them
+    holder.publish(
+        rules(2, Policies.policy("payments", new CallMatch("ledger*", 8080, null, null))));
+    succeed(3);
+    assertThat(registry.breakerStates()).isEmpty();
+    assertThat(registry.topTargets(5))
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.coveredBy()).isNull();
+              assertThat(t.unguardedCallsPerMinute()).isEqualTo(3L);
+            });
+    // and covering it again starts a fresh breaker
+    holder.publish(rules(3, payments()));
+    assertThat(call().permitted()).isTrue();
+    assertThat(state()).isEqualTo("CLOSED");
+  }
+
+  @Test
   void shadowModeNeverRejectsButReportsTheWouldBeState() {
     holder.publish(
         rules(2, Policies.with(payments(), 50, Duration.ofSeconds(10), BreakerScope.TARGET, true)));
