@@ -108,6 +108,15 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
    */
   private static URI checked(String endpoint, TlsSettings tls, List<String> problems) {
     String refused = refused(endpoint);
+    if (!endpoint.contains("://")) {
+      // etcdctl and etcd's own docs write endpoints as host:port: say what to write instead
+      problems.add(
+          refused
+              + "needs a scheme: write http://"
+              + (endpoint.indexOf('@') < 0 ? endpoint : "host:port")
+              + " (https:// for TLS)");
+      return null;
+    }
     URI url;
     try {
       url = new URI(endpoint);

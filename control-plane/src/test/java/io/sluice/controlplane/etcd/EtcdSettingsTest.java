@@ -60,7 +60,8 @@ class EtcdSettingsTest {
       value = {
         "ftp://etcd:2379 | sluice.etcd.endpoints=ftp://etcd:2379: the scheme must be http or"
             + " https",
-        "etcd:2379 | sluice.etcd.endpoints=etcd:2379: the scheme must be http or https",
+        "etcd:2379 | sluice.etcd.endpoints=etcd:2379: needs a scheme: write http://etcd:2379 (https://"
+            + " for TLS)",
         "http://etcd 1:2379 | sluice.etcd.endpoints=http://etcd 1:2379: not a URL (Illegal"
             + " character in authority)",
         "http://etcd_1 | sluice.etcd.endpoints=http://etcd_1: needs a host and a port, e.g."

@@ -10,7 +10,11 @@ import io.sluice.etcd.EtcdAddress;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns a {@link SluiceConfig} into a jetcd {@link Client}: endpoints, user and password, and TLS
@@ -99,6 +103,16 @@ public final class EtcdClientFactory {
 
   /** The client-side TLS context for {@code tls}, reading its PEM files. */
   static SslContext sslContext(EtcdTls tls) {
+    List<String> unreadable = new ArrayList<>();
+    unreadable(ConfigKeys.ETCD_TLS_CA_FILE, tls.caFile(), unreadable);
+    unreadable(ConfigKeys.ETCD_TLS_CERT_FILE, tls.certFile(), unreadable);
+    unreadable(ConfigKeys.ETCD_TLS_KEY_FILE, tls.keyFile(), unreadable);
+    if (!unreadable.isEmpty()) {
+      // said plainly, every file at once: Netty would name only the first, as "does not contain
+      // valid certificates"
+      throw new EtcdTlsException(
+          "could not set up TLS for etcd: " + String.join("; ", unreadable), null);
+    }
     try {
       SslContextBuilder ssl = GrpcSslContexts.forClient();
       if (tls.caFile() != null) {
@@ -111,6 +125,22 @@ public final class EtcdClientFactory {
     } catch (IOException | IllegalArgumentException e) {
       throw new EtcdTlsException(
           "could not set up TLS for etcd from " + tls + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Adds {@code key=file: why} when a configured file cannot be read. */
+  private static void unreadable(String key, Path file, List<String> problems) {
+    if (file == null) {
+      return;
+    }
+    String why =
+        !Files.exists(file)
+            ? "no such file"
+            : !Files.isRegularFile(file)
+                ? "not a regular file"
+                : !Files.isReadable(file) ? "not readable by this process" : null;
+    if (why != null) {
+      problems.add(key + "=" + file + ": " + why);
     }
   }
 }

@@ -14,7 +14,8 @@ import java.util.Objects;
  *
  * <ol>
  *   <li>with {@code respectParentDecision}, a span with a valid parent (remote or local) follows
- *       the parent's sampled flag;
+ *       the parent's sampled flag, unless the parent came from B3 headers that made no decision
+ *       (B3's "defer", see {@link io.sluice.sdk.propagation.B3Deferral}): then the rules decide;
  *   <li>otherwise the first sampling rule whose match holds (span name, kind, start attributes)
  *       decides: its {@code ratio} is applied to the trace id exactly like {@link
  *       Sampler#traceIdRatioBased(double)} (so services with the same ratio keep the same traces),

@@ -248,7 +248,7 @@ class SluiceConfigTest {
             () ->
                 SluiceConfig.fromProperties(
                     Map.of("sluice.etcd.endpoints", "agent:hunter2@etcd:2379")::get))
-        .hasMessageContaining("the scheme must be http or https")
+        .hasMessageContaining("needs a scheme: write http://host:port")
         .hasMessageNotContaining("hunter");
     assertThat(SluiceConfig.withoutPasswords("http://etcd:2379,https://user@etcd:2379"))
         .isEqualTo("http://etcd:2379,https://user@etcd:2379");
@@ -436,5 +436,24 @@ class SluiceConfigTest {
         .hasMessageContaining(notPem.toString());
     assertThat(EtcdClientFactory.sslContext(EtcdTls.systemTrust()).isClient()).isTrue();
     assertThat(List.of(tls.toString())).noneMatch(s -> s.contains("secret"));
+  }
+
+  @Test
+  void tlsSetUpNamesEveryMissingFileWithItsKey() throws Exception {
+    Path ca = dir.resolve("missing-ca.pem");
+    Path cert = dir.resolve("missing-cert.pem");
+    Path key = Files.createDirectories(dir.resolve("key.pem"));
+
+    assertThatThrownBy(
+            () -> EtcdClientFactory.sslContext(new EtcdTls(ca, cert, key, "hunter2", null)))
+        .isInstanceOf(EtcdTlsException.class)
+        .hasMessage(
+            "could not set up TLS for etcd: sluice.etcd.tls.ca-file="
+                + ca
+                + ": no such file; sluice.etcd.tls.cert-file="
+                + cert
+                + ": no such file; sluice.etcd.tls.key-file="
+                + key
+                + ": not a regular file");
   }
 }
