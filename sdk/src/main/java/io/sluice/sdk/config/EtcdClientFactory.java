@@ -91,7 +91,7 @@ public final class EtcdClientFactory {
   private static EtcdAddress address(URI endpoint) {
     EtcdAddress address = EtcdAddress.of(endpoint);
     if (address == null || address.port() < 1) {
-      // only a SluiceConfig made with its constructor, not its builder, can hold one
+      // a SluiceConfig checks its endpoints, so this guards only against a future bug there
       throw new IllegalArgumentException(
           ConfigKeys.ETCD_ENDPOINTS
               + "="

@@ -44,10 +44,105 @@ public record SluiceConfig(
     Path stateDir,
     String serviceName) {
 
+  /**
+   * Checks the configuration as {@link Builder#build()} does, so a configuration made with this
+   * constructor is as valid as a built one.
+   *
+   * @throws IllegalArgumentException naming every bad setting and its value
+   */
   public SluiceConfig {
     etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(stateDir, "stateDir");
+    List<String> problems =
+        problems(
+            etcdEndpoints.stream().map(URI::toString).toList(),
+            namespace,
+            etcdUser,
+            etcdPassword,
+            tls,
+            serviceName);
+    if (!problems.isEmpty()) {
+      throw invalid(problems);
+    }
+  }
+
+  private static IllegalArgumentException invalid(List<String> problems) {
+    return new IllegalArgumentException(
+        "invalid Sluice configuration:\n  - " + String.join("\n  - ", problems));
+  }
+
+  /** Every problem of these settings, each naming the key and the bad value. */
+  private static List<String> problems(
+      List<String> etcdEndpoints,
+      String namespace,
+      String etcdUser,
+      String etcdPassword,
+      EtcdTls tls,
+      String serviceName) {
+    List<String> errors =
+        new ArrayList<>(EtcdEndpoints.check(etcdEndpoints, tlsSettings(tls)).problems());
+    if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
+      errors.add(
+          ConfigKeys.ETCD_NAMESPACE + "=" + namespace + ": must be a key prefix without spaces");
+    }
+    if ((etcdUser == null) != (etcdPassword == null)) {
+      errors.add(
+          etcdUser == null
+              ? ConfigKeys.ETCD_PASSWORD + " is set but " + ConfigKeys.ETCD_USER + " is not"
+              : ConfigKeys.ETCD_USER
+                  + "="
+                  + etcdUser
+                  + " is set but "
+                  + ConfigKeys.ETCD_PASSWORD
+                  + " is not");
+    }
+    if (tls != null && (tls.certFile() == null) != (tls.keyFile() == null)) {
+      errors.add(
+          tls.certFile() == null
+              ? ConfigKeys.ETCD_TLS_KEY_FILE
+                  + "="
+                  + tls.keyFile()
+                  + " needs "
+                  + ConfigKeys.ETCD_TLS_CERT_FILE
+              : ConfigKeys.ETCD_TLS_CERT_FILE
+                  + "="
+                  + tls.certFile()
+                  + " needs "
+                  + ConfigKeys.ETCD_TLS_KEY_FILE);
+    }
+    if (tls != null && tls.keyPassword() != null && tls.keyFile() == null) {
+      errors.add(
+          ConfigKeys.ETCD_TLS_KEY_PASSWORD
+              + " is set but "
+              + ConfigKeys.ETCD_TLS_KEY_FILE
+              + " is not");
+    }
+    if (serviceName != null
+        && (serviceName.isBlank()
+            || serviceName.contains("/")
+            || serviceName.strip().length() != serviceName.length())) {
+      errors.add(
+          ConfigKeys.SERVICE_NAME
+              + "="
+              + serviceName
+              + ": must be a non-blank name without '/' or surrounding spaces");
+    }
+    if (!etcdEndpoints.isEmpty() && serviceName == null) {
+      errors.add(
+          ConfigKeys.SERVICE_NAME
+              + " is required when "
+              + ConfigKeys.ETCD_ENDPOINTS
+              + " is set: it selects the rule document");
+    }
+    return errors;
+  }
+
+  private static TlsSettings tlsSettings(EtcdTls tls) {
+    if (tls == null) {
+      return TlsSettings.NONE;
+    }
+    return tls.authority() == null ? TlsSettings.GIVEN : TlsSettings.GIVEN_WITH_AUTHORITY;
   }
 
   /**
@@ -356,65 +451,11 @@ public record SluiceConfig(
     }
 
     private SluiceConfig build(List<String> errors) {
-      EtcdEndpoints endpoints = EtcdEndpoints.check(etcdEndpoints, tlsSettings());
-      errors.addAll(endpoints.problems());
-      if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
-        errors.add(
-            ConfigKeys.ETCD_NAMESPACE + "=" + namespace + ": must be a key prefix without spaces");
-      }
-      if ((etcdUser == null) != (etcdPassword == null)) {
-        errors.add(
-            etcdUser == null
-                ? ConfigKeys.ETCD_PASSWORD + " is set but " + ConfigKeys.ETCD_USER + " is not"
-                : ConfigKeys.ETCD_USER
-                    + "="
-                    + etcdUser
-                    + " is set but "
-                    + ConfigKeys.ETCD_PASSWORD
-                    + " is not");
-      }
-      if (tls != null && (tls.certFile() == null) != (tls.keyFile() == null)) {
-        errors.add(
-            tls.certFile() == null
-                ? ConfigKeys.ETCD_TLS_KEY_FILE
-                    + "="
-                    + tls.keyFile()
-                    + " needs "
-                    + ConfigKeys.ETCD_TLS_CERT_FILE
-                : ConfigKeys.ETCD_TLS_CERT_FILE
-                    + "="
-                    + tls.certFile()
-                    + " needs "
-                    + ConfigKeys.ETCD_TLS_KEY_FILE);
-      }
-      if (tls != null && tls.keyPassword() != null && tls.keyFile() == null) {
-        errors.add(
-            ConfigKeys.ETCD_TLS_KEY_PASSWORD
-                + " is set but "
-                + ConfigKeys.ETCD_TLS_KEY_FILE
-                + " is not");
-      }
-      if (serviceName != null
-          && (serviceName.isBlank()
-              || serviceName.contains("/")
-              || serviceName.strip().length() != serviceName.length())) {
-        errors.add(
-            ConfigKeys.SERVICE_NAME
-                + "="
-                + serviceName
-                + ": must be a non-blank name without '/' or surrounding spaces");
-      }
-      if (!etcdEndpoints.isEmpty() && serviceName == null) {
-        errors.add(
-            ConfigKeys.SERVICE_NAME
-                + " is required when "
-                + ConfigKeys.ETCD_ENDPOINTS
-                + " is set: it selects the rule document");
-      }
+      errors.addAll(problems(etcdEndpoints, namespace, etcdUser, etcdPassword, tls, serviceName));
       if (!errors.isEmpty()) {
-        throw new IllegalArgumentException(
-            "invalid Sluice configuration:\n  - " + String.join("\n  - ", errors));
+        throw invalid(errors);
       }
+      EtcdEndpoints endpoints = EtcdEndpoints.check(etcdEndpoints, tlsSettings(tls));
       EtcdTls effectiveTls = tls == null && endpoints.https() ? EtcdTls.systemTrust() : tls;
       Path dir = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".sluice");
       return new SluiceConfig(
@@ -426,13 +467,6 @@ public record SluiceConfig(
           rulesFile,
           dir,
           serviceName);
-    }
-
-    private TlsSettings tlsSettings() {
-      if (tls == null) {
-        return TlsSettings.NONE;
-      }
-      return tls.authority() == null ? TlsSettings.GIVEN : TlsSettings.GIVEN_WITH_AUTHORITY;
     }
   }
 }

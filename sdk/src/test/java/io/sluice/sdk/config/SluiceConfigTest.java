@@ -439,6 +439,43 @@ class SluiceConfigTest {
   }
 
   @Test
+  void theRecordConstructorChecksAsTheBuilderDoes() {
+    assertThatThrownBy(
+            () ->
+                new SluiceConfig(
+                    List.of(java.net.URI.create("ftp://x:1")),
+                    "",
+                    "agent",
+                    null,
+                    null,
+                    null,
+                    dir,
+                    null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sluice.etcd.endpoints=ftp://x:1: the scheme must be http or https")
+        .hasMessageContaining("sluice.etcd.namespace=: must be a key prefix without spaces")
+        .hasMessageContaining("sluice.etcd.user=agent is set but sluice.etcd.password is not")
+        .hasMessageContaining("otel.service.name is required when sluice.etcd.endpoints is set");
+    SluiceConfig built =
+        SluiceConfig.builder()
+            .addEtcdEndpoint("HTTPS://etcd.internal:2379")
+            .serviceName("orders")
+            .stateDir(dir)
+            .build();
+    assertThat(
+            new SluiceConfig(
+                built.etcdEndpoints(),
+                built.namespace(),
+                null,
+                null,
+                built.tls(),
+                null,
+                dir,
+                "orders"))
+        .isEqualTo(built);
+  }
+
+  @Test
   void tlsSetUpNamesEveryMissingFileWithItsKey() throws Exception {
     Path ca = dir.resolve("missing-ca.pem");
     Path cert = dir.resolve("missing-cert.pem");
