@@ -28,6 +28,12 @@ final class Downstream implements AutoCloseable {
    */
   static final String SLOW = "/slow/";
 
+  /**
+   * Requests under this path are read, then their connection is closed without an answer: the
+   * server's own failure, which the client sees as a connection closed by its peer.
+   */
+  static final String DROP = "/drop/";
+
   private final HttpServer server;
   private final List<Map<String, List<String>>> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger status = new AtomicInteger(200);
@@ -47,6 +53,10 @@ final class Downstream implements AutoCloseable {
           exchange.getRequestBody().readAllBytes();
           downstream.requests.add(Map.copyOf(exchange.getRequestHeaders()));
           String path = exchange.getRequestURI().getRawPath();
+          if (path.startsWith(DROP)) {
+            exchange.close(); // no response headers sent: the server closes the connection
+            return;
+          }
           if (path.contains(SLOW)) {
             try {
               downstream.slowRequests.await(10, TimeUnit.SECONDS);

@@ -1,7 +1,9 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -43,5 +45,36 @@ class VertxHttpClientIT extends AbstractHttpClientIT {
     assertThat(downstream.requestCount())
         .as("a rejected call stays in the process")
         .isEqualTo(reached);
+  }
+
+  /**
+   * A connection the server closes before it answers is the target's failure and opens the breaker,
+   * unlike a request the app resets itself: Vert.x fails both responses, and only the app's own
+   * reset goes through {@code HttpClientRequest#reset}.
+   */
+  @Test
+  void aConnectionTheServerClosesWithoutAnsweringCountsAsAFailure() {
+    String policy = "dropped-" + client();
+    String url = downstream.url(Downstream.DROP + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/drop/**", "120s", Rules.ERROR, false)));
+    int before = downstream.requestCount();
+
+    await("the breaker on /drop/** opens on connections the server closes")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              AppAnswer answer = app.call(client(), "GET", url, Map.of());
+              assertThat(answer.failed())
+                  .as("a call whose connection the server closed: %s", app.log())
+                  .isTrue();
+              return answer.error().contains("Sluice circuit breaker '" + policy + "'");
+            });
+    assertThat(downstream.requestCount() - before)
+        .as("calls the server dropped before the breaker opened")
+        .isGreaterThanOrEqualTo(4);
   }
 }
