@@ -403,6 +403,48 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * Calls the app cancels never open a closed breaker: six calls cancelled on a slow server, more
+   * than the 4 calls after which the breaker opens when half of them failed, leave it closed with
+   * no failure in its window, and the next call reaches the server. Counted as failures, they would
+   * have opened it and that call would have been rejected. For the clients whose test app style
+   * {@code cancellingClient} cancels its call (answering the body {@code cancelled}).
+   */
+  void checkCancelledCallsLeaveAClosedBreakerClosed(String cancellingClient) throws Exception {
+    String policy = "cancels-" + client();
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/cancels/**", "120s", Rules.ERROR, false)));
+
+    String slowUrl = downstream.url("/cancels" + Downstream.SLOW + client());
+    for (int i = 0; i < 6; i++) {
+      AppAnswer answer = app.call(cancellingClient, "GET", slowUrl, Map.of());
+      assertThat(answer.failed())
+          .as("cancelled call %d: %s\n%s", i, answer.error(), app.log())
+          .isFalse();
+      assertThat(answer.body()).as("cancelled call %d", i).isEqualTo("cancelled");
+      downstream.releaseSlowRequests(); // frees the server's thread for the next calls
+    }
+
+    AppAnswer next = app.call(client(), "GET", downstream.url("/cancels/" + client()), Map.of());
+    assertThat(next.failed()).as("the call after the cancelled calls: %s", next.error()).isFalse();
+    assertThat(next.status()).isEqualTo(200);
+    assertThat(next.body()).isEqualTo("downstream /cancels/" + client());
+    await("the agent reports the breaker closed, with no failure in its window")
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () ->
+                assertThat(status.of(service()).orElseThrow().breakers())
+                    .anySatisfy(
+                        breaker -> {
+                          assertThat(breaker.policy()).isEqualTo(policy);
+                          assertThat(breaker.state()).isEqualTo("CLOSED");
+                          assertThat(breaker.failureRate()).isLessThanOrEqualTo(0.0);
+                        }));
+  }
+
+  /**
    * Calls {@code url} with {@code client} until a call is rejected (every call before must reach
    * the downstream and answer 500), within 30 s; answers the rejected call.
    */

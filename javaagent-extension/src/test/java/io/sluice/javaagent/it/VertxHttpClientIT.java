@@ -20,6 +20,24 @@ class VertxHttpClientIT extends AbstractHttpClientIT {
     return "java.net.ConnectException";
   }
 
+  /** The app resets a request on the wire ({@code HttpClientRequest#reset}). */
+  @Test
+  void aCancelledTrialCallCountsNeitherWay() throws Exception {
+    checkCancelledTrialCallCountsNeitherWay("vertx-reset");
+  }
+
+  /** The app cancels a request on the wire ({@code HttpClientRequest#cancel}, Vert.x 5.1). */
+  @Test
+  void aTrialCallTheAppCancelsCountsNeitherWay() throws Exception {
+    checkCancelledTrialCallCountsNeitherWay("vertx-cancel");
+  }
+
+  /** The app resets requests on the wire, as it gives up on a slow server. */
+  @Test
+  void cancelledCallsLeaveAClosedBreakerClosed() throws Exception {
+    checkCancelledCallsLeaveAClosedBreakerClosed("vertx-reset");
+  }
+
   /**
    * A request naming neither host nor port goes to the client's defaults ({@code
    * HttpClientOptions#setDefaultHost}/{@code setDefaultPort}): the breakers guard that target.

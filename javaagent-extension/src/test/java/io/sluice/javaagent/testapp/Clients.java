@@ -1,7 +1,9 @@
 package io.sluice.javaagent.testapp;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -18,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.EventListener;
@@ -125,6 +128,8 @@ final class Clients {
       case "jdk-async-cancel" -> Clients::jdkSendAsyncCancel;
       case "okhttp-async-cancel" -> Clients::okhttpEnqueueCancel;
       case "apache-cancel" -> Clients::apacheCancel;
+      case "vertx-reset" -> Clients::vertxReset;
+      case "vertx-cancel" -> Clients::vertxCancel;
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
   }
@@ -352,33 +357,72 @@ final class Clients {
 
   private static ClientAnswer vertx(io.vertx.core.http.HttpClient client, RequestOptions options)
       throws Exception {
-    CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
-    client
-        .request(options)
-        .compose(request -> request.send())
-        .compose(
-            (HttpClientResponse response) ->
-                response
-                    .body()
-                    .map(
-                        body -> {
-                          Map<String, String> headers = new HashMap<>();
-                          response
-                              .headers()
-                              .forEach(
-                                  e ->
-                                      headers.merge(
-                                          e.getKey(), e.getValue(), (a, b) -> a + "," + b));
-                          return new ClientAnswer(response.statusCode(), headers, body.toString());
-                        }))
-        .onComplete(
-            (result, failure) -> {
-              if (failure != null) {
-                answer.completeExceptionally(failure);
-              } else {
-                answer.complete(result);
-              }
+    return awaitVertx(
+        client
+            .request(options)
+            .compose(request -> request.send())
+            .compose(Clients::vertxResponseAnswer));
+  }
+
+  /**
+   * Sends a request and, once it is written, resets it ({@code HttpClientRequest#reset}), as an app
+   * giving up on a slow server does; answers {@code cancelled} when the reset failed the response.
+   */
+  private static ClientAnswer vertxReset(String method, String url) throws Exception {
+    return vertxGivingUp(method, url, HttpClientRequest::reset);
+  }
+
+  /** As {@link #vertxReset}, with {@code HttpClientRequest#cancel} (new in Vert.x 5.1). */
+  private static ClientAnswer vertxCancel(String method, String url) throws Exception {
+    return vertxGivingUp(method, url, HttpClientRequest::cancel);
+  }
+
+  private static ClientAnswer vertxGivingUp(
+      String method, String url, Function<HttpClientRequest, Future<?>> giveUp) throws Exception {
+    URI uri = URI.create(url);
+    return awaitVertx(
+        VertxClient.CLIENT
+            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
+            .compose(
+                request ->
+                    request
+                        .end()
+                        .compose(written -> giveUp.apply(request))
+                        .compose(
+                            givenUp ->
+                                request
+                                    .response()
+                                    .transform(
+                                        response ->
+                                            response.failed()
+                                                ? Future.succeededFuture(CANCELLED)
+                                                : vertxResponseAnswer(response.result())))));
+  }
+
+  private static Future<ClientAnswer> vertxResponseAnswer(HttpClientResponse response) {
+    return response
+        .body()
+        .map(
+            body -> {
+              Map<String, String> headers = new HashMap<>();
+              response
+                  .headers()
+                  .forEach(e -> headers.merge(e.getKey(), e.getValue(), (a, b) -> a + "," + b));
+              return new ClientAnswer(response.statusCode(), headers, body.toString());
             });
+  }
+
+  /** Waits (10 s at most) for a Vert.x call's answer, or throws its failure. */
+  private static ClientAnswer awaitVertx(Future<ClientAnswer> call) throws Exception {
+    CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
+    call.onComplete(
+        (result, failure) -> {
+          if (failure != null) {
+            answer.completeExceptionally(failure);
+          } else {
+            answer.complete(result);
+          }
+        });
     try {
       return answer.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {

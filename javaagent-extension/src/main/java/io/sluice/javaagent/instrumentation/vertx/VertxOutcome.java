@@ -9,8 +9,9 @@ import io.vertx.core.http.HttpClientResponse;
 
 /**
  * Reports a Vert.x call's outcome to its breaker: a failed request, or the status of the response
- * the request eventually gets. A helper class, injected into the app's class loader next to Vert.x;
- * it holds no static state.
+ * the request eventually gets. It also links the request to its call, so that the app resetting the
+ * request abandons the call (see {@link VertxRequestCalls}) before Vert.x fails the response. A
+ * helper class, injected into the app's class loader next to Vert.x; it holds no static state.
  */
 public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest>> {
 
@@ -31,7 +32,15 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
       call.onError(request.cause());
       return;
     }
-    request.result().response().onComplete(new ResponseOutcome(call));
+    HttpClientRequest sent = request.result();
+    try {
+      // before the app sees the request (its handlers come after this one): its reset abandons
+      VertxRequestCalls.link(sent, call);
+    } catch (Throwable t) {
+      // a helper the agent failed to inject (VertxRequestCalls logs a missing field itself):
+      // without the link an app's reset counts as a failure, but the call still gets its outcome
+    }
+    sent.response().onComplete(new ResponseOutcome(call));
   }
 
   private static final class ResponseOutcome implements Handler<AsyncResult<HttpClientResponse>> {

@@ -1,0 +1,125 @@
+package io.sluice.javaagent.instrumentation.vertx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.javaagent.bridge.SluiceCall;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.StreamResetException;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a Vert.x call reports to its breaker, and how the app's reset of the request comes first.
+ * Outside the agent, {@code VirtualField} falls back to a weak map: the same link the agent's
+ * injected field gives. The reset advice itself runs in {@code VertxHttpClientIT}.
+ */
+class VertxOutcomeTest {
+
+  /** Every report, in order: the real call counts only the first (see {@link SluiceCall}). */
+  private static final class RecordingCall extends SluiceCall {
+    final List<Object> reports = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onResponse(int status) {
+      reports.add(status);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      reports.add(error);
+    }
+
+    @Override
+    public void abandon() {
+      reports.add("abandoned");
+    }
+
+    @Override
+    public void accept(Object response, Throwable error) {
+      reports.add(error != null ? error : response);
+    }
+  }
+
+  private final RecordingCall call = new RecordingCall();
+  private final Promise<HttpClientResponse> response = Promise.promise();
+  private final HttpClientRequest request = request(response.future());
+
+  /** A request whose response is {@code response}; nothing else about it is used here. */
+  private static HttpClientRequest request(Future<HttpClientResponse> response) {
+    return (HttpClientRequest)
+        Proxy.newProxyInstance(
+            HttpClientRequest.class.getClassLoader(),
+            new Class<?>[] {HttpClientRequest.class},
+            (proxy, method, args) ->
+                switch (method.getName()) {
+                  case "response" -> response;
+                  case "hashCode" -> System.identityHashCode(proxy);
+                  case "equals" -> proxy == args[0];
+                  case "toString" -> "request";
+                  default -> null;
+                });
+  }
+
+  private static HttpClientResponse status(int status) {
+    return (HttpClientResponse)
+        Proxy.newProxyInstance(
+            HttpClientResponse.class.getClassLoader(),
+            new Class<?>[] {HttpClientResponse.class},
+            (proxy, method, args) -> "statusCode".equals(method.getName()) ? status : null);
+  }
+
+  @Test
+  void theAppsResetAbandonsTheCallBeforeTheResponseFails() {
+    VertxOutcome.watch(call, Future.succeededFuture(request));
+
+    VertxRequestCalls.abandon(request); // what the reset advice does on entry
+    StreamResetException reset = new StreamResetException(0);
+    response.fail(reset);
+
+    assertThat(call.reports).containsExactly("abandoned", reset);
+  }
+
+  @Test
+  void aResponseFailureWithoutAResetIsTheCallsFailure() {
+    VertxOutcome.watch(call, Future.succeededFuture(request));
+
+    StreamResetException fromServer = new StreamResetException(8);
+    response.fail(fromServer);
+
+    assertThat(call.reports).containsExactly(fromServer);
+  }
+
+  @Test
+  void aResetAfterTheResponseIsReportedAfterItsStatus() {
+    VertxOutcome.watch(call, Future.succeededFuture(request));
+
+    response.complete(status(200));
+    VertxRequestCalls.abandon(request);
+
+    assertThat(call.reports).containsExactly(200, "abandoned");
+  }
+
+  @Test
+  void aResetOfARequestWithoutACallDoesNothing() {
+    HttpClientRequest unguarded = request(Promise.<HttpClientResponse>promise().future());
+
+    VertxRequestCalls.abandon(unguarded);
+    VertxRequestCalls.abandon(request); // watched by no call either
+
+    assertThat(call.reports).isEmpty();
+  }
+
+  @Test
+  void aFailedRequestIsTheCallsFailure() {
+    IllegalStateException refused = new IllegalStateException("connection refused");
+
+    VertxOutcome.watch(call, Future.failedFuture(refused));
+
+    assertThat(call.reports).containsExactly(refused);
+  }
+}
