@@ -53,6 +53,25 @@ public enum ProblemType {
     this.title = title;
   }
 
+  /**
+   * The type for an error status that arose outside Sluice's own code (Spring MVC's or the servlet
+   * container's refusals): the general problem of that status, {@link #INTERNAL} for the rest.
+   */
+  public static ProblemType forStatus(int status) {
+    return switch (status) {
+      case 400 -> INVALID_REQUEST;
+      case 401 -> UNAUTHORIZED;
+      case 403 -> FORBIDDEN;
+      case 404 -> NOT_FOUND;
+      case 405 -> METHOD_NOT_ALLOWED;
+      case 406 -> NOT_ACCEPTABLE;
+      case 413 -> PAYLOAD_TOO_LARGE;
+      case 415 -> UNSUPPORTED_MEDIA_TYPE;
+      case 503 -> ETCD_UNAVAILABLE;
+      default -> INTERNAL;
+    };
+  }
+
   /** The stable {@code type} URI. */
   public URI type() {
     return type;

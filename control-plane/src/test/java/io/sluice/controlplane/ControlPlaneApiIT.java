@@ -404,6 +404,45 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void requestsTomcatRefusesBeforeSpringAreAnsweredAsProblemsToo() throws Exception {
+    Map<String, String> raw = new java.util.LinkedHashMap<>();
+    raw.put("an encoded slash", "GET /api/v1/services/a%2Fb/rules HTTP/1.1\r\n");
+    raw.put("a broken escape", "GET /api/v1/services/a%zz/rules HTTP/1.1\r\n");
+    raw.put(
+        "headers over the limit",
+        "GET /api/v1/services HTTP/1.1\r\nX-Padding: " + "x".repeat(20_000) + "\r\n");
+    for (Map.Entry<String, String> request : raw.entrySet()) {
+      String answer =
+          rawHttp(
+              (request.getValue()
+                      + "Host: 127.0.0.1\r\nAuthorization: Bearer "
+                      + READER
+                      + "\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      assertThat(answer).as(request.getKey()).startsWith("HTTP/1.1 400");
+      String headers = answer.substring(0, answer.indexOf("\r\n\r\n")).toLowerCase();
+      assertThat(headers).as(request.getKey()).contains("content-type: application/problem+json");
+      assertThat(answer)
+          .as(request.getKey())
+          .contains("\"type\":\"urn:sluice:problem:invalid-request\"")
+          .contains("\"status\":400")
+          .doesNotContain("<html")
+          .doesNotContain("Tomcat");
+    }
+  }
+
+  /** Sends {@code request}'s bytes as they are and answers everything the server sent. */
+  private String rawHttp(byte[] request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", controlPlane.port())) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request);
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
   void namesWhatIsWrongWithARequestSpringRefuses() {
     ApiClient api = api();
     ApiClient.Answer noTarget = api.post("/api/v1/services/orders/rules/rollback", WRITER, null);
@@ -1190,27 +1229,23 @@ class ControlPlaneApiIT {
   /** A PUT with an {@code X-Sluice-Comment} of exactly these bytes; answers the status line on. */
   private String rawPut(String path, String body, byte[] comment) throws IOException {
     byte[] content = body.getBytes(StandardCharsets.UTF_8);
-    try (Socket socket = new Socket("127.0.0.1", controlPlane.port())) {
-      socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(
-          ("PUT "
-                  + path
-                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                  + "Authorization: Bearer "
-                  + WRITER
-                  + "\r\n"
-                  + "Content-Type: application/json\r\nContent-Length: "
-                  + content.length
-                  + "\r\n"
-                  + "X-Sluice-Comment: ")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.write(comment);
-      out.write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.write(content);
-      out.flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
+    java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+    request.write(
+        ("PUT "
+                + path
+                + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "Authorization: Bearer "
+                + WRITER
+                + "\r\n"
+                + "Content-Type: application/json\r\nContent-Length: "
+                + content.length
+                + "\r\n"
+                + "X-Sluice-Comment: ")
+            .getBytes(StandardCharsets.US_ASCII));
+    request.write(comment);
+    request.write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    request.write(content);
+    return rawHttp(request.toByteArray());
   }
 
   @Test

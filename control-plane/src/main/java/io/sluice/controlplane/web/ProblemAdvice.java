@@ -113,17 +113,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       return ResponseEntity.status(ProblemType.PAYLOAD_TOO_LARGE.status())
           .body(problem(ProblemType.PAYLOAD_TOO_LARGE, BodySizeLimitFilter.DETAIL));
     }
-    ProblemType type =
-        switch (status.value()) {
-          case 400 -> ProblemType.INVALID_REQUEST;
-          case 404 -> ProblemType.NOT_FOUND;
-          case 405 -> ProblemType.METHOD_NOT_ALLOWED;
-          case 406 -> ProblemType.NOT_ACCEPTABLE;
-          case 413 -> ProblemType.PAYLOAD_TOO_LARGE;
-          case 415 -> ProblemType.UNSUPPORTED_MEDIA_TYPE;
-          case 503 -> ProblemType.ETCD_UNAVAILABLE;
-          default -> ProblemType.INTERNAL;
-        };
+    ProblemType type = ProblemType.forStatus(status.value());
     if (status.is5xxServerError()) {
       LOG.log(Level.SEVERE, "answering " + status.value(), e);
     }

@@ -1,11 +1,17 @@
 package io.sluice.controlplane.web;
 
+import org.apache.catalina.Lifecycle;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 
-/** Request limits of the API and security headers on every response. */
+/**
+ * Request limits of the API, security headers on every response, and Tomcat's own errors as problem
+ * details.
+ */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration {
 
@@ -16,6 +22,23 @@ class WebConfiguration {
     registration.addUrlPatterns("/api/*");
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     return registration;
+  }
+
+  /**
+   * Tomcat's own refusals as problem details ({@link ProblemErrorReportValve}). Installed when the
+   * context starts: by then the host has added its default valve, and Spring Boot its own.
+   */
+  @Bean
+  WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+    return factory ->
+        factory.addContextCustomizers(
+            context ->
+                context.addLifecycleListener(
+                    event -> {
+                      if (Lifecycle.BEFORE_START_EVENT.equals(event.getType())) {
+                        ProblemErrorReportValve.install(context.getParent());
+                      }
+                    }));
   }
 
   @Bean

@@ -1,0 +1,75 @@
+package io.sluice.controlplane.web;
+
+import io.sluice.controlplane.ProblemType;
+import java.io.IOException;
+import java.io.Writer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.catalina.Container;
+import org.apache.catalina.Valve;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ErrorReportValve;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Writes the errors Tomcat answers by itself, before Spring sees the request (a URL with an encoded
+ * {@code /} or a broken {@code %} escape, headers over the limit), as RFC 9457 problem details like
+ * every other error of the API, instead of Tomcat's HTML page: a script reading the API's errors
+ * must not meet markup. Installed on the host in place of Tomcat's own error report valve.
+ */
+final class ProblemErrorReportValve extends ErrorReportValve {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  /** Replaces every other error report valve of {@code host} with this one. */
+  static void install(Container host) {
+    boolean installed = false;
+    for (Valve valve : host.getPipeline().getValves()) {
+      if (valve instanceof ProblemErrorReportValve) {
+        installed = true;
+      } else if (valve instanceof ErrorReportValve) {
+        host.getPipeline().removeValve(valve);
+      }
+    }
+    if (!installed) {
+      host.getPipeline().addValve(new ProblemErrorReportValve());
+    }
+  }
+
+  @Override
+  protected void report(Request request, Response response, Throwable throwable) {
+    int status = response.getStatus();
+    if (status < 400 || response.getContentWritten() > 0) {
+      return; // not an error, or one the application already answered
+    }
+    ProblemType type = ProblemType.forStatus(status);
+    Map<String, Object> problem = new LinkedHashMap<>();
+    problem.put("type", type.type().toString());
+    problem.put("title", type.title());
+    problem.put("status", status);
+    problem.put("detail", detail(status));
+    try {
+      response.setContentType("application/problem+json");
+      response.setCharacterEncoding("UTF-8");
+      response.setHeader("X-Content-Type-Options", "nosniff");
+      Writer writer = response.getReporter();
+      if (writer != null) {
+        writer.write(JSON.writeValueAsString(problem));
+        response.finishResponse();
+      }
+    } catch (IOException | IllegalStateException e) {
+      // the client is gone, or the answer was committed after all: nothing left to tell it
+      container.getLogger().debug("could not write an error answer", e);
+    }
+  }
+
+  private static String detail(int status) {
+    return status == 400
+        ? "the request could not be read: a malformed URL (an encoded '/' or a broken %-escape in"
+            + " the path) or headers over the server's limit"
+        : status >= 500
+            ? "an internal error occurred; see the server log"
+            : "the server refused the request (" + status + ")";
+  }
+}
