@@ -1,9 +1,10 @@
 // The dry run: ask the control plane which sampling rule decides for a span, or which breaker
-// policy covers an outgoing call, under the stored rules (the same compiled matchers as the
-// agents).
+// policy covers an outgoing call (the same compiled matchers as the agents), under the stored
+// rules, or under the editor's unsaved draft when it holds valid changes. Every result says which
+// of the two it was.
 
-import { call, enc } from './api.js';
-import { fill, h, toast } from './dom.js';
+import { ApiError, call, enc } from './api.js';
+import { fill, h, setText, toast } from './dom.js';
 
 const KINDS = ['SERVER', 'CLIENT', 'INTERNAL', 'PRODUCER', 'CONSUMER'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -37,9 +38,11 @@ export class DryRunPanel {
     spanRadio.addEventListener('change', sync);
     callRadio.addEventListener('change', sync);
     this.spanRadio = spanRadio;
+    this.target = h('p', { class: 'hint', 'data-test': 'dry-run-target' });
 
     const form = h('form', { class: 'card dry-form', 'aria-labelledby': 'dry-title' },
-      h('h2', { id: 'dry-title', text: 'Dry run against the stored rules' }),
+      h('h2', { id: 'dry-title', text: 'Dry run' }),
+      this.target,
       h('fieldset', { class: 'radio-row' },
         h('legend', { text: 'What to evaluate' }),
         h('label', { for: 'dry-span' }, spanRadio, ' A span (sampling)'),
@@ -52,9 +55,25 @@ export class DryRunPanel {
       this.evaluate();
     });
     fill(root, h('div', { class: 'dry-layout' }, form, this.result));
+    page.on('current', () => this.describeTarget());
   }
 
-  shown() {}
+  shown() {
+    this.describeTarget();
+  }
+
+  /** Says up front what Evaluate will use: the editor's draft or the stored rules. */
+  describeTarget() {
+    const draft = this.page.rules.draft();
+    const revision = this.page.current?.revision;
+    setText(this.target, draft?.document
+      ? `Evaluates your unsaved draft from the Rules tab (${startedFrom(draft.baseRevision)}), not the stored rules.`
+      : draft
+        ? 'The Rules tab holds unsaved changes that are not valid: they cannot be evaluated until they are fixed.'
+        : revision != null
+          ? `Evaluates the stored rules (revision ${revision}).`
+          : 'Evaluates the rules the agents of this service run now.');
+  }
 
   request() {
     if (this.spanRadio.checked) {
@@ -69,37 +88,69 @@ export class DryRunPanel {
   }
 
   async evaluate() {
+    this.describeTarget();
     const body = this.request();
+    const draft = this.page.rules.draft();
+    if (draft && !draft.document) {
+      // Evaluating the stored rules instead would answer a question the user did not ask.
+      this.showInvalidDraft(`Not evaluated: your unsaved draft in the Rules tab has ${draft.problems} problem${draft.problems === 1 ? '' : 's'}. Fix ${draft.problems === 1 ? 'it' : 'them'} (or discard the edits) and evaluate again.`);
+      return;
+    }
+    if (draft) body.document = draft.document;
     try {
       const r = await call('POST', `/api/v1/services/${enc(this.page.service)}/rules/evaluate`, { body });
-      this.show(body, r.body || {});
+      this.show(body, r.body || {}, draft);
     } catch (e) {
+      if (draft && e instanceof ApiError && e.status === 400 && e.validationErrors().length) {
+        // Found only by the control plane (duplicate names, say).
+        const errors = e.validationErrors();
+        this.showInvalidDraft(`Not evaluated: the control plane found ${errors.length} problem${errors.length === 1 ? '' : 's'} in your unsaved draft. Fix ${errors.length === 1 ? 'it' : 'them'} in the Rules tab and evaluate again.`,
+          errors.map((p) => `${p.path}: ${p.message}`));
+        return;
+      }
       toast(`Dry run failed: ${e.message}`, 'error');
       fill(this.result, h('h2', { id: 'dry-result-title', text: 'Result' }), h('p', { class: 'form-error', text: e.message }));
       this.result.hidden = false;
     }
   }
 
-  show(request, r) {
+  showInvalidDraft(message, details = []) {
+    const back = h('button', { type: 'button', class: 'btn btn-small', text: 'Go to the Rules tab' });
+    back.addEventListener('click', () => this.page.goTo('rules'));
+    fill(this.result,
+      h('h2', { id: 'dry-result-title', text: 'Result' }),
+      h('p', { class: 'form-error', 'data-test': 'dry-run-draft-invalid', text: message }),
+      details.length ? h('ul', { class: 'problems' }, details.map((d) => h('li', { text: d }))) : null,
+      h('div', { class: 'actions' }, back));
+    this.result.hidden = false;
+  }
+
+  show(request, r, draft) {
     const name = r.name ?? r.rule ?? r.policy ?? r.matched?.name ?? r.match?.name ?? null;
     const decision = r.decision ?? r.result ?? null;
-    const rest = Object.entries(r).filter(([k]) => !['name', 'rule', 'policy', 'decision', 'result', 'service', 'source', 'revision', 'kind'].includes(k));
-    const basis = r.source === null || r.revision === 0
-      ? 'Evaluated against the built-in defaults (no rule document applies).'
-      : r.source !== undefined
-        ? `Evaluated against the rules of ${r.source}${r.revision !== undefined ? ` at revision ${r.revision}` : ''}${r.source !== this.page.service ? ` (${this.page.service} has no document of its own)` : ''}.`
-        : null;
+    const rest = Object.entries(r).filter(([k]) => !['name', 'rule', 'policy', 'decision', 'result', 'service', 'source', 'revision', 'kind', 'draft'].includes(k));
+    const basis = r.draft && draft
+      ? `Evaluated against your unsaved draft from the Rules tab (${startedFrom(draft.baseRevision)}), not the stored rules: agents run it only once it is saved.`
+      : r.source === null || r.revision === 0
+        ? 'Evaluated against the built-in defaults (no rule document applies).'
+        : r.source !== undefined
+          ? `Evaluated against the stored rules of ${r.source}${r.revision !== undefined ? ` at revision ${r.revision}` : ''}${r.source !== this.page.service ? ` (${this.page.service} has no document of its own)` : ''}.`
+          : null;
     const what = request.span ? 'sampling rule' : 'breaker policy';
     fill(this.result,
       h('h2', { id: 'dry-result-title', text: 'Result' }),
       h('p', { class: 'verdict' },
         name ? ['Decided by ', what, ' ', h('strong', { 'data-test': 'deciding-rule', text: String(name) })]
           : h('span', { 'data-test': 'deciding-rule', text: request.span ? 'No sampling rule matches: the default ratio decides.' : 'No breaker policy covers this call: it is not protected.' })),
-      basis ? h('p', { class: 'hint', 'data-test': 'dry-run-basis', text: basis }) : null,
+      basis ? h('p', { class: 'hint', 'data-test': 'dry-run-basis', 'data-basis': r.draft ? 'draft' : 'stored', text: basis }) : null,
       decision !== null ? h('div', { class: 'decision' }, h('h3', { text: 'Decision' }), facts(decision)) : null,
       rest.length ? facts(Object.fromEntries(rest)) : null);
     this.result.hidden = false;
   }
+}
+
+function startedFrom(revision) {
+  return revision == null ? 'the service has no stored rules yet' : `it started from revision ${revision}`;
 }
 
 function facts(value) {

@@ -193,6 +193,20 @@ export class RulesPanel {
     return this.textarea.value !== this.baseText();
   }
 
+  /**
+   * The editor's unsaved changes, for the dry run: null when there are none (a reader, a clean
+   * editor, or only whitespace changed), {document, baseRevision} when they are a valid document,
+   * {problems} (their count) when they are not.
+   */
+  draft() {
+    if (!this.base || !this.page.canWrite || this.page.defaultOnly || !this.dirty()) return null;
+    clearTimeout(this.validateTimer);
+    const doc = this.validate();
+    if (!doc) return { problems: this.problems.length };
+    if (pretty(doc) === this.baseText()) return null;
+    return { document: doc, baseRevision: this.base.revision };
+  }
+
   baseText() {
     return pretty(this.base?.document ?? starterDocument(this.page.service));
   }

@@ -217,6 +217,37 @@ class ControlPlaneApiIT {
     assertThat(unguarded.get("name").isNull()).isTrue();
     assertThat(unguarded.get("decision").isNull()).isTrue();
     assertThat(api.post(path + "/evaluate", READER, "{}").status()).isEqualTo(400);
+    // ... or against a posted draft, validated as a save would be and stored nowhere
+    JsonNode draft =
+        api.post(
+                path + "/evaluate",
+                READER,
+                """
+                {"span": {"name": "GET /orders"},
+                 "document": {"schemaVersion": 1, "sampling": {"defaultRatio": 0.7,
+                   "rules": [{"name": "all-orders", "match": {"spanName": "GET /orders"},
+                              "ratio": 0.3}]}}}
+                """)
+            .json();
+    assertThat(draft.get("draft").asBoolean()).isTrue();
+    assertThat(draft.get("revision").isNull()).isTrue();
+    assertThat(draft.get("source").asString()).isEqualTo("orders");
+    assertThat(draft.get("name").asString()).isEqualTo("all-orders");
+    assertThat(draft.get("decision").get("ratio").asDouble()).isEqualTo(0.3);
+    assertThat(noRule.get("draft").asBoolean()).isFalse();
+    ApiClient.Answer invalidDraft =
+        api.post(
+            path + "/evaluate",
+            READER,
+            "{\"span\": {\"name\": \"x\"}, \"document\": {\"schemaVersion\": 1,"
+                + " \"service\": \"payments\", \"sampling\": {\"defaultRatio\": 2}}}");
+    assertThat(invalidDraft.status()).isEqualTo(400);
+    assertThat(invalidDraft.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:invalid-rules");
+    List<String> draftErrors = new ArrayList<>();
+    invalidDraft.json().get("errors").forEach(e -> draftErrors.add(e.get("path").asString()));
+    assertThat(draftErrors).contains("$.service", "$.sampling.defaultRatio");
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
 
     // delete, kept in history
     ApiClient.Answer deleted = api.delete(path, WRITER);

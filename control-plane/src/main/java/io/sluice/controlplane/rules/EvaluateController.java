@@ -5,6 +5,7 @@ import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.security.ServiceNames;
 import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
+import io.sluice.rules.ParseResult;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.SpanKind;
 import java.net.URI;
@@ -22,7 +23,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The dry run: which sampling rule or breaker policy of a service's effective rules decides for a
- * span or an outgoing call, with the same compiled matchers the agents use.
+ * span or an outgoing call, with the same compiled matchers the agents use. With an optional {@code
+ * document} it evaluates that draft instead, validated as a save would be, so an editor can try
+ * unsaved changes before anyone's agents run them.
  */
 @RestController
 class EvaluateController {
@@ -35,8 +38,11 @@ class EvaluateController {
     this.json = json;
   }
 
-  /** {@code {"span": {...}}} or {@code {"call": {...}}}. */
-  record EvaluateRequest(SpanInput span, CallInput call) {}
+  /**
+   * {@code {"span": {...}}} or {@code {"call": {...}}}, and optionally {@code "document"}: a draft
+   * rule document to evaluate instead of the stored rules.
+   */
+  record EvaluateRequest(SpanInput span, CallInput call, JsonNode document) {}
 
   record SpanInput(String name, String kind, Map<String, String> attributes) {}
 
@@ -48,15 +54,25 @@ class EvaluateController {
    * @param service the service asked about
    * @param source the service whose document decided ({@code _default} possibly), or {@code null}
    *     for the built-in defaults
-   * @param revision that document's revision, 0 for the built-in defaults
+   * @param revision that document's revision, 0 for the built-in defaults, {@code null} for a draft
    * @param kind {@code span} or {@code call}
    * @param name the deciding rule or policy, or {@code null} when none matched
    * @param decision for a span: {@code ratio}, {@code maxPerSecond}, {@code respectParentDecision};
    *     for a call: the policy's breaker settings and {@code onOpen}, or {@code null} when no
    *     policy guards the call
+   * @param draft true when the request's {@code document} was evaluated, not the stored rules
    */
   record Evaluation(
-      String service, String source, long revision, String kind, String name, Object decision) {}
+      String service,
+      String source,
+      Long revision,
+      String kind,
+      String name,
+      Object decision,
+      boolean draft) {}
+
+  /** The rules a dry run evaluates: the stored effective rules, or a posted draft. */
+  private record Subject(String source, Long revision, boolean draft, CompiledRules rules) {}
 
   @PostMapping("/api/v1/services/{service}/rules/evaluate")
   Evaluation evaluate(@PathVariable String service, @RequestBody EvaluateRequest request) {
@@ -65,6 +81,16 @@ class EvaluateController {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");
     }
+    JsonNode document = request.document();
+    Subject rules =
+        document != null && !document.isNull() ? draft(service, document) : stored(service);
+    JsonNode canonical = json.readTree(RuleCodec.write(rules.rules().document()));
+    return request.span() != null
+        ? span(service, rules, canonical, request.span())
+        : call(service, rules, canonical, request.call());
+  }
+
+  private Subject stored(String service) {
     EffectiveRules.Effective rules = effective.of(service);
     if (!rules.valid()) {
       throw new ApiException(
@@ -75,14 +101,20 @@ class EvaluateController {
               + rules.revision()
               + " is invalid (written around the API); agents keep their last good rules");
     }
-    JsonNode canonical = json.readTree(RuleCodec.write(rules.rules().document()));
-    return request.span() != null
-        ? span(service, rules, canonical, request.span())
-        : call(service, rules, canonical, request.call());
+    return new Subject(rules.source(), rules.revision(), false, rules.rules());
   }
 
-  private Evaluation span(
-      String service, EffectiveRules.Effective rules, JsonNode canonical, SpanInput span) {
+  /** A draft is held to what a save of it would be: the same parse, for this service. */
+  private Subject draft(String service, JsonNode document) {
+    ParseResult parsed = RuleCodec.parseFor(service, json.writeValueAsBytes(document));
+    if (!parsed.isValid()) {
+      throw InvalidRules.problem(parsed.errors());
+    }
+    return new Subject(
+        parsed.document().service(), null, true, CompiledRules.compile(parsed.document()));
+  }
+
+  private Evaluation span(String service, Subject rules, JsonNode canonical, SpanInput span) {
     SpanKind kind = null;
     if (span.kind() != null) {
       try {
@@ -112,11 +144,11 @@ class EvaluateController {
       }
     }
     decision.put("respectParentDecision", sampling.get("respectParentDecision").asBoolean());
-    return new Evaluation(service, rules.source(), rules.revision(), "span", name, decision);
+    return new Evaluation(
+        service, rules.source(), rules.revision(), "span", name, decision, rules.draft());
   }
 
-  private Evaluation call(
-      String service, EffectiveRules.Effective rules, JsonNode canonical, CallInput call) {
+  private Evaluation call(String service, Subject rules, JsonNode canonical, CallInput call) {
     if (call.url() == null || call.url().isBlank()) {
       throw new ApiException(ProblemType.INVALID_REQUEST, "call.url is required");
     }
@@ -135,13 +167,15 @@ class EvaluateController {
     int index =
         rules.rules().breakerPolicyIndex(target.host(), target.port(), method, target.path());
     if (index == CompiledRules.NO_MATCH) {
-      return new Evaluation(service, rules.source(), rules.revision(), "call", null, null);
+      return new Evaluation(
+          service, rules.source(), rules.revision(), "call", null, null, rules.draft());
     }
     ObjectNode policy = ((ObjectNode) canonical.get("breakers").get(index)).deepCopy();
     String name = policy.get("name").asString();
     policy.remove("name");
     policy.remove("match");
     policy.put("key", "rule".equals(policy.path("scope").asString()) ? name : target.key());
-    return new Evaluation(service, rules.source(), rules.revision(), "call", name, policy);
+    return new Evaluation(
+        service, rules.source(), rules.revision(), "call", name, policy, rules.draft());
   }
 }

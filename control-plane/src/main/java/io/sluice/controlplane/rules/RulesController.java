@@ -19,8 +19,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.InvalidMediaTypeException;
@@ -240,19 +238,7 @@ class RulesController {
     List<ValidationError> errors = result.errors();
     if (!errors.isEmpty()) {
       meters.counter("sluice.rules.validation.failures").increment();
-      List<Map<String, String>> listed = new ArrayList<>();
-      for (ValidationError error : errors) {
-        Map<String, String> e = new LinkedHashMap<>();
-        e.put("path", error.path());
-        e.put("message", error.message());
-        listed.add(e);
-      }
-      throw new ApiException(
-          ProblemType.INVALID_RULES,
-          errors.size() == 1
-              ? "the document has 1 error"
-              : "the document has " + errors.size() + " errors",
-          Map.of("errors", listed));
+      throw InvalidRules.problem(errors);
     }
     return RuleCodec.writeCompact(result.document());
   }

@@ -598,8 +598,15 @@ class WebUiIT {
     assertThat(browser.switchTo().activeElement().getAttribute("id")).isEqualTo("tab-dry-run");
     WebElement name = waitFor(By.id("dry-span-name"));
     name.sendKeys("GET /healthz");
+    long stored = currentRevisionShown();
+    awaitText(
+        By.cssSelector("[data-test=dry-run-target]"),
+        "Evaluates the stored rules (revision " + stored + ")");
     click(By.cssSelector("[data-test=evaluate]"));
     awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
+    awaitText(
+        By.cssSelector("[data-test=dry-run-basis]"),
+        "stored rules of orders at revision " + stored);
     screenshots.save("09-dry-run");
 
     click(By.id("dry-call"));
@@ -608,6 +615,62 @@ class WebUiIT {
         .selectByValue("POST");
     click(By.cssSelector("[data-test=evaluate]"));
     awaitText(By.cssSelector("[data-test=deciding-rule]"), "payments");
+
+    // Unsaved valid edits: the dry run evaluates the editor's draft, says so, and stores nothing.
+    click(By.id("tab-rules"));
+    String storedText = editor.getAttribute("value");
+    type(editor, storedText.replace("\"drop-health\"", "\"drop-probes\""));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.id("tab-dry-run"));
+    awaitText(By.cssSelector("[data-test=dry-run-target]"), "Evaluates your unsaved draft");
+    click(By.id("dry-span"));
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-probes");
+    WebElement basis = browser.findElement(By.cssSelector("[data-test=dry-run-basis]"));
+    assertThat(basis.getText())
+        .contains("your unsaved draft")
+        .contains("started from revision " + stored)
+        .contains("not the stored rules");
+    assertThat(basis.getAttribute("data-basis")).isEqualTo("draft");
+    screenshots.save("09-dry-run-draft");
+    HttpResponse<String> unchanged =
+        api("GET", "/api/v1/services/orders/rules", READER_TOKEN, null, Map.of());
+    assertThat(unchanged.body()).contains("drop-health").doesNotContain("drop-probes");
+    assertThat(revisionOf(unchanged)).isEqualTo(stored);
+
+    // An invalid draft is not evaluated (nor are the stored rules in its place): the page says so.
+    click(By.id("tab-rules"));
+    type(editor, storedText.replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 2"));
+    awaitText(By.id("editor-status"), "1 problem found");
+    click(By.id("tab-dry-run"));
+    awaitText(By.cssSelector("[data-test=dry-run-target]"), "not valid");
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("[data-test=dry-run-draft-invalid]"), "has 1 problem");
+    assertThat(browser.findElements(By.cssSelector("[data-test=deciding-rule]"))).isEmpty();
+    assertThat(browser.findElements(By.cssSelector("[data-test=dry-run-basis]"))).isEmpty();
+    // ... also when only the control plane finds the problem (two rules with one name)
+    click(By.id("tab-rules"));
+    type(editor, storedText.replace("\"name\": \"checkout\"", "\"name\": \"drop-health\""));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.id("tab-dry-run"));
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(
+        By.cssSelector("[data-test=dry-run-draft-invalid]"), "the control plane found 1 problem");
+    assertThat(browser.findElement(By.cssSelector("[data-test=dry-run-result]")).getText())
+        .contains("$.sampling.rules[1].name");
+    assertThat(browser.findElements(By.cssSelector("[data-test=deciding-rule]"))).isEmpty();
+
+    // Edits discarded: the stored rules again, with their revision.
+    click(By.id("tab-rules"));
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").equals(storedText));
+    click(By.id("tab-dry-run"));
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
+    awaitText(
+        By.cssSelector("[data-test=dry-run-basis]"),
+        "stored rules of orders at revision " + stored);
   }
 
   @Test
