@@ -104,6 +104,17 @@ export async function call(method, path, { body, headers = {}, token = session.t
 
 export const enc = encodeURIComponent;
 
+/**
+ * The comment headers: printable ASCII goes as it is; anything else is percent-encoded (header
+ * values must be ASCII), and X-Sluice-Comment-Encoding tells the server to decode it.
+ */
+export function commentHeaders(text) {
+  const flat = text.replace(/[\r\n]+/g, ' ');
+  return /^[\x20-\x7e]*$/.test(flat)
+    ? { 'X-Sluice-Comment': flat }
+    : { 'X-Sluice-Comment': encodeURIComponent(flat), 'X-Sluice-Comment-Encoding': 'percent' };
+}
+
 /** Revision from an ETag header: `"42"`, `W/"42"` or `42`. */
 export function etagRevision(headers) {
   const etag = headers && headers.get('ETag');

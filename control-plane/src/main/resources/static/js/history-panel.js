@@ -1,7 +1,7 @@
 // The history of a service's rules: who changed what, when and why; a diff of any version
 // against the current one; rollback with confirmation (writers only).
 
-import { call, enc, listOf } from './api.js';
+import { call, commentHeaders, enc, listOf } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { pretty } from './json-text.js';
@@ -121,15 +121,20 @@ export class HistoryPanel {
   }
 
   async rollback(entry) {
+    // recorded in history like a save's comment, and sent the same way
+    const comment = h('input', { id: 'rollback-comment', type: 'text', maxlength: 1000, placeholder: 'Why roll back? (recorded in history)' });
     const ok = await confirmDialog({
       title: `Roll back ${this.page.service} to revision ${entry.revision}?`,
       message: `The rules of revision ${entry.revision} (by ${entry.author}) become current as a new revision. Every agent of ${this.page.service} applies them within moments.`,
+      extra: h('div', { class: 'field' }, h('label', { for: 'rollback-comment', text: 'Comment (optional)' }), comment),
       confirmLabel: `Roll back to ${entry.revision}`,
       danger: true,
     });
     if (!ok) return;
+    const text = comment.value.trim();
     try {
-      const r = await call('POST', `/api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`);
+      const r = await call('POST', `/api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`,
+        { headers: text ? commentHeaders(text) : {} });
       toast(`Rolled back to revision ${entry.revision}${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
       await this.page.refreshCurrent();
       await this.refresh();

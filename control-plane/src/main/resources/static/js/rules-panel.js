@@ -3,7 +3,7 @@
 // people who would rather not read JSON, a diff against the stored version before saving, and
 // a save with If-Match whose 412 offers to reload and re-apply the user's edits.
 
-import { ApiError, call, enc, etagRevision } from './api.js';
+import { ApiError, call, commentHeaders, enc, etagRevision } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { lineColumn, locate, memberPath, parseWithLocations, pretty } from './json-text.js';
@@ -557,15 +557,4 @@ function guardsSameTarget(match, wanted) {
   return typeof match.host === 'string' && typeof wanted.host === 'string'
     && match.host.toLowerCase() === wanted.host.toLowerCase()
     && (match.port ?? null) === (wanted.port ?? null);
-}
-
-/**
- * The comment headers: printable ASCII goes as it is; anything else is percent-encoded (header
- * values must be ASCII), and X-Sluice-Comment-Encoding tells the server to decode it.
- */
-function commentHeaders(text) {
-  const flat = text.replace(/[\r\n]+/g, ' ');
-  return /^[\x20-\x7e]*$/.test(flat)
-    ? { 'X-Sluice-Comment': flat }
-    : { 'X-Sluice-Comment': encodeURIComponent(flat), 'X-Sluice-Comment-Encoding': 'percent' };
 }

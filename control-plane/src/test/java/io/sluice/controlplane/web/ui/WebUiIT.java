@@ -367,12 +367,21 @@ class WebUiIT {
     WebElement confirm = waitFor(By.cssSelector("dialog [data-test=confirm]"));
     assertThat(browser.findElement(By.cssSelector("dialog")).getText())
         .contains("revision " + firstRevision);
+    // a rollback takes a comment as a save does: as long, and recorded in history
+    WebElement comment = waitFor(By.id("rollback-comment"));
+    assertThat(comment.getDomProperty("maxLength")).isEqualTo("1000");
+    comment.sendKeys("back to bob\u2019s ratio \u2013 gr\u00f6\u00dfer");
     confirm.click();
     await().atMost(BOUND).until(() -> currentRevisionShown() > before);
     long rolledBack = currentRevisionShown();
     awaitText(
         By.cssSelector("tr[data-revision='" + rolledBack + "'] [data-test=action]"),
         "rollback to revision " + firstRevision);
+    assertThat(
+            browser
+                .findElement(By.cssSelector("tr[data-revision='" + rolledBack + "'] td.comment"))
+                .getText())
+        .isEqualTo("back to bob\u2019s ratio \u2013 gr\u00f6\u00dfer");
     // the open comparison follows the new current revision instead of staying stale
     awaitText(By.id("compare-title"), "current (" + rolledBack + ")");
 
