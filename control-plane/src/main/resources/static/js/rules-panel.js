@@ -78,7 +78,7 @@ export class RulesPanel {
       this.comment = h('input', { id: 'change-comment', type: 'text', maxlength: 1000, placeholder: 'Why this change? (recorded in history)' });
       this.reviewButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'review', text: 'Review changes…' });
       this.discardButton = h('button', { type: 'button', class: 'btn', 'data-test': 'discard', text: 'Discard edits' });
-      this.formatButton = h('button', { type: 'button', class: 'btn btn-quiet', text: 'Format' });
+      this.formatButton = h('button', { type: 'button', class: 'btn btn-quiet', 'data-test': 'format', text: 'Format' });
       this.reviewButton.addEventListener('click', () => this.openReview());
       this.discardButton.addEventListener('click', () => this.discard());
       this.formatButton.addEventListener('click', () => this.format());
@@ -217,9 +217,23 @@ export class RulesPanel {
     this.validate();
   }
 
+  /**
+   * Re-indents the document. Text that does not parse cannot be: the status line says so and
+   * where the JSON breaks (the problem list has it too, to jump to), until the next edit.
+   */
   format() {
     const parsed = parseWithLocations(this.textarea.value);
-    if (!parsed.error) this.setText(pretty(parsed.value));
+    if (!parsed.error) {
+      this.setText(pretty(parsed.value));
+      return;
+    }
+    // a pending check would overwrite the message
+    clearTimeout(this.validateTimer);
+    this.validate();
+    const e = parsed.error;
+    setText(this.status, `Cannot format: the JSON does not parse at line ${e.line}, column ${e.column} (${e.message}). Fix it first, then format.`);
+    this.status.classList.add('bad');
+    this.status.classList.remove('good');
   }
 
   scheduleValidate() {

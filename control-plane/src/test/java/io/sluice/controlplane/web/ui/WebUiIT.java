@@ -293,6 +293,20 @@ class WebUiIT {
                             + " - document.getElementById('rules-editor').scrollTop) < 1;"));
     screenshots.save("03-editor-with-errors");
 
+    // Format cannot re-indent text that does not parse: it says so, and where the JSON breaks
+    String broken = ordersDocument(0.5).replace("\"defaultRatio\": 0.1,", "\"defaultRatio\": 0.1");
+    type(editor, broken);
+    awaitText(By.id("editor-status"), "1 problem found");
+    click(By.cssSelector("[data-test=format]"));
+    int at = broken.indexOf("\"respectParentDecision\"");
+    int brokenLine = broken.substring(0, at).split("\n", -1).length;
+    int brokenColumn = at - broken.lastIndexOf('\n', at - 1);
+    awaitText(By.id("editor-status"), "Cannot format");
+    assertThat(browser.findElement(By.id("editor-status")).getText())
+        .contains("line " + brokenLine + ", column " + brokenColumn)
+        .contains("Fix it first");
+    assertThat(editor.getAttribute("value")).isEqualTo(broken);
+
     type(editor, ordersDocument(0.5));
     awaitText(By.id("editor-status"), "No problems found.");
     assertThat(browser.findElements(By.cssSelector("[data-test=problems] li"))).isEmpty();
