@@ -3,7 +3,7 @@
 // fixed column widths, so nothing jumps while an operator reads it.
 
 import { call, enc, listOf } from './api.js';
-import { fill, h, relativeTime, exactTime, setText } from './dom.js';
+import { fill, h, exactTime, setText, timeNode } from './dom.js';
 import { historyView, serviceView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 
@@ -166,8 +166,7 @@ export class OverviewPage {
         this.loadLastChange(v.name, v.revision, row);
       }
     }
-    setText(row.change, v.revision == null ? (v.source ? `no rules of its own (${v.source} applies)` : 'no rules (built-in defaults apply)') : author == null ? '…' : `${author} · ${relativeTime(time)}`);
-    row.change.title = time ? exactTime(time) : '';
+    showChange(row, v.revision == null ? (v.source ? `no rules of its own (${v.source} applies)` : 'no rules (built-in defaults apply)') : author == null ? '…' : null, author, time);
   }
 
   async loadLastChange(name, revision, row) {
@@ -177,12 +176,22 @@ export class OverviewPage {
       const entries = listOf((await call('GET', `/api/v1/services/${enc(name)}/rules/history?limit=1`)).body, 'history', 'versions');
       const last = entries.length ? historyView(entries[0]) : { author: '—', time: null };
       this.lastChanges.set(name, { revision, author: last.author, time: last.time });
-      if (!this.closed) {
-        setText(row.change, `${last.author} · ${relativeTime(last.time)}`);
-        row.change.title = exactTime(last.time);
-      }
+      if (!this.closed) showChange(row, null, last.author, last.time);
     } catch {
       this.lastChanges.delete(name);
     }
   }
+}
+
+/**
+ * Shows a row's last change: a plain `text`, or its author and a <time> that the page's timer
+ * ages ("just now", "2 min ago") between refreshes. Redrawn only when it changed.
+ */
+function showChange(row, text, author, time) {
+  const key = text ?? `${author}|${time}`;
+  if (row.changeKey === key) return;
+  row.changeKey = key;
+  if (text != null) fill(row.change, text);
+  else fill(row.change, `${author} · `, timeNode(time));
+  row.change.title = time ? exactTime(time) : '';
 }

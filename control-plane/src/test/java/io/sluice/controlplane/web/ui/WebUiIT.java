@@ -223,8 +223,27 @@ class WebUiIT {
             + " after "
             + (System.nanoTime() - started) / 1_000_000
             + " ms");
-    awaitText(By.cssSelector("tr[data-service='orders'] [data-test=last-change]"), "bob");
+    By lastChange = By.cssSelector("tr[data-service='orders'] [data-test=last-change]");
+    awaitText(lastChange, "bob");
     assertThat(js("return window.__notReloaded === true")).isEqualTo(true);
+
+    // "Last change" ages like the other relative times, with no new data: API calls are held
+    // (never answered) so no refresh can redraw it, only the page's timer.
+    String shown = browser.findElement(lastChange).getText();
+    js(
+        "window.__unheld = window.fetch; window.fetch = (...a) =>"
+            + " /\\/api\\/v1\\/(services|agents)/.test(String(a[0]))"
+            + " ? new Promise(() => {}) : window.__unheld(...a);");
+    try {
+      await("the last change's time ages from '" + shown + "'")
+          .atMost(BOUND)
+          .until(() -> !browser.findElement(lastChange).getText().equals(shown));
+      assertThat(browser.findElement(lastChange).getText())
+          .startsWith("bob \u00b7 ")
+          .endsWith(" ago");
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
 
     // a name outside the rule language is refused with the rule, not "the requested format"
     WebElement open = waitFor(By.id("open-service"));
