@@ -1,9 +1,10 @@
 // Outgoing targets with traffic that no breaker policy covers, with a suggested policy that a
 // writer can add to the editor in one click. Rows are keyed by target and updated in place as
-// agents report, so an opened policy stays open and focus stays where it was.
+// agents report, so an opened policy stays open and focus stays where it was, also on a row that
+// moves when the order of the targets changes.
 
 import { ApiError, call, enc, listOf } from './api.js';
-import { fill, h, setText } from './dom.js';
+import { fill, h, placeChild, setText } from './dom.js';
 import { pretty } from './json-text.js';
 import { suggestPolicy, unprotectedFromAgents } from './model.js';
 
@@ -83,7 +84,7 @@ export class DependenciesPanel {
         row = this.newRow(d.target);
         this.rows.set(d.target, row);
       }
-      if (this.tbody.children[index] !== row.tr) this.tbody.insertBefore(row.tr, this.tbody.children[index] || null);
+      placeChild(this.tbody, row.tr, index);
       row.policy = d.suggestedPolicy;
       // errorRate is a fraction in [0, 1] (the control plane's UnprotectedTargets).
       const errors = d.errorsPerMinute != null && d.callsPerMinute

@@ -52,6 +52,20 @@ export function setText(node, text) {
   if (node.textContent !== value) node.textContent = value;
 }
 
+/**
+ * Puts `node` at position `index` among `parent`'s children, if it is not there already. Moving a
+ * node takes it out of the document for a moment, which drops the focus of anything inside it:
+ * that focus is given back, so a keyboard user stays on the same control when a row moves.
+ */
+export function placeChild(parent, node, index) {
+  const at = parent.children[index] || null;
+  if (at === node) return;
+  const focused = document.activeElement;
+  const refocus = focused && focused !== document.body && node.contains(focused) ? focused : null;
+  parent.insertBefore(node, at);
+  if (refocus && document.activeElement !== refocus) refocus.focus({ preventScroll: true });
+}
+
 /** "3 min ago"-style text for an ISO time, with the exact time kept for a title. */
 export function relativeTime(iso, now = Date.now()) {
   if (!iso) return '—';

@@ -609,6 +609,40 @@ class WebUiIT {
     assertThat(details.getDomProperty("open")).isEqualTo("true");
     assertThat(js("return document.activeElement === arguments[0];", add)).isEqualTo(true);
 
+    // A row that moves when the order changes keeps the focus on its target's control: the
+    // control plane's answers come reversed from now on, so the last row moves to the top.
+    List<String> order =
+        browser.findElements(By.cssSelector("table.deps tbody tr")).stream()
+            .map(tr -> tr.getAttribute("data-target"))
+            .toList();
+    assertThat(order).hasSizeGreaterThan(1);
+    String moving = order.get(order.size() - 1);
+    WebElement movingAdd =
+        browser.findElement(
+            By.cssSelector("tr[data-target='" + moving + "'] [data-test=add-policy]"));
+    js("arguments[0].focus();", movingAdd);
+    js(
+        "window.__inOrder = window.fetch; window.fetch = (...a) => window.__inOrder(...a)"
+            + ".then(async r => { if (!String(a[0]).endsWith('/unprotected')) return r;"
+            + " const list = await r.json();"
+            + " return new Response(JSON.stringify(list.reverse()),"
+            + " {status: r.status, headers: r.headers}); });");
+    // redrawn now rather than at the next 15 s poll: the page re-shows its tab on hashchange
+    js("window.dispatchEvent(new HashChangeEvent('hashchange'));");
+    try {
+      await("the rows drawn in reversed order")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  moving.equals(
+                      browser
+                          .findElement(By.cssSelector("table.deps tbody tr:first-child"))
+                          .getAttribute("data-target")));
+      assertThat(js("return document.activeElement === arguments[0];", movingAdd)).isEqualTo(true);
+    } finally {
+      js("window.fetch = window.__inOrder;");
+    }
+
     add.click();
     WebElement editor = waitFor(By.id("rules-editor"));
     assertThat(editor.isDisplayed()).isTrue();
