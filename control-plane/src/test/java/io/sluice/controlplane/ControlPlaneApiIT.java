@@ -474,6 +474,29 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void evaluateRefusesFieldsItDoesNotKnowInsteadOfDroppingThem() {
+    ApiClient api = api();
+    String path = "/api/v1/services/typo-check/rules/evaluate";
+    ApiClient.Answer misspelt =
+        api.post(
+            path,
+            READER,
+            "{\"span\": {\"name\": \"POST /checkout\", \"attribute\": {\"url.path\": \"/x\"}},"
+                + " \"drafts\": {}}");
+    assertThat(misspelt.status()).isEqualTo(400);
+    assertThat(misspelt.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(misspelt.json().get("detail").asString())
+        .contains("unknown field 'drafts': expected span, call, document")
+        .contains("unknown field 'span.attribute' in span: expected name, kind, attributes");
+    ApiClient.Answer wrongShape =
+        api.post(path, READER, "{\"span\": {\"name\": \"x\", \"attributes\": [1, 2]}}");
+    assertThat(wrongShape.status()).isEqualTo(400);
+    assertThat(wrongShape.json().get("detail").asString()).contains("attributes: an object");
+    assertThat(api.post(path, READER, "{\"span\": {\"name\": \"x\"}}").status()).isEqualTo(200);
+  }
+
+  @Test
   void namesWhatIsWrongWithARequestSpringRefuses() {
     ApiClient api = api();
     ApiClient.Answer noTarget = api.post("/api/v1/services/orders/rules/rollback", WRITER, null);

@@ -74,9 +74,17 @@ class EvaluateController {
   /** The rules a dry run evaluates: the stored effective rules, or a posted draft. */
   private record Subject(String source, Long revision, boolean draft, CompiledRules rules) {}
 
+  /** The fields a request may have, by where they go; anything else is a mistake to report. */
+  private static final Map<String, List<String>> FIELDS =
+      Map.of(
+          "", List.of("span", "call", "document"),
+          "span", List.of("name", "kind", "attributes"),
+          "call", List.of("method", "url"));
+
   @PostMapping("/api/v1/services/{service}/rules/evaluate")
-  Evaluation evaluate(@PathVariable String service, @RequestBody EvaluateRequest request) {
+  Evaluation evaluate(@PathVariable String service, @RequestBody JsonNode body) {
     ServiceNames.requireReported(service);
+    EvaluateRequest request = read(body);
     if (request == null || (request.span() == null) == (request.call() == null)) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");
@@ -88,6 +96,56 @@ class EvaluateController {
     return request.span() != null
         ? span(service, rules, canonical, request.span())
         : call(service, rules, canonical, request.call());
+  }
+
+  /**
+   * The request, refusing fields it does not know: a misspelt {@code "attribute"} would otherwise
+   * be dropped, and the dry run would answer for a span without attributes, which looks like a rule
+   * that does not match.
+   */
+  private EvaluateRequest read(JsonNode body) {
+    if (body == null || body.isNull()) {
+      return null;
+    }
+    List<String> unknown = new java.util.ArrayList<>();
+    unknownFields(body, "", unknown);
+    for (String part : List.of("span", "call")) {
+      JsonNode node = body.get(part);
+      if (node != null && node.isObject()) {
+        unknownFields(node, part, unknown);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      throw new ApiException(ProblemType.INVALID_REQUEST, String.join("; ", unknown));
+    }
+    try {
+      return json.treeToValue(body, EvaluateRequest.class);
+    } catch (tools.jackson.core.JacksonException e) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "the request is {\"span\": {\"name\", \"kind\", \"attributes\": {...}}} or {\"call\":"
+              + " {\"method\", \"url\"}}, with an optional \"document\", each value a string"
+              + " (attributes: an object of strings)");
+    }
+  }
+
+  private static void unknownFields(JsonNode node, String where, List<String> unknown) {
+    if (!node.isObject()) {
+      return;
+    }
+    List<String> allowed = FIELDS.get(where);
+    for (String field : node.propertyNames()) {
+      if (!allowed.contains(field)) {
+        String path = where.isEmpty() ? field : where + "." + field;
+        unknown.add(
+            "unknown field '"
+                + path
+                + "'"
+                + (where.isEmpty() ? "" : " in " + where)
+                + ": expected "
+                + String.join(", ", allowed));
+      }
+    }
   }
 
   private Subject stored(String service) {

@@ -913,13 +913,32 @@ class WebUiIT {
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
-    // an encoded '/' in the service name: the servlet container refuses it with an HTML page
+    // an encoded '/' in the service name: the servlet container refuses it, as a problem too
     browser.get(baseUrl() + "/#/service/a%2Fb/rules");
-    awaitText(By.cssSelector("[data-test=load-error]"), "HTTP 400");
+    awaitText(By.cssSelector("[data-test=load-error]"), "malformed URL");
     assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText())
         .startsWith("Could not load the rules: ")
-        .doesNotContain("<")
-        .doesNotContainIgnoringCase("doctype");
+        .doesNotContain("<");
+
+    // a proxy in front of the control plane answering with its own HTML page
+    browser.get(baseUrl() + "/#/");
+    waitFor(By.id("open-service"));
+    js(
+        "window.__unproxied = window.fetch; window.fetch = (...a) =>"
+            + " /api\\/v1\\/services\\/orders\\/rules$/.test(String(a[0]))"
+            + " ? Promise.resolve(new Response('<!DOCTYPE html><html><body><h1>502 Bad"
+            + " Gateway</h1></body></html>', {status: 502, headers: {'Content-Type':"
+            + " 'text/html'}})) : window.__unproxied(...a);");
+    try {
+      js("location.hash = '#/service/orders/rules';");
+      awaitText(By.cssSelector("[data-test=load-error]"), "HTTP 502");
+      assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText())
+          .startsWith("Could not load the rules: ")
+          .doesNotContain("<")
+          .doesNotContainIgnoringCase("doctype");
+    } finally {
+      js("window.fetch = window.__unproxied;");
+    }
   }
 
   @Test
