@@ -57,6 +57,7 @@ public record EtcdSettings(
    */
   public EtcdSettings {
     tls = tls == null ? new Tls(null, null, null, null) : tls;
+    boolean noEndpoints = endpoints == null || endpoints.stream().allMatch(String::isBlank);
     EtcdEndpoints checked =
         EtcdEndpoints.check(endpoints == null ? List.of() : endpoints, tls.settings());
     List<String> problems = new ArrayList<>(checked.problems());
@@ -71,6 +72,13 @@ public record EtcdSettings(
       problems.add("sluice.etcd.user and sluice.etcd.password go together: set both or neither");
     }
     problems.addAll(tls.problems());
+    if (noEndpoints && tls.configured()) {
+      // the embedded etcd speaks plain text: a TLS client would fail every call, at 503s
+      problems.add(
+          "sluice.etcd.tls.* is set but sluice.etcd.endpoints is not: the embedded etcd the"
+              + " control plane starts without endpoints speaks plain text; set the endpoints of"
+              + " your TLS etcd, or remove the TLS settings");
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid etcd settings:\n  - " + String.join("\n  - ", problems));

@@ -125,6 +125,15 @@ class EtcdSettingsTest {
   }
 
   @Test
+  void refusesTlsSettingsForTheEmbeddedPlainTextEtcd() {
+    // no endpoints: the control plane starts its own etcd on http://, TLS to it would fail
+    assertThatThrownBy(() -> withTls(new EtcdSettings.Tls(null, null, null, "etcd.internal")))
+        .hasMessageContaining(
+            "sluice.etcd.tls.* is set but sluice.etcd.endpoints is not: the embedded etcd");
+    assertThat(withEndpoints().embedded()).isTrue();
+  }
+
+  @Test
   void refusesAnHttpsHostWithAnUnderscorePointingToTheAuthoritySetting() {
     // the JDK's TLS host name check refuses a name with '_' ("Illegal given domain name"):
     // every call would fail

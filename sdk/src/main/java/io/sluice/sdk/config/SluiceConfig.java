@@ -51,19 +51,18 @@ public record SluiceConfig(
    * @throws IllegalArgumentException naming every bad setting and its value
    */
   public SluiceConfig {
-    etcdEndpoints = List.copyOf(etcdEndpoints);
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(stateDir, "stateDir");
-    List<String> problems =
-        problems(
-            etcdEndpoints.stream().map(URI::toString).toList(),
-            namespace,
-            etcdUser,
-            etcdPassword,
-            tls,
-            serviceName);
+    List<String> given = etcdEndpoints.stream().map(URI::toString).toList();
+    List<String> problems = problems(given, namespace, etcdUser, etcdPassword, tls, serviceName);
     if (!problems.isEmpty()) {
       throw invalid(problems);
+    }
+    // as the builder gives them: scheme://host:port, and https:// speaks TLS even without files
+    EtcdEndpoints checked = EtcdEndpoints.check(given, tlsSettings(tls));
+    etcdEndpoints = checked.endpoints();
+    if (tls == null && checked.https()) {
+      tls = EtcdTls.systemTrust();
     }
   }
 
@@ -455,15 +454,13 @@ public record SluiceConfig(
       if (!errors.isEmpty()) {
         throw invalid(errors);
       }
-      EtcdEndpoints endpoints = EtcdEndpoints.check(etcdEndpoints, tlsSettings(tls));
-      EtcdTls effectiveTls = tls == null && endpoints.https() ? EtcdTls.systemTrust() : tls;
       Path dir = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".sluice");
       return new SluiceConfig(
-          endpoints.endpoints(),
+          etcdEndpoints.stream().filter(e -> !e.isBlank()).map(e -> URI.create(e.strip())).toList(),
           namespace,
           etcdUser,
           etcdPassword,
-          effectiveTls,
+          tls,
           rulesFile,
           dir,
           serviceName);

@@ -473,6 +473,20 @@ class SluiceConfigTest {
                 dir,
                 "orders"))
         .isEqualTo(built);
+    // https:// speaks TLS (the JDK's trust) even without TLS files, however it was made
+    SluiceConfig constructed =
+        new SluiceConfig(
+            List.of(java.net.URI.create("HTTPS://etcd.internal:2379/")),
+            "/sluice",
+            null,
+            null,
+            null,
+            null,
+            dir,
+            "orders");
+    assertThat(constructed.etcdEndpoints())
+        .containsExactly(java.net.URI.create("https://etcd.internal:2379"));
+    assertThat(constructed.tls()).isEqualTo(EtcdTls.systemTrust());
   }
 
   @Test
