@@ -395,6 +395,15 @@ export class RulesPanel {
     try {
       const r = await call('PUT', `/api/v1/services/${enc(this.page.service)}/rules`, { body: doc, headers });
       const revision = r.body?.revision ?? etagRevision(r.headers);
+      if (r.body?.unchanged) {
+        // the same rules as stored, only spelled differently (a default left out, keys reordered):
+        // the server wrote nothing, so no history entry holds the comment and no rollout starts
+        this.base = { revision, document: doc };
+        this.setText(pretty(doc));
+        this.closeReview();
+        fill(this.outcome, h('p', { class: 'notice', role: 'status', 'data-test': 'unchanged', text: `Nothing to save: these are the same rules as revision ${revision} (only spelled differently). Nothing was written and the comment was not recorded.` }));
+        return;
+      }
       this.comment.value = '';
       this.base = { revision, document: doc };
       this.template.hidden = true;

@@ -5,11 +5,13 @@ import java.io.IOException;
 import java.io.Writer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.catalina.Container;
 import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.coyote.ActionCode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -40,10 +42,20 @@ final class ProblemErrorReportValve extends ErrorReportValve {
   @Override
   protected void report(Request request, Response response, Throwable throwable) {
     int status = response.getStatus();
-    if (status < 400 || response.getContentWritten() > 0) {
-      return; // not an error, or one the application already answered
+    if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
+      return; // not an error, one the application already answered, or reported already
     }
-    ProblemType type = ProblemType.forStatus(status);
+    AtomicBoolean ioAllowed = new AtomicBoolean();
+    response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
+    if (!ioAllowed.get()) {
+      return; // the connection is gone: nothing can be written
+    }
+    // Tomcat answers a few statuses no Sluice code does (408, 411, 414, 417, 501, 505): a client
+    // error is a request it could not read, a server error says what status it was
+    ProblemType type =
+        status == 404 || status == 413
+            ? ProblemType.forStatus(status)
+            : status < 500 ? ProblemType.INVALID_REQUEST : ProblemType.INTERNAL;
     Map<String, Object> problem = new LinkedHashMap<>();
     problem.put("type", type.type().toString());
     problem.put("title", type.title());
@@ -68,8 +80,6 @@ final class ProblemErrorReportValve extends ErrorReportValve {
     return status == 400
         ? "the request could not be read: a malformed URL (an encoded '/' or a broken %-escape in"
             + " the path) or headers over the server's limit"
-        : status >= 500
-            ? "an internal error occurred; see the server log"
-            : "the server refused the request (" + status + ")";
+        : "the server's HTTP layer answered " + status + " before the API saw the request";
   }
 }

@@ -378,6 +378,26 @@ class WebUiIT {
     HttpResponse<String> stored =
         api("GET", "/api/v1/services/orders/rules", READER_TOKEN, null, Map.of());
     assertThat(stored.body()).contains("0.5");
+
+    // the same rules spelled differently (a default left out): the server writes nothing, and
+    // the page must not claim a save nor drop the comment
+    click(By.id("tab-rules"));
+    WebElement again = waitFor(By.id("rules-editor"));
+    type(again, ordersDocument(0.5).replace("\"respectParentDecision\": true,", ""));
+    awaitText(By.id("editor-status"), "No problems found.");
+    browser.findElement(By.id("change-comment")).sendKeys("tidy up");
+    click(By.cssSelector("[data-test=review]"));
+    waitFor(By.cssSelector("[data-test=diff]"));
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=unchanged]"), "Nothing to save");
+    assertThat(browser.findElement(By.cssSelector("[data-test=unchanged]")).getText())
+        .contains("revision " + saved)
+        .contains("comment was not recorded");
+    assertThat(browser.findElements(By.cssSelector("[data-test=saved]"))).isEmpty();
+    assertThat(browser.findElement(By.id("change-comment")).getDomProperty("value"))
+        .isEqualTo("tidy up");
+    assertThat(currentRevisionShown()).isEqualTo(saved);
+    browser.findElement(By.id("change-comment")).clear();
   }
 
   @Test
