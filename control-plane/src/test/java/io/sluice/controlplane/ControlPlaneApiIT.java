@@ -175,6 +175,9 @@ class ControlPlaneApiIT {
     assertThat(paths)
         .contains("$.sampling.defaultRatio", "$.breakers[0].slidingWindow.size")
         .hasSizeGreaterThanOrEqualTo(2);
+    List<String> pointers = new ArrayList<>();
+    invalid.json().get("errors").forEach(e -> pointers.add(e.get("pointer").asString()));
+    assertThat(pointers).contains("/sampling/defaultRatio", "/breakers/0/slidingWindow/size");
     assertThat(invalid.body()).doesNotContain("Exception").doesNotContain("at io.");
 
     // a document naming another service is invalid too

@@ -1,7 +1,6 @@
 package io.sluice.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 
@@ -17,59 +16,23 @@ final class DocumentOrder {
    * Where a path points in the document, as the index of each step in its parent: member order as
    * written for objects (a missing member sorts after the present ones), indexes for lists.
    */
-  static int[] position(JsonNode root, String path, String lastField) {
-    List<Integer> steps = new ArrayList<>();
+  static int[] position(JsonNode root, String jsonPath, String lastField) {
+    List<Object> path = JsonPathSteps.of(jsonPath);
+    if (lastField != null) {
+      path.add(lastField);
+    }
+    int[] position = new int[path.size()];
     JsonNode node = root;
-    int i = 1; // after "$"
-    while (i <= path.length()) {
-      String member = null;
-      int index = -1;
-      if (i == path.length()) {
-        if (lastField == null) {
-          break;
-        }
-        member = lastField;
-        i++;
-      } else if (path.charAt(i) == '.') {
-        int end = i + 1;
-        while (end < path.length() && path.charAt(end) != '.' && path.charAt(end) != '[') {
-          end++;
-        }
-        member = path.substring(i + 1, end);
-        i = end;
-      } else if (path.startsWith("['", i)) {
-        StringBuilder name = new StringBuilder();
-        int j = i + 2;
-        while (j < path.length() && path.charAt(j) != '\'') {
-          if (path.charAt(j) == '\\' && j + 1 < path.length()) {
-            j++;
-          }
-          name.append(path.charAt(j));
-          j++;
-        }
-        member = name.toString();
-        i = j + 2; // past "']"
-      } else if (path.charAt(i) == '[') {
-        int end = path.indexOf(']', i);
-        if (end < 0) {
-          break;
-        }
-        index = Integer.parseInt(path.substring(i + 1, end));
-        i = end + 1;
-      } else {
-        break;
-      }
-      if (member != null) {
-        steps.add(memberIndex(node, member));
+    for (int s = 0; s < position.length; s++) {
+      Object step = path.get(s);
+      if (step instanceof String member) {
+        position[s] = memberIndex(node, member);
         node = node == null ? null : node.get(member);
       } else {
-        steps.add(index);
+        int index = (Integer) step;
+        position[s] = index;
         node = node == null ? null : node.get(index);
       }
-    }
-    int[] position = new int[steps.size()];
-    for (int s = 0; s < position.length; s++) {
-      position[s] = steps.get(s);
     }
     return position;
   }

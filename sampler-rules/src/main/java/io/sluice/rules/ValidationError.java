@@ -16,6 +16,14 @@ public record ValidationError(String path, String message) {
     Objects.requireNonNull(message, "message");
   }
 
+  /**
+   * {@link #path} as an RFC 6901 JSON Pointer ({@code /breakers/0/slidingWindow/size}), for tools
+   * that address documents that way.
+   */
+  public String pointer() {
+    return JsonPathSteps.pointer(path);
+  }
+
   /** {@code path: message}, the form used in logs and agent status. */
   @Override
   public String toString() {

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one problem document for an invalid rule document, every error with its JSON path: a save and
- * a dry run of a draft refuse a document in the same words, so a client places both alike.
+ * The one problem document for an invalid rule document, every error with its JSON path (and the
+ * same as a JSON Pointer): a save and a dry run of a draft refuse a document in the same words, so
+ * a client places both alike.
  */
 final class InvalidRules {
 
@@ -21,6 +22,7 @@ final class InvalidRules {
     for (ValidationError error : errors) {
       Map<String, String> e = new LinkedHashMap<>();
       e.put("path", error.path());
+      e.put("pointer", error.pointer());
       e.put("message", error.message());
       listed.add(e);
     }
