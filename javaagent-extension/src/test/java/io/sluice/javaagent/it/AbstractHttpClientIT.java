@@ -147,7 +147,7 @@ abstract class AbstractHttpClientIT {
   }
 
   /** A GET through the app's client, in a sampled trace the test chose. */
-  private AppAnswer callInTrace(String url, String traceId) throws Exception {
+  AppAnswer callInTrace(String url, String traceId) throws Exception {
     return app.call(
         client(), "GET", url, Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
   }
@@ -216,24 +216,7 @@ abstract class AbstractHttpClientIT {
             service(),
             Rules.breaker(
                 policy, downstream.port(), "/breaker/**", "120s", Rules.RESPONSE, false)));
-    String syntheticTrace = randomHex(16);
-    AppAnswer synthetic = callInTrace(url, syntheticTrace);
-    assertThat(synthetic.failed()).as("synthetic response: %s", synthetic.error()).isFalse();
-    assertThat(synthetic.status()).isEqualTo(503);
-    assertThat(synthetic.headers()).containsEntry("x-sluice", "open");
-    assertThat(synthetic.body()).isEqualTo("fallback");
-    assertThat(downstream.requestCount()).isEqualTo(reached);
-    await("the synthetic answer's CLIENT span is exported")
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () ->
-                assertThat(otlp.spans(syntheticTrace))
-                    .anySatisfy(
-                        span -> {
-                          assertThat(span.kind()).isEqualTo(OtlpReceiver.ReceivedSpan.KIND_CLIENT);
-                          assertThat(span.attributes())
-                              .containsEntry("http.response.status_code", "503");
-                        }));
+    checkRejectionInResponseMode(policy, url, reached);
 
     // Once the server recovers and the wait passed, a trial call closes the breaker again. A
     // shortened wait counts from when the breaker opened, so it has passed already.
@@ -260,6 +243,33 @@ abstract class AbstractHttpClientIT {
               assertThat(app.call(client(), "GET", url, Map.of()).status()).isEqualTo(200);
               assertThat(downstream.requestCount()).isEqualTo(before + 1);
             });
+  }
+
+  /**
+   * A call the open policy rejects in {@code onOpen.mode: response} (switched live from {@code
+   * error}) answers the synthetic response, keeps its CLIENT span, and never leaves the process:
+   * {@code reached} calls reached the server so far. A client that cannot answer with a synthetic
+   * response overrides this to check what it documents instead.
+   */
+  void checkRejectionInResponseMode(String policy, String url, int reached) throws Exception {
+    String syntheticTrace = randomHex(16);
+    AppAnswer synthetic = callInTrace(url, syntheticTrace);
+    assertThat(synthetic.failed()).as("synthetic response: %s", synthetic.error()).isFalse();
+    assertThat(synthetic.status()).isEqualTo(503);
+    assertThat(synthetic.headers()).containsEntry("x-sluice", "open");
+    assertThat(synthetic.body()).isEqualTo("fallback");
+    assertThat(downstream.requestCount()).isEqualTo(reached);
+    await("the synthetic answer's CLIENT span is exported")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(otlp.spans(syntheticTrace))
+                    .anySatisfy(
+                        span -> {
+                          assertThat(span.kind()).isEqualTo(OtlpReceiver.ReceivedSpan.KIND_CLIENT);
+                          assertThat(span.attributes())
+                              .containsEntry("http.response.status_code", "503");
+                        }));
   }
 
   @Test

@@ -8,10 +8,14 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -130,6 +134,8 @@ final class Clients {
       case "apache-cancel" -> Clients::apacheCancel;
       case "vertx-reset" -> Clients::vertxReset;
       case "vertx-cancel" -> Clients::vertxCancel;
+      case "huc" -> Clients::urlConnection;
+      case "huc-disconnect" -> Clients::urlConnectionDisconnect;
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
   }
@@ -430,6 +436,64 @@ final class Clients {
     }
   }
 
+  private static HttpURLConnection urlConnection(String url) throws IOException {
+    HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
+    connection.setConnectTimeout(5_000);
+    connection.setReadTimeout(10_000);
+    return connection;
+  }
+
+  /**
+   * The JDK's {@code HttpURLConnection} as {@code RestTemplate}'s default request factory uses it:
+   * the status first (its implicit connect sends the request), then headers and body, the error
+   * stream for a 4xx or 5xx.
+   */
+  private static ClientAnswer urlConnection(String method, String url) throws Exception {
+    HttpURLConnection connection = urlConnection(url);
+    connection.setRequestMethod(method);
+    if (!"GET".equals(method)) {
+      connection.setDoOutput(true);
+      try (OutputStream out = connection.getOutputStream()) {
+        out.write(new byte[] {'{', '}'});
+      }
+    }
+    int status = connection.getResponseCode();
+    Map<String, String> headers = new HashMap<>();
+    connection
+        .getHeaderFields()
+        .forEach(
+            (name, values) -> {
+              if (name != null) { // the status line
+                headers.put(name, String.join(",", values));
+              }
+            });
+    try (InputStream body =
+        status >= 400 ? connection.getErrorStream() : connection.getInputStream()) {
+      return new ClientAnswer(
+          status,
+          headers,
+          body == null ? "" : new String(body.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Sends a POST whole (fixed-length streaming: headers and body leave on {@code getOutputStream}
+   * and {@code write}), then gives up on it with {@code disconnect()} before reading the response,
+   * as an app abandoning a slow server does; answers {@code cancelled}.
+   */
+  private static ClientAnswer urlConnectionDisconnect(String method, String url) throws Exception {
+    HttpURLConnection connection = urlConnection(url);
+    byte[] body = {'{', '}'};
+    connection.setRequestMethod("POST");
+    connection.setDoOutput(true);
+    connection.setFixedLengthStreamingMode(body.length);
+    try (OutputStream out = connection.getOutputStream()) {
+      out.write(body);
+    }
+    connection.disconnect();
+    return CANCELLED;
+  }
+
   @SuppressWarnings("unchecked")
   private static ClientAnswer okhttpIsolated(String method, String url) throws Exception {
     try {
@@ -448,6 +512,6 @@ final class Clients {
 
   static List<String> names() {
     return List.of(
-        "jdk", "jdk-async", "okhttp", "okhttp-async", "apache", "vertx", "okhttp-isolated");
+        "jdk", "jdk-async", "okhttp", "okhttp-async", "apache", "vertx", "okhttp-isolated", "huc");
   }
 }

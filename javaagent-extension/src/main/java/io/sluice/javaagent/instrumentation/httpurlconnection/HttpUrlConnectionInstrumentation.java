@@ -1,0 +1,130 @@
+package io.sluice.javaagent.instrumentation.httpurlconnection;
+
+import static net.bytebuddy.matcher.ElementMatchers.isPrivate;
+import static net.bytebuddy.matcher.ElementMatchers.isPublic;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Guards the JDK's {@code sun.net.www.protocol.http.HttpURLConnection}, which also carries HTTPS:
+ * the public {@code HttpsURLConnectionImpl} delegates every method to a {@code
+ * DelegateHttpsURLConnection}, a subclass.
+ *
+ * <ul>
+ *   <li>{@code connect()}, where every way of connecting ends ({@code connect} itself, and the
+ *       implicit connect of {@code getOutputStream}, {@code getInputStream}, {@code
+ *       getResponseCode}; the HTTPS subclass {@code AbstractDelegateHttpsURLConnection} overrides
+ *       it with its TLS handshake): starts the connection's call the first time; a rejected call
+ *       throws a {@code java.net.ConnectException} with the breaker's message instead of
+ *       connecting. A connection the method fails to make is the call's failure.
+ *   <li>the private {@code getInputStream0()}, where the JDK sends the request and reads the
+ *       response for {@code getInputStream}, {@code getResponseCode} and every {@code
+ *       getHeaderField}: the outcome, once the outermost invocation returns (the JDK calls it again
+ *       from within, through {@code getResponseCode} and {@code getHeaderField}, once it has a
+ *       response stream: those invocations are not the outcome, a redirect's 3xx among them).
+ *   <li>{@code disconnect()} before any outcome: the app gave up, the call is abandoned.
+ * </ul>
+ *
+ * <p>No synthetic response ({@code onOpen.mode: response} fails the call as mode {@code error}
+ * does): an {@code HttpURLConnection} answers its status, headers, body and error stream from the
+ * JDK's private state ({@code sun.net.www.MessageHeader}, streams and flags set as it parses a real
+ * response), which differs between JDK releases and which nothing public can set; a response made
+ * up there would be a guess about JDK internals that the app's next method could contradict.
+ *
+ * <p>The agent's own advice (order 0, as ours) sits around the public methods and starts the CLIENT
+ * span before the connection connects, so a rejected call has its span, current when the breaker
+ * adds its event.
+ */
+final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return namedOneOf(
+        "sun.net.www.protocol.http.HttpURLConnection",
+        "sun.net.www.protocol.https.AbstractDelegateHttpsURLConnection");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    String advice = HttpUrlConnectionInstrumentation.class.getName();
+    transformer.applyAdviceToMethod(
+        named("connect").and(isPublic()).and(takesArguments(0)), advice + "$ConnectAdvice");
+    transformer.applyAdviceToMethod(
+        named("getInputStream0").and(isPrivate()).and(takesArguments(0)),
+        advice + "$GetInputStreamAdvice");
+    transformer.applyAdviceToMethod(
+        named("disconnect").and(isPublic()).and(takesArguments(0)), advice + "$DisconnectAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class ConnectAdvice {
+
+    private ConnectAdvice() {}
+
+    /** Returns the rejected call's I/O error, which skips the method, or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static IOException enter(@Advice.This HttpURLConnection connection) {
+      return HttpUrlConnectionCalls.connect(connection);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.This HttpURLConnection connection,
+        @Advice.Enter IOException rejection,
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (rejection != null) {
+        thrown = rejection; // the agent's CLIENT span records this failure
+      } else {
+        HttpUrlConnectionCalls.connected(connection, thrown);
+      }
+    }
+  }
+
+  @SuppressWarnings("unused")
+  static final class GetInputStreamAdvice {
+
+    private GetInputStreamAdvice() {}
+
+    /**
+     * Whether this is the invocation that reads the response: the JDK's own nested invocations, and
+     * the app's later ones, find the response stream set (or a remembered failure).
+     */
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static boolean enter(@Advice.FieldValue("inputStream") InputStream inputStream) {
+      return inputStream == null;
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.This HttpURLConnection connection,
+        @Advice.Enter boolean reading,
+        @Advice.FieldValue("responseCode") int responseCode,
+        @Advice.Thrown Throwable thrown) {
+      if (reading) {
+        HttpUrlConnectionCalls.responded(connection, responseCode, thrown);
+      }
+    }
+  }
+
+  @SuppressWarnings("unused")
+  static final class DisconnectAdvice {
+
+    private DisconnectAdvice() {}
+
+    /** Before the JDK closes the connection, which would fail a read in progress. */
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static void enter(@Advice.This HttpURLConnection connection) {
+      HttpUrlConnectionCalls.disconnect(connection);
+    }
+  }
+}
