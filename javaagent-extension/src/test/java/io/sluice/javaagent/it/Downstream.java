@@ -1,10 +1,15 @@
 package io.sluice.javaagent.it;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,10 +17,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * A real HTTP server on loopback the test app calls: records every request's headers and answers
- * with a status the test sets (200, or 500 to make a breaker open).
+ * with a status the test sets (200, or 500 to make a breaker open). Also over TLS ({@link
+ * #startTls}), with the self-signed key and certificate for {@code 127.0.0.1} in the test resource
+ * {@value #TLS_KEY_STORE} (password {@value #TLS_KEY_STORE_PASSWORD}), which the test app trusts.
  */
 final class Downstream implements AutoCloseable {
 
@@ -34,18 +43,44 @@ final class Downstream implements AutoCloseable {
    */
   static final String DROP = "/drop/";
 
+  /** The TLS server's PKCS12 key store, a class path resource (also the test app's trust store). */
+  static final String TLS_KEY_STORE = "/io/sluice/javaagent/tls/downstream.p12";
+
+  static final String TLS_KEY_STORE_PASSWORD = "sluice-test";
+
   private final HttpServer server;
+  private final String scheme;
   private final List<Map<String, List<String>>> requests = new CopyOnWriteArrayList<>();
   private final AtomicInteger status = new AtomicInteger(200);
   private volatile CountDownLatch slowRequests = new CountDownLatch(1);
 
-  private Downstream(HttpServer server) {
+  private Downstream(HttpServer server, String scheme) {
     this.server = server;
+    this.scheme = scheme;
   }
 
   static Downstream start() throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    Downstream downstream = new Downstream(server);
+    return serve(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0), "http");
+  }
+
+  /** The same server over HTTPS. */
+  static Downstream startTls() throws IOException, GeneralSecurityException {
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Downstream.class.getResourceAsStream(TLS_KEY_STORE)) {
+      keys.load(in, TLS_KEY_STORE_PASSWORD.toCharArray());
+    }
+    KeyManagerFactory keyManagers =
+        KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keyManagers.init(keys, TLS_KEY_STORE_PASSWORD.toCharArray());
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(keyManagers.getKeyManagers(), null, null);
+    HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(tls));
+    return serve(server, "https");
+  }
+
+  private static Downstream serve(HttpServer server, String scheme) {
+    Downstream downstream = new Downstream(server, scheme);
     server.setExecutor(Executors.newFixedThreadPool(8));
     server.createContext(
         "/",
@@ -81,7 +116,7 @@ final class Downstream implements AutoCloseable {
   }
 
   String url(String path) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    return scheme + "://127.0.0.1:" + server.getAddress().getPort() + path;
   }
 
   int port() {

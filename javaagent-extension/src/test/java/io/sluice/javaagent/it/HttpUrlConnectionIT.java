@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.testing.otlp.OtlpReceiver;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
  * The client suite against the JDK's {@code java.net.HttpURLConnection} ({@code getResponseCode},
- * then headers and the body or error stream).
+ * then headers and the body or error stream), and the same client over HTTPS, whose public
+ * connection delegates to another.
  */
 class HttpUrlConnectionIT extends AbstractHttpClientIT {
 
@@ -74,6 +76,39 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
             downstream.url("/moved/final/" + client()),
             "the breaker opens on redirected calls that end in a 500");
     assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
+  }
+
+  /**
+   * HTTPS goes through {@code HttpsURLConnectionImpl}, which delegates to a subclass of the HTTP
+   * connection with a {@code connect()} of its own (the TLS handshake): its calls are guarded and
+   * counted as HTTP calls are, and once the breaker opens none reaches the server.
+   */
+  @Test
+  void anHttpsCallIsGuardedAsAnHttpCallIs() throws Exception {
+    try (Downstream tls = Downstream.startTls()) {
+      String policy = "tls-" + client();
+      String url = tls.url("/tls/orders");
+      applyRules(
+          Rules.document(
+              service(), Rules.breaker(policy, tls.port(), "/tls/**", "120s", Rules.ERROR, false)));
+      assertThat(app.call("huc-tls", "GET", url, Map.of()).status())
+          .as("an HTTPS call through the closed breaker")
+          .isEqualTo(200);
+      tls.answer(500);
+
+      AppAnswer rejected =
+          callUntilRejected("huc-tls", url, "the breaker opens on failing HTTPS calls");
+      assertThat(tls.requestCount()).as("calls that reached the server").isGreaterThanOrEqualTo(4);
+      assertThat(rejected.error())
+          .startsWith("java.net.ConnectException")
+          .contains("Sluice circuit breaker '" + policy + "'");
+      int reached = tls.requestCount();
+      assertThat(app.call("huc-tls", "GET", url, Map.of()).error())
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(tls.requestCount()).isEqualTo(reached);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
   }
 
   /** The app sends a request, then gives up on it with {@code disconnect()} unread. */

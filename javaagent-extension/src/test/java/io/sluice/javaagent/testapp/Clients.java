@@ -16,6 +16,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -25,6 +27,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.EventListener;
@@ -117,6 +123,31 @@ final class Clients {
         new java.util.concurrent.ConcurrentHashMap<>();
   }
 
+  /**
+   * Trusts the test downstream's self-signed certificate for {@code 127.0.0.1}: the trusted entry
+   * of the test resource the downstream serves TLS with.
+   */
+  private static final class Tls {
+    static final SSLSocketFactory SOCKETS = sockets();
+
+    private static SSLSocketFactory sockets() {
+      char[] password = "sluice-test".toCharArray();
+      try (InputStream in =
+          Clients.class.getResourceAsStream("/io/sluice/javaagent/tls/downstream.p12")) {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(in, password);
+        TrustManagerFactory trust =
+            TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        return tls.getSocketFactory();
+      } catch (IOException | GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
   private Clients() {}
 
   static Client forName(String name) {
@@ -135,6 +166,7 @@ final class Clients {
       case "vertx-reset" -> Clients::vertxReset;
       case "vertx-cancel" -> Clients::vertxCancel;
       case "huc" -> Clients::urlConnection;
+      case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
@@ -449,7 +481,18 @@ final class Clients {
    * stream for a 4xx or 5xx.
    */
   private static ClientAnswer urlConnection(String method, String url) throws Exception {
-    HttpURLConnection connection = urlConnection(url);
+    return urlConnection(urlConnection(url), method);
+  }
+
+  /** As {@link #urlConnection(String, String)}, over HTTPS to the test downstream. */
+  private static ClientAnswer urlConnectionTls(String method, String url) throws Exception {
+    HttpsURLConnection connection = (HttpsURLConnection) urlConnection(url);
+    connection.setSSLSocketFactory(Tls.SOCKETS);
+    return urlConnection(connection, method);
+  }
+
+  private static ClientAnswer urlConnection(HttpURLConnection connection, String method)
+      throws Exception {
     connection.setRequestMethod(method);
     if (!"GET".equals(method)) {
       connection.setDoOutput(true);
