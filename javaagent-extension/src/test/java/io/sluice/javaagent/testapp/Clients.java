@@ -157,12 +157,14 @@ final class Clients {
       case "okhttp" -> Clients::okhttpExecute;
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "apache" -> Clients::apacheClassic;
+      case "apache4" -> ApacheHttpClient4Clients::classic;
       case "vertx" -> Clients::vertx;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
       case "jdk-async-cancel" -> Clients::jdkSendAsyncCancel;
       case "okhttp-async-cancel" -> Clients::okhttpEnqueueCancel;
       case "apache-cancel" -> Clients::apacheCancel;
+      case "apache4-cancel" -> ApacheHttpClient4Clients::cancel;
       case "vertx-reset" -> Clients::vertxReset;
       case "vertx-cancel" -> Clients::vertxCancel;
       case "huc" -> Clients::urlConnection;
@@ -205,7 +207,7 @@ final class Clients {
   }
 
   /** What a style that cancels its call answers when the cancel took effect. */
-  private static final ClientAnswer CANCELLED = new ClientAnswer(0, Map.of(), "cancelled");
+  static final ClientAnswer CANCELLED = new ClientAnswer(0, Map.of(), "cancelled");
 
   /** Starts a call and cancels the future at once (a rejected call's future has failed already). */
   private static ClientAnswer jdkSendAsyncCancel(String method, String url) throws Exception {
@@ -555,6 +557,14 @@ final class Clients {
 
   static List<String> names() {
     return List.of(
-        "jdk", "jdk-async", "okhttp", "okhttp-async", "apache", "vertx", "okhttp-isolated", "huc");
+        "jdk",
+        "jdk-async",
+        "okhttp",
+        "okhttp-async",
+        "apache",
+        "apache4",
+        "vertx",
+        "okhttp-isolated",
+        "huc");
   }
 }

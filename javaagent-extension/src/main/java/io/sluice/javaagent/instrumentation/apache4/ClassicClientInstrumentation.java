@@ -1,0 +1,125 @@
+package io.sluice.javaagent.instrumentation.apache4;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.returns;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import java.io.IOException;
+import java.net.URI;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+import org.apache.http.HttpHost;
+import org.apache.http.HttpRequest;
+import org.apache.http.StatusLine;
+import org.apache.http.client.methods.CloseableHttpResponse;
+import org.apache.http.client.methods.HttpExecutionAware;
+import org.apache.http.client.methods.HttpUriRequest;
+import org.apache.http.client.utils.URIUtils;
+
+/**
+ * Guards Apache HttpClient 4's classic clients at {@code doExecute(HttpHost, HttpRequest,
+ * HttpContext)}, where every {@code execute} overload of {@code CloseableHttpClient} ends exactly
+ * once (redirects and retries included), inside the agent's own advice on {@code execute} (so a
+ * rejected call keeps its CLIENT span). A rejection throws an {@link IOException}, or returns a
+ * synthetic {@link CloseableHttpResponse} ({@link SyntheticHttpResponse}) that the caller's
+ * response handler, if any, reads like a real one. A request the app aborted ({@code
+ * HttpRequestBase#abort}) fails here and is abandoned, not failed. The deprecated {@code
+ * DefaultHttpClient} family ({@code AbstractHttpClient}) is not guarded.
+ */
+final class ClassicClientInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return namedOneOf(
+        "org.apache.http.impl.client.InternalHttpClient",
+        "org.apache.http.impl.client.MinimalHttpClient");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    // strict: no muzzle checks the advice against the library in a Maven build
+    transformer.applyAdviceToMethod(
+        named("doExecute")
+            .and(takesArguments(3))
+            .and(takesArgument(0, named("org.apache.http.HttpHost")))
+            .and(takesArgument(1, named("org.apache.http.HttpRequest")))
+            .and(takesArgument(2, named("org.apache.http.protocol.HttpContext")))
+            .and(returns(named("org.apache.http.client.methods.CloseableHttpResponse"))),
+        ClassicClientInstrumentation.class.getName() + "$DoExecuteAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class DoExecuteAdvice {
+
+    private DoExecuteAdvice() {}
+
+    /** Returns the rejected call's answer (a response or an IOException), or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static Object enter(
+        @Advice.Argument(0) HttpHost target,
+        @Advice.Argument(1) HttpRequest request,
+        @Advice.Local("sluiceCall") SluiceCall call) {
+      // the request's URI may be absolute (HttpGet("http://...")) or just the path and query
+      URI uri =
+          request instanceof HttpUriRequest
+              ? ((HttpUriRequest) request).getURI()
+              : URI.create(request.getRequestLine().getUri());
+      HttpHost host = target;
+      if (host == null) {
+        host = URIUtils.extractHost(uri);
+      }
+      if (host == null) {
+        return null; // the client fails such a call itself
+      }
+      call =
+          SluiceBridge.start(
+              host.getHostName(),
+              SluiceBridge.port(host.getSchemeName(), host.getPort()),
+              request.getRequestLine().getMethod(),
+              uri.getRawPath());
+      if (call == null || !call.rejected()) {
+        return null;
+      }
+      if (!call.respond()) {
+        return new IOException(call.message());
+      }
+      try {
+        return SyntheticHttpResponse.of(call);
+      } catch (Throwable t) {
+        // an Error too: thrown out of enter, it would run the method and let the call through
+        call.responseRefused(t);
+        return new IOException(call.message());
+      }
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.Argument(1) HttpRequest request,
+        @Advice.Enter Object rejection,
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Return(readOnly = false) CloseableHttpResponse response,
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (rejection instanceof CloseableHttpResponse) {
+        response = (CloseableHttpResponse) rejection;
+      } else if (rejection instanceof Throwable) {
+        thrown = (Throwable) rejection;
+      } else if (call != null) {
+        if (thrown != null
+            && request instanceof HttpExecutionAware
+            && ((HttpExecutionAware) request).isAborted()) {
+          call.abandon(); // the app aborted the request
+        } else {
+          StatusLine status = response == null ? null : response.getStatusLine();
+          SluiceBridge.end(call, status == null ? 0 : status.getStatusCode(), thrown);
+        }
+      }
+    }
+  }
+}

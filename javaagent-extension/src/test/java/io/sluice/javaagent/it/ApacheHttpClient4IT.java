@@ -1,0 +1,23 @@
+package io.sluice.javaagent.it;
+
+import org.junit.jupiter.api.Test;
+
+/** The client suite against Apache HttpClient 4.x classic ({@code org.apache.http}). */
+class ApacheHttpClient4IT extends AbstractHttpClientIT {
+
+  @Override
+  String client() {
+    return "apache4";
+  }
+
+  @Override
+  String rejectionErrorType() {
+    return "java.io.IOException";
+  }
+
+  /** The app aborts a request the client is sending ({@code HttpRequestBase#abort}). */
+  @Test
+  void anAbortedTrialCallCountsNeitherWay() throws Exception {
+    checkCancelledTrialCallCountsNeitherWay("apache4-cancel");
+  }
+}

@@ -1,0 +1,102 @@
+package io.sluice.javaagent.testapp;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.http.Header;
+import org.apache.http.HttpRequestInterceptor;
+import org.apache.http.client.methods.CloseableHttpResponse;
+import org.apache.http.client.methods.HttpRequestBase;
+import org.apache.http.client.methods.RequestBuilder;
+import org.apache.http.client.protocol.HttpClientContext;
+import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.impl.client.HttpClients;
+import org.apache.http.util.EntityUtils;
+
+/**
+ * The Apache HttpClient 4.x client styles (beside {@link Clients}, whose HttpClient 5 types have
+ * the same simple names).
+ */
+final class ApacheHttpClient4Clients {
+
+  private static final class Default {
+    static final CloseableHttpClient CLIENT = HttpClients.createDefault();
+  }
+
+  /** Tells the caller, through its context, that a request is about to be sent. */
+  private static final class Cancelling {
+    static final String SENT = "test.app.sent";
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .addInterceptorLast(
+                (HttpRequestInterceptor)
+                    (request, context) -> {
+                      if (context.getAttribute(SENT) instanceof CompletableFuture<?> sent) {
+                        sent.complete(null);
+                      }
+                    })
+            .build();
+  }
+
+  private ApacheHttpClient4Clients() {}
+
+  private static HttpRequestBase request(String method, String url) {
+    return (HttpRequestBase) RequestBuilder.create(method).setUri(url).build();
+  }
+
+  /**
+   * {@code execute} with a {@code ResponseHandler} ({@link #cancel} uses the overload answering the
+   * {@code CloseableHttpResponse}, as Spring's HttpComponents request factory does).
+   */
+  static ClientAnswer classic(String method, String url) throws Exception {
+    return Default.CLIENT.execute(
+        request(method, url),
+        response -> {
+          Map<String, String> headers = new HashMap<>();
+          for (Header header : response.getAllHeaders()) {
+            headers.merge(header.getName(), header.getValue(), (a, b) -> a + "," + b);
+          }
+          String body =
+              response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
+          return new ClientAnswer(response.getStatusLine().getStatusCode(), headers, body);
+        });
+  }
+
+  /**
+   * Executes a request in another thread and aborts it ({@code HttpRequestBase#abort}) once the
+   * client started sending it; answers {@code cancelled} when the abort failed the call.
+   */
+  static ClientAnswer cancel(String method, String url) throws Exception {
+    HttpRequestBase request = request(method, url);
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    HttpClientContext context = HttpClientContext.create();
+    context.setAttribute(Cancelling.SENT, sent);
+    CompletableFuture<ClientAnswer> answer =
+        CompletableFuture.supplyAsync(
+            () -> {
+              // execute without a handler: the CloseableHttpResponse overload
+              try (CloseableHttpResponse response = Cancelling.CLIENT.execute(request, context)) {
+                EntityUtils.consume(response.getEntity());
+                return new ClientAnswer(response.getStatusLine().getStatusCode(), Map.of(), "");
+              } catch (IOException e) {
+                throw new CompletionException(e);
+              }
+            });
+    CompletableFuture.anyOf(sent, answer).get(10, TimeUnit.SECONDS);
+    if (sent.isDone()) {
+      request.abort();
+    }
+    try {
+      return answer.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (sent.isDone() && request.isAborted()) {
+        return Clients.CANCELLED;
+      }
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+}
