@@ -50,6 +50,11 @@ abstract class AbstractHttpClientIT {
   /** The exception class a rejected call fails with in this client ({@code onOpen.mode=error}). */
   abstract String rejectionErrorType();
 
+  /** The forked app's class path: test classes and the HTTP clients it drives. */
+  String appClassPath() {
+    return System.getProperty("test.app.classpath");
+  }
+
   String service() {
     return "it-" + client();
   }
@@ -67,7 +72,7 @@ abstract class AbstractHttpClientIT {
     properties.put("otel.bsp.schedule.delay", "100");
     properties.put("sluice.etcd.endpoints", etcd.endpoint());
     properties.put("sluice.state.dir", stateDir.toString());
-    app = AgentApp.start(AgentApp.sluiceAgentJar(), properties);
+    app = AgentApp.start(AgentApp.sluiceAgentJar(), properties, appClassPath());
     status = new EtcdStatus(etcd.endpoint());
     status.awaitAgent(service(), app);
   }

@@ -64,6 +64,12 @@ final class AgentApp implements AutoCloseable {
    * properties, and waits until it serves.
    */
   static AgentApp start(String agentJar, Map<String, String> properties) throws IOException {
+    return start(agentJar, properties, System.getProperty("test.app.classpath"));
+  }
+
+  /** As {@link #start(String, Map)}, with the app's class path {@code classPath}. */
+  static AgentApp start(String agentJar, Map<String, String> properties, String classPath)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-XX:TieredStopAtLevel=1");
@@ -77,7 +83,7 @@ final class AgentApp implements AutoCloseable {
     command.add("-D" + TestApp.LOG_FILE + "=" + log);
     properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.add("-cp");
-    command.add(System.getProperty("test.app.classpath"));
+    command.add(classPath);
     command.add(TestApp.class.getName());
     // standard input stays a pipe from this JVM: the app exits when it closes
     Process process =

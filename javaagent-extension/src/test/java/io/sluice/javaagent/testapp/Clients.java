@@ -223,10 +223,16 @@ final class Clients {
     }
   }
 
+  /** Uses only API that OkHttp 3.14 has too: OkHttp3HttpClientIT runs these styles on it. */
+  @SuppressWarnings("deprecation")
   private static Request okRequest(String method, String url) {
     return new Request.Builder()
         .url(url)
-        .method(method, "GET".equals(method) ? null : RequestBody.create(new byte[] {'{', '}'}))
+        .method(
+            method,
+            "GET".equals(method)
+                ? null
+                : RequestBody.create((okhttp3.MediaType) null, new byte[] {'{', '}'}))
         .build();
   }
 
