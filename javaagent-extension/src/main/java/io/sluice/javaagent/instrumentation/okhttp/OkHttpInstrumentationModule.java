@@ -7,7 +7,7 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
-/** Circuit breakers for OkHttp 4 ({@code Call#execute} and {@code Call#enqueue}). */
+/** Circuit breakers for OkHttp 3.14 and 4 ({@code Call#execute} and {@code Call#enqueue}). */
 public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   public OkHttpInstrumentationModule() {
@@ -16,8 +16,11 @@ public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    // OkHttp 4 is Kotlin; 3.x has no okhttp3.internal.connection.RealCall$AsyncCall in Kotlin form.
-    return hasClassesNamed("okhttp3.internal.http.RetryAndFollowUpInterceptor", "kotlin.Unit");
+    // Exchange came with OkHttp 3.14 and is still there in 4.x: older 3.x lack API the advice
+    // calls (Call#timeout came in 3.12) and are not tested. Kotlin is not required: 3.14 is Java.
+    return hasClassesNamed(
+        "okhttp3.internal.http.RetryAndFollowUpInterceptor",
+        "okhttp3.internal.connection.Exchange");
   }
 
   @Override

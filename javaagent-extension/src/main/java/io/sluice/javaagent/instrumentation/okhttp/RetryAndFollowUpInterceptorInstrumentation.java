@@ -14,6 +14,7 @@ import net.bytebuddy.matcher.ElementMatcher;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import okhttp3.MediaType;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -42,7 +43,7 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
         RetryAndFollowUpInterceptorInstrumentation.class.getName() + "$InterceptAdvice");
   }
 
-  @SuppressWarnings("unused")
+  @SuppressWarnings({"unused", "deprecation"})
   static final class InterceptAdvice {
 
     private InterceptAdvice() {}
@@ -72,7 +73,9 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
                 .code(call.status())
                 .message("Sluice circuit breaker open")
                 .headers(Headers.of(call.headers()))
-                .body(ResponseBody.create(call.body(), null))
+                // create(MediaType, String): OkHttp 3.14 has only this order, 4.x keeps it
+                // (deprecated); 4.x's create(String, MediaType) is missing from 3.x
+                .body(ResponseBody.create((MediaType) null, call.body()))
                 .build();
       } catch (Throwable t) {
         // an Error too: thrown out of enter, it would run the method and let the call through
