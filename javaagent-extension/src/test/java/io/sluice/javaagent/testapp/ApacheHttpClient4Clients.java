@@ -14,6 +14,7 @@ import org.apache.http.client.methods.HttpRequestBase;
 import org.apache.http.client.methods.RequestBuilder;
 import org.apache.http.client.protocol.HttpClientContext;
 import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.impl.client.DefaultHttpClient;
 import org.apache.http.impl.client.HttpClients;
 import org.apache.http.util.EntityUtils;
 
@@ -25,6 +26,15 @@ final class ApacheHttpClient4Clients {
 
   private static final class Default {
     static final CloseableHttpClient CLIENT = HttpClients.createDefault();
+  }
+
+  /**
+   * The deprecated {@code DefaultHttpClient} family ({@code AbstractHttpClient}), still found in
+   * older SDKs and apps.
+   */
+  @SuppressWarnings("deprecation")
+  private static final class Legacy {
+    static final CloseableHttpClient CLIENT = new DefaultHttpClient();
   }
 
   /** Tells the caller, through its context, that a request is about to be sent. */
@@ -53,7 +63,17 @@ final class ApacheHttpClient4Clients {
    * {@code CloseableHttpResponse}, as Spring's HttpComponents request factory does).
    */
   static ClientAnswer classic(String method, String url) throws Exception {
-    return Default.CLIENT.execute(
+    return execute(Default.CLIENT, method, url);
+  }
+
+  /** As {@link #classic}, with the deprecated {@code DefaultHttpClient}. */
+  static ClientAnswer legacy(String method, String url) throws Exception {
+    return execute(Legacy.CLIENT, method, url);
+  }
+
+  private static ClientAnswer execute(CloseableHttpClient client, String method, String url)
+      throws IOException {
+    return client.execute(
         request(method, url),
         response -> {
           Map<String, String> headers = new HashMap<>();

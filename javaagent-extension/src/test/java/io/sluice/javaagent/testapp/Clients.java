@@ -158,6 +158,7 @@ final class Clients {
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "apache" -> Clients::apacheClassic;
       case "apache4" -> ApacheHttpClient4Clients::classic;
+      case "apache4-legacy" -> ApacheHttpClient4Clients::legacy;
       case "vertx" -> Clients::vertx;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "okhttp-isolated" -> Clients::okhttpIsolated;

@@ -31,7 +31,8 @@ import org.apache.http.client.utils.URIUtils;
  * synthetic {@link CloseableHttpResponse} ({@link SyntheticHttpResponse}) that the caller's
  * response handler, if any, reads like a real one. A request the app aborted ({@code
  * HttpRequestBase#abort}) fails here and is abandoned, not failed. The deprecated {@code
- * DefaultHttpClient} family ({@code AbstractHttpClient}) is not guarded.
+ * DefaultHttpClient} family ({@code AbstractHttpClient}, whose final {@code doExecute} runs its
+ * request director, redirects and retries included) is guarded at the same method.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 
@@ -39,7 +40,8 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
   public ElementMatcher<TypeDescription> typeMatcher() {
     return namedOneOf(
         "org.apache.http.impl.client.InternalHttpClient",
-        "org.apache.http.impl.client.MinimalHttpClient");
+        "org.apache.http.impl.client.MinimalHttpClient",
+        "org.apache.http.impl.client.AbstractHttpClient");
   }
 
   @Override
