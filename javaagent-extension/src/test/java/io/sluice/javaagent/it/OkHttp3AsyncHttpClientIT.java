@@ -2,10 +2,13 @@ package io.sluice.javaagent.it;
 
 import org.junit.jupiter.api.Test;
 
-/**
- * The client suite against OkHttp 3.14's {@code Call#enqueue} (the {@code okhttp-async} styles).
- */
-class OkHttp3AsyncHttpClientIT extends OkHttp3Suite {
+/** The client suite against OkHttp 3.14's {@code Call#enqueue} (the {@code okhttp-async} style). */
+class OkHttp3AsyncHttpClientIT extends OkHttpReleaseSuite {
+
+  @Override
+  OkHttpRelease release() {
+    return OkHttpRelease.OKHTTP_3;
+  }
 
   @Override
   String client() {

@@ -1,7 +1,12 @@
 package io.sluice.javaagent.it;
 
 /** The client suite against OkHttp 3.14's {@code Call#execute} (the {@code okhttp} style). */
-class OkHttp3HttpClientIT extends OkHttp3Suite {
+class OkHttp3HttpClientIT extends OkHttpReleaseSuite {
+
+  @Override
+  OkHttpRelease release() {
+    return OkHttpRelease.OKHTTP_3;
+  }
 
   @Override
   String client() {

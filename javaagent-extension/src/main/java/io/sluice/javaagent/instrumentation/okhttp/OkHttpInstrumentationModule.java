@@ -7,7 +7,7 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
-/** Circuit breakers for OkHttp 3.14 and 4 ({@code Call#execute} and {@code Call#enqueue}). */
+/** Circuit breakers for OkHttp 3.14, 4 and 5 ({@code Call#execute} and {@code Call#enqueue}). */
 public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   public OkHttpInstrumentationModule() {
@@ -16,7 +16,8 @@ public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    // Exchange came with OkHttp 3.14 and is still there in 4.x: older 3.x lack API the advice
+    // Exchange came with OkHttp 3.14 and is still there in 4.x and 5.x: older 3.x lack API the
+    // advice
     // calls (Call#timeout came in 3.12) and are not tested. Kotlin is not required: 3.14 is Java.
     return hasClassesNamed(
         "okhttp3.internal.http.RetryAndFollowUpInterceptor",

@@ -1,0 +1,28 @@
+package io.sluice.javaagent.it;
+
+import org.junit.jupiter.api.Test;
+
+/** The client suite against OkHttp 5's {@code Call#enqueue} (the {@code okhttp-async} style). */
+class OkHttp5AsyncHttpClientIT extends OkHttpReleaseSuite {
+
+  @Override
+  OkHttpRelease release() {
+    return OkHttpRelease.OKHTTP_5;
+  }
+
+  @Override
+  String client() {
+    return "okhttp-async";
+  }
+
+  @Override
+  String service() {
+    return "it-okhttp5-async";
+  }
+
+  /** The app calls {@code Call#cancel} once the request is on the wire. */
+  @Test
+  void aCancelledTrialCallCountsNeitherWay() throws Exception {
+    checkCancelledTrialCallCountsNeitherWay("okhttp-async-cancel");
+  }
+}
