@@ -18,43 +18,50 @@ import java.util.stream.Stream;
  */
 enum OkHttpRelease {
 
-  /** OkHttp 3.14, Java with okio 1.x: no Kotlin may be left on the path. */
-  OKHTTP_3("okhttp3", "3.14.9", "okhttp-", "okio-1.") {
-    @Override
-    boolean alone(String file) {
-      return !file.startsWith("okhttp-4")
-          && !file.startsWith("kotlin")
-          && (!file.startsWith("okio") || file.startsWith("okio-1."));
-    }
-  },
+  /** OkHttp 3.12, the oldest release guarded (Java, okio 1.x): no Kotlin may be left. */
+  OKHTTP_3_12("okhttp312", "3.12.13", "okhttp-", "okio-1.", OkHttpRelease::javaOnly),
+
+  /** OkHttp 3.14, the last 3.x (Java, okio 1.x): no Kotlin may be left on the path. */
+  OKHTTP_3("okhttp3", "3.14.9", "okhttp-", "okio-1.", OkHttpRelease::javaOnly),
 
   /** OkHttp 5, the JVM artifact of the multiplatform library, with okio 3 and Kotlin 2. */
-  OKHTTP_5("okhttp5", "5.5.1", "okhttp-jvm-", "okio-jvm-3.") {
-    @Override
-    boolean alone(String file) {
-      return !file.startsWith("okhttp-4") && !file.startsWith("kotlin-stdlib-1.");
-    }
-  };
+  OKHTTP_5(
+      "okhttp5",
+      "5.5.1",
+      "okhttp-jvm-",
+      "okio-jvm-3.",
+      file -> !file.startsWith("okhttp-4") && !file.startsWith("kotlin-stdlib-1."));
 
   private final String prefix;
   private final String defaultVersion;
   private final String jarPrefix;
   private final String okioPrefix;
+  private final Predicate<String> alone;
 
-  OkHttpRelease(String prefix, String defaultVersion, String jarPrefix, String okioPrefix) {
+  OkHttpRelease(
+      String prefix,
+      String defaultVersion,
+      String jarPrefix,
+      String okioPrefix,
+      Predicate<String> alone) {
     this.prefix = prefix;
     this.defaultVersion = defaultVersion;
     this.jarPrefix = jarPrefix;
     this.okioPrefix = okioPrefix;
+    this.alone = alone;
+  }
+
+  /** A jar a Java-only release with okio 1.x may sit beside: no OkHttp 4, Kotlin or newer okio. */
+  private static boolean javaOnly(String file) {
+    return !file.startsWith("okhttp-4")
+        && !file.startsWith("kotlin")
+        && (!file.startsWith("okio") || file.startsWith("okio-1."));
   }
 
   /** The OkHttp version the app runs on, as its {@code User-Agent} names it. */
   String version() {
     return System.getProperty(prefix + ".version", defaultVersion);
   }
-
-  /** Whether a class-path jar may sit beside this release (it is no other OkHttp, okio, Kotlin). */
-  abstract boolean alone(String file);
 
   /** The test app's class path with this release in place of OkHttp 4, okio and Kotlin. */
   String classPath() {
@@ -85,7 +92,7 @@ enum OkHttpRelease {
   boolean aloneOn(String classPath) {
     return Arrays.stream(classPath.split(File.pathSeparator))
         .map(OkHttpRelease::fileName)
-        .allMatch(this::alone);
+        .allMatch(alone);
   }
 
   private static String fileName(String entry) {

@@ -7,7 +7,7 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
-/** Circuit breakers for OkHttp 3.14, 4 and 5 ({@code Call#execute} and {@code Call#enqueue}). */
+/** Circuit breakers for OkHttp 3.12 to 5 ({@code Call#execute} and {@code Call#enqueue}). */
 public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   public OkHttpInstrumentationModule() {
@@ -16,12 +16,12 @@ public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   @Override
   public ElementMatcher.Junction<ClassLoader> classLoaderMatcher() {
-    // Exchange came with OkHttp 3.14 and is still there in 4.x and 5.x: older 3.x lack API the
-    // advice
-    // calls (Call#timeout came in 3.12) and are not tested. Kotlin is not required: 3.14 is Java.
+    // NullProxySelector came with OkHttp 3.12, as did Call#timeout, the newest API the advice
+    // calls, and is still there in 4.x and 5.x; older 3.x are not matched. Kotlin is not
+    // required: 3.x is Java.
     return hasClassesNamed(
         "okhttp3.internal.http.RetryAndFollowUpInterceptor",
-        "okhttp3.internal.connection.Exchange");
+        "okhttp3.internal.proxy.NullProxySelector");
   }
 
   @Override
