@@ -1,34 +1,34 @@
 package io.sluice.javaagent;
 
 import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesExtractor;
+import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesGetter;
 import io.sluice.sdk.breaker.BreakerSpans;
 import io.sluice.sdk.breaker.Rejection;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The CLIENT span of a call a breaker rejected, for HTTP clients whose agent instrumentation starts
  * its span only when the request leaves the process (Vert.x; OkHttp's synthetic responses). Named
- * and attributed like the agent's HTTP client spans ({@code {method}}, {@code http.request.method},
- * {@code server.address}, {@code server.port}, {@code url.full}, and {@code error.type} or {@code
- * http.response.status_code}), a child of the current span, carrying the {@code
- * sluice.breaker.rejected} event and an error status, so a rejected call shows in the trace where
- * the call would have been.
+ * and attributed like the agent's HTTP client spans, by the agent's own HTTP client attributes
+ * extractor ({@code {method}}, {@code http.request.method}, {@code server.address}, {@code
+ * server.port}, {@code url.full} without credentials and with signed query parameters redacted, and
+ * {@code error.type} or {@code http.response.status_code}), a child of the current span, carrying
+ * the {@code sluice.breaker.rejected} event and an error status, so a rejected call shows in the
+ * trace where the call would have been.
  */
 final class RejectedCallSpan {
 
   private static final Logger logger = Logger.getLogger(RejectedCallSpan.class.getName());
   private static final String SCOPE = "io.sluice.javaagent";
-  private static final AttributeKey<String> METHOD = AttributeKey.stringKey("http.request.method");
-  private static final AttributeKey<String> ADDRESS = AttributeKey.stringKey("server.address");
-  private static final AttributeKey<Long> PORT = AttributeKey.longKey("server.port");
-  private static final AttributeKey<String> URL = AttributeKey.stringKey("url.full");
-  private static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
-  private static final AttributeKey<Long> STATUS =
-      AttributeKey.longKey("http.response.status_code");
   private static volatile boolean failureLogged;
 
   private final Rejection rejection;
@@ -52,23 +52,19 @@ final class RejectedCallSpan {
    */
   void record(String url, int status, String errorType) {
     try {
+      RejectedRequest request = new RejectedRequest(method, url, host, port, errorType);
+      Integer response = status > 0 ? status : null;
+      Context parent = Context.current();
+      AttributesBuilder attributes = Attributes.builder();
+      Extractor.ATTRIBUTES.onStart(attributes, parent, request);
+      Extractor.ATTRIBUTES.onEnd(attributes, parent, request, response, null);
       Span span =
           GlobalOpenTelemetry.getTracer(SCOPE)
               .spanBuilder(method)
+              .setParent(parent)
               .setSpanKind(SpanKind.CLIENT)
-              .setAttribute(METHOD, method)
-              .setAttribute(ADDRESS, host)
-              .setAttribute(PORT, (long) port)
-              .setAttribute(URL, url)
+              .setAllAttributes(attributes.build())
               .startSpan();
-      if (status > 0) {
-        span.setAttribute(STATUS, (long) status);
-        if (status >= 400) {
-          span.setAttribute(ERROR_TYPE, Integer.toString(status));
-        }
-      } else if (errorType != null) {
-        span.setAttribute(ERROR_TYPE, errorType);
-      }
       BreakerSpans.recordRejection(span, rejection);
       span.end();
     } catch (RuntimeException | LinkageError e) {
@@ -76,6 +72,63 @@ final class RejectedCallSpan {
         failureLogged = true;
         logger.log(Level.WARNING, "could not record a rejected call's span", e);
       }
+    }
+  }
+
+  /** What the attributes extractor reads of a rejected call. */
+  private record RejectedRequest(
+      String method, String url, String host, int port, String errorType) {}
+
+  /** Built on first use, so that a failure to build it is caught where it is used. */
+  private static final class Extractor {
+    static final AttributesExtractor<RejectedRequest, Integer> ATTRIBUTES =
+        HttpClientAttributesExtractor.create(new Getter());
+  }
+
+  /** A rejected call as the agent's HTTP client attributes see a request; the response a status. */
+  private static final class Getter
+      implements HttpClientAttributesGetter<RejectedRequest, Integer> {
+
+    @Override
+    public String getUrlFull(RejectedRequest request) {
+      return request.url();
+    }
+
+    @Override
+    public String getServerAddress(RejectedRequest request) {
+      return request.host();
+    }
+
+    @Override
+    public Integer getServerPort(RejectedRequest request) {
+      return request.port();
+    }
+
+    @Override
+    public String getHttpRequestMethod(RejectedRequest request) {
+      return request.method();
+    }
+
+    @Override
+    public List<String> getHttpRequestHeader(RejectedRequest request, String name) {
+      return List.of();
+    }
+
+    @Override
+    public Integer getHttpResponseStatusCode(
+        RejectedRequest request, Integer status, Throwable error) {
+      return status;
+    }
+
+    @Override
+    public List<String> getHttpResponseHeader(
+        RejectedRequest request, Integer status, String name) {
+      return List.of();
+    }
+
+    @Override
+    public String getErrorType(RejectedRequest request, Integer status, Throwable error) {
+      return request.errorType();
     }
   }
 }

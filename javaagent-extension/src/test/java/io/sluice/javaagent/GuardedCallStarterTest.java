@@ -121,6 +121,32 @@ class GuardedCallStarterTest {
         .containsExactly("sluice.breaker.rejected");
   }
 
+  /**
+   * The rejected call's span keeps credentials and signed query parameters out of {@code url.full},
+   * as the agent's own HTTP client spans do.
+   */
+  @Test
+  void aRejectedCallsSpanRedactsTheUrlAsTheAgentDoes() {
+    exportSpansToMemory();
+    for (int i = 0; i < 2; i++) {
+      starter.start("payments", 8080, "GET", "/files").onError(new IOException("reset"));
+    }
+    SluiceCall rejected = starter.start("payments", 8080, "GET", "/files");
+    assertThat(rejected.rejected()).isTrue();
+
+    rejected.traceRejection(
+        "http://alice:s3cret@payments:8080/files?X-Amz-Signature=abc&sig=def&page=2", null);
+    SpanData span = spans.getFinishedSpanItems().get(0);
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("url.full")))
+        .isEqualTo(
+            "http://REDACTED:REDACTED@payments:8080/files"
+                + "?X-Amz-Signature=REDACTED&sig=REDACTED&page=2");
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("server.address")))
+        .isEqualTo("payments");
+    assertThat(span.getAttributes().get(AttributeKey.stringKey("http.request.method")))
+        .isEqualTo("GET");
+  }
+
   @Test
   void aPermittedCallRecordsNoSpanOfItsOwn() {
     exportSpansToMemory();
