@@ -96,7 +96,7 @@ final class BreakerTelemetry {
     for (Runnable listener : transitionListeners) {
       try {
         listener.run();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) {
         if (!listenerFailureLogged) {
           listenerFailureLogged = true;
           logger.log(Level.WARNING, "a breaker transition listener failed", e);

@@ -123,7 +123,7 @@ final class RuleBasedSampler implements Sampler {
       }
       TokenBucket bucket = s.buckets[i];
       return bucket == null || bucket.tryTake() ? s.keepResults[i] : OwnDecision.DROP;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       if (!failureLogged) {
         failureLogged = true;
         logger.log(Level.WARNING, "sampling rules failed on a span; dropping it", e);
@@ -146,7 +146,7 @@ final class RuleBasedSampler implements Sampler {
     SamplerState next;
     try {
       next = new SamplerState(rules, s, clock);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       // a snapshot built in code, past RuleCodec's validation: keep deciding by the rules in force
       // rather than throw into every span start
       unusable = rules;

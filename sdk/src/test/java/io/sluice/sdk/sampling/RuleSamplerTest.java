@@ -469,4 +469,49 @@ class RuleSamplerTest {
     assertThat(sample(sampler, "x").getDecision()).isEqualTo(SamplingDecision.DROP);
     assertThat(sampler.getDescription()).contains("revision=3");
   }
+
+  /**
+   * What the app hands the sampler may fail in any way, an Error of class loading too (an app's own
+   * {@code Attributes} whose class went missing): the span is dropped, nothing reaches the app.
+   */
+  @Test
+  void aLinkageErrorWhileMatchingNeverReachesTheApp() {
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    1,
+                    new SamplingPolicy(
+                        1.0,
+                        true,
+                        List.of(
+                            rule(
+                                "tenant",
+                                new SpanMatch(null, null, Map.of("tenant", "a")),
+                                1.0,
+                                null))))),
+            clock);
+    Attributes broken =
+        (Attributes)
+            java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {Attributes.class},
+                (proxy, method, args) -> {
+                  throw new NoClassDefFoundError("com/example/TenantAttributes");
+                });
+    org.assertj.core.api.Assertions.assertThatCode(
+            () ->
+                assertThat(
+                        sampler
+                            .shouldSample(
+                                Context.root(),
+                                TraceId.fromLongs(7, 1),
+                                "x",
+                                SpanKind.SERVER,
+                                broken,
+                                List.of())
+                            .getDecision())
+                    .isEqualTo(SamplingDecision.DROP))
+        .doesNotThrowAnyException();
+  }
 }
