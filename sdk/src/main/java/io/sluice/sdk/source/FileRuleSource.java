@@ -1,9 +1,11 @@
 package io.sluice.sdk.source;
 
+import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -230,7 +232,7 @@ public final class FileRuleSource implements RuleSource {
   private void check() {
     byte[] content;
     try {
-      content = Files.readAllBytes(file);
+      content = read(file);
     } catch (NoSuchFileException e) {
       if (lastRejection != null) {
         // the rejected document is gone: its rejection no longer stands (RuleSource#lastRejection),
@@ -280,6 +282,23 @@ public final class FileRuleSource implements RuleSource {
             + "; the rules in force stay. Problems:\n  "
             + String.join("\n  ", rejection.messages()));
     listeners.rejected(rejection);
+  }
+
+  /**
+   * The file's bytes, at most one more than a document may have (RuleCodec refuses more, saying
+   * so). Only a regular file is opened: opening a named pipe or a device ({@code /dev/stdin}) would
+   * block until something writes to it, with the rules' start and the app's shutdown waiting.
+   */
+  private static byte[] read(Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      if (Files.notExists(file)) {
+        throw new NoSuchFileException(file.toString());
+      }
+      throw new IOException("not a regular file (a directory, pipe or device)");
+    }
+    try (InputStream in = Files.newInputStream(file)) {
+      return in.readNBytes(RuleCodec.MAX_DOCUMENT_BYTES + 1);
+    }
   }
 
   private void closeWatchService() {

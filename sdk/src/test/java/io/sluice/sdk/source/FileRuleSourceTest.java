@@ -267,6 +267,46 @@ class FileRuleSourceTest {
     awaitRatio(0.3);
   }
 
+  /**
+   * A rules file that is a named pipe (or {@code /dev/stdin} in a container) would block the read
+   * for ever, and with it the start of the app's rules and its shutdown: it is refused as
+   * unreadable without being opened.
+   */
+  @Test
+  void refusesANamedPipeWithoutOpeningIt() throws Exception {
+    Path fifo = dir.resolve("rules.json");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor()).isZero();
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      Thread starting = new Thread(() -> start(fifo), "start-on-a-fifo");
+      starting.setDaemon(true);
+      starting.start();
+      await("start() returns").atMost(Duration.ofSeconds(10)).until(() -> !starting.isAlive());
+      assertThat(log.messages())
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .startsWith("cannot read the rules file " + fifo)
+                      .contains("not a regular file"));
+    }
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+  }
+
+  /** A file too large to be a rules document is refused after reading no more than the limit. */
+  @Test
+  void refusesAFileLargerThanADocumentCanBe() throws Exception {
+    Path file = dir.resolve("rules.json");
+    String padding = " ".repeat(RuleCodec.MAX_DOCUMENT_BYTES);
+    Files.writeString(file, document("orders", 0.3) + padding);
+    start(file);
+    await().atMost(Duration.ofSeconds(10)).until(() -> source.lastRejection() != null);
+    assertThat(source.lastRejection().messages())
+        .singleElement()
+        .asString()
+        .contains("larger than " + RuleCodec.MAX_DOCUMENT_BYTES + " bytes");
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+  }
+
   private void start(Path file) {
     start(file, new CopyOnWriteArrayList<>());
   }
