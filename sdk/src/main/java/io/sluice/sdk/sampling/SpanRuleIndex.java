@@ -24,8 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link CandidatePlan}. With more, each attribute a decision needs is read at most once (a
  * per-thread scratch array), and walked once through a {@link PrefixTrie} of the literal prefixes
  * of the globs on its key, so a glob whose prefix the value lacks is rejected without running it.
- * Past the name limit, or for a null name, the rules are scanned directly. No path allocates once a
- * name is cached.
+ * Past the name limit, for a name longer than {@link #MAX_CACHED_NAME_LENGTH}, or for a null name,
+ * the rules are scanned directly. No path allocates once a name is cached.
  *
  * <p>Most spans are dropped, and reading attributes is the expensive part of a decision. So given
  * the trace id, a decision first asks whether any rule that could still match (or the fallback: the
@@ -37,6 +37,12 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SpanRuleIndex {
 
   static final int MAX_CACHED_NAMES = 2048;
+
+  /**
+   * Names longer than this are scanned, never cached: span names are meant to be short and few, but
+   * some are SQL text or full URLs, and 2048 of those could hold megabytes until the next snapshot.
+   */
+  static final int MAX_CACHED_NAME_LENGTH = 256;
 
   /**
    * What {@link #match(String, io.opentelemetry.api.trace.SpanKind, Attributes, String)} answers
@@ -139,7 +145,7 @@ final class SpanRuleIndex {
     } else {
       perKind = byName.get(name);
       if (perKind == null) {
-        if (byName.size() >= MAX_CACHED_NAMES) {
+        if (byName.size() >= MAX_CACHED_NAMES || name.length() > MAX_CACHED_NAME_LENGTH) {
           return scan(name, kind, attributes);
         }
         perKind = candidates(name);
@@ -341,5 +347,10 @@ final class SpanRuleIndex {
     boolean prefixFits(int condition) {
       return fits[condition] == decision;
     }
+  }
+
+  /** How many span names are cached (for tests). */
+  int cachedNames() {
+    return byName.size();
   }
 }

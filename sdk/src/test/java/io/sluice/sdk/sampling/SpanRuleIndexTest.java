@@ -255,4 +255,23 @@ class SpanRuleIndexTest {
       }
     }
   }
+
+  /** A long span name (SQL text, a full URL) is decided by a scan and never held in the cache. */
+  @Test
+  void longNamesAreDecidedWithoutBeingCached() {
+    List<SamplingRule> rules =
+        List.of(
+            new SamplingRule("select", new SpanMatch("SELECT *", null, Map.of()), 0.5, null),
+            new SamplingRule("short", new SpanMatch("GET /*", null, Map.of()), 1.0, null));
+    CompiledRules compiled =
+        CompiledRules.compile(
+            new RuleDocument(1, "s", new SamplingPolicy(0.0, true, rules), List.of()));
+    OtelAttributeReader reader = new OtelAttributeReader(compiled.attributeKeys());
+    SpanRuleIndex index = new SpanRuleIndex(rules, 0.0, compiled.attributeKeys(), reader);
+    String sql = "SELECT " + "x, ".repeat(5_000) + "y FROM t";
+
+    assertThat(index.match(sql, SpanKind.CLIENT, Attributes.empty())).isZero();
+    assertThat(index.match("GET /a", SpanKind.SERVER, Attributes.empty())).isEqualTo(1);
+    assertThat(index.cachedNames()).as("only the short name is cached").isEqualTo(1);
+  }
 }
