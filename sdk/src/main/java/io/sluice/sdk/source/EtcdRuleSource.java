@@ -319,8 +319,12 @@ public final class EtcdRuleSource implements RuleSource {
     List<GetResponse> gets = response.getGetResponses();
     long revision = response.getHeader().getRevision();
     reachable();
-    readInto(serviceSlot, gets.get(0), revision);
-    readInto(defaultSlot, gets.get(1), revision);
+    // etcd behind what this source has seen lost data (restored from an older backup, or a member
+    // restarted empty): a document missing then was not deleted, and its rules stay in force
+    long seen = Math.max(serviceSlot.nextWatchRevision, defaultSlot.nextWatchRevision) - 1;
+    boolean lostData = revision < seen;
+    readInto(serviceSlot, gets.get(0), revision, lostData ? seen : 0);
+    readInto(defaultSlot, gets.get(1), revision, lostData ? seen : 0);
     publishEffective();
     watch();
   }
@@ -330,11 +334,24 @@ public final class EtcdRuleSource implements RuleSource {
     retryLater(this::readAndWatch);
   }
 
-  /** Applies a key's value as read at {@code revision}. */
-  private void readInto(Slot slot, GetResponse get, long revision) {
+  /**
+   * Applies a key's value as read at {@code revision}; {@code seen} is the revision this source had
+   * seen when etcd answers from behind it (lost data), else 0.
+   */
+  private void readInto(Slot slot, GetResponse get, long revision, long seen) {
     slot.nextWatchRevision = revision + 1;
     if (get.getKvs().isEmpty()) {
-      if (slot.applied != null || slot.rejection != null) {
+      if (seen > 0 && slot.applied != null) {
+        logger.warning(
+            "the rule document "
+                + slot.key
+                + " is missing from etcd, which answers at revision "
+                + revision
+                + ", behind revision "
+                + seen
+                + " already seen: etcd lost data rather than the document being deleted, so the"
+                + " rules in force stay until a document is written");
+      } else if (slot.applied != null || slot.rejection != null) {
         deleted(slot, revision);
       }
     } else {

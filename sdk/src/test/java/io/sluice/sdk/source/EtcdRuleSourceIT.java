@@ -396,6 +396,51 @@ class EtcdRuleSourceIT {
     await().atMost(AWAIT).until(() -> holder.current().revision() == next);
   }
 
+  /**
+   * An etcd that comes back behind the revision the source had seen, without the documents (a
+   * member restarted on an empty data dir, a restore from a backup taken before them), lost data:
+   * nobody deleted the rules, so they stay in force (and on disk) until a document is written.
+   */
+  @Test
+  void keepsTheRulesInForceWhenEtcdComesBackBehindAndWithoutThem() {
+    String service = newService();
+    ActiveRulesHolder holder = holder(service);
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    EtcdRuleSource source = started(retryingQuickly(holder, service).lastKnownGood(store));
+    for (int i = 0; i < 20; i++) {
+      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
+    }
+    long before = server().put(keys.rules(service), document(service, 0.3));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == before);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      server().stop();
+      await().atMost(AWAIT).until(() -> !source.isWatching());
+      server().wipeData();
+      server().start();
+      await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+      assertThat(log.messages())
+          .anySatisfy(m -> assertThat(m).contains("restored or emptied"))
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains(keys.rules(service))
+                      .contains("missing")
+                      .contains("the rules in force stay"));
+    }
+    assertThat(holder.current().revision()).isEqualTo(before);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(before);
+
+    long after = server().put(keys.rules(service), document(service, 0.8));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == after);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.8);
+  }
+
   @Test
   void refusesAGarbledLastKnownGoodFileWithOneClearLogLineAndRunsOnDefaults() throws Exception {
     String service = newService();
