@@ -369,14 +369,26 @@ abstract class AbstractHttpClientIT {
    * {@code cancellingClient} cancels its call (answering the body {@code cancelled}).
    */
   void checkCancelledTrialCallCountsNeitherWay(String cancellingClient) throws Exception {
-    String policy = "cancel-" + client();
-    String url = downstream.url("/cancel/" + client());
+    checkTrialCallCountsNeitherWay("cancel", cancellingClient, "cancelled");
+  }
+
+  /**
+   * A half-open breaker's only trial call, made with the test app style {@code trialClient} (which
+   * answers the body {@code trialBody} when its call ends without an outcome about the target),
+   * counts neither way: the next call, a success, closes the breaker. The breaker's policy covers
+   * {@code /<scenario>/**}.
+   */
+  void checkTrialCallCountsNeitherWay(String scenario, String trialClient, String trialBody)
+      throws Exception {
+    String policy = scenario + "-" + client();
+    String paths = "/" + scenario + "/**";
+    String url = downstream.url("/" + scenario + "/" + client());
     applyRules(
         Rules.document(
             service(),
-            Rules.breaker(policy, downstream.port(), "/cancel/**", "120s", Rules.ERROR, false)));
+            Rules.breaker(policy, downstream.port(), paths, "120s", Rules.ERROR, false)));
     downstream.answer(500);
-    await("the breaker on /cancel/** opens")
+    await("the breaker on " + paths + " opens")
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(50))
         .until(() -> app.call(client(), "GET", url, Map.of()).failed());
@@ -384,27 +396,26 @@ abstract class AbstractHttpClientIT {
     // half-open 3 s after it opened, with one trial call; a failed trial opens it for 3 s again
     applyRules(
         Rules.document(
-            service(),
-            Rules.breaker(policy, downstream.port(), "/cancel/**", "3s", Rules.ERROR, false)));
+            service(), Rules.breaker(policy, downstream.port(), paths, "3s", Rules.ERROR, false)));
 
-    String slowUrl = downstream.url("/cancel" + Downstream.SLOW + client());
-    await("the half-open breaker lets a call through, which the app cancels")
+    String slowUrl = downstream.url("/" + scenario + Downstream.SLOW + client());
+    await("the half-open breaker lets a trial call through, which ends without an outcome")
         .atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(100))
         .until(
             () -> {
-              AppAnswer answer = app.call(cancellingClient, "GET", slowUrl, Map.of());
+              AppAnswer answer = app.call(trialClient, "GET", slowUrl, Map.of());
               if (answer.failed()) {
                 assertThat(answer.error()).as(app.log()).contains("Sluice circuit breaker");
                 return false;
               }
-              assertThat(answer.body()).as(app.log()).isEqualTo("cancelled");
+              assertThat(answer.body()).as(app.log()).isEqualTo(trialBody);
               return true;
             });
 
     AppAnswer next = app.call(client(), "GET", url, Map.of());
     assertThat(next.failed())
-        .as("the call right after the cancelled trial call: %s", next.error())
+        .as("the call right after the %s trial call: %s", trialBody, next.error())
         .isFalse();
     assertThat(next.status()).isEqualTo(200);
     await("the successful trial call closed the breaker: calls reach the server")

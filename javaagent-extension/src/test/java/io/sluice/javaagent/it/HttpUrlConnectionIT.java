@@ -122,4 +122,94 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   void disconnectedCallsLeaveAClosedBreakerClosed() throws Exception {
     checkCancelledCallsLeaveAClosedBreakerClosed("huc-disconnect");
   }
+
+  /**
+   * A streaming body the server stops reading (it resets the connection after the headers) fails
+   * the app's {@code write}; the app gives up on the call without reading a response or
+   * disconnecting. That failed send is the call's failure, and such calls open the breaker.
+   */
+  @Test
+  void aStreamedBodyTheServerResetsCountsAsAFailure() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw, "huc-stream", "/reset-body/orders", "[\"5xx\"]", "Error writing request body");
+    }
+  }
+
+  /**
+   * A streaming request with {@code Expect: 100-continue} whose connection the server resets
+   * instead of answering: {@code getOutputStream} fails, the app gives up. A failure.
+   */
+  @Test
+  void anExpectContinueTheServerResetsCountsAsAFailure() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw, "huc-expect", "/reset-expect/orders", "[\"5xx\"]", "java.net.SocketException");
+    }
+  }
+
+  /**
+   * A server refusing {@code Expect: 100-continue} answers a final status instead ({@code 417}),
+   * which {@code getOutputStream} throws as a {@code ProtocolException}: that status is the call's
+   * outcome, as the other clients, which return the refusal as the response, count it. A policy
+   * failing on 4xx opens.
+   */
+  @Test
+  void aRefusedExpectContinueCountsItsStatus() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw, "huc-expect", RawDownstream.REFUSE + "orders", "[\"4xx\"]", "rejected");
+    }
+  }
+
+  /**
+   * Calls {@code raw} with the test app style {@code client} under a breaker on the path's first
+   * segment failing on {@code failureStatusCodes}: every call fails in the app with {@code
+   * appError} until the breaker rejects, with at least the 4 calls after which it opens reaching
+   * the server, and none after.
+   */
+  private void checkFailedSendsOpenTheBreaker(
+      RawDownstream raw, String client, String path, String failureStatusCodes, String appError)
+      throws Exception {
+    String policy = "send-" + client() + path.replace('/', '-');
+    String paths = path.substring(0, path.indexOf('/', 1)) + "/**";
+    String url = raw.url(path);
+    try {
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(
+                  policy, raw.port(), paths, "120s", Rules.ERROR, false, failureStatusCodes)));
+      await("the breaker on " + paths + " opens on calls whose sending failed")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(client, "POST", url, Map.of());
+                assertThat(answer.failed()).as("%s\n%s", answer, app.log()).isTrue();
+                if (answer.error().contains("Sluice circuit breaker '" + policy + "'")) {
+                  return true;
+                }
+                assertThat(answer.error()).as(app.log()).contains(appError);
+                return false;
+              });
+      assertThat(raw.requestCount()).as("calls that reached the server").isGreaterThanOrEqualTo(4);
+      int reached = raw.requestCount();
+      assertThat(app.call(client, "POST", url, Map.of()).error())
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(raw.requestCount()).as("a rejected call stays in the process").isEqualTo(reached);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * A fixed-length streaming body the app does not finish never becomes a request the target could
+   * answer (the JDK refuses to read a response): the app's failure, not the target's, so it counts
+   * neither way.
+   */
+  @Test
+  void aTrialCallWithAnUnfinishedBodyCountsNeitherWay() throws Exception {
+    checkTrialCallCountsNeitherWay("unfinished", "huc-unfinished", "unfinished");
+  }
 }

@@ -29,6 +29,18 @@ final class Rules {
    */
   static String breaker(
       String name, int port, String pathGlob, String wait, String onOpen, boolean shadow) {
+    return breaker(name, port, pathGlob, wait, onOpen, shadow, "[\"5xx\"]");
+  }
+
+  /** As {@link #breaker}, with the policy's {@code failureStatusCodes} (a JSON array). */
+  static String breaker(
+      String name,
+      int port,
+      String pathGlob,
+      String wait,
+      String onOpen,
+      boolean shadow,
+      String failureStatusCodes) {
     return "{\"name\":\""
         + name
         + "\",\"match\":{\"host\":\"127.0.0.1\",\"port\":"
@@ -39,7 +51,9 @@ final class Rules {
         + "\"slidingWindow\":{\"type\":\"COUNT\",\"size\":4},\"minimumCalls\":4,"
         + "\"waitInOpenState\":\""
         + wait
-        + "\",\"halfOpenCalls\":1,\"failureStatusCodes\":[\"5xx\"],\"onOpen\":"
+        + "\",\"halfOpenCalls\":1,\"failureStatusCodes\":"
+        + failureStatusCodes
+        + ",\"onOpen\":"
         + onOpen
         + ",\"shadow\":"
         + shadow

@@ -171,6 +171,9 @@ final class Clients {
       case "huc" -> Clients::urlConnection;
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
+      case "huc-stream" -> UrlConnectionStreamingClients::streamUntilFailure;
+      case "huc-expect" -> UrlConnectionStreamingClients::expectContinue;
+      case "huc-unfinished" -> UrlConnectionStreamingClients::unfinishedBody;
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
   }
@@ -477,7 +480,7 @@ final class Clients {
     }
   }
 
-  private static HttpURLConnection urlConnection(String url) throws IOException {
+  static HttpURLConnection urlConnection(String url) throws IOException {
     HttpURLConnection connection = (HttpURLConnection) URI.create(url).toURL().openConnection();
     connection.setConnectTimeout(5_000);
     connection.setReadTimeout(10_000);

@@ -4,6 +4,7 @@ import io.opentelemetry.instrumentation.api.util.VirtualField;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.URL;
@@ -12,9 +13,10 @@ import java.util.logging.Logger;
 
 /**
  * The breaker call of each {@link HttpURLConnection}: started when the connection first connects,
- * told the outcome when the JDK has read the response (or failed to connect or read), abandoned
- * when the app disconnects before that. What {@link HttpUrlConnectionInstrumentation}'s advice
- * calls.
+ * told the outcome when the JDK has read the response (or failed to connect, send a streaming
+ * request, or read), abandoned when the app disconnects before that, or when the app leaves a
+ * fixed-length body unfinished. What the advice of {@link HttpUrlConnectionInstrumentation} and
+ * {@link StreamingOutputStreamInstrumentation} calls.
  *
  * <p>A helper class, injected into the bootstrap loader (the connection classes are {@code
  * java.base}'s). The link is a {@link VirtualField} the agent adds to the connection classes,
@@ -90,6 +92,86 @@ public final class HttpUrlConnectionCalls {
       call.onError(thrown);
     } else {
       call.abandon();
+    }
+  }
+
+  /**
+   * Whether the JDK's {@code getOutputStream} gets past the checks of the app's own use (output
+   * enabled, no response read yet) to the request: only then does what it throws say anything about
+   * the target.
+   *
+   * @param inputStream the connection's response stream, {@code null} until it has one
+   */
+  public static boolean sends(HttpURLConnection connection, InputStream inputStream) {
+    return inputStream == null && connection.getDoOutput();
+  }
+
+  /**
+   * Sending a streaming request ({@code getOutputStream} with {@code setChunkedStreamingMode} or
+   * {@code setFixedLengthStreamingMode}: the headers leave, then the JDK waits for {@code 100
+   * Continue} if asked) failed. A final status the server answered instead of {@code 100} (the JDK
+   * throws a {@code ProtocolException} and keeps the status) is the outcome, as other clients
+   * return it as the response; otherwise an I/O error is a failure, anything else abandons.
+   *
+   * @param responseCode the connection's {@code responseCode} field, -1 while unknown
+   */
+  public static void sendFailed(HttpURLConnection connection, int responseCode, Throwable thrown) {
+    SluiceCall call = permitted(connection);
+    if (call == null) {
+      return;
+    }
+    if (responseCode >= 0) {
+      call.onResponse(responseCode);
+    } else if (thrown instanceof IOException) {
+      call.onError(thrown);
+    } else {
+      call.abandon();
+    }
+  }
+
+  /**
+   * A {@code write} to a streaming request's body threw. An I/O error of the connection (the JDK
+   * says {@code Error writing request body to server} once its socket stream failed) is the call's
+   * failure; the app's own mistakes, writing more than the fixed length it declared ({@code written
+   * > expected}) or to a stream already closed or failed (the advice does not call this then), say
+   * nothing about the target and change nothing.
+   *
+   * @param expected the fixed length the app declared, -1 for a chunked body
+   * @param written what the app wrote so far, the failed write included
+   */
+  public static void writeFailed(
+      HttpURLConnection connection, long expected, long written, Throwable thrown) {
+    if (!(thrown instanceof IOException) || (expected != -1L && written > expected)) {
+      return;
+    }
+    SluiceCall call = permitted(connection);
+    if (call != null) {
+      call.onError(thrown);
+    }
+  }
+
+  /**
+   * Closing a streaming request's body threw. A fixed-length body the app did not finish ({@code
+   * written < expected}: the JDK throws {@code insufficient data written}, closes the socket and
+   * will read no response) never became a request the target could answer: the app's failure, not
+   * the target's, so the call is abandoned. Any other I/O error is the call's failure.
+   *
+   * @param expected the fixed length the app declared, -1 for a chunked body
+   * @param written what the app wrote
+   */
+  public static void closeFailed(
+      HttpURLConnection connection, long expected, long written, Throwable thrown) {
+    if (!(thrown instanceof IOException)) {
+      return;
+    }
+    SluiceCall call = permitted(connection);
+    if (call == null) {
+      return;
+    }
+    if (expected != -1L && written != expected) {
+      call.abandon();
+    } else {
+      call.onError(thrown);
     }
   }
 

@@ -32,8 +32,15 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       getHeaderField}: the outcome, once the outermost invocation returns (the JDK calls it again
  *       from within, through {@code getResponseCode} and {@code getHeaderField}, once it has a
  *       response stream: those invocations are not the outcome, a redirect's 3xx among them).
+ *   <li>the private {@code getOutputStream0()}, where {@code getOutputStream} of a streaming
+ *       request ({@code setChunkedStreamingMode}, {@code setFixedLengthStreamingMode}) sends the
+ *       headers and waits for {@code 100 Continue} if the app asked for it: what it throws then is
+ *       the outcome (a refused expectation's status, else the I/O error), as the app may give up
+ *       right there without reading anything.
  *   <li>{@code disconnect()} before any outcome: the app gave up, the call is abandoned.
  * </ul>
+ *
+ * <p>The body of a streaming request is {@link StreamingOutputStreamInstrumentation}'s.
  *
  * <p>No synthetic response ({@code onOpen.mode: response} fails the call as mode {@code error}
  * does): an {@code HttpURLConnection} answers its status, headers, body and error stream from the
@@ -63,6 +70,9 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
         named("getInputStream0").and(isPrivate()).and(takesArguments(0)),
         advice + "$GetInputStreamAdvice");
     transformer.applyAdviceToMethod(
+        named("getOutputStream0").and(isPrivate()).and(takesArguments(0)),
+        advice + "$GetOutputStreamAdvice");
+    transformer.applyAdviceToMethod(
         named("disconnect").and(isPublic()).and(takesArguments(0)), advice + "$DisconnectAdvice");
   }
 
@@ -86,6 +96,31 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
         thrown = rejection; // the agent's CLIENT span records this failure
       } else {
         HttpUrlConnectionCalls.connected(connection, thrown);
+      }
+    }
+  }
+
+  @SuppressWarnings("unused")
+  static final class GetOutputStreamAdvice {
+
+    private GetOutputStreamAdvice() {}
+
+    /** Whether the method gets past the app's own mistakes to sending the request. */
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static boolean enter(
+        @Advice.This HttpURLConnection connection,
+        @Advice.FieldValue("inputStream") InputStream inputStream) {
+      return HttpUrlConnectionCalls.sends(connection, inputStream);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.This HttpURLConnection connection,
+        @Advice.Enter boolean sends,
+        @Advice.FieldValue("responseCode") int responseCode,
+        @Advice.Thrown Throwable thrown) {
+      if (sends && thrown != null) {
+        HttpUrlConnectionCalls.sendFailed(connection, responseCode, thrown);
       }
     }
   }

@@ -39,6 +39,7 @@ public final class HttpUrlConnectionInstrumentationModule extends Instrumentatio
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpUrlConnectionInstrumentation());
+    return List.of(
+        new HttpUrlConnectionInstrumentation(), new StreamingOutputStreamInstrumentation());
   }
 }
