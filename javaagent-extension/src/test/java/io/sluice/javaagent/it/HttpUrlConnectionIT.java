@@ -204,6 +204,15 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A response the app's {@code java.net.ResponseCache} serves never reaches the target: as a
+   * half-open breaker's trial call it counts neither way, and the next call closes the breaker.
+   */
+  @Test
+  void aTrialCallServedFromTheResponseCacheCountsNeitherWay() throws Exception {
+    checkTrialCallCountsNeitherWay("cached", "huc-cached", "cached");
+  }
+
+  /**
    * A fixed-length streaming body the app does not finish never becomes a request the target could
    * answer (the JDK refuses to read a response): the app's failure, not the target's, so it counts
    * neither way.

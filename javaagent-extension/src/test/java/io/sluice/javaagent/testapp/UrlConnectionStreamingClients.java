@@ -1,14 +1,25 @@
 package io.sluice.javaagent.testapp;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.CacheRequest;
+import java.net.CacheResponse;
 import java.net.HttpURLConnection;
+import java.net.ResponseCache;
+import java.net.URI;
+import java.net.URLConnection;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * {@code HttpURLConnection} styles beside {@link Clients}'s: streaming requests whose sending
- * fails, and a fixed-length body the app does not finish. Each gives up as an app would: on a
- * failure it neither reads the response nor disconnects, it lets the exception out.
+ * fails, a fixed-length body the app does not finish, and a response from the app's own {@code
+ * java.net.ResponseCache}. Each gives up as an app would: on a failure it neither reads the
+ * response nor disconnects, it lets the exception out.
  */
 final class UrlConnectionStreamingClients {
 
@@ -68,5 +79,68 @@ final class UrlConnectionStreamingClients {
       return new ClientAnswer(0, Map.of(), "unfinished");
     }
     throw new IllegalStateException("the JDK sent an unfinished fixed-length body");
+  }
+
+  /**
+   * A GET the app's {@code ResponseCache} answers (no network), the body read first, then the
+   * status: the cached status and body ({@value ThreadCache#BODY}).
+   */
+  static ClientAnswer cached(String method, String url) throws Exception {
+    ThreadCache.INSTALLED.serving.set(Boolean.TRUE);
+    try {
+      HttpURLConnection connection = Clients.urlConnection(url);
+      String body;
+      try (InputStream in = connection.getInputStream()) {
+        body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+      return new ClientAnswer(connection.getResponseCode(), Map.of(), body);
+    } finally {
+      ThreadCache.INSTALLED.serving.remove();
+    }
+  }
+
+  /**
+   * The app's {@code ResponseCache}, installed JVM-wide on first use: it answers only the thread
+   * that asks for it (the {@code huc-cached} style), so every other call goes to the network, and
+   * stores nothing.
+   */
+  private static final class ThreadCache extends ResponseCache {
+
+    static final String BODY = "cached";
+    static final ThreadCache INSTALLED = install();
+
+    final ThreadLocal<Boolean> serving = new ThreadLocal<>();
+
+    private static ThreadCache install() {
+      ThreadCache cache = new ThreadCache();
+      ResponseCache.setDefault(cache);
+      return cache;
+    }
+
+    @Override
+    public CacheResponse get(URI uri, String method, Map<String, List<String>> headers) {
+      if (serving.get() == null) {
+        return null;
+      }
+      return new CacheResponse() {
+        @Override
+        public Map<String, List<String>> getHeaders() {
+          Map<String, List<String>> headers = new HashMap<>();
+          headers.put(null, List.of("HTTP/1.1 200 OK")); // the status line, as the JDK keys it
+          headers.put("Content-Length", List.of(String.valueOf(BODY.length())));
+          return headers;
+        }
+
+        @Override
+        public InputStream getBody() {
+          return new ByteArrayInputStream(BODY.getBytes(StandardCharsets.UTF_8));
+        }
+      };
+    }
+
+    @Override
+    public CacheRequest put(URI uri, URLConnection connection) {
+      return null;
+    }
   }
 }

@@ -14,9 +14,9 @@ import java.util.logging.Logger;
 /**
  * The breaker call of each {@link HttpURLConnection}: started when the connection first connects,
  * told the outcome when the JDK has read the response (or failed to connect, send a streaming
- * request, or read), abandoned when the app disconnects before that, or when the app leaves a
- * fixed-length body unfinished. What the advice of {@link HttpUrlConnectionInstrumentation} and
- * {@link StreamingOutputStreamInstrumentation} calls.
+ * request, or read), abandoned when the app disconnects before that, when the app's {@code
+ * ResponseCache} answers, or when the app leaves a fixed-length body unfinished. What the advice of
+ * {@link HttpUrlConnectionInstrumentation} and {@link StreamingOutputStreamInstrumentation} calls.
  *
  * <p>A helper class, injected into the bootstrap loader (the connection classes are {@code
  * java.base}'s). The link is a {@link VirtualField} the agent adds to the connection classes,
@@ -81,16 +81,19 @@ public final class HttpUrlConnectionCalls {
   /**
    * The connection's attempt to connect ended: an I/O error (refused, unknown host, TLS handshake,
    * timeout) is the call's failure; anything else thrown (a proxy selector's or security check's
-   * runtime exception) says nothing about the target and abandons it.
+   * runtime exception) says nothing about the target and abandons it. A connection the app's {@code
+   * java.net.ResponseCache} answered never reaches the target: abandoned too.
+   *
+   * @param cached whether the JDK took the response from the app's {@code ResponseCache}
    */
-  public static void connected(HttpURLConnection connection, Throwable thrown) {
+  public static void connected(HttpURLConnection connection, boolean cached, Throwable thrown) {
     SluiceCall call = permitted(connection);
-    if (call == null || thrown == null) {
+    if (call == null) {
       return;
     }
     if (thrown instanceof IOException) {
       call.onError(thrown);
-    } else {
+    } else if (thrown != null || cached) {
       call.abandon();
     }
   }
@@ -178,7 +181,9 @@ public final class HttpUrlConnectionCalls {
   /**
    * The JDK finished reading the response (its private {@code getInputStream0}, where {@code
    * getInputStream}, {@code getResponseCode} and every {@code getHeaderField} end): the status once
-   * known, also when the JDK then throws for a 4xx or 5xx; otherwise an I/O error is a failure.
+   * known, also when the JDK then throws for a 4xx or 5xx; otherwise an I/O error is a failure, and
+   * anything else abandons the call, an answer without a status too (the app's {@code
+   * ResponseCache} answered, and {@link #connected} abandoned the call already).
    *
    * @param responseCode the connection's {@code responseCode} field, -1 while unknown
    */
@@ -191,7 +196,7 @@ public final class HttpUrlConnectionCalls {
       call.onResponse(responseCode);
     } else if (thrown instanceof IOException) {
       call.onError(thrown);
-    } else if (thrown != null) {
+    } else {
       call.abandon();
     }
   }

@@ -10,6 +10,7 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.CacheResponse;
 import java.net.HttpURLConnection;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
@@ -40,7 +41,10 @@ import net.bytebuddy.matcher.ElementMatcher;
  *   <li>{@code disconnect()} before any outcome: the app gave up, the call is abandoned.
  * </ul>
  *
- * <p>The body of a streaming request is {@link StreamingOutputStreamInstrumentation}'s.
+ * <p>A connection whose {@code connect()} found its response in the app's {@code
+ * java.net.ResponseCache} ({@code cachedResponse} set) never reaches the target: its call is
+ * abandoned there. The body of a streaming request is {@link
+ * StreamingOutputStreamInstrumentation}'s.
  *
  * <p>No synthetic response ({@code onOpen.mode: response} fails the call as mode {@code error}
  * does): an {@code HttpURLConnection} answers its status, headers, body and error stream from the
@@ -91,11 +95,12 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
     static void exit(
         @Advice.This HttpURLConnection connection,
         @Advice.Enter IOException rejection,
+        @Advice.FieldValue("cachedResponse") CacheResponse cachedResponse,
         @Advice.Thrown(readOnly = false) Throwable thrown) {
       if (rejection != null) {
         thrown = rejection; // the agent's CLIENT span records this failure
       } else {
-        HttpUrlConnectionCalls.connected(connection, thrown);
+        HttpUrlConnectionCalls.connected(connection, cachedResponse != null, thrown);
       }
     }
   }
