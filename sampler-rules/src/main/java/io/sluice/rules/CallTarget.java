@@ -16,11 +16,14 @@ import java.util.Locale;
 public record CallTarget(String host, int port, String path) {
 
   /**
-   * The target of {@code url}, or {@code null} when it names no host. A host that {@link URI} does
-   * not take for a server name (an underscore, as in docker-compose service names: {@link
-   * URI#getHost()} is null) is read from the authority.
+   * The target of {@code url}, or {@code null} when it names no host (or is null). A host that
+   * {@link URI} does not take for a server name (an underscore, as in docker-compose service names:
+   * {@link URI#getHost()} is null) is read from the authority.
    */
   public static CallTarget of(URI url) {
+    if (url == null) {
+      return null;
+    }
     String host = url.getHost();
     int port = url.getPort();
     String authority = url.getRawAuthority();

@@ -42,4 +42,10 @@ class CallTargetTest {
     assertThat(of("mailto:ops@example.com")).isNull();
     assertThat(of("/relative/path")).isNull();
   }
+
+  /** No URL names no target: the caller's call is not guarded, nothing is thrown. */
+  @Test
+  void aNullUrlHasNoTarget() {
+    assertThat(CallTarget.of(null)).isNull();
+  }
 }

@@ -30,7 +30,7 @@ final class B3Extraction extends ExtractionWrapper {
   }
 
   @Override
-  public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
+  <C> Context extractFrom(Context context, C carrier, TextMapGetter<C> getter) {
     Context extracted = wrapped.extract(context, carrier, getter);
     if (extracted == context) {
       return context;

@@ -1,6 +1,7 @@
 package io.sluice.sdk.propagation;
 
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.Collection;
@@ -21,6 +22,19 @@ abstract class ExtractionWrapper implements TextMapPropagator {
   public final Collection<String> fields() {
     return wrapped.fields();
   }
+
+  /**
+   * Extracts as OpenTelemetry's own propagators do with odd arguments (a {@code null} context is
+   * the root, a {@code null} getter extracts nothing), then as the subclass says.
+   */
+  @Override
+  public final <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
+    Context base = context == null ? Context.root() : context;
+    return getter == null ? base : extractFrom(base, carrier, getter);
+  }
+
+  /** Extracts from a carrier with a non-null context and getter. */
+  abstract <C> Context extractFrom(Context context, C carrier, TextMapGetter<C> getter);
 
   @Override
   public final <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {

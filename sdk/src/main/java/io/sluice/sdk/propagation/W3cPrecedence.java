@@ -19,7 +19,7 @@ final class W3cPrecedence extends ExtractionWrapper {
   }
 
   @Override
-  public <C> Context extract(Context context, C carrier, TextMapGetter<C> getter) {
+  <C> Context extractFrom(Context context, C carrier, TextMapGetter<C> getter) {
     Context extracted = wrapped.extract(context, carrier, getter);
     if (extracted == context
         || Span.fromContext(extracted)

@@ -357,4 +357,30 @@ class SluicePropagatorsTest {
                 List.of());
     return result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE;
   }
+
+  /**
+   * A null context or getter (a framework's odd call) is handled as OpenTelemetry's own propagators
+   * handle it: the root context, or the context unchanged, never an exception into the app.
+   */
+  @Test
+  void oddArgumentsExtractAsOpenTelemetrysOwnPropagatorsDo() {
+    Map<String, String> b3 = Map.of("b3", "80f198ee56343ba864fe8b2a57d3eff7-e457b5a2e4d86bd1");
+    Context context = Context.root().with(Baggage.builder().put("k", "v").build());
+    for (TextMapPropagator propagator :
+        List.of(
+            SluicePropagators.withB3Deferral(
+                io.opentelemetry.extension.trace.propagation.B3Propagator.injectingSingleHeader()),
+            SluicePropagators.withW3cPrecedence(
+                io.opentelemetry.extension.trace.propagation.B3Propagator.injectingSingleHeader()),
+            SluicePropagators.withW3cPrecedenceOver(
+                io.opentelemetry.extension.trace.propagation.B3Propagator
+                    .injectingSingleHeader()))) {
+      assertThat(propagator.extract(context, b3, null)).as("%s", propagator).isSameAs(context);
+      assertThat(propagator.extract(null, Map.<String, String>of(), null))
+          .isEqualTo(Context.root());
+      assertThat(
+              Span.fromContext(propagator.extract(null, b3, GETTER)).getSpanContext().getTraceId())
+          .isEqualTo("80f198ee56343ba864fe8b2a57d3eff7");
+    }
+  }
 }
