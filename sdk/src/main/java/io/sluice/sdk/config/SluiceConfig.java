@@ -353,9 +353,26 @@ public record SluiceConfig(
 
   private static Path expandHome(String value) {
     if (value.equals("~") || value.startsWith("~/")) {
-      return Path.of(System.getProperty("user.home"), value.substring(1).replaceFirst("^/", ""));
+      return home().resolve(value.substring(1).replaceFirst("^/", ""));
     }
     return Path.of(value);
+  }
+
+  /**
+   * The user's home directory, or the temporary directory when the JVM knows no home: a container
+   * user without a passwd entry (OpenShift's random user ids) gets {@code user.home=?}, and state
+   * must not land in a relative {@code ?/.sluice} under whatever the working directory is.
+   */
+  static Path home() {
+    String home = System.getProperty("user.home");
+    try {
+      if (home != null && !home.isBlank() && Path.of(home).isAbsolute()) {
+        return Path.of(home);
+      }
+    } catch (InvalidPathException e) {
+      // no usable home: the temporary directory below
+    }
+    return Path.of(System.getProperty("java.io.tmpdir"));
   }
 
   /**
@@ -454,7 +471,7 @@ public record SluiceConfig(
       if (!errors.isEmpty()) {
         throw invalid(errors);
       }
-      Path dir = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".sluice");
+      Path dir = stateDir != null ? stateDir : home().resolve(".sluice");
       return new SluiceConfig(
           etcdEndpoints.stream().filter(e -> !e.isBlank()).map(e -> URI.create(e.strip())).toList(),
           namespace,

@@ -507,4 +507,23 @@ class SluiceConfigTest {
                 + key
                 + ": not a regular file");
   }
+
+  /**
+   * A container user without a passwd entry has {@code user.home=?}: the default state directory is
+   * then under the temporary directory, never relative to the working directory.
+   */
+  @Test
+  void withoutAHomeTheDefaultStateDirIsUnderTheTemporaryDirectory() {
+    String home = System.getProperty("user.home");
+    try {
+      System.setProperty("user.home", "?");
+      Path dir = SluiceConfig.fromProperties(key -> null).stateDir();
+      assertThat(dir).isAbsolute();
+      assertThat(dir).isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), ".sluice"));
+      assertThat(SluiceConfig.fromProperties(Map.of("sluice.state.dir", "~/state")::get).stateDir())
+          .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "state"));
+    } finally {
+      System.setProperty("user.home", home);
+    }
+  }
 }
