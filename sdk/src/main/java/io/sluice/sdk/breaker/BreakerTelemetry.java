@@ -38,6 +38,10 @@ final class BreakerTelemetry {
   static final String SHADOW_REJECTED_EVENT = "sluice.breaker.shadow_rejected";
 
   final Meter meter;
+
+  /** The log lines of transitions, limited per policy. */
+  final TransitionLog transitionLog = new TransitionLog();
+
   private final boolean counting;
   private final LongCounter transitions;
   private final List<Runnable> transitionListeners = new CopyOnWriteArrayList<>();

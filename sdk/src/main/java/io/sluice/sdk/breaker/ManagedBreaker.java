@@ -158,19 +158,19 @@ final class ManagedBreaker {
     }
     boolean shadow = binding.policy.shadow;
     telemetry.transition(this, from.name(), to.name(), shadow);
-    if (shadow) {
-      logger.info(
-          "shadow breaker '"
-              + policyName
-              + "' for "
-              + key
-              + " would have moved from "
-              + from
-              + " to "
-              + to);
-    } else {
-      logger.info("breaker '" + policyName + "' for " + key + " moved from " + from + " to " + to);
-    }
+    telemetry.transitionLog.log(
+        policyName,
+        shadow
+            ? "shadow breaker '"
+                + policyName
+                + "' for "
+                + key
+                + " would have moved from "
+                + from
+                + " to "
+                + to
+            : "breaker '" + policyName + "' for " + key + " moved from " + from + " to " + to,
+        clock.millis());
   }
 
   /**

@@ -18,10 +18,12 @@ import io.sluice.rules.CallMatch;
 import io.sluice.rules.OnOpenAction;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.LogCapture;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -56,6 +58,38 @@ class BreakerRegistryTest {
       GuardedCall c = call();
       assertThat(c.permitted()).as("call %d permitted", i).isTrue();
       c.onResponse(200);
+    }
+  }
+
+  /**
+   * A policy over many hosts that all fail at once logs a few transitions per policy and window,
+   * not one line per host, and its next line says how many it left out; the metrics and listeners
+   * still hear every one.
+   */
+  @Test
+  void manyHostsOpeningAtOnceLogAFewLinesPerPolicy() {
+    AtomicInteger heard = new AtomicInteger();
+    registry.addTransitionListener(heard::incrementAndGet);
+    try (LogCapture log = LogCapture.of(ManagedBreaker.class)) {
+      for (int host = 0; host < 200; host++) {
+        for (int i = 0; i < 4; i++) {
+          registry.start("payments-" + host, 8080, "POST", "/pay").onError(new IOException("down"));
+        }
+      }
+      assertThat(heard).hasValue(200);
+      assertThat(log.messages())
+          .hasSize(TransitionLog.LINES_PER_WINDOW)
+          .allSatisfy(m -> assertThat(m).startsWith("breaker 'payments' for payments-"));
+
+      clock.advance(Duration.ofMillis(TransitionLog.WINDOW_MILLIS));
+      for (int i = 0; i < 4; i++) {
+        registry.start("payments-x", 8080, "POST", "/pay").onError(new IOException("down"));
+      }
+      assertThat(log.messages())
+          .last()
+          .asString()
+          .startsWith("breaker 'payments' for payments-x:8080 moved from CLOSED to OPEN")
+          .endsWith("(195 earlier transitions of this policy not logged)");
     }
   }
 

@@ -1,0 +1,56 @@
+package io.sluice.sdk.breaker;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * Logs breaker transitions at INFO, at most {@link #LINES_PER_WINDOW} lines per policy in each
+ * {@link #WINDOW_MILLIS}: a policy over many hosts (a host glob over tenant hosts that all fail at
+ * once) would otherwise write a line per host and transition, on the request threads that notice
+ * them. Lines past the limit are counted, and the policy's next logged line says how many were left
+ * out. Metrics, listeners and the status see every transition.
+ */
+final class TransitionLog {
+
+  static final int LINES_PER_WINDOW = 5;
+  static final long WINDOW_MILLIS = 10_000;
+
+  private static final Logger logger = Logger.getLogger(ManagedBreaker.class.getName());
+
+  private final Map<String, Window> windows = new ConcurrentHashMap<>();
+
+  /** Logs {@code line}, a transition of a breaker of {@code policy}, unless over the limit. */
+  void log(String policy, String line, long nowMillis) {
+    String message = windows.computeIfAbsent(policy, p -> new Window()).admit(line, nowMillis);
+    if (message != null) {
+      logger.info(message);
+    }
+  }
+
+  /** One policy's window: how many lines it logged, how many it left out. */
+  private static final class Window {
+    private long startMillis = Long.MIN_VALUE;
+    private int logged;
+    private long leftOut;
+
+    /** The message to log for {@code line} now, or null when over the limit. */
+    synchronized String admit(String line, long nowMillis) {
+      if (startMillis == Long.MIN_VALUE || nowMillis - startMillis >= WINDOW_MILLIS) {
+        startMillis = nowMillis;
+        logged = 0;
+      }
+      if (logged >= LINES_PER_WINDOW) {
+        leftOut++;
+        return null;
+      }
+      logged++;
+      if (leftOut == 0) {
+        return line;
+      }
+      String message = line + " (" + leftOut + " earlier transitions of this policy not logged)";
+      leftOut = 0;
+      return message;
+    }
+  }
+}
