@@ -107,7 +107,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     this.targets =
         Caffeine.newBuilder()
             .maximumWeight(b.maxTargets)
-            .<String, HostTargets>weigher((host, value) -> value.targets.length)
+            .<String, HostTargets>weigher((host, value) -> value.weight())
             .expireAfterAccess(b.idleExpiry)
             .ticker(() -> cacheNanos)
             .executor(Runnable::run)
@@ -158,8 +158,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       if (target.coveredBy != policy.name) {
         target.coveredBy = policy.name;
       }
-      ManagedBreaker breaker =
-          policy.ruleScoped ? ruleBreaker(policy) : target.breakerFor(policy, clock, telemetry);
+      ManagedBreaker breaker = policy.ruleScoped ? ruleBreaker(policy) : target.breaker(policy);
+      if (breaker == null) {
+        breaker = addBreaker(target, policy);
+      }
       ManagedBreaker.Binding binding = breaker.bindingFor(policy);
       CircuitBreaker cb = binding.breaker;
       if (cb.tryAcquirePermission()) {
@@ -289,6 +291,18 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         t.retune(s);
       }
     }
+    // retuned and dropped breakers weigh differently: the cache weighs every host again
+    targets.asMap().replaceAll((host, value) -> new HostTargets(value.targets));
+  }
+
+  /**
+   * Creates the target's breaker for {@code policy}, and has the cache weigh the target's host
+   * again: a breaker's windows can weigh far more than the target itself.
+   */
+  private ManagedBreaker addBreaker(Target target, PolicyState policy) {
+    ManagedBreaker breaker = target.add(policy, clock, telemetry);
+    targets.asMap().computeIfPresent(target.host, (host, value) -> new HostTargets(value.targets));
+    return breaker;
   }
 
   private ManagedBreaker ruleBreaker(PolicyState policy) {
@@ -522,7 +536,13 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       return this;
     }
 
-    /** The most targets ({@code host:port}, with their breakers) kept; default 10 000. */
+    /**
+     * The most targets ({@code host:port}, with their statistics and breakers) kept, default 10
+     * 000, counting each breaker as the targets its windows weigh ({@code 1 + (window size +
+     * halfOpenCalls) / 64}: one for the default window of 20, 32 for a window of 1000 with 1000
+     * trial calls), so that the bound holds memory to a few tens of megabytes whatever the
+     * policies' windows.
+     */
     public Builder maxTargets(long maxTargets) {
       if (maxTargets <= 0) {
         throw new IllegalArgumentException("maxTargets must be positive: " + maxTargets);

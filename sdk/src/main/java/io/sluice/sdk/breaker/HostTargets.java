@@ -13,6 +13,15 @@ final class HostTargets {
     this.targets = targets;
   }
 
+  /** What this host's targets weigh in the cache (see {@link Target#weight()}). */
+  int weight() {
+    int weight = 0;
+    for (Target t : targets) {
+      weight += t.weight();
+    }
+    return weight;
+  }
+
   Target find(int port) {
     for (Target t : targets) {
       if (t.port == port) {

@@ -23,6 +23,17 @@ final class PolicyState {
   final long maxHalfOpenMillis;
 
   /**
+   * What one breaker of this policy weighs in the target cache, in targets: Resilience4j allocates
+   * a breaker's window (and its half-open window) up front, about 44 bytes a slot, and 64 slots
+   * weigh about what a target's own statistics do. So a window of 1000 calls with 1000 trial calls
+   * weighs 32 targets, the default window of 20 one.
+   */
+  final int breakerWeight;
+
+  /** Window slots that weigh as much as one target in the cache. */
+  static final int SLOTS_PER_TARGET = 64;
+
+  /**
    * Grows with every policy object made, so a newer version of a policy always has a higher
    * generation: a call that matched an older snapshot must never retune a breaker back to it.
    */
@@ -43,6 +54,8 @@ final class PolicyState {
     this.shadow = policy.shadow();
     this.slowCallNanos = policy.slowCallDuration().toNanos();
     this.maxHalfOpenMillis = settings.maxWaitInHalfOpenState().toMillis();
+    this.breakerWeight =
+        1 + (policy.slidingWindow().size() + policy.halfOpenCalls()) / SLOTS_PER_TARGET;
   }
 
   boolean isFailureStatus(int status) {

@@ -53,19 +53,30 @@ final class Target {
     return breakers;
   }
 
-  /** The breaker of {@code policy} for this target, created on first use. */
-  ManagedBreaker breakerFor(PolicyState policy, Clock clock, BreakerTelemetry telemetry) {
-    ManagedBreaker[] current = breakers;
-    for (ManagedBreaker b : current) {
+  /** The breaker of {@code policy} for this target, or null before its first use. */
+  ManagedBreaker breaker(PolicyState policy) {
+    for (ManagedBreaker b : breakers) {
       if (b.policyName.equals(policy.name)) {
         return b;
       }
     }
-    return add(policy, clock, telemetry);
+    return null;
   }
 
-  private synchronized ManagedBreaker add(
-      PolicyState policy, Clock clock, BreakerTelemetry telemetry) {
+  /**
+   * What this target weighs in the cache, in targets: 1 for itself and its statistics, plus each
+   * breaker's {@link PolicyState#breakerWeight}.
+   */
+  int weight() {
+    int weight = 1;
+    for (ManagedBreaker b : breakers) {
+      weight += b.binding().policy.breakerWeight;
+    }
+    return weight;
+  }
+
+  /** The breaker of {@code policy} for this target, created if it has none yet. */
+  synchronized ManagedBreaker add(PolicyState policy, Clock clock, BreakerTelemetry telemetry) {
     ManagedBreaker[] current = breakers;
     for (ManagedBreaker b : current) {
       if (b.policyName.equals(policy.name)) {

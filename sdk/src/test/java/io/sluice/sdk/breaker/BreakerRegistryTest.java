@@ -16,6 +16,8 @@ import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.BreakerScope;
 import io.sluice.rules.CallMatch;
 import io.sluice.rules.OnOpenAction;
+import io.sluice.rules.SlidingWindow;
+import io.sluice.rules.SlidingWindowType;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.LogCapture;
@@ -551,6 +553,45 @@ class BreakerRegistryTest {
     System.out.println("targets tracked after 100000 distinct hosts: " + tracked);
     assertThat(tracked).isLessThanOrEqualTo(1000).isGreaterThan(0);
     assertThat(registry.breakerStates().size()).isLessThanOrEqualTo(1000);
+  }
+
+  /**
+   * Breakers allocate their windows up front: a host-glob policy with the largest windows over many
+   * hosts keeps fewer targets, as each breaker weighs what its windows hold.
+   */
+  @Test
+  void breakersWithLargeWindowsCountForWhatTheyHold() {
+    registry.close();
+    BreakerPolicy all = Policies.policy("all", CallMatch.ANY);
+    BreakerPolicy large =
+        new BreakerPolicy(
+            all.name(),
+            all.match(),
+            all.scope(),
+            all.failureRateThreshold(),
+            all.slowCallRateThreshold(),
+            all.slowCallDuration(),
+            new SlidingWindow(SlidingWindowType.COUNT, 1000),
+            all.minimumCalls(),
+            all.waitInOpenState(),
+            1000,
+            all.failureStatusCodes(),
+            all.onOpen(),
+            false);
+    holder.publish(rules(2, large));
+    registry = BreakerRegistry.builder(holder).clock(clock).maxTargets(3300).build();
+    for (int i = 0; i < 1000; i++) {
+      registry.start("tenant-" + i + ".example", 443, "GET", "/").onResponse(200);
+    }
+    // each guarded target weighs 1 + (1 + 2000 / 64) = 33
+    assertThat(registry.trackedTargets()).isLessThanOrEqualTo(100).isGreaterThan(0);
+
+    // the default windows, applied live, weigh less: all the targets fit again
+    holder.publish(rules(3, all));
+    for (int i = 0; i < 1000; i++) {
+      registry.start("tenant-" + i + ".example", 443, "GET", "/").onResponse(200);
+    }
+    assertThat(registry.trackedTargets()).as("1000 targets of weight 2").isEqualTo(1000);
   }
 
   @Test
