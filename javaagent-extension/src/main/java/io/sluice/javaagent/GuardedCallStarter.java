@@ -90,7 +90,9 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
     @Override
     public void traceRejection(String url, String errorType) {
       if (span != null) {
-        span.record(url, respond() ? status() : 0, errorType);
+        // a call that fails (errorType) answers no status, even in mode response (a client that
+        // cannot build a synthetic response fails it as in mode error)
+        span.record(url, respond() && errorType == null ? status() : 0, errorType);
       }
     }
 

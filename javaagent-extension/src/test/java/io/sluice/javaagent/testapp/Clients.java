@@ -168,6 +168,8 @@ final class Clients {
       case "apache4-cancel" -> ApacheHttpClient4Clients::cancel;
       case "vertx-reset" -> Clients::vertxReset;
       case "vertx-cancel" -> Clients::vertxCancel;
+      case "reactor" -> ReactorNettyClients::call;
+      case "reactor-cancel" -> ReactorNettyClients::cancel;
       case "huc" -> Clients::urlConnection;
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
@@ -576,6 +578,7 @@ final class Clients {
         "apache4",
         "vertx",
         "okhttp-isolated",
+        "reactor",
         "huc");
   }
 }

@@ -1,0 +1,108 @@
+package io.sluice.javaagent.instrumentation.reactornetty;
+
+import io.sluice.javaagent.bridge.SluiceBridge;
+import io.sluice.javaagent.bridge.SluiceCall;
+import java.net.ConnectException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Operators;
+import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClientConfig;
+import reactor.netty.http.client.HttpClientResponse;
+
+/**
+ * What the Reactor Netty advice does, kept out of the advice so it stays a few lines: asks the
+ * breakers about a request, answers a rejected one, and follows a permitted one's outcome. A helper
+ * class, injected into the app's class loader next to Reactor Netty; its only state is whether it
+ * logged a failure of its own already.
+ */
+public final class ReactorNettyCalls {
+
+  private static final Logger logger = Logger.getLogger(ReactorNettyCalls.class.getName());
+  private static volatile boolean failureLogged;
+
+  private ReactorNettyCalls() {}
+
+  /**
+   * Asks the breakers about the request {@code config} describes; {@code null} when unguarded
+   * (Sluice is not up, no breaker covers it, or its target is not a host and port).
+   */
+  public static SluiceCall start(HttpClientConfig config) {
+    ReactorNettyTarget target = target(config);
+    if (target == null) {
+      return null;
+    }
+    return SluiceBridge.start(target.host(), target.port(), config.method().name(), target.path());
+  }
+
+  /** Follows the outcome of a permitted call: the subscriber the connect {@code Mono} gets. */
+  public static CoreSubscriber<? super Connection> watch(
+      SluiceCall call, CoreSubscriber<? super Connection> actual) {
+    return new ReactorNettyOutcome(call, actual);
+  }
+
+  /**
+   * Answers a rejected call, which makes no connection: {@code actual} gets an error signal with a
+   * {@link ConnectException} naming the breaker (an I/O error, as Reactor Netty fails a request
+   * whose connection is refused), in either {@code onOpen.mode}. The rejection gets a CLIENT span
+   * of its own, since the agent's Reactor Netty span starts only once a request is sent.
+   *
+   * @return {@code true}: the connect {@code Mono} must not run, whatever happened here
+   */
+  public static boolean reject(
+      SluiceCall call, HttpClientConfig config, CoreSubscriber<? super Connection> actual) {
+    try {
+      ReactorNettyTarget target = target(config);
+      call.traceRejection(
+          target == null ? config.uri() : target.url(), ConnectException.class.getName());
+    } catch (RuntimeException | LinkageError e) {
+      failed(e);
+    }
+    try {
+      Operators.error(actual, new ConnectException(call.message()));
+    } catch (RuntimeException | LinkageError e) {
+      // the subscriber's own onError threw: its failure, which must not let the call through
+      failed(e);
+    }
+    return true;
+  }
+
+  /**
+   * Reports the response the connect {@code Mono} emitted; a connection that is no HTTP response,
+   * or whose status cannot be read, ends the call without an outcome.
+   */
+  static void responded(SluiceCall call, HttpClientResponse response) {
+    int status = 0;
+    try {
+      status = response == null ? 0 : response.status().code();
+    } catch (RuntimeException | LinkageError e) {
+      failed(e);
+    }
+    if (status > 0) {
+      call.onResponse(status);
+    } else {
+      call.abandon();
+    }
+  }
+
+  private static ReactorNettyTarget target(HttpClientConfig config) {
+    try {
+      return ReactorNettyTarget.resolve(
+          config.uri(), config.baseUrl(), config.isSecure(), config.remoteAddress());
+    } catch (RuntimeException | LinkageError e) {
+      failed(e);
+      return null;
+    }
+  }
+
+  private static void failed(Throwable error) {
+    if (!failureLogged) {
+      failureLogged = true;
+      logger.log(
+          Level.WARNING,
+          "Sluice: a Reactor Netty call could not be guarded as intended (logged once)",
+          error);
+    }
+  }
+}

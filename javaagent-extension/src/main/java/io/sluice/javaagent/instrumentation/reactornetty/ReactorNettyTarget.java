@@ -1,0 +1,114 @@
+package io.sluice.javaagent.instrumentation.reactornetty;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where a Reactor Netty request goes, resolved from its configuration as {@code
+ * HttpClientConnect.HttpClientHandler} resolves it before it connects: the URI ({@code "/"} when
+ * none), prefixed with the client's {@code baseUrl} when it is a path; an absolute URI names host,
+ * port and path, a path goes to the client's remote address ({@code HttpClient#host}/{@code port}).
+ * The absolute form is parsed with Reactor Netty's own pattern ({@code UriEndpointFactory}), which
+ * also takes URLs without a scheme ({@code host:port/path}).
+ *
+ * <p>A helper class, injected into the app's class loader next to Reactor Netty; it holds no state.
+ */
+public final class ReactorNettyTarget {
+
+  /** {@code UriEndpointFactory.URL_PATTERN}: scheme, host, port, path and query. */
+  private static final Pattern URL =
+      Pattern.compile("(?:(\\w+)://)?((?:\\[.+?])|(?<!\\[)(?:[^/?]+?))(?::(\\d{2,5}))?([/?].*)?");
+
+  private final String host;
+  private final int port;
+  private final String path;
+  private final String url;
+
+  private ReactorNettyTarget(String host, int port, String path, String url) {
+    this.host = host;
+    this.port = port;
+    this.path = path;
+    this.url = url;
+  }
+
+  /**
+   * Resolves a request's target, or {@code null} when it is not an address the breakers know (a
+   * Unix domain socket, a URI Reactor Netty itself refuses).
+   *
+   * @param uri the request's URI ({@code HttpClientConfig#uri}), {@code null} for {@code "/"}
+   * @param baseUrl the client's base URL, or {@code null}
+   * @param secure whether the client uses TLS, for URLs without a scheme
+   * @param remote the client's remote address, for requests that give only a path
+   */
+  public static ReactorNettyTarget resolve(
+      String uri, String baseUrl, boolean secure, Supplier<? extends SocketAddress> remote) {
+    String target = uri == null || uri.isEmpty() ? "/" : uri;
+    if (baseUrl != null && target.charAt(0) == '/') {
+      target =
+          (baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl) + target;
+    }
+    if (target.charAt(0) == '/') {
+      SocketAddress address = remote == null ? null : remote.get();
+      if (!(address instanceof InetSocketAddress)) {
+        return null;
+      }
+      InetSocketAddress inet = (InetSocketAddress) address;
+      String scheme = secure ? "https" : "http";
+      return of(scheme, inet.getHostString(), inet.getPort(), target);
+    }
+    Matcher matcher = URL.matcher(target);
+    if (!matcher.matches()) {
+      return null;
+    }
+    String scheme = matcher.group(1) == null ? (secure ? "https" : "http") : matcher.group(1);
+    String host = matcher.group(2);
+    if (host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']') {
+      host = host.substring(1, host.length() - 1);
+    }
+    boolean tls = "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme);
+    int port = matcher.group(3) == null ? (tls ? 443 : 80) : Integer.parseInt(matcher.group(3));
+    return of(scheme.toLowerCase(Locale.ROOT), host, port, matcher.group(4));
+  }
+
+  private static ReactorNettyTarget of(String scheme, String host, int port, String pathAndQuery) {
+    String path = pathAndQuery == null ? "" : pathAndQuery;
+    int end = path.length();
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '?' || c == '#') {
+        end = i;
+        break;
+      }
+    }
+    path = path.substring(0, end);
+    if (path.isEmpty()) {
+      path = "/";
+    }
+    String hostInUrl = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    return new ReactorNettyTarget(host, port, path, scheme + "://" + hostInUrl + ":" + port + path);
+  }
+
+  /** The host the request connects to, as the app named it. */
+  public String host() {
+    return host;
+  }
+
+  /** The port, explicit or the scheme's. */
+  public int port() {
+    return port;
+  }
+
+  /** The path without query or fragment; {@code "/"} when the URL has none. */
+  public String path() {
+    return path;
+  }
+
+  /** The URL without query, for a rejected call's span. */
+  public String url() {
+    return url;
+  }
+}
