@@ -43,7 +43,11 @@ final class ReactorNettyClients {
     HttpClient client = Default.CLIENT.doAfterRequest((request, connection) -> sent.complete(null));
     Disposable subscription =
         answer(client, method, url).subscribe(answer::complete, answer::completeExceptionally);
-    CompletableFuture.anyOf(sent, answer).get(10, TimeUnit.SECONDS);
+    try {
+      CompletableFuture.anyOf(sent, answer).get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException failed) {
+      // the call failed (a rejected call at once): answered below with its own error
+    }
     if (sent.isDone() && !answer.isDone()) {
       subscription.dispose();
       return Clients.CANCELLED;
