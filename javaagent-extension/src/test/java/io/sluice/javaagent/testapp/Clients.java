@@ -170,6 +170,8 @@ final class Clients {
       case "vertx-cancel" -> Clients::vertxCancel;
       case "reactor" -> ReactorNettyClients::call;
       case "reactor-cancel" -> ReactorNettyClients::cancel;
+      case "webclient" -> ReactorNettyClients::webClient;
+      case "webclient-cancel" -> ReactorNettyClients::webClientCancel;
       case "huc" -> Clients::urlConnection;
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
@@ -579,6 +581,7 @@ final class Clients {
         "vertx",
         "okhttp-isolated",
         "reactor",
+        "webclient",
         "huc");
   }
 }

@@ -1,6 +1,7 @@
 package io.sluice.javaagent.testapp;
 
 import io.netty.handler.codec.http.HttpMethod;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -8,6 +9,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
@@ -15,8 +18,9 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
 
 /**
- * The Reactor Netty {@code HttpClient} client styles (beside {@link Clients}, whose Vert.x and JDK
- * types have the same simple names). The client follows redirects, as the other styles' do.
+ * The Reactor Netty {@code HttpClient} client styles, and Spring's {@code WebClient} on it (beside
+ * {@link Clients}, whose Vert.x and JDK types have the same simple names). The clients follow
+ * redirects, as the other styles' do.
  */
 final class ReactorNettyClients {
 
@@ -25,7 +29,15 @@ final class ReactorNettyClients {
         HttpClient.create().followRedirect(true).responseTimeout(Duration.ofSeconds(10));
   }
 
+  private static final class Spring {
+    static final WebClient CLIENT = webClient(Default.CLIENT);
+  }
+
   private ReactorNettyClients() {}
+
+  private static WebClient webClient(HttpClient client) {
+    return WebClient.builder().clientConnector(new ReactorClientHttpConnector(client)).build();
+  }
 
   /** {@code request(method).uri(url).send(body).responseSingle(...)}, as the app awaits it. */
   static ClientAnswer call(String method, String url) throws Exception {
@@ -39,10 +51,14 @@ final class ReactorNettyClients {
    */
   static ClientAnswer cancel(String method, String url) throws Exception {
     CompletableFuture<Void> sent = new CompletableFuture<>();
-    CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
     HttpClient client = Default.CLIENT.doAfterRequest((request, connection) -> sent.complete(null));
-    Disposable subscription =
-        answer(client, method, url).subscribe(answer::complete, answer::completeExceptionally);
+    return cancelOnceSent(answer(client, method, url), sent);
+  }
+
+  private static ClientAnswer cancelOnceSent(Mono<ClientAnswer> call, CompletableFuture<Void> sent)
+      throws Exception {
+    CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
+    Disposable subscription = call.subscribe(answer::complete, answer::completeExceptionally);
     try {
       CompletableFuture.anyOf(sent, answer).get(10, TimeUnit.SECONDS);
     } catch (ExecutionException failed) {
@@ -53,6 +69,40 @@ final class ReactorNettyClients {
       return Clients.CANCELLED;
     }
     return await(answer);
+  }
+
+  /** {@code WebClient#method(...).uri(...).exchangeToMono(...)} on Reactor Netty. */
+  static ClientAnswer webClient(String method, String url) throws Exception {
+    return await(webClientAnswer(Spring.CLIENT, method, url).toFuture());
+  }
+
+  /** As {@link #cancel}, with {@code WebClient}: the app disposes its subscription. */
+  static ClientAnswer webClientCancel(String method, String url) throws Exception {
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    WebClient client =
+        webClient(Default.CLIENT.doAfterRequest((request, connection) -> sent.complete(null)));
+    return cancelOnceSent(webClientAnswer(client, method, url), sent);
+  }
+
+  private static Mono<ClientAnswer> webClientAnswer(WebClient client, String method, String url) {
+    WebClient.RequestBodySpec request =
+        client.method(org.springframework.http.HttpMethod.valueOf(method)).uri(URI.create(url));
+    WebClient.RequestHeadersSpec<?> ready =
+        "GET".equals(method) ? request : request.bodyValue("{}");
+    return ready.exchangeToMono(
+        response ->
+            response
+                .bodyToMono(String.class)
+                .defaultIfEmpty("")
+                .map(
+                    body -> {
+                      Map<String, String> headers = new HashMap<>();
+                      response
+                          .headers()
+                          .asHttpHeaders()
+                          .forEach((name, values) -> headers.put(name, String.join(",", values)));
+                      return new ClientAnswer(response.statusCode().value(), headers, body);
+                    }));
   }
 
   private static Mono<ClientAnswer> answer(HttpClient client, String method, String url) {
