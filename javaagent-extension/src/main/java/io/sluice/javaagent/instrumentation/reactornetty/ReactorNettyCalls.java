@@ -33,7 +33,14 @@ public final class ReactorNettyCalls {
     if (target == null) {
       return null;
     }
-    return SluiceBridge.start(target.host(), target.port(), config.method().name(), target.path());
+    String method;
+    try {
+      method = config.method().name();
+    } catch (RuntimeException | LinkageError e) {
+      failed(e);
+      return null;
+    }
+    return SluiceBridge.start(target.host(), target.port(), method, target.path());
   }
 
   /** Follows the outcome of a permitted call: the subscriber the connect {@code Mono} gets. */
