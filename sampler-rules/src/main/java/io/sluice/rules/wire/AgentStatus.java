@@ -21,8 +21,13 @@ import java.util.Objects;
  * @param appliedRevision the etcd mod revision of the applied document, 0 for defaults or a file
  * @param rejected the last rejected document, or {@code null} when none was rejected since the last
  *     applied one
- * @param breakers every live breaker
+ * @param breakers the live breakers, at most as many as the agent publishes (the SDK: 200, breakers
+ *     not {@code CLOSED} first); the rest are counted in {@code breakersOmitted}
  * @param topTargets the busiest outgoing targets in the last minute
+ * @param breakersOmitted live breakers left out of {@code breakers} to keep the status small; 0
+ *     from agents older than this field
+ * @param topTargetsOmitted targets left out of {@code topTargets} to keep the status small; 0 from
+ *     agents older than this field
  */
 public record AgentStatus(
     String instanceId,
@@ -36,13 +41,96 @@ public record AgentStatus(
     long appliedRevision,
     Rejection rejected,
     List<BreakerState> breakers,
-    List<TargetStats> topTargets) {
+    List<TargetStats> topTargets,
+    int breakersOmitted,
+    int topTargetsOmitted) {
 
   public AgentStatus {
     Objects.requireNonNull(instanceId, "instanceId");
     Objects.requireNonNull(service, "service");
     breakers = breakers == null ? List.of() : List.copyOf(breakers);
     topTargets = topTargets == null ? List.of() : List.copyOf(topTargets);
+    if (breakersOmitted < 0 || topTargetsOmitted < 0) {
+      throw new IllegalArgumentException(
+          "omitted counts must not be negative, got breakersOmitted="
+              + breakersOmitted
+              + ", topTargetsOmitted="
+              + topTargetsOmitted);
+    }
+  }
+
+  /** A status with every breaker and target listed, as agents before the omitted counts wrote. */
+  public AgentStatus(
+      String instanceId,
+      String service,
+      String host,
+      long pid,
+      Versions versions,
+      Instant startTime,
+      Instant updatedAt,
+      String rulesSource,
+      long appliedRevision,
+      Rejection rejected,
+      List<BreakerState> breakers,
+      List<TargetStats> topTargets) {
+    this(
+        instanceId,
+        service,
+        host,
+        pid,
+        versions,
+        startTime,
+        updatedAt,
+        rulesSource,
+        appliedRevision,
+        rejected,
+        breakers,
+        topTargets,
+        0,
+        0);
+  }
+
+  /** This status with other lists and omitted counts. */
+  public AgentStatus withLists(
+      Rejection rejected,
+      List<BreakerState> breakers,
+      int breakersOmitted,
+      List<TargetStats> topTargets,
+      int topTargetsOmitted) {
+    return new AgentStatus(
+        instanceId,
+        service,
+        host,
+        pid,
+        versions,
+        startTime,
+        updatedAt,
+        rulesSource,
+        appliedRevision,
+        rejected,
+        breakers,
+        topTargets,
+        breakersOmitted,
+        topTargetsOmitted);
+  }
+
+  /** This status stamped {@code updatedAt}. */
+  public AgentStatus withUpdatedAt(Instant updatedAt) {
+    return new AgentStatus(
+        instanceId,
+        service,
+        host,
+        pid,
+        versions,
+        startTime,
+        updatedAt,
+        rulesSource,
+        appliedRevision,
+        rejected,
+        breakers,
+        topTargets,
+        breakersOmitted,
+        topTargetsOmitted);
   }
 
   /**
@@ -58,11 +146,23 @@ public record AgentStatus(
    * A document the agent refused; the previous rules stayed in force.
    *
    * @param revision the refused document's etcd mod revision
-   * @param errors every problem, as {@code path: message}
+   * @param errors the problems, as {@code path: message}; at most as many as the agent publishes
+   *     (the SDK: 50), the rest counted in {@code errorsOmitted}
+   * @param errorsOmitted problems left out of {@code errors} to keep the status small; 0 from
+   *     agents older than this field
    */
-  public record Rejection(long revision, List<String> errors) {
+  public record Rejection(long revision, List<String> errors, int errorsOmitted) {
     public Rejection {
       errors = errors == null ? List.of() : List.copyOf(errors);
+      if (errorsOmitted < 0) {
+        throw new IllegalArgumentException(
+            "errorsOmitted must not be negative, got " + errorsOmitted);
+      }
+    }
+
+    /** A rejection with every error listed. */
+    public Rejection(long revision, List<String> errors) {
+      this(revision, errors, 0);
     }
   }
 

@@ -95,6 +95,33 @@ class AgentStatusCodecTest {
         .contains("\"unguardedCallsPerMinute\":40,\"unguardedErrorsPerMinute\":5");
   }
 
+  @Test
+  void roundTripsOmittedCountsAndReadsThemAsZeroFromOlderAgents() {
+    AgentStatus capped =
+        STATUS.withLists(
+            new AgentStatus.Rejection(1240, List.of("$.a: bad"), 950),
+            STATUS.breakers(),
+            14_800,
+            STATUS.topTargets(),
+            3);
+
+    String json = AgentStatusCodec.write(capped);
+
+    assertThat(json)
+        .contains("\"breakersOmitted\":14800", "\"topTargetsOmitted\":3", "\"errorsOmitted\":950");
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8))).contains(capped);
+    String older =
+        """
+        {"instanceId": "i", "service": "s", "rulesSource": "etcd",
+         "rejected": {"revision": 3, "errors": ["$.x: bad"]},
+         "breakers": [{"policy": "p", "key": "h:1", "state": "OPEN"}]}
+        """;
+    AgentStatus read = AgentStatusCodec.parse(older.getBytes(StandardCharsets.UTF_8)).orElseThrow();
+    assertThat(read.breakersOmitted()).isZero();
+    assertThat(read.topTargetsOmitted()).isZero();
+    assertThat(read.rejected().errorsOmitted()).isZero();
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {
