@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -53,9 +54,15 @@ import java.util.logging.Logger;
  *       by anyone whose state changed, such as the breaker registry) schedules one write no sooner
  *       than the minimum interval after the previous one: a change is visible within that interval
  *       (200 ms by default) and a burst of changes costs a few writes per second at most.
- *   <li><b>Refresh.</b> Every refresh interval the status is rebuilt (breaker and traffic figures
- *       come from the suppliers) and written when it differs from the last one written, ignoring
- *       the time stamp.
+ *   <li><b>Refresh.</b> Every refresh interval (5 s by default) the status is rebuilt (breaker and
+ *       traffic figures come from the suppliers), capped and written only when it differs
+ *       meaningfully from the last one written (a state, revision, rejection or set of breakers or
+ *       targets changed, or a figure moved by 10 % and more); otherwise it is rewritten once a
+ *       minute. Each write is an etcd revision: figures that drift a little at every refresh must
+ *       not cost one each.
+ *   <li><b>Size.</b> A status whose capped JSON is still over 512 KiB, or that etcd refuses for its
+ *       size, is written without its lists (their lengths counted as omitted) rather than failing
+ *       every retry while the old status stays live under the kept-alive lease.
  *   <li><b>Never in the way.</b> All etcd I/O happens on the reporter's own thread with timeouts;
  *       failures are logged once per outage and retried on the next refresh. Each retry first has
  *       gRPC reconnect at once, so the reporter's backoff, not gRPC's (up to 2 minutes), decides
@@ -71,7 +78,10 @@ public final class StatusReporter implements AutoCloseable {
   /** The longest lease TTL the contract allows. */
   public static final Duration MAX_LEASE_TTL = Duration.ofSeconds(15);
 
-  /** Even an unchanged status is rewritten this often, in case its key was removed behind us. */
+  /**
+   * A status without a meaningful change ({@link StatusChange}) is still rewritten this often, with
+   * its current figures, and in case its key was removed behind us.
+   */
   private static final long REWRITE_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   /** Failed writes back off up to this many refresh intervals (15 s by default). */
@@ -96,6 +106,7 @@ public final class StatusReporter implements AutoCloseable {
   private final Duration refreshInterval;
   private final Duration minWriteInterval;
   private final Duration callTimeout;
+  private final int maxStatusBytes;
   private final Clock clock;
   private final String configuredHost;
   private final AgentStatus.Versions configuredVersions;
@@ -136,6 +147,7 @@ public final class StatusReporter implements AutoCloseable {
   private int failedWrites;
   private long retryAfterNanos;
   private boolean supplierFailureLogged;
+  private boolean tooLargeLogged;
   private volatile boolean taskFailureLogged;
 
   private StatusReporter(Builder builder) {
@@ -152,6 +164,7 @@ public final class StatusReporter implements AutoCloseable {
     this.refreshInterval = builder.refreshInterval;
     this.minWriteInterval = builder.minWriteInterval;
     this.callTimeout = builder.callTimeout;
+    this.maxStatusBytes = builder.maxStatusBytes;
     this.clock = builder.clock;
     this.configuredHost = builder.host;
     this.configuredVersions = builder.versions;
@@ -311,11 +324,11 @@ public final class StatusReporter implements AutoCloseable {
     if (closed.get() || (failedWrites > 0 && System.nanoTime() - retryAfterNanos < 0)) {
       return;
     }
-    AgentStatus status = status();
+    AgentStatus status = StatusCaps.cap(status());
     boolean unchanged =
         lastWritten != null
             && leaseId != 0
-            && withoutTime(status).equals(withoutTime(lastWritten))
+            && !StatusChange.isMeaningful(lastWritten, status)
             && System.nanoTime() - lastPutNanos < REWRITE_UNCHANGED_NANOS;
     if (unchanged) {
       return;
@@ -364,14 +377,29 @@ public final class StatusReporter implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code status}, or its {@link StatusCaps#minimal minimal} form when it is larger than
+   * {@code maxStatusBytes} or etcd refuses it for its size: the key must never keep an older status
+   * as if it were current while every write of the new one fails.
+   */
   private void put(AgentStatus status) throws Exception {
-    client
-        .getKVClient()
-        .put(
-            bytes(key),
-            bytes(AgentStatusCodec.write(status)),
-            PutOption.builder().withLeaseId(leaseId).build())
-        .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    byte[] value = AgentStatusCodec.write(status).getBytes(StandardCharsets.UTF_8);
+    if (value.length > maxStatusBytes) {
+      logTooLarge(value.length, "over the limit of " + maxStatusBytes + " bytes");
+      putValue(minimalValue(status));
+    } else {
+      try {
+        putValue(value);
+      } catch (ExecutionException e) {
+        if (!isTooLarge(e)) {
+          throw e;
+        }
+        logTooLarge(value.length, "etcd refused it: " + rootMessage(e));
+        putValue(minimalValue(status));
+      }
+    }
+    // The full status is what this write stands for: the minimal one is written again only when
+    // the status changes meaningfully or at the periodic rewrite, not at every refresh.
     lastWritten = status;
     lastPutNanos = System.nanoTime();
     writes++;
@@ -380,6 +408,47 @@ public final class StatusReporter implements AutoCloseable {
       failureLogged = false;
       logger.info("the agent status " + key + " is written again");
     }
+  }
+
+  private void putValue(byte[] value) throws Exception {
+    client
+        .getKVClient()
+        .put(bytes(key), ByteSequence.from(value), PutOption.builder().withLeaseId(leaseId).build())
+        .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static byte[] minimalValue(AgentStatus status) {
+    return AgentStatusCodec.write(StatusCaps.minimal(status)).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private void logTooLarge(int size, String why) {
+    Level level = tooLargeLogged ? Level.FINE : Level.WARNING;
+    tooLargeLogged = true;
+    logger.log(
+        level,
+        "the agent status "
+            + key
+            + " is "
+            + size
+            + " bytes even with its lists capped ("
+            + why
+            + "); writing it without breakers, targets and errors, their numbers counted as"
+            + " omitted");
+  }
+
+  /**
+   * etcd's {@code request is too large}, or gRPC's limit on a message's size (not any {@code
+   * RESOURCE_EXHAUSTED}: etcd's full database and request backlog answer with that code too).
+   */
+  static boolean isTooLarge(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = t.getMessage();
+      if (message != null
+          && (message.contains("request is too large") || message.contains("larger than max"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -502,22 +571,6 @@ public final class StatusReporter implements AutoCloseable {
     };
   }
 
-  private static AgentStatus withoutTime(AgentStatus s) {
-    return new AgentStatus(
-        s.instanceId(),
-        s.service(),
-        s.host(),
-        s.pid(),
-        s.versions(),
-        s.startTime(),
-        null,
-        s.rulesSource(),
-        s.appliedRevision(),
-        s.rejected(),
-        s.breakers(),
-        s.topTargets());
-  }
-
   private static boolean isLeaseNotFound(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String message = t.getMessage();
@@ -632,6 +685,7 @@ public final class StatusReporter implements AutoCloseable {
     private Duration refreshInterval = Duration.ofSeconds(5);
     private Duration minWriteInterval = Duration.ofMillis(200);
     private Duration callTimeout = Duration.ofSeconds(5);
+    private int maxStatusBytes = StatusCaps.MAX_STATUS_BYTES;
     private Clock clock = Clock.systemUTC();
 
     private Builder(Client client, String service, ActiveRulesHolder rules) {
@@ -722,6 +776,18 @@ public final class StatusReporter implements AutoCloseable {
         throw new IllegalArgumentException("call timeout must be positive, got " + timeout);
       }
       this.callTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The largest status written whole; a larger one is written {@linkplain StatusCaps#minimal
+     * minimal}. For tests, which raise it to make etcd refuse a put for its size.
+     */
+    Builder maxStatusBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("max status bytes must be at least 1024, got " + bytes);
+      }
+      this.maxStatusBytes = bytes;
       return this;
     }
 

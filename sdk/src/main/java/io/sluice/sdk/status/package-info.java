@@ -2,7 +2,10 @@
  * What an agent tells the control plane about itself: {@link io.sluice.sdk.status.StatusReporter}
  * keeps an {@link io.sluice.rules.wire.AgentStatus} document alive in etcd under a lease — the
  * rules revision in force, the last rejected document with its errors, breaker states and the
- * busiest outgoing targets.
+ * busiest outgoing targets. Each write is an etcd revision, so the status is written on a
+ * meaningful change ({@code StatusChange}: a state, revision, rejection or set of breakers or
+ * targets, or a figure that moved by 10 % and more) and otherwise once a minute, and its lists are
+ * capped ({@code StatusCaps}) to stay far below etcd's request limit.
  *
  * <pre>{@code
  * StatusReporter status = StatusReporter.builder(client, "orders", rules)

@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -386,7 +387,8 @@ class StatusReporterIT {
     String service = newService();
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
     AtomicInteger calls = new AtomicInteger();
-    // Every status differs, so only the debounce keeps writes down.
+    // Every status differs meaningfully (another breaker each time), so only the debounce keeps
+    // writes down.
     StatusReporter reporter =
         closeLater(
             StatusReporter.builder(client(), service, holder)
@@ -394,7 +396,7 @@ class StatusReporterIT {
                     () ->
                         List.of(
                             new AgentStatus.BreakerState(
-                                "p", "h:1", "CLOSED", calls.incrementAndGet(), 0, false)))
+                                "p", "h:" + calls.incrementAndGet(), "CLOSED", 0, 0, false)))
                 .refreshInterval(Duration.ofSeconds(60))
                 .build());
     reporter.start();
@@ -420,6 +422,200 @@ class StatusReporterIT {
             + " writes");
     // 200 ms apart at least: one per 200 ms of the burst, plus the one pending at its end.
     assertThat(burstWrites).isBetween(1L, elapsedMillis / 200 + 2);
+  }
+
+  @Test
+  void figuresThatDriftSlightlyAtEveryRefreshAreNotRewrittenEachTime() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    AtomicInteger samples = new AtomicInteger();
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .breakers(() -> driftingBreakers(samples.incrementAndGet(), "CLOSED", 3))
+                .topTargets(() -> driftingTargets(samples.get(), 1))
+                .refreshInterval(Duration.ofMillis(100))
+                .build());
+    reporter.start();
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> keyValue(reader, reporter.key()).isPresent());
+    long keyVersion = keyValue(reader, reporter.key()).orElseThrow().getVersion();
+    long revision = etcd.server().revision();
+    int from = samples.get();
+
+    // 40 refreshes, every one with figures that differ from the last written by a few percent
+    await().atMost(AWAIT).until(() -> samples.get() >= from + 40);
+
+    long puts = keyValue(reader, reporter.key()).orElseThrow().getVersion() - keyVersion;
+    long revisions = etcd.server().revision() - revision;
+    System.out.println(
+        "[measure] "
+            + (samples.get() - from)
+            + " refreshes with drifting figures -> "
+            + puts
+            + " puts of the status key, etcd revision +"
+            + revisions);
+    assertThat(puts).as("puts of the status key").isLessThanOrEqualTo(1);
+    // room for a key of an earlier test whose lease expires meanwhile
+    assertThat(revisions).as("etcd revisions").isLessThanOrEqualTo(3);
+  }
+
+  @Test
+  void writesAStateChangeAndAFigureThatReallyMovedPromptlyAmongDriftingFigures() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    AtomicInteger samples = new AtomicInteger();
+    AtomicReference<String> state = new AtomicReference<>("CLOSED");
+    AtomicInteger load = new AtomicInteger(1);
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .breakers(() -> driftingBreakers(samples.incrementAndGet(), state.get(), 3))
+                .topTargets(() -> driftingTargets(samples.get(), load.get()))
+                .refreshInterval(Duration.ofMillis(100))
+                .build());
+    reporter.start();
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+
+    state.set("OPEN");
+    reporter.requestUpdate(); // as the breaker registry's transition listener does
+    long opened = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                status(reader, reporter.key()).orElseThrow().breakers().stream()
+                    .allMatch(b -> b.state().equals("OPEN")));
+    System.out.println(
+        "[measure] state change among drifting figures -> status shows it in "
+            + (System.nanoTime() - opened) / 1_000_000
+            + " ms");
+
+    load.set(2); // twice the calls: a real move, written at the next refresh
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () ->
+                status(reader, reporter.key()).orElseThrow().topTargets().get(0).callsPerMinute()
+                    >= 2400);
+  }
+
+  @Test
+  void capsAHugeBreakerListSoTheNewStatusReplacesTheOld() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    AtomicReference<List<AgentStatus.BreakerState>> breakers =
+        new AtomicReference<>(
+            List.of(new AgentStatus.BreakerState("tenants", "a:443", "CLOSED", -1, -1, false)));
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .breakers(breakers::get)
+                .refreshInterval(Duration.ofSeconds(60))
+                .build());
+    reporter.start();
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+
+    // a host-glob policy over 15 000 tenant hosts: about 1.7 MB of JSON, over etcd's 1.5 MiB
+    List<AgentStatus.BreakerState> many = new ArrayList<>();
+    for (int i = 0; i < 15_000; i++) {
+      String state = i % 5_000 == 4_999 ? "OPEN" : "CLOSED";
+      many.add(
+          new AgentStatus.BreakerState(
+              "tenants", "tenant-%05d.example.com:443".formatted(i), state, 12.5, 0, false));
+    }
+    breakers.set(many);
+    reporter.requestUpdate();
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> status(reader, reporter.key()).orElseThrow().breakersOmitted() > 0);
+    AgentStatus status = status(reader, reporter.key()).orElseThrow();
+    assertThat(status.breakers()).hasSize(200);
+    assertThat(status.breakersOmitted()).isEqualTo(14_800);
+    assertThat(status.breakers().subList(0, 3))
+        .extracting(AgentStatus.BreakerState::key)
+        .as("breakers not CLOSED come first")
+        .containsExactly(
+            "tenant-04999.example.com:443",
+            "tenant-09999.example.com:443",
+            "tenant-14999.example.com:443");
+    assertThat(status.breakers().get(3).key()).isEqualTo("tenant-00000.example.com:443");
+    assertThat(keyValue(reader, reporter.key()).orElseThrow().getValue().size())
+        .isLessThan(64 * 1024);
+  }
+
+  @Test
+  void writesAMinimalStatusWhenEtcdRefusesTheCappedOneForItsSize() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    AtomicReference<List<AgentStatus.BreakerState>> breakers = new AtomicReference<>(List.of());
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .breakers(breakers::get)
+                .refreshInterval(Duration.ofSeconds(60))
+                .maxStatusBytes(64 * 1024 * 1024) // let the put reach etcd
+                .build());
+    reporter.start();
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+
+    // 200 breakers with 9 000-character policy names: capped, still about 1.8 MB
+    List<AgentStatus.BreakerState> huge = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      huge.add(
+          new AgentStatus.BreakerState(
+              "p%03d-".formatted(i) + "x".repeat(9_000), "h:" + i, "CLOSED", 0, 0, false));
+    }
+    breakers.set(huge);
+    reporter.requestUpdate();
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> status(reader, reporter.key()).orElseThrow().breakersOmitted() == 300);
+    assertThat(status(reader, reporter.key()).orElseThrow().breakers()).isEmpty();
+    assertThat(keyValue(reader, reporter.key()).orElseThrow().getLease())
+        .isEqualTo(reporter.leaseId());
+  }
+
+  /** Breakers whose rates move by a few percent from sample to sample. */
+  private static List<AgentStatus.BreakerState> driftingBreakers(
+      int sample, String state, int count) {
+    List<AgentStatus.BreakerState> breakers = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      breakers.add(
+          new AgentStatus.BreakerState(
+              "payments",
+              "payments-" + i + ":8080",
+              state,
+              20 + (sample % 3) * 0.5,
+              5 + (sample % 2) * 0.25,
+              false));
+    }
+    return breakers;
+  }
+
+  /**
+   * Targets whose figures move like the sliding per-minute estimate and p99 buckets do under steady
+   * traffic: a few percent either way. {@code load} multiplies them.
+   */
+  private static List<AgentStatus.TargetStats> driftingTargets(int sample, int load) {
+    return List.of(
+        new AgentStatus.TargetStats(
+            "payments:8080",
+            load * (1200L + (sample % 7) * 10),
+            load * (60L + sample % 4),
+            230.0 + sample % 5,
+            "payments",
+            (long) (sample % 2),
+            0L),
+        new AgentStatus.TargetStats(
+            "inventory:8080", 600L + (sample % 3) * 5, 0, 12.0 + (sample % 2) * 0.5, null));
   }
 
   private static Optional<AgentStatus> status(Client client, String key) throws Exception {

@@ -1,0 +1,154 @@
+package io.sluice.sdk.status;
+
+import io.sluice.rules.wire.AgentStatus;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Decides whether a status differs from the one last written by enough to write it again.
+ *
+ * <p>Every write is a new etcd revision of about 2 KB, kept until etcd compacts. The figures of a
+ * status (calls and errors per minute, failure and slow-call rates, p99) move a little at every
+ * refresh even under steady traffic: calls per minute are a sliding estimate whose weights move
+ * with the clock, and p99 is read from latency buckets. Writing on every such move cost about 17
+ * 000 revisions a day per agent. So:
+ *
+ * <ul>
+ *   <li><b>Always meaningful:</b> anything but a figure — rules source, applied revision, the
+ *       rejection and its errors, host, versions — and a different set of breakers (policy and key)
+ *       or targets, a breaker's state or shadow flag, a target's covering policy, a rate that
+ *       became known ({@code -1} to a value or back), a count of unguarded calls that appeared.
+ *   <li><b>Figures</b> count only when they moved by at least {@link #RELATIVE} (10 %) of the
+ *       larger of the two values and by at least an absolute floor, so that small numbers (one
+ *       error a minute more or less) do not flap: {@link #MIN_COUNT_STEP} for per-minute counts and
+ *       omitted counts, {@link #MIN_RATE_STEP} percentage points for rates, {@link
+ *       #MIN_MILLIS_STEP} for p99. Each figure is compared with the value last written, not the
+ *       previous sample, so a slow drift is written once it adds up.
+ * </ul>
+ *
+ * <p>The update time is never compared. What is not meaningful is still written by the reporter's
+ * periodic rewrite.
+ */
+final class StatusChange {
+
+  /** The relative move of a figure that counts: 10 % of the larger value. */
+  static final double RELATIVE = 0.10;
+
+  /** The least move of a per-minute count (calls, errors) or an omitted count that counts. */
+  static final long MIN_COUNT_STEP = 2;
+
+  /** The least move of a failure or slow-call rate that counts, in percentage points. */
+  static final double MIN_RATE_STEP = 1.0;
+
+  /** The least move of a p99 latency that counts, in milliseconds. */
+  static final double MIN_MILLIS_STEP = 1.0;
+
+  private StatusChange() {}
+
+  /** Whether {@code current} is worth writing over {@code written} ({@code null}: none yet). */
+  static boolean isMeaningful(AgentStatus written, AgentStatus current) {
+    if (written == null) {
+      return true;
+    }
+    return !Objects.equals(written.instanceId(), current.instanceId())
+        || !Objects.equals(written.service(), current.service())
+        || !Objects.equals(written.host(), current.host())
+        || written.pid() != current.pid()
+        || !Objects.equals(written.versions(), current.versions())
+        || !Objects.equals(written.startTime(), current.startTime())
+        || !Objects.equals(written.rulesSource(), current.rulesSource())
+        || written.appliedRevision() != current.appliedRevision()
+        || !Objects.equals(written.rejected(), current.rejected())
+        || countMoved(written.breakersOmitted(), current.breakersOmitted())
+        || countMoved(written.topTargetsOmitted(), current.topTargetsOmitted())
+        || breakersChanged(written.breakers(), current.breakers())
+        || targetsChanged(written.topTargets(), current.topTargets());
+  }
+
+  private static boolean breakersChanged(
+      List<AgentStatus.BreakerState> written, List<AgentStatus.BreakerState> current) {
+    Map<BreakerId, AgentStatus.BreakerState> before =
+        byId(written, b -> new BreakerId(b.policy(), b.key()));
+    if (before == null || written.size() != current.size()) {
+      return true;
+    }
+    for (AgentStatus.BreakerState now : current) {
+      AgentStatus.BreakerState then = before.get(new BreakerId(now.policy(), now.key()));
+      if (then == null
+          || !Objects.equals(then.state(), now.state())
+          || then.shadow() != now.shadow()
+          || rateMoved(then.failureRate(), now.failureRate())
+          || rateMoved(then.slowCallRate(), now.slowCallRate())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean targetsChanged(
+      List<AgentStatus.TargetStats> written, List<AgentStatus.TargetStats> current) {
+    Map<String, AgentStatus.TargetStats> before = byId(written, AgentStatus.TargetStats::target);
+    if (before == null || written.size() != current.size()) {
+      return true;
+    }
+    for (AgentStatus.TargetStats now : current) {
+      AgentStatus.TargetStats then = before.get(now.target());
+      if (then == null
+          || !Objects.equals(then.coveredBy(), now.coveredBy())
+          || countMoved(then.callsPerMinute(), now.callsPerMinute())
+          || countMoved(then.errorsPerMinute(), now.errorsPerMinute())
+          || countMoved(then.unguardedCallsPerMinute(), now.unguardedCallsPerMinute())
+          || countMoved(then.unguardedErrorsPerMinute(), now.unguardedErrorsPerMinute())
+          || moved(then.p99Millis(), now.p99Millis(), MIN_MILLIS_STEP)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The entries by id; {@code null} when two share an id (then any difference is meaningful). */
+  private static <T, K> Map<K, T> byId(List<T> entries, Function<T, K> id) {
+    Map<K, T> map = new HashMap<>();
+    for (T entry : entries) {
+      if (map.put(id.apply(entry), entry) != null) {
+        return null;
+      }
+    }
+    return map;
+  }
+
+  private static boolean countMoved(Long then, Long now) {
+    if (then == null || now == null) {
+      return then != now;
+    }
+    return moved(then, now, MIN_COUNT_STEP);
+  }
+
+  private static boolean countMoved(long then, long now) {
+    return moved(then, now, MIN_COUNT_STEP);
+  }
+
+  /** Rates are percentages, negative while not yet computed. */
+  private static boolean rateMoved(double then, double now) {
+    if ((then < 0) != (now < 0)) {
+      return true;
+    }
+    return then >= 0 && moved(then, now, MIN_RATE_STEP);
+  }
+
+  static boolean moved(double then, double now, double minStep) {
+    if (Double.compare(then, now) == 0) {
+      return false;
+    }
+    if (Double.isNaN(then) || Double.isNaN(now)) {
+      return true;
+    }
+    double step = Math.abs(now - then);
+    return step >= minStep && step >= RELATIVE * Math.max(Math.abs(then), Math.abs(now));
+  }
+
+  private record BreakerId(String policy, String key) {}
+}
