@@ -31,6 +31,12 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final int MAX_RESTARTS = 5;
 
+  /** etcd's {@code --auto-compaction-mode}: compact by age. */
+  static final String AUTO_COMPACTION_MODE = "periodic";
+
+  /** etcd's {@code --auto-compaction-retention}: the history kept. */
+  static final String AUTO_COMPACTION_RETENTION = "1h";
+
   private final String binary;
   private final Path dataDir;
   private final int clientPort;
@@ -96,20 +102,32 @@ public final class EmbeddedEtcd implements AutoCloseable {
     return "http://127.0.0.1:" + clientPort;
   }
 
+  /**
+   * The command line. etcd keeps every revision until it is compacted, and compacts nothing by
+   * default: agents rewrite their status keys (each write a revision), so without compaction the
+   * database grows until it hits its quota and etcd refuses every write (rule changes, lease
+   * grants). It keeps an hour of history here. Nothing in Sluice reads old revisions beyond that:
+   * history lives in keys of its own, and the watches of agents and control plane read again when
+   * they meet a compaction.
+   */
+  List<String> command() {
+    return List.of(
+        binary,
+        "--name=sluice-control-plane",
+        "--data-dir=" + dataDir.resolve("data"),
+        "--listen-client-urls=" + endpoint(),
+        "--advertise-client-urls=" + endpoint(),
+        "--listen-peer-urls=http://127.0.0.1:" + peerPort,
+        "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
+        "--initial-cluster=sluice-control-plane=http://127.0.0.1:" + peerPort,
+        "--max-request-bytes=" + maxRequestBytes,
+        "--auto-compaction-mode=" + AUTO_COMPACTION_MODE,
+        "--auto-compaction-retention=" + AUTO_COMPACTION_RETENTION,
+        "--log-level=warn");
+  }
+
   private synchronized void launch() throws IOException {
-    List<String> command =
-        List.of(
-            binary,
-            "--name=sluice-control-plane",
-            "--data-dir=" + dataDir.resolve("data"),
-            "--listen-client-urls=" + endpoint(),
-            "--advertise-client-urls=" + endpoint(),
-            "--listen-peer-urls=http://127.0.0.1:" + peerPort,
-            "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
-            "--initial-cluster=sluice-control-plane=http://127.0.0.1:" + peerPort,
-            "--max-request-bytes=" + maxRequestBytes,
-            "--log-level=warn");
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()));
     // etcd 3.4 starts on arm64 only when told so, in Go's name of it (arm64, Java says aarch64)
     String arch = System.getProperty("os.arch");

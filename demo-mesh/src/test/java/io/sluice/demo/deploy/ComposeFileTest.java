@@ -257,6 +257,14 @@ class ComposeFileTest {
         .contains("--sluice.etcd.endpoints=http://etcd:2379");
   }
 
+  @Test
+  void etcdCompactsItsHistory() {
+    // without it, agents' status writes fill etcd's quota and it refuses every write
+    Service etcd = compose.service("etcd");
+    assertThat(etcd.flag("auto-compaction-mode")).isEqualTo("periodic");
+    assertThat(etcd.flag("auto-compaction-retention")).isEqualTo("1h");
+  }
+
   private static void visit(
       String name, Map<String, Service> services, Set<String> visiting, List<String> order) {
     if (order.contains(name)) {
