@@ -52,15 +52,24 @@ export class AgentsPanel {
       setText(row.host, `${a.host}${a.pid !== '' ? ` (${a.pid})` : ''}`);
       row.host.title = [a.versions.sluice && `Sluice ${a.versions.sluice}`, a.versions.java && `Java ${a.versions.java}`, a.rulesSource && `rules from ${a.rulesSource}`].filter(Boolean).join(' · ');
       setText(row.revision, a.appliedRevision ?? '—');
-      fillIfChanged(row.status, JSON.stringify([a.status, a.rejectedRevision, a.rejectedErrors]),
+      // An agent lists at most 50 errors and 200 breakers (not CLOSED first) and counts the rest.
+      fillIfChanged(row.status, JSON.stringify([a.status, a.rejectedRevision, a.rejectedErrors, a.rejectedErrorsOmitted]),
         statusChip(a.status),
-        a.rejectedErrors.length
+        a.rejectedErrors.length || a.rejectedErrorsOmitted
           ? h('details', { class: 'rejection' },
             h('summary', { text: `rejected revision ${a.rejectedRevision}` }),
-            h('ul', {}, a.rejectedErrors.map((e) => h('li', { text: e }))))
+            h('ul', {}, a.rejectedErrors.map((e) => h('li', { text: e })),
+              a.rejectedErrorsOmitted
+                ? h('li', { class: 'muted', 'data-test': 'errors-omitted', text: `… and ${a.rejectedErrorsOmitted} more` })
+                : null))
           : null);
-      fillIfChanged(row.breakers, JSON.stringify(a.breakers.map((b) => [b.policy, b.key, b.state, b.shadow, Math.round(b.failureRate ?? -1)])),
-        a.breakers.length ? a.breakers.map(breakerChip) : h('span', { class: 'muted', text: 'none' }));
+      fillIfChanged(row.breakers, JSON.stringify([a.breakersOmitted, a.breakers.map((b) => [b.policy, b.key, b.state, b.shadow, Math.round(b.failureRate ?? -1)])]),
+        a.breakers.length || a.breakersOmitted
+          ? [...a.breakers.map(breakerChip),
+            a.breakersOmitted
+              ? h('span', { class: 'muted', 'data-test': 'breakers-omitted', title: 'not reported by the agent, to keep its status small', text: `+${a.breakersOmitted} more` })
+              : null]
+          : h('span', { class: 'muted', text: 'none' }));
       fillIfChanged(row.updated, String(a.updatedAt), timeNode(a.updatedAt));
     });
     for (const [id, row] of this.rows) {

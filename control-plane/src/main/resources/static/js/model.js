@@ -21,9 +21,11 @@ export function agentView(a, currentRevision) {
     appliedRevision: a.appliedRevision ?? null,
     rejectedRevision: rejected ? rejected.revision : null,
     rejectedErrors: errors.map(String),
+    rejectedErrorsOmitted: rejected ? Number(rejected.errorsOmitted) || 0 : 0,
     status,
     updatedAt: a.updatedAt ?? null,
     breakers: Array.isArray(a.breakers) ? a.breakers : [],
+    breakersOmitted: Number(a.breakersOmitted) || 0,
     topTargets: Array.isArray(a.topTargets) ? a.topTargets : [],
   };
 }

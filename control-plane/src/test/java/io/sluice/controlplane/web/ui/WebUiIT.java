@@ -1123,6 +1123,28 @@ class WebUiIT {
 
   @Test
   @Order(19)
+  void showsHowManyBreakersAndErrorsAnAgentLeftOutOfItsStatus() {
+    // an agent lists at most 200 breakers and 50 errors and counts the rest
+    Object shown =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                    + " const view = m.agentView({ instanceId: 'i', service: 'x',"
+                    + " appliedRevision: 2, breakers: [{ policy: 'tenants', key: 'a:443',"
+                    + " state: 'OPEN' }], breakersOmitted: 14800, rejected: { revision: 3,"
+                    + " errors: ['$.a: bad'], errorsOmitted: 950 } }, 3);"
+                    + " const root = document.createElement('div');"
+                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews: () => [view] });"
+                    + " panel.render();"
+                    + " done(root.querySelector('[data-test=breakers-omitted]').textContent + ' | '"
+                    + " + root.querySelector('[data-test=errors-omitted]').textContent);"
+                    + " }).catch(e => done('failed: ' + e));");
+    assertThat(shown).isEqualTo("+14800 more | … and 950 more");
+  }
+
+  @Test
+  @Order(19)
   void countsHalfOpenBreakersHasAFaviconAndTakesTheLongestComment() {
     Object counted =
         ((JavascriptExecutor) browser)
