@@ -245,7 +245,8 @@ if ((agent)); then
     --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
     --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
-    --initial-cluster "sluice-demo=http://127.0.0.1:$etcd_peer_port"
+    --initial-cluster "sluice-demo=http://127.0.0.1:$etcd_peer_port" \
+    --auto-compaction-mode=periodic --auto-compaction-retention=1h
   wait_until etcd "$(last_pid)" 30 curl -sf "$etcd_url/health"
 
   # The demo's own admin token, configured rather than scraped from the log (it is the documented
