@@ -474,6 +474,67 @@ abstract class AbstractHttpClientIT {
    * Calls {@code url} with {@code client} until a call is rejected (every call before must reach
    * the downstream and answer 500), within 30 s; answers the rejected call.
    */
+  /**
+   * For clients without a synthetic response: in mode {@code response} the rejected call fails as
+   * in mode {@code error}, still in the process, with an error CLIENT span and the rejection event.
+   */
+  void checkRejectionFailsInResponseMode(String policy, String url, int reached) throws Exception {
+    String traceId = randomHex(16);
+    AppAnswer rejected = callInTrace(url, traceId);
+    assertThat(rejected.error())
+        .startsWith(rejectionErrorType())
+        .contains("Sluice circuit breaker '" + policy + "'")
+        .contains("OPEN");
+    assertThat(downstream.requestCount()).isEqualTo(reached);
+    await("the rejected call's error CLIENT span is exported")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              List<OtlpReceiver.ReceivedSpan> spans = otlp.spans(traceId);
+              assertThat(spans)
+                  .anySatisfy(
+                      span -> assertThat(span.events()).contains("sluice.breaker.rejected"));
+              assertThat(spans)
+                  .anySatisfy(
+                      span -> {
+                        assertThat(span.kind()).isEqualTo(OtlpReceiver.ReceivedSpan.KIND_CLIENT);
+                        assertThat(span.statusCode())
+                            .isEqualTo(OtlpReceiver.ReceivedSpan.STATUS_ERROR);
+                        assertThat(span.attributes())
+                            .doesNotContainKey("http.response.status_code");
+                      });
+            });
+  }
+
+  /**
+   * Connections the server closes before it answers are the target's failures and open the breaker,
+   * unlike requests the app gives up on itself.
+   */
+  void checkConnectionsTheServerClosesOpenTheBreaker() {
+    String policy = "dropped-" + client();
+    String url = downstream.url(Downstream.DROP + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/drop/**", "120s", Rules.ERROR, false)));
+    int before = downstream.requestCount();
+
+    await("the breaker on /drop/** opens on connections the server closes")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              AppAnswer answer = app.call(client(), "GET", url, Map.of());
+              assertThat(answer.failed())
+                  .as("a call whose connection the server closed: %s", app.log())
+                  .isTrue();
+              return answer.error().contains("Sluice circuit breaker '" + policy + "'");
+            });
+    assertThat(downstream.requestCount() - before)
+        .as("calls the server dropped before the breaker opened")
+        .isGreaterThanOrEqualTo(4);
+  }
+
   AppAnswer callUntilRejected(String client, String url, String what) {
     AtomicReference<AppAnswer> rejected = new AtomicReference<>();
     await(what)

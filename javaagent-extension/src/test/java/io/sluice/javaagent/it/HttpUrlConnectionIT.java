@@ -3,7 +3,6 @@ package io.sluice.javaagent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.testing.otlp.OtlpReceiver;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -32,28 +31,7 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
    */
   @Override
   void checkRejectionInResponseMode(String policy, String url, int reached) throws Exception {
-    String traceId = randomHex(16);
-    AppAnswer rejected = callInTrace(url, traceId);
-    assertThat(rejected.error())
-        .startsWith("java.net.ConnectException")
-        .contains("Sluice circuit breaker '" + policy + "'")
-        .contains("OPEN");
-    assertThat(downstream.requestCount()).isEqualTo(reached);
-    await("the rejected call's error CLIENT span is exported")
-        .atMost(Duration.ofSeconds(30))
-        .untilAsserted(
-            () -> {
-              assertThat(otlp.spans(traceId))
-                  .anySatisfy(
-                      span -> assertThat(span.events()).contains("sluice.breaker.rejected"));
-              assertThat(otlp.spans(traceId))
-                  .anySatisfy(
-                      span -> {
-                        assertThat(span.kind()).isEqualTo(OtlpReceiver.ReceivedSpan.KIND_CLIENT);
-                        assertThat(span.statusCode())
-                            .isEqualTo(OtlpReceiver.ReceivedSpan.STATUS_ERROR);
-                      });
-            });
+    checkRejectionFailsInResponseMode(policy, url, reached);
   }
 
   /**

@@ -1,9 +1,7 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -72,27 +70,6 @@ class VertxHttpClientIT extends AbstractHttpClientIT {
    */
   @Test
   void aConnectionTheServerClosesWithoutAnsweringCountsAsAFailure() {
-    String policy = "dropped-" + client();
-    String url = downstream.url(Downstream.DROP + client());
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(policy, downstream.port(), "/drop/**", "120s", Rules.ERROR, false)));
-    int before = downstream.requestCount();
-
-    await("the breaker on /drop/** opens on connections the server closes")
-        .atMost(Duration.ofSeconds(30))
-        .pollInterval(Duration.ofMillis(50))
-        .until(
-            () -> {
-              AppAnswer answer = app.call(client(), "GET", url, Map.of());
-              assertThat(answer.failed())
-                  .as("a call whose connection the server closed: %s", app.log())
-                  .isTrue();
-              return answer.error().contains("Sluice circuit breaker '" + policy + "'");
-            });
-    assertThat(downstream.requestCount() - before)
-        .as("calls the server dropped before the breaker opened")
-        .isGreaterThanOrEqualTo(4);
+    checkConnectionsTheServerClosesOpenTheBreaker();
   }
 }
