@@ -73,10 +73,18 @@ final class StatusCaps {
     int omitted = rejection.errorsOmitted() + Math.max(0, errors.size() - MAX_ERRORS);
     List<String> kept = new ArrayList<>(Math.min(errors.size(), MAX_ERRORS));
     for (String error : errors.subList(0, Math.min(errors.size(), MAX_ERRORS))) {
-      kept.add(
-          error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS - 1) + "…" : error);
+      kept.add(error.length() > MAX_ERROR_CHARS ? shortened(error) : error);
     }
     return new AgentStatus.Rejection(rejection.revision(), kept, omitted);
+  }
+
+  /** The start of {@code error} and an ellipsis, never cutting a character's surrogate pair. */
+  private static String shortened(String error) {
+    int end = MAX_ERROR_CHARS - 1;
+    if (Character.isHighSurrogate(error.charAt(end - 1))) {
+      end--;
+    }
+    return error.substring(0, end) + "…";
   }
 
   /**

@@ -50,6 +50,18 @@ class StatusCapsTest {
     assertThat(capped.rejected().errorsOmitted()).isEqualTo(3_000 - StatusCaps.MAX_ERRORS);
   }
 
+  /** A shortened error never ends in half of a character outside the BMP (invalid UTF-8). */
+  @Test
+  void shortensAnErrorWithoutSplittingACharacter() {
+    String error = "a".repeat(StatusCaps.MAX_ERROR_CHARS - 2) + "\uD83D\uDE00" + "b".repeat(100);
+
+    AgentStatus capped =
+        StatusCaps.cap(status(List.of(), new AgentStatus.Rejection(9, List.of(error)), List.of()));
+
+    assertThat(capped.rejected().errors())
+        .containsExactly("a".repeat(StatusCaps.MAX_ERROR_CHARS - 2) + "…");
+  }
+
   @Test
   void leavesASmallStatusAsItIs() {
     AgentStatus small =
