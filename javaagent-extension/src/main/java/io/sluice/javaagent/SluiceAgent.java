@@ -14,7 +14,9 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -48,8 +50,14 @@ final class SluiceAgent {
   private volatile boolean configRefused;
   private volatile boolean lastKnownGoodAllowed = true;
   private final Consumer<Thread> shutdownHooks;
-  private final Object lifecycle = new Object();
-  private boolean shutDown; // guarded by lifecycle: the shutdown hook has run
+
+  /** Held while parts start and while the hook closes them, so that one sees the other's work. */
+  private final ReentrantLock lifecycle = new ReentrantLock();
+
+  private volatile boolean shutDown; // the shutdown hook has run
+
+  /** How long the shutdown hook waits for a start in progress before letting the JVM exit. */
+  static final long HOOK_WAIT_SECONDS = 3;
 
   /**
    * @param shutdownHooks registers a JVM shutdown hook ({@link Runtime#addShutdownHook} but in
@@ -257,11 +265,18 @@ final class SluiceAgent {
       return;
     }
     // One at a time with the hook: it closes everything started here, or runs first and nothing
-    // starts.
-    synchronized (lifecycle) {
+    // starts. A hook that could not wait for a hanging start leaves the closing to it.
+    lifecycle.lock();
+    try {
       if (!shutDown) {
         startParts(current, meterProvider);
       }
+      if (shutDown) {
+        closeStarted();
+        guard = CallGuard.NONE;
+      }
+    } finally {
+      lifecycle.unlock();
     }
   }
 
@@ -307,15 +322,38 @@ final class SluiceAgent {
 
   /** Stops reporting (revoking the status lease), watching and the etcd client, newest first. */
   private void closeAll() {
-    synchronized (lifecycle) {
-      shutDown = true;
-      AutoCloseable next;
-      while ((next = closeOnExit.poll()) != null) {
-        try {
-          next.close();
-        } catch (Exception | LinkageError e) {
-          logger.log(Level.FINE, "Sluice: closing " + next + " failed", e);
-        }
+    shutDown = true;
+    boolean locked;
+    try {
+      locked = lifecycle.tryLock(HOOK_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (!locked) {
+      // a start hanging on I/O (a file system that stopped answering) must not hold the JVM's
+      // exit: it closes what it started when it ends, and a status key expires with its lease
+      logger.warning(
+          "Sluice: still starting after "
+              + HOOK_WAIT_SECONDS
+              + " s at shutdown; not waiting for it");
+      return;
+    }
+    try {
+      closeStarted();
+    } finally {
+      lifecycle.unlock();
+    }
+  }
+
+  /** Closes what has started, newest first; with {@link #lifecycle} held. */
+  private void closeStarted() {
+    AutoCloseable next;
+    while ((next = closeOnExit.poll()) != null) {
+      try {
+        next.close();
+      } catch (Exception | LinkageError e) {
+        logger.log(Level.FINE, "Sluice: closing " + next + " failed", e);
       }
     }
   }

@@ -2,6 +2,7 @@ package io.sluice.javaagent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
@@ -10,9 +11,12 @@ import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.config.SluiceConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -89,6 +93,46 @@ class SluiceAgentShutdownTest {
 
     assertThat(agent.rules().current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
     assertThat(agent.guard()).isSameAs(CallGuard.NONE);
+  }
+
+  /**
+   * A start that hangs (here in the meter provider; in life on a file system that stops answering)
+   * must not hang the JVM's exit: the hook waits a bounded time, and what the start finishes later
+   * is closed by the start itself.
+   */
+  @Test
+  void theHookDoesNotWaitForAStartThatHangs() throws Exception {
+    CountDownLatch hanging = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    MeterProvider stuck =
+        name -> {
+          hanging.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return MeterProvider.noop().meterBuilder(name);
+        };
+    SluiceAgent agent = configured(hooks::add);
+    Thread starting = new Thread(() -> agent.start(config(), stuck), "stuck-start");
+    starting.setDaemon(true);
+    starting.start();
+    assertThat(hanging.await(10, TimeUnit.SECONDS)).isTrue();
+
+    Thread hook = hooks.remove(0);
+    hook.setDaemon(true);
+    hook.start();
+    await("the hook ends while the start still hangs")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> !hook.isAlive());
+    assertThat(starting.isAlive()).isTrue();
+
+    release.countDown();
+    await("the start ends").atMost(Duration.ofSeconds(10)).until(() -> !starting.isAlive());
+    assertThat(agent.guard())
+        .as("what the start made after the hook ran is closed, not installed")
+        .isSameAs(CallGuard.NONE);
   }
 
   private SluiceAgent started(Consumer<Thread> shutdownHooks) {
