@@ -5,6 +5,17 @@
 import { fill, h, setText, timeNode } from './dom.js';
 import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
 
+// Agents rewrite their status at least once a minute while their lease lives: a status older
+// than this belongs to an agent that is alive but cannot write (etcd full or refusing its
+// writes), or whose clock is far behind.
+const STALE_AFTER_MS = 3 * 60 * 1000;
+
+/** Whether a status written at `updatedAt` (ISO) is older than agents let it get. */
+export function isStale(updatedAt, now = Date.now()) {
+  const written = Date.parse(updatedAt ?? '');
+  return Number.isFinite(written) && now - written > STALE_AFTER_MS;
+}
+
 export class AgentsPanel {
   constructor(root, page) {
     this.root = root;
@@ -70,7 +81,16 @@ export class AgentsPanel {
               ? h('span', { class: 'muted', 'data-test': 'breakers-omitted', title: 'not reported by the agent, to keep its status small', text: `+${a.breakersOmitted} more` })
               : null]
           : h('span', { class: 'muted', text: 'none' }));
-      fillIfChanged(row.updated, String(a.updatedAt), timeNode(a.updatedAt));
+      const stale = isStale(a.updatedAt);
+      fillIfChanged(row.updated, JSON.stringify([a.updatedAt, stale]), timeNode(a.updatedAt),
+        stale
+          ? h('span', {
+            class: 'chip chip-warn',
+            'data-test': 'stale',
+            title: 'No new report for over 3 minutes while the agent is alive: it cannot write its status to etcd (full, or refusing its writes), or its clock is behind. What it shows may be out of date.',
+            text: 'stale',
+          })
+          : null);
     });
     for (const [id, row] of this.rows) {
       if (!seen.has(id)) {

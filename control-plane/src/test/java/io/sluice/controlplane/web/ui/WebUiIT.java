@@ -1145,6 +1145,30 @@ class WebUiIT {
 
   @Test
   @Order(19)
+  void marksAStatusTheAgentHasNotRewrittenForMinutesAsStale() {
+    // agents rewrite their status at least once a minute: a live key much older than that belongs
+    // to an agent that cannot write (etcd full, or refusing its writes)
+    Object shown =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                    + " const ago = (min) => new Date(Date.now() - min * 60000).toISOString();"
+                    + " const views = [m.agentView({ instanceId: 'old', service: 'x',"
+                    + " appliedRevision: 2, updatedAt: ago(10) }, 2), m.agentView({ instanceId:"
+                    + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: ago(1) }, 2)];"
+                    + " const root = document.createElement('div');"
+                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews: () => views });"
+                    + " panel.render();"
+                    + " const chip = (id) => root.querySelector(`tr[data-instance=${id}]"
+                    + " [data-test=stale]`);"
+                    + " done([chip('old') && chip('old').textContent, chip('fresh')].join(' | '));"
+                    + " }).catch(e => done('failed: ' + e));");
+    assertThat(shown).isEqualTo("stale | ");
+  }
+
+  @Test
+  @Order(19)
   void countsHalfOpenBreakersHasAFaviconAndTakesTheLongestComment() {
     Object counted =
         ((JavascriptExecutor) browser)
