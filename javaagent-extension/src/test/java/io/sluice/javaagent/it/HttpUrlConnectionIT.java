@@ -141,6 +141,35 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /**
+   * The refused expectation's status is the outcome, not the {@code ProtocolException} the app
+   * sees: under a policy failing on 5xx only, refused calls are successes and never open it.
+   */
+  @Test
+  void aRefusedExpectContinueUnderAPolicyFailingOn5xxNeverOpensIt() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      String policy = "refused-" + client();
+      String url = raw.url(RawDownstream.REFUSE + "stock");
+      try {
+        applyRules(
+            Rules.document(
+                service(),
+                Rules.breaker(
+                    policy, raw.port(), "/refuse/**", "120s", Rules.ERROR, false, "[\"5xx\"]")));
+        for (int i = 0; i < 8; i++) {
+          AppAnswer answer = app.call("huc-expect", "POST", url, Map.of());
+          assertThat(answer.error())
+              .as("refused call %d: %s", i, app.log())
+              .contains("rejected")
+              .doesNotContain("Sluice circuit breaker");
+        }
+        assertThat(raw.requestCount()).as("every refused call reached the server").isEqualTo(8);
+      } finally {
+        applyRules(Rules.document(service()));
+      }
+    }
+  }
+
+  /**
    * Calls {@code raw} with the test app style {@code client} under a breaker on the path's first
    * segment failing on {@code failureStatusCodes}: every call fails in the app with {@code
    * appError} until the breaker rejects, with at least the 4 calls after which it opens reaching
@@ -198,5 +227,14 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   @Test
   void aTrialCallWithAnUnfinishedBodyCountsNeitherWay() throws Exception {
     checkTrialCallCountsNeitherWay("unfinished", "huc-unfinished", "unfinished");
+  }
+
+  /**
+   * A fixed-length body the app overflows is refused by the JDK, which reads no response: the app's
+   * mistake, so as a trial call it counts neither way and gives its permission back.
+   */
+  @Test
+  void aTrialCallWhoseBodyOverflowsCountsNeitherWay() throws Exception {
+    checkTrialCallCountsNeitherWay("overflow", "huc-overflow", "overflowed");
   }
 }

@@ -64,6 +64,25 @@ final class UrlConnectionStreamingClients {
   }
 
   /**
+   * A fixed-length streaming POST of one byte to which the app writes two: the JDK refuses the
+   * write ({@code too many bytes}) and the app gives up without reading; answers {@code
+   * overflowed}.
+   */
+  static ClientAnswer overflowingBody(String method, String url) throws Exception {
+    HttpURLConnection connection = Clients.urlConnection(url);
+    connection.setRequestMethod("POST");
+    connection.setDoOutput(true);
+    connection.setFixedLengthStreamingMode(1);
+    OutputStream body = connection.getOutputStream(); // a rejection fails here, as itself
+    try {
+      body.write(new byte[] {'{', '}'});
+    } catch (IOException expected) {
+      return new ClientAnswer(0, Map.of(), "overflowed");
+    }
+    throw new IllegalStateException("the JDK took more than the fixed length");
+  }
+
+  /**
    * A fixed-length streaming POST of two bytes of which the app writes one, then asks for the
    * status: the JDK refuses ({@code insufficient data written}); answers {@code unfinished}.
    */

@@ -135,20 +135,26 @@ public final class HttpUrlConnectionCalls {
   /**
    * A {@code write} to a streaming request's body threw. An I/O error of the connection (the JDK
    * says {@code Error writing request body to server} once its socket stream failed) is the call's
-   * failure; the app's own mistakes, writing more than the fixed length it declared ({@code written
-   * > expected}) or to a stream already closed or failed (the advice does not call this then), say
-   * nothing about the target and change nothing.
+   * failure. Writing more than the fixed length it declared ({@code written > expected}) is the
+   * app's own mistake, after which the JDK closes the connection and reads no response: the call is
+   * abandoned (it would otherwise hold its permission, a half-open breaker's among them). A write
+   * to a stream already closed or failed (the advice does not call this then) changes nothing.
    *
    * @param expected the fixed length the app declared, -1 for a chunked body
    * @param written what the app wrote so far, the failed write included
    */
   public static void writeFailed(
       HttpURLConnection connection, long expected, long written, Throwable thrown) {
-    if (!(thrown instanceof IOException) || (expected != -1L && written > expected)) {
+    if (!(thrown instanceof IOException)) {
       return;
     }
     SluiceCall call = permitted(connection);
-    if (call != null) {
+    if (call == null) {
+      return;
+    }
+    if (expected != -1L && written > expected) {
+      call.abandon();
+    } else {
       call.onError(thrown);
     }
   }
