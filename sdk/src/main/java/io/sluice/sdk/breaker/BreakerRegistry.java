@@ -107,7 +107,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     this.targets =
         Caffeine.newBuilder()
             .maximumWeight(b.maxTargets)
-            .<String, HostTargets>weigher((host, value) -> value.weight())
+            .<String, HostTargets>weigher((host, value) -> value.weigh())
             .expireAfterAccess(b.idleExpiry)
             .ticker(() -> cacheNanos)
             .executor(Runnable::run)
@@ -291,8 +291,17 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         t.retune(s);
       }
     }
-    // retuned and dropped breakers weigh differently: the cache weighs every host again
-    targets.asMap().replaceAll((host, value) -> new HostTargets(value.targets));
+    // Retuned and dropped breakers weigh differently: the cache weighs those hosts again, but
+    // not idle ones that weigh less now (a write counts as an access, and would keep them from
+    // expiring).
+    long usedSince = nanoTime.getAsLong() - TimeUnit.MINUTES.toNanos(1);
+    for (Map.Entry<String, HostTargets> e : targets.asMap().entrySet()) {
+      if (e.getValue().toWeighAgain(usedSince)) {
+        targets
+            .asMap()
+            .computeIfPresent(e.getKey(), (host, value) -> new HostTargets(value.targets));
+      }
+    }
   }
 
   /**

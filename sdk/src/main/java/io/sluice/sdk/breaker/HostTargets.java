@@ -13,13 +13,45 @@ final class HostTargets {
     this.targets = targets;
   }
 
-  /** What this host's targets weigh in the cache (see {@link Target#weight()}). */
+  /** What the cache last weighed this entry at (see {@link #weigh()}). */
+  private volatile int weighed;
+
+  /** What this host's targets weigh in the cache now (see {@link Target#weight()}). */
   int weight() {
     int weight = 0;
     for (Target t : targets) {
       weight += t.weight();
     }
     return weight;
+  }
+
+  /** The cache's weigher: the weight now, remembered as what the cache holds for this entry. */
+  int weigh() {
+    int weight = weight();
+    weighed = weight;
+    return weight;
+  }
+
+  /**
+   * Whether the cache should weigh this entry again after a retune: when it weighs more now than
+   * the cache thinks (the bound must hold), or less and one of its targets had a call since {@code
+   * usedSinceNanos}. Weighing is a write, which counts as an access: an idle host is left as it is,
+   * weighing more than it does until it expires, rather than be kept from expiring.
+   */
+  boolean toWeighAgain(long usedSinceNanos) {
+    int weight = weight();
+    if (weight > weighed) {
+      return true;
+    }
+    if (weight == weighed) {
+      return false;
+    }
+    for (Target t : targets) {
+      if (t.touchedNanos - usedSinceNanos > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   Target find(int port) {

@@ -594,6 +594,22 @@ class BreakerRegistryTest {
     assertThat(registry.trackedTargets()).as("1000 targets of weight 2").isEqualTo(1000);
   }
 
+  /** A rules change is no call: it does not keep idle targets from expiring. */
+  @Test
+  void idleTargetsExpireAcrossRulesChanges() {
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder).clock(clock).idleExpiry(Duration.ofMinutes(10)).build();
+    fail(1);
+    clock.advance(Duration.ofMinutes(9));
+    registry.start("inventory.internal", 8080, "GET", "/stock").onResponse(200); // another, busy
+    holder.publish(
+        rules(
+            2, Policies.with(payments(), 60, Duration.ofSeconds(20), BreakerScope.TARGET, false)));
+    clock.advance(Duration.ofMinutes(2));
+    assertThat(registry.trackedTargets()).as("only the busy target is left").isEqualTo(1);
+  }
+
   @Test
   void idleTargetsExpire() {
     registry.close();
