@@ -18,9 +18,13 @@ import java.util.function.Function;
  *
  * <ul>
  *   <li><b>Always meaningful:</b> anything but a figure — rules source, applied revision, the
- *       rejection and its errors, host, versions — and a different set of breakers (policy and key)
- *       or targets, a breaker's state or shadow flag, a target's covering policy, a rate that
- *       became known ({@code -1} to a value or back), a count of unguarded calls that appeared.
+ *       rejection and its errors, host, versions — and a different set of breakers (policy and
+ *       key), a breaker's state or shadow flag, a target's covering policy, a rate that became
+ *       known ({@code -1} to a value or back).
+ *   <li><b>Targets</b> are a top list by a sliding estimate, so places near its end swap and a
+ *       rarely called target drops out and comes back: a change of which targets are listed counts
+ *       only when the busiest target that came in and the busiest that left differ by a meaningful
+ *       figure (below), so a new dependency with real traffic is written at once.
  *   <li><b>Figures</b> count only when they moved by at least {@link #RELATIVE} (10 %) of the
  *       larger of the two values and by at least an absolute floor, so that small numbers (one
  *       error a minute more or less) do not flap: {@link #MIN_COUNT_STEP} for per-minute counts and
@@ -91,13 +95,19 @@ final class StatusChange {
   private static boolean targetsChanged(
       List<AgentStatus.TargetStats> written, List<AgentStatus.TargetStats> current) {
     Map<String, AgentStatus.TargetStats> before = byId(written, AgentStatus.TargetStats::target);
-    if (before == null || written.size() != current.size()) {
+    Map<String, AgentStatus.TargetStats> after = byId(current, AgentStatus.TargetStats::target);
+    if (before == null || after == null) {
       return true;
+    }
+    if (countMoved(busiestMissing(written, after), busiestMissing(current, before))) {
+      return true; // a busy target came in or left the list
     }
     for (AgentStatus.TargetStats now : current) {
       AgentStatus.TargetStats then = before.get(now.target());
-      if (then == null
-          || !Objects.equals(then.coveredBy(), now.coveredBy())
+      if (then == null) {
+        continue; // came in, weighed above
+      }
+      if (!Objects.equals(then.coveredBy(), now.coveredBy())
           || countMoved(then.callsPerMinute(), now.callsPerMinute())
           || countMoved(then.errorsPerMinute(), now.errorsPerMinute())
           || countMoved(then.unguardedCallsPerMinute(), now.unguardedCallsPerMinute())
@@ -107,6 +117,18 @@ final class StatusChange {
       }
     }
     return false;
+  }
+
+  /** The most calls per minute among {@code targets} that {@code others} lacks; 0 for none. */
+  private static long busiestMissing(
+      List<AgentStatus.TargetStats> targets, Map<String, AgentStatus.TargetStats> others) {
+    long busiest = 0;
+    for (AgentStatus.TargetStats t : targets) {
+      if (!others.containsKey(t.target())) {
+        busiest = Math.max(busiest, Math.max(1, t.callsPerMinute()));
+      }
+    }
+    return busiest;
   }
 
   /** The entries by id; {@code null} when two share an id (then any difference is meaningful). */

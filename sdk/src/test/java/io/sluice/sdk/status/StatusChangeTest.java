@@ -112,6 +112,32 @@ class StatusChangeTest {
     assertThat(StatusChange.isMeaningful(written, reordered)).isFalse();
   }
 
+  /**
+   * The target list is a top list by a sliding estimate: similar targets swapping places at its end
+   * and a target called about once a minute dropping out and back are not worth a write, a new
+   * dependency with real traffic is.
+   */
+  @Test
+  void weighsWhichTargetsAreListedByTheirTraffic() {
+    AgentStatus.TargetStats tenth = new AgentStatus.TargetStats("a:443", 100, 0, 5, null);
+    AgentStatus.TargetStats eleventh = new AgentStatus.TargetStats("b:443", 104, 0, 5, null);
+    AgentStatus.TargetStats rare = new AgentStatus.TargetStats("cron:80", 1, 0, 5, null);
+    AgentStatus.TargetStats fresh = new AgentStatus.TargetStats("db:5432", 50, 0, 1, null);
+    AgentStatus written = WRITTEN.withLists(null, List.of(BREAKER), 0, List.of(TARGET, tenth), 0);
+
+    AgentStatus swapped =
+        written.withLists(null, List.of(BREAKER), 0, List.of(TARGET, eleventh), 0);
+    AgentStatus withRare =
+        written.withLists(null, List.of(BREAKER), 0, List.of(TARGET, tenth, rare), 0);
+    AgentStatus withFresh =
+        written.withLists(null, List.of(BREAKER), 0, List.of(TARGET, tenth, fresh), 0);
+
+    assertThat(StatusChange.isMeaningful(written, swapped)).as("swapped places").isFalse();
+    assertThat(StatusChange.isMeaningful(written, withRare)).as("a rare target came").isFalse();
+    assertThat(StatusChange.isMeaningful(withRare, written)).as("a rare target left").isFalse();
+    assertThat(StatusChange.isMeaningful(written, withFresh)).as("a new dependency").isTrue();
+  }
+
   private static Arguments named(String name, UnaryOperator<AgentStatus> change) {
     return Arguments.of(Named.of(name, change));
   }
