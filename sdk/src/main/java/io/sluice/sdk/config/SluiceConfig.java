@@ -359,9 +359,11 @@ public record SluiceConfig(
   }
 
   /**
-   * The user's home directory, or the temporary directory when the JVM knows no home: a container
-   * user without a passwd entry (OpenShift's random user ids) gets {@code user.home=?}, and state
-   * must not land in a relative {@code ?/.sluice} under whatever the working directory is.
+   * The user's home directory, or a directory of the user's own under the temporary directory
+   * ({@code sluice-<user.name>}) when the JVM knows no home: a container user without a passwd
+   * entry (OpenShift's random user ids) gets {@code user.home=?}, and state must not land in a
+   * relative {@code ?/.sluice} under whatever the working directory is, nor in one directory that
+   * every user of a shared temporary directory could write to.
    */
   static Path home() {
     String home = System.getProperty("user.home");
@@ -372,7 +374,9 @@ public record SluiceConfig(
     } catch (InvalidPathException e) {
       // no usable home: the temporary directory below
     }
-    return Path.of(System.getProperty("java.io.tmpdir"));
+    String user = System.getProperty("user.name", "");
+    String owner = user.replaceAll("[^A-Za-z0-9._-]", "_");
+    return Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + owner);
   }
 
   /**

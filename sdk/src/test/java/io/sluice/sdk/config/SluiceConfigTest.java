@@ -513,17 +513,21 @@ class SluiceConfigTest {
    * then under the temporary directory, never relative to the working directory.
    */
   @Test
-  void withoutAHomeTheDefaultStateDirIsUnderTheTemporaryDirectory() {
+  void withoutAHomeTheDefaultStateDirIsTheUsersOwnUnderTheTemporaryDirectory() {
     String home = System.getProperty("user.home");
+    String user = System.getProperty("user.name");
     try {
       System.setProperty("user.home", "?");
+      System.setProperty("user.name", "app/1");
+      Path own = Path.of(System.getProperty("java.io.tmpdir"), "sluice-app_1");
       Path dir = SluiceConfig.fromProperties(key -> null).stateDir();
       assertThat(dir).isAbsolute();
-      assertThat(dir).isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), ".sluice"));
+      assertThat(dir).isEqualTo(own.resolve(".sluice"));
       assertThat(SluiceConfig.fromProperties(Map.of("sluice.state.dir", "~/state")::get).stateDir())
-          .isEqualTo(Path.of(System.getProperty("java.io.tmpdir"), "state"));
+          .isEqualTo(own.resolve("state"));
     } finally {
       System.setProperty("user.home", home);
+      System.setProperty("user.name", user);
     }
   }
 }
