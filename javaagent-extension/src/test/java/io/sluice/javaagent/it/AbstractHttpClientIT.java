@@ -7,6 +7,8 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.otlp.OtlpReceiver;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -14,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -358,6 +361,42 @@ abstract class AbstractHttpClientIT {
       assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
     } finally {
       // a breaker on every path of the downstream would reject the other scenarios' calls
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /** Connections nobody accepts (a target down) are failures of the target and open the breaker. */
+  @Test
+  void refusedConnectionsOpenTheBreaker() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort(); // closed again: connections to it are refused
+    }
+    String policy = "refused-" + client();
+    String url = "http://127.0.0.1:" + closedPort + "/refused/" + client();
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, closedPort, "/refused/**", "120s", Rules.ERROR, false)));
+    try {
+      AtomicInteger refused = new AtomicInteger();
+      await("the breaker opens on refused connections")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(client(), "GET", url, Map.of());
+                assertThat(answer.failed()).as("a call to a closed port: %s", app.log()).isTrue();
+                if (answer.error().contains("Sluice circuit breaker '" + policy + "'")) {
+                  return true;
+                }
+                refused.incrementAndGet();
+                return false;
+              });
+      assertThat(refused)
+          .as("calls refused before the breaker opened")
+          .hasValueGreaterThanOrEqualTo(4);
+    } finally {
       applyRules(Rules.document(service()));
     }
   }
