@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,16 @@ final class AgentApp implements AutoCloseable {
     this.log = log;
     this.port = port;
     this.shutdownHook = shutdownHook;
+  }
+
+  /** System properties naming {@code service}, with the agent's exporters off. */
+  static Map<String, String> withoutExporters(String service) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    properties.put("otel.service.name", service);
+    properties.put("otel.traces.exporter", "none");
+    properties.put("otel.metrics.exporter", "none");
+    properties.put("otel.logs.exporter", "none");
+    return properties;
   }
 
   /** The Sluice distro agent jar built by this module. */

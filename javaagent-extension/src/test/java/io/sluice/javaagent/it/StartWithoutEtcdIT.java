@@ -9,7 +9,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -37,7 +36,7 @@ class StartWithoutEtcdIT {
                   Rules.document(
                       service,
                       Rules.breaker("lkg", downstream.port(), "/lkg/**", "30s", fallback, false)));
-      Map<String, String> properties = withoutExporters(service);
+      Map<String, String> properties = AgentApp.withoutExporters(service);
       properties.put("sluice.etcd.endpoints", etcd.endpoint());
       properties.put("sluice.state.dir", stateDir.toString());
 
@@ -83,7 +82,7 @@ class StartWithoutEtcdIT {
   @Test
   void appWithoutSluiceConfigurationRunsOnDefaults() throws Exception {
     try (Downstream downstream = Downstream.start()) {
-      Map<String, String> properties = withoutExporters("it-no-config");
+      Map<String, String> properties = AgentApp.withoutExporters("it-no-config");
       try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
         String traceId = AbstractHttpClientIT.randomHex(16);
         AppAnswer answer =
@@ -125,7 +124,7 @@ class StartWithoutEtcdIT {
   void aServiceNameSluiceRefusesLeavesTheAgentRunning() throws Exception {
     // "team/orders" is a fine OpenTelemetry service name but cannot be an etcd key segment
     try (Downstream downstream = Downstream.start()) {
-      Map<String, String> properties = withoutExporters("team/orders");
+      Map<String, String> properties = AgentApp.withoutExporters("team/orders");
       try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
         String traceId = AbstractHttpClientIT.randomHex(16);
         AppAnswer answer =
@@ -153,7 +152,7 @@ class StartWithoutEtcdIT {
     try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       refused = probe.getLocalPort(); // closed again below: connections are refused
     }
-    Map<String, String> properties = withoutExporters("it-quiet");
+    Map<String, String> properties = AgentApp.withoutExporters("it-quiet");
     properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + refused);
     properties.put("sluice.state.dir", stateDir.toString());
     try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
@@ -168,12 +167,4 @@ class StartWithoutEtcdIT {
   }
 
   /** The agent's settings for {@code service} with every exporter off; add to the map freely. */
-  private static Map<String, String> withoutExporters(String service) {
-    Map<String, String> properties = new LinkedHashMap<>();
-    properties.put("otel.service.name", service);
-    properties.put("otel.traces.exporter", "none");
-    properties.put("otel.metrics.exporter", "none");
-    properties.put("otel.logs.exporter", "none");
-    return properties;
-  }
 }

@@ -1,0 +1,95 @@
+package io.sluice.javaagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The two other ways the agent is run that the client suites do not cover: the extension jar on the
+ * stock upstream agent ({@code -Dotel.javaagent.extensions=sluice-extension.jar}, the documented
+ * alternative to {@code sluice-javaagent.jar}), and the breakers switched off by their
+ * instrumentation name while Sluice's sampling and propagation stay on. Rules from a file: no etcd.
+ */
+class StockAgentIT {
+
+  @TempDir Path dir;
+
+  @Test
+  void theExtensionGuardsCallsOnTheStockAgent() throws Exception {
+    try (Downstream downstream = Downstream.start()) {
+      Map<String, String> properties = withRules("it-stock", downstream);
+      properties.put("otel.javaagent.extensions", extensionJar());
+      try (AgentApp app = AgentApp.start(upstreamAgentJar(), properties)) {
+        assertThat(app.call("jdk", "GET", downstream.url("/stock/a"), Map.of()).status())
+            .isEqualTo(200);
+        assertThat(downstream.lastHeader("X-B3-TraceId"))
+            .as("Sluice's propagators write B3 beside traceparent")
+            .isNotBlank();
+        downstream.answer(500);
+        await("the breaker opens on the stock agent")
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () -> {
+                  AppAnswer answer = app.call("jdk", "GET", downstream.url("/stock/a"), Map.of());
+                  return answer.failed()
+                      && answer.error().contains("Sluice circuit breaker 'stock'");
+                });
+        assertThat(app.log()).contains("applied the rules file");
+      }
+    }
+  }
+
+  @Test
+  void theBreakersCanBeSwitchedOffByName() throws Exception {
+    try (Downstream downstream = Downstream.start()) {
+      Map<String, String> properties = withRules("it-switched-off", downstream);
+      properties.put("otel.instrumentation.sluice-http-client-breakers.enabled", "false");
+      try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+        await("the rules file is applied")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> app.log().contains("applied the rules file"));
+        downstream.answer(500);
+        int before = downstream.requestCount();
+        for (int i = 0; i < 10; i++) {
+          AppAnswer answer = app.call("jdk", "GET", downstream.url("/stock/a"), Map.of());
+          assertThat(answer.status()).as("call %d: %s", i, answer.error()).isEqualTo(500);
+        }
+        assertThat(downstream.requestCount() - before)
+            .as("no breaker: every call reached the server")
+            .isEqualTo(10);
+        assertThat(downstream.lastHeader("X-B3-TraceId")).as("propagation stays on").isNotBlank();
+      }
+    }
+  }
+
+  /** A rules file with a breaker on the downstream's {@code /stock/**}. */
+  private Map<String, String> withRules(String service, Downstream downstream) throws Exception {
+    Path rules =
+        Files.writeString(
+            dir.resolve("rules.json"),
+            Rules.document(
+                service,
+                Rules.breaker(
+                    "stock", downstream.port(), "/stock/**", "120s", Rules.ERROR, false)));
+    Map<String, String> properties = AgentApp.withoutExporters(service);
+    properties.put("sluice.rules.file", rules.toString());
+    properties.put("sluice.state.dir", dir.resolve("state").toString());
+    return properties;
+  }
+
+  private static String upstreamAgentJar() {
+    return System.getProperty(
+        "sluice.upstream.agent.jar", "target/distro/opentelemetry-javaagent.jar");
+  }
+
+  private static String extensionJar() {
+    return System.getProperty("sluice.extension.jar", "target/sluice-extension.jar");
+  }
+}
