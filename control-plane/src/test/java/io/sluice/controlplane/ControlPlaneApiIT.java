@@ -407,6 +407,12 @@ class ControlPlaneApiIT {
     assertThat(again.header("ETag")).isEqualTo("\"" + r1 + "\"");
     assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
     assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r1 + "\"");
+    // a cache revalidates with the ETag: 304 while the rules are those, the rules once changed
+    assertThat(
+            api.call("GET", path, READER, null, Map.of("If-None-Match", "\"" + r1 + "\"")).status())
+        .isEqualTo(304);
+    assertThat(api.call("GET", path, READER, null, Map.of("If-None-Match", "\"1\"")).status())
+        .isEqualTo(200);
 
     // preconditions still hold: a stale If-Match is refused even for the same rules
     assertThat(
