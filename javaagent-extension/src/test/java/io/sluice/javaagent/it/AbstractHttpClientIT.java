@@ -278,6 +278,26 @@ abstract class AbstractHttpClientIT {
                           assertThat(span.attributes())
                               .containsEntry("http.response.status_code", "503");
                         }));
+    checkOneClientSpan(syntheticTrace);
+  }
+
+  /**
+   * Checks that the trace {@code traceId}, whose app made one call, holds exactly one CLIENT span:
+   * a rejected call is traced by the agent's span or by Sluice's, never by both. It first waits for
+   * the app's SERVER span, which ends after the call it made, so the call's spans were exported
+   * with it or before.
+   */
+  void checkOneClientSpan(String traceId) {
+    await("the app's SERVER span is exported")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                otlp.spans(traceId).stream()
+                    .anyMatch(span -> span.kind() == OtlpReceiver.ReceivedSpan.KIND_SERVER));
+    assertThat(otlp.spans(traceId))
+        .as("the CLIENT spans of the one rejected call")
+        .filteredOn(span -> span.kind() == OtlpReceiver.ReceivedSpan.KIND_CLIENT)
+        .hasSize(1);
   }
 
   @Test
@@ -543,6 +563,7 @@ abstract class AbstractHttpClientIT {
                             .doesNotContainKey("http.response.status_code");
                       });
             });
+    checkOneClientSpan(traceId);
   }
 
   /**

@@ -68,7 +68,7 @@ final class MonoHttpConnectInstrumentation implements TypeInstrumentation {
         return false;
       }
       if (call.rejected()) {
-        return ReactorNettyCalls.reject(call, config, actual);
+        return ReactorNettyCalls.reject(call, actual);
       }
       actual = ReactorNettyCalls.watch(call, actual);
       return false;

@@ -5,6 +5,7 @@ import io.sluice.javaagent.bridge.SluiceCall;
 import java.net.ConnectException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
 import reactor.netty.Connection;
@@ -15,12 +16,13 @@ import reactor.netty.http.client.HttpClientResponse;
  * What the Reactor Netty advice does, kept out of the advice so it stays a few lines: asks the
  * breakers about a request, answers a rejected one, and follows a permitted one's outcome. A helper
  * class, injected into the app's class loader next to Reactor Netty; its only state is whether it
- * logged a failure of its own already.
+ * logged a failure already.
  */
 public final class ReactorNettyCalls {
 
   private static final Logger logger = Logger.getLogger(ReactorNettyCalls.class.getName());
   private static volatile boolean failureLogged;
+  private static volatile boolean subscriberFailureLogged;
 
   private ReactorNettyCalls() {}
 
@@ -50,26 +52,28 @@ public final class ReactorNettyCalls {
   }
 
   /**
-   * Answers a rejected call, which makes no connection: {@code actual} gets an error signal with a
-   * {@link ConnectException} naming the breaker (an I/O error, as Reactor Netty fails a request
-   * whose connection is refused), in either {@code onOpen.mode}. The rejection gets a CLIENT span
-   * of its own, since the agent's Reactor Netty span starts only once a request is sent.
+   * Answers a rejected call, which makes no connection: {@code actual} gets {@code onSubscribe} and
+   * an error signal with a {@link ConnectException} naming the breaker (an I/O error, as Reactor
+   * Netty fails a request whose connection is refused), in either {@code onOpen.mode}. Sluice
+   * records no span of its own: the agent's Reactor Netty instrumentation ends its CLIENT span with
+   * this error (under {@code WebClient}, the agent's {@code WebClient} span takes its place), and
+   * the breaker's {@code sluice.breaker.rejected} event goes to the span current at the rejection.
    *
    * @return {@code true}: the connect {@code Mono} must not run, whatever happened here
    */
-  public static boolean reject(
-      SluiceCall call, HttpClientConfig config, CoreSubscriber<? super Connection> actual) {
+  public static boolean reject(SluiceCall call, CoreSubscriber<? super Connection> actual) {
     try {
-      ReactorNettyTarget target = target(config);
-      call.traceRejection(
-          target == null ? config.uri() : target.url(), ConnectException.class.getName());
+      Subscription none = Operators.emptySubscription();
+      ConnectException rejection = new ConnectException(call.message());
+      try {
+        actual.onSubscribe(none);
+        actual.onError(rejection);
+      } catch (Throwable e) {
+        // the app's subscriber threw: its own failure, which must not let the call through (the
+        // advice would swallow it and run the connect Mono)
+        subscriberFailed(e);
+      }
     } catch (RuntimeException | LinkageError e) {
-      failed(e);
-    }
-    try {
-      Operators.error(actual, new ConnectException(call.message()));
-    } catch (RuntimeException | LinkageError e) {
-      // the subscriber's own onError threw: its failure, which must not let the call through
       failed(e);
     }
     return true;
@@ -103,12 +107,23 @@ public final class ReactorNettyCalls {
     }
   }
 
-  private static void failed(Throwable error) {
+  static void failed(Throwable error) {
     if (!failureLogged) {
       failureLogged = true;
       logger.log(
           Level.WARNING,
           "Sluice: a Reactor Netty call could not be guarded as intended (logged once)",
+          error);
+    }
+  }
+
+  private static void subscriberFailed(Throwable error) {
+    if (!subscriberFailureLogged) {
+      subscriberFailureLogged = true;
+      logger.log(
+          Level.WARNING,
+          "Sluice: the app's subscriber threw on the error of a Reactor Netty call an open breaker"
+              + " rejected; the call stayed rejected (logged once)",
           error);
     }
   }

@@ -1,0 +1,98 @@
+package io.sluice.javaagent.instrumentation.reactornetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.javaagent.bridge.SluiceCall;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.netty.Connection;
+
+class ReactorNettyCallsTest {
+
+  private final Logger logger = Logger.getLogger(ReactorNettyCalls.class.getName());
+  private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+  private final Handler handler =
+      new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+          logged.add(record);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+      };
+
+  @BeforeEach
+  void captureLogs() {
+    logger.addHandler(handler);
+  }
+
+  @AfterEach
+  void releaseLogs() {
+    logger.removeHandler(handler);
+  }
+
+  @Test
+  void aRejectedCallWhoseSubscriberThrowsStaysRejectedAndSaysWhoFailed() {
+    RuntimeException appFailure = new IllegalStateException("the app's onError failed");
+    CoreSubscriber<Connection> throwingSubscriber =
+        new CoreSubscriber<>() {
+          @Override
+          public void onSubscribe(Subscription subscription) {}
+
+          @Override
+          public void onNext(Connection connection) {}
+
+          @Override
+          public void onError(Throwable error) {
+            throw appFailure;
+          }
+
+          @Override
+          public void onComplete() {}
+        };
+
+    boolean skipped = ReactorNettyCalls.reject(new RejectedCall(), throwingSubscriber);
+
+    assertThat(skipped).as("the connect Mono must not run").isTrue();
+    assertThat(logged)
+        .anySatisfy(
+            record -> {
+              assertThat(record.getThrown()).isSameAs(appFailure);
+              assertThat(record.getMessage())
+                  .contains("subscriber")
+                  .doesNotContain("could not be guarded");
+            });
+  }
+
+  /** A call an open breaker rejected. */
+  static final class RejectedCall extends SluiceCall {
+    RejectedCall() {
+      super("Sluice circuit breaker 'payments' is OPEN", false, 0, Map.of(), "");
+    }
+
+    @Override
+    public void onResponse(int status) {}
+
+    @Override
+    public void onError(Throwable error) {}
+
+    @Override
+    public void abandon() {}
+
+    @Override
+    public void accept(Object response, Throwable error) {}
+  }
+}
