@@ -2,7 +2,6 @@ package io.sluice.javaagent.instrumentation.reactornetty;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.Locale;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,7 +12,10 @@ import java.util.regex.Pattern;
  * none), prefixed with the client's {@code baseUrl} when it is a path; an absolute URI names host,
  * port and path, a path goes to the client's remote address ({@code HttpClient#host}/{@code port}).
  * The absolute form is parsed with Reactor Netty's own pattern ({@code UriEndpointFactory}), which
- * also takes URLs without a scheme ({@code host:port/path}).
+ * also takes URLs without a scheme ({@code host:port/path}). User info ({@code user:password@}) is
+ * not part of the host: a {@code java.net.URI} request (Spring's {@code WebClient} passes one)
+ * connects to {@code URI#getHost}, so the breakers see that host, and the credentials never reach a
+ * breaker's target or the agent status.
  *
  * <p>A helper class, injected into the app's class loader next to Reactor Netty; it holds no state.
  */
@@ -26,18 +28,16 @@ public final class ReactorNettyTarget {
   private final String host;
   private final int port;
   private final String path;
-  private final String url;
 
-  private ReactorNettyTarget(String host, int port, String path, String url) {
+  private ReactorNettyTarget(String host, int port, String path) {
     this.host = host;
     this.port = port;
     this.path = path;
-    this.url = url;
   }
 
   /**
    * Resolves a request's target, or {@code null} when it is not an address the breakers know (a
-   * Unix domain socket, a URI Reactor Netty itself refuses).
+   * Unix domain socket, a URI Reactor Netty itself refuses). Calls {@code remote} at most once.
    *
    * @param uri the request's URI ({@code HttpClientConfig#uri}), {@code null} for {@code "/"}
    * @param baseUrl the client's base URL, or {@code null}
@@ -57,24 +57,31 @@ public final class ReactorNettyTarget {
         return null;
       }
       InetSocketAddress inet = (InetSocketAddress) address;
-      String scheme = secure ? "https" : "http";
-      return of(scheme, inet.getHostString(), inet.getPort(), target);
+      return of(inet.getHostString(), inet.getPort(), target);
     }
     Matcher matcher = URL.matcher(target);
     if (!matcher.matches()) {
       return null;
     }
-    String scheme = matcher.group(1) == null ? (secure ? "https" : "http") : matcher.group(1);
+    String scheme = matcher.group(1);
     String host = matcher.group(2);
+    // user info ends at the authority's last '@' (the pattern keeps it in the host)
+    host = host.substring(host.lastIndexOf('@') + 1);
+    if (host.isEmpty()) {
+      return null;
+    }
     if (host.charAt(0) == '[' && host.charAt(host.length() - 1) == ']') {
       host = host.substring(1, host.length() - 1);
     }
-    boolean tls = "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme);
+    boolean tls =
+        scheme == null
+            ? secure
+            : "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme);
     int port = matcher.group(3) == null ? (tls ? 443 : 80) : Integer.parseInt(matcher.group(3));
-    return of(scheme.toLowerCase(Locale.ROOT), host, port, matcher.group(4));
+    return of(host, port, matcher.group(4));
   }
 
-  private static ReactorNettyTarget of(String scheme, String host, int port, String pathAndQuery) {
+  private static ReactorNettyTarget of(String host, int port, String pathAndQuery) {
     String path = pathAndQuery == null ? "" : pathAndQuery;
     int end = path.length();
     for (int i = 0; i < path.length(); i++) {
@@ -88,8 +95,7 @@ public final class ReactorNettyTarget {
     if (path.isEmpty()) {
       path = "/";
     }
-    String hostInUrl = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
-    return new ReactorNettyTarget(host, port, path, scheme + "://" + hostInUrl + ":" + port + path);
+    return new ReactorNettyTarget(host, port, path);
   }
 
   /** The host the request connects to, as the app named it. */
@@ -105,10 +111,5 @@ public final class ReactorNettyTarget {
   /** The path without query or fragment; {@code "/"} when the URL has none. */
   public String path() {
     return path;
-  }
-
-  /** The URL without query, for a rejected call's span. */
-  public String url() {
-    return url;
   }
 }
