@@ -172,6 +172,8 @@ final class Clients {
       case "reactor-cancel" -> ReactorNettyClients::cancel;
       case "webclient" -> ReactorNettyClients::webClient;
       case "webclient-cancel" -> ReactorNettyClients::webClientCancel;
+      case "reactor-failing-body" -> ReactorNettyClients::failingBody;
+      case "webclient-failing-body" -> ReactorNettyClients::webClientFailingBody;
       case "huc" -> Clients::urlConnection;
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;

@@ -33,6 +33,9 @@ final class ReactorNettyClients {
     static final WebClient CLIENT = webClient(Default.CLIENT);
   }
 
+  /** The message of the app's own error in {@link #failingBody}. */
+  static final String APP_BODY_FAILED = "the app's request body failed";
+
   private ReactorNettyClients() {}
 
   private static WebClient webClient(HttpClient client) {
@@ -84,11 +87,38 @@ final class ReactorNettyClients {
     return cancelOnceSent(webClientAnswer(client, method, url), sent);
   }
 
+  /**
+   * A request whose body the app's own publisher fails ({@code send(Mono.error(...))}) before
+   * anything is sent: the app's failure, which says nothing about the server.
+   */
+  static ClientAnswer failingBody(String method, String url) throws Exception {
+    HttpClient.ResponseReceiver<?> receiver =
+        Default.CLIENT
+            .request(HttpMethod.valueOf(method))
+            .uri(url)
+            .send(Mono.error(new IllegalStateException(APP_BODY_FAILED)));
+    return await(answer(receiver).toFuture());
+  }
+
+  /**
+   * As {@link #failingBody}, with {@code WebClient}: {@code body(Mono.error(...), String.class)}.
+   */
+  static ClientAnswer webClientFailingBody(String method, String url) throws Exception {
+    WebClient.RequestHeadersSpec<?> request =
+        Spring.CLIENT
+            .method(org.springframework.http.HttpMethod.valueOf(method))
+            .uri(URI.create(url))
+            .body(Mono.error(new IllegalStateException(APP_BODY_FAILED)), String.class);
+    return await(webClientAnswer(request).toFuture());
+  }
+
   private static Mono<ClientAnswer> webClientAnswer(WebClient client, String method, String url) {
     WebClient.RequestBodySpec request =
         client.method(org.springframework.http.HttpMethod.valueOf(method)).uri(URI.create(url));
-    WebClient.RequestHeadersSpec<?> ready =
-        "GET".equals(method) ? request : request.bodyValue("{}");
+    return webClientAnswer("GET".equals(method) ? request : request.bodyValue("{}"));
+  }
+
+  private static Mono<ClientAnswer> webClientAnswer(WebClient.RequestHeadersSpec<?> ready) {
     return ready.exchangeToMono(
         response ->
             response
@@ -107,8 +137,11 @@ final class ReactorNettyClients {
 
   private static Mono<ClientAnswer> answer(HttpClient client, String method, String url) {
     HttpClient.RequestSender sender = client.request(HttpMethod.valueOf(method)).uri(url);
-    HttpClient.ResponseReceiver<?> receiver =
-        "GET".equals(method) ? sender : sender.send(ByteBufFlux.fromString(Mono.just("{}")));
+    return answer(
+        "GET".equals(method) ? sender : sender.send(ByteBufFlux.fromString(Mono.just("{}"))));
+  }
+
+  private static Mono<ClientAnswer> answer(HttpClient.ResponseReceiver<?> receiver) {
     return receiver.responseSingle(
         (response, body) ->
             body.asString(StandardCharsets.UTF_8)

@@ -1,25 +1,45 @@
 package io.sluice.javaagent.instrumentation.reactornetty;
 
+import io.netty.channel.ChannelException;
+import io.netty.handler.codec.DecoderException;
 import io.sluice.javaagent.bridge.SluiceCall;
+import java.io.IOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
 import reactor.netty.Connection;
+import reactor.netty.channel.AbortedException;
 import reactor.netty.http.client.HttpClientResponse;
 import reactor.util.context.Context;
 
 /**
  * Stands between Reactor Netty's connect {@code Mono} and its subscriber to report the call's
  * outcome: the status of the response it emits (the final one, after the redirects and retries
- * Reactor Netty makes inside), or the error it fails with (a refused or reset connection, a
- * response timeout, a TLS failure). A subscriber that cancels before either gave up on the call
- * itself ({@code Disposable#dispose}, an operator's {@code timeout}, {@code WebClient} giving up):
- * the call is abandoned, which counts neither way. Only the first of these reaches the breaker.
+ * Reactor Netty makes inside), or the error it fails with. A subscriber that cancels before either
+ * gave up on the call itself ({@code Disposable#dispose}, an operator's {@code timeout}, {@code
+ * WebClient} giving up): the call is abandoned, which counts neither way. Only the first of these
+ * reaches the breaker.
+ *
+ * <p>Reactor Netty routes the app's own failures into the same error signal as the target's: the
+ * request body publisher failing ({@code send(Mono.error(...))}, {@code WebClient}'s encoders), an
+ * app callback ({@code doOnRequest}) throwing, the app's pending-acquire limit. Only errors that
+ * say something about the connection or the server count as failures (see {@link
+ * #isTargetFailure}); any other error abandons the call.
  *
  * <p>Everything else passes through unchanged, the subscriber's context included (Reactor Netty and
  * the agent's own instrumentation read it). A helper class, injected into the app's class loader
  * next to Reactor Netty.
  */
 public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Subscription {
+
+  /** How deep wrapped errors are looked at (wrappers of wrappers are rare; cycles possible). */
+  private static final int MAX_WRAPPERS = 8;
+
+  private static final String WEB_CLIENT_REQUEST_EXCEPTION =
+      "org.springframework.web.reactive.function.client.WebClientRequestException";
 
   private final SluiceCall call;
   private final CoreSubscriber<? super Connection> actual;
@@ -50,8 +70,56 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
 
   @Override
   public void onError(Throwable error) {
-    call.onError(error);
+    boolean targetFailure = true;
+    try {
+      targetFailure = isTargetFailure(error);
+    } catch (RuntimeException | LinkageError e) {
+      ReactorNettyCalls.failed(e); // counted as before: a breaker that never opens is worse
+    }
+    if (targetFailure) {
+      call.onError(error);
+    } else {
+      call.abandon();
+    }
     actual.onError(error);
+  }
+
+  /**
+   * Whether an error of the connect {@code Mono} is the target's failure: an I/O error (a refused,
+   * reset or prematurely closed connection, TLS, DNS; Reactor Netty's {@code
+   * PrematureCloseException}), a connection closed before the request was sent ({@code
+   * AbortedException}), a Netty channel error (its {@code ReadTimeoutException}: a response
+   * timeout), a response Netty cannot decode ({@code DecoderException}), or a timeout ({@code
+   * java.util.concurrent.TimeoutException}: waiting for a pooled connection the target holds up).
+   * The error is looked at through the wrappers that carry such errors unchanged (Reactor's for
+   * checked exceptions, {@code WebClientRequestException}, {@code CompletionException} and {@code
+   * ExecutionException}), but not through other exceptions' causes: an app error may wrap an I/O
+   * error of its own ({@code WebClient}'s {@code EncodingException} wraps Jackson 2's, which are
+   * {@code IOException}s; an {@code UncheckedIOException} from the app's body source).
+   */
+  static boolean isTargetFailure(Throwable error) {
+    Throwable current = error;
+    for (int depth = 0; current != null && depth < MAX_WRAPPERS; depth++) {
+      if (current instanceof IOException
+          || current instanceof ChannelException
+          || current instanceof DecoderException
+          || current instanceof TimeoutException
+          || current instanceof AbortedException) {
+        return true;
+      }
+      if (!isWrapper(current)) {
+        return false;
+      }
+      current = current.getCause();
+    }
+    return false;
+  }
+
+  private static boolean isWrapper(Throwable error) {
+    return Exceptions.unwrap(error) != error
+        || error instanceof CompletionException
+        || error instanceof ExecutionException
+        || WEB_CLIENT_REQUEST_EXCEPTION.equals(error.getClass().getName());
   }
 
   @Override

@@ -1,0 +1,150 @@
+package io.sluice.javaagent.instrumentation.reactornetty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.channel.ChannelException;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.ReadTimeoutException;
+import io.sluice.javaagent.bridge.SluiceCall;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.reactivestreams.Subscription;
+import org.springframework.core.codec.EncodingException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
+import reactor.netty.Connection;
+import reactor.netty.channel.AbortedException;
+import reactor.netty.http.client.PrematureCloseException;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
+
+class ReactorNettyOutcomeTest {
+
+  static Stream<Named<Throwable>> targetFailures() {
+    return Stream.of(
+        Named.of("a refused connection", new ConnectException("Connection refused")),
+        Named.of("a reset", new IOException("Connection reset by peer")),
+        Named.of("a connection closed before the response", PrematureCloseException.TEST_EXCEPTION),
+        Named.of("a connection closed before the request was sent", AbortedException.beforeSend()),
+        Named.of("a connect timeout", new ConnectTimeoutException("connection timed out")),
+        Named.of("a response timeout", ReadTimeoutException.INSTANCE),
+        Named.of("a failed TLS handshake", new SSLHandshakeException("bad certificate")),
+        Named.of("a channel failure", new ChannelException("channel closed")),
+        Named.of("a response that is no HTTP", new DecoderException("invalid version")),
+        Named.of("a pool acquire timeout", new PoolAcquireTimeoutException(Duration.ofSeconds(45))),
+        Named.of("a timeout", new TimeoutException("timed out")),
+        Named.of(
+            "an I/O error Reactor propagated unchecked",
+            Exceptions.propagate(new IOException("Broken pipe"))),
+        Named.of(
+            "an I/O error WebClient wrapped",
+            new WebClientRequestException(
+                new ConnectException("Connection refused"),
+                org.springframework.http.HttpMethod.GET,
+                URI.create("http://payments/pay"),
+                new HttpHeaders())));
+  }
+
+  static Stream<Named<Throwable>> appFailures() {
+    return Stream.of(
+        Named.of("the app's body publisher failing", new IllegalStateException("body failed")),
+        Named.of("an app callback throwing", new IllegalArgumentException("doOnRequest")),
+        Named.of("the app's pending acquire limit", new PoolAcquirePendingLimitException(10)),
+        Named.of(
+            "WebClient's JSON encoding failing (Jackson 2's errors are IOExceptions)",
+            new EncodingException("JSON encoding error", new IOException("not serializable"))),
+        Named.of(
+            "the app's body reader failing with an unchecked I/O error",
+            new UncheckedIOException(new IOException("file gone"))),
+        Named.of(
+            "an app error WebClient wrapped",
+            new WebClientRequestException(
+                new IllegalStateException("body failed"),
+                org.springframework.http.HttpMethod.POST,
+                URI.create("http://payments/pay"),
+                new HttpHeaders())),
+        Named.of("a null pointer", new NullPointerException()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("targetFailures")
+  void countsTransportErrorsAsTheTargetsFailures(Throwable error) {
+    RecordingCall call = new RecordingCall();
+    RecordingSubscriber app = new RecordingSubscriber();
+
+    new ReactorNettyOutcome(call, app).onError(error);
+
+    assertThat(call.outcomes).containsExactly("error");
+    assertThat(app.errors).containsExactly(error);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("appFailures")
+  void abandonsCallsThatFailWithTheAppsOwnErrors(Throwable error) {
+    RecordingCall call = new RecordingCall();
+    RecordingSubscriber app = new RecordingSubscriber();
+
+    new ReactorNettyOutcome(call, app).onError(error);
+
+    assertThat(call.outcomes).containsExactly("abandon");
+    assertThat(app.errors).containsExactly(error);
+  }
+
+  /** Records what a call was told. */
+  static final class RecordingCall extends SluiceCall {
+    final List<String> outcomes = new ArrayList<>();
+
+    @Override
+    public void onResponse(int status) {
+      outcomes.add("response " + status);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      outcomes.add("error");
+    }
+
+    @Override
+    public void abandon() {
+      outcomes.add("abandon");
+    }
+
+    @Override
+    public void accept(Object response, Throwable error) {
+      outcomes.add("accept");
+    }
+  }
+
+  /** The app's subscriber: records the errors it gets. */
+  static final class RecordingSubscriber implements CoreSubscriber<Connection> {
+    final List<Throwable> errors = new ArrayList<>();
+
+    @Override
+    public void onSubscribe(Subscription subscription) {}
+
+    @Override
+    public void onNext(Connection connection) {}
+
+    @Override
+    public void onError(Throwable error) {
+      errors.add(error);
+    }
+
+    @Override
+    public void onComplete() {}
+  }
+}
