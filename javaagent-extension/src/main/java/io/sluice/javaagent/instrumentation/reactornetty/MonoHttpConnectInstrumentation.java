@@ -28,7 +28,8 @@ import reactor.netty.http.client.HttpClientConfig;
  *
  * <p>A rejected call never runs the method: its subscriber gets {@code onSubscribe} and an error
  * signal (see {@link ReactorNettyCalls#reject}). A permitted call's subscriber is wrapped to follow
- * its outcome (see {@link ReactorNettyOutcome}).
+ * its outcome (see {@link ReactorNettyOutcome}); a permitted call the advice fails to watch is
+ * abandoned at once, so it never holds a permission without an outcome to come.
  */
 final class MonoHttpConnectInstrumentation implements TypeInstrumentation {
 
@@ -62,7 +63,8 @@ final class MonoHttpConnectInstrumentation implements TypeInstrumentation {
     static boolean enter(
         @Advice.FieldValue("config") HttpClientConfig config,
         @Advice.Argument(value = 0, readOnly = false) CoreSubscriber<? super Connection> actual,
-        @Advice.Local("sluiceCall") SluiceCall call) {
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Local("sluiceWatched") boolean watched) {
       call = ReactorNettyCalls.start(config);
       if (call == null) {
         return false;
@@ -71,16 +73,18 @@ final class MonoHttpConnectInstrumentation implements TypeInstrumentation {
         return ReactorNettyCalls.reject(call, actual);
       }
       actual = ReactorNettyCalls.watch(call, actual);
+      watched = true;
       return false;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
-        @Advice.Enter boolean rejected,
         @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Local("sluiceWatched") boolean watched,
         @Advice.Thrown Throwable thrown) {
-      if (!rejected && call != null && thrown != null) {
-        // thrown before anything was sent (a URL Reactor Netty refuses): no outcome
+      // thrown before anything was sent (a URL Reactor Netty refuses), or a permitted call the
+      // advice failed to watch: no outcome will come, so the permission is given back
+      if (call != null && !call.rejected() && (thrown != null || !watched)) {
         call.abandon();
       }
     }

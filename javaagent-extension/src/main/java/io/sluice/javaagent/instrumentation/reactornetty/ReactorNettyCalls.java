@@ -45,10 +45,20 @@ public final class ReactorNettyCalls {
     return SluiceBridge.start(target.host(), target.port(), method, target.path());
   }
 
-  /** Follows the outcome of a permitted call: the subscriber the connect {@code Mono} gets. */
+  /**
+   * Follows the outcome of a permitted call: the subscriber the connect {@code Mono} gets. Should
+   * that fail, the call is abandoned (its permission given back: a half-open breaker would
+   * otherwise wait for an outcome that never comes) and goes on unwatched.
+   */
   public static CoreSubscriber<? super Connection> watch(
       SluiceCall call, CoreSubscriber<? super Connection> actual) {
-    return new ReactorNettyOutcome(call, actual);
+    try {
+      return new ReactorNettyOutcome(call, actual);
+    } catch (RuntimeException | LinkageError e) {
+      call.abandon();
+      failed(e);
+      return actual;
+    }
   }
 
   /**
