@@ -385,6 +385,48 @@ abstract class AbstractHttpClientIT {
     }
   }
 
+  /**
+   * Another style of this client (test app style {@code style}) is guarded like the suite's: its
+   * failures open the breaker, rejected calls never reach the server, and mode {@code response}
+   * answers with the synthetic response.
+   */
+  void checkAnotherClientStyleIsGuarded(String style) throws Exception {
+    String policy = "style-" + style;
+    String url = downstream.url("/style/" + style);
+    try {
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(policy, downstream.port(), "/style/**", "120s", Rules.ERROR, false)));
+      assertThat(app.call(style, "GET", url, Map.of()).status())
+          .as("a call through the closed breaker")
+          .isEqualTo(200);
+      downstream.answer(500);
+
+      AppAnswer rejected = callUntilRejected(style, url, "the breaker opens on " + style);
+      assertThat(downstream.requestCount()).as("calls that reached the server").isGreaterThan(4);
+      assertThat(rejected.error())
+          .startsWith(rejectionErrorType())
+          .contains("Sluice circuit breaker '" + policy + "'");
+      int reached = downstream.requestCount();
+      assertThat(app.call(style, "GET", url, Map.of()).error())
+          .contains("Sluice circuit breaker '" + policy + "'");
+
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(
+                  policy, downstream.port(), "/style/**", "120s", Rules.RESPONSE, false)));
+      AppAnswer synthetic = app.call(style, "GET", url, Map.of());
+      assertThat(synthetic.failed()).as("synthetic response: %s", synthetic.error()).isFalse();
+      assertThat(synthetic.status()).isEqualTo(503);
+      assertThat(synthetic.body()).isEqualTo("fallback");
+      assertThat(downstream.requestCount()).as("no rejected call left").isEqualTo(reached);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
   /** Connections nobody accepts (a target down) are failures of the target and open the breaker. */
   @Test
   void refusedConnectionsOpenTheBreaker() throws Exception {

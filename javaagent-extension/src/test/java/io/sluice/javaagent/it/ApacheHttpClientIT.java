@@ -20,4 +20,10 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
   void aCancelledTrialCallCountsNeitherWay() throws Exception {
     checkCancelledTrialCallCountsNeitherWay("apache-cancel");
   }
+
+  /** What {@code HttpClients.createMinimal()} builds ({@code MinimalHttpClient}) is guarded too. */
+  @Test
+  void theMinimalClientIsGuarded() throws Exception {
+    checkAnotherClientStyleIsGuarded("apache-minimal");
+  }
 }

@@ -37,6 +37,11 @@ final class ApacheHttpClient4Clients {
     static final CloseableHttpClient CLIENT = new DefaultHttpClient();
   }
 
+  /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
+  private static final class Minimal {
+    static final CloseableHttpClient CLIENT = HttpClients.createMinimal();
+  }
+
   /** Tells the caller, through its context, that a request is about to be sent. */
   private static final class Cancelling {
     static final String SENT = "test.app.sent";
@@ -69,6 +74,11 @@ final class ApacheHttpClient4Clients {
   /** As {@link #classic}, with the deprecated {@code DefaultHttpClient}. */
   static ClientAnswer legacy(String method, String url) throws Exception {
     return execute(Legacy.CLIENT, method, url);
+  }
+
+  /** As {@link #classic}, with the minimal client. */
+  static ClientAnswer minimal(String method, String url) throws Exception {
+    return execute(Minimal.CLIENT, method, url);
   }
 
   private static ClientAnswer execute(CloseableHttpClient client, String method, String url)

@@ -72,6 +72,11 @@ final class Clients {
     static final CloseableHttpClient CLIENT = HttpClients.createDefault();
   }
 
+  /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
+  private static final class ApacheMinimal {
+    static final CloseableHttpClient CLIENT = HttpClients.createMinimal();
+  }
+
   /** Tells the caller, through its context, that a request is about to be sent. */
   private static final class ApacheCancelling {
     static final String SENT = "test.app.sent";
@@ -159,6 +164,8 @@ final class Clients {
       case "apache" -> Clients::apacheClassic;
       case "apache4" -> ApacheHttpClient4Clients::classic;
       case "apache4-legacy" -> ApacheHttpClient4Clients::legacy;
+      case "apache4-minimal" -> ApacheHttpClient4Clients::minimal;
+      case "apache-minimal" -> Clients::apacheMinimal;
       case "vertx" -> Clients::vertx;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
@@ -334,8 +341,17 @@ final class Clients {
   }
 
   private static ClientAnswer apacheClassic(String method, String url) throws Exception {
+    return apacheExecute(Apache.CLIENT, method, url);
+  }
+
+  private static ClientAnswer apacheMinimal(String method, String url) throws Exception {
+    return apacheExecute(ApacheMinimal.CLIENT, method, url);
+  }
+
+  private static ClientAnswer apacheExecute(CloseableHttpClient client, String method, String url)
+      throws Exception {
     HttpUriRequestBase request = new HttpUriRequestBase(method, URI.create(url));
-    return Apache.CLIENT.execute(
+    return client.execute(
         request,
         response -> {
           Map<String, String> headers = new HashMap<>();
