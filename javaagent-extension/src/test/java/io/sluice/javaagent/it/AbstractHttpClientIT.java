@@ -557,6 +557,13 @@ abstract class AbstractHttpClientIT {
     assertThat(next.failed()).as("the call after the cancelled calls: %s", next.error()).isFalse();
     assertThat(next.status()).isEqualTo(200);
     assertThat(next.body()).isEqualTo("downstream /cancels/" + client());
+    awaitClosedWithoutFailures(policy);
+  }
+
+  /**
+   * Waits until the agent reports {@code policy}'s breaker closed, with no failure in its window.
+   */
+  void awaitClosedWithoutFailures(String policy) {
     await("the agent reports the breaker closed, with no failure in its window")
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(100))

@@ -1,9 +1,7 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -83,17 +81,6 @@ class ReactorNettyHttpClientIT extends AbstractHttpClientIT {
     AppAnswer next = app.call(client(), "GET", url, Map.of());
     assertThat(next.failed()).as("the call after the failed bodies: %s", next.error()).isFalse();
     assertThat(next.status()).isEqualTo(200);
-    await("the agent reports the breaker closed, with no failure in its window")
-        .atMost(Duration.ofSeconds(15))
-        .pollInterval(Duration.ofMillis(100))
-        .untilAsserted(
-            () ->
-                assertThat(status.of(service()).orElseThrow().breakers())
-                    .anySatisfy(
-                        breaker -> {
-                          assertThat(breaker.policy()).isEqualTo(policy);
-                          assertThat(breaker.state()).isEqualTo("CLOSED");
-                          assertThat(breaker.failureRate()).isLessThanOrEqualTo(0.0);
-                        }));
+    awaitClosedWithoutFailures(policy);
   }
 }
