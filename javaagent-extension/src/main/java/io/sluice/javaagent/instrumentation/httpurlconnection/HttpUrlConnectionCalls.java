@@ -119,17 +119,7 @@ public final class HttpUrlConnectionCalls {
    * @param responseCode the connection's {@code responseCode} field, -1 while unknown
    */
   public static void sendFailed(HttpURLConnection connection, int responseCode, Throwable thrown) {
-    SluiceCall call = permitted(connection);
-    if (call == null) {
-      return;
-    }
-    if (responseCode >= 0) {
-      call.onResponse(responseCode);
-    } else if (thrown instanceof IOException) {
-      call.onError(thrown);
-    } else {
-      call.abandon();
-    }
+    end(connection, responseCode, thrown);
   }
 
   /**
@@ -194,6 +184,11 @@ public final class HttpUrlConnectionCalls {
    * @param responseCode the connection's {@code responseCode} field, -1 while unknown
    */
   public static void responded(HttpURLConnection connection, int responseCode, Throwable thrown) {
+    end(connection, responseCode, thrown);
+  }
+
+  /** The status once known is the outcome; else an I/O error is a failure, anything else none. */
+  private static void end(HttpURLConnection connection, int responseCode, Throwable thrown) {
     SluiceCall call = permitted(connection);
     if (call == null) {
       return;
