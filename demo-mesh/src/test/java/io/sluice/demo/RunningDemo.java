@@ -42,9 +42,22 @@ public final class RunningDemo {
   /** Starts {@code ./demo.sh options...} in the repository root with extra environment. */
   public static RunningDemo start(Path root, Map<String, String> environment, String... options)
       throws IOException {
-    List<String> command = new ArrayList<>(List.of("setsid", "./demo.sh"));
+    return startFrom(root, root, environment, options);
+  }
+
+  /**
+   * Starts demo.sh from {@code directory} (inside {@code root}), by its path relative to there, as
+   * a user standing elsewhere in the checkout runs it: paths in the environment are then relative
+   * to {@code directory}.
+   */
+  public static RunningDemo startFrom(
+      Path root, Path directory, Map<String, String> environment, String... options)
+      throws IOException {
+    Path script = directory.relativize(root.resolve("demo.sh"));
+    String invoked = script.getNameCount() == 1 ? "./" + script : script.toString();
+    List<String> command = new ArrayList<>(List.of("setsid", invoked));
     command.addAll(List.of(options));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile());
+    ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
     // demo.sh's log directory goes to the build's own directory, not /tmp, one directory per run
     // (demo.sh prunes earlier runs in its own): they stay for a look after a failure, and
     // `mvn clean` removes them

@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +57,7 @@ class DemoEndToEndIT {
       // decline (see DemoService), so the gateway's SERVER span is ended and exported.
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Path AGENT_COPY = MODULE.resolve("target/agent-under-test/sluice-agent.jar");
 
   private static OtlpReceiver receiver;
   private static RunningDemo demo;
@@ -73,12 +75,21 @@ class DemoEndToEndIT {
           .as("%s must be built before this test (the reactor builds it first)", jar)
           .isRegularFile();
     }
+    // The agent jar as SLUICE_AGENT_JAR names it: a copy elsewhere, given relative to the module
+    // directory demo.sh is started from (demo.sh resolves it against where its caller stands)
+    Files.createDirectories(AGENT_COPY.getParent());
+    Files.copy(
+        ROOT.resolve("javaagent-extension/target/sluice-javaagent.jar"),
+        AGENT_COPY,
+        StandardCopyOption.REPLACE_EXISTING);
     receiver = OtlpReceiver.start();
     long started = System.nanoTime();
     demo =
-        RunningDemo.start(
+        RunningDemo.startFrom(
             ROOT,
+            MODULE,
             Map.of(
+                "SLUICE_AGENT_JAR", MODULE.relativize(AGENT_COPY).toString(),
                 "OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint(),
                 "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf",
                 // A loaded 2-core build machine may need more than demo.sh's default 120 s.
@@ -134,6 +145,24 @@ class DemoEndToEndIT {
         receiver.close();
       }
     }
+  }
+
+  @Test
+  @Order(0)
+  void everyServiceRunsTheAgentJarThatSluiceAgentJarNames() throws IOException {
+    List<String> services =
+        demo.startedProcesses().stream().filter(line -> SERVICES.contains(name(line))).toList();
+    assertThat(services).extracting(DemoEndToEndIT::name).hasSameElementsAs(SERVICES);
+    for (String line : services) {
+      ProcessHandle process = ProcessHandle.of(Long.parseLong(line.split(" ")[0])).orElseThrow();
+      assertThat(process.info().arguments().map(List::of).orElse(List.of()))
+          .as("the JVM of %s", line)
+          .contains("-javaagent:" + AGENT_COPY);
+    }
+  }
+
+  private static String name(String pidLine) {
+    return pidLine.split(" ")[1];
   }
 
   @Test

@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code ./demo.sh --no-agent} for real: it starts the four services and the load generator, and
- * leaves no process behind, whether its run ends on its own or with Ctrl-C (SIGINT to its process
- * group, as a terminal sends it). The agent and control plane variant is the lead's end-to-end
- * test.
+ * leaves no process behind, whether its run ends on its own ({@code --check}) or with Ctrl-C
+ * (SIGINT to its process group, as a terminal sends it). The agent and control plane variant is the
+ * lead's end-to-end test.
  */
 class DemoScriptIT {
 
@@ -56,6 +56,29 @@ class DemoScriptIT {
         .extracting(line -> line.split(" ")[1])
         .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
     for (String line : started) {
+      long pid = Long.parseLong(line.split(" ")[0]);
+      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+          .as(line + " is still running")
+          .isFalse();
+    }
+  }
+
+  @Test
+  void checkModeEndsOnItsOwnAfterTheLoadAndSaysItPassed() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    demo = RunningDemo.start(root, Map.of(), "--no-agent", "--check", "--duration", "5s");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(180)))
+        .as("demo.sh --check ends by itself")
+        .isTrue();
+    String all = demo.outputText();
+    assertThat(demo.exitValue()).as(all).isZero();
+    assertThat(all)
+        .contains("Load generator summary")
+        .contains("demo.sh --check: passed")
+        .contains("demo.sh: everything stopped");
+    assertThat(confirmed(all)).as(all).isPositive();
+    for (String line : demo.startedProcesses()) {
       long pid = Long.parseLong(line.split(" ")[0]);
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
           .as(line + " is still running")
