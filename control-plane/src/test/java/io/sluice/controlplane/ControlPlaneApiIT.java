@@ -1344,6 +1344,40 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void countsEachWriteByItsActionAndEachRefusedDocument() {
+    ApiClient api = api();
+    String path = "/api/v1/services/metrics-counted/rules";
+    double puts = counter(api, "sluice_rules_writes_total{action=\"put\"}");
+    double deletes = counter(api, "sluice_rules_writes_total{action=\"delete\"}");
+    double rollbacks = counter(api, "sluice_rules_writes_total{action=\"rollback\"}");
+    double refused = counter(api, "sluice_rules_validation_failures_total");
+
+    long first =
+        api.put(path, WRITER, document(null, 0.1, "a"), Map.of()).json().get("revision").asLong();
+    assertThat(api.put(path, WRITER, document(null, 0.2, "a"), Map.of()).status()).isEqualTo(200);
+    assertThat(api.put(path, WRITER, "{\"schemaVersion\": 2}", Map.of()).status()).isEqualTo(400);
+    assertThat(api.post(path + "/rollback?to=" + first, WRITER, null).status()).isEqualTo(200);
+    assertThat(api.delete(path, WRITER).status()).isEqualTo(200);
+
+    assertThat(counter(api, "sluice_rules_writes_total{action=\"put\"}")).isEqualTo(puts + 2);
+    assertThat(counter(api, "sluice_rules_writes_total{action=\"rollback\"}"))
+        .isEqualTo(rollbacks + 1);
+    assertThat(counter(api, "sluice_rules_writes_total{action=\"delete\"}")).isEqualTo(deletes + 1);
+    assertThat(counter(api, "sluice_rules_validation_failures_total")).isEqualTo(refused + 1);
+  }
+
+  /** A series' value in {@code /actuator/prometheus}, 0 while it has never been recorded. */
+  private static double counter(ApiClient api, String series) {
+    String metrics = api.get("/actuator/prometheus", null).body();
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    return 0;
+  }
+
+  @Test
   void exposesOnlyHealthAndPrometheus() {
     ApiClient api = api();
     api.put("/api/v1/services/metered/rules", WRITER, "{\"schemaVersion\": 2}", Map.of());
