@@ -11,6 +11,9 @@ export function agentView(a, currentRevision) {
     else status = 'behind';
   }
   const errors = rejected ? (rejected.errors || (rejected.error ? [rejected.error] : [])) : [];
+  const breakers = Array.isArray(a.breakers) ? a.breakers : [];
+  const byState = a.breakersByState && typeof a.breakersByState === 'object' && !Array.isArray(a.breakersByState)
+    ? a.breakersByState : null;
   return {
     instanceId: String(a.instanceId ?? a.instance ?? ''),
     service: String(a.service ?? ''),
@@ -24,8 +27,10 @@ export function agentView(a, currentRevision) {
     rejectedErrorsOmitted: rejected ? Number(rejected.errorsOmitted) || 0 : 0,
     status,
     updatedAt: a.updatedAt ?? null,
-    breakers: Array.isArray(a.breakers) ? a.breakers : [],
+    breakers,
     breakersOmitted: Number(a.breakersOmitted) || 0,
+    breakersByState: byState,
+    breakersOpen: openBreakers(breakers, byState),
     topTargets: Array.isArray(a.topTargets) ? a.topTargets : [],
   };
 }
@@ -42,7 +47,7 @@ export function serviceView(s, agents) {
   const rejected = firstNumber(counts.rejected, s.agentsRejected, s.rejected, s.rejectedAgents)
     ?? mine.filter((a) => a.status === 'rejected').length;
   const breakersOpen = firstNumber(s.breakersOpen, s.openBreakers)
-    ?? mine.reduce((n, a) => n + a.breakers.filter((b) => notClosed(b.state)).length, 0);
+    ?? mine.reduce((n, a) => n + a.breakersOpen, 0);
   const last = s.lastChange || s.lastModified || {};
   return {
     name,
@@ -66,6 +71,17 @@ export function isOpen(state) {
 /** A breaker that lets not every call through: open, forced open or half-open (trying again). */
 export function notClosed(state) {
   return /^(OPEN|FORCED_OPEN|HALF_OPEN)$/i.test(String(state || ''));
+}
+
+/**
+ * An agent's breakers that are not closed. An agent lists at most 200 breakers, so its counts by
+ * state (every live breaker) decide when it sends them; older agents only list theirs.
+ */
+function openBreakers(breakers, byState) {
+  if (byState) {
+    return Object.entries(byState).reduce((n, [state, count]) => n + (notClosed(state) ? Number(count) || 0 : 0), 0);
+  }
+  return breakers.filter((b) => notClosed(b.state)).length;
 }
 
 function numberOrNull(v) {

@@ -4,7 +4,7 @@
 
 import { ApiError, call, enc, etagRevision, listOf } from './api.js';
 import { fill, h, setText } from './dom.js';
-import { agentView, notClosed } from './model.js';
+import { agentView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 import { RulesPanel } from './rules-panel.js';
 import { HistoryPanel } from './history-panel.js';
@@ -253,7 +253,7 @@ export class ServicePage {
     const rejected = views.filter((a) => a.status === 'rejected').length;
     setText(this.rejectedText, rejected);
     this.rejectedText.classList.toggle('bad', rejected > 0);
-    const open = views.reduce((n, a) => n + a.breakers.filter((b) => notClosed(b.state)).length, 0);
+    const open = views.reduce((n, a) => n + a.breakersOpen, 0);
     setText(this.openText, open);
     this.openText.classList.toggle('bad', open > 0);
   }

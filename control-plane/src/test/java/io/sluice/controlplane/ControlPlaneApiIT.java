@@ -739,6 +739,84 @@ class ControlPlaneApiIT {
     stream.cancel(true);
   }
 
+  /**
+   * An agent lists at most 200 breakers: the services list counts open ones from its counts by
+   * state, and from the listed breakers only for an agent older than those counts.
+   */
+  @Test
+  void countsOpenBreakersPastTheListedOnesAndTheListedOnesOfOlderAgents() throws Exception {
+    ApiClient api = api();
+    long lease = jetcd.getLeaseClient().grant(15).get(5, TimeUnit.SECONDS).getID();
+    List<AgentStatus.BreakerState> listed = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      listed.add(new AgentStatus.BreakerState("tenants", "t" + i + ":443", "OPEN", 90, 0, false));
+    }
+    AgentStatus counted =
+        new AgentStatus(
+                "tenants-1",
+                "tenant-gateway",
+                "host-a",
+                1,
+                null,
+                Instant.now(),
+                Instant.now(),
+                "defaults",
+                0,
+                null,
+                listed,
+                List.of(),
+                10_033,
+                0)
+            .withBreakersByState(Map.of("OPEN", 230, "HALF_OPEN", 3, "CLOSED", 10_000));
+    String older =
+        """
+        {"instanceId": "tenants-0", "service": "tenant-gateway", "rulesSource": "defaults",
+         "breakers": [{"policy": "p", "key": "a:1", "state": "OPEN"},
+                      {"policy": "p", "key": "b:1", "state": "HALF_OPEN"},
+                      {"policy": "p", "key": "c:1", "state": "CLOSED"}]}
+        """;
+    PutOption withLease = PutOption.builder().withLeaseId(lease).build();
+    jetcd
+        .getKVClient()
+        .put(
+            bytes("/sluice/v1/agents/tenant-gateway/tenants-1"),
+            bytes(AgentStatusCodec.write(counted)),
+            withLease)
+        .get(5, TimeUnit.SECONDS);
+    jetcd
+        .getKVClient()
+        .put(bytes("/sluice/v1/agents/tenant-gateway/tenants-0"), bytes(older), withLease)
+        .get(5, TimeUnit.SECONDS);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> api.get("/api/v1/agents?service=tenant-gateway", READER).json().size() == 2);
+
+      JsonNode agents = api.get("/api/v1/agents?service=tenant-gateway", READER).json();
+      JsonNode newer = agents.get(1);
+      assertThat(newer.get("instanceId").asString()).isEqualTo("tenants-1");
+      assertThat(newer.get("breakersByState").get("OPEN").asInt()).isEqualTo(230);
+      assertThat(newer.get("breakersByState").get("CLOSED").asInt()).isEqualTo(10_000);
+      JsonNode old = agents.get(0);
+      assertThat(old.get("breakersByState") == null || old.get("breakersByState").isNull())
+          .as("an older agent has no counts: %s", old)
+          .isTrue();
+
+      JsonNode services = api.get("/api/v1/services", READER).json();
+      JsonNode gateway =
+          Stream.iterate(0, i -> i + 1)
+              .limit(services.size())
+              .map(services::get)
+              .filter(s -> s.get("service").asString().equals("tenant-gateway"))
+              .findFirst()
+              .orElseThrow();
+      // 230 open + 3 half-open counted by the newer agent, 2 listed by the older one
+      assertThat(gateway.get("breakersOpen").asInt()).isEqualTo(235);
+    } finally {
+      jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void aRealSdkAgentShowsTheRevisionItAppliedAndWhatItRejected() {
     ApiClient api = api();

@@ -39,13 +39,17 @@ class AgentsController {
    * @param source the service whose document its agents should run, or {@code null} for defaults
    * @param effectiveRevision that document's revision, 0 for built-in defaults
    * @param agents live agents by rollout state
+   * @param breakersOpen breakers open, forced open or half-open across the live agents, counted
+   *     from each agent's {@code breakersByState} when it reports one, else from its listed
+   *     breakers ({@link OpenBreakers})
    */
   record ServiceSummary(
       String service,
       Long revision,
       String source,
       long effectiveRevision,
-      Rollout.Counts agents) {}
+      Rollout.Counts agents,
+      int breakersOpen) {}
 
   @GetMapping("/api/v1/services")
   List<ServiceSummary> services() {
@@ -71,7 +75,8 @@ class AgentsController {
               revision,
               source,
               effectiveRevision,
-              Rollout.of(service, source, effectiveRevision, mine).counts()));
+              Rollout.of(service, source, effectiveRevision, mine).counts(),
+              OpenBreakers.of(mine)));
     }
     return summaries;
   }

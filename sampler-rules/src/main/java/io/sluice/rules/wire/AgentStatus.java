@@ -1,8 +1,11 @@
 package io.sluice.rules.wire;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * What a running agent reports about itself under {@code {ns}/v1/agents/{service}/{instanceId}},
@@ -28,6 +31,10 @@ import java.util.Objects;
  *     from agents older than this field
  * @param topTargetsOmitted targets left out of {@code topTargets} to keep the status small; 0 from
  *     agents older than this field
+ * @param breakersByState every live breaker, listed or omitted, counted by its {@code state}
+ *     (states with none are left out, so {@code {}} means no breaker); {@code null} from agents
+ *     older than this field, whose listed {@code breakers} are all there is to count. The list is
+ *     capped and this is not, so counts of open breakers are read from here.
  */
 public record AgentStatus(
     String instanceId,
@@ -43,7 +50,8 @@ public record AgentStatus(
     List<BreakerState> breakers,
     List<TargetStats> topTargets,
     int breakersOmitted,
-    int topTargetsOmitted) {
+    int topTargetsOmitted,
+    Map<String, Integer> breakersByState) {
 
   public AgentStatus {
     Objects.requireNonNull(instanceId, "instanceId");
@@ -57,6 +65,44 @@ public record AgentStatus(
               + ", topTargetsOmitted="
               + topTargetsOmitted);
     }
+    breakersByState = breakersByState == null ? null : sortedCounts(breakersByState);
+  }
+
+  /**
+   * A status without {@code breakersByState}, as agents before that field wrote: every breaker
+   * there is to count is in {@code breakers}.
+   */
+  public AgentStatus(
+      String instanceId,
+      String service,
+      String host,
+      long pid,
+      Versions versions,
+      Instant startTime,
+      Instant updatedAt,
+      String rulesSource,
+      long appliedRevision,
+      Rejection rejected,
+      List<BreakerState> breakers,
+      List<TargetStats> topTargets,
+      int breakersOmitted,
+      int topTargetsOmitted) {
+    this(
+        instanceId,
+        service,
+        host,
+        pid,
+        versions,
+        startTime,
+        updatedAt,
+        rulesSource,
+        appliedRevision,
+        rejected,
+        breakers,
+        topTargets,
+        breakersOmitted,
+        topTargetsOmitted,
+        null);
   }
 
   /** A status with every breaker and target listed, as agents before the omitted counts wrote. */
@@ -111,7 +157,28 @@ public record AgentStatus(
         breakers,
         topTargets,
         breakersOmitted,
-        topTargetsOmitted);
+        topTargetsOmitted,
+        breakersByState);
+  }
+
+  /** This status with every live breaker counted by state ({@code null}: not counted). */
+  public AgentStatus withBreakersByState(Map<String, Integer> breakersByState) {
+    return new AgentStatus(
+        instanceId,
+        service,
+        host,
+        pid,
+        versions,
+        startTime,
+        updatedAt,
+        rulesSource,
+        appliedRevision,
+        rejected,
+        breakers,
+        topTargets,
+        breakersOmitted,
+        topTargetsOmitted,
+        breakersByState);
   }
 
   /** This status stamped {@code updatedAt}. */
@@ -130,7 +197,28 @@ public record AgentStatus(
         breakers,
         topTargets,
         breakersOmitted,
-        topTargetsOmitted);
+        topTargetsOmitted,
+        breakersByState);
+  }
+
+  /**
+   * An unmodifiable copy ordered by state, so the JSON is the same for the same counts; a state
+   * must be named and its count must not be negative.
+   */
+  private static Map<String, Integer> sortedCounts(Map<String, Integer> counts) {
+    Map<String, Integer> sorted = new TreeMap<>();
+    counts.forEach(
+        (state, count) -> {
+          if (state == null || count == null || count < 0) {
+            throw new IllegalArgumentException(
+                "breakersByState needs a state and a count of at least 0, got "
+                    + state
+                    + "="
+                    + count);
+          }
+          sorted.put(state, count);
+        });
+    return Collections.unmodifiableMap(sorted);
   }
 
   /**

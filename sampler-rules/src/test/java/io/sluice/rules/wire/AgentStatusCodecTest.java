@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -120,6 +122,35 @@ class AgentStatusCodecTest {
     assertThat(read.breakersOmitted()).isZero();
     assertThat(read.topTargetsOmitted()).isZero();
     assertThat(read.rejected().errorsOmitted()).isZero();
+  }
+
+  @Test
+  void roundTripsBreakersByStateOrderedByStateAndReadsItAsNullFromOlderAgents() {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    counts.put("OPEN", 14_000);
+    counts.put("CLOSED", 801);
+    counts.put("HALF_OPEN", 3);
+    AgentStatus counted = STATUS.withBreakersByState(counts);
+
+    String json = AgentStatusCodec.write(counted);
+
+    assertThat(json)
+        .contains("\"breakersByState\":{\"CLOSED\":801,\"HALF_OPEN\":3,\"OPEN\":14000}");
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8))).contains(counted);
+    assertThat(counted.withLists(null, List.of(), 1, List.of(), 0).breakersByState())
+        .isEqualTo(counts);
+    assertThat(AgentStatusCodec.write(STATUS)).doesNotContain("breakersByState");
+    assertThat(STATUS.breakersByState()).isNull();
+  }
+
+  @Test
+  void refusesANegativeBreakerCount() {
+    String json =
+        """
+        {"instanceId": "i", "service": "s", "breakersByState": {"OPEN": -1}}
+        """;
+
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8))).isEmpty();
   }
 
   @ParameterizedTest

@@ -20,17 +20,18 @@ import java.util.function.Function;
  *   <li><b>Always meaningful:</b> anything but a figure — rules source, applied revision, the
  *       rejection and its errors, host, versions — and a different set of breakers (policy and
  *       key), a breaker's state or shadow flag, a target's covering policy, a rate that became
- *       known ({@code -1} to a value or back).
+ *       known ({@code -1} to a value or back), a breaker state that gained its first breaker or
+ *       lost its last in {@code breakersByState}.
  *   <li><b>Targets</b> are a top list by a sliding estimate, so places near its end swap and a
  *       rarely called target drops out and comes back: a change of which targets are listed counts
  *       only when the busiest target that came in and the busiest that left differ by a meaningful
  *       figure (below), so a new dependency with real traffic is written at once.
  *   <li><b>Figures</b> count only when they moved by at least {@link #RELATIVE} (10 %) of the
  *       larger of the two values and by at least an absolute floor, so that small numbers (one
- *       error a minute more or less) do not flap: {@link #MIN_COUNT_STEP} for per-minute counts and
- *       omitted counts, {@link #MIN_RATE_STEP} percentage points for rates, {@link
- *       #MIN_MILLIS_STEP} for p99. Each figure is compared with the value last written, not the
- *       previous sample, so a slow drift is written once it adds up.
+ *       error a minute more or less) do not flap: {@link #MIN_COUNT_STEP} for per-minute counts,
+ *       omitted counts and breakers by state, {@link #MIN_RATE_STEP} percentage points for rates,
+ *       {@link #MIN_MILLIS_STEP} for p99. Each figure is compared with the value last written, not
+ *       the previous sample, so a slow drift is written once it adds up.
  * </ul>
  *
  * <p>The update time is never compared. What is not meaningful is still written by the reporter's
@@ -68,8 +69,29 @@ final class StatusChange {
         || !Objects.equals(written.rejected(), current.rejected())
         || countMoved(written.breakersOmitted(), current.breakersOmitted())
         || countMoved(written.topTargetsOmitted(), current.topTargetsOmitted())
+        || stateCountsChanged(written.breakersByState(), current.breakersByState())
         || breakersChanged(written.breakers(), current.breakers())
         || targetsChanged(written.topTargets(), current.topTargets());
+  }
+
+  /**
+   * A state that gained its first breaker or lost its last is meaningful (a listed breaker's state
+   * change says as much while at most 200 are listed); beyond that the counts are figures.
+   */
+  private static boolean stateCountsChanged(
+      Map<String, Integer> written, Map<String, Integer> current) {
+    if (written == null || current == null) {
+      return written != current;
+    }
+    if (!written.keySet().equals(current.keySet())) {
+      return true;
+    }
+    for (Map.Entry<String, Integer> e : current.entrySet()) {
+      if (countMoved(written.get(e.getKey()), e.getValue())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean breakersChanged(

@@ -23,7 +23,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.UUID;
@@ -522,6 +524,7 @@ public final class StatusReporter implements AutoCloseable {
   /** The status as of now. */
   AgentStatus status() {
     ActiveRules current = rules.current();
+    List<AgentStatus.BreakerState> breakerStates = supplied(breakers);
     return new AgentStatus(
         instanceId,
         service,
@@ -533,8 +536,23 @@ public final class StatusReporter implements AutoCloseable {
         rulesSource(current.source()),
         current.revision(),
         rejection(),
-        supplied(breakers),
-        supplied(topTargets));
+        breakerStates,
+        supplied(topTargets),
+        0,
+        0,
+        countByState(breakerStates));
+  }
+
+  /**
+   * Every breaker counted by state, before {@link StatusCaps} cuts the list: the control plane
+   * counts open breakers from this, which stays right past the listed 200.
+   */
+  static Map<String, Integer> countByState(List<AgentStatus.BreakerState> breakers) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (AgentStatus.BreakerState b : breakers) {
+      counts.merge(String.valueOf(b.state()), 1, Integer::sum);
+    }
+    return counts;
   }
 
   private AgentStatus.Rejection rejection() {

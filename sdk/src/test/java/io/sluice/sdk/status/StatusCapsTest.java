@@ -6,6 +6,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StatusCapsTest {
@@ -27,6 +28,24 @@ class StatusCapsTest {
         .extracting(AgentStatus.BreakerState::key)
         .containsExactly("a:1", "z:1", "t00000:443", "t00001:443");
     assertThat(AgentStatusCodec.write(capped).length()).isLessThan(40 * 1024);
+  }
+
+  @Test
+  void keepsTheCountsByStateOfEveryBreakerWhenItCutsTheListOrDropsIt() {
+    List<AgentStatus.BreakerState> breakers = new ArrayList<>();
+    for (int i = 0; i < 1_000; i++) {
+      breakers.add(breaker("tenants", "t%05d:443".formatted(i), i < 300 ? "OPEN" : "CLOSED"));
+    }
+    Map<String, Integer> counts = Map.of("OPEN", 300, "CLOSED", 700);
+    AgentStatus full = status(breakers, null, List.of()).withBreakersByState(counts);
+
+    AgentStatus capped = StatusCaps.cap(full);
+
+    assertThat(capped.breakers())
+        .hasSize(StatusCaps.MAX_BREAKERS)
+        .allSatisfy(b -> assertThat(b.state()).isEqualTo("OPEN"));
+    assertThat(capped.breakersByState()).isEqualTo(counts);
+    assertThat(StatusCaps.minimal(capped).breakersByState()).isEqualTo(counts);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.rules.wire.AgentStatus;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Named;
@@ -136,6 +137,31 @@ class StatusChangeTest {
     assertThat(StatusChange.isMeaningful(written, withRare)).as("a rare target came").isFalse();
     assertThat(StatusChange.isMeaningful(withRare, written)).as("a rare target left").isFalse();
     assertThat(StatusChange.isMeaningful(written, withFresh)).as("a new dependency").isTrue();
+  }
+
+  /**
+   * Breakers past the listed 200 are seen only in the counts by state: a state that gained its
+   * first breaker or lost its last is written, a count is a figure like the others.
+   */
+  @Test
+  void weighsBreakerCountsByStateLikeFigures() {
+    AgentStatus written = WRITTEN.withBreakersByState(Map.of("OPEN", 300, "CLOSED", 9_000));
+
+    assertThat(isMeaningful(written, Map.of("OPEN", 301, "CLOSED", 8_999)))
+        .as("one more open of 300")
+        .isFalse();
+    assertThat(isMeaningful(written, Map.of("OPEN", 340, "CLOSED", 8_960)))
+        .as("40 more open of 300")
+        .isTrue();
+    assertThat(isMeaningful(written, Map.of("OPEN", 300, "CLOSED", 8_999, "HALF_OPEN", 1)))
+        .as("the first half-open")
+        .isTrue();
+    assertThat(isMeaningful(written, Map.of("CLOSED", 9_300))).as("none open any more").isTrue();
+    assertThat(StatusChange.isMeaningful(WRITTEN, written)).as("counted at all").isTrue();
+  }
+
+  private static boolean isMeaningful(AgentStatus written, Map<String, Integer> counts) {
+    return StatusChange.isMeaningful(written, written.withBreakersByState(counts));
   }
 
   private static Arguments named(String name, UnaryOperator<AgentStatus> change) {

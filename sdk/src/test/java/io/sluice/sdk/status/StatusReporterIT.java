@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -549,6 +550,62 @@ class StatusReporterIT {
         .isLessThan(64 * 1024);
   }
 
+  /**
+   * Past the 200 listed breakers the counts by state are the only place an open breaker shows: a
+   * change there alone is written without waiting for the (here one-minute) refresh.
+   */
+  @Test
+  void countsEveryBreakerByStateAndWritesAChangeAmongTheUnlistedOnes() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    AtomicReference<List<AgentStatus.BreakerState>> breakers =
+        new AtomicReference<>(tenants(250, 1_000));
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .breakers(breakers::get)
+                .refreshInterval(Duration.ofSeconds(60))
+                .build());
+    reporter.start();
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+    AgentStatus first = status(reader, reporter.key()).orElseThrow();
+    assertThat(first.breakers()).hasSize(200);
+    assertThat(first.breakers()).allSatisfy(b -> assertThat(b.state()).isEqualTo("OPEN"));
+    assertThat(first.breakersOmitted()).isEqualTo(1_050);
+    assertThat(first.breakersByState()).isEqualTo(Map.of("OPEN", 250, "CLOSED", 1_000));
+
+    // 50 more open, all past the listed 200: the list and the omitted count stay the same
+    breakers.set(tenants(300, 950));
+    reporter.requestUpdate();
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                Map.of("OPEN", 300, "CLOSED", 950)
+                    .equals(status(reader, reporter.key()).orElseThrow().breakersByState()));
+    AgentStatus second = status(reader, reporter.key()).orElseThrow();
+    assertThat(second.breakers()).isEqualTo(first.breakers());
+    assertThat(second.breakersOmitted()).isEqualTo(first.breakersOmitted());
+  }
+
+  /** {@code open} open breakers of a host-glob policy, then {@code closed} closed ones. */
+  private static List<AgentStatus.BreakerState> tenants(int open, int closed) {
+    List<AgentStatus.BreakerState> breakers = new ArrayList<>();
+    for (int i = 0; i < open + closed; i++) {
+      breakers.add(
+          new AgentStatus.BreakerState(
+              "tenants",
+              "tenant-%05d.example.com:443".formatted(i),
+              i < open ? "OPEN" : "CLOSED",
+              i < open ? 80 : 0,
+              0,
+              false));
+    }
+    return breakers;
+  }
+
   @Test
   void writesAMinimalStatusWhenEtcdRefusesTheCappedOneForItsSize() throws Exception {
     String service = newService();
@@ -579,6 +636,9 @@ class StatusReporterIT {
         .atMost(Duration.ofSeconds(20))
         .until(() -> status(reader, reporter.key()).orElseThrow().breakersOmitted() == 300);
     assertThat(status(reader, reporter.key()).orElseThrow().breakers()).isEmpty();
+    assertThat(status(reader, reporter.key()).orElseThrow().breakersByState())
+        .as("the counts by state survive the minimal status")
+        .isEqualTo(Map.of("CLOSED", 300));
     assertThat(keyValue(reader, reporter.key()).orElseThrow().getLease())
         .isEqualTo(reporter.leaseId());
   }

@@ -1204,6 +1204,64 @@ class WebUiIT {
     assertThat(longComment.statusCode()).as(longComment.body()).isEqualTo(412);
   }
 
+  /**
+   * An agent lists at most 200 breakers, open ones first: the overview counts its open breakers
+   * from its counts by state, so 233 open or half-open breakers show as 233, not 200. Agents older
+   * than those counts still count by their listed breakers.
+   */
+  @Test
+  @Order(20)
+  void countsEveryOpenBreakerOfAnAgentNotOnlyTheListedOnes() throws Exception {
+    List<AgentStatus.BreakerState> breakers = new ArrayList<>();
+    for (int i = 0; i < 1_233; i++) {
+      String state = i < 230 ? "OPEN" : i < 233 ? "HALF_OPEN" : "CLOSED";
+      breakers.add(
+          new AgentStatus.BreakerState(
+              "tenants", "tenant-%04d.example.com:443".formatted(i), state, 0, 0, false));
+    }
+    Path state = Files.createDirectories(agentState.resolve("tenant-gateway"));
+    By open = By.cssSelector("tr[data-service='tenant-gateway'] [data-test=breakers-open]");
+    browser.get(baseUrl() + "/");
+    try (SdkAgent tenants =
+        new SdkAgent(
+            etcd.endpoint(),
+            "tenant-gateway",
+            "tenant-gateway-1",
+            "gateway-host-1",
+            state,
+            breakers,
+            List.of())) {
+      tenants.start();
+      awaitText(open, "233");
+      assertThat(browser.findElement(open).getAttribute("class")).contains("bad");
+      HttpResponse<String> agents =
+          api("GET", "/api/v1/agents?service=tenant-gateway", READER_TOKEN, null, Map.of());
+      JsonNode reported = new ObjectMapper().readTree(agents.body()).get(0);
+      assertThat(reported.get("breakers").size()).as("the agent lists 200").isEqualTo(200);
+      assertThat(reported.get("breakersOmitted").asInt()).isEqualTo(1_033);
+    }
+    await()
+        .atMost(BOUND)
+        .alias("the closed agent's service leaves the overview")
+        .until(() -> browser.findElements(open).isEmpty());
+
+    // without the control plane's count: from the agents, by state where they count, else listed
+    Object counted =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; import('/js/model.js').then(m => {"
+                    + " const counted = { service: 'x', breakers: [{ state: 'OPEN' }],"
+                    + " breakersOmitted: 999, breakersByState: { OPEN: 230, HALF_OPEN: 3,"
+                    + " FORCED_OPEN: 1, CLOSED: 766 } };"
+                    + " const older = { service: 'x', breakers: [{ state: 'OPEN' },"
+                    + " { state: 'CLOSED' }] };"
+                    + " done([m.serviceView({ service: 'x' }, [counted, older]).breakersOpen,"
+                    + " m.agentView(counted, null).breakersOpen,"
+                    + " m.agentView(older, null).breakersOpen].join(' '));"
+                    + " }).catch(e => done('failed: ' + e));");
+    assertThat(counted).isEqualTo("235 234 1");
+  }
+
   @Test
   @Order(20)
   void anEtcdOutageMarksThePageStaleUntilEtcdIsBack() {
