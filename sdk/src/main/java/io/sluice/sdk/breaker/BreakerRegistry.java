@@ -277,6 +277,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   /** Applies a new snapshot to every live breaker, off the request path. */
   private void onRules(ActiveRules rules) {
     RegistryState s = refresh();
+    telemetry.transitionLog.retainOnly(s.policyNames());
     for (Map.Entry<String, ManagedBreaker> e : ruleBreakers.entrySet()) {
       PolicyState policy = s.byName(e.getKey());
       if (policy == null || !policy.ruleScoped) {
@@ -476,6 +477,11 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** The log of breaker transitions; for tests. */
+  TransitionLog transitionLog() {
+    return telemetry.transitionLog;
   }
 
   /** Targets currently tracked (after pending evictions); for tests and diagnostics. */

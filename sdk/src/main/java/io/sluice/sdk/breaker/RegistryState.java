@@ -3,7 +3,9 @@ package io.sluice.sdk.breaker;
 import io.sluice.rules.BreakerPolicy;
 import io.sluice.sdk.ActiveRules;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -50,6 +52,15 @@ final class RegistryState {
   PolicyState byName(String name) {
     int i = indexOf(name);
     return i < 0 ? null : policies[i];
+  }
+
+  /** The names of the document's breaker policies, configured or not. */
+  Set<String> policyNames() {
+    Set<String> names = new HashSet<>();
+    for (BreakerPolicy policy : rules.document().breakers()) {
+      names.add(policy.name());
+    }
+    return names;
   }
 
   /** The index of the policy named {@code name}, or -1. */

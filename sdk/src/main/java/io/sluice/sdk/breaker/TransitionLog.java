@@ -1,6 +1,7 @@
 package io.sluice.sdk.breaker;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
@@ -10,6 +11,11 @@ import java.util.logging.Logger;
  * once) would otherwise write a line per host and transition, on the request threads that notice
  * them. Lines past the limit are counted, and the policy's next logged line says how many were left
  * out. Metrics, listeners and the status see every transition.
+ *
+ * <p>Windows are kept by policy name, and policies come and go with rule documents: the registry
+ * calls {@link #retainOnly} on every new snapshot so a removed policy's window does not live as
+ * long as the process. A late transition of a removed policy's breaker (a call that matched the
+ * previous snapshot) may create its window again; the next snapshot drops it.
  */
 final class TransitionLog {
 
@@ -26,6 +32,19 @@ final class TransitionLog {
     if (message != null) {
       logger.info(message);
     }
+  }
+
+  /**
+   * Drops the windows of policies not in {@code inForce}, with their counts of lines left out: a
+   * policy removed and added again later starts afresh.
+   */
+  void retainOnly(Set<String> inForce) {
+    windows.keySet().retainAll(inForce);
+  }
+
+  /** The policies that have a window; for tests. */
+  Set<String> policies() {
+    return Set.copyOf(windows.keySet());
   }
 
   /** One policy's window: how many lines it logged, how many it left out. */

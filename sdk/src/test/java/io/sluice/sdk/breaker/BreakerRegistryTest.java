@@ -95,6 +95,17 @@ class BreakerRegistryTest {
     }
   }
 
+  /** Transition log windows are kept per policy name: a removed policy's window goes with it. */
+  @Test
+  void forgetsTheTransitionLogWindowOfARemovedPolicy() {
+    fail(4);
+    assertThat(registry.transitionLog().policies()).containsExactly("payments");
+
+    holder.publish(rules(2, Policies.policy("search", new CallMatch("search*", 8080, null, null))));
+
+    assertThat(registry.transitionLog().policies()).isEmpty();
+  }
+
   @Test
   void transitionListenersHearEachTransitionAndCannotBreakACall() {
     java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
