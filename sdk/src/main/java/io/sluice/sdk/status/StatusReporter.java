@@ -1,35 +1,20 @@
 package io.sluice.sdk.status;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
-import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.support.CloseableClient;
-import io.grpc.stub.StreamObserver;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.rules.wire.AgentStatus;
-import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.RuleRejection;
 import io.sluice.sdk.source.RuleSource;
 import io.sluice.sdk.source.RuleSourceListener;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +56,12 @@ import java.util.logging.Logger;
  *       how soon the status is back after a long outage.
  * </ul>
  *
+ * <p>This class owns the thread, the debounce and the order of a write; each part of a write has a
+ * package-private class of its own: {@code StatusDocument} builds the status, {@code StatusCaps}
+ * caps it, {@code WritePacing} (with {@code StatusChange}) decides whether it is written now,
+ * {@code StatusLease} holds the lease and its keep-alive, {@code StatusWriter} puts it (minimal
+ * when too large), and {@code EtcdErrors} tells the failures apart.
+ *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
  */
 public final class StatusReporter implements AutoCloseable {
@@ -79,15 +70,6 @@ public final class StatusReporter implements AutoCloseable {
 
   /** The longest lease TTL the contract allows. */
   public static final Duration MAX_LEASE_TTL = Duration.ofSeconds(15);
-
-  /**
-   * A status without a meaningful change ({@link StatusChange}) is still rewritten this often, with
-   * its current figures, and in case its key was removed behind us.
-   */
-  private static final long REWRITE_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(60);
-
-  /** Failed writes back off up to this many refresh intervals (15 s by default). */
-  private static final int MAX_BACKOFF_INTERVALS = 3;
 
   /**
    * How long {@link #close()} waits for the lease's revoke: long enough for a loaded etcd's disk
@@ -102,16 +84,12 @@ public final class StatusReporter implements AutoCloseable {
   private final String key;
   private final ActiveRulesHolder rules;
   private final List<RuleSource> ruleSources;
-  private final Supplier<List<AgentStatus.BreakerState>> breakers;
-  private final Supplier<List<AgentStatus.TargetStats>> topTargets;
-  private final Duration leaseTtl;
   private final Duration refreshInterval;
   private final Duration minWriteInterval;
-  private final Duration callTimeout;
-  private final int maxStatusBytes;
-  private final Clock clock;
-  private final String configuredHost;
-  private final AgentStatus.Versions configuredVersions;
+  private final StatusDocument document;
+  private final StatusLease lease;
+  private final StatusWriter writer;
+  private final WritePacing pacing;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean writeScheduled = new AtomicBoolean();
@@ -130,27 +108,13 @@ public final class StatusReporter implements AutoCloseable {
       };
 
   private volatile ScheduledExecutorService executor;
-  private volatile long leaseId;
   private volatile long lastWriteNanos;
   private volatile long writes;
   private volatile long writeAttempts;
+  private volatile boolean taskFailureLogged;
 
   // Confined to the executor thread.
-  private Instant startTime;
-  private String host;
-  private AgentStatus.Versions versions;
-
-  /** Written on the executor thread; volatile so {@link #close()} can stop it after a timeout. */
-  private volatile CloseableClient keepAlive;
-
-  private AgentStatus lastWritten;
-  private long lastPutNanos;
   private boolean failureLogged;
-  private int failedWrites;
-  private long retryAfterNanos;
-  private boolean supplierFailureLogged;
-  private boolean tooLargeLogged;
-  private volatile boolean taskFailureLogged;
 
   private StatusReporter(Builder builder) {
     this.client = builder.client;
@@ -160,16 +124,24 @@ public final class StatusReporter implements AutoCloseable {
     this.key = builder.keys.agent(service, instanceId);
     this.rules = builder.rules;
     this.ruleSources = List.copyOf(builder.ruleSources);
-    this.breakers = builder.breakers;
-    this.topTargets = builder.topTargets;
-    this.leaseTtl = builder.leaseTtl;
     this.refreshInterval = builder.refreshInterval;
     this.minWriteInterval = builder.minWriteInterval;
-    this.callTimeout = builder.callTimeout;
-    this.maxStatusBytes = builder.maxStatusBytes;
-    this.clock = builder.clock;
-    this.configuredHost = builder.host;
-    this.configuredVersions = builder.versions;
+    this.document =
+        new StatusDocument(
+            instanceId,
+            service,
+            rules,
+            ruleSources,
+            builder.breakers,
+            builder.topTargets,
+            builder.clock,
+            builder.host,
+            builder.versions);
+    this.lease =
+        new StatusLease(
+            client, key, builder.leaseTtl, builder.callTimeout, closed::get, this::onLeaseLost);
+    this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
+    this.pacing = new WritePacing(refreshInterval);
   }
 
   /**
@@ -192,7 +164,7 @@ public final class StatusReporter implements AutoCloseable {
 
   /** The id of the lease the key is bound to, 0 when there is none right now. */
   public long leaseId() {
-    return leaseId;
+    return lease.id();
   }
 
   /** How many times the status was written so far. */
@@ -224,7 +196,7 @@ public final class StatusReporter implements AutoCloseable {
     executor = pool;
     rules.addListener(rulesListener);
     ruleSources.forEach(s -> s.addListener(sourceListener));
-    pool.execute(() -> guarded(this::init));
+    pool.execute(() -> guarded(document::init));
     requestUpdate();
     long refresh = refreshInterval.toMillis();
     pool.scheduleWithFixedDelay(this::requestUpdate, refresh, refresh, TimeUnit.MILLISECONDS);
@@ -261,7 +233,7 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     try {
-      pool.execute(this::revoke);
+      pool.execute(() -> lease.revoke(REVOKE_TIMEOUT));
     } catch (RuntimeException ignored) {
       // Already shut down.
     }
@@ -278,19 +250,7 @@ public final class StatusReporter implements AutoCloseable {
     // When a slow etcd kept the revoke from running, at least stop keeping the lease alive: with
     // a client that outlives this reporter the status key would otherwise never expire. It expires
     // within the lease's TTL instead.
-    stopKeepAlive();
-  }
-
-  private void stopKeepAlive() {
-    CloseableClient k = keepAlive;
-    if (k != null) {
-      keepAlive = null;
-      try {
-        k.close();
-      } catch (RuntimeException ignored) {
-        // Already broken.
-      }
-    }
+    lease.stopKeepAlive();
   }
 
   // ---------------------------------------------------------------- executor thread
@@ -312,48 +272,37 @@ public final class StatusReporter implements AutoCloseable {
     }
   }
 
-  private void init() {
-    startTime = clock.instant();
-    host = configuredHost != null ? configuredHost : localHost();
-    versions = configuredVersions != null ? configuredVersions : detectVersions();
-  }
-
   private void write() {
     // Stamp before accepting new requests, so a request racing with this write is delayed by the
     // full interval instead of writing right after it.
     lastWriteNanos = System.nanoTime();
     writeScheduled.set(false);
-    if (closed.get() || (failedWrites > 0 && System.nanoTime() - retryAfterNanos < 0)) {
+    if (closed.get() || pacing.backingOff(System.nanoTime())) {
       return;
     }
-    AgentStatus status = StatusCaps.cap(status());
-    boolean unchanged =
-        lastWritten != null
-            && leaseId != 0
-            && !StatusChange.isMeaningful(lastWritten, status)
-            && System.nanoTime() - lastPutNanos < REWRITE_UNCHANGED_NANOS;
-    if (unchanged) {
+    AgentStatus status = StatusCaps.cap(document.build());
+    if (pacing.unchanged(status, lease.id() != 0, System.nanoTime())) {
       return;
     }
     writeAttempts++;
-    if (failedWrites > 0) {
+    if (pacing.retrying()) {
       // A retry: without this, after a long outage gRPC would wait up to 2 minutes before trying
       // etcd again, and every write until then would fail at once.
       EtcdChannels.reconnectNow(client);
     }
     try {
-      if (leaseId == 0) {
-        grantLease();
+      if (lease.id() == 0) {
+        lease.grant();
       }
       put(status);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
-      if (isLeaseNotFound(e)) {
+      if (EtcdErrors.isLeaseNotFound(e)) {
         logger.info("the status lease of " + key + " was lost; granting a new one");
         dropLease();
         try {
-          grantLease();
+          lease.grant();
           put(status);
           return;
         } catch (InterruptedException ie) {
@@ -363,129 +312,50 @@ public final class StatusReporter implements AutoCloseable {
           e = again;
         }
       }
-      lastWritten = null;
-      backOff();
+      pacing.failed(System.nanoTime());
       if (!failureLogged) {
         failureLogged = true;
         logger.warning(
             "could not write the agent status "
                 + key
                 + " ("
-                + rootMessage(e)
+                + EtcdErrors.rootMessage(e)
                 + "); retrying, at longer intervals up to "
-                + refreshInterval.multipliedBy(MAX_BACKOFF_INTERVALS).toMillis()
+                + pacing.maxBackoff().toMillis()
                 + " ms while it fails");
       }
     }
   }
 
-  /**
-   * Writes {@code status}, or its {@link StatusCaps#minimal minimal} form when it is larger than
-   * {@code maxStatusBytes} or etcd refuses it for its size: the key must never keep an older status
-   * as if it were current while every write of the new one fails.
-   */
   private void put(AgentStatus status) throws Exception {
-    byte[] value = AgentStatusCodec.write(status).getBytes(StandardCharsets.UTF_8);
-    if (value.length > maxStatusBytes) {
-      logTooLarge(value.length, "over the limit of " + maxStatusBytes + " bytes");
-      putValue(minimalValue(status));
-    } else {
-      try {
-        putValue(value);
-      } catch (ExecutionException e) {
-        if (!isTooLarge(e)) {
-          throw e;
-        }
-        logTooLarge(value.length, "etcd refused it: " + rootMessage(e));
-        putValue(minimalValue(status));
-      }
-    }
-    // The full status is what this write stands for: the minimal one is written again only when
-    // the status changes meaningfully or at the periodic rewrite, not at every refresh.
-    lastWritten = status;
-    lastPutNanos = System.nanoTime();
+    writer.put(status, lease.id());
+    pacing.written(status, System.nanoTime());
     writes++;
-    failedWrites = 0;
     if (failureLogged) {
       failureLogged = false;
       logger.info("the agent status " + key + " is written again");
     }
   }
 
-  private void putValue(byte[] value) throws Exception {
-    client
-        .getKVClient()
-        .put(bytes(key), ByteSequence.from(value), PutOption.builder().withLeaseId(leaseId).build())
-        .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  private void dropLease() {
+    lease.drop();
+    pacing.forgetWritten();
   }
 
-  private static byte[] minimalValue(AgentStatus status) {
-    return AgentStatusCodec.write(StatusCaps.minimal(status)).getBytes(StandardCharsets.UTF_8);
-  }
-
-  private void logTooLarge(int size, String why) {
-    Level level = tooLargeLogged ? Level.FINE : Level.WARNING;
-    tooLargeLogged = true;
-    logger.log(
-        level,
-        "the agent status "
-            + key
-            + " is "
-            + size
-            + " bytes even with its lists capped ("
-            + why
-            + "); writing it without breakers, targets and errors, their numbers counted as"
-            + " omitted");
-  }
-
-  /**
-   * etcd's {@code request is too large}, or gRPC's limit on a message's size (not any {@code
-   * RESOURCE_EXHAUSTED}: etcd's full database and request backlog answer with that code too).
-   */
-  static boolean isTooLarge(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      String message = t.getMessage();
-      if (message != null
-          && (message.contains("request is too large") || message.contains("larger than max"))) {
-        return true;
+  /** Called on a jetcd thread: the rest happens on the reporter's. */
+  private void onLeaseLost(long id, Throwable error) {
+    ScheduledExecutorService pool = executor;
+    if (pool != null && !closed.get()) {
+      try {
+        pool.execute(() -> guarded(() -> replaceLostLease(id, error)));
+      } catch (RuntimeException ignored) {
+        // Closing.
       }
     }
-    return false;
   }
 
-  /**
-   * Waits longer after each failed write (one refresh interval, doubling up to {@link
-   * #MAX_BACKOFF_INTERVALS}): while etcd is away every attempt costs the etcd client's own retries
-   * and a couple of its log lines, for hours if the outage lasts.
-   */
-  private void backOff() {
-    failedWrites++;
-    long intervals = Math.min(MAX_BACKOFF_INTERVALS, 1L << Math.min(failedWrites - 1, 10));
-    retryAfterNanos = System.nanoTime() + refreshInterval.toNanos() * intervals;
-  }
-
-  private void grantLease() throws Exception {
-    long id =
-        client
-            .getLeaseClient()
-            .grant(leaseTtl.toSeconds())
-            .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
-            .getID();
-    leaseId = id;
-    keepAlive = client.getLeaseClient().keepAlive(id, new KeepAliveObserver(id));
-    if (closed.get()) {
-      stopKeepAlive(); // close() gave up waiting while the lease was granted
-    }
-  }
-
-  private void dropLease() {
-    stopKeepAlive();
-    leaseId = 0;
-    lastWritten = null;
-  }
-
-  private void onLeaseLost(long id, Throwable error) {
-    if (closed.get() || id != leaseId) {
+  private void replaceLostLease(long id, Throwable error) {
+    if (closed.get() || id != lease.id()) {
       return;
     }
     // Either the lease is gone or jetcd stopped keeping it alive (its stream broke): both end the
@@ -494,197 +364,10 @@ public final class StatusReporter implements AutoCloseable {
         "the status lease of "
             + key
             + " is no longer kept alive ("
-            + rootMessage(error)
+            + EtcdErrors.rootMessage(error)
             + "); granting a new one");
     dropLease();
     requestUpdate();
-  }
-
-  private void revoke() {
-    long id = leaseId;
-    stopKeepAlive();
-    leaseId = 0;
-    if (id == 0) {
-      return;
-    }
-    try {
-      client.getLeaseClient().revoke(id).get(REVOKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (Exception e) {
-      logger.info(
-          "could not revoke the status lease of "
-              + key
-              + " ("
-              + rootMessage(e)
-              + "); the key expires with it");
-    }
-  }
-
-  /** The status as of now. */
-  AgentStatus status() {
-    ActiveRules current = rules.current();
-    List<AgentStatus.BreakerState> breakerStates = supplied(breakers);
-    return new AgentStatus(
-        instanceId,
-        service,
-        host,
-        ProcessHandle.current().pid(),
-        versions,
-        startTime,
-        clock.instant(),
-        rulesSource(current.source()),
-        current.revision(),
-        rejection(),
-        breakerStates,
-        supplied(topTargets),
-        0,
-        0,
-        countByState(breakerStates));
-  }
-
-  /**
-   * Every breaker counted by state, before {@link StatusCaps} cuts the list: the control plane
-   * counts open breakers from this, which stays right past the listed 200.
-   */
-  static Map<String, Integer> countByState(List<AgentStatus.BreakerState> breakers) {
-    Map<String, Integer> counts = new HashMap<>();
-    for (AgentStatus.BreakerState b : breakers) {
-      counts.merge(String.valueOf(b.state()), 1, Integer::sum);
-    }
-    return counts;
-  }
-
-  private AgentStatus.Rejection rejection() {
-    RuleRejection latest = null;
-    for (RuleSource source : ruleSources) {
-      RuleRejection r = source.lastRejection();
-      if (r != null && (latest == null || r.time().isAfter(latest.time()))) {
-        latest = r;
-      }
-    }
-    return latest == null ? null : new AgentStatus.Rejection(latest.revision(), latest.messages());
-  }
-
-  private <T> List<T> supplied(Supplier<List<T>> supplier) {
-    try {
-      List<T> values = supplier.get();
-      return values == null ? List.of() : values;
-    } catch (RuntimeException | LinkageError e) {
-      if (!supplierFailureLogged) {
-        supplierFailureLogged = true;
-        logger.log(Level.WARNING, "a status supplier failed; reporting none of its values", e);
-      }
-      return List.of();
-    }
-  }
-
-  /** The {@code rulesSource} spelling of the status contract. */
-  static String rulesSource(ActiveRules.Source source) {
-    return switch (source) {
-      case ETCD, ETCD_DEFAULT -> "etcd";
-      case FILE -> "file";
-      case LAST_KNOWN_GOOD -> "last-known-good";
-      case DEFAULTS -> "defaults";
-    };
-  }
-
-  private static boolean isLeaseNotFound(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      String message = t.getMessage();
-      if (message != null && message.contains("lease not found")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getClass().getSimpleName()
-        + (root.getMessage() == null ? "" : ": " + root.getMessage());
-  }
-
-  private static String localHost() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException | RuntimeException e) {
-      String env = System.getenv("HOSTNAME");
-      return env != null && !env.isBlank() ? env : "unknown";
-    }
-  }
-
-  /**
-   * Versions of Sluice (from a resource the build fills in: a jar manifest is not read in every
-   * class loader, the agent's extension loader among them), the OpenTelemetry SDK and Java.
-   */
-  static AgentStatus.Versions detectVersions() {
-    String sluice = null;
-    try (InputStream in = StatusReporter.class.getResourceAsStream("sluice-version.properties")) {
-      if (in != null) {
-        Properties properties = new Properties();
-        properties.load(in);
-        sluice = properties.getProperty("version");
-      }
-    } catch (IOException | RuntimeException ignored) {
-      // Unknown then.
-    }
-    String otel = null;
-    try (InputStream in =
-        io.opentelemetry.sdk.OpenTelemetrySdk.class.getResourceAsStream(
-            "/io/opentelemetry/sdk/common/version.properties")) {
-      if (in != null) {
-        Properties properties = new Properties();
-        properties.load(in);
-        otel = properties.getProperty("sdk.version");
-      }
-    } catch (IOException | RuntimeException ignored) {
-      // Unknown then.
-    }
-    return new AgentStatus.Versions(
-        sluice != null ? sluice : "dev",
-        otel != null ? otel : "unknown",
-        Runtime.version().toString());
-  }
-
-  private static ByteSequence bytes(String value) {
-    return ByteSequence.from(value, StandardCharsets.UTF_8);
-  }
-
-  /** Tells the reporter when jetcd gives up keeping a lease alive. */
-  private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
-    private final long id;
-
-    KeepAliveObserver(long id) {
-      this.id = id;
-    }
-
-    @Override
-    public void onNext(LeaseKeepAliveResponse response) {
-      if (response.getTTL() <= 0) {
-        onError(new IllegalStateException("etcdserver: requested lease not found"));
-      }
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      ScheduledExecutorService pool = executor;
-      if (pool != null && !closed.get()) {
-        try {
-          pool.execute(() -> guarded(() -> onLeaseLost(id, error)));
-        } catch (RuntimeException ignored) {
-          // Closing.
-        }
-      }
-    }
-
-    @Override
-    public void onCompleted() {
-      onError(new IllegalStateException("the lease keep-alive ended"));
-    }
   }
 
   /** Builds a {@link StatusReporter}; {@link #build()} does no I/O. */

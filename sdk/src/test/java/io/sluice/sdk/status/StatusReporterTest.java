@@ -5,16 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
-import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
 class StatusReporterTest {
 
@@ -25,41 +20,6 @@ class StatusReporterTest {
   @AfterEach
   void closeClient() {
     client.close();
-  }
-
-  @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource({
-    "ETCD, etcd",
-    "ETCD_DEFAULT, etcd",
-    "FILE, file",
-    "LAST_KNOWN_GOOD, last-known-good",
-    "DEFAULTS, defaults"
-  })
-  void namesRulesSourcesAsTheStatusContractDoes(ActiveRules.Source source, String name) {
-    assertThat(StatusReporter.rulesSource(source)).isEqualTo(name);
-  }
-
-  @Test
-  void countsEveryBreakerByItsState() {
-    List<AgentStatus.BreakerState> breakers =
-        List.of(
-            new AgentStatus.BreakerState("p", "a:1", "OPEN", 60, 0, false),
-            new AgentStatus.BreakerState("p", "b:1", "CLOSED", 0, 0, false),
-            new AgentStatus.BreakerState("q", "q", "OPEN", 70, 0, true),
-            new AgentStatus.BreakerState("p", "c:1", "HALF_OPEN", -1, -1, false));
-
-    assertThat(StatusReporter.countByState(breakers))
-        .isEqualTo(Map.of("OPEN", 2, "CLOSED", 1, "HALF_OPEN", 1));
-    assertThat(StatusReporter.countByState(List.of())).isEmpty();
-  }
-
-  @Test
-  void detectsTheVersionsItRunsWith() {
-    var versions = StatusReporter.detectVersions();
-
-    assertThat(versions.java()).isEqualTo(Runtime.version().toString());
-    assertThat(versions.opentelemetry()).matches("\\d+\\.\\d+\\.\\d+.*");
-    assertThat(versions.sluice()).as("the build's version").matches("\\d+\\.\\d+\\.\\d+.*");
   }
 
   @Test

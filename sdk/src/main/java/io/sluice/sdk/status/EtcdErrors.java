@@ -1,0 +1,45 @@
+package io.sluice.sdk.status;
+
+/**
+ * Reads what went wrong from the exceptions jetcd and gRPC throw, which wrap etcd's answer a few
+ * causes deep: the reporter, its lease and its writer each decide on the kind of failure and log
+ * its root in one short line, never a stack trace per retry.
+ */
+final class EtcdErrors {
+
+  private EtcdErrors() {}
+
+  /** etcd's {@code lease not found}: the lease expired, was revoked, or etcd's data was reset. */
+  static boolean isLeaseNotFound(Throwable error) {
+    return anyMessageContains(error, "lease not found");
+  }
+
+  /**
+   * etcd's {@code request is too large}, or gRPC's limit on a message's size (not any {@code
+   * RESOURCE_EXHAUSTED}: etcd's full database and request backlog answer with that code too).
+   */
+  static boolean isTooLarge(Throwable error) {
+    return anyMessageContains(error, "request is too large")
+        || anyMessageContains(error, "larger than max");
+  }
+
+  /** The innermost cause's class and message, for one log line. */
+  static String rootMessage(Throwable error) {
+    Throwable root = error;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName()
+        + (root.getMessage() == null ? "" : ": " + root.getMessage());
+  }
+
+  private static boolean anyMessageContains(Throwable error, String text) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = t.getMessage();
+      if (message != null && message.contains(text)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

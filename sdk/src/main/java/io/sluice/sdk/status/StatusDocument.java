@@ -1,0 +1,188 @@
+package io.sluice.sdk.status;
+
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.RuleRejection;
+import io.sluice.sdk.source.RuleSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Builds this agent's {@link AgentStatus} as of now, uncapped: the rules in force, the latest
+ * rejection among the rule sources, the breakers and busiest targets from their suppliers, and
+ * every breaker counted by state before {@link StatusCaps} cuts the list.
+ *
+ * <p>Kept apart from the reporter so what the status says is separate from when and how it is
+ * written. Host and versions are looked up once in {@link #init()}, on the reporter's thread (a
+ * host name lookup can block); a supplier that throws costs its values, never the status. Confined
+ * to the reporter's thread.
+ */
+final class StatusDocument {
+
+  // The reporter's logger: one name for everything the status reporting logs.
+  private static final Logger logger = Logger.getLogger(StatusReporter.class.getName());
+
+  private final String instanceId;
+  private final String service;
+  private final ActiveRulesHolder rules;
+  private final List<RuleSource> ruleSources;
+  private final Supplier<List<AgentStatus.BreakerState>> breakers;
+  private final Supplier<List<AgentStatus.TargetStats>> topTargets;
+  private final Clock clock;
+  private final String configuredHost;
+  private final AgentStatus.Versions configuredVersions;
+
+  private Instant startTime;
+  private String host;
+  private AgentStatus.Versions versions;
+  private boolean supplierFailureLogged;
+
+  StatusDocument(
+      String instanceId,
+      String service,
+      ActiveRulesHolder rules,
+      List<RuleSource> ruleSources,
+      Supplier<List<AgentStatus.BreakerState>> breakers,
+      Supplier<List<AgentStatus.TargetStats>> topTargets,
+      Clock clock,
+      String configuredHost,
+      AgentStatus.Versions configuredVersions) {
+    this.instanceId = instanceId;
+    this.service = service;
+    this.rules = rules;
+    this.ruleSources = ruleSources;
+    this.breakers = breakers;
+    this.topTargets = topTargets;
+    this.clock = clock;
+    this.configuredHost = configuredHost;
+    this.configuredVersions = configuredVersions;
+  }
+
+  /** Stamps the start time and looks up host and versions, unless configured. */
+  void init() {
+    startTime = clock.instant();
+    host = configuredHost != null ? configuredHost : localHost();
+    versions = configuredVersions != null ? configuredVersions : detectVersions();
+  }
+
+  /** The status as of now, with every breaker and target the suppliers gave. */
+  AgentStatus build() {
+    ActiveRules current = rules.current();
+    List<AgentStatus.BreakerState> breakerStates = supplied(breakers);
+    return new AgentStatus(
+        instanceId,
+        service,
+        host,
+        ProcessHandle.current().pid(),
+        versions,
+        startTime,
+        clock.instant(),
+        rulesSource(current.source()),
+        current.revision(),
+        rejection(),
+        breakerStates,
+        supplied(topTargets),
+        0,
+        0,
+        countByState(breakerStates));
+  }
+
+  /**
+   * Every breaker counted by state, before {@link StatusCaps} cuts the list: the control plane
+   * counts open breakers from this, which stays right past the listed 200.
+   */
+  static Map<String, Integer> countByState(List<AgentStatus.BreakerState> breakers) {
+    Map<String, Integer> counts = new HashMap<>();
+    for (AgentStatus.BreakerState b : breakers) {
+      counts.merge(String.valueOf(b.state()), 1, Integer::sum);
+    }
+    return counts;
+  }
+
+  private AgentStatus.Rejection rejection() {
+    RuleRejection latest = null;
+    for (RuleSource source : ruleSources) {
+      RuleRejection r = source.lastRejection();
+      if (r != null && (latest == null || r.time().isAfter(latest.time()))) {
+        latest = r;
+      }
+    }
+    return latest == null ? null : new AgentStatus.Rejection(latest.revision(), latest.messages());
+  }
+
+  private <T> List<T> supplied(Supplier<List<T>> supplier) {
+    try {
+      List<T> values = supplier.get();
+      return values == null ? List.of() : values;
+    } catch (RuntimeException | LinkageError e) {
+      if (!supplierFailureLogged) {
+        supplierFailureLogged = true;
+        logger.log(Level.WARNING, "a status supplier failed; reporting none of its values", e);
+      }
+      return List.of();
+    }
+  }
+
+  /** The {@code rulesSource} spelling of the status contract. */
+  static String rulesSource(ActiveRules.Source source) {
+    return switch (source) {
+      case ETCD, ETCD_DEFAULT -> "etcd";
+      case FILE -> "file";
+      case LAST_KNOWN_GOOD -> "last-known-good";
+      case DEFAULTS -> "defaults";
+    };
+  }
+
+  private static String localHost() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException | RuntimeException e) {
+      String env = System.getenv("HOSTNAME");
+      return env != null && !env.isBlank() ? env : "unknown";
+    }
+  }
+
+  /**
+   * Versions of Sluice (from a resource the build fills in: a jar manifest is not read in every
+   * class loader, the agent's extension loader among them), the OpenTelemetry SDK and Java.
+   */
+  static AgentStatus.Versions detectVersions() {
+    String sluice = null;
+    try (InputStream in = StatusDocument.class.getResourceAsStream("sluice-version.properties")) {
+      if (in != null) {
+        Properties properties = new Properties();
+        properties.load(in);
+        sluice = properties.getProperty("version");
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Unknown then.
+    }
+    String otel = null;
+    try (InputStream in =
+        io.opentelemetry.sdk.OpenTelemetrySdk.class.getResourceAsStream(
+            "/io/opentelemetry/sdk/common/version.properties")) {
+      if (in != null) {
+        Properties properties = new Properties();
+        properties.load(in);
+        otel = properties.getProperty("sdk.version");
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Unknown then.
+    }
+    return new AgentStatus.Versions(
+        sluice != null ? sluice : "dev",
+        otel != null ? otel : "unknown",
+        Runtime.version().toString());
+  }
+}
