@@ -14,9 +14,15 @@ import java.util.stream.Stream;
 /**
  * An OkHttp release the test app runs on in place of the module's OkHttp 4: its jars (copied by the
  * build to {@code <prefix>.app.libs}) replace OkHttp 4, okio and Kotlin on the app's class path, so
- * that each release line the agent guards is tested with its own okio and Kotlin.
+ * that each release line the agent guards, or refuses, is tested with its own okio and Kotlin.
  */
 enum OkHttpRelease {
+
+  /**
+   * OkHttp 3.11, the newest release the breakers refuse (it lacks {@code Call#timeout}): its calls
+   * pass unguarded. Java, okio 1.x: no Kotlin may be left.
+   */
+  OKHTTP_3_11("okhttp311", "3.11.0", "okhttp-", "okio-1.", OkHttpRelease::javaOnly),
 
   /** OkHttp 3.12, the oldest release guarded (Java, okio 1.x): no Kotlin may be left. */
   OKHTTP_3_12("okhttp312", "3.12.13", "okhttp-", "okio-1.", OkHttpRelease::javaOnly),
