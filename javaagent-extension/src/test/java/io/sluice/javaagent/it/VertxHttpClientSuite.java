@@ -1,0 +1,74 @@
+package io.sluice.javaagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client suite against Vert.x 5's {@code HttpClient#request}, with the checks every Vert.x 5
+ * release must pass; subclasses choose the release (the class path).
+ */
+abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
+
+  @Override
+  String client() {
+    return "vertx";
+  }
+
+  @Override
+  String rejectionErrorType() {
+    return "java.net.ConnectException";
+  }
+
+  /** The app resets a request on the wire ({@code HttpClientRequest#reset}). */
+  @Test
+  void aCancelledTrialCallCountsNeitherWay() throws Exception {
+    checkCancelledTrialCallCountsNeitherWay("vertx-reset");
+  }
+
+  /** The app resets requests on the wire, as it gives up on a slow server. */
+  @Test
+  void cancelledCallsLeaveAClosedBreakerClosed() throws Exception {
+    checkCancelledCallsLeaveAClosedBreakerClosed("vertx-reset");
+  }
+
+  /**
+   * A request naming neither host nor port goes to the client's defaults ({@code
+   * HttpClientOptions#setDefaultHost}/{@code setDefaultPort}): the breakers guard that target. The
+   * advice reads them where the release keeps them (fields of the client in 5.1, its options in
+   * 5.0), so this checks each layout.
+   */
+  @Test
+  void aRequestToTheClientsDefaultHostAndPortIsGuarded() throws Exception {
+    String policy = "defaults-" + client();
+    String url = downstream.url("/defaults/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/defaults/**", "120s", Rules.ERROR, false)));
+    downstream.answer(500);
+
+    AppAnswer rejected =
+        callUntilRejected(
+            "vertx-defaults", url, "the breaker on the client's default target opens");
+    assertThat(rejected.error())
+        .startsWith(rejectionErrorType())
+        .contains("Sluice circuit breaker '" + policy + "'");
+    int reached = downstream.requestCount();
+    assertThat(app.call("vertx-defaults", "GET", url, Map.of()).failed()).isTrue();
+    assertThat(downstream.requestCount())
+        .as("a rejected call stays in the process")
+        .isEqualTo(reached);
+  }
+
+  /**
+   * A connection the server closes before it answers is the target's failure and opens the breaker,
+   * unlike a request the app resets itself: Vert.x fails both responses, and only the app's own
+   * reset goes through {@code HttpClientRequest#reset}.
+   */
+  @Test
+  void aConnectionTheServerClosesWithoutAnsweringCountsAsAFailure() {
+    checkConnectionsTheServerClosesOpenTheBreaker();
+  }
+}
