@@ -166,5 +166,26 @@ class StartWithoutEtcdIT {
     }
   }
 
-  /** The agent's settings for {@code service} with every exporter off; add to the map freely. */
+  /**
+   * The documented way to see the bundled libraries' logs: the agent's logger level for {@code
+   * io.sluice.shaded}, which Sluice sets to {@code error} only when the app did not set it.
+   */
+  @Test
+  void theBundledLibrariesLogAtTheLevelTheAppSets(@TempDir Path stateDir) throws Exception {
+    int refused;
+    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      refused = probe.getLocalPort(); // closed again below: connections are refused
+    }
+    Map<String, String> properties = AgentApp.withoutExporters("it-verbose");
+    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + refused);
+    properties.put("sluice.state.dir", stateDir.toString());
+    properties.put("io.opentelemetry.javaagent.slf4j.simpleLogger.log.io.sluice.shaded", "info");
+    try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+      // the etcd client's retry warnings, which Sluice's default level (error) keeps out
+      await("the bundled etcd client logs its failed retries")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.log().contains("WARN io.sluice.shaded.io.etcd."));
+      assertThat(app.log()).as("nothing below info").doesNotContain("DEBUG io.sluice.shaded.");
+    }
+  }
 }
