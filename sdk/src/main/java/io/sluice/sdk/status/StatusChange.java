@@ -30,8 +30,9 @@ import java.util.function.Function;
  *       larger of the two values and by at least an absolute floor, so that small numbers (one
  *       error a minute more or less) do not flap: {@link #MIN_COUNT_STEP} for per-minute counts,
  *       omitted counts and breakers by state, {@link #MIN_RATE_STEP} percentage points for rates,
- *       {@link #MIN_MILLIS_STEP} for p99. Each figure is compared with the value last written, not
- *       the previous sample, so a slow drift is written once it adds up.
+ *       {@link #MIN_MILLIS_STEP} for p99, which moves by whole latency buckets and so counts only
+ *       past the next bucket ({@link #P99_RELATIVE}). Each figure is compared with the value last
+ *       written, not the previous sample, so a slow drift is written once it adds up.
  * </ul>
  *
  * <p>The update time is never compared. What is not meaningful is still written by the reporter's
@@ -47,6 +48,12 @@ final class StatusChange {
 
   /** The least move of a failure or slow-call rate that counts, in percentage points. */
   static final double MIN_RATE_STEP = 1.0;
+
+  /**
+   * The relative move of a p99 that counts: 40 % of the larger value, more than the 33 % or 50 %
+   * (of the smaller) between neighbouring latency buckets, less than the 50 % two buckets apart.
+   */
+  static final double P99_RELATIVE = 0.40;
 
   /** The least move of a p99 latency that counts, in milliseconds. */
   static final double MIN_MILLIS_STEP = 1.0;
@@ -134,7 +141,7 @@ final class StatusChange {
           || countMoved(then.errorsPerMinute(), now.errorsPerMinute())
           || countMoved(then.unguardedCallsPerMinute(), now.unguardedCallsPerMinute())
           || countMoved(then.unguardedErrorsPerMinute(), now.unguardedErrorsPerMinute())
-          || moved(then.p99Millis(), now.p99Millis(), MIN_MILLIS_STEP)) {
+          || p99Moved(then.p99Millis(), now.p99Millis())) {
         return true;
       }
     }
@@ -181,6 +188,21 @@ final class StatusChange {
       return true;
     }
     return then >= 0 && moved(then, now, MIN_RATE_STEP);
+  }
+
+  /**
+   * Whether a p99 moved by more than one latency bucket. A p99 is the upper bound of a bucket, and
+   * neighbouring bounds are 1.33 or 1.5 times apart (half an octave), so a p99 near a bound steps
+   * to the next one and back under steady traffic: only a move of {@link #P99_RELATIVE} of the
+   * larger value (two buckets or more, 2×) and at least {@link #MIN_MILLIS_STEP} counts.
+   */
+  static boolean p99Moved(double then, double now) {
+    if (Double.isNaN(then) || Double.isNaN(now)) {
+      return Double.compare(then, now) != 0;
+    }
+    double step = Math.abs(now - then);
+    return step >= MIN_MILLIS_STEP
+        && step >= P99_RELATIVE * Math.max(Math.abs(then), Math.abs(now));
   }
 
   static boolean moved(double then, double now, double minStep) {

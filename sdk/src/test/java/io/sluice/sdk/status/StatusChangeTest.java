@@ -41,6 +41,10 @@ class StatusChangeTest {
         named("calls per minute +4 %", s -> withTarget(s, target(1250, 60, 230, 40L))),
         named("errors per minute -3 %", s -> withTarget(s, target(1200, 58, 230, 40L))),
         named("p99 +5 %", s -> withTarget(s, target(1200, 60, 241, 40L))),
+        // p99s are bucket bounds, neighbours 1.33 or 1.5 times apart: one bucket is resolution
+        named("p99 one latency bucket up (x 1.5)", s -> withTarget(s, target(1200, 60, 345, 40L))),
+        named(
+            "p99 one latency bucket down (/ 1.33)", s -> withTarget(s, target(1200, 60, 173, 40L))),
         named("failure rate 20 -> 21 %", s -> withBreaker(s, "CLOSED", 21, 5)),
         named("slow-call rate 5 -> 5.9 %", s -> withBreaker(s, "CLOSED", 20, 5.9)),
         named("unguarded calls 40 -> 41", s -> withTarget(s, target(1200, 60, 230, 41L))));
@@ -55,7 +59,8 @@ class StatusChangeTest {
         named("failure rate 20 -> 23 %", s -> withBreaker(s, "CLOSED", 23, 5)),
         named("calls per minute +12 %", s -> withTarget(s, target(1340, 60, 230, 40L))),
         named("errors 60 -> 70 a minute", s -> withTarget(s, target(1200, 70, 230, 40L))),
-        named("p99 one latency bucket up", s -> withTarget(s, target(1200, 60, 325, 40L))),
+        named("p99 two latency buckets up (x 2)", s -> withTarget(s, target(1200, 60, 460, 40L))),
+        named("p99 two latency buckets down (/ 2)", s -> withTarget(s, target(1200, 60, 115, 40L))),
         named("unguarded calls appeared", s -> withTarget(s, target(1200, 60, 230, null))),
         named(
             "another breaker",
