@@ -519,6 +519,27 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void answersAQueryStringThatIsNotUtf8As400NotAsAnInternalError() {
+    ApiClient api = api();
+    Map<String, ApiClient.Answer> answers = new java.util.LinkedHashMap<>();
+    answers.put("agents filter", api.get("/api/v1/agents?service=%ff", READER));
+    answers.put("history page", api.get("/api/v1/services/q/rules/history?limit=%ff", READER));
+    answers.put(
+        "rollback target", api.post("/api/v1/services/q/rules/rollback?to=%ff", WRITER, null));
+    answers.put("event stream token", api.get("/api/v1/events?access_token=%ff", null));
+    answers.forEach(
+        (call, answer) -> {
+          assertThat(answer.status()).as(call).isEqualTo(400);
+          assertThat(answer.json().get("type").asString())
+              .as(call)
+              .isEqualTo("urn:sluice:problem:invalid-request");
+          assertThat(answer.json().get("detail").asString())
+              .as(call)
+              .contains("query string could not be decoded");
+        });
+  }
+
+  @Test
   void twentyConcurrentEditorsWithIfMatchNeverLoseAnUpdate() throws Exception {
     ApiClient api = api();
     String path = "/api/v1/services/contended/rules";

@@ -9,6 +9,7 @@ import io.sluice.controlplane.security.Role;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
@@ -96,6 +97,23 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                     + " sluice.etcd.max-request-bytes."
                 : ". Trying again will not help; see the server log.");
     return ResponseEntity.status(type.status()).body(problem(type, detail));
+  }
+
+  /**
+   * A query string Tomcat cannot decode ({@code ?service=%ff}: bytes that are not UTF-8, or a
+   * broken {@code %} escape). Tomcat parses parameters lazily, when a handler (or the token check,
+   * for {@code ?access_token=}) first asks for one, so this surfaces here rather than in {@link
+   * ProblemErrorReportValve}; it is the client's mistake, not a 500. The detail does not quote the
+   * value: Tomcat's message carries it garbled.
+   */
+  @ExceptionHandler(InvalidParameterException.class)
+  ResponseEntity<Object> undecodableQuery(InvalidParameterException e) {
+    return ResponseEntity.status(ProblemType.INVALID_REQUEST.status())
+        .body(
+            problem(
+                ProblemType.INVALID_REQUEST,
+                "the query string could not be decoded: a broken %-escape, or bytes that are not"
+                    + " UTF-8; percent-encode parameters as UTF-8"));
   }
 
   @ExceptionHandler(Exception.class)
