@@ -444,6 +444,32 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void deleteAndRollbackHonourIfNoneMatchInsteadOfIgnoringIt() {
+    ApiClient api = api();
+    String path = "/api/v1/services/if-none-match-writes/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    ApiClient.Answer rollback =
+        api.call("POST", path + "/rollback?to=" + r1, WRITER, null, Map.of("If-None-Match", "*"));
+    assertThat(rollback.status()).isEqualTo(412);
+    assertThat(rollback.json().get("detail").asString()).contains("already exist");
+    ApiClient.Answer delete = api.call("DELETE", path, WRITER, null, Map.of("If-None-Match", "*"));
+    assertThat(delete.status()).isEqualTo(412);
+    assertThat(delete.json().get("detail").asString()).contains("already exist");
+    ApiClient.Answer both =
+        api.call(
+            "DELETE",
+            path,
+            WRITER,
+            null,
+            Map.of("If-Match", "\"" + r1 + "\"", "If-None-Match", "*"));
+    assertThat(both.status()).isEqualTo(412);
+    // nothing was written: the document and its one history entry are as they were
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r1 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+  }
+
+  @Test
   void requestsTomcatRefusesBeforeSpringAreAnsweredAsProblemsToo() throws Exception {
     Map<String, String> raw = new java.util.LinkedHashMap<>();
     raw.put("an encoded slash", "GET /api/v1/services/a%2Fb/rules HTTP/1.1\r\n");

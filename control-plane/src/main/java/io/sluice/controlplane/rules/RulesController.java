@@ -178,10 +178,14 @@ class RulesController {
   ResponseEntity<Map<String, Object>> delete(
       @PathVariable String service,
       @RequestHeader(value = "If-Match", required = false) String ifMatch,
+      @RequestHeader(value = "If-None-Match", required = false) String ifNoneMatch,
       @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
       HttpServletRequest request) {
     ServiceNames.require(service);
-    long revision = store.delete(service, precondition(ifMatch, null), change(request, comment));
+    // If-None-Match is honoured as on a PUT: a condition the server ignores is a write the client
+    // did not ask for (here, a document deleted although the client said "only if there is none")
+    long revision =
+        store.delete(service, precondition(ifMatch, ifNoneMatch), change(request, comment));
     meters.counter("sluice.rules.writes", "action", "delete").increment();
     return json(ResponseEntity.ok()).body(Map.of("revision", revision));
   }
@@ -192,9 +196,11 @@ class RulesController {
       @PathVariable String service,
       @RequestParam long to,
       @RequestHeader(value = "If-Match", required = false) String ifMatch,
+      @RequestHeader(value = "If-None-Match", required = false) String ifNoneMatch,
       @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
       HttpServletRequest request) {
     ServiceNames.require(service);
+    Long expected = precondition(ifMatch, ifNoneMatch);
     HistoryEntry target =
         history
             .get(service, to)
@@ -210,8 +216,7 @@ class RulesController {
     }
     // Re-validate: a document from an older control plane must still pass today's rules.
     String document = validate(service, json.writeValueAsBytes(target.document()));
-    long revision =
-        store.put(service, document, precondition(ifMatch, null), change(request, comment), to);
+    long revision = store.put(service, document, expected, change(request, comment), to);
     return written("rollback", revision);
   }
 
