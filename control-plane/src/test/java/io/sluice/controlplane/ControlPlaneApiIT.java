@@ -1378,6 +1378,13 @@ class ControlPlaneApiIT {
     ApiClient.Answer malformed = putWithComment.apply("%E0%A4%A", "percent");
     assertThat(malformed.status()).isEqualTo(400);
     assertThat(malformed.json().get("detail").asString()).contains("percent-encoding");
+    // bytes that are not UTF-8 (Latin-1 "ü", an encoded lone surrogate) are refused, not stored
+    // as U+FFFD
+    for (String notUtf8 : List.of("Gr%FC%DFe", "%ED%A0%80")) {
+      ApiClient.Answer garbled = putWithComment.apply(notUtf8, "percent");
+      assertThat(garbled.status()).as(notUtf8).isEqualTo(400);
+      assertThat(garbled.json().get("detail").asString()).as(notUtf8).contains("not UTF-8");
+    }
     ApiClient.Answer unknown = putWithComment.apply("x", "b64");
     assertThat(unknown.status()).isEqualTo(400);
     assertThat(unknown.json().get("detail").asString()).contains("must be 'percent'");

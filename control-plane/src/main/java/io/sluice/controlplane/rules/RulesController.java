@@ -280,9 +280,13 @@ class RulesController {
               + encoding
               + "'");
     }
+    byte[] bytes;
     try {
-      // a '+' is a plus here, not a space as in a form
-      return URLDecoder.decode(comment.replace("+", "%2B"), StandardCharsets.UTF_8);
+      // a '+' is a plus here, not a space as in a form; ISO-8859-1 keeps each decoded byte as one
+      // char, so the bytes can be read as UTF-8 strictly below
+      bytes =
+          URLDecoder.decode(comment.replace("+", "%2B"), StandardCharsets.ISO_8859_1)
+              .getBytes(StandardCharsets.ISO_8859_1);
     } catch (IllegalArgumentException e) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
@@ -291,6 +295,25 @@ class RulesController {
               + " says so: "
               + e.getMessage());
     }
+    try {
+      // URLDecoder would put U+FFFD in place of bytes that are not UTF-8: refuse them instead of
+      // recording a garbled comment, as for a comment sent without an encoding
+      return strictUtf8(bytes);
+    } catch (CharacterCodingException e) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "X-Sluice-Comment decodes to bytes that are not UTF-8: percent-encode the text as UTF-8"
+              + " (encodeURIComponent)");
+    }
+  }
+
+  private static String strictUtf8(byte[] bytes) throws CharacterCodingException {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes))
+        .toString();
   }
 
   /**
@@ -312,12 +335,7 @@ class RulesController {
       return value;
     }
     try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(value.getBytes(StandardCharsets.ISO_8859_1)))
-          .toString();
+      return strictUtf8(value.getBytes(StandardCharsets.ISO_8859_1));
     } catch (CharacterCodingException e) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
