@@ -509,6 +509,46 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void evaluateHoldsADraftToExactlyWhatAPutOfItWouldAnswer() {
+    ApiClient api = api();
+    String path = "/api/v1/services/draft-as-sent/rules";
+    Map<String, String> drafts = new java.util.LinkedHashMap<>();
+    drafts.put(
+        "a duplicate key",
+        "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5, \"defaultRatio\": 0.7}}");
+    drafts.put(
+        "a number beyond a double",
+        "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 1e400}}");
+    drafts.forEach(
+        (what, draft) -> {
+          ApiClient.Answer saved = api.put(path, WRITER, draft, Map.of());
+          assertThat(saved.status()).as(what).isEqualTo(400);
+          ApiClient.Answer evaluated =
+              api.post(
+                  path + "/evaluate",
+                  READER,
+                  "{\"span\": {\"name\": \"x\"},\n \"document\": " + draft + "}");
+          assertThat(evaluated.status()).as(what).isEqualTo(400);
+          assertThat(evaluated.json().get("type").asString())
+              .as(what)
+              .isEqualTo("urn:sluice:problem:invalid-rules");
+          assertThat(evaluated.json().get("errors").get(0).get("message").asString())
+              .as(what)
+              .isEqualTo(saved.json().get("errors").get(0).get("message").asString());
+        });
+    // a draft a save accepts is evaluated as before
+    ApiClient.Answer valid =
+        api.post(
+            path + "/evaluate",
+            READER,
+            "{\"document\": {\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.25}},"
+                + " \"span\": {\"name\": \"x\"}}");
+    assertThat(valid.status()).isEqualTo(200);
+    assertThat(valid.json().get("draft").asBoolean()).isTrue();
+    assertThat(valid.json().get("decision").get("ratio").asDouble()).isEqualTo(0.25);
+  }
+
+  @Test
   void evaluateRefusesFieldsItDoesNotKnowInsteadOfDroppingThem() {
     ApiClient api = api();
     String path = "/api/v1/services/typo-check/rules/evaluate";

@@ -8,15 +8,19 @@ import io.sluice.rules.CompiledRules;
 import io.sluice.rules.ParseResult;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.SpanKind;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -81,9 +85,21 @@ class EvaluateController {
           "span", List.of("name", "kind", "attributes"),
           "call", List.of("method", "url"));
 
-  @PostMapping("/api/v1/services/{service}/rules/evaluate")
-  Evaluation evaluate(@PathVariable String service, @RequestBody JsonNode body) {
+  @PostMapping(
+      value = "/api/v1/services/{service}/rules/evaluate",
+      consumes = {MediaType.APPLICATION_JSON_VALUE, "application/*+json"})
+  Evaluation evaluate(
+      @PathVariable String service, @RequestBody byte[] raw, HttpServletRequest http) {
     ServiceNames.requireReported(service);
+    requireUtf8(http.getContentType());
+    JsonNode body;
+    try {
+      body = json.readTree(raw);
+    } catch (tools.jackson.core.JacksonException e) {
+      // Jackson's messages can quote the input; say only what kind of thing is wrong
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST, "the request body is not valid JSON of the expected shape");
+    }
     EvaluateRequest request = read(body);
     if (request == null || (request.span() == null) == (request.call() == null)) {
       throw new ApiException(
@@ -91,7 +107,9 @@ class EvaluateController {
     }
     JsonNode document = request.document();
     Subject rules =
-        document != null && !document.isNull() ? draft(service, document) : stored(service);
+        document != null && !document.isNull()
+            ? draft(service, documentAsSent(raw, document))
+            : stored(service);
     JsonNode canonical = json.readTree(RuleCodec.write(rules.rules().document()));
     return request.span() != null
         ? span(service, rules, canonical, request.span())
@@ -162,9 +180,58 @@ class EvaluateController {
     return new Subject(rules.source(), rules.revision(), false, rules.rules());
   }
 
+  /**
+   * The draft's own bytes, as the client wrote them, for the same parse a save does: the request's
+   * tree has already dropped what a save refuses (a duplicate key keeps its last value) and turned
+   * numbers into doubles ({@code 1e400} becomes {@code Infinity}, then the string {@code
+   * "Infinity"} when written again), so re-serializing it would evaluate a document that differs
+   * from the one sent. A document that is not an object is refused alike either way.
+   */
+  private byte[] documentAsSent(byte[] raw, JsonNode document) {
+    if (document.isObject()) {
+      long start = -1;
+      long end = -1;
+      try (JsonParser parser = json.createParser(raw)) {
+        if (parser.nextToken() == JsonToken.START_OBJECT) {
+          while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+            String field = parser.currentName();
+            JsonToken value = parser.nextToken();
+            long from = parser.currentTokenLocation().getByteOffset();
+            parser.skipChildren();
+            // the last "document" is the one the tree holds
+            if (field.equals("document") && value == JsonToken.START_OBJECT) {
+              start = from;
+              end = parser.currentLocation().getByteOffset();
+            }
+          }
+        }
+      } catch (tools.jackson.core.JacksonException e) {
+        start = -1; // read as a tree already, so not expected; the tree then serves
+      }
+      if (start >= 0 && end > start && end <= raw.length) {
+        return java.util.Arrays.copyOfRange(raw, (int) start, (int) end);
+      }
+    }
+    return json.writeValueAsBytes(document);
+  }
+
+  /** A body in another charset than UTF-8 would be read wrongly: refused, as a PUT refuses it. */
+  private static void requireUtf8(String contentType) {
+    String charset =
+        contentType == null ? null : MediaType.parseMediaType(contentType).getParameter("charset");
+    if (charset != null) {
+      String name = charset.replace("\"", "").strip().toLowerCase(Locale.ROOT);
+      if (!name.equals("utf-8") && !name.equals("utf8") && !name.equals("us-ascii")) {
+        throw new ApiException(
+            ProblemType.UNSUPPORTED_MEDIA_TYPE,
+            "the request is read as UTF-8 (JSON's encoding); send it as UTF-8, not " + charset);
+      }
+    }
+  }
+
   /** A draft is held to what a save of it would be: the same parse, for this service. */
-  private Subject draft(String service, JsonNode document) {
-    ParseResult parsed = RuleCodec.parseFor(service, json.writeValueAsBytes(document));
+  private Subject draft(String service, byte[] document) {
+    ParseResult parsed = RuleCodec.parseFor(service, document);
     if (!parsed.isValid()) {
       throw InvalidRules.problem(parsed.errors());
     }
