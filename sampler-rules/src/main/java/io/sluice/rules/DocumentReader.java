@@ -83,6 +83,7 @@ final class DocumentReader {
   static ParseResult read(JsonNode root) {
     DocumentReader reader = new DocumentReader(root);
     RuleDocument document = reader.document(root);
+    reader.loneSurrogates(root, "$");
     if (reader.errors.isEmpty()) {
       return ParseResult.valid(document);
     }
@@ -679,6 +680,52 @@ final class DocumentReader {
           "must be one of " + String.join(", ", allowed) + ", not " + kindOf(value));
     }
     return fallback;
+  }
+
+  /**
+   * Reports every string with a lone surrogate ({@code "\\ud800"}). A JSON escape can spell one,
+   * but it is half of a character: UTF-8 cannot encode it, so the document written back (stored,
+   * sent to the agents) would carry {@code ?} in its place, a different document from the one
+   * validated.
+   */
+  private void loneSurrogates(JsonNode node, String path) {
+    if (node.isTextual()) {
+      int at = loneSurrogate(node.textValue());
+      if (at >= 0) {
+        error(path, notUnicode(node.textValue().charAt(at)));
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        loneSurrogates(node.get(i), path + "[" + i + "]");
+      }
+    } else if (node.isObject()) {
+      // field names need no check: the parser refuses a lone surrogate in a name as malformed
+      for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        loneSurrogates(field.getValue(), path + member(field.getKey()));
+      }
+    }
+  }
+
+  private static String notUnicode(char surrogate) {
+    return String.format(
+        "is not valid Unicode: \\u%04x is half of a surrogate pair, without its other half",
+        (int) surrogate);
+  }
+
+  /** The index of the first surrogate without its pair in {@code text}, or -1. */
+  static int loneSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private void error(String path, String message) {

@@ -510,6 +510,27 @@ class ValidationMessagesTest {
   }
 
   @Test
+  void refusesLoneSurrogatesWhichCouldNotBeStoredAsSent() {
+    ParseResult result =
+        RuleCodec.parse(
+            rule(
+                "\"name\": \"a\\ud800b\", \"ratio\": 1, \"match\": {\"attributes\":"
+                    + " {\"k\": \"v\", \"ok\": \"\\ud83d\\ude00 x\\ude00\"}}"));
+    assertThat(result.errors())
+        .extracting(e -> e.path() + ": " + e.message())
+        .containsExactly(
+            "$.sampling.rules[0].name: is not valid Unicode: \\ud800 is half of a surrogate pair,"
+                + " without its other half",
+            "$.sampling.rules[0].match.attributes.ok: is not valid Unicode: \\ude00 is half of a"
+                + " surrogate pair, without its other half");
+    // a pair, escaped or not, is one character and fine
+    assertThat(
+            RuleCodec.parse(rule("\"name\": \"\\ud83d\\ude00 \ud83d\ude00\", \"ratio\": 1"))
+                .isValid())
+        .isTrue();
+  }
+
+  @Test
   void numbersWithAZeroFractionAreWholeNumbersAsInJsonSchema() {
     RuleDocument document =
         RuleCodec.parse(
