@@ -565,7 +565,9 @@ final class DocumentReader {
       error(path + "." + field, "must be from 0 to 1, not " + value.asText());
       return fallback;
     }
-    return d;
+    // -0 is 0 (and passes the check above): written back as -0.0 it would make a canonical form
+    // that differs from 0's, so the same rules would count as changed
+    return d == 0 ? 0.0 : d;
   }
 
   private double percentage(JsonNode node, String path, String field, double fallback) {

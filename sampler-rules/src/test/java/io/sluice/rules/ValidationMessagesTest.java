@@ -531,6 +531,22 @@ class ValidationMessagesTest {
   }
 
   @Test
+  void negativeZeroRatiosAreReadAsZeroSoTheCanonicalFormIsOne() {
+    RuleDocument negative =
+        RuleCodec.parse(
+                "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"defaultRatio\": -0.0,"
+                    + " \"rules\": [{\"name\": \"r\", \"ratio\": -0}]}}")
+            .orElseThrow();
+    RuleDocument zero =
+        RuleCodec.parse(
+                "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"defaultRatio\": 0,"
+                    + " \"rules\": [{\"name\": \"r\", \"ratio\": 0.0}]}}")
+            .orElseThrow();
+    assertThat(RuleCodec.writeCompact(negative)).isEqualTo(RuleCodec.writeCompact(zero));
+    assertThat(RuleCodec.writeCompact(negative)).doesNotContain("-0");
+  }
+
+  @Test
   void numbersWithAZeroFractionAreWholeNumbersAsInJsonSchema() {
     RuleDocument document =
         RuleCodec.parse(
