@@ -546,6 +546,16 @@ class ControlPlaneApiIT {
     assertThat(valid.status()).isEqualTo(200);
     assertThat(valid.json().get("draft").asBoolean()).isTrue();
     assertThat(valid.json().get("decision").get("ratio").asDouble()).isEqualTo(0.25);
+    // read as bytes, the body is still held to JSON in UTF-8
+    for (String type : List.of("text/plain", "application/json; charset=ISO-8859-1")) {
+      ApiClient.Answer refused =
+          api.call(
+              "POST", path + "/evaluate", READER, "{\"span\": {}}", Map.of("Content-Type", type));
+      assertThat(refused.status()).as(type).isEqualTo(415);
+      assertThat(refused.json().get("type").asString())
+          .as(type)
+          .isEqualTo("urn:sluice:problem:unsupported-media-type");
+    }
   }
 
   @Test

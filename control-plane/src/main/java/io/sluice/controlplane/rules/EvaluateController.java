@@ -85,13 +85,11 @@ class EvaluateController {
           "span", List.of("name", "kind", "attributes"),
           "call", List.of("method", "url"));
 
-  @PostMapping(
-      value = "/api/v1/services/{service}/rules/evaluate",
-      consumes = {MediaType.APPLICATION_JSON_VALUE, "application/*+json"})
+  @PostMapping("/api/v1/services/{service}/rules/evaluate")
   Evaluation evaluate(
       @PathVariable String service, @RequestBody byte[] raw, HttpServletRequest http) {
     ServiceNames.requireReported(service);
-    requireUtf8(http.getContentType());
+    requireJson(http.getContentType());
     JsonNode body;
     try {
       body = json.readTree(raw);
@@ -215,10 +213,32 @@ class EvaluateController {
     return json.writeValueAsBytes(document);
   }
 
-  /** A body in another charset than UTF-8 would be read wrongly: refused, as a PUT refuses it. */
-  private static void requireUtf8(String contentType) {
-    String charset =
-        contentType == null ? null : MediaType.parseMediaType(contentType).getParameter("charset");
+  /**
+   * The body is read as bytes (see {@link #documentAsSent}), so the checks Spring's JSON reading
+   * made are made here: JSON ({@code application/json}, {@code application/*+json}) in UTF-8; other
+   * charsets would be read wrongly.
+   */
+  private static void requireJson(String contentType) {
+    MediaType type = null;
+    try {
+      type = contentType == null ? null : MediaType.parseMediaType(contentType);
+    } catch (org.springframework.http.InvalidMediaTypeException e) {
+      // refused below as not JSON
+    }
+    boolean json =
+        type != null
+            && !type.isWildcardType()
+            && !type.isWildcardSubtype()
+            && (type.isCompatibleWith(MediaType.APPLICATION_JSON)
+                || (type.getType().equalsIgnoreCase("application")
+                    && type.getSubtype().toLowerCase(Locale.ROOT).endsWith("+json")));
+    if (!json) {
+      throw new ApiException(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "the request is JSON: send it as application/json"
+              + (contentType == null || contentType.isBlank() ? "" : ", not " + contentType));
+    }
+    String charset = type.getParameter("charset");
     if (charset != null) {
       String name = charset.replace("\"", "").strip().toLowerCase(Locale.ROOT);
       if (!name.equals("utf-8") && !name.equals("utf8") && !name.equals("us-ascii")) {
