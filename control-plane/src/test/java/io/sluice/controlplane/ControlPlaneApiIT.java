@@ -470,6 +470,19 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void refusesAPathParameterRatherThanWritingTheServiceBeforeTheSemicolon() {
+    ApiClient api = api();
+    ApiClient.Answer put =
+        api.put("/api/v1/services/matrix;v=2/rules", WRITER, document(null, 0.3, "a"), Map.of());
+    assertThat(put.status()).isEqualTo(400);
+    assertThat(put.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(put.json().get("detail").asString()).contains("';'");
+    assertThat(api.get("/api/v1/services/matrix;x/rules", READER).status()).isEqualTo(400);
+    // nothing was written under the name before the ';'
+    assertThat(api.get("/api/v1/services/matrix/rules", READER).status()).isEqualTo(404);
+  }
+
+  @Test
   void requestsTomcatRefusesBeforeSpringAreAnsweredAsProblemsToo() throws Exception {
     Map<String, String> raw = new java.util.LinkedHashMap<>();
     raw.put("an encoded slash", "GET /api/v1/services/a%2Fb/rules HTTP/1.1\r\n");

@@ -7,13 +7,24 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * Request limits of the API, security headers on every response, and Tomcat's own errors as problem
  * details.
  */
 @Configuration(proxyBeanMethods = false)
-class WebConfiguration {
+class WebConfiguration implements WebMvcConfigurer {
+
+  /** Before the token check: a path that names another service than it seems is refused first. */
+  @Override
+  public void addInterceptors(InterceptorRegistry registry) {
+    registry
+        .addInterceptor(new PathParameterInterceptor())
+        .addPathPatterns("/api/**")
+        .order(Ordered.HIGHEST_PRECEDENCE);
+  }
 
   @Bean
   FilterRegistrationBean<BodySizeLimitFilter> bodySizeLimitFilter() {

@@ -1,0 +1,28 @@
+package io.sluice.controlplane.web;
+
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.web.servlet.HandlerInterceptor;
+
+/**
+ * Refuses API paths with a path parameter ({@code ;}). Tomcat and Spring MVC both drop what follows
+ * a {@code ;} in a path segment before matching, so {@code PUT /api/v1/services/a;b/rules} would
+ * write the rules of service {@code a} and answer 200: a write to another service than the one the
+ * URL names. No Sluice URL has path parameters and no service name has a {@code ;}.
+ */
+final class PathParameterInterceptor implements HandlerInterceptor {
+
+  @Override
+  public boolean preHandle(
+      HttpServletRequest request, HttpServletResponse response, Object handler) {
+    if (request.getRequestURI().indexOf(';') >= 0) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "the path has a ';', which would cut the segment it is in short (a;b would be read as"
+              + " a): no Sluice URL has path parameters, and no service name has a ';'");
+    }
+    return true;
+  }
+}
