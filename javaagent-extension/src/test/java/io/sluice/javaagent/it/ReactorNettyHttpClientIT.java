@@ -1,8 +1,14 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,4 +89,127 @@ class ReactorNettyHttpClientIT extends AbstractHttpClientIT {
     assertThat(next.status()).isEqualTo(200);
     awaitClosedWithoutFailures(policy);
   }
+
+  /**
+   * WebSocket clients go through the same guard ({@code websocket().uri(...).handle(...)} and
+   * {@code connect()}, test app styles {@code reactor-websocket} and {@code
+   * reactor-websocket-connect}): an upgrade the server accepts ({@code 101}) is a success, upgrades
+   * it refuses with a 503 are failures that open the breaker, the open breaker rejects both styles
+   * with the suite's {@code ConnectException} and no connection is made, and a half-open breaker's
+   * trial call that opens a long-lived session closes the breaker while the session stays open.
+   * Before, a refused upgrade ({@code WebSocketClientHandshakeException}, no I/O error) counted
+   * neither way and the breaker never opened.
+   */
+  @Test
+  void websocketUpgradesAreGuardedAndCountedByTheirStatus() throws Exception {
+    try (WebSocketDownstream ws = WebSocketDownstream.start()) {
+      String policy = "websocket-" + client();
+      String url = ws.url("/ws/" + client());
+      applyRules(
+          Rules.document(
+              service(), Rules.breaker(policy, ws.port(), "/ws/**", "120s", Rules.ERROR, false)));
+
+      AppAnswer session = app.call(WEBSOCKET, "GET", url, Map.of());
+      assertThat(session.failed()).as("%s\n%s", session.error(), app.log()).isFalse();
+      assertThat(session.status()).isEqualTo(101);
+      assertThat(session.body()).isEqualTo("websocket " + WebSocketDownstream.WELCOME);
+
+      ws.answer(503);
+      AtomicInteger refused = new AtomicInteger();
+      AtomicReference<AppAnswer> rejected = new AtomicReference<>();
+      await("the breaker opens on upgrades the server refuses with 503")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(WEBSOCKET, "GET", url, Map.of());
+                assertThat(answer.failed()).as("a refused upgrade: %s", app.log()).isTrue();
+                if (answer.error().contains("Sluice circuit breaker")) {
+                  rejected.set(answer);
+                  return true;
+                }
+                assertThat(answer.error()).contains("503");
+                refused.incrementAndGet();
+                return false;
+              });
+      assertThat(refused).as("upgrades refused before the breaker opened").hasValue(3);
+      assertThat(rejected.get().error())
+          .startsWith("java.net.ConnectException")
+          .contains("Sluice circuit breaker '" + policy + "'")
+          .contains("OPEN");
+
+      int connections = ws.connections();
+      AppAnswer connect = app.call(WEBSOCKET_CONNECT, "GET", url, Map.of());
+      assertThat(connect.error())
+          .as("connect() on the open breaker")
+          .startsWith("java.net.ConnectException")
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(app.call(WEBSOCKET, "GET", url, Map.of()).error())
+          .startsWith("java.net.ConnectException")
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(ws.connections())
+          .as("connections the rejected upgrades made")
+          .isEqualTo(connections);
+
+      // recovery: the half-open breaker's one trial call opens a session that stays open; its 101
+      // closes the breaker at once (counted as a failure the breaker would open again, and held
+      // until the session ends it would stay half-open)
+      ws.answer(101);
+      applyRules(
+          Rules.document(
+              service(), Rules.breaker(policy, ws.port(), "/ws/**", "1s", Rules.ERROR, false)));
+      String held = ws.url("/ws" + WebSocketDownstream.HOLD + client());
+      await("the half-open breaker lets a trial upgrade through")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(WEBSOCKET_CONNECT, "GET", held, Map.of());
+                if (answer.failed()) {
+                  assertThat(answer.error()).as(app.log()).contains("Sluice circuit breaker");
+                  return false;
+                }
+                assertThat(answer.status()).isEqualTo(101);
+                return true;
+              });
+      awaitClosedWithoutFailures(policy);
+      assertThat(ws.openConnections()).as("the trial call's session is still open").isEqualTo(1);
+    }
+  }
+
+  /** WebSocket connections nobody accepts are failures of the target and open the breaker. */
+  @Test
+  void refusedWebsocketConnectionsOpenTheBreaker() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort(); // closed again: connections to it are refused
+    }
+    String policy = "ws-refused-" + client();
+    String url = "ws://127.0.0.1:" + closedPort + "/ws/" + client();
+    applyRules(
+        Rules.document(
+            service(), Rules.breaker(policy, closedPort, "/ws/**", "120s", Rules.ERROR, false)));
+    try {
+      AtomicInteger refused = new AtomicInteger();
+      await("the breaker opens on refused websocket connections")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(WEBSOCKET, "GET", url, Map.of());
+                assertThat(answer.failed()).as("a call to a closed port: %s", app.log()).isTrue();
+                if (answer.error().contains("Sluice circuit breaker '" + policy + "'")) {
+                  return true;
+                }
+                refused.incrementAndGet();
+                return false;
+              });
+      assertThat(refused).as("connections refused before the breaker opened").hasValue(4);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  static final String WEBSOCKET = "reactor-websocket";
+  static final String WEBSOCKET_CONNECT = "reactor-websocket-connect";
 }

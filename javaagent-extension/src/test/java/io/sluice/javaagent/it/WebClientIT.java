@@ -55,4 +55,15 @@ class WebClientIT extends ReactorNettyHttpClientIT {
                   .noneSatisfy(stats -> assertThat(stats.target()).contains("secret"));
             });
   }
+
+  /**
+   * Not repeated here: the WebSocket styles are Reactor Netty's, checked by the Reactor Netty ITs.
+   * (Overridden without {@code @Test}: JUnit runs no overridden test method.)
+   */
+  @Override
+  void websocketUpgradesAreGuardedAndCountedByTheirStatus() {}
+
+  /** Not repeated here, as {@link #websocketUpgradesAreGuardedAndCountedByTheirStatus}. */
+  @Override
+  void refusedWebsocketConnectionsOpenTheBreaker() {}
 }

@@ -181,6 +181,8 @@ final class Clients {
       case "webclient-cancel" -> ReactorNettyClients::webClientCancel;
       case "reactor-failing-body" -> ReactorNettyClients::failingBody;
       case "webclient-failing-body" -> ReactorNettyClients::webClientFailingBody;
+      case "reactor-websocket" -> ReactorNettyClients::websocket;
+      case "reactor-websocket-connect" -> ReactorNettyClients::websocketConnect;
       case "huc" -> Clients::urlConnection;
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -14,6 +16,7 @@ import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
+import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
 
@@ -28,6 +31,14 @@ final class ReactorNettyClients {
     static final HttpClient CLIENT =
         HttpClient.create().followRedirect(true).responseTimeout(Duration.ofSeconds(10));
   }
+
+  /** For WebSocket sessions, which outlive any response timeout. */
+  private static final class Plain {
+    static final HttpClient CLIENT = HttpClient.create();
+  }
+
+  /** The sessions {@link #websocketConnect} opened and the server has not ended yet. */
+  private static final Set<Connection> OPEN_SESSIONS = ConcurrentHashMap.newKeySet();
 
   private static final class Spring {
     static final WebClient CLIENT = webClient(Default.CLIENT);
@@ -85,6 +96,33 @@ final class ReactorNettyClients {
     WebClient client =
         webClient(Default.CLIENT.doAfterRequest((request, connection) -> sent.complete(null)));
     return cancelOnceSent(webClientAnswer(client, method, url), sent);
+  }
+
+  /**
+   * {@code websocket().uri(url).handle(...)}: upgrades, reads the first text message and ends the
+   * session; answers status 101 and the body {@code websocket <message>}.
+   */
+  static ClientAnswer websocket(String method, String url) throws Exception {
+    Mono<ClientAnswer> session =
+        Plain.CLIENT
+            .websocket()
+            .uri(url)
+            .handle((in, out) -> in.aggregateFrames().receive().asString().take(1))
+            .next()
+            .map(text -> new ClientAnswer(101, Map.of(), "websocket " + text));
+    return await(session.toFuture());
+  }
+
+  /**
+   * {@code websocket().uri(url).connect()}: upgrades and leaves the session open (until the server
+   * ends it); answers status 101 and the body {@code websocket open}.
+   */
+  static ClientAnswer websocketConnect(String method, String url) throws Exception {
+    Connection session =
+        await(Plain.CLIENT.websocket().uri(url).connect().map(Connection.class::cast).toFuture());
+    OPEN_SESSIONS.add(session);
+    session.onDispose(() -> OPEN_SESSIONS.remove(session));
+    return new ClientAnswer(101, Map.of(), "websocket open");
   }
 
   /**
@@ -158,7 +196,7 @@ final class ReactorNettyClients {
   }
 
   /** Waits (10 s at most) for the answer, or throws the call's failure. */
-  private static ClientAnswer await(CompletableFuture<ClientAnswer> answer) throws Exception {
+  private static <T> T await(CompletableFuture<T> answer) throws Exception {
     try {
       return answer.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.io.IOException;
@@ -19,6 +23,7 @@ import java.util.stream.Stream;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.reactivestreams.Subscription;
 import org.springframework.core.codec.EncodingException;
@@ -47,6 +52,16 @@ class ReactorNettyOutcomeTest {
         Named.of("a response that is no HTTP", new DecoderException("invalid version")),
         Named.of("a pool acquire timeout", new PoolAcquireTimeoutException(Duration.ofSeconds(45))),
         Named.of("a timeout", new TimeoutException("timed out")),
+        Named.of(
+            "a connection closed before the WebSocket upgrade was answered",
+            new WebSocketClientHandshakeException(
+                "Connection prematurely closed BEFORE opening handshake is complete.")),
+        Named.of(
+            "a 101 whose WebSocket handshake Netty rejects",
+            new WebSocketClientHandshakeException(
+                "Invalid handshake response sec-websocket-accept",
+                new DefaultFullHttpResponse(
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS))),
         Named.of(
             "an I/O error Reactor propagated unchecked",
             Exceptions.propagate(new IOException("Broken pipe"))),
@@ -102,6 +117,42 @@ class ReactorNettyOutcomeTest {
 
     assertThat(call.outcomes).containsExactly("abandon");
     assertThat(app.errors).containsExactly(error);
+  }
+
+  /**
+   * A WebSocket upgrade the server refuses with a status (Netty's handshake exception carries the
+   * response) counts that status, as any response: a 503 is a failure under a 5xx policy, a 404 is
+   * not. Before, it was no I/O error and counted neither way, so the breaker never opened.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refusedUpgrades")
+  void countsARefusedWebSocketUpgradeByItsStatus(int status, Throwable error) {
+    RecordingCall call = new RecordingCall();
+    RecordingSubscriber app = new RecordingSubscriber();
+
+    new ReactorNettyOutcome(call, app).onError(error);
+
+    assertThat(call.outcomes).containsExactly("response " + status);
+    assertThat(app.errors).containsExactly(error);
+  }
+
+  static Stream<Arguments> refusedUpgrades() {
+    return Stream.of(503, 404, 200)
+        .flatMap(
+            status -> {
+              WebSocketClientHandshakeException refused =
+                  new WebSocketClientHandshakeException(
+                      "Invalid handshake response getStatus: " + status,
+                      new DefaultFullHttpResponse(
+                          HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status)));
+              return Stream.of(
+                  Arguments.of(status, Named.of("refused with " + status, refused)),
+                  Arguments.of(
+                      status,
+                      Named.of(
+                          "refused with " + status + ", propagated by Reactor",
+                          Exceptions.propagate(refused))));
+            });
   }
 
   /** Records what a call was told. */
