@@ -3,9 +3,11 @@ package io.sluice.javaagent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.testing.otlp.OtlpReceiver;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -209,6 +211,93 @@ class ReactorNettyHttpClientIT extends AbstractHttpClientIT {
       applyRules(Rules.document(service()));
     }
   }
+
+  /**
+   * A String URL with user info ({@code http://user:secret@host:port/...}): Reactor Netty takes
+   * {@code user:secret@host} for the host name (its URL pattern) and fails to resolve it, so the
+   * call never reaches the server, with Sluice as without it. Sluice guards it by the host and port
+   * without user info: its failures, which say nothing about that server, leave the breaker closed
+   * (the app keeps seeing Reactor Netty's own error); once the breaker is open for other reasons
+   * the call is rejected with a message naming {@code 127.0.0.1:port}; the credentials appear in no
+   * span, no Sluice log line and not in the agent status.
+   */
+  @Test
+  void aStringUrlWithUserInfoIsGuardedByItsHostWithoutItsCredentials() throws Exception {
+    String policy = "userinfo-" + client();
+    String path = "/userinfo/" + client();
+    String url = "http://user:" + SECRET + "@127.0.0.1:" + downstream.port() + path;
+
+    // what the app sees without a breaker on the target
+    AppAnswer unguarded = app.call(client(), "GET", url, Map.of());
+    assertThat(unguarded.failed()).as("unguarded: %s", unguarded.status()).isTrue();
+    String unguardedType = unguarded.error().substring(0, unguarded.error().indexOf(':'));
+
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/userinfo/**", "120s", Rules.ERROR, false)));
+    int before = downstream.requestCount();
+    for (int i = 0; i < 6; i++) {
+      AppAnswer answer = app.call(client(), "GET", url, Map.of());
+      assertThat(answer.failed()).as("guarded call %d", i).isTrue();
+      assertThat(answer.error())
+          .as("guarded call %d", i)
+          .startsWith(unguardedType + ":")
+          .doesNotContain("Sluice circuit breaker");
+    }
+    assertThat(downstream.requestCount()).as("calls that reached the server").isEqualTo(before);
+    awaitClosedWithoutFailures(policy);
+
+    // the breaker opens on the same target's real failures, and then rejects the call as well
+    downstream.answer(500);
+    callUntilRejected(client(), downstream.url(path), "the breaker opens on 500s");
+    String traceId = randomHex(16);
+    AppAnswer rejected = callInTrace(url, traceId);
+    assertThat(rejected.error())
+        .startsWith(rejectionErrorType())
+        .contains("Sluice circuit breaker '" + policy + "'")
+        .doesNotContain(SECRET);
+    await("the rejected call's spans are exported")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(otlp.spans(traceId))
+                    .anySatisfy(
+                        span -> assertThat(span.events()).contains("sluice.breaker.rejected"))
+                    .anySatisfy(
+                        span -> {
+                          assertThat(span.kind()).isEqualTo(OtlpReceiver.ReceivedSpan.KIND_CLIENT);
+                          assertThat(span.statusCode())
+                              .isEqualTo(OtlpReceiver.ReceivedSpan.STATUS_ERROR);
+                        }));
+    checkOneClientSpan(traceId);
+    // the app's own SERVER span has the URL in its query: the test passes it so
+    assertThat(otlp.spans(traceId))
+        .filteredOn(span -> span.kind() != OtlpReceiver.ReceivedSpan.KIND_SERVER)
+        .isNotEmpty()
+        .allSatisfy(
+            span -> {
+              assertThat(span.name()).doesNotContain(SECRET);
+              assertThat(span.attributes().values())
+                  .as("attributes of span %s", span.name())
+                  .noneMatch(value -> value.contains(SECRET));
+            });
+    assertThat(app.log().lines())
+        .filteredOn(line -> line.toLowerCase(Locale.ROOT).contains("sluice"))
+        .noneMatch(line -> line.contains(SECRET));
+    await("the agent status names the target without the credentials")
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(status.of(service()).orElseThrow().topTargets())
+                    .anySatisfy(
+                        stats ->
+                            assertThat(stats.target()).isEqualTo("127.0.0.1:" + downstream.port()))
+                    .noneSatisfy(stats -> assertThat(stats.target()).contains(SECRET)));
+  }
+
+  /** The password of the URL with user info. */
+  static final String SECRET = "s3cr3t-pw";
 
   static final String WEBSOCKET = "reactor-websocket";
   static final String WEBSOCKET_CONNECT = "reactor-websocket-connect";

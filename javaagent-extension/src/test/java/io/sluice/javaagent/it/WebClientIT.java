@@ -57,8 +57,15 @@ class WebClientIT extends ReactorNettyHttpClientIT {
   }
 
   /**
+   * Not repeated here: {@code WebClient} passes a {@code java.net.URI}, whose host Reactor Netty
+   * connects to, see {@link #aUrlWithUserInfoIsGuardedByItsHost}. (Overridden without
+   * {@code @Test}: JUnit runs no overridden test method.)
+   */
+  @Override
+  void aStringUrlWithUserInfoIsGuardedByItsHostWithoutItsCredentials() {}
+
+  /**
    * Not repeated here: the WebSocket styles are Reactor Netty's, checked by the Reactor Netty ITs.
-   * (Overridden without {@code @Test}: JUnit runs no overridden test method.)
    */
   @Override
   void websocketUpgradesAreGuardedAndCountedByTheirStatus() {}

@@ -72,7 +72,7 @@ final class MonoHttpConnectInstrumentation implements TypeInstrumentation {
       if (call.rejected()) {
         return ReactorNettyCalls.reject(call, actual);
       }
-      actual = ReactorNettyCalls.watch(call, actual);
+      actual = ReactorNettyCalls.watch(call, config, actual);
       watched = true;
       return false;
     }

@@ -2,6 +2,7 @@ package io.sluice.javaagent.instrumentation.reactornetty;
 
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
+import java.lang.reflect.Field;
 import java.net.ConnectException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -16,13 +17,14 @@ import reactor.netty.http.client.HttpClientResponse;
  * What the Reactor Netty advice does, kept out of the advice so it stays a few lines: asks the
  * breakers about a request, answers a rejected one, and follows a permitted one's outcome. A helper
  * class, injected into the app's class loader next to Reactor Netty; its only state is whether it
- * logged a failure already.
+ * logged a failure already, and the {@code HttpClientConfig#uri} field once looked up.
  */
 public final class ReactorNettyCalls {
 
   private static final Logger logger = Logger.getLogger(ReactorNettyCalls.class.getName());
   private static volatile boolean failureLogged;
   private static volatile boolean subscriberFailureLogged;
+  private static volatile Field uriField;
 
   private ReactorNettyCalls() {}
 
@@ -49,11 +51,17 @@ public final class ReactorNettyCalls {
    * Follows the outcome of a permitted call: the subscriber the connect {@code Mono} gets. Should
    * that fail, the call is abandoned (its permission given back: a half-open breaker would
    * otherwise wait for an outcome that never comes) and goes on unwatched.
+   *
+   * <p>A String URL with user info ({@code http://user:pw@payments:8080/pay}) is guarded by its
+   * host ({@code payments:8080}), but Reactor Netty connects to {@code user:pw@payments}, a host
+   * name that never resolves: its errors say nothing about the target and abandon the call (counted
+   * as failures, an app's malformed URL would open the breaker of a healthy target and reject the
+   * app's other calls to it).
    */
   public static CoreSubscriber<? super Connection> watch(
-      SluiceCall call, CoreSubscriber<? super Connection> actual) {
+      SluiceCall call, HttpClientConfig config, CoreSubscriber<? super Connection> actual) {
     try {
-      return new ReactorNettyOutcome(call, actual);
+      return new ReactorNettyOutcome(call, actual, !connectsToAnotherHost(config));
     } catch (RuntimeException | LinkageError e) {
       call.abandon();
       failed(e);
@@ -104,6 +112,36 @@ public final class ReactorNettyCalls {
       call.onResponse(status);
     } else {
       call.abandon();
+    }
+  }
+
+  /**
+   * Whether Reactor Netty connects to another host than the request's target: a String URL (not a
+   * {@code java.net.URI}, whose host Reactor Netty connects to) with user info. Cheap for every
+   * other request: a URL without {@code '@'} needs no more.
+   */
+  private static boolean connectsToAnotherHost(HttpClientConfig config) {
+    String uri = config.uri();
+    String baseUrl = config.baseUrl();
+    if ((uri == null || uri.indexOf('@') < 0) && (baseUrl == null || baseUrl.indexOf('@') < 0)) {
+      return false;
+    }
+    ReactorNettyTarget target = target(config);
+    if (target == null || !target.hasUserInfo()) {
+      return false;
+    }
+    try {
+      Field field = uriField;
+      if (field == null) {
+        field = HttpClientConfig.class.getDeclaredField("uri");
+        field.setAccessible(true);
+        uriField = field;
+      }
+      return field.get(config) == null;
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      // cannot tell: its errors count, as for any call to the target
+      failed(e);
+      return false;
     }
   }
 

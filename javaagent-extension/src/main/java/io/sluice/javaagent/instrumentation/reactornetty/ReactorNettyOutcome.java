@@ -48,11 +48,22 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
 
   private final SluiceCall call;
   private final CoreSubscriber<? super Connection> actual;
+  private final boolean errorsAboutTarget;
   private Subscription upstream;
 
   ReactorNettyOutcome(SluiceCall call, CoreSubscriber<? super Connection> actual) {
+    this(call, actual, true);
+  }
+
+  /**
+   * @param errorsAboutTarget {@code false} when Reactor Netty connects to another host than the
+   *     call's target (a String URL with user info): its errors then abandon the call
+   */
+  ReactorNettyOutcome(
+      SluiceCall call, CoreSubscriber<? super Connection> actual, boolean errorsAboutTarget) {
     this.call = call;
     this.actual = actual;
+    this.errorsAboutTarget = errorsAboutTarget;
   }
 
   @Override
@@ -76,12 +87,14 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
   @Override
   public void onError(Throwable error) {
     int refusedUpgrade = 0;
-    boolean targetFailure = true;
-    try {
-      refusedUpgrade = refusedUpgradeStatus(error);
-      targetFailure = refusedUpgrade > 0 || isTargetFailure(error);
-    } catch (RuntimeException | LinkageError e) {
-      ReactorNettyCalls.failed(e); // counted as before: a breaker that never opens is worse
+    boolean targetFailure = errorsAboutTarget;
+    if (errorsAboutTarget) {
+      try {
+        refusedUpgrade = refusedUpgradeStatus(error);
+        targetFailure = refusedUpgrade > 0 || isTargetFailure(error);
+      } catch (RuntimeException | LinkageError e) {
+        ReactorNettyCalls.failed(e); // counted as before: a breaker that never opens is worse
+      }
     }
     if (refusedUpgrade > 0) {
       call.onResponse(refusedUpgrade);

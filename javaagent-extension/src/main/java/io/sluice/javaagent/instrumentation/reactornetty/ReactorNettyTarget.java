@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
  * also takes URLs without a scheme ({@code host:port/path}). User info ({@code user:password@}) is
  * not part of the host: a {@code java.net.URI} request (Spring's {@code WebClient} passes one)
  * connects to {@code URI#getHost}, so the breakers see that host, and the credentials never reach a
- * breaker's target or the agent status.
+ * breaker's target or the agent status. A String URL with user info is guarded by the same host,
+ * although Reactor Netty takes the user info for part of the host name and never reaches it (see
+ * {@link #hasUserInfo()}): an open breaker rejects it as any call to its target, and the failures
+ * of such a call say nothing about the target (see {@link ReactorNettyCalls#watch}).
  *
  * <p>A helper class, injected into the app's class loader next to Reactor Netty; it holds no state.
  */
@@ -28,11 +31,13 @@ public final class ReactorNettyTarget {
   private final String host;
   private final int port;
   private final String path;
+  private final boolean userInfo;
 
-  private ReactorNettyTarget(String host, int port, String path) {
+  private ReactorNettyTarget(String host, int port, String path, boolean userInfo) {
     this.host = host;
     this.port = port;
     this.path = path;
+    this.userInfo = userInfo;
   }
 
   /**
@@ -57,7 +62,7 @@ public final class ReactorNettyTarget {
         return null;
       }
       InetSocketAddress inet = (InetSocketAddress) address;
-      return of(inet.getHostString(), inet.getPort(), target);
+      return of(inet.getHostString(), inet.getPort(), target, false);
     }
     Matcher matcher = URL.matcher(target);
     if (!matcher.matches()) {
@@ -66,7 +71,8 @@ public final class ReactorNettyTarget {
     String scheme = matcher.group(1);
     String host = matcher.group(2);
     // user info ends at the authority's last '@' (the pattern keeps it in the host)
-    host = host.substring(host.lastIndexOf('@') + 1);
+    int userInfoEnd = host.lastIndexOf('@');
+    host = host.substring(userInfoEnd + 1);
     if (host.isEmpty()) {
       return null;
     }
@@ -78,10 +84,11 @@ public final class ReactorNettyTarget {
             ? secure
             : "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme);
     int port = matcher.group(3) == null ? (tls ? 443 : 80) : Integer.parseInt(matcher.group(3));
-    return of(host, port, matcher.group(4));
+    return of(host, port, matcher.group(4), userInfoEnd >= 0);
   }
 
-  private static ReactorNettyTarget of(String host, int port, String pathAndQuery) {
+  private static ReactorNettyTarget of(
+      String host, int port, String pathAndQuery, boolean userInfo) {
     String path = pathAndQuery == null ? "" : pathAndQuery;
     int end = path.length();
     for (int i = 0; i < path.length(); i++) {
@@ -95,7 +102,7 @@ public final class ReactorNettyTarget {
     if (path.isEmpty()) {
       path = "/";
     }
-    return new ReactorNettyTarget(host, port, path);
+    return new ReactorNettyTarget(host, port, path, userInfo);
   }
 
   /** The host the request connects to, as the app named it. */
@@ -111,5 +118,14 @@ public final class ReactorNettyTarget {
   /** The path without query or fragment; {@code "/"} when the URL has none. */
   public String path() {
     return path;
+  }
+
+  /**
+   * Whether the URL named user info, left out of {@link #host()}. Reactor Netty connects to that
+   * host only when the request's URI is a {@code java.net.URI}; given as a String, its URL pattern
+   * keeps the user info in the host name ({@code user:password@payments}), which never resolves.
+   */
+  public boolean hasUserInfo() {
+    return userInfo;
   }
 }

@@ -3,6 +3,8 @@ package io.sluice.javaagent.instrumentation.reactornetty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.javaagent.bridge.SluiceCall;
+import java.net.ConnectException;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientConfig;
 
 class ReactorNettyCallsTest {
 
@@ -75,6 +79,37 @@ class ReactorNettyCallsTest {
                   .contains("subscriber")
                   .doesNotContain("could not be guarded");
             });
+  }
+
+  /**
+   * Reactor Netty connects to the host of a {@code java.net.URI}'s authority without its user info,
+   * but takes a String URL's user info for part of the host name: that call's errors are about a
+   * host that never resolves, not the target, and abandon it; a URI's count.
+   */
+  @Test
+  void errorsOfAStringUrlWithUserInfoAbandonTheCallAndThoseOfAUriCount() {
+    String url = "http://user:pw@payments:8080/pay";
+
+    assertThat(outcomeOfARefusedConnection(HttpClient.create().get().uri(url)))
+        .containsExactly("abandon");
+    assertThat(outcomeOfARefusedConnection(HttpClient.create().get().uri(URI.create(url))))
+        .containsExactly("error");
+    assertThat(
+            outcomeOfARefusedConnection(HttpClient.create().get().uri("http://payments:8080/a@b")))
+        .containsExactly("error");
+    assertThat(
+            outcomeOfARefusedConnection(
+                HttpClient.create().baseUrl("http://user:pw@payments:8080").get().uri("/pay")))
+        .containsExactly("abandon");
+    assertThat(logged).as("nothing failed").isEmpty();
+  }
+
+  private static List<String> outcomeOfARefusedConnection(HttpClient.ResponseReceiver<?> request) {
+    HttpClientConfig config = ((HttpClient) request).configuration();
+    ReactorNettyOutcomeTest.RecordingCall call = new ReactorNettyOutcomeTest.RecordingCall();
+    ReactorNettyCalls.watch(call, config, new ReactorNettyOutcomeTest.RecordingSubscriber())
+        .onError(new ConnectException("Connection refused"));
+    return call.outcomes;
   }
 
   /** A call an open breaker rejected. */

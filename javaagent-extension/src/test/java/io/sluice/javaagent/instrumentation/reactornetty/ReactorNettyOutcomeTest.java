@@ -155,6 +155,22 @@ class ReactorNettyOutcomeTest {
             });
   }
 
+  /**
+   * Errors of a call Reactor Netty sends to another host than its target (a String URL with user
+   * info) say nothing about the target, whatever they are; a response it gets still counts.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("targetFailures")
+  void abandonsCallsWhoseErrorsAreNotAboutTheTarget(Throwable error) {
+    RecordingCall call = new RecordingCall();
+    RecordingSubscriber app = new RecordingSubscriber();
+
+    new ReactorNettyOutcome(call, app, false).onError(error);
+
+    assertThat(call.outcomes).containsExactly("abandon");
+    assertThat(app.errors).containsExactly(error);
+  }
+
   /** Records what a call was told. */
   static final class RecordingCall extends SluiceCall {
     final List<String> outcomes = new ArrayList<>();

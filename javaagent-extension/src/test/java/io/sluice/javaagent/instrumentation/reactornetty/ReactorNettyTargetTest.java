@@ -112,4 +112,23 @@ class ReactorNettyTargetTest {
 
     assertThat(ReactorNettyTarget.resolve("/pay", null, false, () -> domainSocket)).isNull();
   }
+
+  /** Only a URL whose authority names user info says so; an {@code @} in the path does not. */
+  @Test
+  void tellsWhetherTheUrlNamedUserInfo() {
+    assertThat(
+            ReactorNettyTarget.resolve("http://user:pw@payments:8080/pay", null, false, null)
+                .hasUserInfo())
+        .isTrue();
+    assertThat(
+            ReactorNettyTarget.resolve("/pay", "http://user:pw@payments:8080", false, null)
+                .hasUserInfo())
+        .isTrue();
+    assertThat(
+            ReactorNettyTarget.resolve("http://payments:8080/users/a@b", null, false, null)
+                .hasUserInfo())
+        .isFalse();
+    assertThat(ReactorNettyTarget.resolve("/a@b", null, false, CLIENT_ADDRESS).hasUserInfo())
+        .isFalse();
+  }
 }
