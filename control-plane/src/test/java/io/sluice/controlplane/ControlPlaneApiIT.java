@@ -1539,6 +1539,32 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void refusesAParameterOrATokenGivenTwiceBeforeActingOnEither() {
+    ApiClient api = api();
+    String path = "/api/v1/services/repeated-input/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    long r2 =
+        api.put(path, WRITER, document(null, 0.4, "a"), Map.of()).json().get("revision").asLong();
+
+    ApiClient.Answer rollback = api.post(path + "/rollback?to=" + r1 + "&%74o=" + r2, WRITER, null);
+    assertThat(rollback.status()).isEqualTo(400);
+    assertThat(rollback.json().get("detail").asString()).contains("to more than once");
+    ApiClient.Answer agents = api.get("/api/v1/agents?service=a&service=b", READER);
+    assertThat(agents.status()).isEqualTo(400);
+    assertThat(agents.json().get("detail").asString()).contains("service more than once");
+    ApiClient.Answer twoTokens =
+        api.call("DELETE", path, READER, null, Map.of("Authorization", "Bearer " + WRITER));
+    assertThat(twoTokens.status()).isEqualTo(400);
+    assertThat(twoTokens.json().get("detail").asString()).contains("2 Authorization headers");
+
+    // nothing was written: the document and its history are as they were
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(2);
+    assertThat(api.get("/api/v1/agents?service=repeated-input", READER).status()).isEqualTo(200);
+  }
+
+  @Test
   void countsEachWriteByItsActionAndEachRefusedDocument() {
     ApiClient api = api();
     String path = "/api/v1/services/metrics-counted/rules";

@@ -17,13 +17,20 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration implements WebMvcConfigurer {
 
-  /** Before the token check: a path that names another service than it seems is refused first. */
+  /**
+   * Before the token check: a path that names another service than it seems, and a request that
+   * gives a parameter or its token twice, are refused first.
+   */
   @Override
   public void addInterceptors(InterceptorRegistry registry) {
     registry
         .addInterceptor(new PathParameterInterceptor())
         .addPathPatterns("/api/**")
         .order(Ordered.HIGHEST_PRECEDENCE);
+    registry
+        .addInterceptor(new RepeatedInputInterceptor())
+        .addPathPatterns("/api/**")
+        .order(Ordered.HIGHEST_PRECEDENCE + 1);
   }
 
   @Bean
