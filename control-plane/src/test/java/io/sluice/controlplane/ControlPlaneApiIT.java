@@ -628,6 +628,47 @@ class ControlPlaneApiIT {
         });
   }
 
+  /**
+   * A POST with curl's default form type ({@code curl -d}) has its body parsed by Tomcat as form
+   * parameters as soon as any parameter is read; a {@code %} in it that is no escape (JSON such as
+   * {@code "100%"}) is not the query string's fault. The body is what is wrong: it is not JSON sent
+   * as JSON, so 415 as for the same body without a {@code %}, not 400 blaming a query string.
+   */
+  @Test
+  void aFormBodyTomcatCannotDecodeIsRefusedAsNotJsonNotBlamedOnTheQuery() {
+    ApiClient api = api();
+    String path = "/api/v1/services/form-body/rules";
+    long revision =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    Map<String, String> form = Map.of("Content-Type", "application/x-www-form-urlencoded");
+    Map<String, ApiClient.Answer> refused = new java.util.LinkedHashMap<>();
+    refused.put(
+        "evaluate, no %",
+        api.call("POST", path + "/evaluate", READER, "{\"span\": {\"name\": \"x\"}}", form));
+    refused.put(
+        "evaluate with a %",
+        api.call("POST", path + "/evaluate", READER, "{\"span\": {\"name\": \"100%\"}}", form));
+    refused.put(
+        "rollback with a % in a form body",
+        api.call("POST", path + "/rollback?to=" + revision, WRITER, "100%", form));
+    refused.forEach(
+        (call, answer) -> {
+          assertThat(answer.status()).as(call).isEqualTo(415);
+          assertThat(answer.json().get("type").asString())
+              .as(call)
+              .isEqualTo("urn:sluice:problem:unsupported-media-type");
+          assertThat(answer.json().get("detail").asString())
+              .as(call)
+              .contains("application/json")
+              .doesNotContain("query string");
+        });
+    // a query string that does not decode is still the query string's fault, form body or not
+    ApiClient.Answer badQuery = api.call("POST", path + "/rollback?to=%ff", WRITER, "x=1", form);
+    assertThat(badQuery.status()).isEqualTo(400);
+    assertThat(badQuery.json().get("detail").asString())
+        .contains("query string could not be decoded");
+  }
+
   @Test
   void twentyConcurrentEditorsWithIfMatchNeverLoseAnUpdate() throws Exception {
     ApiClient api = api();

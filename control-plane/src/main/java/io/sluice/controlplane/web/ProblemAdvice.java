@@ -7,6 +7,12 @@ import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.security.RequiresRole;
 import io.sluice.controlplane.security.Role;
 import jakarta.servlet.http.HttpServletRequest;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.apache.tomcat.util.http.InvalidParameterException;
@@ -105,15 +111,59 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * for {@code ?access_token=}) first asks for one, so this surfaces here rather than in {@link
    * ProblemErrorReportValve}; it is the client's mistake, not a 500. The detail does not quote the
    * value: Tomcat's message carries it garbled.
+   *
+   * <p>Tomcat parses the body of a form POST ({@code curl -d} sends that type) as parameters too,
+   * and fails the same way on a {@code %} that is no escape, say in JSON ({@code "100%"}). When the
+   * query string decodes, that body is the culprit, and no Sluice endpoint takes a form: it is
+   * refused as what it is, a body that is not JSON sent as JSON (415, as the same body without a
+   * {@code %} is), not blamed on a query string the client got right.
    */
   @ExceptionHandler(InvalidParameterException.class)
-  ResponseEntity<Object> undecodableQuery(InvalidParameterException e) {
+  ResponseEntity<Object> undecodableQuery(InvalidParameterException e, HttpServletRequest request) {
+    if (formPost(request) && decodes(request.getQueryString())) {
+      return ResponseEntity.status(ProblemType.UNSUPPORTED_MEDIA_TYPE.status())
+          .body(
+              problem(
+                  ProblemType.UNSUPPORTED_MEDIA_TYPE,
+                  "the request body is not JSON: send it as application/json, not "
+                      + request.getContentType()));
+    }
     return ResponseEntity.status(ProblemType.INVALID_REQUEST.status())
         .body(
             problem(
                 ProblemType.INVALID_REQUEST,
                 "the query string could not be decoded: a broken %-escape, or bytes that are not"
                     + " UTF-8; percent-encode parameters as UTF-8"));
+  }
+
+  /** A POST whose body Tomcat reads as form parameters. */
+  private static boolean formPost(HttpServletRequest request) {
+    String type = request.getContentType();
+    return "POST".equalsIgnoreCase(request.getMethod())
+        && type != null
+        && type.strip().toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded");
+  }
+
+  /** Whether a raw query string percent-decodes to UTF-8, as Tomcat decodes it. */
+  private static boolean decodes(String query) {
+    if (query == null) {
+      return true;
+    }
+    try {
+      // ISO-8859-1 keeps each decoded byte as one char; '&' and '=' are ASCII, so the whole
+      // string is valid UTF-8 exactly when each name and value is
+      byte[] bytes =
+          URLDecoder.decode(query.replace("+", "%2B"), StandardCharsets.ISO_8859_1)
+              .getBytes(StandardCharsets.ISO_8859_1);
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes));
+      return true;
+    } catch (IllegalArgumentException | CharacterCodingException e) {
+      return false;
+    }
   }
 
   @ExceptionHandler(Exception.class)
