@@ -662,6 +662,17 @@ class ControlPlaneApiIT {
               .contains("application/json")
               .doesNotContain("query string");
         });
+    JsonNode paths = api.get("/api/v1/openapi.json", null).json().get("paths");
+    for (String documented : List.of("evaluate", "rollback")) {
+      assertThat(
+              paths
+                  .get("/api/v1/services/{service}/rules/" + documented)
+                  .get("post")
+                  .get("responses")
+                  .has("415"))
+          .as("the OpenAPI document lists 415 for %s", documented)
+          .isTrue();
+    }
     // a query string that does not decode is still the query string's fault, form body or not
     ApiClient.Answer badQuery = api.call("POST", path + "/rollback?to=%ff", WRITER, "x=1", form);
     assertThat(badQuery.status()).isEqualTo(400);
