@@ -48,9 +48,15 @@ class Vertx50HttpClientIT extends VertxHttpClientSuite {
     return String.join(File.pathSeparator, entries);
   }
 
-  /** Guards against testing 5.1 by mistake: 5.0's core is the only Vert.x core on the path. */
+  /**
+   * Guards against testing 5.1 by mistake: 5.0's core is the only Vert.x core on the path. The
+   * release comes from the build ({@code vertx50.version}, the demo's {@code vertx.version}), so it
+   * is checked to be a 5.0 one: a demo moved to 5.1 would otherwise turn this suite into a second
+   * 5.1 run, leaving the 5.0 advice untested with every check passing.
+   */
   @Test
   void theAppRunsOnVertx50() throws Exception {
+    assertThat(coreJar()).as("the release this suite is for").startsWith("vertx-core-5.0.");
     assertThat(
             Arrays.stream(appClassPath().split(File.pathSeparator))
                 .map(Vertx50HttpClientIT::fileName)
