@@ -15,7 +15,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -36,6 +38,9 @@ import org.springframework.stereotype.Component;
 public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listener {
 
   private static final Logger LOG = Logger.getLogger(AgentInventory.class.getName());
+
+  /** Keys whose value was unreadable when last seen: warned about once until they change. */
+  private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
 
   private final EtcdGateway etcd;
   private final ApplicationEventPublisher publisher;
@@ -80,6 +85,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
 
   @Override
   public void reset(Map<String, KeyValue> snapshot, long revision) {
+    unreadable.retainAll(snapshot.keySet());
     Map<String, AgentStatus> fresh = new HashMap<>();
     snapshot.forEach(
         (key, kv) -> {
@@ -119,6 +125,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
 
   @Override
   public void delete(String key, long revision) {
+    unreadable.remove(key);
     AgentStatus gone = agents.remove(key);
     if (gone != null) {
       updateGauge();
@@ -126,12 +133,27 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     }
   }
 
+  /**
+   * The status under {@code key}, or null when it is unreadable: then left out of the inventory,
+   * with a WARNING the first time the key holds an unreadable value (an agent missing from the UI
+   * must be explained somewhere), at FINE while it stays so.
+   */
   private AgentStatus parse(String key, KeyValue kv) {
-    AgentStatus status = AgentStatusCodec.parse(kv.getValue().getBytes()).orElse(null);
-    if (status == null) {
-      LOG.fine("ignoring " + key + ": not an agent status document");
+    byte[] bytes = kv.getValue().getBytes();
+    AgentStatus status = AgentStatusCodec.parse(bytes).orElse(null);
+    if (status != null) {
+      unreadable.remove(key);
+      return status;
     }
-    return status;
+    boolean first = unreadable.add(key);
+    LOG.log(
+        first ? Level.WARNING : Level.FINE,
+        "ignoring the agent status at "
+            + key
+            + ": "
+            + AgentStatusCodec.whyUnreadable(bytes)
+            + (first ? " (logged again once the key held a readable status)" : ""));
+    return null;
   }
 
   /** Sets {@code sluice.agents{service, revision}} (see {@link AgentGauges}). */

@@ -3,10 +3,23 @@ package io.sluice.controlplane.agents;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class AgentInventoryTest {
@@ -27,5 +40,75 @@ class AgentInventoryTest {
 
     assertThat(inventory.all()).isEmpty();
     assertThat(inventory.of("orders")).isEmpty();
+  }
+
+  @Test
+  void leavesOutAnUnreadableStatusAndSaysWhyOncePerKey() {
+    String bad = "/sluice/v1/agents/orders/i-bad";
+    String good = "/sluice/v1/agents/orders/i-good";
+    String negative =
+        AgentStatusCodec.write(status("i-good"))
+            .replace("\"breakersOmitted\":0", "\"breakersOmitted\":-3");
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            logged.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(AgentInventory.class.getName());
+    logger.addHandler(handler);
+    try {
+      inventory.reset(
+          Map.of(bad, kv(bad, negative), good, kv(good, AgentStatusCodec.write(status("i-good")))),
+          7);
+      inventory.put(kv(bad, negative));
+
+      assertThat(inventory.all()).extracting(AgentStatus::instanceId).containsExactly("i-good");
+      List<LogRecord> warnings =
+          logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
+      assertThat(warnings).hasSize(1);
+      assertThat(warnings.get(0).getMessage()).contains(bad).contains("breakersOmitted");
+
+      // readable again, then unreadable again: said again
+      inventory.put(kv(bad, AgentStatusCodec.write(status("i-bad"))));
+      assertThat(inventory.all()).hasSize(2);
+      inventory.put(kv(bad, "{}"));
+      assertThat(logged.stream().filter(r -> r.getLevel() == Level.WARNING)).hasSize(2);
+    } finally {
+      logger.removeHandler(handler);
+    }
+  }
+
+  private static AgentStatus status(String instance) {
+    return new AgentStatus(
+        instance,
+        "orders",
+        "host",
+        1,
+        new AgentStatus.Versions("1", "2", "17"),
+        Instant.parse("2026-11-29T10:00:00Z"),
+        Instant.parse("2026-11-29T10:00:05Z"),
+        "etcd",
+        3,
+        null,
+        List.of(),
+        List.of());
+  }
+
+  private static KeyValue kv(String key, String value) {
+    return new KeyValue(
+        io.etcd.jetcd.api.KeyValue.newBuilder()
+            .setKey(ByteString.copyFrom(key, StandardCharsets.UTF_8))
+            .setValue(ByteString.copyFrom(value, StandardCharsets.UTF_8))
+            .build(),
+        ByteSequence.EMPTY);
   }
 }

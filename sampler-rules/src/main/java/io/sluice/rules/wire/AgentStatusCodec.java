@@ -53,6 +53,22 @@ public final class AgentStatusCodec {
     }
   }
 
+  /**
+   * Why {@code json} is not a status document, in a few words for a log line (never the document's
+   * content), or {@code null} when it is one. Never throws.
+   */
+  public static String whyUnreadable(byte[] json) {
+    try {
+      return MAPPER.readValue(json, AgentStatus.class) == null ? "it is JSON null" : null;
+    } catch (JsonProcessingException e) {
+      String reason = e.getOriginalMessage();
+      // Jackson's first line names the problem; later lines quote the input
+      return reason == null ? e.getClass().getSimpleName() : reason.lines().findFirst().orElse("");
+    } catch (IOException | RuntimeException e) {
+      return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+  }
+
   /** Reads a status; empty when the bytes are not a status document. Never throws. */
   public static Optional<AgentStatus> parse(byte[] json) {
     try {

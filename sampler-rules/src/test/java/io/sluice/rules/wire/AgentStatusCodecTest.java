@@ -39,6 +39,23 @@ class AgentStatusCodecTest {
   }
 
   @Test
+  void saysWhyBytesAreNoStatusWithoutQuotingThem() {
+    byte[] good = AgentStatusCodec.write(STATUS).getBytes(StandardCharsets.UTF_8);
+    assertThat(AgentStatusCodec.whyUnreadable(good)).isNull();
+    assertThat(AgentStatusCodec.whyUnreadable("null".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo("it is JSON null");
+    assertThat(AgentStatusCodec.whyUnreadable("{\"secret-ish\": ".getBytes(StandardCharsets.UTF_8)))
+        .isNotBlank()
+        .doesNotContain("secret-ish");
+    assertThat(
+            AgentStatusCodec.whyUnreadable(
+                AgentStatusCodec.write(STATUS)
+                    .replace("\"breakersOmitted\":0", "\"breakersOmitted\":-1")
+                    .getBytes(StandardCharsets.UTF_8)))
+        .contains("breakersOmitted=-1");
+  }
+
+  @Test
   void writesInstantsAsIsoStringsAndLeavesNullsOut() {
     String json = AgentStatusCodec.write(STATUS);
 
