@@ -29,7 +29,7 @@ public enum ProblemType {
   PRECONDITION_FAILED(
       "stale-revision",
       HttpStatus.PRECONDITION_FAILED,
-      "The rules changed since the revision in If-Match"),
+      "The rules are not at the revision the request's If-Match or If-None-Match expects"),
   PAYLOAD_TOO_LARGE("payload-too-large", HttpStatus.CONTENT_TOO_LARGE, "The request is too large"),
   ETCD_UNAVAILABLE(
       "etcd-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "The rule store (etcd) is unavailable"),

@@ -55,12 +55,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The SDK wired as {@code sdk/README.md}'s quick start wires it, in an app that calls a real HTTP
- * server on loopback with the JDK client, its rules from a real etcd: one rule document written to
- * etcd decides which spans are kept, opens a breaker over a failing dependency, and shows in the
- * app's status key; the outgoing calls carry W3C and B3 headers of the same trace. Each part has
- * its own tests; this one checks they work together the way the README tells a user to put them
- * together.
+ * The SDK wired as {@code sdk/README.md} wires it ("Sampling, propagation and breakers by hand"),
+ * in an app that calls a real HTTP server on loopback with the JDK client, its rules from a real
+ * etcd: one rule document written to etcd decides which spans are kept, opens a breaker over a
+ * failing dependency, and shows in the app's status key; the outgoing calls carry W3C and B3
+ * headers of the same trace. Each part has its own tests; this one checks they work together the
+ * way the README tells a user to put them together.
  */
 class SdkQuickStartIT {
 
@@ -98,7 +98,7 @@ class SdkQuickStartIT {
         });
     server.start();
 
-    // as the README's quick start
+    // as the README shows it
     rules = new ActiveRulesHolder(ActiveRules.defaults(SERVICE));
     SdkMeterProvider meters = SdkMeterProvider.builder().registerMetricReader(metrics).build();
     SdkTracerProvider tracing =

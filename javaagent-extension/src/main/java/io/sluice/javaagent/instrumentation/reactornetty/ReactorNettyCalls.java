@@ -25,6 +25,7 @@ public final class ReactorNettyCalls {
   private static volatile boolean failureLogged;
   private static volatile boolean subscriberFailureLogged;
   private static volatile Field uriField;
+  private static volatile boolean uriFieldUnreadable;
 
   private ReactorNettyCalls() {}
 
@@ -130,6 +131,9 @@ public final class ReactorNettyCalls {
     if (target == null || !target.hasUserInfo()) {
       return false;
     }
+    if (uriFieldUnreadable) {
+      return false;
+    }
     try {
       Field field = uriField;
       if (field == null) {
@@ -139,7 +143,9 @@ public final class ReactorNettyCalls {
       }
       return field.get(config) == null;
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-      // cannot tell: its errors count, as for any call to the target
+      // cannot tell: its errors count, as for any call to the target; not tried again (a
+      // modular app that does not open Reactor Netty would fail every time)
+      uriFieldUnreadable = true;
       failed(e);
       return false;
     }
