@@ -225,28 +225,13 @@ class EvaluateController {
     } catch (org.springframework.http.InvalidMediaTypeException e) {
       // refused below as not JSON
     }
-    boolean json =
-        type != null
-            && !type.isWildcardType()
-            && !type.isWildcardSubtype()
-            && (type.isCompatibleWith(MediaType.APPLICATION_JSON)
-                || (type.getType().equalsIgnoreCase("application")
-                    && type.getSubtype().toLowerCase(Locale.ROOT).endsWith("+json")));
-    if (!json) {
+    if (type == null || !JsonMediaTypes.isJson(type)) {
       throw new ApiException(
           ProblemType.UNSUPPORTED_MEDIA_TYPE,
           "the request is JSON: send it as application/json"
               + (contentType == null || contentType.isBlank() ? "" : ", not " + contentType));
     }
-    String charset = type.getParameter("charset");
-    if (charset != null) {
-      String name = charset.replace("\"", "").strip().toLowerCase(Locale.ROOT);
-      if (!name.equals("utf-8") && !name.equals("utf8") && !name.equals("us-ascii")) {
-        throw new ApiException(
-            ProblemType.UNSUPPORTED_MEDIA_TYPE,
-            "the request is read as UTF-8 (JSON's encoding); send it as UTF-8, not " + charset);
-      }
-    }
+    JsonMediaTypes.requireUtf8(type, "the request");
   }
 
   /** A draft is held to what a save of it would be: the same parse, for this service. */

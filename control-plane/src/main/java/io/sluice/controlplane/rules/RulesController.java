@@ -149,11 +149,10 @@ class RulesController {
               + " application/json");
     }
     boolean accepted =
-        type.isCompatibleWith(MediaType.APPLICATION_JSON)
-            || (type.getType().equalsIgnoreCase("application") && subtype.endsWith("+json"))
+        JsonMediaTypes.isJson(type)
             || type.equalsTypeAndSubtype(MediaType.APPLICATION_FORM_URLENCODED)
             || type.equalsTypeAndSubtype(MediaType.TEXT_PLAIN);
-    if (!accepted || type.isWildcardType() || type.isWildcardSubtype()) {
+    if (!accepted) {
       throw new ApiException(
           ProblemType.UNSUPPORTED_MEDIA_TYPE,
           "the rule document is JSON: send it as application/json, not "
@@ -161,16 +160,7 @@ class RulesController {
               + "/"
               + type.getSubtype());
     }
-    String charset = type.getParameter("charset");
-    if (charset != null) {
-      String name = charset.replace("\"", "").strip().toLowerCase(java.util.Locale.ROOT);
-      if (!name.equals("utf-8") && !name.equals("utf8") && !name.equals("us-ascii")) {
-        throw new ApiException(
-            ProblemType.UNSUPPORTED_MEDIA_TYPE,
-            "the rule document is read as UTF-8 (JSON's encoding); send it as UTF-8, not "
-                + charset);
-      }
-    }
+    JsonMediaTypes.requireUtf8(type, "the rule document");
   }
 
   @DeleteMapping
