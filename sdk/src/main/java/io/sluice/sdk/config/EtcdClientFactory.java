@@ -7,6 +7,9 @@ import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sluice.etcd.EtcdAddress;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +42,36 @@ public final class EtcdClientFactory {
    * @throws EtcdTlsException when a TLS file cannot be read or used
    */
   public static Client create(SluiceConfig config) {
-    return builder(config).build();
+    ClientBuilder builder = builder(config);
+    Vertx vertx = privateVertx();
+    try {
+      // the client closes it with itself
+      return builder.vertx(vertx).build();
+    } catch (RuntimeException | Error e) {
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The Vert.x instance a client keeps its leases alive with, made here rather than by jetcd.
+   *
+   * <p>jetcd makes its own lazily, on the first lease keep-alive, with Vert.x's default file system
+   * options: a cache directory ({@code vertx-cache-*} in the temporary directory) and a JVM
+   * shutdown hook to delete it. A status reporter's first write that is still on its way when the
+   * app's {@code main} returns then makes it during the JVM's shutdown: the hook is refused
+   * ("Shutdown in progress"), the write fails with a misleading warning and the directory is left
+   * behind, one per run. An etcd client resolves no files from the class path and caches none, so
+   * this one has neither the cache nor the hook. Daemon threads, as jetcd's own.
+   */
+  static Vertx privateVertx() {
+    return Vertx.vertx(
+        new VertxOptions()
+            .setUseDaemonThread(true)
+            .setFileSystemOptions(
+                new FileSystemOptions()
+                    .setClassPathResolvingEnabled(false)
+                    .setFileCachingEnabled(false)));
   }
 
   /**

@@ -358,6 +358,46 @@ class SluiceConfigTest {
   }
 
   @Test
+  void theClientKeepsLeasesAliveOnAVertxWithoutAFileCacheOrShutdownHook() throws Exception {
+    // jetcd's own Vert.x, made at the first keep-alive, sets up a vertx-cache-* directory and a
+    // JVM shutdown hook: made while the JVM shuts down (a status write still on its way when main
+    // returns) the hook is refused, the write fails with "Shutdown in progress" and the directory
+    // is left behind
+    SluiceConfig config =
+        SluiceConfig.builder().addEtcdEndpoint("http://127.0.0.1:1").serviceName("orders").build();
+
+    try (Client client = EtcdClientFactory.create(config)) {
+      client
+          .getLeaseClient()
+          .keepAlive(
+              1,
+              new io.grpc.stub.StreamObserver<>() {
+                @Override
+                public void onNext(io.etcd.jetcd.lease.LeaseKeepAliveResponse value) {}
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {}
+              })
+          .close();
+      Object manager = field(client, "connectionManager");
+      io.vertx.core.Vertx vertx = (io.vertx.core.Vertx) field(manager, "vertx");
+      assertThat(vertx).isNotNull();
+      io.vertx.core.spi.file.FileResolver resolver =
+          ((io.vertx.core.internal.VertxInternal) vertx).fileResolver();
+      assertThat(((io.vertx.core.file.impl.FileResolverImpl) resolver).getFileCache()).isNull();
+    }
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    java.lang.reflect.Field field = owner.getClass().getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(owner);
+  }
+
+  @Test
   void acceptsAHostNameWithAnUnderscoreAsDockerComposeNamesServices() {
     // java.net.URI takes no host from http://etcd_1:2379 (getHost() is null), but the name
     // resolves and gRPC connects to it: the host and port come from the URL's authority
