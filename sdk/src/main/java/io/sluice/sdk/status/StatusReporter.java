@@ -232,6 +232,14 @@ public final class StatusReporter implements AutoCloseable {
     if (pool == null) {
       return;
     }
+    if (lease.id() == 0) {
+      // No lease, nothing to revoke: a grant still on its way (etcd away or slow) is abandoned at
+      // once, rather than held the JVM's exit for the revoke's timeout. A lease it grants after
+      // all is not kept alive (see StatusLease#grant) and expires with no key on it.
+      pool.shutdownNow();
+      lease.stopKeepAlive();
+      return;
+    }
     try {
       pool.execute(() -> lease.revoke(REVOKE_TIMEOUT));
     } catch (RuntimeException ignored) {
