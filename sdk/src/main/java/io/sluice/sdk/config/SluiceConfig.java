@@ -54,7 +54,8 @@ public record SluiceConfig(
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(stateDir, "stateDir");
     List<String> given = etcdEndpoints.stream().map(URI::toString).toList();
-    List<String> problems = problems(given, namespace, etcdUser, etcdPassword, tls, serviceName);
+    List<String> problems =
+        problems(given, namespace, etcdUser, etcdPassword, tls, rulesFile, serviceName);
     if (!problems.isEmpty()) {
       throw invalid(problems);
     }
@@ -78,6 +79,7 @@ public record SluiceConfig(
       String etcdUser,
       String etcdPassword,
       EtcdTls tls,
+      Path rulesFile,
       String serviceName) {
     List<String> errors =
         new ArrayList<>(EtcdEndpoints.check(etcdEndpoints, tlsSettings(tls)).problems());
@@ -116,6 +118,11 @@ public record SluiceConfig(
               + " is set but "
               + ConfigKeys.ETCD_TLS_KEY_FILE
               + " is not");
+    }
+    if (rulesFile != null && rulesFile.getFileName() == null) {
+      // the file's directory is watched: a root has none, and the rule source could not start
+      errors.add(
+          ConfigKeys.RULES_FILE + "=" + rulesFile + ": must name a file, not a root directory");
     }
     if (serviceName != null
         && (serviceName.isBlank()
@@ -471,7 +478,8 @@ public record SluiceConfig(
     }
 
     private SluiceConfig build(List<String> errors) {
-      errors.addAll(problems(etcdEndpoints, namespace, etcdUser, etcdPassword, tls, serviceName));
+      errors.addAll(
+          problems(etcdEndpoints, namespace, etcdUser, etcdPassword, tls, rulesFile, serviceName));
       if (!errors.isEmpty()) {
         throw invalid(errors);
       }

@@ -358,6 +358,24 @@ class SluiceConfigTest {
   }
 
   @Test
+  void refusesARulesFileThatNamesNoFileNamingTheKey() {
+    // before: accepted, then the rule source failed to start with a stack trace that named no
+    // key, and the agent still logged "rules for 'orders' from file /"
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.fromProperties(
+                    Map.of("sluice.rules.file", "/", "otel.service.name", "orders")::get))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sluice.rules.file=/: must name a file");
+    assertThatThrownBy(() -> SluiceConfig.builder().rulesFile(Path.of("/")).build())
+        .hasMessageContaining("sluice.rules.file=/: must name a file");
+    assertThat(
+            SluiceConfig.fromProperties(Map.of("sluice.rules.file", "/rules.json")::get)
+                .rulesFile())
+        .isEqualTo(Path.of("/rules.json"));
+  }
+
+  @Test
   void theClientKeepsLeasesAliveOnAVertxWithoutAFileCacheOrShutdownHook() throws Exception {
     // jetcd's own Vert.x, made at the first keep-alive, sets up a vertx-cache-* directory and a
     // JVM shutdown hook: made while the JVM shuts down (a status write still on its way when main
