@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -43,6 +44,7 @@ public final class ConfiguredRules implements AutoCloseable {
   private final Supplier<List<AgentStatus.BreakerState>> breakers;
   private final Supplier<List<AgentStatus.TargetStats>> topTargets;
   private final String instanceId;
+  private final Function<SluiceConfig, Client> clients;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch ready = new CountDownLatch(1);
@@ -51,7 +53,6 @@ public final class ConfiguredRules implements AutoCloseable {
   private volatile Client client;
   private volatile RuleSource source;
   private volatile StatusReporter statusReporter;
-  private volatile Thread starter;
 
   private ConfiguredRules(Builder builder) {
     this.config = builder.config;
@@ -59,6 +60,7 @@ public final class ConfiguredRules implements AutoCloseable {
     this.breakers = builder.breakers;
     this.topTargets = builder.topTargets;
     this.instanceId = builder.instanceId;
+    this.clients = builder.clients;
   }
 
   /** A builder for what {@code config} asks for, keeping {@code holder} up to date. */
@@ -85,7 +87,6 @@ public final class ConfiguredRules implements AutoCloseable {
     }
     Thread thread = new Thread(this::startParts, "sluice-rules-start");
     thread.setDaemon(true);
-    starter = thread;
     thread.start();
   }
 
@@ -121,21 +122,17 @@ public final class ConfiguredRules implements AutoCloseable {
     return ready.await(timeout, unit);
   }
 
-  /** Closes the reporter (revoking its lease), the source and the client. Idempotent. */
+  /**
+   * Closes the reporter (revoking its lease), the source and the client that exist. Idempotent.
+   * Never waits for a background start still in progress: whatever it creates from now on, it
+   * closes itself (see {@link #startParts}). A start still creating the client (class loading
+   * through the agent took over a second on two cores) has nothing to close yet, and the app's
+   * exit, which runs this from a shutdown hook, must not wait for it.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
-    }
-    Thread thread = starter;
-    if (thread != null) {
-      try {
-        // the start does no network I/O, but class loading can slow it; whatever it creates after
-        // this gives up, it closes itself (see startParts)
-        thread.join(TimeUnit.SECONDS.toMillis(2));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
     }
     closeParts();
   }
@@ -207,7 +204,7 @@ public final class ConfiguredRules implements AutoCloseable {
     String service = config.serviceName();
     Client etcd;
     try {
-      etcd = EtcdClientFactory.create(config);
+      etcd = clients.apply(config);
     } catch (EtcdTlsException e) {
       // a configuration mistake: one line, no stack trace
       logger.warning("Sluice: " + e.getMessage() + "; running without etcd until a restart");
@@ -266,6 +263,7 @@ public final class ConfiguredRules implements AutoCloseable {
     private Supplier<List<AgentStatus.BreakerState>> breakers = List::of;
     private Supplier<List<AgentStatus.TargetStats>> topTargets = List::of;
     private String instanceId;
+    private Function<SluiceConfig, Client> clients = EtcdClientFactory::create;
 
     private Builder(SluiceConfig config, ActiveRulesHolder holder) {
       this.config = Objects.requireNonNull(config, "config");
@@ -287,6 +285,12 @@ public final class ConfiguredRules implements AutoCloseable {
     /** This process's instance id in the agent status; default a random UUID. */
     public Builder instanceId(String instanceId) {
       this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+      return this;
+    }
+
+    /** Where the etcd client comes from; {@link EtcdClientFactory#create} but in tests. */
+    Builder clients(Function<SluiceConfig, Client> clients) {
+      this.clients = Objects.requireNonNull(clients, "clients");
       return this;
     }
 

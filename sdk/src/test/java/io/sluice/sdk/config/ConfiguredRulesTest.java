@@ -5,6 +5,7 @@ import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.Client;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
@@ -12,11 +13,14 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.FileRuleSource;
 import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.sdk.source.LogCapture;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -176,6 +180,56 @@ class ConfiguredRulesTest {
       assertThat(live.statusReporter()).isNull();
       assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
     }
+  }
+
+  @Test
+  void closeDoesNotWaitForAStartStillCreatingTheClientWhichThenClosesIt() throws Exception {
+    // the agent closes from a shutdown hook: an app whose main returned while the client was still
+    // being made (over a second of class loading through the agent) waited up to 2 s to exit
+    CountDownLatch creating = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicBoolean clientClosed = new AtomicBoolean();
+    SluiceConfig config =
+        SluiceConfig.builder()
+            .addEtcdEndpoint("http://127.0.0.1:1")
+            .serviceName("orders")
+            .stateDir(dir)
+            .build();
+    ConfiguredRules live =
+        ConfiguredRules.builder(config, holder)
+            .clients(
+                c -> {
+                  creating.countDown();
+                  try {
+                    release.await(10, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  Client real = EtcdClientFactory.create(c);
+                  return (Client)
+                      Proxy.newProxyInstance(
+                          Client.class.getClassLoader(),
+                          new Class<?>[] {Client.class},
+                          (proxy, method, args) -> {
+                            if (method.getName().equals("close")) {
+                              clientClosed.set(true);
+                            }
+                            return method.invoke(real, args);
+                          });
+                })
+            .build();
+    live.start();
+    assertThat(creating.await(10, TimeUnit.SECONDS)).isTrue();
+
+    long start = System.nanoTime();
+    live.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+
+    release.countDown();
+    assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(clientClosed).as("the start closes the client it made after close()").isTrue();
+    assertThat(live.source()).isNull();
+    assertThat(live.statusReporter()).isNull();
   }
 
   @Test
