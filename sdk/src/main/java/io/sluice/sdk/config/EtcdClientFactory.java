@@ -147,17 +147,79 @@ public final class EtcdClientFactory {
     }
     try {
       SslContextBuilder ssl = GrpcSslContexts.forClient();
+      // Netty parses each file as it is given, and names only the file: each is tried on its own,
+      // so that every unusable one is named with its key
+      List<String> unusable = new ArrayList<>();
       if (tls.caFile() != null) {
-        ssl.trustManager(tls.caFile().toFile());
+        try {
+          ssl.trustManager(tls.caFile().toFile());
+        } catch (IllegalArgumentException e) {
+          unusable.add(
+              ConfigKeys.ETCD_TLS_CA_FILE + "=" + tls.caFile() + ": " + NO_CERTIFICATE + cause(e));
+        }
       }
       if (tls.certFile() != null) {
-        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
+        try {
+          ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
+        } catch (IllegalArgumentException e) {
+          unusable.add(keyManagerProblem(tls, e));
+        }
+      }
+      if (!unusable.isEmpty()) {
+        throw new EtcdTlsException(
+            "could not set up TLS for etcd: " + String.join("; ", unusable), null);
       }
       return ssl.build();
     } catch (IOException | IllegalArgumentException e) {
       throw new EtcdTlsException(
           "could not set up TLS for etcd from " + tls + ": " + e.getMessage(), e);
     }
+  }
+
+  private static final String NO_CERTIFICATE = "holds no PEM certificate that can be used";
+
+  /**
+   * Which of the client certificate and key Netty refused ("File does not contain valid
+   * certificates: ..." or "... valid private key: ..."), with its key.
+   */
+  private static String keyManagerProblem(EtcdTls tls, IllegalArgumentException e) {
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("private key")) {
+      return ConfigKeys.ETCD_TLS_KEY_FILE
+          + "="
+          + tls.keyFile()
+          + ": holds no PKCS#8 PEM private key that can be used"
+          + (tls.keyPassword() == null
+              ? ""
+              : " (or " + ConfigKeys.ETCD_TLS_KEY_PASSWORD + " does not decrypt it)")
+          + cause(e);
+    }
+    if (message.contains("certificates")) {
+      return ConfigKeys.ETCD_TLS_CERT_FILE
+          + "="
+          + tls.certFile()
+          + ": "
+          + NO_CERTIFICATE
+          + cause(e);
+    }
+    return ConfigKeys.ETCD_TLS_CERT_FILE
+        + "="
+        + tls.certFile()
+        + ", "
+        + ConfigKeys.ETCD_TLS_KEY_FILE
+        + "="
+        + tls.keyFile()
+        + ": "
+        + message;
+  }
+
+  /** The reason beneath Netty's message, which only repeats the file's name. */
+  private static String cause(IllegalArgumentException e) {
+    Throwable cause = e.getCause();
+    while (cause != null && cause.getCause() != null && cause.getMessage() == null) {
+      cause = cause.getCause();
+    }
+    return cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
   }
 
   /** Adds {@code key=file: why} when a configured file cannot be read. */

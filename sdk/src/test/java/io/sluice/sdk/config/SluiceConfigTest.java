@@ -491,9 +491,35 @@ class SluiceConfigTest {
 
     assertThatThrownBy(() -> EtcdClientFactory.sslContext(tls))
         .hasMessageContaining("could not set up TLS for etcd")
-        .hasMessageContaining(notPem.toString());
+        .hasMessageContaining("sluice.etcd.tls.ca-file=" + notPem + ": holds no PEM certificate");
     assertThat(EtcdClientFactory.sslContext(EtcdTls.systemTrust()).isClient()).isTrue();
     assertThat(List.of(tls.toString())).noneMatch(s -> s.contains("secret"));
+  }
+
+  @Test
+  void tlsSetUpNamesEveryUnusableFileWithItsKey() throws Exception {
+    // before: "File does not contain valid certificates: <file>", of the first file only and with
+    // no key, so a cert-file and key-file pointing at the same garbage left the user guessing
+    Path garbage = Files.writeString(dir.resolve("garbage.pem"), "garbage");
+    Path key = Files.writeString(dir.resolve("key.pem"), "not a key either");
+    Path ca = Files.writeString(dir.resolve("ca.pem"), "no CA");
+
+    assertThatThrownBy(
+            () -> EtcdClientFactory.sslContext(new EtcdTls(ca, garbage, garbage, null, null)))
+        .isInstanceOf(EtcdTlsException.class)
+        .hasMessageContaining("sluice.etcd.tls.ca-file=" + ca + ": holds no PEM certificate")
+        .hasMessageContaining(
+            "sluice.etcd.tls.cert-file=" + garbage + ": holds no PEM certificate");
+
+    // a usable certificate with an unusable key: the key is named, and so is the password
+    Path cert = io.sluice.testing.etcd.TestCertificates.issue(dir.resolve("certs")).clientCert();
+    assertThatThrownBy(
+            () -> EtcdClientFactory.sslContext(new EtcdTls(null, cert, key, "hunter2", null)))
+        .isInstanceOf(EtcdTlsException.class)
+        .hasMessageContaining(
+            "sluice.etcd.tls.key-file=" + key + ": holds no PKCS#8 PEM private key")
+        .hasMessageContaining("sluice.etcd.tls.key-password does not decrypt it")
+        .hasMessageNotContaining("hunter2");
   }
 
   @Test
