@@ -170,6 +170,8 @@ public final class EtcdClientFactory {
             "could not set up TLS for etcd: " + String.join("; ", unusable), null);
       }
       return ssl.build();
+    } catch (EtcdTlsException e) {
+      throw e; // already says which files, with their keys
     } catch (IOException | IllegalArgumentException e) {
       throw new EtcdTlsException(
           "could not set up TLS for etcd from " + tls + ": " + e.getMessage(), e);

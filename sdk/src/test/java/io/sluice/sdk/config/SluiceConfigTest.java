@@ -507,6 +507,8 @@ class SluiceConfigTest {
     assertThatThrownBy(
             () -> EtcdClientFactory.sslContext(new EtcdTls(ca, garbage, garbage, null, null)))
         .isInstanceOf(EtcdTlsException.class)
+        .hasMessageStartingWith(
+            "could not set up TLS for etcd: sluice.etcd.tls.ca-file=" + ca + ": holds no PEM")
         .hasMessageContaining("sluice.etcd.tls.ca-file=" + ca + ": holds no PEM certificate")
         .hasMessageContaining(
             "sluice.etcd.tls.cert-file=" + garbage + ": holds no PEM certificate");
