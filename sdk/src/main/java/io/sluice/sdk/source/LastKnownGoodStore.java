@@ -75,6 +75,9 @@ public final class LastKnownGoodStore {
   private static final int FORMAT = 1;
   private static final String TEMPORARY_FILES = ".rules-*.tmp";
 
+  /** The setting the directory usually comes from, for log lines. */
+  private static final String STATE_DIR_KEY = "sluice.state.dir";
+
   /** How old a temporary file must be before it counts as left behind by a crash. */
   public static final Duration STALE_TEMPORARY_FILE_AGE = Duration.ofMinutes(10);
 
@@ -189,7 +192,7 @@ public final class LastKnownGoodStore {
           "could not save last-known-good rules to "
               + target
               + ": "
-              + e
+              + Objects.requireNonNullElse(directoryProblem(e), String.valueOf(e))
               + (first ? "; trying again with every change, logged again once a save works" : ""),
           logger.isLoggable(Level.FINE) ? e : null);
       if (temp != null) {
@@ -217,7 +220,8 @@ public final class LastKnownGoodStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException | RuntimeException e) {
-      refuse(path, "it could not be read (" + e + ")");
+      String problem = directoryProblem(e);
+      refuse(path, problem != null ? problem : "it could not be read (" + e + ")");
       return Optional.empty();
     }
     JsonNode root;
@@ -264,11 +268,35 @@ public final class LastKnownGoodStore {
   /** Deletes {@code service}'s snapshot, e.g. after its documents were deleted in etcd. */
   public void delete(String service) {
     Path path = file(service);
+    if (!Files.isDirectory(directory)) {
+      return; // no directory, no snapshot (a directory that is a file is said by save and load)
+    }
     try {
       Files.deleteIfExists(path);
     } catch (IOException | RuntimeException e) {
       logger.log(Level.WARNING, "could not delete last-known-good rules " + path + ": " + e);
     }
+  }
+
+  /**
+   * Why a snapshot could not be read or written, naming the state directory and its setting when
+   * the directory is the problem: Java's own exception names only a path ("NoSuchFileException:
+   * /proc/sluice" for a directory that cannot be created, "FileAlreadyExistsException: ..." or "Not
+   * a directory" for a file in its place). {@code null} when the directory is not the problem.
+   */
+  private String directoryProblem(Exception e) {
+    String state = "the state directory " + directory + " (" + STATE_DIR_KEY + ")";
+    try {
+      if (Files.exists(directory) && !Files.isDirectory(directory)) {
+        return state + " is a file, not a directory";
+      }
+      if (!Files.isDirectory(directory)) {
+        return state + " does not exist and could not be created (" + e + ")";
+      }
+    } catch (RuntimeException unreadable) {
+      // a security manager: say what the save or load said
+    }
+    return null;
   }
 
   /** Removes the temporary files crashed saves left behind, the first time the store is used. */

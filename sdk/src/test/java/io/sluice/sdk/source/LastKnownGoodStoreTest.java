@@ -98,6 +98,10 @@ class LastKnownGoodStoreTest {
                 assertThat(r.getLevel()).isEqualTo(Level.WARNING);
                 assertThat(r.getMessage())
                     .startsWith("could not save last-known-good rules to " + store.file("orders"))
+                    .contains(
+                        ": the state directory "
+                            + stateDir
+                            + " (sluice.state.dir) is a file, not a directory")
                     .endsWith("; trying again with every change, logged again once a save works");
               });
 
@@ -114,6 +118,44 @@ class LastKnownGoodStoreTest {
               tuple(
                   Level.INFO,
                   "saving last-known-good rules to " + store.file("orders") + " works again"));
+    }
+  }
+
+  @Test
+  void aStateDirectoryThatIsAFileOrCannotBeCreatedIsSaidSoWithItsSetting() throws Exception {
+    // before: "refusing last-known-good rules .../rules-orders.json: it could not be read
+    // (FileSystemException: ...: Not a directory)", a WARNING for every delete, and
+    // "NoSuchFileException: /proc/sluice" for a directory that cannot be created
+    Path stateDir = Files.writeString(dir.resolve("state"), "a file");
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir, clock);
+    Path underAFile = stateDir.resolve("deeper");
+    LastKnownGoodStore uncreatable = LastKnownGoodStore.create(underAFile, clock);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("orders")).isEmpty();
+      store.delete("orders");
+      assertThat(uncreatable.save("orders", rules("orders", 0.1, 1, ActiveRules.Source.ETCD)))
+          .isFalse();
+
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.INFO.intValue())
+          .extracting(LogRecord::getMessage)
+          .satisfiesExactly(
+              loaded ->
+                  assertThat(loaded)
+                      .isEqualTo(
+                          "refusing last-known-good rules "
+                              + store.file("orders")
+                              + ": the state directory "
+                              + stateDir
+                              + " (sluice.state.dir) is a file, not a directory; the built-in"
+                              + " defaults apply until etcd answers"),
+              saved ->
+                  assertThat(saved)
+                      .contains(
+                          ": the state directory "
+                              + underAFile
+                              + " (sluice.state.dir) does not exist and could not be created"));
     }
   }
 
