@@ -603,6 +603,17 @@ public final class EtcdRuleSource implements RuleSource {
     }
     if (!outageLogged) {
       outageLogged = true;
+      if (refusedAccess(error)) {
+        // etcd answered: a configuration mistake to fix, not an outage to wait out
+        logger.warning(
+            "etcd refuses this agent the rules of "
+                + service
+                + " ("
+                + describe(error)
+                + "): check sluice.etcd.user and sluice.etcd.password, and that the user may read"
+                + " the rules; the rules in force stay, retrying in the background");
+        return;
+      }
       logger.warning(
           "etcd is unreachable for the rules of "
               + service
@@ -634,6 +645,21 @@ public final class EtcdRuleSource implements RuleSource {
       root = root.getCause();
     }
     return root;
+  }
+
+  /**
+   * Whether etcd answered with a refusal of the credentials or of access (a wrong password, a user
+   * without a role on the prefix, authentication not enabled on a cluster given a user), as gRPC
+   * words etcd's errors.
+   */
+  static boolean refusedAccess(Throwable error) {
+    String message = String.valueOf(rootCause(error).getMessage());
+    return message.startsWith("UNAUTHENTICATED")
+        || message.startsWith("PERMISSION_DENIED")
+        || message.contains("etcdserver: authentication")
+        || message.contains("etcdserver: permission denied")
+        || message.contains("etcdserver: user name")
+        || message.contains("invalid user ID or password");
   }
 
   private static String describe(Throwable error) {

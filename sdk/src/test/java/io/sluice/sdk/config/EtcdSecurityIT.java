@@ -163,6 +163,27 @@ class EtcdSecurityIT {
           .isInstanceOf(ExecutionException.class)
           .hasStackTraceContaining("authentication failed");
     }
+    // the rule source says so as a refusal to fix, not as an outage ("etcd is unreachable")
+    try (io.sluice.sdk.source.LogCapture log =
+            io.sluice.sdk.source.LogCapture.of(EtcdRuleSource.class);
+        Client client = EtcdClientFactory.create(wrongPassword);
+        EtcdRuleSource source =
+            EtcdRuleSource.builder(
+                    client, new ActiveRulesHolder(ActiveRules.defaults("orders")), "orders")
+                .build()) {
+      source.start();
+      await()
+          .atMost(AWAIT)
+          .until(() -> log.messages().stream().anyMatch(m -> m.contains("etcd refuses")));
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains("etcd refuses"))
+          .singleElement()
+          .asString()
+          .contains("authentication failed")
+          .contains("check sluice.etcd.user and sluice.etcd.password")
+          .doesNotContain("guessed");
+      assertThat(log.messages()).noneMatch(m -> m.contains("is unreachable"));
+    }
   }
 
   private static void read(Client client, String key) throws Exception {
