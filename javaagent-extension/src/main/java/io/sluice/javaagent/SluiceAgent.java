@@ -1,6 +1,8 @@
 package io.sluice.javaagent;
 
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
@@ -359,17 +361,23 @@ final class SluiceAgent {
   }
 
   /**
-   * The service's name as the agent names its resource: {@code otel.service.name} ({@code
-   * OTEL_SERVICE_NAME}), else {@code service.name} in {@code otel.resource.attributes}; null when
-   * neither is set.
+   * The service's name as the agent names its resource from the configuration: {@code
+   * otel.service.name} ({@code OTEL_SERVICE_NAME}), else {@code service.name} in {@code
+   * otel.resource.attributes}, percent-decoded as the SDK decodes it (read by the SDK's own {@code
+   * ResourceConfiguration}, so both always agree); null when neither is set, or when the attributes
+   * are malformed (the agent itself then refuses to start and says why).
    */
   static String serviceName(ConfigProperties properties) {
-    String name = properties.getString(ConfigKeys.SERVICE_NAME);
-    if (name != null && !name.isEmpty()) {
-      return name;
+    String name;
+    try {
+      name =
+          ResourceConfiguration.createEnvironmentResource(properties)
+              .getAttribute(AttributeKey.stringKey("service.name"));
+    } catch (RuntimeException | LinkageError e) {
+      logger.log(Level.FINE, "Sluice: the resource attributes could not be read", e);
+      return null;
     }
-    String fromResource = properties.getMap("otel.resource.attributes").get("service.name");
-    return fromResource == null || fromResource.isEmpty() ? null : fromResource;
+    return name == null || name.isEmpty() ? null : name;
   }
 
   private static String service(SluiceConfig config) {

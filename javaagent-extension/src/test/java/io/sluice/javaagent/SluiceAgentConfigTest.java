@@ -30,6 +30,24 @@ class SluiceAgentConfigTest {
   }
 
   @Test
+  void aResourceAttributeIsPercentDecodedAsTheSdkDecodesIt() {
+    assertThat(
+            SluiceAgent.serviceName(
+                DefaultConfigProperties.createFromMap(
+                    Map.of("otel.resource.attributes", "service.name=pay%2Dments,team=a%2Cb"))))
+        .isEqualTo("pay-ments");
+  }
+
+  @Test
+  void nullWithoutThrowingWhenTheResourceAttributesAreMalformed() {
+    assertThat(
+            SluiceAgent.serviceName(
+                DefaultConfigProperties.createFromMap(
+                    Map.of("otel.resource.attributes", "service.name"))))
+        .isNull();
+  }
+
+  @Test
   void nullWhenNeitherNamesTheService() {
     assertThat(
             SluiceAgent.serviceName(
