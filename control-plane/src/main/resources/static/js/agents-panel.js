@@ -2,7 +2,7 @@
 // the current one (and why), and its breakers' states. Rows are keyed by instance and updated
 // in place as status keys change.
 
-import { fill, h, setText, timeNode } from './dom.js';
+import { fill, h, placeChild, setText, timeNode } from './dom.js';
 import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
 
 // Agents rewrite their status at least once a minute while their lease lives: a status older
@@ -59,7 +59,8 @@ export class AgentsPanel {
         fill(row.tr, h('th', { scope: 'row', class: 'mono', text: a.instanceId }), row.host, row.revision, row.status, row.breakers, row.updated);
         this.rows.set(a.instanceId, row);
       }
-      if (this.tbody.children[index] !== row.tr) this.tbody.insertBefore(row.tr, this.tbody.children[index] || null);
+      // a row moves up when one before it goes away: the control it holds keeps the focus
+      placeChild(this.tbody, row.tr, index);
       setText(row.host, `${a.host}${a.pid !== '' ? ` (${a.pid})` : ''}`);
       row.host.title = [a.versions.sluice && `Sluice ${a.versions.sluice}`, a.versions.java && `Java ${a.versions.java}`, a.rulesSource && `rules from ${a.rulesSource}`].filter(Boolean).join(' · ');
       setText(row.revision, a.appliedRevision ?? '—');

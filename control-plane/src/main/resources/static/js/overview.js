@@ -3,7 +3,7 @@
 // fixed column widths, so nothing jumps while an operator reads it.
 
 import { call, enc, listOf } from './api.js';
-import { fill, h, exactTime, setText, timeNode } from './dom.js';
+import { fill, h, exactTime, placeChild, setText, timeNode } from './dom.js';
 import { historyView, serviceView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 
@@ -114,7 +114,8 @@ export class OverviewPage {
         row = this.createRow(v.name);
         this.rows.set(v.name, row);
       }
-      if (this.tbody.children[index] !== row.tr) this.tbody.insertBefore(row.tr, this.tbody.children[index] || null);
+      // a row moves up when one before it goes away: the control it holds keeps the focus
+      placeChild(this.tbody, row.tr, index);
       this.updateRow(row, v);
     });
     for (const [name, row] of this.rows) {

@@ -930,6 +930,35 @@ class WebUiIT {
     screenshots.save("14-rules-deleted-history");
   }
 
+  /**
+   * A row moves up when one before it goes away: the overview's link, which a keyboard user was on,
+   * keeps the focus instead of dropping it to the page.
+   */
+  @Test
+  @Order(12)
+  void anOverviewRowThatMovesUpKeepsTheKeyboardFocus() {
+    long first = storeOrdersDocumentAs("focus-a");
+    storeOrdersDocumentAs("focus-b");
+    browser.get(baseUrl() + "/#/");
+    WebElement link = waitFor(By.cssSelector("tr[data-service='focus-b'] a"));
+    js("arguments[0].focus();", link);
+
+    HttpResponse<String> deleted =
+        api(
+            "DELETE",
+            "/api/v1/services/focus-a/rules",
+            OTHER_WRITER_TOKEN,
+            null,
+            Map.of("If-Match", "\"" + first + "\""));
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    await()
+        .atMost(BOUND)
+        .alias("the deleted service leaves the overview")
+        .until(() -> browser.findElements(By.cssSelector("tr[data-service='focus-a']")).isEmpty());
+    assertThat(js("return document.activeElement === arguments[0];", link)).isEqualTo(true);
+    api("DELETE", "/api/v1/services/focus-b/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
