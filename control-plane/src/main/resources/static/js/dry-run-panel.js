@@ -34,9 +34,15 @@ export class DryRunPanel {
     const sync = () => {
       spanFields.hidden = !spanRadio.checked;
       callFields.hidden = spanRadio.checked;
+      // A hidden field still takes part in the form's validation: an invalid URL left in the call
+      // fields would silently stop a span's evaluation. Disabled fields are not checked (nor sent).
+      for (const [fields, off] of [[spanFields, !spanRadio.checked], [callFields, spanRadio.checked]]) {
+        for (const control of fields.querySelectorAll('input, select, textarea')) control.disabled = off;
+      }
     };
     spanRadio.addEventListener('change', sync);
     callRadio.addEventListener('change', sync);
+    sync();
     this.spanRadio = spanRadio;
     this.target = h('p', { class: 'hint', 'data-test': 'dry-run-target' });
 

@@ -959,6 +959,23 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/focus-b/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /** The call's URL field, hidden while a span is evaluated, must not stop the span's dry run. */
+  @Test
+  @Order(12)
+  void anInvalidUrlLeftInTheHiddenCallFieldsDoesNotStopASpansDryRun() {
+    browser.get(baseUrl() + "/#/service/orders/dry-run");
+    click(By.id("dry-call"));
+    WebElement url = waitFor(By.id("dry-url"));
+    url.clear();
+    url.sendKeys("not a url");
+    click(By.id("dry-span"));
+    WebElement name = waitFor(By.id("dry-span-name"));
+    name.clear();
+    name.sendKeys("GET /health");
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
+  }
+
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
