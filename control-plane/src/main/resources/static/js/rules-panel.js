@@ -3,7 +3,7 @@
 // people who would rather not read JSON, a diff against the stored version before saving, and
 // a save with If-Match whose 412 offers to reload and re-apply the user's edits.
 
-import { ApiError, call, commentHeaders, enc, etagRevision } from './api.js';
+import { ApiError, call, commentHeaders, enc, etagRevision, listOf } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { lineColumn, locate, memberPath, parseWithLocations, pretty } from './json-text.js';
@@ -148,7 +148,7 @@ export class RulesPanel {
     }
     this.newer.hidden = false;
     fill(this.newer,
-      h('strong', { text: `Revision ${current.revision ?? '(deleted)'} is now current. ` }),
+      h('strong', { text: current.revision == null ? 'These rules were deleted meanwhile. ' : `Revision ${current.revision} is now current. ` }),
       `Your edits are based on revision ${this.base.revision ?? '(none)'}; saving them as they are will be refused. `,
       this.page.canWrite ? h('button', { type: 'button', class: 'btn btn-small', text: 'Re-apply my edits on the new revision', onclick: () => this.reapply() }) : null);
   }
@@ -475,12 +475,16 @@ export class RulesPanel {
       const reapply = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'reapply', text: 'Reload and re-apply my edits' });
       reapply.addEventListener('click', () => this.reapply());
       const theirs = e.problem.currentRevision;
+      // 0: no document is stored now (someone deleted the rules)
+      const deleted = theirs === 0;
       const who = h('p', { 'data-test': 'conflict-who' });
       if (theirs != null) this.describeChange(theirs, who);
       fill(this.outcome, h('div', { class: 'notice notice-bad', role: 'alert', 'data-test': 'conflict' },
-        h('h2', { text: 'Someone else changed these rules' }),
+        h('h2', { text: deleted ? 'Someone else deleted these rules' : 'Someone else changed these rules' }),
         who,
-        h('p', { text: `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
+        h('p', { text: deleted
+          ? `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but the rules were deleted since. Nothing was written. Re-apply your edits to keep your version in the editor: saving it then stores the rules again, so check first that they should come back.`
+          : `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
         h('div', { class: 'actions' }, reapply)));
       reapply.focus({ preventScroll: true });
       this.outcome.firstChild.scrollIntoView({ block: 'start' });
@@ -502,15 +506,25 @@ export class RulesPanel {
     fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', text }));
   }
 
-  /** Fills `node` with who made revision `revision`, when and why (from the history). */
+  /**
+   * Fills `node` with who made revision `revision`, when and why (from the history). Revision 0
+   * means no document is stored: then the newest history entry says who deleted it.
+   */
   async describeChange(revision, node) {
+    const history = `/api/v1/services/${enc(this.page.service)}/rules/history`;
     try {
-      const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history/${revision}`);
-      const e = r.body || {};
-      fill(node, `Revision ${revision} was saved by `, h('strong', { text: e.author ?? 'someone' }), ' ', timeNode(e.time),
+      const e = revision > 0
+        ? (await call('GET', `${history}/${revision}`)).body || {}
+        : listOf((await call('GET', `${history}?limit=1`)).body, 'history', 'versions')[0];
+      if (!e || (revision === 0 && !/delete/i.test(e.action ?? ''))) {
+        setText(node, 'No rules are stored now.');
+        return;
+      }
+      fill(node, revision > 0 ? `Revision ${revision} was saved by ` : `The rules were deleted (revision ${e.revision}) by `,
+        h('strong', { text: e.author ?? 'someone' }), ' ', timeNode(e.time),
         e.comment ? [': \u201c', e.comment, '\u201d'] : '', '.');
     } catch {
-      setText(node, `Revision ${revision} is current now.`);
+      setText(node, revision > 0 ? `Revision ${revision} is current now.` : 'No rules are stored now.');
     }
   }
 
@@ -527,9 +541,14 @@ export class RulesPanel {
     this.base = { revision: current.revision, document: current.document };
     this.setText(pretty(value));
     this.newer.hidden = true;
+    // Deleted meanwhile: there is nothing to merge with, the editor holds the user's whole document.
+    const gone = current.revision == null;
+    const listed = gone ? [] : conflicts;
     fill(this.outcome, h('div', { class: 'notice', role: 'status', 'data-test': 'reapplied' },
-      h('p', { text: `Reloaded revision ${current.revision} and re-applied your edits on top.${conflicts.length ? ' Both of you changed these places; your version was kept:' : ' Check the changes and save again.'}` }),
-      conflicts.length ? h('ul', {}, conflicts.map((c) => h('li', {}, h('code', { text: c })))) : null));
+      h('p', { text: gone
+        ? 'The rules were deleted meanwhile: the editor holds your version. Saving it stores the rules again; check it first.'
+        : `Reloaded revision ${current.revision} and re-applied your edits on top.${listed.length ? ' Both of you changed these places; your version was kept:' : ' Check the changes and save again.'}` }),
+      listed.length ? h('ul', {}, listed.map((c) => h('li', {}, h('code', { text: c })))) : null));
     if (this.validate()) this.openReview();
   }
 

@@ -959,6 +959,48 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/focus-b/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * Someone deletes the rules while a writer edits them: the 412 says they were deleted, by whom
+   * and why (not "revision 0 is current"), and re-applying keeps the writer's document to save.
+   */
+  @Test
+  @Order(12)
+  void aSaveAfterSomeoneDeletedTheRulesSaysSoAndCanStoreThemAgain() {
+    long revision = storeOrdersDocumentAs("vanishing");
+    browser.get(baseUrl() + "/#/service/vanishing/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    type(
+        editor,
+        editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.3"));
+    HttpResponse<String> deleted =
+        api(
+            "DELETE",
+            "/api/v1/services/vanishing/rules",
+            OTHER_WRITER_TOKEN,
+            null,
+            Map.of("If-Match", "\"" + revision + "\"", "X-Sluice-Comment", "retired"));
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+
+    click(By.cssSelector("[data-test=review]"));
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=conflict]"), "Someone else deleted these rules");
+    awaitText(By.cssSelector("[data-test=conflict-who]"), "The rules were deleted");
+    assertThat(browser.findElement(By.cssSelector("[data-test=conflict-who]")).getText())
+        .contains("bob")
+        .contains("retired")
+        .doesNotContain("Revision 0");
+    click(By.cssSelector("[data-test=reapply]"));
+    awaitText(By.cssSelector("[data-test=reapplied]"), "deleted meanwhile");
+    assertThat(browser.findElement(By.cssSelector("[data-test=reapplied]")).getText())
+        .doesNotContain("revision null");
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    assertThat(api("GET", "/api/v1/services/vanishing/rules", READER_TOKEN, null, Map.of()).body())
+        .contains("0.3");
+    api("DELETE", "/api/v1/services/vanishing/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   /** The call's URL field, hidden while a span is evaluated, must not stop the span's dry run. */
   @Test
   @Order(12)
