@@ -1018,6 +1018,39 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
   }
 
+  /**
+   * Names up to 63 characters and instance ids of any length show whole: two that differ only at
+   * the end must not look the same.
+   */
+  @Test
+  @Order(12)
+  void longServiceNamesAndInstanceIdsShowWhole() {
+    String name = "a" + "b".repeat(61) + "c";
+    storeOrdersDocumentAs(name);
+    browser.get(baseUrl() + "/#/");
+    WebElement cell = waitFor(By.cssSelector("tr[data-service='" + name + "'] th"));
+    assertThat(js("return arguments[0].scrollWidth <= arguments[0].clientWidth;", cell))
+        .isEqualTo(true);
+    Object cut =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                    + " const id = 'orders-7d9f8b6c5-' + 'x'.repeat(60) + '-tail';"
+                    + " const view = m.agentView({ instanceId: id, service: 'x',"
+                    + " host: 'h'.repeat(90), pid: 7, appliedRevision: 2 }, 2);"
+                    + " const root = document.createElement('div');"
+                    + " document.getElementById('main').appendChild(root);"
+                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews: () => [view] });"
+                    + " panel.render();"
+                    + " const cells = [...root.querySelectorAll('tbody th, tbody td')];"
+                    + " const cut = cells.filter(c => c.scrollWidth > c.clientWidth).length;"
+                    + " root.remove(); done(cut);"
+                    + " }).catch(e => done('failed: ' + e));");
+    assertThat(cut).isEqualTo(0L);
+    api("DELETE", "/api/v1/services/" + name + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
