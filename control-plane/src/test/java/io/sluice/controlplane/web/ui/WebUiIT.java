@@ -1051,6 +1051,20 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/" + name + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * The UI's files are revalidated on every load: cached by heuristic, a browser would keep running
+   * the old modules for hours after an upgrade, possibly beside new ones.
+   */
+  @Test
+  @Order(12)
+  void theUisFilesAreRevalidatedOnEveryLoad() {
+    for (String path : List.of("/", "/js/app.js", "/js/rules-panel.js", "/css/app.css")) {
+      HttpResponse<String> file = api("GET", path, READER_TOKEN, null, Map.of());
+      assertThat(file.statusCode()).as(path).isEqualTo(200);
+      assertThat(file.headers().firstValue("Cache-Control")).as(path).hasValue("no-cache");
+    }
+  }
+
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
