@@ -3,6 +3,7 @@
 // signing out forgets it.
 
 const TOKEN_KEY = 'sluice.token';
+const DRAFT_KEY = 'sluice.draft';
 
 export const session = {
   token() {
@@ -13,6 +14,28 @@ export const session = {
   },
   signOut() {
     sessionStorage.removeItem(TOKEN_KEY);
+  },
+  /**
+   * Keeps the rules editor's unsaved edits ({service, base, text, comment}) in this tab when the
+   * session ends under the user (a token revoked or rotated), for the next sign-in.
+   */
+  keepDraft(draft) {
+    sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+  },
+  /** The kept edits of `service`, once (they are forgotten as they are handed out). */
+  takeDraft(service) {
+    let draft = null;
+    try {
+      draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY));
+    } catch {
+      draft = null;
+    }
+    if (!draft || draft.service !== service || typeof draft.text !== 'string') return null;
+    sessionStorage.removeItem(DRAFT_KEY);
+    return draft;
+  },
+  dropDraft() {
+    sessionStorage.removeItem(DRAFT_KEY);
   },
 };
 

@@ -26,12 +26,19 @@ const context = {
 onUnauthorized(() => {
   // Only once signed in: during sign-in the form itself reports a refused token.
   if (session.token() && state.role) {
-    signOut('Your session ended: the token is no longer accepted.');
+    // The token was revoked or rotated under the user: unsaved edits wait for the next sign-in.
+    const draft = state.page && state.page.unsavedDraft ? state.page.unsavedDraft() : null;
+    if (draft) session.keepDraft(draft);
+    signOut('Your session ended: the token is no longer accepted.', draft
+      ? `Your session ended: the token is no longer accepted. Your unsaved edits to the rules of ${draft.service} are kept in this tab: sign in again to get them back.`
+      : null);
   }
 });
 
 document.getElementById('sign-out').addEventListener('click', async () => {
-  if (await mayLeave()) signOut('Signed out.');
+  if (!(await mayLeave())) return;
+  session.dropDraft();
+  signOut('Signed out.');
 });
 window.addEventListener('hashchange', route);
 // A reload or closing the tab: the browser asks (it shows its own text, not ours).
@@ -123,13 +130,14 @@ function showSignIn(message) {
   input.focus();
 }
 
-function signOut(message) {
+/** Ends the session; `note` stays on the sign-in form (the toast goes after a few seconds). */
+function signOut(message, note = null) {
   session.signOut();
   state.role = null;
   state.name = null;
   if (state.page && state.page.close) state.page.close();
   state.page = null;
-  showSignIn();
+  showSignIn(note);
   toast(message);
 }
 

@@ -3,7 +3,7 @@
 // people who would rather not read JSON, a diff against the stored version before saving, and
 // a save with If-Match whose 412 offers to reload and re-apply the user's edits.
 
-import { ApiError, call, commentHeaders, enc, etagRevision, listOf } from './api.js';
+import { ApiError, call, commentHeaders, enc, etagRevision, listOf, session } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { lineColumn, locate, memberPath, parseWithLocations, pretty } from './json-text.js';
@@ -136,6 +136,7 @@ export class RulesPanel {
     }
     if (!this.base) {
       this.resetEditor();
+      this.restoreDraft();
       return;
     }
     if (current.revision === this.base.revision) {
@@ -162,6 +163,27 @@ export class RulesPanel {
     if (this.deleteButton) this.deleteButton.hidden = current.revision == null;
     this.newer.hidden = true;
     this.closeReview();
+  }
+
+  /** The edits as they are, for the next sign-in when the session ends under the user. */
+  unsavedDraft() {
+    return { service: this.page.service, base: this.base, text: this.textarea.value, comment: this.comment ? this.comment.value : '' };
+  }
+
+  /** Puts back edits kept when the session ended, with what they started from. */
+  restoreDraft() {
+    if (!this.page.canWrite) return;
+    const draft = session.takeDraft(this.page.service);
+    if (!draft) return;
+    this.base = draft.base && typeof draft.base === 'object' ? draft.base : { revision: null, document: null };
+    this.setText(draft.text);
+    this.comment.value = draft.comment || '';
+    fill(this.outcome, h('p', { class: 'notice', role: 'status', 'data-test': 'draft-restored',
+      text: `Your unsaved edits from before your session ended are back in the editor (they started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}).` }));
+    // the stored rules may have moved on meanwhile: say so, and offer to re-apply
+    this.onCurrent();
+    // the session may have ended on another tab: the edits are what the user comes back for
+    if (this.page.activeTab !== 'rules') this.page.goTo('rules');
   }
 
   /** Asks before throwing edits away; a clean editor is just reset. */

@@ -93,6 +93,11 @@ export class ServicePage {
     return this.rules.hasUnsavedEdits();
   }
 
+  /** The rules editor's unsaved edits, to keep when the session ends under the user; or null. */
+  unsavedDraft() {
+    return this.hasUnsavedEdits() ? this.rules.unsavedDraft() : null;
+  }
+
   get canWrite() {
     return this.context.canWrite;
   }

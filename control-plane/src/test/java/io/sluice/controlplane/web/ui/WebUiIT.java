@@ -1065,6 +1065,41 @@ class WebUiIT {
     }
   }
 
+  /**
+   * The token stops being accepted while a writer has unsaved edits (revoked, or the control plane
+   * restarted with other tokens): signing in again brings the edits and the comment back.
+   */
+  @Test
+  @Order(12)
+  void editsOutliveASessionThatEndsUnderTheWriter() {
+    long revision = storeOrdersDocumentAs("kept-draft");
+    browser.get(baseUrl() + "/#/service/kept-draft/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    type(
+        editor,
+        editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+    waitFor(By.id("change-comment")).sendKeys("halve the noise");
+
+    js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
+    click(By.id("tab-history"));
+    awaitText(By.id("sign-in-error"), "unsaved edits to the rules of kept-draft are kept");
+    signIn(WRITER_TOKEN);
+    awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
+    WebElement restored = waitFor(By.id("rules-editor"));
+    assertThat(restored.getAttribute("value")).contains("\"defaultRatio\": 0.4");
+    assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
+        .isEqualTo("halve the noise");
+    assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNull();
+
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    await()
+        .atMost(BOUND)
+        .until(() -> restored.getAttribute("value").contains("\"defaultRatio\": 0.1"));
+    api("DELETE", "/api/v1/services/kept-draft/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
