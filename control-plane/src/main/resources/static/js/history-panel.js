@@ -55,8 +55,22 @@ export class HistoryPanel {
       const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
       setText(this.error, '');
       const page = listOf(r.body, 'history', 'versions').map(historyView);
-      this.entries = before == null ? page : [...this.entries, ...page];
-      this.next = r.body && r.body.next != null ? r.body.next : null;
+      const next = r.body && r.body.next != null ? r.body.next : null;
+      // History only grows at the top: a new revision keeps the older pages the user opened
+      // (unless more came in than the newest page holds, which would leave a gap between them).
+      const bottom = page.length ? page[page.length - 1].revision : null;
+      const older = before == null && bottom != null && this.entries.some((e) => e.revision <= bottom)
+        ? this.entries.filter((e) => e.revision < bottom)
+        : [];
+      if (before != null) {
+        this.entries = [...this.entries, ...page];
+        this.next = next;
+      } else if (older.length) {
+        this.entries = [...page, ...older];
+      } else {
+        this.entries = page;
+        this.next = next;
+      }
       this.more.hidden = this.next == null;
       this.render(this.entries);
     } catch (e) {
@@ -67,6 +81,10 @@ export class HistoryPanel {
   render(entries) {
     const current = this.page.current ? this.page.current.revision : null;
     this.empty.hidden = entries.length > 0;
+    // Redrawn rows are new nodes: the keyboard focus goes back to the same control of the same row.
+    const focused = this.tbody.contains(document.activeElement) ? document.activeElement : null;
+    const row = focused ? focused.closest('tr') : null;
+    const refocus = row && focused.dataset.test ? `tr[data-revision="${row.dataset.revision}"] [data-test="${focused.dataset.test}"]` : null;
     fill(this.tbody, entries.map((e) => {
       const isCurrent = e.revision === current;
       const buttons = [];
@@ -84,6 +102,8 @@ export class HistoryPanel {
         h('td', { class: 'comment', text: e.comment }),
         h('td', { class: 'row-actions' }, buttons));
     }));
+    const again = refocus ? this.tbody.querySelector(refocus) : null;
+    if (again) again.focus({ preventScroll: true });
   }
 
   async documentOf(entry) {

@@ -1100,6 +1100,37 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/kept-draft/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * Someone saves while an operator reads older history pages: the list gains the new revision at
+   * the top and keeps the pages opened, and the focused button keeps the focus.
+   */
+  @Test
+  @Order(12)
+  void aNewRevisionKeepsTheOlderHistoryPagesOpenAndTheFocus() {
+    long first = storeOrdersDocumentAs("long-history");
+    for (int i = 1; i <= 55; i++) {
+      storeOrdersDocumentAs("long-history", i / 100.0);
+    }
+    browser.get(baseUrl() + "/#/service/long-history/history");
+    By rows = By.cssSelector("table.history tbody tr");
+    await().atMost(BOUND).until(() -> browser.findElements(rows).size() == 50);
+    click(By.cssSelector(".table-foot button"));
+    await().atMost(BOUND).until(() -> browser.findElements(rows).size() == 56);
+    WebElement compare =
+        waitFor(By.cssSelector("tr[data-revision='" + first + "'] [data-test=compare]"));
+    js("arguments[0].focus();", compare);
+
+    long newest = storeOrdersDocumentAs("long-history", 0.99);
+    awaitText(By.cssSelector("table.history tbody tr:first-child"), String.valueOf(newest));
+    assertThat(browser.findElements(rows)).hasSize(57);
+    assertThat(
+            js(
+                "return document.activeElement.closest('tr').dataset.revision + ' '"
+                    + " + document.activeElement.dataset.test;"))
+        .isEqualTo(first + " compare");
+    api("DELETE", "/api/v1/services/long-history/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
@@ -1563,12 +1594,17 @@ class WebUiIT {
 
   /** Stores the orders document, with ratio 0, as {@code service}'s; answers its revision. */
   private static long storeOrdersDocumentAs(String service) {
+    return storeOrdersDocumentAs(service, 0.0);
+  }
+
+  /** Stores the orders document, with this health ratio, as {@code service}'s. */
+  private static long storeOrdersDocumentAs(String service, double healthRatio) {
     HttpResponse<String> stored =
         api(
             "PUT",
             "/api/v1/services/" + service + "/rules",
             WRITER_TOKEN,
-            ordersDocument(0.0)
+            ordersDocument(healthRatio)
                 .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""),
             Map.of());
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
