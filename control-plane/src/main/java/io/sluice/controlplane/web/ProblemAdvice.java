@@ -28,13 +28,16 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.util.DisconnectedClientHelper;
 
 /**
  * The one place that turns failures into RFC 9457 problem details: a stable {@code type} per kind
  * of problem ({@link ProblemType}), the right status, never a class name, stack trace or rule
  * content. Spring MVC's own exceptions (unknown path, wrong method, unreadable body...) get the
  * same treatment. 5xx are logged with their stack trace, except etcd's failures: an outage fails
- * every call alike, so those get one line at WARNING and the stack trace at FINE.
+ * every call alike, so those get one line at WARNING and the stack trace at FINE. A client that
+ * went away while its answer was written (a reload, a closed tab, an aborted fetch) is no failure
+ * of ours: one line at FINE, and nothing written to a connection that is gone.
  */
 @RestControllerAdvice
 class ProblemAdvice extends ResponseEntityExceptionHandler {
@@ -168,6 +171,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler(Exception.class)
   ResponseEntity<Object> unexpected(Exception e) {
+    if (DisconnectedClientHelper.isClientDisconnectedException(e)) {
+      return clientGone(e);
+    }
     LOG.log(Level.SEVERE, "answering 500", e);
     return ResponseEntity.status(ProblemType.INTERNAL.status())
         .body(problem(ProblemType.INTERNAL, "an internal error occurred; see the server log"));
@@ -180,6 +186,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     if (e instanceof HttpMessageNotReadableException && tooLarge(e)) {
       return ResponseEntity.status(ProblemType.PAYLOAD_TOO_LARGE.status())
           .body(problem(ProblemType.PAYLOAD_TOO_LARGE, BodySizeLimitFilter.DETAIL));
+    }
+    if (status.is5xxServerError() && DisconnectedClientHelper.isClientDisconnectedException(e)) {
+      return clientGone(e);
     }
     ProblemType type = ProblemType.forStatus(status.value());
     if (status.is5xxServerError()) {
@@ -201,6 +210,12 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       problem.setDetail("an internal error occurred; see the server log");
     }
     return ResponseEntity.status(status).headers(headers).body(problem);
+  }
+
+  /** No answer: the client is gone (writing one would fail the same way). */
+  private static ResponseEntity<Object> clientGone(Exception e) {
+    LOG.fine(() -> "the client went away before its answer was written: " + describe(e));
+    return null;
   }
 
   /**
