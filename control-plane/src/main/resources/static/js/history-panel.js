@@ -1,7 +1,7 @@
 // The history of a service's rules: who changed what, when and why; a diff of any version
 // against the current one; rollback with confirmation (writers only).
 
-import { call, commentHeaders, enc, listOf } from './api.js';
+import { ApiError, call, commentHeaders, enc, listOf } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { pretty } from './json-text.js';
@@ -15,12 +15,15 @@ export class HistoryPanel {
     this.loaded = false;
     this.tbody = h('tbody');
     this.error = h('p', { class: 'form-error', role: 'alert' });
+    // what became of a rollback that was refused; not cleared by the live reloads of the list
+    this.refused = h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'rollback-refused', hidden: true });
     this.empty = h('p', { class: 'empty', hidden: true, text: 'No history yet.' });
     this.more = h('button', { type: 'button', class: 'btn btn-small', hidden: true, text: 'Show older versions', onclick: () => this.loadOlder() });
     this.entries = [];
     this.compare = h('section', { class: 'card', hidden: true, 'aria-labelledby': 'compare-title', 'data-test': 'compare' });
     fill(root,
       this.error,
+      this.refused,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table history', 'aria-label': 'Rule history, newest first' },
           h('thead', {}, h('tr', {},
@@ -141,24 +144,37 @@ export class HistoryPanel {
   }
 
   async rollback(entry) {
+    // The rollback replaces the revision the user saw when deciding, and only that one.
+    const seen = this.page.current ? this.page.current.revision : null;
     // recorded in history like a save's comment, and sent the same way
     const comment = h('input', { id: 'rollback-comment', type: 'text', maxlength: 1000, placeholder: 'Why roll back? (recorded in history)' });
     const ok = await confirmDialog({
       title: `Roll back ${this.page.service} to revision ${entry.revision}?`,
-      message: `The rules of revision ${entry.revision} (by ${entry.author}) become current as a new revision. Every agent of ${this.page.service} applies them within moments.`,
+      message: `The rules of revision ${entry.revision} (by ${entry.author}) become current as a new revision${seen != null ? `, replacing revision ${seen}` : ''}. Every agent of ${this.page.service} applies them within moments.`,
       extra: h('div', { class: 'field' }, h('label', { for: 'rollback-comment', text: 'Comment (optional)' }), comment),
       confirmLabel: `Roll back to ${entry.revision}`,
       danger: true,
     });
     if (!ok) return;
     const text = comment.value.trim();
+    this.refused.hidden = true;
+    const headers = seen != null ? { 'If-Match': `"${seen}"` } : { 'If-None-Match': '*' };
+    if (text) Object.assign(headers, commentHeaders(text));
     try {
-      const r = await call('POST', `/api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`,
-        { headers: text ? commentHeaders(text) : {} });
+      const r = await call('POST', `/api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`, { headers });
       toast(`Rolled back to revision ${entry.revision}${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
       await this.page.refreshCurrent();
       await this.refresh();
     } catch (e) {
+      if (e instanceof ApiError && e.status === 412) {
+        // someone saved, rolled back or deleted since: rolling back now would undo their change unseen
+        await this.page.refreshCurrent();
+        const now = this.page.current ? this.page.current.revision : null;
+        setText(this.refused, `Nothing was rolled back: the rules changed since you chose (${seen != null ? `revision ${seen}` : 'no rules'} then, ${now != null ? `revision ${now}` : 'deleted'} now). Check the newest entries, then roll back again if it is still what you want.`);
+        this.refused.hidden = false;
+        this.refused.scrollIntoView({ block: 'nearest' });
+        return;
+      }
       toast(`Rollback failed: ${e.message}`, 'error');
     }
   }

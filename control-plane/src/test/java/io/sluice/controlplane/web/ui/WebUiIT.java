@@ -1131,6 +1131,32 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/long-history/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * A rollback replaces the revision the writer saw when choosing it: one confirmed after someone
+   * else saved is refused instead of silently undoing their change.
+   */
+  @Test
+  @Order(12)
+  void aRollbackAfterSomeoneElseSavedIsRefusedRatherThanUndoingTheirChange() {
+    long first = storeOrdersDocumentAs("rollback-race");
+    long second = storeOrdersDocumentAs("rollback-race", 0.5);
+    browser.get(baseUrl() + "/#/service/rollback-race/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
+    click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+    awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + second);
+    long theirs = storeOrdersDocumentAs("rollback-race", 0.75);
+    click(By.cssSelector("dialog [data-test=confirm]"));
+
+    awaitText(By.cssSelector("[data-test=rollback-refused]"), "Nothing was rolled back");
+    assertThat(browser.findElement(By.cssSelector("[data-test=rollback-refused]")).getText())
+        .contains("revision " + theirs + " now");
+    assertThat(
+            revisionOf(
+                api("GET", "/api/v1/services/rollback-race/rules", READER_TOKEN, null, Map.of())))
+        .isEqualTo(theirs);
+    api("DELETE", "/api/v1/services/rollback-race/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
