@@ -1157,6 +1157,62 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/rollback-race/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * Host names run up to 253 characters and rule names up to 128: a long breaker key, target or
+   * deciding rule wraps in its cell instead of running over the next column or widening the page.
+   */
+  @Test
+  @Order(12)
+  void longHostAndRuleNamesWrapInsteadOfPushingColumnsAway() {
+    String rule = "r" + "x".repeat(127);
+    HttpResponse<String> stored =
+        api(
+            "PUT",
+            "/api/v1/services/long-names/rules",
+            WRITER_TOKEN,
+            ordersDocument(0.0)
+                .replace("\"service\": \"orders\"", "\"service\": \"long-names\"")
+                .replace("\"drop-health\"", "\"" + rule + "\""),
+            Map.of());
+    assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+    browser.get(baseUrl() + "/#/service/long-names/dry-run");
+    WebElement name = waitFor(By.id("dry-span-name"));
+    name.clear();
+    name.sendKeys("GET /health");
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("[data-test=deciding-rule]"), rule);
+    assertThat(
+            js(
+                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;"))
+        .as("no horizontal scrolling")
+        .isEqualTo(true);
+
+    Object overflowing =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                    + " import('/js/agents-panel.js'), import('/js/dependencies-panel.js')])"
+                    + ".then(([m, a, d]) => {"
+                    + " const host = 'svc-' + 'k'.repeat(230) + '.example.internal';"
+                    + " const view = m.agentView({ instanceId: 'i', service: 'x', appliedRevision: 2,"
+                    + " breakers: [{ policy: 'p', key: host + ':8443', state: 'OPEN' }] }, 2);"
+                    + " const root = document.createElement('div');"
+                    + " document.getElementById('main').appendChild(root);"
+                    + " new a.AgentsPanel(root, { on() {}, agentViews: () => [view] }).render();"
+                    + " const deps = new d.DependenciesPanel(document.createElement('div'),"
+                    + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true, agents: [view] });"
+                    + " root.appendChild(deps.root);"
+                    + " deps.render([{ target: host + ':8443', callsPerMinute: 100, errorsPerMinute: 5,"
+                    + " p99Millis: 120, guardedBy: [], suggestedPolicy:"
+                    + " m.suggestPolicy({ target: host + ':8443', p99Millis: 120 }) }]);"
+                    + " const over = [...root.querySelectorAll('tbody td, tbody th, .table-card')]"
+                    + " .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.className || c.tagName);"
+                    + " root.remove(); done(over.join(','));"
+                    + " }).catch(e => done('failed: ' + e));");
+    assertThat(overflowing).isEqualTo("");
+    api("DELETE", "/api/v1/services/long-names/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
