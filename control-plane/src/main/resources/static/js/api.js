@@ -157,6 +157,31 @@ export function listOf(body, ...keys) {
 }
 
 /**
+ * Coalesces live events into re-reads: the first event after a quiet spell re-reads soon (`quiet`
+ * ms, so a burst is read once), and while events keep coming at most once every `gap` ms. Agents
+ * rewrite their status at least once a minute, so a fleet of hundreds sends several events a
+ * second: re-reading the whole agent list for each would download megabytes a second per open page.
+ * Returns the function to call per event; its `cancel()` drops a pending re-read.
+ */
+export function coalesce(read, { quiet = 150, gap = 2000 } = {}) {
+  let timer = 0;
+  let last = -Infinity;
+  const schedule = () => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = 0;
+      last = Date.now();
+      read();
+    }, Math.max(quiet, last + gap - Date.now()));
+  };
+  schedule.cancel = () => {
+    clearTimeout(timer);
+    timer = 0;
+  };
+  return schedule;
+}
+
+/**
  * The server-sent event stream. EventSource cannot send an Authorization header, so this reads
  * the stream with fetch and parses it (text/event-stream framing). Reconnects with backoff;
  * `onState` hears 'live' / 'reconnecting'.

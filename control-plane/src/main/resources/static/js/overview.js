@@ -2,7 +2,7 @@
 // rollout got. Rows are keyed by service and updated in place from the event stream, with
 // fixed column widths, so nothing jumps while an operator reads it.
 
-import { call, enc, listOf } from './api.js';
+import { call, coalesce, enc, listOf } from './api.js';
 import { fill, h, exactTime, placeChild, setText, timeNode } from './dom.js';
 import { historyView, serviceView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
@@ -47,6 +47,7 @@ export class OverviewPage {
         this.empty,
         this.defaultHint),
     );
+    this.scheduleRefresh = coalesce(() => this.refresh());
     this.unsubscribe = context.subscribe(() => this.scheduleRefresh());
     this.timer = setInterval(() => this.refresh(), 15000);
     this.refresh();
@@ -56,7 +57,7 @@ export class OverviewPage {
     this.closed = true;
     this.unsubscribe();
     clearInterval(this.timer);
-    clearTimeout(this.pending);
+    this.scheduleRefresh.cancel();
   }
 
   openForm() {
@@ -79,11 +80,6 @@ export class OverviewPage {
       if (input.checkValidity()) location.hash = `#/service/${enc(input.value.trim())}`;
     });
     return form;
-  }
-
-  scheduleRefresh() {
-    clearTimeout(this.pending);
-    this.pending = setTimeout(() => this.refresh(), 150);
   }
 
   async refresh() {

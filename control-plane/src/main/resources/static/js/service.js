@@ -2,7 +2,7 @@
 // unprotected dependencies and the dry run. The panels share one ServicePage, which holds the
 // current document and agent list and refreshes them from the event stream.
 
-import { ApiError, call, enc, etagRevision, listOf } from './api.js';
+import { ApiError, call, coalesce, enc, etagRevision, listOf } from './api.js';
 import { fill, h, setText } from './dom.js';
 import { agentView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
@@ -74,6 +74,8 @@ export class ServicePage {
     this.dependencies = new DependenciesPanel(this.panels.get('dependencies'), this);
     this.dryRun = new DryRunPanel(this.panels.get('dry-run'), this);
 
+    // agents report all the time (see coalesce); rule changes are rare and wanted at once
+    this.agentsChanged = coalesce(() => this.refreshAgents());
     this.unsubscribe = context.subscribe((event) => this.onEvent(event));
     this.timer = setInterval(() => this.refreshAgents(), 15000);
     this.showTab(tab);
@@ -84,7 +86,7 @@ export class ServicePage {
     this.closed = true;
     this.unsubscribe();
     clearInterval(this.timer);
-    clearTimeout(this.pendingAgents);
+    this.agentsChanged.cancel();
     clearTimeout(this.pendingRules);
   }
 
@@ -271,8 +273,7 @@ export class ServicePage {
     const aboutAgents = /agent/i.test(name);
     const aboutRules = /rule|revision|history/i.test(name);
     if (aboutAgents || !aboutRules) {
-      clearTimeout(this.pendingAgents);
-      this.pendingAgents = setTimeout(() => this.refreshAgents(), 150);
+      this.agentsChanged();
     }
     if (aboutRules || !aboutAgents) {
       clearTimeout(this.pendingRules);

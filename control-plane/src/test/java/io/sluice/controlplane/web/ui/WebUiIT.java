@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.controlplane.ControlPlaneApplication;
 import io.sluice.controlplane.TomcatBaseDirs;
 import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -1211,6 +1213,50 @@ class WebUiIT {
                     + " }).catch(e => done('failed: ' + e));");
     assertThat(overflowing).isEqualTo("");
     api("DELETE", "/api/v1/services/long-names/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * A fleet rewrites its status all the time (every agent at least once a minute): the overview
+   * re-reads the agent list at most every 2 seconds while their events keep coming, not once per
+   * event (a list of hundreds of agents is hundreds of kilobytes).
+   */
+  @Test
+  @Order(12)
+  void aStormOfAgentReportsIsReadAtMostEveryTwoSeconds() throws Exception {
+    browser.get(baseUrl() + "/#/");
+    waitFor(By.cssSelector("tr[data-service='orders']"));
+    js("performance.clearResourceTimings(); performance.setResourceTimingBufferSize(10000);");
+    for (int i = 0; i < 40; i++) {
+      Instant now = Instant.now();
+      etcd.server()
+          .put(
+              "/sluice/v1/agents/storm/storm-" + (i % 5),
+              AgentStatusCodec.write(
+                  new AgentStatus(
+                      "storm-" + (i % 5),
+                      "storm",
+                      "storm-host",
+                      i,
+                      new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+                      now,
+                      now,
+                      "etcd",
+                      0,
+                      null,
+                      List.of(),
+                      List.of())));
+      // the fleet reports at its own pace: ten status writes a second for four seconds
+      Thread.sleep(100);
+    }
+    awaitText(By.cssSelector("tr[data-service='storm'] [data-test=rollout]"), "/5");
+    Object reads =
+        js(
+            "return performance.getEntriesByType('resource')"
+                + ".filter(r => /\\/api\\/v1\\/agents$/.test(r.name)).length;");
+    assertThat((Long) reads).as("agent list reads during 40 events in 4 s").isBetween(1L, 5L);
+    for (int i = 0; i < 5; i++) {
+      etcd.server().delete("/sluice/v1/agents/storm/storm-" + i);
+    }
   }
 
   @Test
