@@ -167,15 +167,7 @@ function startLive() {
   const live = document.getElementById('live');
   live.hidden = false;
   setLive('connecting');
-  state.stream = new EventStream('/api/v1/events', (event) => {
-    for (const listener of [...state.listeners]) {
-      try {
-        listener(event);
-      } catch (e) {
-        console.error('live update failed', e);
-      }
-    }
-  }, setLive);
+  state.stream = new EventStream('/api/v1/events', fanOut, setLive);
   state.stream.start();
   // The event stream stays open while etcd is away: the control plane's health says whether
   // what it serves is current. Relative times ("just now") age without new data.
@@ -187,6 +179,17 @@ function startLive() {
 }
 
 const HEALTH_EVERY_MS = 5000;
+
+/** Hands a live event to every page listening; one that fails does not stop the others. */
+function fanOut(event) {
+  for (const listener of [...state.listeners]) {
+    try {
+      listener(event);
+    } catch (e) {
+      console.error('live update failed', e);
+    }
+  }
+}
 
 function setLive(mode) {
   state.liveMode = mode;
@@ -218,8 +221,11 @@ async function checkHealth() {
     stale = null;
   }
   if (!state.healthTimer) return;
+  const recovered = state.stale && !stale;
   state.stale = stale;
   renderLive();
+  // What failed to load while etcd was away can be read now: the pages re-read as after a reconnect.
+  if (recovered) fanOut({ event: 'reconnected', data: null });
 }
 
 function stopLive() {

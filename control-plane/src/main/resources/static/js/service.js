@@ -77,7 +77,11 @@ export class ServicePage {
     // agents report all the time (see coalesce); rule changes are rare and wanted at once
     this.agentsChanged = coalesce(() => this.refreshAgents());
     this.unsubscribe = context.subscribe((event) => this.onEvent(event));
-    this.timer = setInterval(() => this.refreshAgents(), 15000);
+    // Besides the events: a read that failed (etcd away) is tried again, and nothing missed stays.
+    this.timer = setInterval(() => {
+      this.refreshAgents();
+      this.refreshCurrent();
+    }, 15000);
     this.showTab(tab);
     this.load();
   }
@@ -250,7 +254,8 @@ export class ServicePage {
   renderHead() {
     const revision = this.current ? this.current.revision : null;
     const source = this.rollout ? this.rollout.source : null;
-    setText(this.revisionText, revision != null ? revision
+    // Not read yet (or the read failed): unknown, which is not "none".
+    setText(this.revisionText, !this.current ? '—' : revision != null ? revision
       : source ? `none (${source} revision ${this.rollout.revision} applies)` : 'none (built-in defaults apply)');
     // A name no agent reports and without rules: most likely a typo.
     this.unknownNote.hidden = !(this.agentsLoaded && this.agents.length === 0 && this.current

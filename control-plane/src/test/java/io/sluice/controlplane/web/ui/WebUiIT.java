@@ -1602,6 +1602,12 @@ class WebUiIT {
       assertThat(browser.findElement(By.id("live")).getAttribute("data-state")).isEqualTo("stale");
       assertThat(browser.findElement(By.id("live")).getText()).contains("etcd");
       screenshots.save("13-etcd-outage-stale");
+      // a page opened now cannot read its rules: it says so, and does not claim there are none
+      browser.get(baseUrl() + "/#/");
+      browser.get(baseUrl() + "/#/service/orders/rules");
+      awaitText(By.cssSelector("[data-test=load-error]"), "Could not load the rules");
+      assertThat(browser.findElement(By.cssSelector("[data-test=current-revision]")).getText())
+          .isEqualTo("—");
     } finally {
       etcd.server().start();
     }
@@ -1609,6 +1615,14 @@ class WebUiIT {
         .atMost(Duration.ofSeconds(60))
         .ignoreExceptions()
         .until(() -> browser.findElement(By.id("live")).getText().equals("Live"));
+    // and reads them once etcd is back, without a reload
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .alias("the rules load once etcd is back")
+        .until(() -> editor.getAttribute("value").contains("drop-health"));
+    assertThat(currentRevisionShown()).isPositive();
+    assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText()).isEmpty();
   }
 
   /** Console messages about Content-Security-Policy violations since the last call. */
