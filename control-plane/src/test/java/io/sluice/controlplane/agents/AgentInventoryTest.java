@@ -11,15 +11,13 @@ import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.testing.logging.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 class AgentInventoryTest {
@@ -49,23 +47,7 @@ class AgentInventoryTest {
     String negative =
         AgentStatusCodec.write(status("i-good"))
             .replace("\"breakersOmitted\":0", "\"breakersOmitted\":-3");
-    List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            logged.add(record);
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    Logger logger = Logger.getLogger(AgentInventory.class.getName());
-    logger.addHandler(handler);
-    try {
+    try (LogCapture log = LogCapture.of(AgentInventory.class)) {
       inventory.reset(
           Map.of(bad, kv(bad, negative), good, kv(good, AgentStatusCodec.write(status("i-good")))),
           7);
@@ -73,7 +55,7 @@ class AgentInventoryTest {
 
       assertThat(inventory.all()).extracting(AgentStatus::instanceId).containsExactly("i-good");
       List<LogRecord> warnings =
-          logged.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
+          log.records().stream().filter(r -> r.getLevel() == Level.WARNING).toList();
       assertThat(warnings).hasSize(1);
       assertThat(warnings.get(0).getMessage()).contains(bad).contains("breakersOmitted");
 
@@ -81,9 +63,7 @@ class AgentInventoryTest {
       inventory.put(kv(bad, AgentStatusCodec.write(status("i-bad"))));
       assertThat(inventory.all()).hasSize(2);
       inventory.put(kv(bad, "{}"));
-      assertThat(logged.stream().filter(r -> r.getLevel() == Level.WARNING)).hasSize(2);
-    } finally {
-      logger.removeHandler(handler);
+      assertThat(log.records().stream().filter(r -> r.getLevel() == Level.WARNING)).hasSize(2);
     }
   }
 

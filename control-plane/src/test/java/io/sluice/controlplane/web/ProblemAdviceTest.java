@@ -2,13 +2,9 @@ package io.sluice.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,30 +17,16 @@ import org.springframework.http.converter.HttpMessageNotWritableException;
 class ProblemAdviceTest {
 
   private final ProblemAdvice advice = new ProblemAdvice();
-  private final Logger log = Logger.getLogger(ProblemAdvice.class.getName());
-  private final List<LogRecord> logged = new ArrayList<>();
-  private final Handler capture =
-      new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-          logged.add(record);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  private LogCapture log;
 
   @BeforeEach
   void captureTheLog() {
-    log.addHandler(capture);
+    log = LogCapture.of(ProblemAdvice.class);
   }
 
   @AfterEach
   void releaseTheLog() {
-    log.removeHandler(capture);
+    log.close();
   }
 
   /**
@@ -64,7 +46,8 @@ class ProblemAdviceTest {
             advice.handleExceptionInternal(
                 gone, null, new HttpHeaders(), HttpStatus.INTERNAL_SERVER_ERROR, null))
         .isNull();
-    assertThat(logged).noneMatch(record -> record.getLevel().intValue() > Level.FINE.intValue());
+    assertThat(log.records())
+        .noneMatch(record -> record.getLevel().intValue() > Level.FINE.intValue());
   }
 
   @Test
@@ -72,7 +55,7 @@ class ProblemAdviceTest {
     ResponseEntity<Object> answer = advice.unexpected(new IllegalStateException("a bug"));
 
     assertThat(answer.getStatusCode().value()).isEqualTo(500);
-    assertThat(logged)
+    assertThat(log.records())
         .anyMatch(record -> record.getLevel() == Level.SEVERE && record.getThrown() != null);
   }
 }

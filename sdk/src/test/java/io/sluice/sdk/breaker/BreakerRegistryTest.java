@@ -20,7 +20,7 @@ import io.sluice.rules.SlidingWindow;
 import io.sluice.rules.SlidingWindowType;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
-import io.sluice.sdk.source.LogCapture;
+import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.sluice.sdk.breaker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.sdk.source.LogCapture;
+import io.sluice.testing.logging.LogCapture;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 

@@ -12,7 +12,7 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.FileRuleSource;
 import io.sluice.sdk.source.LastKnownGoodStore;
-import io.sluice.sdk.source.LogCapture;
+import io.sluice.testing.logging.LogCapture;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -164,8 +164,8 @@ class EtcdSecurityIT {
           .hasStackTraceContaining("authentication failed");
     }
     // the rule source says so as a refusal to fix, not as an outage ("etcd is unreachable")
-    try (io.sluice.sdk.source.LogCapture log =
-            io.sluice.sdk.source.LogCapture.of(EtcdRuleSource.class);
+    try (io.sluice.testing.logging.LogCapture log =
+            io.sluice.testing.logging.LogCapture.of(EtcdRuleSource.class);
         Client client = EtcdClientFactory.create(wrongPassword);
         EtcdRuleSource source =
             EtcdRuleSource.builder(

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
+import io.sluice.testing.logging.LogCapture;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,14 +3,11 @@ package io.sluice.javaagent.instrumentation.reactornetty;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.javaagent.bridge.SluiceCall;
+import io.sluice.testing.logging.LogCapture;
 import java.net.ConnectException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,30 +19,16 @@ import reactor.netty.http.client.HttpClientConfig;
 
 class ReactorNettyCallsTest {
 
-  private final Logger logger = Logger.getLogger(ReactorNettyCalls.class.getName());
-  private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-  private final Handler handler =
-      new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-          logged.add(record);
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
+  private LogCapture logged;
 
   @BeforeEach
   void captureLogs() {
-    logger.addHandler(handler);
+    logged = LogCapture.of(ReactorNettyCalls.class);
   }
 
   @AfterEach
   void releaseLogs() {
-    logger.removeHandler(handler);
+    logged.close();
   }
 
   @Test
@@ -71,7 +54,7 @@ class ReactorNettyCallsTest {
     boolean skipped = ReactorNettyCalls.reject(new RejectedCall(), throwingSubscriber);
 
     assertThat(skipped).as("the connect Mono must not run").isTrue();
-    assertThat(logged)
+    assertThat(logged.records())
         .anySatisfy(
             record -> {
               assertThat(record.getThrown()).isSameAs(appFailure);
@@ -101,7 +84,7 @@ class ReactorNettyCallsTest {
             outcomeOfARefusedConnection(
                 HttpClient.create().baseUrl("http://user:pw@payments:8080").get().uri("/pay")))
         .containsExactly("abandon");
-    assertThat(logged).as("nothing failed").isEmpty();
+    assertThat(logged.records()).as("nothing failed").isEmpty();
   }
 
   private static List<String> outcomeOfARefusedConnection(HttpClient.ResponseReceiver<?> request) {

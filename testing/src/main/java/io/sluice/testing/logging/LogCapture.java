@@ -1,4 +1,4 @@
-package io.sluice.sdk.source;
+package io.sluice.testing.logging;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -6,7 +6,11 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Collects what one class logs through java.util.logging, for tests that check log lines. */
+/**
+ * Collects what one class logs through java.util.logging, for tests that check log lines: {@code
+ * try (LogCapture log = LogCapture.of(Type.class)) { ... log.messages() ... }}. Shared by every
+ * module's tests, so none writes its own handler.
+ */
 public final class LogCapture extends Handler implements AutoCloseable {
 
   private final Logger logger;
