@@ -3,18 +3,12 @@ package io.sluice.javaagent.it;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -25,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * closed: a long-lived session. {@link #answer(int)} makes it refuse upgrades with another status
  * instead.
  */
-final class WebSocketDownstream implements AutoCloseable {
+final class WebSocketDownstream extends LoopbackSocketServer {
 
   /** The text message a session gets right after the upgrade. */
   static final String WELCOME = "welcome";
@@ -35,94 +29,55 @@ final class WebSocketDownstream implements AutoCloseable {
 
   private static final String ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
-  private final ServerSocket server;
-  private final ExecutorService connections = Executors.newCachedThreadPool();
-  private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger accepted = new AtomicInteger();
   private final AtomicInteger upgrades = new AtomicInteger();
   private volatile int status = 101;
 
-  private WebSocketDownstream(ServerSocket server) {
-    this.server = server;
-  }
+  private WebSocketDownstream() throws IOException {}
 
   static WebSocketDownstream start() throws IOException {
-    WebSocketDownstream downstream =
-        new WebSocketDownstream(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")));
-    Thread acceptor = new Thread(downstream::accept, "websocket-downstream-" + downstream.port());
-    acceptor.setDaemon(true);
-    acceptor.start();
+    WebSocketDownstream downstream = new WebSocketDownstream();
+    downstream.listen("websocket-downstream");
     return downstream;
   }
 
-  private void accept() {
-    while (!server.isClosed()) {
-      try {
-        Socket socket = server.accept();
-        accepted.incrementAndGet();
-        open.add(socket);
-        connections.execute(() -> serve(socket));
-      } catch (IOException closed) {
-        return;
-      }
+  @Override
+  void serve(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    String head = readHead(in);
+    if (head == null) {
+      return;
     }
-  }
-
-  private void serve(Socket socket) {
-    try (socket) {
-      InputStream in = socket.getInputStream();
-      String head = readHead(in);
-      if (head == null) {
-        return;
-      }
-      OutputStream out = socket.getOutputStream();
-      int answer = status;
-      String key = header(head, "sec-websocket-key");
-      if (answer != 101 || key == null) {
-        out.write(
-            ("HTTP/1.1 " + answer + " Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        return;
-      }
+    OutputStream out = socket.getOutputStream();
+    int answer = status;
+    String key = header(head, "sec-websocket-key");
+    if (answer != 101 || key == null) {
       out.write(
-          ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  + "Sec-WebSocket-Accept: "
-                  + accept(key)
-                  + "\r\n\r\n")
+          ("HTTP/1.1 " + answer + " Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
-      upgrades.incrementAndGet();
-      if (!head.substring(0, head.indexOf('\r')).contains(HOLD)) {
-        byte[] text = WELCOME.getBytes(StandardCharsets.UTF_8);
-        out.write(0x81); // final text frame, unmasked as a server's frames are
-        out.write(text.length);
-        out.write(text);
-        out.write(new byte[] {(byte) 0x88, 2, 0x03, (byte) 0xE8}); // close, 1000 normal
-      }
       out.flush();
-      while (in.read() != -1) {
-        // the client's frames (its close answer) are read and dropped until it ends the connection
-      }
-    } catch (IOException e) {
-      // the client went away, or the server closed: the session is over
-    } finally {
-      open.remove(socket);
+      return;
+    }
+    out.write(
+        ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: "
+                + accept(key)
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    upgrades.incrementAndGet();
+    if (!head.substring(0, head.indexOf('\r')).contains(HOLD)) {
+      byte[] text = WELCOME.getBytes(StandardCharsets.UTF_8);
+      out.write(0x81); // final text frame, unmasked as a server's frames are
+      out.write(text.length);
+      out.write(text);
+      out.write(new byte[] {(byte) 0x88, 2, 0x03, (byte) 0xE8}); // close, 1000 normal
+    }
+    out.flush();
+    while (in.read() != -1) {
+      // the client's frames (its close answer) are read and dropped until it ends the connection
     }
   }
 
-  /** The request line and headers, or {@code null} if the connection ended before them. */
-  private static String readHead(InputStream in) throws IOException {
-    StringBuilder head = new StringBuilder();
-    int b;
-    while ((b = in.read()) != -1) {
-      head.append((char) b);
-      if (head.length() >= 4 && head.lastIndexOf("\r\n\r\n") == head.length() - 4) {
-        return head.toString();
-      }
-    }
-    return null;
-  }
-
+  /** The value of header {@code name} (given in lower case) in {@code head}, or {@code null}. */
   private static String header(String head, String name) {
     for (String line : head.split("\r\n")) {
       int colon = line.indexOf(':');
@@ -153,31 +108,8 @@ final class WebSocketDownstream implements AutoCloseable {
     return "ws://127.0.0.1:" + port() + path;
   }
 
-  int port() {
-    return server.getLocalPort();
-  }
-
-  /** How many connections the server accepted. */
-  int connections() {
-    return accepted.get();
-  }
-
   /** How many upgrades the server accepted with {@code 101}. */
   int upgrades() {
     return upgrades.get();
-  }
-
-  /** How many connections are open now. */
-  int openConnections() {
-    return open.size();
-  }
-
-  @Override
-  public void close() throws IOException {
-    server.close();
-    for (Socket socket : open) {
-      socket.close();
-    }
-    connections.shutdownNow();
   }
 }
