@@ -7,8 +7,6 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.otlp.OtlpReceiver;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -430,10 +428,7 @@ abstract class AbstractHttpClientIT {
   /** Connections nobody accepts (a target down) are failures of the target and open the breaker. */
   @Test
   void refusedConnectionsOpenTheBreaker() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = socket.getLocalPort(); // closed again: connections to it are refused
-    }
+    int closedPort = LoopbackPorts.refused();
     String policy = "refused-" + client();
     String url = "http://127.0.0.1:" + closedPort + "/refused/" + client();
     applyRules(

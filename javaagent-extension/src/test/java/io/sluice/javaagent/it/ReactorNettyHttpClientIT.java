@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.testing.otlp.OtlpReceiver;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -182,10 +180,7 @@ class ReactorNettyHttpClientIT extends AbstractHttpClientIT {
   /** WebSocket connections nobody accepts are failures of the target and open the breaker. */
   @Test
   void refusedWebsocketConnectionsOpenTheBreaker() throws Exception {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closedPort = socket.getLocalPort(); // closed again: connections to it are refused
-    }
+    int closedPort = LoopbackPorts.refused();
     String policy = "ws-refused-" + client();
     String url = "ws://127.0.0.1:" + closedPort + "/ws/" + client();
     applyRules(

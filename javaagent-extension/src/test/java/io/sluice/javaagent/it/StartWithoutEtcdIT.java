@@ -5,8 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -148,10 +146,7 @@ class StartWithoutEtcdIT {
 
   @Test
   void theBundledEtcdClientsRetriesStayOutOfTheAppsLog(@TempDir Path stateDir) throws Exception {
-    int refused;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      refused = probe.getLocalPort(); // closed again below: connections are refused
-    }
+    int refused = LoopbackPorts.refused();
     Map<String, String> properties = AgentApp.withoutExporters("it-quiet");
     properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + refused);
     properties.put("sluice.state.dir", stateDir.toString());
@@ -172,10 +167,7 @@ class StartWithoutEtcdIT {
    */
   @Test
   void theBundledLibrariesLogAtTheLevelTheAppSets(@TempDir Path stateDir) throws Exception {
-    int refused;
-    try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      refused = probe.getLocalPort(); // closed again below: connections are refused
-    }
+    int refused = LoopbackPorts.refused();
     Map<String, String> properties = AgentApp.withoutExporters("it-verbose");
     properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + refused);
     properties.put("sluice.state.dir", stateDir.toString());
