@@ -32,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -511,15 +513,8 @@ class StatusReporterIT {
     AtomicReference<List<AgentStatus.BreakerState>> breakers =
         new AtomicReference<>(
             List.of(new AgentStatus.BreakerState("tenants", "a:443", "CLOSED", -1, -1, false)));
-    StatusReporter reporter =
-        closeLater(
-            StatusReporter.builder(client(), service, holder)
-                .breakers(breakers::get)
-                .refreshInterval(Duration.ofSeconds(60))
-                .build());
-    reporter.start();
+    StatusReporter reporter = startedWithBreakers(service, holder, breakers::get, b -> b);
     Client reader = client();
-    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
 
     // a host-glob policy over 15 000 tenant hosts: about 1.7 MB of JSON, over etcd's 1.5 MiB
     List<AgentStatus.BreakerState> many = new ArrayList<>();
@@ -560,15 +555,8 @@ class StatusReporterIT {
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
     AtomicReference<List<AgentStatus.BreakerState>> breakers =
         new AtomicReference<>(tenants(250, 1_000));
-    StatusReporter reporter =
-        closeLater(
-            StatusReporter.builder(client(), service, holder)
-                .breakers(breakers::get)
-                .refreshInterval(Duration.ofSeconds(60))
-                .build());
-    reporter.start();
+    StatusReporter reporter = startedWithBreakers(service, holder, breakers::get, b -> b);
     Client reader = client();
-    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
     AgentStatus first = status(reader, reporter.key()).orElseThrow();
     assertThat(first.breakers()).hasSize(200);
     assertThat(first.breakers()).allSatisfy(b -> assertThat(b.state()).isEqualTo("OPEN"));
@@ -612,15 +600,12 @@ class StatusReporterIT {
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
     AtomicReference<List<AgentStatus.BreakerState>> breakers = new AtomicReference<>(List.of());
     StatusReporter reporter =
-        closeLater(
-            StatusReporter.builder(client(), service, holder)
-                .breakers(breakers::get)
-                .refreshInterval(Duration.ofSeconds(60))
-                .maxStatusBytes(64 * 1024 * 1024) // let the put reach etcd
-                .build());
-    reporter.start();
+        startedWithBreakers(
+            service,
+            holder,
+            breakers::get,
+            b -> b.maxStatusBytes(64 * 1024 * 1024)); // let the put reach etcd
     Client reader = client();
-    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
 
     // 200 breakers with 9 000-character policy names: capped, still about 1.8 MB
     List<AgentStatus.BreakerState> huge = new ArrayList<>();
@@ -695,6 +680,29 @@ class StatusReporterIT {
             .get(5, TimeUnit.SECONDS)
             .getKvs();
     return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
+  }
+
+  /**
+   * A started reporter of {@code breakers} whose refresh comes only once a minute, so what the test
+   * sees written comes from changes; returns once its first status is in etcd.
+   */
+  private StatusReporter startedWithBreakers(
+      String service,
+      ActiveRulesHolder holder,
+      Supplier<List<AgentStatus.BreakerState>> breakers,
+      UnaryOperator<StatusReporter.Builder> more)
+      throws Exception {
+    StatusReporter reporter =
+        closeLater(
+            more.apply(
+                    StatusReporter.builder(client(), service, holder)
+                        .breakers(breakers)
+                        .refreshInterval(Duration.ofSeconds(60)))
+                .build());
+    reporter.start();
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+    return reporter;
   }
 
   private <T extends AutoCloseable> T closeLater(T closeable) {
