@@ -54,7 +54,8 @@ class ConfiguredRulesIT {
         EtcdClientFactory.create(
             SluiceConfig.builder().addEtcdEndpoint(etcd.endpoint()).serviceName("x").build())) {
       live.start();
-      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+      // the background start creates the first jetcd client of the JVM: AWAIT, not a few seconds
+      assertThat(live.awaitStarted(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
       assertThat(live.source()).isInstanceOf(EtcdRuleSource.class);
 
       long revision = etcd.server().put(keys.rules("checkout"), document("checkout", 0.5));

@@ -113,18 +113,20 @@ class EtcdSecurityIT {
   void rulesArriveWithUserAndPasswordOnceAuthIsOn() throws Exception {
     try (Client admin = Client.builder().endpoints(authEtcd.endpoint()).build()) {
       var auth = admin.getAuthClient();
-      auth.userAdd(bytes("root"), bytes("root-secret")).get(10, TimeUnit.SECONDS);
-      auth.userGrantRole(bytes("root"), bytes("root")).get(10, TimeUnit.SECONDS);
-      auth.roleAdd(bytes("sluice-agent")).get(10, TimeUnit.SECONDS);
+      auth.userAdd(bytes("root"), bytes("root-secret")).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+      auth.userGrantRole(bytes("root"), bytes("root")).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+      auth.roleAdd(bytes("sluice-agent")).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
       auth.roleGrantPermission(
               bytes("sluice-agent"),
               bytes("/sluice/"),
               bytes("/sluice0"),
               Permission.Type.READWRITE)
-          .get(10, TimeUnit.SECONDS);
-      auth.userAdd(bytes("orders-agent"), bytes("agent-secret")).get(10, TimeUnit.SECONDS);
-      auth.userGrantRole(bytes("orders-agent"), bytes("sluice-agent")).get(10, TimeUnit.SECONDS);
-      auth.authEnable().get(10, TimeUnit.SECONDS);
+          .get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+      auth.userAdd(bytes("orders-agent"), bytes("agent-secret"))
+          .get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+      auth.userGrantRole(bytes("orders-agent"), bytes("sluice-agent"))
+          .get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+      auth.authEnable().get(AWAIT.toSeconds(), TimeUnit.SECONDS);
     }
 
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
@@ -146,7 +148,7 @@ class EtcdSecurityIT {
           writer
               .getKVClient()
               .put(bytes(KEYS.rules("orders")), bytes(document("orders", 0.75)))
-              .get(10, TimeUnit.SECONDS)
+              .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
               .getHeader()
               .getRevision();
       await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
@@ -186,8 +188,13 @@ class EtcdSecurityIT {
     }
   }
 
+  /**
+   * Reads {@code key}, failing with the ExecutionException of a refusal. Bounded by AWAIT, not a
+   * few seconds: the first read of a JVM loads gRPC and Netty, and a refusal must not turn into a
+   * TimeoutException on a loaded machine.
+   */
   private static void read(Client client, String key) throws Exception {
-    client.getKVClient().get(bytes(key)).get(10, TimeUnit.SECONDS);
+    client.getKVClient().get(bytes(key)).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
   }
 
   private static SluiceConfig config(String... keyValues) {
