@@ -19,7 +19,15 @@ class EtcdGatewayIT {
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
+  /** How long the calls against a stopped etcd take to fail: short, they are expected to. */
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
+
+  /**
+   * The deadline of calls that etcd answers: generous, because the first call of a JVM loads gRPC
+   * and Netty (over ten seconds on a loaded two-core machine) and must not time out into an {@link
+   * EtcdUnavailableException} instead of the answer under test.
+   */
+  private static final Duration ANSWERED_WITHIN = Duration.ofSeconds(30);
 
   private static Client client() {
     return Client.builder()
@@ -29,15 +37,15 @@ class EtcdGatewayIT {
         .build();
   }
 
-  private static EtcdGateway gateway(Client client) {
+  private static EtcdGateway gateway(Client client, Duration timeout) {
     return new EtcdGateway(
-        client, new EtcdKeys("/gateway"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        client, new EtcdKeys("/gateway"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
   }
 
   @Test
   void aWriteTooLargeForEtcdIsRefusedForGoodNotReportedAsAnOutage() {
     try (Client client = client()) {
-      EtcdGateway gateway = gateway(client);
+      EtcdGateway gateway = gateway(client, ANSWERED_WITHIN);
       // over etcd's default --max-request-bytes (1.5 MiB): etcd's own "request is too large"
       assertThatThrownBy(
               () ->
@@ -69,8 +77,9 @@ class EtcdGatewayIT {
   @Test
   void aFailedReadChangedNothingWhileAFailedCommitMayHave() {
     try (Client client = client()) {
-      EtcdGateway gateway = gateway(client);
-      gateway.commit(client.getKVClient().put(key("a"), value(1)), "write a");
+      gateway(client, ANSWERED_WITHIN)
+          .commit(client.getKVClient().put(key("a"), value(1)), "write a");
+      EtcdGateway gateway = gateway(client, TIMEOUT);
       etcd.server().stop();
       try {
         assertThatThrownBy(() -> gateway.await(client.getKVClient().get(key("a")), "read a"))
