@@ -803,7 +803,9 @@ class ControlPlaneApiIT {
     assertThat(streamHeaders.get().firstValue("Cache-Control")).hasValue("no-cache");
     assertThat(streamHeaders.get().firstValue("X-Accel-Buffering")).hasValue("no");
 
-    long lease = jetcd.getLeaseClient().grant(15).get(5, TimeUnit.SECONDS).getID();
+    // Far longer than the test: the agent must go because of the revoke below, never because
+    // the lease ran out while a loaded machine made the steps in between slow.
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
     AgentStatus status =
         new AgentStatus(
             "inventory-1",
@@ -908,7 +910,8 @@ class ControlPlaneApiIT {
   @Test
   void countsOpenBreakersPastTheListedOnesAndTheListedOnesOfOlderAgents() throws Exception {
     ApiClient api = api();
-    long lease = jetcd.getLeaseClient().grant(15).get(5, TimeUnit.SECONDS).getID();
+    // revoked at the end; long enough never to expire while the test runs on a loaded machine
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
     List<AgentStatus.BreakerState> listed = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       listed.add(new AgentStatus.BreakerState("tenants", "t" + i + ":443", "OPEN", 90, 0, false));
