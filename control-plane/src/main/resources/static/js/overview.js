@@ -137,7 +137,11 @@ export class OverviewPage {
       h('th', { scope: 'row' }, h('a', { href: `#/service/${enc(name)}`, class: 'service-link', text: name }),
         name === '_default' ? h('span', { class: 'chip default-chip', 'data-test': 'default-marker', title: 'The document every service without rules of its own runs', text: 'fallback for services without their own' }) : null),
       row.revision,
-      h('td', {}, bar.node),
+      h('td', {
+        'data-test': 'rollout-cell',
+        // no agent runs under the name _default: these are the agents that fall back to it
+        title: name === '_default' ? 'Agents of the services without rules of their own, which run _default' : null,
+      }, bar.node),
       row.rejected,
       row.open,
       row.change);

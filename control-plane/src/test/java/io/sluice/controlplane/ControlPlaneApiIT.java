@@ -1442,14 +1442,22 @@ class ControlPlaneApiIT {
       }
 
       JsonNode summary = null;
+      JsonNode defaultSummary = null;
       for (JsonNode s : api.get("/api/v1/services", READER).json()) {
         if (s.get("service").asString().equals(service)) {
           summary = s;
+        }
+        if (s.get("service").asString().equals("_default")) {
+          defaultSummary = s;
         }
       }
       assertThat(summary).isNotNull();
       assertThat(summary.get("source").asString()).isEqualTo("_default");
       assertThat(summary.get("agents").get("current").asInt()).isEqualTo(1);
+      // no agent reports the name _default: its row counts the agents that fall back to it
+      assertThat(defaultSummary).isNotNull();
+      assertThat(defaultSummary.get("agents").get("current").asInt()).isEqualTo(1);
+      assertThat(defaultSummary.get("agents").get("total").asInt()).isEqualTo(1);
     } finally {
       api.delete("/api/v1/services/_default/rules", WRITER);
     }

@@ -38,10 +38,11 @@ class AgentsController {
    * @param revision its own document's revision, or {@code null} when it has none
    * @param source the service whose document its agents should run, or {@code null} for defaults
    * @param effectiveRevision that document's revision, 0 for built-in defaults
-   * @param agents live agents by rollout state
-   * @param breakersOpen breakers open, forced open or half-open across the live agents, counted
-   *     from each agent's {@code breakersByState} when it reports one, else from its listed
-   *     breakers ({@link OpenBreakers})
+   * @param agents live agents by rollout state; for {@code _default}, the agents of every service
+   *     without a document of its own, which run it
+   * @param breakersOpen breakers open, forced open or half-open across those agents, counted from
+   *     each agent's {@code breakersByState} when it reports one, else from its listed breakers
+   *     ({@link OpenBreakers})
    */
   record ServiceSummary(
       String service,
@@ -68,7 +69,10 @@ class AgentsController {
               ? service
               : own.containsKey(RuleDocument.DEFAULT_SERVICE) ? RuleDocument.DEFAULT_SERVICE : null;
       long effectiveRevision = source == null ? 0 : own.get(source);
-      List<AgentStatus> mine = agents.stream().filter(a -> a.service().equals(service)).toList();
+      List<AgentStatus> mine =
+          service.equals(RuleDocument.DEFAULT_SERVICE)
+              ? fallingBackToDefault(agents, own)
+              : agents.stream().filter(a -> a.service().equals(service)).toList();
       summaries.add(
           new ServiceSummary(
               service,
@@ -79,6 +83,24 @@ class AgentsController {
               OpenBreakers.of(mine)));
     }
     return summaries;
+  }
+
+  /**
+   * The agents whose rules are {@code _default}'s: those of every service without a document of its
+   * own (no agent reports {@code _default} as its name, so counting by name would always say 0). An
+   * agent reports only the revision it applied, not whose document that was; etcd gives every rule
+   * write its own revision, so sorting these agents by {@code _default}'s revision tells which of
+   * them run its current rules.
+   */
+  private static List<AgentStatus> fallingBackToDefault(
+      List<AgentStatus> agents, Map<String, Long> own) {
+    return agents.stream()
+        .filter(
+            a ->
+                a.service().equals(RuleDocument.DEFAULT_SERVICE)
+                    || !RuleDocument.isServiceName(a.service())
+                    || !own.containsKey(a.service()))
+        .toList();
   }
 
   @GetMapping("/api/v1/agents")

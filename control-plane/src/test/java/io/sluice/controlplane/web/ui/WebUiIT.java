@@ -850,6 +850,15 @@ class WebUiIT {
       await().atMost(BOUND).until(() -> camel.appliedRevision() == defaultRevision);
 
       browser.get(baseUrl() + "/#/");
+      // _default's row counts the agents that fall back to it (no agent reports _default itself)
+      awaitText(By.cssSelector("tr[data-service='_default'] [data-test=rollout]"), "1/1");
+      assertThat(
+              browser
+                  .findElement(
+                      By.cssSelector("tr[data-service='_default'] [data-test=rollout-cell]"))
+                  .getAttribute("title"))
+          .contains("services without rules of their own");
+      awaitText(By.cssSelector("tr[data-service='Orders'] [data-test=rollout]"), "1/1");
       click(By.cssSelector("tr[data-service='Orders'] a.service-link"));
       WebElement note = waitFor(By.cssSelector("[data-test=default-only]"));
       assertThat(note.getText())
