@@ -423,7 +423,7 @@ export class RulesPanel {
         this.base = { revision, document: doc };
         this.setText(pretty(doc));
         this.closeReview();
-        fill(this.outcome, h('p', { class: 'notice', role: 'status', 'data-test': 'unchanged', text: `Nothing to save: these are the same rules as revision ${revision} (only spelled differently). Nothing was written and the comment was not recorded.` }));
+        this.showOutcome(h('p', { class: 'notice', role: 'status', 'data-test': 'unchanged', text: `Nothing to save: these are the same rules as revision ${revision} (only spelled differently). Nothing was written and the comment was not recorded.` }));
         return;
       }
       this.comment.value = '';
@@ -432,7 +432,7 @@ export class RulesPanel {
       this.page.setCurrent({ revision, document: doc });
       this.setText(pretty(doc));
       this.closeReview();
-      fill(this.outcome, h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
+      this.showOutcome(h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
       // the rollout bar is at the top of the page: bring it into view, clear of the sticky top bar
       window.scrollTo({ top: 0 });
       this.page.refreshAgents();
@@ -525,7 +525,18 @@ export class RulesPanel {
       return;
     }
     const text = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Saving failed: ${e.message}`;
-    fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', text }));
+    this.showOutcome(h('p', { class: 'notice notice-bad', role: 'alert', text }));
+  }
+
+  /**
+   * Shows how a save ended and moves the focus to that message: the review, and the save button
+   * with it, is gone by then, and a focus left on a removed button falls back to <body>, where
+   * keyboard and screen-reader users would start over from the top of the page.
+   */
+  showOutcome(notice) {
+    notice.tabIndex = -1;
+    fill(this.outcome, notice);
+    notice.focus({ preventScroll: true });
   }
 
   /**

@@ -353,6 +353,8 @@ class WebUiIT {
 
     click(By.cssSelector("[data-test=save]"));
     awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    // the save button went with the review: the focus is on what became of the save, not <body>
+    assertThat(browser.switchTo().activeElement().getAttribute("data-test")).isEqualTo("saved");
     // "watch the rollout above": the rollout bar is in view, not under the sticky top bar
     await()
         .atMost(BOUND)
@@ -515,6 +517,9 @@ class WebUiIT {
     click(By.cssSelector("dialog [data-test=cancel]"));
     assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
     assertThat(js("return location.hash")).isEqualTo("#/service/orders/rules");
+    // staying: the focus goes back to the link that asked to leave, not to <body>
+    assertThat(js("return document.activeElement.matches(\"#crumbs a[href='#/']\")"))
+        .isEqualTo(true);
     assertThat(editor.getAttribute("value")).isEqualTo(edited);
 
     click(By.cssSelector("[data-test=discard]"));
