@@ -152,7 +152,9 @@ export class ServicePage {
     else if (event.key === 'End') k = ids.length - 1;
     else return;
     event.preventDefault();
-    location.hash = `#/service/${enc(this.service)}/${ids[k]}`;
+    // Arrows browse the tabs: Back should leave the tab the user went to, not walk every tab the
+    // arrows passed. Only a click or a link adds a history entry (replace still fires hashchange).
+    location.replace(`#/service/${enc(this.service)}/${ids[k]}`);
     this.tabButtons.get(ids[k]).focus();
   }
 

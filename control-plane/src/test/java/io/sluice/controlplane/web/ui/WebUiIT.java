@@ -699,6 +699,24 @@ class WebUiIT {
     click(By.cssSelector("dialog [data-test=confirm]"));
     await().atMost(BOUND).until(() -> !editor.getAttribute("value").contains("inventory"));
 
+    // Arrow keys browse the tabs without adding history: Back leaves the tab clicked last.
+    click(By.id("tab-history"));
+    awaitAttribute(By.id("tab-history"), "aria-selected", "true");
+    click(By.id("tab-dependencies"));
+    awaitAttribute(By.id("tab-dependencies"), "aria-selected", "true");
+    browser.findElement(By.id("tab-dependencies")).sendKeys(Keys.ARROW_RIGHT);
+    awaitAttribute(By.id("tab-dry-run"), "aria-selected", "true");
+    browser.findElement(By.id("tab-dry-run")).sendKeys(Keys.ARROW_RIGHT);
+    awaitAttribute(By.id("tab-rules"), "aria-selected", "true");
+    assertThat(js("return location.hash")).isEqualTo("#/service/orders/rules");
+    browser.navigate().back();
+    awaitAttribute(By.id("tab-history"), "aria-selected", "true");
+    assertThat(js("return location.hash")).isEqualTo("#/service/orders/history");
+    browser.navigate().forward();
+    awaitAttribute(By.id("tab-rules"), "aria-selected", "true");
+    click(By.id("tab-dependencies"));
+    awaitAttribute(By.id("tab-dependencies"), "aria-selected", "true");
+
     // The tabs are a keyboard tablist: arrow keys move between them.
     browser.findElement(By.id("tab-dependencies")).sendKeys(Keys.ARROW_RIGHT);
     awaitAttribute(By.id("tab-dry-run"), "aria-selected", "true");
