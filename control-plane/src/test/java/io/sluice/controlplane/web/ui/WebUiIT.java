@@ -1402,6 +1402,30 @@ class WebUiIT {
             .isLessThanOrEqualTo(0L);
         screenshots.save("11-rules-" + size.getWidth() + "x" + size.getHeight());
       }
+      // every agents column header inside its cell ("Applied revision" wraps, no overflow)
+      browser.get(baseUrl() + "/#/service/orders/agents");
+      waitFor(By.cssSelector("tr[data-instance='orders-1']"));
+      for (Dimension size :
+          List.of(new Dimension(1280, 800), new Dimension(1440, 960), new Dimension(1920, 1080))) {
+        browser.manage().window().setSize(size);
+        await()
+            .atMost(BOUND)
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            (List<?>)
+                                js(
+                                    "return [...document.querySelectorAll('table.agents thead th')]"
+                                        + ".filter(th => { const r = document.createRange();"
+                                        + " r.selectNodeContents(th); const t = r.getBoundingClientRect();"
+                                        + " const c = th.getBoundingClientRect();"
+                                        + " const s = getComputedStyle(th);"
+                                        + " return t.left < c.left + parseFloat(s.paddingLeft) - 0.5"
+                                        + " || t.right > c.right - parseFloat(s.paddingRight) + 0.5; })"
+                                        + ".map(th => th.textContent);"))
+                        .as("agents headers wider than their cells at " + size)
+                        .isEmpty());
+      }
     } finally {
       browser.manage().window().setSize(new Dimension(1440, 960));
     }
