@@ -443,6 +443,51 @@ class ControlPlaneApiIT {
     assertThat(rolledBack).isGreaterThan(changed.json().get("revision").asLong());
   }
 
+  /**
+   * A revision's ETag is its number as the server writes it: {@code "026"} (zero-padded, as history
+   * keys are) is another tag and fails like a stale one instead of being read as 26, and {@code
+   * "0"} is no revision, not "must not exist".
+   */
+  @Test
+  void anETagMatchesOnlyInTheFormTheServerWritesIt() {
+    ApiClient api = api();
+    String path = "/api/v1/services/etag-form/rules";
+    ApiClient.Answer zero =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of("If-Match", "\"0\""));
+    assertThat(zero.status()).isEqualTo(412);
+    assertThat(zero.json().get("currentRevision").asLong()).isZero();
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    Map<String, String> padded = Map.of("If-Match", "\"0" + r1 + "\"");
+    Map<String, ApiClient.Answer> refused = new java.util.LinkedHashMap<>();
+    refused.put("put", api.put(path, WRITER, document(null, 0.4, "a"), padded));
+    refused.put("delete", api.call("DELETE", path, WRITER, null, padded));
+    refused.put("rollback", api.call("POST", path + "/rollback?to=" + r1, WRITER, null, padded));
+    refused.forEach(
+        (call, answer) -> {
+          assertThat(answer.status()).as(call).isEqualTo(412);
+          assertThat(answer.json().get("type").asString())
+              .as(call)
+              .isEqualTo("urn:sluice:problem:stale-revision");
+          assertThat(answer.json().get("currentRevision").asLong()).as(call).isEqualTo(r1);
+          assertThat(answer.json().get("detail").asString()).as(call).contains("leading zeros");
+        });
+    // nothing was written; a cache holding the padded tag is not told its copy is current
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r1 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+    assertThat(
+            api.call("GET", path, READER, null, Map.of("If-None-Match", "\"0" + r1 + "\""))
+                .status())
+        .isEqualTo(200);
+    // a sign is no revision at all
+    assertThat(
+            api.put(path, WRITER, document(null, 0.4, "a"), Map.of("If-Match", "\"+" + r1 + "\""))
+                .status())
+        .isEqualTo(400);
+  }
+
   @Test
   void deleteAndRollbackHonourIfNoneMatchInsteadOfIgnoringIt() {
     ApiClient api = api();

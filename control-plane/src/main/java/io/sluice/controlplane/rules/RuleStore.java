@@ -82,6 +82,13 @@ public final class RuleStore {
   /** An expected revision meaning "any, as long as the document exists" ({@code If-Match: *}). */
   public static final long ANY_EXISTING = -1;
 
+  /**
+   * An expected revision no document ever has: an {@code If-Match} tag of digits that is not a
+   * revision as its ETag gives it ({@code "026"}, {@code "0"}). The write fails as a stale one does
+   * (412 with the current revision), as for any other tag that does not match.
+   */
+  public static final long NO_REVISION = -2;
+
   private final EtcdGateway etcd;
   private final HistoryCodec history;
   private final Clock clock;
@@ -324,9 +331,12 @@ public final class RuleStore {
             + service
             + (expected == ANY_EXISTING
                 ? " do not exist"
-                : expected == 0
-                    ? " already exist (If-None-Match: * only creates)"
-                    : " are no longer at revision " + expected)
+                : expected == NO_REVISION
+                    ? " are at no revision that If-Match names (a revision's ETag is its number"
+                        + " without leading zeros, e.g. \"42\")"
+                    : expected == 0
+                        ? " already exist (If-None-Match: * only creates)"
+                        : " are no longer at revision " + expected)
             + "; read them again and reapply your change",
         current >= 0 ? Map.of("currentRevision", current) : Map.of());
   }

@@ -336,7 +336,12 @@ class RulesController {
     }
   }
 
-  /** {@code If-Match: "N"} → N, {@code If-Match: *} → must exist, {@code If-None-Match: *} → 0. */
+  /**
+   * {@code If-Match: "N"} → N, {@code If-Match: *} → must exist, {@code If-None-Match: *} → 0. A
+   * tag of digits that is not a revision as the ETag gives it ({@code "026"}, {@code "0"}) → {@link
+   * RuleStore#NO_REVISION}, which no document matches (412); anything else that is no revision →
+   * 400.
+   */
   static Long precondition(String ifMatch, String ifNoneMatch) {
     if (ifNoneMatch != null && ifMatch != null && !ifMatch.isBlank()) {
       // RFC 9110 evaluates both; If-Match needs the rules to exist, If-None-Match: * needs them
@@ -367,17 +372,39 @@ class RulesController {
     if (tag.length() >= 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
       tag = tag.substring(1, tag.length() - 1);
     }
-    try {
-      long revision = Long.parseLong(tag);
-      if (revision < 0) {
-        throw new NumberFormatException();
-      }
-      return revision;
-    } catch (NumberFormatException e) {
+    if (!asciiDigits(tag)) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
           "If-Match must be a revision as the ETag gives it, e.g. \"42\", or *");
     }
+    // An ETag matches only as the server writes it: "026" (a revision zero-padded, as history keys
+    // are) or "0" (no document has revision 0) is another tag, so it fails like a stale one rather
+    // than being read as revision 26 or as "must not exist"
+    if (tag.charAt(0) == '0') {
+      return RuleStore.NO_REVISION;
+    }
+    try {
+      return Long.parseLong(tag);
+    } catch (NumberFormatException e) {
+      return RuleStore.NO_REVISION; // digits beyond any revision
+    }
+  }
+
+  /**
+   * Whether {@code text} is one or more of {@code 0-9}: {@link Long#parseLong} would also take a
+   * sign and other scripts' digits, which the server never writes in an ETag.
+   */
+  private static boolean asciiDigits(String text) {
+    if (text.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   static String etag(long revision) {

@@ -20,7 +20,25 @@ class PreconditionTest {
   }
 
   @Test
+  void matchesARevisionOnlyInTheFormItsETagHas() {
+    // zero-padded (as history keys are), revision 0 and digits beyond any revision never match
+    for (String tag :
+        new String[] {
+          "\"026\"", "W/\"026\"", "026", "\"0\"", "\"00\"", "\"99999999999999999999\""
+        }) {
+      assertThat(RulesController.precondition(tag, null)).as(tag).isEqualTo(RuleStore.NO_REVISION);
+    }
+  }
+
+  @Test
   void refusesIfMatchValuesThatAreNotRevisions() {
+    // Long.parseLong would read these as 26
+    for (String tag : new String[] {"\"+26\"", "\"\u0662\u0666\"", "\"\"", "\" 26\""}) {
+      assertThatThrownBy(() -> RulesController.precondition(tag, null))
+          .as(tag)
+          .isInstanceOf(ApiException.class)
+          .hasMessageContaining("must be a revision");
+    }
     assertThatThrownBy(() -> RulesController.precondition("\"abc\"", null))
         .isInstanceOf(ApiException.class);
     assertThatThrownBy(() -> RulesController.precondition("\"-1\"", null))
