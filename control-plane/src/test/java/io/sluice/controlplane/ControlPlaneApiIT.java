@@ -639,6 +639,57 @@ class ControlPlaneApiIT {
     assertThat(api.post(path, READER, "{\"span\": {\"name\": \"x\"}}").status()).isEqualTo(200);
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("impossiblePorts")
+  void evaluateRefusesACallToAPortNoCallCanGoTo(String what, String url) {
+    ApiClient.Answer refused =
+        api()
+            .post(
+                "/api/v1/services/port-check/rules/evaluate",
+                READER,
+                "{\"call\": {\"url\": \"" + url + "\"}}");
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(refused.json().get("detail").asString()).contains("call.url").contains("1 to 65535");
+  }
+
+  static Stream<Arguments> impossiblePorts() {
+    return Stream.of(
+        Arguments.of("above 65535", "http://payments:99999/pay"),
+        Arguments.of("just above", "http://payments:65536/pay"),
+        Arguments.of("negative", "http://payments:-1/pay"),
+        Arguments.of("zero", "http://payments:0/pay"),
+        Arguments.of("beyond an int", "http://payments:99999999999/pay"),
+        Arguments.of("not digits", "http://payments:8o8o/pay"),
+        Arguments.of("IPv6, above 65535", "http://[::1]:70000/pay"),
+        Arguments.of("underscore host, negative", "http://pay_ments:-8080/pay"));
+  }
+
+  @Test
+  void evaluatesACallToEveryPossiblePort() {
+    Map<String, String> possible = new java.util.LinkedHashMap<>();
+    possible.put("http://payments:65535/pay", "payments:65535");
+    possible.put("http://payments:1/pay", "payments:1");
+    possible.put("http://payments:08080/pay", "payments:8080");
+    possible.put("http://payments:/pay", "payments:80");
+    possible.put("https://[::1]:8443/pay", "[::1]:8443");
+    ApiClient api = api();
+    String path = "/api/v1/services/port-range/rules";
+    api.put(
+        path,
+        WRITER,
+        "{\"schemaVersion\": 1, \"breakers\": [{\"name\": \"all\", \"match\": {}}]}",
+        Map.of());
+    possible.forEach(
+        (url, key) -> {
+          ApiClient.Answer answer =
+              api.post(path + "/evaluate", READER, "{\"call\": {\"url\": \"" + url + "\"}}");
+          assertThat(answer.status()).as(url).isEqualTo(200);
+          assertThat(answer.json().get("decision").get("key").asString()).as(url).isEqualTo(key);
+        });
+  }
+
   @Test
   void namesWhatIsWrongWithARequestSpringRefuses() {
     ApiClient api = api();

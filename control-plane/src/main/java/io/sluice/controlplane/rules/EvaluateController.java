@@ -278,6 +278,40 @@ class EvaluateController {
         service, rules.source(), rules.revision(), "span", name, decision, rules.draft());
   }
 
+  /**
+   * Refuses a port no call can go to: {@link URI} takes any digits (99999), leaves a port it cannot
+   * read ({@code -1}, {@code 8o8o}) in a registry authority, and {@link CallTarget} reads such a
+   * port, like 0, as the scheme's default, so the dry run would answer for port 80 instead of
+   * saying the URL is wrong. An empty port ({@code http://host:/}) is the default, as RFC 3986 has
+   * it, and leading zeros are allowed as there.
+   */
+  private static void requirePossiblePort(URI uri) {
+    String authority = uri.getRawAuthority();
+    if (authority == null) {
+      return;
+    }
+    authority = authority.substring(authority.lastIndexOf('@') + 1);
+    int colon = authority.lastIndexOf(':');
+    if (colon < 0 || authority.lastIndexOf(']') > colon) {
+      return;
+    }
+    String port = authority.substring(colon + 1);
+    String digits = port.replaceFirst("^0+", "");
+    boolean possible =
+        port.isEmpty()
+            || (port.chars().allMatch(c -> c >= '0' && c <= '9')
+                && !digits.isEmpty()
+                && digits.length() <= 5
+                && Integer.parseInt(digits) <= 65_535);
+    if (!possible) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "call.url has port '"
+              + (port.length() > 20 ? port.substring(0, 20) + "..." : port)
+              + "': a port is a number from 1 to 65535");
+    }
+  }
+
   private Evaluation call(String service, Subject rules, JsonNode canonical, CallInput call) {
     if (call.url() == null || call.url().isBlank()) {
       throw new ApiException(ProblemType.INVALID_REQUEST, "call.url is required");
@@ -288,6 +322,7 @@ class EvaluateController {
     } catch (IllegalArgumentException e) {
       throw new ApiException(ProblemType.INVALID_REQUEST, "call.url is not a URL");
     }
+    requirePossiblePort(uri);
     CallTarget target = uri.getScheme() == null ? null : CallTarget.of(uri);
     if (target == null) {
       throw new ApiException(
