@@ -690,6 +690,60 @@ class ControlPlaneApiIT {
         });
   }
 
+  /**
+   * A field the request gives twice is refused as a PUT refuses one in a document, naming it and
+   * where it is; one inside the draft {@code document} stays the draft's parse to report, in a
+   * save's words, and does not hide one in the request around it.
+   */
+  @Test
+  void evaluateRefusesFieldsGivenTwiceInsteadOfTakingTheLast() {
+    ApiClient api = api();
+    String path = "/api/v1/services/twice/rules/evaluate";
+    Map<String, String> refused = new java.util.LinkedHashMap<>();
+    refused.put(
+        "{\"span\": {\"name\": \"GET /health\", \"name\": \"POST /checkout\"}}",
+        "duplicate field 'name' in span");
+    refused.put(
+        "{\"call\": {\"url\": \"http://a/\"}, \"call\": {\"url\": \"http://b/\"}}",
+        "duplicate field 'call': give each field once");
+    refused.put(
+        "{\"span\": {\"name\": \"x\", \"attributes\": {\"url.path\": \"/a\", \"url.path\": \"/b\"}}}",
+        "duplicate field 'url.path' in span.attributes");
+    refused.put(
+        "{\"span\": {\"name\": \"x\"}, \"document\": {\"schemaVersion\": 1},"
+            + " \"document\": {\"schemaVersion\": 1}}",
+        "duplicate field 'document'");
+    refused.put(
+        "{\"document\": {\"schemaVersion\": 1, \"schemaVersion\": 1},"
+            + " \"span\": {\"kind\": \"SERVER\", \"kind\": \"CLIENT\"}}",
+        "duplicate field 'kind' in span");
+    refused.forEach(
+        (body, detail) -> {
+          ApiClient.Answer answer = api.post(path, READER, body);
+          assertThat(answer.status()).as(body).isEqualTo(400);
+          assertThat(answer.json().get("type").asString())
+              .as(body)
+              .isEqualTo("urn:sluice:problem:invalid-request");
+          assertThat(answer.json().get("detail").asString()).as(body).contains(detail);
+        });
+    // listed with every other problem of the request
+    ApiClient.Answer both =
+        api.post(path, READER, "{\"span\": {\"name\": \"a\", \"name\": \"b\", \"attribute\": {}}}");
+    assertThat(both.json().get("detail").asString())
+        .contains("duplicate field 'name' in span")
+        .contains("unknown field 'span.attribute'");
+    // the same names in different objects are no duplicates
+    assertThat(
+            api.post(
+                    path,
+                    READER,
+                    "{\"span\": {\"name\": \"x\", \"attributes\": {\"name\": \"y\"}},"
+                        + " \"document\": {\"schemaVersion\": 1, \"sampling\": {\"rules\":"
+                        + " [{\"name\": \"a\", \"ratio\": 1}, {\"name\": \"b\", \"ratio\": 1}]}}}")
+                .status())
+        .isEqualTo(200);
+  }
+
   @Test
   void namesWhatIsWrongWithARequestSpringRefuses() {
     ApiClient api = api();

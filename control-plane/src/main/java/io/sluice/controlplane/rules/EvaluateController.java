@@ -10,6 +10,7 @@ import io.sluice.rules.RuleCodec;
 import io.sluice.rules.SpanKind;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,8 +20,12 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamContext;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -85,6 +90,10 @@ class EvaluateController {
           "span", List.of("name", "kind", "attributes"),
           "call", List.of("method", "url"));
 
+  /** A field name a path writes as {@code .name}; others are written {@code ['a.b']}. */
+  private static final java.util.regex.Pattern PLAIN_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
   @PostMapping("/api/v1/services/{service}/rules/evaluate")
   Evaluation evaluate(
       @PathVariable String service, @RequestBody byte[] raw, HttpServletRequest http) {
@@ -98,7 +107,7 @@ class EvaluateController {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "the request body is not valid JSON of the expected shape");
     }
-    EvaluateRequest request = read(body);
+    EvaluateRequest request = read(body, raw);
     if (request == null || (request.span() == null) == (request.call() == null)) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");
@@ -115,24 +124,29 @@ class EvaluateController {
   }
 
   /**
-   * The request, refusing fields it does not know: a misspelt {@code "attribute"} would otherwise
-   * be dropped, and the dry run would answer for a span without attributes, which looks like a rule
-   * that does not match.
+   * The request, refusing fields it does not know and fields given twice: a misspelt {@code
+   * "attribute"} would otherwise be dropped, and the dry run would answer for a span without
+   * attributes, which looks like a rule that does not match; of a field given twice the tree keeps
+   * the last, which may not be the one the client meant (a PUT refuses both alike).
    */
-  private EvaluateRequest read(JsonNode body) {
+  private EvaluateRequest read(JsonNode body, byte[] raw) {
     if (body == null || body.isNull()) {
       return null;
     }
-    List<String> unknown = new java.util.ArrayList<>();
-    unknownFields(body, "", unknown);
+    List<String> problems = new java.util.ArrayList<>();
+    String duplicate = duplicateField(raw);
+    if (duplicate != null) {
+      problems.add(duplicate);
+    }
+    unknownFields(body, "", problems);
     for (String part : List.of("span", "call")) {
       JsonNode node = body.get(part);
       if (node != null && node.isObject()) {
-        unknownFields(node, part, unknown);
+        unknownFields(node, part, problems);
       }
     }
-    if (!unknown.isEmpty()) {
-      throw new ApiException(ProblemType.INVALID_REQUEST, String.join("; ", unknown));
+    if (!problems.isEmpty()) {
+      throw new ApiException(ProblemType.INVALID_REQUEST, String.join("; ", problems));
     }
     try {
       return json.treeToValue(body, EvaluateRequest.class);
@@ -143,6 +157,70 @@ class EvaluateController {
               + " {\"method\", \"url\"}}, with an optional \"document\", each value a string"
               + " (attributes: an object of strings)");
     }
+  }
+
+  /**
+   * The first field the request gives twice, outside {@code document}, described with where it is;
+   * or {@code null}. Found by the parser's own duplicate detection, as a save's parse finds one in
+   * a document ({@code STRICT_DUPLICATE_DETECTION}). A draft's duplicates are the draft's parse to
+   * report, in a save's words (invalid-rules), so the drafts are read as {@code null} here: what
+   * stays is the request around them, a repeated {@code "document"} included.
+   */
+  private String duplicateField(byte[] raw) {
+    List<long[]> drafts = documentValues(raw);
+    byte[] request = raw;
+    for (int i = drafts.size() - 1; i >= 0; i--) {
+      int start = (int) drafts.get(i)[0];
+      int end = (int) drafts.get(i)[1];
+      byte[] blanked = new byte[start + 4 + request.length - end];
+      System.arraycopy(request, 0, blanked, 0, start);
+      System.arraycopy("null".getBytes(StandardCharsets.US_ASCII), 0, blanked, start, 4);
+      System.arraycopy(request, end, blanked, start + 4, request.length - end);
+      request = blanked;
+    }
+    try (JsonParser parser =
+        json.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION).createParser(request)) {
+      try {
+        while (parser.nextToken() != null) {
+          // read through: the parser refuses a name its object already has
+        }
+      } catch (StreamReadException e) {
+        TokenStreamContext object = parser.streamReadContext();
+        if (object == null || !object.inObject() || object.currentName() == null) {
+          return null; // not a duplicate: the body was read as a tree already, so not expected
+        }
+        String where = path(object.getParent());
+        return "duplicate field '"
+            + cut(object.currentName())
+            + "'"
+            + (where.isEmpty() ? "" : " in " + where)
+            + ": give each field once";
+      }
+    } catch (JacksonException e) {
+      return null; // as above
+    }
+    return null;
+  }
+
+  /** Where a value is in the request: {@code span.attributes}, {@code ['a.b']} for such a name. */
+  private static String path(TokenStreamContext context) {
+    StringBuilder path = new StringBuilder();
+    for (TokenStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+      String name = c.currentName();
+      if (c.inArray()) {
+        path.insert(0, "[" + c.getCurrentIndex() + "]");
+      } else if (name != null && PLAIN_NAME.matcher(name).matches()) {
+        path.insert(0, "." + name);
+      } else if (name != null) {
+        path.insert(0, "['" + cut(name).replace("\\", "\\\\").replace("'", "\\'") + "']");
+      }
+    }
+    return path.length() > 0 && path.charAt(0) == '.' ? path.substring(1) : path.toString();
+  }
+
+  /** A name as the client wrote it, cut short if long: the detail is no place for a whole body. */
+  private static String cut(String name) {
+    return name.length() > 80 ? name.substring(0, 80) + "..." : name;
   }
 
   private static void unknownFields(JsonNode node, String where, List<String> unknown) {
@@ -186,31 +264,45 @@ class EvaluateController {
    * from the one sent. A document that is not an object is refused alike either way.
    */
   private byte[] documentAsSent(byte[] raw, JsonNode document) {
-    if (document.isObject()) {
-      long start = -1;
-      long end = -1;
-      try (JsonParser parser = json.createParser(raw)) {
-        if (parser.nextToken() == JsonToken.START_OBJECT) {
-          while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-            String field = parser.currentName();
-            JsonToken value = parser.nextToken();
-            long from = parser.currentTokenLocation().getByteOffset();
-            parser.skipChildren();
-            // the last "document" is the one the tree holds
-            if (field.equals("document") && value == JsonToken.START_OBJECT) {
-              start = from;
-              end = parser.currentLocation().getByteOffset();
-            }
-          }
-        }
-      } catch (tools.jackson.core.JacksonException e) {
-        start = -1; // read as a tree already, so not expected; the tree then serves
-      }
-      if (start >= 0 && end > start && end <= raw.length) {
-        return java.util.Arrays.copyOfRange(raw, (int) start, (int) end);
+    List<long[]> drafts = documentValues(raw);
+    if (document.isObject() && !drafts.isEmpty()) {
+      // the last "document" is the one the tree holds (a request with two is refused anyway)
+      long[] last = drafts.get(drafts.size() - 1);
+      if (raw[(int) last[0]] == '{') {
+        return java.util.Arrays.copyOfRange(raw, (int) last[0], (int) last[1]);
       }
     }
     return json.writeValueAsBytes(document);
+  }
+
+  /**
+   * Where each {@code "document"} of the request that is an object or a list lies in {@code raw}:
+   * {@code [start, end)} in bytes, in order; none when the body does not read as an object (it was
+   * read as a tree already, so that is not expected).
+   */
+  private List<long[]> documentValues(byte[] raw) {
+    List<long[]> ranges = new java.util.ArrayList<>();
+    try (JsonParser parser = json.createParser(raw)) {
+      if (parser.nextToken() == JsonToken.START_OBJECT) {
+        while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
+          String field = parser.currentName();
+          JsonToken value = parser.nextToken();
+          long from = parser.currentTokenLocation().getByteOffset();
+          parser.skipChildren();
+          long to = parser.currentLocation().getByteOffset();
+          if (field.equals("document")
+              && value.isStructStart()
+              && from >= 0
+              && to > from
+              && to <= raw.length) {
+            ranges.add(new long[] {from, to});
+          }
+        }
+      }
+    } catch (JacksonException e) {
+      return List.of();
+    }
+    return ranges;
   }
 
   /**
