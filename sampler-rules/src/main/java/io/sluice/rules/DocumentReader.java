@@ -489,7 +489,31 @@ final class DocumentReader {
     if (name.textValue().codePointCount(0, name.textValue().length()) > MAX_NAME_LENGTH) {
       error(path + ".name", "may be at most " + MAX_NAME_LENGTH + " characters long");
     }
+    // A name goes into span attributes, metrics, rejections and log lines, each of one line: an
+    // escaped ESC or line feed in it would start a terminal escape or a line of its own there.
+    int control = controlCharacter(name.textValue());
+    if (control >= 0) {
+      error(
+          path + ".name",
+          String.format(
+              "may not contain control characters (\\u%04x at character %d)",
+              (int) name.textValue().charAt(control),
+              name.textValue().codePointCount(0, control) + 1));
+    }
     return name.textValue();
+  }
+
+  /**
+   * The index of the first control character (U+0000 to U+001F, U+007F to U+009F) in {@code text},
+   * or -1.
+   */
+  static int controlCharacter(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (Character.isISOControl(text.charAt(i))) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private boolean object(JsonNode node, String path) {

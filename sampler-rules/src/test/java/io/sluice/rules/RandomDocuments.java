@@ -151,6 +151,14 @@ final class RandomDocuments {
 
   private String name() {
     String name = random.nextBoolean() ? "rule-" + random.nextInt(50) : text(1, 128);
+    // names may not hold control characters: each one becomes a space
+    StringBuilder printable = new StringBuilder(name);
+    for (int i = 0; i < printable.length(); i++) {
+      if (Character.isISOControl(printable.charAt(i))) {
+        printable.setCharAt(i, ' ');
+      }
+    }
+    name = printable.toString();
     return DocumentReader.NOT_WHITESPACE.matcher(name).find() ? name : "x" + name.substring(1);
   }
 

@@ -317,6 +317,9 @@ class RuleSchemaTest {
         invalid("rule without ratio", rule("\"name\": \"r\"")),
         invalid("rule without name", rule("\"ratio\": 1")),
         invalid("rule with blank name", rule("\"name\": \" \\t\", \"ratio\": 1")),
+        invalid("control character in rule name", rule("\"name\": \"a\\u0007\", \"ratio\": 1")),
+        invalid("tab in rule name", rule("\"name\": \"a\\tb\", \"ratio\": 1")),
+        invalid("C1 control in breaker name", breaker("\"name\": \"b\\u0085\"")),
         invalid("rule name too long", rule("\"name\": \"" + "n".repeat(129) + "\", \"ratio\": 1")),
         invalid("maxPerSecond zero", rule("\"name\": \"r\", \"ratio\": 1, \"maxPerSecond\": 0")),
         invalid(

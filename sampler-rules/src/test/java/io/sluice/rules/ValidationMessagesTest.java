@@ -127,6 +127,22 @@ class ValidationMessagesTest {
             breaker("\"name\": 7"),
             "$.breakers[0].name: must be a string, not a number"),
         c(
+            "control character in rule name",
+            rule("\"name\": \"a\\u0007b\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: may not contain control characters (\\u0007 at character 2)"),
+        c(
+            "terminal escape in breaker name",
+            breaker("\"name\": \"\\u001b[31mred\""),
+            "$.breakers[0].name: may not contain control characters (\\u001b at character 1)"),
+        c(
+            "line feed in breaker name",
+            breaker("\"name\": \"\\ud83d\\ude00 a\\nb\""),
+            "$.breakers[0].name: may not contain control characters (\\u000a at character 4)"),
+        c(
+            "C1 control in rule name",
+            rule("\"name\": \"r\\u009b\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: may not contain control characters (\\u009b at character 2)"),
+        c(
             "name too long",
             breaker("\"name\": \"" + "x".repeat(129) + "\""),
             "$.breakers[0].name: may be at most 128 characters long"),
