@@ -132,7 +132,8 @@ export const enc = encodeURIComponent;
  * values must be ASCII), and X-Sluice-Comment-Encoding tells the server to decode it.
  */
 export function commentHeaders(text) {
-  const flat = text.replace(/[\r\n]+/g, ' ');
+  // one line: the server refuses control characters, so line breaks and tabs become a space
+  const flat = text.replace(/[\t\r\n]+/g, ' ');
   return /^[\x20-\x7e]*$/.test(flat)
     ? { 'X-Sluice-Comment': flat }
     : { 'X-Sluice-Comment': encodeURIComponent(flat), 'X-Sluice-Comment-Encoding': 'percent' };

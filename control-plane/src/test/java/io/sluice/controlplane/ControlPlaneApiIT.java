@@ -1680,6 +1680,66 @@ class ControlPlaneApiIT {
     assertThat(entries.get(1).get("comment").asString()).isEqualTo("Gr\u00f6\u00dfe angepasst 1+1");
   }
 
+  /**
+   * A comment is one line of text and a name is a name: control characters, escaped in JSON or
+   * percent-encoded in the comment header, are refused at where they are, and nothing is written.
+   */
+  @Test
+  void refusesControlCharactersInNamesAndComments() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/control-characters/rules";
+    Map<String, String> comments = new java.util.LinkedHashMap<>();
+    comments.put("bell", "a%07b");
+    comments.put("terminal escape", "%1B%5B31mred");
+    comments.put("line break", "first%0Asecond");
+    comments.put("tab", "a%09b");
+    comments.put("C1 control", "a%C2%9Bb");
+    comments.forEach(
+        (what, encoded) -> {
+          ApiClient.Answer refused =
+              api.put(
+                  path,
+                  WRITER,
+                  document(null, 0.5, "r"),
+                  Map.of("X-Sluice-Comment", encoded, "X-Sluice-Comment-Encoding", "percent"));
+          assertThat(refused.status()).as(what).isEqualTo(400);
+          assertThat(refused.json().get("type").asString())
+              .as(what)
+              .isEqualTo("urn:sluice:problem:invalid-request");
+          assertThat(refused.json().get("detail").asString())
+              .as(what)
+              .contains("X-Sluice-Comment may not contain control characters");
+        });
+    assertThat(
+            api.put(path, WRITER, document(null, 0.5, "r"), Map.of("X-Sluice-Comment", "a\tb"))
+                .status())
+        .as("a raw tab")
+        .isEqualTo(400);
+    // raw UTF-8 is read as UTF-8, then held to the same: U+009B (CSI) is a control character
+    assertThat(rawPut(path, document(null, 0.5, "r"), "a\u009bb".getBytes(StandardCharsets.UTF_8)))
+        .startsWith("HTTP/1.1 400")
+        .contains("\\u009b at character 2");
+    ApiClient.Answer badName = api.put(path, WRITER, document(null, 0.5, "r\\u001b[2J"), Map.of());
+    assertThat(badName.status()).isEqualTo(400);
+    assertThat(badName.json().get("errors").get(0).get("path").asString())
+        .isEqualTo("$.sampling.rules[0].name");
+    assertThat(badName.json().get("errors").get(0).get("message").asString())
+        .contains("control characters");
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+
+    // whitespace around a comment is trimmed, as before: a trailing line break is no error
+    assertThat(
+            api.put(
+                    path,
+                    WRITER,
+                    document(null, 0.5, "r"),
+                    Map.of("X-Sluice-Comment", "done%0A", "X-Sluice-Comment-Encoding", "percent"))
+                .status())
+        .isEqualTo(200);
+    assertThat(api.get(path + "/history", READER).json().get("entries").get(0).get("comment"))
+        .hasToString("\"done\"");
+  }
+
   @Test
   void readsCommentsSentAsRawUtf8AndRefusesOtherBytesBeyondAscii() throws Exception {
     String path = "/api/v1/services/raw-comments/rules";

@@ -245,8 +245,34 @@ class RulesController {
           ProblemType.INVALID_REQUEST,
           "X-Sluice-Comment is longer than " + MAX_COMMENT_LENGTH + " characters");
     }
-    return new RuleStore.Change(
-        Caller.of(request).name(), comment == null || comment.isBlank() ? null : comment.strip());
+    comment = comment == null || comment.isBlank() ? null : comment.strip();
+    requireOneLine(comment);
+    return new RuleStore.Change(Caller.of(request).name(), comment);
+  }
+
+  /**
+   * Refuses a comment with control characters (U+0000 to U+001F, U+007F to U+009F), line breaks and
+   * tabs included, as rule names refuse them. A comment is one line of text: the web UI asks for it
+   * in a one-line field and the history shows it in one table cell; a line break or a terminal
+   * escape, percent-encoded or sent as raw UTF-8, would forge lines and colours wherever history is
+   * printed. Whitespace around the comment is trimmed as before, so a trailing line break is no
+   * error.
+   */
+  private static void requireOneLine(String comment) {
+    if (comment == null) {
+      return;
+    }
+    for (int i = 0; i < comment.length(); i++) {
+      char c = comment.charAt(i);
+      if (Character.isISOControl(c)) {
+        throw new ApiException(
+            ProblemType.INVALID_REQUEST,
+            String.format(
+                "X-Sluice-Comment may not contain control characters (\\u%04x at character %d):"
+                    + " a comment is one line of text, without line breaks or tabs",
+                (int) c, comment.codePointCount(0, i) + 1));
+      }
+    }
   }
 
   /**
