@@ -76,7 +76,14 @@ class ConfiguredRulesIT {
 
       live.close();
 
-      assertThat(reader.getKVClient().get(statusKey).get(5, TimeUnit.SECONDS).getKvs()).isEmpty();
+      // revoked by close (which waits up to 2 s for it, etcd may finish a little later on a
+      // loaded machine), not expired: the 10 s lease would outlive this bound by far
+      await()
+          .atMost(Duration.ofSeconds(4))
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () ->
+                  reader.getKVClient().get(statusKey).get(5, TimeUnit.SECONDS).getKvs().isEmpty());
       assertThat(holder.current().revision()).as("the rules stay after close").isEqualTo(revision);
     }
   }
