@@ -68,17 +68,36 @@ final class TcpProxy implements AutoCloseable {
 
   private void accept(ServerSocket socket) {
     while (!socket.isClosed()) {
+      Socket client = null;
+      Socket target = null;
       try {
-        Socket client = socket.accept();
-        Socket target = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-        sockets.add(client);
-        sockets.add(target);
-        pump(client, target);
-        pump(target, client);
+        client = socket.accept();
+        target = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        if (admit(socket, client, target)) {
+          pump(client, target);
+          pump(target, client);
+          continue;
+        }
       } catch (IOException e) {
         // Closed by disconnect(), or the target refused: the client sees a broken connection.
       }
+      closeQuietly(client);
+      closeQuietly(target);
     }
+  }
+
+  /**
+   * Keeps a connection that {@code socket} accepted, unless {@link #disconnect()} closed that
+   * socket meanwhile: a client reconnecting at once can be accepted while disconnect() runs, and
+   * would otherwise pass the cut unnoticed (seen on a loaded machine).
+   */
+  private synchronized boolean admit(ServerSocket socket, Socket client, Socket target) {
+    if (socket != server || socket.isClosed()) {
+      return false;
+    }
+    sockets.add(client);
+    sockets.add(target);
+    return true;
   }
 
   private void pump(Socket from, Socket to) {
@@ -106,6 +125,9 @@ final class TcpProxy implements AutoCloseable {
   }
 
   private static void closeQuietly(Socket socket) {
+    if (socket == null) {
+      return;
+    }
     try {
       socket.close();
     } catch (IOException ignored) {
