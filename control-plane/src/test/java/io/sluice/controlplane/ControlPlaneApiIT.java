@@ -1608,6 +1608,28 @@ class ControlPlaneApiIT {
       assertThat(defaultSummary).isNotNull();
       assertThat(defaultSummary.get("agents").get("current").asInt()).isEqualTo(1);
       assertThat(defaultSummary.get("agents").get("total").asInt()).isEqualTo(1);
+
+      // _default's page finds the same agents: its rollout, with the service each reports...
+      JsonNode defaultRollout = api.get("/api/v1/services/_default/rollout", READER).json();
+      assertThat(defaultRollout.get("source").asString()).isEqualTo("_default");
+      assertThat(defaultRollout.get("revision").asLong()).isEqualTo(defaults);
+      assertThat(defaultRollout.get("current")).hasSize(1);
+      assertThat(defaultRollout.get("current").get(0).get("service").asString()).isEqualTo(service);
+      assertThat(defaultRollout.get("current").get(0).get("instanceId").asString())
+          .isEqualTo("camel-1");
+      assertThat(defaultRollout.get("older")).isEmpty();
+      assertThat(defaultRollout.get("rejected")).isEmpty();
+      // ...and their statuses, asked for as such: ?service= stays a filter by the reported name
+      JsonNode fallingBack = api.get("/api/v1/agents?fallingBackToDefault=true", READER).json();
+      assertThat(fallingBack).hasSize(1);
+      assertThat(fallingBack.get(0).get("service").asString()).isEqualTo(service);
+      assertThat(fallingBack.get(0).get("instanceId").asString()).isEqualTo("camel-1");
+      assertThat(api.get("/api/v1/agents?service=Orders&fallingBackToDefault=true", READER).json())
+          .hasSize(1);
+      assertThat(api.get("/api/v1/agents?service=_default", READER).json()).isEmpty();
+      ApiClient.Answer notABoolean = api.get("/api/v1/agents?fallingBackToDefault=maybe", READER);
+      assertThat(notABoolean.status()).isEqualTo(400);
+      assertThat(notABoolean.header("Content-Type")).startsWith("application/problem+json");
     } finally {
       api.delete("/api/v1/services/_default/rules", WRITER);
     }

@@ -10,6 +10,7 @@ import io.sluice.rules.wire.AgentStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -54,10 +55,7 @@ class AgentsController {
 
   @GetMapping("/api/v1/services")
   List<ServiceSummary> services() {
-    Map<String, Long> own = new TreeMap<>();
-    for (RuleStore.StoredRules stored : rules.all()) {
-      own.put(stored.service(), stored.revision());
-    }
+    Map<String, Long> own = ownRevisions();
     List<AgentStatus> agents = inventory.all();
     TreeSet<String> names = new TreeSet<>(own.keySet());
     agents.forEach(a -> names.add(a.service()));
@@ -71,7 +69,7 @@ class AgentsController {
       long effectiveRevision = source == null ? 0 : own.get(source);
       List<AgentStatus> mine =
           service.equals(RuleDocument.DEFAULT_SERVICE)
-              ? fallingBackToDefault(agents, own)
+              ? fallingBackToDefault(agents, own.keySet())
               : agents.stream().filter(a -> a.service().equals(service)).toList();
       summaries.add(
           new ServiceSummary(
@@ -85,30 +83,59 @@ class AgentsController {
     return summaries;
   }
 
+  /** The revision of every stored document, by service. */
+  private Map<String, Long> ownRevisions() {
+    Map<String, Long> own = new TreeMap<>();
+    for (RuleStore.StoredRules stored : rules.all()) {
+      own.put(stored.service(), stored.revision());
+    }
+    return own;
+  }
+
   /**
    * The agents whose rules are {@code _default}'s: those of every service without a document of its
    * own (no agent reports {@code _default} as its name, so counting by name would always say 0). An
    * agent reports only the revision it applied, not whose document that was; etcd gives every rule
    * write its own revision, so sorting these agents by {@code _default}'s revision tells which of
    * them run its current rules.
+   *
+   * <p>The one definition behind {@code _default}'s row in the services list, its rollout and
+   * {@code /api/v1/agents?fallingBackToDefault=true}, so the overview and {@code _default}'s page
+   * count the same agents.
+   *
+   * @param withOwnDocument the services that have a document of their own
    */
   private static List<AgentStatus> fallingBackToDefault(
-      List<AgentStatus> agents, Map<String, Long> own) {
+      List<AgentStatus> agents, Set<String> withOwnDocument) {
     return agents.stream()
         .filter(
             a ->
                 a.service().equals(RuleDocument.DEFAULT_SERVICE)
                     || !RuleDocument.isServiceName(a.service())
-                    || !own.containsKey(a.service()))
+                    || !withOwnDocument.contains(a.service()))
         .toList();
   }
 
+  /**
+   * The agents whose rules a service's page shows: its own by name; for {@code _default}, those
+   * falling back to it.
+   */
+  private List<AgentStatus> runningRulesOf(String service) {
+    return service.equals(RuleDocument.DEFAULT_SERVICE)
+        ? fallingBackToDefault(inventory.all(), ownRevisions().keySet())
+        : inventory.of(service);
+  }
+
+  /**
+   * The live agents. {@code service} filters by the name agents report; {@code
+   * fallingBackToDefault} keeps those that run {@code _default} (no agent reports that name); both
+   * together keep the agents that pass both.
+   */
   @GetMapping("/api/v1/agents")
-  List<AgentStatus> agents(@RequestParam(required = false) String service) {
-    if (service == null) {
-      return inventory.all();
-    }
-    if (service.isBlank()) {
+  List<AgentStatus> agents(
+      @RequestParam(required = false) String service,
+      @RequestParam(defaultValue = "false") boolean fallingBackToDefault) {
+    if (service != null && service.isBlank()) {
       // a script's unset variable: an empty list would read as "no agents run it"
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
@@ -116,14 +143,15 @@ class AgentsController {
     }
     // a filter over what agents reported, no etcd key: any name an agent may run under is fine
     // (one outside the rule language's names runs on _default and is still listed)
-    return inventory.of(service);
+    List<AgentStatus> agents = service == null ? inventory.all() : inventory.of(service);
+    return fallingBackToDefault ? fallingBackToDefault(agents, ownRevisions().keySet()) : agents;
   }
 
   @GetMapping("/api/v1/services/{service}/rollout")
   Rollout rollout(@PathVariable String service) {
     ServiceNames.requireReported(service);
     EffectiveRules.Effective current = effective.of(service);
-    return Rollout.of(service, current.source(), current.revision(), inventory.of(service));
+    return Rollout.of(service, current.source(), current.revision(), runningRulesOf(service));
   }
 
   @GetMapping("/api/v1/services/{service}/unprotected")

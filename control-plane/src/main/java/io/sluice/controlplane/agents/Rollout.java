@@ -26,30 +26,38 @@ public record Rollout(
   /**
    * One agent in a rollout.
    *
+   * @param service the service the agent reports (for {@code _default}'s rollout, the services that
+   *     fall back to it)
    * @param instanceId the agent
    * @param host its host
    * @param appliedRevision the revision it runs
    * @param errors why it rejected the current revision (rejected agents only)
    */
   public record AgentRef(
-      String instanceId, String host, long appliedRevision, List<String> errors) {}
+      String service, String instanceId, String host, long appliedRevision, List<String> errors) {}
 
   /** Counts, for the services list. */
   public record Counts(int total, int current, int older, int rejected) {}
 
-  /** Sorts a service's agents into current, older and rejected. */
+  /**
+   * Sorts the agents that run a service's rules into current, older and rejected: the service's own
+   * agents, or for {@code _default} those of every service without a document of its own.
+   */
   static Rollout of(String service, String source, long revision, List<AgentStatus> agents) {
     List<AgentRef> current = new ArrayList<>();
     List<AgentRef> older = new ArrayList<>();
     List<AgentRef> rejected = new ArrayList<>();
     for (AgentStatus a : agents) {
       if (a.appliedRevision() == revision) {
-        current.add(new AgentRef(a.instanceId(), a.host(), a.appliedRevision(), List.of()));
+        current.add(
+            new AgentRef(a.service(), a.instanceId(), a.host(), a.appliedRevision(), List.of()));
       } else if (a.rejected() != null && a.rejected().revision() >= revision) {
         rejected.add(
-            new AgentRef(a.instanceId(), a.host(), a.appliedRevision(), a.rejected().errors()));
+            new AgentRef(
+                a.service(), a.instanceId(), a.host(), a.appliedRevision(), a.rejected().errors()));
       } else {
-        older.add(new AgentRef(a.instanceId(), a.host(), a.appliedRevision(), List.of()));
+        older.add(
+            new AgentRef(a.service(), a.instanceId(), a.host(), a.appliedRevision(), List.of()));
       }
     }
     return new Rollout(service, source, revision, current, older, rejected);
