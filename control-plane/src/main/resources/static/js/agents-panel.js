@@ -2,7 +2,9 @@
 // the current one (and why), and its breakers' states. Rows are keyed by instance and updated
 // in place as status keys change.
 
+import { enc } from './api.js';
 import { fill, h, placeChild, setText, timeNode } from './dom.js';
+import { agentKey } from './model.js';
 import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
 
 // Agents rewrite their status at least once a minute while their lease lives: a status older
@@ -21,15 +23,25 @@ export class AgentsPanel {
     this.root = root;
     this.page = page;
     this.rows = new Map();
+    // _default's agents report other services' names (those without a document of their own):
+    // which services run it is worth a column
+    this.withService = Boolean(page.isDefault);
     this.tbody = h('tbody');
-    this.empty = h('p', { class: 'empty', text: 'No live agent reports for this service.' });
+    this.empty = h('p', {
+      class: 'empty',
+      text: this.withService
+        ? 'No live agent runs _default: every service with live agents has a document of its own.'
+        : 'No live agent reports for this service.',
+    });
     fill(root,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table agents', 'aria-label': 'Live agents' },
-          h('colgroup', {}, h('col', { class: 'c-instance' }), h('col', { class: 'c-host' }), h('col', { class: 'c-rev' }),
+          h('colgroup', {}, h('col', { class: 'c-instance' }), this.withService ? h('col', { class: 'c-service' }) : null,
+            h('col', { class: 'c-host' }), h('col', { class: 'c-rev' }),
             h('col', { class: 'c-status' }), h('col'), h('col', { class: 'c-updated' })),
           h('thead', {}, h('tr', {},
             h('th', { scope: 'col', text: 'Instance' }),
+            this.withService ? h('th', { scope: 'col', text: 'Service' }) : null,
             h('th', { scope: 'col', text: 'Host (pid)' }),
             h('th', { scope: 'col', class: 'num', text: 'Applied revision' }),
             h('th', { scope: 'col', text: 'Status' }),
@@ -42,22 +54,28 @@ export class AgentsPanel {
   }
 
   render() {
-    const agents = this.page.agentViews().sort((a, b) => a.instanceId.localeCompare(b.instanceId));
+    const agents = this.page.agentViews().sort((a, b) => a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));
     const seen = new Set();
     agents.forEach((a, index) => {
-      seen.add(a.instanceId);
-      let row = this.rows.get(a.instanceId);
+      // instance ids are unique within a service; _default's page lists several services
+      const key = agentKey(a);
+      seen.add(key);
+      let row = this.rows.get(key);
       if (!row) {
         row = {
-          tr: h('tr', { 'data-instance': a.instanceId }),
+          tr: h('tr', { 'data-instance': a.instanceId, 'data-service': a.service }),
           host: h('td'),
           revision: h('td', { class: 'num', 'data-test': 'applied-revision' }),
           status: h('td'),
           breakers: h('td', { class: 'chips' }),
           updated: h('td'),
         };
-        fill(row.tr, h('th', { scope: 'row', class: 'mono', text: a.instanceId }), row.host, row.revision, row.status, row.breakers, row.updated);
-        this.rows.set(a.instanceId, row);
+        fill(row.tr, h('th', { scope: 'row', class: 'mono', text: a.instanceId }),
+          this.withService
+            ? h('td', { 'data-test': 'agent-service' }, h('a', { href: `#/service/${enc(a.service)}/agents`, text: a.service }))
+            : null,
+          row.host, row.revision, row.status, row.breakers, row.updated);
+        this.rows.set(key, row);
       }
       // a row moves up when one before it goes away: the control it holds keeps the focus
       placeChild(this.tbody, row.tr, index);

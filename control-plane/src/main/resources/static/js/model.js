@@ -1,6 +1,14 @@
 // Reads the API's answers into the shapes the views draw, tolerating the optional fields of
 // the contract: counts the server does not send are derived from the live agent list.
 
+/**
+ * Names one agent: its instance id within the service it reports (the instance ids of two services
+ * falling back to _default may be the same). A rollout's agent without a service matches by id.
+ */
+export function agentKey(a) {
+  return a.service ? JSON.stringify([String(a.service), String(a.instanceId)]) : String(a.instanceId);
+}
+
 /** One agent, with its rollout status against the service's current revision. */
 export function agentView(a, currentRevision) {
   const rejected = a.rejected || a.rejection || null;

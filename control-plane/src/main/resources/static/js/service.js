@@ -4,7 +4,7 @@
 
 import { ApiError, call, coalesce, enc, etagRevision, listOf } from './api.js';
 import { fill, h, setText } from './dom.js';
-import { agentView } from './model.js';
+import { agentKey, agentView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 import { RulesPanel } from './rules-panel.js';
 import { HistoryPanel } from './history-panel.js';
@@ -106,6 +106,14 @@ export class ServicePage {
 
   get canWrite() {
     return this.context.canWrite;
+  }
+
+  /**
+   * Whether this is _default's page: its agents are those of every service without a document of
+   * its own (no agent reports the name _default), each shown with the service it reports.
+   */
+  get isDefault() {
+    return this.service === '_default';
   }
 
   /**
@@ -214,12 +222,13 @@ export class ServicePage {
   async refreshAgents() {
     try {
       const [r, rollout] = await Promise.all([
-        call('GET', `/api/v1/agents?service=${enc(this.service)}`),
+        // the server's one definition of who falls back, the same the overview's _default row counts
+        call('GET', this.isDefault ? '/api/v1/agents?fallingBackToDefault=true' : `/api/v1/agents?service=${enc(this.service)}`),
         call('GET', `/api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
       ]);
       if (this.closed) return;
       this.rollout = rollout ? rollout.body : null;
-      this.agents = listOf(r.body, 'agents').filter((a) => !a.service || a.service === this.service);
+      this.agents = listOf(r.body, 'agents').filter((a) => this.isDefault || !a.service || a.service === this.service);
       this.agentsLoaded = true;
       this.renderHead();
       this.emit('agents');
@@ -240,7 +249,7 @@ export class ServicePage {
       // The control plane's own sorting, which knows the effective revision (_default's, when
       // the service has no document of its own).
       for (const [list, name] of [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected']]) {
-        for (const ref of this.rollout[list] || []) status.set(String(ref.instanceId), name);
+        for (const ref of this.rollout[list] || []) status.set(agentKey(ref), name);
       }
     }
     const revision = fresh && typeof this.rollout.revision === 'number'
@@ -248,7 +257,8 @@ export class ServicePage {
       : currentRevision;
     return this.agents.map((a) => {
       const view = agentView(a, revision);
-      if (status.has(view.instanceId)) view.status = status.get(view.instanceId);
+      const key = agentKey(a);
+      if (status.has(key)) view.status = status.get(key);
       return view;
     });
   }
@@ -275,14 +285,18 @@ export class ServicePage {
   onEvent(event) {
     const data = event.data && typeof event.data === 'object' ? event.data : {};
     // Changes to _default matter to a service without a document of its own.
-    if (data.service && data.service !== this.service && data.service !== '_default') return;
+    const other = data.service && data.service !== this.service && data.service !== '_default';
+    // _default's agents are other services' agents, and a service's rules decide whether its
+    // agents fall back to _default: on its page any service's change may change the agents.
+    if (other && !this.isDefault) return;
     const name = String(event.event || '');
     const aboutAgents = /agent/i.test(name);
     const aboutRules = /rule|revision|history/i.test(name);
-    if (aboutAgents || !aboutRules) {
+    if (other || aboutAgents || !aboutRules) {
       this.agentsChanged();
     }
-    if (aboutRules || !aboutAgents) {
+    // another service's change leaves _default's own document as it is
+    if (!other && (aboutRules || !aboutAgents)) {
       clearTimeout(this.pendingRules);
       this.pendingRules = setTimeout(() => this.refreshCurrent(), 150);
     }

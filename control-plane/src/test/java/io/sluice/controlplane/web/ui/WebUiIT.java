@@ -859,6 +859,9 @@ class WebUiIT {
     click(By.cssSelector("tr[data-service='_default'] a.service-link"));
     awaitText(By.cssSelector("[data-test=service-name]"), "_default");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(defaultRevision));
+    // no agent runs it yet: watched live from its agents tab
+    click(By.id("tab-agents"));
+    awaitText(By.cssSelector("#panel-agents .empty"), "No live agent runs _default");
     // otel.service.name is free text: an agent named so runs _default
     try (SdkAgent camel =
         new SdkAgent(
@@ -871,6 +874,53 @@ class WebUiIT {
             List.of(new AgentStatus.TargetStats("ledger:9000", 300, 3, 40.0, null)))) {
       camel.start();
       await().atMost(BOUND).until(() -> camel.appliedRevision() == defaultRevision);
+
+      // _default's page shows the agents that fall back to it, as its overview row counts them,
+      // each with the service it reports
+      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
+      String ordersCamel = "tr[data-service='Orders'][data-instance='camel-1'] ";
+      awaitText(By.cssSelector(ordersCamel + "[data-test=agent-status]"), "applied");
+      assertThat(
+              browser
+                  .findElement(By.cssSelector(ordersCamel + "[data-test=agent-service] a"))
+                  .getAttribute("href"))
+          .endsWith("#/service/Orders/agents");
+      // another service running _default, with an instance of the same id, one revision behind:
+      // a row of its own, judged against _default's revision
+      etcd.server()
+          .put(
+              "/sluice/v1/agents/Billing/camel-1",
+              AgentStatusCodec.write(
+                  new AgentStatus(
+                      "camel-1",
+                      "Billing",
+                      "billing-host",
+                      7,
+                      new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+                      Instant.now(),
+                      Instant.now(),
+                      "etcd",
+                      defaultRevision - 1,
+                      null,
+                      List.of(),
+                      List.of())));
+      try {
+        awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/2");
+        String billingCamel = "tr[data-service='Billing'][data-instance='camel-1'] ";
+        awaitText(By.cssSelector(billingCamel + "[data-test=agent-status]"), "behind");
+        assertThat(
+                browser
+                    .findElement(By.cssSelector(ordersCamel + "[data-test=agent-status]"))
+                    .getText())
+            .isEqualTo("applied");
+        assertThat(browser.findElements(By.cssSelector("table.agents [data-test=agent-service]")))
+            .extracting(WebElement::getText)
+            .containsExactly("Billing", "Orders");
+        screenshots.save("12-default-agents");
+      } finally {
+        etcd.server().delete("/sluice/v1/agents/Billing/camel-1");
+      }
+      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
 
       browser.get(baseUrl() + "/#/");
       // _default's row counts the agents that fall back to it (no agent reports _default itself)
