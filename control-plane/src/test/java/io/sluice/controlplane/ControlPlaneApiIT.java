@@ -1630,6 +1630,42 @@ class ControlPlaneApiIT {
       ApiClient.Answer notABoolean = api.get("/api/v1/agents?fallingBackToDefault=maybe", READER);
       assertThat(notABoolean.status()).isEqualTo(400);
       assertThat(notABoolean.header("Content-Type")).startsWith("application/problem+json");
+
+      // what those agents call that no policy of _default covers is _default's to protect
+      long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
+      try {
+        jetcd
+            .getKVClient()
+            .put(
+                bytes("/sluice/v1/agents/" + service + "/camel-2"),
+                bytes(
+                    AgentStatusCodec.write(
+                        new AgentStatus(
+                            "camel-2",
+                            service,
+                            "camel-host-2",
+                            4343,
+                            new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+                            Instant.now(),
+                            Instant.now(),
+                            "etcd",
+                            defaults,
+                            null,
+                            List.of(),
+                            List.of(
+                                new AgentStatus.TargetStats("ledger:9000", 300, 3, 40, null))))),
+                PutOption.builder().withLeaseId(lease).build())
+            .get(5, TimeUnit.SECONDS);
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .until(
+                () -> api.get("/api/v1/services/_default/unprotected", READER).json().size() == 1);
+        JsonNode defaultUnprotected =
+            api.get("/api/v1/services/_default/unprotected", READER).json();
+        assertThat(defaultUnprotected.get(0).get("target").asString()).isEqualTo("ledger:9000");
+      } finally {
+        jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+      }
     } finally {
       api.delete("/api/v1/services/_default/rules", WRITER);
     }

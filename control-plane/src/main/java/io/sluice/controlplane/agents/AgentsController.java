@@ -157,6 +157,7 @@ class AgentsController {
   @GetMapping("/api/v1/services/{service}/unprotected")
   List<UnprotectedTargets.Target> unprotected(@PathVariable String service) {
     ServiceNames.requireReported(service);
-    return UnprotectedTargets.find(inventory.of(service), effective.of(service).rules().document());
+    return UnprotectedTargets.find(
+        runningRulesOf(service), effective.of(service).rules().document());
   }
 }

@@ -921,6 +921,9 @@ class WebUiIT {
         etcd.server().delete("/sluice/v1/agents/Billing/camel-1");
       }
       awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
+      // what they call unguarded is _default's to protect: its Dependencies tab lists it
+      click(By.id("tab-dependencies"));
+      awaitText(By.cssSelector("tr[data-target='ledger:9000']"), "ledger:9000");
 
       browser.get(baseUrl() + "/#/");
       // _default's row counts the agents that fall back to it (no agent reports _default itself)
