@@ -753,6 +753,11 @@ class ControlPlaneApiIT {
     ApiClient.Answer emptyFilter = api.get("/api/v1/agents?service=", READER);
     assertThat(emptyFilter.status()).isEqualTo(400);
     assertThat(emptyFilter.json().get("detail").asString()).contains("?service= is empty");
+    // an empty flag is a script's unset variable too, not "false": that would list every agent
+    ApiClient.Answer emptyFlag = api.get("/api/v1/agents?fallingBackToDefault=", READER);
+    assertThat(emptyFlag.status()).isEqualTo(400);
+    assertThat(emptyFlag.json().get("detail").asString())
+        .contains("?fallingBackToDefault= is empty");
     assertThat(api.get("/api/v1/services", READER).header("Cache-Control")).isEqualTo("no-cache");
     assertThat(api.get("/api/v1/agents", READER).header("Cache-Control")).isEqualTo("no-cache");
   }

@@ -134,17 +134,37 @@ class AgentsController {
   @GetMapping("/api/v1/agents")
   List<AgentStatus> agents(
       @RequestParam(required = false) String service,
-      @RequestParam(defaultValue = "false") boolean fallingBackToDefault) {
+      @RequestParam(name = "fallingBackToDefault", required = false) String fallingBack) {
     if (service != null && service.isBlank()) {
       // a script's unset variable: an empty list would read as "no agents run it"
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
           "?service= is empty: name a service, or leave the parameter out for every agent");
     }
+    boolean fallingBackToDefault = flag(fallingBack);
     // a filter over what agents reported, no etcd key: any name an agent may run under is fine
     // (one outside the rule language's names runs on _default and is still listed)
     List<AgentStatus> agents = service == null ? inventory.all() : inventory.of(service);
     return fallingBackToDefault ? fallingBackToDefault(agents, ownRevisions().keySet()) : agents;
+  }
+
+  /**
+   * {@code ?fallingBackToDefault=}: {@code true} or {@code false}, absent for false. Empty is
+   * refused as {@code ?service=} is: with a default of false, a script's unset variable would get
+   * every agent, which reads as "all of these run _default".
+   */
+  private static boolean flag(String value) {
+    if (value == null) {
+      return false;
+    }
+    if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(value);
+    }
+    throw new ApiException(
+        ProblemType.INVALID_REQUEST,
+        value.isBlank()
+            ? "?fallingBackToDefault= is empty: say true or false, or leave the parameter out"
+            : "?fallingBackToDefault= must be true or false");
   }
 
   @GetMapping("/api/v1/services/{service}/rollout")
