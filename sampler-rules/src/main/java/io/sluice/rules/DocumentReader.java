@@ -74,14 +74,30 @@ final class DocumentReader {
   private static final List<String> ON_OPEN_FIELDS = List.of("mode", "status", "headers", "body");
 
   private final JsonNode root;
+  private final boolean asWritten;
   private final List<PositionedError> errors = new ArrayList<>();
 
-  private DocumentReader(JsonNode root) {
+  private DocumentReader(JsonNode root, boolean asWritten) {
     this.root = root;
+    this.asWritten = asWritten;
   }
 
+  /** Reads a document as stored: what an agent or the control plane reads back from etcd. */
   static ParseResult read(JsonNode root) {
-    DocumentReader reader = new DocumentReader(root);
+    return read(root, false);
+  }
+
+  /**
+   * Reads a document being written, held to the checks added after documents may have been stored
+   * without them (see {@link #requiredName}): a stricter check on reading would make stored rules
+   * unusable after an upgrade, where it should only stop new ones.
+   */
+  static ParseResult readAsWritten(JsonNode root) {
+    return read(root, true);
+  }
+
+  private static ParseResult read(JsonNode root, boolean asWritten) {
+    DocumentReader reader = new DocumentReader(root, asWritten);
     RuleDocument document = reader.document(root);
     reader.loneSurrogates(root, "$");
     if (reader.errors.isEmpty()) {
@@ -491,7 +507,8 @@ final class DocumentReader {
     }
     // A name goes into span attributes, metrics, rejections and log lines, each of one line: an
     // escaped ESC or line feed in it would start a terminal escape or a line of its own there.
-    int control = controlCharacter(name.textValue());
+    // Refused in documents being written only: one stored before this check stays readable.
+    int control = asWritten ? controlCharacter(name.textValue()) : -1;
     if (control >= 0) {
       error(
           path + ".name",

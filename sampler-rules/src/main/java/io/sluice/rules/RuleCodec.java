@@ -51,7 +51,9 @@ public final class RuleCodec {
 
   private RuleCodec() {}
 
-  /** Parses and validates a document. Never throws. */
+  /**
+   * Parses and validates a document as stored (the agents' and the SDK's reading). Never throws.
+   */
   public static ParseResult parse(String json) {
     if (json == null) {
       return ParseResult.invalid(List.of(new ValidationError("$", "the document is empty")));
@@ -59,16 +61,21 @@ public final class RuleCodec {
     return parse(json.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Parses and validates a UTF-8 document. Never throws. */
+  /** Parses and validates a UTF-8 document as stored. Never throws. */
   public static ParseResult parse(byte[] json) {
     Root root = readRoot(json);
-    return root.failure() != null ? root.failure() : read(root.node());
+    return root.failure() != null ? root.failure() : read(root.node(), false);
   }
 
   /**
    * Parses and validates a UTF-8 document stored for {@code service}: a document without {@code
    * service} gets this one, and one that names another service is refused at {@code $.service},
-   * listed with every other problem. Never throws.
+   * listed with every other problem.
+   *
+   * <p>This is the parse of a document being written (a save, a rollback, a dry run of a draft): it
+   * also makes the checks added after documents may have been stored without them, such as rule
+   * names without control characters. {@link #parse} leaves those out, so that rules already stored
+   * keep working after an upgrade. Never throws.
    */
   public static ParseResult parseFor(String service, byte[] json) {
     Root root = readRoot(json);
@@ -80,7 +87,7 @@ public final class RuleCodec {
     if (node.isObject() && named == null) {
       ((ObjectNode) node).put("service", service);
     }
-    ParseResult result = read(node);
+    ParseResult result = read(node, true);
     if (named == null || !named.isTextual() || named.textValue().equals(service)) {
       return result;
     }
@@ -138,9 +145,9 @@ public final class RuleCodec {
     return new Root(root, null);
   }
 
-  private static ParseResult read(JsonNode root) {
+  private static ParseResult read(JsonNode root, boolean asWritten) {
     try {
-      return DocumentReader.read(root);
+      return asWritten ? DocumentReader.readAsWritten(root) : DocumentReader.read(root);
     } catch (RuntimeException e) {
       // A bug in the reader must never escape as an exception to a caller that expects a result.
       return ParseResult.invalid(
