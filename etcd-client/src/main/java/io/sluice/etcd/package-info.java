@@ -14,6 +14,9 @@
  *       reconnect backoff (up to 2 minutes after a long outage) try etcd again at once: call it
  *       right before each retry after an etcd failure, and the caller's own retry pace decides how
  *       soon etcd is seen again.
+ *   <li>{@link io.sluice.etcd.EtcdSchemeMismatch} tells a failure caused by endpoints of the wrong
+ *       scheme ({@code https://} to a plain etcd, {@code http://} to a TLS one) from an outage, on
+ *       specific evidence only, so that the one line logged per outage says what to fix.
  * </ul>
  *
  * <p>The module depends on jetcd only: the control plane uses it without the agent runtime, and the
