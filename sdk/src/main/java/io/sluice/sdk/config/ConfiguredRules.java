@@ -222,11 +222,13 @@ public final class ConfiguredRules implements AutoCloseable {
     EtcdRuleSource etcdSource =
         EtcdRuleSource.builder(etcd, holder, service)
             .keys(config.etcdKeys())
+            .etcdEndpoints(config.etcdEndpoints())
             .lastKnownGood(store)
             .build();
     StatusReporter.Builder reporter =
         StatusReporter.builder(etcd, service, holder)
             .keys(config.etcdKeys())
+            .etcdEndpoints(config.etcdEndpoints())
             .addRuleSource(etcdSource)
             .breakers(breakers)
             .topTargets(topTargets);

@@ -17,15 +17,18 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -61,6 +64,9 @@ import java.util.logging.Logger;
  *       from compaction. A resumed watch replays every event missed during the outage. Each retry
  *       first has gRPC reconnect at once, so this backoff, not gRPC's (up to 2 minutes), decides
  *       how soon etcd is seen again after a long outage.
+ *   <li><b>A wrong scheme is not an outage.</b> Before etcd first answers, a failure that shows the
+ *       endpoints' scheme does not match what etcd speaks is logged as that, in the outage's one
+ *       line, when the builder was given the endpoints (see {@code EtcdSchemeMismatch}).
  *   <li><b>Compaction.</b> If etcd compacted past the revision a watch resumes from, the missed
  *       events are gone: the source reads both keys again and watches from the new revision.
  *   <li><b>Starting without etcd.</b> The last-known-good snapshot (when there is one and it is
@@ -86,6 +92,7 @@ public final class EtcdRuleSource implements RuleSource {
   private final Slot serviceSlot;
   private final Slot defaultSlot;
   private final ActiveRules builtInDefaults;
+  private final EtcdSchemeMismatch schemes;
   private final RuleSourceListeners listeners = new RuleSourceListeners();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -123,6 +130,7 @@ public final class EtcdRuleSource implements RuleSource {
             ActiveRules.Source.ETCD_DEFAULT,
             Set.of(RuleDocument.DEFAULT_SERVICE));
     this.builtInDefaults = ActiveRules.defaults(service);
+    this.schemes = builder.schemes;
     this.backoffMillis = minBackoff.toMillis();
   }
 
@@ -614,12 +622,16 @@ public final class EtcdRuleSource implements RuleSource {
                 + " the rules; the rules in force stay, retrying in the background");
         return;
       }
+      // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so, or the
+      // operator waits for an outage that never ends
+      String hint = schemes.hint(error, everAnswered);
       logger.warning(
           "etcd is unreachable for the rules of "
               + service
               + " ("
               + describe(error)
-              + "); the rules in force stay, retrying in the background");
+              + (hint == null ? ")" : "): " + hint)
+              + "; the rules in force stay, retrying in the background");
     }
   }
 
@@ -728,6 +740,7 @@ public final class EtcdRuleSource implements RuleSource {
     private Duration maxBackoff = Duration.ofSeconds(5);
     private Duration callTimeout = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
+    private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
 
     private Builder(Client client, ActiveRulesHolder holder, String service) {
       this.client = Objects.requireNonNull(client, "client");
@@ -776,6 +789,17 @@ public final class EtcdRuleSource implements RuleSource {
     /** The clock that stamps rejections. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The endpoints the client dials ({@code sluice.etcd.endpoints}), for the log only: with them,
+     * a failure before etcd first answered that shows the endpoints' scheme does not match what
+     * etcd speaks ({@code https://} to a plain etcd, {@code http://} to a TLS one) is logged as
+     * that rather than as an outage (see {@link EtcdSchemeMismatch}). Optional.
+     */
+    public Builder etcdEndpoints(Collection<URI> endpoints) {
+      this.schemes = EtcdSchemeMismatch.of(Objects.requireNonNull(endpoints, "endpoints"));
       return this;
     }
 

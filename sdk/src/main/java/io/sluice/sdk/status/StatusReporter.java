@@ -2,6 +2,7 @@ package io.sluice.sdk.status;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
@@ -9,9 +10,11 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.RuleRejection;
 import io.sluice.sdk.source.RuleSource;
 import io.sluice.sdk.source.RuleSourceListener;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -90,6 +93,7 @@ public final class StatusReporter implements AutoCloseable {
   private final StatusLease lease;
   private final StatusWriter writer;
   private final WritePacing pacing;
+  private final EtcdSchemeMismatch schemes;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean writeScheduled = new AtomicBoolean();
@@ -115,6 +119,7 @@ public final class StatusReporter implements AutoCloseable {
 
   // Confined to the executor thread.
   private boolean failureLogged;
+  private boolean everAnswered;
 
   private StatusReporter(Builder builder) {
     this.client = builder.client;
@@ -142,6 +147,7 @@ public final class StatusReporter implements AutoCloseable {
             client, key, builder.leaseTtl, builder.callTimeout, closed::get, this::onLeaseLost);
     this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
     this.pacing = new WritePacing(refreshInterval);
+    this.schemes = builder.schemes;
   }
 
   /**
@@ -301,6 +307,7 @@ public final class StatusReporter implements AutoCloseable {
     try {
       if (lease.id() == 0) {
         lease.grant();
+        everAnswered = true;
       }
       put(status);
     } catch (InterruptedException e) {
@@ -323,12 +330,15 @@ public final class StatusReporter implements AutoCloseable {
       pacing.failed(System.nanoTime());
       if (!failureLogged) {
         failureLogged = true;
+        // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
+        String hint = schemes.hint(e, everAnswered);
         logger.warning(
             "could not write the agent status "
                 + key
                 + " ("
                 + EtcdErrors.rootMessage(e)
-                + "); retrying, at longer intervals up to "
+                + (hint == null ? ")" : "): " + hint)
+                + "; retrying, at longer intervals up to "
                 + pacing.maxBackoff().toMillis()
                 + " ms while it fails");
       }
@@ -337,6 +347,7 @@ public final class StatusReporter implements AutoCloseable {
 
   private void put(AgentStatus status) throws Exception {
     writer.put(status, lease.id());
+    everAnswered = true;
     pacing.written(status, System.nanoTime());
     writes++;
     if (failureLogged) {
@@ -396,6 +407,7 @@ public final class StatusReporter implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(5);
     private int maxStatusBytes = StatusCaps.MAX_STATUS_BYTES;
     private Clock clock = Clock.systemUTC();
+    private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
 
     private Builder(Client client, String service, ActiveRulesHolder rules) {
       this.client = Objects.requireNonNull(client, "client");
@@ -503,6 +515,17 @@ public final class StatusReporter implements AutoCloseable {
     /** The clock for start time and update stamps. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The endpoints the client dials ({@code sluice.etcd.endpoints}), for the log only: with them,
+     * a failure before etcd first answered that shows the endpoints' scheme does not match what
+     * etcd speaks ({@code https://} to a plain etcd, {@code http://} to a TLS one) is logged as
+     * that rather than as an outage (see {@link EtcdSchemeMismatch}). Optional.
+     */
+    public Builder etcdEndpoints(Collection<URI> endpoints) {
+      this.schemes = EtcdSchemeMismatch.of(Objects.requireNonNull(endpoints, "endpoints"));
       return this;
     }
 
