@@ -744,6 +744,28 @@ class ControlPlaneApiIT {
         .isEqualTo(200);
   }
 
+  /**
+   * A body near the size limit made of nothing but drafts: refused as a request that gives {@code
+   * document} twice, as one with two drafts is (the drafts are blanked in one pass, not copied once
+   * per draft).
+   */
+  @Test
+  void evaluateRefusesARequestRepeatingItsDocumentThousandsOfTimesAsADuplicate() {
+    StringBuilder body = new StringBuilder("{\"span\": {\"name\": \"x\"}");
+    String draft = ", \"document\": {}";
+    while (body.length() + draft.length() + 1 < 250 * 1024) {
+      body.append(draft);
+    }
+    body.append('}');
+    ApiClient.Answer answer =
+        api().post("/api/v1/services/many-drafts/rules/evaluate", READER, body.toString());
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(answer.json().get("detail").asString())
+        .isEqualTo("duplicate field 'document': give each field once");
+  }
+
   @Test
   void namesWhatIsWrongWithARequestSpringRefuses() {
     ApiClient api = api();

@@ -94,6 +94,9 @@ class EvaluateController {
   private static final java.util.regex.Pattern PLAIN_NAME =
       java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+  /** What a draft is read as when looking for fields the request around it gives twice. */
+  private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
+
   @PostMapping("/api/v1/services/{service}/rules/evaluate")
   Evaluation evaluate(
       @PathVariable String service, @RequestBody byte[] raw, HttpServletRequest http) {
@@ -107,7 +110,9 @@ class EvaluateController {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "the request body is not valid JSON of the expected shape");
     }
-    EvaluateRequest request = read(body, raw);
+    // where the drafts lie, read once: the duplicate check and the draft's own bytes both use it
+    List<long[]> drafts = documentValues(raw);
+    EvaluateRequest request = read(body, raw, drafts);
     if (request == null || (request.span() == null) == (request.call() == null)) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");
@@ -115,7 +120,7 @@ class EvaluateController {
     JsonNode document = request.document();
     Subject rules =
         document != null && !document.isNull()
-            ? draft(service, documentAsSent(raw, document))
+            ? draft(service, documentAsSent(raw, drafts, document))
             : stored(service);
     JsonNode canonical = json.readTree(RuleCodec.write(rules.rules().document()));
     return request.span() != null
@@ -129,12 +134,12 @@ class EvaluateController {
    * attributes, which looks like a rule that does not match; of a field given twice the tree keeps
    * the last, which may not be the one the client meant (a PUT refuses both alike).
    */
-  private EvaluateRequest read(JsonNode body, byte[] raw) {
+  private EvaluateRequest read(JsonNode body, byte[] raw, List<long[]> drafts) {
     if (body == null || body.isNull()) {
       return null;
     }
     List<String> problems = new java.util.ArrayList<>();
-    String duplicate = duplicateField(raw);
+    String duplicate = duplicateField(raw, drafts);
     if (duplicate != null) {
       problems.add(duplicate);
     }
@@ -165,19 +170,11 @@ class EvaluateController {
    * a document ({@code STRICT_DUPLICATE_DETECTION}). A draft's duplicates are the draft's parse to
    * report, in a save's words (invalid-rules), so the drafts are read as {@code null} here: what
    * stays is the request around them, a repeated {@code "document"} included.
+   *
+   * @param drafts where the drafts lie ({@link #documentValues}), in order
    */
-  private String duplicateField(byte[] raw) {
-    List<long[]> drafts = documentValues(raw);
-    byte[] request = raw;
-    for (int i = drafts.size() - 1; i >= 0; i--) {
-      int start = (int) drafts.get(i)[0];
-      int end = (int) drafts.get(i)[1];
-      byte[] blanked = new byte[start + 4 + request.length - end];
-      System.arraycopy(request, 0, blanked, 0, start);
-      System.arraycopy("null".getBytes(StandardCharsets.US_ASCII), 0, blanked, start, 4);
-      System.arraycopy(request, end, blanked, start + 4, request.length - end);
-      request = blanked;
-    }
+  private String duplicateField(byte[] raw, List<long[]> drafts) {
+    byte[] request = drafts.isEmpty() ? raw : blanked(raw, drafts);
     try (JsonParser parser =
         json.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION).createParser(request)) {
       try {
@@ -200,6 +197,30 @@ class EvaluateController {
       return null; // as above
     }
     return null;
+  }
+
+  /**
+   * {@code raw} with each draft replaced by {@code null}, in one pass: a body may repeat {@code
+   * "document"} thousands of times, so copying it once per draft would cost the square of its size.
+   */
+  private static byte[] blanked(byte[] raw, List<long[]> drafts) {
+    long length = raw.length;
+    for (long[] draft : drafts) {
+      length += NULL.length - (draft[1] - draft[0]);
+    }
+    byte[] blanked = new byte[Math.toIntExact(length)];
+    int from = 0;
+    int to = 0;
+    for (long[] draft : drafts) {
+      int start = (int) draft[0];
+      System.arraycopy(raw, from, blanked, to, start - from);
+      to += start - from;
+      System.arraycopy(NULL, 0, blanked, to, NULL.length);
+      to += NULL.length;
+      from = (int) draft[1];
+    }
+    System.arraycopy(raw, from, blanked, to, raw.length - from);
+    return blanked;
   }
 
   /** Where a value is in the request: {@code span.attributes}, {@code ['a.b']} for such a name. */
@@ -263,8 +284,7 @@ class EvaluateController {
    * "Infinity"} when written again), so re-serializing it would evaluate a document that differs
    * from the one sent. A document that is not an object is refused alike either way.
    */
-  private byte[] documentAsSent(byte[] raw, JsonNode document) {
-    List<long[]> drafts = documentValues(raw);
+  private byte[] documentAsSent(byte[] raw, List<long[]> drafts, JsonNode document) {
     if (document.isObject() && !drafts.isEmpty()) {
       // the last "document" is the one the tree holds (a request with two is refused anyway)
       long[] last = drafts.get(drafts.size() - 1);
