@@ -2008,10 +2008,46 @@ class ControlPlaneApiIT {
   }
 
   @Test
-  void answers503AndReportsDownWhileEtcdIsAwayThenRecovers() {
+  void answers503AndReportsDownWhileEtcdIsAwayThenRecovers() throws Exception {
     ApiClient api = api();
     String path = "/api/v1/services/outage/rules";
     assertThat(api.put(path, WRITER, document(null, 0.5, "a"), Map.of()).status()).isEqualTo(200);
+    // an agent of a service without a document, so running _default; its lease outlives the
+    // outage (etcd renews leases when it starts again) and is revoked at the end
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
+    try {
+      outageAndRecovery(api, path, lease);
+    } finally {
+      jetcd.getLeaseClient().revoke(lease).get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private void outageAndRecovery(ApiClient api, String path, long lease) throws Exception {
+    jetcd
+        .getKVClient()
+        .put(
+            bytes("/sluice/v1/agents/outage-bystander/bystander-1"),
+            bytes(
+                AgentStatusCodec.write(
+                    new AgentStatus(
+                        "bystander-1",
+                        "outage-bystander",
+                        "h",
+                        1,
+                        null,
+                        null,
+                        null,
+                        "defaults",
+                        0,
+                        null,
+                        null,
+                        null))),
+            PutOption.builder().withLeaseId(lease).build())
+        .get(5, TimeUnit.SECONDS);
+    String fallingBackPath = "/api/v1/agents?service=outage-bystander&fallingBackToDefault=true";
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> api.get(fallingBackPath, READER).json().size() == 1);
     etcd.server().stop();
     // at once, as each waits out sluice.etcd.timeout
     ExecutorService callers = Executors.newFixedThreadPool(3);
@@ -2052,6 +2088,11 @@ class ControlPlaneApiIT {
       assertThat(health.status()).isEqualTo(503);
       assertThat(health.json().get("components").get("etcd").get("status").asString())
           .isEqualTo("DOWN");
+      // who runs _default is known from memory, as the agents are: _default's Agents tab still
+      // lists them, by the services that had a document when the rules were last read
+      ApiClient.Answer fallingBack = api.get(fallingBackPath, READER);
+      assertThat(fallingBack.status()).isEqualTo(200);
+      assertThat(agentIds(fallingBack.json())).containsExactly("outage-bystander/bystander-1");
     } finally {
       callers.shutdownNow();
       etcd.server().start();

@@ -4,6 +4,7 @@ import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.rules.EffectiveRules;
 import io.sluice.controlplane.rules.RuleStore;
+import io.sluice.controlplane.rules.RulesWatch;
 import io.sluice.controlplane.security.ServiceNames;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.AgentStatus;
@@ -25,11 +26,14 @@ class AgentsController {
   private final AgentInventory inventory;
   private final RuleStore rules;
   private final EffectiveRules effective;
+  private final RulesWatch documents;
 
-  AgentsController(AgentInventory inventory, RuleStore rules, EffectiveRules effective) {
+  AgentsController(
+      AgentInventory inventory, RuleStore rules, EffectiveRules effective, RulesWatch documents) {
     this.inventory = inventory;
     this.rules = rules;
     this.effective = effective;
+    this.documents = documents;
   }
 
   /**
@@ -103,7 +107,10 @@ class AgentsController {
    * {@code /api/v1/agents?fallingBackToDefault=true}, so the overview and {@code _default}'s page
    * count the same agents.
    *
-   * @param withOwnDocument the services that have a document of their own
+   * @param withOwnDocument the services that have a document of their own: for the services list,
+   *     those of the documents it read from etcd anyway; elsewhere the rules watch's, from memory,
+   *     so that listing who runs {@code _default} reads nothing from etcd (and works through an
+   *     outage, as listing agents always did)
    */
   private static List<AgentStatus> fallingBackToDefault(
       List<AgentStatus> agents, Set<String> withOwnDocument) {
@@ -122,7 +129,7 @@ class AgentsController {
    */
   private List<AgentStatus> runningRulesOf(String service) {
     return service.equals(RuleDocument.DEFAULT_SERVICE)
-        ? fallingBackToDefault(inventory.all(), ownRevisions().keySet())
+        ? fallingBackToDefault(inventory.all(), documents.servicesWithADocument())
         : inventory.of(service);
   }
 
@@ -145,7 +152,11 @@ class AgentsController {
     // a filter over what agents reported, no etcd key: any name an agent may run under is fine
     // (one outside the rule language's names runs on _default and is still listed)
     List<AgentStatus> agents = service == null ? inventory.all() : inventory.of(service);
-    return fallingBackToDefault ? fallingBackToDefault(agents, ownRevisions().keySet()) : agents;
+    // both from memory, as the agents alone always were: _default's Agents tab works through an
+    // etcd outage, with the services that had a document when the rules watch last saw etcd
+    return fallingBackToDefault
+        ? fallingBackToDefault(agents, documents.servicesWithADocument())
+        : agents;
   }
 
   /**

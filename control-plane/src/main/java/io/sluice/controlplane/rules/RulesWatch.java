@@ -1,11 +1,14 @@
 package io.sluice.controlplane.rules;
 
 import io.etcd.jetcd.KeyValue;
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -14,14 +17,24 @@ import org.springframework.stereotype.Component;
 /**
  * Watches {@code {ns}/v1/rules/} and publishes a {@link RulesChanged} for every change, whoever
  * made it, so the web UI sees edits from other control planes and from {@code etcdctl} too.
+ *
+ * <p>It also keeps which services have a document ({@link #servicesWithADocument}), so that telling
+ * which agents fall back to {@code _default} needs no etcd read: like the agent inventory it
+ * answers from memory, and through an etcd outage from the last complete read kept current by the
+ * watch until it broke.
  */
 @Component
-final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
+public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
 
   private final EtcdGateway etcd;
   private final Consumer<Object> publisher;
   private final PrefixWatches watches;
   private final Map<String, Long> revisions = new HashMap<>();
+
+  /** The keys of {@link #revisions}, replaced whole when they change, for readers off the watch. */
+  private volatile Set<String> documented = Set.of();
+
+  private volatile boolean read;
   private PrefixWatch watch;
 
   RulesWatch(EtcdGateway etcd, ApplicationEventPublisher publisher, PrefixWatches watches) {
@@ -40,6 +53,9 @@ final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
             fresh.put(service, kv.getModRevision());
           }
         });
+    // before the events below, as for a single change
+    documented = Set.copyOf(fresh.keySet());
+    read = true;
     for (Map.Entry<String, Long> known : revisions.entrySet()) {
       if (!fresh.containsKey(known.getKey())) {
         publisher.accept(new RulesChanged(known.getKey(), revision, "delete"));
@@ -59,7 +75,9 @@ final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
   public void put(KeyValue kv) {
     String service = etcd.keys().serviceOfRules(EtcdGateway.text(kv.getKey()));
     if (service != null) {
-      revisions.put(service, kv.getModRevision());
+      if (revisions.put(service, kv.getModRevision()) == null) {
+        documented = Set.copyOf(revisions.keySet());
+      }
       publisher.accept(new RulesChanged(service, kv.getModRevision(), "put"));
     }
   }
@@ -68,9 +86,42 @@ final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
   public void delete(String key, long revision) {
     String service = etcd.keys().serviceOfRules(key);
     if (service != null) {
-      revisions.remove(service);
+      if (revisions.remove(service) != null) {
+        documented = Set.copyOf(revisions.keySet());
+      }
       publisher.accept(new RulesChanged(service, revision, "delete"));
     }
+  }
+
+  /**
+   * The services that have a document of their own, as the watch last saw them. Updated before the
+   * {@link RulesChanged} of the change is published, so a client that reads again on that event
+   * sees it. Until the prefix was first read this waits for that read, up to the etcd deadline.
+   *
+   * @throws ApiException {@code etcd-unavailable} when the rules have not been read from etcd yet
+   */
+  public Set<String> servicesWithADocument() {
+    if (!read) {
+      PrefixWatch started;
+      synchronized (this) {
+        started = watch;
+      }
+      if (started != null) {
+        started.awaitFirstRead(etcd.timeout());
+      }
+      if (!read) {
+        throw new ApiException(
+            ProblemType.ETCD_UNAVAILABLE,
+            "the rules have not been read from etcd yet (see /actuator/health). Try again shortly.");
+      }
+    }
+    return documented;
+  }
+
+  /** With the agent inventory, before the web server: its first requests find the watch started. */
+  @Override
+  public int getPhase() {
+    return Integer.MIN_VALUE + 2000;
   }
 
   @Override
