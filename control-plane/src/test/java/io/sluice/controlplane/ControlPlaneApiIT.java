@@ -1702,7 +1702,26 @@ class ControlPlaneApiIT {
       } finally {
         jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
       }
+
+      // Without a _default document its agents run the built-in defaults, and stay the agents
+      // that fall back to _default, those a _default document would reach once written: its page
+      // lists them, its rollout sorting them against the built-in defaults (no source, revision 0)
+      assertThat(api.delete("/api/v1/services/_default/rules", WRITER).status()).isEqualTo(200);
+      JsonNode builtIn = api.get("/api/v1/services/_default/rollout", READER).json();
+      assertThat(builtIn.path("source").isNull() || builtIn.path("source").isMissingNode())
+          .as("source of %s", builtIn)
+          .isTrue();
+      assertThat(builtIn.get("revision").asLong()).isZero();
+      List<String> sorted = new ArrayList<>(agentIds(builtIn.get("current")));
+      sorted.addAll(agentIds(builtIn.get("older")));
+      assertThat(sorted).contains(service + "/camel-1");
+      assertThat(
+              agentIds(
+                  api.get("/api/v1/agents?service=Orders&fallingBackToDefault=true", READER)
+                      .json()))
+          .containsExactly(service + "/camel-1");
     } finally {
+      // already done unless the test failed first; then a 404 here is fine
       api.delete("/api/v1/services/_default/rules", WRITER);
     }
   }

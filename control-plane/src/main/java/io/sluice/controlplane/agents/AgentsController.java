@@ -107,6 +107,11 @@ class AgentsController {
    * {@code /api/v1/agents?fallingBackToDefault=true}, so the overview and {@code _default}'s page
    * count the same agents.
    *
+   * <p>While {@code _default} has no document either, these agents run the built-in defaults. They
+   * are listed all the same, not left out: they are the agents a {@code _default} document would
+   * reach once written, which is what its page is for, and {@code _default}'s rollout then sorts
+   * them against the built-in defaults (no source, revision 0), as its page's header says.
+   *
    * @param withOwnDocument the services that have a document of their own: for the services list,
    *     those of the documents it read from etcd anyway; elsewhere the rules watch's, from memory,
    *     so that listing who runs {@code _default} reads nothing from etcd (and works through an
