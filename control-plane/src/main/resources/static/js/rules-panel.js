@@ -13,6 +13,9 @@ import { compileSchema } from './schema.js';
 import { structuredView } from './structured-view.js';
 import { diffView } from './widgets.js';
 
+/** The problem type of a 400 about the document itself; other 400s are about the request. */
+const INVALID_RULES = 'urn:sluice:problem:invalid-rules';
+
 let schemaPromise = null;
 
 /**
@@ -477,18 +480,19 @@ export class RulesPanel {
       const revision = r.body?.revision;
       this.base = null;
       this.page.setCurrent({ revision: null, document: null });
-      fill(this.outcome, h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'deleted',
+      // the delete button that held the focus is hidden now (no rules left to delete)
+      this.showOutcome(h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'deleted',
         text: `Deleted the rules of ${service}${revision != null ? ` (revision ${revision} in history)` : ''}. ${service === '_default' ? 'Services without rules of their own run the built-in defaults now.' : 'Its agents fall back to _default, or the built-in defaults.'} Roll back from the history to restore them.` }));
       window.scrollTo({ top: 0 });
       this.page.refreshAgents();
     } catch (e) {
       if (e instanceof ApiError && e.status === 412) {
-        fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', text: 'Someone else changed these rules since you loaded them; nothing was deleted. Check the current revision and try again.' }));
+        this.showOutcome(h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'delete-failed', text: 'Someone else changed these rules since you loaded them; nothing was deleted. Check the current revision and try again.' }));
         this.page.refreshCurrent();
         return;
       }
       const msg = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Deleting failed: ${e.message}`;
-      fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', text: msg }));
+      this.showOutcome(h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'delete-failed', text: msg }));
     }
   }
 
@@ -517,11 +521,22 @@ export class RulesPanel {
       // Found only by the server (duplicate names, say): listed with the editor's own, at their lines.
       this.serverProblems = e.validationErrors().map((p) => ({ ...this.placed(p), source: 'server' }));
       this.showProblems();
-      fill(this.outcome, h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'server-errors' },
+      if (e.problem.type !== INVALID_RULES && !this.serverProblems.length) {
+        // Not about the document (a comment the server refuses, a header): its detail says what.
+        this.showOutcome(h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'save-refused' },
+          h('strong', { text: 'The control plane refused the save; nothing was saved. ' }), e.message));
+        return;
+      }
+      const notice = h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'server-errors' },
         h('strong', { text: 'The control plane refused the document. ' }),
-        this.serverProblems.length ? 'Its findings are listed under the editor; nothing was saved.' : e.message));
+        this.serverProblems.length ? 'Its findings are listed under the editor; nothing was saved.' : e.message);
       const first = this.problemList.querySelector('button');
-      if (first) first.focus();
+      if (first) {
+        fill(this.outcome, notice);
+        first.focus();
+      } else {
+        this.showOutcome(notice);
+      }
       return;
     }
     const text = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Saving failed: ${e.message}`;
@@ -529,9 +544,10 @@ export class RulesPanel {
   }
 
   /**
-   * Shows how a save ended and moves the focus to that message: the review, and the save button
-   * with it, is gone by then, and a focus left on a removed button falls back to <body>, where
-   * keyboard and screen-reader users would start over from the top of the page.
+   * Shows how a save or a delete ended and moves the focus to that message: the review, and the
+   * save button with it, is gone by then (as is the delete button once the rules are), and a focus
+   * left on a removed button falls back to <body>, where keyboard and screen-reader users would
+   * start over from the top of the page.
    */
   showOutcome(notice) {
     notice.tabIndex = -1;

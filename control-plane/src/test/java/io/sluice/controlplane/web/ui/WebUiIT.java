@@ -1022,6 +1022,69 @@ class WebUiIT {
   }
 
   /**
+   * A 400 that is not about the document (a comment longer than the server takes, set past the
+   * field's maxlength as a script or a paste into an older page can) says what the server refused,
+   * not "the document", and takes the keyboard focus; so does every outcome of a delete: refused,
+   * lost to another writer's save, done. The button that held the focus is gone or hidden by then.
+   */
+  @Test
+  @Order(12)
+  void aRefusedRequestSaysWhyAndEveryOutcomeOfADeleteTakesTheFocus() {
+    long revision = storeOrdersDocumentAs("invoices");
+    browser.get(baseUrl() + "/#/service/invoices/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"service\": \"invoices\""));
+    type(
+        editor,
+        ordersDocument(0.5).replace("\"service\": \"orders\"", "\"service\": \"invoices\""));
+    awaitText(By.id("editor-status"), "No problems found.");
+    String tooLong = "x".repeat(1001);
+    js("arguments[0].value = arguments[1];", waitFor(By.id("change-comment")), tooLong);
+    click(By.cssSelector("[data-test=review]"));
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=save-refused]"), "longer than 1000 characters");
+    assertThat(browser.findElement(By.cssSelector("[data-test=save-refused]")).getText())
+        .contains("nothing was saved")
+        .doesNotContain("document");
+    assertThat(browser.findElements(By.cssSelector("[data-test=server-errors]"))).isEmpty();
+    assertThat(focusedTest()).isEqualTo("save-refused");
+    assertThat(currentRevisionShown()).isEqualTo(revision);
+    js("arguments[0].value = '';", browser.findElement(By.id("change-comment")));
+
+    // a delete the server refuses
+    click(By.cssSelector("[data-test=delete-rules]"));
+    js("arguments[0].value = arguments[1];", waitFor(By.id("delete-comment")), tooLong);
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.cssSelector("[data-test=delete-failed]"), "Deleting failed");
+    assertThat(browser.findElement(By.cssSelector("[data-test=delete-failed]")).getText())
+        .contains("longer than 1000 characters");
+    assertThat(focusedTest()).isEqualTo("delete-failed");
+
+    // a delete confirmed after someone else saved
+    click(By.cssSelector("[data-test=delete-rules]"));
+    waitFor(By.id("delete-comment"));
+    long theirs = storeOrdersDocumentAs("invoices", 0.25);
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.cssSelector("[data-test=delete-failed]"), "Someone else changed these rules");
+    assertThat(focusedTest()).isEqualTo("delete-failed");
+    assertThat(
+            api("GET", "/api/v1/services/invoices/rules", WRITER_TOKEN, null, Map.of())
+                .statusCode())
+        .isEqualTo(200);
+
+    // a delete that goes through: the delete button is hidden, the outcome has the focus
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(theirs));
+    click(By.cssSelector("[data-test=delete-rules]"));
+    waitFor(By.id("delete-comment"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.cssSelector("[data-test=deleted]"), "Deleted the rules of invoices");
+    assertThat(focusedTest()).isEqualTo("deleted");
+  }
+
+  /**
    * A row moves up when one before it goes away: the overview's link, which a keyboard user was on,
    * keeps the focus instead of dropping it to the page.
    */
@@ -1898,6 +1961,11 @@ class WebUiIT {
   private long currentRevisionShown() {
     String text = browser.findElement(By.cssSelector("[data-test=current-revision]")).getText();
     return text.matches("\\d+") ? Long.parseLong(text) : -1;
+  }
+
+  /** The data-test of the element that has the keyboard focus. */
+  private static String focusedTest() {
+    return browser.switchTo().activeElement().getAttribute("data-test");
   }
 
   /** Replaces the editor's text the way typing does: the value changes and input fires. */
