@@ -132,8 +132,10 @@ export const enc = encodeURIComponent;
  * values must be ASCII), and X-Sluice-Comment-Encoding tells the server to decode it.
  */
 export function commentHeaders(text) {
-  // one line: the server refuses control characters, so line breaks and tabs become a space
-  const flat = text.replace(/[\t\r\n]+/g, ' ');
+  // One line: the server refuses every control character (Java's Character.isISOControl,
+  // U+0000-U+001F and U+007F-U+009F), so each run of them becomes one space: a pasted line break,
+  // tab, vertical tab, form feed or U+0085 (NEL) must not make a save fail.
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
   return /^[\x20-\x7e]*$/.test(flat)
     ? { 'X-Sluice-Comment': flat }
     : { 'X-Sluice-Comment': encodeURIComponent(flat), 'X-Sluice-Comment-Encoding': 'percent' };

@@ -1085,6 +1085,46 @@ class WebUiIT {
   }
 
   /**
+   * The server refuses a comment with any control character (U+0000-U+001F, U+007F-U+009F); the
+   * comment field is one line, yet a paste can bring a vertical tab, a form feed, a NEL or a
+   * terminal escape: the UI sends each run of them as one space, and the save goes through.
+   */
+  @Test
+  @Order(12)
+  void aPastedCommentWithControlCharactersIsSavedAsOneLine() {
+    long revision = storeOrdersDocumentAs("receipts");
+    browser.get(baseUrl() + "/#/service/receipts/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"service\": \"receipts\""));
+    type(
+        editor,
+        ordersDocument(0.5).replace("\"service\": \"orders\"", "\"service\": \"receipts\""));
+    awaitText(By.id("editor-status"), "No problems found.");
+    js(
+        "arguments[0].value = arguments[1];",
+        waitFor(By.id("change-comment")),
+        "pasted\u000bfrom\f\fa\u0085terminal\u001b[1m\u009bbold\u007f");
+    click(By.cssSelector("[data-test=review]"));
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    long saved = currentRevisionShown();
+    assertThat(saved).isGreaterThan(revision);
+
+    click(By.id("tab-history"));
+    awaitText(
+        By.cssSelector("tr[data-revision='" + saved + "'] td.comment"),
+        "pasted from a terminal [1m bold");
+    assertThat(
+            browser
+                .findElement(By.cssSelector("tr[data-revision='" + saved + "'] td.comment"))
+                .getText())
+        .isEqualTo("pasted from a terminal [1m bold");
+  }
+
+  /**
    * A row moves up when one before it goes away: the overview's link, which a keyboard user was on,
    * keeps the focus instead of dropping it to the page.
    */
