@@ -67,7 +67,9 @@ export class RulesPanel {
       text: page.canWrite
         ? `${service} has no rules stored yet. The editor holds a starter template, not stored rules: saving it creates the first revision.`
         : `${service} has no rules stored. The editor shows the starter template a writer would begin from, not stored rules.` });
-    this.outcome = h('div', { class: 'outcome', 'aria-live': 'polite' });
+    // Not a live region: an outcome that takes the focus is read out as it gets it, and inside a
+    // live region it would be read twice. Notices that do not take the focus carry their own role.
+    this.outcome = h('div', { class: 'outcome' });
     this.review = h('section', { class: 'review card', hidden: true, 'aria-labelledby': 'review-title' });
 
     this.textarea.addEventListener('input', () => {
@@ -426,7 +428,7 @@ export class RulesPanel {
         this.base = { revision, document: doc };
         this.setText(pretty(doc));
         this.closeReview();
-        this.showOutcome(h('p', { class: 'notice', role: 'status', 'data-test': 'unchanged', text: `Nothing to save: these are the same rules as revision ${revision} (only spelled differently). Nothing was written and the comment was not recorded.` }));
+        this.showOutcome(h('p', { class: 'notice', 'data-test': 'unchanged', text: `Nothing to save: these are the same rules as revision ${revision} (only spelled differently). Nothing was written and the comment was not recorded.` }));
         return;
       }
       this.comment.value = '';
@@ -435,9 +437,10 @@ export class RulesPanel {
       this.page.setCurrent({ revision, document: doc });
       this.setText(pretty(doc));
       this.closeReview();
-      this.showOutcome(h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
-      // the rollout bar is at the top of the page: bring it into view, clear of the sticky top bar
+      // the rollout bar is at the top of the page: bring it into view, clear of the sticky top bar,
+      // as far as the outcome (with the focus) stays in view too
       window.scrollTo({ top: 0 });
+      this.showOutcome(h('p', { class: 'notice notice-ok', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
       this.page.refreshAgents();
     } catch (e) {
       button.disabled = false;
@@ -481,18 +484,18 @@ export class RulesPanel {
       this.base = null;
       this.page.setCurrent({ revision: null, document: null });
       // the delete button that held the focus is hidden now (no rules left to delete)
-      this.showOutcome(h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'deleted',
-        text: `Deleted the rules of ${service}${revision != null ? ` (revision ${revision} in history)` : ''}. ${service === '_default' ? 'Services without rules of their own run the built-in defaults now.' : 'Its agents fall back to _default, or the built-in defaults.'} Roll back from the history to restore them.` }));
       window.scrollTo({ top: 0 });
+      this.showOutcome(h('p', { class: 'notice notice-ok', 'data-test': 'deleted',
+        text: `Deleted the rules of ${service}${revision != null ? ` (revision ${revision} in history)` : ''}. ${service === '_default' ? 'Services without rules of their own run the built-in defaults now.' : 'Its agents fall back to _default, or the built-in defaults.'} Roll back from the history to restore them.` }));
       this.page.refreshAgents();
     } catch (e) {
       if (e instanceof ApiError && e.status === 412) {
-        this.showOutcome(h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'delete-failed', text: 'Someone else changed these rules since you loaded them; nothing was deleted. Check the current revision and try again.' }));
+        this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'delete-failed', text: 'Someone else changed these rules since you loaded them; nothing was deleted. Check the current revision and try again.' }));
         this.page.refreshCurrent();
         return;
       }
       const msg = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Deleting failed: ${e.message}`;
-      this.showOutcome(h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'delete-failed', text: msg }));
+      this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'delete-failed', text: msg }));
     }
   }
 
@@ -523,15 +526,17 @@ export class RulesPanel {
       this.showProblems();
       if (e.problem.type !== INVALID_RULES && !this.serverProblems.length) {
         // Not about the document (a comment the server refuses, a header): its detail says what.
-        this.showOutcome(h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'save-refused' },
+        this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'save-refused' },
           h('strong', { text: 'The control plane refused the save; nothing was saved. ' }), e.message));
         return;
       }
-      const notice = h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'server-errors' },
+      const notice = h('p', { class: 'notice notice-bad', 'data-test': 'server-errors' },
         h('strong', { text: 'The control plane refused the document. ' }),
         this.serverProblems.length ? 'Its findings are listed under the editor; nothing was saved.' : e.message);
       const first = this.problemList.querySelector('button');
       if (first) {
+        // the focus goes to the first finding: the notice announces itself
+        notice.setAttribute('role', 'alert');
         fill(this.outcome, notice);
         first.focus();
       } else {
@@ -540,7 +545,7 @@ export class RulesPanel {
       return;
     }
     const text = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Saving failed: ${e.message}`;
-    this.showOutcome(h('p', { class: 'notice notice-bad', role: 'alert', text }));
+    this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'save-failed', text }));
   }
 
   /**
@@ -548,11 +553,17 @@ export class RulesPanel {
    * save button with it, is gone by then (as is the delete button once the rules are), and a focus
    * left on a removed button falls back to <body>, where keyboard and screen-reader users would
    * start over from the top of the page.
+   *
+   * The notice is no live region (no role status or alert), nor inside one: it is read out once,
+   * as it takes the focus. It is scrolled just into view, clear of the sticky top bar (its
+   * scroll-margin): the Save button that was clicked sits at the bottom of the page, below the
+   * editor, while the outcome is shown above it.
    */
   showOutcome(notice) {
     notice.tabIndex = -1;
     fill(this.outcome, notice);
     notice.focus({ preventScroll: true });
+    notice.scrollIntoView({ block: 'nearest' });
   }
 
   /**

@@ -353,8 +353,10 @@ class WebUiIT {
 
     click(By.cssSelector("[data-test=save]"));
     awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
-    // the save button went with the review: the focus is on what became of the save, not <body>
+    // the save button went with the review: the focus is on what became of the save, not <body>,
+    // in view, and read out once, as it gets the focus, not a second time as a live region
     assertThat(browser.switchTo().activeElement().getAttribute("data-test")).isEqualTo("saved");
+    assertThat(focusedIsInViewAndNoLiveRegion()).isEqualTo("in view, in no live region");
     // "watch the rollout above": the rollout bar is in view, not under the sticky top bar
     await()
         .atMost(BOUND)
@@ -1122,6 +1124,47 @@ class WebUiIT {
                 .findElement(By.cssSelector("tr[data-revision='" + saved + "'] td.comment"))
                 .getText())
         .isEqualTo("pasted from a terminal [1m bold");
+  }
+
+  /**
+   * A window too short for the rollout bar and the outcome of a save at once: the outcome, which
+   * has the keyboard focus, stays in view, clear of the sticky top bar, rather than the page
+   * scrolling to the rollout at the top and leaving the focus off-screen.
+   */
+  @Test
+  @Order(12)
+  void theOutcomeOfASaveThatHasTheFocusStaysInViewInAShortWindow() {
+    long revision = storeOrdersDocumentAs("payouts");
+    browser.get(baseUrl() + "/#/service/payouts/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"service\": \"payouts\""));
+    try {
+      // the outcome shows where the editor starts now: make the window end just below that line
+      long chrome = ((Number) js("return outerHeight - innerHeight;")).longValue();
+      long outcomeTop =
+          ((Number)
+                  js(
+                      "return document.querySelector('.rules-layout').getBoundingClientRect().top"
+                          + " + scrollY;"))
+              .longValue();
+      browser.manage().window().setSize(new Dimension(1280, (int) (outcomeTop + 24 + chrome)));
+      type(
+          editor,
+          ordersDocument(0.5).replace("\"service\": \"orders\"", "\"service\": \"payouts\""));
+      awaitText(By.id("editor-status"), "No problems found.");
+      click(By.cssSelector("[data-test=review]"));
+      click(By.cssSelector("[data-test=save]"));
+      awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+      assertThat(focusedTest()).isEqualTo("saved");
+      assertThat(focusedIsInViewAndNoLiveRegion())
+          .as("the outcome at %d px, in a window %s px high", outcomeTop, js("return innerHeight;"))
+          .isEqualTo("in view, in no live region");
+    } finally {
+      browser.manage().window().setSize(new Dimension(1440, 960));
+    }
   }
 
   /**
@@ -2006,6 +2049,27 @@ class WebUiIT {
   /** The data-test of the element that has the keyboard focus. */
   private static String focusedTest() {
     return browser.switchTo().activeElement().getAttribute("data-test");
+  }
+
+  /**
+   * Whether the focused element is wholly in the window, below the sticky top bar, and neither a
+   * live region nor inside one (a focused live region is read out twice).
+   */
+  private static String focusedIsInViewAndNoLiveRegion() {
+    return (String)
+        js(
+            "const el = document.activeElement; const r = el.getBoundingClientRect();"
+                + " const bar = document.querySelector('.topbar').getBoundingClientRect().bottom;"
+                + " const live = el.closest('[aria-live]:not([aria-live=off]), [role=status],"
+                + " [role=alert], [role=log]');"
+                + " const off = [];"
+                // scroll positions are whole pixels, boxes are not: half a pixel is in view
+                + " if (r.top < bar - 0.5)"
+                + "   off.push(`top ${r.top} above the top bar's bottom ${bar}`);"
+                + " if (r.bottom > innerHeight + 0.5)"
+                + "   off.push(`bottom ${r.bottom} below the window's ${innerHeight}`);"
+                + " if (live) off.push(`in a live region: ${live.outerHTML.slice(0, 120)}`);"
+                + " return off.join('; ') || 'in view, in no live region';");
   }
 
   /** Replaces the editor's text the way typing does: the value changes and input fires. */
