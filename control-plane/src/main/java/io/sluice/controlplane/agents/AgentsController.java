@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -59,7 +58,7 @@ class AgentsController {
 
   @GetMapping("/api/v1/services")
   List<ServiceSummary> services() {
-    Map<String, Long> own = ownRevisions();
+    Map<String, Long> own = rules.revisions();
     List<AgentStatus> agents = inventory.all();
     TreeSet<String> names = new TreeSet<>(own.keySet());
     agents.forEach(a -> names.add(a.service()));
@@ -88,14 +87,6 @@ class AgentsController {
   }
 
   /** The revision of every stored document, by service. */
-  private Map<String, Long> ownRevisions() {
-    Map<String, Long> own = new TreeMap<>();
-    for (RuleStore.StoredRules stored : rules.all()) {
-      own.put(stored.service(), stored.revision());
-    }
-    return own;
-  }
-
   /**
    * The agents whose rules are {@code _default}'s: those of every service without a document of its
    * own (no agent reports {@code _default} as its name, so counting by name would always say 0). An

@@ -144,6 +144,15 @@ public final class EtcdGateway {
   }
 
   /**
+   * Reads every key under a prefix with its revisions but no value, as one snapshot: which keys
+   * exist and when they last changed, for a fraction of what their values would cost.
+   */
+  public Range getPrefixKeys(String prefix) {
+    ByteSequence from = bytes(prefix);
+    return ranges.read(from, OptionsUtil.prefixEndOf(from), false, Long.MAX_VALUE, true);
+  }
+
+  /**
    * Reads the highest keys under a prefix, highest first, as one snapshot; in pages, each within
    * the deadline.
    *

@@ -80,9 +80,18 @@ final class RangeReader {
    * @param maxKeys at most this many keys, from the first in that order
    */
   EtcdGateway.Range read(ByteSequence from, ByteSequence to, boolean descending, long maxKeys) {
+    return read(from, to, descending, maxKeys, false);
+  }
+
+  /**
+   * Reads the keys of {@code [from, to)}, each with its revisions but without its value when {@code
+   * keysOnly}: for callers that only need to know which keys exist and when they changed.
+   */
+  EtcdGateway.Range read(
+      ByteSequence from, ByteSequence to, boolean descending, long maxKeys, boolean keysOnly) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return readOnce(from, to, descending, maxKeys);
+        return readOnce(from, to, descending, maxKeys, keysOnly);
       } catch (EtcdUnavailableException e) {
         if (attempt == MAX_ATTEMPTS || !compacted(e)) {
           throw e;
@@ -93,7 +102,7 @@ final class RangeReader {
   }
 
   private EtcdGateway.Range readOnce(
-      ByteSequence from, ByteSequence to, boolean descending, long maxKeys) {
+      ByteSequence from, ByteSequence to, boolean descending, long maxKeys, boolean keysOnly) {
     List<KeyValue> kvs = new ArrayList<>();
     long revision = 0;
     long largest = 0;
@@ -109,6 +118,7 @@ final class RangeReader {
               .withSortField(GetOption.SortTarget.KEY)
               .withSortOrder(descending ? GetOption.SortOrder.DESCEND : GetOption.SortOrder.ASCEND)
               .withRevision(revision) // 0, the latest, for the first page
+              .withKeysOnly(keysOnly)
               .build();
       GetResponse page;
       try {

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.springframework.stereotype.Component;
@@ -127,16 +128,19 @@ public final class RuleStore {
         new StoredRules(service, kv.getModRevision(), EtcdGateway.text(kv.getValue())));
   }
 
-  /** Every stored document, as of one revision (read in pages, however many and large they are). */
-  public List<StoredRules> all() {
-    List<StoredRules> all = new ArrayList<>();
-    for (KeyValue kv : etcd.getPrefix(etcd.keys().rulesPrefix()).kvs()) {
+  /**
+   * The revision of every stored document by service, as of one revision: the keys alone are read,
+   * not the documents (up to a request body each), for the services list that needs no more.
+   */
+  public Map<String, Long> revisions() {
+    Map<String, Long> revisions = new TreeMap<>();
+    for (KeyValue kv : etcd.getPrefixKeys(etcd.keys().rulesPrefix()).kvs()) {
       String service = etcd.keys().serviceOfRules(EtcdGateway.text(kv.getKey()));
       if (service != null) {
-        all.add(new StoredRules(service, kv.getModRevision(), EtcdGateway.text(kv.getValue())));
+        revisions.put(service, kv.getModRevision());
       }
     }
-    return all;
+    return revisions;
   }
 
   /**

@@ -87,6 +87,43 @@ class RangeReaderIT {
   }
 
   @Test
+  void readsKeysWithTheirRevisionsButNoValuesWhenAskedForKeysOnly() throws Exception {
+    // 40 documents of 1 MiB: 40 MiB of values, and not one byte of them comes back
+    String prefix = "/keys-only/rules/";
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      keys.add(prefix + String.format("svc-%02d", i));
+    }
+    List<Long> revisions = new ArrayList<>();
+    for (String key : keys) {
+      revisions.add(
+          client
+              .getKVClient()
+              .put(bytes(key), value(1024 * 1024))
+              .get(10, TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision());
+    }
+    AtomicInteger pages = new AtomicInteger();
+    EtcdGateway.Range read =
+        new RangeReader(
+                (from, option) -> {
+                  pages.incrementAndGet();
+                  return gateway.await(client.getKVClient().get(from, option), "read");
+                })
+            .read(bytes(prefix), prefixEnd(prefix), false, Long.MAX_VALUE, true);
+
+    assertThat(read.kvs()).extracting(kv -> EtcdGateway.text(kv.getKey())).isEqualTo(keys);
+    assertThat(read.kvs()).extracting(kv -> kv.getModRevision()).isEqualTo(revisions);
+    assertThat(read.kvs()).allSatisfy(kv -> assertThat(kv.getValue().isEmpty()).isTrue());
+    // page sizes follow the keys alone: the first 8, then all the rest at once
+    assertThat(pages.get()).isEqualTo(2);
+    assertThat(gateway.getPrefixKeys(prefix).kvs())
+        .extracting(kv -> kv.getModRevision())
+        .isEqualTo(revisions);
+  }
+
+  @Test
   void asksAgainInSmallPagesWhenValuesGrowPastWhatThePageSizeWasGuessedFrom() throws Exception {
     // small values first make the pages large; then 24 values of 1 MiB would not fit one answer
     String prefix = "/growing/";
