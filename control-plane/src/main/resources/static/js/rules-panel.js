@@ -62,7 +62,7 @@ export class RulesPanel {
     this.status = h('p', { id: 'editor-status', class: 'editor-status', role: 'status', 'aria-live': 'polite' });
     this.problemList = h('ul', { class: 'problems', 'aria-label': 'Problems in the document', 'data-test': 'problems' });
     this.structured = h('div', { class: 'structured', 'data-test': 'structured' });
-    this.newer = h('div', { class: 'notice notice-warn', role: 'status', hidden: true });
+    this.newer = h('div', { class: 'notice notice-warn', role: 'status', 'data-test': 'newer', hidden: true });
     this.template = h('p', { class: 'notice', role: 'note', 'data-test': 'template', hidden: true,
       text: page.canWrite
         ? `${service} has no rules stored yet. The editor holds a starter template, not stored rules: saving it creates the first revision.`

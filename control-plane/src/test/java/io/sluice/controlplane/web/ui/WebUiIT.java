@@ -1221,6 +1221,9 @@ class WebUiIT {
             null,
             Map.of("If-Match", "\"" + revision + "\"", "X-Sluice-Comment", "retired"));
     assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    // the page hears of the delete (its event stream) and says so over the edits, which it keeps;
+    // waited for so that the review below does not race the event on a loaded machine
+    awaitText(By.cssSelector("[data-test=newer]"), "These rules were deleted meanwhile");
 
     click(By.cssSelector("[data-test=review]"));
     click(By.cssSelector("[data-test=save]"));
