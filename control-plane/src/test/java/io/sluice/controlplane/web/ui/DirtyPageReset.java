@@ -2,6 +2,7 @@ package io.sluice.controlplane.web.ui;
 
 import static org.awaitility.Awaitility.await;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 
@@ -55,6 +57,9 @@ final class DirtyPageReset implements AfterEachCallback {
       return;
     }
     boolean failed = context.getExecutionException().isPresent();
+    if (failed) {
+      keepThePageAsItWas(driver, context.getRequiredTestMethod().getName());
+    }
     List<String> dirt = new ArrayList<>();
     dismissAlert(driver, dirt);
     String url = driver.getCurrentUrl();
@@ -81,6 +86,21 @@ final class DirtyPageReset implements AfterEachCallback {
     if (!editsLeft) {
       driver.navigate().refresh();
       awaitAppShown(driver);
+    }
+  }
+
+  /**
+   * Saves what the failed test left on screen, before anything is cleaned, beside the UI's other
+   * screenshots: a failure seen only on a loaded CI machine can then be read from its artifacts.
+   */
+  private static void keepThePageAsItWas(WebDriver driver, String test) {
+    try {
+      Path shot =
+          new Screenshots((TakesScreenshot) driver, Path.of("target", "screenshots"))
+              .save("failed-" + test);
+      System.out.println("[ui] " + test + " failed; the page it left: " + shot.toAbsolutePath());
+    } catch (RuntimeException e) { // an open alert, a browser gone: the failure itself says more
+      System.out.println("[ui] " + test + " failed; no screenshot of it: " + e);
     }
   }
 
