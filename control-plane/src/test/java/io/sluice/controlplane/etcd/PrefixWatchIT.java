@@ -7,18 +7,16 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.health.contributor.Health;
@@ -33,22 +31,7 @@ class PrefixWatchIT {
   void reportsAFailingReadOnceInTheLogAndInHealthUntilAReadSucceeds() {
     etcd.server().put("/watched/small", "s");
     etcd.server().put("/watched/big", "x".repeat(100_000));
-    Logger log = Logger.getLogger(PrefixWatch.class.getName());
-    List<LogRecord> records = new CopyOnWriteArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            records.add(record);
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    log.addHandler(handler);
+    LogCapture log = LogCapture.of(PrefixWatch.class);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     // an inbound limit the big value does not fit: every read of the prefix fails
     try (Client client =
@@ -70,8 +53,8 @@ class PrefixWatchIT {
       assertThat(watch.state().inSync()).isFalse();
       assertThat(watch.state().revision()).isZero();
       assertThat(watch.state().failure()).contains("RESOURCE_EXHAUSTED");
-      assertThat(warnings(records)).hasSize(1);
-      assertThat(warnings(records).get(0).getMessage())
+      assertThat(warnings(log.records())).hasSize(1);
+      assertThat(warnings(log.records()).get(0).getMessage())
           .contains("could not read /watched/")
           .contains("RESOURCE_EXHAUSTED");
       Health down = health.health();
@@ -87,8 +70,8 @@ class PrefixWatchIT {
       assertThat(watch.awaitFirstRead(Duration.ZERO)).isTrue();
       assertThat(mirrored).isEqualTo(Map.of("/watched/small", "s"));
       assertThat(health.health().getStatus()).isEqualTo(Status.UP);
-      assertThat(warnings(records)).hasSize(1);
-      assertThat(records)
+      assertThat(warnings(log.records())).hasSize(1);
+      assertThat(log.records())
           .anyMatch(r -> r.getLevel() == Level.INFO && r.getMessage().contains("again after"));
 
       // mirrors changes from the revision after the read on
@@ -96,7 +79,7 @@ class PrefixWatchIT {
       await().atMost(Duration.ofSeconds(10)).until(() -> mirrored.containsKey("/watched/later"));
       watch.close();
     } finally {
-      log.removeHandler(handler);
+      log.close();
       scheduler.shutdownNow();
     }
   }
