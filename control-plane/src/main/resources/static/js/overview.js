@@ -8,7 +8,7 @@ import { historyView, serviceView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 
 /** The rule language's service names (RuleDocument.SERVICE_NAME), in words. */
-const SERVICE_NAME_RULE = 'Use lower-case letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters (or _default).';
+const SERVICE_NAME_RULE = 'Use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters (or _default).';
 
 export class OverviewPage {
   constructor(root, context) {
@@ -62,7 +62,7 @@ export class OverviewPage {
 
   openForm() {
     const input = h('input', {
-      id: 'open-service', name: 'service', required: true, pattern: '_default|[a-z0-9][a-z0-9._\\-]{0,62}',
+      id: 'open-service', name: 'service', required: true, pattern: '_default|[A-Za-z0-9][A-Za-z0-9._\\-]{0,62}',
       placeholder: 'service name', autocomplete: 'off', spellcheck: 'false',
       title: SERVICE_NAME_RULE,
     });

@@ -1432,9 +1432,44 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void serviceNamesKeepTheirCaseAndNamesDifferingInCaseAreTwoServices() {
+    ApiClient api = api();
+    ApiClient.Answer camel =
+        api.put(
+            "/api/v1/services/OrderService/rules",
+            WRITER,
+            document("OrderService", 0.25, "camel"),
+            Map.of());
+    assertThat(camel.status()).as(camel.body()).isEqualTo(200);
+    ApiClient.Answer lower =
+        api.put(
+            "/api/v1/services/orderservice/rules", WRITER, document(null, 0.75, "lower"), Map.of());
+    assertThat(lower.status()).as(lower.body()).isEqualTo(200);
+
+    JsonNode camelRules = api.get("/api/v1/services/OrderService/rules", READER).json();
+    assertThat(camelRules.get("service").asString()).isEqualTo("OrderService");
+    assertThat(camelRules.get("sampling").get("defaultRatio").asDouble()).isEqualTo(0.25);
+    JsonNode lowerRules = api.get("/api/v1/services/orderservice/rules", READER).json();
+    assertThat(lowerRules.get("service").asString()).isEqualTo("orderservice");
+    assertThat(lowerRules.get("sampling").get("defaultRatio").asDouble()).isEqualTo(0.75);
+    assertThat(api.get("/api/v1/services", READER).json().findValuesAsString("service"))
+        .contains("OrderService", "orderservice");
+
+    // the URL names the service: a document naming it in another case is another service
+    ApiClient.Answer mismatch =
+        api.put(
+            "/api/v1/services/OrderService/rules",
+            WRITER,
+            document("orderService", 0.5, "camel"),
+            Map.of());
+    assertThat(mismatch.status()).isEqualTo(400);
+    assertThat(mismatch.body()).contains("$.service");
+  }
+
+  @Test
   void refusesBadServiceNamesAndOversizedBodies() {
     ApiClient api = api();
-    for (String bad : List.of("Orders", "-orders", "a%20b", "x".repeat(64))) {
+    for (String bad : List.of("unknown_service:java", "-orders", "a%20b", "x".repeat(64))) {
       ApiClient.Answer answer =
           api.put("/api/v1/services/" + bad + "/rules", WRITER, document(null, 0.5, "r"), Map.of());
       assertThat(answer.status()).as(bad).isEqualTo(400);
@@ -1564,7 +1599,7 @@ class ControlPlaneApiIT {
       throws Exception {
     ApiClient api = api();
     // a name agents may report (otel.service.name is free text) but no document can have
-    String service = "Orders";
+    String service = "unknown_service:java";
     String base = "/api/v1/services/" + service;
     long defaults =
         api.put(
@@ -1616,7 +1651,7 @@ class ControlPlaneApiIT {
       assertThat(rules.json().get("type").asString()).isEqualTo("urn:sluice:problem:not-found");
       assertThat(rules.json().get("canHaveOwnDocument").asBoolean(true)).isFalse();
       assertThat(rules.json().get("detail").asString())
-          .contains("'Orders' can have no rule document of its own")
+          .contains("'unknown_service:java' can have no rule document of its own")
           .contains("its agents run the _default document");
       for (ApiClient.Answer write :
           List.of(
@@ -1660,7 +1695,9 @@ class ControlPlaneApiIT {
           .contains(service + "/camel-1");
       assertThat(
               agentIds(
-                  api.get("/api/v1/agents?service=Orders&fallingBackToDefault=true", READER)
+                  api.get(
+                          "/api/v1/agents?service=unknown_service:java&fallingBackToDefault=true",
+                          READER)
                       .json()))
           .containsExactly(service + "/camel-1");
       assertThat(api.get("/api/v1/agents?service=_default", READER).json()).isEmpty();
@@ -1717,7 +1754,9 @@ class ControlPlaneApiIT {
       assertThat(sorted).contains(service + "/camel-1");
       assertThat(
               agentIds(
-                  api.get("/api/v1/agents?service=Orders&fallingBackToDefault=true", READER)
+                  api.get(
+                          "/api/v1/agents?service=unknown_service:java&fallingBackToDefault=true",
+                          READER)
                       .json()))
           .containsExactly(service + "/camel-1");
     } finally {

@@ -28,15 +28,17 @@ public record RuleDocument(
   public static final String DEFAULT_SERVICE = "_default";
 
   /** What a document's {@code service} may be. */
-  private static final Pattern SERVICE_NAME = Pattern.compile("_default|[a-z0-9][a-z0-9._-]{0,62}");
+  private static final Pattern SERVICE_NAME =
+      Pattern.compile("_default|[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
   /** How {@link #isServiceName} names are made, in words for error messages. */
   public static final String SERVICE_NAME_RULE =
-      "1 to 63 of a-z, 0-9, '.', '_', '-', starting with a letter or digit, or '_default'";
+      "1 to 63 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or digit, or '_default'";
 
   /**
-   * Whether {@code name} can have a rule document: 1 to 63 of {@code a-z 0-9 . _ -}, starting with
-   * a letter or digit, or {@code _default}. A service with another name runs on {@code _default}.
+   * Whether {@code name} can have a rule document: 1 to 63 of {@code A-Z a-z 0-9 . _ -}, starting
+   * with a letter or digit (case matters, as in OpenTelemetry's {@code service.name}), or {@code
+   * _default}. A service with another name runs on {@code _default}.
    */
   public static boolean isServiceName(String name) {
     return name != null && SERVICE_NAME.matcher(name).matches();

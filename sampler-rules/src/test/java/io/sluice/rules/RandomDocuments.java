@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 final class RandomDocuments {
 
   private static final String GLOB_CHARS = "ab/-._ Zé✓*";
-  private static final String SERVICE_CHARS = "abcxyz0129._-";
+  private static final String SERVICE_CHARS = "abcxyzABXYZ0129._-";
   private static final String HEADER_CHARS = "!#$%&'*+.^_`|~09AZaz-";
 
   private final Random random;
@@ -35,7 +35,7 @@ final class RandomDocuments {
     if (random.nextInt(8) == 0) {
       return RuleDocument.DEFAULT_SERVICE;
     }
-    StringBuilder b = new StringBuilder().append("abc019".charAt(random.nextInt(6)));
+    StringBuilder b = new StringBuilder().append("abcXYZ019".charAt(random.nextInt(9)));
     int length = random.nextInt(10) == 0 ? 62 : random.nextInt(12);
     for (int i = 0; i < length; i++) {
       b.append(SERVICE_CHARS.charAt(random.nextInt(SERVICE_CHARS.length())));

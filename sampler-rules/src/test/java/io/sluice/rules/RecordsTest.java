@@ -57,6 +57,21 @@ class RecordsTest {
   }
 
   @Test
+  void serviceNamesKeepTheirCaseAsOpenTelemetryDoes() {
+    for (String service : List.of("OrderService", "orderservice", "Orders.v2", "9Lives-API_x")) {
+      assertThat(RuleDocument.isServiceName(service)).as(service).isTrue();
+      assertThat(RuleCodec.parse("{\"schemaVersion\": 1, \"service\": \"" + service + "\"}"))
+          .as(service)
+          .satisfies(result -> assertThat(result.errors()).isEmpty())
+          .satisfies(result -> assertThat(result.document().service()).isEqualTo(service));
+    }
+    for (String service :
+        List.of("unknown_service:java", "Orders API", "-Orders", "_Orders", "\u00c4rger", "")) {
+      assertThat(RuleDocument.isServiceName(service)).as(service).isFalse();
+    }
+  }
+
+  @Test
   void aMinimalBreakerTakesEveryDocumentedDefault() {
     BreakerPolicy policy =
         RuleCodec.parse(

@@ -305,7 +305,7 @@ class RuleSchemaTest {
         invalid("schemaVersion 2", "{\"schemaVersion\": 2, \"service\": \"s\"}"),
         invalid("schemaVersion as string", "{\"schemaVersion\": \"1\", \"service\": \"s\"}"),
         invalid("missing service", "{\"schemaVersion\": 1}"),
-        invalid("upper-case service", doc("\"service\": \"Orders\"")),
+        invalid("service with a space", doc("\"service\": \"Orders API\"")),
         invalid("service too long", doc("\"service\": \"" + "a".repeat(64) + "\"")),
         invalid("unknown root field", doc("\"servce\": \"s\"")),
         invalid("not an object", "[]"),

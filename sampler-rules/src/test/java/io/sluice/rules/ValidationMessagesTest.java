@@ -25,7 +25,7 @@ class ValidationMessagesTest {
       " is not a duration: write a whole number (no leading zero; at most 12 digits of ms, 9 of s, 8 of m, 6 of h) and ms, s, m or"
           + " h, e.g. 250ms, 10s, 1m, 1h";
   private static final String NOT_A_SERVICE =
-      " is not a service name: use 1 to 63 of a-z, 0-9, '.', '_', '-', starting with a letter or"
+      " is not a service name: use 1 to 63 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or"
           + " digit, or '_default'";
 
   static Stream<Arguments> invalidDocuments() {
@@ -264,9 +264,9 @@ class ValidationMessagesTest {
             "$.sampling.rules[0].ratio: is required: a number from 0 to 1"),
         c("missing breaker name", breaker("\"shadow\": true"), "$.breakers[0].name: is required"),
         c(
-            "upper-case service",
-            "{\"schemaVersion\": 1, \"service\": \"Orders\"}",
-            "$.service: 'Orders'" + NOT_A_SERVICE),
+            "service with a colon",
+            "{\"schemaVersion\": 1, \"service\": \"unknown_service:java\"}",
+            "$.service: 'unknown_service:java'" + NOT_A_SERVICE),
         // durations
         c(
             "duration without unit",
@@ -508,7 +508,7 @@ class ValidationMessagesTest {
              "falureRateThreshold": 5},
             {"name": "payments", "failureStatusCodes": ["5xx", "6xx"]}
           ],
-          "service": "Orders",
+          "service": "Orders API",
           "sampling": {"rules": [{"name": "r", "ratio": 2, "match": {"spanKind": "server"}}]},
           "schemaVersion": 3
         }
@@ -521,7 +521,7 @@ class ValidationMessagesTest {
             "$.breakers[0]: unknown field 'falureRateThreshold'; did you mean 'failureRateThreshold'?",
             "$.breakers[1].name: duplicate name 'payments': names must be unique within breakers",
             "$.breakers[1].failureStatusCodes[1]: '6xx'" + NOT_A_STATUS,
-            "$.service: 'Orders'" + NOT_A_SERVICE,
+            "$.service: 'Orders API'" + NOT_A_SERVICE,
             "$.sampling.rules[0].ratio: must be from 0 to 1, not 2",
             "$.sampling.rules[0].match.spanKind: unknown value 'server'; did you mean 'SERVER'? Use one of "
                 + SPAN_KINDS,

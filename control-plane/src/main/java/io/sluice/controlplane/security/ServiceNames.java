@@ -11,10 +11,9 @@ import io.sluice.rules.wire.EtcdKeys;
  *
  * <p>Two checks, because agents may run under names that can have no rule document: an agent's
  * service name only has to be one key segment ({@link EtcdKeys#requireSegment}), and one outside
- * the rule language's names (CamelCase {@code Orders}, OpenTelemetry's {@code
- * unknown_service:java}) runs the {@code _default} document. Reads take {@link #requireReported} so
- * such services can be looked at; writes take {@link #require}, as such a document could never
- * apply.
+ * the rule language's names (OpenTelemetry's {@code unknown_service:java}, one with a space) runs
+ * the {@code _default} document. Reads take {@link #requireReported} so such services can be looked
+ * at; writes take {@link #require}, as such a document could never apply.
  */
 public final class ServiceNames {
 

@@ -10,7 +10,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ServiceNamesTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"orders", "_default", "a", "payments-v2.eu_1", "0abc", "default_"})
+  @ValueSource(
+      strings = {"orders", "_default", "a", "payments-v2.eu_1", "0abc", "default_", "OrderService"})
   void acceptsServiceNames(String name) {
     assertThat(ServiceNames.require(name)).isEqualTo(name);
     assertThat(ServiceNames.requireReported(name)).isEqualTo(name);
@@ -18,7 +19,8 @@ class ServiceNamesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "Orders", "-x", ".x", "_x", "a/b", "..", "a b", "a\u0000"})
+  @ValueSource(
+      strings = {"", "unknown_service:java", "-x", ".x", "_x", "a/b", "..", "a b", "a\u0000"})
   void refusesNamesThatCouldEscapeOrMisnameAKey(String name) {
     assertThatThrownBy(() -> ServiceNames.require(name))
         .isInstanceOf(ApiException.class)
@@ -26,7 +28,7 @@ class ServiceNamesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"Orders", "unknown_service:java", "-x", "..", "a b", "Payments-V2"})
+  @ValueSource(strings = {"unknown_service:java", "-x", "..", "a b", "Payments V2", "\u00c4rger"})
   void readsTakeAnyNameAnAgentCanReportThoughItHasNoDocumentOfItsOwn(String name) {
     assertThat(ServiceNames.requireReported(name)).isEqualTo(name);
     assertThat(ServiceNames.canHaveOwnDocument(name)).isFalse();

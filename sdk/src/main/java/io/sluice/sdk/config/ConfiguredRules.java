@@ -39,6 +39,9 @@ public final class ConfiguredRules implements AutoCloseable {
 
   private static final Logger logger = Logger.getLogger(ConfiguredRules.class.getName());
 
+  /** How OpenTelemetry names a service without a name: {@code unknown_service:<process>}. */
+  private static final String OPEN_TELEMETRY_UNNAMED = "unknown_service";
+
   private final SluiceConfig config;
   private final ActiveRulesHolder holder;
   private final Supplier<List<AgentStatus.BreakerState>> breakers;
@@ -137,6 +140,28 @@ public final class ConfiguredRules implements AutoCloseable {
     closeParts();
   }
 
+  /**
+   * Why a service runs the {@code _default} document: its name cannot have one, or it has no name
+   * at all and OpenTelemetry named it {@code unknown_service:<process>}.
+   */
+  static String withoutOwnDocument(String service) {
+    if (service.startsWith(OPEN_TELEMETRY_UNNAMED)) {
+      return "no service name is set ("
+          + ConfigKeys.SERVICE_NAME
+          + ", OTEL_SERVICE_NAME or service.name in otel.resource.attributes), so OpenTelemetry"
+          + " names the service "
+          + service
+          + "; only the _default document applies: set the name to give the service rules of its"
+          + " own";
+    }
+    return ConfigKeys.SERVICE_NAME
+        + "="
+        + service
+        + " can have no rule document of its own (a service name is "
+        + RuleDocument.SERVICE_NAME_RULE
+        + "); only the _default document applies";
+  }
+
   /** Closes the reporter, the source and the client that exist so far; each close is idempotent. */
   private void closeParts() {
     closeQuietly(statusReporter);
@@ -153,13 +178,7 @@ public final class ConfiguredRules implements AutoCloseable {
       if ((config.usesEtcd() || config.rulesFile() != null)
           && service != null
           && !RuleDocument.isServiceName(service)) {
-        logger.warning(
-            ConfigKeys.SERVICE_NAME
-                + "="
-                + service
-                + " can have no rule document of its own (a service name is "
-                + RuleDocument.SERVICE_NAME_RULE
-                + "); only the _default document applies");
+        logger.warning(withoutOwnDocument(service));
       }
       if (config.usesEtcd()) {
         if (config.rulesFile() != null) {

@@ -50,6 +50,57 @@ class ConfiguredRulesTest {
   }
 
   @Test
+  void aServiceNamedWithCapitalsRunsItsOwnDocumentWithoutAWarning() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("OrderService", 0.4));
+    SluiceConfig config =
+        SluiceConfig.builder().rulesFile(file).serviceName("OrderService").build();
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
+      live.start();
+
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
+      assertThat(holder.current().document().service()).isEqualTo("OrderService");
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.4);
+      assertThat(log.records()).noneMatch(r -> r.getLevel().intValue() >= Level.WARNING.intValue());
+    }
+  }
+
+  @Test
+  void aServiceThatCanHaveNoDocumentIsToldWhyItRunsDefault() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("_default", 0.3));
+    for (String service : new String[] {"Orders API", "unknown_service:java"}) {
+      SluiceConfig config = SluiceConfig.builder().rulesFile(file).serviceName(service).build();
+      ActiveRulesHolder rules = new ActiveRulesHolder(ActiveRules.defaults(service));
+
+      try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+          ConfiguredRules live = ConfiguredRules.builder(config, rules).build()) {
+        live.start();
+
+        assertThat(rules.current().document().service()).as(service).isEqualTo("_default");
+        assertThat(rules.current().document().sampling().defaultRatio()).isEqualTo(0.3);
+        String warning =
+            assertThat(log.records())
+                .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+                .singleElement()
+                .actual()
+                .getMessage();
+        assertThat(warning).as(service).contains("only the _default document applies");
+        if (service.equals("Orders API")) {
+          assertThat(warning)
+              .startsWith("otel.service.name=Orders API can have no rule document of its own")
+              .contains("A-Z, a-z, 0-9");
+        } else {
+          // the name was OpenTelemetry's, not the user's: say what to set
+          assertThat(warning)
+              .startsWith("no service name is set (otel.service.name, OTEL_SERVICE_NAME")
+              .contains("names the service unknown_service:java");
+        }
+      }
+    }
+  }
+
+  @Test
   void hasTheRulesFileInForceWhenStartReturns() throws Exception {
     String content = document("orders", 0.4);
     Path file = Files.writeString(dir.resolve("rules.json"), content);

@@ -259,9 +259,9 @@ class WebUiIT {
     open.sendKeys("Orders Service");
     click(By.cssSelector("form.inline-form button[type=submit]"));
     assertThat(open.getDomProperty("validationMessage"))
-        .contains("lower-case letters, digits")
+        .contains("Use letters, digits")
         .contains("63");
-    assertThat(open.getDomProperty("title")).contains("lower-case letters");
+    assertThat(open.getDomProperty("title")).contains("Use letters, digits");
     assertThat(browser.findElements(By.cssSelector("[data-test=service-name]"))).isEmpty();
     js("arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input'));", open);
     assertThat(open.getDomProperty("validationMessage")).doesNotContain("lower-case");
@@ -871,7 +871,7 @@ class WebUiIT {
     try (SdkAgent camel =
         new SdkAgent(
             etcd.endpoint(),
-            "Orders",
+            "unknown_service:java",
             "camel-1",
             "camel-host-1",
             Files.createDirectories(agentState.resolve("camel")),
@@ -883,22 +883,22 @@ class WebUiIT {
       // _default's page shows the agents that fall back to it, as its overview row counts them,
       // each with the service it reports
       awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
-      String ordersCamel = "tr[data-service='Orders'][data-instance='camel-1'] ";
+      String ordersCamel = "tr[data-service='unknown_service:java'][data-instance='camel-1'] ";
       awaitText(By.cssSelector(ordersCamel + "[data-test=agent-status]"), "applied");
       assertThat(
               browser
                   .findElement(By.cssSelector(ordersCamel + "[data-test=agent-service] a"))
                   .getAttribute("href"))
-          .endsWith("#/service/Orders/agents");
+          .endsWith("#/service/unknown_service%3Ajava/agents");
       // another service running _default, with an instance of the same id, one revision behind:
       // a row of its own, judged against _default's revision
       etcd.server()
           .put(
-              "/sluice/v1/agents/Billing/camel-1",
+              "/sluice/v1/agents/Billing API/camel-1",
               AgentStatusCodec.write(
                   new AgentStatus(
                       "camel-1",
-                      "Billing",
+                      "Billing API",
                       "billing-host",
                       7,
                       new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
@@ -911,7 +911,7 @@ class WebUiIT {
                       List.of())));
       try {
         awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/2");
-        String billingCamel = "tr[data-service='Billing'][data-instance='camel-1'] ";
+        String billingCamel = "tr[data-service='Billing API'][data-instance='camel-1'] ";
         awaitText(By.cssSelector(billingCamel + "[data-test=agent-status]"), "behind");
         assertThat(
                 browser
@@ -920,10 +920,10 @@ class WebUiIT {
             .isEqualTo("applied");
         assertThat(browser.findElements(By.cssSelector("table.agents [data-test=agent-service]")))
             .extracting(WebElement::getText)
-            .containsExactly("Billing", "Orders");
+            .containsExactly("Billing API", "unknown_service:java");
         screenshots.save("12-default-agents");
       } finally {
-        etcd.server().delete("/sluice/v1/agents/Billing/camel-1");
+        etcd.server().delete("/sluice/v1/agents/Billing API/camel-1");
       }
       awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
       // what they call unguarded is _default's to protect: its Dependencies tab lists it
@@ -939,11 +939,12 @@ class WebUiIT {
                       By.cssSelector("tr[data-service='_default'] [data-test=rollout-cell]"))
                   .getAttribute("title"))
           .contains("services without rules of their own");
-      awaitText(By.cssSelector("tr[data-service='Orders'] [data-test=rollout]"), "1/1");
-      click(By.cssSelector("tr[data-service='Orders'] a.service-link"));
+      awaitText(
+          By.cssSelector("tr[data-service='unknown_service:java'] [data-test=rollout]"), "1/1");
+      click(By.cssSelector("tr[data-service='unknown_service:java'] a.service-link"));
       WebElement note = waitFor(By.cssSelector("[data-test=default-only]"));
       assertThat(note.getText())
-          .contains("'Orders' can have no rule document of its own")
+          .contains("'unknown_service:java' can have no rule document of its own")
           .contains("so its agents run the _default document.");
       waitFor(By.cssSelector("[data-test=no-editor]"));
       assertThat(browser.findElements(By.id("rules-editor"))).isEmpty();
