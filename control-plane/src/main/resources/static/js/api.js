@@ -186,8 +186,9 @@ export function coalesce(read, { quiet = 150, gap = 2000 } = {}) {
 
 /**
  * The server-sent event stream. EventSource cannot send an Authorization header, so this reads
- * the stream with fetch and parses it (text/event-stream framing). Reconnects with backoff;
- * `onState` hears 'live' / 'reconnecting'.
+ * the stream with fetch and parses it (text/event-stream framing): the token goes in the header,
+ * never in the URL (no ?access_token=, which proxies log, and no need for a single-use ?ticket=
+ * either). Reconnects with backoff; `onState` hears 'live' / 'reconnecting'.
  */
 export class EventStream {
   constructor(path, onEvent, onState) {

@@ -793,6 +793,7 @@ class ControlPlaneApiIT {
     answers.put(
         "rollback target", api.post("/api/v1/services/q/rules/rollback?to=%ff", WRITER, null));
     answers.put("event stream token", api.get("/api/v1/events?access_token=%ff", null));
+    answers.put("event stream ticket", api.get("/api/v1/events?ticket=%ff", null));
     answers.forEach(
         (call, answer) -> {
           assertThat(answer.status()).as(call).isEqualTo(400);
@@ -960,6 +961,7 @@ class ControlPlaneApiIT {
             .get("revision")
             .asLong();
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    // the deprecated ?access_token= still opens the stream, for the scripts that use it
     HttpRequest subscribe =
         HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/events?access_token=" + READER))
             .build();
@@ -1298,7 +1300,8 @@ class ControlPlaneApiIT {
         Arguments.of("GET", "/api/v1/services/sec/unprotected", null, "reader"),
         Arguments.of("GET", "/api/v1/agents", null, "reader"),
         Arguments.of("GET", "/api/v1/agents?service=sec", null, "reader"),
-        Arguments.of("GET", "/api/v1/whoami", null, "reader"));
+        Arguments.of("GET", "/api/v1/whoami", null, "reader"),
+        Arguments.of("POST", "/api/v1/events/tickets", null, "reader"));
   }
 
   @ParameterizedTest(name = "{0} {1} needs {3}")
@@ -1381,6 +1384,135 @@ class ControlPlaneApiIT {
       third.close();
       second.close();
     }
+  }
+
+  @Test
+  void aTicketMintedWithAReaderTokenOpensTheEventStreamOnce() {
+    ApiClient api = api();
+    ApiClient.Answer minted = api.post("/api/v1/events/tickets", READER, null);
+    assertThat(minted.status()).as(minted.body()).isEqualTo(200);
+    // a credential: no cache may keep it
+    assertThat(minted.headers().allValues("Cache-Control")).containsExactly("no-store");
+    String ticket = minted.json().get("ticket").asString();
+    assertThat(ticket).matches("[A-Za-z0-9_-]{43}");
+    assertThat(minted.json().get("expiresInSeconds").asLong()).isEqualTo(30);
+
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    CompletableFuture<Void> stream = openEvents(api, "ticket=" + ticket, events);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> events.contains("status:200") && events.contains("event:ready"));
+      long revision =
+          api.put("/api/v1/services/ticketed/rules", WRITER, document(null, 0.4, "t"), Map.of())
+              .json()
+              .get("revision")
+              .asLong();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  events.stream()
+                      .anyMatch(
+                          l ->
+                              l.contains("\"service\":\"ticketed\"")
+                                  && l.contains("\"revision\":" + revision)));
+
+      // spent when the stream opened
+      assertRefusedTicket(api.get("/api/v1/events?ticket=" + ticket, null));
+    } finally {
+      stream.cancel(true);
+    }
+    assertRefusedTicket(api.get("/api/v1/events?ticket=not-a-ticket-at-all", null));
+    assertRefusedTicket(api.get("/api/v1/events?ticket=", null));
+
+    // two credentials could stand for two callers: refused, not picked from
+    String another =
+        api.post("/api/v1/events/tickets", READER, null).json().get("ticket").asString();
+    ApiClient.Answer both = api.get("/api/v1/events?ticket=" + another, READER);
+    assertThat(both.status()).isEqualTo(400);
+    assertThat(both.json().get("detail").asString()).contains("send only the ticket");
+
+    // reads are not open here: no ticket without a token
+    ApiClient.Answer anonymous = api.post("/api/v1/events/tickets", null, null);
+    assertThat(anonymous.status()).isEqualTo(401);
+    assertThat(anonymous.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:unauthorized");
+    assertThat(api.post("/api/v1/events/tickets", "not-a-token-at-all-0000", null).status())
+        .isEqualTo(401);
+  }
+
+  @Test
+  void aTicketExpiresAfterItsTtlAndOpenReadsMintOneWithoutAToken() {
+    Duration ttl = Duration.ofMillis(800);
+    try (RunningControlPlane open =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.security.tokens.reader.token",
+                READER,
+                "sluice.security.tokens.reader.role",
+                "reader",
+                "sluice.security.open-reads",
+                "true",
+                "sluice.events.ticket-ttl",
+                ttl.toMillis() + "ms"))) {
+      ApiClient api = open.api();
+      ApiClient.Answer minted = api.post("/api/v1/events/tickets", null, null);
+      assertThat(minted.status()).as(minted.body()).isEqualTo(200);
+      assertThat(minted.json().get("expiresInSeconds").asLong()).isEqualTo(1);
+      String late =
+          api.post("/api/v1/events/tickets", READER, null).json().get("ticket").asString();
+
+      // minted without a token while reads are open: the stream opens anonymously
+      BlockingQueue<String> events = new LinkedBlockingQueue<>();
+      CompletableFuture<Void> stream =
+          openEvents(api, "ticket=" + minted.json().get("ticket").asString(), events);
+      try {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> events.contains("status:200") && events.contains("event:ready"));
+      } finally {
+        stream.cancel(true);
+      }
+
+      // the first try only once the TTL is over: a try before would spend the ticket
+      await()
+          .pollDelay(ttl.plusMillis(200))
+          .atMost(ttl.plusSeconds(10))
+          .untilAsserted(() -> assertRefusedTicket(api.get("/api/v1/events?ticket=" + late, null)));
+    }
+  }
+
+  /**
+   * Opens {@code GET /api/v1/events?query}; its status ("status:200") and lines go to {@code
+   * lines}.
+   */
+  private static CompletableFuture<Void> openEvents(
+      ApiClient api, String query, BlockingQueue<String> lines) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/events?" + query))
+            .header("Accept", "text/event-stream")
+            .build();
+    return api.http()
+        .sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+        .thenAccept(
+            r -> {
+              lines.add("status:" + r.statusCode());
+              r.body().forEach(lines::add);
+            });
+  }
+
+  private static void assertRefusedTicket(ApiClient.Answer answer) {
+    assertThat(answer.status()).as(answer.body()).isEqualTo(401);
+    assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(answer.header("WWW-Authenticate")).startsWith("Bearer");
+    assertThat(answer.json().get("type").asString()).isEqualTo("urn:sluice:problem:unauthorized");
+    assertThat(answer.json().get("detail").asString())
+        .isEqualTo(
+            "the event stream ticket is unknown, used or expired; POST /api/v1/events/tickets for"
+                + " a new one");
   }
 
   /** A raw SSE client over a socket, so closing it is exactly a client going away. */

@@ -15,10 +15,14 @@ class SecurityConfiguration implements WebMvcConfigurer {
 
   private final SecuritySettings settings;
   private final TokenRegistry tokens;
+  private final EventTickets tickets;
 
-  SecurityConfiguration(SecuritySettings settings) {
+  SecurityConfiguration(SecuritySettings settings, EventTicketSettings ticketSettings) {
     this.settings = settings;
     this.tokens = TokenRegistry.from(settings);
+    this.tickets =
+        new EventTickets(
+            ticketSettings.ticketTtl(), EventTickets.MAX_OUTSTANDING, System::nanoTime);
   }
 
   @Bean
@@ -26,10 +30,15 @@ class SecurityConfiguration implements WebMvcConfigurer {
     return tokens;
   }
 
+  @Bean
+  EventTickets eventTickets() {
+    return tickets;
+  }
+
   @Override
   public void addInterceptors(InterceptorRegistry registry) {
     registry
-        .addInterceptor(new TokenInterceptor(tokens, settings.openReads()))
+        .addInterceptor(new TokenInterceptor(tokens, tickets, settings.openReads()))
         .addPathPatterns("/api/**")
         .excludePathPatterns("/api/v1/openapi.json");
   }

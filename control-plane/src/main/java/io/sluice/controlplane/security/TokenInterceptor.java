@@ -12,16 +12,26 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * RequiresRole}, {@link Role#READER} by default). Runs inside Spring MVC, so its 401 and 403 are
  * problem details from the same advice as every other error, and it runs before the body is read.
  *
- * <p>The event stream also accepts the token as {@code ?access_token=}, because browsers'
- * EventSource cannot send headers.
+ * <p>The event stream, which browsers' EventSource opens without headers, also takes a single-use
+ * {@code ?ticket=} ({@link EventTickets}), which stands for the caller who minted it. The older
+ * {@code ?access_token=} still works there for existing scripts, but is deprecated: a long-lived
+ * token in a URL ends up in proxies' access logs.
  */
 final class TokenInterceptor implements HandlerInterceptor {
 
+  static final String EVENTS_PATH = "/api/v1/events";
+
+  static final String UNKNOWN_TICKET =
+      "the event stream ticket is unknown, used or expired; POST /api/v1/events/tickets for a"
+          + " new one";
+
   private final TokenRegistry tokens;
+  private final EventTickets tickets;
   private final boolean openReads;
 
-  TokenInterceptor(TokenRegistry tokens, boolean openReads) {
+  TokenInterceptor(TokenRegistry tokens, EventTickets tickets, boolean openReads) {
     this.tokens = tokens;
+    this.tickets = tickets;
     this.openReads = openReads;
   }
 
@@ -33,17 +43,28 @@ final class TokenInterceptor implements HandlerInterceptor {
     }
     RequiresRole annotation = method.getMethodAnnotation(RequiresRole.class);
     Role required = annotation == null ? Role.READER : annotation.value();
-    String presented = presentedToken(request);
-    if (presented == null) {
-      if (required == Role.READER && openReads) {
+    String ticket =
+        EVENTS_PATH.equals(request.getRequestURI()) ? request.getParameter("ticket") : null;
+    Caller caller;
+    if (ticket != null) {
+      caller = ticketCaller(request, ticket);
+      if (caller == Caller.ANONYMOUS) {
+        // minted without a token, which only open reads allow, and they still are
         return true;
       }
-      throw new ApiException(
-          ProblemType.UNAUTHORIZED, "send Authorization: Bearer <token> with this request");
-    }
-    Caller caller = tokens.authenticate(presented);
-    if (caller == null) {
-      throw new ApiException(ProblemType.UNAUTHORIZED, "the bearer token is not valid");
+    } else {
+      String presented = presentedToken(request);
+      if (presented == null) {
+        if (required == Role.READER && openReads) {
+          return true;
+        }
+        throw new ApiException(
+            ProblemType.UNAUTHORIZED, "send Authorization: Bearer <token> with this request");
+      }
+      caller = tokens.authenticate(presented);
+      if (caller == null) {
+        throw new ApiException(ProblemType.UNAUTHORIZED, "the bearer token is not valid");
+      }
     }
     if (!caller.role().includes(required)) {
       throw new ApiException(
@@ -59,13 +80,30 @@ final class TokenInterceptor implements HandlerInterceptor {
     return true;
   }
 
+  /** The caller a ticket stands for; the ticket is spent, whatever the answer. */
+  private Caller ticketCaller(HttpServletRequest request, String ticket) {
+    // two credentials could stand for two callers: say which one counts rather than pick one
+    if (request.getHeader("Authorization") != null
+        || request.getParameter("access_token") != null) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "the request gives a ticket and a token; send only the ticket (?ticket=)");
+    }
+    Caller caller = tickets.redeem(ticket);
+    if (caller == null) {
+      throw new ApiException(ProblemType.UNAUTHORIZED, UNKNOWN_TICKET);
+    }
+    return caller;
+  }
+
   private static String presentedToken(HttpServletRequest request) {
     String header = request.getHeader("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String token = header.substring(7).strip();
       return token.isEmpty() ? null : token;
     }
-    if ("/api/v1/events".equals(request.getRequestURI())) {
+    if (EVENTS_PATH.equals(request.getRequestURI())) {
+      // deprecated (see the class comment), kept for the scripts that use it
       String token = request.getParameter("access_token");
       return token == null || token.isBlank() ? null : token;
     }

@@ -111,9 +111,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   /**
    * A query string Tomcat cannot decode ({@code ?service=%ff}: bytes that are not UTF-8, or a
    * broken {@code %} escape). Tomcat parses parameters lazily, when a handler (or the token check,
-   * for {@code ?access_token=}) first asks for one, so this surfaces here rather than in {@link
-   * ProblemErrorReportValve}; it is the client's mistake, not a 500. The detail does not quote the
-   * value: Tomcat's message carries it garbled.
+   * for the event stream's {@code ?ticket=} or {@code ?access_token=}) first asks for one, so this
+   * surfaces here rather than in {@link ProblemErrorReportValve}; it is the client's mistake, not a
+   * 500. The detail does not quote the value: Tomcat's message carries it garbled.
    *
    * <p>Tomcat parses the body of a form POST ({@code curl -d} sends that type) as parameters too,
    * and fails the same way on a {@code %} that is no escape, say in JSON ({@code "100%"}). When the

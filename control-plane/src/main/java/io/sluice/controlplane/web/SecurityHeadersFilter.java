@@ -30,7 +30,8 @@ final class SecurityHeadersFilter extends OncePerRequestFilter {
     response.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
     // a JSON answer or a script is never read as anything else
     response.setHeader("X-Content-Type-Options", "nosniff");
-    // URLs may carry a token (?access_token= on the event stream): never pass them on
+    // URLs may carry a credential (the event stream's ?ticket=, or the deprecated ?access_token=):
+    // never pass them on
     response.setHeader("Referrer-Policy", "no-referrer");
     if (request.getRequestURI().startsWith("/api/")) {
       // answers change with every write: a cache (browser, proxy) must ask again each time, which

@@ -1,0 +1,41 @@
+package io.sluice.controlplane.security;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /api/v1/events/tickets}: a short-lived, single-use ticket for {@code GET
+ * /api/v1/events?ticket=...}, minted with the caller's bearer token in the header (or none while
+ * reads are open). For clients that cannot send headers on the stream itself (a browser's {@code
+ * EventSource}): the ticket, not the long-lived token, goes in the URL.
+ */
+@RestController
+class EventTicketsController {
+
+  private final EventTickets tickets;
+  private final long expiresInSeconds;
+
+  EventTicketsController(EventTickets tickets, EventTicketSettings settings) {
+    this.tickets = tickets;
+    // rounded up, so a sub-second TTL does not read as already expired
+    this.expiresInSeconds = (settings.ticketTtl().toMillis() + 999) / 1000;
+  }
+
+  @PostMapping("/api/v1/events/tickets")
+  EventTicket mint(HttpServletRequest request, HttpServletResponse response) {
+    // a ticket is a credential: no cache may keep it (the API's default is only no-cache)
+    response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    return new EventTicket(tickets.issue(Caller.of(request)), expiresInSeconds);
+  }
+
+  /**
+   * A minted ticket.
+   *
+   * @param ticket the value for {@code ?ticket=}
+   * @param expiresInSeconds how long it stays valid if unused
+   */
+  record EventTicket(String ticket, long expiresInSeconds) {}
+}
