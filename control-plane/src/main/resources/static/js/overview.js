@@ -7,6 +7,9 @@ import { fill, h, exactTime, placeChild, setText, timeNode } from './dom.js';
 import { historyView, serviceView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 
+/** The stream's events that report a change (not `ready`, nor the page's own `reconnected`). */
+const CHANGE_EVENTS = new Set(['rules', 'agent']);
+
 /** The rule language's service names (RuleDocument.SERVICE_NAME), in words. */
 const SERVICE_NAME_RULE = 'Use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters (or _default).';
 
@@ -32,7 +35,7 @@ export class OverviewPage {
         context.canWrite ? this.openForm() : null),
       this.error,
       h('div', { class: 'card table-card' },
-        h('table', { class: 'table services', 'aria-label': 'Services' },
+        this.table = h('table', { class: 'table services', 'aria-label': 'Services', 'data-event-refreshes': '0' },
           h('colgroup', {},
             h('col', { class: 'c-name' }), h('col', { class: 'c-rev' }), h('col', { class: 'c-rollout' }),
             h('col', { class: 'c-num' }), h('col', { class: 'c-num' }), h('col', { class: 'c-change' })),
@@ -47,8 +50,19 @@ export class OverviewPage {
         this.empty,
         this.defaultHint),
     );
-    this.scheduleRefresh = coalesce(() => this.refresh());
-    this.unsubscribe = context.subscribe(() => this.scheduleRefresh());
+    // Refreshes that a change event (rules, agent) prompted and that drew their answer are counted
+    // in the table's data-event-refreshes: the live updates can be told from the 15 s poll's.
+    this.eventRefreshes = 0;
+    this.changeHeard = false;
+    this.scheduleRefresh = coalesce(() => {
+      const byEvent = this.changeHeard;
+      this.changeHeard = false;
+      this.refresh(byEvent);
+    });
+    this.unsubscribe = context.subscribe((event) => {
+      if (CHANGE_EVENTS.has(event.event)) this.changeHeard = true;
+      this.scheduleRefresh();
+    });
     this.timer = setInterval(() => this.refresh(), 15000);
     this.refresh();
   }
@@ -82,7 +96,8 @@ export class OverviewPage {
     return form;
   }
 
-  async refresh() {
+  /** Re-reads services and agents; `byEvent`: a change event prompted it. */
+  async refresh(byEvent = false) {
     try {
       const [services, agents] = await Promise.all([
         call('GET', '/api/v1/services'),
@@ -96,6 +111,7 @@ export class OverviewPage {
       views.sort((a, b) => (b.name === '_default') - (a.name === '_default') || a.name.localeCompare(b.name));
       this.defaultHint.hidden = views.some((v) => v.name === '_default' && v.revision != null);
       this.render(views);
+      if (byEvent) this.table.dataset.eventRefreshes = String(++this.eventRefreshes);
     } catch (e) {
       if (!this.closed) setText(this.error, `Could not load services: ${e.message}`);
     }

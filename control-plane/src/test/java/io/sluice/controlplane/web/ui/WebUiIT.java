@@ -11,6 +11,11 @@ import io.sluice.controlplane.TomcatBaseDirs;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,8 +28,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +60,8 @@ import org.openqa.selenium.logging.LogType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The web UI in a real headless Chromium against the real control plane (random port) on a real
@@ -88,6 +97,9 @@ class WebUiIT {
   private static ConfigurableApplicationContext controlPlane;
   private static int port;
 
+  /** How each request for the event stream carried its credential ({@link EventStreamRequests}). */
+  private static final Queue<String> eventStreamRequests = new ConcurrentLinkedQueue<>();
+
   /** The agent's last-known-good directory; JUnit deletes it after the class. */
   @TempDir static Path agentState;
 
@@ -95,6 +107,7 @@ class WebUiIT {
   static void startControlPlaneAndBrowser(@TempDir Path chromiumProfile) throws Exception {
     controlPlane =
         new SpringApplicationBuilder(ControlPlaneApplication.class)
+            .initializers(WebUiIT::recordEventStreamRequests)
             .run(
                 "--server.port=0",
                 "--server.address=127.0.0.1",
@@ -202,10 +215,19 @@ class WebUiIT {
     awaitText(By.id("live"), "Live");
     assertThat(browser.findElement(row).getText()).contains("orders");
     screenshots.save("02-services-overview");
+    // the stream carries the token in its Authorization header, never in its URL, which proxies'
+    // access logs keep: no ?access_token=, and no query at all
+    assertThat(eventStreamRequests)
+        .isNotEmpty()
+        .allSatisfy(
+            request -> assertThat(request).isEqualTo("GET /api/v1/events authorization=bearer"));
 
-    // Live: another writer's change shows up without a reload, through the event stream (the
-    // page's fallback poll runs only every 15 s).
+    // Live: another writer's change shows up without a reload, through the event stream. The
+    // page counts the refreshes that change events prompted: a time bound alone could not tell
+    // them from the fallback poll's (every 15 s, its timer started at page load, not at the
+    // change).
     js("window.__notReloaded = true;");
+    long eventRefreshes = overviewEventRefreshes();
     HttpResponse<String> changed =
         api(
             "PUT",
@@ -216,22 +238,23 @@ class WebUiIT {
     assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
     firstRevision = revisionOf(changed);
     long started = System.nanoTime();
-    // under the fallback poll's 15 s, so only the event stream can explain the update
-    await()
-        .atMost(Duration.ofSeconds(14))
+    await("the overview shows revision " + firstRevision + " after a change event's refresh")
+        .atMost(BOUND)
         .ignoreExceptions()
         .until(
             () ->
-                browser
-                    .findElement(By.cssSelector("tr[data-service='orders'] [data-test=revision]"))
-                    .getText()
-                    .equals(String.valueOf(firstRevision)));
+                overviewEventRefreshes() > eventRefreshes
+                    && browser
+                        .findElement(
+                            By.cssSelector("tr[data-service='orders'] [data-test=revision]"))
+                        .getText()
+                        .equals(String.valueOf(firstRevision)));
     System.out.println(
         "[ui] overview showed revision "
             + firstRevision
             + " after "
             + (System.nanoTime() - started) / 1_000_000
-            + " ms");
+            + " ms, by an event-driven refresh");
     By lastChange = By.cssSelector("tr[data-service='orders'] [data-test=last-change]");
     awaitText(lastChange, "bob");
     assertThat(js("return window.__notReloaded === true")).isEqualTo(true);
@@ -1964,6 +1987,54 @@ class WebUiIT {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Refreshes of the overview that a change event prompted and that were drawn (counted by it). */
+  private static long overviewEventRefreshes() {
+    return Long.parseLong(
+        browser
+            .findElement(By.cssSelector("table.services"))
+            .getDomAttribute("data-event-refreshes"));
+  }
+
+  /** Adds {@link EventStreamRequests} to the control plane. */
+  private static void recordEventStreamRequests(ConfigurableApplicationContext context) {
+    ((GenericApplicationContext) context)
+        .registerBean(
+            EventStreamRequests.class, () -> new EventStreamRequests(eventStreamRequests));
+  }
+
+  /**
+   * Records, where the control plane receives it, how each request for the event stream carried its
+   * credential: the browser's resource timing would list a stream only once it has ended. Spring
+   * Boot puts a {@code Filter} bean in front of every path.
+   */
+  static final class EventStreamRequests extends OncePerRequestFilter {
+
+    private final Queue<String> requests;
+
+    EventStreamRequests(Queue<String> requests) {
+      this.requests = requests;
+    }
+
+    @Override
+    protected void doFilterInternal(
+        HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+        throws ServletException, IOException {
+      if (request.getRequestURI().equals("/api/v1/events")) {
+        String authorization = request.getHeader("Authorization");
+        requests.add(
+            request.getMethod()
+                + " "
+                + request.getRequestURI()
+                + (request.getQueryString() == null ? "" : "?" + request.getQueryString())
+                + " authorization="
+                + (authorization == null
+                    ? "none"
+                    : authorization.startsWith("Bearer ") ? "bearer" : "other"));
+      }
+      chain.doFilter(request, response);
+    }
+  }
 
   private static String baseUrl() {
     return "http://127.0.0.1:" + port;
