@@ -1432,6 +1432,16 @@ class ControlPlaneApiIT {
     ApiClient.Answer both = api.get("/api/v1/events?ticket=" + another, READER);
     assertThat(both.status()).isEqualTo(400);
     assertThat(both.json().get("detail").asString()).contains("send only the ticket");
+    // refused before it was looked at: still good for one stream
+    BlockingQueue<String> later = new LinkedBlockingQueue<>();
+    CompletableFuture<Void> laterStream = openEvents(api, "ticket=" + another, later);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> later.contains("status:200") && later.contains("event:ready"));
+    } finally {
+      laterStream.cancel(true);
+    }
 
     // reads are not open here: no ticket without a token
     ApiClient.Answer anonymous = api.post("/api/v1/events/tickets", null, null);

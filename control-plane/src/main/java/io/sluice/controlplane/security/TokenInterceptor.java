@@ -80,7 +80,10 @@ final class TokenInterceptor implements HandlerInterceptor {
     return true;
   }
 
-  /** The caller a ticket stands for; the ticket is spent, whatever the answer. */
+  /**
+   * The caller a ticket stands for. A ticket looked up is spent, whatever the answer; one sent
+   * together with a token is refused before that, and stays valid.
+   */
   private Caller ticketCaller(HttpServletRequest request, String ticket) {
     // two credentials could stand for two callers: say which one counts rather than pick one
     if (request.getHeader("Authorization") != null
