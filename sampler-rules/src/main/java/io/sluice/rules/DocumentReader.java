@@ -505,32 +505,15 @@ final class DocumentReader {
     if (name.textValue().codePointCount(0, name.textValue().length()) > MAX_NAME_LENGTH) {
       error(path + ".name", "may be at most " + MAX_NAME_LENGTH + " characters long");
     }
-    // A name goes into span attributes, metrics, rejections and log lines, each of one line: an
-    // escaped ESC or line feed in it would start a terminal escape or a line of its own there.
+    // A name goes into span attributes, metrics, rejections, log lines and the web UI, each of one
+    // line, as written: an escaped ESC or line feed in it would start a terminal escape or a line
+    // of its own there, a bidirectional control would show it as another name (see OneLineText).
     // Refused in documents being written only: one stored before this check stays readable.
-    int control = asWritten ? controlCharacter(name.textValue()) : -1;
-    if (control >= 0) {
-      error(
-          path + ".name",
-          String.format(
-              "may not contain control characters (\\u%04x at character %d)",
-              (int) name.textValue().charAt(control),
-              name.textValue().codePointCount(0, control) + 1));
+    String problem = asWritten ? OneLineText.problem(name.textValue()) : null;
+    if (problem != null) {
+      error(path + ".name", problem);
     }
     return name.textValue();
-  }
-
-  /**
-   * The index of the first control character (U+0000 to U+001F, U+007F to U+009F) in {@code text},
-   * or -1.
-   */
-  static int controlCharacter(String text) {
-    for (int i = 0; i < text.length(); i++) {
-      if (Character.isISOControl(text.charAt(i))) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   private boolean object(JsonNode node, String path) {
@@ -793,8 +776,9 @@ final class DocumentReader {
   }
 
   /**
-   * A value from the document quoted for a message: control characters escaped so a message stays
-   * on one line, and long values cut short.
+   * A value from the document quoted for a message: control characters, line separators and
+   * bidirectional controls ({@link OneLineText}) escaped so a message stays on one line and reads
+   * as it is, and long values cut short.
    */
   static String quote(String value) {
     StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_QUOTED) + 8).append('\'');
@@ -809,7 +793,7 @@ final class DocumentReader {
         case '\r' -> out.append("\\r");
         case '\t' -> out.append("\\t");
         default -> {
-          if (Character.isISOControl(c)) {
+          if (OneLineText.forbidden(c)) {
             out.append(String.format("\\u%04x", (int) c));
           } else {
             out.append(c);

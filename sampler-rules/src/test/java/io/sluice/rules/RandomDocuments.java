@@ -151,10 +151,11 @@ final class RandomDocuments {
 
   private String name() {
     String name = random.nextBoolean() ? "rule-" + random.nextInt(50) : text(1, 128);
-    // names may not hold control characters: each one becomes a space
+    // names may not hold control characters, line separators or bidirectional controls (a
+    // document being written refuses them): each one becomes a space
     StringBuilder printable = new StringBuilder(name);
     for (int i = 0; i < printable.length(); i++) {
-      if (Character.isISOControl(printable.charAt(i))) {
+      if (OneLineText.forbidden(printable.charAt(i))) {
         printable.setCharAt(i, ' ');
       }
     }

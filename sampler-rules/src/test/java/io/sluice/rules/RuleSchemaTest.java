@@ -414,7 +414,13 @@ class RuleSchemaTest {
     return Stream.of(
         invalid("control character in rule name", rule("\"name\": \"a\\u0007\", \"ratio\": 1")),
         invalid("tab in rule name", rule("\"name\": \"a\\tb\", \"ratio\": 1")),
-        invalid("C1 control in breaker name", breaker("\"name\": \"b\\u0085\"")));
+        invalid("C1 control in breaker name", breaker("\"name\": \"b\\u0085\"")),
+        invalid("line separator in rule name", rule("\"name\": \"a\\u2028b\", \"ratio\": 1")),
+        invalid("paragraph separator in breaker name", breaker("\"name\": \"b\\u2029\"")),
+        invalid("right-to-left override in breaker name", breaker("\"name\": \"b\\u202e\"")),
+        invalid("first strong isolate in rule name", rule("\"name\": \"\\u2068a\", \"ratio\": 1")),
+        invalid("left-to-right mark in breaker name", breaker("\"name\": \"b\\u200e\"")),
+        invalid("Arabic letter mark in breaker name", breaker("\"name\": \"b\\u061c\"")));
   }
 
   @ParameterizedTest

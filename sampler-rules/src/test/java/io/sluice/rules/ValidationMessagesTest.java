@@ -373,7 +373,10 @@ class ValidationMessagesTest {
             "$.breakers[0].onOpen.headers.X: must be a string"));
   }
 
-  /** Names with control characters: refused in a document being written, read when stored. */
+  /**
+   * Names with control characters, line separators or bidirectional controls: refused in a document
+   * being written, read when stored.
+   */
   static Stream<Arguments> controlCharactersInNames() {
     return Stream.of(
         c(
@@ -391,7 +394,61 @@ class ValidationMessagesTest {
         c(
             "C1 control in rule name",
             rule("\"name\": \"r\\u009b\", \"ratio\": 1"),
-            "$.sampling.rules[0].name: may not contain control characters (\\u009b at character 2)"));
+            "$.sampling.rules[0].name: may not contain control characters (\\u009b at character 2)"),
+        c(
+            "line separator in rule name",
+            rule("\"name\": \"first\\u2028second\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: may not contain line or paragraph separators (U+2028 at"
+                + " character 6)"),
+        c(
+            "paragraph separator in breaker name",
+            breaker("\"name\": \"b\\u2029\""),
+            "$.breakers[0].name: may not contain line or paragraph separators (U+2029 at"
+                + " character 2)"),
+        c(
+            "right-to-left override in breaker name, sent as it is",
+            breaker("\"name\": \"pay\u202Ementsyap\""),
+            "$.breakers[0].name: may not contain bidirectional controls (U+202E at character 4)"),
+        c(
+            "isolates in rule name, after an emoji",
+            rule("\"name\": \"\\ud83d\\ude00\\u2066a\\u2069\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: may not contain bidirectional controls (U+2066 at"
+                + " character 2)"),
+        c(
+            "embedding in rule name",
+            rule("\"name\": \"\\u202ar\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: may not contain bidirectional controls (U+202A at"
+                + " character 1)"),
+        c(
+            "right-to-left mark in breaker name",
+            breaker("\"name\": \"b\\u200f\""),
+            "$.breakers[0].name: may not contain bidirectional controls (U+200F at character 2)"),
+        c(
+            "Arabic letter mark in breaker name",
+            breaker("\"name\": \"b\\u061c\""),
+            "$.breakers[0].name: may not contain bidirectional controls (U+061C at character 2)"),
+        c(
+            "every name refused, each at its path",
+            doc(
+                "\"sampling\": {\"rules\": [{\"name\": \"a\\u202eb\", \"ratio\": 1}]},"
+                    + " \"breakers\": [{\"name\": \"c\\u200ed\"}, {\"name\": \"e\\u2028\"}]"),
+            "$.sampling.rules[0].name: may not contain bidirectional controls (U+202E at"
+                + " character 2)",
+            "$.breakers[0].name: may not contain bidirectional controls (U+200E at character 2)",
+            "$.breakers[1].name: may not contain line or paragraph separators (U+2028 at"
+                + " character 2)"));
+  }
+
+  @Test
+  void acceptsNamesWithFormatCharactersThatAreNoBidirectionalControls() {
+    // a zero-width joiner builds emoji sequences; right-to-left script itself is text
+    for (String name :
+        List.of("\\ud83d\\udc69\\u200d\\ud83d\\udcbb", "\\u05e9\\u05dc\\u05d5\\u05dd")) {
+      String json = rule("\"name\": \"" + name + "\", \"ratio\": 1");
+      assertThat(RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8)).errors())
+          .as(name)
+          .isEmpty();
+    }
   }
 
   @ParameterizedTest

@@ -1,0 +1,72 @@
+package io.sluice.rules;
+
+/**
+ * What text that is shown as one line, as it was written, may not contain: a rule's name here, and
+ * the control plane's history comments, which share this one definition so the two cannot drift
+ * apart.
+ *
+ * <p>Names and comments are printed in span attributes, metrics, rejections, log lines and the web
+ * UI's tables. These characters would make what is shown differ from what is there:
+ *
+ * <ul>
+ *   <li>control characters (U+0000 to U+001F, U+007F to U+009F): a line feed forges a line of its
+ *       own, an ESC starts a terminal escape;
+ *   <li>the line and paragraph separators U+2028 and U+2029, line breaks to browsers, editors and
+ *       JavaScript although they are no control characters;
+ *   <li>the bidirectional controls (Unicode's {@code Bidi_Control}: U+061C, U+200E, U+200F, U+202A
+ *       to U+202E, U+2066 to U+2069), invisible, which reorder the text around them as it is
+ *       displayed ("Trojan Source", CVE-2021-42574): a name can read as another name.
+ * </ul>
+ *
+ * <p>Callers decide where the check applies: {@link RuleCodec#parseFor} holds names to it, {@link
+ * RuleCodec#parse} does not, so rules stored before a character was refused stay readable.
+ */
+public final class OneLineText {
+
+  private OneLineText() {}
+
+  /**
+   * Why {@code text} cannot be shown as one line as written, or {@code null} when it can: the first
+   * character it may not contain and where, as {@code "may not contain bidirectional controls
+   * (U+202E at character 3)"}. Control characters are named by the JSON escape they have always
+   * been reported with (a backslash, {@code u0007}). The position counts code points from 1; the
+   * subject (a name, a header) is the caller's to put in front.
+   */
+  public static String problem(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!forbidden(c)) {
+        continue;
+      }
+      int position = text.codePointCount(0, i) + 1;
+      if (Character.isISOControl(c)) {
+        // as reported before the other characters were added: clients may look for it
+        return String.format(
+            "may not contain control characters (\\u%04x at character %d)", (int) c, position);
+      }
+      return String.format(
+          "may not contain %s (U+%04X at character %d)",
+          c == '\u2028' || c == '\u2029'
+              ? "line or paragraph separators"
+              : "bidirectional controls",
+          (int) c,
+          position);
+    }
+    return null;
+  }
+
+  /**
+   * Whether {@code c} may not appear in one line of text as written. All of these are in the Basic
+   * Multilingual Plane, so a surrogate is never one of them.
+   */
+  static boolean forbidden(char c) {
+    return Character.isISOControl(c)
+        || c == '\u2028'
+        || c == '\u2029'
+        || c == '\u061C'
+        || c == '\u200E'
+        || c == '\u200F'
+        || (c >= '\u202A' && c <= '\u202E')
+        || (c >= '\u2066' && c <= '\u2069');
+  }
+}
