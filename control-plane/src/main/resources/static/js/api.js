@@ -132,10 +132,14 @@ export const enc = encodeURIComponent;
  * values must be ASCII), and X-Sluice-Comment-Encoding tells the server to decode it.
  */
 export function commentHeaders(text) {
-  // One line: the server refuses every control character (Java's Character.isISOControl,
-  // U+0000-U+001F and U+007F-U+009F), so each run of them becomes one space: a pasted line break,
-  // tab, vertical tab, form feed or U+0085 (NEL) must not make a save fail.
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  // One line, as written: the server refuses every control character (Java's
+  // Character.isISOControl, U+0000-U+001F and U+007F-U+009F), the line and paragraph separators
+  // U+2028 and U+2029, and the bidirectional controls (sampler-rules' OneLineText). The invisible
+  // bidirectional controls are dropped; each run of the others becomes one space: a pasted line
+  // break, tab, vertical tab, form feed, U+0085 (NEL) or U+2028 must not make a save fail.
+  const flat = text
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
   return /^[\x20-\x7e]*$/.test(flat)
     ? { 'X-Sluice-Comment': flat }
     : { 'X-Sluice-Comment': encodeURIComponent(flat), 'X-Sluice-Comment-Encoding': 'percent' };

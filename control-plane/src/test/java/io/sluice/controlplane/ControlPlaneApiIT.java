@@ -2052,6 +2052,91 @@ class ControlPlaneApiIT {
         .hasToString("\"done\"");
   }
 
+  /**
+   * One line as written: the line and paragraph separators and the bidirectional controls, which
+   * would break a comment's line or show it (or a name) as other text than it is ("Trojan Source"),
+   * are refused in comments and in the names of a document being written, as control characters
+   * are, naming the character and where it is; nothing is written.
+   */
+  @Test
+  void refusesLineSeparatorsAndBidirectionalControlsInNamesAndComments() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/bidi-controls/rules";
+    Map<String, String> comments = new java.util.LinkedHashMap<>();
+    comments.put("line separator", "first%E2%80%A8second|U+2028 at character 6");
+    comments.put("paragraph separator", "a%E2%80%A9b|U+2029 at character 2");
+    comments.put("right-to-left override", "ok%E2%80%AE%20kcab|U+202E at character 3");
+    comments.put("isolate", "%E2%81%A6x%E2%81%A9|U+2066 at character 1");
+    comments.put("right-to-left mark", "a%E2%80%8F|U+200F at character 2");
+    comments.put("Arabic letter mark", "a%D8%9Cb|U+061C at character 2");
+    comments.forEach(
+        (what, encodedAndWhere) -> {
+          String[] parts = encodedAndWhere.split("\\|");
+          ApiClient.Answer refused =
+              api.put(
+                  path,
+                  WRITER,
+                  document(null, 0.5, "r"),
+                  Map.of("X-Sluice-Comment", parts[0], "X-Sluice-Comment-Encoding", "percent"));
+          assertThat(refused.status()).as(what).isEqualTo(400);
+          assertThat(refused.json().get("type").asString())
+              .as(what)
+              .isEqualTo("urn:sluice:problem:invalid-request");
+          assertThat(refused.json().get("detail").asString())
+              .as(what)
+              .startsWith("X-Sluice-Comment may not contain")
+              .contains("(" + parts[1] + ")");
+        });
+    // raw UTF-8 is held to the same
+    assertThat(rawPut(path, document(null, 0.5, "r"), "a\u202eb".getBytes(StandardCharsets.UTF_8)))
+        .startsWith("HTTP/1.1 400")
+        .contains("may not contain bidirectional controls (U+202E at character 2)");
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+
+    // a name with one is refused at its path, listed with every other problem
+    ApiClient.Answer badName =
+        api.put(path, WRITER, document(null, 5, "drop\\u202ehealth"), Map.of());
+    assertThat(badName.status()).isEqualTo(400);
+    assertThat(badName.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-rules");
+    JsonNode errors = badName.json().get("errors");
+    assertThat(errors).hasSize(2);
+    assertThat(errors.get(0).get("path").asString()).isEqualTo("$.sampling.defaultRatio");
+    assertThat(errors.get(1).get("path").asString()).isEqualTo("$.sampling.rules[0].name");
+    assertThat(errors.get(1).get("pointer").asString()).isEqualTo("/sampling/rules/0/name");
+    assertThat(errors.get(1).get("message").asString())
+        .isEqualTo("may not contain bidirectional controls (U+202E at character 5)");
+    ApiClient.Answer separator = api.put(path, WRITER, document(null, 0.5, "a\\u2028b"), Map.of());
+    assertThat(separator.status()).isEqualTo(400);
+    assertThat(separator.json().get("errors").get(0).get("message").asString())
+        .isEqualTo("may not contain line or paragraph separators (U+2028 at character 2)");
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+
+    // DELETE and rollback take the same comment header
+    long r1 =
+        api.put(path, WRITER, document(null, 0.5, "r"), Map.of()).json().get("revision").asLong();
+    Map<String, String> spoofed =
+        Map.of("X-Sluice-Comment", "x%E2%80%AEy", "X-Sluice-Comment-Encoding", "percent");
+    assertThat(api.call("DELETE", path, WRITER, null, spoofed).status()).isEqualTo(400);
+    assertThat(api.call("POST", path + "/rollback?to=" + r1, WRITER, null, spoofed).status())
+        .isEqualTo(400);
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+    // around the comment, a separator is whitespace and trimmed, as a trailing line break is
+    assertThat(
+            api.put(
+                    path,
+                    WRITER,
+                    document(null, 0.6, "r"),
+                    Map.of(
+                        "X-Sluice-Comment",
+                        "done%E2%80%A8",
+                        "X-Sluice-Comment-Encoding",
+                        "percent"))
+                .status())
+        .isEqualTo(200);
+    assertThat(api.get(path + "/history", READER).json().get("entries").get(0).get("comment"))
+        .hasToString("\"done\"");
+  }
+
   @Test
   void readsCommentsSentAsRawUtf8AndRefusesOtherBytesBeyondAscii() throws Exception {
     String path = "/api/v1/services/raw-comments/rules";

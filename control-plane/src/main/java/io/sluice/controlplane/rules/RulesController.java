@@ -9,6 +9,7 @@ import io.sluice.controlplane.security.Caller;
 import io.sluice.controlplane.security.RequiresRole;
 import io.sluice.controlplane.security.Role;
 import io.sluice.controlplane.security.ServiceNames;
+import io.sluice.rules.OneLineText;
 import io.sluice.rules.ParseResult;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
@@ -251,27 +252,24 @@ class RulesController {
   }
 
   /**
-   * Refuses a comment with control characters (U+0000 to U+001F, U+007F to U+009F), line breaks and
-   * tabs included, as rule names refuse them. A comment is one line of text: the web UI asks for it
-   * in a one-line field and the history shows it in one table cell; a line break or a terminal
-   * escape, percent-encoded or sent as raw UTF-8, would forge lines and colours wherever history is
-   * printed. Whitespace around the comment is trimmed as before, so a trailing line break is no
-   * error.
+   * Refuses a comment that would not show as one line, as written: control characters (U+0000 to
+   * U+001F, U+007F to U+009F, line breaks and tabs included), the line and paragraph separators
+   * U+2028 and U+2029, and the bidirectional controls, as rule names refuse them ({@link
+   * OneLineText}). The web UI asks for a comment in a one-line field and the history shows it in
+   * one table cell; a line break or a terminal escape, percent-encoded or sent as raw UTF-8, would
+   * forge lines and colours wherever history is printed, and a right-to-left override would show
+   * the comment as other text than it is. Whitespace around the comment is trimmed as before, so a
+   * trailing line break is no error.
    */
   private static void requireOneLine(String comment) {
-    if (comment == null) {
-      return;
-    }
-    for (int i = 0; i < comment.length(); i++) {
-      char c = comment.charAt(i);
-      if (Character.isISOControl(c)) {
-        throw new ApiException(
-            ProblemType.INVALID_REQUEST,
-            String.format(
-                "X-Sluice-Comment may not contain control characters (\\u%04x at character %d):"
-                    + " a comment is one line of text, without line breaks or tabs",
-                (int) c, comment.codePointCount(0, i) + 1));
-      }
+    String problem = comment == null ? null : OneLineText.problem(comment);
+    if (problem != null) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "X-Sluice-Comment "
+              + problem
+              + ": a comment is one line of text, shown as written, without line breaks, tabs or"
+              + " bidirectional controls");
     }
   }
 

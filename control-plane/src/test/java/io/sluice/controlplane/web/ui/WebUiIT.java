@@ -1114,9 +1114,11 @@ class WebUiIT {
   }
 
   /**
-   * The server refuses a comment with any control character (U+0000-U+001F, U+007F-U+009F); the
-   * comment field is one line, yet a paste can bring a vertical tab, a form feed, a NEL or a
-   * terminal escape: the UI sends each run of them as one space, and the save goes through.
+   * The server refuses a comment with any control character (U+0000-U+001F, U+007F-U+009F), line or
+   * paragraph separator or bidirectional control; the comment field is one line, yet a paste can
+   * bring a vertical tab, a form feed, a NEL, U+2028, a terminal escape or a right-to-left
+   * override: the UI drops the bidirectional controls and sends each run of the others as one
+   * space, and the save goes through.
    */
   @Test
   @Order(12)
@@ -1135,7 +1137,8 @@ class WebUiIT {
     js(
         "arguments[0].value = arguments[1];",
         waitFor(By.id("change-comment")),
-        "pasted\u000bfrom\f\fa\u0085terminal\u001b[1m\u009bbold\u007f");
+        "pasted\u000bfrom\f\fa\u0085terminal\u001b[1m\u009bbold\u007f\u2028in"
+            + " \u202eplain\u202c \u2067text\u2069");
     click(By.cssSelector("[data-test=review]"));
     click(By.cssSelector("[data-test=save]"));
     awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
@@ -1145,12 +1148,12 @@ class WebUiIT {
     click(By.id("tab-history"));
     awaitText(
         By.cssSelector("tr[data-revision='" + saved + "'] td.comment"),
-        "pasted from a terminal [1m bold");
+        "pasted from a terminal [1m bold in plain text");
     assertThat(
             browser
                 .findElement(By.cssSelector("tr[data-revision='" + saved + "'] td.comment"))
                 .getText())
-        .isEqualTo("pasted from a terminal [1m bold");
+        .isEqualTo("pasted from a terminal [1m bold in plain text");
   }
 
   /**
