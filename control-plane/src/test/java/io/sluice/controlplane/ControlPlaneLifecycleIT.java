@@ -71,8 +71,17 @@ class ControlPlaneLifecycleIT {
   void twoControlPlanesOnOneEtcdShareRulesHistoryAndConcurrencyChecks() {
     Map<String, String> config = withWriter(Map.of("sluice.etcd.endpoints", etcd.endpoint()));
     String path = "/api/v1/services/shared/rules";
+    Map<String, String> withDetails = new java.util.HashMap<>(config);
+    withDetails.put("management.endpoint.health.show-details", "always");
     try (RunningControlPlane a = RunningControlPlane.start(config);
-        RunningControlPlane b = RunningControlPlane.start(config)) {
+        RunningControlPlane b = RunningControlPlane.start(withDetails)) {
+      // health details are hidden by default; an operator turns them on with one property
+      JsonNode hidden = a.api().get("/actuator/health", null).json().get("components");
+      assertThat(hidden.get("etcd").get("status").asString()).isEqualTo("UP");
+      assertThat(hidden.get("etcd").has("details")).isFalse();
+      JsonNode shown = b.api().get("/actuator/health", null).json().get("components");
+      assertThat(shown.get("etcd").get("details").get("revision").asLong()).isPositive();
+      assertThat(shown.get("watches").get("details").has("rules")).isTrue();
       long r1 =
           revision(a.api().put(path, WRITER, ControlPlaneApiIT.document(null, 0.1, "a"), Map.of()));
       assertThat(b.api().get(path, WRITER).header("ETag")).isEqualTo("\"" + r1 + "\"");

@@ -116,9 +116,8 @@ class LargeRangesIT {
             () -> {
               JsonNode health = controlPlane.api().get("/actuator/health", null).json();
               JsonNode watches = health.get("components").get("watches");
+              // UP: every mirror (agents, rules) holds a complete read
               assertThat(watches.get("status").asString()).isEqualTo("UP");
-              assertThat(watches.get("details").get("agents").get("inSync").asBoolean()).isTrue();
-              assertThat(watches.get("details").get("rules").get("inSync").asBoolean()).isTrue();
             });
   }
 
