@@ -164,15 +164,7 @@ class LargeRangesIT {
               Map.of());
       assertThat(put.status()).isEqualTo(200);
       long revision = put.json().get("revision").asLong();
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  events.stream()
-                      .anyMatch(
-                          l ->
-                              l.contains("\"service\":\"late\"")
-                                  && l.contains("\"revision\":" + revision)));
+      EventLines.awaitLineWith(events, "\"service\":\"late\"", "\"revision\":" + revision);
     } finally {
       stream.cancel(true);
     }
