@@ -387,17 +387,17 @@ public final class LastKnownGoodStore {
         .toLowerCase(Locale.ROOT);
   }
 
-  /** Service names are checked by the rule language; this only keeps file names portable. */
+  /**
+   * Service names are checked by the rule language; this only keeps file names portable: every byte
+   * but {@code a-z 0-9 - _ .} is written {@code %XX}, upper-case letters included, so that two
+   * services whose names differ only in case ({@code OrderService}, {@code orderservice}) never
+   * share a file on a file system that ignores case (macOS's and Windows' by default).
+   */
   static String fileSafe(String service) {
     StringBuilder out = new StringBuilder(service.length());
     for (byte b : service.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z')
-          || (c >= 'A' && c <= 'Z')
-          || (c >= '0' && c <= '9')
-          || c == '-'
-          || c == '_'
-          || c == '.') {
+      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.') {
         out.append(c);
       } else {
         out.append('%').append(String.format("%02X", b & 0xff));

@@ -337,6 +337,20 @@ class LastKnownGoodStoreTest {
   void keepsFileNamesPortable() {
     assertThat(LastKnownGoodStore.fileSafe("orders-v2_eu.1")).isEqualTo("orders-v2_eu.1");
     assertThat(LastKnownGoodStore.fileSafe("a/b c")).isEqualTo("a%2Fb%20c");
+    assertThat(LastKnownGoodStore.fileSafe("OrderService")).isEqualTo("%4Frder%53ervice");
+  }
+
+  /** On a file system that ignores case, names differing only in case would share one file. */
+  @Test
+  void servicesWhoseNamesDifferOnlyInCaseKeepFilesThatDifferIgnoringCase() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    store.save("OrderService", rules("OrderService", 0.25, 7, ActiveRules.Source.ETCD));
+    store.save("orderservice", rules("orderservice", 0.75, 9, ActiveRules.Source.ETCD));
+
+    assertThat(store.file("OrderService").getFileName().toString())
+        .isNotEqualToIgnoringCase(store.file("orderservice").getFileName().toString());
+    assertThat(store.load("OrderService").orElseThrow().revision()).isEqualTo(7);
+    assertThat(store.load("orderservice").orElseThrow().revision()).isEqualTo(9);
   }
 
   private static ActiveRules rules(
