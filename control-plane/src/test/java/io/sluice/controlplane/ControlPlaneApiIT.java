@@ -3,6 +3,8 @@ package io.sluice.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.slf4j.LoggerFactory;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
@@ -1469,9 +1472,18 @@ class ControlPlaneApiIT {
         .isEqualTo(401);
   }
 
+  /**
+   * One control plane with a short ticket TTL and stream age: an expired ticket is refused, open
+   * reads mint one without a token, and a stream opened with a ticket ends without an error (its
+   * end comes back through the dispatcher, where the spent ticket must not be checked again).
+   */
   @Test
-  void aTicketExpiresAfterItsTtlAndOpenReadsMintOneWithoutAToken() {
-    Duration ttl = Duration.ofMillis(800);
+  void aTicketExpiresAfterItsTtlOpenReadsMintOneWithoutATokenAndItsStreamEndsCleanly() {
+    Duration ttl = Duration.ofSeconds(5);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     try (RunningControlPlane open =
         RunningControlPlane.start(
             Map.of(
@@ -1484,11 +1496,16 @@ class ControlPlaneApiIT {
                 "sluice.security.open-reads",
                 "true",
                 "sluice.events.ticket-ttl",
-                ttl.toMillis() + "ms"))) {
+                ttl.toMillis() + "ms",
+                "sluice.events.max-age",
+                "3s"))) {
+      // what the control plane logs from here on (its start's warnings, open reads', are not
+      // this test's)
+      root.addAppender(logged);
       ApiClient api = open.api();
       ApiClient.Answer minted = api.post("/api/v1/events/tickets", null, null);
       assertThat(minted.status()).as(minted.body()).isEqualTo(200);
-      assertThat(minted.json().get("expiresInSeconds").asLong()).isEqualTo(1);
+      assertThat(minted.json().get("expiresInSeconds").asLong()).isEqualTo(5);
       String late =
           api.post("/api/v1/events/tickets", READER, null).json().get("ticket").asString();
 
@@ -1500,6 +1517,17 @@ class ControlPlaneApiIT {
         await()
             .atMost(Duration.ofSeconds(10))
             .until(() -> events.contains("status:200") && events.contains("event:ready"));
+        // the stream ends by its age: the client reads to the end, the server logs nothing
+        await().atMost(Duration.ofSeconds(20)).until(stream::isDone);
+        assertThat(stream).isCompleted();
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> eventsRequests(api).anyMatch(line -> true));
+        assertThat(eventsRequests(api)).allMatch(line -> line.contains("error=\"none\""));
+        assertThat(logged.list)
+            .filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN))
+            .extracting(ILoggingEvent::getFormattedMessage)
+            .isEmpty();
       } finally {
         stream.cancel(true);
       }
@@ -1509,7 +1537,18 @@ class ControlPlaneApiIT {
           .pollDelay(ttl.plusMillis(200))
           .atMost(ttl.plusSeconds(10))
           .untilAsserted(() -> assertRefusedTicket(api.get("/api/v1/events?ticket=" + late, null)));
+    } finally {
+      root.detachAppender(logged);
     }
+  }
+
+  /** The request counts of {@code GET /api/v1/events} in {@code /actuator/prometheus}. */
+  private static Stream<String> eventsRequests(ApiClient api) {
+    return api.get("/actuator/prometheus", null)
+        .body()
+        .lines()
+        .filter(l -> l.startsWith("http_server_requests_seconds_count{"))
+        .filter(l -> l.contains("uri=\"/api/v1/events\""));
   }
 
   /**
