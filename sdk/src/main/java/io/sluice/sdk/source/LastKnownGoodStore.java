@@ -132,13 +132,27 @@ public final class LastKnownGoodStore {
     return directory.resolve(baseName(service) + ".json");
   }
 
+  /**
+   * Where a version that kept upper-case letters in file names saved {@code service}'s snapshot;
+   * null when that is today's name.
+   */
+  private Path legacyFile(String service) {
+    Path legacy = directory.resolve(baseName(service, false) + ".json");
+    return legacy.equals(file(service)) ? null : legacy;
+  }
+
   private String baseName(String service) {
-    String base = "rules-" + fileSafe(service);
+    return baseName(service, true);
+  }
+
+  private String baseName(String service, boolean escapeUpperCase) {
+    String base = "rules-" + fileSafe(service, escapeUpperCase);
     if (namespace.equals(EtcdKeys.DEFAULT_NAMESPACE)) {
       return base;
     }
     // '@' is never in a file-safe service name, so the two parts cannot be confused
-    return base + "@" + fileSafe(namespace.startsWith("/") ? namespace.substring(1) : namespace);
+    String bare = namespace.startsWith("/") ? namespace.substring(1) : namespace;
+    return base + "@" + fileSafe(bare, escapeUpperCase);
   }
 
   /**
@@ -218,7 +232,11 @@ public final class LastKnownGoodStore {
     try {
       bytes = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
-      return Optional.empty();
+      path = legacyFile(service);
+      bytes = path == null ? null : readLegacy(path, service);
+      if (bytes == null) {
+        return Optional.empty();
+      }
     } catch (IOException | RuntimeException e) {
       String problem = directoryProblem(e);
       refuse(path, problem != null ? problem : "it could not be read (" + e + ")");
@@ -265,12 +283,37 @@ public final class LastKnownGoodStore {
         new ActiveRules(outcome.rules(), revision.asLong(), ActiveRules.Source.LAST_KNOWN_GOOD));
   }
 
+  /**
+   * The snapshot an older version saved under {@code legacy}, if it is {@code service}'s: where the
+   * file system ignores case, that name may hold another service's snapshot (one whose name differs
+   * only in case), which is not this service's to refuse or log. Null when absent or unreadable:
+   * today's file, saved at the next applied document, takes over.
+   */
+  private static byte[] readLegacy(Path legacy, String service) {
+    try {
+      byte[] bytes = Files.readAllBytes(legacy);
+      JsonNode root = MAPPER.readTree(bytes);
+      return root != null && service.equals(root.path("service").textValue()) ? bytes : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
   /** Deletes {@code service}'s snapshot, e.g. after its documents were deleted in etcd. */
   public void delete(String service) {
     Path path = file(service);
     if (!Files.isDirectory(directory)) {
       return; // no directory, no snapshot (a directory that is a file is said by save and load)
     }
+    Path legacy = legacyFile(service);
+    // an older version's file for this service would otherwise bring the deleted rules back
+    if (legacy != null && readLegacy(legacy, service) != null) {
+      deleteQuietly(legacy);
+    }
+    deleteQuietly(path);
+  }
+
+  private static void deleteQuietly(Path path) {
     try {
       Files.deleteIfExists(path);
     } catch (IOException | RuntimeException e) {
@@ -394,10 +437,20 @@ public final class LastKnownGoodStore {
    * share a file on a file system that ignores case (macOS's and Windows' by default).
    */
   static String fileSafe(String service) {
+    return fileSafe(service, true);
+  }
+
+  /** As {@link #fileSafe(String)}, or as versions before it wrote names: capitals kept. */
+  private static String fileSafe(String service, boolean escapeUpperCase) {
     StringBuilder out = new StringBuilder(service.length());
     for (byte b : service.getBytes(StandardCharsets.UTF_8)) {
       char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.') {
+      if ((c >= 'a' && c <= 'z')
+          || (!escapeUpperCase && c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '_'
+          || c == '.') {
         out.append(c);
       } else {
         out.append('%').append(String.format("%02X", b & 0xff));

@@ -340,6 +340,44 @@ class LastKnownGoodStoreTest {
     assertThat(LastKnownGoodStore.fileSafe("OrderService")).isEqualTo("%4Frder%53ervice");
   }
 
+  /**
+   * Versions before capitals were escaped saved {@code rules-OrderService.json}: an upgrade still
+   * starts on it, and a delete removes it too, so it cannot bring deleted rules back.
+   */
+  @Test
+  void readsAndDeletesTheSnapshotAnOlderVersionSavedWithCapitalsInItsName() throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    store.save("OrderService", rules("OrderService", 0.25, 7, ActiveRules.Source.ETCD));
+    Path legacy = dir.resolve("rules-OrderService.json");
+    Files.move(store.file("OrderService"), legacy);
+
+    assertThat(store.load("OrderService").orElseThrow().revision()).isEqualTo(7);
+    // the next save writes today's name, which wins from then on
+    store.save("OrderService", rules("OrderService", 0.5, 8, ActiveRules.Source.ETCD));
+    assertThat(store.load("OrderService").orElseThrow().revision()).isEqualTo(8);
+
+    store.delete("OrderService");
+    assertThat(legacy).doesNotExist();
+    assertThat(store.load("OrderService")).isEmpty();
+  }
+
+  /** An older version's name that holds another service's snapshot is not this one's. */
+  @Test
+  void anOlderVersionsFileOfAnotherServiceIsNeitherUsedNorDeletedNorLogged() throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    // as a file system that ignores case finds rules-orderservice.json for rules-OrderService.json
+    store.save("orderservice", rules("orderservice", 0.75, 9, ActiveRules.Source.ETCD));
+    Path other = dir.resolve("rules-OrderService.json");
+    Files.copy(store.file("orderservice"), other);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("OrderService")).isEmpty();
+      store.delete("OrderService");
+      assertThat(log.records()).isEmpty();
+    }
+    assertThat(other).exists();
+  }
+
   /** On a file system that ignores case, names differing only in case would share one file. */
   @Test
   void servicesWhoseNamesDifferOnlyInCaseKeepFilesThatDifferIgnoringCase() {
