@@ -145,7 +145,8 @@ public final class ConfiguredRules implements AutoCloseable {
    * at all and OpenTelemetry named it {@code unknown_service:<process>}.
    */
   static String withoutOwnDocument(String service) {
-    if (service.startsWith(OPEN_TELEMETRY_UNNAMED)) {
+    if (service.equals(OPEN_TELEMETRY_UNNAMED)
+        || service.startsWith(OPEN_TELEMETRY_UNNAMED + ":")) {
       return "no service name is set ("
           + ConfigKeys.SERVICE_NAME
           + ", OTEL_SERVICE_NAME or service.name in otel.resource.attributes), so OpenTelemetry"
