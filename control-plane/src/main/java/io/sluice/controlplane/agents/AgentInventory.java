@@ -70,7 +70,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     if (!read) {
       throw new ApiException(
           ProblemType.ETCD_UNAVAILABLE,
-          "the live agents have not been read from etcd yet (see /actuator/health)."
+          "the live agents have not been read from etcd yet (/actuator/health shows which part is behind, the log says why)."
               + " Try again shortly.");
     }
     List<AgentStatus> all = new ArrayList<>(agents.values());
@@ -181,7 +181,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
       LOG.warning(
           "the live agents were not read from etcd within "
               + etcd.timeout().toMillis()
-              + " ms; /api/v1/agents answers 503 until they are (see /actuator/health)");
+              + " ms; /api/v1/agents answers 503 until they are (/actuator/health shows which part is behind)");
     }
   }
 

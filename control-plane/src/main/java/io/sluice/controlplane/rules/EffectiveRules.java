@@ -9,8 +9,8 @@ import org.springframework.stereotype.Component;
 /**
  * The rules an agent of a service runs: the service's own document, else {@code _default}'s, else
  * the built-in defaults — the same fallback the agents apply. A service whose name can have no
- * document ({@code Orders}) goes straight to {@code _default}: agents would reject a document
- * stored under its name (its {@code service} could not be valid).
+ * document ({@code unknown_service:java}) goes straight to {@code _default}: agents would reject a
+ * document stored under its name (its {@code service} could not be valid).
  */
 @Component
 public final class EffectiveRules {
