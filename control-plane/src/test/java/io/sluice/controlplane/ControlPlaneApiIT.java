@@ -2193,6 +2193,54 @@ class ControlPlaneApiIT {
         .hasToString("\"done\"");
   }
 
+  /**
+   * The globs and attribute keys of a match are shown as written too: a document being written with
+   * a bidirectional control or line separator in one is refused at the field's path, with every
+   * other problem; a synthetic response's body, content rather than a line, keeps them.
+   */
+  @Test
+  void refusesLineSeparatorsAndBidirectionalControlsInTheGlobsOfADocumentBeingWritten()
+      throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/bidi-globs/rules";
+    String spoofed =
+        """
+        {"schemaVersion": 1, "service": "bidi-globs",
+         "sampling": {"rules": [{"name": "r", "ratio": 1,
+           "match": {"spanName": "GET /health\\u202e/**", "attributes": {"k\\u2066": "v"}}}]},
+         "breakers": [{"name": "b", "match": {"host": "pay\\u2028*"}, "halfOpenCalls": 0}]}
+        """;
+    ApiClient.Answer refused = api.put(path, WRITER, spoofed, Map.of());
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-rules");
+    JsonNode errors = refused.json().get("errors");
+    assertThat(errors).hasSize(4);
+    assertThat(errors.get(0).get("path").asString())
+        .isEqualTo("$.sampling.rules[0].match.spanName");
+    assertThat(errors.get(0).get("pointer").asString())
+        .isEqualTo("/sampling/rules/0/match/spanName");
+    assertThat(errors.get(0).get("message").asString())
+        .isEqualTo("a glob may not contain bidirectional controls (U+202E at character 12)");
+    assertThat(errors.get(1).get("path").asString())
+        .isEqualTo("$.sampling.rules[0].match.attributes['k\u2066']");
+    assertThat(errors.get(1).get("message").asString())
+        .isEqualTo(
+            "an attribute key may not contain bidirectional controls (U+2066 at character 2)");
+    assertThat(errors.get(2).get("path").asString()).isEqualTo("$.breakers[0].match.host");
+    assertThat(errors.get(2).get("message").asString())
+        .isEqualTo("a glob may not contain line or paragraph separators (U+2028 at character 4)");
+    assertThat(errors.get(3).get("path").asString()).isEqualTo("$.breakers[0].halfOpenCalls");
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+
+    String body =
+        """
+        {"schemaVersion": 1, "service": "bidi-globs",
+         "breakers": [{"name": "b", "onOpen": {"mode": "response",
+           "body": "\\u05e9\\u05dc\\u05d5\\u05dd\\u200f!\\u2028"}}]}
+        """;
+    assertThat(api.put(path, WRITER, body, Map.of()).status()).isEqualTo(200);
+  }
+
   @Test
   void readsCommentsSentAsRawUtf8AndRefusesOtherBytesBeyondAscii() throws Exception {
     String path = "/api/v1/services/raw-comments/rules";

@@ -204,6 +204,10 @@ final class DocumentReader {
         if (e.getKey().isEmpty()) {
           error(p, "an attribute key may not be empty");
         }
+        String keyProblem = asWritten ? OneLineText.problem(e.getKey()) : null;
+        if (keyProblem != null) {
+          error(p, "an attribute key " + keyProblem);
+        }
         JsonNode value = e.getValue();
         if (!value.isValueNode() || value.isNull()) {
           error(p, "must be a string glob, a number or a boolean");
@@ -214,7 +218,7 @@ final class DocumentReader {
             value.isNumber() && !value.isIntegralNumber()
                 ? AttributeReader.doubleText(value.doubleValue())
                 : value.asText();
-        String problem = Glob.problem(text);
+        String problem = globProblem(text);
         if (problem != null) {
           error(p, problem);
         }
@@ -555,12 +559,28 @@ final class DocumentReader {
   private String glob(JsonNode node, String path, String field) {
     String value = string(node, path, field, null);
     if (value != null) {
-      String problem = Glob.problem(value);
+      String problem = globProblem(value);
       if (problem != null) {
         error(path + "." + field, problem);
       }
     }
     return value;
+  }
+
+  /**
+   * Why {@code glob} is refused, or null. A glob is shown as written in the web UI, history and
+   * logs, as a name is: in a document being written it is held to {@link OneLineText} too, so a
+   * line separator or bidirectional control cannot make a match read as another. Control characters
+   * are the glob's own check, made on every read. Stored documents keep the rest (see {@link
+   * #requiredName}).
+   */
+  private String globProblem(String glob) {
+    String problem = Glob.problem(glob);
+    if (problem == null && asWritten) {
+      String oneLine = OneLineText.problem(glob);
+      problem = oneLine == null ? null : "a glob " + oneLine;
+    }
+    return problem;
   }
 
   private boolean bool(JsonNode node, String path, String field, boolean fallback) {

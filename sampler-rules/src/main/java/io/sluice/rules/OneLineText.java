@@ -1,9 +1,9 @@
 package io.sluice.rules;
 
 /**
- * What text that is shown as one line, as it was written, may not contain: a rule's name here, and
- * the control plane's history comments, which share this one definition so the two cannot drift
- * apart.
+ * What text that is shown as one line, as it was written, may not contain: a rule's name, the globs
+ * and attribute keys of its match here, and the control plane's history comments, which share this
+ * one definition so they cannot drift apart.
  *
  * <p>Names and comments are printed in span attributes, metrics, rejections, log lines and the web
  * UI's tables. These characters would make what is shown differ from what is there:
@@ -18,8 +18,9 @@ package io.sluice.rules;
  *       displayed ("Trojan Source", CVE-2021-42574): a name can read as another name.
  * </ul>
  *
- * <p>Callers decide where the check applies: {@link RuleCodec#parseFor} holds names to it, {@link
- * RuleCodec#parse} does not, so rules stored before a character was refused stay readable.
+ * <p>Callers decide where the check applies: {@link RuleCodec#parseFor} holds names, globs and
+ * attribute keys to it (a synthetic response's body, content rather than a line, stays free),
+ * {@link RuleCodec#parse} does not, so rules stored before a character was refused stay readable.
  */
 public final class OneLineText {
 

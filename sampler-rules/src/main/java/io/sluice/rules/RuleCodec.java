@@ -74,9 +74,9 @@ public final class RuleCodec {
    *
    * <p>This is the parse of a document being written (a save, a rollback, a dry run of a draft): it
    * also makes the checks added after documents may have been stored without them, such as rule
-   * names without control characters, line separators or bidirectional controls ({@link
-   * OneLineText}). {@link #parse} leaves those out, so that rules already stored keep working after
-   * an upgrade. Never throws.
+   * names, globs and attribute keys without control characters, line separators or bidirectional
+   * controls ({@link OneLineText}). {@link #parse} leaves those out, so that rules already stored
+   * keep working after an upgrade. Never throws.
    */
   public static ParseResult parseFor(String service, byte[] json) {
     Root root = readRoot(json);

@@ -65,7 +65,8 @@ final class RandomDocuments {
     Map<String, String> attributes = new LinkedHashMap<>();
     int count = random.nextInt(4);
     for (int i = 0; i < count; i++) {
-      attributes.put(random.nextBoolean() ? "url.path" + i : text(1, 20), glob());
+      // keys may not hold control characters, line separators or bidirectional controls either
+      attributes.put(random.nextBoolean() ? "url.path" + i : oneLine(text(1, 20)), glob());
     }
     return new SpanMatch(
         random.nextBoolean() ? glob() : null,
@@ -150,17 +151,22 @@ final class RandomDocuments {
   }
 
   private String name() {
-    String name = random.nextBoolean() ? "rule-" + random.nextInt(50) : text(1, 128);
-    // names may not hold control characters, line separators or bidirectional controls (a
-    // document being written refuses them): each one becomes a space
-    StringBuilder printable = new StringBuilder(name);
+    String name = random.nextBoolean() ? "rule-" + random.nextInt(50) : oneLine(text(1, 128));
+    return DocumentReader.NOT_WHITESPACE.matcher(name).find() ? name : "x" + name.substring(1);
+  }
+
+  /**
+   * {@code text} with each control character, line separator or bidirectional control (which a
+   * document being written refuses in names and attribute keys) made a space.
+   */
+  private static String oneLine(String text) {
+    StringBuilder printable = new StringBuilder(text);
     for (int i = 0; i < printable.length(); i++) {
       if (OneLineText.forbidden(printable.charAt(i))) {
         printable.setCharAt(i, ' ');
       }
     }
-    name = printable.toString();
-    return DocumentReader.NOT_WHITESPACE.matcher(name).find() ? name : "x" + name.substring(1);
+    return printable.toString();
   }
 
   private String glob() {

@@ -420,7 +420,30 @@ class RuleSchemaTest {
         invalid("right-to-left override in breaker name", breaker("\"name\": \"b\\u202e\"")),
         invalid("first strong isolate in rule name", rule("\"name\": \"\\u2068a\", \"ratio\": 1")),
         invalid("left-to-right mark in breaker name", breaker("\"name\": \"b\\u200e\"")),
-        invalid("Arabic letter mark in breaker name", breaker("\"name\": \"b\\u061c\"")));
+        invalid("Arabic letter mark in breaker name", breaker("\"name\": \"b\\u061c\"")),
+        invalid(
+            "right-to-left override in span name glob",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"spanName\": \"a\\u202e*\"}")),
+        invalid(
+            "line separator in attribute value glob",
+            rule(
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\": \"\\u2028\"}}")),
+        invalid(
+            "isolate in attribute key",
+            rule(
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\\u2066\": \"v\"}}")),
+        invalid(
+            "control character in attribute key",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\\n\": \"v\"}}")),
+        invalid(
+            "left-to-right mark in host glob",
+            breaker("\"name\": \"b\", \"match\": {\"host\": \"h\\u200e\"}")),
+        invalid(
+            "paragraph separator in path glob",
+            breaker("\"name\": \"b\", \"match\": {\"path\": \"/a\\u2029\"}")),
+        invalid(
+            "Arabic letter mark in method glob",
+            breaker("\"name\": \"b\", \"match\": {\"method\": \"GET\\u061c\"}")));
   }
 
   @ParameterizedTest

@@ -439,6 +439,93 @@ class ValidationMessagesTest {
                 + " character 2)"));
   }
 
+  /**
+   * Globs and attribute keys of {@code match} with line separators or bidirectional controls (and
+   * keys with control characters, which globs refuse on every read): refused in a document being
+   * written, each at its path, read when stored.
+   */
+  static Stream<Arguments> oneLineTextInMatches() {
+    return Stream.of(
+        c(
+            "right-to-left override in span name glob",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"spanName\": \"GET /\\u202e**\"}"),
+            "$.sampling.rules[0].match.spanName: a glob may not contain bidirectional controls"
+                + " (U+202E at character 6)"),
+        c(
+            "line separator in attribute value glob",
+            rule(
+                "\"name\": \"r\", \"ratio\": 1,"
+                    + " \"match\": {\"attributes\": {\"user.id\": \"a\\u2028*\"}}"),
+            "$.sampling.rules[0].match.attributes['user.id']: a glob may not contain line or"
+                + " paragraph separators (U+2028 at character 2)"),
+        c(
+            "isolate in attribute key",
+            rule(
+                "\"name\": \"r\", \"ratio\": 1,"
+                    + " \"match\": {\"attributes\": {\"tenant\\u2066\": \"acme\"}}"),
+            "$.sampling.rules[0].match.attributes['tenant\u2066']: an attribute key may not contain"
+                + " bidirectional controls (U+2066 at character 7)"),
+        c(
+            "terminal escape in attribute key",
+            rule(
+                "\"name\": \"r\", \"ratio\": 1,"
+                    + " \"match\": {\"attributes\": {\"\\u001b[2Jk\": \"v\"}}"),
+            "$.sampling.rules[0].match.attributes['\u001b[2Jk']: an attribute key may not contain"
+                + " control characters (\\u001b at character 1)"),
+        c(
+            "every glob of a call match, each at its path",
+            breaker(
+                "\"name\": \"b\", \"match\": {\"host\": \"pay\\u200e*\","
+                    + " \"method\": \"P\\u061c*\", \"path\": \"/x/\\u2029\"}"),
+            "$.breakers[0].match.host: a glob may not contain bidirectional controls (U+200E at"
+                + " character 4)",
+            "$.breakers[0].match.method: a glob may not contain bidirectional controls (U+061C at"
+                + " character 2)",
+            "$.breakers[0].match.path: a glob may not contain line or paragraph separators (U+2029"
+                + " at character 4)"),
+        c(
+            "listed with every other problem",
+            doc(
+                "\"sampling\": {\"rules\": [{\"name\": \"r\", \"ratio\": 2,"
+                    + " \"match\": {\"spanName\": \"\\u202ex\"}}]},"
+                    + " \"breakers\": [{\"name\": \"b\\u202e\"}]"),
+            "$.sampling.rules[0].ratio: must be from 0 to 1, not 2",
+            "$.sampling.rules[0].match.spanName: a glob may not contain bidirectional controls"
+                + " (U+202E at character 1)",
+            "$.breakers[0].name: may not contain bidirectional controls (U+202E at character 2)"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("oneLineTextInMatches")
+  void refusesLineSeparatorsAndBidirectionalControlsInTheMatchesOfADocumentBeingWritten(
+      String json, List<String> expected) {
+    ParseResult written = RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8));
+    assertThat(written.errors())
+        .extracting(ValidationError::toString)
+        .containsExactlyElementsOf(expected);
+  }
+
+  @ParameterizedTest
+  @MethodSource("oneLineTextInMatches")
+  void readsAStoredDocumentWithLineSeparatorsOrBidirectionalControlsInItsMatches(
+      String json, List<String> refused) {
+    // stored before matches were checked for them: an upgraded agent keeps running these rules,
+    // except for what is refused on every read (the ratio of the last case)
+    assertThat(RuleCodec.parse(json).errors())
+        .extracting(ValidationError::toString)
+        .allMatch(e -> e.contains(".ratio: "));
+  }
+
+  @Test
+  void leavesASyntheticResponseBodyFree() {
+    // a body is the response's content, returned to the calling code, never shown as one line
+    String json =
+        breaker(
+            "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\","
+                + " \"body\": \"{\\\"msg\\\": \\\"\\u05e9\\u200f\\u202e\\u2028\\n\\\"}\"}");
+    assertThat(RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8)).errors()).isEmpty();
+  }
+
   @Test
   void acceptsNamesWithFormatCharactersThatAreNoBidirectionalControls() {
     // a zero-width joiner builds emoji sequences; right-to-left script itself is text
