@@ -11,6 +11,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -1013,6 +1014,8 @@ class ControlPlaneApiIT {
     // no proxy or cache may hold the stream back
     assertThat(streamHeaders.get().firstValue("Cache-Control")).hasValue("no-cache");
     assertThat(streamHeaders.get().firstValue("X-Accel-Buffering")).hasValue("no");
+    // but the stream says it was opened the deprecated way
+    assertThat(streamHeaders.get().firstValue("Deprecation")).hasValue("@1795910400");
 
     // Far longer than the test: the agent must go because of the revoke below, never because
     // the lease ran out while a loaded machine made the steps in between slow.
@@ -1470,6 +1473,74 @@ class ControlPlaneApiIT {
         .isEqualTo("urn:sluice:problem:unauthorized");
     assertThat(api.post("/api/v1/events/tickets", "not-a-token-at-all-0000", null).status())
         .isEqualTo(401);
+  }
+
+  /**
+   * The deprecated {@code ?access_token=} still opens the stream, but says so, for an operator to
+   * find the scripts that use it: RFC 9745's {@code Deprecation} and a {@code Link} to tickets on
+   * the response, and a warning naming the token (by its name, never the token) once per token, not
+   * once per stream. Streams opened with the header or a ticket carry neither.
+   */
+  @Test
+  void aStreamOpenedWithAnAccessTokenIsMarkedDeprecatedAndWarnedAboutOncePerToken()
+      throws Exception {
+    ApiClient api = api();
+    // package-private, as the interceptor that uses it
+    try (LogCapture log =
+        LogCapture.of(Class.forName("io.sluice.controlplane.security.DeprecatedAccessToken"))) {
+      for (String token : List.of(WRITER, WRITER, ADMIN, WRITER)) {
+        HttpResponse<Stream<String>> opened =
+            openEventsAndClose(api, "access_token=" + token, null);
+        assertThat(opened.statusCode()).isEqualTo(200);
+        assertThat(opened.headers().allValues("Deprecation")).containsExactly("@1795910400");
+        assertThat(opened.headers().allValues("Link"))
+            .containsExactly("</api/v1/events/tickets>; rel=\"alternate\"");
+      }
+      String ticket =
+          api.post("/api/v1/events/tickets", WRITER, null).json().get("ticket").asString();
+      for (HttpResponse<Stream<String>> current :
+          List.of(
+              openEventsAndClose(api, "ticket=" + ticket, null),
+              openEventsAndClose(api, "", WRITER))) {
+        assertThat(current.statusCode()).isEqualTo(200);
+        assertThat(current.headers().firstValue("Deprecation")).isEmpty();
+        assertThat(current.headers().firstValue("Link")).isEmpty();
+      }
+
+      assertThat(log.records())
+          .allSatisfy(r -> assertThat(r.getLevel()).isEqualTo(java.util.logging.Level.WARNING));
+      assertThat(log.messages())
+          .containsExactly(
+              "the token 'writer' opened GET /api/v1/events with the deprecated ?access_token=,"
+                  + " which puts the token in URLs and so in proxies' access logs; use a"
+                  + " single-use ticket instead (POST /api/v1/events/tickets, then ?ticket=) or"
+                  + " the Authorization header. Logged once per token",
+              "the token 'root' opened GET /api/v1/events with the deprecated ?access_token=,"
+                  + " which puts the token in URLs and so in proxies' access logs; use a"
+                  + " single-use ticket instead (POST /api/v1/events/tickets, then ?ticket=) or"
+                  + " the Authorization header. Logged once per token");
+      assertThat(String.join("\n", log.messages())).doesNotContain(WRITER).doesNotContain(ADMIN);
+    }
+  }
+
+  /**
+   * Opens the event stream with {@code query} (and {@code token} as the Authorization header, when
+   * given) and closes it as soon as its status and headers are in.
+   */
+  private static HttpResponse<Stream<String>> openEventsAndClose(
+      ApiClient api, String query, String token) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/events?" + query))
+            .header("Accept", "text/event-stream");
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<Stream<String>> response =
+        api.http()
+            .sendAsync(request.build(), HttpResponse.BodyHandlers.ofLines())
+            .get(10, TimeUnit.SECONDS);
+    response.body().close();
+    return response;
   }
 
   /**

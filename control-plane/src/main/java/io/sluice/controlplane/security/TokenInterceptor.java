@@ -16,7 +16,8 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * <p>The event stream, which browsers' EventSource opens without headers, also takes a single-use
  * {@code ?ticket=} ({@link EventTickets}), which stands for the caller who minted it. The older
  * {@code ?access_token=} still works there for existing scripts, but is deprecated: a long-lived
- * token in a URL ends up in proxies' access logs.
+ * token in a URL ends up in proxies' access logs. Streams opened with it say so ({@link
+ * DeprecatedAccessToken}).
  */
 final class TokenInterceptor implements HandlerInterceptor {
 
@@ -29,6 +30,7 @@ final class TokenInterceptor implements HandlerInterceptor {
   private final TokenRegistry tokens;
   private final EventTickets tickets;
   private final boolean openReads;
+  private final DeprecatedAccessToken deprecatedAccessToken = new DeprecatedAccessToken();
 
   TokenInterceptor(TokenRegistry tokens, EventTickets tickets, boolean openReads) {
     this.tokens = tokens;
@@ -53,6 +55,7 @@ final class TokenInterceptor implements HandlerInterceptor {
     String ticket =
         EVENTS_PATH.equals(request.getRequestURI()) ? request.getParameter("ticket") : null;
     Caller caller;
+    boolean tokenInUrl = false;
     if (ticket != null) {
       caller = ticketCaller(request, ticket);
       if (caller == Caller.ANONYMOUS) {
@@ -64,7 +67,11 @@ final class TokenInterceptor implements HandlerInterceptor {
             ProblemType.UNAUTHORIZED, "send Authorization: Bearer <token> with this request");
       }
     } else {
-      String presented = presentedToken(request);
+      String presented = bearerToken(request);
+      if (presented == null) {
+        presented = urlToken(request);
+        tokenInUrl = presented != null;
+      }
       if (presented == null) {
         if (required == Role.READER && openReads) {
           return true;
@@ -88,6 +95,9 @@ final class TokenInterceptor implements HandlerInterceptor {
               + required);
     }
     request.setAttribute(Caller.ATTRIBUTE, caller);
+    if (tokenInUrl) {
+      deprecatedAccessToken.opened(caller, response);
+    }
     return true;
   }
 
@@ -110,15 +120,20 @@ final class TokenInterceptor implements HandlerInterceptor {
     return caller;
   }
 
-  private static String presentedToken(HttpServletRequest request) {
+  private static String bearerToken(HttpServletRequest request) {
     String header = request.getHeader("Authorization");
     if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String token = header.substring(7).strip();
       return token.isEmpty() ? null : token;
     }
+    return null;
+  }
+
+  /** The event stream's {@code ?access_token=}, read only when no Authorization header is sent. */
+  private static String urlToken(HttpServletRequest request) {
     if (EVENTS_PATH.equals(request.getRequestURI())) {
       // deprecated (see the class comment), kept for the scripts that use it
-      String token = request.getParameter("access_token");
+      String token = request.getParameter(DeprecatedAccessToken.PARAMETER);
       return token == null || token.isBlank() ? null : token;
     }
     return null;

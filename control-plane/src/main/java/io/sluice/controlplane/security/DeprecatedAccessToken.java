@@ -1,0 +1,55 @@
+package io.sluice.controlplane.security;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * Says so whenever the event stream is opened with the deprecated {@code ?access_token=}, so that
+ * an operator can find the scripts that still use it before it goes: the response carries RFC
+ * 9745's {@code Deprecation} header and a {@code Link} to the ticket endpoint that replaces it, and
+ * the first such stream of each token logs a warning naming the token (by its configured name,
+ * never the token itself).
+ *
+ * <p>Once per token name, not per stream: a script reconnects all day, and one line per token is
+ * what an operator needs to act on, without flooding the log. The names are the configured tokens',
+ * so the set of those warned about stays as small as the configuration.
+ */
+final class DeprecatedAccessToken {
+
+  private static final Logger LOG = Logger.getLogger(DeprecatedAccessToken.class.getName());
+
+  /** The query parameter that is deprecated. */
+  static final String PARAMETER = "access_token";
+
+  /**
+   * When {@code ?access_token=} was deprecated (the day event stream tickets came), as RFC 9745's
+   * structured field date: {@code @} and seconds since the epoch.
+   */
+  static final String DEPRECATION = "@" + Instant.parse("2026-11-29T00:00:00Z").getEpochSecond();
+
+  /** What replaces it: streams opened with a ticket minted at this endpoint. */
+  static final String LINK = "</api/v1/events/tickets>; rel=\"alternate\"";
+
+  private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
+  /** Marks the response to a stream {@code caller} opened with {@code ?access_token=}. */
+  void opened(Caller caller, HttpServletResponse response) {
+    response.setHeader("Deprecation", DEPRECATION);
+    response.addHeader("Link", LINK);
+    if (warned.add(caller.name())) {
+      LOG.warning(
+          "the token '"
+              + caller.name()
+              + "' opened GET "
+              + TokenInterceptor.EVENTS_PATH
+              + " with the deprecated ?"
+              + PARAMETER
+              + "=, which puts the token in URLs and so in proxies' access logs; use a single-use"
+              + " ticket instead (POST /api/v1/events/tickets, then ?ticket=) or the Authorization"
+              + " header. Logged once per token");
+    }
+  }
+}
