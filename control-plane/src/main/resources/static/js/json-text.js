@@ -156,7 +156,27 @@ export function locate(locations, path) {
   return locations.get('$') || { start: 0, end: 0 };
 }
 
-/** Pretty JSON the way the editor shows documents. */
+/**
+ * Characters that are invisible or reorder the text around them where shown: line and paragraph
+ * separators and bidirectional controls (what the server refuses in names and globs), C1 controls.
+ */
+const HIDDEN_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** As HIDDEN_IN_JSON, and the C0 controls, which JSON.stringify escapes itself. */
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const escapeChar = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** `text` with every hidden character written as `\uXXXX`, for messages that quote a value. */
+export function showHidden(text) {
+  return text.replace(HIDDEN, escapeChar);
+}
+
+/**
+ * Pretty JSON the way the editor shows documents. Hidden characters inside strings are written as
+ * `\uXXXX` escapes (the same JSON), so a stored name with a right-to-left override shows what it
+ * holds instead of reversing the text after it.
+ */
 export function pretty(value) {
-  return JSON.stringify(value, null, 2);
+  return JSON.stringify(value, null, 2).replace(HIDDEN_IN_JSON, escapeChar);
 }

@@ -10,7 +10,7 @@
 // if/then/else, $ref (local: #, #/$defs/..., #/definitions/..., and $anchor). Annotations
 // (title, description, default, examples, format, $comment) are ignored.
 
-import { itemPath, memberPath } from './json-text.js';
+import { itemPath, memberPath, showHidden } from './json-text.js';
 
 /** Compiles a schema once; returns a function document → [{path, message}]. */
 export function compileSchema(root) {
@@ -132,7 +132,7 @@ export function compileSchema(root) {
       if (re && !re.test(v)) {
         // The schema's description says in words what the pattern says in regex.
         const hint = s.description ? `: ${s.description}` : ` (${s.pattern})`;
-        errors.push({ path, message: `'${v}' is not valid here${hint}` });
+        errors.push({ path, message: `'${showHidden(v)}' is not valid here${hint}` });
       }
     }
   }

@@ -1201,6 +1201,34 @@ class WebUiIT {
    * A row moves up when one before it goes away: the overview's link, which a keyboard user was on,
    * keeps the focus instead of dropping it to the page.
    */
+  /**
+   * A name stored before bidirectional controls were refused (written into etcd by hand here) is
+   * shown with the control as a visible escape, in the editor and in the problem that says why it
+   * cannot be saved, instead of reversing the text after it.
+   */
+  @Test
+  @Order(12)
+  void aStoredNameWithABidirectionalControlShowsItEscapedWithItsProblemAtItsPath() {
+    etcd.server()
+        .put(
+            "/sluice/v1/rules/bidi-stored",
+            """
+            {"schemaVersion": 1, "service": "bidi-stored",
+             "sampling": {"defaultRatio": 0.5,
+               "rules": [{"name": "drop\u202ehealth", "match": {"spanName": "GET /health*"},
+                          "ratio": 0.0}]}}""");
+    browser.get(baseUrl() + "/#/service/bidi-stored/rules");
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"drop\\u202ehealth\""));
+    assertThat(editor.getAttribute("value")).doesNotContain("\u202e");
+    WebElement problem =
+        waitFor(
+            By.cssSelector("[data-test=problems] button[data-path='$.sampling.rules[0].name']"));
+    assertThat(problem.getText()).contains("'drop\\u202ehealth'").doesNotContain("\u202e");
+  }
+
   @Test
   @Order(12)
   void anOverviewRowThatMovesUpKeepsTheKeyboardFocus() {
