@@ -2120,6 +2120,24 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * PUTs a valid document with {@code encoded} as its percent-encoded comment, asserts the 400
+   * {@code invalid-request} refusal and returns its detail.
+   */
+  private static String refusedComment(ApiClient api, String path, String encoded) {
+    ApiClient.Answer refused =
+        api.put(
+            path,
+            WRITER,
+            document(null, 0.5, "r"),
+            Map.of("X-Sluice-Comment", encoded, "X-Sluice-Comment-Encoding", "percent"));
+    assertThat(refused.status()).as(encoded).isEqualTo(400);
+    assertThat(refused.json().get("type").asString())
+        .as(encoded)
+        .isEqualTo("urn:sluice:problem:invalid-request");
+    return refused.json().get("detail").asString();
+  }
+
+  /**
    * A comment is one line of text and a name is a name: control characters, escaped in JSON or
    * percent-encoded in the comment header, are refused at where they are, and nothing is written.
    */
@@ -2134,21 +2152,10 @@ class ControlPlaneApiIT {
     comments.put("tab", "a%09b");
     comments.put("C1 control", "a%C2%9Bb");
     comments.forEach(
-        (what, encoded) -> {
-          ApiClient.Answer refused =
-              api.put(
-                  path,
-                  WRITER,
-                  document(null, 0.5, "r"),
-                  Map.of("X-Sluice-Comment", encoded, "X-Sluice-Comment-Encoding", "percent"));
-          assertThat(refused.status()).as(what).isEqualTo(400);
-          assertThat(refused.json().get("type").asString())
-              .as(what)
-              .isEqualTo("urn:sluice:problem:invalid-request");
-          assertThat(refused.json().get("detail").asString())
-              .as(what)
-              .contains("X-Sluice-Comment may not contain control characters");
-        });
+        (what, encoded) ->
+            assertThat(refusedComment(api, path, encoded))
+                .as(what)
+                .contains("X-Sluice-Comment may not contain control characters"));
     assertThat(
             api.put(path, WRITER, document(null, 0.5, "r"), Map.of("X-Sluice-Comment", "a\tb"))
                 .status())
@@ -2199,17 +2206,7 @@ class ControlPlaneApiIT {
     comments.forEach(
         (what, encodedAndWhere) -> {
           String[] parts = encodedAndWhere.split("\\|");
-          ApiClient.Answer refused =
-              api.put(
-                  path,
-                  WRITER,
-                  document(null, 0.5, "r"),
-                  Map.of("X-Sluice-Comment", parts[0], "X-Sluice-Comment-Encoding", "percent"));
-          assertThat(refused.status()).as(what).isEqualTo(400);
-          assertThat(refused.json().get("type").asString())
-              .as(what)
-              .isEqualTo("urn:sluice:problem:invalid-request");
-          assertThat(refused.json().get("detail").asString())
+          assertThat(refusedComment(api, path, parts[0]))
               .as(what)
               .startsWith("X-Sluice-Comment may not contain")
               .contains("(" + parts[1] + ")");
