@@ -5,6 +5,7 @@
 
 import { ApiError, call, enc } from './api.js';
 import { fill, h, setText, toast } from './dom.js';
+import { showHidden } from './json-text.js';
 
 const KINDS = ['SERVER', 'CLIENT', 'INTERNAL', 'PRODUCER', 'CONSUMER'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
@@ -146,7 +147,7 @@ export class DryRunPanel {
     fill(this.result,
       h('h2', { id: 'dry-result-title', text: 'Result' }),
       h('p', { class: 'verdict' },
-        name ? ['Decided by ', what, ' ', h('strong', { 'data-test': 'deciding-rule', text: String(name) })]
+        name ? ['Decided by ', what, ' ', h('strong', { 'data-test': 'deciding-rule', text: showHidden(String(name)) })]
           : h('span', { 'data-test': 'deciding-rule', text: request.span ? 'No sampling rule matches: the default ratio decides.' : 'No breaker policy covers this call: it is not protected.' })),
       basis ? h('p', { class: 'hint', 'data-test': 'dry-run-basis', 'data-basis': r.draft ? 'draft' : 'stored', text: basis }) : null,
       decision !== null ? h('div', { class: 'decision' }, h('h3', { text: 'Decision' }), facts(decision)) : null,

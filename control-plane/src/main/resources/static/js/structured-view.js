@@ -1,10 +1,12 @@
 // Sampling rules and breaker policies as tables, for readers who do not want the JSON. Drawn
 // from whatever the editor holds, so it must cope with half-written documents: every value is
-// shown as text, and missing fields show their defaults in grey.
+// shown as text (invisible and bidirectional characters as \uXXXX escapes, as in the editor), and
+// missing fields show their defaults in grey.
 
 import { h } from './dom.js';
+import { showHidden } from './json-text.js';
 
-const text = (v) => (v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const text = (v) => showHidden(v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 const dflt = (v, fallback) => (v === undefined ? h('span', { class: 'muted', text: fallback }) : text(v));
 const pct = (v) => (typeof v === 'number' ? `${Math.round(v * 1000) / 10}%` : text(v));
 
@@ -33,7 +35,7 @@ export function structuredView(doc) {
             h('th', { scope: 'row', class: 'rule-name', text: text(rule.name) }),
             h('td', {}, dflt(match.spanName, 'any')),
             h('td', {}, dflt(match.spanKind, 'any')),
-            h('td', {}, attrs.length ? attrs.map(([k, v]) => h('code', { class: 'kv', text: `${k} = ${text(v)}` })) : h('span', { class: 'muted', text: 'any' })),
+            h('td', {}, attrs.length ? attrs.map(([k, v]) => h('code', { class: 'kv', text: `${text(k)} = ${text(v)}` })) : h('span', { class: 'muted', text: 'any' })),
             h('td', { class: 'num', text: pct(rule.ratio) }),
             h('td', { class: 'num' }, dflt(rule.maxPerSecond, '—')));
         })))),
@@ -45,7 +47,7 @@ export function structuredView(doc) {
         h('tbody', {}, breakers.map((b, i) => {
           const p = b && typeof b === 'object' ? b : {};
           const m = p.match && typeof p.match === 'object' ? p.match : {};
-          const target = [m.method, `${m.host ?? '*'}${m.port !== undefined ? `:${m.port}` : ''}${m.path ?? ''}`].filter(Boolean).join(' ');
+          const target = text([m.method, `${m.host ?? '*'}${m.port !== undefined ? `:${m.port}` : ''}${m.path ?? ''}`].filter(Boolean).join(' '));
           const w = p.slidingWindow && typeof p.slidingWindow === 'object' ? p.slidingWindow : {};
           const onOpen = p.onOpen && typeof p.onOpen === 'object' ? p.onOpen : {};
           return h('tr', {},

@@ -1203,8 +1203,8 @@ class WebUiIT {
    */
   /**
    * A name stored before bidirectional controls were refused (written into etcd by hand here) is
-   * shown with the control as a visible escape, in the editor and in the problem that says why it
-   * cannot be saved, instead of reversing the text after it.
+   * shown with the control as a visible escape, in the editor, in the problem that says why it
+   * cannot be saved and in the table view, instead of reversing the text after it.
    */
   @Test
   @Order(12)
@@ -1227,6 +1227,14 @@ class WebUiIT {
         waitFor(
             By.cssSelector("[data-test=problems] button[data-path='$.sampling.rules[0].name']"));
     assertThat(problem.getText()).contains("'drop\\u202ehealth'").doesNotContain("\u202e");
+    // and so does the table view of the rules
+    await()
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .until(
+            () ->
+                browser.findElements(By.cssSelector("[data-test=structured] .rule-name")).stream()
+                    .anyMatch(e -> e.getText().equals("drop\\u202ehealth")));
   }
 
   @Test
