@@ -31,7 +31,9 @@ class LiveRulesIT {
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
-  private static final String SERVICE = "it-live";
+  /** With capitals: a service name keeps its case, and such a service runs its own document. */
+  private static final String SERVICE = "LiveRules-IT";
+
   private static final String KEEP_SERVER_SPANS =
       "[{\"name\":\"keep-calls\",\"match\":{\"spanKind\":\"SERVER\"},\"ratio\":1.0}]";
 
