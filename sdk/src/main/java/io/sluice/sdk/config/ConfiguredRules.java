@@ -39,7 +39,10 @@ public final class ConfiguredRules implements AutoCloseable {
 
   private static final Logger logger = Logger.getLogger(ConfiguredRules.class.getName());
 
-  /** How OpenTelemetry names a service without a name: {@code unknown_service:<process>}. */
+  /**
+   * How OpenTelemetry names a service without a name: {@code unknown_service:<process>} (a bare
+   * {@code unknown_service} is a valid name here, so it never reaches the warning).
+   */
   private static final String OPEN_TELEMETRY_UNNAMED = "unknown_service";
 
   private final SluiceConfig config;
@@ -145,8 +148,7 @@ public final class ConfiguredRules implements AutoCloseable {
    * at all and OpenTelemetry named it {@code unknown_service:<process>}.
    */
   static String withoutOwnDocument(String service) {
-    if (service.equals(OPEN_TELEMETRY_UNNAMED)
-        || service.startsWith(OPEN_TELEMETRY_UNNAMED + ":")) {
+    if (service.startsWith(OPEN_TELEMETRY_UNNAMED + ":")) {
       return "no service name is set ("
           + ConfigKeys.SERVICE_NAME
           + ", OTEL_SERVICE_NAME or service.name in otel.resource.attributes), so OpenTelemetry"

@@ -253,6 +253,15 @@ public final class LastKnownGoodStore {
       refuse(path, "it is not a last-known-good snapshot of format " + FORMAT);
       return Optional.empty();
     }
+    String savedFor = root.path("service").textValue();
+    if (savedFor != null && !savedFor.equals(service)) {
+      // Where the file system ignores case, an older version's file of a service whose name
+      // differs only in case answers to this name: not this service's snapshot, nor its problem.
+      if (!savedFor.equalsIgnoreCase(service)) {
+        refuse(path, "it was saved for the service '" + savedFor + "', not '" + service + "'");
+      }
+      return Optional.empty();
+    }
     String refusedOrigin = refusedOrigin(root);
     if (refusedOrigin != null) {
       refuse(path, refusedOrigin);
@@ -299,6 +308,21 @@ public final class LastKnownGoodStore {
     }
   }
 
+  /**
+   * Whether the file at {@code path} is not another service's snapshot: it names {@code service},
+   * names none, or cannot be read as one (then it is this name's garbage). Where the file system
+   * ignores case, this name may find an older version's file of a service differing only in case.
+   */
+  private static boolean notAnotherServices(Path path, String service) {
+    try {
+      JsonNode root = MAPPER.readTree(Files.readAllBytes(path));
+      String savedFor = root == null ? null : root.path("service").textValue();
+      return savedFor == null || savedFor.equals(service);
+    } catch (IOException | RuntimeException e) {
+      return true;
+    }
+  }
+
   /** Deletes {@code service}'s snapshot, e.g. after its documents were deleted in etcd. */
   public void delete(String service) {
     Path path = file(service);
@@ -310,7 +334,9 @@ public final class LastKnownGoodStore {
     if (legacy != null && readLegacy(legacy, service) != null) {
       deleteQuietly(legacy);
     }
-    deleteQuietly(path);
+    if (notAnotherServices(path, service)) {
+      deleteQuietly(path);
+    }
   }
 
   private static void deleteQuietly(Path path) {

@@ -12,6 +12,7 @@ import io.sluice.testing.logging.LogCapture;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
@@ -376,6 +377,35 @@ class LastKnownGoodStoreTest {
       assertThat(log.records()).isEmpty();
     }
     assertThat(other).exists();
+  }
+
+  /**
+   * Where the file system ignores case, {@code rules-orderservice.json} finds the file an older
+   * version saved for {@code OrderService} (which ran {@code _default} then): not this service's
+   * rules to start on, nor its file to delete; another service's name entirely is refused.
+   */
+  @Test
+  void aSnapshotSavedForAnotherServiceUnderThisNameIsNotThisServices() throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    store.save("OrderService", rules("_default", 0.25, 7, ActiveRules.Source.ETCD));
+    Files.move(store.file("OrderService"), store.file("orderservice"));
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("orderservice")).isEmpty();
+      store.delete("orderservice");
+      assertThat(log.records()).isEmpty();
+    }
+    assertThat(store.file("orderservice")).exists();
+
+    store.save("payments", rules("_default", 0.5, 8, ActiveRules.Source.ETCD));
+    Files.move(store.file("payments"), store.file("orders"), StandardCopyOption.REPLACE_EXISTING);
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("orders")).isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .contains("it was saved for the service 'payments', not 'orders'");
+    }
   }
 
   /** On a file system that ignores case, names differing only in case would share one file. */
