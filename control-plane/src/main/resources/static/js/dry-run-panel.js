@@ -127,7 +127,7 @@ export class DryRunPanel {
     fill(this.result,
       h('h2', { id: 'dry-result-title', text: 'Result' }),
       h('p', { class: 'form-error', 'data-test': 'dry-run-draft-invalid', text: message }),
-      details.length ? h('ul', { class: 'problems' }, details.map((d) => h('li', { text: d }))) : null,
+      details.length ? h('ul', { class: 'problems' }, details.map((d) => h('li', { text: showHidden(d) }))) : null,
       h('div', { class: 'actions' }, back));
     this.result.hidden = false;
   }
@@ -161,9 +161,9 @@ function startedFrom(revision) {
 }
 
 function facts(value) {
-  if (value === null || typeof value !== 'object') return h('p', { 'data-test': 'decision', text: String(value) });
+  if (value === null || typeof value !== 'object') return h('p', { 'data-test': 'decision', text: showHidden(String(value)) });
   return h('dl', { class: 'facts', 'data-test': 'decision' }, Object.entries(value).map(([k, v]) =>
-    h('div', {}, h('dt', { text: k }), h('dd', { text: factText(k, v) }))));
+    h('div', {}, h('dt', { text: showHidden(k) }), h('dd', { text: showHidden(factText(k, v)) }))));
 }
 
 function factText(key, v) {

@@ -6,7 +6,7 @@
 import { ApiError, call, commentHeaders, enc, etagRevision, listOf, session } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
-import { lineColumn, locate, memberPath, parseWithLocations, pretty } from './json-text.js';
+import { lineColumn, locate, memberPath, parseWithLocations, pretty, showHidden } from './json-text.js';
 import { merge3 } from './merge.js';
 import { starterDocument } from './model.js';
 import { compileSchema } from './schema.js';
@@ -337,8 +337,8 @@ export class RulesPanel {
     fill(list, problems.map((p) => h('li', {},
       h('button', { type: 'button', class: 'problem', 'data-path': p.path || '', 'data-source': p.source || 'editor', onclick: () => this.select(p) },
         h('span', { class: 'problem-line', text: `line ${p.line}` }),
-        p.path ? h('code', { class: 'problem-path', text: p.path }) : null,
-        h('span', { class: 'problem-message', text: p.message }),
+        p.path ? h('code', { class: 'problem-path', text: showHidden(p.path) }) : null,
+        h('span', { class: 'problem-message', text: showHidden(p.message) }),
         p.source === 'server' ? h('span', { class: 'problem-source', text: 'control plane' }) : null))));
   }
 

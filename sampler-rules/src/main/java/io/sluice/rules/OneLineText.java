@@ -3,7 +3,9 @@ package io.sluice.rules;
 /**
  * What text that is shown as one line, as it was written, may not contain: a rule's name, the globs
  * and attribute keys of its match here, and the control plane's history comments, which share this
- * one definition so they cannot drift apart.
+ * one definition. The JSON Schema's patterns must repeat the list (a schema cannot call Java;
+ * {@code RuleSchemaTest} checks they agree), and the web UI's {@code json-text.js} escapes the same
+ * characters when it shows stored text.
  *
  * <p>Names and comments are printed in span attributes, metrics, rejections, log lines and the web
  * UI's tables. These characters would make what is shown differ from what is there:

@@ -481,6 +481,51 @@ class RuleSchemaTest {
     return Arguments.of(Named.of(name, json));
   }
 
+  /**
+   * The schema's patterns for names, globs and attribute keys repeat {@link OneLineText}'s list of
+   * characters (a JSON Schema cannot call Java): around every forbidden character and at each edge
+   * of its ranges, the schema refuses exactly what {@code OneLineText} forbids.
+   */
+  @Test
+  void namesGlobsAndAttributeKeysRefuseExactlyTheCharactersOneLineTextForbids() {
+    TreeSet<Character> candidates = new TreeSet<>();
+    for (char c = 0; c < Character.MAX_VALUE; c++) {
+      if (OneLineText.forbidden(c)) {
+        candidates.add(c);
+        candidates.add((char) (c - 1));
+        candidates.add((char) (c + 1));
+      }
+    }
+    candidates.removeIf(c -> Character.isSurrogate(c) || c == '"' || c == '\\');
+    List<String> disagreements = new ArrayList<>();
+    for (char c : candidates) {
+      String escaped = String.format("\\u%04x", (int) c);
+      Map<String, String> documents =
+          Map.of(
+              "name",
+              rule("\"name\": \"a" + escaped + "b\", \"ratio\": 1"),
+              "glob",
+              rule(
+                  "\"name\": \"r\", \"ratio\": 1, \"match\": {\"spanName\": \"a"
+                      + escaped
+                      + "b\"}"),
+              "attribute key",
+              rule(
+                  "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k"
+                      + escaped
+                      + "\": \"v\"}}"));
+      documents.forEach(
+          (field, json) -> {
+            boolean refused = !RuleSchemaValidator.problems(json).isEmpty();
+            if (refused != OneLineText.forbidden(c)) {
+              disagreements.add(field + " with " + escaped + (refused ? " refused" : " accepted"));
+            }
+          });
+    }
+    assertThat(candidates).hasSizeGreaterThan(80);
+    assertThat(disagreements).isEmpty();
+  }
+
   static String doc(String fields) {
     return "{\"schemaVersion\": 1, \"service\": \"s\", " + fields + "}";
   }

@@ -1198,10 +1198,6 @@ class WebUiIT {
   }
 
   /**
-   * A row moves up when one before it goes away: the overview's link, which a keyboard user was on,
-   * keeps the focus instead of dropping it to the page.
-   */
-  /**
    * A name stored before bidirectional controls were refused (written into etcd by hand here) is
    * shown with the control as a visible escape, in the editor, in the problem that says why it
    * cannot be saved and in the table view, instead of reversing the text after it.
@@ -1237,6 +1233,10 @@ class WebUiIT {
                     .anyMatch(e -> e.getText().equals("drop\\u202ehealth")));
   }
 
+  /**
+   * A row moves up when one before it goes away: the overview's link, which a keyboard user was on,
+   * keeps the focus instead of dropping it to the page.
+   */
   @Test
   @Order(12)
   void anOverviewRowThatMovesUpKeepsTheKeyboardFocus() {
