@@ -197,6 +197,11 @@ public final class LastKnownGoodStore {
       if (failingSaves.remove(target)) {
         logger.info("saving last-known-good rules to " + target + " works again");
       }
+      // today's file is in place: an older version's (capitals kept) has done its job
+      Path legacy = legacyFile(service);
+      if (legacy != null && readLegacy(legacy, service) != null) {
+        deleteQuietly(legacy);
+      }
       return true;
     } catch (IOException | RuntimeException e) {
       // An unwritable state directory fails every save: say so once per streak, like an outage.

@@ -343,7 +343,7 @@ class LastKnownGoodStoreTest {
 
   /**
    * Versions before capitals were escaped saved {@code rules-OrderService.json}: an upgrade still
-   * starts on it, and a delete removes it too, so it cannot bring deleted rules back.
+   * starts on it; the next save and a delete remove it, so it cannot bring old rules back.
    */
   @Test
   void readsAndDeletesTheSnapshotAnOlderVersionSavedWithCapitalsInItsName() throws Exception {
@@ -353,10 +353,13 @@ class LastKnownGoodStoreTest {
     Files.move(store.file("OrderService"), legacy);
 
     assertThat(store.load("OrderService").orElseThrow().revision()).isEqualTo(7);
-    // the next save writes today's name, which wins from then on
+    // the next save writes today's name and removes the older file, which has done its job
     store.save("OrderService", rules("OrderService", 0.5, 8, ActiveRules.Source.ETCD));
+    assertThat(legacy).doesNotExist();
     assertThat(store.load("OrderService").orElseThrow().revision()).isEqualTo(8);
 
+    // a delete removes an older file too, so it cannot bring deleted rules back
+    Files.copy(store.file("OrderService"), legacy);
     store.delete("OrderService");
     assertThat(legacy).doesNotExist();
     assertThat(store.load("OrderService")).isEmpty();
@@ -374,6 +377,7 @@ class LastKnownGoodStoreTest {
     try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
       assertThat(store.load("OrderService")).isEmpty();
       store.delete("OrderService");
+      store.save("OrderService", rules("OrderService", 0.5, 10, ActiveRules.Source.ETCD));
       assertThat(log.records()).isEmpty();
     }
     assertThat(other).exists();
