@@ -198,10 +198,7 @@ public final class LastKnownGoodStore {
         logger.info("saving last-known-good rules to " + target + " works again");
       }
       // today's file is in place: an older version's (capitals kept) has done its job
-      Path legacy = legacyFile(service);
-      if (legacy != null && readLegacy(legacy, service) != null) {
-        deleteQuietly(legacy);
-      }
+      deleteLegacy(service);
       return true;
     } catch (IOException | RuntimeException e) {
       // An unwritable state directory fails every save: say so once per streak, like an outage.
@@ -258,7 +255,7 @@ public final class LastKnownGoodStore {
       refuse(path, "it is not a last-known-good snapshot of format " + FORMAT);
       return Optional.empty();
     }
-    String savedFor = root.path("service").textValue();
+    String savedFor = savedFor(root);
     if (savedFor != null && !savedFor.equals(service)) {
       // Where the file system ignores case, an older version's file of a service whose name
       // differs only in case answers to this name: not this service's snapshot, nor its problem.
@@ -306,8 +303,7 @@ public final class LastKnownGoodStore {
   private static byte[] readLegacy(Path legacy, String service) {
     try {
       byte[] bytes = Files.readAllBytes(legacy);
-      JsonNode root = MAPPER.readTree(bytes);
-      return root != null && service.equals(root.path("service").textValue()) ? bytes : null;
+      return service.equals(savedFor(MAPPER.readTree(bytes))) ? bytes : null;
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -320,11 +316,23 @@ public final class LastKnownGoodStore {
    */
   private static boolean notAnotherServices(Path path, String service) {
     try {
-      JsonNode root = MAPPER.readTree(Files.readAllBytes(path));
-      String savedFor = root == null ? null : root.path("service").textValue();
+      String savedFor = savedFor(MAPPER.readTree(Files.readAllBytes(path)));
       return savedFor == null || savedFor.equals(service);
     } catch (IOException | RuntimeException e) {
       return true;
+    }
+  }
+
+  /** The service a snapshot was saved for, or null when it names none (or is no object). */
+  private static String savedFor(JsonNode root) {
+    return root == null ? null : root.path("service").textValue();
+  }
+
+  /** Deletes the file an older version saved for {@code service}, if there is one and it is its. */
+  private void deleteLegacy(String service) {
+    Path legacy = legacyFile(service);
+    if (legacy != null && readLegacy(legacy, service) != null) {
+      deleteQuietly(legacy);
     }
   }
 
@@ -334,11 +342,8 @@ public final class LastKnownGoodStore {
     if (!Files.isDirectory(directory)) {
       return; // no directory, no snapshot (a directory that is a file is said by save and load)
     }
-    Path legacy = legacyFile(service);
     // an older version's file for this service would otherwise bring the deleted rules back
-    if (legacy != null && readLegacy(legacy, service) != null) {
-      deleteQuietly(legacy);
-    }
+    deleteLegacy(service);
     if (notAnotherServices(path, service)) {
       deleteQuietly(path);
     }
