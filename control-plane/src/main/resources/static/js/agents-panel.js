@@ -1,9 +1,11 @@
 // The live agents of a service: which revision each applied, whether it is behind or rejected
 // the current one (and why), and its breakers' states. Rows are keyed by instance and updated
-// in place as status keys change.
+// in place as status keys change. Everything in a row is what an agent wrote into etcd, and any
+// process that can write there can write anything: it is shown through showHidden.
 
 import { enc } from './api.js';
 import { fill, h, placeChild, setText, timeNode } from './dom.js';
+import { showHidden } from './json-text.js';
 import { agentKey } from './model.js';
 import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
 
@@ -64,31 +66,31 @@ export class AgentsPanel {
       if (!row) {
         row = {
           tr: h('tr', { 'data-instance': a.instanceId, 'data-service': a.service }),
-          host: h('td'),
+          host: h('td', { 'data-test': 'agent-host' }),
           revision: h('td', { class: 'num', 'data-test': 'applied-revision' }),
           status: h('td'),
           breakers: h('td', { class: 'chips' }),
           updated: h('td'),
         };
-        fill(row.tr, h('th', { scope: 'row', class: 'mono', text: a.instanceId }),
+        fill(row.tr, h('th', { scope: 'row', class: 'mono', 'data-test': 'instance', text: showHidden(a.instanceId) }),
           this.withService
-            ? h('td', { 'data-test': 'agent-service' }, h('a', { href: `#/service/${enc(a.service)}/agents`, text: a.service }))
+            ? h('td', { 'data-test': 'agent-service' }, h('a', { href: `#/service/${enc(a.service)}/agents`, text: showHidden(a.service) }))
             : null,
           row.host, row.revision, row.status, row.breakers, row.updated);
         this.rows.set(key, row);
       }
       // a row moves up when one before it goes away: the control it holds keeps the focus
       placeChild(this.tbody, row.tr, index);
-      setText(row.host, `${a.host}${a.pid !== '' ? ` (${a.pid})` : ''}`);
-      row.host.title = [a.versions.sluice && `Sluice ${a.versions.sluice}`, a.versions.java && `Java ${a.versions.java}`, a.rulesSource && `rules from ${a.rulesSource}`].filter(Boolean).join(' · ');
-      setText(row.revision, a.appliedRevision ?? '—');
+      setText(row.host, showHidden(`${a.host}${a.pid !== '' ? ` (${a.pid})` : ''}`));
+      row.host.title = showHidden([a.versions.sluice && `Sluice ${a.versions.sluice}`, a.versions.java && `Java ${a.versions.java}`, a.rulesSource && `rules from ${a.rulesSource}`].filter(Boolean).join(' · '));
+      setText(row.revision, showHidden(a.appliedRevision ?? '—'));
       // An agent lists at most 50 errors and 200 breakers (not CLOSED first) and counts the rest.
       fillIfChanged(row.status, JSON.stringify([a.status, a.rejectedRevision, a.rejectedErrors, a.rejectedErrorsOmitted]),
         statusChip(a.status),
         a.rejectedErrors.length || a.rejectedErrorsOmitted
           ? h('details', { class: 'rejection' },
-            h('summary', { text: `rejected revision ${a.rejectedRevision}` }),
-            h('ul', {}, a.rejectedErrors.map((e) => h('li', { text: e })),
+            h('summary', { text: `rejected revision ${showHidden(a.rejectedRevision)}` }),
+            h('ul', {}, a.rejectedErrors.map((e) => h('li', { 'data-test': 'rejection-error', text: showHidden(e) })),
               a.rejectedErrorsOmitted
                 ? h('li', { class: 'muted', 'data-test': 'errors-omitted', text: `… and ${a.rejectedErrorsOmitted} more` })
                 : null))

@@ -2,6 +2,8 @@
 // token of the signed-in user. The token lives in sessionStorage only: closing the tab or
 // signing out forgets it.
 
+import { showHidden } from './json-text.js';
+
 const TOKEN_KEY = 'sluice.token';
 const DRAFT_KEY = 'sluice.draft';
 
@@ -39,7 +41,10 @@ export const session = {
   },
 };
 
-/** A failed call, with the RFC 9457 problem document the server sent (if any). */
+/**
+ * A failed call, with the RFC 9457 problem document the server sent (if any). Its message is for
+ * the page: the problem's detail with hidden characters as escapes (it may quote what was sent).
+ */
 export class ApiError extends Error {
   constructor(status, problem, headers) {
     super(problemText(status, problem));
@@ -56,7 +61,7 @@ export class ApiError extends Error {
 
 function problemText(status, problem) {
   if (problem && (problem.detail || problem.title)) {
-    return problem.detail || problem.title;
+    return showHidden(problem.detail || problem.title);
   }
   switch (status) {
     case 400:

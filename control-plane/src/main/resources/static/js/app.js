@@ -3,6 +3,7 @@
 
 import { ApiError, EventStream, call, onUnauthorized, session } from './api.js';
 import { confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
+import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
 
@@ -80,7 +81,7 @@ function showSignIn(message) {
     spellcheck: 'false',
     'aria-describedby': 'token-help',
   });
-  const error = h('p', { id: 'sign-in-error', class: 'form-error', role: 'alert' }, message || '');
+  const error = h('p', { id: 'sign-in-error', class: 'form-error', role: 'alert' }, showHidden(message || ''));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', text: 'Sign in' });
   const anonymous = h('button', {
     type: 'button', class: 'btn', hidden: true, 'data-test': 'read-without-token',
@@ -155,7 +156,7 @@ function enterApp() {
   const who = document.getElementById('who');
   fill(
     who,
-    state.name ? h('span', { class: 'who-name', text: state.name }) : null,
+    state.name ? h('span', { class: 'who-name', text: showHidden(state.name) }) : null,
     h('span', { class: `role role-${state.role}`, 'data-test': 'role', text: state.role }),
   );
   startLive();
@@ -258,7 +259,7 @@ async function route() {
     }
     closePage();
     fill(crumbs, h('a', { href: '#/', text: 'Services' }), h('span', { class: 'sep', 'aria-hidden': 'true', text: '/' }),
-      h('span', { 'aria-current': 'page', text: service }));
+      h('span', { 'aria-current': 'page', text: showHidden(service) }));
     state.page = new ServicePage(main, service, tab, context);
   } else {
     closePage();

@@ -5,7 +5,7 @@
 
 import { ApiError, call, enc, listOf } from './api.js';
 import { fill, h, placeChild, setText } from './dom.js';
-import { pretty } from './json-text.js';
+import { pretty, showHidden } from './json-text.js';
 import { suggestPolicy, unprotectedFromAgents } from './model.js';
 
 export class DependenciesPanel {
@@ -72,7 +72,7 @@ export class DependenciesPanel {
     this.empty.hidden = rows.length > 0;
     // With no agent there is no traffic to judge: say so instead of "everything is covered".
     setText(this.empty, this.page.agentsLoaded && this.page.agents.length === 0
-      ? `No agent of ${this.page.service} reports yet, so there is no traffic to look at.`
+      ? `No agent of ${showHidden(this.page.service)} reports yet, so there is no traffic to look at.`
       : 'Every outgoing target with traffic is covered by a breaker policy.');
     // A service running _default has no document of its own to add a policy to.
     const addable = this.page.canWrite && !this.page.defaultOnly;
@@ -93,7 +93,7 @@ export class DependenciesPanel {
           ? `${(100 * Number(d.errorRate)).toFixed(1)}%`
           : '—';
       const guarded = d.guardedBy && d.guardedBy.length
-        ? `Partly guarded by ${d.guardedBy.join(', ')} (${d.guardedCallsPerMinute} calls/min); the figures are the other calls.`
+        ? showHidden(`Partly guarded by ${d.guardedBy.join(', ')} (${d.guardedCallsPerMinute} calls/min); the figures are the other calls.`)
         : '';
       setText(row.partly, guarded);
       if (guarded) row.head.appendChild(row.partly);
@@ -101,7 +101,7 @@ export class DependenciesPanel {
       setText(row.calls, d.callsPerMinute);
       setText(row.errors, errors);
       setText(row.p99, d.p99Millis != null ? `${Math.round(d.p99Millis)} ms` : '—');
-      setText(row.summary, policySummary(d.suggestedPolicy));
+      setText(row.summary, showHidden(policySummary(d.suggestedPolicy)));
       setText(row.code, pretty(d.suggestedPolicy));
       if (addable) {
         if (!row.add.isConnected) row.policyCell.appendChild(row.add);
@@ -119,7 +119,8 @@ export class DependenciesPanel {
 
   newRow(target) {
     const row = {
-      head: h('th', { scope: 'row' }, h('span', { class: 'mono', text: target })),
+      // host:port as agents reported it
+      head: h('th', { scope: 'row' }, h('span', { class: 'mono', 'data-test': 'target', text: showHidden(target) })),
       partly: h('div', { class: 'hint', 'data-test': 'partly-guarded' }),
       calls: h('td', { class: 'num' }),
       errors: h('td', { class: 'num' }),

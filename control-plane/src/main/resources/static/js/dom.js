@@ -1,5 +1,9 @@
 // Small DOM helpers. Everything that comes from the server goes through text nodes or
-// setAttribute: this module never touches innerHTML, so data can never become markup.
+// setAttribute: this module never touches innerHTML, so data can never become markup. Text from
+// the server or an agent is shown through showHidden (json-text.js), so a line break or a
+// right-to-left override in it shows as an escape instead of disguising what is around it.
+
+import { showHidden } from './json-text.js';
 
 /**
  * Creates an element. `attrs` may hold `class`, `text`, event handlers as `onclick`-style
@@ -70,7 +74,7 @@ export function placeChild(parent, node, index) {
 export function relativeTime(iso, now = Date.now()) {
   if (!iso) return '—';
   const t = typeof iso === 'number' ? iso : Date.parse(iso);
-  if (Number.isNaN(t)) return String(iso);
+  if (Number.isNaN(t)) return showHidden(iso);
   const s = Math.round((now - t) / 1000);
   if (s < 5) return 'just now';
   if (s < 60) return `${s} s ago`;
@@ -82,7 +86,7 @@ export function relativeTime(iso, now = Date.now()) {
 export function exactTime(iso) {
   if (!iso) return '';
   const t = typeof iso === 'number' ? iso : Date.parse(iso);
-  return Number.isNaN(t) ? String(iso) : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return Number.isNaN(t) ? showHidden(iso) : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
 /** Re-words every relative time on the page, so "just now" ages while nothing else changes. */
@@ -99,19 +103,23 @@ export function timeNode(iso) {
 }
 
 let toastTimer = 0;
-/** Shows a short status message in the page's polite live region. */
+/**
+ * Shows a short status message in the page's polite live region: one line, with any hidden
+ * character in what it quotes (a name, the server's message) as an escape.
+ */
 export function toast(message, kind = 'info') {
   const region = document.getElementById('toast');
   if (!region) return;
   region.className = `toast toast-${kind} visible`;
-  setText(region, message);
+  setText(region, showHidden(message));
   clearTimeout(toastTimer);
   toastTimer = setTimeout(() => region.classList.remove('visible'), 6000);
 }
 
 /**
  * Asks for confirmation in a modal <dialog> (keyboard-accessible: Esc cancels, focus stays
- * inside). Resolves to true when confirmed.
+ * inside). Resolves to true when confirmed. The title and each message are one line each, shown
+ * with hidden characters as escapes: they name services, authors and revisions.
  */
 export function confirmDialog({ title, message, confirmLabel, danger = false, extra = null }) {
   return new Promise((resolve) => {
@@ -125,8 +133,8 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
     });
     fill(
       dialog,
-      h('h2', { id: 'dialog-title', text: title }),
-      (Array.isArray(message) ? message : [message]).map((m) => h('p', { text: m })),
+      h('h2', { id: 'dialog-title', text: showHidden(title) }),
+      (Array.isArray(message) ? message : [message]).map((m) => h('p', { text: showHidden(m) })),
       extra,
       h('div', { class: 'actions' }, cancel, ok),
     );

@@ -149,7 +149,7 @@ export class DryRunPanel {
       h('p', { class: 'verdict' },
         name ? ['Decided by ', what, ' ', h('strong', { 'data-test': 'deciding-rule', text: showHidden(String(name)) })]
           : h('span', { 'data-test': 'deciding-rule', text: request.span ? 'No sampling rule matches: the default ratio decides.' : 'No breaker policy covers this call: it is not protected.' })),
-      basis ? h('p', { class: 'hint', 'data-test': 'dry-run-basis', 'data-basis': r.draft ? 'draft' : 'stored', text: basis }) : null,
+      basis ? h('p', { class: 'hint', 'data-test': 'dry-run-basis', 'data-basis': r.draft ? 'draft' : 'stored', text: showHidden(basis) }) : null,
       decision !== null ? h('div', { class: 'decision' }, h('h3', { text: 'Decision' }), facts(decision)) : null,
       rest.length ? facts(Object.fromEntries(rest)) : null);
     this.result.hidden = false;

@@ -1,10 +1,12 @@
 // The history of a service's rules: who changed what, when and why; a diff of any version
-// against the current one; rollback with confirmation (writers only).
+// against the current one; rollback with confirmation (writers only). Entries are shown through
+// showHidden: comments are refused with hidden characters now, but older entries may hold them,
+// and anything that can write to etcd can write an entry.
 
 import { ApiError, call, commentHeaders, enc, listOf } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
-import { pretty } from './json-text.js';
+import { pretty, showHidden } from './json-text.js';
 import { historyView } from './model.js';
 import { diffView } from './widgets.js';
 
@@ -99,10 +101,10 @@ export class HistoryPanel {
       }
       return h('tr', { 'data-revision': e.revision, class: isCurrent ? 'current' : null },
         h('td', { class: 'num' }, String(e.revision), isCurrent ? h('span', { class: 'chip chip-ok', text: 'current' }) : null),
-        h('td', { 'data-test': 'action', text: e.action === 'rollback' && e.rollbackOf != null ? `rollback to revision ${e.rollbackOf}` : e.action }),
-        h('td', { text: e.author }),
+        h('td', { 'data-test': 'action', text: showHidden(e.action === 'rollback' && e.rollbackOf != null ? `rollback to revision ${e.rollbackOf}` : e.action) }),
+        h('td', { 'data-test': 'author', text: showHidden(e.author) }),
         h('td', {}, timeNode(e.time)),
-        h('td', { class: 'comment', text: e.comment }),
+        h('td', { class: 'comment', text: showHidden(e.comment) }),
         h('td', { class: 'row-actions' }, buttons));
     }));
     const again = refocus ? this.tbody.querySelector(refocus) : null;

@@ -167,9 +167,13 @@ const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-
 
 const escapeChar = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
-/** `text` with every hidden character written as `\uXXXX`, for messages that quote a value. */
+/**
+ * `text` with every hidden character written as `\uXXXX`: for all text from the server or an agent
+ * that is put on the page, so a line break or a right-to-left override cannot disguise what the
+ * operator reads. Anything else (a number, null) is shown as its string.
+ */
 export function showHidden(text) {
-  return text.replace(HIDDEN, escapeChar);
+  return String(text).replace(HIDDEN, escapeChar);
 }
 
 /**

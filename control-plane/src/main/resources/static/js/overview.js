@@ -4,6 +4,7 @@
 
 import { call, coalesce, enc, listOf } from './api.js';
 import { fill, h, exactTime, placeChild, setText, timeNode } from './dom.js';
+import { showHidden } from './json-text.js';
 import { historyView, serviceView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 
@@ -150,7 +151,8 @@ export class OverviewPage {
       change: h('td', { 'data-test': 'last-change' }),
     };
     fill(row.tr,
-      h('th', { scope: 'row' }, h('a', { href: `#/service/${enc(name)}`, class: 'service-link', text: name }),
+      // agents may report any name, and every name an agent reports is listed
+      h('th', { scope: 'row' }, h('a', { href: `#/service/${enc(name)}`, class: 'service-link', text: showHidden(name) }),
         name === '_default' ? h('span', { class: 'chip default-chip', 'data-test': 'default-marker', title: 'The document every service without rules of its own runs', text: 'fallback for services without their own' }) : null),
       row.revision,
       h('td', {
@@ -166,7 +168,7 @@ export class OverviewPage {
 
   updateRow(row, v) {
     setText(row.revision, v.revision != null ? v.revision : '—');
-    row.revision.title = v.revision == null && v.source ? `runs ${v.source} revision ${v.effectiveRevision}` : '';
+    row.revision.title = v.revision == null && v.source ? showHidden(`runs ${v.source} revision ${v.effectiveRevision}`) : '';
     updateRolloutBar(row.bar, v.current, v.total);
     setText(row.rejected, v.rejected);
     row.rejected.classList.toggle('bad', v.rejected > 0);
@@ -208,7 +210,7 @@ function showChange(row, text, author, time) {
   const key = text ?? `${author}|${time}`;
   if (row.changeKey === key) return;
   row.changeKey = key;
-  if (text != null) fill(row.change, text);
-  else fill(row.change, `${author} · `, timeNode(time));
+  if (text != null) fill(row.change, showHidden(text));
+  else fill(row.change, `${showHidden(author)} · `, timeNode(time));
   row.change.title = time ? exactTime(time) : '';
 }

@@ -135,7 +135,7 @@ export class RulesPanel {
       // Nothing to edit: a document under this name could never apply (the page says why).
       this.base = null;
       fill(this.root, h('p', { class: 'empty', 'data-test': 'no-editor' },
-        `${this.page.service} has no rule document of its own; its agents run `,
+        `${showHidden(this.page.service)} has no rule document of its own; its agents run `,
         h('a', { href: '#/service/_default/rules', text: '_default' }), '.'));
       return;
     }
@@ -258,7 +258,7 @@ export class RulesPanel {
     clearTimeout(this.validateTimer);
     this.validate();
     const e = parsed.error;
-    setText(this.status, `Cannot format: the JSON does not parse at line ${e.line}, column ${e.column} (${e.message}). Fix it first, then format.`);
+    setText(this.status, showHidden(`Cannot format: the JSON does not parse at line ${e.line}, column ${e.column} (${e.message}). Fix it first, then format.`));
     this.status.classList.add('bad');
     this.status.classList.remove('good');
   }
@@ -486,7 +486,7 @@ export class RulesPanel {
       // the delete button that held the focus is hidden now (no rules left to delete)
       window.scrollTo({ top: 0 });
       this.showOutcome(h('p', { class: 'notice notice-ok', 'data-test': 'deleted',
-        text: `Deleted the rules of ${service}${revision != null ? ` (revision ${revision} in history)` : ''}. ${service === '_default' ? 'Services without rules of their own run the built-in defaults now.' : 'Its agents fall back to _default, or the built-in defaults.'} Roll back from the history to restore them.` }));
+        text: `Deleted the rules of ${showHidden(service)}${revision != null ? ` (revision ${revision} in history)` : ''}. ${service === '_default' ? 'Services without rules of their own run the built-in defaults now.' : 'Its agents fall back to _default, or the built-in defaults.'} Roll back from the history to restore them.` }));
       this.page.refreshAgents();
     } catch (e) {
       if (e instanceof ApiError && e.status === 412) {
@@ -581,8 +581,8 @@ export class RulesPanel {
         return;
       }
       fill(node, revision > 0 ? `Revision ${revision} was saved by ` : `The rules were deleted (revision ${e.revision}) by `,
-        h('strong', { text: e.author ?? 'someone' }), ' ', timeNode(e.time),
-        e.comment ? [': \u201c', e.comment, '\u201d'] : '', '.');
+        h('strong', { text: showHidden(e.author ?? 'someone') }), ' ', timeNode(e.time),
+        e.comment ? [': \u201c', showHidden(e.comment), '\u201d'] : '', '.');
     } catch {
       setText(node, revision > 0 ? `Revision ${revision} is current now.` : 'No rules are stored now.');
     }
@@ -608,7 +608,7 @@ export class RulesPanel {
       h('p', { text: gone
         ? 'The rules were deleted meanwhile: the editor holds your version. Saving it stores the rules again; check it first.'
         : `Reloaded revision ${current.revision} and re-applied your edits on top.${listed.length ? ' Both of you changed these places; your version was kept:' : ' Check the changes and save again.'}` }),
-      listed.length ? h('ul', {}, listed.map((c) => h('li', {}, h('code', { text: c })))) : null));
+      listed.length ? h('ul', {}, listed.map((c) => h('li', {}, h('code', { text: showHidden(c) })))) : null));
     if (this.validate()) this.openReview();
   }
 

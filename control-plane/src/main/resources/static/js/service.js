@@ -4,6 +4,7 @@
 
 import { ApiError, call, coalesce, enc, etagRevision, listOf } from './api.js';
 import { fill, h, setText } from './dom.js';
+import { showHidden } from './json-text.js';
 import { agentKey, agentView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
 import { RulesPanel } from './rules-panel.js';
@@ -37,7 +38,7 @@ export class ServicePage {
     this.loadError = h('p', { class: 'form-error', role: 'alert', 'data-test': 'load-error' });
     this.defaultNote = h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
     this.unknownNote = h('p', { class: 'notice notice-warn', role: 'note', 'data-test': 'unknown-service', hidden: true,
-      text: `No agent reports the service name ${service}, and it has no rules. If agents should run under this name, check it for typos: it must equal their otel.service.name. Rules saved here apply only to agents of exactly this name.` });
+      text: `No agent reports the service name ${showHidden(service)}, and it has no rules. If agents should run under this name, check it for typos: it must equal their otel.service.name. Rules saved here apply only to agents of exactly this name.` });
 
     this.tabButtons = new Map();
     this.panels = new Map();
@@ -56,7 +57,7 @@ export class ServicePage {
 
     fill(root,
       h('div', { class: 'page-head service-head' },
-        h('h1', {}, h('span', { class: 'muted', text: 'Service ' }), h('span', { 'data-test': 'service-name', text: service })),
+        h('h1', {}, h('span', { class: 'muted', text: 'Service ' }), h('span', { 'data-test': 'service-name', text: showHidden(service) })),
         h('dl', { class: 'meta' },
           h('div', {}, h('dt', { text: 'Revision' }), h('dd', {}, this.revisionText)),
           h('div', {}, h('dt', { text: 'Rollout' }), h('dd', {}, this.bar.node)),
@@ -199,7 +200,7 @@ export class ServicePage {
   showDefaultOnly(reason) {
     if (!this.defaultNote.hidden) return;
     fill(this.defaultNote,
-      h('p', { text: reason ? `${reason}.` : `The agents of ${this.service} run the _default document.` }),
+      h('p', { text: showHidden(reason ? `${reason}.` : `The agents of ${this.service} run the _default document.`) }),
       h('p', {}, 'Change their rules in ',
         h('a', { href: '#/service/_default/rules', 'data-test': 'default-link', text: '_default' }),
         ', or give the service a name that can have a document of its own (otel.service.name).'));
@@ -268,7 +269,7 @@ export class ServicePage {
     const source = this.rollout ? this.rollout.source : null;
     // Not read yet (or the read failed): unknown, which is not "none".
     setText(this.revisionText, !this.current ? '—' : revision != null ? revision
-      : source ? `none (${source} revision ${this.rollout.revision} applies)` : 'none (built-in defaults apply)');
+      : source ? showHidden(`none (${source} revision ${this.rollout.revision} applies)`) : 'none (built-in defaults apply)');
     // A name no agent reports and without rules: most likely a typo.
     this.unknownNote.hidden = !(this.agentsLoaded && this.agents.length === 0 && this.current
       && this.current.revision == null && !this.current.defaultOnly);

@@ -2,6 +2,7 @@
 
 import { fill, h, setText } from './dom.js';
 import { hunks, stats } from './diff.js';
+import { showHidden } from './json-text.js';
 import { isOpen } from './model.js';
 
 /** A fixed-size rollout bar with "n/m" text; update it with updateRolloutBar. */
@@ -45,19 +46,19 @@ export function diffView(lines, { label = 'Changes' } = {}) {
     h('div', { class: 'diff-scroll' }, h('table', { class: 'diff-table', 'aria-label': label }, h('tbody', {}, rows))));
 }
 
-/** A small state chip for a breaker: CLOSED, OPEN, HALF_OPEN… */
+/** A small state chip for a breaker: CLOSED, OPEN, HALF_OPEN… (all of it as an agent reported it). */
 export function breakerChip(b) {
   const state = String(b.state || 'UNKNOWN').toUpperCase();
   const cls = isOpen(state) ? 'chip chip-bad' : state === 'HALF_OPEN' ? 'chip chip-warn' : 'chip chip-ok';
   const rate = typeof b.failureRate === 'number' && b.failureRate >= 0 ? ` · ${b.failureRate.toFixed(0)}% failed` : '';
-  return h('span', { class: cls, title: `${b.policy || ''} ${b.key || ''}${rate}`.trim() },
-    h('span', { class: 'chip-label', text: b.key || b.policy || '' }),
-    ` ${state.replace('_', '-')}${b.shadow ? ' (shadow)' : ''}`);
+  return h('span', { class: cls, title: showHidden(`${b.policy || ''} ${b.key || ''}${rate}`.trim()) },
+    h('span', { class: 'chip-label', text: showHidden(b.key || b.policy || '') }),
+    showHidden(` ${state.replace('_', '-')}${b.shadow ? ' (shadow)' : ''}`));
 }
 
 export function statusChip(status) {
   const cls = status === 'applied' ? 'chip chip-ok' : status === 'rejected' ? 'chip chip-bad' : 'chip chip-warn';
-  return h('span', { class: cls, 'data-test': 'agent-status', text: status });
+  return h('span', { class: cls, 'data-test': 'agent-status', text: showHidden(status) });
 }
 
 /** Replaces a node's children only if the rendering changed, keeping focus when it did not. */
