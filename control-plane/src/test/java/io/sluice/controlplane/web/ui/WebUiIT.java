@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.controlplane.ControlPlaneApplication;
 import io.sluice.controlplane.TomcatBaseDirs;
+import io.sluice.controlplane.history.HistoryAction;
+import io.sluice.controlplane.history.HistoryCodec;
+import io.sluice.controlplane.history.HistoryEntry;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -1231,6 +1234,112 @@ class WebUiIT {
             () ->
                 browser.findElements(By.cssSelector("[data-test=structured] .rule-name")).stream()
                     .anyMatch(e -> e.getText().equals("drop\\u202ehealth")));
+  }
+
+  /**
+   * Agents are any process that can write to etcd, and history entries written before comments were
+   * held to one line may hold anything: a right-to-left override or a line break in an agent's
+   * status (written into etcd here) or in a stored history entry shows as a visible escape on the
+   * overview, the agents and dependencies tabs and in the history, instead of reordering or
+   * splitting what the operator reads.
+   */
+  @Test
+  @Order(12)
+  void hiddenCharactersFromAgentsAndStoredHistoryShowEscaped() {
+    long revision = storeOrdersDocumentAs("bidi-agents");
+    String agentKey = "/sluice/v1/agents/bidi-agents/bidi-1";
+    String oddServiceKey = "/sluice/v1/agents/bidi\u202eagents/bidi-2";
+    Instant now = Instant.now();
+    etcd.server()
+        .put(
+            agentKey,
+            AgentStatusCodec.write(
+                new AgentStatus(
+                    "bidi-1\u202elive",
+                    "bidi-agents",
+                    "host\u202e-1",
+                    41,
+                    new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+                    now,
+                    now,
+                    "etcd",
+                    0,
+                    new AgentStatus.Rejection(
+                        revision, List.of("$.sampling: fine\u202e enil\nforged line")),
+                    List.of(
+                        new AgentStatus.BreakerState(
+                            "pay\u202ements", "pay\u202ements:8080", "OPEN", 60, 0, false)),
+                    List.of(
+                        new AgentStatus.TargetStats("ledger\u202e:9000", 300, 3, 40.0, null)))));
+    etcd.server()
+        .put(
+            oddServiceKey,
+            AgentStatusCodec.write(
+                new AgentStatus(
+                    "bidi-2",
+                    "bidi\u202eagents",
+                    "host-2",
+                    42,
+                    new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+                    now,
+                    now,
+                    "etcd",
+                    0,
+                    null,
+                    List.of(),
+                    List.of())));
+    HistoryCodec history = controlPlane.getBean(HistoryCodec.class);
+    etcd.server()
+        .put(
+            "/sluice/v1/history/bidi-agents/" + String.format("%020d", 1),
+            history.write(
+                new HistoryEntry(
+                    1,
+                    "bidi-agents",
+                    HistoryAction.PUT,
+                    "mallory\u202eecila",
+                    Instant.parse("2025-01-02T03:04:05Z"),
+                    "approved\u202e\nby ops",
+                    null,
+                    history.tree(
+                        ordersDocument(0.0)
+                            .replace("\"service\": \"orders\"", "\"service\": \"bidi-agents\"")))));
+    try {
+      browser.get(baseUrl() + "/#/");
+      awaitText(
+          By.cssSelector("tr[data-service='bidi\u202eagents'] a.service-link"),
+          "bidi\\u202eagents");
+
+      browser.get(baseUrl() + "/#/service/bidi-agents/agents");
+      String row = "tr[data-service='bidi-agents'] ";
+      awaitText(By.cssSelector(row + "[data-test=agent-status]"), "rejected");
+      click(By.cssSelector(row + "details.rejection summary"));
+      assertThat(visibleText(row + "[data-test=instance]")).isEqualTo("bidi-1\\u202elive");
+      assertThat(visibleText(row + "[data-test=agent-host]")).isEqualTo("host\\u202e-1 (41)");
+      assertThat(visibleText(row + "[data-test=rejection-error]"))
+          .isEqualTo("$.sampling: fine\\u202e enil\\u000aforged line");
+      assertThat(visibleText(row + ".chip-label")).isEqualTo("pay\\u202ements:8080");
+      screenshots.save("13-agent-with-hidden-characters");
+
+      click(By.id("tab-dependencies"));
+      awaitText(By.cssSelector("[data-test=target]"), "ledger\\u202e:9000");
+
+      click(By.id("tab-history"));
+      String entry = "tr[data-revision='1'] ";
+      awaitText(By.cssSelector(entry + "td.comment"), "approved");
+      assertThat(visibleText(entry + "td.comment")).isEqualTo("approved\\u202e\\u000aby ops");
+      assertThat(visibleText(entry + "[data-test=author]")).isEqualTo("mallory\\u202eecila");
+    } finally {
+      etcd.server().delete(agentKey);
+      etcd.server().delete(oddServiceKey);
+    }
+  }
+
+  /** The text shown on the page (not only in the DOM), which must hold no hidden character. */
+  private static String visibleText(String css) {
+    String text = waitFor(By.cssSelector(css)).getText();
+    assertThat(text).as(css).doesNotContain("\u202e").doesNotContain("\n");
+    return text;
   }
 
   /**
