@@ -165,12 +165,16 @@ const HIDDEN_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202
 /** As HIDDEN_IN_JSON, and the C0 controls, which JSON.stringify escapes itself. */
 const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
-const escapeChar = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+// Written as JSON writes them (JSON.stringify, the editor, the control plane's messages), so a
+// character reads the same wherever the page shows it: a line feed is \n in the editor, in the
+// table view, in a problem and in an agent's rejection error alike.
+const SHORT = { '\b': '\\b', '\t': '\\t', '\n': '\\n', '\f': '\\f', '\r': '\\r' };
+const escapeChar = (c) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
- * `text` with every hidden character written as `\uXXXX`: for all text from the server or an agent
- * that is put on the page, so a line break or a right-to-left override cannot disguise what the
- * operator reads. Anything else (a number, null) is shown as its string.
+ * `text` with every hidden character written as its JSON escape (`\n`, `\u202e`): for all text from
+ * the server or an agent that is put on the page, so a line break or a right-to-left override
+ * cannot disguise what the operator reads. Anything else (a number, null) is shown as its string.
  */
 export function showHidden(text) {
   return String(text).replace(HIDDEN, escapeChar);

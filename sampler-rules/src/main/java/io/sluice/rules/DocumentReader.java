@@ -797,8 +797,8 @@ final class DocumentReader {
 
   /**
    * A value from the document quoted for a message: control characters, line separators and
-   * bidirectional controls ({@link OneLineText}) escaped so a message stays on one line and reads
-   * as it is, and long values cut short.
+   * bidirectional controls ({@link OneLineText}) escaped as JSON writes them ({@code \n}, {@code
+   * \\u202e}) so a message stays on one line and reads as it is, and long values cut short.
    */
   static String quote(String value) {
     StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_QUOTED) + 8).append('\'');
@@ -808,10 +808,13 @@ final class DocumentReader {
         break;
       }
       char c = value.charAt(i);
+      // JSON's short escapes, as the web UI writes these characters wherever it shows them
       switch (c) {
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
+        case '\b' -> out.append("\\b");
         case '\t' -> out.append("\\t");
+        case '\n' -> out.append("\\n");
+        case '\f' -> out.append("\\f");
+        case '\r' -> out.append("\\r");
         default -> {
           if (OneLineText.forbidden(c)) {
             out.append(String.format("\\u%04x", (int) c));

@@ -300,6 +300,10 @@ class ValidationMessagesTest {
             "duration with line break is quoted on one line",
             breaker("\"name\": \"b\", \"slowCallDuration\": \"1s\\n\""),
             "$.breakers[0].slowCallDuration: '1s\\n'" + NOT_A_DURATION),
+        c(
+            "duration with backspace, form feed and a bidirectional control quoted as JSON does",
+            breaker("\"name\": \"b\", \"slowCallDuration\": \"1s\\b\\f\\u202e\\r\""),
+            "$.breakers[0].slowCallDuration: '1s\\b\\f\\u202e\\r'" + NOT_A_DURATION),
         // on open
         c(
             "status with mode error",

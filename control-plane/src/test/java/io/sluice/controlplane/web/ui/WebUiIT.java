@@ -1317,7 +1317,7 @@ class WebUiIT {
       assertThat(visibleText(row + "[data-test=instance]")).isEqualTo("bidi-1\\u202elive");
       assertThat(visibleText(row + "[data-test=agent-host]")).isEqualTo("host\\u202e-1 (41)");
       assertThat(visibleText(row + "[data-test=rejection-error]"))
-          .isEqualTo("$.sampling: fine\\u202e enil\\u000aforged line");
+          .isEqualTo("$.sampling: fine\\u202e enil\\nforged line");
       assertThat(visibleText(row + ".chip-label")).isEqualTo("pay\\u202ements:8080");
       screenshots.save("13-agent-with-hidden-characters");
 
@@ -1327,7 +1327,7 @@ class WebUiIT {
       click(By.id("tab-history"));
       String entry = "tr[data-revision='1'] ";
       awaitText(By.cssSelector(entry + "td.comment"), "approved");
-      assertThat(visibleText(entry + "td.comment")).isEqualTo("approved\\u202e\\u000aby ops");
+      assertThat(visibleText(entry + "td.comment")).isEqualTo("approved\\u202e\\nby ops");
       assertThat(visibleText(entry + "[data-test=author]")).isEqualTo("mallory\\u202eecila");
     } finally {
       etcd.server().delete(agentKey);
