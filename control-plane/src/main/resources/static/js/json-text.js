@@ -2,11 +2,15 @@
 // JSON path ($.breakers[0].slidingWindow.size) can be shown at its line and selected in the
 // editor. Syntax errors come back with line and column, never as an exception.
 
-/** The path of a member, written the way the server writes it: `.name` or `['odd key']`. */
+/**
+ * The path of a member, written the way the server writes it (JsonPathSteps): `.name` or
+ * `['odd key']`, a backslash and a quote escaped with a backslash and hidden characters as `\uXXXX`
+ * (showHidden), so a problem's path finds its value here.
+ */
 export function memberPath(parent, key) {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
     ? `${parent}.${key}`
-    : `${parent}['${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+    : `${parent}['${showHidden(key.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}']`;
 }
 
 export function itemPath(parent, index) {

@@ -649,7 +649,9 @@ export class RulesPanel {
 /** The field an "unknown field 'x'" message names (the editor's and the server's wording), or null. */
 function unknownField(message) {
   const m = /unknown field '((?:[^'\\]|\\.)*)'/.exec(String(message || ''));
-  return m ? m[1].replace(/\\(.)/g, '$1') : null;
+  // hidden characters come as \uXXXX escapes (both sides write them so), anything else after a
+  // backslash as itself
+  return m ? m[1].replace(/\\u([0-9a-fA-F]{4})|\\(.)/g, (_, hex, c) => (hex ? String.fromCharCode(parseInt(hex, 16)) : c)) : null;
 }
 
 /** Whether a policy's match guards every call to the host and port another one matches. */

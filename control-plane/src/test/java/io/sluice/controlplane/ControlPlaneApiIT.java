@@ -2208,12 +2208,12 @@ class ControlPlaneApiIT {
     ApiClient api = api();
     String path = "/api/v1/services/bidi-controls/rules";
     Map<String, String> comments = new java.util.LinkedHashMap<>();
-    comments.put("line separator", "first%E2%80%A8second|U+2028 at character 6");
-    comments.put("paragraph separator", "a%E2%80%A9b|U+2029 at character 2");
-    comments.put("right-to-left override", "ok%E2%80%AE%20kcab|U+202E at character 3");
-    comments.put("isolate", "%E2%81%A6x%E2%81%A9|U+2066 at character 1");
-    comments.put("right-to-left mark", "a%E2%80%8F|U+200F at character 2");
-    comments.put("Arabic letter mark", "a%D8%9Cb|U+061C at character 2");
+    comments.put("line separator", "first%E2%80%A8second|\\u2028 at character 6");
+    comments.put("paragraph separator", "a%E2%80%A9b|\\u2029 at character 2");
+    comments.put("right-to-left override", "ok%E2%80%AE%20kcab|\\u202e at character 3");
+    comments.put("isolate", "%E2%81%A6x%E2%81%A9|\\u2066 at character 1");
+    comments.put("right-to-left mark", "a%E2%80%8F|\\u200f at character 2");
+    comments.put("Arabic letter mark", "a%D8%9Cb|\\u061c at character 2");
     comments.forEach(
         (what, encodedAndWhere) -> {
           String[] parts = encodedAndWhere.split("\\|");
@@ -2225,7 +2225,8 @@ class ControlPlaneApiIT {
     // raw UTF-8 is held to the same
     assertThat(rawPut(path, document(null, 0.5, "r"), "a\u202eb".getBytes(StandardCharsets.UTF_8)))
         .startsWith("HTTP/1.1 400")
-        .contains("may not contain bidirectional controls (U+202E at character 2)");
+        // the raw answer: JSON writes the message's backslash as \\
+        .contains("may not contain bidirectional controls (\\\\u202e at character 2)");
     assertThat(api.get(path, READER).status()).isEqualTo(404);
 
     // a name with one is refused at its path, listed with every other problem
@@ -2239,11 +2240,11 @@ class ControlPlaneApiIT {
     assertThat(errors.get(1).get("path").asString()).isEqualTo("$.sampling.rules[0].name");
     assertThat(errors.get(1).get("pointer").asString()).isEqualTo("/sampling/rules/0/name");
     assertThat(errors.get(1).get("message").asString())
-        .isEqualTo("may not contain bidirectional controls (U+202E at character 5)");
+        .isEqualTo("may not contain bidirectional controls (\\u202e at character 5)");
     ApiClient.Answer separator = api.put(path, WRITER, document(null, 0.5, "a\\u2028b"), Map.of());
     assertThat(separator.status()).isEqualTo(400);
     assertThat(separator.json().get("errors").get(0).get("message").asString())
-        .isEqualTo("may not contain line or paragraph separators (U+2028 at character 2)");
+        .isEqualTo("may not contain line or paragraph separators (\\u2028 at character 2)");
     assertThat(api.get(path, READER).status()).isEqualTo(404);
 
     // DELETE and rollback take the same comment header
@@ -2299,15 +2300,17 @@ class ControlPlaneApiIT {
     assertThat(errors.get(0).get("pointer").asString())
         .isEqualTo("/sampling/rules/0/match/spanName");
     assertThat(errors.get(0).get("message").asString())
-        .isEqualTo("a glob may not contain bidirectional controls (U+202E at character 12)");
+        .isEqualTo("a glob may not contain bidirectional controls (\\u202e at character 12)");
     assertThat(errors.get(1).get("path").asString())
-        .isEqualTo("$.sampling.rules[0].match.attributes['k\u2066']");
+        .isEqualTo("$.sampling.rules[0].match.attributes['k\\u2066']");
+    assertThat(errors.get(1).get("pointer").asString())
+        .isEqualTo("/sampling/rules/0/match/attributes/k\u2066");
     assertThat(errors.get(1).get("message").asString())
         .isEqualTo(
-            "an attribute key may not contain bidirectional controls (U+2066 at character 2)");
+            "an attribute key may not contain bidirectional controls (\\u2066 at character 2)");
     assertThat(errors.get(2).get("path").asString()).isEqualTo("$.breakers[0].match.host");
     assertThat(errors.get(2).get("message").asString())
-        .isEqualTo("a glob may not contain line or paragraph separators (U+2028 at character 4)");
+        .isEqualTo("a glob may not contain line or paragraph separators (\\u2028 at character 4)");
     assertThat(errors.get(3).get("path").asString()).isEqualTo("$.breakers[0].halfOpenCalls");
     assertThat(api.get(path, READER).status()).isEqualTo(404);
 

@@ -200,7 +200,7 @@ final class DocumentReader {
       Iterator<Map.Entry<String, JsonNode>> it = attrs.fields();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> e = it.next();
-        String p = path + ".attributes" + member(e.getKey());
+        String p = path + ".attributes" + JsonPathSteps.member(e.getKey());
         if (e.getKey().isEmpty()) {
           error(p, "an attribute key may not be empty");
         }
@@ -332,7 +332,7 @@ final class DocumentReader {
       Iterator<Map.Entry<String, JsonNode>> it = headersNode.fields();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> e = it.next();
-        String p = path + ".headers" + member(e.getKey());
+        String p = path + ".headers" + JsonPathSteps.member(e.getKey());
         if (!HEADER_NAME.matcher(e.getKey()).matches()) {
           error(p, quote(e.getKey()) + " is not a valid HTTP header name");
         }
@@ -748,7 +748,7 @@ final class DocumentReader {
       // field names need no check: the parser refuses a lone surrogate in a name as malformed
       for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
         Map.Entry<String, JsonNode> field = fields.next();
-        loneSurrogates(field.getValue(), path + member(field.getKey()));
+        loneSurrogates(field.getValue(), path + JsonPathSteps.member(field.getKey()));
       }
     }
   }
@@ -796,41 +796,13 @@ final class DocumentReader {
   }
 
   /**
-   * A value from the document quoted for a message: control characters, line separators and
-   * bidirectional controls ({@link OneLineText}) escaped as JSON writes them ({@code \n}, {@code
-   * \\u202e}) so a message stays on one line and reads as it is, and long values cut short.
+   * A value from the document quoted for a message: the characters {@link OneLineText} forbids
+   * written as {@link OneLineText#escape} writes them, so a message stays on one line and reads as
+   * it is, and long values cut short.
    */
   static String quote(String value) {
-    StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_QUOTED) + 8).append('\'');
-    for (int i = 0; i < value.length(); i++) {
-      if (i == MAX_QUOTED) {
-        out.append("...");
-        break;
-      }
-      char c = value.charAt(i);
-      // JSON's short escapes, as the web UI writes these characters wherever it shows them
-      switch (c) {
-        case '\b' -> out.append("\\b");
-        case '\t' -> out.append("\\t");
-        case '\n' -> out.append("\\n");
-        case '\f' -> out.append("\\f");
-        case '\r' -> out.append("\\r");
-        default -> {
-          if (OneLineText.forbidden(c)) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    return out.append('\'').toString();
-  }
-
-  private static String member(String key) {
-    return key.matches("[A-Za-z_][A-Za-z0-9_]*")
-        ? "." + key
-        : "['" + key.replace("\\", "\\\\").replace("'", "\\'") + "']";
+    String shown = value.length() > MAX_QUOTED ? value.substring(0, MAX_QUOTED) + "..." : value;
+    return "'" + OneLineText.escape(shown) + "'";
   }
 
   private static String kindOf(JsonNode node) {

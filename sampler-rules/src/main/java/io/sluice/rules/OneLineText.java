@@ -30,10 +30,11 @@ public final class OneLineText {
 
   /**
    * Why {@code text} cannot be shown as one line as written, or {@code null} when it can: the first
-   * character it may not contain and where, as {@code "may not contain bidirectional controls
-   * (U+202E at character 3)"}. Control characters are named by the JSON escape they have always
-   * been reported with (a backslash, {@code u0007}). The position counts code points from 1; the
-   * subject (a name, a header) is the caller's to put in front.
+   * character it may not contain and where, as <code>"may not contain bidirectional controls
+   * (&#92;u202e at character 3)"</code>. The character is named by its <code>&#92;uXXXX</code>
+   * escape, as control characters have always been reported (a line feed too: clients match on it).
+   * The position counts code points from 1; the subject (a name, a header) is the caller's to put
+   * in front.
    */
   public static String problem(String text) {
     for (int i = 0; i < text.length(); i++) {
@@ -41,21 +42,65 @@ public final class OneLineText {
       if (!forbidden(c)) {
         continue;
       }
-      int position = text.codePointCount(0, i) + 1;
-      if (Character.isISOControl(c)) {
-        // as reported before the other characters were added: clients may look for it
-        return String.format(
-            "may not contain control characters (\\u%04x at character %d)", (int) c, position);
-      }
-      return String.format(
-          "may not contain %s (U+%04X at character %d)",
-          c == '\u2028' || c == '\u2029'
-              ? "line or paragraph separators"
-              : "bidirectional controls",
-          (int) c,
-          position);
+      String what =
+          Character.isISOControl(c)
+              ? "control characters"
+              : c == '\u2028' || c == '\u2029'
+                  ? "line or paragraph separators"
+                  : "bidirectional controls";
+      return "may not contain "
+          + what
+          + " ("
+          + unicodeEscape(c)
+          + " at character "
+          + (text.codePointCount(0, i) + 1)
+          + ")";
     }
     return null;
+  }
+
+  /**
+   * {@code text} with every character it may not contain as one line written as JSON writes it:
+   * <code>&#92;b &#92;t &#92;n &#92;f &#92;r</code> for those five, <code>&#92;u202e</code> (four
+   * lower-case hex digits) for the rest, everything else as it is. The one notation of messages,
+   * error paths and logs that quote user-supplied text, so they stay on one line and read as what
+   * is there; the web UI's {@code json-text.js} ({@code showHidden}) writes the same, as does its
+   * editor. A backslash is left as it is: a caller whose text must be read back (a JSON path's
+   * {@code ['key']}) escapes backslashes first.
+   */
+  public static String escape(String text) {
+    int first = 0;
+    while (first < text.length() && !forbidden(text.charAt(first))) {
+      first++;
+    }
+    if (first == text.length()) {
+      return text;
+    }
+    StringBuilder out = new StringBuilder(text.length() + 16).append(text, 0, first);
+    for (int i = first; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (forbidden(c)) {
+        out.append(escape(c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  private static String escape(char c) {
+    return switch (c) {
+      case '\b' -> "\\b";
+      case '\t' -> "\\t";
+      case '\n' -> "\\n";
+      case '\f' -> "\\f";
+      case '\r' -> "\\r";
+      default -> unicodeEscape(c);
+    };
+  }
+
+  private static String unicodeEscape(char c) {
+    return String.format("\\u%04x", (int) c);
   }
 
   /**

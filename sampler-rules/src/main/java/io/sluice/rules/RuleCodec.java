@@ -97,11 +97,11 @@ public final class RuleCodec {
       errors.add(
           new ValidationError(
               "$.service",
-              "is '"
-                  + named.textValue()
-                  + "', not '"
-                  + service
-                  + "', the service it is stored for"));
+              "is "
+                  + DocumentReader.quote(named.textValue())
+                  + ", not "
+                  + DocumentReader.quote(service)
+                  + ", the service it is stored for"));
     }
     return ParseResult.invalid(errors);
   }

@@ -5,6 +5,7 @@ import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.security.ServiceNames;
 import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
+import io.sluice.rules.OneLineText;
 import io.sluice.rules.ParseResult;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.SpanKind;
@@ -233,14 +234,26 @@ class EvaluateController {
       } else if (name != null && PLAIN_NAME.matcher(name).matches()) {
         path.insert(0, "." + name);
       } else if (name != null) {
-        path.insert(0, "['" + cut(name).replace("\\", "\\\\").replace("'", "\\'") + "']");
+        path.insert(
+            0,
+            "['"
+                + OneLineText.escape(shortened(name).replace("\\", "\\\\").replace("'", "\\'"))
+                + "']");
       }
     }
     return path.length() > 0 && path.charAt(0) == '.' ? path.substring(1) : path.toString();
   }
 
-  /** A name as the client wrote it, cut short if long: the detail is no place for a whole body. */
+  /**
+   * A name as the client wrote it, cut short if long (the detail is no place for a whole body),
+   * with what {@link OneLineText} forbids written as its escape, as the rule document's paths and
+   * messages write it.
+   */
   private static String cut(String name) {
+    return OneLineText.escape(shortened(name));
+  }
+
+  private static String shortened(String name) {
     return name.length() > 80 ? name.substring(0, 80) + "..." : name;
   }
 
@@ -254,7 +267,7 @@ class EvaluateController {
         String path = where.isEmpty() ? field : where + "." + field;
         unknown.add(
             "unknown field '"
-                + path
+                + OneLineText.escape(path)
                 + "'"
                 + (where.isEmpty() ? "" : " in " + where)
                 + ": expected "

@@ -77,7 +77,7 @@ class RulesController {
       throw new ApiException(
           ProblemType.NOT_FOUND,
           "'"
-              + service
+              + OneLineText.escape(service)
               + "' can have no rule document of its own (a service name is "
               + RuleDocument.SERVICE_NAME_RULE
               + "), so its agents run the _default document",
@@ -135,7 +135,9 @@ class RulesController {
     } catch (InvalidMediaTypeException e) {
       throw new ApiException(
           ProblemType.UNSUPPORTED_MEDIA_TYPE,
-          "Content-Type '" + contentType + "' is not a media type; send application/json");
+          "Content-Type '"
+              + OneLineText.escape(contentType)
+              + "' is not a media type; send application/json");
     }
     String subtype = type.getSubtype().toLowerCase(java.util.Locale.ROOT);
     if (type.getType().equalsIgnoreCase("application")
@@ -291,7 +293,7 @@ class RulesController {
           ProblemType.INVALID_REQUEST,
           COMMENT_ENCODING
               + " must be 'percent' (UTF-8, as encodeURIComponent writes it), not '"
-              + encoding
+              + OneLineText.escape(encoding)
               + "'");
     }
     byte[] bytes;

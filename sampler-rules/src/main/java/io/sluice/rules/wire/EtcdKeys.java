@@ -1,5 +1,6 @@
 package io.sluice.rules.wire;
 
+import io.sluice.rules.OneLineText;
 import java.util.Objects;
 
 /**
@@ -44,7 +45,7 @@ public record EtcdKeys(String namespace) {
     Objects.requireNonNull(value, what);
     if (value.isBlank() || value.contains("/")) {
       throw new IllegalArgumentException(
-          what + " must be a non-blank name without '/', got '" + value + "'");
+          what + " must be a non-blank name without '/', got '" + OneLineText.escape(value) + "'");
     }
     return value;
   }

@@ -88,6 +88,9 @@ class EtcdKeysTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("instance id must be a non-blank name without '/', got '" + bad + "'");
     }
+    // the bad value is quoted with what would break its line escaped
+    assertThatThrownBy(() -> EtcdKeys.requireSegment("service", "a/\u202e\n"))
+        .hasMessage("service must be a non-blank name without '/', got 'a/\\u202e\\n'");
     assertThatThrownBy(() -> EtcdKeys.requireSegment("service", null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("service");

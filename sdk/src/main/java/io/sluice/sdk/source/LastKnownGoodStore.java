@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
@@ -260,7 +261,13 @@ public final class LastKnownGoodStore {
       // Where the file system ignores case, an older version's file of a service whose name
       // differs only in case answers to this name: not this service's snapshot, nor its problem.
       if (!savedFor.equalsIgnoreCase(service)) {
-        refuse(path, "it was saved for the service '" + savedFor + "', not '" + service + "'");
+        refuse(
+            path,
+            "it was saved for the service '"
+                + OneLineText.escape(savedFor)
+                + "', not '"
+                + OneLineText.escape(service)
+                + "'");
       }
       return Optional.empty();
     }
@@ -427,7 +434,11 @@ public final class LastKnownGoodStore {
             ? EtcdKeys.DEFAULT_NAMESPACE
             : new EtcdKeys(savedNamespace.asText()).namespace();
     if (!saved.equals(namespace)) {
-      return "it was saved for the etcd namespace '" + saved + "', not '" + namespace + "'";
+      return "it was saved for the etcd namespace '"
+          + OneLineText.escape(saved)
+          + "', not '"
+          + OneLineText.escape(namespace)
+          + "'";
     }
     JsonNode savedEndpoints = root.get("etcdEndpoints");
     if (savedEndpoints == null || etcdEndpoints.isEmpty()) {
