@@ -626,6 +626,14 @@ class ControlPlaneApiIT {
           assertThat(evaluated.json().get("errors").get(0).get("message").asString())
               .as(what)
               .isEqualTo(saved.json().get("errors").get(0).get("message").asString());
+          // placed in the text each request sent: the draft starts at line 2, column 14 here
+          JsonNode savedAt = saved.json().get("errors").get(0);
+          JsonNode evaluatedAt = evaluated.json().get("errors").get(0);
+          assertThat(savedAt.get("line").asInt()).as(what).isEqualTo(1);
+          assertThat(evaluatedAt.get("line").asInt()).as(what).isEqualTo(2);
+          assertThat(evaluatedAt.get("column").asInt())
+              .as(what)
+              .isEqualTo(savedAt.get("column").asInt() + 13);
         });
     // a draft a save accepts is evaluated as before
     ApiClient.Answer valid =
@@ -2077,6 +2085,25 @@ class ControlPlaneApiIT {
     List<String> paths = new ArrayList<>();
     refused.json().get("errors").forEach(e -> paths.add(e.get("path").asString()));
     assertThat(paths).containsExactlyInAnyOrder("$.sampling.defaultRatio", "$.service");
+
+    // each semantic problem says where it is in the text sent, as a syntax error does
+    ApiClient.Answer placed =
+        api.put(
+            path,
+            WRITER,
+            "{\"schemaVersion\": 1,\r\n \"sampling\": {\"rules\": [\r\n"
+                + "  {\"name\": \"r\", \"ratio\": 2, \"match\": {\"spnaName\": \"x\"}}]}}",
+            Map.of());
+    assertThat(placed.status()).isEqualTo(400);
+    JsonNode placedErrors = placed.json().get("errors");
+    assertThat(placedErrors).hasSize(2);
+    assertThat(placedErrors.get(0).get("path").asString()).isEqualTo("$.sampling.rules[0].ratio");
+    assertThat(placedErrors.get(0).get("line").asInt()).isEqualTo(3);
+    assertThat(placedErrors.get(0).get("column").asInt()).isEqualTo(26);
+    // an unknown field, reported at its object, is placed at its name
+    assertThat(placedErrors.get(1).get("path").asString()).isEqualTo("$.sampling.rules[0].match");
+    assertThat(placedErrors.get(1).get("line").asInt()).isEqualTo(3);
+    assertThat(placedErrors.get(1).get("column").asInt()).isEqualTo(39);
 
     ApiClient.Answer duplicate =
         api.put(

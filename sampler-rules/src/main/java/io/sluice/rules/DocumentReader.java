@@ -84,19 +84,19 @@ final class DocumentReader {
 
   /** Reads a document as stored: what an agent or the control plane reads back from etcd. */
   static ParseResult read(JsonNode root) {
-    return read(root, false);
+    return read(root, false, null);
   }
 
   /**
-   * Reads a document being written, held to the checks added after documents may have been stored
-   * without them (see {@link #requiredName}): a stricter check on reading would make stored rules
-   * unusable after an upgrade, where it should only stop new ones.
+   * Reads a document as {@link #read(JsonNode)} or, {@code asWritten}, a document being written,
+   * held to the checks added after documents may have been stored without them (see {@link
+   * #requiredName}): a stricter check on reading would make stored rules unusable after an upgrade,
+   * where it should only stop new ones.
+   *
+   * @param text where the tree's values are in the text it was read from, to place each problem at
+   *     its line and column; {@code null} when the tree was not read from text
    */
-  static ParseResult readAsWritten(JsonNode root) {
-    return read(root, true);
-  }
-
-  private static ParseResult read(JsonNode root, boolean asWritten) {
+  static ParseResult read(JsonNode root, boolean asWritten, TextLocations text) {
     DocumentReader reader = new DocumentReader(root, asWritten);
     RuleDocument document = reader.document(root);
     reader.loneSurrogates(root, "$");
@@ -108,7 +108,7 @@ final class DocumentReader {
     sorted.sort(PositionedError.IN_DOCUMENT_ORDER);
     List<ValidationError> errors = new ArrayList<>(sorted.size());
     for (PositionedError e : sorted) {
-      errors.add(e.error());
+      errors.add(text == null ? e.error() : text.place(e.error(), e.field()));
     }
     return ParseResult.invalid(errors);
   }
@@ -775,20 +775,24 @@ final class DocumentReader {
   }
 
   private void error(String path, String message) {
-    errors.add(
-        new PositionedError(
-            DocumentOrder.position(root, path, null), new ValidationError(path, message)));
+    error(path, message, null);
   }
 
-  /** An error about {@code field} of the object at {@code path}, reported at the object. */
+  /**
+   * An error about {@code field} of the object at {@code path}, reported at the object (and placed
+   * in the text at the field's name).
+   */
   private void error(String path, String message, String field) {
     errors.add(
         new PositionedError(
-            DocumentOrder.position(root, path, field), new ValidationError(path, message)));
+            DocumentOrder.position(root, path, field), new ValidationError(path, message), field));
   }
 
-  /** A validation error and where it points in the document, for sorting. */
-  private record PositionedError(int[] position, ValidationError error) {
+  /**
+   * A validation error and where it points in the document, for sorting; {@code field} the member
+   * of the object at its path it is about, or {@code null}.
+   */
+  private record PositionedError(int[] position, ValidationError error, String field) {
 
     /** Document order; an error on an object comes before errors inside it. */
     static final java.util.Comparator<PositionedError> IN_DOCUMENT_ORDER =

@@ -25,11 +25,12 @@ import java.util.Map;
  *
  * <p>{@link #parse} never throws: whatever the input (garbage, half a document, a document with
  * twenty mistakes) it answers with a {@link ParseResult} holding either the valid document or every
- * problem found, each with its JSON path and a plain message. Malformed JSON is reported with its
- * line and column. {@link #write} produces the canonical form with every default spelled out;
- * parsing it gives back an equal document. {@link #writeCompact} is the same form without
- * indentation, for storage: spelled-out defaults already make a canonical document several times
- * larger than a terse one, and indentation would add as much again.
+ * problem found, each with its JSON path and a plain message, and the line and column of what it is
+ * about ({@link ValidationError#line}; malformed JSON says them in its message too). {@link #write}
+ * produces the canonical form with every default spelled out; parsing it gives back an equal
+ * document. {@link #writeCompact} is the same form without indentation, for storage: spelled-out
+ * defaults already make a canonical document several times larger than a terse one, and indentation
+ * would add as much again.
  */
 public final class RuleCodec {
 
@@ -64,7 +65,7 @@ public final class RuleCodec {
   /** Parses and validates a UTF-8 document as stored. Never throws. */
   public static ParseResult parse(byte[] json) {
     Root root = readRoot(json);
-    return root.failure() != null ? root.failure() : read(root.node(), false);
+    return root.failure() != null ? root.failure() : read(root, false);
   }
 
   /**
@@ -88,28 +89,34 @@ public final class RuleCodec {
     if (node.isObject() && named == null) {
       ((ObjectNode) node).put("service", service);
     }
-    ParseResult result = read(node, true);
+    ParseResult result = read(root, true);
     if (named == null || !named.isTextual() || named.textValue().equals(service)) {
       return result;
     }
     List<ValidationError> errors = new java.util.ArrayList<>(result.errors());
     if (errors.stream().noneMatch(e -> e.path().equals("$.service"))) {
       errors.add(
-          new ValidationError(
-              "$.service",
-              "is "
-                  + DocumentReader.quote(named.textValue())
-                  + ", not "
-                  + DocumentReader.quote(service)
-                  + ", the service it is stored for"));
+          root.text()
+              .place(
+                  new ValidationError(
+                      "$.service",
+                      "is "
+                          + DocumentReader.quote(named.textValue())
+                          + ", not "
+                          + DocumentReader.quote(service)
+                          + ", the service it is stored for"),
+                  null));
     }
     return ParseResult.invalid(errors);
   }
 
-  /** The document's JSON tree, or (when there is none) the result saying why. */
-  private record Root(JsonNode node, ParseResult failure) {
+  /**
+   * The document's JSON tree and where its values are in the text, or (when there is no tree) the
+   * result saying why.
+   */
+  private record Root(JsonNode node, TextLocations text, ParseResult failure) {
     static Root failed(ParseResult failure) {
-      return new Root(null, failure);
+      return new Root(null, null, failure);
     }
   }
 
@@ -134,21 +141,21 @@ public final class RuleCodec {
       }
       if (parser.nextToken() != null) {
         return Root.failed(
-            malformed(parser.currentLocation(), "unexpected content after the document"));
+            malformed(json, parser.currentLocation(), "unexpected content after the document"));
       }
     } catch (JsonProcessingException e) {
-      return Root.failed(malformed(e.getLocation(), describe(e)));
+      return Root.failed(malformed(json, e.getLocation(), describe(e)));
     } catch (IOException | RuntimeException e) {
       return Root.failed(
           ParseResult.invalid(
               List.of(new ValidationError("$", "the document could not be read as JSON"))));
     }
-    return new Root(root, null);
+    return new Root(root, new TextLocations(MAPPER.getFactory(), json), null);
   }
 
-  private static ParseResult read(JsonNode root, boolean asWritten) {
+  private static ParseResult read(Root root, boolean asWritten) {
     try {
-      return asWritten ? DocumentReader.readAsWritten(root) : DocumentReader.read(root);
+      return DocumentReader.read(root.node(), asWritten, root.text());
     } catch (RuntimeException e) {
       // A bug in the reader must never escape as an exception to a caller that expects a result.
       return ParseResult.invalid(
@@ -274,13 +281,30 @@ public final class RuleCodec {
     return List.of(names);
   }
 
-  private static ParseResult malformed(JsonLocation location, String what) {
-    String where =
-        location == null || location.getLineNr() < 1
-            ? ""
-            : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+  private static ParseResult malformed(byte[] json, JsonLocation location, String what) {
+    if (location == null || location.getLineNr() < 1) {
+      return ParseResult.invalid(List.of(new ValidationError("$", "malformed JSON: " + what)));
+    }
+    int line = location.getLineNr();
+    int column = location.getColumnNr();
+    long offset = location.getByteOffset();
+    if (offset >= 0 && offset <= json.length) {
+      // The parser reads bytes and counts a column in bytes; count it in UTF-16 code units, as the
+      // problems found in the tree and editors do (the same as bytes on an ASCII line).
+      int lineStart = (int) offset;
+      while (lineStart > 0 && json[lineStart - 1] != '\n' && json[lineStart - 1] != '\r') {
+        lineStart--;
+      }
+      column =
+          new String(json, lineStart, (int) offset - lineStart, StandardCharsets.UTF_8).length()
+              + 1;
+    }
+    String message = "malformed JSON at line " + line + ", column " + column + ": " + what;
     return ParseResult.invalid(
-        List.of(new ValidationError("$", "malformed JSON" + where + ": " + what)));
+        List.of(
+            column < 1
+                ? new ValidationError("$", message)
+                : new ValidationError("$", message, line, column)));
   }
 
   /** A plain description of what is wrong, never Jackson's own message text. */

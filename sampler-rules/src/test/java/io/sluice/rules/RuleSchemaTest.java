@@ -289,7 +289,9 @@ class RuleSchemaTest {
             new ValidationError(
                 "$.sampling.rules[0].match.spanKind",
                 "unknown value 'server'; did you mean 'SERVER'? Use one of 'INTERNAL', 'SERVER',"
-                    + " 'CLIENT', 'PRODUCER', 'CONSUMER'"));
+                    + " 'CLIENT', 'PRODUCER', 'CONSUMER'",
+                2,
+                73));
   }
 
   @Test

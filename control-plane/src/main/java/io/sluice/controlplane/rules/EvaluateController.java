@@ -121,7 +121,7 @@ class EvaluateController {
     JsonNode document = request.document();
     Subject rules =
         document != null && !document.isNull()
-            ? draft(service, documentAsSent(raw, drafts, document))
+            ? draft(service, raw, documentAsSent(raw, drafts, document))
             : stored(service);
     JsonNode canonical = json.readTree(RuleCodec.write(rules.rules().document()));
     return request.span() != null
@@ -297,16 +297,23 @@ class EvaluateController {
    * "Infinity"} when written again), so re-serializing it would evaluate a document that differs
    * from the one sent. A document that is not an object is refused alike either way.
    */
-  private byte[] documentAsSent(byte[] raw, List<long[]> drafts, JsonNode document) {
+  private Draft documentAsSent(byte[] raw, List<long[]> drafts, JsonNode document) {
     if (document.isObject() && !drafts.isEmpty()) {
       // the last "document" is the one the tree holds (a request with two is refused anyway)
       long[] last = drafts.get(drafts.size() - 1);
       if (raw[(int) last[0]] == '{') {
-        return java.util.Arrays.copyOfRange(raw, (int) last[0], (int) last[1]);
+        return new Draft(
+            java.util.Arrays.copyOfRange(raw, (int) last[0], (int) last[1]), (int) last[0]);
       }
     }
-    return json.writeValueAsBytes(document);
+    return new Draft(json.writeValueAsBytes(document), -1);
   }
+
+  /**
+   * A draft's bytes, and where they start in the request body, or -1 when they are not the body's
+   * own (written again from the tree).
+   */
+  private record Draft(byte[] bytes, int offset) {}
 
   /**
    * Where each {@code "document"} of the request that is an object or a list lies in {@code raw}:
@@ -359,11 +366,16 @@ class EvaluateController {
     JsonMediaTypes.requireUtf8(type, "the request");
   }
 
-  /** A draft is held to what a save of it would be: the same parse, for this service. */
-  private Subject draft(String service, byte[] document) {
-    ParseResult parsed = RuleCodec.parseFor(service, document);
+  /**
+   * A draft is held to what a save of it would be: the same parse, for this service. Its problems
+   * are placed in the request body the client sent, around the draft: a client points at the line
+   * it wrote, as for a save.
+   */
+  private Subject draft(String service, byte[] raw, Draft draft) {
+    ParseResult parsed = RuleCodec.parseFor(service, draft.bytes());
     if (!parsed.isValid()) {
-      throw InvalidRules.problem(parsed.errors());
+      throw InvalidRules.problem(
+          InvalidRules.shifted(parsed.errors(), draft.offset() < 0 ? null : raw, draft.offset()));
     }
     return new Subject(
         parsed.document().service(), null, true, CompiledRules.compile(parsed.document()));

@@ -3,6 +3,7 @@ package io.sluice.controlplane.rules;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.rules.ValidationError;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,20 +11,72 @@ import java.util.Map;
 
 /**
  * The one problem document for an invalid rule document, every error with its JSON path (and the
- * same as a JSON Pointer): a save and a dry run of a draft refuse a document in the same words, so
- * a client places both alike.
+ * same as a JSON Pointer) and, when known, the line and column of the text sent: a save and a dry
+ * run of a draft refuse a document in the same words, so a client places both alike.
  */
 final class InvalidRules {
 
   private InvalidRules() {}
 
-  static ApiException problem(List<ValidationError> errors) {
-    List<Map<String, String>> listed = new ArrayList<>();
+  /**
+   * {@code errors} of a document that starts at byte {@code offset} of {@code text}, placed in
+   * {@code text}; without a place when {@code text} is {@code null} (the document parsed is not
+   * text the client sent, so its lines would point at nothing the client has).
+   */
+  static List<ValidationError> shifted(List<ValidationError> errors, byte[] text, int offset) {
+    if (text == null) {
+      return unplaced(errors);
+    }
+    List<ValidationError> shifted = new ArrayList<>(errors.size());
+    // where the document starts: lines end at \n, \r\n or \r, columns count UTF-16 code units, as
+    // the parse counts them within the document
+    String before = new String(text, 0, offset, StandardCharsets.UTF_8);
+    int line = 1;
+    int lineStart = 0;
+    for (int i = 0; i < before.length(); i++) {
+      char c = before.charAt(i);
+      if (c == '\n' || (c == '\r' && (i + 1 == before.length() || before.charAt(i + 1) != '\n'))) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    int column = before.length() - lineStart + 1;
     for (ValidationError error : errors) {
-      Map<String, String> e = new LinkedHashMap<>();
+      if (!error.hasLocation()) {
+        shifted.add(error);
+      } else if (error.line() == 1) {
+        shifted.add(
+            new ValidationError(error.path(), error.message(), line, column + error.column() - 1));
+      } else {
+        shifted.add(
+            new ValidationError(
+                error.path(), error.message(), line + error.line() - 1, error.column()));
+      }
+    }
+    return shifted;
+  }
+
+  /** {@code errors} without their lines and columns. */
+  static List<ValidationError> unplaced(List<ValidationError> errors) {
+    List<ValidationError> unplaced = new ArrayList<>(errors.size());
+    for (ValidationError error : errors) {
+      unplaced.add(new ValidationError(error.path(), error.message()));
+    }
+    return unplaced;
+  }
+
+  static ApiException problem(List<ValidationError> errors) {
+    List<Map<String, Object>> listed = new ArrayList<>();
+    for (ValidationError error : errors) {
+      Map<String, Object> e = new LinkedHashMap<>();
       e.put("path", error.path());
       e.put("pointer", error.pointer());
       e.put("message", error.message());
+      // absent rather than 0 where the text does not hold the place (a document that is empty)
+      if (error.hasLocation()) {
+        e.put("line", error.line());
+        e.put("column", error.column());
+      }
       listed.add(e);
     }
     return new ApiException(

@@ -105,7 +105,7 @@ class RulesController {
       HttpServletRequest request) {
     ServiceNames.require(service);
     requireDocumentType(request.getContentType());
-    String document = validate(service, body == null ? new byte[0] : body);
+    String document = validate(service, body == null ? new byte[0] : body, true);
     RuleStore.Written written =
         store.putUnlessSame(
             service, document, precondition(ifMatch, ifNoneMatch), change(request, comment));
@@ -208,7 +208,7 @@ class RulesController {
           "revision " + to + " of " + service + " is a deletion; there is no document to restore");
     }
     // Re-validate: a document from an older control plane must still pass today's rules.
-    String document = validate(service, json.writeValueAsBytes(target.document()));
+    String document = validate(service, json.writeValueAsBytes(target.document()), false);
     long revision = store.put(service, document, expected, change(request, comment), to);
     return written("rollback", revision);
   }
@@ -231,12 +231,13 @@ class RulesController {
    * spelled out makes it larger than what was sent, and indentation must not add more, as it has to
    * fit in a request body again (see {@link RuleStore}).
    */
-  private String validate(String service, byte[] body) {
+  private String validate(String service, byte[] body, boolean sent) {
     ParseResult result = RuleCodec.parseFor(service, body);
     List<ValidationError> errors = result.errors();
     if (!errors.isEmpty()) {
       meters.counter("sluice.rules.validation.failures").increment();
-      throw InvalidRules.problem(errors);
+      // a past version is text the client never saw: its lines and columns would point at nothing
+      throw InvalidRules.problem(sent ? errors : InvalidRules.unplaced(errors));
     }
     return RuleCodec.writeCompact(result.document());
   }

@@ -1,0 +1,123 @@
+package io.sluice.rules;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where each value and member name of a document's text is, by the JSON path the reader reports
+ * problems at, so a problem found in the tree can say its line and column as a syntax error does.
+ *
+ * <p>The tree the reader checks has no positions, so the text is read a second time, as tokens, and
+ * only when there is a problem to place: a valid document, what agents read on every change, costs
+ * nothing more. That pass reads the text decoded, so a column counts UTF-16 code units as editors
+ * and the web UI do, and a line ends at {@code \n}, {@code \r\n} or {@code \r}.
+ */
+final class TextLocations {
+
+  private final JsonFactory factory;
+  private final byte[] json;
+
+  /** Where each value starts, by its path; {@code null} until a problem asks. */
+  private Map<String, int[]> values;
+
+  /** Where each member's name starts, by the member's path. */
+  private Map<String, int[]> names;
+
+  TextLocations(JsonFactory factory, byte[] json) {
+    this.factory = factory;
+    this.json = json;
+  }
+
+  /**
+   * {@code error} placed where it points in the text: at the member name {@code field} of the
+   * object at its path when given (an unknown field is reported at its object), else at its value,
+   * else (a missing field) at the nearest enclosing value there is. Unplaced when the text does not
+   * hold the place at all.
+   */
+  ValidationError place(ValidationError error, String field) {
+    if (values == null) {
+      index();
+    }
+    int[] at = field == null ? null : names.get(error.path() + JsonPathSteps.member(field));
+    List<String> paths = enclosing(error.path());
+    for (int i = paths.size() - 1; at == null && i >= 0; i--) {
+      at = values.get(paths.get(i));
+    }
+    return at == null ? error : error.at(at[0], at[1]);
+  }
+
+  /** {@code path} and every path enclosing it, from {@code $}, as the reader writes them. */
+  private static List<String> enclosing(String path) {
+    List<String> paths = new ArrayList<>();
+    StringBuilder prefix = new StringBuilder("$");
+    paths.add(prefix.toString());
+    for (Object step : JsonPathSteps.of(path)) {
+      prefix.append(
+          step instanceof Integer index ? "[" + index + "]" : JsonPathSteps.member((String) step));
+      paths.add(prefix.toString());
+    }
+    return paths;
+  }
+
+  private void index() {
+    values = new HashMap<>();
+    names = new HashMap<>();
+    Deque<Container> open = new ArrayDeque<>();
+    try (JsonParser parser = factory.createParser(new String(json, StandardCharsets.UTF_8))) {
+      for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+        if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+          open.pop();
+          continue;
+        }
+        Container parent = open.peek();
+        if (token == JsonToken.FIELD_NAME) {
+          names.put(parent.path + JsonPathSteps.member(parser.currentName()), where(parser));
+          continue;
+        }
+        String path;
+        if (parent == null) {
+          path = "$";
+        } else if (parent.isList) {
+          path = parent.path + "[" + parent.items++ + "]";
+        } else {
+          // of a value that opens an object or list too, the name is its member's
+          path = parent.path + JsonPathSteps.member(parser.currentName());
+        }
+        values.put(path, where(parser));
+        if (token == JsonToken.START_OBJECT || token == JsonToken.START_ARRAY) {
+          open.push(new Container(path, token == JsonToken.START_ARRAY));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // The tree was read from this text already, so this is not expected: what was indexed stays,
+      // and a problem beyond it is reported without a place rather than not at all.
+    }
+  }
+
+  /** An object or list being read: its path, and for a list how many items came so far. */
+  private static final class Container {
+    final String path;
+    final boolean isList;
+    int items;
+
+    Container(String path, boolean isList) {
+      this.path = path;
+      this.isList = isList;
+    }
+  }
+
+  private static int[] where(JsonParser parser) {
+    JsonLocation location = parser.currentTokenLocation();
+    return new int[] {location.getLineNr(), location.getColumnNr()};
+  }
+}

@@ -1,0 +1,169 @@
+package io.sluice.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every problem of a document read from text says the line and column of what it is about. */
+class ProblemLocationsTest {
+
+  private static final String DOCUMENT =
+      """
+      {
+        "schemaVersion": 1,
+        "service": "orders",
+        "sampling": {
+          "defaultRatio": 0.5,
+          "rules": [
+            {"name": "ok", "ratio": 1},
+            {"name": "bad", "ratio": 1.5,
+             "match": {"spanKind": "server", "attributes": {"url.path": "/a/***"}}}
+          ]
+        },
+        "breakers": [
+          {"name": "p", "failureStatusCodes": ["5xx", "6xx"]},
+          {"nmae": "q",
+           "slidingWindow": {"size": 0}}
+        ]
+      }
+      """;
+
+  @ParameterizedTest(name = "line endings {0}")
+  @ValueSource(strings = {"LF", "CRLF", "CR"})
+  void placesEachSemanticProblemAtItsValueWhateverTheLineEndings(String endings) {
+    String text =
+        switch (endings) {
+          case "CRLF" -> DOCUMENT.replace("\n", "\r\n");
+          case "CR" -> DOCUMENT.replace("\n", "\r");
+          default -> DOCUMENT;
+        };
+    List<ValidationError> errors = RuleCodec.parse(text).errors();
+    // where a reader of the text sees what each problem is about, whatever its line endings
+    assertThat(errors)
+        .extracting(ValidationError::path, e -> List.of(e.line(), e.column()))
+        .containsExactly(
+            // a number in a list of objects
+            tuple("$.sampling.rules[1].ratio", where(DOCUMENT, "1.5,")),
+            // an enum value
+            tuple("$.sampling.rules[1].match.spanKind", where(DOCUMENT, "\"server\"")),
+            // an attribute value, at a key written ['url.path']
+            tuple(
+                "$.sampling.rules[1].match.attributes['url.path']", where(DOCUMENT, "\"/a/***\"")),
+            // a list in a list of objects
+            tuple("$.breakers[0].failureStatusCodes[1]", where(DOCUMENT, "\"6xx\"")),
+            // an unknown field at its name, though reported at its object
+            tuple("$.breakers[1]", where(DOCUMENT, "\"nmae\"")),
+            tuple("$.breakers[1].slidingWindow.size", where(DOCUMENT, "0}}")),
+            // a missing field at the object that lacks it
+            tuple("$.breakers[1].name", where(DOCUMENT, "{\"nmae\"")));
+    assertThat(errors.get(0).message()).isEqualTo("must be from 0 to 1, not 1.5");
+    assertThat(where(DOCUMENT, "1.5,")).containsExactly(8, 32);
+  }
+
+  @Test
+  void placesAProblemInAMinifiedDocumentOnItsOneLine() {
+    String text =
+        "{\"schemaVersion\":1,\"service\":\"s\",\"breakers\":[{\"name\":\"b\","
+            + "\"failureStatusCodes\":[\"5xx\",[\"503\"]]}]}";
+    ValidationError error = RuleCodec.parse(text).errors().get(0);
+    assertThat(error.path()).isEqualTo("$.breakers[0].failureStatusCodes[1]");
+    assertThat(List.of(error.line(), error.column())).isEqualTo(where(text, "[\"503\"]"));
+  }
+
+  @Test
+  void countsColumnsInUtf16CodeUnitsAsEditorsDo() {
+    // é is two bytes of UTF-8 and one unit; the emoji four bytes and two units
+    String text =
+        "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"rules\": [{\"name\":"
+            + " \"caf\u00e9 \ud83d\ude00\", \"ratio\": -1}]}}";
+    ValidationError error = RuleCodec.parse(text).errors().get(0);
+    assertThat(error.path()).isEqualTo("$.sampling.rules[0].ratio");
+    assertThat(error.line()).isEqualTo(1);
+    assertThat(error.column()).isEqualTo(text.indexOf("-1") + 1);
+  }
+
+  @Test
+  void placesAProblemAtAKeyWithAnEscapedCharacter() {
+    String text =
+        """
+        {"schemaVersion": 1, "service": "s",
+         "sampling": {"rules": [{"name": "r", "ratio": 1,
+           "match": {"attributes": {"tenant\\u202e": "x",
+                                    "a'b\\\\c": "***"}}}]}}
+        """;
+    List<ValidationError> errors =
+        RuleCodec.parseFor("s", text.getBytes(StandardCharsets.UTF_8)).errors();
+    assertThat(errors)
+        .extracting(ValidationError::path, e -> List.of(e.line(), e.column()))
+        .containsExactly(
+            tuple("$.sampling.rules[0].match.attributes['tenant\\u202e']", where(text, "\"x\"")),
+            tuple("$.sampling.rules[0].match.attributes['a\\'b\\\\c']", where(text, "\"***\"")));
+  }
+
+  @Test
+  void placesTheServiceItIsNotStoredForAtItsValue() {
+    String text = "{\"schemaVersion\": 1,\n \"service\": \"other\"}";
+    ValidationError error =
+        RuleCodec.parseFor("orders", text.getBytes(StandardCharsets.UTF_8)).errors().get(0);
+    assertThat(error.path()).isEqualTo("$.service");
+    assertThat(List.of(error.line(), error.column())).isEqualTo(where(text, "\"other\""));
+  }
+
+  @Test
+  void aSyntaxErrorCarriesTheLineAndColumnItsMessageNames() {
+    ValidationError error = RuleCodec.parse("{\n  \"schemaVersion\": 1,,\n}").errors().get(0);
+    assertThat(error.message()).startsWith("malformed JSON at line 2, column 22:");
+    assertThat(error.line()).isEqualTo(2);
+    assertThat(error.column()).isEqualTo(22);
+  }
+
+  @Test
+  void aSyntaxErrorCountsItsColumnAsTheOtherProblemsDo() {
+    // after "café 😀" on a line that follows a CRLF: a column of bytes would be 4 more
+    String text = "{\r\n  \"service\": \"caf\u00e9 \ud83d\ude00\" \"schemaVersion\": 1}";
+    ValidationError error = RuleCodec.parse(text).errors().get(0);
+    int column = text.indexOf("\"schemaVersion") - text.indexOf('\n');
+    assertThat(error.message()).startsWith("malformed JSON at line 2, column " + column + ":");
+    assertThat(List.of(error.line(), error.column())).containsExactly(2, column);
+  }
+
+  @Test
+  void aProblemWithNoPlaceInTheTextHasNone() {
+    assertThat(RuleCodec.parse("").errors().get(0).hasLocation()).isFalse();
+    // a tree not read from text
+    ValidationError fromTree =
+        DocumentReader.read(
+                new ObjectMapper().createObjectNode().put("schemaVersion", 2).put("service", "s"))
+            .errors()
+            .get(0);
+    assertThat(fromTree.path()).isEqualTo("$.schemaVersion");
+    assertThat(fromTree.hasLocation()).isFalse();
+    assertThat(fromTree.line()).isZero();
+    assertThat(fromTree.column()).isZero();
+  }
+
+  @Test
+  void aLocationIsBothLineAndColumnOrNeither() {
+    assertThat(new ValidationError("$", "x").hasLocation()).isFalse();
+    assertThat(new ValidationError("$", "x", 3, 4).hasLocation()).isTrue();
+    assertThatThrownBy(() -> new ValidationError("$", "x", 3, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** The line and column, from 1, of the first {@code needle} in {@code text} (lines end at \n). */
+  private static List<Integer> where(String text, String needle) {
+    int at = text.indexOf(needle);
+    assertThat(at).as(needle).isNotNegative();
+    String before = text.substring(0, at);
+    int line = before.split("\n", -1).length;
+    int column = at - before.lastIndexOf('\n');
+    return List.of(line, column);
+  }
+}
