@@ -2436,6 +2436,12 @@ class ControlPlaneApiIT {
     ApiClient.Answer agents = api.get("/api/v1/agents?service=a&service=b", READER);
     assertThat(agents.status()).isEqualTo(400);
     assertThat(agents.json().get("detail").asString()).contains("service more than once");
+    // a name that would reorder the detail is quoted with the control escaped
+    ApiClient.Answer hidden = api.get("/api/v1/agents?x%E2%80%AEy=1&x%E2%80%AEy=2", READER);
+    assertThat(hidden.status()).isEqualTo(400);
+    assertThat(hidden.json().get("detail").asString())
+        .contains("x\\u202ey more than once")
+        .doesNotContain("\u202e");
     ApiClient.Answer twoTokens =
         api.call("DELETE", path, READER, null, Map.of("Authorization", "Bearer " + WRITER));
     assertThat(twoTokens.status()).isEqualTo(400);

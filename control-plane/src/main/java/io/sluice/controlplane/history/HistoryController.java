@@ -3,6 +3,7 @@ package io.sluice.controlplane.history;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.security.ServiceNames;
+import io.sluice.rules.OneLineText;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -44,6 +45,9 @@ class HistoryController {
             () ->
                 new ApiException(
                     ProblemType.NOT_FOUND,
-                    "no history entry of " + service + " at revision " + revision));
+                    "no history entry of "
+                        + OneLineText.escape(service)
+                        + " at revision "
+                        + revision));
   }
 }

@@ -361,7 +361,9 @@ class EvaluateController {
       throw new ApiException(
           ProblemType.UNSUPPORTED_MEDIA_TYPE,
           "the request is JSON: send it as application/json"
-              + (contentType == null || contentType.isBlank() ? "" : ", not " + contentType));
+              + (contentType == null || contentType.isBlank()
+                  ? ""
+                  : ", not " + OneLineText.escape(contentType)));
     }
     JsonMediaTypes.requireUtf8(type, "the request");
   }

@@ -2,6 +2,7 @@ package io.sluice.controlplane.web;
 
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.rules.OneLineText;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,7 @@ final class RepeatedInputInterceptor implements HandlerInterceptor {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
           "the query gives "
-              + String.join(", ", repeated)
+              + OneLineText.escape(String.join(", ", repeated))
               + " more than once; give each parameter once");
     }
     return true;
