@@ -36,7 +36,7 @@ class OneLineTextTest {
   }
 
   @Test
-  void escapesWhatItForbidsInTheNotationOfItsProblems() {
+  void escapesWhatItForbidsAsJsonWritesIt() {
     assertThat(OneLineText.escape("a\u202eb\n\t\u0085\u2028\u061c"))
         .isEqualTo("a\\u202eb\\n\\t\\u0085\\u2028\\u061c");
     // everything else stays as written, a backslash and astral characters included
@@ -51,8 +51,11 @@ class OneLineTextTest {
       if (OneLineText.problem(String.valueOf(c)) == null) {
         assertThat(escaped).as("U+%04X", (int) c).isEqualTo(String.valueOf(c));
       } else {
-        assertThat(escaped).as("U+%04X", (int) c).isEqualTo(String.format("\\u%04x", (int) c));
-        assertThat(OneLineText.problem(String.valueOf(c))).contains("(" + escaped + " at");
+        String unicode = String.format("\\u%04x", (int) c);
+        String json =
+            "\b\t\n\f\r".indexOf(c) < 0 ? unicode : "\\" + "btnfr".charAt("\b\t\n\f\r".indexOf(c));
+        assertThat(escaped).as("U+%04X", (int) c).isEqualTo(json);
+        assertThat(OneLineText.problem(String.valueOf(c))).contains("(" + unicode + " at");
       }
     }
   }

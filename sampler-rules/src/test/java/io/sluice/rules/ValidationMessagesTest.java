@@ -402,44 +402,44 @@ class ValidationMessagesTest {
         c(
             "line separator in rule name",
             rule("\"name\": \"first\\u2028second\", \"ratio\": 1"),
-            "$.sampling.rules[0].name: may not contain line or paragraph separators (U+2028 at"
+            "$.sampling.rules[0].name: may not contain line or paragraph separators (\\u2028 at"
                 + " character 6)"),
         c(
             "paragraph separator in breaker name",
             breaker("\"name\": \"b\\u2029\""),
-            "$.breakers[0].name: may not contain line or paragraph separators (U+2029 at"
+            "$.breakers[0].name: may not contain line or paragraph separators (\\u2029 at"
                 + " character 2)"),
         c(
             "right-to-left override in breaker name, sent as it is",
             breaker("\"name\": \"pay\u202Ementsyap\""),
-            "$.breakers[0].name: may not contain bidirectional controls (U+202E at character 4)"),
+            "$.breakers[0].name: may not contain bidirectional controls (\\u202e at character 4)"),
         c(
             "isolates in rule name, after an emoji",
             rule("\"name\": \"\\ud83d\\ude00\\u2066a\\u2069\", \"ratio\": 1"),
-            "$.sampling.rules[0].name: may not contain bidirectional controls (U+2066 at"
+            "$.sampling.rules[0].name: may not contain bidirectional controls (\\u2066 at"
                 + " character 2)"),
         c(
             "embedding in rule name",
             rule("\"name\": \"\\u202ar\", \"ratio\": 1"),
-            "$.sampling.rules[0].name: may not contain bidirectional controls (U+202A at"
+            "$.sampling.rules[0].name: may not contain bidirectional controls (\\u202a at"
                 + " character 1)"),
         c(
             "right-to-left mark in breaker name",
             breaker("\"name\": \"b\\u200f\""),
-            "$.breakers[0].name: may not contain bidirectional controls (U+200F at character 2)"),
+            "$.breakers[0].name: may not contain bidirectional controls (\\u200f at character 2)"),
         c(
             "Arabic letter mark in breaker name",
             breaker("\"name\": \"b\\u061c\""),
-            "$.breakers[0].name: may not contain bidirectional controls (U+061C at character 2)"),
+            "$.breakers[0].name: may not contain bidirectional controls (\\u061c at character 2)"),
         c(
             "every name refused, each at its path",
             doc(
                 "\"sampling\": {\"rules\": [{\"name\": \"a\\u202eb\", \"ratio\": 1}]},"
                     + " \"breakers\": [{\"name\": \"c\\u200ed\"}, {\"name\": \"e\\u2028\"}]"),
-            "$.sampling.rules[0].name: may not contain bidirectional controls (U+202E at"
+            "$.sampling.rules[0].name: may not contain bidirectional controls (\\u202e at"
                 + " character 2)",
-            "$.breakers[0].name: may not contain bidirectional controls (U+200E at character 2)",
-            "$.breakers[1].name: may not contain line or paragraph separators (U+2028 at"
+            "$.breakers[0].name: may not contain bidirectional controls (\\u200e at character 2)",
+            "$.breakers[1].name: may not contain line or paragraph separators (\\u2028 at"
                 + " character 2)"));
   }
 
@@ -454,38 +454,38 @@ class ValidationMessagesTest {
             "right-to-left override in span name glob",
             rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"spanName\": \"GET /\\u202e**\"}"),
             "$.sampling.rules[0].match.spanName: a glob may not contain bidirectional controls"
-                + " (U+202E at character 6)"),
+                + " (\\u202e at character 6)"),
         c(
             "line separator in attribute value glob",
             rule(
                 "\"name\": \"r\", \"ratio\": 1,"
                     + " \"match\": {\"attributes\": {\"user.id\": \"a\\u2028*\"}}"),
             "$.sampling.rules[0].match.attributes['user.id']: a glob may not contain line or"
-                + " paragraph separators (U+2028 at character 2)"),
+                + " paragraph separators (\\u2028 at character 2)"),
         c(
             "isolate in attribute key",
             rule(
                 "\"name\": \"r\", \"ratio\": 1,"
                     + " \"match\": {\"attributes\": {\"tenant\\u2066\": \"acme\"}}"),
-            "$.sampling.rules[0].match.attributes['tenant\u2066']: an attribute key may not contain"
-                + " bidirectional controls (U+2066 at character 7)"),
+            "$.sampling.rules[0].match.attributes['tenant\\u2066']: an attribute key may not contain"
+                + " bidirectional controls (\\u2066 at character 7)"),
         c(
             "terminal escape in attribute key",
             rule(
                 "\"name\": \"r\", \"ratio\": 1,"
                     + " \"match\": {\"attributes\": {\"\\u001b[2Jk\": \"v\"}}"),
-            "$.sampling.rules[0].match.attributes['\u001b[2Jk']: an attribute key may not contain"
+            "$.sampling.rules[0].match.attributes['\\u001b[2Jk']: an attribute key may not contain"
                 + " control characters (\\u001b at character 1)"),
         c(
             "every glob of a call match, each at its path",
             breaker(
                 "\"name\": \"b\", \"match\": {\"host\": \"pay\\u200e*\","
                     + " \"method\": \"P\\u061c*\", \"path\": \"/x/\\u2029\"}"),
-            "$.breakers[0].match.host: a glob may not contain bidirectional controls (U+200E at"
+            "$.breakers[0].match.host: a glob may not contain bidirectional controls (\\u200e at"
                 + " character 4)",
-            "$.breakers[0].match.method: a glob may not contain bidirectional controls (U+061C at"
+            "$.breakers[0].match.method: a glob may not contain bidirectional controls (\\u061c at"
                 + " character 2)",
-            "$.breakers[0].match.path: a glob may not contain line or paragraph separators (U+2029"
+            "$.breakers[0].match.path: a glob may not contain line or paragraph separators (\\u2029"
                 + " at character 4)"),
         c(
             "listed with every other problem",
@@ -495,8 +495,8 @@ class ValidationMessagesTest {
                     + " \"breakers\": [{\"name\": \"b\\u202e\"}]"),
             "$.sampling.rules[0].ratio: must be from 0 to 1, not 2",
             "$.sampling.rules[0].match.spanName: a glob may not contain bidirectional controls"
-                + " (U+202E at character 1)",
-            "$.breakers[0].name: may not contain bidirectional controls (U+202E at character 2)"));
+                + " (\\u202e at character 1)",
+            "$.breakers[0].name: may not contain bidirectional controls (\\u202e at character 2)"));
   }
 
   @ParameterizedTest
