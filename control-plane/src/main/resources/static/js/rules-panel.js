@@ -649,9 +649,10 @@ export class RulesPanel {
 /** The field an "unknown field 'x'" message names (the editor's and the server's wording), or null. */
 function unknownField(message) {
   const m = /unknown field '((?:[^'\\]|\\.)*)'/.exec(String(message || ''));
-  // hidden characters come as \uXXXX escapes (both sides write them so), anything else after a
-  // backslash as itself
-  return m ? m[1].replace(/\\u([0-9a-fA-F]{4})|\\(.)/g, (_, hex, c) => (hex ? String.fromCharCode(parseInt(hex, 16)) : c)) : null;
+  // hidden characters come as JSON escapes, \n or \uXXXX (both sides write them so), anything else
+  // after a backslash as itself
+  const short = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r' };
+  return m ? m[1].replace(/\\u([0-9a-fA-F]{4})|\\(.)/g, (_, hex, c) => (hex ? String.fromCharCode(parseInt(hex, 16)) : short[c] ?? c)) : null;
 }
 
 /** Whether a policy's match guards every call to the host and port another one matches. */
