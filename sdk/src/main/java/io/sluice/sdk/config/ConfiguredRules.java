@@ -51,6 +51,7 @@ public final class ConfiguredRules implements AutoCloseable {
   private final Supplier<List<AgentStatus.TargetStats>> topTargets;
   private final String instanceId;
   private final Function<SluiceConfig, Client> clients;
+  private final Function<String, String> systemProperties;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch ready = new CountDownLatch(1);
@@ -67,6 +68,7 @@ public final class ConfiguredRules implements AutoCloseable {
     this.topTargets = builder.topTargets;
     this.instanceId = builder.instanceId;
     this.clients = builder.clients;
+    this.systemProperties = builder.systemProperties;
   }
 
   /** A builder for what {@code config} asks for, keeping {@code holder} up to date. */
@@ -218,6 +220,11 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   private void startEtcd() {
+    // said once, at start: the snapshot is only needed at a later start, too late to say it then
+    String temporary = SluiceConfig.temporaryStateDirNotice(config.stateDir(), systemProperties);
+    if (temporary != null) {
+      logger.warning(temporary);
+    }
     LastKnownGoodStore store =
         LastKnownGoodStore.builder(config.stateDir())
             .namespace(config.namespace())
@@ -288,6 +295,7 @@ public final class ConfiguredRules implements AutoCloseable {
     private Supplier<List<AgentStatus.TargetStats>> topTargets = List::of;
     private String instanceId;
     private Function<SluiceConfig, Client> clients = EtcdClientFactory::create;
+    private Function<String, String> systemProperties = System::getProperty;
 
     private Builder(SluiceConfig config, ActiveRulesHolder holder) {
       this.config = Objects.requireNonNull(config, "config");
@@ -315,6 +323,15 @@ public final class ConfiguredRules implements AutoCloseable {
     /** Where the etcd client comes from; {@link EtcdClientFactory#create} but in tests. */
     Builder clients(Function<SluiceConfig, Client> clients) {
       this.clients = Objects.requireNonNull(clients, "clients");
+      return this;
+    }
+
+    /**
+     * Where {@code user.home} and the like are read to tell whether the state directory is a
+     * temporary one; {@code System::getProperty} but in tests.
+     */
+    Builder systemProperties(Function<String, String> systemProperties) {
+      this.systemProperties = Objects.requireNonNull(systemProperties, "systemProperties");
       return this;
     }
 

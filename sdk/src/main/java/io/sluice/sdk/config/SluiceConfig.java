@@ -166,8 +166,17 @@ public record SluiceConfig(
    * @throws IllegalArgumentException naming every bad key and its value
    */
   public static SluiceConfig fromProperties(Function<String, String> lookup) {
+    return fromProperties(lookup, System::getProperty);
+  }
+
+  /**
+   * As {@link #fromProperties(Function)}, with the JVM's {@code user.home}, {@code user.name} and
+   * {@code java.io.tmpdir} read from {@code systemProperties} (tests give their own).
+   */
+  static SluiceConfig fromProperties(
+      Function<String, String> lookup, Function<String, String> systemProperties) {
     Objects.requireNonNull(lookup, "lookup");
-    Builder builder = builder();
+    Builder builder = builder().systemProperties(systemProperties);
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
@@ -185,9 +194,9 @@ public record SluiceConfig(
     // spaces around a password are part of it: trimmed, it would fail etcd's authentication
     builder.etcdCredentials(
         value(lookup, ConfigKeys.ETCD_USER), secret(lookup, ConfigKeys.ETCD_PASSWORD));
-    Path ca = path(lookup, ConfigKeys.ETCD_TLS_CA_FILE, errors);
-    Path cert = path(lookup, ConfigKeys.ETCD_TLS_CERT_FILE, errors);
-    Path key = path(lookup, ConfigKeys.ETCD_TLS_KEY_FILE, errors);
+    Path ca = path(lookup, ConfigKeys.ETCD_TLS_CA_FILE, systemProperties, errors);
+    Path cert = path(lookup, ConfigKeys.ETCD_TLS_CERT_FILE, systemProperties, errors);
+    Path key = path(lookup, ConfigKeys.ETCD_TLS_KEY_FILE, systemProperties, errors);
     String keyPassword = secret(lookup, ConfigKeys.ETCD_TLS_KEY_PASSWORD);
     String authority = value(lookup, ConfigKeys.ETCD_TLS_AUTHORITY);
     String enabled = value(lookup, ConfigKeys.ETCD_TLS_ENABLED);
@@ -208,11 +217,11 @@ public record SluiceConfig(
         || authority != null) {
       builder.tls(new EtcdTls(ca, cert, key, keyPassword, authority));
     }
-    Path rulesFile = path(lookup, ConfigKeys.RULES_FILE, errors);
+    Path rulesFile = path(lookup, ConfigKeys.RULES_FILE, systemProperties, errors);
     if (rulesFile != null) {
       builder.rulesFile(rulesFile);
     }
-    Path stateDir = path(lookup, ConfigKeys.STATE_DIR, errors);
+    Path stateDir = path(lookup, ConfigKeys.STATE_DIR, systemProperties, errors);
     if (stateDir != null) {
       builder.stateDir(stateDir);
     }
@@ -345,22 +354,26 @@ public record SluiceConfig(
     return value == null || value.isBlank() ? null : value;
   }
 
-  private static Path path(Function<String, String> lookup, String key, List<String> errors) {
+  private static Path path(
+      Function<String, String> lookup,
+      String key,
+      Function<String, String> systemProperties,
+      List<String> errors) {
     String value = value(lookup, key);
     if (value == null) {
       return null;
     }
     try {
-      return expandHome(value);
+      return expandHome(value, systemProperties);
     } catch (InvalidPathException e) {
       errors.add(key + "=" + value + ": not a valid path (" + e.getReason() + ")");
       return null;
     }
   }
 
-  private static Path expandHome(String value) {
+  private static Path expandHome(String value, Function<String, String> systemProperties) {
     if (value.equals("~") || value.startsWith("~/")) {
-      return home().resolve(value.substring(1).replaceFirst("^/", ""));
+      return home(systemProperties).resolve(value.substring(1).replaceFirst("^/", ""));
     }
     return Path.of(value);
   }
@@ -370,20 +383,51 @@ public record SluiceConfig(
    * ({@code sluice-<user.name>}) when the JVM knows no home: a container user without a passwd
    * entry (OpenShift's random user ids) gets {@code user.home=?}, and state must not land in a
    * relative {@code ?/.sluice} under whatever the working directory is, nor in one directory that
-   * every user of a shared temporary directory could write to.
+   * every user of a shared temporary directory could write to. {@link #temporaryStateDirNotice}
+   * says so when the state directory ends up there.
+   *
+   * @param systemProperties the JVM's system properties ({@code System::getProperty} but in tests)
    */
-  static Path home() {
-    String home = System.getProperty("user.home");
-    try {
-      if (home != null && !home.isBlank() && Path.of(home).isAbsolute()) {
-        return Path.of(home);
-      }
-    } catch (InvalidPathException e) {
-      // no usable home: the temporary directory below
+  static Path home(Function<String, String> systemProperties) {
+    String home = systemProperties.apply("user.home");
+    if (usableHome(home)) {
+      return Path.of(home);
     }
-    String user = System.getProperty("user.name", "");
+    String user = Objects.requireNonNullElse(systemProperties.apply("user.name"), "");
     String owner = user.replaceAll("[^A-Za-z0-9._-]", "_");
-    return Path.of(System.getProperty("java.io.tmpdir"), "sluice-" + owner);
+    return Path.of(systemProperties.apply("java.io.tmpdir"), "sluice-" + owner);
+  }
+
+  private static boolean usableHome(String home) {
+    try {
+      return home != null && !home.isBlank() && Path.of(home).isAbsolute();
+    } catch (InvalidPathException e) {
+      return false; // no usable home: the temporary directory
+    }
+  }
+
+  /**
+   * What to tell the user, once, when {@code stateDir} lies under the temporary directory because
+   * the JVM knows no home ({@link #home}): where the last-known-good rules are kept, why, and the
+   * key that puts them elsewhere. A temporary directory may be cleaned while the agent is down,
+   * which is when the snapshot is needed. {@code null} when {@code stateDir} is not there.
+   */
+  static String temporaryStateDirNotice(Path stateDir, Function<String, String> systemProperties) {
+    String home = systemProperties.apply("user.home");
+    if (usableHome(home) || !stateDir.startsWith(home(systemProperties))) {
+      return null;
+    }
+    return "Sluice keeps its last-known-good rules in "
+        + stateDir
+        + ", under the temporary directory, because the JVM knows no home directory (user.home="
+        + home
+        + ", as for a container user without a passwd entry); the temporary directory may be"
+        + " cleaned, and then an agent that starts while etcd is away runs the built-in defaults:"
+        + " set "
+        + ConfigKeys.STATE_DIR
+        + " (or "
+        + ConfigKeys.environmentVariable(ConfigKeys.STATE_DIR)
+        + ") to a directory this user can write that is kept across restarts";
   }
 
   /**
@@ -401,8 +445,15 @@ public record SluiceConfig(
     private Path rulesFile;
     private Path stateDir;
     private String serviceName;
+    private Function<String, String> systemProperties = System::getProperty;
 
     private Builder() {}
+
+    /** Where {@code user.home} and the like are read for the default state directory. */
+    Builder systemProperties(Function<String, String> systemProperties) {
+      this.systemProperties = Objects.requireNonNull(systemProperties, "systemProperties");
+      return this;
+    }
 
     /** Adds an etcd endpoint such as {@code http://127.0.0.1:2379}. */
     public Builder addEtcdEndpoint(URI endpoint) {
@@ -483,7 +534,7 @@ public record SluiceConfig(
       if (!errors.isEmpty()) {
         throw invalid(errors);
       }
-      Path dir = stateDir != null ? stateDir : home().resolve(".sluice");
+      Path dir = stateDir != null ? stateDir : home(systemProperties).resolve(".sluice");
       return new SluiceConfig(
           etcdEndpoints.stream().filter(e -> !e.isBlank()).map(e -> URI.create(e.strip())).toList(),
           namespace,

@@ -15,6 +15,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -209,7 +210,7 @@ public final class LastKnownGoodStore {
           "could not save last-known-good rules to "
               + target
               + ": "
-              + Objects.requireNonNullElse(directoryProblem(e), String.valueOf(e))
+              + Objects.requireNonNullElse(directoryProblem(e, true), String.valueOf(e))
               + (first ? "; trying again with every change, logged again once a save works" : ""),
           logger.isLoggable(Level.FINE) ? e : null);
       if (temp != null) {
@@ -241,7 +242,7 @@ public final class LastKnownGoodStore {
         return Optional.empty();
       }
     } catch (IOException | RuntimeException e) {
-      String problem = directoryProblem(e);
+      String problem = directoryProblem(e, false);
       refuse(path, problem != null ? problem : "it could not be read (" + e + ")");
       return Optional.empty();
     }
@@ -368,9 +369,11 @@ public final class LastKnownGoodStore {
    * Why a snapshot could not be read or written, naming the state directory and its setting when
    * the directory is the problem: Java's own exception names only a path ("NoSuchFileException:
    * /proc/sluice" for a directory that cannot be created, "FileAlreadyExistsException: ..." or "Not
-   * a directory" for a file in its place). {@code null} when the directory is not the problem.
+   * a directory" for a file in its place, "AccessDeniedException: .../.rules-orders-1.tmp" for one
+   * this user may not write to, said only when {@code writing}). {@code null} when the directory is
+   * not the problem.
    */
-  private String directoryProblem(Exception e) {
+  private String directoryProblem(Exception e, boolean writing) {
     String state = "the state directory " + directory + " (" + STATE_DIR_KEY + ")";
     try {
       if (Files.exists(directory) && !Files.isDirectory(directory)) {
@@ -378,6 +381,9 @@ public final class LastKnownGoodStore {
       }
       if (!Files.isDirectory(directory)) {
         return state + " does not exist and could not be created (" + e + ")";
+      }
+      if (writing && (e instanceof AccessDeniedException || !Files.isWritable(directory))) {
+        return state + " is not writable by this user (" + e + ")";
       }
     } catch (RuntimeException unreadable) {
       // a security manager: say what the save or load said

@@ -11,13 +11,17 @@ import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,6 +89,60 @@ class ConfiguredRulesIT {
               () ->
                   reader.getKVClient().get(statusKey).get(5, TimeUnit.SECONDS).getKvs().isEmpty());
       assertThat(holder.current().revision()).as("the rules stay after close").isEqualTo(revision);
+    }
+  }
+
+  /**
+   * A state directory that cannot be written (here a file in its place) only costs the snapshot:
+   * every document from etcd is applied, and one WARNING names the directory and its key.
+   */
+  @Test
+  void anUnwritableStateDirectoryLeavesEveryRuleAppliedAndIsSaidOnce() throws Exception {
+    Path notADirectory = Files.writeString(stateDir.resolve("state"), "a file");
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "sluice.etcd.endpoints",
+                    etcd.endpoint(),
+                    "sluice.etcd.namespace",
+                    "/unwritable",
+                    "sluice.state.dir",
+                    notADirectory.toString(),
+                    "otel.service.name",
+                    "checkout")
+                ::get);
+    EtcdKeys keys = new EtcdKeys("/unwritable");
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("checkout"));
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class);
+        ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
+      live.start();
+      assertThat(live.awaitStarted(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+      for (double ratio : new double[] {0.25, 0.5, 0.75}) {
+        long revision = etcd.server().put(keys.rules("checkout"), document("checkout", ratio));
+        await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
+        assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+      }
+      // one thread applies and saves in turn: the third document applied, the first two saves ran
+      String problem =
+          "the state directory " + notADirectory + " (sluice.state.dir) is a file, not a directory";
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.INFO.intValue())
+          .extracting(LogRecord::getLevel, LogRecord::getMessage)
+          .satisfiesExactly(
+              loadedAtStart -> {
+                assertThat(loadedAtStart.toList().get(0)).isEqualTo(Level.WARNING);
+                assertThat((String) loadedAtStart.toList().get(1))
+                    .startsWith("refusing last-known-good rules ")
+                    .contains(problem);
+              },
+              firstSave -> {
+                assertThat(firstSave.toList().get(0)).isEqualTo(Level.WARNING);
+                assertThat((String) firstSave.toList().get(1))
+                    .startsWith("could not save last-known-good rules ")
+                    .contains(problem);
+              });
     }
   }
 }

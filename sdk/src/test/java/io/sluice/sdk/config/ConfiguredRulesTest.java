@@ -181,6 +181,74 @@ class ConfiguredRulesTest {
     }
   }
 
+  /**
+   * A container user without a passwd entry ({@code user.home=?}) keeps state under the temporary
+   * directory: said once at start, with the directory, the reason and the key.
+   */
+  @Test
+  void aStateDirUnderTheTemporaryDirectoryIsSaidOnceAtStart() throws Exception {
+    Map<String, String> jvm =
+        Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "sluice.etcd.endpoints",
+                    "https://127.0.0.1:2379",
+                    "sluice.etcd.tls.ca-file",
+                    dir.resolve("no-such-ca.pem").toString(),
+                    "otel.service.name",
+                    "orders")
+                ::get,
+            jvm::get);
+    assertThat(config.stateDir()).isEqualTo(dir.resolve("sluice-app/.sluice"));
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).systemProperties(jvm::get).build()) {
+      live.start();
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().startsWith("Sluice keeps its last-known-good rules in "))
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getLevel()).isEqualTo(Level.WARNING);
+                assertThat(r.getMessage())
+                    .contains(config.stateDir() + ", under the temporary directory")
+                    .contains("user.home=?")
+                    .contains("set sluice.state.dir (or SLUICE_STATE_DIR)");
+              });
+    }
+  }
+
+  @Test
+  void aStateDirInTheHomeIsNotSaid() throws Exception {
+    Map<String, String> jvm =
+        Map.of("user.home", dir.toString(), "user.name", "app", "java.io.tmpdir", "/tmp");
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "sluice.etcd.endpoints",
+                    "https://127.0.0.1:2379",
+                    "sluice.etcd.tls.ca-file",
+                    dir.resolve("no-such-ca.pem").toString(),
+                    "otel.service.name",
+                    "orders")
+                ::get,
+            jvm::get);
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).systemProperties(jvm::get).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(log.messages()).noneMatch(m -> m.startsWith("Sluice keeps its last-known-good"));
+    }
+  }
+
   /** Two agents of a service on one host, one per namespace: each starts on its own rules. */
   @Test
   void startsOnTheLastKnownGoodRulesOfItsOwnNamespace() throws Exception {

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SluiceConfigTest {
 
@@ -598,22 +600,62 @@ class SluiceConfigTest {
    * A container user without a passwd entry has {@code user.home=?}: the default state directory is
    * then under the temporary directory, never relative to the working directory.
    */
+  @ParameterizedTest(name = "user.home={0}")
+  @NullSource
+  @ValueSource(strings = {"?", "", "relative/home"})
+  void withoutAHomeTheDefaultStateDirIsTheUsersOwnUnderTheTemporaryDirectory(String home) {
+    Map<String, String> jvm = jvm(home);
+    Path own = dir.resolve("sluice-app_1");
+
+    Path state = SluiceConfig.fromProperties(key -> null, jvm::get).stateDir();
+
+    assertThat(state).isAbsolute().isEqualTo(own.resolve(".sluice"));
+    assertThat(
+            SluiceConfig.fromProperties(Map.of("sluice.state.dir", "~/state")::get, jvm::get)
+                .stateDir())
+        .isEqualTo(own.resolve("state"));
+  }
+
   @Test
-  void withoutAHomeTheDefaultStateDirIsTheUsersOwnUnderTheTemporaryDirectory() {
-    String home = System.getProperty("user.home");
-    String user = System.getProperty("user.name");
-    try {
-      System.setProperty("user.home", "?");
-      System.setProperty("user.name", "app/1");
-      Path own = Path.of(System.getProperty("java.io.tmpdir"), "sluice-app_1");
-      Path dir = SluiceConfig.fromProperties(key -> null).stateDir();
-      assertThat(dir).isAbsolute();
-      assertThat(dir).isEqualTo(own.resolve(".sluice"));
-      assertThat(SluiceConfig.fromProperties(Map.of("sluice.state.dir", "~/state")::get).stateDir())
-          .isEqualTo(own.resolve("state"));
-    } finally {
-      System.setProperty("user.home", home);
-      System.setProperty("user.name", user);
-    }
+  void aStateDirUnderTheTemporaryDirectoryIsSaidWithWhereWhyAndTheKey() {
+    Map<String, String> jvm = jvm("?");
+    Path state = SluiceConfig.fromProperties(key -> null, jvm::get).stateDir();
+
+    assertThat(SluiceConfig.temporaryStateDirNotice(state, jvm::get))
+        .isEqualTo(
+            "Sluice keeps its last-known-good rules in "
+                + state
+                + ", under the temporary directory, because the JVM knows no home directory"
+                + " (user.home=?, as for a container user without a passwd entry); the temporary"
+                + " directory may be cleaned, and then an agent that starts while etcd is away"
+                + " runs the built-in defaults: set sluice.state.dir (or SLUICE_STATE_DIR) to a"
+                + " directory this user can write that is kept across restarts");
+    assertThat(SluiceConfig.temporaryStateDirNotice(dir.resolve("sluice-app_1/state"), jvm::get))
+        .as("~/state expanded without a home")
+        .startsWith("Sluice keeps its last-known-good rules in " + dir.resolve("sluice-app_1"));
+  }
+
+  @Test
+  void aStateDirOfAHomeOrSetElsewhereIsNotSaid() {
+    Map<String, String> withHome = jvm(dir.resolve("home").toString());
+    Path inHome = SluiceConfig.fromProperties(key -> null, withHome::get).stateDir();
+    assertThat(SluiceConfig.temporaryStateDirNotice(inHome, withHome::get)).isNull();
+
+    Map<String, String> homeless = jvm("?");
+    Path set =
+        SluiceConfig.fromProperties(
+                Map.of("sluice.state.dir", dir.resolve("var/sluice").toString())::get,
+                homeless::get)
+            .stateDir();
+    assertThat(SluiceConfig.temporaryStateDirNotice(set, homeless::get)).isNull();
+  }
+
+  /** The JVM's properties as {@link SluiceConfig#home} reads them, with {@code user.home}. */
+  private Map<String, String> jvm(String home) {
+    Map<String, String> jvm = new HashMap<>();
+    jvm.put("user.home", home);
+    jvm.put("user.name", "app/1");
+    jvm.put("java.io.tmpdir", dir.toString());
+    return jvm;
   }
 }

@@ -9,6 +9,7 @@ import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.testing.logging.LogCapture;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -158,6 +160,64 @@ class LastKnownGoodStoreTest {
                           ": the state directory "
                               + underAFile
                               + " (sluice.state.dir) does not exist and could not be created"));
+    }
+  }
+
+  /**
+   * Before: "could not save last-known-good rules to …: java.nio.file.AccessDeniedException:
+   * …/.rules-orders-….tmp", naming neither the directory's problem nor the key to change.
+   */
+  @Test
+  void aStateDirectoryThisUserCannotWriteIsSaidOnceWithItsSetting() throws Exception {
+    Path unwritable = unwritableDirectory();
+    LastKnownGoodStore store = LastKnownGoodStore.create(unwritable, clock);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      for (int revision = 1; revision <= 3; revision++) {
+        assertThat(store.save("orders", rules("orders", 0.1, revision, ActiveRules.Source.ETCD)))
+            .isFalse();
+      }
+      assertThat(store.load("orders")).isEmpty();
+
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.INFO.intValue())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getLevel()).isEqualTo(Level.WARNING);
+                assertThat(r.getMessage())
+                    .startsWith(
+                        "could not save last-known-good rules to "
+                            + store.file("orders")
+                            + ": the state directory "
+                            + unwritable
+                            + " (sluice.state.dir) is not writable by this user (")
+                    .endsWith("; trying again with every change, logged again once a save works");
+              });
+    }
+  }
+
+  /**
+   * A directory this user cannot create files in: a read-only one, or, for root (whom permissions
+   * do not stop), Linux's {@code /sys}.
+   */
+  private Path unwritableDirectory() throws IOException {
+    Path readOnly = Files.createDirectory(dir.resolve("read-only"));
+    assertThat(readOnly.toFile().setWritable(false, false)).isTrue();
+    for (Path candidate : List.of(readOnly, Path.of("/sys"))) {
+      if (Files.isDirectory(candidate) && !canCreateFileIn(candidate)) {
+        return candidate;
+      }
+    }
+    return Assumptions.abort("no directory here refuses this user's writes");
+  }
+
+  private static boolean canCreateFileIn(Path directory) {
+    try {
+      Files.delete(Files.createTempFile(directory, ".probe-", ".tmp"));
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 
