@@ -821,6 +821,16 @@ class ControlPlaneApiIT {
     assertThat(emptyFlag.status()).isEqualTo(400);
     assertThat(emptyFlag.json().get("detail").asString())
         .contains("?fallingBackToDefault= is empty");
+    assertThat(
+            api.get("/api/v1/openapi.json", null)
+                .json()
+                .get("paths")
+                .get("/api/v1/agents")
+                .get("get")
+                .get("responses")
+                .has("400"))
+        .as("the OpenAPI document lists the 400 of GET /api/v1/agents")
+        .isTrue();
     assertThat(api.get("/api/v1/services", READER).header("Cache-Control")).isEqualTo("no-cache");
     assertThat(api.get("/api/v1/agents", READER).header("Cache-Control")).isEqualTo("no-cache");
   }
