@@ -80,12 +80,22 @@ public final class EmbeddedEtcd implements AutoCloseable {
               + etcd.endpoint()
               + " with its data in "
               + dataDir
+              + underTemporaryDirectory(dataDir)
               + ". For production, point the control plane at a cluster with"
               + " --sluice.etcd.endpoints=...");
       return etcd;
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded etcd", e);
     }
+  }
+
+  /** A warning when {@code dataDir} is under the temporary directory, which may be cleaned. */
+  static String underTemporaryDirectory(Path dataDir) {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+    return dataDir.toAbsolutePath().normalize().startsWith(tmp)
+        ? " (under the temporary directory, which the system may clean: set sluice.state.dir to keep"
+            + " the rules across restarts)"
+        : "";
   }
 
   static String find(String searchPath) {
