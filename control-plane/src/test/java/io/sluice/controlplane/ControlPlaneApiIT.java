@@ -331,6 +331,52 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void readsWhoseAcceptAdmitsNoJsonAnswer406AsTheOpenApiDocumentSays() {
+    ApiClient api = api();
+    String path = "/api/v1/services/accept-reads/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.1, "a"), Map.of()).json().get("revision").asLong();
+    Map<String, String> reads =
+        Map.of(
+            "/api/v1/services",
+            "/api/v1/services",
+            path,
+            "/api/v1/services/{service}/rules",
+            path + "/history",
+            "/api/v1/services/{service}/rules/history",
+            path + "/history/" + r1,
+            "/api/v1/services/{service}/rules/history/{revision}",
+            "/api/v1/services/accept-reads/rollout",
+            "/api/v1/services/{service}/rollout",
+            "/api/v1/services/accept-reads/unprotected",
+            "/api/v1/services/{service}/unprotected",
+            "/api/v1/agents",
+            "/api/v1/agents");
+    JsonNode paths = api.get("/api/v1/openapi.json", null).json().get("paths");
+    reads.forEach(
+        (url, documented) -> {
+          ApiClient.Answer xml =
+              api.call("GET", url, READER, null, Map.of("Accept", "application/xml"));
+          assertThat(xml.status()).as(url).isEqualTo(406);
+          assertThat(xml.json().get("type").asString())
+              .as(url)
+              .isEqualTo("urn:sluice:problem:not-acceptable");
+          assertThat(
+                  api.call("GET", url, READER, null, Map.of("Accept", "text/html, */*;q=0.1"))
+                      .status())
+              .as("%s with */* among the types", url)
+              .isEqualTo(200);
+          assertThat(paths.get(documented).get("get").get("responses").has("406"))
+              .as("the OpenAPI document lists 406 for GET %s", documented)
+              .isTrue();
+        });
+    // the rules' ETag makes a revalidation cheap
+    assertThat(paths.get("/api/v1/services/{service}/rules").get("get").get("responses").has("304"))
+        .as("the OpenAPI document lists 304 for GET rules")
+        .isTrue();
+  }
+
+  @Test
   void putTakesJsonAndWhatPlainToolsSendButRefusesPatchesOtherTypesAndCharsets() throws Exception {
     ApiClient api = api();
     String path = "/api/v1/services/typed/rules";
@@ -2050,13 +2096,19 @@ class ControlPlaneApiIT {
       List<String> sorted = new ArrayList<>(agentIds(builtIn.get("current")));
       sorted.addAll(agentIds(builtIn.get("older")));
       assertThat(sorted).contains(service + "/camel-1");
-      assertThat(
-              agentIds(
-                  api.get(
-                          "/api/v1/agents?service=unknown_service:java&fallingBackToDefault=true",
-                          READER)
-                      .json()))
-          .containsExactly(service + "/camel-1");
+      // camel-2's lease was revoked above: the inventory learns of it from its watch
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          agentIds(
+                              api.get(
+                                      "/api/v1/agents?service=unknown_service:java"
+                                          + "&fallingBackToDefault=true",
+                                      READER)
+                                  .json()))
+                      .containsExactly(service + "/camel-1"));
     } finally {
       // already done unless the test failed first; then a 404 here is fine
       api.delete("/api/v1/services/_default/rules", WRITER);

@@ -68,9 +68,10 @@ class RulesController {
    * The service's own document. A service whose name can have none (agents may report any name; one
    * outside the rule language's runs {@code _default}) answers 404 with {@code
    * "canHaveOwnDocument": false} and a detail saying so, rather than 400: the service exists, its
-   * agents just run {@code _default}.
+   * agents just run {@code _default}. {@code produces}: the answer's type is set, which would
+   * otherwise skip content negotiation and answer JSON to an {@code Accept} that admits none.
    */
-  @GetMapping
+  @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
   ResponseEntity<String> get(@PathVariable String service) {
     ServiceNames.requireReported(service);
     if (!ServiceNames.canHaveOwnDocument(service)) {
