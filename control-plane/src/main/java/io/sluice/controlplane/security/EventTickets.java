@@ -1,7 +1,7 @@
 package io.sluice.controlplane.security;
 
+import io.sluice.controlplane.EventSettings;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -37,14 +37,15 @@ final class EventTickets {
   /** Guarded by itself; insertion order is expiry order. */
   private final LinkedHashMap<String, Issued> issued = new LinkedHashMap<>();
 
-  EventTickets(Duration ttl, int capacity, LongSupplier nanoTime) {
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("the ticket TTL must be positive, was " + ttl);
-    }
+  /**
+   * Tickets that live {@code settings}' {@code ticketTtl} (checked there, once), at most {@code
+   * capacity} of them.
+   */
+  EventTickets(EventSettings settings, int capacity, LongSupplier nanoTime) {
     if (capacity < 1) {
       throw new IllegalArgumentException("the ticket capacity must be at least 1, was " + capacity);
     }
-    this.ttlNanos = ttl.toNanos();
+    this.ttlNanos = settings.ticketTtl().toNanos();
     this.capacity = capacity;
     this.nanoTime = nanoTime;
   }

@@ -1,5 +1,6 @@
 package io.sluice.controlplane.security;
 
+import io.sluice.controlplane.EventSettings;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
@@ -18,7 +19,7 @@ class EventTicketsController {
   private final EventTickets tickets;
   private final long expiresInSeconds;
 
-  EventTicketsController(EventTickets tickets, EventTicketSettings settings) {
+  EventTicketsController(EventTickets tickets, EventSettings settings) {
     this.tickets = tickets;
     // rounded up, so a sub-second TTL does not read as already expired
     this.expiresInSeconds = (settings.ticketTtl().toMillis() + 999) / 1000;

@@ -1,5 +1,6 @@
 package io.sluice.controlplane.security;
 
+import io.sluice.controlplane.EventSettings;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
@@ -17,12 +18,10 @@ class SecurityConfiguration implements WebMvcConfigurer {
   private final TokenRegistry tokens;
   private final EventTickets tickets;
 
-  SecurityConfiguration(SecuritySettings settings, EventTicketSettings ticketSettings) {
+  SecurityConfiguration(SecuritySettings settings, EventSettings eventSettings) {
     this.settings = settings;
     this.tokens = TokenRegistry.from(settings);
-    this.tickets =
-        new EventTickets(
-            ticketSettings.ticketTtl(), EventTickets.MAX_OUTSTANDING, System::nanoTime);
+    this.tickets = new EventTickets(eventSettings, EventTickets.MAX_OUTSTANDING, System::nanoTime);
   }
 
   @Bean

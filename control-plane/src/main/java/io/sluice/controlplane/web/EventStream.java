@@ -1,5 +1,6 @@
 package io.sluice.controlplane.web;
 
+import io.sluice.controlplane.EventSettings;
 import io.sluice.controlplane.agents.AgentChanged;
 import io.sluice.controlplane.rules.RulesChanged;
 import java.io.IOException;

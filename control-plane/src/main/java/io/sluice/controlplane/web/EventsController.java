@@ -1,6 +1,7 @@
 package io.sluice.controlplane.web;
 
 import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.EventSettings;
 import io.sluice.controlplane.ProblemType;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;

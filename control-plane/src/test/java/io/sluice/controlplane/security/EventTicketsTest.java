@@ -3,6 +3,7 @@ package io.sluice.controlplane.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.controlplane.EventSettings;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -13,7 +14,7 @@ class EventTicketsTest {
 
   private static final Caller RITA = new Caller("rita", Role.READER);
   private final AtomicLong now = new AtomicLong(1_000);
-  private final EventTickets tickets = new EventTickets(Duration.ofSeconds(30), 3, now::get);
+  private final EventTickets tickets = new EventTickets(EventSettings.defaults(), 3, now::get);
 
   @Test
   void aTicketStandsForItsCallerOnce() {
@@ -72,13 +73,9 @@ class EventTicketsTest {
   }
 
   @Test
-  void refusesATtlOrCapacityThatCouldNeverHoldATicket() {
-    assertThatThrownBy(() -> new EventTickets(Duration.ZERO, 3, now::get))
-        .hasMessageContaining("PT0S");
-    assertThatThrownBy(() -> new EventTickets(Duration.ofSeconds(1), 0, now::get))
+  void refusesACapacityThatCouldNeverHoldATicket() {
+    // the TTL is checked once, by EventSettings (EventSettingsTest)
+    assertThatThrownBy(() -> new EventTickets(EventSettings.defaults(), 0, now::get))
         .hasMessageContaining("was 0");
-    assertThatThrownBy(() -> new EventTicketSettings(Duration.ofMinutes(6)))
-        .hasMessageContaining("sluice.events.ticket-ttl")
-        .hasMessageContaining("PT6M");
   }
 }

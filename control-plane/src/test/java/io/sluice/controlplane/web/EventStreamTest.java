@@ -3,6 +3,7 @@ package io.sluice.controlplane.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.controlplane.EventSettings;
 import io.sluice.controlplane.rules.RulesChanged;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -137,7 +138,9 @@ class EventStreamTest {
   @Test
   void refusesClientsBeyondTheCapUntilAStreamIsOver() {
     EventStream capped =
-        new EventStream(new EventSettings(2, Duration.ofSeconds(15), Duration.ofMinutes(30)));
+        new EventStream(
+            new EventSettings(
+                2, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30)));
     capped.start();
     try {
       RecordingEmitter first = new RecordingEmitter(false);
@@ -163,7 +166,9 @@ class EventStreamTest {
   @Test
   void aStreamEndsNormallyAtItsAgeSoTheClientReconnects() {
     EventStream aging =
-        new EventStream(new EventSettings(2, Duration.ofSeconds(15), Duration.ofMillis(300)));
+        new EventStream(
+            new EventSettings(
+                2, Duration.ofSeconds(15), Duration.ofMillis(300), Duration.ofSeconds(30)));
     aging.start();
     try {
       RecordingEmitter client = new RecordingEmitter(false);
