@@ -20,13 +20,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     stream nobody reads any more cannot hold its slot forever
  * @param ticketTtl how long a stream ticket stays valid if unused; at most {@link #MAX_TICKET_TTL}:
  *     a ticket is minted right before the stream opens, and is a credential while it lives
+ * @param maxTicketsPerCaller unused tickets one caller (one token; all callers without a token
+ *     together) keeps at once; one more drops that caller's own oldest, so one caller cannot push
+ *     out the others' tickets
  */
 @ConfigurationProperties("sluice.events")
 public record EventSettings(
     @DefaultValue("256") int maxClients,
     @DefaultValue("15s") Duration keepAlive,
     @DefaultValue("30m") Duration maxAge,
-    @DefaultValue("30s") Duration ticketTtl) {
+    @DefaultValue("30s") Duration ticketTtl,
+    @DefaultValue("16") int maxTicketsPerCaller) {
 
   /** The longest a ticket may live: it is minted for one stream that opens right away. */
   public static final Duration MAX_TICKET_TTL = Duration.ofMinutes(5);
@@ -50,6 +54,10 @@ public record EventSettings(
     if (ticketTtl.isNegative() || ticketTtl.isZero() || ticketTtl.compareTo(MAX_TICKET_TTL) > 0) {
       problems.add("sluice.events.ticket-ttl must be positive and at most 5m, was " + ticketTtl);
     }
+    if (maxTicketsPerCaller < 1) {
+      problems.add(
+          "sluice.events.max-tickets-per-caller must be at least 1, was " + maxTicketsPerCaller);
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid event stream settings:\n  - " + String.join("\n  - ", problems));
@@ -59,6 +67,6 @@ public record EventSettings(
   /** The defaults, as an unset {@code sluice.events.*} binds them. */
   public static EventSettings defaults() {
     return new EventSettings(
-        256, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30));
+        256, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30), 16);
   }
 }

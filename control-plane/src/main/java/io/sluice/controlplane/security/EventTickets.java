@@ -2,7 +2,9 @@ package io.sluice.controlplane.security;
 
 import io.sluice.controlplane.EventSettings;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,6 +23,17 @@ import java.util.function.LongSupplier;
  * a couple of hundred bytes) without a background thread. Time comes from a nanosecond ticker
  * ({@link System#nanoTime} in production), so wall-clock jumps do not stretch a ticket's life and
  * tests advance time by hand.
+ *
+ * <p>Per caller: each caller keeps at most {@link #perCaller} outstanding tickets, and one more
+ * drops that caller's own oldest, so one reader minting in a loop cannot push the global capacity
+ * over other callers' unused tickets. A caller is its token ({@link Caller}: the token's configured
+ * name and role). Callers without a token ({@link Caller#ANONYMOUS}, only while reads are open)
+ * share one allowance: they cannot be told apart, and they need no ticket at all to open the stream
+ * while reads are open, so losing one to another anonymous caller costs them a retry and no access,
+ * while anonymous minting can never push out a token holder's ticket. Each caller's tickets are a
+ * queue in issue order, which is also expiry order, so whatever leaves the global map first is the
+ * head of its caller's queue: dropping costs O(1), redeeming O(per-caller bound), and the queues
+ * hold no more entries than the map.
  */
 final class EventTickets {
 
@@ -30,27 +43,36 @@ final class EventTickets {
   private record Issued(Caller caller, long expiresAt) {}
 
   private final long ttlNanos;
+  private final int perCaller;
   private final int capacity;
   private final LongSupplier nanoTime;
   private final SecureRandom random = new SecureRandom();
 
-  /** Guarded by itself; insertion order is expiry order. */
+  /** Guarded by itself, as {@link #byCaller}; insertion order is expiry order. */
   private final LinkedHashMap<String, Issued> issued = new LinkedHashMap<>();
 
+  /** Each caller's outstanding tickets, oldest first; a caller without any has no entry. */
+  private final Map<Caller, ArrayDeque<String>> byCaller = new HashMap<>();
+
   /**
-   * Tickets that live {@code settings}' {@code ticketTtl} (checked there, once), at most {@code
-   * capacity} of them.
+   * Tickets that live {@code settings}' {@code ticketTtl}, at most {@code maxTicketsPerCaller} of
+   * one caller (both checked there, once), and at most {@code capacity} in all.
    */
   EventTickets(EventSettings settings, int capacity, LongSupplier nanoTime) {
     if (capacity < 1) {
       throw new IllegalArgumentException("the ticket capacity must be at least 1, was " + capacity);
     }
     this.ttlNanos = settings.ticketTtl().toNanos();
+    this.perCaller = settings.maxTicketsPerCaller();
     this.capacity = capacity;
     this.nanoTime = nanoTime;
   }
 
-  /** A new ticket that {@link #redeem} turns into {@code caller} once, within the TTL. */
+  /**
+   * A new ticket that {@link #redeem} turns into {@code caller} once, within the TTL. Beyond the
+   * per-caller bound, {@code caller}'s own oldest ticket is dropped; beyond the capacity, the
+   * oldest of all.
+   */
   String issue(Caller caller) {
     byte[] bytes = new byte[32];
     random.nextBytes(bytes);
@@ -58,12 +80,19 @@ final class EventTickets {
     synchronized (issued) {
       long now = nanoTime.getAsLong();
       dropExpired(now);
-      Iterator<String> oldest = issued.keySet().iterator();
+      ArrayDeque<String> own = byCaller.get(caller);
+      if (own != null && own.size() >= perCaller) {
+        // never another caller's: drop this caller's oldest, which keeps it at the bound
+        issued.remove(own.pollFirst());
+      }
+      Iterator<Map.Entry<String, Issued>> it = issued.entrySet().iterator();
       while (issued.size() >= capacity) {
-        oldest.next();
-        oldest.remove();
+        Map.Entry<String, Issued> oldest = it.next();
+        it.remove();
+        forgetOldestOf(oldest.getValue().caller());
       }
       issued.put(ticket, new Issued(caller, now + ttlNanos));
+      byCaller.computeIfAbsent(caller, c -> new ArrayDeque<>()).addLast(ticket);
     }
     return ticket;
   }
@@ -78,6 +107,13 @@ final class EventTickets {
     synchronized (issued) {
       found = issued.remove(ticket);
       now = nanoTime.getAsLong();
+      if (found != null) {
+        ArrayDeque<String> own = byCaller.get(found.caller());
+        own.remove(ticket);
+        if (own.isEmpty()) {
+          byCaller.remove(found.caller());
+        }
+      }
     }
     return found != null && now - found.expiresAt() < 0 ? found.caller() : null;
   }
@@ -89,10 +125,34 @@ final class EventTickets {
     }
   }
 
+  /** Callers with tickets kept now; for tests. */
+  int callers() {
+    synchronized (issued) {
+      return byCaller.size();
+    }
+  }
+
   private void dropExpired(long now) {
     Iterator<Map.Entry<String, Issued>> it = issued.entrySet().iterator();
-    while (it.hasNext() && now - it.next().getValue().expiresAt() >= 0) {
+    while (it.hasNext()) {
+      Map.Entry<String, Issued> oldest = it.next();
+      if (now - oldest.getValue().expiresAt() < 0) {
+        return;
+      }
       it.remove();
+      forgetOldestOf(oldest.getValue().caller());
+    }
+  }
+
+  /**
+   * Drops the ticket of {@code caller} that just left the global map as the oldest of all: the
+   * oldest of its caller's too, so the head of that queue.
+   */
+  private void forgetOldestOf(Caller caller) {
+    ArrayDeque<String> own = byCaller.get(caller);
+    own.pollFirst();
+    if (own.isEmpty()) {
+      byCaller.remove(caller);
     }
   }
 }

@@ -140,7 +140,7 @@ class EventStreamTest {
     EventStream capped =
         new EventStream(
             new EventSettings(
-                2, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30)));
+                2, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30), 16));
     capped.start();
     try {
       RecordingEmitter first = new RecordingEmitter(false);
@@ -168,7 +168,7 @@ class EventStreamTest {
     EventStream aging =
         new EventStream(
             new EventSettings(
-                2, Duration.ofSeconds(15), Duration.ofMillis(300), Duration.ofSeconds(30)));
+                2, Duration.ofSeconds(15), Duration.ofMillis(300), Duration.ofSeconds(30), 16));
     aging.start();
     try {
       RecordingEmitter client = new RecordingEmitter(false);
