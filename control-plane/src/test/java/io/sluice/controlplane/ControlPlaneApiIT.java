@@ -1588,6 +1588,90 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * An Authorization header that holds no bearer token is refused, and never read past to a valid
+   * {@code ?access_token=}: the header is the credential the client sent. Whitespace after {@code
+   * Bearer} is all a proxy or a script with an unset variable leaves.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("headersWithoutABearerToken")
+  void anAuthorizationHeaderWithoutABearerTokenIsRefusedNotReadPastToTheAccessToken(
+      String what, String header) throws Exception {
+    ApiClient api = api();
+    for (String path :
+        List.of("/api/v1/events?access_token=" + READER, "/api/v1/services", "/api/v1/whoami")) {
+      ApiClient.Answer answer = answerUnlessAStreamOpens(api, path, header);
+      assertThat(answer.status()).as(path + ": " + answer.body()).isEqualTo(401);
+      assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(answer.header("WWW-Authenticate")).startsWith("Bearer");
+      assertThat(answer.json().get("type").asString()).isEqualTo("urn:sluice:problem:unauthorized");
+      assertThat(answer.json().get("detail").asString())
+          .isEqualTo(
+              "the Authorization header holds no bearer token; send Authorization: Bearer"
+                  + " <token>, or no Authorization header where reads are open");
+    }
+  }
+
+  /**
+   * {@code GET path} with {@code authorization} as its header: the answer, read whole, unless an
+   * event stream opened, which never ends by itself: then its status and headers only.
+   */
+  private static ApiClient.Answer answerUnlessAStreamOpens(
+      ApiClient api, String path, String authorization) throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api.base() + path))
+            .header("Authorization", authorization)
+            .build();
+    HttpResponse<java.io.InputStream> response =
+        api.http()
+            .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
+            .get(10, TimeUnit.SECONDS);
+    try (java.io.InputStream body = response.body()) {
+      boolean stream =
+          response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream");
+      return new ApiClient.Answer(
+          response.statusCode(),
+          response.headers(),
+          stream
+              ? "(an open event stream)"
+              : new String(body.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  static Stream<Arguments> headersWithoutABearerToken() {
+    return Stream.of(
+        Arguments.of("Bearer and nothing", "Bearer "),
+        Arguments.of("Bearer and blanks", "Bearer \t  "),
+        Arguments.of("an empty header", ""),
+        Arguments.of("Bearer without a space", "Bearer"),
+        Arguments.of("another scheme", "Basic cmVhZGVyOnNlY3JldA=="));
+  }
+
+  @Test
+  void anEmptyBearerHeaderSentAsRawBytesIsRefusedBeforeTheAccessToken() throws Exception {
+    // HttpClient trims a header value: here exactly "Bearer " reaches the server
+    try (Socket socket = new Socket("127.0.0.1", controlPlane.port())) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /api/v1/events?access_token="
+                      + READER
+                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \r\n"
+                      + "Accept: text/event-stream\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      java.io.InputStream in = socket.getInputStream();
+      // the status line first: a stream that opened would never end
+      StringBuilder status = new StringBuilder();
+      for (int c = in.read(); c != '\n' && c != -1; c = in.read()) {
+        status.append((char) c);
+      }
+      assertThat(status.toString()).startsWith("HTTP/1.1 401 ");
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+          .contains("urn:sluice:problem:unauthorized");
+    }
+  }
+
+  /**
    * Opens the event stream with {@code query} (and {@code token} as the Authorization header, when
    * given) and closes it as soon as its status and headers are in.
    */
@@ -1638,6 +1722,12 @@ class ControlPlaneApiIT {
       // this test's)
       root.addAppender(logged);
       ApiClient api = open.api();
+      // reads are open, but a header that holds no token is a broken credential, not none
+      assertThat(
+              api.call("GET", "/api/v1/services", null, null, Map.of("Authorization", "Bearer "))
+                  .status())
+          .isEqualTo(401);
+      assertThat(api.get("/api/v1/services", null).status()).isEqualTo(200);
       ApiClient.Answer minted = api.post("/api/v1/events/tickets", null, null);
       assertThat(minted.status()).as(minted.body()).isEqualTo(200);
       assertThat(minted.json().get("expiresInSeconds").asLong()).isEqualTo(5);

@@ -5,6 +5,7 @@ import io.sluice.controlplane.ProblemType;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpHeaders;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
 
@@ -18,6 +19,10 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * {@code ?access_token=} still works there for existing scripts, but is deprecated: a long-lived
  * token in a URL ends up in proxies' access logs. Streams opened with it say so ({@link
  * DeprecatedAccessToken}).
+ *
+ * <p>An {@code Authorization} header, when sent, is the credential: one that is not {@code Bearer
+ * <token>} (empty, blank, another scheme) is refused with 401, also where reads are open, rather
+ * than read past to {@code ?access_token=} or to no token at all.
  */
 final class TokenInterceptor implements HandlerInterceptor {
 
@@ -26,6 +31,10 @@ final class TokenInterceptor implements HandlerInterceptor {
   static final String UNKNOWN_TICKET =
       "the event stream ticket is unknown, used or expired; POST /api/v1/events/tickets for a"
           + " new one";
+
+  static final String MALFORMED_HEADER =
+      "the Authorization header holds no bearer token; send Authorization: Bearer <token>, or no"
+          + " Authorization header where reads are open";
 
   private final TokenRegistry tokens;
   private final EventTickets tickets;
@@ -67,8 +76,16 @@ final class TokenInterceptor implements HandlerInterceptor {
             ProblemType.UNAUTHORIZED, "send Authorization: Bearer <token> with this request");
       }
     } else {
-      String presented = bearerToken(request);
-      if (presented == null) {
+      String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+      String presented;
+      if (header != null) {
+        // the header is the credential sent: one that holds no token is refused, never read
+        // past to ?access_token= (or to open reads), which would let it stand for another caller
+        presented = bearerToken(header);
+        if (presented == null) {
+          throw new ApiException(ProblemType.UNAUTHORIZED, MALFORMED_HEADER);
+        }
+      } else {
         presented = urlToken(request);
         tokenInUrl = presented != null;
       }
@@ -107,7 +124,7 @@ final class TokenInterceptor implements HandlerInterceptor {
    */
   private Caller ticketCaller(HttpServletRequest request, String ticket) {
     // two credentials could stand for two callers: say which one counts rather than pick one
-    if (request.getHeader("Authorization") != null
+    if (request.getHeader(HttpHeaders.AUTHORIZATION) != null
         || request.getParameter("access_token") != null) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
@@ -120,16 +137,19 @@ final class TokenInterceptor implements HandlerInterceptor {
     return caller;
   }
 
-  private static String bearerToken(HttpServletRequest request) {
-    String header = request.getHeader("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+  /** The token of an {@code Authorization: Bearer <token>} header, {@code null} if it has none. */
+  private static String bearerToken(String header) {
+    if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       String token = header.substring(7).strip();
       return token.isEmpty() ? null : token;
     }
     return null;
   }
 
-  /** The event stream's {@code ?access_token=}, read only when no Authorization header is sent. */
+  /**
+   * The event stream's {@code ?access_token=}, read only when no Authorization header is sent at
+   * all: one that is sent but holds no token is refused before.
+   */
   private static String urlToken(HttpServletRequest request) {
     if (EVENTS_PATH.equals(request.getRequestURI())) {
       // deprecated (see the class comment), kept for the scripts that use it
