@@ -1778,6 +1778,65 @@ class ControlPlaneApiIT {
     }
   }
 
+  /**
+   * Under {@code server.servlet.context-path} the request URI starts with the context path: the
+   * token check still knows the event stream by its path within the application, so a ticket and
+   * the deprecated {@code ?access_token=} open it there, and a ticket elsewhere is not one.
+   */
+  @Test
+  void aTicketAndTheAccessTokenOpenTheEventStreamUnderAServletContextPath() throws Exception {
+    try (RunningControlPlane prefixed =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.security.tokens.reader.token",
+                READER,
+                "sluice.security.tokens.reader.role",
+                "reader",
+                "server.servlet.context-path",
+                "/sluice"))) {
+      ApiClient api = prefixed.api();
+      ApiClient.Answer minted = api.post("/sluice/api/v1/events/tickets", READER, null);
+      assertThat(minted.status()).as(minted.body()).isEqualTo(200);
+      String ticket = minted.json().get("ticket").asString();
+
+      HttpResponse<Stream<String>> withTicket =
+          openAndClose(api, "/sluice/api/v1/events?ticket=" + ticket);
+      assertThat(withTicket.statusCode()).isEqualTo(200);
+      assertThat(withTicket.headers().firstValue("Deprecation")).isEmpty();
+      assertRefusedTicket(api.get("/sluice/api/v1/events?ticket=" + ticket, null));
+
+      HttpResponse<Stream<String>> withToken =
+          openAndClose(api, "/sluice/api/v1/events?access_token=" + READER);
+      assertThat(withToken.statusCode()).isEqualTo(200);
+      assertThat(withToken.headers().allValues("Deprecation")).containsExactly("@1795910400");
+
+      // only the event stream takes them
+      String another =
+          api.post("/sluice/api/v1/events/tickets", READER, null).json().get("ticket").asString();
+      assertThat(api.get("/sluice/api/v1/services?ticket=" + another, null).status())
+          .isEqualTo(401);
+      assertThat(api.get("/sluice/api/v1/services?access_token=" + READER, null).status())
+          .isEqualTo(401);
+    }
+  }
+
+  /** Opens {@code GET path} (an event stream) and closes it once its status and headers are in. */
+  private static HttpResponse<Stream<String>> openAndClose(ApiClient api, String path)
+      throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(api.base() + path))
+            .header("Accept", "text/event-stream")
+            .build();
+    HttpResponse<Stream<String>> response =
+        api.http()
+            .sendAsync(request, HttpResponse.BodyHandlers.ofLines())
+            .get(10, TimeUnit.SECONDS);
+    response.body().close();
+    return response;
+  }
+
   /** The request counts of {@code GET /api/v1/events} in {@code /actuator/prometheus}. */
   private static Stream<String> eventsRequests(ApiClient api) {
     return api.get("/actuator/prometheus", null)

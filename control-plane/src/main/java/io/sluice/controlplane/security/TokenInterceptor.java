@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.util.ServletRequestPathUtils;
 
 /**
  * Checks the bearer token of every API call against the role its handler needs ({@link
@@ -61,8 +62,7 @@ final class TokenInterceptor implements HandlerInterceptor {
     }
     RequiresRole annotation = method.getMethodAnnotation(RequiresRole.class);
     Role required = annotation == null ? Role.READER : annotation.value();
-    String ticket =
-        EVENTS_PATH.equals(request.getRequestURI()) ? request.getParameter("ticket") : null;
+    String ticket = isEventsPath(request) ? request.getParameter("ticket") : null;
     Caller caller;
     boolean tokenInUrl = false;
     if (ticket != null) {
@@ -147,11 +147,20 @@ final class TokenInterceptor implements HandlerInterceptor {
   }
 
   /**
+   * Whether {@code request} is for the event stream: its path within the application, the one the
+   * handler mappings matched (after {@code server.servlet.context-path} and a servlet prefix), not
+   * the raw request URI, which starts with the context path where one is set.
+   */
+  private static boolean isEventsPath(HttpServletRequest request) {
+    return EVENTS_PATH.equals(ServletRequestPathUtils.getCachedPathValue(request));
+  }
+
+  /**
    * The event stream's {@code ?access_token=}, read only when no Authorization header is sent at
    * all: one that is sent but holds no token is refused before.
    */
   private static String urlToken(HttpServletRequest request) {
-    if (EVENTS_PATH.equals(request.getRequestURI())) {
+    if (isEventsPath(request)) {
       // deprecated (see the class comment), kept for the scripts that use it
       String token = request.getParameter(DeprecatedAccessToken.PARAMETER);
       return token == null || token.isBlank() ? null : token;
