@@ -11,6 +11,9 @@
  * </ul>
  *
  * <p>Problems are thrown as {@link io.sluice.controlplane.ApiException} with a {@link
- * io.sluice.controlplane.ProblemType} and answered by one advice in {@code web}.
+ * io.sluice.controlplane.ProblemType} and answered by one advice in {@code web}. What several
+ * features must agree on lives here too: {@link io.sluice.controlplane.ApiLimits} (body and
+ * document sizes) and {@link io.sluice.controlplane.EventSettings} ({@code sluice.events.*}: the
+ * event stream's limits in {@code web}, its tickets in {@code security}).
  */
 package io.sluice.controlplane;
