@@ -1607,7 +1607,7 @@ class ControlPlaneApiIT {
       assertThat(answer.json().get("detail").asString())
           .isEqualTo(
               "the Authorization header holds no bearer token; send Authorization: Bearer"
-                  + " <token>, or no Authorization header where reads are open");
+                  + " <token>, or no bearer header where reads are open");
     }
   }
 
@@ -1643,7 +1643,30 @@ class ControlPlaneApiIT {
         Arguments.of("Bearer and blanks", "Bearer \t  "),
         Arguments.of("an empty header", ""),
         Arguments.of("Bearer without a space", "Bearer"),
-        Arguments.of("another scheme", "Basic cmVhZGVyOnNlY3JldA=="));
+        Arguments.of("bearer in lower case", "bearer  "));
+  }
+
+  /**
+   * A header of another scheme is a reverse proxy's ({@code Basic} credentials a browser sends with
+   * every request behind it): not Sluice's credential, so the ticket or {@code ?access_token=}
+   * beside it opens the stream, and without either it is no token.
+   */
+  @Test
+  void anAuthorizationHeaderOfAnotherSchemeIsNotSluicesAndCountsAsNoToken() throws Exception {
+    ApiClient api = api();
+    String basic = "Basic cmVhZGVyOnNlY3JldA==";
+    assertThat(
+            answerUnlessAStreamOpens(api, "/api/v1/events?access_token=" + READER, basic).status())
+        .isEqualTo(200);
+    String ticket =
+        api.post("/api/v1/events/tickets", READER, null).json().get("ticket").asString();
+    ApiClient.Answer withTicket =
+        answerUnlessAStreamOpens(api, "/api/v1/events?ticket=" + ticket, basic);
+    assertThat(withTicket.status()).as(withTicket.body()).isEqualTo(200);
+    ApiClient.Answer read = answerUnlessAStreamOpens(api, "/api/v1/services", basic);
+    assertThat(read.status()).isEqualTo(401);
+    assertThat(read.json().get("detail").asString())
+        .isEqualTo("send Authorization: Bearer <token> with this request");
   }
 
   @Test
@@ -1728,6 +1751,11 @@ class ControlPlaneApiIT {
                   .status())
           .isEqualTo(401);
       assertThat(api.get("/api/v1/services", null).status()).isEqualTo(200);
+      // a proxy's Basic credentials are not Sluice's: an anonymous read
+      assertThat(
+              api.call("GET", "/api/v1/services", null, null, Map.of("Authorization", "Basic eDp5"))
+                  .status())
+          .isEqualTo(200);
       ApiClient.Answer minted = api.post("/api/v1/events/tickets", null, null);
       assertThat(minted.status()).as(minted.body()).isEqualTo(200);
       assertThat(minted.json().get("expiresInSeconds").asLong()).isEqualTo(5);

@@ -21,9 +21,13 @@ import org.springframework.web.util.ServletRequestPathUtils;
  * token in a URL ends up in proxies' access logs. Streams opened with it say so ({@link
  * DeprecatedAccessToken}).
  *
- * <p>An {@code Authorization} header, when sent, is the credential: one that is not {@code Bearer
- * <token>} (empty, blank, another scheme) is refused with 401, also where reads are open, rather
- * than read past to {@code ?access_token=} or to no token at all.
+ * <p>A bearer {@code Authorization} header, when sent, is the credential: one that holds no token
+ * ({@code Bearer} with nothing after it, or a blank header) is refused with 401, also where reads
+ * are open, rather than read past to {@code ?access_token=} or to no token at all. A header of
+ * another scheme is not Sluice's: a reverse proxy that asks for {@code Basic} credentials passes
+ * them on, and a browser sends them with every request behind it, its event stream's too. It counts
+ * as no token (an anonymous read where reads are open), and a ticket or {@code ?access_token=}
+ * beside it is the credential.
  */
 final class TokenInterceptor implements HandlerInterceptor {
 
@@ -35,7 +39,7 @@ final class TokenInterceptor implements HandlerInterceptor {
 
   static final String MALFORMED_HEADER =
       "the Authorization header holds no bearer token; send Authorization: Bearer <token>, or no"
-          + " Authorization header where reads are open";
+          + " bearer header where reads are open";
 
   private final TokenRegistry tokens;
   private final EventTickets tickets;
@@ -76,7 +80,7 @@ final class TokenInterceptor implements HandlerInterceptor {
             ProblemType.UNAUTHORIZED, "send Authorization: Bearer <token> with this request");
       }
     } else {
-      String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+      String header = bearerHeader(request);
       String presented;
       if (header != null) {
         // the header is the credential sent: one that holds no token is refused, never read
@@ -124,8 +128,7 @@ final class TokenInterceptor implements HandlerInterceptor {
    */
   private Caller ticketCaller(HttpServletRequest request, String ticket) {
     // two credentials could stand for two callers: say which one counts rather than pick one
-    if (request.getHeader(HttpHeaders.AUTHORIZATION) != null
-        || request.getParameter("access_token") != null) {
+    if (bearerHeader(request) != null || request.getParameter("access_token") != null) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
           "the request gives a ticket and a token; send only the ticket (?ticket=)");
@@ -137,13 +140,26 @@ final class TokenInterceptor implements HandlerInterceptor {
     return caller;
   }
 
+  /**
+   * The request's {@code Authorization} header when it is Sluice's to read: {@code Bearer ...}, or
+   * blank (a script's unset variable); {@code null} when there is none or it has another scheme.
+   */
+  private static String bearerHeader(HttpServletRequest request) {
+    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null) {
+      return null;
+    }
+    String value = header.strip();
+    boolean bearer =
+        value.regionMatches(true, 0, "Bearer", 0, 6)
+            && (value.length() == 6 || Character.isWhitespace(value.charAt(6)));
+    return value.isEmpty() || bearer ? header : null;
+  }
+
   /** The token of an {@code Authorization: Bearer <token>} header, {@code null} if it has none. */
   private static String bearerToken(String header) {
-    if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String token = header.substring(7).strip();
-      return token.isEmpty() ? null : token;
-    }
-    return null;
+    String value = header.strip();
+    return value.length() > 6 ? value.substring(6).strip() : null;
   }
 
   /**
