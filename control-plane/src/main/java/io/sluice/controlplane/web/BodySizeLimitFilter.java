@@ -33,7 +33,7 @@ final class BodySizeLimitFilter extends OncePerRequestFilter {
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
-    return !request.getRequestURI().startsWith("/api/");
+    return !ApiRequests.isApi(request);
   }
 
   @Override

@@ -33,7 +33,7 @@ final class SecurityHeadersFilter extends OncePerRequestFilter {
     // URLs may carry a credential (the event stream's ?ticket=, or the deprecated ?access_token=):
     // never pass them on
     response.setHeader("Referrer-Policy", "no-referrer");
-    if (request.getRequestURI().startsWith("/api/")) {
+    if (ApiRequests.isApi(request)) {
       // answers change with every write: a cache (browser, proxy) must ask again each time, which
       // the ETags make cheap (304), and must never serve rules or agents that are out of date
       response.setHeader("Cache-Control", "no-cache");

@@ -1,0 +1,52 @@
+package io.sluice.controlplane.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class BodySizeLimitFilterTest {
+
+  private static final byte[] TOO_LARGE = new byte[BodySizeLimitFilter.MAX_BYTES + 1];
+  private static final byte[] AT_THE_CAP = new byte[BodySizeLimitFilter.MAX_BYTES];
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "at the root, '', /api/v1/services/orders/rules",
+    "under a context path, /sluice, /sluice/api/v1/services/orders/rules",
+    "a path parameter under a context path, /sluice, /sluice/api;x=1/v1/services/orders/rules",
+  })
+  void capsApiBodiesWithOrWithoutAContextPath(String name, String contextPath, String uri)
+      throws Exception {
+    assertThatThrownBy(() -> readThroughTheFilter(contextPath, uri, TOO_LARGE))
+        .isInstanceOf(BodySizeLimitFilter.BodyTooLargeException.class)
+        .hasMessage(BodySizeLimitFilter.DETAIL);
+    assertThat(readThroughTheFilter(contextPath, uri, AT_THE_CAP)).isEqualTo(AT_THE_CAP.length);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "the UI at the root, '', /index.html",
+    "the UI under a context path, /sluice, /sluice/index.html",
+    // the context path is not the API's, even where it reads like it
+    "a context path named api, /api, /api/index.html",
+  })
+  void leavesOtherRequestsAlone(String name, String contextPath, String uri) throws Exception {
+    assertThat(readThroughTheFilter(contextPath, uri, TOO_LARGE)).isEqualTo(TOO_LARGE.length);
+  }
+
+  /** Sends a POST through the filter to a handler that reads the whole body; answers its length. */
+  private static long readThroughTheFilter(String contextPath, String uri, byte[] body)
+      throws Exception {
+    HttpServletRequest request = FakeServlet.request("POST", contextPath, uri, body);
+    AtomicLong read = new AtomicLong();
+    FilterChain handler = (req, res) -> read.set(req.getInputStream().readAllBytes().length);
+    new BodySizeLimitFilter().doFilter(request, FakeServlet.response(new HashMap<>()), handler);
+    return read.get();
+  }
+}
