@@ -35,6 +35,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -1558,7 +1560,7 @@ class ControlPlaneApiIT {
         assertThat(opened.statusCode()).isEqualTo(200);
         assertThat(opened.headers().allValues("Deprecation")).containsExactly("@1795910400");
         assertThat(opened.headers().allValues("Link"))
-            .containsExactly("</api/v1/events/tickets>; rel=\"alternate\"");
+            .containsExactly("<events/tickets>; rel=\"alternate\"");
       }
       String ticket =
           api.post("/api/v1/events/tickets", WRITER, null).json().get("ticket").asString();
@@ -1813,17 +1815,7 @@ class ControlPlaneApiIT {
    */
   @Test
   void aTicketAndTheAccessTokenOpenTheEventStreamUnderAServletContextPath() throws Exception {
-    try (RunningControlPlane prefixed =
-        RunningControlPlane.start(
-            Map.of(
-                "sluice.etcd.endpoints",
-                etcd.endpoint(),
-                "sluice.security.tokens.reader.token",
-                READER,
-                "sluice.security.tokens.reader.role",
-                "reader",
-                "server.servlet.context-path",
-                "/sluice"))) {
+    try (RunningControlPlane prefixed = startUnderSluice()) {
       ApiClient api = prefixed.api();
       ApiClient.Answer minted = api.post("/sluice/api/v1/events/tickets", READER, null);
       assertThat(minted.status()).as(minted.body()).isEqualTo(200);
@@ -1848,6 +1840,82 @@ class ControlPlaneApiIT {
       assertThat(api.get("/sluice/api/v1/services?access_token=" + READER, null).status())
           .isEqualTo(401);
     }
+  }
+
+  /**
+   * Under {@code server.servlet.context-path} the API keeps what its filters give it, which know
+   * the API by its path within the application, not by the raw request URI: the 256 KiB body cap
+   * (413 before a body's end is read: a document padded with blanks parses to a small one, which
+   * would otherwise be stored), {@code Cache-Control: no-cache} on its answers, errors too, and the
+   * deprecation {@code Link} names the ticket endpoint under the prefix.
+   */
+  @Test
+  void underAServletContextPathTheApiKeepsItsBodyCapCacheControlAndDeprecationLink()
+      throws Exception {
+    try (RunningControlPlane prefixed = startUnderSluice()) {
+      ApiClient api = prefixed.api();
+      String path = "/sluice/api/v1/services/padded/rules";
+      String padded = document(null, 0.5, "r") + " ".repeat(300 * 1024);
+      ApiClient.Answer tooLarge = api.put(path, WRITER, padded, Map.of());
+      assertThat(tooLarge.status()).as(tooLarge.body()).isEqualTo(413);
+      assertThat(tooLarge.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:payload-too-large");
+      assertThat(tooLarge.json().get("detail").asString())
+          .contains("request bodies are limited to 262144 bytes");
+      assertThat(tooLarge.header("Cache-Control")).isEqualTo("no-cache");
+      assertThat(api.get(path, READER).status()).isEqualTo(404);
+      // the same document without the padding is stored
+      assertThat(api.put(path, WRITER, document(null, 0.5, "r"), Map.of()).status()).isEqualTo(200);
+
+      ApiClient.Answer services = api.get("/sluice/api/v1/services", READER);
+      assertThat(services.status()).isEqualTo(200);
+      assertThat(services.header("Cache-Control")).isEqualTo("no-cache");
+      assertThat(api.get(path, READER).header("Cache-Control")).isEqualTo("no-cache");
+
+      String stream = "/sluice/api/v1/events?access_token=" + READER;
+      HttpResponse<Stream<String>> withToken = openAndClose(api, stream);
+      assertThat(withToken.statusCode()).isEqualTo(200);
+      assertThat(withToken.headers().firstValue("Cache-Control")).hasValue("no-cache");
+      List<String> links = withToken.headers().allValues("Link");
+      assertThat(links).hasSize(1);
+      Matcher link = Pattern.compile("<([^>]*)>; rel=\"alternate\"").matcher(links.get(0));
+      assertThat(link.matches()).as(links.get(0)).isTrue();
+      // RFC 8288: a relative reference is resolved against the URL that was asked for
+      URI target = withToken.request().uri().resolve(link.group(1));
+      assertThat(target).isEqualTo(URI.create(api.base() + "/sluice/api/v1/events/tickets"));
+      ApiClient.Answer minted = api.post(target.getRawPath(), READER, null);
+      assertThat(minted.status()).as(minted.body()).isEqualTo(200);
+      assertThat(minted.json().get("ticket").asString()).isNotBlank();
+
+      // the UI: the context root without its slash is sent to it, with a Location a proxy that
+      // forwards the path unchanged passes on as it is
+      ApiClient.Answer bare = api.get("/sluice", null);
+      assertThat(bare.status()).isEqualTo(302);
+      assertThat(bare.header("Location")).isEqualTo("/sluice/");
+      ApiClient.Answer page = api.get("/sluice/", null);
+      assertThat(page.status()).isEqualTo(200);
+      assertThat(page.body()).contains("<script type=\"module\" src=\"js/app.js\">");
+    }
+  }
+
+  /**
+   * A second control plane on the class's etcd, under {@code server.servlet.context-path=/sluice}.
+   */
+  private static RunningControlPlane startUnderSluice() {
+    return RunningControlPlane.start(
+        Map.of(
+            "sluice.etcd.endpoints",
+            etcd.endpoint(),
+            "sluice.security.tokens.reader.token",
+            READER,
+            "sluice.security.tokens.reader.role",
+            "reader",
+            "sluice.security.tokens.writer.token",
+            WRITER,
+            "sluice.security.tokens.writer.role",
+            "writer",
+            "server.servlet.context-path",
+            "/sluice"));
   }
 
   /** Opens {@code GET path} (an event stream) and closes it once its status and headers are in. */

@@ -30,8 +30,13 @@ final class DeprecatedAccessToken {
    */
   static final String DEPRECATION = "@" + Instant.parse("2026-11-29T00:00:00Z").getEpochSecond();
 
-  /** What replaces it: streams opened with a ticket minted at this endpoint. */
-  static final String LINK = "</api/v1/events/tickets>; rel=\"alternate\"";
+  /**
+   * What replaces it: streams opened with a ticket minted at this endpoint. A relative reference,
+   * resolved against the stream's own URL ({@code .../api/v1/events}, RFC 8288 section 3.2), so it
+   * names the ticket endpoint wherever the stream is: at the root, under {@code
+   * server.servlet.context-path}, or behind a proxy that adds or strips a path prefix.
+   */
+  static final String LINK = "<events/tickets>; rel=\"alternate\"";
 
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
 
