@@ -94,7 +94,7 @@ function showSignIn(message) {
     if (!location.hash || location.hash === '#') location.hash = '#/';
   });
   // With sluice.security.open-reads=true the API answers reads without a token.
-  call('GET', '/api/v1/services', { token: null }).then(() => { anonymous.hidden = false; }, () => {});
+  call('GET', 'api/v1/services', { token: null }).then(() => { anonymous.hidden = false; }, () => {});
   const form = h(
     'form',
     { class: 'sign-in card', 'aria-labelledby': 'sign-in-title' },
@@ -144,7 +144,7 @@ function signOut(message, note = null) {
 
 /** Finds out who the token belongs to and what it may do, from the control plane's whoami. */
 async function identify() {
-  const me = (await call('GET', '/api/v1/whoami')).body || {};
+  const me = (await call('GET', 'api/v1/whoami')).body || {};
   state.name = me.name && me.name !== 'anonymous' ? me.name : null;
   state.role = ['reader', 'writer', 'admin'].includes(me.role) ? me.role : 'reader';
 }
@@ -168,7 +168,7 @@ function startLive() {
   const live = document.getElementById('live');
   live.hidden = false;
   setLive('connecting');
-  state.stream = new EventStream('/api/v1/events', fanOut, setLive);
+  state.stream = new EventStream('api/v1/events', fanOut, setLive);
   state.stream.start();
   // The event stream stays open while etcd is away: the control plane's health says whether
   // what it serves is current. Relative times ("just now") age without new data.

@@ -44,7 +44,7 @@ export class DependenciesPanel {
     let rows;
     if (this.endpoint) {
       try {
-        const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/unprotected`);
+        const r = await call('GET', `api/v1/services/${enc(this.page.service)}/unprotected`);
         rows = listOf(r.body, 'dependencies', 'targets', 'unprotected').map((d) => ({
           target: d.target ?? `${d.host}${d.port ? `:${d.port}` : ''}`,
           callsPerMinute: d.callsPerMinute ?? d.calls ?? 0,

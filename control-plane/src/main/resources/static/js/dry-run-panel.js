@@ -105,7 +105,7 @@ export class DryRunPanel {
     }
     if (draft) body.document = draft.document;
     try {
-      const r = await call('POST', `/api/v1/services/${enc(this.page.service)}/rules/evaluate`, { body });
+      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/evaluate`, { body });
       this.show(body, r.body || {}, draft);
     } catch (e) {
       if (draft && e instanceof ApiError && e.status === 400 && e.validationErrors().length) {

@@ -57,7 +57,7 @@ export class HistoryPanel {
   async load(before) {
     try {
       const query = before == null ? 'limit=50' : `limit=50&before=${before}`;
-      const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
+      const r = await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
       setText(this.error, '');
       const page = listOf(r.body, 'history', 'versions').map(historyView);
       const next = r.body && r.body.next != null ? r.body.next : null;
@@ -113,7 +113,7 @@ export class HistoryPanel {
 
   async documentOf(entry) {
     if (entry.document) return entry.document;
-    const r = await call('GET', `/api/v1/services/${enc(this.page.service)}/rules/history/${entry.revision}`);
+    const r = await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history/${entry.revision}`);
     return historyView(r.body).document;
   }
 
@@ -163,7 +163,7 @@ export class HistoryPanel {
     const headers = seen != null ? { 'If-Match': `"${seen}"` } : { 'If-None-Match': '*' };
     if (text) Object.assign(headers, commentHeaders(text));
     try {
-      const r = await call('POST', `/api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`, { headers });
+      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`, { headers });
       toast(`Rolled back to revision ${entry.revision}${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
       await this.page.refreshCurrent();
       await this.refresh();

@@ -101,8 +101,8 @@ export class OverviewPage {
   async refresh(byEvent = false) {
     try {
       const [services, agents] = await Promise.all([
-        call('GET', '/api/v1/services'),
-        call('GET', '/api/v1/agents'),
+        call('GET', 'api/v1/services'),
+        call('GET', 'api/v1/agents'),
       ]);
       if (this.closed) return;
       setText(this.error, '');
@@ -192,7 +192,7 @@ export class OverviewPage {
     if (this.lastChanges.get(name)?.loading === revision) return;
     this.lastChanges.set(name, { loading: revision });
     try {
-      const entries = listOf((await call('GET', `/api/v1/services/${enc(name)}/rules/history?limit=1`)).body, 'history', 'versions');
+      const entries = listOf((await call('GET', `api/v1/services/${enc(name)}/rules/history?limit=1`)).body, 'history', 'versions');
       const last = entries.length ? historyView(entries[0]) : { author: '—', time: null };
       this.lastChanges.set(name, { revision, author: last.author, time: last.time });
       if (!this.closed) showChange(row, null, last.author, last.time);

@@ -420,7 +420,7 @@ export class RulesPanel {
     const comment = this.comment.value.trim();
     if (comment) Object.assign(headers, commentHeaders(comment));
     try {
-      const r = await call('PUT', `/api/v1/services/${enc(this.page.service)}/rules`, { body: doc, headers });
+      const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, { body: doc, headers });
       const revision = r.body?.revision ?? etagRevision(r.headers);
       if (r.body?.unchanged) {
         // the same rules as stored, only spelled differently (a default left out, keys reordered):
@@ -479,7 +479,7 @@ export class RulesPanel {
     if (text) Object.assign(headers, commentHeaders(text));
     fill(this.outcome);
     try {
-      const r = await call('DELETE', `/api/v1/services/${enc(service)}/rules`, { headers });
+      const r = await call('DELETE', `api/v1/services/${enc(service)}/rules`, { headers });
       const revision = r.body?.revision;
       this.base = null;
       this.page.setCurrent({ revision: null, document: null });
@@ -571,7 +571,7 @@ export class RulesPanel {
    * means no document is stored: then the newest history entry says who deleted it.
    */
   async describeChange(revision, node) {
-    const history = `/api/v1/services/${enc(this.page.service)}/rules/history`;
+    const history = `api/v1/services/${enc(this.page.service)}/rules/history`;
     try {
       const e = revision > 0
         ? (await call('GET', `${history}/${revision}`)).body || {}

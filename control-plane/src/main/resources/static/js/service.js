@@ -180,7 +180,7 @@ export class ServicePage {
   /** Re-reads the stored document; listeners hear about it when the revision changed. */
   async refreshCurrent() {
     try {
-      const r = await call('GET', `/api/v1/services/${enc(this.service)}/rules`);
+      const r = await call('GET', `api/v1/services/${enc(this.service)}/rules`);
       const revision = etagRevision(r.headers) ?? r.body?.revision ?? null;
       this.setCurrent({ revision, document: r.body });
     } catch (e) {
@@ -224,8 +224,8 @@ export class ServicePage {
     try {
       const [r, rollout] = await Promise.all([
         // the server's one definition of who falls back, the same the overview's _default row counts
-        call('GET', this.isDefault ? '/api/v1/agents?fallingBackToDefault=true' : `/api/v1/agents?service=${enc(this.service)}`),
-        call('GET', `/api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
+        call('GET', this.isDefault ? 'api/v1/agents?fallingBackToDefault=true' : `api/v1/agents?service=${enc(this.service)}`),
+        call('GET', `api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
       ]);
       if (this.closed) return;
       this.rollout = rollout ? rollout.body : null;

@@ -100,6 +100,9 @@ class WebUiIT {
   private static ConfigurableApplicationContext controlPlane;
   private static int port;
 
+  /** A second control plane, under a context path ({@link #worksUnderAServletContextPath}). */
+  private static ConfigurableApplicationContext prefixedControlPlane;
+
   /** How each request for the event stream carried its credential ({@link EventStreamRequests}). */
   private static final Queue<String> eventStreamRequests = new ConcurrentLinkedQueue<>();
 
@@ -164,6 +167,9 @@ class WebUiIT {
     }
     if (browser != null) {
       browser.quit();
+    }
+    if (prefixedControlPlane != null) {
+      prefixedControlPlane.close();
     }
     if (controlPlane != null) {
       controlPlane.close();
@@ -267,7 +273,7 @@ class WebUiIT {
     String shown = browser.findElement(lastChange).getText();
     js(
         "window.__unheld = window.fetch; window.fetch = (...a) =>"
-            + " /\\/api\\/v1\\/(services|agents)/.test(String(a[0]))"
+            + " /api\\/v1\\/(services|agents)/.test(String(a[0]))"
             + " ? new Promise(() => {}) : window.__unheld(...a);");
     try {
       await("the last change's time ages from '" + shown + "'")
@@ -2086,6 +2092,78 @@ class WebUiIT {
     assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText()).isEmpty();
   }
 
+  /**
+   * Behind a path-routing reverse proxy the control plane runs under {@code
+   * server.servlet.context-path}: the UI it serves at {@code /sluice/} finds its modules, its API,
+   * its event stream and the health it shows there, as every URL the page uses is relative to it.
+   * The overview lists a service written through the API, and a save made in the editor is what the
+   * API then reads, and what the page shows after a reload. The control plane stays up until the
+   * class ends, so the page is still there for {@link DirtyPageReset} should this fail.
+   */
+  @Test
+  @Order(21)
+  void worksUnderAServletContextPath() {
+    prefixedControlPlane =
+        new SpringApplicationBuilder(ControlPlaneApplication.class)
+            .run(
+                "--server.port=0",
+                "--server.address=127.0.0.1",
+                "--server.tomcat.basedir=" + TomcatBaseDirs.next(),
+                "--server.servlet.context-path=/sluice",
+                "--sluice.etcd.endpoints=" + etcd.endpoint(),
+                "--sluice.security.tokens.alice.token=" + WRITER_TOKEN,
+                "--sluice.security.tokens.alice.role=writer");
+    String base =
+        "http://127.0.0.1:"
+            + ((WebServerApplicationContext) prefixedControlPlane).getWebServer().getPort()
+            + "/sluice";
+    String rules = "/api/v1/services/behind-proxy/rules";
+    String document =
+        ordersDocument(0.0).replace("\"service\": \"orders\"", "\"service\": \"behind-proxy\"");
+    HttpResponse<String> created = apiAt(base, "PUT", rules, WRITER_TOKEN, document, Map.of());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+    long revision = revisionOf(created);
+
+    browser.get(base + "/");
+    signIn(WRITER_TOKEN);
+    awaitRole("writer");
+    awaitText(
+        By.cssSelector("tr[data-service='behind-proxy'] [data-test=revision]"),
+        String.valueOf(revision));
+    // the event stream is open, and the health the page reads is UP
+    awaitText(By.id("live"), "Live");
+    screenshots.save("14-under-a-context-path");
+
+    click(By.cssSelector("tr[data-service='behind-proxy'] a.service-link"));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"name\": \"drop-health\""));
+    awaitText(By.cssSelector("[data-test=schema-state]"), "Checked against the rule schema");
+    type(editor, document.replace("\"ratio\": 0.0", "\"ratio\": 0.25"));
+    awaitText(By.id("editor-status"), "No problems found.");
+    browser.findElement(By.id("change-comment")).sendKeys("saved under /sluice");
+    click(By.cssSelector("[data-test=review]"));
+    waitFor(By.cssSelector("[data-test=diff]"));
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    long saved = currentRevisionShown();
+    assertThat(saved).isGreaterThan(revision);
+    assertThat(browser.getCurrentUrl()).startsWith(base + "/#/service/behind-proxy");
+
+    HttpResponse<String> stored = apiAt(base, "GET", rules, WRITER_TOKEN, null, Map.of());
+    assertThat(stored.statusCode()).isEqualTo(200);
+    assertThat(revisionOf(stored)).isEqualTo(saved);
+    assertThat(stored.body()).contains("0.25");
+    assertThat(apiAt(base, "GET", rules + "/history?limit=1", WRITER_TOKEN, null, Map.of()).body())
+        .contains("saved under /sluice");
+
+    browser.navigate().refresh();
+    WebElement reloaded = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> reloaded.getAttribute("value").contains("\"ratio\": 0.25"));
+    assertThat(currentRevisionShown()).isEqualTo(saved);
+  }
+
   /** Console messages about Content-Security-Policy violations since the last call. */
   private static List<String> cspViolations() {
     return browser.manage().logs().get(LogType.BROWSER).getAll().stream()
@@ -2225,8 +2303,19 @@ class WebUiIT {
 
   private static HttpResponse<String> api(
       String method, String path, String token, String body, Map<String, String> headers) {
+    return apiAt(baseUrl(), method, path, token, body, headers);
+  }
+
+  /** Calls the control plane at {@code base} (its origin and context path). */
+  private static HttpResponse<String> apiAt(
+      String base,
+      String method,
+      String path,
+      String token,
+      String body,
+      Map<String, String> headers) {
     HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(baseUrl() + path))
+        HttpRequest.newBuilder(URI.create(base + path))
             .timeout(Duration.ofSeconds(60))
             .header("Authorization", "Bearer " + token)
             .header("Content-Type", "application/json")
