@@ -196,7 +196,7 @@ export function compileSchema(root) {
           const suggestion = closestName(key, Object.keys(props));
           errors.push({
             path,
-            message: `unknown field '${showHidden(key)}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+            message: `unknown field '${showHidden(key.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
           });
         } else {
           validate(s.additionalProperties, v[key], p, errors);

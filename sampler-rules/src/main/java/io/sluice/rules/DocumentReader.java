@@ -537,7 +537,9 @@ final class DocumentReader {
         error(
             path,
             "unknown field "
-                + quote(name)
+                // a backslash and a quote escaped as in a path's ['key'], so the name can be read
+                // back from the message (the web UI finds the key by it) and ends at its quote
+                + quote(name.replace("\\", "\\\\").replace("'", "\\'"))
                 + (suggestion == null ? "" : "; did you mean '" + suggestion + "'?"),
             name);
       }

@@ -754,6 +754,21 @@ class ValidationMessagesTest {
     assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(120);
   }
 
+  @Test
+  void anUnknownFieldsNameEscapesABackslashAndAQuoteSoItReadsBackAsThePathsMemberDoes() {
+    // the web UI reads the name back from the message to find the key: a quote in the name must
+    // not end it, and a backslash that was in the name must not read as an escape (\u0041 as A)
+    List<String> messages =
+        RuleCodec.parse(doc("\"it's\": 1, \"x\\\\u0041\": 2, \"tab\\there\": 3")).errors().stream()
+            .map(ValidationError::message)
+            .toList();
+    assertThat(messages)
+        .containsExactly(
+            "unknown field 'it\\'s'", "unknown field 'x\\\\u0041'", "unknown field 'tab\\there'");
+    assertThat(JsonPathSteps.member("it's")).isEqualTo("['it\\'s']");
+    assertThat(JsonPathSteps.member("x\\u0041")).isEqualTo("['x\\\\u0041']");
+  }
+
   private static Arguments c(String name, String json, String... expected) {
     return Arguments.of(Named.of(name, json), List.of(expected));
   }
