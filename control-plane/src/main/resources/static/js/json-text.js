@@ -178,10 +178,12 @@ const escapeChar = (c) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStar
 /**
  * `text` with every hidden character written as its JSON escape (`\n`, `\u202e`): for all text from
  * the server or an agent that is put on the page, so a line break or a right-to-left override
- * cannot disguise what the operator reads. Anything else (a number, null) is shown as its string.
+ * cannot disguise what the operator reads. Anything else (a number) is shown as its string; null
+ * and undefined, a field the server or an agent left out (a history entry without a comment), as
+ * nothing, as `h`'s `text` and `setText` show them, never as the words "null" or "undefined".
  */
 export function showHidden(text) {
-  return String(text).replace(HIDDEN, escapeChar);
+  return text === null || text === undefined ? '' : String(text).replace(HIDDEN, escapeChar);
 }
 
 /**
