@@ -73,7 +73,13 @@ final class TextLocations {
     values = new HashMap<>();
     names = new HashMap<>();
     Deque<Container> open = new ArrayDeque<>();
-    try (JsonParser parser = factory.createParser(new String(json, StandardCharsets.UTF_8))) {
+    String text = new String(json, StandardCharsets.UTF_8);
+    if (text.startsWith("\uFEFF")) {
+      // A byte order mark, which the tree's parse of the bytes skipped and a parse of characters
+      // refuses: whitespace of the same length keeps every position where a syntax error's is.
+      text = " " + text.substring(1);
+    }
+    try (JsonParser parser = factory.createParser(text)) {
       for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
         if (token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
           open.pop();

@@ -135,6 +135,22 @@ class ProblemLocationsTest {
   }
 
   @Test
+  void placesAProblemInATextThatStartsWithAByteOrderMark() {
+    // accepted as a document (the parse of its bytes skips the mark), so placed as any other,
+    // counting the mark as a syntax error's column does
+    String text = "\uFEFF{\"schemaVersion\": 1,\n \"service\": \"s\", \"bogus\": 1}";
+    ValidationError error = RuleCodec.parse(text.getBytes(StandardCharsets.UTF_8)).errors().get(0);
+    assertThat(error.message()).isEqualTo("unknown field 'bogus'");
+    assertThat(List.of(error.line(), error.column())).isEqualTo(where(text, "\"bogus\""));
+    ValidationError malformed =
+        RuleCodec.parse("\uFEFF{\"schemaVersion\": 1,,}".getBytes(StandardCharsets.UTF_8))
+            .errors()
+            .get(0);
+    assertThat(malformed.message()).startsWith("malformed JSON at line 1, column 22:");
+    assertThat(List.of(malformed.line(), malformed.column())).containsExactly(1, 22);
+  }
+
+  @Test
   void aProblemWithNoPlaceInTheTextHasNone() {
     assertThat(RuleCodec.parse("").errors().get(0).hasLocation()).isFalse();
     // a tree not read from text
