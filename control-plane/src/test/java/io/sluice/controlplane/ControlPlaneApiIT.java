@@ -340,6 +340,10 @@ class ControlPlaneApiIT {
         api.put(path, WRITER, document(null, 0.1, "a"), Map.of()).json().get("revision").asLong();
     Map<String, String> reads =
         Map.of(
+            "/api/v1/whoami",
+            "/api/v1/whoami",
+            "/api/v1/openapi.json",
+            "/api/v1/openapi.json",
             "/api/v1/services",
             "/api/v1/services",
             path,
