@@ -2732,6 +2732,32 @@ class ControlPlaneApiIT {
         });
   }
 
+  /**
+   * Spring's own details quote the value that did not convert ("Failed to convert 'limit' with
+   * value: '...'"): a right-to-left override there reorders the detail as it would in any other, so
+   * it is written as its escape too.
+   */
+  @Test
+  void springsOwnDetailsQuoteRequestTextWithHiddenCharactersEscaped() {
+    ApiClient api = api();
+    Map<String, ApiClient.Answer> answers = new java.util.LinkedHashMap<>();
+    answers.put(
+        "history page", api.get("/api/v1/services/q/rules/history?limit=1%E2%80%AE2", READER));
+    answers.put(
+        "rollback target",
+        api.post("/api/v1/services/q/rules/rollback?to=1%E2%80%AE2", WRITER, null));
+    answers.put(
+        "history revision", api.get("/api/v1/services/q/rules/history/1%E2%80%AE2", READER));
+    answers.forEach(
+        (call, answer) -> {
+          assertThat(answer.status()).as(call).isEqualTo(400);
+          assertThat(answer.json().get("detail").asString())
+              .as(call)
+              .contains("1\\u202e2")
+              .doesNotContain("\u202e");
+        });
+  }
+
   @Test
   void refusesAParameterOrATokenGivenTwiceBeforeActingOnEither() {
     ApiClient api = api();

@@ -6,6 +6,7 @@ import io.sluice.controlplane.etcd.EtcdRefusedException;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.security.RequiresRole;
 import io.sluice.controlplane.security.Role;
+import io.sluice.rules.OneLineText;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
@@ -208,6 +209,10 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       problem.setDetail("the request body is not valid JSON of the expected shape");
     } else if (type == ProblemType.INTERNAL) {
       problem.setDetail("an internal error occurred; see the server log");
+    } else if (problem.getDetail() != null) {
+      // Spring's details quote request text ("Failed to convert 'limit' with value: '...'"):
+      // hidden characters in it as escapes, as every other detail writes them
+      problem.setDetail(OneLineText.escape(problem.getDetail()));
     }
     return ResponseEntity.status(status).headers(headers).body(problem);
   }
