@@ -1310,6 +1310,22 @@ class WebUiIT {
                     history.tree(
                         ordersDocument(0.0)
                             .replace("\"service\": \"orders\"", "\"service\": \"bidi-agents\"")))));
+    // and one without a comment (the API sends "comment": null)
+    etcd.server()
+        .put(
+            "/sluice/v1/history/bidi-agents/" + String.format("%020d", 2),
+            history.write(
+                new HistoryEntry(
+                    2,
+                    "bidi-agents",
+                    HistoryAction.PUT,
+                    "ops",
+                    Instant.parse("2025-01-02T03:05:05Z"),
+                    null,
+                    null,
+                    history.tree(
+                        ordersDocument(0.1)
+                            .replace("\"service\": \"orders\"", "\"service\": \"bidi-agents\"")))));
     try {
       browser.get(baseUrl() + "/#/");
       awaitText(
@@ -1335,6 +1351,7 @@ class WebUiIT {
       awaitText(By.cssSelector(entry + "td.comment"), "approved");
       assertThat(visibleText(entry + "td.comment")).isEqualTo("approved\\u202e\\nby ops");
       assertThat(visibleText(entry + "[data-test=author]")).isEqualTo("mallory\\u202eecila");
+      assertThat(visibleText("tr[data-revision='2'] td.comment")).as("no comment").isEmpty();
     } finally {
       etcd.server().delete(agentKey);
       etcd.server().delete(oddServiceKey);
