@@ -1903,6 +1903,35 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * Under {@code spring.mvc.servlet.path} Spring MVC serves the API after the DispatcherServlet's
+   * prefix: its filters know it there too, so the body cap and {@code Cache-Control} still apply.
+   */
+  @Test
+  void underAServletPathTheApiKeepsItsBodyCapAndCacheControl() {
+    try (RunningControlPlane prefixed =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.security.tokens.writer.token",
+                WRITER,
+                "sluice.security.tokens.writer.role",
+                "writer",
+                "spring.mvc.servlet.path",
+                "/mvc"))) {
+      ApiClient api = prefixed.api();
+      String path = "/mvc/api/v1/services/padded-mvc/rules";
+      String padded = document(null, 0.5, "r") + " ".repeat(300 * 1024);
+      ApiClient.Answer tooLarge = api.put(path, WRITER, padded, Map.of());
+      assertThat(tooLarge.status()).as(tooLarge.body()).isEqualTo(413);
+      assertThat(tooLarge.header("Cache-Control")).isEqualTo("no-cache");
+      assertThat(api.get(path, WRITER).status()).isEqualTo(404);
+      assertThat(api.get("/mvc/api/v1/services", WRITER).header("Cache-Control"))
+          .isEqualTo("no-cache");
+    }
+  }
+
+  /**
    * A second control plane on the class's etcd, under {@code server.servlet.context-path=/sluice}.
    */
   private static RunningControlPlane startUnderSluice() {

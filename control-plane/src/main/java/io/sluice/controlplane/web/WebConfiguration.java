@@ -37,7 +37,9 @@ class WebConfiguration implements WebMvcConfigurer {
   FilterRegistrationBean<BodySizeLimitFilter> bodySizeLimitFilter() {
     FilterRegistrationBean<BodySizeLimitFilter> registration =
         new FilterRegistrationBean<>(new BodySizeLimitFilter());
-    registration.addUrlPatterns("/api/*");
+    // every request: the filter tells the API's by the path Spring MVC matches (ApiRequests), which
+    // a URL pattern cannot under a servlet prefix (spring.mvc.servlet.path), where it is /mvc/api/
+    registration.addUrlPatterns("/*");
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     return registration;
   }

@@ -29,6 +29,28 @@ class BodySizeLimitFilterTest {
     assertThat(readThroughTheFilter(contextPath, uri, AT_THE_CAP)).isEqualTo(AT_THE_CAP.length);
   }
 
+  /**
+   * Under {@code spring.mvc.servlet.path} the DispatcherServlet is mapped at a prefix, and Spring
+   * MVC matches the API's mappings after it: the cap applies there too.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "a servlet path, '', /mvc, /mvc/api/v1/services/orders/rules/evaluate",
+    "a servlet path under a context path, /sluice, /mvc, /sluice/mvc/api/v1/services/o/rules",
+  })
+  void capsApiBodiesUnderAServletPath(
+      String name, String contextPath, String servletPath, String uri) throws Exception {
+    HttpServletRequest request =
+        FakeServlet.request("POST", contextPath, servletPath, uri, TOO_LARGE);
+    AtomicLong read = new AtomicLong();
+    FilterChain handler = (req, res) -> read.set(req.getInputStream().readAllBytes().length);
+    assertThatThrownBy(
+            () ->
+                new BodySizeLimitFilter()
+                    .doFilter(request, FakeServlet.response(new HashMap<>()), handler))
+        .isInstanceOf(BodySizeLimitFilter.BodyTooLargeException.class);
+  }
+
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "the UI at the root, '', /index.html",

@@ -3,8 +3,10 @@ package io.sluice.controlplane.web;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.MappingMatch;
 import java.io.ByteArrayInputStream;
 import java.lang.reflect.Proxy;
 import java.util.Collections;
@@ -27,7 +29,17 @@ final class FakeServlet {
    * {@code /}.
    */
   static HttpServletRequest request(String method, String contextPath, String uri, byte[] body) {
-    if (!uri.startsWith(contextPath + "/")) {
+    return request(method, contextPath, "", uri, body);
+  }
+
+  /**
+   * A request for {@code uri} under {@code contextPath} to a servlet mapped at {@code servletPath +
+   * "/*"} (Spring's DispatcherServlet under {@code spring.mvc.servlet.path}), or, for an empty
+   * {@code servletPath}, at {@code /}.
+   */
+  static HttpServletRequest request(
+      String method, String contextPath, String servletPath, String uri, byte[] body) {
+    if (!uri.startsWith(contextPath + servletPath + "/")) {
       throw new IllegalArgumentException(uri + " is not under the context path " + contextPath);
     }
     Map<String, Object> attributes = new HashMap<>();
@@ -41,7 +53,13 @@ final class FakeServlet {
                   case "getMethod" -> method;
                   case "getRequestURI" -> uri;
                   case "getContextPath" -> contextPath;
-                  case "getServletPath" -> uri.substring(contextPath.length());
+                  case "getServletPath" ->
+                      servletPath.isEmpty() ? uri.substring(contextPath.length()) : servletPath;
+                  case "getPathInfo" ->
+                      servletPath.isEmpty()
+                          ? null
+                          : uri.substring(contextPath.length() + servletPath.length());
+                  case "getHttpServletMapping" -> mapping(servletPath, uri, contextPath);
                   case "getDispatcherType" -> DispatcherType.REQUEST;
                   case "getInputStream" -> in;
                   case "getContentLengthLong" -> (long) body.length;
@@ -53,6 +71,32 @@ final class FakeServlet {
                   case "toString" -> method + " " + uri;
                   default -> defaultValue(m.getReturnType());
                 });
+  }
+
+  /** The servlet mapping a container reports for a request to a servlet at {@code servletPath}. */
+  private static HttpServletMapping mapping(String servletPath, String uri, String contextPath) {
+    boolean prefix = !servletPath.isEmpty();
+    return new HttpServletMapping() {
+      @Override
+      public String getMatchValue() {
+        return prefix ? uri.substring(contextPath.length() + servletPath.length() + 1) : "";
+      }
+
+      @Override
+      public String getPattern() {
+        return prefix ? servletPath + "/*" : "/";
+      }
+
+      @Override
+      public String getServletName() {
+        return "dispatcherServlet";
+      }
+
+      @Override
+      public MappingMatch getMappingMatch() {
+        return prefix ? MappingMatch.PATH : MappingMatch.DEFAULT;
+      }
+    };
   }
 
   /** A response that keeps the headers set on it in {@code headers}. */

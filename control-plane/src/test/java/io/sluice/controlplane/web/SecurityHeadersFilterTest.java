@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,6 +40,19 @@ class SecurityHeadersFilterTest {
     assertThat(headers)
         .containsEntry("Content-Security-Policy", SecurityHeadersFilter.CONTENT_SECURITY_POLICY)
         .containsEntry("Referrer-Policy", "no-referrer");
+  }
+
+  /** Under {@code spring.mvc.servlet.path} the API is after the servlet's prefix. */
+  @Test
+  void apiAnswersUnderAServletPathMustBeRevalidatedToo() throws Exception {
+    Map<String, String> headers = new HashMap<>();
+    new SecurityHeadersFilter()
+        .doFilter(
+            FakeServlet.request(
+                "GET", "/sluice", "/mvc", "/sluice/mvc/api/v1/services", new byte[0]),
+            FakeServlet.response(headers),
+            (req, res) -> {});
+    assertThat(headers).containsEntry("Cache-Control", "no-cache");
   }
 
   private static Map<String, String> headersFor(String contextPath, String uri) throws Exception {
