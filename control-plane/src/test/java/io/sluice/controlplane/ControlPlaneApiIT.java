@@ -380,6 +380,15 @@ class ControlPlaneApiIT {
     assertThat(paths.get("/api/v1/services/{service}/rules").get("get").get("responses").has("304"))
         .as("the OpenAPI document lists 304 for GET rules")
         .isTrue();
+    // the event stream is text/event-stream only
+    ApiClient.Answer streamAsJson =
+        api.call("GET", "/api/v1/events", READER, null, Map.of("Accept", "application/json"));
+    assertThat(streamAsJson.status()).isEqualTo(406);
+    assertThat(streamAsJson.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:not-acceptable");
+    assertThat(paths.get("/api/v1/events").get("get").get("responses").has("406"))
+        .as("the OpenAPI document lists 406 for the event stream")
+        .isTrue();
   }
 
   @Test
@@ -1657,6 +1666,21 @@ class ControlPlaneApiIT {
    * every request behind it): not Sluice's credential, so the ticket or {@code ?access_token=}
    * beside it opens the stream, and without either it is no token.
    */
+  @Test
+  void aBearerHeaderAndADifferentAccessTokenAreRefusedTheSameOneOpens() throws Exception {
+    ApiClient api = api();
+    ApiClient.Answer two =
+        answerUnlessAStreamOpens(api, "/api/v1/events?access_token=" + WRITER, "Bearer " + READER);
+    assertThat(two.status()).as(two.body()).isEqualTo(400);
+    assertThat(two.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(two.json().get("detail").asString()).contains("send only the header");
+    assertThat(
+            answerUnlessAStreamOpens(
+                    api, "/api/v1/events?access_token=" + READER, "Bearer " + READER)
+                .status())
+        .isEqualTo(200);
+  }
+
   @Test
   void anAuthorizationHeaderOfAnotherSchemeIsNotSluicesAndCountsAsNoToken() throws Exception {
     ApiClient api = api();

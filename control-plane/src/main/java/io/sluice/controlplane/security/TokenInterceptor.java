@@ -89,6 +89,14 @@ final class TokenInterceptor implements HandlerInterceptor {
         if (presented == null) {
           throw new ApiException(ProblemType.UNAUTHORIZED, MALFORMED_HEADER);
         }
+        String inUrl = urlToken(request);
+        if (inUrl != null && !inUrl.equals(presented)) {
+          // two tokens could stand for two callers: say which one counts rather than pick one
+          throw new ApiException(
+              ProblemType.INVALID_REQUEST,
+              "the request gives one token in the Authorization header and another in"
+                  + " ?access_token=; send only the header");
+        }
       } else {
         presented = urlToken(request);
         tokenInUrl = presented != null;
