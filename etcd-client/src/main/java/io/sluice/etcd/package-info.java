@@ -1,6 +1,6 @@
 /**
  * What the agent ({@code sluice-sdk}) and the control plane share about talking to etcd through a
- * jetcd client; nothing here starts a thread or opens a connection.
+ * jetcd client and keeping its state on disk; nothing here starts a thread or opens a connection.
  *
  * <ul>
  *   <li>{@link io.sluice.etcd.EtcdAddress} reads an endpoint URL's host and port as gRPC dials
@@ -17,6 +17,9 @@
  *   <li>{@link io.sluice.etcd.EtcdSchemeMismatch} tells a failure caused by endpoints of the wrong
  *       scheme ({@code https://} to a plain etcd, {@code http://} to a TLS one) from an outage, on
  *       specific evidence only, so that the one line logged per outage says what to fix.
+ *   <li>{@link io.sluice.etcd.TemporaryStateDirectory} is where both sides keep etcd's state (the
+ *       agent's last-known-good rules, the embedded etcd's data) when the JVM knows no home, and
+ *       the check that keeps that directory under the temporary directory private to the user.
  * </ul>
  *
  * <p>The module depends on jetcd only: the control plane uses it without the agent runtime, and the

@@ -21,6 +21,7 @@ class EtcdConfiguration {
     if (!settings.embedded()) {
       return new EmbeddedEtcdHolder(null);
     }
+    state.checkTemporaryFallback();
     return new EmbeddedEtcdHolder(
         EmbeddedEtcd.start(
             state.dir(), System.getenv().getOrDefault("PATH", ""), settings.maxRequestBytes()));

@@ -1,6 +1,9 @@
 package io.sluice.controlplane.etcd;
 
-import java.nio.file.InvalidPathException;
+import io.sluice.etcd.TemporaryStateDirectory;
+import io.sluice.etcd.UnsafeStateDirectoryException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Properties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -10,9 +13,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * only the embedded etcd's data, under {@code etcd/}.
  *
  * <p>When the JVM knows no home (a container user without a passwd entry gets {@code user.home=?}),
- * the default is {@code <java.io.tmpdir>/sluice-<user.name>/.sluice}, as the SDK's state: never a
+ * the default is {@code <java.io.tmpdir>/sluice-<user.name>/.sluice}, as the SDK's: never a
  * relative {@code ?/.sluice} under whatever the working directory is. The embedded etcd's start
- * line says where its data went and, under the temporary directory, how to keep it.
+ * line says where its data went and, under the temporary directory, how to keep it. Before the
+ * embedded etcd keeps anything there, {@link #checkTemporaryFallback} makes sure that {@code
+ * sluice-<user.name>} is this user's own ({@link TemporaryStateDirectory}).
  *
  * @param dir the state directory
  */
@@ -27,15 +32,40 @@ public record StateSettings(Path dir) {
    * {@code ~/.sluice} from {@code properties}, or the temporary directory's when there is no home.
    */
   static Path defaultDir(Properties properties) {
-    String home = properties.getProperty("user.home");
-    try {
-      if (home != null && !home.isBlank() && Path.of(home).isAbsolute()) {
-        return Path.of(home, ".sluice");
-      }
-    } catch (InvalidPathException e) {
-      // no usable home: the temporary directory below
+    return TemporaryStateDirectory.home(properties::getProperty).resolve(".sluice");
+  }
+
+  /**
+   * Creates the fallback under the temporary directory owner-only when {@link #dir()} lies in it,
+   * or makes sure the one there is this user's own; does nothing for a directory elsewhere.
+   *
+   * @throws IllegalStateException naming the directory, what is wrong and {@code sluice.state.dir}
+   * @throws UncheckedIOException when the directory cannot be created or read
+   */
+  void checkTemporaryFallback() {
+    checkTemporaryFallback(dir, System.getProperties());
+  }
+
+  /** As {@link #checkTemporaryFallback()}, with the JVM's {@code properties} given (tests). */
+  static void checkTemporaryFallback(Path dir, Properties properties) {
+    Path fallback = TemporaryStateDirectory.containing(dir, properties::getProperty);
+    if (fallback == null) {
+      return;
     }
-    String owner = properties.getProperty("user.name", "").replaceAll("[^A-Za-z0-9._-]", "_");
-    return Path.of(properties.getProperty("java.io.tmpdir"), "sluice-" + owner, ".sluice");
+    try {
+      TemporaryStateDirectory.secure(fallback);
+    } catch (UnsafeStateDirectoryException e) {
+      throw new IllegalStateException(
+          "refusing to keep the embedded etcd's data in "
+              + dir
+              + ", under the temporary directory because the JVM knows no home directory"
+              + " (user.home="
+              + properties.getProperty("user.home")
+              + "): "
+              + e.getMessage()
+              + "; set sluice.state.dir to a directory only this user can write");
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not create the state directory " + fallback, e);
+    }
   }
 }

@@ -1,6 +1,8 @@
 package io.sluice.sdk.config;
 
 import io.etcd.jetcd.Client;
+import io.sluice.etcd.TemporaryStateDirectory;
+import io.sluice.etcd.UnsafeStateDirectoryException;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
@@ -10,6 +12,8 @@ import io.sluice.sdk.source.FileRuleSource;
 import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.sdk.source.RuleSource;
 import io.sluice.sdk.status.StatusReporter;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +30,8 @@ import java.util.logging.Logger;
  * LastKnownGoodStore} under {@code sluice.state.dir}, and a {@link StatusReporter}; otherwise with
  * {@code sluice.rules.file}, a {@link FileRuleSource}; otherwise nothing (the built-in defaults
  * stay). With both etcd and a file configured, etcd wins and the file is ignored with a warning.
+ * When the JVM knows no home, the state directory's fallback under the temporary directory must be
+ * this user's own ({@link TemporaryStateDirectory}), or no snapshot is read or written there.
  *
  * <p>Exists for the javaagent and for applications that configure Sluice by properties. With etcd,
  * {@link #start()} returns at once and does all the work — TLS files, client, first read — on a
@@ -220,16 +226,7 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   private void startEtcd() {
-    // said once, at start: the snapshot is only needed at a later start, too late to say it then
-    String temporary = SluiceConfig.temporaryStateDirNotice(config.stateDir(), systemProperties);
-    if (temporary != null) {
-      logger.warning(temporary);
-    }
-    LastKnownGoodStore store =
-        LastKnownGoodStore.builder(config.stateDir())
-            .namespace(config.namespace())
-            .etcdEndpoints(config.etcdEndpoints())
-            .build();
+    LastKnownGoodStore store = lastKnownGoodStore();
     String service = config.serviceName();
     Client etcd;
     try {
@@ -237,11 +234,11 @@ public final class ConfiguredRules implements AutoCloseable {
     } catch (EtcdTlsException e) {
       // a configuration mistake: one line, no stack trace
       logger.warning("Sluice: " + e.getMessage() + "; running without etcd until a restart");
-      store.load(service).ifPresent(this::publishLastKnownGood);
+      loadLastKnownGood(store, service);
       return;
     } catch (RuntimeException e) {
       // Without a client there is no etcd, but the last good rules are still better than none.
-      store.load(service).ifPresent(this::publishLastKnownGood);
+      loadLastKnownGood(store, service);
       throw e;
     }
     client = etcd;
@@ -268,6 +265,60 @@ public final class ConfiguredRules implements AutoCloseable {
     statusReporter = reporter.build();
     etcdSource.start();
     statusReporter.start();
+  }
+
+  /**
+   * The last-known-good store under the state directory, or {@code null} when that directory lies
+   * in the fallback under the temporary directory ({@link TemporaryStateDirectory}) and the
+   * fallback is not this user's own: another local user could read the snapshot there or plant one,
+   * so none is read or written, and the rules come from etcd alone. Either case, or the fallback's
+   * being a temporary directory, is said in one WARNING.
+   */
+  private LastKnownGoodStore lastKnownGoodStore() {
+    Path fallback = TemporaryStateDirectory.containing(config.stateDir(), systemProperties);
+    if (fallback != null) {
+      try {
+        TemporaryStateDirectory.secure(fallback);
+      } catch (UnsafeStateDirectoryException e) {
+        logger.warning(refusedStateDir(e));
+        return null;
+      } catch (IOException | RuntimeException e) {
+        // cannot be created or read: the store's first save names the directory and the key
+        logger.log(Level.FINE, "could not check the state directory " + fallback, e);
+      }
+    }
+    // said once, at start: the snapshot is only needed at a later start, too late to say it then
+    String temporary = SluiceConfig.temporaryStateDirNotice(config.stateDir(), systemProperties);
+    if (temporary != null) {
+      logger.warning(temporary);
+    }
+    return LastKnownGoodStore.builder(config.stateDir())
+        .namespace(config.namespace())
+        .etcdEndpoints(config.etcdEndpoints())
+        .build();
+  }
+
+  /** The one WARNING for a state directory fallback that is not this user's own. */
+  private String refusedStateDir(UnsafeStateDirectoryException e) {
+    String key = ConfigKeys.STATE_DIR;
+    return "Sluice neither reads nor saves last-known-good rules in "
+        + config.stateDir()
+        + ", under the temporary directory because the JVM knows no home directory (user.home="
+        + systemProperties.apply("user.home")
+        + "): "
+        + e.getMessage()
+        + "; the rules still come from etcd, but an agent that starts while etcd is away runs the"
+        + " built-in defaults: set "
+        + key
+        + " (or "
+        + ConfigKeys.environmentVariable(key)
+        + ") to a directory only this user can write";
+  }
+
+  private void loadLastKnownGood(LastKnownGoodStore store, String service) {
+    if (store != null) {
+      store.load(service).ifPresent(this::publishLastKnownGood);
+    }
   }
 
   private void publishLastKnownGood(ActiveRules rules) {

@@ -3,6 +3,7 @@ package io.sluice.sdk.config;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdEndpoints;
 import io.sluice.etcd.EtcdEndpoints.TlsSettings;
+import io.sluice.etcd.TemporaryStateDirectory;
 import io.sluice.rules.wire.EtcdKeys;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -384,26 +385,13 @@ public record SluiceConfig(
    * entry (OpenShift's random user ids) gets {@code user.home=?}, and state must not land in a
    * relative {@code ?/.sluice} under whatever the working directory is, nor in one directory that
    * every user of a shared temporary directory could write to. {@link #temporaryStateDirNotice}
-   * says so when the state directory ends up there.
+   * says so when the state directory ends up there, and {@link ConfiguredRules} keeps nothing there
+   * unless {@link TemporaryStateDirectory#secure} finds that directory private to the user.
    *
    * @param systemProperties the JVM's system properties ({@code System::getProperty} but in tests)
    */
   static Path home(Function<String, String> systemProperties) {
-    String home = systemProperties.apply("user.home");
-    if (usableHome(home)) {
-      return Path.of(home);
-    }
-    String user = Objects.requireNonNullElse(systemProperties.apply("user.name"), "");
-    String owner = user.replaceAll("[^A-Za-z0-9._-]", "_");
-    return Path.of(systemProperties.apply("java.io.tmpdir"), "sluice-" + owner);
-  }
-
-  private static boolean usableHome(String home) {
-    try {
-      return home != null && !home.isBlank() && Path.of(home).isAbsolute();
-    } catch (InvalidPathException e) {
-      return false; // no usable home: the temporary directory
-    }
+    return TemporaryStateDirectory.home(systemProperties);
   }
 
   /**
@@ -414,7 +402,7 @@ public record SluiceConfig(
    */
   static String temporaryStateDirNotice(Path stateDir, Function<String, String> systemProperties) {
     String home = systemProperties.apply("user.home");
-    if (usableHome(home) || !stateDir.startsWith(home(systemProperties))) {
+    if (TemporaryStateDirectory.containing(stateDir, systemProperties) == null) {
       return null;
     }
     return "Sluice keeps its last-known-good rules in "

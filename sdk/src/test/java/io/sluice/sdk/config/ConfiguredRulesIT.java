@@ -17,6 +17,7 @@ import io.sluice.testing.logging.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +144,57 @@ class ConfiguredRulesIT {
                     .startsWith("could not save last-known-good rules ")
                     .contains(problem);
               });
+    }
+  }
+
+  /**
+   * Without a home, a fallback state directory another user could have made (writable by all) costs
+   * only the snapshot: etcd's rules apply, nothing is kept there, and one WARNING says why.
+   */
+  @Test
+  void aFallbackStateDirOthersCanWriteLeavesEtcdsRulesAppliedAndIsSaidOnce() throws Exception {
+    Path planted = Files.createDirectory(stateDir.resolve("sluice-app"));
+    Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Map<String, String> jvm =
+        Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", stateDir.toString());
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "sluice.etcd.endpoints",
+                    etcd.endpoint(),
+                    "sluice.etcd.namespace",
+                    "/homeless",
+                    "otel.service.name",
+                    "checkout")
+                ::get,
+            jvm::get);
+    EtcdKeys keys = new EtcdKeys("/homeless");
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("checkout"));
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        LogCapture store = LogCapture.of(LastKnownGoodStore.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).systemProperties(jvm::get).build()) {
+      live.start();
+      assertThat(live.awaitStarted(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+      long revision = etcd.server().put(keys.rules("checkout"), document("checkout", 0.5));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.5);
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.getMessage())
+                      .startsWith("Sluice neither reads nor saves last-known-good rules in ")
+                      .contains(planted + " is writable by group or others")
+                      .contains("sluice.state.dir"));
+      assertThat(store.records()).isEmpty();
+      try (var kept = Files.list(planted)) {
+        assertThat(kept).isEmpty();
+      }
     }
   }
 }

@@ -16,7 +16,9 @@ import io.sluice.testing.logging.LogCapture;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -221,6 +223,126 @@ class ConfiguredRulesTest {
                     .contains("set sluice.state.dir (or SLUICE_STATE_DIR)");
               });
     }
+  }
+
+  /**
+   * Without a home, another local user could make {@code <tmpdir>/sluice-<user>} first, writable by
+   * all, and plant a snapshot there: it is never read, and one WARNING says why and what to set.
+   */
+  @Test
+  void aFallbackStateDirThatOthersCanWriteIsNeitherReadNorWritten() throws Exception {
+    Path planted = Files.createDirectories(dir.resolve("sluice-app/.sluice")).getParent();
+    Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
+    assertThat(
+            LastKnownGoodStore.create(planted.resolve(".sluice")).save("orders", lastGood(0.9, 66)))
+        .isTrue();
+
+    assertRefusedAtStart(planted, "is writable by group or others (owner ");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(planted)))
+        .as("left as found")
+        .isEqualTo("rwxrwxrwx");
+  }
+
+  @Test
+  void aSymbolicLinkInPlaceOfTheFallbackStateDirIsRefused() throws Exception {
+    Path elsewhere = Files.createDirectories(dir.resolve("mallory/.sluice")).getParent();
+    Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rwx------"));
+    assertThat(
+            LastKnownGoodStore.create(elsewhere.resolve(".sluice"))
+                .save("orders", lastGood(0.9, 66)))
+        .isTrue();
+    Path link = Files.createSymbolicLink(dir.resolve("sluice-app"), elsewhere);
+
+    assertRefusedAtStart(link, "is a symbolic link (to " + elsewhere + ")");
+  }
+
+  private void assertRefusedAtStart(Path fallback, String problem) throws Exception {
+    Map<String, String> jvm =
+        Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
+    SluiceConfig config = etcdWithoutTls(Map.of(), jvm);
+    assertThat(config.stateDir()).isEqualTo(fallback.resolve(".sluice"));
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        LogCapture store = LogCapture.of(LastKnownGoodStore.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).systemProperties(jvm::get).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .filteredOn(r -> !r.getMessage().startsWith("Sluice: could not set up TLS"))
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.getMessage())
+                      .startsWith(
+                          "Sluice neither reads nor saves last-known-good rules in "
+                              + config.stateDir()
+                              + ", under the temporary directory because the JVM knows no home"
+                              + " directory (user.home=?): "
+                              + fallback
+                              + " "
+                              + problem)
+                      .contains("set sluice.state.dir (or SLUICE_STATE_DIR)")
+                      .doesNotContain("\n"));
+      assertThat(store.records()).isEmpty();
+    }
+  }
+
+  @Test
+  void aFreshFallbackStateDirIsCreatedOwnerOnly() throws Exception {
+    Map<String, String> jvm =
+        Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
+    SluiceConfig config = etcdWithoutTls(Map.of(), jvm);
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).systemProperties(jvm::get).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(
+              PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(dir.resolve("sluice-app"))))
+          .isEqualTo("rwx------");
+      assertThat(log.messages()).noneMatch(m -> m.startsWith("Sluice neither reads nor saves"));
+    }
+  }
+
+  /** A state directory set with {@code sluice.state.dir} is the user's: used as it is. */
+  @Test
+  void aConfiguredStateDirIsNotCheckedEvenWithoutAHome() throws Exception {
+    Path state = Files.createDirectories(dir.resolve("shared/state"));
+    Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwxrwxrwx"));
+    assertThat(LastKnownGoodStore.create(state).save("orders", lastGood(0.3, 41))).isTrue();
+    Map<String, String> jvm =
+        Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
+    SluiceConfig config = etcdWithoutTls(Map.of("sluice.state.dir", state.toString()), jvm);
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).systemProperties(jvm::get).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(holder.current().revision()).isEqualTo(41);
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(state)))
+          .isEqualTo("rwxrwxrwx");
+      assertThat(dir.resolve("sluice-app")).doesNotExist();
+      assertThat(log.messages()).noneMatch(m -> m.startsWith("Sluice neither reads nor saves"));
+    }
+  }
+
+  /** etcd over TLS with a CA file that does not exist: no etcd, the last-known-good rules only. */
+  private SluiceConfig etcdWithoutTls(Map<String, String> more, Map<String, String> jvm) {
+    Map<String, String> properties = new HashMap<>(more);
+    properties.put("sluice.etcd.endpoints", "https://127.0.0.1:2379");
+    properties.put("sluice.etcd.tls.ca-file", dir.resolve("no-such-ca.pem").toString());
+    properties.put("otel.service.name", "orders");
+    return SluiceConfig.fromProperties(properties::get, jvm::get);
   }
 
   @Test

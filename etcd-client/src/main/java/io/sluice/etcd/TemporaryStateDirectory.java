@@ -1,0 +1,179 @@
+package io.sluice.etcd;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileOwnerAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+
+/**
+ * Where the agent and the control plane keep local state when the JVM knows no home, and the check
+ * that keeps that place private.
+ *
+ * <p>A container user without a passwd entry (OpenShift's random user ids) gets {@code
+ * user.home=?}. State then goes to {@code <java.io.tmpdir>/sluice-<user.name>}: never a relative
+ * {@code ?/.sluice} under the working directory. On a shared host that name is predictable, so
+ * another local user could create it first, or put a symbolic link there, and then read or plant
+ * the agent's last-known-good rules or the embedded etcd's data. {@link #secure} does what ssh, gpg
+ * and {@code XDG_RUNTIME_DIR} do: it creates the directory owner-only ({@code rwx------}) where the
+ * file system is POSIX, and refuses one that exists unless it is a real directory (not a symbolic
+ * link), owned by this process's user and not writable by group or others.
+ *
+ * <p>Only this fallback is checked ({@link #containing}): a directory set with {@code
+ * sluice.state.dir} elsewhere is the user's choice. It lives here because both sides keep etcd's
+ * state in it (the agent the last rules it read from etcd, the control plane the embedded etcd's
+ * data) and this module is what they share: the control plane does not depend on the agent runtime.
+ */
+public final class TemporaryStateDirectory {
+
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rwx------");
+
+  private TemporaryStateDirectory() {}
+
+  /**
+   * The user's home directory, or {@code <java.io.tmpdir>/sluice-<user.name>} when the JVM knows
+   * none (absent, blank or relative {@code user.home}); the user name keeps {@code A-Z a-z 0-9 . _
+   * -}, every other character becomes {@code _}.
+   *
+   * @param systemProperties the JVM's system properties ({@code System::getProperty} but in tests)
+   */
+  public static Path home(Function<String, String> systemProperties) {
+    String home = systemProperties.apply("user.home");
+    return usableHome(home) ? Path.of(home) : fallback(systemProperties);
+  }
+
+  /** Whether {@code home} is a home directory state can go under: set and absolute. */
+  public static boolean usableHome(String home) {
+    try {
+      return home != null && !home.isBlank() && Path.of(home).isAbsolute();
+    } catch (InvalidPathException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The fallback directory that {@code stateDir} lies in, which {@link #secure} must check before
+   * anything is kept there; {@code null} when the JVM knows a home or {@code stateDir} is
+   * elsewhere.
+   */
+  public static Path containing(Path stateDir, Function<String, String> systemProperties) {
+    if (usableHome(systemProperties.apply("user.home"))) {
+      return null;
+    }
+    Path fallback = fallback(systemProperties);
+    Path absolute = stateDir.toAbsolutePath().normalize();
+    return absolute.startsWith(fallback.toAbsolutePath().normalize()) ? fallback : null;
+  }
+
+  private static Path fallback(Function<String, String> systemProperties) {
+    String user = Objects.requireNonNullElse(systemProperties.apply("user.name"), "");
+    String owner = user.replaceAll("[^A-Za-z0-9._-]", "_");
+    return Path.of(systemProperties.apply("java.io.tmpdir"), "sluice-" + owner);
+  }
+
+  /**
+   * Creates {@code directory} owner-only ({@code rwx------} where the file system is POSIX), or
+   * checks the one that is there: a real directory, not a symbolic link, owned by this process's
+   * user and, where POSIX, not writable by group or others. This process's user is the owner of a
+   * file it creates in the parent directory, which works without a passwd entry too.
+   *
+   * @throws UnsafeStateDirectoryException when the directory that is there is not private
+   * @throws IOException when the directory cannot be created or read
+   */
+  public static void secure(Path directory) throws IOException {
+    secure(directory, () -> currentUser(directory));
+  }
+
+  /** As {@link #secure(Path)}, with this process's user from {@code currentUser} (tests). */
+  static void secure(Path directory, Callable<UserPrincipal> currentUser) throws IOException {
+    boolean posix = directory.getFileSystem().supportedFileAttributeViews().contains("posix");
+    try {
+      if (posix) {
+        Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        // a umask may take bits away, even the owner's own: set them exactly
+        Files.setPosixFilePermissions(directory, OWNER_ONLY);
+      } else {
+        Files.createDirectory(directory);
+      }
+      return;
+    } catch (FileAlreadyExistsException e) {
+      // there before us, maybe someone else's: checked below
+    }
+    BasicFileAttributes attributes =
+        Files.readAttributes(directory, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (attributes.isSymbolicLink()) {
+      throw new UnsafeStateDirectoryException(
+          directory, "a symbolic link (to " + Files.readSymbolicLink(directory) + ")");
+    }
+    if (!attributes.isDirectory()) {
+      throw new UnsafeStateDirectoryException(directory, "not a directory");
+    }
+    UserPrincipal owner;
+    String found;
+    boolean writableByOthers;
+    if (posix) {
+      PosixFileAttributes posixAttributes =
+          Files.readAttributes(directory, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      Set<PosixFilePermission> permissions = posixAttributes.permissions();
+      owner = posixAttributes.owner();
+      found =
+          "owner "
+              + owner.getName()
+              + ", permissions "
+              + PosixFilePermissions.toString(permissions);
+      writableByOthers =
+          permissions.contains(PosixFilePermission.GROUP_WRITE)
+              || permissions.contains(PosixFilePermission.OTHERS_WRITE);
+    } else if (Files.getFileAttributeView(directory, FileOwnerAttributeView.class) != null) {
+      owner = Files.getOwner(directory, LinkOption.NOFOLLOW_LINKS);
+      found = "owner " + owner.getName();
+      writableByOthers = false; // no POSIX bits to read: the owner is what can be checked
+    } else {
+      return; // neither owner nor permissions to check
+    }
+    UserPrincipal self;
+    try {
+      self = currentUser.call();
+    } catch (IOException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException("could not tell this process's user", e);
+    }
+    if (!owner.equals(self)) {
+      throw new UnsafeStateDirectoryException(
+          directory, "not owned by this process's user " + self.getName() + " (" + found + ")");
+    }
+    if (writableByOthers) {
+      throw new UnsafeStateDirectoryException(
+          directory, "writable by group or others (" + found + ")");
+    }
+  }
+
+  /** The owner of a file this process creates beside {@code directory}, deleted at once. */
+  private static UserPrincipal currentUser(Path directory) throws IOException {
+    Path parent = directory.toAbsolutePath().getParent();
+    Path probe = Files.createTempFile(parent, ".sluice-owner-", ".tmp");
+    try {
+      return Files.getOwner(probe, LinkOption.NOFOLLOW_LINKS);
+    } finally {
+      try {
+        Files.deleteIfExists(probe);
+      } catch (NoSuchFileException ignored) {
+        // gone already: nothing left behind
+      }
+    }
+  }
+}

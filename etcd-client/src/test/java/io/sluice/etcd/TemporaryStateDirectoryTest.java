@@ -1,0 +1,126 @@
+package io.sluice.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TemporaryStateDirectoryTest {
+
+  @TempDir Path tmp;
+
+  @BeforeEach
+  void posixOnly() {
+    assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
+  }
+
+  @Test
+  void createsAFreshDirectoryOwnerOnly() throws Exception {
+    Path own = tmp.resolve("sluice-app");
+
+    TemporaryStateDirectory.secure(own);
+
+    assertThat(own).isDirectory();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(own)))
+        .isEqualTo("rwx------");
+  }
+
+  @Test
+  void acceptsItsOwnPrivateDirectoryAgain() throws Exception {
+    Path own = tmp.resolve("sluice-app");
+    TemporaryStateDirectory.secure(own);
+    Files.writeString(own.resolve("kept"), "x");
+
+    TemporaryStateDirectory.secure(own);
+
+    assertThat(own.resolve("kept")).hasContent("x");
+  }
+
+  @Test
+  void refusesADirectoryThatGroupOrOthersCanWrite() throws Exception {
+    Path planted = Files.createDirectory(tmp.resolve("sluice-app"));
+    Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    assertThatThrownBy(() -> TemporaryStateDirectory.secure(planted))
+        .isInstanceOf(UnsafeStateDirectoryException.class)
+        .hasMessageStartingWith(planted + " is writable by group or others (owner ")
+        .hasMessageContaining("permissions rwxrwxrwx)")
+        .hasMessageContaining("another local user could read or plant");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(planted)))
+        .as("left as found")
+        .isEqualTo("rwxrwxrwx");
+  }
+
+  @Test
+  void refusesASymbolicLinkEvenToAPrivateDirectory() throws Exception {
+    Path target = tmp.resolve("elsewhere");
+    TemporaryStateDirectory.secure(target);
+    Path link = Files.createSymbolicLink(tmp.resolve("sluice-app"), target);
+
+    assertThatThrownBy(() -> TemporaryStateDirectory.secure(link))
+        .isInstanceOf(UnsafeStateDirectoryException.class)
+        .hasMessageStartingWith(link + " is a symbolic link (to " + target + ")");
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+  }
+
+  @Test
+  void refusesAFile() throws Exception {
+    Path file = Files.writeString(tmp.resolve("sluice-app"), "x");
+
+    assertThatThrownBy(() -> TemporaryStateDirectory.secure(file))
+        .isInstanceOf(UnsafeStateDirectoryException.class)
+        .hasMessageStartingWith(file + " is not a directory");
+  }
+
+  @Test
+  void refusesADirectoryOfAnotherUser() throws Exception {
+    // tests run as root: "another user" is who this process is said to be
+    Path theirs = tmp.resolve("sluice-app");
+    TemporaryStateDirectory.secure(theirs);
+    String owner = Files.getOwner(theirs, LinkOption.NOFOLLOW_LINKS).getName();
+    UserPrincipal someoneElse = () -> "app";
+
+    assertThatThrownBy(() -> TemporaryStateDirectory.secure(theirs, () -> someoneElse))
+        .isInstanceOf(UnsafeStateDirectoryException.class)
+        .hasMessageStartingWith(
+            theirs
+                + " is not owned by this process's user app (owner "
+                + owner
+                + ", permissions rwx------)");
+  }
+
+  @Test
+  void findsTheFallbackOnlyWithoutAHome() {
+    Map<String, String> homeless = jvm("?");
+    Path fallback = tmp.resolve("sluice-app_1");
+
+    assertThat(TemporaryStateDirectory.home(homeless::get)).isEqualTo(fallback);
+    assertThat(TemporaryStateDirectory.containing(fallback.resolve(".sluice"), homeless::get))
+        .isEqualTo(fallback);
+    assertThat(TemporaryStateDirectory.containing(tmp.resolve("var/sluice"), homeless::get))
+        .as("set elsewhere")
+        .isNull();
+    Map<String, String> withHome = jvm("/home/app");
+    assertThat(TemporaryStateDirectory.containing(fallback.resolve(".sluice"), withHome::get))
+        .as("a home: the temporary directory is the user's choice")
+        .isNull();
+  }
+
+  private Map<String, String> jvm(String home) {
+    Map<String, String> jvm = new HashMap<>();
+    jvm.put("user.home", home);
+    jvm.put("user.name", "app/1");
+    jvm.put("java.io.tmpdir", tmp.toString());
+    return jvm;
+  }
+}
