@@ -292,10 +292,12 @@ public final class ConfiguredRules implements AutoCloseable {
     if (temporary != null) {
       logger.warning(temporary);
     }
-    return LastKnownGoodStore.builder(config.stateDir())
-        .namespace(config.namespace())
-        .etcdEndpoints(config.etcdEndpoints())
-        .build();
+    LastKnownGoodStore.Builder store =
+        LastKnownGoodStore.builder(config.stateDir())
+            .namespace(config.namespace())
+            .etcdEndpoints(config.etcdEndpoints());
+    // checked again with every load and save: a cleaner may remove it while the app runs
+    return (fallback == null ? store : store.privateRoot(fallback)).build();
   }
 
   /** The one WARNING for a state directory fallback that is not this user's own. */

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.etcd.TemporaryStateDirectory;
+import io.sluice.etcd.UnsafeStateDirectoryException;
 import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
@@ -87,6 +89,7 @@ public final class LastKnownGoodStore {
   private final String namespace;
   private final Set<String> etcdEndpoints;
   private final Clock clock;
+  private final Path privateRoot;
   // the files whose last save failed: the warning is logged once per streak
   private final Set<Path> failingSaves = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean swept = new AtomicBoolean();
@@ -96,6 +99,7 @@ public final class LastKnownGoodStore {
     this.namespace = builder.namespace;
     this.etcdEndpoints = builder.etcdEndpoints;
     this.clock = builder.clock;
+    this.privateRoot = builder.privateRoot;
   }
 
   /**
@@ -117,6 +121,17 @@ public final class LastKnownGoodStore {
   /** A builder for a store under {@code directory}; give it the namespace the rules come from. */
   public static Builder builder(Path directory) {
     return new Builder(directory);
+  }
+
+  /**
+   * Makes sure the {@link Builder#privateRoot} is this user's own, creating it owner-only when a
+   * cleaner of the temporary directory removed it: checked with every load and save, not once, as
+   * whoever re-creates it first owns it.
+   */
+  private void securePrivateRoot() throws IOException {
+    if (privateRoot != null) {
+      TemporaryStateDirectory.secure(privateRoot);
+    }
   }
 
   /** The directory the store writes to. */
@@ -182,6 +197,7 @@ public final class LastKnownGoodStore {
       root.put("savedAt", clock.instant().toString());
       root.set("document", MAPPER.readTree(RuleCodec.write(rules.document())));
       byte[] bytes = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+      securePrivateRoot();
       Files.createDirectories(directory);
       temp = Files.createTempFile(directory, "." + baseName(service) + "-", ".tmp");
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -233,6 +249,14 @@ public final class LastKnownGoodStore {
     sweepOnce();
     Path path = file(service);
     byte[] bytes;
+    try {
+      securePrivateRoot();
+    } catch (UnsafeStateDirectoryException e) {
+      refuse(path, e.getMessage());
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      // nothing there to read, or unreadable: the read below says so if it matters
+    }
     try {
       bytes = Files.readAllBytes(path);
     } catch (NoSuchFileException e) {
@@ -518,6 +542,7 @@ public final class LastKnownGoodStore {
     private String namespace = EtcdKeys.DEFAULT_NAMESPACE;
     private Set<String> etcdEndpoints = Set.of();
     private Clock clock = Clock.systemUTC();
+    private Path privateRoot;
 
     private Builder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");
@@ -543,6 +568,18 @@ public final class LastKnownGoodStore {
         keys.add(endpointKey(Objects.requireNonNull(endpoint, "endpoint")));
       }
       this.etcdEndpoints = Collections.unmodifiableSet(keys);
+      return this;
+    }
+
+    /**
+     * A directory at or above the store's that must stay this user's own: the fallback under the
+     * temporary directory ({@link TemporaryStateDirectory#containing}). Every load and save checks
+     * it with {@link TemporaryStateDirectory#secure} (re-created owner-only if a cleaner removed
+     * it); a load refuses a snapshot under one that is not private, a save fails as any other.
+     * Default none: nothing checked.
+     */
+    public Builder privateRoot(Path root) {
+      this.privateRoot = Objects.requireNonNull(root, "root");
       return this;
     }
 

@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -483,6 +485,49 @@ class LastKnownGoodStoreTest {
         .isNotEqualToIgnoringCase(store.file("orderservice").getFileName().toString());
     assertThat(store.load("OrderService").orElseThrow().revision()).isEqualTo(7);
     assertThat(store.load("orderservice").orElseThrow().revision()).isEqualTo(9);
+  }
+
+  /**
+   * A cleaner of the temporary directory can remove the private fallback while the app runs;
+   * whoever re-creates it first owns it. The store checks it with every save and load, not once at
+   * start.
+   */
+  @Test
+  void aPrivateRootRemovedAndReplacedByAnOpenOneIsRefusedOnTheNextSaveAndLoad() throws Exception {
+    Path root = dir.resolve("sluice-app");
+    Path stateDir = root.resolve(".sluice");
+    LastKnownGoodStore store =
+        LastKnownGoodStore.builder(stateDir).clock(clock).privateRoot(root).build();
+    assertThat(store.save("orders", rules("orders", 0.3, 1, ActiveRules.Source.ETCD))).isTrue();
+    assertThat(Files.getPosixFilePermissions(root))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+
+    // cleaned away, then planted by someone else: open to everyone, holding a snapshot
+    Files.delete(store.file("orders"));
+    Files.delete(stateDir);
+    Files.delete(root);
+    Files.createDirectories(stateDir);
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxrwxrwx"));
+    Files.writeString(
+        store.file("orders"),
+        Files.readString(
+            writtenElsewhere(rules("orders", 1.0, 66, ActiveRules.Source.ETCD)).file("orders")));
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("orders")).isEmpty();
+      assertThat(store.save("orders", rules("orders", 0.4, 2, ActiveRules.Source.ETCD))).isFalse();
+      assertThat(log.messages())
+          .hasSize(2)
+          .allSatisfy(m -> assertThat(m).contains(root.toString()).contains("writable by group"));
+    }
+    assertThat(Files.getPosixFilePermissions(root)).contains(PosixFilePermission.OTHERS_WRITE);
+  }
+
+  /** A store elsewhere holding {@code rules} for its service. */
+  private LastKnownGoodStore writtenElsewhere(ActiveRules rules) throws IOException {
+    LastKnownGoodStore other = LastKnownGoodStore.create(dir.resolve("elsewhere"), clock);
+    assertThat(other.save("orders", rules)).isTrue();
+    return other;
   }
 
   private static ActiveRules rules(
