@@ -73,11 +73,7 @@ final class TokenInterceptor implements HandlerInterceptor {
       caller = ticketCaller(request, ticket);
       if (caller == Caller.ANONYMOUS) {
         // minted without a token, which only open reads allow
-        if (required == Role.READER && openReads) {
-          return true;
-        }
-        throw new ApiException(
-            ProblemType.UNAUTHORIZED, "send Authorization: Bearer <token> with this request");
+        return anonymousMayRead(required);
       }
     } else {
       String header = bearerHeader(request);
@@ -102,11 +98,7 @@ final class TokenInterceptor implements HandlerInterceptor {
         tokenInUrl = presented != null;
       }
       if (presented == null) {
-        if (required == Role.READER && openReads) {
-          return true;
-        }
-        throw new ApiException(
-            ProblemType.UNAUTHORIZED, "send Authorization: Bearer <token> with this request");
+        return anonymousMayRead(required);
       }
       caller = tokens.authenticate(presented);
       if (caller == null) {
@@ -149,6 +141,19 @@ final class TokenInterceptor implements HandlerInterceptor {
   }
 
   /**
+   * Lets a caller without a token in when it only reads and reads are open.
+   *
+   * @throws ApiException 401 otherwise
+   */
+  private boolean anonymousMayRead(Role required) {
+    if (required == Role.READER && openReads) {
+      return true;
+    }
+    throw new ApiException(
+        ProblemType.UNAUTHORIZED, "send Authorization: Bearer <token> with this request");
+  }
+
+  /**
    * The request's {@code Authorization} header when it is Sluice's to read: {@code Bearer ...}, or
    * blank (a script's unset variable); {@code null} when there is none or it has another scheme.
    */
@@ -180,8 +185,8 @@ final class TokenInterceptor implements HandlerInterceptor {
   }
 
   /**
-   * The event stream's {@code ?access_token=}, read only when no Authorization header is sent at
-   * all: one that is sent but holds no token is refused before.
+   * The event stream's {@code ?access_token=}: the credential when no bearer header is sent; beside
+   * one, only compared with the header's token (a different one is refused).
    */
   private static String urlToken(HttpServletRequest request) {
     if (isEventsPath(request)) {
