@@ -29,7 +29,10 @@ import java.util.function.Function;
  * the agent's last-known-good rules or the embedded etcd's data. {@link #secure} does what ssh, gpg
  * and {@code XDG_RUNTIME_DIR} do: it creates the directory owner-only ({@code rwx------}) where the
  * file system is POSIX, and refuses one that exists unless it is a real directory (not a symbolic
- * link), owned by this process's user and not writable by group or others.
+ * link), owned by this process's user and not writable by group or others. Such a directory of its
+ * own that group or others may still read or enter (an older version created it with the umask's
+ * {@code rwxr-xr-x}) is set to {@code rwx------}: nothing can have been planted in it, and closing
+ * it puts the files inside out of others' reach.
  *
  * <p>Only this fallback is checked ({@link #containing}): a directory set with {@code
  * sluice.state.dir} elsewhere is the user's choice. It lives here because both sides keep etcd's
@@ -87,8 +90,9 @@ public final class TemporaryStateDirectory {
   /**
    * Creates {@code directory} owner-only ({@code rwx------} where the file system is POSIX), or
    * checks the one that is there: a real directory, not a symbolic link, owned by this process's
-   * user and, where POSIX, not writable by group or others. This process's user is the owner of a
-   * file it creates in the parent directory, which works without a passwd entry too.
+   * user and, where POSIX, not writable by group or others; group's and others' read and search
+   * bits on it are then taken away. This process's user is the owner of a file it creates in the
+   * parent directory, which works without a passwd entry too.
    *
    * @throws UnsafeStateDirectoryException when the directory that is there is not private
    * @throws IOException when the directory cannot be created or read
@@ -159,6 +163,13 @@ public final class TemporaryStateDirectory {
     if (writableByOthers) {
       throw new UnsafeStateDirectoryException(
           directory, "writable by group or others (" + found + ")");
+    }
+    if (posix
+        && !Files.getPosixFilePermissions(directory, LinkOption.NOFOLLOW_LINKS)
+            .equals(OWNER_ONLY)) {
+      // ours and nothing planted, but others may list and read it (an older version made it with
+      // the umask's rwxr-xr-x): closed, so the files in it are out of their reach too
+      Files.setPosixFilePermissions(directory, OWNER_ONLY);
     }
   }
 

@@ -47,6 +47,19 @@ class TemporaryStateDirectoryTest {
   }
 
   @Test
+  void closesItsOwnDirectoryThatOthersCanRead() throws Exception {
+    Path older = Files.createDirectory(tmp.resolve("sluice-app"));
+    Files.setPosixFilePermissions(older, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(older.resolve("kept"), "x");
+
+    TemporaryStateDirectory.secure(older);
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(older)))
+        .isEqualTo("rwx------");
+    assertThat(older.resolve("kept")).hasContent("x");
+  }
+
+  @Test
   void refusesADirectoryThatGroupOrOthersCanWrite() throws Exception {
     Path planted = Files.createDirectory(tmp.resolve("sluice-app"));
     Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
