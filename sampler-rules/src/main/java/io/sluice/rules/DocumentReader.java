@@ -807,7 +807,16 @@ final class DocumentReader {
    * it is, and long values cut short.
    */
   static String quote(String value) {
-    String shown = value.length() > MAX_QUOTED ? value.substring(0, MAX_QUOTED) + "..." : value;
+    String shown = value;
+    if (value.length() > MAX_QUOTED) {
+      // never between the two halves of a surrogate pair: a lone half is not Unicode, and a
+      // message holding one is written as '?' (or refused) wherever it is encoded
+      int end =
+          Character.isSurrogatePair(value.charAt(MAX_QUOTED - 1), value.charAt(MAX_QUOTED))
+              ? MAX_QUOTED - 1
+              : MAX_QUOTED;
+      shown = value.substring(0, end) + "...";
+    }
     return "'" + OneLineText.escape(shown) + "'";
   }
 

@@ -755,6 +755,25 @@ class ValidationMessagesTest {
   }
 
   @Test
+  void aValueCutShortKeepsACharacterOutsideTheBmpWhole() {
+    // U+1F600 is two chars: the cut at 80 would fall between them and leave half of it
+    String emoji = "\ud83d\ude00";
+    String name = "x".repeat(79) + emoji + "tail";
+    String unknown = RuleCodec.parse(doc("\"" + name + "\": 1")).errors().get(0).message();
+    assertThat(unknown).isEqualTo("unknown field '" + "x".repeat(79) + "...'");
+    String service =
+        RuleCodec.parse("{\"schemaVersion\": 1, \"service\": \"" + name + "\"}")
+            .errors()
+            .get(0)
+            .message();
+    assertThat(DocumentReader.loneSurrogate(service)).isEqualTo(-1);
+    assertThat(service).startsWith("'" + "x".repeat(79) + "...' is not a service name");
+    // a pair that ends at the cut stays whole
+    String fits = "x".repeat(78) + emoji + "tail";
+    assertThat(DocumentReader.quote(fits)).isEqualTo("'" + "x".repeat(78) + emoji + "...'");
+  }
+
+  @Test
   void anUnknownFieldsNameEscapesABackslashAndAQuoteSoItReadsBackAsThePathsMemberDoes() {
     // the web UI reads the name back from the message to find the key: a quote in the name must
     // not end it, and a backslash that was in the name must not read as an escape (\u0041 as A)
