@@ -1,6 +1,7 @@
 package io.sluice.rules;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -129,7 +130,7 @@ final class DocumentReader {
       error(
           "$.schemaVersion",
           "unsupported schema version "
-              + version
+              + shown(version)
               + "; this version of Sluice reads schemaVersion "
               + RuleDocument.SCHEMA_VERSION);
     }
@@ -287,7 +288,7 @@ final class DocumentReader {
     if (portNode != null) {
       Integer value = wholeNumber(portNode);
       if (value == null || value < 1 || value > 65535) {
-        error(path + ".port", "must be a whole number from 1 to 65535, not " + portNode);
+        error(path + ".port", "must be a whole number from 1 to 65535, not " + shown(portNode));
       } else {
         port = value;
       }
@@ -321,7 +322,7 @@ final class DocumentReader {
     if (statusNode != null) {
       Integer value = wholeNumber(statusNode);
       if (value == null || value < 100 || value > 599) {
-        error(path + ".status", "must be an HTTP status from 100 to 599, not " + statusNode);
+        error(path + ".status", "must be an HTTP status from 100 to 599, not " + shown(statusNode));
       } else {
         status = value;
       }
@@ -608,7 +609,7 @@ final class DocumentReader {
     }
     double d = value.doubleValue();
     if (!(d >= 0 && d <= 1)) {
-      error(path + "." + field, "must be from 0 to 1, not " + value.asText());
+      error(path + "." + field, "must be from 0 to 1, not " + shown(value));
       return fallback;
     }
     // -0 is 0 (and passes the check above): written back as -0.0 it would make a canonical form
@@ -628,7 +629,7 @@ final class DocumentReader {
     double d = value.doubleValue();
     // Resilience4j keeps it as a float: a value that rounds to a float 0 is 0
     if (!(d > 0 && (float) d > 0 && d <= 100)) {
-      error(path + "." + field, "must be above 0 and at most 100, not " + value.asText());
+      error(path + "." + field, "must be above 0 and at most 100, not " + shown(value));
       return fallback;
     }
     return d;
@@ -651,7 +652,7 @@ final class DocumentReader {
           "must be a whole number from 1 to "
               + max
               + ", not "
-              + (value.isNumber() ? value.toString() : kindOf(value)));
+              + (value.isNumber() ? shown(value) : kindOf(value)));
       return fallback;
     }
     if (number < 1) {
@@ -807,17 +808,38 @@ final class DocumentReader {
    * it is, and long values cut short.
    */
   static String quote(String value) {
-    String shown = value;
-    if (value.length() > MAX_QUOTED) {
-      // never between the two halves of a surrogate pair: a lone half is not Unicode, and a
-      // message holding one is written as '?' (or refused) wherever it is encoded
-      int end =
-          Character.isSurrogatePair(value.charAt(MAX_QUOTED - 1), value.charAt(MAX_QUOTED))
-              ? MAX_QUOTED - 1
-              : MAX_QUOTED;
-      shown = value.substring(0, end) + "...";
+    return "'" + OneLineText.escape(cut(value)) + "'";
+  }
+
+  /**
+   * A value from the document as a message shows it after "not": a string in double quotes as JSON
+   * writes it, a number as its JSON text, both cut short and escaped as {@link #quote} does, and
+   * the kind of anything else (an object or a list, which may be large and hold any text).
+   */
+  private static String shown(JsonNode value) {
+    if (value.isTextual()) {
+      return OneLineText.escape(TextNode.valueOf(cut(value.textValue())).toString());
     }
-    return "'" + OneLineText.escape(shown) + "'";
+    if (value.isNumber()) {
+      // asText: a number past the range of a double (1e400), held as infinity, is Infinity, where
+      // toString would write the string "Infinity", which was not written
+      return cut(value.asText());
+    }
+    return kindOf(value);
+  }
+
+  /** {@code value} cut at {@value #MAX_QUOTED} characters, marked with "...". */
+  private static String cut(String value) {
+    if (value.length() <= MAX_QUOTED) {
+      return value;
+    }
+    // never between the two halves of a surrogate pair: a lone half is not Unicode, and a message
+    // holding one is written as '?' (or refused) wherever it is encoded
+    int end =
+        Character.isSurrogatePair(value.charAt(MAX_QUOTED - 1), value.charAt(MAX_QUOTED))
+            ? MAX_QUOTED - 1
+            : MAX_QUOTED;
+    return value.substring(0, end) + "...";
   }
 
   private static String kindOf(JsonNode node) {

@@ -773,6 +773,65 @@ class ValidationMessagesTest {
     assertThat(DocumentReader.quote(fits)).isEqualTo("'" + "x".repeat(78) + emoji + "...'");
   }
 
+  @ParameterizedTest
+  @MethodSource("valuesShownAfterNot")
+  void aValueShownAfterNotIsOneShortLineAndTheValueWritten(String json, List<String> expected) {
+    List<ValidationError> errors = RuleCodec.parse(json).errors();
+    assertThat(errors).map(ValidationError::toString).isEqualTo(expected);
+    ValidationError error = errors.get(0);
+    assertThat(OneLineText.problem(error.message())).isNull();
+    assertThat(error.message().length()).isLessThan(200);
+  }
+
+  static Stream<Arguments> valuesShownAfterNot() {
+    String port = "$.breakers[0].match.port: must be a whole number from 1 to 65535, not ";
+    return Stream.of(
+        // as Jackson wrote them: raw, so the message read as another or broke its line
+        c(
+            "port with a bidirectional override",
+            breaker("\"name\": \"b\", \"match\": {\"port\": \"80\\u202e80\"}"),
+            port + "\"80\\u202e80\""),
+        c(
+            "port with a line separator",
+            breaker("\"name\": \"b\", \"match\": {\"port\": \"80\\u2028\"}"),
+            port + "\"80\\u2028\""),
+        c(
+            "status with a C1 control",
+            breaker(
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"status\":"
+                    + " \"2\\u008500\"}"),
+            "$.breakers[0].onOpen.status: must be an HTTP status from 100 to 599, not"
+                + " \"2\\u008500\""),
+        // whole: a value of a megabyte made a message of a megabyte
+        c(
+            "port as a long string",
+            breaker("\"name\": \"b\", \"match\": {\"port\": \"" + "9".repeat(5000) + "\"}"),
+            port + "\"" + "9".repeat(80) + "...\""),
+        c(
+            "ratio as a long integer",
+            doc("\"sampling\": {\"defaultRatio\": " + "9".repeat(900) + "}"),
+            "$.sampling.defaultRatio: must be from 0 to 1, not " + "9".repeat(80) + "..."),
+        // an object was written out whole, strings in it raw
+        c(
+            "port as an object",
+            breaker("\"name\": \"b\", \"match\": {\"port\": {\"a\": \"\\u202e\"}}"),
+            port + "an object"),
+        // 1e400 is past the largest double, held as infinity: it was shown as the string "Infinity"
+        c(
+            "window size past the largest double",
+            breaker("\"name\": \"b\", \"slidingWindow\": {\"size\": 1e400}"),
+            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 1000, not Infinity"),
+        c(
+            "schema version past the largest double",
+            "{\"schemaVersion\": -1e400, \"service\": \"s\"}",
+            "$.schemaVersion: unsupported schema version -Infinity; this version of"
+                + " Sluice reads schemaVersion 1"),
+        c(
+            "ratio past the largest double",
+            doc("\"sampling\": {\"defaultRatio\": 1e400}"),
+            "$.sampling.defaultRatio: must be from 0 to 1, not Infinity"));
+  }
+
   @Test
   void anUnknownFieldsNameEscapesABackslashAndAQuoteSoItReadsBackAsThePathsMemberDoes() {
     // the web UI reads the name back from the message to find the key: a quote in the name must
