@@ -59,7 +59,35 @@ public final class RuleCodec {
     if (json == null) {
       return ParseResult.invalid(List.of(new ValidationError("$", "the document is empty")));
     }
+    // Half a surrogate pair has no UTF-8 form: getBytes would write '?' in its place, and the
+    // document read would be another than the one given (a name "a?b" for "a\ud800b").
+    int lone = DocumentReader.loneSurrogate(json);
+    if (lone >= 0) {
+      return ParseResult.invalid(List.of(notUnicode(json, lone)));
+    }
     return parse(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The problem of the lone surrogate at {@code index} of {@code json}, at its line and column. */
+  private static ValidationError notUnicode(String json, int index) {
+    int line = 1;
+    int lineStart = 0;
+    for (int i = 0; i < index; i++) {
+      char c = json.charAt(i);
+      if (c == '\n' || (c == '\r' && (i + 1 >= json.length() || json.charAt(i + 1) != '\n'))) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    int column = index - lineStart + 1;
+    return new ValidationError(
+        "$",
+        String.format(
+            "malformed JSON at line %d, column %d: the document is not valid Unicode: \\u%04x is"
+                + " half of a surrogate pair, without its other half",
+            line, column, (int) json.charAt(index)),
+        line,
+        column);
   }
 
   /** Parses and validates a UTF-8 document as stored. Never throws. */

@@ -717,6 +717,30 @@ class ValidationMessagesTest {
   }
 
   @Test
+  void refusesALoneSurrogateInTheTextOfADocumentAsItsEscapeIsRefused() {
+    // not the escape: the character itself, in a Java string, which UTF-8 cannot encode
+    String text =
+        "{\"schemaVersion\": 1, \"service\": \"s\",\r\n \"sampling\": {\"rules\":"
+            + " [{\"name\": \"a\ud800b\", \"ratio\": 1}]}}";
+    ParseResult result = RuleCodec.parse(text);
+    assertThat(result.isValid()).as("read as the name 'a?b'").isFalse();
+    ValidationError error = result.errors().get(0);
+    int column = text.indexOf('\ud800') - text.indexOf('\n');
+    assertThat(error.toString())
+        .isEqualTo(
+            "$: malformed JSON at line 2, column "
+                + column
+                + ": the document is not valid Unicode: \\ud800 is half of a surrogate pair,"
+                + " without its other half");
+    assertThat(List.of(error.line(), error.column())).containsExactly(2, column);
+    assertThat(RuleCodec.parse(text.replace("\ud800", "\ud83d\ude00")).isValid()).isTrue();
+    assertThat(RuleCodec.parse("\udc00").errors().get(0).message())
+        .isEqualTo(
+            "malformed JSON at line 1, column 1: the document is not valid Unicode: \\udc00 is"
+                + " half of a surrogate pair, without its other half");
+  }
+
+  @Test
   void negativeZeroRatiosAreReadAsZeroSoTheCanonicalFormIsOne() {
     RuleDocument negative =
         RuleCodec.parse(
