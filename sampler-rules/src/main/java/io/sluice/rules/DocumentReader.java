@@ -76,16 +76,18 @@ final class DocumentReader {
 
   private final JsonNode root;
   private final boolean asWritten;
+  private final String storedFor;
   private final List<PositionedError> errors = new ArrayList<>();
 
-  private DocumentReader(JsonNode root, boolean asWritten) {
+  private DocumentReader(JsonNode root, boolean asWritten, String storedFor) {
     this.root = root;
     this.asWritten = asWritten;
+    this.storedFor = storedFor;
   }
 
   /** Reads a document as stored: what an agent or the control plane reads back from etcd. */
   static ParseResult read(JsonNode root) {
-    return read(root, false, null);
+    return read(root, false, null, null);
   }
 
   /**
@@ -96,9 +98,11 @@ final class DocumentReader {
    *
    * @param text where the tree's values are in the text it was read from, to place each problem at
    *     its line and column; {@code null} when the tree was not read from text
+   * @param storedFor the service the document is stored for, whose name its {@code service} must be
+   *     (checked with the other problems, so listed in document order); {@code null} for any
    */
-  static ParseResult read(JsonNode root, boolean asWritten, TextLocations text) {
-    DocumentReader reader = new DocumentReader(root, asWritten);
+  static ParseResult read(JsonNode root, boolean asWritten, TextLocations text, String storedFor) {
+    DocumentReader reader = new DocumentReader(root, asWritten, storedFor);
     RuleDocument document = reader.document(root);
     reader.loneSurrogates(root, "$");
     if (reader.errors.isEmpty()) {
@@ -141,6 +145,10 @@ final class DocumentReader {
       error(
           "$.service",
           quote(service) + " is not a service name: use " + RuleDocument.SERVICE_NAME_RULE);
+    } else if (service != null && storedFor != null && !service.equals(storedFor)) {
+      error(
+          "$.service",
+          "is " + quote(service) + ", not " + quote(storedFor) + ", the service it is stored for");
     }
     SamplingPolicy sampling =
         node.has("sampling")

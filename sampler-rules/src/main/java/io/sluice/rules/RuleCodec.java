@@ -93,7 +93,7 @@ public final class RuleCodec {
   /** Parses and validates a UTF-8 document as stored. Never throws. */
   public static ParseResult parse(byte[] json) {
     Root root = readRoot(json);
-    return root.failure() != null ? root.failure() : read(root, false);
+    return root.failure() != null ? root.failure() : read(root, false, null);
   }
 
   /**
@@ -113,29 +113,10 @@ public final class RuleCodec {
       return root.failure();
     }
     JsonNode node = root.node();
-    JsonNode named = node.isObject() ? node.get("service") : null;
-    if (node.isObject() && named == null) {
+    if (node.isObject() && !node.has("service")) {
       ((ObjectNode) node).put("service", service);
     }
-    ParseResult result = read(root, true);
-    if (named == null || !named.isTextual() || named.textValue().equals(service)) {
-      return result;
-    }
-    List<ValidationError> errors = new java.util.ArrayList<>(result.errors());
-    if (errors.stream().noneMatch(e -> e.path().equals("$.service"))) {
-      errors.add(
-          root.text()
-              .place(
-                  new ValidationError(
-                      "$.service",
-                      "is "
-                          + DocumentReader.quote(named.textValue())
-                          + ", not "
-                          + DocumentReader.quote(service)
-                          + ", the service it is stored for"),
-                  null));
-    }
-    return ParseResult.invalid(errors);
+    return read(root, true, service);
   }
 
   /**
@@ -181,9 +162,9 @@ public final class RuleCodec {
     return new Root(root, new TextLocations(MAPPER.getFactory(), json), null);
   }
 
-  private static ParseResult read(Root root, boolean asWritten) {
+  private static ParseResult read(Root root, boolean asWritten, String storedFor) {
     try {
-      return DocumentReader.read(root.node(), asWritten, root.text());
+      return DocumentReader.read(root.node(), asWritten, root.text(), storedFor);
     } catch (RuntimeException e) {
       // A bug in the reader must never escape as an exception to a caller that expects a result.
       return ParseResult.invalid(

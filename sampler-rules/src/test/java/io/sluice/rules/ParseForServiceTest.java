@@ -39,6 +39,19 @@ class ParseForServiceTest {
   }
 
   @Test
+  void anotherServiceIsListedInDocumentOrderAsEveryOtherProblem() {
+    // $.service comes before $.sampling in the text, so its problem comes first, as any other's
+    ParseResult result =
+        parseFor(
+            "orders",
+            "{\"schemaVersion\": 1,\n \"service\": \"payments\",\n \"sampling\": {\"defaultRatio\": 5},"
+                + " \"bogus\": 1}");
+    assertThat(result.errors())
+        .extracting(e -> e.path() + " " + e.line() + ":" + e.column())
+        .containsExactly("$.service 2:13", "$.sampling.defaultRatio 3:31", "$ 3:35");
+  }
+
+  @Test
   void anotherServiceAloneMakesAValidDocumentInvalid() {
     ParseResult result = parseFor("orders", "{\"schemaVersion\": 1, \"service\": \"payments\"}");
     assertThat(result.isValid()).isFalse();
