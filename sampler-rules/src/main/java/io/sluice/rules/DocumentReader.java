@@ -222,9 +222,15 @@ final class DocumentReader {
           error(p, "must be a string glob, a number or a boolean");
           continue;
         }
-        // 2e2 and 200.0 are the whole number 200, compared as the text an integer attribute has
+        if (value.isNumber() && Double.isInfinite(value.doubleValue())) {
+          // held as infinity, it would match the text "Infinity", which is not what was written
+          error(p, "is too large a number: no attribute value is beyond about 1.8e308 either way");
+          continue;
+        }
+        // 2e2 and 200.0 are the whole number 200, compared as the text an integer attribute has; a
+        // whole number past the range of a long is no long attribute's, only a double's, as 1e19
         String text =
-            value.isNumber() && !value.isIntegralNumber()
+            value.isNumber() && !(value.isIntegralNumber() && value.canConvertToLong())
                 ? AttributeReader.doubleText(value.doubleValue())
                 : value.asText();
         String problem = globProblem(text);

@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
  * <p>Exists so that editors outside the JVM (the control plane's web UI validating as you type, an
  * IDE, a CI check) see the same rules as {@link RuleCodec#parse}: field names, types, enum
  * spellings, ranges, patterns, defaults and descriptions. A test keeps the schema, the records and
- * the reader in step. Two checks are beyond JSON Schema and made only by the reader: unique rule
- * names, and status ranges whose lower bound comes first.
+ * the reader in step. Some checks are beyond JSON Schema and made only by the reader: unique rule
+ * names, status ranges whose lower bound comes first, a synthetic response's {@code Content-Type},
+ * and attribute values that are numbers within the range of a double.
  */
 public final class RuleSchema {
 

@@ -33,6 +33,36 @@ class NumericAttributeValuesTest {
   }
 
   @Test
+  void aWholeNumberPastTheRangeOfALongIsTheDoubleItMeansHoweverItIsWritten() {
+    // no long attribute holds it; a double attribute 1e19 reads as "1.0E19"
+    assertThat(statusCodeValue("10000000000000000000")).isEqualTo("1.0E19");
+    assertThat(statusCodeValue("1e19")).isEqualTo("1.0E19");
+    assertThat(statusCodeValue("-9223372036854775809")).isEqualTo("-9.223372036854776E18");
+    // the range of a long itself stays exact
+    assertThat(statusCodeValue("9223372036854775807")).isEqualTo("9223372036854775807");
+    assertThat(statusCodeValue("-9223372036854775808")).isEqualTo("-9223372036854775808");
+  }
+
+  @Test
+  void aNumberPastTheRangeOfADoubleIsRefused() {
+    // read as infinity, it matched the attribute text "Infinity", which no number written means
+    for (String number : new String[] {"1e400", "-1e400", "1" + "0".repeat(400)}) {
+      ParseResult result =
+          RuleCodec.parse(
+              "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"rules\": [{\"name\":"
+                  + " \"r\", \"match\": {\"attributes\": {\"k\": "
+                  + number
+                  + "}}, \"ratio\": 1}]}}");
+      assertThat(result.errors())
+          .as(number)
+          .extracting(ValidationError::toString)
+          .containsExactly(
+              "$.sampling.rules[0].match.attributes.k: is too large a number: no attribute value"
+                  + " is beyond about 1.8e308 either way");
+    }
+  }
+
+  @Test
   void aFractionKeepsItsDecimalText() {
     assertThat(statusCodeValue("1.5")).isEqualTo("1.5");
   }

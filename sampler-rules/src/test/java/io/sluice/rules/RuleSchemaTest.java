@@ -469,7 +469,12 @@ class RuleSchemaTest {
             "duplicate breaker names", doc("\"breakers\": [{\"name\": \"b\"}, {\"name\": \"b\"}]")),
         invalid(
             "reversed status range",
-            breaker("\"name\": \"b\", \"failureStatusCodes\": [\"504-500\"]")));
+            breaker("\"name\": \"b\", \"failureStatusCodes\": [\"504-500\"]")),
+        invalid(
+            "attribute value past the range of a double",
+            rule(
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\":"
+                    + " 1e400}}")));
   }
 
   @ParameterizedTest
