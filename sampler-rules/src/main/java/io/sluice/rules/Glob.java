@@ -15,7 +15,8 @@ package io.sluice.rules;
  * deliberate trade for rare, very long globs.
  *
  * <p>Case-insensitive globs compare characters as {@link String#equalsIgnoreCase} does (by {@code
- * toLowerCase(toUpperCase(c))}), in the fast paths and the automaton alike.
+ * toLowerCase(toUpperCase(c))}, a character outside the Basic Multilingual Plane as the one code
+ * point its surrogate pair is), in the fast paths and the automaton alike.
  */
 public final class Glob {
 
@@ -39,15 +40,16 @@ public final class Glob {
   private final Shape shape;
   private final String literal;
   private final byte[] kinds;
-  private final char[] chars;
+
+  /** A literal token's character, folded when ignoring case, then also a whole code point. */
+  private final int[] chars;
 
   private Glob(String pattern, boolean ignoreCase) {
     this.pattern = pattern;
     this.ignoreCase = ignoreCase;
     int n = 0;
     byte[] k = new byte[pattern.length()];
-    char[] c = new char[pattern.length()];
-    char[] raw = new char[pattern.length()];
+    int[] c = new int[pattern.length()];
     for (int i = 0; i < pattern.length(); i++) {
       char ch = pattern.charAt(i);
       if (ch == '*') {
@@ -57,10 +59,15 @@ public final class Glob {
         } else {
           k[n] = STAR;
         }
+      } else if (ignoreCase && isPair(pattern, i)) {
+        // one token, as the input's pair is read as one code point (the fast paths never see it:
+        // they compare the pattern's text)
+        k[n] = LITERAL;
+        c[n] = fold(pattern.codePointAt(i));
+        i++;
       } else {
         k[n] = LITERAL;
         c[n] = ignoreCase ? fold(ch) : ch;
-        raw[n] = ch;
       }
       n++;
     }
@@ -80,20 +87,29 @@ public final class Glob {
       shape = Shape.LITERAL;
       // interned: values that are constants of the instrumentation (method names) compare by
       // identity
-      literal = new String(raw, 0, n).intern();
+      literal = pattern.intern();
     } else if (stars == 1 && n == 1) {
       shape = kinds[0] == STAR ? Shape.ANY_SEGMENT : Shape.ANYTHING;
       literal = "";
     } else if (stars == 1 && firstStar == n - 1) {
       shape = kinds[firstStar] == STAR ? Shape.PREFIX_SEGMENT : Shape.PREFIX_ANYTHING;
-      literal = new String(raw, 0, n - 1);
+      literal = pattern.substring(0, pattern.length() - starLength(kinds[firstStar]));
     } else if (stars == 1 && firstStar == 0) {
       shape = kinds[0] == STAR ? Shape.SUFFIX_SEGMENT : Shape.SUFFIX_ANYTHING;
-      literal = new String(raw, 1, n - 1);
+      literal = pattern.substring(starLength(kinds[0]));
     } else {
       shape = Shape.GENERAL;
       literal = "";
     }
+  }
+
+  private static int starLength(byte kind) {
+    return kind == DOUBLE_STAR ? 2 : 1;
+  }
+
+  /** Whether a surrogate pair starts at {@code i} of {@code text}. */
+  private static boolean isPair(String text, int i) {
+    return i + 1 < text.length() && Character.isSurrogatePair(text.charAt(i), text.charAt(i + 1));
   }
 
   /**
@@ -187,8 +203,21 @@ public final class Glob {
         : input.startsWith(lit, offset);
   }
 
-  private boolean charMatches(char expected, char actual) {
+  private boolean charMatches(int expected, int actual) {
     return ignoreCase ? expected == fold(actual) : expected == actual;
+  }
+
+  /**
+   * The character of {@code input} at {@code p}: when ignoring case, a surrogate pair is read as
+   * its one code point (the caller then steps over both chars, see {@link #width}).
+   */
+  private int charAt(String input, int p) {
+    return ignoreCase && isPair(input, p) ? input.codePointAt(p) : input.charAt(p);
+  }
+
+  /** How many chars {@link #charAt} read for {@code c}. */
+  private static int width(int c) {
+    return c > Character.MAX_VALUE ? 2 : 1;
   }
 
   /**
@@ -196,15 +225,16 @@ public final class Glob {
    * folded forms are equal, the same relation as {@link String#regionMatches(boolean, int, String,
    * int, int)} uses, so the fast paths and the automaton agree.
    */
-  private static char fold(char c) {
+  private static int fold(int c) {
     return Character.toLowerCase(Character.toUpperCase(c));
   }
 
   private boolean matchesSmall(String input) {
     int n = kinds.length;
     long states = closure(1L);
-    for (int p = 0; p < input.length() && states != 0; p++) {
-      char c = input.charAt(p);
+    for (int p = 0; p < input.length() && states != 0; ) {
+      int c = charAt(input, p);
+      p += width(c);
       long next = 0;
       long live = states;
       while (live != 0) {
@@ -249,8 +279,9 @@ public final class Glob {
     boolean[] next = new boolean[n + 1];
     states[0] = true;
     closure(states);
-    for (int p = 0; p < input.length(); p++) {
-      char c = input.charAt(p);
+    for (int p = 0; p < input.length(); ) {
+      int c = charAt(input, p);
+      p += width(c);
       java.util.Arrays.fill(next, false);
       boolean any = false;
       for (int i = 0; i < n; i++) {

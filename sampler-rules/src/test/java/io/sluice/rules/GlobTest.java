@@ -114,7 +114,19 @@ class GlobTest {
         c("kelvin sign folds to k in automaton", "k*x*", "\u212Ayx", true),
         c("greek theta symbol in literal", "\u03F4", "\u03B8", true),
         c("greek theta symbol in automaton", "*\u03F4*-", "a\u03B8b-", true),
-        c("dotless i in automaton", "*i*-", "\u0131-", true));
+        c("dotless i in automaton", "*i*-", "\u0131-", true),
+        // U+10400 and U+10428, Deseret capital and small long I: two chars each, one letter
+        c("letter outside the BMP in literal", "\ud801\udc00", "\ud801\udc28", true),
+        c("letter outside the BMP in prefix", "\ud801\udc00*", "\ud801\udc28x", true),
+        c("letter outside the BMP in suffix", "**\ud801\udc00", "x/\ud801\udc28", true),
+        c("letter outside the BMP in automaton", "a*\ud801\udc00*", "ax\ud801\udc28y", true),
+        c(
+            "letter outside the BMP in large automaton",
+            LONG_LITERAL + "*\ud801\udc28*",
+            LONG_LITERAL + "x\ud801\udc00y",
+            true),
+        c("another letter outside the BMP in automaton", "a*\ud801\udc00*", "a\ud801\udc29", false),
+        c("star takes a letter outside the BMP whole", "a*b*", "a\ud801\udc28b", true));
   }
 
   @ParameterizedTest
@@ -240,7 +252,8 @@ class GlobTest {
 
   /**
    * The reference semantics: {@code **} is {@code .*}, {@code *} is {@code [^/]*}, anything else
-   * itself; ignoring case compares characters by {@code toLowerCase(toUpperCase(c))}.
+   * itself; ignoring case compares characters (code points, as {@code equalsIgnoreCase}) by {@code
+   * toLowerCase(toUpperCase(c))}.
    */
   static boolean reference(String pattern, boolean ignoreCase, String input) {
     if (input == null) {
@@ -255,22 +268,25 @@ class GlobTest {
       } else if (c == '*') {
         regex.append("[^/]*");
       } else {
-        regex.append(Pattern.quote(String.valueOf(ignoreCase ? fold(c) : c)));
+        int end =
+            Character.isSurrogatePair(c, i + 1 < pattern.length() ? pattern.charAt(i + 1) : 0)
+                ? i + 2
+                : i + 1;
+        String literal = pattern.substring(i, end);
+        regex.append(Pattern.quote(ignoreCase ? fold(literal) : literal));
+        i = end - 1;
       }
     }
-    String subject = input;
-    if (ignoreCase) {
-      StringBuilder folded = new StringBuilder();
-      for (int i = 0; i < input.length(); i++) {
-        folded.append(fold(input.charAt(i)));
-      }
-      subject = folded.toString();
-    }
+    String subject = ignoreCase ? fold(input) : input;
     return Pattern.compile(regex.toString(), Pattern.DOTALL).matcher(subject).matches();
   }
 
-  private static char fold(char c) {
-    return Character.toLowerCase(Character.toUpperCase(c));
+  /** {@code text} with every character (code point) folded, as {@code equalsIgnoreCase} folds. */
+  private static String fold(String text) {
+    StringBuilder folded = new StringBuilder();
+    text.codePoints()
+        .forEach(cp -> folded.appendCodePoint(Character.toLowerCase(Character.toUpperCase(cp))));
+    return folded.toString();
   }
 
   private static Arguments c(String name, String pattern, String input, boolean expected) {
