@@ -37,14 +37,16 @@ public final class RuleCodec {
   /** Documents larger than this are refused before parsing. */
   public static final int MAX_DOCUMENT_BYTES = 1 << 20;
 
+  private static final StreamReadConstraints LIMITS =
+      StreamReadConstraints.builder()
+          .maxNestingDepth(64)
+          .maxStringLength(MAX_DOCUMENT_BYTES)
+          .build();
+
   private static final ObjectMapper MAPPER =
       JsonMapper.builder(
               JsonFactory.builder()
-                  .streamReadConstraints(
-                      StreamReadConstraints.builder()
-                          .maxNestingDepth(64)
-                          .maxStringLength(MAX_DOCUMENT_BYTES)
-                          .build())
+                  .streamReadConstraints(LIMITS)
                   .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                   .build())
           .enable(SerializationFeature.INDENT_OUTPUT)
@@ -153,13 +155,39 @@ public final class RuleCodec {
             malformed(json, parser.currentLocation(), "unexpected content after the document"));
       }
     } catch (JsonProcessingException e) {
-      return Root.failed(malformed(json, e.getLocation(), describe(e)));
+      ParseResult duplicates = isDuplicate(e) ? duplicates(json) : null;
+      return Root.failed(
+          duplicates != null ? duplicates : malformed(json, e.getLocation(), describe(e)));
     } catch (IOException | RuntimeException e) {
       return Root.failed(
           ParseResult.invalid(
               List.of(new ValidationError("$", "the document could not be read as JSON"))));
     }
     return new Root(root, new TextLocations(MAPPER.getFactory(), json), null);
+  }
+
+  private static boolean isDuplicate(JsonProcessingException e) {
+    return e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field");
+  }
+
+  /**
+   * Every field given twice, each where its name starts, then the syntax error that follows them if
+   * any; {@code null} when the scan found none (the caller reports the parse's own error).
+   */
+  private static ParseResult duplicates(byte[] json) {
+    DuplicateFields.Scan scan = DuplicateFields.scan(json, LIMITS);
+    List<ValidationError> errors = new java.util.ArrayList<>();
+    for (DuplicateFields.Duplicate d : scan.duplicates()) {
+      errors.addAll(
+          malformed(json, d.at(), "duplicate field " + DocumentReader.quote(d.name())).errors());
+    }
+    if (errors.isEmpty()) {
+      return null;
+    }
+    if (scan.syntax() != null) {
+      errors.addAll(malformed(json, scan.syntax().getLocation(), describe(scan.syntax())).errors());
+    }
+    return ParseResult.invalid(errors);
   }
 
   private static ParseResult read(Root root, boolean asWritten, String storedFor) {

@@ -596,7 +596,7 @@ class ValidationMessagesTest {
         c(
             "duplicate field",
             "{\"service\": \"a\", \"service\": \"b\"}",
-            "$: malformed JSON at line 1, column 27: duplicate field 'service'"),
+            "$: malformed JSON at line 1, column 18: duplicate field 'service'"),
         c(
             "content after the document",
             "{} {}",
@@ -738,6 +738,22 @@ class ValidationMessagesTest {
         .isEqualTo(
             "malformed JSON at line 1, column 1: the document is not valid Unicode: \\udc00 is"
                 + " half of a surrogate pair, without its other half");
+  }
+
+  @Test
+  void listsEveryDuplicateFieldEachAtItsNameThenTheSyntaxErrorAfterThem() {
+    String text =
+        "{\"schemaVersion\": 1, \"service\": \"s\",\n"
+            + " \"sampling\": {\"defaultRatio\": 0.5, \"defaultRatio\": 1,\n"
+            + "   \"rules\": [{\"name\": \"a\", \"ratio\": 1, \"name\": \"b\"}]},\n"
+            + " \"\\u0073ervice\": \"t\", \"breakers\": [,]}";
+    assertThat(RuleCodec.parse(text).errors())
+        .extracting(ValidationError::toString)
+        .containsExactly(
+            "$: malformed JSON at line 2, column 36: duplicate field 'defaultRatio'",
+            "$: malformed JSON at line 3, column 40: duplicate field 'name'",
+            "$: malformed JSON at line 4, column 2: duplicate field 'service'",
+            "$: malformed JSON at line 4, column 36: unexpected character ','");
   }
 
   @Test
