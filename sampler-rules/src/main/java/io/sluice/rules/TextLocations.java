@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,8 +20,9 @@ import java.util.Map;
  *
  * <p>The tree the reader checks has no positions, so the text is read a second time, as tokens, and
  * only when there is a problem to place: a valid document, what agents read on every change, costs
- * nothing more. That pass reads the text decoded, so a column counts UTF-16 code units as editors
- * and the web UI do, and a line ends at {@code \n}, {@code \r\n} or {@code \r}.
+ * nothing more. That pass reads the text decoded (in the encoding the parse detected: UTF-8, or
+ * UTF-16 or UTF-32), so a column counts UTF-16 code units as editors and the web UI do, and a line
+ * ends at {@code \n}, {@code \r\n} or {@code \r}.
  */
 final class TextLocations {
 
@@ -73,7 +75,7 @@ final class TextLocations {
     values = new HashMap<>();
     names = new HashMap<>();
     Deque<Container> open = new ArrayDeque<>();
-    String text = new String(json, StandardCharsets.UTF_8);
+    String text = new String(json, encodingOf(json));
     if (text.startsWith("\uFEFF")) {
       // A byte order mark, which the tree's parse of the bytes skipped and a parse of characters
       // refuses: whitespace of the same length keeps every position where a syntax error's is.
@@ -108,6 +110,43 @@ final class TextLocations {
       // The tree was read from this text already, so this is not expected: what was indexed stays,
       // and a problem beyond it is reported without a place rather than not at all.
     }
+  }
+
+  /**
+   * The encoding the tree's parse read {@code json} in: JSON's own detection (RFC 4627), which
+   * Jackson makes on bytes, from a byte order mark or else from where the first four bytes are zero
+   * (the first two characters of a JSON text are ASCII). UTF-8 unless the bytes say otherwise.
+   */
+  static Charset encodingOf(byte[] json) {
+    int[] b = new int[4];
+    for (int i = 0; i < 4; i++) {
+      b[i] = i < json.length ? json[i] & 0xff : -1;
+    }
+    if (b[0] == 0 && b[1] == 0 && b[2] == 0xfe && b[3] == 0xff) {
+      return Charset.forName("UTF-32BE");
+    }
+    if (b[0] == 0xff && b[1] == 0xfe && b[2] == 0 && b[3] == 0) {
+      return Charset.forName("UTF-32LE");
+    }
+    if (b[0] == 0xfe && b[1] == 0xff) {
+      return StandardCharsets.UTF_16BE;
+    }
+    if (b[0] == 0xff && b[1] == 0xfe) {
+      return StandardCharsets.UTF_16LE;
+    }
+    if (b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] > 0) {
+      return Charset.forName("UTF-32BE");
+    }
+    if (b[0] > 0 && b[1] == 0 && b[2] == 0 && b[3] == 0) {
+      return Charset.forName("UTF-32LE");
+    }
+    if (b[0] == 0 && b[1] > 0) {
+      return StandardCharsets.UTF_16BE;
+    }
+    if (b[0] > 0 && b[1] == 0) {
+      return StandardCharsets.UTF_16LE;
+    }
+    return StandardCharsets.UTF_8;
   }
 
   /** An object or list being read: its path, and for a list how many items came so far. */

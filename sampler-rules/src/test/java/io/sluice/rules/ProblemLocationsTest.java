@@ -150,6 +150,26 @@ class ProblemLocationsTest {
     assertThat(List.of(malformed.line(), malformed.column())).containsExactly(1, 22);
   }
 
+  /**
+   * The parse reads UTF-16 and UTF-32 too (detected as JSON's first characters are ASCII), as a
+   * rules file saved by Windows PowerShell's {@code >} is UTF-16 with a byte order mark: a problem
+   * in such a text is placed in it as in UTF-8.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"UTF-16BE", "UTF-16LE", "UTF-16 with mark", "UTF-32BE", "UTF-32LE"})
+  void placesAProblemInATextInUtf16OrUtf32(String encoding) {
+    String text =
+        "{\"schemaVersion\": 1, \"service\": \"s\",\n \"sampling\": {\"rules\": [{\"name\":"
+            + " \"caf\u00e9 \ud83d\ude00\", \"ratio\": 1}]}, \"bogus\": 1}";
+    byte[] bytes =
+        encoding.equals("UTF-16 with mark")
+            ? ("\uFEFF" + text).getBytes(java.nio.charset.Charset.forName("UTF-16LE"))
+            : text.getBytes(java.nio.charset.Charset.forName(encoding));
+    ValidationError error = RuleCodec.parse(bytes).errors().get(0);
+    assertThat(error.message()).isEqualTo("unknown field 'bogus'");
+    assertThat(List.of(error.line(), error.column())).isEqualTo(where(text, "\"bogus\""));
+  }
+
   @Test
   void aProblemWithNoPlaceInTheTextHasNone() {
     assertThat(RuleCodec.parse("").errors().get(0).hasLocation()).isFalse();
