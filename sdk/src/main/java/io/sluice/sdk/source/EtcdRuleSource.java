@@ -331,6 +331,12 @@ public final class EtcdRuleSource implements RuleSource {
     // restarted empty): a document missing then was not deleted, and its rules stay in force
     long seen = Math.max(serviceSlot.nextWatchRevision, defaultSlot.nextWatchRevision) - 1;
     boolean lostData = revision < seen;
+    if (lostData) {
+      // its revisions count up again from here: a document written at a number seen before the
+      // loss is another document, not the one applied then
+      serviceSlot.revision = 0;
+      defaultSlot.revision = 0;
+    }
     readInto(serviceSlot, gets.get(0), revision, lostData ? seen : 0);
     readInto(defaultSlot, gets.get(1), revision, lostData ? seen : 0);
     publishEffective();

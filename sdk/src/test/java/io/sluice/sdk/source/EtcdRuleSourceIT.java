@@ -442,6 +442,49 @@ class EtcdRuleSourceIT {
     assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.8);
   }
 
+  /**
+   * After etcd lost data, its revisions count up again from where it restarted: a document written
+   * at the very revision number the rules in force came from is a new document all the same, and
+   * must not be taken for the one already applied (the status would then report that revision as
+   * applied while the old rules run).
+   */
+  @Test
+  void appliesADocumentWrittenAfterEtcdLostDataAtTheRevisionNumberOfTheRulesInForce() {
+    String service = newService();
+    ActiveRulesHolder holder = holder(service);
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    EtcdRuleSource source = started(retryingQuickly(holder, service).lastKnownGood(store));
+    for (int i = 0; i < 20; i++) {
+      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
+    }
+    long before = server().put(keys.rules(service), document(service, 0.3));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    server().stop();
+    await().atMost(AWAIT).until(() -> !source.isWatching());
+    server().wipeData();
+    server().start();
+    await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
+
+    long revision = server().revision();
+    while (revision < before - 1) {
+      revision = server().put("/unrelated/" + service, "y" + revision);
+    }
+    long after = server().put(keys.rules(service), document(service, 0.8));
+    assertThat(after).isEqualTo(before);
+
+    await().atMost(AWAIT).until(() -> holder.current().document().sampling().defaultRatio() == 0.8);
+    assertThat(holder.current().revision()).isEqualTo(after);
+    await()
+        .atMost(AWAIT)
+        .until(
+            () ->
+                store.load(service).map(r -> r.document().sampling().defaultRatio()).orElse(0.0)
+                    == 0.8);
+  }
+
   @Test
   void refusesAGarbledLastKnownGoodFileWithOneClearLogLineAndRunsOnDefaults() throws Exception {
     String service = newService();
