@@ -356,6 +356,7 @@ public final class EtcdRuleSource implements RuleSource {
     slot.nextWatchRevision = revision + 1;
     if (get.getKvs().isEmpty()) {
       if (seen > 0 && slot.applied != null) {
+        slot.keptThroughLoss = true;
         logger.warning(
             "the rule document "
                 + slot.key
@@ -365,6 +366,8 @@ public final class EtcdRuleSource implements RuleSource {
                 + seen
                 + " already seen: etcd lost data rather than the document being deleted, so the"
                 + " rules in force stay until a document is written");
+      } else if (slot.keptThroughLoss) {
+        // still missing since etcd lost it, which was said then: still no delete
       } else if (slot.applied != null || slot.rejection != null) {
         deleted(slot, revision);
       }
@@ -517,6 +520,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (revision == slot.revision) {
       return false;
     }
+    slot.keptThroughLoss = false;
     slot.revision = revision;
     DocumentCompiler.Outcome outcome =
         DocumentCompiler.compile(kv.getValue().getBytes(), slot.services);
@@ -548,6 +552,7 @@ public final class EtcdRuleSource implements RuleSource {
     slot.revision = revision;
     slot.applied = null;
     slot.rejection = null;
+    slot.keptThroughLoss = false;
     updateLastRejection();
   }
 
@@ -700,6 +705,13 @@ public final class EtcdRuleSource implements RuleSource {
     long revision;
     long nextWatchRevision;
     boolean watchCreated;
+
+    /**
+     * The applied rules are kept though the document is missing, because etcd lost it (answered
+     * behind a revision already seen): every later read that finds it missing still keeps them,
+     * until a document is written.
+     */
+    boolean keptThroughLoss;
 
     Slot(String key, ActiveRules.Source source, Set<String> services) {
       this.key = key;

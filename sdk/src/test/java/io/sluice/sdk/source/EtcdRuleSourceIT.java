@@ -443,6 +443,48 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * Rules kept through a data loss stay until a document is written, as the README says: a later
+   * read of both keys (here the one a delete of {@code _default} makes) still finds the service's
+   * document missing, and that is still no delete.
+   */
+  @Test
+  void rulesKeptThroughADataLossStayWhenEtcdIsReadAgainLater() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/kept-" + service);
+    ActiveRulesHolder holder = holder(service);
+    LastKnownGoodStore store =
+        LastKnownGoodStore.builder(stateDir).namespace(local.namespace()).build();
+    EtcdRuleSource source =
+        started(retryingQuickly(holder, service).keys(local).lastKnownGood(store));
+    for (int i = 0; i < 20; i++) {
+      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
+    }
+    long before = server().put(local.rules(service), document(service, 0.3));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    server().stop();
+    await().atMost(AWAIT).until(() -> !source.isWatching());
+    server().wipeData();
+    server().start();
+    await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+    assertThat(holder.current().revision()).isEqualTo(before);
+
+    server().put(local.rules("_default"), document("_default", 0.05));
+    server().delete(local.rules("_default"));
+    long bad = server().put(local.rules("_default"), invalidDocument("_default"));
+    // the rejection is seen after the delete was handled, on the source's one thread
+    await()
+        .atMost(AWAIT)
+        .until(() -> source.lastRejection() != null && source.lastRejection().revision() == bad);
+
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+    assertThat(holder.current().revision()).isEqualTo(before);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(before);
+  }
+
+  /**
    * After etcd lost data, its revisions count up again from where it restarted: a document written
    * at the very revision number the rules in force came from is a new document all the same, and
    * must not be taken for the one already applied (the status would then report that revision as
