@@ -72,7 +72,9 @@ import java.util.logging.Logger;
  *   <li><b>Starting without etcd.</b> The last-known-good snapshot (when there is one and it is
  *       valid) is put in force before etcd is first asked, so an app restarted while etcd is away
  *       runs its last rules from the start, not after a read times out; the read is retried with
- *       backoff, and the first answer from etcd replaces the snapshot.
+ *       backoff, and the first answer from etcd replaces the snapshot — unless etcd answers behind
+ *       the snapshot's revision without its document: etcd lost data, and the snapshot stays in
+ *       force as a running source's rules would.
  * </ul>
  *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
@@ -330,17 +332,37 @@ public final class EtcdRuleSource implements RuleSource {
     // etcd behind what this source has seen lost data (restored from an older backup, or a member
     // restarted empty): a document missing then was not deleted, and its rules stay in force
     long seen = Math.max(serviceSlot.nextWatchRevision, defaultSlot.nextWatchRevision) - 1;
+    boolean onLastKnownGood =
+        published != null && published.source() == ActiveRules.Source.LAST_KNOWN_GOOD;
+    if (onLastKnownGood) {
+      // the snapshot this source started on was read from this etcd at its revision
+      seen = Math.max(seen, published.revision());
+    }
     boolean lostData = revision < seen;
     if (lostData) {
       // its revisions count up again from here: a document written at a number seen before the
       // loss is another document, not the one applied then
       serviceSlot.revision = 0;
       defaultSlot.revision = 0;
+      if (onLastKnownGood) {
+        // the snapshot's document stays in force as a running source's would
+        Slot from = slotOf(published);
+        if (from.applied == null) {
+          from.applied = published;
+        }
+      }
     }
     readInto(serviceSlot, gets.get(0), revision, lostData ? seen : 0);
     readInto(defaultSlot, gets.get(1), revision, lostData ? seen : 0);
     publishEffective();
     watch();
+  }
+
+  /** The slot a snapshot's document was read from: {@code _default}'s, or the service's. */
+  private Slot slotOf(ActiveRules rules) {
+    return RuleDocument.DEFAULT_SERVICE.equals(rules.document().service())
+        ? defaultSlot
+        : serviceSlot;
   }
 
   private void onReadFailed(Exception e) {

@@ -443,6 +443,46 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * An agent that starts on its last-known-good rules while etcd is away, and then finds etcd back
+   * behind the revision those rules came from and without their document, keeps them as a running
+   * agent would (see {@link #keepsTheRulesInForceWhenEtcdComesBackBehindAndWithoutThem}): etcd lost
+   * data, nobody deleted the rules, and an agent that happened to restart must not drop every
+   * breaker while the others keep theirs.
+   */
+  @Test
+  void keepsTheLastKnownGoodRulesWhenEtcdComesBackBehindThemAndWithoutTheirDocument() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    for (int i = 0; i < 20; i++) {
+      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
+    }
+    long stored = storeLastKnownGood(service, store);
+
+    server().stop();
+    server().wipeData();
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      server().start();
+      await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+      assertThat(log.messages())
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains(keys.rules(service))
+                      .contains("missing")
+                      .contains("the rules in force stay"));
+    }
+    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+
+    long fresh = server().put(keys.rules(service), document(service, 0.75));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == fresh);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+  }
+
+  /**
    * Rules kept through a data loss stay until a document is written, as the README says: a later
    * read of both keys (here the one a delete of {@code _default} makes) still finds the service's
    * document missing, and that is still no delete.
