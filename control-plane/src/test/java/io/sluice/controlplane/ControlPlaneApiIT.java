@@ -1658,7 +1658,12 @@ class ControlPlaneApiIT {
         Arguments.of("Bearer and blanks", "Bearer \t  "),
         Arguments.of("an empty header", ""),
         Arguments.of("Bearer without a space", "Bearer"),
-        Arguments.of("bearer in lower case", "bearer  "));
+        Arguments.of("bearer in lower case", "bearer  "),
+        // the scheme ends at the first character that is not a token character (RFC 9110 11.4):
+        // Bearer, then anything but a space, is a malformed bearer credential, not another scheme
+        Arguments.of("Bearer and a comma before the token", "Bearer," + READER),
+        Arguments.of("Bearer and a quote before the token", "Bearer\"" + READER + "\""),
+        Arguments.of("no scheme at all", ", " + READER));
   }
 
   /**
@@ -1693,10 +1698,47 @@ class ControlPlaneApiIT {
     ApiClient.Answer withTicket =
         answerUnlessAStreamOpens(api, "/api/v1/events?ticket=" + ticket, basic);
     assertThat(withTicket.status()).as(withTicket.body()).isEqualTo(200);
-    ApiClient.Answer read = answerUnlessAStreamOpens(api, "/api/v1/services", basic);
-    assertThat(read.status()).isEqualTo(401);
-    assertThat(read.json().get("detail").asString())
-        .isEqualTo("send Authorization: Bearer <token> with this request");
+    // a scheme that only starts like Bearer is another scheme too
+    for (String other : List.of(basic, "Bearerx " + READER)) {
+      ApiClient.Answer read = answerUnlessAStreamOpens(api, "/api/v1/services", other);
+      assertThat(read.status()).as(other).isEqualTo(401);
+      assertThat(read.json().get("detail").asString())
+          .isEqualTo("send Authorization: Bearer <token> with this request");
+    }
+  }
+
+  /**
+   * A no-break space (byte 0xA0) is not the space RFC 6750 puts between {@code Bearer} and the
+   * token, nor a token character, so the scheme is {@code Bearer} and the credential malformed:
+   * refused, never read past to the {@code ?access_token=} beside it. Sent as raw bytes, which
+   * HttpClient would not send.
+   */
+  @Test
+  void aBearerHeaderWithANoBreakSpaceBeforeTheTokenIsRefusedNotReadPastToTheAccessToken()
+      throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", controlPlane.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("GET /api/v1/events?access_token="
+                  + READER
+                  + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(0xA0);
+      out.write(
+          (READER + "\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      java.io.InputStream in = socket.getInputStream();
+      // the status line first: a stream that opened would never end
+      StringBuilder status = new StringBuilder();
+      for (int c = in.read(); c != '\n' && c != -1; c = in.read()) {
+        status.append((char) c);
+      }
+      assertThat(status.toString()).startsWith("HTTP/1.1 401 ");
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+          .contains("urn:sluice:problem:unauthorized")
+          .contains("the Authorization header holds no bearer token");
+    }
   }
 
   @Test
