@@ -116,6 +116,9 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     String key = EtcdGateway.text(kv.getKey());
     AgentStatus status = parse(key, kv);
     if (status == null) {
+      // the key no longer holds the status it held: left out, as a fresh read leaves it out,
+      // rather than its last readable status shown as live for as long as the key lives
+      remove(key);
       return;
     }
     agents.put(key, status);
@@ -126,6 +129,11 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   @Override
   public void delete(String key, long revision) {
     unreadable.remove(key);
+    remove(key);
+  }
+
+  /** Forgets the agent under {@code key}, if there is one, and says it went. */
+  private void remove(String key) {
     AgentStatus gone = agents.remove(key);
     if (gone != null) {
       updateGauge();

@@ -67,6 +67,33 @@ class AgentInventoryTest {
     }
   }
 
+  /**
+   * A key whose value turns unreadable no longer stands for the status it held before: the agent is
+   * left out, as a fresh read of the prefix leaves it out, and listeners hear it went (the web UI
+   * would otherwise show its last readable status as live for as long as the key lives).
+   */
+  @Test
+  void dropsAnAgentWhoseStatusTurnsUnreadableAsAFreshReadWould() {
+    List<AgentChanged> events = new java.util.ArrayList<>();
+    AgentInventory watched =
+        new AgentInventory(
+            null, event -> events.add((AgentChanged) event), null, new SimpleMeterRegistry());
+    String key = "/sluice/v1/agents/orders/i-1";
+    watched.reset(Map.of(key, kv(key, AgentStatusCodec.write(status("i-1")))), 7);
+    events.clear();
+
+    try (LogCapture log = LogCapture.of(AgentInventory.class)) {
+      watched.put(kv(key, "{}"));
+    }
+
+    assertThat(watched.all()).isEmpty();
+    assertThat(events).containsExactly(new AgentChanged("delete", "orders", "i-1", null));
+    // the same as a fresh read sees
+    watched.reset(Map.of(key, kv(key, "{}")), 8);
+    assertThat(watched.all()).isEmpty();
+    assertThat(events).hasSize(1);
+  }
+
   private static AgentStatus status(String instance) {
     return new AgentStatus(
         instance,
