@@ -2935,6 +2935,43 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * Actuator endpoints take no token: an operator who exposes more of them (here {@code loggers})
+   * gets their reads, never their writes, which would let anyone who reaches the port change the
+   * control plane (log levels here; {@code shutdown} stops it) without a token.
+   */
+  @Test
+  void actuatorEndpointsAnOperatorExposesAreReadOnly() {
+    try (RunningControlPlane exposed =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.security.tokens.writer.token",
+                WRITER,
+                "sluice.security.tokens.writer.role",
+                "writer",
+                "management.endpoints.web.exposure.include",
+                "health,prometheus,loggers"))) {
+      ApiClient api = exposed.api();
+      String name = "io.sluice.controlplane.actuator-write-test";
+      LoggerFactory.getLogger(name); // a logger the endpoint knows
+      String logger = "/actuator/loggers/" + name;
+      assertThat(api.get(logger, null).status()).isEqualTo(200);
+      for (String token : java.util.Arrays.asList(null, WRITER)) {
+        ApiClient.Answer write =
+            api.call(
+                "POST",
+                logger,
+                token,
+                "{\"configuredLevel\": \"DEBUG\"}",
+                Map.of("Content-Type", "application/json"));
+        assertThat(write.status()).as("POST %s with token %s", logger, token).isEqualTo(405);
+      }
+      assertThat(api.get(logger, null).body()).doesNotContain("DEBUG");
+    }
+  }
+
+  /**
    * Health is open to anyone who reaches the port: each component's status (UP/DOWN), which probes,
    * load balancers and the web UI read, and never its details (etcd's revision, errors that name
    * etcd's address and keys, the disk's path and size), unless an operator turns them on.
