@@ -2885,6 +2885,38 @@ class ControlPlaneApiIT {
     assertThat(api.get("/api/v1/agents?service=repeated-input", READER).status()).isEqualTo(200);
   }
 
+  /**
+   * Every operation refuses a parameter given twice, and a path parameter, with 400 before it does
+   * anything else: the OpenAPI document lists that 400 for each, so a generated client expects it.
+   */
+  @Test
+  void everyOperationTheOpenApiDocumentListsAnswersAndDocuments400ForARepeatedParameter()
+      throws Exception {
+    ApiClient api = api();
+    JsonNode paths = api.get("/api/v1/openapi.json", null).json().get("paths");
+    List<String> undocumented = new ArrayList<>();
+    for (var path : paths.properties()) {
+      for (var operation : path.getValue().properties()) {
+        if (operation.getKey().equals("parameters")) {
+          continue;
+        }
+        String method = operation.getKey().toUpperCase(java.util.Locale.ROOT);
+        String url =
+            path.getKey().replace("{service}", "repeated-any").replace("{revision}", "1")
+                + "?dup=1&dup=2";
+        ApiClient.Answer answer =
+            method.equals("GET") && url.startsWith("/api/v1/events?")
+                ? answerUnlessAStreamOpens(api, url, "Bearer " + WRITER)
+                : api.call(method, url, WRITER, method.equals("GET") ? null : "{}", Map.of());
+        assertThat(answer.status()).as("%s %s: %s", method, url, answer.body()).isEqualTo(400);
+        if (!operation.getValue().get("responses").has("400")) {
+          undocumented.add(method + " " + path.getKey());
+        }
+      }
+    }
+    assertThat(undocumented).as("operations whose 400 the OpenAPI document leaves out").isEmpty();
+  }
+
   @Test
   void countsEachWriteByItsActionAndEachRefusedDocument() {
     ApiClient api = api();
