@@ -2190,6 +2190,36 @@ class ControlPlaneApiIT {
     assertThat(unknown.header("Content-Type")).startsWith("application/problem+json");
   }
 
+  /**
+   * A dry run's body is capped as a save's is (a draft may be as large as a document): 413, which
+   * the OpenAPI document lists for it as for a PUT.
+   */
+  @Test
+  void aDryRunBodyOverTheCapAnswers413AsTheOpenApiDocumentSays() {
+    ApiClient api = api();
+    String huge =
+        "{\"span\": {\"name\": \"a\"}, \"document\": {\"schemaVersion\": 1, \"pad\": \""
+            + "x".repeat(300 * 1024)
+            + "\"}}";
+    ApiClient.Answer tooLarge = api.post("/api/v1/services/big-draft/rules/evaluate", READER, huge);
+    assertThat(tooLarge.status()).isEqualTo(413);
+    assertThat(tooLarge.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:payload-too-large");
+    JsonNode paths = api.get("/api/v1/openapi.json", null).json().get("paths");
+    for (var path : paths.properties()) {
+      for (var operation : path.getValue().properties()) {
+        JsonNode body = operation.getValue().get("requestBody");
+        if (body != null) {
+          assertThat(operation.getValue().get("responses").has("413"))
+              .as(
+                  "%s %s takes a body: the OpenAPI document lists its 413",
+                  operation.getKey(), path.getKey())
+              .isTrue();
+        }
+      }
+    }
+  }
+
   /** A terse document of {@code count} breakers that set nothing but their name. */
   static String minimalBreakers(int count) {
     StringBuilder document = new StringBuilder("{\"schemaVersion\": 1, \"breakers\": [");
