@@ -308,6 +308,41 @@ class ControlPlaneApiIT {
     assertThat(etcd.server().revision()).isGreaterThanOrEqualTo(r4);
   }
 
+  /**
+   * A ticket is minted by the time its answer is written, as a write is committed: a 406 then would
+   * hide a ticket that was issued all the same (and counts against the caller's unused tickets), so
+   * the answer is JSON whatever {@code Accept} says; and a dry run's answer, which changes nothing,
+   * is JSON or a 406 the OpenAPI document lists.
+   */
+  @Test
+  void aTicketIsAnsweredAsJsonWhateverAcceptSaysAndEvaluateDocumentsIts406() {
+    ApiClient api = api();
+    ApiClient.Answer ticket =
+        api.call(
+            "POST", "/api/v1/events/tickets", READER, null, Map.of("Accept", "application/xml"));
+    assertThat(ticket.status()).as(ticket.body()).isEqualTo(200);
+    assertThat(ticket.header("Content-Type")).startsWith("application/json");
+    assertThat(ticket.json().get("ticket").asString()).isNotBlank();
+
+    ApiClient.Answer evaluate =
+        api.call(
+            "POST",
+            "/api/v1/services/accept-evaluate/rules/evaluate",
+            READER,
+            "{\"span\": {\"name\": \"x\"}}",
+            Map.of("Accept", "application/xml"));
+    JsonNode responses =
+        api.get("/api/v1/openapi.json", null)
+            .json()
+            .get("paths")
+            .get("/api/v1/services/{service}/rules/evaluate")
+            .get("post")
+            .get("responses");
+    assertThat(responses.has(String.valueOf(evaluate.status())))
+        .as("evaluate answered %s, which the OpenAPI document lists", evaluate.status())
+        .isTrue();
+  }
+
   @Test
   void writesAnswerJsonWhateverAcceptSaysSinceTheyAreCommittedByThen() {
     ApiClient api = api();

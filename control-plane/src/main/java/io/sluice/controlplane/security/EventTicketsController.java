@@ -4,6 +4,8 @@ import io.sluice.controlplane.EventSettings;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -26,10 +28,14 @@ class EventTicketsController {
   }
 
   @PostMapping("/api/v1/events/tickets")
-  EventTicket mint(HttpServletRequest request, HttpServletResponse response) {
+  ResponseEntity<EventTicket> mint(HttpServletRequest request, HttpServletResponse response) {
     // a ticket is a credential: no cache may keep it (the API's default is only no-cache)
     response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-    return new EventTicket(tickets.issue(Caller.of(request)), expiresInSeconds);
+    // JSON whatever Accept says, as the answers of writes: the ticket is issued by now, and a 406
+    // would hide it while it counts against the caller's unused tickets
+    return ResponseEntity.ok()
+        .contentType(MediaType.APPLICATION_JSON)
+        .body(new EventTicket(tickets.issue(Caller.of(request)), expiresInSeconds));
   }
 
   /**
