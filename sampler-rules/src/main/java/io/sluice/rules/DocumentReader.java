@@ -111,11 +111,12 @@ final class DocumentReader {
     // The checks run field by field in a fixed order; users read their document top to bottom.
     List<PositionedError> sorted = new ArrayList<>(reader.errors);
     sorted.sort(PositionedError.IN_DOCUMENT_ORDER);
-    List<ValidationError> errors = new ArrayList<>(sorted.size());
-    for (PositionedError e : sorted) {
+    int listed = ListedProblems.listed(sorted.size());
+    List<ValidationError> errors = new ArrayList<>(listed + 1);
+    for (PositionedError e : sorted.subList(0, listed)) {
       errors.add(text == null ? e.error() : text.place(e.error(), e.field()));
     }
-    return ParseResult.invalid(errors);
+    return ParseResult.invalid(ListedProblems.withOmitted(errors, sorted.size() - listed));
   }
 
   private RuleDocument document(JsonNode node) {

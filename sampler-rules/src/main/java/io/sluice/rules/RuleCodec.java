@@ -176,18 +176,22 @@ public final class RuleCodec {
    */
   private static ParseResult duplicates(byte[] json) {
     DuplicateFields.Scan scan = DuplicateFields.scan(json, LIMITS);
-    List<ValidationError> errors = new java.util.ArrayList<>();
-    for (DuplicateFields.Duplicate d : scan.duplicates()) {
-      errors.addAll(
-          malformed(json, d.at(), "duplicate field " + DocumentReader.quote(d.name())).errors());
-    }
-    if (errors.isEmpty()) {
+    List<DuplicateFields.Duplicate> found = scan.duplicates();
+    if (found.isEmpty()) {
       return null;
+    }
+    int listed = ListedProblems.listed(found.size());
+    // in text order: the columns are counted in one pass over the text
+    Utf16Columns columns = new Utf16Columns(json);
+    List<ValidationError> errors = new java.util.ArrayList<>(listed + 2);
+    for (DuplicateFields.Duplicate d : found.subList(0, listed)) {
+      errors.add(
+          malformed(json, d.at(), "duplicate field " + DocumentReader.quote(d.name()), columns));
     }
     if (scan.syntax() != null) {
       errors.addAll(malformed(json, scan.syntax().getLocation(), describe(scan.syntax())).errors());
     }
-    return ParseResult.invalid(errors);
+    return ParseResult.invalid(ListedProblems.withOmitted(errors, found.size() - listed));
   }
 
   private static ParseResult read(Root root, boolean asWritten, String storedFor) {
@@ -322,9 +326,8 @@ public final class RuleCodec {
     if (location == null || location.getLineNr() < 1) {
       return ParseResult.invalid(List.of(new ValidationError("$", "malformed JSON: " + what)));
     }
-    int line = location.getLineNr();
-    int column = location.getColumnNr();
     long offset = location.getByteOffset();
+    int column = location.getColumnNr();
     if (offset >= 0 && offset <= json.length) {
       // The parser reads bytes and counts a column in bytes; count it in UTF-16 code units, as the
       // problems found in the tree and editors do (the same as bytes on an ASCII line).
@@ -336,12 +339,27 @@ public final class RuleCodec {
           new String(json, lineStart, (int) offset - lineStart, StandardCharsets.UTF_8).length()
               + 1;
     }
+    return ParseResult.invalid(List.of(malformedAt(location.getLineNr(), column, what)));
+  }
+
+  /**
+   * As {@link #malformed(byte[], JsonLocation, String)}, with a column from {@code columns}: for
+   * many problems in text order, a text the parser has read as valid UTF-8 up to them.
+   */
+  private static ValidationError malformed(
+      byte[] json, JsonLocation location, String what, Utf16Columns columns) {
+    long offset = location.getByteOffset();
+    if (location.getLineNr() < 1 || offset < 0 || offset > json.length) {
+      return malformed(json, location, what).errors().get(0);
+    }
+    return malformedAt(location.getLineNr(), columns.at((int) offset), what);
+  }
+
+  private static ValidationError malformedAt(int line, int column, String what) {
     String message = "malformed JSON at line " + line + ", column " + column + ": " + what;
-    return ParseResult.invalid(
-        List.of(
-            column < 1
-                ? new ValidationError("$", message)
-                : new ValidationError("$", message, line, column)));
+    return column < 1
+        ? new ValidationError("$", message)
+        : new ValidationError("$", message, line, column);
   }
 
   /** A plain description of what is wrong, never Jackson's own message text. */

@@ -1,0 +1,42 @@
+package io.sluice.rules;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How many problems one refusal lists. Every problem is listed up to {@link #MAX}: enough for any
+ * document a person writes to be fixed in one go. Past it a generated document (a megabyte of
+ * duplicate status codes, or of fields given twice) would make hundreds of thousands of problems:
+ * tens of megabytes in an answer, in a log line and in memory for one request. The rest are counted
+ * in one last problem at {@code $} instead.
+ */
+final class ListedProblems {
+
+  /** The most problems listed one by one. */
+  static final int MAX = 1000;
+
+  private ListedProblems() {}
+
+  /** How many of {@code found} problems are listed one by one. */
+  static int listed(int found) {
+    return Math.min(found, MAX);
+  }
+
+  /** {@code listed}, with the problem that counts the {@code omitted} ones after them if any. */
+  static List<ValidationError> withOmitted(List<ValidationError> listed, int omitted) {
+    if (omitted <= 0) {
+      return listed;
+    }
+    List<ValidationError> all = new ArrayList<>(listed.size() + 1);
+    all.addAll(listed);
+    all.add(
+        new ValidationError(
+            "$",
+            omitted
+                + (omitted == 1 ? " more problem is" : " more problems are")
+                + " not listed: only the first "
+                + MAX
+                + " are"));
+    return all;
+  }
+}
