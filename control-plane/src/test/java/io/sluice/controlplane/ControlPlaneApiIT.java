@@ -121,6 +121,71 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void anEntryANewerControlPlaneWroteIsLeftOutOfTheHistoryAndStopsNoWrite() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/upgrading/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.1, "a"), Map.of()).json().get("revision").asLong();
+    long r2 =
+        api.put(path, WRITER, document(null, 0.2, "b"), Map.of()).json().get("revision").asLong();
+    // a newer control plane's change: an action this version does not know, in the journal (its
+    // history key not written yet, as right after its transaction)
+    ByteSequence journalKey =
+        ByteSequence.from("/sluice/v1/journal/upgrading", StandardCharsets.UTF_8);
+    String entry =
+        jetcd
+            .getKVClient()
+            .get(journalKey)
+            .get(5, TimeUnit.SECONDS)
+            .getKvs()
+            .get(0)
+            .getValue()
+            .toString(StandardCharsets.UTF_8);
+    String newer = entry.replace("\"action\":\"put\"", "\"action\":\"import\"");
+    assertThat(newer).isNotEqualTo(entry);
+    long rNewer =
+        jetcd
+            .getKVClient()
+            .put(
+                journalKey,
+                ByteSequence.from(newer, StandardCharsets.UTF_8),
+                PutOption.builder().withPrevKV().build())
+            .get(5, TimeUnit.SECONDS)
+            .getHeader()
+            .getRevision();
+
+    try (LogCapture log = LogCapture.of(io.sluice.controlplane.history.HistoryStore.class)) {
+      assertThat(historyRevisions(api.get(path + "/history", READER).json()))
+          .containsExactly(r2, r1);
+      assertThat(api.get(path + "/history/" + rNewer, READER).status()).isEqualTo(404);
+      assertThat(log.messages()).hasSize(1);
+      assertThat(log.messages().get(0))
+          .contains(
+              "/sluice/v1/journal/upgrading", "cannot be read and is left out of the history");
+    }
+
+    // the write copies the entry it cannot read to its history key as it is, and goes through
+    ApiClient.Answer written = api.put(path, WRITER, document(null, 0.3, "c"), Map.of());
+    assertThat(written.status()).isEqualTo(200);
+    long r3 = written.json().get("revision").asLong();
+    assertThat(
+            jetcd
+                .getKVClient()
+                .get(
+                    ByteSequence.from(
+                        "/sluice/v1/history/upgrading/" + String.format("%020d", rNewer),
+                        StandardCharsets.UTF_8))
+                .get(5, TimeUnit.SECONDS)
+                .getKvs()
+                .get(0)
+                .getValue()
+                .toString(StandardCharsets.UTF_8))
+        .isEqualTo(newer);
+    assertThat(historyRevisions(api.get(path + "/history", READER).json()))
+        .containsExactly(r3, r2, r1);
+  }
+
+  @Test
   void roundTripsCreateReadUpdateDeleteHistoryRollbackAndEvaluate() {
     ApiClient api = api();
     String path = "/api/v1/services/orders/rules";
@@ -3295,5 +3360,11 @@ class ControlPlaneApiIT {
 
   static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static List<Long> historyRevisions(JsonNode page) {
+    List<Long> revisions = new java.util.ArrayList<>();
+    page.get("entries").forEach(e -> revisions.add(e.get("revision").asLong()));
+    return revisions;
   }
 }

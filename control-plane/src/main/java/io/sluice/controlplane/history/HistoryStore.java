@@ -9,18 +9,28 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.springframework.stereotype.Component;
 
 /**
  * Reads the history of a service's rules, newest first. Merges in the journal entry of the latest
  * change when its history key has not been written yet (see {@code RuleStore}), so a reader always
  * sees every change.
+ *
+ * <p>An entry this version cannot read (written around the API, or by a newer control plane with a
+ * field or action it does not know, during a rolling upgrade) is left out, with one warning per
+ * key: it must not take the rest of the history down with it.
  */
 @Component
 public final class HistoryStore {
 
+  private static final Logger LOG = Logger.getLogger(HistoryStore.class.getName());
+
   private final EtcdGateway etcd;
   private final HistoryCodec codec;
+  private final Set<String> unreadableLogged = ConcurrentHashMap.newKeySet();
 
   HistoryStore(EtcdGateway etcd, HistoryCodec codec) {
     this.etcd = etcd;
@@ -46,7 +56,7 @@ public final class HistoryStore {
     for (KeyValue kv : read.kvs()) {
       long revision = revisionOf(EtcdGateway.text(kv.getKey()), prefix);
       if (revision > 0) {
-        entries.add(codec.read(kv.getValue().getBytes(), revision));
+        readable(kv, revision).ifPresent(entries::add);
         seen.add(revision);
       }
     }
@@ -64,7 +74,7 @@ public final class HistoryStore {
   public Optional<HistoryEntry> get(String service, long revision) {
     GetResponse read = etcd.get(etcd.keys().history(service, revision), GetOption.DEFAULT);
     if (!read.getKvs().isEmpty()) {
-      return Optional.of(codec.read(read.getKvs().get(0).getValue().getBytes(), revision));
+      return readable(read.getKvs().get(0), revision);
     }
     return journal(service).filter(j -> j.revision() == revision);
   }
@@ -75,7 +85,26 @@ public final class HistoryStore {
       return Optional.empty();
     }
     KeyValue kv = read.getKvs().get(0);
-    return Optional.of(codec.read(kv.getValue().getBytes(), kv.getModRevision()));
+    return readable(kv, kv.getModRevision());
+  }
+
+  private Optional<HistoryEntry> readable(KeyValue kv, long revision) {
+    try {
+      return Optional.of(codec.read(kv.getValue().getBytes(), revision));
+    } catch (RuntimeException e) {
+      String key = EtcdGateway.text(kv.getKey());
+      if (unreadableLogged.add(key + "@" + kv.getModRevision())) {
+        LOG.log(
+            Level.WARNING,
+            "History entry "
+                + key
+                + " (revision "
+                + revision
+                + ") cannot be read and is left out of the history: "
+                + e.getMessage());
+      }
+      return Optional.empty();
+    }
   }
 
   private static long revisionOf(String key, String prefix) {

@@ -257,9 +257,10 @@ public final class RuleStore {
       ops.add(Op.put(journalKeyBytes, entryValue, PutOption.DEFAULT));
       size.put(journalKeyBytes, entryValue);
       if (journalRevision > 0) {
-        HistoryEntry previous = history.read(journal.get(0).getValue().getBytes(), journalRevision);
+        // as stored: an entry this version cannot read (a newer control plane's) must not stop
+        // the write, and readers take an entry's revision from its key
         ByteSequence previousKey = EtcdGateway.bytes(etcd.keys().history(service, journalRevision));
-        ByteSequence previousValue = EtcdGateway.bytes(history.write(previous));
+        ByteSequence previousValue = journal.get(0).getValue();
         ops.add(Op.put(previousKey, previousValue, PutOption.DEFAULT));
         size.put(previousKey, previousValue);
       }
