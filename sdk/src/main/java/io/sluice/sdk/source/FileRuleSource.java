@@ -5,10 +5,8 @@ import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -284,21 +282,9 @@ public final class FileRuleSource implements RuleSource {
     listeners.rejected(rejection);
   }
 
-  /**
-   * The file's bytes, at most one more than a document may have (RuleCodec refuses more, saying
-   * so). Only a regular file is opened: opening a named pipe or a device ({@code /dev/stdin}) would
-   * block until something writes to it, with the rules' start and the app's shutdown waiting.
-   */
+  /** The file's bytes, at most one more than a document may have (RuleCodec refuses more). */
   private static byte[] read(Path file) throws IOException {
-    if (!Files.isRegularFile(file)) {
-      if (Files.notExists(file)) {
-        throw new NoSuchFileException(file.toString());
-      }
-      throw new IOException("not a regular file (a directory, pipe or device)");
-    }
-    try (InputStream in = Files.newInputStream(file)) {
-      return in.readNBytes(RuleCodec.MAX_DOCUMENT_BYTES + 1);
-    }
+    return RegularFiles.readAtMost(file, RuleCodec.MAX_DOCUMENT_BYTES);
   }
 
   private void closeWatchService() {

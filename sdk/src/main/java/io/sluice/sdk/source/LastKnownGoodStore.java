@@ -77,6 +77,13 @@ public final class LastKnownGoodStore {
   private static final Logger logger = Logger.getLogger(LastKnownGoodStore.class.getName());
   private static final ObjectMapper MAPPER = JsonMapper.builder().build();
   private static final int FORMAT = 1;
+
+  /**
+   * The most a snapshot file may hold: a document of at most {@link RuleCodec#MAX_DOCUMENT_BYTES},
+   * as written back, with room to spare for what the snapshot records beside it.
+   */
+  static final int MAX_SNAPSHOT_BYTES = 2 * RuleCodec.MAX_DOCUMENT_BYTES;
+
   private static final String TEMPORARY_FILES = ".rules-*.tmp";
 
   /** The setting the directory usually comes from, for log lines. */
@@ -258,7 +265,7 @@ public final class LastKnownGoodStore {
       // nothing there to read, or unreadable: the read below says so if it matters
     }
     try {
-      bytes = Files.readAllBytes(path);
+      bytes = readSnapshot(path);
     } catch (NoSuchFileException e) {
       path = legacyFile(service);
       bytes = path == null ? null : readLegacy(path, service);
@@ -268,6 +275,10 @@ public final class LastKnownGoodStore {
     } catch (IOException | RuntimeException e) {
       String problem = directoryProblem(e, false);
       refuse(path, problem != null ? problem : "it could not be read (" + e + ")");
+      return Optional.empty();
+    }
+    if (bytes.length > MAX_SNAPSHOT_BYTES) {
+      refuse(path, "it is larger than a snapshot can be (" + MAX_SNAPSHOT_BYTES + " bytes)");
       return Optional.empty();
     }
     JsonNode root;
@@ -334,8 +345,10 @@ public final class LastKnownGoodStore {
    */
   private static byte[] readLegacy(Path legacy, String service) {
     try {
-      byte[] bytes = Files.readAllBytes(legacy);
-      return service.equals(savedFor(MAPPER.readTree(bytes))) ? bytes : null;
+      byte[] bytes = readSnapshot(legacy);
+      return bytes.length <= MAX_SNAPSHOT_BYTES && service.equals(savedFor(MAPPER.readTree(bytes)))
+          ? bytes
+          : null;
     } catch (IOException | RuntimeException e) {
       return null;
     }
@@ -348,11 +361,20 @@ public final class LastKnownGoodStore {
    */
   private static boolean notAnotherServices(Path path, String service) {
     try {
-      String savedFor = savedFor(MAPPER.readTree(Files.readAllBytes(path)));
+      byte[] bytes = readSnapshot(path);
+      String savedFor = bytes.length > MAX_SNAPSHOT_BYTES ? null : savedFor(MAPPER.readTree(bytes));
       return savedFor == null || savedFor.equals(service);
     } catch (IOException | RuntimeException e) {
       return true;
     }
+  }
+
+  /**
+   * A snapshot file's bytes, at most one more than {@link #MAX_SNAPSHOT_BYTES}; only a regular file
+   * is opened (see {@link RegularFiles}).
+   */
+  private static byte[] readSnapshot(Path path) throws IOException {
+    return RegularFiles.readAtMost(path, MAX_SNAPSHOT_BYTES);
   }
 
   /** The service a snapshot was saved for, or null when it names none (or is no object). */

@@ -4,6 +4,7 @@ import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
@@ -22,6 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.stream.Stream;
@@ -280,6 +283,54 @@ class LastKnownGoodStoreTest {
           .asString()
           .startsWith("refusing last-known-good rules " + store.file("orders") + ": ")
           .endsWith("the built-in defaults apply until etcd answers");
+    }
+  }
+
+  /**
+   * A named pipe where the snapshot should be would block the read, and with it the rule source's
+   * start: it is refused without being opened.
+   */
+  @Test
+  void refusesANamedPipeWithoutOpeningIt() throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    Path fifo = store.file("orders");
+    Files.createDirectories(fifo.getParent());
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor()).isZero();
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      AtomicReference<Optional<ActiveRules>> loaded = new AtomicReference<>();
+      Thread loading = new Thread(() -> loaded.set(store.load("orders")), "load-a-fifo");
+      loading.setDaemon(true);
+      loading.start();
+      await("load() returns").atMost(Duration.ofSeconds(10)).until(() -> !loading.isAlive());
+      assertThat(loaded.get()).isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .startsWith("refusing last-known-good rules " + fifo + ": ")
+          .contains("not a regular file");
+    }
+  }
+
+  @Test
+  void refusesAFileLargerThanASnapshotCanBeWithoutReadingAllOfIt() throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    Path file = store.file("orders");
+    Files.createDirectories(file.getParent());
+    try (var out = Files.newOutputStream(file)) {
+      out.write(new byte[LastKnownGoodStore.MAX_SNAPSHOT_BYTES + 1]);
+    }
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.load("orders")).isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .contains(
+              "it is larger than a snapshot can be ("
+                  + LastKnownGoodStore.MAX_SNAPSHOT_BYTES
+                  + " bytes)");
     }
   }
 
