@@ -86,7 +86,6 @@ class AgentsController {
     return summaries;
   }
 
-  /** The revision of every stored document, by service. */
   /**
    * The agents whose rules are {@code _default}'s: those of every service without a document of its
    * own (no agent reports {@code _default} as its name, so counting by name would always say 0). An
