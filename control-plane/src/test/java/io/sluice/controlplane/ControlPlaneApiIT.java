@@ -2070,10 +2070,11 @@ class ControlPlaneApiIT {
 
   /**
    * Under {@code spring.mvc.servlet.path} Spring MVC serves the API after the DispatcherServlet's
-   * prefix: its filters know it there too, so the body cap and {@code Cache-Control} still apply.
+   * prefix: its filters know it there too, so the body cap, {@code Cache-Control} and the
+   * actuator's admin token check still apply.
    */
   @Test
-  void underAServletPathTheApiKeepsItsBodyCapAndCacheControl() {
+  void underAServletPathTheApiKeepsItsBodyCapCacheControlAndActuatorTokenCheck() {
     try (RunningControlPlane prefixed =
         RunningControlPlane.start(
             Map.of(
@@ -2084,8 +2085,14 @@ class ControlPlaneApiIT {
                 "sluice.security.tokens.writer.role",
                 "writer",
                 "spring.mvc.servlet.path",
-                "/mvc"))) {
+                "/mvc",
+                "management.endpoints.web.exposure.include",
+                "health,loggers"))) {
       ApiClient api = prefixed.api();
+      // the actuator's endpoints are after the prefix too, and so is its admin token check
+      assertThat(api.get("/mvc/actuator/health", null).status()).isEqualTo(200);
+      assertThat(api.get("/mvc/actuator/loggers", null).status()).isEqualTo(401);
+      assertThat(api.get("/mvc/actuator/loggers", WRITER).status()).isEqualTo(403);
       String path = "/mvc/api/v1/services/padded-mvc/rules";
       String padded = document(null, 0.5, "r") + " ".repeat(300 * 1024);
       ApiClient.Answer tooLarge = api.put(path, WRITER, padded, Map.of());
@@ -3102,7 +3109,7 @@ class ControlPlaneApiIT {
    * control plane (log levels here; {@code shutdown} stops it) without a token.
    */
   @Test
-  void actuatorEndpointsAnOperatorExposesAreReadOnly() {
+  void actuatorEndpointsAnOperatorExposesNeedAnAdminTokenAndAreReadOnly() {
     try (RunningControlPlane exposed =
         RunningControlPlane.start(
             Map.of(
@@ -3112,14 +3119,43 @@ class ControlPlaneApiIT {
                 WRITER,
                 "sluice.security.tokens.writer.role",
                 "writer",
+                "sluice.security.tokens.admin.token",
+                ADMIN,
+                "sluice.security.tokens.admin.role",
+                "admin",
                 "management.endpoints.web.exposure.include",
-                "health,prometheus,loggers"))) {
+                "health,prometheus,loggers,env"))) {
       ApiClient api = exposed.api();
       String name = "io.sluice.controlplane.actuator-write-test";
       LoggerFactory.getLogger(name); // a logger the endpoint knows
       String logger = "/actuator/loggers/" + name;
-      assertThat(api.get(logger, null).status()).isEqualTo(200);
-      for (String token : java.util.Arrays.asList(null, WRITER)) {
+      // probes and scrapers need no token, nor does the list of what is exposed
+      for (String open : List.of("/actuator/health", "/actuator/prometheus", "/actuator")) {
+        assertThat(api.get(open, null).status()).as(open).isEqualTo(200);
+      }
+      // every other endpoint an admin's only, whatever way its path is written
+      for (String guarded :
+          List.of(logger, "/actuator/loggers", "/actuator/env", "/actuator/loggers;x=y/" + name)) {
+        ApiClient.Answer anonymous = api.get(guarded, null);
+        assertThat(anonymous.status()).as(guarded).isEqualTo(401);
+        assertThat(anonymous.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"sluice\"");
+        assertThat(anonymous.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(anonymous.json().get("type").asString())
+            .isEqualTo("urn:sluice:problem:unauthorized");
+        assertThat(anonymous.json().get("detail").asString()).contains("need an admin token");
+        assertThat(anonymous.header("X-Content-Type-Options")).isEqualTo("nosniff");
+        assertThat(api.get(guarded, "not-a-token-of-anyone").status()).isEqualTo(401);
+        ApiClient.Answer writer = api.get(guarded, WRITER);
+        assertThat(writer.status()).as(guarded).isEqualTo(403);
+        assertThat(writer.json().get("detail").asString())
+            .isEqualTo(
+                "the token 'writer' has role writer; actuator endpoints other than health and"
+                    + " prometheus need admin");
+      }
+      assertThat(api.get(logger, ADMIN).status()).isEqualTo(200);
+      assertThat(api.get("/actuator/env", ADMIN).status()).isEqualTo(200);
+      // and read-only, an admin's writes too
+      for (String token : java.util.Arrays.asList(null, WRITER, ADMIN)) {
         ApiClient.Answer write =
             api.call(
                 "POST",
@@ -3127,9 +3163,11 @@ class ControlPlaneApiIT {
                 token,
                 "{\"configuredLevel\": \"DEBUG\"}",
                 Map.of("Content-Type", "application/json"));
-        assertThat(write.status()).as("POST %s with token %s", logger, token).isEqualTo(405);
+        assertThat(write.status())
+            .as("POST %s with token %s", logger, token)
+            .isEqualTo(token == null ? 401 : token.equals(WRITER) ? 403 : 405);
       }
-      assertThat(api.get(logger, null).body()).doesNotContain("DEBUG");
+      assertThat(api.get(logger, ADMIN).body()).doesNotContain("DEBUG");
     }
   }
 

@@ -1,8 +1,12 @@
 package io.sluice.controlplane.security;
 
 import io.sluice.controlplane.EventSettings;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
@@ -32,6 +36,20 @@ class SecurityConfiguration implements WebMvcConfigurer {
   @Bean
   EventTickets eventTickets() {
     return tickets;
+  }
+
+  /**
+   * The admin token check of the actuator endpoints beyond health and Prometheus: after the
+   * security headers ({@code Ordered.HIGHEST_PRECEDENCE}), so its refusals carry them too.
+   */
+  @Bean
+  FilterRegistrationBean<ActuatorTokenFilter> actuatorTokenFilter(
+      ObjectProvider<PathMappedEndpoints> endpoints) {
+    FilterRegistrationBean<ActuatorTokenFilter> registration =
+        new FilterRegistrationBean<>(new ActuatorTokenFilter(tokens, endpoints::getIfAvailable));
+    registration.addUrlPatterns("/*");
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
+    return registration;
   }
 
   @Override

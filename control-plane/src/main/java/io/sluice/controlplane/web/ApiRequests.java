@@ -15,7 +15,7 @@ import org.springframework.web.util.UrlPathHelper;
  * {@link UrlPathHelper}, which also drops {@code ;parameters} and decodes, as the servlet container
  * does to match a filter's URL pattern.
  */
-final class ApiRequests {
+public final class ApiRequests {
 
   /** Where the API starts, within the application. */
   static final String PREFIX = "/api/";
@@ -24,6 +24,14 @@ final class ApiRequests {
 
   /** Whether {@code request} is for the API, with or without a context path or servlet prefix. */
   static boolean isApi(HttpServletRequest request) {
+    return path(request).startsWith(PREFIX);
+  }
+
+  /**
+   * The path Spring MVC matches {@code request} against, the API's and the actuator's mappings
+   * alike: within the application and within the DispatcherServlet's prefix if it has one.
+   */
+  public static String path(HttpServletRequest request) {
     HttpServletMapping mapping = request.getHttpServletMapping();
     if (mapping != null
         && mapping.getMappingMatch() == MappingMatch.PATH
@@ -31,8 +39,8 @@ final class ApiRequests {
       // a servlet mapped at a prefix: the container's path info is the path within it, decoded,
       // without ;parameters, as Spring MVC's own lookup takes it
       String pathInfo = request.getPathInfo();
-      return pathInfo != null && pathInfo.startsWith(PREFIX);
+      return pathInfo == null ? "" : pathInfo;
     }
-    return UrlPathHelper.defaultInstance.getPathWithinApplication(request).startsWith(PREFIX);
+    return UrlPathHelper.defaultInstance.getPathWithinApplication(request);
   }
 }
