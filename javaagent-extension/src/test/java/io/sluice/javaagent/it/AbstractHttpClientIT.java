@@ -460,6 +460,42 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * Calls the client's own call timeout ends while the target keeps them waiting are failures of
+   * the target and open the breaker, also when the app's interceptors used up part of that timeout
+   * before the request left (test app style {@code timingOutClient}: 300 ms of a 1.5 s timeout).
+   * Taken for the app's own cancels, they would count neither way and a hanging target would never
+   * open the breaker.
+   */
+  void checkCallTimeoutsOpenTheBreaker(String timingOutClient) {
+    String policy = "timeout-" + client();
+    String slowUrl = downstream.url("/timeout" + Downstream.SLOW + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/timeout/**", "120s", Rules.ERROR, false)));
+    try {
+      AtomicInteger timedOut = new AtomicInteger();
+      await("the breaker opens on calls that time out")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(timingOutClient, "GET", slowUrl, Map.of());
+                downstream.releaseSlowRequests(); // frees the server's thread
+                assertThat(answer.failed()).as("a call that times out: %s", app.log()).isTrue();
+                if (answer.error().contains("Sluice circuit breaker '" + policy + "'")) {
+                  return true;
+                }
+                timedOut.incrementAndGet();
+                return false;
+              });
+      assertThat(timedOut).as("calls timed out before the breaker opened").hasValueGreaterThan(3);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * A call the app cancels counts neither as a success nor as a failure: as a half-open breaker's
    * only trial call it gives its permission back, and the next call, a success, closes the breaker.
    * Counted as a failure it would open the breaker again. For the clients whose test app style

@@ -32,4 +32,13 @@ abstract class OkHttpReleaseSuite extends AbstractHttpClientIT {
     assertThat(answer.failed()).as("%s\n%s", answer.error(), app.log()).isFalse();
     assertThat(downstream.lastHeader("User-Agent")).isEqualTo("okhttp/" + release().version());
   }
+
+  /**
+   * The release's call timeout (3.12: {@code RealCall$1}, 3.14: {@code Transmitter$1}, 5: {@code
+   * RealCall$timeout$1}) is noticed as OkHttp 4's is.
+   */
+  @Test
+  void callTimeoutsOpenTheBreaker() {
+    checkCallTimeoutsOpenTheBreaker("okhttp-late-timeout");
+  }
 }

@@ -68,6 +68,29 @@ final class Clients {
         new OkHttpClient.Builder().retryOnConnectionFailure(false).build();
   }
 
+  /**
+   * OkHttp with a call timeout of 1.5 s of which the app's own interceptor uses up 300 ms before
+   * the request is sent, as one that fetches a token or retries would: OkHttp counts its call
+   * timeout from {@code execute}, before the app's interceptors run.
+   */
+  private static final class OkLateTimeout {
+    static final OkHttpClient CLIENT =
+        Ok.CLIENT
+            .newBuilder()
+            .callTimeout(1500, TimeUnit.MILLISECONDS)
+            .addInterceptor(
+                chain -> {
+                  try {
+                    Thread.sleep(300); // the app's own work before the request
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted");
+                  }
+                  return chain.proceed(chain.request());
+                })
+            .build();
+  }
+
   private static final class Apache {
     static final CloseableHttpClient CLIENT = HttpClients.createDefault();
   }
@@ -161,6 +184,7 @@ final class Clients {
       case "jdk-async" -> Clients::jdkSendAsync;
       case "okhttp" -> Clients::okhttpExecute;
       case "okhttp-async" -> Clients::okhttpEnqueue;
+      case "okhttp-late-timeout" -> Clients::okhttpLateTimeout;
       case "apache" -> Clients::apacheClassic;
       case "apache4" -> ApacheHttpClient4Clients::classic;
       case "apache4-legacy" -> ApacheHttpClient4Clients::legacy;
@@ -267,6 +291,10 @@ final class Clients {
 
   private static ClientAnswer okhttpExecute(String method, String url) throws Exception {
     return ok(Ok.CLIENT.newCall(okRequest(method, url)).execute());
+  }
+
+  private static ClientAnswer okhttpLateTimeout(String method, String url) throws Exception {
+    return ok(OkLateTimeout.CLIENT.newCall(okRequest(method, url)).execute());
   }
 
   private static ClientAnswer okhttpEnqueue(String method, String url) throws Exception {

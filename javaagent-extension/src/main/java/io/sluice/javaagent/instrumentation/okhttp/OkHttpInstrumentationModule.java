@@ -25,7 +25,13 @@ public final class OkHttpInstrumentationModule extends InstrumentationModule {
   }
 
   @Override
+  public List<String> getAdditionalHelperClassNames() {
+    return List.of("io.sluice.javaagent.instrumentation.okhttp.OkHttpCallTimeouts");
+  }
+
+  @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new RetryAndFollowUpInterceptorInstrumentation());
+    return List.of(
+        new RetryAndFollowUpInterceptorInstrumentation(), new CallTimeoutInstrumentation());
   }
 }

@@ -102,10 +102,9 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
       } else if (call != null) {
         boolean cancelled = thrown != null && chain.call().isCanceled();
         if (cancelled) {
-          // OkHttp also cancels a call whose callTimeout expired, and that call failed: only a
-          // cancel before the timeout could have expired is the caller's own
-          long callTimeout = chain.call().timeout().timeoutNanos();
-          cancelled = callTimeout == 0 || System.nanoTime() - start < callTimeout;
+          // OkHttp also cancels a call whose callTimeout expired, and that call failed; the
+          // timeout runs from execute, before the app's interceptors, so only its expiry tells
+          cancelled = !OkHttpCallTimeouts.expiredSince(chain.call().timeout(), start);
         }
         if (cancelled) {
           call.abandon();
