@@ -71,4 +71,36 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   void aConnectionTheServerClosesWithoutAnsweringCountsAsAFailure() {
     checkConnectionsTheServerClosesOpenTheBreaker();
   }
+
+  /**
+   * Requests the app's own connection pool refuses (its wait queue is full: Vert.x fails them with
+   * a {@code ConnectionPoolTooBusyException} before they reach the target) say nothing about the
+   * target: six of them leave a closed breaker closed with no failure in its window, as the pending
+   * acquires over Reactor Netty's limit do. Counted as failures, the fifth would be rejected.
+   */
+  @Test
+  void requestsTheAppsOwnPoolRefusesCountNeitherWay() throws Exception {
+    String policy = "busy-" + client();
+    String url = downstream.url("/busy/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/busy/**", "120s", Rules.ERROR, false)));
+    try {
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call("vertx-pool-busy", "GET", url, Map.of());
+        downstream.releaseSlowRequests(); // frees the server's thread for the next calls
+        assertThat(answer.error())
+            .as("call %d refused by the app's pool\n%s", i, app.log())
+            .contains("ConnectionPoolTooBusyException");
+      }
+
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+      awaitClosedWithoutFailures(policy);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
 }

@@ -192,6 +192,7 @@ final class Clients {
       case "apache-minimal" -> Clients::apacheMinimal;
       case "vertx" -> Clients::vertx;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
+      case "vertx-pool-busy" -> Clients::vertxPoolBusy;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
       case "jdk-async-cancel" -> Clients::jdkSendAsyncCancel;
       case "okhttp-async-cancel" -> Clients::okhttpEnqueueCancel;
@@ -448,6 +449,41 @@ final class Clients {
                         .setDefaultHost(uri.getHost())
                         .setDefaultPort(uri.getPort())));
     return vertx(client, vertxRequest(method, uri));
+  }
+
+  /**
+   * Makes the call while the app's own connection pool has no room for it: a client of its own with
+   * one connection and no wait queue ({@code PoolOptions}), whose connection a slow request to the
+   * same server holds (path {@code /holding/slow/pool}). Vert.x refuses the call with a {@code
+   * ConnectionPoolTooBusyException} before it reaches the server.
+   */
+  private static ClientAnswer vertxPoolBusy(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    io.vertx.core.http.HttpClient client =
+        VertxClient.VERTX.createHttpClient(
+            new HttpClientOptions(),
+            new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1).setMaxWaitQueueSize(0));
+    try {
+      CompletableFuture<Void> holding = new CompletableFuture<>();
+      client
+          .request(
+              vertxRequest("GET", uri.resolve("/holding/slow/pool"))
+                  .setHost(uri.getHost())
+                  .setPort(uri.getPort()))
+          .onComplete(
+              (request, failure) -> {
+                if (failure != null) {
+                  holding.completeExceptionally(failure);
+                } else {
+                  request.send();
+                  holding.complete(null);
+                }
+              });
+      holding.get(10, TimeUnit.SECONDS);
+      return vertx(client, vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()));
+    } finally {
+      client.close();
+    }
   }
 
   private static RequestOptions vertxRequest(String method, URI uri) {

@@ -4,13 +4,17 @@ import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 
 /**
  * Reports a Vert.x call's outcome to its breaker: a failed request, or the status of the response
- * the request eventually gets. It also links the request to its call, so that the app resetting the
- * request abandons the call (see {@link VertxRequestCalls}) before Vert.x fails the response. A
+ * the request eventually gets. A request the app's own connection pool refused ({@link
+ * ConnectionPoolTooBusyException}: the pool's wait queue, {@code PoolOptions#setMaxWaitQueueSize},
+ * is full) never reached the target and is abandoned, so a burst of the app's own calls cannot open
+ * the breaker of a healthy target. It also links the request to its call, so that the app resetting
+ * the request abandons the call (see {@link VertxRequestCalls}) before Vert.x fails the response. A
  * helper class, injected into the app's class loader next to Vert.x; it holds no static state.
  */
 public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest>> {
@@ -29,7 +33,13 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
   @Override
   public void handle(AsyncResult<HttpClientRequest> request) {
     if (request.failed()) {
-      call.onError(request.cause());
+      if (request.cause() instanceof ConnectionPoolTooBusyException) {
+        // the app's own pool refused the request (its wait queue is full): it never left, and
+        // says nothing about the target, as Reactor Netty's pending-acquire limit does not
+        call.abandon();
+      } else {
+        call.onError(request.cause());
+      }
       return;
     }
     HttpClientRequest sent = request.result();
