@@ -6,6 +6,7 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
+import io.opentelemetry.context.propagation.TextMapSetter;
 
 /**
  * Wraps the B3 propagator to extract what Sluice's rules say about B3.
@@ -14,7 +15,14 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
  * traceparent} on the same carrier wins over B3, whatever order a composite puts them in: the B3
  * context is then dropped whole (its debug flag included) unless its span context agrees with W3C's
  * (trace id, span id, sampled flag). A B3 context that stands is marked when its headers made no
- * sampling decision ({@link B3Deferral}). Injection is the wrapped propagator's own.
+ * sampling decision ({@link B3Deferral}).
+ *
+ * <p>Injection is the wrapped propagator's own, but for a span that is not sampled: OpenTelemetry's
+ * B3 injector writes a caller's debug flag (kept in the context from its headers) as {@code
+ * X-B3-Flags: 1} and {@code X-B3-Sampled: 1} ({@code b3: ...-d}), whatever the span's own sampled
+ * flag says. A trace the rules dropped (with {@code respectParentDecision: false}) would then go
+ * out with {@code traceparent} saying "not sampled" and B3 saying "debug": for such a span the flag
+ * is left out, and B3 says "not sampled" as W3C does.
  */
 final class B3Extraction extends ExtractionWrapper {
 
@@ -54,6 +62,18 @@ final class B3Extraction extends ExtractionWrapper {
             && ours.getSpanId().equals(theirs.getSpanId())
             && ours.isSampled() == theirs.isSampled();
     return agree ? w3c.extract(extracted, carrier, getter) : fromW3c;
+  }
+
+  @Override
+  <C> void injectInto(Context context, C carrier, TextMapSetter<C> setter) {
+    Span span = Span.fromContext(context);
+    SpanContext spanContext = span.getSpanContext();
+    if (spanContext.isValid() && !spanContext.isSampled()) {
+      // only the span: B3 writes nothing else, and the debug flag must not override its decision
+      wrapped.inject(Context.root().with(span), carrier, setter);
+    } else {
+      wrapped.inject(context, carrier, setter);
+    }
   }
 
   @Override

@@ -7,8 +7,8 @@ import io.opentelemetry.context.propagation.TextMapSetter;
 import java.util.Collection;
 
 /**
- * A propagator that changes only what another one extracts: its fields and injection are the
- * wrapped propagator's own.
+ * A propagator that changes what another one extracts: its fields are the wrapped propagator's own,
+ * and so is its injection unless a subclass says otherwise ({@link #injectInto}).
  */
 abstract class ExtractionWrapper implements TextMapPropagator {
 
@@ -38,6 +38,11 @@ abstract class ExtractionWrapper implements TextMapPropagator {
 
   @Override
   public final <C> void inject(Context context, C carrier, TextMapSetter<C> setter) {
+    injectInto(context, carrier, setter);
+  }
+
+  /** Injects as the wrapped propagator does; a subclass may adjust the context first. */
+  <C> void injectInto(Context context, C carrier, TextMapSetter<C> setter) {
     wrapped.inject(context, carrier, setter);
   }
 }

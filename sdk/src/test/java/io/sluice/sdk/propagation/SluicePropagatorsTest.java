@@ -243,6 +243,49 @@ class SluicePropagatorsTest {
   }
 
   /**
+   * A B3 caller's debug flag asks for the trace, but the rules may still drop it (with {@code
+   * respectParentDecision: false}): the outgoing headers must then say "not sampled" in B3 as
+   * {@code traceparent} does, not "debug" and "sampled" in B3 beside {@code -00}. In the SDK's
+   * composites and in the agent's order.
+   */
+  @Test
+  void aB3DebugFlagOnATraceTheRulesDroppedSaysNotSampledInB3AsInW3c() {
+    Map<String, String> in =
+        Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-flags", "1");
+    for (TextMapPropagator p : new TextMapPropagator[] {multi, single, agentOrder}) {
+      Context extracted = p.extract(Context.root(), in, GETTER);
+      assertThat(Span.fromContext(extracted).getSpanContext().isSampled()).isTrue();
+      // the span the sampler did not sample, as the SDK makes it: a child of the extracted context
+      Context dropped =
+          extracted.with(
+              Span.wrap(
+                  SpanContext.create(
+                      B3_TRACE, W3C_SPAN, TraceFlags.getDefault(), TraceState.getDefault())));
+
+      Map<String, String> out = new HashMap<>();
+      p.inject(dropped, out, SETTER);
+      assertThat(out.get("traceparent")).as("%s", p).endsWith("-00");
+      if (p == single) {
+        assertThat(out).as("%s", p).containsEntry("b3", B3_TRACE + "-" + W3C_SPAN + "-0");
+      } else {
+        assertThat(out)
+            .as("%s: B3 must agree with traceparent: %s", p, out)
+            .containsEntry("x-b3-sampled", "0")
+            .doesNotContainKey("x-b3-flags");
+      }
+
+      Map<String, String> kept = new HashMap<>();
+      p.inject(extracted, kept, SETTER);
+      assertThat(kept.get("traceparent")).as("%s", p).endsWith("-01");
+      if (p == single) {
+        assertThat(kept).as("%s", p).containsEntry("b3", B3_TRACE + "-" + B3_SPAN + "-d");
+      } else {
+        assertThat(kept).as("%s", p).containsEntry("x-b3-flags", "1");
+      }
+    }
+  }
+
+  /**
    * A B3 caller that leaves the sampling decision to the receiver (no {@code X-B3-Sampled}, no
    * flags; a single {@code b3} header of trace and span id only) is "defer" in B3, not "not
    * sampled": the rules decide, while a B3 "0" is still followed. In both the SDK's composite and
