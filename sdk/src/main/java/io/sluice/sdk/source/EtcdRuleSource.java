@@ -332,10 +332,12 @@ public final class EtcdRuleSource implements RuleSource {
     // etcd behind what this source has seen lost data (restored from an older backup, or a member
     // restarted empty): a document missing then was not deleted, and its rules stay in force
     long seen = Math.max(serviceSlot.nextWatchRevision, defaultSlot.nextWatchRevision) - 1;
+    // the snapshot this source started on was read from this etcd at its revision; it counts only
+    // until etcd first answers: after that, the revisions read are what this source has seen, and
+    // a snapshot kept through a loss must not make every later delete look like one
     boolean onLastKnownGood =
-        published != null && published.source() == ActiveRules.Source.LAST_KNOWN_GOOD;
+        seen < 0 && published != null && published.source() == ActiveRules.Source.LAST_KNOWN_GOOD;
     if (onLastKnownGood) {
-      // the snapshot this source started on was read from this etcd at its revision
       seen = Math.max(seen, published.revision());
     }
     boolean lostData = revision < seen;

@@ -453,13 +453,7 @@ class EtcdRuleSourceIT {
   void keepsTheLastKnownGoodRulesWhenEtcdComesBackBehindThemAndWithoutTheirDocument() {
     String service = newService();
     LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    for (int i = 0; i < 20; i++) {
-      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
-    }
-    long stored = storeLastKnownGood(service, store);
-
-    server().stop();
-    server().wipeData();
+    long stored = storeLastKnownGoodThenStopAndWipeEtcd(service, store);
     ActiveRulesHolder holder = holder(service);
     EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
@@ -480,6 +474,35 @@ class EtcdRuleSourceIT {
     long fresh = server().put(keys.rules(service), document(service, 0.75));
     await().atMost(AWAIT).until(() -> holder.current().revision() == fresh);
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+  }
+
+  /**
+   * The snapshot's revision tells a data loss from a delete only at the first read after starting
+   * on it. Afterwards a delete is a delete even while etcd's revisions are still below the
+   * snapshot's: a {@code _default} document written and deleted then is gone, and once the
+   * service's own document is written and deleted too, the built-in defaults apply, not the deleted
+   * {@code _default}.
+   */
+  @Test
+  void aDeleteAfterStartingOnLastKnownGoodBehindItsRevisionIsStillADelete() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGoodThenStopAndWipeEtcd(service, store);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
+    server().start();
+    await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+    assertThat(holder.current().revision()).isEqualTo(stored);
+
+    server().put(keys.rules("_default"), document("_default", 0.05));
+    server().delete(keys.rules("_default"));
+    long own = server().put(keys.rules(service), document(service, 0.75));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == own);
+    server().delete(keys.rules(service));
+
+    assertThat(server().revision()).isLessThan(stored);
+    await().atMost(AWAIT).until(() -> holder.current().source() != ActiveRules.Source.ETCD);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
   }
 
   /**
@@ -615,6 +638,21 @@ class EtcdRuleSourceIT {
     await().atMost(AWAIT).until(() -> first.current().revision() == stored);
     firstSource.close();
     assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+    return stored;
+  }
+
+  /**
+   * {@link #storeLastKnownGood} at a revision a wiped etcd will not reach for a while, then stops
+   * etcd and wipes its data, as a restore from an older backup or a member restarted empty does;
+   * returns the snapshot's revision.
+   */
+  private long storeLastKnownGoodThenStopAndWipeEtcd(String service, LastKnownGoodStore store) {
+    for (int i = 0; i < 20; i++) {
+      server().put("/unrelated/" + service, "x" + i);
+    }
+    long stored = storeLastKnownGood(service, store);
+    server().stop();
+    server().wipeData();
     return stored;
   }
 
