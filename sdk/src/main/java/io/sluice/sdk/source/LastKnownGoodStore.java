@@ -79,10 +79,13 @@ public final class LastKnownGoodStore {
   private static final int FORMAT = 1;
 
   /**
-   * The most a snapshot file may hold: a document of at most {@link RuleCodec#MAX_DOCUMENT_BYTES},
-   * as written back, with room to spare for what the snapshot records beside it.
+   * The most a snapshot file may hold: a document that loads is at most {@link
+   * RuleCodec#MAX_DOCUMENT_BYTES} written compactly, and the snapshot holds it pretty-printed, each
+   * field on a line of its own indented by its depth (a short field, {@code "a":1,} at the depth of
+   * an attribute, takes four times its compact size), with room to spare for what the snapshot
+   * records beside it.
    */
-  static final int MAX_SNAPSHOT_BYTES = 2 * RuleCodec.MAX_DOCUMENT_BYTES;
+  static final int MAX_SNAPSHOT_BYTES = 8 * RuleCodec.MAX_DOCUMENT_BYTES;
 
   private static final String TEMPORARY_FILES = ".rules-*.tmp";
 

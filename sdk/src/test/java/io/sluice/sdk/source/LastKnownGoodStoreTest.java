@@ -334,6 +334,44 @@ class LastKnownGoodStoreTest {
     }
   }
 
+  /**
+   * A snapshot holds its document pretty-printed, each field on a line indented by its depth: a
+   * valid document written compactly (etcd takes one by hand) grows well past twice its size. The
+   * snapshot saved for it must load again, or a restart while etcd is away runs the defaults.
+   */
+  @Test
+  void loadsTheSnapshotOfTheLargestCompactDocumentItSaved() {
+    StringBuilder attributes = new StringBuilder();
+    String head =
+        "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":{\"rules\":[{\"name\":\"r\","
+            + "\"ratio\":1,\"match\":{\"attributes\":{";
+    String tail = "}}}]}}";
+    for (int i = 0;
+        head.length() + attributes.length() + tail.length() + 4096 < RuleCodec.MAX_DOCUMENT_BYTES;
+        i++) {
+      // a string value, written back as it is: the document stays under the cap written compactly
+      attributes
+          .append(i == 0 ? "" : ",")
+          .append('"')
+          .append(Integer.toString(i, 36))
+          .append("\":\"v\"");
+    }
+    String compact = head + attributes + tail;
+    ActiveRules applied =
+        new ActiveRules(
+            CompiledRules.compile(RuleCodec.parse(compact).orElseThrow()),
+            9,
+            ActiveRules.Source.ETCD);
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+
+    assertThat(store.save("orders", applied)).isTrue();
+
+    assertThat(store.load("orders"))
+        .get()
+        .extracting(ActiveRules::document)
+        .isEqualTo(applied.document());
+  }
+
   @Test
   void refusesAStoredDocumentThatNoLongerValidates() throws Exception {
     LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
