@@ -188,10 +188,13 @@ public final class RuleCodec {
       errors.add(
           malformed(json, d.at(), "duplicate field " + DocumentReader.quote(d.name()), columns));
     }
-    if (scan.syntax() != null) {
+    int omitted = found.size() - listed;
+    if (scan.syntax() != null && omitted > 0) {
+      omitted++; // after the duplicates left out: listed, it would break the document order
+    } else if (scan.syntax() != null) {
       errors.addAll(malformed(json, scan.syntax().getLocation(), describe(scan.syntax())).errors());
     }
-    return ParseResult.invalid(ListedProblems.withOmitted(errors, found.size() - listed));
+    return ParseResult.invalid(ListedProblems.withOmitted(errors, omitted));
   }
 
   private static ParseResult read(Root root, boolean asWritten, String storedFor) {

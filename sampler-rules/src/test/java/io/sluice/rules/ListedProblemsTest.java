@@ -72,6 +72,22 @@ class ListedProblemsTest {
   }
 
   @Test
+  void aSyntaxErrorAfterMoreFieldsGivenTwiceThanListedIsCountedNotListedAfterTheCount() {
+    StringBuilder text = new StringBuilder("{\"schemaVersion\": 1, \"service\": \"s\", \"x\": 0");
+    for (int i = 0; i < 1200; i++) {
+      text.append(", \"x\": ").append(i);
+    }
+    text.append(",, }");
+
+    List<ValidationError> errors = RuleCodec.parse(text.toString()).errors();
+
+    assertThat(errors).hasSize(1001);
+    assertThat(errors.get(999).message()).endsWith("duplicate field 'x'");
+    assertThat(errors.get(1000))
+        .hasToString("$: 201 more problems are not listed: only the first 1000 are");
+  }
+
+  @Test
   void columnsCountUtf16CodeUnitsAndStartAgainAfterEveryKindOfLineBreak() {
     byte[] text = "aé😀b\r\nc\rd\ne".getBytes(StandardCharsets.UTF_8);
     Utf16Columns columns = new Utf16Columns(text);
