@@ -120,6 +120,51 @@ class ControlPlaneApiIT {
         .formatted(service == null ? "" : "\"service\": \"" + service + "\",", ratio, ruleName);
   }
 
+  /**
+   * An entry left out because it cannot be read still takes a place in the page read from etcd: a
+   * page it makes short must still lead on to the entries below it, or paging stops there.
+   */
+  @Test
+  void anUnreadableHistoryEntryDoesNotEndPagingThroughTheEntriesBelowIt() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/paged-past-unreadable/rules";
+    List<Long> written = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      written.add(
+          api.put(path, WRITER, document(null, 0.1 * (i + 1), "r" + i), Map.of())
+              .json()
+              .get("revision")
+              .asLong());
+    }
+    long unreadable = written.get(2);
+    jetcd
+        .getKVClient()
+        .put(
+            ByteSequence.from(
+                "/sluice/v1/history/paged-past-unreadable/" + String.format("%020d", unreadable),
+                StandardCharsets.UTF_8),
+            ByteSequence.from("{\"not\": \"an entry\"", StandardCharsets.UTF_8))
+        .get(5, TimeUnit.SECONDS);
+
+    List<Long> paged = new ArrayList<>();
+    Long before = null;
+    for (int pages = 0; pages < 10; pages++) {
+      JsonNode page =
+          api.get(path + "/history?limit=1" + (before == null ? "" : "&before=" + before), READER)
+              .json();
+      paged.addAll(historyRevisions(page));
+      before = page.get("next").isNull() ? null : page.get("next").asLong();
+      if (before == null) {
+        break;
+      }
+    }
+
+    List<Long> expected = new ArrayList<>(written);
+    expected.remove(Long.valueOf(unreadable));
+    java.util.Collections.reverse(expected);
+    assertThat(paged).containsExactlyElementsOf(expected);
+  }
+
   @Test
   void anEntryANewerControlPlaneWroteIsLeftOutOfTheHistoryAndStopsNoWrite() throws Exception {
     ApiClient api = api();

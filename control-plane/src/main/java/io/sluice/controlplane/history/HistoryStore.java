@@ -67,7 +67,13 @@ public final class HistoryStore {
         .ifPresent(j -> entries.add(0, j));
     boolean more = entries.size() > limit;
     List<HistoryEntry> page = more ? List.copyOf(entries.subList(0, limit)) : List.copyOf(entries);
-    return new HistoryPage(page, more ? page.get(page.size() - 1).revision() : null);
+    Long next = more ? page.get(page.size() - 1).revision() : null;
+    if (next == null && read.kvs().size() > limit && !seen.isEmpty()) {
+      // an entry left out (unreadable) made the page short, while etcd holds more keys than were
+      // read: the next page goes on below the last one read
+      next = java.util.Collections.min(seen);
+    }
+    return new HistoryPage(page, next);
   }
 
   /** One past version, if there is one at that revision. */
