@@ -341,6 +341,10 @@ public final class RuleCodec {
       column =
           new String(json, lineStart, (int) offset - lineStart, StandardCharsets.UTF_8).length()
               + 1;
+    } else if (location.getLineNr() == 1 && TextLocations.startsWithWideMark(json)) {
+      // a parse of UTF-16 or UTF-32 counts characters after the byte order mark it skipped; the
+      // first line's other problems count the mark, as UTF-8's do
+      column++;
     }
     return ParseResult.invalid(List.of(malformedAt(location.getLineNr(), column, what)));
   }

@@ -80,6 +80,9 @@ final class TextLocations {
       // A byte order mark, which the tree's parse of the bytes skipped and a parse of characters
       // refuses: whitespace of the same length keeps every position where a syntax error's is.
       text = " " + text.substring(1);
+    } else if (startsWithWideMark(json)) {
+      // UTF-32's decoder drops the mark: put its column back, as UTF-8 and UTF-16 count it
+      text = " " + text;
     }
     try (JsonParser parser = factory.createParser(text)) {
       for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
@@ -147,6 +150,22 @@ final class TextLocations {
       return StandardCharsets.UTF_16LE;
     }
     return StandardCharsets.UTF_8;
+  }
+
+  /**
+   * Whether {@code json} starts with the byte order mark of UTF-16 or UTF-32: a parse of such a
+   * text counts its columns after the mark, where one of UTF-8's bytes counts the mark as one.
+   */
+  static boolean startsWithWideMark(byte[] json) {
+    return encodingOf(json) != StandardCharsets.UTF_8
+        && json.length >= 2
+        && ((json[0] & 0xff) == 0xfe && (json[1] & 0xff) == 0xff
+            || (json[0] & 0xff) == 0xff && (json[1] & 0xff) == 0xfe
+            || json.length >= 4
+                && json[0] == 0
+                && json[1] == 0
+                && (json[2] & 0xff) == 0xfe
+                && (json[3] & 0xff) == 0xff);
   }
 
   /** An object or list being read: its path, and for a list how many items came so far. */
