@@ -4,6 +4,7 @@ import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.rules.OneLineText;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -107,7 +108,8 @@ public final class HistoryStore {
                 + " (revision "
                 + revision
                 + ") cannot be read and is left out of the history: "
-                + e.getMessage());
+                // one line: the parse's message repeats the stored text, and runs over two lines
+                + OneLineText.escape(String.valueOf(e.getMessage())));
       }
       return Optional.empty();
     }
