@@ -121,6 +121,29 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * Past the 1000 problems listed one by one, the last one counts the rest: the detail counts every
+   * problem found, not the entries listed.
+   */
+  @Test
+  void theDetailOfADocumentWithMoreProblemsThanListedCountsThemAll() {
+    String codes = String.join(",", java.util.Collections.nCopies(1500, "1"));
+    ApiClient.Answer refused =
+        api()
+            .put(
+                "/api/v1/services/many-problems/rules",
+                WRITER,
+                "{\"schemaVersion\": 1, \"breakers\": [{\"name\": \"b\", \"match\": {\"host\":"
+                    + " \"h\"}, \"failureStatusCodes\": ["
+                    + codes
+                    + "]}]}",
+                Map.of());
+
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.json().get("errors").size()).isEqualTo(1001);
+    assertThat(refused.json().get("detail").asString()).isEqualTo("the document has 1500 errors");
+  }
+
+  /**
    * An entry left out because it cannot be read still takes a place in the page read from etcd: a
    * page it makes short must still lead on to the entries below it, or paging stops there.
    */

@@ -16,8 +16,8 @@ public final class InvalidRulesException extends RuntimeException {
   public InvalidRulesException(List<ValidationError> errors) {
     super(
         "invalid rule document ("
-            + errors.size()
-            + (errors.size() == 1 ? " problem" : " problems")
+            + ValidationError.count(errors)
+            + (ValidationError.count(errors) == 1 ? " problem" : " problems")
             + "): "
             + errors.stream().map(ValidationError::toString).collect(Collectors.joining("; ")));
     this.errors = List.copyOf(errors);

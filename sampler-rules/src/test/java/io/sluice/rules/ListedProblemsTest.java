@@ -1,6 +1,7 @@
 package io.sluice.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -30,6 +31,10 @@ class ListedProblemsTest {
     assertThat(errors.get(1000))
         .hasToString("$: 501 more problems are not listed: only the first 1000 are");
     assertThat(errors.get(1000).hasLocation()).isFalse();
+    // a count of the problems counts them all, not the entries listed
+    assertThat(ValidationError.count(errors)).isEqualTo(1501);
+    assertThatThrownBy(() -> RuleCodec.parse(text).orElseThrow())
+        .hasMessageStartingWith("invalid rule document (1501 problems): ");
   }
 
   @Test
@@ -45,6 +50,7 @@ class ListedProblemsTest {
 
     assertThat(errors).hasSize(1000);
     assertThat(errors.get(999).path()).isEqualTo("$.breakers[0].failureStatusCodes[999]");
+    assertThat(ValidationError.count(errors)).isEqualTo(1000);
   }
 
   @Test

@@ -79,11 +79,11 @@ final class InvalidRules {
       }
       listed.add(e);
     }
+    // past the most listed, the last problem counts the rest: the detail counts them all
+    int count = ValidationError.count(errors);
     return new ApiException(
         ProblemType.INVALID_RULES,
-        errors.size() == 1
-            ? "the document has 1 error"
-            : "the document has " + errors.size() + " errors",
+        count == 1 ? "the document has 1 error" : "the document has " + count + " errors",
         Map.of("errors", listed));
   }
 }
