@@ -90,9 +90,9 @@ public final class TemporaryStateDirectory {
   /**
    * Creates {@code directory} owner-only ({@code rwx------} where the file system is POSIX), or
    * checks the one that is there: a real directory, not a symbolic link, owned by this process's
-   * user and, where POSIX, not writable by group or others; group's and others' read and search
-   * bits on it are then taken away. This process's user is the owner of a file it creates in the
-   * parent directory, which works without a passwd entry too.
+   * user and, where POSIX, not writable by group or others; it is then set to {@code rwx------},
+   * taking group's and others' read and search bits away. This process's user is the owner of a
+   * file it creates in the parent directory, which works without a passwd entry too.
    *
    * @throws UnsafeStateDirectoryException when the directory that is there is not private
    * @throws IOException when the directory cannot be created or read
