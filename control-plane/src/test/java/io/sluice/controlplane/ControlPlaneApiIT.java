@@ -2176,6 +2176,39 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * A path parameter in the context path's segment ({@code /sluice;x=y/...}) is in Tomcat's context
+   * path as sent, and Spring MVC serves the actuator's endpoints behind it: the admin token check
+   * knows them there too. (The API refuses any {@code ;} in its paths: PathParameterInterceptor.)
+   */
+  @Test
+  void aPathParameterInTheContextPathDoesNotOpenTheActuator() {
+    try (RunningControlPlane prefixed =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.security.tokens.writer.token",
+                WRITER,
+                "sluice.security.tokens.writer.role",
+                "writer",
+                "server.servlet.context-path",
+                "/sluice",
+                "management.endpoints.web.exposure.include",
+                "health,loggers"))) {
+      ApiClient api = prefixed.api();
+      for (String loggers :
+          List.of(
+              "/sluice/actuator/loggers",
+              "/sluice;x=y/actuator/loggers",
+              "/sluice;/actuator/loggers;x/ROOT")) {
+        assertThat(api.get(loggers, null).status()).as(loggers).isEqualTo(401);
+        assertThat(api.get(loggers, WRITER).status()).as(loggers).isEqualTo(403);
+      }
+      assertThat(api.get("/sluice;x=y/actuator/health", null).status()).isEqualTo(200);
+    }
+  }
+
+  /**
    * A second control plane on the class's etcd, under {@code server.servlet.context-path=/sluice}.
    */
   private static RunningControlPlane startUnderSluice() {
