@@ -235,7 +235,8 @@ class ControlPlaneApiIT {
       assertThat(log.messages().get(0)).doesNotContain("\n", "\u202e").contains("\\u202e");
     }
 
-    // the write copies the entry it cannot read to its history key as it is, and goes through
+    // the write copies the entry it cannot read to its history key as it is but for its revision
+    // (the journal's copy has none), its unknown action kept, and goes through
     ApiClient.Answer written = api.put(path, WRITER, document(null, 0.3, "c"), Map.of());
     assertThat(written.status()).isEqualTo(200);
     long r3 = written.json().get("revision").asLong();
@@ -251,9 +252,45 @@ class ControlPlaneApiIT {
                 .get(0)
                 .getValue()
                 .toString(StandardCharsets.UTF_8))
-        .isEqualTo(newer);
+        .isEqualTo(newer.replace("{\"revision\":0,", "{\"revision\":" + rNewer + ","));
+    assertThat(newer).startsWith("{\"revision\":0,");
     assertThat(historyRevisions(api.get(path + "/history", READER).json()))
         .containsExactly(r3, r2, r1);
+  }
+
+  /**
+   * Each write copies the previous journal entry to its history key again (RuleStore's design
+   * note): that changes nothing but the key's mod revision, so the entry keeps its revision, not
+   * the journal's placeholder 0.
+   */
+  @Test
+  void aLaterWriteLeavesAnEntrysStoredRevisionAsItWas() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/stored-revisions/rules";
+    List<Long> written = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      written.add(
+          api.put(path, WRITER, document(null, i / 10.0, "r" + i), Map.of())
+              .json()
+              .get("revision")
+              .asLong());
+    }
+    for (long revision : written) {
+      ByteSequence key =
+          bytes("/sluice/v1/history/stored-revisions/" + String.format("%020d", revision));
+      String stored =
+          jetcd
+              .getKVClient()
+              .get(key)
+              .get(5, TimeUnit.SECONDS)
+              .getKvs()
+              .get(0)
+              .getValue()
+              .toString(StandardCharsets.UTF_8);
+      assertThat(stored)
+          .as("history entry %s", revision)
+          .contains("\"revision\":" + revision + ",");
+    }
   }
 
   @Test

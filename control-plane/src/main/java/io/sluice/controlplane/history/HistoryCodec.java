@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The stored form of history entries, and the keys they live under.
@@ -36,6 +37,20 @@ public final class HistoryCodec {
   /** Reads a stored entry, taking its revision from where it was stored. */
   public HistoryEntry read(byte[] stored, long revision) {
     return json.readValue(stored, HistoryEntry.class).withRevision(revision);
+  }
+
+  /**
+   * A stored entry with {@code revision} in it and everything else as stored, fields this version
+   * does not know included (a newer control plane's): what its history key holds.
+   *
+   * @throws RuntimeException when {@code stored} is no JSON object
+   */
+  public byte[] withRevision(byte[] stored, long revision) {
+    if (!(json.readTree(stored) instanceof ObjectNode entry)) {
+      throw new IllegalArgumentException("a history entry is a JSON object");
+    }
+    entry.put("revision", revision);
+    return json.writeValueAsBytes(entry);
   }
 
   /** A rule document's text as a JSON tree, for embedding in an entry. */

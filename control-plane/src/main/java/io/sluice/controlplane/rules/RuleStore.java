@@ -257,10 +257,8 @@ public final class RuleStore {
       ops.add(Op.put(journalKeyBytes, entryValue, PutOption.DEFAULT));
       size.put(journalKeyBytes, entryValue);
       if (journalRevision > 0) {
-        // as stored: an entry this version cannot read (a newer control plane's) must not stop
-        // the write, and readers take an entry's revision from its key
         ByteSequence previousKey = EtcdGateway.bytes(etcd.keys().history(service, journalRevision));
-        ByteSequence previousValue = journal.get(0).getValue();
+        ByteSequence previousValue = previousEntry(journal.get(0).getValue(), journalRevision);
         ops.add(Op.put(previousKey, previousValue, PutOption.DEFAULT));
         size.put(previousKey, previousValue);
       }
@@ -305,6 +303,21 @@ public final class RuleStore {
         ProblemType.PAYLOAD_TOO_LARGE,
         detail + "; nothing was changed",
         Map.of("size", size, "limit", limit));
+  }
+
+  /**
+   * The previous journal entry as its history key holds it: with its revision, as {@link
+   * #materialize} wrote it, so copying it again changes nothing but the key's mod revision (the
+   * journal's copy has none, it is only known after the commit). Everything else stays as stored,
+   * fields or an action this version does not know included (a newer control plane's); an entry
+   * that is no JSON object is copied as it is: neither may stop the write.
+   */
+  private ByteSequence previousEntry(ByteSequence stored, long revision) {
+    try {
+      return ByteSequence.from(history.withRevision(stored.getBytes(), revision));
+    } catch (RuntimeException e) {
+      return stored;
+    }
   }
 
   /** Writes the history key of a committed change; the journal keeps it if this fails. */
