@@ -199,17 +199,8 @@ class ControlPlaneApiIT {
         api.put(path, WRITER, document(null, 0.2, "b"), Map.of()).json().get("revision").asLong();
     // a newer control plane's change: an action this version does not know, in the journal (its
     // history key not written yet, as right after its transaction)
-    ByteSequence journalKey =
-        ByteSequence.from("/sluice/v1/journal/upgrading", StandardCharsets.UTF_8);
-    String entry =
-        jetcd
-            .getKVClient()
-            .get(journalKey)
-            .get(5, TimeUnit.SECONDS)
-            .getKvs()
-            .get(0)
-            .getValue()
-            .toString(StandardCharsets.UTF_8);
+    ByteSequence journalKey = bytes("/sluice/v1/journal/upgrading");
+    String entry = storedValue("/sluice/v1/journal/upgrading");
     // an action this version does not know, with a hidden character its parse error repeats
     String newer = entry.replace("\"action\":\"put\"", "\"action\":\"imp\\u202eort\"");
     assertThat(newer).isNotEqualTo(entry);
@@ -241,18 +232,7 @@ class ControlPlaneApiIT {
     ApiClient.Answer written = api.put(path, WRITER, document(null, 0.3, "c"), Map.of());
     assertThat(written.status()).isEqualTo(200);
     long r3 = written.json().get("revision").asLong();
-    String copied =
-        jetcd
-            .getKVClient()
-            .get(
-                ByteSequence.from(
-                    "/sluice/v1/history/upgrading/" + String.format("%020d", rNewer),
-                    StandardCharsets.UTF_8))
-            .get(5, TimeUnit.SECONDS)
-            .getKvs()
-            .get(0)
-            .getValue()
-            .toString(StandardCharsets.UTF_8);
+    String copied = storedValue("/sluice/v1/history/upgrading/" + String.format("%020d", rNewer));
     assertThat(newer).startsWith("{\"revision\":0,");
     // the same JSON (its escapes may be written otherwise) with the revision set
     JsonMapper json = JsonMapper.builder().build();
@@ -282,17 +262,8 @@ class ControlPlaneApiIT {
               .asLong());
     }
     for (long revision : written) {
-      ByteSequence key =
-          bytes("/sluice/v1/history/stored-revisions/" + String.format("%020d", revision));
       String stored =
-          jetcd
-              .getKVClient()
-              .get(key)
-              .get(5, TimeUnit.SECONDS)
-              .getKvs()
-              .get(0)
-              .getValue()
-              .toString(StandardCharsets.UTF_8);
+          storedValue("/sluice/v1/history/stored-revisions/" + String.format("%020d", revision));
       assertThat(stored)
           .as("history entry %s", revision)
           .contains("\"revision\":" + revision + ",");
@@ -3545,6 +3516,18 @@ class ControlPlaneApiIT {
         .get("status")
         .asString()
         .equals("UP");
+  }
+
+  /** The value etcd holds at {@code key}, read with this class's own client. */
+  private static String storedValue(String key) throws Exception {
+    return jetcd
+        .getKVClient()
+        .get(bytes(key))
+        .get(5, TimeUnit.SECONDS)
+        .getKvs()
+        .get(0)
+        .getValue()
+        .toString(StandardCharsets.UTF_8);
   }
 
   static ByteSequence bytes(String s) {
