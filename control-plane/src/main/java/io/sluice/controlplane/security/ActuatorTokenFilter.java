@@ -54,7 +54,9 @@ final class ActuatorTokenFilter extends OncePerRequestFilter {
   protected boolean shouldNotFilter(HttpServletRequest request) {
     String path = ApiRequests.path(request);
     for (String root : guarded()) {
-      if (path.equals(root) || path.startsWith(root + "/")) {
+      // the endpoint's root or a path below it, without building a string for every request
+      if (path.startsWith(root)
+          && (path.length() == root.length() || path.charAt(root.length()) == '/')) {
         return false;
       }
     }
