@@ -57,6 +57,15 @@ export class ApiError extends Error {
   validationErrors() {
     return problemErrors(this.problem);
   }
+
+  /**
+   * How many problems a 400 found: its problemCount, which counts those past the 1000 it lists
+   * (the last listed one then counts the rest, and is no problem itself); else as many as it lists.
+   */
+  problemCount() {
+    const count = this.problem.problemCount;
+    return Number.isInteger(count) && count >= 0 ? count : this.validationErrors().length;
+  }
 }
 
 function problemText(status, problem) {

@@ -111,7 +111,9 @@ export class DryRunPanel {
       if (draft && e instanceof ApiError && e.status === 400 && e.validationErrors().length) {
         // Found only by the control plane (duplicate names, say).
         const errors = e.validationErrors();
-        this.showInvalidDraft(`Not evaluated: the control plane found ${errors.length} problem${errors.length === 1 ? '' : 's'} in your unsaved draft. Fix ${errors.length === 1 ? 'it' : 'them'} in the Rules tab and evaluate again.`,
+        // past the 1000 listed, the count says how many there are
+        const count = e.problemCount();
+        this.showInvalidDraft(`Not evaluated: the control plane found ${count} problem${count === 1 ? '' : 's'} in your unsaved draft. Fix ${count === 1 ? 'it' : 'them'} in the Rules tab and evaluate again.`,
           errors.map((p) => `${p.path}: ${p.message}`));
         return;
       }

@@ -49,6 +49,8 @@ export class RulesPanel {
     this.problems = [];
     /** What the control plane found on the last save, placed in the text it was given. */
     this.serverProblems = [];
+    /** How many problems the control plane found: past the 1000 it lists, more than listed. */
+    this.serverProblemCount = 0;
     this.locations = new Map();
 
     const service = page.service;
@@ -298,7 +300,7 @@ export class RulesPanel {
     // in the order they appear in the text
     const all = [...this.problems, ...this.serverProblems]
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-    this.renderProblems(this.problemList, all, this.status);
+    this.renderProblems(this.problemList, all, this.status, this.problems.length + this.serverProblemCount);
     this.renderGutter(text, all);
   }
 
@@ -306,6 +308,7 @@ export class RulesPanel {
   clearServerProblems() {
     if (!this.serverProblems.length) return;
     this.serverProblems = [];
+    this.serverProblemCount = 0;
     this.showProblems();
     if (this.outcome.querySelector('[data-test=server-errors]')) fill(this.outcome);
   }
@@ -326,9 +329,10 @@ export class RulesPanel {
     return { ...problem, line, column, start: loc.start, end };
   }
 
-  renderProblems(list, problems, status) {
+  /** {total}: how many problems the list stands for (the control plane lists at most 1000). */
+  renderProblems(list, problems, status, total = problems.length) {
     if (status) {
-      const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+      const count = `${total} problem${total === 1 ? '' : 's'}`;
       const byServer = problems.length > 0 && problems.every((p) => p.source === 'server');
       setText(status, problems.length === 0 ? 'No problems found.' : byServer ? `The control plane found ${count}:` : `${count} found:`);
       status.classList.toggle('bad', problems.length > 0);
@@ -523,6 +527,7 @@ export class RulesPanel {
     if (e instanceof ApiError && e.status === 400) {
       // Found only by the server (duplicate names, say): listed with the editor's own, at their lines.
       this.serverProblems = e.validationErrors().map((p) => ({ ...this.placed(p), source: 'server' }));
+      this.serverProblemCount = this.serverProblems.length ? e.problemCount() : 0;
       this.showProblems();
       if (e.problem.type !== INVALID_RULES && !this.serverProblems.length) {
         // Not about the document (a comment the server refuses, a header): its detail says what.

@@ -142,6 +142,8 @@ class ControlPlaneApiIT {
     assertThat(refused.status()).isEqualTo(400);
     assertThat(refused.json().get("errors").size()).isEqualTo(1001);
     assertThat(refused.json().get("detail").asString()).isEqualTo("the document has 1500 errors");
+    // a number for clients to show, so none reads it back from the detail or the last message
+    assertThat(refused.json().get("problemCount").asInt()).isEqualTo(1500);
   }
 
   /**

@@ -116,7 +116,7 @@ final class DocumentReader {
     for (PositionedError e : sorted.subList(0, listed)) {
       errors.add(text == null ? e.error() : text.place(e.error(), e.field()));
     }
-    return ParseResult.invalid(ListedProblems.withOmitted(errors, sorted.size() - listed));
+    return ListedProblems.invalid(errors, sorted.size() - listed);
   }
 
   private RuleDocument document(JsonNode node) {

@@ -194,7 +194,7 @@ public final class RuleCodec {
     } else if (scan.syntax() != null) {
       errors.addAll(malformed(json, scan.syntax().getLocation(), describe(scan.syntax())).errors());
     }
-    return ParseResult.invalid(ListedProblems.withOmitted(errors, omitted));
+    return ListedProblems.invalid(errors, omitted);
   }
 
   private static ParseResult read(Root root, boolean asWritten, String storedFor) {

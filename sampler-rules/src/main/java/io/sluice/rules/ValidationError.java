@@ -48,15 +48,6 @@ public record ValidationError(String path, String message, int line, int column)
     return JsonPathSteps.pointer(path);
   }
 
-  /**
-   * How many problems {@code errors} (a parse's, in order) stands for: its size, or, when it ends
-   * with the problem that counts those past the most listed one by one, the listed ones and those.
-   * A count of the problems found says this, not the size of the list.
-   */
-  public static int count(java.util.List<ValidationError> errors) {
-    return ListedProblems.found(errors);
-  }
-
   /** {@code path: message}, the form used in logs and agent status. */
   @Override
   public String toString() {

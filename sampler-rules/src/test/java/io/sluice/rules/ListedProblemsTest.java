@@ -20,7 +20,8 @@ class ListedProblemsTest {
             + codes
             + "]}]}";
 
-    List<ValidationError> errors = RuleCodec.parse(text).errors();
+    ParseResult result = RuleCodec.parse(text);
+    List<ValidationError> errors = result.errors();
 
     assertThat(errors).hasSize(1001);
     assertThat(errors.get(0).path()).isEqualTo("$");
@@ -31,9 +32,15 @@ class ListedProblemsTest {
     assertThat(errors.get(1000))
         .hasToString("$: 501 more problems are not listed: only the first 1000 are");
     assertThat(errors.get(1000).hasLocation()).isFalse();
-    // a count of the problems counts them all, not the entries listed
-    assertThat(ValidationError.count(errors)).isEqualTo(1501);
-    assertThatThrownBy(() -> RuleCodec.parse(text).orElseThrow())
+    // the result counts them all, not the entries listed, and so does its exception
+    assertThat(result.problemCount()).isEqualTo(1501);
+    assertThatThrownBy(result::orElseThrow)
+        .isInstanceOfSatisfying(
+            InvalidRulesException.class,
+            e -> {
+              assertThat(e.problemCount()).isEqualTo(1501);
+              assertThat(e.errors()).isEqualTo(errors);
+            })
         .hasMessageStartingWith("invalid rule document (1501 problems): ");
   }
 
@@ -46,11 +53,11 @@ class ListedProblemsTest {
             + codes
             + "]}]}";
 
-    List<ValidationError> errors = RuleCodec.parse(text).errors();
+    ParseResult result = RuleCodec.parse(text);
 
-    assertThat(errors).hasSize(1000);
-    assertThat(errors.get(999).path()).isEqualTo("$.breakers[0].failureStatusCodes[999]");
-    assertThat(ValidationError.count(errors)).isEqualTo(1000);
+    assertThat(result.errors()).hasSize(1000);
+    assertThat(result.errors().get(999).path()).isEqualTo("$.breakers[0].failureStatusCodes[999]");
+    assertThat(result.problemCount()).isEqualTo(1000);
   }
 
   @Test
@@ -62,9 +69,11 @@ class ListedProblemsTest {
     }
     text.append("}");
 
-    List<ValidationError> errors = RuleCodec.parse(text.toString()).errors();
+    ParseResult result = RuleCodec.parse(text.toString());
+    List<ValidationError> errors = result.errors();
 
     assertThat(errors).hasSize(1001);
+    assertThat(result.problemCount()).isEqualTo(1199);
     String first = "{\"schemaVersion\": 1, \"service\": \"s\", \"é😀\": 0, \"x\": 0, ";
     assertThat(errors.get(0))
         .hasToString(
@@ -85,12 +94,43 @@ class ListedProblemsTest {
     }
     text.append(",, }");
 
-    List<ValidationError> errors = RuleCodec.parse(text.toString()).errors();
+    ParseResult result = RuleCodec.parse(text.toString());
+    List<ValidationError> errors = result.errors();
 
     assertThat(errors).hasSize(1001);
+    assertThat(result.problemCount()).as("1200 duplicates and the syntax error").isEqualTo(1201);
     assertThat(errors.get(999).message()).endsWith("duplicate field 'x'");
     assertThat(errors.get(1000))
         .hasToString("$: 201 more problems are not listed: only the first 1000 are");
+  }
+
+  /**
+   * The count is the result's own, not read back from a message: a problem listed at {@code $} that
+   * reads like the count is one problem, and a result is never built with fewer problems than it
+   * lists.
+   */
+  @Test
+  void theCountIsCarriedNotReadFromTheLastMessage() {
+    List<ValidationError> looksCounted = new java.util.ArrayList<>();
+    for (int i = 0; i < ListedProblems.MAX; i++) {
+      looksCounted.add(new ValidationError("$.a", "bad"));
+    }
+    looksCounted.add(
+        new ValidationError("$", "7 more problems are not listed: only the first 1000 are"));
+
+    assertThat(new ParseResult(null, looksCounted).problemCount()).isEqualTo(1001);
+    assertThat(new InvalidRulesException(looksCounted).problemCount()).isEqualTo(1001);
+    assertThat(ListedProblems.invalid(looksCounted.subList(0, 3), 0).problemCount()).isEqualTo(3);
+    assertThatThrownBy(() -> new ParseResult(null, looksCounted, 1000))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new InvalidRulesException(looksCounted, 5))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(RuleCodec.parse("{\"schemaVersion\": 1}").problemCount()).isEqualTo(1);
+    assertThat(
+            RuleCodec.parse(
+                    "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"rules\": []}}")
+                .problemCount())
+        .isZero();
   }
 
   @Test

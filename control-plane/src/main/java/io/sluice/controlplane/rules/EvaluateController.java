@@ -377,7 +377,8 @@ class EvaluateController {
     ParseResult parsed = RuleCodec.parseFor(service, draft.bytes());
     if (!parsed.isValid()) {
       throw InvalidRules.problem(
-          InvalidRules.shifted(parsed.errors(), draft.offset() < 0 ? null : raw, draft.offset()));
+          InvalidRules.shifted(parsed.errors(), draft.offset() < 0 ? null : raw, draft.offset()),
+          parsed.problemCount());
     }
     return new Subject(
         parsed.document().service(), null, true, CompiledRules.compile(parsed.document()));

@@ -65,7 +65,12 @@ final class InvalidRules {
     return unplaced;
   }
 
-  static ApiException problem(List<ValidationError> errors) {
+  /**
+   * The problem for {@code problemCount} problems, listed in {@code errors} (a parse's: past the
+   * most listed, the first of them and a last one at {@code $} that counts the rest). Its {@code
+   * problemCount} and {@code detail} count them all, not the entries listed.
+   */
+  static ApiException problem(List<ValidationError> errors, int problemCount) {
     List<Map<String, Object>> listed = new ArrayList<>();
     for (ValidationError error : errors) {
       Map<String, Object> e = new LinkedHashMap<>();
@@ -79,11 +84,11 @@ final class InvalidRules {
       }
       listed.add(e);
     }
-    // past the most listed, the last problem counts the rest: the detail counts them all
-    int count = ValidationError.count(errors);
     return new ApiException(
         ProblemType.INVALID_RULES,
-        count == 1 ? "the document has 1 error" : "the document has " + count + " errors",
-        Map.of("errors", listed));
+        problemCount == 1
+            ? "the document has 1 error"
+            : "the document has " + problemCount + " errors",
+        Map.of("errors", listed, "problemCount", problemCount));
   }
 }

@@ -238,7 +238,8 @@ class RulesController {
     if (!errors.isEmpty()) {
       meters.counter("sluice.rules.validation.failures").increment();
       // a past version is text the client never saw: its lines and columns would point at nothing
-      throw InvalidRules.problem(sent ? errors : InvalidRules.unplaced(errors));
+      throw InvalidRules.problem(
+          sent ? errors : InvalidRules.unplaced(errors), result.problemCount());
     }
     return RuleCodec.writeCompact(result.document());
   }

@@ -20,9 +20,16 @@ final class DocumentCompiler {
    * The outcome of compiling one document: compiled rules, or every problem.
    *
    * @param rules the compiled rules when valid, otherwise {@code null}
-   * @param errors every problem when invalid, otherwise empty
+   * @param errors every problem when invalid (as {@link ParseResult#errors}), otherwise empty
+   * @param problemCount how many problems were found (as {@link ParseResult#problemCount})
    */
-  record Outcome(CompiledRules rules, List<ValidationError> errors) {
+  record Outcome(CompiledRules rules, List<ValidationError> errors, int problemCount) {
+
+    /** An outcome that lists every problem found. */
+    Outcome(CompiledRules rules, List<ValidationError> errors) {
+      this(rules, errors, errors.size());
+    }
+
     boolean isValid() {
       return rules != null;
     }
@@ -35,7 +42,7 @@ final class DocumentCompiler {
   static Outcome compile(byte[] json, Set<String> services) {
     ParseResult parsed = RuleCodec.parse(json);
     if (!parsed.isValid()) {
-      return new Outcome(null, parsed.errors());
+      return new Outcome(null, parsed.errors(), parsed.problemCount());
     }
     RuleDocument document = parsed.document();
     if (!services.isEmpty() && !services.contains(document.service())) {

@@ -555,7 +555,13 @@ public final class EtcdRuleSource implements RuleSource {
       return true;
     }
     RuleRejection rejection =
-        new RuleRejection(slot.source, slot.key, revision, outcome.errors(), clock.instant());
+        new RuleRejection(
+            slot.source,
+            slot.key,
+            revision,
+            outcome.errors(),
+            outcome.problemCount(),
+            clock.instant());
     slot.rejection = rejection;
     updateLastRejection();
     logger.warning(

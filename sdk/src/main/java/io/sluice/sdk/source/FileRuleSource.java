@@ -272,7 +272,12 @@ public final class FileRuleSource implements RuleSource {
     }
     RuleRejection rejection =
         new RuleRejection(
-            ActiveRules.Source.FILE, file.toString(), 0, outcome.errors(), clock.instant());
+            ActiveRules.Source.FILE,
+            file.toString(),
+            0,
+            outcome.errors(),
+            outcome.problemCount(),
+            clock.instant());
     lastRejection = rejection;
     logger.warning(
         "rejected the rules file "

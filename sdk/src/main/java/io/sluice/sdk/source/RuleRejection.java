@@ -13,7 +13,10 @@ import java.util.Objects;
  * @param source where the document came from
  * @param origin the etcd key or file path of the document
  * @param revision the etcd mod revision of the refused document, 0 for a file
- * @param errors every problem, each with its JSON path
+ * @param errors every problem, each with its JSON path (past the most a parse lists, the first of
+ *     them and a last one that counts the rest: see {@link io.sluice.rules.ParseResult})
+ * @param problemCount how many problems were found: the size of {@code errors}, or more when not
+ *     all are listed; what a count of the problems says, not the size of the list
  * @param time when the document was refused
  */
 public record RuleRejection(
@@ -21,13 +24,28 @@ public record RuleRejection(
     String origin,
     long revision,
     List<ValidationError> errors,
+    int problemCount,
     Instant time) {
 
   public RuleRejection {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(origin, "origin");
     errors = List.copyOf(errors);
+    if (problemCount < errors.size()) {
+      throw new IllegalArgumentException(
+          errors.size() + " errors listed cannot be " + problemCount + " problems");
+    }
     Objects.requireNonNull(time, "time");
+  }
+
+  /** A rejection that lists every problem found. */
+  public RuleRejection(
+      ActiveRules.Source source,
+      String origin,
+      long revision,
+      List<ValidationError> errors,
+      Instant time) {
+    this(source, origin, revision, errors, errors.size(), time);
   }
 
   /** Every problem as {@code path: message}, the form used in logs and agent status. */

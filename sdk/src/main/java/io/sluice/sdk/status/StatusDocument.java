@@ -118,7 +118,11 @@ final class StatusDocument {
         latest = r;
       }
     }
-    return latest == null ? null : new AgentStatus.Rejection(latest.revision(), latest.messages());
+    // the problems past those the parse lists are omitted too: StatusCaps adds those it cuts
+    return latest == null
+        ? null
+        : new AgentStatus.Rejection(
+            latest.revision(), latest.messages(), latest.problemCount() - latest.errors().size());
   }
 
   private <T> List<T> supplied(Supplier<List<T>> supplier) {

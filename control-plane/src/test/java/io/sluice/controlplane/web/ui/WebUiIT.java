@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -1437,6 +1438,54 @@ class WebUiIT {
     assertThat(api("GET", "/api/v1/services/vanishing/rules", READER_TOKEN, null, Map.of()).body())
         .contains("0.3");
     api("DELETE", "/api/v1/services/vanishing/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * Past the 1000 problems the control plane lists one by one (the last entry then counts the
+   * rest), the page says how many it found, from the answer's {@code problemCount}: after a save
+   * and after a dry run of the draft, not the 1001 entries listed.
+   */
+  @Test
+  @Order(12)
+  void countsEveryProblemTheControlPlaneFoundNotOnlyTheListedOnes() {
+    long revision = storeOrdersDocumentAs("many-problems");
+    browser.get(baseUrl() + "/#/service/many-problems/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    // 1501 rules of one name: the schema cannot say so, the control plane finds 1500 duplicates
+    String rules = String.join(",", Collections.nCopies(1501, "{\"name\": \"r\", \"ratio\": 1}"));
+    type(
+        editor,
+        "{\"schemaVersion\": 1, \"service\": \"many-problems\", \"sampling\": {\"rules\": ["
+            + rules
+            + "]}}");
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    click(By.cssSelector("[data-test=save]"));
+    waitFor(By.cssSelector("[data-test=server-errors]"));
+    awaitText(By.id("editor-status"), "The control plane found 1500 problems:");
+    assertThat(
+            browser.findElements(By.cssSelector("[data-test=problems] button[data-source=server]")))
+        .hasSize(1001);
+
+    // the focus went to the first problem, below: the tabs are under the sticky top bar
+    js("window.scrollTo(0, 0)");
+    click(By.id("tab-dry-run"));
+    click(By.id("dry-span"));
+    WebElement name = waitFor(By.id("dry-span-name"));
+    name.clear();
+    name.sendKeys("GET /health");
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(
+        By.cssSelector("[data-test=dry-run-draft-invalid]"),
+        "the control plane found 1500 problems");
+
+    js("window.scrollTo(0, 0)");
+    click(By.id("tab-rules"));
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.id("editor-status"), "No problems found.");
+    api("DELETE", "/api/v1/services/many-problems/rules", WRITER_TOKEN, null, Map.of());
   }
 
   /** The call's URL field, hidden while a span is evaluated, must not stop the span's dry run. */
