@@ -48,6 +48,16 @@ final class DocumentReader {
       Pattern.compile(
           "[^\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]");
 
+  /**
+   * Whether {@code codePoint} shows as nothing in a name: whitespace (as {@link #NOT_WHITESPACE}
+   * has it) or an invisible format character (Unicode's {@code Cf}: U+200B ZERO WIDTH SPACE, U+2060
+   * WORD JOINER, U+FEFF, U+00AD SOFT HYPHEN, the tag characters U+E0020 to U+E007F, ...).
+   */
+  static boolean showsAsNothing(int codePoint) {
+    return Character.getType(codePoint) == Character.FORMAT
+        || !NOT_WHITESPACE.matcher(Character.toString(codePoint)).matches();
+  }
+
   private static final List<String> ROOT_FIELDS =
       List.of("schemaVersion", "service", "sampling", "breakers");
   private static final List<String> SAMPLING_FIELDS =
@@ -520,6 +530,26 @@ final class DocumentReader {
     }
     if (!NOT_WHITESPACE.matcher(name.textValue()).find()) {
       error(path + ".name", "may not be empty or only whitespace");
+      return "";
+    }
+    // A name of invisible characters (U+200B, U+2060, U+FEFF) shows as no name wherever it is
+    // shown, as a blank one would. Refused in documents being written only, as below.
+    if (asWritten && name.textValue().codePoints().allMatch(DocumentReader::showsAsNothing)) {
+      int invisible =
+          name.textValue()
+              .codePoints()
+              .filter(c -> Character.getType(c) == Character.FORMAT)
+              .findFirst()
+              .orElseThrow();
+      StringBuilder escaped = new StringBuilder();
+      for (char c : Character.toChars(invisible)) {
+        escaped.append(String.format("\\u%04x", (int) c));
+      }
+      error(
+          path + ".name",
+          "may not be only whitespace and invisible characters such as "
+              + escaped
+              + ": it would show as no name");
       return "";
     }
     if (name.textValue().codePointCount(0, name.textValue().length()) > MAX_NAME_LENGTH) {

@@ -152,7 +152,10 @@ final class RandomDocuments {
 
   private String name() {
     String name = random.nextBoolean() ? "rule-" + random.nextInt(50) : oneLine(text(1, 128));
-    return DocumentReader.NOT_WHITESPACE.matcher(name).find() ? name : "x" + name.substring(1);
+    // not only whitespace and invisible characters, which a document being written refuses
+    return name.codePoints().allMatch(DocumentReader::showsAsNothing)
+        ? "x" + name.substring(Character.charCount(name.codePointAt(0)))
+        : name;
   }
 
   /**

@@ -295,10 +295,35 @@ class RuleSchemaTest {
   }
 
   @Test
-  void nameWhitespacePatternIsTheReadersPattern() {
-    assertThat(SCHEMA.at("/$defs/name/pattern").asText())
-        .isEqualTo(DocumentReader.NOT_WHITESPACE.pattern());
+  void durationPatternIsTheReadersPattern() {
     assertThat(SCHEMA.at("/$defs/duration/pattern").asText()).isEqualTo(Durations.PATTERN);
+  }
+
+  /**
+   * A name must hold a character that shows as something: the schema's pattern lists in a regex
+   * what the reader of a document being written tells in Java (whitespace, and Unicode's format
+   * characters). They agree on every character of the Basic Multilingual Plane this Java knows (one
+   * it does not know yet may be listed for a newer one). Format characters beyond it (the tag
+   * characters) only the reader refuses: a pattern cannot name them in a way ECMA-262 without its
+   * {@code u} flag reads alike.
+   */
+  @Test
+  void nameVisibilityPatternAgreesWithTheReaderOnEveryCharacterOfTheBasicPlane() {
+    java.util.regex.Pattern visible =
+        java.util.regex.Pattern.compile(SCHEMA.at("/$defs/name/pattern").asText());
+    List<String> disagreements = new ArrayList<>();
+    for (char c = 0; c < Character.MAX_VALUE; c++) {
+      if (Character.isSurrogate(c) || Character.getType(c) == Character.UNASSIGNED) {
+        continue;
+      }
+      if (visible.matcher(String.valueOf(c)).find() == DocumentReader.showsAsNothing(c)) {
+        disagreements.add(String.format("\\u%04x", (int) c));
+      }
+    }
+    assertThat(disagreements).isEmpty();
+    // and the reader's check of every read still knows whitespace alone
+    assertThat(DocumentReader.NOT_WHITESPACE.matcher("\u200b").matches()).isTrue();
+    assertThat(DocumentReader.NOT_WHITESPACE.matcher("\u3000").matches()).isFalse();
   }
 
   static Stream<Arguments> invalidDocuments() {
@@ -422,6 +447,9 @@ class RuleSchemaTest {
         invalid("right-to-left override in breaker name", breaker("\"name\": \"b\\u202e\"")),
         invalid("first strong isolate in rule name", rule("\"name\": \"\\u2068a\", \"ratio\": 1")),
         invalid("left-to-right mark in breaker name", breaker("\"name\": \"b\\u200e\"")),
+        invalid("zero width space as rule name", rule("\"name\": \"\\u200b\", \"ratio\": 1")),
+        invalid("word joiner and space as breaker name", breaker("\"name\": \"\\u2060 \"")),
+        invalid("byte order mark as breaker name", breaker("\"name\": \"\\ufeff\\u200d\"")),
         invalid("Arabic letter mark in breaker name", breaker("\"name\": \"b\\u061c\"")),
         invalid(
             "right-to-left override in span name glob",

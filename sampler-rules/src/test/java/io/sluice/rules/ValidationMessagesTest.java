@@ -542,6 +542,53 @@ class ValidationMessagesTest {
     }
   }
 
+  static Stream<Arguments> invisibleNames() {
+    return Stream.of(
+        c(
+            "zero width space",
+            rule("\"name\": \"\\u200b\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: may not be only whitespace and invisible characters such as"
+                + " \\u200b: it would show as no name"),
+        c(
+            "word joiner, byte order mark and a space",
+            breaker("\"name\": \"\\u2060 \\ufeff\""),
+            "$.breakers[0].name: may not be only whitespace and invisible characters such as"
+                + " \\u2060: it would show as no name"),
+        c(
+            "soft hyphen",
+            breaker("\"name\": \"\\u00ad\\u00ad\""),
+            "$.breakers[0].name: may not be only whitespace and invisible characters such as"
+                + " \\u00ad: it would show as no name"),
+        c(
+            "tag characters, beyond the Basic Multilingual Plane",
+            rule("\"name\": \"\\udb40\\udc74\\udb40\\udc7f\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: may not be only whitespace and invisible characters such as"
+                + " \\udb40\\udc74: it would show as no name"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("invisibleNames")
+  void refusesANameOfInvisibleCharactersInADocumentBeingWrittenAsABlankOne(
+      String json, List<String> expected) {
+    ParseResult written = RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8));
+    assertThat(written.errors())
+        .extracting(ValidationError::toString)
+        .containsExactlyElementsOf(expected);
+  }
+
+  @ParameterizedTest
+  @MethodSource("invisibleNames")
+  void readsAStoredDocumentWithANameOfInvisibleCharacters(String json, List<String> refused) {
+    // stored before names were checked for them: an upgraded agent keeps running these rules
+    assertThat(RuleCodec.parse(json).errors()).isEmpty();
+  }
+
+  @Test
+  void acceptsANameWithInvisibleCharactersBesideVisibleOnes() {
+    String json = rule("\"name\": \"\\u200ba\\u2060\", \"ratio\": 1");
+    assertThat(RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8)).errors()).isEmpty();
+  }
+
   @ParameterizedTest
   @MethodSource("controlCharactersInNames")
   void refusesControlCharactersInTheNamesOfADocumentBeingWritten(
