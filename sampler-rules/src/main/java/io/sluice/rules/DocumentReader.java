@@ -40,6 +40,10 @@ final class DocumentReader {
 
   private static final int MAX_QUOTED = 80;
 
+  private static final String TOO_SMALL =
+      "is too small a number: a double holds it as 0 (nothing but 0 is nearer to 0 than about"
+          + " 4.9e-324 either way); write 0 for zero";
+
   /**
    * A character that is not whitespace as ECMA-262 ({@code \s}) defines it, so that a name the JSON
    * Schema (pattern {@code [^...]}) accepts in a browser, this reader accepts too.
@@ -236,6 +240,11 @@ final class DocumentReader {
         if (value.isNumber() && Double.isInfinite(value.doubleValue())) {
           // held as infinity, it would match the text "Infinity", which is not what was written
           error(p, "is too large a number: no attribute value is beyond about 1.8e308 either way");
+          continue;
+        }
+        if (isTiny(value)) {
+          // held as 0, it would match the text "0", which is not what was written
+          error(p, TOO_SMALL);
           continue;
         }
         // 2e2 and 200.0 are the whole number 200, compared as the text an integer attribute has; a
@@ -652,6 +661,10 @@ final class DocumentReader {
       error(path + "." + field, "must be a number from 0 to 1, not " + kindOf(value));
       return fallback;
     }
+    if (isTiny(value)) {
+      error(path + "." + field, TOO_SMALL);
+      return fallback;
+    }
     double d = value.doubleValue();
     if (!(d >= 0 && d <= 1)) {
       error(path + "." + field, "must be from 0 to 1, not " + shown(value));
@@ -671,6 +684,10 @@ final class DocumentReader {
       error(path + "." + field, "must be a number above 0 and at most 100, not " + kindOf(value));
       return fallback;
     }
+    if (isTiny(value)) {
+      error(path + "." + field, TOO_SMALL);
+      return fallback;
+    }
     double d = value.doubleValue();
     // Resilience4j keeps it as a float: a value that rounds to a float 0 is 0
     if (!(d > 0 && (float) d > 0 && d <= 100)) {
@@ -678,6 +695,14 @@ final class DocumentReader {
       return fallback;
     }
     return d;
+  }
+
+  /**
+   * Whether {@code value} is a number other than 0 that a double holds as 0 ({@code 1e-400}), which
+   * the parse keeps exact ({@link TinyNumbersKept}).
+   */
+  private static boolean isTiny(JsonNode value) {
+    return value.isBigDecimal() && value.decimalValue().signum() != 0 && value.doubleValue() == 0;
   }
 
   private int positiveInt(JsonNode node, String path, String field, int fallback) {

@@ -144,7 +144,7 @@ public final class RuleCodec {
                       "$", "the document is larger than " + MAX_DOCUMENT_BYTES + " bytes"))));
     }
     JsonNode root;
-    try (JsonParser parser = MAPPER.createParser(json)) {
+    try (JsonParser parser = new TinyNumbersKept(MAPPER.createParser(json))) {
       root = MAPPER.readTree(parser);
       if (root == null || root.isMissingNode()) {
         return Root.failed(

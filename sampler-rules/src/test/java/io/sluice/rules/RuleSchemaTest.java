@@ -501,8 +501,10 @@ class RuleSchemaTest {
         invalid(
             "attribute value past the range of a double",
             rule(
-                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\":"
-                    + " 1e400}}")));
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\":" + " 1e400}}")),
+        invalid(
+            "ratio nearer to 0 than the smallest double",
+            doc("\"sampling\": {\"defaultRatio\": 1e-400}")));
   }
 
   @ParameterizedTest

@@ -24,6 +24,9 @@ class ValidationMessagesTest {
   private static final String NOT_A_DURATION =
       " is not a duration: write a whole number (no leading zero; at most 12 digits of ms, 9 of s, 8 of m, 6 of h) and ms, s, m or"
           + " h, e.g. 250ms, 10s, 1m, 1h";
+  private static final String TOO_SMALL =
+      "is too small a number: a double holds it as 0 (nothing but 0 is nearer to 0 than about"
+          + " 4.9e-324 either way); write 0 for zero";
   private static final String NOT_A_SERVICE =
       " is not a service name: use 1 to 63 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or"
           + " digit, or '_default'";
@@ -916,7 +919,65 @@ class ValidationMessagesTest {
         c(
             "ratio past the largest double",
             doc("\"sampling\": {\"defaultRatio\": 1e400}"),
-            "$.sampling.defaultRatio: must be from 0 to 1, not Infinity"));
+            "$.sampling.defaultRatio: must be from 0 to 1, not Infinity"),
+        // 1e-400 is nearer to 0 than the smallest double: it was read as 0, now kept as it is
+        c(
+            "window size nearer to 0 than the smallest double",
+            breaker("\"name\": \"b\", \"slidingWindow\": {\"size\": 1e-400}"),
+            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 1000, not 1E-400"));
+  }
+
+  /**
+   * A number other than 0 that a double holds as 0 was read as 0: a ratio, a threshold or an
+   * attribute value of 0, which is not what was written. It is refused, as one past the range of a
+   * double is, on every read (a rules file or etcd value written by hand) and every write.
+   */
+  static Stream<Arguments> numbersNearerToZeroThanADouble() {
+    return Stream.of(
+        c(
+            "ratio nearer to 0 than the smallest double",
+            doc("\"sampling\": {\"defaultRatio\": 1e-400}"),
+            "$.sampling.defaultRatio: " + TOO_SMALL),
+        c(
+            "negative rule ratio nearer to 0 than the smallest double",
+            rule("\"name\": \"r\", \"ratio\": -0.00001e-320"),
+            "$.sampling.rules[0].ratio: " + TOO_SMALL),
+        c(
+            "threshold nearer to 0 than the smallest double",
+            breaker("\"name\": \"b\", \"failureRateThreshold\": 1e-400"),
+            "$.breakers[0].failureRateThreshold: " + TOO_SMALL),
+        c(
+            "attribute value nearer to 0 than the smallest double",
+            rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\": 1e-400}}"),
+            "$.sampling.rules[0].match.attributes.k: " + TOO_SMALL),
+        c(
+            "attribute value with an exponent past a BigDecimal's",
+            rule(
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\":"
+                    + " -1e-99999999999}}"),
+            "$.sampling.rules[0].match.attributes.k: " + TOO_SMALL));
+  }
+
+  @ParameterizedTest
+  @MethodSource("numbersNearerToZeroThanADouble")
+  void refusesANumberADoubleHoldsAsZeroOnReadAndWrite(String json, List<String> expected) {
+    assertThat(RuleCodec.parse(json).errors())
+        .extracting(ValidationError::toString)
+        .containsExactlyElementsOf(expected);
+    assertThat(RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8)).errors())
+        .extracting(ValidationError::toString)
+        .containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void readsZeroAndTheSmallestDoubleHoweverTheyAreWritten() {
+    for (String ratio : List.of("0", "0.0", "-0.0", "0e-400", "0.000e5", "4.9e-324")) {
+      ParseResult result = RuleCodec.parse(doc("\"sampling\": {\"defaultRatio\": " + ratio + "}"));
+      assertThat(result.errors()).as(ratio).isEmpty();
+      assertThat(result.document().sampling().defaultRatio())
+          .as(ratio)
+          .isEqualTo(Double.parseDouble(ratio) == 0 ? 0.0 : Double.MIN_VALUE);
+    }
   }
 
   @Test
