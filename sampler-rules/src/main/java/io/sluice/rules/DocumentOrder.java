@@ -14,7 +14,9 @@ final class DocumentOrder {
 
   /**
    * Where a path points in the document, as the index of each step in its parent: member order as
-   * written for objects (a missing member sorts after the present ones), indexes for lists.
+   * written for objects, indexes for lists. A missing member is -1: its problem is placed where its
+   * object starts ({@link TextLocations#place}), so it sorts after the problems of the object
+   * itself and before those of its members, as their places in the text do.
    */
   static int[] position(JsonNode root, String jsonPath, String lastField) {
     List<Object> path = JsonPathSteps.of(jsonPath);
@@ -49,6 +51,6 @@ final class DocumentOrder {
       }
       index++;
     }
-    return index;
+    return -1;
   }
 }

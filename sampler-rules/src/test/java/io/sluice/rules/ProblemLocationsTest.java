@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every problem of a document read from text says the line and column of what it is about. */
@@ -58,13 +62,55 @@ class ProblemLocationsTest {
                 "$.sampling.rules[1].match.attributes['url.path']", where(DOCUMENT, "\"/a/***\"")),
             // a list in a list of objects
             tuple("$.breakers[0].failureStatusCodes[1]", where(DOCUMENT, "\"6xx\"")),
+            // a missing field at the object that lacks it, so listed before what is in it
+            tuple("$.breakers[1].name", where(DOCUMENT, "{\"nmae\"")),
             // an unknown field at its name, though reported at its object
             tuple("$.breakers[1]", where(DOCUMENT, "\"nmae\"")),
-            tuple("$.breakers[1].slidingWindow.size", where(DOCUMENT, "0}}")),
-            // a missing field at the object that lacks it
-            tuple("$.breakers[1].name", where(DOCUMENT, "{\"nmae\"")));
+            tuple("$.breakers[1].slidingWindow.size", where(DOCUMENT, "0}}")));
     assertThat(errors.get(0).message()).isEqualTo("must be from 0 to 1, not 1.5");
     assertThat(where(DOCUMENT, "1.5,")).containsExactly(8, 32);
+  }
+
+  /**
+   * Problems are listed in the order of their places in the text, whatever is wrong: a missing
+   * field, placed where its object starts, comes before the problems inside that object.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("io.sluice.rules.RuleDocumentPropertiesTest#seeds")
+  void listsProblemsInTheOrderOfTheirPlacesInTheText(long seed) throws Exception {
+    Random random = new Random(seed);
+    JsonNode tree =
+        RuleSchemaValidator.JSON.readTree(RuleCodec.write(new RandomDocuments(random).document()));
+    for (int i = 1 + random.nextInt(4); i > 0; i--) {
+      RuleDocumentPropertiesTest.mutate(tree, random);
+    }
+    String text =
+        RuleSchemaValidator.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
+
+    List<ValidationError> placed =
+        RuleCodec.parse(text).errors().stream().filter(ValidationError::hasLocation).toList();
+
+    assertThat(placed)
+        .as(text)
+        .isSortedAccordingTo(
+            Comparator.comparingInt(ValidationError::line)
+                .thenComparingInt(ValidationError::column));
+  }
+
+  @Test
+  void listsAMissingFieldBeforeTheProblemsInItsObject() {
+    String text =
+        """
+        {"schemaVersion": 1, "service": "s",
+         "breakers": [{"match": {"port": 0},
+                       "slidingWindow": {"size": 0}}]}
+        """;
+    assertThat(RuleCodec.parse(text).errors())
+        .extracting(ValidationError::path, e -> List.of(e.line(), e.column()))
+        .containsExactly(
+            tuple("$.breakers[0].name", where(text, "{\"match\"")),
+            tuple("$.breakers[0].match.port", where(text, "0}")),
+            tuple("$.breakers[0].slidingWindow.size", where(text, "0}}")));
   }
 
   @Test

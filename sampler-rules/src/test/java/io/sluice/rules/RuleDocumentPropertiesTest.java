@@ -153,7 +153,8 @@ class RuleDocumentPropertiesTest {
 
   // ------------------------------------------------------------------ mutations
 
-  private static void mutate(JsonNode root, Random random) {
+  /** Removes, replaces or adds a member or an item somewhere in {@code root}. */
+  static void mutate(JsonNode root, Random random) {
     List<JsonNode> containers = new ArrayList<>();
     collectContainers(root, containers);
     JsonNode target = containers.get(random.nextInt(containers.size()));

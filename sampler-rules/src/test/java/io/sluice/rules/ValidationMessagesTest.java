@@ -204,8 +204,9 @@ class ValidationMessagesTest {
         c(
             "misspelled root field",
             "{\"schemaVersion\": 1, \"servce\": \"s\"}",
-            "$: unknown field 'servce'; did you mean 'service'?",
-            "$.service: is required"),
+            // the missing field where the object starts, the unknown one where its name is
+            "$.service: is required",
+            "$: unknown field 'servce'; did you mean 'service'?"),
         c(
             "unknown field without suggestion",
             doc("\"owner\": \"team-a\""),
@@ -727,14 +728,15 @@ class ValidationMessagesTest {
   }
 
   @Test
-  void missingFieldsAreReportedAtTheEndOfTheirObject() {
+  void missingFieldsAreListedWhereTheirObjectStartsBeforeWhatIsInIt() {
+    // placed where the object that lacks them starts, so listed there too
     String json = "{\"sampling\": {\"rules\": [{\"ratio\": 5}]}, \"service\": \"s\"}";
     assertThat(RuleCodec.parse(json).errors())
         .extracting(ValidationError::toString)
         .containsExactly(
-            "$.sampling.rules[0].ratio: must be from 0 to 1, not 5",
+            "$.schemaVersion: is required and must be 1",
             "$.sampling.rules[0].name: is required",
-            "$.schemaVersion: is required and must be 1");
+            "$.sampling.rules[0].ratio: must be from 0 to 1, not 5");
   }
 
   @Test
