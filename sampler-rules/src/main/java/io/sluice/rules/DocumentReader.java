@@ -128,7 +128,10 @@ final class DocumentReader {
     int listed = ListedProblems.listed(sorted.size());
     List<ValidationError> errors = new ArrayList<>(listed + 1);
     for (PositionedError e : sorted.subList(0, listed)) {
-      errors.add(text == null ? e.error() : text.place(e.error(), e.field()));
+      errors.add(
+          text == null
+              ? e.error()
+              : e.atName() ? text.placeAtName(e.error()) : text.place(e.error(), e.field()));
     }
     return ListedProblems.invalid(errors, sorted.size() - listed);
   }
@@ -226,11 +229,11 @@ final class DocumentReader {
         Map.Entry<String, JsonNode> e = it.next();
         String p = path + ".attributes" + JsonPathSteps.member(e.getKey());
         if (e.getKey().isEmpty()) {
-          error(p, "an attribute key may not be empty");
+          keyError(p, "an attribute key may not be empty");
         }
         String keyProblem = asWritten ? OneLineText.problem(e.getKey()) : null;
         if (keyProblem != null) {
-          error(p, "an attribute key " + keyProblem);
+          keyError(p, "an attribute key " + keyProblem);
         }
         JsonNode value = e.getValue();
         if (!value.isValueNode() || value.isNull()) {
@@ -369,7 +372,7 @@ final class DocumentReader {
         Map.Entry<String, JsonNode> e = it.next();
         String p = path + ".headers" + JsonPathSteps.member(e.getKey());
         if (!HEADER_NAME.matcher(e.getKey()).matches()) {
-          error(p, quote(e.getKey()) + " is not a valid HTTP header name");
+          keyError(p, quote(e.getKey()) + " is not a valid HTTP header name");
         }
         String problem = e.getValue().isTextual() ? headerValueProblem(e) : "must be a string";
         if (problem != null) {
@@ -858,14 +861,33 @@ final class DocumentReader {
   private void error(String path, String message, String field) {
     errors.add(
         new PositionedError(
-            DocumentOrder.position(root, path, field), new ValidationError(path, message), field));
+            DocumentOrder.position(root, path, field),
+            new ValidationError(path, message),
+            field,
+            false));
+  }
+
+  /**
+   * An error about the name of the member at {@code path} (an attribute key, a header name), not
+   * its value: reported at the member, placed in the text at its name.
+   */
+  private void keyError(String path, String message) {
+    errors.add(
+        new PositionedError(
+            DocumentOrder.position(root, path, null),
+            new ValidationError(path, message),
+            null,
+            true));
   }
 
   /**
    * A validation error and where it points in the document, for sorting; {@code field} the member
-   * of the object at its path it is about, or {@code null}.
+   * of the object at its path it is about, or {@code null}; {@code atName} whether it is about the
+   * name of the member at its path rather than its value (listed before a problem of the value, as
+   * the name comes first in the text).
    */
-  private record PositionedError(int[] position, ValidationError error, String field) {
+  private record PositionedError(
+      int[] position, ValidationError error, String field, boolean atName) {
 
     /** Document order; an error on an object comes before errors inside it. */
     static final java.util.Comparator<PositionedError> IN_DOCUMENT_ORDER =

@@ -58,6 +58,19 @@ final class TextLocations {
     return at == null ? error : error.at(at[0], at[1]);
   }
 
+  /**
+   * {@code error}, about the name of the member at its path rather than its value (an attribute
+   * key, a header name), placed where that name starts; as {@link #place} places it when the text
+   * does not hold the name.
+   */
+  ValidationError placeAtName(ValidationError error) {
+    if (values == null) {
+      index();
+    }
+    int[] at = names.get(error.path());
+    return at == null ? place(error, null) : error.at(at[0], at[1]);
+  }
+
   /** {@code path} and every path enclosing it, from {@code $}, as the reader writes them. */
   private static List<String> enclosing(String path) {
     List<String> paths = new ArrayList<>();

@@ -149,8 +149,40 @@ class ProblemLocationsTest {
     assertThat(errors)
         .extracting(ValidationError::path, e -> List.of(e.line(), e.column()))
         .containsExactly(
-            tuple("$.sampling.rules[0].match.attributes['tenant\\u202e']", where(text, "\"x\"")),
+            // a problem of the key at the key
+            tuple(
+                "$.sampling.rules[0].match.attributes['tenant\\u202e']",
+                where(text, "\"tenant\\u202e\"")),
+            // a problem of the value at the value
             tuple("$.sampling.rules[0].match.attributes['a\\'b\\\\c']", where(text, "\"***\"")));
+  }
+
+  /**
+   * A header's or an attribute's name that is wrong is pointed at where the name is, not at its
+   * value: an editor marks what has to change. A name and a value both wrong are listed in that
+   * order, as they are written.
+   */
+  @Test
+  void placesAProblemOfAHeaderNameOrAnAttributeKeyAtTheName() {
+    String text =
+        """
+        {"schemaVersion": 1, "service": "s",
+         "sampling": {"rules": [{"name": "r", "ratio": 1,
+           "match": {"attributes": {"": "v"}}}]},
+         "breakers": [{"name": "b", "onOpen": {"mode": "response",
+           "headers": {"X Bad": "ok",
+                       "X\\u00e9": "\\u00e9"}}}]}
+        """;
+    assertThat(RuleCodec.parse(text).errors())
+        .extracting(ValidationError::message, e -> List.of(e.line(), e.column()))
+        .containsExactly(
+            tuple("an attribute key may not be empty", where(text, "\"\": \"v\"")),
+            tuple("'X Bad' is not a valid HTTP header name", where(text, "\"X Bad\"")),
+            tuple("'X\u00e9' is not a valid HTTP header name", where(text, "\"X\\u00e9\"")),
+            tuple(
+                "a header value may hold only printable ASCII characters, spaces and tabs (HTTP"
+                    + " clients refuse others): '\u00e9'",
+                where(text, "\"\\u00e9\"}")));
   }
 
   @Test
