@@ -22,6 +22,10 @@ public enum ProblemType {
       "unsupported-media-type", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
   NOT_A_DOCUMENT(
       "not-a-document", HttpStatus.CONFLICT, "That revision holds no document to roll back to"),
+  HISTORY_ENTRY_UNREADABLE(
+      "history-entry-unreadable",
+      HttpStatus.CONFLICT,
+      "The stored history entry cannot be read by this control plane"),
   STORED_DOCUMENT_INVALID(
       "stored-document-invalid",
       HttpStatus.CONFLICT,

@@ -220,7 +220,8 @@ class ControlPlaneApiIT {
     try (LogCapture log = LogCapture.of(io.sluice.controlplane.history.HistoryStore.class)) {
       assertThat(historyRevisions(api.get(path + "/history", READER).json()))
           .containsExactly(r2, r1);
-      assertThat(api.get(path + "/history/" + rNewer, READER).status()).isEqualTo(404);
+      // asked for by its revision, the entry is there but unreadable: a conflict, not a 404
+      assertThat(api.get(path + "/history/" + rNewer, READER).status()).isEqualTo(409);
       assertThat(log.messages()).hasSize(1);
       assertThat(log.messages().get(0))
           .contains(
@@ -244,6 +245,61 @@ class ControlPlaneApiIT {
     assertThat(json.readTree(copied).get("action").asString()).isEqualTo("imp\u202eort");
     assertThat(historyRevisions(api.get(path + "/history", READER).json()))
         .containsExactly(r3, r2, r1);
+  }
+
+  /**
+   * A history entry that is stored but that this version cannot read (written around the API, or by
+   * a newer control plane) is there: asked for by its revision, or rolled back to, it answers 409
+   * saying so, not a 404 that would tell the client no such version exists.
+   */
+  @Test
+  void aStoredHistoryEntryThisVersionCannotReadIsAConflictNotMissing() {
+    ApiClient api = api();
+    String path = "/api/v1/services/unreadable-entry/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.1, "a"), Map.of()).json().get("revision").asLong();
+    long r2 =
+        api.put(path, WRITER, document(null, 0.2, "b"), Map.of()).json().get("revision").asLong();
+    etcd.server()
+        .put(
+            "/sluice/v1/history/unreadable-entry/" + String.format("%020d", r1),
+            "{\"not\": \"an entry\"");
+
+    ApiClient.Answer read = api.get(path + "/history/" + r1, READER);
+    assertThat(read.status()).isEqualTo(409);
+    assertThat(read.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(read.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:history-entry-unreadable");
+    assertThat(read.json().get("revision").asLong()).isEqualTo(r1);
+    assertThat(read.json().get("detail").asString())
+        .contains("unreadable-entry at revision " + r1, "cannot read it")
+        .doesNotContain("an entry");
+
+    ApiClient.Answer rollback = api.post(path + "/rollback?to=" + r1, WRITER, null);
+    assertThat(rollback.status()).isEqualTo(409);
+    assertThat(rollback.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:history-entry-unreadable");
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
+    // a revision with no entry at all is still missing
+    assertThat(api.get(path + "/history/" + (r2 + 1_000_000), READER).status()).isEqualTo(404);
+
+    // the service's name is quoted with hidden characters escaped, as every detail quotes text
+    etcd.server().put("/sluice/v1/history/hid\u202eden/" + String.format("%020d", 1), "[]");
+    ApiClient.Answer hidden = api.get("/api/v1/services/hid%E2%80%AEden/rules/history/1", READER);
+    assertThat(hidden.status()).isEqualTo(409);
+    assertThat(hidden.json().get("detail").asString())
+        .contains("hid\\u202eden")
+        .doesNotContain("\u202e");
+    assertThat(
+            api.get("/api/v1/openapi.json", null)
+                .json()
+                .get("paths")
+                .get("/api/v1/services/{service}/rules/history/{revision}")
+                .get("get")
+                .get("responses")
+                .has("409"))
+        .as("the OpenAPI document lists 409 for GET history/{revision}")
+        .isTrue();
   }
 
   /**

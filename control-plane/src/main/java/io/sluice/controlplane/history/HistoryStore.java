@@ -3,14 +3,16 @@ package io.sluice.controlplane.history;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.rules.OneLineText;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.springframework.stereotype.Component;
@@ -22,16 +24,22 @@ import org.springframework.stereotype.Component;
  *
  * <p>An entry this version cannot read (written around the API, or by a newer control plane with a
  * field or action it does not know, during a rolling upgrade) is left out, with one warning per
- * key: it must not take the rest of the history down with it.
+ * key: it must not take the rest of the history down with it. Asked for by its revision ({@link
+ * #get}), such an entry is a conflict (409 {@code history-entry-unreadable}), not a 404: it is
+ * there, this version just cannot read it. The keys warned about are remembered up to {@link
+ * #MAX_WARNED_KEYS}, so the set cannot grow with every key written around the API.
  */
 @Component
 public final class HistoryStore {
 
   private static final Logger LOG = Logger.getLogger(HistoryStore.class.getName());
 
+  /** How many unreadable keys are remembered as warned about; past it, the oldest are forgotten. */
+  static final int MAX_WARNED_KEYS = 1024;
+
   private final EtcdGateway etcd;
   private final HistoryCodec codec;
-  private final Set<String> unreadableLogged = ConcurrentHashMap.newKeySet();
+  private final WarnedKeys unreadableLogged = new WarnedKeys(MAX_WARNED_KEYS);
 
   HistoryStore(EtcdGateway etcd, HistoryCodec codec) {
     this.etcd = etcd;
@@ -77,13 +85,38 @@ public final class HistoryStore {
     return new HistoryPage(page, next);
   }
 
-  /** One past version, if there is one at that revision. */
+  /**
+   * One past version, if there is one at that revision.
+   *
+   * @throws ApiException {@code history-entry-unreadable} (409) when there is an entry at that
+   *     revision that this version cannot read
+   */
   public Optional<HistoryEntry> get(String service, long revision) {
     GetResponse read = etcd.get(etcd.keys().history(service, revision), GetOption.DEFAULT);
     if (!read.getKvs().isEmpty()) {
-      return readable(read.getKvs().get(0), revision);
+      return Optional.of(readOrRefuse(service, read.getKvs().get(0), revision));
     }
-    return journal(service).filter(j -> j.revision() == revision);
+    GetResponse journal =
+        etcd.get(HistoryCodec.journalKey(etcd.keys(), service), GetOption.DEFAULT);
+    if (!journal.getKvs().isEmpty() && journal.getKvs().get(0).getModRevision() == revision) {
+      return Optional.of(readOrRefuse(service, journal.getKvs().get(0), revision));
+    }
+    return Optional.empty();
+  }
+
+  private HistoryEntry readOrRefuse(String service, KeyValue kv, long revision) {
+    return readable(kv, revision)
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    ProblemType.HISTORY_ENTRY_UNREADABLE,
+                    "the history entry of "
+                        + OneLineText.escape(service)
+                        + " at revision "
+                        + revision
+                        + " is stored but this control plane cannot read it (written around the"
+                        + " API, or by a newer control plane); the server log says why",
+                    Map.of("revision", revision)));
   }
 
   private Optional<HistoryEntry> journal(String service) {
@@ -100,7 +133,7 @@ public final class HistoryStore {
       return Optional.of(codec.read(kv.getValue().getBytes(), revision));
     } catch (RuntimeException e) {
       String key = EtcdGateway.text(kv.getKey());
-      if (unreadableLogged.add(key + "@" + kv.getModRevision())) {
+      if (unreadableLogged.firstTime(key + "@" + kv.getModRevision())) {
         LOG.log(
             Level.WARNING,
             "History entry "
