@@ -110,6 +110,40 @@ public final class RuleStore {
   public record StoredRules(String service, long revision, String document) {}
 
   /**
+   * What a write expects of the stored document, from {@code If-Match} or {@code If-None-Match};
+   * {@code null} where a write takes no condition. Holds when the document is at any one of the
+   * revisions (RFC 9110: {@code If-Match: "3", "4"} holds at 3 and at 4).
+   *
+   * @param revisions the revisions the document may be at: mod revisions, each as an ETag names it
+   *     ({@link #NO_REVISION} for a tag that names none); or {@link #ANY_EXISTING} alone ({@code
+   *     If-Match: *}); or 0 alone ({@code If-None-Match: *}, "must not exist")
+   */
+  public record Expected(List<Long> revisions) {
+
+    public Expected {
+      revisions = List.copyOf(revisions);
+      if (revisions.isEmpty()) {
+        throw new IllegalArgumentException("an expectation names at least one revision");
+      }
+    }
+
+    /** The document at exactly {@code revision} (0: must not exist). */
+    public static Expected revision(long revision) {
+      return new Expected(List.of(revision));
+    }
+
+    /** Whether any existing document will do ({@code If-Match: *}). */
+    boolean anyExisting() {
+      return revisions.contains(ANY_EXISTING);
+    }
+
+    /** Whether a document at {@code current} (0: none) meets the expectation. */
+    boolean holds(long current) {
+      return anyExisting() ? current != 0 : revisions.contains(current);
+    }
+  }
+
+  /**
    * Who makes a change and why.
    *
    * @param author the token name
@@ -146,12 +180,13 @@ public final class RuleStore {
   /**
    * Creates or replaces a document.
    *
-   * @param expected the mod revision the caller saw ({@code If-Match}), 0 for "must not exist", or
+   * @param expected the mod revisions the caller saw ({@code If-Match}), 0 for "must not exist", or
    *     {@code null} for no condition
    * @param rollbackOf the revision restored by a rollback, or {@code null} for a plain put
    * @return the revision of the change
    */
-  public long put(String service, String document, Long expected, Change change, Long rollbackOf) {
+  public long put(
+      String service, String document, Expected expected, Change change, Long rollbackOf) {
     HistoryAction action = rollbackOf == null ? HistoryAction.PUT : HistoryAction.ROLLBACK;
     return write(service, document, expected, change, action, rollbackOf, false).revision();
   }
@@ -163,7 +198,7 @@ public final class RuleStore {
    *
    * @param expected as for {@link #put}
    */
-  public Written putUnlessSame(String service, String document, Long expected, Change change) {
+  public Written putUnlessSame(String service, String document, Expected expected, Change change) {
     return write(service, document, expected, change, HistoryAction.PUT, null, true);
   }
 
@@ -180,14 +215,14 @@ public final class RuleStore {
    *
    * @return the revision of the change
    */
-  public long delete(String service, Long expected, Change change) {
+  public long delete(String service, Expected expected, Change change) {
     return write(service, null, expected, change, HistoryAction.DELETE, null, false).revision();
   }
 
   private Written write(
       String service,
       String document,
-      Long expected,
+      Expected expected,
       Change change,
       HistoryAction action,
       Long rollbackOf,
@@ -219,11 +254,7 @@ public final class RuleStore {
       List<KeyValue> journal = current.getGetResponses().get(1).getKvs();
       long currentRevision = rules.isEmpty() ? 0 : rules.get(0).getModRevision();
       long journalRevision = journal.isEmpty() ? 0 : journal.get(0).getModRevision();
-      if (expected != null && expected == ANY_EXISTING) {
-        if (currentRevision == 0) {
-          throw stale(service, expected, currentRevision);
-        }
-      } else if (expected != null && expected != currentRevision) {
+      if (expected != null && !expected.holds(currentRevision)) {
         throw stale(service, expected, currentRevision);
       }
       if (document == null && currentRevision == 0) {
@@ -287,7 +318,7 @@ public final class RuleStore {
         materialize(service, entry.withRevision(revision));
         return new Written(revision, true);
       }
-      if (expected != null && expected != ANY_EXISTING) {
+      if (expected != null && !expected.anyExisting()) {
         // Someone else changed the service between our read and our transaction.
         throw stale(service, expected, -1);
       }
@@ -342,20 +373,38 @@ public final class RuleStore {
     }
   }
 
-  private static ApiException stale(String service, long expected, long current) {
+  private static ApiException stale(String service, Expected expected, long current) {
+    List<Long> named = new ArrayList<>();
+    for (long revision : expected.revisions()) {
+      if (revision > 0) {
+        named.add(revision);
+      }
+    }
+    String why;
+    if (expected.anyExisting()) {
+      why = " do not exist";
+    } else if (expected.revisions().equals(List.of(0L))) {
+      why = " already exist (If-None-Match: * only creates)";
+    } else if (named.isEmpty()) {
+      why =
+          " are at no revision that If-Match names (a revision's ETag is its number without"
+              + " leading zeros, e.g. \"42\")";
+    } else if (expected.revisions().size() == 1) {
+      why = " are no longer at revision " + named.get(0);
+    } else {
+      why = " are at none of the revisions If-Match names (" + joined(named) + ")";
+    }
     return new ApiException(
         ProblemType.PRECONDITION_FAILED,
-        "the rules of "
-            + service
-            + (expected == ANY_EXISTING
-                ? " do not exist"
-                : expected == NO_REVISION
-                    ? " are at no revision that If-Match names (a revision's ETag is its number"
-                        + " without leading zeros, e.g. \"42\")"
-                    : expected == 0
-                        ? " already exist (If-None-Match: * only creates)"
-                        : " are no longer at revision " + expected)
-            + "; read them again and reapply your change",
+        "the rules of " + service + why + "; read them again and reapply your change",
         current >= 0 ? Map.of("currentRevision", current) : Map.of());
+  }
+
+  private static String joined(List<Long> revisions) {
+    StringBuilder text = new StringBuilder();
+    for (long revision : revisions) {
+      text.append(text.length() == 0 ? "" : ", ").append(revision);
+    }
+    return text.toString();
   }
 }

@@ -20,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.InvalidMediaTypeException;
@@ -194,7 +195,7 @@ class RulesController {
       @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
       HttpServletRequest request) {
     ServiceNames.require(service);
-    Long expected = precondition(ifMatch, ifNoneMatch);
+    RuleStore.Expected expected = precondition(ifMatch, ifNoneMatch);
     HistoryEntry target =
         history
             .get(service, to)
@@ -366,12 +367,13 @@ class RulesController {
   }
 
   /**
-   * {@code If-Match: "N"} → N, {@code If-Match: *} → must exist, {@code If-None-Match: *} → 0. A
-   * tag of digits that is not a revision as the ETag gives it ({@code "026"}, {@code "0"}) → {@link
+   * {@code If-Match: "N"} → N, {@code If-Match: "N", "M"} → N or M (RFC 9110: the condition holds
+   * if any tag matches), {@code If-Match: *} → must exist, {@code If-None-Match: *} → 0. A tag of
+   * digits that is not a revision as the ETag gives it ({@code "026"}, {@code "0"}) → {@link
    * RuleStore#NO_REVISION}, which no document matches (412); anything else that is no revision →
-   * 400.
+   * 400, as is a {@code *} in a list ({@code *} stands alone).
    */
-  static Long precondition(String ifMatch, String ifNoneMatch) {
+  static RuleStore.Expected precondition(String ifMatch, String ifNoneMatch) {
     if (ifNoneMatch != null && ifMatch != null && !ifMatch.isBlank()) {
       // RFC 9110 evaluates both; If-Match needs the rules to exist, If-None-Match: * needs them
       // absent, so together they can never hold
@@ -384,14 +386,45 @@ class RulesController {
       if (!ifNoneMatch.strip().equals("*")) {
         throw new ApiException(ProblemType.INVALID_REQUEST, "If-None-Match supports only *");
       }
-      return 0L;
+      return RuleStore.Expected.revision(0);
     }
     if (ifMatch == null || ifMatch.isBlank()) {
       return null;
     }
-    String tag = ifMatch.strip();
+    String value = ifMatch.strip();
+    if (value.equals("*")) {
+      return RuleStore.Expected.revision(RuleStore.ANY_EXISTING);
+    }
+    // the list's elements, split at the commas outside quotes (an entity tag may hold a comma);
+    // empty elements are skipped, as RFC 9110's list syntax asks of recipients
+    List<Long> revisions = new ArrayList<>();
+    int i = 0;
+    while (i < value.length()) {
+      int start = i;
+      boolean quoted = false;
+      while (i < value.length() && (quoted || value.charAt(i) != ',')) {
+        quoted ^= value.charAt(i) == '"';
+        i++;
+      }
+      String tag = value.substring(start, i).strip();
+      if (!tag.isEmpty()) {
+        revisions.add(revision(tag));
+      }
+      i++; // past the comma
+    }
+    if (revisions.isEmpty()) {
+      throw notARevision();
+    }
+    return new RuleStore.Expected(revisions);
+  }
+
+  /** One tag of an {@code If-Match} list as a revision (see {@link #precondition}). */
+  private static long revision(String tag) {
     if (tag.equals("*")) {
-      return RuleStore.ANY_EXISTING;
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "If-Match is * alone or a list of revisions as the ETag gives them (\"3\", \"4\"), not"
+              + " both");
     }
     if (tag.startsWith("W/")) {
       // weak tags are taken as strong ones: proxies that compress answers (nginx) weaken the
@@ -402,9 +435,7 @@ class RulesController {
       tag = tag.substring(1, tag.length() - 1);
     }
     if (!asciiDigits(tag)) {
-      throw new ApiException(
-          ProblemType.INVALID_REQUEST,
-          "If-Match must be a revision as the ETag gives it, e.g. \"42\", or *");
+      throw notARevision();
     }
     // An ETag matches only as the server writes it: "026" (a revision zero-padded, as history keys
     // are) or "0" (no document has revision 0) is another tag, so it fails like a stale one rather
@@ -417,6 +448,13 @@ class RulesController {
     } catch (NumberFormatException e) {
       return RuleStore.NO_REVISION; // digits beyond any revision
     }
+  }
+
+  private static ApiException notARevision() {
+    return new ApiException(
+        ProblemType.INVALID_REQUEST,
+        "If-Match must be a revision as the ETag gives it, e.g. \"42\", a list of them (\"42\","
+            + " \"43\"), or *");
   }
 
   /**
