@@ -1020,6 +1020,41 @@ class ControlPlaneApiIT {
     }
   }
 
+  /**
+   * A document stored under one service's key that names another (written around the API) is one
+   * the agents of that service reject, keeping their last good rules: the dry run against the
+   * stored rules refuses it as it refuses an invalid one, naming both services, rather than
+   * answering with rules nobody runs. A draft, or another service, is not affected.
+   */
+  @Test
+  void evaluateRefusesAStoredDocumentThatNamesAnotherServiceThanItsKey() {
+    ApiClient api = api();
+    etcd.server()
+        .put("/sluice/v1/rules/misplaced-a", document("misplaced-b", 0.5, "r").replace("\n", ""));
+    String span = "{\"span\": {\"name\": \"GET /health\"}}";
+
+    ApiClient.Answer refused =
+        api.post("/api/v1/services/misplaced-a/rules/evaluate", READER, span);
+    assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+    assertThat(refused.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:stored-document-invalid");
+    assertThat(refused.json().get("detail").asString())
+        .contains("stored for misplaced-a", "names service 'misplaced-b'", "last good rules");
+    assertThat(refused.json().get("storedFor").asString()).isEqualTo("misplaced-a");
+    assertThat(refused.json().get("namedService").asString()).isEqualTo("misplaced-b");
+
+    // a draft is held to its own service as a save is, and evaluated
+    ApiClient.Answer draft =
+        api.post(
+            "/api/v1/services/misplaced-a/rules/evaluate",
+            READER,
+            "{\"span\": {\"name\": \"GET /health\"}, \"document\": "
+                + document("misplaced-a", 0.5, "r")
+                + "}");
+    assertThat(draft.status()).as(draft.body()).isEqualTo(200);
+    assertThat(draft.json().get("name").asString()).isEqualTo("r");
+  }
+
   @Test
   void evaluateRefusesFieldsItDoesNotKnowInsteadOfDroppingThem() {
     ApiClient api = api();

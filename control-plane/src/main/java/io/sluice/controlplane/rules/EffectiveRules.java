@@ -11,6 +11,11 @@ import org.springframework.stereotype.Component;
  * the built-in defaults — the same fallback the agents apply. A service whose name can have no
  * document ({@code unknown_service:java}) goes straight to {@code _default}: agents would reject a
  * document stored under its name (its {@code service} could not be valid).
+ *
+ * <p>A stored document is held to what the agents hold it to: valid, and naming the service it is
+ * stored for. One stored under {@code {ns}/v1/rules/a} that says {@code "service": "b"} (written
+ * around the API) is rejected by {@code a}'s agents, which keep their last good rules; so it is not
+ * taken as {@code a}'s effective rules here either.
  */
 @Component
 public final class EffectiveRules {
@@ -28,10 +33,20 @@ public final class EffectiveRules {
    *     built-in defaults
    * @param revision that document's revision, 0 for the built-in defaults
    * @param rules the compiled document; the built-in defaults when the stored one is invalid
-   * @param valid false when the stored document is invalid (written around the API): agents reject
-   *     it and keep their last good rules, which the control plane cannot know
+   * @param namedService the service the stored document names, or {@code null} when it could not be
+   *     read; equal to {@code source} when the document is valid
+   * @param valid false when the stored document is invalid or names another service than it is
+   *     stored for (written around the API): agents reject it and keep their last good rules, which
+   *     the control plane cannot know
    */
-  public record Effective(String source, long revision, CompiledRules rules, boolean valid) {}
+  public record Effective(
+      String source, long revision, CompiledRules rules, String namedService, boolean valid) {
+
+    /** Whether the stored document is readable but names another service than its key's. */
+    public boolean misplaced() {
+      return namedService != null && !namedService.equals(source);
+    }
+  }
 
   /** The effective rules of a service, read from etcd now. */
   public Effective of(String service) {
@@ -41,17 +56,20 @@ public final class EffectiveRules {
                 : Optional.<RuleStore.StoredRules>empty())
             .or(() -> store.get(RuleDocument.DEFAULT_SERVICE));
     if (own.isPresent()) {
-      RuleDocument document = RuleCodec.parse(own.get().document()).document();
-      return document != null
+      RuleStore.StoredRules stored = own.get();
+      RuleDocument document = RuleCodec.parse(stored.document()).document();
+      String named = document == null ? null : document.service();
+      return document != null && named.equals(stored.service())
           ? new Effective(
-              own.get().service(), own.get().revision(), CompiledRules.compile(document), true)
+              stored.service(), stored.revision(), CompiledRules.compile(document), named, true)
           : new Effective(
-              own.get().service(),
-              own.get().revision(),
+              stored.service(),
+              stored.revision(),
               CompiledRules.compile(RuleDocument.builtInDefaults(service)),
+              named,
               false);
     }
     return new Effective(
-        null, 0, CompiledRules.compile(RuleDocument.builtInDefaults(service)), true);
+        null, 0, CompiledRules.compile(RuleDocument.builtInDefaults(service)), null, true);
   }
 }

@@ -278,6 +278,21 @@ class EvaluateController {
 
   private Subject stored(String service) {
     EffectiveRules.Effective rules = effective.of(service);
+    if (rules.misplaced()) {
+      // as the agents reject it: the rules a dry run would show are not the ones they run
+      throw new ApiException(
+          ProblemType.STORED_DOCUMENT_INVALID,
+          "the document stored for "
+              + OneLineText.escape(rules.source())
+              + " at revision "
+              + rules.revision()
+              + " names service '"
+              + OneLineText.escape(rules.namedService())
+              + "' (written around the API); agents of "
+              + OneLineText.escape(rules.source())
+              + " reject it and keep their last good rules",
+          Map.of("storedFor", rules.source(), "namedService", rules.namedService()));
+    }
     if (!rules.valid()) {
       throw new ApiException(
           ProblemType.STORED_DOCUMENT_INVALID,
