@@ -1307,6 +1307,63 @@ class ControlPlaneApiIT {
         .contains("query string could not be decoded");
   }
 
+  /**
+   * The OpenAPI document gives a rollback's revision in the query ({@code ?to=N}) and no body.
+   * Tomcat takes a form body's fields for query parameters, so {@code curl -d to=N} rolled back to
+   * a revision the URL never named: a form body is refused with 415 and nothing is written, the
+   * query's {@code to} or not. An empty form body ({@code curl -d ''}) holds nothing and is no body
+   * to refuse.
+   */
+  @Test
+  void aRollbackTakesItsRevisionFromTheQueryAndRefusesAFormBody() {
+    ApiClient api = api();
+    String path = "/api/v1/services/rollback-form/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    long r2 =
+        api.put(path, WRITER, document(null, 0.4, "a"), Map.of()).json().get("revision").asLong();
+    Map<String, String> form = Map.of("Content-Type", "application/x-www-form-urlencoded");
+    Map<String, ApiClient.Answer> refused = new java.util.LinkedHashMap<>();
+    refused.put(
+        "the revision in a form body",
+        api.call("POST", path + "/rollback", WRITER, "to=" + r1, form));
+    refused.put(
+        "another revision in a form body than the query's",
+        api.call("POST", path + "/rollback?to=" + r2, WRITER, "to=" + r1, form));
+    refused.put(
+        "the revision in a multipart form",
+        api.call(
+            "POST",
+            path + "/rollback",
+            WRITER,
+            "--b\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n" + r1 + "\r\n--b--\r\n",
+            Map.of("Content-Type", "multipart/form-data; boundary=b")));
+    refused.forEach(
+        (call, answer) -> {
+          assertThat(answer.status()).as(call).isEqualTo(415);
+          assertThat(answer.json().get("type").asString())
+              .as(call)
+              .isEqualTo("urn:sluice:problem:unsupported-media-type");
+          assertThat(answer.json().get("detail").asString())
+              .as(call)
+              .contains("a rollback takes no body", "?to=");
+        });
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(2);
+
+    ApiClient.Answer emptyForm = api.call("POST", path + "/rollback?to=" + r1, WRITER, "", form);
+    assertThat(emptyForm.status()).as(emptyForm.body()).isEqualTo(200);
+    JsonNode rollback =
+        api.get("/api/v1/openapi.json", null)
+            .json()
+            .get("paths")
+            .get("/api/v1/services/{service}/rules/rollback")
+            .get("post");
+    assertThat(rollback.has("requestBody")).isFalse();
+    assertThat(rollback.get("parameters").get(0).get("name").asString()).isEqualTo("to");
+    assertThat(rollback.get("parameters").get(0).get("in").asString()).isEqualTo("query");
+  }
+
   @Test
   void twentyConcurrentEditorsWithIfMatchNeverLoseAnUpdate() throws Exception {
     ApiClient api = api();

@@ -185,16 +185,30 @@ class RulesController {
     return json(ResponseEntity.ok()).body(Map.of("revision", revision));
   }
 
+  /**
+   * Makes a past version current. The revision comes in the query ({@code ?to=N}), as the API
+   * documents it; a rollback takes no body. A form body is refused (415) rather than read: Tomcat
+   * takes a form's fields for query parameters, so {@code curl -d to=N} would roll back to a
+   * revision the URL never named. Checked once {@code to} is bound, which reads the form, so a form
+   * that does not decode is refused alike ({@code ProblemAdvice}).
+   */
   @PostMapping("/rollback")
   @RequiresRole(Role.WRITER)
   ResponseEntity<Map<String, Object>> rollback(
       @PathVariable String service,
-      @RequestParam long to,
+      @RequestParam(required = false) Long to,
       @RequestHeader(value = "If-Match", required = false) String ifMatch,
       @RequestHeader(value = "If-None-Match", required = false) String ifNoneMatch,
       @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
       HttpServletRequest request) {
     ServiceNames.require(service);
+    refuseFormBody(request);
+    if (to == null) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "Required parameter 'to' is not present: give the revision to roll back to in the"
+              + " query, ?to=N");
+    }
     RuleStore.Expected expected = precondition(ifMatch, ifNoneMatch);
     HistoryEntry target =
         history
@@ -213,6 +227,31 @@ class RulesController {
     String document = validate(service, json.writeValueAsBytes(target.document()), false);
     long revision = store.put(service, document, expected, change(request, comment), to);
     return written("rollback", revision);
+  }
+
+  /** Refuses a request with a form body (see {@link #rollback}); an empty one holds nothing. */
+  private static void refuseFormBody(HttpServletRequest request) {
+    String contentType = request.getContentType();
+    if (contentType == null || request.getContentLengthLong() == 0) {
+      return;
+    }
+    MediaType type;
+    try {
+      type = MediaType.parseMediaType(contentType);
+    } catch (InvalidMediaTypeException e) {
+      return; // no form: Tomcat reads no parameters from it
+    }
+    if (type.equalsTypeAndSubtype(MediaType.APPLICATION_FORM_URLENCODED)
+        || type.equalsTypeAndSubtype(MediaType.MULTIPART_FORM_DATA)) {
+      throw new ApiException(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "a rollback takes no body: give the revision to roll back to in the query, ?to=N, and"
+              + " send no "
+              + type.getType()
+              + "/"
+              + type.getSubtype()
+              + " body");
+    }
   }
 
   private ResponseEntity<Map<String, Object>> written(String action, long revision) {
