@@ -11,6 +11,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -3478,6 +3479,101 @@ class ControlPlaneApiIT {
             .isEqualTo(token == null ? 401 : token.equals(WRITER) ? 403 : 405);
       }
       assertThat(api.get(logger, ADMIN).body()).doesNotContain("DEBUG");
+    }
+  }
+
+  /**
+   * etcd refusing the control plane's own user (auth on, a role that does not grant the history and
+   * journal keys) is a configuration fault, not an outage: 500 {@code etcd-refused} saying the
+   * credentials or permissions were refused, without the 503 and {@code Retry-After} that would
+   * have clients retry forever. Its own etcd: auth, once on, would lock every other test out.
+   */
+  @Test
+  void etcdRefusingTheControlPlanesPermissionsIsA500ThatSaysSoNotARetryable503() throws Exception {
+    try (EtcdServer authEtcd = EtcdServer.fromPath()) {
+      authEtcd.start();
+      try (Client admin = Client.builder().endpoints(authEtcd.endpoint()).build()) {
+        var auth = admin.getAuthClient();
+        auth.userAdd(bytes("root"), bytes("root-secret")).get(30, TimeUnit.SECONDS);
+        auth.userGrantRole(bytes("root"), bytes("root")).get(30, TimeUnit.SECONDS);
+        auth.roleAdd(bytes("rules-and-agents-only")).get(30, TimeUnit.SECONDS);
+        for (String prefix : List.of("/sluice/v1/rules/", "/sluice/v1/agents/")) {
+          String end = prefix.substring(0, prefix.length() - 1) + "0";
+          auth.roleGrantPermission(
+                  bytes("rules-and-agents-only"),
+                  bytes(prefix),
+                  bytes(end),
+                  io.etcd.jetcd.auth.Permission.Type.READWRITE)
+              .get(30, TimeUnit.SECONDS);
+        }
+        auth.userAdd(bytes("control-plane"), bytes("cp-secret")).get(30, TimeUnit.SECONDS);
+        auth.userGrantRole(bytes("control-plane"), bytes("rules-and-agents-only"))
+            .get(30, TimeUnit.SECONDS);
+        auth.authEnable().get(30, TimeUnit.SECONDS);
+      }
+      try (RunningControlPlane limited =
+          RunningControlPlane.start(
+              Map.of(
+                  "sluice.etcd.endpoints",
+                  authEtcd.endpoint(),
+                  "sluice.etcd.user",
+                  "control-plane",
+                  "sluice.etcd.password",
+                  "cp-secret",
+                  "sluice.security.tokens.reader.token",
+                  READER,
+                  "sluice.security.tokens.reader.role",
+                  "reader",
+                  "sluice.security.tokens.writer.token",
+                  WRITER,
+                  "sluice.security.tokens.writer.role",
+                  "writer"))) {
+        ApiClient api = limited.api();
+        // what the role grants works
+        assertThat(api.get("/api/v1/services/denied/rules", READER).status()).isEqualTo(404);
+        Map<String, ApiClient.Answer> refused = new java.util.LinkedHashMap<>();
+        refused.put("history read", api.get("/api/v1/services/denied/rules/history", READER));
+        refused.put(
+            "write",
+            api.put("/api/v1/services/denied/rules", WRITER, document(null, 0.5, "a"), Map.of()));
+        refused.forEach(
+            (call, answer) -> {
+              assertThat(answer.status()).as(call).isEqualTo(500);
+              assertThat(answer.header("Retry-After")).as(call).isNull();
+              assertThat(answer.json().get("type").asString())
+                  .as(call)
+                  .isEqualTo("urn:sluice:problem:etcd-refused");
+              assertThat(answer.json().get("detail").asString())
+                  .as(call)
+                  .contains(
+                      "PERMISSION_DENIED",
+                      "refused the control plane's credentials or permissions",
+                      "sluice.etcd.user",
+                      "will not help");
+            });
+        assertThat(refused.get("write").json().get("detail").asString())
+            .contains("nothing was changed");
+      }
+      // a wrong password is no outage either
+      try (RunningControlPlane wrongPassword =
+          RunningControlPlane.start(
+              Map.of(
+                  "sluice.etcd.endpoints",
+                  authEtcd.endpoint(),
+                  "sluice.etcd.user",
+                  "control-plane",
+                  "sluice.etcd.password",
+                  "not-the-secret",
+                  "sluice.security.tokens.reader.token",
+                  READER,
+                  "sluice.security.tokens.reader.role",
+                  "reader"))) {
+        ApiClient.Answer read = wrongPassword.api().get("/api/v1/services/denied/rules", READER);
+        assertThat(read.status()).as(read.body()).isEqualTo(500);
+        assertThat(read.header("Retry-After")).isNull();
+        assertThat(read.json().get("detail").asString())
+            .contains("authentication failed", "refused the control plane's credentials");
+      }
     }
   }
 

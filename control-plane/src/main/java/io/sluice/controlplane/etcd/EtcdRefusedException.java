@@ -5,10 +5,12 @@ import io.grpc.Status;
 import java.util.Locale;
 
 /**
- * etcd answered and refused the call for good: the request is too large, invalid, or etcd is out of
- * space. etcd refuses such a request before applying any of it, so nothing was changed; and since
- * the same request would be refused again, the API answers without a retry hint (413 for a write
- * too large, 500 otherwise) instead of the 503 of {@link EtcdUnavailableException}.
+ * etcd answered and refused the call for good: the request is too large, invalid, etcd is out of
+ * space, or the control plane's etcd user may not do it ({@code PERMISSION_DENIED}, a wrong
+ * password). etcd refuses such a request before applying any of it, so nothing was changed; and
+ * since the same request would be refused again until an operator changes etcd's users, roles or
+ * the control plane's credentials, the API answers without a retry hint (413 for a write too large,
+ * 500 otherwise) instead of the 503 of {@link EtcdUnavailableException}.
  */
 public final class EtcdRefusedException extends RuntimeException {
 
@@ -17,11 +19,14 @@ public final class EtcdRefusedException extends RuntimeException {
 
   private final String reason;
   private final boolean tooLarge;
+  private final boolean notPermitted;
 
-  private EtcdRefusedException(String what, String reason, boolean tooLarge, Throwable cause) {
+  private EtcdRefusedException(
+      String what, String reason, boolean tooLarge, boolean notPermitted, Throwable cause) {
     super("etcd refused the call (" + what + "): " + reason, cause);
     this.reason = reason;
     this.tooLarge = tooLarge;
+    this.notPermitted = notPermitted;
   }
 
   /**
@@ -37,6 +42,14 @@ public final class EtcdRefusedException extends RuntimeException {
     return tooLarge;
   }
 
+  /**
+   * Whether etcd refused the control plane's credentials or its user's permissions: a configuration
+   * fault of etcd's users and roles or of {@code sluice.etcd.user}/{@code password}, not an outage.
+   */
+  public boolean notPermitted() {
+    return notPermitted;
+  }
+
   /** The refusal a failed call's cause stands for, or {@code null} when trying again may help. */
   static EtcdRefusedException of(Throwable cause, String what) {
     Status.Code code;
@@ -50,6 +63,14 @@ public final class EtcdRefusedException extends RuntimeException {
       message = status.getDescription();
     }
     message = message == null ? "" : message;
+    if (code == Status.Code.UNAUTHENTICATED) {
+      // jetcd fails a call whose auth token it could not get as UNAUTHENTICATED, with etcd's
+      // refusal of the user and password as the cause
+      String refusal = authenticationFailure(cause);
+      if (refusal != null) {
+        message = refusal;
+      }
+    }
     String lower = message.toLowerCase(Locale.ROOT);
     // etcd's own limit (--max-request-bytes) answers INVALID_ARGUMENT "request is too large";
     // gRPC's message limits, on either side, RESOURCE_EXHAUSTED "received message larger than
@@ -61,8 +82,16 @@ public final class EtcdRefusedException extends RuntimeException {
     // RESOURCE_EXHAUSTED is also etcd's "too many requests" (a backlog: try again later); only
     // its sizes and "database space exceeded" are for good
     boolean noSpace = lower.contains("space exceeded");
+    // etcd's auth: a user without a role granting the key answers PERMISSION_DENIED "etcdserver:
+    // permission denied"; a wrong password INVALID_ARGUMENT "etcdserver: authentication failed,
+    // invalid user ID or password". Neither goes away by itself, unlike an expired token
+    // (UNAUTHENTICATED "invalid auth token"), which the client renews. jetcd reports a wrong
+    // password as UNAUTHENTICATED with etcd's refusal as the cause (read above).
+    boolean notPermitted =
+        code == Status.Code.PERMISSION_DENIED || lower.contains("authentication failed");
     if (!tooLarge
         && !noSpace
+        && !notPermitted
         && (code != Status.Code.INVALID_ARGUMENT || lower.contains("too many requests"))) {
       return null;
     }
@@ -70,6 +99,19 @@ public final class EtcdRefusedException extends RuntimeException {
     if (reason.length() > MAX_REASON_LENGTH) {
       reason = reason.substring(0, MAX_REASON_LENGTH) + "...";
     }
-    return new EtcdRefusedException(what, reason, tooLarge, cause);
+    return new EtcdRefusedException(what, reason, tooLarge, notPermitted, cause);
+  }
+
+  /** etcd's refusal of a user and password among the causes of {@code failure}, or {@code null}. */
+  private static String authenticationFailure(Throwable failure) {
+    Throwable t = failure.getCause();
+    for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+      String message = t.getMessage();
+      if (message != null && message.toLowerCase(Locale.ROOT).contains("authentication failed")) {
+        String description = Status.fromThrowable(t).getDescription();
+        return description != null ? description : message;
+      }
+    }
+    return null;
   }
 }

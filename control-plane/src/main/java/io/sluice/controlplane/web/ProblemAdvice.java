@@ -85,7 +85,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
 
   /**
    * etcd refused the call for good, before applying anything: no retry hint. A write too large for
-   * etcd is the caller's to shrink (413); anything else needs an operator (500).
+   * etcd is the caller's to shrink (413); anything else needs an operator (500), and a refusal of
+   * the control plane's credentials or permissions says so: it is the operator's etcd users and
+   * roles that must change, not the client's request.
    */
   @ExceptionHandler(EtcdRefusedException.class)
   ResponseEntity<Object> etcdRefused(EtcdRefusedException e, HttpServletRequest request) {
@@ -105,7 +107,12 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
             + (type == ProblemType.PAYLOAD_TOO_LARGE
                 ? ". Make the document smaller, or raise etcd's --max-request-bytes together with"
                     + " sluice.etcd.max-request-bytes."
-                : ". Trying again will not help; see the server log.");
+                : e.notPermitted()
+                    ? ": etcd refused the control plane's credentials or permissions. The etcd user"
+                        + " it connects as (sluice.etcd.user) needs read and write access to every"
+                        + " key under its namespace (sluice.etcd.namespace); trying again will not"
+                        + " help until an operator fixes that. See the server log."
+                    : ". Trying again will not help; see the server log.");
     return ResponseEntity.status(type.status()).body(problem(type, detail));
   }
 

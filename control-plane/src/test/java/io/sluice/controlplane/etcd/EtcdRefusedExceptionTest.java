@@ -29,6 +29,39 @@ class EtcdRefusedExceptionTest {
   }
 
   @Test
+  void refusedCredentialsOrPermissionsAreRefusalsForGoodThatSaySo() {
+    EtcdRefusedException denied =
+        of(Status.Code.PERMISSION_DENIED, "etcdserver: permission denied");
+    assertThat(denied).isNotNull();
+    assertThat(denied.notPermitted()).isTrue();
+    assertThat(denied.tooLarge()).isFalse();
+    EtcdRefusedException wrongPassword =
+        of(
+            Status.Code.INVALID_ARGUMENT,
+            "etcdserver: authentication failed, invalid user ID or password");
+    assertThat(wrongPassword.notPermitted()).isTrue();
+    assertThat(of(Status.Code.INVALID_ARGUMENT, "etcdserver: key is not provided").notPermitted())
+        .isFalse();
+    // jetcd's form of a wrong password: the call UNAUTHENTICATED, etcd's refusal its cause
+    EtcdRefusedException wrapped =
+        EtcdRefusedException.of(
+            Status.UNAUTHENTICATED
+                .withCause(
+                    Status.INVALID_ARGUMENT
+                        .withDescription(
+                            "etcdserver: authentication failed, invalid user ID or password")
+                        .asRuntimeException())
+                .asRuntimeException(),
+            "read");
+    assertThat(wrapped.notPermitted()).isTrue();
+    assertThat(wrapped.reason())
+        .isEqualTo(
+            "UNAUTHENTICATED: etcdserver: authentication failed, invalid user ID or password");
+    // an expired token is renewed by the client: worth trying again
+    assertThat(of(Status.Code.UNAUTHENTICATED, "etcdserver: invalid auth token")).isNull();
+  }
+
+  @Test
   void aBacklogOrAnOutageIsWorthTryingAgain() {
     assertThat(of(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: too many requests")).isNull();
     assertThat(of(Status.Code.UNAVAILABLE, "connection refused")).isNull();
