@@ -3578,6 +3578,67 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * A browser sends a CORS preflight without credentials, by design: the admin token check let none
+   * through, so a dashboard on another origin could never read a guarded actuator endpoint even
+   * with an admin token and the actuator's CORS settings ({@code management.endpoints.web.cors.*}).
+   * The preflight is answered from those settings without running the endpoint; the real request
+   * still needs the token.
+   */
+  @Test
+  void aCorsPreflightToAGuardedActuatorEndpointIsAnsweredFromTheActuatorsCorsSettings() {
+    try (RunningControlPlane cors =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.security.tokens.admin.token",
+                ADMIN,
+                "sluice.security.tokens.admin.role",
+                "admin",
+                "management.endpoints.web.exposure.include",
+                "health,loggers",
+                "management.endpoints.web.cors.allowed-origins",
+                "https://ops.example",
+                "management.endpoints.web.cors.allowed-methods",
+                "GET",
+                "management.endpoints.web.cors.allowed-headers",
+                "Authorization"))) {
+      ApiClient api = cors.api();
+      Map<String, String> preflight =
+          Map.of(
+              "Origin", "https://ops.example",
+              "Access-Control-Request-Method", "GET",
+              "Access-Control-Request-Headers", "authorization");
+      ApiClient.Answer allowed = api.call("OPTIONS", "/actuator/loggers", null, null, preflight);
+      assertThat(allowed.status()).isEqualTo(200);
+      assertThat(allowed.header("Access-Control-Allow-Origin")).isEqualTo("https://ops.example");
+      assertThat(allowed.header("Access-Control-Allow-Headers"))
+          .isEqualToIgnoringCase("authorization");
+      assertThat(allowed.body()).isEmpty();
+      // another origin is refused by the CORS settings, not let in
+      ApiClient.Answer otherOrigin =
+          api.call(
+              "OPTIONS",
+              "/actuator/loggers",
+              null,
+              null,
+              Map.of(
+                  "Origin", "https://elsewhere.example", "Access-Control-Request-Method", "GET"));
+      assertThat(otherOrigin.status()).isEqualTo(403);
+      assertThat(otherOrigin.header("Access-Control-Allow-Origin")).isNull();
+      // the real request still needs the admin token, from an allowed origin too
+      Map<String, String> origin = Map.of("Origin", "https://ops.example");
+      assertThat(api.call("GET", "/actuator/loggers", null, null, origin).status()).isEqualTo(401);
+      // an OPTIONS that is no preflight is checked as any other request
+      assertThat(api.call("OPTIONS", "/actuator/loggers", null, null, origin).status())
+          .isEqualTo(401);
+      ApiClient.Answer admin = api.call("GET", "/actuator/loggers", ADMIN, null, origin);
+      assertThat(admin.status()).isEqualTo(200);
+      assertThat(admin.header("Access-Control-Allow-Origin")).isEqualTo("https://ops.example");
+    }
+  }
+
+  /**
    * Health is open to anyone who reaches the port: each component's status (UP/DOWN), which probes,
    * load balancers and the web UI read, and never its details (etcd's revision, errors that name
    * etcd's address and keys, the disk's path and size), unless an operator turns them on.

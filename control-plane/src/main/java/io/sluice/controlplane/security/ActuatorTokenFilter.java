@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import org.springframework.boot.actuate.endpoint.EndpointId;
 import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
 import org.springframework.http.HttpHeaders;
+import org.springframework.web.cors.CorsUtils;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -29,6 +30,13 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Only the application's own server is checked: endpoints on a separate management port ({@code
  * management.server.port}) are the operator's to fence off.
+ *
+ * <p>A CORS preflight ({@code OPTIONS} with {@code Origin} and {@code
+ * Access-Control-Request-Method}) passes unchecked: browsers send it without credentials by design,
+ * so asking it for a token would make every cross-origin read of a guarded endpoint fail before the
+ * real request (which carries the token) is sent. Spring answers it from the actuator's CORS
+ * settings ({@code management.endpoints.web.cors.*}), without running the endpoint; without such
+ * settings it grants nothing, and the real request is checked as any other.
  */
 final class ActuatorTokenFilter extends OncePerRequestFilter {
 
@@ -83,6 +91,10 @@ final class ActuatorTokenFilter extends OncePerRequestFilter {
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
+    if (CorsUtils.isPreFlightRequest(request)) {
+      chain.doFilter(request, response);
+      return;
+    }
     String header = BearerHeader.of(request);
     String token = header == null ? null : BearerHeader.token(header);
     if (token == null) {
