@@ -576,6 +576,44 @@ class ControlPlaneApiIT {
         .isGreaterThan(rollback.json().get("revision").asLong());
   }
 
+  /**
+   * A client that accepts only problem details ({@code Accept: application/problem+json}) is
+   * answered every read's JSON alike, the rules too (they answered 406 while the history, the
+   * services and the rest answered), and labeled as what it is, {@code application/json}: labeled a
+   * problem document, a success reads as a failure. A problem is still a problem document.
+   */
+  @Test
+  void readsAcceptingOnlyProblemDetailsAnswerTheirJsonLabeledAsJson() {
+    ApiClient api = api();
+    String path = "/api/v1/services/accept-problems/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.1, "a"), Map.of()).json().get("revision").asLong();
+    Map<String, String> problemsOnly = Map.of("Accept", "application/problem+json");
+    for (String url :
+        List.of(
+            path,
+            path + "/history",
+            path + "/history/" + r1,
+            "/api/v1/services",
+            "/api/v1/services/accept-problems/rollout",
+            "/api/v1/services/accept-problems/unprotected",
+            "/api/v1/agents",
+            "/api/v1/whoami",
+            "/api/v1/openapi.json")) {
+      ApiClient.Answer answer = api.call("GET", url, READER, null, problemsOnly);
+      assertThat(answer.status()).as(url).isEqualTo(200);
+      assertThat(answer.header("Content-Type")).as(url).startsWith("application/json");
+      assertThat(answer.json().has("type")).as(url).isFalse();
+    }
+    assertThat(api.call("GET", path, READER, null, problemsOnly).header("ETag"))
+        .isEqualTo("\"" + r1 + "\"");
+    ApiClient.Answer missing =
+        api.call("GET", "/api/v1/services/accept-problems-none/rules", READER, null, problemsOnly);
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(missing.json().get("type").asString()).isEqualTo("urn:sluice:problem:not-found");
+  }
+
   @Test
   void readsWhoseAcceptAdmitsNoJsonAnswer406AsTheOpenApiDocumentSays() {
     ApiClient api = api();

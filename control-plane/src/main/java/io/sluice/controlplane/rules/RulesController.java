@@ -70,9 +70,12 @@ class RulesController {
    * outside the rule language's runs {@code _default}) answers 404 with {@code
    * "canHaveOwnDocument": false} and a detail saying so, rather than 400: the service exists, its
    * agents just run {@code _default}. {@code produces}: the answer's type is set, which would
-   * otherwise skip content negotiation and answer JSON to an {@code Accept} that admits none.
+   * otherwise skip content negotiation and answer JSON to an {@code Accept} that admits none. It
+   * admits {@code application/problem+json} too, as every other read does (a client that accepts
+   * only problem details still gets the JSON, labeled {@code application/json}).
    */
-  @GetMapping(produces = MediaType.APPLICATION_JSON_VALUE)
+  @GetMapping(
+      produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
   ResponseEntity<String> get(@PathVariable String service) {
     ServiceNames.requireReported(service);
     if (!ServiceNames.canHaveOwnDocument(service)) {

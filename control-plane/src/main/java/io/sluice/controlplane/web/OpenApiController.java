@@ -19,7 +19,12 @@ class OpenApiController {
 
   private volatile byte[] document;
 
-  @GetMapping(value = "/api/v1/openapi.json", produces = MediaType.APPLICATION_JSON_VALUE)
+  /**
+   * As every read, also to an {@code Accept} of problem details alone: see {@code JsonAnswerType}.
+   */
+  @GetMapping(
+      value = "/api/v1/openapi.json",
+      produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
   ResponseEntity<byte[]> openApi() {
     byte[] loaded = document;
     if (loaded == null) {
