@@ -351,6 +351,7 @@ public final class EtcdRuleSource implements RuleSource {
         Slot from = slotOf(published);
         if (from.applied == null) {
           from.applied = published;
+          from.appliedDocument = null; // the snapshot's file holds its text
         }
       }
     }
@@ -546,10 +547,11 @@ public final class EtcdRuleSource implements RuleSource {
     }
     slot.keptThroughLoss = false;
     slot.revision = revision;
-    DocumentCompiler.Outcome outcome =
-        DocumentCompiler.compile(kv.getValue().getBytes(), slot.services);
+    byte[] document = kv.getValue().getBytes();
+    DocumentCompiler.Outcome outcome = DocumentCompiler.compile(document, slot.services);
     if (outcome.isValid()) {
       slot.applied = new ActiveRules(outcome.rules(), revision, slot.source);
+      slot.appliedDocument = document;
       slot.rejection = null;
       updateLastRejection();
       return true;
@@ -581,6 +583,7 @@ public final class EtcdRuleSource implements RuleSource {
     }
     slot.revision = revision;
     slot.applied = null;
+    slot.appliedDocument = null;
     slot.rejection = null;
     slot.keptThroughLoss = false;
     updateLastRejection();
@@ -614,9 +617,17 @@ public final class EtcdRuleSource implements RuleSource {
     if (lastKnownGood != null) {
       if (effective == builtInDefaults) {
         lastKnownGood.delete(service);
-      } else {
-        lastKnownGood.save(service, effective);
+      } else if (effective.source() != ActiveRules.Source.LAST_KNOWN_GOOD) {
+        // the document's bytes as applied, not its canonical form: that spells out every default
+        // and may be too large to load back (see SnapshotText)
+        Slot from = effective == serviceSlot.applied ? serviceSlot : defaultSlot;
+        if (from.appliedDocument != null) {
+          lastKnownGood.save(service, effective, from.appliedDocument);
+        } else {
+          lastKnownGood.save(service, effective);
+        }
       }
+      // the last-known-good rules kept in force are what the file holds already
     }
   }
 
@@ -731,6 +742,10 @@ public final class EtcdRuleSource implements RuleSource {
     final ActiveRules.Source source;
     final Set<String> services;
     ActiveRules applied;
+
+    /** The text {@link #applied} was compiled from, as read; null for a last-known-good one. */
+    byte[] appliedDocument;
+
     RuleRejection rejection;
     long revision;
     long nextWatchRevision;

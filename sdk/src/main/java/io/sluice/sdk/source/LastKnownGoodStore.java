@@ -59,9 +59,10 @@ import java.util.logging.Logger;
  * endpoints matches any.
  *
  * <p>Every save writes a temporary file, forces it to disk and renames it over the old one ({@code
- * ATOMIC_MOVE}), so a crash mid-write leaves the previous snapshot intact, never half a file. A
- * stored document is validated again when loaded: anything unreadable or from elsewhere is refused
- * with one log line, and the caller runs on the defaults.
+ * ATOMIC_MOVE}), so a crash mid-write leaves the previous snapshot intact, never half a file. The
+ * document is stored as it was applied, byte for byte, and validated again when loaded, under the
+ * same limits: whatever was applied loads back, and anything unreadable or from elsewhere is
+ * refused with one log line, and the caller runs on the defaults.
  *
  * <p>A crash between writing the temporary file and renaming it leaves the temporary file behind.
  * The first load or save of a store (at start) removes such files: those matching {@code
@@ -79,11 +80,10 @@ public final class LastKnownGoodStore {
   private static final int FORMAT = 1;
 
   /**
-   * The most a snapshot file may hold: a document that loads is at most {@link
-   * RuleCodec#MAX_DOCUMENT_BYTES} written compactly, and the snapshot holds it pretty-printed, each
+   * The most a snapshot file may hold. A snapshot holds the document as applied, at most {@link
+   * RuleCodec#MAX_DOCUMENT_BYTES}; older versions saved its canonical form pretty-printed, each
    * field on a line of its own indented by its depth (a short field, {@code "a":1,} at the depth of
-   * an attribute, takes four times its compact size), with room to spare for what the snapshot
-   * records beside it.
+   * an attribute, takes four times its compact size), and those files are still read.
    */
   static final int MAX_SNAPSHOT_BYTES = 8 * RuleCodec.MAX_DOCUMENT_BYTES;
 
@@ -183,13 +183,31 @@ public final class LastKnownGoodStore {
   }
 
   /**
-   * Replaces {@code service}'s snapshot with {@code rules}, atomically. A failure is logged as a
-   * WARNING when it starts a streak, at FINE while it goes on, and the first success after it at
-   * INFO.
+   * Replaces {@code service}'s snapshot with {@code rules}, atomically, storing the document in its
+   * canonical form ({@link RuleCodec#writeCompact}). For rules read from etcd, prefer {@link
+   * #save(String, ActiveRules, byte[])}: the canonical form spells out every default and can be
+   * many times larger than the document applied, past what a load accepts ({@link
+   * RuleCodec#MAX_DOCUMENT_BYTES}); such a snapshot is not written (logged like any failed save).
    *
    * @return whether the snapshot was written
    */
   public boolean save(String service, ActiveRules rules) {
+    return save(
+        service, rules, RuleCodec.writeCompact(rules.document()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Replaces {@code service}'s snapshot with {@code rules}, atomically, keeping {@code document}
+   * (the text {@code rules} were compiled from, as read from etcd) byte for byte: a load parses and
+   * validates those very bytes again, under the same limits, so every document that was applied
+   * loads back. A failure is logged as a WARNING when it starts a streak, at FINE while it goes on,
+   * and the first success after it at INFO.
+   *
+   * @param document the JSON text of {@code rules}' document, as applied
+   * @return whether the snapshot was written
+   */
+  public boolean save(String service, ActiveRules rules, byte[] document) {
+    Objects.requireNonNull(document, "document");
     sweepOnce();
     Path target = file(service);
     Path temp = null;
@@ -205,8 +223,7 @@ public final class LastKnownGoodStore {
       root.put("revision", rules.revision());
       root.put("source", rules.source().name());
       root.put("savedAt", clock.instant().toString());
-      root.set("document", MAPPER.readTree(RuleCodec.write(rules.document())));
-      byte[] bytes = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+      byte[] bytes = SnapshotText.write(root, document);
       securePrivateRoot();
       Files.createDirectories(directory);
       temp = Files.createTempFile(directory, "." + baseName(service) + "-", ".tmp");
@@ -327,8 +344,7 @@ public final class LastKnownGoodStore {
     }
     DocumentCompiler.Outcome outcome =
         DocumentCompiler.compile(
-            document.toString().getBytes(StandardCharsets.UTF_8),
-            Set.of(service, RuleDocument.DEFAULT_SERVICE));
+            storedText(bytes, document), Set.of(service, RuleDocument.DEFAULT_SERVICE));
     if (!outcome.isValid()) {
       refuse(
           path,
@@ -338,6 +354,18 @@ public final class LastKnownGoodStore {
     }
     return Optional.of(
         new ActiveRules(outcome.rules(), revision.asLong(), ActiveRules.Source.LAST_KNOWN_GOOD));
+  }
+
+  /**
+   * The stored document's text, validated as it was when applied: the bytes saved (see {@link
+   * SnapshotText}). An older version saved the canonical form pretty-printed, which can be larger
+   * than a document may be: such a text is read written compactly, as that version did.
+   */
+  private static byte[] storedText(byte[] snapshot, JsonNode document) {
+    byte[] text = SnapshotText.documentText(snapshot);
+    return text != null && text.length <= RuleCodec.MAX_DOCUMENT_BYTES
+        ? text
+        : document.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   /**

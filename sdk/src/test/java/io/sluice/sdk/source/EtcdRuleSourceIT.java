@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
+import static io.sluice.sdk.source.TestDocuments.terseBreakers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,6 +11,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
+import io.sluice.rules.RuleCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
@@ -290,6 +292,29 @@ class EtcdRuleSourceIT {
     long fresh = server().put(keys.rules(service), document(service, 0.75));
     await().atMost(Duration.ofSeconds(20)).until(() -> holder.current().revision() == fresh);
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+  }
+
+  /**
+   * A document near the size limit, written tersely (breakers with a name and nothing else), is
+   * saved as it was applied, so an agent restarted while etcd is away can start on it. Before, the
+   * canonical form was saved: every default spelled out, twenty times the document, refused at
+   * load.
+   */
+  @Test
+  void savesADocumentNearTheSizeLimitSoThatItLoadsBack() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored =
+        server()
+            .put(keys.rules(service), terseBreakers(service, RuleCodec.MAX_DOCUMENT_BYTES - 64));
+    ActiveRulesHolder holder = holder(service);
+    started(EtcdRuleSource.builder(client(), holder, service).lastKnownGood(store));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == stored);
+
+    await("the saved snapshot loads back")
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == stored);
+    assertThat(store.load(service).orElseThrow().document()).isEqualTo(holder.current().document());
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
+import static io.sluice.sdk.source.TestDocuments.terseBreakers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
@@ -12,6 +13,7 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -370,6 +372,61 @@ class LastKnownGoodStoreTest {
         .get()
         .extracting(ActiveRules::document)
         .isEqualTo(applied.document());
+  }
+
+  /**
+   * A document near the size limit, written tersely: its canonical form spells out every default of
+   * every breaker and is twenty times larger, far past what a load accepts (and past the file cap).
+   * Stored as applied, it loads back (before: saved canonical, refused at load as larger than a
+   * document may be, so a restart while etcd is away ran the defaults).
+   */
+  @Test
+  void loadsBackADocumentNearTheLimitWhoseCanonicalFormIsFarLarger() {
+    String applied = terseBreakers("orders", RuleCodec.MAX_DOCUMENT_BYTES - 16);
+    byte[] text = applied.getBytes(StandardCharsets.UTF_8);
+    CompiledRules compiled = CompiledRules.compile(RuleCodec.parse(text).orElseThrow());
+    assertThat(RuleCodec.writeCompact(compiled.document()).length())
+        .isGreaterThan(8 * RuleCodec.MAX_DOCUMENT_BYTES);
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.save("orders", new ActiveRules(compiled, 12, ActiveRules.Source.ETCD), text))
+          .isTrue();
+      ActiveRules loaded = store.load("orders").orElseThrow();
+
+      assertThat(loaded.revision()).isEqualTo(12);
+      assertThat(loaded.document()).isEqualTo(compiled.document());
+      assertThat(log.messages()).isEmpty();
+    }
+    assertThat(store.file("orders"))
+        .satisfies(f -> assertThat(Files.size(f)).isLessThan(text.length + 1024L));
+  }
+
+  /**
+   * The document goes in byte for byte where it can (UTF-8): a byte order mark and white space
+   * around it aside, and a document in another encoding etcd may hold goes in as its JSON tree.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"UTF-8", "UTF-8 with BOM and new lines", "UTF-16BE"})
+  void keepsTheDocumentAsAppliedInAnyEncodingAJsonParserReads(String encoding) throws Exception {
+    String json = "{\"schemaVersion\":1,\"service\":\"orders\",\"breakers\":[{\"name\":\"é\"}]}";
+    byte[] text =
+        switch (encoding) {
+          case "UTF-16BE" -> json.getBytes(StandardCharsets.UTF_16BE);
+          case "UTF-8" -> json.getBytes(StandardCharsets.UTF_8);
+          default -> ("\uFEFF\n" + json + "\r\n").getBytes(StandardCharsets.UTF_8);
+        };
+    CompiledRules compiled = CompiledRules.compile(RuleCodec.parse(text).orElseThrow());
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+
+    assertThat(store.save("orders", new ActiveRules(compiled, 3, ActiveRules.Source.ETCD), text))
+        .isTrue();
+
+    assertThat(store.load("orders"))
+        .get()
+        .extracting(ActiveRules::document)
+        .isEqualTo(compiled.document());
+    assertThat(Files.readString(store.file("orders"))).contains("\"document\" : " + json + "\n}");
   }
 
   @Test

@@ -24,4 +24,21 @@ public final class TestDocuments {
         """
         .formatted(service);
   }
+
+  /**
+   * A valid document of {@code service} just under {@code maxBytes}, written tersely: breakers that
+   * give a name and nothing else. Its canonical form spells out every default of every breaker and
+   * is many times larger.
+   */
+  public static String terseBreakers(String service, int maxBytes) {
+    String head = "{\"schemaVersion\":1,\"service\":\"" + service + "\",\"breakers\":[";
+    StringBuilder json = new StringBuilder(maxBytes).append(head);
+    for (int i = 0; ; i++) {
+      String breaker = (i == 0 ? "" : ",") + "{\"name\":\"" + Integer.toString(i, 36) + "\"}";
+      if (json.length() + breaker.length() + 2 > maxBytes) {
+        return json.append("]}").toString();
+      }
+      json.append(breaker);
+    }
+  }
 }
