@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -111,8 +112,18 @@ public final class StatusReporter implements AutoCloseable {
         }
       };
 
+  private final LongSupplier nanoTime;
+
   private volatile ScheduledExecutorService executor;
+
+  /**
+   * When the last write began, a {@link #nanoTime} reading; meaningless until {@link #writeBegun}.
+   * No reading can stand for "never": {@code System.nanoTime()} has an arbitrary origin and may be
+   * negative, and a first write measured from 0 would then be put off by years.
+   */
   private volatile long lastWriteNanos;
+
+  private volatile boolean writeBegun;
   private volatile long writes;
   private volatile long writeAttempts;
   private volatile boolean taskFailureLogged;
@@ -148,6 +159,7 @@ public final class StatusReporter implements AutoCloseable {
     this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
     this.pacing = new WritePacing(refreshInterval);
     this.schemes = builder.schemes;
+    this.nanoTime = builder.nanoTime;
   }
 
   /**
@@ -217,8 +229,11 @@ public final class StatusReporter implements AutoCloseable {
     if (pool == null || closed.get() || !writeScheduled.compareAndSet(false, true)) {
       return;
     }
-    long sinceLast = System.nanoTime() - lastWriteNanos;
-    long delay = Math.max(0, minWriteInterval.toNanos() - sinceLast);
+    long delay = 0;
+    if (writeBegun) {
+      long sinceLast = nanoTime.getAsLong() - lastWriteNanos;
+      delay = Math.max(0, minWriteInterval.toNanos() - sinceLast);
+    }
     try {
       pool.schedule(() -> guarded(this::write), delay, TimeUnit.NANOSECONDS);
     } catch (RuntimeException e) {
@@ -289,13 +304,14 @@ public final class StatusReporter implements AutoCloseable {
   private void write() {
     // Stamp before accepting new requests, so a request racing with this write is delayed by the
     // full interval instead of writing right after it.
-    lastWriteNanos = System.nanoTime();
+    lastWriteNanos = nanoTime.getAsLong();
+    writeBegun = true;
     writeScheduled.set(false);
-    if (closed.get() || pacing.backingOff(System.nanoTime())) {
+    if (closed.get() || pacing.backingOff(nanoTime.getAsLong())) {
       return;
     }
     AgentStatus status = StatusCaps.cap(document.build());
-    if (pacing.unchanged(status, lease.id() != 0, System.nanoTime())) {
+    if (pacing.unchanged(status, lease.id() != 0, nanoTime.getAsLong())) {
       return;
     }
     writeAttempts++;
@@ -327,7 +343,7 @@ public final class StatusReporter implements AutoCloseable {
           e = again;
         }
       }
-      pacing.failed(System.nanoTime());
+      pacing.failed(nanoTime.getAsLong());
       if (!failureLogged) {
         failureLogged = true;
         // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
@@ -348,7 +364,7 @@ public final class StatusReporter implements AutoCloseable {
   private void put(AgentStatus status) throws Exception {
     writer.put(status, lease.id());
     everAnswered = true;
-    pacing.written(status, System.nanoTime());
+    pacing.written(status, nanoTime.getAsLong());
     writes++;
     if (failureLogged) {
       failureLogged = false;
@@ -407,6 +423,7 @@ public final class StatusReporter implements AutoCloseable {
     private Duration callTimeout = Duration.ofSeconds(5);
     private int maxStatusBytes = StatusCaps.MAX_STATUS_BYTES;
     private Clock clock = Clock.systemUTC();
+    private LongSupplier nanoTime = System::nanoTime;
     private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
 
     private Builder(Client client, String service, ActiveRulesHolder rules) {
@@ -515,6 +532,15 @@ public final class StatusReporter implements AutoCloseable {
     /** The clock for start time and update stamps. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The monotonic clock that spaces writes, {@code System::nanoTime} but in tests: its readings,
+     * like {@code System.nanoTime()}'s, have an arbitrary origin and may be negative.
+     */
+    Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
       return this;
     }
 

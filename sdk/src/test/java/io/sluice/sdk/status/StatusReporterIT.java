@@ -135,6 +135,28 @@ class StatusReporterIT {
     System.out.println("[measure] status close (lease revoke) took " + closeMillis + " ms");
   }
 
+  /**
+   * {@code System.nanoTime()} has an arbitrary origin and may be negative. Before, "never written"
+   * was a last write at 0, and a first write measured from it was put off by about a century: the
+   * agent never showed up.
+   */
+  @Test
+  void writesTheFirstStatusAtOnceWhenTheMonotonicClockReadsNegative() throws Exception {
+    String service = newService();
+    long origin = Long.MIN_VALUE / 2; // readings around -146 years, counting up as time passes
+    long start = System.nanoTime();
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(
+                    client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                .nanoTime(() -> origin + (System.nanoTime() - start))
+                .build());
+    reporter.start();
+
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+  }
+
   @Test
   void reportsARejectedDocumentWithItsErrors() throws Exception {
     String service = newService();
