@@ -1,12 +1,17 @@
 package io.sluice.sdk.status;
 
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -15,8 +20,10 @@ import java.util.logging.Logger;
  *
  * <p>Kept apart from the reporter because it is the part that crosses threads: jetcd reports a lost
  * keep-alive on its own thread (handed to the reporter through {@link LostListener}), and {@link
- * #stopKeepAlive()} may run on the closing thread while the reporter's thread is stuck in a call to
- * a silent etcd. Everything else runs on the reporter's thread.
+ * #close()} and {@link #stopKeepAlive()} run on the closing thread while the reporter's thread may
+ * be stuck in a call to a silent etcd or just have had a lease granted: {@code close()} and the
+ * taking up of a granted lease exclude each other, so a lease is either the closing thread's to
+ * revoke or revoked by the grant. Everything else runs on the reporter's thread.
  */
 final class StatusLease {
 
@@ -34,6 +41,12 @@ final class StatusLease {
   private final Duration callTimeout;
   private final BooleanSupplier closed;
   private final LostListener lostListener;
+  private final LongConsumer granted;
+
+  private final Object lock = new Object();
+
+  // guarded by lock: set by close(), after which grant() takes no lease up
+  private boolean closing;
 
   private volatile long id;
 
@@ -42,7 +55,8 @@ final class StatusLease {
 
   /**
    * @param key the status key, for log lines
-   * @param closed whether the reporter is closed: a lease granted after that is not kept alive
+   * @param closed whether the reporter is closed: a keep-alive that ends after that is no loss
+   * @param granted hears of each lease etcd grants before it is taken up (a test's hold)
    */
   StatusLease(
       Client client,
@@ -50,13 +64,15 @@ final class StatusLease {
       Duration ttl,
       Duration callTimeout,
       BooleanSupplier closed,
-      LostListener lostListener) {
+      LostListener lostListener,
+      LongConsumer granted) {
     this.client = client;
     this.key = key;
     this.ttl = ttl;
     this.callTimeout = callTimeout;
     this.closed = closed;
     this.lostListener = lostListener;
+    this.granted = granted;
   }
 
   /** The lease's id, 0 when there is none right now. */
@@ -64,19 +80,78 @@ final class StatusLease {
     return id;
   }
 
-  /** Grants a lease and has jetcd keep it alive. */
-  void grant() throws Exception {
-    long granted =
-        client
-            .getLeaseClient()
-            .grant(ttl.toSeconds())
-            .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
-            .getID();
-    id = granted;
-    keepAlive = client.getLeaseClient().keepAlive(granted, new KeepAliveObserver(granted));
-    if (closed.getAsBoolean()) {
-      stopKeepAlive(); // close() gave up waiting while the lease was granted
+  /**
+   * Grants a lease and has jetcd keep it alive, unless {@link #close()} came first: a lease etcd
+   * grants after that is revoked, never taken up, so nothing is written under it. One whose answer
+   * is given up (a timeout, or the interrupt of a close that does not wait) is revoked when the
+   * answer comes after all.
+   *
+   * @return whether the lease was taken up; false when closed meanwhile
+   */
+  boolean grant() throws Exception {
+    CompletableFuture<LeaseGrantResponse> pending = client.getLeaseClient().grant(ttl.toSeconds());
+    long granted;
+    try {
+      granted = pending.get(callTimeout.toMillis(), TimeUnit.MILLISECONDS).getID();
+    } catch (InterruptedException | TimeoutException e) {
+      // etcd may grant it all the same, and no one would take it up
+      pending.thenAccept(late -> revokeUnused(late.getID()));
+      throw e;
     }
+    this.granted.accept(granted);
+    synchronized (lock) {
+      if (!closing) {
+        id = granted;
+        keepAlive = client.getLeaseClient().keepAlive(granted, new KeepAliveObserver(granted));
+        return true;
+      }
+    }
+    revokeUnused(granted);
+    return false;
+  }
+
+  /**
+   * From now on no lease is taken up ({@link #grant} revokes what etcd grants later). Returns the
+   * lease held, 0 for none: a write in flight may still put the key under it, so the caller revokes
+   * it after that write.
+   */
+  long close() {
+    synchronized (lock) {
+      closing = true;
+      return id;
+    }
+  }
+
+  /**
+   * Revokes a lease nothing was written under, without waiting: it would expire anyway, so a
+   * failure (etcd away, the client closed) is only logged at FINE.
+   */
+  private void revokeUnused(long unused) {
+    try {
+      client
+          .getLeaseClient()
+          .revoke(unused)
+          .whenComplete(
+              (response, error) -> {
+                if (error != null) {
+                  logUnrevoked(unused, error);
+                }
+              });
+    } catch (RuntimeException e) {
+      logUnrevoked(unused, e);
+    }
+  }
+
+  private void logUnrevoked(long unused, Throwable error) {
+    logger.log(
+        Level.FINE,
+        "could not revoke the unused status lease "
+            + unused
+            + " of "
+            + key
+            + " ("
+            + EtcdErrors.rootMessage(error)
+            + "); it expires with no key on it");
   }
 
   /** Gives the lease up without revoking it (it is gone already, or expires on its own). */

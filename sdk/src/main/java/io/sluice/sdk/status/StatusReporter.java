@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -155,7 +156,13 @@ public final class StatusReporter implements AutoCloseable {
             builder.versions);
     this.lease =
         new StatusLease(
-            client, key, builder.leaseTtl, builder.callTimeout, closed::get, this::onLeaseLost);
+            client,
+            key,
+            builder.leaseTtl,
+            builder.callTimeout,
+            closed::get,
+            this::onLeaseLost,
+            builder.leaseGranted);
     this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
     this.pacing = new WritePacing(refreshInterval);
     this.schemes = builder.schemes;
@@ -253,10 +260,11 @@ public final class StatusReporter implements AutoCloseable {
     if (pool == null) {
       return;
     }
-    if (lease.id() == 0) {
-      // No lease, nothing to revoke: a grant still on its way (etcd away or slow) is abandoned at
-      // once, rather than held the JVM's exit for the revoke's timeout. A lease it grants after
-      // all is not kept alive (see StatusLease#grant) and expires with no key on it.
+    if (lease.close() == 0) {
+      // No lease taken up, so no key to delete: a grant still on its way (etcd away or slow) is
+      // abandoned at once, rather than hold the JVM's exit for the revoke's timeout. The lease
+      // etcd grants for it all the same is revoked, and nothing is written under it (see
+      // StatusLease#grant).
       pool.shutdownNow();
       lease.stopKeepAlive();
       return;
@@ -322,7 +330,9 @@ public final class StatusReporter implements AutoCloseable {
     }
     try {
       if (lease.id() == 0) {
-        lease.grant();
+        if (!lease.grant()) {
+          return; // closed meanwhile: nothing may be written that close() would not revoke
+        }
         everAnswered = true;
       }
       put(status);
@@ -333,8 +343,9 @@ public final class StatusReporter implements AutoCloseable {
         logger.info("the status lease of " + key + " was lost; granting a new one");
         dropLease();
         try {
-          lease.grant();
-          put(status);
+          if (lease.grant()) {
+            put(status);
+          }
           return;
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
@@ -424,6 +435,7 @@ public final class StatusReporter implements AutoCloseable {
     private int maxStatusBytes = StatusCaps.MAX_STATUS_BYTES;
     private Clock clock = Clock.systemUTC();
     private LongSupplier nanoTime = System::nanoTime;
+    private LongConsumer leaseGranted = id -> {};
     private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
 
     private Builder(Client client, String service, ActiveRulesHolder rules) {
@@ -541,6 +553,15 @@ public final class StatusReporter implements AutoCloseable {
      */
     Builder nanoTime(LongSupplier nanoTime) {
       this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+      return this;
+    }
+
+    /**
+     * Hears, on the reporter's thread, of each lease etcd granted, before the reporter takes it up:
+     * tests hold the reporter there to close it while a grant is on its way.
+     */
+    Builder onLeaseGranted(LongConsumer leaseGranted) {
+      this.leaseGranted = Objects.requireNonNull(leaseGranted, "leaseGranted");
       return this;
     }
 

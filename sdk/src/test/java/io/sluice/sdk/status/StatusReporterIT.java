@@ -29,8 +29,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -155,6 +157,68 @@ class StatusReporterIT {
 
     Client reader = client();
     await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+  }
+
+  /**
+   * close() while etcd's answer to the lease grant is on its way to the reporter: the grant goes on
+   * without it. Before, the reporter took the lease up after close had returned and wrote its key
+   * under it, never revoked: the agent stayed listed for a whole TTL after it had stopped.
+   */
+  @Test
+  void closeWhileALeaseIsBeingGrantedRevokesItAndWritesNoKey() throws Exception {
+    String service = newService();
+    CountDownLatch granted = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    AtomicLong grantedId = new AtomicLong();
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(
+                    client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                .leaseTtl(StatusReporter.MAX_LEASE_TTL)
+                .onLeaseGranted(
+                    id -> {
+                      grantedId.set(id);
+                      granted.countDown();
+                      awaitUninterruptibly(closed); // etcd's answer still "on its way"
+                    })
+                .build());
+    reporter.start();
+    assertThat(granted.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    reporter.close();
+    closed.countDown();
+
+    Client reader = client();
+    await("the lease granted while closing is revoked, not left to run out its 15 s")
+        .atMost(Duration.ofSeconds(8))
+        .until(() -> remainingTtl(reader, grantedId.get()) == -1);
+    assertThat(keyValue(reader, reporter.key())).isEmpty();
+    assertThat(reporter.writes()).isZero();
+  }
+
+  /** Waits for {@code latch} through interrupts (a closing reporter's), at most {@link #AWAIT}. */
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    long deadline = System.nanoTime() + AWAIT.toNanos();
+    boolean interrupted = false;
+    while (latch.getCount() > 0 && System.nanoTime() - deadline < 0) {
+      try {
+        latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The seconds lease {@code id} has left, -1 once it is revoked or expired. */
+  private static long remainingTtl(Client client, long id) throws Exception {
+    return client
+        .getLeaseClient()
+        .timeToLive(id, LeaseOption.DEFAULT)
+        .get(5, TimeUnit.SECONDS)
+        .getTTL();
   }
 
   @Test
