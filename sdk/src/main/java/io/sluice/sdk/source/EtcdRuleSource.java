@@ -83,6 +83,9 @@ public final class EtcdRuleSource implements RuleSource {
 
   private static final Logger logger = Logger.getLogger(EtcdRuleSource.class.getName());
 
+  /** How long {@link #close()} waits for the source's thread before abandoning it. */
+  static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(1);
+
   private final Client client;
   private final ActiveRulesHolder holder;
   private final String service;
@@ -100,12 +103,18 @@ public final class EtcdRuleSource implements RuleSource {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private volatile ScheduledExecutorService executor;
+  private volatile Thread thread;
   private volatile RuleRejection lastRejection;
   private volatile boolean watching;
 
+  /**
+   * The open watches. Opened and replaced on the executor thread, but also closed by {@link
+   * #close()} when that thread does not stop in time: guarded by itself.
+   */
+  private final List<Watch.Watcher> watchers = new ArrayList<>();
+
   // Confined to the executor thread.
   private int generation;
-  private final List<Watch.Watcher> watchers = new ArrayList<>();
   private ActiveRules published;
   private long backoffMillis;
   private boolean outageLogged;
@@ -163,9 +172,10 @@ public final class EtcdRuleSource implements RuleSource {
         new ScheduledThreadPoolExecutor(
             1,
             runnable -> {
-              Thread thread = new Thread(runnable, "sluice-etcd-rules-" + service);
-              thread.setDaemon(true);
-              return thread;
+              Thread created = new Thread(runnable, "sluice-etcd-rules-" + service);
+              created.setDaemon(true);
+              thread = created;
+              return created;
             });
     pool.setRemoveOnCancelPolicy(true);
     // On close, pending retries and refreshes are dropped rather than awaited.
@@ -198,6 +208,13 @@ public final class EtcdRuleSource implements RuleSource {
             });
   }
 
+  /**
+   * Stops the source within about {@link #CLOSE_TIMEOUT}: waits that long for its thread to finish
+   * what it is doing, then abandons it (a read in flight against a silent etcd, a listener or a
+   * last-known-good save that hangs), saying so in one line. The watches end either way, here if
+   * the thread could not end them: a caller's client that outlives the source must not keep streams
+   * to etcd open for it. Idempotent.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -214,8 +231,9 @@ public final class EtcdRuleSource implements RuleSource {
     }
     pool.shutdown();
     try {
-      // a read in flight against a silent etcd is abandoned: exit must not wait for its timeout
-      if (!pool.awaitTermination(1, TimeUnit.SECONDS)) {
+      // exit must not wait for a read's timeout, or for whatever else holds the thread
+      if (!pool.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        logAbandoned(thread);
         pool.shutdownNow();
       }
     } catch (InterruptedException e) {
@@ -223,6 +241,32 @@ public final class EtcdRuleSource implements RuleSource {
       Thread.currentThread().interrupt();
     }
     watching = false;
+    // the thread may not have got to it: a watch it opens after this closes itself (see watch())
+    closeWatchersNow();
+  }
+
+  /** What kept the source's thread past {@link #CLOSE_TIMEOUT}, in the close's one line. */
+  private void logAbandoned(Thread busy) {
+    logger.info(
+        "the etcd rule source of "
+            + service
+            + " did not stop within "
+            + CLOSE_TIMEOUT.toMillis()
+            + " ms"
+            + (busy == null ? "" : ", busy in " + busyIn(busy))
+            + ": abandoned that, closed the watches");
+  }
+
+  /** The innermost frame of {@code busy}'s stack that is not the JDK's, e.g. a listener's. */
+  private static String busyIn(Thread busy) {
+    StackTraceElement[] stack = busy.getStackTrace();
+    for (StackTraceElement frame : stack) {
+      String type = frame.getClassName();
+      if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
+        return frame.toString();
+      }
+    }
+    return stack.length > 0 ? stack[0].toString() : "(no stack)";
   }
 
   @Override
@@ -413,24 +457,43 @@ public final class EtcdRuleSource implements RuleSource {
               .withCreateNotify(true)
               .withRequireLeader(true)
               .build();
-      watchers.add(
-          client.getWatchClient().watch(bytes(slot.key), option, new SlotWatch(slot, gen)));
+      Watch.Watcher watcher =
+          client.getWatchClient().watch(bytes(slot.key), option, new SlotWatch(slot, gen));
+      boolean kept;
+      synchronized (watchers) {
+        // close() sets closed before it closes the watches: one opened since is closed here
+        kept = !closed.get() && watchers.add(watcher);
+      }
+      if (!kept) {
+        closeQuietly(watcher);
+      }
     }
   }
 
   private void closeWatchers() {
     generation++;
     watching = false;
-    for (Watch.Watcher watcher : watchers) {
-      try {
-        watcher.close();
-      } catch (RuntimeException ignored) {
-        // The stream is broken already.
-      }
-    }
-    watchers.clear();
+    closeWatchersNow();
     serviceSlot.watchCreated = false;
     defaultSlot.watchCreated = false;
+  }
+
+  /** Closes the open watches; safe from any thread. */
+  private void closeWatchersNow() {
+    List<Watch.Watcher> open;
+    synchronized (watchers) {
+      open = List.copyOf(watchers);
+      watchers.clear();
+    }
+    open.forEach(EtcdRuleSource::closeQuietly);
+  }
+
+  private static void closeQuietly(Watch.Watcher watcher) {
+    try {
+      watcher.close();
+    } catch (RuntimeException ignored) {
+      // The stream is broken already.
+    }
   }
 
   private void onWatchResponse(Slot slot, int gen, WatchResponse response) {

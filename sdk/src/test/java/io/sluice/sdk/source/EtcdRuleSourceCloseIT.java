@@ -1,0 +1,128 @@
+package io.sluice.sdk.source;
+
+import static io.sluice.sdk.source.TestDocuments.document;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.Client;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.config.EtcdClientFactory;
+import io.sluice.sdk.config.SluiceConfig;
+import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * How {@link EtcdRuleSource#close()} ends its watches, seen from etcd: this class has an etcd of
+ * its own, so etcd's count of watchers is the source's.
+ */
+class EtcdRuleSourceCloseIT {
+
+  /** Bound for waits that are not measured: the first test in a JVM loads jetcd, gRPC, Netty. */
+  private static final Duration AWAIT = Duration.ofSeconds(30);
+
+  private static final Pattern WATCHERS =
+      Pattern.compile("^etcd_debugging_mvcc_watcher_total (\\d+)", Pattern.MULTILINE);
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  /**
+   * A listener (or a last-known-good save on a hung disk) holds the source's thread when the app
+   * stops: close() gives up on it after a second, and the watches end all the same. Before, they
+   * were left to the thread, which never got to them: etcd kept both watches open for as long as
+   * the caller's client lived.
+   */
+  @Test
+  void closeEndsTheWatchesWhenTheSourcesThreadIsStuckAndSaysWhere() throws Exception {
+    String service = "stuck";
+    CountDownLatch stuck = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (Client client = client()) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(
+                  client, new ActiveRulesHolder(ActiveRules.defaults(service)), service)
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              if (rules.source() == ActiveRules.Source.ETCD) {
+                stuck.countDown();
+                holdThroughInterrupts(release);
+              }
+            }
+          });
+      source.start();
+      await().atMost(AWAIT).until(source::isWatching);
+      await().atMost(AWAIT).until(() -> watchers() == 2);
+      etcd.server().put(EtcdKeys.defaults().rules(service), document(service, 0.5));
+      assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+      try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+        long start = System.nanoTime();
+        source.close();
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+            .isLessThan(EtcdRuleSource.CLOSE_TIMEOUT.plusSeconds(2));
+
+        await("etcd's watchers of the closed source, while its client stays open")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> watchers() == 0);
+        assertThat(log.messages())
+            .singleElement()
+            .asString()
+            .startsWith("the etcd rule source of stuck did not stop within 1000 ms, busy in ")
+            .contains(EtcdRuleSourceCloseIT.class.getName())
+            .endsWith(": abandoned that, closed the watches");
+      } finally {
+        release.countDown();
+      }
+    }
+  }
+
+  /** Holds the calling thread until {@code release}, through interrupts, at most {@link #AWAIT}. */
+  private static void holdThroughInterrupts(CountDownLatch release) {
+    long deadline = System.nanoTime() + AWAIT.toNanos();
+    boolean interrupted = false;
+    while (release.getCount() > 0 && System.nanoTime() - deadline < 0) {
+      try {
+        release.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** How many watchers etcd has open, from its metrics. */
+  private static long watchers() throws Exception {
+    HttpResponse<String> metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/metrics"))
+                    .timeout(Duration.ofSeconds(5))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    Matcher count = WATCHERS.matcher(metrics.body());
+    assertThat(count.find()).as("etcd's metrics count watchers").isTrue();
+    return Long.parseLong(count.group(1));
+  }
+
+  private static Client client() {
+    return EtcdClientFactory.create(
+        SluiceConfig.builder().addEtcdEndpoint(etcd.endpoint()).serviceName("test").build());
+  }
+}
