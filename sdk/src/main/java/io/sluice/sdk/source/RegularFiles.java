@@ -12,6 +12,13 @@ import java.nio.file.Path;
  * named pipe or a device ({@code /dev/stdin}) would block until something writes to it, with the
  * rules' start and the app's shutdown waiting. And no more is read than such a file can sensibly
  * hold.
+ *
+ * <p>The type is checked before the file is opened, so a pipe put in the file's place between the
+ * two still blocks the open. Plain Java cannot close that window: it has no {@code O_NONBLOCK} open
+ * option and no way to read the type of an opened channel ({@code fstat}); {@code NOFOLLOW_LINKS}
+ * and {@code SecureDirectoryStream.newByteChannel} open a pipe blocking all the same, and opening
+ * it for reading and writing (which does not block on Linux) needs write permission a rules file on
+ * a read-only mount does not give. Whoever can replace these files can also plant rules in them.
  */
 final class RegularFiles {
 
