@@ -2,6 +2,7 @@ package io.sluice.etcd;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
@@ -32,7 +33,9 @@ import java.util.function.Function;
  * link), owned by this process's user and not writable by group or others. Such a directory of its
  * own that group or others may still read or enter (an older version created it with the umask's
  * {@code rwxr-xr-x}) is set to {@code rwx------}: nothing can have been planted in it, and closing
- * it puts the files inside out of others' reach.
+ * it puts the files inside out of others' reach. Should that fail (a read-only mount, a file system
+ * that refuses {@code chmod}), the directory is used as it is, since no one else can plant anything
+ * in it, and {@link #secure} returns one line saying so for the caller to log once.
  *
  * <p>Only this fallback is checked ({@link #containing}): a directory set with {@code
  * sluice.state.dir} elsewhere is the user's choice. It lives here because both sides keep etcd's
@@ -94,15 +97,19 @@ public final class TemporaryStateDirectory {
    * taking group's and others' read and search bits away. This process's user is the owner of a
    * file it creates in the parent directory, which works without a passwd entry too.
    *
+   * @return {@code null}; or, when the directory is this user's and no one else may write to it but
+   *     it could not be set to {@code rwx------} (a read-only mount, a file system that refuses
+   *     {@code chmod}), a line saying so, naming the directory, the reason and its permissions: the
+   *     directory is fit to use, and the caller logs the line once
    * @throws UnsafeStateDirectoryException when the directory that is there is not private
    * @throws IOException when the directory cannot be created or read
    */
-  public static void secure(Path directory) throws IOException {
-    secure(directory, () -> currentUser(directory));
+  public static String secure(Path directory) throws IOException {
+    return secure(directory, () -> currentUser(directory));
   }
 
   /** As {@link #secure(Path)}, with this process's user from {@code currentUser} (tests). */
-  static void secure(Path directory, Callable<UserPrincipal> currentUser) throws IOException {
+  static String secure(Path directory, Callable<UserPrincipal> currentUser) throws IOException {
     boolean posix = directory.getFileSystem().supportedFileAttributeViews().contains("posix");
     try {
       if (posix) {
@@ -112,7 +119,7 @@ public final class TemporaryStateDirectory {
       } else {
         Files.createDirectory(directory);
       }
-      return;
+      return null;
     } catch (FileAlreadyExistsException e) {
       // there before us, maybe someone else's: checked below
     }
@@ -146,7 +153,7 @@ public final class TemporaryStateDirectory {
       found = "owner " + owner.getName();
       writableByOthers = false; // no POSIX bits to read: the owner is what can be checked
     } else {
-      return; // neither owner nor permissions to check
+      return null; // neither owner nor permissions to check
     }
     UserPrincipal self;
     try {
@@ -169,8 +176,27 @@ public final class TemporaryStateDirectory {
             .equals(OWNER_ONLY)) {
       // ours and nothing planted, but others may list and read it (an older version made it with
       // the umask's rwxr-xr-x): closed, so the files in it are out of their reach too
-      Files.setPosixFilePermissions(directory, OWNER_ONLY);
+      try {
+        Files.setPosixFilePermissions(directory, OWNER_ONLY);
+      } catch (IOException e) {
+        // still nothing anyone else can plant: refusing it would only cost the state kept there
+        return directory
+            + " is this user's and no one else may write to it, but it could not be made"
+            + " owner-only (rwx------): "
+            + reason(e)
+            + "; it is used as it is ("
+            + found
+            + "), and group or others may read what is kept there";
+      }
     }
+    return null;
+  }
+
+  /** What the file system said, without the path that the caller's line names already. */
+  private static String reason(IOException e) {
+    return e instanceof FileSystemException fs && fs.getReason() != null
+        ? fs.getReason()
+        : String.valueOf(e);
   }
 
   /** The owner of a file this process creates beside {@code directory}, deleted at once. */

@@ -52,11 +52,36 @@ class TemporaryStateDirectoryTest {
     Files.setPosixFilePermissions(older, PosixFilePermissions.fromString("rwxr-xr-x"));
     Files.writeString(older.resolve("kept"), "x");
 
-    TemporaryStateDirectory.secure(older);
+    assertThat(TemporaryStateDirectory.secure(older)).as("nothing to say").isNull();
 
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(older)))
         .isEqualTo("rwx------");
     assertThat(older.resolve("kept")).hasContent("x");
+  }
+
+  /**
+   * Its own directory, which no one else can write to, where {@code chmod} fails (a read-only
+   * mount; here {@code /proc/<pid>}, this process's own, {@code r-xr-xr-x}, whose mode the kernel
+   * never changes): used as it is, with one line to log. Before, the failed {@code chmod} threw,
+   * and every save of the agent failed with it ("Operation not permitted") while the control plane
+   * refused to start, "could not create" a directory that was there.
+   */
+  @Test
+  void usesItsOwnDirectoryThatCannotBeClosedAndSaysWhy() throws Exception {
+    Path unchangeable = Path.of("/proc", Long.toString(ProcessHandle.current().pid()));
+    assumeTrue(Files.isDirectory(unchangeable, LinkOption.NOFOLLOW_LINKS), "Linux /proc");
+    UserPrincipal self = Files.getOwner(Files.createFile(tmp.resolve("mine")));
+
+    String notice = TemporaryStateDirectory.secure(unchangeable, () -> self);
+
+    assertThat(notice)
+        .isEqualTo(
+            unchangeable
+                + " is this user's and no one else may write to it, but it could not be made"
+                + " owner-only (rwx------): Operation not permitted; it is used as it is (owner "
+                + self.getName()
+                + ", permissions r-xr-xr-x), and group or others may read what is kept there");
+    assertThat(TemporaryStateDirectory.secure(tmp.resolve("fresh"))).isNull();
   }
 
   @Test

@@ -278,6 +278,7 @@ public final class ConfiguredRules implements AutoCloseable {
     Path fallback = TemporaryStateDirectory.containing(config.stateDir(), systemProperties);
     if (fallback != null) {
       try {
+        // one that could not be closed to readers is fit to use: the store says so, once
         TemporaryStateDirectory.secure(fallback);
       } catch (UnsafeStateDirectoryException e) {
         logger.warning(refusedStateDir(e));

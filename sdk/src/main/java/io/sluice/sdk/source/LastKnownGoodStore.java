@@ -103,6 +103,7 @@ public final class LastKnownGoodStore {
   // the files whose last save failed: the warning is logged once per streak
   private final Set<Path> failingSaves = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean swept = new AtomicBoolean();
+  private final AtomicBoolean privateRootNoticed = new AtomicBoolean();
 
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
@@ -140,7 +141,13 @@ public final class LastKnownGoodStore {
    */
   private void securePrivateRoot() throws IOException {
     if (privateRoot != null) {
-      TemporaryStateDirectory.secure(privateRoot);
+      String notice = TemporaryStateDirectory.secure(privateRoot);
+      // one this user owns and no one else may write, which could not be closed to readers (a
+      // read-only mount): used, and said once (at start: the first load comes then)
+      if (notice != null && privateRootNoticed.compareAndSet(false, true)) {
+        logger.warning(
+            "last-known-good rules in " + STATE_DIR_KEY + " " + directory + ": " + notice);
+      }
     }
   }
 
@@ -628,8 +635,9 @@ public final class LastKnownGoodStore {
      * A directory at or above the store's that must stay this user's own: the fallback under the
      * temporary directory ({@link TemporaryStateDirectory#containing}). Every load and save checks
      * it with {@link TemporaryStateDirectory#secure} (re-created owner-only if a cleaner removed
-     * it); a load refuses a snapshot under one that is not private, a save fails as any other.
-     * Default none: nothing checked.
+     * it); a load refuses a snapshot under one that is not private, a save fails as any other. One
+     * that is this user's and writable by no one else, but cannot be set to {@code rwx------} (a
+     * read-only mount), is used, said in one WARNING. Default none: nothing checked.
      */
     public Builder privateRoot(Path root) {
       this.privateRoot = Objects.requireNonNull(root, "root");
