@@ -8,8 +8,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -23,13 +27,20 @@ import java.util.logging.Logger;
  *
  * <p>The process is supervised: if it dies while the control plane runs it is started again on the
  * same ports and data (a few times, then the control plane reports etcd DOWN in its health). {@link
- * #close()} stops it. Not meant for production: point production control planes at a real cluster.
+ * #close()} stops it, and so does the JVM's exit, a start that fails or is interrupted included: no
+ * etcd outlives the control plane that started it (unless that one is killed with {@code SIGKILL}).
+ * One control plane at a time keeps its data in a directory: a second one started with the same
+ * {@code sluice.state.dir} is refused at once (etcd itself would wait for its database's lock and
+ * never answer). Not meant for production: point production control planes at a real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(EmbeddedEtcd.class.getName());
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final int MAX_RESTARTS = 5;
+
+  /** The file whose lock says a control plane keeps its embedded etcd's data in the directory. */
+  static final String LOCK_FILE = "control-plane.lock";
 
   /** etcd's {@code --auto-compaction-mode}: compact by age. */
   static final String AUTO_COMPACTION_MODE = "periodic";
@@ -44,14 +55,22 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private final long maxRequestBytes;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  private final FileChannel lock;
+  private final Thread stopAtExit = new Thread(this::close, "sluice-embedded-etcd-stop");
   private Process process;
   private int restarts;
   private boolean closed;
 
   private EmbeddedEtcd(
-      String binary, Path dataDir, int clientPort, int peerPort, long maxRequestBytes) {
+      String binary,
+      Path dataDir,
+      FileChannel lock,
+      int clientPort,
+      int peerPort,
+      long maxRequestBytes) {
     this.binary = binary;
     this.dataDir = dataDir;
+    this.lock = lock;
     this.clientPort = clientPort;
     this.peerPort = peerPort;
     this.maxRequestBytes = maxRequestBytes;
@@ -64,14 +83,22 @@ public final class EmbeddedEtcd implements AutoCloseable {
    * @param maxRequestBytes etcd's {@code --max-request-bytes}, the limit the control plane measures
    *     its writes against
    * @throws EtcdNotInstalledException when there is no {@code etcd} on the search path
+   * @throws IllegalStateException when another control plane keeps its etcd's data there, or etcd
+   *     does not start; an etcd started is stopped again
    */
   public static EmbeddedEtcd start(Path stateDir, String searchPath, long maxRequestBytes) {
     String binary = find(searchPath);
+    EmbeddedEtcd etcd;
+    Path dataDir = stateDir.resolve("etcd");
     try {
-      Path dataDir = stateDir.resolve("etcd");
       Files.createDirectories(dataDir);
-      EmbeddedEtcd etcd =
-          new EmbeddedEtcd(binary, dataDir, freePort(), freePort(), maxRequestBytes);
+      etcd =
+          new EmbeddedEtcd(binary, dataDir, lock(dataDir), freePort(), freePort(), maxRequestBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start the embedded etcd", e);
+    }
+    Runtime.getRuntime().addShutdownHook(etcd.stopAtExit);
+    try {
       etcd.launch();
       LOG.info(
           "No sluice.etcd.endpoints configured: started a local etcd ("
@@ -84,9 +111,40 @@ public final class EmbeddedEtcd implements AutoCloseable {
               + ". For production, point the control plane at a cluster with"
               + " --sluice.etcd.endpoints=...");
       return etcd;
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not start the embedded etcd", e);
+    } catch (IOException | RuntimeException e) {
+      etcd.close();
+      throw e instanceof IOException io
+          ? new UncheckedIOException("could not start the embedded etcd", io)
+          : (RuntimeException) e;
     }
+  }
+
+  /**
+   * Locks {@link #LOCK_FILE} in {@code dataDir} for as long as the returned channel stays open.
+   *
+   * @throws IllegalStateException when another control plane holds it
+   */
+  private static FileChannel lock(Path dataDir) throws IOException {
+    Path file = dataDir.resolve(LOCK_FILE);
+    FileChannel channel =
+        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    FileLock held;
+    try {
+      held = channel.tryLock();
+    } catch (OverlappingFileLockException | IOException e) {
+      held = null;
+    }
+    if (held == null) {
+      channel.close();
+      throw new IllegalStateException(
+          "the embedded etcd's data in "
+              + dataDir
+              + " is in use by another control plane (it holds "
+              + file
+              + "): stop that one, or give this one a sluice.state.dir of its own, or"
+              + " sluice.etcd.endpoints");
+    }
+    return channel;
   }
 
   /** A warning when {@code dataDir} is under the temporary directory, which may be cleaned. */
@@ -136,14 +194,24 @@ public final class EmbeddedEtcd implements AutoCloseable {
         "--log-level=warn");
   }
 
-  private synchronized void launch() throws IOException {
+  /**
+   * Starts etcd and waits until it answers, without holding this object's lock meanwhile: a {@link
+   * #close()} during the wait stops the process at once (the wait then fails).
+   */
+  private void launch() throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()));
     // etcd 3.4 starts on arm64 only when told so, in Go's name of it (arm64, Java says aarch64)
     String arch = System.getProperty("os.arch");
     builder.environment().put("ETCD_UNSUPPORTED_ARCH", "aarch64".equals(arch) ? "arm64" : arch);
-    Process started = builder.start();
-    process = started;
+    Process started;
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("the embedded etcd was stopped before it started");
+      }
+      started = builder.start();
+      process = started;
+    }
     awaitReady(started);
     started.onExit().thenRun(() -> onExit(started));
   }
@@ -171,6 +239,11 @@ public final class EmbeddedEtcd implements AutoCloseable {
     try {
       launch();
     } catch (IOException | RuntimeException e) {
+      synchronized (this) {
+        if (closed) {
+          return; // stopped while it restarted
+        }
+      }
       LOG.log(Level.SEVERE, "could not restart the embedded etcd", e);
     }
   }
@@ -214,14 +287,34 @@ public final class EmbeddedEtcd implements AutoCloseable {
         "the embedded etcd did not answer within " + START_TIMEOUT.toSeconds() + " s");
   }
 
-  /** Stops etcd (SIGTERM, then SIGKILL after 10 s). Its data stays. */
+  /** Stops etcd (SIGTERM, then SIGKILL after 10 s) and gives up its data directory's lock. */
   @Override
   public void close() {
     Process running;
     synchronized (this) {
+      if (closed) {
+        return;
+      }
       closed = true;
       running = process;
     }
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopAtExit);
+    } catch (IllegalStateException exiting) {
+      // the JVM is exiting: this is the hook, or it runs beside this close
+    }
+    try {
+      stop(running);
+    } finally {
+      try {
+        lock.close();
+      } catch (IOException e) {
+        LOG.log(Level.FINE, "could not close " + dataDir.resolve(LOCK_FILE), e);
+      }
+    }
+  }
+
+  private void stop(Process running) {
     if (running == null) {
       return;
     }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.logging.Logger;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -24,6 +25,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties("sluice.state")
 public record StateSettings(Path dir) {
 
+  private static final Logger LOG = Logger.getLogger(StateSettings.class.getName());
+
   public StateSettings {
     dir = dir == null ? defaultDir(System.getProperties()) : dir;
   }
@@ -37,7 +40,8 @@ public record StateSettings(Path dir) {
 
   /**
    * Creates the fallback under the temporary directory owner-only when {@link #dir()} lies in it,
-   * or makes sure the one there is this user's own; does nothing for a directory elsewhere.
+   * or makes sure the one there is this user's own; does nothing for a directory elsewhere. One
+   * that is this user's but could not be closed to readers is used, with a WARNING saying so.
    *
    * @throws IllegalStateException naming the directory, what is wrong and {@code sluice.state.dir}
    * @throws UncheckedIOException when the directory cannot be created or read
@@ -53,7 +57,10 @@ public record StateSettings(Path dir) {
       return;
     }
     try {
-      TemporaryStateDirectory.secure(fallback);
+      String notice = TemporaryStateDirectory.secure(fallback);
+      if (notice != null) {
+        LOG.warning(notice);
+      }
     } catch (UnsafeStateDirectoryException e) {
       throw new IllegalStateException(
           "refusing to keep the embedded etcd's data in "

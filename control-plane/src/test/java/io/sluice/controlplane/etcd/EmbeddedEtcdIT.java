@@ -1,22 +1,31 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedEtcdIT {
 
+  private static final String PATH = System.getenv().getOrDefault("PATH", "");
+
   @Test
   void runsAnEtcdThatCompactsItsHistory(@TempDir Path stateDir) throws Exception {
-    try (EmbeddedEtcd etcd =
-        EmbeddedEtcd.start(stateDir, System.getenv().getOrDefault("PATH", ""), 1_572_864)) {
+    try (EmbeddedEtcd etcd = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
       assertThat(etcd.command())
           .contains("--auto-compaction-mode=periodic", "--auto-compaction-retention=1h");
       // etcd refuses to start with a flag it does not know: answering, it took them
@@ -30,5 +39,89 @@ class EmbeddedEtcdIT {
       assertThat(health.statusCode()).isEqualTo(200);
       assertThat(health.body()).contains("true");
     }
+  }
+
+  @Test
+  void refusesAtOnceADataDirectoryAnotherControlPlaneKeepsItsEtcdIn(@TempDir Path stateDir)
+      throws Exception {
+    try (EmbeddedEtcd first = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
+      // etcd itself would wait for the first one's database lock and never answer (30 s, then
+      // "did not answer")
+      assertThatThrownBy(() -> EmbeddedEtcd.start(stateDir, PATH, 1_572_864))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is in use by another control plane")
+          .hasMessageContaining(stateDir.resolve("etcd").resolve(EmbeddedEtcd.LOCK_FILE).toString())
+          .hasMessageContaining("sluice.state.dir");
+      assertThat(health(first)).isEqualTo(200);
+    }
+    // closed, the directory is free again
+    try (EmbeddedEtcd again = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
+      assertThat(health(again)).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void stopsTheEtcdItStartedWhenItsStartIsInterrupted(@TempDir Path stateDir, @TempDir Path bin)
+      throws Exception {
+    // an etcd that never answers (it waits on its standard input, which stays open): the start
+    // waits for it until interrupted
+    Path hung = bin.resolve("etcd");
+    Files.writeString(hung, "#!/bin/sh\nread never\n");
+    Files.setPosixFilePermissions(hung, PosixFilePermissions.fromString("rwx------"));
+    CompletableFuture<EmbeddedEtcd> start = new CompletableFuture<>();
+    Thread starter =
+        new Thread(
+            () -> {
+              try {
+                start.complete(EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
+              } catch (RuntimeException e) {
+                start.completeExceptionally(e);
+              }
+            });
+    starter.start();
+    List<ProcessHandle> started =
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> children(stateDir), children -> !children.isEmpty());
+    try {
+      starter.interrupt();
+      assertThatThrownBy(() -> start.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .hasRootCauseInstanceOf(InterruptedException.class);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(started).noneMatch(ProcessHandle::isAlive));
+      // and the data directory is free for the next start
+      Files.delete(hung);
+      try (EmbeddedEtcd next = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
+        assertThat(health(next)).isEqualTo(200);
+      }
+    } finally {
+      started.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** This JVM's child processes started with {@code stateDir}'s data. */
+  private static List<ProcessHandle> children(Path stateDir) {
+    return ProcessHandle.current()
+        .children()
+        .filter(
+            child ->
+                child
+                    .info()
+                    .arguments()
+                    .map(args -> String.join(" ", args).contains(stateDir.toString()))
+                    .orElse(false))
+        .toList();
+  }
+
+  private static int health(EmbeddedEtcd etcd) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/health"))
+                .timeout(Duration.ofSeconds(5))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
   }
 }
