@@ -5,9 +5,9 @@ import java.util.Locale;
 
 /**
  * Where an outgoing call goes, as breaker policies see it: the host (lower case, an IPv6 literal
- * without brackets), the port (the scheme's default when the URL names none) and the raw path
- * ({@code /} when empty). One reading for the agents' breakers and the control plane's dry run, so
- * both judge a URL the same way.
+ * without brackets in RFC 5952 spelling), the port (the scheme's default when the URL names none)
+ * and the raw path ({@code /} when empty). One reading for the agents' breakers and the control
+ * plane's dry run, so both judge a URL the same way.
  *
  * @param host the canonical host, see {@link #canonicalHost}
  * @param port the port, never negative
@@ -49,14 +49,34 @@ public record CallTarget(String host, int port, String path) {
 
   /**
    * {@code host} as targets are keyed: in lower case (host names are case-insensitive), an IPv6
-   * literal without its brackets (some clients hand over {@code [::1]}, others {@code ::1}).
+   * literal without its brackets (some clients hand over {@code [::1]}, others {@code ::1}) and in
+   * RFC 5952 spelling ({@code 0:0:0:0:0:0:0:1} and {@code 0000::1} are {@code ::1}). Only the text
+   * is read: nothing is resolved.
    */
   public static String canonicalHost(String host) {
     String h = host.toLowerCase(Locale.ROOT);
     if (h.length() > 2 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']') {
       h = h.substring(1, h.length() - 1);
     }
+    if (h.indexOf(':') >= 0) {
+      String literal = Ipv6Literal.canonical(h);
+      if (literal != null) {
+        return literal;
+      }
+    }
     return h;
+  }
+
+  /**
+   * The glob a policy's {@code match.host} holds for, against hosts in {@link #canonicalHost}
+   * spelling: case-insensitive, and an IPv6 literal without stars ({@code [::1]}, {@code
+   * 0:0:0:0:0:0:0:1}) in that spelling, so that it covers the host however a client spells it.
+   *
+   * @throws IllegalArgumentException when {@code pattern} is no valid glob
+   */
+  public static Glob hostGlob(String pattern) {
+    return Glob.compileIgnoringCase(
+        pattern.indexOf(':') >= 0 && pattern.indexOf('*') < 0 ? canonicalHost(pattern) : pattern);
   }
 
   /**

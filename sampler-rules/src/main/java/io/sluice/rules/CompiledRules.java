@@ -159,7 +159,7 @@ public final class CompiledRules {
     private final Glob path;
 
     CallMatcher(CallMatch match) {
-      host = match.host() == null ? null : Glob.compileIgnoringCase(match.host());
+      host = match.host() == null ? null : CallTarget.hostGlob(match.host());
       port = match.port() == null ? -1 : match.port();
       method = match.method() == null ? null : Glob.compileIgnoringCase(match.method());
       path = globOrNull(match.path());

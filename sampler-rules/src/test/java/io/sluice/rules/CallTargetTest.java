@@ -3,7 +3,11 @@ package io.sluice.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CallTargetTest {
 
@@ -27,6 +31,69 @@ class CallTargetTest {
     assertThat(target.key()).isEqualTo("[fe80::1]:443");
     assertThat(CallTarget.canonicalHost("[::1]")).isEqualTo(CallTarget.canonicalHost("::1"));
     assertThat(CallTarget.canonicalHost("[]")).isEqualTo("[]");
+  }
+
+  @ParameterizedTest(name = "{0} is {1}")
+  @CsvSource({
+    "::1, ::1",
+    "[::1], ::1",
+    "0:0:0:0:0:0:0:1, ::1",
+    "[0:0:0:0:0:0:0:1], ::1",
+    "0000:0000::0001, ::1",
+    "::0:1, ::1",
+    "::, ::",
+    "0:0:0:0:0:0:0:0, ::",
+    "FE80:0:0:0:0:0:0:1, fe80::1",
+    "[FE80::0001], fe80::1",
+    "2001:DB8:0:0:1:0:0:1, 2001:db8::1:0:0:1",
+    "2001:db8:0:1:1:1:1:1, 2001:db8:0:1:1:1:1:1",
+    "2001:0db8::, 2001:db8::",
+    "1:0:0:2:0:0:0:3, 1:0:0:2::3",
+    "::ffff:C000:0201, ::ffff:192.0.2.1",
+    "0:0:0:0:0:ffff:192.0.2.1, ::ffff:192.0.2.1",
+    "::192.0.2.1, ::c000:201",
+    "fe80::0:1%eth0, fe80::1%eth0",
+    "[FE80::1%25Eth0], fe80::1%25eth0",
+  })
+  void spellsAnIpv6LiteralOneWay(String spelling, String canonical) {
+    assertThat(CallTarget.canonicalHost(spelling)).isEqualTo(canonical);
+  }
+
+  /** What is no IPv6 literal keeps its text (in lower case, without outer brackets). */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(
+      strings = {
+        ":1",
+        "1:",
+        "1::2::3",
+        "1:2:3:4:5:6:7:8:9",
+        "1:2:3:4:5:6:7::8",
+        "1:2:3:4:5:6:7",
+        "12345::1",
+        "::g",
+        "::1.2.3",
+        "::1.2.3.256",
+        "::01.2.3.4",
+        "1:2:3:4:5:6:7:1.2.3.4",
+        "payments:8080",
+      })
+  void leavesWhatIsNoIpv6LiteralAsItIs(String text) {
+    assertThat(CallTarget.canonicalHost("[" + text + "]")).isEqualTo(text);
+  }
+
+  /** A policy's IPv6 host, in any spelling, covers the host in every other spelling. */
+  @Test
+  void anIpv6HostGlobMatchesTheLiteralInAnySpelling() {
+    for (String pattern : List.of("[::1]", "0:0:0:0:0:0:0:1", "::0001")) {
+      Glob glob = CallTarget.hostGlob(pattern);
+      for (String host : List.of("::1", "[0:0:0:0:0:0:0:1]", "0::1")) {
+        assertThat(glob.matches(CallTarget.canonicalHost(host)))
+            .as("%s against %s", pattern, host)
+            .isTrue();
+      }
+    }
+    assertThat(CallTarget.hostGlob("FE80::*").matches("fe80::1")).isTrue();
+    assertThat(CallTarget.hostGlob("Payments*").matches("payments.internal")).isTrue();
   }
 
   @Test

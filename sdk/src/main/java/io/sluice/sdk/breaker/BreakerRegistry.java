@@ -85,6 +85,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private volatile boolean failureLogged;
   private final Policy<String, HostTargets> quiet;
   private static final long TOUCH_NANOS = 1_000_000_000L;
+  private static final int MAX_SPELLINGS = 256;
+
+  /** IPv6 literals as callers spell them, and as targets are kept; see {@link #canonicalHost}. */
+  private final Map<String, String> ipv6Spellings = new ConcurrentHashMap<>();
 
   /**
    * The cache's notion of time: the latest call's start time, refreshed at most once a millisecond.
@@ -343,11 +347,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       return t;
     }
     // Host names are case-insensitive, and IPv6 literals come with brackets from some clients
-    // (JDK, Apache, Vert.x: "[::1]") and without from others (OkHttp: "::1"): one target per
-    // spelling would split a dependency's failures over several breakers. Targets are kept under
-    // the lower-case name without brackets, so a caller that spells the host so (the usual case)
-    // finds it at once; any other spelling gets here and is looked up again in that form.
-    String canonical = CallTarget.canonicalHost(host);
+    // (JDK, Apache, Vert.x: "[::1]") and without from others (OkHttp: "::1"), and in any of their
+    // spellings ("0:0:0:0:0:0:0:1"): one target per spelling would split a dependency's failures
+    // over several breakers. Targets are kept under the lower-case name, an IPv6 literal without
+    // brackets in RFC 5952 spelling, so a caller that spells the host so (the usual case) finds
+    // it at once; any other spelling gets here and is looked up again in that form.
+    String canonical = canonicalHost(host);
     if (!canonical.equals(host)) {
       return target(canonical, port, now);
     }
@@ -361,6 +366,28 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
                         ? new HostTargets(new Target[] {new Target(k, port, now)})
                         : v.find(port) != null ? v : v.with(new Target(k, port, now)));
     return updated.find(port);
+  }
+
+  /**
+   * {@code host} as targets are kept, see {@link CallTarget#canonicalHost}. Reading an IPv6 literal
+   * takes 50 to 150 ns, and the clients that bracket it hand over the same text on every call, so
+   * the spellings of IPv6 literals are remembered: a few per process, all forgotten at once past
+   * {@link #MAX_SPELLINGS} (a host from an attacker's URL cannot grow the map).
+   */
+  private String canonicalHost(String host) {
+    if (host.indexOf(':') < 0) {
+      return CallTarget.canonicalHost(host);
+    }
+    String known = ipv6Spellings.get(host);
+    if (known != null) {
+      return known;
+    }
+    String canonical = CallTarget.canonicalHost(host);
+    if (ipv6Spellings.size() >= MAX_SPELLINGS) {
+      ipv6Spellings.clear();
+    }
+    ipv6Spellings.put(host, canonical);
+    return canonical;
   }
 
   /**

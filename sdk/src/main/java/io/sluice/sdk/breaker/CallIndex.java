@@ -2,6 +2,7 @@ package io.sluice.sdk.breaker;
 
 import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.CallMatch;
+import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.Glob;
 import java.util.List;
@@ -30,7 +31,7 @@ final class CallIndex {
     paths = new Glob[n];
     for (int i = 0; i < n; i++) {
       CallMatch m = policies.get(i).match();
-      hosts[i] = m.host() == null ? null : Glob.compileIgnoringCase(m.host());
+      hosts[i] = m.host() == null ? null : CallTarget.hostGlob(m.host());
       ports[i] = m.port() == null ? -1 : m.port();
       methods[i] = m.method() == null ? null : Glob.compileIgnoringCase(m.method());
       // most method globs are a plain method name: equals beats a case-insensitive region match,

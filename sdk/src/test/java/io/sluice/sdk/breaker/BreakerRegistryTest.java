@@ -293,6 +293,43 @@ class BreakerRegistryTest {
             });
   }
 
+  /**
+   * Every spelling of one IPv6 literal (brackets, zero groups written out or compressed, upper or
+   * lower case hex, leading zeros) is one target with one breaker, under the RFC 5952 spelling the
+   * agent status shows; a policy naming the host in another spelling covers it. Keyed by the
+   * spelling, the failures would be split over four breakers, none of which opened.
+   */
+  @Test
+  void everySpellingOfAnIpv6LiteralIsOneTargetAndOneBreaker() {
+    holder.publish(
+        rules(2, Policies.policy("loopback", new CallMatch("0:0:0:0:0:0:0:1", 9000, null, null))));
+    // the policy opens after 4 calls, half of them failed
+    for (String spelling : List.of("::1", "[0:0:0:0:0:0:0:1]", "0000::0001", "[::0:1]")) {
+      GuardedCall c = registry.start(spelling, 9000, "GET", "/");
+      assertThat(c.permitted()).as(spelling).isTrue();
+      c.onError(new IOException("connection refused"));
+    }
+
+    assertThat(registry.start("[::1]", 9000, "GET", "/").permitted())
+        .as("the one breaker opened")
+        .isFalse();
+    assertThat(registry.breakerStates())
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.key()).isEqualTo("[::1]:9000");
+              assertThat(b.state()).isEqualTo("OPEN");
+            });
+    assertThat(registry.topTargets(10))
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.target()).isEqualTo("[::1]:9000");
+              assertThat(t.coveredBy()).isEqualTo("loopback");
+            });
+    assertThat(registry.trackedTargets()).isEqualTo(1);
+  }
+
   @Test
   void failureStatusCodesCountAsFailuresOthersDoNot() {
     for (int i = 0; i < 4; i++) {
