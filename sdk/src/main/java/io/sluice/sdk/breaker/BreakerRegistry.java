@@ -147,6 +147,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     if (host == null) {
       return GuardedCall.UNGUARDED;
     }
+    // a permission granted here and not handed to a Call: given back whatever failed after it (a
+    // half-open breaker's trial permission would otherwise stay taken until the stuck-trial check)
+    CircuitBreaker granted = null;
     try {
       long now = nanoTime.getAsLong();
       if (now - cacheNanos > 1_000_000L) {
@@ -169,8 +172,11 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       ManagedBreaker.Binding binding = breaker.bindingFor(policy);
       CircuitBreaker cb = binding.breaker;
       if (cb.tryAcquirePermission()) {
-        breaker.observe(cb);
-        return new Call(this, target, policy, breaker, cb, now);
+        granted = cb;
+        breaker.observe(cb); // logs a transition (to half-open when this is a trial call)
+        Call call = new Call(this, target, policy, breaker, cb, now);
+        granted = null;
+        return call;
       }
       breaker.observe(cb);
       breaker.reopenIfTrialCallsStuck(binding, cb);
@@ -187,6 +193,19 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
       return GuardedCall.UNGUARDED;
+    } finally {
+      if (granted != null) {
+        release(granted);
+      }
+    }
+  }
+
+  /** Gives back a permission no call will report on; never throws. */
+  private void release(CircuitBreaker cb) {
+    try {
+      cb.releasePermission();
+    } catch (RuntimeException | LinkageError e) {
+      logOnce(e);
     }
   }
 
@@ -249,10 +268,15 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             : duration > policy.slowCallNanos ? Outcome.SLOW : Outcome.SUCCESS);
   }
 
+  /** Logs the first failure; never throws, even when logging does (a broken log handler). */
   private void logOnce(Throwable e) {
     if (!failureLogged) {
       failureLogged = true;
-      logger.log(Level.WARNING, "circuit breaker failed; calls proceed unguarded", e);
+      try {
+        logger.log(Level.WARNING, "circuit breaker failed; calls proceed unguarded", e);
+      } catch (RuntimeException | LinkageError logging) {
+        // nowhere left to report it: the call must still proceed
+      }
     }
   }
 

@@ -95,6 +95,57 @@ class BreakerRegistryTest {
     }
   }
 
+  /**
+   * A log handler that throws while the registry logs the breaker turning half-open, on the call
+   * that took a trial permission, neither reaches the caller nor keeps that permission: the call
+   * proceeds unguarded and both trial calls are still there for the next calls. Before, the
+   * permission stayed taken until the stuck-trial check reopened the breaker, and the second of the
+   * next calls was rejected.
+   */
+  @Test
+  void aLogHandlerThatThrowsLeaksNoTrialPermission() {
+    fail(4);
+    assertThat(call().permitted()).as("open").isFalse();
+    clock.advance(Duration.ofMillis(10_001));
+    AtomicInteger thrown = new AtomicInteger();
+    java.util.logging.Handler throwing =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            thrown.incrementAndGet();
+            throw new IllegalStateException("a broken log handler");
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    List<java.util.logging.Logger> loggers =
+        List.of(
+            java.util.logging.Logger.getLogger(ManagedBreaker.class.getName()),
+            java.util.logging.Logger.getLogger(BreakerRegistry.class.getName()));
+    loggers.forEach(l -> l.addHandler(throwing));
+    GuardedCall unguarded;
+    try {
+      unguarded = call();
+    } finally {
+      loggers.forEach(l -> l.removeHandler(throwing));
+    }
+
+    assertThat(thrown).as("the handler threw").hasPositiveValue();
+    assertThat(unguarded).isSameAs(GuardedCall.UNGUARDED);
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    GuardedCall first = call();
+    GuardedCall second = call();
+    assertThat(first.permitted()).as("first trial call").isTrue();
+    assertThat(second.permitted()).as("second trial call").isTrue();
+    first.onResponse(200);
+    second.onResponse(200);
+    assertThat(state()).isEqualTo("CLOSED");
+  }
+
   /** Transition log windows are kept per policy name: a removed policy's window goes with it. */
   @Test
   void forgetsTheTransitionLogWindowOfARemovedPolicy() {
