@@ -11,7 +11,12 @@ final class LoopbackPorts {
 
   /** A loopback port that was free a moment ago and is closed again: connections are refused. */
   static int refused() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+    return refused(InetAddress.getLoopbackAddress());
+  }
+
+  /** As {@link #refused()}, on the loopback address {@code address} ({@code ::1}, say). */
+  static int refused(InetAddress address) throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, address)) {
       return socket.getLocalPort();
     }
   }

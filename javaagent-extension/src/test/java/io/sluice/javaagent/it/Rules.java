@@ -60,6 +60,28 @@ final class Rules {
         + "}";
   }
 
+  /**
+   * A breaker per target ({@code host:port}) on calls to {@code hostGlob}, {@code port} and {@code
+   * pathGlob}: opens after 4 calls with at least half failing (5xx), stays open 120 s, fails
+   * rejected calls ({@code onOpen.mode: error}).
+   */
+  static String targetBreaker(String name, String hostGlob, int port, String pathGlob) {
+    return "{\"name\":\""
+        + name
+        + "\",\"match\":{\"host\":\""
+        + hostGlob
+        + "\",\"port\":"
+        + port
+        + ",\"path\":\""
+        + pathGlob
+        + "\"},\"failureRateThreshold\":50,"
+        + "\"slidingWindow\":{\"type\":\"COUNT\",\"size\":4},\"minimumCalls\":4,"
+        + "\"waitInOpenState\":\"120s\",\"halfOpenCalls\":1,\"failureStatusCodes\":[\"5xx\"],"
+        + "\"onOpen\":"
+        + ERROR
+        + "}";
+  }
+
   static final String ERROR = "{\"mode\":\"error\"}";
   static final String RESPONSE =
       "{\"mode\":\"response\",\"status\":503,\"headers\":{\"X-Sluice\":\"open\"},"

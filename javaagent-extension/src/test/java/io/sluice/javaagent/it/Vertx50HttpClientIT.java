@@ -1,12 +1,16 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.sluice.testing.otlp.OtlpReceiver;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +25,9 @@ import org.junit.jupiter.api.Test;
  * HttpClientRequest#cancel}: giving up is {@code reset}, which the suite covers.
  */
 class Vertx50HttpClientIT extends VertxHttpClientSuite {
+
+  /** The test app's style with an IPv6 host without brackets. */
+  private static final String BARE_HOST = "vertx-bare-host";
 
   @Override
   String service() {
@@ -65,6 +72,72 @@ class Vertx50HttpClientIT extends VertxHttpClientSuite {
     AppAnswer answer = app.call(client(), "GET", downstream.url("/version"), Map.of());
     assertThat(answer.failed()).as("%s\n%s", answer.error(), app.log()).isFalse();
     assertThat(app.log()).doesNotContain("NoSuchMethodError").doesNotContain("NoSuchFieldError");
+  }
+
+  /**
+   * Calls to the IPv6 loopback address in four spellings, its host without brackets as Vert.x 5.0
+   * takes it ({@code setHost("0:0:0:0:0:0:0:1")}), are one target with one breaker, keyed {@code
+   * [::1]:port} in the agent status and covered by a policy naming the host {@code
+   * 0:0:0:0:0:0:0:1}: four refused calls open it. The rejected call's CLIENT span has the host in
+   * brackets in {@code url.full}. Before, every spelling had a breaker of its own (the policy
+   * covered one spelling, whose breaker never saw four calls), and the URL was {@code
+   * http://::1:port/...}, which names no host.
+   */
+  @Test
+  void anIpv6TargetInAnySpellingIsOneBreakerAndItsRejectedSpanHasAWellFormedUrl() throws Exception {
+    int closedPort = LoopbackPorts.refused(InetAddress.getByName("::1"));
+    String policy = "ipv6-" + client();
+    applyRules(
+        Rules.document(
+            service(), Rules.targetBreaker(policy, "0:0:0:0:0:0:0:1", closedPort, "/v6/**")));
+    try {
+      for (String host : List.of("::1", "0:0:0:0:0:0:0:1", "0000::0001", "::0:1")) {
+        String url = "http://[" + host + "]:" + closedPort + "/v6/" + client();
+        AppAnswer refused = app.call(BARE_HOST, "GET", url, Map.of());
+        assertThat(refused.error())
+            .as("a call to %s\n%s", url, app.log())
+            .contains("Connection refused")
+            .doesNotContain("Sluice circuit breaker");
+      }
+
+      String traceId = randomHex(16);
+      String url = "http://[::1]:" + closedPort + "/v6/" + client();
+      AppAnswer rejected =
+          app.call(
+              BARE_HOST,
+              "GET",
+              url,
+              Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
+      assertThat(rejected.error())
+          .as(app.log())
+          .contains("Sluice circuit breaker '" + policy + "' for [::1]:" + closedPort);
+      await("the agent reports one breaker for the address")
+          .atMost(Duration.ofSeconds(15))
+          .untilAsserted(
+              () ->
+                  assertThat(status.of(service()).orElseThrow().breakers())
+                      .filteredOn(breaker -> breaker.policy().equals(policy))
+                      .singleElement()
+                      .satisfies(
+                          breaker -> {
+                            assertThat(breaker.key()).isEqualTo("[::1]:" + closedPort);
+                            assertThat(breaker.state()).isEqualTo("OPEN");
+                          }));
+      await("the rejected call's CLIENT span is exported")
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(otlp.spans(traceId))
+                      .anySatisfy(
+                          span -> {
+                            assertThat(span.kind())
+                                .isEqualTo(OtlpReceiver.ReceivedSpan.KIND_CLIENT);
+                            assertThat(span.events()).contains("sluice.breaker.rejected");
+                            assertThat(span.attributes()).containsEntry("url.full", url);
+                          }));
+    } finally {
+      applyRules(Rules.document(service()));
+    }
   }
 
   private static String coreJar() {

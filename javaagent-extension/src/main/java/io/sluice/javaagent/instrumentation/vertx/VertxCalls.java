@@ -97,14 +97,8 @@ public final class VertxCalls {
       String defaultHost,
       int defaultPort,
       boolean defaultSsl) {
-    String uri = options.getURI();
-    Boolean ssl = options.isSsl();
     call.traceRejection(
-        ((ssl != null ? ssl : defaultSsl) ? "https://" : "http://")
-            + host(options, defaultHost)
-            + ":"
-            + port(options, defaultPort, defaultSsl)
-            + (uri == null ? "" : uri),
+        url(options, defaultHost, defaultPort, defaultSsl),
         call.respond() ? null : ConnectException.class.getName());
     if (call.respond()) {
       try {
@@ -115,6 +109,24 @@ public final class VertxCalls {
       }
     }
     return Future.failedFuture(new ConnectException(call.message()));
+  }
+
+  /**
+   * The full URL of the request {@code options} describe, for its span: the host {@code
+   * HttpClientImpl#request} addresses, an IPv6 literal in brackets (Vert.x 5.0 takes one without
+   * them: {@code setHost("::1")}, a server address, a client default host).
+   */
+  static String url(
+      RequestOptions options, String defaultHost, int defaultPort, boolean defaultSsl) {
+    String uri = options.getURI();
+    Boolean ssl = options.isSsl();
+    String host = host(options, defaultHost);
+    boolean bare = host != null && host.indexOf(':') >= 0 && host.charAt(0) != '[';
+    return ((ssl != null ? ssl : defaultSsl) ? "https://" : "http://")
+        + (bare ? "[" + host + "]" : host)
+        + ":"
+        + port(options, defaultPort, defaultSsl)
+        + (uri == null ? "" : uri);
   }
 
   /**
