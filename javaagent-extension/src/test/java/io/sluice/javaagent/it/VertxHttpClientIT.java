@@ -1,5 +1,8 @@
 package io.sluice.javaagent.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -7,6 +10,39 @@ import org.junit.jupiter.api.Test;
  * port in fields of its own.
  */
 class VertxHttpClientIT extends VertxHttpClientSuite {
+
+  /**
+   * Requests Vert.x refuses for the app's own reasons before they leave the process say nothing
+   * about the target: six requests for HTTP/3 from a client built without it (Vert.x 5.1 fails them
+   * at once with {@code Handle me}) leave a closed breaker closed with no failure in its window, as
+   * requests the app's own pool refuses do. Counted as failures, the fifth call would be rejected.
+   */
+  @Test
+  void requestsVertxRefusesForTheAppsOwnReasonsCountNeitherWay() throws Exception {
+    String policy = "refusedbyvertx-" + client();
+    String url = downstream.url("/refusedbyvertx/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, downstream.port(), "/refusedbyvertx/**", "120s", Rules.ERROR, false)));
+    try {
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call("vertx-http3", "GET", url, Map.of());
+        assertThat(answer.error())
+            .as("call %d for HTTP/3\n%s", i, app.log())
+            .contains("Handle me")
+            .doesNotContain("Sluice circuit breaker");
+      }
+
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+      awaitClosedWithoutFailures(policy);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
 
   /** The app cancels a request on the wire ({@code HttpClientRequest#cancel}, Vert.x 5.1). */
   @Test

@@ -194,6 +194,7 @@ final class Clients {
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "vertx-pool-busy" -> Clients::vertxPoolBusy;
       case "vertx-bare-host" -> Clients::vertxBareHost;
+      case "vertx-http3" -> Clients::vertxHttp3;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
       case "jdk-async-cancel" -> Clients::jdkSendAsyncCancel;
       case "okhttp-async-cancel" -> Clients::okhttpEnqueueCancel;
@@ -447,6 +448,20 @@ final class Clients {
     }
     return vertx(
         VertxClient.CLIENT, vertxRequest(method, uri).setHost(host).setPort(uri.getPort()));
+  }
+
+  /**
+   * A request for HTTP/3 ({@code RequestOptions#setProtocolVersion}, Vert.x 5.1) to a client built
+   * without it: Vert.x fails it at once ({@code Handle me}), before anything leaves the process.
+   */
+  private static ClientAnswer vertxHttp3(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    return vertx(
+        VertxClient.CLIENT,
+        vertxRequest(method, uri)
+            .setHost(uri.getHost())
+            .setPort(uri.getPort())
+            .setProtocolVersion(io.vertx.core.http.HttpVersion.valueOf("HTTP_3")));
   }
 
   /**

@@ -10,12 +10,12 @@ import io.vertx.core.http.HttpClientResponse;
 
 /**
  * Reports a Vert.x call's outcome to its breaker: a failed request, or the status of the response
- * the request eventually gets. A request the app's own connection pool refused ({@link
- * ConnectionPoolTooBusyException}: the pool's wait queue, {@code PoolOptions#setMaxWaitQueueSize},
- * is full) never reached the target and is abandoned, so a burst of the app's own calls cannot open
- * the breaker of a healthy target. It also links the request to its call, so that the app resetting
- * the request abandons the call (see {@link VertxRequestCalls}) before Vert.x fails the response. A
- * helper class, injected into the app's class loader next to Vert.x; it holds no static state.
+ * the request eventually gets. A request Vert.x refused for the app's own reasons (see {@link
+ * #refusedByVertx}: the app's connection pool is full, an HTTP version the client lacks) never
+ * reached the target and is abandoned, so a burst of the app's own calls cannot open the breaker of
+ * a healthy target. It also links the request to its call, so that the app resetting the request
+ * abandons the call (see {@link VertxRequestCalls}) before Vert.x fails the response. A helper
+ * class, injected into the app's class loader next to Vert.x; it holds no static state.
  */
 public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest>> {
 
@@ -33,9 +33,7 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
   @Override
   public void handle(AsyncResult<HttpClientRequest> request) {
     if (request.failed()) {
-      if (request.cause() instanceof ConnectionPoolTooBusyException) {
-        // the app's own pool refused the request (its wait queue is full): it never left, and
-        // says nothing about the target, as Reactor Netty's pending-acquire limit does not
+      if (refusedByVertx(request.cause())) {
         call.abandon();
       } else {
         call.onError(request.cause());
@@ -52,6 +50,24 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
     }
     sent.response().onComplete(new ResponseOutcome(call));
   }
+
+  /**
+   * Whether Vert.x refused the request for the app's own reasons, before it left the process: the
+   * app's own pool has no room ({@link ConnectionPoolTooBusyException}: its wait queue is full, as
+   * Reactor Netty's pending-acquire limit), or Vert.x cannot make the request the app asked for and
+   * fails it with a bare message ({@code NoStackTraceThrowable}: {@code Handle me} for an HTTP
+   * version the client was built without, {@code Cannot resolve address} for an address no resolver
+   * of the client takes, {@code Pool closed} for a client the app closed). Vert.x reports what
+   * happens with the target (a refused or reset connection, TLS, a timeout, a name that does not
+   * resolve) with exceptions of their own.
+   */
+  static boolean refusedByVertx(Throwable cause) {
+    return cause instanceof ConnectionPoolTooBusyException
+        || cause != null && NO_STACK_TRACE_THROWABLE.equals(cause.getClass().getName());
+  }
+
+  /** Vert.x's failure from a message alone (not public API: compared by name, not linked). */
+  private static final String NO_STACK_TRACE_THROWABLE = "io.vertx.core.impl.NoStackTraceThrowable";
 
   private static final class ResponseOutcome implements Handler<AsyncResult<HttpClientResponse>> {
     private final SluiceCall call;

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.StreamResetException;
 import java.lang.reflect.Proxy;
 import java.util.List;
@@ -112,6 +114,27 @@ class VertxOutcomeTest {
     VertxRequestCalls.abandon(request); // watched by no call either
 
     assertThat(call.reports).isEmpty();
+  }
+
+  /**
+   * A request Vert.x fails with a bare message ({@code Handle me}: an HTTP version the client was
+   * built without; a closed pool) never left the process: abandoned, as one the app's own pool
+   * refuses. Vert.x's own exceptions about the target (a closed connection) stay failures.
+   */
+  @Test
+  void aRequestVertxRefusesForTheAppsOwnReasonsIsAbandoned() {
+    RecordingCall http3 = new RecordingCall();
+    RecordingCall busy = new RecordingCall();
+    RecordingCall closed = new RecordingCall();
+    HttpClosedException closedByServer = new HttpClosedException("Connection was closed");
+
+    VertxOutcome.watch(http3, Future.failedFuture("Handle me"));
+    VertxOutcome.watch(busy, Future.failedFuture(new ConnectionPoolTooBusyException("full")));
+    VertxOutcome.watch(closed, Future.failedFuture(closedByServer));
+
+    assertThat(http3.reports).containsExactly("abandoned");
+    assertThat(busy.reports).containsExactly("abandoned");
+    assertThat(closed.reports).containsExactly(closedByServer);
   }
 
   @Test
