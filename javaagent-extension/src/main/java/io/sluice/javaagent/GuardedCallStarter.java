@@ -1,5 +1,6 @@
 package io.sluice.javaagent;
 
+import io.sluice.javaagent.bridge.RequestBodyFailures;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.sluice.sdk.breaker.CallGuard;
@@ -107,11 +108,19 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
       }
     }
 
+    /**
+     * A failure of the target, unless it is the app's request body failing (see {@link
+     * RequestBodyFailures}): that call never told anything about the target, and is abandoned.
+     */
     @Override
     public void onError(Throwable error) {
       if (ENDED.compareAndSet(this, 0, 1)) {
         try {
-          call.onError(error);
+          if (RequestBodyFailures.isAppBodyFailure(error)) {
+            call.close();
+          } else {
+            call.onError(error);
+          }
         } catch (RuntimeException | LinkageError e) {
           outcomeFailed(e);
         }

@@ -122,6 +122,27 @@ class GuardedCallStarterTest {
   }
 
   /**
+   * Calls that fail because the app's own request body failed (as the clients' advice notes it)
+   * count neither way: a breaker that opens after two failures lets a third call through after four
+   * of them, and two real failures still open it.
+   */
+  @Test
+  void callsWhoseBodyTheAppFailedCountNeitherWay() {
+    for (int i = 0; i < 4; i++) {
+      SluiceCall call = starter.start("payments", 8080, "POST", "/pay");
+      assertThat(call.rejected()).as("call %d", i).isFalse();
+      IOException appsOwn = new IOException("the app's request body failed");
+      io.sluice.javaagent.bridge.RequestBodyFailures.appBodyFailed(appsOwn);
+      call.onError(new IOException("send failed", appsOwn));
+    }
+    for (int i = 0; i < 2; i++) {
+      starter.start("payments", 8080, "POST", "/pay").onError(new IOException("reset"));
+    }
+
+    assertThat(starter.start("payments", 8080, "POST", "/pay").rejected()).isTrue();
+  }
+
+  /**
    * The rejected call's span keeps credentials and signed query parameters out of {@code url.full},
    * as the agent's own HTTP client spans do.
    */

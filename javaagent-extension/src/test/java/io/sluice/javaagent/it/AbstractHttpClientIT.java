@@ -593,6 +593,81 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * Requests whose body the app itself fails to produce say nothing about the server: six of them
+   * leave a closed breaker closed, with no failure in its window, and the next call reaches the
+   * server. Counted as failures, they opened the breaker and that call was rejected. The test app's
+   * style {@code failingBodyClient} sends such a request, failing with {@code the app's request
+   * body failed}.
+   */
+  void checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed(String failingBodyClient)
+      throws Exception {
+    String policy = "appfail-" + client();
+    String url = downstream.url("/appfail/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/appfail/**", "120s", Rules.ERROR, false)));
+    try {
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call(failingBodyClient, "POST", url, Map.of());
+        assertThat(answer.failed()).as("call %d with a failing body", i).isTrue();
+        assertThat(answer.error())
+            .as("call %d with a failing body\n%s", i, app.log())
+            .contains("the app's request body failed")
+            .doesNotContain("Sluice circuit breaker");
+      }
+
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after the failed bodies: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+      awaitClosedWithoutFailures(policy);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * Calls {@code raw} with the test app style {@code client} under a breaker on the path's first
+   * segment failing on {@code failureStatusCodes}: every call fails in the app with {@code
+   * appError} until the breaker rejects, with at least the 4 calls after which it opens reaching
+   * the server, and none after.
+   */
+  void checkFailedSendsOpenTheBreaker(
+      RawDownstream raw, String client, String path, String failureStatusCodes, String appError)
+      throws Exception {
+    String policy = "send-" + client() + path.replace('/', '-');
+    String paths = path.substring(0, path.indexOf('/', 1)) + "/**";
+    String url = raw.url(path);
+    try {
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(
+                  policy, raw.port(), paths, "120s", Rules.ERROR, false, failureStatusCodes)));
+      await("the breaker on " + paths + " opens on calls whose sending failed")
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(client, "POST", url, Map.of());
+                assertThat(answer.failed()).as("%s\n%s", answer, app.log()).isTrue();
+                if (answer.error().contains("Sluice circuit breaker '" + policy + "'")) {
+                  return true;
+                }
+                assertThat(answer.error()).as(app.log()).contains(appError);
+                return false;
+              });
+      assertThat(raw.requestCount()).as("calls that reached the server").isGreaterThanOrEqualTo(4);
+      int reached = raw.requestCount();
+      assertThat(app.call(client, "POST", url, Map.of()).error())
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(raw.requestCount()).as("a rejected call stays in the process").isEqualTo(reached);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * Waits until the agent reports {@code policy}'s breaker closed, with no failure in its window.
    */
   void awaitClosedWithoutFailures(String policy) {

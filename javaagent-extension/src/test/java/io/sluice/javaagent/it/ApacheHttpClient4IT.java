@@ -32,4 +32,27 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
   void theMinimalClientIsGuarded() throws Exception {
     checkAnotherClientStyleIsGuarded("apache4-minimal");
   }
+
+  /** An entity the app's own code fails to write ({@code IOException}) counts neither way. */
+  @Test
+  void requestsWhoseBodyTheAppFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed("apache4-failing-body");
+  }
+
+  /**
+   * A large entity the server resets while the app's code writes it fails the writes to the
+   * client's content stream: the target's failure, which opens the breaker, though it leaves the
+   * app's content producer.
+   */
+  @Test
+  void aBodyTheServerResetsWhileTheAppWritesItCountsAsAFailure() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw,
+          "apache4-streaming-body",
+          "/reset-body/orders",
+          "[\"5xx\"]",
+          "java.net.SocketException");
+    }
+  }
 }

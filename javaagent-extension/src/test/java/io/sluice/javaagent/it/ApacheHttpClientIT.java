@@ -26,4 +26,27 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
   void theMinimalClientIsGuarded() throws Exception {
     checkAnotherClientStyleIsGuarded("apache-minimal");
   }
+
+  /** An entity the app's own code fails to write ({@code IOException}) counts neither way. */
+  @Test
+  void requestsWhoseBodyTheAppFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed("apache-failing-body");
+  }
+
+  /**
+   * A large entity the server resets while the app's code writes it fails the writes to the
+   * client's content stream: the target's failure, which opens the breaker, though it leaves the
+   * app's callback.
+   */
+  @Test
+  void aBodyTheServerResetsWhileTheAppWritesItCountsAsAFailure() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw,
+          "apache-streaming-body",
+          "/reset-body/orders",
+          "[\"5xx\"]",
+          "java.net.SocketException");
+    }
+  }
 }

@@ -1,9 +1,7 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -166,47 +164,6 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
       } finally {
         applyRules(Rules.document(service()));
       }
-    }
-  }
-
-  /**
-   * Calls {@code raw} with the test app style {@code client} under a breaker on the path's first
-   * segment failing on {@code failureStatusCodes}: every call fails in the app with {@code
-   * appError} until the breaker rejects, with at least the 4 calls after which it opens reaching
-   * the server, and none after.
-   */
-  private void checkFailedSendsOpenTheBreaker(
-      RawDownstream raw, String client, String path, String failureStatusCodes, String appError)
-      throws Exception {
-    String policy = "send-" + client() + path.replace('/', '-');
-    String paths = path.substring(0, path.indexOf('/', 1)) + "/**";
-    String url = raw.url(path);
-    try {
-      applyRules(
-          Rules.document(
-              service(),
-              Rules.breaker(
-                  policy, raw.port(), paths, "120s", Rules.ERROR, false, failureStatusCodes)));
-      await("the breaker on " + paths + " opens on calls whose sending failed")
-          .atMost(Duration.ofSeconds(60))
-          .pollInterval(Duration.ofMillis(50))
-          .until(
-              () -> {
-                AppAnswer answer = app.call(client, "POST", url, Map.of());
-                assertThat(answer.failed()).as("%s\n%s", answer, app.log()).isTrue();
-                if (answer.error().contains("Sluice circuit breaker '" + policy + "'")) {
-                  return true;
-                }
-                assertThat(answer.error()).as(app.log()).contains(appError);
-                return false;
-              });
-      assertThat(raw.requestCount()).as("calls that reached the server").isGreaterThanOrEqualTo(4);
-      int reached = raw.requestCount();
-      assertThat(app.call(client, "POST", url, Map.of()).error())
-          .contains("Sluice circuit breaker '" + policy + "'");
-      assertThat(raw.requestCount()).as("a rejected call stays in the process").isEqualTo(reached);
-    } finally {
-      applyRules(Rules.document(service()));
     }
   }
 

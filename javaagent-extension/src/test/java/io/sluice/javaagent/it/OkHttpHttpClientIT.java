@@ -20,4 +20,30 @@ class OkHttpHttpClientIT extends AbstractHttpClientIT {
   void callTimeoutsOpenTheBreaker() {
     checkCallTimeoutsOpenTheBreaker("okhttp-late-timeout");
   }
+
+  /**
+   * A {@code RequestBody#writeTo} of the app's own that fails with an {@code IOException} of its
+   * own counts neither way.
+   */
+  @Test
+  void requestsWhoseBodyTheAppFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed("okhttp-failing-body");
+  }
+
+  /**
+   * A large body the server resets while the app's {@code writeTo} sends it fails the writes to
+   * OkHttp's sink: the target's failure, which opens the breaker, though it leaves the app's
+   * writer.
+   */
+  @Test
+  void aBodyTheServerResetsWhileTheAppWritesItCountsAsAFailure() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw,
+          "okhttp-streaming-body",
+          "/reset-body/orders",
+          "[\"5xx\"]",
+          "java.net.SocketException");
+    }
+  }
 }

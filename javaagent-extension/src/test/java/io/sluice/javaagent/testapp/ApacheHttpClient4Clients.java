@@ -129,4 +129,45 @@ final class ApacheHttpClient4Clients {
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
   }
+
+  /**
+   * A POST whose entity ({@code EntityTemplate}) the app's own producer fails to write: one byte,
+   * then the app's {@code IOException}. The entity is repeatable, so the client may try again.
+   */
+  static ClientAnswer failingBody(String method, String url) throws Exception {
+    return post(
+        url,
+        out -> {
+          out.write('{');
+          throw new IOException(RequestBodyClients.APP_BODY_FAILED);
+        });
+  }
+
+  /** A POST of a large chunked entity the app's producer writes until done or a write fails. */
+  static ClientAnswer streamingBody(String method, String url) throws Exception {
+    return post(
+        url,
+        out -> {
+          byte[] chunk = new byte[64 * 1024];
+          for (long written = 0; written < RequestBodyClients.LARGE_BODY; written += chunk.length) {
+            out.write(chunk);
+          }
+        });
+  }
+
+  private static ClientAnswer post(String url, org.apache.http.entity.ContentProducer body)
+      throws IOException {
+    HttpRequestBase request =
+        (HttpRequestBase)
+            RequestBuilder.post(url)
+                .setEntity(new org.apache.http.entity.EntityTemplate(body))
+                .build();
+    return Default.CLIENT.execute(
+        request,
+        response ->
+            new ClientAnswer(
+                response.getStatusLine().getStatusCode(),
+                Map.of(),
+                response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity())));
+  }
 }

@@ -210,6 +210,13 @@ final class Clients {
       case "webclient-failing-body" -> ReactorNettyClients::webClientFailingBody;
       case "reactor-websocket" -> ReactorNettyClients::websocket;
       case "reactor-websocket-connect" -> ReactorNettyClients::websocketConnect;
+      case "okhttp-failing-body" -> RequestBodyClients::okhttpFailingBody;
+      case "okhttp-streaming-body" -> RequestBodyClients::okhttpStreamingBody;
+      case "jdk-failing-body" -> RequestBodyClients::jdkFailingBody;
+      case "apache-failing-body" -> RequestBodyClients::apacheFailingBody;
+      case "apache-streaming-body" -> RequestBodyClients::apacheStreamingBody;
+      case "apache4-failing-body" -> ApacheHttpClient4Clients::failingBody;
+      case "apache4-streaming-body" -> ApacheHttpClient4Clients::streamingBody;
       case "huc" -> Clients::urlConnection;
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;

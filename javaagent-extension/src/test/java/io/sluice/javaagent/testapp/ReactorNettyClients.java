@@ -44,9 +44,6 @@ final class ReactorNettyClients {
     static final WebClient CLIENT = webClient(Default.CLIENT);
   }
 
-  /** The message of the app's own error in {@link #failingBody}. */
-  static final String APP_BODY_FAILED = "the app's request body failed";
-
   private ReactorNettyClients() {}
 
   private static WebClient webClient(HttpClient client) {
@@ -134,7 +131,7 @@ final class ReactorNettyClients {
         Default.CLIENT
             .request(HttpMethod.valueOf(method))
             .uri(url)
-            .send(Mono.error(new IllegalStateException(APP_BODY_FAILED)));
+            .send(Mono.error(new IllegalStateException(RequestBodyClients.APP_BODY_FAILED)));
     return await(answer(receiver).toFuture());
   }
 
@@ -146,7 +143,9 @@ final class ReactorNettyClients {
         Spring.CLIENT
             .method(org.springframework.http.HttpMethod.valueOf(method))
             .uri(URI.create(url))
-            .body(Mono.error(new IllegalStateException(APP_BODY_FAILED)), String.class);
+            .body(
+                Mono.error(new IllegalStateException(RequestBodyClients.APP_BODY_FAILED)),
+                String.class);
     return await(webClientAnswer(request).toFuture());
   }
 

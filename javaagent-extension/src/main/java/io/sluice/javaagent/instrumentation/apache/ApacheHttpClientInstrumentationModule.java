@@ -1,10 +1,26 @@
 package io.sluice.javaagent.instrumentation.apache;
 
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.extendsClass;
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.implementsInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
+import static net.bytebuddy.matcher.ElementMatchers.isInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isPublic;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.requestbody.RequestBodyInstrumentations;
+import java.io.OutputStream;
 import java.util.List;
 
-/** Circuit breakers for Apache HttpClient 5 (classic). */
+/**
+ * Circuit breakers for Apache HttpClient 5 (classic), which tell the app's request entity failing
+ * from the target failing.
+ */
 public final class ApacheHttpClientInstrumentationModule extends InstrumentationModule {
 
   public ApacheHttpClientInstrumentationModule() {
@@ -13,6 +29,24 @@ public final class ApacheHttpClientInstrumentationModule extends Instrumentation
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new ClassicClientInstrumentation());
+    return List.of(
+        new ClassicClientInstrumentation(),
+        // every HttpEntity, the app's own and Apache's (EntityTemplate, InputStreamEntity,
+        // wrappers)
+        RequestBodyInstrumentations.writers(
+            "org.apache.hc.core5.http.HttpEntity",
+            not(isInterface())
+                .and(implementsInterface(named("org.apache.hc.core5.http.HttpEntity"))),
+            named("writeTo")
+                .and(not(isAbstract()))
+                .and(takesArguments(1))
+                .and(takesArgument(0, OutputStream.class))),
+        // the content streams (fixed-length, chunked, identity) an entity is written into
+        RequestBodyInstrumentations.transports(
+            nameStartsWith("org.apache.hc.core5.http.impl.io.")
+                .and(extendsClass(named("java.io.OutputStream"))),
+            isPublic()
+                .and(not(isAbstract()))
+                .and(named("write").or(named("flush")).or(named("close")))));
   }
 }

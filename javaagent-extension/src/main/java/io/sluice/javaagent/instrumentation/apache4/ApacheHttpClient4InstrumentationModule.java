@@ -1,7 +1,20 @@
 package io.sluice.javaagent.instrumentation.apache4;
 
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.extendsClass;
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.implementsInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
+import static net.bytebuddy.matcher.ElementMatchers.isInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isPublic;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.sluice.javaagent.instrumentation.requestbody.RequestBodyInstrumentations;
+import java.io.OutputStream;
 import java.util.List;
 
 /**
@@ -28,6 +41,23 @@ public final class ApacheHttpClient4InstrumentationModule extends Instrumentatio
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new ClassicClientInstrumentation());
+    return List.of(
+        new ClassicClientInstrumentation(),
+        // every HttpEntity, the app's own and Apache's (EntityTemplate, InputStreamEntity,
+        // wrappers)
+        RequestBodyInstrumentations.writers(
+            "org.apache.http.HttpEntity",
+            not(isInterface()).and(implementsInterface(named("org.apache.http.HttpEntity"))),
+            named("writeTo")
+                .and(not(isAbstract()))
+                .and(takesArguments(1))
+                .and(takesArgument(0, OutputStream.class))),
+        // the content streams (fixed-length, chunked, identity) an entity is written into
+        RequestBodyInstrumentations.transports(
+            nameStartsWith("org.apache.http.impl.io.")
+                .and(extendsClass(named("java.io.OutputStream"))),
+            isPublic()
+                .and(not(isAbstract()))
+                .and(named("write").or(named("flush")).or(named("close")))));
   }
 }

@@ -4,7 +4,10 @@ import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModul
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import java.util.List;
 
-/** Circuit breakers for the JDK's {@code java.net.http.HttpClient}. */
+/**
+ * Circuit breakers for the JDK's {@code java.net.http.HttpClient}, which tell the app's request
+ * body failing from the target failing.
+ */
 public final class JdkHttpClientInstrumentationModule extends InstrumentationModule {
 
   public JdkHttpClientInstrumentationModule() {
@@ -13,6 +16,6 @@ public final class JdkHttpClientInstrumentationModule extends InstrumentationMod
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpClientImplInstrumentation());
+    return List.of(new HttpClientImplInstrumentation(), new RequestBodySubscriberInstrumentation());
   }
 }

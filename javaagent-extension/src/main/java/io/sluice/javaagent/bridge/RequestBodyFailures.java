@@ -1,0 +1,107 @@
+package io.sluice.javaagent.bridge;
+
+import java.lang.ref.WeakReference;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * Tells the failures of the app's own request body from failures of sending it to the target, so
+ * that the first count neither way: a body the app cannot produce (its file is gone, its serializer
+ * throws) says nothing about the target, yet the client fails the call with that very exception, as
+ * it fails one whose connection the target reset.
+ *
+ * <p>The advice of each client notes what it knows where it knows it, and the extension asks {@link
+ * #isAppBodyFailure} when a call fails:
+ *
+ * <ul>
+ *   <li>JDK {@code HttpClient}: the request's {@code BodyPublisher} is the app's (or the JDK's,
+ *       reading the app's bytes, stream or file), and only a publisher signals {@code onError} to
+ *       the client's subscriber of the body: what it signals is the app's ({@link #appBodyFailed}).
+ *   <li>OkHttp and Apache HttpClient: the app's {@code RequestBody#writeTo} or {@code
+ *       HttpEntity#writeTo} writes to a sink or stream the client hands it; what the client's own
+ *       sinks or content streams throw on this thread is the target's I/O ({@link #sendFailed}),
+ *       and what the writer throws is the app's unless it is, or wraps, such a failure ({@link
+ *       #writerThrew}).
+ * </ul>
+ *
+ * <p>State is JDK-typed and held weakly: the failures noted last (a ring of {@value #SLOTS}; a
+ * failure pushed out before its call ended counts as the target's, as before) and, per thread, the
+ * last send failure. Nothing is touched on a call that does not fail.
+ */
+public final class RequestBodyFailures {
+
+  private static final int SLOTS = 64;
+  private static final int MAX_CAUSES = 8;
+
+  private static final AtomicReferenceArray<WeakReference<Throwable>> APP =
+      new AtomicReferenceArray<>(SLOTS);
+  private static final AtomicInteger NEXT = new AtomicInteger();
+  private static final ThreadLocal<WeakReference<Throwable>> SENT = new ThreadLocal<>();
+
+  /** Whether any failure was ever noted: calls in a process without any pay one read. */
+  private static volatile boolean noted;
+
+  private RequestBodyFailures() {}
+
+  /** Notes {@code error} as the app's request body failing. Never throws. */
+  public static void appBodyFailed(Throwable error) {
+    if (error == null || isAppBodyFailure(error)) {
+      return;
+    }
+    APP.set(NEXT.getAndIncrement() & (SLOTS - 1), new WeakReference<>(error));
+    noted = true;
+  }
+
+  /**
+   * Notes {@code error}, thrown on this thread by the client's own stream or sink that carries a
+   * request body to the target, as a failure of that I/O. Never throws.
+   */
+  public static void sendFailed(Throwable error) {
+    if (error != null) {
+      SENT.set(new WeakReference<>(error));
+    }
+  }
+
+  /**
+   * Notes {@code error}, thrown on this thread out of the app's code writing a request body, as the
+   * app's failure, unless it is or wraps the last failure {@link #sendFailed} noted on this thread.
+   * Never throws.
+   */
+  public static void writerThrew(Throwable error) {
+    WeakReference<Throwable> sent = SENT.get();
+    Throwable sendFailure = sent == null ? null : sent.get();
+    if (error == null || sendFailure != null && chainHolds(error, sendFailure)) {
+      return;
+    }
+    appBodyFailed(error);
+  }
+
+  /** Whether {@code error}, or one of its causes, was noted as the app's body failing. */
+  public static boolean isAppBodyFailure(Throwable error) {
+    if (!noted || error == null) {
+      return false;
+    }
+    Throwable current = error;
+    for (int depth = 0; current != null && depth < MAX_CAUSES; depth++) {
+      for (int i = 0; i < SLOTS; i++) {
+        WeakReference<Throwable> slot = APP.get(i);
+        if (slot != null && slot.get() == current) {
+          return true;
+        }
+      }
+      current = current.getCause() == current ? null : current.getCause();
+    }
+    return false;
+  }
+
+  private static boolean chainHolds(Throwable error, Throwable wanted) {
+    Throwable current = error;
+    for (int depth = 0; current != null && depth < MAX_CAUSES; depth++) {
+      if (current == wanted) {
+        return true;
+      }
+      current = current.getCause() == current ? null : current.getCause();
+    }
+    return false;
+  }
+}

@@ -1,0 +1,55 @@
+package io.sluice.javaagent.instrumentation.jdkhttp;
+
+import static net.bytebuddy.matcher.ElementMatchers.isPublic;
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.RequestBodyFailures;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Notes the failures of the app's request bodies ({@link RequestBodyFailures}): the JDK client's
+ * subscribers of a request's {@code BodyPublisher} (HTTP/1.1: {@code Http1Request$StreamSubscriber}
+ * and {@code $FixedContentSubscriber}; HTTP/2: {@code Stream$RequestSubscriber}) hear {@code
+ * onError} only from that publisher, the app's own or one of the JDK's reading the app's stream or
+ * file. The JDK fails the call with that very exception ({@code send} wraps it in an {@code
+ * IOException}, whose cause it is), so the call counts neither way. Errors of the connection never
+ * pass through these subscribers: the client cancels the publisher's subscription instead.
+ */
+final class RequestBodySubscriberInstrumentation implements TypeInstrumentation {
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return namedOneOf(
+        "jdk.internal.net.http.Http1Request$StreamSubscriber",
+        "jdk.internal.net.http.Http1Request$FixedContentSubscriber",
+        "jdk.internal.net.http.Stream$RequestSubscriber");
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        named("onError")
+            .and(isPublic())
+            .and(takesArguments(1))
+            .and(takesArgument(0, Throwable.class)),
+        RequestBodySubscriberInstrumentation.class.getName() + "$OnErrorAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class OnErrorAdvice {
+
+    private OnErrorAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static void enter(@Advice.Argument(0) Throwable error) {
+      RequestBodyFailures.appBodyFailed(error);
+    }
+  }
+}

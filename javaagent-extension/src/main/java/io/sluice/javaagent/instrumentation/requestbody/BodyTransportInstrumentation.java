@@ -1,0 +1,52 @@
+package io.sluice.javaagent.instrumentation.requestbody;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.RequestBodyFailures;
+import java.io.IOException;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Notes the I/O failures of a client's own streams or sinks that carry a request body to the
+ * connection ({@link RequestBodyFailures#sendFailed}): every byte a body writer sends to the target
+ * passes through one of them, so an {@code IOException} one throws on the writer's thread is the
+ * target's (reset, closed, timed out), whatever the app's writer makes of it.
+ */
+final class BodyTransportInstrumentation implements TypeInstrumentation {
+
+  private final ElementMatcher<TypeDescription> types;
+  private final ElementMatcher<MethodDescription> methods;
+
+  BodyTransportInstrumentation(
+      ElementMatcher<TypeDescription> types, ElementMatcher<MethodDescription> methods) {
+    this.types = types;
+    this.methods = methods;
+  }
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return types;
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        methods, BodyTransportInstrumentation.class.getName() + "$IoAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class IoAdvice {
+
+    private IoAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(@Advice.Thrown Throwable thrown) {
+      if (thrown instanceof IOException) {
+        RequestBodyFailures.sendFailed(thrown);
+      }
+    }
+  }
+}

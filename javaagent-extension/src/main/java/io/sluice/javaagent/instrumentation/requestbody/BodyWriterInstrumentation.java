@@ -1,0 +1,63 @@
+package io.sluice.javaagent.instrumentation.requestbody;
+
+import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.hasClassesNamed;
+
+import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.RequestBodyFailures;
+import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
+import net.bytebuddy.description.type.TypeDescription;
+import net.bytebuddy.matcher.ElementMatcher;
+
+/**
+ * Notes what a request body writer throws ({@link RequestBodyFailures#writerThrew}): the app's
+ * failure (its file is gone, its serializer failed, an {@code IOException} too), unless it is, or
+ * wraps, what the client's own stream or sink threw on that thread while sending the body. A body
+ * inside another (a multipart body's parts, a compressing wrapper) is noted by each writer it
+ * passes through, alike.
+ */
+final class BodyWriterInstrumentation implements TypeInstrumentation {
+
+  private final String clientClass;
+  private final ElementMatcher<TypeDescription> types;
+  private final ElementMatcher<MethodDescription> methods;
+
+  BodyWriterInstrumentation(
+      String clientClass,
+      ElementMatcher<TypeDescription> types,
+      ElementMatcher<MethodDescription> methods) {
+    this.clientClass = clientClass;
+    this.types = types;
+    this.methods = methods;
+  }
+
+  @Override
+  public ElementMatcher<ClassLoader> classLoaderOptimization() {
+    return hasClassesNamed(clientClass);
+  }
+
+  @Override
+  public ElementMatcher<TypeDescription> typeMatcher() {
+    return types;
+  }
+
+  @Override
+  public void transform(TypeTransformer transformer) {
+    transformer.applyAdviceToMethod(
+        methods, BodyWriterInstrumentation.class.getName() + "$WriteAdvice");
+  }
+
+  @SuppressWarnings("unused")
+  static final class WriteAdvice {
+
+    private WriteAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(@Advice.Thrown Throwable thrown) {
+      if (thrown != null) {
+        RequestBodyFailures.writerThrew(thrown);
+      }
+    }
+  }
+}
