@@ -1,5 +1,6 @@
 package io.sluice.controlplane.etcd;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -16,6 +17,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,6 +45,15 @@ public final class EmbeddedEtcd implements AutoCloseable {
   /** The file whose lock says a control plane keeps its embedded etcd's data in the directory. */
   static final String LOCK_FILE = "control-plane.lock";
 
+  /**
+   * The data directories whose {@link #LOCK_FILE} this JVM holds, by real path. The lock is a POSIX
+   * record lock, which belongs to the process: closing any channel on the file releases it, even a
+   * channel whose own {@code tryLock} failed. So a second start in this JVM on a directory it holds
+   * is refused before it opens the file, rather than free the directory for other processes when it
+   * closes its channel.
+   */
+  private static final Set<Path> LOCKED_HERE = ConcurrentHashMap.newKeySet();
+
   /** etcd's {@code --auto-compaction-mode}: compact by age. */
   static final String AUTO_COMPACTION_MODE = "periodic";
 
@@ -55,7 +67,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private final long maxRequestBytes;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-  private final FileChannel lock;
+  private final DataDirectoryLock lock;
   private final Thread stopAtExit = new Thread(this::close, "sluice-embedded-etcd-stop");
   private Process process;
   private int restarts;
@@ -64,7 +76,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private EmbeddedEtcd(
       String binary,
       Path dataDir,
-      FileChannel lock,
+      DataDirectoryLock lock,
       int clientPort,
       int peerPort,
       long maxRequestBytes) {
@@ -120,31 +132,61 @@ public final class EmbeddedEtcd implements AutoCloseable {
   }
 
   /**
-   * Locks {@link #LOCK_FILE} in {@code dataDir} for as long as the returned channel stays open.
+   * Locks {@link #LOCK_FILE} in {@code dataDir} until the returned lock is closed.
    *
-   * @throws IllegalStateException when another control plane holds it
+   * @throws IllegalStateException when another control plane holds it, in this JVM or another
    */
-  private static FileChannel lock(Path dataDir) throws IOException {
+  private static DataDirectoryLock lock(Path dataDir) throws IOException {
     Path file = dataDir.resolve(LOCK_FILE);
-    FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock held;
+    Path key = dataDir.toRealPath();
+    if (!LOCKED_HERE.add(key)) {
+      throw inUse(dataDir, file); // no channel opened: closing it would free the one held
+    }
+    FileChannel channel = null;
     try {
-      held = channel.tryLock();
-    } catch (OverlappingFileLockException | IOException e) {
-      held = null;
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock held;
+      try {
+        held = channel.tryLock();
+      } catch (OverlappingFileLockException | IOException e) {
+        held = null;
+      }
+      if (held == null) {
+        throw inUse(dataDir, file);
+      }
+      return new DataDirectoryLock(key, channel);
+    } catch (IOException | RuntimeException e) {
+      try {
+        if (channel != null) {
+          channel.close();
+        }
+      } finally {
+        LOCKED_HERE.remove(key);
+      }
+      throw e;
     }
-    if (held == null) {
-      channel.close();
-      throw new IllegalStateException(
-          "the embedded etcd's data in "
-              + dataDir
-              + " is in use by another control plane (it holds "
-              + file
-              + "): stop that one, or give this one a sluice.state.dir of its own, or"
-              + " sluice.etcd.endpoints");
+  }
+
+  private static IllegalStateException inUse(Path dataDir, Path file) {
+    return new IllegalStateException(
+        "the embedded etcd's data in "
+            + dataDir
+            + " is in use by another control plane (it holds "
+            + file
+            + "): stop that one, or give this one a sluice.state.dir of its own, or"
+            + " sluice.etcd.endpoints");
+  }
+
+  /** A held {@link #LOCK_FILE}: closing it releases the lock, then lets this JVM take it again. */
+  private record DataDirectoryLock(Path key, FileChannel channel) implements Closeable {
+    @Override
+    public void close() throws IOException {
+      try {
+        channel.close();
+      } finally {
+        LOCKED_HERE.remove(key);
+      }
     }
-    return channel;
   }
 
   /** A warning when {@code dataDir} is under the temporary directory, which may be cleaned. */

@@ -60,6 +60,57 @@ class EmbeddedEtcdIT {
     }
   }
 
+  /**
+   * The lock is a POSIX record lock, which belongs to the process: a refused second start in the
+   * same JVM that opened the lock file and closed it again released the first one's lock, so a
+   * control plane in another process was no longer refused (it waited 30 s for etcd instead).
+   */
+  @Test
+  void aSecondStartRefusedInTheSameJvmLeavesTheDirectoryLockedForOtherProcesses(
+      @TempDir Path stateDir) throws Exception {
+    try (EmbeddedEtcd first = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
+      Path lockFile = stateDir.resolve("etcd").resolve(EmbeddedEtcd.LOCK_FILE);
+      assertThat(lockableByAnotherProcess(lockFile)).as("held by the first start").isFalse();
+
+      assertThatThrownBy(() -> EmbeddedEtcd.start(stateDir, PATH, 1_572_864))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is in use by another control plane");
+
+      assertThat(lockableByAnotherProcess(lockFile))
+          .as("still held by the first start after the second was refused")
+          .isFalse();
+      assertThat(health(first)).isEqualTo(200);
+    }
+  }
+
+  /** Whether a JVM of its own can lock {@code file}, as another control plane would. */
+  private static boolean lockableByAnotherProcess(Path file) throws Exception {
+    Process probe =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                LockProbe.class.getName(),
+                file.toString())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(probe.waitFor(30, TimeUnit.SECONDS)).as("the probe ends").isTrue();
+    String said = new String(probe.getInputStream().readAllBytes()).strip();
+    assertThat(said).as("the probe's answer").isIn("locked", "held");
+    return said.equals("locked");
+  }
+
+  /** Tries once to lock the file it is given and says whether it could. */
+  static final class LockProbe {
+    public static void main(String[] args) throws Exception {
+      try (java.nio.channels.FileChannel channel =
+          java.nio.channels.FileChannel.open(
+              Path.of(args[0]), java.nio.file.StandardOpenOption.WRITE)) {
+        System.out.println(channel.tryLock() != null ? "locked" : "held");
+      }
+    }
+  }
+
   @Test
   void stopsTheEtcdItStartedWhenItsStartIsInterrupted(@TempDir Path stateDir, @TempDir Path bin)
       throws Exception {
