@@ -7,8 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
+import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
@@ -372,6 +375,56 @@ class LastKnownGoodStoreTest {
         .get()
         .extracting(ActiveRules::document)
         .isEqualTo(applied.document());
+  }
+
+  /**
+   * Older versions saved the canonical form pretty-printed, each field on a line indented by its
+   * depth: for a document near the limit that text is larger than a document may be, while the same
+   * document written compactly is not (those versions loaded it so). Such a file still loads, as
+   * the upgrade notes promise: its document is read compactly, not as the text the file holds.
+   */
+  @Test
+  void loadsASnapshotAnOlderVersionSavedPrettyPrintedPastTheDocumentLimit() throws Exception {
+    StringBuilder attributes = new StringBuilder();
+    String head =
+        "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":{\"rules\":[{\"name\":\"r\","
+            + "\"ratio\":1,\"match\":{\"attributes\":{";
+    String tail = "}}}]}}";
+    for (int i = 0;
+        head.length() + attributes.length() + tail.length() + 4096 < RuleCodec.MAX_DOCUMENT_BYTES;
+        i++) {
+      attributes
+          .append(i == 0 ? "" : ",")
+          .append('"')
+          .append(Integer.toString(i, 36))
+          .append("\":\"v\"");
+    }
+    RuleDocument document = RuleCodec.parse(head + attributes + tail).orElseThrow();
+    // as an older version wrote it: the canonical form as a tree, the whole file pretty-printed
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode older = json.createObjectNode();
+    older.put("format", 1);
+    older.put("service", "orders");
+    older.put("namespace", "/sluice");
+    older.put("revision", 11);
+    older.put("source", "ETCD");
+    older.put("savedAt", "2026-11-20T10:00:00Z");
+    older.set("document", json.readTree(RuleCodec.write(document)));
+    byte[] file = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(older);
+    assertThat(SnapshotText.documentText(file).length)
+        .as("the document's text in the file")
+        .isGreaterThan(RuleCodec.MAX_DOCUMENT_BYTES);
+    assertThat(file.length).isLessThan(LastKnownGoodStore.MAX_SNAPSHOT_BYTES);
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    Files.write(store.file("orders"), file);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      ActiveRules loaded = store.load("orders").orElseThrow();
+
+      assertThat(loaded.revision()).isEqualTo(11);
+      assertThat(loaded.document()).isEqualTo(document);
+      assertThat(log.messages()).isEmpty();
+    }
   }
 
   /**
