@@ -715,7 +715,9 @@ class ControlPlaneApiIT {
             "application/json-patch+json", "patches",
             "application/yaml", "application/json",
             "application/xml", "application/json",
-            "application/json; charset=ISO-8859-1", "UTF-8");
+            "application/json; charset=ISO-8859-1", "UTF-8",
+            // no boundary: a multipart parse would fail before the handler (it answered 500)
+            "multipart/form-data", "application/json");
     for (Map.Entry<String, String> type : refused.entrySet()) {
       ApiClient.Answer answer =
           api.put(
@@ -1377,6 +1379,14 @@ class ControlPlaneApiIT {
             WRITER,
             "--b\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n" + r1 + "\r\n--b--\r\n",
             Map.of("Content-Type", "multipart/form-data; boundary=b")));
+    refused.put(
+        "a multipart form without its boundary, which no parser reads (it answered 500)",
+        api.call(
+            "POST",
+            path + "/rollback?to=" + r1,
+            WRITER,
+            "--b\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n" + r1 + "\r\n--b--\r\n",
+            Map.of("Content-Type", "multipart/form-data")));
     refused.forEach(
         (call, answer) -> {
           assertThat(answer.status()).as(call).isEqualTo(415);
