@@ -30,11 +30,13 @@ import java.util.logging.Logger;
  *
  * <p>The process is supervised: if it dies while the control plane runs it is started again on the
  * same ports and data (a few times, then the control plane reports etcd DOWN in its health). {@link
- * #close()} stops it, and so does the JVM's exit, a start that fails or is interrupted included: no
- * etcd outlives the control plane that started it (unless that one is killed with {@code SIGKILL}).
- * One control plane at a time keeps its data in a directory: a second one started with the same
- * {@code sluice.state.dir} is refused at once (etcd itself would wait for its database's lock and
- * never answer). Not meant for production: point production control planes at a real cluster.
+ * #close()} stops it; a start that fails, is interrupted or is cut short by the JVM's exit stops it
+ * too. Once started, its owner closes it (the control plane: after its graceful shutdown, so that
+ * requests still running can finish their writes). No etcd outlives the control plane that started
+ * it, unless that one is killed with {@code SIGKILL}. One control plane at a time keeps its data in
+ * a directory: a second one started with the same {@code sluice.state.dir} is refused at once (etcd
+ * itself would wait for its database's lock and never answer). Not meant for production: point
+ * production control planes at a real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
@@ -68,7 +70,10 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private final DataDirectoryLock lock;
-  private final Thread stopAtExit = new Thread(this::close, "sluice-embedded-etcd-stop");
+
+  /** Stops etcd at the JVM's exit while it starts (package-private: tests see it is gone after). */
+  final Thread stopAtExit = new Thread(this::close, "sluice-embedded-etcd-stop");
+
   private Process process;
   private int restarts;
   private boolean closed;
@@ -104,14 +109,20 @@ public final class EmbeddedEtcd implements AutoCloseable {
     Path dataDir = stateDir.resolve("etcd");
     try {
       Files.createDirectories(dataDir);
+      int clientPort = freePort();
+      int peerPort = freePort();
+      // taken last: nothing after it can fail before the instance exists to give it up
       etcd =
-          new EmbeddedEtcd(binary, dataDir, lock(dataDir), freePort(), freePort(), maxRequestBytes);
+          new EmbeddedEtcd(binary, dataDir, lock(dataDir), clientPort, peerPort, maxRequestBytes);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded etcd", e);
     }
+    // a JVM exit while it starts stops it; once started, its owner closes it (Spring, after the
+    // graceful shutdown of the requests that may still write to it)
     Runtime.getRuntime().addShutdownHook(etcd.stopAtExit);
     try {
       etcd.launch();
+      etcd.forgetExitHook();
       LOG.info(
           "No sluice.etcd.endpoints configured: started a local etcd ("
               + binary
@@ -128,6 +139,14 @@ public final class EmbeddedEtcd implements AutoCloseable {
       throw e instanceof IOException io
           ? new UncheckedIOException("could not start the embedded etcd", io)
           : (RuntimeException) e;
+    }
+  }
+
+  private void forgetExitHook() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopAtExit);
+    } catch (IllegalStateException exiting) {
+      // the JVM is exiting: the hook runs, as it should for an etcd nobody will close now
     }
   }
 
@@ -340,11 +359,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       closed = true;
       running = process;
     }
-    try {
-      Runtime.getRuntime().removeShutdownHook(stopAtExit);
-    } catch (IllegalStateException exiting) {
-      // the JVM is exiting: this is the hook, or it runs beside this close
-    }
+    forgetExitHook();
     try {
       stop(running);
     } finally {
