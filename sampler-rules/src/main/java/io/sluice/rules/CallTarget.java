@@ -5,9 +5,9 @@ import java.util.Locale;
 
 /**
  * Where an outgoing call goes, as breaker policies see it: the host (lower case, an IPv6 literal
- * without brackets in RFC 5952 spelling), the port (the scheme's default when the URL names none)
- * and the raw path ({@code /} when empty). One reading for the agents' breakers and the control
- * plane's dry run, so both judge a URL the same way.
+ * without brackets in RFC 5952 spelling, an IPv4-mapped one as its IPv4 address), the port (the
+ * scheme's default when the URL names none) and the raw path ({@code /} when empty). One reading
+ * for the agents' breakers and the control plane's dry run, so both judge a URL the same way.
  *
  * @param host the canonical host, see {@link #canonicalHost}
  * @param port the port, never negative
@@ -50,8 +50,9 @@ public record CallTarget(String host, int port, String path) {
   /**
    * {@code host} as targets are keyed: in lower case (host names are case-insensitive), an IPv6
    * literal without its brackets (some clients hand over {@code [::1]}, others {@code ::1}) and in
-   * RFC 5952 spelling ({@code 0:0:0:0:0:0:0:1} and {@code 0000::1} are {@code ::1}). Only the text
-   * is read: nothing is resolved.
+   * RFC 5952 spelling ({@code 0:0:0:0:0:0:0:1} and {@code 0000::1} are {@code ::1}), an IPv4-mapped
+   * one as the IPv4 address it maps ({@code ::ffff:10.0.0.5} is {@code 10.0.0.5}: Java connects to
+   * that address, and OkHttp hands the host over so). Only the text is read: nothing is resolved.
    */
   public static String canonicalHost(String host) {
     String h = host.toLowerCase(Locale.ROOT);
@@ -61,11 +62,18 @@ public record CallTarget(String host, int port, String path) {
     if (h.indexOf(':') >= 0) {
       String literal = Ipv6Literal.canonical(h);
       if (literal != null) {
-        return literal;
+        // only an IPv4-mapped address is spelled with a dotted tail, and a zone has no IPv4 form
+        return literal.startsWith(IPV4_MAPPED)
+                && literal.indexOf('.') > 0
+                && literal.indexOf('%') < 0
+            ? literal.substring(IPV4_MAPPED.length())
+            : literal;
       }
     }
     return h;
   }
+
+  private static final String IPV4_MAPPED = "::ffff:";
 
   /**
    * The glob a policy's {@code match.host} holds for, against hosts in {@link #canonicalHost}

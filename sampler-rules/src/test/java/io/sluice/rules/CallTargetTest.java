@@ -49,8 +49,12 @@ class CallTargetTest {
     "2001:db8:0:1:1:1:1:1, 2001:db8:0:1:1:1:1:1",
     "2001:0db8::, 2001:db8::",
     "1:0:0:2:0:0:0:3, 1:0:0:2::3",
-    "::ffff:C000:0201, ::ffff:192.0.2.1",
-    "0:0:0:0:0:ffff:192.0.2.1, ::ffff:192.0.2.1",
+    "::ffff:C000:0201, 192.0.2.1",
+    "0:0:0:0:0:ffff:192.0.2.1, 192.0.2.1",
+    "[::ffff:192.0.2.1], 192.0.2.1",
+    "::ffff:192.0.2.1%eth0, ::ffff:192.0.2.1%eth0",
+    "::ffff:0:c000:201, ::ffff:0:c000:201",
+    "::ffff:1, ::ffff:1",
     "::192.0.2.1, ::c000:201",
     "fe80::0:1%eth0, fe80::1%eth0",
     "[FE80::1%25Eth0], fe80::1%25eth0",
@@ -94,6 +98,25 @@ class CallTargetTest {
     }
     assertThat(CallTarget.hostGlob("FE80::*").matches("fe80::1")).isTrue();
     assertThat(CallTarget.hostGlob("Payments*").matches("payments.internal")).isTrue();
+  }
+
+  /**
+   * An IPv4-mapped address is one target with the IPv4 address it maps, which Java connects to:
+   * OkHttp hands the URL's host over as {@code 10.0.0.5}, the JDK client as {@code
+   * [::ffff:10.0.0.5]}. A policy naming either spelling covers both.
+   */
+  @Test
+  void anIpv4MappedAddressIsItsIpv4Address() {
+    assertThat(of("http://[::ffff:10.0.0.5]:8080/x")).isEqualTo(of("http://10.0.0.5:8080/x"));
+    assertThat(of("http://[::ffff:10.0.0.5]:8080/x").key()).isEqualTo("10.0.0.5:8080");
+    for (String pattern : List.of("::ffff:10.0.0.5", "[::FFFF:a00:5]", "10.0.0.5")) {
+      Glob glob = CallTarget.hostGlob(pattern);
+      for (String host : List.of("10.0.0.5", "[::ffff:10.0.0.5]", "0:0:0:0:0:ffff:a00:5")) {
+        assertThat(glob.matches(CallTarget.canonicalHost(host)))
+            .as("%s against %s", pattern, host)
+            .isTrue();
+      }
+    }
   }
 
   @Test

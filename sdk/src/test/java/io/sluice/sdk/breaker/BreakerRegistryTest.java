@@ -381,6 +381,37 @@ class BreakerRegistryTest {
     assertThat(registry.trackedTargets()).isEqualTo(1);
   }
 
+  /**
+   * An IPv4-mapped IPv6 literal is the IPv4 address it maps: Java connects to that address, and
+   * OkHttp hands the URL {@code http://[::ffff:10.0.0.5]/} over as host {@code 10.0.0.5} while the
+   * JDK client hands over {@code [::ffff:10.0.0.5]}. One target, keyed by the IPv4 address, with
+   * one breaker that a policy naming either spelling covers. Before, the two spellings were two
+   * targets, and the policy on {@code ::ffff:10.0.0.5} did not cover OkHttp's calls at all.
+   */
+  @Test
+  void anIpv4MappedLiteralIsTheIpv4Target() {
+    holder.publish(
+        rules(2, Policies.policy("mapped", new CallMatch("::ffff:10.0.0.5", 9000, null, null))));
+    // the policy opens after 4 calls, half of them failed
+    for (String spelling : List.of("10.0.0.5", "[::ffff:10.0.0.5]", "[::FFFF:a00:5]", "10.0.0.5")) {
+      GuardedCall c = registry.start(spelling, 9000, "GET", "/");
+      assertThat(c.permitted()).as(spelling).isTrue();
+      c.onError(new IOException("connection refused"));
+    }
+
+    assertThat(registry.start("10.0.0.5", 9000, "GET", "/").permitted())
+        .as("the one breaker opened")
+        .isFalse();
+    assertThat(registry.breakerStates())
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.key()).isEqualTo("10.0.0.5:9000");
+              assertThat(b.state()).isEqualTo("OPEN");
+            });
+    assertThat(registry.trackedTargets()).isEqualTo(1);
+  }
+
   @Test
   void failureStatusCodesCountAsFailuresOthersDoNot() {
     for (int i = 0; i < 4; i++) {
