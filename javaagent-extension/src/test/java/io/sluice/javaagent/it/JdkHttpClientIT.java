@@ -24,4 +24,17 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   void requestsWhoseBodyTheAppFailsLeaveTheBreakerClosed() throws Exception {
     checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed("jdk-failing-body");
   }
+
+  /**
+   * A large body the server resets while the JDK sends it from the app's {@code InputStream} fails
+   * the connection, not the app's body: the JDK cancels the body's publisher rather than signalling
+   * its subscriber an error, so the call counts as the target's failure and opens the breaker.
+   */
+  @Test
+  void aBodyTheServerResetsWhileTheJdkSendsItCountsAsAFailure() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw, "jdk-streaming-body", "/reset-body/orders", "[\"5xx\"]", "java.io.IOException");
+    }
+  }
 }

@@ -213,6 +213,7 @@ final class Clients {
       case "okhttp-failing-body" -> RequestBodyClients::okhttpFailingBody;
       case "okhttp-streaming-body" -> RequestBodyClients::okhttpStreamingBody;
       case "jdk-failing-body" -> RequestBodyClients::jdkFailingBody;
+      case "jdk-streaming-body" -> RequestBodyClients::jdkStreamingBody;
       case "apache-failing-body" -> RequestBodyClients::apacheFailingBody;
       case "apache-streaming-body" -> RequestBodyClients::apacheStreamingBody;
       case "apache4-failing-body" -> ApacheHttpClient4Clients::failingBody;

@@ -131,6 +131,40 @@ final class RequestBodyClients {
   }
 
   /**
+   * The JDK client, with a large body the JDK reads from the app's {@code InputStream}, which never
+   * fails: only the connection can ({@code BodyPublishers.ofInputStream}).
+   */
+  static ClientAnswer jdkStreamingBody(String method, String url) throws Exception {
+    InputStream large =
+        new InputStream() {
+          private long left = LARGE_BODY;
+
+          @Override
+          public int read() {
+            return left-- > 0 ? 'x' : -1;
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) {
+            if (left <= 0) {
+              return -1;
+            }
+            int n = (int) Math.min(len, left);
+            java.util.Arrays.fill(b, off, off + n, (byte) 'x');
+            left -= n;
+            return n;
+          }
+        };
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url))
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> large))
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    HttpResponse<String> response = Jdk.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+    return new ClientAnswer(response.statusCode(), Map.of(), response.body());
+  }
+
+  /**
    * Apache HttpClient 5, POSTing an entity ({@code EntityTemplate}) the app's own callback fails to
    * write: one byte, then the app's {@code IOException}.
    */
