@@ -2,6 +2,7 @@ package io.sluice.controlplane.agents;
 
 import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.CallMatch;
+import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.AgentStatus;
@@ -233,7 +234,11 @@ final class UnprotectedTargets {
     }
   }
 
-  /** {@code host:port} (IPv6 hosts in brackets) into host and port, or {@code null}. */
+  /**
+   * {@code host:port} (IPv6 hosts in brackets) into host, in the spelling policies are matched
+   * against ({@link CallTarget#canonicalHost}: an older agent reported an IPv6 literal as its
+   * client spelled it), and port; or {@code null}.
+   */
   static String[] split(String target) {
     int colon = target.lastIndexOf(':');
     if (colon <= 0 || colon == target.length() - 1) {
@@ -244,9 +249,6 @@ final class UnprotectedTargets {
     if (!port.chars().allMatch(Character::isDigit) || port.length() > 5) {
       return null;
     }
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    return new String[] {host, port};
+    return new String[] {CallTarget.canonicalHost(host), port};
   }
 }

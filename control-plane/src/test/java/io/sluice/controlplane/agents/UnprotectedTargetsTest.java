@@ -257,6 +257,27 @@ class UnprotectedTargetsTest {
   }
 
   @Test
+  void anIpv6TargetAnOlderAgentSpelledOtherwiseIsJudgedInTheSpellingPoliciesAreCompiledTo() {
+    // agents before RFC 5952 keys reported the host as their client spelled it
+    RuleDocument loopback = breakers("[{'name':'loop','match':{'host':'::1','port':8443}}]");
+    assertThat(
+            listed(
+                loopback,
+                agent(
+                    "old",
+                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 1, 50, null))))
+        .isEmpty();
+    assertThat(
+            listed(
+                breakers("[]"),
+                agent(
+                    "old",
+                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 1, 50, null))))
+        .as("listed under the agent's own spelling, as reported")
+        .containsExactly("[0:0:0:0:0:0:0:1]:8443");
+  }
+
+  @Test
   void splitsHostAndPort() {
     assertThat(UnprotectedTargets.split("a:1")).containsExactly("a", "1");
     assertThat(UnprotectedTargets.split("[::1]:80")).containsExactly("::1", "80");
