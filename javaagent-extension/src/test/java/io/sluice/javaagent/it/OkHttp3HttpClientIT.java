@@ -1,9 +1,7 @@
 package io.sluice.javaagent.it;
 
-import org.junit.jupiter.api.Test;
-
 /** The client suite against OkHttp 3.14's {@code Call#execute} (the {@code okhttp} style). */
-class OkHttp3HttpClientIT extends OkHttpReleaseSuite {
+class OkHttp3HttpClientIT extends OkHttpExecuteReleaseSuite {
 
   @Override
   OkHttpRelease release() {
@@ -11,38 +9,7 @@ class OkHttp3HttpClientIT extends OkHttpReleaseSuite {
   }
 
   @Override
-  String client() {
-    return "okhttp";
-  }
-
-  @Override
   String service() {
     return "it-okhttp3";
-  }
-
-  /**
-   * A {@code RequestBody#writeTo} of the app's own that fails with an {@code IOException} of its
-   * own counts neither way.
-   */
-  @Test
-  void requestsWhoseBodyTheAppFailsLeaveTheBreakerClosed() throws Exception {
-    checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed("okhttp-failing-body");
-  }
-
-  /**
-   * A large body the server resets while the app's {@code writeTo} sends it fails the writes to
-   * OkHttp's sink: the target's failure, which opens the breaker, though it leaves the app's
-   * writer.
-   */
-  @Test
-  void aBodyTheServerResetsWhileTheAppWritesItCountsAsAFailure() throws Exception {
-    try (RawDownstream raw = RawDownstream.start()) {
-      checkFailedSendsOpenTheBreaker(
-          raw,
-          "okhttp-streaming-body",
-          "/reset-body/orders",
-          "[\"5xx\"]",
-          "java.net.SocketException");
-    }
   }
 }

@@ -1,0 +1,41 @@
+package io.sluice.javaagent.it;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client suite with another {@link OkHttpRelease} through {@code Call#execute} (the {@code
+ * okhttp} style), where the app's own request body and the writes to the target can be told apart.
+ */
+abstract class OkHttpExecuteReleaseSuite extends OkHttpReleaseSuite {
+
+  @Override
+  String client() {
+    return "okhttp";
+  }
+
+  /**
+   * A {@code RequestBody#writeTo} of the app's own that fails with an {@code IOException} of its
+   * own counts neither way.
+   */
+  @Test
+  void requestsWhoseBodyTheAppFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed("okhttp-failing-body");
+  }
+
+  /**
+   * A large body the server resets while the app's {@code writeTo} sends it fails the writes to
+   * OkHttp's sink: the target's failure, which opens the breaker, though it leaves the app's
+   * writer.
+   */
+  @Test
+  void aBodyTheServerResetsWhileTheAppWritesItCountsAsAFailure() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw,
+          "okhttp-streaming-body",
+          "/reset-body/orders",
+          "[\"5xx\"]",
+          "java.net.SocketException");
+    }
+  }
+}
