@@ -121,13 +121,7 @@ final class RequestBodyClients {
             throw new IOException(APP_BODY_FAILED);
           }
         };
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url))
-            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> failing))
-            .timeout(Duration.ofSeconds(10))
-            .build();
-    HttpResponse<String> response = Jdk.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-    return new ClientAnswer(response.statusCode(), Map.of(), response.body());
+    return jdkPost(url, failing);
   }
 
   /**
@@ -155,9 +149,14 @@ final class RequestBodyClients {
             return n;
           }
         };
+    return jdkPost(url, large);
+  }
+
+  /** POSTs through the JDK client a body the JDK reads from {@code body}. */
+  private static ClientAnswer jdkPost(String url, InputStream body) throws Exception {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(url))
-            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> large))
+            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body))
             .timeout(Duration.ofSeconds(10))
             .build();
     HttpResponse<String> response = Jdk.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
