@@ -3601,6 +3601,17 @@ class ControlPlaneApiIT {
             });
         assertThat(refused.get("write").json().get("detail").asString())
             .contains("nothing was changed");
+        // documented wherever an outage is: every operation that can reach etcd
+        List<String> undocumented = new ArrayList<>();
+        for (var path : api.get("/api/v1/openapi.json", READER).json().get("paths").properties()) {
+          for (var operation : path.getValue().properties()) {
+            JsonNode responses = operation.getValue().get("responses");
+            if (responses != null && responses.has("503") && !responses.has("500")) {
+              undocumented.add(operation.getKey() + " " + path.getKey());
+            }
+          }
+        }
+        assertThat(undocumented).as("operations listing 503 but not 500 etcd-refused").isEmpty();
       }
       // a wrong password is no outage either
       try (RunningControlPlane wrongPassword =
