@@ -346,22 +346,7 @@ class LastKnownGoodStoreTest {
    */
   @Test
   void loadsTheSnapshotOfTheLargestCompactDocumentItSaved() {
-    StringBuilder attributes = new StringBuilder();
-    String head =
-        "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":{\"rules\":[{\"name\":\"r\","
-            + "\"ratio\":1,\"match\":{\"attributes\":{";
-    String tail = "}}}]}}";
-    for (int i = 0;
-        head.length() + attributes.length() + tail.length() + 4096 < RuleCodec.MAX_DOCUMENT_BYTES;
-        i++) {
-      // a string value, written back as it is: the document stays under the cap written compactly
-      attributes
-          .append(i == 0 ? "" : ",")
-          .append('"')
-          .append(Integer.toString(i, 36))
-          .append("\":\"v\"");
-    }
-    String compact = head + attributes + tail;
+    String compact = compactDocumentNearTheLimit();
     ActiveRules applied =
         new ActiveRules(
             CompiledRules.compile(RuleCodec.parse(compact).orElseThrow()),
@@ -385,21 +370,7 @@ class LastKnownGoodStoreTest {
    */
   @Test
   void loadsASnapshotAnOlderVersionSavedPrettyPrintedPastTheDocumentLimit() throws Exception {
-    StringBuilder attributes = new StringBuilder();
-    String head =
-        "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":{\"rules\":[{\"name\":\"r\","
-            + "\"ratio\":1,\"match\":{\"attributes\":{";
-    String tail = "}}}]}}";
-    for (int i = 0;
-        head.length() + attributes.length() + tail.length() + 4096 < RuleCodec.MAX_DOCUMENT_BYTES;
-        i++) {
-      attributes
-          .append(i == 0 ? "" : ",")
-          .append('"')
-          .append(Integer.toString(i, 36))
-          .append("\":\"v\"");
-    }
-    RuleDocument document = RuleCodec.parse(head + attributes + tail).orElseThrow();
+    RuleDocument document = RuleCodec.parse(compactDocumentNearTheLimit()).orElseThrow();
     // as an older version wrote it: the canonical form as a tree, the whole file pretty-printed
     ObjectMapper json = new ObjectMapper();
     ObjectNode older = json.createObjectNode();
@@ -735,5 +706,27 @@ class LastKnownGoodStoreTest {
         CompiledRules.compile(RuleCodec.parse(document(service, ratio)).orElseThrow()),
         revision,
         source);
+  }
+
+  /**
+   * A valid document written compactly, 4 KiB under the document limit: one rule with thousands of
+   * string attributes, which are written back as they are.
+   */
+  private static String compactDocumentNearTheLimit() {
+    StringBuilder attributes = new StringBuilder();
+    String head =
+        "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":{\"rules\":[{\"name\":\"r\","
+            + "\"ratio\":1,\"match\":{\"attributes\":{";
+    String tail = "}}}]}}";
+    for (int i = 0;
+        head.length() + attributes.length() + tail.length() + 4096 < RuleCodec.MAX_DOCUMENT_BYTES;
+        i++) {
+      attributes
+          .append(i == 0 ? "" : ",")
+          .append('"')
+          .append(Integer.toString(i, 36))
+          .append("\":\"v\"");
+    }
+    return head + attributes + tail;
   }
 }
