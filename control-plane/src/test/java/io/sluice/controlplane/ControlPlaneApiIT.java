@@ -1316,9 +1316,6 @@ class ControlPlaneApiIT {
     refused.put(
         "evaluate with a %",
         api.call("POST", path + "/evaluate", READER, "{\"span\": {\"name\": \"100%\"}}", form));
-    refused.put(
-        "rollback with a % in a form body",
-        api.call("POST", path + "/rollback?to=" + revision, WRITER, "100%", form));
     refused.forEach(
         (call, answer) -> {
           assertThat(answer.status()).as(call).isEqualTo(415);
@@ -1330,6 +1327,12 @@ class ControlPlaneApiIT {
               .contains("application/json")
               .doesNotContain("query string");
         });
+    ApiClient.Answer rollback =
+        api.call("POST", path + "/rollback?to=" + revision, WRITER, "100%", form);
+    assertThat(rollback.status()).isEqualTo(415);
+    assertThat(rollback.json().get("detail").asString())
+        .contains("a rollback takes no body")
+        .doesNotContain("query string");
     JsonNode paths = api.get("/api/v1/openapi.json", null).json().get("paths");
     for (String documented : List.of("evaluate", "rollback")) {
       assertThat(
@@ -1351,12 +1354,13 @@ class ControlPlaneApiIT {
   /**
    * The OpenAPI document gives a rollback's revision in the query ({@code ?to=N}) and no body.
    * Tomcat takes a form body's fields for query parameters, so {@code curl -d to=N} rolled back to
-   * a revision the URL never named: a form body is refused with 415 and nothing is written, the
-   * query's {@code to} or not. An empty form body ({@code curl -d ''}) holds nothing and is no body
-   * to refuse.
+   * a revision the URL never named, and a JSON body ({@code {"to": N}}) was silently ignored: any
+   * body with content is refused with 415 and nothing is written, the query's {@code to} or not. An
+   * empty body holds nothing and is no body to refuse, whatever its type and however it is framed
+   * ({@code curl -d ''}, or chunked with no data, which was refused).
    */
   @Test
-  void aRollbackTakesItsRevisionFromTheQueryAndRefusesAFormBody() {
+  void aRollbackTakesItsRevisionFromTheQueryAndRefusesAnyBody() throws IOException {
     ApiClient api = api();
     String path = "/api/v1/services/rollback-form/rules";
     long r1 =
@@ -1387,6 +1391,20 @@ class ControlPlaneApiIT {
             WRITER,
             "--b\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\n" + r1 + "\r\n--b--\r\n",
             Map.of("Content-Type", "multipart/form-data")));
+    refused.put(
+        "the revision in a JSON body (was ignored: 400 naming only the query)",
+        api.post(path + "/rollback", WRITER, "{\"to\": " + r1 + "}"));
+    refused.put(
+        "another revision in a JSON body than the query's (was a rollback to the query's)",
+        api.post(path + "/rollback?to=" + r1, WRITER, "{\"to\": " + r2 + "}"));
+    refused.put(
+        "a text body",
+        api.call(
+            "POST",
+            path + "/rollback?to=" + r1,
+            WRITER,
+            "to=" + r1,
+            Map.of("Content-Type", "text/plain")));
     refused.forEach(
         (call, answer) -> {
           assertThat(answer.status()).as(call).isEqualTo(415);
@@ -1397,11 +1415,35 @@ class ControlPlaneApiIT {
               .as(call)
               .contains("a rollback takes no body", "?to=");
         });
+    assertThat(refused.get("a text body").json().get("detail").asString()).contains("text/plain");
     assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
     assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(2);
 
-    ApiClient.Answer emptyForm = api.call("POST", path + "/rollback?to=" + r1, WRITER, "", form);
-    assertThat(emptyForm.status()).as(emptyForm.body()).isEqualTo(200);
+    Map<String, Integer> empty = new java.util.LinkedHashMap<>();
+    empty.put(
+        "an empty form body (curl -d '')",
+        api.call("POST", path + "/rollback?to=" + r1, WRITER, "", form).status());
+    empty.put("an empty JSON body", api.post(path + "/rollback?to=" + r2, WRITER, "").status());
+    for (String type : List.of("application/x-www-form-urlencoded", "multipart/form-data")) {
+      String answer =
+          rawHttp(
+              ("POST "
+                      + path
+                      + "/rollback?to="
+                      + r1
+                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                      + WRITER
+                      + "\r\nContent-Type: "
+                      + type
+                      + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      empty.put(
+          "an empty chunked " + type + " body (was 415)",
+          Integer.parseInt(answer.substring("HTTP/1.1 ".length(), "HTTP/1.1 200".length())));
+    }
+    assertThat(empty).allSatisfy((call, status) -> assertThat(status).as(call).isEqualTo(200));
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(6);
+
     JsonNode rollback =
         api.get("/api/v1/openapi.json", null)
             .json()
@@ -1411,6 +1453,7 @@ class ControlPlaneApiIT {
     assertThat(rollback.has("requestBody")).isFalse();
     assertThat(rollback.get("parameters").get(0).get("name").asString()).isEqualTo("to");
     assertThat(rollback.get("parameters").get(0).get("in").asString()).isEqualTo("query");
+    assertThat(rollback.get("responses").get("415").get("description").asString()).contains("JSON");
   }
 
   @Test

@@ -15,6 +15,8 @@ import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.ValidationError;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -190,22 +192,29 @@ class RulesController {
 
   /**
    * Makes a past version current. The revision comes in the query ({@code ?to=N}), as the API
-   * documents it; a rollback takes no body. A form body is refused (415) rather than read: Tomcat
-   * takes a form's fields for query parameters, so {@code curl -d to=N} would roll back to a
-   * revision the URL never named. Checked once {@code to} is bound, which reads the form, so a form
-   * that does not decode is refused alike ({@code ProblemAdvice}).
+   * documents it; a rollback takes no body, and any body with content is refused (415) rather than
+   * ignored or read: a client that sent {@code {"to": 5}} as JSON, or {@code curl -d to=5}, meant a
+   * revision the URL may not name, and must not get a rollback to another one, or a 400 that only
+   * speaks of the query. An empty body, of any type and however framed (no body, {@code
+   * Content-Length: 0}, or chunked with no data), holds nothing and is no body.
+   *
+   * <p>{@code body} is declared before {@code to} on purpose: arguments are resolved in order, and
+   * once the body's stream is taken Tomcat no longer parses a form body as parameters, so {@code
+   * to} is only ever the query's.
    */
   @PostMapping("/rollback")
   @RequiresRole(Role.WRITER)
   ResponseEntity<Map<String, Object>> rollback(
       @PathVariable String service,
+      InputStream body,
       @RequestParam(required = false) Long to,
       @RequestHeader(value = "If-Match", required = false) String ifMatch,
       @RequestHeader(value = "If-None-Match", required = false) String ifNoneMatch,
       @RequestHeader(value = "X-Sluice-Comment", required = false) String comment,
-      HttpServletRequest request) {
+      HttpServletRequest request)
+      throws IOException {
     ServiceNames.require(service);
-    refuseFormBody(request);
+    refuseBody(body, request.getContentType());
     if (to == null) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
@@ -232,29 +241,22 @@ class RulesController {
     return written("rollback", revision);
   }
 
-  /** Refuses a request with a form body (see {@link #rollback}); an empty one holds nothing. */
-  private static void refuseFormBody(HttpServletRequest request) {
-    String contentType = request.getContentType();
-    if (contentType == null || request.getContentLengthLong() == 0) {
+  /**
+   * Refuses a body with content (see {@link #rollback}), whatever its type says. Reads at most one
+   * byte: that is enough to tell, and the rest is never looked at.
+   */
+  private static void refuseBody(InputStream body, String contentType) throws IOException {
+    if (body.read() < 0) {
       return;
     }
-    MediaType type;
-    try {
-      type = MediaType.parseMediaType(contentType);
-    } catch (InvalidMediaTypeException e) {
-      return; // no form: Tomcat reads no parameters from it
-    }
-    if (type.equalsTypeAndSubtype(MediaType.APPLICATION_FORM_URLENCODED)
-        || type.equalsTypeAndSubtype(MediaType.MULTIPART_FORM_DATA)) {
-      throw new ApiException(
-          ProblemType.UNSUPPORTED_MEDIA_TYPE,
-          "a rollback takes no body: give the revision to roll back to in the query, ?to=N, and"
-              + " send no "
-              + type.getType()
-              + "/"
-              + type.getSubtype()
-              + " body");
-    }
+    throw new ApiException(
+        ProblemType.UNSUPPORTED_MEDIA_TYPE,
+        "a rollback takes no body: give the revision to roll back to in the query, ?to=N, and"
+            + " send no body (this request has "
+            + (contentType == null || contentType.isBlank()
+                ? "one"
+                : "a body of type " + OneLineText.escape(contentType.strip()))
+            + ")");
   }
 
   private ResponseEntity<Map<String, Object>> written(String action, long revision) {
