@@ -15,6 +15,10 @@ public enum ProblemType {
       "invalid-service-name", HttpStatus.BAD_REQUEST, "The service name is not valid"),
   UNAUTHORIZED("unauthorized", HttpStatus.UNAUTHORIZED, "A valid bearer token is required"),
   FORBIDDEN("forbidden", HttpStatus.FORBIDDEN, "The token's role does not allow this"),
+  CORS_REFUSED(
+      "cors-refused",
+      HttpStatus.FORBIDDEN,
+      "The CORS settings do not allow this cross-origin request"),
   NOT_FOUND("not-found", HttpStatus.NOT_FOUND, "Not found"),
   METHOD_NOT_ALLOWED("method-not-allowed", HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
   NOT_ACCEPTABLE("not-acceptable", HttpStatus.NOT_ACCEPTABLE, "Not acceptable"),

@@ -3728,6 +3728,31 @@ class ControlPlaneApiIT {
                   "Origin", "https://elsewhere.example", "Access-Control-Request-Method", "GET"));
       assertThat(otherOrigin.status()).isEqualTo(403);
       assertThat(otherOrigin.header("Access-Control-Allow-Origin")).isNull();
+      // as a problem document, as every other error (was the plain text "Invalid CORS request"),
+      // naming everything the settings do not allow
+      assertCorsRefused(otherOrigin, "the origin 'https://elsewhere.example' is not allowed");
+      ApiClient.Answer otherMethodAndHeaders =
+          api.call(
+              "OPTIONS",
+              "/actuator/loggers",
+              null,
+              null,
+              Map.of(
+                  "Origin", "https://ops.example",
+                  "Access-Control-Request-Method", "DELETE",
+                  "Access-Control-Request-Headers", "x-trace"));
+      assertCorsRefused(
+          otherMethodAndHeaders,
+          "the method DELETE is not allowed; the request header x-trace is not allowed");
+      // a real request from an origin the settings refuse: refused alike, the admin's too
+      assertCorsRefused(
+          api.call(
+              "GET",
+              "/actuator/loggers",
+              ADMIN,
+              null,
+              Map.of("Origin", "https://elsewhere.example")),
+          "the origin 'https://elsewhere.example' is not allowed");
       // the real request still needs the admin token, from an allowed origin too
       Map<String, String> origin = Map.of("Origin", "https://ops.example");
       assertThat(api.call("GET", "/actuator/loggers", null, null, origin).status()).isEqualTo(401);
@@ -3738,6 +3763,19 @@ class ControlPlaneApiIT {
       assertThat(admin.status()).isEqualTo(200);
       assertThat(admin.header("Access-Control-Allow-Origin")).isEqualTo("https://ops.example");
     }
+  }
+
+  private static void assertCorsRefused(ApiClient.Answer answer, String reasons) {
+    assertThat(answer.status()).as(answer.body()).isEqualTo(403);
+    assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(answer.header("Access-Control-Allow-Origin")).isNull();
+    assertThat(answer.json().get("type").asString()).isEqualTo("urn:sluice:problem:cors-refused");
+    assertThat(answer.json().get("status").asInt()).isEqualTo(403);
+    assertThat(answer.json().get("detail").asString())
+        .isEqualTo(
+            "the CORS settings (management.endpoints.web.cors.*) do not allow this cross-origin"
+                + " request: "
+                + reasons);
   }
 
   /**

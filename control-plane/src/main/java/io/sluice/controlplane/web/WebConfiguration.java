@@ -1,6 +1,7 @@
 package io.sluice.controlplane.web;
 
 import org.apache.catalina.Lifecycle;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -9,10 +10,11 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import org.springframework.web.servlet.handler.AbstractHandlerMapping;
 
 /**
- * Request limits of the API, security headers on every response, and Tomcat's own errors as problem
- * details.
+ * Request limits of the API, security headers on every response, and Tomcat's own errors and CORS
+ * refusals as problem details.
  */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration implements WebMvcConfigurer {
@@ -68,5 +70,24 @@ class WebConfiguration implements WebMvcConfigurer {
     registration.addUrlPatterns("/*");
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
     return registration;
+  }
+
+  /**
+   * CORS refusals as problem details ({@link ProblemCorsProcessor}), from every handler mapping
+   * that checks CORS: the actuator's, where {@code management.endpoints.web.cors.*} applies.
+   * Static: a post-processor is made before the configuration it is declared in.
+   */
+  @Bean
+  static BeanPostProcessor problemCorsRefusals() {
+    ProblemCorsProcessor processor = new ProblemCorsProcessor();
+    return new BeanPostProcessor() {
+      @Override
+      public Object postProcessBeforeInitialization(Object bean, String name) {
+        if (bean instanceof AbstractHandlerMapping mapping) {
+          mapping.setCorsProcessor(processor);
+        }
+        return bean;
+      }
+    };
   }
 }
