@@ -113,7 +113,13 @@ public final class EmbeddedEtcd implements AutoCloseable {
       int peerPort = freePort();
       // taken last: nothing after it can fail before the instance exists to give it up
       etcd =
-          new EmbeddedEtcd(binary, dataDir, lock(dataDir), clientPort, peerPort, maxRequestBytes);
+          new EmbeddedEtcd(
+              binary,
+              dataDir,
+              lock(dataDir, FileChannel::tryLock),
+              clientPort,
+              peerPort,
+              maxRequestBytes);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded etcd", e);
     }
@@ -150,12 +156,20 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
   }
 
+  /** How a lock is tried: {@link FileChannel#tryLock()}, or a file system's refusal (tests). */
+  @FunctionalInterface
+  interface LockAttempt {
+    /** The lock, or {@code null} when another process holds it. */
+    FileLock tryLock(FileChannel channel) throws IOException;
+  }
+
   /**
    * Locks {@link #LOCK_FILE} in {@code dataDir} until the returned lock is closed.
    *
-   * @throws IllegalStateException when another control plane holds it, in this JVM or another
+   * @throws IllegalStateException when another control plane holds it, in this JVM or another, or
+   *     when the file system cannot lock files at all (saying which)
    */
-  private static DataDirectoryLock lock(Path dataDir) throws IOException {
+  static DataDirectoryLock lock(Path dataDir, LockAttempt attempt) throws IOException {
     Path file = dataDir.resolve(LOCK_FILE);
     Path key = dataDir.toRealPath();
     if (!LOCKED_HERE.add(key)) {
@@ -166,9 +180,13 @@ public final class EmbeddedEtcd implements AutoCloseable {
       channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock held;
       try {
-        held = channel.tryLock();
-      } catch (OverlappingFileLockException | IOException e) {
-        held = null;
+        held = attempt.tryLock(channel);
+      } catch (OverlappingFileLockException e) {
+        held = null; // held by this JVM, outside this class
+      } catch (IOException e) {
+        // not "held by another": the file system refused to lock at all (ENOLCK on an NFS mount
+        // without a lock manager), which no waiting or stopping another control plane mends
+        throw cannotLock(dataDir, file, e);
       }
       if (held == null) {
         throw inUse(dataDir, file);
@@ -196,8 +214,22 @@ public final class EmbeddedEtcd implements AutoCloseable {
             + " sluice.etcd.endpoints");
   }
 
+  private static IllegalStateException cannotLock(Path dataDir, Path file, IOException cause) {
+    return new IllegalStateException(
+        "the embedded etcd's data cannot be kept in "
+            + dataDir
+            + ": its file system cannot lock "
+            + file
+            + " ("
+            + cause.getMessage()
+            + "), as on a network file system without locking, so the directory cannot be kept to"
+            + " this control plane (this is not another control plane holding it): give this one a"
+            + " sluice.state.dir on a local file system, or sluice.etcd.endpoints",
+        cause);
+  }
+
   /** A held {@link #LOCK_FILE}: closing it releases the lock, then lets this JVM take it again. */
-  private record DataDirectoryLock(Path key, FileChannel channel) implements Closeable {
+  record DataDirectoryLock(Path key, FileChannel channel) implements Closeable {
     @Override
     public void close() throws IOException {
       try {
