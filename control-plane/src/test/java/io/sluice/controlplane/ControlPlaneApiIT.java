@@ -3657,26 +3657,109 @@ class ControlPlaneApiIT {
         assertThat(undocumented).as("operations listing 503 but not 500 etcd-refused").isEmpty();
       }
       // a wrong password is no outage either
-      try (RunningControlPlane wrongPassword =
-          RunningControlPlane.start(
-              Map.of(
-                  "sluice.etcd.endpoints",
-                  authEtcd.endpoint(),
-                  "sluice.etcd.user",
-                  "control-plane",
-                  "sluice.etcd.password",
-                  "not-the-secret",
-                  "sluice.security.tokens.reader.token",
-                  READER,
-                  "sluice.security.tokens.reader.role",
-                  "reader"))) {
+      try (LogCapture warmUp =
+              LogCapture.of(Class.forName("io.sluice.controlplane.etcd.EtcdWarmUp"));
+          LogCapture watches = LogCapture.of(io.sluice.controlplane.etcd.PrefixWatch.class);
+          RunningControlPlane wrongPassword =
+              RunningControlPlane.start(
+                  Map.of(
+                      "sluice.etcd.endpoints",
+                      authEtcd.endpoint(),
+                      "sluice.etcd.user",
+                      "control-plane",
+                      "sluice.etcd.password",
+                      "not-the-secret",
+                      "management.endpoint.health.show-details",
+                      "always",
+                      "sluice.security.tokens.reader.token",
+                      READER,
+                      "sluice.security.tokens.reader.role",
+                      "reader"))) {
         ApiClient.Answer read = wrongPassword.api().get("/api/v1/services/denied/rules", READER);
         assertThat(read.status()).as(read.body()).isEqualTo(500);
         assertThat(read.header("Retry-After")).isNull();
         assertThat(read.json().get("detail").asString())
             .contains("authentication failed", "refused the control plane's credentials");
+        assertTheRefusalIsPlainToAnOperator(wrongPassword.api(), warmUp, watches);
       }
     }
+  }
+
+  /**
+   * What an operator sees of etcd refusing the control plane's credentials: the start said etcd
+   * "did not answer within 60 s" (it refused at once), the watches read again every few seconds
+   * forever (each a password check and a line in etcd's log) and health, with details shown, gave
+   * etcd's refusal but not what to change. Now: one plain line at start with what to change, one
+   * warning per watch, not per retry, a retry only every 30 s, and the action in health's details.
+   */
+  private static void assertTheRefusalIsPlainToAnOperator(
+      ApiClient api, LogCapture warmUp, LogCapture watches) {
+    assertThat(warmUp.records())
+        .singleElement()
+        .satisfies(
+            record -> {
+              assertThat(record.getLevel()).isEqualTo(java.util.logging.Level.SEVERE);
+              assertThat(record.getMessage())
+                  .contains(
+                      "etcd refused the control plane's credentials or permissions",
+                      "authentication failed",
+                      "sluice.etcd.password",
+                      "500 etcd-refused")
+                  .doesNotContain("did not answer");
+            });
+    java.util.function.Supplier<JsonNode> watchDetails =
+        () -> {
+          ApiClient.Answer health = api.get("/actuator/health", null);
+          assertThat(health.status()).isEqualTo(503);
+          return health.json().get("components").get("watches").get("details");
+        };
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(watchDetails.get().properties())
+                    .hasSize(2)
+                    .allSatisfy(
+                        watch -> {
+                          assertThat(watch.getValue().get("failedReads").asInt()).isPositive();
+                        }));
+    // no second attempt within the next seconds (it read again after 0.1, 0.2, 0.4 ... s)
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(watchDetails.get().properties())
+                    .allSatisfy(
+                        watch ->
+                            assertThat(watch.getValue().get("failedReads").asInt()).isEqualTo(1)));
+    JsonNode health = api.get("/actuator/health", null).json().get("components");
+    List<JsonNode> refused = new ArrayList<>(List.of(health.get("etcd").get("details")));
+    watchDetails.get().properties().forEach(watch -> refused.add(watch.getValue()));
+    assertThat(refused)
+        .hasSize(3)
+        .allSatisfy(
+            detail -> {
+              assertThat(detail.get("error").asString()).contains("authentication failed");
+              assertThat(detail.get("action").asString())
+                  .contains("sluice.etcd.user", "sluice.etcd.password", "will not help");
+            });
+    List<String> warned =
+        watches.records().stream()
+            .filter(record -> record.getLevel() == java.util.logging.Level.WARNING)
+            .map(java.util.logging.LogRecord::getMessage)
+            // the class's own control plane watches too, on an etcd of its own
+            .filter(message -> message.contains("authentication failed"))
+            .toList();
+    assertThat(warned)
+        .hasSize(2)
+        .allSatisfy(
+            message ->
+                assertThat(message)
+                    .contains(
+                        "refused the control plane's credentials",
+                        "sluice.etcd.password",
+                        "every 30 s"));
   }
 
   /**

@@ -78,8 +78,14 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
               .getHeader()
               .getRevision();
       return Health.up().withDetail("revision", revision).build();
-    } catch (EtcdUnavailableException | EtcdRefusedException e) {
+    } catch (EtcdUnavailableException e) {
       return Health.down().withDetail("error", e.getMessage()).build();
+    } catch (EtcdRefusedException e) {
+      Health.Builder down = Health.down().withDetail("error", e.getMessage());
+      if (e.notPermitted()) {
+        down.withDetail("action", EtcdRefusedException.NOT_PERMITTED_ACTION);
+      }
+      return down.build();
     }
   }
 }

@@ -14,6 +14,15 @@ import java.util.Locale;
  */
 public final class EtcdRefusedException extends RuntimeException {
 
+  /**
+   * What an operator does about a refusal of the control plane's credentials or permissions ({@link
+   * #notPermitted}): the log and {@code /actuator/health} say it beside etcd's reason.
+   */
+  public static final String NOT_PERMITTED_ACTION =
+      "check sluice.etcd.user and sluice.etcd.password, and that etcd grants that user read and"
+          + " write access to every key under the namespace (sluice.etcd.namespace); trying again"
+          + " will not help until an operator fixes that";
+
   private static final long serialVersionUID = 1L;
   private static final int MAX_REASON_LENGTH = 200;
 

@@ -31,6 +31,12 @@ import java.util.logging.Logger;
  * so, with the reason, for {@code /actuator/health}; the first failure of a streak is logged as a
  * warning, the retries that follow only at FINE, and the recovery again.
  *
+ * <p>A read etcd refuses for the control plane's credentials or permissions ({@link
+ * EtcdRefusedException#notPermitted}) is retried only every {@link #REFUSED_RETRY_MS} ms: it fails
+ * the same way until an operator changes etcd's users and roles or the control plane's settings,
+ * and every attempt costs etcd a password check and a line in its log. Its warning says so and what
+ * to change, also when the streak began as an outage.
+ *
  * <p>Callbacks come one at a time, from the watch thread or the given scheduler, never
  * concurrently. Create watches with {@link PrefixWatches}, which health reports on.
  */
@@ -55,8 +61,10 @@ public final class PrefixWatch implements AutoCloseable {
    * @param failure why the latest read failed, or {@code null} when it succeeded (or none finished
    *     yet)
    * @param failedReads reads failed in a row
+   * @param notPermitted whether the latest read failed because etcd refused the control plane's
+   *     credentials or permissions
    */
-  public record State(long revision, String failure, int failedReads) {
+  public record State(long revision, String failure, int failedReads, boolean notPermitted) {
     /** A read succeeded and none failed since. */
     public boolean inSync() {
       return revision > 0 && failure == null;
@@ -66,12 +74,15 @@ public final class PrefixWatch implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PrefixWatch.class.getName());
   private static final long MAX_BACKOFF_MS = 5_000;
 
+  /** The pause before reading again after etcd refused the control plane's credentials. */
+  static final long REFUSED_RETRY_MS = 30_000;
+
   private final EtcdGateway etcd;
   private final String prefix;
   private final Listener listener;
   private final ScheduledExecutorService scheduler;
   private final CountDownLatch firstRead = new CountDownLatch(1);
-  private volatile State state = new State(0, null, 0);
+  private volatile State state = new State(0, null, 0, false);
   private Watch.Watcher watcher;
   private long generation;
   private long backoffMs = 100;
@@ -153,7 +164,7 @@ public final class PrefixWatch implements AutoCloseable {
                   + " failed attempt(s); in sync at revision "
                   + revision);
         }
-        state = new State(revision, null, 0);
+        state = new State(revision, null, 0, false);
         firstRead.countDown();
         // requireLeader: a member cut off from the leader ends the watch instead of going silent
         WatchOption option =
@@ -180,19 +191,26 @@ public final class PrefixWatch implements AutoCloseable {
 
   /**
    * Out of sync until a read (and its hand-over to the listener) succeeds: a warning for the first
-   * failure of a streak only.
+   * failure of a streak only, and for the first refusal of the control plane's credentials in one.
    */
   private void onResyncFailed(long gen, RuntimeException error) {
+    boolean notPermitted = error instanceof EtcdRefusedException refused && refused.notPermitted();
     long delay;
     State failed;
+    boolean newlyRefused;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
       }
-      failed = new State(state.revision(), reason(error), state.failedReads() + 1);
+      newlyRefused = notPermitted && !state.notPermitted();
+      failed = new State(state.revision(), reason(error), state.failedReads() + 1, notPermitted);
       state = failed;
-      delay = backoffMs;
-      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      if (notPermitted) {
+        delay = REFUSED_RETRY_MS;
+      } else {
+        delay = backoffMs;
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      }
     }
     String message =
         "could not read "
@@ -201,20 +219,36 @@ public final class PrefixWatch implements AutoCloseable {
                 ? " (nothing mirrored yet)"
                 : " (the mirror keeps what it held when its watch broke)")
             + ": "
-            + failed.failure()
-            + "; trying again in "
-            + delay
-            + " ms";
-    if (failed.failedReads() == 1) {
-      LOG.log(Level.WARNING, message + ", and until it works, without logging each attempt", error);
+            + failed.failure();
+    if (newlyRefused) {
+      // etcd's reason and what to change say it all: a stack trace would only bury them
+      LOG.warning(
+          message
+              + ". etcd refused the control plane's credentials or permissions: "
+              + EtcdRefusedException.NOT_PERMITTED_ACTION
+              + ". Trying again every "
+              + delay / 1000
+              + " s until it works, without logging each attempt");
+      LOG.log(Level.FINE, "etcd refused the read of " + prefix, error);
+    } else if (failed.failedReads() == 1) {
+      LOG.log(
+          Level.WARNING,
+          message
+              + "; trying again in "
+              + delay
+              + " ms, and until it works, without logging each attempt",
+          error);
     } else {
-      LOG.log(Level.FINE, message, error);
+      LOG.log(Level.FINE, message + "; trying again in " + delay + " ms", error);
     }
     retryLater(delay);
   }
 
   /** The failure and its root cause, e.g. the gRPC status; no stack trace. */
   private static String reason(Throwable error) {
+    if (error instanceof EtcdRefusedException) {
+      return error.getMessage(); // etcd's status and message already
+    }
     Throwable root = error;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

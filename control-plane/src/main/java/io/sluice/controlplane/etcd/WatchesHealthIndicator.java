@@ -8,8 +8,9 @@ import org.springframework.boot.health.contributor.Health;
 /**
  * {@code /actuator/health} component {@code watches}: UP while every in-memory mirror of etcd (the
  * agent inventory, the rules watch) holds a complete read; DOWN, naming the mirror and why its read
- * failed, while one does not. etcd may answer the health check's small read and still refuse a
- * mirror's, so the {@code etcd} component alone cannot tell.
+ * failed, while one does not (with what an operator must change when etcd refused the control
+ * plane's credentials or permissions). etcd may answer the health check's small read and still
+ * refuse a mirror's, so the {@code etcd} component alone cannot tell.
  */
 final class WatchesHealthIndicator extends AbstractHealthIndicator {
 
@@ -33,6 +34,9 @@ final class WatchesHealthIndicator extends AbstractHealthIndicator {
       if (state.failure() != null) {
         detail.put("error", state.failure());
         detail.put("failedReads", state.failedReads());
+        if (state.notPermitted()) {
+          detail.put("action", EtcdRefusedException.NOT_PERMITTED_ACTION);
+        }
       } else if (state.revision() == 0) {
         detail.put("error", "not read yet");
       }
