@@ -3493,6 +3493,7 @@ class ControlPlaneApiIT {
   @Test
   void exposesOnlyHealthAndPrometheus() {
     ApiClient api = api();
+    awaitHealthy();
     api.put("/api/v1/services/metered/rules", WRITER, "{\"schemaVersion\": 2}", Map.of());
     String metrics = api.get("/actuator/prometheus", null).body();
     assertThat(metrics)
@@ -3870,6 +3871,7 @@ class ControlPlaneApiIT {
   @Test
   void healthShowsEachComponentsStatusToAnyoneButNoDetails() {
     ApiClient api = api();
+    awaitHealthy();
     ApiClient.Answer health = api.get("/actuator/health", null);
     assertThat(health.status()).isEqualTo(200);
     assertThat(health.json().get("status").asString()).isEqualTo("UP");
@@ -3982,7 +3984,7 @@ class ControlPlaneApiIT {
       assertThat(agentIds(fallingBack.json())).containsExactly("outage-bystander/bystander-1");
     } finally {
       callers.shutdownNow();
-      etcd.server().start();
+      restartEtcd();
     }
     long back = System.nanoTime();
     await()
@@ -4014,6 +4016,29 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * Starts the class's etcd again after an outage, with a fresh client for this class: its own lost
+   * the connection and waits out gRPC's reconnect backoff (1 s growing 1.6-fold with jitter), so
+   * its next call could wait many seconds for etcd to be tried again. The lease revoke after the
+   * short outage waited 9.7 s of its 10 s so, and any later test's call would have too.
+   */
+  private static void restartEtcd() {
+    etcd.server().start();
+    jetcd.close();
+    jetcd = Client.builder().endpoints(etcd.endpoint()).build();
+  }
+
+  /**
+   * Waits until the class's control plane is healthy (every component UP): a test that reads its
+   * health may come right after an outage test, whose mirrors and etcd check recover on their own
+   * schedule (or, if it failed, never waited for them to).
+   */
+  private void awaitHealthy() {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> api().get("/actuator/health", null).status() == 200);
+  }
+
+  /**
    * An outage long enough for gRPC's own reconnect backoff (1 s, growing 1.6-fold with ±20 %
    * jitter, up to 2 min) to space its attempts far apart: they fall near 26 s, 43 s and 70 s after
    * the connection is lost, so etcd returns about 20 s before gRPC would try again by itself.
@@ -4039,11 +4064,7 @@ class ControlPlaneApiIT {
       Duration rest = LONG_OUTAGE.minusNanos(System.nanoTime() - stopped);
       await().during(rest).atMost(rest.plusSeconds(10)).until(() -> !etcd.server().isRunning());
     } finally {
-      etcd.server().start();
-      // this class's own client is left in gRPC's backoff, its next attempt up to ~20 s away:
-      // the tests after this one start from a fresh one
-      jetcd.close();
-      jetcd = Client.builder().endpoints(etcd.endpoint()).build();
+      restartEtcd();
     }
     long back = System.nanoTime();
     long outageMillis = (back - stopped) / 1_000_000;
