@@ -23,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -82,7 +81,8 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private final ObservableLongGauge stateGauge;
   private final ObservableLongCounter callCounter;
   private volatile RegistryState state;
-  private volatile boolean failureLogged;
+  private final FirstFailureLog failureLog =
+      new FirstFailureLog(logger, "circuit breaker failed; calls proceed unguarded");
   private final Policy<String, HostTargets> quiet;
   private static final long TOUCH_NANOS = 1_000_000_000L;
   private static final int MAX_SPELLINGS = 256;
@@ -268,16 +268,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             : duration > policy.slowCallNanos ? Outcome.SLOW : Outcome.SUCCESS);
   }
 
-  /** Logs the first failure; never throws, even when logging does (a broken log handler). */
+  /**
+   * Logs the first failure; never throws, even when logging does (a broken log handler: the next
+   * failure is then logged instead).
+   */
   private void logOnce(Throwable e) {
-    if (!failureLogged) {
-      failureLogged = true;
-      try {
-        logger.log(Level.WARNING, "circuit breaker failed; calls proceed unguarded", e);
-      } catch (RuntimeException | LinkageError logging) {
-        // nowhere left to report it: the call must still proceed
-      }
-    }
+    failureLog.log(e);
   }
 
   private RegistryState currentState() {

@@ -13,7 +13,6 @@ import io.opentelemetry.sdk.trace.ReadableSpan;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -45,7 +44,8 @@ final class BreakerTelemetry {
   private final boolean counting;
   private final LongCounter transitions;
   private final List<Runnable> transitionListeners = new CopyOnWriteArrayList<>();
-  private volatile boolean listenerFailureLogged;
+  private final FirstFailureLog listenerFailureLog =
+      new FirstFailureLog(logger, "a breaker transition listener failed");
 
   BreakerTelemetry(MeterProvider meterProvider) {
     meter = meterProvider.get(INSTRUMENTATION_SCOPE);
@@ -101,10 +101,7 @@ final class BreakerTelemetry {
       try {
         listener.run();
       } catch (RuntimeException | LinkageError e) {
-        if (!listenerFailureLogged) {
-          listenerFailureLogged = true;
-          logger.log(Level.WARNING, "a breaker transition listener failed", e);
-        }
+        listenerFailureLog.log(e);
       }
     }
   }

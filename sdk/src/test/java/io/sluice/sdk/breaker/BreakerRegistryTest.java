@@ -146,6 +146,68 @@ class BreakerRegistryTest {
     assertThat(state()).isEqualTo("CLOSED");
   }
 
+  /**
+   * The registry's first failure is logged once a log handler took it: when the handler threw on
+   * the first failure, the next one is logged (before, the failure counted as logged the moment
+   * logging began, and nothing was ever logged), and later ones are not.
+   */
+  @Test
+  void aFailureWhoseLoggingFailedIsLoggedWithTheNextOne() {
+    AtomicInteger clockFailures = new AtomicInteger();
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(clock)
+            .nanoTime(
+                () -> {
+                  if (clockFailures.get() > 0) {
+                    throw new IllegalStateException("clock failure " + clockFailures.get());
+                  }
+                  return 0L;
+                })
+            .automaticTransitionToHalfOpen(false)
+            .build();
+    java.util.logging.Logger logger =
+        java.util.logging.Logger.getLogger(BreakerRegistry.class.getName());
+    java.util.logging.Handler throwing =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            throw new IllegalStateException("a broken log handler");
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    try (LogCapture log = LogCapture.of(BreakerRegistry.class)) {
+      clockFailures.set(1);
+      logger.addHandler(throwing);
+      try {
+        assertThat(call()).isSameAs(GuardedCall.UNGUARDED);
+      } finally {
+        logger.removeHandler(throwing);
+      }
+      log.records().forEach(r -> assertThat(r.getThrown()).hasMessage("clock failure 1"));
+
+      clockFailures.set(2);
+      assertThat(call()).isSameAs(GuardedCall.UNGUARDED);
+      clockFailures.set(3);
+      assertThat(call()).isSameAs(GuardedCall.UNGUARDED);
+
+      assertThat(log.records())
+          .filteredOn(r -> !r.getThrown().getMessage().equals("clock failure 1"))
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getMessage()).contains("calls proceed unguarded");
+                assertThat(r.getThrown()).hasMessage("clock failure 2");
+              });
+    }
+  }
+
   /** Transition log windows are kept per policy name: a removed policy's window goes with it. */
   @Test
   void forgetsTheTransitionLogWindowOfARemovedPolicy() {

@@ -1,0 +1,47 @@
+package io.sluice.sdk.breaker;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Logs the first failure of one kind, once per registry, for code on the request path that must
+ * never throw: a failure there is caught and the call goes on, and one line says so.
+ *
+ * <p>The failure counts as logged only once a log call returned: a log handler that throws (a full
+ * disk, a broken appender) leaves it unlogged, and the next failure tries again. Threads failing at
+ * once log one line between them: the first claims the log, the others skip it while it logs.
+ */
+final class FirstFailureLog {
+
+  private static final int UNLOGGED = 0;
+  private static final int LOGGING = 1;
+  private static final int LOGGED = 2;
+
+  private final Logger logger;
+  private final String message;
+  private final AtomicInteger state = new AtomicInteger(UNLOGGED);
+
+  FirstFailureLog(Logger logger, String message) {
+    this.logger = logger;
+    this.message = message;
+  }
+
+  /**
+   * Logs {@code failure} unless a failure was logged already (or is being logged). Never throws.
+   */
+  void log(Throwable failure) {
+    if (state.get() != UNLOGGED || !state.compareAndSet(UNLOGGED, LOGGING)) {
+      return;
+    }
+    boolean logged = false;
+    try {
+      logger.log(Level.WARNING, message, failure);
+      logged = true;
+    } catch (RuntimeException | LinkageError logging) {
+      // nowhere left to report it: the caller goes on, and the next failure tries again
+    } finally {
+      state.set(logged ? LOGGED : UNLOGGED);
+    }
+  }
+}
