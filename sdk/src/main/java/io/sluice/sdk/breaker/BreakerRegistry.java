@@ -12,6 +12,7 @@ import io.sluice.rules.CompiledRules;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -198,6 +199,33 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         release(granted);
       }
     }
+  }
+
+  /**
+   * As {@link CallGuard#start(URI, String)} reads the URL, with its host handed over as the URL
+   * spells it: the lookup finds a known spelling at once, and an IPv6 literal is read once per
+   * spelling (see {@link #canonicalHost}), not on every call. The default method would read it on
+   * every call, and allocate a {@link CallTarget} too.
+   */
+  @Override
+  public GuardedCall start(URI url, String method) {
+    if (url == null) {
+      return GuardedCall.UNGUARDED;
+    }
+    String host = url.getHost();
+    if (host == null) {
+      // a host that URI takes for no server name ("payments_svc"): read from the authority
+      return CallGuard.super.start(url, method);
+    }
+    if (host.isEmpty()) {
+      return GuardedCall.UNGUARDED;
+    }
+    String path = url.getRawPath();
+    return start(
+        host,
+        CallTarget.defaultPort(url.getScheme(), url.getPort()),
+        method,
+        path == null || path.isEmpty() ? "/" : path);
   }
 
   /** Gives back a permission no call will report on; never throws. */
@@ -524,6 +552,11 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
     }
     return null;
+  }
+
+  /** Whether the registry remembers {@code spelling} of an IPv6 literal; for tests. */
+  boolean knowsSpelling(String spelling) {
+    return ipv6Spellings.containsKey(spelling);
   }
 
   /** The log of breaker transitions; for tests. */

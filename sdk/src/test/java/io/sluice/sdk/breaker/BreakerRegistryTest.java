@@ -353,6 +353,33 @@ class BreakerRegistryTest {
     assertThat(io.sluice.rules.CallTarget.defaultPort("http", 8443)).isEqualTo(8443);
   }
 
+  /**
+   * {@code start(URI, method)} hands the host over as the URL spells it, so the registry's memory
+   * of IPv6 spellings serves URL callers too: the literal is read once per spelling, not on every
+   * call (before, every call read it before the registry saw it), and the call still lands on the
+   * one target of that address.
+   */
+  @Test
+  void aUrlsIpv6HostIsReadOncePerSpelling() {
+    for (String url :
+        List.of(
+            "http://[0:0:0:0:0:0:0:1]:9000/x",
+            "http://[::1]:9000/y",
+            "http://[0:0:0:0:0:0:0:1]:9000",
+            "http://[FE80::1%25eth0]:9000/z")) {
+      registry.start(URI.create(url), "GET").onResponse(200);
+    }
+
+    assertThat(registry.knowsSpelling("[0:0:0:0:0:0:0:1]")).isTrue();
+    assertThat(registry.knowsSpelling("[::1]")).isTrue();
+    assertThat(registry.knowsSpelling("[FE80::1%25eth0]")).isTrue();
+    assertThat(registry.topTargets(10))
+        .extracting(AgentStatus.TargetStats::target, AgentStatus.TargetStats::callsPerMinute)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("[::1]:9000", 3L),
+            org.assertj.core.groups.Tuple.tuple("[fe80::1%eth0]:9000", 1L));
+  }
+
   @Test
   void opensAfterFailuresRejectsGoesHalfOpenAfterWaitAndClosesAfterSuccesses() {
     succeed(2);
