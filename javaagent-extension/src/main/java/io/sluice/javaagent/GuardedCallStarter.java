@@ -110,17 +110,29 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
 
     /**
      * A failure of the target, unless it is the app's request body failing (see {@link
-     * RequestBodyFailures}): that call never told anything about the target, and is abandoned.
+     * RequestBodyFailures}): that call never told anything about the target, neither about its
+     * health nor about its speed, and is discarded.
      */
     @Override
     public void onError(Throwable error) {
       if (ENDED.compareAndSet(this, 0, 1)) {
         try {
           if (RequestBodyFailures.isAppBodyFailure(error)) {
-            call.close();
+            call.discard();
           } else {
             call.onError(error);
           }
+        } catch (RuntimeException | LinkageError e) {
+          outcomeFailed(e);
+        }
+      }
+    }
+
+    @Override
+    public void discard() {
+      if (ENDED.compareAndSet(this, 0, 1)) {
+        try {
+          call.discard();
         } catch (RuntimeException | LinkageError e) {
           outcomeFailed(e);
         }

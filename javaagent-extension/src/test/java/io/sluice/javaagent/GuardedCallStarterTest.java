@@ -143,6 +143,55 @@ class GuardedCallStarterTest {
   }
 
   /**
+   * A call whose body the app failed counts neither way however long it ran: under a policy that
+   * opens when half of two calls were slower than 100 ms, four such calls failing after 200 ms
+   * leave it closed, and two slow responses still open it. Before, they were closed as given up on,
+   * which counts a call past the slow-call duration as slow, and opened it.
+   */
+  @Test
+  void callsWhoseBodyTheAppFailedAfterTheSlowCallDurationCountNeitherWay() {
+    long[] now = {0};
+    String rules =
+        """
+        {"schemaVersion": 1, "service": "orders",
+         "breakers": [{"name": "uploads", "match": {"host": "uploads"},
+                       "slowCallRateThreshold": 50, "slowCallDuration": "100ms",
+                       "slidingWindow": {"type": "COUNT", "size": 2}, "minimumCalls": 2,
+                       "waitInOpenState": "1m"}]}
+        """;
+    try (BreakerRegistry slow =
+        BreakerRegistry.builder(
+                new ActiveRulesHolder(
+                    new ActiveRules(
+                        CompiledRules.compile(RuleCodec.parse(rules).orElseThrow()),
+                        1,
+                        ActiveRules.Source.ETCD)))
+            .nanoTime(() -> now[0])
+            .build()) {
+      GuardedCallStarter uploads = new GuardedCallStarter(() -> slow);
+      for (int i = 0; i < 4; i++) {
+        SluiceCall call = uploads.start("uploads", 80, "POST", "/files");
+        assertThat(call.rejected()).as("call %d", i).isFalse();
+        now[0] += 200_000_000L;
+        IOException appsOwn = new IOException("the app's file went away");
+        io.sluice.javaagent.bridge.RequestBodyFailures.appBodyFailed(appsOwn);
+        call.onError(appsOwn);
+      }
+      assertThat(slow.breakerStates())
+          .singleElement()
+          .extracting(b -> b.state())
+          .isEqualTo("CLOSED");
+
+      for (int i = 0; i < 2; i++) {
+        SluiceCall call = uploads.start("uploads", 80, "POST", "/files");
+        now[0] += 200_000_000L;
+        call.onResponse(200);
+      }
+      assertThat(uploads.start("uploads", 80, "POST", "/files").rejected()).isTrue();
+    }
+  }
+
+  /**
    * The rejected call's span keeps credentials and signed query parameters out of {@code url.full},
    * as the agent's own HTTP client spans do.
    */
@@ -205,6 +254,11 @@ class GuardedCallStarterTest {
     public void close() {
       reported.add("closed");
     }
+
+    @Override
+    public void discard() {
+      reported.add("discarded");
+    }
   }
 
   @Test
@@ -222,7 +276,15 @@ class GuardedCallStarterTest {
     call.onResponse(200);
     call.abandon();
     call.onError(new IOException("reset"));
+    call.discard();
     assertThat(answeredFirst.reported).containsExactly("response 200");
+
+    CountingCall discardedFirst = new CountingCall();
+    call = new GuardedCallStarter.GuardedSluiceCall(discardedFirst);
+    call.discard();
+    call.onResponse(200);
+    call.abandon();
+    assertThat(discardedFirst.reported).containsExactly("discarded");
   }
 
   @Test

@@ -112,6 +112,17 @@ public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
   public abstract void abandon();
 
   /**
+   * Ends a call that failed for the app's own reasons (its request body failed, or did not match
+   * the length it declared): it gives the breaker's permission back and counts neither way however
+   * long it ran, where {@link #abandon()} counts a call given up on after the policy's {@code
+   * slowCallDuration} as slow. Only the first outcome, abandonment or discard counts. Never throws.
+   * The default abandons the call.
+   */
+  public void discard() {
+    abandon();
+  }
+
+  /**
    * Reports an asynchronous outcome: a failure, or a response whose status the extension reads.
    * Never throws.
    */

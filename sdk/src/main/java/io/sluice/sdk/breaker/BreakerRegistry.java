@@ -273,6 +273,22 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     }
   }
 
+  /**
+   * Ends a permitted call that failed for its caller's own reasons: it gives its permission back
+   * and counts as nothing, however long it ran (see {@link GuardedCall#discard()}); never throws.
+   */
+  void discard(Call call) {
+    try {
+      CircuitBreaker cb = call.circuitBreaker;
+      if (cb != null) {
+        cb.releasePermission();
+        call.breaker.observe(cb);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      logOnce(e);
+    }
+  }
+
   /** Records a call that ended at {@code end} in the target statistics and its breaker. */
   private void record(Call call, long end, boolean failed, Throwable error) {
     long duration = Math.max(0, end - call.startNanos);

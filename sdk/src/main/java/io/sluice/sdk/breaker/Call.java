@@ -3,12 +3,12 @@ package io.sluice.sdk.breaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 
 /**
- * A permitted call: remembers where its outcome goes, and takes only the first outcome (or close).
- * {@code breaker} is null for a call no policy covers (only the target statistics see it); {@code
- * circuitBreaker} is null when a shadow-mode breaker would have rejected it (its outcome then must
- * not reach the breaker, which did not grant a permission). The circuit breaker is the exact
- * instance that granted the permission, so a retune in between never credits an outcome to a
- * breaker that did not let the call through.
+ * A permitted call: remembers where its outcome goes, and takes only the first outcome (or close,
+ * or discard). {@code breaker} is null for a call no policy covers (only the target statistics see
+ * it); {@code circuitBreaker} is null when a shadow-mode breaker would have rejected it (its
+ * outcome then must not reach the breaker, which did not grant a permission). The circuit breaker
+ * is the exact instance that granted the permission, so a retune in between never credits an
+ * outcome to a breaker that did not let the call through.
  */
 final class Call implements GuardedCall {
 
@@ -72,6 +72,14 @@ final class Call implements GuardedCall {
     BreakerRegistry r = end();
     if (r != null) {
       r.abandon(this);
+    }
+  }
+
+  @Override
+  public void discard() {
+    BreakerRegistry r = end();
+    if (r != null) {
+      r.discard(this);
     }
   }
 

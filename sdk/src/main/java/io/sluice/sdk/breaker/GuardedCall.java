@@ -54,4 +54,17 @@ public interface GuardedCall extends AutoCloseable {
    */
   @Override
   default void close() {}
+
+  /**
+   * Ends the call if no outcome was reported, as one that failed for the caller's own reasons: its
+   * request body could not be produced, or did not match the length it declared. Such a call says
+   * nothing about the target, neither about its health nor about its speed, so it gives the
+   * breaker's permission back and counts neither way however long it ran (unlike {@link #close()},
+   * which counts a call given up on after {@code slowCallDuration} as slow). Never throws.
+   *
+   * <p>The default closes the call, for implementations that predate this method.
+   */
+  default void discard() {
+    close();
+  }
 }

@@ -578,6 +578,41 @@ class BreakerRegistryTest {
     assertThat(registry.topTargets(1).get(0).errorsPerMinute()).isZero();
   }
 
+  /**
+   * A call discarded for the caller's own failure counts neither way, however long it ran: ten of
+   * them, each past the slow-call duration, leave the breaker closed with nothing in its window,
+   * and a half-open breaker's trial permission comes back. Closed instead, they counted as slow and
+   * opened it.
+   */
+  @Test
+  void discardedCallsCountNeitherWayHoweverLongTheyRan() {
+    holder.publish(rules(2, Policies.slow(payments())));
+    for (int i = 0; i < 10; i++) {
+      GuardedCall call = call();
+      assertThat(call.permitted()).as("call %d", i).isTrue();
+      clock.advance(Duration.ofSeconds(3));
+      call.discard();
+      call.onError(new IOException("reported after the discard: ignored"));
+    }
+
+    assertThat(state()).isEqualTo("CLOSED");
+    assertThat(innerBreaker().getMetrics().getNumberOfBufferedCalls()).isZero();
+
+    fail(4);
+    clock.advance(Duration.ofMillis(10_001));
+    GuardedCall first = call();
+    GuardedCall second = call();
+    assertThat(second.permitted()).as("second trial call").isTrue();
+    clock.advance(Duration.ofSeconds(3));
+    first.discard();
+    second.discard();
+    GuardedCall again = call();
+    assertThat(again.permitted()).as("a trial permission given back").isTrue();
+    again.onResponse(200);
+    assertThat(GuardedCall.UNGUARDED.permitted()).isTrue();
+    GuardedCall.UNGUARDED.discard(); // nothing to give back
+  }
+
   @Test
   void uncoveredCallsAreNeverRejected() {
     for (int i = 0; i < 20; i++) {

@@ -55,7 +55,7 @@ public final class ReactorNettyCalls {
    *
    * <p>A String URL with user info ({@code http://user:pw@payments:8080/pay}) is guarded by its
    * host ({@code payments:8080}), but Reactor Netty connects to {@code user:pw@payments}, a host
-   * name that never resolves: its errors say nothing about the target and abandon the call (counted
+   * name that never resolves: its errors say nothing about the target and discard the call (counted
    * as failures, an app's malformed URL would open the breaker of a healthy target and reject the
    * app's other calls to it).
    */

@@ -30,7 +30,8 @@ import reactor.util.context.Context;
  * request body publisher failing ({@code send(Mono.error(...))}, {@code WebClient}'s encoders), an
  * app callback ({@code doOnRequest}) throwing, the app's pending-acquire limit. Only errors that
  * say something about the connection or the server count as failures (see {@link
- * #isTargetFailure}); any other error abandons the call.
+ * #isTargetFailure}); any other error discards the call, which counts neither way however long it
+ * ran (the app's own failure says nothing about the target's speed either).
  *
  * <p>Everything else passes through unchanged, the subscriber's context included (Reactor Netty and
  * the agent's own instrumentation read it). A helper class, injected into the app's class loader
@@ -57,7 +58,7 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
 
   /**
    * @param errorsAboutTarget {@code false} when Reactor Netty connects to another host than the
-   *     call's target (a String URL with user info): its errors then abandon the call
+   *     call's target (a String URL with user info): its errors then discard the call
    */
   ReactorNettyOutcome(
       SluiceCall call, CoreSubscriber<? super Connection> actual, boolean errorsAboutTarget) {
@@ -101,7 +102,7 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
     } else if (targetFailure) {
       call.onError(error);
     } else {
-      call.abandon();
+      call.discard();
     }
     actual.onError(error);
   }

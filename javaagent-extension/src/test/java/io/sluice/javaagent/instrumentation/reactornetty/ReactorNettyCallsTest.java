@@ -67,14 +67,14 @@ class ReactorNettyCallsTest {
   /**
    * Reactor Netty connects to the host of a {@code java.net.URI}'s authority without its user info,
    * but takes a String URL's user info for part of the host name: that call's errors are about a
-   * host that never resolves, not the target, and abandon it; a URI's count.
+   * host that never resolves, not the target, and discard it; a URI's count.
    */
   @Test
-  void errorsOfAStringUrlWithUserInfoAbandonTheCallAndThoseOfAUriCount() {
+  void errorsOfAStringUrlWithUserInfoDiscardTheCallAndThoseOfAUriCount() {
     String url = "http://user:pw@payments:8080/pay";
 
     assertThat(outcomeOfARefusedConnection(HttpClient.create().get().uri(url)))
-        .containsExactly("abandon");
+        .containsExactly("discard");
     assertThat(outcomeOfARefusedConnection(HttpClient.create().get().uri(URI.create(url))))
         .containsExactly("error");
     assertThat(
@@ -83,7 +83,7 @@ class ReactorNettyCallsTest {
     assertThat(
             outcomeOfARefusedConnection(
                 HttpClient.create().baseUrl("http://user:pw@payments:8080").get().uri("/pay")))
-        .containsExactly("abandon");
+        .containsExactly("discard");
     assertThat(logged.records()).as("nothing failed").isEmpty();
   }
 

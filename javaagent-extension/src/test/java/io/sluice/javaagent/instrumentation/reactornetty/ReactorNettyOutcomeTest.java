@@ -107,15 +107,19 @@ class ReactorNettyOutcomeTest {
     assertThat(app.errors).containsExactly(error);
   }
 
+  /**
+   * The app's own errors discard the call: it counts neither way, not even as slow when it ran past
+   * the policy's slow-call duration (before, it was abandoned, which counts such a call as slow).
+   */
   @ParameterizedTest(name = "{0}")
   @MethodSource("appFailures")
-  void abandonsCallsThatFailWithTheAppsOwnErrors(Throwable error) {
+  void discardsCallsThatFailWithTheAppsOwnErrors(Throwable error) {
     RecordingCall call = new RecordingCall();
     RecordingSubscriber app = new RecordingSubscriber();
 
     new ReactorNettyOutcome(call, app).onError(error);
 
-    assertThat(call.outcomes).containsExactly("abandon");
+    assertThat(call.outcomes).containsExactly("discard");
     assertThat(app.errors).containsExactly(error);
   }
 
@@ -161,13 +165,13 @@ class ReactorNettyOutcomeTest {
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("targetFailures")
-  void abandonsCallsWhoseErrorsAreNotAboutTheTarget(Throwable error) {
+  void discardsCallsWhoseErrorsAreNotAboutTheTarget(Throwable error) {
     RecordingCall call = new RecordingCall();
     RecordingSubscriber app = new RecordingSubscriber();
 
     new ReactorNettyOutcome(call, app, false).onError(error);
 
-    assertThat(call.outcomes).containsExactly("abandon");
+    assertThat(call.outcomes).containsExactly("discard");
     assertThat(app.errors).containsExactly(error);
   }
 
@@ -188,6 +192,11 @@ class ReactorNettyOutcomeTest {
     @Override
     public void abandon() {
       outcomes.add("abandon");
+    }
+
+    @Override
+    public void discard() {
+      outcomes.add("discard");
     }
 
     @Override
