@@ -1,8 +1,10 @@
 package io.sluice.javaagent.bridge;
 
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tells the failures of the app's own request body from failures of sending it to the target, so
@@ -24,18 +26,21 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *       #writerThrew}).
  * </ul>
  *
- * <p>State is JDK-typed and held weakly: the failures noted last (a ring of {@value #SLOTS}; a
- * failure pushed out before its call ended counts as the target's, as before) and, per thread, the
- * last send failure. Nothing is touched on a call that does not fail.
+ * <p>State is JDK-typed and held weakly: the app's failures, each as long as the exception itself
+ * lives (by identity: an exception's own {@code equals} is never asked), however many calls fail at
+ * once, and, per thread, the last send failure. An entry whose exception was collected is dropped
+ * when the next failure is noted. Nothing is touched on a call that does not fail.
  */
 public final class RequestBodyFailures {
 
-  private static final int SLOTS = 64;
   private static final int MAX_CAUSES = 8;
 
-  private static final AtomicReferenceArray<WeakReference<Throwable>> APP =
-      new AtomicReferenceArray<>(SLOTS);
-  private static final AtomicInteger NEXT = new AtomicInteger();
+  /** The app's failures: a weak key per exception, found by identity (see {@link Noted}). */
+  private static final Map<Object, Boolean> APP = new ConcurrentHashMap<>();
+
+  /** Where the keys of collected exceptions turn up, to be dropped from {@link #APP}. */
+  private static final ReferenceQueue<Throwable> COLLECTED = new ReferenceQueue<>();
+
   private static final ThreadLocal<WeakReference<Throwable>> SENT = new ThreadLocal<>();
 
   /** Whether any failure was ever noted: calls in a process without any pay one read. */
@@ -48,7 +53,10 @@ public final class RequestBodyFailures {
     if (error == null || isAppBodyFailure(error)) {
       return;
     }
-    APP.set(NEXT.getAndIncrement() & (SLOTS - 1), new WeakReference<>(error));
+    for (Reference<?> gone; (gone = COLLECTED.poll()) != null; ) {
+      APP.remove(gone);
+    }
+    APP.put(new Noted(error), Boolean.TRUE);
     noted = true;
   }
 
@@ -83,15 +91,69 @@ public final class RequestBodyFailures {
     }
     Throwable current = error;
     for (int depth = 0; current != null && depth < MAX_CAUSES; depth++) {
-      for (int i = 0; i < SLOTS; i++) {
-        WeakReference<Throwable> slot = APP.get(i);
-        if (slot != null && slot.get() == current) {
-          return true;
-        }
+      if (APP.containsKey(new Probe(current))) {
+        return true;
       }
       current = current.getCause() == current ? null : current.getCause();
     }
     return false;
+  }
+
+  /** How many of the app's failures are held; for tests. */
+  static int noted() {
+    for (Reference<?> gone; (gone = COLLECTED.poll()) != null; ) {
+      APP.remove(gone);
+    }
+    return APP.size();
+  }
+
+  /**
+   * The key of a noted exception: weak, hashed and compared by the exception's identity. Equal to
+   * itself, to another key of the same living exception, and to a {@link Probe} of it; once its
+   * exception is collected, only to itself (so that it can be removed).
+   */
+  private static final class Noted extends WeakReference<Throwable> {
+    private final int hash;
+
+    Noted(Throwable error) {
+      super(error, COLLECTED);
+      this.hash = System.identityHashCode(error);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      if (other == this) {
+        return true;
+      }
+      Throwable error = get();
+      return error != null
+          && (other instanceof Noted && ((Noted) other).get() == error
+              || other instanceof Probe && ((Probe) other).error == error);
+    }
+  }
+
+  /** Looks an exception up among the noted ones, by identity, without holding it. */
+  private static final class Probe {
+    final Throwable error;
+
+    Probe(Throwable error) {
+      this.error = error;
+    }
+
+    @Override
+    public int hashCode() {
+      return System.identityHashCode(error);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other == this || other instanceof Noted && other.equals(this);
+    }
   }
 
   private static boolean chainHolds(Throwable error, Throwable wanted) {

@@ -1,10 +1,14 @@
 package io.sluice.javaagent.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -56,6 +60,69 @@ class RequestBodyFailuresTest {
     RequestBodyFailures.sendFailed(elsewhere);
     CompletableFuture.runAsync(() -> RequestBodyFailures.writerThrew(elsewhere)).get();
     assertThat(RequestBodyFailures.isAppBodyFailure(elsewhere)).isTrue();
+  }
+
+  /**
+   * However many of the app's failures are in flight at once, each is still known as the app's when
+   * its call ends. Before, only the last 64 were: older ones counted as the target's.
+   */
+  @Test
+  void everyFailureInFlightIsKnownHoweverMany() {
+    List<IOException> inFlight = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      IOException own = new IOException("the app's body " + i);
+      RequestBodyFailures.appBodyFailed(own);
+      inFlight.add(own);
+    }
+
+    assertThat(inFlight).allMatch(RequestBodyFailures::isAppBodyFailure);
+    assertThat(RequestBodyFailures.isAppBodyFailure(new IOException("the app's body 0"))).isFalse();
+  }
+
+  /**
+   * An exception's own {@code equals} and {@code hashCode} are never asked: a failure that claims
+   * to equal every other is not taken for the app's when only another was noted.
+   */
+  @Test
+  void failuresAreKnownByIdentity() {
+    class EqualToAll extends IOException {
+      @Override
+      public boolean equals(Object other) {
+        return true;
+      }
+
+      @Override
+      public int hashCode() {
+        return 1;
+      }
+    }
+    EqualToAll noted = new EqualToAll();
+    RequestBodyFailures.appBodyFailed(noted);
+
+    assertThat(RequestBodyFailures.isAppBodyFailure(noted)).isTrue();
+    assertThat(RequestBodyFailures.isAppBodyFailure(new EqualToAll())).isFalse();
+  }
+
+  /**
+   * What is held goes with the exceptions: once the app's failures are collected, their entries are
+   * dropped, so failures noted over a long run hold no memory.
+   */
+  @Test
+  void failuresTheAppNoLongerHoldsAreForgotten() {
+    int before = RequestBodyFailures.noted();
+    for (int i = 0; i < 10_000; i++) {
+      RequestBodyFailures.appBodyFailed(new IOException("collected " + i));
+    }
+    assertThat(RequestBodyFailures.noted()).isGreaterThan(before);
+
+    await("the collected failures' entries are dropped")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              System.gc();
+              return RequestBodyFailures.noted() <= before + 100;
+            });
   }
 
   /** A cause that is the exception itself ends the walk. */
