@@ -601,6 +601,29 @@ abstract class AbstractHttpClientIT {
    */
   void checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed(String failingBodyClient)
       throws Exception {
+    checkAppBodyFailuresLeaveTheBreakerClosed(
+        failingBodyClient,
+        "the app's request body failed",
+        failingBodyClient,
+        "the app's request body failed");
+  }
+
+  /**
+   * Requests whose body breaks the length it declared are the app's mistake, which the client
+   * library refuses while sending: three shorter ({@code client() + "-short-body"}, failing with
+   * {@code shortError}) and three longer ({@code client() + "-long-body"}, {@code longError}) leave
+   * a closed breaker closed, with no failure in its window. Counted as failures, they opened the
+   * breaker and the fifth call was rejected.
+   */
+  void checkRequestsWhoseBodyBreaksItsLengthLeaveTheBreakerClosed(
+      String shortError, String longError) throws Exception {
+    checkAppBodyFailuresLeaveTheBreakerClosed(
+        client() + "-short-body", shortError, client() + "-long-body", longError);
+  }
+
+  /** Six calls, alternating the two styles, each failing with its error and none rejected. */
+  private void checkAppBodyFailuresLeaveTheBreakerClosed(
+      String oneClient, String oneError, String otherClient, String otherError) throws Exception {
     String policy = "appfail-" + client();
     String url = downstream.url("/appfail/" + client());
     applyRules(
@@ -609,11 +632,12 @@ abstract class AbstractHttpClientIT {
             Rules.breaker(policy, downstream.port(), "/appfail/**", "120s", Rules.ERROR, false)));
     try {
       for (int i = 0; i < 6; i++) {
-        AppAnswer answer = app.call(failingBodyClient, "POST", url, Map.of());
-        assertThat(answer.failed()).as("call %d with a failing body", i).isTrue();
+        String style = i % 2 == 0 ? oneClient : otherClient;
+        AppAnswer answer = app.call(style, "POST", url, Map.of());
+        assertThat(answer.failed()).as("call %d with the body of %s", i, style).isTrue();
         assertThat(answer.error())
-            .as("call %d with a failing body\n%s", i, app.log())
-            .contains("the app's request body failed")
+            .as("call %d with the body of %s\n%s", i, style, app.log())
+            .contains(i % 2 == 0 ? oneError : otherError)
             .doesNotContain("Sluice circuit breaker");
       }
 

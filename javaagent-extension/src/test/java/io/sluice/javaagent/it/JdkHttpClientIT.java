@@ -26,6 +26,17 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A body publisher that publishes fewer or more bytes than the length it declares fails the
+   * request ({@code Too few bytes returned by the publisher}, {@code Too many bytes in request
+   * body}): the app's mistake, which counts neither way.
+   */
+  @Test
+  void requestsWhoseBodyBreaksItsLengthLeaveTheBreakerClosed() throws Exception {
+    checkRequestsWhoseBodyBreaksItsLengthLeaveTheBreakerClosed(
+        "Too few bytes returned by the publisher", "Too many bytes in request body");
+  }
+
+  /**
    * A large body the server resets while the JDK sends it from the app's {@code InputStream} fails
    * the connection, not the app's body: the JDK cancels the body's publisher rather than signalling
    * its subscriber an error, so the call counts as the target's failure and opens the breaker.

@@ -31,6 +31,18 @@ class OkHttpHttpClientIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A {@code RequestBody} that writes fewer or more bytes than its {@code contentLength} fails the
+   * request with OkHttp's {@code ProtocolException} ({@code unexpected end of stream}, {@code
+   * expected 2 bytes but received 14}): the app's mistake, which counts neither way.
+   */
+  @Test
+  void requestsWhoseBodyBreaksItsLengthLeaveTheBreakerClosed() throws Exception {
+    checkRequestsWhoseBodyBreaksItsLengthLeaveTheBreakerClosed(
+        "java.net.ProtocolException: unexpected end of stream",
+        "java.net.ProtocolException: expected 2 bytes but received 14");
+  }
+
+  /**
    * A large body the server resets while the app's {@code writeTo} sends it fails the writes to
    * OkHttp's sink: the target's failure, which opens the breaker, though it leaves the app's
    * writer.

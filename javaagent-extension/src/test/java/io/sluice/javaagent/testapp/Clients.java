@@ -212,6 +212,10 @@ final class Clients {
       case "reactor-websocket-connect" -> ReactorNettyClients::websocketConnect;
       case "okhttp-failing-body" -> RequestBodyClients::okhttpFailingBody;
       case "okhttp-streaming-body" -> RequestBodyClients::okhttpStreamingBody;
+      case "okhttp-short-body" -> RequestBodyClients::okhttpShortBody;
+      case "okhttp-long-body" -> RequestBodyClients::okhttpLongBody;
+      case "jdk-short-body" -> RequestBodyClients::jdkShortBody;
+      case "jdk-long-body" -> RequestBodyClients::jdkLongBody;
       case "jdk-failing-body" -> RequestBodyClients::jdkFailingBody;
       case "jdk-streaming-body" -> RequestBodyClients::jdkStreamingBody;
       case "apache-failing-body" -> RequestBodyClients::apacheFailingBody;

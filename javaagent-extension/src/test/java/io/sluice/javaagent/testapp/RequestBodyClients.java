@@ -26,8 +26,9 @@ import org.apache.hc.core5.io.IOCallback;
 /**
  * Client styles beside {@link Clients}'s whose request body is where things go wrong: a body the
  * app itself fails to produce (an {@code IOException} from its own source, as a file that went away
- * or a serializer gives), and a large body the server stops taking (the client's I/O fails while
- * the app's writer sends it). Each POSTs and lets the exception out.
+ * or a serializer gives), a body shorter or longer than the length it declares (which the client
+ * library refuses while sending), and a large body the server stops taking (the client's I/O fails
+ * while the app's writer sends it). Each POSTs and lets the exception out.
  */
 final class RequestBodyClients {
 
@@ -102,6 +103,39 @@ final class RequestBodyClients {
         });
   }
 
+  /** What a body that breaks its declared length sends: 14 bytes. */
+  static final String BODY = "{\"id\": \"4711\"}";
+
+  /** OkHttp, with a {@code RequestBody} that declares 100 bytes and writes {@link #BODY}. */
+  static ClientAnswer okhttpShortBody(String method, String url) throws Exception {
+    return okhttp(url, declaring(100));
+  }
+
+  /** OkHttp, with a {@code RequestBody} that declares 2 bytes and writes {@link #BODY}. */
+  static ClientAnswer okhttpLongBody(String method, String url) throws Exception {
+    return okhttp(url, declaring(2));
+  }
+
+  /** A body declaring {@code length} bytes that writes {@link #BODY}; OkHttp 3.12 API only. */
+  private static RequestBody declaring(long length) {
+    return new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return null;
+      }
+
+      @Override
+      public long contentLength() {
+        return length;
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        sink.write(BODY.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    };
+  }
+
   private static ClientAnswer okhttp(String url, RequestBody body) throws IOException {
     Request request = new Request.Builder().url(url).post(body).build();
     try (Response response = Ok.CLIENT.newCall(request).execute()) {
@@ -154,11 +188,30 @@ final class RequestBodyClients {
 
   /** POSTs through the JDK client a body the JDK reads from {@code body}. */
   private static ClientAnswer jdkPost(String url, InputStream body) throws Exception {
+    return jdkPost(url, HttpRequest.BodyPublishers.ofInputStream(() -> body));
+  }
+
+  /**
+   * The JDK client, with a publisher that declares 100 bytes and publishes {@link #BODY} ({@code
+   * BodyPublishers.fromPublisher(publisher, contentLength)}).
+   */
+  static ClientAnswer jdkShortBody(String method, String url) throws Exception {
+    return jdkPost(url, declaringJdk(100));
+  }
+
+  /** As {@link #jdkShortBody}, declaring 2 bytes. */
+  static ClientAnswer jdkLongBody(String method, String url) throws Exception {
+    return jdkPost(url, declaringJdk(2));
+  }
+
+  private static HttpRequest.BodyPublisher declaringJdk(long length) {
+    return HttpRequest.BodyPublishers.fromPublisher(
+        HttpRequest.BodyPublishers.ofString(BODY), length);
+  }
+
+  private static ClientAnswer jdkPost(String url, HttpRequest.BodyPublisher body) throws Exception {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url))
-            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> body))
-            .timeout(Duration.ofSeconds(10))
-            .build();
+        HttpRequest.newBuilder(URI.create(url)).POST(body).timeout(Duration.ofSeconds(10)).build();
     HttpResponse<String> response = Jdk.CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
     return new ClientAnswer(response.statusCode(), Map.of(), response.body());
   }

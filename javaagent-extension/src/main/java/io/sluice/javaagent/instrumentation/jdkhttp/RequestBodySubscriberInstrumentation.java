@@ -1,8 +1,10 @@
 package io.sluice.javaagent.instrumentation.jdkhttp;
 
+import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -21,6 +23,12 @@ import net.bytebuddy.matcher.ElementMatcher;
  * file. The JDK fails the call with that very exception ({@code send} wraps it in an {@code
  * IOException}, whose cause it is), so the call counts neither way. Errors of the connection never
  * pass through these subscribers: the client cancels the publisher's subscription instead.
+ *
+ * <p>HTTP/1.1 subscribers hand every failure of the body to the exchange through {@code
+ * Http1Exchange#appendToOutgoing(Throwable)}, which nothing else calls: the publisher's {@code
+ * onError}, a publisher breaking the protocol ({@code already subscribed}), and a body that breaks
+ * the length the publisher declared, which the subscriber itself fails with ({@code Too few bytes
+ * returned by the publisher}, {@code Too many bytes in request body}): the app's mistake too.
  */
 final class RequestBodySubscriberInstrumentation implements TypeInstrumentation {
 
@@ -29,7 +37,8 @@ final class RequestBodySubscriberInstrumentation implements TypeInstrumentation 
     return namedOneOf(
         "jdk.internal.net.http.Http1Request$StreamSubscriber",
         "jdk.internal.net.http.Http1Request$FixedContentSubscriber",
-        "jdk.internal.net.http.Stream$RequestSubscriber");
+        "jdk.internal.net.http.Stream$RequestSubscriber",
+        "jdk.internal.net.http.Http1Exchange");
   }
 
   @Override
@@ -38,7 +47,13 @@ final class RequestBodySubscriberInstrumentation implements TypeInstrumentation 
         named("onError")
             .and(isPublic())
             .and(takesArguments(1))
-            .and(takesArgument(0, Throwable.class)),
+            .and(takesArgument(0, Throwable.class))
+            .and(not(isDeclaredBy(named("jdk.internal.net.http.Http1Exchange"))))
+            .or(
+                named("appendToOutgoing")
+                    .and(takesArguments(1))
+                    .and(takesArgument(0, Throwable.class))
+                    .and(isDeclaredBy(named("jdk.internal.net.http.Http1Exchange")))),
         RequestBodySubscriberInstrumentation.class.getName() + "$OnErrorAdvice");
   }
 
