@@ -73,6 +73,57 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   }
 
   /**
+   * A request whose body is the app's own {@code ReadStream}, which fails: Vert.x's pipe ends the
+   * request where the body failed, and the app gets what the server answers to that cut request
+   * (here a 500). The app's failure says nothing about the target: six such calls leave a closed
+   * breaker closed with no failure in its window, and the next call reaches the server. Counted by
+   * the server's answers, they opened the breaker and the fifth call was rejected.
+   */
+  @Test
+  void requestsWhoseBodyStreamTheAppFailsCountNeitherWay() throws Exception {
+    String policy = "appfail-" + client();
+    String url = downstream.url("/appfail/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/appfail/**", "120s", Rules.ERROR, false)));
+    downstream.answer(500);
+    try {
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call("vertx-failing-body", "POST", url, Map.of());
+        assertThat(answer.failed())
+            .as("call %d with a failing body stream: %s\n%s", i, answer.error(), app.log())
+            .isFalse();
+        assertThat(answer.status()).as("call %d: the server's answer", i).isEqualTo(500);
+      }
+
+      downstream.answer(200);
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+      awaitClosedWithoutFailures(policy);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * A large body stream the server resets while Vert.x pipes it into the request fails the pipe's
+   * writes: the target's failure, which opens the breaker, though it fails the app's pipe too.
+   */
+  @Test
+  void aBodyStreamTheServerResetsCountsAsAFailure() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      checkFailedSendsOpenTheBreaker(
+          raw,
+          "vertx-streaming-body",
+          "/reset-body/orders",
+          "[\"5xx\"]",
+          "io.vertx.core.http.HttpClosedException");
+    }
+  }
+
+  /**
    * Requests the app's own connection pool refuses (its wait queue is full: Vert.x fails them with
    * a {@code ConnectionPoolTooBusyException} before they reach the target) say nothing about the
    * target: six of them leave a closed breaker closed with no failure in its window, as the pending

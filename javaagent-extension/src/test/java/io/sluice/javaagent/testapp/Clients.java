@@ -1,12 +1,15 @@
 package io.sluice.javaagent.testapp;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.streams.ReadStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -202,6 +205,8 @@ final class Clients {
       case "apache4-cancel" -> ApacheHttpClient4Clients::cancel;
       case "vertx-reset" -> Clients::vertxReset;
       case "vertx-cancel" -> Clients::vertxCancel;
+      case "vertx-failing-body" -> Clients::vertxFailingBody;
+      case "vertx-streaming-body" -> Clients::vertxStreamingBody;
       case "reactor" -> ReactorNettyClients::call;
       case "reactor-cancel" -> ReactorNettyClients::cancel;
       case "webclient" -> ReactorNettyClients::webClient;
@@ -579,6 +584,144 @@ final class Clients {
                                             response.failed()
                                                 ? Future.succeededFuture(CANCELLED)
                                                 : vertxResponseAnswer(response.result())))));
+  }
+
+  /**
+   * Sends a request whose body is the app's own {@code ReadStream} ({@code send(ReadStream)}),
+   * which hands over one byte and then fails with the app's {@code IOException}: Vert.x's pipe ends
+   * the request there, and the app gets what the server answers to it.
+   */
+  private static ClientAnswer vertxFailingBody(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    return awaitVertx(
+        VertxClient.CLIENT
+            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
+            .compose(request -> request.send(new FailingBodyStream()))
+            .compose(Clients::vertxResponseAnswer));
+  }
+
+  /**
+   * Sends a request whose body is a large {@code ReadStream} of the app's that never fails ({@code
+   * send(ReadStream)}): only the writes to the connection can.
+   */
+  private static ClientAnswer vertxStreamingBody(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    return awaitVertx(
+        VertxClient.CLIENT
+            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
+            .compose(request -> request.send(new LargeBodyStream()))
+            .compose(Clients::vertxResponseAnswer));
+  }
+
+  /** A large body stream: chunks while the pipe reads, until {@code LARGE_BODY} is sent. */
+  private static final class LargeBodyStream implements ReadStream<Buffer> {
+    private final Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
+    private long left = RequestBodyClients.LARGE_BODY;
+    private Handler<Buffer> data;
+    private Handler<Void> end;
+    private boolean paused = true;
+    private boolean scheduled;
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+      data = handler;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+      paused = true;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+      paused = false;
+      if (!scheduled) {
+        scheduled = true;
+        VertxClient.VERTX.runOnContext(
+            v -> {
+              scheduled = false;
+              emit();
+            });
+      }
+      return this;
+    }
+
+    private void emit() {
+      while (!paused && left > 0 && data != null) {
+        left -= chunk.length();
+        data.handle(chunk.copy());
+      }
+      if (left <= 0 && end != null) {
+        Handler<Void> ended = end;
+        end = null;
+        ended.handle(null);
+      }
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+      return resume();
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+      end = handler;
+      return this;
+    }
+  }
+
+  /** The app's body stream: once read, one byte, then the app's own failure. */
+  private static final class FailingBodyStream implements ReadStream<Buffer> {
+    private Handler<Buffer> data;
+    private Handler<Throwable> failure;
+    private boolean started;
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      failure = handler;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+      data = handler;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+      if (!started && data != null) {
+        started = true;
+        VertxClient.VERTX.runOnContext(
+            v -> {
+              data.handle(Buffer.buffer("{"));
+              failure.handle(new IOException(RequestBodyClients.APP_BODY_FAILED));
+            });
+      }
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+      return resume();
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+      return this;
+    }
   }
 
   private static Future<ClientAnswer> vertxResponseAnswer(HttpClientResponse response) {

@@ -10,7 +10,8 @@ import java.util.function.BiConsumer;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
- * Circuit breakers for the Vert.x 5 HTTP client (and so {@code WebClient}).
+ * Circuit breakers for the Vert.x 5 HTTP client (and so {@code WebClient}), which tell a request
+ * body stream the app fails from the target failing (see {@link PipeInstrumentation}).
  *
  * <p>The classes of this package are copied into the extension jar unrelocated (see the module's
  * pom): their advice is inlined into the app's Vert.x and must name the app's {@code io.vertx}
@@ -58,6 +59,9 @@ public final class VertxHttpClientInstrumentationModule extends InstrumentationM
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new HttpClientImplInstrumentation(), new HttpClientRequestInstrumentation());
+    return List.of(
+        new HttpClientImplInstrumentation(),
+        new HttpClientRequestInstrumentation(),
+        new PipeInstrumentation());
   }
 }

@@ -1,6 +1,7 @@
 package io.sluice.javaagent.instrumentation.vertx;
 
 import io.opentelemetry.instrumentation.api.util.VirtualField;
+import io.sluice.javaagent.bridge.RequestBodyFailures;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.http.HttpClientRequest;
 import java.util.logging.Level;
@@ -58,6 +59,26 @@ public final class VertxRequestCalls {
     SluiceCall call = CALLS == null ? null : CALLS.get(request);
     if (call != null) {
       call.abandon();
+    }
+  }
+
+  /**
+   * A pipe into {@code destination} failed with {@code cause}: when the destination is a request
+   * with a call and the failure is not one the request's own write noted on this thread (the
+   * target's, see {@link PipeInstrumentation}), it is the app's body failing, and the call is
+   * discarded: it counts neither way, whatever the request then gets.
+   */
+  public static void pipeFailed(Object destination, Throwable cause) {
+    if (CALLS == null || !(destination instanceof HttpClientRequest) || cause == null) {
+      return;
+    }
+    SluiceCall call = CALLS.get((HttpClientRequest) destination);
+    if (call == null) {
+      return;
+    }
+    RequestBodyFailures.writerThrew(cause);
+    if (RequestBodyFailures.isAppBodyFailure(cause)) {
+      call.discard();
     }
   }
 }
