@@ -187,6 +187,33 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A fixed-length streaming body the app does not finish is its own failure however long it took
+   * over it: six such requests, each 300 ms in the making, under a policy that opens when half of
+   * four calls were slower than 100 ms, leave the breaker closed. Before, they were abandoned,
+   * which counts a call past its slow-call duration as slow, and the fifth was rejected.
+   */
+  @Test
+  void unfinishedBodiesCountNeitherWayHoweverLongTheAppTook() throws Exception {
+    String policy = "slow-unfinished-" + client();
+    String url = downstream.url("/slow-unfinished/" + client());
+    applyRules(
+        Rules.document(
+            service(), Rules.slowBreaker(policy, downstream.port(), "/slow-unfinished/**")));
+    try {
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call("huc-slow-unfinished", "POST", url, Map.of());
+        assertThat(answer.failed()).as("call %d: %s\n%s", i, answer.error(), app.log()).isFalse();
+        assertThat(answer.body()).as("call %d", i).isEqualTo("unfinished");
+      }
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * A fixed-length body the app overflows is refused by the JDK, which reads no response: the app's
    * mistake, so as a trial call it counts neither way and gives its permission back.
    */

@@ -82,6 +82,27 @@ final class Rules {
         + "}";
   }
 
+  /**
+   * A rule-scoped breaker on {@code 127.0.0.1:port} and {@code pathGlob} that opens after 4 calls
+   * with at least half slower than 100 ms (or failing, 5xx), stays open 120 s, and fails rejected
+   * calls.
+   */
+  static String slowBreaker(String name, int port, String pathGlob) {
+    return "{\"name\":\""
+        + name
+        + "\",\"match\":{\"host\":\"127.0.0.1\",\"port\":"
+        + port
+        + ",\"path\":\""
+        + pathGlob
+        + "\"},\"scope\":\"rule\",\"failureRateThreshold\":50,"
+        + "\"slowCallRateThreshold\":50,\"slowCallDuration\":\"100ms\","
+        + "\"slidingWindow\":{\"type\":\"COUNT\",\"size\":4},\"minimumCalls\":4,"
+        + "\"waitInOpenState\":\"120s\",\"halfOpenCalls\":1,\"failureStatusCodes\":[\"5xx\"],"
+        + "\"onOpen\":"
+        + ERROR
+        + "}";
+  }
+
   static final String ERROR = "{\"mode\":\"error\"}";
   static final String RESPONSE =
       "{\"mode\":\"response\",\"status\":503,\"headers\":{\"X-Sluice\":\"open\"},"

@@ -233,6 +233,7 @@ final class Clients {
       case "huc-stream" -> UrlConnectionStreamingClients::streamUntilFailure;
       case "huc-expect" -> UrlConnectionStreamingClients::expectContinue;
       case "huc-unfinished" -> UrlConnectionStreamingClients::unfinishedBody;
+      case "huc-slow-unfinished" -> UrlConnectionStreamingClients::slowUnfinishedBody;
       case "huc-overflow" -> UrlConnectionStreamingClients::overflowingBody;
       case "huc-cached" -> UrlConnectionStreamingClients::cached;
       default -> throw new IllegalArgumentException("unknown client " + name);

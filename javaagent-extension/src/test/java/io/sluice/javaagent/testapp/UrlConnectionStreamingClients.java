@@ -101,6 +101,25 @@ final class UrlConnectionStreamingClients {
   }
 
   /**
+   * As {@link #unfinishedBody}, with an app that takes 300 ms producing its body before it gives up
+   * on the second byte: a call slower than a short {@code slowCallDuration}, by the app's doing.
+   */
+  static ClientAnswer slowUnfinishedBody(String method, String url) throws Exception {
+    HttpURLConnection connection = Clients.urlConnection(url);
+    connection.setRequestMethod("POST");
+    connection.setDoOutput(true);
+    connection.setFixedLengthStreamingMode(2);
+    connection.getOutputStream().write('{');
+    Thread.sleep(300); // the app's own slow producer, not a wait for a result
+    try {
+      connection.getResponseCode();
+    } catch (IOException expected) {
+      return new ClientAnswer(0, Map.of(), "unfinished");
+    }
+    throw new IllegalStateException("the JDK sent an unfinished fixed-length body");
+  }
+
+  /**
    * A GET the app's {@code ResponseCache} answers (no network), the body read first, then the
    * status: the cached status and body ({@value ThreadCache#BODY}).
    */

@@ -127,8 +127,9 @@ public final class HttpUrlConnectionCalls {
    * says {@code Error writing request body to server} once its socket stream failed) is the call's
    * failure. Writing more than the fixed length it declared ({@code written > expected}) is the
    * app's own mistake, after which the JDK closes the connection and reads no response: the call is
-   * abandoned (it would otherwise hold its permission, a half-open breaker's among them). A write
-   * to a stream already closed or failed (the advice does not call this then) changes nothing.
+   * discarded, neither way however long it ran (it would otherwise hold its permission, a half-open
+   * breaker's among them). A write to a stream already closed or failed (the advice does not call
+   * this then) changes nothing.
    *
    * @param expected the fixed length the app declared, -1 for a chunked body
    * @param written what the app wrote so far, the failed write included
@@ -143,7 +144,7 @@ public final class HttpUrlConnectionCalls {
       return;
     }
     if (expected != -1L && written > expected) {
-      call.abandon();
+      call.discard();
     } else {
       call.onError(thrown);
     }
@@ -153,7 +154,8 @@ public final class HttpUrlConnectionCalls {
    * Closing a streaming request's body threw. A fixed-length body the app did not finish ({@code
    * written < expected}: the JDK throws {@code insufficient data written}, closes the socket and
    * will read no response) never became a request the target could answer: the app's failure, not
-   * the target's, so the call is abandoned. Any other I/O error is the call's failure.
+   * the target's, so the call is discarded: it counts neither way, however long the app took over
+   * it. Any other I/O error is the call's failure.
    *
    * @param expected the fixed length the app declared, -1 for a chunked body
    * @param written what the app wrote
@@ -168,7 +170,7 @@ public final class HttpUrlConnectionCalls {
       return;
     }
     if (expected != -1L && written != expected) {
-      call.abandon();
+      call.discard();
     } else {
       call.onError(thrown);
     }
