@@ -53,7 +53,10 @@ export class ApiError extends Error {
     this.headers = headers;
   }
 
-  /** Every validation error of a 400, as {path, message}. */
+  /**
+   * Every validation error of a 400, as {path, message} and, where the control plane placed it in
+   * the text it was sent, its {line, column}.
+   */
   validationErrors() {
     return problemErrors(this.problem);
   }
@@ -100,7 +103,14 @@ export function problemErrors(problem) {
       const i = e.indexOf(': ');
       return i > 0 ? { path: e.slice(0, i), message: e.slice(i + 2) } : { path: '$', message: e };
     }
-    return { path: e.path || e.pointer || e.name || '$', message: e.message || e.reason || e.detail || '' };
+    const error = { path: e.path || e.pointer || e.name || '$', message: e.message || e.reason || e.detail || '' };
+    // where in the text sent: at a member's name when the problem is about the name (a header
+    // name, an attribute key, an unknown or repeated field), which its path alone cannot say
+    if (Number.isInteger(e.line) && e.line >= 1 && Number.isInteger(e.column) && e.column >= 1) {
+      error.line = e.line;
+      error.column = e.column;
+    }
+    return error;
   });
 }
 

@@ -144,6 +144,24 @@ export function lineColumn(text, offset) {
   return { line, column: offset - last };
 }
 
+/** The offset at which each line of `text` starts: `starts[n - 1]` is line n's. */
+export function lineStarts(text) {
+  const starts = [0];
+  for (let k = text.indexOf('\n'); k >= 0; k = text.indexOf('\n', k + 1)) starts.push(k + 1);
+  return starts;
+}
+
+/**
+ * The offset of a 1-based line and column (UTF-16 code units, as the control plane counts them) in
+ * the text whose `lineStarts` are `starts`, or null where the text has no such place.
+ */
+export function offsetAt(starts, text, line, column) {
+  if (line < 1 || line > starts.length || column < 1) return null;
+  const lineEnd = line < starts.length ? starts[line] - 1 : text.length;
+  const offset = starts[line - 1] + column - 1;
+  return offset <= lineEnd ? offset : null;
+}
+
 /**
  * Where to point for an error at `path`: the value's location, or the nearest enclosing
  * value that exists (a missing field is reported at its parent).

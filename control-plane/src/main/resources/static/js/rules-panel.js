@@ -6,7 +6,7 @@
 import { ApiError, call, commentHeaders, enc, etagRevision, listOf, session } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
-import { lineColumn, locate, memberPath, parseWithLocations, pretty, showHidden } from './json-text.js';
+import { lineColumn, lineStarts, locate, memberPath, offsetAt, parseWithLocations, pretty, showHidden } from './json-text.js';
 import { merge3 } from './merge.js';
 import { starterDocument } from './model.js';
 import { compileSchema } from './schema.js';
@@ -313,20 +313,56 @@ export class RulesPanel {
     if (this.outcome.querySelector('[data-test=server-errors]')) fill(this.outcome);
   }
 
-  placed(problem, text = this.textarea.value) {
-    // "unknown field 'x'" comes at the object's path: point at the key itself when it is there.
-    const key = unknownField(problem.message);
-    const own = key != null && problem.path ? this.locations.get(memberPath(problem.path, key)) : null;
-    if (own && own.keyStart != null) {
-      const quoted = /^"(?:[^"\\]|\\.)*"/.exec(text.slice(own.keyStart));
-      const { line, column } = lineColumn(text, own.keyStart);
-      return { ...problem, line, column, start: own.keyStart, end: own.keyStart + (quoted ? quoted[0].length : 0) };
+  /**
+   * `problem` with where it is in `text`: {line, column} and the {start, end} to select. The
+   * control plane says where (line and column of the text it was sent, which is the editor's:
+   * at a member's name when the problem is about the name); else the editor finds the place by
+   * the problem's path, at the field's or member's name where the problem says it is about that.
+   * `starts` is `text`'s lineStarts, when placing many.
+   */
+  placed(problem, text = this.textarea.value, starts = null) {
+    if (problem.line != null && problem.column != null) {
+      const at = offsetAt(starts ?? lineStarts(text), text, problem.line, problem.column);
+      if (at != null) return { ...problem, ...this.spanAt(at, text, problem) };
     }
+    const member = problem.atName ? this.locations.get(problem.path)
+      : problem.field != null && problem.path ? this.locations.get(memberPath(problem.path, problem.field)) : null;
+    if (member && member.keyStart != null) return { ...problem, ...this.spanAt(member.keyStart, text) };
     const loc = locate(this.locations, problem.path);
     const { line, column } = lineColumn(text, loc.keyStart ?? loc.start);
     // Select a short value (a number, a string); for a whole object just place the cursor.
     const end = loc.end - loc.start <= 80 ? loc.end : loc.start;
     return { ...problem, line, column, start: loc.start, end };
+  }
+
+  /**
+   * {line, column, start, end} of the place at `offset`: a member's name that starts there is
+   * selected whole, as is a short value (a number, a string); at an object, or anywhere else, the
+   * cursor is put there. `{line, column}` of the offset, when known.
+   */
+  spanAt(offset, text, { line, column } = lineColumn(text, offset)) {
+    const loc = this.locationAt(offset);
+    let end = offset;
+    if (loc && loc.keyStart === offset) {
+      const quoted = /^"(?:[^"\\]|\\.)*"/.exec(text.slice(offset));
+      end = offset + (quoted ? quoted[0].length : 0);
+    } else if (loc && loc.end - loc.start <= 80) {
+      end = loc.end;
+    }
+    return { line, column, start: offset, end };
+  }
+
+  /** The value, or the member by its name, that starts at `offset` of the editor's text, or null. */
+  locationAt(offset) {
+    if (this.offsetIndexOf !== this.locations) {
+      this.offsetIndex = new Map();
+      for (const loc of this.locations.values()) {
+        this.offsetIndex.set(loc.start, loc);
+        if (loc.keyStart != null) this.offsetIndex.set(loc.keyStart, loc);
+      }
+      this.offsetIndexOf = this.locations;
+    }
+    return this.offsetIndex.get(offset) ?? null;
   }
 
   /** {total}: how many problems the list stands for (the control plane lists at most 1000). */
@@ -370,6 +406,8 @@ export class RulesPanel {
 
   openReview() {
     const doc = this.validate();
+    // sent as written, so the control plane's lines and columns are the editor's
+    const text = this.textarea.value;
     if (!doc) {
       const first = this.problemList.querySelector('button');
       if (first) first.focus();
@@ -388,7 +426,7 @@ export class RulesPanel {
       text: current.revision == null ? 'Create rules' : 'Save new revision',
     });
     const back = h('button', { type: 'button', class: 'btn', text: 'Back to editing' });
-    if (!unchanged) save.addEventListener('click', () => this.save(doc, save));
+    if (!unchanged) save.addEventListener('click', () => this.save(doc, text, save));
     back.addEventListener('click', () => {
       this.closeReview();
       this.textarea.focus();
@@ -414,7 +452,8 @@ export class RulesPanel {
     }
   }
 
-  async save(doc, button) {
+  /** Saves `doc`, sending `text`, the editor's text it was read from. */
+  async save(doc, text, button) {
     button.disabled = true;
     fill(this.outcome);
     const headers = {};
@@ -424,7 +463,7 @@ export class RulesPanel {
     const comment = this.comment.value.trim();
     if (comment) Object.assign(headers, commentHeaders(comment));
     try {
-      const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, { body: doc, headers });
+      const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, { body: text, headers });
       const revision = r.body?.revision ?? etagRevision(r.headers);
       if (r.body?.unchanged) {
         // the same rules as stored, only spelled differently (a default left out, keys reordered):
@@ -449,7 +488,7 @@ export class RulesPanel {
     } catch (e) {
       button.disabled = false;
       this.closeReview();
-      this.showSaveError(e);
+      this.showSaveError(e, text);
     }
   }
 
@@ -503,7 +542,8 @@ export class RulesPanel {
     }
   }
 
-  showSaveError(e) {
+  /** How a save of `sent` (the editor's text then) failed. */
+  showSaveError(e, sent) {
     if (e instanceof ApiError && e.status === 412) {
       const reapply = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'reapply', text: 'Reload and re-apply my edits' });
       reapply.addEventListener('click', () => this.reapply());
@@ -526,7 +566,14 @@ export class RulesPanel {
     }
     if (e instanceof ApiError && e.status === 400) {
       // Found only by the server (duplicate names, say): listed with the editor's own, at their lines.
-      this.serverProblems = e.validationErrors().map((p) => ({ ...this.placed(p), source: 'server' }));
+      // Their lines and columns are the text sent; should the editor hold other text by now (typed
+      // into while the save was under way), they are placed by their paths.
+      const text = this.textarea.value;
+      const starts = lineStarts(text);
+      this.serverProblems = e.validationErrors().map((p) => {
+        const where = text === sent ? p : { path: p.path, message: p.message };
+        return { ...this.placed(where, text, starts), source: 'server' };
+      });
       this.serverProblemCount = this.serverProblems.length ? e.problemCount() : 0;
       this.showProblems();
       if (e.problem.type !== INVALID_RULES && !this.serverProblems.length) {
@@ -649,15 +696,6 @@ export class RulesPanel {
     toast(`Added breaker policy '${name}' to the editor. Review and save to apply it.`, 'ok');
     return true;
   }
-}
-
-/** The field an "unknown field 'x'" message names (the editor's and the server's wording), or null. */
-function unknownField(message) {
-  const m = /unknown field '((?:[^'\\]|\\.)*)'/.exec(String(message || ''));
-  // hidden characters come as JSON escapes, \n or \uXXXX (both sides write them so), anything else
-  // after a backslash as itself
-  const short = { b: '\b', t: '\t', n: '\n', f: '\f', r: '\r' };
-  return m ? m[1].replace(/\\u([0-9a-fA-F]{4})|\\(.)/g, (_, hex, c) => (hex ? String.fromCharCode(parseInt(hex, 16)) : short[c] ?? c)) : null;
 }
 
 /** Whether a policy's match guards every call to the host and port another one matches. */

@@ -175,7 +175,8 @@ export function compileSchema(root) {
     for (const key of keys) {
       const p = memberPath(path, key);
       if (s.propertyNames !== undefined) {
-        for (const e of run(s.propertyNames, key, p)) errors.push({ path: p, message: `field name ${e.message}` });
+        // about the member's name, not its value: placed at the name, as the control plane does
+        for (const e of run(s.propertyNames, key, p)) errors.push({ path: p, message: `field name ${e.message}`, atName: true });
       }
       let known = false;
       if (key in props) {
@@ -196,6 +197,8 @@ export function compileSchema(root) {
           const suggestion = closestName(key, Object.keys(props));
           errors.push({
             path,
+            // reported at the object, placed at the field's name
+            field: key,
             message: `unknown field '${showHidden(key.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
           });
         } else {

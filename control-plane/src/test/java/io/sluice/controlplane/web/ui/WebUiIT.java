@@ -1124,6 +1124,96 @@ class WebUiIT {
   }
 
   /**
+   * A problem about a member's name (a header name of a breaker's synthetic response, a span
+   * attribute key) is shown and selected at that name, not at the member's value on the line below:
+   * where the control plane places it, by the line and column of the text the editor sent it (here
+   * with the rule schema unavailable, so only the control plane finds them), and where the editor
+   * places its own.
+   */
+  @Test
+  @Order(12)
+  void placesAProblemWithAMembersNameAtTheNameNotAtItsValue() {
+    long revision = storeOrdersDocumentAs("misplaced");
+    String document =
+        """
+        {
+          "schemaVersion": 1,
+          "service": "misplaced",
+          "sampling": {
+            "rules": [
+              { "name": "tagged",
+                "match": { "attributes": { "http.route\\u202e":
+                  "/a" } },
+                "ratio": 1 }
+            ]
+          },
+          "breakers": [
+            { "name": "payments",
+              "match": { "host": "payments" },
+              "onOpen": { "mode": "response",
+                "headers": { "Retry After":
+                  "5" } } }
+          ]
+        }""";
+    List<String> names = List.of("\"http.route\\u202e\"", "\"Retry After\"");
+    List<String> expected =
+        names.stream().map(name -> "line " + lineOf(document, name) + " " + name).toList();
+    ChromeDriver chrome = browser;
+    chrome.executeCdpCommand("Network.enable", Map.of());
+    chrome.executeCdpCommand(
+        "Network.setBlockedURLs", Map.of("urls", List.of("*/schema/sluice-rules.schema.json")));
+    try {
+      open(WRITER_TOKEN, "/service/misplaced/rules");
+      awaitText(By.cssSelector("[data-test=schema-state]"), "Schema unavailable");
+      awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+      WebElement editor = waitFor(By.id("rules-editor"));
+      type(editor, document);
+      awaitText(By.id("editor-status"), "No problems found.");
+      click(By.cssSelector("[data-test=review]"));
+      click(By.cssSelector("[data-test=save]"));
+      waitFor(By.cssSelector("[data-test=server-errors]"));
+      awaitText(By.id("editor-status"), "The control plane found 2 problems");
+      assertThat(problemsShownAndSelected("server", editor)).isEqualTo(expected);
+    } finally {
+      chrome.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of()));
+    }
+
+    // the editor's own check, with the schema, finds them at their names too
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    open(WRITER_TOKEN, "/service/misplaced/rules");
+    awaitText(By.cssSelector("[data-test=schema-state]"), "Checked against the rule schema");
+    WebElement editor = waitFor(By.id("rules-editor"));
+    type(editor, document);
+    awaitText(By.id("editor-status"), "2 problems found");
+    assertThat(problemsShownAndSelected("editor", editor)).isEqualTo(expected);
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+  }
+
+  /**
+   * The problems of {@code source} (server or editor) in the list, each as the line it shows and
+   * the text choosing it selects in the editor.
+   */
+  private static List<String> problemsShownAndSelected(String source, WebElement editor) {
+    List<String> shown = new ArrayList<>();
+    for (WebElement problem :
+        browser.findElements(
+            By.cssSelector("[data-test=problems] button[data-source=" + source + "]"))) {
+      String line = problem.findElement(By.cssSelector(".problem-line")).getText();
+      problem.click();
+      shown.add(line + " " + selectedText(editor));
+    }
+    return shown;
+  }
+
+  /** The line, from 1, on which {@code part} first occurs in {@code text}. */
+  private static int lineOf(String text, String part) {
+    assertThat(text).contains(part);
+    return text.substring(0, text.indexOf(part)).split("\n", -1).length;
+  }
+
+  /**
    * The server refuses a comment with any control character (U+0000-U+001F, U+007F-U+009F), line or
    * paragraph separator or bidirectional control; the comment field is one line, yet a paste can
    * bring a vertical tab, a form feed, a NEL, U+2028, a terminal escape or a right-to-left
@@ -2332,7 +2422,24 @@ class WebUiIT {
     return "http://127.0.0.1:" + port;
   }
 
-  private void signIn(String token) {
+  /**
+   * Opens the app at {@code #hash}, freshly loaded and signed in with {@code token} (kept as the
+   * app keeps a sign-in, in the tab's sessionStorage), whatever page and sign-in the tab had
+   * before.
+   */
+  private static void open(String token, String hash) {
+    String app = baseUrl() + "/";
+    if (!browser.getCurrentUrl().startsWith(app)) {
+      browser.get(app);
+    }
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", token);
+    // a new document: nothing of the page before (a stubbed fetch, a schema it could not load)
+    browser.get("about:blank");
+    browser.get(app + "#" + hash);
+    awaitRole(token.equals(READER_TOKEN) ? "reader" : "writer");
+  }
+
+  private static void signIn(String token) {
     WebElement input = waitFor(By.id("token"));
     input.clear();
     input.sendKeys(token);
