@@ -1,14 +1,25 @@
 // Small DOM helpers. Everything that comes from the server goes through text nodes or
 // setAttribute: this module never touches innerHTML, so data can never become markup. Text from
 // the server or an agent is shown through showHidden (json-text.js), so a line break or a
-// right-to-left override in it shows as an escape instead of disguising what is around it.
+// right-to-left override in it shows as an escape instead of disguising what is around it; so are
+// the attributes a screen reader reads out or a tool looks rows up by (aria-label, title, data-*),
+// which h sets that way itself.
 
 import { showHidden } from './json-text.js';
 
 /**
+ * Attributes that hold text read out (a label, a description, a tooltip) or a name a row is known
+ * by (data-service, data-instance, data-target, data-path): set with hidden characters as escapes,
+ * as the same names read on the page. showHidden leaves text without them as it is, so a value
+ * escaped already is set unchanged.
+ */
+const SHOWN_ATTRIBUTE = /^(aria-label|aria-description|aria-roledescription|aria-valuetext|title|alt|data-.*)$/;
+
+/**
  * Creates an element. `attrs` may hold `class`, `text`, event handlers as `onclick`-style
- * functions, booleans (set as present/absent attributes) and any other attribute as a string.
- * Children may be nodes, strings (added as text), arrays of those, or null/false (skipped).
+ * functions, booleans (set as present/absent attributes) and any other attribute as a string
+ * (the ones SHOWN_ATTRIBUTE lists with hidden characters as escapes). Children may be nodes,
+ * strings (added as text), arrays of those, or null/false (skipped).
  */
 export function h(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -23,7 +34,7 @@ export function h(tag, attrs, ...children) {
     } else if (value === true) {
       node.setAttribute(name, '');
     } else {
-      node.setAttribute(name, String(value));
+      node.setAttribute(name, SHOWN_ATTRIBUTE.test(name) ? showHidden(value) : String(value));
     }
   }
   append(node, children);

@@ -61,9 +61,15 @@ export function statusChip(status) {
   return h('span', { class: cls, 'data-test': 'agent-status', text: showHidden(status) });
 }
 
-/** Replaces a node's children only if the rendering changed, keeping focus when it did not. */
+/** What each node was last filled from (see fillIfChanged). */
+const renderKeys = new WeakMap();
+
+/**
+ * Replaces a node's children only if the rendering changed, keeping focus when it did not. The
+ * key, which holds what agents reported as it is, is kept off the page (no data attribute).
+ */
 export function fillIfChanged(node, key, ...children) {
-  if (node.dataset.renderKey === key) return;
-  node.dataset.renderKey = key;
+  if (renderKeys.get(node) === key) return;
+  renderKeys.set(node, key);
   fill(node, ...children);
 }

@@ -1338,7 +1338,8 @@ class WebUiIT {
    * held to one line may hold anything: a right-to-left override or a line break in an agent's
    * status (written into etcd here) or in a stored history entry shows as a visible escape on the
    * overview, the agents and dependencies tabs and in the history, instead of reordering or
-   * splitting what the operator reads.
+   * splitting what the operator reads; and so it is in the labels a screen reader reads out and the
+   * attributes rows are known by.
    */
   @Test
   @Order(12)
@@ -1419,8 +1420,11 @@ class WebUiIT {
                             .replace("\"service\": \"orders\"", "\"service\": \"bidi-agents\"")))));
     try {
       browser.get(baseUrl() + "/#/");
+      awaitText(By.cssSelector("table.services"), "bidi\\u202eagents");
+      assertThat(labelsWithHiddenCharacters()).isEmpty();
+      // (a backslash escaped for CSS)
       awaitText(
-          By.cssSelector("tr[data-service='bidi\u202eagents'] a.service-link"),
+          By.cssSelector("tr[data-service='bidi\\\\u202eagents'] a.service-link"),
           "bidi\\u202eagents");
 
       browser.get(baseUrl() + "/#/service/bidi-agents/agents");
@@ -1432,10 +1436,20 @@ class WebUiIT {
       assertThat(visibleText(row + "[data-test=rejection-error]"))
           .isEqualTo("$.sampling: fine\\u202e enil\\nforged line");
       assertThat(visibleText(row + ".chip-label")).isEqualTo("pay\\u202ements:8080");
+      assertThat(browser.findElement(By.cssSelector(row)).getAttribute("data-instance"))
+          .isEqualTo("bidi-1\\u202elive");
+      assertThat(labelsWithHiddenCharacters()).isEmpty();
       screenshots.save("13-agent-with-hidden-characters");
 
       click(By.id("tab-dependencies"));
       awaitText(By.cssSelector("[data-test=target]"), "ledger\\u202e:9000");
+      assertThat(
+              waitFor(
+                      By.cssSelector(
+                          "tr[data-target='ledger\\\\u202e:9000'] [data-test=add-policy]"))
+                  .getAttribute("aria-label"))
+          .isEqualTo("Add the suggested policy for ledger\\u202e:9000 to the editor");
+      assertThat(labelsWithHiddenCharacters()).isEmpty();
 
       click(By.id("tab-history"));
       String entry = "tr[data-revision='1'] ";
@@ -1443,10 +1457,34 @@ class WebUiIT {
       assertThat(visibleText(entry + "td.comment")).isEqualTo("approved\\u202e\\nby ops");
       assertThat(visibleText(entry + "[data-test=author]")).isEqualTo("mallory\\u202eecila");
       assertThat(visibleText("tr[data-revision='2'] td.comment")).as("no comment").isEmpty();
+      assertThat(labelsWithHiddenCharacters()).isEmpty();
+
+      // the page of the service only an agent names so: its sections are labelled so
+      browser.get(baseUrl() + "/#/service/bidi%E2%80%AEagents/agents");
+      awaitText(By.cssSelector("[data-test=service-name]"), "bidi\\u202eagents");
+      awaitText(By.cssSelector("tr[data-instance='bidi-2'] [data-test=instance]"), "bidi-2");
+      assertThat(browser.findElement(By.cssSelector("[role=tablist]")).getAttribute("aria-label"))
+          .isEqualTo("bidi\\u202eagents sections");
+      assertThat(labelsWithHiddenCharacters()).isEmpty();
     } finally {
       etcd.server().delete(agentKey);
       etcd.server().delete(oddServiceKey);
     }
+  }
+
+  /**
+   * The labels, titles and data attributes on the page that hold a hidden character (the ones the
+   * page shows as escapes), each as {@code tag name="value"}.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<String> labelsWithHiddenCharacters() {
+    return (List<String>)
+        js(
+            "const hidden = /[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f"
+                + "\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/;"
+                + " return [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
+                + " .filter(a => /^(aria-|data-|title$|alt$)/.test(a.name) && hidden.test(a.value))"
+                + " .map(a => `${e.tagName.toLowerCase()} ${a.name}=${JSON.stringify(a.value)}`));");
   }
 
   /** The text shown on the page (not only in the DOM), which must hold no hidden character. */
