@@ -35,8 +35,8 @@ import org.openqa.selenium.WebElement;
  * app's protection of unsaved edits is left as it is: it is only answered. If the test failed or
  * anything was dirty, it then reloads the same address, so the next test starts from a fresh page
  * (no scroll position, stubbed {@code fetch} or half-done view left over) where the previous test
- * left off: the first tests of {@link WebUiIT} build on each other's page on purpose, and every
- * later one opens its own page. Each reset is logged with what was dirty.
+ * left off. Every test of {@link WebUiIT} opens its own page, but it can open it only once nothing
+ * blocks the way there. Each reset is logged with what was dirty.
  */
 final class DirtyPageReset implements AfterEachCallback {
 

@@ -19,7 +19,9 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -45,10 +47,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -69,16 +68,16 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * The web UI in a real headless Chromium against the real control plane (random port) on a real
- * etcd, with a real {@code sdk} rule source and status reporter as the agent. The tests run in
- * order, as one operator's session would: sign in, edit, save, watch the rollout, roll back, lose a
- * race, and finally look at it all as a reader. Screenshots of each main page land in {@code
- * target/screenshots/}.
+ * etcd, with a real {@code sdk} rule source and status reporter as the agent. The class shares one
+ * browser and one control plane, and nothing else: each test writes the rule documents it needs
+ * through the REST API under service names of its own, starts the agents it needs and opens its
+ * page signed in as it needs ({@link #open}), so any test run alone gives the result it gives in
+ * the class, in any order. Screenshots of each main page land in {@code target/screenshots/}.
  *
  * <p>The application starts with {@link SpringApplicationBuilder} on a free port rather than with
  * {@code @SpringBootTest}: Spring Framework 7's JUnit extension needs JUnit 6, and the reactor is
  * specified on JUnit 5.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WebUiIT {
 
   static final String WRITER_TOKEN = "writer-token-for-the-ui-test-0123456789";
@@ -95,9 +94,7 @@ class WebUiIT {
 
   private static ChromeDriver browser;
   private static Screenshots screenshots;
-  private static SdkAgent agent;
   private static final HttpClient http = HttpClient.newHttpClient();
-  private static long firstRevision;
   private static ConfigurableApplicationContext controlPlane;
   private static int port;
 
@@ -107,7 +104,10 @@ class WebUiIT {
   /** How each request for the event stream carried its credential ({@link EventStreamRequests}). */
   private static final Queue<String> eventStreamRequests = new ConcurrentLinkedQueue<>();
 
-  /** The agent's last-known-good directory; JUnit deletes it after the class. */
+  /** The agents the running test started ({@link #startAgent}), stopped after it. */
+  private static final List<SdkAgent> testAgents = new ArrayList<>();
+
+  /** The agents' last-known-good directories; JUnit deletes them after the class. */
   @TempDir static Path agentState;
 
   @BeforeAll
@@ -163,9 +163,6 @@ class WebUiIT {
 
   @AfterAll
   static void stopEverything() {
-    if (agent != null) {
-      agent.close();
-    }
     if (browser != null) {
       browser.quit();
     }
@@ -177,6 +174,13 @@ class WebUiIT {
     }
   }
 
+  /** A test's agents stop with it: their status keys go (their leases are revoked). */
+  @AfterEach
+  void stopTheTestsAgents() {
+    testAgents.forEach(SdkAgent::close);
+    testAgents.clear();
+  }
+
   /** The control plane's Content-Security-Policy must allow everything the UI does. */
   @AfterEach
   void theBrowserReportedNoContentSecurityPolicyViolation() {
@@ -186,29 +190,14 @@ class WebUiIT {
   }
 
   @Test
-  @Order(1)
   void signsInAndSeesTheServiceWithItsAgent() throws Exception {
-    HttpResponse<String> created =
-        api("PUT", "/api/v1/services/orders/rules", WRITER_TOKEN, ordersDocument(0.0), Map.of());
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
-    firstRevision = revisionOf(created);
-    agent =
-        new SdkAgent(
-            etcd.endpoint(),
-            "orders",
-            "orders-1",
-            "orders-host-1",
-            agentState,
-            List.of(
-                new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 2.5, 0, false)),
-            List.of(
-                new AgentStatus.TargetStats("payments:8080", 1200, 12, 85.0, "payments", 0L, 0L),
-                new AgentStatus.TargetStats("inventory:8080", 900, 40, 240.0, null),
-                // POST /pay/** guarded, 60 GET calls a minute not
-                new AgentStatus.TargetStats("payments-2:8080", 500, 5, 60.0, "payments", 60L, 3L)));
-    agent.start();
-
-    browser.get(baseUrl() + "/");
+    String service = "sign-in";
+    long firstRevision = storeOrdersDocumentAs(service);
+    startAgent(service);
+    signedOut();
+    // the streams of this sign-in only: a page of another test, reconnecting as its sign-in was
+    // cleared, may have asked without one
+    eventStreamRequests.clear();
     WebElement token = waitFor(By.id("token"));
     screenshots.save("01-sign-in");
     token.sendKeys("not-a-token");
@@ -217,13 +206,13 @@ class WebUiIT {
 
     signIn(WRITER_TOKEN);
     awaitRole("writer");
-    By row = By.cssSelector("tr[data-service='orders']");
+    By row = By.cssSelector("tr[data-service='" + service + "']");
     awaitText(
-        By.cssSelector("tr[data-service='orders'] [data-test=revision]"),
+        By.cssSelector("tr[data-service='" + service + "'] [data-test=revision]"),
         String.valueOf(firstRevision));
-    awaitText(By.cssSelector("tr[data-service='orders'] [data-test=rollout]"), "1/1");
+    awaitText(By.cssSelector("tr[data-service='" + service + "'] [data-test=rollout]"), "1/1");
     awaitText(By.id("live"), "Live");
-    assertThat(browser.findElement(row).getText()).contains("orders");
+    assertThat(browser.findElement(row).getText()).contains(service);
     screenshots.save("02-services-overview");
     // the stream carries the token in its Authorization header, never in its URL, which proxies'
     // access logs keep: no ?access_token=, and no query at all
@@ -241,14 +230,14 @@ class WebUiIT {
     HttpResponse<String> changed =
         api(
             "PUT",
-            "/api/v1/services/orders/rules",
+            "/api/v1/services/" + service + "/rules",
             OTHER_WRITER_TOKEN,
-            ordersDocument(0.0).replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.2"),
+            documentFor(service, 0.0).replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.2"),
             Map.of());
     assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
-    firstRevision = revisionOf(changed);
+    long changedRevision = revisionOf(changed);
     long started = System.nanoTime();
-    await("the overview shows revision " + firstRevision + " after a change event's refresh")
+    await("the overview shows revision " + changedRevision + " after a change event's refresh")
         .atMost(BOUND)
         .ignoreExceptions()
         .until(
@@ -256,16 +245,17 @@ class WebUiIT {
                 overviewEventRefreshes() > eventRefreshes
                     && browser
                         .findElement(
-                            By.cssSelector("tr[data-service='orders'] [data-test=revision]"))
+                            By.cssSelector(
+                                "tr[data-service='" + service + "'] [data-test=revision]"))
                         .getText()
-                        .equals(String.valueOf(firstRevision)));
+                        .equals(String.valueOf(changedRevision)));
     System.out.println(
         "[ui] overview showed revision "
-            + firstRevision
+            + changedRevision
             + " after "
             + (System.nanoTime() - started) / 1_000_000
             + " ms, by an event-driven refresh");
-    By lastChange = By.cssSelector("tr[data-service='orders'] [data-test=last-change]");
+    By lastChange = By.cssSelector("tr[data-service='" + service + "'] [data-test=last-change]");
     awaitText(lastChange, "bob");
     assertThat(js("return window.__notReloaded === true")).isEqualTo(true);
 
@@ -301,9 +291,12 @@ class WebUiIT {
   }
 
   @Test
-  @Order(2)
   void showsErrorsAtTheirPathsThenSavesAfterReviewingTheDiff() {
-    click(By.cssSelector("tr[data-service='orders'] a.service-link"));
+    String service = "editing";
+    long firstRevision = storeOrdersDocumentAs(service);
+    SdkAgent agent = startAgent(service);
+    open(WRITER_TOKEN, "/");
+    click(By.cssSelector("tr[data-service='" + service + "'] a.service-link"));
     WebElement editor = waitFor(By.id("rules-editor"));
     await()
         .atMost(BOUND)
@@ -311,7 +304,7 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=schema-state]"), "Checked against the rule schema");
 
     String invalid =
-        ordersDocument(0.0)
+        documentFor(service, 0.0)
             .replace("\"ratio\": 0.0", "\"ratio\": 2")
             .replace("\"failureRateThreshold\"", "\"falureRateThreshold\"");
     type(editor, invalid);
@@ -325,7 +318,8 @@ class WebUiIT {
         .contains("unknown field 'falureRateThreshold'")
         .contains("did you mean 'failureRateThreshold'");
     assertThat(browser.findElement(By.cssSelector(".gutter .bad")).getText()).isNotBlank();
-    // the unknown field is shown at its own line, not its object's, and choosing it selects the key
+    // the unknown field is shown at its own line, not its object's, and choosing it selects the
+    // key
     WebElement unknownProblem =
         browser.findElement(
             By.cssSelector("[data-test=problems] button[data-path='$.breakers[0]']"));
@@ -355,7 +349,8 @@ class WebUiIT {
     screenshots.save("03-editor-with-errors");
 
     // Format cannot re-indent text that does not parse: it says so, and where the JSON breaks
-    String broken = ordersDocument(0.5).replace("\"defaultRatio\": 0.1,", "\"defaultRatio\": 0.1");
+    String broken =
+        documentFor(service, 0.5).replace("\"defaultRatio\": 0.1,", "\"defaultRatio\": 0.1");
     type(editor, broken);
     awaitText(By.id("editor-status"), "1 problem found");
     click(By.cssSelector("[data-test=format]"));
@@ -368,7 +363,7 @@ class WebUiIT {
         .contains("Fix it first");
     assertThat(editor.getAttribute("value")).isEqualTo(broken);
 
-    type(editor, ordersDocument(0.5));
+    type(editor, documentFor(service, 0.5));
     awaitText(By.id("editor-status"), "No problems found.");
     assertThat(browser.findElements(By.cssSelector("[data-test=problems] li"))).isEmpty();
     browser
@@ -409,27 +404,30 @@ class WebUiIT {
     await().atMost(BOUND).until(() -> agent.appliedRevision() == saved);
     // The page shows the agent on the saved revision, so the rollout it shows is the new one's.
     click(By.id("tab-agents"));
-    await("the agents tab shows orders-1 on revision " + saved)
+    await("the agents tab shows " + service + "-1 on revision " + saved)
         .atMost(BOUND)
         .ignoreExceptions()
         .until(
             () ->
                 browser
                     .findElement(
-                        By.cssSelector("tr[data-instance='orders-1'] [data-test=applied-revision]"))
+                        By.cssSelector(
+                            "tr[data-instance='" + service + "-1'] [data-test=applied-revision]"))
                     .getText()
                     .equals(String.valueOf(saved)));
-    awaitText(By.cssSelector("tr[data-instance='orders-1'] [data-test=agent-status]"), "applied");
+    awaitText(
+        By.cssSelector("tr[data-instance='" + service + "-1'] [data-test=agent-status]"),
+        "applied");
     awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
     HttpResponse<String> stored =
-        api("GET", "/api/v1/services/orders/rules", READER_TOKEN, null, Map.of());
+        api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of());
     assertThat(stored.body()).contains("0.5");
 
     // the same rules spelled differently (a default left out): the server writes nothing, and
     // the page must not claim a save nor drop the comment
     click(By.id("tab-rules"));
     WebElement again = waitFor(By.id("rules-editor"));
-    type(again, ordersDocument(0.5).replace("\"respectParentDecision\": true,", ""));
+    type(again, documentFor(service, 0.5).replace("\"respectParentDecision\": true,", ""));
     awaitText(By.id("editor-status"), "No problems found.");
     browser.findElement(By.id("change-comment")).sendKeys("tidy up");
     click(By.cssSelector("[data-test=review]"));
@@ -447,10 +445,37 @@ class WebUiIT {
   }
 
   @Test
-  @Order(3)
   void historyShowsWhoChangedWhatAndRollsBackWithTheAgentFollowing() {
-    long before = currentRevisionShown();
-    click(By.id("tab-history"));
+    String service = "rolled-back";
+    HttpResponse<String> bobs =
+        api(
+            "PUT",
+            "/api/v1/services/" + service + "/rules",
+            OTHER_WRITER_TOKEN,
+            documentFor(service, 0.0),
+            Map.of());
+    assertThat(bobs.statusCode()).as(bobs.body()).isEqualTo(200);
+    long firstRevision = revisionOf(bobs);
+    // as the page sends a comment that is not ASCII
+    HttpResponse<String> alices =
+        api(
+            "PUT",
+            "/api/v1/services/" + service + "/rules",
+            WRITER_TOKEN,
+            documentFor(service, 0.5),
+            Map.of(
+                "X-Sluice-Comment",
+                URLEncoder.encode(
+                        "keep half of the health checks \u2013 gr\u00f6\u00dfer",
+                        StandardCharsets.UTF_8)
+                    .replace("+", "%20"),
+                "X-Sluice-Comment-Encoding",
+                "percent"));
+    assertThat(alices.statusCode()).as(alices.body()).isEqualTo(200);
+    long before = revisionOf(alices);
+    SdkAgent agent = startAgent(service);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(before));
     By newest = By.cssSelector("tr[data-revision='" + before + "']");
     awaitText(newest, "alice");
     assertThat(browser.findElement(newest).getText())
@@ -486,10 +511,13 @@ class WebUiIT {
 
     click(By.id("tab-agents"));
     awaitText(
-        By.cssSelector("tr[data-instance='orders-1'] [data-test=applied-revision]"),
+        By.cssSelector("tr[data-instance='" + service + "-1'] [data-test=applied-revision]"),
         String.valueOf(rolledBack));
-    awaitText(By.cssSelector("tr[data-instance='orders-1'] [data-test=agent-status]"), "applied");
-    assertThat(browser.findElement(By.cssSelector("tr[data-instance='orders-1']")).getText())
+    awaitText(
+        By.cssSelector("tr[data-instance='" + service + "-1'] [data-test=agent-status]"),
+        "applied");
+    assertThat(
+            browser.findElement(By.cssSelector("tr[data-instance='" + service + "-1']")).getText())
         .contains("payments:8080")
         .contains("CLOSED");
     awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
@@ -498,11 +526,12 @@ class WebUiIT {
   }
 
   @Test
-  @Order(4)
   void aStaleEditGetsTheConflictExplanationAndCanBeReapplied() {
-    click(By.id("tab-rules"));
+    String service = "stale-edit";
+    long base = storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(base));
     WebElement editor = waitFor(By.id("rules-editor"));
-    long base = currentRevisionShown();
     await().atMost(BOUND).until(() -> ZERO_RATIO.matcher(editor.getAttribute("value")).find());
     type(
         editor,
@@ -512,11 +541,15 @@ class WebUiIT {
     HttpResponse<String> theirs =
         api(
             "PUT",
-            "/api/v1/services/orders/rules",
+            "/api/v1/services/" + service + "/rules",
             OTHER_WRITER_TOKEN,
-            ordersDocument(0.25),
+            documentFor(service, 0.25),
             Map.of("If-Match", "\"" + base + "\""));
     assertThat(theirs.statusCode()).as(theirs.body()).isEqualTo(200);
+    // the page hears of it (its event stream) and says so over the edits, which it keeps; waited
+    // for, as the notice moves the review button down: a click as it appears would miss
+    awaitText(
+        By.cssSelector("[data-test=newer]"), "Revision " + revisionOf(theirs) + " is now current");
 
     click(By.cssSelector("[data-test=review]"));
     click(By.cssSelector("[data-test=save]"));
@@ -532,15 +565,17 @@ class WebUiIT {
     click(By.cssSelector("[data-test=save]"));
     awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
     HttpResponse<String> stored =
-        api("GET", "/api/v1/services/orders/rules", READER_TOKEN, null, Map.of());
+        api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of());
     assertThat(stored.body()).contains("0.25").contains("250");
   }
 
   @Test
-  @Order(5)
   void asksBeforeThrowingAwayUnsavedEdits() {
-    click(By.id("tab-rules"));
+    String service = "unsaved";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
     WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
     awaitText(By.id("editor-status"), "No problems found.");
     String stored = editor.getAttribute("value");
     String edited = stored.replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.3");
@@ -554,7 +589,7 @@ class WebUiIT {
     assertThat(waitFor(By.cssSelector("dialog")).getText()).contains("not saved");
     click(By.cssSelector("dialog [data-test=cancel]"));
     assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
-    assertThat(js("return location.hash")).isEqualTo("#/service/orders/rules");
+    assertThat(js("return location.hash")).isEqualTo("#/service/" + service + "/rules");
     // staying: the focus goes back to the link that asked to leave, not to <body>
     assertThat(js("return document.activeElement.matches(\"#crumbs a[href='#/']\")"))
         .isEqualTo(true);
@@ -566,24 +601,24 @@ class WebUiIT {
 
     click(services);
     click(By.cssSelector("dialog [data-test=confirm]"));
-    waitFor(By.cssSelector("tr[data-service='orders']"));
+    waitFor(By.cssSelector("tr[data-service='" + service + "']"));
     assertThat(js("return location.hash")).isEqualTo("#/");
 
     // a clean editor lets the user go without asking
-    click(By.cssSelector("tr[data-service='orders'] a.service-link"));
+    click(By.cssSelector("tr[data-service='" + service + "'] a.service-link"));
     WebElement fresh = waitFor(By.id("rules-editor"));
     await().atMost(BOUND).until(() -> fresh.getAttribute("value").equals(stored));
     assertThat(beforeUnloadIsRefused()).isFalse();
     click(services);
-    waitFor(By.cssSelector("tr[data-service='orders']"));
+    waitFor(By.cssSelector("tr[data-service='" + service + "']"));
     assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
-    click(By.cssSelector("tr[data-service='orders'] a.service-link"));
-    waitFor(By.id("rules-editor"));
   }
 
   @Test
-  @Order(6)
   void offersNoSaveWhenTheDocumentIsUnchanged() {
+    String service = "no-change";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
     WebElement editor = waitFor(By.id("rules-editor"));
     await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
     long revision = currentRevisionShown();
@@ -603,8 +638,10 @@ class WebUiIT {
   }
 
   @Test
-  @Order(7)
   void listsWhatOnlyTheServerFindsWithTheEditorsProblemsUntilTheNextEdit() {
+    String service = "server-only";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
     WebElement editor = waitFor(By.id("rules-editor"));
     await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
     long revision = currentRevisionShown();
@@ -646,8 +683,13 @@ class WebUiIT {
   }
 
   @Test
-  @Order(8)
   void suggestsPoliciesForUnprotectedDependenciesAndDryRuns() {
+    String service = "dependencies";
+    storeOrdersDocumentAs(service);
+    startAgent(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    WebElement loaded = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> loaded.getAttribute("value").contains("drop-health"));
     click(By.id("tab-dependencies"));
     By inventory = By.cssSelector("tr[data-target='inventory:8080']");
     awaitText(inventory, "inventory:8080");
@@ -746,10 +788,10 @@ class WebUiIT {
     awaitAttribute(By.id("tab-dry-run"), "aria-selected", "true");
     browser.findElement(By.id("tab-dry-run")).sendKeys(Keys.ARROW_RIGHT);
     awaitAttribute(By.id("tab-rules"), "aria-selected", "true");
-    assertThat(js("return location.hash")).isEqualTo("#/service/orders/rules");
+    assertThat(js("return location.hash")).isEqualTo("#/service/" + service + "/rules");
     browser.navigate().back();
     awaitAttribute(By.id("tab-history"), "aria-selected", "true");
-    assertThat(js("return location.hash")).isEqualTo("#/service/orders/history");
+    assertThat(js("return location.hash")).isEqualTo("#/service/" + service + "/history");
     browser.navigate().forward();
     awaitAttribute(By.id("tab-rules"), "aria-selected", "true");
     click(By.id("tab-dependencies"));
@@ -769,7 +811,7 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
     awaitText(
         By.cssSelector("[data-test=dry-run-basis]"),
-        "stored rules of orders at revision " + stored);
+        "stored rules of " + service + " at revision " + stored);
     screenshots.save("09-dry-run");
 
     click(By.id("dry-call"));
@@ -797,11 +839,12 @@ class WebUiIT {
     assertThat(basis.getAttribute("data-basis")).isEqualTo("draft");
     screenshots.save("09-dry-run-draft");
     HttpResponse<String> unchanged =
-        api("GET", "/api/v1/services/orders/rules", READER_TOKEN, null, Map.of());
+        api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of());
     assertThat(unchanged.body()).contains("drop-health").doesNotContain("drop-probes");
     assertThat(revisionOf(unchanged)).isEqualTo(stored);
 
-    // An invalid draft is not evaluated (nor are the stored rules in its place): the page says so.
+    // An invalid draft is not evaluated (nor are the stored rules in its place): the page says
+    // so.
     click(By.id("tab-rules"));
     type(editor, storedText.replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 2"));
     awaitText(By.id("editor-status"), "1 problem found");
@@ -833,24 +876,24 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
     awaitText(
         By.cssSelector("[data-test=dry-run-basis]"),
-        "stored rules of orders at revision " + stored);
+        "stored rules of " + service + " at revision " + stored);
   }
 
   @Test
-  @Order(9)
   void rendersServerTextAsText() {
+    String service = "markup";
     String document =
-        ordersDocument(0.25).replace("\"name\": \"checkout\"", "\"name\": \"" + XSS + "\"");
+        documentFor(service, 0.25).replace("\"name\": \"checkout\"", "\"name\": \"" + XSS + "\"");
     HttpResponse<String> put =
         api(
             "PUT",
-            "/api/v1/services/orders/rules",
+            "/api/v1/services/" + service + "/rules",
             WRITER_TOKEN,
             document,
             Map.of("X-Sluice-Comment", XSS));
     assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
 
-    click(By.id("tab-rules"));
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
     By ruleNames = By.cssSelector("[data-test=structured] .rule-name");
     await()
         .atMost(BOUND)
@@ -871,12 +914,11 @@ class WebUiIT {
   }
 
   @Test
-  @Order(10)
   void aServiceNamedOutsideTheRuleNamesShowsItsAgentsOnDefaultAndWhyWithoutAnEditor()
       throws Exception {
     long defaultRevision = storeOrdersDocumentAs("_default");
     // listed first on the overview, marked as the fallback, with a way to open it
-    browser.get(baseUrl() + "/#/");
+    open(WRITER_TOKEN, "/");
     awaitText(
         By.cssSelector("tr[data-service='_default'] [data-test=revision]"),
         String.valueOf(defaultRevision));
@@ -1003,10 +1045,9 @@ class WebUiIT {
   }
 
   @Test
-  @Order(11)
   void aWriterDeletesAServicesRulesAfterConfirmingAndTheHistoryKeepsThem() {
     // without a _default document, the overview says how to make one
-    browser.get(baseUrl() + "/#/");
+    open(WRITER_TOKEN, "/");
     awaitText(By.cssSelector("[data-test=default-hint]"), "No _default document");
     assertThat(browser.findElements(By.cssSelector("tr[data-service='_default']"))).isEmpty();
     assertThat(
@@ -1067,10 +1108,9 @@ class WebUiIT {
    * lost to another writer's save, done. The button that held the focus is gone or hidden by then.
    */
   @Test
-  @Order(12)
   void aRefusedRequestSaysWhyAndEveryOutcomeOfADeleteTakesTheFocus() {
     long revision = storeOrdersDocumentAs("invoices");
-    browser.get(baseUrl() + "/#/service/invoices/rules");
+    open(WRITER_TOKEN, "/service/invoices/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     WebElement editor = waitFor(By.id("rules-editor"));
     await()
@@ -1131,7 +1171,6 @@ class WebUiIT {
    * places its own.
    */
   @Test
-  @Order(12)
   void placesAProblemWithAMembersNameAtTheNameNotAtItsValue() {
     long revision = storeOrdersDocumentAs("misplaced");
     String document =
@@ -1163,7 +1202,7 @@ class WebUiIT {
     chrome.executeCdpCommand(
         "Network.setBlockedURLs", Map.of("urls", List.of("*/schema/sluice-rules.schema.json")));
     try {
-      open(WRITER_TOKEN, "/service/misplaced/rules");
+      openAfresh(WRITER_TOKEN, "/service/misplaced/rules");
       awaitText(By.cssSelector("[data-test=schema-state]"), "Schema unavailable");
       awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
       WebElement editor = waitFor(By.id("rules-editor"));
@@ -1181,7 +1220,7 @@ class WebUiIT {
     // the editor's own check, with the schema, finds them at their names too
     click(By.cssSelector("[data-test=discard]"));
     click(By.cssSelector("dialog [data-test=confirm]"));
-    open(WRITER_TOKEN, "/service/misplaced/rules");
+    openAfresh(WRITER_TOKEN, "/service/misplaced/rules");
     awaitText(By.cssSelector("[data-test=schema-state]"), "Checked against the rule schema");
     WebElement editor = waitFor(By.id("rules-editor"));
     type(editor, document);
@@ -1221,10 +1260,9 @@ class WebUiIT {
    * space, and the save goes through.
    */
   @Test
-  @Order(12)
   void aPastedCommentWithControlCharactersIsSavedAsOneLine() {
     long revision = storeOrdersDocumentAs("receipts");
-    browser.get(baseUrl() + "/#/service/receipts/rules");
+    open(WRITER_TOKEN, "/service/receipts/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     WebElement editor = waitFor(By.id("rules-editor"));
     await()
@@ -1262,10 +1300,9 @@ class WebUiIT {
    * scrolling to the rollout at the top and leaving the focus off-screen.
    */
   @Test
-  @Order(12)
   void theOutcomeOfASaveThatHasTheFocusStaysInViewInAShortWindow() {
     long revision = storeOrdersDocumentAs("payouts");
-    browser.get(baseUrl() + "/#/service/payouts/rules");
+    open(WRITER_TOKEN, "/service/payouts/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     WebElement editor = waitFor(By.id("rules-editor"));
     await()
@@ -1303,7 +1340,6 @@ class WebUiIT {
    * cannot be saved and in the table view, instead of reversing the text after it.
    */
   @Test
-  @Order(12)
   void aStoredNameWithABidirectionalControlShowsItEscapedWithItsProblemAtItsPath() {
     etcd.server()
         .put(
@@ -1313,7 +1349,7 @@ class WebUiIT {
              "sampling": {"defaultRatio": 0.5,
                "rules": [{"name": "drop\u202ehealth", "match": {"spanName": "GET /health*"},
                           "ratio": 0.0}]}}""");
-    browser.get(baseUrl() + "/#/service/bidi-stored/rules");
+    open(WRITER_TOKEN, "/service/bidi-stored/rules");
     WebElement editor = waitFor(By.id("rules-editor"));
     await()
         .atMost(BOUND)
@@ -1342,7 +1378,6 @@ class WebUiIT {
    * attributes rows are known by.
    */
   @Test
-  @Order(12)
   void hiddenCharactersFromAgentsAndStoredHistoryShowEscaped() {
     long revision = storeOrdersDocumentAs("bidi-agents");
     String agentKey = "/sluice/v1/agents/bidi-agents/bidi-1";
@@ -1419,7 +1454,7 @@ class WebUiIT {
                         ordersDocument(0.1)
                             .replace("\"service\": \"orders\"", "\"service\": \"bidi-agents\"")))));
     try {
-      browser.get(baseUrl() + "/#/");
+      open(WRITER_TOKEN, "/");
       awaitText(By.cssSelector("table.services"), "bidi\\u202eagents");
       assertThat(labelsWithHiddenCharacters()).isEmpty();
       // (a backslash escaped for CSS)
@@ -1499,11 +1534,10 @@ class WebUiIT {
    * keeps the focus instead of dropping it to the page.
    */
   @Test
-  @Order(12)
   void anOverviewRowThatMovesUpKeepsTheKeyboardFocus() {
     long first = storeOrdersDocumentAs("focus-a");
     storeOrdersDocumentAs("focus-b");
-    browser.get(baseUrl() + "/#/");
+    open(WRITER_TOKEN, "/");
     WebElement link = waitFor(By.cssSelector("tr[data-service='focus-b'] a"));
     js("arguments[0].focus();", link);
 
@@ -1528,10 +1562,9 @@ class WebUiIT {
    * and why (not "revision 0 is current"), and re-applying keeps the writer's document to save.
    */
   @Test
-  @Order(12)
   void aSaveAfterSomeoneDeletedTheRulesSaysSoAndCanStoreThemAgain() {
     long revision = storeOrdersDocumentAs("vanishing");
-    browser.get(baseUrl() + "/#/service/vanishing/rules");
+    open(WRITER_TOKEN, "/service/vanishing/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     WebElement editor = waitFor(By.id("rules-editor"));
     type(
@@ -1574,10 +1607,9 @@ class WebUiIT {
    * and after a dry run of the draft, not the 1001 entries listed.
    */
   @Test
-  @Order(12)
   void countsEveryProblemTheControlPlaneFoundNotOnlyTheListedOnes() {
     long revision = storeOrdersDocumentAs("many-problems");
-    browser.get(baseUrl() + "/#/service/many-problems/rules");
+    open(WRITER_TOKEN, "/service/many-problems/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     WebElement editor = waitFor(By.id("rules-editor"));
     // 1501 rules of one name: the schema cannot say so, the control plane finds 1500 duplicates
@@ -1618,9 +1650,10 @@ class WebUiIT {
 
   /** The call's URL field, hidden while a span is evaluated, must not stop the span's dry run. */
   @Test
-  @Order(12)
   void anInvalidUrlLeftInTheHiddenCallFieldsDoesNotStopASpansDryRun() {
-    browser.get(baseUrl() + "/#/service/orders/dry-run");
+    String service = "dry-url";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/dry-run");
     click(By.id("dry-call"));
     WebElement url = waitFor(By.id("dry-url"));
     url.clear();
@@ -1638,11 +1671,10 @@ class WebUiIT {
    * the end must not look the same.
    */
   @Test
-  @Order(12)
   void longServiceNamesAndInstanceIdsShowWhole() {
     String name = "a" + "b".repeat(61) + "c";
     storeOrdersDocumentAs(name);
-    browser.get(baseUrl() + "/#/");
+    open(WRITER_TOKEN, "/");
     WebElement cell = waitFor(By.cssSelector("tr[data-service='" + name + "'] th"));
     assertThat(js("return arguments[0].scrollWidth <= arguments[0].clientWidth;", cell))
         .isEqualTo(true);
@@ -1671,7 +1703,6 @@ class WebUiIT {
    * the old modules for hours after an upgrade, possibly beside new ones.
    */
   @Test
-  @Order(12)
   void theUisFilesAreRevalidatedOnEveryLoad() {
     for (String path : List.of("/", "/js/app.js", "/js/rules-panel.js", "/css/app.css")) {
       HttpResponse<String> file = api("GET", path, READER_TOKEN, null, Map.of());
@@ -1685,10 +1716,9 @@ class WebUiIT {
    * restarted with other tokens): signing in again brings the edits and the comment back.
    */
   @Test
-  @Order(12)
   void editsOutliveASessionThatEndsUnderTheWriter() {
     long revision = storeOrdersDocumentAs("kept-draft");
-    browser.get(baseUrl() + "/#/service/kept-draft/rules");
+    open(WRITER_TOKEN, "/service/kept-draft/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     WebElement editor = waitFor(By.id("rules-editor"));
     type(
@@ -1720,13 +1750,12 @@ class WebUiIT {
    * the top and keeps the pages opened, and the focused button keeps the focus.
    */
   @Test
-  @Order(12)
   void aNewRevisionKeepsTheOlderHistoryPagesOpenAndTheFocus() {
     long first = storeOrdersDocumentAs("long-history");
     for (int i = 1; i <= 55; i++) {
       storeOrdersDocumentAs("long-history", i / 100.0);
     }
-    browser.get(baseUrl() + "/#/service/long-history/history");
+    open(WRITER_TOKEN, "/service/long-history/history");
     By rows = By.cssSelector("table.history tbody tr");
     await().atMost(BOUND).until(() -> browser.findElements(rows).size() == 50);
     click(By.cssSelector(".table-foot button"));
@@ -1751,11 +1780,10 @@ class WebUiIT {
    * else saved is refused instead of silently undoing their change.
    */
   @Test
-  @Order(12)
   void aRollbackAfterSomeoneElseSavedIsRefusedRatherThanUndoingTheirChange() {
     long first = storeOrdersDocumentAs("rollback-race");
     long second = storeOrdersDocumentAs("rollback-race", 0.5);
-    browser.get(baseUrl() + "/#/service/rollback-race/history");
+    open(WRITER_TOKEN, "/service/rollback-race/history");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
     click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
     awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + second);
@@ -1777,7 +1805,6 @@ class WebUiIT {
    * deciding rule wraps in its cell instead of running over the next column or widening the page.
    */
   @Test
-  @Order(12)
   void longHostAndRuleNamesWrapInsteadOfPushingColumnsAway() {
     String rule = "r" + "x".repeat(127);
     HttpResponse<String> stored =
@@ -1790,7 +1817,7 @@ class WebUiIT {
                 .replace("\"drop-health\"", "\"" + rule + "\""),
             Map.of());
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
-    browser.get(baseUrl() + "/#/service/long-names/dry-run");
+    open(WRITER_TOKEN, "/service/long-names/dry-run");
     WebElement name = waitFor(By.id("dry-span-name"));
     name.clear();
     name.sendKeys("GET /health");
@@ -1834,44 +1861,47 @@ class WebUiIT {
    * event (a list of hundreds of agents is hundreds of kilobytes).
    */
   @Test
-  @Order(12)
   void aStormOfAgentReportsIsReadAtMostEveryTwoSeconds() throws Exception {
-    browser.get(baseUrl() + "/#/");
-    waitFor(By.cssSelector("tr[data-service='orders']"));
+    open(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
     js("performance.clearResourceTimings(); performance.setResourceTimingBufferSize(10000);");
-    // the fleet reports at its own pace: ten status writes a second, forty in all
-    AtomicInteger written = new AtomicInteger();
-    long started = System.nanoTime();
-    ScheduledExecutorService fleet = Executors.newSingleThreadScheduledExecutor();
     try {
-      fleet.scheduleAtFixedRate(
-          () -> {
-            int i = written.get();
-            if (i < 40) {
-              writeStormStatus(i);
-              written.incrementAndGet();
-            }
-          },
-          0,
-          100,
-          TimeUnit.MILLISECONDS);
-      await("40 status writes").atMost(Duration.ofSeconds(60)).until(() -> written.get() == 40);
+      // the fleet reports at its own pace: ten status writes a second, forty in all
+      AtomicInteger written = new AtomicInteger();
+      long started = System.nanoTime();
+      ScheduledExecutorService fleet = Executors.newSingleThreadScheduledExecutor();
+      try {
+        fleet.scheduleAtFixedRate(
+            () -> {
+              int i = written.get();
+              if (i < 40) {
+                writeStormStatus(i);
+                written.incrementAndGet();
+              }
+            },
+            0,
+            100,
+            TimeUnit.MILLISECONDS);
+        await("40 status writes").atMost(Duration.ofSeconds(60)).until(() -> written.get() == 40);
+      } finally {
+        fleet.shutdownNow();
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      awaitText(By.cssSelector("tr[data-service='storm'] [data-test=rollout]"), "/5");
+      Object reads =
+          js(
+              "return performance.getEntriesByType('resource')"
+                  + ".filter(r => /\\/api\\/v1\\/agents$/.test(r.name)).length;");
+      // one read per 2 s while events come (4 s on an idle machine: at most 5 in all), however
+      // long a busy machine took to write them
+      assertThat((Long) reads)
+          .as("agent list reads during 40 events in %.1f s", seconds)
+          .isBetween(1L, (long) (seconds / 2) + 3);
     } finally {
-      fleet.shutdownNow();
-    }
-    double seconds = (System.nanoTime() - started) / 1e9;
-    awaitText(By.cssSelector("tr[data-service='storm'] [data-test=rollout]"), "/5");
-    Object reads =
-        js(
-            "return performance.getEntriesByType('resource')"
-                + ".filter(r => /\\/api\\/v1\\/agents$/.test(r.name)).length;");
-    // one read per 2 s while events come (4 s on an idle machine: at most 5 in all), however
-    // long a busy machine took to write them
-    assertThat((Long) reads)
-        .as("agent list reads during 40 events in %.1f s", seconds)
-        .isBetween(1L, (long) (seconds / 2) + 3);
-    for (int i = 0; i < 5; i++) {
-      etcd.server().delete("/sluice/v1/agents/storm/storm-" + i);
+      // no lease: gone only when deleted
+      for (int i = 0; i < 5; i++) {
+        etcd.server().delete("/sluice/v1/agents/storm/storm-" + i);
+      }
     }
   }
 
@@ -1897,10 +1927,10 @@ class WebUiIT {
   }
 
   @Test
-  @Order(12)
   void anErrorThatIsNotAProblemDocumentIsToldByItsStatus() {
+    String service = "proxied";
     // an encoded '/' in the service name: the servlet container refuses it, as a problem too
-    browser.get(baseUrl() + "/#/service/a%2Fb/rules");
+    open(WRITER_TOKEN, "/service/a%2Fb/rules");
     awaitText(By.cssSelector("[data-test=load-error]"), "malformed URL");
     assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText())
         .startsWith("Could not load the rules: ")
@@ -1911,12 +1941,14 @@ class WebUiIT {
     waitFor(By.id("open-service"));
     js(
         "window.__unproxied = window.fetch; window.fetch = (...a) =>"
-            + " /api\\/v1\\/services\\/orders\\/rules$/.test(String(a[0]))"
+            + " /api\\/v1\\/services\\/"
+            + service
+            + "\\/rules$/.test(String(a[0]))"
             + " ? Promise.resolve(new Response('<!DOCTYPE html><html><body><h1>502 Bad"
             + " Gateway</h1></body></html>', {status: 502, headers: {'Content-Type':"
             + " 'text/html'}})) : window.__unproxied(...a);");
     try {
-      js("location.hash = '#/service/orders/rules';");
+      js("location.hash = '#/service/" + service + "/rules';");
       awaitText(By.cssSelector("[data-test=load-error]"), "HTTP 502");
       assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText())
           .startsWith("Could not load the rules: ")
@@ -1928,8 +1960,19 @@ class WebUiIT {
   }
 
   @Test
-  @Order(13)
   void aReaderSeesNoEditControlsAndCannotWrite() {
+    String service = "read-only";
+    HttpResponse<String> bobs =
+        api(
+            "PUT",
+            "/api/v1/services/" + service + "/rules",
+            OTHER_WRITER_TOKEN,
+            documentFor(service, 0.0),
+            Map.of());
+    assertThat(bobs.statusCode()).as(bobs.body()).isEqualTo(200);
+    long firstRevision = revisionOf(bobs);
+    startAgent(service);
+    open(WRITER_TOKEN, "/");
     click(By.id("sign-out"));
     waitFor(By.id("token"));
     assertThat(js("return sessionStorage.getItem('sluice.token')")).isNull();
@@ -1937,7 +1980,7 @@ class WebUiIT {
     signIn(READER_TOKEN);
     awaitRole("reader");
     assertThat(browser.findElements(By.id("open-service"))).isEmpty();
-    browser.get(baseUrl() + "/#/service/orders/rules");
+    browser.get(baseUrl() + "/#/service/" + service + "/rules");
     WebElement editor = waitFor(By.id("rules-editor"));
     await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
     assertThat(editor.getAttribute("readonly")).isNotNull();
@@ -1956,17 +1999,25 @@ class WebUiIT {
     assertThat(browser.findElements(By.cssSelector("[data-test=add-policy]"))).isEmpty();
 
     HttpResponse<String> refused =
-        api("PUT", "/api/v1/services/orders/rules", READER_TOKEN, ordersDocument(1.0), Map.of());
+        api(
+            "PUT",
+            "/api/v1/services/" + service + "/rules",
+            READER_TOKEN,
+            documentFor(service, 1.0),
+            Map.of());
     assertThat(refused.statusCode()).isEqualTo(403);
     assertThat(refused.body()).doesNotContain("drop-health");
   }
 
   @Test
-  @Order(14)
   void fitsALaptopAndAWideScreen() {
-    browser.get(baseUrl() + "/#/service/orders/rules");
-    waitFor(By.id("rules-editor"));
+    String service = "layout";
+    storeOrdersDocumentAs(service);
+    startAgent(service);
     try {
+      open(WRITER_TOKEN, "/service/" + service + "/rules");
+      WebElement editor = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
       for (Dimension size : List.of(new Dimension(1280, 800), new Dimension(1920, 1080))) {
         browser.manage().window().setSize(size);
         awaitText(By.id("editor-status"), "No problems found.");
@@ -1980,8 +2031,8 @@ class WebUiIT {
         screenshots.save("11-rules-" + size.getWidth() + "x" + size.getHeight());
       }
       // every agents column header inside its cell ("Applied revision" wraps, no overflow)
-      browser.get(baseUrl() + "/#/service/orders/agents");
-      waitFor(By.cssSelector("tr[data-instance='orders-1']"));
+      browser.get(baseUrl() + "/#/service/" + service + "/agents");
+      waitFor(By.cssSelector("tr[data-instance='" + service + "-1']"));
       for (Dimension size :
           List.of(new Dimension(1280, 800), new Dimension(1440, 960), new Dimension(1920, 1080))) {
         browser.manage().window().setSize(size);
@@ -2009,10 +2060,9 @@ class WebUiIT {
   }
 
   @Test
-  @Order(15)
   void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
-    browser.get(baseUrl() + "/#/");
-    waitFor(By.cssSelector("tr[data-service='orders']"));
+    open(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
     List<String> documents =
         List.of(
             "{\"schemaVersion\": 1, \"service\": \"parity\","
@@ -2045,10 +2095,9 @@ class WebUiIT {
   }
 
   @Test
-  @Order(16)
   void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
-    browser.get(baseUrl() + "/#/");
-    waitFor(By.cssSelector("tr[data-service='orders']"));
+    open(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
     String a = "{\"name\": \"a\", \"ratio\": 0.1}";
     String b = "{\"name\": \"b\", \"ratio\": 0.2}";
     String c = "{\"name\": \"c\", \"ratio\": 0.3}";
@@ -2072,11 +2121,10 @@ class WebUiIT {
   }
 
   @Test
-  @Order(17)
   void aContentSecurityPolicyViolationWouldBeSeen() {
     // the check after each test can fail: an inline style is refused and reported
-    browser.get(baseUrl() + "/#/");
-    waitFor(By.cssSelector("tr[data-service='orders']"));
+    open(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
     js(
         "const style = document.createElement('style');"
             + " style.textContent = 'body { color: red; }'; document.head.appendChild(style);");
@@ -2087,10 +2135,8 @@ class WebUiIT {
   }
 
   @Test
-  @Order(18)
   void aNameNoAgentReportsSaysSoAndShowsTheTemplateAsATemplate() {
-    // still signed in as the reader
-    browser.get(baseUrl() + "/#/service/ordres/rules");
+    open(READER_TOKEN, "/service/ordres/rules");
     awaitText(
         By.cssSelector("[data-test=unknown-service]"), "No agent reports the service name ordres");
     assertThat(browser.findElement(By.cssSelector("[data-test=unknown-service]")).getText())
@@ -2102,7 +2148,10 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=no-dependencies]"), "No agent of ordres reports yet");
 
     // a service with rules and agents shows neither note
-    browser.get(baseUrl() + "/#/service/orders/rules");
+    String known = "known";
+    storeOrdersDocumentAs(known);
+    startAgent(known);
+    browser.get(baseUrl() + "/#/service/" + known + "/rules");
     WebElement editor = waitFor(By.id("rules-editor"));
     await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
     awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
@@ -2112,8 +2161,8 @@ class WebUiIT {
   }
 
   @Test
-  @Order(19)
   void showsHowManyBreakersAndErrorsAnAgentLeftOutOfItsStatus() {
+    open(WRITER_TOKEN, "/");
     // an agent lists at most 200 breakers and 50 errors and counts the rest
     Object shown =
         ((JavascriptExecutor) browser)
@@ -2134,8 +2183,8 @@ class WebUiIT {
   }
 
   @Test
-  @Order(19)
   void marksAStatusTheAgentHasNotRewrittenForMinutesAsStale() {
+    open(WRITER_TOKEN, "/");
     // agents rewrite their status at least once a minute: a live key much older than that belongs
     // to an agent that cannot write (etcd full, or refusing its writes)
     Object shown =
@@ -2158,8 +2207,11 @@ class WebUiIT {
   }
 
   @Test
-  @Order(19)
   void countsHalfOpenBreakersHasAFaviconAndTakesTheLongestComment() {
+    String service = "half-open";
+    long revision = storeOrdersDocumentAs(service, 0.5);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     Object counted =
         ((JavascriptExecutor) browser)
             .executeAsyncScript(
@@ -2184,13 +2236,16 @@ class WebUiIT {
     HttpResponse<String> longComment =
         api(
             "PUT",
-            "/api/v1/services/orders/rules",
+            "/api/v1/services/" + service + "/rules",
             WRITER_TOKEN,
-            ordersDocument(0.0),
+            documentFor(service, 0.0),
             Map.of(
-                "If-Match", "\"1\"",
-                "X-Sluice-Comment", "%E2%82%AC".repeat(1000),
-                "X-Sluice-Comment-Encoding", "percent"));
+                "If-Match",
+                "\"" + (revision - 1) + "\"",
+                "X-Sluice-Comment",
+                "%E2%82%AC".repeat(1000),
+                "X-Sluice-Comment-Encoding",
+                "percent"));
     assertThat(longComment.statusCode()).as(longComment.body()).isEqualTo(412);
   }
 
@@ -2200,7 +2255,6 @@ class WebUiIT {
    * than those counts still count by their listed breakers.
    */
   @Test
-  @Order(20)
   void countsEveryOpenBreakerOfAnAgentNotOnlyTheListedOnes() throws Exception {
     List<AgentStatus.BreakerState> breakers = new ArrayList<>();
     for (int i = 0; i < 1_233; i++) {
@@ -2211,7 +2265,7 @@ class WebUiIT {
     }
     Path state = Files.createDirectories(agentState.resolve("tenant-gateway"));
     By open = By.cssSelector("tr[data-service='tenant-gateway'] [data-test=breakers-open]");
-    browser.get(baseUrl() + "/");
+    open(WRITER_TOKEN, "/");
     try (SdkAgent tenants =
         new SdkAgent(
             etcd.endpoint(),
@@ -2253,9 +2307,10 @@ class WebUiIT {
   }
 
   @Test
-  @Order(20)
   void anEtcdOutageMarksThePageStaleUntilEtcdIsBack() {
-    browser.get(baseUrl() + "/#/service/orders/agents");
+    String service = "outage";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/agents");
     awaitText(By.id("live"), "Live");
     etcd.server().stop();
     try {
@@ -2265,7 +2320,7 @@ class WebUiIT {
       screenshots.save("13-etcd-outage-stale");
       // a page opened now cannot read its rules: it says so, and does not claim there are none
       browser.get(baseUrl() + "/#/");
-      browser.get(baseUrl() + "/#/service/orders/rules");
+      browser.get(baseUrl() + "/#/service/" + service + "/rules");
       awaitText(By.cssSelector("[data-test=load-error]"), "Could not load the rules");
       assertThat(browser.findElement(By.cssSelector("[data-test=current-revision]")).getText())
           .isEqualTo("—");
@@ -2295,7 +2350,6 @@ class WebUiIT {
    * class ends, so the page is still there for {@link DirtyPageReset} should this fail.
    */
   @Test
-  @Order(21)
   void worksUnderAServletContextPath() {
     prefixedControlPlane =
         new SpringApplicationBuilder(ControlPlaneApplication.class)
@@ -2461,20 +2515,57 @@ class WebUiIT {
   }
 
   /**
-   * Opens the app at {@code #hash}, freshly loaded and signed in with {@code token} (kept as the
-   * app keeps a sign-in, in the tab's sessionStorage), whatever page and sign-in the tab had
-   * before.
+   * Opens the app at {@code #hash} signed in with {@code token} (kept as the app keeps a sign-in,
+   * in the tab's sessionStorage), whatever page and sign-in the tab had before. The tab's page is
+   * reused when it is the app signed in so (the app routes to the hash, as after a link), which
+   * saves a page load per test: every test leaves a clean page ({@link DirtyPageReset} reloads one
+   * that is not); else, and for the same hash, the app is loaded anew ({@link #openAfresh}).
    */
   private static void open(String token, String hash) {
+    String url = baseUrl() + "/#" + hash;
+    String current = browser.getCurrentUrl();
+    boolean signedInSo =
+        current.startsWith(baseUrl() + "/")
+            && !current.equals(url)
+            && (Boolean)
+                js(
+                    "return sessionStorage.getItem('sluice.token') === arguments[0]"
+                        + " && document.querySelector('[data-test=role]') !== null;",
+                    token);
+    if (signedInSo) {
+      browser.get(url);
+      awaitRole(token.equals(READER_TOKEN) ? "reader" : "writer");
+    } else {
+      openAfresh(token, hash);
+    }
+  }
+
+  /** As {@link #open}, always in a new document: nothing of the page before stays. */
+  private static void openAfresh(String token, String hash) {
+    reload("sessionStorage.setItem('sluice.token', arguments[1]);", "#" + hash, token);
+    awaitRole(token.equals(READER_TOKEN) ? "reader" : "writer");
+  }
+
+  /** Opens the app's sign-in page, with no sign-in kept from before. */
+  private static void signedOut() {
+    reload("sessionStorage.clear();", "#/", null);
+    waitFor(By.id("token"));
+  }
+
+  /**
+   * Loads the app at {@code hash} as a new document (nothing of the page before stays: a stubbed
+   * fetch, a schema it could not load), after running {@code script} on the app's origin. The
+   * address is replaced and the page reloaded rather than left for another one: a page left is kept
+   * in the browser's back-forward cache with its event stream open, and six such streams take every
+   * connection the browser opens to the control plane, stalling the next pages' requests.
+   */
+  private static void reload(String script, String hash, String argument) {
     String app = baseUrl() + "/";
     if (!browser.getCurrentUrl().startsWith(app)) {
       browser.get(app);
     }
-    js("sessionStorage.setItem('sluice.token', arguments[0]);", token);
-    // a new document: nothing of the page before (a stubbed fetch, a schema it could not load)
-    browser.get("about:blank");
-    browser.get(app + "#" + hash);
-    awaitRole(token.equals(READER_TOKEN) ? "reader" : "writer");
+    js(script + " history.replaceState(null, '', arguments[0]);", hash, argument);
+    browser.navigate().refresh();
   }
 
   private static void signIn(String token) {
@@ -2541,6 +2632,44 @@ class WebUiIT {
     } catch (Exception e) {
       throw new IllegalStateException(method + " " + path + " failed", e);
     }
+  }
+
+  /** The orders document, with this health ratio, as {@code service}'s. */
+  private static String documentFor(String service, double healthRatio) {
+    return ordersDocument(healthRatio)
+        .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\"");
+  }
+
+  /**
+   * Starts an agent of {@code service} (instance {@code <service>-1}) that runs its rules from etcd
+   * and reports a closed breaker {@code payments} and three busy targets: {@code payments:8080}
+   * (guarded by it), {@code payments-2:8080} (partly) and {@code inventory:8080} (not at all). It
+   * stops after the test.
+   */
+  private static SdkAgent startAgent(String service) {
+    Path state;
+    try {
+      state = Files.createDirectories(agentState.resolve(service));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    SdkAgent agent =
+        new SdkAgent(
+            etcd.endpoint(),
+            service,
+            service + "-1",
+            service + "-host-1",
+            state,
+            List.of(
+                new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 2.5, 0, false)),
+            List.of(
+                new AgentStatus.TargetStats("payments:8080", 1200, 12, 85.0, "payments", 0L, 0L),
+                new AgentStatus.TargetStats("inventory:8080", 900, 40, 240.0, null),
+                // POST /pay/** guarded, 60 GET calls a minute not
+                new AgentStatus.TargetStats("payments-2:8080", 500, 5, 60.0, "payments", 60L, 3L)));
+    testAgents.add(agent);
+    agent.start();
+    return agent;
   }
 
   /** Stores the orders document, with ratio 0, as {@code service}'s; answers its revision. */
