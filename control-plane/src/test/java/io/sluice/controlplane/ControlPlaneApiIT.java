@@ -3657,7 +3657,11 @@ class ControlPlaneApiIT {
         }
         assertThat(undocumented).as("operations listing 503 but not 500 etcd-refused").isEmpty();
       }
-      // a wrong password is no outage either
+      // a wrong password is no outage either; and the start does not wait for the mirrors etcd
+      // refused (it waited sluice.etcd.timeout for each, one after the other: 60 s here), as they
+      // read again only after 30 s
+      Duration etcdTimeout = Duration.ofSeconds(30);
+      long starting = System.nanoTime();
       try (LogCapture warmUp =
               LogCapture.of(Class.forName("io.sluice.controlplane.etcd.EtcdWarmUp"));
           LogCapture watches = LogCapture.of(io.sluice.controlplane.etcd.PrefixWatch.class);
@@ -3670,12 +3674,15 @@ class ControlPlaneApiIT {
                       "control-plane",
                       "sluice.etcd.password",
                       "not-the-secret",
+                      "sluice.etcd.timeout",
+                      etcdTimeout.toSeconds() + "s",
                       "management.endpoint.health.show-details",
                       "always",
                       "sluice.security.tokens.reader.token",
                       READER,
                       "sluice.security.tokens.reader.role",
                       "reader"))) {
+        assertThat(Duration.ofNanos(System.nanoTime() - starting)).isLessThan(etcdTimeout);
         ApiClient.Answer read = wrongPassword.api().get("/api/v1/services/denied/rules", READER);
         assertThat(read.status()).as(read.body()).isEqualTo(500);
         assertThat(read.header("Retry-After")).isNull();

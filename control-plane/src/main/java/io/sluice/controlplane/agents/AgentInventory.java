@@ -29,10 +29,10 @@ import org.springframework.stereotype.Component;
  * change and keeps the gauge {@code sluice.agents{service, revision}} current.
  *
  * <p>Until the first read of the prefix has arrived, the inventory does not know the agents: it
- * answers 503 ({@code etcd-unavailable}) rather than an empty list. It starts before the web server
- * and waits for that read up to the etcd deadline, so normally no request ever sees that. A later
- * read that fails keeps the last complete inventory (kept current by the watch until it broke) and
- * shows in {@code /actuator/health} ({@code watches.agents}).
+ * answers 503 ({@code etcd-unavailable}) rather than an empty list. It starts before the web
+ * server, which waits for that read up to the etcd deadline ({@code FirstReadGate}), so normally no
+ * request ever sees that. A later read that fails keeps the last complete inventory (kept current
+ * by the watch until it broke) and shows in {@code /actuator/health} ({@code watches.agents}).
  */
 @Component
 public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listener {
@@ -176,24 +176,16 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     gauges.update(counts);
   }
 
-  /** Reads the agents before the web server takes requests, waiting up to the etcd deadline. */
+  /**
+   * Starts mirroring the agents, before the web server: {@code FirstReadGate} then holds the start
+   * until they are read (with the rules, up to the etcd deadline in all).
+   */
   @Override
-  public void start() {
-    PrefixWatch started;
-    synchronized (this) {
-      started = watches.start("agents", etcd.keys().agentsPrefix(), this);
-      watch = started;
-    }
-    // not holding the lock: the first read updates the gauge under it
-    if (!started.awaitFirstRead(etcd.timeout())) {
-      LOG.warning(
-          "the live agents were not read from etcd within "
-              + etcd.timeout().toMillis()
-              + " ms; /api/v1/agents answers 503 until they are (/actuator/health shows which part is behind)");
-    }
+  public synchronized void start() {
+    watch = watches.start("agents", etcd.keys().agentsPrefix(), this);
   }
 
-  /** After the etcd warm-up, before the web server. */
+  /** After the etcd warm-up, before the first-read gate and the web server. */
   @Override
   public int getPhase() {
     return Integer.MIN_VALUE + 2000;

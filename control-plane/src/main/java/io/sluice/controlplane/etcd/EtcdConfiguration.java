@@ -102,6 +102,11 @@ class EtcdConfiguration {
   }
 
   @Bean
+  FirstReadGate firstReadGate(PrefixWatches watches, EtcdGateway etcd) {
+    return new FirstReadGate(watches, etcd.timeout());
+  }
+
+  @Bean
   EtcdHealthIndicator etcdHealthIndicator(EtcdGateway etcd) {
     return new EtcdHealthIndicator(etcd);
   }

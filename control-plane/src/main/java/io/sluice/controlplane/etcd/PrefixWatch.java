@@ -82,6 +82,10 @@ public final class PrefixWatch implements AutoCloseable {
   private final Listener listener;
   private final ScheduledExecutorService scheduler;
   private final CountDownLatch firstRead = new CountDownLatch(1);
+
+  /** Counted down by the first read, or by a refusal of the control plane's credentials before. */
+  private final CountDownLatch firstReadOrRefusal = new CountDownLatch(1);
+
   private volatile State state = new State(0, null, 0, false);
   private Watch.Watcher watcher;
   private long generation;
@@ -102,17 +106,20 @@ public final class PrefixWatch implements AutoCloseable {
   }
 
   /**
-   * Waits until the first read has reached the listener, at most {@code timeout}.
+   * Waits until the first read has reached the listener, at most {@code timeout}, or until etcd
+   * refused a read for the control plane's credentials or permissions: the next attempt is {@link
+   * #REFUSED_RETRY_MS} ms away, so waiting longer could not help, and a start or a request that
+   * waited would only be the slower for it.
    *
-   * @return whether it has
+   * @return whether the first read has reached the listener
    */
   public boolean awaitFirstRead(Duration timeout) {
     try {
-      return firstRead.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      firstReadOrRefusal.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
     }
+    return firstRead.getCount() == 0;
   }
 
   /** Starts reading and watching, in the background. */
@@ -166,6 +173,7 @@ public final class PrefixWatch implements AutoCloseable {
         }
         state = new State(revision, null, 0, false);
         firstRead.countDown();
+        firstReadOrRefusal.countDown();
         // requireLeader: a member cut off from the leader ends the watch instead of going silent
         WatchOption option =
             WatchOption.builder()
@@ -207,6 +215,7 @@ public final class PrefixWatch implements AutoCloseable {
       state = failed;
       if (notPermitted) {
         delay = REFUSED_RETRY_MS;
+        firstReadOrRefusal.countDown();
       } else {
         delay = backoffMs;
         backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);

@@ -1,5 +1,6 @@
 package io.sluice.controlplane.etcd;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,6 +33,24 @@ public final class PrefixWatches {
     watches.put(name, watch);
     watch.start();
     return watch;
+  }
+
+  /**
+   * Waits until every watch has read its prefix once, or etcd refused it ({@link
+   * PrefixWatch#awaitFirstRead}): at most {@code timeout} for all of them together, not for each.
+   *
+   * @return the state of each watch whose prefix is not read, by name
+   */
+  Map<String, PrefixWatch.State> awaitFirstReads(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, PrefixWatch.State> unread = new TreeMap<>();
+    for (Map.Entry<String, PrefixWatch> watch : new TreeMap<>(watches).entrySet()) {
+      Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+      if (!watch.getValue().awaitFirstRead(left)) {
+        unread.put(watch.getKey(), watch.getValue().state());
+      }
+    }
+    return unread;
   }
 
   /** The state of every watch, by name. */

@@ -7,8 +7,10 @@
  * io.sluice.controlplane.etcd.PrefixWatch} mirrors a prefix into memory with read-then-watch and
  * resynchronises after outages and compactions; {@link io.sluice.controlplane.etcd.PrefixWatches}
  * creates them and keeps them for {@code /actuator/health} (component {@code watches}), which says
- * when a mirror's read fails. {@link io.sluice.controlplane.etcd.EmbeddedEtcd} starts a local etcd
- * when no endpoints are configured, for first use.
+ * when a mirror's read fails; {@code FirstReadGate} holds the start until every mirror has read its
+ * prefix once (up to the etcd deadline for all together). {@link
+ * io.sluice.controlplane.etcd.EmbeddedEtcd} starts a local etcd when no endpoints are configured,
+ * for first use.
  *
  * <p>After an etcd failure the gateway's next calls and the mirrors' retries first have the client
  * reconnect at once ({@code io.sluice.etcd.EtcdChannels}, shared with the agents): gRPC's own

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.logging.Logger;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -26,8 +25,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
-
-  private static final Logger LOG = Logger.getLogger(RulesWatch.class.getName());
 
   private final EtcdGateway etcd;
   private final Consumer<Object> publisher;
@@ -122,8 +119,8 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
   }
 
   /**
-   * With the agent inventory, before the web server: its first requests find the rules read, as
-   * they find the agents.
+   * With the agent inventory, before the first-read gate and the web server: its first requests
+   * find the rules read, as they find the agents.
    */
   @Override
   public int getPhase() {
@@ -131,26 +128,15 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
   }
 
   /**
-   * Reads the rules before the web server takes requests, waiting up to the etcd deadline, as the
-   * agent inventory reads the agents. It did not wait: the port opened while the first read could
-   * still be under way, so a probe or a client right after the start met {@code /actuator/health}
-   * DOWN ({@code watches}: rules not read yet), or waited for the read, for no fault of etcd's.
+   * Starts mirroring the rules, before the web server: {@code FirstReadGate} then holds the start
+   * until they are read (with the agents, up to the etcd deadline in all). Without that wait the
+   * port opened while the first read could still be under way, so a probe or a client right after
+   * the start met {@code /actuator/health} DOWN ({@code watches}: rules not read yet), or waited
+   * for the read, for no fault of etcd's.
    */
   @Override
-  public void start() {
-    PrefixWatch started;
-    synchronized (this) {
-      started = watches.start("rules", etcd.keys().rulesPrefix(), this);
-      watch = started;
-    }
-    // not holding the lock: the first read's events go out meanwhile
-    if (!started.awaitFirstRead(etcd.timeout())) {
-      LOG.warning(
-          "the rules were not read from etcd within "
-              + etcd.timeout().toMillis()
-              + " ms; /actuator/health shows the watches DOWN until they are, and asking which"
-              + " agents fall back to _default answers 503");
-    }
+  public synchronized void start() {
+    watch = watches.start("rules", etcd.keys().rulesPrefix(), this);
   }
 
   @Override

@@ -84,6 +84,58 @@ class PrefixWatchIT {
     }
   }
 
+  /**
+   * The start waits for every mirror's first read at once ({@link FirstReadGate}), up to the etcd
+   * deadline in all. Each mirror waited for itself, one after the other, so a start against an etcd
+   * that did not answer took that deadline once per mirror before the port opened.
+   */
+  @Test
+  void theStartWaitsOnceForAllMirrorsNotOncePerMirror() throws Exception {
+    int nothingListens;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      nothingListens = socket.getLocalPort();
+    }
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (LogCapture log = LogCapture.of(FirstReadGate.class);
+        Client client = Client.builder().endpoints("http://127.0.0.1:" + nothingListens).build()) {
+      EtcdGateway gateway =
+          new EtcdGateway(
+              client,
+              EtcdKeys.defaults(),
+              Duration.ofSeconds(1),
+              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      PrefixWatches watches = new PrefixWatches(gateway, scheduler);
+      PrefixWatch agents = watches.start("agents", "/a/", new Mirror(new ConcurrentHashMap<>()));
+      PrefixWatch rules = watches.start("rules", "/r/", new Mirror(new ConcurrentHashMap<>()));
+      Duration deadline = Duration.ofSeconds(3);
+
+      long started = System.nanoTime();
+      new FirstReadGate(watches, deadline).start();
+      Duration waited = Duration.ofNanos(System.nanoTime() - started);
+
+      // once: 3 s (one after the other, it was 6 s)
+      assertThat(waited)
+          .isGreaterThan(deadline.minusMillis(100))
+          .isLessThan(deadline.multipliedBy(3).dividedBy(2));
+      assertThat(agents.state().inSync()).isFalse();
+      assertThat(rules.state().inSync()).isFalse();
+      assertThat(warnings(log.records()))
+          .extracting(LogRecord::getMessage)
+          .satisfiesExactly(
+              agentsWarning ->
+                  assertThat(agentsWarning)
+                      .startsWith("the agents mirror was not read from etcd within 3000 ms")
+                      .contains("the port opens anyway"),
+              rulesWarning ->
+                  assertThat(rulesWarning)
+                      .startsWith("the rules mirror was not read from etcd within 3000 ms"));
+      agents.close();
+      rules.close();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
   static List<LogRecord> warnings(List<LogRecord> records) {
     return records.stream().filter(r -> r.getLevel() == Level.WARNING).toList();
   }
