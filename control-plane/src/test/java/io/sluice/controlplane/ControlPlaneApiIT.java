@@ -3688,6 +3688,15 @@ class ControlPlaneApiIT {
         assertThat(read.header("Retry-After")).isNull();
         assertThat(read.json().get("detail").asString())
             .contains("authentication failed", "refused the control plane's credentials");
+        // so do the calls answered from a mirror etcd refused to fill (they answered 503 with
+        // Retry-After and "try again shortly", for ever)
+        ApiClient.Answer agents = wrongPassword.api().get("/api/v1/agents", READER);
+        assertThat(agents.status()).as(agents.body()).isEqualTo(500);
+        assertThat(agents.header("Retry-After")).isNull();
+        assertThat(agents.json().get("type").asString())
+            .isEqualTo("urn:sluice:problem:etcd-refused");
+        assertThat(agents.json().get("detail").asString())
+            .contains("authentication failed", "refused the control plane's credentials");
         assertTheRefusalIsPlainToAnOperator(wrongPassword.api(), warmUp, watches);
       }
     }

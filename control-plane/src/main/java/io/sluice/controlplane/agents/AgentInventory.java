@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Tags;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.EtcdRefusedException;
 import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
 import io.sluice.rules.wire.AgentStatus;
@@ -65,9 +66,18 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
    * Every live agent, by service then instance id.
    *
    * @throws ApiException {@code etcd-unavailable} before the agents were first read from etcd
+   * @throws EtcdRefusedException instead, when etcd refused that read for the control plane's
+   *     credentials or permissions
    */
   public List<AgentStatus> all() {
     if (!read) {
+      PrefixWatch started;
+      synchronized (this) {
+        started = watch;
+      }
+      if (started != null) {
+        started.throwIfRefused();
+      }
       throw new ApiException(
           ProblemType.ETCD_UNAVAILABLE,
           "the live agents have not been read from etcd yet (/actuator/health shows which part is behind, the log says why)."

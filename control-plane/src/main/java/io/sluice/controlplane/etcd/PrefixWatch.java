@@ -87,6 +87,10 @@ public final class PrefixWatch implements AutoCloseable {
   private final CountDownLatch firstReadOrRefusal = new CountDownLatch(1);
 
   private volatile State state = new State(0, null, 0, false);
+
+  /** The latest read's refusal of the control plane's credentials or permissions, or null. */
+  private volatile EtcdRefusedException refusal;
+
   private Watch.Watcher watcher;
   private long generation;
   private long backoffMs = 100;
@@ -120,6 +124,21 @@ public final class PrefixWatch implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     return firstRead.getCount() == 0;
+  }
+
+  /**
+   * Throws etcd's refusal of the latest read, when etcd refused it for the control plane's
+   * credentials or permissions: a request that needs a mirror not read yet answers that (500 {@code
+   * etcd-refused}, as every other call etcd so refuses) rather than a 503 that has clients retry
+   * what will not work until an operator changes etcd's users and roles.
+   *
+   * @throws EtcdRefusedException etcd's refusal
+   */
+  public void throwIfRefused() {
+    EtcdRefusedException refused = refusal;
+    if (refused != null) {
+      throw refused;
+    }
   }
 
   /** Starts reading and watching, in the background. */
@@ -172,6 +191,7 @@ public final class PrefixWatch implements AutoCloseable {
                   + revision);
         }
         state = new State(revision, null, 0, false);
+        refusal = null;
         firstRead.countDown();
         firstReadOrRefusal.countDown();
         // requireLeader: a member cut off from the leader ends the watch instead of going silent
@@ -202,7 +222,9 @@ public final class PrefixWatch implements AutoCloseable {
    * failure of a streak only, and for the first refusal of the control plane's credentials in one.
    */
   private void onResyncFailed(long gen, RuntimeException error) {
-    boolean notPermitted = error instanceof EtcdRefusedException refused && refused.notPermitted();
+    EtcdRefusedException refused =
+        error instanceof EtcdRefusedException e && e.notPermitted() ? e : null;
+    boolean notPermitted = refused != null;
     long delay;
     State failed;
     boolean newlyRefused;
@@ -210,6 +232,7 @@ public final class PrefixWatch implements AutoCloseable {
       if (closed || gen != generation) {
         return;
       }
+      refusal = refused;
       newlyRefused = notPermitted && !state.notPermitted();
       failed = new State(state.revision(), reason(error), state.failedReads() + 1, notPermitted);
       state = failed;

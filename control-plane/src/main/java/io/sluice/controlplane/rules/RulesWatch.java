@@ -4,6 +4,7 @@ import io.etcd.jetcd.KeyValue;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.EtcdRefusedException;
 import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
 import java.util.HashMap;
@@ -99,6 +100,8 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
    * sees it. Until the prefix was first read this waits for that read, up to the etcd deadline.
    *
    * @throws ApiException {@code etcd-unavailable} when the rules have not been read from etcd yet
+   * @throws EtcdRefusedException instead, when etcd refused that read for the control plane's
+   *     credentials or permissions
    */
   public Set<String> servicesWithADocument() {
     if (!read) {
@@ -108,6 +111,9 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
       }
       if (started != null) {
         started.awaitFirstRead(etcd.timeout());
+        if (!read) {
+          started.throwIfRefused();
+        }
       }
       if (!read) {
         throw new ApiException(
