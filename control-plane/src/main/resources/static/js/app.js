@@ -8,7 +8,7 @@ import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
 
 const main = document.getElementById('main');
-const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null };
+const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null, liveWhenHidden: false };
 
 /** What views get: the user's role and a way to hear live events. */
 const context = {
@@ -42,6 +42,19 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   signOut('Signed out.');
 });
 window.addEventListener('hashchange', route);
+// A page left for another is kept in the browser's back-forward cache, fetches and all: an event
+// stream left open there holds one of the few connections (six under HTTP/1.1) the browser opens
+// to the control plane, and after a few such visits every request of the tab waits for one. The
+// stream closes as the page goes, and a page restored from the cache opens a new one, whose
+// 'reconnected' has the pages re-read what changed while they were away.
+window.addEventListener('pagehide', () => {
+  state.liveWhenHidden = Boolean(state.stream);
+  stopLive();
+});
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted && state.liveWhenHidden && state.role) startLive();
+  state.liveWhenHidden = false;
+});
 // A reload or closing the tab: the browser asks (it shows its own text, not ours).
 window.addEventListener('beforeunload', (event) => {
   if (hasUnsavedEdits()) {

@@ -11,6 +11,7 @@ import io.sluice.controlplane.TomcatBaseDirs;
 import io.sluice.controlplane.history.HistoryAction;
 import io.sluice.controlplane.history.HistoryCodec;
 import io.sluice.controlplane.history.HistoryEntry;
+import io.sluice.controlplane.web.OpenEventStreams;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -125,7 +126,10 @@ class WebUiIT {
                 "--sluice.security.tokens.bob.token=" + OTHER_WRITER_TOKEN,
                 "--sluice.security.tokens.bob.role=writer",
                 "--sluice.security.tokens.rita.token=" + READER_TOKEN,
-                "--sluice.security.tokens.rita.role=reader");
+                "--sluice.security.tokens.rita.role=reader",
+                // a stream the browser closed is seen at the next writes: within a second
+                // (aPageInTheBackForwardCacheHoldsNoEventStream counts the open ones)
+                "--sluice.events.keep-alive=250ms");
     port = ((WebServerApplicationContext) controlPlane).getWebServer().getPort();
     // Debian's chromium and chromium-driver by default; elsewhere point at them with
     // -Dsluice.test.chromium=... and -Dwebdriver.chrome.driver=...
@@ -2306,6 +2310,60 @@ class WebUiIT {
     assertThat(counted).isEqualTo("235 234 1");
   }
 
+  /**
+   * A page left for another is kept in the browser's back-forward cache: its event stream must not
+   * stay open with it, or after six such visits every request of the tab waits for a connection
+   * (the browser opens six per host under HTTP/1.1) and the UI stalls for seconds. Seven times the
+   * app is left for a fresh load of itself and then gone back to from the cache (each visit stays
+   * cached in turn): the control plane never serves more than the showing page's stream, and the
+   * page back from the cache is live again, showing what changed while it was away and the changes
+   * after.
+   */
+  @Test
+  void aPageInTheBackForwardCacheHoldsNoEventStream() {
+    String service = "back-forward";
+    storeOrdersDocumentAs(service);
+    openAfresh(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    awaitOneEventStream();
+    By revision = By.cssSelector("tr[data-service='" + service + "'] [data-test=revision]");
+    for (int visit = 1; visit <= 7; visit++) {
+      js(
+          "window.__restored = false;"
+              + " window.addEventListener('pageshow', e => { window.__restored = e.persisted; });");
+      browser.get(baseUrl() + "/?visit=" + visit + "#/");
+      awaitText(By.id("live"), "Live");
+      awaitOneEventStream();
+      long changedAway = storeOrdersDocumentAs(service, visit / 10.0);
+      browser.navigate().back();
+      await("the page is back from the back-forward cache after visit " + visit)
+          .atMost(BOUND)
+          .until(() -> Boolean.TRUE.equals(js("return window.__restored === true")));
+      awaitText(By.id("live"), "Live");
+      awaitText(revision, String.valueOf(changedAway));
+      awaitOneEventStream();
+    }
+    // live again: a change arrives as an event, well before a stalled request would (~20 s)
+    long eventRefreshes = overviewEventRefreshes();
+    long changed = storeOrdersDocumentAs(service, 0.9);
+    await("revision " + changed + " shown after a change event")
+        .atMost(Duration.ofSeconds(8))
+        .ignoreExceptions()
+        .until(
+            () ->
+                overviewEventRefreshes() > eventRefreshes
+                    && browser.findElement(revision).getText().equals(String.valueOf(changed)));
+  }
+
+  /**
+   * Only the showing page's event stream is open on the control plane (left pages closed theirs).
+   */
+  private static void awaitOneEventStream() {
+    await("one event stream open on the control plane")
+        .atMost(Duration.ofSeconds(8))
+        .until(() -> OpenEventStreams.in(controlPlane), n -> n == 1);
+  }
+
   @Test
   void anEtcdOutageMarksThePageStaleUntilEtcdIsBack() {
     String service = "outage";
@@ -2555,9 +2613,8 @@ class WebUiIT {
   /**
    * Loads the app at {@code hash} as a new document (nothing of the page before stays: a stubbed
    * fetch, a schema it could not load), after running {@code script} on the app's origin. The
-   * address is replaced and the page reloaded rather than left for another one: a page left is kept
-   * in the browser's back-forward cache with its event stream open, and six such streams take every
-   * connection the browser opens to the control plane, stalling the next pages' requests.
+   * address is replaced and the page reloaded rather than left for another one, so the tab's
+   * history and back-forward cache do not grow with every test.
    */
   private static void reload(String script, String hash, String argument) {
     String app = baseUrl() + "/";
