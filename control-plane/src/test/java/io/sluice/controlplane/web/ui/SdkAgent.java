@@ -8,7 +8,9 @@ import io.sluice.sdk.source.EtcdRuleSource;
 import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.sdk.status.StatusReporter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A real agent runtime in the test JVM: the {@code sdk}'s {@link EtcdRuleSource} keeps the
@@ -31,20 +33,40 @@ final class SdkAgent implements AutoCloseable {
       Path stateDir,
       List<AgentStatus.BreakerState> breakers,
       List<AgentStatus.TargetStats> targets) {
+    this(endpoint, service, instanceId, host, stateDir, breakers, () -> targets, null);
+  }
+
+  /**
+   * As the other constructor, with busiest targets that may change from one report to the next and,
+   * unless {@code null}, the reporter's refresh interval instead of its default (5 s): a test that
+   * waits for reports need not wait that long.
+   */
+  SdkAgent(
+      String endpoint,
+      String service,
+      String instanceId,
+      String host,
+      Path stateDir,
+      List<AgentStatus.BreakerState> breakers,
+      Supplier<List<AgentStatus.TargetStats>> targets,
+      Duration reportEvery) {
     client = Client.builder().endpoints(endpoint).build();
     rules = new ActiveRulesHolder(ActiveRules.defaults(service));
     source =
         EtcdRuleSource.builder(client, rules, service)
             .lastKnownGood(LastKnownGoodStore.create(stateDir))
             .build();
-    reporter =
+    StatusReporter.Builder builder =
         StatusReporter.builder(client, service, rules)
             .instanceId(instanceId)
             .host(host)
             .addRuleSource(source)
             .breakers(() -> breakers)
-            .topTargets(() -> targets)
-            .build();
+            .topTargets(targets);
+    if (reportEvery != null) {
+      builder.refreshInterval(reportEvery);
+    }
+    reporter = builder.build();
   }
 
   void start() {
