@@ -113,52 +113,20 @@ public final class VertxCalls {
 
   /**
    * The full URL of the request {@code options} describe, for its span: the host {@code
-   * HttpClientImpl#request} addresses, an IPv6 literal as a URL writes it (see {@link #urlHost}).
+   * HttpClientImpl#request} addresses, an IPv6 literal in brackets (Vert.x 5.0 takes one without
+   * them: {@code setHost("::1")}, a server address, a client default host).
    */
   static String url(
       RequestOptions options, String defaultHost, int defaultPort, boolean defaultSsl) {
     String uri = options.getURI();
     Boolean ssl = options.isSsl();
+    String host = host(options, defaultHost);
+    boolean bare = host != null && host.indexOf(':') >= 0 && host.charAt(0) != '[';
     return ((ssl != null ? ssl : defaultSsl) ? "https://" : "http://")
-        + urlHost(host(options, defaultHost))
+        + (bare ? "[" + host + "]" : host)
         + ":"
         + port(options, defaultPort, defaultSsl)
         + (uri == null ? "" : uri);
-  }
-
-  /**
-   * {@code host} as a URL writes it: an IPv6 literal in brackets (Vert.x 5.0 takes one without
-   * them: {@code setHost("::1")}, a server address, a client default host; 5.1 wants them), its
-   * zone after {@code %25} (RFC 6874: {@code [fe80::1%25eth0]}; Vert.x takes the bare {@code
-   * fe80::1%eth0}, whose raw {@code %} would make the URL invalid). A zone already after {@code
-   * %25} stays as it is, read as the breakers read it ({@code io.sluice.rules.Ipv6Literal}, which
-   * this helper cannot see from the app's class loader): {@code %25} and digits only is a raw
-   * numeric zone.
-   */
-  static String urlHost(String host) {
-    if (host == null || host.indexOf(':') < 0) {
-      return host;
-    }
-    boolean bracketed = host.length() > 1 && host.charAt(0) == '[' && host.endsWith("]");
-    String literal = bracketed ? host.substring(1, host.length() - 1) : host;
-    int zone = literal.indexOf('%');
-    if (zone >= 0 && !inUrlSpelling(literal, zone + 1)) {
-      literal = literal.substring(0, zone) + "%25" + literal.substring(zone + 1);
-    }
-    return "[" + literal + "]";
-  }
-
-  /** Whether the zone from {@code literal[from]} on is RFC 6874's {@code 25} and a zone. */
-  private static boolean inUrlSpelling(String literal, int from) {
-    if (!literal.startsWith("25", from) || literal.length() == from + 2) {
-      return false;
-    }
-    for (int i = from + 2; i < literal.length(); i++) {
-      if (literal.charAt(i) < '0' || literal.charAt(i) > '9') {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**

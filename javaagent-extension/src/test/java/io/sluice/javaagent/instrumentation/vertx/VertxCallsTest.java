@@ -45,29 +45,4 @@ class VertxCallsTest {
 
     assertThat(VertxCalls.url(options, null, 0, false)).isEqualTo("http://[::1]:8080/pay");
   }
-
-  /**
-   * A zone is written after {@code %25} in the URL (RFC 6874), whether Vert.x got the host bare,
-   * bracketed or already in the URL's spelling, so the URL parses back to the host. Before, the
-   * span's {@code url.full} had a raw {@code %}: {@code http://[fe80::1%eth0]:8080/pay}, which is
-   * no valid URL.
-   */
-  @Test
-  void aZoneIsWrittenAfterPercent25InTheUrl() {
-    RequestOptions bare = new RequestOptions().setHost("fe80::1%eth0").setPort(8080).setURI("/pay");
-    RequestOptions bracketed =
-        new RequestOptions().setHost("[fe80::1%eth0]").setPort(8080).setURI("/pay");
-    RequestOptions inUrlSpelling =
-        new RequestOptions().setHost("[fe80::1%25eth0]").setPort(8080).setURI("/pay");
-
-    for (RequestOptions options : new RequestOptions[] {bare, bracketed, inUrlSpelling}) {
-      String url = VertxCalls.url(options, null, 0, false);
-      assertThat(url).as(options.getHost()).isEqualTo("http://[fe80::1%25eth0]:8080/pay");
-      assertThat(URI.create(url).getHost()).isEqualTo("[fe80::1%25eth0]");
-    }
-    assertThat(VertxCalls.url(new RequestOptions().setURI("/"), "fe80::1%251", 9000, false))
-        .as("a numeric zone 251")
-        .isEqualTo("http://[fe80::1%25251]:9000/");
-    assertThat(VertxCalls.urlHost("payments")).isEqualTo("payments");
-  }
 }
