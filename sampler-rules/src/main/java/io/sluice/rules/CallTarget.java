@@ -52,9 +52,7 @@ public record CallTarget(String host, int port, String path) {
    * literal without its brackets (some clients hand over {@code [::1]}, others {@code ::1}) and in
    * RFC 5952 spelling ({@code 0:0:0:0:0:0:0:1} and {@code 0000::1} are {@code ::1}), an IPv4-mapped
    * one as the IPv4 address it maps ({@code ::ffff:10.0.0.5} is {@code 10.0.0.5}: Java connects to
-   * that address, and OkHttp hands the host over so), a zone after a bare {@code %} ({@code
-   * [fe80::1%25eth0]}, as a URL writes it, is {@code fe80::1%eth0}; see {@link Ipv6Literal}). Only
-   * the text is read: nothing is resolved.
+   * that address, and OkHttp hands the host over so). Only the text is read: nothing is resolved.
    */
   public static String canonicalHost(String host) {
     String h = host.toLowerCase(Locale.ROOT);
@@ -100,10 +98,7 @@ public record CallTarget(String host, int port, String path) {
     return "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? 443 : 80;
   }
 
-  /**
-   * {@code host:port}, an IPv6 literal in brackets as in a URL: {@code [::1]:8080}; its zone, if
-   * any, after a bare {@code %} as {@link #canonicalHost} writes it ({@code [fe80::1%eth0]:8080}).
-   */
+  /** {@code host:port}, an IPv6 literal in brackets as in a URL: {@code [::1]:8080}. */
   public static String key(String host, int port) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }

@@ -8,15 +8,6 @@ package io.sluice.rules;
  *
  * <p>Pure text: nothing is resolved or looked up. {@code ::1}, {@code 0:0:0:0:0:0:0:1} and {@code
  * 0000::0001} name one host, and a breaker keyed by each spelling would split that host's failures.
- *
- * <p>A zone is written as RFC 4007 writes it, after a bare {@code %}: {@code fe80::1%eth0}. In a
- * URL RFC 6874 writes its {@code %} as {@code %25} ({@code [fe80::1%25eth0]}), and clients hand the
- * host over either way (Java's {@code URI#getHost} as the URL spells it, Vert.x as the app set it),
- * so a zone after {@code %25} is read as RFC 6874's, its percent-encoded octets decoded. One
- * exception: {@code %25} followed by digits only ({@code fe80::1%251}) keeps its raw reading, zone
- * index 251, as Java itself reads it when it connects: interface indexes of 250 and more are common
- * on hosts with many virtual interfaces, while RFC 6874's spelling of a numeric zone is rare, and
- * merging two interfaces' targets would be worse than keeping one's two spellings apart.
  */
 final class Ipv6Literal {
 
@@ -25,8 +16,8 @@ final class Ipv6Literal {
   private Ipv6Literal() {}
 
   /**
-   * {@code text} in RFC 5952 spelling, with its zone after a bare {@code %} (see the class
-   * comment), or {@code null} when it is not an IPv6 literal. {@code text} has no brackets.
+   * {@code text} in RFC 5952 spelling, with its zone ({@code %...}, kept as it is), or {@code null}
+   * when it is not an IPv6 literal. {@code text} has no brackets.
    */
   static String canonical(String text) {
     int zone = text.indexOf('%');
@@ -35,37 +26,7 @@ final class Ipv6Literal {
       return null;
     }
     String address = format(groups);
-    return zone < 0 ? address : address + '%' + zone(text, zone + 1);
-  }
-
-  /** The zone that starts at {@code text[from]}, after its {@code %}, in RFC 4007 spelling. */
-  private static String zone(String text, int from) {
-    if (!text.startsWith("25", from) || text.length() == from + 2 || digitsOnly(text, from + 2)) {
-      return text.substring(from);
-    }
-    // RFC 6874: "%25" and the zone, whose other octets may be percent-encoded too
-    StringBuilder zone = new StringBuilder(text.length() - from - 2);
-    for (int i = from + 2; i < text.length(); i++) {
-      char c = text.charAt(i);
-      int high = i + 2 < text.length() && c == '%' ? hex(text.charAt(i + 1)) : -1;
-      int low = high < 0 ? -1 : hex(text.charAt(i + 2));
-      if (low >= 0 && high < 8) { // an ASCII octet, in lower case as the rest; others stay encoded
-        zone.append(Character.toLowerCase((char) (high * 16 + low)));
-        i += 2;
-      } else {
-        zone.append(c);
-      }
-    }
-    return zone.toString();
-  }
-
-  private static boolean digitsOnly(String text, int from) {
-    for (int i = from; i < text.length(); i++) {
-      if (text.charAt(i) < '0' || text.charAt(i) > '9') {
-        return false;
-      }
-    }
-    return true;
+    return zone < 0 ? address : address + text.substring(zone);
   }
 
   /** The eight groups of {@code text[0, end)}, or {@code null} when it is no IPv6 address. */

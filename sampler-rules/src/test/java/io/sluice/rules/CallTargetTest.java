@@ -57,39 +57,10 @@ class CallTargetTest {
     "::ffff:1, ::ffff:1",
     "::192.0.2.1, ::c000:201",
     "fe80::0:1%eth0, fe80::1%eth0",
-    "[FE80::1%25Eth0], fe80::1%eth0",
-    "fe80::1%25eth0, fe80::1%eth0",
-    "fe80::1%25en%30, fe80::1%en0",
-    "fe80::1%25Ethernet%202, fe80::1%ethernet 2",
-    "fe80::1%2, fe80::1%2",
-    "fe80::1%25, fe80::1%25",
-    "fe80::1%251, fe80::1%251",
-    "[fe80::1%2525], fe80::1%2525",
+    "[FE80::1%25Eth0], fe80::1%25eth0",
   })
   void spellsAnIpv6LiteralOneWay(String spelling, String canonical) {
     assertThat(CallTarget.canonicalHost(spelling)).isEqualTo(canonical);
-  }
-
-  /**
-   * A zone in a URL is written after {@code %25} (RFC 6874), in what some clients hand over after a
-   * bare {@code %} (RFC 4007): both name one target with one key, and a policy naming the host
-   * either way covers both. Before, {@code [fe80::1%25eth0]} and {@code fe80::1%eth0} were two.
-   */
-  @Test
-  void aZoneIsOneTargetInTheUrlsSpellingAndTheBareOne() {
-    CallTarget inUrl = of("http://[fe80::1%25eth0]:8080/x");
-    assertThat(inUrl).isEqualTo(new CallTarget("fe80::1%eth0", 8080, "/x"));
-    assertThat(inUrl.key()).isEqualTo("[fe80::1%eth0]:8080");
-    assertThat(of("http://[fe80::1%eth0]:8080/x")).isEqualTo(inUrl);
-    for (String pattern : List.of("[fe80::1%25eth0]", "fe80::1%eth0", "FE80:0::1%25ETH0")) {
-      Glob glob = CallTarget.hostGlob(pattern);
-      for (String host : List.of("fe80::1%eth0", "[fe80::1%25eth0]", "fe80::0:1%25eth0")) {
-        assertThat(glob.matches(CallTarget.canonicalHost(host)))
-            .as("%s against %s", pattern, host)
-            .isTrue();
-      }
-      assertThat(glob.matches(CallTarget.canonicalHost("fe80::1%eth1"))).isFalse();
-    }
   }
 
   /** What is no IPv6 literal keeps its text (in lower case, without outer brackets). */

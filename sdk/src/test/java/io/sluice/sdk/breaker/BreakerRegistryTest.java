@@ -434,34 +434,6 @@ class BreakerRegistryTest {
   }
 
   /**
-   * A zoned IPv6 literal as a URL writes it ({@code [fe80::1%25eth0]}, RFC 6874, as the JDK client
-   * hands it over) and as other clients hand it over ({@code fe80::1%eth0}) is one target with one
-   * breaker and one status entry. Before, the two spellings were two breakers, neither of which
-   * opened.
-   */
-  @Test
-  void aZonedIpv6LiteralInTheUrlsSpellingAndTheBareOneIsOneTarget() {
-    holder.publish(
-        rules(2, Policies.policy("link-local", new CallMatch("fe80::1%eth0", 9000, null, null))));
-    for (String spelling :
-        List.of("[fe80::1%25eth0]", "fe80::1%eth0", "[fe80::1%25eth0]", "fe80::1%eth0")) {
-      GuardedCall c = registry.start(spelling, 9000, "GET", "/");
-      assertThat(c.permitted()).as(spelling).isTrue();
-      c.onError(new IOException("connection refused"));
-    }
-
-    assertThat(registry.start("[fe80::1%25eth0]", 9000, "GET", "/").permitted())
-        .as("the one breaker opened")
-        .isFalse();
-    assertThat(registry.breakerStates())
-        .singleElement()
-        .satisfies(b -> assertThat(b.key()).isEqualTo("[fe80::1%eth0]:9000"));
-    assertThat(registry.topTargets(10))
-        .singleElement()
-        .satisfies(t -> assertThat(t.target()).isEqualTo("[fe80::1%eth0]:9000"));
-  }
-
-  /**
    * Every spelling of one IPv6 literal (brackets, zero groups written out or compressed, upper or
    * lower case hex, leading zeros) is one target with one breaker, under the RFC 5952 spelling the
    * agent status shows; a policy naming the host in another spelling covers it. Keyed by the
