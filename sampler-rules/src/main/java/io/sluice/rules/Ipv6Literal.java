@@ -18,6 +18,11 @@ final class Ipv6Literal {
   /**
    * {@code text} in RFC 5952 spelling, with its zone ({@code %...}, kept as it is), or {@code null}
    * when it is not an IPv6 literal. {@code text} has no brackets.
+   *
+   * <p>A zone after {@code %25} is not percent-decoded as RFC 6874 would: Java's {@code URI} and
+   * {@code InetAddress} never decode it, so {@code [fe80::1%25eth0]} reaches zone {@code 25eth0} (a
+   * JDK client fails with "no such interface 25eth0") while {@code fe80::1%eth0} reaches {@code
+   * eth0}. The two spellings are two destinations and stay two targets.
    */
   static String canonical(String text) {
     int zone = text.indexOf('%');

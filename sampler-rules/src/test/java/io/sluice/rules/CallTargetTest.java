@@ -63,6 +63,17 @@ class CallTargetTest {
     assertThat(CallTarget.canonicalHost(spelling)).isEqualTo(canonical);
   }
 
+  /**
+   * Java reads no RFC 6874 {@code %25} in a zone: {@code [fe80::1%25eth0]} connects to zone {@code
+   * 25eth0}, so it must not share a breaker with the {@code eth0} target.
+   */
+  @Test
+  void aZoneAfterPercent25IsNotTheBareZone() {
+    assertThat(CallTarget.canonicalHost("[fe80::1%25eth0]"))
+        .isEqualTo("fe80::1%25eth0")
+        .isNotEqualTo(CallTarget.canonicalHost("fe80::1%eth0"));
+  }
+
   /** What is no IPv6 literal keeps its text (in lower case, without outer brackets). */
   @ParameterizedTest(name = "{0}")
   @ValueSource(

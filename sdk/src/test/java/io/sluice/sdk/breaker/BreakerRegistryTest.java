@@ -377,7 +377,7 @@ class BreakerRegistryTest {
         .extracting(AgentStatus.TargetStats::target, AgentStatus.TargetStats::callsPerMinute)
         .containsExactlyInAnyOrder(
             org.assertj.core.groups.Tuple.tuple("[::1]:9000", 3L),
-            org.assertj.core.groups.Tuple.tuple("[fe80::1%eth0]:9000", 1L));
+            org.assertj.core.groups.Tuple.tuple("[fe80::1%25eth0]:9000", 1L));
   }
 
   @Test
