@@ -108,6 +108,38 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   }
 
   /**
+   * Vert.x fails every stream whose connection closed with one shared exception: a body stream of
+   * the app's that fails so (test app style {@code vertx-closed-body}: its own upstream went away)
+   * is the app's failure, yet what the pipe makes of it must not stick to that exception, which
+   * also fails every request whose connection the target closes. After such a body, connections the
+   * server closes still open the breaker. Before, the shared exception was kept as the app's for
+   * the process's life, and those failures counted neither way: the breaker never opened.
+   */
+  @Test
+  void aBodyStreamWhoseOwnConnectionClosedLeavesTheTargetsClosedConnectionsFailures()
+      throws Exception {
+    String policy = "closedbody-" + client();
+    String url = downstream.url("/closedbody/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, downstream.port(), "/closedbody/**", "120s", Rules.ERROR, false)));
+    downstream.answer(200);
+    try {
+      AppAnswer answer = app.call("vertx-closed-body", "POST", url, Map.of());
+      assertThat(answer.failed())
+          .as("a body stream failing as a closed connection: %s\n%s", answer.error(), app.log())
+          .isFalse();
+      assertThat(answer.status()).as("the server's answer to the cut request").isEqualTo(200);
+
+      checkConnectionsTheServerClosesOpenTheBreaker();
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * A large body stream the server resets while Vert.x pipes it into the request fails the pipe's
    * writes: the target's failure, which opens the breaker, though it fails the app's pipe too.
    */

@@ -206,6 +206,7 @@ final class Clients {
       case "vertx-reset" -> Clients::vertxReset;
       case "vertx-cancel" -> Clients::vertxCancel;
       case "vertx-failing-body" -> Clients::vertxFailingBody;
+      case "vertx-closed-body" -> Clients::vertxClosedBody;
       case "vertx-streaming-body" -> Clients::vertxStreamingBody;
       case "reactor" -> ReactorNettyClients::call;
       case "reactor-cancel" -> ReactorNettyClients::cancel;
@@ -597,7 +598,32 @@ final class Clients {
     return awaitVertx(
         VertxClient.CLIENT
             .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
-            .compose(request -> request.send(new FailingBodyStream()))
+            .compose(
+                request ->
+                    request.send(
+                        new FailingBodyStream(
+                            () -> new IOException(RequestBodyClients.APP_BODY_FAILED))))
+            .compose(Clients::vertxResponseAnswer));
+  }
+
+  /**
+   * As {@link #vertxFailingBody}, but the body stream fails as a Vert.x stream whose own connection
+   * closed does (a proxied request whose client went away, a download piped into the upload): with
+   * the one {@code HttpClosedException} Vert.x shares between all such streams ({@code
+   * HttpUtils.CONNECTION_CLOSED_EXCEPTION}), which also fails every request whose connection the
+   * target closes. Read reflectively: package-private in 5.0, public in 5.1.
+   */
+  private static ClientAnswer vertxClosedBody(String method, String url) throws Exception {
+    java.lang.reflect.Field shared =
+        Class.forName("io.vertx.core.http.impl.HttpUtils")
+            .getDeclaredField("CONNECTION_CLOSED_EXCEPTION");
+    shared.setAccessible(true);
+    Throwable closed = (Throwable) shared.get(null);
+    URI uri = URI.create(url);
+    return awaitVertx(
+        VertxClient.CLIENT
+            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
+            .compose(request -> request.send(new FailingBodyStream(() -> closed)))
             .compose(Clients::vertxResponseAnswer));
   }
 
@@ -680,9 +706,14 @@ final class Clients {
 
   /** The app's body stream: once read, one byte, then the app's own failure. */
   private static final class FailingBodyStream implements ReadStream<Buffer> {
+    private final java.util.function.Supplier<Throwable> cause;
     private Handler<Buffer> data;
     private Handler<Throwable> failure;
     private boolean started;
+
+    FailingBodyStream(java.util.function.Supplier<Throwable> cause) {
+      this.cause = cause;
+    }
 
     @Override
     public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
@@ -708,7 +739,7 @@ final class Clients {
         VertxClient.VERTX.runOnContext(
             v -> {
               data.handle(Buffer.buffer("{"));
-              failure.handle(new IOException(RequestBodyClients.APP_BODY_FAILED));
+              failure.handle(cause.get());
             });
       }
       return this;

@@ -1,7 +1,6 @@
 package io.sluice.javaagent.instrumentation.vertx;
 
 import io.opentelemetry.instrumentation.api.util.VirtualField;
-import io.sluice.javaagent.bridge.RequestBodyFailures;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.http.HttpClientRequest;
 import java.util.logging.Level;
@@ -63,21 +62,22 @@ public final class VertxRequestCalls {
   }
 
   /**
-   * A pipe into {@code destination} failed with {@code cause}: when the destination is a request
-   * with a call and the failure is not one the request's own write noted on this thread (the
-   * target's, see {@link PipeInstrumentation}), it is the app's body failing, and the call is
-   * discarded: it counts neither way, whatever the request then gets.
+   * A pipe into {@code destination} failed with {@code cause}, and its own result with {@code
+   * pipeFailure}. When the destination is a request with a call and the pipe failed with that very
+   * {@code cause}, its source failed or was closed: the app's body failing, and the call is
+   * discarded (it counts neither way, whatever the request then gets). A write to the request that
+   * failed reaches the pipe's result wrapped (see {@link PipeInstrumentation}): the target's, left
+   * to the request's own outcome.
    */
-  public static void pipeFailed(Object destination, Throwable cause) {
-    if (CALLS == null || !(destination instanceof HttpClientRequest) || cause == null) {
+  public static void pipeFailed(Object destination, Throwable cause, Throwable pipeFailure) {
+    if (CALLS == null
+        || !(destination instanceof HttpClientRequest)
+        || cause == null
+        || pipeFailure != cause) {
       return;
     }
     SluiceCall call = CALLS.get((HttpClientRequest) destination);
-    if (call == null) {
-      return;
-    }
-    RequestBodyFailures.writerThrew(cause);
-    if (RequestBodyFailures.isAppBodyFailure(cause)) {
+    if (call != null) {
       call.discard();
     }
   }
