@@ -3,6 +3,7 @@ package io.sluice.javaagent;
 import io.sluice.javaagent.bridge.RequestBodyFailures;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
+import io.sluice.sdk.FirstFailureLog;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.breaker.GuardedCall;
 import io.sluice.sdk.breaker.Rejection;
@@ -50,8 +51,9 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
     private static final Logger logger = Logger.getLogger(GuardedCallStarter.class.getName());
     private static final AtomicIntegerFieldUpdater<GuardedSluiceCall> ENDED =
         AtomicIntegerFieldUpdater.newUpdater(GuardedSluiceCall.class, "ended");
+    private static final FirstFailureLog outcomeFailureLog =
+        new FirstFailureLog(logger, "a circuit breaker failed to take a call's outcome");
     private static volatile boolean responseRefusalLogged;
-    private static volatile boolean outcomeFailureLogged;
 
     private final GuardedCall call;
     private final RejectedCallSpan span;
@@ -78,13 +80,17 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
     @Override
     public void responseRefused(Throwable error) {
       if (!responseRefusalLogged) {
-        responseRefusalLogged = true;
-        logger.log(
-            Level.WARNING,
-            "the synthetic response of an open breaker could not be built ("
-                + message()
-                + "); such calls fail with the breaker's I/O error instead",
-            error);
+        try {
+          logger.log(
+              Level.WARNING,
+              "the synthetic response of an open breaker could not be built ("
+                  + message()
+                  + "); such calls fail with the breaker's I/O error instead",
+              error);
+          responseRefusalLogged = true;
+        } catch (RuntimeException | LinkageError logging) {
+          // a broken log handler: the call still fails with the breaker's error, logged next time
+        }
       }
     }
 
@@ -172,10 +178,7 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
 
     private static void outcomeFailed(Throwable e) {
       // the breaker's failure must never reach the app
-      if (!outcomeFailureLogged) {
-        outcomeFailureLogged = true;
-        logger.log(Level.WARNING, "a circuit breaker failed to take a call's outcome", e);
-      }
+      outcomeFailureLog.log(e);
     }
   }
 }

@@ -9,10 +9,10 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesExtractor;
 import io.opentelemetry.instrumentation.api.semconv.http.HttpClientAttributesGetter;
+import io.sluice.sdk.FirstFailureLog;
 import io.sluice.sdk.breaker.BreakerSpans;
 import io.sluice.sdk.breaker.Rejection;
 import java.util.List;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -29,7 +29,8 @@ final class RejectedCallSpan {
 
   private static final Logger logger = Logger.getLogger(RejectedCallSpan.class.getName());
   private static final String SCOPE = "io.sluice.javaagent";
-  private static volatile boolean failureLogged;
+  private static final FirstFailureLog failureLog =
+      new FirstFailureLog(logger, "could not record a rejected call's span");
 
   private final Rejection rejection;
   private final String host;
@@ -68,10 +69,7 @@ final class RejectedCallSpan {
       BreakerSpans.recordRejection(span, rejection);
       span.end();
     } catch (RuntimeException | LinkageError e) {
-      if (!failureLogged) {
-        failureLogged = true;
-        logger.log(Level.WARNING, "could not record a rejected call's span", e);
-      }
+      failureLog.log(e);
     }
   }
 

@@ -12,6 +12,7 @@ import io.sluice.rules.CompiledRules;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.FirstFailureLog;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;

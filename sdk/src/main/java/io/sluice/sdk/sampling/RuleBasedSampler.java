@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 import io.sluice.rules.CompiledRules;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.FirstFailureLog;
 import io.sluice.sdk.propagation.B3Deferral;
 import java.lang.ref.WeakReference;
 import java.util.List;
@@ -46,7 +47,8 @@ final class RuleBasedSampler implements Sampler {
   private final ActiveRulesHolder holder;
   private final Clock clock;
   private volatile SamplerState state;
-  private volatile boolean failureLogged;
+  private final FirstFailureLog failureLog =
+      new FirstFailureLog(logger, "sampling rules failed on a span; dropping it");
 
   /** The last snapshot no state could be built for (its rules are not in force here), or null. */
   private volatile ActiveRules unusable;
@@ -124,10 +126,7 @@ final class RuleBasedSampler implements Sampler {
       TokenBucket bucket = s.buckets[i];
       return bucket == null || bucket.tryTake() ? s.keepResults[i] : OwnDecision.DROP;
     } catch (RuntimeException | LinkageError e) {
-      if (!failureLogged) {
-        failureLogged = true;
-        logger.log(Level.WARNING, "sampling rules failed on a span; dropping it", e);
-      }
+      failureLog.log(e);
       return OwnDecision.DROP;
     }
   }
@@ -150,13 +149,17 @@ final class RuleBasedSampler implements Sampler {
       // a snapshot built in code, past RuleCodec's validation: keep deciding by the rules in force
       // rather than throw into every span start
       unusable = rules;
-      logger.log(
-          Level.WARNING,
-          "cannot sample by the rules of revision "
-              + rules.revision()
-              + "; the sampler keeps the rules of revision "
-              + s.rules.revision(),
-          e);
+      try {
+        logger.log(
+            Level.WARNING,
+            "cannot sample by the rules of revision "
+                + rules.revision()
+                + "; the sampler keeps the rules of revision "
+                + s.rules.revision(),
+            e);
+      } catch (RuntimeException | LinkageError logging) {
+        // a broken log handler must not fail the app's span start either
+      }
       return s;
     }
     state = next;

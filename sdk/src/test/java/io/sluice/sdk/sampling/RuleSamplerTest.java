@@ -23,6 +23,7 @@ import io.sluice.rules.SamplingRule;
 import io.sluice.rules.SpanMatch;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.testing.logging.LogCapture;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
@@ -476,21 +477,71 @@ class RuleSamplerTest {
    */
   @Test
   void aLinkageErrorWhileMatchingNeverReachesTheApp() {
-    Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    1,
-                    new SamplingPolicy(
-                        1.0,
-                        true,
-                        List.of(
-                            rule(
-                                "tenant",
-                                new SpanMatch(null, null, Map.of("tenant", "a")),
-                                1.0,
-                                null))))),
-            clock);
+    Sampler sampler = tenantSampler();
+    org.assertj.core.api.Assertions.assertThatCode(
+            () -> assertThat(sampleBroken(sampler, "x")).isEqualTo(SamplingDecision.DROP))
+        .doesNotThrowAnyException();
+  }
+
+  /**
+   * A log handler that throws on the failure's one line (a full disk, a broken appender) must not
+   * turn the dropped span into an exception in the app's span start; the next failure is logged.
+   */
+  @Test
+  void aFailureWhoseLogLineThrowsNeverReachesTheAppAndIsLoggedWithTheNextOne() {
+    Sampler sampler = tenantSampler();
+    java.util.logging.Logger logger =
+        java.util.logging.Logger.getLogger(RuleBasedSampler.class.getName());
+    java.util.logging.Handler throwing =
+        new java.util.logging.Handler() {
+          @Override
+          public void publish(java.util.logging.LogRecord record) {
+            throw new IllegalStateException("a broken log handler");
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    try (LogCapture log = LogCapture.of(RuleBasedSampler.class)) {
+      logger.addHandler(throwing);
+      try {
+        org.assertj.core.api.Assertions.assertThatCode(
+                () -> assertThat(sampleBroken(sampler, "first")).isEqualTo(SamplingDecision.DROP))
+            .doesNotThrowAnyException();
+      } finally {
+        logger.removeHandler(throwing);
+      }
+      int before = log.messages().size();
+      assertThat(sampleBroken(sampler, "second")).isEqualTo(SamplingDecision.DROP);
+      assertThat(sampleBroken(sampler, "third")).isEqualTo(SamplingDecision.DROP);
+      assertThat(log.messages().subList(before, log.messages().size()))
+          .containsExactly("sampling rules failed on a span; dropping it");
+    }
+  }
+
+  /** Keeps a span whose {@code tenant} attribute is {@code a}: every decision reads it. */
+  private Sampler tenantSampler() {
+    return RuleSampler.create(
+        new ActiveRulesHolder(
+            rules(
+                1,
+                new SamplingPolicy(
+                    1.0,
+                    true,
+                    List.of(
+                        rule(
+                            "tenant",
+                            new SpanMatch(null, null, Map.of("tenant", "a")),
+                            1.0,
+                            null))))),
+        clock);
+  }
+
+  /** The decision for a span whose attributes throw a class-loading error at every read. */
+  private SamplingDecision sampleBroken(Sampler sampler, String name) {
     Attributes broken =
         (Attributes)
             java.lang.reflect.Proxy.newProxyInstance(
@@ -499,19 +550,9 @@ class RuleSamplerTest {
                 (proxy, method, args) -> {
                   throw new NoClassDefFoundError("com/example/TenantAttributes");
                 });
-    org.assertj.core.api.Assertions.assertThatCode(
-            () ->
-                assertThat(
-                        sampler
-                            .shouldSample(
-                                Context.root(),
-                                TraceId.fromLongs(7, 1),
-                                "x",
-                                SpanKind.SERVER,
-                                broken,
-                                List.of())
-                            .getDecision())
-                    .isEqualTo(SamplingDecision.DROP))
-        .doesNotThrowAnyException();
+    return sampler
+        .shouldSample(
+            Context.root(), TraceId.fromLongs(7, 1), name, SpanKind.SERVER, broken, List.of())
+        .getDecision();
   }
 }

@@ -163,22 +163,33 @@ public final class ReactorNettyCalls {
 
   static void failed(Throwable error) {
     if (!failureLogged) {
-      failureLogged = true;
-      logger.log(
-          Level.WARNING,
-          "Sluice: a Reactor Netty call could not be guarded as intended (logged once)",
-          error);
+      failureLogged =
+          logOnce(
+              "Sluice: a Reactor Netty call could not be guarded as intended (logged once)", error);
     }
   }
 
   private static void subscriberFailed(Throwable error) {
     if (!subscriberFailureLogged) {
-      subscriberFailureLogged = true;
-      logger.log(
-          Level.WARNING,
-          "Sluice: the app's subscriber threw on the error of a Reactor Netty call an open breaker"
-              + " rejected; the call stayed rejected (logged once)",
-          error);
+      subscriberFailureLogged =
+          logOnce(
+              "Sluice: the app's subscriber threw on the error of a Reactor Netty call an open"
+                  + " breaker rejected; the call stayed rejected (logged once)",
+              error);
+    }
+  }
+
+  /**
+   * Logs {@code message}; whether it was logged. Never throws: a broken log handler leaves the
+   * failure unlogged, and the next one tries again (this helper lives in the app's class loader,
+   * without the SDK's {@code FirstFailureLog}).
+   */
+  private static boolean logOnce(String message, Throwable error) {
+    try {
+      logger.log(Level.WARNING, message, error);
+      return true;
+    } catch (RuntimeException | LinkageError logging) {
+      return false;
     }
   }
 }

@@ -1,18 +1,19 @@
-package io.sluice.sdk.breaker;
+package io.sluice.sdk;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Logs the first failure of one kind, once per registry, for code on the request path that must
- * never throw: a failure there is caught and the call goes on, and one line says so.
+ * Logs the first failure of one kind, once per owner (a registry, a sampler, an instrumentation),
+ * for code on the request path that must never throw: a failure there is caught, the app's call or
+ * span goes on, and one line says so.
  *
  * <p>The failure counts as logged only once a log call returned: a log handler that throws (a full
  * disk, a broken appender) leaves it unlogged, and the next failure tries again. Threads failing at
  * once log one line between them: the first claims the log, the others skip it while it logs.
  */
-final class FirstFailureLog {
+public final class FirstFailureLog {
 
   private static final int UNLOGGED = 0;
   private static final int LOGGING = 1;
@@ -22,7 +23,8 @@ final class FirstFailureLog {
   private final String message;
   private final AtomicInteger state = new AtomicInteger(UNLOGGED);
 
-  FirstFailureLog(Logger logger, String message) {
+  /** A log of {@code message} at WARNING on {@code logger}, not yet written. */
+  public FirstFailureLog(Logger logger, String message) {
     this.logger = logger;
     this.message = message;
   }
@@ -30,7 +32,7 @@ final class FirstFailureLog {
   /**
    * Logs {@code failure} unless a failure was logged already (or is being logged). Never throws.
    */
-  void log(Throwable failure) {
+  public void log(Throwable failure) {
     if (state.get() != UNLOGGED || !state.compareAndSet(UNLOGGED, LOGGING)) {
       return;
     }
