@@ -174,16 +174,14 @@ final class StatusLease {
   }
 
   /**
-   * Revokes the lease, which deletes the key at once, waiting at most {@code timeout}: a courtesy,
-   * as the key expires with its lease anyway.
+   * Revokes lease {@code revoked} (the one {@link #close()} returned), which deletes the key at
+   * once, waiting at most {@code timeout}: a courtesy, as the key expires with its lease anyway.
+   * The request stays on its way after a timeout, so an etcd that answers late still deletes the
+   * key.
    */
-  void revoke(Duration timeout) {
-    long revoked = id;
+  void revoke(long revoked, Duration timeout) {
     stopKeepAlive();
     id = 0;
-    if (revoked == 0) {
-      return;
-    }
     try {
       client.getLeaseClient().revoke(revoked).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -192,9 +190,11 @@ final class StatusLease {
       logger.info(
           "could not revoke the status lease of "
               + key
-              + " ("
+              + " within "
+              + timeout.toMillis()
+              + " ms ("
               + EtcdErrors.rootMessage(e)
-              + "); the key expires with it");
+              + "); the key expires with it unless etcd takes the revoke late");
     }
   }
 

@@ -248,7 +248,15 @@ public final class StatusReporter implements AutoCloseable {
     }
   }
 
-  /** Stops reporting and revokes the lease, which removes the status key at once. Idempotent. */
+  /**
+   * Stops reporting and revokes the lease, which removes the status key at once. Idempotent.
+   *
+   * <p>The revoke is sent from the calling thread, not queued behind a write in flight: a write
+   * stuck on an etcd that stopped answering would otherwise keep it from being sent at all, and the
+   * key would live a whole TTL. Such a write is interrupted, not awaited. Its put cannot outlive
+   * the revoke: etcd applies it before the revoke, which then deletes the key, or refuses it after,
+   * for want of its lease.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -260,34 +268,19 @@ public final class StatusReporter implements AutoCloseable {
     if (pool == null) {
       return;
     }
-    if (lease.close() == 0) {
-      // No lease taken up, so no key to delete: a grant still on its way (etcd away or slow) is
-      // abandoned at once, rather than hold the JVM's exit for the revoke's timeout. The lease
-      // etcd grants for it all the same is revoked, and nothing is written under it (see
-      // StatusLease#grant).
-      pool.shutdownNow();
-      lease.stopKeepAlive();
-      return;
-    }
-    try {
-      pool.execute(() -> lease.revoke(REVOKE_TIMEOUT));
-    } catch (RuntimeException ignored) {
-      // Already shut down.
-    }
-    pool.shutdown();
-    try {
-      // a write in flight against a silent etcd is abandoned: exit must not wait for its timeout
-      if (!pool.awaitTermination(REVOKE_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS)) {
-        pool.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      pool.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
-    // When a slow etcd kept the revoke from running, at least stop keeping the lease alive: with
-    // a client that outlives this reporter the status key would otherwise never expire. It expires
-    // within the lease's TTL instead.
+    // From now on no lease is taken up: one etcd grants later is revoked unused (see
+    // StatusLease#grant). Without a lease (the first write still waiting for an etcd that is away
+    // or slow) there is no key to delete.
+    long held = lease.close();
+    // Pending refreshes and retries are dropped, and a write in flight is interrupted: its thread
+    // is released now, not when a silent etcd's call times out.
+    pool.shutdownNow();
+    // At least stop keeping the lease alive: with a client that outlives this reporter, the key
+    // would otherwise never expire should the revoke fail.
     lease.stopKeepAlive();
+    if (held != 0) {
+      lease.revoke(held, REVOKE_TIMEOUT);
+    }
   }
 
   // ---------------------------------------------------------------- executor thread
@@ -339,6 +332,9 @@ public final class StatusReporter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
+      if (closed.get()) {
+        return; // close() revoked the lease or is about to: not a failure worth a line
+      }
       if (EtcdErrors.isLeaseNotFound(e)) {
         logger.info("the status lease of " + key + " was lost; granting a new one");
         dropLease();

@@ -668,6 +668,49 @@ class StatusReporterIT {
     assertThat(second.breakersOmitted()).isEqualTo(first.breakersOmitted());
   }
 
+  /**
+   * A write stuck on an etcd that stopped answering held the revoke back: close() queued it behind
+   * that write, gave up on both after 2.5 s, and the key lived on for a whole TTL. The revoke is
+   * now sent by close() itself, so etcd deletes the key as soon as it answers again.
+   */
+  @Test
+  void closeRevokesTheLeaseWhileAWriteIsStuckOnAFrozenEtcd() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    AtomicReference<List<AgentStatus.BreakerState>> breakers = new AtomicReference<>(tenants(0, 1));
+    StatusReporter reporter =
+        startedWithBreakers(
+            service,
+            holder,
+            breakers::get,
+            // the longest lease, and a write that stays stuck for as long as etcd is frozen
+            b -> b.leaseTtl(StatusReporter.MAX_LEASE_TTL).callTimeout(Duration.ofMinutes(2)));
+    Client reader = client();
+    String key = reporter.key();
+    long attempts = reporter.writeAttempts();
+
+    etcd.server().freeze();
+    try {
+      breakers.set(tenants(1, 0));
+      reporter.requestUpdate();
+      await("a write on its way to the frozen etcd")
+          .atMost(AWAIT)
+          .until(() -> reporter.writeAttempts() > attempts);
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(reporter::close);
+      await("close() returns while etcd is frozen")
+          .atMost(Duration.ofSeconds(10))
+          .until(closing::isDone);
+    } finally {
+      etcd.server().thaw();
+    }
+    // jetcd renews a lease every third of its TTL: this one has at least 15 - 5 s, less the
+    // freeze (about a second), left. A key gone well before that was deleted by the revoke.
+    await("the revoke deletes the key once etcd answers again, not the lease running out")
+        .atMost(Duration.ofSeconds(4))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> keyValue(reader, key).isEmpty());
+  }
+
   /** {@code open} open breakers of a host-glob policy, then {@code closed} closed ones. */
   private static List<AgentStatus.BreakerState> tenants(int open, int closed) {
     List<AgentStatus.BreakerState> breakers = new ArrayList<>();

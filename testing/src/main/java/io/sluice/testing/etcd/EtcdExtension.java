@@ -19,9 +19,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>or with {@code @ExtendWith(EtcdExtension.class)} and an {@link EtcdServer} parameter. The
  * server starts before the first test of the class and is stopped, and its data deleted, after the
- * last. {@code @Nested} classes share their enclosing class's server. A test that stopped the
- * server to simulate an outage gets it running again before the next test. When {@code etcd} is not
- * installed every test of the class fails with one line saying how to install it: nothing is
+ * last. {@code @Nested} classes share their enclosing class's server. A test that stopped or froze
+ * the server to simulate an outage gets it running again before the next test. When {@code etcd} is
+ * not installed every test of the class fails with one line saying how to install it: nothing is
  * silently skipped.
  *
  * <p>The server lives in the JUnit store of the class that started it, which closes it when that
@@ -74,6 +74,7 @@ public final class EtcdExtension
     if (!server.isRunning()) {
       server.start();
     }
+    server.thaw(); // a test that froze it and failed before thawing it
   }
 
   @Override

@@ -27,9 +27,9 @@ import java.util.stream.Stream;
  *
  * <p>Exists so that every test that is about etcd talks to etcd itself, not to a mock. Tests
  * normally get one through {@link EtcdExtension}; a test may {@link #stop()} and {@link #start()}
- * the same server (same data directory, same ports) to simulate an outage, and {@link #compact()}
- * it to force watchers through the compaction path. {@link #withClientTls} adds a mutual-TLS
- * listener.
+ * the same server (same data directory, same ports) to simulate an outage, {@link #freeze()} it to
+ * simulate an etcd that stops answering with its connections still open, and {@link #compact()} it
+ * to force watchers through the compaction path. {@link #withClientTls} adds a mutual-TLS listener.
  *
  * <p>A test JVM can end without {@link #close()}: Ctrl-C during {@code mvn verify}, {@code
  * System.exit}, or killed outright ({@code kill -9}, the OOM killer). etcd runs under a small
@@ -115,6 +115,7 @@ public final class EtcdServer implements AutoCloseable {
   private TestCertificates tls;
   private int tlsPort;
   private Thread shutdownHook;
+  private volatile boolean frozen;
 
   private EtcdServer(String binary) {
     this.binary = binary;
@@ -278,8 +279,67 @@ public final class EtcdServer implements AutoCloseable {
     if (process == null) {
       return;
     }
+    thaw();
     terminate(process);
     process = null;
+  }
+
+  /**
+   * Stops etcd where it stands (SIGSTOP), as a host that hangs or a disk that stops answering
+   * would: its connections stay open and the kernel still accepts what clients send, but no request
+   * gets an answer, where {@link #stop()} closes the connections and clients fail at once. {@link
+   * #thaw()} lets it go on; {@link #stop()} and {@link #close()} thaw it first, and {@link
+   * EtcdExtension} before each test.
+   *
+   * @throws IllegalStateException when the server is not running
+   */
+  public synchronized void freeze() {
+    signal("STOP");
+    frozen = true;
+  }
+
+  /** Lets a {@linkplain #freeze() frozen} etcd go on (SIGCONT); does nothing when it is not. */
+  public synchronized void thaw() {
+    if (frozen) {
+      signal("CONT");
+      frozen = false;
+    }
+  }
+
+  /** Whether the server is {@linkplain #freeze() frozen}. */
+  public boolean isFrozen() {
+    return frozen;
+  }
+
+  /** Sends signal {@code name} to the etcd process itself (not to its supervisor). */
+  private void signal(String name) {
+    if (!isRunning()) {
+      throw new IllegalStateException("etcd is not running: nothing to " + name);
+    }
+    String member = "--name=" + memberName;
+    ProcessHandle etcd =
+        process
+            .children()
+            .filter(
+                child ->
+                    child.info().arguments().map(a -> List.of(a).contains(member)).orElse(false))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("etcd's process was not found"));
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + name, Long.toString(etcd.pid()))
+              .redirectErrorStream(true)
+              .start();
+      String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!kill.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + etcd.pid() + " failed: " + output);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not send SIG" + name + " to etcd", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending SIG" + name + " to etcd", e);
+    }
   }
 
   /**
@@ -536,6 +596,9 @@ public final class EtcdServer implements AutoCloseable {
   private void stopAndDelete(Path dir, Path logFile) {
     Process p = process;
     if (p != null) {
+      if (frozen) {
+        kill(p); // a stopped process only acts on SIGTERM once continued: no need to wait for it
+      }
       terminate(p);
     }
     deleteRecursively(dir);

@@ -7,7 +7,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -64,6 +66,44 @@ class EtcdExtensionIT {
     server.put("/sluice/test/a", "2");
     long compacted = server.compact();
     assertThat(compacted).isEqualTo(server.revision());
+  }
+
+  @Test
+  @Order(5)
+  void aFrozenServerTakesConnectionsButAnswersNothingUntilThawed(EtcdServer server)
+      throws Exception {
+    server.freeze();
+    try {
+      assertThat(server.isFrozen()).isTrue();
+      assertThatThrownBy(
+              () ->
+                  HttpClient.newHttpClient()
+                      .send(
+                          HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/version"))
+                              .timeout(Duration.ofMillis(500))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString()))
+          .as("connected, but no answer")
+          .isInstanceOf(HttpTimeoutException.class);
+    } finally {
+      server.thaw();
+    }
+    assertThat(server.isFrozen()).isFalse();
+    assertThat(server.revision()).isPositive();
+  }
+
+  @Test
+  @Order(6)
+  void thawsAServerThatATestLeftFrozen() {
+    etcd.server().freeze();
+    // The next test finds it answering again.
+  }
+
+  @Test
+  @Order(7)
+  void answersAfterATestLeftItFrozen(EtcdServer server) {
+    assertThat(server.isFrozen()).isFalse();
+    assertThat(server.revision()).isPositive();
   }
 
   private static String get(String key) throws Exception {
