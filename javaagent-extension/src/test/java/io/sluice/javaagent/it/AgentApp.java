@@ -194,6 +194,14 @@ final class AgentApp implements AutoCloseable {
     }
   }
 
+  /**
+   * Asks the app to exit (SIGTERM) without waiting: the JVM runs its shutdown hooks, the agent's
+   * among them, as when {@code main} returns. {@link #close()} still prints the log.
+   */
+  void terminate() {
+    process.toHandle().destroy();
+  }
+
   /** Stops the app, prints its log and deletes it. */
   @Override
   public void close() {

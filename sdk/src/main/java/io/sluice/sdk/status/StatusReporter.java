@@ -78,10 +78,11 @@ public final class StatusReporter implements AutoCloseable {
 
   /**
    * How long {@link #close()} waits for the lease's revoke: long enough for a loaded etcd's disk
-   * sync, but a courtesy (the key expires with its lease anyway), which must not hold up the JVM's
-   * exit for a whole call timeout while etcd does not answer.
+   * sync (an answering etcd revokes in milliseconds), but a courtesy (the key expires with its
+   * lease anyway, and a revoke etcd takes late still deletes it), which runs in the app's exit: an
+   * etcd that does not answer must hold that up as little as possible.
    */
-  static final Duration REVOKE_TIMEOUT = Duration.ofSeconds(2);
+  static final Duration REVOKE_TIMEOUT = Duration.ofMillis(500);
 
   private final Client client;
   private final String service;

@@ -40,9 +40,9 @@ class EtcdRuleSourceCloseIT {
 
   /**
    * A listener (or a last-known-good save on a hung disk) holds the source's thread when the app
-   * stops: close() gives up on it after a second, and the watches end all the same. Before, they
-   * were left to the thread, which never got to them: etcd kept both watches open for as long as
-   * the caller's client lived.
+   * stops: close() gives up on it after a quarter of a second, and the watches end all the same.
+   * Before, they were left to the thread, which never got to them: etcd kept both watches open for
+   * as long as the caller's client lived.
    */
   @Test
   void closeEndsTheWatchesWhenTheSourcesThreadIsStuckAndSaysWhere() throws Exception {
@@ -82,7 +82,7 @@ class EtcdRuleSourceCloseIT {
         assertThat(log.messages())
             .singleElement()
             .asString()
-            .startsWith("the etcd rule source of stuck did not stop within 1000 ms, busy in ")
+            .startsWith("the etcd rule source of stuck did not stop within 250 ms, busy in ")
             .contains(EtcdRuleSourceCloseIT.class.getName())
             .endsWith(": abandoned that, closed the watches");
       } finally {
