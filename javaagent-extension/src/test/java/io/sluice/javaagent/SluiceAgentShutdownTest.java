@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.config.SluiceConfig;
+import io.sluice.testing.logging.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -96,12 +97,14 @@ class SluiceAgentShutdownTest {
   }
 
   /**
-   * A start that hangs (here in the meter provider; in life on a file system that stops answering)
-   * must not hang the JVM's exit: the hook waits a bounded time, and what the start finishes later
-   * is closed by the start itself.
+   * An app whose {@code main} returns while Sluice still starts (in life: loading classes, reading
+   * the rules file; here hanging in the meter provider) exits without waiting for that start: the
+   * hook returns at once, quietly, and what the start finishes later is closed by the start itself.
+   * Before, the hook waited up to 3 s for the start (1.4 to 2.6 s added to such an app's exit, on
+   * two loaded cores) and then logged a WARNING.
    */
   @Test
-  void theHookDoesNotWaitForAStartThatHangs() throws Exception {
+  void theHookLeavesAStartInProgressToCloseWhatItMakes() throws Exception {
     CountDownLatch hanging = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     MeterProvider stuck =
@@ -120,13 +123,11 @@ class SluiceAgentShutdownTest {
     starting.start();
     assertThat(hanging.await(10, TimeUnit.SECONDS)).isTrue();
 
-    Thread hook = hooks.remove(0);
-    hook.setDaemon(true);
-    hook.start();
-    await("the hook ends while the start still hangs")
-        .atMost(Duration.ofSeconds(15))
-        .until(() -> !hook.isAlive());
-    assertThat(starting.isAlive()).isTrue();
+    try (LogCapture log = LogCapture.of(SluiceAgent.class)) {
+      hooks.remove(0).run(); // on this thread: it returns while the start still hangs
+      assertThat(starting.isAlive()).isTrue();
+      assertThat(log.records()).as("an exit during the start is no news").isEmpty();
+    }
 
     release.countDown();
     await("the start ends").atMost(Duration.ofSeconds(10)).until(() -> !starting.isAlive());
