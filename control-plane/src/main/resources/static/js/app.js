@@ -8,7 +8,7 @@ import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
 
 const main = document.getElementById('main');
-const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null, liveWhenHidden: false };
+const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null, liveWhenHidden: false, token: null, hides: 0 };
 
 /** What views get: the user's role and a way to hear live events. */
 const context = {
@@ -49,11 +49,13 @@ window.addEventListener('hashchange', route);
 // 'reconnected' has the pages re-read what changed while they were away.
 window.addEventListener('pagehide', () => {
   state.liveWhenHidden = Boolean(state.stream);
+  state.hides++;
   stopLive();
 });
 window.addEventListener('pageshow', (event) => {
-  if (event.persisted && state.liveWhenHidden && state.role) startLive();
+  const wasLive = state.liveWhenHidden;
   state.liveWhenHidden = false;
+  if (event.persisted && wasLive && state.role) resume();
 });
 // A reload or closing the tab: the browser asks (it shows its own text, not ours).
 window.addEventListener('beforeunload', (event) => {
@@ -144,11 +146,56 @@ function showSignIn(message) {
   input.focus();
 }
 
+/**
+ * A page back from the back-forward cache: the session may have changed while it was away. Another
+ * page of this tab shares the token (sessionStorage): signed out there, or in with another token, the
+ * page starts over from that; the same token may have been revoked or rotated, or its role changed,
+ * so it is asked about again before the event stream reopens.
+ */
+async function resume() {
+  if (session.token() !== state.token) {
+    // unsaved edits wait for the next sign-in, as when a token stops being accepted
+    const draft = state.page && state.page.unsavedDraft ? state.page.unsavedDraft() : null;
+    if (draft) session.keepDraft(draft);
+    if (!session.token()) {
+      signOut('Signed out in another page of this tab.', draft
+        ? `Signed out in another page of this tab. Your unsaved edits to the rules of ${draft.service} are kept in this tab: sign in again to get them back.`
+        : null);
+      return;
+    }
+    state.role = null;
+    closePage();
+    start();
+    return;
+  }
+  const before = `${state.role} ${state.name}`;
+  const hides = state.hides;
+  try {
+    await identify();
+  } catch (e) {
+    // a token no longer accepted has signed the page out (onUnauthorized); with no answer at all
+    // the event stream keeps trying, and says so
+    if (!state.role || (e instanceof ApiError && e.status === 401)) return;
+  }
+  if (state.hides !== hides) {
+    // left again while asking: the stream opens when it is shown next
+    state.liveWhenHidden = true;
+    return;
+  }
+  if (`${state.role} ${state.name}` === before) {
+    startLive();
+  } else {
+    closePage();
+    enterApp();
+  }
+}
+
 /** Ends the session; `note` stays on the sign-in form (the toast goes after a few seconds). */
 function signOut(message, note = null) {
   session.signOut();
   state.role = null;
   state.name = null;
+  state.token = null;
   if (state.page && state.page.close) state.page.close();
   state.page = null;
   showSignIn(note);
@@ -157,6 +204,7 @@ function signOut(message, note = null) {
 
 /** Finds out who the token belongs to and what it may do, from the control plane's whoami. */
 async function identify() {
+  state.token = session.token();
   const me = (await call('GET', 'api/v1/whoami')).body || {};
   state.name = me.name && me.name !== 'anonymous' ? me.name : null;
   state.role = ['reader', 'writer', 'admin'].includes(me.role) ? me.role : 'reader';

@@ -2374,6 +2374,49 @@ class WebUiIT {
   }
 
   /**
+   * Another page of the tab shares its sign-in: signed out there, a page back from the back-forward
+   * cache asks to sign in and opens no event stream; a token no longer accepted by then signs it
+   * out too, with the reason.
+   */
+  @Test
+  void aPageBackFromTheCacheFollowsASessionEndedMeanwhile() {
+    openAfresh(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    awaitOneEventStream();
+    leaveForAFreshLoadAndComeBack(() -> click(By.id("sign-out")));
+    waitFor(By.id("token"));
+    assertThat(browser.findElement(By.id("sign-out")).isDisplayed()).isFalse();
+    await("no event stream open once signed out")
+        .atMost(Duration.ofSeconds(8))
+        .until(() -> OpenEventStreams.in(controlPlane), n -> n == 0);
+
+    openAfresh(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    leaveForAFreshLoadAndComeBack(
+        () ->
+            js(
+                "sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');"));
+    awaitText(By.id("sign-in-error"), "not accepted");
+    await("no event stream open once signed out")
+        .atMost(Duration.ofSeconds(8))
+        .until(() -> OpenEventStreams.in(controlPlane), n -> n == 0);
+  }
+
+  /** Leaves the app for a fresh load of it, does {@code there} on that one, and goes back. */
+  private static void leaveForAFreshLoadAndComeBack(Runnable there) {
+    js(
+        "window.__restored = false;"
+            + " window.addEventListener('pageshow', e => { window.__restored = e.persisted; });");
+    browser.get(baseUrl() + "/?elsewhere#/");
+    awaitText(By.id("live"), "Live");
+    there.run();
+    browser.navigate().back();
+    await("the page is back from the back-forward cache")
+        .atMost(BOUND)
+        .until(() -> Boolean.TRUE.equals(js("return window.__restored === true")));
+  }
+
+  /**
    * Only the showing page's event stream is open on the control plane (left pages closed theirs).
    */
   private static void awaitOneEventStream() {
