@@ -144,6 +144,17 @@ export function lineColumn(text, offset) {
   return { line, column: offset - last };
 }
 
+/**
+ * The offsets of the surrogates in `text` that are half of a character, without their other half
+ * (at most `limit`). Such text cannot be sent as it is: the browser sends each as U+FFFD.
+ */
+export function loneSurrogates(text, limit = 100) {
+  const found = [];
+  const pattern = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  for (let m = pattern.exec(text); m && found.length < limit; m = pattern.exec(text)) found.push(m.index);
+  return found;
+}
+
 /** The offset at which each line of `text` starts: `starts[n - 1]` is line n's. */
 export function lineStarts(text) {
   const starts = [0];

@@ -6,7 +6,7 @@
 import { ApiError, call, commentHeaders, enc, etagRevision, listOf, session } from './api.js';
 import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
-import { lineColumn, lineStarts, locate, memberPath, offsetAt, parseWithLocations, pretty, showHidden } from './json-text.js';
+import { lineColumn, lineStarts, locate, loneSurrogates, memberPath, offsetAt, parseWithLocations, pretty, showHidden } from './json-text.js';
 import { merge3 } from './merge.js';
 import { starterDocument } from './model.js';
 import { compileSchema } from './schema.js';
@@ -287,12 +287,36 @@ export class RulesPanel {
       if (doc && typeof doc === 'object' && typeof doc.service === 'string' && doc.service !== this.page.service) {
         found.push({ path: '$.service', message: `must be '${this.page.service}', the service this page edits` });
       }
+      found.push(...this.halfCharacters(text));
       problems = found.map((p) => this.placed(p, text));
       fill(this.structured, structuredView(doc));
     }
     this.problems = problems;
     this.showProblems(text);
     return problems.length || parsed.error ? null : parsed.value;
+  }
+
+  /**
+   * Half characters typed or pasted into the text (a surrogate without its other half). The text
+   * is sent as written, and the browser would send each as U+FFFD: the control plane would store
+   * that, not what was checked. Escaped ("\ud800") they reach it, which refuses them with these
+   * words; here they are found at the place, in the innermost value that holds them.
+   */
+  halfCharacters(text) {
+    return loneSurrogates(text).map((at) => {
+      let path = '$';
+      let span = Infinity;
+      for (const [p, loc] of this.locations) {
+        const start = loc.keyStart ?? loc.start;
+        if (start <= at && at < loc.end && loc.end - start < span) {
+          path = p;
+          span = loc.end - start;
+        }
+      }
+      const { line, column } = lineColumn(text, at);
+      const hex = text.charCodeAt(at).toString(16).padStart(4, '0');
+      return { path, message: `is not valid Unicode: \\u${hex} is half of a surrogate pair, without its other half`, line, column };
+    });
   }
 
   /** Lists the editor's own findings and the control plane's, and marks their lines. */

@@ -1269,6 +1269,40 @@ class WebUiIT {
   }
 
   /** The line, from 1, on which {@code part} first occurs in {@code text}. */
+  /**
+   * The editor sends its text as written, and a browser sends half a character (a surrogate without
+   * its pair, as a cut paste leaves) as U+FFFD: the editor lists it as a problem at its place, as
+   * the control plane does an escaped one, instead of saving a different name.
+   */
+  @Test
+  void aHalfCharacterInTheEditorIsAProblemAtItsPlace() {
+    long revision = storeOrdersDocumentAs("half-character");
+    open(WRITER_TOKEN, "/service/half-character/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("\"drop-health\""));
+    // the line it will be at (the editor's text cannot be read back through WebDriver then)
+    int line = lineOf(editor.getAttribute("value"), "drop-health");
+    js(
+        "const e = arguments[0];"
+            + " e.value = e.value.replace('\"drop-health\"', '\"drop-health\\ud800\"');"
+            + " e.dispatchEvent(new Event('input', { bubbles: true }));",
+        editor);
+    awaitText(
+        By.cssSelector("[data-test=problems]"),
+        "is not valid Unicode: \\ud800 is half of a surrogate pair, without its other half");
+    WebElement problem = browser.findElement(By.cssSelector("[data-test=problems] button"));
+    assertThat(problem.getAttribute("data-path")).isEqualTo("$.sampling.rules[0].name");
+    assertThat(problem.getText()).contains("line " + line);
+    click(By.cssSelector("[data-test=review]"));
+    assertThat(browser.findElements(By.cssSelector("[data-test=save]"))).isEmpty();
+
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.id("editor-status"), "No problems found.");
+    api("DELETE", "/api/v1/services/half-character/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   private static int lineOf(String text, String part) {
     assertThat(text).contains(part);
     return text.substring(0, text.indexOf(part)).split("\n", -1).length;
