@@ -103,9 +103,8 @@ export class DryRunPanel {
       this.showInvalidDraft(`Not evaluated: your unsaved draft in the Rules tab has ${draft.problems} problem${draft.problems === 1 ? '' : 's'}. Fix ${draft.problems === 1 ? 'it' : 'them'} (or discard the edits) and evaluate again.`);
       return;
     }
-    if (draft) body.document = draft.document;
     try {
-      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/evaluate`, { body });
+      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/evaluate`, { body: draft ? withDocument(body, draft.text) : body });
       this.show(body, r.body || {}, draft);
     } catch (e) {
       if (draft && e instanceof ApiError && e.status === 400 && e.validationErrors().length) {
@@ -172,4 +171,14 @@ function factText(key, v) {
   if (v !== null && typeof v === 'object') return JSON.stringify(v);
   if (/ratio$/i.test(key) && typeof v === 'number') return `${Math.round(v * 10000) / 100}% of traces (${v})`;
   return String(v);
+}
+
+/**
+ * The request `fields` with the draft's `text` as its document, spliced in as written (it parsed
+ * as JSON in the editor): the control plane checks the very text a save would send. Re-serialized,
+ * a number a double cannot hold (1e-400, 1e400) would be evaluated as 0 or null, where saving the
+ * draft is refused.
+ */
+function withDocument(fields, text) {
+  return `${JSON.stringify(fields).slice(0, -1)},"document":${text}}`;
 }

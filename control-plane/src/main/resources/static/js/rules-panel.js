@@ -224,7 +224,7 @@ export class RulesPanel {
 
   /**
    * The editor's unsaved changes, for the dry run: null when there are none (a reader, a clean
-   * editor, or only whitespace changed), {document, baseRevision} when they are a valid document,
+   * editor, or only whitespace changed), {document, text, baseRevision} when they are a valid document,
    * {problems} (their count) when they are not.
    */
   draft() {
@@ -233,7 +233,8 @@ export class RulesPanel {
     const doc = this.validate();
     if (!doc) return { problems: this.problems.length };
     if (pretty(doc) === this.baseText()) return null;
-    return { document: doc, baseRevision: this.base.revision };
+    // the text too: the dry run sends it as written, as a save does
+    return { document: doc, text: this.textarea.value, baseRevision: this.base.revision };
   }
 
   baseText() {

@@ -901,6 +901,42 @@ class WebUiIT {
         "stored rules of " + service + " at revision " + stored);
   }
 
+  /**
+   * A dry run of the editor's draft checks the text a save would send: a ratio a double holds as 0
+   * (1e-400), which saving refuses, is not evaluated as a ratio of 0.
+   */
+  @Test
+  void aDryRunOfADraftChecksItsTextAsWritten() {
+    String service = "dry-as-written";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("\"drop-health\""));
+    String storedText = editor.getAttribute("value");
+    assertThat(storedText).containsPattern(ZERO_RATIO);
+    type(
+        editor,
+        ZERO_RATIO
+            .matcher(storedText.replace("\"drop-health\"", "\"drop-probes\""))
+            .replaceFirst("\"ratio\": 1e-400"));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.id("tab-dry-run"));
+    awaitText(By.cssSelector("[data-test=dry-run-target]"), "Evaluates your unsaved draft");
+    waitFor(By.id("dry-span-name")).sendKeys("GET /healthz");
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(
+        By.cssSelector("[data-test=dry-run-draft-invalid]"), "the control plane found 1 problem");
+    assertThat(browser.findElement(By.cssSelector("[data-test=dry-run-result]")).getText())
+        .contains("$.sampling.rules[0].ratio: is too small a number");
+    assertThat(browser.findElements(By.cssSelector("[data-test=deciding-rule]"))).isEmpty();
+
+    click(By.id("tab-rules"));
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").equals(storedText));
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   void rendersServerTextAsText() {
     String service = "markup";
