@@ -20,6 +20,7 @@ import io.sluice.rules.SlidingWindow;
 import io.sluice.rules.SlidingWindowType;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.net.URI;
@@ -167,28 +168,10 @@ class BreakerRegistryTest {
                 })
             .automaticTransitionToHalfOpen(false)
             .build();
-    java.util.logging.Logger logger =
-        java.util.logging.Logger.getLogger(BreakerRegistry.class.getName());
-    java.util.logging.Handler throwing =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord record) {
-            throw new IllegalStateException("a broken log handler");
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
     try (LogCapture log = LogCapture.of(BreakerRegistry.class)) {
       clockFailures.set(1);
-      logger.addHandler(throwing);
-      try {
+      try (BrokenLogHandler broken = BrokenLogHandler.on(BreakerRegistry.class)) {
         assertThat(call()).isSameAs(GuardedCall.UNGUARDED);
-      } finally {
-        logger.removeHandler(throwing);
       }
       log.records().forEach(r -> assertThat(r.getThrown()).hasMessage("clock failure 1"));
 

@@ -23,6 +23,7 @@ import io.sluice.rules.SamplingRule;
 import io.sluice.rules.SpanMatch;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
@@ -490,29 +491,11 @@ class RuleSamplerTest {
   @Test
   void aFailureWhoseLogLineThrowsNeverReachesTheAppAndIsLoggedWithTheNextOne() {
     Sampler sampler = tenantSampler();
-    java.util.logging.Logger logger =
-        java.util.logging.Logger.getLogger(RuleBasedSampler.class.getName());
-    java.util.logging.Handler throwing =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord record) {
-            throw new IllegalStateException("a broken log handler");
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
     try (LogCapture log = LogCapture.of(RuleBasedSampler.class)) {
-      logger.addHandler(throwing);
-      try {
+      try (BrokenLogHandler broken = BrokenLogHandler.on(RuleBasedSampler.class)) {
         org.assertj.core.api.Assertions.assertThatCode(
                 () -> assertThat(sampleBroken(sampler, "first")).isEqualTo(SamplingDecision.DROP))
             .doesNotThrowAnyException();
-      } finally {
-        logger.removeHandler(throwing);
       }
       int before = log.messages().size();
       assertThat(sampleBroken(sampler, "second")).isEqualTo(SamplingDecision.DROP);

@@ -881,18 +881,10 @@ class WebUiIT {
     type(editor, storedText.replace("\"name\": \"checkout\"", "\"name\": \"drop-health\""));
     awaitText(By.id("editor-status"), "No problems found.");
     click(By.id("tab-dry-run"));
-    click(By.cssSelector("[data-test=evaluate]"));
-    awaitText(
-        By.cssSelector("[data-test=dry-run-draft-invalid]"), "the control plane found 1 problem");
-    assertThat(browser.findElement(By.cssSelector("[data-test=dry-run-result]")).getText())
-        .contains("$.sampling.rules[1].name");
-    assertThat(browser.findElements(By.cssSelector("[data-test=deciding-rule]"))).isEmpty();
+    assertDryRunRefusesTheDraftWith("$.sampling.rules[1].name");
 
     // Edits discarded: the stored rules again, with their revision.
-    click(By.id("tab-rules"));
-    click(By.cssSelector("[data-test=discard]"));
-    click(By.cssSelector("dialog [data-test=confirm]"));
-    await().atMost(BOUND).until(() -> editor.getAttribute("value").equals(storedText));
+    discardEditsBackTo(editor, storedText);
     click(By.id("tab-dry-run"));
     click(By.cssSelector("[data-test=evaluate]"));
     awaitText(By.cssSelector("[data-test=deciding-rule]"), "drop-health");
@@ -923,18 +915,28 @@ class WebUiIT {
     click(By.id("tab-dry-run"));
     awaitText(By.cssSelector("[data-test=dry-run-target]"), "Evaluates your unsaved draft");
     waitFor(By.id("dry-span-name")).sendKeys("GET /healthz");
+    assertDryRunRefusesTheDraftWith("$.sampling.rules[0].ratio: is too small a number");
+
+    discardEditsBackTo(editor, storedText);
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /** Evaluates the draft in the dry run: refused for its one {@code problem}, nothing decided. */
+  private void assertDryRunRefusesTheDraftWith(String problem) {
     click(By.cssSelector("[data-test=evaluate]"));
     awaitText(
         By.cssSelector("[data-test=dry-run-draft-invalid]"), "the control plane found 1 problem");
     assertThat(browser.findElement(By.cssSelector("[data-test=dry-run-result]")).getText())
-        .contains("$.sampling.rules[0].ratio: is too small a number");
+        .contains(problem);
     assertThat(browser.findElements(By.cssSelector("[data-test=deciding-rule]"))).isEmpty();
+  }
 
+  /** Discards the editor's edits (confirmed) and waits for the stored text to be back. */
+  private void discardEditsBackTo(WebElement editor, String storedText) {
     click(By.id("tab-rules"));
     click(By.cssSelector("[data-test=discard]"));
     click(By.cssSelector("dialog [data-test=confirm]"));
     await().atMost(BOUND).until(() -> editor.getAttribute("value").equals(storedText));
-    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
   @Test
