@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -291,6 +292,7 @@ public final class LastKnownGoodStore {
     } catch (IOException | RuntimeException e) {
       // nothing there to read, or unreadable: the read below says so if it matters
     }
+    boolean legacy = false;
     try {
       bytes = readSnapshot(path);
     } catch (NoSuchFileException e) {
@@ -299,6 +301,7 @@ public final class LastKnownGoodStore {
       if (bytes == null) {
         return Optional.empty();
       }
+      legacy = true;
     } catch (IOException | RuntimeException e) {
       String problem = directoryProblem(e, false);
       refuse(path, problem != null ? problem : "it could not be read (" + e + ")");
@@ -359,8 +362,29 @@ public final class LastKnownGoodStore {
               + String.join("; ", outcome.errors().stream().map(Object::toString).toList()));
       return Optional.empty();
     }
+    if (legacy) {
+      moveToTodaysName(path, service);
+    }
     return Optional.of(
         new ActiveRules(outcome.rules(), revision.asLong(), ActiveRules.Source.LAST_KNOWN_GOOD));
+  }
+
+  /**
+   * Gives the snapshot an older version saved under {@code legacy} (capitals kept) today's name,
+   * once it loaded: an agent that starts on it and runs it (etcd away, or answering with nothing
+   * newer to save) would otherwise read the old name at every start until a document is applied.
+   * The snapshot is kept as it is; a file saved under today's name meanwhile wins, and the old one
+   * goes.
+   */
+  private void moveToTodaysName(Path legacy, String service) {
+    try {
+      Files.move(legacy, file(service));
+    } catch (FileAlreadyExistsException saved) {
+      deleteQuietly(legacy);
+    } catch (IOException | RuntimeException e) {
+      // read-only state directory: the old name still loads
+      logger.log(Level.FINE, "could not rename " + legacy + " to " + file(service), e);
+    }
   }
 
   /**

@@ -597,6 +597,26 @@ class LastKnownGoodStoreTest {
     assertThat(store.load("OrderService")).isEmpty();
   }
 
+  /**
+   * An agent that starts on an older version's snapshot and keeps running it (etcd away, or
+   * answering with nothing newer) saves nothing: the old name used to stay until a document was
+   * applied. The load itself now gives the snapshot today's name, unchanged.
+   */
+  @Test
+  void givesAnOlderVersionsSnapshotTodaysNameWhenItLoadsIt() throws Exception {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+    store.save("OrderService", rules("OrderService", 0.25, 7, ActiveRules.Source.ETCD));
+    byte[] saved = Files.readAllBytes(store.file("OrderService"));
+    Path legacy = dir.resolve("rules-OrderService.json");
+    Files.move(store.file("OrderService"), legacy);
+
+    assertThat(store.load("OrderService").orElseThrow().revision()).isEqualTo(7);
+
+    assertThat(legacy).doesNotExist();
+    assertThat(store.file("OrderService")).hasBinaryContent(saved);
+    assertThat(store.load("OrderService").orElseThrow().revision()).isEqualTo(7);
+  }
+
   /** An older version's name that holds another service's snapshot is not this one's. */
   @Test
   void anOlderVersionsFileOfAnotherServiceIsNeitherUsedNorDeletedNorLogged() throws Exception {
