@@ -8,6 +8,7 @@ import java.util.logging.Logger;
 /**
  * Starts Sluice's live parts (rule source, status reporter) once the agent is up. Runs on the
  * agent's premain thread, so the work itself goes to a daemon thread: the app never waits for etcd.
+ * The agent reaches it through {@link io.sluice.javaagent.entry.AgentListenerEntry}.
  */
 public final class SluiceAgentListener implements AgentListener {
 

@@ -15,7 +15,8 @@ import java.util.logging.Logger;
  * tracecontext,baggage,b3multi} propagators, as defaults a user's {@code -D} or environment value
  * still overrides, with a valid W3C {@code traceparent} winning over B3 when both arrive. It is
  * also the earliest hook the agent offers an extension, before any instrumentation is installed, so
- * it puts the bootstrap bridge in place here.
+ * it puts the bootstrap bridge in place here. The agent reaches it through {@link
+ * io.sluice.javaagent.entry.AutoConfigurationEntry}.
  */
 public final class SluiceAutoConfiguration implements AutoConfigurationCustomizerProvider {
 

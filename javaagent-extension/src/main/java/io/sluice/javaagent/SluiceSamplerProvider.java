@@ -3,17 +3,19 @@ package io.sluice.javaagent;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import io.sluice.javaagent.entry.SamplerProviderEntry;
 import io.sluice.sdk.sampling.RuleSampler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The {@code sluice} sampler ({@code otel.traces.sampler=sluice}, the default with this extension):
- * decides by the rules in force, which change live without a restart.
+ * decides by the rules in force, which change live without a restart. The agent reaches it through
+ * {@link SamplerProviderEntry}.
  */
 public final class SluiceSamplerProvider implements ConfigurableSamplerProvider {
 
-  static final String NAME = "sluice";
+  static final String NAME = SamplerProviderEntry.NAME;
 
   private static final Logger logger = Logger.getLogger(SluiceSamplerProvider.class.getName());
 

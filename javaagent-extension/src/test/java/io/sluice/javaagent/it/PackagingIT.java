@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
@@ -32,13 +33,24 @@ class PackagingIT {
           "io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule",
           "io.opentelemetry.javaagent.tooling.bootstrap.BootstrapPackagesConfigurer",
           "io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider",
-          "io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider");
+          "io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider",
+          "io.opentelemetry.javaagent.extension.ignore.IgnoredTypesConfigurer");
+
+  /** Where the build keeps the runtime classes the agent need not rewrite (see RuntimeLoader). */
+  private static final String RAW_PREFIX = "sluice-runtime/";
+
+  private static final String RAW_SUFFIX = ".class.raw";
 
   @Test
   void extensionBundlesNothingUnderItsOriginalName() throws IOException {
     try (JarFile jar = new JarFile(TARGET.resolve("sluice-extension.jar").toFile())) {
       List<String> names = Collections.list(jar.entries()).stream().map(ZipEntry::getName).toList();
-      List<String> classes = names.stream().filter(n -> n.endsWith(".class")).toList();
+      // classes at their usual paths, and those stored raw for the runtime loader
+      List<String> classes =
+          names.stream()
+              .filter(n -> n.endsWith(".class") || n.endsWith(RAW_SUFFIX))
+              .map(n -> n.endsWith(RAW_SUFFIX) ? raw(n) : n)
+              .toList();
 
       assertThat(classes).isNotEmpty().allMatch(n -> n.startsWith("io/sluice/"));
       assertThat(classes)
@@ -79,6 +91,55 @@ class PackagingIT {
     }
   }
 
+  /**
+   * The agent rewrites every class its extension loader loads (OpenTelemetry API names, {@code
+   * java.util.logging.Logger}); the runtime loader defines a raw class as it is. So exactly the
+   * runtime classes that mention neither are raw, and the agent loads only the entry points itself.
+   */
+  @Test
+  void runtimeClassesTheAgentNeedNotRewriteAreStoredRawAndTheAgentLoadsOnlyTheEntryPoints()
+      throws IOException {
+    try (JarFile jar = new JarFile(TARGET.resolve("sluice-extension.jar").toFile())) {
+      List<JarEntry> entries = Collections.list(jar.entries());
+      int rawCount = 0;
+      for (JarEntry entry : entries) {
+        String name = entry.getName();
+        boolean raw = name.endsWith(RAW_SUFFIX);
+        if (!raw && !name.endsWith(".class")) {
+          continue;
+        }
+        String bytes;
+        try (InputStream in = jar.getInputStream(entry)) {
+          bytes = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+        boolean rewritten =
+            bytes.contains("io/opentelemetry/") || bytes.contains("java/util/logging/Logger");
+        if (raw) {
+          rawCount++;
+          assertThat(name).startsWith(RAW_PREFIX + "io/sluice/");
+          assertThat(rewritten).as("%s mentions a name the agent rewrites", name).isFalse();
+        } else if (!name.startsWith("io/sluice/javaagent/entry/")
+            && !name.startsWith("io/sluice/javaagent/instrumentation/")) {
+          assertThat(rewritten).as("%s could be stored raw", name).isTrue();
+        }
+      }
+      assertThat(rawCount).as("the bulk of the classes").isGreaterThan(10_000);
+
+      for (String spi :
+          List.of(
+              "io.opentelemetry.javaagent.extension.AgentListener",
+              "io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider",
+              "io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider",
+              "io.opentelemetry.javaagent.extension.ignore.IgnoredTypesConfigurer")) {
+        assertThat(providers(jar, "META-INF/services/" + spi))
+            .as("the agent finds entry points only: %s", spi)
+            .singleElement()
+            .asString()
+            .startsWith("io.sluice.javaagent.entry.");
+      }
+    }
+  }
+
   @Test
   void agentJarIsTheUpstreamAgentWithTheExtensionEmbedded() throws IOException {
     try (JarFile jar = new JarFile(TARGET.resolve("sluice-javaagent.jar").toFile())) {
@@ -108,6 +169,11 @@ class PackagingIT {
       assertThat(jar.getManifest().getMainAttributes().getValue("Implementation-Version"))
           .isNotBlank();
     }
+  }
+
+  /** The usual path of a class the build stored raw. */
+  private static String raw(String name) {
+    return name.substring(RAW_PREFIX.length(), name.length() - ".raw".length());
   }
 
   private static List<String> providers(JarFile jar, String service) throws IOException {
