@@ -10,12 +10,13 @@
  *
  * <p>So the SPI classes the agent finds here ({@link AutoConfigurationEntry}, {@link
  * SamplerProviderEntry}, {@link AgentListenerEntry}) only hand over to Sluice's runtime in {@link
- * RuntimeLoader}. The build stores every runtime class that mentions neither name as a raw resource
- * ({@code sluice-runtime/…/X.class.raw}), which the runtime loader defines as it is; the others
- * stay where they were, and the runtime loader defines them from the bytes the agent's loader hands
- * out, rewritten as before. Each class thus runs exactly the bytecode it ran before. {@link
- * IgnoredRuntimeTypes} keeps the agent's instrumentation away from the runtime loader, as it keeps
- * away from the extension's own.
+ * RuntimeLoader}; {@link SluiceBootstrapPackages} and {@link IgnoredRuntimeTypes} need no runtime.
+ * The build stores every runtime class that mentions neither name as a raw resource ({@code
+ * sluice-runtime/…/X.class.raw}), which the runtime loader defines as it is; the others stay where
+ * they were, and the runtime loader defines them from the bytes the agent's loader hands out,
+ * rewritten as before. Each class thus runs bytecode equivalent to what it ran before (a raw class
+ * skips ASM's read and write, which changes no instruction). {@link IgnoredRuntimeTypes} keeps the
+ * agent's instrumentation away from the runtime loader, as it keeps away from the extension's own.
  *
  * <p>Nothing here may name a runtime class as a type: the extension's loader would then load it
  * itself. Every failure is caught and logged once; the app runs without Sluice rather than fail.

@@ -117,6 +117,13 @@ class PackagingIT {
         if (raw) {
           rawCount++;
           assertThat(name).startsWith(RAW_PREFIX + "io/sluice/");
+          // the agent loads these itself, and injects the instrumentation's helpers by their path
+          assertThat(raw(name))
+              .as("%s is loaded by the agent, not the runtime loader", name)
+              .doesNotStartWith("io/sluice/javaagent/entry/")
+              .doesNotStartWith("io/sluice/javaagent/instrumentation/")
+              .doesNotStartWith("io/sluice/javaagent/bridge/");
+          assertThat(jar.getEntry(raw(name))).as("%s is stored twice", name).isNull();
           assertThat(rewritten).as("%s mentions a name the agent rewrites", name).isFalse();
         } else if (!name.startsWith("io/sluice/javaagent/entry/")
             && !name.startsWith("io/sluice/javaagent/instrumentation/")) {
@@ -130,13 +137,22 @@ class PackagingIT {
               "io.opentelemetry.javaagent.extension.AgentListener",
               "io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizerProvider",
               "io.opentelemetry.sdk.autoconfigure.spi.traces.ConfigurableSamplerProvider",
-              "io.opentelemetry.javaagent.extension.ignore.IgnoredTypesConfigurer")) {
+              "io.opentelemetry.javaagent.extension.ignore.IgnoredTypesConfigurer",
+              "io.opentelemetry.javaagent.tooling.bootstrap.BootstrapPackagesConfigurer")) {
         assertThat(providers(jar, "META-INF/services/" + spi))
             .as("the agent finds entry points only: %s", spi)
             .singleElement()
             .asString()
             .startsWith("io.sluice.javaagent.entry.");
       }
+      assertThat(
+              providers(
+                  jar,
+                  "META-INF/services/"
+                      + "io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule"))
+          .isNotEmpty()
+          .allSatisfy(
+              module -> assertThat(module).startsWith("io.sluice.javaagent.instrumentation."));
     }
   }
 

@@ -1,4 +1,4 @@
-package io.sluice.javaagent;
+package io.sluice.javaagent.entry;
 
 import io.opentelemetry.javaagent.tooling.bootstrap.BootstrapPackagesBuilder;
 import io.opentelemetry.javaagent.tooling.bootstrap.BootstrapPackagesConfigurer;
