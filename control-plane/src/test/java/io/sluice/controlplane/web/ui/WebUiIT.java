@@ -232,15 +232,11 @@ class WebUiIT {
     // change).
     js("window.__notReloaded = true;");
     long eventRefreshes = overviewEventRefreshes();
-    HttpResponse<String> changed =
-        api(
-            "PUT",
-            "/api/v1/services/" + service + "/rules",
+    long changedRevision =
+        storeAs(
             OTHER_WRITER_TOKEN,
-            documentFor(service, 0.0).replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.2"),
-            Map.of());
-    assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
-    long changedRevision = revisionOf(changed);
+            service,
+            documentFor(service, 0.0).replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.2"));
     long started = System.nanoTime();
     await("the overview shows revision " + changedRevision + " after a change event's refresh")
         .atMost(BOUND)
@@ -452,15 +448,7 @@ class WebUiIT {
   @Test
   void historyShowsWhoChangedWhatAndRollsBackWithTheAgentFollowing() {
     String service = "rolled-back";
-    HttpResponse<String> bobs =
-        api(
-            "PUT",
-            "/api/v1/services/" + service + "/rules",
-            OTHER_WRITER_TOKEN,
-            documentFor(service, 0.0),
-            Map.of());
-    assertThat(bobs.statusCode()).as(bobs.body()).isEqualTo(200);
-    long firstRevision = revisionOf(bobs);
+    long firstRevision = storeAs(OTHER_WRITER_TOKEN, service, documentFor(service, 0.0));
     // as the page sends a comment that is not ASCII
     HttpResponse<String> alices =
         api(
@@ -2056,15 +2044,7 @@ class WebUiIT {
   @Test
   void aReaderSeesNoEditControlsAndCannotWrite() {
     String service = "read-only";
-    HttpResponse<String> bobs =
-        api(
-            "PUT",
-            "/api/v1/services/" + service + "/rules",
-            OTHER_WRITER_TOKEN,
-            documentFor(service, 0.0),
-            Map.of());
-    assertThat(bobs.statusCode()).as(bobs.body()).isEqualTo(200);
-    long firstRevision = revisionOf(bobs);
+    long firstRevision = storeAs(OTHER_WRITER_TOKEN, service, documentFor(service, 0.0));
     startAgent(service);
     open(WRITER_TOKEN, "/");
     click(By.id("sign-out"));
@@ -2883,14 +2863,17 @@ class WebUiIT {
 
   /** Stores the orders document, with this health ratio, as {@code service}'s. */
   private static long storeOrdersDocumentAs(String service, double healthRatio) {
+    return storeAs(
+        WRITER_TOKEN,
+        service,
+        ordersDocument(healthRatio)
+            .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""));
+  }
+
+  /** Stores {@code document} as {@code service}'s rules with {@code token}; the new revision. */
+  private static long storeAs(String token, String service, String document) {
     HttpResponse<String> stored =
-        api(
-            "PUT",
-            "/api/v1/services/" + service + "/rules",
-            WRITER_TOKEN,
-            ordersDocument(healthRatio)
-                .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""),
-            Map.of());
+        api("PUT", "/api/v1/services/" + service + "/rules", token, document, Map.of());
     assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
     return revisionOf(stored);
   }
