@@ -2,6 +2,7 @@ package io.sluice.etcd;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.URI;
@@ -36,10 +37,11 @@ import javax.net.ssl.SSLException;
  *       closed or reset while gRPC was still negotiating TLS. A refused connection (etcd down) and
  *       a handshake that etcd refused (an unknown client certificate, an untrusted server one) are
  *       not;
- *   <li>for {@code http://}: a connection closed by the server before it said anything ({@code
- *       UNAVAILABLE: Network closed for unknown reason}, no cause), which is how an etcd serving
- *       only TLS treats the plain HTTP/2 preface, or Go's own "Client sent an HTTP request to an
- *       HTTPS server".
+ *   <li>for {@code http://}: a connection closed or reset by the server before it said anything
+ *       ({@code UNAVAILABLE: Network closed for unknown reason} with no cause, or a {@code
+ *       Connection reset}), which is how an etcd serving only TLS treats the plain HTTP/2 preface,
+ *       or Go's own "Client sent an HTTP request to an HTTPS server". A refused connection (etcd
+ *       down) is not.
  * </ul>
  *
  * <p>Only JDK types and gRPC's {@link StatusRuntimeException} are tested, never class names as
@@ -152,11 +154,18 @@ public final class EtcdSchemeMismatch {
                 && String.valueOf(root.getMessage()).contains("Connection reset")));
   }
 
-  /** A plain client whose peer hung up before saying anything, as a TLS-only etcd does. */
+  /**
+   * A plain client whose peer hung up before saying anything, as a TLS-only etcd does: with a FIN
+   * when it had read all the client sent, with a reset when the client's first frames were still
+   * arriving as it closed (which one is a race on every connection).
+   */
   static boolean tlsPeerOfPlainClient(Throwable failure) {
     for (Throwable t = failure; t != null; t = next(t)) {
       String message = String.valueOf(t.getMessage());
       if (message.contains("Client sent an HTTP request to an HTTPS server")) {
+        return true;
+      }
+      if (t instanceof IOException && message.contains("Connection reset")) {
         return true;
       }
       if (t instanceof StatusRuntimeException grpc

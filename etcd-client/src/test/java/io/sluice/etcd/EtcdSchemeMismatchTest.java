@@ -3,6 +3,7 @@ package io.sluice.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.URI;
@@ -114,10 +115,19 @@ class EtcdSchemeMismatchTest {
                 unavailable("io exception", new ConnectException("Connection refused"))),
             false),
         Arguments.of(
+            // a TLS-only etcd closing while the client's first frames still arrive: a race seen
+            // in EtcdSchemeMismatchIT on one of two connections to the same etcd
             Named.of(
-                "reset connection",
+                "reset before a word",
                 unavailable("io exception", new SocketException("Connection reset"))),
-            false),
+            true),
+        Arguments.of(
+            Named.of(
+                "reset before a word (native transport)",
+                unavailable(
+                    "io exception",
+                    new IOException("recvAddress(..) failed: Connection reset by peer"))),
+            true),
         Arguments.of(
             Named.of(
                 "closed with a cause",
