@@ -21,6 +21,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -64,6 +66,7 @@ import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -88,6 +91,7 @@ class WebUiIT {
   static final String XSS = "<img src=x onerror=alert(1)>";
   private static final Duration BOUND = Duration.ofSeconds(30);
   private static final Pattern ZERO_RATIO = Pattern.compile("\"ratio\": 0(?![.\\d])");
+  private static final String EVENTS = "/api/v1/events";
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
@@ -2452,6 +2456,97 @@ class WebUiIT {
     await("no event stream open once signed out")
         .atMost(Duration.ofSeconds(8))
         .until(() -> OpenEventStreams.in(controlPlane), n -> n == 0);
+  }
+
+  /**
+   * The control plane restarts with other tokens, and the event stream's next request is refused
+   * (401): for the tab's token, the page signs out with the reason, as after any other refused
+   * call, and its stream asks no more; for a token the tab has replaced meanwhile (a sign-in in
+   * another page of the tab), the stream carries on with the new one. The page's other calls are
+   * held (never answered), so only the stream can tell.
+   */
+  @Test
+  void aStreamRefusedForTheTabsTokenSignsOutButNotForATokenReplacedMeanwhile() throws Exception {
+    int restartPort = freePort();
+    List<ConfigurableApplicationContext> started = new ArrayList<>();
+    try {
+      started.add(
+          controlPlaneAt(
+              restartPort, HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer"));
+      browser.get("http://127.0.0.1:" + restartPort + "/#/");
+      signIn(WRITER_TOKEN);
+      awaitRole("writer");
+      awaitText(By.id("live"), "Live");
+      holdApiCallsButTheEventStream();
+
+      // restarted with bob's token only: alice's stream asks again, and is answered only after
+      // another page of the tab signed in as bob
+      HeldRequests held = HeldRequests.holding(EVENTS);
+      started.get(0).close();
+      started.add(controlPlaneAt(restartPort, held, "bob", OTHER_WRITER_TOKEN, "writer"));
+      await("the stream asks the restarted control plane")
+          .atMost(BOUND)
+          .until(held::waiting, n -> n > 0);
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+      held.release();
+      await("the stream asks again, with bob's token")
+          .atMost(BOUND)
+          .until(held::tokens, tokens -> tokens.contains(OTHER_WRITER_TOKEN));
+      assertThat(held.tokens().get(0)).isEqualTo(WRITER_TOKEN);
+      awaitText(By.id("live"), "Live");
+      assertThat(browser.findElements(By.id("token"))).isEmpty();
+
+      // restarted with alice's token only: bob's, the tab's, is refused
+      HeldRequests asked = HeldRequests.recording(EVENTS);
+      started.get(1).close();
+      started.add(controlPlaneAt(restartPort, asked, "alice", WRITER_TOKEN, "writer"));
+      waitFor(By.id("token"));
+      awaitText(By.id("toast"), "the token is no longer accepted");
+      assertThat(browser.findElement(By.id("live")).isDisplayed()).isFalse();
+      await("the stream asks no more after its refusal")
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(10))
+          .until(asked::tokens, tokens -> tokens.equals(List.of(OTHER_WRITER_TOKEN)));
+    } finally {
+      browser.get(baseUrl() + "/");
+      started.forEach(ConfigurableApplicationContext::close);
+    }
+  }
+
+  /** The page's API calls are never answered, except its event stream's. */
+  private static void holdApiCallsButTheEventStream() {
+    js(
+        "window.__unheld = window.fetch; window.fetch = (...a) =>"
+            + " /api\\/v1\\//.test(String(a[0])) && !/api\\/v1\\/events/.test(String(a[0]))"
+            + " ? new Promise(() => {}) : window.__unheld(...a);");
+  }
+
+  /**
+   * A control plane of the test's own on {@code port}, on the class's etcd, with one token and
+   * {@code requests} in front of it: the test restarts it on the same port (the page's origin) with
+   * other tokens, as an operator would.
+   */
+  private static ConfigurableApplicationContext controlPlaneAt(
+      int port, HeldRequests requests, String name, String token, String role) {
+    ApplicationContextInitializer<ConfigurableApplicationContext> filter =
+        context ->
+            ((GenericApplicationContext) context).registerBean(HeldRequests.class, () -> requests);
+    return new SpringApplicationBuilder(ControlPlaneApplication.class)
+        .initializers(filter)
+        .run(
+            "--server.port=" + port,
+            "--server.address=127.0.0.1",
+            "--server.tomcat.basedir=" + TomcatBaseDirs.next(),
+            "--server.shutdown=immediate",
+            "--sluice.etcd.endpoints=" + etcd.endpoint(),
+            "--sluice.security.tokens." + name + ".token=" + token,
+            "--sluice.security.tokens." + name + ".role=" + role);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
   }
 
   /** Leaves the app for a fresh load of it, does {@code there} on that one, and goes back. */
