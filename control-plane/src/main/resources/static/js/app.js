@@ -8,7 +8,7 @@ import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
 
 const main = document.getElementById('main');
-const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null, liveWhenHidden: false, token: null, hides: 0 };
+const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null, liveWhenHidden: false, token: null, hides: 0, drawnFor: null, resuming: 0 };
 
 /** What views get: the user's role and a way to hear live events. */
 const context = {
@@ -48,7 +48,8 @@ window.addEventListener('hashchange', route);
 // stream closes as the page goes, and a page restored from the cache opens a new one, whose
 // 'reconnected' has the pages re-read what changed while they were away.
 window.addEventListener('pagehide', () => {
-  state.liveWhenHidden = Boolean(state.stream);
+  // a page left while it still asks who it is (resume) finishes when it is shown again
+  state.liveWhenHidden = Boolean(state.stream) || state.resuming > 0;
   state.hides++;
   stopLive();
 });
@@ -168,21 +169,22 @@ async function resume() {
     start();
     return;
   }
-  const before = `${state.role} ${state.name}`;
   const hides = state.hides;
+  state.resuming++;
   try {
     await identify();
   } catch (e) {
     // a token no longer accepted has signed the page out (onUnauthorized); with no answer at all
     // the event stream keeps trying, and says so
     if (!state.role || (e instanceof ApiError && e.status === 401)) return;
+  } finally {
+    state.resuming--;
   }
-  if (state.hides !== hides) {
-    // left again while asking: the stream opens when it is shown next
-    state.liveWhenHidden = true;
-    return;
-  }
-  if (`${state.role} ${state.name}` === before) {
+  // Left again while asking: shown again, the page asks anew (pagehide saw this ask under way).
+  if (state.hides !== hides) return;
+  // Compared with what the page shows, not with the role before this ask: an ask answered while
+  // the page was away again has changed the role without drawing it.
+  if (`${state.role} ${state.name}` === state.drawnFor) {
     startLive();
   } else {
     closePage();
@@ -211,6 +213,7 @@ async function identify() {
 }
 
 function enterApp() {
+  state.drawnFor = `${state.role} ${state.name}`;
   const signOutButton = document.getElementById('sign-out');
   signOutButton.hidden = false;
   setText(signOutButton, session.token() ? 'Sign out' : 'Sign in');

@@ -92,6 +92,7 @@ class WebUiIT {
   private static final Duration BOUND = Duration.ofSeconds(30);
   private static final Pattern ZERO_RATIO = Pattern.compile("\"ratio\": 0(?![.\\d])");
   private static final String EVENTS = "/api/v1/events";
+  private static final String WHOAMI = "/api/v1/whoami";
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
@@ -2511,6 +2512,63 @@ class WebUiIT {
       browser.get(baseUrl() + "/");
       started.forEach(ConfigurableApplicationContext::close);
     }
+  }
+
+  /**
+   * The role of the page's token changes while the page is in the back-forward cache (the control
+   * plane restarted with the same token as a reader's), and the page is left again while it asks
+   * whoami on its way back: shown once more, it draws the reader's page, with no edit controls.
+   */
+  @Test
+  void aRoleChangedWhileThePageWasAwayIsDrawnWhenItIsShownAgain() throws Exception {
+    String service = "role-while-away";
+    storeOrdersDocumentAs(service);
+    int restartPort = freePort();
+    List<ConfigurableApplicationContext> started = new ArrayList<>();
+    try {
+      started.add(
+          controlPlaneAt(
+              restartPort, HeldRequests.recording(WHOAMI), "carol", WRITER_TOKEN, "writer"));
+      browser.get("http://127.0.0.1:" + restartPort + "/#/service/" + service + "/rules");
+      signIn(WRITER_TOKEN);
+      awaitRole("writer");
+      waitFor(By.cssSelector("[data-test=review]"));
+      awaitText(By.id("live"), "Live");
+
+      HeldRequests whoami = HeldRequests.holding(WHOAMI);
+      leaveAndComeBack(
+          () -> {
+            started.get(0).close();
+            started.add(controlPlaneAt(restartPort, whoami, "carol", WRITER_TOKEN, "reader"));
+          });
+      await("the page back asks who it is").atMost(BOUND).until(whoami::waiting, n -> n > 0);
+      // left again before the answer, which comes while the page is away
+      leaveAndComeBack(whoami::release);
+
+      awaitRole("reader");
+      WebElement editor = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+      assertThat(editor.getAttribute("readonly")).isNotNull();
+      waitFor(By.cssSelector("[data-test=read-only]"));
+      assertThat(browser.findElements(By.cssSelector("[data-test=review]"))).isEmpty();
+      awaitText(By.id("live"), "Live");
+    } finally {
+      browser.get(baseUrl() + "/");
+      started.forEach(ConfigurableApplicationContext::close);
+    }
+  }
+
+  /** Leaves the page for another site's, does {@code meanwhile}, and goes back to it. */
+  private static void leaveAndComeBack(Runnable meanwhile) {
+    js(
+        "window.__restored = false;"
+            + " window.addEventListener('pageshow', e => { window.__restored = e.persisted; });");
+    browser.get(baseUrl() + "/?elsewhere#/");
+    meanwhile.run();
+    browser.navigate().back();
+    await("the page is back from the back-forward cache")
+        .atMost(BOUND)
+        .until(() -> Boolean.TRUE.equals(js("return window.__restored === true")));
   }
 
   /** The page's API calls are never answered, except its event stream's. */
