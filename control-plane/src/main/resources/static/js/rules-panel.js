@@ -490,20 +490,28 @@ export class RulesPanel {
     try {
       const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, { body: text, headers });
       const revision = r.body?.revision ?? etagRevision(r.headers);
+      // What the control plane stored, not the editor's reading of what was sent: the stored form
+      // spells every default out and holds a match's number as its text, and the editor's reading
+      // is a JavaScript number, which rounds a whole number past 2^53. Kept as current, the rounded
+      // value would be sent, and stored, with the next save of anything else.
+      const stored = await this.storedDocument(revision);
+      const saved = stored ?? doc;
+      // an event of this very save, heard while reading it back, is no newer revision
+      this.newer.hidden = true;
       if (r.body?.unchanged) {
         // the same rules as stored, only spelled differently (a default left out, keys reordered):
         // the server wrote nothing, so no history entry holds the comment and no rollout starts
-        this.base = { revision, document: doc };
-        this.setText(pretty(doc));
+        this.base = { revision, document: saved };
+        this.setText(pretty(saved));
         this.closeReview();
         this.showOutcome(h('p', { class: 'notice', 'data-test': 'unchanged', text: `Nothing to save: these are the same rules as revision ${revision} (only spelled differently). Nothing was written and the comment was not recorded.` }));
         return;
       }
       this.comment.value = '';
-      this.base = { revision, document: doc };
+      this.base = { revision, document: saved };
       this.template.hidden = true;
-      this.page.setCurrent({ revision, document: doc });
-      this.setText(pretty(doc));
+      this.page.setCurrent({ revision, document: saved });
+      this.setText(pretty(saved));
       this.closeReview();
       // the rollout bar is at the top of the page: bring it into view, clear of the sticky top bar,
       // as far as the outcome (with the focus) stays in view too
@@ -514,6 +522,19 @@ export class RulesPanel {
       button.disabled = false;
       this.closeReview();
       this.showSaveError(e, text);
+    }
+  }
+
+  /**
+   * The document stored as `revision`, as the control plane answers it; null when it cannot be
+   * read now or a later revision is current already (the page hears of that one by its event).
+   */
+  async storedDocument(revision) {
+    try {
+      const r = await call('GET', `api/v1/services/${enc(this.page.service)}/rules`);
+      return etagRevision(r.headers) === revision && r.body && typeof r.body === 'object' ? r.body : null;
+    } catch {
+      return null;
     }
   }
 

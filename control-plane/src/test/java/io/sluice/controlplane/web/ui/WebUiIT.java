@@ -1833,6 +1833,54 @@ class WebUiIT {
   }
 
   /**
+   * A whole number past 2^53 in a match (an attribute value, which a long attribute can hold):
+   * JavaScript reads it rounded, but the editor sends its text as written and, once saved, holds
+   * what the control plane stored (the number's text), so saving another change later keeps every
+   * digit instead of storing the rounded number.
+   */
+  @Test
+  void aWholeNumberPastTwoToThe53KeepsItsDigitsThroughTheNextSave() {
+    String service = "big-number";
+    String big = "9007199254740993"; // 2^53 + 1, read as 9007199254740992 by JavaScript
+    long revision = storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"service\": \"" + service + "\""));
+    type(
+        editor,
+        documentFor(service, 0.0)
+            .replace(
+                "\"url.path\": \"/checkout/**\"",
+                "\"url.path\": \"/checkout/**\", \"order.id\": " + big));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+    long saved = currentRevisionShown();
+    await("the editor holds the number as stored")
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"order.id\": \"" + big + "\""));
+    assertThat(beforeUnloadIsRefused()).isFalse();
+
+    type(
+        editor,
+        editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.2"));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    click(By.cssSelector("[data-test=save]"));
+    await("a second save").atMost(BOUND).until(() -> currentRevisionShown() > saved);
+    HttpResponse<String> stored =
+        api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of());
+    assertThat(stored.body())
+        .contains("\"defaultRatio\":0.2")
+        .contains("\"order.id\":\"" + big + "\"");
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Someone saves while an operator reads older history pages: the list gains the new revision at
    * the top and keeps the pages opened, and the focused button keeps the focus.
    */
