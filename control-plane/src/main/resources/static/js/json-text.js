@@ -120,7 +120,7 @@ export function parseWithLocations(text) {
     const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
     if (!m) fail('malformed number');
     i += m[0].length;
-    return Number(m[0]);
+    return wholeNumber(m[0], !m[2] && !m[3]);
   }
 
   try {
@@ -132,6 +132,22 @@ export function parseWithLocations(text) {
     const { line, column } = lineColumn(text, e.offset ?? i);
     return { error: { message: e.message, line, column, offset: e.offset ?? i } };
   }
+}
+
+/**
+ * A number as written. A whole number JavaScript cannot hold exactly (past 2^53, such as an
+ * attribute value a long can hold) keeps its digits as raw JSON where the browser has
+ * JSON.rawJSON: the review's diff and the table view show it, and `pretty` writes it, as written
+ * (the control plane keeps it exactly), not rounded. Elsewhere it is a Number, rounded.
+ */
+function wholeNumber(written, whole) {
+  const n = Number(written);
+  return whole && !Number.isSafeInteger(n) && typeof JSON.rawJSON === 'function' ? JSON.rawJSON(written) : n;
+}
+
+/** Whether `v` is a whole number kept as written (see wholeNumber): a number, not an object. */
+export function isRawNumber(v) {
+  return typeof JSON.isRawJSON === 'function' && JSON.isRawJSON(v);
 }
 
 /** 1-based line and column of an offset. */

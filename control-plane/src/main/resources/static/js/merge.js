@@ -4,7 +4,7 @@
 // anything both sides changed differently is a conflict, resolved in favour of the user's
 // version and listed so they can check it.
 
-import { itemPath, memberPath } from './json-text.js';
+import { isRawNumber, itemPath, memberPath } from './json-text.js';
 
 export function merge3(base, mine, theirs) {
   const conflicts = [];
@@ -94,7 +94,7 @@ function namedList(v) {
 }
 
 function isObject(v) {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isRawNumber(v);
 }
 
 function same(a, b) {

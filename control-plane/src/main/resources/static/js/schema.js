@@ -10,7 +10,7 @@
 // if/then/else, $ref (local: #, #/$defs/..., #/definitions/..., and $anchor). Annotations
 // (title, description, default, examples, format, $comment) are ignored.
 
-import { itemPath, memberPath, showHidden } from './json-text.js';
+import { isRawNumber, itemPath, memberPath, showHidden } from './json-text.js';
 
 /** Compiles a schema once; returns a function document → [{path, message}]. */
 export function compileSchema(root) {
@@ -73,9 +73,10 @@ export function compileSchema(root) {
       });
     }
     if (typeof value === 'number') numberChecks(schema, value, path, errors);
+    else if (isRawNumber(value)) numberChecks(schema, Number(value.rawJSON), path, errors, value.rawJSON);
     if (typeof value === 'string') stringChecks(schema, value, path, errors);
     if (Array.isArray(value)) arrayChecks(schema, value, path, errors);
-    else if (value !== null && typeof value === 'object') objectChecks(schema, value, path, errors);
+    else if (value !== null && typeof value === 'object' && !isRawNumber(value)) objectChecks(schema, value, path, errors);
 
     if (Array.isArray(schema.allOf)) for (const s of schema.allOf) validate(s, value, path, errors);
     if (Array.isArray(schema.anyOf)) {
@@ -111,11 +112,12 @@ export function compileSchema(root) {
     return best && best.length ? best : [{ path, message: fallback }];
   }
 
-  function numberChecks(s, v, path, errors) {
-    if (s.minimum !== undefined && v < s.minimum) errors.push({ path, message: `must be at least ${s.minimum}, not ${v}` });
-    if (s.maximum !== undefined && v > s.maximum) errors.push({ path, message: `must be at most ${s.maximum}, not ${v}` });
-    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) errors.push({ path, message: `must be above ${s.exclusiveMinimum}, not ${v}` });
-    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) errors.push({ path, message: `must be below ${s.exclusiveMaximum}, not ${v}` });
+  // `written`: the number as written, for one kept so (a whole number past 2^53)
+  function numberChecks(s, v, path, errors, written = v) {
+    if (s.minimum !== undefined && v < s.minimum) errors.push({ path, message: `must be at least ${s.minimum}, not ${written}` });
+    if (s.maximum !== undefined && v > s.maximum) errors.push({ path, message: `must be at most ${s.maximum}, not ${written}` });
+    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) errors.push({ path, message: `must be above ${s.exclusiveMinimum}, not ${written}` });
+    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) errors.push({ path, message: `must be below ${s.exclusiveMaximum}, not ${written}` });
     if (s.multipleOf !== undefined && Math.abs(v / s.multipleOf - Math.round(v / s.multipleOf)) > 1e-9) {
       errors.push({ path, message: `must be a multiple of ${s.multipleOf}` });
     }
@@ -227,10 +229,10 @@ function typeMatches(type, v) {
     case 'null': return v === null;
     case 'boolean': return typeof v === 'boolean';
     case 'string': return typeof v === 'string';
-    case 'number': return typeof v === 'number';
-    case 'integer': return typeof v === 'number' && Number.isInteger(v);
+    case 'number': return typeof v === 'number' || isRawNumber(v);
+    case 'integer': return (typeof v === 'number' && Number.isInteger(v)) || isRawNumber(v);
     case 'array': return Array.isArray(v);
-    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v);
+    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) && !isRawNumber(v);
     default: return true;
   }
 }
@@ -245,6 +247,7 @@ function typeNames(type) {
 
 export function kindOf(v) {
   if (v === null) return 'null';
+  if (isRawNumber(v)) return 'a number';
   if (Array.isArray(v)) return 'a list';
   switch (typeof v) {
     case 'string': return 'a string';

@@ -1849,6 +1849,16 @@ class WebUiIT {
     await()
         .atMost(BOUND)
         .until(() -> editor.getAttribute("value").contains("\"service\": \"" + service + "\""));
+    // where a whole number must be small, the editor's check quotes it as written
+    type(
+        editor,
+        documentFor(service, 0.0).replace("\"minimumCalls\": 10", "\"minimumCalls\": " + big));
+    assertThat(
+            waitFor(
+                    By.cssSelector(
+                        "[data-test=problems] button[data-path='$.breakers[0].minimumCalls']"))
+                .getText())
+        .contains("must be at most 2147483647, not " + big);
     type(
         editor,
         documentFor(service, 0.0)
@@ -1856,7 +1866,18 @@ class WebUiIT {
                 "\"url.path\": \"/checkout/**\"",
                 "\"url.path\": \"/checkout/**\", \"order.id\": " + big));
     awaitText(By.id("editor-status"), "No problems found.");
+    // what the save sends, not its rounded reading, in the table view and the review's diff
+    assertThat(
+            browser
+                .findElement(By.cssSelector("[data-test=structured]"))
+                .getDomProperty("textContent"))
+        .contains("order.id = " + big);
     click(By.cssSelector("[data-test=review]"));
+    assertThat(
+            waitFor(By.cssSelector("[data-test=diff]")).findElements(By.cssSelector("tr.diff-add")))
+        .extracting(WebElement::getText)
+        .anyMatch(line -> line.contains("\"order.id\": " + big))
+        .noneMatch(line -> line.contains("9007199254740992"));
     click(By.cssSelector("[data-test=save]"));
     awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
     long saved = currentRevisionShown();
