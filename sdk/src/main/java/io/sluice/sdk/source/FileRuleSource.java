@@ -44,11 +44,21 @@ public final class FileRuleSource implements RuleSource {
   /** Changes closer together than this are read once: an editor's save is often several events. */
   private static final long SETTLE_MILLIS = 50;
 
+  /**
+   * How long {@link #close()} waits for the source's thread before abandoning it, as {@link
+   * EtcdRuleSource#CLOSE_TIMEOUT}. An idle thread ends at once, and an interrupt ends a read of a
+   * local file; a read blocked in the kernel (a hung network file system) ends with neither, and
+   * the app's exit, which runs this, must not wait on it. The thread is a daemon: it does not keep
+   * the JVM alive.
+   */
+  static final Duration CLOSE_TIMEOUT = Duration.ofMillis(250);
+
   private final Path file;
   private final ActiveRulesHolder holder;
   private final Set<String> services;
   private final Duration pollInterval;
   private final Clock clock;
+  private final Reader reader;
   private final RuleSourceListeners listeners = new RuleSourceListeners();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -70,6 +80,7 @@ public final class FileRuleSource implements RuleSource {
         builder.service == null ? Set.of() : Set.of(builder.service, RuleDocument.DEFAULT_SERVICE);
     this.pollInterval = builder.pollInterval;
     this.clock = builder.clock;
+    this.reader = builder.reader;
   }
 
   /** A builder for a source that keeps {@code holder} up to date from {@code file}. */
@@ -125,10 +136,33 @@ public final class FileRuleSource implements RuleSource {
     closeWatchService();
     worker.interrupt();
     try {
-      worker.join(TimeUnit.SECONDS.toMillis(5));
+      worker.join(CLOSE_TIMEOUT.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      return;
     }
+    if (worker.isAlive()) {
+      logger.info(
+          "the rules file source of "
+              + file
+              + " did not stop within "
+              + CLOSE_TIMEOUT.toMillis()
+              + " ms, busy in "
+              + busyIn(worker)
+              + ": abandoned its thread, a daemon");
+    }
+  }
+
+  /** The innermost frame of {@code busy}'s stack that is not the JDK's, or its innermost. */
+  private static String busyIn(Thread busy) {
+    StackTraceElement[] stack = busy.getStackTrace();
+    for (StackTraceElement frame : stack) {
+      String type = frame.getClassName();
+      if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
+        return frame.toString();
+      }
+    }
+    return stack.length > 0 ? stack[0].toString() : "(no stack)";
   }
 
   @Override
@@ -230,30 +264,22 @@ public final class FileRuleSource implements RuleSource {
   private void check() {
     byte[] content;
     try {
-      content = read(file);
+      content = reader.read(file);
     } catch (NoSuchFileException e) {
-      if (lastRejection != null) {
-        // the rejected document is gone: its rejection no longer stands (RuleSource#lastRejection),
-        // and the same content coming back is a new document to reject
-        lastRejection = null;
-        lastContent = null;
+      if (closed.get()) {
+        return;
       }
-      if (!missingLogged) {
-        missingLogged = true;
-        logger.warning("the rules file " + file + " does not exist; the rules in force stay");
-      }
+      missing();
       return;
     } catch (IOException | RuntimeException e) {
-      // a directory, no permission...: said once per distinct problem, then retried quietly
-      String problem = e.toString();
-      if (!problem.equals(unreadableLogged)) {
-        unreadableLogged = problem;
-        logger.warning(
-            "cannot read the rules file " + file + " (" + e + "); the rules in force stay");
-      } else {
-        logger.log(Level.FINE, "could not read the rules file " + file + "; trying again", e);
+      if (closed.get()) {
+        return; // a read cut short by close()'s interrupt (ClosedByInterruptException): no problem
       }
+      unreadable(e);
       return;
+    }
+    if (closed.get()) {
+      return; // closed while reading: a closed source publishes nothing
     }
     missingLogged = false;
     unreadableLogged = null;
@@ -287,6 +313,31 @@ public final class FileRuleSource implements RuleSource {
     listeners.rejected(rejection);
   }
 
+  private void missing() {
+    if (lastRejection != null) {
+      // the rejected document is gone: its rejection no longer stands (RuleSource#lastRejection),
+      // and the same content coming back is a new document to reject
+      lastRejection = null;
+      lastContent = null;
+    }
+    if (!missingLogged) {
+      missingLogged = true;
+      logger.warning("the rules file " + file + " does not exist; the rules in force stay");
+    }
+  }
+
+  /** A directory, no permission...: said once per distinct problem, then retried quietly. */
+  private void unreadable(Exception e) {
+    String problem = e.toString();
+    if (!problem.equals(unreadableLogged)) {
+      unreadableLogged = problem;
+      logger.warning(
+          "cannot read the rules file " + file + " (" + e + "); the rules in force stay");
+    } else {
+      logger.log(Level.FINE, "could not read the rules file " + file + "; trying again", e);
+    }
+  }
+
   /** The file's bytes, at most one more than a document may have (RuleCodec refuses more). */
   private static byte[] read(Path file) throws IOException {
     return RegularFiles.readAtMost(file, RuleCodec.MAX_DOCUMENT_BYTES);
@@ -306,6 +357,12 @@ public final class FileRuleSource implements RuleSource {
     }
   }
 
+  /** How the source reads the file; a seam for tests that need a read to hang. */
+  @FunctionalInterface
+  interface Reader {
+    byte[] read(Path file) throws IOException;
+  }
+
   /** Builds a {@link FileRuleSource}; {@link #build()} does no I/O. */
   public static final class Builder {
     private final Path file;
@@ -313,6 +370,7 @@ public final class FileRuleSource implements RuleSource {
     private String service;
     private Duration pollInterval = Duration.ofSeconds(2);
     private Clock clock = Clock.systemUTC();
+    private Reader reader = FileRuleSource::read;
 
     private Builder(Path file, ActiveRulesHolder holder) {
       this.file = Objects.requireNonNull(file, "file");
@@ -344,6 +402,12 @@ public final class FileRuleSource implements RuleSource {
     /** The clock that stamps rejections. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How the file is read, instead of as a regular file of at most a document's size. */
+    Builder reader(Reader reader) {
+      this.reader = Objects.requireNonNull(reader, "reader");
       return this;
     }
 

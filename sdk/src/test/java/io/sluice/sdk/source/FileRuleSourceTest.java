@@ -10,18 +10,25 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileRuleSourceTest {
+
+  /** The name of the source's thread. */
+  private static final String WORKER = "sluice-rules-file";
 
   @TempDir Path dir;
 
@@ -293,6 +300,96 @@ class FileRuleSourceTest {
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
   }
 
+  /**
+   * A read blocked in the kernel (here: opening a named pipe nobody writes to, as a hung network
+   * file system blocks a read) ends with no interrupt; close(), which runs at the app's exit, must
+   * not wait for it longer than its bound, and the abandoned thread must not keep the JVM alive.
+   */
+  @Test
+  void closeAbandonsAThreadBlockedInTheKernelWithinItsBound() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    Path fifo = mkfifo(dir.resolve("hung"));
+    AtomicReference<Thread> blocked = new AtomicReference<>();
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(
+          file,
+          path -> {
+            if (blocked.get() == null && Thread.currentThread().getName().equals(WORKER)) {
+              blocked.set(Thread.currentThread());
+              Files.readAllBytes(fifo); // open(2) blocks: no writer
+              throw new IOException("Input/output error"); // as a hung mount that gives up
+            }
+            return Files.readAllBytes(path);
+          });
+      awaitRatio(0.1);
+      await("the worker's read hangs")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> blocked.get() != null);
+      Thread worker = blocked.get();
+      assertThat(worker.isDaemon()).as("never keeps the JVM alive").isTrue();
+
+      long started = System.nanoTime();
+      source.close();
+      Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+      assertThat(took).as("close() with a hung read").isLessThan(Duration.ofSeconds(2));
+      assertThat(worker.isAlive()).as("still blocked in the kernel").isTrue();
+      assertThat(log.messages())
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .startsWith("the rules file source of " + file)
+                      .contains("did not stop within " + FileRuleSource.CLOSE_TIMEOUT.toMillis())
+                      .contains("abandoned"));
+      // the file system gives up: the abandoned thread ends, saying nothing of the file
+      try (OutputStream writer = Files.newOutputStream(fifo)) {
+        writer.write('x');
+      }
+      await("the abandoned thread ends")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !worker.isAlive());
+      assertThat(log.messages()).noneMatch(m -> m.startsWith("cannot read"));
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.1);
+    }
+  }
+
+  /**
+   * close() interrupts the source's thread, which ends it before close() returns even in the midst
+   * of a read; what that read brings is not published: a closed source changes no rules.
+   */
+  @Test
+  void closeEndsTheThreadInTheMidstOfAReadAndPublishesNothingAfter() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    AtomicReference<Thread> reading = new AtomicReference<>();
+    List<ActiveRules> applied = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(
+          file,
+          applied,
+          path -> {
+            if (reading.get() == null && Thread.currentThread().getName().equals(WORKER)) {
+              reading.set(Thread.currentThread());
+              try {
+                new CountDownLatch(1).await(); // a slow read, under way when close() comes
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return document("orders", 0.5).getBytes(StandardCharsets.UTF_8);
+            }
+            return Files.readAllBytes(path);
+          });
+      await("the worker reads").atMost(Duration.ofSeconds(10)).until(() -> reading.get() != null);
+      Thread worker = reading.get();
+
+      source.close();
+
+      assertThat(worker.isAlive()).as("ended by the interrupt, within close()").isFalse();
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.1);
+      assertThat(applied).hasSize(1);
+      assertThat(log.messages()).noneMatch(m -> m.contains("abandoned"));
+    }
+  }
+
   /** A file too large to be a rules document is refused after reading no more than the limit. */
   @Test
   void refusesAFileLargerThanADocumentCanBe() throws Exception {
@@ -313,11 +410,20 @@ class FileRuleSourceTest {
   }
 
   private void start(Path file, List<ActiveRules> applied) {
-    source =
-        FileRuleSource.builder(file, holder)
-            .service("orders")
-            .pollInterval(Duration.ofMillis(500))
-            .build();
+    start(file, applied, null);
+  }
+
+  private void start(Path file, FileRuleSource.Reader reader) {
+    start(file, new CopyOnWriteArrayList<>(), reader);
+  }
+
+  private void start(Path file, List<ActiveRules> applied, FileRuleSource.Reader reader) {
+    FileRuleSource.Builder builder =
+        FileRuleSource.builder(file, holder).service("orders").pollInterval(Duration.ofMillis(500));
+    if (reader != null) {
+      builder.reader(reader);
+    }
+    source = builder.build();
     source.addListener(
         new RuleSourceListener() {
           @Override
@@ -331,6 +437,12 @@ class FileRuleSourceTest {
           }
         });
     source.start();
+  }
+
+  private static Path mkfifo(Path path) throws IOException, InterruptedException {
+    Process mkfifo = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor()).isZero();
+    return path;
   }
 
   private void awaitRatio(double ratio) {
