@@ -18,6 +18,11 @@
  * skips ASM's read and write, which changes no instruction). {@link IgnoredRuntimeTypes} keeps the
  * agent's instrumentation away from the runtime loader, as it keeps away from the extension's own.
  *
+ * <p>The agent calls the entry points only: an SPI method that a runtime class implements must be
+ * declared by its entry point too, or it is never called ({@code order()}, for instance). Each
+ * entry declares exactly the methods its runtime class implements, and {@code EntryForwardingTest}
+ * fails when a runtime class implements another.
+ *
  * <p>Nothing here may name a runtime class as a type: the extension's loader would then load it
  * itself. Every failure is caught and logged once; the app runs without Sluice rather than fail.
  */
