@@ -18,7 +18,11 @@ import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 /**
  * The two jars the build promises (ARCHITECTURE.md): the shaded extension with every bundled
@@ -154,6 +158,93 @@ class PackagingIT {
           .allSatisfy(
               module -> assertThat(module).startsWith("io.sluice.javaagent.instrumentation."));
     }
+  }
+
+  /**
+   * The build stores a runtime class raw unless its bytes contain one of the substrings in the
+   * pom's {@code sluice-runtime} move; the agent rewrites the names its own rules list. Both read
+   * here, from the pom and from the agent jar the build embeds: every name the agent rewrites must
+   * contain one of the build's substrings, and no raw class may mention one. An agent that starts
+   * to rewrite another name fails the build here, instead of leaving raw classes that needed it.
+   */
+  @Test
+  void theBuildKeepsForTheAgentEveryClassThatMentionsANameTheAgentRewrites() throws Exception {
+    Path agentJar =
+        Path.of(
+            System.getProperty(
+                "sluice.upstream.agent.jar",
+                TARGET.resolve("distro/opentelemetry-javaagent.jar").toString()));
+    try (JarFile agent = new JarFile(agentJar.toFile())) {
+      // the rules read below are those the extension loader reads extension classes through
+      assertThat(latin1(AgentRemapping.classBytes(agent, AgentRemapping.EXTENSION_LOADER)))
+          .contains(internal(AgentRemapping.STREAM_HANDLER));
+      assertThat(latin1(AgentRemapping.classBytes(agent, AgentRemapping.STREAM_HANDLER)))
+          .contains(internal(AgentRemapping.CONNECTION));
+    }
+    List<String> rewritten = AgentRemapping.rewrittenPrefixes(agentJar);
+    assertThat(rewritten)
+        .as("as in agent 2.31.1")
+        .contains("io/opentelemetry/api", "java/util/logging/Logger");
+
+    List<String> keptByTheBuild = buildsRewrittenSubstrings();
+    assertThat(keptByTheBuild).isNotEmpty();
+    for (String prefix : rewritten) {
+      // the rules name packages (and one class): a name they catch is the prefix and more
+      assertThat(keptByTheBuild)
+          .as("the build's substrings catch every name the agent rewrites under %s", prefix)
+          .anyMatch(s -> prefix.contains(s) || (prefix + "/").contains(s));
+    }
+
+    try (JarFile jar = new JarFile(TARGET.resolve("sluice-extension.jar").toFile())) {
+      int raw = 0;
+      for (JarEntry entry : Collections.list(jar.entries())) {
+        if (!entry.getName().endsWith(RAW_SUFFIX)) {
+          continue;
+        }
+        raw++;
+        String bytes;
+        try (InputStream in = jar.getInputStream(entry)) {
+          bytes = latin1(in.readAllBytes());
+        }
+        for (String prefix : rewritten) {
+          assertThat(bytes.contains(prefix))
+              .as("%s is raw but mentions %s, which the agent rewrites", entry.getName(), prefix)
+              .isFalse();
+        }
+      }
+      assertThat(raw).isGreaterThan(10_000);
+    }
+  }
+
+  /** The substrings that keep a runtime class for the agent to rewrite, as the pom lists them. */
+  private static List<String> buildsRewrittenSubstrings() throws Exception {
+    DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+    Document pom = factory.newDocumentBuilder().parse(Path.of("pom.xml").toFile());
+    List<String> substrings = new ArrayList<>();
+    NodeList moves = pom.getElementsByTagName("move");
+    for (int i = 0; i < moves.getLength(); i++) {
+      Element move = (Element) moves.item(i);
+      if (!move.getAttribute("todir").endsWith("/sluice-runtime")) {
+        continue;
+      }
+      NodeList contains = move.getElementsByTagName("contains");
+      for (int j = 0; j < contains.getLength(); j++) {
+        Element not = (Element) contains.item(j).getParentNode();
+        assertThat(not.getTagName())
+            .as("the build keeps a class that contains one")
+            .isEqualTo("not");
+        substrings.add(((Element) contains.item(j)).getAttribute("text"));
+      }
+    }
+    return substrings;
+  }
+
+  private static String internal(String className) {
+    return className.replace('.', '/');
+  }
+
+  private static String latin1(byte[] bytes) {
+    return new String(bytes, StandardCharsets.ISO_8859_1);
   }
 
   @Test
