@@ -20,10 +20,17 @@ import java.util.logging.Logger;
  * of the JVM; {@link SluiceAutoConfiguration#customize} is early enough. The {@link
  * Instrumentation} comes from the agent's bootstrap holder, by reflection, so nothing here depends
  * on the agent's internals at compile time.
+ *
+ * <p>The one-jar distro ({@code sluice-javaagent.jar}) carries the bridge's classes at its root,
+ * which the agent appends to the bootstrap class path itself at premain: there the bridge is found
+ * in place and nothing is appended. Each append makes a JVM with class data sharing print "Sharing
+ * is only supported for boot loader classes because bootstrap classpath has been appended" once
+ * more, and the distro then prints it once, for the agent's own jar.
  */
 final class BootstrapBridgeInstaller {
 
   static final String BRIDGE_RESOURCE = "io/sluice/javaagent/bootstrap/sluice-bridge.jar.bin";
+  static final String BRIDGE_CLASS = "io.sluice.javaagent.bridge.SluiceBridge";
   private static final String INSTRUMENTATION_HOLDER =
       "io.opentelemetry.javaagent.bootstrap.InstrumentationHolder";
   private static final Logger logger = Logger.getLogger(BootstrapBridgeInstaller.class.getName());
@@ -31,13 +38,16 @@ final class BootstrapBridgeInstaller {
   private BootstrapBridgeInstaller() {}
 
   /**
-   * Appends the bridge to the bootstrap class path.
+   * Appends the bridge to the bootstrap class path, unless the agent's jar put it there already.
    *
    * @return whether the bridge is in place; on failure the reason is logged and calls pass
    *     unguarded
    */
   static boolean install() {
     try {
+      if (onBootstrapPath()) {
+        return true;
+      }
       Instrumentation instrumentation = instrumentation();
       Path jar = Files.createTempFile("sluice-bridge", ".jar");
       jar.toFile().deleteOnExit();
@@ -55,6 +65,19 @@ final class BootstrapBridgeInstaller {
           Level.WARNING,
           "Sluice could not install its bootstrap bridge; circuit breakers are off in this JVM",
           e);
+      return false;
+    }
+  }
+
+  /**
+   * Whether the bootstrap loader has the bridge: it does in the distro, whose root the agent put
+   * there. (A miss is not remembered by the bootstrap loader; an append after it is found.)
+   */
+  static boolean onBootstrapPath() {
+    try {
+      Class.forName(BRIDGE_CLASS, false, null);
+      return true;
+    } catch (ClassNotFoundException e) {
       return false;
     }
   }

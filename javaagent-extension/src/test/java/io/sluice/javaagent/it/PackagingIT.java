@@ -253,6 +253,9 @@ class PackagingIT {
       Manifest manifest = jar.getManifest();
       assertThat(manifest.getMainAttributes().getValue("Premain-Class"))
           .isEqualTo("io.opentelemetry.javaagent.OpenTelemetryAgent");
+      assertThat(jar.getEntry("io/sluice/javaagent/bridge/SluiceBridge.class"))
+          .as("the bridge at the root, which the agent puts on the bootstrap path")
+          .isNotNull();
       ZipEntry embedded = jar.getEntry("extensions/sluice-extension.jar");
       assertThat(embedded).isNotNull();
       assertThat(embedded.getSize())
