@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -35,7 +36,10 @@ import java.util.logging.Logger;
  * EtcdRefusedException#notPermitted}) is retried only every {@link #REFUSED_RETRY_MS} ms: it fails
  * the same way until an operator changes etcd's users and roles or the control plane's settings,
  * and every attempt costs etcd a password check and a line in its log. Its warning says so and what
- * to change, also when the streak began as an outage.
+ * to change, also when the streak began as an outage. Someone who needs the mirror meanwhile (a
+ * request answered from it, a health check: {@link #retrySoonIfRefused}) has it read again at once,
+ * in the background, at most once per {@link #REFUSED_NUDGE_MS} ms: the mirror then follows an
+ * operator's fix within a second or two instead of up to half a minute later.
  *
  * <p>Callbacks come one at a time, from the watch thread or the given scheduler, never
  * concurrently. Create watches with {@link PrefixWatches}, which health reports on.
@@ -77,6 +81,13 @@ public final class PrefixWatch implements AutoCloseable {
   /** The pause before reading again after etcd refused the control plane's credentials. */
   static final long REFUSED_RETRY_MS = 30_000;
 
+  /**
+   * The least time between two reads {@link #retrySoonIfRefused} starts ahead of the refused read's
+   * pause: short enough that the mirror follows an operator's fix within a second or two, long
+   * enough that frequent probes cost etcd no more than a password check per watch that often.
+   */
+  static final long REFUSED_NUDGE_MS = 2_000;
+
   private final EtcdGateway etcd;
   private final String prefix;
   private final Listener listener;
@@ -92,6 +103,17 @@ public final class PrefixWatch implements AutoCloseable {
   private volatile EtcdRefusedException refusal;
 
   private Watch.Watcher watcher;
+
+  /**
+   * The next read after a failure, while it has not started: null while a read is under way or the
+   * watch runs. Only the latest scheduled retry reads; one it replaced does nothing.
+   */
+  private ScheduledFuture<?> pendingRetry;
+
+  /** When {@link #retrySoonIfRefused} last started a read (System.nanoTime), if ever. */
+  private long lastNudgeNanos;
+
+  private boolean nudged;
   private long generation;
   private long backoffMs = 100;
   private boolean closed;
@@ -130,15 +152,38 @@ public final class PrefixWatch implements AutoCloseable {
    * Throws etcd's refusal of the latest read, when etcd refused it for the control plane's
    * credentials or permissions: a request that needs a mirror not read yet answers that (500 {@code
    * etcd-refused}, as every other call etcd so refuses) rather than a 503 that has clients retry
-   * what will not work until an operator changes etcd's users and roles.
+   * what will not work until an operator changes etcd's users and roles. Has the mirror read again
+   * first, in the background ({@link #retrySoonIfRefused}), in case the operator just did.
    *
    * @throws EtcdRefusedException etcd's refusal
    */
   public void throwIfRefused() {
     EtcdRefusedException refused = refusal;
     if (refused != null) {
+      retrySoonIfRefused();
       throw refused;
     }
+  }
+
+  /**
+   * When etcd refused the latest read for the control plane's credentials or permissions, reads
+   * again now instead of when {@link #REFUSED_RETRY_MS} is up, in the background (the caller does
+   * not wait for a slow etcd): the operator may have fixed etcd's users or roles meanwhile. At most
+   * once per {@link #REFUSED_NUDGE_MS} ms, and not while a read is under way.
+   */
+  synchronized void retrySoonIfRefused() {
+    long now = System.nanoTime();
+    if (closed
+        || !state.notPermitted()
+        || pendingRetry == null
+        || (nudged && now - lastNudgeNanos < TimeUnit.MILLISECONDS.toNanos(REFUSED_NUDGE_MS))) {
+      return; // not refused, a read under way already, or asked too recently
+    }
+    nudged = true;
+    lastNudgeNanos = now;
+    pendingRetry.cancel(false);
+    LOG.fine("reading " + prefix + " again now, ahead of the pause after etcd's refusal");
+    retryLater(0);
   }
 
   /** Starts reading and watching, in the background. */
@@ -146,15 +191,30 @@ public final class PrefixWatch implements AutoCloseable {
     scheduler.execute(this::resync);
   }
 
-  /** Reads again after a failure, {@code delayMs} from now, reconnecting at once first. */
-  private void retryLater(long delayMs) {
-    scheduler.schedule(
-        () -> {
-          etcd.reconnectNow();
-          resync();
-        },
-        delayMs,
-        TimeUnit.MILLISECONDS);
+  /**
+   * Reads again after a failure, {@code delayMs} from now, reconnecting at once first. The task
+   * takes this lock before it looks at {@link #pendingRetry}, which is set here under it.
+   */
+  private synchronized void retryLater(long delayMs) {
+    if (closed) {
+      return;
+    }
+    ScheduledFuture<?>[] self = new ScheduledFuture<?>[1];
+    self[0] =
+        scheduler.schedule(
+            () -> {
+              synchronized (this) {
+                if (pendingRetry != self[0]) {
+                  return; // replaced by a later retry
+                }
+                pendingRetry = null;
+              }
+              etcd.reconnectNow();
+              resync();
+            },
+            delayMs,
+            TimeUnit.MILLISECONDS);
+    pendingRetry = self[0];
   }
 
   private void resync() {
@@ -260,7 +320,10 @@ public final class PrefixWatch implements AutoCloseable {
               + EtcdRefusedException.NOT_PERMITTED_ACTION
               + ". Trying again every "
               + delay / 1000
-              + " s until it works, without logging each attempt");
+              + " s until it works, and at once when a request or a health check needs it (at"
+              + " most every "
+              + REFUSED_NUDGE_MS / 1000
+              + " s), without logging each attempt");
       LOG.log(Level.FINE, "etcd refused the read of " + prefix, error);
     } else if (failed.failedReads() == 1) {
       LOG.log(
@@ -332,6 +395,10 @@ public final class PrefixWatch implements AutoCloseable {
   @Override
   public synchronized void close() {
     closed = true;
+    if (pendingRetry != null) {
+      pendingRetry.cancel(false);
+      pendingRetry = null;
+    }
     if (watcher != null) {
       watcher.close();
       watcher = null;

@@ -53,6 +53,15 @@ public final class PrefixWatches {
     return unread;
   }
 
+  /**
+   * Has every watch etcd refused for the control plane's credentials or permissions read again now,
+   * in the background ({@link PrefixWatch#retrySoonIfRefused}, rate-limited): whoever asks about
+   * the mirrors sees an operator's fix within a second or two, not up to half a minute later.
+   */
+  void retrySoonIfRefused() {
+    watches.values().forEach(PrefixWatch::retrySoonIfRefused);
+  }
+
   /** The state of every watch, by name. */
   Map<String, PrefixWatch.State> states() {
     Map<String, PrefixWatch.State> states = new TreeMap<>();

@@ -11,6 +11,11 @@ import org.springframework.boot.health.contributor.Health;
  * failed, while one does not (with what an operator must change when etcd refused the control
  * plane's credentials or permissions). etcd may answer the health check's small read and still
  * refuse a mirror's, so the {@code etcd} component alone cannot tell.
+ *
+ * <p>A check while etcd refuses a mirror has it read again in the background (rate-limited: {@link
+ * PrefixWatches#retrySoonIfRefused}), so the component turns UP a second or two after an operator
+ * fixed etcd's users or roles, not when the refused read's half-minute pause is up. The check
+ * itself does not wait for that read: it answers what the mirrors hold now.
  */
 final class WatchesHealthIndicator extends AbstractHealthIndicator {
 
@@ -23,6 +28,7 @@ final class WatchesHealthIndicator extends AbstractHealthIndicator {
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
+    watches.retrySoonIfRefused();
     boolean inSync = true;
     for (Map.Entry<String, PrefixWatch.State> watch : watches.states().entrySet()) {
       PrefixWatch.State state = watch.getValue();
