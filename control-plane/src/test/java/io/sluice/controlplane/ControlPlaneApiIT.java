@@ -3924,7 +3924,10 @@ class ControlPlaneApiIT {
       assertThat(otherOrigin.header("Access-Control-Allow-Origin")).isNull();
       // as a problem document, as every other error (was the plain text "Invalid CORS request"),
       // naming everything the settings do not allow
-      assertCorsRefused(otherOrigin, "the origin 'https://elsewhere.example' is not allowed");
+      assertCorsRefused(
+          otherOrigin,
+          "/actuator/loggers",
+          "the origin 'https://elsewhere.example' is not allowed");
       ApiClient.Answer otherMethodAndHeaders =
           api.call(
               "OPTIONS",
@@ -3937,6 +3940,7 @@ class ControlPlaneApiIT {
                   "Access-Control-Request-Headers", "x-trace"));
       assertCorsRefused(
           otherMethodAndHeaders,
+          "/actuator/loggers",
           "the method DELETE is not allowed; the request header x-trace is not allowed");
       // a real request from an origin the settings refuse: refused alike, the admin's too
       assertCorsRefused(
@@ -3946,10 +3950,26 @@ class ControlPlaneApiIT {
               ADMIN,
               null,
               Map.of("Origin", "https://elsewhere.example")),
+          "/actuator/loggers",
           "the origin 'https://elsewhere.example' is not allowed");
+      // an Origin that is none: refused alike, with the path too
+      assertCorsRefused(
+          api.call(
+              "GET",
+              "/actuator/loggers",
+              ADMIN,
+              null,
+              Map.of("Origin", "https://ops.example:no-port")),
+          "/actuator/loggers",
+          "the request's Origin is malformed");
       // the real request still needs the admin token, from an allowed origin too
       Map<String, String> origin = Map.of("Origin", "https://ops.example");
-      assertThat(api.call("GET", "/actuator/loggers", null, null, origin).status()).isEqualTo(401);
+      ApiClient.Answer noToken = api.call("GET", "/actuator/loggers?x=1", null, null, origin);
+      assertThat(noToken.status()).isEqualTo(401);
+      // every problem document names the request's path as its instance, as the API's do
+      assertThat(api.get("/api/v1/no-such-thing?x=1", null).json().get("instance").asString())
+          .isEqualTo("/api/v1/no-such-thing");
+      assertThat(noToken.json().get("instance").asString()).isEqualTo("/actuator/loggers");
       // an OPTIONS that is no preflight is checked as any other request
       assertThat(api.call("OPTIONS", "/actuator/loggers", null, null, origin).status())
           .isEqualTo(401);
@@ -3959,8 +3979,10 @@ class ControlPlaneApiIT {
     }
   }
 
-  private static void assertCorsRefused(ApiClient.Answer answer, String reasons) {
+  /** {@code answer} is 403 {@code cors-refused} for {@code path}, naming {@code reasons}. */
+  private static void assertCorsRefused(ApiClient.Answer answer, String path, String reasons) {
     assertThat(answer.status()).as(answer.body()).isEqualTo(403);
+    assertThat(answer.json().get("instance").asString()).isEqualTo(path);
     assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
     assertThat(answer.header("Access-Control-Allow-Origin")).isNull();
     assertThat(answer.json().get("type").asString()).isEqualTo("urn:sluice:problem:cors-refused");

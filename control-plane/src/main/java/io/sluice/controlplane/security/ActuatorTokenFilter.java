@@ -99,6 +99,7 @@ final class ActuatorTokenFilter extends OncePerRequestFilter {
     String token = header == null ? null : BearerHeader.token(header);
     if (token == null) {
       refuse(
+          request,
           response,
           ProblemType.UNAUTHORIZED,
           "actuator endpoints other than health and prometheus need an admin token: send"
@@ -107,9 +108,10 @@ final class ActuatorTokenFilter extends OncePerRequestFilter {
     }
     Caller caller = tokens.authenticate(token);
     if (caller == null) {
-      refuse(response, ProblemType.UNAUTHORIZED, "the bearer token is not valid");
+      refuse(request, response, ProblemType.UNAUTHORIZED, "the bearer token is not valid");
     } else if (!caller.role().includes(Role.ADMIN)) {
       refuse(
+          request,
           response,
           ProblemType.FORBIDDEN,
           "the token '"
@@ -123,13 +125,15 @@ final class ActuatorTokenFilter extends OncePerRequestFilter {
     }
   }
 
-  private static void refuse(HttpServletResponse response, ProblemType type, String detail)
+  private static void refuse(
+      HttpServletRequest request, HttpServletResponse response, ProblemType type, String detail)
       throws IOException {
     Map<String, Object> problem = new LinkedHashMap<>();
     problem.put("type", type.type().toString());
     problem.put("title", type.title());
     problem.put("status", type.status().value());
     problem.put("detail", detail);
+    problem.put("instance", request.getRequestURI()); // as Spring MVC's problem documents
     response.setStatus(type.status().value());
     if (type == ProblemType.UNAUTHORIZED) {
       response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"sluice\"");

@@ -12,6 +12,9 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.ServerHttpRequest;
 import org.springframework.http.server.ServerHttpResponse;
+import org.springframework.http.server.ServletServerHttpRequest;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.cors.DefaultCorsProcessor;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  * management.endpoints.web.cors.*}) with 403 and the plain text {@code Invalid CORS request}, the
  * one error of the control plane that was no {@code application/problem+json}; this one answers 403
  * {@code cors-refused} naming what the settings do not allow: the origin, the method, the request
- * headers. What it allows is answered by Spring, unchanged.
+ * headers. What it allows is answered by Spring, unchanged. Like every other problem document of
+ * the control plane, its {@code instance} is the request's path (without the query).
  */
 final class ProblemCorsProcessor extends DefaultCorsProcessor {
 
@@ -37,7 +41,7 @@ final class ProblemCorsProcessor extends DefaultCorsProcessor {
       throws IOException {
     List<String> refused = refused(request, config, preFlightRequest);
     if (!refused.isEmpty()) {
-      refuse(response, String.join("; ", refused));
+      refuse(response, path(request), String.join("; ", refused));
       return false;
     }
     return super.handleInternal(request, response, config, preFlightRequest);
@@ -46,7 +50,7 @@ final class ProblemCorsProcessor extends DefaultCorsProcessor {
   /** What Spring refuses without a reason given: an {@code Origin} that is no origin, say. */
   @Override
   protected void rejectRequest(ServerHttpResponse response) throws IOException {
-    refuse(response, "the request's Origin is malformed");
+    refuse(response, currentPath(), "the request's Origin is malformed");
   }
 
   /** Every part of the request the settings do not allow, checked as Spring checks them. */
@@ -84,7 +88,22 @@ final class ProblemCorsProcessor extends DefaultCorsProcessor {
     return refused;
   }
 
-  private static void refuse(ServerHttpResponse response, String reasons) throws IOException {
+  /** The request's path as the client sent it, without the query: Spring MVC's {@code instance}. */
+  private static String path(ServerHttpRequest request) {
+    return request instanceof ServletServerHttpRequest servlet
+        ? servlet.getServletRequest().getRequestURI()
+        : request.getURI().getRawPath();
+  }
+
+  /** The path of the request being answered, or {@code null} outside one. */
+  private static String currentPath() {
+    return RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes request
+        ? request.getRequest().getRequestURI()
+        : null;
+  }
+
+  private static void refuse(ServerHttpResponse response, String instance, String reasons)
+      throws IOException {
     ProblemType type = ProblemType.CORS_REFUSED;
     Map<String, Object> problem = new LinkedHashMap<>();
     problem.put("type", type.type().toString());
@@ -95,6 +114,9 @@ final class ProblemCorsProcessor extends DefaultCorsProcessor {
         "the CORS settings (management.endpoints.web.cors.*) do not allow this cross-origin"
             + " request: "
             + reasons);
+    if (instance != null) {
+      problem.put("instance", instance);
+    }
     response.setStatusCode(type.status());
     response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
     response.getBody().write(JSON.writeValueAsBytes(problem));
