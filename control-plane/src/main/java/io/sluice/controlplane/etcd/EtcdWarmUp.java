@@ -60,9 +60,10 @@ final class EtcdWarmUp implements SmartLifecycle {
   /**
    * Says why etcd could not be read: a refusal of the control plane's credentials or permissions
    * once and plainly, with what to change, as it will not go away by waiting (the API answers 500
-   * {@code etcd-refused} meanwhile); anything else as the outage it is.
+   * {@code etcd-refused} meanwhile); anything else as the outage it is, by its message, or by its
+   * class when it has none (a {@code ClosedChannelException}, say: it was logged as "(null)").
    */
-  private static void failed(Throwable cause) {
+  static void failed(Throwable cause) {
     EtcdRefusedException refused = EtcdRefusedException.of(cause, "read the rules");
     if (refused != null && refused.notPermitted()) {
       LOG.severe(
@@ -74,7 +75,9 @@ final class EtcdWarmUp implements SmartLifecycle {
     } else {
       LOG.warning(
           "etcd could not be read ("
-              + (refused != null ? refused.reason() : cause.getMessage())
+              + (refused != null
+                  ? refused.reason()
+                  : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName())
               + "); starting anyway, health is DOWN until it can");
     }
   }
