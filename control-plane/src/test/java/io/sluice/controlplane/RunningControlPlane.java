@@ -35,6 +35,11 @@ final class RunningControlPlane implements AutoCloseable {
     return ((WebServerApplicationContext) context).getWebServer().getPort();
   }
 
+  /** The port of a separate management server ({@code management.server.port=0}). */
+  int managementPort() {
+    return Integer.parseInt(context.getEnvironment().getRequiredProperty("local.management.port"));
+  }
+
   ApiClient api() {
     return new ApiClient(port());
   }

@@ -74,8 +74,9 @@ class WebConfiguration implements WebMvcConfigurer {
 
   /**
    * CORS refusals as problem details ({@link ProblemCorsProcessor}), from every handler mapping
-   * that checks CORS: the actuator's, where {@code management.endpoints.web.cors.*} applies.
-   * Static: a post-processor is made before the configuration it is declared in.
+   * that checks CORS: the actuator's, where {@code management.endpoints.web.cors.*} applies (on a
+   * separate management port: {@link ManagementCorsConfiguration}). Static: a post-processor is
+   * made before the configuration it is declared in.
    */
   @Bean
   static BeanPostProcessor problemCorsRefusals() {
