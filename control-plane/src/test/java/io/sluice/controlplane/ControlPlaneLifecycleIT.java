@@ -3,9 +3,11 @@ package io.sluice.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -125,6 +127,41 @@ class ControlPlaneLifecycleIT {
       ApiClient.Answer read = second.api().get(path, WRITER);
       assertThat(read.status()).isEqualTo(200);
       assertThat(read.header("ETag")).isEqualTo("\"" + written + "\"");
+    }
+  }
+
+  /**
+   * With nothing listening at the endpoint (every connection refused), the start waited the
+   * warm-up's 60 s for an answer that could not come (a start took over a minute): it now opens the
+   * port after about {@code sluice.etcd.timeout} twice (the warm-up's probes, then the mirrors'
+   * first reads), health DOWN, and the log says nothing listens there.
+   */
+  @Test
+  void startsWithinSecondsWhenNothingListensAtTheEndpoint() throws Exception {
+    int port;
+    try (java.net.ServerSocket free =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    long starting = System.nanoTime();
+    try (LogCapture warmUp =
+            LogCapture.of(Class.forName("io.sluice.controlplane.etcd.EtcdWarmUp"));
+        RunningControlPlane down =
+            RunningControlPlane.start(
+                Map.of(
+                    "sluice.etcd.endpoints",
+                    "http://127.0.0.1:" + port,
+                    "sluice.etcd.timeout",
+                    "3s"))) {
+      assertThat(Duration.ofNanos(System.nanoTime() - starting)).isLessThan(Duration.ofSeconds(20));
+      assertThat(down.api().get("/actuator/health", null).status()).isEqualTo(503);
+      assertThat(warmUp.messages())
+          .singleElement()
+          .satisfies(
+              message ->
+                  assertThat(message)
+                      .contains("nothing listens at etcd's endpoints", "127.0.0.1:" + port)
+                      .contains("every connection refused for 3000 ms"));
     }
   }
 

@@ -4,8 +4,11 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.sluice.etcd.EtcdAddress;
 import io.sluice.rules.wire.EtcdKeys;
+import java.net.URI;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import javax.net.ssl.SSLException;
@@ -29,9 +32,12 @@ class EtcdConfiguration {
 
   @Bean(destroyMethod = "close")
   Client etcdClient(EtcdSettings settings, EmbeddedEtcdHolder embedded) throws SSLException {
-    List<String> endpoints =
-        embedded.etcd() == null ? settings.endpoints() : List.of(embedded.etcd().endpoint());
-    return clientBuilder(settings, endpoints).build();
+    return clientBuilder(settings, endpoints(settings, embedded)).build();
+  }
+
+  /** The endpoints the client dials: the settings' or the embedded etcd's. */
+  private static List<String> endpoints(EtcdSettings settings, EmbeddedEtcdHolder embedded) {
+    return embedded.etcd() == null ? settings.endpoints() : List.of(embedded.etcd().endpoint());
   }
 
   /**
@@ -97,8 +103,14 @@ class EtcdConfiguration {
   }
 
   @Bean
-  EtcdWarmUp etcdWarmUp(Client client, EtcdGateway etcd) {
-    return new EtcdWarmUp(client, etcd);
+  EtcdWarmUp etcdWarmUp(
+      Client client, EtcdGateway etcd, EtcdSettings settings, EmbeddedEtcdHolder embedded) {
+    List<EtcdAddress> addresses =
+        endpoints(settings, embedded).stream()
+            .map(endpoint -> EtcdAddress.of(URI.create(endpoint)))
+            .filter(Objects::nonNull)
+            .toList();
+    return new EtcdWarmUp(client, etcd, new EndpointProbe(addresses, etcd.timeout()));
   }
 
   @Bean

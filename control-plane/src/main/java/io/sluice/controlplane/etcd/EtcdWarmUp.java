@@ -1,8 +1,10 @@
 package io.sluice.controlplane.etcd;
 
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -16,44 +18,97 @@ import org.springframework.context.SmartLifecycle;
  * starts (health DOWN, writes 503) and connects when etcd comes. If etcd refuses the control
  * plane's credentials or permissions, it starts too, and the log says so at once, with what to
  * change (it said etcd did not answer).
+ *
+ * <p>When nothing listens at any endpoint (every TCP connection refused: {@link EndpointProbe})
+ * throughout {@code sluice.etcd.timeout}, it stops waiting then and says so: that etcd is not
+ * running, not slow, and a start against it took over a minute for nothing. Once an endpoint
+ * accepts a connection it no longer probes, and waits the 60 s as before.
  */
 final class EtcdWarmUp implements SmartLifecycle {
 
   private static final Logger LOG = Logger.getLogger(EtcdWarmUp.class.getName());
   private static final Duration WAIT = Duration.ofSeconds(60);
 
+  /** How often, while the read has no answer, the endpoints are probed. */
+  private static final Duration PROBE_EVERY = Duration.ofMillis(250);
+
   private final Client client;
   private final EtcdGateway etcd;
+  private final EndpointProbe probe;
   private volatile boolean running;
 
-  EtcdWarmUp(Client client, EtcdGateway etcd) {
+  /**
+   * @param probe the endpoints the client dials, probed while the read has no answer
+   */
+  EtcdWarmUp(Client client, EtcdGateway etcd, EndpointProbe probe) {
     this.client = client;
     this.etcd = etcd;
+    this.probe = probe;
   }
 
   @Override
   public void start() {
     running = true;
+    CompletableFuture<GetResponse> read =
+        client
+            .getKVClient()
+            .get(
+                EtcdGateway.bytes(etcd.keys().rulesPrefix()),
+                GetOption.builder().withCountOnly(true).build());
     try {
-      long revision =
-          client
-              .getKVClient()
-              .get(
-                  EtcdGateway.bytes(etcd.keys().rulesPrefix()),
-                  GetOption.builder().withCountOnly(true).build())
-              .get(WAIT.toSeconds(), TimeUnit.SECONDS)
-              .getHeader()
-              .getRevision();
-      LOG.info("connected to etcd (store revision " + revision + ")");
+      GetResponse answer = await(read);
+      if (answer != null) {
+        LOG.info("connected to etcd (store revision " + answer.getHeader().getRevision() + ")");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (TimeoutException e) {
-      LOG.warning(
-          "etcd did not answer within "
-              + WAIT.toSeconds()
-              + " s; starting anyway, health is DOWN until it does");
     } catch (ExecutionException | RuntimeException e) {
       failed(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  /**
+   * etcd's answer, or {@code null} (logged) when it did not come within {@link #WAIT} or nothing
+   * listened at any endpoint throughout the etcd deadline.
+   */
+  private GetResponse await(CompletableFuture<GetResponse> read)
+      throws InterruptedException, ExecutionException {
+    long started = System.nanoTime();
+    long refusedSince = -1;
+    boolean probing = true;
+    while (true) {
+      long waited = System.nanoTime() - started;
+      long left = WAIT.toNanos() - waited;
+      if (left <= 0) {
+        LOG.warning(
+            "etcd did not answer within "
+                + WAIT.toSeconds()
+                + " s; starting anyway, health is DOWN until it does");
+        return null;
+      }
+      try {
+        return read.get(Math.min(left, PROBE_EVERY.toNanos()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        // no answer yet: is anything listening at all?
+      }
+      if (probing) {
+        long now = System.nanoTime();
+        if (!probe.refusedEverywhere()) {
+          probing = false; // something listens: wait for it as long as it takes, up to WAIT
+        } else if (refusedSince < 0) {
+          refusedSince = now;
+        } else if (now - refusedSince >= etcd.timeout().toNanos()) {
+          read.cancel(false);
+          LOG.warning(
+              "nothing listens at etcd's endpoints ("
+                  + probe.targets()
+                  + ": every connection refused for "
+                  + etcd.timeout().toMillis()
+                  + " ms); starting anyway, health is DOWN until etcd runs there, and the control"
+                  + " plane connects when it does");
+          return null;
+        }
+      }
     }
   }
 
