@@ -1,8 +1,10 @@
 package io.sluice.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -134,34 +136,51 @@ class ControlPlaneLifecycleIT {
    * With nothing listening at the endpoint (every connection refused), the start waited the
    * warm-up's 60 s for an answer that could not come (a start took over a minute): it now opens the
    * port after about {@code sluice.etcd.timeout} twice (the warm-up's probes, then the mirrors'
-   * first reads), health DOWN, and the log says nothing listens there.
+   * first reads), health DOWN, and the log says nothing listens there. Once etcd runs there, the
+   * control plane connects: health UP, and what is written is read.
    */
   @Test
-  void startsWithinSecondsWhenNothingListensAtTheEndpoint() throws Exception {
-    int port;
-    try (java.net.ServerSocket free =
-        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      port = free.getLocalPort();
-    }
-    long starting = System.nanoTime();
-    try (LogCapture warmUp =
-            LogCapture.of(Class.forName("io.sluice.controlplane.etcd.EtcdWarmUp"));
-        RunningControlPlane down =
-            RunningControlPlane.start(
-                Map.of(
-                    "sluice.etcd.endpoints",
-                    "http://127.0.0.1:" + port,
-                    "sluice.etcd.timeout",
-                    "3s"))) {
-      assertThat(Duration.ofNanos(System.nanoTime() - starting)).isLessThan(Duration.ofSeconds(20));
-      assertThat(down.api().get("/actuator/health", null).status()).isEqualTo(503);
-      assertThat(warmUp.messages())
-          .singleElement()
-          .satisfies(
-              message ->
-                  assertThat(message)
-                      .contains("nothing listens at etcd's endpoints", "127.0.0.1:" + port)
-                      .contains("every connection refused for 3000 ms"));
+  void startsWithinSecondsWhenNothingListensAtTheEndpointAndConnectsWhenEtcdComes()
+      throws Exception {
+    try (EtcdServer later = EtcdServer.fromPath()) {
+      later.start(); // for its ports, kept across a stop
+      later.stop();
+      long starting = System.nanoTime();
+      try (LogCapture warmUp =
+              LogCapture.of(Class.forName("io.sluice.controlplane.etcd.EtcdWarmUp"));
+          RunningControlPlane down =
+              RunningControlPlane.start(
+                  withWriter(
+                      Map.of(
+                          "sluice.etcd.endpoints",
+                          later.endpoint(),
+                          "sluice.etcd.timeout",
+                          "3s")))) {
+        assertThat(Duration.ofNanos(System.nanoTime() - starting))
+            .isLessThan(Duration.ofSeconds(20));
+        assertThat(down.api().get("/actuator/health", null).status()).isEqualTo(503);
+        assertThat(warmUp.messages())
+            .singleElement()
+            .satisfies(
+                message ->
+                    assertThat(message)
+                        .contains(
+                            "nothing listens at etcd's endpoints", "127.0.0.1:" + later.port())
+                        .contains("every connection refused for 3000 ms"));
+
+        later.start();
+        await("health once etcd runs")
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> down.api().get("/actuator/health", null).status(), s -> s == 200);
+        String path = "/api/v1/services/came-later/rules";
+        assertThat(
+                down.api()
+                    .put(path, WRITER, ControlPlaneApiIT.document(null, 0.4, "d"), Map.of())
+                    .status())
+            .isEqualTo(200);
+        assertThat(down.api().get(path, WRITER).status()).isEqualTo(200);
+      }
     }
   }
 
