@@ -18,23 +18,28 @@ export const session = {
     sessionStorage.removeItem(TOKEN_KEY);
   },
   /**
-   * Keeps the rules editor's unsaved edits ({service, base, text, comment}) in this tab when the
-   * session ends under the user (a token revoked or rotated), for the next sign-in.
+   * Keeps the rules editor's unsaved edits ({service, base, text, comment, why}) in this tab when
+   * the session ends under the user (a token revoked or rotated) or the page is drawn anew (another
+   * role, another sign-in), for the next page of their service drawn for a writer.
    */
   keepDraft(draft) {
     sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
   },
   /** The kept edits of `service`, once (they are forgotten as they are handed out). */
   takeDraft(service) {
+    const draft = this.peekDraft(service);
+    if (draft) sessionStorage.removeItem(DRAFT_KEY);
+    return draft;
+  },
+  /** The kept edits of `service`, left kept (for a page that cannot take them: a reader's). */
+  peekDraft(service) {
     let draft = null;
     try {
       draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY));
     } catch {
       draft = null;
     }
-    if (!draft || draft.service !== service || typeof draft.text !== 'string') return null;
-    sessionStorage.removeItem(DRAFT_KEY);
-    return draft;
+    return draft && draft.service === service && typeof draft.text === 'string' ? draft : null;
   },
   dropDraft() {
     sessionStorage.removeItem(DRAFT_KEY);

@@ -28,17 +28,28 @@ onUnauthorized(() => {
   // Only once signed in: during sign-in the form itself reports a refused token.
   if (session.token() && state.role) {
     // The token was revoked or rotated under the user: unsaved edits wait for the next sign-in.
-    const draft = state.page && state.page.unsavedDraft ? state.page.unsavedDraft() : null;
-    if (draft) session.keepDraft(draft);
+    const draft = keepUnsavedEdits('your session ended');
     signOut('Your session ended: the token is no longer accepted.', draft
       ? `Your session ended: the token is no longer accepted. Your unsaved edits to the rules of ${draft.service} are kept in this tab: sign in again to get them back.`
       : null);
   }
 });
 
+/**
+ * Keeps the rules editor's unsaved edits in this tab, as a draft offered back to the next page of
+ * their service drawn for a writer, before the page is closed under the user (the session ended, or
+ * it is drawn anew for another role or session); `why` ends "from before ..." where it is offered.
+ */
+function keepUnsavedEdits(why) {
+  const draft = state.page && state.page.unsavedDraft ? state.page.unsavedDraft() : null;
+  if (draft) session.keepDraft({ ...draft, why });
+  return draft;
+}
+
 document.getElementById('sign-out').addEventListener('click', async () => {
   if (!(await mayLeave())) return;
-  session.dropDraft();
+  // A draft a reader's page says is kept, for a sign-in that may write, outlives this sign-out.
+  if (!(state.page && state.page.showsKeptDraft && state.page.showsKeptDraft())) session.dropDraft();
   signOut('Signed out.');
 });
 window.addEventListener('hashchange', route);
@@ -156,8 +167,7 @@ function showSignIn(message) {
 async function resume() {
   if (session.token() !== state.token) {
     // unsaved edits wait for the next sign-in, as when a token stops being accepted
-    const draft = state.page && state.page.unsavedDraft ? state.page.unsavedDraft() : null;
-    if (draft) session.keepDraft(draft);
+    const draft = keepUnsavedEdits(session.token() ? 'the sign-in in another page of this tab' : 'your session ended');
     if (!session.token()) {
       signOut('Signed out in another page of this tab.', draft
         ? `Signed out in another page of this tab. Your unsaved edits to the rules of ${draft.service} are kept in this tab: sign in again to get them back.`
@@ -187,6 +197,8 @@ async function resume() {
   if (`${state.role} ${state.name}` === state.drawnFor) {
     startLive();
   } else {
+    // drawn anew for the new role: unsaved edits are offered back (to a writer) as a kept draft
+    keepUnsavedEdits('your role changed');
     closePage();
     enterApp();
   }

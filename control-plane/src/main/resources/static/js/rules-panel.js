@@ -59,7 +59,14 @@ export class RulesPanel {
       autocapitalize: 'off', wrap: 'off', 'aria-describedby': 'editor-status',
       'aria-label': `Rule document of ${service} (JSON)`,
     });
-    this.textarea.readOnly = !page.canWrite;
+    /**
+     * Whether this editor was drawn for a writer: its edits are unsaved edits until the page is
+     * drawn anew, also when the role changed meanwhile (the app then keeps them as a draft).
+     */
+    this.editable = page.canWrite;
+    /** Whether the editor says that a draft waits for a writer (a reader's page). */
+    this.keptDraftShown = false;
+    this.textarea.readOnly = !this.editable;
     this.gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
     this.status = h('p', { id: 'editor-status', class: 'editor-status', role: 'status', 'aria-live': 'polite' });
     this.problemList = h('ul', { class: 'problems', 'aria-label': 'Problems in the document', 'data-test': 'problems' });
@@ -177,16 +184,27 @@ export class RulesPanel {
     return { service: this.page.service, base: this.base, text: this.textarea.value, comment: this.comment ? this.comment.value : '' };
   }
 
-  /** Puts back edits kept when the session ended, with what they started from. */
+  /**
+   * Puts back edits kept when the session ended or the page was drawn anew, with what they started
+   * from. A reader's editor cannot hold them: it says they are kept, for a sign-in that may write.
+   */
   restoreDraft() {
-    if (!this.page.canWrite) return;
+    if (!this.editable) {
+      const kept = session.peekDraft(this.page.service);
+      if (!kept) return;
+      this.keptDraftShown = true;
+      fill(this.outcome, h('p', { class: 'notice notice-warn', role: 'status', 'data-test': 'draft-kept',
+        text: `Your unsaved edits to these rules from before ${draftWhy(kept)} are kept as a draft in this tab, not shown: your token may only read now. Sign in with a token that may write (or reload once yours may again) to get them back in the editor.` }));
+      if (this.page.activeTab !== 'rules') this.page.goTo('rules');
+      return;
+    }
     const draft = session.takeDraft(this.page.service);
     if (!draft) return;
     this.base = draft.base && typeof draft.base === 'object' ? draft.base : { revision: null, document: null };
     this.setText(draft.text);
     this.comment.value = draft.comment || '';
     fill(this.outcome, h('p', { class: 'notice', role: 'status', 'data-test': 'draft-restored',
-      text: `Your unsaved edits from before your session ended are back in the editor (they started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}).` }));
+      text: `Your unsaved edits from before ${draftWhy(draft)} are back in the editor (they started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}).` }));
     // the stored rules may have moved on meanwhile: say so, and offer to re-apply
     this.onCurrent();
     // the session may have ended on another tab: the edits are what the user comes back for
@@ -214,7 +232,7 @@ export class RulesPanel {
 
   /** Whether the editor holds text or a comment that leaving would lose. */
   hasUnsavedEdits() {
-    if (!this.base || !this.page.canWrite) return false;
+    if (!this.base || !this.editable) return false;
     return this.dirty() || Boolean(this.comment && this.comment.value.trim());
   }
 
@@ -742,6 +760,11 @@ export class RulesPanel {
     toast(`Added breaker policy '${name}' to the editor. Review and save to apply it.`, 'ok');
     return true;
   }
+}
+
+/** How a kept draft came to be kept, as "from before ..." goes on; a session end if not said. */
+function draftWhy(draft) {
+  return typeof draft.why === 'string' && draft.why ? draft.why : 'your session ended';
 }
 
 /** Whether a policy's match guards every call to the host and port another one matches. */

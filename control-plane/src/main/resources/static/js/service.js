@@ -100,9 +100,17 @@ export class ServicePage {
     return this.rules.hasUnsavedEdits();
   }
 
-  /** The rules editor's unsaved edits, to keep when the session ends under the user; or null. */
+  /**
+   * The rules editor's unsaved edits, to keep when the session ends under the user or the page is
+   * drawn anew; or null.
+   */
   unsavedDraft() {
     return this.hasUnsavedEdits() ? this.rules.unsavedDraft() : null;
+  }
+
+  /** Whether the page tells a reader that edits are kept as a draft for a writer's sign-in. */
+  showsKeptDraft() {
+    return Boolean(this.rules && this.rules.keptDraftShown);
   }
 
   get canWrite() {

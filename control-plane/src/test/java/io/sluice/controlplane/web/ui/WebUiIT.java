@@ -2627,6 +2627,108 @@ class WebUiIT {
     }
   }
 
+  /**
+   * A writer's page with unsaved edits (text and comment) is drawn anew for a reader's role while
+   * it was in the back-forward cache: the edits are kept as a draft, which the reader's page says
+   * it keeps, which its sign-out keeps, and which comes back into the editor with the next sign-in
+   * that may write. Then the control plane restarts with another token only, and the event stream's
+   * 401 (the page's first refused request) signs out with the edits kept for the next sign-in.
+   */
+  @Test
+  void unsavedEditsOutliveTheRedrawForANewRoleAndTheStreamsRefusal() throws Exception {
+    String service = "edits-across-roles";
+    long revision = storeOrdersDocumentAs(service);
+    int restartPort = freePort();
+    List<ConfigurableApplicationContext> started = new ArrayList<>();
+    try {
+      started.add(
+          controlPlaneAt(
+              restartPort, HeldRequests.recording(WHOAMI), "carol", WRITER_TOKEN, "writer"));
+      // signed in without a click or a key: a page the user never touched may be left without
+      // the browser's "leave site?" prompt, edits or not
+      browser.get("http://127.0.0.1:" + restartPort + "/");
+      js(
+          "sessionStorage.setItem('sluice.token', arguments[0]);"
+              + " history.replaceState(null, '', arguments[1]);",
+          WRITER_TOKEN,
+          "#/service/" + service + "/rules");
+      browser.navigate().refresh();
+      awaitRole("writer");
+      WebElement editor = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+      type(
+          editor,
+          editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+      js(
+          "const c = document.getElementById('change-comment'); c.value = arguments[0];"
+              + " c.dispatchEvent(new Event('input', {bubbles: true}));",
+          "quieter health checks");
+      assertThat(beforeUnloadIsRefused()).isTrue();
+
+      // drawn anew for a reader: the edits are kept, and the page says so
+      leaveAndComeBack(() -> restartAs(started, restartPort, "carol", WRITER_TOKEN, "reader"));
+      awaitRole("reader");
+      awaitText(
+          By.cssSelector("[data-test=draft-kept]"),
+          "Your unsaved edits to these rules from before your role changed are kept as a draft");
+      WebElement readOnly = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> readOnly.getAttribute("value").contains("drop-health"));
+      assertThat(readOnly.getAttribute("value")).contains("\"defaultRatio\": 0.1");
+      assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNotNull();
+
+      // signing out keeps the draft the page said it keeps; a sign-in that may write gets it back
+      click(By.id("sign-out"));
+      waitFor(By.id("token"));
+      assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNotNull();
+      restartAs(started, restartPort, "carol", WRITER_TOKEN, "writer");
+      signIn(WRITER_TOKEN);
+      awaitRole("writer");
+      awaitText(
+          By.cssSelector("[data-test=draft-restored]"),
+          "Your unsaved edits from before your role changed are back in the editor (they started"
+              + " from revision "
+              + revision);
+      WebElement restored = waitFor(By.id("rules-editor"));
+      assertThat(restored.getAttribute("value")).contains("\"defaultRatio\": 0.4");
+      assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
+          .isEqualTo("quieter health checks");
+      assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNull();
+      awaitText(By.id("live"), "Live");
+
+      // restarted with bob's token only: the stream is refused first, and the edits are kept
+      holdApiCallsButTheEventStream();
+      restartAs(started, restartPort, "bob", OTHER_WRITER_TOKEN, "writer");
+      awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
+      js("window.fetch = window.__unheld;");
+      signIn(OTHER_WRITER_TOKEN);
+      awaitText(
+          By.cssSelector("[data-test=draft-restored]"),
+          "Your unsaved edits from before your session ended are back in the editor");
+      WebElement again = waitFor(By.id("rules-editor"));
+      assertThat(again.getAttribute("value")).contains("\"defaultRatio\": 0.4");
+      assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
+          .isEqualTo("quieter health checks");
+
+      click(By.cssSelector("[data-test=discard]"));
+      click(By.cssSelector("dialog [data-test=confirm]"));
+      await().atMost(BOUND).until(() -> !beforeUnloadIsRefused());
+    } finally {
+      browser.get(baseUrl() + "/");
+      started.forEach(ConfigurableApplicationContext::close);
+    }
+  }
+
+  /** Closes the newest of {@code started} and starts it again with one other token. */
+  private static void restartAs(
+      List<ConfigurableApplicationContext> started,
+      int port,
+      String name,
+      String token,
+      String role) {
+    started.get(started.size() - 1).close();
+    started.add(controlPlaneAt(port, HeldRequests.recording(WHOAMI), name, token, role));
+  }
+
   /** Leaves the page for another site's, does {@code meanwhile}, and goes back to it. */
   private static void leaveAndComeBack(Runnable meanwhile) {
     js(
