@@ -222,8 +222,9 @@ export function coalesce(read, { quiet = 150, gap = 2000 } = {}) {
  * the stream with fetch and parses it (text/event-stream framing): the token goes in the header,
  * never in the URL (no ?access_token=, which proxies log, and no need for a single-use ?ticket=
  * either). Reconnects with backoff after a network error or any other refusal; `onState` hears
- * 'live' / 'reconnecting'. A 401 for the tab's current token stops it for good and calls the
- * unauthorized handler, as a 401 of any other call does.
+ * 'live' / 'reconnecting'. A 401 for the tab's current token (or, reading without one, for no
+ * token while the tab still has none) stops it for good and calls the unauthorized handler, as a
+ * 401 of any other call does.
  */
 export class EventStream {
   constructor(path, onEvent, onState) {
@@ -255,16 +256,16 @@ export class EventStream {
       const response = await fetch(this.path, { headers, signal: this.abort.signal, cache: 'no-store' });
       if (response.status === 401) {
         if (this.stopped) return;
-        if (token && token === session.token()) {
+        if (token === session.token()) {
           // the tab's token is no longer accepted (revoked, rotated, the control plane restarted
-          // with other tokens): asking again cannot help; the page signs out as on any other 401
+          // with other tokens), or reads without one no longer are (restarted with open reads
+          // off): asking again cannot help; the page signs out as on any other 401
           this.stopped = true;
           unauthorizedHandler();
           return;
         }
-        // refused for a token the tab has replaced meanwhile (a sign-in in another page of the
-        // tab): that says nothing about the new one, which the next attempt carries. Without a
-        // token (read-only, open reads) there is no session to end: it keeps trying, as before.
+        // refused for a credential the tab has replaced meanwhile (a sign-in in another page of
+        // the tab): that says nothing about the new one, which the next attempt carries.
         this.delay = 500;
       }
       if (!response.ok || !response.body) {

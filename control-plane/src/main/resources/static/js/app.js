@@ -25,14 +25,21 @@ const context = {
 };
 
 onUnauthorized(() => {
-  // Only once signed in: during sign-in the form itself reports a refused token.
-  if (session.token() && state.role) {
+  // Only once signed in, or reading without a token: during sign-in the form itself reports a
+  // refused token.
+  if (!state.role) return;
+  if (session.token()) {
     // The token was revoked or rotated under the user: unsaved edits wait for the next sign-in.
     const draft = keepUnsavedEdits('your session ended');
     signOut('Your session ended: the token is no longer accepted.', draft
       ? `Your session ended: the token is no longer accepted. Your unsaved edits to the rules of ${draft.service} are kept in this tab: sign in again to get them back.`
       : null);
+    return;
   }
+  // Read-only without a token, and the control plane wants one now (restarted with open reads
+  // off): asking again cannot help, a token can.
+  signOut('Reading without a token is no longer allowed.',
+    'The control plane no longer answers reads without a token: sign in with your access token.');
 });
 
 /**

@@ -2718,6 +2718,48 @@ class WebUiIT {
     }
   }
 
+  /**
+   * A page reading without a token (open reads) whose control plane restarts with reads needing
+   * one: its event stream's 401 shows the sign-in form with the reason, and the stream asks no
+   * more, rather than reconnecting forever. The page's other API calls are held, so only the stream
+   * can tell.
+   */
+  @Test
+  void aStreamRefusedToAPageReadingWithoutATokenAsksToSignIn() throws Exception {
+    int restartPort = freePort();
+    List<ConfigurableApplicationContext> started = new ArrayList<>();
+    try {
+      started.add(
+          controlPlaneAt(
+              restartPort,
+              HeldRequests.recording(EVENTS),
+              "alice",
+              WRITER_TOKEN,
+              "writer",
+              "--sluice.security.open-reads=true"));
+      browser.get("http://127.0.0.1:" + restartPort + "/#/");
+      click(By.cssSelector("[data-test=read-without-token]"));
+      awaitRole("reader");
+      awaitText(By.id("live"), "Live");
+      holdApiCallsButTheEventStream();
+
+      HeldRequests asked = HeldRequests.recording(EVENTS);
+      started.get(0).close();
+      started.add(controlPlaneAt(restartPort, asked, "alice", WRITER_TOKEN, "writer"));
+      awaitText(By.id("sign-in-error"), "no longer answers reads without a token");
+      awaitText(By.id("toast"), "Reading without a token is no longer allowed");
+      assertThat(browser.findElement(By.id("live")).isDisplayed()).isFalse();
+      assertThat(browser.findElements(By.cssSelector("[data-test=role]"))).isEmpty();
+      await("the stream asks no more after its refusal")
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(10))
+          .until(asked::tokens, tokens -> tokens.equals(List.of("none")));
+    } finally {
+      browser.get(baseUrl() + "/");
+      started.forEach(ConfigurableApplicationContext::close);
+    }
+  }
+
   /** Closes the newest of {@code started} and starts it again with one other token. */
   private static void restartAs(
       List<ConfigurableApplicationContext> started,
@@ -2756,20 +2798,24 @@ class WebUiIT {
    * other tokens, as an operator would.
    */
   private static ConfigurableApplicationContext controlPlaneAt(
-      int port, HeldRequests requests, String name, String token, String role) {
+      int port, HeldRequests requests, String name, String token, String role, String... more) {
     ApplicationContextInitializer<ConfigurableApplicationContext> filter =
         context ->
             ((GenericApplicationContext) context).registerBean(HeldRequests.class, () -> requests);
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--server.port=" + port,
+                "--server.address=127.0.0.1",
+                "--server.tomcat.basedir=" + TomcatBaseDirs.next(),
+                "--server.shutdown=immediate",
+                "--sluice.etcd.endpoints=" + etcd.endpoint(),
+                "--sluice.security.tokens." + name + ".token=" + token,
+                "--sluice.security.tokens." + name + ".role=" + role));
+    args.addAll(List.of(more));
     return new SpringApplicationBuilder(ControlPlaneApplication.class)
         .initializers(filter)
-        .run(
-            "--server.port=" + port,
-            "--server.address=127.0.0.1",
-            "--server.tomcat.basedir=" + TomcatBaseDirs.next(),
-            "--server.shutdown=immediate",
-            "--sluice.etcd.endpoints=" + etcd.endpoint(),
-            "--sluice.security.tokens." + name + ".token=" + token,
-            "--sluice.security.tokens." + name + ".role=" + role);
+        .run(args.toArray(String[]::new));
   }
 
   private static int freePort() throws IOException {
