@@ -124,6 +124,9 @@ function showSignIn(message) {
   anonymous.addEventListener('click', () => {
     state.role = 'reader';
     state.name = null;
+    // the session is without a token: one refused before (start, the form) is none of the page's,
+    // and a page back from the cache compares the tab's token with this one
+    state.token = null;
     enterApp();
     if (!location.hash || location.hash === '#') location.hash = '#/';
   });

@@ -2760,6 +2760,38 @@ class WebUiIT {
     }
   }
 
+  /**
+   * A page that continues without a token after a token was refused is shown again from the
+   * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
+   * instead of taking the refused token for a session ended in another page.
+   */
+  @Test
+  void aPageReadingWithoutATokenAfterARefusedOneStaysWhenShownAgain() throws Exception {
+    int restartPort = freePort();
+    try (ConfigurableApplicationContext openReads =
+        controlPlaneAt(
+            restartPort,
+            HeldRequests.recording(EVENTS),
+            "alice",
+            WRITER_TOKEN,
+            "writer",
+            "--sluice.security.open-reads=true")) {
+      browser.get("http://127.0.0.1:" + restartPort + "/#/");
+      signIn("a-token-the-control-plane-never-had");
+      awaitText(By.id("sign-in-error"), "That token was not accepted.");
+      click(By.cssSelector("[data-test=read-without-token]"));
+      awaitRole("reader");
+      awaitText(By.id("live"), "Live");
+
+      leaveAndComeBack(() -> {});
+      awaitText(By.id("live"), "Live");
+      awaitRole("reader");
+      assertThat(browser.findElements(By.id("token"))).isEmpty();
+    } finally {
+      browser.get(baseUrl() + "/");
+    }
+  }
+
   /** Closes the newest of {@code started} and starts it again with one other token. */
   private static void restartAs(
       List<ConfigurableApplicationContext> started,
