@@ -52,10 +52,13 @@ public record CallTarget(String host, int port, String path) {
    * literal without its brackets (some clients hand over {@code [::1]}, others {@code ::1}) and in
    * RFC 5952 spelling ({@code 0:0:0:0:0:0:0:1} and {@code 0000::1} are {@code ::1}), an IPv4-mapped
    * one as the IPv4 address it maps ({@code ::ffff:10.0.0.5} is {@code 10.0.0.5}: Java connects to
-   * that address, and OkHttp hands the host over so). Only the text is read: nothing is resolved.
+   * that address, and OkHttp hands the host over so). An IPv6 literal's zone keeps its case: it
+   * names a network interface, and interface names are case-sensitive on Linux ({@code
+   * fe80::1%ETH0} and {@code fe80::1%eth0} go out through two interfaces, to two hosts). Only the
+   * text is read: nothing is resolved.
    */
   public static String canonicalHost(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
+    String h = host;
     if (h.length() > 2 && h.charAt(0) == '[' && h.charAt(h.length() - 1) == ']') {
       h = h.substring(1, h.length() - 1);
     }
@@ -70,7 +73,7 @@ public record CallTarget(String host, int port, String path) {
             : literal;
       }
     }
-    return h;
+    return h.toLowerCase(Locale.ROOT);
   }
 
   private static final String IPV4_MAPPED = "::ffff:";
@@ -78,13 +81,20 @@ public record CallTarget(String host, int port, String path) {
   /**
    * The glob a policy's {@code match.host} holds for, against hosts in {@link #canonicalHost}
    * spelling: case-insensitive, and an IPv6 literal without stars ({@code [::1]}, {@code
-   * 0:0:0:0:0:0:0:1}) in that spelling, so that it covers the host however a client spells it.
+   * 0:0:0:0:0:0:0:1}) in that spelling, so that it covers the host however a client spells it. Such
+   * a literal with a zone covers that zone in its own case only, as {@link #canonicalHost} keeps it
+   * ({@code fe80::1%eth0} is not {@code fe80::1%ETH0}).
    *
    * @throws IllegalArgumentException when {@code pattern} is no valid glob
    */
   public static Glob hostGlob(String pattern) {
-    return Glob.compileIgnoringCase(
-        pattern.indexOf(':') >= 0 && pattern.indexOf('*') < 0 ? canonicalHost(pattern) : pattern);
+    if (pattern.indexOf(':') < 0 || pattern.indexOf('*') >= 0) {
+      return Glob.compileIgnoringCase(pattern);
+    }
+    String literal = canonicalHost(pattern);
+    // canonicalHost spelled everything but a zone in lower case: comparing exactly is
+    // case-insensitive for the rest and case-sensitive for the zone
+    return literal.indexOf('%') >= 0 ? Glob.compile(literal) : Glob.compileIgnoringCase(literal);
   }
 
   /**

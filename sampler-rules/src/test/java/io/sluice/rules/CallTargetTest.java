@@ -57,7 +57,8 @@ class CallTargetTest {
     "::ffff:1, ::ffff:1",
     "::192.0.2.1, ::c000:201",
     "fe80::0:1%eth0, fe80::1%eth0",
-    "[FE80::1%25Eth0], fe80::1%25eth0",
+    "[FE80::1%25Eth0], fe80::1%25Eth0",
+    "FE80::1%ETH0, fe80::1%ETH0",
   })
   void spellsAnIpv6LiteralOneWay(String spelling, String canonical) {
     assertThat(CallTarget.canonicalHost(spelling)).isEqualTo(canonical);
@@ -72,6 +73,24 @@ class CallTargetTest {
     assertThat(CallTarget.canonicalHost("[fe80::1%25eth0]"))
         .isEqualTo("fe80::1%25eth0")
         .isNotEqualTo(CallTarget.canonicalHost("fe80::1%eth0"));
+  }
+
+  /**
+   * A zone names a network interface, and Linux interface names are case-sensitive: {@code
+   * fe80::1%ETH0} and {@code fe80::1%eth0} are two destinations, so only the address part is
+   * spelled in lower case, and a policy naming one zone does not cover the other.
+   */
+  @Test
+  void anIpv6ZoneKeepsItsCase() {
+    assertThat(CallTarget.canonicalHost("[FE80::1%ETH0]")).isEqualTo("fe80::1%ETH0");
+    assertThat(CallTarget.canonicalHost("[FE80::1%eth0]")).isEqualTo("fe80::1%eth0");
+    assertThat(of("http://[FE80::1%25Eth0]:8080/x").key()).isEqualTo("[fe80::1%25Eth0]:8080");
+
+    Glob eth0 = CallTarget.hostGlob("[FE80::0:1%eth0]");
+    assertThat(eth0.matches(CallTarget.canonicalHost("fe80::1%eth0"))).isTrue();
+    assertThat(eth0.matches(CallTarget.canonicalHost("FE80::1%eth0"))).isTrue();
+    assertThat(eth0.matches(CallTarget.canonicalHost("fe80::1%ETH0"))).isFalse();
+    assertThat(CallTarget.hostGlob("Payments.Internal").matches("payments.internal")).isTrue();
   }
 
   /** What is no IPv6 literal keeps its text (in lower case, without outer brackets). */

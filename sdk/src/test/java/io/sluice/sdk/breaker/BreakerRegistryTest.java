@@ -454,6 +454,39 @@ class BreakerRegistryTest {
   }
 
   /**
+   * An IPv6 zone names a network interface, and Linux interface names are case-sensitive: {@code
+   * fe80::1%ETH0} and {@code fe80::1%eth0} are reached through two interfaces, so they are two
+   * targets with two breakers, while the address part stays case-insensitive ({@code FE80::1%eth0}
+   * is {@code fe80::1%eth0}). Lower-cased whole, the zones shared one breaker: failures through one
+   * interface opened it for the other.
+   */
+  @Test
+  void anIpv6ZoneKeepsItsCaseSoTwoInterfacesAreTwoTargets() {
+    holder.publish(
+        rules(2, Policies.policy("link-local", new CallMatch("fe80::*", 9000, null, null))));
+    // the policy opens after 4 calls, half of them failed
+    for (String spelling :
+        List.of("[FE80::1%ETH0]", "fe80::1%ETH0", "[fe80:0::1%ETH0]", "FE80::1%ETH0")) {
+      GuardedCall c = registry.start(spelling, 9000, "GET", "/");
+      assertThat(c.permitted()).as(spelling).isTrue();
+      c.onError(new IOException("connection refused"));
+    }
+
+    assertThat(registry.start("fe80::1%ETH0", 9000, "GET", "/").permitted())
+        .as("the breaker of the ETH0 interface opened")
+        .isFalse();
+    assertThat(registry.start("[FE80::1%eth0]", 9000, "GET", "/").permitted())
+        .as("the eth0 interface is another target")
+        .isTrue();
+    assertThat(registry.breakerStates())
+        .extracting(b -> b.key(), b -> b.state())
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("[fe80::1%ETH0]:9000", "OPEN"),
+            org.assertj.core.groups.Tuple.tuple("[fe80::1%eth0]:9000", "CLOSED"));
+    assertThat(registry.trackedTargets()).isEqualTo(2);
+  }
+
+  /**
    * An IPv4-mapped IPv6 literal is the IPv4 address it maps: Java connects to that address, and
    * OkHttp hands the URL {@code http://[::ffff:10.0.0.5]/} over as host {@code 10.0.0.5} while the
    * JDK client hands over {@code [::ffff:10.0.0.5]}. One target, keyed by the IPv4 address, with
