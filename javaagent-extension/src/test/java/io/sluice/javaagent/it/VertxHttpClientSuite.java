@@ -186,4 +186,37 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
       applyRules(Rules.document(service()));
     }
   }
+
+  /**
+   * A request the app's own pool refuses says nothing about the target's speed either, however late
+   * the app hears of it: six such requests, each refused while the app kept its event loop busy for
+   * 300 ms (Vert.x tells of the refusal on that loop, so the call ends 300 ms after it started),
+   * under a policy that opens when half of four calls were slower than 100 ms, leave the breaker
+   * closed and the next call reaches the server. Before, refused requests were abandoned, which
+   * counts a call that ends after its slow-call duration as slow: the breaker opened, and the fifth
+   * request was rejected by the breaker instead of refused by the pool.
+   */
+  @Test
+  void requestsTheAppsOwnPoolRefusesCountNeitherWayHoweverLateTheAppHearsOfIt() throws Exception {
+    String policy = "busy-late-" + client();
+    String url = downstream.url("/busy-late/" + client());
+    applyRules(
+        Rules.document(service(), Rules.slowBreaker(policy, downstream.port(), "/busy-late/**")));
+    try {
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call("vertx-pool-busy-late", "GET", url, Map.of());
+        downstream.releaseSlowRequests(); // frees the server's thread for the next calls
+        assertThat(answer.error())
+            .as("call %d refused by the app's pool\n%s", i, app.log())
+            .contains("ConnectionPoolTooBusyException")
+            .doesNotContain("Sluice circuit breaker");
+      }
+
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
 }

@@ -3,6 +3,7 @@ package io.sluice.javaagent.testapp;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
@@ -196,6 +197,7 @@ final class Clients {
       case "vertx" -> Clients::vertx;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "vertx-pool-busy" -> Clients::vertxPoolBusy;
+      case "vertx-pool-busy-late" -> Clients::vertxPoolBusyOnABusyLoop;
       case "vertx-bare-host" -> Clients::vertxBareHost;
       case "vertx-http3" -> Clients::vertxHttp3;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
@@ -507,9 +509,57 @@ final class Clients {
    * ConnectionPoolTooBusyException} before it reaches the server.
    */
   private static ClientAnswer vertxPoolBusy(String method, String url) throws Exception {
+    return vertxPoolBusy(VertxClient.VERTX, method, url, () -> {});
+  }
+
+  /** How long the app keeps its event loop busy in {@link #vertxPoolBusyOnABusyLoop}. */
+  private static final long BUSY_LOOP_MILLIS = 300;
+
+  /**
+   * As {@link #vertxPoolBusy}, while the app's own code keeps its event loop busy: a Vert.x of its
+   * own with one event loop, on which the app starts {@value #BUSY_LOOP_MILLIS} ms of work just
+   * before it makes the call. Vert.x refuses the call at once, and tells the app (and the breaker)
+   * of it on that loop, after the app's work: the refused call ends {@value #BUSY_LOOP_MILLIS} ms
+   * after it started, though it never left the process.
+   */
+  private static ClientAnswer vertxPoolBusyOnABusyLoop(String method, String url) throws Exception {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    try {
+      return vertxPoolBusy(vertx, method, url, () -> keepBusy(vertx, BUSY_LOOP_MILLIS));
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Runs {@code millis} ms of the app's own work on {@code vertx}'s event loop; returns once begun.
+   */
+  private static void keepBusy(Vertx vertx, long millis) throws Exception {
+    java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+    vertx.runOnContext(
+        v -> {
+          begun.countDown();
+          try {
+            Thread.sleep(millis); // stands for the app's work: it holds the event loop so long
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    if (!begun.await(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the app's work never began on its event loop");
+    }
+  }
+
+  /** Something the app does before a call, which may throw. */
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private static ClientAnswer vertxPoolBusy(Vertx vertx, String method, String url, Step before)
+      throws Exception {
     URI uri = URI.create(url);
     io.vertx.core.http.HttpClient client =
-        VertxClient.VERTX.createHttpClient(
+        vertx.createHttpClient(
             new HttpClientOptions(),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1).setMaxWaitQueueSize(0));
     try {
@@ -529,6 +579,7 @@ final class Clients {
                 }
               });
       holding.get(10, TimeUnit.SECONDS);
+      before.run();
       return vertx(client, vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()));
     } finally {
       client.close();

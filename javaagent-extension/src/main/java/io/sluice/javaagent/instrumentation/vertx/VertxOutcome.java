@@ -12,10 +12,12 @@ import io.vertx.core.http.HttpClientResponse;
  * Reports a Vert.x call's outcome to its breaker: a failed request, or the status of the response
  * the request eventually gets. A request Vert.x refused for the app's own reasons (see {@link
  * #refusedByVertx}: the app's connection pool is full, an HTTP version the client lacks) never
- * reached the target and is abandoned, so a burst of the app's own calls cannot open the breaker of
- * a healthy target. It also links the request to its call, so that the app resetting the request
- * abandons the call (see {@link VertxRequestCalls}) before Vert.x fails the response. A helper
- * class, injected into the app's class loader next to Vert.x; it holds no static state.
+ * reached the target and is discarded: it counts neither as a failure nor, however late Vert.x
+ * tells of it (on an event loop the app keeps busy), as a slow call, so a burst of the app's own
+ * calls cannot open the breaker of a healthy target. It also links the request to its call, so that
+ * the app resetting the request abandons the call (see {@link VertxRequestCalls}) before Vert.x
+ * fails the response. A helper class, injected into the app's class loader next to Vert.x; it holds
+ * no static state.
  */
 public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest>> {
 
@@ -34,7 +36,10 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
   public void handle(AsyncResult<HttpClientRequest> request) {
     if (request.failed()) {
       if (refusedByVertx(request.cause())) {
-        call.abandon();
+        // not abandon(): that counts a call ending after its slow-call duration as slow, and the
+        // time a refusal takes to reach the app is the app's (its busy event loop), not the
+        // target's
+        call.discard();
       } else {
         call.onError(request.cause());
       }

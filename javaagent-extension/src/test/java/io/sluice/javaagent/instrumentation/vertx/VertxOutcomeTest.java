@@ -42,6 +42,11 @@ class VertxOutcomeTest {
     }
 
     @Override
+    public void discard() {
+      reports.add("discarded");
+    }
+
+    @Override
     public void accept(Object response, Throwable error) {
       reports.add(error != null ? error : response);
     }
@@ -118,11 +123,12 @@ class VertxOutcomeTest {
 
   /**
    * A request Vert.x fails with a bare message ({@code Handle me}: an HTTP version the client was
-   * built without; a closed pool) never left the process: abandoned, as one the app's own pool
-   * refuses. Vert.x's own exceptions about the target (a closed connection) stay failures.
+   * built without; a closed pool) never left the process: discarded, as one the app's own pool
+   * refuses, so it counts neither as a failure nor as a slow call however late it is told of.
+   * Vert.x's own exceptions about the target (a closed connection) stay failures.
    */
   @Test
-  void aRequestVertxRefusesForTheAppsOwnReasonsIsAbandoned() {
+  void aRequestVertxRefusesForTheAppsOwnReasonsIsDiscarded() {
     RecordingCall http3 = new RecordingCall();
     RecordingCall busy = new RecordingCall();
     RecordingCall closed = new RecordingCall();
@@ -132,8 +138,8 @@ class VertxOutcomeTest {
     VertxOutcome.watch(busy, Future.failedFuture(new ConnectionPoolTooBusyException("full")));
     VertxOutcome.watch(closed, Future.failedFuture(closedByServer));
 
-    assertThat(http3.reports).containsExactly("abandoned");
-    assertThat(busy.reports).containsExactly("abandoned");
+    assertThat(http3.reports).containsExactly("discarded");
+    assertThat(busy.reports).containsExactly("discarded");
     assertThat(closed.reports).containsExactly(closedByServer);
   }
 
