@@ -219,4 +219,40 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
       applyRules(Rules.document(service()));
     }
   }
+
+  /**
+   * A request on its way to a connection of the app's own pool when the app closes its client fails
+   * before it reaches the target, with an {@code IllegalStateException} ({@code Client is closed},
+   * {@code Resource manager closed} or {@code shutdown}: which one depends on how far the request
+   * got), or {@code Pool closed} when it was waiting in the pool's queue: six of them leave a
+   * closed breaker closed with no failure in its window. Counted as failures, they opened the
+   * breaker and the fifth was rejected.
+   */
+  @Test
+  void requestsWaitingInAPoolTheAppClosesCountNeitherWay() throws Exception {
+    String policy = "closedpool-" + client();
+    String url = downstream.url("/closedpool/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, downstream.port(), "/closedpool/**", "120s", Rules.ERROR, false)));
+    try {
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call("vertx-pool-closed", "GET", url, Map.of());
+        downstream.releaseSlowRequests(); // frees the server's thread for the next calls
+        assertThat(answer.error())
+            .as("call %d waiting in a pool the app closed\n%s", i, app.log())
+            .containsAnyOf("Client is closed", "Resource manager ", "Pool closed")
+            .doesNotContain("Sluice circuit breaker");
+      }
+
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+      awaitClosedWithoutFailures(policy);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
 }

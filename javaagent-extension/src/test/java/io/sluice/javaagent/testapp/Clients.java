@@ -198,6 +198,7 @@ final class Clients {
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "vertx-pool-busy" -> Clients::vertxPoolBusy;
       case "vertx-pool-busy-late" -> Clients::vertxPoolBusyOnABusyLoop;
+      case "vertx-pool-closed" -> Clients::vertxPoolClosed;
       case "vertx-bare-host" -> Clients::vertxBareHost;
       case "vertx-http3" -> Clients::vertxHttp3;
       case "okhttp-isolated" -> Clients::okhttpIsolated;
@@ -510,6 +511,46 @@ final class Clients {
    */
   private static ClientAnswer vertxPoolBusy(String method, String url) throws Exception {
     return vertxPoolBusy(VertxClient.VERTX, method, url, () -> {});
+  }
+
+  /**
+   * Makes the call while the app's own connection pool has no connection free for it, then closes
+   * the client, as an app shutting down does: a client of its own with one connection, which a slow
+   * request to the same server holds (path {@code /holding/slow/pool}), so the call waits in the
+   * pool's queue until the close fails it ({@code Pool closed}) before it reaches the server.
+   */
+  private static ClientAnswer vertxPoolClosed(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    io.vertx.core.http.HttpClient client =
+        VertxClient.VERTX.createHttpClient(
+            new HttpClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
+    try {
+      CompletableFuture<Void> holding = new CompletableFuture<>();
+      client
+          .request(
+              vertxRequest("GET", uri.resolve("/holding/slow/pool"))
+                  .setHost(uri.getHost())
+                  .setPort(uri.getPort()))
+          .onComplete(
+              (request, failure) -> {
+                if (failure != null) {
+                  holding.completeExceptionally(failure);
+                } else {
+                  request.send();
+                  holding.complete(null);
+                }
+              });
+      holding.get(10, TimeUnit.SECONDS);
+      Future<ClientAnswer> queued =
+          client
+              .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
+              .compose(request -> request.send())
+              .compose(Clients::vertxResponseAnswer);
+      client.close();
+      return awaitVertx(queued);
+    } finally {
+      client.close();
+    }
   }
 
   /** How long the app keeps its event loop busy in {@link #vertxPoolBusyOnABusyLoop}. */

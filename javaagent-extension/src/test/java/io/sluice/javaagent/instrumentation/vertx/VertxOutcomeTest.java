@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.VertxException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -124,8 +125,9 @@ class VertxOutcomeTest {
   /**
    * A request Vert.x fails with a bare message ({@code Handle me}: an HTTP version the client was
    * built without; a closed pool) never left the process: discarded, as one the app's own pool
-   * refuses, so it counts neither as a failure nor as a slow call however late it is told of.
-   * Vert.x's own exceptions about the target (a closed connection) stay failures.
+   * refuses or one on its way to a connection when the app closed its client, so it counts neither
+   * as a failure nor as a slow call however late it is told of. Vert.x's own exceptions about the
+   * target (a closed connection, others of its {@code VertxException}s) stay failures.
    */
   @Test
   void aRequestVertxRefusesForTheAppsOwnReasonsIsDiscarded() {
@@ -137,10 +139,30 @@ class VertxOutcomeTest {
     VertxOutcome.watch(http3, Future.failedFuture("Handle me"));
     VertxOutcome.watch(busy, Future.failedFuture(new ConnectionPoolTooBusyException("full")));
     VertxOutcome.watch(closed, Future.failedFuture(closedByServer));
+    RecordingCall clientClosed = new RecordingCall();
+    RecordingCall clientClosed50 = new RecordingCall();
+    RecordingCall poolClosed = new RecordingCall();
+    VertxOutcome.watch(
+        clientClosed, Future.failedFuture(new IllegalStateException("Resource manager closed")));
+    VertxOutcome.watch(
+        clientClosed50, Future.failedFuture(new IllegalStateException("Client is closed")));
+    RecordingCall clientShutDown = new RecordingCall();
+    VertxOutcome.watch(
+        clientShutDown,
+        Future.failedFuture(new IllegalStateException("Resource manager shutdown")));
+    VertxOutcome.watch(poolClosed, Future.failedFuture(new VertxException("Pool closed", true)));
+    RecordingCall otherVertxFailure = new RecordingCall();
+    VertxException proxyRefused = new VertxException("Proxy refused");
+    VertxOutcome.watch(otherVertxFailure, Future.failedFuture(proxyRefused));
 
     assertThat(http3.reports).containsExactly("discarded");
     assertThat(busy.reports).containsExactly("discarded");
     assertThat(closed.reports).containsExactly(closedByServer);
+    assertThat(clientClosed.reports).containsExactly("discarded");
+    assertThat(clientClosed50.reports).containsExactly("discarded");
+    assertThat(clientShutDown.reports).containsExactly("discarded");
+    assertThat(poolClosed.reports).containsExactly("discarded");
+    assertThat(otherVertxFailure.reports).containsExactly(proxyRefused);
   }
 
   @Test
