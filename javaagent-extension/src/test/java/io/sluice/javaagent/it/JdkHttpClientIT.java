@@ -1,5 +1,8 @@
 package io.sluice.javaagent.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The client suite against the JDK's {@code java.net.http.HttpClient#send}. */
@@ -46,6 +49,43 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
     try (RawDownstream raw = RawDownstream.start()) {
       checkFailedSendsOpenTheBreaker(
           raw, "jdk-streaming-body", "/reset-body/orders", "[\"5xx\"]", "java.io.IOException");
+    }
+  }
+
+  /**
+   * Over HTTP/2 too ({@code h2c}, against {@link H2cDownstream}), a body publisher that publishes
+   * fewer bytes than it declares is the app's mistake: the JDK refuses it while sending ({@code Too
+   * few bytes returned by the publisher}, from the stream's body subscriber, which fails the call
+   * as it fails one whose connection broke), and six such requests leave a closed breaker closed
+   * with no failure in its window. Counted as failures, they opened the breaker and the fifth was
+   * rejected.
+   */
+  @Test
+  void http2RequestsWhoseBodyIsShorterThanItsLengthLeaveTheBreakerClosed() throws Exception {
+    try (H2cDownstream h2c = H2cDownstream.start()) {
+      String policy = "h2-short-" + client();
+      String url = h2c.url("/h2-short/" + client());
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(policy, h2c.port(), "/h2-short/**", "120s", Rules.ERROR, false)));
+      try {
+        for (int i = 0; i < 6; i++) {
+          AppAnswer answer = app.call("jdk-h2-short-body", "POST", url, Map.of());
+          assertThat(answer.error())
+              .as("call %d with a short body over HTTP/2\n%s", i, app.log())
+              .contains("Too few bytes returned by the publisher")
+              .contains("stream=") // the HTTP/2 stream's subscriber, not HTTP/1.1's
+              .doesNotContain("Sluice circuit breaker");
+        }
+
+        AppAnswer next = app.call(client(), "GET", url, Map.of());
+        assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+        assertThat(next.status()).isEqualTo(200);
+        awaitClosedWithoutFailures(policy);
+      } finally {
+        applyRules(Rules.document(service()));
+      }
     }
   }
 }

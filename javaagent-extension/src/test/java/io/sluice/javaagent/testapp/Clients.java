@@ -224,6 +224,7 @@ final class Clients {
       case "okhttp-short-body" -> RequestBodyClients::okhttpShortBody;
       case "okhttp-long-body" -> RequestBodyClients::okhttpLongBody;
       case "jdk-short-body" -> RequestBodyClients::jdkShortBody;
+      case "jdk-h2-short-body" -> RequestBodyClients::jdkH2ShortBody;
       case "jdk-long-body" -> RequestBodyClients::jdkLongBody;
       case "jdk-failing-body" -> RequestBodyClients::jdkFailingBody;
       case "jdk-streaming-body" -> RequestBodyClients::jdkStreamingBody;

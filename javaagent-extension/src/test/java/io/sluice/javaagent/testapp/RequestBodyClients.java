@@ -50,6 +50,15 @@ final class RequestBodyClients {
   private static final class Jdk {
     static final HttpClient CLIENT =
         HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /**
+     * Asks for HTTP/2: upgrades a plain-text connection ({@code h2c}) where the server takes it.
+     */
+    static final HttpClient HTTP_2 =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_2)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
   }
 
   private RequestBodyClients() {}
@@ -202,6 +211,30 @@ final class RequestBodyClients {
   /** As {@link #jdkShortBody}, declaring 2 bytes. */
   static ClientAnswer jdkLongBody(String method, String url) throws Exception {
     return jdkPost(url, declaringJdk(2));
+  }
+
+  /**
+   * As {@link #jdkShortBody}, over HTTP/2: a JDK client asking for {@code HTTP_2} upgrades its
+   * plain-text connection to the server ({@code h2c}) with a first request (a {@code GET} of {@code
+   * /h2c-upgrade}, which no test guards), then sends the short body on a stream of that connection,
+   * where the JDK refuses it ({@code Too few bytes returned by the publisher}, with the stream's
+   * id).
+   */
+  static ClientAnswer jdkH2ShortBody(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    HttpResponse<String> upgrade =
+        Jdk.HTTP_2.send(
+            HttpRequest.newBuilder(uri.resolve("/h2c-upgrade"))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (upgrade.version() != HttpClient.Version.HTTP_2) {
+      throw new IllegalStateException("the server did not take the upgrade to h2c: " + upgrade);
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(uri).POST(declaringJdk(100)).timeout(Duration.ofSeconds(10)).build();
+    HttpResponse<String> response = Jdk.HTTP_2.send(request, HttpResponse.BodyHandlers.ofString());
+    return new ClientAnswer(response.statusCode(), Map.of(), response.body());
   }
 
   private static HttpRequest.BodyPublisher declaringJdk(long length) {

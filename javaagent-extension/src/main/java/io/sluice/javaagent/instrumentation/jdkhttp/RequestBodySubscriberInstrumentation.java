@@ -29,6 +29,14 @@ import net.bytebuddy.matcher.ElementMatcher;
  * onError}, a publisher breaking the protocol ({@code already subscribed}), and a body that breaks
  * the length the publisher declared, which the subscriber itself fails with ({@code Too few bytes
  * returned by the publisher}, {@code Too many bytes in request body}): the app's mistake too.
+ *
+ * <p>The HTTP/2 subscriber fails such a body inside {@code trySend}, where connection errors end up
+ * too. A body shorter than declared is told apart where it is found: {@code complete()}, called
+ * once the publisher completed and every byte it published was sent, throws when bytes are still
+ * owed ({@code remainingContentLength > 0}), having reset the stream (which never throws); that
+ * throw is noted before {@code trySend} fails the call with it. A body longer than declared is
+ * thrown from {@code trySend}'s own body, with no method boundary to note it at before the call
+ * fails: such a call still counts as a failure over HTTP/2.
  */
 final class RequestBodySubscriberInstrumentation implements TypeInstrumentation {
 
@@ -55,6 +63,11 @@ final class RequestBodySubscriberInstrumentation implements TypeInstrumentation 
                     .and(takesArgument(0, Throwable.class))
                     .and(isDeclaredBy(named("jdk.internal.net.http.Http1Exchange")))),
         RequestBodySubscriberInstrumentation.class.getName() + "$OnErrorAdvice");
+    transformer.applyAdviceToMethod(
+        named("complete")
+            .and(takesArguments(0))
+            .and(isDeclaredBy(named("jdk.internal.net.http.Stream$RequestSubscriber"))),
+        RequestBodySubscriberInstrumentation.class.getName() + "$Http2ShortBodyAdvice");
   }
 
   @SuppressWarnings("unused")
@@ -65,6 +78,25 @@ final class RequestBodySubscriberInstrumentation implements TypeInstrumentation 
     @Advice.OnMethodEnter(suppress = Throwable.class)
     static void enter(@Advice.Argument(0) Throwable error) {
       RequestBodyFailures.appBodyFailed(error);
+    }
+  }
+
+  /**
+   * HTTP/2's {@code Stream$RequestSubscriber#complete()}: what it throws while the body still owes
+   * bytes is the JDK refusing a body shorter than its publisher declared.
+   */
+  @SuppressWarnings("unused")
+  static final class Http2ShortBodyAdvice {
+
+    private Http2ShortBodyAdvice() {}
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.Thrown Throwable thrown,
+        @Advice.FieldValue("remainingContentLength") long remainingContentLength) {
+      if (thrown != null && remainingContentLength > 0) {
+        RequestBodyFailures.appBodyFailed(thrown);
+      }
     }
   }
 }
