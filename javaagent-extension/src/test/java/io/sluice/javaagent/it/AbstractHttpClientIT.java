@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.assertj.core.api.AbstractStringAssert;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -686,6 +688,42 @@ abstract class AbstractHttpClientIT {
       assertThat(app.call(client, "POST", url, Map.of()).error())
           .contains("Sluice circuit breaker '" + policy + "'");
       assertThat(raw.requestCount()).as("a rejected call stays in the process").isEqualTo(reached);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * Six {@code method} calls of the test app's {@code style} to {@code url} under the breaker
+   * policy {@code name} ({@code policy}, a {@link Rules#breaker} document part), each failed by the
+   * app's own side as {@code error} checks (never by the breaker), then a plain call, which must
+   * reach the target, and the agent reports the breaker closed with no failure in its window: the
+   * app's failures did not count against it. {@code why} names the failures in messages.
+   */
+  void checkAppFailuresLeaveTheBreakerClosed(
+      String name,
+      String policy,
+      String style,
+      String method,
+      String url,
+      String why,
+      Consumer<AbstractStringAssert<?>> error)
+      throws Exception {
+    applyRules(Rules.document(service(), policy));
+    try {
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call(style, method, url, Map.of());
+        downstream.releaseSlowRequests(); // frees the server's thread, if a call held it
+        error.accept(
+            assertThat(answer.error())
+                .as("call %d %s\n%s", i, why, app.log())
+                .doesNotContain("Sluice circuit breaker"));
+      }
+
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+      awaitClosedWithoutFailures(name);
     } finally {
       applyRules(Rules.document(service()));
     }

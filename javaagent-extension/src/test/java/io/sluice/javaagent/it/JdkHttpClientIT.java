@@ -1,8 +1,5 @@
 package io.sluice.javaagent.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The client suite against the JDK's {@code java.net.http.HttpClient#send}. */
@@ -64,28 +61,17 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   void http2RequestsWhoseBodyIsShorterThanItsLengthLeaveTheBreakerClosed() throws Exception {
     try (H2cDownstream h2c = H2cDownstream.start()) {
       String policy = "h2-short-" + client();
-      String url = h2c.url("/h2-short/" + client());
-      applyRules(
-          Rules.document(
-              service(),
-              Rules.breaker(policy, h2c.port(), "/h2-short/**", "120s", Rules.ERROR, false)));
-      try {
-        for (int i = 0; i < 6; i++) {
-          AppAnswer answer = app.call("jdk-h2-short-body", "POST", url, Map.of());
-          assertThat(answer.error())
-              .as("call %d with a short body over HTTP/2\n%s", i, app.log())
-              .contains("Too few bytes returned by the publisher")
-              .contains("stream=") // the HTTP/2 stream's subscriber, not HTTP/1.1's
-              .doesNotContain("Sluice circuit breaker");
-        }
-
-        AppAnswer next = app.call(client(), "GET", url, Map.of());
-        assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
-        assertThat(next.status()).isEqualTo(200);
-        awaitClosedWithoutFailures(policy);
-      } finally {
-        applyRules(Rules.document(service()));
-      }
+      checkAppFailuresLeaveTheBreakerClosed(
+          policy,
+          Rules.breaker(policy, h2c.port(), "/h2-short/**", "120s", Rules.ERROR, false),
+          "jdk-h2-short-body",
+          "POST",
+          h2c.url("/h2-short/" + client()),
+          "with a short body over HTTP/2",
+          error ->
+              error
+                  .contains("Too few bytes returned by the publisher")
+                  .contains("stream=")); // the HTTP/2 stream's subscriber, not HTTP/1.1's
     }
   }
 }

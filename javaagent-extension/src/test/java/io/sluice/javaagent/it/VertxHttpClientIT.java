@@ -1,8 +1,5 @@
 package io.sluice.javaagent.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,28 +17,14 @@ class VertxHttpClientIT extends VertxHttpClientSuite {
   @Test
   void requestsVertxRefusesForTheAppsOwnReasonsCountNeitherWay() throws Exception {
     String policy = "refusedbyvertx-" + client();
-    String url = downstream.url("/refusedbyvertx/" + client());
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(
-                policy, downstream.port(), "/refusedbyvertx/**", "120s", Rules.ERROR, false)));
-    try {
-      for (int i = 0; i < 6; i++) {
-        AppAnswer answer = app.call("vertx-http3", "GET", url, Map.of());
-        assertThat(answer.error())
-            .as("call %d for HTTP/3\n%s", i, app.log())
-            .contains("Handle me")
-            .doesNotContain("Sluice circuit breaker");
-      }
-
-      AppAnswer next = app.call(client(), "GET", url, Map.of());
-      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
-      assertThat(next.status()).isEqualTo(200);
-      awaitClosedWithoutFailures(policy);
-    } finally {
-      applyRules(Rules.document(service()));
-    }
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/refusedbyvertx/**", "120s", Rules.ERROR, false),
+        "vertx-http3",
+        "GET",
+        downstream.url("/refusedbyvertx/" + client()),
+        "for HTTP/3",
+        error -> error.contains("Handle me"));
   }
 
   /** The app cancels a request on the wire ({@code HttpClientRequest#cancel}, Vert.x 5.1). */

@@ -164,27 +164,14 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   @Test
   void requestsTheAppsOwnPoolRefusesCountNeitherWay() throws Exception {
     String policy = "busy-" + client();
-    String url = downstream.url("/busy/" + client());
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(policy, downstream.port(), "/busy/**", "120s", Rules.ERROR, false)));
-    try {
-      for (int i = 0; i < 6; i++) {
-        AppAnswer answer = app.call("vertx-pool-busy", "GET", url, Map.of());
-        downstream.releaseSlowRequests(); // frees the server's thread for the next calls
-        assertThat(answer.error())
-            .as("call %d refused by the app's pool\n%s", i, app.log())
-            .contains("ConnectionPoolTooBusyException");
-      }
-
-      AppAnswer next = app.call(client(), "GET", url, Map.of());
-      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
-      assertThat(next.status()).isEqualTo(200);
-      awaitClosedWithoutFailures(policy);
-    } finally {
-      applyRules(Rules.document(service()));
-    }
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/busy/**", "120s", Rules.ERROR, false),
+        "vertx-pool-busy",
+        "GET",
+        downstream.url("/busy/" + client()),
+        "refused by the app's pool",
+        error -> error.contains("ConnectionPoolTooBusyException"));
   }
 
   /**
@@ -199,25 +186,14 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   @Test
   void requestsTheAppsOwnPoolRefusesCountNeitherWayHoweverLateTheAppHearsOfIt() throws Exception {
     String policy = "busy-late-" + client();
-    String url = downstream.url("/busy-late/" + client());
-    applyRules(
-        Rules.document(service(), Rules.slowBreaker(policy, downstream.port(), "/busy-late/**")));
-    try {
-      for (int i = 0; i < 6; i++) {
-        AppAnswer answer = app.call("vertx-pool-busy-late", "GET", url, Map.of());
-        downstream.releaseSlowRequests(); // frees the server's thread for the next calls
-        assertThat(answer.error())
-            .as("call %d refused by the app's pool\n%s", i, app.log())
-            .contains("ConnectionPoolTooBusyException")
-            .doesNotContain("Sluice circuit breaker");
-      }
-
-      AppAnswer next = app.call(client(), "GET", url, Map.of());
-      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
-      assertThat(next.status()).isEqualTo(200);
-    } finally {
-      applyRules(Rules.document(service()));
-    }
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.slowBreaker(policy, downstream.port(), "/busy-late/**"),
+        "vertx-pool-busy-late",
+        "GET",
+        downstream.url("/busy-late/" + client()),
+        "refused by the app's pool",
+        error -> error.contains("ConnectionPoolTooBusyException"));
   }
 
   /**
@@ -231,28 +207,13 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   @Test
   void requestsWaitingInAPoolTheAppClosesCountNeitherWay() throws Exception {
     String policy = "closedpool-" + client();
-    String url = downstream.url("/closedpool/" + client());
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(
-                policy, downstream.port(), "/closedpool/**", "120s", Rules.ERROR, false)));
-    try {
-      for (int i = 0; i < 6; i++) {
-        AppAnswer answer = app.call("vertx-pool-closed", "GET", url, Map.of());
-        downstream.releaseSlowRequests(); // frees the server's thread for the next calls
-        assertThat(answer.error())
-            .as("call %d waiting in a pool the app closed\n%s", i, app.log())
-            .containsAnyOf("Client is closed", "Resource manager ", "Pool closed")
-            .doesNotContain("Sluice circuit breaker");
-      }
-
-      AppAnswer next = app.call(client(), "GET", url, Map.of());
-      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
-      assertThat(next.status()).isEqualTo(200);
-      awaitClosedWithoutFailures(policy);
-    } finally {
-      applyRules(Rules.document(service()));
-    }
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/closedpool/**", "120s", Rules.ERROR, false),
+        "vertx-pool-closed",
+        "GET",
+        downstream.url("/closedpool/" + client()),
+        "waiting in a pool the app closed",
+        error -> error.containsAnyOf("Client is closed", "Resource manager ", "Pool closed"));
   }
 }

@@ -526,22 +526,7 @@ final class Clients {
         VertxClient.VERTX.createHttpClient(
             new HttpClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
     try {
-      CompletableFuture<Void> holding = new CompletableFuture<>();
-      client
-          .request(
-              vertxRequest("GET", uri.resolve("/holding/slow/pool"))
-                  .setHost(uri.getHost())
-                  .setPort(uri.getPort()))
-          .onComplete(
-              (request, failure) -> {
-                if (failure != null) {
-                  holding.completeExceptionally(failure);
-                } else {
-                  request.send();
-                  holding.complete(null);
-                }
-              });
-      holding.get(10, TimeUnit.SECONDS);
+      holdTheOnlyConnection(client, uri);
       Future<ClientAnswer> queued =
           client
               .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
@@ -605,27 +590,36 @@ final class Clients {
             new HttpClientOptions(),
             new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1).setMaxWaitQueueSize(0));
     try {
-      CompletableFuture<Void> holding = new CompletableFuture<>();
-      client
-          .request(
-              vertxRequest("GET", uri.resolve("/holding/slow/pool"))
-                  .setHost(uri.getHost())
-                  .setPort(uri.getPort()))
-          .onComplete(
-              (request, failure) -> {
-                if (failure != null) {
-                  holding.completeExceptionally(failure);
-                } else {
-                  request.send();
-                  holding.complete(null);
-                }
-              });
-      holding.get(10, TimeUnit.SECONDS);
+      holdTheOnlyConnection(client, uri);
       before.run();
       return vertx(client, vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()));
     } finally {
       client.close();
     }
+  }
+
+  /**
+   * Has a slow request to {@code uri}'s server (path {@code /holding/slow/pool}) take the only
+   * connection of {@code client}'s pool; returns once it is sent.
+   */
+  private static void holdTheOnlyConnection(io.vertx.core.http.HttpClient client, URI uri)
+      throws Exception {
+    CompletableFuture<Void> holding = new CompletableFuture<>();
+    client
+        .request(
+            vertxRequest("GET", uri.resolve("/holding/slow/pool"))
+                .setHost(uri.getHost())
+                .setPort(uri.getPort()))
+        .onComplete(
+            (request, failure) -> {
+              if (failure != null) {
+                holding.completeExceptionally(failure);
+              } else {
+                request.send();
+                holding.complete(null);
+              }
+            });
+    holding.get(10, TimeUnit.SECONDS);
   }
 
   private static RequestOptions vertxRequest(String method, URI uri) {

@@ -258,20 +258,8 @@ public final class EtcdRuleSource implements RuleSource {
             + " did not stop within "
             + CLOSE_TIMEOUT.toMillis()
             + " ms"
-            + (busy == null ? "" : ", busy in " + busyIn(busy))
+            + (busy == null ? "" : ", busy in " + BusyThreads.busyIn(busy))
             + ": abandoned that, closed the watches");
-  }
-
-  /** The innermost frame of {@code busy}'s stack that is not the JDK's, e.g. a listener's. */
-  private static String busyIn(Thread busy) {
-    StackTraceElement[] stack = busy.getStackTrace();
-    for (StackTraceElement frame : stack) {
-      String type = frame.getClassName();
-      if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
-        return frame.toString();
-      }
-    }
-    return stack.length > 0 ? stack[0].toString() : "(no stack)";
   }
 
   @Override

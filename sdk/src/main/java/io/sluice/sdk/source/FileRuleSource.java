@@ -148,21 +148,9 @@ public final class FileRuleSource implements RuleSource {
               + " did not stop within "
               + CLOSE_TIMEOUT.toMillis()
               + " ms, busy in "
-              + busyIn(worker)
+              + BusyThreads.busyIn(worker)
               + ": abandoned its thread, a daemon");
     }
-  }
-
-  /** The innermost frame of {@code busy}'s stack that is not the JDK's, or its innermost. */
-  private static String busyIn(Thread busy) {
-    StackTraceElement[] stack = busy.getStackTrace();
-    for (StackTraceElement frame : stack) {
-      String type = frame.getClassName();
-      if (!type.startsWith("java.") && !type.startsWith("jdk.") && !type.startsWith("sun.")) {
-        return frame.toString();
-      }
-    }
-    return stack.length > 0 ? stack[0].toString() : "(no stack)";
   }
 
   @Override
