@@ -83,18 +83,37 @@ public record CallTarget(String host, int port, String path) {
    * spelling: case-insensitive, and an IPv6 literal without stars ({@code [::1]}, {@code
    * 0:0:0:0:0:0:0:1}) in that spelling, so that it covers the host however a client spells it. Such
    * a literal with a zone covers that zone in its own case only, as {@link #canonicalHost} keeps it
-   * ({@code fe80::1%eth0} is not {@code fe80::1%ETH0}).
+   * ({@code fe80::1%eth0} is not {@code fe80::1%ETH0}), and so does a glob naming a zone ({@code
+   * fe80::*%eth0}, {@code *%eth0}): its address part is case-insensitive, its zone is not.
    *
    * @throws IllegalArgumentException when {@code pattern} is no valid glob
    */
   public static Glob hostGlob(String pattern) {
-    if (pattern.indexOf(':') < 0 || pattern.indexOf('*') >= 0) {
+    if (pattern.indexOf('*') >= 0) {
+      int zone = pattern.indexOf('%');
+      if (zone >= 0 && namesAnIpv6Address(pattern.substring(0, zone))) {
+        // hosts spell the address in lower case and keep the zone's case (canonicalHost)
+        return Glob.compile(
+            pattern.substring(0, zone).toLowerCase(Locale.ROOT) + pattern.substring(zone));
+      }
+      return Glob.compileIgnoringCase(pattern);
+    }
+    if (pattern.indexOf(':') < 0) {
       return Glob.compileIgnoringCase(pattern);
     }
     String literal = canonicalHost(pattern);
     // canonicalHost spelled everything but a zone in lower case: comparing exactly is
     // case-insensitive for the rest and case-sensitive for the zone
     return literal.indexOf('%') >= 0 ? Glob.compile(literal) : Glob.compileIgnoringCase(literal);
+  }
+
+  /**
+   * Whether the part of a host glob before its {@code %} stands for an IPv6 address: it has a
+   * {@code :} ({@code fe80::*}), or is stars only ({@code *}). A host name never has a zone.
+   */
+  private static boolean namesAnIpv6Address(String address) {
+    return address.indexOf(':') >= 0
+        || !address.isEmpty() && address.chars().allMatch(c -> c == '*');
   }
 
   /**

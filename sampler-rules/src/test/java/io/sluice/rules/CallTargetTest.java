@@ -93,6 +93,25 @@ class CallTargetTest {
     assertThat(CallTarget.hostGlob("Payments.Internal").matches("payments.internal")).isTrue();
   }
 
+  /**
+   * A glob naming a zone covers that zone in its own case only, as a literal does: {@code
+   * fe80::*%eth0} is the eth0 interface, not ETH0. The address part stays case-insensitive, and a
+   * glob without a zone covers every zone.
+   */
+  @Test
+  void aHostGlobNamingAZoneKeepsItsCase() {
+    Glob eth0 = CallTarget.hostGlob("FE80::*%eth0");
+    assertThat(eth0.matches(CallTarget.canonicalHost("[FE80::1%eth0]"))).isTrue();
+    assertThat(eth0.matches(CallTarget.canonicalHost("fe80::1%ETH0"))).isFalse();
+    assertThat(CallTarget.hostGlob("*%ETH0").matches(CallTarget.canonicalHost("fe80::2%ETH0")))
+        .isTrue();
+    assertThat(CallTarget.hostGlob("*%ETH0").matches(CallTarget.canonicalHost("fe80::2%eth0")))
+        .isFalse();
+    assertThat(CallTarget.hostGlob("fe80::1%eth*").matches("fe80::1%ETH0")).isFalse();
+    assertThat(CallTarget.hostGlob("FE80::*").matches("fe80::1%ETH0")).isTrue();
+    assertThat(CallTarget.hostGlob("*.Internal").matches("payments.internal")).isTrue();
+  }
+
   /** What is no IPv6 literal keeps its text (in lower case, without outer brackets). */
   @ParameterizedTest(name = "{0}")
   @ValueSource(
