@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -181,9 +182,14 @@ public final class PrefixWatch implements AutoCloseable {
     }
     nudged = true;
     lastNudgeNanos = now;
-    pendingRetry.cancel(false);
     LOG.fine("reading " + prefix + " again now, ahead of the pause after etcd's refusal");
-    retryLater(0);
+    ScheduledFuture<?> paused = pendingRetry;
+    try {
+      retryLater(0);
+    } catch (RejectedExecutionException e) {
+      return; // the control plane shuts down: no read to start, and the asker still gets its answer
+    }
+    paused.cancel(false);
   }
 
   /** Starts reading and watching, in the background. */

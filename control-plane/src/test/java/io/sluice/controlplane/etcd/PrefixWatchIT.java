@@ -3,18 +3,23 @@ package io.sluice.controlplane.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
@@ -134,6 +139,56 @@ class PrefixWatchIT {
     } finally {
       scheduler.shutdownNow();
     }
+  }
+
+  /**
+   * A health check while etcd refuses a mirror has it read again at once; once the control plane
+   * shuts its scheduler down, the check still answers with the mirrors' states instead of failing
+   * with the scheduler's refusal to take the read (which Spring would turn into a bare DOWN and a
+   * warning).
+   */
+  @Test
+  void aHealthCheckOfARefusedMirrorAnswersWhileTheSchedulerShutsDown() throws Exception {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (EtcdServer authEtcd = EtcdServer.fromPath()) {
+      authEtcd.start();
+      try (Client admin = Client.builder().endpoints(authEtcd.endpoint()).build()) {
+        var auth = admin.getAuthClient();
+        auth.userAdd(bytes("root"), bytes("root-secret")).get(30, TimeUnit.SECONDS);
+        auth.userGrantRole(bytes("root"), bytes("root")).get(30, TimeUnit.SECONDS);
+        auth.authEnable().get(30, TimeUnit.SECONDS);
+      }
+      try (Client client =
+          Client.builder()
+              .endpoints(authEtcd.endpoint())
+              .user(bytes("root"))
+              .password(bytes("wrong-secret"))
+              .build()) {
+        EtcdGateway gateway =
+            new EtcdGateway(
+                client,
+                EtcdKeys.defaults(),
+                Duration.ofSeconds(5),
+                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        PrefixWatches watches = new PrefixWatches(gateway, scheduler);
+        WatchesHealthIndicator health = new WatchesHealthIndicator(watches);
+        PrefixWatch watch = watches.start("things", "/watched/", new Mirror(new HashMap<>()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> watch.state().notPermitted());
+
+        scheduler.shutdownNow();
+        Health down = health.health();
+        assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+        assertThat(down.getDetails()).containsOnlyKeys("things");
+        assertThat(down.getDetails().get("things").toString()).contains("inSync=false");
+        watch.close();
+      }
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  private static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
   }
 
   static List<LogRecord> warnings(List<LogRecord> records) {
