@@ -1,5 +1,7 @@
 package io.sluice.javaagent.instrumentation.jdkhttp;
 
+import static net.bytebuddy.matcher.ElementMatchers.declaresField;
+import static net.bytebuddy.matcher.ElementMatchers.fieldType;
 import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
@@ -14,6 +16,7 @@ import io.sluice.javaagent.bridge.RequestBodyFailures;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
+import net.bytebuddy.matcher.ElementMatchers;
 
 /**
  * Notes the failures of the app's request bodies ({@link RequestBodyFailures}): the JDK client's
@@ -63,10 +66,17 @@ final class RequestBodySubscriberInstrumentation implements TypeInstrumentation 
                     .and(takesArgument(0, Throwable.class))
                     .and(isDeclaredBy(named("jdk.internal.net.http.Http1Exchange")))),
         RequestBodySubscriberInstrumentation.class.getName() + "$OnErrorAdvice");
+    // only where the field the advice reads is there: a JDK without it is left as it is
     transformer.applyAdviceToMethod(
         named("complete")
             .and(takesArguments(0))
-            .and(isDeclaredBy(named("jdk.internal.net.http.Stream$RequestSubscriber"))),
+            .and(
+                isDeclaredBy(
+                    ElementMatchers.<TypeDescription>named(
+                            "jdk.internal.net.http.Stream$RequestSubscriber")
+                        .and(
+                            declaresField(
+                                named("remainingContentLength").and(fieldType(long.class)))))),
         RequestBodySubscriberInstrumentation.class.getName() + "$Http2ShortBodyAdvice");
   }
 
