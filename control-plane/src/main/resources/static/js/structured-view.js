@@ -6,7 +6,10 @@
 import { h } from './dom.js';
 import { showHidden } from './json-text.js';
 
-const text = (v) => showHidden(v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+// An object as JSON: also a whole number past 2^53 the editor keeps as written (JSON.rawJSON), an
+// object without a prototype, which String() and a template literal refuse with a TypeError.
+const str = (v) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
+const text = (v) => showHidden(v === undefined || v === null ? '' : str(v));
 const dflt = (v, fallback) => (v === undefined ? h('span', { class: 'muted', text: fallback }) : text(v));
 const pct = (v) => (typeof v === 'number' ? `${Math.round(v * 1000) / 10}%` : text(v));
 
@@ -47,7 +50,7 @@ export function structuredView(doc) {
         h('tbody', {}, breakers.map((b, i) => {
           const p = b && typeof b === 'object' ? b : {};
           const m = p.match && typeof p.match === 'object' ? p.match : {};
-          const target = text([m.method, `${m.host ?? '*'}${m.port !== undefined ? `:${m.port}` : ''}${m.path ?? ''}`].filter(Boolean).join(' '));
+          const target = text([str(m.method ?? ''), `${str(m.host ?? '*')}${m.port !== undefined ? `:${str(m.port)}` : ''}${str(m.path ?? '')}`].filter(Boolean).join(' '));
           const w = p.slidingWindow && typeof p.slidingWindow === 'object' ? p.slidingWindow : {};
           const onOpen = p.onOpen && typeof p.onOpen === 'object' ? p.onOpen : {};
           return h('tr', {},
@@ -56,8 +59,8 @@ export function structuredView(doc) {
               p.scope === 'rule' ? h('span', { class: 'chip', text: 'one breaker' }) : null),
             h('td', {}, h('code', { text: target })),
             h('td', {}, `${text(p.failureRateThreshold ?? 50)}% failed`, h('br'), h('span', { class: 'muted', text: `${text(p.slowCallRateThreshold ?? 100)}% slower than ${text(p.slowCallDuration ?? '60s')}` })),
-            h('td', {}, `${text(w.size ?? 20)} ${String(w.type ?? 'COUNT').toUpperCase() === 'TIME' ? 's' : 'calls'}`, h('br'), h('span', { class: 'muted', text: `min ${text(p.minimumCalls ?? 10)} calls` })),
-            h('td', {}, String(onOpen.mode ?? 'error') === 'response' ? `respond ${text(onOpen.status ?? 503)}` : 'fail fast',
+            h('td', {}, `${text(w.size ?? 20)} ${str(w.type ?? 'COUNT').toUpperCase() === 'TIME' ? 's' : 'calls'}`, h('br'), h('span', { class: 'muted', text: `min ${text(p.minimumCalls ?? 10)} calls` })),
+            h('td', {}, str(onOpen.mode ?? 'error') === 'response' ? `respond ${text(onOpen.status ?? 503)}` : 'fail fast',
               h('br'), h('span', { class: 'muted', text: `for ${text(p.waitInOpenState ?? '30s')}` })));
         })))),
   ];

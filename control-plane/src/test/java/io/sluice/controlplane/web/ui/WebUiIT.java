@@ -1902,6 +1902,43 @@ class WebUiIT {
   }
 
   /**
+   * A whole number past 2^53 where the table view writes a value into its text (a breaker's port,
+   * its window type, its open mode): the editor keeps it as written (JSON.rawJSON, an object
+   * without a prototype), which the table view must write as JSON, not with String(), which throws.
+   * Else the editor's check stops there: the problem is never listed and the review never opens.
+   */
+  @Test
+  void aWholeNumberPastTwoToThe53InABreakersFieldsIsListedAsAProblem() {
+    String service = "big-port";
+    String big = "9007199254740993";
+    long revision = storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"service\": \"" + service + "\""));
+    type(
+        editor,
+        documentFor(service, 0.0)
+            .replace("\"port\": 8080", "\"port\": " + big)
+            .replace("\"type\": \"COUNT\"", "\"type\": " + big));
+    assertThat(
+            waitFor(
+                    By.cssSelector(
+                        "[data-test=problems] button[data-path='$.breakers[0].match.port']"))
+                .getText())
+        .contains("must be at most 65535, not " + big);
+    assertThat(
+            browser
+                .findElement(By.cssSelector("[data-test=structured]"))
+                .getDomProperty("textContent"))
+        .contains("payments*:" + big + "/pay/**")
+        .doesNotContain("8080");
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Someone saves while an operator reads older history pages: the list gains the new revision at
    * the top and keeps the pages opened, and the focused button keeps the focus.
    */
