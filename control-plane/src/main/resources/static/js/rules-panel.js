@@ -514,22 +514,32 @@ export class RulesPanel {
       // value would be sent, and stored, with the next save of anything else.
       const stored = await this.storedDocument(revision);
       const saved = stored ?? doc;
-      // an event of this very save, heard while reading it back, is no newer revision
-      this.newer.hidden = true;
+      // Typed into while the save was under way: those edits are the user's next ones, kept in the
+      // editor on top of what was saved (unsaved, so leaving asks), not replaced by it.
+      const typed = this.textarea.value !== text;
+      // Another save may have come after this one, and the page heard of it (its event) while this
+      // one was answered or read back: the page's current revision is not set back to this one.
+      const now = this.page.current?.revision;
+      const overtaken = revision != null && now != null && now > revision;
       if (r.body?.unchanged) {
         // the same rules as stored, only spelled differently (a default left out, keys reordered):
         // the server wrote nothing, so no history entry holds the comment and no rollout starts
         this.base = { revision, document: saved };
-        this.setText(pretty(saved));
+        if (!typed) this.setText(pretty(saved));
         this.closeReview();
+        this.onCurrent();
         this.showOutcome(h('p', { class: 'notice', 'data-test': 'unchanged', text: `Nothing to save: these are the same rules as revision ${revision} (only spelled differently). Nothing was written and the comment was not recorded.` }));
         return;
       }
-      this.comment.value = '';
+      // a comment typed meanwhile is for the next save
+      if (this.comment.value.trim() === comment) this.comment.value = '';
       this.base = { revision, document: saved };
       this.template.hidden = true;
-      this.page.setCurrent({ revision, document: saved });
-      this.setText(pretty(saved));
+      if (!overtaken) this.page.setCurrent({ revision, document: saved });
+      if (!typed) this.setText(pretty(saved));
+      // an event of this very save, heard while it was answered, is no newer revision; a later
+      // one is: said (edits kept) or shown (a clean editor), as when heard after the save
+      this.onCurrent();
       this.closeReview();
       // the rollout bar is at the top of the page: bring it into view, clear of the sticky top bar,
       // as far as the outcome (with the focus) stays in view too

@@ -1939,6 +1939,103 @@ class WebUiIT {
   }
 
   /**
+   * The editor is typed into while its save is answered and read back (an impatient writer goes on
+   * with the next change): those edits stay in the editor as unsaved ones on top of the saved
+   * revision, not replaced by what was saved.
+   */
+  @Test
+  void editsTypedWhileASaveIsReadBackStayInTheEditor() {
+    String service = "typed-during-save";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    type(editor, documentFor(service, 0.2));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    holdTheReadBackOfTheNextSave(service);
+    try {
+      click(By.cssSelector("[data-test=save]"));
+      await().atMost(BOUND).until(() -> js("return window.__readBack.waiting") == Boolean.TRUE);
+      String next = documentFor(service, 0.3);
+      type(editor, next);
+      js("window.__readBack.release()");
+      awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+      assertThat(currentRevisionShown()).isGreaterThan(revision);
+      assertThat(editor.getAttribute("value")).isEqualTo(next);
+      assertThat(beforeUnloadIsRefused()).isTrue();
+    } finally {
+      js("window.fetch = window.__readBack.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * Someone else saves right after the user, and the page hears of it (its event) before the user's
+   * save is read back: the page keeps the later revision as current (and the clean editor shows
+   * it), not the user's own, which it would otherwise show as current until the next event.
+   */
+  @Test
+  void aSaveOvertakenBeforeItIsReadBackLeavesTheLaterRevisionCurrent() {
+    String service = "overtaken-save";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    type(editor, documentFor(service, 0.2));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    holdTheReadBackOfTheNextSave(service);
+    try {
+      click(By.cssSelector("[data-test=save]"));
+      await().atMost(BOUND).until(() -> js("return window.__readBack.waiting") == Boolean.TRUE);
+      long theirs = storeOrdersDocumentAs(service, 0.4);
+      await("the page hears of the later save")
+          .atMost(BOUND)
+          .until(() -> currentRevisionShown() == theirs);
+      js("window.__readBack.release()");
+      awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+      assertThat(currentRevisionShown()).isEqualTo(theirs);
+      assertThat(editor.getAttribute("value")).contains("\"ratio\": 0.4");
+      assertThat(beforeUnloadIsRefused()).isFalse();
+    } finally {
+      js("window.fetch = window.__readBack.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /** Opens the rules editor of {@code service}, once it shows {@code revision}. */
+  private WebElement openEditorOf(String service, long revision) {
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await()
+        .atMost(BOUND)
+        .until(() -> editor.getAttribute("value").contains("\"service\": \"" + service + "\""));
+    return editor;
+  }
+
+  /**
+   * Holds in the page the first read of {@code service}'s rules after its next PUT is answered (the
+   * save's read-back) until {@code window.__readBack.release()}; other reads go through.
+   */
+  private static void holdTheReadBackOfTheNextSave(String service) {
+    js(
+        "const path = 'api/v1/services/' + arguments[0] + '/rules';"
+            + " const unheld = window.fetch; let armed = false;"
+            + " const readBack = window.__readBack = { waiting: false, unheld };"
+            + " window.fetch = (input, init = {}) => {"
+            + "   const method = init.method || 'GET';"
+            + "   if (String(input) === path && method === 'PUT') {"
+            + "     return unheld(input, init).then((r) => { armed = true; return r; });"
+            + "   }"
+            + "   if (armed && String(input) === path && method === 'GET') {"
+            + "     armed = false; readBack.waiting = true;"
+            + "     return new Promise((go) => { readBack.release = go; })"
+            + "       .then(() => unheld(input, init));"
+            + "   }"
+            + "   return unheld(input, init);"
+            + " };",
+        service);
+  }
+
+  /**
    * Someone saves while an operator reads older history pages: the list gains the new revision at
    * the top and keeps the pages opened, and the focused button keeps the focus.
    */
