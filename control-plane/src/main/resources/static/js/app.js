@@ -55,8 +55,11 @@ function keepUnsavedEdits(why) {
 
 document.getElementById('sign-out').addEventListener('click', async () => {
   if (!(await mayLeave())) return;
-  // A draft a reader's page says is kept, for a sign-in that may write, outlives this sign-out.
-  if (!(state.page && state.page.showsKeptDraft && state.page.showsKeptDraft())) session.dropDraft();
+  // A draft a reader's page says is kept, for a sign-in that may write, outlives this sign-out; so
+  // does any draft when reading without a token: the button says "Sign in", and that sign-in is
+  // what a draft kept when a session ended waits for.
+  const keep = !session.token() || (state.page && state.page.showsKeptDraft && state.page.showsKeptDraft());
+  if (!keep) session.dropDraft();
   signOut('Signed out.');
 });
 window.addEventListener('hashchange', route);

@@ -2926,6 +2926,81 @@ class WebUiIT {
     }
   }
 
+  /**
+   * A writer's session ends under unsaved edits (the control plane restarted with other tokens,
+   * reads open): the edits are kept for the next sign-in. Reading on without a token meanwhile, the
+   * user's "Sign in" (the sign-out button of a session without a token) from a page that does not
+   * show the kept draft is that sign-in: it must not drop the draft it waits for.
+   */
+  @Test
+  void signingInFromAPageReadingWithoutATokenKeepsTheDraftForThatSignIn() throws Exception {
+    String service = "draft-past-open-reads";
+    long revision = storeOrdersDocumentAs(service);
+    int restartPort = freePort();
+    List<ConfigurableApplicationContext> started = new ArrayList<>();
+    try {
+      started.add(
+          controlPlaneAt(
+              restartPort,
+              HeldRequests.recording(WHOAMI),
+              "carol",
+              WRITER_TOKEN,
+              "writer",
+              "--sluice.security.open-reads=true"));
+      // signed in without a click or a key: a page the user never touched may be left without
+      // the browser's "leave site?" prompt, edits or not
+      browser.get("http://127.0.0.1:" + restartPort + "/");
+      js(
+          "sessionStorage.setItem('sluice.token', arguments[0]);"
+              + " history.replaceState(null, '', arguments[1]);",
+          WRITER_TOKEN,
+          "#/service/" + service + "/rules");
+      browser.navigate().refresh();
+      awaitRole("writer");
+      awaitText(By.id("live"), "Live");
+      WebElement editor = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+      type(
+          editor,
+          editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+
+      started.get(started.size() - 1).close();
+      started.add(
+          controlPlaneAt(
+              restartPort,
+              HeldRequests.recording(WHOAMI),
+              "bob",
+              OTHER_WRITER_TOKEN,
+              "writer",
+              "--sluice.security.open-reads=true"));
+      awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
+      click(By.cssSelector("[data-test=read-without-token]"));
+      awaitRole("reader");
+      js("location.hash = '#/';");
+      awaitText(By.cssSelector("#crumbs [aria-current=page]"), "Services");
+      click(By.id("sign-out"));
+      waitFor(By.id("token"));
+      assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNotNull();
+
+      signIn(OTHER_WRITER_TOKEN);
+      awaitRole("writer");
+      js("location.hash = arguments[0];", "#/service/" + service + "/rules");
+      awaitText(
+          By.cssSelector("[data-test=draft-restored]"),
+          "Your unsaved edits from before your session ended are back in the editor (they started"
+              + " from revision "
+              + revision);
+      WebElement restored = waitFor(By.id("rules-editor"));
+      assertThat(restored.getAttribute("value")).contains("\"defaultRatio\": 0.4");
+      click(By.cssSelector("[data-test=discard]"));
+      click(By.cssSelector("dialog [data-test=confirm]"));
+      await().atMost(BOUND).until(() -> !beforeUnloadIsRefused());
+    } finally {
+      browser.get(baseUrl() + "/");
+      started.forEach(ConfigurableApplicationContext::close);
+    }
+  }
+
   /** Closes the newest of {@code started} and starts it again with one other token. */
   private static void restartAs(
       List<ConfigurableApplicationContext> started,
