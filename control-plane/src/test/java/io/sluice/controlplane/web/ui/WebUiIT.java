@@ -2671,13 +2671,9 @@ class WebUiIT {
    */
   @Test
   void aStreamRefusedForTheTabsTokenSignsOutButNotForATokenReplacedMeanwhile() throws Exception {
-    int restartPort = freePort();
-    List<ConfigurableApplicationContext> started = new ArrayList<>();
-    try {
-      started.add(
-          controlPlaneAt(
-              restartPort, HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer"));
-      browser.get("http://127.0.0.1:" + restartPort + "/#/");
+    try (OwnControlPlane own =
+        OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
+      browser.get(own.url("/#/"));
       signIn(WRITER_TOKEN);
       awaitRole("writer");
       awaitText(By.id("live"), "Live");
@@ -2686,8 +2682,7 @@ class WebUiIT {
       // restarted with bob's token only: alice's stream asks again, and is answered only after
       // another page of the tab signed in as bob
       HeldRequests held = HeldRequests.holding(EVENTS);
-      started.get(0).close();
-      started.add(controlPlaneAt(restartPort, held, "bob", OTHER_WRITER_TOKEN, "writer"));
+      own.restart(held, "bob", OTHER_WRITER_TOKEN, "writer");
       await("the stream asks the restarted control plane")
           .atMost(BOUND)
           .until(held::waiting, n -> n > 0);
@@ -2702,8 +2697,7 @@ class WebUiIT {
 
       // restarted with alice's token only: bob's, the tab's, is refused
       HeldRequests asked = HeldRequests.recording(EVENTS);
-      started.get(1).close();
-      started.add(controlPlaneAt(restartPort, asked, "alice", WRITER_TOKEN, "writer"));
+      own.restart(asked, "alice", WRITER_TOKEN, "writer");
       waitFor(By.id("token"));
       awaitText(By.id("toast"), "the token is no longer accepted");
       assertThat(browser.findElement(By.id("live")).isDisplayed()).isFalse();
@@ -2711,9 +2705,6 @@ class WebUiIT {
           .during(Duration.ofSeconds(3))
           .atMost(Duration.ofSeconds(10))
           .until(asked::tokens, tokens -> tokens.equals(List.of(OTHER_WRITER_TOKEN)));
-    } finally {
-      browser.get(baseUrl() + "/");
-      started.forEach(ConfigurableApplicationContext::close);
     }
   }
 
@@ -2726,13 +2717,9 @@ class WebUiIT {
   void aRoleChangedWhileThePageWasAwayIsDrawnWhenItIsShownAgain() throws Exception {
     String service = "role-while-away";
     storeOrdersDocumentAs(service);
-    int restartPort = freePort();
-    List<ConfigurableApplicationContext> started = new ArrayList<>();
-    try {
-      started.add(
-          controlPlaneAt(
-              restartPort, HeldRequests.recording(WHOAMI), "carol", WRITER_TOKEN, "writer"));
-      browser.get("http://127.0.0.1:" + restartPort + "/#/service/" + service + "/rules");
+    try (OwnControlPlane own =
+        OwnControlPlane.start(HeldRequests.recording(WHOAMI), "carol", WRITER_TOKEN, "writer")) {
+      browser.get(own.url("/#/service/" + service + "/rules"));
       signIn(WRITER_TOKEN);
       awaitRole("writer");
       waitFor(By.cssSelector("[data-test=review]"));
@@ -2741,8 +2728,7 @@ class WebUiIT {
       HeldRequests whoami = HeldRequests.holding(WHOAMI);
       leaveAndComeBack(
           () -> {
-            started.get(0).close();
-            started.add(controlPlaneAt(restartPort, whoami, "carol", WRITER_TOKEN, "reader"));
+            own.restart(whoami, "carol", WRITER_TOKEN, "reader");
           });
       await("the page back asks who it is").atMost(BOUND).until(whoami::waiting, n -> n > 0);
       // left again before the answer, which comes while the page is away
@@ -2755,9 +2741,6 @@ class WebUiIT {
       waitFor(By.cssSelector("[data-test=read-only]"));
       assertThat(browser.findElements(By.cssSelector("[data-test=review]"))).isEmpty();
       awaitText(By.id("live"), "Live");
-    } finally {
-      browser.get(baseUrl() + "/");
-      started.forEach(ConfigurableApplicationContext::close);
     }
   }
 
@@ -2772,15 +2755,11 @@ class WebUiIT {
   void unsavedEditsOutliveTheRedrawForANewRoleAndTheStreamsRefusal() throws Exception {
     String service = "edits-across-roles";
     long revision = storeOrdersDocumentAs(service);
-    int restartPort = freePort();
-    List<ConfigurableApplicationContext> started = new ArrayList<>();
-    try {
-      started.add(
-          controlPlaneAt(
-              restartPort, HeldRequests.recording(WHOAMI), "carol", WRITER_TOKEN, "writer"));
+    try (OwnControlPlane own =
+        OwnControlPlane.start(HeldRequests.recording(WHOAMI), "carol", WRITER_TOKEN, "writer")) {
       // signed in without a click or a key: a page the user never touched may be left without
       // the browser's "leave site?" prompt, edits or not
-      browser.get("http://127.0.0.1:" + restartPort + "/");
+      browser.get(own.url("/"));
       js(
           "sessionStorage.setItem('sluice.token', arguments[0]);"
               + " history.replaceState(null, '', arguments[1]);",
@@ -2800,7 +2779,7 @@ class WebUiIT {
       assertThat(beforeUnloadIsRefused()).isTrue();
 
       // drawn anew for a reader: the edits are kept, and the page says so
-      leaveAndComeBack(() -> restartAs(started, restartPort, "carol", WRITER_TOKEN, "reader"));
+      leaveAndComeBack(() -> own.restartAs("carol", WRITER_TOKEN, "reader"));
       awaitRole("reader");
       awaitText(
           By.cssSelector("[data-test=draft-kept]"),
@@ -2814,7 +2793,7 @@ class WebUiIT {
       click(By.id("sign-out"));
       waitFor(By.id("token"));
       assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNotNull();
-      restartAs(started, restartPort, "carol", WRITER_TOKEN, "writer");
+      own.restartAs("carol", WRITER_TOKEN, "writer");
       signIn(WRITER_TOKEN);
       awaitRole("writer");
       awaitText(
@@ -2831,7 +2810,7 @@ class WebUiIT {
 
       // restarted with bob's token only: the stream is refused first, and the edits are kept
       holdApiCallsButTheEventStream();
-      restartAs(started, restartPort, "bob", OTHER_WRITER_TOKEN, "writer");
+      own.restartAs("bob", OTHER_WRITER_TOKEN, "writer");
       awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
       js("window.fetch = window.__unheld;");
       signIn(OTHER_WRITER_TOKEN);
@@ -2846,9 +2825,6 @@ class WebUiIT {
       click(By.cssSelector("[data-test=discard]"));
       click(By.cssSelector("dialog [data-test=confirm]"));
       await().atMost(BOUND).until(() -> !beforeUnloadIsRefused());
-    } finally {
-      browser.get(baseUrl() + "/");
-      started.forEach(ConfigurableApplicationContext::close);
     }
   }
 
@@ -2860,26 +2836,21 @@ class WebUiIT {
    */
   @Test
   void aStreamRefusedToAPageReadingWithoutATokenAsksToSignIn() throws Exception {
-    int restartPort = freePort();
-    List<ConfigurableApplicationContext> started = new ArrayList<>();
-    try {
-      started.add(
-          controlPlaneAt(
-              restartPort,
-              HeldRequests.recording(EVENTS),
-              "alice",
-              WRITER_TOKEN,
-              "writer",
-              "--sluice.security.open-reads=true"));
-      browser.get("http://127.0.0.1:" + restartPort + "/#/");
+    try (OwnControlPlane own =
+        OwnControlPlane.start(
+            HeldRequests.recording(EVENTS),
+            "alice",
+            WRITER_TOKEN,
+            "writer",
+            "--sluice.security.open-reads=true")) {
+      browser.get(own.url("/#/"));
       click(By.cssSelector("[data-test=read-without-token]"));
       awaitRole("reader");
       awaitText(By.id("live"), "Live");
       holdApiCallsButTheEventStream();
 
       HeldRequests asked = HeldRequests.recording(EVENTS);
-      started.get(0).close();
-      started.add(controlPlaneAt(restartPort, asked, "alice", WRITER_TOKEN, "writer"));
+      own.restart(asked, "alice", WRITER_TOKEN, "writer");
       awaitText(By.id("sign-in-error"), "no longer answers reads without a token");
       awaitText(By.id("toast"), "Reading without a token is no longer allowed");
       assertThat(browser.findElement(By.id("live")).isDisplayed()).isFalse();
@@ -2888,9 +2859,6 @@ class WebUiIT {
           .during(Duration.ofSeconds(3))
           .atMost(Duration.ofSeconds(10))
           .until(asked::tokens, tokens -> tokens.equals(List.of("none")));
-    } finally {
-      browser.get(baseUrl() + "/");
-      started.forEach(ConfigurableApplicationContext::close);
     }
   }
 
@@ -2901,16 +2869,14 @@ class WebUiIT {
    */
   @Test
   void aPageReadingWithoutATokenAfterARefusedOneStaysWhenShownAgain() throws Exception {
-    int restartPort = freePort();
-    try (ConfigurableApplicationContext openReads =
-        controlPlaneAt(
-            restartPort,
+    try (OwnControlPlane own =
+        OwnControlPlane.start(
             HeldRequests.recording(EVENTS),
             "alice",
             WRITER_TOKEN,
             "writer",
             "--sluice.security.open-reads=true")) {
-      browser.get("http://127.0.0.1:" + restartPort + "/#/");
+      browser.get(own.url("/#/"));
       signIn("a-token-the-control-plane-never-had");
       awaitText(By.id("sign-in-error"), "That token was not accepted.");
       click(By.cssSelector("[data-test=read-without-token]"));
@@ -2921,8 +2887,6 @@ class WebUiIT {
       awaitText(By.id("live"), "Live");
       awaitRole("reader");
       assertThat(browser.findElements(By.id("token"))).isEmpty();
-    } finally {
-      browser.get(baseUrl() + "/");
     }
   }
 
@@ -2936,20 +2900,16 @@ class WebUiIT {
   void signingInFromAPageReadingWithoutATokenKeepsTheDraftForThatSignIn() throws Exception {
     String service = "draft-past-open-reads";
     long revision = storeOrdersDocumentAs(service);
-    int restartPort = freePort();
-    List<ConfigurableApplicationContext> started = new ArrayList<>();
-    try {
-      started.add(
-          controlPlaneAt(
-              restartPort,
-              HeldRequests.recording(WHOAMI),
-              "carol",
-              WRITER_TOKEN,
-              "writer",
-              "--sluice.security.open-reads=true"));
+    try (OwnControlPlane own =
+        OwnControlPlane.start(
+            HeldRequests.recording(WHOAMI),
+            "carol",
+            WRITER_TOKEN,
+            "writer",
+            "--sluice.security.open-reads=true")) {
       // signed in without a click or a key: a page the user never touched may be left without
       // the browser's "leave site?" prompt, edits or not
-      browser.get("http://127.0.0.1:" + restartPort + "/");
+      browser.get(own.url("/"));
       js(
           "sessionStorage.setItem('sluice.token', arguments[0]);"
               + " history.replaceState(null, '', arguments[1]);",
@@ -2964,15 +2924,12 @@ class WebUiIT {
           editor,
           editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
 
-      started.get(started.size() - 1).close();
-      started.add(
-          controlPlaneAt(
-              restartPort,
-              HeldRequests.recording(WHOAMI),
-              "bob",
-              OTHER_WRITER_TOKEN,
-              "writer",
-              "--sluice.security.open-reads=true"));
+      own.restart(
+          HeldRequests.recording(WHOAMI),
+          "bob",
+          OTHER_WRITER_TOKEN,
+          "writer",
+          "--sluice.security.open-reads=true");
       awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
       click(By.cssSelector("[data-test=read-without-token]"));
       awaitRole("reader");
@@ -2995,21 +2952,7 @@ class WebUiIT {
       click(By.cssSelector("[data-test=discard]"));
       click(By.cssSelector("dialog [data-test=confirm]"));
       await().atMost(BOUND).until(() -> !beforeUnloadIsRefused());
-    } finally {
-      browser.get(baseUrl() + "/");
-      started.forEach(ConfigurableApplicationContext::close);
     }
-  }
-
-  /** Closes the newest of {@code started} and starts it again with one other token. */
-  private static void restartAs(
-      List<ConfigurableApplicationContext> started,
-      int port,
-      String name,
-      String token,
-      String role) {
-    started.get(started.size() - 1).close();
-    started.add(controlPlaneAt(port, HeldRequests.recording(WHOAMI), name, token, role));
   }
 
   /** Leaves the page for another site's, does {@code meanwhile}, and goes back to it. */
@@ -3031,6 +2974,50 @@ class WebUiIT {
         "window.__unheld = window.fetch; window.fetch = (...a) =>"
             + " /api\\/v1\\//.test(String(a[0])) && !/api\\/v1\\/events/.test(String(a[0]))"
             + " ? new Promise(() => {}) : window.__unheld(...a);");
+  }
+
+  /**
+   * A control plane of a test's own on one port (the page's origin), on the class's etcd, with one
+   * token and {@link HeldRequests} in front of it, which the test restarts with other tokens or
+   * settings, as an operator would. Closing it leaves the browser on the class's control plane and
+   * closes every one started.
+   */
+  private static final class OwnControlPlane implements AutoCloseable {
+    private final int port;
+    private final List<ConfigurableApplicationContext> started = new ArrayList<>();
+
+    private OwnControlPlane(int port) {
+      this.port = port;
+    }
+
+    static OwnControlPlane start(
+        HeldRequests requests, String name, String token, String role, String... more)
+        throws IOException {
+      OwnControlPlane own = new OwnControlPlane(freePort());
+      own.started.add(controlPlaneAt(own.port, requests, name, token, role, more));
+      return own;
+    }
+
+    /** Closes the running one and starts it again with {@code requests} and one other token. */
+    void restart(HeldRequests requests, String name, String token, String role, String... more) {
+      started.get(started.size() - 1).close();
+      started.add(controlPlaneAt(port, requests, name, token, role, more));
+    }
+
+    /** {@link #restart} with whoami requests recorded. */
+    void restartAs(String name, String token, String role) {
+      restart(HeldRequests.recording(WHOAMI), name, token, role);
+    }
+
+    String url(String path) {
+      return "http://127.0.0.1:" + port + path;
+    }
+
+    @Override
+    public void close() {
+      browser.get(baseUrl() + "/");
+      started.forEach(ConfigurableApplicationContext::close);
+    }
   }
 
   /**
