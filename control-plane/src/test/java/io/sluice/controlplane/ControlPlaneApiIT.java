@@ -3584,25 +3584,10 @@ class ControlPlaneApiIT {
   void etcdRefusingTheControlPlanesPermissionsIsA500ThatSaysSoNotARetryable503() throws Exception {
     try (EtcdServer authEtcd = EtcdServer.fromPath()) {
       authEtcd.start();
-      try (Client admin = Client.builder().endpoints(authEtcd.endpoint()).build()) {
-        var auth = admin.getAuthClient();
-        auth.userAdd(bytes("root"), bytes("root-secret")).get(30, TimeUnit.SECONDS);
-        auth.userGrantRole(bytes("root"), bytes("root")).get(30, TimeUnit.SECONDS);
-        auth.roleAdd(bytes("rules-and-agents-only")).get(30, TimeUnit.SECONDS);
-        for (String prefix : List.of("/sluice/v1/rules/", "/sluice/v1/agents/")) {
-          String end = prefix.substring(0, prefix.length() - 1) + "0";
-          auth.roleGrantPermission(
-                  bytes("rules-and-agents-only"),
-                  bytes(prefix),
-                  bytes(end),
-                  io.etcd.jetcd.auth.Permission.Type.READWRITE)
-              .get(30, TimeUnit.SECONDS);
-        }
-        auth.userAdd(bytes("control-plane"), bytes("cp-secret")).get(30, TimeUnit.SECONDS);
-        auth.userGrantRole(bytes("control-plane"), bytes("rules-and-agents-only"))
-            .get(30, TimeUnit.SECONDS);
-        auth.authEnable().get(30, TimeUnit.SECONDS);
-      }
+      authEtcd.addUser("root", "root-secret", "root");
+      authEtcd.addPrefixRole("rules-and-agents-only", "/sluice/v1/rules/", "/sluice/v1/agents/");
+      authEtcd.addUser("control-plane", "cp-secret", "rules-and-agents-only");
+      authEtcd.enableAuth();
       try (RunningControlPlane limited =
           RunningControlPlane.start(
               Map.of(
@@ -3799,14 +3784,9 @@ class ControlPlaneApiIT {
       throws Exception {
     try (EtcdServer authEtcd = EtcdServer.fromPath()) {
       authEtcd.start();
-      try (Client admin = Client.builder().endpoints(authEtcd.endpoint()).build()) {
-        var auth = admin.getAuthClient();
-        auth.userAdd(bytes("root"), bytes("root-secret")).get(30, TimeUnit.SECONDS);
-        auth.userGrantRole(bytes("root"), bytes("root")).get(30, TimeUnit.SECONDS);
-        auth.userAdd(bytes("control-plane"), bytes("old-secret")).get(30, TimeUnit.SECONDS);
-        auth.userGrantRole(bytes("control-plane"), bytes("root")).get(30, TimeUnit.SECONDS);
-        auth.authEnable().get(30, TimeUnit.SECONDS);
-      }
+      authEtcd.addUser("root", "root-secret", "root");
+      authEtcd.addUser("control-plane", "old-secret", "root");
+      authEtcd.enableAuth();
       try (RunningControlPlane refused =
           RunningControlPlane.start(
               Map.of(

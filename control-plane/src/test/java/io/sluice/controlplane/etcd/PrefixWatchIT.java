@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
@@ -152,12 +151,8 @@ class PrefixWatchIT {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (EtcdServer authEtcd = EtcdServer.fromPath()) {
       authEtcd.start();
-      try (Client admin = Client.builder().endpoints(authEtcd.endpoint()).build()) {
-        var auth = admin.getAuthClient();
-        auth.userAdd(bytes("root"), bytes("root-secret")).get(30, TimeUnit.SECONDS);
-        auth.userGrantRole(bytes("root"), bytes("root")).get(30, TimeUnit.SECONDS);
-        auth.authEnable().get(30, TimeUnit.SECONDS);
-      }
+      authEtcd.addUser("root", "root-secret", "root");
+      authEtcd.enableAuth();
       try (Client client =
           Client.builder()
               .endpoints(authEtcd.endpoint())

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.auth.Permission;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
@@ -111,23 +110,10 @@ class EtcdSecurityIT {
 
   @Test
   void rulesArriveWithUserAndPasswordOnceAuthIsOn() throws Exception {
-    try (Client admin = Client.builder().endpoints(authEtcd.endpoint()).build()) {
-      var auth = admin.getAuthClient();
-      auth.userAdd(bytes("root"), bytes("root-secret")).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
-      auth.userGrantRole(bytes("root"), bytes("root")).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
-      auth.roleAdd(bytes("sluice-agent")).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
-      auth.roleGrantPermission(
-              bytes("sluice-agent"),
-              bytes("/sluice/"),
-              bytes("/sluice0"),
-              Permission.Type.READWRITE)
-          .get(AWAIT.toSeconds(), TimeUnit.SECONDS);
-      auth.userAdd(bytes("orders-agent"), bytes("agent-secret"))
-          .get(AWAIT.toSeconds(), TimeUnit.SECONDS);
-      auth.userGrantRole(bytes("orders-agent"), bytes("sluice-agent"))
-          .get(AWAIT.toSeconds(), TimeUnit.SECONDS);
-      auth.authEnable().get(AWAIT.toSeconds(), TimeUnit.SECONDS);
-    }
+    authEtcd.addUser("root", "root-secret", "root");
+    authEtcd.addPrefixRole("sluice-agent", "/sluice/");
+    authEtcd.addUser("orders-agent", "agent-secret", "sluice-agent");
+    authEtcd.enableAuth();
 
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
     SluiceConfig agent =

@@ -464,6 +464,51 @@ public final class EtcdServer implements AutoCloseable {
     post("/v3/kv/deleterange", "{\"key\":\"" + base64(key) + "\"}");
   }
 
+  /**
+   * Adds a user with {@code password} and {@code roles} (the role {@code root} is etcd's own), for
+   * tests of etcd's authentication; before {@link #enableAuth()}.
+   */
+  public void addUser(String name, String password, String... roles) {
+    post(
+        "/v3/auth/user/add",
+        "{\"name\":" + quoted(name) + ",\"password\":" + quoted(password) + "}");
+    for (String role : roles) {
+      post("/v3/auth/user/grant", "{\"user\":" + quoted(name) + ",\"role\":" + quoted(role) + "}");
+    }
+  }
+
+  /** Adds a role that may read and write every key under each of {@code prefixes}. */
+  public void addPrefixRole(String role, String... prefixes) {
+    post("/v3/auth/role/add", "{\"name\":" + quoted(role) + "}");
+    for (String prefix : prefixes) {
+      String end =
+          prefix.substring(0, prefix.length() - 1)
+              + (char) (prefix.charAt(prefix.length() - 1) + 1);
+      post(
+          "/v3/auth/role/grant",
+          "{\"name\":"
+              + quoted(role)
+              + ",\"perm\":{\"permType\":\"READWRITE\",\"key\":\""
+              + base64(prefix)
+              + "\",\"range_end\":\""
+              + base64(end)
+              + "\"}}");
+    }
+  }
+
+  /**
+   * Turns etcd's authentication on (a user {@code root} with the role {@code root} must exist, see
+   * {@link #addUser}): from then on every request needs a user's credentials, this class's own
+   * {@link #put} and {@link #delete} too.
+   */
+  public void enableAuth() {
+    post("/v3/auth/enable", "{}");
+  }
+
+  private static String quoted(String text) {
+    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
   /** The tail of etcd's own log, for failure messages. */
   public String logTail() {
     try {
