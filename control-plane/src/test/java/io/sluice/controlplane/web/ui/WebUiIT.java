@@ -1948,13 +1948,8 @@ class WebUiIT {
     String service = "typed-during-save";
     long revision = storeOrdersDocumentAs(service);
     WebElement editor = openEditorOf(service, revision);
-    type(editor, documentFor(service, 0.2));
-    awaitText(By.id("editor-status"), "No problems found.");
-    click(By.cssSelector("[data-test=review]"));
-    holdTheReadBackOfTheNextSave(service);
     try {
-      click(By.cssSelector("[data-test=save]"));
-      await().atMost(BOUND).until(() -> js("return window.__readBack.waiting") == Boolean.TRUE);
+      saveWithTheReadBackHeld(service, editor, documentFor(service, 0.2));
       String next = documentFor(service, 0.3);
       type(editor, next);
       js("window.__readBack.release()");
@@ -1978,13 +1973,8 @@ class WebUiIT {
     String service = "overtaken-save";
     long revision = storeOrdersDocumentAs(service);
     WebElement editor = openEditorOf(service, revision);
-    type(editor, documentFor(service, 0.2));
-    awaitText(By.id("editor-status"), "No problems found.");
-    click(By.cssSelector("[data-test=review]"));
-    holdTheReadBackOfTheNextSave(service);
     try {
-      click(By.cssSelector("[data-test=save]"));
-      await().atMost(BOUND).until(() -> js("return window.__readBack.waiting") == Boolean.TRUE);
+      saveWithTheReadBackHeld(service, editor, documentFor(service, 0.2));
       long theirs = storeOrdersDocumentAs(service, 0.4);
       await("the page hears of the later save")
           .atMost(BOUND)
@@ -2009,6 +1999,19 @@ class WebUiIT {
         .atMost(BOUND)
         .until(() -> editor.getAttribute("value").contains("\"service\": \"" + service + "\""));
     return editor;
+  }
+
+  /**
+   * Saves {@code text} from {@code editor} through the review, and returns once the page asks for
+   * the saved revision back, which waits until the test calls {@code window.__readBack.release()}.
+   */
+  private static void saveWithTheReadBackHeld(String service, WebElement editor, String text) {
+    type(editor, text);
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    holdTheReadBackOfTheNextSave(service);
+    click(By.cssSelector("[data-test=save]"));
+    await().atMost(BOUND).until(() -> js("return window.__readBack.waiting") == Boolean.TRUE);
   }
 
   /**
