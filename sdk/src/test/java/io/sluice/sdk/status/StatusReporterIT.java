@@ -533,6 +533,9 @@ class StatusReporterIT {
                 .breakers(() -> driftingBreakers(samples.incrementAndGet(), "CLOSED", 3))
                 .topTargets(() -> driftingTargets(samples.get(), 1))
                 .refreshInterval(Duration.ofMillis(100))
+                // a sample at every refresh, not every 200 ms (the default least time between
+                // writes, which paces the refreshes too)
+                .minWriteInterval(Duration.ofMillis(100))
                 .build());
     reporter.start();
     Client reader = client();
