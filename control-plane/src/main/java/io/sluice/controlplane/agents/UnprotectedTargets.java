@@ -6,7 +6,11 @@ import io.sluice.rules.CallTarget;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.AgentStatus;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -169,11 +173,37 @@ final class UnprotectedTargets {
 
   /**
    * {@code host-port}, so that two ports of one host get two names; within the rule language's 128
-   * characters.
+   * characters, and of {@code a-z 0-9 . _ -} only. A host that does not fit that as it is (an IPv6
+   * literal, a zone, a character replaced by {@code -}, a name cut short) gets a short hash of its
+   * {@link CallTarget#canonicalHost canonical} spelling before the port, so that two targets never
+   * share a name and adding both is never refused as a duplicate: {@code fe80::1%ETH0} and {@code
+   * fe80::1%eth0} are two targets (a zone keeps its case), and two long names may differ only after
+   * the cut.
    */
   static String suggestedName(String host, String port) {
-    String name = host.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
-    return name.substring(0, Math.min(name.length(), 127 - port.length())) + "-" + port;
+    String canonical = CallTarget.canonicalHost(host);
+    String readable = canonical.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
+    String suffix = "-" + port;
+    if (readable.equals(canonical) && readable.length() + suffix.length() <= MAX_NAME_LENGTH) {
+      return readable + suffix;
+    }
+    suffix = "-" + hash(canonical) + suffix;
+    return readable.substring(0, Math.min(readable.length(), MAX_NAME_LENGTH - suffix.length()))
+        + suffix;
+  }
+
+  /** The rule language's limit on a policy's name. */
+  private static final int MAX_NAME_LENGTH = 128;
+
+  /** The first 8 hex digits of {@code text}'s SHA-256: the same on every control plane. */
+  private static String hash(String text) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 4);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 
   /**

@@ -251,9 +251,50 @@ class UnprotectedTargetsTest {
   void namesASuggestedPolicyAfterHostAndPortWithinTheNameLimit() {
     assertThat(UnprotectedTargets.suggestedName("127.0.0.1", "8082")).isEqualTo("127.0.0.1-8082");
     assertThat(UnprotectedTargets.suggestedName("127.0.0.1", "8083")).isEqualTo("127.0.0.1-8083");
-    assertThat(UnprotectedTargets.suggestedName("::1", "443")).isEqualTo("--1-443");
+    assertThat(UnprotectedTargets.suggestedName("::1", "443")).matches("--1-[0-9a-f]{8}-443");
     String longName = UnprotectedTargets.suggestedName("h".repeat(200), "65535");
-    assertThat(longName).hasSize(128).endsWith("h-65535");
+    assertThat(longName).hasSize(128).matches("h+-[0-9a-f]{8}-65535");
+  }
+
+  @Test
+  void twoTargetsNeverShareASuggestedName() {
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "a",
+                    // a zone keeps its case: two interfaces, two targets, two breaker keys
+                    new AgentStatus.TargetStats("[fe80::1%ETH0]:80", 100, 1, 50, null),
+                    new AgentStatus.TargetStats("[fe80::1%eth0]:80", 100, 1, 50, null),
+                    // the host name the IPv6 literal would read as once its ':' and '%' are '-'
+                    new AgentStatus.TargetStats("fe80--1-eth0:80", 100, 1, 50, null),
+                    // two long host names that differ only after the name's cut
+                    new AgentStatus.TargetStats("h".repeat(200) + "a:80", 100, 1, 50, null),
+                    new AgentStatus.TargetStats("h".repeat(200) + "b:80", 100, 1, 50, null))),
+            breakers("[]"));
+    assertThat(found).hasSize(5);
+    List<Object> policies = found.stream().map(t -> (Object) t.suggestedPolicy()).toList();
+    assertThat(policies.stream().map(p -> ((Map<?, ?>) p).get("name")).distinct()).hasSize(5);
+    String document =
+        JsonMapper.builder()
+            .build()
+            .writeValueAsString(
+                Map.of(
+                    "schemaVersion",
+                    1,
+                    "service",
+                    "orders",
+                    "sampling",
+                    Map.of("defaultRatio", 1),
+                    "breakers",
+                    policies));
+    assertThat(RuleCodec.parse(document).errors()).as("all of them added at once").isEmpty();
+    assertThat(UnprotectedTargets.suggestedName("Ware_House", "9000"))
+        .as("host names are case-insensitive: one target, one name")
+        .isEqualTo(UnprotectedTargets.suggestedName("ware_house", "9000"));
+    assertThat(UnprotectedTargets.suggestedName("fe80::1%eth0", "80"))
+        .as("the first 8 hex digits of the host's SHA-256: the same on every control plane")
+        .isEqualTo("fe80--1-eth0-016a8c97-80");
   }
 
   @Test
