@@ -3854,6 +3854,109 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * A mirror read before and refused later (here: the control plane's password changed, then etcd
+   * restarted, so the watches start over with a read etcd refuses) still answers requests from what
+   * it holds; those requests have it read again at once (rate-limited), as they do a mirror not
+   * read yet, so it follows the operator's fix within seconds without a health check. Before, only
+   * a health check did: requests alone saw the fix after the refused read's 30-s pause.
+   */
+  @Test
+  void aMirrorRefusedAfterItWasReadFollowsAFixOfTheCredentialsAsRequestsReadIt() throws Exception {
+    try (EtcdServer authEtcd = EtcdServer.fromPath()) {
+      authEtcd.start();
+      authEtcd.addUser("root", "root-secret", "root");
+      authEtcd.addUser("control-plane", "old-secret", "root");
+      authEtcd.enableAuth();
+      try (RunningControlPlane later =
+          RunningControlPlane.start(
+              Map.of(
+                  "sluice.etcd.endpoints",
+                  authEtcd.endpoint(),
+                  "sluice.etcd.user",
+                  "control-plane",
+                  "sluice.etcd.password",
+                  "old-secret",
+                  "management.endpoint.health.show-details",
+                  "always",
+                  "sluice.security.tokens.reader.token",
+                  READER,
+                  "sluice.security.tokens.reader.role",
+                  "reader"))) {
+        ApiClient api = later.api();
+        assertThat(api.get("/api/v1/agents", READER).status()).isEqualTo(200);
+        changePassword(authEtcd, "control-plane", "new-secret");
+        authEtcd.stop();
+        authEtcd.start();
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .untilAsserted(
+                () ->
+                    assertThat(
+                            api.get("/actuator/health", null)
+                                .json()
+                                .get("components")
+                                .get("watches")
+                                .get("details")
+                                .properties())
+                        .hasSize(2)
+                        .allSatisfy(
+                            watch ->
+                                assertThat(String.valueOf(watch.getValue().get("action")))
+                                    .contains("sluice.etcd.password")));
+        ApiClient.Answer kept = api.get("/api/v1/agents?service=refused-later", READER);
+        assertThat(kept.status()).as("answered from the mirror").isEqualTo(200);
+        assertThat(kept.json().size()).isZero();
+
+        try (Client root = rootClient(authEtcd)) {
+          root.getKVClient()
+              .put(
+                  bytes("/sluice/v1/agents/refused-later/fixed-1"),
+                  bytes(
+                      AgentStatusCodec.write(
+                          new AgentStatus(
+                              "fixed-1",
+                              "refused-later",
+                              "h",
+                              1,
+                              null,
+                              null,
+                              null,
+                              "defaults",
+                              0,
+                              null,
+                              null,
+                              null))))
+              .get(30, TimeUnit.SECONDS);
+        }
+        changePassword(authEtcd, "control-plane", "old-secret");
+        // requests only: a health check would have the mirrors read again by itself
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> api.get("/api/v1/agents?service=refused-later", READER).json().size() == 1);
+      }
+    }
+  }
+
+  private static Client rootClient(EtcdServer server) {
+    return Client.builder()
+        .endpoints(server.endpoint())
+        .user(bytes("root"))
+        .password(bytes("root-secret"))
+        .build();
+  }
+
+  private static void changePassword(EtcdServer server, String user, String password)
+      throws Exception {
+    try (Client root = rootClient(server)) {
+      root.getAuthClient()
+          .userChangePassword(bytes(user), bytes(password))
+          .get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
    * A browser sends a CORS preflight without credentials, by design: the admin token check let none
    * through, so a dashboard on another origin could never read a guarded actuator endpoint even
    * with an admin token and the actuator's CORS settings ({@code management.endpoints.web.cors.*}).

@@ -49,7 +49,9 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   private final AgentGauges gauges;
   private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
   private volatile boolean read;
-  private PrefixWatch watch;
+
+  /** Volatile: read without the lock by requests answered from the mirror. */
+  private volatile PrefixWatch watch;
 
   AgentInventory(
       EtcdGateway etcd,
@@ -82,6 +84,11 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
           ProblemType.ETCD_UNAVAILABLE,
           "the live agents have not been read from etcd yet (/actuator/health shows which part is behind, the log says why)."
               + " Try again shortly.");
+    }
+    PrefixWatch mirror = watch;
+    if (mirror != null) {
+      mirror
+          .readSoonIfRefused(); // a refused re-read: try again now, the operator may have fixed it
     }
     List<AgentStatus> all = new ArrayList<>(agents.values());
     all.sort(Comparator.comparing(AgentStatus::service).thenComparing(AgentStatus::instanceId));

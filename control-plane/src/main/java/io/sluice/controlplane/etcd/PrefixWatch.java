@@ -38,9 +38,10 @@ import java.util.logging.Logger;
  * the same way until an operator changes etcd's users and roles or the control plane's settings,
  * and every attempt costs etcd a password check and a line in its log. Its warning says so and what
  * to change, also when the streak began as an outage. Someone who needs the mirror meanwhile (a
- * request answered from it, a health check: {@link #retrySoonIfRefused}) has it read again at once,
- * in the background, at most once per {@link #REFUSED_NUDGE_MS} ms: the mirror then follows an
- * operator's fix within a second or two instead of up to half a minute later.
+ * request answered from it, whether it holds an earlier read or nothing yet, a health check: {@link
+ * #retrySoonIfRefused}) has it read again at once, in the background, at most once per {@link
+ * #REFUSED_NUDGE_MS} ms: the mirror then follows an operator's fix within a second or two instead
+ * of up to half a minute later.
  *
  * <p>Callbacks come one at a time, from the watch thread or the given scheduler, never
  * concurrently. Create watches with {@link PrefixWatches}, which health reports on.
@@ -163,6 +164,20 @@ public final class PrefixWatch implements AutoCloseable {
     if (refused != null) {
       retrySoonIfRefused();
       throw refused;
+    }
+  }
+
+  /**
+   * For a request answered from the mirror as it stands: when etcd refused its latest read for the
+   * control plane's credentials or permissions (the mirror keeps what an earlier read found), has
+   * it read again soon ({@link #retrySoonIfRefused}), so that it follows an operator's fix as
+   * requests come, as a mirror not read yet does ({@link #throwIfRefused}), not only when health is
+   * checked. Never waits for etcd: one volatile read when not refused, else a rate-limited
+   * background read.
+   */
+  public void readSoonIfRefused() {
+    if (state.notPermitted()) {
+      retrySoonIfRefused();
     }
   }
 

@@ -36,7 +36,9 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
   private volatile Set<String> documented = Set.of();
 
   private volatile boolean read;
-  private PrefixWatch watch;
+
+  /** Volatile: read without the lock by requests answered from the mirror. */
+  private volatile PrefixWatch watch;
 
   RulesWatch(EtcdGateway etcd, ApplicationEventPublisher publisher, PrefixWatches watches) {
     this.etcd = etcd;
@@ -120,6 +122,11 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
             ProblemType.ETCD_UNAVAILABLE,
             "the rules have not been read from etcd yet (/actuator/health shows which part is behind, the log says why). Try again shortly.");
       }
+    }
+    PrefixWatch mirror = watch;
+    if (mirror != null) {
+      mirror
+          .readSoonIfRefused(); // a refused re-read: try again now, the operator may have fixed it
     }
     return documented;
   }
