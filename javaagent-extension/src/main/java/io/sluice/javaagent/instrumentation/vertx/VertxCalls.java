@@ -53,7 +53,8 @@ public final class VertxCalls {
   /**
    * What {@code request(...)} answers once its advice exits: the rejection when the call was
    * refused (the method was skipped), else the method's own future, whose outcome is then followed
-   * (see {@link #end}). One body for the advice of every Vert.x layout.
+   * (see {@link #end}; a call whose method threw is discarded). One body for the advice of every
+   * Vert.x layout.
    */
   public static Future<HttpClientRequest> exit(
       Future<HttpClientRequest> rejection,
@@ -68,7 +69,7 @@ public final class VertxCalls {
   }
 
   /**
-   * Follows the outcome of a call {@code request(...)} let through ({@code future}), or abandons it
+   * Follows the outcome of a call {@code request(...)} let through ({@code future}), or discards it
    * when the method threw before the request left; ignores a {@code null} call.
    */
   public static void end(SluiceCall call, Future<HttpClientRequest> future, Throwable thrown) {
@@ -76,9 +77,12 @@ public final class VertxCalls {
       return;
     }
     if (thrown != null) {
-      // thrown before the request left (a closed client, options Vert.x refuses): Vert.x reports
-      // I/O failures through the future
-      call.abandon();
+      // thrown before the request left, for the app's own reasons (a closed client: Client is
+      // closed; options Vert.x refuses: a port out of range, a null URI): Vert.x reports I/O
+      // failures through the future. Discarded as the refusals it reports through the future are
+      // (VertxOutcome): not abandon(), which counts a call ending after its slow-call duration as
+      // slow, and the time until request() threw is the app's, not the target's
+      call.discard();
     } else if (future != null) {
       VertxOutcome.watch(call, future);
     }

@@ -173,4 +173,21 @@ class VertxOutcomeTest {
 
     assertThat(call.reports).containsExactly(refused);
   }
+
+  /**
+   * {@code HttpClient#request} throwing (Vert.x 5.0 and 5.1 throw {@code IllegalStateException} for
+   * a client the app closed, {@code IllegalArgumentException} for a port out of range, {@code
+   * NullPointerException} for a null URI) refused the request before it left, for the app's own
+   * reasons: discarded as the refusals Vert.x reports through the future are, not abandoned (which
+   * counts a call ending after its slow-call duration as slow).
+   */
+  @Test
+  void aRequestTheAppsClientThrowsOnIsDiscarded() {
+    VertxCalls.end(call, null, new IllegalStateException("Client is closed"));
+    assertThat(call.reports).containsExactly("discarded");
+    RecordingCall badOptions = new RecordingCall();
+    VertxCalls.end(
+        badOptions, null, new IllegalArgumentException("port p must be in range 0 <= p <= 65535"));
+    assertThat(badOptions.reports).containsExactly("discarded");
+  }
 }
