@@ -87,8 +87,8 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     }
     PrefixWatch mirror = watch;
     if (mirror != null) {
-      mirror
-          .readSoonIfRefused(); // a refused re-read: try again now, the operator may have fixed it
+      // a refused re-read: try again now, the operator may have fixed it
+      mirror.readSoonIfRefused();
     }
     List<AgentStatus> all = new ArrayList<>(agents.values());
     all.sort(Comparator.comparing(AgentStatus::service).thenComparing(AgentStatus::instanceId));

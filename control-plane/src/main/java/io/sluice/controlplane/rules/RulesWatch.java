@@ -125,8 +125,8 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
     }
     PrefixWatch mirror = watch;
     if (mirror != null) {
-      mirror
-          .readSoonIfRefused(); // a refused re-read: try again now, the operator may have fixed it
+      // a refused re-read: try again now, the operator may have fixed it
+      mirror.readSoonIfRefused();
     }
     return documented;
   }
