@@ -20,31 +20,56 @@ export const session = {
   /**
    * Keeps the rules editor's unsaved edits ({service, base, text, comment, why}) in this tab when
    * the session ends under the user (a token revoked or rotated) or the page is drawn anew (another
-   * role, another sign-in), for the next page of their service drawn for a writer.
+   * role, another sign-in), for the next page of their service drawn for a writer. One draft per
+   * service: keeping another service's edits leaves this one's kept, however old it is.
    */
   keepDraft(draft) {
-    sessionStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    const drafts = keptDrafts();
+    drafts[draft.service] = draft;
+    sessionStorage.setItem(DRAFT_KEY, JSON.stringify(drafts));
   },
   /** The kept edits of `service`, once (they are forgotten as they are handed out). */
   takeDraft(service) {
     const draft = this.peekDraft(service);
-    if (draft) sessionStorage.removeItem(DRAFT_KEY);
+    if (draft) {
+      const drafts = keptDrafts();
+      delete drafts[service];
+      if (Object.keys(drafts).length) sessionStorage.setItem(DRAFT_KEY, JSON.stringify(drafts));
+      else sessionStorage.removeItem(DRAFT_KEY);
+    }
     return draft;
   },
   /** The kept edits of `service`, left kept (for a page that cannot take them: a reader's). */
   peekDraft(service) {
-    let draft = null;
-    try {
-      draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY));
-    } catch {
-      draft = null;
-    }
-    return draft && draft.service === service && typeof draft.text === 'string' ? draft : null;
+    const draft = keptDrafts()[service];
+    return draft && typeof draft === 'object' && draft.service === service && typeof draft.text === 'string' ? draft : null;
   },
+  /** Forgets every kept draft (an explicit sign-out). */
   dropDraft() {
     sessionStorage.removeItem(DRAFT_KEY);
   },
 };
+
+/**
+ * The kept drafts by service, as an object without a prototype (a service may be named
+ * "constructor"); one draft as an earlier page of this tab kept it (alone) counts under its service.
+ */
+function keptDrafts() {
+  const drafts = Object.create(null);
+  let kept = null;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(DRAFT_KEY));
+  } catch {
+    kept = null;
+  }
+  if (!kept || typeof kept !== 'object' || Array.isArray(kept)) return drafts;
+  if (typeof kept.service === 'string' && typeof kept.text === 'string') {
+    drafts[kept.service] = kept;
+    return drafts;
+  }
+  for (const [service, draft] of Object.entries(kept)) drafts[service] = draft;
+  return drafts;
+}
 
 /**
  * A failed call, with the RFC 9457 problem document the server sent (if any). Its message is for

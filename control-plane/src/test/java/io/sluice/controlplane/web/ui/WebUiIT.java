@@ -1833,6 +1833,70 @@ class WebUiIT {
   }
 
   /**
+   * Sessions end under a writer twice, with unsaved edits to one service's rules and then to
+   * another's: each service's page gets its own edits back, once, the first not lost to the second.
+   */
+  @Test
+  void editsKeptForTwoServicesComeBackEachToItsOwnPage() {
+    String first = "kept-draft-first";
+    String second = "kept-draft-second";
+    long firstRevision = storeOrdersDocumentAs(first);
+    long secondRevision = storeOrdersDocumentAs(second);
+    editThenLoseTheSession(first, firstRevision, 0.4);
+    js("location.hash = arguments[0];", "#/service/" + second + "/rules");
+    signIn(WRITER_TOKEN);
+    editThenLoseTheSession(second, secondRevision, 0.7);
+
+    signIn(WRITER_TOKEN);
+    awaitText(
+        By.cssSelector("[data-test=draft-restored]"), "started from revision " + secondRevision);
+    assertThat(waitFor(By.id("rules-editor")).getAttribute("value"))
+        .contains("\"defaultRatio\": 0.7");
+    assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
+        .isEqualTo("edits to " + second);
+    discardEdits();
+
+    js("location.hash = arguments[0];", "#/service/" + first + "/rules");
+    awaitText(
+        By.cssSelector("[data-test=draft-restored]"), "started from revision " + firstRevision);
+    assertThat(waitFor(By.id("rules-editor")).getAttribute("value"))
+        .contains("\"defaultRatio\": 0.4");
+    assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
+        .isEqualTo("edits to " + first);
+    assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNull();
+    discardEdits();
+    api("DELETE", "/api/v1/services/" + first + "/rules", WRITER_TOKEN, null, Map.of());
+    api("DELETE", "/api/v1/services/" + second + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * Edits {@code service}'s rules (its default ratio to {@code ratio}, and a comment), then the
+   * writer's token stops being accepted: the sign-in form says the edits are kept.
+   */
+  private void editThenLoseTheSession(String service, long revision, double ratio) {
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains(service));
+    type(
+        editor,
+        editor
+            .getAttribute("value")
+            .replace("\"defaultRatio\": 0.1", "\"defaultRatio\": " + ratio));
+    waitFor(By.id("change-comment")).sendKeys("edits to " + service);
+    js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
+    click(By.id("tab-history"));
+    awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
+  }
+
+  /** Discards the editor's edits (after its confirm dialog), leaving a page that may be left. */
+  private static void discardEdits() {
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    await().atMost(BOUND).until(() -> !beforeUnloadIsRefused());
+  }
+
+  /**
    * A whole number past 2^53 in a match (an attribute value, which a long attribute can hold):
    * JavaScript reads it rounded, but the editor sends its text as written and, once saved, holds
    * what the control plane stored (the number's text), so saving another change later keeps every
