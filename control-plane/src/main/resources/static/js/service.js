@@ -28,6 +28,9 @@ export class ServicePage {
     this.context = context;
     /** The stored document: {revision, document} or {revision: null} when there is none. */
     this.current = null;
+    /** How many times the page asked for the stored document (or set it itself), and when `current` was. */
+    this.asked = 0;
+    this.currentAsked = 0;
     this.agents = [];
     this.listeners = { current: new Set(), agents: new Set() };
 
@@ -187,15 +190,16 @@ export class ServicePage {
 
   /** Re-reads the stored document; listeners hear about it when the revision changed. */
   async refreshCurrent() {
+    const asked = ++this.asked;
     try {
       const r = await call('GET', `api/v1/services/${enc(this.service)}/rules`);
       const revision = etagRevision(r.headers) ?? r.body?.revision ?? null;
-      this.setCurrent({ revision, document: r.body });
+      this.setCurrent({ revision, document: r.body }, asked);
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) {
         const defaultOnly = e.problem.canHaveOwnDocument === false;
         if (defaultOnly) this.showDefaultOnly(e.problem.detail);
-        this.setCurrent({ revision: null, document: null, defaultOnly });
+        this.setCurrent({ revision: null, document: null, defaultOnly }, asked);
       } else if (!this.closed) {
         setText(this.loadError, `Could not load the rules: ${e.message}`);
         return;
@@ -215,8 +219,23 @@ export class ServicePage {
     this.defaultNote.hidden = false;
   }
 
-  setCurrent(next) {
+  /**
+   * Makes `next` the current document. `asked` orders it among the page's reads (refreshCurrent):
+   * without it, it is what the page itself just wrote (a save, a deletion), newer than any read
+   * under way. Reads may be answered out of order (two events, two reads): an answer with a lower
+   * revision than the current one is older and ignored; so is one to a read asked before what the
+   * page holds now, unless its revision is higher. A 404 carries no revision: a deletion heard by a
+   * read asked after the current document came counts, an older read's does not (nor does an older
+   * read's document once the page holds a deletion).
+   */
+  setCurrent(next, asked = ++this.asked) {
     if (this.closed) return;
+    const held = this.current ? this.current.revision : null;
+    const both = typeof next.revision === 'number' && typeof held === 'number';
+    const higher = both && next.revision > held;
+    const lower = both && next.revision < held;
+    if (lower || (asked < this.currentAsked && !higher)) return;
+    this.currentAsked = asked;
     const changed = !this.current || this.current.revision !== next.revision
       || Boolean(this.current.defaultOnly) !== Boolean(next.defaultOnly);
     this.current = next;

@@ -2054,6 +2054,95 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * Two saves by someone else make the page read the rules twice, and the first read is answered
+   * last: the page keeps the later revision as current (and the clean editor shows it), not the
+   * older one the late answer holds.
+   */
+  @Test
+  void aReadAnsweredAfterALaterOneLeavesTheLaterRevisionCurrent() {
+    String service = "reads-out-of-order";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    try {
+      holdTheAnswerToTheNextRead(service);
+      storeOrdersDocumentAs(service, 0.2);
+      await("the page reads the rules")
+          .atMost(BOUND)
+          .until(() -> js("return window.__held.waiting") == Boolean.TRUE);
+      long latest = storeOrdersDocumentAs(service, 0.4);
+      await("the page reads the later revision")
+          .atMost(BOUND)
+          .until(() -> currentRevisionShown() == latest);
+      js("window.__held.release()");
+      await("the page has the held answer")
+          .atMost(BOUND)
+          .until(() -> js("return window.__held.read") == Boolean.TRUE);
+      assertThat(currentRevisionShown()).isEqualTo(latest);
+      assertThat(editor.getAttribute("value")).contains("\"ratio\": 0.4");
+    } finally {
+      js("window.fetch = window.__held.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * The rules are deleted and stored again, and the page's read after the deletion (a 404, which
+   * carries no revision) is answered after its read of the new document: the page keeps the new
+   * revision, rather than showing the service without rules.
+   */
+  @Test
+  void aDeletionReadAfterALaterSaveLeavesTheSaveCurrent() {
+    String service = "deletion-read-late";
+    long revision = storeOrdersDocumentAs(service);
+    openEditorOf(service, revision);
+    try {
+      holdTheAnswerToTheNextRead(service);
+      api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+      await("the page reads the rules")
+          .atMost(BOUND)
+          .until(() -> js("return window.__held.waiting") == Boolean.TRUE);
+      long stored = storeOrdersDocumentAs(service, 0.4);
+      await("the page reads the new document")
+          .atMost(BOUND)
+          .until(() -> currentRevisionShown() == stored);
+      js("window.__held.release()");
+      await("the page has the held answer")
+          .atMost(BOUND)
+          .until(() -> js("return window.__held.read") == Boolean.TRUE);
+      assertThat(currentRevisionShown()).isEqualTo(stored);
+    } finally {
+      js("window.fetch = window.__held.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * Holds in the page the answer to its next read of {@code service}'s rules until {@code
+   * window.__held.release()} (the request goes at once); other calls go through. {@code
+   * window.__held.read} turns true once the page has had the answer's text and gone on with it.
+   */
+  private static void holdTheAnswerToTheNextRead(String service) {
+    js(
+        "const path = 'api/v1/services/' + arguments[0] + '/rules';"
+            + " const unheld = window.fetch; let armed = true;"
+            + " const held = window.__held = { waiting: false, read: false, unheld };"
+            + " window.fetch = (input, init = {}) => {"
+            + "   if (armed && String(input) === path && (init.method || 'GET') === 'GET') {"
+            + "     armed = false;"
+            + "     return unheld(input, init).then((r) => new Promise((go) => {"
+            + "       held.waiting = true;"
+            + "       held.release = () => go(r);"
+            + "       const text = r.text.bind(r);"
+            + "       r.text = () => text().then((t) => {"
+            + "         setTimeout(() => { held.read = true; }, 0); return t; });"
+            + "     }));"
+            + "   }"
+            + "   return unheld(input, init);"
+            + " };",
+        service);
+  }
+
   /** Opens the rules editor of {@code service}, once it shows {@code revision}. */
   private WebElement openEditorOf(String service, long revision) {
     open(WRITER_TOKEN, "/service/" + service + "/rules");
