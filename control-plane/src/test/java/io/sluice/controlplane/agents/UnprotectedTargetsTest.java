@@ -228,20 +228,7 @@ class UnprotectedTargetsTest {
         UnprotectedTargets.suggest(new String[] {"Ware_House", "9000"}, 900);
     assertThat(policy.get("slowCallDuration")).isEqualTo("2s");
     assertThat(policy.get("name")).isEqualTo("ware_house-9000");
-    String document =
-        JsonMapper.builder()
-            .build()
-            .writeValueAsString(
-                Map.of(
-                    "schemaVersion",
-                    1,
-                    "service",
-                    "orders",
-                    "sampling",
-                    Map.of("defaultRatio", 1),
-                    "breakers",
-                    List.of(policy)));
-    ParseResult parsed = RuleCodec.parse(document);
+    ParseResult parsed = RuleCodec.parse(ordersDocumentWith(List.of(policy)));
     assertThat(parsed.errors()).isEmpty();
     assertThat(parsed.document().breakers().get(0).shadow()).isTrue();
     assertThat(parsed.document().breakers().get(0).match().host()).isEqualTo("Ware_House");
@@ -275,20 +262,9 @@ class UnprotectedTargetsTest {
     assertThat(found).hasSize(5);
     List<Object> policies = found.stream().map(t -> (Object) t.suggestedPolicy()).toList();
     assertThat(policies.stream().map(p -> ((Map<?, ?>) p).get("name")).distinct()).hasSize(5);
-    String document =
-        JsonMapper.builder()
-            .build()
-            .writeValueAsString(
-                Map.of(
-                    "schemaVersion",
-                    1,
-                    "service",
-                    "orders",
-                    "sampling",
-                    Map.of("defaultRatio", 1),
-                    "breakers",
-                    policies));
-    assertThat(RuleCodec.parse(document).errors()).as("all of them added at once").isEmpty();
+    assertThat(RuleCodec.parse(ordersDocumentWith(policies)).errors())
+        .as("all of them added at once")
+        .isEmpty();
     assertThat(UnprotectedTargets.suggestedName("Ware_House", "9000"))
         .as("host names are case-insensitive: one target, one name")
         .isEqualTo(UnprotectedTargets.suggestedName("ware_house", "9000"));
@@ -325,5 +301,21 @@ class UnprotectedTargetsTest {
     assertThat(UnprotectedTargets.split("noport")).isNull();
     assertThat(UnprotectedTargets.split("a:")).isNull();
     assertThat(UnprotectedTargets.split("a:x1")).isNull();
+  }
+
+  /** A rule document of the service orders with {@code breakers}, as JSON text. */
+  private static String ordersDocumentWith(List<?> breakers) {
+    return JsonMapper.builder()
+        .build()
+        .writeValueAsString(
+            Map.of(
+                "schemaVersion",
+                1,
+                "service",
+                "orders",
+                "sampling",
+                Map.of("defaultRatio", 1),
+                "breakers",
+                breakers));
   }
 }
