@@ -28,9 +28,13 @@ export class ServicePage {
     this.context = context;
     /** The stored document: {revision, document} or {revision: null} when there is none. */
     this.current = null;
-    /** How many times the page asked for the stored document (or set it itself), and when `current` was. */
+    /**
+     * How many times the page asked for the stored document (or set it itself), when `current` was
+     * asked for, and how many times it had when `current` came.
+     */
     this.asked = 0;
     this.currentAsked = 0;
+    this.currentCame = 0;
     this.agents = [];
     this.listeners = { current: new Set(), agents: new Set() };
 
@@ -226,7 +230,10 @@ export class ServicePage {
    * revision than the current one is older and ignored; so is one to a read asked before what the
    * page holds now, unless its revision is higher. A 404 carries no revision: a deletion heard by a
    * read asked after the current document came counts, an older read's does not (nor does an older
-   * read's document once the page holds a deletion).
+   * read's document once the page holds a deletion). An answer to a read asked after the current
+   * document came is etcd as it is now and counts whatever its revision: lower when etcd lost data
+   * (restored from an older backup, or restarted empty and written again), which the page would
+   * otherwise not follow until a revision passed the one it held, every save refused as stale.
    */
   setCurrent(next, asked = ++this.asked) {
     if (this.closed) return;
@@ -234,8 +241,10 @@ export class ServicePage {
     const both = typeof next.revision === 'number' && typeof held === 'number';
     const higher = both && next.revision > held;
     const lower = both && next.revision < held;
-    if (lower || (asked < this.currentAsked && !higher)) return;
+    const askedSince = asked > this.currentCame;
+    if (!askedSince && (lower || (asked < this.currentAsked && !higher))) return;
     this.currentAsked = asked;
+    this.currentCame = this.asked;
     const changed = !this.current || this.current.revision !== next.revision
       || Boolean(this.current.defaultOnly) !== Boolean(next.defaultOnly);
     this.current = next;

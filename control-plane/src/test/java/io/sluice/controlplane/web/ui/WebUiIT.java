@@ -15,6 +15,7 @@ import io.sluice.controlplane.web.OpenEventStreams;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.etcd.EtcdServer;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -2115,6 +2116,71 @@ class WebUiIT {
       js("window.fetch = window.__held.unheld;");
     }
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * etcd lost data (here restarted empty, and the document written again before the control plane
+   * read it anew): the stored document is at a lower revision than the page holds. The page's reads
+   * after that, asked once it held the older revision, are etcd as it is now: the page shows the
+   * lower revision and its document, instead of ignoring every read as older until a revision
+   * passes the one it held (and refusing every save of the editor as stale meanwhile). Its own etcd
+   * and control plane: the class's etcd keeps its data.
+   */
+  @Test
+  void aPageFollowsItsRulesToALowerRevisionAfterEtcdLostData() throws Exception {
+    String service = "restored-lower";
+    String key = "/sluice/v1/rules/" + service;
+    try (EtcdServer lossy = EtcdServer.fromPath()) {
+      lossy.start();
+      for (int i = 0; i < 20; i++) {
+        lossy.put("/unrelated/" + i, "x"); // revisions the emptied etcd does not reach
+      }
+      long before =
+          lossy.put(
+              key,
+              ordersDocument(0.0)
+                  .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""));
+      ConfigurableApplicationContext own =
+          new SpringApplicationBuilder(ControlPlaneApplication.class)
+              .run(
+                  "--server.port=0",
+                  "--server.address=127.0.0.1",
+                  "--server.tomcat.basedir=" + TomcatBaseDirs.next(),
+                  "--sluice.etcd.endpoints=" + lossy.endpoint(),
+                  "--sluice.security.tokens.alice.token=" + WRITER_TOKEN,
+                  "--sluice.security.tokens.alice.role=writer");
+      try {
+        String base =
+            "http://127.0.0.1:" + ((WebServerApplicationContext) own).getWebServer().getPort();
+        browser.get(base + "/");
+        signIn(WRITER_TOKEN);
+        awaitRole("writer");
+        browser.get(base + "/#/service/" + service + "/rules");
+        WebElement editor = waitFor(By.id("rules-editor"));
+        await("the page shows revision " + before)
+            .atMost(BOUND)
+            .ignoreExceptions()
+            .until(() -> currentRevisionShown() == before);
+
+        lossy.stop();
+        lossy.wipeData();
+        lossy.start();
+        long after =
+            lossy.put(
+                key,
+                ordersDocument(0.25)
+                    .replace("\"service\": \"orders\"", "\"service\": \"" + service + "\""));
+        assertThat(after).isLessThan(before);
+        await("the page shows revision " + after + " of the emptied etcd")
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
+            .until(() -> currentRevisionShown() == after);
+        assertThat(editor.getAttribute("value")).contains("\"ratio\": 0.25");
+        browser.get("about:blank");
+      } finally {
+        own.close();
+      }
+    }
   }
 
   /**
