@@ -782,6 +782,16 @@ function guardsSameTarget(match, wanted) {
   if (!match || typeof match !== 'object' || !wanted) return false;
   if (match.method !== undefined || match.path !== undefined) return false;
   return typeof match.host === 'string' && typeof wanted.host === 'string'
-    && match.host.toLowerCase() === wanted.host.toLowerCase()
+    && hostKey(match.host) === hostKey(wanted.host)
     && (match.port ?? null) === (wanted.port ?? null);
+}
+
+/**
+ * A host as breakers key it: in lower case, but an IPv6 literal's zone keeps its case (it names a
+ * network interface: fe80::1%ETH0 and fe80::1%eth0 are two targets), without brackets.
+ */
+function hostKey(host) {
+  const h = host.length > 2 && host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const zone = h.indexOf('%');
+  return zone > 0 && h.slice(0, zone).includes(':') ? h.slice(0, zone).toLowerCase() + h.slice(zone) : h.toLowerCase();
 }

@@ -1596,6 +1596,60 @@ class WebUiIT {
   }
 
   /**
+   * Two targets whose hosts differ only in an IPv6 zone's case go out through two interfaces, and
+   * each gets its own suggested policy: adding the second to the editor adds it, rather than taking
+   * the first one's policy for a policy of the same target.
+   */
+  @Test
+  void suggestedPoliciesForTwoZonesDifferingInCaseAreBothAdded() {
+    String service = "zoned";
+    storeOrdersDocumentAs(service);
+    String agentKey = "/sluice/v1/agents/" + service + "/zoned-1";
+    Instant now = Instant.now();
+    etcd.server()
+        .put(
+            agentKey,
+            AgentStatusCodec.write(
+                new AgentStatus(
+                    "zoned-1",
+                    service,
+                    "host-1",
+                    43,
+                    new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+                    now,
+                    now,
+                    "etcd",
+                    0,
+                    null,
+                    List.of(),
+                    List.of(
+                        new AgentStatus.TargetStats("[fe80::1%ETH0]:80", 300, 3, 40.0, null),
+                        new AgentStatus.TargetStats("[fe80::1%eth0]:80", 200, 2, 40.0, null)))));
+    try {
+      open(WRITER_TOKEN, "/service/" + service + "/rules");
+      WebElement editor = waitFor(By.id("rules-editor"));
+      for (String target : List.of("[fe80::1%ETH0]:80", "[fe80::1%eth0]:80")) {
+        click(By.id("tab-dependencies"));
+        click(By.cssSelector("tr[data-target='" + target + "'] [data-test=add-policy]"));
+        await("the rules tab shows")
+            .atMost(BOUND)
+            .until(() -> browser.getCurrentUrl().endsWith("/rules"));
+      }
+      await()
+          .atMost(BOUND)
+          .untilAsserted(
+              () ->
+                  assertThat(editor.getAttribute("value"))
+                      .contains("\"host\": \"fe80::1%ETH0\"")
+                      .contains("\"host\": \"fe80::1%eth0\""));
+    } finally {
+      etcd.server().delete(agentKey);
+    }
+    discardEdits();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * The labels, titles and data attributes on the page that hold a hidden character (the ones the
    * page shows as escapes), each as {@code tag name="value"}.
    */
