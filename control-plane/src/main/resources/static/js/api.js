@@ -5,7 +5,9 @@
 import { showHidden } from './json-text.js';
 
 const TOKEN_KEY = 'sluice.token';
-const DRAFT_KEY = 'sluice.draft';
+const DRAFTS_KEY = 'sluice.drafts';
+/** Where pages before drafts had owners kept them: one draft, or one per service. */
+const OWNERLESS_DRAFTS_KEY = 'sluice.draft';
 
 export const session = {
   token() {
@@ -20,55 +22,93 @@ export const session = {
   /**
    * Keeps the rules editor's unsaved edits ({service, base, text, comment, why}) in this tab when
    * the session ends under the user (a token revoked or rotated) or the page is drawn anew (another
-   * role, another sign-in), for the next page of their service drawn for a writer. One draft per
-   * service: keeping another service's edits leaves this one's kept, however old it is.
+   * role, another sign-in), for the next page of their service drawn for a writer of the same
+   * `owner` (see {@link draftOwner}): whoever signs in next in this tab gets no one else's edits.
+   * One draft per owner and service: keeping another service's edits leaves this one's kept, however
+   * old it is. False when the tab's storage refused it (full: about 5 MB per site).
    */
-  keepDraft(draft) {
+  keepDraft(owner, draft) {
     const drafts = keptDrafts();
-    drafts[draft.service] = draft;
-    sessionStorage.setItem(DRAFT_KEY, JSON.stringify(drafts));
+    const mine = drafts[owner] || (drafts[owner] = Object.create(null));
+    mine[draft.service] = draft;
+    return storeDrafts(drafts);
   },
-  /** The kept edits of `service`, once (they are forgotten as they are handed out). */
-  takeDraft(service) {
-    const draft = this.peekDraft(service);
+  /** The kept edits of `service` for `owner`, once (they are forgotten as they are handed out). */
+  takeDraft(owner, service) {
+    const draft = this.peekDraft(owner, service);
     if (draft) {
       const drafts = keptDrafts();
-      delete drafts[service];
-      if (Object.keys(drafts).length) sessionStorage.setItem(DRAFT_KEY, JSON.stringify(drafts));
-      else sessionStorage.removeItem(DRAFT_KEY);
+      delete drafts[owner][service];
+      storeDrafts(drafts);
     }
     return draft;
   },
-  /** The kept edits of `service`, left kept (for a page that cannot take them: a reader's). */
-  peekDraft(service) {
-    const draft = keptDrafts()[service];
+  /** The kept edits of `service` for `owner`, left kept (for a page that cannot take them: a reader's). */
+  peekDraft(owner, service) {
+    const mine = keptDrafts()[owner];
+    const draft = mine ? mine[service] : null;
     return draft && typeof draft === 'object' && draft.service === service && typeof draft.text === 'string' ? draft : null;
   },
-  /** Forgets every kept draft (an explicit sign-out). */
-  dropDraft() {
-    sessionStorage.removeItem(DRAFT_KEY);
+  /** Forgets every draft `owner` kept (their explicit sign-out); other owners' stay kept. */
+  dropDrafts(owner) {
+    const drafts = keptDrafts();
+    delete drafts[owner];
+    storeDrafts(drafts);
   },
 };
 
 /**
- * The kept drafts by service, as an object without a prototype (a service may be named
- * "constructor"); one draft as an earlier page of this tab kept it (alone) counts under its service.
+ * Whose drafts a session keeps and gets back: the token's subject (its name in whoami), or, reading
+ * without a token, the tokenless session, which is no one's sign-in. A token without a name (no
+ * such token in this control plane) is of an unknown subject: its drafts are kept and offered back
+ * only to tokens without one.
+ */
+export function draftOwner(token, name) {
+  return token ? `token:${name ?? ''}` : 'no-token';
+}
+
+/**
+ * The kept drafts by owner, then service, as objects without a prototype (a service may be named
+ * "constructor"). What pages before owners kept (OWNERLESS_DRAFTS_KEY) has no owner to tell: it is
+ * offered to no one, since whoever signs in now may not be who kept it, and goes with the next
+ * draft stored.
  */
 function keptDrafts() {
   const drafts = Object.create(null);
   let kept = null;
   try {
-    kept = JSON.parse(sessionStorage.getItem(DRAFT_KEY));
+    kept = JSON.parse(sessionStorage.getItem(DRAFTS_KEY));
   } catch {
     kept = null;
   }
-  if (!kept || typeof kept !== 'object' || Array.isArray(kept)) return drafts;
-  if (typeof kept.service === 'string' && typeof kept.text === 'string') {
-    drafts[kept.service] = kept;
-    return drafts;
+  if (!isObject(kept)) return drafts;
+  for (const [owner, services] of Object.entries(kept)) {
+    if (!isObject(services)) continue;
+    drafts[owner] = Object.create(null);
+    for (const [service, draft] of Object.entries(services)) drafts[owner][service] = draft;
   }
-  for (const [service, draft] of Object.entries(kept)) drafts[service] = draft;
   return drafts;
+}
+
+/** Stores `drafts` (none left: no key); false when the tab's storage is full. */
+function storeDrafts(drafts) {
+  sessionStorage.removeItem(OWNERLESS_DRAFTS_KEY);
+  for (const owner of Object.keys(drafts)) {
+    if (!Object.keys(drafts[owner]).length) delete drafts[owner];
+  }
+  try {
+    if (Object.keys(drafts).length) sessionStorage.setItem(DRAFTS_KEY, JSON.stringify(drafts));
+    else sessionStorage.removeItem(DRAFTS_KEY);
+    return true;
+  } catch (e) {
+    // QuotaExceededError: the draft stays unkept, the drafts kept before stay as they were
+    console.warn('draft not kept', e);
+    return false;
+  }
+}
+
+function isObject(v) {
+  return Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 }
 
 /**

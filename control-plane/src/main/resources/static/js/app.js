@@ -1,14 +1,14 @@
 // Entry point: sign-in, the signed-in user's role, the live event stream and the routes
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
-import { ApiError, EventStream, call, onUnauthorized, session } from './api.js';
+import { ApiError, EventStream, call, draftOwner, onUnauthorized, session } from './api.js';
 import { confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
 
 const main = document.getElementById('main');
-const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null, liveWhenHidden: false, token: null, hides: 0, drawnFor: null, resuming: 0 };
+const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null, liveWhenHidden: false, token: null, hides: 0, drawnFor: null, resuming: 0, owner: null, drawnOwner: null };
 
 /** What views get: the user's role and a way to hear live events. */
 const context = {
@@ -17,6 +17,10 @@ const context = {
   },
   get role() {
     return state.role;
+  },
+  /** Whose kept drafts the page offers back: the session it was drawn for (see draftOwner). */
+  get draftOwner() {
+    return state.drawnOwner;
   },
   subscribe(listener) {
     state.listeners.add(listener);
@@ -30,9 +34,9 @@ onUnauthorized(() => {
   if (!state.role) return;
   if (session.token()) {
     // The token was revoked or rotated under the user: unsaved edits wait for the next sign-in.
-    const draft = keepUnsavedEdits('your session ended');
-    signOut('Your session ended: the token is no longer accepted.', draft
-      ? `Your session ended: the token is no longer accepted. Your unsaved edits to the rules of ${draft.service} are kept in this tab: sign in again to get them back.`
+    const edits = keepUnsavedEdits('your session ended');
+    signOut('Your session ended: the token is no longer accepted.', edits
+      ? `Your session ended: the token is no longer accepted. ${keptNote(edits)}`
       : null);
     return;
   }
@@ -49,17 +53,32 @@ onUnauthorized(() => {
  */
 function keepUnsavedEdits(why) {
   const draft = state.page && state.page.unsavedDraft ? state.page.unsavedDraft() : null;
-  if (draft) session.keepDraft({ ...draft, why });
-  return draft;
+  if (!draft) return null;
+  // kept for the session the page was drawn for: a later whoami may have answered for another
+  return { service: draft.service, kept: session.keepDraft(state.drawnOwner, { ...draft, why }) };
+}
+
+/** What became of the edits `keepUnsavedEdits` was given, for the sign-in form or a toast. */
+function keptNote({ service, kept }) {
+  return kept
+    ? `Your unsaved edits to the rules of ${service} are kept in this tab: sign in again to get them back.`
+    : `Your unsaved edits to the rules of ${service} could not be kept: this tab's storage is full. They are lost.`;
+}
+
+/** Says so when the edits of a page drawn anew could not be kept (`keepUnsavedEdits`). */
+function tellIfLost(edits) {
+  if (edits && !edits.kept) toast(keptNote(edits));
 }
 
 document.getElementById('sign-out').addEventListener('click', async () => {
   if (!(await mayLeave())) return;
-  // A draft a reader's page says is kept, for a sign-in that may write, outlives this sign-out; so
-  // does any draft when reading without a token: the button says "Sign in", and that sign-in is
-  // what a draft kept when a session ended waits for.
-  const keep = !session.token() || (state.page && state.page.showsKeptDraft && state.page.showsKeptDraft());
-  if (!keep) session.dropDraft();
+  // A sign-out forgets the drafts of its own session, but not those a reader's page says are kept
+  // for a sign-in that may write (the user's drafts of other services were said to be kept when
+  // they were: they stay with them). Other sessions' drafts are no business of this one: they wait
+  // for their own sign-in (reading without a token, the button says "Sign in", and that sign-in is
+  // what a draft kept when a session ended waits for).
+  const keep = state.page && state.page.showsKeptDraft && state.page.showsKeptDraft();
+  if (!keep && state.drawnOwner) session.dropDrafts(state.drawnOwner);
   signOut('Signed out.');
 });
 window.addEventListener('hashchange', route);
@@ -127,6 +146,7 @@ function showSignIn(message) {
   anonymous.addEventListener('click', () => {
     state.role = 'reader';
     state.name = null;
+    state.owner = draftOwner(null);
     // the session is without a token: one refused before (start, the form) is none of the page's,
     // and a page back from the cache compares the tab's token with this one
     state.token = null;
@@ -180,13 +200,12 @@ function showSignIn(message) {
 async function resume() {
   if (session.token() !== state.token) {
     // unsaved edits wait for the next sign-in, as when a token stops being accepted
-    const draft = keepUnsavedEdits(session.token() ? 'the sign-in in another page of this tab' : 'your session ended');
+    const edits = keepUnsavedEdits(session.token() ? 'the sign-in in another page of this tab' : 'your session ended');
     if (!session.token()) {
-      signOut('Signed out in another page of this tab.', draft
-        ? `Signed out in another page of this tab. Your unsaved edits to the rules of ${draft.service} are kept in this tab: sign in again to get them back.`
-        : null);
+      signOut('Signed out in another page of this tab.', edits ? `Signed out in another page of this tab. ${keptNote(edits)}` : null);
       return;
     }
+    tellIfLost(edits);
     state.role = null;
     closePage();
     start();
@@ -211,7 +230,7 @@ async function resume() {
     startLive();
   } else {
     // drawn anew for the new role: unsaved edits are offered back (to a writer) as a kept draft
-    keepUnsavedEdits('your role changed');
+    tellIfLost(keepUnsavedEdits('your role changed'));
     closePage();
     enterApp();
   }
@@ -223,6 +242,8 @@ function signOut(message, note = null) {
   state.role = null;
   state.name = null;
   state.token = null;
+  state.owner = null;
+  state.drawnOwner = null;
   if (state.page && state.page.close) state.page.close();
   state.page = null;
   showSignIn(note);
@@ -235,10 +256,12 @@ async function identify() {
   const me = (await call('GET', 'api/v1/whoami')).body || {};
   state.name = me.name && me.name !== 'anonymous' ? me.name : null;
   state.role = ['reader', 'writer', 'admin'].includes(me.role) ? me.role : 'reader';
+  state.owner = draftOwner(state.token, typeof me.name === 'string' ? me.name : null);
 }
 
 function enterApp() {
   state.drawnFor = `${state.role} ${state.name}`;
+  state.drawnOwner = state.owner;
   const signOutButton = document.getElementById('sign-out');
   signOutButton.hidden = false;
   setText(signOutButton, session.token() ? 'Sign out' : 'Sign in');

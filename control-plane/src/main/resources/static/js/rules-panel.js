@@ -189,8 +189,10 @@ export class RulesPanel {
    * from. A reader's editor cannot hold them: it says they are kept, for a sign-in that may write.
    */
   restoreDraft() {
+    const owner = this.page.context.draftOwner;
+    if (!owner) return;
     if (!this.editable) {
-      const kept = session.peekDraft(this.page.service);
+      const kept = session.peekDraft(owner, this.page.service);
       if (!kept) return;
       this.keptDraftShown = true;
       fill(this.outcome, h('p', { class: 'notice notice-warn', role: 'status', 'data-test': 'draft-kept',
@@ -198,7 +200,7 @@ export class RulesPanel {
       if (this.page.activeTab !== 'rules') this.page.goTo('rules');
       return;
     }
-    const draft = session.takeDraft(this.page.service);
+    const draft = session.takeDraft(owner, this.page.service);
     if (!draft) return;
     this.base = draft.base && typeof draft.base === 'object' ? draft.base : { revision: null, document: null };
     this.setText(draft.text);

@@ -41,7 +41,7 @@ import org.openqa.selenium.WebElement;
 final class DirtyPageReset implements AfterEachCallback {
 
   private static final Duration BOUND = Duration.ofSeconds(30);
-  private static final String STORED_DRAFT = "sluice.draft";
+  private static final String STORED_DRAFT = "sluice.drafts";
 
   private final Supplier<? extends WebDriver> browser;
 

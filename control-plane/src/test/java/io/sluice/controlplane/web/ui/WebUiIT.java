@@ -1855,10 +1855,12 @@ class WebUiIT {
 
   /**
    * The token stops being accepted while a writer has unsaved edits (revoked, or the control plane
-   * restarted with other tokens): signing in again brings the edits and the comment back.
+   * restarted with other tokens): another writer signing in next in the tab gets none of them, and
+   * their sign-out leaves them kept; signing in again as the writer brings the edits and the
+   * comment back.
    */
   @Test
-  void editsOutliveASessionThatEndsUnderTheWriter() {
+  void editsOutliveASessionThatEndsUnderTheWriterForTheWriterOnly() {
     long revision = storeOrdersDocumentAs("kept-draft");
     open(WRITER_TOKEN, "/service/kept-draft/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
@@ -1871,13 +1873,28 @@ class WebUiIT {
     js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
     click(By.id("tab-history"));
     awaitText(By.id("sign-in-error"), "unsaved edits to the rules of kept-draft are kept");
+
+    // bob signs in next in the tab: alice's edits are not his, and his sign-out keeps them hers
+    signIn(OTHER_WRITER_TOKEN);
+    awaitRole("writer");
+    click(By.id("tab-rules"));
+    WebElement bobs = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> bobs.getAttribute("value").contains("drop-health"));
+    assertThat(bobs.getAttribute("value")).contains("\"defaultRatio\": 0.1");
+    assertThat(browser.findElement(By.id("change-comment")).getAttribute("value")).isEmpty();
+    assertThat(browser.findElements(By.cssSelector("[data-test=draft-restored]"))).isEmpty();
+    assertThat(beforeUnloadIsRefused()).isFalse();
+    click(By.id("sign-out"));
+    waitFor(By.id("token"));
+    assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNotNull();
+
     signIn(WRITER_TOKEN);
     awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
     WebElement restored = waitFor(By.id("rules-editor"));
     assertThat(restored.getAttribute("value")).contains("\"defaultRatio\": 0.4");
     assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
         .isEqualTo("halve the noise");
-    assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNull();
+    assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
 
     click(By.cssSelector("[data-test=discard]"));
     click(By.cssSelector("dialog [data-test=confirm]"));
@@ -1918,7 +1935,7 @@ class WebUiIT {
         .contains("\"defaultRatio\": 0.4");
     assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
         .isEqualTo("edits to " + first);
-    assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNull();
+    assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
     discardEdits();
     api("DELETE", "/api/v1/services/" + first + "/rules", WRITER_TOKEN, null, Map.of());
     api("DELETE", "/api/v1/services/" + second + "/rules", WRITER_TOKEN, null, Map.of());
@@ -1942,6 +1959,50 @@ class WebUiIT {
     js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
     click(By.id("tab-history"));
     awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
+  }
+
+  /**
+   * The tab's storage is full (about 5 MB per site) when a writer's session ends under unsaved
+   * edits: the page still goes on to the sign-in form, which says that the edits could not be kept.
+   */
+  @Test
+  void editsTheFullStorageCannotKeepAreSaidToBeLost() {
+    String service = "draft-storage-full";
+    long revision = storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains(service));
+    type(
+        editor,
+        editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+    try {
+      // the storage filled up to less than 64 characters, by ever smaller pieces
+      js(
+          "let i = 0; for (let size = 1 << 20; size >= 64; size >>= 1) {"
+              + " for (;;) { try { sessionStorage.setItem('filler-' + i, 'x'.repeat(size)); i++; }"
+              + " catch (e) { break; } } }");
+      js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
+      click(By.id("tab-history"));
+      awaitText(
+          By.id("sign-in-error"),
+          "unsaved edits to the rules of "
+              + service
+              + " could not be kept: this tab's storage is"
+              + " full");
+      assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
+    } finally {
+      js(
+          "Object.keys(sessionStorage).filter(k => k.startsWith('filler-'))"
+              + ".forEach(k => sessionStorage.removeItem(k));");
+    }
+    signIn(WRITER_TOKEN);
+    awaitRole("writer");
+    click(By.id("tab-rules"));
+    WebElement again = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> again.getAttribute("value").contains(service));
+    assertThat(again.getAttribute("value")).contains("\"defaultRatio\": 0.1");
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
   /** Discards the editor's edits (after its confirm dialog), leaving a page that may be left. */
@@ -3063,12 +3124,12 @@ class WebUiIT {
       WebElement readOnly = waitFor(By.id("rules-editor"));
       await().atMost(BOUND).until(() -> readOnly.getAttribute("value").contains("drop-health"));
       assertThat(readOnly.getAttribute("value")).contains("\"defaultRatio\": 0.1");
-      assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNotNull();
+      assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNotNull();
 
       // signing out keeps the draft the page said it keeps; a sign-in that may write gets it back
       click(By.id("sign-out"));
       waitFor(By.id("token"));
-      assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNotNull();
+      assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNotNull();
       own.restartAs("carol", WRITER_TOKEN, "writer");
       signIn(WRITER_TOKEN);
       awaitRole("writer");
@@ -3081,26 +3142,26 @@ class WebUiIT {
       assertThat(restored.getAttribute("value")).contains("\"defaultRatio\": 0.4");
       assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
           .isEqualTo("quieter health checks");
-      assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNull();
+      assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
       awaitText(By.id("live"), "Live");
 
-      // restarted with bob's token only: the stream is refused first, and the edits are kept
+      // restarted with bob's token only: the stream is refused first, and the edits are kept,
+      // for carol: bob, signing in next, does not get them
       holdApiCallsButTheEventStream();
       own.restartAs("bob", OTHER_WRITER_TOKEN, "writer");
       awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
       js("window.fetch = window.__unheld;");
       signIn(OTHER_WRITER_TOKEN);
-      awaitText(
-          By.cssSelector("[data-test=draft-restored]"),
-          "Your unsaved edits from before your session ended are back in the editor");
-      WebElement again = waitFor(By.id("rules-editor"));
-      assertThat(again.getAttribute("value")).contains("\"defaultRatio\": 0.4");
-      assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
-          .isEqualTo("quieter health checks");
-
-      click(By.cssSelector("[data-test=discard]"));
-      click(By.cssSelector("dialog [data-test=confirm]"));
-      await().atMost(BOUND).until(() -> !beforeUnloadIsRefused());
+      awaitRole("writer");
+      WebElement bobs = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> bobs.getAttribute("value").contains("drop-health"));
+      assertThat(bobs.getAttribute("value")).contains("\"defaultRatio\": 0.1");
+      assertThat(browser.findElements(By.cssSelector("[data-test=draft-restored]"))).isEmpty();
+      assertThat(beforeUnloadIsRefused()).isFalse();
+      assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
+          .contains("token:carol")
+          .contains("quieter health checks");
+      js("sessionStorage.removeItem('sluice.drafts');");
     }
   }
 
@@ -3167,10 +3228,10 @@ class WebUiIT {
   }
 
   /**
-   * A writer's session ends under unsaved edits (the control plane restarted with other tokens,
-   * reads open): the edits are kept for the next sign-in. Reading on without a token meanwhile, the
-   * user's "Sign in" (the sign-out button of a session without a token) from a page that does not
-   * show the kept draft is that sign-in: it must not drop the draft it waits for.
+   * A writer's session ends under unsaved edits (the token no longer accepted, reads open): the
+   * edits are kept for the writer's next sign-in. Reading on without a token meanwhile, the user's
+   * "Sign in" (the sign-out button of a session without a token) from a page that does not show the
+   * kept draft leads to that sign-in: it must not drop the draft it waits for.
    */
   @Test
   void signingInFromAPageReadingWithoutATokenKeepsTheDraftForThatSignIn() throws Exception {
@@ -3200,12 +3261,8 @@ class WebUiIT {
           editor,
           editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
 
-      own.restart(
-          HeldRequests.recording(WHOAMI),
-          "bob",
-          OTHER_WRITER_TOKEN,
-          "writer",
-          "--sluice.security.open-reads=true");
+      js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
+      click(By.id("tab-history"));
       awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
       click(By.cssSelector("[data-test=read-without-token]"));
       awaitRole("reader");
@@ -3213,9 +3270,9 @@ class WebUiIT {
       awaitText(By.cssSelector("#crumbs [aria-current=page]"), "Services");
       click(By.id("sign-out"));
       waitFor(By.id("token"));
-      assertThat(js("return sessionStorage.getItem('sluice.draft');")).isNotNull();
+      assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNotNull();
 
-      signIn(OTHER_WRITER_TOKEN);
+      signIn(WRITER_TOKEN);
       awaitRole("writer");
       js("location.hash = arguments[0];", "#/service/" + service + "/rules");
       awaitText(
