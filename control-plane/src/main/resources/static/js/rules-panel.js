@@ -195,8 +195,11 @@ export class RulesPanel {
       const kept = session.peekDraft(owner, this.page.service);
       if (!kept) return;
       this.keptDraftShown = true;
-      fill(this.outcome, h('p', { class: 'notice notice-warn', role: 'status', 'data-test': 'draft-kept',
-        text: `Your unsaved edits to these rules from before ${draftWhy(kept)} are kept as a draft in this tab, not shown: your token may only read now. Sign in with a token that may write (or reload once yours may again) to get them back in the editor.` }));
+      const discard = h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'discard-kept-draft', text: 'Discard the draft…' });
+      discard.addEventListener('click', () => this.discardKeptDraft(owner, discard));
+      fill(this.outcome, h('div', { class: 'notice notice-warn', role: 'status', 'data-test': 'draft-kept' },
+        h('p', { text: `Your unsaved edits to these rules from before ${draftWhy(kept)} are kept as a draft in this tab, not shown: your token may only read now. Sign in with a token that may write (or reload once yours may again) to get them back in the editor.` }),
+        h('div', { class: 'actions' }, discard)));
       if (this.page.activeTab !== 'rules') this.page.goTo('rules');
       return;
     }
@@ -211,6 +214,23 @@ export class RulesPanel {
     this.onCurrent();
     // the session may have ended on another tab: the edits are what the user comes back for
     if (this.page.activeTab !== 'rules') this.page.goTo('rules');
+  }
+
+  /** Forgets the draft a reader's page says is kept (after asking): no sign-in gets it back. */
+  async discardKeptDraft(owner, button) {
+    const ok = await confirmDialog({
+      title: 'Discard the kept draft?',
+      message: `Your unsaved edits to the rules of ${this.page.service} kept in this tab are lost: no sign-in gets them back.`,
+      confirmLabel: 'Discard the draft',
+      danger: true,
+    });
+    if (!ok) {
+      button.focus();
+      return;
+    }
+    session.takeDraft(owner, this.page.service);
+    this.keptDraftShown = false;
+    this.showOutcome(h('p', { class: 'notice', 'data-test': 'kept-draft-discarded', text: 'The kept draft is discarded.' }));
   }
 
   /** Asks before throwing edits away; a clean editor is just reset. */

@@ -2005,6 +2005,43 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * A reader's page says that the edits a sign-in that may write would get back are kept in the
+   * tab: its Discard (once confirmed) forgets them, and the reader's sign-out then keeps nothing.
+   */
+  @Test
+  void aReadersPageDiscardsTheDraftItSaysIsKept() {
+    String service = "kept-draft-discarded";
+    long revision = storeOrdersDocumentAs(service);
+    open(READER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
+    // edits rita kept as a writer, before her token became a reader's
+    assertThat(
+            ((JavascriptExecutor) browser)
+                .executeAsyncScript(
+                    "const [service, revision, done] = arguments; import('/js/api.js').then(m => done("
+                        + " m.session.keepDraft(m.draftOwner('t', 'rita'), {service, text: '{}',"
+                        + " comment: '', why: 'your role changed', base: {revision, document: null}})))"
+                        + " .catch(e => done('failed: ' + e));",
+                    service,
+                    revision))
+        .isEqualTo(true);
+    js("location.hash = arguments[0];", "#/service/" + service + "/rules");
+    awaitText(
+        By.cssSelector("[data-test=draft-kept]"),
+        "Your unsaved edits to these rules from before your role changed are kept");
+
+    click(By.cssSelector("[data-test=discard-kept-draft]"));
+    click(By.cssSelector("dialog [data-test=cancel]"));
+    assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNotNull();
+    click(By.cssSelector("[data-test=discard-kept-draft]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.cssSelector("[data-test=kept-draft-discarded]"), "The kept draft is discarded.");
+    assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
+    assertThat(browser.findElements(By.cssSelector("[data-test=draft-kept]"))).isEmpty();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   /** Discards the editor's edits (after its confirm dialog), leaving a page that may be left. */
   private static void discardEdits() {
     click(By.cssSelector("[data-test=discard]"));
