@@ -564,8 +564,8 @@ export class RulesPanel {
       this.onCurrent();
       this.closeReview();
       // the rollout bar is at the top of the page: bring it into view, clear of the sticky top bar,
-      // as far as the outcome (with the focus) stays in view too
-      window.scrollTo({ top: 0 });
+      // as far as the outcome (with the focus) stays in view too; not away from what is typed
+      if (!this.typing()) window.scrollTo({ top: 0 });
       this.showOutcome(h('p', { class: 'notice notice-ok', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
       this.page.refreshAgents();
     } catch (e) {
@@ -655,8 +655,10 @@ export class RulesPanel {
           ? `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but the rules were deleted since. Nothing was written. Re-apply your edits to keep your version in the editor: saving it then stores the rules again, so check first that they should come back.`
           : `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
         h('div', { class: 'actions' }, reapply)));
-      reapply.focus({ preventScroll: true });
-      this.outcome.firstChild.scrollIntoView({ block: 'start' });
+      if (!this.typing()) {
+        reapply.focus({ preventScroll: true });
+        this.outcome.firstChild.scrollIntoView({ block: 'start' });
+      }
       this.page.refreshCurrent();
       return;
     }
@@ -682,7 +684,11 @@ export class RulesPanel {
         h('strong', { text: 'The control plane refused the document. ' }),
         this.serverProblems.length ? 'Its findings are listed under the editor; nothing was saved.' : e.message);
       const first = this.problemList.querySelector('button');
-      if (first) {
+      if (first && this.typing()) {
+        // the findings are listed under the editor, where the user types on
+        notice.setAttribute('role', 'alert');
+        fill(this.outcome, notice);
+      } else if (first) {
         // the focus goes to the first finding: the notice announces itself
         notice.setAttribute('role', 'alert');
         fill(this.outcome, notice);
@@ -703,15 +709,29 @@ export class RulesPanel {
    * start over from the top of the page.
    *
    * The notice is no live region (no role status or alert), nor inside one: it is read out once,
-   * as it takes the focus. It is scrolled just into view, clear of the sticky top bar (its
+   * as it takes the focus. But the focus stays in the editor (or the comment) that the user types
+   * into meanwhile: then the notice is a live region, read out as it comes. It is scrolled just into view, clear of the sticky top bar (its
    * scroll-margin): the Save button that was clicked sits at the bottom of the page, below the
    * editor, while the outcome is shown above it.
    */
   showOutcome(notice) {
+    if (this.typing()) {
+      // Typed into while the save or delete was under way: the keys go on into the editor (or the
+      // comment), and the outcome announces itself instead, where it is.
+      notice.setAttribute('role', notice.classList.contains('notice-bad') ? 'alert' : 'status');
+      fill(this.outcome, notice);
+      return;
+    }
     notice.tabIndex = -1;
     fill(this.outcome, notice);
     notice.focus({ preventScroll: true });
     notice.scrollIntoView({ block: 'nearest' });
+  }
+
+  /** Whether the user is typing in the editor or the comment (they hold the focus). */
+  typing() {
+    const active = document.activeElement;
+    return active !== null && (active === this.textarea || (this.comment !== undefined && active === this.comment));
   }
 
   /**

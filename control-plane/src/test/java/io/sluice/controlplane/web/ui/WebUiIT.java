@@ -2173,6 +2173,10 @@ class WebUiIT {
       awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
       assertThat(currentRevisionShown()).isGreaterThan(revision);
       assertThat(editor.getAttribute("value")).isEqualTo(next);
+      // the outcome does not take the focus from the editor typed into: it announces itself
+      assertThat(js("return document.activeElement.id")).isEqualTo("rules-editor");
+      assertThat(browser.findElement(By.cssSelector("[data-test=saved]")).getAttribute("role"))
+          .isEqualTo("status");
       assertThat(beforeUnloadIsRefused()).isTrue();
     } finally {
       js("window.fetch = window.__readBack.unheld;");
