@@ -189,6 +189,12 @@ export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
 }
 
+let sessionChangedHandler = () => {};
+/** `handler` hears that the event stream found the tab's token other than the page's. */
+export function onSessionChanged(handler) {
+  sessionChangedHandler = handler;
+}
+
 /**
  * Calls the API. Resolves to {status, headers, body}; rejects with ApiError for any status
  * >= 400 (and calls the unauthorized handler on 401).
@@ -289,11 +295,15 @@ export function coalesce(read, { quiet = 150, gap = 2000 } = {}) {
  * either). Reconnects with backoff after a network error or any other refusal; `onState` hears
  * 'live' / 'reconnecting'. A 401 for the tab's current token (or, reading without one, for no
  * token while the tab still has none) stops it for good and calls the unauthorized handler, as a
- * 401 of any other call does.
+ * 401 of any other call does. It is the stream of a page drawn for one session, `token` (null:
+ * reading without one): finding the tab signed in otherwise (another page of the tab signed out,
+ * or in, also from reading without a token), it stops and calls the session-changed handler rather
+ * than go on under a session the page was not drawn for.
  */
 export class EventStream {
-  constructor(path, onEvent, onState) {
+  constructor(path, onEvent, onState, token) {
     this.path = path;
+    this.token = token;
     this.onEvent = onEvent;
     this.onState = onState;
     this.abort = null;
@@ -330,7 +340,8 @@ export class EventStream {
           return;
         }
         // refused for a credential the tab has replaced meanwhile (a sign-in in another page of
-        // the tab): that says nothing about the new one, which the next attempt carries.
+        // the tab): that says nothing about the new one, which the page is drawn anew for at the
+        // next attempt.
         this.delay = 500;
       }
       if (!response.ok || !response.body) {
@@ -338,6 +349,14 @@ export class EventStream {
         const retryAfter = Number(response.headers.get('Retry-After'));
         if (retryAfter > 0) this.delay = Math.max(this.delay, Math.min(retryAfter, 60) * 1000);
         throw new Error(`events: ${response.status}`);
+      }
+      if (token !== this.token) {
+        // answered for a session the page was not drawn for: the page follows the tab's, now that
+        // the control plane answers (a reconnect is often for a control plane away or restarting)
+        this.stopped = true;
+        this.abort.abort();
+        sessionChangedHandler();
+        return;
       }
       this.onState('live');
       this.delay = 500;

@@ -1,7 +1,7 @@
 // Entry point: sign-in, the signed-in user's role, the live event stream and the routes
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
-import { ApiError, EventStream, call, draftOwner, onUnauthorized, session } from './api.js';
+import { ApiError, EventStream, call, draftOwner, onSessionChanged, onUnauthorized, session } from './api.js';
 import { confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
@@ -44,6 +44,12 @@ onUnauthorized(() => {
   // off): asking again cannot help, a token can.
   signOut('Reading without a token is no longer allowed.',
     'The control plane no longer answers reads without a token: sign in with your access token.');
+});
+
+// The event stream found the tab signed out, or in with another token, in another page of this tab
+// (reading without a token too): the page follows, as one back from the back-forward cache does.
+onSessionChanged(() => {
+  if (state.role) followTheTabsSession();
 });
 
 /**
@@ -199,16 +205,7 @@ function showSignIn(message) {
  */
 async function resume() {
   if (session.token() !== state.token) {
-    // unsaved edits wait for the next sign-in, as when a token stops being accepted
-    const edits = keepUnsavedEdits(session.token() ? 'the sign-in in another page of this tab' : 'your session ended');
-    if (!session.token()) {
-      signOut('Signed out in another page of this tab.', edits ? `Signed out in another page of this tab. ${keptNote(edits)}` : null);
-      return;
-    }
-    tellIfLost(edits);
-    state.role = null;
-    closePage();
-    start();
+    followTheTabsSession();
     return;
   }
   const hides = state.hides;
@@ -234,6 +231,25 @@ async function resume() {
     closePage();
     enterApp();
   }
+}
+
+/**
+ * The tab's token is no longer the page's: another page of this tab signed out, or in (with another
+ * token, or from reading without one). The page starts over from the tab's session: the sign-in
+ * form, or drawn anew for whoever the token belongs to.
+ */
+function followTheTabsSession() {
+  // unsaved edits wait for the next sign-in, as when a token stops being accepted
+  const edits = keepUnsavedEdits(session.token() ? 'the sign-in in another page of this tab' : 'your session ended');
+  if (!session.token()) {
+    signOut('Signed out in another page of this tab.', edits ? `Signed out in another page of this tab. ${keptNote(edits)}` : null);
+    return;
+  }
+  tellIfLost(edits);
+  stopLive();
+  state.role = null;
+  closePage();
+  start();
 }
 
 /** Ends the session; `note` stays on the sign-in form (the toast goes after a few seconds). */
@@ -280,7 +296,7 @@ function startLive() {
   const live = document.getElementById('live');
   live.hidden = false;
   setLive('connecting');
-  state.stream = new EventStream('api/v1/events', fanOut, setLive);
+  state.stream = new EventStream('api/v1/events', fanOut, setLive, state.token);
   state.stream.start();
   // The event stream stays open while etcd is away: the control plane's health says whether
   // what it serves is current. Relative times ("just now") age without new data.

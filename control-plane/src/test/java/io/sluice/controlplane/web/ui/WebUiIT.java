@@ -3044,8 +3044,9 @@ class WebUiIT {
    * The control plane restarts with other tokens, and the event stream's next request is refused
    * (401): for the tab's token, the page signs out with the reason, as after any other refused
    * call, and its stream asks no more; for a token the tab has replaced meanwhile (a sign-in in
-   * another page of the tab), the stream carries on with the new one. The page's other calls are
-   * held (never answered), so only the stream can tell.
+   * another page of the tab), the page does not sign out but is drawn anew for the new token's
+   * user, whose stream carries on. The page's other calls are held (never answered) while it
+   * matters, so only the stream can tell.
    */
   @Test
   void aStreamRefusedForTheTabsTokenSignsOutButNotForATokenReplacedMeanwhile() throws Exception {
@@ -3065,13 +3066,17 @@ class WebUiIT {
           .atMost(BOUND)
           .until(held::waiting, n -> n > 0);
       js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+      // drawn anew for bob, the page asks who he is
+      js("window.fetch = window.__unheld;");
       held.release();
       await("the stream asks again, with bob's token")
           .atMost(BOUND)
           .until(held::tokens, tokens -> tokens.contains(OTHER_WRITER_TOKEN));
       assertThat(held.tokens().get(0)).isEqualTo(WRITER_TOKEN);
+      awaitText(By.cssSelector("#who .who-name"), "bob");
       awaitText(By.id("live"), "Live");
       assertThat(browser.findElements(By.id("token"))).isEmpty();
+      holdApiCallsButTheEventStream();
 
       // restarted with alice's token only: bob's, the tab's, is refused
       HeldRequests asked = HeldRequests.recording(EVENTS);
@@ -3243,7 +3248,9 @@ class WebUiIT {
   /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
-   * instead of taking the refused token for a session ended in another page.
+   * instead of taking the refused token for a session ended in another page. Then another page of
+   * the tab signs in as a writer, and the page's event stream reconnects (the control plane
+   * restarted): the page is drawn anew for the writer, not left a reader's with a writer's token.
    */
   @Test
   void aPageReadingWithoutATokenAfterARefusedOneStaysWhenShownAgain() throws Exception {
@@ -3265,6 +3272,18 @@ class WebUiIT {
       awaitText(By.id("live"), "Live");
       awaitRole("reader");
       assertThat(browser.findElements(By.id("token"))).isEmpty();
+
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+      own.restart(
+          HeldRequests.recording(EVENTS),
+          "alice",
+          WRITER_TOKEN,
+          "writer",
+          "--sluice.security.open-reads=true");
+      awaitRole("writer");
+      awaitText(By.cssSelector("#who .who-name"), "alice");
+      awaitText(By.id("sign-out"), "Sign out");
+      awaitText(By.id("live"), "Live");
     }
   }
 
