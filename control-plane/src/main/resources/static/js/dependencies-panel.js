@@ -3,16 +3,14 @@
 // agents report, so an opened policy stays open and focus stays where it was, also on a row that
 // moves when the order of the targets changes.
 
-import { ApiError, call, enc, listOf } from './api.js';
+import { call, enc, listOf } from './api.js';
 import { fill, h, placeChild, setText } from './dom.js';
 import { pretty, showHidden } from './json-text.js';
-import { suggestPolicy, unprotectedFromAgents } from './model.js';
 
 export class DependenciesPanel {
   constructor(root, page) {
     this.root = root;
     this.page = page;
-    this.endpoint = true;
     this.rows = new Map();
     this.tbody = h('tbody');
     this.error = h('p', { class: 'form-error', role: 'alert' });
@@ -42,28 +40,22 @@ export class DependenciesPanel {
 
   async refresh() {
     let rows;
-    if (this.endpoint) {
-      try {
-        const r = await call('GET', `api/v1/services/${enc(this.page.service)}/unprotected`);
-        rows = listOf(r.body, 'dependencies', 'targets', 'unprotected').map((d) => ({
-          target: d.target ?? `${d.host}${d.port ? `:${d.port}` : ''}`,
-          callsPerMinute: d.callsPerMinute ?? d.calls ?? 0,
-          errorsPerMinute: d.errorsPerMinute ?? null,
-          errorRate: d.errorRate ?? d.errorPercentage ?? null,
-          p99Millis: d.p99Millis ?? d.p99 ?? null,
-          guardedCallsPerMinute: d.guardedCallsPerMinute ?? 0,
-          guardedBy: Array.isArray(d.guardedBy) ? d.guardedBy : [],
-          suggestedPolicy: d.suggestedPolicy ?? d.suggestion ?? d.policy ?? suggestPolicy(d),
-        }));
-      } catch (e) {
-        if (e instanceof ApiError && e.status === 404) this.endpoint = false;
-        else {
-          setText(this.error, `Could not load the dependencies: ${e.message}`);
-          return;
-        }
-      }
+    try {
+      const r = await call('GET', `api/v1/services/${enc(this.page.service)}/unprotected`);
+      rows = listOf(r.body, 'dependencies', 'targets', 'unprotected').map((d) => ({
+        target: d.target ?? `${d.host}${d.port ? `:${d.port}` : ''}`,
+        callsPerMinute: d.callsPerMinute ?? d.calls ?? 0,
+        errorsPerMinute: d.errorsPerMinute ?? null,
+        errorRate: d.errorRate ?? d.errorPercentage ?? null,
+        p99Millis: d.p99Millis ?? d.p99 ?? null,
+        guardedCallsPerMinute: d.guardedCallsPerMinute ?? 0,
+        guardedBy: Array.isArray(d.guardedBy) ? d.guardedBy : [],
+        suggestedPolicy: d.suggestedPolicy,
+      }));
+    } catch (e) {
+      setText(this.error, `Could not load the dependencies: ${e.message}`);
+      return;
     }
-    if (!this.endpoint) rows = unprotectedFromAgents(this.page.agentViews());
     setText(this.error, '');
     this.render(rows);
   }

@@ -114,63 +114,6 @@ export function historyView(e) {
   };
 }
 
-/**
- * Targets the agents call that no breaker policy covers, merged across agents. Used when the
- * control plane does not list them itself.
- */
-export function unprotectedFromAgents(agents) {
-  const byTarget = new Map();
-  for (const a of agents) {
-    for (const t of a.topTargets) {
-      // agents that count unguarded calls say how many went unguarded; older ones only whether any was guarded
-      const counted = t.unguardedCallsPerMinute != null;
-      if (t.coveredBy && (!counted || !(Number(t.unguardedCallsPerMinute) > 0))) continue;
-      const row = byTarget.get(t.target) || { target: t.target, callsPerMinute: 0, errorsPerMinute: 0, p99Millis: 0 };
-      row.callsPerMinute += Number(t.coveredBy ? t.unguardedCallsPerMinute : t.callsPerMinute) || 0;
-      row.errorsPerMinute += Number(t.coveredBy ? t.unguardedErrorsPerMinute : t.errorsPerMinute) || 0;
-      row.p99Millis = Math.max(row.p99Millis, Number(t.p99Millis) || 0);
-      byTarget.set(t.target, row);
-    }
-  }
-  return [...byTarget.values()]
-    .sort((x, y) => y.callsPerMinute - x.callsPerMinute)
-    .map((row) => ({ ...row, suggestedPolicy: suggestPolicy(row) }));
-}
-
-/** A conservative breaker policy for a target, in the rule language. */
-export function suggestPolicy({ target, p99Millis }) {
-  const [host, port] = splitTarget(target);
-  const slowMs = Math.max(1000, Math.ceil(((Number(p99Millis) || 0) * 3) / 100) * 100);
-  const policy = {
-    name: suggestedName(host, port),
-    match: port ? { host, port } : { host },
-    failureRateThreshold: 50,
-    slowCallRateThreshold: 80,
-    slowCallDuration: slowMs % 1000 === 0 ? `${slowMs / 1000}s` : `${slowMs}ms`,
-    slidingWindow: { type: 'COUNT', size: 20 },
-    minimumCalls: 10,
-    waitInOpenState: '10s',
-    halfOpenCalls: 3,
-    failureStatusCodes: ['5xx'],
-    onOpen: { mode: 'error' },
-    shadow: true,
-  };
-  return policy;
-}
-
-/** `host-port`, as the control plane names its suggestions, within the rule language's 128 characters. */
-function suggestedName(host, port) {
-  const suffix = port ? `-${port}` : '';
-  return host.toLowerCase().replace(/[^a-z0-9._-]/g, '-').slice(0, 128 - suffix.length) + suffix;
-}
-
-function splitTarget(target) {
-  const t = String(target || '');
-  const i = t.lastIndexOf(':');
-  if (i > 0 && /^\d+$/.test(t.slice(i + 1))) return [t.slice(0, i), Number(t.slice(i + 1))];
-  return [t, null];
-}
-
 /** A first document for a service that has none yet. */
 export function starterDocument(service) {
   return {
