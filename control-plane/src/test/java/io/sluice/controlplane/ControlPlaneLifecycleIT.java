@@ -3,6 +3,7 @@ package io.sluice.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.controlplane.etcd.UnansweringEndpoint;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
@@ -13,9 +14,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -182,6 +188,53 @@ class ControlPlaneLifecycleIT {
         assertThat(down.api().get(path, WRITER).status()).isEqualTo(200);
       }
     }
+  }
+
+  /**
+   * An endpoint that drops connection attempts (a firewall, a full backlog), and one that accepts
+   * them and never answers (a hung process, the wrong port): the start waited the warm-up's 60 s
+   * for both. It now opens the port after about {@code sluice.etcd.timeout} twice, as when nothing
+   * listens, health DOWN, and the log names the endpoint and what it did. The bound leaves room for
+   * a first Spring start in this JVM on a busy machine (about 15 s), and still fails at the 60 s.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unansweringEndpoints")
+  void startsWithinSecondsWhenTheEndpointDoesNotAnswer(
+      String seen, Supplier<UnansweringEndpoint> kind) throws Exception {
+    try (UnansweringEndpoint endpoint = kind.get()) {
+      long starting = System.nanoTime();
+      try (LogCapture warmUp =
+              LogCapture.of(Class.forName("io.sluice.controlplane.etcd.EtcdWarmUp"));
+          RunningControlPlane down =
+              RunningControlPlane.start(
+                  withWriter(
+                      Map.of(
+                          "sluice.etcd.endpoints",
+                          endpoint.endpoint(),
+                          "sluice.etcd.timeout",
+                          "3s")))) {
+        assertThat(Duration.ofNanos(System.nanoTime() - starting))
+            .isLessThan(Duration.ofSeconds(40));
+        assertThat(down.api().get("/actuator/health", null).status()).isEqualTo(503);
+        assertThat(warmUp.messages())
+            .singleElement()
+            .satisfies(
+                message ->
+                    assertThat(message)
+                        .contains(
+                            "etcd did not answer at its endpoints for 3000 ms",
+                            "127.0.0.1:" + endpoint.port() + ": " + seen));
+      }
+    }
+  }
+
+  static Stream<Arguments> unansweringEndpoints() {
+    return Stream.of(
+        Arguments.of(
+            "connect timed out", (Supplier<UnansweringEndpoint>) UnansweringEndpoint::dropping),
+        Arguments.of(
+            "accepted but did not answer",
+            (Supplier<UnansweringEndpoint>) UnansweringEndpoint::silent));
   }
 
   @Test

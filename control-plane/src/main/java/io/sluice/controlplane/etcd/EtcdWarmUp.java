@@ -19,10 +19,11 @@ import org.springframework.context.SmartLifecycle;
  * plane's credentials or permissions, it starts too, and the log says so at once, with what to
  * change (it said etcd did not answer).
  *
- * <p>When nothing listens at any endpoint (every TCP connection refused: {@link EndpointProbe})
- * throughout {@code sluice.etcd.timeout}, it stops waiting then and says so: that etcd is not
- * running, not slow, and a start against it took over a minute for nothing. Once an endpoint
- * accepts a connection it no longer probes, and waits the 60 s as before.
+ * <p>When no endpoint answers {@link EndpointProbe}'s probe throughout {@code sluice.etcd.timeout}
+ * (every connection refused, a connect that times out because SYNs are dropped, a socket that
+ * accepts and says nothing), it stops waiting then and says so, naming each endpoint and what it
+ * showed: etcd is not there, not slow, and a start against it took over a minute for nothing. Once
+ * an endpoint answers it no longer probes, and waits the 60 s for etcd's first read.
  */
 final class EtcdWarmUp implements SmartLifecycle {
 
@@ -68,13 +69,13 @@ final class EtcdWarmUp implements SmartLifecycle {
   }
 
   /**
-   * etcd's answer, or {@code null} (logged) when it did not come within {@link #WAIT} or nothing
-   * listened at any endpoint throughout the etcd deadline.
+   * etcd's answer, or {@code null} (logged) when it did not come within {@link #WAIT}, or no
+   * endpoint answered the probe throughout the etcd deadline.
    */
   private GetResponse await(CompletableFuture<GetResponse> read)
       throws InterruptedException, ExecutionException {
     long started = System.nanoTime();
-    long refusedSince = -1;
+    long unansweredSince = -1;
     boolean probing = true;
     while (true) {
       long waited = System.nanoTime() - started;
@@ -89,27 +90,41 @@ final class EtcdWarmUp implements SmartLifecycle {
       try {
         return read.get(Math.min(left, PROBE_EVERY.toNanos()), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
-        // no answer yet: is anything listening at all?
+        // no answer yet: is anything there that speaks?
       }
       if (probing) {
         long now = System.nanoTime();
-        if (!probe.refusedEverywhere()) {
-          probing = false; // something listens: wait for it as long as it takes, up to WAIT
-        } else if (refusedSince < 0) {
-          refusedSince = now;
-        } else if (now - refusedSince >= etcd.timeout().toNanos()) {
+        EndpointProbe.Probed probed = probe.probe(); // takes up to twice the deadline per address
+        if (!probed.nothingAnswered()) {
+          probing = false; // something answers: wait for etcd as long as it takes, up to WAIT
+        } else if (unansweredSince < 0) {
+          unansweredSince = now;
+        }
+        if (probing && System.nanoTime() - unansweredSince >= etcd.timeout().toNanos()) {
           read.cancel(false);
-          LOG.warning(
-              "nothing listens at etcd's endpoints ("
-                  + probe.targets()
-                  + ": every connection refused for "
-                  + etcd.timeout().toMillis()
-                  + " ms); starting anyway, health is DOWN until etcd runs there, and the control"
-                  + " plane connects when it does");
+          LOG.warning(gaveUp(probed, etcd.timeout()));
           return null;
         }
       }
     }
+  }
+
+  /** Why the warm-up stopped waiting, naming each endpoint and what it showed. */
+  private String gaveUp(EndpointProbe.Probed probed, Duration timeout) {
+    if (probed.refusedEverywhere()) {
+      return "nothing listens at etcd's endpoints ("
+          + probe.targets()
+          + ": every connection refused for "
+          + timeout.toMillis()
+          + " ms); starting anyway, health is DOWN until etcd runs there, and the control"
+          + " plane connects when it does";
+    }
+    return "etcd did not answer at its endpoints for "
+        + timeout.toMillis()
+        + " ms ("
+        + probed
+        + "); starting anyway, health is DOWN until etcd answers there, and the control plane"
+        + " connects when it does";
   }
 
   /**

@@ -6,41 +6,105 @@ import io.sluice.etcd.EtcdAddress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Real sockets on loopback: one listening, one port nothing listens at. */
+/**
+ * Real sockets on loopback: a port nothing listens at, one that drops connects, one that accepts
+ * and says nothing, one that answers. A real etcd answering, over plain TCP and TLS: {@code
+ * EtcdGatewayIT}, {@code EtcdTlsIT}.
+ */
 class EndpointProbeTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
+  /** For the probes that wait it out. */
+  private static final Duration SHORT = Duration.ofMillis(700);
+
   @Test
   void aPortNothingListensAtIsRefused() throws IOException {
     EtcdAddress closed = new EtcdAddress("127.0.0.1", closedPort(), true);
-    EndpointProbe probe = new EndpointProbe(List.of(closed), TIMEOUT);
-    assertThat(probe.refusedEverywhere()).isTrue();
-    assertThat(probe.targets()).isEqualTo(closed.target());
+    EndpointProbe.Probed probed = new EndpointProbe(List.of(closed), TIMEOUT).probe();
+    assertThat(probed.refusedEverywhere()).isTrue();
+    assertThat(probed.nothingAnswered()).isTrue();
+    assertThat(probed).hasToString(closed.target() + ": connection refused");
   }
 
   @Test
-  void oneListeningEndpointAmongRefusedOnesIsNoRefusal() throws IOException {
-    try (ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      EndpointProbe probe =
+  void oneAnsweringEndpointAmongRefusedOnesIsAnAnswer() throws Exception {
+    try (ServerSocket answering = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      // answers by closing the connection, as an etcd serving TLS does
+      Thread closer =
+          new Thread(
+              () -> {
+                try (Socket accepted = answering.accept()) {
+                  accepted.getInputStream().read();
+                } catch (IOException ignored) {
+                  // the test failed elsewhere
+                }
+              });
+      closer.start();
+      EndpointProbe.Probed probed =
           new EndpointProbe(
-              List.of(
-                  new EtcdAddress("127.0.0.1", closedPort(), true),
-                  new EtcdAddress("127.0.0.1", listening.getLocalPort(), true)),
-              TIMEOUT);
-      assertThat(probe.refusedEverywhere()).isFalse();
+                  List.of(
+                      new EtcdAddress("127.0.0.1", closedPort(), true),
+                      new EtcdAddress("127.0.0.1", answering.getLocalPort(), true)),
+                  TIMEOUT)
+              .probe();
+      closer.join(TIMEOUT.toMillis());
+      assertThat(probed.nothingAnswered()).isFalse();
+      assertThat(probed.findings())
+          .extracting(EndpointProbe.Finding::seen)
+          .containsExactly(EndpointProbe.Seen.REFUSED, EndpointProbe.Seen.ANSWERED);
+    }
+  }
+
+  /** A connect that never completes (SYNs dropped) ends at the timeout, as no answer. */
+  @Test
+  void anEndpointThatDropsConnectsDidNotAnswer() {
+    try (UnansweringEndpoint dropping = UnansweringEndpoint.dropping()) {
+      EndpointProbe probe =
+          new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", dropping.port(), true)), SHORT);
+      long started = System.nanoTime();
+      EndpointProbe.Probed probed = probe.probe();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SHORT.multipliedBy(3));
+      assertThat(probed.nothingAnswered()).isTrue();
+      assertThat(probed.refusedEverywhere()).isFalse();
+      assertThat(probed).hasToString("127.0.0.1:" + dropping.port() + ": connect timed out");
+    }
+  }
+
+  /** A socket that accepts and says nothing is no etcd: etcd answers a gRPC client's preface. */
+  @Test
+  void anEndpointThatAcceptsAndSaysNothingDidNotAnswer() {
+    try (UnansweringEndpoint silent = UnansweringEndpoint.silent()) {
+      EndpointProbe probe =
+          new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", silent.port(), true)), SHORT);
+      long started = System.nanoTime();
+      EndpointProbe.Probed probed = probe.probe();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SHORT.multipliedBy(3));
+      assertThat(probed.nothingAnswered()).isTrue();
+      assertThat(probed)
+          .hasToString("127.0.0.1:" + silent.port() + ": accepted but did not answer");
     }
   }
 
   @Test
-  void aHostThatDoesNotResolveIsNoProofEtcdIsDown() {
-    EndpointProbe probe =
-        new EndpointProbe(List.of(new EtcdAddress("no-such-host.invalid", 2379, true)), TIMEOUT);
-    assertThat(probe.refusedEverywhere()).isFalse();
+  void aHostThatDoesNotResolveDidNotAnswer() {
+    EndpointProbe.Probed probed =
+        new EndpointProbe(List.of(new EtcdAddress("no-such-host.invalid", 2379, true)), TIMEOUT)
+            .probe();
+    assertThat(probed.nothingAnswered()).isTrue();
+    assertThat(probed).hasToString("no-such-host.invalid:2379: does not resolve");
+  }
+
+  @Test
+  void nothingToProbeIsNoProofEitherWay() {
+    EndpointProbe.Probed probed = new EndpointProbe(List.of(), TIMEOUT).probe();
+    assertThat(probed.nothingAnswered()).isFalse();
+    assertThat(probed.refusedEverywhere()).isFalse();
   }
 
   /** A loopback port that was free a moment ago: nothing listens at it. */

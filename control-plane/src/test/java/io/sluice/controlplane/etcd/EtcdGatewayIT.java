@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.sluice.etcd.EtcdAddress;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,6 +43,19 @@ class EtcdGatewayIT {
   private static EtcdGateway gateway(Client client, Duration timeout) {
     return new EtcdGateway(
         client, new EtcdKeys("/gateway"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  /** etcd answers the probe's HTTP/2 preface, so the warm-up waits for its first read. */
+  @Test
+  void aRunningEtcdAnswersTheEndpointProbe() {
+    EndpointProbe.Probed probed =
+        new EndpointProbe(
+                List.of(EtcdAddress.of(URI.create(etcd.endpoint()))), Duration.ofSeconds(5))
+            .probe();
+    assertThat(probed.findings())
+        .singleElement()
+        .extracting(EndpointProbe.Finding::seen)
+        .isEqualTo(EndpointProbe.Seen.ANSWERED);
   }
 
   @Test

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.sluice.etcd.EtcdAddress;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.TestCertificates;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,6 +74,22 @@ class EtcdTlsIT {
         .get(0)
         .getValue()
         .toString(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * An etcd serving TLS answers the probe's HTTP/2 preface too (it closes the connection): the
+   * warm-up waits for its first read rather than taking it for an endpoint that does not answer.
+   */
+  @Test
+  void anEtcdServingTlsAnswersTheEndpointProbe() {
+    EndpointProbe.Probed probed =
+        new EndpointProbe(
+                List.of(EtcdAddress.of(URI.create(etcd.tlsEndpoint()))), Duration.ofSeconds(5))
+            .probe();
+    assertThat(probed.findings())
+        .singleElement()
+        .extracting(EndpointProbe.Finding::seen)
+        .isEqualTo(EndpointProbe.Seen.ANSWERED);
   }
 
   @Test

@@ -2,11 +2,79 @@ package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcd.jetcd.Client;
+import io.sluice.etcd.EtcdAddress;
+import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class EtcdWarmUpTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(1);
+
+  /**
+   * An endpoint that drops connects, or accepts and never answers: the warm-up stops waiting after
+   * about the etcd deadline (it waited 60 s), and says which endpoint did what. The bound leaves
+   * room for the first jetcd call of the JVM, which loads gRPC.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("unansweringEndpoints")
+  void stopsWaitingAfterTheDeadlineWhenNoEndpointAnswers(
+      String seen, Supplier<UnansweringEndpoint> kind) throws Exception {
+    try (UnansweringEndpoint endpoint = kind.get();
+        LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
+      EtcdSettings settings =
+          new EtcdSettings(
+              List.of(endpoint.endpoint()),
+              "/sluice",
+              null,
+              null,
+              null,
+              TIMEOUT,
+              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      try (Client client =
+          EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+        EtcdGateway etcd =
+            new EtcdGateway(
+                client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        EtcdWarmUp warmUp =
+            new EtcdWarmUp(
+                client,
+                etcd,
+                new EndpointProbe(
+                    List.of(new EtcdAddress("127.0.0.1", endpoint.port(), true)), TIMEOUT));
+        long started = System.nanoTime();
+        warmUp.start();
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+            .isLessThan(Duration.ofSeconds(20));
+      }
+      assertThat(log.messages())
+          .singleElement()
+          .satisfies(
+              message ->
+                  assertThat(message)
+                      .contains(
+                          "etcd did not answer at its endpoints for 1000 ms",
+                          "127.0.0.1:" + endpoint.port() + ": " + seen));
+    }
+  }
+
+  static Stream<Arguments> unansweringEndpoints() {
+    return Stream.of(
+        Arguments.of(
+            "connect timed out", (Supplier<UnansweringEndpoint>) UnansweringEndpoint::dropping),
+        Arguments.of(
+            "accepted but did not answer",
+            (Supplier<UnansweringEndpoint>) UnansweringEndpoint::silent));
+  }
 
   /**
    * A failure without a message (gRPC fails a call on a closed channel with a bare {@code
