@@ -18,7 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Writes the errors Tomcat answers by itself, before Spring sees the request (a URL with an encoded
  * {@code /} or a broken {@code %} escape, headers over the limit), as RFC 9457 problem details like
  * every other error of the API, instead of Tomcat's HTML page: a script reading the API's errors
- * must not meet markup. Installed on the host in place of Tomcat's own error report valve.
+ * must not meet markup. Like theirs, the document names the request's path as its {@code instance}
+ * when Tomcat read that far. Installed on the host in place of Tomcat's own error report valve.
  */
 final class ProblemErrorReportValve extends ErrorReportValve {
 
@@ -61,6 +62,10 @@ final class ProblemErrorReportValve extends ErrorReportValve {
     problem.put("title", type.title());
     problem.put("status", status);
     problem.put("detail", detail(status));
+    String instance = instance(request);
+    if (instance != null) {
+      problem.put("instance", instance);
+    }
     try {
       response.setContentType("application/problem+json");
       response.setCharacterEncoding("UTF-8");
@@ -74,6 +79,21 @@ final class ProblemErrorReportValve extends ErrorReportValve {
       // the client is gone, or the answer was committed after all: nothing left to tell it
       container.getLogger().debug("could not write an error answer", e);
     }
+  }
+
+  /**
+   * The request's path as it was sent, as Spring MVC's problem documents carry it; {@code null}
+   * when Tomcat could not read the request line as far as the path (a character no request target
+   * may hold, say), or a request target that is no path ({@code OPTIONS *}).
+   */
+  private static String instance(Request request) {
+    String uri;
+    try {
+      uri = request.getRequestURI();
+    } catch (RuntimeException e) {
+      return null; // a request line read only in part
+    }
+    return uri != null && uri.startsWith("/") ? uri : null;
   }
 
   private static String detail(int status) {
