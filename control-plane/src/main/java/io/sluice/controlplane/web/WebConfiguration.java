@@ -48,10 +48,12 @@ class WebConfiguration implements WebMvcConfigurer {
 
   /**
    * Tomcat's own refusals as problem details ({@link ProblemErrorReportValve}). Installed when the
-   * context starts: by then the host has added its default valve, and Spring Boot its own.
+   * context starts: by then the host has added its default valve, and Spring Boot its own. Static,
+   * as {@link #securityHeadersFilter}: a separate management server uses them too ({@link
+   * ManagementServerConfiguration}).
    */
   @Bean
-  WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
+  static WebServerFactoryCustomizer<TomcatServletWebServerFactory> problemErrorReports() {
     return factory ->
         factory.addContextCustomizers(
             context ->
@@ -64,7 +66,7 @@ class WebConfiguration implements WebMvcConfigurer {
   }
 
   @Bean
-  FilterRegistrationBean<SecurityHeadersFilter> securityHeadersFilter() {
+  static FilterRegistrationBean<SecurityHeadersFilter> securityHeadersFilter() {
     FilterRegistrationBean<SecurityHeadersFilter> registration =
         new FilterRegistrationBean<>(new SecurityHeadersFilter());
     registration.addUrlPatterns("/*");
@@ -75,7 +77,7 @@ class WebConfiguration implements WebMvcConfigurer {
   /**
    * CORS refusals as problem details ({@link ProblemCorsProcessor}), from every handler mapping
    * that checks CORS: the actuator's, where {@code management.endpoints.web.cors.*} applies (on a
-   * separate management port: {@link ManagementCorsConfiguration}). Static: a post-processor is
+   * separate management port: {@link ManagementServerConfiguration}). Static: a post-processor is
    * made before the configuration it is declared in.
    */
   @Bean

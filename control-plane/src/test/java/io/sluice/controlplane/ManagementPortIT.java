@@ -1,0 +1,102 @@
+package io.sluice.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.testing.etcd.EtcdExtension;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A separate management port ({@code management.server.port}) is a second Tomcat, served by a
+ * context of its own: what the application's port does for every answer must hold there too.
+ */
+class ManagementPortIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static RunningControlPlane controlPlane;
+
+  @BeforeAll
+  static void start() {
+    controlPlane =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "management.server.port",
+                "0",
+                "management.server.address",
+                "127.0.0.1"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (controlPlane != null) {
+      controlPlane.close();
+    }
+  }
+
+  @Test
+  void answersOnTheManagementPortCarryTheSecurityHeaders() {
+    ApiClient management = new ApiClient(controlPlane.managementPort());
+    Map<String, ApiClient.Answer> answers = new LinkedHashMap<>();
+    answers.put("health", management.get("/actuator/health", null));
+    answers.put("prometheus", management.get("/actuator/prometheus", null));
+    answers.put("a 404", management.get("/actuator/nothing-here", null));
+    assertThat(answers.get("health").status()).isEqualTo(200);
+    System.out.println(
+        +answers.get("a 404").status()
+            + " "
+            + answers.get("a 404").headers().map()
+            + " "
+            + answers.get("a 404").body());
+    answers.forEach(
+        (what, answer) -> {
+          assertThat(answer.header("X-Content-Type-Options")).as(what).isEqualTo("nosniff");
+          assertThat(answer.header("Referrer-Policy")).as(what).isEqualTo("no-referrer");
+          assertThat(answer.header("Content-Security-Policy"))
+              .as(what)
+              .contains("default-src 'self'")
+              .contains("frame-ancestors 'none'");
+        });
+  }
+
+  /** Tomcat's own refusals there are the same problem documents, not Tomcat's HTML page. */
+  @Test
+  void tomcatsOwnRefusalsOnTheManagementPortAreProblemDocuments() throws IOException {
+    String path = "/actuator/a%2Fb";
+    String answer = rawHttp(controlPlane.managementPort(), "GET " + path + " HTTP/1.1\r\n");
+
+    assertThat(answer).startsWith("HTTP/1.1 400").doesNotContain("<html").doesNotContain("Tomcat");
+    int body = answer.indexOf("\r\n\r\n");
+    assertThat(answer.substring(0, body).toLowerCase())
+        .contains("content-type: application/problem+json");
+    JsonNode problem = ApiClient.JSON.readTree(answer.substring(body + 4));
+    assertThat(problem.get("type").asString()).isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(problem.get("status").asInt()).isEqualTo(400);
+    assertThat(problem.get("instance").asString()).isEqualTo(path);
+  }
+
+  /** Sends {@code requestLine} with a few headers as they are; answers all the server sent. */
+  private static String rawHttp(int port, String requestLine) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(30_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          (requestLine + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}
