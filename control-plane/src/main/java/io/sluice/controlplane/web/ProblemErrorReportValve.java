@@ -69,7 +69,8 @@ final class ProblemErrorReportValve extends ErrorReportValve {
     try {
       response.setContentType("application/problem+json");
       response.setCharacterEncoding("UTF-8");
-      response.setHeader("X-Content-Type-Options", "nosniff");
+      // the request never reached SecurityHeadersFilter
+      SecurityHeadersFilter.setHeaders(response);
       Writer writer = response.getReporter();
       if (writer != null) {
         writer.write(JSON.writeValueAsString(problem));

@@ -27,17 +27,25 @@ final class SecurityHeadersFilter extends OncePerRequestFilter {
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    response.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-    // a JSON answer or a script is never read as anything else
-    response.setHeader("X-Content-Type-Options", "nosniff");
-    // URLs may carry a credential (the event stream's ?ticket=, or the deprecated ?access_token=):
-    // never pass them on
-    response.setHeader("Referrer-Policy", "no-referrer");
+    setHeaders(response);
     if (ApiRequests.isApi(request)) {
       // answers change with every write: a cache (browser, proxy) must ask again each time, which
       // the ETags make cheap (304), and must never serve rules or agents that are out of date
       response.setHeader("Cache-Control", "no-cache");
     }
     chain.doFilter(request, response);
+  }
+
+  /**
+   * The headers every response carries, also those no filter sees: Tomcat's own error answers
+   * ({@link ProblemErrorReportValve}).
+   */
+  static void setHeaders(HttpServletResponse response) {
+    response.setHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    // a JSON answer or a script is never read as anything else
+    response.setHeader("X-Content-Type-Options", "nosniff");
+    // URLs may carry a credential (the event stream's ?ticket=, or the deprecated ?access_token=):
+    // never pass them on
+    response.setHeader("Referrer-Policy", "no-referrer");
   }
 }

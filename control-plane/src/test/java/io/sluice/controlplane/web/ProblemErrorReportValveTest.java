@@ -91,7 +91,13 @@ class ProblemErrorReportValveTest {
     int body = answer.indexOf("\r\n\r\n");
     assertThat(answer.substring(0, body).toLowerCase())
         .as(what)
-        .contains("content-type: application/problem+json");
+        .contains("content-type: application/problem+json")
+        // as every other answer, though the request never reached SecurityHeadersFilter
+        .contains("x-content-type-options: nosniff")
+        .contains("referrer-policy: no-referrer")
+        .contains(
+            "content-security-policy: "
+                + SecurityHeadersFilter.CONTENT_SECURITY_POLICY.toLowerCase());
     return JSON.readTree(answer.substring(body + 4));
   }
 
