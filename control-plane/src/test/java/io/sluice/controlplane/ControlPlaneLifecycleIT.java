@@ -163,7 +163,7 @@ class ControlPlaneLifecycleIT {
                           "sluice.etcd.timeout",
                           "3s")))) {
         assertThat(Duration.ofNanos(System.nanoTime() - starting))
-            .isLessThan(Duration.ofSeconds(20));
+            .isLessThan(Duration.ofSeconds(40));
         assertThat(down.api().get("/actuator/health", null).status()).isEqualTo(503);
         assertThat(warmUp.messages())
             .singleElement()
