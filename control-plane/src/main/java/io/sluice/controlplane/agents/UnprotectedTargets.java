@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Finds a service's outgoing targets that carry traffic no breaker policy guards, from the top
@@ -179,18 +180,28 @@ final class UnprotectedTargets {
    * share a name and adding both is never refused as a duplicate: {@code fe80::1%ETH0} and {@code
    * fe80::1%eth0} are two targets (a zone keeps its case), and two long names may differ only after
    * the cut.
+   *
+   * <p>Why the two forms cannot meet: a hashed name always ends in {@code -<8 hex digits>-<port>}.
+   * A plain host that ends in {@code -<8 hex digits>} itself ({@code fe80--1-eth0-016a8c97}, the
+   * hashed name of {@code fe80::1%eth0}) would spell such a name, so it is hashed too; every other
+   * plain host keeps {@code host-port}, and no {@code host-port} ends that way.
    */
   static String suggestedName(String host, String port) {
     String canonical = CallTarget.canonicalHost(host);
     String readable = canonical.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9._-]", "-");
     String suffix = "-" + port;
-    if (readable.equals(canonical) && readable.length() + suffix.length() <= MAX_NAME_LENGTH) {
+    if (readable.equals(canonical)
+        && readable.length() + suffix.length() <= MAX_NAME_LENGTH
+        && !HASH_TAIL.matcher(readable).find()) {
       return readable + suffix;
     }
     suffix = "-" + hash(canonical) + suffix;
     return readable.substring(0, Math.min(readable.length(), MAX_NAME_LENGTH - suffix.length()))
         + suffix;
   }
+
+  /** How a hashed name's host part ends: a plain host that ends so is hashed too. */
+  private static final Pattern HASH_TAIL = Pattern.compile("-[0-9a-f]{8}$");
 
   /** The rule language's limit on a policy's name. */
   private static final int MAX_NAME_LENGTH = 128;

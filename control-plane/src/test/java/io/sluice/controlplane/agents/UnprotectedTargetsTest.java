@@ -255,13 +255,15 @@ class UnprotectedTargetsTest {
                     new AgentStatus.TargetStats("[fe80::1%eth0]:80", 100, 1, 50, null),
                     // the host name the IPv6 literal would read as once its ':' and '%' are '-'
                     new AgentStatus.TargetStats("fe80--1-eth0:80", 100, 1, 50, null),
+                    // the host name that spells the hashed name of [fe80::1%eth0]:80
+                    new AgentStatus.TargetStats("fe80--1-eth0-016a8c97:80", 100, 1, 50, null),
                     // two long host names that differ only after the name's cut
                     new AgentStatus.TargetStats("h".repeat(200) + "a:80", 100, 1, 50, null),
                     new AgentStatus.TargetStats("h".repeat(200) + "b:80", 100, 1, 50, null))),
             breakers("[]"));
-    assertThat(found).hasSize(5);
+    assertThat(found).hasSize(6);
     List<Object> policies = found.stream().map(t -> (Object) t.suggestedPolicy()).toList();
-    assertThat(policies.stream().map(p -> ((Map<?, ?>) p).get("name")).distinct()).hasSize(5);
+    assertThat(policies.stream().map(p -> ((Map<?, ?>) p).get("name")).distinct()).hasSize(6);
     assertThat(RuleCodec.parse(ordersDocumentWith(policies)).errors())
         .as("all of them added at once")
         .isEmpty();
@@ -271,6 +273,20 @@ class UnprotectedTargetsTest {
     assertThat(UnprotectedTargets.suggestedName("fe80::1%eth0", "80"))
         .as("the first 8 hex digits of the host's SHA-256: the same on every control plane")
         .isEqualTo("fe80--1-eth0-016a8c97-80");
+    assertThat(UnprotectedTargets.suggestedName("fe80--1-eth0-016a8c97", "80"))
+        .as("a host ending as a hash does is hashed too")
+        .isEqualTo("fe80--1-eth0-016a8c97-c18ae096-80");
+    assertThat(UnprotectedTargets.suggestedName("orders-v2", "8080"))
+        .as("any other plain host keeps host-port")
+        .isEqualTo("orders-v2-8080");
+    // the vectors the web UI's own copy of the rule is checked against
+    assertThat(UnprotectedTargets.suggestedName("[::1]", "443")).isEqualTo("--1-eff8e7ca-443");
+    assertThat(UnprotectedTargets.suggestedName("fe80::1%ETH0", "80"))
+        .isEqualTo("fe80--1-eth0-bf158531-80");
+    assertThat(UnprotectedTargets.suggestedName("orders-deadbeef", "80"))
+        .isEqualTo("orders-deadbeef-1e221e9c-80");
+    assertThat(UnprotectedTargets.suggestedName("h".repeat(200), "65535"))
+        .isEqualTo("h".repeat(113) + "-b753db5b-65535");
   }
 
   @Test
