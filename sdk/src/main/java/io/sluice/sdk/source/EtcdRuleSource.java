@@ -64,6 +64,11 @@ import java.util.logging.Logger;
  *       from compaction. A resumed watch replays every event missed during the outage. Each retry
  *       first has gRPC reconnect at once, so this backoff, not gRPC's (up to 2 minutes), decides
  *       how soon etcd is seen again after a long outage.
+ *   <li><b>One warning per problem.</b> A stretch of failed attempts warns once that etcd is
+ *       unreachable and once that it refuses this agent's credentials or access, whatever order
+ *       they come in and however often etcd flips between the two (down, then back up still
+ *       refusing); every other attempt is logged at FINE. etcd answering ends the stretch with one
+ *       line.
  *   <li><b>A wrong scheme is not an outage.</b> Before etcd first answers, a failure that shows the
  *       endpoints' scheme does not match what etcd speaks is logged as that, in the outage's one
  *       line, when the builder was given the endpoints (see {@code EtcdSchemeMismatch}).
@@ -122,7 +127,13 @@ public final class EtcdRuleSource implements RuleSource {
   private int generation;
   private ActiveRules published;
   private long backoffMillis;
-  private boolean outageLogged;
+
+  /** Whether this stretch of failures has warned of etcd refusing access; see unreachable(). */
+  private boolean refusalTold;
+
+  /** Whether this stretch of failures has warned of etcd not answering; see unreachable(). */
+  private boolean outageTold;
+
   private boolean everAnswered;
   private boolean firstTimeoutTold;
   private boolean taskFailureLogged;
@@ -717,37 +728,52 @@ public final class EtcdRuleSource implements RuleSource {
               + " ms; retrying (a warning follows if it keeps failing)");
       return;
     }
-    if (!outageLogged) {
-      outageLogged = true;
-      if (refusedAccess(error)) {
-        // etcd answered: a configuration mistake to fix, not an outage to wait out
-        logger.warning(
-            "etcd refuses this agent the rules of "
-                + service
-                + " ("
-                + describe(error)
-                + "): check sluice.etcd.user and sluice.etcd.password, and that the user may read"
-                + " the rules; the rules in force stay, retrying in the background");
-        return;
-      }
-      // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so, or the
-      // operator waits for an outage that never ends
-      String hint = schemes.hint(error, everAnswered);
-      logger.warning(
-          "etcd is unreachable for the rules of "
+    boolean refused = refusedAccess(error);
+    if (refused ? refusalTold : outageTold) {
+      // the same problem again, or again after the other one (etcd down, then back up still
+      // refusing): said already in this stretch of failures
+      logger.log(
+          Level.FINE,
+          "etcd "
+              + (refused ? "still refuses" : "is still unreachable for")
+              + " the rules of "
               + service
               + " ("
               + describe(error)
-              + (hint == null ? ")" : "): " + hint)
-              + "; the rules in force stay, retrying in the background");
+              + "); retrying");
+      return;
     }
+    if (refused) {
+      refusalTold = true;
+      // etcd answered: a configuration mistake to fix, not an outage to wait out
+      logger.warning(
+          "etcd refuses this agent the rules of "
+              + service
+              + " ("
+              + describe(error)
+              + "): check sluice.etcd.user and sluice.etcd.password, and that the user may read"
+              + " the rules; the rules in force stay, retrying in the background");
+      return;
+    }
+    outageTold = true;
+    // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so, or the
+    // operator waits for an outage that never ends
+    String hint = schemes.hint(error, everAnswered);
+    logger.warning(
+        "etcd is unreachable for the rules of "
+            + service
+            + " ("
+            + describe(error)
+            + (hint == null ? ")" : "): " + hint)
+            + "; the rules in force stay, retrying in the background");
   }
 
   private void reachable() {
     everAnswered = true;
     backoffMillis = minBackoff.toMillis();
-    if (outageLogged) {
-      outageLogged = false;
+    if (refusalTold || outageTold) {
+      refusalTold = false;
+      outageTold = false;
       logger.info("etcd answers again; watching the rules of " + service);
     }
   }
