@@ -31,7 +31,10 @@ import java.util.logging.Logger;
  *
  * <p>A read that fails leaves the mirror out of sync until a read succeeds: {@link #state()} says
  * so, with the reason, for {@code /actuator/health}; the first failure of a streak is logged as a
- * warning, the retries that follow only at FINE, and the recovery again.
+ * warning, the retries that follow only at FINE, and the recovery again. A refusal of the control
+ * plane's credentials (below) is a problem of its own in a streak: each of the two is warned of
+ * once, whichever comes first and however often etcd flips between them (down, then back up still
+ * refusing).
  *
  * <p>A read etcd refuses for the control plane's credentials or permissions ({@link
  * EtcdRefusedException#notPermitted}) is retried only every {@link #REFUSED_RETRY_MS} ms: it fails
@@ -119,6 +122,11 @@ public final class PrefixWatch implements AutoCloseable {
   private long generation;
   private long backoffMs = 100;
   private boolean closed;
+
+  /** Whether this streak of failed reads has warned of a refusal, and of any other failure. */
+  private boolean refusalTold;
+
+  private boolean failureTold;
 
   PrefixWatch(
       EtcdGateway etcd, String prefix, Listener listener, ScheduledExecutorService scheduler) {
@@ -273,6 +281,8 @@ public final class PrefixWatch implements AutoCloseable {
         }
         state = new State(revision, null, 0, false);
         refusal = null;
+        refusalTold = false;
+        failureTold = false;
         firstRead.countDown();
         firstReadOrRefusal.countDown();
         // requireLeader: a member cut off from the leader ends the watch instead of going silent
@@ -299,8 +309,9 @@ public final class PrefixWatch implements AutoCloseable {
   }
 
   /**
-   * Out of sync until a read (and its hand-over to the listener) succeeds: a warning for the first
-   * failure of a streak only, and for the first refusal of the control plane's credentials in one.
+   * Out of sync until a read (and its hand-over to the listener) succeeds: in a streak, a warning
+   * for the first refusal of the control plane's credentials and one for the first other failure,
+   * each said once however often etcd flips between the two.
    */
   private void onResyncFailed(long gen, RuntimeException error) {
     EtcdRefusedException refused =
@@ -309,12 +320,16 @@ public final class PrefixWatch implements AutoCloseable {
     long delay;
     State failed;
     boolean newlyRefused;
+    boolean newlyFailed;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
       }
       refusal = refused;
-      newlyRefused = notPermitted && !state.notPermitted();
+      newlyRefused = notPermitted && !refusalTold;
+      newlyFailed = !notPermitted && !failureTold;
+      refusalTold |= notPermitted;
+      failureTold |= !notPermitted;
       failed = new State(state.revision(), reason(error), state.failedReads() + 1, notPermitted);
       state = failed;
       if (notPermitted) {
@@ -346,7 +361,7 @@ public final class PrefixWatch implements AutoCloseable {
               + REFUSED_NUDGE_MS / 1000
               + " s), without logging each attempt");
       LOG.log(Level.FINE, "etcd refused the read of " + prefix, error);
-    } else if (failed.failedReads() == 1) {
+    } else if (newlyFailed) {
       LOG.log(
           Level.WARNING,
           message

@@ -182,6 +182,68 @@ class PrefixWatchIT {
     }
   }
 
+  /**
+   * A streak of failed reads warns of etcd refusing the control plane's credentials once and of
+   * etcd being down once, however often etcd flips between the two (down, then back up still
+   * refusing): each flip back to the refusal warned again, and an outage after a refusal not at
+   * all.
+   */
+  @Test
+  void warnsOfARefusalAndOfAnOutageOnceEachThoughEtcdFlipsBetweenThem() {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (EtcdServer authEtcd = EtcdServer.fromPath();
+        LogCapture log = LogCapture.of(PrefixWatch.class)) {
+      authEtcd.start();
+      authEtcd.addUser("root", "root-secret", "root");
+      authEtcd.enableAuth();
+      try (Client client =
+          Client.builder()
+              .endpoints(authEtcd.endpoint())
+              .user(bytes("root"))
+              .password(bytes("wrong-secret"))
+              .build()) {
+        EtcdGateway gateway =
+            new EtcdGateway(
+                client,
+                EtcdKeys.defaults(),
+                Duration.ofSeconds(5),
+                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        PrefixWatch watch =
+            new PrefixWatches(gateway, scheduler)
+                .start("things", "/watched/", new Mirror(new HashMap<>()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> watch.state().notPermitted());
+        for (int flip = 0; flip < 2; flip++) {
+          authEtcd.stop();
+          // read again now rather than after the refused read's 30 s pause
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () -> {
+                    watch.retrySoonIfRefused();
+                    return !watch.state().notPermitted() && watch.state().failure() != null;
+                  });
+          authEtcd.start();
+          await().atMost(Duration.ofSeconds(30)).until(() -> watch.state().notPermitted());
+        }
+
+        List<String> warnings =
+            warnings(log.records()).stream().map(LogRecord::getMessage).toList();
+        assertThat(warnings)
+            .as("one warning per problem, though etcd flipped between them twice")
+            .hasSize(2)
+            .anySatisfy(m -> assertThat(m).contains("refused the control plane's credentials"))
+            .anySatisfy(
+                m ->
+                    assertThat(m)
+                        .startsWith("could not read /watched/")
+                        .doesNotContain("refused the control plane's credentials"));
+        watch.close();
+      }
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
   private static ByteSequence bytes(String text) {
     return ByteSequence.from(text, StandardCharsets.UTF_8);
   }
