@@ -132,11 +132,12 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
+        @Advice.This Object client,
         @Advice.Enter Future<HttpClientRequest> rejection,
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false) Future<HttpClientRequest> future,
         @Advice.Thrown Throwable thrown) {
-      future = VertxCalls.exit(rejection, call, future, thrown);
+      future = VertxCalls.exit(client, rejection, call, future, thrown);
     }
   }
 
@@ -163,11 +164,12 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
+        @Advice.This Object client,
         @Advice.Enter Future<HttpClientRequest> rejection,
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false) Future<HttpClientRequest> future,
         @Advice.Thrown Throwable thrown) {
-      future = VertxCalls.exit(rejection, call, future, thrown);
+      future = VertxCalls.exit(client, rejection, call, future, thrown);
     }
   }
 
@@ -192,11 +194,12 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
+        @Advice.This Object client,
         @Advice.Enter Future<HttpClientRequest> rejection,
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false) Future<HttpClientRequest> future,
         @Advice.Thrown Throwable thrown) {
-      future = VertxCalls.exit(rejection, call, future, thrown);
+      future = VertxCalls.exit(client, rejection, call, future, thrown);
     }
   }
 }

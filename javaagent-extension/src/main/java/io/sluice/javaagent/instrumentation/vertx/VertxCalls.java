@@ -54,9 +54,10 @@ public final class VertxCalls {
    * What {@code request(...)} answers once its advice exits: the rejection when the call was
    * refused (the method was skipped), else the method's own future, whose outcome is then followed
    * (see {@link #end}; a call whose method threw is discarded). One body for the advice of every
-   * Vert.x layout.
+   * Vert.x layout; {@code client} is the {@code HttpClientImpl} whose {@code request} ran.
    */
   public static Future<HttpClientRequest> exit(
+      Object client,
       Future<HttpClientRequest> rejection,
       SluiceCall call,
       Future<HttpClientRequest> future,
@@ -64,15 +65,18 @@ public final class VertxCalls {
     if (rejection != null) {
       return rejection;
     }
-    end(call, future, thrown);
+    end(call, client, future, thrown);
     return future;
   }
 
   /**
    * Follows the outcome of a call {@code request(...)} let through ({@code future}), or discards it
-   * when the method threw before the request left; ignores a {@code null} call.
+   * when the method threw before the request left; ignores a {@code null} call. {@code client} (the
+   * {@code HttpClientImpl}, or {@code null}) tells whether the app closed it (see {@link
+   * VertxOutcome#closing}).
    */
-  public static void end(SluiceCall call, Future<HttpClientRequest> future, Throwable thrown) {
+  public static void end(
+      SluiceCall call, Object client, Future<HttpClientRequest> future, Throwable thrown) {
     if (call == null) {
       return;
     }
@@ -84,7 +88,7 @@ public final class VertxCalls {
       // slow, and the time until request() threw is the app's, not the target's
       call.discard();
     } else if (future != null) {
-      VertxOutcome.watch(call, future);
+      VertxOutcome.watch(call, client, future);
     }
   }
 

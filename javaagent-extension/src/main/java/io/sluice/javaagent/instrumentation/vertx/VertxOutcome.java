@@ -8,6 +8,7 @@ import io.vertx.core.VertxException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import java.lang.reflect.Field;
 
 /**
  * Reports a Vert.x call's outcome to its breaker: a failed request, or the status of the response
@@ -24,19 +25,26 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
 
   private final SluiceCall call;
 
-  private VertxOutcome(SluiceCall call) {
+  /** The {@code HttpClientImpl} that made the request, or {@code null} when unknown. */
+  private final Object client;
+
+  private VertxOutcome(SluiceCall call, Object client) {
     this.call = call;
+    this.client = client;
   }
 
-  /** Watches {@code request}, the future {@code HttpClient#request} returned. */
-  public static void watch(SluiceCall call, Future<HttpClientRequest> request) {
-    request.onComplete(new VertxOutcome(call));
+  /**
+   * Watches {@code request}, the future {@code client}'s {@code HttpClient#request} returned;
+   * {@code client} is the {@code HttpClientImpl}, or {@code null} when unknown.
+   */
+  public static void watch(SluiceCall call, Object client, Future<HttpClientRequest> request) {
+    request.onComplete(new VertxOutcome(call, client));
   }
 
   @Override
   public void handle(AsyncResult<HttpClientRequest> request) {
     if (request.failed()) {
-      if (refusedByVertx(request.cause())) {
+      if (closing(client) || refusedByVertx(request.cause())) {
         // not abandon(): that counts a call ending after its slow-call duration as slow, and the
         // time a refusal takes to reach the app is the app's (its busy event loop), not the
         // target's
@@ -58,6 +66,46 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
   }
 
   /**
+   * Whether the app has begun to close or shut down {@code client}: then a request of it that fails
+   * was cut short by the close (Vert.x fails the requests still on their way to a connection with
+   * {@code Resource manager closed} or {@code shutdown}, and those waiting in a pool's queue with
+   * {@code Pool closed}), not by the target. Vert.x gives these failures no type of their own and
+   * has no public "closing" state: 5.0 and 5.1 keep it in {@code HttpClientBase}'s protected {@code
+   * closeSequence}, an {@code io.vertx.core.internal.CloseSequence} whose {@code started()} is what
+   * Vert.x itself asks before it throws {@code Client is closed}. Read by reflection, only for a
+   * failed request, without linking either class; {@code false} when it cannot be read (a release
+   * without that field, a Vert.x on the module path that does not open it): the messages of {@link
+   * #refusedByVertx} still tell.
+   */
+  static boolean closing(Object client) {
+    if (client == null) {
+      return false;
+    }
+    try {
+      for (Class<?> type = client.getClass(); type != null; type = type.getSuperclass()) {
+        Field field;
+        try {
+          field = type.getDeclaredField(CLOSE_SEQUENCE);
+        } catch (NoSuchFieldException e) {
+          continue;
+        }
+        if (!field.trySetAccessible()) {
+          return false;
+        }
+        Object sequence = field.get(client);
+        return sequence != null
+            && Boolean.TRUE.equals(sequence.getClass().getMethod("started").invoke(sequence));
+      }
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      // another layout: the messages tell
+    }
+    return false;
+  }
+
+  /** The field of Vert.x's {@code HttpClientBase} that holds its close's progress. */
+  private static final String CLOSE_SEQUENCE = "closeSequence";
+
+  /**
    * Whether Vert.x refused the request for the app's own reasons, before it left the process: the
    * app's own pool has no room ({@link ConnectionPoolTooBusyException}: its wait queue is full, as
    * Reactor Netty's pending-acquire limit), or Vert.x cannot make the request the app asked for and
@@ -69,6 +117,7 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
    * reached the client's pools after the close) or the {@code VertxException} {@code Pool closed} a
    * closing pool fails its waiters with. Vert.x reports what happens with the target (a refused or
    * reset connection, TLS, a timeout, a name that does not resolve) with exceptions of their own.
+   * The closed client's messages are the fallback of {@link #closing}, which asks the client.
    */
   static boolean refusedByVertx(Throwable cause) {
     return cause instanceof ConnectionPoolTooBusyException

@@ -5,15 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.VertxException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.StreamResetException;
+import io.vertx.core.http.impl.HttpClientImpl;
+import io.vertx.core.internal.http.HttpClientInternal;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,7 +87,7 @@ class VertxOutcomeTest {
 
   @Test
   void theAppsResetAbandonsTheCallBeforeTheResponseFails() {
-    VertxOutcome.watch(call, Future.succeededFuture(request));
+    VertxOutcome.watch(call, null, Future.succeededFuture(request));
 
     VertxRequestCalls.abandon(request); // what the reset advice does on entry
     StreamResetException reset = new StreamResetException(0);
@@ -94,7 +98,7 @@ class VertxOutcomeTest {
 
   @Test
   void aResponseFailureWithoutAResetIsTheCallsFailure() {
-    VertxOutcome.watch(call, Future.succeededFuture(request));
+    VertxOutcome.watch(call, null, Future.succeededFuture(request));
 
     StreamResetException fromServer = new StreamResetException(8);
     response.fail(fromServer);
@@ -104,7 +108,7 @@ class VertxOutcomeTest {
 
   @Test
   void aResetAfterTheResponseIsReportedAfterItsStatus() {
-    VertxOutcome.watch(call, Future.succeededFuture(request));
+    VertxOutcome.watch(call, null, Future.succeededFuture(request));
 
     response.complete(status(200));
     VertxRequestCalls.abandon(request);
@@ -136,24 +140,28 @@ class VertxOutcomeTest {
     RecordingCall closed = new RecordingCall();
     HttpClosedException closedByServer = new HttpClosedException("Connection was closed");
 
-    VertxOutcome.watch(http3, Future.failedFuture("Handle me"));
-    VertxOutcome.watch(busy, Future.failedFuture(new ConnectionPoolTooBusyException("full")));
-    VertxOutcome.watch(closed, Future.failedFuture(closedByServer));
+    VertxOutcome.watch(http3, null, Future.failedFuture("Handle me"));
+    VertxOutcome.watch(busy, null, Future.failedFuture(new ConnectionPoolTooBusyException("full")));
+    VertxOutcome.watch(closed, null, Future.failedFuture(closedByServer));
     RecordingCall clientClosed = new RecordingCall();
     RecordingCall clientClosed50 = new RecordingCall();
     RecordingCall poolClosed = new RecordingCall();
     VertxOutcome.watch(
-        clientClosed, Future.failedFuture(new IllegalStateException("Resource manager closed")));
+        clientClosed,
+        null,
+        Future.failedFuture(new IllegalStateException("Resource manager closed")));
     VertxOutcome.watch(
-        clientClosed50, Future.failedFuture(new IllegalStateException("Client is closed")));
+        clientClosed50, null, Future.failedFuture(new IllegalStateException("Client is closed")));
     RecordingCall clientShutDown = new RecordingCall();
     VertxOutcome.watch(
         clientShutDown,
+        null,
         Future.failedFuture(new IllegalStateException("Resource manager shutdown")));
-    VertxOutcome.watch(poolClosed, Future.failedFuture(new VertxException("Pool closed", true)));
+    VertxOutcome.watch(
+        poolClosed, null, Future.failedFuture(new VertxException("Pool closed", true)));
     RecordingCall otherVertxFailure = new RecordingCall();
     VertxException proxyRefused = new VertxException("Proxy refused");
-    VertxOutcome.watch(otherVertxFailure, Future.failedFuture(proxyRefused));
+    VertxOutcome.watch(otherVertxFailure, null, Future.failedFuture(proxyRefused));
 
     assertThat(http3.reports).containsExactly("discarded");
     assertThat(busy.reports).containsExactly("discarded");
@@ -165,11 +173,39 @@ class VertxOutcomeTest {
     assertThat(otherVertxFailure.reports).containsExactly(proxyRefused);
   }
 
+  /**
+   * A request that fails once the app began to close its client was cut short by the close, not by
+   * the target: discarded whatever Vert.x words its failure, as the client itself says it is
+   * closing. The same failure from a client still open is the call's failure.
+   */
+  @Test
+  void aRequestFailingOnceTheAppClosesItsClientIsDiscardedWhateverVertxCallsIt() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClientInternal client = (HttpClientInternal) vertx.createHttpClient();
+      Object impl = client.unwrap(); // what the advice sees as the request's this
+      assertThat(impl).isInstanceOf(HttpClientImpl.class);
+      IllegalStateException reworded = new IllegalStateException("the client has been closed");
+
+      RecordingCall whileOpen = new RecordingCall();
+      VertxOutcome.watch(whileOpen, impl, Future.failedFuture(reworded));
+      client.close().await(10, TimeUnit.SECONDS);
+      RecordingCall afterClose = new RecordingCall();
+      VertxOutcome.watch(afterClose, impl, Future.failedFuture(reworded));
+
+      assertThat(whileOpen.reports).containsExactly(reworded);
+      assertThat(afterClose.reports).containsExactly("discarded");
+      assertThat(VertxOutcome.closing(new Object())).as("no such state: not closing").isFalse();
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void aFailedRequestIsTheCallsFailure() {
     IllegalStateException refused = new IllegalStateException("connection refused");
 
-    VertxOutcome.watch(call, Future.failedFuture(refused));
+    VertxOutcome.watch(call, null, Future.failedFuture(refused));
 
     assertThat(call.reports).containsExactly(refused);
   }
@@ -183,11 +219,14 @@ class VertxOutcomeTest {
    */
   @Test
   void aRequestTheAppsClientThrowsOnIsDiscarded() {
-    VertxCalls.end(call, null, new IllegalStateException("Client is closed"));
+    VertxCalls.end(call, null, null, new IllegalStateException("Client is closed"));
     assertThat(call.reports).containsExactly("discarded");
     RecordingCall badOptions = new RecordingCall();
     VertxCalls.end(
-        badOptions, null, new IllegalArgumentException("port p must be in range 0 <= p <= 65535"));
+        badOptions,
+        null,
+        null,
+        new IllegalArgumentException("port p must be in range 0 <= p <= 65535"));
     assertThat(badOptions.reports).containsExactly("discarded");
   }
 }
