@@ -41,6 +41,27 @@ final class Rules {
       String onOpen,
       boolean shadow,
       String failureStatusCodes) {
+    return breaker(name, port, pathGlob, wait, onOpen, shadow, failureStatusCodes, 4);
+  }
+
+  /**
+   * As {@link #breaker}, opening after {@code calls} calls (its window and minimum) with at least
+   * half failing: for scenarios whose every call takes long, such as calls that time out.
+   */
+  static String breakerOpeningAfter(
+      int calls, String name, int port, String pathGlob, String wait, String onOpen) {
+    return breaker(name, port, pathGlob, wait, onOpen, false, "[\"5xx\"]", calls);
+  }
+
+  private static String breaker(
+      String name,
+      int port,
+      String pathGlob,
+      String wait,
+      String onOpen,
+      boolean shadow,
+      String failureStatusCodes,
+      int calls) {
     return "{\"name\":\""
         + name
         + "\",\"match\":{\"host\":\"127.0.0.1\",\"port\":"
@@ -48,8 +69,11 @@ final class Rules {
         + ",\"path\":\""
         + pathGlob
         + "\"},\"scope\":\"rule\",\"failureRateThreshold\":50,"
-        + "\"slidingWindow\":{\"type\":\"COUNT\",\"size\":4},\"minimumCalls\":4,"
-        + "\"waitInOpenState\":\""
+        + "\"slidingWindow\":{\"type\":\"COUNT\",\"size\":"
+        + calls
+        + "},\"minimumCalls\":"
+        + calls
+        + ",\"waitInOpenState\":\""
         + wait
         + "\",\"halfOpenCalls\":1,\"failureStatusCodes\":"
         + failureStatusCodes

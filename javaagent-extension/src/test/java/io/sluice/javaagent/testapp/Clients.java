@@ -73,7 +73,7 @@ final class Clients {
   }
 
   /**
-   * OkHttp with a call timeout of 1.5 s of which the app's own interceptor uses up 300 ms before
+   * OkHttp with a call timeout of 800 ms of which the app's own interceptor uses up 300 ms before
    * the request is sent, as one that fetches a token or retries would: OkHttp counts its call
    * timeout from {@code execute}, before the app's interceptors run.
    */
@@ -81,7 +81,7 @@ final class Clients {
     static final OkHttpClient CLIENT =
         Ok.CLIENT
             .newBuilder()
-            .callTimeout(1500, TimeUnit.MILLISECONDS)
+            .callTimeout(800, TimeUnit.MILLISECONDS)
             .addInterceptor(
                 chain -> {
                   try {
