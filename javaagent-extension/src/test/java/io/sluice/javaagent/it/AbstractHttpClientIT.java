@@ -535,11 +535,11 @@ abstract class AbstractHttpClientIT {
         .pollInterval(Duration.ofMillis(50))
         .until(() -> app.call(client(), "GET", url, Map.of()).failed());
     downstream.answer(200);
-    // half-open 2 s after it opened, with one trial call; a failed trial opens it for 2 s again,
-    // far longer than the one call to the app that follows the trial
+    // half-open 1 s after it opened, with one trial call; a failed trial opens it for 1 s again,
+    // far longer than the one call to the app that follows the trial (tens of milliseconds)
     applyRules(
         Rules.document(
-            service(), Rules.breaker(policy, downstream.port(), paths, "2s", Rules.ERROR, false)));
+            service(), Rules.breaker(policy, downstream.port(), paths, "1s", Rules.ERROR, false)));
 
     String slowUrl = downstream.url("/" + scenario + Downstream.SLOW + client());
     await("the half-open breaker lets a trial call through, which ends without an outcome")
