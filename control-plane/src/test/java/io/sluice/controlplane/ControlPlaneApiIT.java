@@ -4194,7 +4194,7 @@ class ControlPlaneApiIT {
         .until(() -> api.get(fallingBackPath, READER).json().size() == 1);
     etcd.server().stop();
     // at once, as each waits out sluice.etcd.timeout
-    ExecutorService callers = Executors.newFixedThreadPool(3);
+    ExecutorService callers = Executors.newFixedThreadPool(4);
     try {
       CompletableFuture<ApiClient.Answer> writing =
           CompletableFuture.supplyAsync(
@@ -4209,6 +4209,12 @@ class ControlPlaneApiIT {
                       READER,
                       "{\"call\": {\"method\": \"GET\", \"url\": \"http://payments:8080/\"}}"),
               callers);
+      // once an answer from before the outage is stale (a check's answer stands for 1 s,
+      // EtcdHealthIndicator.FRESH)
+      CompletableFuture<ApiClient.Answer> checkingHealth =
+          CompletableFuture.supplyAsync(
+              () -> api.get("/actuator/health", null),
+              CompletableFuture.delayedExecutor(1500, TimeUnit.MILLISECONDS, callers));
       ApiClient.Answer write = writing.join();
       assertThat(write.status()).isEqualTo(503);
       assertThat(write.header("Retry-After")).isEqualTo("5");
@@ -4228,7 +4234,7 @@ class ControlPlaneApiIT {
       assertThat(evaluated.status()).isEqualTo(503);
       assertThat(evaluated.json().get("detail").asString())
           .isEqualTo("etcd is unavailable or did not answer in time. Try again shortly.");
-      ApiClient.Answer health = api.get("/actuator/health", null);
+      ApiClient.Answer health = checkingHealth.join();
       assertThat(health.status()).isEqualTo(503);
       assertThat(health.json().get("components").get("etcd").get("status").asString())
           .isEqualTo("DOWN");
