@@ -333,14 +333,50 @@ class DemoEndToEndIT {
       long dropped = applyGatewayRatio("0.0");
       int linesBefore = demo.loadLines().size();
       // Spans are decided when they start: nothing the gateway starts once the rule is applied
-      // may be exported, while the load generator keeps sending orders.
-      await("no gateway span exported at ratio 0.0 for 5 s of load")
-          .during(Duration.ofSeconds(5))
-          .atMost(Duration.ofSeconds(15))
-          .until(() -> gatewaySpansStartedAfter(dropped) == 0);
-      assertThat(answeredSince(linesBefore)).as("orders kept flowing meanwhile").isPositive();
+      // may be exported, neither the test's own orders nor the load generator's.
+      for (int i = 0; i < 8; i++) {
+        HttpResponse<String> answer = checkout();
+        assertThat(answer.statusCode()).as("order %d: %s", i, answer.body()).isIn(201, 202);
+      }
+      // Then one whose caller sampled its trace, which the gateway follows
+      // (respectParentDecision): once its span is in, so is every gateway span that ended before
+      // it, as the agent exports its spans in the order they ended.
+      String probe = hex(16);
+      HttpResponse<String> probed =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(demo.serviceUrl("gateway") + "/checkout"))
+                  .timeout(Duration.ofSeconds(30))
+                  .header("Content-Type", "application/json")
+                  .header("traceparent", "00-" + probe + "-" + hex(8) + "-01")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"sku\": \"book-1\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(probed.statusCode()).as(probed.body()).isIn(201, 202);
+      await("the gateway span of the order in a sampled trace is exported")
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  receiver.count(
+                          span ->
+                              span.traceId().equals(probe)
+                                  && "gateway".equals(span.service())
+                                  && span.kind() == ReceivedSpan.KIND_SERVER)
+                      > 0);
+      assertThat(
+              receiver.spans(
+                  span ->
+                      "gateway".equals(span.service())
+                          && span.kind() == ReceivedSpan.KIND_SERVER
+                          && span.startEpochNanos() > dropped
+                          && !span.traceId().equals(probe)))
+          .as("gateway spans started at ratio 0.0")
+          .isEmpty();
+      await("orders kept flowing meanwhile")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> answeredSince(linesBefore) > 0);
       System.out.printf(
-          "after ratio 0.0: gateway %d, orders %d spans started after the change%n",
+          "after ratio 0.0: gateway %d (the order in a sampled trace's included), orders %d spans"
+              + " started after the change%n",
           gatewaySpansStartedAfter(dropped),
           receiver.count(
               span -> span.service().equals("orders") && span.startEpochNanos() > dropped));
