@@ -66,7 +66,7 @@ class DemoScriptIT {
   @Test
   void checkModeEndsOnItsOwnAfterTheLoadAndSaysItPassed() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
-    demo = RunningDemo.start(root, Map.of(), "--no-agent", "--check", "--duration", "5s");
+    demo = RunningDemo.start(root, Map.of(), "--no-agent", "--check", "--duration", "2s");
 
     assertThat(demo.awaitExit(Duration.ofSeconds(180)))
         .as("demo.sh --check ends by itself")
