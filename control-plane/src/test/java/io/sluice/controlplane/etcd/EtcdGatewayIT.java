@@ -2,6 +2,7 @@ package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -11,6 +12,7 @@ import io.sluice.testing.etcd.EtcdExtension;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -98,11 +100,23 @@ class EtcdGatewayIT {
       EtcdGateway gateway = gateway(client, TIMEOUT);
       etcd.server().stop();
       try {
-        assertThatThrownBy(() -> gateway.await(client.getKVClient().get(key("a")), "read a"))
+        // at once: each waits out the timeout
+        CompletableFuture<Throwable> reading =
+            CompletableFuture.supplyAsync(
+                () ->
+                    catchThrowable(
+                        () -> gateway.await(client.getKVClient().get(key("a")), "read a")));
+        CompletableFuture<Throwable> committing =
+            CompletableFuture.supplyAsync(
+                () ->
+                    catchThrowable(
+                        () ->
+                            gateway.commit(
+                                client.getKVClient().put(key("a"), value(2)), "write a")));
+        assertThat(reading.join())
             .isInstanceOfSatisfying(
                 EtcdUnavailableException.class, e -> assertThat(e.outcomeUnknown()).isFalse());
-        assertThatThrownBy(
-                () -> gateway.commit(client.getKVClient().put(key("a"), value(2)), "write a"))
+        assertThat(committing.join())
             .isInstanceOfSatisfying(
                 EtcdUnavailableException.class, e -> assertThat(e.outcomeUnknown()).isTrue());
       } finally {
