@@ -69,9 +69,11 @@ final class EtcdStatus implements AutoCloseable {
   void awaitApplied(String service, long revision, AgentApp app) {
     long start = System.nanoTime();
     try {
+      // polled often: every scenario applies rules a few times, and a read is cheap
       Awaitility.await("the agent of " + service + " applies revision " + revision)
           .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(50))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(20))
           .until(() -> of(service).map(s -> s.appliedRevision() >= revision).orElse(false));
     } catch (ConditionTimeoutException e) {
       throw new AssertionError(
