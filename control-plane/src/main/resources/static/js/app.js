@@ -112,19 +112,38 @@ window.addEventListener('beforeunload', (event) => {
   }
 });
 
+/** A start whose whoami got no answer tries again, after 1 s, then twice as long up to 10 s. */
+const startRetry = { timer: null, delay: 0 };
+const START_RETRY_MS = 1000;
+const START_RETRY_MAX_MS = 10000;
+
 start();
 
 async function start() {
-  if (!session.token()) {
+  clearTimeout(startRetry.timer);
+  const token = session.token();
+  if (!token) {
     showSignIn();
     return;
   }
   try {
     await identify();
+    startRetry.delay = 0;
     enterApp();
   } catch (e) {
-    session.signOut();
-    showSignIn(e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : e.message);
+    if (e instanceof ApiError && e.status === 401) {
+      session.signOut();
+      showSignIn('That token was not accepted.');
+      return;
+    }
+    // No answer about the token (the control plane restarting, away, overloaded): that says nothing
+    // against it, so it stays, and the page asks again until the control plane answers. The form
+    // stays usable meanwhile: a token given there replaces this one.
+    startRetry.delay = Math.min(Math.max(startRetry.delay * 2, START_RETRY_MS), START_RETRY_MAX_MS);
+    showSignIn(`Could not ask the control plane about your sign-in (${e.message}). Trying again in ${startRetry.delay / 1000} s; your sign-in is kept.`);
+    startRetry.timer = setTimeout(() => {
+      if (!state.role && session.token() === token) start();
+    }, startRetry.delay);
   }
 }
 
@@ -150,6 +169,9 @@ function showSignIn(message) {
     text: 'Continue read-only without a token',
   });
   anonymous.addEventListener('click', () => {
+    // a token kept while the control plane did not answer about it (start) is given up for this
+    clearTimeout(startRetry.timer);
+    if (session.token()) session.signOut();
     state.role = 'reader';
     state.name = null;
     state.owner = draftOwner(null);

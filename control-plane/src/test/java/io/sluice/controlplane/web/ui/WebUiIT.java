@@ -297,6 +297,27 @@ class WebUiIT {
     assertThat(open.getDomProperty("validationMessage")).doesNotContain("lower-case");
   }
 
+  /**
+   * A page opened while the control plane does not answer who its token is (restarting, away) keeps
+   * the sign-in and asks again until it answers: it used to forget the token and show the sign-in
+   * form, so a reload during a restart signed the user out.
+   */
+  @Test
+  void aSignInTheControlPlaneDidNotAnswerAboutIsKeptAndAskedAgain() {
+    ChromeDriver chrome = browser;
+    openAfresh(WRITER_TOKEN, "/");
+    chrome.executeCdpCommand("Network.enable", Map.of());
+    chrome.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of("*/api/v1/whoami")));
+    try {
+      browser.navigate().refresh();
+      awaitText(By.id("sign-in-error"), "your sign-in is kept");
+      assertThat(js("return sessionStorage.getItem('sluice.token');")).isEqualTo(WRITER_TOKEN);
+    } finally {
+      chrome.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of()));
+    }
+    awaitRole("writer");
+  }
+
   @Test
   void showsErrorsAtTheirPathsThenSavesAfterReviewingTheDiff() {
     String service = "editing";
