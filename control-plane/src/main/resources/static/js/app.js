@@ -32,6 +32,12 @@ onUnauthorized(() => {
   // Only once signed in, or reading without a token: during sign-in the form itself reports a
   // refused token.
   if (!state.role) return;
+  if (state.token && !session.token()) {
+    // Refused without a token because another page of this tab signed out: the tab's session
+    // ended, not reading without a token. The page follows it (its unsaved edits kept).
+    followTheTabsSession();
+    return;
+  }
   if (session.token()) {
     // The token was revoked or rotated under the user: unsaved edits wait for the next sign-in.
     const edits = keepUnsavedEdits('your session ended');

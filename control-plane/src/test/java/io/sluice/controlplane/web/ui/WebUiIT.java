@@ -3259,6 +3259,47 @@ class WebUiIT {
   }
 
   /**
+   * Another page of the tab signed out while a writer's page holds unsaved edits, and reads need a
+   * token: the page's next request goes without one and is refused (its event stream's, as the
+   * control plane restarts). That is the tab's sign-out, not reading without a token refused: the
+   * page follows the tab to the sign-in form, says so, and keeps the edits for the writer's next
+   * sign-in. The page's other calls are held, so only the stream can tell.
+   */
+  @Test
+  void aPageWhoseTabSignedOutElsewhereKeepsItsEditsWhenRefusedWithoutAToken() throws Exception {
+    String service = "signed-out-elsewhere";
+    long revision = storeOrdersDocumentAs(service);
+    try (OwnControlPlane own =
+        OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
+      browser.get(own.url("/#/service/" + service + "/rules"));
+      signIn(WRITER_TOKEN);
+      awaitRole("writer");
+      awaitText(By.id("live"), "Live");
+      WebElement editor = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+      type(
+          editor,
+          editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+      holdApiCallsButTheEventStream();
+
+      js("sessionStorage.removeItem('sluice.token');");
+      own.restartAs("alice", WRITER_TOKEN, "writer");
+      awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
+      awaitText(By.id("toast"), "Signed out in another page of this tab");
+      assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
+          .contains("token:alice");
+
+      js("window.fetch = window.__unheld;");
+      signIn(WRITER_TOKEN);
+      awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
+      assertThat(waitFor(By.id("rules-editor")).getAttribute("value"))
+          .contains("\"defaultRatio\": 0.4");
+      discardEdits();
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
    * instead of taking the refused token for a session ended in another page. Then another page of
