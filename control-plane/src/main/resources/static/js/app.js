@@ -83,14 +83,18 @@ function tellIfLost(edits) {
 }
 
 document.getElementById('sign-out').addEventListener('click', async () => {
+  // Whose drafts go, and whether, as the page was when clicked: it may be drawn anew (for another
+  // session of the tab) while the user answers whether to leave its edits, which keeps them as its
+  // owner's draft; a yes discards them, as the dialog says.
+  const owner = state.drawnOwner;
+  const keep = state.page && state.page.showsKeptDraft && state.page.showsKeptDraft();
   if (!(await mayLeave())) return;
   // A sign-out forgets the drafts of its own session, but not those a reader's page says are kept
   // for a sign-in that may write (the user's drafts of other services were said to be kept when
   // they were: they stay with them). Other sessions' drafts are no business of this one: they wait
   // for their own sign-in (reading without a token, the button says "Sign in", and that sign-in is
   // what a draft kept when a session ended waits for).
-  const keep = state.page && state.page.showsKeptDraft && state.page.showsKeptDraft();
-  if (!keep && state.drawnOwner) session.dropDrafts(state.drawnOwner);
+  if (!keep && owner) session.dropDrafts(owner);
   signOut('Signed out.');
 });
 window.addEventListener('hashchange', route);

@@ -3300,6 +3300,45 @@ class WebUiIT {
   }
 
   /**
+   * A writer with unsaved edits clicks Sign out, and while its "leave without saving?" dialog is
+   * open the page is drawn anew for the tab's session (another page of the tab signed in as bob,
+   * and the event stream is answered for his token), which keeps the edits as alice's draft.
+   * Confirming the sign-out throws the edits away, as the dialog said: no sign-in of alice's gets
+   * them back.
+   */
+  @Test
+  void aSignOutConfirmedWhileThePageIsDrawnAnewDiscardsTheEditsItAskedAbout() throws Exception {
+    String service = "sign-out-while-redrawn";
+    long revision = storeOrdersDocumentAs(service);
+    try (OwnControlPlane own =
+        OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
+      browser.get(own.url("/#/service/" + service + "/rules"));
+      signIn(WRITER_TOKEN);
+      awaitRole("writer");
+      awaitText(By.id("live"), "Live");
+      awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+      WebElement editor = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+      type(
+          editor,
+          editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+
+      click(By.id("sign-out"));
+      waitFor(By.cssSelector("dialog [data-test=confirm]"));
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+      own.restartAs("bob", OTHER_WRITER_TOKEN, "writer");
+      awaitText(By.cssSelector("#who .who-name"), "bob");
+      assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
+          .contains("token:alice");
+
+      click(By.cssSelector("dialog [data-test=confirm]"));
+      waitFor(By.id("token"));
+      assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
    * instead of taking the refused token for a session ended in another page. Then another page of
