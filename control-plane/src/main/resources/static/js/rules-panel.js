@@ -198,7 +198,7 @@ export class RulesPanel {
       const discard = h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'discard-kept-draft', text: 'Discard the draft…' });
       discard.addEventListener('click', () => this.discardKeptDraft(owner, discard));
       fill(this.outcome, h('div', { class: 'notice notice-warn', role: 'status', 'data-test': 'draft-kept' },
-        h('p', { text: `Your unsaved edits to these rules from before ${draftWhy(kept)} are kept as a draft in this tab, not shown: your token may only read now. Sign in with a token that may write (or reload once yours may again) to get them back in the editor.` }),
+        h('p', { text: `Your unsaved edits to these rules from before ${draftWhy(kept)} are kept as a draft in this tab, not shown: your token may only read now. Sign in again as the same user with a token that may write (or reload once yours may again) to get them back in the editor: no other user's sign-in gets them.` }),
         h('div', { class: 'actions' }, discard)));
       if (this.page.activeTab !== 'rules') this.page.goTo('rules');
       return;

@@ -2042,6 +2042,10 @@ class WebUiIT {
     awaitText(
         By.cssSelector("[data-test=draft-kept]"),
         "Your unsaved edits to these rules from before your role changed are kept");
+    // only rita's sign-in gets them back: the notice does not send her to any writer's token
+    assertThat(browser.findElement(By.cssSelector("[data-test=draft-kept]")).getText())
+        .contains("Sign in again as the same user with a token that may write")
+        .contains("no other user's sign-in gets them");
 
     click(By.cssSelector("[data-test=discard-kept-draft]"));
     click(By.cssSelector("dialog [data-test=cancel]"));
