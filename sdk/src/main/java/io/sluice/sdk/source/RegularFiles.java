@@ -8,9 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,6 +38,10 @@ import java.util.concurrent.TimeoutException;
  *       long, then an {@link IOException}; the open thread stays blocked until something opens the
  *       pipe for writing (it is a daemon: it never keeps the JVM alive), then closes what it
  *       opened.
+ *   <li>At most one abandoned open per path and file: while it is still blocked, a read of the same
+ *       file (same {@link BasicFileAttributes#fileKey()}) is refused at once instead of leaving one
+ *       more blocked thread behind on every poll of a hung network file system. A different file at
+ *       the path (the swapped pipe replaced by a new rules file) is opened as usual.
  *   <li>The opened channel must be seekable: a regular file is, a pipe, socket or terminal is not
  *       ({@code lseek} fails with {@code ESPIPE}), so a pipe that opened at once, because something
  *       holds it open for writing, is refused before a read could block on it. A seekable device
@@ -48,6 +56,12 @@ final class RegularFiles {
    * system.
    */
   static final Duration OPEN_TIMEOUT = Duration.ofSeconds(1);
+
+  /**
+   * The opens given up on that may still be blocked, by path. Process-wide on purpose: the threads
+   * they leave behind are the process's, whichever source read the path.
+   */
+  private static final ConcurrentMap<Path, Abandoned> abandoned = new ConcurrentHashMap<>();
 
   private RegularFiles() {}
 
@@ -75,8 +89,18 @@ final class RegularFiles {
       }
       throw notRegular();
     }
+    Path key = file.toAbsolutePath().normalize();
+    Object fileKey = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+    Abandoned earlier = abandoned.get(key);
+    if (earlier != null && earlier.blocks(fileKey)) {
+      throw new IOException(
+          "an earlier open of this file, given up on after "
+              + OPEN_TIMEOUT.toMillis()
+              + " ms, is still blocked (a hung file system, or a pipe put in its place): not"
+              + " opened again until that open ends");
+    }
     betweenCheckAndOpen.run();
-    try (FileChannel channel = openWithin(file, OPEN_TIMEOUT)) {
+    try (FileChannel channel = openWithin(file, OPEN_TIMEOUT, key, fileKey)) {
       try {
         channel.position();
       } catch (IOException e) {
@@ -93,10 +117,12 @@ final class RegularFiles {
   /**
    * {@code file} opened for reading on a thread of its own, or an {@link IOException} when that
    * takes longer than {@code timeout}; the open thread then closes the channel should it still
-   * open.
+   * open. An open given up on is kept in {@link #abandoned} under {@code key} until it ends.
    */
-  private static FileChannel openWithin(Path file, Duration timeout) throws IOException {
+  private static FileChannel openWithin(Path file, Duration timeout, Path key, Object fileKey)
+      throws IOException {
     CompletableFuture<FileChannel> opened = new CompletableFuture<>();
+    Abandoned ifGivenUp = new Abandoned(fileKey, new CompletableFuture<>());
     Thread opener =
         new Thread(
             () -> {
@@ -107,6 +133,10 @@ final class RegularFiles {
                 }
               } catch (IOException | RuntimeException | Error e) {
                 opened.completeExceptionally(e);
+              } finally {
+                // ended before removed: a caller putting it after this removal sees it ended
+                ifGivenUp.ended().complete(null);
+                abandoned.remove(key, ifGivenUp);
               }
             },
             "sluice-open-file");
@@ -116,6 +146,7 @@ final class RegularFiles {
       opened.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       if (giveUp(opened)) {
+        abandon(key, ifGivenUp);
         throw new IOException(
             "did not open within "
                 + timeout.toMillis()
@@ -123,7 +154,9 @@ final class RegularFiles {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      if (!giveUp(opened) && !opened.isCompletedExceptionally()) {
+      if (giveUp(opened)) {
+        abandon(key, ifGivenUp);
+      } else if (!opened.isCompletedExceptionally()) {
         closeQuietly(opened.join()); // opened in the meantime, and not to be read
       }
       throw new InterruptedIOException("interrupted while opening " + file);
@@ -131,6 +164,14 @@ final class RegularFiles {
       // taken below
     }
     return taken(opened);
+  }
+
+  /** Keeps an open given up on until its thread says it ended (which may already be). */
+  private static void abandon(Path key, Abandoned open) {
+    abandoned.put(key, open);
+    if (open.ended().isDone()) {
+      abandoned.remove(key, open); // ended before the put: its own removal came too early
+    }
   }
 
   /** What a completed open brought: the channel, or what the open threw. */
@@ -152,6 +193,18 @@ final class RegularFiles {
   /** Whether the caller gave up before the open ended; false when the channel is there to take. */
   private static boolean giveUp(CompletableFuture<FileChannel> opened) {
     return opened.completeExceptionally(new IOException("abandoned"));
+  }
+
+  /**
+   * An open given up on: {@code fileKey} is the file the path was when it was tried (null where the
+   * file system has none), {@code ended} completes when the open returns or fails.
+   */
+  private record Abandoned(Object fileKey, CompletableFuture<Void> ended) {
+
+    /** Whether this open, still blocked, refuses a new open of the file known as {@code key}. */
+    boolean blocks(Object key) {
+      return !ended.isDone() && Objects.equals(fileKey, key);
+    }
   }
 
   private static void closeQuietly(FileChannel channel) {

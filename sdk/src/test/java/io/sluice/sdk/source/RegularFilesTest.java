@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +80,57 @@ class RegularFilesTest {
           .isInstanceOf(IOException.class)
           .hasMessageContaining("Broken pipe");
     }
+  }
+
+  @Test
+  void aFileWhoseAbandonedOpenIsStillBlockedIsRefusedWithoutLeavingAnotherThreadBehind()
+      throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), "{}");
+    Path sameFile = Files.createLink(dir.resolve("same.json"), file);
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100, () -> swapInAPipe(file)))
+        .hasMessageContaining("did not open within 1000 ms");
+    Thread opener = onlyOpenerSince(before);
+    // the open stays blocked on the pipe, and the path shows the same file again: as a hung
+    // network file system does, whose attributes still answer while its opens hang
+    Path pipe = Files.move(file, dir.resolve("pipe"));
+    Files.createLink(file, sameFile);
+
+    // every poll would otherwise leave one more thread blocked (here: on another pipe)
+    for (int poll = 0; poll < 3; poll++) {
+      assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100, () -> swapInAPipe(file)))
+          .hasMessageContaining("an earlier open of this file")
+          .hasMessageContaining("is still blocked");
+    }
+    assertThat(onlyOpenerSince(before)).isSameAs(opener);
+    assertThat(opener.isAlive()).isTrue();
+
+    // another file at the path is read as usual, the abandoned open still blocked
+    Files.delete(file);
+    Files.writeString(file, "{\"new\":true}");
+    assertThat(RegularFiles.readAtMost(file, 100)).isEqualTo(bytes("{\"new\":true}"));
+    assertThat(opener.isAlive()).isTrue();
+
+    // once the abandoned open ends, the same file opens again
+    try (OutputStream writer = Files.newOutputStream(pipe)) {
+      await("the abandoned open ends")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !opener.isAlive());
+    }
+    Files.delete(file);
+    Files.createLink(file, sameFile);
+    assertThat(RegularFiles.readAtMost(file, 100)).isEqualTo(bytes("{}"));
+  }
+
+  /** The one open thread started since {@code before} that is still alive. */
+  private static Thread onlyOpenerSince(Set<Thread> before) {
+    List<Thread> openers =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> !before.contains(t) && t.getName().equals("sluice-open-file"))
+            .filter(Thread::isAlive)
+            .toList();
+    assertThat(openers).as("blocked open threads").hasSize(1);
+    return openers.get(0);
   }
 
   @Test
