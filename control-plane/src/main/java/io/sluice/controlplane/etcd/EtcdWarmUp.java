@@ -100,7 +100,12 @@ final class EtcdWarmUp implements SmartLifecycle {
         } else if (unansweredSince < 0) {
           unansweredSince = now;
         }
-        if (probing && System.nanoTime() - unansweredSince >= etcd.timeout().toNanos()) {
+        // a probe takes its time (an address that drops or stays silent costs it the timeout):
+        // etcd's answer to the read may have come meanwhile, through an address probed earlier
+        // that was still starting, and is then taken, not given up on
+        if (probing
+            && !read.isDone()
+            && System.nanoTime() - unansweredSince >= etcd.timeout().toNanos()) {
           read.cancel(false);
           LOG.warning(gaveUp(probed, etcd.timeout()));
           return null;

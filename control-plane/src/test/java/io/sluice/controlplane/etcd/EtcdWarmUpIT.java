@@ -1,0 +1,84 @@
+package io.sluice.controlplane.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcd.jetcd.Client;
+import io.sluice.etcd.EtcdAddress;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The start's warm-up against a real etcd. */
+class EtcdWarmUpIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(1);
+
+  /**
+   * etcd answers the warm-up's read while the probe still waits on an address that accepts and says
+   * nothing (as an etcd still starting does): the warm-up takes the answer. It gave up on it,
+   * warning that etcd did not answer, because no probed address had.
+   */
+  @Test
+  void takesAnAnswerThatCameWhileTheProbeFoundNothing() throws Exception {
+    EtcdSettings settings =
+        new EtcdSettings(
+            List.of(etcd.endpoint()),
+            "/sluice",
+            null,
+            null,
+            null,
+            TIMEOUT,
+            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        LogCapture log = LogCapture.of(EtcdWarmUp.class);
+        Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+      EtcdGateway gateway =
+          new EtcdGateway(
+              client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      // the probe waits up to 5 s on the silent address, far longer than etcd needs to answer
+      EtcdWarmUp warmUp =
+          new EtcdWarmUp(
+              client,
+              gateway,
+              new EndpointProbe(
+                  List.of(new EtcdAddress("127.0.0.1", silent.getLocalPort(), true)),
+                  Duration.ofSeconds(5)));
+      // etcd answers only once the probe waits on the silent address
+      etcd.server().freeze();
+      Thread thawWhenProbed =
+          new Thread(
+              () -> {
+                try (Socket probing = silent.accept();
+                    InputStream in = probing.getInputStream()) {
+                  etcd.server().thaw();
+                  in.readAllBytes(); // says nothing until the probe gives up on it
+                } catch (IOException ignored) {
+                  // the test ends
+                } finally {
+                  etcd.server().thaw();
+                }
+              },
+              "thaw-when-probed");
+      thawWhenProbed.setDaemon(true);
+      thawWhenProbed.start();
+
+      warmUp.start();
+
+      assertThat(etcd.server().isFrozen()).as("the probe reached the silent address").isFalse();
+      assertThat(log.messages())
+          .singleElement()
+          .satisfies(message -> assertThat(message).startsWith("connected to etcd"));
+    }
+  }
+}
