@@ -279,7 +279,7 @@ class UnprotectedTargetsTest {
     assertThat(UnprotectedTargets.suggestedName("orders-v2", "8080"))
         .as("any other plain host keeps host-port")
         .isEqualTo("orders-v2-8080");
-    // the vectors the web UI's own copy of the rule is checked against
+    // names pinned, so that a change of the rule is a decision: policies added before keep theirs
     assertThat(UnprotectedTargets.suggestedName("[::1]", "443")).isEqualTo("--1-eff8e7ca-443");
     assertThat(UnprotectedTargets.suggestedName("fe80::1%ETH0", "80"))
         .isEqualTo("fe80--1-eth0-bf158531-80");
