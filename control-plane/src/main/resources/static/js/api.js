@@ -31,7 +31,11 @@ export const session = {
     const drafts = keptDrafts();
     const mine = drafts[owner] || (drafts[owner] = Object.create(null));
     mine[draft.service] = draft;
-    return storeDrafts(drafts);
+    if (storeDrafts(drafts)) return true;
+    // not kept: an older draft of the same service must not come back in place of these edits
+    delete mine[draft.service];
+    storeDrafts(drafts);
+    return false;
   },
   /** The kept edits of `service` for `owner`, once (they are forgotten as they are handed out). */
   takeDraft(owner, service) {

@@ -1975,7 +1975,8 @@ class WebUiIT {
 
   /**
    * The tab's storage is full (about 5 MB per site) when a writer's session ends under unsaved
-   * edits: the page still goes on to the sign-in form, which says that the edits could not be kept.
+   * edits: the page still goes on to the sign-in form, which says that the edits could not be kept,
+   * and an older draft of the same service kept before is not offered back in their place.
    */
   @Test
   void editsTheFullStorageCannotKeepAreSaidToBeLost() {
@@ -1988,6 +1989,12 @@ class WebUiIT {
     type(
         editor,
         editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+    // edits of this service kept in an earlier session of alice's
+    js(
+        "sessionStorage.setItem('sluice.drafts', JSON.stringify({'token:alice': {[arguments[0]]:"
+            + " {service: arguments[0], base: 1, text: '{\"older\": true}', comment: '',"
+            + " why: 'your session ended'}}}));",
+        service);
     try {
       // the storage filled up to less than 64 characters, by ever smaller pieces
       js(
