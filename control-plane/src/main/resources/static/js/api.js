@@ -13,8 +13,14 @@ export const session = {
   token() {
     return sessionStorage.getItem(TOKEN_KEY);
   },
+  /** Keeps `token` for this tab; throws an Error saying so when the tab's storage is full. */
   signIn(token) {
-    sessionStorage.setItem(TOKEN_KEY, token);
+    try {
+      sessionStorage.setItem(TOKEN_KEY, token);
+    } catch (e) {
+      if (!(e instanceof DOMException && e.name === 'QuotaExceededError')) throw e;
+      throw new Error("This tab's storage is full, so the sign-in cannot be kept in it: open the control plane in a new tab.");
+    }
   },
   signOut() {
     sessionStorage.removeItem(TOKEN_KEY);

@@ -2010,6 +2010,14 @@ class WebUiIT {
               + " could not be kept: this tab's storage is"
               + " full");
       assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
+      // nor does the storage keep a sign-in now: the form says so, not the browser's quota error
+      js(
+          "let i = 0; for (let size = 64; size >= 1; size >>= 1) {"
+              + " for (;;) { try { sessionStorage.setItem('filler-small-' + i, 'x'.repeat(size));"
+              + " i++; } catch (e) { break; } } }");
+      signIn(WRITER_TOKEN);
+      awaitText(
+          By.id("sign-in-error"), "This tab's storage is full, so the sign-in cannot be kept");
     } finally {
       js(
           "Object.keys(sessionStorage).filter(k => k.startsWith('filler-'))"
