@@ -14,8 +14,6 @@ import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -974,7 +972,8 @@ class ControlPlaneApiIT {
         "GET /api/v1/services HTTP/1.1\r\nX-Padding: " + "x".repeat(20_000) + "\r\n");
     for (Map.Entry<String, String> request : raw.entrySet()) {
       String answer =
-          rawHttp(
+          RawHttp.exchange(
+              controlPlane.port(),
               (request.getValue()
                       + "Host: 127.0.0.1\r\nAuthorization: Bearer "
                       + READER
@@ -989,17 +988,6 @@ class ControlPlaneApiIT {
           .contains("\"status\":400")
           .doesNotContain("<html")
           .doesNotContain("Tomcat");
-    }
-  }
-
-  /** Sends {@code request}'s bytes as they are and answers everything the server sent. */
-  private String rawHttp(byte[] request) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", controlPlane.port())) {
-      socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(request);
-      out.flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 
@@ -1426,7 +1414,8 @@ class ControlPlaneApiIT {
     empty.put("an empty JSON body", api.post(path + "/rollback?to=" + r2, WRITER, "").status());
     for (String type : List.of("application/x-www-form-urlencoded", "multipart/form-data")) {
       String answer =
-          rawHttp(
+          RawHttp.exchange(
+              controlPlane.port(),
               ("POST "
                       + path
                       + "/rollback?to="
@@ -2213,7 +2202,7 @@ class ControlPlaneApiIT {
         (READER + "\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     // a stream that opened would never end: the read times out and the test fails
-    String answer = rawHttp(request.toByteArray());
+    String answer = RawHttp.exchange(controlPlane.port(), request.toByteArray());
     assertThat(answer).startsWith("HTTP/1.1 401 ");
     assertThat(answer)
         .contains("urn:sluice:problem:unauthorized")
@@ -2224,7 +2213,8 @@ class ControlPlaneApiIT {
   void anEmptyBearerHeaderSentAsRawBytesIsRefusedBeforeTheAccessToken() throws Exception {
     // HttpClient trims a header value: here exactly "Bearer " reaches the server
     String answer =
-        rawHttp(
+        RawHttp.exchange(
+            controlPlane.port(),
             ("GET /api/v1/events?access_token="
                     + READER
                     + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \r\n"
@@ -3336,7 +3326,7 @@ class ControlPlaneApiIT {
     request.write(comment);
     request.write("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
     request.write(content);
-    return rawHttp(request.toByteArray());
+    return RawHttp.exchange(controlPlane.port(), request.toByteArray());
   }
 
   @Test

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testing.etcd.EtcdExtension;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -75,7 +71,8 @@ class ManagementPortIT {
   @Test
   void tomcatsOwnRefusalsOnTheManagementPortAreProblemDocuments() throws IOException {
     String path = "/actuator/a%2Fb";
-    String answer = rawHttp(controlPlane.managementPort(), "GET " + path + " HTTP/1.1\r\n");
+    String answer =
+        RawHttp.exchange(controlPlane.managementPort(), "GET " + path + " HTTP/1.1\r\n");
 
     assertThat(answer).startsWith("HTTP/1.1 400").doesNotContain("<html").doesNotContain("Tomcat");
     int body = answer.indexOf("\r\n\r\n");
@@ -85,18 +82,5 @@ class ManagementPortIT {
     assertThat(problem.get("type").asString()).isEqualTo("urn:sluice:problem:invalid-request");
     assertThat(problem.get("status").asInt()).isEqualTo(400);
     assertThat(problem.get("instance").asString()).isEqualTo(path);
-  }
-
-  /** Sends {@code requestLine} with a few headers as they are; answers all the server sent. */
-  private static String rawHttp(int port, String requestLine) throws IOException {
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-      socket.setSoTimeout(30_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(
-          (requestLine + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
   }
 }

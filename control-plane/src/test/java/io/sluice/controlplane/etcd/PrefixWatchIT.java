@@ -40,12 +40,7 @@ class PrefixWatchIT {
     // an inbound limit the big value does not fit: every read of the prefix fails
     try (Client client =
         Client.builder().endpoints(etcd.endpoint()).maxInboundMessageSize(64 * 1024).build()) {
-      EtcdGateway gateway =
-          new EtcdGateway(
-              client,
-              EtcdKeys.defaults(),
-              Duration.ofSeconds(5),
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      EtcdGateway gateway = gatewayOf(client, Duration.ofSeconds(5));
       PrefixWatches watches = new PrefixWatches(gateway, scheduler);
       WatchesHealthIndicator health = new WatchesHealthIndicator(watches);
       Map<String, String> mirrored = new ConcurrentHashMap<>();
@@ -102,12 +97,7 @@ class PrefixWatchIT {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (LogCapture log = LogCapture.of(FirstReadGate.class);
         Client client = Client.builder().endpoints("http://127.0.0.1:" + nothingListens).build()) {
-      EtcdGateway gateway =
-          new EtcdGateway(
-              client,
-              EtcdKeys.defaults(),
-              Duration.ofSeconds(1),
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      EtcdGateway gateway = gatewayOf(client, Duration.ofSeconds(1));
       PrefixWatches watches = new PrefixWatches(gateway, scheduler);
       PrefixWatch agents = watches.start("agents", "/a/", new Mirror(new ConcurrentHashMap<>()));
       PrefixWatch rules = watches.start("rules", "/r/", new Mirror(new ConcurrentHashMap<>()));
@@ -150,21 +140,8 @@ class PrefixWatchIT {
   void aHealthCheckOfARefusedMirrorAnswersWhileTheSchedulerShutsDown() throws Exception {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (EtcdServer authEtcd = EtcdServer.fromPath()) {
-      authEtcd.start();
-      authEtcd.addUser("root", "root-secret", "root");
-      authEtcd.enableAuth();
-      try (Client client =
-          Client.builder()
-              .endpoints(authEtcd.endpoint())
-              .user(bytes("root"))
-              .password(bytes("wrong-secret"))
-              .build()) {
-        EtcdGateway gateway =
-            new EtcdGateway(
-                client,
-                EtcdKeys.defaults(),
-                Duration.ofSeconds(5),
-                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      try (Client client = refusedClientOf(authEtcd)) {
+        EtcdGateway gateway = gatewayOf(client, Duration.ofSeconds(5));
         PrefixWatches watches = new PrefixWatches(gateway, scheduler);
         WatchesHealthIndicator health = new WatchesHealthIndicator(watches);
         PrefixWatch watch = watches.start("things", "/watched/", new Mirror(new HashMap<>()));
@@ -193,21 +170,8 @@ class PrefixWatchIT {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (EtcdServer authEtcd = EtcdServer.fromPath();
         LogCapture log = LogCapture.of(PrefixWatch.class)) {
-      authEtcd.start();
-      authEtcd.addUser("root", "root-secret", "root");
-      authEtcd.enableAuth();
-      try (Client client =
-          Client.builder()
-              .endpoints(authEtcd.endpoint())
-              .user(bytes("root"))
-              .password(bytes("wrong-secret"))
-              .build()) {
-        EtcdGateway gateway =
-            new EtcdGateway(
-                client,
-                EtcdKeys.defaults(),
-                Duration.ofSeconds(5),
-                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      try (Client client = refusedClientOf(authEtcd)) {
+        EtcdGateway gateway = gatewayOf(client, Duration.ofSeconds(5));
         PrefixWatch watch =
             new PrefixWatches(gateway, scheduler)
                 .start("things", "/watched/", new Mirror(new HashMap<>()));
@@ -270,5 +234,25 @@ class PrefixWatchIT {
     public void delete(String key, long revision) {
       keys.remove(key);
     }
+  }
+
+  /**
+   * Starts {@code authEtcd} with auth on and answers a client of it whose password is wrong: etcd
+   * refuses its every read.
+   */
+  private static Client refusedClientOf(EtcdServer authEtcd) {
+    authEtcd.start();
+    authEtcd.addUser("root", "root-secret", "root");
+    authEtcd.enableAuth();
+    return Client.builder()
+        .endpoints(authEtcd.endpoint())
+        .user(bytes("root"))
+        .password(bytes("wrong-secret"))
+        .build();
+  }
+
+  private static EtcdGateway gatewayOf(Client client, Duration timeout) {
+    return new EtcdGateway(
+        client, EtcdKeys.defaults(), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
   }
 }

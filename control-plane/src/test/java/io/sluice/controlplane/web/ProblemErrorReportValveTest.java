@@ -2,11 +2,8 @@ package io.sluice.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.controlplane.RawHttp;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.apache.catalina.Context;
 import org.apache.catalina.Lifecycle;
@@ -59,7 +56,11 @@ class ProblemErrorReportValveTest {
   @Test
   void aRefusedPathIsTheProblemsInstance() throws IOException {
     for (String path : new String[] {"/api/v1/services/a%2Fb/rules", "/api/v1/services/a%zz/x"}) {
-      JsonNode problem = problem(send("GET " + path + " HTTP/1.1\r\n"), path);
+      JsonNode problem =
+          problem(
+              RawHttp.exchange(
+                  tomcat.getConnector().getLocalPort(), "GET " + path + " HTTP/1.1\r\n"),
+              path);
 
       assertThat(problem.get("type").asString())
           .as(path)
@@ -72,7 +73,9 @@ class ProblemErrorReportValveTest {
   @Test
   void headersOverTheLimitNameThePathTheyCameWith() throws IOException {
     String answer =
-        send("GET /api/v1/services HTTP/1.1\r\nX-Padding: " + "x".repeat(20_000) + "\r\n");
+        RawHttp.exchange(
+            tomcat.getConnector().getLocalPort(),
+            "GET /api/v1/services HTTP/1.1\r\nX-Padding: " + "x".repeat(20_000) + "\r\n");
 
     assertThat(problem(answer, "headers").get("instance").asString()).isEqualTo("/api/v1/services");
   }
@@ -80,7 +83,10 @@ class ProblemErrorReportValveTest {
   /** Tomcat stops reading at a character no request target may hold: there is no path to name. */
   @Test
   void aRequestLineReadOnlyInPartHasNoInstance() throws IOException {
-    JsonNode problem = problem(send("GET /api/{x} HTTP/1.1\r\n"), "a '{'");
+    JsonNode problem =
+        problem(
+            RawHttp.exchange(tomcat.getConnector().getLocalPort(), "GET /api/{x} HTTP/1.1\r\n"),
+            "a '{'");
 
     assertThat(problem.get("status").asInt()).isEqualTo(400);
     assertThat(problem.has("instance")).isFalse();
@@ -99,19 +105,5 @@ class ProblemErrorReportValveTest {
             "content-security-policy: "
                 + SecurityHeadersFilter.CONTENT_SECURITY_POLICY.toLowerCase());
     return JSON.readTree(answer.substring(body + 4));
-  }
-
-  /** Sends {@code requestLine} and headers as they are; answers everything the server sent. */
-  private static String send(String requestLine) throws IOException {
-    int port = tomcat.getConnector().getLocalPort();
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-      socket.setSoTimeout(10_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(
-          (requestLine + "Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
   }
 }

@@ -1876,10 +1876,7 @@ class WebUiIT {
     long revision = storeOrdersDocumentAs("kept-draft");
     open(WRITER_TOKEN, "/service/kept-draft/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
-    WebElement editor = waitFor(By.id("rules-editor"));
-    type(
-        editor,
-        editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+    WebElement editor = editTheDefaultRatio();
     waitFor(By.id("change-comment")).sendKeys("halve the noise");
 
     js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
@@ -1984,11 +1981,7 @@ class WebUiIT {
     long revision = storeOrdersDocumentAs(service);
     open(WRITER_TOKEN, "/service/" + service + "/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
-    WebElement editor = waitFor(By.id("rules-editor"));
-    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains(service));
-    type(
-        editor,
-        editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+    WebElement editor = editTheDefaultRatio();
     // edits of this service kept in an earlier session of alice's
     js(
         "sessionStorage.setItem('sluice.drafts', JSON.stringify({'token:alice': {[arguments[0]]:"
@@ -3182,11 +3175,7 @@ class WebUiIT {
           "#/service/" + service + "/rules");
       browser.navigate().refresh();
       awaitRole("writer");
-      WebElement editor = waitFor(By.id("rules-editor"));
-      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
-      type(
-          editor,
-          editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+      WebElement editor = editTheDefaultRatio();
       js(
           "const c = document.getElementById('change-comment'); c.value = arguments[0];"
               + " c.dispatchEvent(new Event('input', {bubbles: true}));",
@@ -3294,11 +3283,7 @@ class WebUiIT {
       signIn(WRITER_TOKEN);
       awaitRole("writer");
       awaitText(By.id("live"), "Live");
-      WebElement editor = waitFor(By.id("rules-editor"));
-      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
-      type(
-          editor,
-          editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+      WebElement editor = editTheDefaultRatio();
       holdApiCallsButTheEventStream();
 
       js("sessionStorage.removeItem('sluice.token');");
@@ -3336,11 +3321,7 @@ class WebUiIT {
       awaitRole("writer");
       awaitText(By.id("live"), "Live");
       awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
-      WebElement editor = waitFor(By.id("rules-editor"));
-      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
-      type(
-          editor,
-          editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+      WebElement editor = editTheDefaultRatio();
 
       click(By.id("sign-out"));
       waitFor(By.cssSelector("dialog [data-test=confirm]"));
@@ -3427,11 +3408,7 @@ class WebUiIT {
       browser.navigate().refresh();
       awaitRole("writer");
       awaitText(By.id("live"), "Live");
-      WebElement editor = waitFor(By.id("rules-editor"));
-      await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
-      type(
-          editor,
-          editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+      WebElement editor = editTheDefaultRatio();
 
       js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
       click(By.id("tab-history"));
@@ -3839,6 +3816,19 @@ class WebUiIT {
     }
     js(script + " history.replaceState(null, '', arguments[0]);", hash, argument);
     browser.navigate().refresh();
+  }
+
+  /**
+   * Waits for the rules editor to hold the stored orders document, then makes one unsaved edit (its
+   * defaultRatio 0.1 becomes 0.4); answers the editor.
+   */
+  private static WebElement editTheDefaultRatio() {
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("drop-health"));
+    type(
+        editor,
+        editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
+    return editor;
   }
 
   private static void signIn(String token) {
