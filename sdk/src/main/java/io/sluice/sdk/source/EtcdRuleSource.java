@@ -17,6 +17,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
@@ -728,7 +729,7 @@ public final class EtcdRuleSource implements RuleSource {
               + " ms; retrying (a warning follows if it keeps failing)");
       return;
     }
-    boolean refused = refusedAccess(error);
+    boolean refused = EtcdRefusal.refusedAccess(error);
     if (refused ? refusalTold : outageTold) {
       // the same problem again, or again after the other one (etcd down, then back up still
       // refusing): said already in this stretch of failures
@@ -791,21 +792,6 @@ public final class EtcdRuleSource implements RuleSource {
       root = root.getCause();
     }
     return root;
-  }
-
-  /**
-   * Whether etcd answered with a refusal of the credentials or of access (a wrong password, a user
-   * without a role on the prefix, authentication not enabled on a cluster given a user), as gRPC
-   * words etcd's errors.
-   */
-  static boolean refusedAccess(Throwable error) {
-    String message = String.valueOf(rootCause(error).getMessage());
-    return message.startsWith("UNAUTHENTICATED")
-        || message.startsWith("PERMISSION_DENIED")
-        || message.contains("etcdserver: authentication")
-        || message.contains("etcdserver: permission denied")
-        || message.contains("etcdserver: user name")
-        || message.contains("invalid user ID or password");
   }
 
   private static String describe(Throwable error) {

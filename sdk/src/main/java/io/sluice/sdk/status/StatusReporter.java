@@ -2,6 +2,7 @@ package io.sluice.sdk.status;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
@@ -56,9 +57,10 @@ import java.util.logging.Logger;
  *       size, is written without its lists (their lengths counted as omitted) rather than failing
  *       every retry while the old status stays live under the kept-alive lease.
  *   <li><b>Never in the way.</b> All etcd I/O happens on the reporter's own thread with timeouts;
- *       failures are logged once per outage and retried on the next refresh. Each retry first has
- *       gRPC reconnect at once, so the reporter's backoff, not gRPC's (up to 2 minutes), decides
- *       how soon the status is back after a long outage.
+ *       failures are logged once per stretch of failures and kind (etcd refusing the agent's
+ *       credentials or access, or any other failure, such as etcd being unreachable) and retried on
+ *       the next refresh. Each retry first has gRPC reconnect at once, so the reporter's backoff,
+ *       not gRPC's (up to 2 minutes), decides how soon the status is back after a long outage.
  * </ul>
  *
  * <p>This class owns the thread, the debounce and the order of a write; each part of a write has a
@@ -131,7 +133,13 @@ public final class StatusReporter implements AutoCloseable {
   private volatile boolean taskFailureLogged;
 
   // Confined to the executor thread.
-  private boolean failureLogged;
+
+  /** Whether this stretch of failed writes has warned of etcd refusing access; see failed(). */
+  private boolean refusalTold;
+
+  /** Whether this stretch of failed writes has warned of any other failure; see failed(). */
+  private boolean failureTold;
+
   private boolean everAnswered;
 
   private StatusReporter(Builder builder) {
@@ -352,21 +360,57 @@ public final class StatusReporter implements AutoCloseable {
         }
       }
       pacing.failed(nanoTime.getAsLong());
-      if (!failureLogged) {
-        failureLogged = true;
-        // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
-        String hint = schemes.hint(e, everAnswered);
-        logger.warning(
-            "could not write the agent status "
-                + key
-                + " ("
-                + EtcdErrors.rootMessage(e)
-                + (hint == null ? ")" : "): " + hint)
-                + "; retrying, at longer intervals up to "
-                + pacing.maxBackoff().toMillis()
-                + " ms while it fails");
-      }
+      failed(e);
     }
+  }
+
+  /**
+   * Logs a failed write: one WARNING per stretch of failures that etcd refuses this agent's
+   * credentials or access, and one that the write failed otherwise (etcd unreachable), whatever
+   * order they come in and however often etcd flips between them (down, then back up still
+   * refusing); every other failure at FINE. A successful write ends the stretch.
+   */
+  private void failed(Exception e) {
+    boolean refused = EtcdRefusal.refusedAccess(e);
+    if (refused ? refusalTold : failureTold) {
+      logger.log(
+          Level.FINE,
+          (refused
+                  ? "etcd still refuses this agent the status "
+                  : "still could not write the agent status ")
+              + key
+              + " ("
+              + EtcdErrors.rootMessage(e)
+              + "); retrying");
+      return;
+    }
+    String retrying =
+        "; retrying, at longer intervals up to "
+            + pacing.maxBackoff().toMillis()
+            + " ms while it fails";
+    if (refused) {
+      refusalTold = true;
+      // etcd answered: a configuration mistake to fix, not an outage to wait out
+      logger.warning(
+          "etcd refuses this agent the status "
+              + key
+              + " ("
+              + EtcdErrors.rootMessage(e)
+              + "): check sluice.etcd.user and sluice.etcd.password, and that the user may write"
+              + " the key"
+              + retrying);
+      return;
+    }
+    failureTold = true;
+    // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
+    String hint = schemes.hint(e, everAnswered);
+    logger.warning(
+        "could not write the agent status "
+            + key
+            + " ("
+            + EtcdErrors.rootMessage(e)
+            + (hint == null ? ")" : "): " + hint)
+            + retrying);
   }
 
   private void put(AgentStatus status) throws Exception {
@@ -374,8 +418,9 @@ public final class StatusReporter implements AutoCloseable {
     everAnswered = true;
     pacing.written(status, nanoTime.getAsLong());
     writes++;
-    if (failureLogged) {
-      failureLogged = false;
+    if (refusalTold || failureTold) {
+      refusalTold = false;
+      failureTold = false;
       logger.info("the agent status " + key + " is written again");
     }
   }

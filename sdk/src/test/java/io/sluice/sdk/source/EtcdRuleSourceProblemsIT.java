@@ -1,19 +1,17 @@
 package io.sluice.sdk.source;
 
+import static io.sluice.sdk.EtcdWithAuth.then;
+import static io.sluice.sdk.EtcdWithAuth.warnings;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.EtcdWithAuth;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -27,9 +25,6 @@ import org.junit.jupiter.api.Test;
  * comes first and however often etcd flips between them.
  */
 class EtcdRuleSourceProblemsIT {
-
-  /** Generous: the first jetcd client of a JVM loads gRPC and Netty. */
-  private static final Duration AWAIT = Duration.ofSeconds(30);
 
   private static final String REFUSES = "etcd refuses this agent the rules of orders";
   private static final String UNREACHABLE = "etcd is unreachable for the rules of orders";
@@ -47,12 +42,7 @@ class EtcdRuleSourceProblemsIT {
 
   @BeforeAll
   static void startEtcdWithAuthentication() {
-    etcd = EtcdServer.fromPath();
-    etcd.start();
-    etcd.addUser("root", "root-secret", "root");
-    etcd.addPrefixRole("sluice-agent", "/sluice/");
-    etcd.addUser("orders-agent", "agent-secret", "sluice-agent");
-    etcd.enableAuth();
+    etcd = EtcdWithAuth.start();
   }
 
   @AfterAll
@@ -66,12 +56,7 @@ class EtcdRuleSourceProblemsIT {
   void seeEveryAttempt() {
     levelBefore = sourceLogger.getLevel();
     sourceLogger.setLevel(Level.FINE);
-    client =
-        Client.builder()
-            .endpoints(etcd.endpoint())
-            .user(bytes("orders-agent"))
-            .password(bytes("guessed"))
-            .build();
+    client = EtcdWithAuth.clientWithAWrongPassword(etcd);
   }
 
   @AfterEach
@@ -124,25 +109,5 @@ class EtcdRuleSourceProblemsIT {
             .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
             .build();
     source.start();
-  }
-
-  /** Does {@code action}, then waits for a line starting with {@code start} that follows it. */
-  private static void then(LogCapture log, Runnable action, String start) {
-    int seen = log.messages().size();
-    action.run();
-    await("a line: " + start)
-        .atMost(AWAIT)
-        .until(() -> log.messages().stream().skip(seen).anyMatch(m -> m.startsWith(start)));
-  }
-
-  private static List<String> warnings(LogCapture log) {
-    return log.records().stream()
-        .filter(r -> r.getLevel() == Level.WARNING)
-        .map(LogRecord::getMessage)
-        .toList();
-  }
-
-  private static ByteSequence bytes(String text) {
-    return ByteSequence.from(text, StandardCharsets.UTF_8);
   }
 }
