@@ -68,8 +68,10 @@ import java.util.logging.Logger;
  *   <li><b>One warning per problem.</b> A stretch of failed attempts warns once that etcd is
  *       unreachable and once that it refuses this agent's credentials or access, whatever order
  *       they come in and however often etcd flips between the two (down, then back up still
- *       refusing); every other attempt is logged at FINE. etcd answering ends the stretch with one
- *       line.
+ *       refusing); every other attempt is logged at FINE. The watches coming up end the stretch
+ *       with one line, and the backoff starts again from its minimum: a read that works is not
+ *       enough, or etcd answering reads but refusing watches would be warned of anew at every
+ *       retry.
  *   <li><b>A wrong scheme is not an outage.</b> Before etcd first answers, a failure that shows the
  *       endpoints' scheme does not match what etcd speaks is logged as that, in the outage's one
  *       line, when the builder was given the endpoints (see {@code EtcdSchemeMismatch}).
@@ -377,7 +379,9 @@ public final class EtcdRuleSource implements RuleSource {
     }
     List<GetResponse> gets = response.getGetResponses();
     long revision = response.getHeader().getRevision();
-    reachable();
+    // not the end of a stretch of failures yet: that is the watch's, which may fail where reads
+    // work (a proxy that passes no watches), and a read at every retry must not warn anew each time
+    everAnswered = true;
     // etcd behind what this source has seen lost data (restored from an older backup, or a member
     // restarted empty): a document missing then was not deleted, and its rules stay in force
     long seen = Math.max(serviceSlot.nextWatchRevision, defaultSlot.nextWatchRevision) - 1;
@@ -769,6 +773,7 @@ public final class EtcdRuleSource implements RuleSource {
             + "; the rules in force stay, retrying in the background");
   }
 
+  /** The watches are up: the end of a stretch of failures. */
   private void reachable() {
     everAnswered = true;
     backoffMillis = minBackoff.toMillis();
