@@ -27,7 +27,10 @@ import java.util.logging.Logger;
  * Listener#reset} snapshot, which replaces whatever it held. Keys deleted while the watch was down
  * therefore disappear too. Each such retry first has the client reconnect at once ({@link
  * EtcdGateway#reconnectNow}), so this pause, not gRPC's reconnect backoff (up to 2 minutes),
- * decides how soon the mirror is back after a long outage.
+ * decides how soon the mirror is back after a long outage. Watches that break right after they
+ * started, in a row, though their reads work (a proxy in front of etcd that refuses or cuts watch
+ * streams) are read again at growing intervals, up to {@link #MAX_BACKOFF_MS} ms, and said once in
+ * the log; a healthy watch (one that brought events or ran {@link #HEALTHY_WATCH_MS} ms) ends that.
  *
  * <p>A read that fails leaves the mirror out of sync until a read succeeds: {@link #state()} says
  * so, with the reason, for {@code /actuator/health}; the first failure of a streak is logged as a
@@ -83,6 +86,17 @@ public final class PrefixWatch implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PrefixWatch.class.getName());
   private static final long MAX_BACKOFF_MS = 5_000;
 
+  /**
+   * How long a watch must have run, unless it brought events, for its break to count as the end of
+   * a healthy watch: the prefix is read again 100 ms later. Watches that break sooner, in a row (a
+   * proxy in front of etcd that passes reads but not watches), are read again at growing intervals
+   * up to {@link #MAX_BACKOFF_MS}, or every break would re-read the whole prefix every 100 ms.
+   */
+  private static final long HEALTHY_WATCH_MS = 10_000;
+
+  /** Quick breaks in a row after which the log says the watch keeps breaking while reads work. */
+  private static final int QUICK_BREAKS_TOLD = 3;
+
   /** The pause before reading again after etcd refused the control plane's credentials. */
   static final long REFUSED_RETRY_MS = 30_000;
 
@@ -121,6 +135,15 @@ public final class PrefixWatch implements AutoCloseable {
   private boolean nudged;
   private long generation;
   private long backoffMs = 100;
+
+  /** When the current watch started (System.nanoTime), and whether it brought events. */
+  private long watchStartedNanos;
+
+  private boolean watchDelivered;
+
+  /** Watches in a row that broke before they were healthy; see {@link #HEALTHY_WATCH_MS}. */
+  private int quickBreaks;
+
   private boolean closed;
 
   /** Whether this streak of failed reads has warned of a refusal, and of any other failure. */
@@ -301,6 +324,8 @@ public final class PrefixWatch implements AutoCloseable {
                         response -> onEvents(gen, response),
                         error -> onBroken(gen, error),
                         () -> onBroken(gen, null)));
+        watchStartedNanos = System.nanoTime();
+        watchDelivered = false;
         backoffMs = 100;
       }
     } catch (RuntimeException e) {
@@ -395,6 +420,7 @@ public final class PrefixWatch implements AutoCloseable {
     if (closed || gen != generation) {
       return;
     }
+    watchDelivered = true;
     for (WatchEvent event : response.getEvents()) {
       try {
         KeyValue kv = event.getKeyValue();
@@ -411,16 +437,41 @@ public final class PrefixWatch implements AutoCloseable {
 
   private void onBroken(long gen, Throwable error) {
     long delay;
+    boolean tellQuickBreaks;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
       }
-      delay = backoffMs;
+      boolean healthy =
+          watchDelivered
+              || System.nanoTime() - watchStartedNanos
+                  >= TimeUnit.MILLISECONDS.toNanos(HEALTHY_WATCH_MS);
+      quickBreaks = healthy ? 0 : quickBreaks + 1;
+      tellQuickBreaks = quickBreaks == QUICK_BREAKS_TOLD;
+      // the read that follows each break resets the backoff: quick breaks in a row pace it
+      // themselves, 100 ms after the first, twice as long after each next one
+      long paced =
+          quickBreaks == 0 ? 0 : Math.min(MAX_BACKOFF_MS, 100L << Math.min(quickBreaks - 1, 10));
+      delay = Math.max(backoffMs, paced);
       backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     }
     if (error instanceof CompactedException) {
       LOG.info("watch of " + prefix + " fell behind a compaction; reading it again");
       delay = 0;
+    } else if (tellQuickBreaks) {
+      LOG.log(
+          Level.WARNING,
+          "the watch of "
+              + prefix
+              + " broke "
+              + QUICK_BREAKS_TOLD
+              + " times in a row right after it started, though its reads work ("
+              + (error == null ? "closed by etcd" : reason(error))
+              + "): changes are seen only by reading "
+              + prefix
+              + " again, at longer intervals up to "
+              + MAX_BACKOFF_MS
+              + " ms. Does a proxy or gateway in front of etcd refuse or cut its watch streams?");
     } else {
       LOG.log(
           Level.FINE, "watch of " + prefix + " broke; reading it again in " + delay + " ms", error);

@@ -9,6 +9,7 @@ import io.etcd.jetcd.KeyValue;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
+import io.sluice.testing.etcd.WatchRefusingProxy;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -233,6 +234,44 @@ class PrefixWatchIT {
     @Override
     public void delete(String key, long revision) {
       keys.remove(key);
+    }
+  }
+
+  /**
+   * Behind a proxy that passes etcd's reads but refuses its watches, each watch broke at once and
+   * the prefix was read again 100 ms later, for ever: the whole prefix ten times a second, with
+   * nothing logged above FINE. Quick breaks in a row now space the reads out (twice as long after
+   * each, up to 5 s), and the log says once what is going on.
+   */
+  @Test
+  void watchesThatBreakAtOnceSpaceTheReadsOutAndAreSaidOnce() throws Exception {
+    etcd.server().put("/proxied/a", "1");
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (WatchRefusingProxy proxy = new WatchRefusingProxy(etcd.server().port());
+        LogCapture log = LogCapture.of(PrefixWatch.class);
+        Client client = Client.builder().endpoints(proxy.endpoint()).build()) {
+      PrefixWatch watch =
+          new PrefixWatches(gatewayOf(client, Duration.ofSeconds(5)), scheduler)
+              .start("proxied", "/proxied/", new Mirror(new ConcurrentHashMap<>()));
+      await().atMost(Duration.ofSeconds(30)).until(() -> proxy.watchesRefused() >= 1);
+      int first = proxy.watchesRefused();
+      // reads 100, 200, 400, 800 and 1600 ms after the breaks: at most five more watches in 3 s
+      await()
+          .during(Duration.ofSeconds(3))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> proxy.watchesRefused() - first <= 5);
+      assertThat(proxy.watchesRefused()).as("the watch is tried again").isGreaterThan(first);
+      assertThat(watch.state().inSync()).as("its reads work").isTrue();
+      assertThat(warnings(log.records()))
+          .singleElement()
+          .satisfies(
+              warning ->
+                  assertThat(warning.getMessage())
+                      .contains("the watch of /proxied/ broke 3 times in a row")
+                      .contains("Does a proxy or gateway in front of etcd"));
+      watch.close();
+    } finally {
+      scheduler.shutdownNow();
     }
   }
 

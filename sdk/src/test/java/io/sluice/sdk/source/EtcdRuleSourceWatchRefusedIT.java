@@ -7,6 +7,7 @@ import io.etcd.jetcd.Client;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.etcd.WatchRefusingProxy;
 import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.sluice.sdk.source;
+package io.sluice.testing.etcd;
 
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it refuses ({@code PERMISSION_DENIED}), as a proxy or gateway that allows only some of etcd's
  * methods does: reads work, watches never do.
  */
-final class WatchRefusingProxy implements AutoCloseable {
+public final class WatchRefusingProxy implements AutoCloseable {
 
   private static final String WATCH = "etcdserverpb.Watch/Watch";
 
@@ -52,7 +52,7 @@ final class WatchRefusingProxy implements AutoCloseable {
   private final AtomicInteger watchesRefused = new AtomicInteger();
 
   /** A proxy of the etcd listening on {@code etcdPort} of 127.0.0.1, started. */
-  WatchRefusingProxy(int etcdPort) throws IOException {
+  public WatchRefusingProxy(int etcdPort) throws IOException {
     etcd = NettyChannelBuilder.forAddress("127.0.0.1", etcdPort).usePlaintext().build();
     server =
         NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
@@ -80,12 +80,12 @@ final class WatchRefusingProxy implements AutoCloseable {
   }
 
   /** The endpoint to give a client instead of etcd's. */
-  String endpoint() {
+  public String endpoint() {
     return "http://127.0.0.1:" + server.getPort();
   }
 
   /** How many watches the proxy refused so far. */
-  int watchesRefused() {
+  public int watchesRefused() {
     return watchesRefused.get();
   }
 
