@@ -107,6 +107,8 @@ class EtcdRuleSourceProblemsIT {
         EtcdRuleSource.builder(
                 client, new ActiveRulesHolder(ActiveRules.defaults("orders")), "orders")
             .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(200))
+            // a read of a stopped etcd waits for a connection until this deadline
+            .callTimeout(Duration.ofSeconds(2))
             .build();
     source.start();
   }
