@@ -3077,10 +3077,7 @@ class WebUiIT {
   void aStreamRefusedForTheTabsTokenSignsOutButNotForATokenReplacedMeanwhile() throws Exception {
     try (OwnControlPlane own =
         OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
-      browser.get(own.url("/#/"));
-      signIn(WRITER_TOKEN);
-      awaitRole("writer");
-      awaitText(By.id("live"), "Live");
+      signInLive(own, "/#/");
       holdApiCallsButTheEventStream();
 
       // restarted with bob's token only: alice's stream asks again, and is answered only after
@@ -3127,11 +3124,8 @@ class WebUiIT {
     storeOrdersDocumentAs(service);
     try (OwnControlPlane own =
         OwnControlPlane.start(HeldRequests.recording(WHOAMI), "carol", WRITER_TOKEN, "writer")) {
-      browser.get(own.url("/#/service/" + service + "/rules"));
-      signIn(WRITER_TOKEN);
-      awaitRole("writer");
+      signInLive(own, "/#/service/" + service + "/rules");
       waitFor(By.cssSelector("[data-test=review]"));
-      awaitText(By.id("live"), "Live");
 
       HeldRequests whoami = HeldRequests.holding(WHOAMI);
       leaveAndComeBack(
@@ -3279,10 +3273,7 @@ class WebUiIT {
     long revision = storeOrdersDocumentAs(service);
     try (OwnControlPlane own =
         OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
-      browser.get(own.url("/#/service/" + service + "/rules"));
-      signIn(WRITER_TOKEN);
-      awaitRole("writer");
-      awaitText(By.id("live"), "Live");
+      signInLive(own, "/#/service/" + service + "/rules");
       WebElement editor = editTheDefaultRatio();
       holdApiCallsButTheEventStream();
 
@@ -3316,10 +3307,7 @@ class WebUiIT {
     long revision = storeOrdersDocumentAs(service);
     try (OwnControlPlane own =
         OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
-      browser.get(own.url("/#/service/" + service + "/rules"));
-      signIn(WRITER_TOKEN);
-      awaitRole("writer");
-      awaitText(By.id("live"), "Live");
+      signInLive(own, "/#/service/" + service + "/rules");
       awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
       WebElement editor = editTheDefaultRatio();
 
@@ -3829,6 +3817,16 @@ class WebUiIT {
         editor,
         editor.getAttribute("value").replace("\"defaultRatio\": 0.1", "\"defaultRatio\": 0.4"));
     return editor;
+  }
+
+  /**
+   * Opens {@code own}'s page at {@code path}, signs in with the writer token and waits for Live.
+   */
+  private static void signInLive(OwnControlPlane own, String path) {
+    browser.get(own.url(path));
+    signIn(WRITER_TOKEN);
+    awaitRole("writer");
+    awaitText(By.id("live"), "Live");
   }
 
   private static void signIn(String token) {
