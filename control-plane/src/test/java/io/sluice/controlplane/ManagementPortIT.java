@@ -32,7 +32,11 @@ class ManagementPortIT {
                 "management.server.port",
                 "0",
                 "management.server.address",
-                "127.0.0.1"));
+                "127.0.0.1",
+                "management.endpoints.web.cors.allowed-origins",
+                "https://ops.example",
+                "management.endpoints.web.cors.allowed-methods",
+                "GET"));
   }
 
   @AfterAll
@@ -50,12 +54,6 @@ class ManagementPortIT {
     answers.put("prometheus", management.get("/actuator/prometheus", null));
     answers.put("a 404", management.get("/actuator/nothing-here", null));
     assertThat(answers.get("health").status()).isEqualTo(200);
-    System.out.println(
-        +answers.get("a 404").status()
-            + " "
-            + answers.get("a 404").headers().map()
-            + " "
-            + answers.get("a 404").body());
     answers.forEach(
         (what, answer) -> {
           assertThat(answer.header("X-Content-Type-Options")).as(what).isEqualTo("nosniff");
@@ -65,6 +63,29 @@ class ManagementPortIT {
               .contains("default-src 'self'")
               .contains("frame-ancestors 'none'");
         });
+  }
+
+  /**
+   * Its CORS refusals are the same problem document as on the application's port (they were
+   * Spring's plain text {@code Invalid CORS request}), and what the settings allow is answered as
+   * before.
+   */
+  @Test
+  void aCorsRefusalOnTheManagementPortIsTheSameProblemDocument() {
+    ApiClient management = new ApiClient(controlPlane.managementPort());
+    ControlPlaneApiIT.assertCorsRefused(
+        management.call(
+            "OPTIONS",
+            "/actuator/health",
+            null,
+            null,
+            Map.of("Origin", "https://elsewhere.example", "Access-Control-Request-Method", "GET")),
+        "/actuator/health",
+        "the origin 'https://elsewhere.example' is not allowed");
+    ApiClient.Answer allowed =
+        management.call(
+            "GET", "/actuator/health", null, null, Map.of("Origin", "https://ops.example"));
+    assertThat(allowed.header("Access-Control-Allow-Origin")).isEqualTo("https://ops.example");
   }
 
   /** Tomcat's own refusals there are the same problem documents, not Tomcat's HTML page. */
