@@ -151,6 +151,17 @@ class ControlPlaneLifecycleIT {
         assertThat(started.warmUpLine())
             .contains("nothing listens at etcd's endpoints", "127.0.0.1:" + later.port())
             .contains("every connection refused for 3000 ms");
+        assertThat(started.etcdHealth().get("details").get("start").get("verdict").asString())
+            .isEqualTo("nothing listens at etcd's endpoints: every connection refused for 3000 ms");
+        assertThat(
+                started
+                    .etcdHealth()
+                    .get("details")
+                    .get("start")
+                    .get("endpoints")
+                    .get("127.0.0.1:" + later.port())
+                    .asString())
+            .isEqualTo("connection refused");
 
         later.start();
         await("health once etcd runs")
@@ -185,18 +196,30 @@ class ControlPlaneLifecycleIT {
                 "etcd did not answer at its endpoints for 3000 ms",
                 "127.0.0.1:" + dropping.port() + ": connect timed out",
                 "127.0.0.1:" + silent.port() + ": accepted but did not answer");
+        // health says the same to an operator who has no log at hand
+        JsonNode start = started.etcdHealth().get("details").get("start");
+        assertThat(start.get("verdict").asString())
+            .isEqualTo("etcd did not answer at its endpoints for 3000 ms");
+        assertThat(start.get("endpoints").get("127.0.0.1:" + dropping.port()).asString())
+            .isEqualTo("connect timed out");
+        assertThat(start.get("endpoints").get("127.0.0.1:" + silent.port()).asString())
+            .isEqualTo("accepted but did not answer");
       }
     }
   }
 
-  /** A control plane started where no etcd answers, and the one line its warm-up logged. */
-  private record StartedDown(RunningControlPlane controlPlane, String warmUpLine) {}
+  /**
+   * A control plane started where no etcd answers, the one line its warm-up logged, and the {@code
+   * etcd} component of its first health answer (details shown).
+   */
+  private record StartedDown(
+      RunningControlPlane controlPlane, String warmUpLine, JsonNode etcdHealth) {}
 
   /**
    * Starts a control plane against {@code endpoints}, where no etcd answers, with a 3 s etcd
    * timeout: it must open its port within 40 s (room for a first Spring start in this JVM on a busy
-   * machine, about 15 s; the warm-up's 60 s wait still fails it), with health DOWN and one line
-   * from the warm-up.
+   * machine, about 15 s; the warm-up's 60 s wait still fails it), with health DOWN (details shown)
+   * and one line from the warm-up.
    */
   private static StartedDown startWhereNoEtcdAnswers(String endpoints) throws Exception {
     long starting = System.nanoTime();
@@ -206,14 +229,22 @@ class ControlPlaneLifecycleIT {
         LogCapture.of(Class.forName("io.sluice.controlplane.etcd.EtcdWarmUp"))) {
       down =
           RunningControlPlane.start(
-              withWriter(Map.of("sluice.etcd.endpoints", endpoints, "sluice.etcd.timeout", "3s")));
+              withWriter(
+                  Map.of(
+                      "sluice.etcd.endpoints",
+                      endpoints,
+                      "sluice.etcd.timeout",
+                      "3s",
+                      "management.endpoint.health.show-details",
+                      "always")));
       lines = warmUp.messages();
     }
     try {
       assertThat(Duration.ofNanos(System.nanoTime() - starting)).isLessThan(Duration.ofSeconds(40));
-      assertThat(down.api().get("/actuator/health", null).status()).isEqualTo(503);
+      ApiClient.Answer health = down.api().get("/actuator/health", null);
+      assertThat(health.status()).isEqualTo(503);
       assertThat(lines).hasSize(1);
-      return new StartedDown(down, lines.get(0));
+      return new StartedDown(down, lines.get(0), health.json().get("components").get("etcd"));
     } catch (RuntimeException | Error e) {
       down.close();
       throw e;

@@ -59,9 +59,14 @@ final class EndpointProbe {
    * @param detail the error's message where it says more than {@code seen}, else {@code null}
    */
   record Finding(String address, Seen seen, String detail) {
+    /** What the address showed, with the detail if any. */
+    String shown() {
+      return seen.text + (detail == null ? "" : " (" + detail + ")");
+    }
+
     @Override
     public String toString() {
-      return address + ": " + seen.text + (detail == null ? "" : " (" + detail + ")");
+      return address + ": " + shown();
     }
   }
 

@@ -103,14 +103,23 @@ class EtcdConfiguration {
   }
 
   @Bean
+  StartFindings etcdStartFindings() {
+    return new StartFindings();
+  }
+
+  @Bean
   EtcdWarmUp etcdWarmUp(
-      Client client, EtcdGateway etcd, EtcdSettings settings, EmbeddedEtcdHolder embedded) {
+      Client client,
+      EtcdGateway etcd,
+      EtcdSettings settings,
+      EmbeddedEtcdHolder embedded,
+      StartFindings findings) {
     List<EtcdAddress> addresses =
         endpoints(settings, embedded).stream()
             .map(endpoint -> EtcdAddress.of(URI.create(endpoint)))
             .filter(Objects::nonNull)
             .toList();
-    return new EtcdWarmUp(client, etcd, new EndpointProbe(addresses, etcd.timeout()));
+    return new EtcdWarmUp(client, etcd, new EndpointProbe(addresses, etcd.timeout()), findings);
   }
 
   @Bean
@@ -119,8 +128,8 @@ class EtcdConfiguration {
   }
 
   @Bean
-  EtcdHealthIndicator etcdHealthIndicator(EtcdGateway etcd) {
-    return new EtcdHealthIndicator(etcd);
+  EtcdHealthIndicator etcdHealthIndicator(EtcdGateway etcd, StartFindings findings) {
+    return new EtcdHealthIndicator(etcd, findings);
   }
 
   /** The embedded etcd, or none when a cluster is configured. */

@@ -6,6 +6,7 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 
 /**
  * {@code /actuator/health} component {@code etcd}: UP when etcd answers a read in time. The read
@@ -17,6 +18,10 @@ import org.springframework.boot.health.contributor.Health;
  * check runs at a time and its answer serves every caller for {@link #FRESH}. Callers that arrive
  * while etcd is slow to answer wait for the check in progress instead of each sending a read of its
  * own, so probes never multiply the load on etcd, nor the waits while it is down.
+ *
+ * <p>While etcd has not been read since the control plane started without it, a DOWN answer also
+ * carries {@code start}: why the start did not connect and what each endpoint showed ({@link
+ * StartFindings}), which was only in the log.
  */
 final class EtcdHealthIndicator extends AbstractHealthIndicator {
 
@@ -25,29 +30,40 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
 
   private final Supplier<Health> check;
   private final LongSupplier nanoTime;
+  private final StartFindings start;
   private final Object checking = new Object();
   private volatile Checked last;
 
   private record Checked(Health health, long atNanos) {}
 
-  EtcdHealthIndicator(EtcdGateway etcd) {
-    this(() -> read(etcd), System::nanoTime);
+  EtcdHealthIndicator(EtcdGateway etcd, StartFindings start) {
+    this(() -> read(etcd), System::nanoTime, start);
   }
 
   /**
    * @param check reads etcd once and says what it found
    * @param nanoTime the clock the answers age by
+   * @param start why the start did not connect, shown while DOWN until etcd is first read
    */
-  EtcdHealthIndicator(Supplier<Health> check, LongSupplier nanoTime) {
+  EtcdHealthIndicator(Supplier<Health> check, LongSupplier nanoTime, StartFindings start) {
     super("etcd is not reachable");
     this.check = check;
     this.nanoTime = nanoTime;
+    this.start = start;
   }
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
     Health health = current();
     builder.status(health.getStatus()).withDetails(health.getDetails());
+    if (Status.UP.equals(health.getStatus())) {
+      start.forget();
+      return;
+    }
+    StartFindings.Found found = start.found();
+    if (found != null) {
+      builder.withDetail("start", found.details());
+    }
   }
 
   /** The answer of the latest check while it is fresh, else of a new one (one at a time). */

@@ -4,6 +4,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +25,9 @@ import org.springframework.context.SmartLifecycle;
  * accepts and says nothing), it stops waiting then and says so, naming each endpoint and what it
  * showed: etcd is not there, not slow, and a start against it took over a minute for nothing. Once
  * an endpoint answers it no longer probes, and waits the 60 s for etcd's first read.
+ *
+ * <p>Whenever it starts without etcd, it also leaves why in {@link StartFindings}, which {@code
+ * /actuator/health} shows until etcd is first read.
  */
 final class EtcdWarmUp implements SmartLifecycle {
 
@@ -36,15 +40,18 @@ final class EtcdWarmUp implements SmartLifecycle {
   private final Client client;
   private final EtcdGateway etcd;
   private final EndpointProbe probe;
+  private final StartFindings findings;
   private volatile boolean running;
 
   /**
    * @param probe the endpoints the client dials, probed while the read has no answer
+   * @param findings where it says why, when it starts without etcd
    */
-  EtcdWarmUp(Client client, EtcdGateway etcd, EndpointProbe probe) {
+  EtcdWarmUp(Client client, EtcdGateway etcd, EndpointProbe probe, StartFindings findings) {
     this.client = client;
     this.etcd = etcd;
     this.probe = probe;
+    this.findings = findings;
   }
 
   @Override
@@ -64,7 +71,9 @@ final class EtcdWarmUp implements SmartLifecycle {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | RuntimeException e) {
-      failed(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+      String verdict =
+          failed(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+      findings.record(new StartFindings.Found(verdict, List.of()));
     }
   }
 
@@ -77,14 +86,14 @@ final class EtcdWarmUp implements SmartLifecycle {
     long started = System.nanoTime();
     long unansweredSince = -1;
     boolean probing = true;
+    List<EndpointProbe.Finding> lastProbed = List.of();
     while (true) {
       long waited = System.nanoTime() - started;
       long left = WAIT.toNanos() - waited;
       if (left <= 0) {
-        LOG.warning(
-            "etcd did not answer within "
-                + WAIT.toSeconds()
-                + " s; starting anyway, health is DOWN until it does");
+        String verdict = "etcd did not answer within " + WAIT.toSeconds() + " s";
+        LOG.warning(verdict + "; starting anyway, health is DOWN until it does");
+        findings.record(new StartFindings.Found(verdict, lastProbed));
         return null;
       }
       try {
@@ -95,6 +104,7 @@ final class EtcdWarmUp implements SmartLifecycle {
       if (probing) {
         long now = System.nanoTime();
         EndpointProbe.Probed probed = probe.probe(); // takes up to twice the deadline per address
+        lastProbed = probed.findings();
         if (!probed.nothingAnswered()) {
           probing = false; // something answers: wait for etcd as long as it takes, up to WAIT
         } else if (unansweredSince < 0) {
@@ -107,29 +117,39 @@ final class EtcdWarmUp implements SmartLifecycle {
             && !read.isDone()
             && System.nanoTime() - unansweredSince >= etcd.timeout().toNanos()) {
           read.cancel(false);
-          LOG.warning(gaveUp(probed, etcd.timeout()));
+          gaveUp(probed, etcd.timeout());
           return null;
         }
       }
     }
   }
 
-  /** Why the warm-up stopped waiting, naming each endpoint and what it showed. */
-  private String gaveUp(EndpointProbe.Probed probed, Duration timeout) {
+  /** Says why the warm-up stopped waiting, naming each endpoint and what it showed. */
+  private void gaveUp(EndpointProbe.Probed probed, Duration timeout) {
     if (probed.refusedEverywhere()) {
-      return "nothing listens at etcd's endpoints ("
-          + probe.targets()
-          + ": every connection refused for "
-          + timeout.toMillis()
-          + " ms); starting anyway, health is DOWN until etcd runs there, and the control"
-          + " plane connects when it does";
+      LOG.warning(
+          "nothing listens at etcd's endpoints ("
+              + probe.targets()
+              + ": every connection refused for "
+              + timeout.toMillis()
+              + " ms); starting anyway, health is DOWN until etcd runs there, and the control"
+              + " plane connects when it does");
+      findings.record(
+          new StartFindings.Found(
+              "nothing listens at etcd's endpoints: every connection refused for "
+                  + timeout.toMillis()
+                  + " ms",
+              probed.findings()));
+      return;
     }
-    return "etcd did not answer at its endpoints for "
-        + timeout.toMillis()
-        + " ms ("
-        + probed
-        + "); starting anyway, health is DOWN until etcd answers there, and the control plane"
-        + " connects when it does";
+    String verdict = "etcd did not answer at its endpoints for " + timeout.toMillis() + " ms";
+    LOG.warning(
+        verdict
+            + " ("
+            + probed
+            + "); starting anyway, health is DOWN until etcd answers there, and the control plane"
+            + " connects when it does");
+    findings.record(new StartFindings.Found(verdict, probed.findings()));
   }
 
   /**
@@ -137,24 +157,29 @@ final class EtcdWarmUp implements SmartLifecycle {
    * once and plainly, with what to change, as it will not go away by waiting (the API answers 500
    * {@code etcd-refused} meanwhile); anything else as the outage it is, by its message, or by its
    * class when it has none (a {@code ClosedChannelException}, say: it was logged as "(null)").
+   *
+   * @return why, in one sentence without what to do
    */
-  static void failed(Throwable cause) {
+  static String failed(Throwable cause) {
     EtcdRefusedException refused = EtcdRefusedException.of(cause, "read the rules");
     if (refused != null && refused.notPermitted()) {
+      String verdict =
+          "etcd refused the control plane's credentials or permissions (" + refused.reason() + ")";
       LOG.severe(
-          "etcd refused the control plane's credentials or permissions ("
-              + refused.reason()
-              + "): "
+          verdict
+              + ": "
               + EtcdRefusedException.NOT_PERMITTED_ACTION
               + ". Starting anyway: health is DOWN and the API answers 500 etcd-refused until then");
-    } else {
-      LOG.warning(
-          "etcd could not be read ("
-              + (refused != null
-                  ? refused.reason()
-                  : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName())
-              + "); starting anyway, health is DOWN until it can");
+      return verdict;
     }
+    String verdict =
+        "etcd could not be read ("
+            + (refused != null
+                ? refused.reason()
+                : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName())
+            + ")";
+    LOG.warning(verdict + "; starting anyway, health is DOWN until it can");
+    return verdict;
   }
 
   @Override

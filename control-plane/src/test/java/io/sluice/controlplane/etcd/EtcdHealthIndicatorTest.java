@@ -6,11 +6,13 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -33,7 +35,8 @@ class EtcdHealthIndicatorTest {
               awaitQuietly(etcdAnswers);
               return Health.down().withDetail("error", "etcd did not answer").build();
             },
-            now::get);
+            now::get,
+            new StartFindings());
     ExecutorService probes = Executors.newFixedThreadPool(8);
     try {
       List<Future<Health>> answers = new ArrayList<>();
@@ -58,7 +61,8 @@ class EtcdHealthIndicatorTest {
     EtcdHealthIndicator indicator =
         new EtcdHealthIndicator(
             () -> Health.up().withDetail("revision", (long) reads.incrementAndGet()).build(),
-            now::get);
+            now::get,
+            new StartFindings());
 
     assertThat(indicator.health().getDetails()).containsEntry("revision", 1L);
     now.addAndGet(EtcdHealthIndicator.FRESH.toNanos() - 1);
@@ -67,6 +71,56 @@ class EtcdHealthIndicatorTest {
     assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
     assertThat(indicator.health().getDetails()).containsEntry("revision", 2L);
     assertThat(reads).hasValue(2);
+  }
+
+  /**
+   * After a start without etcd, a DOWN answer says why the start did not connect and what each
+   * endpoint showed (that was only in the log), until etcd is read: an outage later is not shown
+   * with the start's findings.
+   */
+  @Test
+  void showsWhyTheStartDidNotConnectUntilEtcdIsRead() {
+    StartFindings start = new StartFindings();
+    start.record(
+        new StartFindings.Found(
+            "etcd did not answer at its endpoints for 1000 ms",
+            List.of(
+                new EndpointProbe.Finding(
+                    "127.0.0.1:1", EndpointProbe.Seen.CONNECT_TIMED_OUT, null),
+                new EndpointProbe.Finding("127.0.0.1:2", EndpointProbe.Seen.SILENT, null))));
+    AtomicBoolean etcdUp = new AtomicBoolean();
+    EtcdHealthIndicator indicator =
+        new EtcdHealthIndicator(
+            () ->
+                etcdUp.get()
+                    ? Health.up().withDetail("revision", 7L).build()
+                    : Health.down().withDetail("error", "etcd did not answer").build(),
+            now::get,
+            start);
+
+    Health down = indicator.health();
+    assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+    assertThat(down.getDetails())
+        .containsEntry("error", "etcd did not answer")
+        .containsEntry(
+            "start",
+            Map.of(
+                "verdict",
+                "etcd did not answer at its endpoints for 1000 ms",
+                "endpoints",
+                Map.of(
+                    "127.0.0.1:1",
+                    "connect timed out",
+                    "127.0.0.1:2",
+                    "accepted but did not answer")));
+
+    etcdUp.set(true);
+    now.addAndGet(EtcdHealthIndicator.FRESH.toNanos());
+    assertThat(indicator.health().getDetails()).containsOnlyKeys("revision");
+
+    etcdUp.set(false);
+    now.addAndGet(EtcdHealthIndicator.FRESH.toNanos());
+    assertThat(indicator.health().getDetails()).containsOnlyKeys("error");
   }
 
   private static void awaitQuietly(CountDownLatch latch) {

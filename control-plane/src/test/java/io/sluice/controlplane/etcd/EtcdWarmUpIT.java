@@ -53,7 +53,8 @@ class EtcdWarmUpIT {
               gateway,
               new EndpointProbe(
                   List.of(new EtcdAddress("127.0.0.1", silent.getLocalPort(), true)),
-                  Duration.ofSeconds(5)));
+                  Duration.ofSeconds(5)),
+              new StartFindings());
       // etcd answers only once the probe waits on the silent address
       etcd.server().freeze();
       Thread thawWhenProbed =

@@ -9,6 +9,7 @@ import io.sluice.testing.logging.LogCapture;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -22,13 +23,15 @@ class EtcdWarmUpTest {
 
   /**
    * An endpoint that drops connects, or accepts and never answers: the warm-up stops waiting after
-   * about the etcd deadline (it waited 60 s), and says which endpoint did what. The bound leaves
-   * room for the first jetcd call of the JVM, which loads gRPC.
+   * about the etcd deadline (it waited 60 s), and says which endpoint did what, in the log and for
+   * health ({@link StartFindings}). The bound leaves room for the first jetcd call of the JVM,
+   * which loads gRPC.
    */
   @ParameterizedTest(name = "{0}")
   @MethodSource("unansweringEndpoints")
   void stopsWaitingAfterTheDeadlineWhenNoEndpointAnswers(
       String seen, Supplier<UnansweringEndpoint> kind) throws Exception {
+    StartFindings start = new StartFindings();
     try (UnansweringEndpoint endpoint = kind.get();
         LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
       EtcdSettings settings =
@@ -50,7 +53,8 @@ class EtcdWarmUpTest {
                 client,
                 etcd,
                 new EndpointProbe(
-                    List.of(new EtcdAddress("127.0.0.1", endpoint.port(), true)), TIMEOUT));
+                    List.of(new EtcdAddress("127.0.0.1", endpoint.port(), true)), TIMEOUT),
+                start);
         long started = System.nanoTime();
         warmUp.start();
         assertThat(Duration.ofNanos(System.nanoTime() - started))
@@ -64,6 +68,14 @@ class EtcdWarmUpTest {
                       .contains(
                           "etcd did not answer at its endpoints for 1000 ms",
                           "127.0.0.1:" + endpoint.port() + ": " + seen));
+      // and health shows the same
+      assertThat(start.found().details())
+          .isEqualTo(
+              Map.of(
+                  "verdict",
+                  "etcd did not answer at its endpoints for 1000 ms",
+                  "endpoints",
+                  Map.of("127.0.0.1:" + endpoint.port(), seen)));
     }
   }
 
