@@ -11,8 +11,15 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 
 /**
@@ -25,8 +32,8 @@ import java.util.stream.Collectors;
  * <p>An etcd answers the preface at once: with its own SETTINGS frame over plain TCP, by closing
  * the connection (or resetting it) when it serves TLS. Nothing there answers differently: the OS
  * refuses the connection, a firewall or a full backlog drops it (the connect times out), or a
- * process accepts it and says nothing (a hung etcd, a wrong port). The addresses are tried one
- * after the other, each connect and each wait for an answer bounded by the timeout given.
+ * process accepts it and says nothing (a hung etcd, a wrong port). All addresses are probed at
+ * once, the connect and the wait for an answer together bounded by the timeout given.
  */
 final class EndpointProbe {
 
@@ -70,7 +77,7 @@ final class EndpointProbe {
     }
   }
 
-  /** What one probe of every address showed; it stops at the first address that answers. */
+  /** What one probe of every address showed. */
   record Probed(List<Finding> findings) {
 
     /**
@@ -95,68 +102,183 @@ final class EndpointProbe {
 
   /**
    * @param addresses the endpoints the client dials
-   * @param timeout how long one connect, and then the wait for an answer, may take
+   * @param timeout how long a probe may take: the connect and then the wait for an answer
    */
   EndpointProbe(List<EtcdAddress> addresses, Duration timeout) {
     this.addresses = List.copyOf(addresses);
     this.timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
   }
 
-  /** Probes the addresses in turn until one answers. */
+  /** Probes every address at once, for up to the timeout given to the constructor. */
   Probed probe() {
-    List<Finding> findings = new ArrayList<>();
-    for (EtcdAddress address : addresses) {
-      InetAddress[] all;
-      try {
-        all = InetAddress.getAllByName(address.host());
-      } catch (IOException e) {
-        findings.add(new Finding(address.target(), Seen.UNRESOLVED, null));
-        continue;
-      }
-      for (InetAddress inet : all) {
-        String named =
-            inet.getHostAddress().equals(address.host())
-                    || ("[" + inet.getHostAddress() + "]").equals(address.host())
-                ? address.target()
-                : address.target() + " (" + inet.getHostAddress() + ")";
-        Finding finding = probe(named, new InetSocketAddress(inet, address.port()));
-        findings.add(finding);
-        if (finding.seen() == Seen.ANSWERED) {
-          return new Probed(List.copyOf(findings));
-        }
-      }
-    }
-    return new Probed(List.copyOf(findings));
+    return probe(Duration.ofMillis(timeoutMs), new CompletableFuture<Void>());
   }
 
-  private Finding probe(String named, InetSocketAddress target) {
-    try (Socket socket = new Socket()) {
-      try {
-        socket.connect(target, timeoutMs);
-      } catch (ConnectException e) {
-        // "Connection refused"; the OS's own connect timeout is a ConnectException too
-        return e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("refused")
-            ? new Finding(named, Seen.REFUSED, null)
-            : new Finding(named, Seen.UNREACHABLE, e.getMessage());
-      } catch (SocketTimeoutException e) {
-        return new Finding(named, Seen.CONNECT_TIMED_OUT, null);
-      } catch (IOException | IllegalArgumentException e) {
-        return new Finding(named, Seen.UNREACHABLE, e.getMessage());
+  /**
+   * Probes every address of every endpoint at once: the names are resolved together, then every
+   * address is connected to together, so the probe takes the timeout (or {@code within}, if less)
+   * however many endpoints do not answer. They were probed one after the other, each connect and
+   * each wait for an answer bounded by the timeout: three endpoints that drop connects took three
+   * times the timeout.
+   *
+   * @param within the most the probe may take (the caller's time left), if less than the timeout
+   * @param enough once done, the probe returns at once, with what it knows (the caller no longer
+   *     needs it: etcd answered its read)
+   * @return each address and what it showed, in the order of the endpoints; an address still
+   *     connecting, or still waiting for an answer, when the time was up, as having timed out
+   */
+  Probed probe(Duration within, CompletableFuture<?> enough) {
+    long deadline = System.nanoTime() + Math.min(within.toNanos(), timeoutMs * 1_000_000L);
+    ExecutorService threads =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "sluice-etcd-probe");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<CompletableFuture<InetAddress[]>> names = new ArrayList<>();
+      for (EtcdAddress address : addresses) {
+        names.add(CompletableFuture.supplyAsync(() -> resolve(address.host()), threads));
       }
-      socket.setSoTimeout(timeoutMs);
-      try {
-        socket.getOutputStream().write(PREFACE);
-        socket.getOutputStream().flush();
-        InputStream in = socket.getInputStream();
-        in.read(); // a byte, or the end of the stream: either is an answer
-      } catch (SocketTimeoutException e) {
-        return new Finding(named, Seen.SILENT, null);
-      } catch (IOException reset) {
-        // reset: a TLS server closes on bytes that are no handshake, often with them unread
+      awaitAll(names, enough, deadline);
+      List<Attempt> attempts = new ArrayList<>();
+      List<Finding> unresolved = new ArrayList<>();
+      for (int i = 0; i < addresses.size(); i++) {
+        EtcdAddress address = addresses.get(i);
+        InetAddress[] all = names.get(i).getNow(null);
+        if (all == null) {
+          unresolved.add(new Finding(address.target(), Seen.UNRESOLVED, null));
+          attempts.add(null); // keeps the endpoint's place
+          continue;
+        }
+        for (InetAddress inet : all) {
+          attempts.add(new Attempt(named(address, inet), address, inet));
+        }
       }
-      return new Finding(named, Seen.ANSWERED, null);
+      List<CompletableFuture<Finding>> probing = new ArrayList<>();
+      for (Attempt attempt : attempts) {
+        if (attempt != null && !enough.isDone()) {
+          probing.add(CompletableFuture.supplyAsync(() -> attempt.probe(deadline), threads));
+        }
+      }
+      awaitAll(probing, enough, deadline + GRACE_NANOS);
+      List<Finding> findings = new ArrayList<>();
+      Iterator<Finding> unresolvedInOrder = unresolved.iterator();
+      for (Attempt attempt : attempts) {
+        findings.add(attempt == null ? unresolvedInOrder.next() : attempt.finding());
+      }
+      return new Probed(List.copyOf(findings));
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /** Allowed past the deadline for the connects and reads bounded by it to end by themselves. */
+  private static final long GRACE_NANOS = Duration.ofMillis(200).toNanos();
+
+  /** Waits until every task is done, {@code enough} is, or the deadline passes. */
+  private static void awaitAll(
+      List<? extends CompletableFuture<?>> tasks, CompletableFuture<?> enough, long deadline) {
+    CompletableFuture<?> all = CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new));
+    try {
+      CompletableFuture.anyOf(all, enough)
+          .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // what is not done by now is reported as such; enough's own failure is the caller's
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The host's addresses, or {@code null} when it does not resolve. */
+  private static InetAddress[] resolve(String host) {
+    try {
+      return InetAddress.getAllByName(host);
     } catch (IOException e) {
-      return new Finding(named, Seen.UNREACHABLE, e.getMessage());
+      return null;
+    }
+  }
+
+  /** {@code host:port}, and the address it resolved to when the host is a name. */
+  private static String named(EtcdAddress address, InetAddress inet) {
+    return inet.getHostAddress().equals(address.host())
+            || ("[" + inet.getHostAddress() + "]").equals(address.host())
+        ? address.target()
+        : address.target() + " (" + inet.getHostAddress() + ")";
+  }
+
+  /**
+   * One address being probed, and what it has shown so far: read when the time is up, whether it is
+   * done or not.
+   */
+  private static final class Attempt {
+    private final String named;
+    private final InetSocketAddress target;
+    private final Socket socket = new Socket();
+    private volatile Finding finding;
+
+    Attempt(String named, EtcdAddress address, InetAddress inet) {
+      this.named = named;
+      this.target = new InetSocketAddress(inet, address.port());
+      this.finding = new Finding(named, Seen.CONNECT_TIMED_OUT, null); // until it connects
+    }
+
+    /** What it showed: when done, or else what it is still waiting for (and closes it). */
+    Finding finding() {
+      Finding seen = finding; // before closing: the close fails what is still waiting
+      close();
+      return seen;
+    }
+
+    Finding probe(long deadline) {
+      try (socket) {
+        try {
+          socket.connect(target, millisLeft(deadline));
+        } catch (ConnectException e) {
+          // "Connection refused"; the OS's own connect timeout is a ConnectException too
+          return finding =
+              e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("refused")
+                  ? new Finding(named, Seen.REFUSED, null)
+                  : new Finding(named, Seen.UNREACHABLE, e.getMessage());
+        } catch (SocketTimeoutException e) {
+          return finding = new Finding(named, Seen.CONNECT_TIMED_OUT, null);
+        } catch (IOException | IllegalArgumentException e) {
+          return finding = new Finding(named, Seen.UNREACHABLE, e.getMessage());
+        }
+        finding = new Finding(named, Seen.SILENT, null); // until it answers
+        socket.setSoTimeout(millisLeft(deadline));
+        try {
+          socket.getOutputStream().write(PREFACE);
+          socket.getOutputStream().flush();
+          InputStream in = socket.getInputStream();
+          in.read(); // a byte, or the end of the stream: either is an answer
+        } catch (SocketTimeoutException e) {
+          return finding = new Finding(named, Seen.SILENT, null);
+        } catch (IOException reset) {
+          if (socket.isClosed()) {
+            return finding; // closed by finding(): the time was up
+          }
+          // reset: a TLS server closes on bytes that are no handshake, often with them unread
+        }
+        return finding = new Finding(named, Seen.ANSWERED, null);
+      } catch (IOException e) {
+        return finding = new Finding(named, Seen.UNREACHABLE, e.getMessage());
+      }
+    }
+
+    private void close() {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // a probe's socket: nothing to do
+      }
+    }
+
+    /** At least 1: 0 would mean no timeout at all. */
+    private static int millisLeft(long deadline) {
+      return (int)
+          Math.max(1, Math.min(Integer.MAX_VALUE, (deadline - System.nanoTime()) / 1_000_000L));
     }
   }
 

@@ -23,8 +23,10 @@ import org.springframework.context.SmartLifecycle;
  * <p>When no endpoint answers {@link EndpointProbe}'s probe throughout {@code sluice.etcd.timeout}
  * (every connection refused, a connect that times out because SYNs are dropped, a socket that
  * accepts and says nothing), it stops waiting then and says so, naming each endpoint and what it
- * showed: etcd is not there, not slow, and a start against it took over a minute for nothing. Once
- * an endpoint answers it no longer probes, and waits the 60 s for etcd's first read.
+ * showed: etcd is not there, not slow, and a start against it took over a minute for nothing. The
+ * endpoints are probed all at once, so that is {@code sluice.etcd.timeout} however many there are
+ * (one after the other, each that dropped connects or stayed silent added the timeout). Once an
+ * endpoint answers it no longer probes, and waits the 60 s for etcd's first read.
  *
  * <p>Whenever it starts without etcd, it also leaves why in {@link StartFindings}, which {@code
  * /actuator/health} shows until etcd is first read.
@@ -34,7 +36,10 @@ final class EtcdWarmUp implements SmartLifecycle {
   private static final Logger LOG = Logger.getLogger(EtcdWarmUp.class.getName());
   private static final Duration WAIT = Duration.ofSeconds(60);
 
-  /** How often, while the read has no answer, the endpoints are probed. */
+  /**
+   * How often, while the read has no answer, the endpoints are probed again (a round ends sooner
+   * when every address refuses at once, or later when one stays silent).
+   */
   private static final Duration PROBE_EVERY = Duration.ofMillis(250);
 
   private final Client client;
@@ -84,16 +89,19 @@ final class EtcdWarmUp implements SmartLifecycle {
   private GetResponse await(CompletableFuture<GetResponse> read)
       throws InterruptedException, ExecutionException {
     long started = System.nanoTime();
-    long unansweredSince = -1;
+    // while no endpoint answers, the whole wait, probes included, ends here
+    long giveUpAt = started + etcd.timeout().toNanos();
     boolean probing = true;
-    List<EndpointProbe.Finding> lastProbed = List.of();
+    EndpointProbe.Probed lastProbed = null;
     while (true) {
       long waited = System.nanoTime() - started;
       long left = WAIT.toNanos() - waited;
       if (left <= 0) {
         String verdict = "etcd did not answer within " + WAIT.toSeconds() + " s";
         LOG.warning(verdict + "; starting anyway, health is DOWN until it does");
-        findings.record(new StartFindings.Found(verdict, lastProbed));
+        findings.record(
+            new StartFindings.Found(
+                verdict, lastProbed == null ? List.of() : lastProbed.findings()));
         return null;
       }
       try {
@@ -101,25 +109,27 @@ final class EtcdWarmUp implements SmartLifecycle {
       } catch (TimeoutException e) {
         // no answer yet: is anything there that speaks?
       }
-      if (probing) {
-        long now = System.nanoTime();
-        EndpointProbe.Probed probed = probe.probe(); // takes up to twice the deadline per address
-        lastProbed = probed.findings();
+      if (!probing) {
+        continue;
+      }
+      long probeFor = giveUpAt - System.nanoTime();
+      // a round too short to tell a refusal from a timeout would only blur the last one's findings
+      if (lastProbed == null || probeFor >= PROBE_EVERY.toNanos()) {
+        // every address at once, up to the time left: etcd's answer to the read ends it at once
+        EndpointProbe.Probed probed = probe.probe(Duration.ofNanos(Math.max(0, probeFor)), read);
+        if (read.isDone()) {
+          continue; // answered while probing (an address probed earlier was still starting)
+        }
+        lastProbed = probed;
         if (!probed.nothingAnswered()) {
           probing = false; // something answers: wait for etcd as long as it takes, up to WAIT
-        } else if (unansweredSince < 0) {
-          unansweredSince = now;
+          continue;
         }
-        // a probe takes its time (an address that drops or stays silent costs it the timeout):
-        // etcd's answer to the read may have come meanwhile, through an address probed earlier
-        // that was still starting, and is then taken, not given up on
-        if (probing
-            && !read.isDone()
-            && System.nanoTime() - unansweredSince >= etcd.timeout().toNanos()) {
-          read.cancel(false);
-          gaveUp(probed, etcd.timeout());
-          return null;
-        }
+      }
+      if (System.nanoTime() - giveUpAt >= 0) {
+        read.cancel(false);
+        gaveUp(lastProbed, etcd.timeout());
+        return null;
       }
     }
   }

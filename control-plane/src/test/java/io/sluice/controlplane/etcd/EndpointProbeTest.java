@@ -1,6 +1,7 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.sluice.etcd.EtcdAddress;
 import java.io.IOException;
@@ -9,6 +10,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -88,6 +91,50 @@ class EndpointProbeTest {
       assertThat(probed.nothingAnswered()).isTrue();
       assertThat(probed)
           .hasToString("127.0.0.1:" + silent.port() + ": accepted but did not answer");
+    }
+  }
+
+  /**
+   * Endpoints that do not answer are probed all at once: four that drop connects or stay silent
+   * take the timeout once, not four times (they were probed one after the other), and are listed in
+   * the order given.
+   */
+  @Test
+  void probesEveryEndpointAtOnce() {
+    try (UnansweringEndpoint dropping = UnansweringEndpoint.dropping();
+        UnansweringEndpoint silent = UnansweringEndpoint.silent();
+        UnansweringEndpoint dropping2 = UnansweringEndpoint.dropping();
+        UnansweringEndpoint silent2 = UnansweringEndpoint.silent()) {
+      List<UnansweringEndpoint> endpoints = List.of(dropping, silent, dropping2, silent2);
+      EndpointProbe probe =
+          new EndpointProbe(
+              endpoints.stream().map(e -> new EtcdAddress("127.0.0.1", e.port(), true)).toList(),
+              SHORT);
+      long started = System.nanoTime();
+      EndpointProbe.Probed probed = probe.probe();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SHORT.multipliedBy(2));
+      assertThat(probed.findings())
+          .extracting(EndpointProbe.Finding::address, EndpointProbe.Finding::seen)
+          .containsExactly(
+              tuple("127.0.0.1:" + dropping.port(), EndpointProbe.Seen.CONNECT_TIMED_OUT),
+              tuple("127.0.0.1:" + silent.port(), EndpointProbe.Seen.SILENT),
+              tuple("127.0.0.1:" + dropping2.port(), EndpointProbe.Seen.CONNECT_TIMED_OUT),
+              tuple("127.0.0.1:" + silent2.port(), EndpointProbe.Seen.SILENT));
+    }
+  }
+
+  /** A probe ends at once when its caller no longer needs it (etcd answered the read). */
+  @Test
+  void endsWhenTheCallerHasHadEnough() {
+    try (UnansweringEndpoint silent = UnansweringEndpoint.silent()) {
+      EndpointProbe probe =
+          new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", silent.port(), true)), TIMEOUT);
+      CompletableFuture<Void> enough = new CompletableFuture<>();
+      CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS)
+          .execute(() -> enough.complete(null));
+      long started = System.nanoTime();
+      probe.probe(TIMEOUT, enough);
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.dividedBy(2));
     }
   }
 

@@ -46,7 +46,8 @@ class EtcdWarmUpIT {
       EtcdGateway gateway =
           new EtcdGateway(
               client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
-      // the probe waits up to 5 s on the silent address, far longer than etcd needs to answer
+      // the probe would wait on the silent address until the warm-up's deadline; etcd's answer
+      // ends it at once
       EtcdWarmUp warmUp =
           new EtcdWarmUp(
               client,

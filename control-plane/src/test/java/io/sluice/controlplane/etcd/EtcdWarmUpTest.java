@@ -8,6 +8,7 @@ import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -76,6 +77,61 @@ class EtcdWarmUpTest {
                   "etcd did not answer at its endpoints for 1000 ms",
                   "endpoints",
                   Map.of("127.0.0.1:" + endpoint.port(), seen)));
+    }
+  }
+
+  /**
+   * Six endpoints that drop connects or stay silent: the warm-up still stops waiting after about
+   * the etcd deadline, as for one. It probed them one after the other, the deadline for each (over
+   * 6 s here).
+   */
+  @Test
+  void stopsWaitingAfterTheDeadlineHoweverManyEndpointsDoNotAnswer() throws Exception {
+    List<UnansweringEndpoint> endpoints = new ArrayList<>();
+    StartFindings start = new StartFindings();
+    try (LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
+      for (int i = 0; i < 3; i++) {
+        endpoints.add(UnansweringEndpoint.dropping());
+        endpoints.add(UnansweringEndpoint.silent());
+      }
+      EtcdSettings settings =
+          new EtcdSettings(
+              endpoints.stream().map(UnansweringEndpoint::endpoint).toList(),
+              "/sluice",
+              null,
+              null,
+              null,
+              TIMEOUT,
+              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      try (Client client =
+          EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+        EtcdGateway etcd =
+            new EtcdGateway(
+                client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        EtcdWarmUp warmUp =
+            new EtcdWarmUp(
+                client,
+                etcd,
+                new EndpointProbe(
+                    endpoints.stream()
+                        .map(e -> new EtcdAddress("127.0.0.1", e.port(), true))
+                        .toList(),
+                    TIMEOUT),
+                start);
+        long started = System.nanoTime();
+        warmUp.start();
+        // room for the first jetcd call of the JVM, which loads gRPC before the wait begins
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+      }
+      assertThat(log.messages())
+          .singleElement()
+          .satisfies(
+              message -> assertThat(message).contains("etcd did not answer at its endpoints"));
+      assertThat(start.found().endpoints())
+          .extracting(EndpointProbe.Finding::address)
+          .containsExactlyElementsOf(endpoints.stream().map(e -> "127.0.0.1:" + e.port()).toList());
+    } finally {
+      endpoints.forEach(UnansweringEndpoint::close);
     }
   }
 
