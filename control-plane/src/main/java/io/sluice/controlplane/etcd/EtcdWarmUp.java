@@ -15,18 +15,20 @@ import org.springframework.context.SmartLifecycle;
 /**
  * Opens the etcd connection while the control plane starts, before it takes requests: the first
  * gRPC call loads and initialises thousands of classes, which on a busy machine can take longer
- * than the per-call deadline. Waits up to 60 s; if etcd does not answer, the control plane still
- * starts (health DOWN, writes 503) and connects when etcd comes. If etcd refuses the control
- * plane's credentials or permissions, it starts too, and the log says so at once, with what to
- * change (it said etcd did not answer).
+ * than the per-call deadline. Waits up to {@code sluice.etcd.timeout} for etcd's answer to a first
+ * read; if it does not come, the control plane still starts (health DOWN, writes 503) and connects
+ * when etcd comes. If etcd refuses the control plane's credentials or permissions, it starts too,
+ * and the log says so at once, with what to change (it said etcd did not answer).
  *
- * <p>When no endpoint answers {@link EndpointProbe}'s probe throughout {@code sluice.etcd.timeout}
- * (every connection refused, a connect that times out because SYNs are dropped, a socket that
- * accepts and says nothing), it stops waiting then and says so, naming each endpoint and what it
- * showed: etcd is not there, not slow, and a start against it took over a minute for nothing. The
- * endpoints are probed all at once, so that is {@code sluice.etcd.timeout} however many there are
- * (one after the other, each that dropped connects or stayed silent added the timeout). Once an
- * endpoint answers it no longer probes, and waits the 60 s for etcd's first read.
+ * <p>While it waits, {@link EndpointProbe} probes every endpoint at once, so that when it stops
+ * waiting it says why, naming each endpoint and what it showed: every connection refused (nothing
+ * listens there), a connect that times out because SYNs are dropped, a socket that accepts and says
+ * nothing, or an answer to the HTTP/2 preface with no answer to the read (an etcd member without a
+ * quorum keeps reads waiting). Once an endpoint answers it no longer probes. It used to wait 60 s
+ * for the read whenever an endpoint answered, and until then to probe the endpoints one after the
+ * other, each adding the timeout: a start against an etcd that was not there, or not serving, took
+ * up to over a minute for nothing. A read that is answered after it stopped waiting is still
+ * logged, which tells a slow etcd (or a slow first call) from one that serves no reads.
  *
  * <p>Whenever it starts without etcd, it also leaves why in {@link StartFindings}, which {@code
  * /actuator/health} shows until etcd is first read.
@@ -34,7 +36,6 @@ import org.springframework.context.SmartLifecycle;
 final class EtcdWarmUp implements SmartLifecycle {
 
   private static final Logger LOG = Logger.getLogger(EtcdWarmUp.class.getName());
-  private static final Duration WAIT = Duration.ofSeconds(60);
 
   /**
    * How often, while the read has no answer, the endpoints are probed again (a round ends sooner
@@ -82,84 +83,102 @@ final class EtcdWarmUp implements SmartLifecycle {
     }
   }
 
-  /**
-   * etcd's answer, or {@code null} (logged) when it did not come within {@link #WAIT}, or no
-   * endpoint answered the probe throughout the etcd deadline.
-   */
+  /** etcd's answer, or {@code null} (logged, with why) when it did not come in time. */
   private GetResponse await(CompletableFuture<GetResponse> read)
       throws InterruptedException, ExecutionException {
     long started = System.nanoTime();
-    // while no endpoint answers, the whole wait, probes included, ends here
+    // the whole wait, probes included, ends here
     long giveUpAt = started + etcd.timeout().toNanos();
     boolean probing = true;
     EndpointProbe.Probed lastProbed = null;
     while (true) {
-      long waited = System.nanoTime() - started;
-      long left = WAIT.toNanos() - waited;
-      if (left <= 0) {
-        String verdict = "etcd did not answer within " + WAIT.toSeconds() + " s";
-        LOG.warning(verdict + "; starting anyway, health is DOWN until it does");
-        findings.record(
-            new StartFindings.Found(
-                verdict, lastProbed == null ? List.of() : lastProbed.findings()));
+      long left = giveUpAt - System.nanoTime();
+      if (left <= 0 && !read.isDone()) {
+        gaveUp(lastProbed, read, started);
         return null;
       }
       try {
-        return read.get(Math.min(left, PROBE_EVERY.toNanos()), TimeUnit.NANOSECONDS);
+        return read.get(Math.max(0, Math.min(left, PROBE_EVERY.toNanos())), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         // no answer yet: is anything there that speaks?
       }
-      if (!probing) {
-        continue;
-      }
       long probeFor = giveUpAt - System.nanoTime();
       // a round too short to tell a refusal from a timeout would only blur the last one's findings
-      if (lastProbed == null || probeFor >= PROBE_EVERY.toNanos()) {
+      if (probing && (lastProbed == null || probeFor >= PROBE_EVERY.toNanos())) {
         // every address at once, up to the time left: etcd's answer to the read ends it at once
         EndpointProbe.Probed probed = probe.probe(Duration.ofNanos(Math.max(0, probeFor)), read);
-        if (read.isDone()) {
-          continue; // answered while probing (an address probed earlier was still starting)
+        if (!read.isDone()) { // else answered while probing: taken above
+          lastProbed = probed;
+          probing = probed.nothingAnswered(); // something answers: only the read is awaited
         }
-        lastProbed = probed;
-        if (!probed.nothingAnswered()) {
-          probing = false; // something answers: wait for etcd as long as it takes, up to WAIT
-          continue;
-        }
-      }
-      if (System.nanoTime() - giveUpAt >= 0) {
-        read.cancel(false);
-        gaveUp(lastProbed, etcd.timeout());
-        return null;
       }
     }
   }
 
-  /** Says why the warm-up stopped waiting, naming each endpoint and what it showed. */
-  private void gaveUp(EndpointProbe.Probed probed, Duration timeout) {
-    if (probed.refusedEverywhere()) {
+  /**
+   * Says why the warm-up stopped waiting, naming each endpoint and what it showed. The read is
+   * cancelled when no endpoint answered; when one did, it is left to finish, and its answer, should
+   * it come, logged.
+   *
+   * @param probed what the last probe showed, {@code null} if none ran (a deadline shorter than a
+   *     probe round); without findings when there was nothing to probe
+   */
+  private void gaveUp(
+      EndpointProbe.Probed probed, CompletableFuture<GetResponse> read, long started) {
+    if (probed != null && probed.findings().isEmpty()) {
+      probed = null; // nothing to probe: no proof either way
+    }
+    long timeoutMs = etcd.timeout().toMillis();
+    List<EndpointProbe.Finding> seen = probed == null ? List.of() : probed.findings();
+    String verdict;
+    if (probed != null && probed.refusedEverywhere()) {
+      verdict =
+          "nothing listens at etcd's endpoints: every connection refused for " + timeoutMs + " ms";
       LOG.warning(
           "nothing listens at etcd's endpoints ("
               + probe.targets()
               + ": every connection refused for "
-              + timeout.toMillis()
+              + timeoutMs
               + " ms); starting anyway, health is DOWN until etcd runs there, and the control"
               + " plane connects when it does");
-      findings.record(
-          new StartFindings.Found(
-              "nothing listens at etcd's endpoints: every connection refused for "
-                  + timeout.toMillis()
-                  + " ms",
-              probed.findings()));
+    } else if (probed != null && probed.nothingAnswered()) {
+      verdict = "etcd did not answer at its endpoints for " + timeoutMs + " ms";
+      LOG.warning(verdict + " (" + probed + "); " + startingAnyway("answers there"));
+    } else if (probed != null) {
+      verdict =
+          "etcd answered at its endpoints but did not serve a read within "
+              + timeoutMs
+              + " ms: no quorum?";
+      LOG.warning(
+          verdict
+              + " ("
+              + probed
+              + "; an etcd member without a quorum, or a frozen one, answers connections but not"
+              + " reads); "
+              + startingAnyway("serves reads"));
+    } else {
+      verdict = "etcd did not answer within " + timeoutMs + " ms";
+      LOG.warning(verdict + "; " + startingAnyway("answers"));
+    }
+    findings.record(new StartFindings.Found(verdict, seen));
+    if (probed == null || probed.nothingAnswered()) {
+      read.cancel(false);
       return;
     }
-    String verdict = "etcd did not answer at its endpoints for " + timeout.toMillis() + " ms";
-    LOG.warning(
-        verdict
-            + " ("
-            + probed
-            + "); starting anyway, health is DOWN until etcd answers there, and the control plane"
-            + " connects when it does");
-    findings.record(new StartFindings.Found(verdict, probed.findings()));
+    read.thenAccept(
+        answer ->
+            LOG.info(
+                "etcd served the start's read after all, "
+                    + Duration.ofNanos(System.nanoTime() - started).toMillis()
+                    + " ms after it was sent (store revision "
+                    + answer.getHeader().getRevision()
+                    + "): slow, not without a quorum"));
+  }
+
+  private static String startingAnyway(String until) {
+    return "starting anyway, health is DOWN until etcd "
+        + until
+        + ", and the control plane connects when it does";
   }
 
   /**

@@ -8,7 +8,10 @@
  * resynchronises after outages and compactions; {@link io.sluice.controlplane.etcd.PrefixWatches}
  * creates them and keeps them for {@code /actuator/health} (component {@code watches}), which says
  * when a mirror's read fails; {@code FirstReadGate} holds the start until every mirror has read its
- * prefix once (up to the etcd deadline for all together). {@link
+ * prefix once (up to the etcd deadline for all together); before it, {@code EtcdWarmUp} opens the
+ * connection with a first read, also up to the etcd deadline, probing every endpoint at once
+ * ({@code EndpointProbe}) to say, when etcd does not answer, why: in the log, and in the {@code
+ * etcd} health component until etcd is first read ({@code StartFindings}). {@link
  * io.sluice.controlplane.etcd.EmbeddedEtcd} starts a local etcd when no endpoints are configured,
  * for first use.
  *

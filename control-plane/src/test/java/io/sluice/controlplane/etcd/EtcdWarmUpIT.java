@@ -1,6 +1,7 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdAddress;
@@ -81,6 +82,54 @@ class EtcdWarmUpIT {
       assertThat(log.messages())
           .singleElement()
           .satisfies(message -> assertThat(message).startsWith("connected to etcd"));
+    }
+  }
+
+  /**
+   * A frozen etcd (SIGSTOP) keeps the read waiting while the probed address answers the preface, as
+   * an etcd without a quorum does: the warm-up stops waiting after the etcd deadline (it waited 60
+   * s), but leaves the read to finish, and when etcd serves it after all the log says so, which
+   * tells a slow etcd from one that serves no reads.
+   */
+  @Test
+  void logsAReadServedAfterItStoppedWaiting() throws Exception {
+    EtcdSettings settings =
+        new EtcdSettings(
+            List.of(etcd.endpoint()),
+            "/sluice",
+            null,
+            null,
+            null,
+            TIMEOUT,
+            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    StartFindings start = new StartFindings();
+    try (UnansweringEndpoint answering = UnansweringEndpoint.settingsOnly();
+        LogCapture log = LogCapture.of(EtcdWarmUp.class);
+        Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+      EtcdGateway gateway =
+          new EtcdGateway(
+              client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      EtcdWarmUp warmUp =
+          new EtcdWarmUp(
+              client,
+              gateway,
+              new EndpointProbe(
+                  List.of(new EtcdAddress("127.0.0.1", answering.port(), true)), TIMEOUT),
+              start);
+      etcd.server().freeze();
+      try {
+        warmUp.start();
+        assertThat(start.found().verdict())
+            .isEqualTo(
+                "etcd answered at its endpoints but did not serve a read within 1000 ms: no"
+                    + " quorum?");
+      } finally {
+        etcd.server().thaw();
+      }
+      await("the late answer logged")
+          .atMost(Duration.ofSeconds(15))
+          .until(log::messages, messages -> messages.size() == 2);
+      assertThat(log.messages().get(1)).startsWith("etcd served the start's read after all");
     }
   }
 }

@@ -35,32 +35,8 @@ class EtcdWarmUpTest {
     StartFindings start = new StartFindings();
     try (UnansweringEndpoint endpoint = kind.get();
         LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
-      EtcdSettings settings =
-          new EtcdSettings(
-              List.of(endpoint.endpoint()),
-              "/sluice",
-              null,
-              null,
-              null,
-              TIMEOUT,
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
-      try (Client client =
-          EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
-        EtcdGateway etcd =
-            new EtcdGateway(
-                client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
-        EtcdWarmUp warmUp =
-            new EtcdWarmUp(
-                client,
-                etcd,
-                new EndpointProbe(
-                    List.of(new EtcdAddress("127.0.0.1", endpoint.port(), true)), TIMEOUT),
-                start);
-        long started = System.nanoTime();
-        warmUp.start();
-        assertThat(Duration.ofNanos(System.nanoTime() - started))
-            .isLessThan(Duration.ofSeconds(20));
-      }
+      assertThat(warmUp(List.of(endpoint), List.of(endpoint), start))
+          .isLessThan(Duration.ofSeconds(20));
       assertThat(log.messages())
           .singleElement()
           .satisfies(
@@ -94,35 +70,8 @@ class EtcdWarmUpTest {
         endpoints.add(UnansweringEndpoint.dropping());
         endpoints.add(UnansweringEndpoint.silent());
       }
-      EtcdSettings settings =
-          new EtcdSettings(
-              endpoints.stream().map(UnansweringEndpoint::endpoint).toList(),
-              "/sluice",
-              null,
-              null,
-              null,
-              TIMEOUT,
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
-      try (Client client =
-          EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
-        EtcdGateway etcd =
-            new EtcdGateway(
-                client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
-        EtcdWarmUp warmUp =
-            new EtcdWarmUp(
-                client,
-                etcd,
-                new EndpointProbe(
-                    endpoints.stream()
-                        .map(e -> new EtcdAddress("127.0.0.1", e.port(), true))
-                        .toList(),
-                    TIMEOUT),
-                start);
-        long started = System.nanoTime();
-        warmUp.start();
-        // room for the first jetcd call of the JVM, which loads gRPC before the wait begins
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
-      }
+      // room for the first jetcd call of the JVM, which loads gRPC before the wait begins
+      assertThat(warmUp(endpoints, endpoints, start)).isLessThan(Duration.ofSeconds(4));
       assertThat(log.messages())
           .singleElement()
           .satisfies(
@@ -132,6 +81,95 @@ class EtcdWarmUpTest {
           .containsExactlyElementsOf(endpoints.stream().map(e -> "127.0.0.1:" + e.port()).toList());
     } finally {
       endpoints.forEach(UnansweringEndpoint::close);
+    }
+  }
+
+  /**
+   * An endpoint that answers HTTP/2's preface and never a read (an etcd member without a quorum):
+   * the warm-up stops waiting after the etcd deadline, and says the endpoint answered but served no
+   * read, in the log and for health. It waited 60 s.
+   */
+  @Test
+  void stopsWaitingAfterTheDeadlineWhenAnEndpointAnswersButServesNoRead() throws Exception {
+    StartFindings start = new StartFindings();
+    try (UnansweringEndpoint endpoint = UnansweringEndpoint.settingsOnly();
+        LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
+      assertThat(warmUp(List.of(endpoint), List.of(endpoint), start))
+          .isLessThan(Duration.ofSeconds(4));
+      assertThat(log.messages())
+          .singleElement()
+          .satisfies(
+              message ->
+                  assertThat(message)
+                      .contains(
+                          "etcd answered at its endpoints but did not serve a read within 1000 ms:"
+                              + " no quorum?",
+                          "127.0.0.1:" + endpoint.port() + ": answered"));
+      assertThat(start.found().details())
+          .isEqualTo(
+              Map.of(
+                  "verdict",
+                  "etcd answered at its endpoints but did not serve a read within 1000 ms: no"
+                      + " quorum?",
+                  "endpoints",
+                  Map.of("127.0.0.1:" + endpoint.port(), "answered")));
+    }
+  }
+
+  /**
+   * With nothing to probe (no endpoint the probe can parse), an answered probe was assumed: the
+   * warm-up must not say that etcd answered.
+   */
+  @Test
+  void withNothingToProbeSaysOnlyThatEtcdDidNotAnswer() throws Exception {
+    StartFindings start = new StartFindings();
+    try (UnansweringEndpoint endpoint = UnansweringEndpoint.settingsOnly();
+        LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
+      assertThat(warmUp(List.of(endpoint), List.of(), start)).isLessThan(Duration.ofSeconds(4));
+      assertThat(log.messages())
+          .singleElement()
+          .satisfies(
+              message -> assertThat(message).startsWith("etcd did not answer within 1000 ms"));
+      assertThat(start.found().details())
+          .isEqualTo(Map.of("verdict", "etcd did not answer within 1000 ms"));
+    }
+  }
+
+  /**
+   * Runs a warm-up with the etcd deadline {@link #TIMEOUT}.
+   *
+   * @param dialled the endpoints the client dials
+   * @param probed the endpoints the warm-up probes
+   * @param start where it says why it started without etcd
+   * @return how long it took
+   */
+  private static Duration warmUp(
+      List<UnansweringEndpoint> dialled, List<UnansweringEndpoint> probed, StartFindings start)
+      throws Exception {
+    EtcdSettings settings =
+        new EtcdSettings(
+            dialled.stream().map(UnansweringEndpoint::endpoint).toList(),
+            "/sluice",
+            null,
+            null,
+            null,
+            TIMEOUT,
+            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+      EtcdGateway etcd =
+          new EtcdGateway(
+              client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      EtcdWarmUp warmUp =
+          new EtcdWarmUp(
+              client,
+              etcd,
+              new EndpointProbe(
+                  probed.stream().map(e -> new EtcdAddress("127.0.0.1", e.port(), true)).toList(),
+                  TIMEOUT),
+              start);
+      long started = System.nanoTime();
+      warmUp.start();
+      return Duration.ofNanos(System.nanoTime() - started);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.sluice.controlplane.etcd;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,12 +10,15 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A loopback port where no etcd answers although something is there: one that drops connection
  * attempts (a listening socket whose backlog of one is full and never accepted: Linux then drops
- * the SYNs, so a connect times out, as behind a firewall that drops), or one that accepts
- * connections and never says anything (the kernel accepts into the backlog; nothing reads).
+ * the SYNs, so a connect times out, as behind a firewall that drops), one that accepts connections
+ * and never says anything (the kernel accepts into the backlog; nothing reads), or one that speaks
+ * HTTP/2 and serves no call (it answers every connection with a SETTINGS frame, then reads and
+ * ignores all it is sent, as an etcd member without a quorum keeps a read waiting).
  */
 public final class UnansweringEndpoint implements AutoCloseable {
 
@@ -24,6 +28,44 @@ public final class UnansweringEndpoint implements AutoCloseable {
   private UnansweringEndpoint(ServerSocket server, List<Socket> filling) {
     this.server = server;
     this.filling = filling;
+  }
+
+  /** An empty SETTINGS frame: length 0, type 4, no flags, stream 0 (RFC 9113 §6.5). */
+  private static final byte[] SETTINGS = {0, 0, 0, 0x4, 0, 0, 0, 0, 0};
+
+  /** A port that answers HTTP/2's connection preface and then never answers a call. */
+  public static UnansweringEndpoint settingsOnly() {
+    ServerSocket server = listen();
+    List<Socket> accepted = new CopyOnWriteArrayList<>();
+    Thread acceptor =
+        new Thread(
+            () -> {
+              while (!server.isClosed()) {
+                try {
+                  Socket socket = server.accept();
+                  accepted.add(socket);
+                  Thread reader = new Thread(() -> answerSettingsOnly(socket), "settings-only");
+                  reader.setDaemon(true);
+                  reader.start();
+                } catch (IOException closed) {
+                  return; // the endpoint was closed
+                }
+              }
+            },
+            "settings-only-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    return new UnansweringEndpoint(server, accepted);
+  }
+
+  private static void answerSettingsOnly(Socket socket) {
+    try {
+      socket.getOutputStream().write(SETTINGS);
+      socket.getOutputStream().flush();
+      socket.getInputStream().transferTo(OutputStream.nullOutputStream());
+    } catch (IOException closed) {
+      // the client or the test closed it
+    }
   }
 
   /** A port whose connects time out. */
