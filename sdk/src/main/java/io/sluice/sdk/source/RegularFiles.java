@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,23 +24,30 @@ import java.util.concurrent.TimeoutException;
  * pipe or a device ({@code /dev/stdin}) would block until something writes to it, with the rules'
  * start and the app's shutdown waiting. And no more is read than such a file can sensibly hold.
  *
- * <p>Design note: a pipe put in the file's place after its type was checked. Plain Java has no
- * {@code O_NONBLOCK} open option and no {@code fstat}: an open of a pipe nobody writes to blocks in
- * the kernel, and no interrupt ends it ({@code NOFOLLOW_LINKS} and {@code
- * SecureDirectoryStream.newByteChannel} block all the same; opening for reading and writing, which
- * does not block on Linux, needs a write permission a read-only mount does not give). So:
+ * <p>Design note: every file-system call can block in the kernel, and no interrupt ends it. A hard
+ * mounted network file system that stopped answering blocks the attribute read once its attribute
+ * cache expired, and the open and the read with it; an open of a pipe nobody writes to blocks until
+ * a writer comes. Plain Java has no {@code O_NONBLOCK} open option and no {@code fstat} ({@code
+ * NOFOLLOW_LINKS} and {@code SecureDirectoryStream.newByteChannel} block all the same; opening for
+ * reading and writing, which does not block on Linux, needs a write permission a read-only mount
+ * does not give). So:
  *
  * <ol>
+ *   <li>The whole read (the attributes and type check, the open, the seek check, the read) runs on
+ *       a short-lived daemon thread of its own, and the caller waits for it at most {@link
+ *       #TIMEOUT}: a hung file system or a pipe swapped in costs the caller that long, then an
+ *       {@link IOException} naming the step that hung. The thread stays blocked until the call ends
+ *       (it is a daemon: it never keeps the JVM alive), then does no more: a read given up on in
+ *       its attribute read opens nothing, one given up on in its open closes what it opened.
  *   <li>The path's type is checked first, so a pipe that is simply there is never opened.
- *   <li>The open runs on a short-lived daemon thread of its own, and the caller waits for it at
- *       most {@link #OPEN_TIMEOUT}: a pipe swapped in between check and open costs the caller that
- *       long, then an {@link IOException}; the open thread stays blocked until something opens the
- *       pipe for writing (it is a daemon: it never keeps the JVM alive), then closes what it
- *       opened.
- *   <li>At most one abandoned open per path and file: while it is still blocked, a read of the same
- *       file (same {@link BasicFileAttributes#fileKey()}) is refused at once instead of leaving one
- *       more blocked thread behind on every poll of a hung network file system. A different file at
- *       the path (the swapped pipe replaced by a new rules file) is opened as usual.
+ *   <li>At most one abandoned read per path and file: while one is still blocked, a read of the
+ *       same file (same {@link BasicFileAttributes#fileKey()}) is refused at once instead of
+ *       leaving one more blocked thread behind on every poll. One given up on before its attribute
+ *       read answered is kept under the path alone: until it ends, every read of the path is
+ *       refused before a thread is started, since a new attribute read would hang as it does. So a
+ *       path keeps at most one thread blocked on its attributes, plus one per file found there
+ *       whose open or read hung; a different file at the path (the swapped pipe replaced by a new
+ *       rules file) is read as usual.
  *   <li>The opened channel must be seekable: a regular file is, a pipe, socket or terminal is not
  *       ({@code lseek} fails with {@code ESPIPE}), so a pipe that opened at once, because something
  *       holds it open for writing, is refused before a read could block on it. A seekable device
@@ -51,17 +57,19 @@ import java.util.concurrent.TimeoutException;
 final class RegularFiles {
 
   /**
-   * How long a caller waits for the open of a file whose path was a regular file. A local file
-   * opens in microseconds; this much only passes for a pipe swapped in, or a hung network file
-   * system.
+   * How long a caller waits for a file's check, open and read. A local file takes microseconds;
+   * this much only passes for a pipe swapped in, or a hung network file system.
    */
-  static final Duration OPEN_TIMEOUT = Duration.ofSeconds(1);
+  static final Duration TIMEOUT = Duration.ofSeconds(1);
+
+  /** The file key of a read given up on before its attribute read answered. */
+  private static final Object NOT_YET_KNOWN = new Object();
 
   /**
-   * The opens given up on that may still be blocked, by path. Process-wide on purpose: the threads
-   * they leave behind are the process's, whichever source read the path.
+   * The reads given up on that may still be blocked, by path and file. Process-wide on purpose: the
+   * threads they leave behind are the process's, whichever source read the path.
    */
-  private static final ConcurrentMap<Path, Abandoned> abandoned = new ConcurrentHashMap<>();
+  private static final ConcurrentMap<FileAtPath, Read> abandoned = new ConcurrentHashMap<>();
 
   private RegularFiles() {}
 
@@ -70,148 +78,186 @@ final class RegularFiles {
    * too large without reading all of it.
    *
    * @throws NoSuchFileException when nothing is there
-   * @throws IOException when what is there is not a regular file, cannot be read, or does not open
-   *     within {@link #OPEN_TIMEOUT}
+   * @throws IOException when what is there is not a regular file, cannot be read, or is not read
+   *     within {@link #TIMEOUT}
    */
   static byte[] readAtMost(Path file, int limit) throws IOException {
     return readAtMost(file, limit, () -> {});
   }
 
   /**
-   * As {@link #readAtMost(Path, int)}, running {@code betweenCheckAndOpen} in the window between
-   * the path's type check and the open: a seam for tests that swap the file there.
+   * As {@link #readAtMost(Path, int)}, running {@code betweenCheckAndOpen} on the reading thread in
+   * the window between the path's type check and the open: a seam for tests that swap the file
+   * there.
    */
   static byte[] readAtMost(Path file, int limit, BetweenCheckAndOpen betweenCheckAndOpen)
       throws IOException {
-    if (!Files.isRegularFile(file)) {
-      if (Files.notExists(file)) {
-        throw new NoSuchFileException(file.toString());
-      }
-      throw notRegular();
-    }
-    Path key = file.toAbsolutePath().normalize();
-    Object fileKey = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-    Abandoned earlier = abandoned.get(key);
-    if (earlier != null && earlier.blocks(fileKey)) {
+    Path path = file.toAbsolutePath().normalize(); // no file-system call: the working dir is known
+    Read earlier = abandoned.get(new FileAtPath(path, NOT_YET_KNOWN));
+    if (earlier != null && earlier.blocked()) {
       throw new IOException(
-          "an earlier open of this file, given up on after "
-              + OPEN_TIMEOUT.toMillis()
-              + " ms, is still blocked (a hung file system, or a pipe put in its place): not"
-              + " opened again until that open ends");
+          "an earlier read of this path, given up on after "
+              + TIMEOUT.toMillis()
+              + " ms, is still blocked reading its attributes (a hung file system): not read"
+              + " again until that read ends");
     }
-    betweenCheckAndOpen.run();
-    try (FileChannel channel = openWithin(file, OPEN_TIMEOUT, key, fileKey)) {
-      try {
-        channel.position();
-      } catch (IOException e) {
-        throw notRegular(); // ESPIPE: a pipe, socket or terminal
-      }
-      return Channels.newInputStream(channel).readNBytes(limit + 1);
-    }
+    Read read = new Read(file, path, limit, betweenCheckAndOpen);
+    Thread reader = new Thread(read::run, "sluice-read-file");
+    reader.setDaemon(true);
+    reader.start();
+    return read.awaitAtMost(TIMEOUT);
   }
 
   private static IOException notRegular() {
     return new IOException("not a regular file (a directory, pipe or device)");
   }
 
-  /**
-   * {@code file} opened for reading on a thread of its own, or an {@link IOException} when that
-   * takes longer than {@code timeout}; the open thread then closes the channel should it still
-   * open. An open given up on is kept in {@link #abandoned} under {@code key} until it ends.
-   */
-  private static FileChannel openWithin(Path file, Duration timeout, Path key, Object fileKey)
-      throws IOException {
-    CompletableFuture<FileChannel> opened = new CompletableFuture<>();
-    Abandoned ifGivenUp = new Abandoned(fileKey, new CompletableFuture<>());
-    Thread opener =
-        new Thread(
-            () -> {
-              try {
-                FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-                if (!opened.complete(channel)) {
-                  closeQuietly(channel); // the caller gave up on it
-                }
-              } catch (IOException | RuntimeException | Error e) {
-                opened.completeExceptionally(e);
-              } finally {
-                // ended before removed: a caller putting it after this removal sees it ended
-                ifGivenUp.ended().complete(null);
-                abandoned.remove(key, ifGivenUp);
-              }
-            },
-            "sluice-open-file");
-    opener.setDaemon(true);
-    opener.start();
-    try {
-      opened.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      if (giveUp(opened)) {
-        abandon(key, ifGivenUp);
-        throw new IOException(
-            "did not open within "
-                + timeout.toMillis()
-                + " ms: a pipe put in its place, or a hung file system");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      if (giveUp(opened)) {
-        abandon(key, ifGivenUp);
-      } else if (!opened.isCompletedExceptionally()) {
-        closeQuietly(opened.join()); // opened in the meantime, and not to be read
-      }
-      throw new InterruptedIOException("interrupted while opening " + file);
-    } catch (ExecutionException e) {
-      // taken below
-    }
-    return taken(opened);
-  }
+  /** Where a read blocked: the path, and the file found there (or {@link #NOT_YET_KNOWN}). */
+  private record FileAtPath(Path path, Object fileKey) {}
 
-  /** Keeps an open given up on until its thread says it ended (which may already be). */
-  private static void abandon(Path key, Abandoned open) {
-    abandoned.put(key, open);
-    if (open.ended().isDone()) {
-      abandoned.remove(key, open); // ended before the put: its own removal came too early
-    }
-  }
+  /** The step a read is in, to say which one hung. */
+  private enum Step {
+    ATTRIBUTES("its attributes did not answer within %d ms: a hung file system"),
+    OPEN("did not open within %d ms: a pipe put in its place, or a hung file system"),
+    READ("was not read within %d ms: a hung file system");
 
-  /** What a completed open brought: the channel, or what the open threw. */
-  private static FileChannel taken(CompletableFuture<FileChannel> opened) throws IOException {
-    try {
-      return opened.join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw (Error) cause;
-    }
-  }
+    private final String givenUp;
 
-  /** Whether the caller gave up before the open ended; false when the channel is there to take. */
-  private static boolean giveUp(CompletableFuture<FileChannel> opened) {
-    return opened.completeExceptionally(new IOException("abandoned"));
+    Step(String givenUp) {
+      this.givenUp = givenUp;
+    }
   }
 
   /**
-   * An open given up on: {@code fileKey} is the file the path was when it was tried (null where the
-   * file system has none), {@code ended} completes when the open returns or fails.
+   * One read of one file on its own thread: {@link #run} on that thread, {@link #awaitAtMost} on
+   * the caller's.
    */
-  private record Abandoned(Object fileKey, CompletableFuture<Void> ended) {
+  private static final class Read {
+    private final Path file;
+    private final Path path;
+    private final int limit;
+    private final BetweenCheckAndOpen betweenCheckAndOpen;
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
+    private volatile Step step = Step.ATTRIBUTES;
 
-    /** Whether this open, still blocked, refuses a new open of the file known as {@code key}. */
-    boolean blocks(Object key) {
-      return !ended.isDone() && Objects.equals(fileKey, key);
+    /** The file found at the path; null until its attribute read answered. */
+    private volatile FileAtPath found;
+
+    /** Where the caller, giving up, keeps this read in {@link #abandoned}; null until then. */
+    private volatile FileAtPath abandonedAs;
+
+    Read(Path file, Path path, int limit, BetweenCheckAndOpen betweenCheckAndOpen) {
+      this.file = file;
+      this.path = path;
+      this.limit = limit;
+      this.betweenCheckAndOpen = betweenCheckAndOpen;
     }
-  }
 
-  private static void closeQuietly(FileChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // nothing was read from it
+    boolean blocked() {
+      return !ended.isDone();
+    }
+
+    void run() {
+      try {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        if (!attributes.isRegularFile()) {
+          throw notRegular();
+        }
+        FileAtPath atPath = new FileAtPath(path, attributes.fileKey());
+        found = atPath; // before the check: a caller giving up after it keeps us under the file
+        if (result.isDone()) {
+          return; // given up on while the attributes hung: open nothing
+        }
+        Read earlier = abandoned.get(atPath);
+        if (earlier != null && earlier.blocked()) {
+          throw new IOException(
+              "an earlier read of this file, given up on after "
+                  + TIMEOUT.toMillis()
+                  + " ms, is still blocked (a hung file system, or a pipe put in its place): not"
+                  + " opened again until that read ends");
+        }
+        betweenCheckAndOpen.run();
+        step = Step.OPEN;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+          if (result.isDone()) {
+            return; // given up on while the open hung: closes what it opened
+          }
+          step = Step.READ;
+          try {
+            channel.position();
+          } catch (IOException e) {
+            throw notRegular(); // ESPIPE: a pipe, socket or terminal
+          }
+          result.complete(Channels.newInputStream(channel).readNBytes(limit + 1));
+        }
+      } catch (IOException | RuntimeException | Error e) {
+        result.completeExceptionally(e);
+      } finally {
+        // ended before abandonedAs is read: a caller keeping it after this sees it ended, removes
+        // it
+        ended.complete(null);
+        FileAtPath key = abandonedAs;
+        if (key != null) {
+          abandoned.remove(key, this);
+        }
+      }
+    }
+
+    /**
+     * The bytes read, or an {@link IOException} when that takes longer than {@code timeout}: the
+     * read is then given up on and kept in {@link #abandoned} until it ends.
+     */
+    byte[] awaitAtMost(Duration timeout) throws IOException {
+      try {
+        result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        Step hung = step;
+        if (giveUp()) {
+          throw new IOException(String.format(hung.givenUp, timeout.toMillis()));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        giveUp();
+        throw new InterruptedIOException("interrupted while reading " + file);
+      } catch (ExecutionException e) {
+        // taken below
+      }
+      return taken();
+    }
+
+    /**
+     * Gives up on the read unless it already ended; true when it did not. A read given up on is
+     * kept under the file found at the path, or under the path alone while that is not known.
+     */
+    private boolean giveUp() {
+      if (!result.completeExceptionally(new IOException("abandoned"))) {
+        return false;
+      }
+      FileAtPath atPath = found; // read after the give-up: when null, the read will open nothing
+      FileAtPath key = atPath != null ? atPath : new FileAtPath(path, NOT_YET_KNOWN);
+      abandonedAs = key;
+      abandoned.put(key, this);
+      if (ended.isDone()) {
+        abandoned.remove(key, this); // ended before the put: its own removal may have missed it
+      }
+      return true;
+    }
+
+    /** What a completed read brought: the bytes, or what it threw. */
+    private byte[] taken() throws IOException {
+      try {
+        return result.join();
+      } catch (CompletionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof IOException io) {
+          throw io;
+        }
+        if (cause instanceof RuntimeException runtime) {
+          throw runtime;
+        }
+        throw (Error) cause;
+      }
     }
   }
 

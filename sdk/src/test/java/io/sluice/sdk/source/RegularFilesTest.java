@@ -11,11 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,9 +29,11 @@ import org.junit.jupiter.api.io.TempDir;
 class RegularFilesTest {
 
   /** More than the open's bound, far less than for ever. */
-  private static final Duration BOUND = RegularFiles.OPEN_TIMEOUT.plusSeconds(4);
+  private static final Duration BOUND = RegularFiles.TIMEOUT.plusSeconds(4);
 
   @TempDir Path dir;
+
+  private final AtomicInteger pipes = new AtomicInteger();
 
   @Test
   void readsARegularFileUpToOneByteMoreThanTheLimit() throws Exception {
@@ -50,7 +54,7 @@ class RegularFilesTest {
             BOUND,
             () -> {
               try {
-                RegularFiles.readAtMost(file, 100, () -> swapInAPipe(file));
+                RegularFiles.readAtMost(file, 100, pipeSwappedIn(file));
                 return null;
               } catch (IOException e) {
                 return e;
@@ -61,7 +65,7 @@ class RegularFilesTest {
     assertThat(refused).hasMessageContaining("did not open within 1000 ms");
     Thread opener =
         Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> !before.contains(t) && t.getName().equals("sluice-open-file"))
+            .filter(t -> !before.contains(t) && t.getName().equals("sluice-read-file"))
             .findFirst()
             .orElseThrow();
     assertThat(opener.isDaemon()).as("never keeps the JVM alive").isTrue();
@@ -88,18 +92,18 @@ class RegularFilesTest {
     Path file = Files.writeString(dir.resolve("rules.json"), "{}");
     Path sameFile = Files.createLink(dir.resolve("same.json"), file);
     Set<Thread> before = Thread.getAllStackTraces().keySet();
-    assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100, () -> swapInAPipe(file)))
+    assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100, pipeSwappedIn(file)))
         .hasMessageContaining("did not open within 1000 ms");
     Thread opener = onlyOpenerSince(before);
     // the open stays blocked on the pipe, and the path shows the same file again: as a hung
     // network file system does, whose attributes still answer while its opens hang
-    Path pipe = Files.move(file, dir.resolve("pipe"));
+    Path pipe = Files.move(file, dir.resolve("blocked-pipe"));
     Files.createLink(file, sameFile);
 
     // every poll would otherwise leave one more thread blocked (here: on another pipe)
     for (int poll = 0; poll < 3; poll++) {
-      assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100, () -> swapInAPipe(file)))
-          .hasMessageContaining("an earlier open of this file")
+      assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100, pipeSwappedIn(file)))
+          .hasMessageContaining("an earlier read of this file")
           .hasMessageContaining("is still blocked");
     }
     assertThat(onlyOpenerSince(before)).isSameAs(opener);
@@ -126,7 +130,7 @@ class RegularFilesTest {
   private static Thread onlyOpenerSince(Set<Thread> before) {
     List<Thread> openers =
         Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> !before.contains(t) && t.getName().equals("sluice-open-file"))
+            .filter(t -> !before.contains(t) && t.getName().equals("sluice-read-file"))
             .filter(Thread::isAlive)
             .toList();
     assertThat(openers).as("blocked open threads").hasSize(1);
@@ -149,6 +153,7 @@ class RegularFilesTest {
             },
             "pipe-writer");
     writer.setDaemon(true);
+    RegularFiles.BetweenCheckAndOpen swap = pipeSwappedIn(file);
     try {
       IOException refused =
           assertTimeoutPreemptively(
@@ -159,7 +164,7 @@ class RegularFilesTest {
                       file,
                       100,
                       () -> {
-                        swapInAPipe(file);
+                        swap.run();
                         writer.start();
                       });
                   return null;
@@ -181,14 +186,27 @@ class RegularFilesTest {
     Set<Thread> before = Thread.getAllStackTraces().keySet();
     assertThatThrownBy(() -> RegularFiles.readAtMost(fifo, 100))
         .hasMessageContaining("not a regular file");
-    assertThat(Thread.getAllStackTraces().keySet())
-        .as("no open was tried")
-        .noneMatch(t -> !before.contains(t) && t.getName().equals("sluice-open-file"));
+    // an open of a pipe nobody writes to would have left its thread blocked
+    await("no open was tried: the read thread ends")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(
+                        t ->
+                            !before.contains(t)
+                                && t.getName().equals("sluice-read-file")
+                                && t.isAlive()));
   }
 
-  private static void swapInAPipe(Path file) throws IOException {
-    Files.delete(file);
-    mkfifo(file);
+  /**
+   * What puts a pipe in the file's place: the pipe is made beforehand and renamed over the file, so
+   * that the swap is one quick system call on the reading thread, well within its bound.
+   */
+  private RegularFiles.BetweenCheckAndOpen pipeSwappedIn(Path file) throws IOException {
+    Path pipe = dir.resolve("pipe-" + pipes.incrementAndGet());
+    mkfifo(pipe);
+    return () -> Files.move(pipe, file, StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static void mkfifo(Path path) throws IOException {

@@ -1,0 +1,149 @@
+package io.sluice.sdk.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A rules file on a hard-mounted network file system whose server stopped answering: once the
+ * attribute cache expired, even the check that the path is a regular file blocks in the kernel, for
+ * ever. Such a mount is made for real with a FUSE file system that never answers (see {@code
+ * hung-file-system.py}); it needs root, {@code /dev/fuse} and {@code python3}, and the test is
+ * skipped where they are missing.
+ */
+class RegularFilesOnAHungFileSystemTest {
+
+  /** More than the read's bound, far less than for ever. */
+  private static final Duration BOUND = RegularFiles.TIMEOUT.plusSeconds(4);
+
+  @TempDir Path dir;
+
+  private Path mountPoint;
+  private Process server;
+  private Thread unmountAtExit;
+
+  @BeforeEach
+  void mountAFileSystemThatNeverAnswers() throws Exception {
+    assumeTrue(
+        System.getProperty("os.name").startsWith("Linux") && Files.isWritable(Path.of("/dev/fuse")),
+        "needs Linux with /dev/fuse");
+    Path script = dir.resolve("hung-file-system.py");
+    try (InputStream in = getClass().getResourceAsStream("hung-file-system.py")) {
+      Files.copy(in, script);
+    }
+    mountPoint = Files.createDirectory(dir.resolve("mnt"));
+    try {
+      server =
+          new ProcessBuilder("python3", script.toString(), mountPoint.toString())
+              .redirectErrorStream(true)
+              .start();
+    } catch (IOException e) {
+      assumeTrue(false, "needs python3: " + e);
+    }
+    // a test JVM ended early must not leave the mount behind
+    unmountAtExit = new Thread(this::unmount, "unmount-hung-file-system");
+    Runtime.getRuntime().addShutdownHook(unmountAtExit);
+    String said =
+        new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))
+            .readLine();
+    assumeTrue("mounted".equals(said), "could not mount a FUSE file system: " + said);
+  }
+
+  @AfterEach
+  void stopTheFileSystem() {
+    if (server != null) {
+      Runtime.getRuntime().removeShutdownHook(unmountAtExit);
+      unmount();
+    }
+  }
+
+  /** Ends the server, which aborts the connection (what is blocked fails with ENOTCONN). */
+  private void unmount() {
+    try {
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
+      new ProcessBuilder("umount", "-l", mountPoint.toString())
+          .start()
+          .waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void aReadWhoseAttributeReadHangsReturnsWithinItsBoundAndLeavesOneThreadBehind()
+      throws Exception {
+    Path file = mountPoint.resolve("rules.json");
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+
+    IOException givenUp = readWithin(BOUND, file);
+
+    assertThat(givenUp).hasMessageContaining("its attributes did not answer within 1000 ms");
+    Thread reader = onlyReaderSince(before);
+    assertThat(reader.isDaemon()).as("never keeps the JVM alive").isTrue();
+
+    // every poll would otherwise leave one more thread blocked on the same attribute read
+    for (int poll = 0; poll < 3; poll++) {
+      assertThat(readWithin(Duration.ofMillis(500), file))
+          .as("refused at once")
+          .hasMessageContaining("an earlier read of this path")
+          .hasMessageContaining("is still blocked reading its attributes");
+    }
+    assertThat(onlyReaderSince(before)).isSameAs(reader);
+
+    // the server goes away for good: the blocked attribute read fails, its thread ends, and the
+    // path is tried again (and fails for what it is now)
+    server.destroy();
+    await("the abandoned read ends").atMost(Duration.ofSeconds(10)).until(() -> !reader.isAlive());
+    assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100))
+        .isInstanceOf(IOException.class)
+        .hasMessageNotContaining("an earlier read");
+  }
+
+  /** What {@link RegularFiles#readAtMost} threw, failing when it did not return within bound. */
+  private static IOException readWithin(Duration bound, Path file) {
+    return assertTimeoutPreemptively(
+        bound,
+        () -> {
+          try {
+            RegularFiles.readAtMost(file, 100);
+            return null;
+          } catch (IOException e) {
+            return e;
+          }
+        },
+        "the read of a file on a hung file system blocked the caller");
+  }
+
+  /** The one read thread started since {@code before} that is still alive. */
+  private static Thread onlyReaderSince(Set<Thread> before) {
+    List<Thread> readers =
+        Thread.getAllStackTraces().keySet().stream()
+            .filter(t -> !before.contains(t) && t.getName().equals("sluice-read-file"))
+            .filter(Thread::isAlive)
+            .toList();
+    assertThat(readers).as("blocked read threads").hasSize(1);
+    return readers.get(0);
+  }
+}
