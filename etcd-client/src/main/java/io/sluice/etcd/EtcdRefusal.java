@@ -1,22 +1,44 @@
 package io.sluice.etcd;
 
+import java.net.URI;
+import java.util.Collection;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
 /**
- * Tells etcd refusing a caller's credentials or access from etcd being unreachable: the first is a
- * configuration mistake to fix, the second an outage to wait out, and a caller that logs one
- * warning per stretch of failures owes the operator one of each, in whichever order they come.
+ * Tells etcd refusing a caller's credentials or access, and something that is not etcd answering in
+ * its place (a proxy, an Envoy, a load balancer), from etcd being unreachable: the first two are
+ * mistakes to fix (in the agent's configuration, in what stands in front of etcd), the last an
+ * outage to wait out, and a caller that logs one warning per stretch of failures owes the operator
+ * one of each, in whichever order they come.
  *
  * <p>Shared by the agent's rule source and status reporter, so both tell the same failures apart.
+ *
+ * <p>Something that is not etcd is told by its HTTP status: etcd answers every gRPC call with
+ * {@code content-type: application/grpc} and gRPC's own status, so gRPC saying {@code HTTP status
+ * code 403} (with {@code invalid content-type: text/plain}, under a code it infers from the HTTP
+ * status: 403 {@code PERMISSION_DENIED}, 401 {@code UNAUTHENTICATED}, 502 {@code UNAVAILABLE}, 407
+ * {@code UNKNOWN}) means an HTTP server answered instead of etcd. Such a 403 or 401 is no refusal
+ * by etcd: checking the agent's etcd user would not help.
  */
 public final class EtcdRefusal {
+
+  /** How gRPC words a call answered with an HTTP status and no gRPC status. */
+  private static final Pattern HTTP_STATUS = Pattern.compile("HTTP status code (\\d{3})");
 
   private EtcdRefusal() {}
 
   /**
    * Whether etcd answered with a refusal of the credentials or of access (a wrong password, a user
    * without a role on the prefix, authentication not enabled on a cluster given a user), as gRPC
-   * words etcd's errors.
+   * words etcd's errors. An HTTP refusal by something in front of etcd is not one (see {@link
+   * #notEtcd}).
    */
   public static boolean refusedAccess(Throwable error) {
+    if (notEtcdHttpStatus(error) != 0) {
+      return false;
+    }
     String message = String.valueOf(rootCause(error).getMessage());
     return message.startsWith("UNAUTHENTICATED")
         || message.startsWith("PERMISSION_DENIED")
@@ -24,6 +46,36 @@ public final class EtcdRefusal {
         || message.contains("etcdserver: permission denied")
         || message.contains("etcdserver: user name")
         || message.contains("invalid user ID or password");
+  }
+
+  /**
+   * What to tell when something that is not etcd answered a call in its place with an HTTP status,
+   * such as {@code etcd at http://etcd-1:2379 answered with HTTP 403 from something that is not
+   * etcd (a proxy?)}; {@code null} when {@code error} is no such answer. Never throws.
+   *
+   * @param endpoints the endpoints the client dials, to name them; may be empty
+   */
+  public static String notEtcd(Throwable error, Collection<URI> endpoints) {
+    int status = notEtcdHttpStatus(error);
+    if (status == 0) {
+      return null;
+    }
+    String where =
+        endpoints.isEmpty()
+            ? "etcd"
+            : "etcd at " + endpoints.stream().map(URI::toString).collect(Collectors.joining(", "));
+    return where + " answered with HTTP " + status + " from something that is not etcd (a proxy?)";
+  }
+
+  /** The HTTP status something that is not etcd answered {@code error}'s call with, or 0. */
+  static int notEtcdHttpStatus(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      Matcher status = HTTP_STATUS.matcher(String.valueOf(t.getMessage()));
+      if (status.find()) {
+        return Integer.parseInt(status.group(1));
+      }
+    }
+    return 0;
   }
 
   private static Throwable rootCause(Throwable error) {

@@ -66,8 +66,9 @@ import java.util.logging.Logger;
  *       first has gRPC reconnect at once, so this backoff, not gRPC's (up to 2 minutes), decides
  *       how soon etcd is seen again after a long outage.
  *   <li><b>One warning per problem.</b> A stretch of failed attempts warns once that etcd is
- *       unreachable and once that it refuses this agent's credentials or access, whatever order
- *       they come in and however often etcd flips between the two (down, then back up still
+ *       unreachable, once that it refuses this agent's credentials or access, and once that
+ *       something that is not etcd (a proxy) answers in its place with an HTTP status, whatever
+ *       order they come in and however often etcd flips between them (down, then back up still
  *       refusing); every other attempt is logged at FINE. The watches coming up end the stretch
  *       with one line, and the backoff starts again from its minimum: a read that works is not
  *       enough, or etcd answering reads but refusing watches would be warned of anew at every
@@ -111,6 +112,7 @@ public final class EtcdRuleSource implements RuleSource {
   private final Slot defaultSlot;
   private final ActiveRules builtInDefaults;
   private final EtcdSchemeMismatch schemes;
+  private final List<URI> etcdEndpoints;
   private final RuleSourceListeners listeners = new RuleSourceListeners();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -137,6 +139,12 @@ public final class EtcdRuleSource implements RuleSource {
   /** Whether this stretch of failures has warned of etcd not answering; see unreachable(). */
   private boolean outageTold;
 
+  /**
+   * Whether this stretch of failures has warned of something that is not etcd answering in its
+   * place; see unreachable().
+   */
+  private boolean notEtcdTold;
+
   private boolean everAnswered;
   private boolean firstTimeoutTold;
   private boolean taskFailureLogged;
@@ -161,6 +169,7 @@ public final class EtcdRuleSource implements RuleSource {
             Set.of(RuleDocument.DEFAULT_SERVICE));
     this.builtInDefaults = ActiveRules.defaults(service);
     this.schemes = builder.schemes;
+    this.etcdEndpoints = builder.etcdEndpoints;
     this.backoffMillis = minBackoff.toMillis();
   }
 
@@ -734,6 +743,11 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     boolean refused = EtcdRefusal.refusedAccess(error);
+    String notEtcd = refused ? null : EtcdRefusal.notEtcd(error, etcdEndpoints);
+    if (notEtcd != null) {
+      notEtcdAnswers(notEtcd, error);
+      return;
+    }
     if (refused ? refusalTold : outageTold) {
       // the same problem again, or again after the other one (etcd down, then back up still
       // refusing): said already in this stretch of failures
@@ -773,13 +787,42 @@ public final class EtcdRuleSource implements RuleSource {
             + "; the rules in force stay, retrying in the background");
   }
 
+  /**
+   * Something that is not etcd (a proxy, an Envoy) answered in etcd's place with an HTTP status,
+   * said as {@code notEtcd}: neither an outage to wait out nor etcd refusing this agent's
+   * credentials, but what stands in front of etcd to fix.
+   */
+  private void notEtcdAnswers(String notEtcd, Throwable error) {
+    if (notEtcdTold) {
+      logger.log(
+          Level.FINE,
+          notEtcd
+              + ", still, for the rules of "
+              + service
+              + " ("
+              + firstLine(error)
+              + "); retrying");
+      return;
+    }
+    notEtcdTold = true;
+    logger.warning(
+        notEtcd
+            + ", for the rules of "
+            + service
+            + " ("
+            + firstLine(error)
+            + "): check what stands between this agent and etcd; the rules in force stay,"
+            + " retrying in the background");
+  }
+
   /** The watches are up: the end of a stretch of failures. */
   private void reachable() {
     everAnswered = true;
     backoffMillis = minBackoff.toMillis();
-    if (refusalTold || outageTold) {
+    if (refusalTold || outageTold || notEtcdTold) {
       refusalTold = false;
       outageTold = false;
+      notEtcdTold = false;
       logger.info("etcd answers again; watching the rules of " + service);
     }
   }
@@ -797,6 +840,13 @@ public final class EtcdRuleSource implements RuleSource {
       root = root.getCause();
     }
     return root;
+  }
+
+  /** As {@link #describe}, to the first line: gRPC adds the HTTP answer's headers and body. */
+  private static String firstLine(Throwable error) {
+    String described = describe(error);
+    int end = described.indexOf('\n');
+    return end < 0 ? described : described.substring(0, end);
   }
 
   private static String describe(Throwable error) {
@@ -877,6 +927,7 @@ public final class EtcdRuleSource implements RuleSource {
     private Duration callTimeout = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
     private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
+    private List<URI> etcdEndpoints = List.of();
 
     private Builder(Client client, ActiveRulesHolder holder, String service) {
       this.client = Objects.requireNonNull(client, "client");
@@ -936,6 +987,7 @@ public final class EtcdRuleSource implements RuleSource {
      */
     public Builder etcdEndpoints(Collection<URI> endpoints) {
       this.schemes = EtcdSchemeMismatch.of(Objects.requireNonNull(endpoints, "endpoints"));
+      this.etcdEndpoints = List.copyOf(endpoints);
       return this;
     }
 

@@ -58,7 +58,8 @@ import java.util.logging.Logger;
  *       every retry while the old status stays live under the kept-alive lease.
  *   <li><b>Never in the way.</b> All etcd I/O happens on the reporter's own thread with timeouts;
  *       failures are logged once per stretch of failures and kind (etcd refusing the agent's
- *       credentials or access, or any other failure, such as etcd being unreachable) and retried on
+ *       credentials or access, something that is not etcd, such as a proxy, answering in its place
+ *       with an HTTP status, or any other failure, such as etcd being unreachable) and retried on
  *       the next refresh. Each retry first has gRPC reconnect at once, so the reporter's backoff,
  *       not gRPC's (up to 2 minutes), decides how soon the status is back after a long outage.
  * </ul>
@@ -99,6 +100,7 @@ public final class StatusReporter implements AutoCloseable {
   private final StatusWriter writer;
   private final WritePacing pacing;
   private final EtcdSchemeMismatch schemes;
+  private final List<URI> etcdEndpoints;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean writeScheduled = new AtomicBoolean();
@@ -140,6 +142,12 @@ public final class StatusReporter implements AutoCloseable {
   /** Whether this stretch of failed writes has warned of any other failure; see failed(). */
   private boolean failureTold;
 
+  /**
+   * Whether this stretch of failures has warned of something that is not etcd answering in its
+   * place.
+   */
+  private boolean notEtcdTold;
+
   private boolean everAnswered;
 
   private StatusReporter(Builder builder) {
@@ -175,6 +183,7 @@ public final class StatusReporter implements AutoCloseable {
     this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
     this.pacing = new WritePacing(refreshInterval);
     this.schemes = builder.schemes;
+    this.etcdEndpoints = builder.etcdEndpoints;
     this.nanoTime = builder.nanoTime;
   }
 
@@ -372,6 +381,11 @@ public final class StatusReporter implements AutoCloseable {
    */
   private void failed(Exception e) {
     boolean refused = EtcdRefusal.refusedAccess(e);
+    String notEtcd = refused ? null : EtcdRefusal.notEtcd(e, etcdEndpoints);
+    if (notEtcd != null) {
+      notEtcdAnswers(notEtcd, e);
+      return;
+    }
     if (refused ? refusalTold : failureTold) {
       logger.log(
           Level.FINE,
@@ -413,14 +427,46 @@ public final class StatusReporter implements AutoCloseable {
             + retrying);
   }
 
+  /**
+   * Something that is not etcd (a proxy, an Envoy) answered a write in etcd's place with an HTTP
+   * status, said as {@code notEtcd}: what stands in front of etcd to fix.
+   */
+  private void notEtcdAnswers(String notEtcd, Exception e) {
+    if (notEtcdTold) {
+      logger.log(
+          Level.FINE,
+          notEtcd + ", still, for the agent status " + key + " (" + firstLine(e) + "); retrying");
+      return;
+    }
+    notEtcdTold = true;
+    logger.warning(
+        notEtcd
+            + ", for the agent status "
+            + key
+            + " ("
+            + firstLine(e)
+            + "): check what stands between this agent and etcd; retrying, at longer intervals up"
+            + " to "
+            + pacing.maxBackoff().toMillis()
+            + " ms while it fails");
+  }
+
+  /** The root cause's message to its first line: gRPC adds the HTTP answer's headers and body. */
+  private static String firstLine(Exception e) {
+    String message = EtcdErrors.rootMessage(e);
+    int end = message.indexOf('\n');
+    return end < 0 ? message : message.substring(0, end);
+  }
+
   private void put(AgentStatus status) throws Exception {
     writer.put(status, lease.id());
     everAnswered = true;
     pacing.written(status, nanoTime.getAsLong());
     writes++;
-    if (refusalTold || failureTold) {
+    if (refusalTold || failureTold || notEtcdTold) {
       refusalTold = false;
       failureTold = false;
+      notEtcdTold = false;
       logger.info("the agent status " + key + " is written again");
     }
   }
@@ -479,6 +525,7 @@ public final class StatusReporter implements AutoCloseable {
     private LongSupplier nanoTime = System::nanoTime;
     private LongConsumer leaseGranted = id -> {};
     private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
+    private List<URI> etcdEndpoints = List.of();
 
     private Builder(Client client, String service, ActiveRulesHolder rules) {
       this.client = Objects.requireNonNull(client, "client");
@@ -615,6 +662,7 @@ public final class StatusReporter implements AutoCloseable {
      */
     public Builder etcdEndpoints(Collection<URI> endpoints) {
       this.schemes = EtcdSchemeMismatch.of(Objects.requireNonNull(endpoints, "endpoints"));
+      this.etcdEndpoints = List.copyOf(endpoints);
       return this;
     }
 

@@ -1,0 +1,53 @@
+package io.sluice.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import java.net.URI;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * etcd's refusals, in gRPC's words, against an HTTP answer from something in front of etcd, in the
+ * words gRPC 1.82 gives it (see {@code EtcdBehindAProxyIT} for the real exchange).
+ */
+class EtcdRefusalTest {
+
+  private static final List<URI> ENDPOINTS =
+      List.of(URI.create("http://etcd-1:2379"), URI.create("http://etcd-2:2379"));
+
+  @Test
+  void etcdsOwnRefusalIsOne() {
+    Exception refused =
+        new RuntimeException(
+            Status.INVALID_ARGUMENT
+                .withDescription("etcdserver: authentication failed, invalid user ID or password")
+                .asRuntimeException());
+    assertThat(EtcdRefusal.refusedAccess(refused)).isTrue();
+    assertThat(EtcdRefusal.notEtcd(refused, ENDPOINTS)).isNull();
+    assertThat(EtcdRefusal.refusedAccess(Status.PERMISSION_DENIED.asRuntimeException())).isTrue();
+  }
+
+  @Test
+  void anHttp403FromAProxyIsNoRefusalByEtcd() {
+    Exception proxy =
+        new RuntimeException(
+            Status.PERMISSION_DENIED
+                .withDescription(
+                    "HTTP status code 403\ninvalid content-type: text/plain\nDATA-----\nForbidden")
+                .asRuntimeException());
+    assertThat(EtcdRefusal.refusedAccess(proxy)).isFalse();
+    assertThat(EtcdRefusal.notEtcd(proxy, ENDPOINTS))
+        .isEqualTo(
+            "etcd at http://etcd-1:2379, http://etcd-2:2379 answered with HTTP 403 from something"
+                + " that is not etcd (a proxy?)");
+    assertThat(EtcdRefusal.notEtcd(proxy, List.of())).startsWith("etcd answered with HTTP 403");
+  }
+
+  @Test
+  void anOutageIsNeither() {
+    Exception outage = Status.UNAVAILABLE.withDescription("io exception").asRuntimeException();
+    assertThat(EtcdRefusal.refusedAccess(outage)).isFalse();
+    assertThat(EtcdRefusal.notEtcd(outage, ENDPOINTS)).isNull();
+  }
+}

@@ -1,0 +1,138 @@
+package io.sluice.sdk.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.sdk.status.StatusReporter;
+import io.sluice.testing.etcd.NotEtcdHttpServer;
+import io.sluice.testing.logging.LogCapture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Something that is not etcd answering where an agent expects etcd, as a proxy or an Envoy in front
+ * of etcd does when it refuses a call or cannot pass it on: a real HTTP/2 server on loopback that
+ * answers every call with an HTTP status. The agent, set up by {@link ConfiguredRules}, says so
+ * once per stretch of failures in its rule source and its status reporter, neither as an outage nor
+ * as etcd refusing its credentials (which a 403 became before: "check sluice.etcd.user").
+ */
+class EtcdBehindAProxyIT {
+
+  /** Generous: the first jetcd client of a JVM loads gRPC and Netty. */
+  private static final Duration AWAIT = Duration.ofSeconds(30);
+
+  /** How long a logged problem must stay one line while the retries go on. */
+  private static final Duration ONE_LINE_DURING = Duration.ofSeconds(2);
+
+  private static final String STATUS_KEY_START = "the agent status /sluice/v1/agents/orders/";
+
+  @TempDir Path state;
+
+  @ParameterizedTest(name = "HTTP {0}")
+  @CsvSource({"403, RBAC: access denied", "407, Proxy Authentication Required", "502, Bad Gateway"})
+  void anHttpAnswerFromSomethingThatIsNotEtcdIsSaidToBeOneOnce(int status, String body) {
+    try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(status, body);
+        LogCapture rules = LogCapture.of(EtcdRuleSource.class);
+        LogCapture reporter = LogCapture.of(StatusReporter.class);
+        ConfiguredRules agent = agentOf(proxy.endpoint())) {
+      String said =
+          "etcd at "
+              + proxy.endpoint()
+              + " answered with HTTP "
+              + status
+              + " from something that is not etcd (a proxy?)";
+      agent.start();
+
+      await()
+          .atMost(AWAIT)
+          .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+      // retries go on, and say nothing more
+      await()
+          .during(ONE_LINE_DURING)
+          .atMost(ONE_LINE_DURING.plus(AWAIT))
+          .until(() -> warnings(rules).size() == 1 && warnings(reporter).size() == 1);
+
+      assertThat(warnings(rules))
+          .singleElement()
+          .asString()
+          .startsWith(said + ", for the rules of orders (")
+          .contains("HTTP status code " + status)
+          .contains("check what stands between this agent and etcd")
+          .doesNotContain("\n");
+      assertThat(warnings(reporter))
+          .singleElement()
+          .asString()
+          .startsWith(said + ", for " + STATUS_KEY_START)
+          .contains("check what stands between this agent and etcd")
+          .doesNotContain("\n");
+      assertThat(proxy.answered()).as("calls answered by the proxy").isGreaterThan(2);
+    }
+  }
+
+  @Test
+  void warnsOfTheProxyAndOfAnOutageOnceEachThoughTheyFlip() {
+    try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(403, "RBAC: access denied");
+        LogCapture rules = LogCapture.of(EtcdRuleSource.class);
+        LogCapture reporter = LogCapture.of(StatusReporter.class);
+        ConfiguredRules agent = agentOf(proxy.endpoint())) {
+      agent.start();
+      await()
+          .atMost(AWAIT)
+          .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+
+      proxy.stop(); // nothing there: an outage, which is a problem of its own
+      await()
+          .atMost(AWAIT)
+          .until(() -> warnings(rules).size() == 2 && warnings(reporter).size() == 2);
+      int answered = proxy.answered();
+      proxy.start(); // the proxy again: said already in this stretch of failures
+      await().atMost(AWAIT).until(() -> proxy.answered() > answered + 2);
+      await()
+          .during(ONE_LINE_DURING)
+          .atMost(ONE_LINE_DURING.plus(AWAIT))
+          .until(() -> warnings(rules).size() == 2 && warnings(reporter).size() == 2);
+
+      assertThat(warnings(rules))
+          .satisfiesExactly(
+              m -> assertThat(m).contains("answered with HTTP 403 from something that is not etcd"),
+              m -> assertThat(m).startsWith("etcd is unreachable for the rules of orders"));
+      assertThat(warnings(reporter))
+          .satisfiesExactly(
+              m -> assertThat(m).contains("answered with HTTP 403 from something that is not etcd"),
+              m -> assertThat(m).startsWith("could not write " + STATUS_KEY_START));
+    }
+  }
+
+  private ConfiguredRules agentOf(String endpoint) {
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of(
+                    "otel.service.name",
+                    "orders",
+                    "sluice.state.dir",
+                    state.toString(),
+                    "sluice.etcd.endpoints",
+                    endpoint)
+                ::get);
+    return ConfiguredRules.builder(config, new ActiveRulesHolder(ActiveRules.defaults("orders")))
+        .build();
+  }
+
+  private static List<String> warnings(LogCapture log) {
+    return log.records().stream()
+        .filter(r -> r.getLevel() == Level.WARNING)
+        .map(LogRecord::getMessage)
+        .toList();
+  }
+}
