@@ -75,7 +75,7 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
    * Vert.x itself asks before it throws {@code Client is closed}. Read by reflection, only for a
    * failed request, without linking either class; {@code false} when it cannot be read (a release
    * without that field, a Vert.x on the module path that does not open it): the messages of {@link
-   * #refusedByVertx} still tell.
+   * #refusedByVertx} still tell ({@code VertxOutcomeOnTheModulePathIT} runs both).
    */
   static boolean closing(Object client) {
     if (client == null) {
