@@ -2,7 +2,7 @@
 // token of the signed-in user. The token lives in sessionStorage only: closing the tab or
 // signing out forgets it.
 
-import { showHidden } from './json-text.js';
+import { pretty, showHidden } from './json-text.js';
 
 const TOKEN_KEY = 'sluice.token';
 const DRAFTS_KEY = 'sluice.drafts';
@@ -58,6 +58,27 @@ export const session = {
     const mine = keptDrafts()[owner];
     const draft = mine ? mine[service] : null;
     return draft && typeof draft === 'object' && draft.service === service && typeof draft.text === 'string' ? draft : null;
+  },
+  /**
+   * A save that was under way when `owner`'s edits of `service` were kept as a draft succeeded:
+   * it sent `sent` ({text, comment, baseRevision}) and stored `saved` ({revision, document}). A
+   * draft of exactly what was saved holds no unsaved edits any more and goes; one typed on after
+   * the save began (other text, another comment) stays, on top of what was saved, as the editor
+   * would have kept it. A draft kept from another start (another base) is none of this save's.
+   */
+  settleDraft(owner, service, sent, saved) {
+    const draft = this.peekDraft(owner, service);
+    if (!draft || (draft.base?.revision ?? null) !== (sent.baseRevision ?? null)) return;
+    const drafts = keptDrafts();
+    // the saved comment is in history now; one typed after it is for the next save
+    const comment = typeof draft.comment === 'string' && draft.comment.trim() !== sent.comment ? draft.comment : '';
+    if (draft.text === sent.text && !comment.trim()) {
+      delete drafts[owner][service];
+    } else {
+      const text = draft.text === sent.text ? pretty(saved.document) : draft.text;
+      drafts[owner][service] = { ...draft, text, comment, base: saved };
+    }
+    storeDrafts(drafts);
   },
   /** Forgets every draft `owner` kept (their explicit sign-out); other owners' stay kept. */
   dropDrafts(owner) {

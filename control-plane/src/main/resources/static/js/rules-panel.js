@@ -18,6 +18,28 @@ const INVALID_RULES = 'urn:sluice:problem:invalid-rules';
 
 let schemaPromise = null;
 
+/** The editors drawn in this document, for a save that settles the draft another one restored. */
+const editors = new Set();
+
+/**
+ * A save succeeded that was under way when its page was closed under the user (the session ended,
+ * the page was drawn anew) and its edits kept as `owner`'s draft: what it saved is no unsaved edit.
+ * The draft still kept goes (or, typed on after the save began, now starts from what was saved);
+ * an editor that has restored it already is told the same.
+ */
+function settleSave(from, owner, service, sent, saved) {
+  if (!owner) return;
+  session.settleDraft(owner, service, sent, saved);
+  for (const editor of editors) {
+    if (editor.page.closed) {
+      editors.delete(editor);
+    } else if (editor !== from && editor.page.service === service && editor.restoredFor === owner
+      && (editor.base?.revision ?? null) === (sent.baseRevision ?? null)) {
+      editor.settleRestored(sent, saved);
+    }
+  }
+}
+
 /**
  * The rule document's JSON Schema, fetched once per page load; null if not served. It is the
  * sluice-rules.schema.json that sampler-rules ships, copied next to the UI by the build.
@@ -52,6 +74,9 @@ export class RulesPanel {
     /** How many problems the control plane found: past the 1000 it lists, more than listed. */
     this.serverProblemCount = 0;
     this.locations = new Map();
+    /** Whose kept draft the editor holds (restored, not saved since); null for none. */
+    this.restoredFor = null;
+    editors.add(this);
 
     const service = page.service;
     this.textarea = h('textarea', {
@@ -172,6 +197,7 @@ export class RulesPanel {
     const current = this.page.current;
     if (!current) return;
     this.base = { revision: current.revision, document: current.document };
+    this.restoredFor = null;
     this.setText(pretty(current.document ?? starterDocument(this.page.service)));
     this.template.hidden = current.revision != null;
     if (this.deleteButton) this.deleteButton.hidden = current.revision == null;
@@ -206,6 +232,7 @@ export class RulesPanel {
     const draft = session.takeDraft(owner, this.page.service);
     if (!draft) return;
     this.base = draft.base && typeof draft.base === 'object' ? draft.base : { revision: null, document: null };
+    this.restoredFor = owner;
     this.setText(draft.text);
     this.comment.value = draft.comment || '';
     fill(this.outcome, h('p', { class: 'notice', role: 'status', 'data-test': 'draft-restored',
@@ -214,6 +241,23 @@ export class RulesPanel {
     this.onCurrent();
     // the session may have ended on another tab: the edits are what the user comes back for
     if (this.page.activeTab !== 'rules') this.page.goTo('rules');
+  }
+
+  /**
+   * The save of the restored draft, under way when the draft was kept, succeeded (see settleSave):
+   * what it saved is the current rules, not edits; anything typed on top of it stays, unsaved.
+   */
+  settleRestored(sent, saved) {
+    this.restoredFor = null;
+    const now = this.page.current?.revision;
+    if (saved.revision != null && !(now != null && now > saved.revision)) this.page.setCurrent(saved);
+    this.base = saved;
+    this.template.hidden = true;
+    if (this.comment.value.trim() === sent.comment) this.comment.value = '';
+    if (this.textarea.value === sent.text) this.setText(pretty(saved.document));
+    this.onCurrent();
+    fill(this.outcome, h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'draft-saved',
+      text: `The save of these edits, under way when they were kept, went through: they are revision ${saved.revision}.${this.hasUnsavedEdits() ? ' What you changed since is not saved yet.' : ''}` }));
   }
 
   /** Forgets the draft a reader's page says is kept (after asking): no sign-in gets it back. */
@@ -521,6 +565,9 @@ export class RulesPanel {
   async save(doc, text, button) {
     button.disabled = true;
     fill(this.outcome);
+    // whose draft these edits become should the page be closed under the user while this is sent
+    const owner = this.page.context.draftOwner;
+    const baseRevision = this.base.revision;
     const headers = {};
     // Replace exactly the revision the edits started from; create only if still absent.
     if (this.base.revision != null) headers['If-Match'] = `"${this.base.revision}"`;
@@ -543,6 +590,7 @@ export class RulesPanel {
       // one was answered or read back: the page's current revision is not set back to this one.
       const now = this.page.current?.revision;
       const overtaken = revision != null && now != null && now > revision;
+      settleSave(this, owner, this.page.service, { text, comment, baseRevision }, { revision, document: saved });
       if (r.body?.unchanged) {
         // the same rules as stored, only spelled differently (a default left out, keys reordered):
         // the server wrote nothing, so no history entry holds the comment and no rollout starts

@@ -575,6 +575,7 @@ class WebUiIT {
     click(By.cssSelector("[data-test=save]"));
     WebElement conflict = waitFor(By.cssSelector("[data-test=conflict]"));
     assertThat(conflict.getText()).contains("Someone else changed these rules");
+
     awaitText(By.cssSelector("[data-test=conflict-who]"), "bob");
     screenshots.save("07-conflict-412");
 
@@ -2206,6 +2207,90 @@ class WebUiIT {
       js("window.fetch = window.__readBack.unheld;");
     }
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * The session ends under a writer while their save is under way (stored, its answer not yet in):
+   * the edits are kept as a draft, then the save's answer comes. Signed in again, the writer is not
+   * offered what was saved as unsaved edits: the draft is gone, the editor holds the saved
+   * revision. The second time the writer signs in again before the answer comes, with the draft
+   * (and what they typed after the save began) back in the editor: the answer makes the saved
+   * revision the draft's base, and only what was typed since stays unsaved.
+   */
+  @Test
+  void aSaveThatGoesThroughAfterItsEditsWereKeptLeavesOnlyLaterEditsUnsaved() {
+    String service = "draft-saved-meanwhile";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    try {
+      saveWithTheAnswerHeld(service, editor, documentFor(service, 0.2));
+      loseTheSessionOver(service);
+      js("window.__answer.release()");
+      await("the kept draft of the saved edits goes")
+          .atMost(BOUND)
+          .until(() -> js("return sessionStorage.getItem('sluice.drafts');") == null);
+      signIn(WRITER_TOKEN);
+      awaitRole("writer");
+      click(By.id("tab-rules"));
+      await().atMost(BOUND).until(() -> currentRevisionShown() > revision);
+      long saved = currentRevisionShown();
+      WebElement again = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> again.getAttribute("value").contains("\"ratio\": 0.2"));
+      assertThat(browser.findElements(By.cssSelector("[data-test=draft-restored]"))).isEmpty();
+      assertThat(beforeUnloadIsRefused()).isFalse();
+
+      saveWithTheAnswerHeld(service, again, documentFor(service, 0.3));
+      String later = documentFor(service, 0.35);
+      type(again, later);
+      loseTheSessionOver(service);
+      signIn(WRITER_TOKEN);
+      awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + saved);
+      WebElement restored = waitFor(By.id("rules-editor"));
+      assertThat(restored.getAttribute("value")).isEqualTo(later);
+      js("window.__answer.release()");
+      awaitText(By.cssSelector("[data-test=draft-saved]"), "What you changed since is not saved");
+      await().atMost(BOUND).until(() -> currentRevisionShown() > saved);
+      assertThat(restored.getAttribute("value")).isEqualTo(later);
+      assertThat(browser.findElement(By.cssSelector("[data-test=newer]")).isDisplayed()).isFalse();
+      assertThat(beforeUnloadIsRefused()).isTrue();
+      discardEdits();
+      assertThat(restored.getAttribute("value")).contains("\"ratio\": 0.3");
+    } finally {
+      js("if (window.__answer) window.fetch = window.__answer.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * Saves {@code text} from {@code editor} through the review, and returns once the control plane
+   * has the save, whose answer the page gets only at {@code window.__answer.release()}.
+   */
+  private static void saveWithTheAnswerHeld(String service, WebElement editor, String text) {
+    type(editor, text);
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    js(
+        "const path = 'api/v1/services/' + arguments[0] + '/rules';"
+            + " const unheld = window.__answer ? window.__answer.unheld : window.fetch;"
+            + " const answer = window.__answer = { waiting: false, unheld };"
+            + " window.fetch = (input, init = {}) => {"
+            + "   if (String(input) === path && init.method === 'PUT') {"
+            + "     return unheld(input, init).then((r) => new Promise((go) => {"
+            + "       answer.waiting = true; answer.release = () => go(r); }));"
+            + "   }"
+            + "   return unheld(input, init);"
+            + " };",
+        service);
+    click(By.cssSelector("[data-test=save]"));
+    await().atMost(BOUND).until(() -> js("return window.__answer.waiting") == Boolean.TRUE);
+  }
+
+  /** The writer's token stops being accepted over unsaved edits of {@code service}: kept. */
+  private static void loseTheSessionOver(String service) {
+    js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
+    // a call the page makes by itself may be refused first
+    js("const tab = document.getElementById('tab-history'); if (tab) tab.click();");
+    awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
   }
 
   /**
