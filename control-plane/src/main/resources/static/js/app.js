@@ -2,7 +2,7 @@
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
 import { ApiError, EventStream, call, draftOwner, onSessionChanged, onUnauthorized, session } from './api.js';
-import { confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
+import { announce, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
@@ -143,21 +143,25 @@ async function start() {
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       session.signOut();
-      showSignIn('That token was not accepted.');
+      showSignIn('That token was not accepted.', { urgent: true });
       return;
     }
     // No answer about the token (the control plane restarting, away, overloaded): that says nothing
     // against it, so it stays, and the page asks again until the control plane answers. The form
     // stays usable meanwhile: a token given there replaces this one.
     startRetry.delay = Math.min(Math.max(startRetry.delay * 2, START_RETRY_MS), START_RETRY_MAX_MS);
-    showSignIn(`Could not ask the control plane about your sign-in (${e.message}). Trying again in ${startRetry.delay / 1000} s; your sign-in is kept.`);
+    showSignIn(`Could not ask the control plane about your sign-in (${e.message}). Trying again in ${startRetry.delay / 1000} s; your sign-in is kept.`, { urgent: true });
     startRetry.timer = setTimeout(() => {
       if (!state.role && session.token() === token) start();
     }, startRetry.delay);
   }
 }
 
-function showSignIn(message) {
+/**
+ * The sign-in form, with `message` (if any) above its button, also read out: `urgent` for a refusal
+ * or a failure, politely for how a session ended.
+ */
+function showSignIn(message, { urgent = false } = {}) {
   stopLive();
   document.getElementById('sign-out').hidden = true;
   document.getElementById('live').hidden = true;
@@ -172,7 +176,8 @@ function showSignIn(message) {
     spellcheck: 'false',
     'aria-describedby': 'token-help',
   });
-  const error = h('p', { id: 'sign-in-error', class: 'form-error', role: 'alert' }, showHidden(message || ''));
+  // no live region: inserted with its text, it would not be read out everywhere (see announce)
+  const error = h('p', { id: 'sign-in-error', class: 'form-error' }, showHidden(message || ''));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', text: 'Sign in' });
   const anonymous = h('button', {
     type: 'button', class: 'btn', hidden: true, 'data-test': 'read-without-token',
@@ -220,12 +225,15 @@ function showSignIn(message) {
       if (!location.hash || location.hash === '#') location.hash = '#/';
     } catch (e) {
       session.signOut();
-      setText(error, e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : e.message);
+      const refusal = e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : e.message;
+      setText(error, refusal);
+      announce(refusal, { urgent: true });
       submit.disabled = false;
       input.focus();
     }
   });
   fill(main, form);
+  if (message) announce(message, { urgent });
   input.focus();
 }
 

@@ -113,6 +113,31 @@ export function timeNode(iso) {
   return h('time', { datetime: iso || '', title: exactTime(iso), text: relativeTime(iso) });
 }
 
+/**
+ * Reads `message` out through one of the page's live regions, which index.html holds from the
+ * start: a notice inserted with its text already in it is not announced by every screen reader,
+ * whatever its role, while text written into a region that was there before is. Outcomes go to the
+ * polite region; errors (`urgent`) to the assertive one, which interrupts what is being read.
+ */
+export function announce(message, { urgent = false } = {}) {
+  const region = document.getElementById(urgent ? 'announce-alert' : 'announce-status');
+  if (!region) return;
+  const other = document.getElementById(urgent ? 'announce-status' : 'announce-alert');
+  // what the other region said is over: a later notice replaces it, it is not read out again
+  if (other) other.replaceChildren();
+  // a new node each time, so the same words said again are read out again
+  region.replaceChildren(h('p', { text: showHidden(message) }));
+}
+
+/**
+ * A notice just put on the page that does not take the focus: its text is announced (see
+ * announce), errors (class notice-bad) urgently. The notice itself is no live region.
+ */
+export function announceNotice(notice) {
+  announce(notice.textContent, { urgent: notice.classList.contains('notice-bad') });
+  return notice;
+}
+
 let toastTimer = 0;
 /**
  * Shows a short status message in the page's polite live region: one line, with any hidden

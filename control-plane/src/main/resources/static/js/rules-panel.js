@@ -4,7 +4,7 @@
 // a save with If-Match whose 412 offers to reload and re-apply the user's edits.
 
 import { ApiError, call, commentHeaders, enc, etagRevision, listOf, session } from './api.js';
-import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
+import { announce, announceNotice, confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { lineColumn, lineStarts, locate, loneSurrogates, memberPath, offsetAt, parseWithLocations, pretty, showHidden } from './json-text.js';
 import { merge3 } from './merge.js';
@@ -96,7 +96,8 @@ export class RulesPanel {
     this.status = h('p', { id: 'editor-status', class: 'editor-status', role: 'status', 'aria-live': 'polite' });
     this.problemList = h('ul', { class: 'problems', 'aria-label': 'Problems in the document', 'data-test': 'problems' });
     this.structured = h('div', { class: 'structured', 'data-test': 'structured' });
-    this.newer = h('div', { class: 'notice notice-warn', role: 'status', 'data-test': 'newer', hidden: true });
+    // no live region: it is filled as it is shown, which not every screen reader reads out
+    this.newer = h('div', { class: 'notice notice-warn', 'data-test': 'newer', hidden: true });
     this.template = h('p', { class: 'notice', role: 'note', 'data-test': 'template', hidden: true,
       text: page.canWrite
         ? `${service} has no rules stored yet. The editor holds a starter template, not stored rules: saving it creates the first revision.`
@@ -186,11 +187,17 @@ export class RulesPanel {
       this.resetEditor();
       return;
     }
+    const said = this.newer.hidden ? null : this.newerSaid;
+    const headline = current.revision == null ? 'These rules were deleted meanwhile. ' : `Revision ${current.revision} is now current. `;
+    const why = `Your edits are based on revision ${this.base.revision ?? '(none)'}; saving them as they are will be refused. `;
     this.newer.hidden = false;
+    this.newerSaid = headline + why;
     fill(this.newer,
-      h('strong', { text: current.revision == null ? 'These rules were deleted meanwhile. ' : `Revision ${current.revision} is now current. ` }),
-      `Your edits are based on revision ${this.base.revision ?? '(none)'}; saving them as they are will be refused. `,
+      h('strong', { text: headline }),
+      why,
       this.page.canWrite ? h('button', { type: 'button', class: 'btn btn-small', text: 'Re-apply my edits on the new revision', onclick: () => this.reapply() }) : null);
+    // read out once per change, not again at each event that leaves it as it is
+    if (said !== this.newerSaid) announce(headline + why);
   }
 
   resetEditor() {
@@ -223,9 +230,9 @@ export class RulesPanel {
       this.keptDraftShown = true;
       const discard = h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'discard-kept-draft', text: 'Discard the draft…' });
       discard.addEventListener('click', () => this.discardKeptDraft(owner, discard));
-      fill(this.outcome, h('div', { class: 'notice notice-warn', role: 'status', 'data-test': 'draft-kept' },
+      fill(this.outcome, announceNotice(h('div', { class: 'notice notice-warn', 'data-test': 'draft-kept' },
         h('p', { text: `Your unsaved edits to these rules from before ${draftWhy(kept)} are kept as a draft in this tab, not shown: your token may only read now. Sign in again as the same user with a token that may write (or reload once yours may again) to get them back in the editor: no other user's sign-in gets them.` }),
-        h('div', { class: 'actions' }, discard)));
+        h('div', { class: 'actions' }, discard))));
       if (this.page.activeTab !== 'rules') this.page.goTo('rules');
       return;
     }
@@ -235,8 +242,8 @@ export class RulesPanel {
     this.restoredFor = owner;
     this.setText(draft.text);
     this.comment.value = draft.comment || '';
-    fill(this.outcome, h('p', { class: 'notice', role: 'status', 'data-test': 'draft-restored',
-      text: `Your unsaved edits from before ${draftWhy(draft)} are back in the editor (they started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}).` }));
+    fill(this.outcome, announceNotice(h('p', { class: 'notice', 'data-test': 'draft-restored',
+      text: `Your unsaved edits from before ${draftWhy(draft)} are back in the editor (they started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}).` })));
     // the stored rules may have moved on meanwhile: say so, and offer to re-apply
     this.onCurrent();
     // the session may have ended on another tab: the edits are what the user comes back for
@@ -256,8 +263,8 @@ export class RulesPanel {
     if (this.comment.value.trim() === sent.comment) this.comment.value = '';
     if (this.textarea.value === sent.text) this.setText(pretty(saved.document));
     this.onCurrent();
-    fill(this.outcome, h('p', { class: 'notice notice-ok', role: 'status', 'data-test': 'draft-saved',
-      text: `The save of these edits, under way when they were kept, went through: they are revision ${saved.revision}.${this.hasUnsavedEdits() ? ' What you changed since is not saved yet.' : ''}` }));
+    fill(this.outcome, announceNotice(h('p', { class: 'notice notice-ok', 'data-test': 'draft-saved',
+      text: `The save of these edits, under way when they were kept, went through: they are revision ${saved.revision}.${this.hasUnsavedEdits() ? ' What you changed since is not saved yet.' : ''}` })));
   }
 
   /** Forgets the draft a reader's page says is kept (after asking): no sign-in gets it back. */
@@ -696,13 +703,13 @@ export class RulesPanel {
       const deleted = theirs === 0;
       const who = h('p', { 'data-test': 'conflict-who' });
       if (theirs != null) this.describeChange(theirs, who);
-      fill(this.outcome, h('div', { class: 'notice notice-bad', role: 'alert', 'data-test': 'conflict' },
+      fill(this.outcome, announceNotice(h('div', { class: 'notice notice-bad', 'data-test': 'conflict' },
         h('h2', { text: deleted ? 'Someone else deleted these rules' : 'Someone else changed these rules' }),
         who,
         h('p', { text: deleted
           ? `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but the rules were deleted since. Nothing was written. Re-apply your edits to keep your version in the editor: saving it then stores the rules again, so check first that they should come back.`
           : `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
-        h('div', { class: 'actions' }, reapply)));
+        h('div', { class: 'actions' }, reapply))));
       if (!this.typing()) {
         reapply.focus({ preventScroll: true });
         this.outcome.firstChild.scrollIntoView({ block: 'start' });
@@ -734,12 +741,10 @@ export class RulesPanel {
       const first = this.problemList.querySelector('button');
       if (first && this.typing()) {
         // the findings are listed under the editor, where the user types on
-        notice.setAttribute('role', 'alert');
-        fill(this.outcome, notice);
+        fill(this.outcome, announceNotice(notice));
       } else if (first) {
-        // the focus goes to the first finding: the notice announces itself
-        notice.setAttribute('role', 'alert');
-        fill(this.outcome, notice);
+        // the focus goes to the first finding: the notice is read out
+        fill(this.outcome, announceNotice(notice));
         first.focus();
       } else {
         this.showOutcome(notice);
@@ -758,16 +763,16 @@ export class RulesPanel {
    *
    * The notice is no live region (no role status or alert), nor inside one: it is read out once,
    * as it takes the focus. But the focus stays in the editor (or the comment) that the user types
-   * into meanwhile: then the notice is a live region, read out as it comes. It is scrolled just into view, clear of the sticky top bar (its
+   * into meanwhile: then its text is read out through the page's live region (announceNotice)
+   * instead. It is scrolled just into view, clear of the sticky top bar (its
    * scroll-margin): the Save button that was clicked sits at the bottom of the page, below the
    * editor, while the outcome is shown above it.
    */
   showOutcome(notice) {
     if (this.typing()) {
       // Typed into while the save or delete was under way: the keys go on into the editor (or the
-      // comment), and the outcome announces itself instead, where it is.
-      notice.setAttribute('role', notice.classList.contains('notice-bad') ? 'alert' : 'status');
-      fill(this.outcome, notice);
+      // comment), and the outcome is read out instead, where it is.
+      fill(this.outcome, announceNotice(notice));
       return;
     }
     notice.tabIndex = -1;
@@ -820,11 +825,11 @@ export class RulesPanel {
     // Deleted meanwhile: there is nothing to merge with, the editor holds the user's whole document.
     const gone = current.revision == null;
     const listed = gone ? [] : conflicts;
-    fill(this.outcome, h('div', { class: 'notice', role: 'status', 'data-test': 'reapplied' },
+    fill(this.outcome, announceNotice(h('div', { class: 'notice', 'data-test': 'reapplied' },
       h('p', { text: gone
         ? 'The rules were deleted meanwhile: the editor holds your version. Saving it stores the rules again; check it first.'
         : `Reloaded revision ${current.revision} and re-applied your edits on top.${listed.length ? ' Both of you changed these places; your version was kept:' : ' Check the changes and save again.'}` }),
-      listed.length ? h('ul', {}, listed.map((c) => h('li', {}, h('code', { text: showHidden(c) })))) : null));
+      listed.length ? h('ul', {}, listed.map((c) => h('li', {}, h('code', { text: showHidden(c) })))) : null)));
     if (this.validate()) this.openReview();
   }
 

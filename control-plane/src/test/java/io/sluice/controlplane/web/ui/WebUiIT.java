@@ -570,17 +570,26 @@ class WebUiIT {
     // for, as the notice moves the review button down: a click as it appears would miss
     awaitText(
         By.cssSelector("[data-test=newer]"), "Revision " + revisionOf(theirs) + " is now current");
+    // notices are read out through the live regions the page has had from the start: one inserted
+    // with its text in it is not read out by every screen reader, whatever its role
+    assertThat(announced("status")).contains("Revision " + revisionOf(theirs) + " is now current");
+    assertThat(browser.findElement(By.cssSelector("[data-test=newer]")).getAttribute("role"))
+        .isNull();
 
     click(By.cssSelector("[data-test=review]"));
     click(By.cssSelector("[data-test=save]"));
     WebElement conflict = waitFor(By.cssSelector("[data-test=conflict]"));
     assertThat(conflict.getText()).contains("Someone else changed these rules");
-
+    // an error: read out at once, by the assertive region
+    assertThat(announced("alert")).contains("Someone else changed these rules");
+    assertThat(announced("status")).isEmpty();
+    assertThat(conflict.getAttribute("role")).isNull();
     awaitText(By.cssSelector("[data-test=conflict-who]"), "bob");
     screenshots.save("07-conflict-412");
 
     click(By.cssSelector("[data-test=reapply]"));
     waitFor(By.cssSelector("[data-test=reapplied]"));
+    assertThat(announced("status")).contains("re-applied your edits");
     // Their change and mine, together.
     assertThat(editor.getAttribute("value")).contains("\"ratio\": 0.25").contains("250");
     click(By.cssSelector("[data-test=save]"));
@@ -2200,8 +2209,10 @@ class WebUiIT {
       assertThat(editor.getAttribute("value")).isEqualTo(next);
       // the outcome does not take the focus from the editor typed into: it announces itself
       assertThat(js("return document.activeElement.id")).isEqualTo("rules-editor");
+      // read out through the polite live region, the notice itself being none
+      assertThat(announced("status")).contains("Saved as revision");
       assertThat(browser.findElement(By.cssSelector("[data-test=saved]")).getAttribute("role"))
-          .isEqualTo("status");
+          .isNull();
       assertThat(beforeUnloadIsRefused()).isTrue();
     } finally {
       js("window.fetch = window.__readBack.unheld;");
@@ -4097,6 +4108,18 @@ class WebUiIT {
             + " arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
         textarea,
         text);
+  }
+
+  /**
+   * What the page's polite ({@code "status"}) or assertive ({@code "alert"}) live region reads out
+   * now; null when the page has no such region.
+   */
+  private static String announced(String region) {
+    return (String)
+        js(
+            "const r = document.getElementById('announce-' + arguments[0]);"
+                + " return r ? r.textContent : null;",
+            region);
   }
 
   /** Whether the page asks before a reload or closing the tab (its beforeunload handler). */
