@@ -2,7 +2,7 @@
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
 import { ApiError, EventStream, call, draftOwner, onSessionChanged, onUnauthorized, session } from './api.js';
-import { announce, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
+import { announce, closeDialogs, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
@@ -88,7 +88,8 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   // owner's draft; a yes discards them, as the dialog says.
   const owner = state.drawnOwner;
   const keep = state.page && state.page.showsKeptDraft && state.page.showsKeptDraft();
-  if (!(await mayLeave())) return;
+  // the question is about the tab's sign-out: asked on the page drawn now, answered on a later one
+  if (!(await mayLeave({ outlivesRedraw: true }))) return;
   // A sign-out forgets the drafts of its own session, but not those a reader's page says are kept
   // for a sign-in that may write (the user's drafts of other services were said to be kept when
   // they were: they stay with them). Other sessions' drafts are no business of this one: they wait
@@ -300,8 +301,7 @@ function signOut(message, note = null) {
   state.token = null;
   state.owner = null;
   state.drawnOwner = null;
-  if (state.page && state.page.close) state.page.close();
-  state.page = null;
+  closePage();
   showSignIn(note);
   toast(message);
 }
@@ -441,8 +441,11 @@ function hasUnsavedEdits() {
   return Boolean(state.page && state.page.hasUnsavedEdits && state.page.hasUnsavedEdits());
 }
 
-/** Whether the current page may go: asks first when it holds edits that are not saved. */
-async function mayLeave() {
+/**
+ * Whether the current page may go: asks first when it holds edits that are not saved. The dialog
+ * closes (a no) when the page is drawn anew meanwhile, unless it `outlivesRedraw` (confirmDialog).
+ */
+async function mayLeave({ outlivesRedraw = false } = {}) {
   if (!hasUnsavedEdits()) return true;
   state.asking = true;
   try {
@@ -451,13 +454,16 @@ async function mayLeave() {
       message: `Your edits to the rules of ${state.page.service} are not saved. Leaving this page throws them away.`,
       confirmLabel: 'Leave and discard edits',
       danger: true,
+      outlivesRedraw,
     });
   } finally {
     state.asking = false;
   }
 }
 
+/** Closes the page drawn, and the confirm dialogs that asked about it. */
 function closePage() {
+  closeDialogs();
   if (state.page && state.page.close) state.page.close();
   state.page = null;
 }

@@ -152,12 +152,20 @@ export function toast(message, kind = 'info') {
   toastTimer = setTimeout(() => region.classList.remove('visible'), 6000);
 }
 
+/** The confirm dialogs open now (see closeDialogs). */
+const openDialogs = new Set();
+
 /**
  * Asks for confirmation in a modal <dialog> (keyboard-accessible: Esc cancels, focus stays
  * inside). Resolves to true when confirmed. The title and each message are one line each, shown
  * with hidden characters as escapes: they name services, authors and revisions.
+ *
+ * It asks about the page as it is drawn: when the page is drawn anew (another session or role of
+ * the tab, the sign-in form) or left, closeDialogs answers no for it, since its yes would act on a
+ * page it did not ask about. `outlivesRedraw` keeps it open: for a question about the tab, not the
+ * page (signing out), whose asker says what its answer does after a redraw.
  */
-export function confirmDialog({ title, message, confirmLabel, danger = false, extra = null }) {
+export function confirmDialog({ title, message, confirmLabel, danger = false, extra = null, outlivesRedraw = false }) {
   return new Promise((resolve) => {
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' });
     const cancel = h('button', { type: 'button', class: 'btn', 'data-test': 'cancel', text: 'Cancel' });
@@ -174,11 +182,14 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
       extra,
       h('div', { class: 'actions' }, cancel, ok),
     );
+    const open = { outlivesRedraw, cancel: () => done(false) };
     const done = (answer) => {
+      if (!openDialogs.delete(open)) return;
       dialog.close();
       dialog.remove();
       resolve(answer);
     };
+    openDialogs.add(open);
     cancel.addEventListener('click', () => done(false));
     ok.addEventListener('click', () => done(true));
     dialog.addEventListener('cancel', (e) => {
@@ -189,4 +200,14 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
     dialog.showModal();
     cancel.focus();
   });
+}
+
+/**
+ * Answers no to, and closes, every open confirm dialog but those that outlive a redraw: the page
+ * they asked about is being closed (see confirmDialog).
+ */
+export function closeDialogs() {
+  for (const open of [...openDialogs]) {
+    if (!open.outlivesRedraw) open.cancel();
+  }
 }

@@ -3423,6 +3423,32 @@ class WebUiIT {
   }
 
   /**
+   * Alice asks to delete a service's rules, and while the dialog is open the page is drawn anew for
+   * the tab's new session (bob signed in in another page of the tab): the dialog asked about
+   * alice's page, so it closes as a no, and nothing is deleted under bob's sign-in.
+   */
+  @Test
+  void aConfirmDialogClosesWhenThePageItAskedAboutIsDrawnAnew() {
+    String service = "confirm-before-redraw";
+    long revision = storeOrdersDocumentAs(service);
+    openEditorOf(service, revision);
+    click(By.cssSelector("[data-test=delete-rules]"));
+    waitFor(By.cssSelector("dialog [data-test=confirm]"));
+    leaveAndComeBack(
+        () -> js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN));
+    awaitText(By.cssSelector("#who .who-name"), "bob");
+    await("the dialog closes")
+        .atMost(BOUND)
+        .until(() -> browser.findElements(By.cssSelector("dialog")).isEmpty());
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    assertThat(
+            api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())
+                .statusCode())
+        .isEqualTo(200);
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
    * instead of taking the refused token for a session ended in another page. Then another page of
