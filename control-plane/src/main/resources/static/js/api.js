@@ -220,6 +220,17 @@ export function onUnauthorized(handler) {
   unauthorizedHandler = handler;
 }
 
+/**
+ * The token of the session the page is drawn for (null: reading without one), which its calls
+ * carry; undefined until the page asks who a token is (then calls carry the tab's).
+ */
+let pageToken;
+
+/** The page is drawn (or being drawn) for the session of `token`; null: reading without one. */
+export function drawFor(token) {
+  pageToken = token;
+}
+
 let sessionChangedHandler = () => {};
 /** `handler` hears that the event stream found the tab's token other than the page's. */
 export function onSessionChanged(handler) {
@@ -227,10 +238,18 @@ export function onSessionChanged(handler) {
 }
 
 /**
- * Calls the API. Resolves to {status, headers, body}; rejects with ApiError for any status
- * >= 400 (and calls the unauthorized handler on 401).
+ * Calls the API with the token of the session the page is drawn for (see drawFor), or `token`.
+ * Resolves to {status, headers, body}; rejects with ApiError for any status >= 400 (and calls the
+ * unauthorized handler on 401). A call of the page's session while the tab is signed in otherwise
+ * (another page of the tab signed out, or in) is not sent, under either: the page was not drawn for
+ * the tab's session, and its token is no longer the tab's. It rejects, and the session-changed
+ * handler has the page follow the tab's session, as the event stream does.
  */
-export async function call(method, path, { body, headers = {}, token = session.token() } = {}) {
+export async function call(method, path, { body, headers = {}, token = pageToken === undefined ? session.token() : pageToken } = {}) {
+  if (pageToken !== undefined && token === pageToken && token !== session.token()) {
+    sessionChangedHandler();
+    throw new Error('This tab was signed in or out in another page meanwhile.');
+  }
   const init = { method, headers: { Accept: 'application/json, application/problem+json', ...headers } };
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {

@@ -1,7 +1,7 @@
 // Entry point: sign-in, the signed-in user's role, the live event stream and the routes
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
-import { ApiError, EventStream, call, draftOwner, onSessionChanged, onUnauthorized, session } from './api.js';
+import { ApiError, EventStream, call, drawFor, draftOwner, onSessionChanged, onUnauthorized, session } from './api.js';
 import { announce, closeDialogs, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
@@ -130,7 +130,8 @@ const START_RETRY_MAX_MS = 10000;
 
 start();
 
-async function start() {
+/** Draws the page for the tab's session; `edits` kept from the page before are told of at a refusal. */
+async function start(edits = null) {
   clearTimeout(startRetry.timer);
   const token = session.token();
   if (!token) {
@@ -144,7 +145,7 @@ async function start() {
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       session.signOut();
-      showSignIn('That token was not accepted.', { urgent: true });
+      showSignIn(`That token was not accepted.${edits ? ` ${keptNote(edits)}` : ''}`, { urgent: true });
       return;
     }
     // No answer about the token (the control plane restarting, away, overloaded): that says nothing
@@ -194,6 +195,7 @@ function showSignIn(message, { urgent = false } = {}) {
     // the session is without a token: one refused before (start, the form) is none of the page's,
     // and a page back from the cache compares the tab's token with this one
     state.token = null;
+    drawFor(null);
     enterApp();
     if (!location.hash || location.hash === '#') location.hash = '#/';
   });
@@ -290,7 +292,7 @@ function followTheTabsSession() {
   stopLive();
   state.role = null;
   closePage();
-  start();
+  start(edits);
 }
 
 /** Ends the session; `note` stays on the sign-in form (the toast goes after a few seconds). */
@@ -299,6 +301,7 @@ function signOut(message, note = null) {
   state.role = null;
   state.name = null;
   state.token = null;
+  drawFor(null);
   state.owner = null;
   state.drawnOwner = null;
   closePage();
@@ -309,6 +312,7 @@ function signOut(message, note = null) {
 /** Finds out who the token belongs to and what it may do, from the control plane's whoami. */
 async function identify() {
   state.token = session.token();
+  drawFor(state.token);
   const me = (await call('GET', 'api/v1/whoami')).body || {};
   state.name = me.name && me.name !== 'anonymous' ? me.name : null;
   state.role = ['reader', 'writer', 'admin'].includes(me.role) ? me.role : 'reader';

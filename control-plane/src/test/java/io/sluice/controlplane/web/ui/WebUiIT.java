@@ -3449,6 +3449,48 @@ class WebUiIT {
   }
 
   /**
+   * Bob signs in in another page of the tab while alice's page is open: alice's page sends none of
+   * its calls with bob's token (they would act as bob on a page drawn for alice), but follows the
+   * tab's session and is drawn anew for bob, whose page's calls carry his token.
+   */
+  @Test
+  void aPagesCallsCarryTheTokenOfTheSessionItIsDrawnFor() {
+    String service = "page-token";
+    long revision = storeOrdersDocumentAs(service);
+    openEditorOf(service, revision);
+    awaitText(By.cssSelector("#who .who-name"), "alice");
+    // each API call's token, with the user the page showed as it went (the stream has its own
+    // test)
+    js(
+        "const unheld = window.fetch; window.__sent = [];"
+            + " window.fetch = (input, init = {}) => {"
+            + "   const auth = (init.headers || {}).Authorization || 'none';"
+            + "   const who = document.querySelector('#who .who-name');"
+            + "   const url = String(input);"
+            + "   if (url.startsWith('api/') && !url.includes('events') && !url.includes('whoami'))"
+            + "     window.__sent.push((who ? who.textContent : '-') + ' ' + auth);"
+            + "   return unheld(input, init);"
+            + " };");
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+    click(By.id("tab-history"));
+    awaitText(By.cssSelector("#who .who-name"), "bob");
+    click(By.id("tab-history"));
+    await("bob's page reads the history")
+        .atMost(BOUND)
+        .until(
+            () -> js("return window.__sent.join('\\n')"), sent -> ((String) sent).contains("bob"));
+    @SuppressWarnings("unchecked")
+    List<String> sent = (List<String>) js("return window.__sent");
+    assertThat(sent)
+        .allSatisfy(
+            call ->
+                assertThat(call)
+                    .isIn("alice Bearer " + WRITER_TOKEN, "bob Bearer " + OTHER_WRITER_TOKEN));
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
    * instead of taking the refused token for a session ended in another page. Then another page of
@@ -3536,7 +3578,8 @@ class WebUiIT {
       js("location.hash = arguments[0];", "#/service/" + service + "/rules");
       awaitText(
           By.cssSelector("[data-test=draft-restored]"),
-          "Your unsaved edits from before your session ended are back in the editor (they started"
+          "Your unsaved edits from before the sign-in in another page of this tab are back in the"
+              + " editor (they started"
               + " from revision "
               + revision);
       WebElement restored = waitFor(By.id("rules-editor"));
