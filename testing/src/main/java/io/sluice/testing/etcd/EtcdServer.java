@@ -85,6 +85,7 @@ public final class EtcdServer implements AutoCloseable {
           "exec 3<&0",
           "\"$@\" </dev/null 3<&- &",
           "etcd=$!",
+          "echo \"$etcd\" > \"$dir/etcd.pid.new\" && mv \"$dir/etcd.pid.new\" \"$dir/etcd.pid\"",
           "{",
           "  read -r order <&3",
           "  if [ \"$order\" = stop ]; then",
@@ -306,25 +307,25 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
-  /** Whether the server is {@linkplain #freeze() frozen}. */
-  public boolean isFrozen() {
+  /**
+   * Whether the server is {@linkplain #freeze() frozen}. Waits for a freeze or thaw under way: etcd
+   * goes on as soon as it gets SIGCONT, so a thaw's answers can reach a client before the thaw
+   * returns, and a test that saw them must not find the server still frozen.
+   */
+  public synchronized boolean isFrozen() {
     return frozen;
   }
 
-  /** Sends signal {@code name} to the etcd process itself (not to its supervisor). */
+  /**
+   * Sends signal {@code name} to the etcd process itself (not to its supervisor), by the pid the
+   * supervisor wrote. Looked for among the supervisor's children by its arguments, it could be
+   * taken for the supervisor's background watcher, a forked shell with the very same command line.
+   */
   private void signal(String name) {
     if (!isRunning()) {
       throw new IllegalStateException("etcd is not running: nothing to " + name);
     }
-    String member = "--name=" + memberName;
-    ProcessHandle etcd =
-        process
-            .children()
-            .filter(
-                child ->
-                    child.info().arguments().map(a -> List.of(a).contains(member)).orElse(false))
-            .findFirst()
-            .orElseThrow(() -> new IllegalStateException("etcd's process was not found"));
+    ProcessHandle etcd = etcdProcess();
     try {
       Process kill =
           new ProcessBuilder("kill", "-" + name, Long.toString(etcd.pid()))
@@ -346,6 +347,23 @@ public final class EtcdServer implements AutoCloseable {
    * Tells the supervisor to stop etcd and waits for both to end, killing them after {@link
    * #STOP_TIMEOUT}. Returns once the process is gone, or after a second {@link #STOP_TIMEOUT}.
    */
+  /** The etcd process the supervisor started, by the pid it wrote to {@code etcd.pid}. */
+  private ProcessHandle etcdProcess() {
+    Path pidFile = dataDir.resolve("etcd.pid");
+    String pid;
+    try {
+      pid = Files.readString(pidFile, StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not read etcd's pid from " + pidFile, e);
+    }
+    return ProcessHandle.of(Long.parseLong(pid))
+        .filter(p -> p.parent().map(parent -> parent.pid() == process.pid()).orElse(false))
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "etcd's process (pid " + pid + " in " + pidFile + ") is not running"));
+  }
+
   private static void terminate(Process process) {
     try (OutputStream order = process.getOutputStream()) {
       order.write("stop\n".getBytes(StandardCharsets.US_ASCII));
