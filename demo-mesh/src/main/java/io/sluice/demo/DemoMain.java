@@ -7,6 +7,7 @@ import io.sluice.demo.mesh.DemoService;
 import io.sluice.demo.mesh.ServiceKind;
 import io.sluice.demo.mesh.ServiceSettings;
 import io.vertx.core.Vertx;
+import java.net.BindException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -56,7 +57,7 @@ public final class DemoMain {
 
   /** Runs the command named by the first argument. */
   public static void main(String[] args) throws InterruptedException {
-    if (args.length == 0 || List.of("-h", "--help", "help").contains(args[0])) {
+    if (args.length == 0 || asksForHelp(args)) {
       System.out.print(USAGE);
       System.exit(args.length == 0 ? 2 : 0);
     }
@@ -84,8 +85,7 @@ public final class DemoMain {
     try {
       service = DemoService.start(vertx, settings).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      System.err.println(
-          "sluice-demo: " + settings.kind().serviceName() + " could not start: " + e.getMessage());
+      System.err.println(startFailure(settings, e));
       vertx.close();
       System.exit(1);
       return;
@@ -106,6 +106,41 @@ public final class DemoMain {
                 },
                 "sluice-demo-shutdown"));
     // Vert.x event-loop threads keep the JVM running until the shutdown hook closes them.
+  }
+
+  /**
+   * Whether the arguments ask for the usage: {@code -h}, {@code --help} or {@code help} as the
+   * command, or {@code -h} / {@code --help} after it ({@code gateway --help}), which would
+   * otherwise read as a flag without a value.
+   */
+  static boolean asksForHelp(String[] args) {
+    if (List.of("-h", "--help", "help").contains(args[0])) {
+      return true;
+    }
+    return Arrays.asList(args).subList(1, args.length).stream()
+        .anyMatch(arg -> arg.equals("-h") || arg.equals("--help"));
+  }
+
+  /**
+   * The one line a service that could not start prints. A port that cannot be bound (taken by
+   * another process, or an address this machine does not have) says where and what to change.
+   */
+  static String startFailure(ServiceSettings settings, Throwable failure) {
+    String prefix = "sluice-demo: " + settings.kind().serviceName() + " could not start: ";
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof BindException) {
+        return prefix
+            + "cannot listen on "
+            + settings.host()
+            + ":"
+            + settings.port()
+            + " ("
+            + t.getMessage()
+            + "): stop what listens there, or choose another port with --port (0 picks a free"
+            + " one) or another address with --host";
+      }
+    }
+    return prefix + failure.getMessage();
   }
 
   private static int runLoad(LoadSettings settings) throws InterruptedException {

@@ -3,6 +3,8 @@ package io.sluice.demo.jar;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +55,28 @@ class DemoJarIT {
         .contains("--port 'x' is not a whole number")
         .contains("--error-rate '2' must be between 0.0 and 1.0")
         .contains("unknown flag --orders-url");
+  }
+
+  @Test
+  void helpAfterACommandPrintsTheUsageInsteadOfAskingForAValue() throws Exception {
+    Run help = run("gateway", "--help");
+
+    assertThat(help.status()).isZero();
+    assertThat(help.output())
+        .contains("usage: java -jar sluice-demo.jar <command>")
+        .doesNotContain("needs a value");
+  }
+
+  @Test
+  void aServiceWhosePortIsTakenSaysWhichAndWhatToDo() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      Run run = run("payments", "--host", "127.0.0.1", "--port", "" + taken.getLocalPort());
+
+      assertThat(run.status()).isEqualTo(1);
+      assertThat(run.output())
+          .contains("payments could not start: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+          .contains("choose another port with --port");
+    }
   }
 
   private record Run(int status, String output) {}
