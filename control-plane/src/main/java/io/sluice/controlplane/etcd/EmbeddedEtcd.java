@@ -244,7 +244,9 @@ public final class EmbeddedEtcd implements AutoCloseable {
   static String underTemporaryDirectory(Path dataDir) {
     Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
     return dataDir.toAbsolutePath().normalize().startsWith(tmp)
-        ? " (under the temporary directory, which the system may clean: set sluice.state.dir to keep"
+        ? " (under the temporary directory "
+            + tmp
+            + ", which the system may clean: set sluice.state.dir to a directory outside it to keep"
             + " the rules across restarts)"
         : "";
   }

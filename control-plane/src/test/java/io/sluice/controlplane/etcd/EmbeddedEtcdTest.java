@@ -16,7 +16,8 @@ class EmbeddedEtcdTest {
     Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
     assertThat(EmbeddedEtcd.underTemporaryDirectory(tmp.resolve("sluice-x/.sluice/etcd")))
         .contains("temporary directory")
-        .contains("sluice.state.dir");
+        // said also to one who set sluice.state.dir there: "set sluice.state.dir" alone misled
+        .contains("set sluice.state.dir to a directory outside it");
     assertThat(EmbeddedEtcd.underTemporaryDirectory(Path.of("/home/ops/.sluice/etcd"))).isEmpty();
   }
 
