@@ -25,10 +25,12 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 import org.springframework.web.util.DisconnectedClientHelper;
 
 /**
@@ -216,12 +218,32 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       problem.setDetail("the request body is not valid JSON of the expected shape");
     } else if (type == ProblemType.INTERNAL) {
       problem.setDetail("an internal error occurred; see the server log");
+    } else if (e instanceof NoResourceFoundException missing) {
+      problem.setDetail(noSuchCall(missing, request));
     } else if (problem.getDetail() != null) {
       // Spring's details quote request text ("Failed to convert 'limit' with value: '...'"):
       // hidden characters in it as escapes, as every other detail writes them
       problem.setDetail(OneLineText.escape(problem.getDetail()));
     }
     return ResponseEntity.status(status).headers(headers).body(problem);
+  }
+
+  /**
+   * The detail of a 404 for a path nothing serves, as a mistyped API call ({@code GET
+   * /api/v1/service}) gets it: Spring's own ("No static resource api/v1/service.") reads as if the
+   * API were files, and says nowhere where the calls are listed.
+   */
+  static String noSuchCall(NoResourceFoundException e, WebRequest request) {
+    String path = "/" + e.getResourcePath();
+    String contextPath = "";
+    if (request instanceof ServletWebRequest servlet) {
+      path = servlet.getRequest().getRequestURI();
+      contextPath = servlet.getRequest().getContextPath();
+    }
+    return OneLineText.escape(e.getHttpMethod() + " " + path)
+        + " is neither a call of the API nor a file of the web UI; the API's calls are listed in "
+        + OneLineText.escape(contextPath)
+        + "/api/v1/openapi.json";
   }
 
   /** No answer: the client is gone (writing one would fail the same way). */

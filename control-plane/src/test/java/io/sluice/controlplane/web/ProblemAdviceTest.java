@@ -10,9 +10,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 class ProblemAdviceTest {
 
@@ -48,6 +52,33 @@ class ProblemAdviceTest {
         .isNull();
     assertThat(log.records())
         .noneMatch(record -> record.getLevel().intValue() > Level.FINE.intValue());
+  }
+
+  /**
+   * A mistyped call ({@code /api/v1/service} for {@code /api/v1/services}) got Spring's "No static
+   * resource api/v1/service.", as if the API were files; the detail now names the call and where
+   * the API's calls are listed, under the context path.
+   */
+  @Test
+  void aPathNothingServesIsNamedWithWhereTheCallsAreListed() {
+    NoResourceFoundException missing =
+        new NoResourceFoundException(HttpMethod.GET, "/sluice/api/v1/service", "api/v1/service");
+    ServletWebRequest request =
+        new ServletWebRequest(
+            FakeServlet.request("GET", "/sluice", "/sluice/api/v1/service", new byte[0]));
+
+    ResponseEntity<Object> answer =
+        advice.handleExceptionInternal(
+            missing, null, new HttpHeaders(), HttpStatus.NOT_FOUND, request);
+
+    assertThat(answer.getStatusCode().value()).isEqualTo(404);
+    ProblemDetail problem = (ProblemDetail) answer.getBody();
+    assertThat(problem.getType()).hasToString("urn:sluice:problem:not-found");
+    assertThat(problem.getDetail())
+        .isEqualTo(
+            "GET /sluice/api/v1/service is neither a call of the API nor a file of the web UI;"
+                + " the API's calls are listed in /sluice/api/v1/openapi.json")
+        .doesNotContain("static resource");
   }
 
   @Test
