@@ -54,6 +54,9 @@ public final class LoadGenerator {
   private long pacer = -1;
   private long ticker = -1;
 
+  /** The one-second lines printed so far: each line's label, as the clock's rounding repeated. */
+  private long secondsPrinted;
+
   /**
    * @param out receives the per-second lines ({@code System.out::println} in the demo)
    * @param nanoTime a monotonic clock ({@code System::nanoTime})
@@ -196,7 +199,9 @@ public final class LoadGenerator {
   }
 
   private void printSecond() {
-    long seconds = Math.round((nanoTime.getAsLong() - startNanos) / 1e9);
+    // The n-th line is the n-th second: the elapsed time rounded labelled a late first tick and
+    // the next one alike ("[   2s]" twice as a busy JVM starts)
+    long seconds = ++secondsPrinted;
     Latencies latencies = second.latencies();
     out.accept(
         String.format(

@@ -88,6 +88,28 @@ class LoadGeneratorTest {
         .containsPattern("latency +p50 [\\d.]+ ms +p90 [\\d.]+ ms +p99 [\\d.]+ ms +max [\\d.]+ ms");
   }
 
+  /**
+   * Each line is labelled with its own second. The labels were the elapsed time rounded, so ticks
+   * late by half a second (a busy JVM starting, here a clock at half speed) printed the same second
+   * twice: "[ 1s]", "[ 1s]", "[ 2s]".
+   */
+  @Test
+  void labelsEachSecondsLineWithItsOwnSecondEvenWhenTicksAreLate() throws Exception {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    LoadSettings settings = settings("--rate", "5", "--duration", "2s");
+
+    new LoadGenerator(vertx, settings, lines::add, () -> System.nanoTime() / 2)
+        .start()
+        .await(30, TimeUnit.SECONDS);
+
+    List<String> labels =
+        lines.subList(1, lines.size()).stream()
+            .map(line -> line.substring(0, line.indexOf(']') + 1))
+            .toList();
+    assertThat(labels).hasSizeGreaterThanOrEqualTo(3).doesNotHaveDuplicates();
+    assertThat(labels.subList(0, 3)).containsExactly("[   1s]", "[   2s]", "[   3s]");
+  }
+
   @Test
   void stopsEarlyWhenAskedAndStillReports() throws Exception {
     LoadGenerator generator =
