@@ -160,7 +160,9 @@ class StartWithoutEtcdIT {
               () ->
                   app.log().contains("could not write the agent status")
                       && app.log().contains("etcd is unreachable for the rules of it-quiet"));
-      assertThat(app.log()).doesNotContain("io.sluice.shaded");
+      assertThat(app.log())
+          .doesNotContain("io.sluice.shaded")
+          .contains("nothing listens at http://127.0.0.1:" + refused + ": start etcd there");
     }
   }
 

@@ -41,6 +41,7 @@ class EtcdSchemeMismatchIT {
 
   private static final String TLS_HINT = "uses TLS but etcd there does not seem to speak TLS";
   private static final String PLAIN_HINT = "uses plain text but etcd there seems to speak only TLS";
+  private static final String NOTHING_LISTENS = "nothing listens at ";
 
   @TempDir static Path pki;
   @TempDir Path state;
@@ -128,7 +129,7 @@ class EtcdSchemeMismatchIT {
   }
 
   @Test
-  void aStoppedEtcdIsAnOutageWithoutAHint() throws Exception {
+  void aStoppedEtcdIsAnOutageWhereNothingListensIsSaidSo() throws Exception {
     // an agent that had etcd and loses it
     long revision = stoppingEtcd.put(EtcdKeys.defaults().rules("orders"), document("orders", 0.5));
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
@@ -145,10 +146,12 @@ class EtcdSchemeMismatchIT {
           .singleElement()
           .asString()
           .doesNotContain(TLS_HINT)
-          .doesNotContain(PLAIN_HINT);
+          .doesNotContain(PLAIN_HINT)
+          .doesNotContain("nothing listens");
     }
 
-    // agents that never had it, with either scheme: nothing listens there, which is an outage
+    // agents that never had it, with either scheme: nothing listens there, which they say, with
+    // the endpoint and what to do
     String http = stoppingEtcd.endpoint();
     for (String endpoint : List.of(http, http.replace("http://", "https://"))) {
       Logged logged = runAgainst("sluice.etcd.endpoints", endpoint);
@@ -157,12 +160,14 @@ class EtcdSchemeMismatchIT {
           .singleElement()
           .asString()
           .contains("Connection refused")
+          .contains(NOTHING_LISTENS + endpoint + ": start etcd there")
           .doesNotContain(TLS_HINT)
           .doesNotContain(PLAIN_HINT);
       assertThat(logged.status())
           .as(endpoint)
           .singleElement()
           .asString()
+          .contains(NOTHING_LISTENS + endpoint + ": start etcd there")
           .doesNotContain(TLS_HINT)
           .doesNotContain(PLAIN_HINT);
     }
