@@ -83,13 +83,13 @@ function tellIfLost(edits) {
 }
 
 document.getElementById('sign-out').addEventListener('click', async () => {
-  // Whose drafts go, and whether, as the page was when clicked: it may be drawn anew (for another
-  // session of the tab) while the user answers whether to leave its edits, which keeps them as its
-  // owner's draft; a yes discards them, as the dialog says.
+  // Whose drafts go, and whether, as the page was when clicked. Should the page be drawn anew (for
+  // another session or role of the tab) while the user answers whether to leave its edits, the
+  // dialog closes as a no: its yes would sign out a session it did not ask about (another page's
+  // sign-in), and drop the edits just kept as their owner's draft.
   const owner = state.drawnOwner;
   const keep = state.page && state.page.showsKeptDraft && state.page.showsKeptDraft();
-  // the question is about the tab's sign-out: asked on the page drawn now, answered on a later one
-  if (!(await mayLeave({ outlivesRedraw: true }))) return;
+  if (!(await mayLeave())) return;
   // A sign-out forgets the drafts of its own session, but not those a reader's page says are kept
   // for a sign-in that may write (the user's drafts of other services were said to be kept when
   // they were: they stay with them). Other sessions' drafts are no business of this one: they wait
@@ -447,9 +447,9 @@ function hasUnsavedEdits() {
 
 /**
  * Whether the current page may go: asks first when it holds edits that are not saved. The dialog
- * closes (a no) when the page is drawn anew meanwhile, unless it `outlivesRedraw` (confirmDialog).
+ * closes (a no) when the page is drawn anew meanwhile (confirmDialog).
  */
-async function mayLeave({ outlivesRedraw = false } = {}) {
+async function mayLeave() {
   if (!hasUnsavedEdits()) return true;
   state.asking = true;
   try {
@@ -458,7 +458,6 @@ async function mayLeave({ outlivesRedraw = false } = {}) {
       message: `Your edits to the rules of ${state.page.service} are not saved. Leaving this page throws them away.`,
       confirmLabel: 'Leave and discard edits',
       danger: true,
-      outlivesRedraw,
     });
   } finally {
     state.asking = false;

@@ -162,10 +162,9 @@ const openDialogs = new Set();
  *
  * It asks about the page as it is drawn: when the page is drawn anew (another session or role of
  * the tab, the sign-in form) or left, closeDialogs answers no for it, since its yes would act on a
- * page it did not ask about. `outlivesRedraw` keeps it open: for a question about the tab, not the
- * page (signing out), whose asker says what its answer does after a redraw.
+ * page it did not ask about (a sign-out's, on the session of another page's sign-in).
  */
-export function confirmDialog({ title, message, confirmLabel, danger = false, extra = null, outlivesRedraw = false }) {
+export function confirmDialog({ title, message, confirmLabel, danger = false, extra = null }) {
   return new Promise((resolve) => {
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' });
     const cancel = h('button', { type: 'button', class: 'btn', 'data-test': 'cancel', text: 'Cancel' });
@@ -182,7 +181,7 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
       extra,
       h('div', { class: 'actions' }, cancel, ok),
     );
-    const open = { outlivesRedraw, cancel: () => done(false) };
+    const open = { cancel: () => done(false) };
     const done = (answer) => {
       if (!openDialogs.delete(open)) return;
       dialog.close();
@@ -203,11 +202,9 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
 }
 
 /**
- * Answers no to, and closes, every open confirm dialog but those that outlive a redraw: the page
- * they asked about is being closed (see confirmDialog).
+ * Answers no to, and closes, every open confirm dialog: the page they asked about is being closed
+ * (see confirmDialog).
  */
 export function closeDialogs() {
-  for (const open of [...openDialogs]) {
-    if (!open.outlivesRedraw) open.cancel();
-  }
+  for (const open of [...openDialogs]) open.cancel();
 }
