@@ -123,11 +123,21 @@ export function announce(message, { urgent = false } = {}) {
   const region = document.getElementById(urgent ? 'announce-alert' : 'announce-status');
   if (!region) return;
   const other = document.getElementById(urgent ? 'announce-status' : 'announce-alert');
-  // what the other region said is over: a later notice replaces it, it is not read out again
-  if (other) other.replaceChildren();
-  // a new node each time, so the same words said again are read out again
-  region.replaceChildren(h('p', { text: showHidden(message) }));
+  // what the other region said is over: a later notice replaces it, it is not read out again; but
+  // what it was given in this very task has not been read out yet
+  if (other && !announcedNow.has(other)) other.replaceChildren();
+  // a new node each time, so the same words said again are read out again; notices of one task
+  // (a draft restored, and the newer revision it started before) are read out together, the
+  // later not replacing the earlier before the screen reader got it
+  const said = h('p', { text: showHidden(message) });
+  if (announcedNow.has(region)) region.append(said);
+  else region.replaceChildren(said);
+  if (!announcedNow.size) setTimeout(() => announcedNow.clear());
+  announcedNow.add(region);
 }
+
+/** The live regions written in the running task (see announce). */
+const announcedNow = new Set();
 
 /**
  * A notice just put on the page that does not take the focus: its text is announced (see

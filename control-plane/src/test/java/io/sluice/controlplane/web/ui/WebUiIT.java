@@ -1961,6 +1961,27 @@ class WebUiIT {
   }
 
   /**
+   * A kept draft comes back under a newer revision: the page says both that the edits are back and
+   * that a newer revision is current, and reads both out. Written into the polite live region one
+   * after the other as the editor was drawn, the second replaced the first before it was read.
+   */
+  @Test
+  void aDraftRestoredUnderANewerRevisionIsReadOutWithIt() {
+    String service = "kept-draft-newer";
+    long revision = storeOrdersDocumentAs(service);
+    editThenLoseTheSession(service, revision, 0.4);
+    long newer = storeOrdersDocumentAs(service, 0.5);
+    signIn(WRITER_TOKEN);
+    awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
+    awaitText(By.cssSelector("[data-test=newer]"), "Revision " + newer + " is now current");
+    assertThat(announced("status"))
+        .contains("are back in the editor (they started from revision " + revision)
+        .contains("Revision " + newer + " is now current");
+    discardEdits();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Edits {@code service}'s rules (its default ratio to {@code ratio}, and a comment), then the
    * writer's token stops being accepted: the sign-in form says the edits are kept.
    */
