@@ -597,7 +597,9 @@ export class RulesPanel {
       // one was answered or read back: the page's current revision is not set back to this one.
       const now = this.page.current?.revision;
       const overtaken = revision != null && now != null && now > revision;
-      settleSave(this, owner, this.page.service, { text, comment, baseRevision }, { revision, document: saved });
+      // the comment of a save that wrote nothing is in no history entry: it stays the user's
+      const recorded = r.body?.unchanged ? '' : comment;
+      settleSave(this, owner, this.page.service, { text, comment: recorded, baseRevision }, { revision, document: saved });
       if (r.body?.unchanged) {
         // the same rules as stored, only spelled differently (a default left out, keys reordered):
         // the server wrote nothing, so no history entry holds the comment and no rollout starts

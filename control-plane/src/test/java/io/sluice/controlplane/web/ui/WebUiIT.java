@@ -2294,6 +2294,47 @@ class WebUiIT {
   }
 
   /**
+   * As in {@link #aSaveThatGoesThroughAfterItsEditsWereKeptLeavesOnlyLaterEditsUnsaved}, but the
+   * save writes nothing (the same rules, a default left out): its comment is recorded nowhere, so
+   * the draft keeps it for the writer's next sign-in, as the editor of a page still open keeps it.
+   * Settled as if recorded, the draft dropped it.
+   */
+  @Test
+  void anUnchangedSaveThatGoesThroughAfterItsEditsWereKeptLeavesTheirCommentUnsaved() {
+    String service = "draft-unchanged-meanwhile";
+    long revision = storeAs(WRITER_TOKEN, service, documentFor(service, 0.5));
+    WebElement editor = openEditorOf(service, revision);
+    try {
+      waitFor(By.id("change-comment")).sendKeys("tidy up");
+      // blank lines at the end: the draft of what was sent ends so; settled, it is reformatted
+      saveWithTheAnswerHeld(
+          service,
+          editor,
+          documentFor(service, 0.5).replace("\"respectParentDecision\": true,", "") + "\n\n");
+      loseTheSessionOver(service);
+      js("window.__answer.release()");
+      await("the kept draft is settled")
+          .atMost(BOUND)
+          .until(
+              () -> {
+                Object drafts = js("return sessionStorage.getItem('sluice.drafts');");
+                return drafts == null || !((String) drafts).contains("}\\n\\n\"");
+              });
+      assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
+          .contains("tidy up");
+      signIn(WRITER_TOKEN);
+      awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
+      assertThat(browser.findElement(By.id("change-comment")).getDomProperty("value"))
+          .isEqualTo("tidy up");
+      assertThat(currentRevisionShown()).isEqualTo(revision);
+      discardEdits();
+    } finally {
+      js("if (window.__answer) window.fetch = window.__answer.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Saves {@code text} from {@code editor} through the review, and returns once the control plane
    * has the save, whose answer the page gets only at {@code window.__answer.release()}.
    */
