@@ -257,9 +257,10 @@ export class RulesPanel {
   settleRestored(sent, saved) {
     this.restoredFor = null;
     const now = this.page.current?.revision;
-    if (saved.revision != null && !(now != null && now > saved.revision)) this.page.setCurrent(saved);
+    // the base first, as a save does: made current, what was saved is not newer than the edits
     this.base = saved;
     this.template.hidden = true;
+    if (saved.revision != null && !(now != null && now > saved.revision)) this.page.setCurrent(saved);
     if (this.comment.value.trim() === sent.comment) this.comment.value = '';
     if (this.textarea.value === sent.text) this.setText(pretty(saved.document));
     this.onCurrent();

@@ -2335,6 +2335,55 @@ class WebUiIT {
   }
 
   /**
+   * The save reaches the control plane only after the writer signed in again and got the kept draft
+   * back, on a page that has not heard of the saved revision yet (its event stream held): what the
+   * save stored becomes the editor's base and the page's current revision at once, and the page
+   * does not say, nor read out, that the edits are based on an older revision than the current one.
+   * Made current before it was the base, the saved revision was announced as newer than the edits
+   * it holds.
+   */
+  @Test
+  void aRestoredDraftWhoseSaveGoesThroughIsNotSaidToBeBasedOnAnOlderRevision() {
+    String service = "draft-saved-later";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    try {
+      type(editor, documentFor(service, 0.2));
+      awaitText(By.id("editor-status"), "No problems found.");
+      click(By.cssSelector("[data-test=review]"));
+      js(
+          "const path = 'api/v1/services/' + arguments[0] + '/rules';"
+              + " const unheld = window.fetch;"
+              + " const held = window.__held = { waiting: false, events: false, unheld };"
+              + " window.fetch = (input, init = {}) => {"
+              + "   if (String(input) === path && init.method === 'PUT') {"
+              + "     held.waiting = true;"
+              + "     return new Promise((go) => { held.release = () => go(unheld(input, init)); });"
+              + "   }"
+              + "   if (held.events && String(input).includes('api/v1/events'))"
+              + "     return new Promise(() => {});"
+              + "   return unheld(input, init);"
+              + " };",
+          service);
+      click(By.cssSelector("[data-test=save]"));
+      await().atMost(BOUND).until(() -> js("return window.__held.waiting") == Boolean.TRUE);
+      loseTheSessionOver(service);
+      js("window.__held.events = true;");
+      signIn(WRITER_TOKEN);
+      awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
+      js("window.__held.release()");
+      awaitText(By.cssSelector("[data-test=draft-saved]"), "went through");
+      assertThat(announced("status")).contains("went through").doesNotContain("is now current");
+      assertThat(browser.findElement(By.cssSelector("[data-test=newer]")).isDisplayed()).isFalse();
+      assertThat(currentRevisionShown()).isGreaterThan(revision);
+      assertThat(beforeUnloadIsRefused()).isFalse();
+    } finally {
+      js("if (window.__held) window.fetch = window.__held.unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Saves {@code text} from {@code editor} through the review, and returns once the control plane
    * has the save, whose answer the page gets only at {@code window.__answer.release()}.
    */
