@@ -23,7 +23,14 @@ class EtcdWarmUpIT {
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
-  private static final Duration TIMEOUT = Duration.ofSeconds(1);
+  /**
+   * The etcd deadline of a warm-up that must not give up: the answer ends it at once, and a first
+   * call in a cold JVM on a loaded machine can take seconds.
+   */
+  private static final Duration AMPLE = Duration.ofSeconds(10);
+
+  /** The etcd deadline of a warm-up that must give up. */
+  private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
   /**
    * etcd answers the warm-up's read while the probe still waits on an address that accepts and says
@@ -39,14 +46,14 @@ class EtcdWarmUpIT {
             null,
             null,
             null,
-            TIMEOUT,
+            AMPLE,
             EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         LogCapture log = LogCapture.of(EtcdWarmUp.class);
         Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
       EtcdGateway gateway =
           new EtcdGateway(
-              client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+              client, new EtcdKeys("/sluice"), AMPLE, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
       // the probe would wait on the silent address until the warm-up's deadline; etcd's answer
       // ends it at once
       EtcdWarmUp warmUp =
@@ -121,7 +128,7 @@ class EtcdWarmUpIT {
         warmUp.start();
         assertThat(start.found().verdict())
             .isEqualTo(
-                "etcd answered at its endpoints but did not serve a read within 1000 ms: no"
+                "etcd answered at its endpoints but did not serve a read within 2000 ms: no"
                     + " quorum?");
       } finally {
         etcd.server().thaw();
