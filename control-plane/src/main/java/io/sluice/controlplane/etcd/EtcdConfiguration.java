@@ -76,9 +76,15 @@ class EtcdConfiguration {
   }
 
   @Bean
-  EtcdGateway etcdGateway(Client client, EtcdSettings settings) {
+  EtcdGateway etcdGateway(Client client, EtcdSettings settings, StartFindings findings) {
+    // any call etcd answers (a watch's read, an API call), not only health's, ends the start's
+    // findings: an outage hours later must not be shown with them
     return new EtcdGateway(
-        client, new EtcdKeys(settings.namespace()), settings.timeout(), settings.maxRequestBytes());
+        client,
+        new EtcdKeys(settings.namespace()),
+        settings.timeout(),
+        settings.maxRequestBytes(),
+        findings::forget);
   }
 
   /** Runs watch restarts and other small background jobs of the etcd mirrors. */

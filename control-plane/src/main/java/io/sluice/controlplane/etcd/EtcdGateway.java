@@ -47,6 +47,7 @@ public final class EtcdGateway {
   private final Duration timeout;
   private final long maxRequestBytes;
   private final RangeReader ranges;
+  private final Runnable answered;
 
   /** A call failed on the way and none succeeded since: reconnect before the next one. */
   private volatile boolean reconnect;
@@ -64,7 +65,17 @@ public final class EtcdGateway {
    * message limit of at least {@link #MAX_INBOUND_MESSAGE_BYTES}, which the pages are sized for.
    */
   public EtcdGateway(Client client, EtcdKeys keys, Duration timeout, long maxRequestBytes) {
+    this(client, keys, timeout, maxRequestBytes, () -> {});
+  }
+
+  /**
+   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long)}, running {@code answered} after every
+   * call etcd answered (the start's findings, say, are then forgotten: etcd was read).
+   */
+  public EtcdGateway(
+      Client client, EtcdKeys keys, Duration timeout, long maxRequestBytes, Runnable answered) {
     this.client = client;
+    this.answered = answered;
     this.keys = keys;
     this.timeout = timeout;
     this.maxRequestBytes = maxRequestBytes;
@@ -188,6 +199,7 @@ public final class EtcdGateway {
       if (reconnect) {
         reconnect = false;
       }
+      answered.run();
       return result;
     } catch (TimeoutException e) {
       call.cancel(true);

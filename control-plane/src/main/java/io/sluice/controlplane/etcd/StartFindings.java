@@ -51,7 +51,9 @@ final class StartFindings {
 
   /** etcd was read: the start's findings no longer tell anything. */
   void forget() {
-    found = null;
+    if (found != null) { // one volatile read on every answered etcd call
+      found = null;
+    }
   }
 
   /** What the start found, or {@code null} when it connected or etcd was read since. */
