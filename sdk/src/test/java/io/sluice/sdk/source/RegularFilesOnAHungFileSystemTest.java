@@ -121,6 +121,28 @@ class RegularFilesOnAHungFileSystemTest {
         .hasMessageNotContaining("an earlier read");
   }
 
+  /**
+   * A test JVM that dies (kill -9, a fork killed on a timeout) runs no shutdown hook: the file
+   * system's server sees its standard input end, as here, and unmounts and exits by itself. It
+   * stayed, and the hung mount with it, under the temp directory, hanging whatever walks it.
+   */
+  @Test
+  void theFileSystemGoesAwayWithTheJvmThatMountedIt() throws Exception {
+    assertThat(mounted()).as("mounted").isTrue();
+
+    server.getOutputStream().close(); // what the JVM's death does to the pipe
+
+    assertThat(server.waitFor(10, TimeUnit.SECONDS)).as("the server ended").isTrue();
+    assertThat(mounted()).as("still mounted").isFalse();
+  }
+
+  /** Whether {@link #mountPoint} is a mount point now. */
+  private boolean mounted() throws IOException {
+    return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+        .map(line -> line.split(" ")[4])
+        .anyMatch(mountPoint.toString()::equals);
+  }
+
   /** What {@link RegularFiles#readAtMost} threw, failing when it did not return within bound. */
   private static IOException readWithin(Duration bound, Path file) {
     return assertTimeoutPreemptively(

@@ -3,20 +3,12 @@
 # anything else, so every lookup, stat, open and read below the mount point blocks in the kernel
 # until this process ends (the connection is then aborted: they fail with ENOTCONN).
 # Prints "mounted" once mounted, or why it could not mount (needs root and /dev/fuse).
-import ctypes, os, struct, sys, threading, time
+# When its standard input ends (the test JVM that started it died, even by kill -9, and no
+# shutdown hook ran) it unmounts (lazily: nothing below the mount point answers) and exits, so
+# neither the mount nor this process is left behind, hanging whatever walks the temp directory.
+import ctypes, os, struct, sys, threading
 
 mount_point = sys.argv[1]
-
-
-def end_with_the_test_jvm(jvm):
-    # a test JVM killed mid-test runs no shutdown hook: ending here aborts the connection, so what
-    # touches the mount fails with ENOTCONN instead of hanging for ever
-    while os.getppid() == jvm:
-        time.sleep(0.5)
-    os._exit(0)
-
-
-threading.Thread(target=end_with_the_test_jvm, args=(os.getppid(),), daemon=True).start()
 fd = os.open("/dev/fuse", os.O_RDWR)
 libc = ctypes.CDLL(None, use_errno=True)
 options = f"fd={fd},rootmode=40000,user_id=0,group_id=0".encode()
@@ -24,6 +16,15 @@ if libc.mount(b"sluice-hung", mount_point.encode(), b"fuse", 0, options) != 0:
     print("mount failed: " + os.strerror(ctypes.get_errno()), flush=True)
     sys.exit(2)
 print("mounted", flush=True)
+
+
+def unmount_when_the_parent_is_gone():
+    sys.stdin.buffer.read()  # returns at the end of the stream: the parent closed it, or died
+    libc.umount2(mount_point.encode(), 2)  # MNT_DETACH
+    os._exit(0)
+
+
+threading.Thread(target=unmount_when_the_parent_is_gone, daemon=True).start()
 while True:
     request = os.read(fd, 1 << 17)
     _length, opcode, unique = struct.unpack_from("<IIQ", request)
