@@ -38,7 +38,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -281,32 +285,13 @@ public final class LastKnownGoodStore {
    * or it is unusable (logged once).
    */
   public Optional<ActiveRules> load(String service) {
-    sweepOnce();
-    Path path = file(service);
-    byte[] bytes;
-    try {
-      securePrivateRoot();
-    } catch (UnsafeStateDirectoryException e) {
-      refuse(path, e.getMessage());
-      return Optional.empty();
-    } catch (IOException | RuntimeException e) {
-      // nothing there to read, or unreadable: the read below says so if it matters
-    }
-    boolean legacy = false;
-    try {
-      bytes = readSnapshot(path);
-    } catch (NoSuchFileException e) {
-      path = legacyFile(service);
-      bytes = path == null ? null : readLegacy(path, service);
-      if (bytes == null) {
-        return Optional.empty();
-      }
-      legacy = true;
-    } catch (IOException | RuntimeException e) {
-      String problem = directoryProblem(e, false);
-      refuse(path, problem != null ? problem : "it could not be read (" + e + ")");
+    Found found = findBounded(service);
+    if (found == null) {
       return Optional.empty();
     }
+    Path path = found.path();
+    byte[] bytes = found.bytes();
+    boolean legacy = found.legacy();
     if (bytes.length > MAX_SNAPSHOT_BYTES) {
       refuse(path, "it is larger than a snapshot can be (" + MAX_SNAPSHOT_BYTES + " bytes)");
       return Optional.empty();
@@ -367,6 +352,79 @@ public final class LastKnownGoodStore {
     }
     return Optional.of(
         new ActiveRules(outcome.rules(), revision.asLong(), ActiveRules.Source.LAST_KNOWN_GOOD));
+  }
+
+  /** How long {@link #load} waits for the file system: the directory, then up to two reads. */
+  static final Duration FIND_TIMEOUT = RegularFiles.TIMEOUT.multipliedBy(3);
+
+  /** A snapshot's bytes as read from {@code path}, an older version's name when {@code legacy}. */
+  private record Found(Path path, byte[] bytes, boolean legacy) {}
+
+  /**
+   * {@link #find} on a daemon thread of its own, waited for at most {@link #FIND_TIMEOUT}: the
+   * sweep for stale temporary files and the directory's checks block in the kernel as the read does
+   * on a hung file system (a home directory on a hard-mounted NFS whose server went away), and the
+   * caller, an agent starting, must not wait for ever. Null (logged) when it did not answer.
+   */
+  private Found findBounded(String service) {
+    CompletableFuture<Found> found = new CompletableFuture<>();
+    Thread finder =
+        new Thread(
+            () -> {
+              try {
+                found.complete(find(service));
+              } catch (RuntimeException | Error e) {
+                found.completeExceptionally(e);
+              }
+            },
+            "sluice-load-snapshot");
+    finder.setDaemon(true);
+    finder.start();
+    try {
+      return found.get(FIND_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      refuse(
+          file(service),
+          "the state directory "
+              + directory
+              + " did not answer within "
+              + FIND_TIMEOUT.toMillis()
+              + " ms: a hung file system");
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw (RuntimeException) e.getCause();
+    }
+  }
+
+  /** The snapshot's bytes, or null (logged when it matters) when there is none to use. */
+  private Found find(String service) {
+    sweepOnce();
+    Path path = file(service);
+    try {
+      securePrivateRoot();
+    } catch (UnsafeStateDirectoryException e) {
+      refuse(path, e.getMessage());
+      return null;
+    } catch (IOException | RuntimeException e) {
+      // nothing there to read, or unreadable: the read below says so if it matters
+    }
+    try {
+      return new Found(path, readSnapshot(path), false);
+    } catch (NoSuchFileException e) {
+      Path legacy = legacyFile(service);
+      byte[] bytes = legacy == null ? null : readLegacy(legacy, service);
+      return bytes == null ? null : new Found(legacy, bytes, true);
+    } catch (IOException | RuntimeException e) {
+      String problem = directoryProblem(e, false);
+      refuse(path, problem != null ? problem : "it could not be read (" + e + ")");
+      return null;
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sluice.testing.logging.LogCapture;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -119,6 +120,42 @@ class RegularFilesOnAHungFileSystemTest {
     assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100))
         .isInstanceOf(IOException.class)
         .hasMessageNotContaining("an earlier read");
+  }
+
+  /**
+   * A last-known-good store whose state directory is on the hung file system (a home directory on
+   * NFS): its load at start looked for stale temporary files and checked the directory on the
+   * caller's thread, and blocked there for ever, before the bounded read of the snapshot.
+   */
+  @Test
+  void theStoresLoadReturnsWithinItsBound() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(mountPoint.resolve("state"));
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(
+              assertTimeoutPreemptively(
+                  BOUND, () -> store.load("orders"), "the store's load blocked the caller"))
+          .isEmpty();
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .contains("the state directory " + mountPoint.resolve("state"))
+          .contains("did not answer within 3000 ms: a hung file system");
+    }
+
+    server.destroy(); // what it left blocked fails (ENOTCONN), and ends
+    await("the abandoned load ends")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(
+                        t ->
+                            t.isAlive()
+                                && !before.contains(t)
+                                && (t.getName().equals("sluice-load-snapshot")
+                                    || t.getName().equals("sluice-read-file"))));
   }
 
   /**
