@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.rules.wire.EtcdKeys;
 import java.net.URI;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
@@ -52,6 +53,8 @@ class EtcdConfiguration {
             .target(EtcdSettings.grpcTarget(endpoints))
             .connectTimeout(settings.timeout())
             .maxInboundMessageSize(EtcdGateway.MAX_INBOUND_MESSAGE_BYTES)
+            .retryDelay(EtcdSettings.CLIENT_RETRY_DELAY.toMillis())
+            .retryChronoUnit(ChronoUnit.MILLIS)
             .retryMaxDuration(settings.timeout());
     if (settings.user() != null) {
       builder.user(EtcdGateway.bytes(settings.user()));

@@ -47,6 +47,12 @@ public record EtcdSettings(
     @DefaultValue("5s") Duration timeout,
     @DefaultValue("" + DEFAULT_MAX_REQUEST_BYTES) long maxRequestBytes) {
 
+  /**
+   * How long the etcd client waits before its first retry of a call; its retries are bounded by
+   * {@code timeout}, which must be longer.
+   */
+  static final Duration CLIENT_RETRY_DELAY = Duration.ofMillis(500);
+
   /** etcd's own default {@code --max-request-bytes}: 1.5 MiB. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
@@ -64,6 +70,14 @@ public record EtcdSettings(
     endpoints = checked.endpoints().stream().map(URI::toString).toList();
     if (timeout.isNegative() || timeout.isZero()) {
       problems.add("sluice.etcd.timeout must be positive, was " + timeout);
+    } else if (timeout.compareTo(CLIENT_RETRY_DELAY) <= 0) {
+      // the client's retries are bounded by the timeout: jetcd then fails every call at once
+      // ("maxDuration must be > the delay"), the warm-up's first read included, ending the start
+      problems.add(
+          "sluice.etcd.timeout must be more than "
+              + CLIENT_RETRY_DELAY.toMillis()
+              + " ms (the etcd client's first retry comes after that), was "
+              + timeout);
     }
     if (maxRequestBytes <= 0) {
       problems.add("sluice.etcd.max-request-bytes must be positive, was " + maxRequestBytes);

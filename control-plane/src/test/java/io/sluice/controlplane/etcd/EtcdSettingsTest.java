@@ -1,8 +1,10 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +31,37 @@ class EtcdSettingsTest {
         null,
         tls,
         Duration.ofSeconds(5),
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  /**
+   * A timeout no longer than the etcd client's first retry delay made jetcd fail every call at once
+   * ("maxDuration must be > the delay"): the warm-up's read threw out of the start. It is refused
+   * as a setting; one just above works.
+   */
+  @Test
+  void aTimeoutNoLongerThanTheClientsRetryDelayIsRefused() throws Exception {
+    assertThatThrownBy(() -> withTimeout(Duration.ofMillis(500)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "sluice.etcd.timeout must be more than 500 ms (the etcd client's first retry comes"
+                + " after that), was PT0.5S");
+
+    EtcdSettings settings = withTimeout(Duration.ofMillis(501));
+    try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+      assertThatCode(() -> client.getKVClient().get(EtcdGateway.bytes("/sluice/")).cancel(true))
+          .doesNotThrowAnyException();
+    }
+  }
+
+  private static EtcdSettings withTimeout(Duration timeout) {
+    return new EtcdSettings(
+        List.of("http://127.0.0.1:1"),
+        "/sluice",
+        null,
+        null,
+        null,
+        timeout,
         EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
   }
 
