@@ -17,7 +17,11 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -110,7 +114,7 @@ public final class FileRuleSource implements RuleSource {
     if (closed.get() || !started.compareAndSet(false, true)) {
       return;
     }
-    watchService = openWatchService();
+    watchService = openWatchServiceWithin(RegularFiles.TIMEOUT);
     try {
       check();
     } catch (RuntimeException | LinkageError e) {
@@ -190,29 +194,101 @@ public final class FileRuleSource implements RuleSource {
    * notification.
    */
   private WatchService openWatchService() {
-    Path directory = file.getParent();
-    WatchService service = null;
     try {
-      service = FileSystems.getDefault().newWatchService();
-      directory.register(
-          service,
-          StandardWatchEventKinds.ENTRY_CREATE,
-          StandardWatchEventKinds.ENTRY_MODIFY,
-          StandardWatchEventKinds.ENTRY_DELETE);
-      if (pollingLogged) {
-        pollingLogged = false;
-        logger.info("watching " + directory + " for changes again");
+      return watching(register());
+    } catch (IOException | RuntimeException e) {
+      return polling(e.toString());
+    }
+  }
+
+  /**
+   * As {@link #openWatchService}, the registration on a daemon thread of its own waited for at most
+   * {@code timeout}: registering stats the directory, which on a hard-mounted network file system
+   * that stopped answering blocks in the kernel for ever, and {@link #start} must not. Given up on,
+   * the file is polled (the source's thread tries to watch again after every interval), and a watch
+   * registered after all is closed.
+   */
+  private WatchService openWatchServiceWithin(Duration timeout) {
+    CompletableFuture<WatchService> registered = new CompletableFuture<>();
+    Thread registering =
+        new Thread(
+            () -> {
+              try {
+                WatchService service = register();
+                if (!registered.complete(service)) {
+                  closeQuietly(service); // given up on
+                }
+              } catch (IOException | RuntimeException | Error e) {
+                registered.completeExceptionally(e);
+              }
+            },
+            "sluice-rules-file-watch");
+    registering.setDaemon(true);
+    registering.start();
+    try {
+      registered.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      if (registered.complete(null)) {
+        return polling(
+            "its directory did not answer within "
+                + timeout.toMillis()
+                + " ms: a hung file system?");
       }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (registered.complete(null)) {
+        return null; // the watch loop tries again
+      }
+    } catch (ExecutionException e) {
+      // taken below
+    }
+    try {
+      return watching(registered.join());
+    } catch (CompletionException e) {
+      return polling(String.valueOf(e.getCause()));
+    }
+  }
+
+  /** A watch registered on the file's directory; the caller closes it. */
+  private WatchService register() throws IOException {
+    WatchService service = FileSystems.getDefault().newWatchService();
+    try {
+      file.getParent()
+          .register(
+              service,
+              StandardWatchEventKinds.ENTRY_CREATE,
+              StandardWatchEventKinds.ENTRY_MODIFY,
+              StandardWatchEventKinds.ENTRY_DELETE);
       return service;
     } catch (IOException | RuntimeException e) {
       closeQuietly(service);
-      if (!pollingLogged) {
-        pollingLogged = true;
-        logger.info(
-            "cannot watch " + directory + " for changes (" + e + "); polling " + file + " instead");
-      }
-      return null;
+      throw e;
     }
+  }
+
+  /** The directory is watched: said when it was polled before. */
+  private WatchService watching(WatchService service) {
+    if (pollingLogged) {
+      pollingLogged = false;
+      logger.info("watching " + file.getParent() + " for changes again");
+    }
+    return service;
+  }
+
+  /** The directory cannot be watched ({@code why}): said once per stretch of polling. */
+  private WatchService polling(String why) {
+    if (!pollingLogged) {
+      pollingLogged = true;
+      logger.info(
+          "cannot watch "
+              + file.getParent()
+              + " for changes ("
+              + why
+              + "); polling "
+              + file
+              + " instead");
+    }
+    return null;
   }
 
   /** Whether the directory is watched (rather than the file polled); for tests. */

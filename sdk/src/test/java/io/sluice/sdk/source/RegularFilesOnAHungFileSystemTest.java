@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.logging.LogCapture;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -120,6 +122,36 @@ class RegularFilesOnAHungFileSystemTest {
     assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100))
         .isInstanceOf(IOException.class)
         .hasMessageNotContaining("an earlier read");
+  }
+
+  /**
+   * A rules file on the hung file system: {@code FileRuleSource.start()} registered the watch on
+   * its directory on the caller's thread, which stats the directory and blocked there for ever,
+   * before the bounded read.
+   */
+  @Test
+  void aFileSourcesStartReturnsWithinItsBound() {
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    try (FileRuleSource source =
+        FileRuleSource.builder(mountPoint.resolve("rules.json"), holder)
+            .service("orders")
+            .build()) {
+      assertTimeoutPreemptively(BOUND, source::start, "the file source's start blocked the caller");
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+    }
+
+    server.destroy(); // what it left blocked fails (ENOTCONN), and ends
+    await("the abandoned calls end")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(
+                        t ->
+                            t.isAlive()
+                                && !before.contains(t)
+                                && t.getName().startsWith("sluice-")));
   }
 
   /**
