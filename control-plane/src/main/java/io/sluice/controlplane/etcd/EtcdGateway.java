@@ -10,6 +10,7 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.OptionsUtil;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdRefusal;
 import io.sluice.rules.wire.EtcdKeys;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -214,8 +215,12 @@ public final class EtcdGateway {
         throw refused;
       }
       reconnect = true;
+      // gRPC words an HTTP answer from a proxy over several lines (its headers and body)
+      String notEtcd = EtcdRefusal.notEtcd(cause, List.of());
       throw new EtcdUnavailableException(
-          "etcd call failed (" + what + "): " + cause.getMessage(), cause, changes);
+          "etcd call failed (" + what + "): " + (notEtcd != null ? notEtcd : cause.getMessage()),
+          cause,
+          changes);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EtcdUnavailableException(

@@ -2,6 +2,8 @@ package io.sluice.controlplane.etcd;
 
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
+import io.sluice.etcd.EtcdRefusal;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -61,6 +63,11 @@ public final class EtcdRefusedException extends RuntimeException {
 
   /** The refusal a failed call's cause stands for, or {@code null} when trying again may help. */
   static EtcdRefusedException of(Throwable cause, String what) {
+    if (EtcdRefusal.notEtcd(cause, List.of()) != null) {
+      // an HTTP answer from something in front of etcd (a proxy's 403 is PERMISSION_DENIED to
+      // gRPC): etcd refused nothing, and what stands in front of it may be fixed any moment
+      return null;
+    }
     Status.Code code;
     String message;
     if (cause instanceof EtcdException etcd) {

@@ -1,0 +1,66 @@
+package io.sluice.controlplane.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.GetOption;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.NotEtcdHttpServer;
+import io.sluice.testing.logging.LogCapture;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Something that is not etcd (an HTTP/2 proxy, an Envoy) answering the control plane's calls with
+ * an HTTP 403: gRPC makes that PERMISSION_DENIED, which was taken for etcd refusing the control
+ * plane's credentials or permissions (500 {@code etcd-refused}, health's {@code action}: check
+ * {@code sluice.etcd.user}). It is what stands in front of etcd to fix, said as such, and tried
+ * again as an outage is.
+ */
+class EtcdBehindAProxyTest {
+
+  @Test
+  void anHttp403FromSomethingThatIsNotEtcdIsNoRefusalByEtcd() throws Exception {
+    try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(403, "RBAC: access denied")) {
+      EtcdSettings settings =
+          new EtcdSettings(
+              List.of(proxy.endpoint()),
+              "/sluice",
+              null,
+              null,
+              null,
+              Duration.ofSeconds(10), // the first jetcd call of the JVM loads gRPC
+              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build();
+          LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
+        EtcdGateway etcd =
+            new EtcdGateway(
+                client,
+                new EtcdKeys("/sluice"),
+                settings.timeout(),
+                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+
+        assertThatThrownBy(
+                () -> etcd.get("/sluice/", GetOption.builder().withCountOnly(true).build()))
+            .isInstanceOf(EtcdUnavailableException.class)
+            .hasMessageContaining(
+                "etcd answered with HTTP 403 from something that is not etcd (a proxy?)")
+            .hasMessageNotContaining("\n");
+
+        // and the start says so, not that etcd refused the credentials
+        new EtcdWarmUp(
+                client, etcd, new EndpointProbe(List.of(), settings.timeout()), new StartFindings())
+            .start();
+        assertThat(log.messages())
+            .singleElement()
+            .asString()
+            .contains("answered with HTTP 403 from something that is not etcd")
+            .doesNotContain("credentials")
+            .doesNotContain("\n");
+      }
+      assertThat(proxy.answered()).isPositive();
+    }
+  }
+}
