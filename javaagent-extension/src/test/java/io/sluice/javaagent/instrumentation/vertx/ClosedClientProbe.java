@@ -15,6 +15,7 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +31,7 @@ final class ClosedClientProbe {
 
   public static void main(String[] args) throws Exception {
     List<Socket> held = new CopyOnWriteArrayList<>();
+    CountDownLatch accepted = new CountDownLatch(1);
     try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       Thread acceptor =
           new Thread(
@@ -37,6 +39,7 @@ final class ClosedClientProbe {
                 try {
                   while (true) {
                     held.add(server.accept()); // accepts, never answers: holds the connection
+                    accepted.countDown();
                   }
                 } catch (Exception e) {
                   // the probe ends
@@ -52,10 +55,7 @@ final class ClosedClientProbe {
         client
             .request(HttpMethod.GET, server.getLocalPort(), host, "/holding")
             .compose(HttpClientRequest::send);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (held.isEmpty() && System.nanoTime() < deadline) {
-          Thread.onSpinWait();
-        }
+        accepted.await(10, TimeUnit.SECONDS); // the first request holds the pool's connection
         Future<HttpClientRequest> queued =
             client.request(HttpMethod.GET, server.getLocalPort(), host, "/queued");
         Object impl = ((HttpClientInternal) client).unwrap(); // what the advice sees

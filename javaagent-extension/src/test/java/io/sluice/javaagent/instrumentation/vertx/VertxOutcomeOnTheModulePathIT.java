@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,12 +68,24 @@ class VertxOutcomeOnTheModulePathIT {
     command.add("-Xshare:auto");
     command.addAll(List.of(options));
     command.add(ClosedClientProbe.class.getName());
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    byte[] output = process.getInputStream().readAllBytes(); // until it exits
-    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String said = new String(output, StandardCharsets.UTF_8);
-    assertThat(process.exitValue()).as(said).isZero();
-    return said;
+    Path output = Files.createTempFile("closed-client-probe", ".log");
+    try {
+      Process process =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .start();
+      process.getOutputStream().close();
+      boolean ended = process.waitFor(60, TimeUnit.SECONDS);
+      if (!ended) {
+        process.destroyForcibly();
+      }
+      String said = Files.readString(output, StandardCharsets.UTF_8);
+      assertThat(ended).as("the probe ended within 60 s: %s", said).isTrue();
+      assertThat(process.exitValue()).as(said).isZero();
+      return said;
+    } finally {
+      Files.deleteIfExists(output);
+    }
   }
 }
