@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -39,31 +40,12 @@ class EtcdWarmUpIT {
    */
   @Test
   void takesAnAnswerThatCameWhileTheProbeFoundNothing() throws Exception {
-    EtcdSettings settings =
-        new EtcdSettings(
-            List.of(etcd.endpoint()),
-            "/sluice",
-            null,
-            null,
-            null,
-            AMPLE,
-            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         LogCapture log = LogCapture.of(EtcdWarmUp.class);
-        Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
-      EtcdGateway gateway =
-          new EtcdGateway(
-              client, new EtcdKeys("/sluice"), AMPLE, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        Client client = client(AMPLE)) {
       // the probe would wait on the silent address until the warm-up's deadline; etcd's answer
       // ends it at once
-      EtcdWarmUp warmUp =
-          new EtcdWarmUp(
-              client,
-              gateway,
-              new EndpointProbe(
-                  List.of(new EtcdAddress("127.0.0.1", silent.getLocalPort(), true)),
-                  Duration.ofSeconds(5)),
-              new StartFindings());
+      EtcdWarmUp warmUp = warmUp(client, AMPLE, silent.getLocalPort(), new StartFindings());
       // etcd answers only once the probe waits on the silent address
       etcd.server().freeze();
       Thread thawWhenProbed =
@@ -100,29 +82,11 @@ class EtcdWarmUpIT {
    */
   @Test
   void logsAReadServedAfterItStoppedWaiting() throws Exception {
-    EtcdSettings settings =
-        new EtcdSettings(
-            List.of(etcd.endpoint()),
-            "/sluice",
-            null,
-            null,
-            null,
-            TIMEOUT,
-            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
     StartFindings start = new StartFindings();
     try (UnansweringEndpoint answering = UnansweringEndpoint.settingsOnly();
         LogCapture log = LogCapture.of(EtcdWarmUp.class);
-        Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
-      EtcdGateway gateway =
-          new EtcdGateway(
-              client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
-      EtcdWarmUp warmUp =
-          new EtcdWarmUp(
-              client,
-              gateway,
-              new EndpointProbe(
-                  List.of(new EtcdAddress("127.0.0.1", answering.port(), true)), TIMEOUT),
-              start);
+        Client client = client(TIMEOUT)) {
+      EtcdWarmUp warmUp = warmUp(client, TIMEOUT, answering.port(), start);
       etcd.server().freeze();
       try {
         warmUp.start();
@@ -138,5 +102,34 @@ class EtcdWarmUpIT {
           .until(log::messages, messages -> messages.size() == 2);
       assertThat(log.messages().get(1)).startsWith("etcd served the start's read after all");
     }
+  }
+
+  /** A client of the real etcd, as the control plane makes it, with deadline {@code timeout}. */
+  private static Client client(Duration timeout) throws SSLException {
+    EtcdSettings settings =
+        new EtcdSettings(
+            List.of(etcd.endpoint()),
+            "/sluice",
+            null,
+            null,
+            null,
+            timeout,
+            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    return EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build();
+  }
+
+  /**
+   * The warm-up of {@code client}, which probes the loopback {@code probedPort} in etcd's place.
+   */
+  private static EtcdWarmUp warmUp(
+      Client client, Duration timeout, int probedPort, StartFindings findings) {
+    EtcdGateway gateway =
+        new EtcdGateway(
+            client, new EtcdKeys("/sluice"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    return new EtcdWarmUp(
+        client,
+        gateway,
+        new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", probedPort, true)), timeout),
+        findings);
   }
 }

@@ -18,8 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,12 +96,12 @@ class RegularFilesOnAHungFileSystemTest {
   void aReadWhoseAttributeReadHangsReturnsWithinItsBoundAndLeavesOneThreadBehind()
       throws Exception {
     Path file = mountPoint.resolve("rules.json");
-    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ThreadsStarted started = new ThreadsStarted();
 
     IOException givenUp = readWithin(BOUND, file);
 
     assertThat(givenUp).hasMessageContaining("its attributes did not answer within 1000 ms");
-    Thread reader = onlyReaderSince(before);
+    Thread reader = started.onlyReader();
     assertThat(reader.isDaemon()).as("never keeps the JVM alive").isTrue();
 
     // every poll would otherwise leave one more thread blocked on the same attribute read
@@ -113,7 +111,7 @@ class RegularFilesOnAHungFileSystemTest {
           .hasMessageContaining("an earlier read of this path")
           .hasMessageContaining("is still blocked reading its attributes");
     }
-    assertThat(onlyReaderSince(before)).isSameAs(reader);
+    assertThat(started.onlyReader()).isSameAs(reader);
 
     // the server goes away for good: the blocked attribute read fails, its thread ends, and the
     // path is tried again (and fails for what it is now)
@@ -131,7 +129,7 @@ class RegularFilesOnAHungFileSystemTest {
    */
   @Test
   void aFileSourcesStartReturnsWithinItsBound() {
-    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ThreadsStarted started = new ThreadsStarted();
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
     try (FileRuleSource source =
         FileRuleSource.builder(mountPoint.resolve("rules.json"), holder)
@@ -142,16 +140,7 @@ class RegularFilesOnAHungFileSystemTest {
     }
 
     server.destroy(); // what it left blocked fails (ENOTCONN), and ends
-    await("the abandoned calls end")
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                Thread.getAllStackTraces().keySet().stream()
-                    .noneMatch(
-                        t ->
-                            t.isAlive()
-                                && !before.contains(t)
-                                && t.getName().startsWith("sluice-")));
+    started.awaitEnded("the abandoned calls end", name -> name.startsWith("sluice-"));
   }
 
   /**
@@ -162,7 +151,7 @@ class RegularFilesOnAHungFileSystemTest {
   @Test
   void theStoresLoadReturnsWithinItsBound() {
     LastKnownGoodStore store = LastKnownGoodStore.create(mountPoint.resolve("state"));
-    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ThreadsStarted started = new ThreadsStarted();
 
     try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
       assertThat(
@@ -177,17 +166,9 @@ class RegularFilesOnAHungFileSystemTest {
     }
 
     server.destroy(); // what it left blocked fails (ENOTCONN), and ends
-    await("the abandoned load ends")
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                Thread.getAllStackTraces().keySet().stream()
-                    .noneMatch(
-                        t ->
-                            t.isAlive()
-                                && !before.contains(t)
-                                && (t.getName().equals("sluice-load-snapshot")
-                                    || t.getName().equals("sluice-read-file"))));
+    started.awaitEnded(
+        "the abandoned load ends",
+        name -> name.equals("sluice-load-snapshot") || name.equals("sluice-read-file"));
   }
 
   /**
@@ -225,16 +206,5 @@ class RegularFilesOnAHungFileSystemTest {
           }
         },
         "the read of a file on a hung file system blocked the caller");
-  }
-
-  /** The one read thread started since {@code before} that is still alive. */
-  private static Thread onlyReaderSince(Set<Thread> before) {
-    List<Thread> readers =
-        Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> !before.contains(t) && t.getName().equals("sluice-read-file"))
-            .filter(Thread::isAlive)
-            .toList();
-    assertThat(readers).as("blocked read threads").hasSize(1);
-    return readers.get(0);
   }
 }

@@ -13,8 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,7 +45,7 @@ class RegularFilesTest {
   @Test
   void aPipeSwappedInThatNobodyWritesToEndsTheOpenWithinItsBound() throws Exception {
     Path file = Files.writeString(dir.resolve("rules.json"), "{}");
-    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ThreadsStarted started = new ThreadsStarted();
 
     IOException refused =
         assertTimeoutPreemptively(
@@ -63,11 +61,7 @@ class RegularFilesTest {
             "the open of a pipe nobody writes to blocked the reader");
 
     assertThat(refused).hasMessageContaining("did not open within 1000 ms");
-    Thread opener =
-        Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> !before.contains(t) && t.getName().equals("sluice-read-file"))
-            .findFirst()
-            .orElseThrow();
+    Thread opener = started.onlyReader();
     assertThat(opener.isDaemon()).as("never keeps the JVM alive").isTrue();
     // a writer comes: the abandoned open ends and closes what it opened, so the writer is alone
     try (OutputStream writer = Files.newOutputStream(file)) {
@@ -91,10 +85,10 @@ class RegularFilesTest {
       throws Exception {
     Path file = Files.writeString(dir.resolve("rules.json"), "{}");
     Path sameFile = Files.createLink(dir.resolve("same.json"), file);
-    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ThreadsStarted started = new ThreadsStarted();
     assertThatThrownBy(() -> RegularFiles.readAtMost(file, 100, pipeSwappedIn(file)))
         .hasMessageContaining("did not open within 1000 ms");
-    Thread opener = onlyOpenerSince(before);
+    Thread opener = started.onlyReader();
     // the open stays blocked on the pipe, and the path shows the same file again: as a hung
     // network file system does, whose attributes still answer while its opens hang
     Path pipe = Files.move(file, dir.resolve("blocked-pipe"));
@@ -106,7 +100,7 @@ class RegularFilesTest {
           .hasMessageContaining("an earlier read of this file")
           .hasMessageContaining("is still blocked");
     }
-    assertThat(onlyOpenerSince(before)).isSameAs(opener);
+    assertThat(started.onlyReader()).isSameAs(opener);
     assertThat(opener.isAlive()).isTrue();
 
     // another file at the path is read as usual, the abandoned open still blocked
@@ -124,17 +118,6 @@ class RegularFilesTest {
     Files.delete(file);
     Files.createLink(file, sameFile);
     assertThat(RegularFiles.readAtMost(file, 100)).isEqualTo(bytes("{}"));
-  }
-
-  /** The one open thread started since {@code before} that is still alive. */
-  private static Thread onlyOpenerSince(Set<Thread> before) {
-    List<Thread> openers =
-        Thread.getAllStackTraces().keySet().stream()
-            .filter(t -> !before.contains(t) && t.getName().equals("sluice-read-file"))
-            .filter(Thread::isAlive)
-            .toList();
-    assertThat(openers).as("blocked open threads").hasSize(1);
-    return openers.get(0);
   }
 
   @Test
@@ -183,20 +166,11 @@ class RegularFilesTest {
   void aPipeThatIsThereIsRefusedWithoutOpeningIt() throws Exception {
     Path fifo = dir.resolve("rules.json");
     mkfifo(fifo);
-    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    ThreadsStarted started = new ThreadsStarted();
     assertThatThrownBy(() -> RegularFiles.readAtMost(fifo, 100))
         .hasMessageContaining("not a regular file");
     // an open of a pipe nobody writes to would have left its thread blocked
-    await("no open was tried: the read thread ends")
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                Thread.getAllStackTraces().keySet().stream()
-                    .noneMatch(
-                        t ->
-                            !before.contains(t)
-                                && t.getName().equals("sluice-read-file")
-                                && t.isAlive()));
+    started.awaitEnded("no open was tried: the read thread ends", "sluice-read-file"::equals);
   }
 
   /**
