@@ -47,7 +47,7 @@ while (($#)); do
     --check) check=1; shift ;;
     --no-agent) agent=0; shift ;;
     -h|--help) usage; exit 0 ;;
-    *) usage >&2; die "unknown option '$1'" ;;
+    *) die "unknown option '$1' (./demo.sh --help lists the options)" ;;
   esac
 done
 [[ -n $duration ]] || { ((check)) && duration=20s || duration=30m; }

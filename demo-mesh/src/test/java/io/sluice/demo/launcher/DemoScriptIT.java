@@ -63,6 +63,22 @@ class DemoScriptIT {
     }
   }
 
+  /**
+   * A mistyped option is said in one line that names it and where the options are listed: the whole
+   * usage used to come first, with the error at its end, easy to miss.
+   */
+  @Test
+  void anUnknownOptionIsSaidInOneLine() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    demo = RunningDemo.start(root, Map.of(), "--no-agnet");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(30))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.exitValue()).isEqualTo(1);
+    assertThat(demo.output())
+        .containsExactly(
+            "demo.sh: unknown option '--no-agnet' (./demo.sh --help lists the options)");
+  }
+
   @Test
   void checkModeEndsOnItsOwnAfterTheLoadAndSaysItPassed() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
