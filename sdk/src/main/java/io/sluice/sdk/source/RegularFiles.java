@@ -1,6 +1,8 @@
 package io.sluice.sdk.source;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -35,10 +37,12 @@ import java.util.concurrent.TimeoutException;
  * <ol>
  *   <li>The whole read (the attributes and type check, the open, the seek check, the read) runs on
  *       a short-lived daemon thread of its own, and the caller waits for it at most {@link
- *       #TIMEOUT}: a hung file system or a pipe swapped in costs the caller that long, then an
- *       {@link IOException} naming the step that hung. The thread stays blocked until the call ends
- *       (it is a daemon: it never keeps the JVM alive), then does no more: a read given up on in
- *       its attribute read opens nothing, one given up on in its open closes what it opened.
+ *       #TIMEOUT}, and then for as long as the file's bytes keep coming with no gap of that length:
+ *       a hung file system or a pipe swapped in costs the caller that long, then an {@link
+ *       IOException} naming the step that hung, while a large file on a slow but working mount is
+ *       read to its end. The thread stays blocked until the call ends (it is a daemon: it never
+ *       keeps the JVM alive), then does no more: a read given up on in its attribute read opens
+ *       nothing, one given up on in its open closes what it opened.
  *   <li>The path's type is checked first, so a pipe that is simply there is never opened.
  *   <li>At most one abandoned read per path and file: while one is still blocked, a read of the
  *       same file (same {@link BasicFileAttributes#fileKey()}) is refused at once instead of
@@ -62,6 +66,9 @@ final class RegularFiles {
    */
   static final Duration TIMEOUT = Duration.ofSeconds(1);
 
+  /** How much is read at a time: the wait for a read goes on while chunks keep coming. */
+  private static final int CHUNK = 64 * 1024;
+
   /** The file key of a read given up on before its attribute read answered. */
   private static final Object NOT_YET_KNOWN = new Object();
 
@@ -78,11 +85,11 @@ final class RegularFiles {
    * too large without reading all of it.
    *
    * @throws NoSuchFileException when nothing is there
-   * @throws IOException when what is there is not a regular file, cannot be read, or is not read
-   *     within {@link #TIMEOUT}
+   * @throws IOException when what is there is not a regular file, cannot be read, is not opened
+   *     within {@link #TIMEOUT}, or gives no bytes for as long while read
    */
   static byte[] readAtMost(Path file, int limit) throws IOException {
-    return readAtMost(file, limit, () -> {});
+    return readAtMost(file, limit, () -> {}, () -> {});
   }
 
   /**
@@ -91,6 +98,16 @@ final class RegularFiles {
    * there.
    */
   static byte[] readAtMost(Path file, int limit, BetweenCheckAndOpen betweenCheckAndOpen)
+      throws IOException {
+    return readAtMost(file, limit, betweenCheckAndOpen, () -> {});
+  }
+
+  /**
+   * As {@link #readAtMost(Path, int, BetweenCheckAndOpen)}, running {@code afterChunk} on the
+   * reading thread after each chunk read: a seam for tests that make the read slow.
+   */
+  static byte[] readAtMost(
+      Path file, int limit, BetweenCheckAndOpen betweenCheckAndOpen, Runnable afterChunk)
       throws IOException {
     Path path = file.toAbsolutePath().normalize(); // no file-system call: the working dir is known
     Read earlier = abandoned.get(new FileAtPath(path, NOT_YET_KNOWN));
@@ -101,7 +118,7 @@ final class RegularFiles {
               + " ms, is still blocked reading its attributes (a hung file system): not read"
               + " again until that read ends");
     }
-    Read read = new Read(file, path, limit, betweenCheckAndOpen);
+    Read read = new Read(file, path, limit, betweenCheckAndOpen, afterChunk);
     Thread reader = new Thread(read::run, "sluice-read-file");
     reader.setDaemon(true);
     reader.start();
@@ -119,7 +136,7 @@ final class RegularFiles {
   private enum Step {
     ATTRIBUTES("its attributes did not answer within %d ms: a hung file system"),
     OPEN("did not open within %d ms: a pipe put in its place, or a hung file system"),
-    READ("was not read within %d ms: a hung file system");
+    READ("gave no more bytes for %d ms while read: a hung file system");
 
     private final String givenUp;
 
@@ -137,9 +154,13 @@ final class RegularFiles {
     private final Path path;
     private final int limit;
     private final BetweenCheckAndOpen betweenCheckAndOpen;
+    private final Runnable afterChunk;
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final CompletableFuture<Void> ended = new CompletableFuture<>();
     private volatile Step step = Step.ATTRIBUTES;
+
+    /** The bytes read so far; written by the reading thread only. */
+    private volatile long bytesRead;
 
     /** The file found at the path; null until its attribute read answered. */
     private volatile FileAtPath found;
@@ -147,11 +168,17 @@ final class RegularFiles {
     /** Where the caller, giving up, keeps this read in {@link #abandoned}; null until then. */
     private volatile FileAtPath abandonedAs;
 
-    Read(Path file, Path path, int limit, BetweenCheckAndOpen betweenCheckAndOpen) {
+    Read(
+        Path file,
+        Path path,
+        int limit,
+        BetweenCheckAndOpen betweenCheckAndOpen,
+        Runnable afterChunk) {
       this.file = file;
       this.path = path;
       this.limit = limit;
       this.betweenCheckAndOpen = betweenCheckAndOpen;
+      this.afterChunk = afterChunk;
     }
 
     boolean blocked() {
@@ -189,7 +216,7 @@ final class RegularFiles {
           } catch (IOException e) {
             throw notRegular(); // ESPIPE: a pipe, socket or terminal
           }
-          result.complete(Channels.newInputStream(channel).readNBytes(limit + 1));
+          result.complete(readChunks(channel, limit + 1));
         }
       } catch (IOException | RuntimeException | Error e) {
         result.completeExceptionally(e);
@@ -204,26 +231,53 @@ final class RegularFiles {
       }
     }
 
+    /** Up to {@code most} bytes of the channel, a chunk at a time, counted as they come. */
+    private byte[] readChunks(FileChannel channel, int most) throws IOException {
+      InputStream in = Channels.newInputStream(channel);
+      ByteArrayOutputStream read = new ByteArrayOutputStream(Math.min(most, CHUNK));
+      byte[] chunk = new byte[Math.min(most, CHUNK)];
+      while (read.size() < most) {
+        int n = in.read(chunk, 0, Math.min(chunk.length, most - read.size()));
+        if (n < 0) {
+          break;
+        }
+        read.write(chunk, 0, n);
+        bytesRead += n;
+        afterChunk.run();
+      }
+      return read.toByteArray();
+    }
+
     /**
-     * The bytes read, or an {@link IOException} when that takes longer than {@code timeout}: the
-     * read is then given up on and kept in {@link #abandoned} until it ends.
+     * The bytes read, or an {@link IOException} when the check and open take longer than {@code
+     * timeout}, or the read then brings no bytes for as long: the read is given up on and kept in
+     * {@link #abandoned} until it ends. A large file on a slow but working mount is read as long as
+     * its bytes keep coming.
      */
     byte[] awaitAtMost(Duration timeout) throws IOException {
-      try {
-        result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-      } catch (TimeoutException e) {
-        Step hung = step;
-        if (giveUp()) {
-          throw new IOException(String.format(hung.givenUp, timeout.toMillis()));
+      long seen = 0;
+      while (true) {
+        try {
+          result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          Step hung = step;
+          long now = bytesRead;
+          if (hung == Step.READ && now != seen) {
+            seen = now; // bytes came within the last timeout: wait for more
+            continue;
+          }
+          if (giveUp()) {
+            throw new IOException(String.format(hung.givenUp, timeout.toMillis()));
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          giveUp();
+          throw new InterruptedIOException("interrupted while reading " + file);
+        } catch (ExecutionException e) {
+          // taken below
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        giveUp();
-        throw new InterruptedIOException("interrupted while reading " + file);
-      } catch (ExecutionException e) {
-        // taken below
+        return taken();
       }
-      return taken();
     }
 
     /**

@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +41,60 @@ class RegularFilesTest {
     assertThat(RegularFiles.readAtMost(file, 4)).isEqualTo(bytes("01234"));
     assertThatThrownBy(() -> RegularFiles.readAtMost(dir.resolve("absent"), 4))
         .isInstanceOf(NoSuchFileException.class);
+  }
+
+  /**
+   * A large file on a slow but working mount: each chunk takes well under the timeout, the whole
+   * read well over it. It is read to its end. With the timeout on the whole read, it was refused.
+   */
+  @Test
+  void aSlowReadWhoseBytesKeepComingIsReadToItsEnd() throws Exception {
+    byte[] content = new byte[4 * 64 * 1024 + 1];
+    Arrays.fill(content, (byte) 'x');
+    Path file = Files.write(dir.resolve("snapshot.json"), content);
+    Runnable slowMount =
+        () -> {
+          try {
+            Thread.sleep(RegularFiles.TIMEOUT.toMillis() / 2); // the mount's pace, not a wait
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+
+    assertThat(RegularFiles.readAtMost(file, content.length, () -> {}, slowMount))
+        .isEqualTo(content);
+  }
+
+  /** A read whose bytes stop coming (the mount hung half way) is given up on after the timeout. */
+  @Test
+  void aReadWhoseBytesStopComingIsGivenUpOn() throws Exception {
+    Path file = Files.write(dir.resolve("snapshot.json"), new byte[3 * 64 * 1024]);
+    CountDownLatch mountAnswers = new CountDownLatch(1);
+    Runnable hungAfterTheFirstChunk =
+        () -> {
+          try {
+            mountAnswers.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    try {
+      IOException givenUp =
+          assertTimeoutPreemptively(
+              BOUND,
+              () -> {
+                try {
+                  RegularFiles.readAtMost(file, 1 << 20, () -> {}, hungAfterTheFirstChunk);
+                  return null;
+                } catch (IOException e) {
+                  return e;
+                }
+              },
+              "a read that stopped bringing bytes blocked the caller");
+      assertThat(givenUp).hasMessageContaining("gave no more bytes for 1000 ms while read");
+    } finally {
+      mountAnswers.countDown();
+    }
   }
 
   @Test
