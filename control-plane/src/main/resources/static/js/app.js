@@ -151,8 +151,17 @@ async function start(edits = null) {
     // No answer about the token (the control plane restarting, away, overloaded): that says nothing
     // against it, so it stays, and the page asks again until the control plane answers. The form
     // stays usable meanwhile: a token given there replaces this one.
+    const again = startRetry.delay > 0;
     startRetry.delay = Math.min(Math.max(startRetry.delay * 2, START_RETRY_MS), START_RETRY_MAX_MS);
-    showSignIn(`Could not ask the control plane about your sign-in (${e.message}). Trying again in ${startRetry.delay / 1000} s; your sign-in is kept.`, { urgent: true });
+    const retrying = `Could not ask the control plane about your sign-in (${e.message}). Trying again in ${startRetry.delay / 1000} s; your sign-in is kept.`;
+    const shown = document.getElementById('sign-in-error');
+    if (again && shown && document.getElementById('token')) {
+      // the form is up from the try before: only its message changes, so a token being typed there
+      // stays, and the same failure is not read out again at every try
+      setText(shown, showHidden(retrying));
+    } else {
+      showSignIn(retrying, { urgent: true });
+    }
     startRetry.timer = setTimeout(() => {
       if (!state.role && session.token() === token) start();
     }, startRetry.delay);

@@ -312,6 +312,11 @@ class WebUiIT {
       browser.navigate().refresh();
       awaitText(By.id("sign-in-error"), "your sign-in is kept");
       assertThat(js("return sessionStorage.getItem('sluice.token');")).isEqualTo(WRITER_TOKEN);
+      // a token being typed meanwhile survives the next try: the form used to be drawn anew
+      WebElement token = waitFor(By.id("token"));
+      token.sendKeys("half-typed");
+      awaitText(By.id("sign-in-error"), "Trying again in 2 s");
+      assertThat(waitFor(By.id("token")).getDomProperty("value")).isEqualTo("half-typed");
     } finally {
       chrome.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of()));
     }
