@@ -43,9 +43,18 @@ final class EndpointProbe {
   private final List<EtcdAddress> addresses;
   private final int timeoutMs;
 
+  /** Whether the endpoints are plain text ({@code http://}): then only HTTP/2 frames answer. */
+  private final boolean plainText;
+
   /** What one address of an endpoint showed. */
   enum Seen {
     ANSWERED("answered"),
+    /**
+     * A plain-text endpoint that closed the connection on HTTP/2's preface (or sent something that
+     * is no HTTP/2 frame), as an etcd serving only TLS does: plain etcd answers with its SETTINGS.
+     */
+    ANSWERED_NOT_IN_PLAIN_TEXT(
+        "answered, but not in plain-text HTTP/2 (etcd there speaks only TLS?)"),
     REFUSED("connection refused"),
     CONNECT_TIMED_OUT("connect timed out"),
     SILENT("accepted but did not answer"),
@@ -66,6 +75,11 @@ final class EndpointProbe {
    * @param detail the error's message where it says more than {@code seen}, else {@code null}
    */
   record Finding(String address, Seen seen, String detail) {
+    /** Whether something answered there, in whichever way. */
+    boolean answered() {
+      return seen == Seen.ANSWERED || seen == Seen.ANSWERED_NOT_IN_PLAIN_TEXT;
+    }
+
     /** What the address showed, with the detail if any. */
     String shown() {
       return seen.text + (detail == null ? "" : " (" + detail + ")");
@@ -85,7 +99,18 @@ final class EndpointProbe {
      * there was nothing to probe (no proof either way).
      */
     boolean nothingAnswered() {
-      return !findings.isEmpty() && findings.stream().noneMatch(f -> f.seen() == Seen.ANSWERED);
+      return !findings.isEmpty() && findings.stream().noneMatch(Finding::answered);
+    }
+
+    /**
+     * Whether addresses answered, and every one that did as an etcd serving only TLS answers a
+     * plain-text client: the endpoints' scheme, not etcd, is what to fix.
+     */
+    boolean answeredOnlyOverTls() {
+      return findings.stream().anyMatch(Finding::answered)
+          && findings.stream()
+              .filter(Finding::answered)
+              .allMatch(f -> f.seen() == Seen.ANSWERED_NOT_IN_PLAIN_TEXT);
     }
 
     /** Whether every address refused the connection: nothing listens there at all. */
@@ -105,8 +130,20 @@ final class EndpointProbe {
    * @param timeout how long a probe may take: the connect and then the wait for an answer
    */
   EndpointProbe(List<EtcdAddress> addresses, Duration timeout) {
+    this(addresses, timeout, false);
+  }
+
+  /**
+   * @param addresses the endpoints the client dials
+   * @param timeout how long a probe may take: the connect and then the wait for an answer
+   * @param plainText whether the client speaks plain text to them ({@code http://}): an address
+   *     that answers the preface with anything but an HTTP/2 frame is then {@link
+   *     Seen#ANSWERED_NOT_IN_PLAIN_TEXT}
+   */
+  EndpointProbe(List<EtcdAddress> addresses, Duration timeout, boolean plainText) {
     this.addresses = List.copyOf(addresses);
     this.timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    this.plainText = plainText;
   }
 
   /** Probes every address at once, for up to the timeout given to the constructor. */
@@ -153,7 +190,7 @@ final class EndpointProbe {
           continue;
         }
         for (InetAddress inet : all) {
-          attempts.add(new Attempt(named(address, inet), address, inet));
+          attempts.add(new Attempt(named(address, inet), address, inet, plainText));
         }
       }
       List<CompletableFuture<Finding>> probing = new ArrayList<>();
@@ -215,12 +252,14 @@ final class EndpointProbe {
   private static final class Attempt {
     private final String named;
     private final InetSocketAddress target;
+    private final boolean plainText;
     private final Socket socket = new Socket();
     private volatile Finding finding;
 
-    Attempt(String named, EtcdAddress address, InetAddress inet) {
+    Attempt(String named, EtcdAddress address, InetAddress inet, boolean plainText) {
       this.named = named;
       this.target = new InetSocketAddress(inet, address.port());
+      this.plainText = plainText;
       this.finding = new Finding(named, Seen.CONNECT_TIMED_OUT, null); // until it connects
     }
 
@@ -248,11 +287,12 @@ final class EndpointProbe {
         }
         finding = new Finding(named, Seen.SILENT, null); // until it answers
         socket.setSoTimeout(millisLeft(deadline));
+        int first;
         try {
           socket.getOutputStream().write(PREFACE);
           socket.getOutputStream().flush();
           InputStream in = socket.getInputStream();
-          in.read(); // a byte, or the end of the stream: either is an answer
+          first = in.read(); // a byte, or the end of the stream: either is an answer
         } catch (SocketTimeoutException e) {
           return finding = new Finding(named, Seen.SILENT, null);
         } catch (IOException reset) {
@@ -260,8 +300,16 @@ final class EndpointProbe {
             return finding; // closed by finding(): the time was up
           }
           // reset: a TLS server closes on bytes that are no handshake, often with them unread
+          first = -1;
         }
-        return finding = new Finding(named, Seen.ANSWERED, null);
+        // etcd over plain text answers with its SETTINGS frame, whose 24-bit length starts with a
+        // zero byte; a TLS-only etcd closes, resets or sends a TLS alert
+        boolean http2Frame = first == 0;
+        return finding =
+            new Finding(
+                named,
+                plainText && !http2Frame ? Seen.ANSWERED_NOT_IN_PLAIN_TEXT : Seen.ANSWERED,
+                null);
       } catch (IOException e) {
         return finding = new Finding(named, Seen.UNREACHABLE, e.getMessage());
       }

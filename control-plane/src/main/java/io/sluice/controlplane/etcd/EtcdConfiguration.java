@@ -9,6 +9,7 @@ import io.sluice.rules.wire.EtcdKeys;
 import java.net.URI;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -128,7 +129,12 @@ class EtcdConfiguration {
             .map(endpoint -> EtcdAddress.of(URI.create(endpoint)))
             .filter(Objects::nonNull)
             .toList();
-    return new EtcdWarmUp(client, etcd, new EndpointProbe(addresses, etcd.timeout()), findings);
+    boolean plainText =
+        !addresses.isEmpty()
+            && endpoints(settings, embedded).stream()
+                .allMatch(e -> e.toLowerCase(Locale.ROOT).startsWith("http://"));
+    return new EtcdWarmUp(
+        client, etcd, new EndpointProbe(addresses, etcd.timeout(), plainText), findings);
   }
 
   @Bean

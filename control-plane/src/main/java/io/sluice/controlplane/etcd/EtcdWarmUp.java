@@ -145,6 +145,11 @@ final class EtcdWarmUp implements SmartLifecycle {
     } else if (probed != null && probed.nothingAnswered()) {
       verdict = "etcd did not answer at its endpoints for " + timeoutMs + " ms";
       LOG.warning(verdict + " (" + probed + "); " + startingAnyway("answers there"));
+    } else if (probed != null && probed.answeredOnlyOverTls()) {
+      verdict =
+          "etcd's endpoints answered plain text as an etcd serving only TLS does: use https:// in"
+              + " sluice.etcd.endpoints, with the sluice.etcd.tls.* settings it needs";
+      LOG.warning(verdict + " (" + probed + "); " + startingAnyway("answers there"));
     } else if (probed != null) {
       verdict =
           "etcd answered at its endpoints but did not serve a read within "

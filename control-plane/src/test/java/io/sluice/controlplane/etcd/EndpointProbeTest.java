@@ -35,6 +35,42 @@ class EndpointProbeTest {
     assertThat(probed).hasToString(closed.target() + ": connection refused");
   }
 
+  /**
+   * Over plain text, etcd answers the preface with its SETTINGS frame; an endpoint that closes the
+   * connection instead answers as an etcd serving only TLS does, which the probe tells apart.
+   */
+  @Test
+  void overPlainTextAnAnswerThatIsNoHttp2FrameIsTakenForTls() throws Exception {
+    try (ServerSocket closing = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        UnansweringEndpoint http2 = UnansweringEndpoint.settingsOnly()) {
+      Thread closer =
+          new Thread(
+              () -> {
+                try (Socket accepted = closing.accept()) {
+                  accepted.getInputStream().read();
+                } catch (IOException ignored) {
+                  // the test failed elsewhere
+                }
+              });
+      closer.start();
+      EtcdAddress closes = new EtcdAddress("127.0.0.1", closing.getLocalPort(), true);
+      EtcdAddress frames = new EtcdAddress("127.0.0.1", http2.port(), true);
+
+      EndpointProbe.Probed tlsOnly = new EndpointProbe(List.of(closes), TIMEOUT, true).probe();
+      closer.join(TIMEOUT.toMillis());
+      EndpointProbe.Probed plainEtcd = new EndpointProbe(List.of(frames), TIMEOUT, true).probe();
+
+      assertThat(tlsOnly.nothingAnswered()).isFalse();
+      assertThat(tlsOnly.answeredOnlyOverTls()).isTrue();
+      assertThat(tlsOnly)
+          .hasToString(
+              closes.target()
+                  + ": answered, but not in plain-text HTTP/2 (etcd there speaks only TLS?)");
+      assertThat(plainEtcd.answeredOnlyOverTls()).isFalse();
+      assertThat(plainEtcd).hasToString(frames.target() + ": answered");
+    }
+  }
+
   @Test
   void oneAnsweringEndpointAmongRefusedOnesIsAnAnswer() throws Exception {
     try (ServerSocket answering = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

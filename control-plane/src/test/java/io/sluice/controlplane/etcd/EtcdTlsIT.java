@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdAddress;
+import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.TestCertificates;
 import java.net.URI;
@@ -90,6 +91,46 @@ class EtcdTlsIT {
         .singleElement()
         .extracting(EndpointProbe.Finding::seen)
         .isEqualTo(EndpointProbe.Seen.ANSWERED);
+  }
+
+  /**
+   * A control plane told {@code http://} for an etcd that serves only TLS: its start gives up
+   * saying to use {@code https://}, in the log and for health. It said "no quorum?", sending the
+   * operator to etcd's members instead of the endpoints' scheme. The probe tells them apart: etcd
+   * over plain text answers with an HTTP/2 frame, a TLS-only one closes the connection.
+   */
+  @Test
+  void aPlainTextStartAgainstAnEtcdServingOnlyTlsIsToldToUseHttps() throws Exception {
+    String plain = etcd.tlsEndpoint().replace("https://", "http://");
+    Duration timeout = Duration.ofSeconds(2);
+    EtcdSettings settings =
+        new EtcdSettings(
+            List.of(plain),
+            "/sluice",
+            null,
+            null,
+            null,
+            timeout,
+            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    StartFindings start = new StartFindings();
+    try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+      EtcdGateway gateway =
+          new EtcdGateway(
+              client, new EtcdKeys("/sluice"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      new EtcdWarmUp(
+              client,
+              gateway,
+              new EndpointProbe(List.of(EtcdAddress.of(URI.create(plain))), timeout, true),
+              start)
+          .start();
+    }
+
+    assertThat(start.found().verdict())
+        .contains("as an etcd serving only TLS does: use https:// in sluice.etcd.endpoints");
+    assertThat(start.found().endpoints())
+        .singleElement()
+        .extracting(EndpointProbe.Finding::seen)
+        .isEqualTo(EndpointProbe.Seen.ANSWERED_NOT_IN_PLAIN_TEXT);
   }
 
   @Test
