@@ -24,15 +24,9 @@ class EtcdBehindAProxyTest {
   @Test
   void anHttp403FromSomethingThatIsNotEtcdIsNoRefusalByEtcd() throws Exception {
     try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(403, "RBAC: access denied")) {
+      // the first jetcd call of the JVM loads gRPC
       EtcdSettings settings =
-          new EtcdSettings(
-              List.of(proxy.endpoint()),
-              "/sluice",
-              null,
-              null,
-              null,
-              Duration.ofSeconds(10), // the first jetcd call of the JVM loads gRPC
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+          PlainEtcdSettings.of(List.of(proxy.endpoint()), Duration.ofSeconds(10));
       try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build();
           LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
         EtcdGateway etcd =

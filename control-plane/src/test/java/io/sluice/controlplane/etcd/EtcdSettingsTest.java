@@ -55,14 +55,7 @@ class EtcdSettingsTest {
   }
 
   private static EtcdSettings withTimeout(Duration timeout) {
-    return new EtcdSettings(
-        List.of("http://127.0.0.1:1"),
-        "/sluice",
-        null,
-        null,
-        null,
-        timeout,
-        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    return PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), timeout);
   }
 
   // every form and its canonical spelling: EtcdEndpointsTest; here, that the settings keep it

@@ -103,17 +103,8 @@ class EtcdTlsIT {
   void aPlainTextStartAgainstAnEtcdServingOnlyTlsIsToldToUseHttps() throws Exception {
     String plain = etcd.tlsEndpoint().replace("https://", "http://");
     Duration timeout = Duration.ofSeconds(2);
-    EtcdSettings settings =
-        new EtcdSettings(
-            List.of(plain),
-            "/sluice",
-            null,
-            null,
-            null,
-            timeout,
-            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
     StartFindings start = new StartFindings();
-    try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+    try (Client client = PlainEtcdSettings.client(List.of(plain), timeout)) {
       EtcdGateway gateway =
           new EtcdGateway(
               client, new EtcdKeys("/sluice"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);

@@ -106,16 +106,7 @@ class EtcdWarmUpIT {
 
   /** A client of the real etcd, as the control plane makes it, with deadline {@code timeout}. */
   private static Client client(Duration timeout) throws SSLException {
-    EtcdSettings settings =
-        new EtcdSettings(
-            List.of(etcd.endpoint()),
-            "/sluice",
-            null,
-            null,
-            null,
-            timeout,
-            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
-    return EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build();
+    return PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout);
   }
 
   /**

@@ -147,14 +147,7 @@ class EtcdWarmUpTest {
       List<UnansweringEndpoint> dialled, List<UnansweringEndpoint> probed, StartFindings start)
       throws Exception {
     EtcdSettings settings =
-        new EtcdSettings(
-            dialled.stream().map(UnansweringEndpoint::endpoint).toList(),
-            "/sluice",
-            null,
-            null,
-            null,
-            TIMEOUT,
-            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        PlainEtcdSettings.of(dialled.stream().map(UnansweringEndpoint::endpoint).toList(), TIMEOUT);
     try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
       EtcdGateway etcd =
           new EtcdGateway(

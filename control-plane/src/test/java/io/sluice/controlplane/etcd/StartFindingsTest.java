@@ -24,14 +24,7 @@ class StartFindingsTest {
   void anyCallEtcdAnswersThroughTheGatewayForgetsThem() {
     StartFindings findings = new StartFindings();
     EtcdSettings settings =
-        new EtcdSettings(
-            List.of("http://127.0.0.1:1"),
-            "/sluice",
-            null,
-            null,
-            null,
-            Duration.ofSeconds(1),
-            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), Duration.ofSeconds(1));
     // the client dials nothing until a call of its own: the calls below are answered futures
     try (Client client = Client.builder().endpoints("http://127.0.0.1:1").build()) {
       EtcdGateway etcd = new EtcdConfiguration().etcdGateway(client, settings, findings);
