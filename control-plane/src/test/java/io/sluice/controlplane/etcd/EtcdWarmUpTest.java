@@ -32,9 +32,20 @@ class EtcdWarmUpTest {
   @MethodSource("unansweringEndpoints")
   void stopsWaitingAfterTheDeadlineWhenNoEndpointAnswers(
       String seen, Supplier<UnansweringEndpoint> kind) throws Exception {
+    try (UnansweringEndpoint endpoint = kind.get()) {
+      stopsWaitingSaying(endpoint, "etcd did not answer at its endpoints for 1000 ms", seen);
+    }
+  }
+
+  /**
+   * Warms up against {@code endpoint} alone and checks that it stops waiting within the bound,
+   * saying {@code verdict} with what the endpoint showed ({@code seen}) in one log line, and the
+   * same for health.
+   */
+  private static void stopsWaitingSaying(UnansweringEndpoint endpoint, String verdict, String seen)
+      throws Exception {
     StartFindings start = new StartFindings();
-    try (UnansweringEndpoint endpoint = kind.get();
-        LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
+    try (LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
       assertThat(warmUp(List.of(endpoint), List.of(endpoint), start))
           .isLessThan(Duration.ofSeconds(20));
       assertThat(log.messages())
@@ -42,17 +53,12 @@ class EtcdWarmUpTest {
           .satisfies(
               message ->
                   assertThat(message)
-                      .contains(
-                          "etcd did not answer at its endpoints for 1000 ms",
-                          "127.0.0.1:" + endpoint.port() + ": " + seen));
+                      .contains(verdict, "127.0.0.1:" + endpoint.port() + ": " + seen));
       // and health shows the same
       assertThat(start.found().details())
           .isEqualTo(
               Map.of(
-                  "verdict",
-                  "etcd did not answer at its endpoints for 1000 ms",
-                  "endpoints",
-                  Map.of("127.0.0.1:" + endpoint.port(), seen)));
+                  "verdict", verdict, "endpoints", Map.of("127.0.0.1:" + endpoint.port(), seen)));
     }
   }
 
@@ -91,28 +97,11 @@ class EtcdWarmUpTest {
    */
   @Test
   void stopsWaitingAfterTheDeadlineWhenAnEndpointAnswersButServesNoRead() throws Exception {
-    StartFindings start = new StartFindings();
-    try (UnansweringEndpoint endpoint = UnansweringEndpoint.settingsOnly();
-        LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
-      assertThat(warmUp(List.of(endpoint), List.of(endpoint), start))
-          .isLessThan(Duration.ofSeconds(20));
-      assertThat(log.messages())
-          .singleElement()
-          .satisfies(
-              message ->
-                  assertThat(message)
-                      .contains(
-                          "etcd answered at its endpoints but did not serve a read within 1000 ms:"
-                              + " no quorum?",
-                          "127.0.0.1:" + endpoint.port() + ": answered"));
-      assertThat(start.found().details())
-          .isEqualTo(
-              Map.of(
-                  "verdict",
-                  "etcd answered at its endpoints but did not serve a read within 1000 ms: no"
-                      + " quorum?",
-                  "endpoints",
-                  Map.of("127.0.0.1:" + endpoint.port(), "answered")));
+    try (UnansweringEndpoint endpoint = UnansweringEndpoint.settingsOnly()) {
+      stopsWaitingSaying(
+          endpoint,
+          "etcd answered at its endpoints but did not serve a read within 1000 ms: no quorum?",
+          "answered");
     }
   }
 
