@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * it has, the endpoints are right and a refusal is an outage. Only JDK types are tested, so it
  * works as well in the javaagent, where gRPC and Netty are relocated.
  */
-public final class EtcdNotListening {
+final class EtcdNotListening {
 
   private EtcdNotListening() {}
 
@@ -28,7 +28,7 @@ public final class EtcdNotListening {
    * @param answeredBefore whether etcd has answered this caller at least once
    * @param endpoints the endpoints the client dials
    */
-  public static String hint(Throwable failure, boolean answeredBefore, Collection<URI> endpoints) {
+  static String hint(Throwable failure, boolean answeredBefore, Collection<URI> endpoints) {
     if (answeredBefore || endpoints.isEmpty() || !refused(failure)) {
       return null;
     }

@@ -83,6 +83,18 @@ public final class EtcdSchemeMismatch {
     return new EtcdSchemeMismatch(copy, schemes.get(0));
   }
 
+  /**
+   * What to fix when etcd never answered: the {@linkplain #hint scheme's hint}, else that nothing
+   * listens at the endpoints ({@link EtcdNotListening}); {@code null} when neither applies. The one
+   * call of the callers that add a hint to their outage's log line. Never throws.
+   *
+   * @param answeredBefore whether etcd has answered this caller at least once
+   */
+  public String hintOrNotListening(Throwable failure, boolean answeredBefore) {
+    String hint = hint(failure, answeredBefore);
+    return hint != null ? hint : EtcdNotListening.hint(failure, answeredBefore, endpoints);
+  }
+
   /** One that never gives a hint: the endpoints are not known. */
   public static EtcdSchemeMismatch unknown() {
     return UNKNOWN;

@@ -17,7 +17,6 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.sluice.etcd.EtcdChannels;
-import io.sluice.etcd.EtcdNotListening;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.RuleDocument;
@@ -778,10 +777,7 @@ public final class EtcdRuleSource implements RuleSource {
     outageTold = true;
     // before etcd ever answered, a failure may be endpoints of the wrong scheme, or where nothing
     // listens: say so, or the operator waits for an outage that never ends
-    String hint = schemes.hint(error, everAnswered);
-    if (hint == null) {
-      hint = EtcdNotListening.hint(error, everAnswered, etcdEndpoints);
-    }
+    String hint = schemes.hintOrNotListening(error, everAnswered);
     logger.warning(
         "etcd is unreachable for the rules of "
             + service

@@ -2,7 +2,6 @@ package io.sluice.sdk.status;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdChannels;
-import io.sluice.etcd.EtcdNotListening;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.wire.AgentStatus;
@@ -418,10 +417,7 @@ public final class StatusReporter implements AutoCloseable {
     }
     failureTold = true;
     // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
-    String hint = schemes.hint(e, everAnswered);
-    if (hint == null) {
-      hint = EtcdNotListening.hint(e, everAnswered, etcdEndpoints);
-    }
+    String hint = schemes.hintOrNotListening(e, everAnswered);
     logger.warning(
         "could not write the agent status "
             + key
