@@ -4,7 +4,7 @@
 // and anything that can write to etcd can write an entry.
 
 import { ApiError, call, commentHeaders, enc, listOf } from './api.js';
-import { confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
+import { announceNotice, confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { pretty, showHidden } from './json-text.js';
 import { historyView } from './model.js';
@@ -17,8 +17,9 @@ export class HistoryPanel {
     this.loaded = false;
     this.tbody = h('tbody');
     this.error = h('p', { class: 'form-error', role: 'alert' });
-    // what became of a rollback that was refused; not cleared by the live reloads of the list
-    this.refused = h('p', { class: 'notice notice-bad', role: 'alert', 'data-test': 'rollback-refused', hidden: true });
+    // what became of a rollback that was refused; not cleared by the live reloads of the list. No
+    // live region: unhidden with its text, it would not be read out everywhere (see announce)
+    this.refused = h('p', { class: 'notice notice-bad', 'data-test': 'rollback-refused', hidden: true });
     this.empty = h('p', { class: 'empty', hidden: true, text: 'No history yet.' });
     this.more = h('button', { type: 'button', class: 'btn btn-small', hidden: true, text: 'Show older versions', onclick: () => this.loadOlder() });
     this.entries = [];
@@ -174,6 +175,7 @@ export class HistoryPanel {
         const now = this.page.current ? this.page.current.revision : null;
         setText(this.refused, `Nothing was rolled back: the rules changed since you chose (${seen != null ? `revision ${seen}` : 'no rules'} then, ${now != null ? `revision ${now}` : 'deleted'} now). Check the newest entries, then roll back again if it is still what you want.`);
         this.refused.hidden = false;
+        announceNotice(this.refused);
         this.refused.scrollIntoView({ block: 'nearest' });
         return;
       }

@@ -2681,7 +2681,7 @@ class WebUiIT {
 
   /**
    * A rollback replaces the revision the writer saw when choosing it: one confirmed after someone
-   * else saved is refused instead of silently undoing their change.
+   * else saved is refused instead of silently undoing their change, and the refusal is read out.
    */
   @Test
   void aRollbackAfterSomeoneElseSavedIsRefusedRatherThanUndoingTheirChange() {
@@ -2697,6 +2697,16 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=rollback-refused]"), "Nothing was rolled back");
     assertThat(browser.findElement(By.cssSelector("[data-test=rollback-refused]")).getText())
         .contains("revision " + theirs + " now");
+    // read out through the assertive live region, as every other notice: the notice itself is
+    // none (unhidden with its text, it was not read out everywhere)
+    assertThat(announced("alert"))
+        .contains("Nothing was rolled back")
+        .contains("revision " + theirs + " now");
+    assertThat(
+            browser
+                .findElement(By.cssSelector("[data-test=rollback-refused]"))
+                .getAttribute("role"))
+        .isNull();
     assertThat(
             revisionOf(
                 api("GET", "/api/v1/services/rollback-race/rules", READER_TOKEN, null, Map.of())))
