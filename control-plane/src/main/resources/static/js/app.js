@@ -304,7 +304,11 @@ function followTheTabsSession() {
   start(edits);
 }
 
-/** Ends the session; `note` stays on the sign-in form (the toast goes after a few seconds). */
+/**
+ * Ends the session, saying so in the toast `message` (it goes after a few seconds), or in `note`,
+ * which stays on the sign-in form and is read out from there: then the toast, read out too, would
+ * say the same again.
+ */
 function signOut(message, note = null) {
   session.signOut();
   state.role = null;
@@ -315,7 +319,7 @@ function signOut(message, note = null) {
   state.drawnOwner = null;
   closePage();
   showSignIn(note);
-  toast(message);
+  if (!note) toast(message);
 }
 
 /** Finds out who the token belongs to and what it may do, from the control plane's whoami. */

@@ -3327,6 +3327,8 @@ class WebUiIT {
       own.restart(asked, "alice", WRITER_TOKEN, "writer");
       waitFor(By.id("token"));
       awaitText(By.id("toast"), "the token is no longer accepted");
+      // no edits to keep: the toast alone says it, the form has no note
+      assertThat(liveRegionsSaying("the token is no longer accepted")).isEqualTo(1);
       assertThat(browser.findElement(By.id("live")).isDisplayed()).isFalse();
       await("the stream asks no more after its refusal")
           .during(Duration.ofSeconds(3))
@@ -3433,6 +3435,9 @@ class WebUiIT {
       holdApiCallsButTheEventStream();
       own.restartAs("bob", OTHER_WRITER_TOKEN, "writer");
       awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
+      // the form says that the session ended, and is read out once: no toast says it again
+      awaitText(By.id("sign-in-error"), "Your session ended: the token is no longer accepted.");
+      assertThat(liveRegionsSaying("Your session ended")).isEqualTo(1);
       js("window.fetch = window.__unheld;");
       signIn(OTHER_WRITER_TOKEN);
       awaitRole("writer");
@@ -3472,7 +3477,8 @@ class WebUiIT {
       HeldRequests asked = HeldRequests.recording(EVENTS);
       own.restart(asked, "alice", WRITER_TOKEN, "writer");
       awaitText(By.id("sign-in-error"), "no longer answers reads without a token");
-      awaitText(By.id("toast"), "Reading without a token is no longer allowed");
+      // the form's note says it, read out once: no toast says it again
+      assertThat(liveRegionsSaying("without a token")).isEqualTo(1);
       assertThat(browser.findElement(By.id("live")).isDisplayed()).isFalse();
       assertThat(browser.findElements(By.cssSelector("[data-test=role]"))).isEmpty();
       await("the stream asks no more after its refusal")
@@ -3502,7 +3508,8 @@ class WebUiIT {
       js("sessionStorage.removeItem('sluice.token');");
       own.restartAs("alice", WRITER_TOKEN, "writer");
       awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
-      awaitText(By.id("toast"), "Signed out in another page of this tab");
+      awaitText(By.id("sign-in-error"), "Signed out in another page of this tab.");
+      assertThat(liveRegionsSaying("Signed out in another page of this tab")).isEqualTo(1);
       assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
           .contains("token:alice");
 
@@ -4317,6 +4324,20 @@ class WebUiIT {
             "const r = document.getElementById('announce-' + arguments[0]);"
                 + " return r ? r.textContent : null;",
             region);
+  }
+
+  /**
+   * How many of the page's live regions that are not hidden (the notices' polite and assertive
+   * ones, the toast, any other) hold {@code text} now: a screen reader reads it out as many times.
+   */
+  private static long liveRegionsSaying(String text) {
+    return (Long)
+        js(
+            "return [...document.querySelectorAll('[aria-live]:not([aria-live=off]), [role=status],"
+                + " [role=alert], [role=log]')]"
+                + " .filter(r => !r.closest('[hidden]') && r.textContent.includes(arguments[0]))"
+                + " .length;",
+            text);
   }
 
   /** Whether the page asks before a reload or closing the tab (its beforeunload handler). */
