@@ -232,7 +232,10 @@ export function drawFor(token) {
 }
 
 let sessionChangedHandler = () => {};
-/** `handler` hears that the event stream found the tab's token other than the page's. */
+/**
+ * `handler` hears that the event stream, or a call, found the tab's token other than the page's;
+ * from a call not sent for it, with that call's `label` (see call), else with nothing.
+ */
 export function onSessionChanged(handler) {
   sessionChangedHandler = handler;
 }
@@ -243,11 +246,12 @@ export function onSessionChanged(handler) {
  * unauthorized handler on 401). A call of the page's session while the tab is signed in otherwise
  * (another page of the tab signed out, or in) is not sent, under either: the page was not drawn for
  * the tab's session, and its token is no longer the tab's. It rejects, and the session-changed
- * handler has the page follow the tab's session, as the event stream does.
+ * handler has the page follow the tab's session, as the event stream does; given the call's
+ * `label` (what the user asked for, as "Your save of ..."), the page says that it was not sent.
  */
-export async function call(method, path, { body, headers = {}, token = pageToken === undefined ? session.token() : pageToken } = {}) {
+export async function call(method, path, { body, headers = {}, token = pageToken === undefined ? session.token() : pageToken, label = null } = {}) {
   if (pageToken !== undefined && token === pageToken && token !== session.token()) {
-    sessionChangedHandler();
+    sessionChangedHandler(label);
     throw new Error('This tab was signed in or out in another page meanwhile.');
   }
   const init = { method, headers: { Accept: 'application/json, application/problem+json', ...headers } };

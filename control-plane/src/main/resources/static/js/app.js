@@ -54,8 +54,9 @@ onUnauthorized(() => {
 
 // The event stream found the tab signed out, or in with another token, in another page of this tab
 // (reading without a token too): the page follows, as one back from the back-forward cache does.
-onSessionChanged(() => {
-  if (state.role) followTheTabsSession();
+// A call it did not send for that (`label`: what the user asked for) is said to be not sent.
+onSessionChanged((label) => {
+  if (state.role) followTheTabsSession(label);
 });
 
 /**
@@ -75,6 +76,16 @@ function keptNote({ service, kept }) {
   return kept
     ? `Your unsaved edits to the rules of ${service} are kept in this tab: sign in again to get them back.`
     : `Your unsaved edits to the rules of ${service} could not be kept: this tab's storage is full. They are lost.`;
+}
+
+/**
+ * What became of the edits `keepUnsavedEdits` was given when the page is drawn anew for the tab's
+ * sign-in, which may be their user's (the editor then gives them back at once) or another's.
+ */
+function keptForNote({ service, kept }) {
+  return kept
+    ? `Your unsaved edits to the rules of ${service} are kept in this tab as a draft: they come back in the editor when you are signed in.`
+    : keptNote({ service, kept });
 }
 
 /** Says so when the edits of a page drawn anew could not be kept (`keepUnsavedEdits`). */
@@ -288,16 +299,23 @@ async function resume() {
 /**
  * The tab's token is no longer the page's: another page of this tab signed out, or in (with another
  * token, or from reading without one). The page starts over from the tab's session: the sign-in
- * form, or drawn anew for whoever the token belongs to.
+ * form, or drawn anew for whoever the token belongs to. `unsent` names what the user asked for that
+ * was not sent for that (a save: "Your save of ..."), or is null.
  */
-function followTheTabsSession() {
+function followTheTabsSession(unsent = null) {
   // unsaved edits wait for the next sign-in, as when a token stops being accepted
   const edits = keepUnsavedEdits(session.token() ? 'the sign-in in another page of this tab' : 'your session ended');
   if (!session.token()) {
-    signOut('Signed out in another page of this tab.', edits ? `Signed out in another page of this tab. ${keptNote(edits)}` : null);
+    const why = unsent ? `${unsent} was not sent: this tab was signed out in another page meanwhile.` : 'Signed out in another page of this tab.';
+    signOut('Signed out in another page of this tab.', edits ? `${why} ${keptNote(edits)}` : unsent ? why : null);
     return;
   }
-  tellIfLost(edits);
+  if (unsent) {
+    // the page is drawn anew for the other sign-in: the toast says what became of the request
+    toast(`${unsent} was not sent: this tab was signed in again in another page meanwhile.${edits ? ` ${keptForNote(edits)}` : ''}`, 'error');
+  } else {
+    tellIfLost(edits);
+  }
   stopLive();
   state.role = null;
   closePage();

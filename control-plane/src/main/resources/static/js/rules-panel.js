@@ -583,7 +583,7 @@ export class RulesPanel {
     const comment = this.comment.value.trim();
     if (comment) Object.assign(headers, commentHeaders(comment));
     try {
-      const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, { body: text, headers });
+      const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, { body: text, headers, label: `Your save of the rules of ${this.page.service}` });
       const revision = r.body?.revision ?? etagRevision(r.headers);
       // What the control plane stored, not the editor's reading of what was sent: the stored form
       // spells every default out and holds a match's number as its text, and the editor's reading
@@ -627,6 +627,9 @@ export class RulesPanel {
       this.showOutcome(h('p', { class: 'notice notice-ok', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
       this.page.refreshAgents();
     } catch (e) {
+      // closed under the user (the session ended, or changed before the save was sent): the page
+      // drawn anew has said what became of the save and of the edits
+      if (this.page.closed) return;
       button.disabled = false;
       this.closeReview();
       this.showSaveError(e, text);

@@ -3626,6 +3626,75 @@ class WebUiIT {
   }
 
   /**
+   * A writer's save is not sent because the tab's session changed under the page: another page of
+   * the tab signed in as bob, later signed out. Each time the page drawn anew says, through a live
+   * region and once, that the save was not sent and why, and that the edits are kept as a draft;
+   * they are: nothing is stored, and the writer's next sign-in gets them back in the editor.
+   */
+  @Test
+  void aSaveNotSentForASessionChangedElsewhereSaysSoAndKeepsTheEdits() {
+    String service = "save-not-sent";
+    long revision = storeOrdersDocumentAs(service);
+    String edited = documentFor(service, 0.2);
+    WebElement editor = openEditorOf(service, revision);
+    type(editor, edited);
+    waitFor(By.id("change-comment")).sendKeys("never sent");
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(By.cssSelector("#who .who-name"), "bob");
+    awaitText(
+        By.id("toast"),
+        "Your save of the rules of "
+            + service
+            + " was not sent: this tab was signed in again in another page meanwhile.");
+    assertThat(browser.findElement(By.id("toast")).getText())
+        .contains("Your unsaved edits to the rules of " + service + " are kept in this tab");
+    assertThat(liveRegionsSaying("was not sent")).isEqualTo(1);
+    assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
+        .contains("token:alice")
+        .contains("never sent");
+    assertThat(
+            revisionOf(
+                api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())))
+        .isEqualTo(revision);
+
+    // alice signs in again in the other page: her page gets the edits back, and saves no more
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    click(By.id("tab-history"));
+    awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
+    WebElement restored = waitFor(By.id("rules-editor"));
+    assertThat(restored.getAttribute("value")).isEqualTo(edited);
+    click(By.cssSelector("[data-test=review]"));
+    js("sessionStorage.removeItem('sluice.token');");
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(
+        By.id("sign-in-error"),
+        "Your save of the rules of "
+            + service
+            + " was not sent: this tab was signed out in another page meanwhile. Your unsaved"
+            + " edits to the rules of "
+            + service
+            + " are kept in this tab");
+    assertThat(announced("status")).contains("signed out in another page meanwhile");
+    assertThat(liveRegionsSaying("signed out in another page meanwhile")).isEqualTo(1);
+    assertThat(
+            revisionOf(
+                api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())))
+        .isEqualTo(revision);
+
+    signIn(WRITER_TOKEN);
+    awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
+    assertThat(waitFor(By.id("rules-editor")).getAttribute("value")).isEqualTo(edited);
+    assertThat(browser.findElement(By.id("change-comment")).getAttribute("value"))
+        .isEqualTo("never sent");
+    discardEdits();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
    * instead of taking the refused token for a session ended in another page. Then another page of
