@@ -679,7 +679,7 @@ export class RulesPanel {
     if (text) Object.assign(headers, commentHeaders(text));
     fill(this.outcome);
     try {
-      const r = await call('DELETE', `api/v1/services/${enc(service)}/rules`, { headers });
+      const r = await call('DELETE', `api/v1/services/${enc(service)}/rules`, { headers, label: `Your deletion of the rules of ${service}` });
       const revision = r.body?.revision;
       this.base = null;
       this.page.setCurrent({ revision: null, document: null });
@@ -689,6 +689,8 @@ export class RulesPanel {
         text: `Deleted the rules of ${showHidden(service)}${revision != null ? ` (revision ${revision} in history)` : ''}. ${service === '_default' ? 'Services without rules of their own run the built-in defaults now.' : 'Its agents fall back to _default, or the built-in defaults.'} Roll back from the history to restore them.` }));
       this.page.refreshAgents();
     } catch (e) {
+      // closed under the user: the page drawn anew has said what became of the deletion
+      if (this.page.closed) return;
       if (e instanceof ApiError && e.status === 412) {
         this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'delete-failed', text: 'Someone else changed these rules since you loaded them; nothing was deleted. Check the current revision and try again.' }));
         this.page.refreshCurrent();

@@ -3695,6 +3695,34 @@ class WebUiIT {
   }
 
   /**
+   * A writer confirms deleting a service's rules after another page of the tab signed in as bob:
+   * the deletion is not sent, and the page drawn anew for bob says so, once; the rules stay.
+   */
+  @Test
+  void aDeletionNotSentForASessionChangedElsewhereSaysSo() {
+    String service = "delete-not-sent";
+    long revision = storeOrdersDocumentAs(service);
+    openEditorOf(service, revision);
+    click(By.cssSelector("[data-test=delete-rules]"));
+    waitFor(By.cssSelector("dialog [data-test=confirm]"));
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.cssSelector("#who .who-name"), "bob");
+    awaitText(
+        By.id("toast"),
+        "Your deletion of the rules of "
+            + service
+            + " was not sent: this tab was signed in again in another page meanwhile.");
+    assertThat(liveRegionsSaying("was not sent")).isEqualTo(1);
+    assertThat(
+            revisionOf(
+                api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())))
+        .isEqualTo(revision);
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
    * instead of taking the refused token for a session ended in another page. Then another page of
