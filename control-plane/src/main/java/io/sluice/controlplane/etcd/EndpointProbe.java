@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
@@ -46,6 +48,14 @@ final class EndpointProbe {
   /** Whether the endpoints are plain text ({@code http://}): then only HTTP/2 frames answer. */
   private final boolean plainText;
 
+  private final Resolver resolver;
+
+  /** Resolves a host name to its addresses, as {@link InetAddress#getAllByName} does. */
+  @FunctionalInterface
+  interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
+
   /** What one address of an endpoint showed. */
   enum Seen {
     ANSWERED("answered"),
@@ -59,6 +69,11 @@ final class EndpointProbe {
     CONNECT_TIMED_OUT("connect timed out"),
     SILENT("accepted but did not answer"),
     UNRESOLVED("does not resolve"),
+    /**
+     * The name was still being resolved when the time was up (a slow or unreachable DNS server): no
+     * proof that it does not resolve. Its {@link Finding#detail} is how long it had.
+     */
+    RESOLVING("did not resolve within"),
     UNREACHABLE("could not connect");
 
     private final String text;
@@ -82,6 +97,9 @@ final class EndpointProbe {
 
     /** What the address showed, with the detail if any. */
     String shown() {
+      if (seen == Seen.RESOLVING) {
+        return seen.text + " " + detail;
+      }
       return seen.text + (detail == null ? "" : " (" + detail + ")");
     }
 
@@ -141,6 +159,16 @@ final class EndpointProbe {
    *     Seen#ANSWERED_NOT_IN_PLAIN_TEXT}
    */
   EndpointProbe(List<EtcdAddress> addresses, Duration timeout, boolean plainText) {
+    this(addresses, timeout, plainText, InetAddress::getAllByName);
+  }
+
+  /**
+   * As {@link #EndpointProbe(List, Duration, boolean)}, resolving names with {@code resolver}: a
+   * DNS server slow enough to outlast the probe cannot be had on loopback.
+   */
+  EndpointProbe(
+      List<EtcdAddress> addresses, Duration timeout, boolean plainText, Resolver resolver) {
+    this.resolver = resolver;
     this.addresses = List.copyOf(addresses);
     this.timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     this.plainText = plainText;
@@ -165,11 +193,15 @@ final class EndpointProbe {
    *     connecting, or still waiting for an answer, when the time was up, as having timed out
    */
   Probed probe(Duration within, CompletableFuture<?> enough) {
-    long deadline = System.nanoTime() + Math.min(within.toNanos(), timeoutMs * 1_000_000L);
+    long budget = Math.max(0, Math.min(within.toNanos(), timeoutMs * 1_000_000L));
+    long end = System.nanoTime() + budget;
+    // the connects and reads end a little before the probe does, so that it ends within its time
+    long deadline = end - Math.min(GRACE_NANOS, budget / 4);
+    AtomicInteger threadNumber = new AtomicInteger();
     ExecutorService threads =
         Executors.newCachedThreadPool(
             r -> {
-              Thread t = new Thread(r, "sluice-etcd-probe");
+              Thread t = new Thread(r, "sluice-etcd-probe-" + threadNumber.incrementAndGet());
               t.setDaemon(true);
               return t;
             });
@@ -183,9 +215,16 @@ final class EndpointProbe {
       List<Finding> unresolved = new ArrayList<>();
       for (int i = 0; i < addresses.size(); i++) {
         EtcdAddress address = addresses.get(i);
-        InetAddress[] all = names.get(i).getNow(null);
+        CompletableFuture<InetAddress[]> name = names.get(i);
+        InetAddress[] all = name.getNow(null);
         if (all == null) {
-          unresolved.add(new Finding(address.target(), Seen.UNRESOLVED, null));
+          unresolved.add(
+              name.isDone()
+                  ? new Finding(address.target(), Seen.UNRESOLVED, null)
+                  : new Finding(
+                      address.target(),
+                      Seen.RESOLVING,
+                      TimeUnit.NANOSECONDS.toMillis(budget) + " ms"));
           attempts.add(null); // keeps the endpoint's place
           continue;
         }
@@ -199,7 +238,7 @@ final class EndpointProbe {
           probing.add(CompletableFuture.supplyAsync(() -> attempt.probe(deadline), threads));
         }
       }
-      awaitAll(probing, enough, deadline + GRACE_NANOS);
+      awaitAll(probing, enough, end);
       List<Finding> findings = new ArrayList<>();
       Iterator<Finding> unresolvedInOrder = unresolved.iterator();
       for (Attempt attempt : attempts) {
@@ -211,7 +250,11 @@ final class EndpointProbe {
     }
   }
 
-  /** Allowed past the deadline for the connects and reads bounded by it to end by themselves. */
+  /**
+   * Kept at the end of a probe's time (a quarter of it at most) for the connects and reads bounded
+   * by their deadline to end by themselves before the probe does: it used to be allowed past the
+   * deadline, so a probe could take longer than {@code sluice.etcd.timeout}.
+   */
   private static final long GRACE_NANOS = Duration.ofMillis(200).toNanos();
 
   /** Waits until every task is done, {@code enough} is, or the deadline passes. */
@@ -228,11 +271,14 @@ final class EndpointProbe {
     }
   }
 
-  /** The host's addresses, or {@code null} when it does not resolve. */
-  private static InetAddress[] resolve(String host) {
+  /**
+   * The host's addresses, or {@code null} when it does not resolve (a name still resolving when the
+   * time is up is no such proof: its future is then not done).
+   */
+  private InetAddress[] resolve(String host) {
     try {
-      return InetAddress.getAllByName(host);
-    } catch (IOException e) {
+      return resolver.resolve(host);
+    } catch (UnknownHostException e) {
       return null;
     }
   }

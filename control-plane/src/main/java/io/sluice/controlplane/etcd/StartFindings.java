@@ -8,8 +8,8 @@ import java.util.Map;
  * Why the control plane started without etcd, as {@link EtcdWarmUp} found it, for the {@code etcd}
  * component of {@code /actuator/health} ({@code start} beside its {@code error}): the warm-up's
  * verdict, and what each endpoint showed when it was probed (connection refused, connect timed out,
- * accepted but did not answer, does not resolve, answered). That was only in the log, which an
- * operator looking at a DOWN control plane may not have at hand.
+ * accepted but did not answer, does not resolve, did not resolve in time, answered). That was only
+ * in the log, which an operator looking at a DOWN control plane may not have at hand.
  *
  * <p>It tells about the start only: the first time etcd is read, it is forgotten, so an outage
  * hours later is never shown with the start's findings.

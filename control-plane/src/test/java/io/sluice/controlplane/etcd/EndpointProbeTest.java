@@ -8,9 +8,11 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -181,6 +183,53 @@ class EndpointProbeTest {
             .probe();
     assertThat(probed.nothingAnswered()).isTrue();
     assertThat(probed).hasToString("no-such-host.invalid:2379: does not resolve");
+  }
+
+  /**
+   * A name still resolving when the time is up (a slow or unreachable DNS server) is no proof that
+   * it does not resolve: it is said to have not resolved in time. It was said not to resolve at
+   * all.
+   */
+  @Test
+  void aHostStillResolvingWhenTheTimeIsUpDidNotResolveWithinIt() {
+    CountDownLatch released = new CountDownLatch(1);
+    EndpointProbe.Resolver slowDns =
+        host -> {
+          try {
+            released.await(); // until the probe has given up on it
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the probe's threads are stopped when it ends
+          }
+          throw new UnknownHostException(host);
+        };
+    try {
+      EndpointProbe.Probed probed =
+          new EndpointProbe(
+                  List.of(new EtcdAddress("etcd.slow.example", 2379, false)), SHORT, false, slowDns)
+              .probe();
+      assertThat(probed.nothingAnswered()).isTrue();
+      assertThat(probed).hasToString("etcd.slow.example:2379: did not resolve within 700 ms");
+    } finally {
+      released.countDown();
+    }
+  }
+
+  /**
+   * The whole probe, answers awaited included, ends within its time ({@code sluice.etcd.timeout}):
+   * the connects and reads used to be given until the end and then 200 ms more to end by
+   * themselves, so a probe of a silent endpoint took longer than the timeout.
+   */
+  @Test
+  void endsWithinItsTime() {
+    try (UnansweringEndpoint silent = UnansweringEndpoint.silent()) {
+      EndpointProbe probe =
+          new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", silent.port(), true)), SHORT);
+      long started = System.nanoTime();
+      EndpointProbe.Probed probed = probe.probe();
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SHORT);
+      assertThat(probed)
+          .hasToString("127.0.0.1:" + silent.port() + ": accepted but did not answer");
+    }
   }
 
   @Test
