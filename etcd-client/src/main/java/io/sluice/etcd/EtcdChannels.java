@@ -68,8 +68,12 @@ public final class EtcdChannels {
 
   /**
    * The channel of {@code client}; {@code null} before jetcd created it or when it is not found.
+   * Public for a caller that needs a call of its own on the client's connection, with call options
+   * jetcd does not offer: the control plane asks why etcd never answered with one call that fails
+   * fast ({@code waitForReady(false)}), as its own calls wait for a connection until their deadline
+   * and then say nothing of why.
    */
-  static ManagedChannel channel(Client client) {
+  public static ManagedChannel channel(Client client) {
     return PATHS.get(client.getClass()).channel(client);
   }
 

@@ -80,7 +80,8 @@ class EtcdConfiguration {
   }
 
   @Bean
-  EtcdGateway etcdGateway(Client client, EtcdSettings settings, StartFindings findings) {
+  EtcdGateway etcdGateway(
+      Client client, EtcdSettings settings, EmbeddedEtcdHolder embedded, StartFindings findings) {
     // any call etcd answers (a watch's read, an API call), not only health's, ends the start's
     // findings: an outage hours later must not be shown with them
     return new EtcdGateway(
@@ -88,7 +89,8 @@ class EtcdConfiguration {
         new EtcdKeys(settings.namespace()),
         settings.timeout(),
         settings.maxRequestBytes(),
-        findings::forget);
+        findings::forget,
+        endpoints(settings, embedded).stream().map(URI::create).toList());
   }
 
   /** Runs watch restarts and other small background jobs of the etcd mirrors. */

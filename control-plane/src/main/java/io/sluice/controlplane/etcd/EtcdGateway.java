@@ -12,6 +12,7 @@ import io.etcd.jetcd.options.OptionsUtil;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.rules.wire.EtcdKeys;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -49,6 +50,7 @@ public final class EtcdGateway {
   private final long maxRequestBytes;
   private final RangeReader ranges;
   private final Runnable answered;
+  private final FirstContact firstContact;
 
   /** A call failed on the way and none succeeded since: reconnect before the next one. */
   private volatile boolean reconnect;
@@ -75,6 +77,24 @@ public final class EtcdGateway {
    */
   public EtcdGateway(
       Client client, EtcdKeys keys, Duration timeout, long maxRequestBytes, Runnable answered) {
+    this(client, keys, timeout, maxRequestBytes, answered, List.of());
+  }
+
+  /**
+   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long, Runnable)}, for a client that dials
+   * {@code endpoints}: until etcd first answers, a failed call says what to fix when the endpoints'
+   * scheme does not match what etcd speaks or nothing listens there ({@link
+   * EtcdUnavailableException#hint()}).
+   */
+  public EtcdGateway(
+      Client client,
+      EtcdKeys keys,
+      Duration timeout,
+      long maxRequestBytes,
+      Runnable answered,
+      List<URI> endpoints) {
+    this.firstContact =
+        endpoints.isEmpty() ? FirstContact.NONE : new FirstContact(client, endpoints, timeout);
     this.client = client;
     this.answered = answered;
     this.keys = keys;
@@ -200,24 +220,26 @@ public final class EtcdGateway {
       if (reconnect) {
         reconnect = false;
       }
+      firstContact.answered();
       answered.run();
       return result;
     } catch (TimeoutException e) {
       call.cancel(true);
       // with waitForReady, jetcd's default, a call waits while gRPC backs off, then times out
       reconnect = true;
-      throw new EtcdUnavailableException(
+      throw unavailable(
           "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")", e, changes);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       EtcdRefusedException refused = EtcdRefusedException.of(cause, what);
       if (refused != null) {
+        firstContact.answered();
         throw refused;
       }
       reconnect = true;
       // gRPC words an HTTP answer from a proxy over several lines (its headers and body)
       String notEtcd = EtcdRefusal.notEtcd(cause, List.of());
-      throw new EtcdUnavailableException(
+      throw unavailable(
           "etcd call failed (" + what + "): " + (notEtcd != null ? notEtcd : cause.getMessage()),
           cause,
           changes);
@@ -226,6 +248,16 @@ public final class EtcdGateway {
       throw new EtcdUnavailableException(
           "interrupted while waiting for etcd (" + what + ")", e, changes);
     }
+  }
+
+  /**
+   * The failure to throw: with what to fix when etcd never answered and the endpoints' scheme is
+   * wrong or nothing listens there.
+   */
+  private EtcdUnavailableException unavailable(String message, Throwable cause, boolean changes) {
+    String hint = firstContact.hint(cause);
+    return new EtcdUnavailableException(
+        hint == null ? message : message + ": " + hint, cause, changes, hint);
   }
 
   /** UTF-8 bytes of a key or value. */

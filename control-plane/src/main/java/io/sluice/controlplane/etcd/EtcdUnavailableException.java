@@ -16,9 +16,25 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private final boolean outcomeUnknown;
 
+  private final String hint;
+
   EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown) {
+    this(message, cause, outcomeUnknown, null);
+  }
+
+  EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown, String hint) {
     super(message, cause);
     this.outcomeUnknown = outcomeUnknown;
+    this.hint = hint;
+  }
+
+  /**
+   * What to fix, when etcd has never answered the control plane and the failure shows the
+   * endpoints' scheme does not match what etcd speaks, or that nothing listens there (waiting will
+   * not help); else {@code null}.
+   */
+  public String hint() {
+    return hint;
   }
 
   /**

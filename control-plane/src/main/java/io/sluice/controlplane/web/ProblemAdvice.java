@@ -65,7 +65,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * 503 with a retry hint. What it says about the change depends on when etcd failed: a read-only
    * call says nothing about changes; a write that failed before its transaction was sent changed
    * nothing; one whose transaction was in flight may or may not have been applied. An outage makes
-   * every call fail alike, so one line per answer, the stack trace only at FINE.
+   * every call fail alike, so one line per answer, the stack trace only at FINE. While etcd has
+   * never answered, endpoints of the wrong scheme or where nothing listens are said as such ({@link
+   * EtcdUnavailableException#hint()}): trying again will not help until they are fixed.
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
@@ -80,6 +82,10 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                 ? "etcd is unavailable or did not answer in time; nothing was changed. Try again"
                     + " shortly."
                 : "etcd is unavailable or did not answer in time. Try again shortly.";
+    if (e.hint() != null) {
+      // etcd never answered: waiting will not help until the endpoints are fixed
+      detail += " etcd has not answered since the control plane started: " + e.hint() + ".";
+    }
     return ResponseEntity.status(ProblemType.ETCD_UNAVAILABLE.status())
         .header(HttpHeaders.RETRY_AFTER, "5")
         .body(problem(ProblemType.ETCD_UNAVAILABLE, detail));

@@ -27,7 +27,10 @@ class StartFindingsTest {
         PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), Duration.ofSeconds(1));
     // the client dials nothing until a call of its own: the calls below are answered futures
     try (Client client = Client.builder().endpoints("http://127.0.0.1:1").build()) {
-      EtcdGateway etcd = new EtcdConfiguration().etcdGateway(client, settings, findings);
+      EtcdGateway etcd =
+          new EtcdConfiguration()
+              .etcdGateway(
+                  client, settings, new EtcdConfiguration.EmbeddedEtcdHolder(null), findings);
       findings.record(NOT_ANSWERED);
 
       assertThatThrownBy(

@@ -1,0 +1,112 @@
+package io.sluice.controlplane.etcd;
+
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.RangeRequest;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
+import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdSchemeMismatch;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Says what to fix when etcd has never answered the control plane: endpoints of the wrong scheme
+ * ({@code https://} in front of a plain etcd, {@code http://} in front of a TLS-only one) or
+ * nothing listening there, in the words the agent uses ({@link
+ * EtcdSchemeMismatch#hintOrNotListening}), for the API's 503 answers and health.
+ *
+ * <p>Exists because the control plane's calls wait for a connection ({@code waitForReady}, jetcd's
+ * default) until their deadline, so each of these mistakes ended as "etcd did not answer within …
+ * ms", saying nothing of why. When a call failed that way, one call that fails fast ({@code
+ * waitForReady(false)}) is sent on the same connection: gRPC then answers with the connection's own
+ * failure, which the shared classifier reads. Once etcd has answered, the scheme and the endpoints
+ * are right, and it says nothing more (nor sends anything).
+ */
+final class FirstContact {
+
+  private static final Logger LOG = Logger.getLogger(FirstContact.class.getName());
+
+  /** The most the fail-fast call may wait: the connection's failure is known at once or soon. */
+  private static final Duration AT_MOST = Duration.ofSeconds(1);
+
+  /** Knows no endpoints: never says anything. */
+  static final FirstContact NONE = new FirstContact(null, List.of(), Duration.ZERO);
+
+  private final Client client;
+  private final EtcdSchemeMismatch schemes;
+  private final Duration within;
+  private volatile boolean answered;
+
+  /**
+   * @param client the control plane's client, whose connection is asked
+   * @param endpoints the endpoints it dials
+   * @param timeout {@code sluice.etcd.timeout}: the fail-fast call waits 1 s at most, less if this
+   *     is shorter
+   */
+  FirstContact(Client client, Collection<URI> endpoints, Duration timeout) {
+    this.client = client;
+    this.schemes = EtcdSchemeMismatch.of(endpoints);
+    this.within = timeout.compareTo(AT_MOST) < 0 ? timeout : AT_MOST;
+    this.answered = client == null || endpoints.isEmpty();
+  }
+
+  /** etcd answered a call (a refusal is an answer too): nothing more to say from now on. */
+  void answered() {
+    if (!answered) { // one volatile read on every answered call
+      answered = true;
+    }
+  }
+
+  /**
+   * What to fix, when etcd has never answered and {@code failure} (or, when it says nothing, the
+   * connection's own failure) shows the endpoints' scheme is wrong or nothing listens there; else
+   * {@code null}. Never throws.
+   *
+   * @param failure why the call failed; a timeout says nothing of why
+   */
+  String hint(Throwable failure) {
+    if (answered) {
+      return null;
+    }
+    try {
+      String hint = schemes.hintOrNotListening(failure, false);
+      return hint != null ? hint : schemes.hintOrNotListening(connectionFailure(), answered);
+    } catch (RuntimeException | LinkageError e) {
+      LOG.log(Level.FINE, "could not tell why etcd never answered", e);
+      return null;
+    }
+  }
+
+  /** The failure of one call that does not wait for a connection; {@code null} if etcd answered. */
+  private Throwable connectionFailure() {
+    ManagedChannel channel = EtcdChannels.channel(client);
+    if (channel == null) {
+      return null;
+    }
+    try {
+      ClientCalls.blockingUnaryCall(
+          channel,
+          KVGrpc.getRangeMethod(),
+          // not waitForReady: fails at once with the connection's failure when it has one
+          CallOptions.DEFAULT.withDeadlineAfter(
+              Math.max(1, within.toMillis()), TimeUnit.MILLISECONDS),
+          RangeRequest.newBuilder()
+              .setKey(ByteString.copyFromUtf8("\0"))
+              .setCountOnly(true)
+              .build());
+      answered();
+      return null;
+    } catch (StatusRuntimeException e) {
+      return e;
+    }
+  }
+}
