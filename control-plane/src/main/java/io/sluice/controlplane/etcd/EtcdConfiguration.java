@@ -33,8 +33,15 @@ class EtcdConfiguration {
   }
 
   @Bean(destroyMethod = "close")
-  Client etcdClient(EtcdSettings settings, EmbeddedEtcdHolder embedded) throws SSLException {
-    return clientBuilder(settings, endpoints(settings, embedded)).build();
+  Client etcdClient(EtcdSettings settings, EmbeddedEtcdHolder embedded, OutstandingCalls calls)
+      throws SSLException {
+    return clientBuilder(settings, endpoints(settings, embedded)).interceptor(calls).build();
+  }
+
+  /** The client's calls still waiting, cancelled when the control plane stops. */
+  @Bean
+  OutstandingCalls etcdOutstandingCalls() {
+    return new OutstandingCalls();
   }
 
   /** The endpoints the client dials: the settings' or the embedded etcd's. */

@@ -1,0 +1,96 @@
+package io.sluice.controlplane.etcd;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ForwardingClientCall;
+import io.grpc.ForwardingClientCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Keeps the etcd client's one-answer calls (reads, transactions) that are still waiting, and
+ * cancels them when the control plane stops, before the client closes. Exists because jetcd gives
+ * no way to cancel a call: the control plane gives up on one at its deadline, but with {@code
+ * waitForReady} the call itself waits on for a connection while etcd is away. Closing the client
+ * then failed every such call, and jetcd logged a WARN {@code retry failure} (and {@code maximum
+ * number of auto retries reached}) line for each, dozens after a few minutes of an outage: noise
+ * that read like an error of the shutdown. A cancelled call is not retried, nor logged.
+ *
+ * <p>Only calls still waiting when the control plane stops are cancelled (and any started after
+ * that): a failure while it runs is logged as before. Streams (the watches) are not kept: the
+ * client ends them itself when it closes.
+ */
+final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
+
+  private final Set<ClientCall<?, ?>> waiting = ConcurrentHashMap.newKeySet();
+  private volatile boolean stopping;
+  private volatile boolean running;
+
+  @Override
+  public <Q, A> ClientCall<Q, A> interceptCall(
+      MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+    ClientCall<Q, A> call = next.newCall(method, options);
+    return method.getType() == MethodDescriptor.MethodType.UNARY ? new Kept<>(call) : call;
+  }
+
+  /** A call that is kept from its start until its answer (or failure) comes. */
+  private final class Kept<Q, A> extends ForwardingClientCall.SimpleForwardingClientCall<Q, A> {
+
+    Kept(ClientCall<Q, A> call) {
+      super(call);
+    }
+
+    @Override
+    public void start(Listener<A> listener, Metadata headers) {
+      waiting.add(this);
+      super.start(
+          new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              waiting.remove(Kept.this);
+              super.onClose(status, trailers);
+            }
+          },
+          headers);
+      if (stopping) {
+        cancelForStop(this); // started while the control plane stops: it would only wait
+      }
+    }
+  }
+
+  private static void cancelForStop(ClientCall<?, ?> call) {
+    call.cancel("the control plane is stopping", null);
+  }
+
+  @Override
+  public void start() {
+    running = true;
+  }
+
+  /** Cancels every call still waiting: the control plane no longer waits for any. */
+  @Override
+  public void stop() {
+    stopping = true;
+    running = false;
+    for (ClientCall<?, ?> call : waiting) {
+      cancelForStop(call);
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Stopped last, once the web server and everything else that calls etcd has stopped. */
+  @Override
+  public int getPhase() {
+    return Integer.MIN_VALUE;
+  }
+}
