@@ -20,8 +20,8 @@ import java.util.Locale;
  * lower case), a host name that may have {@code _} (see {@link EtcdAddress}), a port from 1 to
  * 65535, an optional trailing {@code /}; credentials, a path, a query and a fragment are refused
  * rather than ignored. All endpoints use one scheme, since one client speaks either TLS or plain
- * text to all of them. Every message starts with {@code sluice.etcd.endpoints=} and the bad value,
- * its password hidden ({@link EtcdAddress#withoutPasswords}).
+ * text to all of them. Every message starts with {@code sluice.etcd.endpoints=} (or the setting the
+ * caller names) and the bad value, its password hidden ({@link EtcdAddress#withoutPasswords}).
  *
  * <pre>{@code
  * EtcdEndpoints checked = EtcdEndpoints.check(List.of("http://etcd_1:2379"), TlsSettings.NONE);
@@ -66,6 +66,15 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
    * with the TLS settings that accompany them.
    */
   public static EtcdEndpoints check(Collection<String> endpoints, TlsSettings tls) {
+    return check(endpoints, tls, ENDPOINTS_KEY);
+  }
+
+  /**
+   * As {@link #check(Collection, TlsSettings)}, with every message naming the endpoints by {@code
+   * setting} instead of {@code sluice.etcd.endpoints}: where the user set them, such as {@code
+   * environment variable SLUICE_ETCD_ENDPOINTS}.
+   */
+  public static EtcdEndpoints check(Collection<String> endpoints, TlsSettings tls, String setting) {
     List<URI> kept = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     List<String> given = new ArrayList<>();
@@ -75,7 +84,7 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
         continue;
       }
       given.add(trimmed);
-      URI checked = checked(trimmed, tls, problems);
+      URI checked = checked(trimmed, tls, setting, problems);
       if (checked != null) {
         kept.add(checked);
       }
@@ -84,13 +93,13 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
     boolean https = given.stream().anyMatch(e -> scheme(e).equals("https"));
     if (https && !http.isEmpty()) {
       problems.add(
-          refused(String.join(",", given))
+          refused(setting, String.join(",", given))
               + "mixes http and https; use one scheme for every endpoint");
     }
     if (tls != TlsSettings.NONE && !http.isEmpty()) {
       // TLS would be spoken to a plain-text port: every handshake fails, retried forever
       problems.add(
-          refused(String.join(",", http))
+          refused(setting, String.join(",", http))
               + "TLS settings (sluice.etcd.tls.*) need https:// endpoints; use https:// or"
               + " remove the TLS settings");
     }
@@ -106,8 +115,9 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
    * {@code endpoint} as a client dials it ({@code scheme://host:port}, the scheme in lower case),
    * or {@code null} after adding to {@code problems} why it is refused.
    */
-  private static URI checked(String endpoint, TlsSettings tls, List<String> problems) {
-    String refused = refused(endpoint);
+  private static URI checked(
+      String endpoint, TlsSettings tls, String setting, List<String> problems) {
+    String refused = refused(setting, endpoint);
     if (!endpoint.contains("://")) {
       // etcdctl and etcd's own docs write endpoints as host:port: say what to write instead
       problems.add(
@@ -172,9 +182,11 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
     return problems.size() == before ? URI.create(scheme + "://" + authority) : null;
   }
 
-  /** The start of every message about {@code value}: the key and the value, passwords hidden. */
-  private static String refused(String value) {
-    return ENDPOINTS_KEY + "=" + EtcdAddress.withoutPasswords(value) + ": ";
+  /**
+   * The start of every message about {@code value}: the setting and the value, passwords hidden.
+   */
+  private static String refused(String setting, String value) {
+    return setting + "=" + EtcdAddress.withoutPasswords(value) + ": ";
   }
 
   /** The scheme in lower case (RFC 3986: schemes are case-insensitive), or empty. */

@@ -9,6 +9,7 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.breaker.BreakerRegistry;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.config.ConfigKeys;
+import io.sluice.sdk.config.ConfigLookup;
 import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.LastKnownGoodStore;
@@ -130,8 +131,13 @@ final class SluiceAgent {
   private SluiceConfig readConfig(ConfigProperties properties) {
     String serviceName = serviceName(properties);
     try {
+      // OpenTelemetry merged system properties, environment variables and its configuration file:
+      // a refused value is named where it was set, so the user looks in the right place
       return SluiceConfig.fromProperties(
-          key -> key.equals(ConfigKeys.SERVICE_NAME) ? serviceName : properties.getString(key));
+          ConfigLookup.withOrigins(
+              key -> key.equals(ConfigKeys.SERVICE_NAME) ? serviceName : properties.getString(key),
+              System::getProperty,
+              System::getenv));
     } catch (IllegalArgumentException e) {
       logger.warning(
           "Sluice: invalid configuration, running without etcd or a rules file: " + e.getMessage());

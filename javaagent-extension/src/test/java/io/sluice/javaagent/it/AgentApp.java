@@ -81,6 +81,25 @@ final class AgentApp implements AutoCloseable {
   /** As {@link #start(String, Map)}, with the app's class path {@code classPath}. */
   static AgentApp start(String agentJar, Map<String, String> properties, String classPath)
       throws IOException {
+    return start(agentJar, properties, classPath, Map.of());
+  }
+
+  /**
+   * As {@link #start(String, Map)}, with {@code environment} added to the app's environment
+   * variables.
+   */
+  static AgentApp startWithEnvironment(
+      String agentJar, Map<String, String> properties, Map<String, String> environment)
+      throws IOException {
+    return start(agentJar, properties, System.getProperty("test.app.classpath"), environment);
+  }
+
+  private static AgentApp start(
+      String agentJar,
+      Map<String, String> properties,
+      String classPath,
+      Map<String, String> environment)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-XX:TieredStopAtLevel=1");
@@ -97,8 +116,10 @@ final class AgentApp implements AutoCloseable {
     command.add(classPath);
     command.add(TestApp.class.getName());
     // standard input stays a pipe from this JVM: the app exits when it closes
-    Process process =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
+    Process process = builder.start();
     Thread shutdownHook = new Thread(() -> stop(process, log), "test-app-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     String failure;

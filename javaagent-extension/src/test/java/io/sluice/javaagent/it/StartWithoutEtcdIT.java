@@ -145,6 +145,23 @@ class StartWithoutEtcdIT {
   }
 
   @Test
+  void aRefusedEnvironmentVariableIsNamedAsTheVariableNotAsTheSystemProperty() throws Exception {
+    // a user who set SLUICE_ETCD_ENDPOINTS and read sluice.etcd.endpoints grepped the JVM's flags
+    Map<String, String> properties = AgentApp.withoutExporters("it-env");
+    try (AgentApp app =
+        AgentApp.startWithEnvironment(
+            AgentApp.sluiceAgentJar(), properties, Map.of("SLUICE_ETCD_ENDPOINTS", "foo"))) {
+      assertThat(app.healthy()).isTrue();
+      assertThat(app.log())
+          .contains(
+              "Sluice: invalid configuration, running without etcd or a rules file: invalid"
+                  + " Sluice configuration:\n  - environment variable SLUICE_ETCD_ENDPOINTS=foo:"
+                  + " needs a scheme: write http://foo (https:// for TLS)")
+          .doesNotContain("sluice.etcd.endpoints=foo");
+    }
+  }
+
+  @Test
   void theBundledEtcdClientsRetriesStayOutOfTheAppsLog(@TempDir Path stateDir) throws Exception {
     int refused = LoopbackPorts.refused();
     Map<String, String> properties = AgentApp.withoutExporters("it-quiet");

@@ -56,7 +56,7 @@ public record SluiceConfig(
     Objects.requireNonNull(stateDir, "stateDir");
     List<String> given = etcdEndpoints.stream().map(URI::toString).toList();
     List<String> problems =
-        problems(given, namespace, etcdUser, etcdPassword, tls, rulesFile, serviceName);
+        problems(given, namespace, etcdUser, etcdPassword, tls, rulesFile, serviceName, key -> key);
     if (!problems.isEmpty()) {
       throw invalid(problems);
     }
@@ -73,7 +73,12 @@ public record SluiceConfig(
         "invalid Sluice configuration:\n  - " + String.join("\n  - ", problems));
   }
 
-  /** Every problem of these settings, each naming the key and the bad value. */
+  /**
+   * Every problem of these settings, each naming the setting and the bad value.
+   *
+   * @param origins how a message names the setting of a key that is set ({@link
+   *     ConfigLookup#origin}); a key that is not set is named by itself
+   */
   private static List<String> problems(
       List<String> etcdEndpoints,
       String namespace,
@@ -81,18 +86,28 @@ public record SluiceConfig(
       String etcdPassword,
       EtcdTls tls,
       Path rulesFile,
-      String serviceName) {
+      String serviceName,
+      Function<String, String> origins) {
     List<String> errors =
-        new ArrayList<>(EtcdEndpoints.check(etcdEndpoints, tlsSettings(tls)).problems());
+        new ArrayList<>(
+            EtcdEndpoints.check(
+                    etcdEndpoints, tlsSettings(tls), origins.apply(ConfigKeys.ETCD_ENDPOINTS))
+                .problems());
     if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
       errors.add(
-          ConfigKeys.ETCD_NAMESPACE + "=" + namespace + ": must be a key prefix without spaces");
+          origins.apply(ConfigKeys.ETCD_NAMESPACE)
+              + "="
+              + namespace
+              + ": must be a key prefix without spaces");
     }
     if ((etcdUser == null) != (etcdPassword == null)) {
       errors.add(
           etcdUser == null
-              ? ConfigKeys.ETCD_PASSWORD + " is set but " + ConfigKeys.ETCD_USER + " is not"
-              : ConfigKeys.ETCD_USER
+              ? origins.apply(ConfigKeys.ETCD_PASSWORD)
+                  + " is set but "
+                  + ConfigKeys.ETCD_USER
+                  + " is not"
+              : origins.apply(ConfigKeys.ETCD_USER)
                   + "="
                   + etcdUser
                   + " is set but "
@@ -102,12 +117,12 @@ public record SluiceConfig(
     if (tls != null && (tls.certFile() == null) != (tls.keyFile() == null)) {
       errors.add(
           tls.certFile() == null
-              ? ConfigKeys.ETCD_TLS_KEY_FILE
+              ? origins.apply(ConfigKeys.ETCD_TLS_KEY_FILE)
                   + "="
                   + tls.keyFile()
                   + " needs "
                   + ConfigKeys.ETCD_TLS_CERT_FILE
-              : ConfigKeys.ETCD_TLS_CERT_FILE
+              : origins.apply(ConfigKeys.ETCD_TLS_CERT_FILE)
                   + "="
                   + tls.certFile()
                   + " needs "
@@ -115,7 +130,7 @@ public record SluiceConfig(
     }
     if (tls != null && tls.keyPassword() != null && tls.keyFile() == null) {
       errors.add(
-          ConfigKeys.ETCD_TLS_KEY_PASSWORD
+          origins.apply(ConfigKeys.ETCD_TLS_KEY_PASSWORD)
               + " is set but "
               + ConfigKeys.ETCD_TLS_KEY_FILE
               + " is not");
@@ -123,14 +138,17 @@ public record SluiceConfig(
     if (rulesFile != null && rulesFile.getFileName() == null) {
       // the file's directory is watched: a root has none, and the rule source could not start
       errors.add(
-          ConfigKeys.RULES_FILE + "=" + rulesFile + ": must name a file, not a root directory");
+          origins.apply(ConfigKeys.RULES_FILE)
+              + "="
+              + rulesFile
+              + ": must name a file, not a root directory");
     }
     if (serviceName != null
         && (serviceName.isBlank()
             || serviceName.contains("/")
             || serviceName.strip().length() != serviceName.length())) {
       errors.add(
-          ConfigKeys.SERVICE_NAME
+          origins.apply(ConfigKeys.SERVICE_NAME)
               + "="
               + serviceName
               + ": must be a non-blank name without '/' or surrounding spaces");
@@ -139,7 +157,7 @@ public record SluiceConfig(
       errors.add(
           ConfigKeys.SERVICE_NAME
               + " is required when "
-              + ConfigKeys.ETCD_ENDPOINTS
+              + origins.apply(ConfigKeys.ETCD_ENDPOINTS)
               + " is set: it selects the rule document");
     }
     return errors;
@@ -167,6 +185,17 @@ public record SluiceConfig(
    * @throws IllegalArgumentException naming every bad key and its value
    */
   public static SluiceConfig fromProperties(Function<String, String> lookup) {
+    return fromProperties(ConfigLookup.of(lookup), System::getProperty);
+  }
+
+  /**
+   * As {@link #fromProperties(Function)}, with every refused value named where {@code lookup} says
+   * it was set ({@link ConfigLookup#origin}), such as {@code environment variable
+   * SLUICE_ETCD_ENDPOINTS=foo}.
+   *
+   * @throws IllegalArgumentException naming every bad setting and its value
+   */
+  public static SluiceConfig fromProperties(ConfigLookup lookup) {
     return fromProperties(lookup, System::getProperty);
   }
 
@@ -176,8 +205,17 @@ public record SluiceConfig(
    */
   static SluiceConfig fromProperties(
       Function<String, String> lookup, Function<String, String> systemProperties) {
+    return fromProperties(ConfigLookup.of(lookup), systemProperties);
+  }
+
+  /**
+   * As {@link #fromProperties(ConfigLookup)}, with the JVM's properties from {@code
+   * systemProperties}.
+   */
+  static SluiceConfig fromProperties(
+      ConfigLookup lookup, Function<String, String> systemProperties) {
     Objects.requireNonNull(lookup, "lookup");
-    Builder builder = builder().systemProperties(systemProperties);
+    Builder builder = builder().systemProperties(systemProperties).origins(lookup::origin);
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
@@ -207,7 +245,11 @@ public record SluiceConfig(
         case "true" -> tlsOn = true;
         case "false" -> tlsOffContradictions(lookup, enabled, builder.etcdEndpoints, errors);
         default ->
-            errors.add(ConfigKeys.ETCD_TLS_ENABLED + "=" + enabled + ": must be true or false");
+            errors.add(
+                lookup.origin(ConfigKeys.ETCD_TLS_ENABLED)
+                    + "="
+                    + enabled
+                    + ": must be true or false");
       }
     }
     if (tlsOn
@@ -238,11 +280,8 @@ public record SluiceConfig(
    * endpoint would turn TLS on all the same: each such contradiction is an error naming both.
    */
   private static void tlsOffContradictions(
-      Function<String, String> lookup,
-      String enabled,
-      List<String> endpoints,
-      List<String> errors) {
-    String refused = ConfigKeys.ETCD_TLS_ENABLED + "=" + enabled + ": contradicts ";
+      ConfigLookup lookup, String enabled, List<String> endpoints, List<String> errors) {
+    String refused = lookup.origin(ConfigKeys.ETCD_TLS_ENABLED) + "=" + enabled + ": contradicts ";
     for (String key :
         List.of(
             ConfigKeys.ETCD_TLS_CA_FILE,
@@ -254,7 +293,7 @@ public record SluiceConfig(
       if (set != null) {
         errors.add(
             refused
-                + key
+                + lookup.origin(key)
                 + (key.equals(ConfigKeys.ETCD_TLS_KEY_PASSWORD) ? "" : "=" + set)
                 + ", which needs TLS; remove one of the two");
       }
@@ -263,7 +302,7 @@ public record SluiceConfig(
       if (endpoint.toLowerCase(Locale.ROOT).startsWith("https://")) {
         errors.add(
             refused
-                + ConfigKeys.ETCD_ENDPOINTS
+                + lookup.origin(ConfigKeys.ETCD_ENDPOINTS)
                 + "="
                 + withoutPasswords(endpoint)
                 + " (https:// is TLS); use http:// or remove "
@@ -272,25 +311,25 @@ public record SluiceConfig(
     }
   }
 
-  /** Reads the keys from system properties, then environment variables. */
+  /**
+   * Reads the keys from system properties, then environment variables; a refused value is named
+   * where it was set ({@code environment variable SLUICE_ETCD_ENDPOINTS=…} or {@code
+   * sluice.etcd.endpoints=…}).
+   */
   public static SluiceConfig fromSystem() {
-    return fromProperties(propertiesThenEnvironment(System::getProperty, System::getenv));
+    return fromProperties(
+        ConfigLookup.propertiesThenEnvironment(System::getProperty, System::getenv));
   }
 
   /**
    * A lookup that asks {@code properties} for the key, then {@code environment} for the key's
-   * environment variable ({@link ConfigKeys#environmentVariable}).
+   * environment variable ({@link ConfigKeys#environmentVariable}). Given to {@link
+   * #fromProperties(Function)}, it names a refused value from the environment by its variable, as
+   * {@link ConfigLookup#propertiesThenEnvironment} does.
    */
   public static Function<String, String> propertiesThenEnvironment(
       Function<String, String> properties, Function<String, String> environment) {
-    Objects.requireNonNull(properties, "properties");
-    Objects.requireNonNull(environment, "environment");
-    return key -> {
-      String value = properties.apply(key);
-      return value != null && !value.isBlank()
-          ? value
-          : environment.apply(ConfigKeys.environmentVariable(key));
-    };
+    return new PropertiesThenEnvironment(properties, environment);
   }
 
   /** Whether etcd is configured. */
@@ -344,19 +383,19 @@ public record SluiceConfig(
     return EtcdAddress.withoutPasswords(text);
   }
 
-  private static String value(Function<String, String> lookup, String key) {
-    String value = lookup.apply(key);
+  private static String value(ConfigLookup lookup, String key) {
+    String value = lookup.value(key);
     return value == null || value.isBlank() ? null : value.strip();
   }
 
   /** A password as given, spaces included; {@code null} when absent or blank. */
-  private static String secret(Function<String, String> lookup, String key) {
-    String value = lookup.apply(key);
+  private static String secret(ConfigLookup lookup, String key) {
+    String value = lookup.value(key);
     return value == null || value.isBlank() ? null : value;
   }
 
   private static Path path(
-      Function<String, String> lookup,
+      ConfigLookup lookup,
       String key,
       Function<String, String> systemProperties,
       List<String> errors) {
@@ -367,7 +406,7 @@ public record SluiceConfig(
     try {
       return expandHome(value, systemProperties);
     } catch (InvalidPathException e) {
-      errors.add(key + "=" + value + ": not a valid path (" + e.getReason() + ")");
+      errors.add(lookup.origin(key) + "=" + value + ": not a valid path (" + e.getReason() + ")");
       return null;
     }
   }
@@ -434,8 +473,15 @@ public record SluiceConfig(
     private Path stateDir;
     private String serviceName;
     private Function<String, String> systemProperties = System::getProperty;
+    private Function<String, String> origins = key -> key;
 
     private Builder() {}
+
+    /** How messages name the setting of a key ({@link ConfigLookup#origin}); the key by default. */
+    Builder origins(Function<String, String> origins) {
+      this.origins = Objects.requireNonNull(origins, "origins");
+      return this;
+    }
 
     /** Where {@code user.home} and the like are read for the default state directory. */
     Builder systemProperties(Function<String, String> systemProperties) {
@@ -518,7 +564,15 @@ public record SluiceConfig(
 
     private SluiceConfig build(List<String> errors) {
       errors.addAll(
-          problems(etcdEndpoints, namespace, etcdUser, etcdPassword, tls, rulesFile, serviceName));
+          problems(
+              etcdEndpoints,
+              namespace,
+              etcdUser,
+              etcdPassword,
+              tls,
+              rulesFile,
+              serviceName,
+              origins));
       if (!errors.isEmpty()) {
         throw invalid(errors);
       }

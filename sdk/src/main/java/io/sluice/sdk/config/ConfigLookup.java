@@ -1,0 +1,99 @@
+package io.sluice.sdk.config;
+
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Reads Sluice's settings ({@link ConfigKeys}) and says where each value was set, so that a refused
+ * value is named where the user set it: {@code environment variable SLUICE_ETCD_ENDPOINTS=foo}, not
+ * {@code sluice.etcd.endpoints=foo}, which a user who set the variable would look for in vain among
+ * the JVM's flags.
+ *
+ * <p>{@link SluiceConfig#fromProperties(ConfigLookup)} takes one; {@link SluiceConfig#fromSystem()}
+ * and {@link SluiceConfig#propertiesThenEnvironment} give one that knows both places, and the
+ * javaagent wraps OpenTelemetry's configuration in {@link #withOrigins}.
+ *
+ * <pre>{@code
+ * ConfigLookup lookup = ConfigLookup.withOrigins(otelConfig::getString, System::getProperty,
+ *     System::getenv);
+ * SluiceConfig config = SluiceConfig.fromProperties(lookup);
+ * }</pre>
+ */
+public interface ConfigLookup {
+
+  /** The value of {@code key}; {@code null} or blank when it is not set. */
+  String value(String key);
+
+  /**
+   * How a message names the setting of {@code key}: the key itself ({@code sluice.etcd.endpoints})
+   * for a system property or a configuration file, {@code environment variable
+   * SLUICE_ETCD_ENDPOINTS} for the environment.
+   */
+  String origin(String key);
+
+  /** A lookup whose every value is named by its key (a system property, a configuration file). */
+  static ConfigLookup of(Function<String, String> lookup) {
+    Objects.requireNonNull(lookup, "lookup");
+    if (lookup instanceof ConfigLookup known) {
+      return known;
+    }
+    return new ConfigLookup() {
+      @Override
+      public String value(String key) {
+        return lookup.apply(key);
+      }
+
+      @Override
+      public String origin(String key) {
+        return key;
+      }
+    };
+  }
+
+  /**
+   * Asks {@code properties} for the key, then {@code environment} for the key's environment
+   * variable ({@link ConfigKeys#environmentVariable}), and names each value where it was found.
+   */
+  static ConfigLookup propertiesThenEnvironment(
+      Function<String, String> properties, Function<String, String> environment) {
+    return new PropertiesThenEnvironment(properties, environment);
+  }
+
+  /**
+   * Values from {@code lookup}, which merged {@code properties} and {@code environment} itself (as
+   * OpenTelemetry's configuration does, among other places); a value is named by its environment
+   * variable when {@code properties} has none for the key and the variable holds that very value,
+   * by its key otherwise.
+   */
+  static ConfigLookup withOrigins(
+      Function<String, String> lookup,
+      Function<String, String> properties,
+      Function<String, String> environment) {
+    Objects.requireNonNull(lookup, "lookup");
+    Objects.requireNonNull(properties, "properties");
+    Objects.requireNonNull(environment, "environment");
+    return new ConfigLookup() {
+      @Override
+      public String value(String key) {
+        return lookup.apply(key);
+      }
+
+      @Override
+      public String origin(String key) {
+        String value = lookup.apply(key);
+        if (value == null || !blank(properties.apply(key))) {
+          return key;
+        }
+        String variable = ConfigKeys.environmentVariable(key);
+        String fromEnvironment = environment.apply(variable);
+        return fromEnvironment != null && fromEnvironment.strip().equals(value.strip())
+            ? PropertiesThenEnvironment.named(variable)
+            : key;
+      }
+    };
+  }
+
+  private static boolean blank(String value) {
+    return value == null || value.isBlank();
+  }
+}

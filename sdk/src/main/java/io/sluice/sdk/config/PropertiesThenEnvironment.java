@@ -1,0 +1,51 @@
+package io.sluice.sdk.config;
+
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * System properties, then environment variables: a {@link Function} for the callers of {@link
+ * SluiceConfig#propertiesThenEnvironment} as ever, and a {@link ConfigLookup}, so that {@link
+ * SluiceConfig#fromProperties(Function)} given one still names a value from the environment by its
+ * variable.
+ */
+final class PropertiesThenEnvironment implements Function<String, String>, ConfigLookup {
+
+  private final Function<String, String> properties;
+  private final Function<String, String> environment;
+
+  PropertiesThenEnvironment(
+      Function<String, String> properties, Function<String, String> environment) {
+    this.properties = Objects.requireNonNull(properties, "properties");
+    this.environment = Objects.requireNonNull(environment, "environment");
+  }
+
+  /** How a message names an environment variable. */
+  static String named(String variable) {
+    return "environment variable " + variable;
+  }
+
+  @Override
+  public String apply(String key) {
+    return value(key);
+  }
+
+  @Override
+  public String value(String key) {
+    String value = properties.apply(key);
+    return fromProperties(value) ? value : environment.apply(ConfigKeys.environmentVariable(key));
+  }
+
+  @Override
+  public String origin(String key) {
+    if (fromProperties(properties.apply(key))) {
+      return key;
+    }
+    String variable = ConfigKeys.environmentVariable(key);
+    return environment.apply(variable) == null ? key : named(variable);
+  }
+
+  private static boolean fromProperties(String value) {
+    return value != null && !value.isBlank();
+  }
+}
