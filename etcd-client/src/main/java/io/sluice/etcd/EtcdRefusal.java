@@ -21,22 +21,30 @@ import java.util.stream.Collectors;
  * status: 403 {@code PERMISSION_DENIED}, 401 {@code UNAUTHENTICATED}, 502 {@code UNAVAILABLE}, 407
  * {@code UNKNOWN}) means an HTTP server answered instead of etcd. Such a 403 or 401 is no refusal
  * by etcd: checking the agent's etcd user would not help.
+ *
+ * <p>An Envoy in front of etcd answers a gRPC call its RBAC filter denies in gRPC's own terms,
+ * {@code PERMISSION_DENIED} with the message {@code RBAC: access denied}, where etcd's own refusal
+ * says {@code etcdserver: permission denied}: that too is something that is not etcd refusing, and
+ * the fix is that filter's policy, not etcd's users.
  */
 public final class EtcdRefusal {
 
   /** How gRPC words a call answered with an HTTP status and no gRPC status. */
   private static final Pattern HTTP_STATUS = Pattern.compile("HTTP status code (\\d{3})");
 
+  /** How Envoy's RBAC filter words a denial, for a gRPC call as for plain HTTP. */
+  static final String RBAC_DENIED = "RBAC: access denied";
+
   private EtcdRefusal() {}
 
   /**
    * Whether etcd answered with a refusal of the credentials or of access (a wrong password, a user
    * without a role on the prefix, authentication not enabled on a cluster given a user), as gRPC
-   * words etcd's errors. An HTTP refusal by something in front of etcd is not one (see {@link
-   * #notEtcd}).
+   * words etcd's errors. An HTTP refusal or an RBAC denial by something in front of etcd is not one
+   * (see {@link #notEtcd}).
    */
   public static boolean refusedAccess(Throwable error) {
-    if (notEtcdHttpStatus(error) != 0) {
+    if (notEtcdHttpStatus(error) != 0 || deniedByRbac(error)) {
       return false;
     }
     String message = String.valueOf(rootCause(error).getMessage());
@@ -51,20 +59,35 @@ public final class EtcdRefusal {
   /**
    * What to tell when something that is not etcd answered a call in its place with an HTTP status,
    * such as {@code etcd at http://etcd-1:2379 answered with HTTP 403 from something that is not
-   * etcd (a proxy?)}; {@code null} when {@code error} is no such answer. Never throws.
+   * etcd (a proxy?)}, or with an RBAC denial ({@code etcd at http://etcd-1:2379 answered with an
+   * RBAC denial from something that is not etcd (an Envoy?)}); {@code null} when {@code error} is
+   * no such answer. Never throws.
    *
    * @param endpoints the endpoints the client dials, to name them; may be empty
    */
   public static String notEtcd(Throwable error, Collection<URI> endpoints) {
     int status = notEtcdHttpStatus(error);
-    if (status == 0) {
+    boolean rbac = status == 0 && deniedByRbac(error);
+    if (status == 0 && !rbac) {
       return null;
     }
     String where =
         endpoints.isEmpty()
             ? "etcd"
             : "etcd at " + endpoints.stream().map(URI::toString).collect(Collectors.joining(", "));
-    return where + " answered with HTTP " + status + " from something that is not etcd (a proxy?)";
+    return rbac
+        ? where + " answered with an RBAC denial from something that is not etcd (an Envoy?)"
+        : where + " answered with HTTP " + status + " from something that is not etcd (a proxy?)";
+  }
+
+  /** Whether an RBAC filter in front of etcd (Envoy's) denied {@code error}'s call. */
+  static boolean deniedByRbac(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (String.valueOf(t.getMessage()).contains(RBAC_DENIED)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The HTTP status something that is not etcd answered {@code error}'s call with, or 0. */

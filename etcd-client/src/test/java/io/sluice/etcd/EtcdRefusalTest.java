@@ -2,9 +2,11 @@ package io.sluice.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcd.jetcd.common.exception.EtcdExceptionFactory;
 import io.grpc.Status;
 import java.net.URI;
 import java.util.List;
+import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,6 +44,38 @@ class EtcdRefusalTest {
             "etcd at http://etcd-1:2379, http://etcd-2:2379 answered with HTTP 403 from something"
                 + " that is not etcd (a proxy?)");
     assertThat(EtcdRefusal.notEtcd(proxy, List.of())).startsWith("etcd answered with HTTP 403");
+  }
+
+  @Test
+  void anEnvoyRbacDenialIsNoRefusalByEtcd() {
+    // Envoy's RBAC filter answers a gRPC call it denies with grpc-status 7 and this message; jetcd
+    // hands the caller an EtcdException made from gRPC's exception
+    Exception rbac =
+        new CompletionException(
+            EtcdExceptionFactory.toEtcdException(
+                Status.PERMISSION_DENIED
+                    .withDescription("RBAC: access denied")
+                    .asRuntimeException()));
+
+    assertThat(EtcdRefusal.refusedAccess(rbac)).isFalse();
+    assertThat(EtcdRefusal.notEtcd(rbac, ENDPOINTS))
+        .isEqualTo(
+            "etcd at http://etcd-1:2379, http://etcd-2:2379 answered with an RBAC denial from"
+                + " something that is not etcd (an Envoy?)");
+    assertThat(EtcdRefusal.notEtcd(rbac, List.of())).startsWith("etcd answered with an RBAC");
+  }
+
+  @Test
+  void etcdsOwnPermissionDeniedStaysARefusal() {
+    Exception etcd =
+        new CompletionException(
+            EtcdExceptionFactory.toEtcdException(
+                Status.PERMISSION_DENIED
+                    .withDescription("etcdserver: permission denied")
+                    .asRuntimeException()));
+
+    assertThat(EtcdRefusal.refusedAccess(etcd)).isTrue();
+    assertThat(EtcdRefusal.notEtcd(etcd, ENDPOINTS)).isNull();
   }
 
   @Test

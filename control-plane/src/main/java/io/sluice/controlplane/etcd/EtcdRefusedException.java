@@ -65,7 +65,8 @@ public final class EtcdRefusedException extends RuntimeException {
   static EtcdRefusedException of(Throwable cause, String what) {
     if (EtcdRefusal.notEtcd(cause, List.of()) != null) {
       // an HTTP answer from something in front of etcd (a proxy's 403 is PERMISSION_DENIED to
-      // gRPC): etcd refused nothing, and what stands in front of it may be fixed any moment
+      // gRPC), or Envoy's RBAC denial (PERMISSION_DENIED "RBAC: access denied"): etcd refused
+      // nothing, and what stands in front of it may be fixed any moment
       return null;
     }
     Status.Code code;

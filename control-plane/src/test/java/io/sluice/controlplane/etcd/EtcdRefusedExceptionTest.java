@@ -62,6 +62,13 @@ class EtcdRefusedExceptionTest {
   }
 
   @Test
+  void anEnvoyRbacDenialIsNoRefusalOfTheControlPlanesCredentials() {
+    // PERMISSION_DENIED as etcd's own, but from Envoy's RBAC filter in front of etcd: like a
+    // proxy's HTTP 403, what stands in front of etcd to fix, not sluice.etcd.user
+    assertThat(of(Status.Code.PERMISSION_DENIED, "RBAC: access denied")).isNull();
+  }
+
+  @Test
   void aBacklogOrAnOutageIsWorthTryingAgain() {
     assertThat(of(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: too many requests")).isNull();
     assertThat(of(Status.Code.UNAVAILABLE, "connection refused")).isNull();

@@ -81,6 +81,41 @@ class EtcdBehindAProxyIT {
   }
 
   @Test
+  void anEnvoyRbacDenialInGrpcTermsIsSaidToBeFromSomethingThatIsNotEtcd() {
+    // Envoy's RBAC filter denies a gRPC call with grpc-status 7 (PERMISSION_DENIED), as etcd's own
+    // auth does, but says "RBAC: access denied" where etcd says "etcdserver: permission denied"
+    try (NotEtcdHttpServer envoy = NotEtcdHttpServer.answeringGrpc(7, "RBAC: access denied");
+        LogCapture rules = LogCapture.of(EtcdRuleSource.class);
+        LogCapture reporter = LogCapture.of(StatusReporter.class);
+        ConfiguredRules agent = agentOf(envoy.endpoint())) {
+      String said =
+          "etcd at "
+              + envoy.endpoint()
+              + " answered with an RBAC denial from something that is not etcd (an Envoy?)";
+      agent.start();
+
+      await()
+          .atMost(AWAIT)
+          .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+
+      assertThat(warnings(rules))
+          .singleElement()
+          .asString()
+          .startsWith(said + ", for the rules of orders (")
+          .contains("RBAC: access denied")
+          .contains("check what stands between this agent and etcd")
+          .doesNotContain("sluice.etcd.user");
+      assertThat(warnings(reporter))
+          .singleElement()
+          .asString()
+          .startsWith(said + ", for " + STATUS_KEY_START)
+          .contains("check what stands between this agent and etcd")
+          .doesNotContain("sluice.etcd.user");
+      assertThat(envoy.answered()).as("calls answered by the Envoy").isGreaterThan(1);
+    }
+  }
+
+  @Test
   void warnsOfTheProxyAndOfAnOutageOnceEachThoughTheyFlip() {
     try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(403, "RBAC: access denied");
         LogCapture rules = LogCapture.of(EtcdRuleSource.class);

@@ -30,12 +30,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An HTTP/2 server on loopback (cleartext, as gRPC dials an {@code http://} endpoint) that answers
  * every request with one HTTP status and a plain-text body, as a proxy or an Envoy in front of etcd
  * does when it refuses a call (403, 407) or cannot pass it on (502): where an agent expects etcd,
- * something that is not etcd answers.
+ * something that is not etcd answers. {@link #answeringGrpc} answers in gRPC's terms instead, as
+ * Envoy's RBAC filter denies a gRPC call.
  */
 public final class NotEtcdHttpServer implements AutoCloseable {
 
   private final int status;
   private final String body;
+
+  /** The {@code grpc-status} to answer with, {@code body} its {@code grpc-message}; -1 for HTTP. */
+  private final int grpcStatus;
+
   private final AtomicInteger answered = new AtomicInteger();
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -43,14 +48,27 @@ public final class NotEtcdHttpServer implements AutoCloseable {
   private volatile Channel listening;
   private volatile int port;
 
-  private NotEtcdHttpServer(int status, String body) {
+  private NotEtcdHttpServer(int status, String body, int grpcStatus) {
     this.status = status;
     this.body = body;
+    this.grpcStatus = grpcStatus;
   }
 
   /** A server answering {@code status} with {@code body}, listening on a free port. */
   public static NotEtcdHttpServer answering(int status, String body) {
-    NotEtcdHttpServer server = new NotEtcdHttpServer(status, body);
+    NotEtcdHttpServer server = new NotEtcdHttpServer(status, body, -1);
+    server.listen(0);
+    return server;
+  }
+
+  /**
+   * A server answering every call as gRPC does a failed one, with HTTP 200, {@code content-type:
+   * application/grpc}, {@code grpc-status} and {@code grpc-message} and no body, listening on a
+   * free port: {@code answeringGrpc(7, "RBAC: access denied")} is Envoy's RBAC filter denying a
+   * gRPC call. {@code message} must be printable ASCII without {@code %} (sent as is).
+   */
+  public static NotEtcdHttpServer answeringGrpc(int grpcStatus, String message) {
+    NotEtcdHttpServer server = new NotEtcdHttpServer(200, message, grpcStatus);
     server.listen(0);
     return server;
   }
@@ -126,6 +144,18 @@ public final class NotEtcdHttpServer implements AutoCloseable {
       if (headers && !done) {
         done = true;
         answered.incrementAndGet();
+        if (grpcStatus >= 0) {
+          // trailers-only, as gRPC and Envoy answer a call that fails before any message
+          context.writeAndFlush(
+              new DefaultHttp2HeadersFrame(
+                  new DefaultHttp2Headers()
+                      .status("200")
+                      .set("content-type", "application/grpc")
+                      .set("grpc-status", String.valueOf(grpcStatus))
+                      .set("grpc-message", body),
+                  true));
+          return;
+        }
         context.write(
             new DefaultHttp2HeadersFrame(
                 new DefaultHttp2Headers()
