@@ -26,11 +26,22 @@ import java.util.stream.Collectors;
  * {@code PERMISSION_DENIED} with the message {@code RBAC: access denied}, where etcd's own refusal
  * says {@code etcdserver: permission denied}: that too is something that is not etcd refusing, and
  * the fix is that filter's policy, not etcd's users.
+ *
+ * <p>A CONNECT proxy that gRPC dials etcd through says its HTTP status in Netty's words instead
+ * ({@code … => etcd:2379, status: 407 Proxy Authentication Required}, under {@code UNAVAILABLE}):
+ * no outage of etcd either, but a proxy to give credentials to or to allow etcd through.
  */
 public final class EtcdRefusal {
 
   /** How gRPC words a call answered with an HTTP status and no gRPC status. */
   private static final Pattern HTTP_STATUS = Pattern.compile("HTTP status code (\\d{3})");
+
+  /**
+   * How Netty's HTTP proxy handler, which gRPC dials a CONNECT proxy with, words the proxy's
+   * refusal to open the tunnel: {@code http, none, /127.0.0.1:3128 => etcd:2379, status: 407 Proxy
+   * Authentication Required}.
+   */
+  private static final Pattern CONNECT_STATUS = Pattern.compile(" => \\S+, status: (\\d{3})");
 
   /** How Envoy's RBAC filter words a denial, for a gRPC call as for plain HTTP. */
   static final String RBAC_DENIED = "RBAC: access denied";
@@ -44,7 +55,7 @@ public final class EtcdRefusal {
    * (see {@link #notEtcd}).
    */
   public static boolean refusedAccess(Throwable error) {
-    if (notEtcdHttpStatus(error) != 0 || deniedByRbac(error)) {
+    if (notEtcdHttpStatus(error) != 0 || connectStatus(error) != 0 || deniedByRbac(error)) {
       return false;
     }
     String message = String.valueOf(rootCause(error).getMessage());
@@ -67,17 +78,40 @@ public final class EtcdRefusal {
    */
   public static String notEtcd(Throwable error, Collection<URI> endpoints) {
     int status = notEtcdHttpStatus(error);
-    boolean rbac = status == 0 && deniedByRbac(error);
-    if (status == 0 && !rbac) {
+    int connect = status == 0 ? connectStatus(error) : 0;
+    boolean rbac = status == 0 && connect == 0 && deniedByRbac(error);
+    if (status == 0 && connect == 0 && !rbac) {
       return null;
     }
     String where =
         endpoints.isEmpty()
             ? "etcd"
             : "etcd at " + endpoints.stream().map(URI::toString).collect(Collectors.joining(", "));
-    return rbac
-        ? where + " answered with an RBAC denial from something that is not etcd (an Envoy?)"
-        : where + " answered with HTTP " + status + " from something that is not etcd (a proxy?)";
+    if (rbac) {
+      return where + " answered with an RBAC denial from something that is not etcd (an Envoy?)";
+    }
+    if (connect != 0) {
+      return where
+          + " answered with HTTP "
+          + connect
+          + " from something that is not etcd (the HTTP proxy it is reached through refused"
+          + " CONNECT)";
+    }
+    return where + " answered with HTTP " + status + " from something that is not etcd (a proxy?)";
+  }
+
+  /**
+   * The HTTP status a CONNECT proxy between the caller and etcd refused to open the tunnel with
+   * (407 without or with wrong proxy credentials, 403 to a destination it does not allow), or 0.
+   */
+  static int connectStatus(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      Matcher status = CONNECT_STATUS.matcher(String.valueOf(t.getMessage()));
+      if (status.find()) {
+        return Integer.parseInt(status.group(1));
+      }
+    }
+    return 0;
   }
 
   /** Whether an RBAC filter in front of etcd (Envoy's) denied {@code error}'s call. */
