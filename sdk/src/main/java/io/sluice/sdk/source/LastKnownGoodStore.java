@@ -44,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -74,6 +75,12 @@ import java.util.logging.Logger;
  * .rules-*.tmp} in the state directory, regular files only, last modified more than {@link
  * #STALE_TEMPORARY_FILE_AGE} ago (a save takes milliseconds, so no live process, this one or
  * another agent sharing the directory, is still writing one that old).
+ *
+ * <p>Saves and deletes run on a daemon thread of the store's, waited for at most {@link
+ * #WRITE_TIMEOUT}, as a load's file-system work is bounded: a state directory whose file system
+ * stopped answering must not stall the rule source that saves. While that thread is blocked, later
+ * saves and deletes return at once and only each service's latest waits, written once the directory
+ * answers.
  *
  * <p>Creating a store does no I/O. Methods never throw: disk problems are logged and the agent goes
  * on.
@@ -109,6 +116,11 @@ public final class LastKnownGoodStore {
   private final Set<Path> failingSaves = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean swept = new AtomicBoolean();
   private final AtomicBoolean privateRootNoticed = new AtomicBoolean();
+  // each service's latest save or delete not yet taken by the writing thread; see bounded()
+  private final ConcurrentHashMap<String, PendingWrite> pendingWrites = new ConcurrentHashMap<>();
+  private final AtomicBoolean writing = new AtomicBoolean();
+  // a write was given up on and the writing thread has not finished one since
+  private volatile boolean hung;
 
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
@@ -220,6 +232,11 @@ public final class LastKnownGoodStore {
    */
   public boolean save(String service, ActiveRules rules, byte[] document) {
     Objects.requireNonNull(document, "document");
+    return bounded(service, "save", () -> saveNow(service, rules, document));
+  }
+
+  /** {@link #save(String, ActiveRules, byte[])}'s file-system work, on the writing thread. */
+  private boolean saveNow(String service, ActiveRules rules, byte[] document) {
     sweepOnce();
     Path target = file(service);
     Path temp = null;
@@ -356,6 +373,99 @@ public final class LastKnownGoodStore {
 
   /** How long {@link #load} waits for the file system: the directory, then up to two reads. */
   static final Duration FIND_TIMEOUT = RegularFiles.TIMEOUT.multipliedBy(3);
+
+  /**
+   * How long a save or a delete waits for the file system. A local save takes milliseconds; this
+   * much only passes on a hung file system.
+   */
+  static final Duration WRITE_TIMEOUT = FIND_TIMEOUT;
+
+  /**
+   * Runs {@code write} (a save or delete of {@code service}'s snapshot) on the store's writing
+   * thread and waits for it at most {@link #WRITE_TIMEOUT}: on a state directory whose file system
+   * stopped answering (a home directory on a hard-mounted NFS whose server went away) every call
+   * blocks in the kernel, and the caller, the rule source's own thread, must go on applying rules.
+   * One thread writes at a time, so a hung directory holds one thread, not one per change; what
+   * waits behind it is only each service's latest write (an older one is dropped, answered false),
+   * done once the directory answers: the file then holds the latest rules, not the first ones that
+   * hung. Answers whether the write was done in time and worked (a save's result; true for a
+   * delete).
+   */
+  private boolean bounded(String service, String what, BooleanSupplier write) {
+    PendingWrite request = new PendingWrite(write, new CompletableFuture<>());
+    PendingWrite superseded = pendingWrites.put(service, request);
+    if (superseded != null) {
+      superseded.done().complete(false);
+    }
+    if (writing.compareAndSet(false, true)) {
+      Thread writer = new Thread(this::writePending, "sluice-save-snapshot");
+      writer.setDaemon(true);
+      writer.start();
+    }
+    Path target = file(service);
+    if (hung) {
+      // the writing thread is still blocked where an earlier write was given up on: waiting again
+      // would cost every change the whole bound
+      logger.log(
+          Level.FINE,
+          "last-known-good rules "
+              + target
+              + ": the state directory still does not answer; the "
+              + what
+              + " waits for it");
+      return false;
+    }
+    try {
+      return request.done().get(WRITE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      hung = true;
+      // like a failing save: once per streak, and the save that works again says so
+      boolean first = failingSaves.add(target);
+      logger.log(
+          first ? Level.WARNING : Level.FINE,
+          "could not "
+              + what
+              + " last-known-good rules "
+              + target
+              + ": the state directory "
+              + directory
+              + " did not answer within "
+              + WRITE_TIMEOUT.toMillis()
+              + " ms: a hung file system; the rules in force stay, and the latest are written"
+              + " once it answers");
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw (RuntimeException) e.getCause();
+    }
+  }
+
+  /** The writing thread: every pending write, the latest of each service, until none is left. */
+  private void writePending() {
+    do {
+      for (String service : pendingWrites.keySet()) {
+        PendingWrite next = pendingWrites.remove(service);
+        if (next != null) {
+          try {
+            next.done().complete(next.write().getAsBoolean());
+          } catch (RuntimeException | Error e) {
+            next.done().completeExceptionally(e);
+          }
+          hung = false;
+        }
+      }
+      writing.set(false);
+      // a write queued after the loop looked and before the flag was cleared started no thread
+    } while (!pendingWrites.isEmpty() && writing.compareAndSet(false, true));
+  }
+
+  /** A save or delete waiting for the writing thread, and its outcome. */
+  private record PendingWrite(BooleanSupplier write, CompletableFuture<Boolean> done) {}
 
   /** A snapshot's bytes as read from {@code path}, an older version's name when {@code legacy}. */
   private record Found(Path path, byte[] bytes, boolean legacy) {}
@@ -510,8 +620,22 @@ public final class LastKnownGoodStore {
     }
   }
 
-  /** Deletes {@code service}'s snapshot, e.g. after its documents were deleted in etcd. */
+  /**
+   * Deletes {@code service}'s snapshot, e.g. after its documents were deleted in etcd. Bounded as
+   * {@link #save(String, ActiveRules, byte[])} is.
+   */
   public void delete(String service) {
+    bounded(
+        service,
+        "delete",
+        () -> {
+          deleteNow(service);
+          return true;
+        });
+  }
+
+  /** {@link #delete}'s file-system work, on the writing thread. */
+  private void deleteNow(String service) {
     Path path = file(service);
     if (!Files.isDirectory(directory)) {
       return; // no directory, no snapshot (a directory that is a file is said by save and load)

@@ -6,6 +6,7 @@ import static io.sluice.sdk.source.TestDocuments.terseBreakers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,6 +30,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -66,6 +69,76 @@ class LastKnownGoodStoreTest {
     assertThat(loaded.revision()).isEqualTo(42);
     assertThat(loaded.document()).isEqualTo(applied.document());
     assertThat(store.file("orders")).hasFileName("rules-orders.json");
+  }
+
+  @Test
+  void aSaveThatHangsIsGivenUpOnAndTheLatestRulesAreWrittenOnceItEnds() throws Exception {
+    // the store's first look at the clock (its sweep, on the writing thread) hangs as a call into
+    // a file system that stopped answering does, until released
+    CountDownLatch answers = new CountDownLatch(1);
+    AtomicBoolean firstCall = new AtomicBoolean(true);
+    Clock hangsOnce =
+        new Clock() {
+          @Override
+          public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+          }
+
+          @Override
+          public Clock withZone(java.time.ZoneId zone) {
+            return this;
+          }
+
+          @Override
+          public Instant instant() {
+            if (firstCall.compareAndSet(true, false)) {
+              try {
+                answers.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            return clock.instant();
+          }
+        };
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir.resolve("state"), hangsOnce);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      try {
+        assertThat(
+                assertTimeoutPreemptively(
+                    LastKnownGoodStore.WRITE_TIMEOUT.plusSeconds(5),
+                    () -> store.save("orders", rules("orders", 0.1, 1, ActiveRules.Source.ETCD)),
+                    "the save blocked its caller"))
+            .isFalse();
+      } catch (AssertionError blocked) {
+        answers.countDown(); // let the caller's thread go
+        throw blocked;
+      }
+      long later = System.nanoTime();
+      assertThat(store.save("orders", rules("orders", 0.2, 2, ActiveRules.Source.ETCD))).isFalse();
+      assertThat(store.save("orders", rules("orders", 0.3, 3, ActiveRules.Source.ETCD))).isFalse();
+      assertThat(Duration.ofNanos(System.nanoTime() - later))
+          .as("the saves after the one given up on do not wait for the hung thread")
+          .isLessThan(LastKnownGoodStore.WRITE_TIMEOUT);
+
+      answers.countDown();
+      await("the latest rules are saved")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> store.load("orders").map(ActiveRules::revision).orElse(-1L) == 3);
+      assertThat(log.records())
+          .extracting(LogRecord::getLevel, r -> r.getMessage().contains("did not answer within"))
+          .startsWith(tuple(Level.WARNING, true))
+          .contains(tuple(Level.INFO, false));
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains("did not answer within"))
+          .singleElement()
+          .asString()
+          .contains("could not save last-known-good rules " + store.file("orders"))
+          .contains("the state directory " + dir.resolve("state"));
+      assertThat(log.messages())
+          .anySatisfy(m -> assertThat(m).endsWith(store.file("orders") + " works again"));
+    }
   }
 
   @Test

@@ -19,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -169,6 +171,53 @@ class RegularFilesOnAHungFileSystemTest {
     started.awaitEnded(
         "the abandoned load ends",
         name -> name.equals("sluice-load-snapshot") || name.equals("sluice-read-file"));
+  }
+
+  /**
+   * A last-known-good store whose state directory is on the hung file system: a save or a delete,
+   * which the etcd rule source makes on its own thread with every change, blocked that thread for
+   * ever, and no rule was applied after it.
+   */
+  @Test
+  void theStoresSaveAndDeleteReturnWithinTheirBound() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(mountPoint.resolve("state"));
+    ActiveRules rules = ActiveRules.defaults("orders");
+    byte[] document = "{}".getBytes(StandardCharsets.UTF_8);
+    ThreadsStarted started = new ThreadsStarted();
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(
+              assertTimeoutPreemptively(
+                  BOUND,
+                  () -> store.save("orders", rules, document),
+                  "the store's save blocked the caller"))
+          .isFalse();
+      // while the directory still hangs, the next changes do not wait the bound again
+      for (int change = 0; change < 3; change++) {
+        assertThat(
+                assertTimeoutPreemptively(
+                    Duration.ofMillis(500),
+                    () -> store.save("orders", rules, document),
+                    "a later save waited for the hung directory"))
+            .isFalse();
+        assertTimeoutPreemptively(
+            Duration.ofMillis(500),
+            () -> store.delete("orders"),
+            "a later delete waited for the hung directory");
+      }
+      assertThat(started.alive("sluice-save-snapshot"::equals))
+          .as("threads blocked writing snapshots")
+          .hasSize(1);
+      assertThat(log.records().stream().filter(r -> r.getLevel() == Level.WARNING))
+          .singleElement()
+          .extracting(LogRecord::getMessage)
+          .asString()
+          .contains("could not save last-known-good rules " + store.file("orders"))
+          .contains("did not answer within 3000 ms: a hung file system");
+    }
+
+    server.destroy(); // what it left blocked fails (ENOTCONN), and ends
+    started.awaitEnded("the abandoned save ends", "sluice-save-snapshot"::equals);
   }
 
   /**
