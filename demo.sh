@@ -12,7 +12,8 @@
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
 # or SIGTERM; logs stay in a temporary directory it prints (a later run deletes all but the
-# latest of them).
+# latest of them). The JVMs run copies of the jars in that directory, deleted on exit, so
+# rebuilding the jars (mvn package) while the demo runs leaves it running.
 #
 # Needs JDK 17+, curl and (except with --no-agent) etcd on PATH; Maven 3.8+ only to build jars.
 # Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
@@ -130,6 +131,7 @@ prune_earlier_logs() {
     ((live)) && continue
     if ((kept == 0)); then
       kept=1
+      rm -rf "$dir/jars" 2>/dev/null || true # a run killed before it could delete its copies
       continue
     fi
     if rm -rf "$dir" 2>/dev/null; then
@@ -166,7 +168,7 @@ stop_all() {
   ((stopping)) && return
   stopping=1
   trap '' INT TERM
-  ((${#pids[@]})) || return 0
+  ((${#pids[@]})) || { rm -rf "$LOG_DIR/jars"; return 0; }
   echo
   local i order=()
   for ((i = ${#names[@]} - 1; i >= 0; i--)); do order+=("${names[i]}"); done
@@ -183,12 +185,29 @@ stop_all() {
     fi
   done
   wait 2>/dev/null || true
-  rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat"
+  rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat" "$LOG_DIR/jars"
   echo "demo.sh: everything stopped; logs in $LOG_DIR"
 }
 trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# --- the jars it runs ------------------------------------------------------------------------
+# The JVMs run copies in this run's directory, never */target/*.jar: `mvn package` rewrites those,
+# and a JVM whose jar changes under it fails at its next class load (or crashes).
+mkdir -p "$LOG_DIR/jars/agent"
+# run_copy VAR [DIR]: copies the jar that VAR names into <log dir>/jars[/DIR], under its own name,
+# and points VAR at the copy
+run_copy() {
+  local copy=$LOG_DIR/jars/${2:+$2/}${!1##*/}
+  cp "${!1}" "$copy" || die "could not copy ${!1} to $copy"
+  printf -v "$1" '%s' "$copy"
+}
+run_copy DEMO_JAR
+if ((agent)); then
+  run_copy AGENT_JAR agent # its own directory: SLUICE_AGENT_JAR may have any name
+  run_copy CONTROL_PLANE_JAR
+fi
 
 # --- ports -----------------------------------------------------------------------------------
 taken=" "

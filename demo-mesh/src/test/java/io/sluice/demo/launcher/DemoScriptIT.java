@@ -64,6 +64,42 @@ class DemoScriptIT {
   }
 
   /**
+   * Every JVM runs a copy of the jar in the run's own directory, never {@code
+   * demo-mesh/target/sluice-demo.jar}: {@code mvn package} rewrites that jar in place, and a JVM
+   * whose jar changes under it fails at its next class load, so a rebuild during a demo used to
+   * break it. The copies go when the run ends; the logs stay.
+   */
+  @Test
+  void runsItsOwnCopiesOfTheJarsAndDeletesThemOnExit() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    demo = RunningDemo.start(root, Map.of(), "--no-agent", "--duration", "10m", "--rate", "5");
+    await().atMost(Duration.ofSeconds(180)).until(() -> !demo.loadLines().isEmpty());
+    Path copies = demo.logDir().resolve("jars");
+
+    List<String> started = demo.startedProcesses();
+    assertThat(started).hasSize(5);
+    for (String line : started) {
+      long pid = Long.parseLong(line.split(" ")[0]);
+      List<String> arguments =
+          ProcessHandle.of(pid)
+              .flatMap(process -> process.info().arguments())
+              .map(List::of)
+              .orElseThrow(() -> new AssertionError(line + " is not running"));
+      assertThat(arguments).as(line).contains("-jar");
+      // demo.sh runs everything from the repository root
+      Path jar = root.resolve(arguments.get(arguments.indexOf("-jar") + 1)).normalize();
+      assertThat(jar).as(line + " runs its jar from the run's directory").startsWithRaw(copies);
+      assertThat(jar).as(line).isRegularFile();
+    }
+
+    demo.interrupt();
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends on Ctrl-C").isTrue();
+    assertThat(copies).as("the copies are deleted on exit").doesNotExist();
+    assertThat(demo.logDir().resolve("gateway.log")).as("the logs stay").isRegularFile();
+  }
+
+  /**
    * A mistyped option is said in one line that names it and where the options are listed: the whole
    * usage used to come first, with the error at its end, easy to miss.
    */
