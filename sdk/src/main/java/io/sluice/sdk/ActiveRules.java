@@ -1,7 +1,9 @@
 package io.sluice.sdk;
 
+import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleDocument;
+import io.sluice.rules.SamplingRule;
 import java.util.Objects;
 
 /**
@@ -44,5 +46,26 @@ public record ActiveRules(CompiledRules rules, long revision, Source source) {
   /** The document the snapshot was compiled from. */
   public RuleDocument document() {
     return rules.document();
+  }
+
+  /**
+   * Whose rules, from where, at which revision, and the names of their sampling rules and breaker
+   * policies: what someone printing the rules in force wants to see, where the record's own form
+   * showed only the compiled rules' identity ({@code CompiledRules@1ab06251}).
+   */
+  @Override
+  public String toString() {
+    RuleDocument document = document();
+    return "ActiveRules[service="
+        + document.service()
+        + ", source="
+        + source
+        + ", revision="
+        + revision
+        + ", samplingRules="
+        + document.sampling().rules().stream().map(SamplingRule::name).toList()
+        + ", breakers="
+        + document.breakers().stream().map(BreakerPolicy::name).toList()
+        + "]";
   }
 }
