@@ -630,6 +630,9 @@ public final class EtcdRuleSource implements RuleSource {
     slot.revision = revision;
     byte[] document = kv.getValue().getBytes();
     DocumentCompiler.Outcome outcome = DocumentCompiler.compile(document, slot.services);
+    if (closed.get()) {
+      return false; // close() abandoned this thread: the app no longer hears of this document
+    }
     if (outcome.isValid()) {
       slot.applied = new ActiveRules(outcome.rules(), revision, slot.source);
       slot.appliedDocument = document;
@@ -682,6 +685,9 @@ public final class EtcdRuleSource implements RuleSource {
    * them is rejected: a rejection never changes the rules in force.
    */
   private void publishEffective() {
+    if (closed.get()) {
+      return; // close() abandoned this thread: what it read is neither published nor saved
+    }
     ActiveRules effective =
         serviceSlot.applied != null
             ? serviceSlot.applied
@@ -723,6 +729,9 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private void publish(ActiveRules rules) {
+    if (closed.get()) {
+      return; // close() abandoned this thread (a last-known-good load that hung)
+    }
     published = rules;
     holder.publish(rules);
     listeners.applied(rules);

@@ -16,13 +16,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How {@link EtcdRuleSource#close()} ends its watches, seen from etcd: this class has an etcd of
@@ -85,6 +90,63 @@ class EtcdRuleSourceCloseIT {
             .startsWith("the etcd rule source of stuck did not stop within 250 ms, busy in ")
             .contains(EtcdRuleSourceCloseIT.class.getName())
             .endsWith(": abandoned that, closed the watches");
+      } finally {
+        release.countDown();
+      }
+    }
+  }
+
+  /**
+   * What a thread that close() abandoned goes on to read is neither published, saved nor logged:
+   * the app has stopped its rules. Before, a read held up in the service's document (here by a
+   * listener of its rejection; in a newcomer's app, by the first compile on a busy machine) went on
+   * after close() to log that rejection and to publish and save the {@code _default} rules it read
+   * with it.
+   */
+  @Test
+  void whatAnAbandonedReadGoesOnToReadIsNeitherPublishedNorLogged(@TempDir Path stateDir)
+      throws Exception {
+    String service = "abandoned";
+    etcd.server().put(EtcdKeys.defaults().rules(service), document("someone-else", 0.5));
+    etcd.server().put(EtcdKeys.defaults().rules("_default"), document("_default", 0.25));
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    CountDownLatch stuck = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Thread> sourceThread = new AtomicReference<>();
+    List<ActiveRules> applied = new CopyOnWriteArrayList<>();
+    try (Client client = client()) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(client, holder, service)
+              .lastKnownGood(LastKnownGoodStore.builder(stateDir).build())
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              applied.add(rules);
+            }
+
+            @Override
+            public void onRejected(RuleRejection rejection) {
+              sourceThread.set(Thread.currentThread());
+              stuck.countDown();
+              holdThroughInterrupts(release);
+            }
+          });
+      try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+        source.start();
+        assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        source.close();
+        int linesAtClose = log.messages().size();
+
+        release.countDown();
+        sourceThread.get().join(AWAIT.toMillis());
+
+        assertThat(sourceThread.get().isAlive()).as("the abandoned thread ended").isFalse();
+        assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+        assertThat(applied).isEmpty();
+        assertThat(stateDir).isEmptyDirectory();
+        assertThat(log.messages()).hasSize(linesAtClose);
       } finally {
         release.countDown();
       }
