@@ -8,7 +8,8 @@
 #   ./demo.sh --no-agent          # the services alone, without etcd, control plane or agent
 #
 # Options: --duration D (30m; 1s to 24h, units ms/s/m/h), --rate R (10 requests/s; 0.1 to 1000),
-# --check, --no-agent, -h. Builds the jars it needs first if they are missing. Spans go to
+# --check, --no-agent, -h. Builds the jars it needs first if they are missing; one older than
+# its sources is run as it is, with a note saying so and how to rebuild it. Spans go to
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
 # or SIGTERM; logs stay in a temporary directory it prints (a later run deletes all but the
@@ -111,6 +112,25 @@ if ((${#missing[@]})); then
   fi
   echo "demo.sh: building $modules (mvn -B -q -DskipTests package -pl $modules -am) ..."
   maven -q -DskipTests package -pl "$modules" -am
+fi
+
+# A jar built before a `git pull` or an edit runs the old code. Say so once per jar, naming one
+# newer source, and run it as it is: rebuilding on every mtime change would cost a newcomer minutes.
+# stale_note JAR MODULE...: the modules whose main sources and poms go into JAR
+stale_note() {
+  local jar=$1 newer
+  shift
+  newer=$(find pom.xml "${@/%//pom.xml}" "${@/%//src/main}" -type f -newer "$jar" -print -quit 2>/dev/null || true)
+  [[ -z $newer ]] ||
+    echo "demo.sh: note: $jar is older than $newer, so the demo runs the code as it was built;" \
+      "to run the current sources, rebuild first: mvn -B -q -DskipTests package -pl ${*: -1} -am"
+}
+[[ " ${missing[*]} " == *" demo-mesh "* ]] || stale_note "$DEMO_JAR" demo-mesh
+if ((agent)); then
+  [[ -n ${SLUICE_AGENT_JAR:-} || " ${missing[*]} " == *" javaagent-extension "* ]] ||
+    stale_note "$AGENT_JAR" sampler-rules etcd-client sdk javaagent-extension
+  [[ " ${missing[*]} " == *" control-plane "* ]] ||
+    stale_note "$CONTROL_PLANE_JAR" sampler-rules etcd-client sdk control-plane
 fi
 
 # --- process bookkeeping ---------------------------------------------------------------------

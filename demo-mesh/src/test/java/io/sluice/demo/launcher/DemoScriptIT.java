@@ -1,17 +1,22 @@
 package io.sluice.demo.launcher;
 
+import static java.nio.file.StandardCopyOption.COPY_ATTRIBUTES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.demo.RunningDemo;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ./demo.sh --no-agent} for real: it starts the four services and the load generator, and
@@ -97,6 +102,44 @@ class DemoScriptIT {
     assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends on Ctrl-C").isTrue();
     assertThat(copies).as("the copies are deleted on exit").doesNotExist();
     assertThat(demo.logDir().resolve("gateway.log")).as("the logs stay").isRegularFile();
+  }
+
+  /**
+   * A jar built before its sources changed (a {@code git pull}, an edit) runs the old code: demo.sh
+   * says so once, naming a newer source and the command that rebuilds the jar, and runs it as it
+   * is. Run from a copy of the checkout whose one source is newer than its demo jar.
+   */
+  @Test
+  void saysWhenAJarIsOlderThanItsSources(@TempDir Path root) throws Exception {
+    Path checkout = Path.of("").toAbsolutePath().getParent();
+    Instant built = Instant.now().minus(Duration.ofHours(1));
+    Files.copy(checkout.resolve("demo.sh"), root.resolve("demo.sh"), COPY_ATTRIBUTES);
+    Path jar = root.resolve("demo-mesh/target/sluice-demo.jar");
+    Files.createDirectories(jar.getParent());
+    Files.copy(checkout.resolve("demo-mesh/target/sluice-demo.jar"), jar);
+    Path pom = Files.writeString(root.resolve("pom.xml"), "<project/>");
+    Path source = root.resolve("demo-mesh/src/main/java/Edited.java");
+    Files.createDirectories(source.getParent());
+    Files.writeString(source, "class Edited {}");
+    Files.setLastModifiedTime(pom, FileTime.from(built.minus(Duration.ofMinutes(1))));
+    Files.setLastModifiedTime(jar, FileTime.from(built));
+
+    demo = RunningDemo.start(root, Map.of(), "--no-agent", "--duration", "10m", "--rate", "5");
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .until(
+            () ->
+                demo.output().stream().anyMatch(line -> line.contains("Sluice demo is running.")));
+    demo.interrupt();
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends on Ctrl-C").isTrue();
+
+    assertThat(demo.output())
+        .filteredOn(line -> line.startsWith("demo.sh: note:"))
+        .containsExactly(
+            "demo.sh: note: demo-mesh/target/sluice-demo.jar is older than"
+                + " demo-mesh/src/main/java/Edited.java, so the demo runs the code as it was built;"
+                + " to run the current sources, rebuild first:"
+                + " mvn -B -q -DskipTests package -pl demo-mesh -am");
   }
 
   /**
