@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
  *
  * <p>A CONNECT proxy that gRPC dials etcd through says its HTTP status in Netty's words instead
  * ({@code … => etcd:2379, status: 407 Proxy Authentication Required}, under {@code UNAVAILABLE}):
- * no outage of etcd either, but a proxy to give credentials to or to allow etcd through.
+ * no outage of etcd either, but a proxy to give credentials to or to allow etcd through. Only a 4xx
+ * is such a refusal: a 5xx is the proxy failing to reach etcd, an outage.
  */
 public final class EtcdRefusal {
 
@@ -102,13 +103,16 @@ public final class EtcdRefusal {
 
   /**
    * The HTTP status a CONNECT proxy between the caller and etcd refused to open the tunnel with
-   * (407 without or with wrong proxy credentials, 403 to a destination it does not allow), or 0.
+   * (407 without or with wrong proxy credentials, 403 to a destination it does not allow), or 0. A
+   * 5xx is 0 too: the proxy could not reach etcd (Squid's 503 for a refused connection, 502, 504),
+   * which is etcd down or cut off behind it, an outage to wait out.
    */
   static int connectStatus(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       Matcher status = CONNECT_STATUS.matcher(String.valueOf(t.getMessage()));
       if (status.find()) {
-        return Integer.parseInt(status.group(1));
+        int code = Integer.parseInt(status.group(1));
+        return code >= 400 && code < 500 ? code : 0;
       }
     }
     return 0;

@@ -63,9 +63,46 @@ class EtcdRefusalConnectProxyTest {
 
   @Test
   void aConnectProxysRefusalIsAnAnswerFromSomethingThatIsNotEtcd() throws Exception {
+    StatusRuntimeException failed =
+        callThroughAProxyAnswering(
+            "407 Proxy Authentication Required", "Proxy-Authenticate: Basic realm=\"proxy\"\r\n");
+
+    assertThat(failed.getStatus().getCode().name()).isEqualTo("UNAVAILABLE");
+    assertThat(EtcdRefusal.refusedAccess(failed)).isFalse();
+    assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT)))
+        .isEqualTo(
+            "etcd at http://127.0.0.1:2379 answered with HTTP 407 from something that is not"
+                + " etcd (the HTTP proxy it is reached through refused CONNECT)");
+  }
+
+  /**
+   * A CONNECT proxy that could not reach etcd answers the CONNECT with a 5xx (Squid's 503 for a
+   * refused or failed connection, 502 Bad Gateway, 504 Gateway Timeout): etcd is down or cut off
+   * behind it, an outage to wait out, not a refusal of the proxy's to fix. It was said as the proxy
+   * refusing CONNECT.
+   */
+  @Test
+  void aConnectProxyThatCouldNotReachEtcdIsNoAnswerFromSomethingThatIsNotEtcd() throws Exception {
+    for (String status :
+        List.of("503 Service Unavailable", "502 Bad Gateway", "504 Gateway Timeout")) {
+      StatusRuntimeException failed = callThroughAProxyAnswering(status, "");
+
+      assertThat(failed.getStatus().getCode().name()).as(status).isEqualTo("UNAVAILABLE");
+      assertThat(EtcdRefusal.refusedAccess(failed)).as(status).isFalse();
+      assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT))).as(status).isNull();
+    }
+  }
+
+  /**
+   * How a real gRPC call to etcd fails through a loopback CONNECT proxy that answers every {@code
+   * CONNECT} with {@code status} (and {@code headers}, each ending with CRLF).
+   */
+  private static StatusRuntimeException callThroughAProxyAnswering(String status, String headers)
+      throws Exception {
     AtomicInteger connects = new AtomicInteger();
     try (ServerSocket proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread answering = new Thread(() -> refuseEveryConnect(proxy, connects), "connect-proxy");
+      Thread answering =
+          new Thread(() -> answerEveryConnect(proxy, status, headers, connects), "connect-proxy");
       answering.setDaemon(true);
       answering.start();
       ManagedChannel channel =
@@ -88,15 +125,8 @@ class EtcdRefusalConnectProxyTest {
                         RANGE,
                         CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS),
                         new byte[0]));
-
-        assertThat(connects.get()).as("CONNECTs the proxy refused").isPositive();
-        assertThat(failed.getStatus().getCode().name()).isEqualTo("UNAVAILABLE");
-        for (Throwable t = failed; t != null; t = t.getCause())
-          assertThat(EtcdRefusal.refusedAccess(failed)).isFalse();
-        assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT)))
-            .isEqualTo(
-                "etcd at http://127.0.0.1:2379 answered with HTTP 407 from something that is not"
-                    + " etcd (the HTTP proxy it is reached through refused CONNECT)");
+        assertThat(connects.get()).as("CONNECTs the proxy answered " + status).isPositive();
+        return failed;
       } finally {
         channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       }
@@ -112,8 +142,9 @@ class EtcdRefusalConnectProxyTest {
     assertThat(EtcdRefusal.notEtcd(etcd, List.of(ENDPOINT))).isNull();
   }
 
-  /** Answers every {@code CONNECT} with 407 until {@code proxy} is closed. */
-  private static void refuseEveryConnect(ServerSocket proxy, AtomicInteger connects) {
+  /** Answers every {@code CONNECT} with {@code status} until {@code proxy} is closed. */
+  private static void answerEveryConnect(
+      ServerSocket proxy, String status, String headers, AtomicInteger connects) {
     while (!proxy.isClosed()) {
       try (Socket client = proxy.accept()) {
         client.setSoTimeout(10_000);
@@ -130,9 +161,7 @@ class EtcdRefusalConnectProxyTest {
         connects.incrementAndGet();
         OutputStream out = client.getOutputStream();
         out.write(
-            ("HTTP/1.1 407 Proxy Authentication Required\r\n"
-                    + "Proxy-Authenticate: Basic realm=\"proxy\"\r\n"
-                    + "Content-Length: 0\r\n\r\n")
+            ("HTTP/1.1 " + status + "\r\n" + headers + "Content-Length: 0\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
       } catch (IOException closedOrGone) {
