@@ -6,6 +6,7 @@ import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.RangeRequest;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.sluice.etcd.EtcdChannels;
@@ -30,6 +31,11 @@ import java.util.logging.Logger;
  * waitForReady(false)}) is sent on the same connection: gRPC then answers with the connection's own
  * failure, which the shared classifier reads. Once etcd has answered, the scheme and the endpoints
  * are right, and it says nothing more (nor sends anything).
+ *
+ * <p>A connection that neither fails nor answers (an etcd that takes connections and serves no
+ * call, connects that are dropped) makes that call wait out its time, and tells nothing: then no
+ * such call is sent for {@link #QUIET_AFTER_NO_ANSWER}, so failures while etcd is silent do not
+ * each take a second more and send one more read to it.
  */
 final class FirstContact {
 
@@ -38,6 +44,9 @@ final class FirstContact {
   /** The most the fail-fast call may wait: the connection's failure is known at once or soon. */
   private static final Duration AT_MOST = Duration.ofSeconds(1);
 
+  /** How long no call is sent after one that got no answer, fast or not, within its time. */
+  static final Duration QUIET_AFTER_NO_ANSWER = Duration.ofSeconds(30);
+
   /** Knows no endpoints: never says anything. */
   static final FirstContact NONE = new FirstContact(null, List.of(), Duration.ZERO);
 
@@ -45,6 +54,9 @@ final class FirstContact {
   private final EtcdSchemeMismatch schemes;
   private final Duration within;
   private volatile boolean answered;
+
+  /** {@link System#nanoTime()} before which no call is sent; 0 when none got no answer. */
+  private volatile long quietUntil;
 
   /**
    * @param client the control plane's client, whose connection is asked
@@ -86,8 +98,15 @@ final class FirstContact {
     }
   }
 
-  /** The failure of one call that does not wait for a connection; {@code null} if etcd answered. */
+  /**
+   * The failure of one call that does not wait for a connection; {@code null} if etcd answered, or
+   * if no call is sent (one got no answer within its time a moment ago).
+   */
   private Throwable connectionFailure() {
+    long quiet = quietUntil;
+    if (quiet != 0 && quiet - System.nanoTime() > 0) {
+      return null;
+    }
     ManagedChannel channel = EtcdChannels.channel(client);
     if (channel == null) {
       return null;
@@ -106,6 +125,11 @@ final class FirstContact {
       answered();
       return null;
     } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        // neither failed nor answered: the next one would wait as long, for nothing
+        long until = System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos();
+        quietUntil = until == 0 ? 1 : until;
+      }
       return e;
     }
   }
