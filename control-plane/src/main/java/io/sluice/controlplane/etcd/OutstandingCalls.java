@@ -23,8 +23,8 @@ import org.springframework.context.SmartLifecycle;
  * that read like an error of the shutdown. A cancelled call is not retried, nor logged.
  *
  * <p>Only calls still waiting when the control plane stops are cancelled (and any started after
- * that): a failure while it runs is logged as before. Streams (the watches) are not kept: the
- * client ends them itself when it closes.
+ * that, until it is started again): a failure while it runs is logged as before. Streams (the
+ * watches) are not kept: the client ends them itself when it closes.
  */
 final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
 
@@ -68,8 +68,10 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
     call.cancel("the control plane is stopping", null);
   }
 
+  /** Started, or started again after a stop (a context's lifecycles may be): calls go on. */
   @Override
   public void start() {
+    stopping = false;
     running = true;
   }
 
