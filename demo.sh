@@ -136,19 +136,25 @@ fi
 # --- process bookkeeping ---------------------------------------------------------------------
 # Earlier runs' log directories grow with every span logged (~85 MB in 30 minutes): keep the
 # latest finished one to look at, delete older finished ones. A directory whose pids file names a
-# live process belongs to a demo still running and is left alone.
+# live process belongs to a demo still running and is left alone, and so is one whose demo.pid
+# (the script's own) does; one with a dead demo.pid and no pids file is a run killed before it
+# started anything: nothing in it but the copies of the jars (~100 MB), deleted.
 prune_earlier_logs() {
   local dir pid name live kept=0
   while IFS= read -r dir; do
-    [[ -d $dir && -f $dir/pids ]] || continue
+    [[ -d $dir && (-f $dir/pids || -f $dir/demo.pid) ]] || continue
     live=0
     while read -r pid name; do
       if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
         live=1
         break
       fi
-    done <"$dir/pids"
+    done < <(cat "$dir/demo.pid" "$dir/pids" 2>/dev/null || true)
     ((live)) && continue
+    if [[ ! -f $dir/pids ]]; then
+      rm -rf "$dir" 2>/dev/null && echo "demo.sh: deleted what an earlier run left before it started anything ($dir)"
+      continue
+    fi
     if ((kept == 0)); then
       kept=1
       rm -rf "$dir/jars" 2>/dev/null || true # a run killed before it could delete its copies
@@ -161,6 +167,8 @@ prune_earlier_logs() {
 }
 prune_earlier_logs
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-demo.XXXXXX")
+# whose directory this is, for a later run's prune until the pids file names what it started
+echo "$$ demo.sh" >"$LOG_DIR/demo.pid"
 names=()
 pids=()
 stopping=0

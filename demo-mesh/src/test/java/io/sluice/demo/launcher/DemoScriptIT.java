@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.demo.RunningDemo;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -140,6 +142,46 @@ class DemoScriptIT {
                 + " demo-mesh/src/main/java/Edited.java, so the demo runs the code as it was built;"
                 + " to run the current sources, rebuild first:"
                 + " mvn -B -q -DskipTests package -pl demo-mesh -am");
+  }
+
+  /**
+   * A run killed after copying its jars but before starting anything has no pids file to tell it is
+   * over, and its copies (~100 MB with the agent) stayed in the temporary directory for good: the
+   * next run deletes what it left. Here a {@code cp} first on the PATH copies, then kills demo.sh
+   * at once, as a SIGKILL at that moment would, in both runs.
+   */
+  @Test
+  void theNextRunDeletesTheCopiesOfARunKilledBeforeItStartedAnything() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path runs = Files.createDirectories(root.resolve("demo-mesh/target/demo-runs"));
+    Path tmp = Files.createTempDirectory(runs, "killed-");
+    Path bin = Files.createDirectories(runs.resolve(tmp.getFileName() + "-bin"));
+    Path cp = bin.resolve("cp");
+    Files.writeString(cp, "#!/bin/sh\n/bin/cp \"$@\" || exit 1\nkill -KILL $PPID\n");
+    assertThat(cp.toFile().setExecutable(true)).isTrue();
+    Map<String, String> environment =
+        Map.of("TMPDIR", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH"));
+
+    RunningDemo killed = RunningDemo.start(root, environment, "--no-agent");
+    assertThat(killed.awaitExit(Duration.ofSeconds(60))).as("killed after its copy").isTrue();
+    assertThat(killed.exitValue()).as(killed.outputText()).isEqualTo(137);
+    Path left = runDirectories(tmp).get(0);
+    assertThat(left.resolve("jars/sluice-demo.jar")).as("its copy").isRegularFile();
+    assertThat(left.resolve("pids")).as("nothing started").doesNotExist();
+
+    RunningDemo next = RunningDemo.start(root, environment, "--no-agent");
+    assertThat(next.awaitExit(Duration.ofSeconds(60))).as("killed after its copy").isTrue();
+    assertThat(left).as("what the killed run left").doesNotExist();
+    assertThat(next.outputText())
+        .contains(
+            "demo.sh: deleted what an earlier run left before it started anything (" + left + ")");
+    assertThat(runDirectories(tmp)).as("the next run's own").hasSize(1);
+  }
+
+  private static List<Path> runDirectories(Path tmp) throws IOException {
+    try (Stream<Path> runs = Files.list(tmp)) {
+      return runs.filter(dir -> dir.getFileName().toString().startsWith("sluice-demo.")).toList();
+    }
   }
 
   /**
