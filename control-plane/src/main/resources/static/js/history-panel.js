@@ -172,6 +172,9 @@ export class HistoryPanel {
       if (e instanceof ApiError && e.status === 412) {
         // someone saved, rolled back or deleted since: rolling back now would undo their change unseen
         await this.page.refreshCurrent();
+        // closed meanwhile (left, or drawn anew for the tab's session): the notice is on no page,
+        // and reading it out would tell of a page that is gone, over the one shown now
+        if (this.page.closed) return;
         const now = this.page.current ? this.page.current.revision : null;
         setText(this.refused, `Nothing was rolled back: the rules changed since you chose (${seen != null ? `revision ${seen}` : 'no rules'} then, ${now != null ? `revision ${now}` : 'deleted'} now). Check the newest entries, then roll back again if it is still what you want.`);
         this.refused.hidden = false;

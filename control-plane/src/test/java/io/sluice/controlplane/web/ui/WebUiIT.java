@@ -2715,6 +2715,43 @@ class WebUiIT {
   }
 
   /**
+   * A refused rollback whose page is closed before the current rules are read again (the tab was
+   * signed out in another page as the refusal came, so that read is not sent and the page follows
+   * to the sign-in form) says nothing more: its notice is on no page, and its words, read out over
+   * the sign-in form, would tell of a page that is gone.
+   */
+  @Test
+  void aRefusedRollbackWhosePageClosedMeanwhileIsNotReadOut() {
+    String service = "rollback-closed";
+    long first = storeOrdersDocumentAs(service);
+    long second = storeOrdersDocumentAs(service, 0.5);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
+    click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+    awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + second);
+    storeOrdersDocumentAs(service, 0.75);
+    // signed out in another page of the tab just as the refusal arrives
+    js(
+        "window.__unheld = window.fetch; window.fetch = (...a) =>"
+            + " /rules\\/rollback/.test(String(a[0]))"
+            + " ? window.__unheld(...a).then((r) => {"
+            + " sessionStorage.removeItem('sluice.token'); return r; })"
+            + " : window.__unheld(...a);");
+    try {
+      click(By.cssSelector("dialog [data-test=confirm]"));
+      waitFor(By.id("token"));
+      awaitText(By.id("toast"), "Signed out in another page of this tab.");
+      await("the closed page's refusal is not read out")
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> !String.valueOf(announced("alert")).contains("Nothing was rolled back"));
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Host names run up to 253 characters and rule names up to 128: a long breaker key, target or
    * deciding rule wraps in its cell instead of running over the next column or widening the page.
    */
