@@ -16,7 +16,7 @@
 # latest of them). The JVMs run copies of the jars in that directory, deleted on exit, so
 # rebuilding the jars (mvn package) while the demo runs leaves it running.
 #
-# Needs JDK 17+, curl and (except with --no-agent) etcd on PATH; Maven 3.8+ only to build jars.
+# Needs JDK 17+, curl, cmp and etcd (not with --no-agent) on PATH; Maven 3.8+ only to build jars.
 # Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
 # javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
 # long each process may take to become ready (slow or busy machines, tests).
@@ -79,6 +79,7 @@ re='version "([^"]+)"'
 (($(java_feature "${BASH_REMATCH[1]}") >= 17)) ||
   die "JDK 17+ is required; the java on PATH ($(command -v java)) is Java ${BASH_REMATCH[1]}"
 command -v curl >/dev/null || die "curl is not on PATH (Debian/Ubuntu: apt-get install curl; macOS: brew install curl)"
+command -v cmp >/dev/null || die "cmp is not on PATH (Debian/Ubuntu: apt-get install diffutils)"
 if ((agent)); then
   command -v etcd >/dev/null ||
     die "etcd is not on PATH (Debian/Ubuntu: apt-get install etcd-server; macOS: brew install etcd), or run ./demo.sh --no-agent"
@@ -229,6 +230,10 @@ mkdir -p "$LOG_DIR/jars/agent"
 run_copy() {
   local copy=$LOG_DIR/jars/${2:+$2/}${!1##*/}
   cp "${!1}" "$copy" || die "could not copy ${!1} to $copy"
+  # copied while a build wrote it (mvn package writes jars in place): a torn copy, which the JVM
+  # would refuse at start as a corrupt jar file, naming only the copy
+  cmp -s "${!1}" "$copy" ||
+    die "${!1} changed while it was copied: is a build writing it? Run ./demo.sh again once the build is done"
   printf -v "$1" '%s' "$copy"
 }
 run_copy DEMO_JAR

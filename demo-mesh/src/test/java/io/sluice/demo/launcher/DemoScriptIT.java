@@ -178,6 +178,41 @@ class DemoScriptIT {
     assertThat(runDirectories(tmp)).as("the next run's own").hasSize(1);
   }
 
+  /**
+   * A jar copied while a build writes it ({@code mvn package} writes jars in place) is torn: the
+   * JVM refused it at start as a corrupt jar file, naming only the copy. demo.sh now checks each
+   * copy against its jar and says what happened before it starts anything. Here a {@code cp} first
+   * on the PATH leaves a torn copy, its first 1000 bytes.
+   */
+  @Test
+  void aJarCopiedWhileABuildWritesItIsSaidSoBeforeAnythingStarts() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path runs = Files.createDirectories(root.resolve("demo-mesh/target/demo-runs"));
+    Path tmp = Files.createTempDirectory(runs, "torn-");
+    Path bin = Files.createDirectories(runs.resolve(tmp.getFileName() + "-bin"));
+    Path cp = bin.resolve("cp");
+    Files.writeString(cp, "#!/bin/sh\n/bin/cp \"$@\" && head -c 1000 \"$1\" >\"$2\"\n");
+    assertThat(cp.toFile().setExecutable(true)).isTrue();
+    demo =
+        RunningDemo.start(
+            root,
+            Map.of("TMPDIR", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH")),
+            "--no-agent",
+            "--check");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    String all = demo.outputText();
+    assertThat(demo.exitValue()).as(all).isEqualTo(1);
+    assertThat(all)
+        .contains(
+            "demo.sh: demo-mesh/target/sluice-demo.jar changed while it was copied: is a build"
+                + " writing it? Run ./demo.sh again once the build is done");
+    assertThat(runDirectories(tmp)).hasSize(1);
+    Path run = runDirectories(tmp).get(0);
+    assertThat(run.resolve("pids")).as("nothing started").doesNotExist();
+    assertThat(run.resolve("jars")).as("the copies are deleted on exit").doesNotExist();
+  }
+
   private static List<Path> runDirectories(Path tmp) throws IOException {
     try (Stream<Path> runs = Files.list(tmp)) {
       return runs.filter(dir -> dir.getFileName().toString().startsWith("sluice-demo.")).toList();
