@@ -440,6 +440,11 @@ public final class EtcdRuleSource implements RuleSource {
    * seen when etcd answers from behind it (lost data), else 0.
    */
   private void readInto(Slot slot, GetResponse get, long revision, long seen) {
+    if (closed.get()) {
+      // close() abandoned this thread while it applied the other key (a listener, a compile on a
+      // busy machine held it): nothing it goes on to find is applied or logged
+      return;
+    }
     slot.nextWatchRevision = revision + 1;
     if (get.getKvs().isEmpty()) {
       if (seen > 0 && slot.applied != null) {
