@@ -44,6 +44,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -119,8 +120,14 @@ public final class LastKnownGoodStore {
   // each service's latest save or delete not yet taken by the writing thread; see bounded()
   private final ConcurrentHashMap<String, PendingWrite> pendingWrites = new ConcurrentHashMap<>();
   private final AtomicBoolean writing = new AtomicBoolean();
-  // a write was given up on and the writing thread has not finished one since
-  private volatile boolean hung;
+  // numbers the writing thread's writes, from 1
+  private final AtomicLong writesStarted = new AtomicLong();
+  // the number of the write the writing thread is in, 0 while it is in none
+  private volatile long writeInProgress;
+  // the number of the write a caller gave up waiting for; see hung()
+  private volatile long givenUpOn;
+  // runs when a caller gives up waiting, before it looks at the writing thread (tests only)
+  private volatile Runnable onWaitGivenUp = () -> {};
 
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
@@ -403,7 +410,7 @@ public final class LastKnownGoodStore {
       writer.start();
     }
     Path target = file(service);
-    if (hung) {
+    if (hung()) {
       // the writing thread is still blocked where an earlier write was given up on: waiting again
       // would cost every change the whole bound
       logger.log(
@@ -418,7 +425,14 @@ public final class LastKnownGoodStore {
     try {
       return request.done().get(WRITE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
-      hung = true;
+      onWaitGivenUp.run();
+      if (request.done().isDone()) {
+        // the write ended as the wait did: no hang, and nothing for later writes to wait out
+        return request.done().getNow(false);
+      }
+      // the write the thread is in (this one, or one before it that holds it): later writes return
+      // at once until the thread ends it, whatever the thread did while this caller gave up
+      givenUpOn = writeInProgress;
       // like a failing save: once per streak, and the save that works again says so
       boolean first = failingSaves.add(target);
       logger.log(
@@ -451,17 +465,39 @@ public final class LastKnownGoodStore {
       for (String service : pendingWrites.keySet()) {
         PendingWrite next = pendingWrites.remove(service);
         if (next != null) {
+          writeInProgress = writesStarted.incrementAndGet();
           try {
             next.done().complete(next.write().getAsBoolean());
           } catch (RuntimeException | Error e) {
             next.done().completeExceptionally(e);
+          } finally {
+            writeInProgress = 0;
           }
-          hung = false;
         }
       }
       writing.set(false);
       // a write queued after the loop looked and before the flag was cleared started no thread
     } while (!pendingWrites.isEmpty() && writing.compareAndSet(false, true));
+  }
+
+  /**
+   * Whether the writing thread is still in the write a caller gave up waiting for. Read from the
+   * thread's own state: its ending that write ends the hang, even when it ended it as the caller
+   * gave up.
+   */
+  private boolean hung() {
+    long inProgress = writeInProgress;
+    return inProgress != 0 && inProgress == givenUpOn;
+  }
+
+  /** Whether a writing thread is running (tests wait for it to end). */
+  boolean writerRunning() {
+    return writing.get();
+  }
+
+  /** Runs {@code hook} each time a caller gives up waiting for a write (tests only). */
+  void onWaitGivenUp(Runnable hook) {
+    this.onWaitGivenUp = Objects.requireNonNull(hook, "hook");
   }
 
   /** A save or delete waiting for the writing thread, and its outcome. */

@@ -76,31 +76,7 @@ class LastKnownGoodStoreTest {
     // the store's first look at the clock (its sweep, on the writing thread) hangs as a call into
     // a file system that stopped answering does, until released
     CountDownLatch answers = new CountDownLatch(1);
-    AtomicBoolean firstCall = new AtomicBoolean(true);
-    Clock hangsOnce =
-        new Clock() {
-          @Override
-          public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(java.time.ZoneId zone) {
-            return this;
-          }
-
-          @Override
-          public Instant instant() {
-            if (firstCall.compareAndSet(true, false)) {
-              try {
-                answers.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            }
-            return clock.instant();
-          }
-        };
+    Clock hangsOnce = hangsOnce(answers);
     LastKnownGoodStore store = LastKnownGoodStore.create(dir.resolve("state"), hangsOnce);
 
     try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
@@ -138,6 +114,37 @@ class LastKnownGoodStoreTest {
           .contains("the state directory " + dir.resolve("state"));
       assertThat(log.messages())
           .anySatisfy(m -> assertThat(m).endsWith(store.file("orders") + " works again"));
+    }
+  }
+
+  /**
+   * A write that ends just as its caller gives up waiting leaves no hang behind: the next save
+   * waits for its write as usual. Before, the caller marked the directory hung after the writing
+   * thread had ended the write, and every later save returned false at once, logged at FINE only,
+   * until one of them happened to end it.
+   */
+  @Test
+  void aWriteThatEndsAsItsCallerGivesUpLeavesNoHangBehind() {
+    CountDownLatch answers = new CountDownLatch(1);
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir.resolve("state"), hangsOnce(answers));
+    // the directory answers, and the write ends, between the caller's timeout and its next step
+    store.onWaitGivenUp(
+        () -> {
+          answers.countDown();
+          await("the writing thread ends")
+              .atMost(Duration.ofSeconds(10))
+              .until(() -> !store.writerRunning());
+        });
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      boolean first = store.save("orders", rules("orders", 0.1, 1, ActiveRules.Source.ETCD));
+      assertThat(store.save("orders", rules("orders", 0.2, 2, ActiveRules.Source.ETCD)))
+          .as("the next save waits for its write and says it was written")
+          .isTrue();
+
+      assertThat(store.load("orders")).get().extracting(ActiveRules::revision).isEqualTo(2L);
+      assertThat(first).as("the first save was written, as its caller gave up").isTrue();
+      assertThat(log.records()).extracting(LogRecord::getLevel).doesNotContain(Level.WARNING);
     }
   }
 
@@ -791,6 +798,37 @@ class LastKnownGoodStoreTest {
     LastKnownGoodStore other = LastKnownGoodStore.create(dir.resolve("elsewhere"), clock);
     assertThat(other.save("orders", rules)).isTrue();
     return other;
+  }
+
+  /**
+   * A clock whose first reading (the store's sweep, on its writing thread: its first file-system
+   * work) blocks until {@code answers}, as a call into a file system that stopped answering does.
+   */
+  private Clock hangsOnce(CountDownLatch answers) {
+    AtomicBoolean firstCall = new AtomicBoolean(true);
+    return new Clock() {
+      @Override
+      public ZoneOffset getZone() {
+        return ZoneOffset.UTC;
+      }
+
+      @Override
+      public Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public Instant instant() {
+        if (firstCall.compareAndSet(true, false)) {
+          try {
+            answers.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return clock.instant();
+      }
+    };
   }
 
   private static ActiveRules rules(
