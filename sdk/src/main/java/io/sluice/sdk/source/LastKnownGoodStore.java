@@ -678,16 +678,21 @@ public final class LastKnownGoodStore {
     }
     // an older version's file for this service would otherwise bring the deleted rules back
     deleteLegacy(service);
-    if (notAnotherServices(path, service)) {
-      deleteQuietly(path);
+    boolean done = !notAnotherServices(path, service) || deleteQuietly(path);
+    // a delete given up on as the directory hung was warned of as a save is: its end is said too
+    if (done && failingSaves.remove(path)) {
+      logger.info("deleting last-known-good rules " + path + " works again");
     }
   }
 
-  private static void deleteQuietly(Path path) {
+  /** Deletes {@code path} if it is there; false (logged) when it could not be deleted. */
+  private static boolean deleteQuietly(Path path) {
     try {
       Files.deleteIfExists(path);
+      return true;
     } catch (IOException | RuntimeException e) {
       logger.log(Level.WARNING, "could not delete last-known-good rules " + path + ": " + e);
+      return false;
     }
   }
 

@@ -30,7 +30,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
@@ -145,6 +147,55 @@ class LastKnownGoodStoreTest {
       assertThat(store.load("orders")).get().extracting(ActiveRules::revision).isEqualTo(2L);
       assertThat(first).as("the first save was written, as its caller gave up").isTrue();
       assertThat(log.records()).extracting(LogRecord::getLevel).doesNotContain(Level.WARNING);
+    }
+  }
+
+  /**
+   * A delete given up on while the directory hung is warned of as a save is, and its end is said
+   * too once the directory answers. Before, only a save said "works again": a service whose
+   * documents were deleted in etcd during the hang kept the WARNING as the last word.
+   */
+  @Test
+  void aDeleteGivenUpOnSaysWhenTheDirectoryAnswersAgain() throws Exception {
+    CountDownLatch answers = new CountDownLatch(1);
+    Path stateDir = Files.createDirectories(dir.resolve("state"));
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir, hangsOnce(answers));
+    Files.writeString(store.file("orders"), "{}");
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      // another service's save holds the writing thread on the hung directory...
+      CompletableFuture<Boolean> held =
+          CompletableFuture.supplyAsync(
+              () -> store.save("payments", rules("payments", 0.1, 1, ActiveRules.Source.ETCD)));
+      await().atMost(Duration.ofSeconds(10)).until(store::writerRunning);
+      try {
+        // ...and the delete queued behind it is given up on
+        assertTimeoutPreemptively(
+            LastKnownGoodStore.WRITE_TIMEOUT.plusSeconds(5),
+            () -> store.delete("orders"),
+            "the delete blocked its caller");
+      } finally {
+        answers.countDown();
+      }
+      assertThat(log.messages())
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .startsWith("could not delete last-known-good rules " + store.file("orders"))
+                      .contains("did not answer within"));
+
+      await("the delete is done")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !Files.exists(store.file("orders")) && !store.writerRunning());
+      assertThat(held.get(10, TimeUnit.SECONDS)).isFalse();
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().contains(store.file("orders").toString()))
+          .extracting(LogRecord::getLevel, LogRecord::getMessage)
+          .last()
+          .isEqualTo(
+              tuple(
+                  Level.INFO,
+                  "deleting last-known-good rules " + store.file("orders") + " works again"));
     }
   }
 
