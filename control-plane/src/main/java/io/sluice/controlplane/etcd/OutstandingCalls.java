@@ -28,7 +28,7 @@ import org.springframework.context.SmartLifecycle;
  */
 final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
 
-  private final Set<ClientCall<?, ?>> waiting = ConcurrentHashMap.newKeySet();
+  private final Set<Kept<?, ?>> waiting = ConcurrentHashMap.newKeySet();
   private volatile boolean stopping;
   private volatile boolean running;
 
@@ -39,11 +39,39 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
     return method.getType() == MethodDescriptor.MethodType.UNARY ? new Kept<>(call) : call;
   }
 
-  /** A call that is kept from its start until its answer (or failure) comes. */
+  /**
+   * A call that is kept from its start until its answer (or failure) comes. A stop cancels it only
+   * once its caller has sent the request (half-closed): gRPC throws {@code IllegalStateException:
+   * call was cancelled} out of a {@code start()}, {@code sendMessage()} or {@code halfClose()} that
+   * follows a cancel, at a caller that only asked for a read. A stop before that has the call
+   * cancelled as soon as it is sent, and its caller sees CANCELLED, as any other.
+   */
   private final class Kept<Q, A> extends ForwardingClientCall.SimpleForwardingClientCall<Q, A> {
+
+    // guarded by this: the stop's thread and the caller's meet here
+    private boolean halfClosed;
+    private boolean cancelWhenHalfClosed;
 
     Kept(ClientCall<Q, A> call) {
       super(call);
+    }
+
+    @Override
+    public synchronized void halfClose() {
+      super.halfClose();
+      halfClosed = true;
+      if (cancelWhenHalfClosed) {
+        cancelForStop(this);
+      }
+    }
+
+    /** Cancels the call for the stop, now if it was sent, else as soon as it is. */
+    synchronized void stopping() {
+      if (halfClosed) {
+        cancelForStop(this);
+      } else {
+        cancelWhenHalfClosed = true;
+      }
     }
 
     @Override
@@ -59,7 +87,7 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
           },
           headers);
       if (stopping) {
-        cancelForStop(this); // started while the control plane stops: it would only wait
+        stopping(); // started while the control plane stops: it would only wait
       }
     }
   }
@@ -80,8 +108,8 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
   public void stop() {
     stopping = true;
     running = false;
-    for (ClientCall<?, ?> call : waiting) {
-      cancelForStop(call);
+    for (Kept<?, ?> call : waiting) {
+      call.stopping();
     }
   }
 

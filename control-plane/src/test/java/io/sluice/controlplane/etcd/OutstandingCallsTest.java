@@ -1,18 +1,26 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.google.protobuf.ByteString;
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.RangeRequest;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.ForwardingClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +65,88 @@ class OutstandingCallsTest {
         channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /**
+   * A stop that comes while a call is starting (here, run from inside the start, below the
+   * interceptor: exactly between the call's being kept and its starting) ends that call as any
+   * other, CANCELLED. Before, the stop cancelled the call before it had started, and gRPC then
+   * threw {@code IllegalStateException: call was cancelled} out of {@code start()} at the caller.
+   */
+  @Test
+  void aStopWhileACallStartsCancelsItWithoutAnException() throws Exception {
+    OutstandingCalls calls = new OutstandingCalls();
+    calls.start();
+    ClientInterceptor stopsMidStart =
+        new ClientInterceptor() {
+          @Override
+          public <Q, A> ClientCall<Q, A> interceptCall(
+              MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+            return new ForwardingClientCall.SimpleForwardingClientCall<>(
+                next.newCall(method, options)) {
+              @Override
+              public void start(Listener<A> listener, Metadata headers) {
+                calls.stop();
+                super.start(listener, headers);
+              }
+            };
+          }
+        };
+
+    assertCancelledOnAResolvedChannel(stopsMidStart, calls);
+  }
+
+  /**
+   * A call that starts once the control plane is stopping is cancelled (it would only wait), and
+   * its caller sees CANCELLED. Before, the cancel came inside {@code start()}, and gRPC threw
+   * {@code IllegalStateException: call was cancelled} out of the {@code sendMessage()} that
+   * follows.
+   */
+  @Test
+  void aCallStartedWhileStoppingIsCancelledWithoutAnException() throws Exception {
+    OutstandingCalls calls = new OutstandingCalls();
+    calls.start();
+    calls.stop();
+
+    assertCancelledOnAResolvedChannel(calls);
+  }
+
+  /**
+   * Makes a read through {@code interceptors} on a channel to a silent etcd that already resolved
+   * its address, and checks that its caller gets CANCELLED and nothing else: a channel's first call
+   * is one that waits for the resolution, which takes a cancel before its start in its stride;
+   * later calls are gRPC's own, which do not.
+   */
+  private static void assertCancelledOnAResolvedChannel(ClientInterceptor... interceptors)
+      throws Exception {
+    try (UnansweringEndpoint silentEtcd = UnansweringEndpoint.settingsOnly()) {
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("127.0.0.1", silentEtcd.port()).usePlaintext().build();
+      try {
+        catchThrowable(() -> range(channel, Duration.ofMillis(300)));
+
+        Throwable failed =
+            catchThrowable(
+                () ->
+                    range(
+                        ClientInterceptors.intercept(channel, interceptors),
+                        Duration.ofSeconds(10)));
+
+        assertThat(failed).isInstanceOf(StatusRuntimeException.class);
+        assertThat(((StatusRuntimeException) failed).getStatus().getCode())
+            .as("%s", ((StatusRuntimeException) failed).getStatus())
+            .isEqualTo(Status.Code.CANCELLED);
+      } finally {
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private static void range(Channel channel, Duration deadline) {
+    ClientCalls.blockingUnaryCall(
+        channel,
+        KVGrpc.getRangeMethod(),
+        CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS),
+        RangeRequest.newBuilder().setKey(ByteString.copyFromUtf8("/")).build());
   }
 }
