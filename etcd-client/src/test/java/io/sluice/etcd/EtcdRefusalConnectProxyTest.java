@@ -10,11 +10,10 @@ import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
+import io.sluice.testing.etcd.BytesMarshaller;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -36,29 +35,12 @@ class EtcdRefusalConnectProxyTest {
 
   private static final URI ENDPOINT = URI.create("http://127.0.0.1:2379");
 
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
-
   private static final MethodDescriptor<byte[], byte[]> RANGE =
       MethodDescriptor.<byte[], byte[]>newBuilder()
           .setType(MethodDescriptor.MethodType.UNARY)
           .setFullMethodName("etcdserverpb.KV/Range")
-          .setRequestMarshaller(BYTES)
-          .setResponseMarshaller(BYTES)
+          .setRequestMarshaller(BytesMarshaller.INSTANCE)
+          .setResponseMarshaller(BytesMarshaller.INSTANCE)
           .build();
 
   @Test

@@ -12,10 +12,7 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -29,23 +26,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class WatchRefusingProxy implements AutoCloseable {
 
   private static final String WATCH = "etcdserverpb.Watch/Watch";
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 
   private final ManagedChannel etcd;
   private final Server server;
@@ -65,8 +45,8 @@ public final class WatchRefusingProxy implements AutoCloseable {
                         MethodDescriptor.<byte[], byte[]>newBuilder()
                             .setType(MethodDescriptor.MethodType.UNKNOWN)
                             .setFullMethodName(methodName)
-                            .setRequestMarshaller(BYTES)
-                            .setResponseMarshaller(BYTES)
+                            .setRequestMarshaller(BytesMarshaller.INSTANCE)
+                            .setResponseMarshaller(BytesMarshaller.INSTANCE)
                             .build();
                     return ServerMethodDefinition.create(
                         method,
