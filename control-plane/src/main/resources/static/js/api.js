@@ -222,13 +222,32 @@ export function onUnauthorized(handler) {
 
 /**
  * The token of the session the page is drawn for (null: reading without one), which its calls
- * carry; undefined until the page asks who a token is (then calls carry the tab's).
+ * carry; undefined until a page is first drawn (then calls carry the tab's); CLOSED while no page
+ * is drawn (see closeDrawn).
  */
 let pageToken;
+
+/** No page is drawn: the one before was closed, the next one is not drawn yet. */
+const CLOSED = Symbol('closed');
 
 /** The page is drawn (or being drawn) for the session of `token`; null: reading without one. */
 export function drawFor(token) {
   pageToken = token;
+}
+
+/**
+ * The page drawn is closed: until the next one is drawn (drawFor), the page calls of none are sent.
+ * A closed page may stay shown while the next one waits for who the tab's token is (whoami): what
+ * is asked there would be sent with the token of a session it was not drawn for, or none.
+ */
+export function closeDrawn() {
+  pageToken = CLOSED;
+}
+
+let closedPageHandler = () => {};
+/** `handler` hears that a call of a closed page (see closeDrawn) was not sent, with its `label`. */
+export function onClosedPageCall(handler) {
+  closedPageHandler = handler;
 }
 
 let sessionChangedHandler = () => {};
@@ -248,8 +267,14 @@ export function onSessionChanged(handler) {
  * the tab's session, and its token is no longer the tab's. It rejects, and the session-changed
  * handler has the page follow the tab's session, as the event stream does; given the call's
  * `label` (what the user asked for, as "Your save of ..."), the page says that it was not sent.
+ * Nor is a call of a page closed (closeDrawn) before the next one is drawn: the closed-page handler
+ * hears of it, with its `label`.
  */
 export async function call(method, path, { body, headers = {}, token = pageToken === undefined ? session.token() : pageToken, label = null } = {}) {
+  if (token === CLOSED) {
+    closedPageHandler(label);
+    throw new Error('This page was closed: nothing more is sent from it.');
+  }
   if (pageToken !== undefined && token === pageToken && token !== session.token()) {
     sessionChangedHandler(label);
     throw new Error('This tab was signed in or out in another page meanwhile.');

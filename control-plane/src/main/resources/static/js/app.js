@@ -1,7 +1,7 @@
 // Entry point: sign-in, the signed-in user's role, the live event stream and the routes
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
-import { ApiError, EventStream, call, drawFor, draftOwner, onSessionChanged, onUnauthorized, session } from './api.js';
+import { ApiError, EventStream, call, closeDrawn, drawFor, draftOwner, onClosedPageCall, onSessionChanged, onUnauthorized, session } from './api.js';
 import { announce, closeDialogs, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
@@ -57,6 +57,16 @@ onUnauthorized(() => {
 // A call it did not send for that (`label`: what the user asked for) is said to be not sent.
 onSessionChanged((label) => {
   if (state.role) followTheTabsSession(label);
+});
+
+// A page closed under the user may stay shown while the next one asks who the tab's token is: what
+// is asked there is not sent (it would act for a session the page was not drawn for), and is said
+// to be not sent.
+onClosedPageCall((label) => {
+  if (!label) return;
+  toast(state.role || !session.token()
+    ? `${label} was not sent: the page it was asked on is closed.`
+    : `${label} was not sent: this page is being drawn anew for the sign-in in another page of this tab.`, 'error');
 });
 
 /**
@@ -332,7 +342,6 @@ function signOut(message, note = null) {
   state.role = null;
   state.name = null;
   state.token = null;
-  drawFor(null);
   state.owner = null;
   state.drawnOwner = null;
   closePage();
@@ -343,14 +352,15 @@ function signOut(message, note = null) {
 /** Finds out who the token belongs to and what it may do, from the control plane's whoami. */
 async function identify() {
   state.token = session.token();
-  drawFor(state.token);
-  const me = (await call('GET', 'api/v1/whoami')).body || {};
+  // the page shown (if any) is not drawn for this token yet: enterApp draws one for it
+  const me = (await call('GET', 'api/v1/whoami', { token: state.token })).body || {};
   state.name = me.name && me.name !== 'anonymous' ? me.name : null;
   state.role = ['reader', 'writer', 'admin'].includes(me.role) ? me.role : 'reader';
   state.owner = draftOwner(state.token, typeof me.name === 'string' ? me.name : null);
 }
 
 function enterApp() {
+  drawFor(state.token);
   state.drawnFor = `${state.role} ${state.name}`;
   state.drawnOwner = state.owner;
   const signOutButton = document.getElementById('sign-out');
@@ -461,11 +471,13 @@ async function route() {
       return;
     }
     closePage();
+    drawFor(state.token);
     fill(crumbs, h('a', { href: '#/', text: 'Services' }), h('span', { class: 'sep', 'aria-hidden': 'true', text: '/' }),
       h('span', { 'aria-current': 'page', text: showHidden(service) }));
     state.page = new ServicePage(main, service, tab, context);
   } else {
     closePage();
+    drawFor(state.token);
     fill(crumbs, h('span', { 'aria-current': 'page', text: 'Services' }));
     state.page = new OverviewPage(main, context);
   }
@@ -495,8 +507,12 @@ async function mayLeave() {
   }
 }
 
-/** Closes the page drawn, and the confirm dialogs that asked about it. */
+/**
+ * Closes the page drawn, and the confirm dialogs that asked about it: it sends no more calls, until
+ * the next page is drawn (drawFor).
+ */
 function closePage() {
+  closeDrawn();
   closeDialogs();
   if (state.page && state.page.close) state.page.close();
   state.page = null;

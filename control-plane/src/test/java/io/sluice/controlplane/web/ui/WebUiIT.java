@@ -3760,6 +3760,72 @@ class WebUiIT {
   }
 
   /**
+   * Bob signs in in another page of the tab while alice's page is away; shown again, alice's page
+   * closes and asks who the tab's token is, the answer held. Meanwhile alice's page is still shown,
+   * and she deletes its rules: the deletion is not sent (it would be bob's, on a page drawn for
+   * alice) and the page says so; the rules stay, also once the page is drawn anew for bob.
+   */
+  @Test
+  void aDeletionAskedOnAClosedPageBeforeItIsDrawnAnewIsNotSent() {
+    String service = "delete-on-closed-page";
+    long revision = storeOrdersDocumentAs(service);
+    openEditorOf(service, revision);
+    awaitText(By.cssSelector("#who .who-name"), "alice");
+    js(
+        "const unheld = window.fetch;"
+            + " const held = window.__whoami = { waiting: false, writes: [], unheld };"
+            + " window.fetch = (input, init = {}) => {"
+            + "   const url = String(input);"
+            + "   if ((init.method || 'GET') !== 'GET') held.writes.push(init.method + ' ' + url);"
+            + "   if (url.includes('api/v1/whoami')) {"
+            + "     held.waiting = true;"
+            + "     return new Promise((go) => { held.release = () => go(unheld(input, init)); });"
+            + "   }"
+            + "   return unheld(input, init);"
+            + " };");
+    try {
+      leaveAndComeBack(
+          () -> js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN));
+      await("the page asks who the tab's token is")
+          .atMost(BOUND)
+          .until(() -> js("return window.__whoami.waiting") == Boolean.TRUE);
+      click(By.cssSelector("[data-test=delete-rules]"));
+      click(By.cssSelector("dialog [data-test=confirm]"));
+      await("the deletion is sent or said not to be")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  browser.findElement(By.id("toast")).getText().contains("was not sent")
+                      || !((List<?>) js("return window.__whoami.writes")).isEmpty());
+      assertThat((List<?>) js("return window.__whoami.writes")).isEmpty();
+      assertThat(browser.findElement(By.id("toast")).getText())
+          .isEqualTo(
+              "Your deletion of the rules of "
+                  + service
+                  + " was not sent: this page is being drawn anew for the sign-in in another page"
+                  + " of this tab.");
+      assertThat(liveRegionsSaying("was not sent")).isEqualTo(1);
+      js("window.__whoami.release()");
+      awaitText(By.cssSelector("#who .who-name"), "bob");
+      awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+      assertThat(
+              revisionOf(
+                  api(
+                      "GET",
+                      "/api/v1/services/" + service + "/rules",
+                      READER_TOKEN,
+                      null,
+                      Map.of())))
+          .isEqualTo(revision);
+    } finally {
+      js(
+          "if (window.__whoami) { window.__whoami.release?.(); window.fetch = window.__whoami.unheld; }");
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
    * instead of taking the refused token for a session ended in another page. Then another page of
