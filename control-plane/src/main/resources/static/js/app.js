@@ -41,8 +41,9 @@ onUnauthorized(() => {
   if (session.token()) {
     // The token was revoked or rotated under the user: unsaved edits wait for the next sign-in.
     const edits = keepUnsavedEdits('your session ended');
-    signOut('Your session ended: the token is no longer accepted.', edits
-      ? `Your session ended: the token is no longer accepted. ${keptNote(edits)}`
+    const saved = savedNote();
+    signOut('Your session ended: the token is no longer accepted.', edits || saved
+      ? ['Your session ended: the token is no longer accepted.', saved, edits && keptNote(edits)].filter(Boolean).join(' ')
       : null);
     return;
   }
@@ -96,6 +97,18 @@ function keptForNote({ service, kept }) {
   return kept
     ? `Your unsaved edits to the rules of ${service} are kept in this tab as a draft: they come back in the editor when you are signed in.`
     : keptNote({ service, kept });
+}
+
+/**
+ * What became of a save of the page's editor that went through and was being read back as the page
+ * closes (it says so on no page of its own then); null without one.
+ */
+function savedNote() {
+  const saved = state.page && state.page.savedMeanwhile ? state.page.savedMeanwhile() : null;
+  if (!saved) return null;
+  return saved.unchanged
+    ? `Your save of the rules of ${saved.service} went through, and wrote nothing: they are the same rules as revision ${saved.revision}.`
+    : `Your save of the rules of ${saved.service} went through: it is revision ${saved.revision}.`;
 }
 
 /** Says so when the edits of a page drawn anew could not be kept (`keepUnsavedEdits`). */
@@ -315,14 +328,19 @@ async function resume() {
 function followTheTabsSession(unsent = null) {
   // unsaved edits wait for the next sign-in, as when a token stops being accepted
   const edits = keepUnsavedEdits(session.token() ? 'the sign-in in another page of this tab' : 'your session ended');
+  // a save that went through as the page closes: its edits are no unsaved edits, nor kept
+  const saved = savedNote();
   if (!session.token()) {
     const why = unsent ? `${unsent} was not sent: this tab was signed out in another page meanwhile.` : 'Signed out in another page of this tab.';
-    signOut('Signed out in another page of this tab.', edits ? `${why} ${keptNote(edits)}` : unsent ? why : null);
+    signOut('Signed out in another page of this tab.', edits || unsent || saved
+      ? [why, saved, edits && keptNote(edits)].filter(Boolean).join(' ')
+      : null);
     return;
   }
-  if (unsent) {
+  if (unsent || saved) {
     // the page is drawn anew for the other sign-in: the toast says what became of the request
-    toast(`${unsent} was not sent: this tab was signed in again in another page meanwhile.${edits ? ` ${keptForNote(edits)}` : ''}`, 'error');
+    toast([unsent && `${unsent} was not sent: this tab was signed in again in another page meanwhile.`, saved, edits && keptForNote(edits)]
+      .filter(Boolean).join(' '), unsent ? 'error' : 'ok');
   } else {
     tellIfLost(edits);
   }

@@ -212,9 +212,23 @@ export class RulesPanel {
     this.closeReview();
   }
 
-  /** The edits as they are, for the next sign-in when the session ends under the user. */
+  /**
+   * The edits as they are, for the next sign-in when the session ends under the user; null when
+   * they are what a save under way stored (see savedMeanwhile), nothing typed since.
+   */
   unsavedDraft() {
+    const saved = this.wentThrough;
+    if (saved && this.textarea.value === saved.text && (this.comment ? this.comment.value.trim() : '') === saved.comment) return null;
     return { service: this.page.service, base: this.base, text: this.textarea.value, comment: this.comment ? this.comment.value : '' };
+  }
+
+  /**
+   * The save that went through and is being read back, as {revision, unchanged}: the page closed
+   * now tells of it in no outcome of its own. Null when there is none.
+   */
+  savedMeanwhile() {
+    const saved = this.wentThrough;
+    return saved ? { service: this.page.service, revision: saved.revision, unchanged: saved.unchanged } : null;
   }
 
   /**
@@ -585,11 +599,16 @@ export class RulesPanel {
     try {
       const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, { body: text, headers, label: `Your save of the rules of ${this.page.service}` });
       const revision = r.body?.revision ?? etagRevision(r.headers);
+      // the comment of a save that wrote nothing is in no history entry: it stays the user's
+      const recorded = r.body?.unchanged ? '' : comment;
+      // Stored: should the page be closed under the user while it is read back, the edits sent are
+      // no unsaved edits any more, and the page drawn anew says the save went through.
+      this.wentThrough = { revision, text, comment: recorded, unchanged: Boolean(r.body?.unchanged) };
       // What the control plane stored, not the editor's reading of what was sent: the stored form
       // spells every default out and holds a match's number as its text, and the editor's reading
       // is a JavaScript number, which rounds a whole number past 2^53. Kept as current, the rounded
       // value would be sent, and stored, with the next save of anything else.
-      const stored = await this.storedDocument(revision);
+      const stored = await this.storedDocument(revision).finally(() => { this.wentThrough = null; });
       const saved = stored ?? doc;
       // Typed into while the save was under way: those edits are the user's next ones, kept in the
       // editor on top of what was saved (unsaved, so leaving asks), not replaced by it.
@@ -598,9 +617,9 @@ export class RulesPanel {
       // one was answered or read back: the page's current revision is not set back to this one.
       const now = this.page.current?.revision;
       const overtaken = revision != null && now != null && now > revision;
-      // the comment of a save that wrote nothing is in no history entry: it stays the user's
-      const recorded = r.body?.unchanged ? '' : comment;
       settleSave(this, owner, this.page.service, { text, comment: recorded, baseRevision }, { revision, document: saved });
+      // closed while read back: the page drawn anew has said that the save went through
+      if (this.page.closed) return;
       if (r.body?.unchanged) {
         // the same rules as stored, only spelled differently (a default left out, keys reordered):
         // the server wrote nothing, so no history entry holds the comment and no rollout starts

@@ -115,6 +115,11 @@ export class ServicePage {
     return this.hasUnsavedEdits() ? this.rules.unsavedDraft() : null;
   }
 
+  /** The rules editor's save that went through as the page closed, unsaid (see RulesPanel). */
+  savedMeanwhile() {
+    return this.rules ? this.rules.savedMeanwhile() : null;
+  }
+
   /** Whether the page tells a reader that edits are kept as a draft for a writer's sign-in. */
   showsKeptDraft() {
     return Boolean(this.rules && this.rules.keptDraftShown);

@@ -2299,6 +2299,65 @@ class WebUiIT {
   }
 
   /**
+   * A writer's save is stored, and before the page reads it back another page of the tab signs out,
+   * then (signed in again) in as bob: the read-back is not sent, and the page drawn anew says that
+   * the save went through, as which revision, and keeps no draft of what it saved. Kept, the draft
+   * was said to be kept on the sign-in form while the save's answer dropped it.
+   */
+  @Test
+  void aSaveThatWentThroughBeforeTheTabsSessionChangedSaysSoAndKeepsNothing() {
+    String service = "saved-then-session-changed";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    try {
+      saveWithTheAnswerHeld(service, editor, documentFor(service, 0.2));
+      // the save's event is read with alice's token before the tab signs out
+      await().atMost(BOUND).until(() -> currentRevisionShown() > revision);
+      long saved = currentRevisionShown();
+      js("sessionStorage.removeItem('sluice.token');");
+      js("window.__answer.release()");
+      awaitText(
+          By.id("sign-in-error"),
+          "Signed out in another page of this tab. Your save of the rules of "
+              + service
+              + " went through: it is revision "
+              + saved
+              + ".");
+      assertThat(browser.findElement(By.id("sign-in-error")).getText()).doesNotContain("kept");
+      assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
+      assertThat(liveRegionsSaying("went through")).isEqualTo(1);
+      assertThat(
+              revisionOf(
+                  api(
+                      "GET",
+                      "/api/v1/services/" + service + "/rules",
+                      READER_TOKEN,
+                      null,
+                      Map.of())))
+          .isEqualTo(saved);
+
+      signIn(WRITER_TOKEN);
+      WebElement again = waitFor(By.id("rules-editor"));
+      await().atMost(BOUND).until(() -> currentRevisionShown() == saved);
+      saveWithTheAnswerHeld(service, again, documentFor(service, 0.3));
+      await().atMost(BOUND).until(() -> currentRevisionShown() > saved);
+      long next = currentRevisionShown();
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+      js("window.__answer.release()");
+      awaitText(By.cssSelector("#who .who-name"), "bob");
+      awaitText(
+          By.id("toast"),
+          "Your save of the rules of " + service + " went through: it is revision " + next + ".");
+      assertThat(browser.findElement(By.id("toast")).getText()).doesNotContain("kept");
+      assertThat(js("return sessionStorage.getItem('sluice.drafts');")).isNull();
+    } finally {
+      js("if (window.__answer) window.fetch = window.__answer.unheld;");
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * As in {@link #aSaveThatGoesThroughAfterItsEditsWereKeptLeavesOnlyLaterEditsUnsaved}, but the
    * save writes nothing (the same rules, a default left out): its comment is recorded nowhere, so
    * the draft keeps it for the writer's next sign-in, as the editor of a page still open keeps it.
