@@ -79,7 +79,7 @@ function keepUnsavedEdits(why) {
   const draft = state.page && state.page.unsavedDraft ? state.page.unsavedDraft() : null;
   if (!draft) return null;
   // kept for the session the page was drawn for: a later whoami may have answered for another
-  return { service: draft.service, kept: session.keepDraft(state.drawnOwner, { ...draft, why }) };
+  return { service: draft.service, owner: state.drawnOwner, kept: session.keepDraft(state.drawnOwner, { ...draft, why }) };
 }
 
 /** What became of the edits `keepUnsavedEdits` was given, for the sign-in form or a toast. */
@@ -90,13 +90,33 @@ function keptNote({ service, kept }) {
 }
 
 /**
- * What became of the edits `keepUnsavedEdits` was given when the page is drawn anew for the tab's
- * sign-in, which may be their user's (the editor then gives them back at once) or another's.
+ * What became of the edits `keepUnsavedEdits` was given when the page is drawn anew for another
+ * user's sign-in, or none yet (their own page of the service says so itself: see pageTellsOf).
  */
 function keptForNote({ service, kept }) {
   return kept
-    ? `Your unsaved edits to the rules of ${service} are kept in this tab as a draft: they come back in the editor when you are signed in.`
+    ? `Your unsaved edits to the rules of ${service} are kept in this tab as a draft: they come back in the editor when you sign in again with a token that may write.`
     : keptNote({ service, kept });
+}
+
+/**
+ * Whether the page drawn says itself what became of `edits` kept as a draft: their owner's page of
+ * their service, whose editor gives them back (a writer's) or says that they are kept (a reader's).
+ */
+function pageTellsOf(edits) {
+  return Boolean(edits && edits.kept && state.page instanceof ServicePage && state.page.service === edits.service
+    && state.drawnOwner === edits.owner);
+}
+
+/**
+ * Says, once the page is drawn anew for the tab's session (followTheTabsSession), what became of
+ * what its user asked for (`told`: a request not sent, a save that went through) and of the edits
+ * kept, in one toast; not the edits where the page drawn says it itself.
+ */
+function tellFollowed({ edits, told, error }) {
+  const tells = pageTellsOf(edits);
+  if (told) toast([told, edits && !tells && keptForNote(edits)].filter(Boolean).join(' '), error ? 'error' : 'ok');
+  else if (!tells) tellIfLost(edits);
 }
 
 /**
@@ -164,9 +184,14 @@ const START_RETRY_MAX_MS = 10000;
 
 start();
 
-/** Draws the page for the tab's session; `edits` kept from the page before are told of at a refusal. */
-async function start(edits = null) {
+/**
+ * Draws the page for the tab's session. `followed`: the page before followed the tab's session
+ * (followTheTabsSession) with {edits, told, error}, which are told of once it is known who the
+ * token is, in one message (see tellFollowed; on the sign-in form for a refused token).
+ */
+async function start(followed = null) {
   clearTimeout(startRetry.timer);
+  const edits = followed ? followed.edits : null;
   const token = session.token();
   if (!token) {
     showSignIn();
@@ -176,12 +201,16 @@ async function start(edits = null) {
     await identify();
     startRetry.delay = 0;
     enterApp();
+    if (followed) tellFollowed(followed);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       session.signOut();
-      showSignIn(`That token was not accepted.${edits ? ` ${keptNote(edits)}` : ''}`, { urgent: true });
+      // the form's note says all, read out once from there
+      showSignIn([followed && followed.told, 'That token was not accepted.', edits && keptNote(edits)].filter(Boolean).join(' '), { urgent: true });
       return;
     }
+    // the form says why no page is drawn; the toast what became of the page before's
+    if (followed) tellFollowed(followed);
     // No answer about the token (the control plane restarting, away, overloaded): that says nothing
     // against it, so it stays, and the page asks again until the control plane answers. The form
     // stays usable meanwhile: a token given there replaces this one.
@@ -337,17 +366,13 @@ function followTheTabsSession(unsent = null) {
       : null);
     return;
   }
-  if (unsent || saved) {
-    // the page is drawn anew for the other sign-in: the toast says what became of the request
-    toast([unsent && `${unsent} was not sent: this tab was signed in again in another page meanwhile.`, saved, edits && keptForNote(edits)]
-      .filter(Boolean).join(' '), unsent ? 'error' : 'ok');
-  } else {
-    tellIfLost(edits);
-  }
+  // told once the page is drawn anew for the other sign-in (or refused), as that page tells what
+  // it tells itself
+  const told = [unsent && `${unsent} was not sent: this tab was signed in again in another page meanwhile.`, saved].filter(Boolean).join(' ');
   stopLive();
   state.role = null;
   closePage();
-  start(edits);
+  start({ edits, told: told || null, error: Boolean(unsent) });
 }
 
 /**

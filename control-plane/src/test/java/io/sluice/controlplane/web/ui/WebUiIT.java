@@ -3791,6 +3791,96 @@ class WebUiIT {
   }
 
   /**
+   * A writer's save is not sent because another page of the tab signed in with a token the control
+   * plane refuses: the sign-in form says, once, that the save was not sent, that the token was not
+   * accepted and that the edits are kept; no toast says it again in other words.
+   */
+  @Test
+  void aSaveNotSentForARefusedSignInElsewhereIsToldOnceOnTheSignInForm() {
+    String service = "save-not-sent-refused";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    type(editor, documentFor(service, 0.2));
+    awaitText(By.id("editor-status"), "No problems found.");
+    click(By.cssSelector("[data-test=review]"));
+    js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-never-had');");
+    click(By.cssSelector("[data-test=save]"));
+    awaitText(
+        By.id("sign-in-error"),
+        "Your save of the rules of "
+            + service
+            + " was not sent: this tab was signed in again in another page meanwhile. That token"
+            + " was not accepted. Your unsaved edits to the rules of "
+            + service
+            + " are kept in this tab: sign in again to get them back.");
+    assertThat(liveRegionsSaying("kept")).isEqualTo(1);
+    assertThat(liveRegionsSaying("was not sent")).isEqualTo(1);
+    assertThat(
+            revisionOf(
+                api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())))
+        .isEqualTo(revision);
+    js("sessionStorage.removeItem('sluice.drafts');");
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * A writer's save is not sent because another page of the tab signed in as the same user with a
+   * token that may only read now: the reader's page drawn anew says that the edits are kept as a
+   * draft for a sign-in that may write, and the toast only that the save was not sent, so that
+   * "kept" is read out once, in the words true for a reader.
+   */
+  @Test
+  void aSaveNotSentForASignInElsewhereThatMayOnlyReadSaysOnceThatTheEditsAreKept()
+      throws Exception {
+    String service = "save-not-sent-reader";
+    long revision = storeOrdersDocumentAs(service);
+    String readOnly = "alice-read-only-token-for-the-ui-test-42";
+    try (OwnControlPlane own =
+        OwnControlPlane.start(HeldRequests.recording(WHOAMI), "alice", WRITER_TOKEN, "writer")) {
+      signInLive(own, "/#/service/" + service + "/rules");
+      awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+      editTheDefaultRatio();
+      awaitText(By.id("editor-status"), "No problems found.");
+      click(By.cssSelector("[data-test=review]"));
+      js(
+          "const unheld = window.fetch;"
+              + " const held = window.__whoami = { waiting: false };"
+              + " window.fetch = (input, init = {}) => {"
+              + "   if (String(input).includes('api/v1/whoami')) {"
+              + "     held.waiting = true;"
+              + "     return new Promise((go) => { held.release = () => go(unheld(input, init)); });"
+              + "   }"
+              + "   return unheld(input, init);"
+              + " };");
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", readOnly);
+      click(By.cssSelector("[data-test=save]"));
+      await().atMost(BOUND).until(() -> js("return window.__whoami.waiting") == Boolean.TRUE);
+      own.restart(HeldRequests.recording(WHOAMI), "alice", readOnly, "reader");
+      js("window.__whoami.release()");
+      awaitRole("reader");
+      awaitText(By.cssSelector("[data-test=draft-kept]"), "are kept as a draft");
+      awaitText(
+          By.id("toast"),
+          "Your save of the rules of "
+              + service
+              + " was not sent: this tab was signed in again in another page meanwhile.");
+      assertThat(browser.findElement(By.id("toast")).getText()).doesNotContain("kept");
+      assertThat(liveRegionsSaying("kept")).isEqualTo(1);
+      assertThat(
+              revisionOf(
+                  api(
+                      "GET",
+                      "/api/v1/services/" + service + "/rules",
+                      READER_TOKEN,
+                      null,
+                      Map.of())))
+          .isEqualTo(revision);
+      js("sessionStorage.removeItem('sluice.drafts');");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A writer confirms deleting a service's rules after another page of the tab signed in as bob:
    * the deletion is not sent, and the page drawn anew for bob says so, once; the rules stay.
    */
