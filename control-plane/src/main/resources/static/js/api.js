@@ -273,11 +273,11 @@ export function onSessionChanged(handler) {
 export async function call(method, path, { body, headers = {}, token = pageToken === undefined ? session.token() : pageToken, label = null } = {}) {
   if (token === CLOSED) {
     closedPageHandler(label);
-    throw new Error('This page was closed: nothing more is sent from it.');
+    throw notSent('This page was closed: nothing more is sent from it.');
   }
   if (pageToken !== undefined && token === pageToken && token !== session.token()) {
     sessionChangedHandler(label);
-    throw new Error('This tab was signed in or out in another page meanwhile.');
+    throw notSent('This tab was signed in or out in another page meanwhile.');
   }
   const init = { method, headers: { Accept: 'application/json, application/problem+json', ...headers } };
   if (token) init.headers.Authorization = `Bearer ${token}`;
@@ -302,6 +302,14 @@ export async function call(method, path, { body, headers = {}, token = pageToken
     throw new ApiError(response.status, parsed, response.headers);
   }
   return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/**
+ * The error of a call that was not sent (see call), with `notSent` set: the handler that heard of
+ * it has said so, given the call's label, and the caller need say nothing more.
+ */
+function notSent(message) {
+  return Object.assign(new Error(message), { notSent: true });
 }
 
 export const enc = encodeURIComponent;

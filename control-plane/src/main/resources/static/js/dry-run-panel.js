@@ -104,9 +104,12 @@ export class DryRunPanel {
       return;
     }
     try {
-      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/evaluate`, { body: draft ? withDocument(body, draft.text) : body });
+      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/evaluate`,
+        { body: draft ? withDocument(body, draft.text) : body, label: `Your dry run on the rules of ${this.page.service}` });
       this.show(body, r.body || {}, draft);
     } catch (e) {
+      // not sent (the tab's session changed meanwhile): said where the user is now
+      if (e.notSent) return;
       if (draft && e instanceof ApiError && e.status === 400 && e.validationErrors().length) {
         // Found only by the control plane (duplicate names, say).
         const errors = e.validationErrors();

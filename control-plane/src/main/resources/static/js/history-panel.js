@@ -164,11 +164,15 @@ export class HistoryPanel {
     const headers = seen != null ? { 'If-Match': `"${seen}"` } : { 'If-None-Match': '*' };
     if (text) Object.assign(headers, commentHeaders(text));
     try {
-      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`, { headers });
+      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`,
+        { headers, label: `Your rollback of ${this.page.service} to revision ${entry.revision}` });
       toast(`Rolled back to revision ${entry.revision}${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
       await this.page.refreshCurrent();
       await this.refresh();
     } catch (e) {
+      // not sent (the tab's session changed meanwhile): the page drawn anew, or the sign-in form,
+      // has said so
+      if (e.notSent) return;
       if (e instanceof ApiError && e.status === 412) {
         // someone saved, rolled back or deleted since: rolling back now would undo their change unseen
         await this.page.refreshCurrent();

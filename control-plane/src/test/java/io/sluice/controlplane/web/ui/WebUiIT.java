@@ -3975,6 +3975,53 @@ class WebUiIT {
   }
 
   /**
+   * A writer confirms a rollback after another page of the tab signed in as bob, then bob runs a
+   * dry run after alice signed in again elsewhere: neither is sent, and each time the page drawn
+   * anew says so in one toast, as for a save, not "Rollback failed" or "Dry run failed" with the
+   * reason the call gives; the rules stay as they were.
+   */
+  @Test
+  void aRollbackOrDryRunNotSentForASessionChangedElsewhereSaysSo() {
+    String service = "rollback-not-sent";
+    long first = storeOrdersDocumentAs(service);
+    long second = storeOrdersDocumentAs(service, 0.5);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
+    click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+    waitFor(By.cssSelector("dialog [data-test=confirm]"));
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.cssSelector("#who .who-name"), "bob");
+    awaitText(
+        By.id("toast"),
+        "Your rollback of "
+            + service
+            + " to revision "
+            + first
+            + " was not sent: this tab was signed in again in another page meanwhile.");
+    assertThat(liveRegionsSaying("was not sent")).isEqualTo(1);
+    assertThat(liveRegionsSaying("failed")).isZero();
+    assertThat(
+            revisionOf(
+                api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())))
+        .isEqualTo(second);
+
+    click(By.id("tab-dry-run"));
+    waitFor(By.cssSelector("[data-test=evaluate]"));
+    js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    click(By.cssSelector("[data-test=evaluate]"));
+    awaitText(By.cssSelector("#who .who-name"), "alice");
+    awaitText(
+        By.id("toast"),
+        "Your dry run on the rules of "
+            + service
+            + " was not sent: this tab was signed in again in another page meanwhile.");
+    assertThat(liveRegionsSaying("was not sent")).isEqualTo(1);
+    assertThat(liveRegionsSaying("failed")).isZero();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A page that continues without a token after a token was refused is shown again from the
    * back-forward cache: nothing changed in the tab meanwhile, so it stays a reader's page, live,
    * instead of taking the refused token for a session ended in another page. Then another page of
