@@ -372,6 +372,9 @@ function followTheTabsSession(unsent = null) {
   stopLive();
   state.role = null;
   closePage();
+  // the closed page stays shown until whoami answers: its sign-out would sign out the tab's new
+  // session, not the one it was drawn for, and drop the draft just kept for it (enterApp shows it)
+  document.getElementById('sign-out').hidden = true;
   start({ edits, told: told || null, error: Boolean(unsent) });
 }
 

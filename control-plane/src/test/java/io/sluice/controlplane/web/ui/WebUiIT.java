@@ -3975,6 +3975,59 @@ class WebUiIT {
   }
 
   /**
+   * Bob signs in in another page of the tab while alice's page, with unsaved edits, is away; shown
+   * again, the page keeps her edits as her draft and asks who the tab's token is, the answer held.
+   * Meanwhile the closed page offers no sign-out: its click signed out bob's session (a session the
+   * page was not drawn for) and dropped alice's draft just said to be kept.
+   */
+  @Test
+  void aClosedPageOffersNoSignOutBeforeItIsDrawnAnew() {
+    String service = "sign-out-on-closed-page";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    awaitText(By.cssSelector("#who .who-name"), "alice");
+    type(editor, documentFor(service, 0.2));
+    awaitText(By.id("editor-status"), "No problems found.");
+    js(
+        "const unheld = window.fetch;"
+            + " const held = window.__whoami = { waiting: false, unheld };"
+            + " window.fetch = (input, init = {}) => {"
+            + "   if (String(input).includes('api/v1/whoami')) {"
+            + "     held.waiting = true;"
+            + "     return new Promise((go) => { held.release = () => go(unheld(input, init)); });"
+            + "   }"
+            + "   return unheld(input, init);"
+            + " };");
+    try {
+      leaveAndComeBack(
+          () -> js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN));
+      await("the page asks who the tab's token is")
+          .atMost(BOUND)
+          .until(() -> js("return window.__whoami.waiting") == Boolean.TRUE);
+      assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
+          .contains("token:alice");
+      WebElement signOut = browser.findElement(By.id("sign-out"));
+      // what a user can click: a button shown
+      if (signOut.isDisplayed()) signOut.click();
+      assertThat(js("return sessionStorage.getItem('sluice.token');"))
+          .isEqualTo(OTHER_WRITER_TOKEN);
+      assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
+          .contains("token:alice");
+      js("window.__whoami.release()");
+      awaitText(By.cssSelector("#who .who-name"), "bob");
+      assertThat(browser.findElement(By.id("sign-out")).isDisplayed()).isTrue();
+      assertThat((String) js("return sessionStorage.getItem('sluice.drafts');"))
+          .contains("token:alice");
+    } finally {
+      js(
+          "if (window.__whoami) { window.__whoami.release?.(); window.fetch = window.__whoami.unheld; }");
+      js("sessionStorage.removeItem('sluice.drafts');");
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A writer confirms a rollback after another page of the tab signed in as bob, then bob runs a
    * dry run after alice signed in again elsewhere: neither is sent, and each time the page drawn
    * anew says so in one toast, as for a save, not "Rollback failed" or "Dry run failed" with the
