@@ -115,6 +115,9 @@ public final class LastKnownGoodStore {
   private final Path privateRoot;
   // the files whose last save failed: the warning is logged once per streak
   private final Set<Path> failingSaves = ConcurrentHashMap.newKeySet();
+  // the files whose save or delete was given up on as the directory hung, until the thread writes
+  // them: a delete that ends such a hang says so; it ends no streak of saves that failed
+  private final Set<Path> givenUp = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean swept = new AtomicBoolean();
   private final AtomicBoolean privateRootNoticed = new AtomicBoolean();
   // each service's latest save or delete not yet taken by the writing thread; see bounded()
@@ -300,6 +303,9 @@ public final class LastKnownGoodStore {
         }
       }
       return false;
+    } finally {
+      // the directory answered this save: what it said is the streak's now (see deleteNow)
+      givenUp.remove(target);
     }
   }
 
@@ -433,6 +439,7 @@ public final class LastKnownGoodStore {
       // the write the thread is in (this one, or one before it that holds it): later writes return
       // at once until the thread ends it, whatever the thread did while this caller gave up
       givenUpOn = writeInProgress;
+      givenUp.add(target);
       // like a failing save: once per streak, and the save that works again says so
       boolean first = failingSaves.add(target);
       logger.log(
@@ -674,13 +681,17 @@ public final class LastKnownGoodStore {
   private void deleteNow(String service) {
     Path path = file(service);
     if (!Files.isDirectory(directory)) {
+      givenUp.remove(path);
       return; // no directory, no snapshot (a directory that is a file is said by save and load)
     }
     // an older version's file for this service would otherwise bring the deleted rules back
     deleteLegacy(service);
     boolean done = !notAnotherServices(path, service) || deleteQuietly(path);
-    // a delete given up on as the directory hung was warned of as a save is: its end is said too
-    if (done && failingSaves.remove(path)) {
+    // a delete given up on as the directory hung was warned of as a save is: its end is said too,
+    // and only that (a save failing for another reason fails again at the next save). Read once
+    // the directory answered: the caller gives up while this thread is in the work above.
+    boolean hungBefore = givenUp.remove(path);
+    if (hungBefore && done && failingSaves.remove(path)) {
       logger.info("deleting last-known-good rules " + path + " works again");
     }
   }

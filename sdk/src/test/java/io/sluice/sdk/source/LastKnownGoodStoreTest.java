@@ -199,6 +199,39 @@ class LastKnownGoodStoreTest {
     }
   }
 
+  /**
+   * A delete does not end a streak of failing saves it was not part of: the saves of a snapshot
+   * that cannot be written (here, a canonical form larger than a load accepts; a full disk alike)
+   * go on failing after the service's documents were deleted, and the one WARNING stays the word
+   * until a save works. Before, the delete said "deleting … works again", and the next failing save
+   * warned anew: a WARNING and an INFO with every delete.
+   */
+  @Test
+  void aDeleteSaysNothingOfSavesThatKeepFailing() {
+    String applied = terseBreakers("orders", RuleCodec.MAX_DOCUMENT_BYTES - 16);
+    CompiledRules compiled =
+        CompiledRules.compile(
+            RuleCodec.parse(applied.getBytes(StandardCharsets.UTF_8)).orElseThrow());
+    ActiveRules tooLargeCanonically = new ActiveRules(compiled, 1, ActiveRules.Source.ETCD);
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.save("orders", tooLargeCanonically)).isFalse();
+      store.delete("orders");
+      assertThat(store.save("orders", tooLargeCanonically)).isFalse();
+
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.INFO.intValue())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getLevel()).isEqualTo(Level.WARNING);
+                assertThat(r.getMessage())
+                    .startsWith("could not save last-known-good rules to " + store.file("orders"));
+              });
+    }
+  }
+
   @Test
   void replacesTheSnapshotAtomicallyLeavingNoTemporaryFiles() throws Exception {
     LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
