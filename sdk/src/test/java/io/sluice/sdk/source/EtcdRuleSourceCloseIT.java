@@ -112,46 +112,17 @@ class EtcdRuleSourceCloseIT {
     etcd.server().put(EtcdKeys.defaults().rules(service), document("someone-else", 0.5));
     etcd.server().put(EtcdKeys.defaults().rules("_default"), document("_default", 0.25));
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
-    CountDownLatch stuck = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicReference<Thread> sourceThread = new AtomicReference<>();
-    List<ActiveRules> applied = new CopyOnWriteArrayList<>();
-    try (Client client = client()) {
+    try (Client client = client();
+        HeldInRejection held = new HeldInRejection()) {
       EtcdRuleSource source =
           EtcdRuleSource.builder(client, holder, service)
               .lastKnownGood(LastKnownGoodStore.builder(stateDir).build())
               .build();
-      source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onApplied(ActiveRules rules) {
-              applied.add(rules);
-            }
 
-            @Override
-            public void onRejected(RuleRejection rejection) {
-              sourceThread.set(Thread.currentThread());
-              stuck.countDown();
-              holdThroughInterrupts(release);
-            }
-          });
-      try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-        source.start();
-        assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-        source.close();
-        int linesAtClose = log.messages().size();
-
-        release.countDown();
-        sourceThread.get().join(AWAIT.toMillis());
-
-        assertThat(sourceThread.get().isAlive()).as("the abandoned thread ended").isFalse();
-        assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
-        assertThat(applied).isEmpty();
-        assertThat(stateDir).isEmptyDirectory();
-        assertThat(log.messages()).hasSize(linesAtClose);
-      } finally {
-        release.countDown();
-      }
+      assertThat(held.linesAfterClose(source)).isEmpty();
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(held.applied).isEmpty();
+      assertThat(stateDir).isEmptyDirectory();
     }
   }
 
@@ -175,35 +146,63 @@ class EtcdRuleSourceCloseIT {
             ActiveRules.Source.ETCD_DEFAULT);
     assertThat(store.save(service, ahead, defaultDocument)).isTrue();
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
-    CountDownLatch stuck = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicReference<Thread> sourceThread = new AtomicReference<>();
-    try (Client client = client()) {
+    try (Client client = client();
+        HeldInRejection held = new HeldInRejection()) {
       EtcdRuleSource source =
           EtcdRuleSource.builder(client, holder, service).lastKnownGood(store).build();
-      source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onRejected(RuleRejection rejection) {
-              sourceThread.set(Thread.currentThread());
-              stuck.countDown();
-              holdThroughInterrupts(release);
-            }
-          });
+
+      assertThat(held.linesAfterClose(source)).isEmpty();
+    }
+  }
+
+  /**
+   * Holds the source's thread in its first rejection, through interrupts, so that close() gives up
+   * on it; then lets the abandoned thread run to its end and tells what it logged meanwhile.
+   */
+  private static final class HeldInRejection implements RuleSourceListener, AutoCloseable {
+    final List<ActiveRules> applied = new CopyOnWriteArrayList<>();
+    private final CountDownLatch stuck = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final AtomicReference<Thread> sourceThread = new AtomicReference<>();
+
+    @Override
+    public void onApplied(ActiveRules rules) {
+      applied.add(rules);
+    }
+
+    @Override
+    public void onRejected(RuleRejection rejection) {
+      sourceThread.set(Thread.currentThread());
+      stuck.countDown();
+      holdThroughInterrupts(release);
+    }
+
+    /**
+     * Starts {@code source} with this as its listener, closes it while its thread is held here,
+     * then releases that thread and waits for it to end.
+     *
+     * @return the source's log lines from close() on
+     */
+    List<String> linesAfterClose(EtcdRuleSource source) throws InterruptedException {
+      source.addListener(this);
       try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
         source.start();
         assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
         source.close();
-        List<String> atClose = List.copyOf(log.messages());
+        int atClose = log.messages().size();
 
         release.countDown();
         sourceThread.get().join(AWAIT.toMillis());
 
         assertThat(sourceThread.get().isAlive()).as("the abandoned thread ended").isFalse();
-        assertThat(log.messages()).isEqualTo(atClose);
-      } finally {
-        release.countDown();
+        List<String> all = log.messages();
+        return List.copyOf(all.subList(atClose, all.size()));
       }
+    }
+
+    @Override
+    public void close() {
+      release.countDown();
     }
   }
 
