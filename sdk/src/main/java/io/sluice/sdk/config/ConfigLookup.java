@@ -31,6 +31,15 @@ public interface ConfigLookup {
    */
   String origin(String key);
 
+  /**
+   * How a message names {@code key} when it is not set but needed, by every name it could be given
+   * under: {@code sluice.etcd.user (SLUICE_ETCD_USER)} for a lookup that reads the environment too,
+   * the key alone by default.
+   */
+  default String missing(String key) {
+    return key;
+  }
+
   /** A lookup whose every value is named by its key (a system property, a configuration file). */
   static ConfigLookup of(Function<String, String> lookup) {
     Objects.requireNonNull(lookup, "lookup");
@@ -89,6 +98,11 @@ public interface ConfigLookup {
         return fromEnvironment != null && fromEnvironment.strip().equals(value.strip())
             ? PropertiesThenEnvironment.named(variable)
             : key;
+      }
+
+      @Override
+      public String missing(String key) {
+        return PropertiesThenEnvironment.keyAndVariable(key);
       }
     };
   }

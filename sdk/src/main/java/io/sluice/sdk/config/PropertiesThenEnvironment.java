@@ -25,6 +25,14 @@ final class PropertiesThenEnvironment implements Function<String, String>, Confi
     return "environment variable " + variable;
   }
 
+  /**
+   * How a message names a key that is not set: by both names it could be set under, {@code
+   * sluice.etcd.user (SLUICE_ETCD_USER)}.
+   */
+  static String keyAndVariable(String key) {
+    return key + " (" + ConfigKeys.environmentVariable(key) + ")";
+  }
+
   @Override
   public String apply(String key) {
     return value(key);
@@ -43,6 +51,11 @@ final class PropertiesThenEnvironment implements Function<String, String>, Confi
     }
     String variable = ConfigKeys.environmentVariable(key);
     return environment.apply(variable) == null ? key : named(variable);
+  }
+
+  @Override
+  public String missing(String key) {
+    return keyAndVariable(key);
   }
 
   private static boolean fromProperties(String value) {

@@ -56,7 +56,15 @@ public record SluiceConfig(
     Objects.requireNonNull(stateDir, "stateDir");
     List<String> given = etcdEndpoints.stream().map(URI::toString).toList();
     List<String> problems =
-        problems(given, namespace, etcdUser, etcdPassword, tls, rulesFile, serviceName, key -> key);
+        problems(
+            given,
+            namespace,
+            etcdUser,
+            etcdPassword,
+            tls,
+            rulesFile,
+            serviceName,
+            ConfigLookup.of(key -> null));
     if (!problems.isEmpty()) {
       throw invalid(problems);
     }
@@ -77,7 +85,7 @@ public record SluiceConfig(
    * Every problem of these settings, each naming the setting and the bad value.
    *
    * @param origins how a message names the setting of a key that is set ({@link
-   *     ConfigLookup#origin}); a key that is not set is named by itself
+   *     ConfigLookup#origin}) and one that is not ({@link ConfigLookup#missing})
    */
   private static List<String> problems(
       List<String> etcdEndpoints,
@@ -87,15 +95,15 @@ public record SluiceConfig(
       EtcdTls tls,
       Path rulesFile,
       String serviceName,
-      Function<String, String> origins) {
+      ConfigLookup origins) {
     List<String> errors =
         new ArrayList<>(
             EtcdEndpoints.check(
-                    etcdEndpoints, tlsSettings(tls), origins.apply(ConfigKeys.ETCD_ENDPOINTS))
+                    etcdEndpoints, tlsSettings(tls), origins.origin(ConfigKeys.ETCD_ENDPOINTS))
                 .problems());
     if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
       errors.add(
-          origins.apply(ConfigKeys.ETCD_NAMESPACE)
+          origins.origin(ConfigKeys.ETCD_NAMESPACE)
               + "="
               + namespace
               + ": must be a key prefix without spaces");
@@ -103,42 +111,42 @@ public record SluiceConfig(
     if ((etcdUser == null) != (etcdPassword == null)) {
       errors.add(
           etcdUser == null
-              ? origins.apply(ConfigKeys.ETCD_PASSWORD)
+              ? origins.origin(ConfigKeys.ETCD_PASSWORD)
                   + " is set but "
-                  + ConfigKeys.ETCD_USER
+                  + origins.missing(ConfigKeys.ETCD_USER)
                   + " is not"
-              : origins.apply(ConfigKeys.ETCD_USER)
+              : origins.origin(ConfigKeys.ETCD_USER)
                   + "="
                   + etcdUser
                   + " is set but "
-                  + ConfigKeys.ETCD_PASSWORD
+                  + origins.missing(ConfigKeys.ETCD_PASSWORD)
                   + " is not");
     }
     if (tls != null && (tls.certFile() == null) != (tls.keyFile() == null)) {
       errors.add(
           tls.certFile() == null
-              ? origins.apply(ConfigKeys.ETCD_TLS_KEY_FILE)
+              ? origins.origin(ConfigKeys.ETCD_TLS_KEY_FILE)
                   + "="
                   + tls.keyFile()
                   + " needs "
-                  + ConfigKeys.ETCD_TLS_CERT_FILE
-              : origins.apply(ConfigKeys.ETCD_TLS_CERT_FILE)
+                  + origins.missing(ConfigKeys.ETCD_TLS_CERT_FILE)
+              : origins.origin(ConfigKeys.ETCD_TLS_CERT_FILE)
                   + "="
                   + tls.certFile()
                   + " needs "
-                  + ConfigKeys.ETCD_TLS_KEY_FILE);
+                  + origins.missing(ConfigKeys.ETCD_TLS_KEY_FILE));
     }
     if (tls != null && tls.keyPassword() != null && tls.keyFile() == null) {
       errors.add(
-          origins.apply(ConfigKeys.ETCD_TLS_KEY_PASSWORD)
+          origins.origin(ConfigKeys.ETCD_TLS_KEY_PASSWORD)
               + " is set but "
-              + ConfigKeys.ETCD_TLS_KEY_FILE
+              + origins.missing(ConfigKeys.ETCD_TLS_KEY_FILE)
               + " is not");
     }
     if (rulesFile != null && rulesFile.getFileName() == null) {
       // the file's directory is watched: a root has none, and the rule source could not start
       errors.add(
-          origins.apply(ConfigKeys.RULES_FILE)
+          origins.origin(ConfigKeys.RULES_FILE)
               + "="
               + rulesFile
               + ": must name a file, not a root directory");
@@ -148,16 +156,16 @@ public record SluiceConfig(
             || serviceName.contains("/")
             || serviceName.strip().length() != serviceName.length())) {
       errors.add(
-          origins.apply(ConfigKeys.SERVICE_NAME)
+          origins.origin(ConfigKeys.SERVICE_NAME)
               + "="
               + serviceName
               + ": must be a non-blank name without '/' or surrounding spaces");
     }
     if (!etcdEndpoints.isEmpty() && serviceName == null) {
       errors.add(
-          ConfigKeys.SERVICE_NAME
+          origins.missing(ConfigKeys.SERVICE_NAME)
               + " is required when "
-              + origins.apply(ConfigKeys.ETCD_ENDPOINTS)
+              + origins.origin(ConfigKeys.ETCD_ENDPOINTS)
               + " is set: it selects the rule document");
     }
     return errors;
@@ -215,7 +223,7 @@ public record SluiceConfig(
   static SluiceConfig fromProperties(
       ConfigLookup lookup, Function<String, String> systemProperties) {
     Objects.requireNonNull(lookup, "lookup");
-    Builder builder = builder().systemProperties(systemProperties).origins(lookup::origin);
+    Builder builder = builder().systemProperties(systemProperties).origins(lookup);
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
@@ -473,12 +481,15 @@ public record SluiceConfig(
     private Path stateDir;
     private String serviceName;
     private Function<String, String> systemProperties = System::getProperty;
-    private Function<String, String> origins = key -> key;
+    private ConfigLookup origins = ConfigLookup.of(key -> null);
 
     private Builder() {}
 
-    /** How messages name the setting of a key ({@link ConfigLookup#origin}); the key by default. */
-    Builder origins(Function<String, String> origins) {
+    /**
+     * How messages name the setting of a key ({@link ConfigLookup#origin}, {@link
+     * ConfigLookup#missing}); the key by default.
+     */
+    Builder origins(ConfigLookup origins) {
       this.origins = Objects.requireNonNull(origins, "origins");
       return this;
     }

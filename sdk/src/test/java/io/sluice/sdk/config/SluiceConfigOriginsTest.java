@@ -26,7 +26,10 @@ class SluiceConfigOriginsTest {
   /** {@code <key>} in an expected message stands for where the key's value was set. */
   private static final Pattern SETTING = Pattern.compile("<([a-z.-]+)>");
 
-  /** Each error SluiceConfig reports: the settings (by key), and the message expected. */
+  /**
+   * Each error SluiceConfig reports: the settings (by key), and the message expected. A setting
+   * that is missing is named by both names it could be given under, wherever the others were set.
+   */
   static Stream<Arguments> everyError() {
     return Stream.of(
         error(
@@ -51,23 +54,24 @@ class SluiceConfigOriginsTest {
         error(
             "password without a user",
             Map.of("sluice.etcd.password", "secret"),
-            "<sluice.etcd.password> is set but sluice.etcd.user is not"),
+            "<sluice.etcd.password> is set but sluice.etcd.user (SLUICE_ETCD_USER) is not"),
         error(
             "user without a password",
             Map.of("sluice.etcd.user", "agent"),
-            "<sluice.etcd.user>=agent is set but sluice.etcd.password is not"),
+            "<sluice.etcd.user>=agent is set but sluice.etcd.password (SLUICE_ETCD_PASSWORD) is not"),
         error(
             "certificate without a key",
             Map.of("sluice.etcd.tls.cert-file", "/c.pem"),
-            "<sluice.etcd.tls.cert-file>=/c.pem needs sluice.etcd.tls.key-file"),
+            "<sluice.etcd.tls.cert-file>=/c.pem needs sluice.etcd.tls.key-file (SLUICE_ETCD_TLS_KEY_FILE)"),
         error(
             "key without a certificate",
             Map.of("sluice.etcd.tls.key-file", "/k.pem"),
-            "<sluice.etcd.tls.key-file>=/k.pem needs sluice.etcd.tls.cert-file"),
+            "<sluice.etcd.tls.key-file>=/k.pem needs sluice.etcd.tls.cert-file (SLUICE_ETCD_TLS_CERT_FILE)"),
         error(
             "key password without a key",
             Map.of("sluice.etcd.tls.key-password", "p", "sluice.etcd.tls.enabled", "true"),
-            "<sluice.etcd.tls.key-password> is set but sluice.etcd.tls.key-file is not"),
+            "<sluice.etcd.tls.key-password> is set but sluice.etcd.tls.key-file"
+                + " (SLUICE_ETCD_TLS_KEY_FILE) is not"),
         error(
             "TLS enabled neither true nor false",
             Map.of("sluice.etcd.tls.enabled", "yes"),
@@ -110,7 +114,7 @@ class SluiceConfigOriginsTest {
         error(
             "endpoints without a service name",
             Map.of("sluice.etcd.endpoints", "http://e:2379"),
-            "otel.service.name is required when <sluice.etcd.endpoints> is set"));
+            "otel.service.name (OTEL_SERVICE_NAME) is required when <sluice.etcd.endpoints> is set"));
   }
 
   private static Arguments error(String name, Map<String, String> settings, String expected) {
@@ -188,10 +192,27 @@ class SluiceConfigOriginsTest {
   }
 
   @Test
+  void aMergedLookupNamesAMissingSettingByItsKeyAndItsVariable() {
+    // the agent's lookup: a user who configures by environment variables looks for
+    // OTEL_SERVICE_NAME
+    Map<String, String> merged = Map.of("sluice.etcd.endpoints", "http://e:2379");
+
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.fromProperties(
+                    ConfigLookup.withOrigins(merged::get, merged::get, key -> null)))
+        .hasMessageContaining(
+            "\n  - otel.service.name (OTEL_SERVICE_NAME) is required when sluice.etcd.endpoints is"
+                + " set");
+  }
+
+  @Test
   void aPlainFunctionLookupNamesEveryValueByItsKey() {
     assertThatThrownBy(
             () -> SluiceConfig.fromProperties(Map.of("sluice.etcd.endpoints", "foo")::get))
         .hasMessageContaining("\n  - sluice.etcd.endpoints=foo: needs a scheme");
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(Map.of("sluice.etcd.user", "agent")::get))
+        .hasMessageContaining("sluice.etcd.user=agent is set but sluice.etcd.password is not");
   }
 
   private static String expected(String template, Function<String, String> origin) {
