@@ -9,7 +9,6 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.breaker.BreakerRegistry;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.config.ConfigKeys;
-import io.sluice.sdk.config.ConfigLookup;
 import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.LastKnownGoodStore;
@@ -134,10 +133,7 @@ final class SluiceAgent {
       // OpenTelemetry merged system properties, environment variables and its configuration file:
       // a refused value is named where it was set, so the user looks in the right place
       return SluiceConfig.fromProperties(
-          ConfigLookup.withOrigins(
-              key -> key.equals(ConfigKeys.SERVICE_NAME) ? serviceName : properties.getString(key),
-              System::getProperty,
-              System::getenv));
+          new AgentConfigLookup(properties, serviceName, System::getProperty, System::getenv));
     } catch (IllegalArgumentException e) {
       logger.warning(
           "Sluice: invalid configuration, running without etcd or a rules file: " + e.getMessage());

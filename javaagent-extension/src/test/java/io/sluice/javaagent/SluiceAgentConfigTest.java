@@ -1,8 +1,11 @@
 package io.sluice.javaagent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.sluice.sdk.config.SluiceConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,6 +21,49 @@ class SluiceAgentConfigTest {
                         "otel.service.name", "orders",
                         "otel.resource.attributes", "service.name=ignored,team=a"))))
         .isEqualTo("orders");
+  }
+
+  @Test
+  void aRefusedServiceNameFromTheResourceAttributesIsNamedThere() {
+    // the user set no otel.service.name: naming it sent them looking for a setting they never made
+    ConfigProperties properties =
+        DefaultConfigProperties.createFromMap(
+            Map.of("otel.resource.attributes", "team=a,service.name=team/orders"));
+
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(lookup(properties, Map.of(), Map.of())))
+        .hasMessageContaining(
+            "\n  - otel.resource.attributes entry service.name=team/orders: must be a non-blank"
+                + " name")
+        .message()
+        .doesNotContain("otel.service.name");
+    Map<String, String> environment =
+        Map.of("OTEL_RESOURCE_ATTRIBUTES", "team=a,service.name=team/orders");
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(lookup(properties, Map.of(), environment)))
+        .hasMessageContaining(
+            "\n  - environment variable OTEL_RESOURCE_ATTRIBUTES entry service.name=team/orders:");
+  }
+
+  @Test
+  void aRefusedOtelServiceNameIsNamedAsEverWhenTheResourceAttributesNameTheServiceToo() {
+    ConfigProperties properties =
+        DefaultConfigProperties.createFromMap(
+            Map.of(
+                "otel.service.name", "team/orders",
+                "otel.resource.attributes", "service.name=orders"));
+
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.fromProperties(
+                    lookup(properties, Map.of(), Map.of("OTEL_SERVICE_NAME", "team/orders"))))
+        .hasMessageContaining("\n  - environment variable OTEL_SERVICE_NAME=team/orders: must be")
+        .message()
+        .doesNotContain("otel.resource.attributes");
+  }
+
+  private static AgentConfigLookup lookup(
+      ConfigProperties properties, Map<String, String> system, Map<String, String> environment) {
+    return new AgentConfigLookup(
+        properties, SluiceAgent.serviceName(properties), system::get, environment::get);
   }
 
   @Test

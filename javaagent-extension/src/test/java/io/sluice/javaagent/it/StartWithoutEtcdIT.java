@@ -162,6 +162,26 @@ class StartWithoutEtcdIT {
   }
 
   @Test
+  void aRefusedServiceNameFromTheResourceAttributesIsNamedWhereItWasSet() throws Exception {
+    // the user set no otel.service.name, and looked for it in vain
+    Map<String, String> properties = AgentApp.withoutExporters("unused");
+    properties.remove("otel.service.name");
+    try (AgentApp app =
+        AgentApp.startWithEnvironment(
+            AgentApp.sluiceAgentJar(),
+            properties,
+            Map.of("OTEL_RESOURCE_ATTRIBUTES", "service.name=team/orders"))) {
+      assertThat(app.healthy()).isTrue();
+      assertThat(app.log())
+          .contains(
+              "Sluice: invalid configuration, running without etcd or a rules file: invalid"
+                  + " Sluice configuration:\n  - environment variable OTEL_RESOURCE_ATTRIBUTES"
+                  + " entry service.name=team/orders: must be a non-blank name")
+          .doesNotContain("otel.service.name=");
+    }
+  }
+
+  @Test
   void theBundledEtcdClientsRetriesStayOutOfTheAppsLog(@TempDir Path stateDir) throws Exception {
     int refused = LoopbackPorts.refused();
     Map<String, String> properties = AgentApp.withoutExporters("it-quiet");
