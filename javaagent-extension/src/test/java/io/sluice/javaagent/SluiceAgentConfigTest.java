@@ -60,6 +60,17 @@ class SluiceAgentConfigTest {
         .doesNotContain("otel.resource.attributes");
   }
 
+  @Test
+  void aMissingServiceNameIsNamedByItsKeyAndItsVariable() {
+    ConfigProperties properties =
+        DefaultConfigProperties.createFromMap(Map.of("sluice.etcd.endpoints", "http://e:2379"));
+
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(lookup(properties, Map.of(), Map.of())))
+        .hasMessageContaining(
+            "\n  - otel.service.name (OTEL_SERVICE_NAME) is required when sluice.etcd.endpoints is"
+                + " set");
+  }
+
   private static AgentConfigLookup lookup(
       ConfigProperties properties, Map<String, String> system, Map<String, String> environment) {
     return new AgentConfigLookup(
