@@ -83,7 +83,10 @@ public final class EtcdClientFactory {
   public static ClientBuilder builder(SluiceConfig config) {
     if (!config.usesEtcd()) {
       throw new IllegalArgumentException(
-          ConfigKeys.ETCD_ENDPOINTS + " is not set: there is no etcd to connect to");
+          ConfigKeys.ETCD_ENDPOINTS
+              + " ("
+              + ConfigKeys.environmentVariable(ConfigKeys.ETCD_ENDPOINTS)
+              + ") is not set: there is no etcd to connect to");
     }
     ClientBuilder builder =
         Client.builder()

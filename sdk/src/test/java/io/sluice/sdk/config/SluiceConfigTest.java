@@ -483,7 +483,8 @@ class SluiceConfigTest {
   @Test
   void refusesToBuildAClientWithoutEndpoints() {
     assertThatThrownBy(() -> EtcdClientFactory.create(SluiceConfig.builder().build()))
-        .hasMessageContaining("sluice.etcd.endpoints is not set");
+        .hasMessageContaining(
+            "sluice.etcd.endpoints (SLUICE_ETCD_ENDPOINTS) is not set: there is no etcd");
   }
 
   @Test
