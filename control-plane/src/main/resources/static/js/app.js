@@ -250,6 +250,7 @@ function showSignIn(message, { urgent = false } = {}) {
     spellcheck: 'false',
     'aria-describedby': 'token-help',
   });
+  releaseMain();
   // no live region: inserted with its text, it would not be read out everywhere (see announce)
   const error = h('p', { id: 'sign-in-error', class: 'form-error' }, showHidden(message || ''));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', text: 'Sign in' });
@@ -407,6 +408,7 @@ async function identify() {
 
 function enterApp() {
   drawFor(state.token);
+  releaseMain();
   state.drawnFor = `${state.role} ${state.name}`;
   state.drawnOwner = state.owner;
   const signOutButton = document.getElementById('sign-out');
@@ -518,12 +520,14 @@ async function route() {
     }
     closePage();
     drawFor(state.token);
+    releaseMain();
     fill(crumbs, h('a', { href: '#/', text: 'Services' }), h('span', { class: 'sep', 'aria-hidden': 'true', text: '/' }),
       h('span', { 'aria-current': 'page', text: showHidden(service) }));
     state.page = new ServicePage(main, service, tab, context);
   } else {
     closePage();
     drawFor(state.token);
+    releaseMain();
     fill(crumbs, h('span', { 'aria-current': 'page', text: 'Services' }));
     state.page = new OverviewPage(main, context);
   }
@@ -559,7 +563,25 @@ async function mayLeave() {
  */
 function closePage() {
   closeDrawn();
+  holdMain();
   closeDialogs();
   if (state.page && state.page.close) state.page.close();
   state.page = null;
+}
+
+/**
+ * A closed page may stay shown while the next one waits for who the tab's token is (whoami): its
+ * content is made inert (nothing typed or clicked there, where it would be kept or sent for a
+ * session the page is no longer drawn for) and marked busy, until the next page or the sign-in form
+ * is drawn (releaseMain).
+ */
+function holdMain() {
+  main.inert = true;
+  main.setAttribute('aria-busy', 'true');
+}
+
+/** Makes the page's content live again: the next page, or the sign-in form, is drawn in it. */
+function releaseMain() {
+  main.inert = false;
+  main.removeAttribute('aria-busy');
 }
