@@ -217,9 +217,17 @@ export class RulesPanel {
    * they are what a save under way stored (see savedMeanwhile), nothing typed since.
    */
   unsavedDraft() {
-    const saved = this.wentThrough;
-    if (saved && this.textarea.value === saved.text && (this.comment ? this.comment.value.trim() : '') === saved.comment) return null;
+    if (this.holdsWhatWentThrough()) return null;
     return { service: this.page.service, base: this.base, text: this.textarea.value, comment: this.comment ? this.comment.value : '' };
+  }
+
+  /**
+   * Whether the editor holds exactly what a save that went through, and is being read back, stored
+   * (text and comment): no unsaved edits, though not the base yet.
+   */
+  holdsWhatWentThrough() {
+    const saved = this.wentThrough;
+    return Boolean(saved && this.textarea.value === saved.text && (this.comment ? this.comment.value.trim() : '') === saved.comment);
   }
 
   /**
@@ -320,7 +328,7 @@ export class RulesPanel {
 
   /** Whether the editor holds text or a comment that leaving would lose. */
   hasUnsavedEdits() {
-    if (!this.base || !this.editable) return false;
+    if (!this.base || !this.editable || this.holdsWhatWentThrough()) return false;
     return this.dirty() || Boolean(this.comment && this.comment.value.trim());
   }
 

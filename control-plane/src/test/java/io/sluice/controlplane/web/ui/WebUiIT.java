@@ -2216,6 +2216,49 @@ class WebUiIT {
   }
 
   /**
+   * A save went through and is being read back: the editor holds exactly what was saved, which is
+   * no unsaved edit, so neither a reload nor leaving the page asks about losing it; what is typed
+   * on top of it still counts.
+   */
+  @Test
+  void aSaveBeingReadBackIsNoUnsavedEdit() {
+    String service = "saved-read-back-not-unsaved";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    try {
+      String saved = documentFor(service, 0.2);
+      saveWithTheReadBackHeld(service, editor, saved);
+      assertThat(beforeUnloadIsRefused()).isFalse();
+      type(editor, documentFor(service, 0.3));
+      assertThat(beforeUnloadIsRefused()).isTrue();
+      type(editor, saved);
+      assertThat(beforeUnloadIsRefused()).isFalse();
+      click(By.cssSelector("#crumbs a[href='#/']"));
+      await("the overview is drawn")
+          .atMost(BOUND)
+          .until(() -> browser.findElements(By.id("rules-editor")).isEmpty());
+      assertThat(browser.findElements(By.cssSelector("dialog[open]"))).isEmpty();
+      js("window.__readBack.release()");
+      await("the save is stored")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  revisionOf(
+                          api(
+                              "GET",
+                              "/api/v1/services/" + service + "/rules",
+                              READER_TOKEN,
+                              null,
+                              Map.of()))
+                      > revision);
+    } finally {
+      js(
+          "if (window.__readBack) { window.__readBack.release?.(); window.fetch = window.__readBack.unheld; }");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * The editor is typed into while its save is answered and read back (an impatient writer goes on
    * with the next change): those edits stay in the editor as unsaved ones on top of the saved
    * revision, not replaced by what was saved.
