@@ -25,19 +25,23 @@ const editors = new Set();
  * A save succeeded that was under way when its page was closed under the user (the session ended,
  * the page was drawn anew) and its edits kept as `owner`'s draft: what it saved is no unsaved edit.
  * The draft still kept goes (or, typed on after the save began, now starts from what was saved);
- * an editor that has restored it already is told the same.
+ * an editor that has restored it already is told the same. Returns whether such an editor says
+ * that the save went through.
  */
 function settleSave(from, owner, service, sent, saved) {
-  if (!owner) return;
+  if (!owner) return false;
   session.settleDraft(owner, service, sent, saved);
+  let told = false;
   for (const editor of editors) {
     if (editor.page.closed) {
       editors.delete(editor);
     } else if (editor !== from && editor.page.service === service && editor.restoredFor === owner
       && (editor.base?.revision ?? null) === (sent.baseRevision ?? null)) {
       editor.settleRestored(sent, saved);
+      told = true;
     }
   }
+  return told;
 }
 
 /**
@@ -609,6 +613,17 @@ export class RulesPanel {
       const revision = r.body?.revision ?? etagRevision(r.headers);
       // the comment of a save that wrote nothing is in no history entry: it stays the user's
       const recorded = r.body?.unchanged ? '' : comment;
+      if (this.page.closed) {
+        // Closed under the user while the save was sent: its edits were said to be kept as a draft,
+        // which the answer settles. Said here (an editor that restored the draft says it itself).
+        const sent = { text, comment: recorded, baseRevision };
+        if (!settleSave(this, owner, this.page.service, sent, { revision, document: doc })) {
+          toast(r.body?.unchanged
+            ? `Your save of the rules of ${this.page.service}, under way when the page closed, went through and wrote nothing: they are the same rules as revision ${revision}.`
+            : `Your save of the rules of ${this.page.service}, under way when the page closed, went through: it is revision ${revision}.`, 'ok');
+        }
+        return;
+      }
       // Stored: should the page be closed under the user while it is read back, the edits sent are
       // no unsaved edits any more, and the page drawn anew says the save went through.
       this.wentThrough = { revision, text, comment: recorded, unchanged: Boolean(r.body?.unchanged) };

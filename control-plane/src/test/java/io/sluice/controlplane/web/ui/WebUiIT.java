@@ -2291,11 +2291,12 @@ class WebUiIT {
 
   /**
    * The session ends under a writer while their save is under way (stored, its answer not yet in):
-   * the edits are kept as a draft, then the save's answer comes. Signed in again, the writer is not
-   * offered what was saved as unsaved edits: the draft is gone, the editor holds the saved
-   * revision. The second time the writer signs in again before the answer comes, with the draft
-   * (and what they typed after the save began) back in the editor: the answer makes the saved
-   * revision the draft's base, and only what was typed since stays unsaved.
+   * the edits are kept as a draft, then the save's answer comes, which is said (the sign-in form
+   * said the edits are kept). Signed in again, the writer is not offered what was saved as unsaved
+   * edits: the draft is gone, the editor holds the saved revision. The second time the writer signs
+   * in again before the answer comes, with the draft (and what they typed after the save began)
+   * back in the editor: the answer makes the saved revision the draft's base, and only what was
+   * typed since stays unsaved.
    */
   @Test
   void aSaveThatGoesThroughAfterItsEditsWereKeptLeavesOnlyLaterEditsUnsaved() {
@@ -2309,11 +2310,21 @@ class WebUiIT {
       await("the kept draft of the saved edits goes")
           .atMost(BOUND)
           .until(() -> js("return sessionStorage.getItem('sluice.drafts');") == null);
+      // the sign-in form said the edits are kept: that they went through after all is said too
+      awaitText(By.id("toast"), "under way when the page closed, went through: it is revision ");
+      String told = browser.findElement(By.id("toast")).getText();
       signIn(WRITER_TOKEN);
       awaitRole("writer");
       click(By.id("tab-rules"));
       await().atMost(BOUND).until(() -> currentRevisionShown() > revision);
       long saved = currentRevisionShown();
+      assertThat(told)
+          .isEqualTo(
+              "Your save of the rules of "
+                  + service
+                  + ", under way when the page closed, went through: it is revision "
+                  + saved
+                  + ".");
       WebElement again = waitFor(By.id("rules-editor"));
       await().atMost(BOUND).until(() -> again.getAttribute("value").contains("\"ratio\": 0.2"));
       assertThat(browser.findElements(By.cssSelector("[data-test=draft-restored]"))).isEmpty();
@@ -2327,8 +2338,13 @@ class WebUiIT {
       awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + saved);
       WebElement restored = waitFor(By.id("rules-editor"));
       assertThat(restored.getAttribute("value")).isEqualTo(later);
+      // the toast of the first save may still be shown
+      js("document.getElementById('toast').textContent = '';");
       js("window.__answer.release()");
       awaitText(By.cssSelector("[data-test=draft-saved]"), "What you changed since is not saved");
+      // the page that restored the draft says it went through, not a toast as well
+      assertThat(browser.findElement(By.id("toast")).getText())
+          .doesNotContain("under way when the page closed");
       await().atMost(BOUND).until(() -> currentRevisionShown() > saved);
       assertThat(restored.getAttribute("value")).isEqualTo(later);
       assertThat(browser.findElement(By.cssSelector("[data-test=newer]")).isDisplayed()).isFalse();
