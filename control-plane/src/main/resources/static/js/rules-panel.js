@@ -313,8 +313,11 @@ export class RulesPanel {
 
   /** Asks before throwing edits away; a clean editor is just reset. */
   async discard() {
+    // A save that went through is being read back: the editor goes back to what it stored (its
+    // base once read back), not to the revision before it, which would stay as unsaved edits on it.
+    const saved = this.wentThrough;
     if (this.hasUnsavedEdits()) {
-      const revision = this.page.current?.revision;
+      const revision = saved ? saved.revision : this.page.current?.revision;
       const ok = await confirmDialog({
         title: 'Discard your edits?',
         message: `The editor goes back to ${revision == null ? 'the starter document' : `revision ${revision}`}; your changes and comment are lost.`,
@@ -325,6 +328,11 @@ export class RulesPanel {
         this.textarea.focus();
         return;
       }
+    }
+    if (saved && saved === this.wentThrough) {
+      this.comment.value = saved.comment;
+      this.setText(saved.text);
+      return;
     }
     this.comment.value = '';
     this.resetEditor();

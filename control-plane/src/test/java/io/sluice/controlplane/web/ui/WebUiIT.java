@@ -2259,6 +2259,34 @@ class WebUiIT {
   }
 
   /**
+   * "Discard edits" while a save that went through is read back, on a page that has not heard of
+   * the saved revision yet (its event stream closed): the editor goes back to what was saved, which
+   * is its base once read back, not to the revision before it, which stayed as unsaved edits on top
+   * of the saved revision (a next save would have undone this one).
+   */
+  @Test
+  void discardWhileASaveIsReadBackKeepsWhatWasSaved() {
+    String service = "discard-during-read-back";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    try {
+      // the save's event is not heard: the page's current revision is the one before the save
+      js("window.dispatchEvent(new Event('pagehide'))");
+      saveWithTheReadBackHeld(service, editor, documentFor(service, 0.2));
+      click(By.cssSelector("[data-test=discard]"));
+      assertThat(browser.findElements(By.cssSelector("dialog[open]"))).isEmpty();
+      js("window.__readBack.release()");
+      awaitText(By.cssSelector("[data-test=saved]"), "Saved as revision");
+      assertThat(beforeUnloadIsRefused()).isFalse();
+      assertThat(editor.getDomProperty("value")).contains("\"ratio\": 0.2");
+    } finally {
+      js(
+          "if (window.__readBack) { window.__readBack.release?.(); window.fetch = window.__readBack.unheld; }");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * The editor is typed into while its save is answered and read back (an impatient writer goes on
    * with the next change): those edits stay in the editor as unsaved ones on top of the saved
    * revision, not replaced by what was saved.
