@@ -153,14 +153,8 @@ class DemoScriptIT {
   @Test
   void theNextRunDeletesTheCopiesOfARunKilledBeforeItStartedAnything() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
-    Path runs = Files.createDirectories(root.resolve("demo-mesh/target/demo-runs"));
-    Path tmp = Files.createTempDirectory(runs, "killed-");
-    Path bin = Files.createDirectories(runs.resolve(tmp.getFileName() + "-bin"));
-    Path cp = bin.resolve("cp");
-    Files.writeString(cp, "#!/bin/sh\n/bin/cp \"$@\" || exit 1\nkill -KILL $PPID\n");
-    assertThat(cp.toFile().setExecutable(true)).isTrue();
-    Map<String, String> environment =
-        Map.of("TMPDIR", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH"));
+    Path tmp = runsDirectory(root, "killed-");
+    Map<String, String> environment = withCp(tmp, "/bin/cp \"$@\" || exit 1\nkill -KILL $PPID\n");
 
     RunningDemo killed = RunningDemo.start(root, environment, "--no-agent");
     assertThat(killed.awaitExit(Duration.ofSeconds(60))).as("killed after its copy").isTrue();
@@ -187,16 +181,11 @@ class DemoScriptIT {
   @Test
   void aJarCopiedWhileABuildWritesItIsSaidSoBeforeAnythingStarts() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
-    Path runs = Files.createDirectories(root.resolve("demo-mesh/target/demo-runs"));
-    Path tmp = Files.createTempDirectory(runs, "torn-");
-    Path bin = Files.createDirectories(runs.resolve(tmp.getFileName() + "-bin"));
-    Path cp = bin.resolve("cp");
-    Files.writeString(cp, "#!/bin/sh\n/bin/cp \"$@\" && head -c 1000 \"$1\" >\"$2\"\n");
-    assertThat(cp.toFile().setExecutable(true)).isTrue();
+    Path tmp = runsDirectory(root, "torn-");
     demo =
         RunningDemo.start(
             root,
-            Map.of("TMPDIR", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH")),
+            withCp(tmp, "/bin/cp \"$@\" && head -c 1000 \"$1\" >\"$2\"\n"),
             "--no-agent",
             "--check");
 
@@ -211,6 +200,26 @@ class DemoScriptIT {
     Path run = runDirectories(tmp).get(0);
     assertThat(run.resolve("pids")).as("nothing started").doesNotExist();
     assertThat(run.resolve("jars")).as("the copies are deleted on exit").doesNotExist();
+  }
+
+  /**
+   * A new temporary directory for demo.sh under the build's demo runs, named from {@code prefix}.
+   */
+  private static Path runsDirectory(Path root, String prefix) throws IOException {
+    return Files.createTempDirectory(
+        Files.createDirectories(root.resolve("demo-mesh/target/demo-runs")), prefix);
+  }
+
+  /**
+   * demo.sh's environment with {@code tmp} as its temporary directory and, first on the PATH, a
+   * {@code cp} that runs {@code script} (a shell script's lines after its first).
+   */
+  private static Map<String, String> withCp(Path tmp, String script) throws IOException {
+    Path bin = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-bin"));
+    Path cp = bin.resolve("cp");
+    Files.writeString(cp, "#!/bin/sh\n" + script);
+    assertThat(cp.toFile().setExecutable(true)).isTrue();
+    return Map.of("TMPDIR", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH"));
   }
 
   private static List<Path> runDirectories(Path tmp) throws IOException {
