@@ -40,8 +40,8 @@ class EtcdConfiguration {
 
   /** The client's calls still waiting, cancelled when the control plane stops. */
   @Bean
-  OutstandingCalls etcdOutstandingCalls() {
-    return new OutstandingCalls();
+  OutstandingCalls etcdOutstandingCalls(EtcdSettings settings) {
+    return new OutstandingCalls(settings.timeout());
   }
 
   /** The endpoints the client dials: the settings' or the embedded etcd's. */

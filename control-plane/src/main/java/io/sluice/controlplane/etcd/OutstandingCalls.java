@@ -4,13 +4,16 @@ import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
+import io.grpc.Deadline;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -25,18 +28,51 @@ import org.springframework.context.SmartLifecycle;
  * <p>Only calls still waiting when the control plane stops are cancelled (and any started after
  * that, until it is started again): a failure while it runs is logged as before. Streams (the
  * watches) are not kept: the client ends them itself when it closes.
+ *
+ * <p>Every one-answer call also gets a gRPC deadline of twice {@code sluice.etcd.timeout} ({@link
+ * #deadline}): its caller gives up at the timeout, but jetcd's futures do not pass a cancel on to
+ * the call, which without a deadline of its own waited for a connection until the control plane
+ * stopped, and did the read (or the write) for no one once etcd came back. Twice, not once: the
+ * caller's wait begins first and ends with its own words ("etcd did not answer within … ms"), and
+ * the start's read is left that long to tell a slow etcd from one that serves no reads ({@link
+ * EtcdWarmUp}). A call that ends at its deadline is neither retried by jetcd nor logged.
  */
 final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
 
   private final Set<Kept<?, ?>> waiting = ConcurrentHashMap.newKeySet();
+  private final Duration deadline;
   private volatile boolean stopping;
   private volatile boolean running;
+
+  /**
+   * @param timeout {@code sluice.etcd.timeout}, the most a caller waits for a call
+   */
+  OutstandingCalls(Duration timeout) {
+    this.deadline = timeout.multipliedBy(2);
+  }
+
+  /** How long after its start a one-answer call ends, answered or not: twice the timeout. */
+  Duration deadline() {
+    return deadline;
+  }
 
   @Override
   public <Q, A> ClientCall<Q, A> interceptCall(
       MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-    ClientCall<Q, A> call = next.newCall(method, options);
-    return method.getType() == MethodDescriptor.MethodType.UNARY ? new Kept<>(call) : call;
+    if (method.getType() != MethodDescriptor.MethodType.UNARY) {
+      return next.newCall(method, options);
+    }
+    Deadline ours = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    Deadline theirs = options.getDeadline();
+    return new Kept<>(
+        next.newCall(
+            method,
+            theirs == null || ours.isBefore(theirs) ? options.withDeadline(ours) : options));
+  }
+
+  /** How many one-answer calls are still waiting for their answer. */
+  int waiting() {
+    return waiting.size();
   }
 
   /**

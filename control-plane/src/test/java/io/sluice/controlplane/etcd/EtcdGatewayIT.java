@@ -3,6 +3,7 @@ package io.sluice.controlplane.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -119,6 +120,39 @@ class EtcdGatewayIT {
         assertThat(committing.join())
             .isInstanceOfSatisfying(
                 EtcdUnavailableException.class, e -> assertThat(e.outcomeUnknown()).isTrue());
+      } finally {
+        etcd.server().start();
+      }
+    }
+  }
+
+  /**
+   * A read the caller gave up on at its deadline (the API already answered 503) ends soon after,
+   * while etcd is still away. jetcd does not pass the cancel of its future on to the gRPC call,
+   * which waited for a connection until the control plane stopped, and did the read for no one once
+   * etcd came back.
+   */
+  @Test
+  void aReadGivenUpOnAtItsDeadlineEndsWhileEtcdIsStillAway() throws Exception {
+    OutstandingCalls calls = new OutstandingCalls(TIMEOUT);
+    calls.start();
+    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), TIMEOUT);
+    try (Client client =
+        EtcdConfiguration.clientBuilder(settings, settings.endpoints())
+            .interceptor(calls)
+            .build()) {
+      gateway(client, ANSWERED_WITHIN).await(client.getKVClient().get(key("a")), "read a");
+      EtcdGateway gateway = gateway(client, TIMEOUT);
+      etcd.server().stop();
+      try {
+        assertThatThrownBy(() -> gateway.await(client.getKVClient().get(key("a")), "read a"))
+            .isInstanceOf(EtcdUnavailableException.class)
+            .hasMessageContaining("did not answer within " + TIMEOUT.toMillis() + " ms");
+
+        await("the abandoned read ends")
+            .atMost(calls.deadline().plusSeconds(5))
+            .until(calls::waiting, n -> n == 0);
+        assertThat(calls.isRunning()).as("no stop ended it").isTrue();
       } finally {
         etcd.server().start();
       }

@@ -39,7 +39,7 @@ class OutstandingCallsTest {
    */
   @Test
   void callsAfterAStopAndANewStartAreNotCancelled() throws Exception {
-    OutstandingCalls calls = new OutstandingCalls();
+    OutstandingCalls calls = new OutstandingCalls(Duration.ofSeconds(30));
     calls.start();
     calls.stop();
     calls.start();
@@ -75,7 +75,7 @@ class OutstandingCallsTest {
    */
   @Test
   void aStopWhileACallStartsCancelsItWithoutAnException() throws Exception {
-    OutstandingCalls calls = new OutstandingCalls();
+    OutstandingCalls calls = new OutstandingCalls(Duration.ofSeconds(30));
     calls.start();
     ClientInterceptor stopsMidStart =
         new ClientInterceptor() {
@@ -104,7 +104,7 @@ class OutstandingCallsTest {
    */
   @Test
   void aCallStartedWhileStoppingIsCancelledWithoutAnException() throws Exception {
-    OutstandingCalls calls = new OutstandingCalls();
+    OutstandingCalls calls = new OutstandingCalls(Duration.ofSeconds(30));
     calls.start();
     calls.stop();
 
