@@ -15,7 +15,11 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -36,6 +40,9 @@ import java.util.logging.Logger;
  * call, connects that are dropped) makes that call wait out its time, and tells nothing: then no
  * such call is sent for {@link #QUIET_AFTER_NO_ANSWER}, so failures while etcd is silent do not
  * each take a second more and send one more read to it.
+ *
+ * <p>One such call at a time: failures that come while one is on its way (API calls and health
+ * checks failing together) wait for its answer and share it, instead of each sending its own.
  */
 final class FirstContact {
 
@@ -57,6 +64,9 @@ final class FirstContact {
 
   /** {@link System#nanoTime()} before which no call is sent; 0 when none got no answer. */
   private volatile long quietUntil;
+
+  /** The call on its way, whose failure (or {@code null}) every caller meanwhile shares. */
+  private final AtomicReference<CompletableFuture<Throwable>> onItsWay = new AtomicReference<>();
 
   /**
    * @param client the control plane's client, whose connection is asked
@@ -100,13 +110,44 @@ final class FirstContact {
 
   /**
    * The failure of one call that does not wait for a connection; {@code null} if etcd answered, or
-   * if no call is sent (one got no answer within its time a moment ago).
+   * if no call is sent (one got no answer within its time a moment ago). A caller that comes while
+   * another's call is on its way waits for that call and gets its failure.
    */
   private Throwable connectionFailure() {
     long quiet = quietUntil;
     if (quiet != 0 && quiet - System.nanoTime() > 0) {
       return null;
     }
+    CompletableFuture<Throwable> mine = new CompletableFuture<>();
+    CompletableFuture<Throwable> theirs = onItsWay.compareAndExchange(null, mine);
+    if (theirs != null) {
+      return sharedFailure(theirs);
+    }
+    try {
+      Throwable failure = sendOne();
+      mine.complete(failure);
+      return failure;
+    } finally {
+      mine.complete(null); // if sending threw: the others go on without a failure
+      onItsWay.set(null);
+    }
+  }
+
+  /** The failure of the call another caller sent, waiting for it as long as the call may take. */
+  private Throwable sharedFailure(CompletableFuture<Throwable> call) {
+    try {
+      // the call ends at its deadline; the margin covers its start
+      return call.get(within.toMillis() + AT_MOST.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    }
+  }
+
+  /** Sends one call that does not wait for a connection: its failure, or {@code null}. */
+  private Throwable sendOne() {
     ManagedChannel channel = EtcdChannels.channel(client);
     if (channel == null) {
       return null;

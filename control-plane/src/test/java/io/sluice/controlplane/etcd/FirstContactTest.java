@@ -5,12 +5,24 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
 import io.sluice.etcd.EtcdChannels;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,6 +59,65 @@ class FirstContactTest {
       assertThat(Duration.ofNanos(System.nanoTime() - later))
           .as("three failures after the call that got no answer")
           .isLessThan(Duration.ofSeconds(2));
+    }
+  }
+
+  /**
+   * Failures that come together while the extra call is on its way (API calls and health checks
+   * failing at once) share that call: each sent one of its own, to the same silent etcd.
+   */
+  @Test
+  void failuresThatComeTogetherShareOneCall() throws Exception {
+    AtomicInteger failingFast = new AtomicInteger();
+    ClientInterceptor counting =
+        new ClientInterceptor() {
+          @Override
+          public <Q, A> ClientCall<Q, A> interceptCall(
+              MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+            if (!options.isWaitForReady()) { // jetcd's own calls wait for a connection
+              failingFast.incrementAndGet();
+            }
+            return next.newCall(method, options);
+          }
+        };
+    int together = 4;
+    ExecutorService failures = Executors.newFixedThreadPool(together);
+    try (UnansweringEndpoint silentEtcd = UnansweringEndpoint.settingsOnly();
+        Client client =
+            EtcdConfiguration.clientBuilder(
+                    PlainEtcdSettings.of(List.of(silentEtcd.endpoint()), SECONDS_5),
+                    List.of(silentEtcd.endpoint()))
+                .interceptor(counting)
+                .build()) {
+      client.getKVClient().get(ByteSequence.from("/sluice/", StandardCharsets.UTF_8));
+      await("the client's channel")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> EtcdChannels.channel(client) != null);
+      FirstContact firstContact =
+          new FirstContact(client, List.of(URI.create(silentEtcd.endpoint())), SECONDS_5);
+      CyclicBarrier atOnce = new CyclicBarrier(together);
+
+      List<CompletableFuture<String>> hints = new ArrayList<>();
+      for (int i = 0; i < together; i++) {
+        hints.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    atOnce.await(10, TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                  return firstContact.hint(new TimeoutException());
+                },
+                failures));
+      }
+
+      for (CompletableFuture<String> hint : hints) {
+        assertThat(hint.get(10, TimeUnit.SECONDS)).isNull();
+      }
+      assertThat(failingFast).as("calls sent that do not wait for a connection").hasValue(1);
+    } finally {
+      failures.shutdownNow();
     }
   }
 
