@@ -105,8 +105,27 @@ class EtcdFirstContactIT {
     }
   }
 
-  /** The API's 503 and health's etcd component both say {@code hint}. */
+  /**
+   * The API's 503 and health's etcd component both say {@code hint}; so does the 503 of a call
+   * answered from a mirror not read yet (the live agents), which said only that it was not read.
+   */
   private static void assertSays(RunningControlPlane controlPlane, String hint) {
+    await("the agents' mirror failed to read")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              ApiClient.Answer agents =
+                  controlPlane.api().get("/api/v1/agents", ControlPlaneLifecycleIT.WRITER);
+              assertThat(agents.status()).isEqualTo(503);
+              assertThat(agents.json().get("detail").asString())
+                  .isEqualTo(
+                      "the live agents have not been read from etcd yet (/actuator/health shows"
+                          + " which part is behind, the log says why). Try again shortly. etcd has"
+                          + " not answered since the control plane started: "
+                          + hint
+                          + ".");
+            });
     ApiClient.Answer read = controlPlane.api().get(RULES, ControlPlaneLifecycleIT.WRITER);
     assertThat(read.status()).isEqualTo(503);
     assertThat(read.json().get("detail").asString())

@@ -7,6 +7,7 @@ import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.EtcdRefusedException;
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
 import io.sluice.rules.wire.AgentStatus;
@@ -83,7 +84,8 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
       throw new ApiException(
           ProblemType.ETCD_UNAVAILABLE,
           "the live agents have not been read from etcd yet (/actuator/health shows which part is behind, the log says why)."
-              + " Try again shortly.");
+              + " Try again shortly."
+              + EtcdUnavailableException.neverAnswered(started == null ? null : started.hint()));
     }
     PrefixWatch mirror = watch;
     if (mirror != null) {

@@ -38,6 +38,17 @@ public final class EtcdUnavailableException extends RuntimeException {
   }
 
   /**
+   * The sentence a 503 adds for {@code hint} ({@link #hint()}, {@link PrefixWatch#hint()}), with a
+   * leading space: {@code " etcd has not answered since the control plane started: <hint>."}; empty
+   * when {@code hint} is {@code null}. One wording for every answer that says it.
+   */
+  public static String neverAnswered(String hint) {
+    return hint == null
+        ? ""
+        : " etcd has not answered since the control plane started: " + hint + ".";
+  }
+
+  /**
    * Whether etcd may have carried out a change although no answer came: a transaction that was in
    * flight ({@link EtcdGateway#commit}). Always {@code false} for reads.
    */

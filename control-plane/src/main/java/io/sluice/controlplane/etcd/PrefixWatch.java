@@ -121,6 +121,9 @@ public final class PrefixWatch implements AutoCloseable {
   /** The latest read's refusal of the control plane's credentials or permissions, or null. */
   private volatile EtcdRefusedException refusal;
 
+  /** What to fix, as the latest failed read told it ({@link EtcdUnavailableException#hint}). */
+  private volatile String hint;
+
   private Watch.Watcher watcher;
 
   /**
@@ -162,6 +165,16 @@ public final class PrefixWatch implements AutoCloseable {
   /** Whether the mirror is in sync, and why not. */
   public State state() {
     return state;
+  }
+
+  /**
+   * What to fix when the latest read failed because etcd never answered and the endpoints' scheme
+   * is wrong or nothing listens there ({@link EtcdUnavailableException#hint()}); else {@code null}.
+   * For the 503 of a request that needs a mirror not read yet, which says it as the API's other
+   * 503s and health do.
+   */
+  public String hint() {
+    return hint;
   }
 
   /**
@@ -304,6 +317,7 @@ public final class PrefixWatch implements AutoCloseable {
         }
         state = new State(revision, null, 0, false);
         refusal = null;
+        hint = null;
         refusalTold = false;
         failureTold = false;
         firstRead.countDown();
@@ -351,6 +365,7 @@ public final class PrefixWatch implements AutoCloseable {
         return;
       }
       refusal = refused;
+      hint = error instanceof EtcdUnavailableException unavailable ? unavailable.hint() : null;
       newlyRefused = notPermitted && !refusalTold;
       newlyFailed = !notPermitted && !failureTold;
       refusalTold |= notPermitted;

@@ -5,6 +5,7 @@ import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.EtcdRefusedException;
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
 import java.util.HashMap;
@@ -120,7 +121,8 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
       if (!read) {
         throw new ApiException(
             ProblemType.ETCD_UNAVAILABLE,
-            "the rules have not been read from etcd yet (/actuator/health shows which part is behind, the log says why). Try again shortly.");
+            "the rules have not been read from etcd yet (/actuator/health shows which part is behind, the log says why). Try again shortly."
+                + EtcdUnavailableException.neverAnswered(started == null ? null : started.hint()));
       }
     }
     PrefixWatch mirror = watch;

@@ -82,10 +82,8 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                 ? "etcd is unavailable or did not answer in time; nothing was changed. Try again"
                     + " shortly."
                 : "etcd is unavailable or did not answer in time. Try again shortly.";
-    if (e.hint() != null) {
-      // etcd never answered: waiting will not help until the endpoints are fixed
-      detail += " etcd has not answered since the control plane started: " + e.hint() + ".";
-    }
+    // etcd never answered: waiting will not help until the endpoints are fixed
+    detail += EtcdUnavailableException.neverAnswered(e.hint());
     return ResponseEntity.status(ProblemType.ETCD_UNAVAILABLE.status())
         .header(HttpHeaders.RETRY_AFTER, "5")
         .body(problem(ProblemType.ETCD_UNAVAILABLE, detail));
