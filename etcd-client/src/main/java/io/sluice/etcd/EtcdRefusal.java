@@ -84,10 +84,7 @@ public final class EtcdRefusal {
     if (status == 0 && connect == 0 && !rbac) {
       return null;
     }
-    String where =
-        endpoints.isEmpty()
-            ? "etcd"
-            : "etcd at " + endpoints.stream().map(URI::toString).collect(Collectors.joining(", "));
+    String where = named(endpoints);
     if (rbac) {
       return where + " answered with an RBAC denial from something that is not etcd (an Envoy?)";
     }
@@ -99,6 +96,37 @@ public final class EtcdRefusal {
           + " CONNECT)";
     }
     return where + " answered with HTTP " + status + " from something that is not etcd (a proxy?)";
+  }
+
+  /**
+   * What to tell when a reverse proxy in front of etcd answered a call with HTTP 502, 503 or 504,
+   * such as {@code etcd at http://etcd-1:2379 answered with HTTP 503 from a proxy in front of it,
+   * which could not reach etcd (etcd down or cut off behind the proxy: an outage)}; {@code null}
+   * when {@code error} is no such answer. A proxy's 502/503/504 says it could not pass the call on:
+   * etcd is down or cut off behind it, an outage to wait out as a CONNECT proxy's 5xx is ({@link
+   * #connectStatus}), not something that is not etcd to fix. {@link #notEtcd} still tells it as an
+   * answer from something that is not etcd; callers that tell outages apart ask this first. Never
+   * throws.
+   *
+   * @param endpoints the endpoints the client dials, to name them; may be empty
+   */
+  public static String unreachableBehindProxy(Throwable error, Collection<URI> endpoints) {
+    int status = notEtcdHttpStatus(error);
+    if (status != 502 && status != 503 && status != 504) {
+      return null;
+    }
+    return named(endpoints)
+        + " answered with HTTP "
+        + status
+        + " from a proxy in front of it, which could not reach etcd (etcd down or cut off behind"
+        + " the proxy: an outage)";
+  }
+
+  /** {@code etcd}, or {@code etcd at} the endpoints. */
+  private static String named(Collection<URI> endpoints) {
+    return endpoints.isEmpty()
+        ? "etcd"
+        : "etcd at " + endpoints.stream().map(URI::toString).collect(Collectors.joining(", "));
   }
 
   /**

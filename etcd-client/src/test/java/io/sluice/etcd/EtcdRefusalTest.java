@@ -46,6 +46,40 @@ class EtcdRefusalTest {
     assertThat(EtcdRefusal.notEtcd(proxy, List.of())).startsWith("etcd answered with HTTP 403");
   }
 
+  /**
+   * A reverse proxy's 502, 503 or 504 says it could not reach etcd: an outage behind it, told as
+   * one; other statuses are not.
+   */
+  @Test
+  void aProxysGatewayErrorIsEtcdUnreachableBehindIt() {
+    for (int status : new int[] {502, 503, 504}) {
+      Exception proxy =
+          new RuntimeException(
+              Status.UNAVAILABLE
+                  .withDescription(
+                      "HTTP status code "
+                          + status
+                          + "\ninvalid content-type: text/plain\nDATA-----\nno healthy upstream")
+                  .asRuntimeException());
+      assertThat(EtcdRefusal.unreachableBehindProxy(proxy, ENDPOINTS))
+          .as("HTTP %s", status)
+          .isEqualTo(
+              "etcd at http://etcd-1:2379, http://etcd-2:2379 answered with HTTP "
+                  + status
+                  + " from a proxy in front of it, which could not reach etcd (etcd down or cut"
+                  + " off behind the proxy: an outage)");
+    }
+    Exception forbidden =
+        new RuntimeException(
+            Status.PERMISSION_DENIED.withDescription("HTTP status code 403").asRuntimeException());
+    assertThat(EtcdRefusal.unreachableBehindProxy(forbidden, ENDPOINTS)).isNull();
+    assertThat(
+            EtcdRefusal.unreachableBehindProxy(
+                Status.UNAVAILABLE.withDescription("etcdserver: no leader").asRuntimeException(),
+                List.of()))
+        .isNull();
+  }
+
   @Test
   void anEnvoyRbacDenialIsNoRefusalByEtcd() {
     // Envoy's RBAC filter answers a gRPC call it denies with grpc-status 7 and this message; jetcd

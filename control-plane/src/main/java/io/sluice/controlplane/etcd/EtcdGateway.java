@@ -237,17 +237,26 @@ public final class EtcdGateway {
         throw refused;
       }
       reconnect = true;
-      // gRPC words an HTTP answer from a proxy over several lines (its headers and body)
-      String notEtcd = EtcdRefusal.notEtcd(cause, List.of());
-      throw unavailable(
-          "etcd call failed (" + what + "): " + (notEtcd != null ? notEtcd : cause.getMessage()),
-          cause,
-          changes);
+      throw unavailable("etcd call failed (" + what + "): " + why(cause), cause, changes);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EtcdUnavailableException(
           "interrupted while waiting for etcd (" + what + ")", e, changes);
     }
+  }
+
+  /**
+   * Why a call failed, in one line: gRPC words an HTTP answer from a proxy over several lines (its
+   * headers and body). A proxy's 502, 503 or 504 is etcd out of its reach, an outage; any other
+   * HTTP answer is something that is not etcd.
+   */
+  static String why(Throwable cause) {
+    String behindProxy = EtcdRefusal.unreachableBehindProxy(cause, List.of());
+    if (behindProxy != null) {
+      return behindProxy;
+    }
+    String notEtcd = EtcdRefusal.notEtcd(cause, List.of());
+    return notEtcd != null ? notEtcd : cause.getMessage();
   }
 
   /**

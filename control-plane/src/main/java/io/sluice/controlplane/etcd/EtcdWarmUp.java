@@ -3,7 +3,6 @@ package io.sluice.controlplane.etcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
-import io.sluice.etcd.EtcdRefusal;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -207,14 +206,13 @@ final class EtcdWarmUp implements SmartLifecycle {
               + ". Starting anyway: health is DOWN and the API answers 500 etcd-refused until then");
       return verdict;
     }
-    String notEtcd = EtcdRefusal.notEtcd(cause, List.of());
     String verdict =
         "etcd could not be read ("
             + (refused != null
                 ? refused.reason()
-                : notEtcd != null
-                    ? notEtcd
-                    : cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName())
+                : EtcdGateway.why(cause) != null
+                    ? EtcdGateway.why(cause)
+                    : cause.getClass().getName())
             + ")";
     LOG.warning(verdict + "; starting anyway, health is DOWN until it can");
     return verdict;

@@ -11,6 +11,8 @@ import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Something that is not etcd (an HTTP/2 proxy, an Envoy) answering the control plane's calls with
@@ -53,6 +55,47 @@ class EtcdBehindAProxyTest {
             .contains("answered with HTTP 403 from something that is not etcd")
             .doesNotContain("credentials")
             .doesNotContain("\n");
+      }
+      assertThat(proxy.answered()).isPositive();
+    }
+  }
+
+  /**
+   * A reverse proxy in front of etcd that cannot reach it answers 502, 503 or 504 (Envoy's "no
+   * healthy upstream"): etcd is down or cut off behind it, an outage, said as such. It read as an
+   * answer "from something that is not etcd (a proxy?)", a mistake to fix in front of etcd.
+   */
+  @ParameterizedTest(name = "HTTP {0}")
+  @CsvSource({"502, Bad Gateway", "503, no healthy upstream", "504, upstream request timeout"})
+  void aProxysGatewayErrorIsEtcdUnreachableBehindIt(int status, String body) throws Exception {
+    try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(status, body)) {
+      EtcdSettings settings =
+          PlainEtcdSettings.of(List.of(proxy.endpoint()), Duration.ofSeconds(10));
+      try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build();
+          LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
+        EtcdGateway etcd =
+            new EtcdGateway(
+                client,
+                new EtcdKeys("/sluice"),
+                settings.timeout(),
+                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        String said =
+            "etcd answered with HTTP "
+                + status
+                + " from a proxy in front of it, which could not reach etcd (etcd down or cut off"
+                + " behind the proxy: an outage)";
+
+        assertThatThrownBy(
+                () -> etcd.get("/sluice/", GetOption.builder().withCountOnly(true).build()))
+            .isInstanceOf(EtcdUnavailableException.class)
+            .hasMessageContaining(said)
+            .hasMessageNotContaining("not etcd (a proxy?)")
+            .hasMessageNotContaining("\n");
+
+        new EtcdWarmUp(
+                client, etcd, new EndpointProbe(List.of(), settings.timeout()), new StartFindings())
+            .start();
+        assertThat(log.messages()).singleElement().asString().contains(said);
       }
       assertThat(proxy.answered()).isPositive();
     }
