@@ -148,19 +148,59 @@ export function announceNotice(notice) {
   return notice;
 }
 
-let toastTimer = 0;
+/** How long a toast stays shown. */
+const TOAST_MS = 6000;
+/** How many toasts are shown at once: a later one waits until one of them has had its time. */
+const TOASTS_SHOWN = 3;
+/** How many toasts may wait to be shown: past that, the oldest waiting one goes unshown. */
+const TOASTS_WAITING = 10;
+/** The toasts waiting for room, oldest first, as {text, kind}. */
+const waitingToasts = [];
+
 /**
  * Shows a short status message in the page's polite live region: one line, with any hidden
- * character in what it quotes (a name, the server's message) as an escape.
+ * character in what it quotes (a name, the server's message) as an escape. Each toast stays for
+ * its time, stacked under the ones before, so a later one never replaces an earlier one before it
+ * was read (or read out: each is added to the region, and said as it is added); past
+ * TOASTS_SHOWN, it waits for room. The same words again while shown or waiting are not added
+ * twice: the toast shown stays its time from now.
  */
 export function toast(message, kind = 'info') {
   const region = document.getElementById('toast');
   if (!region) return;
-  region.className = `toast toast-${kind} visible`;
-  setText(region, showHidden(message));
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => region.classList.remove('visible'), 6000);
+  const text = showHidden(message);
+  const shown = [...region.querySelectorAll('.toast-item')].find((item) => item.textContent === text);
+  if (shown) {
+    keepToast(region, shown);
+    return;
+  }
+  if (waitingToasts.some((waiting) => waiting.text === text)) return;
+  waitingToasts.push({ text, kind });
+  if (waitingToasts.length > TOASTS_WAITING) waitingToasts.shift();
+  showWaitingToasts(region);
 }
+
+/** Shows the toasts waiting, oldest first, as far as there is room. */
+function showWaitingToasts(region) {
+  while (waitingToasts.length && region.querySelectorAll('.toast-item').length < TOASTS_SHOWN) {
+    const { text, kind } = waitingToasts.shift();
+    const item = h('p', { class: `toast-item toast-${kind}`, text });
+    region.append(item);
+    keepToast(region, item);
+  }
+}
+
+/** Shows `item` for TOAST_MS from now, then makes room for the next toast waiting. */
+function keepToast(region, item) {
+  clearTimeout(toastTimers.get(item));
+  toastTimers.set(item, setTimeout(() => {
+    item.remove();
+    showWaitingToasts(region);
+  }, TOAST_MS));
+}
+
+/** When each toast shown goes. */
+const toastTimers = new WeakMap();
 
 /** The confirm dialogs open now (see closeDialogs). */
 const openDialogs = new Set();

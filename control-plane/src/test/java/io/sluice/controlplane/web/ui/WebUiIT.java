@@ -4125,6 +4125,47 @@ class WebUiIT {
   }
 
   /**
+   * Two toasts in quick succession are both shown, the later under the earlier, each for its time:
+   * the later used to replace the earlier, which was then neither read nor read out. Toasts past
+   * the few shown at once wait for room, rather than growing the stack without bound.
+   */
+  @Test
+  void aToastStaysShownWhenAnotherFollows() {
+    String service = "toasts-stack";
+    long revision = storeOrdersDocumentAs(service);
+    startAgent(service);
+    openEditorOf(service, revision);
+    By add = By.cssSelector("tr[data-target='inventory:8080'] [data-test=add-policy]");
+    click(By.id("tab-dependencies"));
+    click(add);
+    awaitText(By.id("toast"), "Added breaker policy 'inventory-8080' to the editor.");
+    click(By.id("tab-dependencies"));
+    click(add);
+    awaitText(By.id("toast"), "already has breaker policy 'inventory-8080'");
+    assertThat(browser.findElement(By.id("toast")).getText())
+        .contains("Added breaker policy 'inventory-8080' to the editor.");
+    discardEdits();
+
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " for (let i = 1; i <= 20; i++) dom.toast(`Toast number ${i}.`); });");
+    List<String> shown = toastsShown();
+    assertThat(shown).hasSize(3).contains("Toast number 1.").doesNotContain("Toast number 2.");
+    await("a toast waiting is shown once an earlier one has had its time")
+        .atMost(BOUND)
+        .until(() -> toastsShown().stream().anyMatch(t -> t.matches("Toast number 1\\d\\.")));
+    assertThat(toastsShown()).hasSizeLessThanOrEqualTo(3);
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /** The texts of the toasts shown now, oldest first. */
+  @SuppressWarnings("unchecked")
+  private static List<String> toastsShown() {
+    return (List<String>)
+        js("return [...document.querySelectorAll('#toast .toast-item')].map(t => t.textContent);");
+  }
+
+  /**
    * A writer confirms a rollback after another page of the tab signed in as bob, then bob runs a
    * dry run after alice signed in again elsewhere: neither is sent, and each time the page drawn
    * anew says so in one toast, as for a save, not "Rollback failed" or "Dry run failed" with the
@@ -4604,7 +4645,9 @@ class WebUiIT {
    * in the tab's sessionStorage), whatever page and sign-in the tab had before. The tab's page is
    * reused when it is the app signed in so (the app routes to the hash, as after a link), which
    * saves a page load per test: every test leaves a clean page ({@link DirtyPageReset} reloads one
-   * that is not); else, and for the same hash, the app is loaded anew ({@link #openAfresh}).
+   * that is not); else, for the same hash, and while toasts of the test before are shown (they stay
+   * their time, stacked: a test would see them beside its own), the app is loaded anew ({@link
+   * #openAfresh}).
    */
   private static void open(String token, String hash) {
     String url = baseUrl() + "/#" + hash;
@@ -4615,7 +4658,8 @@ class WebUiIT {
             && (Boolean)
                 js(
                     "return sessionStorage.getItem('sluice.token') === arguments[0]"
-                        + " && document.querySelector('[data-test=role]') !== null;",
+                        + " && document.querySelector('[data-test=role]') !== null"
+                        + " && document.querySelector('#toast .toast-item') === null;",
                     token);
     if (signedInSo) {
       browser.get(url);
