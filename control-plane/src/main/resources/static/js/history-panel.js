@@ -171,8 +171,9 @@ export class HistoryPanel {
       await this.refresh();
     } catch (e) {
       // not sent (the tab's session changed meanwhile): the page drawn anew, or the sign-in form,
-      // has said so
-      if (e.notSent) return;
+      // has said so; failed once its page was closed under the user (as a save or a deletion
+      // then): the page drawn anew tells what it tells, not what became of a page that is gone
+      if (e.notSent || this.page.closed) return;
       if (e instanceof ApiError && e.status === 412) {
         // someone saved, rolled back or deleted since: rolling back now would undo their change unseen
         await this.page.refreshCurrent();

@@ -2898,6 +2898,45 @@ class WebUiIT {
   }
 
   /**
+   * A rollback that fails for a network reason once its page was closed (the tab signed out in
+   * another page meanwhile) says nothing, as a save or a deletion then: it used to toast "Rollback
+   * failed" over the sign-in form, about a page that is gone.
+   */
+  @Test
+  void aRollbackFailingAfterItsPageClosedSaysNothing() {
+    String service = "rollback-fails-closed";
+    long first = storeOrdersDocumentAs(service);
+    long second = storeOrdersDocumentAs(service, 0.5);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
+    // the rollback gets no answer until the test makes it fail as a lost connection does
+    js(
+        "window.__unheld = window.fetch; window.fetch = (...a) =>"
+            + " /rules\\/rollback/.test(String(a[0]))"
+            + " ? new Promise((_, fail) => { window.__rollback = () =>"
+            + " fail(new TypeError('Failed to fetch')); })"
+            + " : window.__unheld(...a);");
+    try {
+      click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+      click(By.cssSelector("dialog [data-test=confirm]"));
+      await().atMost(BOUND).until(() -> js("return typeof window.__rollback").equals("function"));
+      js("sessionStorage.removeItem('sluice.token');");
+      // the page's next call finds the tab signed out: the page closes, for the sign-in form
+      click(By.id("tab-dependencies"));
+      waitFor(By.id("token"));
+      awaitText(By.id("toast"), "Signed out in another page of this tab.");
+      js("window.__rollback()");
+      await("the closed page's failed rollback is not told")
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> liveRegionsSaying("Rollback failed") == 0);
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Host names run up to 253 characters and rule names up to 128: a long breaker key, target or
    * deciding rule wraps in its cell instead of running over the next column or widening the page.
    */
