@@ -53,6 +53,9 @@ export class DependenciesPanel {
         suggestedPolicy: d.suggestedPolicy,
       }));
     } catch (e) {
+      // not sent from a page closed under the user: no failure of theirs, the page drawn anew reads
+      // what it shows itself
+      if (e.notSent || this.page.closed) return;
       setText(this.error, `Could not load the dependencies: ${e.message}`);
       return;
     }

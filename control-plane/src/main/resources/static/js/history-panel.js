@@ -80,6 +80,9 @@ export class HistoryPanel {
       this.more.hidden = this.next == null;
       this.render(this.entries);
     } catch (e) {
+      // not sent from a page closed under the user: no failure of theirs, the page drawn anew reads
+      // what it shows itself
+      if (e.notSent || this.page.closed) return;
       setText(this.error, `Could not load the history: ${e.message}`);
     }
   }
@@ -142,6 +145,8 @@ export class HistoryPanel {
       this.compare.querySelector('h2').focus({ preventScroll: true });
       this.compare.scrollIntoView({ block: 'nearest' });
     } catch (e) {
+      // not sent from a page closed under the user (see load)
+      if (e.notSent || this.page.closed) return;
       toast(`Could not load revision ${entry.revision}: ${e.message}`, 'error');
     }
   }

@@ -2937,6 +2937,65 @@ class WebUiIT {
   }
 
   /**
+   * Reads of a page closed under the user end quietly: the read that finds the tab signed in as bob
+   * elsewhere, and the history's re-read after a rollback that went through while the closed page
+   * waits for who bob is. Both used to show "Could not load …" as an error on the closed page (an
+   * alert, read out), a failure the user did not cause.
+   */
+  @Test
+  void readsOfAClosedPageEndQuietly() {
+    String service = "closed-page-reads";
+    long first = storeOrdersDocumentAs(service);
+    long second = storeOrdersDocumentAs(service, 0.5);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
+    js(
+        "const unheld = window.fetch; const held = window.__held = { unheld };"
+            + " window.fetch = (input, init = {}) => {"
+            + "   const url = String(input);"
+            + "   if (/rules\\/rollback/.test(url)) return unheld(input, init).then((r) =>"
+            + "     new Promise((go) => { held.rollback = () => go(r); }));"
+            + "   if (url.includes('api/v1/whoami')) return new Promise((go) => {"
+            + "     held.whoami = () => go(unheld(input, init)); });"
+            + "   return unheld(input, init);"
+            + " };");
+    try {
+      click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+      click(By.cssSelector("dialog [data-test=confirm]"));
+      await()
+          .atMost(BOUND)
+          .until(() -> js("return typeof window.__held.rollback").equals("function"));
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+      // the page's next read (the rules, on the rollback's event; or the dependencies') finds the
+      // tab signed in as bob: the page closes, asking who he is
+      js(
+          "if (!document.getElementById('main').inert) document.getElementById('tab-dependencies').click();");
+      await()
+          .atMost(BOUND)
+          .until(() -> js("return typeof window.__held.whoami").equals("function"));
+      js("window.__held.rollback()");
+      awaitText(By.id("toast"), "Rolled back to revision " + first);
+      await("the closed page's reads show no error")
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(5))
+          .until(
+              () ->
+                  js("return document.getElementById('main').inert").equals(Boolean.TRUE)
+                      && js("return document.getElementById('main').textContent")
+                              .toString()
+                              .indexOf("Could not load")
+                          < 0);
+      assertThat(liveRegionsSaying("Could not load")).isZero();
+      js("window.__held.whoami()");
+      awaitText(By.cssSelector("#who .who-name"), "bob");
+    } finally {
+      js("if (window.__held) { window.__held.whoami?.(); window.fetch = window.__held.unheld; }");
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Host names run up to 253 characters and rule names up to 128: a long breaker key, target or
    * deciding rule wraps in its cell instead of running over the next column or widening the page.
    */
