@@ -573,15 +573,23 @@ function closePage() {
  * A closed page may stay shown while the next one waits for who the tab's token is (whoami): its
  * content is made inert (nothing typed or clicked there, where it would be kept or sent for a
  * session the page is no longer drawn for) and marked busy, until the next page or the sign-in form
- * is drawn (releaseMain).
+ * is drawn (releaseMain). So are the top bar's links to the services (the brand, the crumbs): part
+ * of the closed page, a click there would be followed only once the next page is drawn.
  */
 function holdMain() {
   main.inert = true;
   main.setAttribute('aria-busy', 'true');
+  for (const link of pageLinks()) link.inert = true;
 }
 
 /** Makes the page's content live again: the next page, or the sign-in form, is drawn in it. */
 function releaseMain() {
   main.inert = false;
   main.removeAttribute('aria-busy');
+  for (const link of pageLinks()) link.inert = false;
+}
+
+/** The top bar's navigation of the page drawn: the brand and the crumbs. */
+function pageLinks() {
+  return [document.querySelector('.topbar .brand'), document.getElementById('crumbs')].filter(Boolean);
 }

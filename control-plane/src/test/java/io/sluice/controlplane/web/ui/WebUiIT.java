@@ -57,6 +57,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.ElementClickInterceptedException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
@@ -2990,6 +2991,52 @@ class WebUiIT {
       awaitText(By.cssSelector("#who .who-name"), "bob");
     } finally {
       js("if (window.__held) { window.__held.whoami?.(); window.fetch = window.__held.unheld; }");
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * While a closed page waits for who the tab's new token is, the top bar's links to the services
+   * (the brand, the "Services" crumb) are inert like the rest of the closed page: a click there
+   * used to go through, and took the page drawn anew to the overview instead of the page the user
+   * was on. Once the page is drawn anew they work again.
+   */
+  @Test
+  void theTopBarsLinksOfAClosedPageTakeNoClick() {
+    String service = "closed-page-crumbs";
+    long revision = storeOrdersDocumentAs(service);
+    openEditorOf(service, revision);
+    js(
+        "const unheld = window.fetch; const held = window.__whoami = { waiting: false, unheld };"
+            + " window.fetch = (input, init = {}) => {"
+            + "   if (String(input).includes('api/v1/whoami')) {"
+            + "     held.waiting = true;"
+            + "     return new Promise((go) => { held.release = () => go(unheld(input, init)); });"
+            + "   }"
+            + "   return unheld(input, init);"
+            + " };");
+    try {
+      js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
+      // the history's read finds the tab signed in as bob: the page closes, asking who he is
+      click(By.id("tab-history"));
+      await("the page asks who the tab's token is")
+          .atMost(BOUND)
+          .until(() -> js("return window.__whoami.waiting") == Boolean.TRUE);
+      for (By link : List.of(By.cssSelector("#crumbs a"), By.cssSelector(".topbar .brand"))) {
+        assertThatThrownBy(() -> browser.findElement(link).click())
+            .as("a click on %s", link)
+            .isInstanceOf(ElementClickInterceptedException.class);
+      }
+      js("window.__whoami.release()");
+      awaitText(By.cssSelector("#who .who-name"), "bob");
+      awaitText(By.cssSelector("[data-test=service-name]"), service);
+      assertThat(browser.getCurrentUrl()).endsWith("#/service/" + service + "/history");
+      click(By.cssSelector("#crumbs a"));
+      waitFor(By.id("open-service"));
+    } finally {
+      js(
+          "if (window.__whoami) { window.__whoami.release?.(); window.fetch = window.__whoami.unheld; }");
       js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
     }
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
