@@ -4,7 +4,7 @@
 // moves when the order of the targets changes.
 
 import { call, enc, listOf } from './api.js';
-import { fill, h, placeChild, setText } from './dom.js';
+import { fill, h, placeChild, setText, showError } from './dom.js';
 import { pretty, showHidden } from './json-text.js';
 
 export class DependenciesPanel {
@@ -13,7 +13,8 @@ export class DependenciesPanel {
     this.page = page;
     this.rows = new Map();
     this.tbody = h('tbody');
-    this.error = h('p', { class: 'form-error', role: 'alert' });
+    // read out through the page's live region (showError)
+    this.error = h('p', { class: 'form-error' });
     this.empty = h('p', { class: 'empty', 'data-test': 'no-dependencies' });
     fill(root,
       h('p', { class: 'hint', text: 'Targets this service calls (from its agents\u2019 reports of the last minute) with calls no breaker policy covers; a target a policy covers only for some methods or paths shows the calls it does not. The suggested policies start in shadow mode: they report what they would do without rejecting calls.' }),
@@ -56,10 +57,10 @@ export class DependenciesPanel {
       // not sent from a page closed under the user: no failure of theirs, the page drawn anew reads
       // what it shows itself
       if (e.notSent || this.page.closed) return;
-      setText(this.error, `Could not load the dependencies: ${e.message}`);
+      showError(this.error, `Could not load the dependencies: ${e.message}`);
       return;
     }
-    setText(this.error, '');
+    showError(this.error, '');
     this.render(rows);
   }
 

@@ -140,6 +140,19 @@ export function announce(message, { urgent = false } = {}) {
 const announcedNow = new Set();
 
 /**
+ * Shows `message` in a page's error line, changed in place (a load that failed, and failed again at
+ * the next try, then worked): the line is no live region, which would not be read out everywhere
+ * (see announce); what it says is read out urgently through announce, once, when it says something
+ * new. An empty `message` clears the line without a word.
+ */
+export function showError(line, message) {
+  const text = message ? showHidden(message) : '';
+  if (line.textContent === text) return;
+  line.textContent = text;
+  if (text) announce(text, { urgent: true });
+}
+
+/**
  * A notice just put on the page that does not take the focus: its text is announced (see
  * announce), errors (class notice-bad) urgently. The notice itself is no live region.
  */

@@ -4,7 +4,7 @@
 // and anything that can write to etcd can write an entry.
 
 import { ApiError, call, commentHeaders, enc, listOf } from './api.js';
-import { announceNotice, confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
+import { announceNotice, confirmDialog, fill, h, setText, showError, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { pretty, showHidden } from './json-text.js';
 import { historyView } from './model.js';
@@ -16,7 +16,8 @@ export class HistoryPanel {
     this.page = page;
     this.loaded = false;
     this.tbody = h('tbody');
-    this.error = h('p', { class: 'form-error', role: 'alert' });
+    // read out through the page's live region (showError)
+    this.error = h('p', { class: 'form-error' });
     // what became of a rollback that was refused; not cleared by the live reloads of the list. No
     // live region: unhidden with its text, it would not be read out everywhere (see announce)
     this.refused = h('p', { class: 'notice notice-bad', 'data-test': 'rollback-refused', hidden: true });
@@ -59,7 +60,7 @@ export class HistoryPanel {
     try {
       const query = before == null ? 'limit=50' : `limit=50&before=${before}`;
       const r = await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
-      setText(this.error, '');
+      showError(this.error, '');
       const page = listOf(r.body, 'history', 'versions').map(historyView);
       const next = r.body && r.body.next != null ? r.body.next : null;
       // History only grows at the top: a new revision keeps the older pages the user opened
@@ -83,7 +84,7 @@ export class HistoryPanel {
       // not sent from a page closed under the user: no failure of theirs, the page drawn anew reads
       // what it shows itself
       if (e.notSent || this.page.closed) return;
-      setText(this.error, `Could not load the history: ${e.message}`);
+      showError(this.error, `Could not load the history: ${e.message}`);
     }
   }
 

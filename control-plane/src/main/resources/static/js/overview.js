@@ -3,7 +3,7 @@
 // fixed column widths, so nothing jumps while an operator reads it.
 
 import { call, coalesce, enc, listOf } from './api.js';
-import { fill, h, exactTime, placeChild, setText, timeNode } from './dom.js';
+import { fill, h, exactTime, placeChild, setText, showError, timeNode } from './dom.js';
 import { showHidden } from './json-text.js';
 import { historyView, serviceView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
@@ -22,7 +22,8 @@ export class OverviewPage {
     this.lastChanges = new Map();
     this.tbody = h('tbody');
     this.empty = h('p', { class: 'empty', hidden: true, text: 'No service has rules or agents yet.' });
-    this.error = h('p', { class: 'form-error', role: 'alert' });
+    // read out through the page's live region (showError)
+    this.error = h('p', { class: 'form-error' });
     // _default is what every service without a document of its own runs: say so when there is none.
     this.defaultHint = h('p', { class: 'hint default-hint', 'data-test': 'default-hint', hidden: true },
       'No _default document: services without rules of their own run the built-in defaults. ',
@@ -105,7 +106,7 @@ export class OverviewPage {
         call('GET', 'api/v1/agents'),
       ]);
       if (this.closed) return;
-      setText(this.error, '');
+      showError(this.error, '');
       const agentList = listOf(agents.body, 'agents');
       const views = listOf(services.body, 'services').map((s) => serviceView(s, agentList));
       // _default first: the fallback document of every service without its own
@@ -114,7 +115,7 @@ export class OverviewPage {
       this.render(views);
       if (byEvent) this.table.dataset.eventRefreshes = String(++this.eventRefreshes);
     } catch (e) {
-      if (!this.closed) setText(this.error, `Could not load services: ${e.message}`);
+      if (!this.closed) showError(this.error, `Could not load services: ${e.message}`);
     }
   }
 

@@ -3,7 +3,7 @@
 // current document and agent list and refreshes them from the event stream.
 
 import { ApiError, call, coalesce, enc, etagRevision, listOf } from './api.js';
-import { fill, h, setText } from './dom.js';
+import { fill, h, setText, showError } from './dom.js';
 import { showHidden } from './json-text.js';
 import { agentKey, agentView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
@@ -42,7 +42,8 @@ export class ServicePage {
     this.revisionText = h('span', { class: 'meta-value', 'data-test': 'current-revision' });
     this.rejectedText = h('span', { class: 'meta-value' });
     this.openText = h('span', { class: 'meta-value' });
-    this.loadError = h('p', { class: 'form-error', role: 'alert', 'data-test': 'load-error' });
+    // read out through the page's live region (showError)
+    this.loadError = h('p', { class: 'form-error', 'data-test': 'load-error' });
     this.defaultNote = h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
     this.unknownNote = h('p', { class: 'notice notice-warn', role: 'note', 'data-test': 'unknown-service', hidden: true,
       text: `No agent reports the service name ${showHidden(service)}, and it has no rules. If agents should run under this name, check it for typos: it must equal their otel.service.name. Rules saved here apply only to agents of exactly this name.` });
@@ -210,11 +211,11 @@ export class ServicePage {
         if (defaultOnly) this.showDefaultOnly(e.problem.detail);
         this.setCurrent({ revision: null, document: null, defaultOnly }, asked);
       } else if (!this.closed) {
-        setText(this.loadError, `Could not load the rules: ${e.message}`);
+        showError(this.loadError, `Could not load the rules: ${e.message}`);
         return;
       }
     }
-    setText(this.loadError, '');
+    showError(this.loadError, '');
   }
 
   /** The note for a service whose agents can only run _default, with the server's reason. */
@@ -275,7 +276,7 @@ export class ServicePage {
       this.renderHead();
       this.emit('agents');
     } catch (e) {
-      if (!this.closed) setText(this.loadError, `Could not load the agents: ${e.message}`);
+      if (!this.closed) showError(this.loadError, `Could not load the agents: ${e.message}`);
     }
   }
 

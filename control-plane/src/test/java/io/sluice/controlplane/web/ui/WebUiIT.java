@@ -3043,6 +3043,43 @@ class WebUiIT {
   }
 
   /**
+   * The service page's and the history's load errors are read out once through the page's assertive
+   * live region, as other errors are: they were alerts of their own, changed in place, which not
+   * every screen reader reads out. The lines that show them are no live regions.
+   */
+  @Test
+  void loadErrorsAreReadOutThroughTheAlertRegion() {
+    String service = "load-errors-read-out";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/");
+    // the rules, then the history, cannot be read: the connection is lost
+    js(
+        "const unheld = window.__unheld = window.fetch; const failing = window.__failing = ["
+            + " 'api/v1/services/' + arguments[0] + '/rules'];"
+            + " window.fetch = (input, init = {}) => failing.includes(String(input).split('?')[0])"
+            + "   ? Promise.reject(new TypeError('Failed to fetch')) : unheld(input, init);",
+        service);
+    try {
+      js("location.hash = arguments[0];", "#/service/" + service + "/rules");
+      awaitText(By.cssSelector("[data-test=load-error]"), "Could not load the rules");
+      await("the rules' load error is read out")
+          .atMost(BOUND)
+          .until(() -> announced("alert").contains("Could not load the rules: Failed to fetch"));
+
+      js("window.__failing.push('api/v1/services/' + arguments[0] + '/rules/history');", service);
+      click(By.id("tab-history"));
+      awaitText(By.cssSelector("#panel-history .form-error"), "Could not load the history");
+      await("the history's load error is read out")
+          .atMost(BOUND)
+          .until(() -> announced("alert").contains("Could not load the history: Failed to fetch"));
+      assertThat(liveRegionsSaying("Could not load")).isEqualTo(1);
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Host names run up to 253 characters and rule names up to 128: a long breaker key, target or
    * deciding rule wraps in its cell instead of running over the next column or widening the page.
    */
