@@ -2,7 +2,7 @@
 // unprotected dependencies and the dry run. The panels share one ServicePage, which holds the
 // current document and agent list and refreshes them from the event stream.
 
-import { ApiError, call, coalesce, enc, etagRevision, listOf } from './api.js';
+import { ApiError, call, coalesce, enc, etagRevision, listOf, session } from './api.js';
 import { fill, h, setText, showError } from './dom.js';
 import { showHidden } from './json-text.js';
 import { agentKey, agentView } from './model.js';
@@ -211,11 +211,24 @@ export class ServicePage {
         if (defaultOnly) this.showDefaultOnly(e.problem.detail);
         this.setCurrent({ revision: null, document: null, defaultOnly }, asked);
       } else if (!this.closed) {
-        showError(this.loadError, `Could not load the rules: ${e.message}`);
+        showError(this.loadError, [`Could not load the rules: ${e.message}`, this.keptDraftNote()].filter(Boolean).join(' '));
         return;
       }
     }
     showError(this.loadError, '');
+  }
+
+  /**
+   * What became of edits kept as a draft for this page (see RulesPanel.restoreDraft), while its
+   * rules cannot be read: the editor puts them back, or says they are kept, only once they are, and
+   * the page drawn anew left that to it. Null without such a draft, or once the rules were read.
+   */
+  keptDraftNote() {
+    const owner = this.context.draftOwner;
+    if (this.current || !owner || !session.peekDraft(owner, this.service)) return null;
+    return this.canWrite
+      ? 'Your unsaved edits to these rules are kept in this tab: they come back in the editor once the rules can be read.'
+      : 'Your unsaved edits to these rules are kept in this tab as a draft, for a sign-in that may write.';
   }
 
   /** The note for a service whose agents can only run _default, with the server's reason. */

@@ -3080,6 +3080,45 @@ class WebUiIT {
   }
 
   /**
+   * A writer's edits are kept as the session ends; signed in again, the page of their service
+   * cannot read its rules (the connection lost), so the editor cannot put them back yet: the load
+   * error says that they are kept, where nothing mentioned them before. Once the rules can be read
+   * (the page's next try), they are back in the editor.
+   */
+  @Test
+  void keptEditsAreMentionedWhenTheirPageCannotLoadItsRules() {
+    String service = "kept-edits-load-error";
+    long revision = storeOrdersDocumentAs(service);
+    WebElement editor = openEditorOf(service, revision);
+    String edited = documentFor(service, 0.2);
+    type(editor, edited);
+    loseTheSessionOver(service);
+    js(
+        "const unheld = window.__unheld = window.fetch; const failing = window.__failing = ["
+            + " 'api/v1/services/' + arguments[0] + '/rules'];"
+            + " window.fetch = (input, init = {}) => failing.includes(String(input))"
+            + "   ? Promise.reject(new TypeError('Failed to fetch')) : unheld(input, init);",
+        service);
+    try {
+      signIn(WRITER_TOKEN);
+      awaitRole("writer");
+      awaitText(By.cssSelector("[data-test=load-error]"), "Could not load the rules");
+      assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText())
+          .contains("Your unsaved edits to these rules are kept in this tab");
+      assertThat(announced("alert")).contains("Your unsaved edits to these rules are kept");
+      js("window.__failing.length = 0;");
+      awaitText(By.cssSelector("[data-test=draft-restored]"), "are back in the editor");
+      assertThat(waitFor(By.id("rules-editor")).getAttribute("value")).isEqualTo(edited);
+      assertThat(browser.findElement(By.cssSelector("[data-test=load-error]")).getText()).isEmpty();
+      discardEdits();
+    } finally {
+      js("window.fetch = window.__unheld;");
+      js("sessionStorage.removeItem('sluice.drafts');");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Host names run up to 253 characters and rule names up to 128: a long breaker key, target or
    * deciding rule wraps in its cell instead of running over the next column or widening the page.
    */
