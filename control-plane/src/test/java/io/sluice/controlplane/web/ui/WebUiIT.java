@@ -2938,6 +2938,43 @@ class WebUiIT {
   }
 
   /**
+   * A dry run that fails for a network reason once its page was closed (the tab signed out in
+   * another page meanwhile) says nothing, as a save, a deletion or a rollback then: it used to
+   * toast "Dry run failed" over the sign-in form, about a page that is gone.
+   */
+  @Test
+  void aDryRunFailingAfterItsPageClosedSaysNothing() {
+    String service = "dry-run-fails-closed";
+    long revision = storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/dry-run");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
+    // the dry run gets no answer until the test makes it fail as a lost connection does
+    js(
+        "window.__unheld = window.fetch; window.fetch = (...a) =>"
+            + " /rules\\/evaluate/.test(String(a[0]))"
+            + " ? new Promise((_, fail) => { window.__dryRun = () =>"
+            + " fail(new TypeError('Failed to fetch')); })"
+            + " : window.__unheld(...a);");
+    try {
+      click(By.cssSelector("[data-test=evaluate]"));
+      await().atMost(BOUND).until(() -> js("return typeof window.__dryRun").equals("function"));
+      js("sessionStorage.removeItem('sluice.token');");
+      // the page's next call finds the tab signed out: the page closes, for the sign-in form
+      click(By.id("tab-dependencies"));
+      waitFor(By.id("token"));
+      awaitText(By.id("toast"), "Signed out in another page of this tab.");
+      js("window.__dryRun()");
+      await("the closed page's failed dry run is not told")
+          .during(Duration.ofSeconds(2))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> liveRegionsSaying("Dry run failed") == 0);
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Reads of a page closed under the user end quietly: the read that finds the tab signed in as bob
    * elsewhere, and the history's re-read after a rollback that went through while the closed page
    * waits for who bob is. Both used to show "Could not load …" as an error on the closed page (an
