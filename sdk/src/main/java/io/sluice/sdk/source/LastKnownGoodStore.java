@@ -44,7 +44,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -77,11 +76,12 @@ import java.util.logging.Logger;
  * #STALE_TEMPORARY_FILE_AGE} ago (a save takes milliseconds, so no live process, this one or
  * another agent sharing the directory, is still writing one that old).
  *
- * <p>Saves and deletes run on a daemon thread of the store's, waited for at most {@link
- * #WRITE_TIMEOUT}, as a load's file-system work is bounded: a state directory whose file system
- * stopped answering must not stall the rule source that saves. While that thread is blocked, later
- * saves and deletes return at once and only each service's latest waits, written once the directory
- * answers.
+ * <p>Saves and deletes run on a daemon thread, waited for at most {@link #WRITE_TIMEOUT}, as a
+ * load's file-system work is bounded: a state directory whose file system stopped answering must
+ * not stall the rule source that saves. While that thread is blocked, later saves and deletes
+ * return at once and only each file's latest waits, written once the directory answers. The thread
+ * is the directory's, shared by every store on it in the JVM: of two stores on one directory (rules
+ * closed and built again), the write asked for last is the one the file ends with.
  *
  * <p>Creating a store does no I/O. Methods never throw: disk problems are logged and the agent goes
  * on.
@@ -120,15 +120,6 @@ public final class LastKnownGoodStore {
   private final Set<Path> givenUp = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean swept = new AtomicBoolean();
   private final AtomicBoolean privateRootNoticed = new AtomicBoolean();
-  // each service's latest save or delete not yet taken by the writing thread; see bounded()
-  private final ConcurrentHashMap<String, PendingWrite> pendingWrites = new ConcurrentHashMap<>();
-  private final AtomicBoolean writing = new AtomicBoolean();
-  // numbers the writing thread's writes, from 1
-  private final AtomicLong writesStarted = new AtomicLong();
-  // the number of the write the writing thread is in, 0 while it is in none
-  private volatile long writeInProgress;
-  // the number of the write a caller gave up waiting for; see hung()
-  private volatile long givenUpOn;
   // runs when a caller gives up waiting, before it looks at the writing thread (tests only)
   private volatile Runnable onWaitGivenUp = () -> {};
 
@@ -394,29 +385,22 @@ public final class LastKnownGoodStore {
   static final Duration WRITE_TIMEOUT = FIND_TIMEOUT;
 
   /**
-   * Runs {@code write} (a save or delete of {@code service}'s snapshot) on the store's writing
-   * thread and waits for it at most {@link #WRITE_TIMEOUT}: on a state directory whose file system
-   * stopped answering (a home directory on a hard-mounted NFS whose server went away) every call
-   * blocks in the kernel, and the caller, the rule source's own thread, must go on applying rules.
-   * One thread writes at a time, so a hung directory holds one thread, not one per change; what
-   * waits behind it is only each service's latest write (an older one is dropped, answered false),
-   * done once the directory answers: the file then holds the latest rules, not the first ones that
-   * hung. Answers whether the write was done in time and worked (a save's result; true for a
-   * delete).
+   * Runs {@code write} (a save or delete of {@code service}'s snapshot) on the directory's writing
+   * thread ({@link SnapshotWriter}) and waits for it at most {@link #WRITE_TIMEOUT}: on a state
+   * directory whose file system stopped answering (a home directory on a hard-mounted NFS whose
+   * server went away) every call blocks in the kernel, and the caller, the rule source's own
+   * thread, must go on applying rules. One thread writes at a time, so a hung directory holds one
+   * thread, not one per change; what waits behind it is only each file's latest write (an older one
+   * is dropped, answered false), done once the directory answers: the file then holds the latest
+   * rules, not the first ones that hung. Answers whether the write was done in time and worked (a
+   * save's result; true for a delete).
    */
   private boolean bounded(String service, String what, BooleanSupplier write) {
-    PendingWrite request = new PendingWrite(write, new CompletableFuture<>());
-    PendingWrite superseded = pendingWrites.put(service, request);
-    if (superseded != null) {
-      superseded.done().complete(false);
-    }
-    if (writing.compareAndSet(false, true)) {
-      Thread writer = new Thread(this::writePending, "sluice-save-snapshot");
-      writer.setDaemon(true);
-      writer.start();
-    }
     Path target = file(service);
-    if (hung()) {
+    SnapshotWriter.PendingWrite request =
+        new SnapshotWriter.PendingWrite(write, new CompletableFuture<>());
+    SnapshotWriter writer = SnapshotWriter.queue(directory, target, request);
+    if (writer.hung()) {
       // the writing thread is still blocked where an earlier write was given up on: waiting again
       // would cost every change the whole bound
       logger.log(
@@ -438,7 +422,7 @@ public final class LastKnownGoodStore {
       }
       // the write the thread is in (this one, or one before it that holds it): later writes return
       // at once until the thread ends it, whatever the thread did while this caller gave up
-      givenUpOn = writeInProgress;
+      writer.givenUp();
       givenUp.add(target);
       // like a failing save: once per streak, and the save that works again says so
       boolean first = failingSaves.add(target);
@@ -466,49 +450,15 @@ public final class LastKnownGoodStore {
     }
   }
 
-  /** The writing thread: every pending write, the latest of each service, until none is left. */
-  private void writePending() {
-    do {
-      for (String service : pendingWrites.keySet()) {
-        PendingWrite next = pendingWrites.remove(service);
-        if (next != null) {
-          writeInProgress = writesStarted.incrementAndGet();
-          try {
-            next.done().complete(next.write().getAsBoolean());
-          } catch (RuntimeException | Error e) {
-            next.done().completeExceptionally(e);
-          } finally {
-            writeInProgress = 0;
-          }
-        }
-      }
-      writing.set(false);
-      // a write queued after the loop looked and before the flag was cleared started no thread
-    } while (!pendingWrites.isEmpty() && writing.compareAndSet(false, true));
-  }
-
-  /**
-   * Whether the writing thread is still in the write a caller gave up waiting for. Read from the
-   * thread's own state: its ending that write ends the hang, even when it ended it as the caller
-   * gave up.
-   */
-  private boolean hung() {
-    long inProgress = writeInProgress;
-    return inProgress != 0 && inProgress == givenUpOn;
-  }
-
   /** Whether a writing thread is running (tests wait for it to end). */
   boolean writerRunning() {
-    return writing.get();
+    return SnapshotWriter.running(directory);
   }
 
   /** Runs {@code hook} each time a caller gives up waiting for a write (tests only). */
   void onWaitGivenUp(Runnable hook) {
     this.onWaitGivenUp = Objects.requireNonNull(hook, "hook");
   }
-
-  /** A save or delete waiting for the writing thread, and its outcome. */
-  private record PendingWrite(BooleanSupplier write, CompletableFuture<Boolean> done) {}
 
   /** A snapshot's bytes as read from {@code path}, an older version's name when {@code legacy}. */
   private record Found(Path path, byte[] bytes, boolean legacy) {}

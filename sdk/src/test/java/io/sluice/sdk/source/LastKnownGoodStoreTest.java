@@ -120,6 +120,45 @@ class LastKnownGoodStoreTest {
   }
 
   /**
+   * Of two stores on one directory (an SDK user who closed its rules and built them again), the
+   * newer store's save, asked for last, is what the file ends with, even when the old store's save
+   * was held up by the file system. Before, each store wrote on a thread of its own: the new
+   * store's save landed at once and the old one's, once the directory answered, over it.
+   */
+  @Test
+  void theWriteAskedForLastWinsAcrossStoresOnOneDirectory() throws Exception {
+    CountDownLatch answers = new CountDownLatch(1);
+    Path stateDir = dir.resolve("state");
+    LastKnownGoodStore old = LastKnownGoodStore.create(stateDir, hangsOnce(answers));
+    LastKnownGoodStore current = LastKnownGoodStore.create(stateDir, clock);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      CompletableFuture<Boolean> held =
+          CompletableFuture.supplyAsync(
+              () -> old.save("orders", rules("orders", 0.1, 1, ActiveRules.Source.ETCD)));
+      await().atMost(Duration.ofSeconds(10)).until(old::writerRunning);
+      try {
+        assertTimeoutPreemptively(
+            LastKnownGoodStore.WRITE_TIMEOUT.plusSeconds(5),
+            () -> current.save("orders", rules("orders", 0.2, 2, ActiveRules.Source.ETCD)),
+            "the save blocked its caller");
+      } finally {
+        answers.countDown();
+      }
+      held.get(10, TimeUnit.SECONDS);
+      await("every write is done")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !old.writerRunning() && !current.writerRunning());
+
+      assertThat(current.load("orders"))
+          .as("the newest rules are on disk")
+          .get()
+          .extracting(ActiveRules::revision)
+          .isEqualTo(2L);
+    }
+  }
+
+  /**
    * A write that ends just as its caller gives up waiting leaves no hang behind: the next save
    * waits for its write as usual. Before, the caller marked the directory hung after the writing
    * thread had ended the write, and every later save returned false at once, logged at FINE only,

@@ -1,0 +1,132 @@
+package io.sluice.sdk.source;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The one thread that writes a state directory's last-known-good snapshots in this JVM, whichever
+ * {@link LastKnownGoodStore} asks: an SDK user who closes and rebuilds its rules, or two in one
+ * JVM, has two stores on one directory, and with a thread each an old store's write held up by the
+ * file system could land after a newer store's, leaving the file with older rules than the newest
+ * applied. Here every write of a directory goes through one queue, so a file's writes are done in
+ * the order they were asked for and the newest one asked for is the last one done.
+ *
+ * <p>The queue holds only each file's latest write not yet taken (an older one is dropped, answered
+ * false): a hung directory holds one thread, whatever waits behind it is at most one write per
+ * file. The thread is started with the first write and ends when none is left; the directory's
+ * entry goes with it, so directories no longer written to keep nothing. This is JVM-wide state on
+ * purpose: a directory is the file system's, shared by every store that names it. Directories are
+ * told apart by their absolute, normalized path (no I/O: a link to another's directory is another
+ * directory here).
+ */
+final class SnapshotWriter {
+
+  // guards WRITERS and every writer's pending and writing
+  private static final Object LOCK = new Object();
+  private static final Map<Path, SnapshotWriter> WRITERS = new HashMap<>();
+
+  private final Path directory;
+  // each file's latest write not yet taken by the thread
+  private final Map<Path, PendingWrite> pending = new LinkedHashMap<>();
+  private boolean writing;
+  // numbers the thread's writes, from 1; written by the thread only
+  private long writesStarted;
+  // the number of the write the thread is in, 0 while it is in none
+  private volatile long writeInProgress;
+  // the number of the write a caller gave up waiting for; see hung()
+  private volatile long givenUpOn;
+
+  private SnapshotWriter(Path directory) {
+    this.directory = directory;
+  }
+
+  /**
+   * Queues {@code write} of {@code file} in {@code directory}'s writer, dropping (answered false)
+   * the file's write still waiting, and starts the writer's thread if it is not running.
+   *
+   * @return the writer the write waits in
+   */
+  static SnapshotWriter queue(Path directory, Path file, PendingWrite write) {
+    Path key = key(directory);
+    SnapshotWriter writer;
+    PendingWrite superseded;
+    boolean start;
+    synchronized (LOCK) {
+      writer = WRITERS.computeIfAbsent(key, SnapshotWriter::new);
+      superseded = writer.pending.put(file, write);
+      start = !writer.writing;
+      writer.writing = true;
+    }
+    if (superseded != null) {
+      superseded.done().complete(false);
+    }
+    if (start) {
+      Thread thread = new Thread(writer::writePending, "sluice-save-snapshot");
+      thread.setDaemon(true);
+      thread.start();
+    }
+    return writer;
+  }
+
+  /** Whether a writer's thread is running for {@code directory} (tests wait for it to end). */
+  static boolean running(Path directory) {
+    synchronized (LOCK) {
+      SnapshotWriter writer = WRITERS.get(key(directory));
+      return writer != null && writer.writing;
+    }
+  }
+
+  private static Path key(Path directory) {
+    return directory.toAbsolutePath().normalize();
+  }
+
+  /** The thread: every pending write, oldest file first, until none is left. */
+  private void writePending() {
+    while (true) {
+      PendingWrite next;
+      synchronized (LOCK) {
+        Iterator<PendingWrite> oldest = pending.values().iterator();
+        if (!oldest.hasNext()) {
+          writing = false;
+          WRITERS.remove(directory, this);
+          return;
+        }
+        next = oldest.next();
+        oldest.remove();
+      }
+      writeInProgress = ++writesStarted;
+      try {
+        next.done().complete(next.write().getAsBoolean());
+      } catch (RuntimeException | Error e) {
+        next.done().completeExceptionally(e);
+      } finally {
+        writeInProgress = 0;
+      }
+    }
+  }
+
+  /**
+   * Notes that a caller gave up waiting for the write the thread is in (its own, or one before it
+   * that holds the thread): {@link #hung()} until the thread ends that write.
+   */
+  void givenUp() {
+    givenUpOn = writeInProgress;
+  }
+
+  /**
+   * Whether the thread is still in the write a caller gave up waiting for. Read from the thread's
+   * own state: its ending that write ends the hang, even when it ended it as the caller gave up.
+   */
+  boolean hung() {
+    long inProgress = writeInProgress;
+    return inProgress != 0 && inProgress == givenUpOn;
+  }
+
+  /** A save or delete waiting for the thread, and its outcome. */
+  record PendingWrite(BooleanSupplier write, CompletableFuture<Boolean> done) {}
+}
