@@ -45,6 +45,9 @@ public record SluiceConfig(
     Path stateDir,
     String serviceName) {
 
+  /** How a message names the service name given to {@link #fromSystem(String)}. */
+  private static final String SERVICE_NAME_IN_CODE = "fromSystem(serviceName)";
+
   /**
    * Checks the configuration as {@link Builder#build()} does, so a configuration made with this
    * constructor is as valid as a built one.
@@ -222,8 +225,21 @@ public record SluiceConfig(
    */
   static SluiceConfig fromProperties(
       ConfigLookup lookup, Function<String, String> systemProperties) {
+    return fromProperties(lookup, null, systemProperties);
+  }
+
+  /**
+   * As {@link #fromProperties(ConfigLookup, Function)}; {@code serviceName}, when not null, is the
+   * service name given in code ({@link #fromSystem(String)}), and {@code otel.service.name} is not
+   * read.
+   */
+  static SluiceConfig fromProperties(
+      ConfigLookup lookup, String serviceName, Function<String, String> systemProperties) {
     Objects.requireNonNull(lookup, "lookup");
-    Builder builder = builder().systemProperties(systemProperties).origins(lookup);
+    Builder builder =
+        builder()
+            .systemProperties(systemProperties)
+            .origins(serviceName == null ? lookup : serviceNamedInCode(lookup));
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
@@ -276,11 +292,31 @@ public record SluiceConfig(
     if (stateDir != null) {
       builder.stateDir(stateDir);
     }
-    String service = value(lookup, ConfigKeys.SERVICE_NAME);
+    String service = serviceName != null ? serviceName : value(lookup, ConfigKeys.SERVICE_NAME);
     if (service != null) {
       builder.serviceName(service);
     }
     return builder.build(errors);
+  }
+
+  /** {@code lookup}, naming the service name as given in code rather than by its key. */
+  private static ConfigLookup serviceNamedInCode(ConfigLookup lookup) {
+    return new ConfigLookup() {
+      @Override
+      public String value(String key) {
+        return lookup.value(key);
+      }
+
+      @Override
+      public String origin(String key) {
+        return key.equals(ConfigKeys.SERVICE_NAME) ? SERVICE_NAME_IN_CODE : lookup.origin(key);
+      }
+
+      @Override
+      public String missing(String key) {
+        return lookup.missing(key);
+      }
+    };
   }
 
   /**
@@ -327,6 +363,24 @@ public record SluiceConfig(
   public static SluiceConfig fromSystem() {
     return fromProperties(
         ConfigLookup.propertiesThenEnvironment(System::getProperty, System::getenv));
+  }
+
+  /**
+   * As {@link #fromSystem()}, for an app that names its service in code, as it does for the rules
+   * in force until the first arrive ({@code ActiveRules.defaults("orders")}): {@code serviceName}
+   * selects the rule document and the agent status key, so etcd endpoints need no {@code
+   * otel.service.name}, which is not read (the name in code wins). Every other setting is read as
+   * {@link #fromSystem()} reads it.
+   *
+   * @throws IllegalArgumentException naming every bad setting and its value, a bad {@code
+   *     serviceName} as {@code fromSystem(serviceName)=…}
+   */
+  public static SluiceConfig fromSystem(String serviceName) {
+    Objects.requireNonNull(serviceName, "serviceName");
+    return fromProperties(
+        ConfigLookup.propertiesThenEnvironment(System::getProperty, System::getenv),
+        serviceName,
+        System::getProperty);
   }
 
   /**

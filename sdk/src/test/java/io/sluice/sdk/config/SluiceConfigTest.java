@@ -196,6 +196,36 @@ class SluiceConfigTest {
         .hasMessageContaining("otel.service.name is required when sluice.etcd.endpoints is set");
   }
 
+  /**
+   * An app that names its service in code (as it does for the rules until the first arrive) gives
+   * the name once, to {@code fromSystem(serviceName)}, and is not refused for want of {@code
+   * otel.service.name}. Before, the only way from system properties asked for the name twice, and
+   * refused etcd endpoints without the property.
+   */
+  @Test
+  void takesTheServiceNameGivenInCodeInsteadOfRequiringTheProperty() {
+    Map<String, String> props = new HashMap<>(Map.of("sluice.etcd.endpoints", "http://etcd:2379"));
+    Map<String, String> jvm = Map.of("user.home", "/home/app");
+    ConfigLookup lookup = ConfigLookup.propertiesThenEnvironment(props::get, key -> null);
+
+    SluiceConfig named =
+        SluiceConfig.fromProperties(ConfigLookup.of(props::get), "orders", jvm::get);
+
+    assertThat(named.serviceName()).isEqualTo("orders");
+    assertThat(named.etcdEndpoints()).containsExactly(URI.create("http://etcd:2379"));
+    props.put("otel.service.name", "payments");
+    assertThat(SluiceConfig.fromProperties(ConfigLookup.of(props::get), "orders", jvm::get))
+        .as("the name in code wins")
+        .extracting(SluiceConfig::serviceName)
+        .isEqualTo("orders");
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(lookup, "a/b", jvm::get))
+        .hasMessageContaining(
+            "fromSystem(serviceName)=a/b: must be a non-blank name without '/' or surrounding"
+                + " spaces");
+    assertThat(SluiceConfig.fromSystem("orders").serviceName()).isEqualTo("orders");
+    assertThatThrownBy(() -> SluiceConfig.fromSystem(null)).hasMessage("serviceName");
+  }
+
   @Test
   void refusesAnEndpointPortOutOfRange() {
     // accepted, the etcd client would fail every call ("Port number out of range") and retry
