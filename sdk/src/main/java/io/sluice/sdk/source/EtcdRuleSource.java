@@ -352,6 +352,11 @@ public final class EtcdRuleSource implements RuleSource {
     try {
       task.run();
     } catch (RuntimeException | LinkageError e) {
+      if (closed.get()) {
+        // close() abandoned this thread, and the caller may have closed the client since: what
+        // failed then is no news to the app
+        return;
+      }
       // A bug here must not kill the source's thread: retry from a fresh read (logged once; a
       // failure that repeats at every retry would otherwise fill the log).
       if (!taskFailureLogged) {
@@ -520,7 +525,7 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private void onWatchResponse(Slot slot, int gen, WatchResponse response) {
-    if (gen != generation) {
+    if (gen != generation || closed.get()) {
       return;
     }
     if (response.isCreatedNotify()) {
@@ -574,7 +579,7 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private void onWatchFailed(int gen, Throwable error) {
-    if (gen != generation) {
+    if (gen != generation || closed.get()) {
       return;
     }
     boolean wasWatching = watching;
@@ -667,7 +672,7 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private void deleted(Slot slot, long revision) {
-    if (slot.applied != null) {
+    if (slot.applied != null && !closed.get()) {
       logger.info("the rule document " + slot.key + " was deleted at revision " + revision);
     }
     slot.revision = revision;
@@ -706,6 +711,11 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     publish(effective);
+    if (closed.get()) {
+      // close() abandoned this thread while a listener held it: a save now could land after the
+      // one of the rules that replaced this source (a ConfiguredRules built again)
+      return;
+    }
     if (lastKnownGood != null) {
       if (effective == builtInDefaults) {
         lastKnownGood.delete(service);
@@ -744,6 +754,9 @@ public final class EtcdRuleSource implements RuleSource {
 
   private void unreachable(Throwable error) {
     watching = false;
+    if (closed.get()) {
+      return; // close() abandoned this thread: a read or watch it goes on to lose is no news
+    }
     if (!everAnswered && !firstTimeoutTold && rootCause(error) instanceof TimeoutException) {
       // A JVM still starting (class loading, JIT, a busy machine) can make the very first read
       // take longer than the timeout while etcd is fine: say so quietly, warn if it goes on.
@@ -831,6 +844,9 @@ public final class EtcdRuleSource implements RuleSource {
 
   /** The watches are up: the end of a stretch of failures. */
   private void reachable() {
+    if (closed.get()) {
+      return; // close() abandoned this thread: nothing to say of etcd any more
+    }
     everAnswered = true;
     backoffMillis = minBackoff.toMillis();
     if (refusalTold || outageTold || notEtcdTold) {

@@ -156,6 +156,64 @@ class EtcdRuleSourceCloseIT {
   }
 
   /**
+   * A listener that holds the source's thread over close() (here in the rules of its first read)
+   * lets it go on afterwards: the rules it was told of are not saved as the last-known-good ones
+   * then, and nothing the thread goes on to do (the watch, on a client the app has closed since) is
+   * logged. Before, the abandoned thread saved them after close(): with the rules closed and built
+   * again on one state directory, that save could land after the new source's and leave older rules
+   * on disk.
+   */
+  @Test
+  void anAbandonedThreadSavesAndLogsNothingAfterClose(@TempDir Path stateDir) throws Exception {
+    String service = "abandoned-save";
+    etcd.server().put(EtcdKeys.defaults().rules(service), document(service, 0.5));
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).build();
+    CountDownLatch stuck = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Thread> sourceThread = new AtomicReference<>();
+    Client client = client();
+    try {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(
+                  client, new ActiveRulesHolder(ActiveRules.defaults(service)), service)
+              .lastKnownGood(store)
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              if (rules.source() == ActiveRules.Source.ETCD) {
+                sourceThread.set(Thread.currentThread());
+                stuck.countDown();
+                holdThroughInterrupts(release);
+              }
+            }
+          });
+      try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+        source.start();
+        assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        source.close();
+        int atClose = log.messages().size();
+        client.close();
+
+        release.countDown();
+        sourceThread.get().join(AWAIT.toMillis());
+        assertThat(sourceThread.get().isAlive()).as("the abandoned thread ended").isFalse();
+        await("the writes asked for are done")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> !store.writerRunning());
+
+        List<String> all = log.messages();
+        assertThat(all.subList(atClose, all.size())).isEmpty();
+      }
+      assertThat(store.file(service)).doesNotExist();
+    } finally {
+      release.countDown();
+      client.close();
+    }
+  }
+
+  /**
    * Holds the source's thread in its first rejection, through interrupts, so that close() gives up
    * on it; then lets the abandoned thread run to its end and tells what it logged meanwhile.
    */
