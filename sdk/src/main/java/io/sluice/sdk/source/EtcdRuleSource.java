@@ -248,6 +248,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    listeners.close();
     ScheduledExecutorService pool = executor;
     if (pool == null) {
       return;

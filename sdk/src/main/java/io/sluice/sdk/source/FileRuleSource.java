@@ -133,6 +133,7 @@ public final class FileRuleSource implements RuleSource {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    listeners.close();
     Thread worker = thread;
     if (worker == null) {
       return;

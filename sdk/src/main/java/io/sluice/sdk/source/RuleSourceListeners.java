@@ -7,12 +7,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The listeners of one source; one failing listener never stops the others. */
+/**
+ * The listeners of one source; one failing listener never stops the others. Once the source is
+ * closed, none is told anything more: a listener that held the source's thread over its close()
+ * must not be followed by the others hearing of rules the app has stopped.
+ */
 final class RuleSourceListeners {
 
   private static final Logger logger = Logger.getLogger(RuleSourceListeners.class.getName());
 
   private final List<RuleSourceListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
 
   void add(RuleSourceListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -22,8 +27,16 @@ final class RuleSourceListeners {
     listeners.remove(listener);
   }
 
+  /** Tells no listener anything from now on, also of what is being told as this is called. */
+  void close() {
+    closed = true;
+  }
+
   void applied(ActiveRules rules) {
     for (RuleSourceListener listener : listeners) {
+      if (closed) {
+        return;
+      }
       try {
         listener.onApplied(rules);
       } catch (RuntimeException | LinkageError e) {
@@ -34,6 +47,9 @@ final class RuleSourceListeners {
 
   void rejected(RuleRejection rejection) {
     for (RuleSourceListener listener : listeners) {
+      if (closed) {
+        return;
+      }
       try {
         listener.onRejected(rejection);
       } catch (RuntimeException | LinkageError e) {

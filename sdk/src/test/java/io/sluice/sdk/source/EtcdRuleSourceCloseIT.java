@@ -159,9 +159,10 @@ class EtcdRuleSourceCloseIT {
    * A listener that holds the source's thread over close() (here in the rules of its first read)
    * lets it go on afterwards: the rules it was told of are not saved as the last-known-good ones
    * then, and nothing the thread goes on to do (the watch, on a client the app has closed since) is
-   * logged. Before, the abandoned thread saved them after close(): with the rules closed and built
-   * again on one state directory, that save could land after the new source's and leave older rules
-   * on disk.
+   * logged, nor are the source's other listeners told of them. Before, the abandoned thread saved
+   * them after close(): with the rules closed and built again on one state directory, that save
+   * could land after the new source's and leave older rules on disk; and the next listener heard of
+   * them after close() had returned.
    */
   @Test
   void anAbandonedThreadSavesAndLogsNothingAfterClose(@TempDir Path stateDir) throws Exception {
@@ -189,6 +190,14 @@ class EtcdRuleSourceCloseIT {
               }
             }
           });
+      List<ActiveRules> toldNext = new CopyOnWriteArrayList<>();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              toldNext.add(rules);
+            }
+          });
       try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
         source.start();
         assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
@@ -206,6 +215,9 @@ class EtcdRuleSourceCloseIT {
         List<String> all = log.messages();
         assertThat(all.subList(atClose, all.size())).isEmpty();
       }
+      assertThat(toldNext)
+          .as("the next listener, after close()")
+          .noneMatch(rules -> rules.source() == ActiveRules.Source.ETCD);
       assertThat(store.file(service)).doesNotExist();
     } finally {
       release.countDown();
