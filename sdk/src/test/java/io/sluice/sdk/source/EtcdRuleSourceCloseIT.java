@@ -226,6 +226,72 @@ class EtcdRuleSourceCloseIT {
   }
 
   /**
+   * A watch event held up in a listener over close() (one that swallows the interrupt, as app code
+   * may) logs nothing of what the thread goes on to do: here the next event of the same response, a
+   * delete, reads etcd again, on a client the app has closed since. Before, that read's failure was
+   * logged after close() had returned, as though etcd were unreachable.
+   */
+  @Test
+  void aWatchEventHeldOverCloseLogsNothingOfTheEventsAfterIt() throws Exception {
+    String service = "replayed";
+    String key = EtcdKeys.defaults().rules(service);
+    etcd.server().put(key, document("someone-else", 0.5));
+    CountDownLatch firstHeld = new CountDownLatch(1);
+    CountDownLatch firstRelease = new CountDownLatch(1);
+    CountDownLatch secondHeld = new CountDownLatch(1);
+    CountDownLatch secondRelease = new CountDownLatch(1);
+    AtomicReference<Thread> sourceThread = new AtomicReference<>();
+    List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    Client client = client();
+    try {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(
+                  client, new ActiveRulesHolder(ActiveRules.defaults(service)), service)
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onRejected(RuleRejection rejection) {
+              rejections.add(rejection);
+              sourceThread.set(Thread.currentThread());
+              if (rejections.size() == 1) {
+                firstHeld.countDown();
+                holdThroughInterrupts(firstRelease);
+              } else {
+                secondHeld.countDown();
+                holdThroughInterrupts(secondRelease);
+                Thread.interrupted(); // swallowed
+              }
+            }
+          });
+      try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+        source.start();
+        // the first read's rejection holds the thread; what is written meanwhile comes to the watch
+        // from the read's revision on, in one response: another rejected document, then a delete
+        assertThat(firstHeld.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        etcd.server().put(key, document("someone-else", 0.6));
+        etcd.server().delete(key);
+        firstRelease.countDown();
+        assertThat(secondHeld.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+        source.close();
+        int atClose = log.messages().size();
+        client.close();
+        secondRelease.countDown();
+        sourceThread.get().join(AWAIT.toMillis());
+        assertThat(sourceThread.get().isAlive()).as("the abandoned thread ended").isFalse();
+
+        List<String> all = log.messages();
+        assertThat(all.subList(atClose, all.size())).isEmpty();
+      }
+    } finally {
+      firstRelease.countDown();
+      secondRelease.countDown();
+      client.close();
+    }
+  }
+
+  /**
    * Holds the source's thread in its first rejection, through interrupts, so that close() gives up
    * on it; then lets the abandoned thread run to its end and tells what it logged meanwhile.
    */
