@@ -7,6 +7,7 @@ import io.grpc.netty.GrpcSslContexts;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.sluice.etcd.EtcdAddress;
+import io.sluice.etcd.ProxiedEtcdResolverProvider;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
@@ -113,13 +114,15 @@ public final class EtcdClientFactory {
   }
 
   /**
-   * The gRPC target jetcd's {@code endpoints(...)} would build, {@code ip:///host:port,...}, but
-   * from the host and port {@link EtcdAddress} reads: jetcd takes the host from {@link
-   * java.net.URI#getHost()}, which is null for a name with {@code _} (docker-compose's {@code
-   * etcd_1}), and refuses such an endpoint, while gRPC resolves and connects to it.
+   * The gRPC target for the endpoints, {@code sluice-etcd:///host:port,...}: the addresses jetcd's
+   * {@code endpoints(...)} would dial, but from the host and port {@link EtcdAddress} reads (jetcd
+   * takes the host from {@link java.net.URI#getHost()}, which is null for a name with {@code _},
+   * docker-compose's {@code etcd_1}, and refuses such an endpoint, while gRPC resolves and connects
+   * to it), and resolved through the JVM's proxy settings, which jetcd's own resolvers ignore (see
+   * {@link ProxiedEtcdResolverProvider}).
    */
   private static String target(SluiceConfig config) {
-    return EtcdAddress.grpcTarget(
+    return ProxiedEtcdResolverProvider.target(
         config.etcdEndpoints().stream().map(EtcdClientFactory::address).toList());
   }
 

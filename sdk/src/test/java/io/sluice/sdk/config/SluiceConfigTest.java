@@ -463,7 +463,7 @@ class SluiceConfigTest {
     assertThat(config.etcdEndpoints())
         .containsExactly(URI.create("http://etcd_1:2379"), URI.create("http://etcd_2:2379"));
     assertThat(EtcdClientFactory.builder(config).target())
-        .isEqualTo("ip:///etcd_1:2379,etcd_2:2379");
+        .isEqualTo("sluice-etcd:///etcd_1:2379,etcd_2:2379");
     try (Client client = EtcdClientFactory.create(config)) {
       assertThat(client).isNotNull();
     }
@@ -506,7 +506,7 @@ class SluiceConfigTest {
             .tls(new EtcdTls(null, null, null, null, "etcd.internal"))
             .serviceName("orders")
             .build();
-    assertThat(EtcdClientFactory.builder(config).target()).isEqualTo("ip:///etcd_1:2379");
+    assertThat(EtcdClientFactory.builder(config).target()).isEqualTo("sluice-etcd:///etcd_1:2379");
     assertThat(EtcdClientFactory.builder(config).authority()).isEqualTo("etcd.internal");
   }
 

@@ -1,0 +1,94 @@
+package io.sluice.javaagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.ConnectProxy;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An app whose agent may reach etcd only through an HTTP {@code CONNECT} proxy, set the JVM's usual
+ * way ({@code https.proxyHost}, {@code https.proxyPort}, {@code http.nonProxyHosts}): a real proxy
+ * on loopback in front of the real etcd. While the proxy refuses the tunnel (407) the agent says so
+ * once, as the proxy's refusal rather than an outage, and the app serves as usual; once the proxy
+ * opens tunnels the agent reads and watches its rules through it. Before, the agent's etcd client
+ * ignored the proxy settings and dialled etcd directly.
+ */
+class EtcdThroughAProxyIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static final String SERVICE = "it-proxied";
+
+  /** How long the refusal must stay one line per part of the agent while the retries go on. */
+  private static final Duration ONE_LINE_DURING = Duration.ofSeconds(3);
+
+  @Test
+  void theAgentReachesEtcdThroughTheJvmsProxyAndSaysOnceWhenTheProxyRefuses(@TempDir Path state)
+      throws Exception {
+    String etcdAddress = "127.0.0.1:" + URI.create(etcd.endpoint()).getPort();
+    long revision =
+        etcd.server().put(EtcdKeys.defaults().rules(SERVICE), Rules.sampling(SERVICE, 0.5, "[]"));
+    try (ConnectProxy proxy = ConnectProxy.refusing();
+        Downstream downstream = Downstream.start()) {
+      Map<String, String> properties = AgentApp.withoutExporters(SERVICE);
+      properties.put("sluice.etcd.endpoints", etcd.endpoint());
+      properties.put("sluice.state.dir", state.toString());
+      properties.putAll(proxy.jvmProperties());
+      try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties);
+          EtcdStatus status = new EtcdStatus(etcd.endpoint())) {
+        String refused =
+            "etcd at "
+                + etcd.endpoint()
+                + " answered with HTTP 407 from something that is not etcd (the HTTP proxy it is"
+                + " reached through refused CONNECT), for ";
+        String rulesRefused = refused + "the rules of " + SERVICE + " (";
+        String statusRefused = refused + "the agent status /sluice/v1/agents/" + SERVICE + "/";
+        await("the agent says the proxy refused the tunnel")
+            .atMost(Duration.ofSeconds(90))
+            .until(() -> app.log().contains(rulesRefused) && app.log().contains(statusRefused));
+        await("the retries go on through the proxy, and say nothing more")
+            .during(ONE_LINE_DURING)
+            .atMost(ONE_LINE_DURING.plusSeconds(30))
+            .until(
+                () ->
+                    occurrences(app.log(), rulesRefused) == 1
+                        && occurrences(app.log(), statusRefused) == 1);
+        int refusedConnects = proxy.connects().size();
+        assertThat(refusedConnects).as("CONNECTs refused while the agent retried").isGreaterThan(2);
+        assertThat(status.of(SERVICE)).as("no status written past the proxy").isEmpty();
+        AppAnswer answer = app.call("jdk", "GET", downstream.url("/while-refused"), Map.of());
+        assertThat(answer.failed()).as(answer.error()).isFalse();
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(app.healthy()).isTrue();
+
+        proxy.openTunnels(true);
+        status.awaitAgent(SERVICE, app);
+        status.awaitApplied(SERVICE, revision, app);
+        long changed =
+            etcd.server()
+                .put(EtcdKeys.defaults().rules(SERVICE), Rules.sampling(SERVICE, 1.0, "[]"));
+        status.awaitApplied(SERVICE, changed, app);
+
+        assertThat(proxy.connects())
+            .as("every connection to etcd asked of the proxy")
+            .hasSizeGreaterThan(refusedConnects)
+            .containsOnly(etcdAddress);
+        assertThat(app.log()).doesNotContain("Exception in thread");
+      }
+    }
+  }
+
+  private static int occurrences(String text, String part) {
+    return text.split(Pattern.quote(part), -1).length - 1;
+  }
+}
