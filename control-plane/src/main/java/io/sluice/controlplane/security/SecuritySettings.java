@@ -3,6 +3,7 @@ package io.sluice.controlplane.security;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -36,6 +37,10 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
    */
   public record TokenSettings(String token, String tokenSha256, Role role) {
 
+    /** A line of {@code sha256sum}'s output: the hash, then the file name ({@code -} for stdin). */
+    private static final Pattern SHA256SUM_LINE =
+        Pattern.compile("\\p{XDigit}{64}[ \\t]+\\*?\\S.*", Pattern.DOTALL);
+
     void check(String name) {
       String prefix = "sluice.security.tokens." + name;
       if ((token == null) == (tokenSha256 == null)) {
@@ -51,7 +56,14 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
           }
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(
-              prefix + ".token-sha256 is not 64 hex digits: '" + tokenSha256 + "'");
+              prefix
+                  + ".token-sha256 is not 64 hex digits: '"
+                  + tokenSha256
+                  + "'"
+                  + (SHA256SUM_LINE.matcher(tokenSha256).matches()
+                      ? " (sha256sum prints the hash, then the file name: give only the hash,"
+                          + " sha256sum | cut -d' ' -f1)"
+                      : ""));
         }
       }
       if (role == null) {

@@ -81,7 +81,8 @@ class TokenRegistryTest {
             () ->
                 new SecuritySettings(
                     false, Map.of("x", new SecuritySettings.TokenSettings(null, "zz", Role.ADMIN))))
-        .hasMessageContaining("not 64 hex digits: 'zz'");
+        .hasMessageContaining("not 64 hex digits: 'zz'")
+        .hasMessageNotContaining("sha256sum");
     assertThatThrownBy(
             () ->
                 new SecuritySettings(
@@ -94,6 +95,21 @@ class TokenRegistryTest {
                     false,
                     Map.of("x", new SecuritySettings.TokenSettings("t".repeat(20), null, null))))
         .hasMessageContaining(".role is required");
+  }
+
+  @Test
+  void saysToDropTheFileNameWhenGivenAWholeLineOfSha256sum() {
+    String line = "ab".repeat(32) + "  -";
+    assertThatThrownBy(
+            () ->
+                new SecuritySettings(
+                    false,
+                    Map.of("alice", new SecuritySettings.TokenSettings(null, line, Role.WRITER))))
+        .hasMessage(
+            "sluice.security.tokens.alice.token-sha256 is not 64 hex digits: '"
+                + line
+                + "' (sha256sum prints the hash, then the file name: give only the hash,"
+                + " sha256sum | cut -d' ' -f1)");
   }
 
   @Test
