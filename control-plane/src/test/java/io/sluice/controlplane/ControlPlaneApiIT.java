@@ -3362,9 +3362,9 @@ class ControlPlaneApiIT {
   }
 
   /**
-   * Spring's own details quote the value that did not convert ("Failed to convert 'limit' with
-   * value: '...'"): a right-to-left override there reorders the detail as it would in any other, so
-   * it is written as its escape too.
+   * The details of a parameter that did not convert quote its value ("?limit= must be a whole
+   * number, not '...'"): a right-to-left override there reorders the detail as it would in any
+   * other, so it is written as its escape too.
    */
   @Test
   void springsOwnDetailsQuoteRequestTextWithHiddenCharactersEscaped() {

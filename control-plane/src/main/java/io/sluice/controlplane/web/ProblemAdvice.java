@@ -24,10 +24,12 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
@@ -224,6 +226,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       problem.setDetail("an internal error occurred; see the server log");
     } else if (e instanceof NoResourceFoundException missing) {
       problem.setDetail(noSuchCall(missing, request));
+    } else if (e instanceof MethodArgumentTypeMismatchException mismatch
+        && wholeNumber(mismatch.getRequiredType())) {
+      problem.setDetail(notAWholeNumber(mismatch));
     } else if (problem.getDetail() != null) {
       // Spring's details quote request text ("Failed to convert 'limit' with value: '...'"):
       // hidden characters in it as escapes, as every other detail writes them
@@ -248,6 +253,26 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
         + " is neither a call of the API nor a file of the web UI; the API's calls are listed in "
         + OneLineText.escape(contextPath)
         + "/api/v1/openapi.json";
+  }
+
+  /**
+   * The detail for a number parameter that is not one ({@code ?to=abc}, {@code /history/7a}):
+   * Spring's own ("Failed to convert 'to' with value: 'abc'") says neither where the value was nor
+   * what was expected. The value is quoted with hidden characters as escapes.
+   */
+  static String notAWholeNumber(MethodArgumentTypeMismatchException e) {
+    String where =
+        e.getParameter().hasParameterAnnotation(PathVariable.class)
+            ? "the " + e.getName() + " in the path"
+            : "?" + e.getName() + "=";
+    return where
+        + " must be a whole number, not '"
+        + OneLineText.escape(String.valueOf(e.getValue()))
+        + "'";
+  }
+
+  private static boolean wholeNumber(Class<?> type) {
+    return type == long.class || type == Long.class || type == int.class || type == Integer.class;
   }
 
   /** No answer: the client is gone (writing one would fail the same way). */

@@ -4,18 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.util.logging.Level;
 import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.core.MethodParameter;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 class ProblemAdviceTest {
@@ -52,6 +57,54 @@ class ProblemAdviceTest {
         .isNull();
     assertThat(log.records())
         .noneMatch(record -> record.getLevel().intValue() > Level.FINE.intValue());
+  }
+
+  /**
+   * {@code rollback?to=abc} answered Spring's "Failed to convert 'to' with value: 'abc'", which
+   * says neither where the value was nor what it should be: the detail names the parameter, or the
+   * path, and that a whole number was expected, with the value's hidden characters escaped.
+   */
+  @Test
+  void aNumberParameterThatIsNotANumberIsNamedWithWhatItShouldBe() throws Exception {
+    Method method = Calls.class.getDeclaredMethod("call", Long.class, int.class, long.class);
+
+    assertThat(detailOfMismatch(new MethodParameter(method, 0), "to", "abc"))
+        .isEqualTo("?to= must be a whole number, not 'abc'");
+    assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", "1\u202e2"))
+        .isEqualTo("?limit= must be a whole number, not '1\\u202e2'");
+    assertThat(detailOfMismatch(new MethodParameter(method, 2), "revision", "7a"))
+        .isEqualTo("the revision in the path must be a whole number, not '7a'");
+  }
+
+  private String detailOfMismatch(MethodParameter parameter, String name, String value) {
+    MethodArgumentTypeMismatchException mismatch =
+        new MethodArgumentTypeMismatchException(
+            value,
+            parameter.getParameterType(),
+            name,
+            parameter,
+            new NumberFormatException("For input string: \"" + value + "\""));
+    ResponseEntity<Object> answer =
+        advice.handleExceptionInternal(
+            mismatch,
+            null,
+            new HttpHeaders(),
+            HttpStatus.BAD_REQUEST,
+            new ServletWebRequest(
+                FakeServlet.request("POST", "", "/api/v1/services/q/rules/rollback", new byte[0])));
+    assertThat(answer.getStatusCode().value()).isEqualTo(400);
+    ProblemDetail problem = (ProblemDetail) answer.getBody();
+    assertThat(problem.getType()).hasToString("urn:sluice:problem:invalid-request");
+    return problem.getDetail();
+  }
+
+  /** Parameters as the controllers declare them. */
+  private static final class Calls {
+    @SuppressWarnings("unused")
+    void call(
+        @RequestParam(required = false) Long to,
+        @RequestParam(defaultValue = "20") int limit,
+        @PathVariable long revision) {}
   }
 
   /**
