@@ -717,6 +717,7 @@ public final class EtcdRuleSource implements RuleSource {
       // one of the rules that replaced this source (a ConfiguredRules built again)
       return;
     }
+    logger.info(applied(effective));
     if (lastKnownGood != null) {
       if (effective == builtInDefaults) {
         lastKnownGood.delete(service);
@@ -732,6 +733,28 @@ public final class EtcdRuleSource implements RuleSource {
       }
       // the last-known-good rules kept in force are what the file holds already
     }
+  }
+
+  /**
+   * The line that says which rules the app now runs: the only sign in the app's log that a change
+   * written to etcd arrived, as the rules file's source says of each file it applies.
+   */
+  private String applied(ActiveRules effective) {
+    if (effective == builtInDefaults) {
+      return "no rule document for "
+          + service
+          + " in etcd ("
+          + serviceSlot.key
+          + " or "
+          + defaultSlot.key
+          + "): running on the built-in defaults";
+    }
+    Slot from = effective == serviceSlot.applied ? serviceSlot : defaultSlot;
+    return "applied the rule document "
+        + from.key
+        + " at revision "
+        + effective.revision()
+        + (from == defaultSlot ? " (" + service + " has no document of its own)" : "");
   }
 
   /**

@@ -169,6 +169,69 @@ class EtcdRuleSourceIT {
     }
   }
 
+  /**
+   * The app's log said where the rules are read from, never that a change arrived: an operator who
+   * wrote a document through the control plane had nothing in the app's log to see it applied.
+   */
+  @Test
+  void saysInTheLogWhichDocumentItApplied() {
+    String service = newService();
+    String ns = "/said-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    ActiveRulesHolder holder = holder(service);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source =
+          started(EtcdRuleSource.builder(client(), holder, service).keys(local));
+      await().atMost(AWAIT).until(source::isWatching);
+      long fallback = server().put(local.rules("_default"), document("_default", 0.05));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == fallback);
+      long own = server().put(local.rules(service), document(service, 0.7));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == own);
+      server().delete(local.rules(service));
+      await()
+          .atMost(AWAIT)
+          .until(() -> holder.current().source() == ActiveRules.Source.ETCD_DEFAULT);
+      server().delete(local.rules("_default"));
+      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+
+      String defaults =
+          "no rule document for "
+              + service
+              + " in etcd ("
+              + local.rules(service)
+              + " or "
+              + local.rules("_default")
+              + "): running on the built-in defaults";
+      await()
+          .atMost(AWAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(log.messages())
+                      .filteredOn(m -> m.startsWith("applied ") || m.startsWith("no rule "))
+                      .containsExactly(
+                          defaults,
+                          "applied the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + fallback
+                              + " ("
+                              + service
+                              + " has no document of its own)",
+                          "applied the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + own,
+                          "applied the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + fallback
+                              + " ("
+                              + service
+                              + " has no document of its own)",
+                          defaults));
+    }
+  }
+
   @Test
   void deleteFallsBackToDefaultDocumentThenToBuiltInDefaults() {
     String service = newService();
