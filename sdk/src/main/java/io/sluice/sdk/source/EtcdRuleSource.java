@@ -794,11 +794,17 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     boolean refused = EtcdRefusal.refusedAccess(error);
-    String notEtcd = refused ? null : EtcdRefusal.notEtcd(error, etcdEndpoints);
+    // a proxy's 502, 503 or 504: it could not reach etcd, an outage behind it (as the control
+    // plane says), not something that is not etcd to fix
+    String behindProxy = refused ? null : EtcdRefusal.unreachableBehindProxy(error, etcdEndpoints);
+    String notEtcd =
+        refused || behindProxy != null ? null : EtcdRefusal.notEtcd(error, etcdEndpoints);
     if (notEtcd != null) {
       notEtcdAnswers(notEtcd, error);
       return;
     }
+    // gRPC words a proxy's answer over several lines (its headers and body): said in one
+    String why = behindProxy != null ? behindProxy : describe(error);
     if (refused ? refusalTold : outageTold) {
       // the same problem again, or again after the other one (etcd down, then back up still
       // refusing): said already in this stretch of failures
@@ -809,7 +815,7 @@ public final class EtcdRuleSource implements RuleSource {
               + " the rules of "
               + service
               + " ("
-              + describe(error)
+              + why
               + "); retrying");
       return;
     }
@@ -833,7 +839,7 @@ public final class EtcdRuleSource implements RuleSource {
         "etcd is unreachable for the rules of "
             + service
             + " ("
-            + describe(error)
+            + why
             + (hint == null ? ")" : "): " + hint)
             + "; the rules in force stay, retrying in the background");
   }

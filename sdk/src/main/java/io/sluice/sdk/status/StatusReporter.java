@@ -381,11 +381,16 @@ public final class StatusReporter implements AutoCloseable {
    */
   private void failed(Exception e) {
     boolean refused = EtcdRefusal.refusedAccess(e);
-    String notEtcd = refused ? null : EtcdRefusal.notEtcd(e, etcdEndpoints);
+    // a proxy's 502, 503 or 504: it could not reach etcd, an outage behind it (as the control
+    // plane says), not something that is not etcd to fix
+    String behindProxy = refused ? null : EtcdRefusal.unreachableBehindProxy(e, etcdEndpoints);
+    String notEtcd = refused || behindProxy != null ? null : EtcdRefusal.notEtcd(e, etcdEndpoints);
     if (notEtcd != null) {
       notEtcdAnswers(notEtcd, e);
       return;
     }
+    // gRPC words a proxy's answer over several lines (its headers and body): said in one
+    String why = behindProxy != null ? behindProxy : EtcdErrors.rootMessage(e);
     if (refused ? refusalTold : failureTold) {
       logger.log(
           Level.FINE,
@@ -394,7 +399,7 @@ public final class StatusReporter implements AutoCloseable {
                   : "still could not write the agent status ")
               + key
               + " ("
-              + EtcdErrors.rootMessage(e)
+              + why
               + "); retrying");
       return;
     }
@@ -422,7 +427,7 @@ public final class StatusReporter implements AutoCloseable {
         "could not write the agent status "
             + key
             + " ("
-            + EtcdErrors.rootMessage(e)
+            + why
             + (hint == null ? ")" : "): " + hint)
             + retrying);
   }

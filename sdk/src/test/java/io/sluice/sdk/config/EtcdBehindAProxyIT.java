@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * of etcd does when it refuses a call or cannot pass it on: a real HTTP/2 server on loopback that
  * answers every call with an HTTP status. The agent, set up by {@link ConfiguredRules}, says so
  * once per stretch of failures in its rule source and its status reporter, neither as an outage nor
- * as etcd refusing its credentials (which a 403 became before: "check sluice.etcd.user").
+ * as etcd refusing its credentials (which a 403 became before: "check sluice.etcd.user"). A proxy's
+ * 502, 503 or 504 (it could not reach etcd) is the outage it stands for.
  */
 class EtcdBehindAProxyIT {
 
@@ -40,7 +41,7 @@ class EtcdBehindAProxyIT {
   @TempDir Path state;
 
   @ParameterizedTest(name = "HTTP {0}")
-  @CsvSource({"403, RBAC: access denied", "407, Proxy Authentication Required", "502, Bad Gateway"})
+  @CsvSource({"403, RBAC: access denied", "407, Proxy Authentication Required"})
   void anHttpAnswerFromSomethingThatIsNotEtcdIsSaidToBeOneOnce(int status, String body) {
     try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(status, body);
         LogCapture rules = LogCapture.of(EtcdRuleSource.class);
@@ -76,6 +77,57 @@ class EtcdBehindAProxyIT {
           .startsWith(said + ", for " + STATUS_KEY_START)
           .contains("check what stands between this agent and etcd")
           .doesNotContain("\n");
+      assertThat(proxy.answered()).as("calls answered by the proxy").isGreaterThan(2);
+    }
+  }
+
+  /**
+   * A reverse proxy in front of etcd that cannot reach it answers 502, 503 or 504 (Envoy's "no
+   * healthy upstream"): etcd is down or cut off behind it, an outage, said in the control plane's
+   * words ({@code EtcdRefusal.unreachableBehindProxy}) as the one outage warning of the stretch,
+   * with the rules in force kept. It was said to come "from something that is not etcd (a proxy?)",
+   * a mistake to fix in front of etcd, where the control plane said an outage.
+   */
+  @ParameterizedTest(name = "HTTP {0}")
+  @CsvSource({"502, Bad Gateway", "503, no healthy upstream", "504, upstream request timeout"})
+  void aProxysGatewayErrorIsAnOutageBehindIt(int status, String body) {
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    ActiveRules before = holder.current();
+    try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(status, body);
+        LogCapture rules = LogCapture.of(EtcdRuleSource.class);
+        LogCapture reporter = LogCapture.of(StatusReporter.class);
+        ConfiguredRules agent = agentOf(proxy.endpoint(), holder)) {
+      String said =
+          "etcd at "
+              + proxy.endpoint()
+              + " answered with HTTP "
+              + status
+              + " from a proxy in front of it, which could not reach etcd (etcd down or cut off"
+              + " behind the proxy: an outage)";
+      agent.start();
+
+      await()
+          .atMost(AWAIT)
+          .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+      await()
+          .during(ONE_LINE_DURING)
+          .atMost(ONE_LINE_DURING.plus(AWAIT))
+          .until(() -> warnings(rules).size() == 1 && warnings(reporter).size() == 1);
+
+      assertThat(warnings(rules))
+          .singleElement()
+          .asString()
+          .isEqualTo(
+              "etcd is unreachable for the rules of orders ("
+                  + said
+                  + "); the rules in force stay, retrying in the background");
+      assertThat(warnings(reporter))
+          .singleElement()
+          .asString()
+          .startsWith("could not write " + STATUS_KEY_START)
+          .contains(" (" + said + "); retrying")
+          .doesNotContain("\n");
+      assertThat(holder.current()).as("the rules in force").isSameAs(before);
       assertThat(proxy.answered()).as("calls answered by the proxy").isGreaterThan(2);
     }
   }
@@ -150,6 +202,10 @@ class EtcdBehindAProxyIT {
   }
 
   private ConfiguredRules agentOf(String endpoint) {
+    return agentOf(endpoint, new ActiveRulesHolder(ActiveRules.defaults("orders")));
+  }
+
+  private ConfiguredRules agentOf(String endpoint, ActiveRulesHolder holder) {
     SluiceConfig config =
         SluiceConfig.fromProperties(
             Map.of(
@@ -160,8 +216,7 @@ class EtcdBehindAProxyIT {
                     "sluice.etcd.endpoints",
                     endpoint)
                 ::get);
-    return ConfiguredRules.builder(config, new ActiveRulesHolder(ActiveRules.defaults("orders")))
-        .build();
+    return ConfiguredRules.builder(config, holder).build();
   }
 
   private static List<String> warnings(LogCapture log) {
