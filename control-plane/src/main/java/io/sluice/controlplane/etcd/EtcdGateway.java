@@ -260,6 +260,14 @@ public final class EtcdGateway {
   }
 
   /**
+   * Whether etcd has answered a call through this gateway since it was made: from then on, a hint
+   * of a failure before ({@link EtcdUnavailableException#hint()}) no longer holds.
+   */
+  boolean answeredOnce() {
+    return firstContact.answeredOnce();
+  }
+
+  /**
    * The failure to throw: with what to fix when etcd never answered and the endpoints' scheme is
    * wrong or nothing listens there.
    */

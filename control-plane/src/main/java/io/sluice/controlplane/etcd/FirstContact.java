@@ -88,6 +88,11 @@ final class FirstContact {
     }
   }
 
+  /** Whether etcd has answered a call (or there is nothing to say): no hint is true any more. */
+  boolean answeredOnce() {
+    return answered;
+  }
+
   /**
    * What to fix, when etcd has never answered and {@code failure} (or, when it says nothing, the
    * connection's own failure) shows the endpoints' scheme is wrong or nothing listens there; else

@@ -171,10 +171,13 @@ public final class PrefixWatch implements AutoCloseable {
    * What to fix when the latest read failed because etcd never answered and the endpoints' scheme
    * is wrong or nothing listens there ({@link EtcdUnavailableException#hint()}); else {@code null}.
    * For the 503 of a request that needs a mirror not read yet, which says it as the API's other
-   * 503s and health do.
+   * 503s and health do. Once etcd has answered any call, {@code null}: the mirror's next read may
+   * still be seconds away, and "etcd has not answered since the control plane started" no longer
+   * holds.
    */
   public String hint() {
-    return hint;
+    String latest = hint;
+    return latest == null || etcd.answeredOnce() ? null : latest;
   }
 
   /**

@@ -1,0 +1,96 @@
+package io.sluice.controlplane.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.options.GetOption;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.NotEtcdHttpServer;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a mirror not read yet adds to its 503 ({@link PrefixWatch#hint}): what to fix while etcd has
+ * never answered, and nothing once it has.
+ */
+class PrefixWatchHintTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * The mirror kept the hint of its latest failed read ("nothing listens at …: start etcd there")
+   * until its next read, up to seconds later: meanwhile etcd, started, had answered other calls,
+   * and the 503 of the agents or the rules still said it had not answered since the control plane
+   * started, and to start it.
+   */
+  @Test
+  void aMirrorSaysNoHintOnceEtcdHasAnswered() throws Exception {
+    // the mirror's retries are held: it stays on its failed read
+    ScheduledThreadPoolExecutor scheduler =
+        new ScheduledThreadPoolExecutor(1) {
+          @Override
+          public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+            return delay > 0
+                ? super.schedule(task, 1, TimeUnit.HOURS)
+                : super.schedule(task, 0, unit);
+          }
+        };
+    // etcd's own refusal of the control plane's user: an answer
+    try (NotEtcdHttpServer etcd =
+            NotEtcdHttpServer.answeringGrpc(7, "etcdserver: permission denied");
+        Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), TIMEOUT)) {
+      etcd.stop(); // nothing listens there yet
+      EtcdGateway gateway =
+          new EtcdGateway(
+              client,
+              new EtcdKeys("/sluice"),
+              TIMEOUT,
+              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+              () -> {},
+              List.of(URI.create(etcd.endpoint())));
+      PrefixWatch watch = new PrefixWatch(gateway, "/sluice/v1/agents/", new Ignored(), scheduler);
+      try {
+        watch.start();
+        // 30 s: the first call of a JVM loads gRPC and Netty
+        await("the mirror's failed read")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> watch.hint() != null);
+        assertThat(watch.hint()).startsWith("nothing listens at " + etcd.endpoint());
+
+        etcd.start();
+        assertThatThrownBy(
+                () ->
+                    gateway.get(
+                        "/sluice/v1/rules/", GetOption.builder().withCountOnly(true).build()))
+            .as("etcd answers")
+            .isInstanceOf(EtcdRefusedException.class);
+
+        assertThat(watch.state().inSync()).as("the mirror, not read again yet").isFalse();
+        assertThat(watch.hint()).isNull();
+      } finally {
+        watch.close();
+        scheduler.shutdownNow();
+      }
+    }
+  }
+
+  private static final class Ignored implements PrefixWatch.Listener {
+    @Override
+    public void reset(Map<String, KeyValue> snapshot, long revision) {}
+
+    @Override
+    public void put(KeyValue kv) {}
+
+    @Override
+    public void delete(String key, long revision) {}
+  }
+}
