@@ -418,7 +418,11 @@ public final class PrefixWatch implements AutoCloseable {
     retryLater(delay);
   }
 
-  /** The failure and its root cause, e.g. the gRPC status; no stack trace. */
+  /**
+   * The failure and its root cause, e.g. the gRPC status, on one line; no stack trace. gRPC words
+   * an HTTP answer from a proxy over several lines (its headers and body): only its first is kept,
+   * the gateway's message already says what the answer means.
+   */
   private static String reason(Throwable error) {
     if (error instanceof EtcdRefusedException) {
       return error.getMessage(); // etcd's status and message already
@@ -429,7 +433,9 @@ public final class PrefixWatch implements AutoCloseable {
     }
     String reason = error.getMessage();
     if (root != error && root.getMessage() != null) {
-      reason = reason + ": " + root.getMessage();
+      String rootMessage = root.getMessage();
+      int end = rootMessage.indexOf('\n');
+      reason = reason + ": " + (end < 0 ? rootMessage : rootMessage.substring(0, end));
     }
     return reason;
   }

@@ -2,14 +2,19 @@ package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.NotEtcdHttpServer;
 import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -98,6 +103,58 @@ class EtcdBehindAProxyTest {
         assertThat(log.messages()).singleElement().asString().contains(said);
       }
       assertThat(proxy.answered()).isPositive();
+    }
+  }
+
+  /**
+   * A mirror whose read a proxy answers says why on one line, in its health state and its warning,
+   * as the gateway does: it added gRPC's whole description of the answer, over several lines (the
+   * proxy's headers and body), to health's {@code watches} component and to the log.
+   */
+  @Test
+  void aMirrorReadAProxyAnsweredSaysWhyOnOneLine() throws Exception {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (NotEtcdHttpServer proxy = NotEtcdHttpServer.answering(503, "no healthy upstream");
+        Client client =
+            PlainEtcdSettings.client(List.of(proxy.endpoint()), Duration.ofSeconds(10));
+        LogCapture log = LogCapture.of(PrefixWatch.class)) {
+      EtcdGateway etcd =
+          new EtcdGateway(
+              client,
+              new EtcdKeys("/sluice"),
+              Duration.ofSeconds(10),
+              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      try (PrefixWatch watch =
+          new PrefixWatch(
+              etcd,
+              "/sluice/v1/agents/",
+              new PrefixWatch.Listener() {
+                @Override
+                public void reset(Map<String, KeyValue> snapshot, long revision) {}
+
+                @Override
+                public void put(KeyValue kv) {}
+
+                @Override
+                public void delete(String key, long revision) {}
+              },
+              scheduler)) {
+        watch.start();
+        // 30 s: the first call of a JVM loads gRPC and Netty
+        await().atMost(Duration.ofSeconds(30)).until(() -> watch.state().failedReads() >= 1);
+
+        assertThat(watch.state().failure())
+            .contains("etcd answered with HTTP 503 from a proxy in front of it")
+            .contains("HTTP status code 503")
+            .doesNotContain("\n");
+        assertThat(log.messages())
+            .singleElement()
+            .asString()
+            .contains("etcd answered with HTTP 503 from a proxy in front of it")
+            .doesNotContain("\n");
+      }
+    } finally {
+      scheduler.shutdownNow();
     }
   }
 }
