@@ -16,7 +16,9 @@
 # latest of them). The JVMs run copies of the jars in that directory, deleted on exit, so
 # rebuilding the jars (mvn package) while the demo runs leaves it running.
 #
-# Needs JDK 17+, curl, cmp and etcd (not with --no-agent) on PATH; Maven 3.8+ only to build jars.
+# Needs JDK 17+ (java and jar), curl, cmp and etcd (not with --no-agent) on PATH; Maven 3.8+ only
+# to build jars. It checks each jar's manifest before it starts anything, and stops if a build has
+# not finished one.
 # Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
 # javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
 # long each process may take to become ready (slow or busy machines, tests).
@@ -80,6 +82,10 @@ re='version "([^"]+)"'
   die "JDK 17+ is required; the java on PATH ($(command -v java)) is Java ${BASH_REMATCH[1]}"
 command -v curl >/dev/null || die "curl is not on PATH (Debian/Ubuntu: apt-get install curl; macOS: brew install curl)"
 command -v cmp >/dev/null || die "cmp is not on PATH (Debian/Ubuntu: apt-get install diffutils)"
+# the JDK's jar tool reads the jars' manifests (see run_copy); a JDK may have only java on PATH
+jar_tool=$(command -v jar || true)
+if [[ -z $jar_tool && -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/jar ]]; then jar_tool=$JAVA_HOME/bin/jar; fi
+[[ -n $jar_tool ]] || die "jar is not on PATH (nor in \$JAVA_HOME/bin): demo.sh needs a JDK 17+, not only a JRE"
 if ((agent)); then
   command -v etcd >/dev/null ||
     die "etcd is not on PATH (Debian/Ubuntu: apt-get install etcd-server; macOS: brew install etcd), or run ./demo.sh --no-agent"
@@ -225,21 +231,58 @@ trap 'exit 143' TERM
 # The JVMs run copies in this run's directory, never */target/*.jar: `mvn package` rewrites those,
 # and a JVM whose jar changes under it fails at its next class load (or crashes).
 mkdir -p "$LOG_DIR/jars/agent"
-# run_copy VAR [DIR]: copies the jar that VAR names into <log dir>/jars[/DIR], under its own name,
-# and points VAR at the copy
+# manifest_attribute JAR NAME: prints the value of NAME in the main section of JAR's manifest;
+# fails (1) when JAR has no such attribute, (2) when jar cannot read it (a truncated zip)
+manifest_attribute() {
+  local jar=$1 dir
+  [[ $jar == /* ]] || jar=$PWD/$jar
+  dir=$(mktemp -d "$LOG_DIR/manifest.XXXXXX")
+  if ! (cd "$dir" && "$jar_tool" xf "$jar" META-INF/MANIFEST.MF) >/dev/null 2>&1; then
+    rm -rf "$dir"
+    return 2
+  fi
+  # lines end in CRLF, and a line longer than 72 bytes goes on in the next, after one space
+  awk -v name="$2" '
+    function check() {
+      if (tolower(substr(line, 1, length(name) + 2)) == tolower(name) ": ") {
+        print substr(line, length(name) + 3)
+        found = 1
+      }
+    }
+    { sub(/\r$/, "") }
+    /^ / { line = line substr($0, 2); next }
+    { check(); line = $0 }
+    /^$/ { exit }
+    END { check(); exit !found }' "$dir/META-INF/MANIFEST.MF" 2>/dev/null || { rm -rf "$dir"; return 1; }
+  rm -rf "$dir"
+}
+# run_copy VAR ATTRIBUTE [DIR]: copies the jar that VAR names into <log dir>/jars[/DIR], under its
+# own name, checks that the copy is the finished jar, whose manifest has ATTRIBUTE, and points VAR
+# at the copy
 run_copy() {
-  local copy=$LOG_DIR/jars/${2:+$2/}${!1##*/}
+  local copy=$LOG_DIR/jars/${3:+$3/}${!1##*/}
   cp "${!1}" "$copy" || die "could not copy ${!1} to $copy"
   # copied while a build wrote it (mvn package writes jars in place): a torn copy, which the JVM
   # would refuse at start as a corrupt jar file, naming only the copy
   cmp -s "${!1}" "$copy" ||
     die "${!1} changed while it was copied: is a build writing it? Run ./demo.sh again once the build is done"
+  # A whole copy of a jar the build has not finished: jar:jar writes a thin jar (no dependencies,
+  # no Main-Class) where the shade or Spring Boot repackage step then puts the runnable one, and a
+  # jar being written has no zip directory at its end yet. The JVM would fail with "no main
+  # manifest attribute", a ClassNotFoundException or "Invalid or corrupt jarfile".
+  local status=0 why
+  manifest_attribute "$copy" "$2" >/dev/null || status=$?
+  if ((status)); then
+    ((status == 2)) && why="jar cannot read it" || why="its manifest has no $2"
+    die "${!1} is not a finished jar ($why): the jar is being built (mvn still running?) —" \
+      "wait for the build and run ./demo.sh again"
+  fi
   printf -v "$1" '%s' "$copy"
 }
-run_copy DEMO_JAR
+run_copy DEMO_JAR Main-Class
 if ((agent)); then
-  run_copy AGENT_JAR agent # its own directory: SLUICE_AGENT_JAR may have any name
-  run_copy CONTROL_PLANE_JAR
+  run_copy AGENT_JAR Premain-Class agent # its own directory: SLUICE_AGENT_JAR may have any name
+  run_copy CONTROL_PLANE_JAR Start-Class # Spring Boot's; the thin jar has no Main-Class either
 fi
 
 # --- ports -----------------------------------------------------------------------------------

@@ -11,14 +11,21 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@code ./demo.sh --no-agent} for real: it starts the four services and the load generator, and
@@ -200,6 +207,77 @@ class DemoScriptIT {
     Path run = runDirectories(tmp).get(0);
     assertThat(run.resolve("pids")).as("nothing started").doesNotExist();
     assertThat(run.resolve("jars")).as("the copies are deleted on exit").doesNotExist();
+  }
+
+  /**
+   * A jar at its path that the build has not finished is copied whole, so the copy check passes,
+   * and the JVMs then failed one by one ("no main manifest attribute", "Invalid or corrupt
+   * jarfile"), each naming only the copy. demo.sh now reads each copy's manifest and says the jar
+   * is being built before it starts anything. Run from a copy of the checkout holding such a jar.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource
+  void aJarTheBuildHasNotFinishedIsSaidSoBeforeAnythingStarts(
+      UnfinishedJar unfinished, @TempDir Path root) throws Exception {
+    Path checkout = Path.of("").toAbsolutePath().getParent();
+    Files.copy(checkout.resolve("demo.sh"), root.resolve("demo.sh"), COPY_ATTRIBUTES);
+    Path jar = root.resolve("demo-mesh/target/sluice-demo.jar");
+    Files.createDirectories(jar.getParent());
+    unfinished.write(jar, checkout.resolve("demo-mesh/target"));
+
+    demo = RunningDemo.start(root, Map.of(), "--no-agent", "--check");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    String all = demo.outputText();
+    assertThat(demo.exitValue()).as(all).isEqualTo(1);
+    assertThat(demo.output())
+        .as(all)
+        .contains(
+            "demo.sh: demo-mesh/target/sluice-demo.jar is not a finished jar ("
+                + unfinished.reason
+                + "): the jar is being built (mvn still running?) — wait for the build and run"
+                + " ./demo.sh again");
+    try (Stream<Path> files = Files.walk(root.resolve("demo-mesh/target/demo-runs"))) {
+      assertThat(files.map(file -> file.getFileName().toString()))
+          .as("the run's own directory, where nothing started")
+          .contains("demo.pid")
+          .doesNotContain("pids");
+    }
+  }
+
+  /** What a build leaves at a jar's path before it is done with it. */
+  enum UnfinishedJar {
+    /** Written by jar:jar: the module's classes only, no Main-Class; the shade step comes next. */
+    THIN_BEFORE_SHADING("its manifest has no Main-Class") {
+      @Override
+      void write(Path jar, Path target) throws IOException {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Created-By", "Maven JAR Plugin 3.4.2");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+          out.putNextEntry(new JarEntry("io/sluice/demo/DemoMain.class"));
+          out.write(Files.readAllBytes(target.resolve("classes/io/sluice/demo/DemoMain.class")));
+          out.closeEntry();
+        }
+      }
+    },
+    /** Half written: no zip directory at its end yet. */
+    TRUNCATED_WHILE_WRITTEN("jar cannot read it") {
+      @Override
+      void write(Path jar, Path target) throws IOException {
+        byte[] whole = Files.readAllBytes(target.resolve("sluice-demo.jar"));
+        Files.write(jar, Arrays.copyOf(whole, whole.length / 2));
+      }
+    };
+
+    final String reason;
+
+    UnfinishedJar(String reason) {
+      this.reason = reason;
+    }
+
+    /** Writes such a jar at {@code jar}, from the build's own {@code target} directory. */
+    abstract void write(Path jar, Path target) throws IOException;
   }
 
   /**
