@@ -13,8 +13,9 @@
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
 # or SIGTERM; logs stay in a temporary directory it prints (a later run deletes all but the
-# latest of them). The JVMs run copies of the jars in that directory, deleted on exit, so
-# rebuilding the jars (mvn package) while the demo runs leaves it running.
+# latest of them). The JVMs run copies of the jars, deleted on exit, so rebuilding the jars
+# (mvn package) while the demo runs leaves it running; the copies (~100 MB) are kept on disk in
+# ${XDG_CACHE_HOME:-~/.cache}/sluice-demo, not in $TMPDIR (often RAM), linked from <log dir>/jars.
 #
 # Needs JDK 17+ (java and jar), curl, cmp and etcd (not with --no-agent) on PATH; Maven 3.8+ only
 # to build jars. It checks each jar's manifest before it starts anything, and stops if a build has
@@ -141,36 +142,71 @@ if ((agent)); then
 fi
 
 # --- process bookkeeping ---------------------------------------------------------------------
+# run_is_live DIR: whether DIR's demo.pid or pids file names a live process
+run_is_live() {
+  local pid name
+  while read -r pid name; do
+    if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
+      return 0
+    fi
+  done < <(cat "$1/demo.pid" "$1/pids" 2>/dev/null || true)
+  return 1
+}
+# The copies of the jars live on disk, not in $TMPDIR, which is often tmpfs (RAM): each run's in a
+# directory of its own under COPIES_HOME (a file "run" in it names the run's log directory), which
+# <log dir>/jars links to. Without a home directory to put them in, they stay in <log dir>/jars.
+if [[ -n ${XDG_CACHE_HOME:-} ]]; then
+  COPIES_HOME=$XDG_CACHE_HOME/sluice-demo
+elif [[ -n ${HOME:-} ]]; then
+  COPIES_HOME=$HOME/.cache/sluice-demo
+else
+  COPIES_HOME=""
+fi
+# remove_copies DIR: deletes the copies of the jars of the run whose log directory is DIR
+remove_copies() {
+  local copies
+  if [[ -L $1/jars ]]; then
+    copies=$(readlink "$1/jars")
+    # only a directory of ours: the link is in a directory others may write to
+    [[ $copies == */sluice-demo/sluice-demo.* && -f $copies/run ]] && rm -rf "$copies"
+  fi
+  rm -rf "$1/jars"
+}
 # Earlier runs' log directories grow with every span logged (~85 MB in 30 minutes): keep the
 # latest finished one to look at, delete older finished ones. A directory whose pids file names a
 # live process belongs to a demo still running and is left alone, and so is one whose demo.pid
 # (the script's own) does; one with a dead demo.pid and no pids file is a run killed before it
 # started anything: nothing in it but the copies of the jars (~100 MB), deleted.
 prune_earlier_logs() {
-  local dir pid name live kept=0
+  local dir copies kept=0
   while IFS= read -r dir; do
     [[ -d $dir && (-f $dir/pids || -f $dir/demo.pid) ]] || continue
-    live=0
-    while read -r pid name; do
-      if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
-        live=1
-        break
-      fi
-    done < <(cat "$dir/demo.pid" "$dir/pids" 2>/dev/null || true)
-    ((live)) && continue
+    run_is_live "$dir" && continue
     if [[ ! -f $dir/pids ]]; then
+      remove_copies "$dir" 2>/dev/null || true
       rm -rf "$dir" 2>/dev/null && echo "demo.sh: deleted what an earlier run left before it started anything ($dir)"
       continue
     fi
     if ((kept == 0)); then
       kept=1
-      rm -rf "$dir/jars" 2>/dev/null || true # a run killed before it could delete its copies
+      remove_copies "$dir" 2>/dev/null || true # a run killed before it could delete its copies
       continue
     fi
+    remove_copies "$dir" 2>/dev/null || true
     if rm -rf "$dir" 2>/dev/null; then
       echo "demo.sh: deleted the logs of an earlier run ($dir)"
     fi
   done < <(ls -1dt "${TMPDIR:-/tmp}"/sluice-demo.* 2>/dev/null || true)
+  # copies whose run is over or whose log directory is gone (another TMPDIR, a reboot that emptied
+  # a tmpfs, deleted by hand): the runs above have had theirs deleted already
+  [[ -n $COPIES_HOME ]] || return 0
+  while IFS= read -r copies; do
+    [[ -f $copies/run ]] || continue # a run that is creating it
+    dir=$(cat "$copies/run" 2>/dev/null) || continue
+    if [[ ! -d $dir ]] || ! run_is_live "$dir"; then
+      rm -rf "$copies" 2>/dev/null || true
+    fi
+  done < <(ls -1d "$COPIES_HOME"/sluice-demo.* 2>/dev/null || true)
 }
 prune_earlier_logs
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-demo.XXXXXX")
@@ -203,7 +239,7 @@ stop_all() {
   ((stopping)) && return
   stopping=1
   trap '' INT TERM
-  ((${#pids[@]})) || { rm -rf "$LOG_DIR/jars"; return 0; }
+  ((${#pids[@]})) || { remove_copies "$LOG_DIR"; return 0; }
   echo
   local i order=()
   for ((i = ${#names[@]} - 1; i >= 0; i--)); do order+=("${names[i]}"); done
@@ -220,7 +256,8 @@ stop_all() {
     fi
   done
   wait 2>/dev/null || true
-  rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat" "$LOG_DIR/jars"
+  rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat"
+  remove_copies "$LOG_DIR"
   echo "demo.sh: everything stopped; logs in $LOG_DIR"
 }
 trap stop_all EXIT
@@ -229,7 +266,13 @@ trap 'exit 143' TERM
 
 # --- the jars it runs ------------------------------------------------------------------------
 # The JVMs run copies in this run's directory, never */target/*.jar: `mvn package` rewrites those,
-# and a JVM whose jar changes under it fails at its next class load (or crashes).
+# and a JVM whose jar changes under it fails at its next class load (or crashes). Hard links would
+# cost nothing but are not copies: Ant's zip, which writes the agent jar, rewrites it in place.
+if [[ -n $COPIES_HOME ]] && mkdir -p "$COPIES_HOME" 2>/dev/null &&
+  copies=$(mktemp -d "$COPIES_HOME/sluice-demo.XXXXXX" 2>/dev/null); then
+  [[ $LOG_DIR == /* ]] && echo "$LOG_DIR" >"$copies/run" || echo "$PWD/$LOG_DIR" >"$copies/run"
+  ln -s "$copies" "$LOG_DIR/jars"
+fi
 mkdir -p "$LOG_DIR/jars/agent"
 # manifest_attribute JAR NAME: prints the value of NAME in the main section of JAR's manifest;
 # fails (1) when JAR has no such attribute, (2) when jar cannot read it (a truncated zip)

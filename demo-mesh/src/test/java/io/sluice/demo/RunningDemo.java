@@ -63,6 +63,10 @@ public final class RunningDemo {
     // `mvn clean` removes them
     Path runs = Files.createDirectories(root.resolve("demo-mesh/target/demo-runs"));
     builder.environment().put("TMPDIR", Files.createTempDirectory(runs, "run-").toString());
+    // and its copies of the jars there too, not in the user's ~/.cache
+    builder
+        .environment()
+        .put("XDG_CACHE_HOME", Files.createTempDirectory(runs, "cache-").toString());
     builder.environment().putAll(environment);
     Process process = builder.redirectErrorStream(true).start();
     List<String> output = new CopyOnWriteArrayList<>();

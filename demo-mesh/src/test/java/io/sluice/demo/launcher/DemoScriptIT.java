@@ -81,12 +81,23 @@ class DemoScriptIT {
    * Every JVM runs a copy of the jar in the run's own directory, never {@code
    * demo-mesh/target/sluice-demo.jar}: {@code mvn package} rewrites that jar in place, and a JVM
    * whose jar changes under it fails at its next class load, so a rebuild during a demo used to
-   * break it. The copies go when the run ends; the logs stay.
+   * break it. The copies are on disk, in the user's cache directory that the run's {@code jars}
+   * links to, not in {@code $TMPDIR}: often a tmpfs, where they held ~100 MB of RAM per run. The
+   * copies go when the run ends; the logs stay.
    */
   @Test
   void runsItsOwnCopiesOfTheJarsAndDeletesThemOnExit() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
-    demo = RunningDemo.start(root, Map.of(), "--no-agent", "--duration", "10m", "--rate", "5");
+    Path cache = runsDirectory(root, "cache-");
+    demo =
+        RunningDemo.start(
+            root,
+            Map.of("XDG_CACHE_HOME", cache.toString()),
+            "--no-agent",
+            "--duration",
+            "10m",
+            "--rate",
+            "5");
     await().atMost(Duration.ofSeconds(180)).until(() -> !demo.loadLines().isEmpty());
     Path copies = demo.logDir().resolve("jars");
 
@@ -104,12 +115,18 @@ class DemoScriptIT {
       Path jar = root.resolve(arguments.get(arguments.indexOf("-jar") + 1)).normalize();
       assertThat(jar).as(line + " runs its jar from the run's directory").startsWithRaw(copies);
       assertThat(jar).as(line).isRegularFile();
+      assertThat(jar.toRealPath())
+          .as(line + " runs a copy in $XDG_CACHE_HOME/sluice-demo")
+          .startsWithRaw(cache.toRealPath().resolve("sluice-demo"));
     }
 
     demo.interrupt();
 
     assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends on Ctrl-C").isTrue();
     assertThat(copies).as("the copies are deleted on exit").doesNotExist();
+    assertThat(cache.resolve("sluice-demo"))
+        .as("the copies are deleted on exit")
+        .isEmptyDirectory();
     assertThat(demo.logDir().resolve("gateway.log")).as("the logs stay").isRegularFile();
   }
 
@@ -169,10 +186,12 @@ class DemoScriptIT {
     Path left = runDirectories(tmp).get(0);
     assertThat(left.resolve("jars/sluice-demo.jar")).as("its copy").isRegularFile();
     assertThat(left.resolve("pids")).as("nothing started").doesNotExist();
+    Path copies = left.resolve("jars").toRealPath();
 
     RunningDemo next = RunningDemo.start(root, environment, "--no-agent");
     assertThat(next.awaitExit(Duration.ofSeconds(60))).as("killed after its copy").isTrue();
     assertThat(left).as("what the killed run left").doesNotExist();
+    assertThat(copies).as("the killed run's copies").doesNotExist();
     assertThat(next.outputText())
         .contains(
             "demo.sh: deleted what an earlier run left before it started anything (" + left + ")");
@@ -207,6 +226,9 @@ class DemoScriptIT {
     Path run = runDirectories(tmp).get(0);
     assertThat(run.resolve("pids")).as("nothing started").doesNotExist();
     assertThat(run.resolve("jars")).as("the copies are deleted on exit").doesNotExist();
+    assertThat(Path.of(tmp + "-cache", "sluice-demo"))
+        .as("the copies are deleted on exit")
+        .isEmptyDirectory();
   }
 
   /**
@@ -281,6 +303,51 @@ class DemoScriptIT {
   }
 
   /**
+   * The copies of the jars are outside the run's directory, so a run whose directory went without
+   * demo.sh (another {@code TMPDIR}, a reboot that emptied a tmpfs, an {@code rm}) or whose run is
+   * over would leave them for good: the next run deletes them, and only them. Here demo.sh ends at
+   * once after its copy ({@code cp} leaves a torn one).
+   */
+  @Test
+  void theNextRunDeletesCopiesWhoseRunIsGoneOrOver() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "orphans-");
+    Map<String, String> environment = withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n");
+    Path home = Path.of(environment.get("XDG_CACHE_HOME"), "sluice-demo");
+    Path elsewhere = runsDirectory(root, "elsewhere-");
+    Path gone = copies(home, "sluice-demo.gone01", elsewhere.resolve("sluice-demo.gone01"));
+    Path over = Files.createDirectories(elsewhere.resolve("sluice-demo.over01"));
+    Files.writeString(over.resolve("pids"), "999999999 payments\n");
+    Path overCopies = copies(home, "sluice-demo.over01", over);
+    Path live = Files.createDirectories(elsewhere.resolve("sluice-demo.live01"));
+    Files.writeString(live.resolve("demo.pid"), ProcessHandle.current().pid() + " demo.sh\n");
+    Path liveCopies = copies(home, "sluice-demo.live01", live);
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText()).contains("changed while it was copied");
+    assertThat(gone).as("copies of a run whose directory is gone").doesNotExist();
+    assertThat(overCopies).as("copies of a run that is over").doesNotExist();
+    assertThat(liveCopies.resolve("sluice-demo.jar")).as("a running demo's copies").isRegularFile();
+    try (Stream<Path> left = Files.list(home)) {
+      assertThat(left.map(copies -> copies.getFileName().toString()))
+          .as("its own copies are deleted on exit")
+          .containsExactly("sluice-demo.live01");
+    }
+  }
+
+  /**
+   * A run's directory of copies in {@code home}, as demo.sh makes it, for the run in {@code run}.
+   */
+  private static Path copies(Path home, String name, Path run) throws IOException {
+    Path copies = Files.createDirectories(home.resolve(name));
+    Files.writeString(copies.resolve("run"), run + "\n");
+    Files.writeString(copies.resolve("sluice-demo.jar"), "a copy");
+    return copies;
+  }
+
+  /**
    * A new temporary directory for demo.sh under the build's demo runs, named from {@code prefix}.
    */
   private static Path runsDirectory(Path root, String prefix) throws IOException {
@@ -289,15 +356,22 @@ class DemoScriptIT {
   }
 
   /**
-   * demo.sh's environment with {@code tmp} as its temporary directory and, first on the PATH, a
-   * {@code cp} that runs {@code script} (a shell script's lines after its first).
+   * demo.sh's environment with {@code tmp} as its temporary directory, a cache directory beside it
+   * and, first on the PATH, a {@code cp} that runs {@code script} (a shell script's lines after its
+   * first).
    */
   private static Map<String, String> withCp(Path tmp, String script) throws IOException {
     Path bin = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-bin"));
     Path cp = bin.resolve("cp");
     Files.writeString(cp, "#!/bin/sh\n" + script);
     assertThat(cp.toFile().setExecutable(true)).isTrue();
-    return Map.of("TMPDIR", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH"));
+    return Map.of(
+        "TMPDIR",
+        tmp.toString(),
+        "XDG_CACHE_HOME",
+        Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-cache")).toString(),
+        "PATH",
+        bin + ":" + System.getenv("PATH"));
   }
 
   private static List<Path> runDirectories(Path tmp) throws IOException {
