@@ -124,21 +124,35 @@ fi
 
 # A jar built before a `git pull` or an edit runs the old code. Say so once per jar, naming one
 # newer source, and run it as it is: rebuilding on every mtime change would cost a newcomer minutes.
+# A source only touched (a branch switched there and back, a stash popped, an unchanged save) is
+# newer but not changed: a run that finds no source newer than a jar records the sources' checksum
+# beside it (<jar>.sources-checksum, valid until the jar is rebuilt), and a later run says nothing
+# while they still have that checksum. Until such a run, newer is taken as changed.
 # stale_note JAR MODULE...: the modules whose main sources and poms go into JAR
 stale_note() {
-  local jar=$1 newer
+  local jar=$1 newer sources recorded=""
   shift
-  newer=$(find pom.xml "${@/%//pom.xml}" "${@/%//src/main}" -type f -newer "$jar" -print -quit 2>/dev/null || true)
-  [[ -z $newer ]] ||
+  sources=(pom.xml "${@/%//pom.xml}" "${@/%//src/main}")
+  newer=$(find "${sources[@]}" -type f -newer "$jar" -print -quit 2>/dev/null || true)
+  # a record written before the jar was rebuilt is the old jar's
+  if [[ -f $jar.sources-checksum && ! $jar -nt $jar.sources-checksum ]]; then
+    recorded=$(cat "$jar.sources-checksum" 2>/dev/null || true)
+  fi
+  if [[ -z $newer ]]; then
+    [[ -n $recorded ]] || sources_checksum "${sources[@]}" 2>/dev/null >"$jar.sources-checksum" || true
+  elif [[ -z $recorded || $(sources_checksum "${sources[@]}") != "$recorded" ]]; then
     echo "demo.sh: note: $jar is older than $newer, so the demo runs the code as it was built;" \
       "to run the current sources, rebuild first: mvn -B -q -DskipTests package -pl ${*: -1} -am"
+  fi
 }
-[[ " ${missing[*]} " == *" demo-mesh "* ]] || stale_note "$DEMO_JAR" demo-mesh
+# sources_checksum PATH...: one checksum of the names and contents of the files under PATHs
+sources_checksum() {
+  { find "$@" -type f -exec cksum {} + 2>/dev/null || true; } | LC_ALL=C sort | cksum
+}
+stale_note "$DEMO_JAR" demo-mesh
 if ((agent)); then
-  [[ -n ${SLUICE_AGENT_JAR:-} || " ${missing[*]} " == *" javaagent-extension "* ]] ||
-    stale_note "$AGENT_JAR" sampler-rules etcd-client sdk javaagent-extension
-  [[ " ${missing[*]} " == *" control-plane "* ]] ||
-    stale_note "$CONTROL_PLANE_JAR" sampler-rules etcd-client sdk control-plane
+  [[ -n ${SLUICE_AGENT_JAR:-} ]] || stale_note "$AGENT_JAR" sampler-rules etcd-client sdk javaagent-extension
+  stale_note "$CONTROL_PLANE_JAR" sampler-rules etcd-client sdk control-plane
 fi
 
 # --- process bookkeeping ---------------------------------------------------------------------

@@ -169,6 +169,50 @@ class DemoScriptIT {
   }
 
   /**
+   * A source only touched (a branch switched there and back, a stash popped) is newer than the jar
+   * but unchanged: once a run has seen the sources as built, a touch says nothing, and a change
+   * still does. Each run here ends right after its copy ({@code cp} leaves a torn one).
+   */
+  @Test
+  void saysNothingOfASourceTouchedButNotChanged(@TempDir Path root) throws Exception {
+    Path checkout = Path.of("").toAbsolutePath().getParent();
+    Instant built = Instant.now().minus(Duration.ofHours(1));
+    Files.copy(checkout.resolve("demo.sh"), root.resolve("demo.sh"), COPY_ATTRIBUTES);
+    Path jar = root.resolve("demo-mesh/target/sluice-demo.jar");
+    Files.createDirectories(jar.getParent());
+    Files.copy(checkout.resolve("demo-mesh/target/sluice-demo.jar"), jar);
+    Path pom = Files.writeString(root.resolve("pom.xml"), "<project/>");
+    Path source = root.resolve("demo-mesh/src/main/java/Edited.java");
+    Files.createDirectories(source.getParent());
+    Files.writeString(source, "class Edited {}");
+    Files.setLastModifiedTime(pom, FileTime.from(built.minus(Duration.ofMinutes(1))));
+    Files.setLastModifiedTime(source, FileTime.from(built.minus(Duration.ofMinutes(1))));
+    Files.setLastModifiedTime(jar, FileTime.from(built));
+    Map<String, String> environment =
+        withCp(runsDirectory(root, "touched-"), "/bin/cp \"$@\" && : >\"$2\"\n");
+
+    assertThat(notes(root, environment)).as("as built").isEmpty();
+    Files.setLastModifiedTime(source, FileTime.from(Instant.now()));
+    assertThat(notes(root, environment)).as("touched").isEmpty();
+    Files.writeString(source, "class Edited { int changed; }");
+    assertThat(notes(root, environment))
+        .as("changed")
+        .containsExactly(
+            "demo.sh: note: demo-mesh/target/sluice-demo.jar is older than"
+                + " demo-mesh/src/main/java/Edited.java, so the demo runs the code as it was built;"
+                + " to run the current sources, rebuild first:"
+                + " mvn -B -q -DskipTests package -pl demo-mesh -am");
+  }
+
+  /** The notes of a demo.sh run in {@code root} that ends by itself. */
+  private List<String> notes(Path root, Map<String, String> environment) throws Exception {
+    demo = RunningDemo.start(root, environment, "--no-agent");
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText()).contains("changed while it was copied");
+    return demo.output().stream().filter(line -> line.startsWith("demo.sh: note:")).toList();
+  }
+
+  /**
    * A run killed after copying its jars but before starting anything has no pids file to tell it is
    * over, and its copies (~100 MB with the agent) stayed in the temporary directory for good: the
    * next run deletes what it left. Here a {@code cp} first on the PATH copies, then kills demo.sh
