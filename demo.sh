@@ -23,6 +23,8 @@
 # Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
 # javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
 # long each process may take to become ready (slow or busy machines, tests).
+{ # The whole script is one command, read in full before it runs (closed at the end): a demo.sh
+  # saved in place while a demo runs (some editors do) cannot change what the rest of the run does.
 set -euo pipefail
 # a SLUICE_AGENT_JAR given relative to where the caller stands, made absolute before the cd
 if [[ -n ${SLUICE_AGENT_JAR:-} && $SLUICE_AGENT_JAR != /* ]]; then
@@ -545,3 +547,4 @@ if ((check)); then
   echo "demo.sh --check: passed"
 fi
 exit "$loadgen_status"
+}

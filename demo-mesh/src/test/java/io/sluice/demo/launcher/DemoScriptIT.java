@@ -213,6 +213,56 @@ class DemoScriptIT {
   }
 
   /**
+   * Bash reads a script as it runs it: a demo.sh saved in place during a demo (some editors do, and
+   * so does a shell's {@code >}) had the rest of the run read from the new text at the old offset,
+   * starting things twice or failing with a syntax error. The whole script is now read before it
+   * runs. Here demo.sh gets 2,000 bytes more at its top while it waits for the services, whose
+   * readiness checks (a {@code curl} first on the PATH) wait for the save.
+   */
+  @Test
+  void aDemoShSavedWhileItRunsDoesNotChangeTheRun(@TempDir Path root) throws Exception {
+    Path checkout = Path.of("").toAbsolutePath().getParent();
+    Path script = root.resolve("demo.sh");
+    Files.copy(checkout.resolve("demo.sh"), script, COPY_ATTRIBUTES);
+    Path jar = root.resolve("demo-mesh/target/sluice-demo.jar");
+    Files.createDirectories(jar.getParent());
+    Files.copy(checkout.resolve("demo-mesh/target/sluice-demo.jar"), jar);
+    Path saved = root.resolve("saved");
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Path curl = bin.resolve("curl");
+    Files.writeString(
+        curl,
+        "#!/bin/sh\nwhile [ ! -e '"
+            + saved
+            + "' ]; do sleep 0.1; done\nPATH='"
+            + System.getenv("PATH")
+            + "' exec curl \"$@\"\n");
+    assertThat(curl.toFile().setExecutable(true)).isTrue();
+    demo =
+        RunningDemo.start(
+            root,
+            Map.of("PATH", bin + ":" + System.getenv("PATH")),
+            "--no-agent",
+            "--check",
+            "--duration",
+            "3s");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> demo.output().stream().anyMatch(line -> line.contains("starting payments")));
+
+    String text = Files.readString(script);
+    int firstLine = text.indexOf('\n') + 1;
+    Files.writeString(
+        script, text.substring(0, firstLine) + "# saved\n".repeat(250) + text.substring(firstLine));
+    Files.createFile(saved);
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(180))).as("demo.sh ends by itself").isTrue();
+    String all = demo.outputText();
+    assertThat(demo.exitValue()).as(all).isZero();
+    assertThat(all).contains("demo.sh --check: passed").contains("demo.sh: everything stopped");
+  }
+
+  /**
    * A run killed after copying its jars but before starting anything has no pids file to tell it is
    * over, and its copies (~100 MB with the agent) stayed in the temporary directory for good: the
    * next run deletes what it left. Here a {@code cp} first on the PATH copies, then kills demo.sh
