@@ -39,6 +39,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -116,6 +117,9 @@ public final class EtcdRuleSource implements RuleSource {
   private final RuleSourceListeners listeners = new RuleSourceListeners();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  // close() gave up waiting for the thread: whatever it goes on to save lands after close()
+  // returned, maybe after the save of the source that replaced this one
+  private volatile boolean abandoned;
 
   private volatile ScheduledExecutorService executor;
   private volatile Thread thread;
@@ -262,10 +266,12 @@ public final class EtcdRuleSource implements RuleSource {
     try {
       // exit must not wait for a read's timeout, or for whatever else holds the thread
       if (!pool.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        abandoned = true;
         logAbandoned(thread);
         pool.shutdownNow();
       }
     } catch (InterruptedException e) {
+      abandoned = true;
       pool.shutdownNow();
       Thread.currentThread().interrupt();
     }
@@ -712,23 +718,25 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     publish(effective);
-    if (closed.get()) {
-      // close() abandoned this thread while a listener held it: a save now could land after the
-      // one of the rules that replaced this source (a ConfiguredRules built again)
-      return;
+    if (!abandoned) {
+      logger.info(applied(effective));
     }
-    logger.info(applied(effective));
     if (lastKnownGood != null) {
+      // The rules are in force: saved even when close() came meanwhile (a listener took a while),
+      // as close() waits for that. Not once close() gave up on this thread: the save could land
+      // after the one of the source that replaced this one (a ConfiguredRules built again); that
+      // is checked as the write is queued, in the order of the directory's writes.
+      BooleanSupplier notAbandoned = () -> !abandoned;
       if (effective == builtInDefaults) {
-        lastKnownGood.delete(service);
+        lastKnownGood.delete(service, notAbandoned);
       } else if (effective.source() != ActiveRules.Source.LAST_KNOWN_GOOD) {
         // the document's bytes as applied, not its canonical form: that spells out every default
         // and may be too large to load back (see SnapshotText)
         Slot from = effective == serviceSlot.applied ? serviceSlot : defaultSlot;
         if (from.appliedDocument != null) {
-          lastKnownGood.save(service, effective, from.appliedDocument);
+          lastKnownGood.save(service, effective, from.appliedDocument, notAbandoned);
         } else {
-          lastKnownGood.save(service, effective);
+          lastKnownGood.save(service, effective, notAbandoned);
         }
       }
       // the last-known-good rules kept in force are what the file holds already

@@ -102,6 +102,9 @@ public final class LastKnownGoodStore {
 
   private static final String TEMPORARY_FILES = ".rules-*.tmp";
 
+  /** For the writes every caller wants. */
+  private static final BooleanSupplier ALWAYS = () -> true;
+
   /** The setting the directory usually comes from, for log lines. */
   private static final String STATE_DIR_KEY = "sluice.state.dir";
 
@@ -217,8 +220,19 @@ public final class LastKnownGoodStore {
    * @return whether the snapshot was written
    */
   public boolean save(String service, ActiveRules rules) {
+    return save(service, rules, ALWAYS);
+  }
+
+  /**
+   * As {@link #save(String, ActiveRules)}, not done when {@code wanted} answers false as the write
+   * is queued (see {@link #save(String, ActiveRules, byte[], BooleanSupplier)}).
+   */
+  boolean save(String service, ActiveRules rules, BooleanSupplier wanted) {
     return save(
-        service, rules, RuleCodec.writeCompact(rules.document()).getBytes(StandardCharsets.UTF_8));
+        service,
+        rules,
+        RuleCodec.writeCompact(rules.document()).getBytes(StandardCharsets.UTF_8),
+        wanted);
   }
 
   /**
@@ -232,8 +246,18 @@ public final class LastKnownGoodStore {
    * @return whether the snapshot was written
    */
   public boolean save(String service, ActiveRules rules, byte[] document) {
+    return save(service, rules, document, ALWAYS);
+  }
+
+  /**
+   * As {@link #save(String, ActiveRules, byte[])}, not done (answered false) when {@code wanted}
+   * answers false as the write is queued: asked under the lock that orders the directory's writes,
+   * so a rule source whose close() gave up on its thread ({@code wanted} false from then on) cannot
+   * have that thread's save land after the one of the source that replaced it.
+   */
+  boolean save(String service, ActiveRules rules, byte[] document, BooleanSupplier wanted) {
     Objects.requireNonNull(document, "document");
-    return bounded(service, "save", () -> saveNow(service, rules, document));
+    return bounded(service, "save", () -> saveNow(service, rules, document), wanted);
   }
 
   /** {@link #save(String, ActiveRules, byte[])}'s file-system work, on the writing thread. */
@@ -395,11 +419,15 @@ public final class LastKnownGoodStore {
    * rules, not the first ones that hung. Answers whether the write was done in time and worked (a
    * save's result; true for a delete).
    */
-  private boolean bounded(String service, String what, BooleanSupplier write) {
+  private boolean bounded(
+      String service, String what, BooleanSupplier write, BooleanSupplier wanted) {
     Path target = file(service);
     SnapshotWriter.PendingWrite request =
         new SnapshotWriter.PendingWrite(write, new CompletableFuture<>());
-    SnapshotWriter writer = SnapshotWriter.queue(directory, target, request);
+    SnapshotWriter writer = SnapshotWriter.queue(directory, target, request, wanted);
+    if (writer == null) {
+      return false; // no longer wanted by the caller
+    }
     if (writer.hung()) {
       // the writing thread is still blocked where an earlier write was given up on: waiting again
       // would cost every change the whole bound
@@ -618,13 +646,22 @@ public final class LastKnownGoodStore {
    * {@link #save(String, ActiveRules, byte[])} is.
    */
   public void delete(String service) {
+    delete(service, ALWAYS);
+  }
+
+  /**
+   * As {@link #delete(String)}, not done when {@code wanted} answers false as the delete is queued
+   * (see {@link #save(String, ActiveRules, byte[], BooleanSupplier)}).
+   */
+  void delete(String service, BooleanSupplier wanted) {
     bounded(
         service,
         "delete",
         () -> {
           deleteNow(service);
           return true;
-        });
+        },
+        wanted);
   }
 
   /** {@link #delete}'s file-system work, on the writing thread. */

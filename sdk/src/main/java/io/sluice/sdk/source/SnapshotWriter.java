@@ -47,16 +47,24 @@ final class SnapshotWriter {
 
   /**
    * Queues {@code write} of {@code file} in {@code directory}'s writer, dropping (answered false)
-   * the file's write still waiting, and starts the writer's thread if it is not running.
+   * the file's write still waiting, and starts the writer's thread if it is not running; does
+   * nothing when {@code wanted} answers false. {@code wanted} is asked under the lock every write
+   * of every directory is queued under: a caller that stops wanting a writer's writes (a rule
+   * source whose close() gave up on its thread) and only then has a newer write queued (the source
+   * that replaced it) never sees the older write queued after the newer one.
    *
-   * @return the writer the write waits in
+   * @return the writer the write waits in, or null when the write was not wanted
    */
-  static SnapshotWriter queue(Path directory, Path file, PendingWrite write) {
+  static SnapshotWriter queue(
+      Path directory, Path file, PendingWrite write, BooleanSupplier wanted) {
     Path key = key(directory);
     SnapshotWriter writer;
     PendingWrite superseded;
     boolean start;
     synchronized (LOCK) {
+      if (!wanted.getAsBoolean()) {
+        return null;
+      }
       writer = WRITERS.computeIfAbsent(key, SnapshotWriter::new);
       superseded = writer.pending.put(file, write);
       start = !writer.writing;

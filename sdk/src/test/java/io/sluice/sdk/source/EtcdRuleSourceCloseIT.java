@@ -292,6 +292,63 @@ class EtcdRuleSourceCloseIT {
   }
 
   /**
+   * Rules put in force while close() is called (a listener still being told of them, well within
+   * the quarter second close() waits for the thread) are saved as the last-known-good ones, as
+   * close() waits for that: they are the rules the app last ran. Before, the save was dropped as
+   * soon as close() had been called, abandoned thread or not, and an app restarted while etcd was
+   * away ran the rules it had before them.
+   */
+  @Test
+  void rulesPutInForceWhileCloseWaitsForTheThreadAreSaved(@TempDir Path stateDir) throws Exception {
+    String service = "saved-as-closed";
+    etcd.server().put(EtcdKeys.defaults().rules(service), document(service, 0.5));
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).build();
+    CountDownLatch told = new CountDownLatch(1);
+    AtomicReference<Thread> closer = new AtomicReference<>();
+    try (Client client = client()) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(
+                  client, new ActiveRulesHolder(ActiveRules.defaults(service)), service)
+              .lastKnownGood(store)
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              if (rules.source() == ActiveRules.Source.ETCD) {
+                told.countDown();
+                // returns once close() waits for this thread (its closed flag is set by then)
+                await("close() waits for the source's thread")
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1))
+                    .atMost(AWAIT)
+                    .until(
+                        () ->
+                            closer.get() != null
+                                && closer.get().getState() == Thread.State.TIMED_WAITING);
+              }
+            }
+          });
+      source.start();
+      assertThat(told.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      Thread closing = new Thread(source::close, "closes-the-source");
+      closer.set(closing);
+      closing.start();
+      closing.join(AWAIT.toMillis());
+      assertThat(closing.isAlive()).as("close() returned").isFalse();
+      await("the writes asked for are done")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !store.writerRunning());
+
+      assertThat(store.load(service))
+          .as("the rules in force at close() are the last-known-good ones")
+          .get()
+          .extracting(rules -> rules.document().service())
+          .isEqualTo(service);
+    }
+  }
+
+  /**
    * Holds the source's thread in its first rejection, through interrupts, so that close() gives up
    * on it; then lets the abandoned thread run to its end and tells what it logged meanwhile.
    */
