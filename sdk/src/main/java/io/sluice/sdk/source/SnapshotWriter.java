@@ -20,9 +20,9 @@ import java.util.function.BooleanSupplier;
  * false): a hung directory holds one thread, whatever waits behind it is at most one write per
  * file. The thread is started with the first write and ends when none is left; the directory's
  * entry goes with it, so directories no longer written to keep nothing. This is JVM-wide state on
- * purpose: a directory is the file system's, shared by every store that names it. Directories are
- * told apart by their absolute, normalized path (no I/O: a link to another's directory is another
- * directory here).
+ * purpose: a directory is the file system's, shared by every store that names it. Directories and
+ * their files are told apart by their absolute, normalized path (no I/O: a link to another's
+ * directory is another directory here).
  */
 final class SnapshotWriter {
 
@@ -58,6 +58,8 @@ final class SnapshotWriter {
   static SnapshotWriter queue(
       Path directory, Path file, PendingWrite write, BooleanSupplier wanted) {
     Path key = key(directory);
+    // told apart as the directory is: a file spelled otherwise is still that file
+    Path fileKey = key(file);
     SnapshotWriter writer;
     PendingWrite superseded;
     boolean start;
@@ -66,7 +68,7 @@ final class SnapshotWriter {
         return null;
       }
       writer = WRITERS.computeIfAbsent(key, SnapshotWriter::new);
-      superseded = writer.pending.put(file, write);
+      superseded = writer.pending.put(fileKey, write);
       start = !writer.writing;
       writer.writing = true;
     }
@@ -89,8 +91,8 @@ final class SnapshotWriter {
     }
   }
 
-  private static Path key(Path directory) {
-    return directory.toAbsolutePath().normalize();
+  private static Path key(Path path) {
+    return path.toAbsolutePath().normalize();
   }
 
   /** The thread: every pending write, oldest file first, until none is left. */

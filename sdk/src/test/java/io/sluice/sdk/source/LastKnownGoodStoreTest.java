@@ -159,6 +159,50 @@ class LastKnownGoodStoreTest {
   }
 
   /**
+   * Two stores naming one directory in two spellings ({@code state} and {@code sub/../state}) share
+   * its writing thread, and the file ends with the write asked for last: while the directory hangs,
+   * the first store's later save replaces its own waiting one and the second store's too. Before,
+   * the directory was told apart by its normalized path and its files by the path as spelled: the
+   * first store's newest save stayed queued ahead of the second store's older one, which the file
+   * ended with.
+   */
+  @Test
+  void theWriteAskedForLastWinsWhateverTheSpellingOfTheDirectory() throws Exception {
+    CountDownLatch answers = new CountDownLatch(1);
+    Path stateDir = dir.resolve("state");
+    Files.createDirectories(dir.resolve("sub"));
+    LastKnownGoodStore holdsTheThread = LastKnownGoodStore.create(stateDir, hangsOnce(answers));
+    LastKnownGoodStore plain = LastKnownGoodStore.create(stateDir, clock);
+    LastKnownGoodStore spelledOtherwise =
+        LastKnownGoodStore.create(dir.resolve("sub").resolve("..").resolve("state"), clock);
+
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      try {
+        // another service's save hangs, and is given up on: the saves after it return at once
+        assertTimeoutPreemptively(
+            LastKnownGoodStore.WRITE_TIMEOUT.plusSeconds(5),
+            () ->
+                holdsTheThread.save("payments", rules("payments", 0.1, 1, ActiveRules.Source.ETCD)),
+            "the save blocked its caller");
+        plain.save("orders", rules("orders", 0.1, 1, ActiveRules.Source.ETCD));
+        spelledOtherwise.save("orders", rules("orders", 0.2, 2, ActiveRules.Source.ETCD));
+        plain.save("orders", rules("orders", 0.3, 3, ActiveRules.Source.ETCD));
+      } finally {
+        answers.countDown();
+      }
+      await("every write is done")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !plain.writerRunning() && !spelledOtherwise.writerRunning());
+
+      assertThat(plain.load("orders"))
+          .as("the rules asked for last are on disk")
+          .get()
+          .extracting(ActiveRules::revision)
+          .isEqualTo(3L);
+    }
+  }
+
+  /**
    * A write that ends just as its caller gives up waiting leaves no hang behind: the next save
    * waits for its write as usual. Before, the caller marked the directory hung after the writing
    * thread had ended the write, and every later save returned false at once, logged at FINE only,
