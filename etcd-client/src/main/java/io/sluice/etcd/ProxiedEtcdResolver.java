@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -104,7 +105,7 @@ final class ProxiedEtcdResolver extends NameResolver {
     int port = Integer.parseInt(endpoint.substring(colon + 1));
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     SocketAddress address = null;
-    if (args.getProxyDetector() != null) {
+    if (args.getProxyDetector() != null && proxyCanBeLookedUp(bare, port)) {
       ProxiedSocketAddress proxied =
           args.getProxyDetector().proxyFor(InetSocketAddress.createUnresolved(bare, port));
       address = proxied;
@@ -117,5 +118,20 @@ final class ProxiedEtcdResolver extends NameResolver {
         Attributes.newBuilder()
             .set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, endpoint)
             .build());
+  }
+
+  /**
+   * Whether gRPC's proxy detector can look the host up: it asks the JVM's {@code ProxySelector} for
+   * the URI {@code https://host:port}, which {@link URI} refuses for a host with {@code _}
+   * (docker-compose's {@code etcd_1}). For such a host it went direct anyway, but logged a warning
+   * with a stack trace at every resolution, that is at every reconnect while etcd is away.
+   */
+  private static boolean proxyCanBeLookedUp(String host, int port) {
+    try {
+      new URI("https", null, host, port, null, null, null);
+      return true;
+    } catch (URISyntaxException e) {
+      return false;
+    }
   }
 }

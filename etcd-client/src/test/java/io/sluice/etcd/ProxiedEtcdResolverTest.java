@@ -1,0 +1,116 @@
+package io.sluice.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.NameResolver;
+import io.grpc.NameResolver.ConfigOrError;
+import io.grpc.ProxyDetector;
+import io.grpc.Status;
+import io.grpc.SynchronizationContext;
+import io.grpc.internal.GrpcUtil;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+/** {@link ProxiedEtcdResolver} on its own, without a channel: what it tells gRPC for a target. */
+class ProxiedEtcdResolverTest {
+
+  /**
+   * gRPC's proxy detector looks an address up as the URI {@code https://host:port}, which {@link
+   * URI} refuses for a host with {@code _} (docker-compose's {@code etcd_1}); it then logged a
+   * warning with a stack trace at every resolution (every reconnect while etcd is away) and went
+   * direct. Such a host is dialled directly without asking it, as with jetcd's {@code ip:///}.
+   */
+  @Test
+  void dialsAHostWithUnderscoreDirectlyWithoutAWarningFromTheProxyDetector() {
+    Logger grpc = Logger.getLogger("io.grpc");
+    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+              warnings.add(record);
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    grpc.addHandler(capture);
+    try {
+      Resolved resolved =
+          resolve(List.of(new EtcdAddress("etcd_1", 2379, false)), GrpcUtil.DEFAULT_PROXY_DETECTOR);
+
+      assertThat(resolved.error).isNull();
+      EquivalentAddressGroup group = resolved.groups.get(0);
+      assertThat(group.getAddresses()).singleElement().isInstanceOf(InetSocketAddress.class);
+      assertThat(((InetSocketAddress) group.getAddresses().get(0)).getHostString())
+          .isEqualTo("etcd_1");
+      assertThat(group.getAttributes().get(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE))
+          .isEqualTo("etcd_1:2379");
+      assertThat(warnings).extracting(LogRecord::getMessage).isEmpty();
+    } finally {
+      grpc.removeHandler(capture);
+    }
+  }
+
+  /** What the resolver told its listener, at once (resolution on the calling thread). */
+  static Resolved resolve(List<EtcdAddress> addresses, ProxyDetector proxyDetector) {
+    Resolved resolved = new Resolved();
+    NameResolver resolver =
+        new ProxiedEtcdResolverProvider()
+            .newNameResolver(
+                URI.create(ProxiedEtcdResolverProvider.target(addresses)), args(proxyDetector));
+    resolver.start(
+        new NameResolver.Listener2() {
+          @Override
+          public void onResult(NameResolver.ResolutionResult result) {
+            resolved.groups = result.getAddresses();
+          }
+
+          @Override
+          public void onError(Status error) {
+            resolved.error = error;
+          }
+        });
+    resolver.shutdown();
+    return resolved;
+  }
+
+  static NameResolver.Args args(ProxyDetector proxyDetector) {
+    return NameResolver.Args.newBuilder()
+        .setDefaultPort(2379)
+        .setProxyDetector(proxyDetector)
+        .setSynchronizationContext(
+            new SynchronizationContext(
+                (thread, e) -> {
+                  throw new AssertionError(e);
+                }))
+        .setServiceConfigParser(
+            new NameResolver.ServiceConfigParser() {
+              @Override
+              public ConfigOrError parseServiceConfig(Map<String, ?> rawServiceConfig) {
+                return ConfigOrError.fromConfig(rawServiceConfig);
+              }
+            })
+        .setOffloadExecutor(Runnable::run)
+        .build();
+  }
+
+  static final class Resolved {
+    List<EquivalentAddressGroup> groups = List.of();
+    Status error;
+  }
+}
