@@ -32,12 +32,18 @@ public final class ProxiedEtcdResolverProvider extends NameResolverProvider {
   /**
    * The gRPC target for {@code addresses}, {@code sluice-etcd:///host:port,...}, for jetcd's {@code
    * ClientBuilder.target}: what {@link EtcdAddress#grpcTarget} lists, resolved through the JVM's
-   * proxy settings. An address listed twice is dialled once.
+   * proxy settings. An address listed twice is dialled once. An IPv6 literal's brackets are escaped
+   * ({@code %5B::1%5D:2379}): gRPC parses a target with {@link URI}, which refuses them in a path
+   * and left no resolver for the target; the resolver reads the path unescaped.
    */
   public static String target(Collection<EtcdAddress> addresses) {
     return SCHEME
         + ":///"
-        + addresses.stream().map(EtcdAddress::target).distinct().collect(Collectors.joining(","));
+        + addresses.stream()
+            .map(EtcdAddress::target)
+            .distinct()
+            .map(endpoint -> endpoint.replace("[", "%5B").replace("]", "%5D"))
+            .collect(Collectors.joining(","));
   }
 
   @Override

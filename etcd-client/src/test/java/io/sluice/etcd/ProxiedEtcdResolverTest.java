@@ -3,17 +3,23 @@ package io.sluice.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.EquivalentAddressGroup;
+import io.grpc.ManagedChannel;
 import io.grpc.NameResolver;
 import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.ProxyDetector;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import io.grpc.internal.GrpcUtil;
+import io.grpc.netty.NettyChannelBuilder;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -63,6 +69,55 @@ class ProxiedEtcdResolverTest {
       assertThat(warnings).extracting(LogRecord::getMessage).isEmpty();
     } finally {
       grpc.removeHandler(capture);
+    }
+  }
+
+  /**
+   * An IPv6 literal keeps its brackets in an endpoint ({@code http://[::1]:2379}), and {@code
+   * java.net.URI} refuses them in a target's path: gRPC found no name resolver for {@code
+   * sluice-etcd:///[::1]:2379} and the channel could not be built. The target escapes them; the
+   * resolver gives the address and the bracketed authority, and asks the proxy detector for the
+   * bare literal, as gRPC's DNS resolver does.
+   */
+  @Test
+  void resolvesAnIpv6LiteralToItsAddressWithABracketedAuthority() {
+    List<InetSocketAddress> asked = new CopyOnWriteArrayList<>();
+    Resolved resolved =
+        resolve(
+            List.of(new EtcdAddress("[::1]", 2379, true)),
+            target -> {
+              asked.add((InetSocketAddress) target);
+              return null;
+            });
+
+    assertThat(resolved.error).isNull();
+    EquivalentAddressGroup group = resolved.groups.get(0);
+    assertThat(group.getAddresses()).containsExactly(new InetSocketAddress("::1", 2379));
+    assertThat(group.getAttributes().get(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE))
+        .isEqualTo("[::1]:2379");
+    assertThat(asked).extracting(InetSocketAddress::getHostString).containsExactly("::1");
+  }
+
+  /** A channel to an IPv6 literal's target is built and dials that address. */
+  @Test
+  void aChannelDialsAnIpv6LiteralEndpoint() throws Exception {
+    try (ServerSocket etcd = new ServerSocket(0, 5, InetAddress.getByName("::1"))) {
+      ManagedChannel channel =
+          NettyChannelBuilder.forTarget(
+                  ProxiedEtcdResolverProvider.target(
+                      List.of(new EtcdAddress("[::1]", etcd.getLocalPort(), true))))
+              .proxyDetector(target -> null)
+              .usePlaintext()
+              .build();
+      try {
+        channel.getState(true);
+        etcd.setSoTimeout(20_000);
+        try (Socket dialled = etcd.accept()) {
+          assertThat(dialled.getInetAddress()).isEqualTo(InetAddress.getByName("::1"));
+        }
+      } finally {
+        channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
     }
   }
 
