@@ -3,6 +3,7 @@ package io.sluice.controlplane.etcd;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdEndpoints;
 import io.sluice.etcd.EtcdEndpoints.TlsSettings;
+import io.sluice.etcd.ProxiedEtcdResolverProvider;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,13 +115,16 @@ public record EtcdSettings(
   }
 
   /**
-   * The gRPC target for jetcd's {@code ClientBuilder.target}: jetcd's {@code endpoints(...)} takes
-   * no host with {@code _}.
+   * The gRPC target for jetcd's {@code ClientBuilder.target}, {@code sluice-etcd:///host:port,...}
+   * (see {@link ProxiedEtcdResolverProvider}): jetcd's {@code endpoints(...)} takes no host with
+   * {@code _}, and its {@code ip:///} target ignores the JVM's proxy settings; this one dials etcd
+   * through the HTTP {@code CONNECT} proxy the JVM's {@code ProxySelector} names for {@code
+   * https://host:port}, and directly otherwise.
    *
    * @param endpoints checked endpoints: these settings' or the embedded etcd's
    */
   static String grpcTarget(List<String> endpoints) {
-    return EtcdAddress.grpcTarget(
+    return ProxiedEtcdResolverProvider.target(
         endpoints.stream().map(endpoint -> EtcdAddress.of(URI.create(endpoint))).toList());
   }
 

@@ -75,7 +75,7 @@ class EtcdSettingsTest {
         withEndpoints("HTTP://etcd_1:2379", "http://etcd_2:2379", "", "http://etcd_1:2379/");
 
     assertThat(EtcdSettings.grpcTarget(settings.endpoints()))
-        .isEqualTo("ip:///etcd_1:2379,etcd_2:2379");
+        .isEqualTo("sluice-etcd:///etcd_1:2379,etcd_2:2379");
   }
 
   // every endpoint check and its wording: EtcdEndpointsTest; here, that the settings use them
@@ -181,7 +181,7 @@ class EtcdSettingsTest {
 
     assertThat(settings.endpoints()).containsExactly("https://etcd_1:2379", "https://etcd_2:2379");
     ClientBuilder client = EtcdConfiguration.clientBuilder(settings, settings.endpoints());
-    assertThat(client.target()).isEqualTo("ip:///etcd_1:2379,etcd_2:2379");
+    assertThat(client.target()).isEqualTo("sluice-etcd:///etcd_1:2379,etcd_2:2379");
     assertThat(client.sslContext()).isNotNull();
     assertThat(client.authority()).isEqualTo("etcd.internal");
   }
