@@ -19,14 +19,19 @@ import java.util.concurrent.Executor;
  * proxied address the channel's proxy detector answers or the endpoint's own socket address, with
  * {@code host:port} as its authority (as jetcd's {@code ip:///} does, so TLS checks each endpoint's
  * own name). Resolves off the caller's thread (the proxy detector may look up the proxy's name) and
- * again on every {@link #refresh()}, so a changed {@code ProxySelector} or DNS entry is picked up
- * when gRPC reconnects.
+ * again on every {@link #refresh()} (one resolution at a time, none after {@link #shutdown()}), so
+ * a changed {@code ProxySelector} or DNS entry is picked up when gRPC reconnects.
  */
 final class ProxiedEtcdResolver extends NameResolver {
 
   private final List<String> endpoints = new ArrayList<>();
   private final Args args;
   private Listener2 listener;
+
+  /** Whether a resolution runs; read and written in the channel's synchronization context. */
+  private boolean resolving;
+
+  private volatile boolean shutdown;
 
   ProxiedEtcdResolver(URI target, Args args) {
     this.args = args;
@@ -59,12 +64,21 @@ final class ProxiedEtcdResolver extends NameResolver {
     }
   }
 
+  /** Stops resolving: a resolution still running tells the listener nothing, as gRPC requires. */
   @Override
   public void shutdown() {
-    // nothing held
+    shutdown = true;
   }
 
+  /**
+   * Starts a resolution unless one runs (a second one's answer could overtake the first, as gRPC's
+   * DNS resolver avoids too) or the resolver is shut down.
+   */
   private void resolve() {
+    if (resolving || shutdown) {
+      return;
+    }
+    resolving = true;
     Executor offload = args.getOffloadExecutor();
     Runnable resolving = this::resolveAndTell;
     if (offload == null) {
@@ -75,6 +89,9 @@ final class ProxiedEtcdResolver extends NameResolver {
   }
 
   private void resolveAndTell() {
+    if (shutdown) {
+      return;
+    }
     List<EquivalentAddressGroup> groups = new ArrayList<>();
     Status failure = null;
     for (String endpoint : endpoints) {
@@ -91,6 +108,10 @@ final class ProxiedEtcdResolver extends NameResolver {
     args.getSynchronizationContext()
         .execute(
             () -> {
+              resolving = false;
+              if (shutdown) {
+                return;
+              }
               if (failed != null) {
                 listener.onError(failed);
               } else {

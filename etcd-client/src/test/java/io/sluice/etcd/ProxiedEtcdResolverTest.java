@@ -19,6 +19,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -121,6 +122,51 @@ class ProxiedEtcdResolverTest {
     }
   }
 
+  /**
+   * gRPC's contract: after {@code shutdown()} the listener hears nothing more. A resolution still
+   * running on the offload executor when the channel shut the resolver down (or swapped it for a
+   * new one on leaving idle) told the listener anyway, and a {@code refresh()} after shutdown
+   * started another. A {@code refresh()} while one runs starts no second one, whose answer could
+   * overtake the first.
+   */
+  @Test
+  void tellsNothingAfterShutdownAndResolvesOnceAtATime() {
+    List<Runnable> offloaded = new CopyOnWriteArrayList<>();
+    List<Object> told = new CopyOnWriteArrayList<>();
+    NameResolver resolver =
+        new ProxiedEtcdResolverProvider()
+            .newNameResolver(
+                URI.create(
+                    ProxiedEtcdResolverProvider.target(
+                        List.of(new EtcdAddress("127.0.0.1", 2379, true)))),
+                args(target -> null, offloaded::add));
+    resolver.start(
+        new NameResolver.Listener2() {
+          @Override
+          public void onResult(NameResolver.ResolutionResult result) {
+            told.add(result);
+          }
+
+          @Override
+          public void onError(Status error) {
+            told.add(error);
+          }
+        });
+    resolver.refresh();
+    assertThat(offloaded).as("resolutions started").hasSize(1);
+    offloaded.remove(0).run();
+    assertThat(told).hasSize(1);
+
+    resolver.refresh();
+    assertThat(offloaded).hasSize(1);
+    resolver.shutdown();
+    resolver.refresh();
+    offloaded.forEach(Runnable::run);
+
+    assertThat(offloaded).as("resolutions started").hasSize(1);
+    assertThat(told).as("what the listener was told").hasSize(1);
+  }
+
   /** What the resolver told its listener, at once (resolution on the calling thread). */
   static Resolved resolve(List<EtcdAddress> addresses, ProxyDetector proxyDetector) {
     Resolved resolved = new Resolved();
@@ -145,6 +191,10 @@ class ProxiedEtcdResolverTest {
   }
 
   static NameResolver.Args args(ProxyDetector proxyDetector) {
+    return args(proxyDetector, Runnable::run);
+  }
+
+  static NameResolver.Args args(ProxyDetector proxyDetector, Executor offload) {
     return NameResolver.Args.newBuilder()
         .setDefaultPort(2379)
         .setProxyDetector(proxyDetector)
@@ -160,7 +210,7 @@ class ProxiedEtcdResolverTest {
                 return ConfigOrError.fromConfig(rawServiceConfig);
               }
             })
-        .setOffloadExecutor(Runnable::run)
+        .setOffloadExecutor(offload)
         .build();
   }
 
