@@ -749,20 +749,41 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private String applied(ActiveRules effective) {
     if (effective == builtInDefaults) {
-      return "no rule document for "
+      if (serviceSlot.rejection == null && defaultSlot.rejection == null) {
+        return "no rule document for "
+            + service
+            + " in etcd ("
+            + serviceSlot.key
+            + " or "
+            + defaultSlot.key
+            + "): running on the built-in defaults";
+      }
+      // a document that is there but rejected is not "no document": it is to be fixed, not written
+      List<String> rejected = new ArrayList<>(2);
+      for (Slot slot : List.of(serviceSlot, defaultSlot)) {
+        if (slot.rejection != null) {
+          rejected.add(slot.key + " at revision " + slot.rejection.revision());
+        }
+      }
+      return "no valid rule document for "
           + service
-          + " in etcd ("
-          + serviceSlot.key
-          + " or "
-          + defaultSlot.key
+          + " in etcd (rejected: "
+          + String.join(", ", rejected)
           + "): running on the built-in defaults";
     }
     Slot from = effective == serviceSlot.applied ? serviceSlot : defaultSlot;
-    return "applied the rule document "
-        + from.key
-        + " at revision "
-        + effective.revision()
-        + (from == defaultSlot ? " (" + service + " has no document of its own)" : "");
+    String why = "";
+    if (from == defaultSlot) {
+      why =
+          serviceSlot.rejection != null
+              ? " (the document of "
+                  + service
+                  + " at revision "
+                  + serviceSlot.rejection.revision()
+                  + " was rejected)"
+              : " (" + service + " has no document of its own)";
+    }
+    return "applied the rule document " + from.key + " at revision " + effective.revision() + why;
   }
 
   /**

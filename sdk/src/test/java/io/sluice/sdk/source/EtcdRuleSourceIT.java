@@ -232,6 +232,46 @@ class EtcdRuleSourceIT {
     }
   }
 
+  /**
+   * A service whose own document is there but invalid runs {@code _default}, or the built-in
+   * defaults: the line said it "has no document of its own", or that there is "no rule document",
+   * and sent the operator to write one instead of fixing the one that was rejected.
+   */
+  @Test
+  void saysARejectedDocumentWasRejectedNotMissingWhenFallingBackPastIt() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/rejected-" + service);
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    ActiveRulesHolder holder = holder(service);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source =
+          started(EtcdRuleSource.builder(client(), holder, service).keys(local));
+      await().atMost(AWAIT).until(source::isWatching);
+      long fallback = server().put(local.rules("_default"), document("_default", 0.05));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == fallback);
+
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("applied ") || m.contains("rule document for "))
+          .containsExactly(
+              "no valid rule document for "
+                  + service
+                  + " in etcd (rejected: "
+                  + local.rules(service)
+                  + " at revision "
+                  + bad
+                  + "): running on the built-in defaults",
+              "applied the rule document "
+                  + local.rules("_default")
+                  + " at revision "
+                  + fallback
+                  + " (the document of "
+                  + service
+                  + " at revision "
+                  + bad
+                  + " was rejected)");
+    }
+  }
+
   @Test
   void deleteFallsBackToDefaultDocumentThenToBuiltInDefaults() {
     String service = newService();
