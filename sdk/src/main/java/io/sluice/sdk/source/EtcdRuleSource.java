@@ -235,7 +235,8 @@ public final class EtcdRuleSource implements RuleSource {
                       + service
                       + " (revision "
                       + stored.revision()
-                      + ") until etcd answers");
+                      // said at every start, etcd up or not: nothing here may read as an outage
+                      + ") while the first read from etcd is under way");
               publish(stored);
             });
   }

@@ -398,6 +398,32 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * The last-known-good rules are put in force at every start, etcd healthy or not: the line said
+   * "until etcd answers", which on a normal start read as an outage. It says what is true in both
+   * cases, that they run while the first read is under way.
+   */
+  @Test
+  void aStartOnTheLastKnownGoodRulesWithEtcdUpDoesNotReadAsAnOutage() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGood(service, store);
+    ActiveRulesHolder holder = holder(service);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      started(EtcdRuleSource.builder(client(), holder, service).lastKnownGood(store));
+      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.ETCD);
+
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains("last-known-good"))
+          .containsExactly(
+              "starting on the last-known-good rules of "
+                  + service
+                  + " (revision "
+                  + stored
+                  + ") while the first read from etcd is under way");
+    }
+  }
+
+  /**
    * A document near the size limit, written tersely (breakers with a name and nothing else), is
    * saved as it was applied, so an agent restarted while etcd is away can start on it. Before, the
    * canonical form was saved: every default spelled out, twenty times the document, refused at
