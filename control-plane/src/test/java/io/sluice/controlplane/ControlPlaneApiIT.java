@@ -3387,6 +3387,35 @@ class ControlPlaneApiIT {
         });
   }
 
+  /**
+   * A whole number too large for its parameter is one, just out of range: it was answered "must be
+   * a whole number", which sends the client looking for a typo. A {@code limit} past an int is
+   * answered as any other limit out of its bounds.
+   */
+  @Test
+  void aWholeNumberTooLargeForItsParameterIsSaidToBeOutOfRange() {
+    ApiClient api = api();
+    String path = "/api/v1/services/out-of-range/rules";
+    String huge = "99999999999999999999999";
+    Map<String, ApiClient.Answer> answers = new java.util.LinkedHashMap<>();
+    answers.put("rollback target", api.post(path + "/rollback?to=" + huge, WRITER, null));
+    answers.put("history page", api.get(path + "/history?before=" + huge, READER));
+    answers.put("history revision", api.get(path + "/history/" + huge, READER));
+    answers.put("history below", api.get(path + "/history?before=-" + huge, READER));
+    answers.put("history limit", api.get(path + "/history?limit=99999999999", READER));
+    assertThat(answers.values()).allSatisfy(a -> assertThat(a.status()).isEqualTo(400));
+    assertThat(answers)
+        .extractingFromEntries(e -> e.getValue().json().get("detail").asString())
+        .containsExactly(
+            "?to= is out of range: '" + huge + "' is more than 9223372036854775807",
+            "?before= is out of range: '" + huge + "' is more than 9223372036854775807",
+            "the revision in the path is out of range: '"
+                + huge
+                + "' is more than 9223372036854775807",
+            "?before= is out of range: '-" + huge + "' is less than -9223372036854775808",
+            "limit must be between 1 and 200");
+  }
+
   @Test
   void refusesAParameterOrATokenGivenTwiceBeforeActingOnEither() {
     ApiClient api = api();

@@ -27,13 +27,14 @@ class HistoryController {
   HistoryPage list(
       @PathVariable String service,
       @RequestParam(required = false) Long before,
-      @RequestParam(defaultValue = "20") int limit) {
+      // long, not int: a limit past an int is answered as any other out of bounds
+      @RequestParam(defaultValue = "20") long limit) {
     ServiceNames.requireReported(service);
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
     }
-    return history.page(service, before, limit);
+    return history.page(service, before, (int) limit);
   }
 
   @GetMapping("/{revision}")

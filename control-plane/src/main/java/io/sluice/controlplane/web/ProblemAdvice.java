@@ -16,12 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.util.StringUtils;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -48,6 +50,9 @@ import org.springframework.web.util.DisconnectedClientHelper;
 class ProblemAdvice extends ResponseEntityExceptionHandler {
 
   private static final Logger LOG = Logger.getLogger(ProblemAdvice.class.getName());
+
+  /** A whole number as {@link Long#parseLong} reads one, whatever its size. */
+  private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?\\p{Nd}+");
 
   @ExceptionHandler(ApiException.class)
   ResponseEntity<Object> api(ApiException e) {
@@ -258,17 +263,29 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   /**
    * The detail for a number parameter that is not one ({@code ?to=abc}, {@code /history/7a}):
    * Spring's own ("Failed to convert 'to' with value: 'abc'") says neither where the value was nor
-   * what was expected. The value is quoted with hidden characters as escapes.
+   * what was expected. A whole number too large for the parameter's type is said to be out of
+   * range, not "not a whole number". The value is quoted with hidden characters as escapes.
    */
   static String notAWholeNumber(MethodArgumentTypeMismatchException e) {
     String where =
         e.getParameter().hasParameterAnnotation(PathVariable.class)
             ? "the " + e.getName() + " in the path"
             : "?" + e.getName() + "=";
-    return where
-        + " must be a whole number, not '"
-        + OneLineText.escape(String.valueOf(e.getValue()))
-        + "'";
+    String value = String.valueOf(e.getValue());
+    String quoted = "'" + OneLineText.escape(value) + "'";
+    // Spring drops all whitespace before it parses, as here: what is left is a whole number too
+    // large for the parameter, which is no typo to look for
+    String parsed = StringUtils.trimAllWhitespace(value);
+    if (WHOLE_NUMBER.matcher(parsed).matches()) {
+      boolean small = e.getRequiredType() == int.class || e.getRequiredType() == Integer.class;
+      return where
+          + " is out of range: "
+          + quoted
+          + (parsed.startsWith("-")
+              ? " is less than " + (small ? Integer.MIN_VALUE : Long.MIN_VALUE)
+              : " is more than " + (small ? Integer.MAX_VALUE : Long.MAX_VALUE));
+    }
+    return where + " must be a whole number, not " + quoted;
   }
 
   private static boolean wholeNumber(Class<?> type) {

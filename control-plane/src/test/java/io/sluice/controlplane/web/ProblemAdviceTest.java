@@ -76,6 +76,26 @@ class ProblemAdviceTest {
         .isEqualTo("the revision in the path must be a whole number, not '7a'");
   }
 
+  /**
+   * A whole number too large (or too small) for its parameter's type is a number, out of range: it
+   * was said to be "not a whole number". The bound is the type's, whitespace dropped as Spring
+   * does.
+   */
+  @Test
+  void aWholeNumberTooLargeForItsParameterIsOutOfRange() throws Exception {
+    Method method = Calls.class.getDeclaredMethod("call", Long.class, int.class, long.class);
+
+    assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", " 3000000000"))
+        .isEqualTo("?limit= is out of range: ' 3000000000' is more than 2147483647");
+    assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", "-3000000000"))
+        .isEqualTo("?limit= is out of range: '-3000000000' is less than -2147483648");
+    assertThat(detailOfMismatch(new MethodParameter(method, 0), "to", "+99999999999999999999"))
+        .isEqualTo(
+            "?to= is out of range: '+99999999999999999999' is more than 9223372036854775807");
+    assertThat(detailOfMismatch(new MethodParameter(method, 2), "revision", "1.5"))
+        .isEqualTo("the revision in the path must be a whole number, not '1.5'");
+  }
+
   private String detailOfMismatch(MethodParameter parameter, String name, String value) {
     MethodArgumentTypeMismatchException mismatch =
         new MethodArgumentTypeMismatchException(
