@@ -3416,6 +3416,28 @@ class ControlPlaneApiIT {
             "limit must be between 1 and 200");
   }
 
+  /**
+   * {@code before} is a revision, and no revision is below 1: {@code before=-5} answered an empty
+   * page, as if the service had no history, where the client got the value wrong.
+   */
+  @Test
+  void aHistoryPageBeforeARevisionBelowOneIsRefused() {
+    ApiClient api = api();
+    String path = "/api/v1/services/history-before-negative/rules";
+    assertThat(api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).status()).isEqualTo(200);
+    for (String before : List.of("-5", "0")) {
+      ApiClient.Answer answer = api.get(path + "/history?before=" + before, READER);
+      assertThat(answer.status()).as(before).isEqualTo(400);
+      assertThat(answer.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:invalid-request");
+      assertThat(answer.json().get("detail").asString())
+          .as(before)
+          .isEqualTo(
+              "before must be a revision, 1 or more (the previous page's next), not " + before);
+    }
+    assertThat(api.get(path + "/history?before=1", READER).json().get("entries")).isEmpty();
+  }
+
   @Test
   void refusesAParameterOrATokenGivenTwiceBeforeActingOnEither() {
     ApiClient api = api();

@@ -34,6 +34,12 @@ class HistoryController {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
     }
+    if (before != null && before < 1) {
+      // no revision is below 1: an empty page would read as a service without history
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "before must be a revision, 1 or more (the previous page's next), not " + before);
+    }
     return history.page(service, before, (int) limit);
   }
 
