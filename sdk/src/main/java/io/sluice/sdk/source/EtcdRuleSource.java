@@ -784,6 +784,15 @@ public final class EtcdRuleSource implements RuleSource {
                   + " was rejected)"
               : " (" + service + " has no document of its own)";
     }
+    if (from.keptThroughLoss) {
+      // etcd lost this document (see readInto): it is back in force from memory, not read there
+      return "back on the rule document "
+          + from.key
+          + " at revision "
+          + effective.revision()
+          + ", kept since etcd lost it"
+          + why;
+    }
     return "applied the rule document " + from.key + " at revision " + effective.revision() + why;
   }
 

@@ -702,6 +702,49 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * A {@code _default} document kept through a data loss is back in force when the service's own
+   * document, written since, is deleted: etcd no longer has it, and the line said "applied the rule
+   * document …/_default at revision N" as if it had been read there.
+   */
+  @Test
+  void saysRulesKeptThroughADataLossAreKeptNotReadFromEtcd() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/lost-" + service);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = started(retryingQuickly(holder, service).keys(local));
+    for (int i = 0; i < 20; i++) {
+      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
+    }
+    long fallback = server().put(local.rules("_default"), document("_default", 0.05));
+    await().atMost(AWAIT).until(() -> holder.current().revision() == fallback);
+    await().atMost(AWAIT).until(source::isWatching);
+    server().stop();
+    await().atMost(AWAIT).until(() -> !source.isWatching());
+    server().wipeData();
+    server().start();
+    await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      long own = server().put(local.rules(service), document(service, 0.7));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == own);
+      server().delete(local.rules(service));
+      await().atMost(AWAIT).until(() -> holder.current().revision() == fallback);
+
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains(" rule document ") && !m.contains(" was deleted "))
+          .containsExactly(
+              "applied the rule document " + local.rules(service) + " at revision " + own,
+              "back on the rule document "
+                  + local.rules("_default")
+                  + " at revision "
+                  + fallback
+                  + ", kept since etcd lost it ("
+                  + service
+                  + " has no document of its own)");
+    }
+  }
+
+  /**
    * After etcd lost data, its revisions count up again from where it restarted: a document written
    * at the very revision number the rules in force came from is a new document all the same, and
    * must not be taken for the one already applied (the status would then report that revision as
