@@ -3417,6 +3417,38 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * Spring reads a number leniently: all whitespace dropped ({@code 1 2} is 12) and hex taken
+   * ({@code 0x10} is 16). {@code rollback?to=0x…} rolled back to a revision the client never wrote
+   * out: a revision is decimal digits, anything else is refused before acting on it.
+   */
+  @Test
+  void aRevisionWithSpacesOrInHexIsRefusedNotReadAsAnotherNumber() {
+    ApiClient api = api();
+    String path = "/api/v1/services/lenient-numbers/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    long r2 =
+        api.put(path, WRITER, document(null, 0.6, "b"), Map.of()).json().get("revision").asLong();
+    String hex = "0x" + Long.toHexString(r1);
+    String spaced = String.valueOf(r1).replaceFirst("^(.)", "$1%20");
+
+    ApiClient.Answer rollback = api.post(path + "/rollback?to=" + hex, WRITER, null);
+    assertThat(rollback.status()).isEqualTo(400);
+    assertThat(rollback.json().get("detail").asString())
+        .isEqualTo("?to= must be a whole number, not '" + hex + "'");
+    ApiClient.Answer page = api.get(path + "/history?before=" + spaced, READER);
+    assertThat(page.status()).isEqualTo(400);
+    assertThat(page.json().get("detail").asString())
+        .isEqualTo(
+            "?before= must be a whole number, not '"
+                + String.valueOf(r1).replaceFirst("^(.)", "$1 ")
+                + "'");
+    assertThat(api.get(path + "/history/" + hex, READER).status()).isEqualTo(400);
+    // nothing was rolled back
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
+  }
+
+  /**
    * {@code before} is a revision, and no revision is below 1: {@code before=-5} answered an empty
    * page, as if the service had no history, where the client got the value wrong.
    */

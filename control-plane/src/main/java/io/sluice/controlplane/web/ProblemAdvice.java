@@ -23,7 +23,6 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.util.StringUtils;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -273,15 +272,14 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
             : "?" + e.getName() + "=";
     String value = String.valueOf(e.getValue());
     String quoted = "'" + OneLineText.escape(value) + "'";
-    // Spring drops all whitespace before it parses, as here: what is left is a whole number too
+    // digits that did not convert (see WholeNumberParameters) are a whole number too
     // large for the parameter, which is no typo to look for
-    String parsed = StringUtils.trimAllWhitespace(value);
-    if (WHOLE_NUMBER.matcher(parsed).matches()) {
+    if (WHOLE_NUMBER.matcher(value).matches()) {
       boolean small = e.getRequiredType() == int.class || e.getRequiredType() == Integer.class;
       return where
           + " is out of range: "
           + quoted
-          + (parsed.startsWith("-")
+          + (value.startsWith("-")
               ? " is less than " + (small ? Integer.MIN_VALUE : Long.MIN_VALUE)
               : " is more than " + (small ? Integer.MAX_VALUE : Long.MAX_VALUE));
     }

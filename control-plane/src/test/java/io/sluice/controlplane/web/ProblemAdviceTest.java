@@ -78,15 +78,17 @@ class ProblemAdviceTest {
 
   /**
    * A whole number too large (or too small) for its parameter's type is a number, out of range: it
-   * was said to be "not a whole number". The bound is the type's, whitespace dropped as Spring
-   * does.
+   * was said to be "not a whole number". The bound is the type's; digits with a space among them
+   * are no whole number (WholeNumberParameters reads decimal digits only).
    */
   @Test
   void aWholeNumberTooLargeForItsParameterIsOutOfRange() throws Exception {
     Method method = Calls.class.getDeclaredMethod("call", Long.class, int.class, long.class);
 
-    assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", " 3000000000"))
-        .isEqualTo("?limit= is out of range: ' 3000000000' is more than 2147483647");
+    assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", "3000000000"))
+        .isEqualTo("?limit= is out of range: '3000000000' is more than 2147483647");
+    assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", "3 0"))
+        .isEqualTo("?limit= must be a whole number, not '3 0'");
     assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", "-3000000000"))
         .isEqualTo("?limit= is out of range: '-3000000000' is less than -2147483648");
     assertThat(detailOfMismatch(new MethodParameter(method, 0), "to", "+99999999999999999999"))

@@ -1,0 +1,44 @@
+package io.sluice.controlplane.web;
+
+import java.beans.PropertyEditorSupport;
+import java.util.function.Function;
+import org.springframework.web.bind.WebDataBinder;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.InitBinder;
+
+/**
+ * Reads whole-number parameters ({@code ?to=}, {@code ?before=}, {@code ?limit=}, a revision in the
+ * path) as decimal digits only. Spring's own reading drops every space ({@code 1 2} is 12) and
+ * takes hex ({@code 0x10} is 16): {@code rollback?to=0x10} rolled back to a revision the client
+ * never wrote out. Anything else fails to convert, and {@link ProblemAdvice} says what was
+ * expected.
+ *
+ * <p>Editors, not converters: Spring falls back to its lenient default editor when a converter
+ * fails, but never past a custom editor. An empty value stays "not given", as with Spring's.
+ */
+@ControllerAdvice
+class WholeNumberParameters {
+
+  @InitBinder
+  void decimalDigitsOnly(WebDataBinder binder) {
+    // an editor holds state: a new one for each binder, which serves one request
+    binder.registerCustomEditor(Long.class, new Digits(Long::valueOf));
+    binder.registerCustomEditor(long.class, new Digits(Long::valueOf));
+    binder.registerCustomEditor(Integer.class, new Digits(Integer::valueOf));
+    binder.registerCustomEditor(int.class, new Digits(Integer::valueOf));
+  }
+
+  /** Parses with {@link Long#parseLong} or {@link Integer#parseInt}: an optional sign, digits. */
+  private static final class Digits extends PropertyEditorSupport {
+    private final Function<String, Number> parse;
+
+    Digits(Function<String, Number> parse) {
+      this.parse = parse;
+    }
+
+    @Override
+    public void setAsText(String text) {
+      setValue(text == null || text.isEmpty() ? null : parse.apply(text));
+    }
+  }
+}
