@@ -175,8 +175,9 @@ const waitingToasts = [];
  * character in what it quotes (a name, the server's message) as an escape. Each toast stays for
  * its time, stacked under the ones before, so a later one never replaces an earlier one before it
  * was read (or read out: each is added to the region, and said as it is added); past
- * TOASTS_SHOWN, it waits for room. The same words again while shown or waiting are not added
- * twice: the toast shown stays its time from now.
+ * TOASTS_SHOWN, it waits for room. The same words again are not stacked: while shown, it goes and
+ * is added anew as the newest, so it is read out again for the new event; while waiting, it is
+ * said once, when shown.
  */
 export function toast(message, kind = 'info') {
   const region = document.getElementById('toast');
@@ -184,7 +185,12 @@ export function toast(message, kind = 'info') {
   const text = showHidden(message);
   const shown = [...region.querySelectorAll('.toast-item')].find((item) => item.textContent === text);
   if (shown) {
-    keepToast(region, shown);
+    // the same words for another event (a second click that failed as the first): not stacked, but
+    // said again, as a new line in the region (the line kept would not be read out again), the
+    // newest, for its time from now
+    clearTimeout(toastTimers.get(shown));
+    shown.remove();
+    showToast(region, text, kind);
     return;
   }
   if (waitingToasts.some((waiting) => waiting.text === text)) return;
@@ -197,10 +203,15 @@ export function toast(message, kind = 'info') {
 function showWaitingToasts(region) {
   while (waitingToasts.length && region.querySelectorAll('.toast-item').length < TOASTS_SHOWN) {
     const { text, kind } = waitingToasts.shift();
-    const item = h('p', { class: `toast-item toast-${kind}`, text });
-    region.append(item);
-    keepToast(region, item);
+    showToast(region, text, kind);
   }
+}
+
+/** Adds a toast to the region (which says it, as it is added) for TOAST_MS. */
+function showToast(region, text, kind) {
+  const item = h('p', { class: `toast-item toast-${kind}`, text });
+  region.append(item);
+  keepToast(region, item);
 }
 
 /** Shows `item` for TOAST_MS from now, then makes room for the next toast waiting. */

@@ -4416,6 +4416,46 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * The same words toasted again for another event (a second click on "Add to editor" for a policy
+   * the editor has) are read out again: the toast region gets them as a new line, the older one
+   * going, so they are not stacked twice. The line shown used to be kept as it was, and a screen
+   * reader said nothing for the second click.
+   */
+  @Test
+  void theSameToastForASecondEventIsReadOutAgain() {
+    String service = "toasts-again";
+    long revision = storeOrdersDocumentAs(service);
+    startAgent(service);
+    openEditorOf(service, revision);
+    By add = By.cssSelector("tr[data-target='inventory:8080'] [data-test=add-policy]");
+    click(By.id("tab-dependencies"));
+    click(add);
+    awaitText(By.id("toast"), "Added breaker policy 'inventory-8080' to the editor.");
+    // what the toast region is given from now: each line added is read out
+    js(
+        "const said = window.__toastsSaid = [];"
+            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + "   said.push(n.textContent)))).observe(document.getElementById('toast'),"
+            + " {childList: true});");
+    String again = "already has breaker policy 'inventory-8080'";
+    for (int click = 1; click <= 2; click++) {
+      click(By.id("tab-dependencies"));
+      click(add);
+      int clicks = click;
+      await("the toast region is given the words of click " + clicks)
+          .atMost(BOUND)
+          .until(
+              () ->
+                  ((List<?>) js("return window.__toastsSaid;"))
+                      .stream().filter(t -> t.toString().contains(again)).count(),
+              n -> n >= clicks);
+    }
+    assertThat(toastsShown()).filteredOn(t -> t.contains(again)).hasSize(1);
+    discardEdits();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   /** The texts of the toasts shown now, oldest first. */
   @SuppressWarnings("unchecked")
   private static List<String> toastsShown() {
