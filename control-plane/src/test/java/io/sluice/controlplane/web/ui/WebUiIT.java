@@ -4456,6 +4456,37 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * Stacked toasts are read out one by one, each as it is added: the toast region, a status, was
+   * atomic (a status is, unless it says otherwise), so a screen reader read the whole stack out at
+   * every toast added, the earlier toasts again and again. As Chromium's accessibility tree has it.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void stackedToastsAreReadOutOneByOne() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    Map<String, Object> document = browser.executeCdpCommand("DOM.getDocument", Map.of("depth", 0));
+    Object root = ((Map<String, Object>) document.get("root")).get("nodeId");
+    Object region =
+        browser
+            .executeCdpCommand("DOM.querySelector", Map.of("nodeId", root, "selector", "#toast"))
+            .get("nodeId");
+    List<Map<String, Object>> nodes =
+        (List<Map<String, Object>>)
+            browser
+                .executeCdpCommand(
+                    "Accessibility.getPartialAXTree",
+                    Map.of("nodeId", region, "fetchRelatives", false))
+                .get("nodes");
+    Map<String, Object> atomic =
+        ((List<Map<String, Object>>) nodes.get(0).get("properties"))
+            .stream().filter(p -> "atomic".equals(p.get("name"))).findFirst().orElseThrow();
+    assertThat(((Map<String, Object>) atomic.get("value")).get("value"))
+        .as("the toast region read out whole at each toast")
+        .isEqualTo(false);
+  }
+
   /** The texts of the toasts shown now, oldest first. */
   @SuppressWarnings("unchecked")
   private static List<String> toastsShown() {
