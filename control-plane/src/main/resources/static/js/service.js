@@ -42,8 +42,11 @@ export class ServicePage {
     this.revisionText = h('span', { class: 'meta-value', 'data-test': 'current-revision' });
     this.rejectedText = h('span', { class: 'meta-value' });
     this.openText = h('span', { class: 'meta-value' });
-    // read out through the page's live region (showError)
+    // read out through the page's live region (showError); the rules' and the agents' each on a
+    // line of its own: sharing one, two reads failing alike wrote it in turn, and each re-read (every
+    // 15 s, every event) read both out again as a new message
     this.loadError = h('p', { class: 'form-error', 'data-test': 'load-error' });
+    this.agentsError = h('p', { class: 'form-error', 'data-test': 'agents-load-error' });
     this.defaultNote = h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
     this.unknownNote = h('p', { class: 'notice notice-warn', role: 'note', 'data-test': 'unknown-service', hidden: true,
       text: `No agent reports the service name ${showHidden(service)}, and it has no rules. If agents should run under this name, check it for typos: it must equal their otel.service.name. Rules saved here apply only to agents of exactly this name.` });
@@ -72,6 +75,7 @@ export class ServicePage {
           h('div', {}, h('dt', { text: 'Rejected' }), h('dd', {}, this.rejectedText)),
           h('div', {}, h('dt', { text: 'Breakers open or half-open' }), h('dd', {}, this.openText)))),
       this.loadError,
+      this.agentsError,
       this.defaultNote,
       this.unknownNote,
       tablist,
@@ -286,10 +290,11 @@ export class ServicePage {
       this.rollout = rollout ? rollout.body : null;
       this.agents = listOf(r.body, 'agents').filter((a) => this.isDefault || !a.service || a.service === this.service);
       this.agentsLoaded = true;
+      showError(this.agentsError, '');
       this.renderHead();
       this.emit('agents');
     } catch (e) {
-      if (!this.closed) showError(this.loadError, `Could not load the agents: ${e.message}`);
+      if (!this.closed) showError(this.agentsError, `Could not load the agents: ${e.message}`);
     }
   }
 

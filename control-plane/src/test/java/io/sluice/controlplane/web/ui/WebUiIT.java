@@ -3117,6 +3117,60 @@ class WebUiIT {
   }
 
   /**
+   * The service page's rules and agents failing to load alike (the connection lost) are each read
+   * out once, however often the page tries again: they shared one line, which each try wrote in
+   * turn, so every re-read (every 15 s, every event) read both out again as a new message.
+   */
+  @Test
+  void rulesAndAgentsFailingAlikeAreReadOutOnce() {
+    String service = "load-errors-read-once";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/");
+    js(
+        "const unheld = window.__unheld = window.fetch; const tries = window.__tries = {rules: 0,"
+            + " agents: 0}; const rules = 'api/v1/services/' + arguments[0] + '/rules';"
+            + " const agents = 'api/v1/agents?service=' + arguments[0];"
+            + " window.fetch = (input, init = {}) => {"
+            + "   const url = String(input);"
+            + "   const kind = url === rules ? 'rules' : url === agents ? 'agents' : null;"
+            + "   if (!kind) return unheld(input, init);"
+            + "   tries[kind]++;"
+            + "   return Promise.reject(new TypeError('Failed to fetch'));"
+            + " };"
+            + " const said = window.__alerts = [];"
+            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + "   said.push(n.textContent)))).observe(document.getElementById('announce-alert'),"
+            + " {childList: true, subtree: true});",
+        service);
+    try {
+      js("location.hash = arguments[0];", "#/service/" + service + "/rules");
+      // the page's first reads fail, then its next tries (its 15 s re-read) fail alike
+      await("the page tried both reads again")
+          .atMost(BOUND)
+          .until(
+              () -> js("return Math.min(window.__tries.rules, window.__tries.agents);"),
+              n -> ((Long) n) >= 2);
+      @SuppressWarnings("unchecked")
+      List<String> alerts = (List<String>) js("return window.__alerts;");
+      assertThat(alerts)
+          .filteredOn(t -> t.contains("Could not load the rules"))
+          .as("the rules' error read out, in %s", alerts)
+          .hasSize(1);
+      assertThat(alerts)
+          .filteredOn(t -> t.contains("Could not load the agents"))
+          .as("the agents' error read out, in %s", alerts)
+          .hasSize(1);
+      // and both are shown: the one written last used to hide the other
+      assertThat(browser.findElement(By.id("main")).getText())
+          .contains("Could not load the rules: Failed to fetch")
+          .contains("Could not load the agents: Failed to fetch");
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A writer's edits are kept as the session ends; signed in again, the page of their service
    * cannot read its rules (the connection lost), so the editor cannot put them back yet: the load
    * error says that they are kept, where nothing mentioned them before. Once the rules can be read
