@@ -3773,10 +3773,14 @@ class WebUiIT {
 
     openAfresh(WRITER_TOKEN, "/");
     awaitText(By.id("live"), "Live");
+    // the page elsewhere sends nothing more: a read of its own (on an agent's report) would find
+    // the token refused first, and sign the tab out before the page back from the cache asks
     leaveForAFreshLoadAndComeBack(
         () ->
             js(
-                "sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');"));
+                "window.fetch = () => new Promise(() => {});"
+                    + " sessionStorage.setItem('sluice.token',"
+                    + " 'a-token-the-control-plane-no-longer-has');"));
     awaitText(By.id("sign-in-error"), "not accepted");
     await("no event stream open once signed out")
         .atMost(Duration.ofSeconds(8))
