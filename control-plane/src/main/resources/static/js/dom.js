@@ -149,7 +149,21 @@ export function showError(line, message) {
   const text = message ? showHidden(message) : '';
   if (line.textContent === text) return;
   line.textContent = text;
-  if (text) announce(text, { urgent: true });
+  delete line.dataset.unsaid;
+  if (!text) return;
+  // a line in a hidden part of the page (a tab not shown, whose data is kept current) would
+  // interrupt what the user is on with an error of a part they do not see: it is said once that
+  // part is shown (sayShownErrors)
+  if (line.closest('[hidden]')) line.dataset.unsaid = 'true';
+  else announce(text, { urgent: true });
+}
+
+/** Reads out what showError put on the lines of `root` while it was hidden, now that it is shown. */
+export function sayShownErrors(root) {
+  for (const line of root.querySelectorAll('[data-unsaid]')) {
+    delete line.dataset.unsaid;
+    if (line.textContent) announce(line.textContent, { urgent: true });
+  }
 }
 
 /**

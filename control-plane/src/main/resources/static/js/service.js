@@ -3,7 +3,7 @@
 // current document and agent list and refreshes them from the event stream.
 
 import { ApiError, call, coalesce, enc, etagRevision, listOf, session } from './api.js';
-import { fill, h, setText, showError } from './dom.js';
+import { fill, h, sayShownErrors, setText, showError } from './dom.js';
 import { showHidden } from './json-text.js';
 import { agentKey, agentView } from './model.js';
 import { rolloutBar, updateRolloutBar } from './widgets.js';
@@ -172,6 +172,8 @@ export class ServicePage {
       button.tabIndex = selected ? 0 : -1;
       this.panels.get(tab).hidden = !selected;
     }
+    // what could not be loaded while the tab was not shown is said now
+    sayShownErrors(this.panels.get(id));
     this.activeTab = id;
     const panel = { rules: this.rules, history: this.history, agents: this.agentsPanel, dependencies: this.dependencies, 'dry-run': this.dryRun }[id];
     if (panel && panel.shown) panel.shown();

@@ -3172,6 +3172,63 @@ class WebUiIT {
   }
 
   /**
+   * The history, loaded before and kept current while another tab is shown, fails to load again on
+   * a new revision: its error is not read out over the tab the user is on, but once the History tab
+   * is shown. It used to interrupt them (the assertive region) with an error of a tab they did not
+   * see, and say nothing when they went there.
+   */
+  @Test
+  void aHiddenTabsLoadErrorIsReadOutWhenTheTabIsShown() {
+    String service = "hidden-tab-load-error";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    waitFor(By.cssSelector("#panel-history tr[data-revision]"));
+    click(By.id("tab-rules"));
+    js(
+        "const unheld = window.__unheld = window.fetch; const history = 'api/v1/services/' +"
+            + " arguments[0] + '/rules/history'; window.__historyTries = 0;"
+            + " window.fetch = (input, init = {}) => {"
+            + "   if (String(input).split('?')[0] !== history) return unheld(input, init);"
+            + "   window.__historyTries++;"
+            + "   return Promise.reject(new TypeError('Failed to fetch'));"
+            + " };"
+            + " const said = window.__alerts = [];"
+            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + "   said.push(n.textContent)))).observe(document.getElementById('announce-alert'),"
+            + " {childList: true, subtree: true});",
+        service);
+    try {
+      // a new revision: the history, loaded before, is read again behind the Rules tab
+      long next = storeOrdersDocumentAs(service, 0.5);
+      awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(next));
+      await("the history is read again, and fails")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  js("return document.querySelector('#panel-history .form-error').textContent")
+                      .toString()
+                      .contains("Could not load the history"));
+      assertThat((List<?>) js("return window.__alerts;"))
+          .as("read out over the Rules tab")
+          .noneMatch(t -> t.toString().contains("Could not load the history"));
+      click(By.id("tab-history"));
+      await("the history's error is read out once its tab is shown")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  ((List<?>) js("return window.__alerts;"))
+                      .stream()
+                          .filter(t -> t.toString().contains("Could not load the history"))
+                          .count(),
+              n -> n == 1);
+      awaitText(By.cssSelector("#panel-history .form-error"), "Could not load the history");
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A writer's edits are kept as the session ends; signed in again, the page of their service
    * cannot read its rules (the connection lost), so the editor cannot put them back yet: the load
    * error says that they are kept, where nothing mentioned them before. Once the rules can be read
