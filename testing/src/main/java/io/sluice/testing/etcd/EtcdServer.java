@@ -343,10 +343,6 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Tells the supervisor to stop etcd and waits for both to end, killing them after {@link
-   * #STOP_TIMEOUT}. Returns once the process is gone, or after a second {@link #STOP_TIMEOUT}.
-   */
   /** The etcd process the supervisor started, by the pid it wrote to {@code etcd.pid}. */
   private ProcessHandle etcdProcess() {
     Path pidFile = dataDir.resolve("etcd.pid");
@@ -364,6 +360,10 @@ public final class EtcdServer implements AutoCloseable {
                     "etcd's process (pid " + pid + " in " + pidFile + ") is not running"));
   }
 
+  /**
+   * Tells the supervisor to stop etcd and waits for both to end, killing them after {@link
+   * #STOP_TIMEOUT}. Returns once the process is gone, or after a second {@link #STOP_TIMEOUT}.
+   */
   private static void terminate(Process process) {
     try (OutputStream order = process.getOutputStream()) {
       order.write("stop\n".getBytes(StandardCharsets.US_ASCII));
