@@ -171,9 +171,11 @@ run_is_live() {
 # The copies of the jars live on disk, not in $TMPDIR, which is often tmpfs (RAM): each run's in a
 # directory of its own under COPIES_HOME (a file "run" in it names the run's log directory), which
 # <log dir>/jars links to. Without a home directory to put them in, they stay in <log dir>/jars.
-if [[ -n ${XDG_CACHE_HOME:-} ]]; then
+# A relative XDG_CACHE_HOME is ignored, as its specification says: the link to it would lead
+# nowhere from the log directory.
+if [[ ${XDG_CACHE_HOME:-} == /* ]]; then
   COPIES_HOME=$XDG_CACHE_HOME/sluice-demo
-elif [[ -n ${HOME:-} ]]; then
+elif [[ ${HOME:-} == /* ]]; then
   COPIES_HOME=$HOME/.cache/sluice-demo
 else
   COPIES_HOME=""

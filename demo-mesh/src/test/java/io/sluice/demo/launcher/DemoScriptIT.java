@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
@@ -429,6 +430,32 @@ class DemoScriptIT {
           .as("its own copies are deleted on exit")
           .containsExactly("sluice-demo.live01");
     }
+  }
+
+  /**
+   * An {@code XDG_CACHE_HOME} that is not absolute is to be ignored (XDG Base Directory
+   * Specification). demo.sh took it relative to the checkout and linked {@code <log dir>/jars} to
+   * that relative path, which from the log directory leads nowhere: it stopped with {@code mkdir:
+   * cannot create directory ...: File exists} before copying anything. The copies now go to {@code
+   * $HOME/.cache}. Here demo.sh ends at once after its copy ({@code cp} leaves a torn one).
+   */
+  @Test
+  void aRelativeXdgCacheHomeIsIgnored() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "relative-");
+    Path home = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-home"));
+    Map<String, String> environment = new HashMap<>(withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n"));
+    environment.put(
+        "XDG_CACHE_HOME", root.relativize(Path.of(environment.get("XDG_CACHE_HOME"))).toString());
+    environment.put("HOME", home.toString());
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText()).contains("changed while it was copied");
+    assertThat(home.resolve(".cache/sluice-demo"))
+        .as("the copies were in $HOME/.cache/sluice-demo, deleted on exit")
+        .isEmptyDirectory();
   }
 
   /**
