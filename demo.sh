@@ -221,6 +221,7 @@ prune_earlier_logs() {
   while IFS= read -r copies; do
     [[ -f $copies/run ]] || continue # a run that is creating it
     dir=$(cat "$copies/run" 2>/dev/null) || continue
+    [[ -n $dir ]] || continue # a run that is writing it: it names no log directory yet
     if [[ ! -d $dir ]] || ! run_is_live "$dir"; then
       rm -rf "$copies" 2>/dev/null || true
     fi

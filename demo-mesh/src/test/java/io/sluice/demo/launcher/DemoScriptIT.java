@@ -459,6 +459,29 @@ class DemoScriptIT {
   }
 
   /**
+   * A run names its log directory in its copies' {@code run} file just after making the directory
+   * of copies. A second demo starting at that moment read the still empty file as the name of a log
+   * directory that is gone, and deleted the first run's copies as they were being made (its {@code
+   * mkdir} or {@code cp} then failed). Copies whose run file names no run yet are left alone.
+   */
+  @Test
+  void copiesWhoseRunFileIsStillEmptyAreLeftAlone() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "starting-");
+    Map<String, String> environment = withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n");
+    Path starting =
+        Files.createDirectories(
+            Path.of(environment.get("XDG_CACHE_HOME"), "sluice-demo", "sluice-demo.start1"));
+    Files.createFile(starting.resolve("run"));
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText()).contains("changed while it was copied");
+    assertThat(starting.resolve("run")).as("the starting run's copies").isRegularFile();
+  }
+
+  /**
    * A run's directory of copies in {@code home}, as demo.sh makes it, for the run in {@code run}.
    */
   private static Path copies(Path home, String name, Path run) throws IOException {
