@@ -169,8 +169,9 @@ run_is_live() {
   return 1
 }
 # The copies of the jars live on disk, not in $TMPDIR, which is often tmpfs (RAM): each run's in a
-# directory of its own under COPIES_HOME (a file "run" in it names the run's log directory), which
-# <log dir>/jars links to. Without a home directory to put them in, they stay in <log dir>/jars.
+# directory of its own under COPIES_HOME (a file "run" in it names the run's log directory, then
+# its host), which <log dir>/jars links to. Without a home directory to put them in, they stay in
+# <log dir>/jars.
 # A relative XDG_CACHE_HOME is ignored, as its specification says: the link to it would lead
 # nowhere from the log directory.
 if [[ ${XDG_CACHE_HOME:-} == /* ]]; then
@@ -196,7 +197,7 @@ remove_copies() {
 # (the script's own) does; one with a dead demo.pid and no pids file is a run killed before it
 # started anything: nothing in it but the copies of the jars (~100 MB), deleted.
 prune_earlier_logs() {
-  local dir copies kept=0
+  local dir host copies kept=0
   while IFS= read -r dir; do
     [[ -d $dir && (-f $dir/pids || -f $dir/demo.pid) ]] || continue
     run_is_live "$dir" && continue
@@ -216,17 +217,22 @@ prune_earlier_logs() {
     fi
   done < <(ls -1dt "${TMPDIR:-/tmp}"/sluice-demo.* 2>/dev/null || true)
   # copies whose run is over or whose log directory is gone (another TMPDIR, a reboot that emptied
-  # a tmpfs, deleted by hand): the runs above have had theirs deleted already
+  # a tmpfs, deleted by hand): the runs above have had theirs deleted already. Only this host's:
+  # a home directory shared with other machines or containers (NFS, a bind mount) holds their
+  # runs' copies too, whose log directories and processes are not to be seen from here.
   [[ -n $COPIES_HOME ]] || return 0
   while IFS= read -r copies; do
     [[ -f $copies/run ]] || continue # a run that is creating it
-    dir=$(cat "$copies/run" 2>/dev/null) || continue
+    dir="" host=""
+    { IFS= read -r dir && IFS= read -r host; } 2>/dev/null <"$copies/run" || true
     [[ -n $dir ]] || continue # a run that is writing it: it names no log directory yet
+    [[ -z $host || $host == "$this_host" ]] || continue
     if [[ ! -d $dir ]] || ! run_is_live "$dir"; then
       rm -rf "$copies" 2>/dev/null || true
     fi
   done < <(ls -1d "$COPIES_HOME"/sluice-demo.* 2>/dev/null || true)
 }
+this_host=$(uname -n)
 prune_earlier_logs
 LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-demo.XXXXXX")
 # whose directory this is, for a later run's prune until the pids file names what it started
@@ -289,7 +295,8 @@ trap 'exit 143' TERM
 # cost nothing but are not copies: Ant's zip, which writes the agent jar, rewrites it in place.
 if [[ -n $COPIES_HOME ]] && mkdir -p "$COPIES_HOME" 2>/dev/null &&
   copies=$(mktemp -d "$COPIES_HOME/sluice-demo.XXXXXX" 2>/dev/null); then
-  [[ $LOG_DIR == /* ]] && echo "$LOG_DIR" >"$copies/run" || echo "$PWD/$LOG_DIR" >"$copies/run"
+  [[ $LOG_DIR == /* ]] && run_dir=$LOG_DIR || run_dir=$PWD/$LOG_DIR
+  printf '%s\n%s\n' "$run_dir" "$this_host" >"$copies/run"
   ln -s "$copies" "$LOG_DIR/jars"
 fi
 mkdir -p "$LOG_DIR/jars/agent"

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.demo.RunningDemo;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -479,6 +480,39 @@ class DemoScriptIT {
     assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
     assertThat(demo.outputText()).contains("changed while it was copied");
     assertThat(starting.resolve("run")).as("the starting run's copies").isRegularFile();
+  }
+
+  /**
+   * A home directory shared with other machines or containers (NFS, a bind mount) holds their runs'
+   * copies too, whose log directories are in a {@code /tmp} this host does not see: demo.sh took
+   * them for runs that are gone and deleted a running demo's copies. A run now names its host
+   * beside its log directory, and only this host's runs are pruned. Here demo.sh ends at once after
+   * its copy ({@code cp} leaves a torn one, and keeps the run file it finds beside it).
+   */
+  @Test
+  void copiesOfARunOnAnotherHostAreLeftAlone() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "hosts-");
+    Path runFile = tmp.resolveSibling(tmp.getFileName() + "-run");
+    Map<String, String> environment =
+        withCp(tmp, "/bin/cp \"$@\" && /bin/cp \"${2%/*}/run\" '" + runFile + "' && : >\"$2\"\n");
+    Path home = Path.of(environment.get("XDG_CACHE_HOME"), "sluice-demo");
+    Path elsewhere = copies(home, "sluice-demo.other1", tmp.resolve("sluice-demo.other1"));
+    Files.writeString(
+        elsewhere.resolve("run"), tmp.resolve("sluice-demo.other1") + "\nanother-host\n");
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText()).contains("changed while it was copied");
+    assertThat(elsewhere.resolve("sluice-demo.jar"))
+        .as("the copies of a run on another host")
+        .isRegularFile();
+    Process uname = new ProcessBuilder("uname", "-n").start();
+    String host = new String(uname.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(Files.readAllLines(runFile))
+        .as("this run's run file: its log directory and its host")
+        .containsExactly(runDirectories(tmp).get(0).toString(), host);
   }
 
   /**
