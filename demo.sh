@@ -17,9 +17,9 @@
 # (mvn package) while the demo runs leaves it running; the copies (~100 MB) are kept on disk in
 # ${XDG_CACHE_HOME:-~/.cache}/sluice-demo, not in $TMPDIR (often RAM), linked from <log dir>/jars.
 #
-# Needs JDK 17+ (java and jar), curl, cmp and etcd (not with --no-agent) on PATH; Maven 3.8+ only
-# to build jars. It checks each jar's manifest before it starts anything, and stops if a build has
-# not finished one.
+# Needs JDK 17+ (java, and jar or a java with the jdk.jartool module, as Debian's JRE), curl, cmp
+# and etcd (not with --no-agent) on PATH; Maven 3.8+ only to build jars. It checks each jar's
+# manifest before it starts anything, and stops if a build has not finished one.
 # Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
 # javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
 # long each process may take to become ready (slow or busy machines, tests).
@@ -85,10 +85,19 @@ re='version "([^"]+)"'
   die "JDK 17+ is required; the java on PATH ($(command -v java)) is Java ${BASH_REMATCH[1]}"
 command -v curl >/dev/null || die "curl is not on PATH (Debian/Ubuntu: apt-get install curl; macOS: brew install curl)"
 command -v cmp >/dev/null || die "cmp is not on PATH (Debian/Ubuntu: apt-get install diffutils)"
-# the JDK's jar tool reads the jars' manifests (see run_copy); a JDK may have only java on PATH
-jar_tool=$(command -v jar || true)
-if [[ -z $jar_tool && -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/jar ]]; then jar_tool=$JAVA_HOME/bin/jar; fi
-[[ -n $jar_tool ]] || die "jar is not on PATH (nor in \$JAVA_HOME/bin): demo.sh needs a JDK 17+, not only a JRE"
+# the JDK's jar tool reads the jars' manifests (see run_copy); a JDK may have only java on PATH,
+# and Debian's JRE package (which its maven package installs, and which builds Sluice: it has the
+# JDK's modules) has no jar command but the tool's module, which java runs as the command would
+if jar_path=$(command -v jar); then
+  jar_tool=("$jar_path")
+elif [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/jar ]]; then
+  jar_tool=("$JAVA_HOME/bin/jar")
+elif java -m jdk.jartool/sun.tools.jar.Main --version >/dev/null 2>&1; then
+  jar_tool=(java -m jdk.jartool/sun.tools.jar.Main)
+else
+  die "jar is not on PATH (nor in \$JAVA_HOME/bin), and the java on PATH has no jdk.jartool module:" \
+    "demo.sh needs a JDK 17+, not only a JRE"
+fi
 if ((agent)); then
   command -v etcd >/dev/null ||
     die "etcd is not on PATH (Debian/Ubuntu: apt-get install etcd-server; macOS: brew install etcd), or run ./demo.sh --no-agent"
@@ -306,7 +315,7 @@ manifest_attribute() {
   local jar=$1 dir
   [[ $jar == /* ]] || jar=$PWD/$jar
   dir=$(mktemp -d "$LOG_DIR/manifest.XXXXXX")
-  if ! (cd "$dir" && "$jar_tool" xf "$jar" META-INF/MANIFEST.MF) >/dev/null 2>&1; then
+  if ! (cd "$dir" && "${jar_tool[@]}" xf "$jar" META-INF/MANIFEST.MF) >/dev/null 2>&1; then
     rm -rf "$dir"
     return 2
   fi

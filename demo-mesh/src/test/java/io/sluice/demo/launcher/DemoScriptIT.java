@@ -8,6 +8,7 @@ import io.sluice.demo.RunningDemo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
@@ -361,6 +362,54 @@ class DemoScriptIT {
           .contains("demo.pid")
           .doesNotContain("pids");
     }
+  }
+
+  /**
+   * Debian's JRE package, which its maven package installs, builds Sluice (its java has all of the
+   * JDK's modules) but has no {@code jar} command: demo.sh stopped there, saying it needs a JDK,
+   * though it needs only the jar tool's module, which {@code java} runs. Here, on a PATH without
+   * {@code jar}, demo.sh still reads the manifest of a jar the build has not finished.
+   */
+  @Test
+  void readsTheManifestsWithJavaWhenNoJarCommandIsOnThePath(@TempDir Path root) throws Exception {
+    Path checkout = Path.of("").toAbsolutePath().getParent();
+    Files.copy(checkout.resolve("demo.sh"), root.resolve("demo.sh"), COPY_ATTRIBUTES);
+    Path jar = root.resolve("demo-mesh/target/sluice-demo.jar");
+    Files.createDirectories(jar.getParent());
+    UnfinishedJar.THIN_BEFORE_SHADING.write(jar, checkout.resolve("demo-mesh/target"));
+    Path bin = Files.createDirectories(root.resolve("bin-without-jar"));
+    for (String directory : System.getenv("PATH").split(":")) {
+      if (!directory.startsWith("/") || !Files.isDirectory(Path.of(directory))) {
+        continue;
+      }
+      try (Stream<Path> commands = Files.list(Path.of(directory))) {
+        for (Path command : commands.toList()) {
+          Path link = bin.resolve(command.getFileName().toString());
+          if (!link.getFileName().toString().equals("jar")
+              && Files.isExecutable(command)
+              && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createSymbolicLink(link, command);
+          }
+        }
+      }
+    }
+
+    demo =
+        RunningDemo.start(
+            root,
+            Map.of("PATH", bin.toString(), "JAVA_HOME", root.toString()),
+            "--no-agent",
+            "--check");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    String all = demo.outputText();
+    assertThat(demo.exitValue()).as(all).isEqualTo(1);
+    assertThat(demo.output())
+        .as(all)
+        .contains(
+            "demo.sh: demo-mesh/target/sluice-demo.jar is not a finished jar (its manifest has no"
+                + " Main-Class): the jar is being built (mvn still running?) — wait for the build"
+                + " and run ./demo.sh again");
   }
 
   /** What a build leaves at a jar's path before it is done with it. */
