@@ -133,7 +133,7 @@ function savedNote() {
 
 /** Says so when the edits of a page drawn anew could not be kept (`keepUnsavedEdits`). */
 function tellIfLost(edits) {
-  if (edits && !edits.kept) toast(keptNote(edits));
+  if (edits && !edits.kept) toast(keptNote(edits), 'error');
 }
 
 document.getElementById('sign-out').addEventListener('click', async () => {

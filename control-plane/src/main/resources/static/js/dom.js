@@ -185,55 +185,58 @@ const TOASTS_WAITING = 10;
 const waitingToasts = [];
 
 /**
- * Shows a short status message in the page's polite live region: one line, with any hidden
- * character in what it quotes (a name, the server's message) as an escape. Each toast stays for
- * its time, stacked under the ones before, so a later one never replaces an earlier one before it
- * was read (or read out: each is added to the region, and said as it is added); past
+ * Shows a short status message as a toast: one line, with any hidden character in what it quotes
+ * (a name, the server's message) as an escape. It is read out as it is added to one of the toasts'
+ * live regions, which index.html holds from the start: an error (`kind` 'error') to the assertive
+ * one, which interrupts what is being read as announce's errors do, the others to the polite one;
+ * each toast is said by its region alone, once. Each toast stays for its time, stacked under the
+ * ones before, so a later one never replaces an earlier one before it was read (or read out); past
  * TOASTS_SHOWN, it waits for room. The same words again are not stacked: while shown, it goes and
  * is added anew as the newest, so it is read out again for the new event; while waiting, it is
  * said once, when shown.
  */
 export function toast(message, kind = 'info') {
-  const region = document.getElementById('toast');
-  if (!region) return;
+  const stack = document.getElementById('toast');
+  if (!stack) return;
   const text = showHidden(message);
-  const shown = [...region.querySelectorAll('.toast-item')].find((item) => item.textContent === text);
+  const shown = [...stack.querySelectorAll('.toast-item')].find((item) => item.textContent === text);
   if (shown) {
     // the same words for another event (a second click that failed as the first): not stacked, but
     // said again, as a new line in the region (the line kept would not be read out again), the
     // newest, for its time from now
     clearTimeout(toastTimers.get(shown));
     shown.remove();
-    showToast(region, text, kind);
+    showToast(stack, text, kind);
     return;
   }
   if (waitingToasts.some((waiting) => waiting.text === text)) return;
   waitingToasts.push({ text, kind });
   if (waitingToasts.length > TOASTS_WAITING) waitingToasts.shift();
-  showWaitingToasts(region);
+  showWaitingToasts(stack);
 }
 
 /** Shows the toasts waiting, oldest first, as far as there is room. */
-function showWaitingToasts(region) {
-  while (waitingToasts.length && region.querySelectorAll('.toast-item').length < TOASTS_SHOWN) {
+function showWaitingToasts(stack) {
+  while (waitingToasts.length && stack.querySelectorAll('.toast-item').length < TOASTS_SHOWN) {
     const { text, kind } = waitingToasts.shift();
-    showToast(region, text, kind);
+    showToast(stack, text, kind);
   }
 }
 
-/** Adds a toast to the region (which says it, as it is added) for TOAST_MS. */
-function showToast(region, text, kind) {
+/** Adds a toast to its live region (which says it, as it is added) for TOAST_MS. */
+function showToast(stack, text, kind) {
+  const region = stack.querySelector(kind === 'error' ? '#toast-alert' : '#toast-status');
   const item = h('p', { class: `toast-item toast-${kind}`, text });
   region.append(item);
-  keepToast(region, item);
+  keepToast(stack, item);
 }
 
 /** Shows `item` for TOAST_MS from now, then makes room for the next toast waiting. */
-function keepToast(region, item) {
+function keepToast(stack, item) {
   clearTimeout(toastTimers.get(item));
   toastTimers.set(item, setTimeout(() => {
     item.remove();
-    showWaitingToasts(region);
+    showWaitingToasts(stack);
   }, TOAST_MS));
 }
 

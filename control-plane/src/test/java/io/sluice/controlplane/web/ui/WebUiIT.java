@@ -2369,7 +2369,7 @@ class WebUiIT {
       WebElement restored = waitFor(By.id("rules-editor"));
       assertThat(restored.getAttribute("value")).isEqualTo(later);
       // the toast of the first save may still be shown
-      js("document.getElementById('toast').textContent = '';");
+      js("document.querySelectorAll('#toast .toast-item').forEach(t => t.remove());");
       js("window.__answer.release()");
       awaitText(By.cssSelector("[data-test=draft-saved]"), "What you changed since is not saved");
       // the page that restored the draft says it went through, not a toast as well
@@ -4566,7 +4566,7 @@ class WebUiIT {
     js(
         "const said = window.__toastsSaid = [];"
             + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
-            + "   said.push(n.textContent)))).observe(document.getElementById('toast'),"
+            + "   said.push(n.textContent)))).observe(document.getElementById('toast-status'),"
             + " {childList: true});");
     String again = "already has breaker policy 'inventory-8080'";
     for (int click = 1; click <= 2; click++) {
@@ -4589,7 +4589,8 @@ class WebUiIT {
   /**
    * Stacked toasts are read out one by one, each as it is added: the toast region, a status, was
    * atomic (a status is, unless it says otherwise), so a screen reader read the whole stack out at
-   * every toast added, the earlier toasts again and again. As Chromium's accessibility tree has it.
+   * every toast added, the earlier toasts again and again. So is an alert: the errors' region says
+   * otherwise too. As Chromium's accessibility tree has it.
    */
   @Test
   @SuppressWarnings("unchecked")
@@ -4598,23 +4599,67 @@ class WebUiIT {
     waitFor(By.id("open-service"));
     Map<String, Object> document = browser.executeCdpCommand("DOM.getDocument", Map.of("depth", 0));
     Object root = ((Map<String, Object>) document.get("root")).get("nodeId");
-    Object region =
-        browser
-            .executeCdpCommand("DOM.querySelector", Map.of("nodeId", root, "selector", "#toast"))
-            .get("nodeId");
-    List<Map<String, Object>> nodes =
-        (List<Map<String, Object>>)
-            browser
-                .executeCdpCommand(
-                    "Accessibility.getPartialAXTree",
-                    Map.of("nodeId", region, "fetchRelatives", false))
-                .get("nodes");
-    Map<String, Object> atomic =
-        ((List<Map<String, Object>>) nodes.get(0).get("properties"))
-            .stream().filter(p -> "atomic".equals(p.get("name"))).findFirst().orElseThrow();
-    assertThat(((Map<String, Object>) atomic.get("value")).get("value"))
-        .as("the toast region read out whole at each toast")
-        .isEqualTo(false);
+    for (String selector : List.of("#toast-status", "#toast-alert")) {
+      Object region =
+          browser
+              .executeCdpCommand("DOM.querySelector", Map.of("nodeId", root, "selector", selector))
+              .get("nodeId");
+      List<Map<String, Object>> nodes =
+          (List<Map<String, Object>>)
+              browser
+                  .executeCdpCommand(
+                      "Accessibility.getPartialAXTree",
+                      Map.of("nodeId", region, "fetchRelatives", false))
+                  .get("nodes");
+      Map<String, Object> atomic =
+          ((List<Map<String, Object>>) nodes.get(0).get("properties"))
+              .stream().filter(p -> "atomic".equals(p.get("name"))).findFirst().orElseThrow();
+      assertThat(((Map<String, Object>) atomic.get("value")).get("value"))
+          .as("the toast region %s read out whole at each toast", selector)
+          .isEqualTo(false);
+    }
+  }
+
+  /**
+   * An error toast ("Fix the problems listed under the editor first.") is read out once, through an
+   * assertive live region, as the page's other errors are; an outcome's toast ("Added breaker
+   * policy ...") through a polite one. Every toast used to be read out politely, errors included.
+   */
+  @Test
+  void anErrorToastIsReadOutAssertivelyAndAnOutcomePolitely() {
+    String service = "toasts-urgent";
+    long revision = storeOrdersDocumentAs(service);
+    startAgent(service);
+    WebElement editor = openEditorOf(service, revision);
+    click(By.id("tab-dependencies"));
+    click(By.cssSelector("tr[data-target='inventory:8080'] [data-test=add-policy]"));
+    String added = "Added breaker policy 'inventory-8080' to the editor.";
+    awaitText(By.id("toast"), added);
+    assertThat(liveRegionsReadingOut(added)).containsExactly("polite");
+    click(By.id("tab-rules"));
+    type(editor, "{");
+    click(By.cssSelector("[data-test=review]"));
+    String fix = "Fix the problems listed under the editor first.";
+    awaitText(By.id("toast"), fix);
+    assertThat(liveRegionsReadingOut(fix)).containsExactly("assertive");
+    discardEdits();
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * How each of the page's live regions that are not hidden and hold {@code text} now reads it out
+   * ({@code "polite"} or {@code "assertive"}), in the page's order.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<String> liveRegionsReadingOut(String text) {
+    return (List<String>)
+        js(
+            "return [...document.querySelectorAll('[aria-live]:not([aria-live=off]), [role=status],"
+                + " [role=alert], [role=log]')]"
+                + " .filter(r => !r.closest('[hidden]') && r.textContent.includes(arguments[0]))"
+                + " .map(r => r.getAttribute('aria-live')"
+                + "   || (r.getAttribute('role') === 'alert' ? 'assertive' : 'polite'));",
+            text);
   }
 
   /** The texts of the toasts shown now, oldest first. */
