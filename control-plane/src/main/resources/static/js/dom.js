@@ -179,7 +179,10 @@ export function announceNotice(notice) {
 const TOAST_MS = 6000;
 /** How many toasts are shown at once: a later one waits until one of them has had its time. */
 const TOASTS_SHOWN = 3;
-/** How many toasts may wait to be shown: past that, the oldest waiting one goes unshown. */
+/**
+ * How many toasts may wait to be shown: past that, the oldest informational one waiting goes
+ * unshown, or the oldest error when only errors wait (an error never goes for an outcome).
+ */
 const TOASTS_WAITING = 10;
 /** The toasts waiting for room, oldest first, as {text, kind}. */
 const waitingToasts = [];
@@ -211,7 +214,10 @@ export function toast(message, kind = 'info') {
   }
   if (waitingToasts.some((waiting) => waiting.text === text)) return;
   waitingToasts.push({ text, kind });
-  if (waitingToasts.length > TOASTS_WAITING) waitingToasts.shift();
+  if (waitingToasts.length > TOASTS_WAITING) {
+    const informational = waitingToasts.findIndex((waiting) => waiting.kind !== 'error');
+    waitingToasts.splice(Math.max(informational, 0), 1);
+  }
   showWaitingToasts(stack);
 }
 

@@ -4547,6 +4547,43 @@ class WebUiIT {
   }
 
   /**
+   * Past the ten toasts that may wait for room, an informational one waiting goes unshown, the
+   * oldest, rather than an error: the oldest waiting went, whatever it was, so an error given
+   * before a burst of outcomes was never shown nor read out.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void anErrorToastWaitingIsNotDroppedForLaterOutcomes() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js(
+        "const added = window.__toastsAdded = [];"
+            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + "   added.push({text: n.textContent, region: c.target.id}))))"
+            + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
+    // given in one task, where no toast can go: the room is filled, then the error waits first,
+    // before twelve outcomes, three more than may wait after it
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " for (let i = 1; i <= 3; i++) dom.toast(`Filler number ${i}.`);"
+            + " dom.toast('An error given before the burst.', 'error');"
+            + " for (let i = 1; i <= 12; i++) dom.toast(`Later number ${i}.`, 'ok'); });");
+    Supplier<List<Map<String, Object>>> added =
+        () -> (List<Map<String, Object>>) js("return window.__toastsAdded;");
+    await("the last toast waiting is shown, in its turn")
+        .atMost(BOUND.multipliedBy(3))
+        .until(() -> added.get().stream().anyMatch(t -> "Later number 12.".equals(t.get("text"))));
+    assertThat(added.get())
+        .filteredOn(t -> "An error given before the burst.".equals(t.get("text")))
+        .extracting(t -> t.get("region"))
+        .containsExactly("toast-alert");
+    assertThat(added.get())
+        .extracting(t -> t.get("text"))
+        .as("the oldest outcome waiting goes first")
+        .doesNotContain("Later number 1.");
+  }
+
+  /**
    * The same words toasted again for another event (a second click on "Add to editor" for a policy
    * the editor has) are read out again: the toast region gets them as a new line, the older one
    * going, so they are not stacked twice. The line shown used to be kept as it was, and a screen
