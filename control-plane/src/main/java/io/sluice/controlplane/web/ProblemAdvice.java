@@ -14,16 +14,20 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -230,6 +234,8 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       problem.setDetail("an internal error occurred; see the server log");
     } else if (e instanceof NoResourceFoundException missing) {
       problem.setDetail(noSuchCall(missing, request));
+    } else if (e instanceof HttpRequestMethodNotSupportedException unsupported) {
+      problem.setDetail(methodNotAllowed(unsupported, request));
     } else if (e instanceof MethodArgumentTypeMismatchException mismatch
         && wholeNumber(mismatch.getRequiredType())) {
       problem.setDetail(notAWholeNumber(mismatch));
@@ -257,6 +263,25 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
         + " is neither a call of the API nor a file of the web UI; the API's calls are listed in "
         + OneLineText.escape(contextPath)
         + "/api/v1/openapi.json";
+  }
+
+  /**
+   * The detail of a 405 ({@code PATCH /api/v1/services/orders/rules}): Spring's own ("Method
+   * 'PATCH' is not supported.") says neither for which path nor what the path takes. The methods
+   * are those of the {@code Allow} header.
+   */
+  static String methodNotAllowed(HttpRequestMethodNotSupportedException e, WebRequest request) {
+    String call = e.getMethod();
+    if (request instanceof ServletWebRequest servlet) {
+      call += " " + servlet.getRequest().getRequestURI();
+    }
+    Set<HttpMethod> allowed = e.getSupportedHttpMethods();
+    return OneLineText.escape(call)
+        + " is not supported: "
+        + (allowed == null || allowed.isEmpty()
+            ? "this path takes no method"
+            : "this path takes "
+                + allowed.stream().map(HttpMethod::name).collect(Collectors.joining(", ")));
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.lang.reflect.Method;
+import java.util.List;
 import java.util.logging.Level;
 import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.AfterEach;
@@ -17,6 +18,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotWritableException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.context.request.ServletWebRequest;
@@ -154,6 +156,32 @@ class ProblemAdviceTest {
             "GET /sluice/api/v1/service is neither a call of the API nor a file of the web UI;"
                 + " the API's calls are listed in /sluice/api/v1/openapi.json")
         .doesNotContain("static resource");
+  }
+
+  /**
+   * A call with a method its path does not take got Spring's "Method 'PATCH' is not supported.",
+   * which says neither which path nor what it takes: the detail names the call and the methods the
+   * {@code Allow} header lists.
+   */
+  @Test
+  void aMethodThePathDoesNotTakeIsAnsweredWithTheMethodsItTakes() {
+    HttpRequestMethodNotSupportedException unsupported =
+        new HttpRequestMethodNotSupportedException("PATCH", List.of("GET", "PUT"));
+    ServletWebRequest request =
+        new ServletWebRequest(
+            FakeServlet.request("PATCH", "", "/api/v1/services/orders/rules", new byte[0]));
+
+    ResponseEntity<Object> answer =
+        advice.handleExceptionInternal(
+            unsupported, null, unsupported.getHeaders(), HttpStatus.METHOD_NOT_ALLOWED, request);
+
+    assertThat(answer.getStatusCode().value()).isEqualTo(405);
+    assertThat(answer.getHeaders().getAllow()).containsExactly(HttpMethod.GET, HttpMethod.PUT);
+    ProblemDetail problem = (ProblemDetail) answer.getBody();
+    assertThat(problem.getType()).hasToString("urn:sluice:problem:method-not-allowed");
+    assertThat(problem.getDetail())
+        .isEqualTo(
+            "PATCH /api/v1/services/orders/rules is not supported: this path takes GET, PUT");
   }
 
   @Test
