@@ -284,6 +284,56 @@ class ControlPlaneLifecycleIT {
         .contains("--sluice.etcd.endpoints=");
   }
 
+  /**
+   * gRPC logged "Epoll available during static init of TcpMetrics:false" at INFO on every start,
+   * which reads like a problem and is none: a start of the packaged control plane (a JVM of its
+   * own, so gRPC's static init runs in it) logs no such line.
+   */
+  @Test
+  void startUpLogHasNoLineAboutGrpcsEpollTransport(@TempDir Path state) throws IOException {
+    Path jar = Path.of("target", "sluice-control-plane.jar");
+    assertThat(jar).exists();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar",
+            jar.toString(),
+            "--server.port=0",
+            "--sluice.state.dir=" + state,
+            "--server.tomcat.basedir=" + state.resolve("tomcat"),
+            "--sluice.etcd.endpoints=" + etcd.endpoint());
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread reader =
+        new Thread(
+            () -> {
+              try (var in =
+                  new java.io.BufferedReader(
+                      new java.io.InputStreamReader(
+                          process.getInputStream(), StandardCharsets.UTF_8))) {
+                in.lines().forEach(lines::add);
+              } catch (IOException | java.io.UncheckedIOException e) {
+                // the process was stopped
+              }
+            });
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      await("the control plane started")
+          .atMost(Duration.ofSeconds(120))
+          .until(
+              () ->
+                  lines.stream().anyMatch(l -> l.contains("Started ControlPlaneApplication"))
+                      || !process.isAlive());
+    } finally {
+      process.destroyForcibly(); // it must not outlive the test
+    }
+    String output = String.join("\n", lines);
+    assertThat(lines).as(output).anyMatch(l -> l.contains("Started ControlPlaneApplication"));
+    assertThat(output).doesNotContain("TcpMetrics").doesNotContain("Epoll available");
+  }
+
   private static String etcdGet(String key) {
     try (io.etcd.jetcd.Client client =
         io.etcd.jetcd.Client.builder().endpoints(etcd.endpoint()).build()) {
