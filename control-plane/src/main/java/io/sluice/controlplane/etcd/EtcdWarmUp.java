@@ -27,8 +27,10 @@ import org.springframework.context.SmartLifecycle;
  * quorum keeps reads waiting). Once an endpoint answers it no longer probes. It used to wait 60 s
  * for the read whenever an endpoint answered, and until then to probe the endpoints one after the
  * other, each adding the timeout: a start against an etcd that was not there, or not serving, took
- * up to over a minute for nothing. A read that is answered after it stopped waiting is still
- * logged, which tells a slow etcd (or a slow first call) from one that serves no reads.
+ * up to over a minute for nothing. A read that is answered after it stopped waiting, but within the
+ * call's deadline of twice {@code sluice.etcd.timeout} ({@link OutstandingCalls}), is still logged,
+ * which tells a slow etcd (or a slow first call) from one that serves no reads; a read not answered
+ * by then ends at that deadline, and nothing more is logged of it.
  *
  * <p>Whenever it starts without etcd, it also leaves why in {@link StartFindings}, which {@code
  * /actuator/health} shows until etcd is first read.
@@ -117,8 +119,8 @@ final class EtcdWarmUp implements SmartLifecycle {
 
   /**
    * Says why the warm-up stopped waiting, naming each endpoint and what it showed. The read is
-   * cancelled when no endpoint answered; when one did, it is left to finish, and its answer, should
-   * it come, logged.
+   * cancelled when no endpoint answered; when one did, it is left to finish up to its deadline
+   * (twice the timeout, {@link OutstandingCalls}), and its answer, should it come by then, logged.
    *
    * @param probed what the last probe showed, {@code null} if none ran (a deadline shorter than a
    *     probe round); without findings when there was nothing to probe
