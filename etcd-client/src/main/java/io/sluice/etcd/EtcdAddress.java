@@ -1,9 +1,7 @@
 package io.sluice.etcd;
 
 import java.net.URI;
-import java.util.Collection;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import javax.net.ssl.SNIHostName;
 
 /**
@@ -76,19 +74,9 @@ public record EtcdAddress(String host, int port, boolean uriHost) {
     }
   }
 
-  /** {@code host:port}, an address as a gRPC {@code ip:///} target lists it. */
+  /** {@code host:port}, an address as a gRPC target lists it. */
   public String target() {
     return host + ":" + port;
-  }
-
-  /**
-   * The gRPC target for {@code addresses}, {@code ip:///host:port,...}: the one jetcd's {@code
-   * endpoints(...)} builds, but also for the hosts it refuses; pass it to jetcd's {@code
-   * ClientBuilder.target}. An address listed twice is dialled once.
-   */
-  public static String grpcTarget(Collection<EtcdAddress> addresses) {
-    return "ip:///"
-        + addresses.stream().map(EtcdAddress::target).distinct().collect(Collectors.joining(","));
   }
 
   /**

@@ -31,7 +31,7 @@ public final class ProxiedEtcdResolverProvider extends NameResolverProvider {
 
   /**
    * The gRPC target for {@code addresses}, {@code sluice-etcd:///host:port,...}, for jetcd's {@code
-   * ClientBuilder.target}: what {@link EtcdAddress#grpcTarget} lists, resolved through the JVM's
+   * ClientBuilder.target}: what jetcd's own {@code ip:///} target lists, resolved through the JVM's
    * proxy settings. An address listed twice is dialled once. An IPv6 literal's brackets are escaped
    * ({@code %5B::1%5D:2379}): gRPC parses a target with {@link URI}, which refuses them in a path
    * and left no resolver for the target; the resolver reads the path unescaped.

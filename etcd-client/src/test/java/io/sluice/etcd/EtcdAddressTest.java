@@ -3,7 +3,6 @@ package io.sluice.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,16 +43,5 @@ class EtcdAddressTest {
     assertThat(EtcdAddress.of(URI.create("https://etcd-1:2379")).isTlsHostName()).isTrue();
     assertThat(EtcdAddress.of(URI.create("https://10.0.0.1:2379")).isTlsHostName()).isTrue();
     assertThat(EtcdAddress.of(URI.create("https://[::1]:2379")).isTlsHostName()).isTrue();
-  }
-
-  @Test
-  void buildsOneGrpcTargetForAllAddressesEachOnce() {
-    List<EtcdAddress> addresses =
-        List.of(
-            EtcdAddress.of(URI.create("http://etcd_1:2379")),
-            EtcdAddress.of(URI.create("http://10.0.0.2:2379")),
-            EtcdAddress.of(URI.create("HTTP://etcd_1:2379/")));
-
-    assertThat(EtcdAddress.grpcTarget(addresses)).isEqualTo("ip:///etcd_1:2379,10.0.0.2:2379");
   }
 }
