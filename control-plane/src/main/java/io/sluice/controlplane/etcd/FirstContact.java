@@ -10,11 +10,14 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
+import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +44,10 @@ import java.util.logging.Logger;
  * such call is sent for {@link #QUIET_AFTER_NO_ANSWER}, so failures while etcd is silent do not
  * each take a second more and send one more read to it.
  *
+ * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
+ * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
+ * or the connection, never that nothing listens at etcd's endpoints or that their scheme is wrong.
+ *
  * <p>One such call at a time: failures that come while one is on its way (API calls and health
  * checks failing together) wait for its answer and share it, instead of each sending its own.
  */
@@ -58,6 +65,7 @@ final class FirstContact {
   static final FirstContact NONE = new FirstContact(null, List.of(), Duration.ZERO);
 
   private final Client client;
+  private final List<URI> endpoints;
   private final EtcdSchemeMismatch schemes;
   private final Duration within;
   private volatile boolean answered;
@@ -76,6 +84,7 @@ final class FirstContact {
    */
   FirstContact(Client client, Collection<URI> endpoints, Duration timeout) {
     this.client = client;
+    this.endpoints = List.copyOf(endpoints);
     this.schemes = EtcdSchemeMismatch.of(endpoints);
     this.within = timeout.compareTo(AT_MOST) < 0 ? timeout : AT_MOST;
     this.answered = client == null || endpoints.isEmpty();
@@ -105,12 +114,55 @@ final class FirstContact {
       return null;
     }
     try {
+      String proxy = JvmProxy.ofAny(endpoints);
+      if (proxy != null) {
+        return throughProxy(failure, proxy);
+      }
       String hint = schemes.hintOrNotListening(failure, false);
       return hint != null ? hint : schemes.hintOrNotListening(connectionFailure(), answered);
     } catch (RuntimeException | LinkageError e) {
       LOG.log(Level.FINE, "could not tell why etcd never answered", e);
       return null;
     }
+  }
+
+  /**
+   * The hint when the client dials etcd through the HTTP proxy the JVM names: the proxy refusing
+   * the tunnel (a 407 for credentials, a 403), in {@link EtcdRefusal}'s words, or refusing the
+   * connection; else {@code null}. The scheme's and "nothing listens" hints are not given: the
+   * connection they read is the proxy's, not etcd's (a refused one is the proxy not listening).
+   */
+  private String throughProxy(Throwable failure, String proxy) {
+    String refused = EtcdRefusal.notEtcd(failure, endpoints);
+    if (refused != null) {
+      return refused;
+    }
+    Throwable connection = connectionFailure();
+    if (connection == null || answered) {
+      return null;
+    }
+    refused = EtcdRefusal.notEtcd(connection, endpoints);
+    if (refused != null) {
+      return refused;
+    }
+    return refusedConnection(connection)
+        ? "the HTTP proxy "
+            + proxy
+            + " that the JVM's proxy settings name for etcd refused the connection (nothing"
+            + " listens there?): start the proxy, or list etcd's hosts in http.nonProxyHosts"
+        : null;
+  }
+
+  private static boolean refusedConnection(Throwable failure) {
+    int depth = 0;
+    for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+      if (t instanceof ConnectException
+          && t.getMessage() != null
+          && t.getMessage().toLowerCase(Locale.ROOT).contains("refused")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

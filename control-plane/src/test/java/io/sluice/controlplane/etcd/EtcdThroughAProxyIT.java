@@ -2,6 +2,7 @@ package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
@@ -84,6 +85,58 @@ class EtcdThroughAProxyIT {
             .isInstanceOf(EtcdUnavailableException.class);
       }
       assertThat(proxy.connects()).isNotEmpty().containsOnly(etcdAddress());
+    }
+  }
+
+  /**
+   * A 503's hint names the proxy's 407 as the proxy refusing the tunnel: it said nothing of why
+   * (the fail-fast call's failure is the proxy's, which no hint read).
+   */
+  @Test
+  void aProxyAskingForCredentialsIsNamedInThe503sHint() throws Exception {
+    try (ConnectProxy proxy = ConnectProxy.refusing()) {
+      ProxySelector.setDefault(proxyForEtcd(proxy));
+      String hint = hintOfAFailedRead(Duration.ofSeconds(3));
+
+      assertThat(hint)
+          .contains("HTTP 407")
+          .contains("the HTTP proxy it is reached through refused CONNECT");
+    }
+  }
+
+  /**
+   * A proxy that is not there, in front of an etcd that is: the hint said "nothing listens at"
+   * etcd's endpoint, read from the refused connection to the proxy; it now names the proxy.
+   */
+  @Test
+  void aProxyThatIsNotThereIsNamedNotEtcd() throws Exception {
+    ConnectProxy gone = ConnectProxy.tunnelling();
+    gone.close();
+    ProxySelector.setDefault(proxyForEtcd(gone));
+    String hint = hintOfAFailedRead(Duration.ofSeconds(3));
+
+    assertThat(hint)
+        .doesNotContain("nothing listens at " + etcd.endpoint())
+        .contains("the HTTP proxy ")
+        .contains(":" + gone.port() + " ")
+        .contains("refused the connection");
+  }
+
+  private static String hintOfAFailedRead(Duration timeout) throws Exception {
+    try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout)) {
+      EtcdGateway gateway =
+          new EtcdGateway(
+              client,
+              new EtcdKeys("/sluice"),
+              timeout,
+              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+              () -> {},
+              List.of(URI.create(etcd.endpoint())));
+      Throwable failure =
+          catchThrowable(
+              () -> gateway.get("/sluice/v1/rules/", GetOption.builder().isPrefix(true).build()));
+      assertThat(failure).isInstanceOf(EtcdUnavailableException.class);
+      return ((EtcdUnavailableException) failure).hint();
     }
   }
 
