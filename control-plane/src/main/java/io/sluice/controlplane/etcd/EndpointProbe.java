@@ -174,6 +174,21 @@ final class EndpointProbe {
     this.plainText = plainText;
   }
 
+  /**
+   * {@code host:port} of the HTTP proxy the JVM names for one of the endpoints ({@link JvmProxy}),
+   * or {@code null}. With one, nothing is probed: the client dials etcd through the proxy, and what
+   * a direct connect shows (refused, or answered while the proxy refuses the tunnel) would mislead.
+   */
+  String proxy() {
+    for (EtcdAddress address : addresses) {
+      String proxy = JvmProxy.of(address);
+      if (proxy != null) {
+        return proxy;
+      }
+    }
+    return null;
+  }
+
   /** Probes every address at once, for up to the timeout given to the constructor. */
   Probed probe() {
     return probe(Duration.ofMillis(timeoutMs), new CompletableFuture<Void>());
@@ -193,6 +208,10 @@ final class EndpointProbe {
    *     connecting, or still waiting for an answer, when the time was up, as having timed out
    */
   Probed probe(Duration within, CompletableFuture<?> enough) {
+    if (proxy() != null) {
+      // the client goes through the proxy: a direct connect shows nothing of that way
+      return new Probed(List.of());
+    }
     long budget = Math.max(0, Math.min(within.toNanos(), timeoutMs * 1_000_000L));
     long end = System.nanoTime() + budget;
     // the connects and reads end a little before the probe does, so that it ends within its time

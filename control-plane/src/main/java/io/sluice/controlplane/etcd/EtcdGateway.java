@@ -268,6 +268,14 @@ public final class EtcdGateway {
   }
 
   /**
+   * What to fix, while etcd has never answered, as a failed call's {@link
+   * EtcdUnavailableException#hint()} would say it; {@code null} when there is nothing to say.
+   */
+  String neverAnsweredHint() {
+    return firstContact.hint(null);
+  }
+
+  /**
    * The failure to throw: with what to fix when etcd never answered and the endpoints' scheme is
    * wrong or nothing listens there.
    */

@@ -32,6 +32,10 @@ import org.springframework.context.SmartLifecycle;
  * which tells a slow etcd (or a slow first call) from one that serves no reads; a read not answered
  * by then ends at that deadline, and nothing more is logged of it.
  *
+ * <p>Behind the HTTP proxy the JVM names for etcd, nothing is probed (the client does not connect
+ * directly): it says that etcd did not answer through the proxy, and why when the proxy told it (a
+ * 407 for credentials), as the 503s do ({@link FirstContact}).
+ *
  * <p>Whenever it starts without etcd, it also leaves why in {@link StartFindings}, which {@code
  * /actuator/health} shows until etcd is first read.
  */
@@ -163,6 +167,17 @@ final class EtcdWarmUp implements SmartLifecycle {
               + "; an etcd member without a quorum, or a frozen one, answers connections but not"
               + " reads); "
               + startingAnyway("serves reads"));
+    } else if (probe.proxy() != null) {
+      // not probed: the hint (a 407, say) comes from the client's own way, through the proxy
+      String hint = etcd.neverAnsweredHint();
+      verdict =
+          "etcd did not answer through the HTTP proxy "
+              + probe.proxy()
+              + " within "
+              + timeoutMs
+              + " ms"
+              + (hint == null ? "" : ": " + hint);
+      LOG.warning(verdict + "; " + startingAnyway("answers"));
     } else {
       verdict = "etcd did not answer within " + timeoutMs + " ms";
       LOG.warning(verdict + "; " + startingAnyway("answers"));

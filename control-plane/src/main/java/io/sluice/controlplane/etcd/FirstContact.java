@@ -107,7 +107,7 @@ final class FirstContact {
    * connection's own failure) shows the endpoints' scheme is wrong or nothing listens there; else
    * {@code null}. Never throws.
    *
-   * @param failure why the call failed; a timeout says nothing of why
+   * @param failure why the call failed, or {@code null}; a timeout says nothing of why
    */
   String hint(Throwable failure) {
     if (answered) {

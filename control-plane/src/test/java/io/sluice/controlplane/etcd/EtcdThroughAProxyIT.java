@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
+import io.sluice.etcd.EtcdAddress;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.ConnectProxy;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -120,6 +121,41 @@ class EtcdThroughAProxyIT {
         .contains("the HTTP proxy ")
         .contains(":" + gone.port() + " ")
         .contains("refused the connection");
+  }
+
+  /**
+   * The start's probe connected to etcd directly, which answered, while the proxy the client goes
+   * through refused the tunnel: the start said "etcd answered at its endpoints but did not serve a
+   * read …: no quorum?". It now says etcd did not answer through the proxy, and the proxy's 407.
+   */
+  @Test
+  void theStartNamesTheProxysRefusalNotAQuorum() throws Exception {
+    try (ConnectProxy proxy = ConnectProxy.refusing()) {
+      ProxySelector.setDefault(proxyForEtcd(proxy));
+      Duration timeout = Duration.ofSeconds(3);
+      StartFindings findings = new StartFindings();
+      try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout)) {
+        EtcdGateway gateway =
+            new EtcdGateway(
+                client,
+                new EtcdKeys("/sluice"),
+                timeout,
+                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+                () -> {},
+                List.of(URI.create(etcd.endpoint())));
+        EtcdAddress address = EtcdAddress.of(URI.create(etcd.endpoint()));
+        new EtcdWarmUp(
+                client, gateway, new EndpointProbe(List.of(address), timeout, true), findings)
+            .start();
+      }
+
+      assertThat(findings.found()).isNotNull();
+      assertThat(findings.found().verdict())
+          .doesNotContain("no quorum")
+          .contains("did not answer through the HTTP proxy")
+          .contains("HTTP 407");
+      assertThat(findings.found().endpoints()).isEmpty();
+    }
   }
 
   private static String hintOfAFailedRead(Duration timeout) throws Exception {
