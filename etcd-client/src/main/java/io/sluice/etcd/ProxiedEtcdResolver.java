@@ -5,14 +5,21 @@ import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
 import io.grpc.ProxiedSocketAddress;
 import io.grpc.Status;
+import io.grpc.SynchronizationContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Resolves {@code sluice-etcd:///host:port,...} to one address group per endpoint, each either the
@@ -21,8 +28,19 @@ import java.util.concurrent.Executor;
  * own name). Resolves off the caller's thread (the proxy detector may look up the proxy's name) and
  * again on every {@link #refresh()} (one resolution at a time, none after {@link #shutdown()}), so
  * a changed {@code ProxySelector} or DNS entry is picked up when gRPC reconnects.
+ *
+ * <p>An endpoint whose proxy cannot be looked up (say the proxy's name does not resolve) is left
+ * out of that result, not dialled directly around the proxy the JVM names for it; one line says so
+ * when it starts failing, and the resolver tries again after a backoff (1 s, doubling up to 2 min)
+ * until every endpoint resolves, since gRPC asks again by itself only when no endpoint resolved or
+ * a connection fails.
  */
 final class ProxiedEtcdResolver extends NameResolver {
+
+  private static final Logger logger = Logger.getLogger(ProxiedEtcdResolver.class.getName());
+
+  static final long FIRST_RETRY_MILLIS = 1_000;
+  private static final long MAX_RETRY_MILLIS = 120_000;
 
   private final List<String> endpoints = new ArrayList<>();
   private final Args args;
@@ -32,6 +50,14 @@ final class ProxiedEtcdResolver extends NameResolver {
   private boolean resolving;
 
   private volatile boolean shutdown;
+
+  /** Endpoints whose last resolution failed, each logged once when it started failing. */
+  private final Set<String> failing = new HashSet<>();
+
+  /** The retry after a partial failure, and the delay of the next one; sync context only. */
+  private SynchronizationContext.ScheduledHandle retry;
+
+  private long retryMillis = FIRST_RETRY_MILLIS;
 
   ProxiedEtcdResolver(URI target, Args args) {
     this.args = args;
@@ -68,6 +94,9 @@ final class ProxiedEtcdResolver extends NameResolver {
   @Override
   public void shutdown() {
     shutdown = true;
+    if (retry != null) {
+      retry.cancel();
+    }
   }
 
   /**
@@ -93,18 +122,22 @@ final class ProxiedEtcdResolver extends NameResolver {
       return;
     }
     List<EquivalentAddressGroup> groups = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    List<Exception> causes = new ArrayList<>();
     Status failure = null;
     for (String endpoint : endpoints) {
       try {
         groups.add(group(endpoint));
       } catch (IOException | RuntimeException e) {
+        failed.add(endpoint);
+        causes.add(e);
         failure =
             Status.UNAVAILABLE
                 .withDescription("cannot resolve etcd endpoint " + endpoint + ": " + e)
                 .withCause(e);
       }
     }
-    Status failed = groups.isEmpty() ? failure : null;
+    Status allFailed = groups.isEmpty() ? failure : null;
     args.getSynchronizationContext()
         .execute(
             () -> {
@@ -112,12 +145,57 @@ final class ProxiedEtcdResolver extends NameResolver {
               if (shutdown) {
                 return;
               }
-              if (failed != null) {
-                listener.onError(failed);
+              noteFailures(failed, causes);
+              if (allFailed != null) {
+                listener.onError(allFailed); // gRPC retries this with its own backoff
               } else {
                 listener.onResult(ResolutionResult.newBuilder().setAddresses(groups).build());
+                retryLater(!failed.isEmpty());
               }
             });
+  }
+
+  /** Logs each endpoint that starts failing, once until it resolves again. */
+  private void noteFailures(List<String> failed, List<Exception> causes) {
+    for (int i = 0; i < failed.size(); i++) {
+      if (failing.add(failed.get(i))) {
+        logger.log(
+            Level.WARNING,
+            "Sluice cannot look up the proxy for etcd endpoint "
+                + failed.get(i)
+                + " ("
+                + causes.get(i)
+                + "); it is left out, not dialled around the proxy, and looked up again until it"
+                + " resolves");
+      }
+    }
+    failing.retainAll(failed);
+  }
+
+  /** After a partial failure, resolves again after a backoff; after a full success, resets it. */
+  private void retryLater(boolean partial) {
+    if (!partial) {
+      retryMillis = FIRST_RETRY_MILLIS;
+      return;
+    }
+    ScheduledExecutorService timer = timer();
+    if ((retry != null && retry.isPending()) || timer == null) {
+      return;
+    }
+    long delay = retryMillis;
+    retryMillis = Math.min(retryMillis * 2, MAX_RETRY_MILLIS);
+    retry =
+        args.getSynchronizationContext()
+            .schedule(this::refresh, delay, TimeUnit.MILLISECONDS, timer);
+  }
+
+  /** The channel's timer; gRPC's {@code Args} throws when it was built without one. */
+  private ScheduledExecutorService timer() {
+    try {
+      return args.getScheduledExecutorService();
+    } catch (IllegalStateException e) {
+      return null;
+    }
   }
 
   private EquivalentAddressGroup group(String endpoint) throws IOException {

@@ -16,11 +16,17 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -167,6 +173,84 @@ class ProxiedEtcdResolverTest {
     assertThat(told).as("what the listener was told").hasSize(1);
   }
 
+  /**
+   * An endpoint whose proxy could not be looked up (the proxy's name did not resolve) was dropped
+   * from the result without a word, and nothing looked it up again until gRPC next asked, which it
+   * does not while another endpoint is connected. It is logged once and resolved again after a
+   * backoff until it resolves, not dialled around the proxy.
+   */
+  @Test
+  void looksAnEndpointWhoseProxyLookupFailedUpAgainAndLogsItOnce() throws Exception {
+    Logger logger = Logger.getLogger(ProxiedEtcdResolver.class.getName());
+    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+              warnings.add(record);
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    logger.addHandler(capture);
+    AtomicInteger lookups = new AtomicInteger();
+    ProxyDetector flaky =
+        target -> {
+          InetSocketAddress address = (InetSocketAddress) target;
+          if (address.getPort() == 2380 && lookups.incrementAndGet() <= 2) {
+            throw new UnknownHostException("proxy.internal");
+          }
+          return null;
+        };
+    BlockingQueue<List<EquivalentAddressGroup>> results = new LinkedBlockingQueue<>();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    NameResolver resolver =
+        new ProxiedEtcdResolverProvider()
+            .newNameResolver(
+                URI.create(
+                    ProxiedEtcdResolverProvider.target(
+                        List.of(
+                            new EtcdAddress("127.0.0.1", 2379, true),
+                            new EtcdAddress("127.0.0.1", 2380, true)))),
+                args(flaky, Runnable::run, timer));
+    try {
+      resolver.start(
+          new NameResolver.Listener2() {
+            @Override
+            public void onResult(NameResolver.ResolutionResult result) {
+              results.add(result.getAddresses());
+            }
+
+            @Override
+            public void onError(Status error) {
+              throw new AssertionError(error);
+            }
+          });
+
+      assertThat(results.poll(10, TimeUnit.SECONDS)).hasSize(1);
+      assertThat(results.poll(10, TimeUnit.SECONDS)).as("first retry").hasSize(1);
+      List<EquivalentAddressGroup> recovered = results.poll(10, TimeUnit.SECONDS);
+      assertThat(recovered).as("second retry").hasSize(2);
+      assertThat(recovered.get(1).getAddresses())
+          .containsExactly(new InetSocketAddress("127.0.0.1", 2380));
+      assertThat(warnings)
+          .extracting(LogRecord::getMessage)
+          .singleElement()
+          .asString()
+          .contains("127.0.0.1:2380", "proxy.internal");
+    } finally {
+      resolver.shutdown();
+      timer.shutdownNow();
+      logger.removeHandler(capture);
+    }
+  }
+
   /** What the resolver told its listener, at once (resolution on the calling thread). */
   static Resolved resolve(List<EtcdAddress> addresses, ProxyDetector proxyDetector) {
     Resolved resolved = new Resolved();
@@ -195,8 +279,16 @@ class ProxiedEtcdResolverTest {
   }
 
   static NameResolver.Args args(ProxyDetector proxyDetector, Executor offload) {
-    return NameResolver.Args.newBuilder()
-        .setDefaultPort(2379)
+    return args(proxyDetector, offload, null);
+  }
+
+  static NameResolver.Args args(
+      ProxyDetector proxyDetector, Executor offload, ScheduledExecutorService timer) {
+    NameResolver.Args.Builder args = NameResolver.Args.newBuilder();
+    if (timer != null) {
+      args.setScheduledExecutorService(timer);
+    }
+    return args.setDefaultPort(2379)
         .setProxyDetector(proxyDetector)
         .setSynchronizationContext(
             new SynchronizationContext(
