@@ -1,12 +1,17 @@
 package io.sluice.sdk.source;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The one thread that writes a state directory's last-known-good snapshots in this JVM, whichever
@@ -23,12 +28,27 @@ import java.util.function.BooleanSupplier;
  * purpose: a directory is the file system's, shared by every store that names it. Directories and
  * their files are told apart by their absolute, normalized path (no I/O: a link to another's
  * directory is another directory here).
+ *
+ * <p>When the thread cannot be started (the JVM is out of native threads), the writes waiting for
+ * it are answered false at once, the directory's entry goes, and the next write tries again; one
+ * warning says so until a thread starts again.
  */
 final class SnapshotWriter {
 
-  // guards WRITERS and every writer's pending and writing
+  private static final Logger logger = Logger.getLogger(SnapshotWriter.class.getName());
+
+  private static final ThreadFactory THREADS =
+      task -> {
+        Thread thread = new Thread(task, "sluice-save-snapshot");
+        thread.setDaemon(true);
+        return thread;
+      };
+
+  // guards WRITERS, startFailing and every writer's pending and writing
   private static final Object LOCK = new Object();
   private static final Map<Path, SnapshotWriter> WRITERS = new HashMap<>();
+  // whether the last start of a writer's thread failed (warned of once until one starts)
+  private static boolean startFailing;
 
   private final Path directory;
   // each file's latest write not yet taken by the thread
@@ -57,6 +77,19 @@ final class SnapshotWriter {
    */
   static SnapshotWriter queue(
       Path directory, Path file, PendingWrite write, BooleanSupplier wanted) {
+    return queue(directory, file, write, wanted, THREADS);
+  }
+
+  /**
+   * {@link #queue(Path, Path, PendingWrite, BooleanSupplier)} with its threads from {@code
+   * threads}.
+   */
+  static SnapshotWriter queue(
+      Path directory,
+      Path file,
+      PendingWrite write,
+      BooleanSupplier wanted,
+      ThreadFactory threads) {
     Path key = key(directory);
     // told apart as the directory is: a file spelled otherwise is still that file
     Path fileKey = key(file);
@@ -76,11 +109,57 @@ final class SnapshotWriter {
       superseded.done().complete(false);
     }
     if (start) {
-      Thread thread = new Thread(writer::writePending, "sluice-save-snapshot");
-      thread.setDaemon(true);
-      thread.start();
+      writer.start(threads);
     }
     return writer;
+  }
+
+  /**
+   * Starts the thread; if that fails, answers false to the writes waiting for it and leaves the
+   * directory without a writer, so the next write starts one again instead of waiting for a thread
+   * that never ran (and being taken for a hung file system).
+   */
+  private void start(ThreadFactory threads) {
+    Throwable failure;
+    try {
+      Thread thread = threads.newThread(this::writePending);
+      if (thread == null) {
+        throw new IllegalStateException("the thread factory refused a thread");
+      }
+      thread.start();
+      boolean wasFailing;
+      synchronized (LOCK) {
+        wasFailing = startFailing;
+        startFailing = false;
+      }
+      if (wasFailing) {
+        logger.info("writing last-known-good rules: a writing thread starts again");
+      }
+      return;
+    } catch (RuntimeException | Error e) {
+      failure = e;
+    }
+    List<PendingWrite> dropped;
+    boolean first;
+    synchronized (LOCK) {
+      dropped = new ArrayList<>(pending.values());
+      pending.clear();
+      writing = false;
+      WRITERS.remove(directory, this);
+      first = !startFailing;
+      startFailing = true;
+    }
+    logger.log(
+        first ? Level.WARNING : Level.FINE,
+        "could not start the thread that writes last-known-good rules in "
+            + directory
+            + " ("
+            + failure
+            + "); the rules in force stay, those writes are not done, and the next one tries again"
+            + (first ? " (logged again once a thread starts)" : ""));
+    for (PendingWrite write : dropped) {
+      write.done().complete(false);
+    }
   }
 
   /** Whether a writer's thread is running for {@code directory} (tests wait for it to end). */
