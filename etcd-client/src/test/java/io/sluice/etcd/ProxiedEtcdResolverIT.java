@@ -14,7 +14,9 @@ import io.sluice.testing.etcd.ConnectProxy;
 import io.sluice.testing.etcd.EtcdExtension;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,26 +34,43 @@ class ProxiedEtcdResolverIT {
   void dialsEtcdThroughTheProxyTheChannelsProxyDetectorNames() throws Exception {
     etcd.server().put("/proxied", "through the proxy");
     try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
-      ProxyDetector throughTheProxy =
-          target ->
-              HttpConnectProxiedSocketAddress.newBuilder()
-                  .setProxyAddress(
-                      new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()))
-                  .setTargetAddress((InetSocketAddress) target)
-                  .build();
+      ProxyDetector throughTheProxy = target -> through(proxy, target);
 
       assertThat(read("/proxied", throughTheProxy)).isEqualTo("through the proxy");
       assertThat(proxy.connects()).containsOnly("127.0.0.1:" + etcd.server().port()).isNotEmpty();
     }
   }
 
+  /**
+   * The proxy detector names the proxy for every address but etcd's, as a {@code ProxySelector}
+   * with etcd's host in {@code http.nonProxyHosts} does: the channel dials etcd directly, and the
+   * proxy, which it would reach for any other answer, sees nothing.
+   */
   @Test
   void dialsEtcdDirectlyWhereNoProxyApplies() throws Exception {
     etcd.server().put("/direct", "straight to etcd");
+    InetSocketAddress etcdEndpoint =
+        InetSocketAddress.createUnresolved("127.0.0.1", etcd.server().port());
+    List<InetSocketAddress> asked = new CopyOnWriteArrayList<>();
     try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
-      assertThat(read("/direct", target -> null)).isEqualTo("straight to etcd");
+      ProxyDetector etcdExempted =
+          target -> {
+            asked.add((InetSocketAddress) target);
+            return target.equals(etcdEndpoint) ? null : through(proxy, target);
+          };
+
+      assertThat(read("/direct", etcdExempted)).isEqualTo("straight to etcd");
+      assertThat(asked).as("addresses the proxy detector was asked about").contains(etcdEndpoint);
       assertThat(proxy.connects()).isEmpty();
     }
+  }
+
+  /** {@code target} through {@code proxy}, as a proxy detector answers for a proxied address. */
+  private static HttpConnectProxiedSocketAddress through(ConnectProxy proxy, SocketAddress target) {
+    return HttpConnectProxiedSocketAddress.newBuilder()
+        .setProxyAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()))
+        .setTargetAddress((InetSocketAddress) target)
+        .build();
   }
 
   /** The value of {@code key}, read over a channel to {@code sluice-etcd:///127.0.0.1:<port>}. */
