@@ -20,8 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
  * way ({@code https.proxyHost}, {@code https.proxyPort}, {@code http.nonProxyHosts}): a real proxy
  * on loopback in front of the real etcd. While the proxy refuses the tunnel (407) the agent says so
  * once, as the proxy's refusal rather than an outage, and the app serves as usual; once the proxy
- * opens tunnels the agent reads and watches its rules through it. Before, the agent's etcd client
- * ignored the proxy settings and dialled etcd directly.
+ * opens tunnels the agent reads and watches its rules through it. With etcd then stopped behind the
+ * proxy, which answers {@code 502 Bad Gateway}, the agent says once that etcd is unreachable (an
+ * outage, not something in front of etcd to fix), keeps its rules, and applies a new one once etcd
+ * is back. Before, the agent's etcd client ignored the proxy settings and dialled etcd directly.
  */
 class EtcdThroughAProxyIT {
 
@@ -83,9 +85,55 @@ class EtcdThroughAProxyIT {
             .as("every connection to etcd asked of the proxy")
             .hasSizeGreaterThan(refusedConnects)
             .containsOnly(etcdAddress);
-        assertThat(app.log()).doesNotContain("Exception in thread");
+
+        // etcd down behind the proxy, which answers its CONNECTs 502: an outage, said once (the
+        // first failure is the open tunnel closing), and no proxy's answer to fix
+        String outage = "etcd is unreachable for the rules of " + SERVICE + " (";
+        String notEtcd = "from something that is not etcd";
+        int notEtcdBefore = occurrences(app.log(), notEtcd);
+        int connectsBefore = proxy.connects().size();
+        etcd.server().stop();
+        try {
+          await("the agent says etcd is unreachable behind the proxy")
+              .atMost(Duration.ofSeconds(90))
+              .until(() -> occurrences(app.log(), outage) == 1);
+          int connectsAtOutage = proxy.connects().size();
+          await("the retries go on through the proxy, answered 502, and say nothing more")
+              .during(ONE_LINE_DURING)
+              .atMost(ONE_LINE_DURING.plusSeconds(30))
+              .until(
+                  () ->
+                      occurrences(app.log(), outage) == 1
+                          && occurrences(app.log(), notEtcd) == notEtcdBefore);
+          await("the agent retries through the proxy while etcd is down")
+              .atMost(Duration.ofSeconds(30))
+              .until(() -> proxy.connects().size() > Math.max(connectsBefore, connectsAtOutage));
+          assertThat(occurrences(app.log(), notEtcd))
+              .as("a proxy's 502 told as something that is not etcd")
+              .isEqualTo(notEtcdBefore);
+          assertThat(lineWith(app.log(), outage)).contains("the rules in force stay");
+          AppAnswer during = app.call("jdk", "GET", downstream.url("/etcd-down"), Map.of());
+          assertThat(during.failed()).as(during.error()).isFalse();
+          assertThat(during.status()).isEqualTo(200);
+        } finally {
+          etcd.server().start();
+        }
+        // etcd back: the rules applied before the outage are still in force, a new one applies
+        status.awaitApplied(SERVICE, changed, app);
+        long afterOutage =
+            etcd.server()
+                .put(EtcdKeys.defaults().rules(SERVICE), Rules.sampling(SERVICE, 0.25, "[]"));
+        status.awaitApplied(SERVICE, afterOutage, app);
+        assertThat(app.log())
+            .doesNotContain("Exception in thread")
+            .doesNotContain("built-in defaults");
       }
     }
+  }
+
+  /** The log line that holds {@code part}. */
+  private static String lineWith(String log, String part) {
+    return log.lines().filter(line -> line.contains(part)).findFirst().orElseThrow();
   }
 
   private static int occurrences(String text, String part) {

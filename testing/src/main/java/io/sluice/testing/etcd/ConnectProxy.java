@@ -17,7 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * An HTTP {@code CONNECT} proxy on loopback, as a corporate proxy stands between an agent and etcd:
  * either it opens every tunnel asked for ({@link #tunnelling()}) and passes the bytes both ways, or
  * it refuses every one with {@code 407 Proxy Authentication Required} ({@link #refusing()}); {@link
- * #openTunnels} switches between the two for the {@code CONNECT}s to come.
+ * #openTunnels} switches between the two for the {@code CONNECT}s to come. A tunnel to a target it
+ * cannot reach (etcd stopped behind it) is answered {@code 502 Bad Gateway}, as a real proxy does.
  *
  * <p>Reads only the {@code CONNECT host:port HTTP/1.1} line and the headers up to the empty line;
  * everything after that is the client's and etcd's own bytes. Point a JVM at it with {@link
@@ -116,8 +117,15 @@ public final class ConnectProxy implements AutoCloseable {
         return;
       }
       int colon = target.lastIndexOf(':');
-      Socket upstream =
-          new Socket(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
+      Socket upstream;
+      try {
+        upstream =
+            new Socket(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
+      } catch (IOException unreachable) {
+        // as a real proxy answers when it cannot reach the target (etcd down behind it)
+        answer(client, "502 Bad Gateway", "");
+        return;
+      }
       sockets.add(upstream);
       client
           .getOutputStream()
