@@ -290,6 +290,7 @@ final class SluiceAgent {
     // only its breakers and where the service name comes from.
     ConfiguredRules live =
         ConfiguredRules.builder(current.toBuilder().serviceName(service).build(), holder)
+            .serviceNameOrigin(ConfigKeys.SERVICE_NAME)
             .breakers(registry::breakerStates)
             .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS))
             .build();

@@ -58,6 +58,7 @@ public final class ConfiguredRules implements AutoCloseable {
   private final String instanceId;
   private final Function<SluiceConfig, Client> clients;
   private final Function<String, String> systemProperties;
+  private final String serviceNameOrigin;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch ready = new CountDownLatch(1);
@@ -75,6 +76,7 @@ public final class ConfiguredRules implements AutoCloseable {
     this.instanceId = builder.instanceId;
     this.clients = builder.clients;
     this.systemProperties = builder.systemProperties;
+    this.serviceNameOrigin = builder.serviceNameOrigin;
   }
 
   /** A builder for what {@code config} asks for, keeping {@code holder} up to date. */
@@ -154,8 +156,11 @@ public final class ConfiguredRules implements AutoCloseable {
   /**
    * Why a service runs the {@code _default} document: its name cannot have one, or it has no name
    * at all and OpenTelemetry named it {@code unknown_service:<process>}.
+   *
+   * @param origin the key the name was read from, or null when not known (given in code, or read by
+   *     {@link SluiceConfig#fromSystem()}: the configuration does not say which)
    */
-  static String withoutOwnDocument(String service) {
+  static String withoutOwnDocument(String service, String origin) {
     if (service.startsWith(OPEN_TELEMETRY_UNNAMED + ":")) {
       return "no service name is set ("
           + ConfigKeys.SERVICE_NAME
@@ -165,8 +170,7 @@ public final class ConfiguredRules implements AutoCloseable {
           + "; only the _default document applies: set the name to give the service rules of its"
           + " own";
     }
-    return ConfigKeys.SERVICE_NAME
-        + "="
+    return (origin == null ? "the service name " : origin + "=")
         + service
         + " can have no rule document of its own (a service name is "
         + RuleDocument.SERVICE_NAME_RULE
@@ -189,7 +193,7 @@ public final class ConfiguredRules implements AutoCloseable {
       if ((config.usesEtcd() || config.rulesFile() != null)
           && service != null
           && !RuleDocument.isServiceName(service)) {
-        logger.warning(withoutOwnDocument(service));
+        logger.warning(withoutOwnDocument(service, serviceNameOrigin));
       }
       if (config.usesEtcd()) {
         if (config.rulesFile() != null) {
@@ -350,6 +354,7 @@ public final class ConfiguredRules implements AutoCloseable {
     private String instanceId;
     private Function<SluiceConfig, Client> clients = EtcdClientFactory::create;
     private Function<String, String> systemProperties = System::getProperty;
+    private String serviceNameOrigin;
 
     private Builder(SluiceConfig config, ActiveRulesHolder holder) {
       this.config = Objects.requireNonNull(config, "config");
@@ -386,6 +391,17 @@ public final class ConfiguredRules implements AutoCloseable {
      */
     Builder systemProperties(Function<String, String> systemProperties) {
       this.systemProperties = Objects.requireNonNull(systemProperties, "systemProperties");
+      return this;
+    }
+
+    /**
+     * The setting the configuration's service name was read from, such as {@code
+     * otel.service.name}, for the warning about a name that can have no rule document; unset, the
+     * warning says {@code the service name …}, as a configuration does not tell a name given in
+     * code from one it read.
+     */
+    public Builder serviceNameOrigin(String origin) {
+      this.serviceNameOrigin = Objects.requireNonNull(origin, "origin");
       return this;
     }
 

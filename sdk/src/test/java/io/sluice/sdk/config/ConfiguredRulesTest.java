@@ -90,8 +90,9 @@ class ConfiguredRulesTest {
                 .getMessage();
         assertThat(warning).as(service).contains("only the _default document applies");
         if (!service.startsWith("unknown_service:")) {
+          // given in code: otel.service.name was not read
           assertThat(warning)
-              .startsWith("otel.service.name=" + service + " can have no rule document of its own")
+              .startsWith("the service name " + service + " can have no rule document of its own")
               .contains("A-Z, a-z, 0-9");
         } else {
           // the name was OpenTelemetry's, not the user's: say what to set
@@ -100,6 +101,28 @@ class ConfiguredRulesTest {
               .contains("names the service unknown_service:java");
         }
       }
+    }
+  }
+
+  /** The agent, which read the name from {@code otel.service.name}, has the warning name it. */
+  @Test
+  void aServiceNameReadFromASettingIsNamedByIt() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("_default", 0.3));
+    SluiceConfig config = SluiceConfig.builder().rulesFile(file).serviceName("My Svc").build();
+    ActiveRulesHolder rules = new ActiveRulesHolder(ActiveRules.defaults("My Svc"));
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, rules)
+                .serviceNameOrigin(ConfigKeys.SERVICE_NAME)
+                .build()) {
+      live.start();
+
+      assertThat(log.messages())
+          .anySatisfy(
+              message ->
+                  assertThat(message)
+                      .startsWith("otel.service.name=My Svc can have no rule document of its own"));
     }
   }
 
