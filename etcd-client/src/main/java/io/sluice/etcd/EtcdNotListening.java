@@ -1,9 +1,7 @@
 package io.sluice.etcd;
 
-import java.net.ConnectException;
 import java.net.URI;
 import java.util.Collection;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -29,7 +27,7 @@ final class EtcdNotListening {
    * @param endpoints the endpoints the client dials
    */
   static String hint(Throwable failure, boolean answeredBefore, Collection<URI> endpoints) {
-    if (answeredBefore || endpoints.isEmpty() || !refused(failure)) {
+    if (answeredBefore || endpoints.isEmpty() || !EtcdRefusal.connectionRefused(failure)) {
       return null;
     }
     String named = endpoints.stream().map(URI::toString).collect(Collectors.joining(", "));
@@ -38,17 +36,5 @@ final class EtcdNotListening {
         + ": start etcd there, or set "
         + EtcdEndpoints.ENDPOINTS_KEY
         + " to where it runs";
-  }
-
-  private static boolean refused(Throwable failure) {
-    int depth = 0;
-    for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
-      if (t instanceof ConnectException
-          && t.getMessage() != null
-          && t.getMessage().toLowerCase(Locale.ROOT).contains("refused")) {
-        return true;
-      }
-    }
-    return false;
   }
 }

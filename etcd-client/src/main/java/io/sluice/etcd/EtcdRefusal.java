@@ -1,7 +1,9 @@
 package io.sluice.etcd;
 
+import java.net.ConnectException;
 import java.net.URI;
 import java.util.Collection;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -127,6 +129,22 @@ public final class EtcdRefusal {
     return endpoints.isEmpty()
         ? "etcd"
         : "etcd at " + endpoints.stream().map(URI::toString).collect(Collectors.joining(", "));
+  }
+
+  /**
+   * Whether {@code failure}, or a cause of it, is a connection the other end refused (nothing
+   * listens on the port dialled): etcd's own port, or a proxy's.
+   */
+  public static boolean connectionRefused(Throwable failure) {
+    int depth = 0;
+    for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+      if (t instanceof ConnectException
+          && t.getMessage() != null
+          && t.getMessage().toLowerCase(Locale.ROOT).contains("refused")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -12,12 +12,10 @@ import io.grpc.stub.ClientCalls;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
-import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -145,24 +143,12 @@ final class FirstContact {
     if (refused != null) {
       return refused;
     }
-    return refusedConnection(connection)
+    return EtcdRefusal.connectionRefused(connection)
         ? "the HTTP proxy "
             + proxy
             + " that the JVM's proxy settings name for etcd refused the connection (nothing"
             + " listens there?): start the proxy, or list etcd's hosts in http.nonProxyHosts"
         : null;
-  }
-
-  private static boolean refusedConnection(Throwable failure) {
-    int depth = 0;
-    for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
-      if (t instanceof ConnectException
-          && t.getMessage() != null
-          && t.getMessage().toLowerCase(Locale.ROOT).contains("refused")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
