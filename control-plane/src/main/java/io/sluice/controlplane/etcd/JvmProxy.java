@@ -7,11 +7,13 @@ import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * The HTTP proxy the JVM dials etcd's endpoints through, as the client's {@code sluice-etcd:///}
  * target does: gRPC asks {@link ProxySelector#getDefault()} for {@code https://host:port}, whatever
- * the endpoint's scheme, and a host {@link URI} refuses ({@code etcd_1}) is dialled directly.
+ * the endpoint's scheme, and tunnels through the first proxy it answers unless that one is {@code
+ * DIRECT}, whatever its type; a host {@link URI} refuses ({@code etcd_1}) is dialled directly.
  *
  * <p>Exists so that what the control plane says about its endpoints (the start's probe, the 503s'
  * hints) does not come from a direct connection the client never makes: behind a proxy, a direct
@@ -32,13 +34,15 @@ final class JvmProxy {
         return null;
       }
       URI uri = new URI("https", null, address.host(), address.port(), null, null, null);
-      for (Proxy proxy : selector.select(uri)) {
-        if (proxy.type() == Proxy.Type.HTTP
-            && proxy.address() instanceof InetSocketAddress socket) {
-          return socket.getHostString() + ":" + socket.getPort();
-        }
+      List<Proxy> proxies = selector.select(uri);
+      // gRPC's detector takes the first answer only, and tunnels with CONNECT through any type
+      Proxy first = proxies == null || proxies.isEmpty() ? null : proxies.get(0);
+      if (first == null
+          || first.type() == Proxy.Type.DIRECT
+          || !(first.address() instanceof InetSocketAddress socket)) {
+        return null;
       }
-      return null;
+      return socket.getHostString() + ":" + socket.getPort();
     } catch (URISyntaxException | RuntimeException e) {
       return null;
     }
