@@ -49,6 +49,8 @@ final class SluiceAgent {
   private volatile ActiveRulesHolder rules;
   private volatile CallGuard guard = CallGuard.NONE;
   private volatile boolean configRefused;
+  // otel.service.name when the name came from it, null when from otel.resource.attributes
+  private volatile String serviceNameOrigin;
   private volatile boolean lastKnownGoodAllowed = true;
   private final Consumer<Thread> shutdownHooks;
 
@@ -129,6 +131,8 @@ final class SluiceAgent {
    */
   private SluiceConfig readConfig(ConfigProperties properties) {
     String serviceName = serviceName(properties);
+    String named = properties.getString(ConfigKeys.SERVICE_NAME);
+    serviceNameOrigin = named == null || named.isEmpty() ? null : ConfigKeys.SERVICE_NAME;
     try {
       // OpenTelemetry merged system properties, environment variables and its configuration file:
       // a refused value is named where it was set, so the user looks in the right place
@@ -288,12 +292,15 @@ final class SluiceAgent {
     String service = service(current);
     // The sdk's one wiring of source, last-known-good store and status reporter: the agent adds
     // only its breakers and where the service name comes from.
-    ConfiguredRules live =
+    ConfiguredRules.Builder builder =
         ConfiguredRules.builder(current.toBuilder().serviceName(service).build(), holder)
-            .serviceNameOrigin(ConfigKeys.SERVICE_NAME)
             .breakers(registry::breakerStates)
-            .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS))
-            .build();
+            .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS));
+    String origin = serviceNameOrigin;
+    if (origin != null) { // a name from otel.resource.attributes is "the service name"
+      builder.serviceNameOrigin(origin);
+    }
+    ConfiguredRules live = builder.build();
     closeOnExit.push(live);
     // a breaker that opens shows in the status within the write debounce, not at the next refresh
     registry.addTransitionListener(live::requestStatusUpdate);
