@@ -2,7 +2,7 @@
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
 import { ApiError, EventStream, call, closeDrawn, drawFor, draftOwner, onClosedPageCall, onSessionChanged, onUnauthorized, session } from './api.js';
-import { announce, closeDialogs, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
+import { announce, clearToasts, closeDialogs, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
@@ -392,6 +392,9 @@ function signOut(message, note = null) {
   state.owner = null;
   state.drawnOwner = null;
   closePage();
+  // the closed session's toasts, shown or waiting, would stay over the form (the ones waiting
+  // shown and read out there, about a page that is gone, before the sign-out's own)
+  clearToasts();
   showSignIn(note);
   if (!note) toast(message);
 }

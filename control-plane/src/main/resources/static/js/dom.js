@@ -249,6 +249,19 @@ function keepToast(stack, item) {
 /** When each toast shown goes. */
 const toastTimers = new WeakMap();
 
+/**
+ * Takes away the toasts shown and those waiting, leaving their live regions in place (index.html
+ * holds them from the start, so what is added later is read out): they tell of a session that
+ * ended (signOut), and one waiting would be shown, and read out, over the sign-in form.
+ */
+export function clearToasts() {
+  waitingToasts.length = 0;
+  for (const item of document.querySelectorAll('#toast .toast-item')) {
+    clearTimeout(toastTimers.get(item));
+    item.remove();
+  }
+}
+
 /** The confirm dialogs open now (see closeDialogs). */
 const openDialogs = new Set();
 

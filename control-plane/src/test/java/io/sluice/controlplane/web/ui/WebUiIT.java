@@ -4584,6 +4584,41 @@ class WebUiIT {
   }
 
   /**
+   * A sign-out takes the session's toasts away, those waiting too: a toast waiting for room (an
+   * error about the page signed out of) was shown and read out over the sign-in form, before the
+   * sign-out's own toast, which waited behind it.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aSignOutLeavesNoToastOfTheSessionToBeShownOverTheSignInForm() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js(
+        "const added = window.__toastsAdded = [];"
+            + " document.getElementById('sign-out').addEventListener('click',"
+            + "   () => added.push('(signed out)'), {capture: true});"
+            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + "   added.push(n.textContent))))"
+            + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
+    // the room filled, the error waits
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " for (let i = 1; i <= 3; i++) dom.toast(`Filler number ${i}.`);"
+            + " dom.toast('Rollback failed: an error of the page signed out of.', 'error'); });");
+    click(By.id("sign-out"));
+    waitFor(By.id("token"));
+    Supplier<List<String>> added = () -> (List<String>) js("return window.__toastsAdded;");
+    await("the sign-out's toast is shown")
+        .atMost(BOUND.multipliedBy(3))
+        .until(() -> added.get().contains("Signed out."));
+    List<String> afterSignOut = added.get();
+    assertThat(afterSignOut.subList(afterSignOut.indexOf("(signed out)"), afterSignOut.size()))
+        .as("toasts added from the sign-out on")
+        .containsExactly("(signed out)", "Signed out.");
+    assertThat(browser.findElements(By.cssSelector("#toast-status, #toast-alert"))).hasSize(2);
+  }
+
+  /**
    * The same words toasted again for another event (a second click on "Add to editor" for a policy
    * the editor has) are read out again: the toast region gets them as a new line, the older one
    * going, so they are not stacked twice. The line shown used to be kept as it was, and a screen
