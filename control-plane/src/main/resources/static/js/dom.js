@@ -233,6 +233,9 @@ function showWaitingToasts(stack) {
 function showToast(stack, text, kind) {
   const region = stack.querySelector(kind === 'error' ? '#toast-alert' : '#toast-status');
   const item = h('p', { class: `toast-item toast-${kind}`, text });
+  // the regions' toasts stack as one (css .toast-stack): in the order given, so an error given
+  // before an outcome is not shown under it, as if it were the newer
+  item.style.order = String(++toastsGiven);
   region.append(item);
   keepToast(stack, item);
 }
@@ -245,6 +248,9 @@ function keepToast(stack, item) {
     showWaitingToasts(stack);
   }, TOAST_MS));
 }
+
+/** How many toasts were shown so far: the place in the stack of the next one. */
+let toastsGiven = 0;
 
 /** When each toast shown goes. */
 const toastTimers = new WeakMap();

@@ -4693,6 +4693,31 @@ class WebUiIT {
   }
 
   /**
+   * Toasts stack in the order they were given, errors among the others: an error stacked under
+   * every outcome, whatever came first, so a failure ("Rollback failed") looked newer than the
+   * success given after it ("Rolled back to revision ...").
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void anErrorToastIsStackedInTheOrderItWasGiven() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    List<String> stacked =
+        (List<String>)
+            js(
+                "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+                    + " dom.toast('Rollback failed: the older action.', 'error');"
+                    + " dom.toast('Rolled back to revision 7: the newer action.', 'ok');"
+                    + " return [...document.querySelectorAll('#toast .toast-item')]"
+                    + "   .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)"
+                    + "   .map(t => t.textContent); });");
+    assertThat(stacked)
+        .as("the toasts from the top down")
+        .containsExactly(
+            "Rollback failed: the older action.", "Rolled back to revision 7: the newer action.");
+  }
+
+  /**
    * An error toast ("Fix the problems listed under the editor first.") is read out once, through an
    * assertive live region, as the page's other errors are; an outcome's toast ("Added breaker
    * policy ...") through a polite one. Every toast used to be read out politely, errors included.
