@@ -3,7 +3,6 @@ package io.sluice.etcd;
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
-import io.grpc.ProxiedSocketAddress;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import java.io.IOException;
@@ -205,9 +204,7 @@ final class ProxiedEtcdResolver extends NameResolver {
     String bare = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     SocketAddress address = null;
     if (args.getProxyDetector() != null && proxyCanBeLookedUp(bare, port)) {
-      ProxiedSocketAddress proxied =
-          args.getProxyDetector().proxyFor(InetSocketAddress.createUnresolved(bare, port));
-      address = proxied;
+      address = args.getProxyDetector().proxyFor(InetSocketAddress.createUnresolved(bare, port));
     }
     if (address == null) {
       address = new InetSocketAddress(bare, port);
