@@ -51,12 +51,8 @@ final class JvmProxy {
   /** The proxy the JVM names for the first of {@code endpoints} that has one, or {@code null}. */
   static String ofAny(Collection<URI> endpoints) {
     for (URI endpoint : endpoints) {
-      String proxy;
-      try {
-        proxy = of(EtcdAddress.of(endpoint));
-      } catch (RuntimeException e) {
-        continue;
-      }
+      EtcdAddress address = EtcdAddress.of(endpoint);
+      String proxy = address == null ? null : of(address);
       if (proxy != null) {
         return proxy;
       }
