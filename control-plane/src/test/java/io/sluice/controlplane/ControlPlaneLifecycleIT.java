@@ -254,17 +254,7 @@ class ControlPlaneLifecycleIT {
   @Test
   void exitsWithOneLineWhenEtcdIsNeitherConfiguredNorInstalled(@TempDir Path state)
       throws IOException, InterruptedException {
-    Path jar = Path.of("target", "sluice-control-plane.jar");
-    assertThat(jar).exists();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-jar",
-            jar.toString(),
-            "--server.port=0",
-            "--sluice.state.dir=" + state,
-            "--server.tomcat.basedir=" + state.resolve("tomcat"),
-            "--logging.level.root=OFF");
+    ProcessBuilder builder = packagedControlPlane(state, "--logging.level.root=OFF");
     builder.environment().put("PATH", state.toString());
     builder.redirectErrorStream(true);
     Process process = builder.start();
@@ -291,17 +281,8 @@ class ControlPlaneLifecycleIT {
    */
   @Test
   void startUpLogHasNoLineAboutGrpcsEpollTransport(@TempDir Path state) throws IOException {
-    Path jar = Path.of("target", "sluice-control-plane.jar");
-    assertThat(jar).exists();
     ProcessBuilder builder =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-jar",
-            jar.toString(),
-            "--server.port=0",
-            "--sluice.state.dir=" + state,
-            "--server.tomcat.basedir=" + state.resolve("tomcat"),
-            "--sluice.etcd.endpoints=" + etcd.endpoint());
+        packagedControlPlane(state, "--sluice.etcd.endpoints=" + etcd.endpoint());
     builder.redirectErrorStream(true);
     Process process = builder.start();
     List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -332,6 +313,23 @@ class ControlPlaneLifecycleIT {
     String output = String.join("\n", lines);
     assertThat(lines).as(output).anyMatch(l -> l.contains("Started ControlPlaneApplication"));
     assertThat(output).doesNotContain("TcpMetrics").doesNotContain("Epoll available");
+  }
+
+  /** A start of the packaged jar in a JVM of its own, its state under {@code state}. */
+  private static ProcessBuilder packagedControlPlane(Path state, String... arguments) {
+    Path jar = Path.of("target", "sluice-control-plane.jar");
+    assertThat(jar).exists();
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "--server.port=0",
+                "--sluice.state.dir=" + state,
+                "--server.tomcat.basedir=" + state.resolve("tomcat")));
+    command.addAll(List.of(arguments));
+    return new ProcessBuilder(command);
   }
 
   private static String etcdGet(String key) {
