@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.grpc.SynchronizationContext;
 import io.grpc.internal.GrpcUtil;
 import io.grpc.netty.NettyChannelBuilder;
+import io.sluice.testing.logging.LogCapture;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -27,10 +28,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** {@link ProxiedEtcdResolver} on its own, without a channel: what it tells gRPC for a target. */
@@ -44,25 +41,7 @@ class ProxiedEtcdResolverTest {
    */
   @Test
   void dialsAHostWithUnderscoreDirectlyWithoutAWarningFromTheProxyDetector() {
-    Logger grpc = Logger.getLogger("io.grpc");
-    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-    Handler capture =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-              warnings.add(record);
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    grpc.addHandler(capture);
-    try {
+    try (LogCapture grpc = LogCapture.of("io.grpc")) {
       Resolved resolved =
           resolve(List.of(new EtcdAddress("etcd_1", 2379, false)), GrpcUtil.DEFAULT_PROXY_DETECTOR);
 
@@ -73,9 +52,7 @@ class ProxiedEtcdResolverTest {
           .isEqualTo("etcd_1");
       assertThat(group.getAttributes().get(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE))
           .isEqualTo("etcd_1:2379");
-      assertThat(warnings).extracting(LogRecord::getMessage).isEmpty();
-    } finally {
-      grpc.removeHandler(capture);
+      assertThat(grpc.warnings()).isEmpty();
     }
   }
 
@@ -181,24 +158,7 @@ class ProxiedEtcdResolverTest {
    */
   @Test
   void looksAnEndpointWhoseProxyLookupFailedUpAgainAndLogsItOnce() throws Exception {
-    Logger logger = Logger.getLogger(ProxiedEtcdResolver.class.getName());
-    List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-    Handler capture =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-              warnings.add(record);
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    logger.addHandler(capture);
+    LogCapture log = LogCapture.of(ProxiedEtcdResolver.class);
     AtomicInteger lookups = new AtomicInteger();
     ProxyDetector flaky =
         target -> {
@@ -239,15 +199,14 @@ class ProxiedEtcdResolverTest {
       assertThat(recovered).as("second retry").hasSize(2);
       assertThat(recovered.get(1).getAddresses())
           .containsExactly(new InetSocketAddress("127.0.0.1", 2380));
-      assertThat(warnings)
-          .extracting(LogRecord::getMessage)
+      assertThat(log.warnings())
           .singleElement()
           .asString()
           .contains("127.0.0.1:2380", "proxy.internal");
     } finally {
       resolver.shutdown();
       timer.shutdownNow();
-      logger.removeHandler(capture);
+      log.close();
     }
   }
 

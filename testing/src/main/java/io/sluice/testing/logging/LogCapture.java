@@ -3,6 +3,7 @@ package io.sluice.testing.logging;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
@@ -21,7 +22,12 @@ public final class LogCapture extends Handler implements AutoCloseable {
   }
 
   public static LogCapture of(Class<?> type) {
-    LogCapture capture = new LogCapture(Logger.getLogger(type.getName()));
+    return of(type.getName());
+  }
+
+  /** For a logger that is not one class's, such as a library's parent logger {@code io.grpc}. */
+  public static LogCapture of(String loggerName) {
+    LogCapture capture = new LogCapture(Logger.getLogger(loggerName));
     capture.logger.addHandler(capture);
     return capture;
   }
@@ -32,6 +38,14 @@ public final class LogCapture extends Handler implements AutoCloseable {
 
   public List<String> messages() {
     return records.stream().map(LogRecord::getMessage).toList();
+  }
+
+  /** The messages logged at WARNING or above. */
+  public List<String> warnings() {
+    return records.stream()
+        .filter(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+        .map(LogRecord::getMessage)
+        .toList();
   }
 
   @Override
