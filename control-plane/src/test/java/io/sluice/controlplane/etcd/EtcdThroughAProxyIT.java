@@ -135,14 +135,7 @@ class EtcdThroughAProxyIT {
       Duration timeout = Duration.ofSeconds(3);
       StartFindings findings = new StartFindings();
       try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout)) {
-        EtcdGateway gateway =
-            new EtcdGateway(
-                client,
-                new EtcdKeys("/sluice"),
-                timeout,
-                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-                () -> {},
-                List.of(URI.create(etcd.endpoint())));
+        EtcdGateway gateway = gatewayNamingItsEndpoint(client, timeout);
         EtcdAddress address = EtcdAddress.of(URI.create(etcd.endpoint()));
         new EtcdWarmUp(
                 client, gateway, new EndpointProbe(List.of(address), timeout, true), findings)
@@ -160,14 +153,7 @@ class EtcdThroughAProxyIT {
 
   private static String hintOfAFailedRead(Duration timeout) throws Exception {
     try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout)) {
-      EtcdGateway gateway =
-          new EtcdGateway(
-              client,
-              new EtcdKeys("/sluice"),
-              timeout,
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-              () -> {},
-              List.of(URI.create(etcd.endpoint())));
+      EtcdGateway gateway = gatewayNamingItsEndpoint(client, timeout);
       Throwable failure =
           catchThrowable(
               () -> gateway.get("/sluice/v1/rules/", GetOption.builder().isPrefix(true).build()));
@@ -179,6 +165,17 @@ class EtcdThroughAProxyIT {
   private static EtcdGateway gateway(Client client) {
     return new EtcdGateway(
         client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+  }
+
+  /** A gateway told the endpoint it dials, so a failed call before etcd answers carries a hint. */
+  private static EtcdGateway gatewayNamingItsEndpoint(Client client, Duration timeout) {
+    return new EtcdGateway(
+        client,
+        new EtcdKeys("/sluice"),
+        timeout,
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+        () -> {},
+        List.of(URI.create(etcd.endpoint())));
   }
 
   private static String etcdAddress() {
