@@ -12,6 +12,7 @@ import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -19,6 +20,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.springframework.context.ApplicationEventPublisher;
@@ -28,7 +32,9 @@ import org.springframework.stereotype.Component;
 /**
  * The live agents, mirrored in memory from {@code {ns}/v1/agents/} (each key bound to its agent's
  * lease, so a dead agent disappears when its lease expires). Publishes an {@link AgentChanged} per
- * change and keeps the gauge {@code sluice.agents{service, revision}} current.
+ * change and keeps the gauge {@code sluice.agents{service, revision}} current: on every change, and
+ * once a minute without one, so that a series at 0 goes once it has been 0 long enough even when no
+ * agent is left to cause an event.
  *
  * <p>Until the first read of the prefix has arrived, the inventory does not know the agents: it
  * answers 503 ({@code etcd-unavailable}) rather than an empty list. It starts before the web
@@ -41,12 +47,16 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
 
   private static final Logger LOG = Logger.getLogger(AgentInventory.class.getName());
 
+  /** How often the gauge is updated when no agent changes. */
+  static final long GAUGE_REFRESH_MILLIS = 60_000L;
+
   /** Keys whose value was unreadable when last seen: warned about once until they change. */
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
 
   private final EtcdGateway etcd;
   private final ApplicationEventPublisher publisher;
   private final PrefixWatches watches;
+  private final ScheduledExecutorService scheduler;
   private final AgentGauges gauges;
   private final Map<String, AgentStatus> agents = new ConcurrentHashMap<>();
   private volatile boolean read;
@@ -54,15 +64,21 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   /** Volatile: read without the lock by requests answered from the mirror. */
   private volatile PrefixWatch watch;
 
+  /** Guarded by this. */
+  private ScheduledFuture<?> gaugeRefresh;
+
   AgentInventory(
       EtcdGateway etcd,
       ApplicationEventPublisher publisher,
       PrefixWatches watches,
-      MeterRegistry meters) {
+      ScheduledExecutorService etcdScheduler,
+      MeterRegistry meters,
+      Clock clock) {
     this.etcd = etcd;
     this.publisher = publisher;
     this.watches = watches;
-    this.gauges = new AgentGauges(meters, System::currentTimeMillis);
+    this.scheduler = etcdScheduler;
+    this.gauges = new AgentGauges(meters, clock::millis);
   }
 
   /**
@@ -195,6 +211,15 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     gauges.update(counts);
   }
 
+  /** The periodic update: a failure is logged, and the next minute tries again. */
+  private void refreshGauge() {
+    try {
+      updateGauge();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "could not update the gauge sluice.agents", e);
+    }
+  }
+
   /**
    * Starts mirroring the agents, before the web server: {@code FirstReadGate} then holds the start
    * until they are read (with the rules, up to the etcd deadline in all).
@@ -202,6 +227,9 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   @Override
   public synchronized void start() {
     watch = watches.start("agents", etcd.keys().agentsPrefix(), this);
+    gaugeRefresh =
+        scheduler.scheduleWithFixedDelay(
+            this::refreshGauge, GAUGE_REFRESH_MILLIS, GAUGE_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
   }
 
   /** After the etcd warm-up, before the first-read gate and the web server. */
@@ -216,6 +244,10 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     synchronized (this) {
       stopping = watch;
       watch = null;
+      if (gaugeRefresh != null) {
+        gaugeRefresh.cancel(false);
+        gaugeRefresh = null;
+      }
     }
     // not holding the lock: a watch delivering events holds its own and waits for ours (gauge)
     if (stopping != null) {

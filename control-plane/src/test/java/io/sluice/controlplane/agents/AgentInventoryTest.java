@@ -9,13 +9,24 @@ import io.etcd.jetcd.KeyValue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.TestPrefixWatches;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
@@ -24,7 +35,8 @@ class AgentInventoryTest {
 
   // never started: the watch that would fill it is not needed to hand it a snapshot
   private final AgentInventory inventory =
-      new AgentInventory(null, event -> {}, null, new SimpleMeterRegistry());
+      new AgentInventory(
+          null, event -> {}, null, null, new SimpleMeterRegistry(), Clock.systemUTC());
 
   @Test
   void answersUnavailableRatherThanNoAgentsUntilTheFirstReadArrived() {
@@ -77,7 +89,12 @@ class AgentInventoryTest {
     List<AgentChanged> events = new java.util.ArrayList<>();
     AgentInventory watched =
         new AgentInventory(
-            null, event -> events.add((AgentChanged) event), null, new SimpleMeterRegistry());
+            null,
+            event -> events.add((AgentChanged) event),
+            null,
+            null,
+            new SimpleMeterRegistry(),
+            Clock.systemUTC());
     String key = "/sluice/v1/agents/orders/i-1";
     watched.reset(Map.of(key, kv(key, AgentStatusCodec.write(status("i-1")))), 7);
     events.clear();
@@ -92,6 +109,53 @@ class AgentInventoryTest {
     watched.reset(Map.of(key, kv(key, "{}")), 8);
     assertThat(watched.all()).isEmpty();
     assertThat(events).hasSize(1);
+  }
+
+  /**
+   * When the last agent of a revision goes, its series drops to 0 and is to go once it has been 0
+   * for a while ({@link AgentGauges}): that removal used to wait for the next agent event, which
+   * never comes when no agent is left, so the old revision stayed on the dashboards.
+   */
+  @Test
+  void dropsTheSeriesOfAGoneRevisionWithoutAnyFurtherAgentEvent() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    StepClock clock = new StepClock(Instant.parse("2026-11-29T10:00:00Z"));
+    // the watch's reads are never run: its events are handed in below; the periodic tasks are
+    // kept, to be run here when the test says a period has passed
+    List<Runnable> periodic = new ArrayList<>();
+    ScheduledThreadPoolExecutor scheduler =
+        new ScheduledThreadPoolExecutor(1) {
+          @Override
+          public void execute(Runnable command) {}
+
+          @Override
+          public ScheduledFuture<?> scheduleWithFixedDelay(
+              Runnable task, long initialDelay, long delay, TimeUnit unit) {
+            periodic.add(task);
+            return super.scheduleWithFixedDelay(task, 1, 1, TimeUnit.DAYS);
+          }
+        };
+    EtcdGateway etcd =
+        new EtcdGateway(null, new EtcdKeys("/sluice"), Duration.ofSeconds(5), 1 << 20);
+    AgentInventory started =
+        new AgentInventory(
+            etcd, event -> {}, TestPrefixWatches.on(etcd, scheduler), scheduler, meters, clock);
+    try {
+      started.start();
+      String key = "/sluice/v1/agents/orders/i-1";
+      started.reset(Map.of(key, kv(key, AgentStatusCodec.write(status("i-1")))), 7);
+      assertThat(meters.find("sluice.agents").tag("revision", "3").gauge().value()).isEqualTo(1.0);
+
+      started.delete(key, 8); // its lease expired: the last agent event there is
+      assertThat(meters.find("sluice.agents").tag("revision", "3").gauge().value()).isEqualTo(0.0);
+
+      clock.advance(Duration.ofMillis(AgentGauges.ZERO_KEPT_MILLIS));
+      periodic.forEach(Runnable::run); // a period has passed, with no event
+      assertThat(meters.find("sluice.agents").gauges()).isEmpty();
+    } finally {
+      started.stop();
+      scheduler.shutdownNow();
+    }
   }
 
   private static AgentStatus status(String instance) {
@@ -117,5 +181,33 @@ class AgentInventoryTest {
             .setValue(ByteString.copyFrom(value, StandardCharsets.UTF_8))
             .build(),
         ByteSequence.EMPTY);
+  }
+
+  /** A clock that moves only when told. */
+  private static final class StepClock extends Clock {
+    private Instant now;
+
+    StepClock(Instant now) {
+      this.now = now;
+    }
+
+    void advance(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException();
+    }
   }
 }
