@@ -15,12 +15,11 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.logging.LogCapture;
+import io.sluice.testing.time.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -119,7 +118,7 @@ class AgentInventoryTest {
   @Test
   void dropsTheSeriesOfAGoneRevisionWithoutAnyFurtherAgentEvent() {
     SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    StepClock clock = new StepClock(Instant.parse("2026-11-29T10:00:00Z"));
+    ManualClock clock = new ManualClock(Instant.parse("2026-11-29T10:00:00Z"));
     // the watch's reads are never run: its events are handed in below; the periodic tasks are
     // kept, to be run here when the test says a period has passed
     List<Runnable> periodic = new ArrayList<>();
@@ -181,33 +180,5 @@ class AgentInventoryTest {
             .setValue(ByteString.copyFrom(value, StandardCharsets.UTF_8))
             .build(),
         ByteSequence.EMPTY);
-  }
-
-  /** A clock that moves only when told. */
-  private static final class StepClock extends Clock {
-    private Instant now;
-
-    StepClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
   }
 }

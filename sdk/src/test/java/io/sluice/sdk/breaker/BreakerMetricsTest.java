@@ -12,8 +12,10 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.sluice.rules.BreakerScope;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.testing.time.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +24,7 @@ class BreakerMetricsTest {
 
   private static final String KEY = "payments.internal:8080";
 
-  private final MutableClock clock = new MutableClock();
+  private final ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_700_000_000_000L));
   private final InMemoryMetricReader reader = InMemoryMetricReader.create();
   private final SdkMeterProvider meters =
       SdkMeterProvider.builder().registerMetricReader(reader).build();

@@ -22,9 +22,11 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
+import io.sluice.testing.time.ManualClock;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -34,7 +36,7 @@ class BreakerRegistryTest {
 
   private static final String HOST = "payments.internal";
 
-  private final MutableClock clock = new MutableClock();
+  private final ManualClock clock = new ManualClock(Instant.ofEpochMilli(1_700_000_000_000L));
   private final ActiveRulesHolder holder = new ActiveRulesHolder(rules(1, payments()));
   private BreakerRegistry registry =
       BreakerRegistry.builder(holder).clock(clock).automaticTransitionToHalfOpen(false).build();
