@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.controlplane.etcd.UnansweringEndpoint;
+import io.sluice.rules.RuleSchema;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +29,8 @@ import tools.jackson.databind.JsonNode;
 class ControlPlaneLifecycleIT {
 
   static final String WRITER = "writer-token-0000000002";
+
+  private static final Path PACKAGED_JAR = Path.of("target", "sluice-control-plane.jar");
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
@@ -315,9 +320,26 @@ class ControlPlaneLifecycleIT {
     assertThat(output).doesNotContain("TcpMetrics").doesNotContain("Epoll available");
   }
 
+  /**
+   * The web UI checks documents as they are typed against the schema sampler-rules ships, fetched
+   * from {@code /schema/sluice-rules.schema.json}: the build copies it into the packaged jar, where
+   * Spring serves {@code static/} from.
+   */
+  @Test
+  void packagedJarServesTheRuleSchemaSamplerRulesShips() throws IOException {
+    try (JarFile jar = new JarFile(PACKAGED_JAR.toFile())) {
+      JarEntry schema = jar.getJarEntry("BOOT-INF/classes/static/schema/" + RuleSchema.RESOURCE);
+      assertThat(schema).as("the schema in the packaged jar").isNotNull();
+      try (var in = jar.getInputStream(schema)) {
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+            .isEqualTo(RuleSchema.json());
+      }
+    }
+  }
+
   /** A start of the packaged jar in a JVM of its own, its state under {@code state}. */
   private static ProcessBuilder packagedControlPlane(Path state, String... arguments) {
-    Path jar = Path.of("target", "sluice-control-plane.jar");
+    Path jar = PACKAGED_JAR;
     assertThat(jar).exists();
     List<String> command =
         new java.util.ArrayList<>(
