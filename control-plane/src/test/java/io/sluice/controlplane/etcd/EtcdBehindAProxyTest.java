@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
-import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.NotEtcdHttpServer;
 import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
@@ -36,12 +33,7 @@ class EtcdBehindAProxyTest {
           PlainEtcdSettings.of(List.of(proxy.endpoint()), Duration.ofSeconds(10));
       try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build();
           LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
-        EtcdGateway etcd =
-            new EtcdGateway(
-                client,
-                new EtcdKeys("/sluice"),
-                settings.timeout(),
-                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        EtcdGateway etcd = TestGateways.on(client, settings.timeout());
 
         assertThatThrownBy(
                 () -> etcd.get("/sluice/", GetOption.builder().withCountOnly(true).build()))
@@ -78,12 +70,7 @@ class EtcdBehindAProxyTest {
           PlainEtcdSettings.of(List.of(proxy.endpoint()), Duration.ofSeconds(10));
       try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build();
           LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
-        EtcdGateway etcd =
-            new EtcdGateway(
-                client,
-                new EtcdKeys("/sluice"),
-                settings.timeout(),
-                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        EtcdGateway etcd = TestGateways.on(client, settings.timeout());
         String said =
             "etcd answered with HTTP "
                 + status
@@ -118,27 +105,9 @@ class EtcdBehindAProxyTest {
         Client client =
             PlainEtcdSettings.client(List.of(proxy.endpoint()), Duration.ofSeconds(10));
         LogCapture log = LogCapture.of(PrefixWatch.class)) {
-      EtcdGateway etcd =
-          new EtcdGateway(
-              client,
-              new EtcdKeys("/sluice"),
-              Duration.ofSeconds(10),
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      EtcdGateway etcd = TestGateways.on(client, Duration.ofSeconds(10));
       try (PrefixWatch watch =
-          new PrefixWatch(
-              etcd,
-              "/sluice/v1/agents/",
-              new PrefixWatch.Listener() {
-                @Override
-                public void reset(Map<String, KeyValue> snapshot, long revision) {}
-
-                @Override
-                public void put(KeyValue kv) {}
-
-                @Override
-                public void delete(String key, long revision) {}
-              },
-              scheduler)) {
+          new PrefixWatch(etcd, "/sluice/v1/agents/", new IgnoredChanges(), scheduler)) {
         watch.start();
         // 30 s: the first call of a JVM loads gRPC and Netty
         await().atMost(Duration.ofSeconds(30)).until(() -> watch.state().failedReads() >= 1);

@@ -59,7 +59,7 @@ class EtcdThroughAProxyIT {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), TIMEOUT)) {
         long count =
-            gateway(client)
+            TestGateways.on(client, TIMEOUT)
                 .get("/sluice/v1/rules/", GetOption.builder().isPrefix(true).build())
                 .getCount();
 
@@ -77,9 +77,7 @@ class EtcdThroughAProxyIT {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       Duration timeout = Duration.ofSeconds(3);
       try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout)) {
-        EtcdGateway gateway =
-            new EtcdGateway(
-                client, new EtcdKeys("/sluice"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        EtcdGateway gateway = TestGateways.on(client, timeout);
 
         assertThatThrownBy(
                 () -> gateway.get("/sluice/v1/rules/", GetOption.builder().isPrefix(true).build()))
@@ -160,11 +158,6 @@ class EtcdThroughAProxyIT {
       assertThat(failure).isInstanceOf(EtcdUnavailableException.class);
       return ((EtcdUnavailableException) failure).hint();
     }
-  }
-
-  private static EtcdGateway gateway(Client client) {
-    return new EtcdGateway(
-        client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
   }
 
   /** A gateway told the endpoint it dials, so a failed call before etcd answers carries a hint. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdAddress;
-import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.TestCertificates;
 import java.net.URI;
@@ -105,9 +104,7 @@ class EtcdTlsIT {
     Duration timeout = Duration.ofSeconds(2);
     StartFindings start = new StartFindings();
     try (Client client = PlainEtcdSettings.client(List.of(plain), timeout)) {
-      EtcdGateway gateway =
-          new EtcdGateway(
-              client, new EtcdKeys("/sluice"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      EtcdGateway gateway = TestGateways.on(client, timeout);
       new EtcdWarmUp(
               client,
               gateway,

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdAddress;
-import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
@@ -114,9 +113,7 @@ class EtcdWarmUpIT {
    */
   private static EtcdWarmUp warmUp(
       Client client, Duration timeout, int probedPort, StartFindings findings) {
-    EtcdGateway gateway =
-        new EtcdGateway(
-            client, new EtcdKeys("/sluice"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    EtcdGateway gateway = TestGateways.on(client, timeout);
     return new EtcdWarmUp(
         client,
         gateway,

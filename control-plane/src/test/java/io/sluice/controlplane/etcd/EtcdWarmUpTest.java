@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdAddress;
-import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
@@ -138,9 +137,7 @@ class EtcdWarmUpTest {
     EtcdSettings settings =
         PlainEtcdSettings.of(dialled.stream().map(UnansweringEndpoint::endpoint).toList(), TIMEOUT);
     try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
-      EtcdGateway etcd =
-          new EtcdGateway(
-              client, new EtcdKeys("/sluice"), TIMEOUT, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+      EtcdGateway etcd = TestGateways.on(client, TIMEOUT);
       EtcdWarmUp warmUp =
           new EtcdWarmUp(
               client,

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.NotEtcdHttpServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +55,8 @@ class PrefixWatchHintTest {
               EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
               () -> {},
               List.of(URI.create(etcd.endpoint())));
-      PrefixWatch watch = new PrefixWatch(gateway, "/sluice/v1/agents/", new Ignored(), scheduler);
+      PrefixWatch watch =
+          new PrefixWatch(gateway, "/sluice/v1/agents/", new IgnoredChanges(), scheduler);
       try {
         watch.start();
         // 30 s: the first call of a JVM loads gRPC and Netty
@@ -81,16 +80,5 @@ class PrefixWatchHintTest {
         scheduler.shutdownNow();
       }
     }
-  }
-
-  private static final class Ignored implements PrefixWatch.Listener {
-    @Override
-    public void reset(Map<String, KeyValue> snapshot, long revision) {}
-
-    @Override
-    public void put(KeyValue kv) {}
-
-    @Override
-    public void delete(String key, long revision) {}
   }
 }

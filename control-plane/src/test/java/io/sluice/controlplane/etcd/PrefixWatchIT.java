@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
-import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.WatchRefusingProxy;
@@ -41,7 +40,7 @@ class PrefixWatchIT {
     // an inbound limit the big value does not fit: every read of the prefix fails
     try (Client client =
         Client.builder().endpoints(etcd.endpoint()).maxInboundMessageSize(64 * 1024).build()) {
-      EtcdGateway gateway = gatewayOf(client, Duration.ofSeconds(5));
+      EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(5));
       PrefixWatches watches = new PrefixWatches(gateway, scheduler);
       WatchesHealthIndicator health = new WatchesHealthIndicator(watches);
       Map<String, String> mirrored = new ConcurrentHashMap<>();
@@ -98,7 +97,7 @@ class PrefixWatchIT {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (LogCapture log = LogCapture.of(FirstReadGate.class);
         Client client = Client.builder().endpoints("http://127.0.0.1:" + nothingListens).build()) {
-      EtcdGateway gateway = gatewayOf(client, Duration.ofSeconds(1));
+      EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(1));
       PrefixWatches watches = new PrefixWatches(gateway, scheduler);
       PrefixWatch agents = watches.start("agents", "/a/", new Mirror(new ConcurrentHashMap<>()));
       PrefixWatch rules = watches.start("rules", "/r/", new Mirror(new ConcurrentHashMap<>()));
@@ -142,7 +141,7 @@ class PrefixWatchIT {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (EtcdServer authEtcd = EtcdServer.fromPath()) {
       try (Client client = refusedClientOf(authEtcd)) {
-        EtcdGateway gateway = gatewayOf(client, Duration.ofSeconds(5));
+        EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(5));
         PrefixWatches watches = new PrefixWatches(gateway, scheduler);
         WatchesHealthIndicator health = new WatchesHealthIndicator(watches);
         PrefixWatch watch = watches.start("things", "/watched/", new Mirror(new HashMap<>()));
@@ -172,7 +171,7 @@ class PrefixWatchIT {
     try (EtcdServer authEtcd = EtcdServer.fromPath();
         LogCapture log = LogCapture.of(PrefixWatch.class)) {
       try (Client client = refusedClientOf(authEtcd)) {
-        EtcdGateway gateway = gatewayOf(client, Duration.ofSeconds(5));
+        EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(5));
         PrefixWatch watch =
             new PrefixWatches(gateway, scheduler)
                 .start("things", "/watched/", new Mirror(new HashMap<>()));
@@ -251,7 +250,7 @@ class PrefixWatchIT {
         LogCapture log = LogCapture.of(PrefixWatch.class);
         Client client = Client.builder().endpoints(proxy.endpoint()).build()) {
       PrefixWatch watch =
-          new PrefixWatches(gatewayOf(client, Duration.ofSeconds(5)), scheduler)
+          new PrefixWatches(TestGateways.on(client, Duration.ofSeconds(5)), scheduler)
               .start("proxied", "/proxied/", new Mirror(new ConcurrentHashMap<>()));
       await().atMost(Duration.ofSeconds(30)).until(() -> proxy.watchesRefused() >= 1);
       int first = proxy.watchesRefused();
@@ -288,10 +287,5 @@ class PrefixWatchIT {
         .user(bytes("root"))
         .password(bytes("wrong-secret"))
         .build();
-  }
-
-  private static EtcdGateway gatewayOf(Client client, Duration timeout) {
-    return new EtcdGateway(
-        client, EtcdKeys.defaults(), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
   }
 }

@@ -7,7 +7,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.OptionsUtil;
 import io.etcd.jetcd.options.PutOption;
-import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,12 +40,7 @@ class RangeReaderIT {
             .endpoints(etcd.endpoint())
             .maxInboundMessageSize(EtcdGateway.MAX_INBOUND_MESSAGE_BYTES)
             .build();
-    gateway =
-        new EtcdGateway(
-            client,
-            EtcdKeys.defaults(),
-            Duration.ofSeconds(10),
-            EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    gateway = TestGateways.on(client, Duration.ofSeconds(10));
   }
 
   @AfterAll
