@@ -55,14 +55,9 @@ class EtcdBehindAProxyIT {
               + " from something that is not etcd (a proxy?)";
       agent.start();
 
-      await()
-          .atMost(AWAIT)
-          .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+      awaitAWarningFromEach(rules, reporter);
       // retries go on, and say nothing more
-      await()
-          .during(ONE_LINE_DURING)
-          .atMost(ONE_LINE_DURING.plus(AWAIT))
-          .until(() -> warnings(rules).size() == 1 && warnings(reporter).size() == 1);
+      awaitWarningsStayAt(1, rules, reporter);
 
       assertThat(warnings(rules))
           .singleElement()
@@ -106,13 +101,8 @@ class EtcdBehindAProxyIT {
               + " behind the proxy: an outage)";
       agent.start();
 
-      await()
-          .atMost(AWAIT)
-          .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
-      await()
-          .during(ONE_LINE_DURING)
-          .atMost(ONE_LINE_DURING.plus(AWAIT))
-          .until(() -> warnings(rules).size() == 1 && warnings(reporter).size() == 1);
+      awaitAWarningFromEach(rules, reporter);
+      awaitWarningsStayAt(1, rules, reporter);
 
       assertThat(warnings(rules))
           .singleElement()
@@ -146,9 +136,7 @@ class EtcdBehindAProxyIT {
               + " answered with an RBAC denial from something that is not etcd (an Envoy?)";
       agent.start();
 
-      await()
-          .atMost(AWAIT)
-          .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+      awaitAWarningFromEach(rules, reporter);
 
       assertThat(warnings(rules))
           .singleElement()
@@ -174,9 +162,7 @@ class EtcdBehindAProxyIT {
         LogCapture reporter = LogCapture.of(StatusReporter.class);
         ConfiguredRules agent = agentOf(proxy.endpoint())) {
       agent.start();
-      await()
-          .atMost(AWAIT)
-          .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+      awaitAWarningFromEach(rules, reporter);
 
       proxy.stop(); // nothing there: an outage, which is a problem of its own
       await()
@@ -185,10 +171,7 @@ class EtcdBehindAProxyIT {
       int answered = proxy.answered();
       proxy.start(); // the proxy again: said already in this stretch of failures
       await().atMost(AWAIT).until(() -> proxy.answered() > answered + 2);
-      await()
-          .during(ONE_LINE_DURING)
-          .atMost(ONE_LINE_DURING.plus(AWAIT))
-          .until(() -> warnings(rules).size() == 2 && warnings(reporter).size() == 2);
+      awaitWarningsStayAt(2, rules, reporter);
 
       assertThat(warnings(rules))
           .satisfiesExactly(
@@ -217,6 +200,22 @@ class EtcdBehindAProxyIT {
                     endpoint)
                 ::get);
     return ConfiguredRules.builder(config, holder).build();
+  }
+
+  /** Waits until the rule source and the status reporter have each warned. */
+  private static void awaitAWarningFromEach(LogCapture rules, LogCapture reporter) {
+    await().atMost(AWAIT).until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+  }
+
+  /**
+   * Waits until the rule source and the status reporter have each warned {@code count} times, and
+   * say nothing more for {@link #ONE_LINE_DURING} while their retries go on.
+   */
+  private static void awaitWarningsStayAt(int count, LogCapture rules, LogCapture reporter) {
+    await()
+        .during(ONE_LINE_DURING)
+        .atMost(ONE_LINE_DURING.plus(AWAIT))
+        .until(() -> warnings(rules).size() == count && warnings(reporter).size() == count);
   }
 
   private static List<String> warnings(LogCapture log) {

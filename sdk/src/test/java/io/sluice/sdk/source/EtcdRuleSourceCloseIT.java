@@ -57,20 +57,13 @@ class EtcdRuleSourceCloseIT {
     CountDownLatch stuck = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     try (Client client = client()) {
-      EtcdRuleSource source =
-          EtcdRuleSource.builder(
-                  client, new ActiveRulesHolder(ActiveRules.defaults(service)), service)
-              .build();
+      EtcdRuleSource source = sourceOf(client, service).build();
       source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onApplied(ActiveRules rules) {
-              if (rules.source() == ActiveRules.Source.ETCD) {
+          whenEtcdRulesApplied(
+              () -> {
                 stuck.countDown();
                 holdThroughInterrupts(release);
-              }
-            }
-          });
+              }));
       source.start();
       await().atMost(AWAIT).until(source::isWatching);
       await().atMost(AWAIT).until(() -> watchers() == 2);
@@ -174,22 +167,14 @@ class EtcdRuleSourceCloseIT {
     AtomicReference<Thread> sourceThread = new AtomicReference<>();
     Client client = client();
     try {
-      EtcdRuleSource source =
-          EtcdRuleSource.builder(
-                  client, new ActiveRulesHolder(ActiveRules.defaults(service)), service)
-              .lastKnownGood(store)
-              .build();
+      EtcdRuleSource source = sourceOf(client, service).lastKnownGood(store).build();
       source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onApplied(ActiveRules rules) {
-              if (rules.source() == ActiveRules.Source.ETCD) {
+          whenEtcdRulesApplied(
+              () -> {
                 sourceThread.set(Thread.currentThread());
                 stuck.countDown();
                 holdThroughInterrupts(release);
-              }
-            }
-          });
+              }));
       List<ActiveRules> toldNext = new CopyOnWriteArrayList<>();
       source.addListener(
           new RuleSourceListener() {
@@ -244,10 +229,7 @@ class EtcdRuleSourceCloseIT {
     List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
     Client client = client();
     try {
-      EtcdRuleSource source =
-          EtcdRuleSource.builder(
-                  client, new ActiveRulesHolder(ActiveRules.defaults(service)), service)
-              .build();
+      EtcdRuleSource source = sourceOf(client, service).build();
       source.addListener(
           new RuleSourceListener() {
             @Override
@@ -306,16 +288,10 @@ class EtcdRuleSourceCloseIT {
     CountDownLatch told = new CountDownLatch(1);
     AtomicReference<Thread> closer = new AtomicReference<>();
     try (Client client = client()) {
-      EtcdRuleSource source =
-          EtcdRuleSource.builder(
-                  client, new ActiveRulesHolder(ActiveRules.defaults(service)), service)
-              .lastKnownGood(store)
-              .build();
+      EtcdRuleSource source = sourceOf(client, service).lastKnownGood(store).build();
       source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onApplied(ActiveRules rules) {
-              if (rules.source() == ActiveRules.Source.ETCD) {
+          whenEtcdRulesApplied(
+              () -> {
                 told.countDown();
                 // returns once close() waits for this thread (its closed flag is set by then)
                 await("close() waits for the source's thread")
@@ -326,9 +302,7 @@ class EtcdRuleSourceCloseIT {
                         () ->
                             closer.get() != null
                                 && closer.get().getState() == Thread.State.TIMED_WAITING);
-              }
-            }
-          });
+              }));
       source.start();
       assertThat(told.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
       Thread closing = new Thread(source::close, "closes-the-source");
@@ -397,6 +371,24 @@ class EtcdRuleSourceCloseIT {
     public void close() {
       release.countDown();
     }
+  }
+
+  /** A source of {@code service}'s rules whose holder starts with the defaults. */
+  private static EtcdRuleSource.Builder sourceOf(Client client, String service) {
+    return EtcdRuleSource.builder(
+        client, new ActiveRulesHolder(ActiveRules.defaults(service)), service);
+  }
+
+  /** A listener that runs {@code then}, on the source's thread, when rules read from etcd apply. */
+  private static RuleSourceListener whenEtcdRulesApplied(Runnable then) {
+    return new RuleSourceListener() {
+      @Override
+      public void onApplied(ActiveRules rules) {
+        if (rules.source() == ActiveRules.Source.ETCD) {
+          then.run();
+        }
+      }
+    };
   }
 
   /** Holds the calling thread until {@code release}, through interrupts, at most {@link #AWAIT}. */
