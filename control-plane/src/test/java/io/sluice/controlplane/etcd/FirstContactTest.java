@@ -41,13 +41,7 @@ class FirstContactTest {
   void afterACallThatGotNoAnswerTheNextFailuresDoNotWaitForAnother() throws Exception {
     try (UnansweringEndpoint silentEtcd = UnansweringEndpoint.settingsOnly();
         Client client = PlainEtcdSettings.client(List.of(silentEtcd.endpoint()), SECONDS_5)) {
-      // jetcd makes its channel at the first call: one waiting for ever on that etcd
-      client.getKVClient().get(ByteSequence.from("/sluice/", StandardCharsets.UTF_8));
-      await("the client's channel")
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> EtcdChannels.channel(client) != null);
-      FirstContact firstContact =
-          new FirstContact(client, List.of(URI.create(silentEtcd.endpoint())), SECONDS_5);
+      FirstContact firstContact = afterACallWaitingOn(silentEtcd, client);
 
       assertThat(firstContact.hint(new TimeoutException())).isNull();
       long later = System.nanoTime();
@@ -89,12 +83,7 @@ class FirstContactTest {
                     List.of(silentEtcd.endpoint()))
                 .interceptor(counting)
                 .build()) {
-      client.getKVClient().get(ByteSequence.from("/sluice/", StandardCharsets.UTF_8));
-      await("the client's channel")
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> EtcdChannels.channel(client) != null);
-      FirstContact firstContact =
-          new FirstContact(client, List.of(URI.create(silentEtcd.endpoint())), SECONDS_5);
+      FirstContact firstContact = afterACallWaitingOn(silentEtcd, client);
       CyclicBarrier atOnce = new CyclicBarrier(together);
 
       List<CompletableFuture<String>> hints = new ArrayList<>();
@@ -122,4 +111,16 @@ class FirstContactTest {
   }
 
   private static final Duration SECONDS_5 = Duration.ofSeconds(5);
+
+  /**
+   * A first contact of {@code client} once jetcd has made its channel, which it makes at the first
+   * call: one waiting for ever on {@code silentEtcd}.
+   */
+  private static FirstContact afterACallWaitingOn(UnansweringEndpoint silentEtcd, Client client) {
+    client.getKVClient().get(ByteSequence.from("/sluice/", StandardCharsets.UTF_8));
+    await("the client's channel")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> EtcdChannels.channel(client) != null);
+    return new FirstContact(client, List.of(URI.create(silentEtcd.endpoint())), SECONDS_5);
+  }
 }
