@@ -136,7 +136,7 @@ class EtcdRuleSourceIT {
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       source.start();
       long good = server().put(keys.rules(service), document(service, 0.4));
-      await().atMost(AWAIT).until(() -> holder.current().revision() == good);
+      awaitApplied(holder, good);
 
       long bad = server().put(keys.rules(service), invalidDocument(service));
       await().atMost(AWAIT).until(() -> !rejections.isEmpty());
@@ -164,7 +164,7 @@ class EtcdRuleSourceIT {
           .startsWith("$.service");
 
       long fixed = server().put(keys.rules(service), document(service, 0.6));
-      await().atMost(AWAIT).until(() -> holder.current().revision() == fixed);
+      awaitApplied(holder, fixed);
       assertThat(source.lastRejection()).isNull();
     }
   }
@@ -184,9 +184,9 @@ class EtcdRuleSourceIT {
           started(EtcdRuleSource.builder(client(), holder, service).keys(local));
       await().atMost(AWAIT).until(source::isWatching);
       long fallback = server().put(local.rules("_default"), document("_default", 0.05));
-      await().atMost(AWAIT).until(() -> holder.current().revision() == fallback);
+      awaitApplied(holder, fallback);
       long own = server().put(local.rules(service), document(service, 0.7));
-      await().atMost(AWAIT).until(() -> holder.current().revision() == own);
+      awaitApplied(holder, own);
       server().delete(local.rules(service));
       await()
           .atMost(AWAIT)
@@ -248,7 +248,7 @@ class EtcdRuleSourceIT {
           started(EtcdRuleSource.builder(client(), holder, service).keys(local));
       await().atMost(AWAIT).until(source::isWatching);
       long fallback = server().put(local.rules("_default"), document("_default", 0.05));
-      await().atMost(AWAIT).until(() -> holder.current().revision() == fallback);
+      awaitApplied(holder, fallback);
 
       assertThat(log.messages())
           .filteredOn(m -> m.startsWith("applied ") || m.contains("rule document for "))
@@ -282,7 +282,7 @@ class EtcdRuleSourceIT {
     ActiveRulesHolder holder = holder(service);
     LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
     started(EtcdRuleSource.builder(client(), holder, service).keys(local).lastKnownGood(store));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == own);
+    awaitApplied(holder, own);
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
     // The snapshot is saved right after it is put in force.
     await()
@@ -309,7 +309,7 @@ class EtcdRuleSourceIT {
     ActiveRulesHolder holder = holder(service);
     EtcdRuleSource source = started(retryingQuickly(holder, service));
     long before = server().put(keys.rules(service), document(service, 0.3));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
     server().stop();
@@ -371,7 +371,7 @@ class EtcdRuleSourceIT {
     await().atMost(AWAIT).until(source::isWatching);
 
     long next = server().put(keys.rules(service), document(service, 0.9));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == next);
+    awaitApplied(holder, next);
   }
 
   @Test
@@ -438,7 +438,7 @@ class EtcdRuleSourceIT {
             .put(keys.rules(service), terseBreakers(service, RuleCodec.MAX_DOCUMENT_BYTES - 64));
     ActiveRulesHolder holder = holder(service);
     started(EtcdRuleSource.builder(client(), holder, service).lastKnownGood(store));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == stored);
+    awaitApplied(holder, stored);
 
     await("the saved snapshot loads back")
         .atMost(AWAIT)
@@ -518,7 +518,7 @@ class EtcdRuleSourceIT {
     assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
 
     long fixed = server().put(keys.rules(service), document(service, 0.75));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == fixed);
+    awaitApplied(holder, fixed);
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
     await()
         .atMost(AWAIT)
@@ -534,7 +534,7 @@ class EtcdRuleSourceIT {
       server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
     }
     long before = server().put(keys.rules(service), document(service, 0.3));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
     server().stop();
@@ -548,7 +548,7 @@ class EtcdRuleSourceIT {
     assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.8);
     await().atMost(AWAIT).until(source::isWatching);
     long next = server().put(keys.rules(service), document(service, 0.9));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == next);
+    awaitApplied(holder, next);
   }
 
   /**
@@ -566,7 +566,7 @@ class EtcdRuleSourceIT {
       server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
     }
     long before = server().put(keys.rules(service), document(service, 0.3));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    awaitApplied(holder, before);
     await()
         .atMost(AWAIT)
         .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == before);
@@ -592,7 +592,7 @@ class EtcdRuleSourceIT {
     assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(before);
 
     long after = server().put(keys.rules(service), document(service, 0.8));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == after);
+    awaitApplied(holder, after);
     assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.8);
   }
 
@@ -626,7 +626,7 @@ class EtcdRuleSourceIT {
     assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
 
     long fresh = server().put(keys.rules(service), document(service, 0.75));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == fresh);
+    awaitApplied(holder, fresh);
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
   }
 
@@ -651,7 +651,7 @@ class EtcdRuleSourceIT {
     server().put(keys.rules("_default"), document("_default", 0.05));
     server().delete(keys.rules("_default"));
     long own = server().put(keys.rules(service), document(service, 0.75));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == own);
+    awaitApplied(holder, own);
     server().delete(keys.rules(service));
 
     assertThat(server().revision()).isLessThan(stored);
@@ -677,7 +677,7 @@ class EtcdRuleSourceIT {
       server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
     }
     long before = server().put(local.rules(service), document(service, 0.3));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
     server().stop();
@@ -716,7 +716,7 @@ class EtcdRuleSourceIT {
       server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
     }
     long fallback = server().put(local.rules("_default"), document("_default", 0.05));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == fallback);
+    awaitApplied(holder, fallback);
     await().atMost(AWAIT).until(source::isWatching);
     server().stop();
     await().atMost(AWAIT).until(() -> !source.isWatching());
@@ -726,9 +726,9 @@ class EtcdRuleSourceIT {
 
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       long own = server().put(local.rules(service), document(service, 0.7));
-      await().atMost(AWAIT).until(() -> holder.current().revision() == own);
+      awaitApplied(holder, own);
       server().delete(local.rules(service));
-      await().atMost(AWAIT).until(() -> holder.current().revision() == fallback);
+      awaitApplied(holder, fallback);
 
       assertThat(log.messages())
           .filteredOn(m -> m.contains(" rule document ") && !m.contains(" was deleted "))
@@ -760,7 +760,7 @@ class EtcdRuleSourceIT {
       server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
     }
     long before = server().put(keys.rules(service), document(service, 0.3));
-    await().atMost(AWAIT).until(() -> holder.current().revision() == before);
+    awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
     server().stop();
@@ -832,7 +832,7 @@ class EtcdRuleSourceIT {
     ActiveRulesHolder first = holder(service);
     EtcdRuleSource firstSource =
         started(EtcdRuleSource.builder(client(), first, service).lastKnownGood(store));
-    await().atMost(AWAIT).until(() -> first.current().revision() == stored);
+    awaitApplied(first, stored);
     firstSource.close();
     assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
     return stored;
@@ -942,6 +942,11 @@ class EtcdRuleSourceIT {
             SluiceConfig.builder().addEtcdEndpoint(endpoint).serviceName("test").build());
     toClose.add(client);
     return client;
+  }
+
+  /** Waits until {@code holder} holds the rules of etcd revision {@code revision}. */
+  private static void awaitApplied(ActiveRulesHolder holder, long revision) {
+    await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
   }
 
   private static ActiveRulesHolder holder(String service) {
