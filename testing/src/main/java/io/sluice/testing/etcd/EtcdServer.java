@@ -66,6 +66,9 @@ public final class EtcdServer implements AutoCloseable {
   private static final Pattern MEMBER_NAME = Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
+  /** Where the supervisor writes etcd's pid, in the data directory ({@link #etcdProcess()}). */
+  private static final String PID_FILE = "etcd.pid";
+
   /**
    * Runs etcd ({@code "$@"}) in the background and stops it when this JVM says {@code stop} on
    * standard input. When the pipe closes without {@code stop} while etcd still runs, the JVM is
@@ -255,6 +258,9 @@ public final class EtcdServer implements AutoCloseable {
       // etcd 3.4 on arm64 and some other platforms refuses to start without this, naming the
       // architecture as Go does (arm64, not Java's aarch64).
       builder.environment().put("ETCD_UNSUPPORTED_ARCH", goArch(System.getProperty("os.arch")));
+      // The previous start's pid file names an etcd that is gone: the supervisor writes this one's
+      // after it forks etcd, and etcd can answer before that, so awaitReady() waits for the file.
+      Files.deleteIfExists(dataDir.resolve(PID_FILE));
       // standard input stays a pipe from this JVM: the supervisor stops etcd when it closes
       process = builder.start();
       if (shutdownHook == null) {
@@ -345,7 +351,7 @@ public final class EtcdServer implements AutoCloseable {
 
   /** The etcd process the supervisor started, by the pid it wrote to {@code etcd.pid}. */
   private ProcessHandle etcdProcess() {
-    Path pidFile = dataDir.resolve("etcd.pid");
+    Path pidFile = dataDir.resolve(PID_FILE);
     String pid;
     try {
       pid = Files.readString(pidFile, StandardCharsets.UTF_8).trim();
@@ -540,12 +546,14 @@ public final class EtcdServer implements AutoCloseable {
   /**
    * Waits until the port answers healthy, as this server's member, while the process we started
    * still runs: another etcd on the port (one that took it while this one was stopped) answers
-   * healthy too.
+   * healthy too. Also waits for the supervisor to write etcd's pid ({@link #PID_FILE}), which it
+   * does after forking etcd: {@link #freeze()} signals that pid right after a start.
    */
   private void awaitReady() {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     Exception last = null;
     String stranger = null;
+    boolean answeredWithoutPid = false;
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         String tail = logTail();
@@ -562,6 +570,8 @@ public final class EtcdServer implements AutoCloseable {
               memberNames(send("/v3/cluster/member/list", "{}", Duration.ofSeconds(1)).body());
           if (!members.contains(memberName)) {
             stranger = String.join(", ", members);
+          } else if (!Files.exists(dataDir.resolve(PID_FILE))) {
+            answeredWithoutPid = true;
           } else if (process.isAlive()) {
             return;
           }
@@ -584,6 +594,15 @@ public final class EtcdServer implements AutoCloseable {
               + "], not by this server's "
               + memberName
               + ", for "
+              + START_TIMEOUT.toSeconds()
+              + " s:\n"
+              + logTail());
+    }
+    if (answeredWithoutPid) {
+      throw new IllegalStateException(
+          "etcd answered, but its supervisor wrote no "
+              + dataDir.resolve(PID_FILE)
+              + " within "
               + START_TIMEOUT.toSeconds()
               + " s:\n"
               + logTail());
