@@ -10,10 +10,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.TestGateways;
 import io.sluice.controlplane.etcd.TestPrefixWatches;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
-import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.logging.LogCapture;
 import io.sluice.testing.time.ManualClock;
 import java.nio.charset.StandardCharsets;
@@ -134,8 +134,8 @@ class AgentInventoryTest {
             return super.scheduleWithFixedDelay(task, 1, 1, TimeUnit.DAYS);
           }
         };
-    EtcdGateway etcd =
-        new EtcdGateway(null, new EtcdKeys("/sluice"), Duration.ofSeconds(5), 1 << 20);
+    // no client: nothing here calls etcd
+    EtcdGateway etcd = TestGateways.on(null, Duration.ofSeconds(5));
     AgentInventory started =
         new AgentInventory(
             etcd, event -> {}, TestPrefixWatches.on(etcd, scheduler), scheduler, meters, clock);
