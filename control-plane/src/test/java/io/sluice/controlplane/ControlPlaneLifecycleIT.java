@@ -326,7 +326,7 @@ class ControlPlaneLifecycleIT {
    * Spring serves {@code static/} from.
    */
   @Test
-  void packagedJarServesTheRuleSchemaSamplerRulesShips() throws IOException {
+  void packagedJarCarriesTheRuleSchemaSamplerRulesShips() throws IOException {
     try (JarFile jar = new JarFile(PACKAGED_JAR.toFile())) {
       JarEntry schema = jar.getJarEntry("BOOT-INF/classes/static/schema/" + RuleSchema.RESOURCE);
       assertThat(schema).as("the schema in the packaged jar").isNotNull();
