@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.testing.etcd.EtcdExtension;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +37,17 @@ class ManagementPortIT {
                 "management.endpoints.web.cors.allowed-origins",
                 "https://ops.example",
                 "management.endpoints.web.cors.allowed-methods",
-                "GET"));
+                "GET",
+                "management.endpoints.web.exposure.include",
+                "health,prometheus,env,loggers",
+                "sluice.security.tokens.writer.token",
+                ControlPlaneApiIT.WRITER,
+                "sluice.security.tokens.writer.role",
+                "writer",
+                "sluice.security.tokens.admin.token",
+                ControlPlaneApiIT.ADMIN,
+                "sluice.security.tokens.admin.role",
+                "admin"));
   }
 
   @AfterAll
@@ -63,6 +74,37 @@ class ManagementPortIT {
               .contains("default-src 'self'")
               .contains("frame-ancestors 'none'");
         });
+  }
+
+  /**
+   * The management port binds where the application's does unless told otherwise, so whoever
+   * reaches the API reaches it too: an endpoint exposed beyond health and Prometheus ({@code env},
+   * {@code loggers}; a heap dump holds the tokens) needs an admin token there as on the
+   * application's port. It answered anyone.
+   */
+  @Test
+  void exposedEndpointsOnTheManagementPortNeedAnAdminToken() {
+    ApiClient management = new ApiClient(controlPlane.managementPort());
+    for (String open : List.of("/actuator/health", "/actuator/prometheus", "/actuator")) {
+      assertThat(management.get(open, null).status()).as(open).isEqualTo(200);
+    }
+    for (String guarded :
+        List.of("/actuator/env", "/actuator/loggers", "/actuator/env/", "/actuator;x=y/env")) {
+      ApiClient.Answer anonymous = management.get(guarded, null);
+      assertThat(anonymous.status()).as(guarded).isEqualTo(401);
+      assertThat(anonymous.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(anonymous.header("WWW-Authenticate")).isEqualTo("Bearer realm=\"sluice\"");
+      assertThat(anonymous.header("X-Content-Type-Options")).isEqualTo("nosniff");
+      assertThat(management.get(guarded, "not-a-token-of-anyone").status())
+          .as(guarded)
+          .isEqualTo(401);
+      assertThat(management.get(guarded, ControlPlaneApiIT.WRITER).status())
+          .as(guarded)
+          .isEqualTo(403);
+    }
+    assertThat(management.get("/actuator/env", ControlPlaneApiIT.ADMIN).status()).isEqualTo(200);
+    assertThat(management.get("/actuator/loggers", ControlPlaneApiIT.ADMIN).status())
+        .isEqualTo(200);
   }
 
   /**

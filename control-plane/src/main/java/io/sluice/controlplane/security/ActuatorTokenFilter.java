@@ -28,8 +28,9 @@ import tools.jackson.databind.json.JsonMapper;
  * configuration. Admin, as the tokens are. The endpoints' paths come from the actuator itself
  * ({@link PathMappedEndpoints}), so a changed base path or an endpoint's own path is followed.
  *
- * <p>Only the application's own server is checked: endpoints on a separate management port ({@code
- * management.server.port}) are the operator's to fence off.
+ * <p>A separate management port ({@code management.server.port}) is checked the same way ({@link
+ * ManagementTokenConfiguration}): it binds where the application's port does unless told otherwise,
+ * so whoever reaches the API reaches it too.
  *
  * <p>A CORS preflight ({@code OPTIONS} with {@code Origin} and {@code
  * Access-Control-Request-Method}) passes unchecked: browsers send it without credentials by design,

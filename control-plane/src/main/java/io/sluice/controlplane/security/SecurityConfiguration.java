@@ -45,6 +45,15 @@ class SecurityConfiguration implements WebMvcConfigurer {
   @Bean
   FilterRegistrationBean<ActuatorTokenFilter> actuatorTokenFilter(
       ObjectProvider<PathMappedEndpoints> endpoints) {
+    return actuatorTokenFilter(tokens, endpoints);
+  }
+
+  /**
+   * The admin token check's registration, for the application's server and for a separate
+   * management port's ({@link ManagementTokenConfiguration}) alike.
+   */
+  static FilterRegistrationBean<ActuatorTokenFilter> actuatorTokenFilter(
+      TokenRegistry tokens, ObjectProvider<PathMappedEndpoints> endpoints) {
     FilterRegistrationBean<ActuatorTokenFilter> registration =
         new FilterRegistrationBean<>(new ActuatorTokenFilter(tokens, endpoints::getIfAvailable));
     registration.addUrlPatterns("/*");
