@@ -11,12 +11,14 @@ import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.sdk.status.StatusReporter;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.TestCertificates;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -171,6 +173,73 @@ class EtcdSecurityIT {
           .contains("check sluice.etcd.user and sluice.etcd.password")
           .doesNotContain("guessed");
       assertThat(log.messages()).noneMatch(m -> m.contains("is unreachable"));
+    }
+  }
+
+  /**
+   * The least an agent's etcd user needs, as the README gives it: read the rule documents, write
+   * its own service's status keys. With only that, rules arrive and the status is written, while
+   * the rule documents stay the control plane's to write: a compromised app holding its agent's
+   * credentials cannot change any service's rules, nor report for another service.
+   */
+  @Test
+  void anAgentNeedsOnlyToReadTheRulesAndWriteItsOwnStatus() throws Exception {
+    try (EtcdServer etcd = EtcdServer.fromPath()) {
+      etcd.start();
+      etcd.addUser("root", "root-secret", "root");
+      etcd.addReadOnlyPrefixRole("sluice-rules-reader", KEYS.rulesPrefix());
+      etcd.addPrefixRole("sluice-status-orders", KEYS.agentsPrefix("orders"));
+      etcd.addUser("orders-agent", "agent-secret", "sluice-rules-reader", "sluice-status-orders");
+      etcd.enableAuth();
+      SluiceConfig agent =
+          config(
+              "sluice.etcd.endpoints", etcd.endpoint(),
+              "sluice.etcd.user", "orders-agent",
+              "sluice.etcd.password", "agent-secret");
+      SluiceConfig root =
+          config(
+              "sluice.etcd.endpoints", etcd.endpoint(),
+              "sluice.etcd.user", "root",
+              "sluice.etcd.password", "root-secret");
+      ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+      try (Client client = EtcdClientFactory.create(agent);
+          Client writer = EtcdClientFactory.create(root);
+          EtcdRuleSource source = EtcdRuleSource.builder(client, holder, "orders").build();
+          StatusReporter status =
+              StatusReporter.builder(client, "orders", holder).addRuleSource(source).build()) {
+        source.start();
+        status.start();
+        long revision =
+            writer
+                .getKVClient()
+                .put(bytes(KEYS.rules("orders")), bytes(document("orders", 0.5)))
+                .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
+                .getHeader()
+                .getRevision();
+        await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
+        await()
+            .atMost(AWAIT)
+            .until(
+                () ->
+                    writer
+                            .getKVClient()
+                            .get(bytes(status.key()))
+                            .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
+                            .getCount()
+                        == 1);
+        assertThat(status.key()).startsWith(KEYS.agentsPrefix("orders"));
+        for (String key : List.of(KEYS.rules("orders"), KEYS.agent("payments", "forged"))) {
+          assertThatThrownBy(
+                  () ->
+                      client
+                          .getKVClient()
+                          .put(bytes(key), bytes("{}"))
+                          .get(AWAIT.toSeconds(), TimeUnit.SECONDS))
+              .as(key)
+              .isInstanceOf(ExecutionException.class)
+              .hasStackTraceContaining("permission denied");
+        }
+      }
     }
   }
 

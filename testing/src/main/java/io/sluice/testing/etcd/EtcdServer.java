@@ -503,6 +503,18 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Adds a role that may read and write every key under each of {@code prefixes}. */
   public void addPrefixRole(String role, String... prefixes) {
+    addRole(role, "READWRITE", prefixes);
+  }
+
+  /**
+   * Adds a role that may only read (get and watch) the keys under each of {@code prefixes}: what an
+   * agent needs of the rule documents, which only the control plane writes.
+   */
+  public void addReadOnlyPrefixRole(String role, String... prefixes) {
+    addRole(role, "READ", prefixes);
+  }
+
+  private void addRole(String role, String permType, String[] prefixes) {
     post("/v3/auth/role/add", "{\"name\":" + quoted(role) + "}");
     for (String prefix : prefixes) {
       String end =
@@ -512,7 +524,9 @@ public final class EtcdServer implements AutoCloseable {
           "/v3/auth/role/grant",
           "{\"name\":"
               + quoted(role)
-              + ",\"perm\":{\"permType\":\"READWRITE\",\"key\":\""
+              + ",\"perm\":{\"permType\":\""
+              + permType
+              + "\",\"key\":\""
               + base64(prefix)
               + "\",\"range_end\":\""
               + base64(end)
