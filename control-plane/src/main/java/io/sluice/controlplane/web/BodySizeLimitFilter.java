@@ -8,7 +8,12 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UnsupportedEncodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -43,8 +48,14 @@ final class BodySizeLimitFilter extends OncePerRequestFilter {
     chain.doFilter(new CappedRequest(request), response);
   }
 
+  /**
+   * The request with its body read through the cap, as bytes ({@link #getInputStream()}) or as text
+   * ({@link #getReader()}): a handler that reads text would otherwise read the container's own
+   * reader, uncapped.
+   */
   private static final class CappedRequest extends HttpServletRequestWrapper {
     private ServletInputStream capped;
+    private BufferedReader reader;
 
     CappedRequest(HttpServletRequest request) {
       super(request);
@@ -52,10 +63,49 @@ final class BodySizeLimitFilter extends OncePerRequestFilter {
 
     @Override
     public ServletInputStream getInputStream() throws IOException {
+      if (reader != null) {
+        throw new IllegalStateException("getReader() has already been called for this request");
+      }
+      return capped();
+    }
+
+    /**
+     * The capped body decoded in the request's character encoding, as the container's reader
+     * decodes it: the one the request declares, else the application's default for requests, else
+     * ISO-8859-1 (the Servlet specification's default).
+     */
+    @Override
+    public BufferedReader getReader() throws IOException {
+      if (reader == null) {
+        if (capped != null) {
+          throw new IllegalStateException(
+              "getInputStream() has already been called for this request");
+        }
+        reader = new BufferedReader(new InputStreamReader(capped(), charset()));
+      }
+      return reader;
+    }
+
+    private ServletInputStream capped() throws IOException {
       if (capped == null) {
         capped = new CappedStream(super.getInputStream());
       }
       return capped;
+    }
+
+    private Charset charset() throws UnsupportedEncodingException {
+      String name = getCharacterEncoding();
+      if (name == null && getServletContext() != null) {
+        name = getServletContext().getRequestCharacterEncoding();
+      }
+      if (name == null) {
+        return StandardCharsets.ISO_8859_1;
+      }
+      try {
+        return Charset.forName(name);
+      } catch (IllegalArgumentException e) {
+        throw new UnsupportedEncodingException(name);
+      }
     }
   }
 

@@ -7,8 +7,11 @@ import jakarta.servlet.http.HttpServletMapping;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.MappingMatch;
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -62,6 +65,9 @@ final class FakeServlet {
                   case "getHttpServletMapping" -> mapping(servletPath, uri, contextPath);
                   case "getDispatcherType" -> DispatcherType.REQUEST;
                   case "getInputStream" -> in;
+                  // the container's own reader, over the same body and uncapped
+                  case "getReader" ->
+                      new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
                   case "getContentLengthLong" -> (long) body.length;
                   case "getContentLength" -> body.length;
                   case "getAttribute" -> attributes.get((String) args[0]);
