@@ -10,6 +10,7 @@ import io.sluice.controlplane.etcd.EtcdRefusedException;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
+import io.sluice.rules.OneLineText;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import java.time.Clock;
@@ -50,7 +51,17 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   /** How often the gauge is updated when no agent changes. */
   static final long GAUGE_REFRESH_MILLIS = 60_000L;
 
-  /** Keys whose value was unreadable when last seen: warned about once until they change. */
+  /**
+   * How many unreadable keys are remembered to be warned about once: any agent's credentials may
+   * write keys under its service's prefix, as many as it likes, and each would otherwise be kept
+   * here for as long as it lives. Past this many, further ones are logged at FINE only.
+   */
+  static final int MAX_UNREADABLE_KEPT = 1_000;
+
+  /**
+   * Keys whose value was unreadable when last seen: warned about once until they change. At most
+   * {@link #MAX_UNREADABLE_KEPT}; the bound is approximate under concurrent updates.
+   */
   private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
 
   private final EtcdGateway etcd;
@@ -188,14 +199,18 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
       unreadable.remove(key);
       return status;
     }
-    boolean first = unreadable.add(key);
-    LOG.log(
-        first ? Level.WARNING : Level.FINE,
-        "ignoring the agent status at "
-            + key
-            + ": "
-            + AgentStatusCodec.whyUnreadable(bytes)
-            + (first ? " (logged again once the key held a readable status)" : ""));
+    boolean first = unreadable.size() < MAX_UNREADABLE_KEPT && unreadable.add(key);
+    if (first || LOG.isLoggable(Level.FINE)) {
+      // the key and the parser's reason are an agent's writing: escaped, so a line feed in them
+      // cannot forge a log line of its own
+      LOG.log(
+          first ? Level.WARNING : Level.FINE,
+          "ignoring the agent status at "
+              + OneLineText.escape(key)
+              + ": "
+              + OneLineText.escape(String.valueOf(AgentStatusCodec.whyUnreadable(bytes)))
+              + (first ? " (logged again once the key held a readable status)" : ""));
+    }
     return null;
   }
 

@@ -79,6 +79,47 @@ class AgentInventoryTest {
   }
 
   /**
+   * The key is an agent's writing (any agent's credentials may write under its service's prefix): a
+   * line feed in it forged a log line of its own after the warning.
+   */
+  @Test
+  void escapesTheKeyOfAnUnreadableStatusInTheLog() {
+    String forged = "/sluice/v1/agents/orders/i-1\nSEVERE: etcd credentials rejected\u2028x";
+    try (LogCapture log = LogCapture.of(AgentInventory.class)) {
+      inventory.reset(Map.of(forged, kv(forged, "not json")), 7);
+
+      assertThat(log.warnings())
+          .singleElement()
+          .satisfies(
+              line ->
+                  assertThat(line)
+                      .doesNotContain("\n", "\u2028")
+                      .contains("/sluice/v1/agents/orders/i-1\\nSEVERE: etcd credentials")
+                      .contains("\\u2028x"));
+    }
+  }
+
+  /**
+   * Junk keys, as many as an agent's credentials care to write, are each warned about once, and
+   * remembered for that up to a bound; past it they are logged at FINE only.
+   */
+  @Test
+  void remembersABoundedNumberOfUnreadableKeys() {
+    Map<String, KeyValue> junk = new java.util.HashMap<>();
+    for (int i = 0; i < AgentInventory.MAX_UNREADABLE_KEPT + 50; i++) {
+      String key = "/sluice/v1/agents/orders/junk-" + i;
+      junk.put(key, kv(key, "{}"));
+    }
+    try (LogCapture log = LogCapture.of(AgentInventory.class)) {
+      inventory.reset(junk, 7);
+      junk.values().forEach(inventory::put);
+
+      assertThat(log.warnings()).hasSize(AgentInventory.MAX_UNREADABLE_KEPT);
+      assertThat(inventory.all()).isEmpty();
+    }
+  }
+
+  /**
    * A key whose value turns unreadable no longer stands for the status it held before: the agent is
    * left out, as a fresh read of the prefix leaves it out, and listeners hear it went (the web UI
    * would otherwise show its last readable status as live for as long as the key lives).
