@@ -3329,6 +3329,36 @@ class ControlPlaneApiIT {
     return RawHttp.exchange(controlPlane.port(), request.toByteArray());
   }
 
+  /**
+   * A health path below a component that does not exist, also spelled with a dot segment behind a
+   * path parameter (Spring MVC reads {@code health;/../env} as below health, not as {@code env}),
+   * is a 404 problem document: Spring Boot's health endpoint failed an assertion for it, a 500 with
+   * a stack trace in the log at every such request.
+   */
+  @Test
+  void answersNotFoundBelowAHealthComponentThatDoesNotExist() {
+    ApiClient api = api();
+    try (LogCapture log = LogCapture.of("io.sluice.controlplane.web.ProblemAdvice")) {
+      for (String path :
+          List.of(
+              "/actuator/health/nothing/x",
+              "/actuator/health;/../env",
+              "/actuator/health/..;/x",
+              "/actuator/health/./x")) {
+        ApiClient.Answer answer = api.get(path, null);
+        assertThat(answer.status()).as(path).isEqualTo(404);
+        assertThat(answer.header("Content-Type")).as(path).startsWith("application/problem+json");
+        assertThat(answer.json().get("type").asString())
+            .as(path)
+            .isEqualTo("urn:sluice:problem:not-found");
+      }
+      assertThat(log.warnings()).isEmpty();
+    }
+    // the paths that lead somewhere still do
+    assertThat(api.get("/actuator/health", null).status()).isEqualTo(200);
+    assertThat(api.get("/actuator/health/etcd", null).status()).isEqualTo(200);
+  }
+
   @Test
   void sendsSecurityHeadersWithTheUiTheApiAndTheirErrors() {
     ApiClient api = api();

@@ -57,6 +57,10 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   /** A whole number as {@link Long#parseLong} reads one, whatever its size. */
   private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?\\p{Nd}+");
 
+  /** The class of Spring Boot's health endpoint that resolves a path to a health component. */
+  private static final String HEALTH_ENDPOINT_SUPPORT =
+      "org.springframework.boot.health.actuate.endpoint.HealthEndpointSupport";
+
   @ExceptionHandler(ApiException.class)
   ResponseEntity<Object> api(ApiException e) {
     ProblemDetail problem = problem(e.problem(), e.getMessage());
@@ -191,6 +195,38 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     } catch (IllegalArgumentException | CharacterCodingException e) {
       return false;
     }
+  }
+
+  /**
+   * A health path below a component that does not exist ({@code /actuator/health/nothing/x}, also
+   * as {@code /actuator/health/..;/x}, which Spring MVC reads as {@code health/../x}): Spring
+   * Boot's health endpoint fails an assertion for it (it answers 404 when the unknown component is
+   * the last segment), which was a 500 and a stack trace in the log at every such request. A 404 as
+   * for any other path that leads nowhere; anything else is unexpected.
+   */
+  @ExceptionHandler(IllegalStateException.class)
+  ResponseEntity<Object> illegalState(IllegalStateException e) {
+    if (!noSuchHealthComponent(e)) {
+      return unexpected(e);
+    }
+    return ResponseEntity.status(ProblemType.NOT_FOUND.status())
+        .body(problem(ProblemType.NOT_FOUND, "there is no health component at this path"));
+  }
+
+  /** Whether {@code e} is the health endpoint's assertion that a path's component exists. */
+  static boolean noSuchHealthComponent(IllegalStateException e) {
+    if (!"'contributor' must not be null".equals(e.getMessage())) {
+      return false;
+    }
+    StackTraceElement[] trace = e.getStackTrace();
+    // thrown by Spring's Assert.state, called by the endpoint
+    for (int i = 0; i < Math.min(trace.length, 3); i++) {
+      if (HEALTH_ENDPOINT_SUPPORT.equals(trace[i].getClassName())
+          && "getContributor".equals(trace[i].getMethodName())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @ExceptionHandler(Exception.class)
