@@ -108,6 +108,53 @@ class ManagementPortIT {
   }
 
   /**
+   * Under a management base path ({@code management.server.base-path}, the management server's
+   * context path) and an endpoints' base path of its own, the check follows both, and the
+   * Kubernetes probes below health stay open: they carry no token.
+   */
+  @Test
+  void theCheckFollowsTheManagementBasePaths() {
+    try (RunningControlPlane moved =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "management.server.port",
+                "0",
+                "management.server.address",
+                "127.0.0.1",
+                "management.server.base-path",
+                "/manage",
+                "management.endpoints.web.base-path",
+                "/ops",
+                "management.endpoints.web.exposure.include",
+                "health,prometheus,env",
+                "management.endpoint.health.probes.enabled",
+                "true",
+                "sluice.security.tokens.admin.token",
+                ControlPlaneApiIT.ADMIN,
+                "sluice.security.tokens.admin.role",
+                "admin"))) {
+      ApiClient management = new ApiClient(moved.managementPort());
+      for (String open :
+          List.of(
+              "/manage/ops/health",
+              "/manage/ops/health/liveness",
+              "/manage/ops/health/readiness",
+              "/manage/ops/prometheus",
+              "/manage/ops")) {
+        assertThat(management.get(open, null).status()).as(open).isEqualTo(200);
+      }
+      for (String guarded :
+          List.of("/manage/ops/env", "/manage;x=y/ops/env", "/manage/ops;x=y/env/")) {
+        assertThat(management.get(guarded, null).status()).as(guarded).isEqualTo(401);
+      }
+      assertThat(management.get("/manage/ops/env", ControlPlaneApiIT.ADMIN).status())
+          .isEqualTo(200);
+    }
+  }
+
+  /**
    * Its CORS refusals are the same problem document as on the application's port (they were
    * Spring's plain text {@code Invalid CORS request}), and what the settings allow is answered as
    * before.
