@@ -192,4 +192,18 @@ class ProblemAdviceTest {
     assertThat(log.records())
         .anyMatch(record -> record.getLevel() == Level.SEVERE && record.getThrown() != null);
   }
+
+  /**
+   * Only the health endpoint's own assertion is a 404: the same words from anywhere else are an
+   * internal error, answered 500 and logged with the stack trace as any other.
+   */
+  @Test
+  void anIllegalStateOtherThanTheHealthEndpointsIsStillAnInternalError() {
+    IllegalStateException elsewhere = new IllegalStateException("'contributor' must not be null");
+
+    ResponseEntity<Object> answer = advice.illegalState(elsewhere);
+
+    assertThat(answer.getStatusCode().value()).isEqualTo(500);
+    assertThat(log.records()).anyMatch(r -> r.getLevel() == Level.SEVERE);
+  }
 }
