@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
@@ -191,54 +192,82 @@ class EtcdSecurityIT {
       etcd.addPrefixRole("sluice-status-orders", KEYS.agentsPrefix("orders"));
       etcd.addUser("orders-agent", "agent-secret", "sluice-rules-reader", "sluice-status-orders");
       etcd.enableAuth();
-      SluiceConfig agent =
-          config(
-              "sluice.etcd.endpoints", etcd.endpoint(),
-              "sluice.etcd.user", "orders-agent",
-              "sluice.etcd.password", "agent-secret");
-      SluiceConfig root =
-          config(
-              "sluice.etcd.endpoints", etcd.endpoint(),
-              "sluice.etcd.user", "root",
-              "sluice.etcd.password", "root-secret");
-      ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
-      try (Client client = EtcdClientFactory.create(agent);
-          Client writer = EtcdClientFactory.create(root);
-          EtcdRuleSource source = EtcdRuleSource.builder(client, holder, "orders").build();
-          StatusReporter status =
-              StatusReporter.builder(client, "orders", holder).addRuleSource(source).build()) {
-        source.start();
-        status.start();
-        long revision =
-            writer
-                .getKVClient()
-                .put(bytes(KEYS.rules("orders")), bytes(document("orders", 0.5)))
-                .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
-                .getHeader()
-                .getRevision();
-        await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
-        await()
-            .atMost(AWAIT)
-            .until(
-                () ->
-                    writer
-                            .getKVClient()
-                            .get(bytes(status.key()))
-                            .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
-                            .getCount()
-                        == 1);
-        assertThat(status.key()).startsWith(KEYS.agentsPrefix("orders"));
-        for (String key : List.of(KEYS.rules("orders"), KEYS.agent("payments", "forged"))) {
-          assertThatThrownBy(
-                  () ->
-                      client
+      runsAsTheOrdersAgent(etcd);
+    }
+  }
+
+  /**
+   * Stricter, as the README offers it: the two rule documents an agent reads, its service's and
+   * {@code _default}, by their exact keys, so that its user cannot read other services' rules
+   * either.
+   */
+  @Test
+  void anAgentNeedsToReadOnlyItsOwnAndTheDefaultRuleDocument() throws Exception {
+    try (EtcdServer etcd = EtcdServer.fromPath()) {
+      etcd.start();
+      etcd.addUser("root", "root-secret", "root");
+      etcd.addReadOnlyKeyRole(
+          "sluice-rules-orders", KEYS.rules("orders"), KEYS.rules(RuleDocument.DEFAULT_SERVICE));
+      etcd.addPrefixRole("sluice-status-orders", KEYS.agentsPrefix("orders"));
+      etcd.addUser("orders-agent", "agent-secret", "sluice-rules-orders", "sluice-status-orders");
+      etcd.enableAuth();
+      runsAsTheOrdersAgent(etcd);
+    }
+  }
+
+  /**
+   * Runs an agent's rule source and status reporter for {@code orders} as the user {@code
+   * orders-agent}: rules arrive and the status is written, while writing a rule document or another
+   * service's status is refused.
+   */
+  private static void runsAsTheOrdersAgent(EtcdServer etcd) throws Exception {
+    SluiceConfig agent =
+        config(
+            "sluice.etcd.endpoints", etcd.endpoint(),
+            "sluice.etcd.user", "orders-agent",
+            "sluice.etcd.password", "agent-secret");
+    SluiceConfig root =
+        config(
+            "sluice.etcd.endpoints", etcd.endpoint(),
+            "sluice.etcd.user", "root",
+            "sluice.etcd.password", "root-secret");
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    try (Client client = EtcdClientFactory.create(agent);
+        Client writer = EtcdClientFactory.create(root);
+        EtcdRuleSource source = EtcdRuleSource.builder(client, holder, "orders").build();
+        StatusReporter status =
+            StatusReporter.builder(client, "orders", holder).addRuleSource(source).build()) {
+      source.start();
+      status.start();
+      long revision =
+          writer
+              .getKVClient()
+              .put(bytes(KEYS.rules("orders")), bytes(document("orders", 0.5)))
+              .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
+              .getHeader()
+              .getRevision();
+      await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
+      await()
+          .atMost(AWAIT)
+          .until(
+              () ->
+                  writer
                           .getKVClient()
-                          .put(bytes(key), bytes("{}"))
-                          .get(AWAIT.toSeconds(), TimeUnit.SECONDS))
-              .as(key)
-              .isInstanceOf(ExecutionException.class)
-              .hasStackTraceContaining("permission denied");
-        }
+                          .get(bytes(status.key()))
+                          .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
+                          .getCount()
+                      == 1);
+      assertThat(status.key()).startsWith(KEYS.agentsPrefix("orders"));
+      for (String key : List.of(KEYS.rules("orders"), KEYS.agent("payments", "forged"))) {
+        assertThatThrownBy(
+                () ->
+                    client
+                        .getKVClient()
+                        .put(bytes(key), bytes("{}"))
+                        .get(AWAIT.toSeconds(), TimeUnit.SECONDS))
+            .as(key)
+            .isInstanceOf(ExecutionException.class)
+            .hasStackTraceContaining("permission denied");
       }
     }
   }

@@ -514,24 +514,39 @@ public final class EtcdServer implements AutoCloseable {
     addRole(role, "READ", prefixes);
   }
 
+  /**
+   * Adds a role that may only read (get and watch) each of {@code keys}, exactly: the two rule
+   * documents an agent reads, its service's and {@code _default}, and no other service's.
+   */
+  public void addReadOnlyKeyRole(String role, String... keys) {
+    post("/v3/auth/role/add", "{\"name\":" + quoted(role) + "}");
+    for (String key : keys) {
+      grant(role, "READ", key, null);
+    }
+  }
+
   private void addRole(String role, String permType, String[] prefixes) {
     post("/v3/auth/role/add", "{\"name\":" + quoted(role) + "}");
     for (String prefix : prefixes) {
       String end =
           prefix.substring(0, prefix.length() - 1)
               + (char) (prefix.charAt(prefix.length() - 1) + 1);
-      post(
-          "/v3/auth/role/grant",
-          "{\"name\":"
-              + quoted(role)
-              + ",\"perm\":{\"permType\":\""
-              + permType
-              + "\",\"key\":\""
-              + base64(prefix)
-              + "\",\"range_end\":\""
-              + base64(end)
-              + "\"}}");
+      grant(role, permType, prefix, end);
     }
+  }
+
+  /** Grants {@code role} the keys from {@code key} up to {@code end}, or {@code key} alone. */
+  private void grant(String role, String permType, String key, String end) {
+    post(
+        "/v3/auth/role/grant",
+        "{\"name\":"
+            + quoted(role)
+            + ",\"perm\":{\"permType\":\""
+            + permType
+            + "\",\"key\":\""
+            + base64(key)
+            + (end == null ? "" : "\",\"range_end\":\"" + base64(end))
+            + "\"}}");
   }
 
   /**
