@@ -312,6 +312,17 @@ function notSent(message) {
   return Object.assign(new Error(message), { notSent: true });
 }
 
+/**
+ * Whether the failure `e` of a call made for `page` (a panel's page: anything with `closed`) is
+ * none to tell on it, so a panel tells only of failures of its own: a call not sent (see call),
+ * whose handler has said so where the user is now, or one that failed once its page was closed
+ * under the user (the session ended or changed, the page was left), where the page drawn anew
+ * reads and tells what it shows itself, not what became of a page that is gone.
+ */
+export function saidElsewhere(e, page) {
+  return Boolean((e && e.notSent) || (page && page.closed));
+}
+
 export const enc = encodeURIComponent;
 
 /**

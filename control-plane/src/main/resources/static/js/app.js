@@ -373,6 +373,10 @@ function followTheTabsSession(unsent = null) {
   stopLive();
   state.role = null;
   closePage();
+  // the closed session's toasts, shown or waiting, would stay over the page drawn for the next one
+  // (those waiting shown, and read out, there), as over the sign-in form (signOut); what this page
+  // has to say of itself is told once the next one is drawn (tellFollowed)
+  clearToasts();
   // the closed page stays shown until whoami answers: its sign-out would sign out the tab's new
   // session, not the one it was drawn for, and drop the draft just kept for it (enterApp shows it)
   document.getElementById('sign-out').hidden = true;

@@ -3,7 +3,7 @@
 // agents report, so an opened policy stays open and focus stays where it was, also on a row that
 // moves when the order of the targets changes.
 
-import { call, enc, listOf } from './api.js';
+import { call, enc, listOf, saidElsewhere } from './api.js';
 import { fill, h, placeChild, setText, showError } from './dom.js';
 import { pretty, showHidden } from './json-text.js';
 
@@ -54,9 +54,7 @@ export class DependenciesPanel {
         suggestedPolicy: d.suggestedPolicy,
       }));
     } catch (e) {
-      // not sent from a page closed under the user: no failure of theirs, the page drawn anew reads
-      // what it shows itself
-      if (e.notSent || this.page.closed) return;
+      if (saidElsewhere(e, this.page)) return;
       showError(this.error, `Could not load the dependencies: ${e.message}`);
       return;
     }

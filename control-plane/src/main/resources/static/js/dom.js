@@ -117,12 +117,19 @@ export function timeNode(iso) {
  * Reads `message` out through one of the page's live regions, which index.html holds from the
  * start: a notice inserted with its text already in it is not announced by every screen reader,
  * whatever its role, while text written into a region that was there before is. Outcomes go to the
- * polite region; errors (`urgent`) to the assertive one, which interrupts what is being read.
+ * polite region; errors (`urgent`) to the assertive one, which interrupts what is being read. It is
+ * the one assertive region of the page, toasts' errors included (see toast): two assertive regions
+ * written at the same moment (an error line's notice, and the toast of the same failure) interrupt
+ * each other, and one of them is not heard; written into one region in the same task, both are.
+ *
+ * While a confirm dialog is open, what is said goes to the dialog's own live regions (see
+ * liveRegions).
  */
 export function announce(message, { urgent = false } = {}) {
-  const region = document.getElementById(urgent ? 'announce-alert' : 'announce-status');
+  const regions = liveRegions();
+  const region = urgent ? regions.alert : regions.status;
   if (!region) return;
-  const other = document.getElementById(urgent ? 'announce-status' : 'announce-alert');
+  const other = urgent ? regions.status : regions.alert;
   // what the other region said is over: a later notice replaces it, it is not read out again; but
   // what it was given in this very task has not been read out yet
   if (other && !announcedNow.has(other)) other.replaceChildren();
@@ -138,6 +145,21 @@ export function announce(message, { urgent = false } = {}) {
 
 /** The live regions written in the running task (see announce). */
 const announcedNow = new Set();
+
+/**
+ * The live regions announce writes into: the page's, or, while a confirm dialog is open, the ones
+ * inside the newest dialog. A modal dialog makes everything outside it inert, and a screen reader
+ * reads nothing out of an inert part of the page, its live regions included (Chromium leaves them
+ * out of the accessibility tree): a toast given while the dialog asks (a save of another page of
+ * the tab that went through, a load that failed) was shown, but never read out. Regions inside the
+ * dialog are read out as the page's are, at once, while the dialog is open; holding what is said
+ * until it closes would say an error late, mixed with what the answer to the dialog brings.
+ */
+function liveRegions() {
+  const dialog = [...openDialogs].at(-1);
+  if (dialog) return dialog.regions;
+  return { status: document.getElementById('announce-status'), alert: document.getElementById('announce-alert') };
+}
 
 /**
  * Shows `message` in a page's error line, changed in place (a load that failed, and failed again at
@@ -181,19 +203,26 @@ const TOAST_MS = 6000;
 const TOASTS_SHOWN = 3;
 /**
  * How many toasts may wait to be shown: past that, the oldest informational one waiting goes
- * unshown, or the oldest error when only errors wait (an error never goes for an outcome).
+ * unshown (an error never goes for an outcome). When only errors wait, none goes unsaid: the
+ * newest ones are folded into the last one waiting, which says how many more errors there were
+ * and quotes the latest (foldNewestErrors). The oldest are kept whole: a burst of failures often
+ * begins with its cause (etcd away), and the latest says what it is like now.
  */
 const TOASTS_WAITING = 10;
-/** The toasts waiting for room, oldest first, as {text, kind}. */
+/**
+ * The toasts waiting for room, oldest first, as {text, kind}, and `folded` (how many errors it
+ * stands for) on the one that folds the newest errors.
+ */
 const waitingToasts = [];
 
 /**
  * Shows a short status message as a toast: one line, with any hidden character in what it quotes
- * (a name, the server's message) as an escape. It is read out as it is added to one of the toasts'
- * live regions, which index.html holds from the start: an error (`kind` 'error') to the assertive
- * one, which interrupts what is being read as announce's errors do, the others to the polite one;
- * each toast is said by its region alone, once. Each toast stays for its time, stacked under the
- * ones before, so a later one never replaces an earlier one before it was read (or read out); past
+ * (a name, the server's message) as an escape. It is read out as it is shown, through announce: an
+ * error (`kind` 'error') urgently, which interrupts what is being read, the others politely; each
+ * toast once. The toasts' own stacks are no live regions: an error toast's assertive region and
+ * announce's, written at the same moment, interrupted each other (see announce), and inside a
+ * confirm dialog neither would be read out. Each toast stays for its time, stacked under the ones
+ * before, so a later one never replaces an earlier one before it was read (or read out); past
  * TOASTS_SHOWN, it waits for room. The same words again are not stacked: while shown, it goes and
  * is added anew as the newest, so it is read out again for the new event; while waiting, it is
  * said once, when shown.
@@ -216,9 +245,21 @@ export function toast(message, kind = 'info') {
   waitingToasts.push({ text, kind });
   if (waitingToasts.length > TOASTS_WAITING) {
     const informational = waitingToasts.findIndex((waiting) => waiting.kind !== 'error');
-    waitingToasts.splice(Math.max(informational, 0), 1);
+    if (informational >= 0) waitingToasts.splice(informational, 1);
+    else foldNewestErrors();
   }
   showWaitingToasts(stack);
+}
+
+/**
+ * Only errors wait, one more than may: the newest and the one before it (which may fold errors
+ * already) become one toast, which counts them and quotes the newest (see TOASTS_WAITING).
+ */
+function foldNewestErrors() {
+  const newest = waitingToasts.pop();
+  const before = waitingToasts.pop();
+  const folded = (before.folded || 1) + 1;
+  waitingToasts.push({ text: `And ${folded} more errors; the latest: ${newest.text}`, kind: 'error', folded });
 }
 
 /** Shows the toasts waiting, oldest first, as far as there is room. */
@@ -229,7 +270,7 @@ function showWaitingToasts(stack) {
   }
 }
 
-/** Adds a toast to its live region (which says it, as it is added) for TOAST_MS. */
+/** Adds a toast to its stack for TOAST_MS, and reads it out (see toast). */
 function showToast(stack, text, kind) {
   const region = stack.querySelector(kind === 'error' ? '#toast-alert' : '#toast-status');
   const item = h('p', { class: `toast-item toast-${kind}`, text });
@@ -238,6 +279,7 @@ function showToast(stack, text, kind) {
   item.style.order = String(++toastsGiven);
   region.append(item);
   keepToast(stack, item);
+  announce(text, { urgent: kind === 'error' });
 }
 
 /** Shows `item` for TOAST_MS from now, then makes room for the next toast waiting. */
@@ -256,9 +298,10 @@ let toastsGiven = 0;
 const toastTimers = new WeakMap();
 
 /**
- * Takes away the toasts shown and those waiting, leaving their live regions in place (index.html
- * holds them from the start, so what is added later is read out): they tell of a session that
- * ended (signOut), and one waiting would be shown, and read out, over the sign-in form.
+ * Takes away the toasts shown and those waiting, leaving their stacks in place: they tell of a
+ * session that ended (signOut), or of one the page is drawn anew after (another page of the tab
+ * signed in), and one waiting would be shown, and read out, over the sign-in form or the next
+ * session's page.
  */
 export function clearToasts() {
   waitingToasts.length = 0;
@@ -297,7 +340,13 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
       extra,
       h('div', { class: 'actions' }, cancel, ok),
     );
-    const open = { cancel: () => done(false) };
+    // the dialog's own live regions (see liveRegions), there before anything is written into them
+    const regions = {
+      status: h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-test': 'dialog-announce-status' }),
+      alert: h('div', { class: 'sr-only', 'aria-live': 'assertive', 'aria-atomic': 'true', 'data-test': 'dialog-announce-alert' }),
+    };
+    dialog.append(regions.status, regions.alert);
+    const open = { cancel: () => done(false), regions };
     const done = (answer) => {
       if (!openDialogs.delete(open)) return;
       dialog.close();

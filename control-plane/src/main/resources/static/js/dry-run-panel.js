@@ -3,7 +3,7 @@
 // rules, or under the editor's unsaved draft when it holds valid changes. Every result says which
 // of the two it was.
 
-import { ApiError, call, enc } from './api.js';
+import { ApiError, call, enc, saidElsewhere } from './api.js';
 import { fill, h, setText, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 
@@ -108,10 +108,7 @@ export class DryRunPanel {
         { body: draft ? withDocument(body, draft.text) : body, label: `Your dry run on the rules of ${this.page.service}` });
       this.show(body, r.body || {}, draft);
     } catch (e) {
-      // not sent (the tab's session changed meanwhile): said where the user is now; failed once
-      // its page was closed under the user (as a save, a deletion or a rollback then): the page
-      // drawn anew tells what it tells, not what became of a page that is gone
-      if (e.notSent || this.page.closed) return;
+      if (saidElsewhere(e, this.page)) return;
       if (draft && e instanceof ApiError && e.status === 400 && e.validationErrors().length) {
         // Found only by the control plane (duplicate names, say).
         const errors = e.validationErrors();

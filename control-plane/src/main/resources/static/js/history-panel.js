@@ -3,7 +3,7 @@
 // showHidden: comments are refused with hidden characters now, but older entries may hold them,
 // and anything that can write to etcd can write an entry.
 
-import { ApiError, call, commentHeaders, enc, listOf } from './api.js';
+import { ApiError, call, commentHeaders, enc, listOf, saidElsewhere } from './api.js';
 import { announceNotice, confirmDialog, fill, h, setText, showError, timeNode, toast } from './dom.js';
 import { diffLines } from './diff.js';
 import { pretty, showHidden } from './json-text.js';
@@ -81,9 +81,7 @@ export class HistoryPanel {
       this.more.hidden = this.next == null;
       this.render(this.entries);
     } catch (e) {
-      // not sent from a page closed under the user: no failure of theirs, the page drawn anew reads
-      // what it shows itself
-      if (e.notSent || this.page.closed) return;
+      if (saidElsewhere(e, this.page)) return;
       showError(this.error, `Could not load the history: ${e.message}`);
     }
   }
@@ -146,8 +144,7 @@ export class HistoryPanel {
       this.compare.querySelector('h2').focus({ preventScroll: true });
       this.compare.scrollIntoView({ block: 'nearest' });
     } catch (e) {
-      // not sent from a page closed under the user (see load)
-      if (e.notSent || this.page.closed) return;
+      if (saidElsewhere(e, this.page)) return;
       toast(`Could not load revision ${entry.revision}: ${e.message}`, 'error');
     }
   }
@@ -176,10 +173,7 @@ export class HistoryPanel {
       await this.page.refreshCurrent();
       await this.refresh();
     } catch (e) {
-      // not sent (the tab's session changed meanwhile): the page drawn anew, or the sign-in form,
-      // has said so; failed once its page was closed under the user (as a save or a deletion
-      // then): the page drawn anew tells what it tells, not what became of a page that is gone
-      if (e.notSent || this.page.closed) return;
+      if (saidElsewhere(e, this.page)) return;
       if (e instanceof ApiError && e.status === 412) {
         // someone saved, rolled back or deleted since: rolling back now would undo their change unseen
         await this.page.refreshCurrent();

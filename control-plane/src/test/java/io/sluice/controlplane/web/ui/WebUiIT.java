@@ -4669,10 +4669,11 @@ class WebUiIT {
   }
 
   /**
-   * Stacked toasts are read out one by one, each as it is added: the toast region, a status, was
+   * Stacked toasts are read out one by one, each as it is shown: the toast region, a status, was
    * atomic (a status is, unless it says otherwise), so a screen reader read the whole stack out at
-   * every toast added, the earlier toasts again and again. So is an alert: the errors' region says
-   * otherwise too. As Chromium's accessibility tree has it.
+   * every toast added, the earlier toasts again and again. The stacks are no live regions now, as
+   * Chromium's accessibility tree has it: each toast is read out through the page's notice regions
+   * (announce), which say a toast shown after an earlier one alone.
    */
   @Test
   @SuppressWarnings("unchecked")
@@ -4693,13 +4694,20 @@ class WebUiIT {
                       "Accessibility.getPartialAXTree",
                       Map.of("nodeId", region, "fetchRelatives", false))
                   .get("nodes");
-      Map<String, Object> atomic =
-          ((List<Map<String, Object>>) nodes.get(0).get("properties"))
-              .stream().filter(p -> "atomic".equals(p.get("name"))).findFirst().orElseThrow();
-      assertThat(((Map<String, Object>) atomic.get("value")).get("value"))
-          .as("the toast region %s read out whole at each toast", selector)
-          .isEqualTo(false);
+      List<Map<String, Object>> properties =
+          (List<Map<String, Object>>) nodes.get(0).getOrDefault("properties", List.of());
+      assertThat(properties)
+          .as("the toast stack %s read out whole at each toast", selector)
+          .noneMatch(p -> "live".equals(p.get("name")));
     }
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom =>"
+            + " dom.toast('The first toast of two.', 'ok'));");
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom =>"
+            + " dom.toast('The second toast of two.', 'ok'));");
+    assertThat(toastsShown()).contains("The first toast of two.", "The second toast of two.");
+    assertThat(announced("status")).isEqualTo("The second toast of two.");
   }
 
   /**
@@ -4754,6 +4762,200 @@ class WebUiIT {
   }
 
   /**
+   * A toast given while a confirm dialog is open (a load that failed, a save of another page of the
+   * tab that went through) is read out, as is a notice: a modal dialog makes the rest of the page
+   * inert, its live regions too, as Chromium's accessibility tree has it, so neither was read out
+   * until the dialog closed, nor then. They are read out through live regions inside the dialog.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aToastOrNoticeGivenWhileAConfirmDialogIsOpenIsReadOut() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " window.__answer = dom.confirmDialog({title: 'Leave?', message: 'Asked.',"
+            + " confirmLabel: 'Leave'}); });");
+    waitFor(By.cssSelector("dialog [data-test=confirm]"));
+    Map<String, Object> document = browser.executeCdpCommand("DOM.getDocument", Map.of("depth", 0));
+    Object root = ((Map<String, Object>) document.get("root")).get("nodeId");
+    Object pageRegion =
+        browser
+            .executeCdpCommand(
+                "DOM.querySelector", Map.of("nodeId", root, "selector", "#announce-alert"))
+            .get("nodeId");
+    List<Map<String, Object>> nodes =
+        (List<Map<String, Object>>)
+            browser
+                .executeCdpCommand(
+                    "Accessibility.getPartialAXTree",
+                    Map.of("nodeId", pageRegion, "fetchRelatives", false))
+                .get("nodes");
+    assertThat(nodes.get(0).get("ignored"))
+        .as("the page's own regions, outside the open dialog, are read out by no one")
+        .isEqualTo(true);
+    try {
+      js(
+          "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+              + " dom.toast('Could not load revision 7: given while the dialog asks.', 'error');"
+              + " dom.toast('Your save went through: given while the dialog asks.', 'ok'); });");
+      assertThat(liveRegionsReadingOut("Could not load revision 7: given while the dialog asks."))
+          .containsExactly("assertive");
+      assertThat(liveRegionsReadingOut("Your save went through: given while the dialog asks."))
+          .containsExactly("polite");
+      js(
+          "return import(new URL('js/dom.js', document.baseURI)).then(dom =>"
+              + " dom.announce('A notice given while the dialog asks.'));");
+      assertThat(liveRegionsReadingOut("A notice given while the dialog asks."))
+          .containsExactly("polite");
+    } finally {
+      click(By.cssSelector("dialog [data-test=cancel]"));
+    }
+    await("the dialog closes")
+        .atMost(BOUND)
+        .until(() -> browser.findElements(By.cssSelector("dialog")).isEmpty());
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom =>"
+            + " dom.announce('A notice given once the dialog closed.', {urgent: true}));");
+    assertThat(announced("alert")).isEqualTo("A notice given once the dialog closed.");
+  }
+
+  /**
+   * An urgent notice (a load that failed, said by its error line) and an error toast given at the
+   * same moment are both read out, together, by the page's one assertive region: each had an
+   * assertive region of its own, and the one written last interrupted the other.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void anUrgentNoticeAndAnErrorToastAtTheSameMomentAreBothReadOut() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    String notice = "Could not load the rules: an urgent notice.";
+    String error = "Rollback failed: an error toast at the same moment.";
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " dom.announce(arguments[0], {urgent: true}); dom.toast(arguments[1], 'error'); });",
+        notice,
+        error);
+    List<String> assertive =
+        (List<String>)
+            js(
+                "return [...document.querySelectorAll('[aria-live=assertive], [role=alert]')]"
+                    + " .filter(r => !r.closest('[hidden]') && r.textContent)"
+                    + " .map(r => r.textContent);");
+    assertThat(assertive).hasSize(1);
+    assertThat(assertive.get(0)).contains(notice).contains(error);
+    assertThat(toastsShown()).contains(error);
+  }
+
+  /**
+   * Only errors wait for room, more than may wait: none goes unsaid. The oldest are kept whole and
+   * the newest are folded into one toast that counts them and quotes the latest; the oldest error
+   * waiting used to go, never shown nor read out.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void errorsWaitingPastTheRoomAreFoldedNotDropped() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js(
+        "const added = window.__toastsAdded = [];"
+            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + "   added.push(n.textContent))))"
+            + " .observe(document.getElementById('toast-alert'), {childList: true});");
+    // each toast's six seconds made a tenth of a second, as in
+    // anErrorToastWaitingIsNotDroppedForLaterOutcomes
+    js(
+        "const real = window.__realSetTimeout = window.setTimeout;"
+            + " window.setTimeout = (f, ms, ...args) => real(f, ms === 6000 ? 100 : ms, ...args);");
+    String folded = "And 3 more errors; the latest: Error number 12.";
+    Supplier<List<String>> added = () -> (List<String>) js("return window.__toastsAdded;");
+    try {
+      // given in one task, where no toast can go: the room filled, twelve errors wait, two more
+      // than may
+      js(
+          "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+              + " for (let i = 1; i <= 3; i++) dom.toast(`Filler number ${i}.`);"
+              + " for (let i = 1; i <= 12; i++) dom.toast(`Error number ${i}.`, 'error'); });");
+      await("the last error waiting is shown, in its turn")
+          .atMost(BOUND)
+          .until(() -> added.get().contains(folded));
+    } finally {
+      js("window.setTimeout = window.__realSetTimeout;");
+    }
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= 9; i++) expected.add("Error number " + i + ".");
+    expected.add(folded);
+    assertThat(added.get()).containsExactlyElementsOf(expected);
+  }
+
+  /**
+   * Another page of the tab signs in as bob: the page drawn anew for him shows no toast of alice's
+   * session, neither one shown nor one waiting for room, as the sign-in form after a sign-out does.
+   * They stayed, and one waiting was shown, and read out, over bob's page.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aSignInInAnotherPageOfTheTabLeavesNoToastOfTheSessionBefore() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js(
+        "const added = window.__toastsAdded = [];"
+            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + "   added.push(n.textContent))))"
+            + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
+    // the room filled, an error of alice's page waits; then another page of the tab signs in as
+    // bob, and the page's next call finds it out
+    List<String> shown =
+        (List<String>)
+            js(
+                "return Promise.all([import(new URL('js/dom.js', document.baseURI)),"
+                    + " import(new URL('js/api.js', document.baseURI))]).then(([dom, api]) => {"
+                    + " for (let i = 1; i <= 3; i++) dom.toast(`Alice's toast number ${i}.`);"
+                    + " dom.toast(\"Rollback failed: an error of alice's page.\", 'error');"
+                    + " sessionStorage.setItem('sluice.token', arguments[0]);"
+                    + " return api.call('GET', 'api/v1/services').catch(() => null)"
+                    + "   .then(() => [...document.querySelectorAll('#toast .toast-item')]"
+                    + "   .map(t => t.textContent)); });",
+                OTHER_WRITER_TOKEN);
+    assertThat(shown).as("toasts shown as the page is drawn anew").isEmpty();
+    awaitText(By.cssSelector("#who .who-name"), "bob");
+    // a toast given now waits behind none of alice's, and is shown at once
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom =>"
+            + " dom.toast(\"A toast of bob's page.\"));");
+    assertThat(toastsShown()).containsExactly("A toast of bob's page.");
+    assertThat((List<String>) js("return window.__toastsAdded;"))
+        .noneMatch(t -> t.contains("alice's page"));
+  }
+
+  /**
+   * Whether a panel tells of a failed call is asked once, of the api layer, not by each panel: a
+   * call not sent (its handler has said so where the user is now) or one that failed once its page
+   * was closed is said elsewhere; any other failure is the panel's to tell.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aFailureNotSentOrOfAClosedPageIsSaidElsewhere() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    Map<String, Object> said =
+        (Map<String, Object>)
+            js(
+                "return import(new URL('js/api.js', document.baseURI)).then(api => {"
+                    + " const failed = new api.ApiError(503, null, new Headers());"
+                    + " return {"
+                    + "   notSent: api.saidElsewhere(Object.assign(new Error('x'), {notSent: true}),"
+                    + "     {closed: false}),"
+                    + "   closed: api.saidElsewhere(failed, {closed: true}),"
+                    + "   own: api.saidElsewhere(failed, {closed: false}) }; });");
+    assertThat(said)
+        .containsEntry("notSent", true)
+        .containsEntry("closed", true)
+        .containsEntry("own", false);
+  }
+
+  /**
    * How each of the page's live regions that are not hidden and hold {@code text} now reads it out
    * ({@code "polite"} or {@code "assertive"}), in the page's order.
    */
@@ -4764,6 +4966,8 @@ class WebUiIT {
             "return [...document.querySelectorAll('[aria-live]:not([aria-live=off]), [role=status],"
                 + " [role=alert], [role=log]')]"
                 + " .filter(r => !r.closest('[hidden]') && r.textContent.includes(arguments[0]))"
+                + " .filter(r => !document.querySelector('dialog:modal')"
+                + "   || document.querySelector('dialog:modal').contains(r))"
                 + " .map(r => r.getAttribute('aria-live')"
                 + "   || (r.getAttribute('role') === 'alert' ? 'assertive' : 'polite'));",
             text);
@@ -5537,6 +5741,8 @@ class WebUiIT {
             "return [...document.querySelectorAll('[aria-live]:not([aria-live=off]), [role=status],"
                 + " [role=alert], [role=log]')]"
                 + " .filter(r => !r.closest('[hidden]') && r.textContent.includes(arguments[0]))"
+                + " .filter(r => !document.querySelector('dialog:modal')"
+                + "   || document.querySelector('dialog:modal').contains(r))"
                 + " .length;",
             text);
   }
