@@ -349,8 +349,12 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
     const open = { cancel: () => done(false), regions };
     const done = (answer) => {
       if (!openDialogs.delete(open)) return;
+      const unsaid = unsaidIn(regions);
       dialog.close();
       dialog.remove();
+      // said in the dialog in this very task (an error toast as the page closes it): not read out
+      // yet, and gone with it; said again where the page reads it out now
+      for (const { text, urgent } of unsaid) announce(text, { urgent });
       resolve(answer);
     };
     openDialogs.add(open);
@@ -364,6 +368,16 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
     dialog.showModal();
     cancel.focus();
   });
+}
+
+/**
+ * What was said in a dialog's live `regions` in the running task, errors first: no screen reader
+ * has read it out yet (see announce), and the dialog closing takes it away.
+ */
+function unsaidIn(regions) {
+  return [regions.alert, regions.status]
+    .filter((region) => announcedNow.has(region))
+    .flatMap((region) => [...region.children].map((said) => ({ text: said.textContent, urgent: region === regions.alert })));
 }
 
 /**

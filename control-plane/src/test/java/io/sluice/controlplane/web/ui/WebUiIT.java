@@ -4821,6 +4821,35 @@ class WebUiIT {
   }
 
   /**
+   * What is said in an open confirm dialog's live regions in the task that closes it (a toast of
+   * edits that could not be kept, given as the page is drawn anew for a changed role, which closes
+   * the dialog) is read out by the page's regions: the dialog took it away, with its regions,
+   * before any screen reader read it out, so the toast was shown but never read out.
+   */
+  @Test
+  void whatIsSaidInAConfirmDialogAsItClosesIsReadOutByThePage() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " dom.clearToasts(); dom.confirmDialog({title: 'Leave?', message: 'Asked.',"
+            + " confirmLabel: 'Leave'}); });");
+    waitFor(By.cssSelector("dialog [data-test=confirm]"));
+    String error = "Your unsaved edits could not be kept: said as the dialog closes.";
+    String outcome = "An outcome said as the dialog closes.";
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " dom.toast(arguments[0], 'error'); dom.toast(arguments[1], 'ok');"
+            + " dom.closeDialogs(); });",
+        error,
+        outcome);
+    assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
+    assertThat(toastsShown()).contains(error, outcome);
+    assertThat(announced("alert")).isEqualTo(error);
+    assertThat(announced("status")).isEqualTo(outcome);
+  }
+
+  /**
    * An urgent notice (a load that failed, said by its error line) and an error toast given at the
    * same moment are both read out, together, by the page's one assertive region: each had an
    * assertive region of its own, and the one written last interrupted the other.
