@@ -238,11 +238,11 @@ export function toast(message, kind = 'info') {
     // newest, for its time from now
     clearTimeout(toastTimers.get(shown));
     shown.remove();
-    showToast(stack, text, kind);
+    givenNow(showToast(stack, text, kind));
     return;
   }
   if (waitingToasts.some((waiting) => waiting.text === text)) return;
-  waitingToasts.push({ text, kind });
+  waitingToasts.push(givenNow({ text, kind }));
   if (waitingToasts.length > TOASTS_WAITING) {
     const informational = waitingToasts.findIndex((waiting) => waiting.kind !== 'error');
     if (informational >= 0) waitingToasts.splice(informational, 1);
@@ -259,18 +259,20 @@ function foldNewestErrors() {
   const newest = waitingToasts.pop();
   const before = waitingToasts.pop();
   const folded = (before.folded || 1) + 1;
-  waitingToasts.push({ text: `And ${folded} more errors; the latest: ${newest.text}`, kind: 'error', folded });
+  const toast = { text: `And ${folded} more errors; the latest: ${newest.text}`, kind: 'error', folded };
+  waitingToasts.push(toastsGivenNow.has(newest) ? givenNow(toast) : toast);
 }
 
 /** Shows the toasts waiting, oldest first, as far as there is room. */
 function showWaitingToasts(stack) {
   while (waitingToasts.length && stack.querySelectorAll('.toast-item').length < TOASTS_SHOWN) {
-    const { text, kind } = waitingToasts.shift();
-    showToast(stack, text, kind);
+    const waiting = waitingToasts.shift();
+    const item = showToast(stack, waiting.text, waiting.kind);
+    if (toastsGivenNow.has(waiting)) givenNow(item);
   }
 }
 
-/** Adds a toast to its stack for TOAST_MS, and reads it out (see toast). */
+/** Adds a toast to its stack for TOAST_MS, and reads it out (see toast); returns its item. */
 function showToast(stack, text, kind) {
   const region = stack.querySelector(kind === 'error' ? '#toast-alert' : '#toast-status');
   const item = h('p', { class: `toast-item toast-${kind}`, text });
@@ -280,6 +282,7 @@ function showToast(stack, text, kind) {
   region.append(item);
   keepToast(stack, item);
   announce(text, { urgent: kind === 'error' });
+  return item;
 }
 
 /** Shows `item` for TOAST_MS from now, then makes room for the next toast waiting. */
@@ -298,17 +301,37 @@ let toastsGiven = 0;
 const toastTimers = new WeakMap();
 
 /**
+ * The toasts given in the running task: their items shown, and their entries waiting (see
+ * clearToasts).
+ */
+const toastsGivenNow = new Set();
+
+/** Notes `toast` (an item shown, or an entry waiting) as given in the running task; returns it. */
+function givenNow(toast) {
+  if (!toastsGivenNow.size) setTimeout(() => toastsGivenNow.clear());
+  toastsGivenNow.add(toast);
+  return toast;
+}
+
+/**
  * Takes away the toasts shown and those waiting, leaving their stacks in place: they tell of a
  * session that ended (signOut), or of one the page is drawn anew after (another page of the tab
  * signed in), and one waiting would be shown, and read out, over the sign-in form or the next
- * session's page.
+ * session's page. Not the toasts given in the running task, though: they tell what the user did
+ * last, which went through in the very task that found the session changed (a rollback's answer,
+ * whose page then re-reads the rules and finds the tab signed in elsewhere), and no later page
+ * tells it; taken away at once, such a toast was never seen.
  */
 export function clearToasts() {
-  waitingToasts.length = 0;
+  const kept = waitingToasts.filter((waiting) => toastsGivenNow.has(waiting));
+  waitingToasts.splice(0, waitingToasts.length, ...kept);
   for (const item of document.querySelectorAll('#toast .toast-item')) {
+    if (toastsGivenNow.has(item)) continue;
     clearTimeout(toastTimers.get(item));
     item.remove();
   }
+  const stack = document.getElementById('toast');
+  if (stack) showWaitingToasts(stack);
 }
 
 /** The confirm dialogs open now (see closeDialogs). */

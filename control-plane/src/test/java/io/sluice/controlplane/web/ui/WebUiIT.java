@@ -4933,15 +4933,19 @@ class WebUiIT {
             + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
             + "   added.push(n.textContent))))"
             + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
-    // the room filled, an error of alice's page waits; then another page of the tab signs in as
+    // the room filled, an error of alice's page waits; then, once a later task ran (what is
+    // toasted in the task that finds the sign-in out stays: see
+    // aRollbackThatWentThroughAsTheTabSignedInElsewhereIsTold), another page of the tab signs in as
     // bob, and the page's next call finds it out
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " for (let i = 1; i <= 3; i++) dom.toast(`Alice's toast number ${i}.`);"
+            + " dom.toast(\"Rollback failed: an error of alice's page.\", 'error'); });");
     List<String> shown =
         (List<String>)
             js(
-                "return Promise.all([import(new URL('js/dom.js', document.baseURI)),"
-                    + " import(new URL('js/api.js', document.baseURI))]).then(([dom, api]) => {"
-                    + " for (let i = 1; i <= 3; i++) dom.toast(`Alice's toast number ${i}.`);"
-                    + " dom.toast(\"Rollback failed: an error of alice's page.\", 'error');"
+                "return new Promise((later) => setTimeout(later, 10)).then(() =>"
+                    + " import(new URL('js/api.js', document.baseURI))).then((api) => {"
                     + " sessionStorage.setItem('sluice.token', arguments[0]);"
                     + " return api.call('GET', 'api/v1/services').catch(() => null)"
                     + "   .then(() => [...document.querySelectorAll('#toast .toast-item')]"
@@ -4956,6 +4960,59 @@ class WebUiIT {
     assertThat(toastsShown()).containsExactly("A toast of bob's page.");
     assertThat((List<String>) js("return window.__toastsAdded;"))
         .noneMatch(t -> t.contains("alice's page"));
+  }
+
+  /**
+   * A rollback goes through as another page of the tab signs in as bob: its page tells so in a
+   * toast, then re-reads the rules, a call not sent, and is drawn anew for bob. The toast stays for
+   * its time over bob's page; it was taken away in the very task it was given, with the toasts of
+   * alice's session, and no one saw or heard that the rollback went through.
+   */
+  @Test
+  void aRollbackThatWentThroughAsTheTabSignedInElsewhereIsTold() {
+    String service = "rollback-through-signed-in";
+    long first = storeOrdersDocumentAs(service);
+    long second = storeOrdersDocumentAs(service, 0.5);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
+    js(
+        "const added = window.__toastsAdded = [];"
+            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + "   added.push(n.textContent))))"
+            + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
+    // another page of the tab signs in as bob just as the rollback's answer arrives
+    js(
+        "const bob = arguments[0]; window.__unheld = window.fetch; window.fetch = (...a) =>"
+            + " /rules\\/rollback/.test(String(a[0]))"
+            + " ? window.__unheld(...a).then((r) => {"
+            + " sessionStorage.setItem('sluice.token', bob); return r; })"
+            + " : window.__unheld(...a);",
+        OTHER_WRITER_TOKEN);
+    // each toast's six seconds made long, so one shown is still there however slow bob's page is
+    js(
+        "const real = window.__realSetTimeout = window.setTimeout;"
+            + " window.setTimeout = (f, ms, ...args) => real(f, ms === 6000 ? 600000 : ms, ...args);");
+    try {
+      click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+      click(By.cssSelector("dialog [data-test=confirm]"));
+      awaitText(By.cssSelector("#who .who-name"), "bob");
+      await("the rollback's toast is given")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  ((List<?>) js("return window.__toastsAdded;"))
+                      .stream().anyMatch(t -> String.valueOf(t).startsWith("Rolled back")));
+      assertThat(toastsShown())
+          .as("toasts shown over bob's page")
+          .anyMatch(t -> t.startsWith("Rolled back to revision " + first));
+    } finally {
+      js("window.fetch = window.__unheld; window.setTimeout = window.__realSetTimeout;");
+    }
+    assertThat(
+            revisionOf(
+                api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())))
+        .isGreaterThan(second);
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
 
   /**
