@@ -2,7 +2,7 @@
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
 import { ApiError, EventStream, call, closeDrawn, drawFor, draftOwner, onClosedPageCall, onSessionChanged, onUnauthorized, session } from './api.js';
-import { announce, clearToasts, closeDialogs, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
+import { announce, clearAnnounced, clearToasts, closeDialogs, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
@@ -375,8 +375,10 @@ function followTheTabsSession(unsent = null) {
   closePage();
   // the closed session's toasts, shown or waiting, would stay over the page drawn for the next one
   // (those waiting shown, and read out, there), as over the sign-in form (signOut); what this page
-  // has to say of itself is told once the next one is drawn (tellFollowed)
+  // has to say of itself is told once the next one is drawn (tellFollowed); so would the words
+  // its notices left in the live regions, which the next page may never replace
   clearToasts();
+  clearAnnounced();
   // the closed page stays shown until whoami answers: its sign-out would sign out the tab's new
   // session, not the one it was drawn for, and drop the draft just kept for it (enterApp shows it)
   document.getElementById('sign-out').hidden = true;

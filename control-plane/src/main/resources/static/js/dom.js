@@ -147,6 +147,20 @@ export function announce(message, { urgent = false } = {}) {
 const announcedNow = new Set();
 
 /**
+ * Empties the page's live regions of what they said before the running task. Emptied, a region
+ * says nothing; kept, its words stay in the page, where a screen reader reading the page through
+ * finds them: about a session that is over (another page of the tab signed in, see
+ * followTheTabsSession), over the page drawn for the next one. What was said in the running task
+ * stays: it has not been read out yet.
+ */
+export function clearAnnounced() {
+  for (const id of ['announce-status', 'announce-alert']) {
+    const region = document.getElementById(id);
+    if (region && !announcedNow.has(region)) region.replaceChildren();
+  }
+}
+
+/**
  * The live regions announce writes into: the page's, or, while a confirm dialog is open, the ones
  * inside the newest dialog. A modal dialog makes everything outside it inert, and a screen reader
  * reads nothing out of an inert part of the page, its live regions included (Chromium leaves them

@@ -4963,6 +4963,35 @@ class WebUiIT {
   }
 
   /**
+   * Another page of the tab signs in as bob: the page's live regions keep nothing alice's session
+   * said (an error of hers, an outcome), which a screen reader reading bob's page through found
+   * there, as bob's page said nothing to replace it.
+   */
+  @Test
+  void aSignInInAnotherPageOfTheTabLeavesNothingSaidOfTheSessionBefore() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " dom.announce(\"Rollback failed: said on alice's page.\", {urgent: true});"
+            + " dom.announce(\"Rolled back: said on alice's page.\"); });");
+    assertThat(announced("alert")).contains("alice's page");
+    assertThat(announced("status")).contains("alice's page");
+    // once a later task ran, another page of the tab signs in as bob; the page's next call finds
+    // it out
+    js(
+        "return new Promise((later) => setTimeout(later, 10)).then(() =>"
+            + " import(new URL('js/api.js', document.baseURI))).then((api) => {"
+            + " sessionStorage.setItem('sluice.token', arguments[0]);"
+            + " return api.call('GET', 'api/v1/services').catch(() => null); });",
+        OTHER_WRITER_TOKEN);
+    awaitText(By.cssSelector("#who .who-name"), "bob");
+    waitFor(By.id("open-service"));
+    assertThat(announced("alert")).doesNotContain("alice's page");
+    assertThat(announced("status")).doesNotContain("alice's page");
+  }
+
+  /**
    * A rollback goes through as another page of the tab signs in as bob: its page tells so in a
    * toast, then re-reads the rules, a call not sent, and is drawn anew for bob. The toast stays for
    * its time over bob's page; it was taken away in the very task it was given, with the toasts of
