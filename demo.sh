@@ -12,14 +12,18 @@
 # its sources is run as it is, with a note saying so and how to rebuild it. Spans go to
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
-# or SIGTERM; logs stay in a temporary directory it prints (a later run deletes all but the
-# latest of them). The JVMs run copies of the jars, deleted on exit, so rebuilding the jars
-# (mvn package) while the demo runs leaves it running; the copies (~100 MB) are kept on disk in
-# ${XDG_CACHE_HOME:-~/.cache}/sluice-demo, not in $TMPDIR (often RAM), linked from <log dir>/jars.
+# or SIGTERM. Its logs (~85 MB of console spans per 30 minutes) stay in a directory it prints,
+# ${XDG_CACHE_HOME:-~/.cache}/sluice-demo/logs/sluice-demo.XXXXXX, on disk rather than in $TMPDIR
+# (often RAM); a later run deletes all but the latest finished one. The JVMs run copies of the
+# jars, deleted on exit, so rebuilding the jars (mvn package) while the demo runs leaves it
+# running; the copies (~100 MB) are in ${XDG_CACHE_HOME:-~/.cache}/sluice-demo too, linked from
+# <log dir>/jars. Without a cache directory it can create (no HOME, sudo), both go to $TMPDIR,
+# and it says so.
 #
 # Needs JDK 17+ (java, and jar or a java with the jdk.jartool module, as Debian's JRE), curl, cmp
 # and etcd (not with --no-agent) on PATH; Maven 3.8+ only to build jars. It checks each jar's
-# manifest before it starts anything, and stops if a build has not finished one.
+# manifest, and that the agent jar holds Sluice's extension, before it starts anything, and stops
+# if a build has not finished one.
 # Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
 # javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
 # long each process may take to become ready (slow or busy machines, tests).
@@ -167,20 +171,49 @@ if ((agent)); then
 fi
 
 # --- process bookkeeping ---------------------------------------------------------------------
-# run_is_live DIR: whether DIR's demo.pid or pids file names a live process
+# A pid alone does not name a process for long: once it ends, the system gives its pid to another
+# one (a shell job of the user's, as often as not the leader of a process group). The demo.pid and
+# pids files and the script's own bookkeeping name each process by its pid and its start time.
+# process_start PID: prints PID's start time (clock ticks since boot from /proc, else ps's
+# lstart without spaces); fails when PID is gone or its start cannot be read
+process_start() {
+  local stat fields
+  if [[ -d /proc/self ]]; then
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) } # after the command's name, which may hold spaces and parentheses
+    read -r -a fields <<<"$stat"
+    [[ ${fields[19]:-} =~ ^[0-9]+$ ]] || return 1
+    echo "${fields[19]}"
+  else
+    stat=$(ps -o lstart= -p "$1" 2>/dev/null | tr -d ' ') || return 1
+    [[ -n $stat ]] || return 1
+    echo "$stat"
+  fi
+}
+# same_process PID START: whether PID is alive and is the process that started at START; a START
+# of "" or "-" (a line of an older demo.sh, a start not read in time) checks only that PID is alive
+same_process() {
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  if [[ -z ${2:-} || $2 == - ]]; then
+    kill -0 "$1" 2>/dev/null
+  else
+    [[ $(process_start "$1" 2>/dev/null) == "$2" ]]
+  fi
+}
+# run_is_live DIR: whether DIR's demo.pid or pids file names a live process it started
 run_is_live() {
-  local pid name
-  while read -r pid name; do
-    if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then
-      return 0
-    fi
+  local pid name start
+  while read -r pid name start; do
+    same_process "$pid" "$start" && return 0
   done < <(cat "$1/demo.pid" "$1/pids" 2>/dev/null || true)
   return 1
 }
-# The copies of the jars live on disk, not in $TMPDIR, which is often tmpfs (RAM): each run's in a
-# directory of its own under COPIES_HOME (a file "run" in it names the run's log directory, then
-# its host), which <log dir>/jars links to. Without a home directory to put them in, they stay in
-# <log dir>/jars.
+# The logs and the copies of the jars live on disk, not in $TMPDIR, which is often tmpfs (RAM):
+# each run's logs in a directory of its own under LOGS_HOME, its copies in one under COPIES_HOME
+# (a file "run" in it names the run's log directory, then its host), which <log dir>/jars links
+# to. Without a cache directory it can create (no HOME, as under some sudo or service managers;
+# a cache on a file system root may not write, as sudo -E on a root-squashed NFS home), both go
+# to $TMPDIR, and the script says so once: the copies then stay in <log dir>/jars.
 # A relative XDG_CACHE_HOME is ignored, as its specification says: the link to it would lead
 # nowhere from the log directory.
 if [[ ${XDG_CACHE_HOME:-} == /* ]]; then
@@ -189,6 +222,21 @@ elif [[ ${HOME:-} == /* ]]; then
   COPIES_HOME=$HOME/.cache/sluice-demo
 else
   COPIES_HOME=""
+fi
+if [[ -z $COPIES_HOME ]]; then
+  no_cache="neither XDG_CACHE_HOME nor HOME is an absolute path"
+elif ! mkdir -p "$COPIES_HOME/logs" 2>/dev/null || [[ ! -w $COPIES_HOME/logs ]]; then
+  no_cache="$COPIES_HOME/logs cannot be created or written"
+else
+  no_cache=""
+fi
+if [[ -n $no_cache ]]; then
+  COPIES_HOME=""
+  LOGS_HOME=${TMPDIR:-/tmp}
+  echo "demo.sh: note: $no_cache, so the logs and the copies of the jars (~100 MB) go to" \
+    "$LOGS_HOME instead (often RAM); set XDG_CACHE_HOME to a directory you can write to keep them on disk"
+else
+  LOGS_HOME=$COPIES_HOME/logs
 fi
 # remove_copies DIR: deletes the copies of the jars of the run whose log directory is DIR
 remove_copies() {
@@ -204,11 +252,17 @@ remove_copies() {
 # latest finished one to look at, delete older finished ones. A directory whose pids file names a
 # live process belongs to a demo still running and is left alone, and so is one whose demo.pid
 # (the script's own) does; one with a dead demo.pid and no pids file is a run killed before it
-# started anything: nothing in it but the copies of the jars (~100 MB), deleted.
+# started anything: nothing in it but the copies of the jars (~100 MB), deleted. Only this host's,
+# as for the copies below (a file "host" names a run's host); and those an earlier demo.sh left
+# in $TMPDIR too.
 prune_earlier_logs() {
-  local dir host copies kept=0
+  local dir host copies kept=0 tmp=${TMPDIR:-/tmp}
+  [[ ${tmp%/} != "${LOGS_HOME%/}" ]] || tmp=""
   while IFS= read -r dir; do
     [[ -d $dir && (-f $dir/pids || -f $dir/demo.pid) ]] || continue
+    host=""
+    [[ ! -f $dir/host ]] || host=$(cat "$dir/host" 2>/dev/null || true)
+    [[ -z $host || $host == "$this_host" ]] || continue
     run_is_live "$dir" && continue
     if [[ ! -f $dir/pids ]]; then
       remove_copies "$dir" 2>/dev/null || true
@@ -224,7 +278,7 @@ prune_earlier_logs() {
     if rm -rf "$dir" 2>/dev/null; then
       echo "demo.sh: deleted the logs of an earlier run ($dir)"
     fi
-  done < <(ls -1dt "${TMPDIR:-/tmp}"/sluice-demo.* 2>/dev/null || true)
+  done < <(ls -1dt "$LOGS_HOME"/sluice-demo.* ${tmp:+"$tmp"/sluice-demo.*} 2>/dev/null || true)
   # copies whose run is over or whose log directory is gone (another TMPDIR, a reboot that emptied
   # a tmpfs, deleted by hand): the runs above have had theirs deleted already. Only this host's:
   # a home directory shared with other machines or containers (NFS, a bind mount) holds their
@@ -243,11 +297,13 @@ prune_earlier_logs() {
 }
 this_host=$(uname -n)
 prune_earlier_logs
-LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-demo.XXXXXX")
+LOG_DIR=$(mktemp -d "$LOGS_HOME/sluice-demo.XXXXXX") || die "could not create a log directory in $LOGS_HOME"
 # whose directory this is, for a later run's prune until the pids file names what it started
-echo "$$ demo.sh" >"$LOG_DIR/demo.pid"
+echo "$this_host" >"$LOG_DIR/host"
+echo "$$ demo.sh $(process_start $$ || echo -)" >"$LOG_DIR/demo.pid"
 names=()
 pids=()
+starts=() # each pid's start time (process_start), to tell it from a later process given its pid
 stopping=0
 
 # Each background process gets its own process group, so that stopping it stops all of it, and a
@@ -264,9 +320,24 @@ fi
 start() {
   local name=$1; shift
   "${own_group[@]}" "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
-  names+=("$name")
-  pids+=("$!")
-  echo "$! $name" >>"$LOG_DIR/pids"
+  started "$name" "$!"
+}
+# started NAME PID: notes PID, just started, as NAME's with its start time
+started() {
+  local start
+  start=$(process_start "$2") || start=-
+  names+=("$1")
+  pids+=("$2")
+  starts+=("$start")
+  echo "$2 $1 $start" >>"$LOG_DIR/pids"
+}
+# is_started PID: whether PID is still the process this script started with that pid
+is_started() {
+  local i
+  for ((i = 0; i < ${#pids[@]}; i++)); do
+    [[ ${pids[i]} == "$1" ]] && { same_process "$1" "${starts[i]}"; return; }
+  done
+  return 1
 }
 
 stop_all() {
@@ -281,6 +352,8 @@ stop_all() {
   # Most dependent first, one after the other: the services (the load generator has already
   # ended), then the control plane while etcd still answers, etcd last.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    # a process that ended by itself may have given its pid, and so its group's id, to another
+    same_process "${pids[i]}" "${starts[i]}" || continue
     kill -TERM -- "-${pids[i]}" 2>/dev/null || continue
     local deadline=$((SECONDS + 20))
     while kill -0 -- "-${pids[i]}" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
@@ -357,9 +430,32 @@ run_copy() {
   fi
   printf -v "$1" '%s' "$copy"
 }
+# jar_has_entry JAR ENTRY: whether JAR holds the file ENTRY
+jar_has_entry() {
+  local jar=$1 dir found=1
+  [[ $jar == /* ]] || jar=$PWD/$jar
+  dir=$(mktemp -d "$LOG_DIR/entry.XXXXXX")
+  (cd "$dir" && "${jar_tool[@]}" xf "$jar" "$2") >/dev/null 2>&1 && [[ -f $dir/$2 ]] && found=0
+  rm -rf "$dir"
+  return "$found"
+}
 run_copy DEMO_JAR Main-Class
 if ((agent)); then
+  agent_jar=$AGENT_JAR
   run_copy AGENT_JAR Premain-Class agent # its own directory: SLUICE_AGENT_JAR may have any name
+  # The build embeds Sluice's extension in the upstream agent (javaagent-extension/pom.xml, at
+  # extensions/sluice-extension.jar); without it the agent would trace but apply no rule, run no
+  # breaker and never report to the control plane, and --check would fail only 20 s later.
+  extension=extensions/sluice-extension.jar
+  if ! jar_has_entry "$AGENT_JAR" "$extension"; then
+    if [[ -n ${SLUICE_AGENT_JAR:-} ]]; then
+      die "SLUICE_AGENT_JAR '$agent_jar' has no $extension in it: it is not the Sluice agent." \
+        "Build that with mvn -B -q -DskipTests package -pl javaagent-extension -am" \
+        "(javaagent-extension/target/sluice-javaagent.jar), or unset SLUICE_AGENT_JAR"
+    fi
+    die "$agent_jar has no $extension in it: it is not the finished Sluice agent (a build" \
+      "stopped before embedding the extension?). Rebuild it: mvn -B -q -DskipTests package -pl javaagent-extension -am"
+  fi
   run_copy CONTROL_PLANE_JAR Start-Class # Spring Boot's; the thin jar has no Main-Class either
 fi
 
@@ -382,7 +478,7 @@ wait_until() {
   local what=$1 pid=$2 limit=$3; shift 3
   local deadline=$((SECONDS + limit))
   until "$@" >/dev/null 2>&1; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! is_started "$pid"; then
       echo "demo.sh: $what exited; the end of its log ($LOG_DIR/$what.log):" >&2
       tail -n 30 "$LOG_DIR/$what.log" >&2 || true
       exit 1
@@ -542,11 +638,9 @@ TRY
 # prints its final table) and everything else after it.
 "${own_group[@]}" java -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
   --rate "$rate" --duration "$duration" --timeout 15s </dev/null &
-names+=(loadgen)
-pids+=("$!")
-echo "$! loadgen" >>"$LOG_DIR/pids"
+started loadgen "$!"
 loadgen_status=0
-wait "$!" || loadgen_status=$?
+wait "$(last_pid)" || loadgen_status=$?
 
 if ((check)); then
   failures=()

@@ -103,6 +103,9 @@ class DemoScriptIT {
             "5");
     await().atMost(Duration.ofSeconds(180)).until(() -> !demo.loadLines().isEmpty());
     Path copies = demo.logDir().resolve("jars");
+    assertThat(demo.logDir())
+        .as("the logs (~85 MB of spans in 30 minutes) are on disk too, not in $TMPDIR")
+        .startsWithRaw(cache.resolve("sluice-demo/logs"));
 
     List<String> started = demo.startedProcesses();
     assertThat(started).hasSize(5);
@@ -127,9 +130,9 @@ class DemoScriptIT {
 
     assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends on Ctrl-C").isTrue();
     assertThat(copies).as("the copies are deleted on exit").doesNotExist();
-    assertThat(cache.resolve("sluice-demo"))
+    assertThat(copiesIn(cache.resolve("sluice-demo")))
         .as("the copies are deleted on exit")
-        .isEmptyDirectory();
+        .isEmpty();
     assertThat(demo.logDir().resolve("gateway.log")).as("the logs stay").isRegularFile();
   }
 
@@ -274,8 +277,9 @@ class DemoScriptIT {
   @Test
   void theNextRunDeletesTheCopiesOfARunKilledBeforeItStartedAnything() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
-    Path tmp = runsDirectory(root, "killed-");
-    Map<String, String> environment = withCp(tmp, "/bin/cp \"$@\" || exit 1\nkill -KILL $PPID\n");
+    Map<String, String> environment =
+        withCp(runsDirectory(root, "killed-"), "/bin/cp \"$@\" || exit 1\nkill -KILL $PPID\n");
+    Path tmp = logsHome(environment);
 
     RunningDemo killed = RunningDemo.start(root, environment, "--no-agent");
     assertThat(killed.awaitExit(Duration.ofSeconds(60))).as("killed after its copy").isTrue();
@@ -319,13 +323,13 @@ class DemoScriptIT {
         .contains(
             "demo.sh: demo-mesh/target/sluice-demo.jar changed while it was copied: is a build"
                 + " writing it? Run ./demo.sh again once the build is done");
-    assertThat(runDirectories(tmp)).hasSize(1);
-    Path run = runDirectories(tmp).get(0);
+    assertThat(runDirectories(Path.of(tmp + "-cache", "sluice-demo/logs"))).hasSize(1);
+    Path run = runDirectories(Path.of(tmp + "-cache", "sluice-demo/logs")).get(0);
     assertThat(run.resolve("pids")).as("nothing started").doesNotExist();
     assertThat(run.resolve("jars")).as("the copies are deleted on exit").doesNotExist();
-    assertThat(Path.of(tmp + "-cache", "sluice-demo"))
+    assertThat(copiesIn(Path.of(tmp + "-cache", "sluice-demo")))
         .as("the copies are deleted on exit")
-        .isEmptyDirectory();
+        .isEmpty();
   }
 
   /**
@@ -475,11 +479,129 @@ class DemoScriptIT {
     assertThat(gone).as("copies of a run whose directory is gone").doesNotExist();
     assertThat(overCopies).as("copies of a run that is over").doesNotExist();
     assertThat(liveCopies.resolve("sluice-demo.jar")).as("a running demo's copies").isRegularFile();
-    try (Stream<Path> left = Files.list(home)) {
-      assertThat(left.map(copies -> copies.getFileName().toString()))
-          .as("its own copies are deleted on exit")
-          .containsExactly("sluice-demo.live01");
+    assertThat(copiesIn(home))
+        .as("its own copies are deleted on exit")
+        .containsExactly(home.resolve("sluice-demo.live01"));
+  }
+
+  /**
+   * An earlier run's processes are named by pid and start time: once a process ends, its pid goes
+   * to another, and demo.sh took the run of a dead demo.sh whose pid now named some other process
+   * for a live one, and kept what it left (~100 MB of copies) for good. Here the run's demo.pid
+   * names this test's JVM with another start time; the next run deletes what it left.
+   */
+  @Test
+  void aRunWhosePidNowNamesAnotherProcessIsOver() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Map<String, String> environment =
+        withCp(runsDirectory(root, "reused-"), "/bin/cp \"$@\" && : >\"$2\"\n");
+    Path logs = Files.createDirectories(logsHome(environment));
+    Path reused = Files.createDirectories(logs.resolve("sluice-demo.reuse1"));
+    Files.writeString(reused.resolve("demo.pid"), ProcessHandle.current().pid() + " demo.sh 1\n");
+    Path copies = copies(logs.getParent(), "sluice-demo.reuse1", reused);
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText())
+        .contains("changed while it was copied")
+        .contains(
+            "demo.sh: deleted what an earlier run left before it started anything ("
+                + reused
+                + ")");
+    assertThat(reused).as("the run whose pid another process has").doesNotExist();
+    assertThat(copies).as("its copies").doesNotExist();
+  }
+
+  /**
+   * With no cache directory to put them in (no {@code HOME}, or one it cannot write to, as under
+   * {@code sudo -E} with a root-squashed home), the logs and copies went to {@code $TMPDIR}, often
+   * RAM, without a word. demo.sh now says so, once, and where they go. Here demo.sh ends at once
+   * after its copy ({@code cp} leaves a torn one).
+   */
+  @Test
+  void withoutACacheDirectoryItSaysOnceThatEverythingGoesToTmpdir() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "nocache-");
+    Map<String, String> environment = new HashMap<>(withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n"));
+    Path file =
+        Files.writeString(tmp.resolveSibling(tmp.getFileName() + "-file"), "not a directory");
+    Map<String, String> unset = Map.of("XDG_CACHE_HOME", "", "HOME", "");
+    Map<String, String> unwritable = Map.of("XDG_CACHE_HOME", file.toString(), "HOME", "");
+    Map<Map<String, String>, String> cases =
+        Map.of(
+            unset,
+            "neither XDG_CACHE_HOME nor HOME is an absolute path",
+            unwritable,
+            file + "/sluice-demo/logs cannot be created or written");
+    for (Map.Entry<Map<String, String>, String> each : cases.entrySet()) {
+      environment.putAll(each.getKey());
+      demo = RunningDemo.start(root, environment, "--no-agent");
+
+      assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+      assertThat(demo.outputText()).contains("changed while it was copied");
+      assertThat(demo.output())
+          .filteredOn(line -> line.startsWith("demo.sh: note:"))
+          .as(demo.outputText())
+          .containsExactly(
+              "demo.sh: note: "
+                  + each.getValue()
+                  + ", so the logs and the copies of the jars (~100 MB) go to "
+                  + tmp
+                  + " instead (often RAM); set XDG_CACHE_HOME to a directory you can write to keep"
+                  + " them on disk");
+      assertThat(runDirectories(tmp)).as("its log directory, in $TMPDIR").isNotEmpty();
     }
+  }
+
+  /**
+   * The agent jar the build leaves is the upstream OpenTelemetry agent with Sluice's extension
+   * embedded as {@code extensions/sluice-extension.jar}, the build's last step. One without it (the
+   * upstream agent, or a build stopped before that step) has a Premain-Class and runs, but the
+   * agents apply no rule and never report: {@code --check} failed 20 s later without saying why.
+   * demo.sh now says which jar and how to rebuild it before anything starts. Run from a copy of the
+   * checkout holding such an agent jar (and a PATH with an etcd that is never started).
+   */
+  @Test
+  void anAgentJarWithoutTheExtensionIsSaidSoBeforeAnythingStarts(@TempDir Path root)
+      throws Exception {
+    Path checkout = Path.of("").toAbsolutePath().getParent();
+    Files.copy(checkout.resolve("demo.sh"), root.resolve("demo.sh"), COPY_ATTRIBUTES);
+    Path jar = root.resolve("demo-mesh/target/sluice-demo.jar");
+    Files.createDirectories(jar.getParent());
+    Files.copy(checkout.resolve("demo-mesh/target/sluice-demo.jar"), jar);
+    Path agent = root.resolve("javaagent-extension/target/sluice-javaagent.jar");
+    Files.createDirectories(agent.getParent());
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest
+        .getMainAttributes()
+        .putValue("Premain-Class", "io.opentelemetry.javaagent.OpenTelemetryAgent");
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(agent), manifest)) {
+      out.putNextEntry(new JarEntry("extensions/"));
+      out.closeEntry();
+    }
+    Path controlPlane = root.resolve("control-plane/target/sluice-control-plane.jar");
+    Files.createDirectories(controlPlane.getParent());
+    Files.writeString(controlPlane, "not read");
+    Path bin = Files.createDirectories(root.resolve("bin"));
+    Path etcd = Files.writeString(bin.resolve("etcd"), "#!/bin/sh\nexit 1\n");
+    assertThat(etcd.toFile().setExecutable(true)).isTrue();
+
+    demo =
+        RunningDemo.start(
+            root, Map.of("PATH", bin + ":" + System.getenv("PATH")), "--check", "--duration", "2s");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    String all = demo.outputText();
+    assertThat(demo.exitValue()).as(all).isEqualTo(1);
+    assertThat(demo.output())
+        .as(all)
+        .contains(
+            "demo.sh: javaagent-extension/target/sluice-javaagent.jar has no"
+                + " extensions/sluice-extension.jar in it: it is not the finished Sluice agent (a"
+                + " build stopped before embedding the extension?). Rebuild it: mvn -B -q"
+                + " -DskipTests package -pl javaagent-extension -am");
   }
 
   /**
@@ -503,9 +625,12 @@ class DemoScriptIT {
 
     assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
     assertThat(demo.outputText()).contains("changed while it was copied");
-    assertThat(home.resolve(".cache/sluice-demo"))
+    assertThat(home.resolve(".cache/sluice-demo/logs"))
+        .as("the logs are in $HOME/.cache/sluice-demo/logs")
+        .isNotEmptyDirectory();
+    assertThat(copiesIn(home.resolve(".cache/sluice-demo")))
         .as("the copies were in $HOME/.cache/sluice-demo, deleted on exit")
-        .isEmptyDirectory();
+        .isEmpty();
   }
 
   /**
@@ -549,6 +674,10 @@ class DemoScriptIT {
     Path elsewhere = copies(home, "sluice-demo.other1", tmp.resolve("sluice-demo.other1"));
     Files.writeString(
         elsewhere.resolve("run"), tmp.resolve("sluice-demo.other1") + "\nanother-host\n");
+    // and its logs, beside this host's in the shared home, with a pid this host does not run
+    Path otherLogs = Files.createDirectories(home.resolve("logs/sluice-demo.other1"));
+    Files.writeString(otherLogs.resolve("host"), "another-host\n");
+    Files.writeString(otherLogs.resolve("demo.pid"), "999999999 demo.sh\n");
 
     demo = RunningDemo.start(root, environment, "--no-agent");
 
@@ -557,11 +686,20 @@ class DemoScriptIT {
     assertThat(elsewhere.resolve("sluice-demo.jar"))
         .as("the copies of a run on another host")
         .isRegularFile();
+    assertThat(otherLogs.resolve("demo.pid"))
+        .as("the logs of a run on another host")
+        .isRegularFile();
     Process uname = new ProcessBuilder("uname", "-n").start();
     String host = new String(uname.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(Files.readAllLines(runFile))
         .as("this run's run file: its log directory and its host")
-        .containsExactly(runDirectories(tmp).get(0).toString(), host);
+        .containsExactly(
+            runDirectories(home.resolve("logs")).stream()
+                .filter(run -> !run.equals(otherLogs))
+                .findFirst()
+                .orElseThrow()
+                .toString(),
+            host);
   }
 
   /**
@@ -599,6 +737,18 @@ class DemoScriptIT {
         Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-cache")).toString(),
         "PATH",
         bin + ":" + System.getenv("PATH"));
+  }
+
+  /** Where demo.sh puts its log directories when run with {@code environment}. */
+  private static Path logsHome(Map<String, String> environment) {
+    return Path.of(environment.get("XDG_CACHE_HOME"), "sluice-demo", "logs");
+  }
+
+  /** The runs' directories of copies in {@code home} ({@code sluice-demo.*}). */
+  private static List<Path> copiesIn(Path home) throws IOException {
+    try (Stream<Path> all = Files.list(home)) {
+      return all.filter(dir -> dir.getFileName().toString().startsWith("sluice-demo.")).toList();
+    }
   }
 
   private static List<Path> runDirectories(Path tmp) throws IOException {
