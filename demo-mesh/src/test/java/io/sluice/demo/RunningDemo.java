@@ -58,12 +58,12 @@ public final class RunningDemo {
     List<String> command = new ArrayList<>(List.of("setsid", invoked));
     command.addAll(List.of(options));
     ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
-    // demo.sh's log directory goes to the build's own directory, not /tmp, one directory per run
+    // demo.sh's log directory and copies of the jars go to the build's own directory, not the
+    // user's ~/.cache (or /tmp, where they go without a cache directory), one directory per run
     // (demo.sh prunes earlier runs in its own): they stay for a look after a failure, and
     // `mvn clean` removes them
     Path runs = Files.createDirectories(root.resolve("demo-mesh/target/demo-runs"));
     builder.environment().put("TMPDIR", Files.createTempDirectory(runs, "run-").toString());
-    // and its copies of the jars there too, not in the user's ~/.cache
     builder
         .environment()
         .put("XDG_CACHE_HOME", Files.createTempDirectory(runs, "cache-").toString());
