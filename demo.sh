@@ -200,12 +200,28 @@ same_process() {
     [[ $(process_start "$1" 2>/dev/null) == "$2" ]]
   fi
 }
-# run_is_live DIR: whether DIR's demo.pid or pids file names a live process it started
+# group_is_live PID START: whether the process PID that started at START, or what is left of its
+# process group once it ended, is alive. The system does not give PID to another process while a
+# group of that id lives on: a live group whose leader is gone is still that process's.
+group_is_live() {
+  local now
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  if now=$(process_start "$1" 2>/dev/null); then
+    [[ -z ${2:-} || $2 == - || $now == "$2" ]]
+  else
+    kill -0 -- "-$1" 2>/dev/null
+  fi
+}
+# run_is_live DIR: whether DIR's demo.pid names the live script, or its pids file a live process
+# it started or what is left of one's process group (not the script's: the terminal's job, as
+# `./demo.sh | tee`, or a command of its own still ending, with nothing of the demo's in it)
 run_is_live() {
-  local pid name start
+  local pid="" name start=""
+  read -r pid name start 2>/dev/null <"$1/demo.pid" || true
+  same_process "$pid" "$start" && return 0
   while read -r pid name start; do
-    same_process "$pid" "$start" && return 0
-  done < <(cat "$1/demo.pid" "$1/pids" 2>/dev/null || true)
+    group_is_live "$pid" "$start" && return 0
+  done < <(cat "$1/pids" 2>/dev/null || true)
   return 1
 }
 # The logs and the copies of the jars live on disk, not in $TMPDIR, which is often tmpfs (RAM):
@@ -353,7 +369,8 @@ stop_all() {
   # ended), then the control plane while etcd still answers, etcd last.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     # a process that ended by itself may have given its pid, and so its group's id, to another
-    same_process "${pids[i]}" "${starts[i]}" || continue
+    # (only once nothing is left of its group, whose rest is stopped too)
+    group_is_live "${pids[i]}" "${starts[i]}" || continue
     kill -TERM -- "-${pids[i]}" 2>/dev/null || continue
     local deadline=$((SECONDS + 20))
     while kill -0 -- "-${pids[i]}" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done

@@ -514,6 +514,53 @@ class DemoScriptIT {
   }
 
   /**
+   * demo.sh stops each process it started by its process group, so that all of it stops. Once it
+   * named processes by pid and start time, it signalled a group only while its leader was still
+   * alive: a leader that had ended left the rest of its group running after the demo, for good. A
+   * pid is not given to another process while a group of that id lives on, so what is left of the
+   * group is still the demo's. Here payments' {@code java} starts a child in its group and ends;
+   * demo.sh says payments exited and stops everything.
+   */
+  @Test
+  void whatIsLeftOfAGroupWhoseLeaderEndedIsStopped() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "orphan-");
+    Path bin = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-bin"));
+    Path child = tmp.resolveSibling(tmp.getFileName() + "-child");
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    Path fake =
+        Files.writeString(
+            bin.resolve("java"),
+            "#!/bin/sh\ncase \" $* \" in *\" payments \"*) sleep 600 & echo $! >'"
+                + child
+                + "'; exit 3 ;; esac\nexec '"
+                + java
+                + "' \"$@\"\n");
+    assertThat(fake.toFile().setExecutable(true)).isTrue();
+
+    demo =
+        RunningDemo.start(
+            root,
+            Map.of("TMPDIR", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH")),
+            "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(120))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText()).contains("demo.sh: payments exited");
+    long pid = Long.parseLong(Files.readString(child).trim());
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                      .as("the child payments left in its process group")
+                      .isFalse());
+    } finally {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /**
    * With no cache directory to put them in (no {@code HOME}, or one it cannot write to, as under
    * {@code sudo -E} with a root-squashed home), the logs and copies went to {@code $TMPDIR}, often
    * RAM, without a word. demo.sh now says so, once, and where they go. Here demo.sh ends at once
