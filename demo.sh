@@ -17,8 +17,8 @@
 # (often RAM); a later run deletes all but the latest finished one. The JVMs run copies of the
 # jars, deleted on exit, so rebuilding the jars (mvn package) while the demo runs leaves it
 # running; the copies (~100 MB) are in ${XDG_CACHE_HOME:-~/.cache}/sluice-demo too, linked from
-# <log dir>/jars. Without a cache directory it can create (no HOME, sudo), both go to $TMPDIR,
-# and it says so.
+# <log dir>/jars. Without a cache directory it can create (no HOME), or as root with another
+# user's HOME (sudo -E), both go to $TMPDIR, and it says so.
 #
 # Needs JDK 17+ (java, and jar or a java with the jdk.jartool module, as Debian's JRE), curl, cmp
 # and etcd (not with --no-agent) on PATH; Maven 3.8+ only to build jars. It checks each jar's
@@ -227,9 +227,10 @@ run_is_live() {
 # The logs and the copies of the jars live on disk, not in $TMPDIR, which is often tmpfs (RAM):
 # each run's logs in a directory of its own under LOGS_HOME, its copies in one under COPIES_HOME
 # (a file "run" in it names the run's log directory, then its host), which <log dir>/jars links
-# to. Without a cache directory it can create (no HOME, as under some sudo or service managers;
-# a cache on a file system root may not write, as sudo -E on a root-squashed NFS home), both go
-# to $TMPDIR, and the script says so once: the copies then stay in <log dir>/jars.
+# to. Without a cache directory it can create (no HOME, as under some service managers; a cache
+# on a file system root may not write, as sudo -E on a root-squashed NFS home) or one that is not
+# root's when it runs as root, both go to $TMPDIR, and the script says so once: the copies then
+# stay in <log dir>/jars.
 # A relative XDG_CACHE_HOME is ignored, as its specification says: the link to it would lead
 # nowhere from the log directory.
 if [[ ${XDG_CACHE_HOME:-} == /* ]]; then
@@ -239,8 +240,15 @@ elif [[ ${HOME:-} == /* ]]; then
 else
   COPIES_HOME=""
 fi
+# As root, a cache only where root owns the nearest directory on the way to it that exists: with
+# another user's HOME (sudo -E), a cache made there would be root's, and that user's later runs
+# could neither write to it nor delete it
+cache_base=$COPIES_HOME/logs
+while [[ -n $cache_base && ! -e $cache_base ]]; do cache_base=${cache_base%/*}; done
 if [[ -z $COPIES_HOME ]]; then
   no_cache="neither XDG_CACHE_HOME nor HOME is an absolute path"
+elif ((EUID == 0)) && [[ -n $cache_base && ! -O $cache_base ]]; then
+  no_cache="this runs as root, and $cache_base is another user's (sudo -E?)"
 elif ! mkdir -p "$COPIES_HOME/logs" 2>/dev/null || [[ ! -w $COPIES_HOME/logs ]]; then
   no_cache="$COPIES_HOME/logs cannot be created or written"
 else

@@ -3,6 +3,7 @@ package io.sluice.demo.launcher;
 import static java.nio.file.StandardCopyOption.COPY_ATTRIBUTES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sluice.demo.RunningDemo;
 import java.io.IOException;
@@ -599,6 +600,44 @@ class DemoScriptIT {
                   + " them on disk");
       assertThat(runDirectories(tmp)).as("its log directory, in $TMPDIR").isNotEmpty();
     }
+  }
+
+  /**
+   * Under {@code sudo -E} demo.sh runs as root with the user's {@code HOME}: it made {@code
+   * ~/.cache/sluice-demo} there as root's, which the user's own runs could then neither write to
+   * (their logs went to {@code $TMPDIR} for good) nor delete. As root, it now keeps out of a cache
+   * directory that is another user's, says so once, and uses {@code $TMPDIR}. Runs only as root.
+   */
+  @Test
+  void asRootItKeepsOutOfAnotherUsersHome() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "sudo-");
+    assumeTrue(
+        (Integer) Files.getAttribute(tmp, "unix:uid") == 0,
+        "only root can be given another's home");
+    Path home = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-home"));
+    Files.setAttribute(home, "unix:uid", 65534);
+    Map<String, String> environment = new HashMap<>(withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n"));
+    environment.put("XDG_CACHE_HOME", "");
+    environment.put("HOME", home.toString());
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText()).contains("changed while it was copied");
+    assertThat(demo.output())
+        .filteredOn(line -> line.startsWith("demo.sh: note:"))
+        .as(demo.outputText())
+        .containsExactly(
+            "demo.sh: note: this runs as root, and "
+                + home
+                + " is another user's (sudo -E?), so the logs and the copies of the jars (~100 MB)"
+                + " go to "
+                + tmp
+                + " instead (often RAM); set XDG_CACHE_HOME to a directory you can write to keep"
+                + " them on disk");
+    assertThat(home.resolve(".cache")).as("nothing of root's in the user's home").doesNotExist();
+    assertThat(runDirectories(tmp)).as("its log directory, in $TMPDIR").isNotEmpty();
   }
 
   /**
