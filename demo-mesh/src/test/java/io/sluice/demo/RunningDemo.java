@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -141,7 +142,9 @@ public final class RunningDemo {
     throw new IllegalStateException("demo.sh did not print " + what + ":\n" + outputText());
   }
 
-  /** The processes demo.sh started, as "pid name" lines of its pids file (empty if none yet). */
+  /**
+   * The processes demo.sh started, as "pid name start" lines of its pids file (empty if none yet).
+   */
   public List<String> startedProcesses() throws IOException {
     Matcher logDir = LOG_DIR.matcher(outputText());
     if (!logDir.find()) {
@@ -163,13 +166,60 @@ public final class RunningDemo {
       signalGroup("KILL", process.pid());
     }
     for (String line : startedProcesses()) {
-      long pid = Long.parseLong(line.split(" ")[0]);
-      if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-        signalGroup("KILL", pid);
+      // not a group whose leader's pid another process has by now (a pid is not given to another
+      // while a group of that id lives on: with its leader gone, what is left is the demo's)
+      if (!isAnotherProcess(line)) {
+        signalGroup("KILL", pid(line));
       }
     }
     process.waitFor(10, TimeUnit.SECONDS);
     return ended;
+  }
+
+  /**
+   * Whether the process of a {@code <log dir>/pids} line ({@code <pid> <name> <start>}) is still
+   * running: the process with that pid and that start time (clock ticks since boot, field 22 of
+   * {@code /proc/<pid>/stat}), not another one given its pid since it ended.
+   */
+  public static boolean isStillRunning(String pidsLine) {
+    long pid = pid(pidsLine);
+    Optional<String> now = startOf(pid);
+    String started = startIn(pidsLine);
+    if (now.isEmpty() || started.equals("-")) {
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+    return now.get().equals(started);
+  }
+
+  /** Whether the pid of a {@code pids} line names a process that started at another time. */
+  private static boolean isAnotherProcess(String pidsLine) {
+    String started = startIn(pidsLine);
+    return !started.equals("-")
+        && startOf(pid(pidsLine)).map(now -> !now.equals(started)).orElse(false);
+  }
+
+  private static long pid(String pidsLine) {
+    return Long.parseLong(pidsLine.split(" ")[0]);
+  }
+
+  private static String startIn(String pidsLine) {
+    String[] fields = pidsLine.split(" ");
+    return fields.length > 2 ? fields[2] : "-";
+  }
+
+  /**
+   * The start time of process {@code pid} as demo.sh records it: field 22 of {@code
+   * /proc/<pid>/stat}, counted after the command's name, which may hold spaces and parentheses.
+   */
+  private static Optional<String> startOf(long pid) {
+    String stat;
+    try {
+      stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.ISO_8859_1);
+    } catch (IOException gone) {
+      return Optional.empty();
+    }
+    String[] fields = stat.substring(stat.lastIndexOf(") ") + 2).trim().split(" ");
+    return fields.length > 19 ? Optional.of(fields[19]) : Optional.empty();
   }
 
   /** Ctrl-C: SIGINT to the script's process group, as a terminal sends it. */
@@ -201,7 +251,7 @@ public final class RunningDemo {
   private static void signalGroup(String signal, long pid)
       throws IOException, InterruptedException {
     // bash's own kill: /bin/kill comes from procps, which minimal Debian images leave out
-    new ProcessBuilder("bash", "-c", "kill -" + signal + " -- -" + pid)
+    new ProcessBuilder("bash", "-c", "kill -" + signal + " -- -" + pid + " 2>/dev/null")
         .inheritIO()
         .start()
         .waitFor();

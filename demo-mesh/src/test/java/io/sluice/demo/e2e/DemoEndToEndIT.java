@@ -134,10 +134,7 @@ class DemoEndToEndIT {
             .containsExactly(
                 "etcd", "control-plane", "payments", "inventory", "orders", "gateway", "loadgen");
         for (String line : started) {
-          long pid = Long.parseLong(line.split(" ")[0]);
-          assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-              .as(line + " is still running")
-              .isFalse();
+          assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
         }
       }
     } finally {

@@ -74,10 +74,7 @@ class DemoScriptIT {
         .extracting(line -> line.split(" ")[1])
         .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
     for (String line : started) {
-      long pid = Long.parseLong(line.split(" ")[0]);
-      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-          .as(line + " is still running")
-          .isFalse();
+      assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
     }
   }
 
@@ -111,6 +108,9 @@ class DemoScriptIT {
     List<String> started = demo.startedProcesses();
     assertThat(started).hasSize(5);
     for (String line : started) {
+      assertThat(RunningDemo.isStillRunning(line))
+          .as(line + " runs, started when demo.sh recorded")
+          .isTrue();
       long pid = Long.parseLong(line.split(" ")[0]);
       List<String> arguments =
           ProcessHandle.of(pid)
@@ -875,10 +875,7 @@ class DemoScriptIT {
         .contains("demo.sh: everything stopped");
     assertThat(confirmed(all)).as(all).isPositive();
     for (String line : demo.startedProcesses()) {
-      long pid = Long.parseLong(line.split(" ")[0]);
-      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-          .as(line + " is still running")
-          .isFalse();
+      assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
     }
   }
 
