@@ -277,13 +277,15 @@ remove_copies() {
 # live process belongs to a demo still running and is left alone, and so is one whose demo.pid
 # (the script's own) does; one with a dead demo.pid and no pids file is a run killed before it
 # started anything: nothing in it but the copies of the jars (~100 MB), deleted. Only this host's,
-# as for the copies below (a file "host" names a run's host); and those an earlier demo.sh left
-# in $TMPDIR too.
+# as for the copies below (a file "host" names a run's host), and this user's; and those an
+# earlier demo.sh left in $TMPDIR too.
 prune_earlier_logs() {
   local dir host copies kept=0 tmp=${TMPDIR:-/tmp}
   [[ ${tmp%/} != "${LOGS_HOME%/}" ]] || tmp=""
   while IFS= read -r dir; do
     [[ -d $dir && (-f $dir/pids || -f $dir/demo.pid) ]] || continue
+    # only this user's: $TMPDIR (/tmp) holds other users' runs too, which root could delete
+    [[ -O $dir ]] || continue
     host=""
     [[ ! -f $dir/host ]] || host=$(cat "$dir/host" 2>/dev/null || true)
     [[ -z $host || $host == "$this_host" ]] || continue

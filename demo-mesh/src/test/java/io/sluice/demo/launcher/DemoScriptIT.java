@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -638,6 +639,37 @@ class DemoScriptIT {
                 + " them on disk");
     assertThat(home.resolve(".cache")).as("nothing of root's in the user's home").doesNotExist();
     assertThat(runDirectories(tmp)).as("its log directory, in $TMPDIR").isNotEmpty();
+  }
+
+  /**
+   * A run also prunes what an older demo.sh left in {@code $TMPDIR}, often {@code /tmp}, shared by
+   * every user: as root (a CI job, {@code sudo}) it deleted other users' finished runs there, logs
+   * and, through their {@code jars} links, copies. It now prunes only its own user's runs. Runs
+   * only as root, the one user that can delete another's.
+   */
+  @Test
+  void itLeavesOtherUsersRunsInTmpdirAlone() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "users-");
+    assumeTrue(
+        (Integer) Files.getAttribute(tmp, "unix:uid") == 0, "only root can delete another's run");
+    Map<String, String> environment = withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n");
+    List<Path> others = new ArrayList<>();
+    for (String name : List.of("sluice-demo.user01", "sluice-demo.user02")) {
+      Path other = Files.createDirectories(tmp.resolve(name));
+      Files.writeString(other.resolve("demo.pid"), "999999999 demo.sh\n");
+      Files.writeString(other.resolve("pids"), "999999998 payments\n");
+      Files.setAttribute(other, "unix:uid", 65534);
+      others.add(other);
+    }
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText()).contains("changed while it was copied");
+    for (Path other : others) {
+      assertThat(other.resolve("pids")).as("another user's finished run").isRegularFile();
+    }
   }
 
   /**
