@@ -185,7 +185,9 @@ process_start() {
     [[ ${fields[19]:-} =~ ^[0-9]+$ ]] || return 1
     echo "${fields[19]}"
   else
-    stat=$(ps -o lstart= -p "$1" 2>/dev/null | tr -d ' ') || return 1
+    # in UTC and C's words: in local time, the same process's start reads otherwise in another
+    # TZ or language, or after a change to or from summer time
+    stat=$(TZ=UTC0 LC_ALL=C ps -o lstart= -p "$1" 2>/dev/null | tr -d ' ') || return 1
     [[ -n $stat ]] || return 1
     echo "$stat"
   fi
