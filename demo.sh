@@ -328,7 +328,10 @@ prune_earlier_logs
 LOG_DIR=$(mktemp -d "$LOGS_HOME/sluice-demo.XXXXXX") || die "could not create a log directory in $LOGS_HOME"
 # whose directory this is, for a later run's prune until the pids file names what it started
 echo "$this_host" >"$LOG_DIR/host"
-echo "$$ demo.sh $(process_start $$ || echo -)" >"$LOG_DIR/demo.pid"
+# (whole when it appears: a prune that read it still empty would take the run for one killed
+# before it started anything, and delete its directory)
+echo "$$ demo.sh $(process_start $$ || echo -)" >"$LOG_DIR/demo.pid.new"
+mv "$LOG_DIR/demo.pid.new" "$LOG_DIR/demo.pid"
 names=()
 pids=()
 starts=() # each pid's start time (process_start), to tell it from a later process given its pid
