@@ -419,7 +419,7 @@ mkdir -p "$LOG_DIR/jars/agent"
 manifest_attribute() {
   local jar=$1 dir
   [[ $jar == /* ]] || jar=$PWD/$jar
-  dir=$(mktemp -d "$LOG_DIR/manifest.XXXXXX")
+  dir=$(mktemp -d "$LOG_DIR/manifest.XXXXXX") || die "could not create a temporary directory in $LOG_DIR (disk full?)"
   if ! (cd "$dir" && "${jar_tool[@]}" xf "$jar" META-INF/MANIFEST.MF) >/dev/null 2>&1; then
     rm -rf "$dir"
     return 2
@@ -466,7 +466,7 @@ run_copy() {
 jar_has_entry() {
   local jar=$1 dir found=1
   [[ $jar == /* ]] || jar=$PWD/$jar
-  dir=$(mktemp -d "$LOG_DIR/entry.XXXXXX")
+  dir=$(mktemp -d "$LOG_DIR/entry.XXXXXX") || die "could not create a temporary directory in $LOG_DIR (disk full?)"
   (cd "$dir" && "${jar_tool[@]}" xf "$jar" "$2") >/dev/null 2>&1 && [[ -f $dir/$2 ]] && found=0
   rm -rf "$dir"
   return "$found"
