@@ -75,12 +75,17 @@ public final class EtcdRefusal {
    * such as {@code etcd at http://etcd-1:2379 answered with HTTP 403 from something that is not
    * etcd (a proxy?)}, or with an RBAC denial ({@code etcd at http://etcd-1:2379 answered with an
    * RBAC denial from something that is not etcd (an Envoy?)}); {@code null} when {@code error} is
-   * no such answer. Never throws.
+   * no such answer. A reverse proxy's 502, 503 or 504 is no such answer either, but etcd out of the
+   * proxy's reach, an outage ({@link #unreachableBehindProxy}): it was worded as "not etcd", right
+   * only for callers that asked {@link #unreachableBehindProxy} first. Never throws.
    *
    * @param endpoints the endpoints the client dials, to name them; may be empty
    */
   public static String notEtcd(Throwable error, Collection<URI> endpoints) {
     int status = notEtcdHttpStatus(error);
+    if (gatewayError(status)) {
+      return null; // the proxy could not reach etcd: an outage, not something to fix in front
+    }
     int connect = status == 0 ? connectStatus(error) : 0;
     boolean rbac = status == 0 && connect == 0 && deniedByRbac(error);
     if (status == 0 && connect == 0 && !rbac) {
@@ -106,15 +111,14 @@ public final class EtcdRefusal {
    * which could not reach etcd (etcd down or cut off behind the proxy: an outage)}; {@code null}
    * when {@code error} is no such answer. A proxy's 502/503/504 says it could not pass the call on:
    * etcd is down or cut off behind it, an outage to wait out as a CONNECT proxy's 5xx is ({@link
-   * #connectStatus}), not something that is not etcd to fix. {@link #notEtcd} still tells it as an
-   * answer from something that is not etcd; callers that tell outages apart ask this first. Never
-   * throws.
+   * #connectStatus}), not something that is not etcd to fix ({@link #notEtcd} says nothing of it).
+   * Never throws.
    *
    * @param endpoints the endpoints the client dials, to name them; may be empty
    */
   public static String unreachableBehindProxy(Throwable error, Collection<URI> endpoints) {
     int status = notEtcdHttpStatus(error);
-    if (status != 502 && status != 503 && status != 504) {
+    if (!gatewayError(status)) {
       return null;
     }
     return named(endpoints)
@@ -122,6 +126,11 @@ public final class EtcdRefusal {
         + status
         + " from a proxy in front of it, which could not reach etcd (etcd down or cut off behind"
         + " the proxy: an outage)";
+  }
+
+  /** Whether an HTTP status is a proxy's gateway error: it could not pass the call on to etcd. */
+  private static boolean gatewayError(int status) {
+    return status == 502 || status == 503 || status == 504;
   }
 
   /** {@code etcd}, or {@code etcd at} the endpoints. */

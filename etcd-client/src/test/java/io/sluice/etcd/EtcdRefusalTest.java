@@ -68,6 +68,8 @@ class EtcdRefusalTest {
                   + status
                   + " from a proxy in front of it, which could not reach etcd (etcd down or cut"
                   + " off behind the proxy: an outage)");
+      // not "from something that is not etcd", whichever of the two a caller asks first
+      assertThat(EtcdRefusal.notEtcd(proxy, ENDPOINTS)).as("HTTP %s", status).isNull();
     }
     Exception forbidden =
         new RuntimeException(
