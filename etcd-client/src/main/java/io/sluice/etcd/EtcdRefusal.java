@@ -133,6 +133,25 @@ public final class EtcdRefusal {
     return status == 502 || status == 503 || status == 504;
   }
 
+  /**
+   * Whether a proxy between the caller and etcd answered that it could not reach etcd: a reverse
+   * proxy's 502, 503 or 504 ({@link #unreachableBehindProxy}), or a CONNECT proxy's 5xx for the
+   * tunnel (Squid's 503 for a refused connection, 502, 504). Either is etcd down or cut off behind
+   * the proxy, an outage like an etcd that does not answer, though the proxy answers at once.
+   */
+  public static boolean proxyCouldNotReachEtcd(Throwable error) {
+    if (gatewayError(notEtcdHttpStatus(error))) {
+      return true;
+    }
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      Matcher status = CONNECT_STATUS.matcher(String.valueOf(t.getMessage()));
+      if (status.find()) {
+        return status.group(1).startsWith("5");
+      }
+    }
+    return false;
+  }
+
   /** {@code etcd}, or {@code etcd at} the endpoints. */
   private static String named(Collection<URI> endpoints) {
     return endpoints.isEmpty()

@@ -51,6 +51,7 @@ class EtcdRefusalConnectProxyTest {
 
     assertThat(failed.getStatus().getCode().name()).isEqualTo("UNAVAILABLE");
     assertThat(EtcdRefusal.refusedAccess(failed)).isFalse();
+    assertThat(EtcdRefusal.proxyCouldNotReachEtcd(failed)).isFalse();
     assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT)))
         .isEqualTo(
             "etcd at http://127.0.0.1:2379 answered with HTTP 407 from something that is not"
@@ -72,6 +73,7 @@ class EtcdRefusalConnectProxyTest {
       assertThat(failed.getStatus().getCode().name()).as(status).isEqualTo("UNAVAILABLE");
       assertThat(EtcdRefusal.refusedAccess(failed)).as(status).isFalse();
       assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT))).as(status).isNull();
+      assertThat(EtcdRefusal.proxyCouldNotReachEtcd(failed)).as(status).isTrue();
     }
   }
 

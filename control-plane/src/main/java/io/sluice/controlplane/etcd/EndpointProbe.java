@@ -74,7 +74,17 @@ final class EndpointProbe {
      * proof that it does not resolve. Its {@link Finding#detail} is how long it had.
      */
     RESOLVING("did not resolve within"),
-    UNREACHABLE("could not connect");
+    UNREACHABLE("could not connect"),
+    /**
+     * Not probed: the client dials it through the HTTP proxy its {@link Finding#detail} names, and
+     * a direct connect says nothing of that way. Never in a {@link Probed}.
+     */
+    THROUGH_PROXY("not probed: dialled through the HTTP proxy"),
+    /**
+     * Not probed: the client leaves it out, for its {@link Finding#detail} (the JVM's proxy
+     * selector gave no usable answer for it). Never in a {@link Probed}.
+     */
+    LEFT_OUT("not probed: the client leaves it out");
 
     private final String text;
 
@@ -97,7 +107,7 @@ final class EndpointProbe {
 
     /** What the address showed, with the detail if any. */
     String shown() {
-      if (seen == Seen.RESOLVING) {
+      if (seen == Seen.RESOLVING || seen == Seen.THROUGH_PROXY) {
         return seen.text + " " + detail;
       }
       return seen.text + (detail == null ? "" : " (" + detail + ")");
@@ -176,8 +186,9 @@ final class EndpointProbe {
 
   /**
    * {@code host:port} of the HTTP proxy the JVM names for one of the endpoints ({@link JvmProxy}),
-   * or {@code null}. With one, nothing is probed: the client dials etcd through the proxy, and what
-   * a direct connect shows (refused, or answered while the proxy refuses the tunnel) would mislead.
+   * or {@code null}. Such endpoints are not probed: the client dials etcd through the proxy, and
+   * what a direct connect shows (refused, or answered while the proxy refuses the tunnel) would
+   * mislead.
    */
   String proxy() {
     for (EtcdAddress address : addresses) {
@@ -187,6 +198,34 @@ final class EndpointProbe {
       }
     }
     return null;
+  }
+
+  /**
+   * The endpoints the client does not dial directly, which are not probed: each through the HTTP
+   * proxy the JVM names for it ({@link Seen#THROUGH_PROXY}), or left out by the client ({@link
+   * Seen#LEFT_OUT}), in the order of the endpoints.
+   */
+  List<Finding> notProbed() {
+    List<Finding> notProbed = new ArrayList<>();
+    for (EtcdAddress address : addresses) {
+      JvmProxy.Route route = JvmProxy.route(address);
+      if (route.proxy() != null) {
+        notProbed.add(new Finding(address.target(), Seen.THROUGH_PROXY, route.proxy()));
+      } else if (route.leftOut() != null) {
+        notProbed.add(new Finding(address.target(), Seen.LEFT_OUT, route.leftOut()));
+      }
+    }
+    return List.copyOf(notProbed);
+  }
+
+  /** The endpoints the client dials directly, {@code host:port}, for a log line. */
+  String directTargets() {
+    return String.join(", ", direct().stream().map(EtcdAddress::target).distinct().toList());
+  }
+
+  /** The endpoints the client dials directly: the only ones a direct connect tells of. */
+  private List<EtcdAddress> direct() {
+    return addresses.stream().filter(a -> JvmProxy.route(a).direct()).toList();
   }
 
   /** Probes every address at once, for up to the timeout given to the constructor. */
@@ -208,8 +247,10 @@ final class EndpointProbe {
    *     connecting, or still waiting for an answer, when the time was up, as having timed out
    */
   Probed probe(Duration within, CompletableFuture<?> enough) {
-    if (proxy() != null) {
-      // the client goes through the proxy: a direct connect shows nothing of that way
+    // endpoints the client dials through a proxy, or leaves out, are not probed: a direct
+    // connect shows nothing of the way it goes (they all were skipped when one went through one)
+    List<EtcdAddress> dialled = direct();
+    if (dialled.isEmpty()) {
       return new Probed(List.of());
     }
     long budget = Math.max(0, Math.min(within.toNanos(), timeoutMs * 1_000_000L));
@@ -226,14 +267,14 @@ final class EndpointProbe {
             });
     try {
       List<CompletableFuture<InetAddress[]>> names = new ArrayList<>();
-      for (EtcdAddress address : addresses) {
+      for (EtcdAddress address : dialled) {
         names.add(CompletableFuture.supplyAsync(() -> resolve(address.host()), threads));
       }
       awaitAll(names, enough, deadline);
       List<Attempt> attempts = new ArrayList<>();
       List<Finding> unresolved = new ArrayList<>();
-      for (int i = 0; i < addresses.size(); i++) {
-        EtcdAddress address = addresses.get(i);
+      for (int i = 0; i < dialled.size(); i++) {
+        EtcdAddress address = dialled.get(i);
         CompletableFuture<InetAddress[]> name = names.get(i);
         InetAddress[] all = name.getNow(null);
         if (all == null) {

@@ -276,6 +276,15 @@ public final class EtcdGateway {
   }
 
   /**
+   * What to fix in the way through the HTTP proxy the JVM names for some of etcd's endpoints, while
+   * etcd has never answered; {@code null} when the connection's failure is no proxy's ({@link
+   * FirstContact#proxyHint()}).
+   */
+  String neverAnsweredProxyHint() {
+    return firstContact.proxyHint();
+  }
+
+  /**
    * The failure to throw: with what to fix when etcd never answered and the endpoints' scheme is
    * wrong or nothing listens there.
    */

@@ -4,6 +4,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -32,9 +33,12 @@ import org.springframework.context.SmartLifecycle;
  * which tells a slow etcd (or a slow first call) from one that serves no reads; a read not answered
  * by then ends at that deadline, and nothing more is logged of it.
  *
- * <p>Behind the HTTP proxy the JVM names for etcd, nothing is probed (the client does not connect
- * directly): it says that etcd did not answer through the proxy, and why when the proxy told it (a
- * 407 for credentials), as the 503s do ({@link FirstContact}).
+ * <p>Endpoints the client dials through the HTTP proxy the JVM names for them are not probed (the
+ * client does not connect to them directly): it says that etcd did not answer through the proxy,
+ * and why when the proxy told it (a 407 for credentials), as the 503s do ({@link FirstContact}).
+ * The endpoints dialled directly beside them are probed, and the verdict on them names them as the
+ * direct ones (none was probed as soon as one endpoint went through a proxy). Endpoints the client
+ * leaves out (the JVM's proxy selector gave no answer for them) are named as such.
  *
  * <p>Whenever it starts without etcd, it also leaves why in {@link StartFindings}, which {@code
  * /actuator/health} shows until etcd is first read.
@@ -135,31 +139,60 @@ final class EtcdWarmUp implements SmartLifecycle {
       probed = null; // nothing to probe: no proof either way
     }
     long timeoutMs = etcd.timeout().toMillis();
-    List<EndpointProbe.Finding> seen = probed == null ? List.of() : probed.findings();
+    List<EndpointProbe.Finding> notProbed = probe.notProbed();
+    List<EndpointProbe.Finding> seen = new ArrayList<>();
+    if (probed != null) {
+      seen.addAll(probed.findings());
+    }
+    seen.addAll(notProbed);
+    // with endpoints not dialled directly, what the probe shows is of the direct ones only
+    String endpoints = notProbed.isEmpty() ? "etcd's endpoints" : "etcd's direct endpoints";
+    // the verdicts on the probe are of the direct endpoints: what they cannot tell of the others
+    String others = probed == null ? "" : notProbedVerdict(notProbed);
     String verdict;
     if (probed != null && probed.refusedEverywhere()) {
       verdict =
-          "nothing listens at etcd's endpoints: every connection refused for " + timeoutMs + " ms";
-      LOG.warning(
-          "nothing listens at etcd's endpoints ("
-              + probe.targets()
+          "nothing listens at "
+              + endpoints
               + ": every connection refused for "
               + timeoutMs
-              + " ms); starting anyway, health is DOWN until etcd runs there, and the control"
+              + " ms"
+              + others;
+      LOG.warning(
+          "nothing listens at "
+              + endpoints
+              + " ("
+              + probe.directTargets()
+              + ": every connection refused for "
+              + timeoutMs
+              + " ms)"
+              + others
+              + "; starting anyway, health is DOWN until etcd runs there, and the control"
               + " plane connects when it does");
     } else if (probed != null && probed.nothingAnswered()) {
-      verdict = "etcd did not answer at its endpoints for " + timeoutMs + " ms";
+      verdict =
+          "etcd did not answer at its "
+              + (notProbed.isEmpty() ? "" : "direct ")
+              + "endpoints for "
+              + timeoutMs
+              + " ms"
+              + others;
       LOG.warning(verdict + " (" + probed + "); " + startingAnyway("answers there"));
     } else if (probed != null && probed.answeredOnlyOverTls()) {
       verdict =
-          "etcd's endpoints answered plain text as an etcd serving only TLS does: use https:// in"
-              + " sluice.etcd.endpoints, with the sluice.etcd.tls.* settings it needs";
+          endpoints
+              + " answered plain text as an etcd serving only TLS does: use https:// in"
+              + " sluice.etcd.endpoints, with the sluice.etcd.tls.* settings it needs"
+              + others;
       LOG.warning(verdict + " (" + probed + "); " + startingAnyway("answers there"));
     } else if (probed != null) {
       verdict =
-          "etcd answered at its endpoints but did not serve a read within "
+          "etcd answered at its "
+              + (notProbed.isEmpty() ? "" : "direct ")
+              + "endpoints but did not serve a read within "
               + timeoutMs
-              + " ms: no quorum?";
+              + " ms: no quorum?"
+              + others;
       LOG.warning(
           verdict
               + " ("
@@ -168,7 +201,8 @@ final class EtcdWarmUp implements SmartLifecycle {
               + " reads); "
               + startingAnyway("serves reads"));
     } else if (probe.proxy() != null) {
-      // not probed: the hint (a 407, say) comes from the client's own way, through the proxy
+      // nothing dialled directly was probed: every endpoint goes through the proxy (or is left
+      // out), and the hint (a 407, say) comes from the client's own way, through the proxy
       String hint = etcd.neverAnsweredHint();
       verdict =
           "etcd did not answer through the HTTP proxy "
@@ -176,10 +210,11 @@ final class EtcdWarmUp implements SmartLifecycle {
               + " within "
               + timeoutMs
               + " ms"
-              + (hint == null ? "" : ": " + hint);
+              + (hint == null ? "" : ": " + hint)
+              + leftOut(notProbed);
       LOG.warning(verdict + "; " + startingAnyway("answers"));
     } else {
-      verdict = "etcd did not answer within " + timeoutMs + " ms";
+      verdict = "etcd did not answer within " + timeoutMs + " ms" + leftOut(notProbed);
       LOG.warning(verdict + "; " + startingAnyway("answers"));
     }
     findings.record(new StartFindings.Found(verdict, seen));
@@ -195,6 +230,43 @@ final class EtcdWarmUp implements SmartLifecycle {
                     + " ms after it was sent (store revision "
                     + answer.getHeader().getRevision()
                     + "): slow, not without a quorum"));
+  }
+
+  /**
+   * What the verdict on the direct endpoints cannot tell of the others: that etcd did not answer
+   * through the HTTP proxy (with the proxy's refusal when it gave one), and the endpoints the
+   * client leaves out. Empty when every endpoint is dialled directly.
+   */
+  private String notProbedVerdict(List<EndpointProbe.Finding> notProbed) {
+    List<String> proxied =
+        notProbed.stream()
+            .filter(f -> f.seen() == EndpointProbe.Seen.THROUGH_PROXY)
+            .map(EndpointProbe.Finding::address)
+            .toList();
+    String said = "";
+    if (!proxied.isEmpty()) {
+      String hint = etcd.neverAnsweredProxyHint(); // the direct ones' is the probe's
+      said =
+          "; "
+              + String.join(", ", proxied)
+              + " (not probed) did not answer through the HTTP proxy "
+              + probe.proxy()
+              + " either"
+              + (hint == null ? "" : ": " + hint);
+    }
+    return said + leftOut(notProbed);
+  }
+
+  /** The endpoints the client leaves out (the JVM's proxy selector gave no answer), or empty. */
+  private static String leftOut(List<EndpointProbe.Finding> notProbed) {
+    List<String> leftOut =
+        notProbed.stream()
+            .filter(f -> f.seen() == EndpointProbe.Seen.LEFT_OUT)
+            .map(f -> f.address() + " (" + f.detail() + ")")
+            .toList();
+    return leftOut.isEmpty()
+        ? ""
+        : "; the client leaves out " + String.join(", ", leftOut) + ", not dialled at all";
   }
 
   private static String startingAnyway(String until) {

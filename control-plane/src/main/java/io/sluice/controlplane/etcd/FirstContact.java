@@ -9,13 +9,18 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
+import java.net.ConnectException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,11 +45,16 @@ import java.util.logging.Logger;
  * <p>A connection that neither fails nor answers (an etcd that takes connections and serves no
  * call, connects that are dropped) makes that call wait out its time, and tells nothing: then no
  * such call is sent for {@link #QUIET_AFTER_NO_ANSWER}, so failures while etcd is silent do not
- * each take a second more and send one more read to it.
+ * each take a second more and send one more read to it. A proxy that answers that it could not
+ * reach etcd (its 502, 503 or 504: etcd down or cut off behind it) tells no more on the next call:
+ * the same quiet follows it (each failure sent one more call, as the proxy answers at once).
  *
  * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
  * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
  * or the connection, never that nothing listens at etcd's endpoints or that their scheme is wrong.
+ * With some endpoints dialled directly beside, a failure that is theirs (a refused connection
+ * naming no proxy's address) gets their hints, naming only them: it got the proxy's. Endpoints the
+ * client leaves out (no answer from the JVM's proxy selector) are named in neither.
  *
  * <p>One such call at a time: failures that come while one is on its way (API calls and health
  * checks failing together) wait for its answer and share it, instead of each sending its own.
@@ -108,16 +118,40 @@ final class FirstContact {
    * @param failure why the call failed, or {@code null}; a timeout says nothing of why
    */
   String hint(Throwable failure) {
+    return hint(failure, false);
+  }
+
+  /**
+   * What to fix in the way through the HTTP proxy the JVM names for some endpoints, when etcd has
+   * never answered and the connection's failure is the proxy's (a 407, a refused connection to it);
+   * {@code null} for a failure of an endpoint dialled directly, which the start's probe tells of,
+   * or when there is nothing to say. Never throws.
+   */
+  String proxyHint() {
+    return hint(null, true);
+  }
+
+  private String hint(Throwable failure, boolean proxyOnly) {
     if (answered) {
       return null;
     }
     try {
-      String proxy = JvmProxy.ofAny(endpoints);
-      if (proxy != null) {
-        return throughProxy(failure, proxy);
+      Routes routes = routes();
+      if (proxyOnly && routes.proxies().isEmpty()) {
+        return null;
       }
-      String hint = schemes.hintOrNotListening(failure, false);
-      return hint != null ? hint : schemes.hintOrNotListening(connectionFailure(), answered);
+      if (routes.proxies().isEmpty()) {
+        EtcdSchemeMismatch direct =
+            routes.leftOut() ? EtcdSchemeMismatch.of(routes.direct()) : schemes;
+        String hint = direct.hintOrNotListening(failure, false);
+        return hint != null ? hint : direct.hintOrNotListening(connectionFailure(), answered);
+      }
+      String hint = withProxy(failure, routes, proxyOnly);
+      if (hint != null) {
+        return hint;
+      }
+      Throwable connection = connectionFailure();
+      return connection == null || answered ? null : withProxy(connection, routes, proxyOnly);
     } catch (RuntimeException | LinkageError e) {
       LOG.log(Level.FINE, "could not tell why etcd never answered", e);
       return null;
@@ -125,30 +159,88 @@ final class FirstContact {
   }
 
   /**
-   * The hint when the client dials etcd through the HTTP proxy the JVM names: the proxy refusing
-   * the tunnel (a 407 for credentials, a 403), in {@link EtcdRefusal}'s words, or refusing the
-   * connection; else {@code null}. The scheme's and "nothing listens" hints are not given: the
-   * connection they read is the proxy's, not etcd's (a refused one is the proxy not listening).
+   * How the client dials the endpoints now (the JVM's proxy selector may change).
+   *
+   * @param direct the endpoints dialled directly
+   * @param proxies {@code host:port} of each HTTP proxy some endpoint is dialled through
+   * @param leftOut whether the client leaves some endpoint out
    */
-  private String throughProxy(Throwable failure, String proxy) {
+  private record Routes(List<URI> direct, Set<String> proxies, boolean leftOut) {}
+
+  private Routes routes() {
+    List<URI> direct = new ArrayList<>();
+    Set<String> proxies = new LinkedHashSet<>();
+    boolean leftOut = false;
+    for (URI endpoint : endpoints) {
+      EtcdAddress address = EtcdAddress.of(endpoint);
+      JvmProxy.Route route = address == null ? JvmProxy.Route.DIRECT : JvmProxy.route(address);
+      if (route.proxy() != null) {
+        proxies.add(route.proxy());
+      } else if (route.leftOut() != null) {
+        leftOut = true;
+      } else {
+        direct.add(endpoint);
+      }
+    }
+    return new Routes(List.copyOf(direct), proxies, leftOut);
+  }
+
+  /**
+   * The hint for {@code failure} when the client dials some endpoints through the HTTP proxy the
+   * JVM names: the proxy refusing the tunnel (a 407 for credentials, a 403), in {@link
+   * EtcdRefusal}'s words, or refusing the connection; the scheme's and "nothing listens" hints only
+   * for a failure of an endpoint dialled directly, and not at all with {@code proxyOnly}. A refused
+   * connection is the proxy's when it names the proxy's address, or when no endpoint is dialled
+   * directly; else it is a direct endpoint's (the proxy's hint was given for it, so a direct etcd
+   * that was not running was told as the proxy refusing). {@code null} when none applies.
+   */
+  private String withProxy(Throwable failure, Routes routes, boolean proxyOnly) {
+    if (failure == null) {
+      return null;
+    }
     String refused = EtcdRefusal.notEtcd(failure, endpoints);
     if (refused != null) {
       return refused;
     }
-    Throwable connection = connectionFailure();
-    if (connection == null || answered) {
-      return null;
+    EtcdSchemeMismatch direct =
+        routes.direct().isEmpty()
+            ? EtcdSchemeMismatch.unknown()
+            : EtcdSchemeMismatch.of(routes.direct());
+    if (EtcdRefusal.connectionRefused(failure)) {
+      String proxy = refusingProxy(failure, routes.proxies());
+      if (proxy == null && !routes.direct().isEmpty()) {
+        return proxyOnly ? null : direct.hintOrNotListening(failure, false);
+      }
+      return "the HTTP proxy "
+          + (proxy != null ? proxy : routes.proxies().iterator().next())
+          + " that the JVM's proxy settings name for etcd refused the connection (nothing"
+          + " listens there?): start the proxy, or list etcd's hosts in http.nonProxyHosts";
     }
-    refused = EtcdRefusal.notEtcd(connection, endpoints);
-    if (refused != null) {
-      return refused;
+    return proxyOnly ? null : direct.hint(failure, false);
+  }
+
+  /**
+   * The proxy, of {@code proxies}, whose address the refused connection in {@code failure} names
+   * (Netty words it {@code Connection refused: host/ip:port}), or {@code null}.
+   */
+  private static String refusingProxy(Throwable failure, Set<String> proxies) {
+    int depth = 0;
+    for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+      String message = t.getMessage();
+      if (!(t instanceof ConnectException) || message == null) {
+        continue;
+      }
+      for (String proxy : proxies) {
+        int colon = proxy.lastIndexOf(':');
+        String host = proxy.substring(0, colon);
+        String port = proxy.substring(colon + 1);
+        if (message.endsWith(":" + port)
+            && (message.contains(host + "/") || message.contains("/" + host + ":" + port))) {
+          return proxy;
+        }
+      }
     }
-    return EtcdRefusal.connectionRefused(connection)
-        ? "the HTTP proxy "
-            + proxy
-            + " that the JVM's proxy settings name for etcd refused the connection (nothing"
-            + " listens there?): start the proxy, or list etcd's hosts in http.nonProxyHosts"
-        : null;
+    return null;
   }
 
   /**
@@ -209,8 +301,10 @@ final class FirstContact {
       answered();
       return null;
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
-        // neither failed nor answered: the next one would wait as long, for nothing
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
+          || EtcdRefusal.proxyCouldNotReachEtcd(e)) {
+        // neither failed nor answered: the next one would wait as long, for nothing; or a proxy
+        // said it could not reach etcd, an outage too, which the next one would only repeat
         long until = System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos();
         quietUntil = until == 0 ? 1 : until;
       }

@@ -4,9 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import com.google.protobuf.ByteString;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.options.GetOption;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ConnectivityState;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
 import io.sluice.etcd.EtcdAddress;
+import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdRefusal;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.ConnectProxy;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -15,10 +28,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
+import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -145,8 +165,165 @@ class EtcdThroughAProxyIT {
           .doesNotContain("no quorum")
           .contains("did not answer through the HTTP proxy")
           .contains("HTTP 407");
-      assertThat(findings.found().endpoints()).isEmpty();
+      // not probed, named as dialled through the proxy
+      assertThat(findings.found().endpoints())
+          .singleElement()
+          .satisfies(f -> assertThat(f.seen()).isEqualTo(EndpointProbe.Seen.THROUGH_PROXY));
     }
+  }
+
+  /**
+   * One endpoint through a proxy that refuses the tunnel, one dialled directly where nothing
+   * listens: the start skipped the probe of both and said only that etcd did not answer through the
+   * proxy. It now probes the direct one, says nothing listens there, and still names the proxy's
+   * way for the other.
+   */
+  @Test
+  void theStartProbesTheDirectEndpointsBesideAProxiedOne() throws Exception {
+    String nowhere = "http://127.0.0.1:" + closedPort();
+    try (ConnectProxy proxy = ConnectProxy.refusing()) {
+      ProxySelector.setDefault(proxyForEtcd(proxy));
+      Duration timeout = Duration.ofSeconds(3);
+      List<String> endpoints = List.of(etcd.endpoint(), nowhere);
+      StartFindings findings = new StartFindings();
+      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+        EtcdGateway gateway = gatewayNaming(client, timeout, endpoints);
+        List<EtcdAddress> addresses =
+            endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
+        new EtcdWarmUp(client, gateway, new EndpointProbe(addresses, timeout, true), findings)
+            .start();
+      }
+
+      assertThat(findings.found()).isNotNull();
+      assertThat(findings.found().verdict())
+          .contains("nothing listens at etcd's direct endpoints")
+          .contains(etcdAddress() + " (not probed) did not answer through the HTTP proxy");
+      assertThat(findings.found().details().get("endpoints"))
+          .asInstanceOf(InstanceOfAssertFactories.MAP)
+          .containsEntry(URI.create(nowhere).getAuthority(), "connection refused")
+          .containsKey(etcdAddress());
+      assertThat(findings.found().endpoints())
+          .filteredOn(f -> f.address().equals(etcdAddress()))
+          .singleElement()
+          .satisfies(
+              f -> assertThat(f.shown()).startsWith("not probed: dialled through the HTTP proxy"));
+    }
+  }
+
+  /**
+   * A direct endpoint's refused connection, with another endpoint behind a proxy: the hint named
+   * the proxy (its refusal of the connection, or its 407), whatever failed. It now says nothing
+   * listens at the direct endpoint.
+   */
+  @Test
+  void aDirectEndpointsRefusalIsNotTheProxys() throws Exception {
+    String nowhere = "http://127.0.0.1:" + closedPort();
+    Throwable refused = refusedConnectionTo(nowhere);
+    try (ConnectProxy proxy = ConnectProxy.refusing()) {
+      ProxySelector.setDefault(proxyForEtcd(proxy));
+      Duration timeout = Duration.ofSeconds(3);
+      List<String> endpoints = List.of(etcd.endpoint(), nowhere);
+      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+        FirstContact firstContact =
+            new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
+
+        assertThat(firstContact.hint(refused))
+            .startsWith("nothing listens at " + nowhere)
+            .doesNotContain("HTTP proxy");
+      }
+    }
+  }
+
+  /**
+   * A proxy answering 502 (etcd stopped behind it) answers at once: each failure before etcd ever
+   * answered sent one more call, where an etcd that does not answer gets a quiet period. It gets
+   * the same quiet now.
+   */
+  @Test
+  void aProxysBadGatewayIsFollowedByTheSameQuietAsAnUnansweringEtcd() throws Exception {
+    String stopped = "http://127.0.0.1:" + closedPort();
+    AtomicInteger failingFast = new AtomicInteger();
+    ClientInterceptor counting =
+        new ClientInterceptor() {
+          @Override
+          public <Q, A> ClientCall<Q, A> interceptCall(
+              MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+            if (!options.isWaitForReady()) { // jetcd's own calls wait for a connection
+              failingFast.incrementAndGet();
+            }
+            return next.newCall(method, options);
+          }
+        };
+    try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
+      ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
+      Duration timeout = Duration.ofSeconds(3);
+      try (Client client =
+          EtcdConfiguration.clientBuilder(
+                  PlainEtcdSettings.of(List.of(stopped), timeout), List.of(stopped))
+              .interceptor(counting)
+              .build()) {
+        client.getKVClient().get(ByteSequence.from("/sluice/".getBytes()));
+        Awaitility.await("the proxy's 502 as the connection's failure")
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    EtcdChannels.channel(client) != null
+                        && EtcdChannels.channel(client).getState(false)
+                            == ConnectivityState.TRANSIENT_FAILURE);
+        FirstContact firstContact = new FirstContact(client, List.of(URI.create(stopped)), timeout);
+
+        for (int failure = 0; failure < 3; failure++) {
+          assertThat(firstContact.hint(new TimeoutException())).isNull();
+        }
+
+        assertThat(failingFast).as("calls sent that do not wait for a connection").hasValue(1);
+      }
+    }
+  }
+
+  /** A real gRPC failure of a call to {@code endpoint}, where nothing listens. */
+  private static Throwable refusedConnectionTo(String endpoint) throws Exception {
+    try (Client client = PlainEtcdSettings.client(List.of(endpoint), Duration.ofSeconds(3))) {
+      client.getKVClient().get(ByteSequence.from("/sluice/".getBytes()));
+      Awaitility.await("the client's channel")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> EtcdChannels.channel(client) != null);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      Awaitility.await("a refused connection")
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                failure.set(
+                    catchThrowable(
+                        () ->
+                            ClientCalls.blockingUnaryCall(
+                                EtcdChannels.channel(client),
+                                KVGrpc.getRangeMethod(),
+                                CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS),
+                                RangeRequest.newBuilder()
+                                    .setKey(ByteString.copyFromUtf8("\0"))
+                                    .build())));
+                return EtcdRefusal.connectionRefused(failure.get());
+              });
+      return failure.get();
+    }
+  }
+
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static EtcdGateway gatewayNaming(
+      Client client, Duration timeout, List<String> endpoints) {
+    return new EtcdGateway(
+        client,
+        new EtcdKeys("/sluice"),
+        timeout,
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+        () -> {},
+        endpoints.stream().map(URI::create).toList());
   }
 
   private static String hintOfAFailedRead(Duration timeout) throws Exception {
@@ -177,13 +354,18 @@ class EtcdThroughAProxyIT {
 
   /** The JVM's selector for these tests: {@code proxy} for etcd's address, no proxy elsewhere. */
   private static ProxySelector proxyForEtcd(ConnectProxy proxy) {
+    return proxyFor(proxy, etcdAddress());
+  }
+
+  /** The JVM's selector for these tests: {@code proxy} for {@code ip:port}, no proxy elsewhere. */
+  private static ProxySelector proxyFor(ConnectProxy proxy, String address) {
     Proxy http =
         new Proxy(
             Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()));
     return new ProxySelector() {
       @Override
       public List<Proxy> select(URI uri) {
-        return etcdAddress().equals(uri.getHost() + ":" + uri.getPort())
+        return address.equals(uri.getHost() + ":" + uri.getPort())
             ? List.of(http)
             : List.of(Proxy.NO_PROXY);
       }
