@@ -6,8 +6,12 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.sluice.etcd.EtcdAddress;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
@@ -35,6 +39,47 @@ class EndpointProbeTest {
     assertThat(probed.refusedEverywhere()).isTrue();
     assertThat(probed.nothingAnswered()).isTrue();
     assertThat(probed).hasToString(closed.target() + ": connection refused");
+  }
+
+  /**
+   * An endpoint for which the JVM's proxy selector throws is left out by the client (gRPC's proxy
+   * detector fails for it): it is not probed, a direct connect telling nothing of it, and is named
+   * as left out. It was taken as dialled directly and probed.
+   */
+  @Test
+  void anEndpointTheClientLeavesOutIsNotProbed() throws IOException {
+    EtcdAddress direct = new EtcdAddress("127.0.0.1", closedPort(), true);
+    EtcdAddress leftOut = new EtcdAddress("127.0.0.1", closedPort(), true);
+    ProxySelector before = ProxySelector.getDefault();
+    ProxySelector.setDefault(
+        new ProxySelector() {
+          @Override
+          public List<Proxy> select(URI uri) {
+            if (uri.getPort() == leftOut.port()) {
+              throw new IllegalStateException("no proxy configuration yet");
+            }
+            return List.of(Proxy.NO_PROXY);
+          }
+
+          @Override
+          public void connectFailed(URI uri, SocketAddress address, IOException e) {}
+        });
+    try {
+      EndpointProbe probe = new EndpointProbe(List.of(direct, leftOut), TIMEOUT);
+
+      assertThat(probe.probe()).hasToString(direct.target() + ": connection refused");
+      assertThat(probe.notProbed())
+          .singleElement()
+          .satisfies(
+              f -> {
+                assertThat(f.address()).isEqualTo(leftOut.target());
+                assertThat(f.seen()).isEqualTo(EndpointProbe.Seen.LEFT_OUT);
+                assertThat(f.shown())
+                    .startsWith("not probed: the client leaves it out (the JVM's ProxySelector");
+              });
+    } finally {
+      ProxySelector.setDefault(before);
+    }
   }
 
   /**
