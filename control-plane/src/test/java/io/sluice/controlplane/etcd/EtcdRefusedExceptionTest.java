@@ -3,6 +3,7 @@ package io.sluice.controlplane.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Which etcd failures are refusals for good and which are worth trying again. */
@@ -73,5 +74,35 @@ class EtcdRefusedExceptionTest {
     assertThat(of(Status.Code.RESOURCE_EXHAUSTED, "etcdserver: too many requests")).isNull();
     assertThat(of(Status.Code.UNAVAILABLE, "connection refused")).isNull();
     assertThat(of(Status.Code.DEADLINE_EXCEEDED, "deadline exceeded")).isNull();
+  }
+
+  /**
+   * A reverse proxy's 502, 503 or 504 is etcd out of its reach, an outage, whatever its page says:
+   * gRPC quotes the page in the status, and words like "authentication failed" or "request is too
+   * large" there (an upstream's, not etcd's) made it a refusal for good (500, no retry) once {@code
+   * EtcdRefusal.notEtcd} stopped naming those statuses.
+   */
+  @Test
+  void aProxysGatewayErrorIsAnOutageWhateverItsPageSays() {
+    for (String page :
+        List.of(
+            "upstream TLS authentication failed",
+            "upstream said: request is too large",
+            "upstream disk space exceeded")) {
+      for (int status : new int[] {502, 503, 504}) {
+        assertThat(
+                of(
+                    Status.Code.UNAVAILABLE,
+                    "HTTP status code "
+                        + status
+                        + "\ninvalid content-type: text/html\nheaders: Metadata(:status="
+                        + status
+                        + ")\nDATA-----------------------------\n<h1>"
+                        + page
+                        + "</h1>"))
+            .as("HTTP %s: %s", status, page)
+            .isNull();
+      }
+    }
   }
 }
