@@ -834,10 +834,9 @@ public final class EtcdRuleSource implements RuleSource {
     }
     boolean refused = EtcdRefusal.refusedAccess(error);
     // a proxy's 502, 503 or 504: it could not reach etcd, an outage behind it (as the control
-    // plane says), not something that is not etcd to fix
+    // plane says), not something that is not etcd to fix (notEtcd says nothing of it)
     String behindProxy = refused ? null : EtcdRefusal.unreachableBehindProxy(error, etcdEndpoints);
-    String notEtcd =
-        refused || behindProxy != null ? null : EtcdRefusal.notEtcd(error, etcdEndpoints);
+    String notEtcd = refused ? null : EtcdRefusal.notEtcd(error, etcdEndpoints);
     if (notEtcd != null) {
       notEtcdAnswers(notEtcd, error);
       return;
