@@ -152,6 +152,15 @@ public final class EtcdRefusal {
     return false;
   }
 
+  /**
+   * Whether the CONNECT proxy a caller dials etcd through refused to open the tunnel (a 407 or a
+   * 403: {@link #notEtcd} words it so): the endpoints to name are then the ones dialled through
+   * that proxy, not those dialled directly beside them.
+   */
+  public static boolean tunnelRefused(Throwable error) {
+    return notEtcdHttpStatus(error) == 0 && connectStatus(error) != 0;
+  }
+
   /** {@code etcd}, or {@code etcd at} the endpoints. */
   private static String named(Collection<URI> endpoints) {
     return endpoints.isEmpty()

@@ -52,6 +52,7 @@ class EtcdRefusalConnectProxyTest {
     assertThat(failed.getStatus().getCode().name()).isEqualTo("UNAVAILABLE");
     assertThat(EtcdRefusal.refusedAccess(failed)).isFalse();
     assertThat(EtcdRefusal.proxyCouldNotReachEtcd(failed)).isFalse();
+    assertThat(EtcdRefusal.tunnelRefused(failed)).isTrue();
     assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT)))
         .isEqualTo(
             "etcd at http://127.0.0.1:2379 answered with HTTP 407 from something that is not"
@@ -74,6 +75,7 @@ class EtcdRefusalConnectProxyTest {
       assertThat(EtcdRefusal.refusedAccess(failed)).as(status).isFalse();
       assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT))).as(status).isNull();
       assertThat(EtcdRefusal.proxyCouldNotReachEtcd(failed)).as(status).isTrue();
+      assertThat(EtcdRefusal.tunnelRefused(failed)).as(status).isFalse();
     }
   }
 

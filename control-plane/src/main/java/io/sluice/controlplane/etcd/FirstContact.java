@@ -162,13 +162,16 @@ final class FirstContact {
    * How the client dials the endpoints now (the JVM's proxy selector may change).
    *
    * @param direct the endpoints dialled directly
+   * @param proxied the endpoints dialled through an HTTP proxy
    * @param proxies {@code host:port} of each HTTP proxy some endpoint is dialled through
    * @param leftOut whether the client leaves some endpoint out
    */
-  private record Routes(List<URI> direct, Set<String> proxies, boolean leftOut) {}
+  private record Routes(
+      List<URI> direct, List<URI> proxied, Set<String> proxies, boolean leftOut) {}
 
   private Routes routes() {
     List<URI> direct = new ArrayList<>();
+    List<URI> proxied = new ArrayList<>();
     Set<String> proxies = new LinkedHashSet<>();
     boolean leftOut = false;
     for (URI endpoint : endpoints) {
@@ -176,13 +179,14 @@ final class FirstContact {
       JvmProxy.Route route = address == null ? JvmProxy.Route.DIRECT : JvmProxy.route(address);
       if (route.proxy() != null) {
         proxies.add(route.proxy());
+        proxied.add(endpoint);
       } else if (route.leftOut() != null) {
         leftOut = true;
       } else {
         direct.add(endpoint);
       }
     }
-    return new Routes(List.copyOf(direct), proxies, leftOut);
+    return new Routes(List.copyOf(direct), List.copyOf(proxied), proxies, leftOut);
   }
 
   /**
@@ -198,7 +202,10 @@ final class FirstContact {
     if (failure == null) {
       return null;
     }
-    String refused = EtcdRefusal.notEtcd(failure, endpoints);
+    // a proxy's refusal of the tunnel is of the endpoints behind it, not of the direct ones
+    String refused =
+        EtcdRefusal.notEtcd(
+            failure, EtcdRefusal.tunnelRefused(failure) ? routes.proxied() : endpoints);
     if (refused != null) {
       return refused;
     }

@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -235,6 +236,31 @@ class EtcdThroughAProxyIT {
   }
 
   /**
+   * A proxy's refusal of the tunnel (its 407), with another endpoint dialled directly beside: the
+   * hint named every endpoint as answered with the 407, the direct one too. It names those behind
+   * the proxy.
+   */
+  @Test
+  void aTunnelRefusalNamesOnlyTheEndpointsBehindTheProxy() throws Exception {
+    String nowhere = "http://127.0.0.1:" + closedPort();
+    try (ConnectProxy proxy = ConnectProxy.refusing()) {
+      ProxySelector.setDefault(proxyForEtcd(proxy));
+      Throwable refused =
+          failureOfACallTo(etcd.endpoint(), t -> EtcdRefusal.notEtcd(t, List.of()) != null);
+      Duration timeout = Duration.ofSeconds(3);
+      List<String> endpoints = List.of(etcd.endpoint(), nowhere);
+      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+        FirstContact firstContact =
+            new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
+
+        assertThat(firstContact.hint(refused))
+            .startsWith("etcd at " + etcd.endpoint() + " answered with HTTP 407")
+            .doesNotContain(nowhere);
+      }
+    }
+  }
+
+  /**
    * A proxy answering 502 (etcd stopped behind it) answers at once: each failure before etcd ever
    * answered sent one more call, where an etcd that does not answer gets a quiet period. It gets
    * the same quiet now.
@@ -283,13 +309,19 @@ class EtcdThroughAProxyIT {
 
   /** A real gRPC failure of a call to {@code endpoint}, where nothing listens. */
   private static Throwable refusedConnectionTo(String endpoint) throws Exception {
+    return failureOfACallTo(endpoint, EtcdRefusal::connectionRefused);
+  }
+
+  /** A real gRPC failure of a call to {@code endpoint}, once it is one {@code wanted} accepts. */
+  private static Throwable failureOfACallTo(String endpoint, Predicate<Throwable> wanted)
+      throws Exception {
     try (Client client = PlainEtcdSettings.client(List.of(endpoint), Duration.ofSeconds(3))) {
       client.getKVClient().get(ByteSequence.from("/sluice/".getBytes()));
       Awaitility.await("the client's channel")
           .atMost(Duration.ofSeconds(10))
           .until(() -> EtcdChannels.channel(client) != null);
       AtomicReference<Throwable> failure = new AtomicReference<>();
-      Awaitility.await("a refused connection")
+      Awaitility.await("the wanted failure")
           .atMost(Duration.ofSeconds(10))
           .until(
               () -> {
@@ -303,7 +335,7 @@ class EtcdThroughAProxyIT {
                                 RangeRequest.newBuilder()
                                     .setKey(ByteString.copyFromUtf8("\0"))
                                     .build())));
-                return EtcdRefusal.connectionRefused(failure.get());
+                return failure.get() != null && wanted.test(failure.get());
               });
       return failure.get();
     }
