@@ -5,7 +5,9 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -238,21 +240,24 @@ final class EtcdWarmUp implements SmartLifecycle {
    * client leaves out. Empty when every endpoint is dialled directly.
    */
   private String notProbedVerdict(List<EndpointProbe.Finding> notProbed) {
-    List<String> proxied =
-        notProbed.stream()
-            .filter(f -> f.seen() == EndpointProbe.Seen.THROUGH_PROXY)
-            .map(EndpointProbe.Finding::address)
-            .toList();
+    // by proxy: the JVM's selector may name a different one for each endpoint
+    Map<String, List<String>> byProxy = new LinkedHashMap<>();
+    for (EndpointProbe.Finding f : notProbed) {
+      if (f.seen() == EndpointProbe.Seen.THROUGH_PROXY) {
+        byProxy.computeIfAbsent(f.detail(), proxy -> new ArrayList<>()).add(f.address());
+      }
+    }
     String said = "";
-    if (!proxied.isEmpty()) {
+    if (!byProxy.isEmpty()) {
       String hint = etcd.neverAnsweredProxyHint(); // the direct ones' is the probe's
-      said =
-          "; "
-              + String.join(", ", proxied)
-              + " (not probed) did not answer through the HTTP proxy "
-              + probe.proxy()
-              + " either"
-              + (hint == null ? "" : ": " + hint);
+      List<String> ways = new ArrayList<>();
+      byProxy.forEach(
+          (proxy, addresses) ->
+              ways.add(
+                  String.join(", ", addresses)
+                      + " (not probed) did not answer through the HTTP proxy "
+                      + proxy));
+      said = "; " + String.join(", ", ways) + " either" + (hint == null ? "" : ": " + hint);
     }
     return said + leftOut(notProbed);
   }

@@ -33,6 +33,7 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -236,6 +237,46 @@ class EtcdThroughAProxyIT {
   }
 
   /**
+   * Endpoints through two proxies, one more dialled directly: the start named every proxied
+   * endpoint as not answering through the first proxy. Each is now named with its own.
+   */
+  @Test
+  void theStartNamesTheProxyEachEndpointGoesThrough() throws Exception {
+    String direct = "http://127.0.0.1:" + closedPort();
+    String behindTheSecond = "http://127.0.0.1:" + closedPort();
+    try (ConnectProxy first = ConnectProxy.refusing();
+        ConnectProxy second = ConnectProxy.refusing()) {
+      ProxySelector.setDefault(
+          proxiesFor(
+              Map.of(etcdAddress(), first, URI.create(behindTheSecond).getAuthority(), second)));
+      Duration timeout = Duration.ofSeconds(3);
+      List<String> endpoints = List.of(etcd.endpoint(), behindTheSecond, direct);
+      StartFindings findings = new StartFindings();
+      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+        EtcdGateway gateway = gatewayNaming(client, timeout, endpoints);
+        List<EtcdAddress> addresses =
+            endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
+        new EtcdWarmUp(client, gateway, new EndpointProbe(addresses, timeout, true), findings)
+            .start();
+      }
+
+      assertThat(findings.found()).isNotNull();
+      List<EndpointProbe.Finding> proxied =
+          findings.found().endpoints().stream()
+              .filter(f -> f.seen() == EndpointProbe.Seen.THROUGH_PROXY)
+              .toList();
+      assertThat(proxied)
+          .extracting(EndpointProbe.Finding::detail)
+          .containsExactly("localhost:" + first.port(), "localhost:" + second.port());
+      for (EndpointProbe.Finding f : proxied) {
+        assertThat(findings.found().verdict())
+            .contains(
+                f.address() + " (not probed) did not answer through the HTTP proxy " + f.detail());
+      }
+    }
+  }
+
+  /**
    * A proxy's refusal of the tunnel (its 407), with another endpoint dialled directly beside: the
    * hint named every endpoint as answered with the 407, the direct one too. It names those behind
    * the proxy.
@@ -387,6 +428,25 @@ class EtcdThroughAProxyIT {
   /** The JVM's selector for these tests: {@code proxy} for etcd's address, no proxy elsewhere. */
   private static ProxySelector proxyForEtcd(ConnectProxy proxy) {
     return proxyFor(proxy, etcdAddress());
+  }
+
+  /** The JVM's selector for these tests: each proxy for its {@code ip:port}, none elsewhere. */
+  private static ProxySelector proxiesFor(Map<String, ConnectProxy> proxies) {
+    return new ProxySelector() {
+      @Override
+      public List<Proxy> select(URI uri) {
+        ConnectProxy proxy = proxies.get(uri.getHost() + ":" + uri.getPort());
+        return proxy == null
+            ? List.of(Proxy.NO_PROXY)
+            : List.of(
+                new Proxy(
+                    Proxy.Type.HTTP,
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port())));
+      }
+
+      @Override
+      public void connectFailed(URI uri, SocketAddress address, IOException e) {}
+    };
   }
 
   /** The JVM's selector for these tests: {@code proxy} for {@code ip:port}, no proxy elsewhere. */
