@@ -8,8 +8,9 @@ import java.util.Map;
  * Why the control plane started without etcd, as {@link EtcdWarmUp} found it, for the {@code etcd}
  * component of {@code /actuator/health} ({@code start} beside its {@code error}): the warm-up's
  * verdict, and what each endpoint showed when it was probed (connection refused, connect timed out,
- * accepted but did not answer, does not resolve, did not resolve in time, answered). That was only
- * in the log, which an operator looking at a DOWN control plane may not have at hand.
+ * accepted but did not answer, does not resolve, did not resolve in time, answered), or why it was
+ * not (dialled through an HTTP proxy, left out by the client). That was only in the log, which an
+ * operator looking at a DOWN control plane may not have at hand.
  *
  * <p>It tells about the start only: the first time etcd is read, it is forgotten, so an outage
  * hours later is never shown with the start's findings.
@@ -20,8 +21,9 @@ final class StartFindings {
    * What the warm-up found.
    *
    * @param verdict why it stopped waiting, in one sentence
-   * @param endpoints each probed address and what it showed, in probe order; empty when none was
-   *     probed
+   * @param endpoints each probed address and what it showed, in probe order, then each endpoint not
+   *     probed (dialled through an HTTP proxy, or left out by the client) and why; empty when there
+   *     is none
    */
   record Found(String verdict, List<EndpointProbe.Finding> endpoints) {
 
