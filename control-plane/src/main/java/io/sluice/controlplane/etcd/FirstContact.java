@@ -241,8 +241,11 @@ final class FirstContact {
         int colon = proxy.lastIndexOf(':');
         String host = proxy.substring(0, colon);
         String port = proxy.substring(colon + 1);
+        // the whole name: a direct endpoint at "etcd-proxy" is not the proxy "proxy"
         if (message.endsWith(":" + port)
-            && (message.contains(host + "/") || message.contains("/" + host + ":" + port))) {
+            && (message.startsWith(host + "/")
+                || message.contains(" " + host + "/")
+                || message.contains("/" + host + ":" + port))) {
           return proxy;
         }
       }

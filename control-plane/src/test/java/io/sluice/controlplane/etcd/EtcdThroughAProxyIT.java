@@ -302,6 +302,41 @@ class EtcdThroughAProxyIT {
   }
 
   /**
+   * A direct endpoint whose name ends with the proxy's ({@code localhost} beside a proxy named
+   * {@code host}, on the same port): its refused connection was told as the proxy's, the message
+   * {@code localhost/127.0.0.1:port} holding {@code host/}. It gets the direct hint.
+   */
+  @Test
+  void aDirectEndpointNamedLikeTheProxyIsNotTakenForIt() throws Exception {
+    int port = closedPort();
+    String direct = "http://localhost:" + port;
+    Throwable refused = refusedConnectionTo(direct);
+    Proxy named = new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("host", port));
+    ProxySelector.setDefault(
+        new ProxySelector() {
+          @Override
+          public List<Proxy> select(URI uri) {
+            return etcdAddress().equals(uri.getHost() + ":" + uri.getPort())
+                ? List.of(named)
+                : List.of(Proxy.NO_PROXY);
+          }
+
+          @Override
+          public void connectFailed(URI uri, SocketAddress address, IOException e) {}
+        });
+    Duration timeout = Duration.ofSeconds(3);
+    List<String> endpoints = List.of(etcd.endpoint(), direct);
+    try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+      FirstContact firstContact =
+          new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
+
+      assertThat(firstContact.hint(refused))
+          .startsWith("nothing listens at " + direct)
+          .doesNotContain("HTTP proxy");
+    }
+  }
+
+  /**
    * A proxy answering 502 (etcd stopped behind it) answers at once: each failure before etcd ever
    * answered sent one more call, where an etcd that does not answer gets a quiet period. It gets
    * the same quiet now.
