@@ -6,7 +6,6 @@ import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.Collection;
 import java.util.List;
 
 /**
@@ -92,17 +91,5 @@ final class JvmProxy {
       return new Route(null, "the JVM's ProxySelector named a proxy with no socket address");
     }
     return new Route(socket.getHostString() + ":" + socket.getPort(), null);
-  }
-
-  /** The proxy the JVM names for the first of {@code endpoints} that has one, or {@code null}. */
-  static String ofAny(Collection<URI> endpoints) {
-    for (URI endpoint : endpoints) {
-      EtcdAddress address = EtcdAddress.of(endpoint);
-      String proxy = address == null ? null : of(address);
-      if (proxy != null) {
-        return proxy;
-      }
-    }
-    return null;
   }
 }
