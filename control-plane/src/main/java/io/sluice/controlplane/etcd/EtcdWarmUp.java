@@ -206,9 +206,17 @@ final class EtcdWarmUp implements SmartLifecycle {
       // nothing dialled directly was probed: every endpoint goes through the proxy (or is left
       // out), and the hint (a 407, say) comes from the client's own way, through the proxy
       String hint = etcd.neverAnsweredHint();
+      // each proxy the JVM's selector names for an endpoint, not only the first
+      List<String> proxies =
+          notProbed.stream()
+              .filter(f -> f.seen() == EndpointProbe.Seen.THROUGH_PROXY)
+              .map(EndpointProbe.Finding::detail)
+              .distinct()
+              .toList();
       verdict =
-          "etcd did not answer through the HTTP proxy "
-              + probe.proxy()
+          "etcd did not answer through the HTTP "
+              + (proxies.size() == 1 ? "proxy " : "proxies ")
+              + String.join(", ", proxies)
               + " within "
               + timeoutMs
               + " ms"

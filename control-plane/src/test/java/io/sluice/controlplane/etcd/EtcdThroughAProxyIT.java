@@ -277,6 +277,40 @@ class EtcdThroughAProxyIT {
   }
 
   /**
+   * Every endpoint through a proxy, two proxies: the start said etcd did not answer through the
+   * first proxy found. It names both.
+   */
+  @Test
+  void theStartNamesEveryProxyWhenNoEndpointIsDialledDirectly() throws Exception {
+    String behindTheSecond = "http://127.0.0.1:" + closedPort();
+    try (ConnectProxy first = ConnectProxy.refusing();
+        ConnectProxy second = ConnectProxy.refusing()) {
+      ProxySelector.setDefault(
+          proxiesFor(
+              Map.of(etcdAddress(), first, URI.create(behindTheSecond).getAuthority(), second)));
+      Duration timeout = Duration.ofSeconds(3);
+      List<String> endpoints = List.of(etcd.endpoint(), behindTheSecond);
+      StartFindings findings = new StartFindings();
+      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+        EtcdGateway gateway = gatewayNaming(client, timeout, endpoints);
+        List<EtcdAddress> addresses =
+            endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
+        new EtcdWarmUp(client, gateway, new EndpointProbe(addresses, timeout, true), findings)
+            .start();
+      }
+
+      assertThat(findings.found()).isNotNull();
+      assertThat(findings.found().verdict())
+          .startsWith(
+              "etcd did not answer through the HTTP proxies localhost:"
+                  + first.port()
+                  + ", localhost:"
+                  + second.port()
+                  + " within");
+    }
+  }
+
+  /**
    * A proxy's refusal of the tunnel (its 407), with another endpoint dialled directly beside: the
    * hint named every endpoint as answered with the 407, the direct one too. It names those behind
    * the proxy.
