@@ -11,11 +11,7 @@ import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.options.GetOption;
 import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
 import io.grpc.ConnectivityState;
-import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdChannels;
@@ -28,7 +24,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -36,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.assertj.core.api.InstanceOfAssertFactories;
@@ -182,7 +176,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void theStartProbesTheDirectEndpointsBesideAProxiedOne() throws Exception {
-    String nowhere = "http://127.0.0.1:" + closedPort();
+    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       Duration timeout = Duration.ofSeconds(3);
@@ -219,7 +213,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aDirectEndpointsRefusalIsNotTheProxys() throws Exception {
-    String nowhere = "http://127.0.0.1:" + closedPort();
+    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
     Throwable refused = refusedConnectionTo(nowhere);
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
@@ -242,8 +236,8 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void theStartNamesTheProxyEachEndpointGoesThrough() throws Exception {
-    String direct = "http://127.0.0.1:" + closedPort();
-    String behindTheSecond = "http://127.0.0.1:" + closedPort();
+    String direct = "http://127.0.0.1:" + ClosedPorts.any();
+    String behindTheSecond = "http://127.0.0.1:" + ClosedPorts.any();
     try (ConnectProxy first = ConnectProxy.refusing();
         ConnectProxy second = ConnectProxy.refusing()) {
       ProxySelector.setDefault(
@@ -282,7 +276,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void theStartNamesEveryProxyWhenNoEndpointIsDialledDirectly() throws Exception {
-    String behindTheSecond = "http://127.0.0.1:" + closedPort();
+    String behindTheSecond = "http://127.0.0.1:" + ClosedPorts.any();
     try (ConnectProxy first = ConnectProxy.refusing();
         ConnectProxy second = ConnectProxy.refusing()) {
       ProxySelector.setDefault(
@@ -317,7 +311,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aTunnelRefusalNamesOnlyTheEndpointsBehindTheProxy() throws Exception {
-    String nowhere = "http://127.0.0.1:" + closedPort();
+    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       Throwable refused =
@@ -342,7 +336,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aDirectEndpointNamedLikeTheProxyIsNotTakenForIt() throws Exception {
-    int port = closedPort();
+    int port = ClosedPorts.any();
     String direct = "http://localhost:" + port;
     Throwable refused = refusedConnectionTo(direct);
     Proxy named = new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("host", port));
@@ -377,19 +371,8 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aProxysBadGatewayIsFollowedByTheSameQuietAsAnUnansweringEtcd() throws Exception {
-    String stopped = "http://127.0.0.1:" + closedPort();
-    AtomicInteger failingFast = new AtomicInteger();
-    ClientInterceptor counting =
-        new ClientInterceptor() {
-          @Override
-          public <Q, A> ClientCall<Q, A> interceptCall(
-              MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-            if (!options.isWaitForReady()) { // jetcd's own calls wait for a connection
-              failingFast.incrementAndGet();
-            }
-            return next.newCall(method, options);
-          }
-        };
+    String stopped = "http://127.0.0.1:" + ClosedPorts.any();
+    FailFastCalls counting = new FailFastCalls();
     try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
       ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
       Duration timeout = Duration.ofSeconds(3);
@@ -412,7 +395,7 @@ class EtcdThroughAProxyIT {
           assertThat(firstContact.hint(new TimeoutException())).isNull();
         }
 
-        assertThat(failingFast).as("calls sent that do not wait for a connection").hasValue(1);
+        assertThat(counting.sent()).as("calls sent that do not wait for a connection").isEqualTo(1);
       }
     }
   }
@@ -448,12 +431,6 @@ class EtcdThroughAProxyIT {
                 return failure.get() != null && wanted.test(failure.get());
               });
       return failure.get();
-    }
-  }
-
-  private static int closedPort() throws IOException {
-    try (ServerSocket socket = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 

@@ -5,11 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
-import io.grpc.ClientInterceptor;
-import io.grpc.MethodDescriptor;
 import io.sluice.etcd.EtcdChannels;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,18 +56,7 @@ class FirstContactTest {
    */
   @Test
   void failuresThatComeTogetherShareOneCall() throws Exception {
-    AtomicInteger failingFast = new AtomicInteger();
-    ClientInterceptor counting =
-        new ClientInterceptor() {
-          @Override
-          public <Q, A> ClientCall<Q, A> interceptCall(
-              MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
-            if (!options.isWaitForReady()) { // jetcd's own calls wait for a connection
-              failingFast.incrementAndGet();
-            }
-            return next.newCall(method, options);
-          }
-        };
+    FailFastCalls counting = new FailFastCalls();
     int together = 4;
     ExecutorService failures = Executors.newFixedThreadPool(together);
     try (UnansweringEndpoint silentEtcd = UnansweringEndpoint.settingsOnly();
@@ -104,7 +87,7 @@ class FirstContactTest {
       for (CompletableFuture<String> hint : hints) {
         assertThat(hint.get(10, TimeUnit.SECONDS)).isNull();
       }
-      assertThat(failingFast).as("calls sent that do not wait for a connection").hasValue(1);
+      assertThat(counting.sent()).as("calls sent that do not wait for a connection").isEqualTo(1);
     } finally {
       failures.shutdownNow();
     }
