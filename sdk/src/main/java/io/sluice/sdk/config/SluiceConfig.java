@@ -49,6 +49,15 @@ public record SluiceConfig(
   private static final String SERVICE_NAME_IN_CODE = "fromSystem(serviceName)";
 
   /**
+   * How a message names the service name given to {@link Builder#serviceName} (in code, where
+   * {@code otel.service.name} was never read).
+   */
+  private static final String SERVICE_NAME_IN_BUILDER = "builder().serviceName(…)";
+
+  /** How a message names the service name given to the constructor. */
+  private static final String SERVICE_NAME_IN_CONSTRUCTOR = "new SluiceConfig(…, serviceName)";
+
+  /**
    * Checks the configuration as {@link Builder#build()} does, so a configuration made with this
    * constructor is as valid as a built one.
    *
@@ -67,7 +76,7 @@ public record SluiceConfig(
             tls,
             rulesFile,
             serviceName,
-            ConfigLookup.of(key -> null));
+            serviceNamedInCode(ConfigLookup.of(key -> null), SERVICE_NAME_IN_CONSTRUCTOR));
     if (!problems.isEmpty()) {
       throw invalid(problems);
     }
@@ -239,7 +248,8 @@ public record SluiceConfig(
     Builder builder =
         builder()
             .systemProperties(systemProperties)
-            .origins(serviceName == null ? lookup : serviceNamedInCode(lookup));
+            .origins(
+                serviceName == null ? lookup : serviceNamedInCode(lookup, SERVICE_NAME_IN_CODE));
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
@@ -299,8 +309,11 @@ public record SluiceConfig(
     return builder.build(errors);
   }
 
-  /** {@code lookup}, naming the service name as given in code rather than by its key. */
-  private static ConfigLookup serviceNamedInCode(ConfigLookup lookup) {
+  /**
+   * {@code lookup}, naming the service name as given in code ({@code inCode}) rather than by its
+   * key, which was not read.
+   */
+  private static ConfigLookup serviceNamedInCode(ConfigLookup lookup, String inCode) {
     return new ConfigLookup() {
       @Override
       public String value(String key) {
@@ -309,7 +322,7 @@ public record SluiceConfig(
 
       @Override
       public String origin(String key) {
-        return key.equals(ConfigKeys.SERVICE_NAME) ? SERVICE_NAME_IN_CODE : lookup.origin(key);
+        return key.equals(ConfigKeys.SERVICE_NAME) ? inCode : lookup.origin(key);
       }
 
       @Override
@@ -535,7 +548,9 @@ public record SluiceConfig(
     private Path stateDir;
     private String serviceName;
     private Function<String, String> systemProperties = System::getProperty;
-    private ConfigLookup origins = ConfigLookup.of(key -> null);
+    // given in code: the service name is no otel.service.name (the other settings keep their keys)
+    private ConfigLookup origins =
+        serviceNamedInCode(ConfigLookup.of(key -> null), SERVICE_NAME_IN_BUILDER);
 
     private Builder() {}
 

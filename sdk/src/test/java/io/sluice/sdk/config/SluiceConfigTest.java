@@ -354,10 +354,27 @@ class SluiceConfigTest {
         .hasMessageContaining("sluice.etcd.endpoints=http://etcd:2379: TLS settings");
   }
 
+  /**
+   * A service name given to the builder, or to the constructor, was given in code: the refusal
+   * names it so, as {@code fromSystem(serviceName)} does, not as {@code otel.service.name}, which
+   * was never read.
+   */
   @Test
-  void refusesAServiceNameThatCannotBeAKey() {
+  void refusesAServiceNameThatCannotBeAKeyNamingItAsGivenInCode() {
+    assertThatThrownBy(() -> SluiceConfig.builder().serviceName(" x").build())
+        .hasMessageContaining(
+            "builder().serviceName(…)= x: must be a non-blank name without '/' or surrounding"
+                + " spaces")
+        .hasMessageNotContaining("otel.service.name");
     assertThatThrownBy(() -> SluiceConfig.builder().serviceName("a/b").build())
-        .hasMessageContaining("otel.service.name=a/b");
+        .hasMessageContaining("builder().serviceName(…)=a/b")
+        .hasMessageNotContaining("otel.service.name");
+    assertThatThrownBy(
+            () ->
+                new SluiceConfig(
+                    List.of(), "/sluice", null, null, null, null, Path.of("/state"), "a/b"))
+        .hasMessageContaining("new SluiceConfig(…, serviceName)=a/b")
+        .hasMessageNotContaining("otel.service.name");
   }
 
   @Test
