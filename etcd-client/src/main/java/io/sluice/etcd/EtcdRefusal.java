@@ -3,6 +3,7 @@ package io.sluice.etcd;
 import java.net.ConnectException;
 import java.net.URI;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -112,20 +113,31 @@ public final class EtcdRefusal {
    * when {@code error} is no such answer. A proxy's 502/503/504 says it could not pass the call on:
    * etcd is down or cut off behind it, an outage to wait out as a CONNECT proxy's 5xx is ({@link
    * #connectStatus}), not something that is not etcd to fix ({@link #notEtcd} says nothing of it).
-   * Never throws.
+   * A CONNECT proxy that gRPC dials etcd through and that answers the tunnel's {@code CONNECT} with
+   * a 5xx is told the same way: {@code etcd at http://etcd-1:2379 answered with HTTP 502 from the
+   * HTTP proxy it is reached through, which could not reach etcd (etcd down or cut off behind the
+   * proxy: an outage)}. Never throws.
    *
    * @param endpoints the endpoints the client dials, to name them; may be empty
    */
   public static String unreachableBehindProxy(Throwable error, Collection<URI> endpoints) {
     int status = notEtcdHttpStatus(error);
-    if (!gatewayError(status)) {
-      return null;
+    if (gatewayError(status)) {
+      return named(endpoints)
+          + " answered with HTTP "
+          + status
+          + " from a proxy in front of it, which could not reach etcd (etcd down or cut off behind"
+          + " the proxy: an outage)";
     }
-    return named(endpoints)
-        + " answered with HTTP "
-        + status
-        + " from a proxy in front of it, which could not reach etcd (etcd down or cut off behind"
-        + " the proxy: an outage)";
+    int connect = status == 0 ? connectAnswer(error) : 0;
+    if (connect >= 500 && connect < 600) {
+      return named(endpoints)
+          + " answered with HTTP "
+          + connect
+          + " from the HTTP proxy it is reached through, which could not reach etcd (etcd down or"
+          + " cut off behind the proxy: an outage)";
+    }
+    return null;
   }
 
   /** Whether an HTTP status is a proxy's gateway error: it could not pass the call on to etcd. */
@@ -140,16 +152,7 @@ public final class EtcdRefusal {
    * the proxy, an outage like an etcd that does not answer, though the proxy answers at once.
    */
   public static boolean proxyCouldNotReachEtcd(Throwable error) {
-    if (gatewayError(notEtcdHttpStatus(error))) {
-      return true;
-    }
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      Matcher status = CONNECT_STATUS.matcher(String.valueOf(t.getMessage()));
-      if (status.find()) {
-        return status.group(1).startsWith("5");
-      }
-    }
-    return false;
+    return unreachableBehindProxy(error, List.of()) != null;
   }
 
   /**
@@ -191,11 +194,19 @@ public final class EtcdRefusal {
    * which is etcd down or cut off behind it, an outage to wait out.
    */
   static int connectStatus(Throwable error) {
+    int code = connectAnswer(error);
+    return code >= 400 && code < 500 ? code : 0;
+  }
+
+  /**
+   * The HTTP status a CONNECT proxy between the caller and etcd answered the tunnel's {@code
+   * CONNECT} with, whatever it is, or 0.
+   */
+  private static int connectAnswer(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       Matcher status = CONNECT_STATUS.matcher(String.valueOf(t.getMessage()));
       if (status.find()) {
-        int code = Integer.parseInt(status.group(1));
-        return code >= 400 && code < 500 ? code : 0;
+        return Integer.parseInt(status.group(1));
       }
     }
     return 0;

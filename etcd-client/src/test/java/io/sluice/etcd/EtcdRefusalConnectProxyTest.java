@@ -63,10 +63,13 @@ class EtcdRefusalConnectProxyTest {
    * A CONNECT proxy that could not reach etcd answers the CONNECT with a 5xx (Squid's 503 for a
    * refused or failed connection, 502 Bad Gateway, 504 Gateway Timeout): etcd is down or cut off
    * behind it, an outage to wait out, not a refusal of the proxy's to fix. It was said as the proxy
-   * refusing CONNECT.
+   * refusing CONNECT. {@code unreachableBehindProxy} says which proxy answered what, for the
+   * outage's warning: without it, that warning named only gRPC's {@code status: 502 Bad Gateway} in
+   * Netty's words, or the first failure of the outage ({@code Network closed for unknown reason})
+   * and never the proxy's 502.
    */
   @Test
-  void aConnectProxyThatCouldNotReachEtcdIsNoAnswerFromSomethingThatIsNotEtcd() throws Exception {
+  void aConnectProxyThatCouldNotReachEtcdIsAnOutageBehindIt() throws Exception {
     for (String status :
         List.of("503 Service Unavailable", "502 Bad Gateway", "504 Gateway Timeout")) {
       StatusRuntimeException failed = callThroughAProxyAnswering(status, "");
@@ -76,7 +79,23 @@ class EtcdRefusalConnectProxyTest {
       assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT))).as(status).isNull();
       assertThat(EtcdRefusal.proxyCouldNotReachEtcd(failed)).as(status).isTrue();
       assertThat(EtcdRefusal.tunnelRefused(failed)).as(status).isFalse();
+      assertThat(EtcdRefusal.unreachableBehindProxy(failed, List.of(ENDPOINT)))
+          .as(status)
+          .isEqualTo(
+              "etcd at http://127.0.0.1:2379 answered with HTTP "
+                  + status.substring(0, 3)
+                  + " from the HTTP proxy it is reached through, which could not reach etcd"
+                  + " (etcd down or cut off behind the proxy: an outage)");
     }
+  }
+
+  /** A CONNECT proxy's 4xx is its refusal to fix, not an outage behind it. */
+  @Test
+  void aConnectProxysRefusalIsNoOutageBehindIt() throws Exception {
+    StatusRuntimeException failed = callThroughAProxyAnswering("403 Forbidden", "");
+
+    assertThat(EtcdRefusal.unreachableBehindProxy(failed, List.of(ENDPOINT))).isNull();
+    assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT))).contains("HTTP 403");
   }
 
   /**

@@ -70,10 +70,12 @@ import java.util.logging.Logger;
  *       unreachable, once that it refuses this agent's credentials or access, and once that
  *       something that is not etcd (a proxy) answers in its place with an HTTP status, whatever
  *       order they come in and however often etcd flips between them (down, then back up still
- *       refusing); every other attempt is logged at FINE. The watches coming up end the stretch
- *       with one line, and the backoff starts again from its minimum: a read that works is not
- *       enough, or etcd answering reads but refusing watches would be warned of anew at every
- *       retry.
+ *       refusing); every other attempt is logged at FINE. An outage first seen otherwise (a tunnel
+ *       through a CONNECT proxy closing as etcd stops) that a proxy in front of etcd then answers
+ *       for (its 502: etcd unreachable behind it) is said once more, naming the proxy's answer, the
+ *       most telling failure of an outage. The watches coming up end the stretch with one line, and
+ *       the backoff starts again from its minimum: a read that works is not enough, or etcd
+ *       answering reads but refusing watches would be warned of anew at every retry.
  *   <li><b>A wrong scheme is not an outage.</b> Before etcd first answers, a failure that shows the
  *       endpoints' scheme does not match what etcd speaks is logged as that, in the outage's one
  *       line, when the builder was given the endpoints (see {@code EtcdSchemeMismatch}).
@@ -142,6 +144,12 @@ public final class EtcdRuleSource implements RuleSource {
 
   /** Whether this stretch of failures has warned of etcd not answering; see unreachable(). */
   private boolean outageTold;
+
+  /**
+   * Whether this stretch's outage warnings have said that a proxy in front of etcd answered it
+   * could not reach etcd; see unreachable().
+   */
+  private boolean behindProxyTold;
 
   /**
    * Whether this stretch of failures has warned of something that is not etcd answering in its
@@ -843,6 +851,18 @@ public final class EtcdRuleSource implements RuleSource {
     }
     // gRPC words a proxy's answer over several lines (its headers and body): said in one
     String why = behindProxy != null ? behindProxy : describe(error);
+    if (!refused && outageTold && behindProxy != null && !behindProxyTold) {
+      // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
+      // the proxy's answer since says where etcd is lost, once in the stretch, however it flips
+      behindProxyTold = true;
+      logger.warning(
+          "etcd is still unreachable for the rules of "
+              + service
+              + " ("
+              + behindProxy
+              + "); the rules in force stay, retrying in the background");
+      return;
+    }
     if (refused ? refusalTold : outageTold) {
       // the same problem again, or again after the other one (etcd down, then back up still
       // refusing): said already in this stretch of failures
@@ -870,6 +890,7 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     outageTold = true;
+    behindProxyTold = behindProxy != null;
     // before etcd ever answered, a failure may be endpoints of the wrong scheme, or where nothing
     // listens: say so, or the operator waits for an outage that never ends
     String hint = schemes.hintOrNotListening(error, everAnswered);
@@ -920,6 +941,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (refusalTold || outageTold || notEtcdTold) {
       refusalTold = false;
       outageTold = false;
+      behindProxyTold = false;
       notEtcdTold = false;
       logger.info("etcd answers again; watching the rules of " + service);
     }

@@ -143,6 +143,12 @@ public final class StatusReporter implements AutoCloseable {
   private boolean failureTold;
 
   /**
+   * Whether this stretch's failure warnings have said that a proxy in front of etcd answered it
+   * could not reach etcd; see failed().
+   */
+  private boolean behindProxyTold;
+
+  /**
    * Whether this stretch of failures has warned of something that is not etcd answering in its
    * place.
    */
@@ -377,7 +383,9 @@ public final class StatusReporter implements AutoCloseable {
    * Logs a failed write: one WARNING per stretch of failures that etcd refuses this agent's
    * credentials or access, and one that the write failed otherwise (etcd unreachable), whatever
    * order they come in and however often etcd flips between them (down, then back up still
-   * refusing); every other failure at FINE. A successful write ends the stretch.
+   * refusing); every other failure at FINE, but for one more WARNING when a proxy in front of etcd
+   * answers, after a first failure that said otherwise, that it could not reach etcd (the most
+   * telling failure of an outage behind a proxy). A successful write ends the stretch.
    */
   private void failed(Exception e) {
     boolean refused = EtcdRefusal.refusedAccess(e);
@@ -391,6 +399,20 @@ public final class StatusReporter implements AutoCloseable {
     }
     // gRPC words a proxy's answer over several lines (its headers and body): said in one
     String why = behindProxy != null ? behindProxy : EtcdErrors.rootMessage(e);
+    if (!refused && failureTold && behindProxy != null && !behindProxyTold) {
+      // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
+      // the proxy's answer since says where etcd is lost, once in the stretch, however it flips
+      behindProxyTold = true;
+      logger.warning(
+          "still could not write the agent status "
+              + key
+              + " ("
+              + behindProxy
+              + "); retrying, at longer intervals up to "
+              + pacing.maxBackoff().toMillis()
+              + " ms while it fails");
+      return;
+    }
     if (refused ? refusalTold : failureTold) {
       logger.log(
           Level.FINE,
@@ -421,6 +443,7 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     failureTold = true;
+    behindProxyTold = behindProxy != null;
     // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
     String hint = schemes.hintOrNotListening(e, everAnswered);
     logger.warning(
@@ -471,6 +494,7 @@ public final class StatusReporter implements AutoCloseable {
     if (refusalTold || failureTold || notEtcdTold) {
       refusalTold = false;
       failureTold = false;
+      behindProxyTold = false;
       notEtcdTold = false;
       logger.info("the agent status " + key + " is written again");
     }
