@@ -164,6 +164,29 @@ public final class EtcdRefusal {
     return notEtcdHttpStatus(error) == 0 && connectStatus(error) != 0;
   }
 
+  /**
+   * What to tell when no endpoint could be dialled because the proxy the JVM names for each could
+   * not be looked up (its name does not resolve, the {@code ProxySelector} failed), such as {@code
+   * cannot look up the proxy for etcd endpoint 127.0.0.1:2379 (java.net.UnknownHostException:
+   * proxy.internal); it is not dialled around the proxy}; {@code null} when {@code error} is no
+   * such failure. The resolver leaves saying it to the caller's one warning of etcd being
+   * unreachable, whose own words (the root cause alone) would not name the proxy. Never throws.
+   */
+  public static String proxyNotLookedUp(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      int at = message.indexOf(ProxiedEtcdResolver.LOOKUP_FAILED);
+      if (at < 0) {
+        at = message.indexOf(ProxiedEtcdResolver.LOOKUP_FAILED_ALL);
+      }
+      if (at >= 0) {
+        int end = message.indexOf('\n', at);
+        return end < 0 ? message.substring(at) : message.substring(at, end);
+      }
+    }
+    return null;
+  }
+
   /** {@code etcd}, or {@code etcd at} the endpoints. */
   private static String named(Collection<URI> endpoints) {
     return endpoints.isEmpty()

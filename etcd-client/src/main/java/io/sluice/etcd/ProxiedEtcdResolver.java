@@ -32,11 +32,18 @@ import java.util.logging.Logger;
  * out of that result, not dialled directly around the proxy the JVM names for it; one line says so
  * when it starts failing, and the resolver tries again after a backoff (1 s, doubling up to 2 min)
  * until every endpoint resolves, since gRPC asks again by itself only when no endpoint resolved or
- * a connection fails.
+ * a connection fails. When no endpoint resolves, the resolver says nothing above FINE: every call
+ * then fails with what it could not look up, and the caller's one warning that etcd is unreachable
+ * says it.
  */
 final class ProxiedEtcdResolver extends NameResolver {
 
   private static final Logger logger = Logger.getLogger(ProxiedEtcdResolver.class.getName());
+
+  /** How the failure of every endpoint's proxy lookup begins, for one endpoint and for several. */
+  static final String LOOKUP_FAILED = "cannot look up the proxy for etcd endpoint ";
+
+  static final String LOOKUP_FAILED_ALL = "cannot look up the proxy for any etcd endpoint: ";
 
   static final long FIRST_RETRY_MILLIS = 1_000;
   private static final long MAX_RETRY_MILLIS = 120_000;
@@ -123,20 +130,20 @@ final class ProxiedEtcdResolver extends NameResolver {
     List<EquivalentAddressGroup> groups = new ArrayList<>();
     List<String> failed = new ArrayList<>();
     List<Exception> causes = new ArrayList<>();
-    Status failure = null;
     for (String endpoint : endpoints) {
       try {
         groups.add(group(endpoint));
       } catch (IOException | RuntimeException e) {
         failed.add(endpoint);
         causes.add(e);
-        failure =
-            Status.UNAVAILABLE
-                .withDescription("cannot resolve etcd endpoint " + endpoint + ": " + e)
-                .withCause(e);
       }
     }
-    Status allFailed = groups.isEmpty() ? failure : null;
+    Status allFailed =
+        groups.isEmpty()
+            ? Status.UNAVAILABLE
+                .withDescription(lookupFailed(failed, causes))
+                .withCause(causes.get(causes.size() - 1))
+            : null;
     args.getSynchronizationContext()
         .execute(
             () -> {
@@ -154,8 +161,40 @@ final class ProxiedEtcdResolver extends NameResolver {
             });
   }
 
-  /** Logs each endpoint that starts failing, once until it resolves again. */
+  /**
+   * What failed when no endpoint's proxy could be looked up, in one line: {@code cannot look up the
+   * proxy for etcd endpoint 127.0.0.1:2379 (java.net.UnknownHostException: proxy.internal); it is
+   * not dialled around the proxy}. The call that fails with it carries it to its caller, whose
+   * warning says it ({@link EtcdRefusal#proxyNotLookedUp}).
+   */
+  private static String lookupFailed(List<String> failed, List<Exception> causes) {
+    List<String> each = new ArrayList<>();
+    for (int i = 0; i < failed.size(); i++) {
+      each.add(failed.get(i) + " (" + firstLine(String.valueOf(causes.get(i))) + ")");
+    }
+    return (failed.size() == 1 ? LOOKUP_FAILED : LOOKUP_FAILED_ALL)
+        + String.join(", ", each)
+        + (failed.size() == 1 ? "; it is" : "; they are")
+        + " not dialled around the proxy";
+  }
+
+  private static String firstLine(String text) {
+    int end = text.indexOf('\n');
+    return end < 0 ? text : text.substring(0, end);
+  }
+
+  /**
+   * Logs each endpoint that starts failing, once until it resolves again, while another endpoint
+   * resolved: the calls through that one work, and nothing else would say it. When none resolved,
+   * every call fails with {@link #lookupFailed}, which the caller's one warning of etcd being
+   * unreachable says: a warning here too would say it twice.
+   */
   private void noteFailures(List<String> failed, List<Exception> causes) {
+    if (!failed.isEmpty() && failed.size() == endpoints.size()) {
+      logger.log(Level.FINE, "{0}", lookupFailed(failed, causes));
+      failing.retainAll(failed);
+      return;
+    }
     for (int i = 0; i < failed.size(); i++) {
       if (failing.add(failed.get(i))) {
         logger.log(

@@ -210,6 +210,46 @@ class ProxiedEtcdResolverTest {
     }
   }
 
+  /**
+   * When no endpoint's proxy can be looked up, every call fails, and the caller (the rule source,
+   * the status reporter) warns that etcd is unreachable: the resolver's own warning said the same
+   * cause a second time. It now says nothing above FINE and gives the call's failure its one-line
+   * reason, which {@link EtcdRefusal#proxyNotLookedUp} finds for the caller's warning.
+   */
+  @Test
+  void leavesSayingThatNoEndpointsProxyCouldBeLookedUpToTheCaller() {
+    ProxyDetector failing =
+        target -> {
+          throw new UnknownHostException("proxy.internal");
+        };
+    try (LogCapture log = LogCapture.of(ProxiedEtcdResolver.class)) {
+      Resolved one = resolve(List.of(new EtcdAddress("127.0.0.1", 2379, false)), failing);
+      Resolved two =
+          resolve(
+              List.of(
+                  new EtcdAddress("127.0.0.1", 2379, false),
+                  new EtcdAddress("127.0.0.1", 2380, false)),
+              failing);
+
+      assertThat(log.warnings()).as("the resolver's warnings").isEmpty();
+      String said =
+          "cannot look up the proxy for etcd endpoint 127.0.0.1:2379"
+              + " (java.net.UnknownHostException: proxy.internal); it is not dialled around the"
+              + " proxy";
+      assertThat(one.error.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(one.error.getDescription()).isEqualTo(said);
+      assertThat(EtcdRefusal.proxyNotLookedUp(new RuntimeException(one.error.asRuntimeException())))
+          .isEqualTo(said);
+      assertThat(EtcdRefusal.proxyNotLookedUp(two.error.asRuntimeException()))
+          .isEqualTo(
+              "cannot look up the proxy for any etcd endpoint: 127.0.0.1:2379"
+                  + " (java.net.UnknownHostException: proxy.internal), 127.0.0.1:2380"
+                  + " (java.net.UnknownHostException: proxy.internal); they are not dialled"
+                  + " around the proxy");
+      assertThat(EtcdRefusal.proxyNotLookedUp(Status.UNAVAILABLE.asRuntimeException())).isNull();
+    }
+  }
+
   /** What the resolver told its listener, at once (resolution on the calling thread). */
   static Resolved resolve(List<EtcdAddress> addresses, ProxyDetector proxyDetector) {
     Resolved resolved = new Resolved();

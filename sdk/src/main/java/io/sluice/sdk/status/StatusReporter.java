@@ -397,8 +397,11 @@ public final class StatusReporter implements AutoCloseable {
       notEtcdAnswers(notEtcd, e);
       return;
     }
-    // gRPC words a proxy's answer over several lines (its headers and body): said in one
-    String why = behindProxy != null ? behindProxy : EtcdErrors.rootMessage(e);
+    // gRPC words a proxy's answer over several lines (its headers and body): said in one; a proxy
+    // that could not be looked up is said here only (the resolver leaves it to this warning)
+    String lookup = behindProxy != null ? null : EtcdRefusal.proxyNotLookedUp(e);
+    String why =
+        behindProxy != null ? behindProxy : lookup != null ? lookup : EtcdErrors.rootMessage(e);
     if (!refused && failureTold && behindProxy != null && !behindProxyTold) {
       // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
       // the proxy's answer since says where etcd is lost, once in the stretch, however it flips

@@ -116,6 +116,55 @@ class EtcdThroughAConnectProxyIT {
     }
   }
 
+  /**
+   * When the proxy the JVM names for etcd cannot be looked up (here the {@code ProxySelector}
+   * fails, as a broken PAC file does), no endpoint can be dialled: said once, by the rule source
+   * and the status reporter as etcd unreachable with the proxy lookup as the reason. The resolver
+   * said it too, a second warning for one cause, while the rule source's named only the root cause.
+   */
+  @Test
+  void saysOnceThatTheProxyCouldNotBeLookedUpForAnyEndpoint() {
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    ProxySelector before = ProxySelector.getDefault();
+    try (LogCapture rules = LogCapture.of(EtcdRuleSource.class);
+        LogCapture reporter = LogCapture.of(StatusReporter.class);
+        LogCapture resolver = LogCapture.of("io.sluice.etcd.ProxiedEtcdResolver")) {
+      ProxySelector.setDefault(new FailingFor(URI.create(etcd.endpoint()), before));
+      try (ConfiguredRules agent = agentOf(holder)) {
+        agent.start();
+        String said =
+            "cannot look up the proxy for etcd endpoint 127.0.0.1:"
+                + etcd.server().port()
+                + " (java.lang.IllegalStateException: the PAC file failed); it is not dialled"
+                + " around the proxy";
+        await("both say the proxy could not be looked up")
+            .atMost(AWAIT)
+            .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+        await("the retries go on, and say nothing more")
+            .during(ONE_LINE_DURING)
+            .atMost(ONE_LINE_DURING.plus(AWAIT))
+            .until(() -> warnings(rules).size() == 1 && warnings(reporter).size() == 1);
+
+        assertThat(warnings(rules))
+            .singleElement()
+            .asString()
+            .isEqualTo(
+                "etcd is unreachable for the rules of orders ("
+                    + said
+                    + "); the rules in force stay, retrying in the background");
+        assertThat(warnings(reporter))
+            .singleElement()
+            .asString()
+            .startsWith("could not write the agent status ")
+            .contains(" (" + said + "); retrying");
+        assertThat(warnings(resolver)).as("the resolver's own warnings").isEmpty();
+        assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      }
+    } finally {
+      ProxySelector.setDefault(before);
+    }
+  }
+
   private ConfiguredRules agentOf(ActiveRulesHolder holder) {
     SluiceConfig config =
         SluiceConfig.fromProperties(
@@ -135,6 +184,28 @@ class EtcdThroughAConnectProxyIT {
         .filter(r -> r.getLevel() == Level.WARNING)
         .map(LogRecord::getMessage)
         .toList();
+  }
+
+  /** Fails for etcd's address, as a broken PAC file does; answers as {@code others} otherwise. */
+  private static final class FailingFor extends ProxySelector {
+    private final URI etcd;
+    private final ProxySelector others;
+
+    FailingFor(URI etcd, ProxySelector others) {
+      this.etcd = etcd;
+      this.others = others;
+    }
+
+    @Override
+    public List<Proxy> select(URI uri) {
+      if (etcd.getHost().equals(uri.getHost()) && etcd.getPort() == uri.getPort()) {
+        throw new IllegalStateException("the PAC file failed");
+      }
+      return others == null ? List.of(Proxy.NO_PROXY) : others.select(uri);
+    }
+
+    @Override
+    public void connectFailed(URI uri, SocketAddress address, IOException failure) {}
   }
 
   /**
