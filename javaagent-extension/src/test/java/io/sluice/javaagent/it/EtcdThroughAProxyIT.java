@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * once, as the proxy's refusal rather than an outage, and the app serves as usual; once the proxy
  * opens tunnels the agent reads and watches its rules through it. With etcd then stopped behind the
  * proxy, which answers {@code 502 Bad Gateway}, the agent says once that etcd is unreachable (an
- * outage, not something in front of etcd to fix), keeps its rules, and applies a new one once etcd
- * is back. Before, the agent's etcd client ignored the proxy settings and dialled etcd directly.
+ * outage, not something in front of etcd to fix) and once that the proxy answered 502, keeps its
+ * rules, and applies a new one once etcd is back. Before, the agent's etcd client ignored the proxy
+ * settings and dialled etcd directly.
  */
 class EtcdThroughAProxyIT {
 
@@ -87,16 +88,29 @@ class EtcdThroughAProxyIT {
             .containsOnly(etcdAddress);
 
         // etcd down behind the proxy, which answers its CONNECTs 502: an outage, said once (the
-        // first failure is the open tunnel closing), and no proxy's answer to fix
+        // first failure is the open tunnel closing), and no proxy's answer to fix; the proxy's
+        // 502 is said once too, the outage's most telling failure (it was logged at FINE only)
         String outage = "etcd is unreachable for the rules of " + SERVICE + " (";
+        String proxy502 =
+            " ("
+                + "etcd at "
+                + etcd.endpoint()
+                + " answered with HTTP 502 from the HTTP proxy it is reached through, which could"
+                + " not reach etcd (etcd down or cut off behind the proxy: an outage))";
+        String rules502 = "unreachable for the rules of " + SERVICE + proxy502;
+        String status502 = proxy502 + "; retrying, at longer intervals";
         String notEtcd = "from something that is not etcd";
         int notEtcdBefore = occurrences(app.log(), notEtcd);
         int connectsBefore = proxy.connects().size();
         etcd.server().stop();
         try {
-          await("the agent says etcd is unreachable behind the proxy")
+          await("the agent says etcd is unreachable behind the proxy, which answered 502")
               .atMost(Duration.ofSeconds(90))
-              .until(() -> occurrences(app.log(), outage) == 1);
+              .until(
+                  () ->
+                      occurrences(app.log(), outage) == 1
+                          && occurrences(app.log(), rules502) == 1
+                          && occurrences(app.log(), status502) == 1);
           int connectsAtOutage = proxy.connects().size();
           await("the retries go on through the proxy, answered 502, and say nothing more")
               .during(ONE_LINE_DURING)
@@ -104,6 +118,8 @@ class EtcdThroughAProxyIT {
               .until(
                   () ->
                       occurrences(app.log(), outage) == 1
+                          && occurrences(app.log(), rules502) == 1
+                          && occurrences(app.log(), status502) == 1
                           && occurrences(app.log(), notEtcd) == notEtcdBefore);
           await("the agent retries through the proxy while etcd is down")
               .atMost(Duration.ofSeconds(30))
