@@ -167,7 +167,7 @@ public final class EtcdRefusal {
   /**
    * What to tell when no endpoint could be dialled because the proxy the JVM names for each could
    * not be looked up (its name does not resolve, the {@code ProxySelector} failed), such as {@code
-   * cannot look up the proxy for etcd endpoint 127.0.0.1:2379 (java.net.UnknownHostException:
+   * cannot look up the proxy for etcd endpoint 127.0.0.1:2379 (UnknownHostException:
    * proxy.internal); it is not dialled around the proxy}; {@code null} when {@code error} is no
    * such failure. The resolver leaves saying it to the caller's one warning of etcd being
    * unreachable, whose own words (the root cause alone) would not name the proxy. Never throws.

@@ -163,14 +163,14 @@ final class ProxiedEtcdResolver extends NameResolver {
 
   /**
    * What failed when no endpoint's proxy could be looked up, in one line: {@code cannot look up the
-   * proxy for etcd endpoint 127.0.0.1:2379 (java.net.UnknownHostException: proxy.internal); it is
-   * not dialled around the proxy}. The call that fails with it carries it to its caller, whose
-   * warning says it ({@link EtcdRefusal#proxyNotLookedUp}).
+   * proxy for etcd endpoint 127.0.0.1:2379 (UnknownHostException: proxy.internal); it is not
+   * dialled around the proxy}. The call that fails with it carries it to its caller, whose warning
+   * says it ({@link EtcdRefusal#proxyNotLookedUp}).
    */
   private static String lookupFailed(List<String> failed, List<Exception> causes) {
     List<String> each = new ArrayList<>();
     for (int i = 0; i < failed.size(); i++) {
-      each.add(failed.get(i) + " (" + firstLine(String.valueOf(causes.get(i))) + ")");
+      each.add(failed.get(i) + " (" + described(causes.get(i)) + ")");
     }
     return (failed.size() == 1 ? LOOKUP_FAILED : LOOKUP_FAILED_ALL)
         + String.join(", ", each)
@@ -178,7 +178,14 @@ final class ProxiedEtcdResolver extends NameResolver {
         + " not dialled around the proxy";
   }
 
-  private static String firstLine(String text) {
+  /**
+   * {@code UnknownHostException: proxy.internal}, to its first line: a failure as the agent's other
+   * etcd lines name one (the class's simple name), not as {@code toString()} does.
+   */
+  private static String described(Exception cause) {
+    String text =
+        cause.getClass().getSimpleName()
+            + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     int end = text.indexOf('\n');
     return end < 0 ? text : text.substring(0, end);
   }
@@ -202,7 +209,7 @@ final class ProxiedEtcdResolver extends NameResolver {
             "Sluice cannot look up the proxy for etcd endpoint "
                 + failed.get(i)
                 + " ("
-                + causes.get(i)
+                + described(causes.get(i))
                 + "); it is left out, not dialled around the proxy, and looked up again until it"
                 + " resolves");
       }

@@ -234,7 +234,7 @@ class ProxiedEtcdResolverTest {
       assertThat(log.warnings()).as("the resolver's warnings").isEmpty();
       String said =
           "cannot look up the proxy for etcd endpoint 127.0.0.1:2379"
-              + " (java.net.UnknownHostException: proxy.internal); it is not dialled around the"
+              + " (UnknownHostException: proxy.internal); it is not dialled around the"
               + " proxy";
       assertThat(one.error.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
       assertThat(one.error.getDescription()).isEqualTo(said);
@@ -243,8 +243,8 @@ class ProxiedEtcdResolverTest {
       assertThat(EtcdRefusal.proxyNotLookedUp(two.error.asRuntimeException()))
           .isEqualTo(
               "cannot look up the proxy for any etcd endpoint: 127.0.0.1:2379"
-                  + " (java.net.UnknownHostException: proxy.internal), 127.0.0.1:2380"
-                  + " (java.net.UnknownHostException: proxy.internal); they are not dialled"
+                  + " (UnknownHostException: proxy.internal), 127.0.0.1:2380"
+                  + " (UnknownHostException: proxy.internal); they are not dialled"
                   + " around the proxy");
       assertThat(EtcdRefusal.proxyNotLookedUp(Status.UNAVAILABLE.asRuntimeException())).isNull();
     }

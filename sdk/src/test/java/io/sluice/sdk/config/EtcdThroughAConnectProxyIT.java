@@ -135,7 +135,7 @@ class EtcdThroughAConnectProxyIT {
         String said =
             "cannot look up the proxy for etcd endpoint 127.0.0.1:"
                 + etcd.server().port()
-                + " (java.lang.IllegalStateException: the PAC file failed); it is not dialled"
+                + " (IllegalStateException: the PAC file failed); it is not dialled"
                 + " around the proxy";
         await("both say the proxy could not be looked up")
             .atMost(AWAIT)
