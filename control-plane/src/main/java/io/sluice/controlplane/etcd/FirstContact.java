@@ -51,10 +51,12 @@ import java.util.logging.Logger;
  *
  * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
  * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
- * or the connection, never that nothing listens at etcd's endpoints or that their scheme is wrong.
- * With some endpoints dialled directly beside, a failure that is theirs (a refused connection
- * naming no proxy's address) gets their hints, naming only them: it got the proxy's. Endpoints the
- * client leaves out (no answer from the JVM's proxy selector) are named in neither.
+ * or the connection, or that it could not be looked up (its name does not resolve, the {@code
+ * ProxySelector} failed: {@link EtcdRefusal#proxyNotLookedUp}), never that nothing listens at
+ * etcd's endpoints or that their scheme is wrong. With some endpoints dialled directly beside, a
+ * failure that is theirs (a refused connection naming no proxy's address) gets their hints, naming
+ * only them: it got the proxy's. Endpoints the client leaves out (no answer from the JVM's proxy
+ * selector) are named in neither.
  *
  * <p>One such call at a time: failures that come while one is on its way (API calls and health
  * checks failing together) wait for its answer and share it, instead of each sending its own.
@@ -144,7 +146,12 @@ final class FirstContact {
         EtcdSchemeMismatch direct =
             routes.leftOut() ? EtcdSchemeMismatch.of(routes.direct()) : schemes;
         String hint = direct.hintOrNotListening(failure, false);
-        return hint != null ? hint : direct.hintOrNotListening(connectionFailure(), answered);
+        if (hint != null) {
+          return hint;
+        }
+        Throwable connection = connectionFailure();
+        String lookup = EtcdRefusal.proxyNotLookedUp(connection);
+        return lookup != null ? lookup : direct.hintOrNotListening(connection, answered);
       }
       String hint = withProxy(failure, routes, proxyOnly);
       if (hint != null) {
@@ -208,6 +215,12 @@ final class FirstContact {
             failure, EtcdRefusal.tunnelRefused(failure) ? routes.proxied() : endpoints);
     if (refused != null) {
       return refused;
+    }
+    // the proxy's name does not resolve: no endpoint is dialled, and only this hint says why (the
+    // resolver leaves it to the callers' words, FINE in its own log)
+    String lookup = EtcdRefusal.proxyNotLookedUp(failure);
+    if (lookup != null) {
+      return lookup;
     }
     EtcdSchemeMismatch direct =
         routes.direct().isEmpty()

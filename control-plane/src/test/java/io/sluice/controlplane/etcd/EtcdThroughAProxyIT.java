@@ -33,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -135,6 +136,47 @@ class EtcdThroughAProxyIT {
         .contains("the HTTP proxy ")
         .contains(":" + gone.port() + " ")
         .contains("refused the connection");
+  }
+
+  /**
+   * A proxy the JVM names for etcd whose name does not resolve: no endpoint is dialled, and the
+   * resolver says so at FINE only, leaving it to its callers. The hint said nothing (the read "did
+   * not answer within" its time); it now names the failed lookup.
+   */
+  @Test
+  void aProxyWhoseNameDoesNotResolveIsNamedInThe503sHint() throws Exception {
+    Proxy unresolved =
+        new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("proxy.invalid", 3128));
+    ProxySelector.setDefault(selectorFor(etcdAddress(), () -> List.of(unresolved)));
+    String hint = hintOfAFailedRead(Duration.ofSeconds(3));
+
+    // the JDK's first lookup adds the resolver's words (": Name or service not known"), a cached
+    // one does not
+    assertThat(hint)
+        .startsWith(
+            "cannot look up the proxy for etcd endpoint "
+                + etcdAddress()
+                + " (UnknownHostException: proxy.invalid")
+        .endsWith("); it is not dialled around the proxy");
+  }
+
+  /** The JVM's selector failing for etcd (a broken PAC file) is named in the hint too. */
+  @Test
+  void aProxySelectorThatFailsIsNamedInThe503sHint() throws Exception {
+    ProxySelector.setDefault(
+        selectorFor(
+            etcdAddress(),
+            () -> {
+              throw new IllegalStateException("the PAC file failed");
+            }));
+    String hint = hintOfAFailedRead(Duration.ofSeconds(3));
+
+    assertThat(hint)
+        .isEqualTo(
+            "cannot look up the proxy for etcd endpoint "
+                + etcdAddress()
+                + " (IllegalStateException: the PAC file failed); it is not dialled around the"
+                + " proxy");
   }
 
   /**
@@ -500,11 +542,16 @@ class EtcdThroughAProxyIT {
     Proxy http =
         new Proxy(
             Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()));
+    return selectorFor(address, () -> List.of(http));
+  }
+
+  /** A selector answering {@code forEtcd} for {@code ip:port}, no proxy elsewhere. */
+  private static ProxySelector selectorFor(String address, Supplier<List<Proxy>> forEtcd) {
     return new ProxySelector() {
       @Override
       public List<Proxy> select(URI uri) {
         return address.equals(uri.getHost() + ":" + uri.getPort())
-            ? List.of(http)
+            ? forEtcd.get()
             : List.of(Proxy.NO_PROXY);
       }
 
