@@ -109,8 +109,11 @@ class EtcdBehindAProxyTest {
       try (PrefixWatch watch =
           new PrefixWatch(etcd, "/sluice/v1/agents/", new IgnoredChanges(), scheduler)) {
         watch.start();
-        // 30 s: the first call of a JVM loads gRPC and Netty
-        await().atMost(Duration.ofSeconds(30)).until(() -> watch.state().failedReads() >= 1);
+        // 30 s: the first call of a JVM loads gRPC and Netty; the warning is logged just after
+        // the state is set, so both are awaited
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> watch.state().failedReads() >= 1 && !log.messages().isEmpty());
 
         assertThat(watch.state().failure())
             .contains("etcd answered with HTTP 503 from a proxy in front of it")
