@@ -73,9 +73,10 @@ import java.util.logging.Logger;
  *       refusing); every other attempt is logged at FINE. An outage first seen otherwise (a tunnel
  *       through a CONNECT proxy closing as etcd stops) that a proxy in front of etcd then answers
  *       for (its 502: etcd unreachable behind it) is said once more, naming the proxy's answer, the
- *       most telling failure of an outage. The watches coming up end the stretch with one line, and
- *       the backoff starts again from its minimum: a read that works is not enough, or etcd
- *       answering reads but refusing watches would be warned of anew at every retry.
+ *       most telling failure of an outage; so is the proxy the JVM names for etcd no longer being
+ *       looked up (which only this warning says). The watches coming up end the stretch with one
+ *       line, and the backoff starts again from its minimum: a read that works is not enough, or
+ *       etcd answering reads but refusing watches would be warned of anew at every retry.
  *   <li><b>A wrong scheme is not an outage.</b> Before etcd first answers, a failure that shows the
  *       endpoints' scheme does not match what etcd speaks is logged as that, in the outage's one
  *       line, when the builder was given the endpoints (see {@code EtcdSchemeMismatch}).
@@ -150,6 +151,12 @@ public final class EtcdRuleSource implements RuleSource {
    * could not reach etcd; see unreachable().
    */
   private boolean behindProxyTold;
+
+  /**
+   * Whether this stretch's outage warnings have said that the proxy the JVM names for etcd could
+   * not be looked up; see unreachable().
+   */
+  private boolean lookupTold;
 
   /**
    * Whether this stretch of failures has warned of something that is not etcd answering in its
@@ -853,15 +860,21 @@ public final class EtcdRuleSource implements RuleSource {
     // that could not be looked up is said here only (the resolver leaves it to this warning)
     String lookup = behindProxy != null ? null : EtcdRefusal.proxyNotLookedUp(error);
     String why = behindProxy != null ? behindProxy : lookup != null ? lookup : describe(error);
-    if (!refused && outageTold && behindProxy != null && !behindProxyTold) {
-      // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
-      // the proxy's answer since says where etcd is lost, once in the stretch, however it flips
-      behindProxyTold = true;
+    // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
+    // the proxy's answer since says where etcd is lost, and a proxy lookup failing since says what
+    // to fix (nothing else says it above FINE), each once in the stretch, however it flips
+    String news =
+        behindProxy != null && !behindProxyTold
+            ? behindProxy
+            : lookup != null && !lookupTold ? lookup : null;
+    if (!refused && outageTold && news != null) {
+      behindProxyTold |= behindProxy != null;
+      lookupTold |= lookup != null;
       logger.warning(
           "etcd is still unreachable for the rules of "
               + service
               + " ("
-              + behindProxy
+              + news
               + "); the rules in force stay, retrying in the background");
       return;
     }
@@ -893,6 +906,7 @@ public final class EtcdRuleSource implements RuleSource {
     }
     outageTold = true;
     behindProxyTold = behindProxy != null;
+    lookupTold = lookup != null;
     // before etcd ever answered, a failure may be endpoints of the wrong scheme, or where nothing
     // listens: say so, or the operator waits for an outage that never ends
     String hint = schemes.hintOrNotListening(error, everAnswered);
@@ -944,6 +958,7 @@ public final class EtcdRuleSource implements RuleSource {
       refusalTold = false;
       outageTold = false;
       behindProxyTold = false;
+      lookupTold = false;
       notEtcdTold = false;
       logger.info("etcd answers again; watching the rules of " + service);
     }

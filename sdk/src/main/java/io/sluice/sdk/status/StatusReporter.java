@@ -149,6 +149,12 @@ public final class StatusReporter implements AutoCloseable {
   private boolean behindProxyTold;
 
   /**
+   * Whether this stretch's failure warnings have said that the proxy the JVM names for etcd could
+   * not be looked up; see failed().
+   */
+  private boolean lookupTold;
+
+  /**
    * Whether this stretch of failures has warned of something that is not etcd answering in its
    * place.
    */
@@ -385,7 +391,9 @@ public final class StatusReporter implements AutoCloseable {
    * order they come in and however often etcd flips between them (down, then back up still
    * refusing); every other failure at FINE, but for one more WARNING when a proxy in front of etcd
    * answers, after a first failure that said otherwise, that it could not reach etcd (the most
-   * telling failure of an outage behind a proxy). A successful write ends the stretch.
+   * telling failure of an outage behind a proxy), and one more when the proxy the JVM names for
+   * etcd can no longer be looked up (which nothing else says above FINE). A successful write ends
+   * the stretch.
    */
   private void failed(Exception e) {
     boolean refused = EtcdRefusal.refusedAccess(e);
@@ -402,15 +410,21 @@ public final class StatusReporter implements AutoCloseable {
     String lookup = behindProxy != null ? null : EtcdRefusal.proxyNotLookedUp(e);
     String why =
         behindProxy != null ? behindProxy : lookup != null ? lookup : EtcdErrors.rootMessage(e);
-    if (!refused && failureTold && behindProxy != null && !behindProxyTold) {
-      // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
-      // the proxy's answer since says where etcd is lost, once in the stretch, however it flips
-      behindProxyTold = true;
+    // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
+    // the proxy's answer since says where etcd is lost, and a proxy lookup failing since says what
+    // to fix (nothing else says it above FINE), each once in the stretch, however it flips
+    String news =
+        behindProxy != null && !behindProxyTold
+            ? behindProxy
+            : lookup != null && !lookupTold ? lookup : null;
+    if (!refused && failureTold && news != null) {
+      behindProxyTold |= behindProxy != null;
+      lookupTold |= lookup != null;
       logger.warning(
           "still could not write the agent status "
               + key
               + " ("
-              + behindProxy
+              + news
               + "); retrying, at longer intervals up to "
               + pacing.maxBackoff().toMillis()
               + " ms while it fails");
@@ -447,6 +461,7 @@ public final class StatusReporter implements AutoCloseable {
     }
     failureTold = true;
     behindProxyTold = behindProxy != null;
+    lookupTold = lookup != null;
     // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
     String hint = schemes.hintOrNotListening(e, everAnswered);
     logger.warning(
@@ -498,6 +513,7 @@ public final class StatusReporter implements AutoCloseable {
       refusalTold = false;
       failureTold = false;
       behindProxyTold = false;
+      lookupTold = false;
       notEtcdTold = false;
       logger.info("the agent status " + key + " is written again");
     }

@@ -165,6 +165,67 @@ class EtcdThroughAConnectProxyIT {
     }
   }
 
+  /**
+   * An outage first said as etcd not answering (its port closed), after which the proxy the JVM
+   * names for etcd can no longer be looked up: that is said once more, since nothing else says it
+   * above FINE (the resolver leaves it to these warnings). Before, it was logged at FINE only: the
+   * operator waited for etcd, while the agent could not have reached it once it was back.
+   */
+  @Test
+  void saysOnceMoreWhenTheProxyCannotBeLookedUpDuringAnOutage() throws Exception {
+    etcd.server()
+        .put(
+            EtcdKeys.defaults().rules("orders"),
+            "{\"schemaVersion\": 1, \"service\": \"orders\","
+                + " \"sampling\": {\"defaultRatio\": 0.5}}");
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    ProxySelector before = ProxySelector.getDefault();
+    try (LogCapture rules = LogCapture.of(EtcdRuleSource.class);
+        LogCapture reporter = LogCapture.of(StatusReporter.class);
+        ConfiguredRules agent = agentOf(holder)) {
+      agent.start();
+      await("rules read from etcd")
+          .atMost(AWAIT)
+          .until(() -> holder.current().source() == ActiveRules.Source.ETCD);
+      etcd.server().stop();
+      try {
+        await("both say etcd is unreachable")
+            .atMost(AWAIT)
+            .until(() -> !warnings(rules).isEmpty() && !warnings(reporter).isEmpty());
+        ProxySelector.setDefault(new FailingFor(URI.create(etcd.endpoint()), before));
+        String said =
+            "cannot look up the proxy for etcd endpoint 127.0.0.1:"
+                + etcd.server().port()
+                + " (IllegalStateException: the PAC file failed); it is not dialled"
+                + " around the proxy";
+        await("both say the proxy can no longer be looked up")
+            .atMost(AWAIT)
+            .until(
+                () ->
+                    warnings(rules).stream().anyMatch(w -> w.contains(said))
+                        && warnings(reporter).stream().anyMatch(w -> w.contains(said)));
+        await("the retries go on, and say nothing more")
+            .during(ONE_LINE_DURING)
+            .atMost(ONE_LINE_DURING.plus(AWAIT))
+            .until(() -> warnings(rules).size() == 2 && warnings(reporter).size() == 2);
+
+        assertThat(warnings(rules).get(1))
+            .isEqualTo(
+                "etcd is still unreachable for the rules of orders ("
+                    + said
+                    + "); the rules in force stay, retrying in the background");
+        assertThat(warnings(reporter).get(1))
+            .startsWith("still could not write the agent status ")
+            .contains(" (" + said + "); retrying");
+      } finally {
+        ProxySelector.setDefault(before);
+        etcd.server().start();
+      }
+    } finally {
+      ProxySelector.setDefault(before);
+    }
+  }
+
   private ConfiguredRules agentOf(ActiveRulesHolder holder) {
     SluiceConfig config =
         SluiceConfig.fromProperties(
