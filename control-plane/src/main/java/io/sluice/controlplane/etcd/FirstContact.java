@@ -52,7 +52,8 @@ import java.util.logging.Logger;
  * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
  * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
  * or the connection, or that it could not be looked up (its name does not resolve, the {@code
- * ProxySelector} failed: {@link EtcdRefusal#proxyNotLookedUp}), never that nothing listens at
+ * ProxySelector} failed: {@link EtcdRefusal#proxyNotLookedUp}), or that it answered it could not
+ * reach etcd (a 5xx: {@link EtcdRefusal#unreachableBehindProxy}), never that nothing listens at
  * etcd's endpoints or that their scheme is wrong. With some endpoints dialled directly beside, a
  * failure that is theirs (a refused connection naming no proxy's address) gets their hints, naming
  * only them: it got the proxy's. Endpoints the client leaves out (no answer from the JVM's proxy
@@ -82,6 +83,9 @@ final class FirstContact {
 
   /** {@link System#nanoTime()} before which no call is sent; 0 when none got no answer. */
   private volatile long quietUntil;
+
+  /** The failure that began the quiet period, told again until it ends (no call is sent then). */
+  private volatile Throwable quietFailure;
 
   /** The call on its way, whose failure (or {@code null}) every caller meanwhile shares. */
   private final AtomicReference<CompletableFuture<Throwable>> onItsWay = new AtomicReference<>();
@@ -222,6 +226,11 @@ final class FirstContact {
     if (lookup != null) {
       return lookup;
     }
+    // the proxy answered CONNECT with a 5xx: it could not reach etcd (an outage behind it)
+    String behind = EtcdRefusal.unreachableBehindProxy(failure, routes.proxied());
+    if (behind != null) {
+      return behind;
+    }
     EtcdSchemeMismatch direct =
         routes.direct().isEmpty()
             ? EtcdSchemeMismatch.unknown()
@@ -267,14 +276,15 @@ final class FirstContact {
   }
 
   /**
-   * The failure of one call that does not wait for a connection; {@code null} if etcd answered, or
-   * if no call is sent (one got no answer within its time a moment ago). A caller that comes while
-   * another's call is on its way waits for that call and gets its failure.
+   * The failure of one call that does not wait for a connection; {@code null} if etcd answered.
+   * During a quiet period (a call got no answer within its time a moment ago, or a proxy's answer
+   * that it could not reach etcd) no call is sent and the failure that began it is told again. A
+   * caller that comes while another's call is on its way waits for that call and gets its failure.
    */
   private Throwable connectionFailure() {
     long quiet = quietUntil;
     if (quiet != 0 && quiet - System.nanoTime() > 0) {
-      return null;
+      return quietFailure;
     }
     CompletableFuture<Throwable> mine = new CompletableFuture<>();
     CompletableFuture<Throwable> theirs = onItsWay.compareAndExchange(null, mine);
@@ -329,6 +339,7 @@ final class FirstContact {
         // neither failed nor answered: the next one would wait as long, for nothing; or a proxy
         // said it could not reach etcd, an outage too, which the next one would only repeat
         long until = System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos();
+        quietFailure = e;
         quietUntil = until == 0 ? 1 : until;
       }
       return e;

@@ -139,6 +139,31 @@ class EtcdThroughAProxyIT {
   }
 
   /**
+   * etcd down behind a proxy that tunnels: the proxy answers each CONNECT with 502. The hint said
+   * nothing (the read "did not answer within" its time, the proxy's answer unnamed); it now says
+   * the proxy could not reach etcd, an outage behind it, as the agent does.
+   */
+  @Test
+  void etcdDownBehindTheProxyIsNamedInThe503sHint() throws Exception {
+    try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
+      ProxySelector.setDefault(proxyForEtcd(proxy));
+      etcd.server().stop();
+      try {
+        String hint = hintOfAFailedRead(Duration.ofSeconds(3));
+
+        assertThat(hint)
+            .isEqualTo(
+                "etcd at "
+                    + etcd.endpoint()
+                    + " answered with HTTP 502 from the HTTP proxy it is reached through, which"
+                    + " could not reach etcd (etcd down or cut off behind the proxy: an outage)");
+      } finally {
+        etcd.server().start();
+      }
+    }
+  }
+
+  /**
    * A proxy the JVM names for etcd whose name does not resolve: no endpoint is dialled, and the
    * resolver says so at FINE only, leaving it to its callers. The hint said nothing (the read "did
    * not answer within" its time); it now names the failed lookup.
@@ -434,7 +459,9 @@ class EtcdThroughAProxyIT {
         FirstContact firstContact = new FirstContact(client, List.of(URI.create(stopped)), timeout);
 
         for (int failure = 0; failure < 3; failure++) {
-          assertThat(firstContact.hint(new TimeoutException())).isNull();
+          assertThat(firstContact.hint(new TimeoutException()))
+              .as("failure %d", failure)
+              .contains("answered with HTTP 502 from the HTTP proxy it is reached through");
         }
 
         assertThat(counting.sent()).as("calls sent that do not wait for a connection").isEqualTo(1);
