@@ -3333,7 +3333,8 @@ class ControlPlaneApiIT {
    * A health path below a component that does not exist, also spelled with a dot segment behind a
    * path parameter (Spring MVC reads {@code health;/../env} as below health, not as {@code env}),
    * is a 404 problem document: Spring Boot's health endpoint failed an assertion for it, a 500 with
-   * a stack trace in the log at every such request.
+   * a stack trace in the log at every such request. A component that does not exist itself ({@code
+   * /actuator/health/nothing}) is the same document: Spring Boot answered it with an empty 404.
    */
   @Test
   void answersNotFoundBelowAHealthComponentThatDoesNotExist() {
@@ -3341,6 +3342,7 @@ class ControlPlaneApiIT {
     try (LogCapture log = LogCapture.of("io.sluice.controlplane.web.ProblemAdvice")) {
       for (String path :
           List.of(
+              "/actuator/health/nothing",
               "/actuator/health/nothing/x",
               "/actuator/health;/../env",
               "/actuator/health/..;/x",
@@ -3351,6 +3353,8 @@ class ControlPlaneApiIT {
         assertThat(answer.json().get("type").asString())
             .as(path)
             .isEqualTo("urn:sluice:problem:not-found");
+        assertThat(answer.json().get("instance").asString()).as(path).isEqualTo(path);
+        assertThat(answer.header("X-Content-Type-Options")).as(path).isEqualTo("nosniff");
       }
       assertThat(log.warnings()).isEmpty();
     }

@@ -108,6 +108,46 @@ class ManagementPortIT {
   }
 
   /**
+   * With the actuator on its own port, an actuator path on the application's port leads nowhere:
+   * 404 to any caller. The admin token check answered an anonymous caller 401 there (and a reader's
+   * token 403), as if something were behind it, and an admin 404.
+   */
+  @Test
+  void actuatorPathsOnTheApplicationsPortAreNotFoundToAnyCaller() {
+    ApiClient application = controlPlane.api();
+    for (String path : List.of("/actuator/env", "/actuator/loggers", "/actuator/heapdump")) {
+      for (String token :
+          java.util.Arrays.asList(
+              null, "not-a-token-of-anyone", ControlPlaneApiIT.WRITER, ControlPlaneApiIT.ADMIN)) {
+        ApiClient.Answer answer = application.get(path, token);
+        assertThat(answer.status()).as(path + " with " + token).isEqualTo(404);
+        assertThat(answer.header("Content-Type"))
+            .as(path + " with " + token)
+            .startsWith("application/problem+json");
+      }
+    }
+  }
+
+  /**
+   * A health component that does not exist is a 404 problem document on the management port too
+   * (Spring Boot's answer was an empty body), as is any path there that leads nowhere.
+   */
+  @Test
+  void anUnknownHealthComponentOnTheManagementPortIsAProblemDocument() {
+    ApiClient management = new ApiClient(controlPlane.managementPort());
+    for (String path : List.of("/actuator/health/nothing", "/actuator/health/nothing/x")) {
+      ApiClient.Answer answer = management.get(path, null);
+      assertThat(answer.status()).as(path).isEqualTo(404);
+      assertThat(answer.header("Content-Type")).as(path).startsWith("application/problem+json");
+      assertThat(answer.json().get("type").asString())
+          .as(path)
+          .isEqualTo("urn:sluice:problem:not-found");
+      assertThat(answer.json().get("instance").asString()).as(path).isEqualTo(path);
+    }
+    assertThat(management.get("/actuator/health/etcd", null).status()).isEqualTo(200);
+  }
+
+  /**
    * Under a management base path ({@code management.server.base-path}, the management server's
    * context path) and an endpoints' base path of its own, the check follows both, and the
    * Kubernetes probes below health stay open: they carry no token.

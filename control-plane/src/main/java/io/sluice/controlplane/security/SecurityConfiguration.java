@@ -2,6 +2,8 @@ package io.sluice.controlplane.security;
 
 import io.sluice.controlplane.EventSettings;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.web.server.ConditionalOnManagementPort;
+import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
 import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -40,9 +42,13 @@ class SecurityConfiguration implements WebMvcConfigurer {
 
   /**
    * The admin token check of the actuator endpoints beyond health and Prometheus: after the
-   * security headers ({@code Ordered.HIGHEST_PRECEDENCE}), so its refusals carry them too.
+   * security headers ({@code Ordered.HIGHEST_PRECEDENCE}), so its refusals carry them too. Only
+   * where this server serves the actuator: with a separate management port ({@link
+   * ManagementTokenConfiguration} checks there) an actuator path here leads nowhere, and asked an
+   * anonymous caller for a token (401) where an admin got the 404 that any caller should.
    */
   @Bean
+  @ConditionalOnManagementPort(ManagementPortType.SAME)
   FilterRegistrationBean<ActuatorTokenFilter> actuatorTokenFilter(
       ObjectProvider<PathMappedEndpoints> endpoints) {
     return actuatorTokenFilter(tokens, endpoints);

@@ -20,10 +20,18 @@ import tools.jackson.databind.json.JsonMapper;
  * every other error of the API, instead of Tomcat's HTML page: a script reading the API's errors
  * must not meet markup. Like theirs, the document names the request's path as its {@code instance}
  * when Tomcat read that far. Installed on the host in place of Tomcat's own error report valve.
+ *
+ * <p>A 404 the application answered with no body gets the same document: Spring Boot's actuator
+ * answers so for a path below an endpoint that names nothing ({@code /actuator/health/nothing}, an
+ * unknown logger or property), on a separate management port too, where a client reading the API's
+ * errors met an empty body where every other 404 is a problem document. Other empty answers are
+ * left as they are.
  */
 final class ProblemErrorReportValve extends ErrorReportValve {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private static final String NOTHING_HERE = "there is nothing at this path";
 
   /** Replaces every other error report valve of {@code host} with this one. */
   static void install(Container host) {
@@ -43,8 +51,18 @@ final class ProblemErrorReportValve extends ErrorReportValve {
   @Override
   protected void report(Request request, Response response, Throwable throwable) {
     int status = response.getStatus();
-    if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
-      return; // not an error, one the application already answered, or reported already
+    if (status < 400 || response.getContentWritten() > 0) {
+      return; // not an error, or one the application already answered
+    }
+    boolean empty = !response.isError();
+    if (empty) {
+      if (status != 404 || response.isCommitted()) {
+        return; // an empty answer of another status, or one already on its way
+      }
+      response.setError(); // as sendError would have, so that it is reported once
+    }
+    if (!response.setErrorReported()) {
+      return; // reported already
     }
     AtomicBoolean ioAllowed = new AtomicBoolean();
     response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
@@ -61,7 +79,7 @@ final class ProblemErrorReportValve extends ErrorReportValve {
     problem.put("type", type.type().toString());
     problem.put("title", type.title());
     problem.put("status", status);
-    problem.put("detail", detail(status));
+    problem.put("detail", empty ? NOTHING_HERE : detail(status));
     String instance = instance(request);
     if (instance != null) {
       problem.put("instance", instance);
