@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;
 import java.util.logging.LogRecord;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -65,7 +66,10 @@ class CredentialsInLogsIT {
    */
   @Test
   void anUndecodableQueryIsNotLoggedWithTheCredentialInIt() throws IOException {
-    try (LogCapture all = LogCapture.of("");
+    // Tomcat's and Sluice's loggers (java.util.logging), not the root: a handler of its own there
+    // keeps Spring Boot from bridging it, and so from applying logging.level.* to Tomcat's loggers
+    try (LogCapture tomcat = LogCapture.of("org.apache");
+        LogCapture sluice = LogCapture.of("io.sluice");
         RunningControlPlane controlPlane =
             RunningControlPlane.start(
                 Map.of(
@@ -84,7 +88,7 @@ class CredentialsInLogsIT {
 
         assertThat(answer).startsWith("HTTP/1.1 400").contains("application/problem+json");
       }
-      assertThat(all.records())
+      assertThat(Stream.of(tomcat, sluice).flatMap(capture -> capture.records().stream()))
           .map(CredentialsInLogsIT::text)
           .noneMatch(line -> line.contains(ControlPlaneApiIT.READER + "%zz"))
           .noneMatch(line -> line.contains(TICKET));
