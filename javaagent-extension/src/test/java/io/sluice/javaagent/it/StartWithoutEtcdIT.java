@@ -204,6 +204,47 @@ class StartWithoutEtcdIT {
   }
 
   /**
+   * An etcd whose proxy's name does not resolve: gRPC fails every resolution of the channel's name
+   * and its {@code ManagedChannelImpl} logs {@code Failed to resolve name} with a stack trace at
+   * each (several a second at first), and jetcd its lease retries. Sluice says it once, in its own
+   * words, for as long as the rule source retries.
+   */
+  @Test
+  void etcdWhoseNameCannotBeResolvedIsSaidOnceNotAtEveryRetry(@TempDir Path stateDir)
+      throws Exception {
+    String service = "it-unresolved";
+    Map<String, String> properties = AgentApp.withoutExporters(service);
+    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + LoopbackPorts.refused());
+    properties.put("sluice.state.dir", stateDir.toString());
+    // every endpoint goes through a proxy whose name does not resolve (no network needed)
+    properties.put("https.proxyHost", "no-such-proxy.invalid");
+    properties.put("https.proxyPort", "3128");
+    properties.put("http.nonProxyHosts", "");
+    // the rule source's quiet line at each retry, to wait on
+    properties.put(
+        "io.opentelemetry.javaagent.slf4j.simpleLogger.log.io.sluice.sdk.source.EtcdRuleSource",
+        "debug");
+    String retried = "etcd is still unreachable for the rules of " + service;
+    try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+      await("the rule source retries several times")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.log().split(retried, -1).length > 4);
+      String log = app.log();
+      assertThat(log.split("etcd is unreachable for the rules of " + service, -1))
+          .as("the outage said once")
+          .hasSize(2);
+      assertThat(log.split("Sluice cannot look up the proxy for etcd endpoint", -1))
+          .as("the unresolved proxy said once")
+          .hasSize(2);
+      assertThat(log)
+          .doesNotContain("Failed to resolve name")
+          .doesNotContain("io.sluice.shaded")
+          .doesNotContain("\tat ");
+      assertThat(app.healthy()).isTrue();
+    }
+  }
+
+  /**
    * The documented way to see the bundled libraries' logs: the agent's logger level for {@code
    * io.sluice.shaded}, which Sluice sets to {@code error} only when the app did not set it.
    */
