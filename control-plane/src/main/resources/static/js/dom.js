@@ -273,8 +273,8 @@ function foldNewestErrors() {
   const newest = waitingToasts.pop();
   const before = waitingToasts.pop();
   const folded = (before.folded || 1) + 1;
-  const toast = { text: `And ${folded} more errors; the latest: ${newest.text}`, kind: 'error', folded };
-  waitingToasts.push(toastsGivenNow.has(newest) ? givenNow(toast) : toast);
+  // given in the running task, as the newest it folds, which toast has just given (see clearToasts)
+  waitingToasts.push(givenNow({ text: `And ${folded} more errors; the latest: ${newest.text}`, kind: 'error', folded }));
 }
 
 /** Shows the toasts waiting, oldest first, as far as there is room. */
