@@ -77,8 +77,8 @@ public final class EtcdRefusal {
    * etcd (a proxy?)}, or with an RBAC denial ({@code etcd at http://etcd-1:2379 answered with an
    * RBAC denial from something that is not etcd (an Envoy?)}); {@code null} when {@code error} is
    * no such answer. A reverse proxy's 502, 503 or 504 is no such answer either, but etcd out of the
-   * proxy's reach, an outage ({@link #unreachableBehindProxy}): it was worded as "not etcd", right
-   * only for callers that asked {@link #unreachableBehindProxy} first. Never throws.
+   * proxy's reach, an outage ({@link #unreachableBehindProxy}), whichever a caller asks first; so
+   * is a CONNECT proxy's 5xx for the tunnel. Never throws.
    *
    * @param endpoints the endpoints the client dials, to name them; may be empty
    */
@@ -111,12 +111,11 @@ public final class EtcdRefusal {
    * such as {@code etcd at http://etcd-1:2379 answered with HTTP 503 from a proxy in front of it,
    * which could not reach etcd (etcd down or cut off behind the proxy: an outage)}; {@code null}
    * when {@code error} is no such answer. A proxy's 502/503/504 says it could not pass the call on:
-   * etcd is down or cut off behind it, an outage to wait out as a CONNECT proxy's 5xx is ({@link
-   * #connectStatus}), not something that is not etcd to fix ({@link #notEtcd} says nothing of it).
-   * A CONNECT proxy that gRPC dials etcd through and that answers the tunnel's {@code CONNECT} with
-   * a 5xx is told the same way: {@code etcd at http://etcd-1:2379 answered with HTTP 502 from the
-   * HTTP proxy it is reached through, which could not reach etcd (etcd down or cut off behind the
-   * proxy: an outage)}. Never throws.
+   * etcd is down or cut off behind it, an outage to wait out, not something that is not etcd to fix
+   * ({@link #notEtcd} says nothing of it). A CONNECT proxy that gRPC dials etcd through and that
+   * answers the tunnel's {@code CONNECT} with a 5xx is told the same way: {@code etcd at
+   * http://etcd-1:2379 answered with HTTP 502 from the HTTP proxy it is reached through, which
+   * could not reach etcd (etcd down or cut off behind the proxy: an outage)}. Never throws.
    *
    * @param endpoints the endpoints the client dials, to name them; may be empty
    */
