@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.assertj.core.api.InstanceOfAssertFactories;
@@ -213,15 +214,7 @@ class EtcdThroughAProxyIT {
   void theStartNamesTheProxysRefusalNotAQuorum() throws Exception {
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
-      Duration timeout = Duration.ofSeconds(3);
-      StartFindings findings = new StartFindings();
-      try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout)) {
-        EtcdGateway gateway = gatewayNamingItsEndpoint(client, timeout);
-        EtcdAddress address = EtcdAddress.of(URI.create(etcd.endpoint()));
-        new EtcdWarmUp(
-                client, gateway, new EndpointProbe(List.of(address), timeout, true), findings)
-            .start();
-      }
+      StartFindings findings = startFindings(List.of(etcd.endpoint()));
 
       assertThat(findings.found()).isNotNull();
       assertThat(findings.found().verdict())
@@ -246,16 +239,7 @@ class EtcdThroughAProxyIT {
     String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
-      Duration timeout = Duration.ofSeconds(3);
-      List<String> endpoints = List.of(etcd.endpoint(), nowhere);
-      StartFindings findings = new StartFindings();
-      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
-        EtcdGateway gateway = gatewayNaming(client, timeout, endpoints);
-        List<EtcdAddress> addresses =
-            endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
-        new EtcdWarmUp(client, gateway, new EndpointProbe(addresses, timeout, true), findings)
-            .start();
-      }
+      StartFindings findings = startFindings(List.of(etcd.endpoint(), nowhere));
 
       assertThat(findings.found()).isNotNull();
       assertThat(findings.found().verdict())
@@ -284,16 +268,9 @@ class EtcdThroughAProxyIT {
     Throwable refused = refusedConnectionTo(nowhere);
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
-      Duration timeout = Duration.ofSeconds(3);
-      List<String> endpoints = List.of(etcd.endpoint(), nowhere);
-      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
-        FirstContact firstContact =
-            new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
-
-        assertThat(firstContact.hint(refused))
-            .startsWith("nothing listens at " + nowhere)
-            .doesNotContain("HTTP proxy");
-      }
+      assertThat(hintFor(refused, List.of(etcd.endpoint(), nowhere)))
+          .startsWith("nothing listens at " + nowhere)
+          .doesNotContain("HTTP proxy");
     }
   }
 
@@ -310,16 +287,7 @@ class EtcdThroughAProxyIT {
       ProxySelector.setDefault(
           proxiesFor(
               Map.of(etcdAddress(), first, URI.create(behindTheSecond).getAuthority(), second)));
-      Duration timeout = Duration.ofSeconds(3);
-      List<String> endpoints = List.of(etcd.endpoint(), behindTheSecond, direct);
-      StartFindings findings = new StartFindings();
-      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
-        EtcdGateway gateway = gatewayNaming(client, timeout, endpoints);
-        List<EtcdAddress> addresses =
-            endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
-        new EtcdWarmUp(client, gateway, new EndpointProbe(addresses, timeout, true), findings)
-            .start();
-      }
+      StartFindings findings = startFindings(List.of(etcd.endpoint(), behindTheSecond, direct));
 
       assertThat(findings.found()).isNotNull();
       List<EndpointProbe.Finding> proxied =
@@ -349,16 +317,7 @@ class EtcdThroughAProxyIT {
       ProxySelector.setDefault(
           proxiesFor(
               Map.of(etcdAddress(), first, URI.create(behindTheSecond).getAuthority(), second)));
-      Duration timeout = Duration.ofSeconds(3);
-      List<String> endpoints = List.of(etcd.endpoint(), behindTheSecond);
-      StartFindings findings = new StartFindings();
-      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
-        EtcdGateway gateway = gatewayNaming(client, timeout, endpoints);
-        List<EtcdAddress> addresses =
-            endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
-        new EtcdWarmUp(client, gateway, new EndpointProbe(addresses, timeout, true), findings)
-            .start();
-      }
+      StartFindings findings = startFindings(List.of(etcd.endpoint(), behindTheSecond));
 
       assertThat(findings.found()).isNotNull();
       assertThat(findings.found().verdict())
@@ -383,16 +342,9 @@ class EtcdThroughAProxyIT {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       Throwable refused =
           failureOfACallTo(etcd.endpoint(), t -> EtcdRefusal.notEtcd(t, List.of()) != null);
-      Duration timeout = Duration.ofSeconds(3);
-      List<String> endpoints = List.of(etcd.endpoint(), nowhere);
-      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
-        FirstContact firstContact =
-            new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
-
-        assertThat(firstContact.hint(refused))
-            .startsWith("etcd at " + etcd.endpoint() + " answered with HTTP 407")
-            .doesNotContain(nowhere);
-      }
+      assertThat(hintFor(refused, List.of(etcd.endpoint(), nowhere)))
+          .startsWith("etcd at " + etcd.endpoint() + " answered with HTTP 407")
+          .doesNotContain(nowhere);
     }
   }
 
@@ -407,28 +359,11 @@ class EtcdThroughAProxyIT {
     String direct = "http://localhost:" + port;
     Throwable refused = refusedConnectionTo(direct);
     Proxy named = new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("host", port));
-    ProxySelector.setDefault(
-        new ProxySelector() {
-          @Override
-          public List<Proxy> select(URI uri) {
-            return etcdAddress().equals(uri.getHost() + ":" + uri.getPort())
-                ? List.of(named)
-                : List.of(Proxy.NO_PROXY);
-          }
+    ProxySelector.setDefault(selectorFor(etcdAddress(), () -> List.of(named)));
 
-          @Override
-          public void connectFailed(URI uri, SocketAddress address, IOException e) {}
-        });
-    Duration timeout = Duration.ofSeconds(3);
-    List<String> endpoints = List.of(etcd.endpoint(), direct);
-    try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
-      FirstContact firstContact =
-          new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
-
-      assertThat(firstContact.hint(refused))
-          .startsWith("nothing listens at " + direct)
-          .doesNotContain("HTTP proxy");
-    }
+    assertThat(hintFor(refused, List.of(etcd.endpoint(), direct)))
+        .startsWith("nothing listens at " + direct)
+        .doesNotContain("HTTP proxy");
   }
 
   /**
@@ -503,6 +438,35 @@ class EtcdThroughAProxyIT {
     }
   }
 
+  /**
+   * What the start found for {@code endpoints}: the warm-up of a client dialling them, each probed
+   * unless the client dials it through a proxy or leaves it out.
+   */
+  private static StartFindings startFindings(List<String> endpoints) throws Exception {
+    Duration timeout = Duration.ofSeconds(3);
+    StartFindings findings = new StartFindings();
+    try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+      EtcdGateway gateway = gatewayNaming(client, timeout, endpoints);
+      List<EtcdAddress> addresses =
+          endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
+      new EtcdWarmUp(client, gateway, new EndpointProbe(addresses, timeout, true), findings)
+          .start();
+    }
+    return findings;
+  }
+
+  /**
+   * The hint for {@code failure} of a client dialling {@code endpoints} that etcd never answered.
+   */
+  private static String hintFor(Throwable failure, List<String> endpoints) throws Exception {
+    Duration timeout = Duration.ofSeconds(3);
+    try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+      return new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout)
+          .hint(failure);
+    }
+  }
+
+  /** A gateway told the endpoints it dials, so a failed call before etcd answers carries a hint. */
   private static EtcdGateway gatewayNaming(
       Client client, Duration timeout, List<String> endpoints) {
     return new EtcdGateway(
@@ -516,24 +480,13 @@ class EtcdThroughAProxyIT {
 
   private static String hintOfAFailedRead(Duration timeout) throws Exception {
     try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout)) {
-      EtcdGateway gateway = gatewayNamingItsEndpoint(client, timeout);
+      EtcdGateway gateway = gatewayNaming(client, timeout, List.of(etcd.endpoint()));
       Throwable failure =
           catchThrowable(
               () -> gateway.get("/sluice/v1/rules/", GetOption.builder().isPrefix(true).build()));
       assertThat(failure).isInstanceOf(EtcdUnavailableException.class);
       return ((EtcdUnavailableException) failure).hint();
     }
-  }
-
-  /** A gateway told the endpoint it dials, so a failed call before etcd answers carries a hint. */
-  private static EtcdGateway gatewayNamingItsEndpoint(Client client, Duration timeout) {
-    return new EtcdGateway(
-        client,
-        new EtcdKeys("/sluice"),
-        timeout,
-        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-        () -> {},
-        List.of(URI.create(etcd.endpoint())));
   }
 
   private static String etcdAddress() {
@@ -547,39 +500,40 @@ class EtcdThroughAProxyIT {
 
   /** The JVM's selector for these tests: each proxy for its {@code ip:port}, none elsewhere. */
   private static ProxySelector proxiesFor(Map<String, ConnectProxy> proxies) {
-    return new ProxySelector() {
-      @Override
-      public List<Proxy> select(URI uri) {
-        ConnectProxy proxy = proxies.get(uri.getHost() + ":" + uri.getPort());
-        return proxy == null
-            ? List.of(Proxy.NO_PROXY)
-            : List.of(
-                new Proxy(
-                    Proxy.Type.HTTP,
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port())));
-      }
-
-      @Override
-      public void connectFailed(URI uri, SocketAddress address, IOException e) {}
-    };
+    return selector(
+        address -> {
+          ConnectProxy proxy = proxies.get(address);
+          return proxy == null ? null : List.of(http(proxy));
+        });
   }
 
   /** The JVM's selector for these tests: {@code proxy} for {@code ip:port}, no proxy elsewhere. */
   private static ProxySelector proxyFor(ConnectProxy proxy, String address) {
-    Proxy http =
-        new Proxy(
-            Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()));
+    Proxy http = http(proxy);
     return selectorFor(address, () -> List.of(http));
   }
 
   /** A selector answering {@code forEtcd} for {@code ip:port}, no proxy elsewhere. */
   private static ProxySelector selectorFor(String address, Supplier<List<Proxy>> forEtcd) {
+    return selector(asked -> address.equals(asked) ? forEtcd.get() : null);
+  }
+
+  /** {@code proxy} on loopback, as the JVM's selector names an HTTP proxy. */
+  private static Proxy http(ConnectProxy proxy) {
+    return new Proxy(
+        Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()));
+  }
+
+  /**
+   * A selector answering what {@code byAddress} gives for the {@code ip:port} asked, no proxy where
+   * it gives {@code null}.
+   */
+  private static ProxySelector selector(Function<String, List<Proxy>> byAddress) {
     return new ProxySelector() {
       @Override
       public List<Proxy> select(URI uri) {
-        return address.equals(uri.getHost() + ":" + uri.getPort())
-            ? forEtcd.get()
-            : List.of(Proxy.NO_PROXY);
+        List<Proxy> proxies = byAddress.apply(uri.getHost() + ":" + uri.getPort());
+        return proxies == null ? List.of(Proxy.NO_PROXY) : proxies;
       }
 
       @Override
