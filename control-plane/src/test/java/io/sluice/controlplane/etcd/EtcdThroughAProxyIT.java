@@ -46,7 +46,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The control plane's etcd client behind an HTTP {@code CONNECT} proxy named by the JVM's {@link
  * ProxySelector}, a real proxy on loopback in front of a real etcd: it reads through the tunnel,
  * and a proxy that refuses the tunnel is not gone around. Before, its {@code ip:///} target never
- * asked gRPC's proxy detector and dialled etcd directly.
+ * asked gRPC's proxy detector and dialled etcd directly. Also what the control plane says of that
+ * way while etcd has never answered: the 503s' hints ({@link FirstContact}) and the start's
+ * findings ({@link EtcdWarmUp}), for proxied endpoints and for direct ones beside them.
  *
  * <p>The JVM-wide selector is replaced for each test, and names the proxy for this etcd's address
  * alone, so that nothing else this JVM dials meanwhile is affected; it is put back after.
