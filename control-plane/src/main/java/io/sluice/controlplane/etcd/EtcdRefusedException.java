@@ -64,12 +64,12 @@ public final class EtcdRefusedException extends RuntimeException {
   /** The refusal a failed call's cause stands for, or {@code null} when trying again may help. */
   static EtcdRefusedException of(Throwable cause, String what) {
     if (EtcdRefusal.notEtcd(cause, List.of()) != null
-        || EtcdRefusal.unreachableBehindProxy(cause, List.of()) != null) {
+        || EtcdRefusal.proxyCouldNotReachEtcd(cause)) {
       // an HTTP answer from something in front of etcd (a proxy's 403 is PERMISSION_DENIED to
       // gRPC), or Envoy's RBAC denial (PERMISSION_DENIED "RBAC: access denied"): etcd refused
       // nothing, and what stands in front of it may be fixed any moment; a proxy's 502, 503 or
-      // 504 (which notEtcd no longer names) is etcd out of its reach, an outage, whatever words
-      // the proxy's page carries (gRPC quotes its body in the status)
+      // 504 (which notEtcd does not name), or a CONNECT proxy's 5xx, is etcd out of its reach, an
+      // outage, whatever words the proxy's page carries (gRPC quotes its body in the status)
       return null;
     }
     Status.Code code;
