@@ -848,8 +848,9 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     boolean refused = EtcdRefusal.refusedAccess(error);
-    // a proxy's 502, 503 or 504: it could not reach etcd, an outage behind it (as the control
-    // plane says), not something that is not etcd to fix (notEtcd says nothing of it)
+    // a reverse proxy's 502, 503 or 504, or a CONNECT proxy's 5xx: it could not reach etcd, an
+    // outage behind it (as the control plane says), not something that is not etcd to fix (notEtcd
+    // says nothing of it)
     String behindProxy = refused ? null : EtcdRefusal.unreachableBehindProxy(error, etcdEndpoints);
     String notEtcd = refused ? null : EtcdRefusal.notEtcd(error, etcdEndpoints);
     if (notEtcd != null) {

@@ -397,8 +397,9 @@ public final class StatusReporter implements AutoCloseable {
    */
   private void failed(Exception e) {
     boolean refused = EtcdRefusal.refusedAccess(e);
-    // a proxy's 502, 503 or 504: it could not reach etcd, an outage behind it (as the control
-    // plane says), not something that is not etcd to fix (notEtcd says nothing of it)
+    // a reverse proxy's 502, 503 or 504, or a CONNECT proxy's 5xx: it could not reach etcd, an
+    // outage behind it (as the control plane says), not something that is not etcd to fix (notEtcd
+    // says nothing of it)
     String behindProxy = refused ? null : EtcdRefusal.unreachableBehindProxy(e, etcdEndpoints);
     String notEtcd = refused ? null : EtcdRefusal.notEtcd(e, etcdEndpoints);
     if (notEtcd != null) {
