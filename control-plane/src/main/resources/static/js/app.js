@@ -473,7 +473,8 @@ function renderLive() {
   const stale = mode === 'live' && state.stale;
   live.dataset.state = stale ? 'stale' : mode;
   live.title = stale ? `${state.stale.why}: what this page shows may be out of date.` : '';
-  setText(live, stale ? `Stale: ${state.stale.short}` : mode === 'live' ? 'Live' : mode === 'connecting' ? 'Connecting…' : 'Reconnecting…');
+  const text = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', stopped: 'Not live' };
+  setText(live, stale ? `Stale: ${state.stale.short}` : text[mode]);
 }
 
 /** Reads /actuator/health (open to all): etcd unreachable or its mirrors out of sync make the page stale. */
@@ -505,6 +506,8 @@ function stopLive() {
   clearInterval(state.healthTimer);
   state.healthTimer = null;
   state.stale = null;
+  // a page hidden (pagehide) hears no events until shown again: it does not say it is live
+  setLive('stopped');
 }
 
 async function route() {

@@ -3834,6 +3834,25 @@ class WebUiIT {
   }
 
   /**
+   * A page hidden (pagehide) closes its event stream, and says so: its live indicator does not stay
+   * "Live" for a page that hears no change events; shown again from the back-forward cache it is
+   * live again.
+   */
+  @Test
+  void aHiddenPageIsNotLiveUntilShownAgain() {
+    open(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    js("window.dispatchEvent(new Event('pagehide'))");
+    assertThat(browser.findElement(By.id("live")).getAttribute("data-state")).isEqualTo("stopped");
+    assertThat(browser.findElement(By.id("live")).getText()).isEqualTo("Not live");
+    js("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
+    await("live again once shown")
+        .atMost(BOUND)
+        .until(() -> browser.findElement(By.id("live")).getAttribute("data-state"), "live"::equals);
+    awaitText(By.id("live"), "Live");
+  }
+
+  /**
    * Another page of the tab shares its sign-in: signed out there, a page back from the back-forward
    * cache asks to sign in and opens no event stream; a token no longer accepted by then signs it
    * out too, with the reason.
@@ -5645,9 +5664,10 @@ class WebUiIT {
    * in the tab's sessionStorage), whatever page and sign-in the tab had before. The tab's page is
    * reused when it is the app signed in so (the app routes to the hash, as after a link), which
    * saves a page load per test: every test leaves a clean page ({@link DirtyPageReset} reloads one
-   * that is not); else, for the same hash, and while toasts of the test before are shown (they stay
-   * their time, stacked: a test would see them beside its own), the app is loaded anew ({@link
-   * #openAfresh}).
+   * that is not); else, for the same hash, while toasts of the test before are shown (they stay
+   * their time, stacked: a test would see them beside its own), and when its event stream is
+   * stopped (a test dispatched {@code pagehide}: the page would hear no change events, only its
+   * periodic re-reads), the app is loaded anew ({@link #openAfresh}).
    */
   private static void open(String token, String hash) {
     String url = baseUrl() + "/#" + hash;
@@ -5659,7 +5679,9 @@ class WebUiIT {
                 js(
                     "return sessionStorage.getItem('sluice.token') === arguments[0]"
                         + " && document.querySelector('[data-test=role]') !== null"
-                        + " && document.querySelector('#toast .toast-item') === null;",
+                        + " && document.querySelector('#toast .toast-item') === null"
+                        + " && ['live', 'stale', 'connecting', 'reconnecting']"
+                        + ".includes(document.getElementById('live').dataset.state);",
                     token);
     if (signedInSo) {
       browser.get(url);
