@@ -434,7 +434,7 @@ function enterApp() {
 }
 
 function startLive() {
-  stopLive();
+  closeLive(); // not through 'stopped': the status region says only 'Connecting…'
   const live = document.getElementById('live');
   live.hidden = false;
   setLive('connecting');
@@ -501,13 +501,18 @@ async function checkHealth() {
 }
 
 function stopLive() {
+  closeLive();
+  // a page hidden (pagehide) hears no events until shown again: it does not say it is live
+  setLive('stopped');
+}
+
+/** Closes the event stream and stops the health checks. */
+function closeLive() {
   if (state.stream) state.stream.stop();
   state.stream = null;
   clearInterval(state.healthTimer);
   state.healthTimer = null;
   state.stale = null;
-  // a page hidden (pagehide) hears no events until shown again: it does not say it is live
-  setLive('stopped');
 }
 
 async function route() {
