@@ -48,12 +48,6 @@ public record SluiceConfig(
   /** How a message names the service name given to {@link #fromSystem(String)}. */
   private static final String SERVICE_NAME_IN_CODE = "fromSystem(serviceName)";
 
-  /**
-   * How a message names the service name given to {@link Builder#serviceName} (in code, where
-   * {@code otel.service.name} was never read).
-   */
-  private static final String SERVICE_NAME_IN_BUILDER = "builder().serviceName(…)";
-
   /** How a message names the service name given to the constructor. */
   private static final String SERVICE_NAME_IN_CONSTRUCTOR = "new SluiceConfig(…, serviceName)";
 
@@ -534,7 +528,9 @@ public record SluiceConfig(
 
   /**
    * Builds a {@link SluiceConfig}; {@link #build()} checks every value and lists every problem with
-   * the bad value.
+   * the bad value, naming each setting by the method that set it ({@code builder().namespace(…)=/a
+   * b: …}, {@code builder().serviceName(…) is required when builder().addEtcdEndpoint(…) is set}),
+   * since a setting given in code has no key the user wrote.
    */
   public static final class Builder {
     /** As given; {@link #build()} checks them. */
@@ -548,15 +544,14 @@ public record SluiceConfig(
     private Path stateDir;
     private String serviceName;
     private Function<String, String> systemProperties = System::getProperty;
-    // given in code: the service name is no otel.service.name (the other settings keep their keys)
-    private ConfigLookup origins =
-        serviceNamedInCode(ConfigLookup.of(key -> null), SERVICE_NAME_IN_BUILDER);
+    // given in code: each setting is named by the method that set it, not by a key never read
+    private ConfigLookup origins = BuilderMethods.INSTANCE;
 
     private Builder() {}
 
     /**
      * How messages name the setting of a key ({@link ConfigLookup#origin}, {@link
-     * ConfigLookup#missing}); the key by default.
+     * ConfigLookup#missing}); by default the builder method that sets it ({@link BuilderMethods}).
      */
     Builder origins(ConfigLookup origins) {
       this.origins = Objects.requireNonNull(origins, "origins");
@@ -587,7 +582,7 @@ public record SluiceConfig(
       } catch (URISyntaxException e) {
         // the exception's own message quotes the whole input, password included: only its reason
         throw new IllegalArgumentException(
-            ConfigKeys.ETCD_ENDPOINTS
+            BuilderMethods.ETCD_ENDPOINTS
                 + "="
                 + withoutPasswords(endpoint)
                 + ": not a URL ("

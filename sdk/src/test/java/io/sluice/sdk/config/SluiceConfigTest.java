@@ -274,7 +274,7 @@ class SluiceConfigTest {
         .hasMessageNotContaining("hunter");
     assertThatThrownBy(
             () -> SluiceConfig.builder().addEtcdEndpoint("http://agent:hunter 2@etcd:2379"))
-        .hasMessageContaining("sluice.etcd.endpoints=http://agent:****@etcd:2379")
+        .hasMessageContaining("builder().addEtcdEndpoint(…)=http://agent:****@etcd:2379")
         .hasMessageNotContaining("hunter");
     assertThatThrownBy(
             () ->
@@ -351,7 +351,7 @@ class SluiceConfigTest {
                     .tls(EtcdTls.systemTrust())
                     .serviceName("orders")
                     .build())
-        .hasMessageContaining("sluice.etcd.endpoints=http://etcd:2379: TLS settings");
+        .hasMessageContaining("builder().addEtcdEndpoint(…)=http://etcd:2379: TLS settings");
   }
 
   /**
@@ -375,6 +375,60 @@ class SluiceConfigTest {
                     List.of(), "/sluice", null, null, null, null, Path.of("/state"), "a/b"))
         .hasMessageContaining("new SluiceConfig(…, serviceName)=a/b")
         .hasMessageNotContaining("otel.service.name");
+  }
+
+  /**
+   * Every setting given to the builder was given in code: a refusal names the method the user
+   * called, not a configuration key the user never wrote.
+   */
+  @Test
+  void namesEverySettingGivenToTheBuilderByItsMethod() {
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.builder()
+                    .addEtcdEndpoint("ftp://etcd:2379")
+                    .namespace("/with space")
+                    .etcdCredentials("agent", null)
+                    .tls(new EtcdTls(null, Path.of("/client.pem"), null, null, null))
+                    .rulesFile(Path.of("/"))
+                    .build())
+        .hasMessageContaining(
+            "builder().addEtcdEndpoint(…)=ftp://etcd:2379: the scheme must be http or https")
+        .hasMessageContaining(
+            "builder().namespace(…)=/with space: must be a key prefix without spaces")
+        .hasMessageContaining(
+            "builder().etcdCredentials(user, …)=agent is set but"
+                + " builder().etcdCredentials(…, password) is not")
+        .hasMessageContaining(
+            "builder().tls(…).certFile()=/client.pem needs builder().tls(…).keyFile()")
+        .hasMessageContaining("builder().rulesFile(…)=/: must name a file")
+        .hasMessageContaining(
+            "builder().serviceName(…) is required when builder().addEtcdEndpoint(…) is set")
+        .hasMessageNotContaining("sluice.etcd.endpoints")
+        .hasMessageNotContaining("sluice.etcd.namespace")
+        .hasMessageNotContaining("sluice.etcd.user")
+        .hasMessageNotContaining("sluice.etcd.password")
+        .hasMessageNotContaining("sluice.etcd.tls.")
+        .hasMessageNotContaining("sluice.rules.file")
+        .hasMessageNotContaining("otel.service.name");
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.builder()
+                    .etcdCredentials(null, "secret")
+                    .tls(new EtcdTls(null, null, Path.of("/client.key"), "k3y", null))
+                    .build())
+        .hasMessageContaining(
+            "builder().etcdCredentials(…, password) is set but"
+                + " builder().etcdCredentials(user, …) is not")
+        .hasMessageContaining(
+            "builder().tls(…).keyFile()=/client.key needs builder().tls(…).certFile()")
+        .hasMessageNotContaining("secret")
+        .hasMessageNotContaining("k3y");
+    assertThatThrownBy(
+            () -> SluiceConfig.builder().tls(new EtcdTls(null, null, null, "k3y", null)).build())
+        .hasMessageContaining(
+            "builder().tls(…).keyPassword() is set but builder().tls(…).keyFile() is not")
+        .hasMessageNotContaining("k3y");
   }
 
   @Test
@@ -417,7 +471,8 @@ class SluiceConfigTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sluice.rules.file=/: must name a file");
     assertThatThrownBy(() -> SluiceConfig.builder().rulesFile(Path.of("/")).build())
-        .hasMessageContaining("sluice.rules.file=/: must name a file");
+        .hasMessageContaining("builder().rulesFile(…)=/: must name a file")
+        .hasMessageNotContaining("sluice.rules.file");
     assertThat(
             SluiceConfig.fromProperties(Map.of("sluice.rules.file", "/rules.json")::get)
                 .rulesFile())
@@ -496,10 +551,11 @@ class SluiceConfigTest {
                     .addEtcdEndpoint("http://etcd!1:2379")
                     .serviceName("orders")
                     .build())
-        .hasMessageContaining("sluice.etcd.endpoints=http://etcd_1: needs a host and a port")
-        .hasMessageContaining("sluice.etcd.endpoints=http://etcd_1:twenty: needs a host and a port")
+        .hasMessageContaining("builder().addEtcdEndpoint(…)=http://etcd_1: needs a host and a port")
         .hasMessageContaining(
-            "sluice.etcd.endpoints=http://etcd!1:2379: 'etcd!1' is not a host name");
+            "builder().addEtcdEndpoint(…)=http://etcd_1:twenty: needs a host and a port")
+        .hasMessageContaining(
+            "builder().addEtcdEndpoint(…)=http://etcd!1:2379: 'etcd!1' is not a host name");
   }
 
   @Test
@@ -513,7 +569,7 @@ class SluiceConfigTest {
                     .addEtcdEndpoint("https://etcd_1:2379")
                     .serviceName("orders")
                     .build())
-        .hasMessageContaining("sluice.etcd.endpoints=https://etcd_1:2379: ")
+        .hasMessageContaining("builder().addEtcdEndpoint(…)=https://etcd_1:2379: ")
         .hasMessageContaining("'_'")
         .hasMessageContaining("sluice.etcd.tls.authority");
 
