@@ -421,14 +421,24 @@ export class EventStream {
 
   async connect() {
     if (this.stopped) return;
-    this.abort = new AbortController();
+    // this attempt's own controller: stop() aborts it, and a start() after a stop() gives the next
+    // attempt another, so an attempt that was stopped while it waited stays over
+    const abort = new AbortController();
+    this.abort = abort;
+    const over = () => this.stopped || abort.signal.aborted;
+    let reader = null;
     try {
       const headers = { Accept: 'text/event-stream' };
       const token = session.token();
       if (token) headers.Authorization = `Bearer ${token}`;
-      const response = await fetch(this.path, { headers, signal: this.abort.signal, cache: 'no-store' });
+      const response = await fetch(this.path, { headers, signal: abort.signal, cache: 'no-store' });
+      if (over()) {
+        // stopped while the answer was on its way (a page hidden): it neither says it is live nor
+        // has the pages re-read, and the stream it was answered with is let go
+        response.body?.cancel().catch(() => {});
+        return;
+      }
       if (response.status === 401) {
-        if (this.stopped) return;
         if (token === session.token()) {
           // the tab's token is no longer accepted (revoked, rotated, the control plane restarted
           // with other tokens), or reads without one no longer are (restarted with open reads
@@ -452,7 +462,7 @@ export class EventStream {
         // answered for a session the page was not drawn for: the page follows the tab's, now that
         // the control plane answers (a reconnect is often for a control plane away or restarting)
         this.stopped = true;
-        this.abort.abort();
+        abort.abort();
         sessionChangedHandler();
         return;
       }
@@ -460,10 +470,14 @@ export class EventStream {
       this.delay = 500;
       // Anything may have changed while we were away.
       this.onEvent({ event: 'reconnected', data: null });
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
         const { value, done } = await reader.read();
+        if (over()) {
+          reader.cancel().catch(() => {});
+          return;
+        }
         if (done) break;
         buffer += value;
         let end;
@@ -474,9 +488,12 @@ export class EventStream {
         }
       }
     } catch (e) {
-      if (this.stopped) return;
+      if (over()) {
+        reader?.cancel().catch(() => {});
+        return;
+      }
     }
-    if (this.stopped) return;
+    if (over()) return;
     this.onState('reconnecting');
     setTimeout(() => this.connect(), this.delay);
     this.delay = Math.min(this.delay * 2, 10000);

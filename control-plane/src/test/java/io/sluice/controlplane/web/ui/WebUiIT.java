@@ -3853,6 +3853,49 @@ class WebUiIT {
   }
 
   /**
+   * A page hidden while its event stream's answer is on its way stays not live: the answer, come
+   * after, neither marks it live nor keeps a stream open.
+   */
+  @Test
+  void aHiddenPageStaysNotLiveWhenItsStreamIsAnsweredAfter() {
+    open(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    // the events request is answered only when the test says (a real stream, its abort ignored)
+    js(
+        "const unheld = window.fetch; window.__events = { unheld, release: null };"
+            + " window.fetch = (...a) => /api\\/v1\\/events/.test(String(a[0]))"
+            + " ? new Promise(resolve => { const answer = unheld(a[0], { ...a[1], signal: undefined });"
+            + " window.__events.release = () => resolve(answer); })"
+            + " : unheld(...a);");
+    try {
+      js("window.dispatchEvent(new Event('pagehide'))");
+      js("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
+      await("the page asks for a new event stream")
+          .atMost(BOUND)
+          .until(() -> Boolean.TRUE.equals(js("return window.__events.release !== null")));
+      js("window.dispatchEvent(new Event('pagehide'))");
+      assertThat(browser.findElement(By.id("live")).getAttribute("data-state"))
+          .isEqualTo("stopped");
+      js("window.__events.release()");
+      await("the hidden page stays not live")
+          .during(Duration.ofSeconds(1))
+          .atMost(Duration.ofSeconds(3))
+          .until(
+              () -> browser.findElement(By.id("live")).getAttribute("data-state"),
+              "stopped"::equals);
+      await("no event stream kept open by the hidden page")
+          .atMost(Duration.ofSeconds(8))
+          .until(() -> OpenEventStreams.in(controlPlane), n -> n == 0);
+    } finally {
+      js("window.fetch = window.__events.unheld;");
+      js("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
+    }
+    await("live again once shown")
+        .atMost(BOUND)
+        .until(() -> browser.findElement(By.id("live")).getAttribute("data-state"), "live"::equals);
+  }
+
+  /**
    * Another page of the tab shares its sign-in: signed out there, a page back from the back-forward
    * cache asks to sign in and opens no event stream; a token no longer accepted by then signs it
    * out too, with the reason.
