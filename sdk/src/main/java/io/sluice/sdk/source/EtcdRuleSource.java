@@ -19,6 +19,8 @@ import io.grpc.StatusRuntimeException;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
+import io.sluice.etcd.ProxyOutageNews;
+import io.sluice.etcd.ProxyOutageNews.ProxyCause;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
@@ -146,17 +148,8 @@ public final class EtcdRuleSource implements RuleSource {
   /** Whether this stretch of failures has warned of etcd not answering; see unreachable(). */
   private boolean outageTold;
 
-  /**
-   * Whether this stretch's outage warnings have said that a proxy in front of etcd answered it
-   * could not reach etcd; see unreachable().
-   */
-  private boolean behindProxyTold;
-
-  /**
-   * Whether this stretch's outage warnings have said that the proxy the JVM names for etcd could
-   * not be looked up; see unreachable().
-   */
-  private boolean lookupTold;
+  /** What a proxy adds to this stretch's outage, told once; see unreachable(). */
+  private final ProxyOutageNews proxyNews = new ProxyOutageNews();
 
   /**
    * Whether this stretch of failures has warned of something that is not etcd answering in its
@@ -851,7 +844,7 @@ public final class EtcdRuleSource implements RuleSource {
     // a reverse proxy's 502, 503 or 504, or a CONNECT proxy's 5xx: it could not reach etcd, an
     // outage behind it (as the control plane says), not something that is not etcd to fix (notEtcd
     // says nothing of it)
-    String behindProxy = refused ? null : EtcdRefusal.unreachableBehindProxy(error, etcdEndpoints);
+    ProxyCause proxy = ProxyCause.of(error, etcdEndpoints);
     String notEtcd = refused ? null : EtcdRefusal.notEtcd(error, etcdEndpoints);
     if (notEtcd != null) {
       notEtcdAnswers(notEtcd, error);
@@ -859,18 +852,12 @@ public final class EtcdRuleSource implements RuleSource {
     }
     // gRPC words a proxy's answer over several lines (its headers and body): said in one; a proxy
     // that could not be looked up is said here only (the resolver leaves it to this warning)
-    String lookup = behindProxy != null ? null : EtcdRefusal.proxyNotLookedUp(error);
-    String why = behindProxy != null ? behindProxy : lookup != null ? lookup : describe(error);
+    String why = proxy.or(describe(error));
     // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
     // the proxy's answer since says where etcd is lost, and a proxy lookup failing since says what
     // to fix (nothing else says it above FINE), each once in the stretch, however it flips
-    String news =
-        behindProxy != null && !behindProxyTold
-            ? behindProxy
-            : lookup != null && !lookupTold ? lookup : null;
-    if (!refused && outageTold && news != null) {
-      behindProxyTold |= behindProxy != null;
-      lookupTold |= lookup != null;
+    String news = refused || !outageTold ? null : proxyNews.news(proxy);
+    if (news != null) {
       logger.warning(
           "etcd is still unreachable for the rules of "
               + service
@@ -906,8 +893,7 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     outageTold = true;
-    behindProxyTold = behindProxy != null;
-    lookupTold = lookup != null;
+    proxyNews.firstTold(proxy);
     // before etcd ever answered, a failure may be endpoints of the wrong scheme, or where nothing
     // listens: say so, or the operator waits for an outage that never ends
     String hint = schemes.hintOrNotListening(error, everAnswered);
@@ -958,8 +944,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (refusalTold || outageTold || notEtcdTold) {
       refusalTold = false;
       outageTold = false;
-      behindProxyTold = false;
-      lookupTold = false;
+      proxyNews.reset();
       notEtcdTold = false;
       logger.info("etcd answers again; watching the rules of " + service);
     }

@@ -4,6 +4,8 @@ import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
+import io.sluice.etcd.ProxyOutageNews;
+import io.sluice.etcd.ProxyOutageNews.ProxyCause;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
@@ -142,17 +144,8 @@ public final class StatusReporter implements AutoCloseable {
   /** Whether this stretch of failed writes has warned of any other failure; see failed(). */
   private boolean failureTold;
 
-  /**
-   * Whether this stretch's failure warnings have said that a proxy in front of etcd answered it
-   * could not reach etcd; see failed().
-   */
-  private boolean behindProxyTold;
-
-  /**
-   * Whether this stretch's failure warnings have said that the proxy the JVM names for etcd could
-   * not be looked up; see failed().
-   */
-  private boolean lookupTold;
+  /** What a proxy adds to this stretch's outage, told once; see failed(). */
+  private final ProxyOutageNews proxyNews = new ProxyOutageNews();
 
   /**
    * Whether this stretch of failures has warned of something that is not etcd answering in its
@@ -400,7 +393,7 @@ public final class StatusReporter implements AutoCloseable {
     // a reverse proxy's 502, 503 or 504, or a CONNECT proxy's 5xx: it could not reach etcd, an
     // outage behind it (as the control plane says), not something that is not etcd to fix (notEtcd
     // says nothing of it)
-    String behindProxy = refused ? null : EtcdRefusal.unreachableBehindProxy(e, etcdEndpoints);
+    ProxyCause proxy = ProxyCause.of(e, etcdEndpoints);
     String notEtcd = refused ? null : EtcdRefusal.notEtcd(e, etcdEndpoints);
     if (notEtcd != null) {
       notEtcdAnswers(notEtcd, e);
@@ -408,19 +401,12 @@ public final class StatusReporter implements AutoCloseable {
     }
     // gRPC words a proxy's answer over several lines (its headers and body): said in one; a proxy
     // that could not be looked up is said here only (the resolver leaves it to this warning)
-    String lookup = behindProxy != null ? null : EtcdRefusal.proxyNotLookedUp(e);
-    String why =
-        behindProxy != null ? behindProxy : lookup != null ? lookup : EtcdErrors.rootMessage(e);
+    String why = proxy.or(EtcdErrors.rootMessage(e));
     // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
     // the proxy's answer since says where etcd is lost, and a proxy lookup failing since says what
     // to fix (nothing else says it above FINE), each once in the stretch, however it flips
-    String news =
-        behindProxy != null && !behindProxyTold
-            ? behindProxy
-            : lookup != null && !lookupTold ? lookup : null;
-    if (!refused && failureTold && news != null) {
-      behindProxyTold |= behindProxy != null;
-      lookupTold |= lookup != null;
+    String news = refused || !failureTold ? null : proxyNews.news(proxy);
+    if (news != null) {
       logger.warning(
           "still could not write the agent status "
               + key
@@ -461,8 +447,7 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     failureTold = true;
-    behindProxyTold = behindProxy != null;
-    lookupTold = lookup != null;
+    proxyNews.firstTold(proxy);
     // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
     String hint = schemes.hintOrNotListening(e, everAnswered);
     logger.warning(
@@ -513,8 +498,7 @@ public final class StatusReporter implements AutoCloseable {
     if (refusalTold || failureTold || notEtcdTold) {
       refusalTold = false;
       failureTold = false;
-      behindProxyTold = false;
-      lookupTold = false;
+      proxyNews.reset();
       notEtcdTold = false;
       logger.info("the agent status " + key + " is written again");
     }
