@@ -338,7 +338,8 @@ starts=() # each pid's start time (process_start), to tell it from a later proce
 stopping=0
 
 # Each background process gets its own process group, so that stopping it stops all of it, and a
-# Ctrl-C in the terminal reaches only the load generator (which then prints its summary).
+# Ctrl-C in the terminal reaches only the script, which then stops them in order (the load
+# generator first, which prints its summary).
 if command -v setsid >/dev/null; then
   own_group=(setsid)
 elif command -v perl >/dev/null; then # macOS has no setsid
@@ -350,8 +351,24 @@ fi
 # start NAME COMMAND...: runs COMMAND in its own process group, output to its log.
 start() {
   local name=$1; shift
-  "${own_group[@]}" "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  launch "$name" "$LOG_DIR/$name.log" "$@"
+}
+# launch NAME OUT COMMAND...: runs COMMAND in its own process group in the background, output to
+# the file OUT (- for this terminal), and notes it. A Ctrl-C or SIGTERM meanwhile takes effect once
+# it is noted: a process started but not noted would be left running, and stop_all's wait would
+# wait for it.
+launch() {
+  local name=$1 out=$2
+  shift 2
+  noting=1
+  if [[ $out == - ]]; then
+    "${own_group[@]}" "$@" </dev/null &
+  else
+    "${own_group[@]}" "$@" >"$out" 2>&1 </dev/null &
+  fi
   started "$name" "$!"
+  noting=0
+  [[ -z $signalled ]] || exit "$signalled"
 }
 # started NAME PID: notes PID, just started, as NAME's with its start time
 started() {
@@ -399,9 +416,15 @@ stop_all() {
   remove_copies "$LOG_DIR"
   echo "demo.sh: everything stopped; logs in $LOG_DIR"
 }
+noting=0    # set while a process just started is not yet noted (launch)
+signalled="" # the exit status of a Ctrl-C or SIGTERM that came meanwhile
+# on_signal STATUS: exits with STATUS, or once the process being started is noted
+on_signal() {
+  if ((noting)); then signalled=$1; else exit "$1"; fi
+}
 trap stop_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 # --- the jars it runs ------------------------------------------------------------------------
 # The JVMs run copies in this run's directory, never */target/*.jar: `mvn package` rewrites those,
@@ -668,9 +691,8 @@ TRY
 # In its own process group like the rest, writing to this terminal; the script waits for it.
 # Ctrl-C or SIGTERM interrupt the wait; the EXIT trap then stops the load generator first (it
 # prints its final table) and everything else after it.
-"${own_group[@]}" java -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
-  --rate "$rate" --duration "$duration" --timeout 15s </dev/null &
-started loadgen "$!"
+launch loadgen - java -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
+  --rate "$rate" --duration "$duration" --timeout 15s
 loadgen_status=0
 wait "$(last_pid)" || loadgen_status=$?
 

@@ -825,6 +825,52 @@ class DemoScriptIT {
   }
 
   /**
+   * A Ctrl-C between the start of a process and its note in the pids file used to end the script
+   * with that process unnoted: stop_all left it running and then waited for it (the load generator:
+   * 10 minutes), so demo.sh hung and the process outlived it. Here a {@code cat} first on the PATH
+   * sends the Ctrl-C (SIGINT to the script's process group, as a terminal does) exactly there: when
+   * demo.sh reads the start time of the process it started after the four services.
+   */
+  @Test
+  void aCtrlCWhileAProcessStartsStillStopsIt() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "noting-");
+    Path sent = tmp.resolveSibling(tmp.getFileName() + "-sent");
+    String cat = "/bin/cat";
+    Map<String, String> environment =
+        withCommand(
+            tmp,
+            "cat",
+            String.join(
+                "\n",
+                "case \"$1\" in /proc/*/stat)",
+                "  pid=${1#/proc/}; pid=${pid%/stat}",
+                "  for pids in \"$XDG_CACHE_HOME\"/sluice-demo/logs/*/pids; do :; done",
+                "  if [ ! -e '" + sent + "' ] && [ -f \"$pids\" ] &&",
+                "    [ \"$("
+                    + cat
+                    + " \"$pids\" | wc -l)\" -eq 4 ] && ! grep -q \"^$pid \" \"$pids\"; then",
+                "    : >'" + sent + "'; kill -INT 0",
+                "  fi ;;",
+                "esac",
+                "exec " + cat + " \"$@\"",
+                ""));
+
+    demo = RunningDemo.start(root, environment, "--no-agent", "--duration", "10m", "--rate", "5");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(120))).as("demo.sh ends on Ctrl-C").isTrue();
+    assertThat(sent).as("the Ctrl-C came while the load generator started").exists();
+    assertThat(demo.exitValue()).as(demo.outputText()).isEqualTo(130);
+    List<String> started = demo.startedProcesses();
+    assertThat(started)
+        .extracting(line -> line.split(" ")[1])
+        .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
+    for (String line : started) {
+      assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
+    }
+  }
+
+  /**
    * A run's directory of copies in {@code home}, as demo.sh makes it, for the run in {@code run}.
    */
   private static Path copies(Path home, String name, Path run) throws IOException {
@@ -848,10 +894,20 @@ class DemoScriptIT {
    * first).
    */
   private static Map<String, String> withCp(Path tmp, String script) throws IOException {
+    return withCommand(tmp, "cp", script);
+  }
+
+  /**
+   * demo.sh's environment with {@code tmp} as its temporary directory, a cache directory beside it
+   * and, first on the PATH, a command {@code name} that runs {@code script} (a shell script's lines
+   * after its first).
+   */
+  private static Map<String, String> withCommand(Path tmp, String name, String script)
+      throws IOException {
     Path bin = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-bin"));
-    Path cp = bin.resolve("cp");
-    Files.writeString(cp, "#!/bin/sh\n" + script);
-    assertThat(cp.toFile().setExecutable(true)).isTrue();
+    Path command = bin.resolve(name);
+    Files.writeString(command, "#!/bin/sh\n" + script);
+    assertThat(command.toFile().setExecutable(true)).isTrue();
     return Map.of(
         "TMPDIR",
         tmp.toString(),
