@@ -407,16 +407,34 @@ export class EventStream {
     this.abort = null;
     this.stopped = true;
     this.delay = 500;
+    /** The reconnect waiting for its delay (a timer id), or 0. */
+    this.retry = 0;
   }
 
+  /**
+   * Opens the stream: one connection, whatever came before. The attempt under way (or the
+   * reconnect waiting for its delay) of a start before is dropped: left, a stop() then start()
+   * within the delay had the earlier attempt's reconnect open a second stream beside the new one,
+   * each handing the page every event.
+   */
   start() {
     this.stopped = false;
+    this.cancelRetry();
+    if (this.abort) this.abort.abort();
     this.connect();
   }
 
+  /** Closes the stream, and drops the reconnect waiting for its delay: nothing more is heard of it. */
   stop() {
     this.stopped = true;
+    this.cancelRetry();
     if (this.abort) this.abort.abort();
+  }
+
+  /** Drops the reconnect waiting for its delay, if any. */
+  cancelRetry() {
+    clearTimeout(this.retry);
+    this.retry = 0;
   }
 
   async connect() {
@@ -444,6 +462,8 @@ export class EventStream {
           // with other tokens), or reads without one no longer are (restarted with open reads
           // off): asking again cannot help; the page signs out as on any other 401
           this.stopped = true;
+          // its problem document is not read: the connection goes now, not with the page's garbage
+          response.body?.cancel().catch(() => {});
           unauthorizedHandler();
           return;
         }
@@ -453,6 +473,8 @@ export class EventStream {
         this.delay = 500;
       }
       if (!response.ok || !response.body) {
+        // what it answered is not read: the connection goes now, not with the page's garbage
+        response.body?.cancel().catch(() => {});
         // 503 when the control plane serves as many streams as it may: come back when it says
         const retryAfter = Number(response.headers.get('Retry-After'));
         if (retryAfter > 0) this.delay = Math.max(this.delay, Math.min(retryAfter, 60) * 1000);
@@ -470,6 +492,11 @@ export class EventStream {
       this.delay = 500;
       // Anything may have changed while we were away.
       this.onEvent({ event: 'reconnected', data: null });
+      if (over()) {
+        // stopped by what the state or the event made the page do
+        response.body.cancel().catch(() => {});
+        return;
+      }
       reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
@@ -485,6 +512,11 @@ export class EventStream {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
           this.dispatch(block);
+          if (over()) {
+            // stopped by the handler of that event: the rest of the chunk is not handed on
+            reader.cancel().catch(() => {});
+            return;
+          }
         }
       }
     } catch (e) {
@@ -495,7 +527,11 @@ export class EventStream {
     }
     if (over()) return;
     this.onState('reconnecting');
-    setTimeout(() => this.connect(), this.delay);
+    if (over()) return; // stopped by what the state made the page do
+    this.retry = setTimeout(() => {
+      this.retry = 0;
+      this.connect();
+    }, this.delay);
     this.delay = Math.min(this.delay * 2, 10000);
   }
 

@@ -3896,6 +3896,112 @@ class WebUiIT {
   }
 
   /**
+   * A stream stopped and started again while it waits to reconnect (a page hidden and shown within
+   * the retry delay) asks for one stream: the reconnect the attempt before had set was left to run,
+   * and opened a second stream beside the new one, each handing the page every event. The page's
+   * fetch fails the first request of a stream of the test's own, which then waits to reconnect.
+   */
+  @Test
+  void aStreamStartedAgainWhileWaitingToReconnectAsksForOneStream() {
+    open(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    Object asked =
+        js(
+            "return import(new URL('js/api.js', document.baseURI))"
+                + ".then(api => new Promise(done => {"
+                // the page's own stream asks for 'api/v1/events': the test's is told apart
+                + " const path = './api/v1/events'; const unheld = window.fetch; let asked = 0;"
+                + " window.fetch = (...a) => { if (a[0] !== path) return unheld(...a); asked++;"
+                + "   return asked === 1 ? Promise.reject(new TypeError('network away'))"
+                + "     : unheld(...a); };"
+                + " let reconnecting;"
+                + " const waiting = new Promise(r => { reconnecting = r; });"
+                + " const stream = new api.EventStream(path, () => {},"
+                + "   (s) => { if (s === 'reconnecting') reconnecting(); }, api.session.token());"
+                + " stream.start();"
+                // once the reconnect is set (500 ms), stopped and started again; a timer set after
+                // it, for longer, runs after it
+                + " waiting.then(() => { stream.stop(); stream.start();"
+                + "   setTimeout(() => {"
+                + "     stream.stop(); window.fetch = unheld; done(asked); }, 1000);"
+                + " }); }));");
+    assertThat(((Number) asked).intValue())
+        .as("requests for the stream: the one that failed, and the one of the start after")
+        .isEqualTo(2);
+  }
+
+  /**
+   * A stream refused for the tab's token lets the refusal go: its answer, not read, was left
+   * holding the connection until the page's garbage was collected. The test's stream asks with a
+   * token the control plane does not know, as after its restart with other tokens, and the page
+   * signs out.
+   */
+  @Test
+  void aStreamRefusedForTheTabsTokenLetsItsAnswerGo() {
+    open(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    js(
+        "return import(new URL('js/api.js', document.baseURI)).then(api => {"
+            + " const path = './api/v1/events'; const unheld = window.__unheld = window.fetch;"
+            + " window.__refused = null;"
+            + " window.fetch = (...a) => a[0] !== path ? unheld(...a)"
+            + "   : unheld(a[0], { ...a[1], headers: { ...a[1].headers,"
+            + "       Authorization: 'Bearer a-token-the-control-plane-does-not-know' } })"
+            + "     .then(r => { window.__refused = r; return r; });"
+            + " window.__stream ="
+            + "   new api.EventStream(path, () => {}, () => {}, api.session.token());"
+            + " window.__stream.start(); });");
+    try {
+      waitFor(By.id("token"));
+      await("the test's stream refused")
+          .atMost(BOUND)
+          .until(
+              () ->
+                  Boolean.TRUE.equals(
+                      js("return window.__refused !== null && window.__stream.stopped")));
+      assertThat(js("return window.__refused.status")).isEqualTo(401L);
+      assertThat(js("return window.__refused.bodyUsed"))
+          .as("the refusal's body let go (cancelled)")
+          .isEqualTo(true);
+    } finally {
+      js("window.fetch = window.__unheld;");
+    }
+  }
+
+  /**
+   * A handler that stops the stream (the page closed by what an event made it do) hears no more of
+   * it: the events that came in the same chunk as the one it stopped on were still handed to it.
+   * The test's stream is answered with two events in one chunk.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void aStreamStoppedByItsHandlerHandsOnNothingMoreOfTheChunk() {
+    open(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    List<String> heard =
+        (List<String>)
+            js(
+                "return import(new URL('js/api.js', document.baseURI))"
+                    + ".then(api => new Promise(done => {"
+                    + " const path = './api/v1/events'; const unheld = window.fetch;"
+                    + " const chunk = 'event: rules\\ndata: {\"n\": 1}\\n\\n'"
+                    + "   + 'event: rules\\ndata: {\"n\": 2}\\n\\n';"
+                    + " window.fetch = (...a) => a[0] !== path ? unheld(...a)"
+                    + "   : Promise.resolve(new Response(new ReadableStream({ start(c) {"
+                    + "       c.enqueue(new TextEncoder().encode(chunk)); } }),"
+                    + "     { headers: { 'Content-Type': 'text/event-stream' } }));"
+                    + " const heard = [];"
+                    + " const stream = new api.EventStream(path, (e) => {"
+                    + "   heard.push(e.data ? `${e.event} ${e.data.n}` : e.event);"
+                    // what the chunk held is handed on in this very task: the next one sees it all
+                    + "   if (e.event === 'rules') { stream.stop();"
+                    + "     setTimeout(() => { window.fetch = unheld; done(heard); }); }"
+                    + " }, () => {}, api.session.token());"
+                    + " stream.start(); }));");
+    assertThat(heard).containsExactly("reconnected", "rules 1");
+  }
+
+  /**
    * Another page of the tab shares its sign-in: signed out there, a page back from the back-forward
    * cache asks to sign in and opens no event stream; a token no longer accepted by then signs it
    * out too, with the reason.
