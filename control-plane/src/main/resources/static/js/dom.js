@@ -352,6 +352,13 @@ export function clearToasts() {
 const openDialogs = new Set();
 
 /**
+ * How many confirm dialogs were opened so far: each one's title gets an id of its own, which its
+ * aria-labelledby names. With one id for all, a dialog opened while another was in the page was
+ * named by the other's title.
+ */
+let dialogsOpened = 0;
+
+/**
  * Asks for confirmation in a modal <dialog> (keyboard-accessible: Esc cancels, focus stays
  * inside). Resolves to true when confirmed. The title and each message are one line each, shown
  * with hidden characters as escapes: they name services, authors and revisions.
@@ -362,7 +369,8 @@ const openDialogs = new Set();
  */
 export function confirmDialog({ title, message, confirmLabel, danger = false, extra = null }) {
   return new Promise((resolve) => {
-    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'dialog-title' });
+    const titleId = `dialog-title-${++dialogsOpened}`;
+    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId });
     const cancel = h('button', { type: 'button', class: 'btn', 'data-test': 'cancel', text: 'Cancel' });
     const ok = h('button', {
       type: 'button',
@@ -372,7 +380,7 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
     });
     fill(
       dialog,
-      h('h2', { id: 'dialog-title', text: showHidden(title) }),
+      h('h2', { id: titleId, text: showHidden(title) }),
       (Array.isArray(message) ? message : [message]).map((m) => h('p', { text: showHidden(m) })),
       extra,
       h('div', { class: 'actions' }, cancel, ok),

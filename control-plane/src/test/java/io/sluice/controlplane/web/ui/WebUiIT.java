@@ -4331,6 +4331,42 @@ class WebUiIT {
   }
 
   /**
+   * Two confirm dialogs in the page at once (one asking while another is open) are each named by
+   * their own title: every dialog's title had the id "dialog-title", and the second dialog was
+   * named by the first one's.
+   */
+  @Test
+  void twoConfirmDialogsOpenAtOnceAreEachNamedByTheirOwnTitle() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js(
+        "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+            + " dom.confirmDialog({ title: 'First question?', message: 'One.',"
+            + "   confirmLabel: 'Yes' });"
+            + " dom.confirmDialog({ title: 'Second question?', message: 'Two.',"
+            + "   confirmLabel: 'Yes' });"
+            + " });");
+    List<WebElement> dialogs = browser.findElements(By.cssSelector("dialog.dialog"));
+    assertThat(dialogs).hasSize(2);
+    // the one on top is the one a screen reader names now; the one under it is inert meanwhile
+    assertThat(dialogs.get(1).getAccessibleName()).isEqualTo("Second question?");
+    assertThat(
+            js(
+                "return [...document.querySelectorAll('dialog.dialog')].map(d =>"
+                    + " d.querySelector('h2')"
+                    + "   === document.getElementById(d.getAttribute('aria-labelledby')));"))
+        .as("each dialog labelled by its own title")
+        .isEqualTo(List.of(true, true));
+    for (int open = 2; open > 0; open--) {
+      browser
+          .findElements(By.cssSelector("dialog.dialog [data-test=cancel]"))
+          .get(open - 1)
+          .click();
+    }
+    assertThat(browser.findElements(By.cssSelector("dialog"))).isEmpty();
+  }
+
+  /**
    * Bob signs in in another page of the tab while alice's page is open: alice's page sends none of
    * its calls with bob's token (they would act as bob on a page drawn for alice), but follows the
    * tab's session and is drawn anew for bob, whose page's calls carry his token.
