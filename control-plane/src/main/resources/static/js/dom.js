@@ -219,13 +219,17 @@ const TOASTS_SHOWN = 3;
  * How many toasts may wait to be shown: past that, the oldest informational one waiting goes
  * unshown (an error never goes for an outcome). When only errors wait, none goes unsaid: the
  * newest ones are folded into the last one waiting, which says how many more errors there were
- * and quotes the latest (foldNewestErrors). The oldest are kept whole: a burst of failures often
- * begins with its cause (etcd away), and the latest says what it is like now.
+ * and quotes the first distinct ones and the latest (foldNewestErrors). The oldest are kept whole:
+ * a burst of failures often begins with its cause (etcd away), and the latest says what it is like
+ * now.
  */
 const TOASTS_WAITING = 10;
+/** How many distinct texts the toast folding the newest errors quotes: the first ones, and the latest. */
+const FOLDED_QUOTED = 3;
 /**
  * The toasts waiting for room, oldest first, as {text, kind}, and `folded` (how many errors it
- * stands for) on the one that folds the newest errors.
+ * stands for) and `quoted` (the distinct texts it quotes, the latest last) on the one that folds
+ * the newest errors.
  */
 const waitingToasts = [];
 
@@ -267,14 +271,28 @@ export function toast(message, kind = 'info') {
 
 /**
  * Only errors wait, one more than may: the newest and the one before it (which may fold errors
- * already) become one toast, which counts them and quotes the newest (see TOASTS_WAITING).
+ * already) become one toast, which counts them and quotes, of their distinct texts, the first ones
+ * and the newest (see TOASTS_WAITING, FOLDED_QUOTED). It used to quote the newest only: the
+ * errors folded before it, other failures, went unsaid.
  */
 function foldNewestErrors() {
   const newest = waitingToasts.pop();
   const before = waitingToasts.pop();
   const folded = (before.folded || 1) + 1;
+  const quoted = (before.quoted || [before.text]).filter((text) => text !== newest.text);
+  // the first ones stay: what a burst began with often says why; the newest, what it is like now
+  quoted.splice(FOLDED_QUOTED - 1, Infinity, newest.text);
+  const earlier = quoted.slice(0, -1).map(sentence).join(' ');
+  const text = !earlier
+    ? `And ${folded} more errors; the latest: ${newest.text}`
+    : `And ${folded} more errors${folded > quoted.length ? ', among them' : ''}: ${earlier} The latest: ${newest.text}`;
   // given in the running task, as the newest it folds, which toast has just given (see clearToasts)
-  waitingToasts.push(givenNow({ text: `And ${folded} more errors; the latest: ${newest.text}`, kind: 'error', folded }));
+  waitingToasts.push(givenNow({ text, kind: 'error', folded, quoted }));
+}
+
+/** `text` ending as a sentence does, so the next one quoted after it reads apart from it. */
+function sentence(text) {
+  return /[.!?…]$/.test(text) ? text : `${text}.`;
 }
 
 /** Shows the toasts waiting, oldest first, as far as there is room. */

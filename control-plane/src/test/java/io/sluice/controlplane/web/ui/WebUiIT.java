@@ -5105,12 +5105,37 @@ class WebUiIT {
 
   /**
    * Only errors wait for room, more than may wait: none goes unsaid. The oldest are kept whole and
-   * the newest are folded into one toast that counts them and quotes the latest; the oldest error
-   * waiting used to go, never shown nor read out.
+   * the newest are folded into one toast that counts them and quotes what they say: the oldest
+   * error waiting used to go, never shown nor read out; then the folded toast quoted the latest
+   * only, and the errors folded before it went unsaid.
    */
   @Test
-  @SuppressWarnings("unchecked")
   void errorsWaitingPastTheRoomAreFoldedNotDropped() {
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= 9; i++) expected.add("Error number " + i + ".");
+    expected.add(
+        "And 3 more errors: Error number 10. Error number 11. The latest: Error number 12.");
+    assertThat(errorToastsShownFor(12)).containsExactlyElementsOf(expected);
+  }
+
+  /**
+   * Errors folded past the few texts the folded toast quotes are counted: it quotes the first ones
+   * and the latest, "among" all it stands for, and stays one line, however long the burst.
+   */
+  @Test
+  void aToastFoldingMoreErrorsThanItQuotesSaysItQuotesSome() {
+    String folded =
+        "And 7 more errors, among them: Error number 10. Error number 11."
+            + " The latest: Error number 16.";
+    assertThat(errorToastsShownFor(16)).hasSize(10).endsWith(folded);
+  }
+
+  /**
+   * The error toasts shown, in order, for {@code errors} errors given at once after the room was
+   * filled (ten may wait, the rest are folded), once the toast that folds the newest is shown.
+   */
+  @SuppressWarnings("unchecked")
+  private static List<String> errorToastsShownFor(int errors) {
     open(WRITER_TOKEN, "/");
     waitFor(By.id("open-service"));
     js(
@@ -5123,25 +5148,22 @@ class WebUiIT {
     js(
         "const real = window.__realSetTimeout = window.setTimeout;"
             + " window.setTimeout = (f, ms, ...args) => real(f, ms === 6000 ? 100 : ms, ...args);");
-    String folded = "And 3 more errors; the latest: Error number 12.";
     Supplier<List<String>> added = () -> (List<String>) js("return window.__toastsAdded;");
     try {
-      // given in one task, where no toast can go: the room filled, twelve errors wait, two more
-      // than may
+      // given in one task, where no toast can go: the room filled, the errors wait
       js(
-          "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+          "const errors = arguments[0];"
+              + " return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
               + " for (let i = 1; i <= 3; i++) dom.toast(`Filler number ${i}.`);"
-              + " for (let i = 1; i <= 12; i++) dom.toast(`Error number ${i}.`, 'error'); });");
-      await("the last error waiting is shown, in its turn")
+              + " for (let i = 1; i <= errors; i++) dom.toast(`Error number ${i}.`, 'error'); });",
+          errors);
+      await("the toast folding the newest errors is shown, in its turn")
           .atMost(BOUND)
-          .until(() -> added.get().contains(folded));
+          .until(() -> added.get().stream().anyMatch(t -> t.startsWith("And ")));
     } finally {
       js("window.setTimeout = window.__realSetTimeout;");
     }
-    List<String> expected = new ArrayList<>();
-    for (int i = 1; i <= 9; i++) expected.add("Error number " + i + ".");
-    expected.add(folded);
-    assertThat(added.get()).containsExactlyElementsOf(expected);
+    return added.get();
   }
 
   /**
