@@ -2030,6 +2030,80 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * Minting a ticket takes no body: the ticket is for the token in the header, for the configured
+   * time. Any body was ignored, so a client asking for something in it ({@code {"ttl": 300}}) got a
+   * 200 and a ticket that did not do it. A body with content, of any type, is refused with 415 and
+   * no ticket is issued (sixteen refusals would have dropped the caller's oldest unused ticket); an
+   * empty body, however framed, still mints one.
+   */
+  @Test
+  void aTicketRequestWithABodyIsRefusedAndIssuesNoTicket() throws IOException {
+    ApiClient api = api();
+    String path = "/api/v1/events/tickets";
+    String kept = api.post(path, READER, null).json().get("ticket").asString();
+    Map<String, String> form = Map.of("Content-Type", "application/x-www-form-urlencoded");
+    Map<String, ApiClient.Answer> refused = new java.util.LinkedHashMap<>();
+    refused.put("a JSON object", api.post(path, READER, "{\"ttl\": 300}"));
+    refused.put("an empty JSON object", api.post(path, READER, "{}"));
+    refused.put("a form", api.call("POST", path, READER, "ttl=300", form));
+    refused.put(
+        "a text body",
+        api.call("POST", path, READER, "events", Map.of("Content-Type", "text/plain")));
+    for (int i = refused.size(); i < 16; i++) {
+      refused.put("a JSON object, again (" + i + ")", api.post(path, READER, "{\"n\": " + i + "}"));
+    }
+    refused.forEach(
+        (call, answer) -> {
+          assertThat(answer.status()).as(call).isEqualTo(415);
+          assertThat(answer.header("Content-Type")).as(call).startsWith("application/problem+json");
+          assertThat(answer.json().get("type").asString())
+              .as(call)
+              .isEqualTo("urn:sluice:problem:unsupported-media-type");
+          assertThat(answer.json().get("detail").asString())
+              .as(call)
+              .startsWith("a ticket request takes no body")
+              .contains("Authorization header");
+          assertThat(answer.json().has("ticket")).as(call).isFalse();
+        });
+    assertThat(refused.get("a text body").json().get("detail").asString()).contains("text/plain");
+
+    // the ticket minted before is still there: none of the sixteen issued one
+    BlockingQueue<String> events = new LinkedBlockingQueue<>();
+    CompletableFuture<Void> stream = openEvents(api, "ticket=" + kept, events);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> events.contains("status:200") && events.contains("event:ready"));
+    } finally {
+      stream.cancel(true);
+    }
+
+    Map<String, Integer> empty = new java.util.LinkedHashMap<>();
+    empty.put("an empty JSON body", api.post(path, READER, "").status());
+    empty.put("an empty form body (curl -d '')", api.call("POST", path, READER, "", form).status());
+    String chunked =
+        RawHttp.exchange(
+            controlPlane.port(),
+            ("POST "
+                    + path
+                    + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                    + READER
+                    + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked"
+                    + "\r\nConnection: close\r\n\r\n0\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+    empty.put(
+        "an empty chunked body",
+        Integer.parseInt(chunked.substring("HTTP/1.1 ".length(), "HTTP/1.1 200".length())));
+    assertThat(empty).allSatisfy((call, status) -> assertThat(status).as(call).isEqualTo(200));
+
+    JsonNode tickets =
+        api.get("/api/v1/openapi.json", null).json().get("paths").get(path).get("post");
+    assertThat(tickets.has("requestBody")).isFalse();
+    assertThat(tickets.get("responses").get("415").get("description").asString())
+        .contains("takes no body");
+  }
+
+  /**
    * The deprecated {@code ?access_token=} still opens the stream, but says so, for an operator to
    * find the scripts that use it: RFC 9745's {@code Deprecation} and a {@code Link} to tickets on
    * the response, and a warning naming the token (by its name, never the token) once per token, not

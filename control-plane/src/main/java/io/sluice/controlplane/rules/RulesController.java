@@ -2,6 +2,7 @@ package io.sluice.controlplane.rules;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.NoBody;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.history.HistoryEntry;
 import io.sluice.controlplane.history.HistoryStore;
@@ -214,7 +215,11 @@ class RulesController {
       HttpServletRequest request)
       throws IOException {
     ServiceNames.require(service);
-    refuseBody(body, request.getContentType());
+    NoBody.require(
+        body,
+        request.getContentType(),
+        "a rollback takes no body: give the revision to roll back to in the query, ?to=N, and"
+            + " send no body");
     if (to == null) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST,
@@ -239,24 +244,6 @@ class RulesController {
     String document = validate(service, json.writeValueAsBytes(target.document()), false);
     long revision = store.put(service, document, expected, change(request, comment), to);
     return written("rollback", revision);
-  }
-
-  /**
-   * Refuses a body with content (see {@link #rollback}), whatever its type says. Reads at most one
-   * byte: that is enough to tell, and the rest is never looked at.
-   */
-  private static void refuseBody(InputStream body, String contentType) throws IOException {
-    if (body.read() < 0) {
-      return;
-    }
-    throw new ApiException(
-        ProblemType.UNSUPPORTED_MEDIA_TYPE,
-        "a rollback takes no body: give the revision to roll back to in the query, ?to=N, and"
-            + " send no body (this request has "
-            + (contentType == null || contentType.isBlank()
-                ? "one"
-                : "a body of type " + OneLineText.escape(contentType.strip()))
-            + ")");
   }
 
   private ResponseEntity<Map<String, Object>> written(String action, long revision) {

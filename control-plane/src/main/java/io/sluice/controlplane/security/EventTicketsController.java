@@ -1,8 +1,11 @@
 package io.sluice.controlplane.security;
 
 import io.sluice.controlplane.EventSettings;
+import io.sluice.controlplane.NoBody;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -27,8 +30,21 @@ class EventTicketsController {
     this.expiresInSeconds = (settings.ticketTtl().toMillis() + 999) / 1000;
   }
 
+  /**
+   * Mints a ticket for the caller. The call takes no body: the ticket is for the token in the
+   * header, with the configured lifetime, and a body with content is refused (415) before any
+   * ticket is issued, rather than ignored: a client that sent one ({@code {"ttl": 300}}, a service
+   * name) meant something the ticket would not do. An empty body is no body ({@link NoBody}).
+   */
   @PostMapping("/api/v1/events/tickets")
-  ResponseEntity<EventTicket> mint(HttpServletRequest request, HttpServletResponse response) {
+  ResponseEntity<EventTicket> mint(
+      InputStream body, HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    NoBody.require(
+        body,
+        request.getContentType(),
+        "a ticket request takes no body: the ticket opens the event stream as the token in the"
+            + " Authorization header; send no body");
     // a ticket is a credential: no cache may keep it (the API's default is only no-cache)
     response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
     // JSON whatever Accept says, as the answers of writes: the ticket is issued by now, and a 406
