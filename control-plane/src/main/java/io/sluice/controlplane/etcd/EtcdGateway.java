@@ -290,8 +290,17 @@ public final class EtcdGateway {
    */
   private EtcdUnavailableException unavailable(String message, Throwable cause, boolean changes) {
     String hint = firstContact.hint(cause);
-    return new EtcdUnavailableException(
-        hint == null ? message : message + ": " + hint, cause, changes, hint);
+    if (hint == null) {
+      // etcd answered before: no hint of a wrong setting holds, but what a proxy in the way says of
+      // the outage does (its 502: etcd out of its reach), which "did not answer within" hid
+      String proxys = firstContact.proxysPart(cause);
+      return new EtcdUnavailableException(
+          proxys == null || message.contains(proxys) ? message : message + ": " + proxys,
+          cause,
+          changes,
+          null);
+    }
+    return new EtcdUnavailableException(message + ": " + hint, cause, changes, hint);
   }
 
   /** UTF-8 bytes of a key or value. */

@@ -39,8 +39,10 @@ import org.springframework.context.SmartLifecycle;
  * client does not connect to them directly): it says that etcd did not answer through the proxy,
  * and why when the proxy told it (a 407 for credentials), as the 503s do ({@link FirstContact}).
  * The endpoints dialled directly beside them are probed, and the verdict on them names them as the
- * direct ones (none was probed as soon as one endpoint went through a proxy). Endpoints the client
- * leaves out (the JVM's proxy selector gave no answer for them) are named as such.
+ * direct ones (none was probed as soon as one endpoint went through a proxy); when the time left no
+ * probe round, the verdict names both ways, the direct endpoints and the proxy (it named only the
+ * proxy, as if every endpoint went through it). Endpoints the client leaves out (the JVM's proxy
+ * selector gave no answer for them) are named as such.
  *
  * <p>Whenever it starts without etcd, it also leaves why in {@link StartFindings}, which {@code
  * /actuator/health} shows until etcd is first read.
@@ -203,8 +205,10 @@ final class EtcdWarmUp implements SmartLifecycle {
               + " reads); "
               + startingAnyway("serves reads"));
     } else if (probe.proxy() != null) {
-      // nothing dialled directly was probed: every endpoint goes through the proxy (or is left
-      // out), and the hint (a 407, say) comes from the client's own way, through the proxy
+      // no probe round told of the endpoints dialled directly, if any (with none, every endpoint
+      // goes through a proxy or is left out): the verdict covers both ways, and the hint (a 407,
+      // a refused connection) is of whichever way the client's own connection failed
+      String direct = probe.directTargets();
       String hint = etcd.neverAnsweredHint();
       // each proxy the JVM's selector names for an endpoint, not only the first
       List<String> proxies =
@@ -214,7 +218,9 @@ final class EtcdWarmUp implements SmartLifecycle {
               .distinct()
               .toList();
       verdict =
-          "etcd did not answer through the HTTP "
+          "etcd did not answer "
+              + (direct.isEmpty() ? "" : "at its direct endpoints " + direct + " (not probed) nor ")
+              + "through the HTTP "
               + (proxies.size() == 1 ? "proxy " : "proxies ")
               + String.join(", ", proxies)
               + " within "

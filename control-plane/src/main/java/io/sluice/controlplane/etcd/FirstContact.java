@@ -14,7 +14,9 @@ import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -28,6 +30,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Says what to fix when etcd has never answered the control plane: endpoints of the wrong scheme
@@ -40,14 +44,20 @@ import java.util.logging.Logger;
  * ms", saying nothing of why. When a call failed that way, one call that fails fast ({@code
  * waitForReady(false)}) is sent on the same connection: gRPC then answers with the connection's own
  * failure, which the shared classifier reads. Once etcd has answered, the scheme and the endpoints
- * are right, and it says nothing more (nor sends anything).
+ * are right, and it gives no more hints; only what an HTTP proxy in the way adds to a later failure
+ * ({@link #proxysPart}: its 5xx, 407, refused connection or failed lookup) is still said, which
+ * "did not answer within … ms" hid. Without a proxy (or an endpoint the client leaves out) nothing
+ * is sent then.
  *
  * <p>A connection that neither fails nor answers (an etcd that takes connections and serves no
  * call, connects that are dropped) makes that call wait out its time, and tells nothing: then no
  * such call is sent for {@link #QUIET_AFTER_NO_ANSWER}, so failures while etcd is silent do not
  * each take a second more and send one more read to it. A proxy that answers that it could not
  * reach etcd (its 502, 503 or 504: etcd down or cut off behind it) tells no more on the next call:
- * the same quiet follows it (each failure sent one more call, as the proxy answers at once).
+ * the same quiet follows it (each failure sent one more call, as the proxy answers at once). That
+ * quiet is the proxy's only: with endpoints dialled directly beside, whose failures are theirs and
+ * quick, the call is still sent, and the hint says both the direct endpoints' failure and the
+ * proxy's answer (the quiet hid "nothing listens" at the direct ones for its 30 s).
  *
  * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
  * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
@@ -153,7 +163,7 @@ final class FirstContact {
         if (hint != null) {
           return hint;
         }
-        Throwable connection = connectionFailure();
+        Throwable connection = connectionFailure(false);
         String lookup = EtcdRefusal.proxyNotLookedUp(connection);
         return lookup != null ? lookup : direct.hintOrNotListening(connection, answered);
       }
@@ -161,8 +171,23 @@ final class FirstContact {
       if (hint != null) {
         return hint;
       }
-      Throwable connection = connectionFailure();
-      return connection == null || answered ? null : withProxy(connection, routes, proxyOnly);
+      // the proxy's quiet holds back calls only for the endpoints behind it: beside direct ones,
+      // whose failures are theirs and quick, a call still tells of them
+      boolean directBeside = !proxyOnly && !routes.direct().isEmpty();
+      Throwable connection = connectionFailure(directBeside);
+      if (connection == null || answered) {
+        return null;
+      }
+      hint = withProxy(connection, routes, proxyOnly);
+      Throwable proxys = directBeside ? proxysQuiet() : null;
+      if (proxys == null || proxys == connection) {
+        return hint;
+      }
+      // a direct endpoint's failure, while the proxy's answer (etcd out of its reach) still holds
+      String behind = withProxy(proxys, routes, true);
+      return behind == null || behind.equals(hint)
+          ? hint
+          : hint == null ? behind : hint + "; " + behind;
     } catch (RuntimeException | LinkageError e) {
       LOG.log(Level.FINE, "could not tell why etcd never answered", e);
       return null;
@@ -240,17 +265,85 @@ final class FirstContact {
       if (proxy == null && !routes.direct().isEmpty()) {
         return proxyOnly ? null : direct.hintOrNotListening(failure, false);
       }
-      return "the HTTP proxy "
-          + (proxy != null ? proxy : routes.proxies().iterator().next())
-          + " that the JVM's proxy settings name for etcd refused the connection (nothing"
-          + " listens there?): start the proxy, or list etcd's hosts in http.nonProxyHosts";
+      return proxyRefused(proxy != null ? proxy : routes.proxies().iterator().next());
     }
     return proxyOnly ? null : direct.hint(failure, false);
   }
 
+  private static String proxyRefused(String proxy) {
+    return "the HTTP proxy "
+        + proxy
+        + " that the JVM's proxy settings name for etcd refused the connection (nothing"
+        + " listens there?): start the proxy, or list etcd's hosts in http.nonProxyHosts";
+  }
+
+  /**
+   * What the HTTP proxy the JVM names for some endpoints added to {@code failure} (or, when it says
+   * nothing, to the connection's own failure), once etcd has answered: that it could not reach etcd
+   * (its 5xx), refused the tunnel (a 407, a 403) or the connection, or cannot be looked up. {@code
+   * null} before etcd answered ({@link #hint} says that and more), when no endpoint goes through a
+   * proxy, or when the proxy added nothing. A failure after etcd answered read only "did not answer
+   * within … ms", though the proxy had said why. The same quiet periods hold. Never throws.
+   */
+  String proxysPart(Throwable failure) {
+    if (!answered || client == null) {
+      return null;
+    }
+    try {
+      Routes routes = routes();
+      if (routes.proxies().isEmpty() && !routes.leftOut()) {
+        return null;
+      }
+      String said = proxysPart(failure, routes);
+      if (said != null) {
+        return said;
+      }
+      Throwable connection = connectionFailure(false);
+      return connection == null ? null : proxysPart(connection, routes);
+    } catch (RuntimeException | LinkageError e) {
+      LOG.log(Level.FINE, "could not tell what the proxy added to an etcd failure", e);
+      return null;
+    }
+  }
+
+  /** The proxy's part in {@code failure}, naming the endpoints behind it; else {@code null}. */
+  private static String proxysPart(Throwable failure, Routes routes) {
+    if (failure == null) {
+      return null;
+    }
+    if (EtcdRefusal.tunnelRefused(failure)) {
+      return EtcdRefusal.notEtcd(failure, routes.proxied());
+    }
+    String lookup = EtcdRefusal.proxyNotLookedUp(failure);
+    if (lookup != null) {
+      return lookup;
+    }
+    String behind = EtcdRefusal.unreachableBehindProxy(failure, routes.proxied());
+    if (behind != null) {
+      return behind;
+    }
+    if (EtcdRefusal.connectionRefused(failure) && !routes.proxies().isEmpty()) {
+      String proxy = refusingProxy(failure, routes.proxies());
+      if (proxy != null || routes.direct().isEmpty()) {
+        return proxyRefused(proxy != null ? proxy : routes.proxies().iterator().next());
+      }
+    }
+    return null;
+  }
+
+  /**
+   * How a refused connection's message ends (Netty adds the address it dialled): {@code
+   * [name]/address:port}, an IPv6 address in brackets ({@code /[0:0:0:0:0:0:0:1]:3128}) as the JDK
+   * words it since 14.
+   */
+  private static final Pattern DIALLED = Pattern.compile("(?:^|\\s)([^\\s/]*)/(\\S+):(\\d+)$");
+
   /**
    * The proxy, of {@code proxies}, whose address the refused connection in {@code failure} names
-   * (Netty words it {@code Connection refused: host/ip:port}), or {@code null}.
+   * (Netty words it {@code Connection refused: host/ip:port}), or {@code null}: by the whole name
+   * (a direct endpoint at "etcd-proxy" is not the proxy "proxy"), or by the address, IPv6 literals
+   * compared as addresses ({@code [::1]} is {@code [0:0:0:0:0:0:0:1]}). An IPv6 proxy was never
+   * recognised, so its refusal, beside direct endpoints, was told as theirs.
    */
   private static String refusingProxy(Throwable failure, Set<String> proxies) {
     int depth = 0;
@@ -259,15 +352,17 @@ final class FirstContact {
       if (!(t instanceof ConnectException) || message == null) {
         continue;
       }
+      Matcher dialled = DIALLED.matcher(message);
+      if (!dialled.find()) {
+        continue;
+      }
+      String name = dialled.group(1);
+      String address = bare(dialled.group(2));
       for (String proxy : proxies) {
         int colon = proxy.lastIndexOf(':');
-        String host = proxy.substring(0, colon);
-        String port = proxy.substring(colon + 1);
-        // the whole name: a direct endpoint at "etcd-proxy" is not the proxy "proxy"
-        if (message.endsWith(":" + port)
-            && (message.startsWith(host + "/")
-                || message.contains(" " + host + "/")
-                || message.contains("/" + host + ":" + port))) {
+        String host = bare(proxy.substring(0, colon));
+        if (proxy.substring(colon + 1).equals(dialled.group(3))
+            && (host.equalsIgnoreCase(name) || sameAddress(host, address))) {
           return proxy;
         }
       }
@@ -275,16 +370,51 @@ final class FirstContact {
     return null;
   }
 
+  /** {@code host} without the brackets of an IPv6 literal. */
+  private static String bare(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  /**
+   * Whether {@code host} (a proxy's) and {@code address} (a dialled one) are the same: the same
+   * text, or IP literals of the same address. Never looks a name up: only literals are parsed.
+   */
+  private static boolean sameAddress(String host, String address) {
+    if (host.equalsIgnoreCase(address)) {
+      return true;
+    }
+    if (!literal(host) || !literal(address)) {
+      return false;
+    }
+    try {
+      return InetAddress.getByName(host).equals(InetAddress.getByName(address));
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
+  /**
+   * An IPv6 literal (it has colons) or a dotted IPv4 one: {@link InetAddress} parses, no lookup.
+   */
+  private static boolean literal(String host) {
+    return host.indexOf(':') >= 0 || IPV4.matcher(host).matches();
+  }
+
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
   /**
    * The failure of one call that does not wait for a connection; {@code null} if etcd answered.
    * During a quiet period (a call got no answer within its time a moment ago, or a proxy's answer
    * that it could not reach etcd) no call is sent and the failure that began it is told again. A
    * caller that comes while another's call is on its way waits for that call and gets its failure.
    */
-  private Throwable connectionFailure() {
+  private Throwable connectionFailure(boolean directBeside) {
     long quiet = quietUntil;
     if (quiet != 0 && quiet - System.nanoTime() > 0) {
-      return quietFailure;
+      Throwable quietOne = quietFailure;
+      if (!directBeside || quietOne == null || !EtcdRefusal.proxyCouldNotReachEtcd(quietOne)) {
+        return quietOne;
+      }
     }
     CompletableFuture<Throwable> mine = new CompletableFuture<>();
     CompletableFuture<Throwable> theirs = onItsWay.compareAndExchange(null, mine);
@@ -299,6 +429,21 @@ final class FirstContact {
       mine.complete(null); // if sending threw: the others go on without a failure
       onItsWay.set(null);
     }
+  }
+
+  /**
+   * The proxy's answer that it could not reach etcd (a 5xx) that began a quiet period still
+   * running, or {@code null}.
+   */
+  private Throwable proxysQuiet() {
+    long quiet = quietUntil;
+    Throwable quietOne = quietFailure;
+    return quiet != 0
+            && quiet - System.nanoTime() > 0
+            && quietOne != null
+            && EtcdRefusal.proxyCouldNotReachEtcd(quietOne)
+        ? quietOne
+        : null;
   }
 
   /** The failure of the call another caller sent, waiting for it as long as the call may take. */

@@ -1,11 +1,13 @@
 package io.sluice.controlplane.etcd;
 
 import io.sluice.etcd.EtcdAddress;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.util.List;
 
 /**
@@ -19,7 +21,12 @@ import java.util.List;
  * {@code IOException} for no answer, the selector's own exception else), and the client's resolver
  * then leaves that endpoint out: it is not dialled at all, neither directly nor through a proxy.
  * Such an endpoint is {@linkplain Route#leftOut() left out} here too; it was taken as dialled
- * directly, so the hints spoke of a connection the client never makes.
+ * directly, so the hints spoke of a connection the client never makes. So is an endpoint whose
+ * proxy is named by a host name that does not resolve: gRPC's detector looks the name up, fails,
+ * and the client dials that endpoint neither through the proxy nor around it (it was reported as
+ * dialled through the proxy).
+ *
+ * <p>A proxy is named {@code host:port}, an IPv6 literal in brackets ({@code [::1]:3128}).
  *
  * <p>Exists so that what the control plane says about its endpoints (the start's probe, the 503s'
  * hints) does not come from a direct connection the client never makes: behind a proxy, a direct
@@ -31,8 +38,9 @@ final class JvmProxy {
    * How the client dials one endpoint.
    *
    * @param proxy {@code host:port} of the HTTP proxy it tunnels through, or {@code null}
-   * @param leftOut why the client leaves it out (the JVM's selector gave no usable answer), or
-   *     {@code null}; {@code proxy} is then {@code null} too
+   * @param leftOut why the client leaves it out (the JVM's selector gave no usable answer, or named
+   *     a proxy whose name does not resolve), or {@code null}; {@code proxy} is then {@code null}
+   *     too
    */
   record Route(String proxy, String leftOut) {
 
@@ -90,6 +98,39 @@ final class JvmProxy {
     if (!(first.address() instanceof InetSocketAddress socket)) {
       return new Route(null, "the JVM's ProxySelector named a proxy with no socket address");
     }
-    return new Route(socket.getHostString() + ":" + socket.getPort(), null);
+    String proxy = hostPort(socket);
+    if (socket.isUnresolved() && !resolves(socket.getHostString())) {
+      // gRPC's detector looks the proxy's name up and fails with it: the endpoint is left out
+      return new Route(
+          null,
+          "the JVM's ProxySelector named the HTTP proxy "
+              + proxy
+              + ", whose name does not resolve");
+    }
+    return new Route(proxy, null);
+  }
+
+  /**
+   * {@code host:port} of {@code proxy}, an IPv6 literal in brackets ({@code [::1]:3128}): its own
+   * colons would otherwise read as the port's.
+   */
+  private static String hostPort(InetSocketAddress proxy) {
+    String host = proxy.getHostString();
+    return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host)
+        + ":"
+        + proxy.getPort();
+  }
+
+  /**
+   * Whether the proxy's name resolves, looked up as gRPC's proxy detector does ({@link
+   * InetAddress#getByName}); the JVM caches the answer, as it does for gRPC's own lookup.
+   */
+  private static boolean resolves(String host) {
+    try {
+      InetAddress.getByName(host);
+      return true;
+    } catch (UnknownHostException | RuntimeException e) {
+      return false;
+    }
   }
 }

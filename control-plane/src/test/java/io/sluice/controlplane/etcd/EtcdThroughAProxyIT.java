@@ -360,7 +360,13 @@ class EtcdThroughAProxyIT {
     int port = ClosedPorts.any();
     String direct = "http://localhost:" + port;
     Throwable refused = refusedConnectionTo(direct);
-    Proxy named = new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("host", port));
+    // a proxy the selector gives by address: a name gRPC would look up ("host") does not resolve
+    Proxy named =
+        new Proxy(
+            Proxy.Type.HTTP,
+            new InetSocketAddress(
+                InetAddress.getByAddress("host", InetAddress.getLoopbackAddress().getAddress()),
+                port));
     ProxySelector.setDefault(selectorFor(etcdAddress(), () -> List.of(named)));
 
     assertThat(hintFor(refused, List.of(etcd.endpoint(), direct)))
@@ -404,6 +410,130 @@ class EtcdThroughAProxyIT {
         assertThat(counting.sent()).as("calls sent that do not wait for a connection").isEqualTo(1);
       }
     }
+  }
+
+  /**
+   * One endpoint behind a proxy answering 502 (nothing behind it), one dialled directly where
+   * nothing listens: once the proxy's 502 began its 30 s quiet, every hint told only the 502, and
+   * the direct endpoint's "nothing listens" was hidden for as long. The quiet holds back calls for
+   * the proxy's part only: the direct endpoint is still told of, beside the proxy's answer.
+   */
+  @Test
+  void theProxysQuietDoesNotHideTheDirectEndpointsHint() throws Exception {
+    String stopped = "http://127.0.0.1:" + ClosedPorts.any();
+    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
+    List<String> endpoints = List.of(stopped, nowhere);
+    try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
+      ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
+      Duration timeout = Duration.ofSeconds(3);
+      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+        awaitTransientFailure(client);
+        FirstContact firstContact =
+            new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
+        Awaitility.await("a hint telling the proxy's 502, which begins its quiet")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> String.valueOf(firstContact.hint(new TimeoutException())).contains("502"));
+
+        // well within the proxy's quiet of 30 s
+        AtomicReference<String> hint = new AtomicReference<>();
+        Awaitility.await("a hint telling nothing listens at the direct endpoint")
+            .atMost(Duration.ofSeconds(15))
+            .until(
+                () -> {
+                  hint.set(firstContact.hint(new TimeoutException()));
+                  return hint.get() != null && hint.get().contains("nothing listens at " + nowhere);
+                });
+        assertThat(hint.get())
+            .contains(
+                "etcd at "
+                    + stopped
+                    + " answered with HTTP 502 from the HTTP proxy it is reached through");
+      }
+    }
+  }
+
+  /**
+   * etcd answered through the proxy, then stopped behind it: the proxy answers 502. A failed call
+   * read only "etcd did not answer within … ms", as a hint is given only until etcd first answers;
+   * the failure now says what the proxy added, and still carries no hint (etcd did answer).
+   */
+  @Test
+  void aProxysAnswerAfterEtcdAnsweredIsSaidInTheFailure() throws Exception {
+    try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
+      ProxySelector.setDefault(proxyForEtcd(proxy));
+      Duration timeout = Duration.ofSeconds(3);
+      try (Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), timeout)) {
+        EtcdGateway gateway = gatewayNaming(client, timeout, List.of(etcd.endpoint()));
+        gateway.get("/sluice/v1/rules/", GetOption.builder().isPrefix(true).build());
+        assertThat(gateway.answeredOnce()).isTrue();
+        etcd.server().stop();
+        try {
+          awaitTransientFailure(client);
+          Throwable failure =
+              catchThrowable(
+                  () ->
+                      gateway.get("/sluice/v1/rules/", GetOption.builder().isPrefix(true).build()));
+
+          assertThat(failure)
+              .isInstanceOf(EtcdUnavailableException.class)
+              .hasMessageContaining(
+                  "etcd at "
+                      + etcd.endpoint()
+                      + " answered with HTTP 502 from the HTTP proxy it is reached through");
+          assertThat(((EtcdUnavailableException) failure).hint()).isNull();
+        } finally {
+          etcd.server().start();
+        }
+      }
+    }
+  }
+
+  /**
+   * No probe round done (the deadline left no time for one), one endpoint through a proxy and one
+   * dialled directly: the start said only "etcd did not answer through the HTTP proxy …", as if
+   * every endpoint went through it. It names the direct endpoints too.
+   */
+  @Test
+  void theStartWithoutAProbeRoundNamesTheDirectEndpointsToo() throws Exception {
+    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
+    List<String> endpoints = List.of(etcd.endpoint(), nowhere);
+    StartFindings findings = new StartFindings();
+    try (ConnectProxy proxy = ConnectProxy.refusing()) {
+      ProxySelector.setDefault(proxyForEtcd(proxy));
+      try (Client client = PlainEtcdSettings.client(endpoints, Duration.ofSeconds(3))) {
+        // a deadline of nothing: the warm-up gives up before any probe round
+        EtcdGateway gateway = gatewayNaming(client, Duration.ZERO, endpoints);
+        List<EtcdAddress> addresses =
+            endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
+        new EtcdWarmUp(
+                client,
+                gateway,
+                new EndpointProbe(addresses, Duration.ofSeconds(3), true),
+                findings)
+            .start();
+      }
+
+      assertThat(findings.found()).isNotNull();
+      assertThat(findings.found().verdict())
+          .startsWith(
+              "etcd did not answer at its direct endpoints "
+                  + URI.create(nowhere).getAuthority()
+                  + " (not probed) nor through the HTTP proxy localhost:"
+                  + proxy.port()
+                  + " within 0 ms");
+    }
+  }
+
+  /** Waits until every connection of {@code client}'s channel failed, its first call made. */
+  private static void awaitTransientFailure(Client client) {
+    client.getKVClient().get(ByteSequence.from("/sluice/".getBytes()));
+    Awaitility.await("the channel in transient failure")
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                EtcdChannels.channel(client) != null
+                    && EtcdChannels.channel(client).getState(false)
+                        == ConnectivityState.TRANSIENT_FAILURE);
   }
 
   /** A real gRPC failure of a call to {@code endpoint}, where nothing listens. */

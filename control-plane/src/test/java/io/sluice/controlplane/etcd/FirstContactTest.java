@@ -1,11 +1,25 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.RangeRequest;
+import io.grpc.CallOptions;
+import io.grpc.stub.ClientCalls;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdRefusal;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.ServerSocket;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,12 +31,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@link FirstContact}'s extra call, against an endpoint that takes connections and answers no call
  * (an etcd member without a quorum, a hung one): the connection neither fails nor answers, so the
- * call that does not wait for a connection waits out its whole second and tells nothing.
+ * call that does not wait for a connection waits out its whole second and tells nothing. And the
+ * hint of a refused connection through an IPv6 proxy on loopback, beside a direct endpoint.
  */
 class FirstContactTest {
 
@@ -90,6 +110,102 @@ class FirstContactTest {
       assertThat(counting.sent()).as("calls sent that do not wait for a connection").isEqualTo(1);
     } finally {
       failures.shutdownNow();
+    }
+  }
+
+  /**
+   * An IPv6 proxy ({@code [::1]:port}) that refuses the connection, with an endpoint dialled
+   * directly beside the one behind it: its refusal was told as the direct endpoint's ("nothing
+   * listens at …"), as the proxy's address, in brackets in the refusal's message, was never
+   * recognised. It names the proxy, whether the JVM's selector gives it as an address or as a name.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("ipv6Proxies")
+  void anIpv6ProxysRefusalIsTheProxysNotTheDirectEndpoints(
+      String named, InetSocketAddress proxy, String shown) throws Exception {
+    String behind = "http://127.0.0.1:" + ClosedPorts.any();
+    String direct = "http://127.0.0.1:" + ClosedPorts.any();
+    ProxySelector before = ProxySelector.getDefault();
+    ProxySelector.setDefault(proxyFor(URI.create(behind).getAuthority(), proxy));
+    try {
+      Throwable refused = refusedConnectionOf(behind);
+      try (Client client = PlainEtcdSettings.client(List.of(behind, direct), SECONDS_5)) {
+        String hint =
+            new FirstContact(client, List.of(URI.create(behind), URI.create(direct)), SECONDS_5)
+                .hint(refused);
+
+        assertThat(hint)
+            .startsWith(
+                "the HTTP proxy "
+                    + shown.replace("PORT", String.valueOf(proxy.getPort()))
+                    + " that the JVM's proxy settings name for etcd refused the connection")
+            .doesNotContain(direct);
+      }
+    } finally {
+      ProxySelector.setDefault(before);
+    }
+  }
+
+  static Stream<Arguments> ipv6Proxies() throws IOException {
+    int closed = closedIpv6Port();
+    return Stream.of(
+        Arguments.of(
+            "an IPv6 address",
+            new InetSocketAddress(InetAddress.getByName("::1"), closed),
+            "[0:0:0:0:0:0:0:1]:PORT"),
+        Arguments.of(
+            "an IPv6 literal as a name",
+            InetSocketAddress.createUnresolved("::1", closed),
+            "[::1]:PORT"));
+  }
+
+  /** A port on {@code ::1} that was free a moment ago and is closed again. */
+  private static int closedIpv6Port() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /** The JVM's selector: an HTTP proxy at {@code proxy} for {@code address}, none elsewhere. */
+  private static ProxySelector proxyFor(String address, InetSocketAddress proxy) {
+    return new ProxySelector() {
+      @Override
+      public List<Proxy> select(URI uri) {
+        return address.equals(uri.getHost() + ":" + uri.getPort())
+            ? List.of(new Proxy(Proxy.Type.HTTP, proxy))
+            : List.of(Proxy.NO_PROXY);
+      }
+
+      @Override
+      public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {}
+    };
+  }
+
+  /** A real gRPC failure of a call to {@code endpoint} whose connection was refused. */
+  private static Throwable refusedConnectionOf(String endpoint) throws Exception {
+    try (Client client = PlainEtcdSettings.client(List.of(endpoint), SECONDS_5)) {
+      client.getKVClient().get(ByteSequence.from("/sluice/", StandardCharsets.UTF_8));
+      await("the client's channel")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> EtcdChannels.channel(client) != null);
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      await("a refused connection")
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                failure.set(
+                    catchThrowable(
+                        () ->
+                            ClientCalls.blockingUnaryCall(
+                                EtcdChannels.channel(client),
+                                KVGrpc.getRangeMethod(),
+                                CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS),
+                                RangeRequest.newBuilder()
+                                    .setKey(ByteString.copyFromUtf8("\0"))
+                                    .build())));
+                return failure.get() != null && EtcdRefusal.connectionRefused(failure.get());
+              });
+      return failure.get();
     }
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.internal.GrpcUtil;
 import io.sluice.etcd.EtcdAddress;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
@@ -33,13 +34,15 @@ class JvmProxyTest {
   }
 
   @Test
-  void namesTheFirstProxyWhateverItsType() {
+  void namesTheFirstProxyWhateverItsType() throws Exception {
     assertThat(
             withSelector(
                 List.of(
                     new Proxy(
                         Proxy.Type.SOCKS,
-                        InetSocketAddress.createUnresolved("socks.internal", 1080)),
+                        new InetSocketAddress(
+                            InetAddress.getByAddress("socks.internal", new byte[] {10, 0, 0, 2}),
+                            1080)),
                     http("proxy.internal", 3128)),
                 () -> JvmProxy.of(ETCD)))
         .isEqualTo("socks.internal:1080");
@@ -81,6 +84,43 @@ class JvmProxyTest {
         .isFalse();
   }
 
+  /**
+   * A proxy named by a host name that does not resolve: gRPC's detector looks the name up, fails,
+   * and the client leaves the endpoint out (dialled neither through the proxy nor around it).
+   * JvmProxy reported it as dialled through the proxy. A name that resolves is still a proxy.
+   */
+  @Test
+  void aProxyWhoseNameDoesNotResolveLeavesTheEndpointOutAsGrpcDoes() {
+    List<Proxy> unresolvable = List.of(unresolved("proxy.invalid", 3128));
+    JvmProxy.Route route = withSelector(uri -> unresolvable, () -> JvmProxy.route(ETCD));
+
+    assertThat(withSelector(uri -> unresolvable, JvmProxyTest::grpcsDetectorFails))
+        .as("gRPC's detector fails")
+        .isTrue();
+    assertThat(route.proxy()).isNull();
+    assertThat(route.direct()).as("dialled directly").isFalse();
+    assertThat(route.leftOut())
+        .isEqualTo(
+            "the JVM's ProxySelector named the HTTP proxy proxy.invalid:3128, whose name does not"
+                + " resolve");
+
+    List<Proxy> resolvable = List.of(unresolved("localhost", 3128));
+    assertThat(withSelector(uri -> resolvable, JvmProxyTest::grpcsDetectorFails)).isFalse();
+    assertThat(withSelector(uri -> resolvable, () -> JvmProxy.route(ETCD)))
+        .isEqualTo(new JvmProxy.Route("localhost:3128", null));
+  }
+
+  /** An IPv6 proxy is named with its address in brackets: its colons are not the port's. */
+  @Test
+  void namesAnIpv6ProxyInBrackets() throws Exception {
+    Proxy address =
+        new Proxy(Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getByName("::1"), 3128));
+    assertThat(withSelector(List.of(address), () -> JvmProxy.of(ETCD)))
+        .isEqualTo("[0:0:0:0:0:0:0:1]:3128");
+    assertThat(withSelector(List.of(unresolved("::1", 3128)), () -> JvmProxy.of(ETCD)))
+        .isEqualTo("[::1]:3128");
+  }
+
   /** Whether gRPC's default proxy detector, the client's, fails for {@link #ETCD}. */
   private static boolean grpcsDetectorFails() {
     try {
@@ -92,7 +132,19 @@ class JvmProxyTest {
     }
   }
 
+  /** An HTTP proxy named {@code host}, at an address the selector gives (no lookup). */
   private static Proxy http(String host, int port) {
+    try {
+      return new Proxy(
+          Proxy.Type.HTTP,
+          new InetSocketAddress(InetAddress.getByAddress(host, new byte[] {10, 0, 0, 1}), port));
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** An HTTP proxy named {@code host}, which gRPC's detector looks up. */
+  private static Proxy unresolved(String host, int port) {
     return new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved(host, port));
   }
 
