@@ -68,6 +68,11 @@ public final class ProxiedEtcdResolverProvider extends NameResolverProvider {
 
   @Override
   public NameResolver newNameResolver(URI targetUri, NameResolver.Args args) {
-    return SCHEME.equals(targetUri.getScheme()) ? new ProxiedEtcdResolver(targetUri, args) : null;
+    if (!SCHEME.equals(targetUri.getScheme())) {
+      return null;
+    }
+    // a Sluice channel is being built: gRPC's per-retry warnings about it stay out of the log
+    EtcdChannelRetryLogFilter.install();
+    return new ProxiedEtcdResolver(targetUri, args);
   }
 }

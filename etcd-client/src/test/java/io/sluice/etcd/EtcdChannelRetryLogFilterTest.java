@@ -1,0 +1,137 @@
+package io.sluice.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.api.KVGrpc;
+import io.etcd.jetcd.api.RangeRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.ProxyDetector;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.sluice.testing.logging.LogCapture;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * gRPC's {@code Failed to resolve name} warning at every retry of a channel whose proxy cannot be
+ * looked up, for a Sluice channel (silenced) and an app's own channel (kept), both dialling a real
+ * closed loopback port, with java.util.logging captured where an app's handlers would see it.
+ */
+class EtcdChannelRetryLogFilterTest {
+
+  private static final String FAILED_TO_RESOLVE = "Failed to resolve name";
+
+  @Test
+  void retriesOfASluiceChannelStayOutOfTheLogWhileAnAppsOwnChannelKeepsItsWarnings()
+      throws Exception {
+    int closed = closedPort();
+    AtomicInteger sluiceLookups = new AtomicInteger();
+    AtomicInteger appLookups = new AtomicInteger();
+    try (LogCapture grpc = LogCapture.of("io.grpc")) {
+      ManagedChannel sluice =
+          channel(
+              ProxiedEtcdResolverProvider.target(
+                  List.of(new EtcdAddress("127.0.0.1", closed, true))),
+              sluiceLookups);
+      ManagedChannel app = channel("dns:///127.0.0.1:" + closed, appLookups);
+      try {
+        await("several resolutions of both channels failed")
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> {
+                  call(sluice);
+                  call(app);
+                  return sluiceLookups.get() >= 3 && appLookups.get() >= 3;
+                });
+      } finally {
+        sluice.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        app.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+      assertThat(formatted(grpc.records()))
+          .as("the app's own channel still warns")
+          .anyMatch(line -> line.contains(FAILED_TO_RESOLVE) && line.contains("(dns:///"))
+          .as("Sluice's channel, retried as often, never does")
+          .noneMatch(line -> line.contains("sluice-etcd:"));
+    }
+  }
+
+  @Test
+  void aSluiceChannelsRetriesAreLoggedWhenGrpcIsDebugged() throws Exception {
+    int closed = closedPort();
+    AtomicInteger lookups = new AtomicInteger();
+    Logger channels = Logger.getLogger(EtcdChannelRetryLogFilter.CHANNEL_LOGGER);
+    Level before = channels.getLevel();
+    channels.setLevel(Level.FINE);
+    try (LogCapture grpc = LogCapture.of("io.grpc")) {
+      ManagedChannel sluice =
+          channel(
+              ProxiedEtcdResolverProvider.target(
+                  List.of(new EtcdAddress("127.0.0.1", closed, true))),
+              lookups);
+      try {
+        await("a resolution failed and was logged")
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () -> {
+                  call(sluice);
+                  return formatted(grpc.records()).stream()
+                      .anyMatch(line -> line.contains(FAILED_TO_RESOLVE + ". status="));
+                });
+      } finally {
+        sluice.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      channels.setLevel(before);
+    }
+  }
+
+  /** A channel whose every proxy lookup fails, as when the JVM's proxy name does not resolve. */
+  private static ManagedChannel channel(String target, AtomicInteger lookups) {
+    ProxyDetector unresolvableProxy =
+        address -> {
+          lookups.incrementAndGet();
+          throw new UnknownHostException("no-such-proxy.invalid");
+        };
+    return NettyChannelBuilder.forTarget(target)
+        .proxyDetector(unresolvableProxy)
+        .usePlaintext()
+        .build();
+  }
+
+  private static void call(ManagedChannel channel) {
+    assertThatThrownBy(
+            () ->
+                KVGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(5, TimeUnit.SECONDS)
+                    .range(RangeRequest.getDefaultInstance()))
+        .isInstanceOf(StatusRuntimeException.class);
+  }
+
+  private static List<String> formatted(List<LogRecord> records) {
+    return records.stream()
+        .map(
+            r ->
+                r.getParameters() == null
+                    ? r.getMessage()
+                    : java.text.MessageFormat.format(r.getMessage(), r.getParameters()))
+        .toList();
+  }
+
+  private static int closedPort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+}
