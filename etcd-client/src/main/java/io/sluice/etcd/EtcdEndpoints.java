@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The checked form of {@code sluice.etcd.endpoints}: the endpoints as a client dials them, or every
@@ -41,10 +42,45 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
 
   private static final String USER_KEY = "sluice.etcd.user";
   private static final String PASSWORD_KEY = "sluice.etcd.password";
+  private static final String TLS_KEYS = "sluice.etcd.tls.*";
 
   public EtcdEndpoints {
     endpoints = List.copyOf(endpoints);
     problems = List.copyOf(problems);
+  }
+
+  /**
+   * How the messages name the settings they refer to: the endpoints themselves, and those their
+   * advice tells the user to set. The keys by default ({@link #KEYS}); a caller whose user set the
+   * values elsewhere names them there, as an agent configured in code names the builder methods
+   * ({@code builder().addEtcdEndpoint(…)=ftp://e:1: …}, {@code set builder().etcdCredentials(user,
+   * password)}), since a key the user never wrote would be looked for in vain.
+   *
+   * @param endpoints names the endpoints, {@code sluice.etcd.endpoints}
+   * @param credentials names the user and password, {@code sluice.etcd.user and
+   *     sluice.etcd.password}
+   * @param tlsSettings names the TLS settings as a whole, {@code sluice.etcd.tls.*}
+   * @param tlsAuthority names the authority setting, {@code sluice.etcd.tls.authority}
+   */
+  public record SettingNames(
+      String endpoints, String credentials, String tlsSettings, String tlsAuthority) {
+
+    /** Every setting named by its key. */
+    public static final SettingNames KEYS =
+        new SettingNames(
+            ENDPOINTS_KEY, USER_KEY + " and " + PASSWORD_KEY, TLS_KEYS, TLS_AUTHORITY_KEY);
+
+    public SettingNames {
+      Objects.requireNonNull(endpoints, "endpoints");
+      Objects.requireNonNull(credentials, "credentials");
+      Objects.requireNonNull(tlsSettings, "tlsSettings");
+      Objects.requireNonNull(tlsAuthority, "tlsAuthority");
+    }
+
+    /** These names, with the endpoints named {@code setting}. */
+    public SettingNames withEndpoints(String setting) {
+      return new SettingNames(setting, credentials, tlsSettings, tlsAuthority);
+    }
   }
 
   /** Which TLS settings ({@code sluice.etcd.tls.*}) accompany the endpoints. */
@@ -75,6 +111,16 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
    * environment variable SLUICE_ETCD_ENDPOINTS}.
    */
   public static EtcdEndpoints check(Collection<String> endpoints, TlsSettings tls, String setting) {
+    return check(endpoints, tls, SettingNames.KEYS.withEndpoints(setting));
+  }
+
+  /**
+   * As {@link #check(Collection, TlsSettings)}, with every message naming the settings as {@code
+   * names} says: the endpoints, and those its advice tells the user to set.
+   */
+  public static EtcdEndpoints check(
+      Collection<String> endpoints, TlsSettings tls, SettingNames names) {
+    String setting = names.endpoints();
     List<URI> kept = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     List<String> given = new ArrayList<>();
@@ -84,7 +130,7 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
         continue;
       }
       given.add(trimmed);
-      URI checked = checked(trimmed, tls, setting, problems);
+      URI checked = checked(trimmed, tls, names, problems);
       if (checked != null) {
         kept.add(checked);
       }
@@ -100,8 +146,9 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
       // TLS would be spoken to a plain-text port: every handshake fails, retried forever
       problems.add(
           refused(setting, String.join(",", http))
-              + "TLS settings (sluice.etcd.tls.*) need https:// endpoints; use https:// or"
-              + " remove the TLS settings");
+              + "TLS settings ("
+              + names.tlsSettings()
+              + ") need https:// endpoints; use https:// or remove the TLS settings");
     }
     return new EtcdEndpoints(kept, problems);
   }
@@ -116,8 +163,8 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
    * or {@code null} after adding to {@code problems} why it is refused.
    */
   private static URI checked(
-      String endpoint, TlsSettings tls, String setting, List<String> problems) {
-    String refused = refused(setting, endpoint);
+      String endpoint, TlsSettings tls, SettingNames names, List<String> problems) {
+    String refused = refused(names.endpoints(), endpoint);
     if (!endpoint.contains("://")) {
       // etcdctl and etcd's own docs write endpoints as host:port: say what to write instead
       problems.add(
@@ -144,11 +191,7 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
     String authority = url.getRawAuthority();
     if (authority != null && authority.indexOf('@') >= 0) {
       problems.add(
-          refused
-              + "credentials do not belong in an endpoint URL; set "
-              + USER_KEY
-              + " and "
-              + PASSWORD_KEY);
+          refused + "credentials do not belong in an endpoint URL; set " + names.credentials());
     }
     String path = url.getRawPath();
     if ((path != null && !path.isEmpty() && !path.equals("/"))
@@ -176,7 +219,7 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
               + "' (the JDK refuses "
               + (address.host().indexOf('_') >= 0 ? "a '_' in a DNS name" : "it as a DNS name")
               + "); set "
-              + TLS_AUTHORITY_KEY
+              + names.tlsAuthority()
               + " to a name in etcd's certificate, or use a host name without '_'");
     }
     return problems.size() == before ? URI.create(scheme + "://" + authority) : null;

@@ -9,7 +9,7 @@ import java.util.Map;
  * for in vain. Settings read from properties or the environment keep their keys ({@link
  * ConfigLookup}).
  */
-final class BuilderMethods implements ConfigLookup {
+final class BuilderMethods implements ConfigLookup, SettingsGivenInCode {
 
   /** How a message names the endpoints given to {@link SluiceConfig.Builder#addEtcdEndpoint}. */
   static final String ETCD_ENDPOINTS = "builder().addEtcdEndpoint(…)";
@@ -50,5 +50,15 @@ final class BuilderMethods implements ConfigLookup {
   @Override
   public String missing(String key) {
     return origin(key);
+  }
+
+  @Override
+  public String credentials() {
+    return "builder().etcdCredentials(user, password)";
+  }
+
+  @Override
+  public String tlsSettings() {
+    return "builder().tls(…)";
   }
 }

@@ -141,47 +141,71 @@ public final class EtcdClientFactory {
 
   /** The client-side TLS context for {@code tls}, reading its PEM files. */
   static SslContext sslContext(EtcdTls tls) {
-    List<String> unreadable = new ArrayList<>();
-    unreadable(ConfigKeys.ETCD_TLS_CA_FILE, tls.caFile(), unreadable);
-    unreadable(ConfigKeys.ETCD_TLS_CERT_FILE, tls.certFile(), unreadable);
-    unreadable(ConfigKeys.ETCD_TLS_KEY_FILE, tls.keyFile(), unreadable);
-    if (!unreadable.isEmpty()) {
-      // said plainly, every file at once: Netty would name only the first, as "does not contain
-      // valid certificates"
+    List<String> problems = tlsFileProblems(tls, KEYS);
+    if (!problems.isEmpty()) {
+      // said plainly, every file at once, each with its key: Netty would name only the first
+      // file, as "does not contain valid certificates"
       throw new EtcdTlsException(
-          "could not set up TLS for etcd: " + String.join("; ", unreadable), null);
+          "could not set up TLS for etcd: " + String.join("; ", problems), null);
     }
     try {
       SslContextBuilder ssl = GrpcSslContexts.forClient();
-      // Netty parses each file as it is given, and names only the file: each is tried on its own,
-      // so that every unusable one is named with its key
-      List<String> unusable = new ArrayList<>();
       if (tls.caFile() != null) {
-        try {
-          ssl.trustManager(tls.caFile().toFile());
-        } catch (IllegalArgumentException e) {
-          unusable.add(
-              ConfigKeys.ETCD_TLS_CA_FILE + "=" + tls.caFile() + ": " + NO_CERTIFICATE + cause(e));
-        }
+        ssl.trustManager(tls.caFile().toFile());
       }
       if (tls.certFile() != null) {
-        try {
-          ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
-        } catch (IllegalArgumentException e) {
-          unusable.add(keyManagerProblem(tls, e));
-        }
-      }
-      if (!unusable.isEmpty()) {
-        throw new EtcdTlsException(
-            "could not set up TLS for etcd: " + String.join("; ", unusable), null);
+        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
       }
       return ssl.build();
-    } catch (EtcdTlsException e) {
-      throw e; // already says which files, with their keys
     } catch (IOException | IllegalArgumentException e) {
+      // a file changed since it was checked, or Netty refused what the JDK read
       throw new EtcdTlsException(
           "could not set up TLS for etcd from " + tls + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Names every setting by its key, for a configuration that does not say where it was set. */
+  private static final ConfigLookup KEYS = ConfigLookup.of(key -> null);
+
+  /**
+   * Why each of {@code tls}'s files cannot be used, one message per file, each naming the file's
+   * setting as {@code names} says ({@code sluice.etcd.tls.ca-file=/x: no such file}, {@code
+   * builder().tls(…).caFile()=/x: no such file}); empty when all can. Reads and parses the files as
+   * the client does, so a configuration built in code is refused with the names its user wrote
+   * rather than failing later, when the client is made, with keys.
+   */
+  static List<String> tlsFileProblems(EtcdTls tls, ConfigLookup names) {
+    List<String> problems = new ArrayList<>();
+    unreadable(names.origin(ConfigKeys.ETCD_TLS_CA_FILE), tls.caFile(), problems);
+    unreadable(names.origin(ConfigKeys.ETCD_TLS_CERT_FILE), tls.certFile(), problems);
+    unreadable(names.origin(ConfigKeys.ETCD_TLS_KEY_FILE), tls.keyFile(), problems);
+    if (!problems.isEmpty()) {
+      return problems;
+    }
+    // Netty parses each file as it is given, and names only the file: each is tried on its own,
+    // so that every unusable one is named with its setting
+    SslContextBuilder ssl = SslContextBuilder.forClient();
+    if (tls.caFile() != null) {
+      try {
+        ssl.trustManager(tls.caFile().toFile());
+      } catch (IllegalArgumentException e) {
+        problems.add(
+            names.origin(ConfigKeys.ETCD_TLS_CA_FILE)
+                + "="
+                + tls.caFile()
+                + ": "
+                + NO_CERTIFICATE
+                + cause(e));
+      }
+    }
+    if (tls.certFile() != null && tls.keyFile() != null) {
+      try {
+        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
+      } catch (IllegalArgumentException e) {
+        problems.add(keyManagerProblem(tls, e, names));
+      }
+    }
+    return problems;
   }
 
   private static final String NO_CERTIFICATE = "holds no PEM certificate that can be used";
@@ -190,31 +214,32 @@ public final class EtcdClientFactory {
    * Which of the client certificate and key Netty refused ("File does not contain valid
    * certificates: ..." or "... valid private key: ..."), with its key.
    */
-  private static String keyManagerProblem(EtcdTls tls, IllegalArgumentException e) {
+  private static String keyManagerProblem(
+      EtcdTls tls, IllegalArgumentException e, ConfigLookup names) {
     String message = String.valueOf(e.getMessage());
     if (message.contains("private key")) {
-      return ConfigKeys.ETCD_TLS_KEY_FILE
+      return names.origin(ConfigKeys.ETCD_TLS_KEY_FILE)
           + "="
           + tls.keyFile()
           + ": holds no PKCS#8 PEM private key that can be used"
           + (tls.keyPassword() == null
               ? ""
-              : " (or " + ConfigKeys.ETCD_TLS_KEY_PASSWORD + " does not decrypt it)")
+              : " (or " + names.origin(ConfigKeys.ETCD_TLS_KEY_PASSWORD) + " does not decrypt it)")
           + cause(e);
     }
     if (message.contains("certificates")) {
-      return ConfigKeys.ETCD_TLS_CERT_FILE
+      return names.origin(ConfigKeys.ETCD_TLS_CERT_FILE)
           + "="
           + tls.certFile()
           + ": "
           + NO_CERTIFICATE
           + cause(e);
     }
-    return ConfigKeys.ETCD_TLS_CERT_FILE
+    return names.origin(ConfigKeys.ETCD_TLS_CERT_FILE)
         + "="
         + tls.certFile()
         + ", "
-        + ConfigKeys.ETCD_TLS_KEY_FILE
+        + names.origin(ConfigKeys.ETCD_TLS_KEY_FILE)
         + "="
         + tls.keyFile()
         + ": "
@@ -230,8 +255,8 @@ public final class EtcdClientFactory {
     return cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
   }
 
-  /** Adds {@code key=file: why} when a configured file cannot be read. */
-  private static void unreadable(String key, Path file, List<String> problems) {
+  /** Adds {@code setting=file: why} when a configured file cannot be read. */
+  private static void unreadable(String setting, Path file, List<String> problems) {
     if (file == null) {
       return;
     }
@@ -242,7 +267,7 @@ public final class EtcdClientFactory {
                 ? "not a regular file"
                 : !Files.isReadable(file) ? "not readable by this process" : null;
     if (why != null) {
-      problems.add(key + "=" + file + ": " + why);
+      problems.add(setting + "=" + file + ": " + why);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.sluice.sdk.config;
 
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdEndpoints;
+import io.sluice.etcd.EtcdEndpoints.SettingNames;
 import io.sluice.etcd.EtcdEndpoints.TlsSettings;
 import io.sluice.etcd.TemporaryStateDirectory;
 import io.sluice.rules.wire.EtcdKeys;
@@ -48,9 +49,6 @@ public record SluiceConfig(
   /** How a message names the service name given to {@link #fromSystem(String)}. */
   private static final String SERVICE_NAME_IN_CODE = "fromSystem(serviceName)";
 
-  /** How a message names the service name given to the constructor. */
-  private static final String SERVICE_NAME_IN_CONSTRUCTOR = "new SluiceConfig(…, serviceName)";
-
   /**
    * Checks the configuration as {@link Builder#build()} does, so a configuration made with this
    * constructor is as valid as a built one.
@@ -70,7 +68,7 @@ public record SluiceConfig(
             tls,
             rulesFile,
             serviceName,
-            serviceNamedInCode(ConfigLookup.of(key -> null), SERVICE_NAME_IN_CONSTRUCTOR));
+            ConstructorParameters.INSTANCE);
     if (!problems.isEmpty()) {
       throw invalid(problems);
     }
@@ -104,9 +102,7 @@ public record SluiceConfig(
       ConfigLookup origins) {
     List<String> errors =
         new ArrayList<>(
-            EtcdEndpoints.check(
-                    etcdEndpoints, tlsSettings(tls), origins.origin(ConfigKeys.ETCD_ENDPOINTS))
-                .problems());
+            EtcdEndpoints.check(etcdEndpoints, tlsSettings(tls), settingNames(origins)).problems());
     if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
       errors.add(
           origins.origin(ConfigKeys.ETCD_NAMESPACE)
@@ -176,6 +172,26 @@ public record SluiceConfig(
     }
     return errors;
   }
+
+  /**
+   * How {@link EtcdEndpoints}' messages name the settings: where the endpoints were set, and the
+   * settings its advice tells the user to set by every name they could be given under.
+   */
+  private static SettingNames settingNames(ConfigLookup origins) {
+    String endpoints = origins.origin(ConfigKeys.ETCD_ENDPOINTS);
+    String authority = origins.missing(ConfigKeys.ETCD_TLS_AUTHORITY);
+    if (origins instanceof SettingsGivenInCode inCode) {
+      return new SettingNames(endpoints, inCode.credentials(), inCode.tlsSettings(), authority);
+    }
+    return new SettingNames(
+        endpoints,
+        origins.missing(ConfigKeys.ETCD_USER) + " and " + origins.missing(ConfigKeys.ETCD_PASSWORD),
+        origins.missing(TLS_SETTINGS),
+        authority);
+  }
+
+  /** The TLS settings as a whole, as {@link EtcdEndpoints} names them. */
+  private static final String TLS_SETTINGS = EtcdEndpoints.SettingNames.KEYS.tlsSettings();
 
   private static TlsSettings tlsSettings(EtcdTls tls) {
     if (tls == null) {
@@ -286,7 +302,8 @@ public record SluiceConfig(
         || key != null
         || keyPassword != null
         || authority != null) {
-      builder.tls(new EtcdTls(ca, cert, key, keyPassword, authority));
+      // not tls(...): files read from keys are checked when the client is made, named by keys
+      builder.tls = new EtcdTls(ca, cert, key, keyPassword, authority);
     }
     Path rulesFile = path(lookup, ConfigKeys.RULES_FILE, systemProperties, errors);
     if (rulesFile != null) {
@@ -417,10 +434,11 @@ public record SluiceConfig(
         builder()
             .namespace(namespace)
             .etcdCredentials(etcdUser, etcdPassword)
-            .tls(tls)
             .rulesFile(rulesFile)
             .stateDir(stateDir)
             .serviceName(serviceName);
+    // as fromProperties: the files are checked when the client is made, as they would have been
+    builder.tls = tls;
     etcdEndpoints.forEach(builder::addEtcdEndpoint);
     return builder;
   }
@@ -540,6 +558,14 @@ public record SluiceConfig(
     private String etcdUser;
     private String etcdPassword;
     private EtcdTls tls;
+
+    /**
+     * Whether {@link #tls} was given to {@link #tls(EtcdTls)}: its files are then checked by {@link
+     * #build()}, named by the builder's methods; files read from keys, or carried over by {@link
+     * SluiceConfig#toBuilder()}, are checked when the client is made, named by their keys.
+     */
+    private boolean tlsGivenInCode;
+
     private Path rulesFile;
     private Path stateDir;
     private String serviceName;
@@ -604,9 +630,14 @@ public record SluiceConfig(
       return this;
     }
 
-    /** TLS settings, or {@code null} for plain text. */
+    /**
+     * TLS settings, or {@code null} for plain text. {@link #build()} reads the files, so that one
+     * that cannot be read or holds no usable PEM certificate or key is refused there, named by this
+     * method ({@code builder().tls(…).caFile()=/etc/ca.pem: no such file}).
+     */
     public Builder tls(EtcdTls tls) {
       this.tls = tls;
+      this.tlsGivenInCode = tls != null;
       return this;
     }
 
@@ -648,6 +679,9 @@ public record SluiceConfig(
               rulesFile,
               serviceName,
               origins));
+      if (tlsGivenInCode) {
+        errors.addAll(EtcdClientFactory.tlsFileProblems(tls, origins));
+      }
       if (!errors.isEmpty()) {
         throw invalid(errors);
       }

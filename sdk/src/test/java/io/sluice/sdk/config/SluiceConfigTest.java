@@ -571,7 +571,9 @@ class SluiceConfigTest {
                     .build())
         .hasMessageContaining("builder().addEtcdEndpoint(…)=https://etcd_1:2379: ")
         .hasMessageContaining("'_'")
-        .hasMessageContaining("sluice.etcd.tls.authority");
+        // the method to call, not a key the caller never wrote (before: sluice.etcd.tls.authority)
+        .hasMessageContaining("set builder().tls(…).authority() to a name in etcd's certificate")
+        .hasMessageNotContaining("sluice.etcd");
 
     SluiceConfig config =
         SluiceConfig.builder()
@@ -644,10 +646,19 @@ class SluiceConfigTest {
                     dir,
                     null))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("sluice.etcd.endpoints=ftp://x:1: the scheme must be http or https")
-        .hasMessageContaining("sluice.etcd.namespace=: must be a key prefix without spaces")
-        .hasMessageContaining("sluice.etcd.user=agent is set but sluice.etcd.password is not")
-        .hasMessageContaining("otel.service.name is required when sluice.etcd.endpoints is set");
+        // each named by the constructor's parameter, not by a key the caller never wrote
+        .hasMessageContaining(
+            "new SluiceConfig(etcdEndpoints, …)=ftp://x:1: the scheme must be http or https")
+        .hasMessageContaining(
+            "new SluiceConfig(…, namespace, …)=: must be a key prefix without spaces")
+        .hasMessageContaining(
+            "new SluiceConfig(…, etcdUser, …)=agent is set but"
+                + " new SluiceConfig(…, etcdPassword, …) is not")
+        .hasMessageContaining(
+            "new SluiceConfig(…, serviceName) is required when"
+                + " new SluiceConfig(etcdEndpoints, …) is set")
+        .hasMessageNotContaining("sluice.")
+        .hasMessageNotContaining("otel.");
     SluiceConfig built =
         SluiceConfig.builder()
             .addEtcdEndpoint("HTTPS://etcd.internal:2379")
