@@ -10,10 +10,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.ProxyDetector;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
+import io.sluice.testing.etcd.ClosedPorts;
 import io.sluice.testing.logging.LogCapture;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +34,7 @@ class EtcdChannelRetryLogFilterTest {
   @Test
   void retriesOfASluiceChannelStayOutOfTheLogWhileAnAppsOwnChannelKeepsItsWarnings()
       throws Exception {
-    int closed = closedPort();
+    int closed = ClosedPorts.any();
     AtomicInteger sluiceLookups = new AtomicInteger();
     AtomicInteger appLookups = new AtomicInteger();
     try (LogCapture grpc = LogCapture.of("io.grpc")) {
@@ -69,7 +67,7 @@ class EtcdChannelRetryLogFilterTest {
 
   @Test
   void aSluiceChannelsRetriesAreLoggedWhenGrpcIsDebugged() throws Exception {
-    int closed = closedPort();
+    int closed = ClosedPorts.any();
     AtomicInteger lookups = new AtomicInteger();
     Logger channels = Logger.getLogger(EtcdChannelRetryLogFilter.CHANNEL_LOGGER);
     Level before = channels.getLevel();
@@ -127,11 +125,5 @@ class EtcdChannelRetryLogFilterTest {
                     ? r.getMessage()
                     : java.text.MessageFormat.format(r.getMessage(), r.getParameters()))
         .toList();
-  }
-
-  private static int closedPort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 }
