@@ -34,7 +34,8 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
    * The agent's own logger's level for the libraries bundled in the extension (jetcd, gRPC, Netty,
    * relocated under {@code io.sluice.shaded}). They log every failed retry at WARN: two lines every
    * few seconds for as long as etcd is away. Sluice says what matters once, so they log errors
-   * only, unless the system property is already set.
+   * only, unless the system property is already set; with {@code
+   * otel.javaagent.logging=application} too ({@link BundledLibraryLogs}).
    */
   static final String LIBRARY_LOG_LEVEL_PROPERTY =
       "io.opentelemetry.javaagent.slf4j.simpleLogger.log.io.sluice.shaded";
@@ -45,6 +46,8 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
       if (System.getProperty(LIBRARY_LOG_LEVEL_PROPERTY) == null) {
         System.setProperty(LIBRARY_LOG_LEVEL_PROPERTY, "error");
       }
+      // the agent's simple logger reads that level itself; its application logging does not
+      BundledLibraryLogs.holdToTheirLevel();
       SluiceAgent.instance().bridgeInstalled(BootstrapBridgeInstaller.install());
       customizer.addPropertiesSupplier(() -> DEFAULTS);
       // Autoconfigure composes otel.propagators in order and a later one overrides an earlier

@@ -251,6 +251,54 @@ class StartWithoutEtcdIT {
   }
 
   /**
+   * With {@code otel.javaagent.logging=application} the agent hands its logs, the bundled
+   * libraries' among them, to the app's logging (here SLF4J to java.util.logging, found once the
+   * app's Apache client first logs), where the agent's level for {@code io.sluice.shaded} never
+   * applied: gRPC's {@code Failed to resolve name} came at every retry, with its whole status, and
+   * jetcd's lease retries too. Sluice's own lines still come, at the levels the app's logging sets.
+   */
+  @Test
+  void withApplicationLoggingTheBundledLibrariesRetriesStayOutOfTheAppsLog(@TempDir Path dir)
+      throws Exception {
+    String service = "it-app-logging";
+    Path logging =
+        java.nio.file.Files.writeString(
+            dir.resolve("logging.properties"),
+            String.join(
+                "\n",
+                "handlers=java.util.logging.ConsoleHandler",
+                "java.util.logging.ConsoleHandler.level=ALL",
+                ".level=INFO",
+                // the rule source's quiet line at each retry, to wait on
+                "io.sluice.sdk.source.EtcdRuleSource.level=FINE"));
+    Map<String, String> properties = AgentApp.withoutExporters(service);
+    properties.put("otel.javaagent.logging", "application");
+    properties.put("java.util.logging.config.file", logging.toString());
+    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + LoopbackPorts.refused());
+    properties.put("sluice.state.dir", dir.resolve("state").toString());
+    // every endpoint goes through a proxy whose name does not resolve (no network needed)
+    properties.put("https.proxyHost", "no-such-proxy.invalid");
+    properties.put("https.proxyPort", "3128");
+    properties.put("http.nonProxyHosts", "");
+    String retried = "etcd is still unreachable for the rules of " + service;
+    try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
+      // the app's first use of SLF4J: the agent finds the app's logging there
+      app.call("apache", "GET", "http://127.0.0.1:" + LoopbackPorts.refused() + "/", Map.of());
+      await("the rule source retries several times, said in the app's log")
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> app.log().split(retried, -1).length > 4);
+      String log = app.log();
+      assertThat(log.split("etcd is unreachable for the rules of " + service, -1))
+          .as("Sluice's own warning, once")
+          .hasSize(2);
+      assertThat(log)
+          .as("gRPC's and jetcd's retries")
+          .doesNotContain("Failed to resolve name")
+          .doesNotContain("io.sluice.shaded");
+    }
+  }
+
+  /**
    * The documented way to see the bundled libraries' logs: the agent's logger level for {@code
    * io.sluice.shaded}, which Sluice sets to {@code error} only when the app did not set it.
    */
