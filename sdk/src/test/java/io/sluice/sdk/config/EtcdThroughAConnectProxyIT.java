@@ -120,7 +120,8 @@ class EtcdThroughAConnectProxyIT {
    * When the proxy the JVM names for etcd cannot be looked up (here the {@code ProxySelector}
    * fails, as a broken PAC file does), no endpoint can be dialled: said once, by the rule source
    * and the status reporter as etcd unreachable with the proxy lookup as the reason. The resolver
-   * said it too, a second warning for one cause, while the rule source's named only the root cause.
+   * said it too, a second warning for one cause, while the rule source's named only the root cause;
+   * gRPC, through java.util.logging, said {@code Failed to resolve name} at every retry.
    */
   @Test
   void saysOnceThatTheProxyCouldNotBeLookedUpForAnyEndpoint() {
@@ -128,7 +129,8 @@ class EtcdThroughAConnectProxyIT {
     ProxySelector before = ProxySelector.getDefault();
     try (LogCapture rules = LogCapture.of(EtcdRuleSource.class);
         LogCapture reporter = LogCapture.of(StatusReporter.class);
-        LogCapture resolver = LogCapture.of("io.sluice.etcd.ProxiedEtcdResolver")) {
+        LogCapture resolver = LogCapture.of("io.sluice.etcd.ProxiedEtcdResolver");
+        LogCapture grpc = LogCapture.of("io.grpc")) {
       ProxySelector.setDefault(new FailingFor(URI.create(etcd.endpoint()), before));
       try (ConfiguredRules agent = agentOf(holder)) {
         agent.start();
@@ -158,6 +160,7 @@ class EtcdThroughAConnectProxyIT {
             .startsWith("could not write the agent status ")
             .contains(" (" + said + "); retrying");
         assertThat(warnings(resolver)).as("the resolver's own warnings").isEmpty();
+        assertThat(warnings(grpc)).as("gRPC's, at every retry").isEmpty();
         assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
       }
     } finally {
