@@ -169,4 +169,34 @@ class EtcdEndpointsTest {
     assertThat(check("http://a:2379").https()).isFalse();
     assertThat(check().https()).isFalse();
   }
+
+  /** A caller whose user set the values elsewhere names the settings there, advice included. */
+  @Test
+  void namesEverySettingAsTheCallerSays() {
+    EtcdEndpoints.SettingNames inCode =
+        new EtcdEndpoints.SettingNames(
+            "builder().addEtcdEndpoint(…)",
+            "builder().etcdCredentials(user, password)",
+            "builder().tls(…)",
+            "builder().tls(…).authority()");
+
+    assertThat(
+            EtcdEndpoints.check(
+                    List.of("http://a:secret@etcd:2379", "https://etcd_1:2379"),
+                    EtcdEndpoints.TlsSettings.GIVEN,
+                    inCode)
+                .problems())
+        .anyMatch(p -> p.endsWith("set builder().etcdCredentials(user, password)"))
+        .anyMatch(p -> p.contains("set builder().tls(…).authority() to a name"))
+        .anyMatch(p -> p.contains("TLS settings (builder().tls(…)) need https://"))
+        .allMatch(p -> p.startsWith("builder().addEtcdEndpoint(…)="))
+        .noneMatch(p -> p.contains("sluice.etcd"));
+    assertThat(
+            EtcdEndpoints.check(
+                    List.of("http://a:secret@etcd:2379"), EtcdEndpoints.TlsSettings.NONE)
+                .problems())
+        .singleElement()
+        .asString()
+        .endsWith("set sluice.etcd.user and sluice.etcd.password");
+  }
 }
