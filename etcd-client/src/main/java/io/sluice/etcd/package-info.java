@@ -22,6 +22,10 @@
  *       the check that keeps that directory under the temporary directory private to the user.
  * </ul>
  *
+ * <p>gRPC's per-retry warnings about a channel built for a {@code sluice-etcd:} target ({@code
+ * Failed to resolve name}) are kept out of java.util.logging's output from the first such channel
+ * on, by a filter on gRPC's channel logger that leaves every other channel's lines alone.
+ *
  * <p>The module depends on jetcd only: the control plane uses it without the agent runtime, and the
  * javaagent extension bundles it with jetcd and gRPC relocated.
  */
