@@ -388,6 +388,15 @@ is_started() {
   return 1
 }
 
+# signal_started SIGNAL PID START: sends SIGNAL to the process group of PID, a process this script
+# started at START; or, when there is no such group yet, to that process itself. A process just
+# started (a Ctrl-C as it starts: launch notes it, then the script stops at once) may not have
+# made its own group yet: it would make it and run on once the script had tried that group and
+# passed it by.
+signal_started() {
+  kill "$1" -- "-$2" 2>/dev/null || { same_process "$2" "$3" && kill "$1" "$2" 2>/dev/null; }
+}
+
 stop_all() {
   ((stopping)) && return
   stopping=1
@@ -403,12 +412,12 @@ stop_all() {
     # a process that ended by itself may have given its pid, and so its group's id, to another
     # (only once nothing is left of its group, whose rest is stopped too)
     group_is_live "${pids[i]}" "${starts[i]}" || continue
-    kill -TERM -- "-${pids[i]}" 2>/dev/null || continue
+    signal_started -TERM "${pids[i]}" "${starts[i]}" || continue
     local deadline=$((SECONDS + 20))
-    while kill -0 -- "-${pids[i]}" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
-    if kill -0 -- "-${pids[i]}" 2>/dev/null; then
+    while signal_started -0 "${pids[i]}" "${starts[i]}" && ((SECONDS < deadline)); do sleep 0.2; done
+    if signal_started -0 "${pids[i]}" "${starts[i]}"; then
       echo "demo.sh: ${names[i]} did not stop within 20 s; killing it"
-      kill -KILL -- "-${pids[i]}" 2>/dev/null || true
+      signal_started -KILL "${pids[i]}" "${starts[i]}" || true
     fi
   done
   wait 2>/dev/null || true
