@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -118,6 +119,13 @@ public final class EtcdServer implements AutoCloseable {
   private Path log;
   private TestCertificates tls;
   private int tlsPort;
+
+  /**
+   * Sockets bound to this server's ports, without listening, while it is {@linkplain #stop()
+   * stopped}: see {@link #holdPorts()}.
+   */
+  private final List<Socket> heldPorts = new ArrayList<>();
+
   private Thread shutdownHook;
   private volatile boolean frozen;
 
@@ -188,6 +196,10 @@ public final class EtcdServer implements AutoCloseable {
                 + "): another process has taken one of them since it stopped. "
                 + e.getMessage(),
             e);
+      } finally {
+        // only now: etcd listens beside them (it binds with SO_REUSEADDR too), and a port let go
+        // before it listens could be handed out meanwhile
+        releasePorts();
       }
       return;
     }
@@ -281,7 +293,10 @@ public final class EtcdServer implements AutoCloseable {
     return "aarch64".equals(javaArch) ? "arm64" : javaArch;
   }
 
-  /** Stops the process (SIGTERM, then SIGKILL after 5 s), keeping its data directory and ports. */
+  /**
+   * Stops the process (SIGTERM, then SIGKILL after 5 s), keeping its data directory and ports,
+   * which it holds until the next {@link #start()}: no other process is given them meanwhile.
+   */
   public synchronized void stop() {
     if (process == null) {
       return;
@@ -289,6 +304,52 @@ public final class EtcdServer implements AutoCloseable {
     thaw();
     terminate(process);
     process = null;
+    holdPorts();
+  }
+
+  /**
+   * Binds a socket to each of this server's ports, without listening, until the next {@link
+   * #start()}: connections to them are still refused, as with etcd down, but the system hands them
+   * to no other socket that asks for a free port (bind to port 0). A build starts many processes on
+   * free ports meanwhile (etcd servers, apps, control planes, in several JVMs at once), and one
+   * that got a port of a stopped server made its restart fail. The sockets allow address reuse, so
+   * etcd can bind its ports beside them, and a port whose connections etcd's stop left in TIME_WAIT
+   * can be held. A port that cannot be held (taken already) is left to the restart, which says so.
+   */
+  private void holdPorts() {
+    List<Integer> ports = new ArrayList<>(List.of(clientPort, peerPort));
+    if (tls != null) {
+      ports.add(tlsPort);
+    }
+    for (int port : ports) {
+      Socket socket = new Socket();
+      try {
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress("127.0.0.1", port));
+        heldPorts.add(socket);
+      } catch (IOException taken) {
+        closeQuietly(socket);
+      }
+    }
+  }
+
+  /** Lets go of the ports {@link #holdPorts()} held. */
+  private void releasePorts() {
+    heldPorts.forEach(EtcdServer::closeQuietly);
+    heldPorts.clear();
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // an unconnected socket: nothing to flush
+    }
+  }
+
+  /** The peer port; stable across {@link #stop()} and {@link #start()} (tests of this class). */
+  int peerPort() {
+    return peerPort;
   }
 
   /**
@@ -413,6 +474,7 @@ public final class EtcdServer implements AutoCloseable {
   @Override
   public synchronized void close() {
     stop();
+    releasePorts();
     if (shutdownHook != null) {
       try {
         Runtime.getRuntime().removeShutdownHook(shutdownHook);
