@@ -90,10 +90,7 @@ class PrefixWatchIT {
    */
   @Test
   void theStartWaitsOnceForAllMirrorsNotOncePerMirror() throws Exception {
-    int nothingListens;
-    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-      nothingListens = socket.getLocalPort();
-    }
+    int nothingListens = ClosedPorts.any();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (LogCapture log = LogCapture.of(FirstReadGate.class);
         Client client = Client.builder().endpoints("http://127.0.0.1:" + nothingListens).build()) {

@@ -1,23 +1,23 @@
 package io.sluice.javaagent.it;
 
-import java.io.IOException;
+import io.sluice.testing.net.RefusedPorts;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 
 /** Loopback ports for tests that need a target nobody listens on. */
 final class LoopbackPorts {
 
   private LoopbackPorts() {}
 
-  /** A loopback port that was free a moment ago and is closed again: connections are refused. */
-  static int refused() throws IOException {
-    return refused(InetAddress.getLoopbackAddress());
+  /**
+   * A loopback port whose connections are refused, and which no other process is given while this
+   * JVM runs ({@link RefusedPorts}).
+   */
+  static int refused() {
+    return RefusedPorts.any();
   }
 
   /** As {@link #refused()}, on the loopback address {@code address} ({@code ::1}, say). */
-  static int refused(InetAddress address) throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, address)) {
-      return socket.getLocalPort();
-    }
+  static int refused(InetAddress address) {
+    return RefusedPorts.on(address);
   }
 }

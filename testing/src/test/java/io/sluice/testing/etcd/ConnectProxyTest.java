@@ -2,10 +2,10 @@ package io.sluice.testing.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testing.net.RefusedPorts;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -19,10 +19,7 @@ class ConnectProxyTest {
    */
   @Test
   void answersBadGatewayWhenItCannotReachTheTarget() throws Exception {
-    int refused;
-    try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      refused = closed.getLocalPort();
-    }
+    int refused = RefusedPorts.any();
     try (ConnectProxy proxy = ConnectProxy.tunnelling();
         Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
       client.setSoTimeout(20_000);

@@ -1,0 +1,50 @@
+package io.sluice.testing.net;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Loopback ports that refuse connections for as long as the test JVM runs, for tests of a target
+ * that nothing listens on (etcd down, a closed service).
+ *
+ * <p>Exists because a port that was free a moment ago and is closed again (a server socket bound to
+ * port 0, then closed) is free for anyone: a build starts many processes on free ports meanwhile
+ * (etcd servers, apps, control planes, in several JVMs at once), and the system may give the port
+ * to one of them, which then answers where the test expects a refusal. A port here stays bound to a
+ * socket of this class that never listens: connections to it are refused, and the system gives it
+ * to no other socket that asks for a free port. The sockets are kept until the JVM ends (a few per
+ * test JVM, of some fourteen thousand such ports).
+ */
+public final class RefusedPorts {
+
+  private static final List<Socket> HELD = new CopyOnWriteArrayList<>();
+
+  private RefusedPorts() {}
+
+  /** A port on {@code 127.0.0.1} whose connections are refused. */
+  public static int any() {
+    return on(InetAddress.getLoopbackAddress());
+  }
+
+  /** As {@link #any()}, on the loopback address {@code address} ({@code ::1}, say). */
+  public static int on(InetAddress address) {
+    Socket socket = new Socket();
+    try {
+      socket.bind(new InetSocketAddress(address, 0));
+    } catch (IOException e) {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // unbound: nothing to release
+      }
+      throw new UncheckedIOException("could not hold a port on " + address, e);
+    }
+    HELD.add(socket);
+    return socket.getLocalPort();
+  }
+}
