@@ -16,14 +16,13 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
+import io.sluice.testing.net.HeldPort;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -5559,18 +5558,26 @@ class WebUiIT {
    * closes every one started.
    */
   private static final class OwnControlPlane implements AutoCloseable {
+    /** Its port, held while it restarts: see {@link HeldPort}. */
+    private final HeldPort held;
+
     private final int port;
     private final List<ConfigurableApplicationContext> started = new ArrayList<>();
 
-    private OwnControlPlane(int port) {
-      this.port = port;
+    private OwnControlPlane(HeldPort held) {
+      this.held = held;
+      this.port = held.port();
     }
 
     static OwnControlPlane start(
-        HeldRequests requests, String name, String token, String role, String... more)
-        throws IOException {
-      OwnControlPlane own = new OwnControlPlane(freePort());
-      own.started.add(controlPlaneAt(own.port, requests, name, token, role, more));
+        HeldRequests requests, String name, String token, String role, String... more) {
+      OwnControlPlane own = new OwnControlPlane(HeldPort.any());
+      try {
+        own.started.add(controlPlaneAt(own.port, requests, name, token, role, more));
+      } catch (RuntimeException e) {
+        own.held.close();
+        throw e;
+      }
       return own;
     }
 
@@ -5591,8 +5598,12 @@ class WebUiIT {
 
     @Override
     public void close() {
-      browser.get(baseUrl() + "/");
-      started.forEach(ConfigurableApplicationContext::close);
+      try {
+        browser.get(baseUrl() + "/");
+        started.forEach(ConfigurableApplicationContext::close);
+      } finally {
+        held.close();
+      }
     }
   }
 
@@ -5620,12 +5631,6 @@ class WebUiIT {
     return new SpringApplicationBuilder(ControlPlaneApplication.class)
         .initializers(filter)
         .run(args.toArray(String[]::new));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
   }
 
   /** Leaves the app for a fresh load of it, does {@code there} on that one, and goes back. */

@@ -1,0 +1,61 @@
+package io.sluice.testing.net;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+
+/**
+ * A loopback port kept for a server that a test starts, stops and starts again on the same port
+ * (the page's origin, an endpoint a client was given), until {@link #close()}.
+ *
+ * <p>Exists because a port that was free a moment ago (a server socket bound to port 0, then
+ * closed) is free for anyone while the server is not running: before its first start and between a
+ * stop and the next start. A build starts many processes on free ports meanwhile (etcd servers,
+ * apps, control planes, in several JVMs at once), and the system may give the port to one of them,
+ * so that the server cannot start again on it. The port here stays bound to a socket of this class
+ * that never listens and allows address reuse: servers that bind with address reuse, as Java's
+ * server sockets (so Tomcat) and Go's (so etcd) do, listen on it beside that socket, and whenever
+ * none does, connections are refused and the system gives the port to no other socket that asks for
+ * a free one.
+ */
+public final class HeldPort implements AutoCloseable {
+
+  private final Socket socket;
+
+  private HeldPort(Socket socket) {
+    this.socket = socket;
+  }
+
+  /** A free port on {@code 127.0.0.1}, held until {@link #close()}. */
+  public static HeldPort any() {
+    Socket socket = new Socket();
+    try {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      return new HeldPort(socket);
+    } catch (IOException e) {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // unbound: nothing to release
+      }
+      throw new UncheckedIOException("could not hold a loopback port", e);
+    }
+  }
+
+  public int port() {
+    return socket.getLocalPort();
+  }
+
+  /** Lets the port go. */
+  @Override
+  public void close() {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // an unconnected socket: nothing to flush
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.sluice.testing.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import org.junit.jupiter.api.Test;
+
+class HeldPortTest {
+
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+  /** A server started, stopped and started again on the port serves each time. */
+  @Test
+  void aServerListensOnItAgainAndAgain() throws Exception {
+    try (HeldPort held = HeldPort.any()) {
+      for (int start = 0; start < 2; start++) {
+        try (ServerSocket server = new ServerSocket()) {
+          server.bind(new InetSocketAddress(LOOPBACK, held.port()));
+          try (Socket client = new Socket(LOOPBACK, held.port());
+              Socket accepted = server.accept()) {
+            assertThat(accepted.getPort()).isEqualTo(client.getLocalPort());
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * While no server listens on the port (before the first start, between a stop and the next),
+   * connections are refused and no other socket is bound to it: a port that was only free a moment
+   * ago could be given to a server of another test, and the next start would fail.
+   */
+  @Test
+  void isGivenToNoOtherSocketWhileNoServerListens() throws Exception {
+    try (HeldPort held = HeldPort.any()) {
+      try (ServerSocket server = new ServerSocket()) {
+        server.bind(new InetSocketAddress(LOOPBACK, held.port()));
+      }
+
+      try (Socket other = new Socket()) {
+        assertThatThrownBy(() -> other.bind(new InetSocketAddress(LOOPBACK, held.port())))
+            .isInstanceOf(BindException.class);
+      }
+      assertThatThrownBy(() -> new Socket(LOOPBACK, held.port()).close())
+          .isInstanceOf(ConnectException.class);
+    }
+  }
+}
