@@ -1,5 +1,6 @@
 package io.sluice.sdk.source;
 
+import io.sluice.testing.net.HeldPort;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,8 +19,15 @@ final class TcpProxy implements AutoCloseable {
 
   private final int targetPort;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+
+  /**
+   * The proxy's port, held for its life: between a {@link #disconnect()} and the next {@link
+   * #reconnect()} no other process is given it (see {@link HeldPort}).
+   */
+  private final HeldPort held = HeldPort.any();
+
+  private final int port = held.port();
   private volatile ServerSocket server;
-  private int port;
 
   private TcpProxy(int targetPort) {
     this.targetPort = targetPort;
@@ -28,7 +36,12 @@ final class TcpProxy implements AutoCloseable {
   /** A proxy to {@code 127.0.0.1:targetPort}, accepting connections. */
   static TcpProxy to(int targetPort) throws IOException {
     TcpProxy proxy = new TcpProxy(targetPort);
-    proxy.open(0);
+    try {
+      proxy.open();
+    } catch (IOException | RuntimeException e) {
+      proxy.held.close();
+      throw e;
+    }
     return proxy;
   }
 
@@ -47,19 +60,27 @@ final class TcpProxy implements AutoCloseable {
 
   /** Accepts connections again, on the same port. */
   synchronized void reconnect() throws IOException {
-    open(port);
+    open();
   }
 
   @Override
   public void close() throws IOException {
-    disconnect();
+    try {
+      disconnect();
+    } finally {
+      held.close();
+    }
   }
 
-  private void open(int requestedPort) throws IOException {
+  int port() {
+    return port;
+  }
+
+  /** Listens on the held port, beside the socket that holds it (both allow address reuse). */
+  private void open() throws IOException {
     ServerSocket socket = new ServerSocket();
     socket.setReuseAddress(true);
-    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), requestedPort));
-    port = socket.getLocalPort();
+    socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     server = socket;
     Thread acceptor = new Thread(() -> accept(socket), "tcp-proxy-accept");
     acceptor.setDaemon(true);
