@@ -3,7 +3,7 @@ package io.sluice.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sluice.testing.etcd.ClosedPorts;
+import io.sluice.testing.net.RefusedPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,7 +31,7 @@ class EtcdRetryLogIT {
 
   @Test
   void grpcsRetriesOfTheEtcdChannelStayOutOfTheLog() throws Exception {
-    int closed = ClosedPorts.any();
+    int closed = RefusedPorts.any();
     String etcd = "127.0.0.1:" + closed;
     AtomicInteger lookups = new AtomicInteger();
     ProxySelector jvmSelector = ProxySelector.getDefault();

@@ -10,8 +10,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.ProxyDetector;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import io.sluice.testing.etcd.ClosedPorts;
 import io.sluice.testing.logging.LogCapture;
+import io.sluice.testing.net.RefusedPorts;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
@@ -34,7 +34,7 @@ class EtcdChannelRetryLogFilterTest {
   @Test
   void retriesOfASluiceChannelStayOutOfTheLogWhileAnAppsOwnChannelKeepsItsWarnings()
       throws Exception {
-    int closed = ClosedPorts.any();
+    int closed = RefusedPorts.any();
     AtomicInteger sluiceLookups = new AtomicInteger();
     AtomicInteger appLookups = new AtomicInteger();
     try (LogCapture grpc = LogCapture.of("io.grpc")) {
@@ -67,7 +67,7 @@ class EtcdChannelRetryLogFilterTest {
 
   @Test
   void aSluiceChannelsRetriesAreLoggedWhenGrpcIsDebugged() throws Exception {
-    int closed = ClosedPorts.any();
+    int closed = RefusedPorts.any();
     AtomicInteger lookups = new AtomicInteger();
     Logger channels = Logger.getLogger(EtcdChannelRetryLogFilter.CHANNEL_LOGGER);
     Level before = channels.getLevel();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.sluice.etcd.EtcdAddress;
+import io.sluice.testing.net.RefusedPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Proxy;
@@ -34,7 +35,7 @@ class EndpointProbeTest {
 
   @Test
   void aPortNothingListensAtIsRefused() throws IOException {
-    EtcdAddress closed = new EtcdAddress("127.0.0.1", ClosedPorts.any(), true);
+    EtcdAddress closed = new EtcdAddress("127.0.0.1", RefusedPorts.any(), true);
     EndpointProbe.Probed probed = new EndpointProbe(List.of(closed), TIMEOUT).probe();
     assertThat(probed.refusedEverywhere()).isTrue();
     assertThat(probed.nothingAnswered()).isTrue();
@@ -48,8 +49,8 @@ class EndpointProbeTest {
    */
   @Test
   void anEndpointTheClientLeavesOutIsNotProbed() throws IOException {
-    EtcdAddress direct = new EtcdAddress("127.0.0.1", ClosedPorts.any(), true);
-    EtcdAddress leftOut = new EtcdAddress("127.0.0.1", ClosedPorts.any(), true);
+    EtcdAddress direct = new EtcdAddress("127.0.0.1", RefusedPorts.any(), true);
+    EtcdAddress leftOut = new EtcdAddress("127.0.0.1", RefusedPorts.any(), true);
     ProxySelector before = ProxySelector.getDefault();
     ProxySelector.setDefault(
         new ProxySelector() {
@@ -135,7 +136,7 @@ class EndpointProbeTest {
       EndpointProbe.Probed probed =
           new EndpointProbe(
                   List.of(
-                      new EtcdAddress("127.0.0.1", ClosedPorts.any(), true),
+                      new EtcdAddress("127.0.0.1", RefusedPorts.any(), true),
                       new EtcdAddress("127.0.0.1", answering.getLocalPort(), true)),
                   TIMEOUT)
               .probe();

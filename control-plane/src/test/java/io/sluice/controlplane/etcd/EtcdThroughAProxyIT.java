@@ -19,6 +19,7 @@ import io.sluice.etcd.EtcdRefusal;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.ConnectProxy;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.net.RefusedPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -238,7 +239,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void theStartProbesTheDirectEndpointsBesideAProxiedOne() throws Exception {
-    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
+    String nowhere = "http://127.0.0.1:" + RefusedPorts.any();
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       StartFindings findings = startFindings(List.of(etcd.endpoint(), nowhere));
@@ -266,7 +267,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aDirectEndpointsRefusalIsNotTheProxys() throws Exception {
-    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
+    String nowhere = "http://127.0.0.1:" + RefusedPorts.any();
     Throwable refused = refusedConnectionTo(nowhere);
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
@@ -282,8 +283,8 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void theStartNamesTheProxyEachEndpointGoesThrough() throws Exception {
-    String direct = "http://127.0.0.1:" + ClosedPorts.any();
-    String behindTheSecond = "http://127.0.0.1:" + ClosedPorts.any();
+    String direct = "http://127.0.0.1:" + RefusedPorts.any();
+    String behindTheSecond = "http://127.0.0.1:" + RefusedPorts.any();
     try (ConnectProxy first = ConnectProxy.refusing();
         ConnectProxy second = ConnectProxy.refusing()) {
       ProxySelector.setDefault(
@@ -313,7 +314,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void theStartNamesEveryProxyWhenNoEndpointIsDialledDirectly() throws Exception {
-    String behindTheSecond = "http://127.0.0.1:" + ClosedPorts.any();
+    String behindTheSecond = "http://127.0.0.1:" + RefusedPorts.any();
     try (ConnectProxy first = ConnectProxy.refusing();
         ConnectProxy second = ConnectProxy.refusing()) {
       ProxySelector.setDefault(
@@ -339,7 +340,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aTunnelRefusalNamesOnlyTheEndpointsBehindTheProxy() throws Exception {
-    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
+    String nowhere = "http://127.0.0.1:" + RefusedPorts.any();
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       Throwable refused =
@@ -357,7 +358,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aDirectEndpointNamedLikeTheProxyIsNotTakenForIt() throws Exception {
-    int port = ClosedPorts.any();
+    int port = RefusedPorts.any();
     String direct = "http://localhost:" + port;
     Throwable refused = refusedConnectionTo(direct);
     // a proxy the selector gives by address: a name gRPC would look up ("host") does not resolve
@@ -381,7 +382,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aProxysBadGatewayIsFollowedByTheSameQuietAsAnUnansweringEtcd() throws Exception {
-    String stopped = "http://127.0.0.1:" + ClosedPorts.any();
+    String stopped = "http://127.0.0.1:" + RefusedPorts.any();
     FailFastCalls counting = new FailFastCalls();
     try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
       ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
@@ -420,8 +421,8 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void theProxysQuietDoesNotHideTheDirectEndpointsHint() throws Exception {
-    String stopped = "http://127.0.0.1:" + ClosedPorts.any();
-    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
+    String stopped = "http://127.0.0.1:" + RefusedPorts.any();
+    String nowhere = "http://127.0.0.1:" + RefusedPorts.any();
     List<String> endpoints = List.of(stopped, nowhere);
     try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
       ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
@@ -495,7 +496,7 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void theStartWithoutAProbeRoundNamesTheDirectEndpointsToo() throws Exception {
-    String nowhere = "http://127.0.0.1:" + ClosedPorts.any();
+    String nowhere = "http://127.0.0.1:" + RefusedPorts.any();
     List<String> endpoints = List.of(etcd.endpoint(), nowhere);
     StartFindings findings = new StartFindings();
     try (ConnectProxy proxy = ConnectProxy.refusing()) {

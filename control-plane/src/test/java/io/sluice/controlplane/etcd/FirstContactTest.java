@@ -13,6 +13,7 @@ import io.grpc.CallOptions;
 import io.grpc.stub.ClientCalls;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
+import io.sluice.testing.net.RefusedPorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -123,8 +124,8 @@ class FirstContactTest {
   @MethodSource("ipv6Proxies")
   void anIpv6ProxysRefusalIsTheProxysNotTheDirectEndpoints(
       String named, InetSocketAddress proxy, String shown) throws Exception {
-    String behind = "http://127.0.0.1:" + ClosedPorts.any();
-    String direct = "http://127.0.0.1:" + ClosedPorts.any();
+    String behind = "http://127.0.0.1:" + RefusedPorts.any();
+    String direct = "http://127.0.0.1:" + RefusedPorts.any();
     ProxySelector before = ProxySelector.getDefault();
     ProxySelector.setDefault(proxyFor(URI.create(behind).getAuthority(), proxy));
     try {

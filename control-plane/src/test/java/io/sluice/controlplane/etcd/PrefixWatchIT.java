@@ -10,6 +10,7 @@ import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.WatchRefusingProxy;
 import io.sluice.testing.logging.LogCapture;
+import io.sluice.testing.net.RefusedPorts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -90,7 +91,7 @@ class PrefixWatchIT {
    */
   @Test
   void theStartWaitsOnceForAllMirrorsNotOncePerMirror() throws Exception {
-    int nothingListens = ClosedPorts.any();
+    int nothingListens = RefusedPorts.any();
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (LogCapture log = LogCapture.of(FirstReadGate.class);
         Client client = Client.builder().endpoints("http://127.0.0.1:" + nothingListens).build()) {

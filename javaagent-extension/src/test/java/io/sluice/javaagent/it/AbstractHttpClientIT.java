@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.net.RefusedPorts;
 import io.sluice.testing.otlp.OtlpReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -434,7 +435,7 @@ abstract class AbstractHttpClientIT {
   /** Connections nobody accepts (a target down) are failures of the target and open the breaker. */
   @Test
   void refusedConnectionsOpenTheBreaker() throws Exception {
-    int closedPort = LoopbackPorts.refused();
+    int closedPort = RefusedPorts.any();
     String policy = "refused-" + client();
     String url = "http://127.0.0.1:" + closedPort + "/refused/" + client();
     applyRules(

@@ -3,6 +3,7 @@ package io.sluice.javaagent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.testing.net.RefusedPorts;
 import io.sluice.testing.otlp.OtlpReceiver;
 import java.time.Duration;
 import java.util.Locale;
@@ -159,7 +160,7 @@ class ReactorNettyHttpClientIT extends AbstractHttpClientIT {
   /** WebSocket connections nobody accepts are failures of the target and open the breaker. */
   @Test
   void refusedWebsocketConnectionsOpenTheBreaker() throws Exception {
-    int closedPort = LoopbackPorts.refused();
+    int closedPort = RefusedPorts.any();
     String policy = "ws-refused-" + client();
     String url = "ws://127.0.0.1:" + closedPort + "/ws/" + client();
     applyRules(

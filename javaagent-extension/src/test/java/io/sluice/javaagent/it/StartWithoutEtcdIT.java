@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.net.RefusedPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -183,7 +184,7 @@ class StartWithoutEtcdIT {
 
   @Test
   void theBundledEtcdClientsRetriesStayOutOfTheAppsLog(@TempDir Path stateDir) throws Exception {
-    int refused = LoopbackPorts.refused();
+    int refused = RefusedPorts.any();
     Map<String, String> properties = AgentApp.withoutExporters("it-quiet");
     properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + refused);
     properties.put("sluice.state.dir", stateDir.toString());
@@ -214,7 +215,7 @@ class StartWithoutEtcdIT {
       throws Exception {
     String service = "it-unresolved";
     Map<String, String> properties = AgentApp.withoutExporters(service);
-    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + LoopbackPorts.refused());
+    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + RefusedPorts.any());
     properties.put("sluice.state.dir", stateDir.toString());
     // every endpoint goes through a proxy whose name does not resolve (no network needed)
     properties.put("https.proxyHost", "no-such-proxy.invalid");
@@ -274,7 +275,7 @@ class StartWithoutEtcdIT {
     Map<String, String> properties = AgentApp.withoutExporters(service);
     properties.put("otel.javaagent.logging", "application");
     properties.put("java.util.logging.config.file", logging.toString());
-    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + LoopbackPorts.refused());
+    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + RefusedPorts.any());
     properties.put("sluice.state.dir", dir.resolve("state").toString());
     // every endpoint goes through a proxy whose name does not resolve (no network needed)
     properties.put("https.proxyHost", "no-such-proxy.invalid");
@@ -283,7 +284,7 @@ class StartWithoutEtcdIT {
     String retried = "etcd is still unreachable for the rules of " + service;
     try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
       // the app's first use of SLF4J: the agent finds the app's logging there
-      app.call("apache", "GET", "http://127.0.0.1:" + LoopbackPorts.refused() + "/", Map.of());
+      app.call("apache", "GET", "http://127.0.0.1:" + RefusedPorts.any() + "/", Map.of());
       await("the rule source retries several times, said in the app's log")
           .atMost(Duration.ofSeconds(90))
           .until(() -> app.log().split(retried, -1).length > 4);
@@ -304,7 +305,7 @@ class StartWithoutEtcdIT {
    */
   @Test
   void theBundledLibrariesLogAtTheLevelTheAppSets(@TempDir Path stateDir) throws Exception {
-    int refused = LoopbackPorts.refused();
+    int refused = RefusedPorts.any();
     Map<String, String> properties = AgentApp.withoutExporters("it-verbose");
     properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + refused);
     properties.put("sluice.state.dir", stateDir.toString());

@@ -3,6 +3,7 @@ package io.sluice.javaagent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.testing.net.RefusedPorts;
 import io.sluice.testing.otlp.OtlpReceiver;
 import java.io.File;
 import java.io.IOException;
@@ -85,7 +86,7 @@ class Vertx50HttpClientIT extends VertxHttpClientSuite {
    */
   @Test
   void anIpv6TargetInAnySpellingIsOneBreakerAndItsRejectedSpanHasAWellFormedUrl() throws Exception {
-    int closedPort = LoopbackPorts.refused(InetAddress.getByName("::1"));
+    int closedPort = RefusedPorts.on(InetAddress.getByName("::1"));
     String policy = "ipv6-" + client();
     applyRules(
         Rules.document(
