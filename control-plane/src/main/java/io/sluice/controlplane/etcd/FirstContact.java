@@ -54,10 +54,13 @@ import java.util.regex.Pattern;
  * such call is sent for {@link #QUIET_AFTER_NO_ANSWER}, so failures while etcd is silent do not
  * each take a second more and send one more read to it. A proxy that answers that it could not
  * reach etcd (its 502, 503 or 504: etcd down or cut off behind it) tells no more on the next call:
- * the same quiet follows it (each failure sent one more call, as the proxy answers at once). That
+ * a quiet as long follows it (each failure sent one more call, as the proxy answers at once). That
  * quiet is the proxy's only: with endpoints dialled directly beside, whose failures are theirs and
  * quick, the call is still sent, and the hint says both the direct endpoints' failure and the
- * proxy's answer (the quiet hid "nothing listens" at the direct ones for its 30 s).
+ * proxy's answer (the quiet hid "nothing listens" at the direct ones for its 30 s). The two quiet
+ * periods are kept apart: a call to the direct endpoints that gets no answer during the proxy's
+ * begins its own, and the hints still tell the proxy's answer until the proxy's ends (the one that
+ * got no answer took its place, and the 502 went unsaid for 30 s).
  *
  * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
  * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
@@ -91,11 +94,27 @@ final class FirstContact {
   private final Duration within;
   private volatile boolean answered;
 
-  /** {@link System#nanoTime()} before which no call is sent; 0 when none got no answer. */
-  private volatile long quietUntil;
+  /**
+   * A quiet period: until {@link System#nanoTime()} reaches {@code until}, no call is sent (for the
+   * endpoints it holds for) and {@code failure}, which began it, is told again.
+   */
+  private record Quiet(long until, Throwable failure) {
 
-  /** The failure that began the quiet period, told again until it ends (no call is sent then). */
-  private volatile Throwable quietFailure;
+    /** Whether {@code quiet} (or {@code null}: none began) still holds. */
+    static boolean holds(Quiet quiet) {
+      return quiet != null && quiet.until - System.nanoTime() > 0;
+    }
+  }
+
+  /** After a call that got no answer within its time: no call is sent at all. */
+  private volatile Quiet noAnswerQuiet;
+
+  /**
+   * After a proxy's answer that it could not reach etcd (its 5xx): no call is sent for the
+   * endpoints behind it. Kept apart from {@link #noAnswerQuiet}: a call to direct endpoints beside
+   * them that gets no answer during it does not end it, nor hide the proxy's answer.
+   */
+  private volatile Quiet proxysQuiet;
 
   /** The call on its way, whose failure (or {@code null}) every caller meanwhile shares. */
   private final AtomicReference<CompletableFuture<Throwable>> onItsWay = new AtomicReference<>();
@@ -413,16 +432,19 @@ final class FirstContact {
   /**
    * The failure of one call that does not wait for a connection; {@code null} if etcd answered.
    * During a quiet period (a call got no answer within its time a moment ago, or a proxy's answer
-   * that it could not reach etcd) no call is sent and the failure that began it is told again. A
-   * caller that comes while another's call is on its way waits for that call and gets its failure.
+   * that it could not reach etcd) no call is sent and the failure that began it is told again: the
+   * proxy's, while it holds, unless {@code directBeside} (endpoints dialled directly beside the
+   * proxy's, which its quiet does not hold back). A caller that comes while another's call is on
+   * its way waits for that call and gets its failure.
    */
   private Throwable connectionFailure(boolean directBeside) {
-    long quiet = quietUntil;
-    if (quiet != 0 && quiet - System.nanoTime() > 0) {
-      Throwable quietOne = quietFailure;
-      if (!directBeside || quietOne == null || !EtcdRefusal.proxyCouldNotReachEtcd(quietOne)) {
-        return quietOne;
-      }
+    Quiet proxys = proxysQuiet;
+    if (!directBeside && Quiet.holds(proxys)) {
+      return proxys.failure();
+    }
+    Quiet noAnswer = noAnswerQuiet;
+    if (Quiet.holds(noAnswer)) {
+      return noAnswer.failure();
     }
     CompletableFuture<Throwable> mine = new CompletableFuture<>();
     CompletableFuture<Throwable> theirs = onItsWay.compareAndExchange(null, mine);
@@ -444,14 +466,8 @@ final class FirstContact {
    * running, or {@code null}.
    */
   private Throwable proxysQuiet() {
-    long quiet = quietUntil;
-    Throwable quietOne = quietFailure;
-    return quiet != 0
-            && quiet - System.nanoTime() > 0
-            && quietOne != null
-            && EtcdRefusal.proxyCouldNotReachEtcd(quietOne)
-        ? quietOne
-        : null;
+    Quiet proxys = proxysQuiet;
+    return Quiet.holds(proxys) ? proxys.failure() : null;
   }
 
   /** The failure of the call another caller sent, waiting for it as long as the call may take. */
@@ -487,13 +503,12 @@ final class FirstContact {
       answered();
       return null;
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED
-          || EtcdRefusal.proxyCouldNotReachEtcd(e)) {
-        // neither failed nor answered: the next one would wait as long, for nothing; or a proxy
-        // said it could not reach etcd, an outage too, which the next one would only repeat
-        long until = System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos();
-        quietFailure = e;
-        quietUntil = until == 0 ? 1 : until;
+      if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
+        // neither failed nor answered: the next one would wait as long, for nothing
+        noAnswerQuiet = new Quiet(System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos(), e);
+      } else if (EtcdRefusal.proxyCouldNotReachEtcd(e)) {
+        // a proxy said it could not reach etcd, an outage too, which the next one would only repeat
+        proxysQuiet = new Quiet(System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos(), e);
       }
       return e;
     }

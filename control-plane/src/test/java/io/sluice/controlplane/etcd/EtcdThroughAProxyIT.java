@@ -454,6 +454,48 @@ class EtcdThroughAProxyIT {
   }
 
   /**
+   * The proxy's 502 began its quiet; then the endpoint dialled directly beside takes connections
+   * and answers no call, and a call to it waits out its time, which begins the quiet after no
+   * answer. The two are kept apart: the hints still tell the proxy's 502 (the quiet after no answer
+   * took the proxy's place, and the 502 went unsaid for 30 s).
+   */
+  @Test
+  void aCallGettingNoAnswerDuringTheProxysQuietLeavesTheProxysAnswerSaid() throws Exception {
+    String stopped = "http://127.0.0.1:" + ClosedPorts.any();
+    int port = ClosedPorts.any();
+    List<String> endpoints = List.of(stopped, "http://127.0.0.1:" + port);
+    String proxys =
+        "etcd at " + stopped + " answered with HTTP 502 from the HTTP proxy it is reached through";
+    try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
+      ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
+      Duration timeout = Duration.ofSeconds(3);
+      try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
+        awaitTransientFailure(client);
+        FirstContact firstContact =
+            new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
+        Awaitility.await("a hint telling the proxy's 502, which begins its quiet")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> String.valueOf(firstContact.hint(new TimeoutException())).contains("502"));
+
+        try (UnansweringEndpoint silent = UnansweringEndpoint.settingsOnly(port)) {
+          // the direct endpoint dialled again at once, not after its backoff
+          EtcdChannels.channel(client).resetConnectBackoff();
+          Awaitility.await("the direct endpoint connected, the only one a call can go to")
+              .atMost(Duration.ofSeconds(15))
+              .until(() -> EtcdChannels.channel(client).getState(false) == ConnectivityState.READY);
+
+          assertThat(firstContact.hint(new TimeoutException()))
+              .as("the hint of the call that got no answer")
+              .contains(proxys);
+          assertThat(firstContact.hint(new TimeoutException()))
+              .as("a hint in the quiet after it")
+              .contains(proxys);
+        }
+      }
+    }
+  }
+
+  /**
    * etcd answered through the proxy, then stopped behind it: the proxy answers 502. A failed call
    * read only "etcd did not answer within … ms", as a hint is given only until etcd first answers;
    * the failure now says what the proxy added, and still carries no hint (etcd did answer).

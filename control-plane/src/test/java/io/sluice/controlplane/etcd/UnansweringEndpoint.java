@@ -35,7 +35,15 @@ public final class UnansweringEndpoint implements AutoCloseable {
 
   /** A port that answers HTTP/2's connection preface and then never answers a call. */
   public static UnansweringEndpoint settingsOnly() {
-    ServerSocket server = listen();
+    return settingsOnly(0);
+  }
+
+  /**
+   * {@link #settingsOnly()} on loopback port {@code port} (one nothing listened on, where a client
+   * was refused so far), or any free one for 0.
+   */
+  public static UnansweringEndpoint settingsOnly(int port) {
+    ServerSocket server = listen(port);
     List<Socket> accepted = new CopyOnWriteArrayList<>();
     Thread acceptor =
         new Thread(
@@ -70,7 +78,7 @@ public final class UnansweringEndpoint implements AutoCloseable {
 
   /** A port whose connects time out. */
   public static UnansweringEndpoint dropping() {
-    ServerSocket server = listen();
+    ServerSocket server = listen(0);
     List<Socket> filling = new ArrayList<>();
     try {
       for (int i = 0; i < 16; i++) {
@@ -93,13 +101,13 @@ public final class UnansweringEndpoint implements AutoCloseable {
 
   /** A port that accepts connections and never answers. */
   public static UnansweringEndpoint silent() {
-    return new UnansweringEndpoint(listen(), List.of());
+    return new UnansweringEndpoint(listen(0), List.of());
   }
 
-  private static ServerSocket listen() {
+  private static ServerSocket listen(int port) {
     try {
       ServerSocket server = new ServerSocket();
-      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
