@@ -4,15 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import com.google.protobuf.ByteString;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
-import io.etcd.jetcd.api.KVGrpc;
-import io.etcd.jetcd.api.RangeRequest;
 import io.etcd.jetcd.options.GetOption;
-import io.grpc.CallOptions;
 import io.grpc.ConnectivityState;
-import io.grpc.stub.ClientCalls;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
@@ -30,11 +25,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.awaitility.Awaitility;
@@ -268,7 +261,7 @@ class EtcdThroughAProxyIT {
   @Test
   void aDirectEndpointsRefusalIsNotTheProxys() throws Exception {
     String nowhere = "http://127.0.0.1:" + RefusedPorts.any();
-    Throwable refused = refusedConnectionTo(nowhere);
+    Throwable refused = CallFailures.refusedConnectionTo(nowhere);
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       assertThat(hintFor(refused, List.of(etcd.endpoint(), nowhere)))
@@ -344,7 +337,7 @@ class EtcdThroughAProxyIT {
     try (ConnectProxy proxy = ConnectProxy.refusing()) {
       ProxySelector.setDefault(proxyForEtcd(proxy));
       Throwable refused =
-          failureOfACallTo(etcd.endpoint(), t -> EtcdRefusal.notEtcd(t, List.of()) != null);
+          CallFailures.ofACallTo(etcd.endpoint(), t -> EtcdRefusal.notEtcd(t, List.of()) != null);
       assertThat(hintFor(refused, List.of(etcd.endpoint(), nowhere)))
           .startsWith("etcd at " + etcd.endpoint() + " answered with HTTP 407")
           .doesNotContain(nowhere);
@@ -360,7 +353,7 @@ class EtcdThroughAProxyIT {
   void aDirectEndpointNamedLikeTheProxyIsNotTakenForIt() throws Exception {
     int port = RefusedPorts.any();
     String direct = "http://localhost:" + port;
-    Throwable refused = refusedConnectionTo(direct);
+    Throwable refused = CallFailures.refusedConnectionTo(direct);
     // a proxy the selector gives by address: a name gRPC would look up ("host") does not resolve
     Proxy named =
         new Proxy(
@@ -461,8 +454,8 @@ class EtcdThroughAProxyIT {
    */
   @Test
   void aCallGettingNoAnswerDuringTheProxysQuietLeavesTheProxysAnswerSaid() throws Exception {
-    String stopped = "http://127.0.0.1:" + ClosedPorts.any();
-    int port = ClosedPorts.any();
+    String stopped = "http://127.0.0.1:" + RefusedPorts.any();
+    int port = RefusedPorts.any();
     List<String> endpoints = List.of(stopped, "http://127.0.0.1:" + port);
     String proxys =
         "etcd at " + stopped + " answered with HTTP 502 from the HTTP proxy it is reached through";
@@ -577,40 +570,6 @@ class EtcdThroughAProxyIT {
                 EtcdChannels.channel(client) != null
                     && EtcdChannels.channel(client).getState(false)
                         == ConnectivityState.TRANSIENT_FAILURE);
-  }
-
-  /** A real gRPC failure of a call to {@code endpoint}, where nothing listens. */
-  private static Throwable refusedConnectionTo(String endpoint) throws Exception {
-    return failureOfACallTo(endpoint, EtcdRefusal::connectionRefused);
-  }
-
-  /** A real gRPC failure of a call to {@code endpoint}, once it is one {@code wanted} accepts. */
-  private static Throwable failureOfACallTo(String endpoint, Predicate<Throwable> wanted)
-      throws Exception {
-    try (Client client = PlainEtcdSettings.client(List.of(endpoint), Duration.ofSeconds(3))) {
-      client.getKVClient().get(ByteSequence.from("/sluice/".getBytes()));
-      Awaitility.await("the client's channel")
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> EtcdChannels.channel(client) != null);
-      AtomicReference<Throwable> failure = new AtomicReference<>();
-      Awaitility.await("the wanted failure")
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () -> {
-                failure.set(
-                    catchThrowable(
-                        () ->
-                            ClientCalls.blockingUnaryCall(
-                                EtcdChannels.channel(client),
-                                KVGrpc.getRangeMethod(),
-                                CallOptions.DEFAULT.withDeadlineAfter(1, TimeUnit.SECONDS),
-                                RangeRequest.newBuilder()
-                                    .setKey(ByteString.copyFromUtf8("\0"))
-                                    .build())));
-                return failure.get() != null && wanted.test(failure.get());
-              });
-      return failure.get();
-    }
   }
 
   /**
