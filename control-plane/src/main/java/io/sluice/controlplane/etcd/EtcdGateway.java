@@ -260,6 +260,16 @@ public final class EtcdGateway {
   }
 
   /**
+   * Whether {@link #why} words {@code cause} as what the proxy answered (its 5xx, its 407, its
+   * failed lookup): the message then says it, and says it once.
+   */
+  private static boolean saysTheProxysAnswer(Throwable cause) {
+    return EtcdRefusal.tunnelRefused(cause)
+        || EtcdRefusal.proxyNotLookedUp(cause) != null
+        || EtcdRefusal.proxyCouldNotReachEtcd(cause);
+  }
+
+  /**
    * Whether etcd has answered a call through this gateway since it was made: from then on, a hint
    * of a failure before ({@link EtcdUnavailableException#hint()}) no longer holds.
    */
@@ -295,10 +305,11 @@ public final class EtcdGateway {
       // the outage does (its 502: etcd out of its reach), which "did not answer within" hid
       String proxys = firstContact.proxysPart(cause);
       return new EtcdUnavailableException(
-          proxys == null || message.contains(proxys) ? message : message + ": " + proxys,
+          proxys == null || saysTheProxysAnswer(cause) ? message : message + ": " + proxys,
           cause,
           changes,
-          null);
+          null,
+          proxys);
     }
     return new EtcdUnavailableException(message + ": " + hint, cause, changes, hint);
   }

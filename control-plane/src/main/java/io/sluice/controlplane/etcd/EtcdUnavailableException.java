@@ -18,14 +18,22 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private final String hint;
 
+  private final String proxysAnswer;
+
   EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown) {
-    this(message, cause, outcomeUnknown, null);
+    this(message, cause, outcomeUnknown, null, null);
   }
 
   EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown, String hint) {
+    this(message, cause, outcomeUnknown, hint, null);
+  }
+
+  EtcdUnavailableException(
+      String message, Throwable cause, boolean outcomeUnknown, String hint, String proxysAnswer) {
     super(message, cause);
     this.outcomeUnknown = outcomeUnknown;
     this.hint = hint;
+    this.proxysAnswer = proxysAnswer;
   }
 
   /**
@@ -46,6 +54,25 @@ public final class EtcdUnavailableException extends RuntimeException {
     return hint == null
         ? ""
         : " etcd has not answered since the control plane started: " + hint + ".";
+  }
+
+  /**
+   * What the HTTP proxy the JVM names for etcd added to this failure, once etcd had answered (so
+   * {@link #hint()} is {@code null}): its 5xx (etcd out of its reach), its 407, its refused
+   * connection or its failed lookup, as {@code etcd at … answered with HTTP 502 from the HTTP proxy
+   * it is reached through, …}; else {@code null}. The message says it too; this is for the 503's
+   * detail, which does not quote the message.
+   */
+  public String proxysAnswer() {
+    return proxysAnswer;
+  }
+
+  /**
+   * The sentence a 503 adds for {@code proxysAnswer} ({@link #proxysAnswer()}), with a leading
+   * space: {@code " Through its HTTP proxy: <answer>."}; empty when it is {@code null}.
+   */
+  public static String throughItsProxy(String proxysAnswer) {
+    return proxysAnswer == null ? "" : " Through its HTTP proxy: " + proxysAnswer + ".";
   }
 
   /**

@@ -301,10 +301,10 @@ final class FirstContact {
    * nothing, to the connection's own failure), once etcd has answered: that it could not reach etcd
    * (its 5xx), refused the tunnel (a 407, a 403) or the connection, or cannot be looked up. {@code
    * null} before etcd answered ({@link #hint} says that and more), when no endpoint goes through a
-   * proxy, when the proxy added nothing, or when {@code failure} says it in its own message (a 5xx,
-   * a 407, a failed lookup: {@link EtcdGateway#why} words them). A failure after etcd answered read
-   * only "did not answer within … ms", though the proxy had said why. The same quiet periods hold.
-   * Never throws.
+   * proxy, or when the proxy added nothing. When {@code failure} is the proxy's answer itself (a
+   * 5xx, a 407, a failed lookup), it is said from it, naming the endpoints behind the proxy, and no
+   * call is sent. A failure after etcd answered read only "did not answer within … ms", though the
+   * proxy had said why. The same quiet periods hold. Never throws.
    */
   String proxysPart(Throwable failure) {
     if (!answered || client == null) {
@@ -314,12 +314,6 @@ final class FirstContact {
       Routes routes = routes();
       if (routes.proxies().isEmpty() && !routes.leftOut()) {
         return null;
-      }
-      if (failure != null
-          && (EtcdRefusal.tunnelRefused(failure)
-              || EtcdRefusal.proxyNotLookedUp(failure) != null
-              || EtcdRefusal.proxyCouldNotReachEtcd(failure))) {
-        return null; // the failure's own message says it (EtcdGateway.why)
       }
       String said = proxysPart(failure, routes);
       if (said != null) {

@@ -81,7 +81,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * nothing; one whose transaction was in flight may or may not have been applied. An outage makes
    * every call fail alike, so one line per answer, the stack trace only at FINE. While etcd has
    * never answered, endpoints of the wrong scheme or where nothing listens are said as such ({@link
-   * EtcdUnavailableException#hint()}): trying again will not help until they are fixed.
+   * EtcdUnavailableException#hint()}): trying again will not help until they are fixed. Once it has
+   * answered, what the HTTP proxy in the way said is ({@link
+   * EtcdUnavailableException#proxysAnswer()}): it showed only in health and the log.
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
@@ -98,6 +100,8 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                 : "etcd is unavailable or did not answer in time. Try again shortly.";
     // etcd never answered: waiting will not help until the endpoints are fixed
     detail += EtcdUnavailableException.neverAnswered(e.hint());
+    // etcd answered before: what the proxy in the way says of the outage (its 502, its 407)
+    detail += EtcdUnavailableException.throughItsProxy(e.proxysAnswer());
     return ResponseEntity.status(ProblemType.ETCD_UNAVAILABLE.status())
         .header(HttpHeaders.RETRY_AFTER, "5")
         .body(problem(ProblemType.ETCD_UNAVAILABLE, detail));

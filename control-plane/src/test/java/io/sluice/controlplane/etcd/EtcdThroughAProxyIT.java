@@ -516,7 +516,14 @@ class EtcdThroughAProxyIT {
                   "etcd at "
                       + etcd.endpoint()
                       + " answered with HTTP 502 from the HTTP proxy it is reached through");
-          assertThat(((EtcdUnavailableException) failure).hint()).isNull();
+          EtcdUnavailableException unavailable = (EtcdUnavailableException) failure;
+          assertThat(unavailable.hint()).isNull();
+          assertThat(unavailable.proxysAnswer())
+              .as("what the 503's detail says of it")
+              .startsWith(
+                  "etcd at "
+                      + etcd.endpoint()
+                      + " answered with HTTP 502 from the HTTP proxy it is reached through");
         } finally {
           etcd.server().start();
         }

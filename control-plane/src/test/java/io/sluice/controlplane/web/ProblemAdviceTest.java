@@ -2,6 +2,7 @@ package io.sluice.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.controlplane.etcd.TestEtcdFailures;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -59,6 +60,33 @@ class ProblemAdviceTest {
         .isNull();
     assertThat(log.records())
         .noneMatch(record -> record.getLevel().intValue() > Level.FINE.intValue());
+  }
+
+  /**
+   * Once etcd had answered, what the HTTP proxy in the way said of a later failure (its 502: etcd
+   * out of its reach) showed in health and the log only: the 503's detail said "unavailable or did
+   * not answer in time", and an API user could not tell an outage behind the proxy from a slow
+   * etcd.
+   */
+  @Test
+  void a503SaysWhatTheProxyInTheWayAnswered() {
+    String proxys =
+        "etcd at http://127.0.0.1:2379 answered with HTTP 502 from the HTTP proxy it is reached"
+            + " through, which could not reach etcd (etcd down or cut off behind the proxy: an"
+            + " outage)";
+    ResponseEntity<Object> answer =
+        advice.etcd(
+            TestEtcdFailures.unavailableThroughAProxy(
+                "etcd did not answer within 3000 ms (get /sluice/v1/rules/): " + proxys, proxys),
+            FakeServlet.request("GET", "", "/api/v1/services", new byte[0]));
+
+    assertThat(answer.getStatusCode().value()).isEqualTo(503);
+    assertThat(((ProblemDetail) answer.getBody()).getDetail())
+        .isEqualTo(
+            "etcd is unavailable or did not answer in time. Try again shortly. Through its HTTP"
+                + " proxy: "
+                + proxys
+                + ".");
   }
 
   /**

@@ -1,0 +1,21 @@
+package io.sluice.controlplane.etcd;
+
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@link EtcdUnavailableException}s as {@link EtcdGateway} throws them, for the tests of what
+ * answers them in other packages (the API's 503).
+ */
+public final class TestEtcdFailures {
+
+  private TestEtcdFailures() {}
+
+  /**
+   * A read that got no answer in time, after etcd had answered, with what the HTTP proxy in the way
+   * said ({@link EtcdUnavailableException#proxysAnswer()}).
+   */
+  public static EtcdUnavailableException unavailableThroughAProxy(
+      String message, String proxysAnswer) {
+    return new EtcdUnavailableException(message, new TimeoutException(), false, null, proxysAnswer);
+  }
+}
