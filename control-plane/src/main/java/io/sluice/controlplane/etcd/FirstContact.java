@@ -254,39 +254,28 @@ final class FirstContact {
    * that was not running was told as the proxy refusing). {@code null} when none applies.
    */
   private String withProxy(Throwable failure, Routes routes, boolean proxyOnly) {
+    // the proxy's own part: its refusal of the tunnel, its failed lookup, its 5xx, its refused
+    // connection (the proxies are never none here)
+    String proxys = proxysPart(failure, routes);
+    if (proxys != null) {
+      return proxys;
+    }
     if (failure == null) {
       return null;
     }
-    // a proxy's refusal of the tunnel is of the endpoints behind it, not of the direct ones
-    String refused =
-        EtcdRefusal.notEtcd(
-            failure, EtcdRefusal.tunnelRefused(failure) ? routes.proxied() : endpoints);
-    if (refused != null) {
+    // something that is not etcd answering in its place, at any endpoint
+    String refused = EtcdRefusal.notEtcd(failure, endpoints);
+    if (refused != null || proxyOnly) {
       return refused;
-    }
-    // the proxy's name does not resolve: no endpoint is dialled, and only this hint says why (the
-    // resolver leaves it to the callers' words, FINE in its own log)
-    String lookup = EtcdRefusal.proxyNotLookedUp(failure);
-    if (lookup != null) {
-      return lookup;
-    }
-    // the proxy answered CONNECT with a 5xx: it could not reach etcd (an outage behind it)
-    String behind = EtcdRefusal.unreachableBehindProxy(failure, routes.proxied());
-    if (behind != null) {
-      return behind;
     }
     EtcdSchemeMismatch direct =
         routes.direct().isEmpty()
             ? EtcdSchemeMismatch.unknown()
             : EtcdSchemeMismatch.of(routes.direct());
-    if (EtcdRefusal.connectionRefused(failure)) {
-      String proxy = refusingProxy(failure, routes.proxies());
-      if (proxy == null && !routes.direct().isEmpty()) {
-        return proxyOnly ? null : direct.hintOrNotListening(failure, false);
-      }
-      return proxyRefused(proxy != null ? proxy : routes.proxies().iterator().next());
-    }
-    return proxyOnly ? null : direct.hint(failure, false);
+    // a refused connection naming no proxy, beside direct endpoints: theirs
+    return EtcdRefusal.connectionRefused(failure)
+        ? direct.hintOrNotListening(failure, false)
+        : direct.hint(failure, false);
   }
 
   private static String proxyRefused(String proxy) {
@@ -333,16 +322,21 @@ final class FirstContact {
       return null;
     }
     if (EtcdRefusal.tunnelRefused(failure)) {
+      // a proxy's refusal of the tunnel is of the endpoints behind it, not of the direct ones
       return EtcdRefusal.notEtcd(failure, routes.proxied());
     }
+    // the proxy's name does not resolve: no endpoint is dialled, and only this says why (the
+    // resolver leaves it to the callers' words, FINE in its own log)
     String lookup = EtcdRefusal.proxyNotLookedUp(failure);
     if (lookup != null) {
       return lookup;
     }
+    // the proxy answered CONNECT with a 5xx: it could not reach etcd (an outage behind it)
     String behind = EtcdRefusal.unreachableBehindProxy(failure, routes.proxied());
     if (behind != null) {
       return behind;
     }
+    // the proxy's when it names the proxy's address, or when no endpoint is dialled directly
     if (EtcdRefusal.connectionRefused(failure) && !routes.proxies().isEmpty()) {
       String proxy = refusingProxy(failure, routes.proxies());
       if (proxy != null || routes.direct().isEmpty()) {
