@@ -421,12 +421,7 @@ class EtcdThroughAProxyIT {
       ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
       Duration timeout = Duration.ofSeconds(3);
       try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
-        awaitTransientFailure(client);
-        FirstContact firstContact =
-            new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
-        Awaitility.await("a hint telling the proxy's 502, which begins its quiet")
-            .atMost(Duration.ofSeconds(10))
-            .until(() -> String.valueOf(firstContact.hint(new TimeoutException())).contains("502"));
+        FirstContact firstContact = inTheProxysQuiet(client, endpoints, timeout);
 
         // well within the proxy's quiet of 30 s
         AtomicReference<String> hint = new AtomicReference<>();
@@ -463,12 +458,7 @@ class EtcdThroughAProxyIT {
       ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
       Duration timeout = Duration.ofSeconds(3);
       try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
-        awaitTransientFailure(client);
-        FirstContact firstContact =
-            new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
-        Awaitility.await("a hint telling the proxy's 502, which begins its quiet")
-            .atMost(Duration.ofSeconds(10))
-            .until(() -> String.valueOf(firstContact.hint(new TimeoutException())).contains("502"));
+        FirstContact firstContact = inTheProxysQuiet(client, endpoints, timeout);
 
         try (UnansweringEndpoint silent = UnansweringEndpoint.settingsOnly(port)) {
           // the direct endpoint dialled again at once, not after its backoff
@@ -565,6 +555,21 @@ class EtcdThroughAProxyIT {
                   + proxy.port()
                   + " within 0 ms");
     }
+  }
+
+  /**
+   * A first contact of {@code client}, dialling {@code endpoints}, once a hint told the proxy's
+   * 502, which begins the proxy's quiet.
+   */
+  private static FirstContact inTheProxysQuiet(
+      Client client, List<String> endpoints, Duration timeout) {
+    awaitTransientFailure(client);
+    FirstContact firstContact =
+        new FirstContact(client, endpoints.stream().map(URI::create).toList(), timeout);
+    Awaitility.await("a hint telling the proxy's 502, which begins its quiet")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> String.valueOf(firstContact.hint(new TimeoutException())).contains("502"));
+    return firstContact;
   }
 
   /** Waits until every connection of {@code client}'s channel failed, its first call made. */
