@@ -198,7 +198,7 @@ final class FirstContact {
         return null;
       }
       hint = withProxy(connection, routes, proxyOnly);
-      Throwable proxys = directBeside ? proxysQuiet() : null;
+      Throwable proxys = directBeside ? proxysQuietFailure() : null;
       if (proxys == null || proxys == connection) {
         return hint;
       }
@@ -453,7 +453,7 @@ final class FirstContact {
    * The proxy's answer that it could not reach etcd (a 5xx) that began a quiet period still
    * running, or {@code null}.
    */
-  private Throwable proxysQuiet() {
+  private Throwable proxysQuietFailure() {
     Quiet proxys = proxysQuiet;
     return Quiet.holds(proxys) ? proxys.failure() : null;
   }
