@@ -1,5 +1,6 @@
 package io.sluice.etcd;
 
+import io.grpc.InternalLogId;
 import io.grpc.ManagedChannel;
 import java.util.logging.Filter;
 import java.util.logging.Level;
@@ -20,12 +21,12 @@ import java.util.logging.Logger;
  *
  * <p>Why a filter on one logger and not a level: the logger is gRPC's, one per class and shared by
  * every channel of the JVM, so raising its level would also silence an app's own gRPC channels,
- * whose failures the app wants to see. The filter drops a record only when one of its parameters
- * names a channel built for a {@code sluice-etcd:} target (gRPC's log id of a channel, {@code
- * Channel<N>: (target)}), which only Sluice's clients dial ({@link ProxiedEtcdResolverProvider}),
- * and only below SEVERE. Nothing is dropped once the logger is set to FINE or finer: whoever debugs
- * gRPC sees every line. A filter the app had set on that logger before is kept and asked after this
- * one; one the app sets later replaces this one (and gRPC's lines come back).
+ * whose failures the app wants to see. The filter drops a record only when its gRPC log id names a
+ * channel built for a {@code sluice-etcd:} target (gRPC's log id of a channel, {@code Channel<N>:
+ * (target)}), which only Sluice's clients dial ({@link ProxiedEtcdResolverProvider}), and only
+ * below SEVERE. Nothing is dropped once the logger is set to FINE or finer: whoever debugs gRPC
+ * sees every line. A filter the app had set on that logger before is kept and asked after this one;
+ * one the app sets later replaces this one (and gRPC's lines come back).
  *
  * <p>Installed by the resolver provider the first time it makes a resolver for a Sluice channel, so
  * a JVM that never builds one is untouched. The logger's name is taken from gRPC's own {@link
@@ -74,11 +75,17 @@ final class EtcdChannelRetryLogFilter implements Filter {
     return previous == null || previous.isLoggable(record);
   }
 
+  /**
+   * Whether gRPC's log id of a Sluice channel is in the record: a parameter that is gRPC's own
+   * {@link InternalLogId}, or the message. Other parameters (an app's addresses, attributes,
+   * statuses) are never turned into text here: their {@code toString} is the app's, may cost or
+   * throw, and a filter that throws would throw out of gRPC's log call into the app's channel.
+   */
   private static boolean aboutSluiceChannel(LogRecord record) {
     Object[] parameters = record.getParameters();
     if (parameters != null) {
       for (Object parameter : parameters) {
-        if (parameter != null && String.valueOf(parameter).contains(SLUICE_CHANNEL)) {
+        if (parameter instanceof InternalLogId id && String.valueOf(id).contains(SLUICE_CHANNEL)) {
           return true;
         }
       }

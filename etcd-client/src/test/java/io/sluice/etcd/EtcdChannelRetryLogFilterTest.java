@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.api.KVGrpc;
 import io.etcd.jetcd.api.RangeRequest;
+import io.grpc.InternalLogId;
 import io.grpc.ManagedChannel;
 import io.grpc.ProxyDetector;
 import io.grpc.StatusRuntimeException;
@@ -15,8 +16,10 @@ import io.sluice.testing.net.RefusedPorts;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Filter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -92,6 +95,51 @@ class EtcdChannelRetryLogFilterTest {
       }
     } finally {
       channels.setLevel(before);
+    }
+  }
+
+  /**
+   * The filter as it runs inside the app's gRPC log calls: an app's own filter, set before, is kept
+   * and asked once, a second Sluice client in the JVM adds no second layer, and an app's parameter
+   * whose {@code toString} throws (an address, an attribute) never makes gRPC's log call throw into
+   * the app's channel.
+   */
+  @Test
+  void anAppsFilterIsKeptOnceAndAnAppsParametersAreNeverTurnedIntoText() {
+    Logger channels = Logger.getLogger(EtcdChannelRetryLogFilter.CHANNEL_LOGGER);
+    Filter before = channels.getFilter();
+    List<LogRecord> askedTheApp = new CopyOnWriteArrayList<>();
+    channels.setFilter(
+        r -> {
+          askedTheApp.add(r);
+          return true;
+        });
+    Object throwsWhenPrinted =
+        new Object() {
+          @Override
+          public String toString() {
+            throw new IllegalStateException("an app's address that cannot be printed");
+          }
+        };
+    try (LogCapture grpc = LogCapture.of(EtcdChannelRetryLogFilter.CHANNEL_LOGGER)) {
+      EtcdChannelRetryLogFilter.install();
+      Filter installed = channels.getFilter();
+      EtcdChannelRetryLogFilter.install(); // a second Sluice client in the same JVM
+
+      channels.log(
+          Level.WARNING,
+          "[{0}] Failed to connect to {1}",
+          new Object[] {InternalLogId.allocate("Channel", "dns:///app:443"), throwsWhenPrinted});
+      channels.log(
+          Level.WARNING,
+          "[{0}] Failed to resolve name. status={1}",
+          new Object[] {InternalLogId.allocate("Channel", "sluice-etcd:///etcd:2379"), "x"});
+
+      assertThat(channels.getFilter()).as("one filter, however many clients").isSameAs(installed);
+      assertThat(grpc.messages()).containsExactly("[{0}] Failed to connect to {1}");
+      assertThat(askedTheApp).as("the app's filter, for the app's line").hasSize(1);
+    } finally {
+      channels.setFilter(before);
     }
   }
 
