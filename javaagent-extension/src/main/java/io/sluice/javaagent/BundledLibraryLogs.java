@@ -7,7 +7,6 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 
 /**
@@ -33,7 +32,9 @@ import java.util.logging.Logger;
  * extension API offers no hook on logging. It must be wrapped before the bundled libraries' classes
  * create their loggers, which happens when the etcd client starts, after {@link
  * SluiceAutoConfiguration#customize}. Should the agent change, one line says so and the libraries
- * log as the app's framework decides.
+ * log as the app's framework decides. The agent's no-op factory (no logging yet, or {@code
+ * otel.javaagent.logging=none}) is left alone, since the agent replaces only that one; a factory
+ * another extension wrapped is wrapped again, one of Sluice's is not.
  */
 final class BundledLibraryLogs {
 
@@ -54,30 +55,36 @@ final class BundledLibraryLogs {
 
   /** Wraps the agent's logger factory once; never throws. */
   static void holdToTheirLevel() {
+    holdToTheirLevel(null, BOOTSTRAP);
+  }
+
+  /**
+   * Wraps the factory of the agent's logging whose classes {@code agent} loads from {@code
+   * packagePrefix} ({@code null} for the bootstrap loader, where the agent keeps them); tests pass
+   * classes of the same shape.
+   */
+  static void holdToTheirLevel(ClassLoader agent, String packagePrefix) {
     try {
-      ClassLoader bootstrap = null;
-      Class<?> holder = Class.forName(BOOTSTRAP + "InternalLoggerFactoryHolder", false, bootstrap);
-      Class<?> factoryType = Class.forName(BOOTSTRAP + "InternalLogger$Factory", false, bootstrap);
-      Class<?> loggerType = Class.forName(BOOTSTRAP + "InternalLogger", false, bootstrap);
+      Class<?> holder = Class.forName(packagePrefix + "InternalLoggerFactoryHolder", false, agent);
+      Class<?> factoryType = Class.forName(packagePrefix + "InternalLogger$Factory", false, agent);
+      Class<?> loggerType = Class.forName(packagePrefix + "InternalLogger", false, agent);
       Field field = holder.getDeclaredField("loggerFactory");
       field.setAccessible(true);
       @SuppressWarnings("unchecked")
       AtomicReference<Object> factories = (AtomicReference<Object>) field.get(null);
       Object factory = factories.get();
-      if (factory == null || Proxy.isProxyClass(factory.getClass())) {
-        return; // none, or wrapped already
+      if (factory == null
+          || factory.getClass().getName().equals(packagePrefix + "NoopLoggerFactory")
+          || isOurs(factory)) {
+        // no logging (the agent's own start swaps its no-op factory once: never take that slot),
+        // or wrapped already by another Sluice client of this JVM
+        return;
       }
-      UnaryOperator<Object> quieted = created -> quieted(created, loggerType);
       Object wrapped =
           Proxy.newProxyInstance(
               BundledLibraryLogs.class.getClassLoader(),
               new Class<?>[] {factoryType},
-              (proxy, method, args) -> {
-                Object result = invoke(factory, method, args);
-                return method.getName().equals("create") && args != null && args.length == 1
-                    ? quieted.apply(result)
-                    : result;
-              });
+              new QuietingFactory(factory, loggerType));
       factories.compareAndSet(factory, wrapped);
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       logger.info(
@@ -91,21 +98,43 @@ final class BundledLibraryLogs {
     }
   }
 
-  /** {@code created}, or a logger that drops what is below its level for a bundled library. */
-  private static Object quieted(Object created, Class<?> loggerType) {
-    if (created == null) {
-      return null;
+  /** By name: a wrapper of this class from another copy of the extension counts as ours too. */
+  private static boolean isOurs(Object factory) {
+    return Proxy.isProxyClass(factory.getClass())
+        && Proxy.getInvocationHandler(factory)
+            .getClass()
+            .getName()
+            .equals(QuietingFactory.class.getName());
+  }
+
+  /**
+   * The agent's factory, whose loggers for a bundled library's name drop what is below its level.
+   * Every other name gets the agent's own logger, untouched: the name's prefix is all that is
+   * looked at, once per logger created, and nothing per line logged.
+   */
+  private record QuietingFactory(Object factory, Class<?> loggerType) implements InvocationHandler {
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+      Object created = BundledLibraryLogs.invoke(factory, method, args);
+      if (!method.getName().equals("create")
+          || args == null
+          || args.length != 1
+          || !(args[0] instanceof String name)
+          || !(name.equals(SHADED) || name.startsWith(SHADED + "."))
+          || created == null) {
+        return created;
+      }
+      try {
+        return quieted(created, threshold(name), loggerType);
+      } catch (RuntimeException | LinkageError e) {
+        return created; // the library logs as the agent decides, never fails to get a logger
+      }
     }
-    String name;
-    try {
-      name = (String) loggerType.getMethod("name").invoke(created);
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return created;
-    }
-    if (name == null || !(name.equals(SHADED) || name.startsWith(SHADED + "."))) {
-      return created;
-    }
-    int threshold = threshold(name);
+  }
+
+  /** A logger that drops what is below {@code threshold}, else logs as {@code created}. */
+  private static Object quieted(Object created, int threshold, Class<?> loggerType) {
     InvocationHandler handler =
         (proxy, method, args) -> {
           switch (method.getName()) {
