@@ -177,8 +177,13 @@ public final class EtcdClientFactory {
   static List<String> tlsFileProblems(EtcdTls tls, ConfigLookup names) {
     List<String> problems = new ArrayList<>();
     unreadable(names.origin(ConfigKeys.ETCD_TLS_CA_FILE), tls.caFile(), problems);
-    unreadable(names.origin(ConfigKeys.ETCD_TLS_CERT_FILE), tls.certFile(), problems);
-    unreadable(names.origin(ConfigKeys.ETCD_TLS_KEY_FILE), tls.keyFile(), problems);
+    // a certificate without its key, or a key without its certificate, is refused as such by the
+    // configuration's own check ("… needs …"), which names the file: it is read once it has its
+    // partner, so that one mistake gives one message
+    if (tls.certFile() != null && tls.keyFile() != null) {
+      unreadable(names.origin(ConfigKeys.ETCD_TLS_CERT_FILE), tls.certFile(), problems);
+      unreadable(names.origin(ConfigKeys.ETCD_TLS_KEY_FILE), tls.keyFile(), problems);
+    }
     if (!problems.isEmpty()) {
       return problems;
     }

@@ -7,6 +7,7 @@ import io.sluice.testing.etcd.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -144,6 +145,27 @@ class SluiceConfigNamedInCodeTest {
         .hasMessageContaining("(or builder().tls(…).keyPassword() does not decrypt it)")
         .hasMessageNotContaining("hunter2")
         .hasMessageNotContaining("sluice.etcd");
+  }
+
+  /** A certificate file without its key, missing too: one message, not "needs" and "no such". */
+  @Test
+  void aCertificateWithoutItsKeyIsNamedOnce() {
+    Path missingCert = dir.resolve("missing-cert.pem");
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.builder()
+                    .addEtcdEndpoint("https://etcd:2379")
+                    .tls(new EtcdTls(null, missingCert, null, null, null))
+                    .serviceName("orders")
+                    .build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "builder().tls(…).certFile()=" + missingCert + " needs builder().tls(…).keyFile()")
+        .satisfies(
+            e ->
+                assertThat(e.getMessage().split(Pattern.quote(missingCert.toString()), -1))
+                    .as("the file named once")
+                    .hasSize(2));
   }
 
   @Test
