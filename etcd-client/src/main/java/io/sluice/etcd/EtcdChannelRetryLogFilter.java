@@ -26,7 +26,10 @@ import java.util.logging.Logger;
  * (target)}), which only Sluice's clients dial ({@link ProxiedEtcdResolverProvider}), and only
  * below SEVERE. Nothing is dropped once the logger is set to FINE or finer: whoever debugs gRPC
  * sees every line. A filter the app had set on that logger before is kept and asked after this one;
- * one the app sets later replaces this one (and gRPC's lines come back).
+ * one the app sets later replaces this one (and gRPC's lines come back). With two copies of Sluice
+ * in one JVM (two webapps), the first one's filter serves both, and holds its class loader for as
+ * long as it stays on gRPC's logger (a known limit: a logger of gRPC's, loaded by a shared loader,
+ * outlives an undeployed webapp's classes only where gRPC itself is shared).
  *
  * <p>Installed by the resolver provider the first time it makes a resolver for a Sluice channel, so
  * a JVM that never builds one is untouched. The logger's name is taken from gRPC's own {@link
@@ -43,8 +46,13 @@ final class EtcdChannelRetryLogFilter implements Filter {
   /** How gRPC's log id names a channel to a Sluice target: {@code Channel<3>: (sluice-etcd:…)}. */
   private static final String SLUICE_CHANNEL = "(" + ProxiedEtcdResolverProvider.SCHEME + ":";
 
+  private static final String NAME = EtcdChannelRetryLogFilter.class.getName();
+
   /** Held, so that java.util.logging never forgets the logger, and the filter with it. */
   private static Logger installedOn;
+
+  /** Whether the JVM refused to set the filter: not tried again. */
+  private static boolean refused;
 
   private final Logger logger;
   private final Filter previous;
@@ -54,15 +62,30 @@ final class EtcdChannelRetryLogFilter implements Filter {
     this.previous = previous;
   }
 
-  /** Puts the filter on gRPC's channel logger unless it is there; cheap after the first call. */
+  /**
+   * Puts the filter on gRPC's channel logger unless it is there; cheap after the first call. A
+   * filter of another copy of Sluice in the JVM (another class loader: two webapps) counts as
+   * there, by its class name, so channels of both do not stack a layer each. Never throws: a JVM
+   * that refuses to change a logger's filter (a security manager) keeps gRPC's lines, and says so
+   * once at FINE.
+   */
   static synchronized void install() {
-    Logger logger = Logger.getLogger(CHANNEL_LOGGER);
-    Filter current = logger.getFilter();
-    if (current instanceof EtcdChannelRetryLogFilter) {
+    if (refused) {
       return;
     }
-    logger.setFilter(new EtcdChannelRetryLogFilter(logger, current));
-    installedOn = logger;
+    try {
+      Logger logger = Logger.getLogger(CHANNEL_LOGGER);
+      Filter current = logger.getFilter();
+      if (current != null && current.getClass().getName().equals(NAME)) {
+        return;
+      }
+      logger.setFilter(new EtcdChannelRetryLogFilter(logger, current));
+      installedOn = logger;
+    } catch (RuntimeException e) {
+      refused = true;
+      Logger.getLogger(EtcdChannelRetryLogFilter.class.getName())
+          .log(Level.FINE, "gRPC's per-retry log lines about Sluice's etcd channels stay: " + e, e);
+    }
   }
 
   @Override

@@ -13,6 +13,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.sluice.testing.logging.LogCapture;
 import io.sluice.testing.net.RefusedPorts;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
@@ -138,6 +141,48 @@ class EtcdChannelRetryLogFilterTest {
       assertThat(channels.getFilter()).as("one filter, however many clients").isSameAs(installed);
       assertThat(grpc.messages()).containsExactly("[{0}] Failed to connect to {1}");
       assertThat(askedTheApp).as("the app's filter, for the app's line").hasSize(1);
+    } finally {
+      channels.setFilter(before);
+    }
+  }
+
+  /**
+   * Two copies of Sluice in one JVM (two webapps, each with its own class loader): the second finds
+   * the first one's filter by its class name and adds no layer of its own, which every channel it
+   * makes would otherwise add again (the copies' filters are not instances of each other's class).
+   */
+  @Test
+  void aCopyOfSluiceInAnotherClassLoaderFindsTheFilterThere() throws Exception {
+    Logger channels = Logger.getLogger(EtcdChannelRetryLogFilter.CHANNEL_LOGGER);
+    Filter before = channels.getFilter();
+    URL classes =
+        EtcdChannelRetryLogFilter.class.getProtectionDomain().getCodeSource().getLocation();
+    try (URLClassLoader otherWebapp =
+        new URLClassLoader(new URL[] {classes}, getClass().getClassLoader()) {
+          @Override
+          protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            // its own copy of Sluice's classes, everything else (gRPC) shared
+            if (!name.startsWith("io.sluice.etcd.")) {
+              return super.loadClass(name, resolve);
+            }
+            synchronized (getClassLoadingLock(name)) {
+              Class<?> loaded = findLoadedClass(name);
+              return loaded != null ? loaded : findClass(name);
+            }
+          }
+        }) {
+      Method installThere =
+          otherWebapp
+              .loadClass(EtcdChannelRetryLogFilter.class.getName())
+              .getDeclaredMethod("install");
+      installThere.setAccessible(true);
+      installThere.invoke(null);
+      Filter theOthers = channels.getFilter();
+      assertThat(theOthers.getClass()).isNotSameAs(EtcdChannelRetryLogFilter.class);
+
+      EtcdChannelRetryLogFilter.install();
+
+      assertThat(channels.getFilter()).as("no second layer").isSameAs(theOthers);
     } finally {
       channels.setFilter(before);
     }
