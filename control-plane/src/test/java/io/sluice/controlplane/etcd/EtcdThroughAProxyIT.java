@@ -14,6 +14,7 @@ import io.sluice.etcd.EtcdRefusal;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.ConnectProxy;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.net.HeldPort;
 import io.sluice.testing.net.RefusedPorts;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -450,11 +451,14 @@ class EtcdThroughAProxyIT {
   @Test
   void aCallGettingNoAnswerDuringTheProxysQuietLeavesTheProxysAnswerSaid() throws Exception {
     String stopped = "http://127.0.0.1:" + RefusedPorts.any();
-    int port = RefusedPorts.any();
+    // refused until the silent endpoint listens on it, and given to no other process meanwhile
+    HeldPort direct = HeldPort.any();
+    int port = direct.port();
     List<String> endpoints = List.of(stopped, "http://127.0.0.1:" + port);
     String proxys =
         "etcd at " + stopped + " answered with HTTP 502 from the HTTP proxy it is reached through";
-    try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
+    try (direct;
+        ConnectProxy proxy = ConnectProxy.tunnelling()) {
       ProxySelector.setDefault(proxyFor(proxy, URI.create(stopped).getAuthority()));
       Duration timeout = Duration.ofSeconds(3);
       try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
