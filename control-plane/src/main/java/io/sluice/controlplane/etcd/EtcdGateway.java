@@ -228,7 +228,10 @@ public final class EtcdGateway {
       // with waitForReady, jetcd's default, a call waits while gRPC backs off, then times out
       reconnect = true;
       throw unavailable(
-          "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")", e, changes);
+          "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")",
+          null,
+          e,
+          changes);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       EtcdRefusedException refused = EtcdRefusedException.of(cause, what);
@@ -237,7 +240,7 @@ public final class EtcdGateway {
         throw refused;
       }
       reconnect = true;
-      throw unavailable("etcd call failed (" + what + "): " + why(cause), cause, changes);
+      throw unavailable("etcd call failed (" + what + ")", why(cause), cause, changes);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EtcdUnavailableException(
@@ -297,10 +300,15 @@ public final class EtcdGateway {
   /**
    * The failure to throw: with what to fix when etcd never answered and the endpoints' scheme is
    * wrong or nothing listens there.
+   *
+   * @param what what failed ({@code etcd call failed (read …)})
+   * @param why why, in one line ({@link #why}), or {@code null} when {@code what} says it
    */
-  private EtcdUnavailableException unavailable(String message, Throwable cause, boolean changes) {
+  private EtcdUnavailableException unavailable(
+      String what, String why, Throwable cause, boolean changes) {
     String hint = firstContact.hint(cause);
     if (hint == null) {
+      String message = why == null ? what : what + ": " + why;
       // etcd answered before: no hint of a wrong setting holds, but what a proxy in the way says of
       // the outage does (its 502: etcd out of its reach), which "did not answer within" hid
       String proxys = firstContact.proxysPart(cause);
@@ -311,7 +319,27 @@ public final class EtcdGateway {
           null,
           proxys);
     }
+    // the hint says the proxy's answer (its 5xx, its 407, its failed lookup) naming the endpoints
+    // behind it: why would say it a second time
+    String message = why == null || hintSaysTheProxysAnswer(hint, cause) ? what : what + ": " + why;
     return new EtcdUnavailableException(message + ": " + hint, cause, changes, hint);
+  }
+
+  /**
+   * Whether {@code hint} says what the proxy answered in {@code cause} ({@link
+   * #saysTheProxysAnswer}), as {@link #why} words it but naming the endpoints ({@code etcd at …
+   * answered with HTTP 502 …}): a hint of endpoints dialled directly beside does not.
+   */
+  private static boolean hintSaysTheProxysAnswer(String hint, Throwable cause) {
+    if (!saysTheProxysAnswer(cause)) {
+      return false;
+    }
+    String lookup = EtcdRefusal.proxyNotLookedUp(cause);
+    if (lookup != null) {
+      return hint.contains(lookup);
+    }
+    String why = why(cause); // "etcd answered with …", where the hint names the endpoints
+    return why.startsWith("etcd ") && hint.contains(why.substring("etcd".length()));
   }
 
   /** UTF-8 bytes of a key or value. */

@@ -16,7 +16,6 @@ import io.sluice.etcd.EtcdSchemeMismatch;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -394,28 +393,13 @@ final class FirstContact {
    * Whether {@code host} (a proxy's) and {@code address} (a dialled one) are the same: the same
    * text, or IP literals of the same address. Never looks a name up: only literals are parsed.
    */
-  private static boolean sameAddress(String host, String address) {
+  static boolean sameAddress(String host, String address) {
     if (host.equalsIgnoreCase(address)) {
       return true;
     }
-    if (!literal(host) || !literal(address)) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(host).equals(InetAddress.getByName(address));
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    InetAddress proxy = IpLiterals.address(host);
+    return proxy != null && proxy.equals(IpLiterals.address(address));
   }
-
-  /**
-   * An IPv6 literal (it has colons) or a dotted IPv4 one: {@link InetAddress} parses, no lookup.
-   */
-  private static boolean literal(String host) {
-    return host.indexOf(':') >= 0 || IPV4.matcher(host).matches();
-  }
-
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
   /**
    * The failure of one call that does not wait for a connection; {@code null} if etcd answered.

@@ -2,14 +2,27 @@ package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.GetOption;
+import io.sluice.etcd.EtcdRefusal;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.ConnectProxy;
 import io.sluice.testing.etcd.NotEtcdHttpServer;
 import io.sluice.testing.logging.LogCapture;
+import io.sluice.testing.net.RefusedPorts;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
@@ -128,5 +141,64 @@ class EtcdBehindAProxyTest {
     } finally {
       scheduler.shutdownNow();
     }
+  }
+
+  /**
+   * etcd never answered, and the failure is the JVM's HTTP proxy answering the tunnel's CONNECT
+   * with 502: the message said the proxy's answer twice, once from the failure ("etcd answered with
+   * HTTP 502 …") and once in the hint naming the endpoint ("etcd at … answered with HTTP 502 …").
+   * It says it once, in the hint's words.
+   */
+  @Test
+  void aProxysBadGatewayIsSaidOnceBesideItsHint() throws Exception {
+    String endpoint = "http://127.0.0.1:" + RefusedPorts.any();
+    ProxySelector before = ProxySelector.getDefault();
+    try (ConnectProxy proxy = ConnectProxy.tunnelling()) {
+      ProxySelector.setDefault(proxyFor(URI.create(endpoint).getAuthority(), proxy));
+      Throwable badGateway = CallFailures.ofACallTo(endpoint, EtcdRefusal::proxyCouldNotReachEtcd);
+      Duration timeout = Duration.ofSeconds(3);
+      try (Client client = PlainEtcdSettings.client(List.of(endpoint), timeout)) {
+        EtcdGateway etcd =
+            new EtcdGateway(
+                client,
+                new EtcdKeys("/sluice"),
+                timeout,
+                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+                () -> {},
+                List.of(URI.create(endpoint)));
+
+        Throwable failure =
+            catchThrowable(
+                () -> etcd.await(CompletableFuture.failedFuture(badGateway), "read /sluice/"));
+
+        assertThat(failure)
+            .isInstanceOf(EtcdUnavailableException.class)
+            .hasMessage(
+                "etcd call failed (read /sluice/): etcd at "
+                    + endpoint
+                    + " answered with HTTP 502 from the HTTP proxy it is reached through, which"
+                    + " could not reach etcd (etcd down or cut off behind the proxy: an outage)");
+      }
+    } finally {
+      ProxySelector.setDefault(before);
+    }
+  }
+
+  /** The JVM's selector: {@code proxy} on loopback for {@code address}, none elsewhere. */
+  private static ProxySelector proxyFor(String address, ConnectProxy proxy) {
+    Proxy http =
+        new Proxy(
+            Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getLoopbackAddress(), proxy.port()));
+    return new ProxySelector() {
+      @Override
+      public List<Proxy> select(URI uri) {
+        return address.equals(uri.getHost() + ":" + uri.getPort())
+            ? List.of(http)
+            : List.of(Proxy.NO_PROXY);
+      }
+
+      @Override
+      public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {}
+    };
   }
 }
