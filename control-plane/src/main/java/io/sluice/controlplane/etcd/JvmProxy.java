@@ -7,7 +7,6 @@ import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.util.List;
 
 /**
@@ -24,7 +23,10 @@ import java.util.List;
  * directly, so the hints spoke of a connection the client never makes. So is an endpoint whose
  * proxy is named by a host name that does not resolve: gRPC's detector looks the name up, fails,
  * and the client dials that endpoint neither through the proxy nor around it (it was reported as
- * dialled through the proxy).
+ * dialled through the proxy). That name is looked up off the caller's thread and its answer kept a
+ * short while ({@link ProxyNames}): the callers include failing API requests, which waited for the
+ * resolver's timeout when DNS was down. Until its first lookup answers, the proxy is taken as in
+ * use.
  *
  * <p>A proxy is named {@code host:port}, an IPv6 literal in brackets ({@code [::1]:3128}).
  *
@@ -52,6 +54,9 @@ final class JvmProxy {
     }
   }
 
+  /** The lookups of proxies' names, shared by every caller: the answers are the JVM's. */
+  private static final ProxyNames NAMES = ProxyNames.inDns();
+
   private JvmProxy() {}
 
   /**
@@ -62,8 +67,17 @@ final class JvmProxy {
     return route(address).proxy();
   }
 
-  /** How the client dials {@code address}, as gRPC's proxy detector decides it. Never throws. */
+  /**
+   * How the client dials {@code address}, as gRPC's proxy detector decides it. Never throws, and
+   * never waits on DNS for more than {@link ProxyNames#FIRST_WAIT}: a proxy whose name's first
+   * lookup has not answered by then is taken as in use (not yet resolved).
+   */
   static Route route(EtcdAddress address) {
+    return route(address, NAMES);
+  }
+
+  /** {@link #route(EtcdAddress)}, proxies' names looked up by {@code names}. */
+  static Route route(EtcdAddress address, ProxyNames names) {
     URI uri;
     try {
       uri = new URI("https", null, address.host(), address.port(), null, null, null);
@@ -99,7 +113,7 @@ final class JvmProxy {
       return new Route(null, "the JVM's ProxySelector named a proxy with no socket address");
     }
     String proxy = hostPort(socket);
-    if (socket.isUnresolved() && !resolves(socket.getHostString())) {
+    if (socket.isUnresolved() && !resolves(socket.getHostString(), names)) {
       // gRPC's detector looks the proxy's name up and fails with it: the endpoint is left out
       return new Route(
           null,
@@ -123,14 +137,12 @@ final class JvmProxy {
 
   /**
    * Whether the proxy's name resolves, looked up as gRPC's proxy detector does ({@link
-   * InetAddress#getByName}); the JVM caches the answer, as it does for gRPC's own lookup.
+   * InetAddress#getByName}) unless it is an IP literal: off the caller's thread, the answer kept a
+   * short while ({@link ProxyNames}). A name whose first lookup has not answered yet is taken as
+   * resolving: the proxy is said to be in use, as it is once gRPC's lookup succeeds.
    */
-  private static boolean resolves(String host) {
-    try {
-      InetAddress.getByName(host);
-      return true;
-    } catch (UnknownHostException | RuntimeException e) {
-      return false;
-    }
+  private static boolean resolves(String host, ProxyNames names) {
+    return IpLiterals.address(host) != null
+        || names.of(host) != ProxyNames.Resolution.DOES_NOT_RESOLVE;
   }
 }

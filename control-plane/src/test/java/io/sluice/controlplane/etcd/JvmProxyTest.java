@@ -1,6 +1,7 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.grpc.internal.GrpcUtil;
 import io.sluice.etcd.EtcdAddress;
@@ -11,6 +12,7 @@ import java.net.Proxy;
 import java.net.ProxySelector;
 import java.net.SocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -92,6 +94,11 @@ class JvmProxyTest {
   @Test
   void aProxyWhoseNameDoesNotResolveLeavesTheEndpointOutAsGrpcDoes() {
     List<Proxy> unresolvable = List.of(unresolved("proxy.invalid", 3128));
+    // the name's first lookup may take longer than a caller waits (the proxy is then in use)
+    await("the proxy's name looked up")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> withSelector(uri -> unresolvable, () -> JvmProxy.route(ETCD)).leftOut() != null);
     JvmProxy.Route route = withSelector(uri -> unresolvable, () -> JvmProxy.route(ETCD));
 
     assertThat(withSelector(uri -> unresolvable, JvmProxyTest::grpcsDetectorFails))
