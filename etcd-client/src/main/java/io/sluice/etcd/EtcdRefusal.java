@@ -155,6 +155,17 @@ public final class EtcdRefusal {
   }
 
   /**
+   * Whether {@code error} is the CONNECT proxy a caller dials etcd through answering the tunnel's
+   * {@code CONNECT} with a 5xx (it could not reach etcd: {@link #proxyCouldNotReachEtcd}): that
+   * answer is of the endpoints dialled through that proxy. A reverse proxy's 502, 503 or 504 is an
+   * answer to the call itself, on the connection to any endpoint, dialled directly or not.
+   */
+  public static boolean tunnelFailedBehindProxy(Throwable error) {
+    int connect = notEtcdHttpStatus(error) == 0 ? connectAnswer(error) : 0;
+    return connect >= 500 && connect < 600;
+  }
+
+  /**
    * Whether the CONNECT proxy a caller dials etcd through refused to open the tunnel (a 407 or a
    * 403: {@link #notEtcd} words it so): the endpoints to name are then the ones dialled through
    * that proxy, not those dialled directly beside them.

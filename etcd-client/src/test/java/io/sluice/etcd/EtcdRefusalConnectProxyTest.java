@@ -79,6 +79,7 @@ class EtcdRefusalConnectProxyTest {
       assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT))).as(status).isNull();
       assertThat(EtcdRefusal.proxyCouldNotReachEtcd(failed)).as(status).isTrue();
       assertThat(EtcdRefusal.tunnelRefused(failed)).as(status).isFalse();
+      assertThat(EtcdRefusal.tunnelFailedBehindProxy(failed)).as(status).isTrue();
       assertThat(EtcdRefusal.unreachableBehindProxy(failed, List.of(ENDPOINT)))
           .as(status)
           .isEqualTo(
@@ -93,6 +94,8 @@ class EtcdRefusalConnectProxyTest {
   @Test
   void aConnectProxysRefusalIsNoOutageBehindIt() throws Exception {
     StatusRuntimeException failed = callThroughAProxyAnswering("403 Forbidden", "");
+
+    assertThat(EtcdRefusal.tunnelFailedBehindProxy(failed)).isFalse();
 
     assertThat(EtcdRefusal.unreachableBehindProxy(failed, List.of(ENDPOINT))).isNull();
     assertThat(EtcdRefusal.notEtcd(failed, List.of(ENDPOINT))).contains("HTTP 403");

@@ -70,6 +70,8 @@ class EtcdRefusalTest {
                   + " off behind the proxy: an outage)");
       // not "from something that is not etcd", whichever of the two a caller asks first
       assertThat(EtcdRefusal.notEtcd(proxy, ENDPOINTS)).as("HTTP %s", status).isNull();
+      // an answer to the call, on the connection to any endpoint: no CONNECT proxy's
+      assertThat(EtcdRefusal.tunnelFailedBehindProxy(proxy)).as("HTTP %s", status).isFalse();
     }
     Exception forbidden =
         new RuntimeException(

@@ -219,13 +219,19 @@ final class FirstContact {
    * @param proxied the endpoints dialled through an HTTP proxy
    * @param proxies {@code host:port} of each HTTP proxy some endpoint is dialled through
    * @param leftOut whether the client leaves some endpoint out
+   * @param dialled the endpoints dialled, directly or through a proxy, in the endpoints' order
    */
   private record Routes(
-      List<URI> direct, List<URI> proxied, Set<String> proxies, boolean leftOut) {}
+      List<URI> direct,
+      List<URI> proxied,
+      Set<String> proxies,
+      boolean leftOut,
+      List<URI> dialled) {}
 
   private Routes routes() {
     List<URI> direct = new ArrayList<>();
     List<URI> proxied = new ArrayList<>();
+    List<URI> dialled = new ArrayList<>();
     Set<String> proxies = new LinkedHashSet<>();
     boolean leftOut = false;
     for (URI endpoint : endpoints) {
@@ -234,13 +240,16 @@ final class FirstContact {
       if (route.proxy() != null) {
         proxies.add(route.proxy());
         proxied.add(endpoint);
+        dialled.add(endpoint);
       } else if (route.leftOut() != null) {
         leftOut = true;
       } else {
         direct.add(endpoint);
+        dialled.add(endpoint);
       }
     }
-    return new Routes(List.copyOf(direct), List.copyOf(proxied), proxies, leftOut);
+    return new Routes(
+        List.copyOf(direct), List.copyOf(proxied), proxies, leftOut, List.copyOf(dialled));
   }
 
   /**
@@ -330,8 +339,14 @@ final class FirstContact {
     if (lookup != null) {
       return lookup;
     }
-    // the proxy answered CONNECT with a 5xx: it could not reach etcd (an outage behind it)
-    String behind = EtcdRefusal.unreachableBehindProxy(failure, routes.proxied());
+    // the proxy answered CONNECT with a 5xx: it could not reach etcd (an outage behind it), of the
+    // endpoints behind it. A reverse proxy's 5xx answered the call on a connection to any of the
+    // endpoints dialled, which the failure does not name: it was said of the proxied ones only,
+    // when it came from one dialled directly beside them.
+    String behind =
+        EtcdRefusal.unreachableBehindProxy(
+            failure,
+            EtcdRefusal.tunnelFailedBehindProxy(failure) ? routes.proxied() : routes.dialled());
     if (behind != null) {
       return behind;
     }

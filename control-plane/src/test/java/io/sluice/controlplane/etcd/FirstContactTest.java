@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdChannels;
+import io.sluice.etcd.EtcdRefusal;
+import io.sluice.testing.etcd.NotEtcdHttpServer;
 import io.sluice.testing.net.RefusedPorts;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -135,6 +137,44 @@ class FirstContactTest {
                     + shown.replace("PORT", String.valueOf(proxy.getPort()))
                     + " that the JVM's proxy settings name for etcd refused the connection")
             .doesNotContain(direct);
+      }
+    } finally {
+      ProxySelector.setDefault(before);
+    }
+  }
+
+  /**
+   * etcd answered before; then a reverse proxy in front of an endpoint dialled directly answers
+   * 502, while the JVM names an HTTP proxy for another endpoint. The 502 was said of the proxied
+   * endpoint only, though it came on the direct one's connection; the failure does not say which
+   * endpoint it came from (gRPC words an HTTP answer without the address), so it names every
+   * endpoint dialled.
+   */
+  @Test
+  void aReverseProxysBadGatewayBesideAJvmProxyIsNotSaidOfTheProxiedEndpointsOnly()
+      throws Exception {
+    String behind = "http://127.0.0.1:" + RefusedPorts.any();
+    ProxySelector before = ProxySelector.getDefault();
+    ProxySelector.setDefault(
+        proxyFor(
+            URI.create(behind).getAuthority(),
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), RefusedPorts.any())));
+    try (NotEtcdHttpServer reverseProxy = NotEtcdHttpServer.answering(502, "Bad Gateway")) {
+      String direct = reverseProxy.endpoint();
+      Throwable badGateway = CallFailures.ofACallTo(direct, EtcdRefusal::proxyCouldNotReachEtcd);
+      try (Client client = PlainEtcdSettings.client(List.of(behind, direct), SECONDS_5)) {
+        FirstContact contact =
+            new FirstContact(client, List.of(URI.create(behind), URI.create(direct)), SECONDS_5);
+        contact.answered();
+
+        assertThat(contact.proxysPart(badGateway))
+            .isEqualTo(
+                "etcd at "
+                    + behind
+                    + ", "
+                    + direct
+                    + " answered with HTTP 502 from a proxy in front of it, which could not reach"
+                    + " etcd (etcd down or cut off behind the proxy: an outage)");
       }
     } finally {
       ProxySelector.setDefault(before);
