@@ -68,7 +68,7 @@ public record SluiceConfig(
             tls,
             rulesFile,
             serviceName,
-            ConstructorParameters.INSTANCE);
+            NamesInCode.CONSTRUCTOR);
     if (!problems.isEmpty()) {
       throw invalid(problems);
     }
@@ -571,13 +571,14 @@ public record SluiceConfig(
     private String serviceName;
     private Function<String, String> systemProperties = System::getProperty;
     // given in code: each setting is named by the method that set it, not by a key never read
-    private ConfigLookup origins = BuilderMethods.INSTANCE;
+    private ConfigLookup origins = NamesInCode.BUILDER;
 
     private Builder() {}
 
     /**
      * How messages name the setting of a key ({@link ConfigLookup#origin}, {@link
-     * ConfigLookup#missing}); by default the builder method that sets it ({@link BuilderMethods}).
+     * ConfigLookup#missing}); by default the builder method that sets it ({@link
+     * NamesInCode#BUILDER}).
      */
     Builder origins(ConfigLookup origins) {
       this.origins = Objects.requireNonNull(origins, "origins");
@@ -608,7 +609,7 @@ public record SluiceConfig(
       } catch (URISyntaxException e) {
         // the exception's own message quotes the whole input, password included: only its reason
         throw new IllegalArgumentException(
-            BuilderMethods.ETCD_ENDPOINTS
+            NamesInCode.BUILDER_ETCD_ENDPOINTS
                 + "="
                 + withoutPasswords(endpoint)
                 + ": not a URL ("
