@@ -69,14 +69,7 @@ class DemoScriptIT {
         .contains("Load generator summary")
         .contains("demo.sh: everything stopped");
     assertThat(confirmed(all)).as(all).isPositive();
-    List<String> started = demo.startedProcesses();
-    assertThat(started)
-        .as("demo.sh lists what it started in <log dir>/pids")
-        .extracting(line -> line.split(" ")[1])
-        .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
-    for (String line : started) {
-      assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
-    }
+    assertStoppedEverythingItStarted();
   }
 
   /**
@@ -861,13 +854,7 @@ class DemoScriptIT {
     assertThat(demo.awaitExit(Duration.ofSeconds(120))).as("demo.sh ends on Ctrl-C").isTrue();
     assertThat(sent).as("the Ctrl-C came while the load generator started").exists();
     assertThat(demo.exitValue()).as(demo.outputText()).isEqualTo(130);
-    List<String> started = demo.startedProcesses();
-    assertThat(started)
-        .extracting(line -> line.split(" ")[1])
-        .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
-    for (String line : started) {
-      assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
-    }
+    assertStoppedEverythingItStarted();
   }
 
   /**
@@ -908,13 +895,7 @@ class DemoScriptIT {
     assertThat(sent).as("the Ctrl-C came as the load generator started").exists();
     assertThat(demo.exitValue()).as(demo.outputText()).isEqualTo(130);
     assertThat(demo.outputText()).contains("demo.sh: everything stopped");
-    List<String> started = demo.startedProcesses();
-    assertThat(started)
-        .extracting(line -> line.split(" ")[1])
-        .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
-    for (String line : started) {
-      assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
-    }
+    assertStoppedEverythingItStarted();
   }
 
   /** Where {@code command} is on this JVM's PATH. */
@@ -1024,6 +1005,21 @@ class DemoScriptIT {
         .contains("demo.sh: everything stopped");
     assertThat(confirmed(all)).as(all).isPositive();
     for (String line : demo.startedProcesses()) {
+      assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
+    }
+  }
+
+  /**
+   * demo.sh listed the four services and the load generator in {@code <log dir>/pids}, and none of
+   * them runs any more.
+   */
+  private void assertStoppedEverythingItStarted() throws IOException {
+    List<String> started = demo.startedProcesses();
+    assertThat(started)
+        .as("demo.sh lists what it started in <log dir>/pids")
+        .extracting(line -> line.split(" ")[1])
+        .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
+    for (String line : started) {
       assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
     }
   }
