@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,21 +29,28 @@ import java.util.logging.Logger;
  * are configured: loopback only, free ports, data under {@code <sluice.state.dir>/etcd}, so rules
  * survive a restart of the control plane.
  *
- * <p>The process is supervised: if it dies while the control plane runs it is started again on the
- * same ports and data (a few times, then the control plane reports etcd DOWN in its health). {@link
- * #close()} stops it; a start that fails, is interrupted or is cut short by the JVM's exit stops it
- * too. Once started, its owner closes it (the control plane: after its graceful shutdown, so that
- * requests still running can finish their writes). No etcd outlives the control plane that started
- * it, unless that one is killed with {@code SIGKILL}. One control plane at a time keeps its data in
- * a directory: a second one started with the same {@code sluice.state.dir} is refused at once (etcd
- * itself would wait for its database's lock and never answer). Not meant for production: point
- * production control planes at a real cluster.
+ * <p>Its ports are free ones the system gives, which another process may be given too before etcd
+ * binds them (a busy machine starts many): a first start that finds one taken starts again on new
+ * ports (a few times). The process is supervised: if it dies while the control plane runs it is
+ * started again on the same client port, which the control plane's client was given, and data; on a
+ * new peer port if its own was taken meanwhile (a single member talks to no peer). After a few
+ * restarts the control plane reports etcd DOWN in its health. {@link #close()} stops it; a start
+ * that fails, is interrupted or is cut short by the JVM's exit stops it too. Once started, its
+ * owner closes it (the control plane: after its graceful shutdown, so that requests still running
+ * can finish their writes). No etcd outlives the control plane that started it, unless that one is
+ * killed with {@code SIGKILL}. One control plane at a time keeps its data in a directory: a second
+ * one started with the same {@code sluice.state.dir} is refused at once (etcd itself would wait for
+ * its database's lock and never answer). Not meant for production: point production control planes
+ * at a real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(EmbeddedEtcd.class.getName());
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final int MAX_RESTARTS = 5;
+
+  /** Launches of one start or restart when a port is found taken: its first and new ports. */
+  private static final int PORT_ATTEMPTS = 3;
 
   /** The file whose lock says a control plane keeps its embedded etcd's data in the directory. */
   static final String LOCK_FILE = "control-plane.lock";
@@ -64,8 +72,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
 
   private final String binary;
   private final Path dataDir;
-  private final int clientPort;
-  private final int peerPort;
+  private volatile int clientPort;
+  private volatile int peerPort;
   private final long maxRequestBytes;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -110,7 +118,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
     try {
       Files.createDirectories(dataDir);
       int clientPort = freePort();
-      int peerPort = freePort();
+      int peerPort = freePortBut(clientPort);
       // taken last: nothing after it can fail before the instance exists to give it up
       etcd =
           new EmbeddedEtcd(
@@ -127,7 +135,20 @@ public final class EmbeddedEtcd implements AutoCloseable {
     // graceful shutdown of the requests that may still write to it)
     Runtime.getRuntime().addShutdownHook(etcd.stopAtExit);
     try {
-      etcd.launch();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          etcd.launch();
+          break;
+        } catch (PortTakenException e) {
+          if (attempt == PORT_ATTEMPTS) {
+            throw e;
+          }
+          // no client has the endpoint yet: both ports may change
+          LOG.info(e.getMessage() + "; starting it again on new ports");
+          etcd.clientPort = freePort();
+          etcd.peerPort = freePortBut(etcd.clientPort);
+        }
+      }
       etcd.forgetExitHook();
       LOG.info(
           "No sluice.etcd.endpoints configured: started a local etcd ("
@@ -294,8 +315,11 @@ public final class EmbeddedEtcd implements AutoCloseable {
    * #close()} during the wait stops the process at once (the wait then fails).
    */
   private void launch() throws IOException {
+    Path log = dataDir.resolve("etcd.log");
+    // what this launch writes, for the reason it exits at start
+    long logStart = Files.exists(log) ? Files.size(log) : 0;
     ProcessBuilder builder = new ProcessBuilder(command()).redirectErrorStream(true);
-    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(dataDir.resolve("etcd.log").toFile()));
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     // etcd 3.4 starts on arm64 only when told so, in Go's name of it (arm64, Java says aarch64)
     String arch = System.getProperty("os.arch");
     builder.environment().put("ETCD_UNSUPPORTED_ARCH", "aarch64".equals(arch) ? "arm64" : arch);
@@ -307,7 +331,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       started = builder.start();
       process = started;
     }
-    awaitReady(started);
+    awaitReady(started, logStart);
     started.onExit().thenRun(() -> onExit(started));
   }
 
@@ -332,7 +356,19 @@ public final class EmbeddedEtcd implements AutoCloseable {
     LOG.warning(
         "the embedded etcd exited with " + exited.exitValue() + "; starting it again (same data)");
     try {
-      launch();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          launch();
+          return;
+        } catch (PortTakenException e) {
+          // the client port is the control plane client's endpoint: only the peer port may change
+          if (e.port() != peerPort || attempt == PORT_ATTEMPTS) {
+            throw e;
+          }
+          peerPort = freePortBut(clientPort);
+          LOG.warning(e.getMessage() + "; starting it again on peer port " + peerPort);
+        }
+      }
     } catch (IOException | RuntimeException e) {
       synchronized (this) {
         if (closed) {
@@ -343,10 +379,14 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
   }
 
-  private void awaitReady(Process started) {
+  private void awaitReady(Process started, long logStart) {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!started.isAlive()) {
+        PortTakenException taken = portTaken(logStart);
+        if (taken != null) {
+          throw taken;
+        }
         throw new IllegalStateException(
             "the embedded etcd exited with "
                 + started.exitValue()
@@ -419,6 +459,62 @@ public final class EmbeddedEtcd implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     LOG.info("stopped the embedded etcd at " + endpoint());
+  }
+
+  /**
+   * Which of its ports the etcd that exited at start found taken, by its log since {@code logStart}
+   * ("listen tcp 127.0.0.1:PORT: bind: address already in use"); {@code null} if none.
+   */
+  private PortTakenException portTaken(long logStart) {
+    String written;
+    try (FileChannel channel = FileChannel.open(dataDir.resolve("etcd.log"))) {
+      java.nio.ByteBuffer bytes =
+          java.nio.ByteBuffer.allocate(
+              (int) Math.max(0, Math.min(channel.size() - logStart, 1 << 20)));
+      channel.read(bytes, logStart);
+      written = new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+    } catch (IOException unreadable) {
+      return null;
+    }
+    if (!written.contains("address already in use")) {
+      return null;
+    }
+    for (int port : new int[] {clientPort, peerPort}) {
+      if (written.contains("127.0.0.1:" + port + ": bind: address already in use")) {
+        String which = port == clientPort ? "client" : "peer";
+        return new PortTakenException(
+            port,
+            "the embedded etcd could not listen on its "
+                + which
+                + " port "
+                + port
+                + ": another process has taken it");
+      }
+    }
+    return null;
+  }
+
+  /** etcd exited at start because another process had taken {@link #port()}. */
+  private static final class PortTakenException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+    private final int port;
+
+    PortTakenException(int port, String message) {
+      super(message);
+      this.port = port;
+    }
+
+    int port() {
+      return port;
+    }
+  }
+
+  private static int freePortBut(int other) throws IOException {
+    int port;
+    do {
+      port = freePort();
+    } while (port == other);
+    return port;
   }
 
   private static int freePort() throws IOException {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -152,6 +154,143 @@ class EmbeddedEtcdIT {
       }
     } finally {
       started.forEach(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /**
+   * A free port can be given to another process between the moment the control plane picks it and
+   * the moment etcd binds it: the first start then found its client port taken and failed. It
+   * starts again on new ports. Here an {@code etcd} first on the search path holds the first launch
+   * back while the test takes its client port.
+   */
+  @Test
+  void startsOnNewPortsWhenItsClientPortIsTakenBeforeEtcdBindsIt(
+      @TempDir Path stateDir, @TempDir Path bin) throws Exception {
+    HeldLaunches launches = HeldLaunches.in(bin, 0);
+    CompletableFuture<EmbeddedEtcd> start =
+        CompletableFuture.supplyAsync(
+            () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
+    try (ServerSocket taken = new ServerSocket()) {
+      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      taken.setReuseAddress(true);
+      taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
+      launches.release(0);
+      try (EmbeddedEtcd etcd = start.get(60, TimeUnit.SECONDS)) {
+        assertThat(etcd.endpoint()).isNotEqualTo("http://127.0.0.1:" + clientPort);
+        assertThat(health(etcd)).isEqualTo(200);
+      }
+    } finally {
+      start.thenAccept(EmbeddedEtcd::close);
+    }
+  }
+
+  /**
+   * etcd died and its supervisor starts it again, on the same client port (the control plane's
+   * client has it) and peer port: another process given the peer port meanwhile made the restart
+   * fail, and etcd stayed down. It starts again on a new peer port, with its data. Here an {@code
+   * etcd} first on the search path holds the restart back while the test takes the peer port.
+   */
+  @Test
+  void restartsOnANewPeerPortWhenItsOwnWasTakenMeanwhile(@TempDir Path stateDir, @TempDir Path bin)
+      throws Exception {
+    HeldLaunches launches = HeldLaunches.in(bin, 1);
+    try (EmbeddedEtcd etcd =
+            EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864);
+        ServerSocket taken = new ServerSocket()) {
+      String endpoint = etcd.endpoint();
+      HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create(endpoint + "/v3/kv/put"))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"key\":\"a2VwdA==\",\"value\":\"eQ==\"}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      int peerPort = launches.awaitPort(0, "--listen-peer-urls=http://127.0.0.1:");
+      children(stateDir).forEach(ProcessHandle::destroyForcibly);
+
+      int restartPeerPort = launches.awaitPort(1, "--listen-peer-urls=http://127.0.0.1:");
+      assertThat(restartPeerPort).isEqualTo(peerPort);
+      taken.setReuseAddress(true);
+      taken.bind(new InetSocketAddress("127.0.0.1", peerPort));
+      launches.release(1);
+
+      assertThat(etcd.endpoint()).isEqualTo(endpoint);
+      await("etcd answers again, with its data")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () -> {
+                try {
+                  return HttpClient.newHttpClient()
+                      .send(
+                          HttpRequest.newBuilder(URI.create(endpoint + "/v3/kv/range"))
+                              .timeout(Duration.ofSeconds(2))
+                              .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"a2VwdA==\"}"))
+                              .build(),
+                          HttpResponse.BodyHandlers.ofString())
+                      .body()
+                      .contains("\"value\":\"eQ==\"");
+                } catch (java.io.IOException notYet) {
+                  return false;
+                }
+              });
+    }
+  }
+
+  /**
+   * An {@code etcd} for the search path that runs the real one, except that the launch numbered
+   * {@code held} (0 the first) writes its arguments and waits until the test {@linkplain #release
+   * releases} it.
+   */
+  private record HeldLaunches(Path dir) {
+    static HeldLaunches in(Path bin, int held) throws java.io.IOException {
+      String real = EmbeddedEtcd.find(PATH);
+      Path script = bin.resolve("etcd");
+      Files.writeString(
+          script,
+          String.join(
+              "\n",
+              "#!/bin/sh",
+              "n=0; while [ -e '" + bin + "'/args.$n ]; do n=$((n + 1)); done",
+              "printf '%s\\n' \"$@\" >'"
+                  + bin
+                  + "'/args.$n.tmp && mv '"
+                  + bin
+                  + "'/args.$n.tmp '"
+                  + bin
+                  + "'/args.$n",
+              "if [ $n -eq " + held + " ]; then",
+              // 60 s at most
+              "  i=0; while [ ! -e '"
+                  + bin
+                  + "'/go.$n ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done",
+              "fi",
+              "exec '" + real + "' \"$@\"",
+              ""));
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+      return new HeldLaunches(bin);
+    }
+
+    /** The port in launch {@code launch}'s argument that starts with {@code prefix}. */
+    int awaitPort(int launch, String prefix) {
+      Path args = dir.resolve("args." + launch);
+      String line =
+          await("launch " + launch)
+              .atMost(Duration.ofSeconds(60))
+              .until(
+                  () ->
+                      Files.exists(args)
+                          ? Files.readAllLines(args).stream()
+                              .filter(arg -> arg.startsWith(prefix))
+                              .findFirst()
+                              .orElse(null)
+                          : null,
+                  found -> found != null);
+      return Integer.parseInt(line.substring(prefix.length()));
+    }
+
+    void release(int launch) throws java.io.IOException {
+      Files.createFile(dir.resolve("go." + launch));
     }
   }
 
