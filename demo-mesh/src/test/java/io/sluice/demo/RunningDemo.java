@@ -171,6 +171,11 @@ public final class RunningDemo {
       if (!isAnotherProcess(line)) {
         signalGroup("KILL", pid(line));
       }
+      // one noted before it had made its own group (demo.sh stopped as it started it) has no group
+      // of its pid, or made it after demo.sh had passed it by: the process itself, if still it
+      if (isSameProcess(line)) {
+        signal("KILL", Long.toString(pid(line)));
+      }
     }
     process.waitFor(10, TimeUnit.SECONDS);
     return ended;
@@ -196,6 +201,14 @@ public final class RunningDemo {
     String started = startIn(pidsLine);
     return !started.equals("-")
         && startOf(pid(pidsLine)).map(now -> !now.equals(started)).orElse(false);
+  }
+
+  /**
+   * Whether the pid of a {@code pids} line still names the process started then (its start known).
+   */
+  private static boolean isSameProcess(String pidsLine) {
+    String started = startIn(pidsLine);
+    return !started.equals("-") && startOf(pid(pidsLine)).map(started::equals).orElse(false);
   }
 
   private static long pid(String pidsLine) {
@@ -250,8 +263,14 @@ public final class RunningDemo {
 
   private static void signalGroup(String signal, long pid)
       throws IOException, InterruptedException {
+    signal(signal, "-" + pid);
+  }
+
+  /** Sends {@code signal} to {@code target}: a pid, or a process group as {@code -pgid}. */
+  private static void signal(String signal, String target)
+      throws IOException, InterruptedException {
     // bash's own kill: /bin/kill comes from procps, which minimal Debian images leave out
-    new ProcessBuilder("bash", "-c", "kill -" + signal + " -- -" + pid + " 2>/dev/null")
+    new ProcessBuilder("bash", "-c", "kill -" + signal + " -- " + target + " 2>/dev/null")
         .inheritIO()
         .start()
         .waitFor();
