@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.List;
 
 /**
  * A loopback port kept for a server that a test starts, stops and starts again on the same port
@@ -22,36 +23,69 @@ import java.net.Socket;
  */
 public final class HeldPort implements AutoCloseable {
 
-  private final Socket socket;
+  /** Ports tried for one that is free on both loopback addresses. */
+  private static final int ATTEMPTS = 20;
 
-  private HeldPort(Socket socket) {
-    this.socket = socket;
+  private final List<Socket> sockets;
+
+  private HeldPort(List<Socket> sockets) {
+    this.sockets = sockets;
   }
 
-  /** A free port on {@code 127.0.0.1}, held until {@link #close()}. */
+  /**
+   * A free port on {@code 127.0.0.1}, held until {@link #close()}; on {@code ::1} too where the
+   * system has it: a socket held on {@code 127.0.0.1} alone does not keep another process from
+   * binding {@code ::1} with the same port, and a server listening on every address (Tomcat) could
+   * not start beside that one.
+   */
   public static HeldPort any() {
-    Socket socket = new Socket();
-    try {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return new HeldPort(socket);
-    } catch (IOException e) {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    InetAddress other = RefusedPorts.otherLoopback(loopback);
+    for (int attempt = 1; ; attempt++) {
+      Socket first;
       try {
-        socket.close();
-      } catch (IOException ignored) {
-        // unbound: nothing to release
+        first = bind(loopback, 0);
+      } catch (IOException e) {
+        throw new UncheckedIOException("could not hold a loopback port", e);
       }
-      throw new UncheckedIOException("could not hold a loopback port", e);
+      if (other == null) {
+        return new HeldPort(List.of(first));
+      }
+      try {
+        return new HeldPort(List.of(first, bind(other, first.getLocalPort())));
+      } catch (IOException taken) {
+        closeQuietly(first);
+        if (attempt == ATTEMPTS) {
+          throw new UncheckedIOException(
+              "could not hold a port on both " + loopback + " and " + other, taken);
+        }
+      }
     }
   }
 
   public int port() {
-    return socket.getLocalPort();
+    return sockets.get(0).getLocalPort();
   }
 
   /** Lets the port go. */
   @Override
   public void close() {
+    sockets.forEach(HeldPort::closeQuietly);
+  }
+
+  private static Socket bind(InetAddress address, int port) throws IOException {
+    Socket socket = new Socket();
+    try {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress(address, port));
+      return socket;
+    } catch (IOException e) {
+      closeQuietly(socket);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(Socket socket) {
     try {
       socket.close();
     } catch (IOException ignored) {

@@ -69,7 +69,7 @@ public final class RefusedPorts {
   }
 
   /** The loopback address of the other family, if this system has it; {@code null} if not. */
-  private static InetAddress otherLoopback(InetAddress loopback) {
+  static InetAddress otherLoopback(InetAddress loopback) {
     try {
       InetAddress other =
           loopback instanceof Inet6Address

@@ -2,11 +2,13 @@ package io.sluice.testing.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.net.Socket;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,32 @@ class HeldPortTest {
       }
       assertThatThrownBy(() -> new Socket(LOOPBACK, held.port()).close())
           .isInstanceOf(ConnectException.class);
+    }
+  }
+
+  /**
+   * Nor on the IPv6 loopback: a socket held on {@code 127.0.0.1} alone does not keep another
+   * process from binding {@code ::1} with the same port, and a server listening on every address
+   * could then not start again on it. Such a server still listens on it, beside the held sockets.
+   */
+  @Test
+  void isGivenToNoOtherSocketOnTheIpv6LoopbackEitherAndAServerListensOnEveryAddress()
+      throws Exception {
+    InetAddress ipv6 = InetAddress.getByName("::1");
+    assumeTrue(NetworkInterface.getByInetAddress(ipv6) != null, "this system has no ::1");
+    try (HeldPort held = HeldPort.any()) {
+      try (Socket other = new Socket()) {
+        assertThatThrownBy(() -> other.bind(new InetSocketAddress(ipv6, held.port())))
+            .isInstanceOf(BindException.class);
+      }
+
+      try (ServerSocket server = new ServerSocket()) {
+        server.bind(new InetSocketAddress(held.port()));
+        try (Socket client = new Socket(ipv6, held.port());
+            Socket accepted = server.accept()) {
+          assertThat(accepted.getPort()).isEqualTo(client.getLocalPort());
+        }
+      }
     }
   }
 }
