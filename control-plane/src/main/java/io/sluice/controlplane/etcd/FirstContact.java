@@ -51,15 +51,17 @@ import java.util.regex.Pattern;
  * <p>A connection that neither fails nor answers (an etcd that takes connections and serves no
  * call, connects that are dropped) makes that call wait out its time, and tells nothing: then no
  * such call is sent for {@link #QUIET_AFTER_NO_ANSWER}, so failures while etcd is silent do not
- * each take a second more and send one more read to it. A proxy that answers that it could not
- * reach etcd (its 502, 503 or 504: etcd down or cut off behind it) tells no more on the next call:
- * a quiet as long follows it (each failure sent one more call, as the proxy answers at once). That
- * quiet is the proxy's only: with endpoints dialled directly beside, whose failures are theirs and
- * quick, the call is still sent, and the hint says both the direct endpoints' failure and the
- * proxy's answer (the quiet hid "nothing listens" at the direct ones for its 30 s). The two quiet
- * periods are kept apart: a call to the direct endpoints that gets no answer during the proxy's
- * begins its own, and the hints still tell the proxy's answer until the proxy's ends (the one that
- * got no answer took its place, and the 502 went unsaid for 30 s).
+ * each take a second more and send one more read to it. The JVM's HTTP proxy answering the tunnel's
+ * {@code CONNECT} that it could not reach etcd (a 5xx: etcd down or cut off behind it) tells no
+ * more on the next call: a quiet as long follows it (each failure sent one more call, as the proxy
+ * answers at once). A reverse proxy's 502, 503 or 504 begins none: it answers the call on the
+ * connection to any endpoint, one dialled directly too, whose next call the proxy's quiet would
+ * hold back for 30 s. That quiet is the proxy's only: with endpoints dialled directly beside, whose
+ * failures are theirs and quick, the call is still sent, and the hint says both the direct
+ * endpoints' failure and the proxy's answer (the quiet hid "nothing listens" at the direct ones for
+ * its 30 s). The two quiet periods are kept apart: a call to the direct endpoints that gets no
+ * answer during the proxy's begins its own, and the hints still tell the proxy's answer until the
+ * proxy's ends (the one that got no answer took its place, and the 502 went unsaid for 30 s).
  *
  * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
  * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
@@ -109,9 +111,10 @@ final class FirstContact {
   private volatile Quiet noAnswerQuiet;
 
   /**
-   * After a proxy's answer that it could not reach etcd (its 5xx): no call is sent for the
-   * endpoints behind it. Kept apart from {@link #noAnswerQuiet}: a call to direct endpoints beside
-   * them that gets no answer during it does not end it, nor hide the proxy's answer.
+   * After the JVM's HTTP proxy answered {@code CONNECT} that it could not reach etcd (its 5xx): no
+   * call is sent for the endpoints behind it. Kept apart from {@link #noAnswerQuiet}: a call to
+   * direct endpoints beside them that gets no answer during it does not end it, nor hide the
+   * proxy's answer.
    */
   private volatile Quiet proxysQuiet;
 
@@ -493,8 +496,10 @@ final class FirstContact {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
         // neither failed nor answered: the next one would wait as long, for nothing
         noAnswerQuiet = new Quiet(System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos(), e);
-      } else if (EtcdRefusal.proxyCouldNotReachEtcd(e)) {
-        // a proxy said it could not reach etcd, an outage too, which the next one would only repeat
+      } else if (EtcdRefusal.tunnelFailedBehindProxy(e)) {
+        // the JVM's HTTP proxy answered CONNECT that it could not reach etcd, an outage too, which
+        // the next one would only repeat. Not a reverse proxy's 5xx: an answer to the call on the
+        // connection to any endpoint, a direct one too, which the proxy's quiet would hold back
         proxysQuiet = new Quiet(System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos(), e);
       }
       return e;

@@ -181,6 +181,42 @@ class FirstContactTest {
     }
   }
 
+  /**
+   * A reverse proxy in front of an endpoint dialled directly answers 502 (etcd down behind it),
+   * etcd never answered, and the JVM names no HTTP proxy. Its 502 began the 30 s quiet meant for
+   * the JVM's HTTP proxy answering {@code CONNECT}, so no call was sent for a hint at the next
+   * failures: they were told the 502 again, whatever the endpoint had become. The 502 is an answer
+   * to the call at a direct endpoint, which answers at once: each failure still sends its call.
+   */
+  @Test
+  void aReverseProxysBadGatewayAtADirectEndpointBeginsNoQuiet() throws Exception {
+    FailFastCalls counting = new FailFastCalls();
+    try (NotEtcdHttpServer reverseProxy = NotEtcdHttpServer.answering(502, "Bad Gateway")) {
+      String direct = reverseProxy.endpoint();
+      try (Client client =
+          EtcdConfiguration.clientBuilder(
+                  PlainEtcdSettings.of(List.of(direct), SECONDS_5), List.of(direct))
+              .interceptor(counting)
+              .build()) {
+        client.getKVClient().get(ByteSequence.from("/sluice/", StandardCharsets.UTF_8));
+        await("the client's channel")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> EtcdChannels.channel(client) != null);
+        FirstContact firstContact =
+            new FirstContact(client, List.of(URI.create(direct)), SECONDS_5);
+
+        for (int failure = 0; failure < 3; failure++) {
+          firstContact.hint(new TimeoutException());
+        }
+
+        // well within 30 s: without a JVM proxy, the quiet held back the second and third
+        assertThat(counting.sent())
+            .as("calls sent that do not wait for a connection, one per failure")
+            .isEqualTo(3);
+      }
+    }
+  }
+
   static Stream<Arguments> ipv6Proxies() throws IOException {
     int closed = closedIpv6Port();
     return Stream.of(
