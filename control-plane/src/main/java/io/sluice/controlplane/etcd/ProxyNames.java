@@ -22,10 +22,11 @@ import java.util.function.LongSupplier;
  * its callers include every failed API request once etcd answered ({@link FirstContact}'s part of
  * the 503): with DNS down, such a request waited for the resolver's timeout (seconds) once per
  * negative-cache period of the JVM. Now a caller waits at most {@link #FIRST_WAIT}, and only for a
- * name never looked up before; after that it gets the last answer at once while a stale one is
- * looked up again behind it. An answer not known in time is {@link Resolution#NOT_YET_KNOWN}, which
- * {@link JvmProxy} takes as the proxy being in use (gRPC's own lookup, on its resolver's thread,
- * decides).
+ * name never looked up before, when it started that lookup (the callers meanwhile do not wait: with
+ * DNS down each failing request would pay the wait until the lookup gave up); after that it gets
+ * the last answer at once while a stale one is looked up again behind it. An answer not known in
+ * time is {@link Resolution#NOT_YET_KNOWN}, which {@link JvmProxy} takes as the proxy being in use
+ * (gRPC's own lookup, on its resolver's thread, decides).
  */
 final class ProxyNames {
 
@@ -49,7 +50,7 @@ final class ProxyNames {
    */
   static final Duration FRESH_FOR = Duration.ofSeconds(10);
 
-  /** The most a caller waits for a name's first answer. */
+  /** The most the caller that starts a name's first lookup waits for its answer. */
   static final Duration FIRST_WAIT = Duration.ofMillis(150);
 
   /** An answer as of {@code at} ({@link #nanoTime}), and the lookup on its way, or {@code null}. */
@@ -99,20 +100,25 @@ final class ProxyNames {
 
   /**
    * What is known of {@code host}: the last answer at once (looked up again behind it when it is
-   * stale), or, for a name never answered, its lookup's answer if it comes within the first wait.
-   * Never throws.
+   * stale), or, for a name never answered, its lookup's answer if it comes within the first wait,
+   * to the caller that started that lookup; {@link Resolution#NOT_YET_KNOWN} at once to the others
+   * while it is on its way. Never throws.
    */
   Resolution of(String host) {
     long now = nanoTime.getAsLong();
     Entry entry = entries.get(host);
+    CompletableFuture<Resolution> mine = null;
     if (entry == null || (entry.lookingUp() == null && now - entry.at() >= freshForNanos)) {
-      entry = lookUpAgain(host, now);
+      mine = new CompletableFuture<>();
+      entry = lookUpAgain(host, now, mine);
     }
-    if (entry.known() != Resolution.NOT_YET_KNOWN || entry.lookingUp() == null) {
+    // only the caller that started the first lookup waits for it: with DNS down, every caller
+    // meanwhile (each failing API request) waited the first wait too, until the lookup gave up
+    if (mine == null || entry.lookingUp() != mine || entry.known() != Resolution.NOT_YET_KNOWN) {
       return entry.known();
     }
     try {
-      return entry.lookingUp().get(firstWait.toMillis(), TimeUnit.MILLISECONDS);
+      return mine.get(firstWait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Resolution.NOT_YET_KNOWN;
@@ -122,11 +128,11 @@ final class ProxyNames {
   }
 
   /**
-   * Starts a lookup of {@code host} unless another caller just did, or a fresh answer came
-   * meanwhile: the entry to answer from.
+   * Starts a lookup of {@code host}, answered through {@code mine}, unless another caller just did,
+   * or a fresh answer came meanwhile: the entry to answer from, whose lookup is {@code mine} when
+   * this caller started it.
    */
-  private Entry lookUpAgain(String host, long now) {
-    CompletableFuture<Resolution> mine = new CompletableFuture<>();
+  private Entry lookUpAgain(String host, long now, CompletableFuture<Resolution> mine) {
     Entry entry =
         entries.compute(
             host,

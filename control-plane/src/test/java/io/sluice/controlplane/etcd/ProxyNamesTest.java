@@ -15,6 +15,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -97,6 +98,45 @@ class ProxyNamesTest {
       assertThat(names.of("proxy.internal")).isEqualTo(Resolution.NOT_YET_KNOWN);
     }
     assertThat(lookups.get()).as("lookups started").isEqualTo(1);
+  }
+
+  /**
+   * Until a name's first lookup answered, every caller waited for it, up to the first wait each:
+   * with DNS down, each failing API request paid the wait until the lookup gave up. Only the caller
+   * that started the lookup waits now (here its wait is long enough never to end in the test); one
+   * coming meanwhile is answered at once that the name is not known yet.
+   */
+  @Test
+  @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a guard, not a measure
+  void onlyTheCallerThatStartedTheFirstLookupWaitsForIt() throws Exception {
+    ProxyNames waitingLong =
+        new ProxyNames(
+            slowDns, lookupThreads, Duration.ofSeconds(10), Duration.ofMinutes(10), now::get);
+    ExecutorService callers = Executors.newFixedThreadPool(2);
+    try {
+      CompletableFuture<Resolution> starter =
+          CompletableFuture.supplyAsync(() -> waitingLong.of("proxy.internal"), callers);
+      await("the first lookup started")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> lookups.get() == 1);
+
+      CompletableFuture<Resolution> meanwhile =
+          CompletableFuture.supplyAsync(() -> waitingLong.of("proxy.internal"), callers);
+      await("the answer of a caller coming while the lookup is on its way")
+          .atMost(Duration.ofSeconds(10))
+          .until(meanwhile::isDone);
+
+      assertThat(meanwhile.get()).isEqualTo(Resolution.NOT_YET_KNOWN);
+      assertThat(dnsAnswers.getCount()).as("DNS has not answered").isEqualTo(1);
+      assertThat(starter).as("the caller that started the lookup, still waiting").isNotDone();
+      assertThat(lookups.get()).as("lookups started").isEqualTo(1);
+
+      dnsAnswers.countDown();
+      assertThat(starter.get(10, TimeUnit.SECONDS)).isEqualTo(Resolution.RESOLVES);
+    } finally {
+      dnsAnswers.countDown();
+      callers.shutdownNow();
+    }
   }
 
   @Test
