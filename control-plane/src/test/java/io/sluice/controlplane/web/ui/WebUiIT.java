@@ -5607,14 +5607,39 @@ class WebUiIT {
       return "http://127.0.0.1:" + port + path;
     }
 
+    /**
+     * Leaves the browser on the class's control plane, closes every one started and lets the port
+     * go, each whatever the others did (a browser that failed to load the page left every control
+     * plane started running, its etcd watches and Tomcat threads, for the rest of the class); the
+     * first failure is thrown, the others suppressed in it.
+     */
     @Override
     public void close() {
+      RuntimeException failed = null;
       try {
         browser.get(baseUrl() + "/");
-        started.forEach(ConfigurableApplicationContext::close);
-      } finally {
-        held.close();
+      } catch (RuntimeException e) {
+        failed = e;
       }
+      for (ConfigurableApplicationContext context : started) {
+        try {
+          context.close();
+        } catch (RuntimeException e) {
+          failed = firstOf(failed, e);
+        }
+      }
+      held.close();
+      if (failed != null) {
+        throw failed;
+      }
+    }
+
+    private static RuntimeException firstOf(RuntimeException first, RuntimeException next) {
+      if (first == null) {
+        return next;
+      }
+      first.addSuppressed(next);
+      return first;
     }
   }
 
