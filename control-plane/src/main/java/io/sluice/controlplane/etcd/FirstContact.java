@@ -421,11 +421,11 @@ final class FirstContact {
 
   /**
    * The failure of one call that does not wait for a connection; {@code null} if etcd answered.
-   * During a quiet period (a call got no answer within its time a moment ago, or a proxy's answer
-   * that it could not reach etcd) no call is sent and the failure that began it is told again: the
-   * proxy's, while it holds, unless {@code directBeside} (endpoints dialled directly beside the
-   * proxy's, which its quiet does not hold back). A caller that comes while another's call is on
-   * its way waits for that call and gets its failure.
+   * During a quiet period (a call got no answer within its time a moment ago, or the JVM proxy's
+   * answer to CONNECT that it could not reach etcd) no call is sent and the failure that began it
+   * is told again: the proxy's, while it holds, unless {@code directBeside} (endpoints dialled
+   * directly beside the proxy's, which its quiet does not hold back). A caller that comes while
+   * another's call is on its way waits for that call and gets its failure.
    */
   private Throwable connectionFailure(boolean directBeside) {
     Quiet proxys = proxysQuiet;
@@ -452,8 +452,8 @@ final class FirstContact {
   }
 
   /**
-   * The proxy's answer that it could not reach etcd (a 5xx) that began a quiet period still
-   * running, or {@code null}.
+   * The JVM's HTTP proxy's answer to {@code CONNECT} that it could not reach etcd (a 5xx) that
+   * began a quiet period still running, or {@code null}.
    */
   private Throwable proxysQuietFailure() {
     Quiet proxys = proxysQuiet;
