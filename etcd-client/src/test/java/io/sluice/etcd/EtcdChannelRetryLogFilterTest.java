@@ -155,6 +155,7 @@ class EtcdChannelRetryLogFilterTest {
   void aCopyOfSluiceInAnotherClassLoaderFindsTheFilterThere() throws Exception {
     Logger channels = Logger.getLogger(EtcdChannelRetryLogFilter.CHANNEL_LOGGER);
     Filter before = channels.getFilter();
+    channels.setFilter(null); // as in a JVM where no copy of Sluice made a channel yet
     URL classes =
         EtcdChannelRetryLogFilter.class.getProtectionDomain().getCodeSource().getLocation();
     try (URLClassLoader otherWebapp =
