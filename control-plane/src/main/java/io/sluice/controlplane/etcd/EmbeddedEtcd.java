@@ -17,12 +17,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A single-node etcd the control plane starts for first use, when no {@code sluice.etcd.endpoints}
@@ -31,23 +35,27 @@ import java.util.logging.Logger;
  *
  * <p>Its ports are free ones the system gives, which another process may be given too before etcd
  * binds them (a busy machine starts many): a first start that finds one taken starts again on new
- * ports (a few times). The process is supervised: if it dies while the control plane runs it is
- * started again on the same client port, which the control plane's client was given, and data; on a
- * new peer port if its own was taken meanwhile (a single member talks to no peer). After a few
- * restarts the control plane reports etcd DOWN in its health. {@link #close()} stops it; a start
- * that fails, is interrupted or is cut short by the JVM's exit stops it too. Once started, its
- * owner closes it (the control plane: after its graceful shutdown, so that requests still running
- * can finish their writes). No etcd outlives the control plane that started it, unless that one is
- * killed with {@code SIGKILL}. One control plane at a time keeps its data in a directory: a second
- * one started with the same {@code sluice.state.dir} is refused at once (etcd itself would wait for
- * its database's lock and never answer). Not meant for production: point production control planes
- * at a real cluster.
+ * ports (a few times). The etcd that answers on the client port is trusted only if it names itself
+ * by the member name given to this launch (new at each): another etcd that took the port would
+ * otherwise answer healthy and be given the rules. The process is supervised: if it dies while the
+ * control plane runs it is started again on the same client port, which the control plane's client
+ * was given, and data; on a new peer port if its own was taken meanwhile (a single member talks to
+ * no peer). After a few restarts the control plane reports etcd DOWN in its health. {@link
+ * #close()} stops it; a start that fails, is interrupted or is cut short by the JVM's exit stops it
+ * too. Once started, its owner closes it (the control plane: after its graceful shutdown, so that
+ * requests still running can finish their writes). No etcd outlives the control plane that started
+ * it, unless that one is killed with {@code SIGKILL}. One control plane at a time keeps its data in
+ * a directory: a second one started with the same {@code sluice.state.dir} is refused at once (etcd
+ * itself would wait for its database's lock and never answer). Not meant for production: point
+ * production control planes at a real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(EmbeddedEtcd.class.getName());
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final int MAX_RESTARTS = 5;
+  private static final Pattern MEMBER_NAME = Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
   /** Launches of one start or restart when a port is found taken: its first and new ports. */
   private static final int PORT_ATTEMPTS = 3;
@@ -74,6 +82,13 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private final Path dataDir;
   private volatile int clientPort;
   private volatile int peerPort;
+
+  /**
+   * etcd's {@code --name} for the current launch, new at each: the etcd answering on the client
+   * port is this launch's only if its member list names it ({@link #awaitReady}).
+   */
+  private volatile String memberName;
+
   private final long maxRequestBytes;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -297,13 +312,13 @@ public final class EmbeddedEtcd implements AutoCloseable {
   List<String> command() {
     return List.of(
         binary,
-        "--name=sluice-control-plane",
+        "--name=" + memberName,
         "--data-dir=" + dataDir.resolve("data"),
         "--listen-client-urls=" + endpoint(),
         "--advertise-client-urls=" + endpoint(),
         "--listen-peer-urls=http://127.0.0.1:" + peerPort,
         "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
-        "--initial-cluster=sluice-control-plane=http://127.0.0.1:" + peerPort,
+        "--initial-cluster=" + memberName + "=http://127.0.0.1:" + peerPort,
         "--max-request-bytes=" + maxRequestBytes,
         "--auto-compaction-mode=" + AUTO_COMPACTION_MODE,
         "--auto-compaction-retention=" + AUTO_COMPACTION_RETENTION,
@@ -315,6 +330,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
    * #close()} during the wait stops the process at once (the wait then fails).
    */
   private void launch() throws IOException {
+    memberName = newMemberName();
     Path log = dataDir.resolve("etcd.log");
     // what this launch writes, for the reason it exits at start
     long logStart = Files.exists(log) ? Files.size(log) : 0;
@@ -379,8 +395,15 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until the client port answers healthy as this launch's member while the process started
+   * still runs. Another etcd that took the port (another control plane's, a developer's) answers
+   * healthy too: trusting it, the control plane would keep its rules in a stranger's etcd. Its own
+   * etcd then exits, unable to listen, which says the port is taken.
+   */
   private void awaitReady(Process started, long logStart) {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    List<String> stranger = null;
     while (System.nanoTime() < deadline) {
       if (!started.isAlive()) {
         PortTakenException taken = portTaken(logStart);
@@ -401,7 +424,11 @@ public final class EmbeddedEtcd implements AutoCloseable {
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (health.statusCode() == 200 && health.body().contains("true")) {
-          return;
+          List<String> members = memberNames();
+          if (members.contains(memberName)) {
+            return;
+          }
+          stranger = members;
         }
       } catch (IOException e) {
         // not listening yet
@@ -418,8 +445,47 @@ public final class EmbeddedEtcd implements AutoCloseable {
       }
     }
     started.destroyForcibly();
+    if (stranger != null) {
+      throw new IllegalStateException(
+          "the embedded etcd's client port "
+              + clientPort
+              + " is answered by another etcd (member(s) "
+              + stranger
+              + ", not this control plane's "
+              + memberName
+              + ") for "
+              + START_TIMEOUT.toSeconds()
+              + " s: another process has taken it; see "
+              + dataDir.resolve("etcd.log"));
+    }
     throw new IllegalStateException(
         "the embedded etcd did not answer within " + START_TIMEOUT.toSeconds() + " s");
+  }
+
+  /** The names of the members of the etcd answering on the client port. */
+  private List<String> memberNames() throws IOException, InterruptedException {
+    HttpResponse<String> list =
+        http.send(
+            HttpRequest.newBuilder(URI.create(endpoint() + "/v3/cluster/member/list"))
+                .timeout(Duration.ofSeconds(1))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    List<String> names = new ArrayList<>();
+    if (list.statusCode() == 200) {
+      Matcher m = MEMBER_NAME.matcher(list.body());
+      while (m.find()) {
+        names.add(m.group(1));
+      }
+    }
+    return names;
+  }
+
+  /** A member name no other etcd has: {@code sluice-control-plane-} and 64 random bits. */
+  private static String newMemberName() {
+    byte[] bytes = new byte[8];
+    RANDOM.nextBytes(bytes);
+    return "sluice-control-plane-" + HexFormat.of().formatHex(bytes);
   }
 
   /** Stops etcd (SIGTERM, then SIGKILL after 10 s) and gives up its data directory's lock. */

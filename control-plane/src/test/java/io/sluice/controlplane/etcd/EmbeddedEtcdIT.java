@@ -185,6 +185,93 @@ class EmbeddedEtcdIT {
   }
 
   /**
+   * Another etcd that takes the client port before the control plane's etcd binds it answers {@code
+   * /health} as well as its own would: the start trusted it, and the control plane kept its rules
+   * in a stranger's etcd. The start knows its own etcd by the member name of the launch, and starts
+   * again on new ports when its etcd finds the port taken. Here an {@code etcd} first on the search
+   * path holds the first launch back while a real second etcd takes its client port.
+   */
+  @Test
+  void doesNotTakeAnotherEtcdOnItsClientPortForItsOwn(
+      @TempDir Path stateDir, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
+    HeldLaunches launches = HeldLaunches.in(bin, 0);
+    CompletableFuture<EmbeddedEtcd> start =
+        CompletableFuture.supplyAsync(
+            () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
+    Process stranger = null;
+    try {
+      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      String strangerEndpoint = "http://127.0.0.1:" + clientPort;
+      stranger = startStranger(strangerDir, clientPort);
+      await("the other etcd answers")
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(() -> post(strangerEndpoint, "/v3/kv/put", "{\"key\":\"b3RoZXI=\"}"), ok -> ok);
+      launches.release(0);
+      try (EmbeddedEtcd etcd = start.get(90, TimeUnit.SECONDS)) {
+        assertThat(etcd.endpoint()).isNotEqualTo(strangerEndpoint);
+        assertThat(health(etcd)).isEqualTo(200);
+        // its own etcd: the other's key is not there
+        assertThat(range(etcd.endpoint(), "b3RoZXI=")).doesNotContain("b3RoZXI=");
+      }
+    } finally {
+      start.thenAccept(EmbeddedEtcd::close);
+      if (stranger != null) {
+        stranger.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** A real etcd of no control plane's, named {@code stranger}, on {@code clientPort}. */
+  private static Process startStranger(Path dir, int clientPort) throws Exception {
+    int peerPort;
+    try (ServerSocket free = new ServerSocket()) {
+      free.setReuseAddress(true);
+      free.bind(new InetSocketAddress("127.0.0.1", 0));
+      peerPort = free.getLocalPort();
+    }
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                EmbeddedEtcd.find(PATH),
+                "--name=stranger",
+                "--data-dir=" + dir.resolve("data"),
+                "--listen-client-urls=http://127.0.0.1:" + clientPort,
+                "--advertise-client-urls=http://127.0.0.1:" + clientPort,
+                "--listen-peer-urls=http://127.0.0.1:" + peerPort,
+                "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
+                "--initial-cluster=stranger=http://127.0.0.1:" + peerPort,
+                "--log-level=warn")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("etcd.log").toFile());
+    String arch = System.getProperty("os.arch");
+    builder.environment().put("ETCD_UNSUPPORTED_ARCH", "aarch64".equals(arch) ? "arm64" : arch);
+    return builder.start();
+  }
+
+  private static boolean post(String endpoint, String path, String json) throws Exception {
+    return HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(endpoint + path))
+                    .timeout(Duration.ofSeconds(2))
+                    .POST(HttpRequest.BodyPublishers.ofString(json))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode()
+        == 200;
+  }
+
+  private static String range(String endpoint, String base64Key) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(endpoint + "/v3/kv/range"))
+                .timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + base64Key + "\"}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  /**
    * etcd died and its supervisor starts it again, on the same client port (the control plane's
    * client has it) and peer port: another process given the peer port meanwhile made the restart
    * fail, and etcd stayed down. It starts again on a new peer port, with its data. Here an {@code
