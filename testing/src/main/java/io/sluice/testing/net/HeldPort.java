@@ -1,9 +1,5 @@
 package io.sluice.testing.net;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.List;
 
@@ -23,9 +19,6 @@ import java.util.List;
  */
 public final class HeldPort implements AutoCloseable {
 
-  /** Ports tried for one that is free on both loopback addresses. */
-  private static final int ATTEMPTS = 20;
-
   private final List<Socket> sockets;
 
   private HeldPort(List<Socket> sockets) {
@@ -39,28 +32,7 @@ public final class HeldPort implements AutoCloseable {
    * not start beside that one.
    */
   public static HeldPort any() {
-    InetAddress loopback = InetAddress.getLoopbackAddress();
-    InetAddress other = RefusedPorts.otherLoopback(loopback);
-    for (int attempt = 1; ; attempt++) {
-      Socket first;
-      try {
-        first = bind(loopback, 0);
-      } catch (IOException e) {
-        throw new UncheckedIOException("could not hold a loopback port", e);
-      }
-      if (other == null) {
-        return new HeldPort(List.of(first));
-      }
-      try {
-        return new HeldPort(List.of(first, bind(other, first.getLocalPort())));
-      } catch (IOException taken) {
-        closeQuietly(first);
-        if (attempt == ATTEMPTS) {
-          throw new UncheckedIOException(
-              "could not hold a port on both " + loopback + " and " + other, taken);
-        }
-      }
-    }
+    return new HeldPort(LoopbackSockets.onBoth(true));
   }
 
   public int port() {
@@ -70,26 +42,6 @@ public final class HeldPort implements AutoCloseable {
   /** Lets the port go. */
   @Override
   public void close() {
-    sockets.forEach(HeldPort::closeQuietly);
-  }
-
-  private static Socket bind(InetAddress address, int port) throws IOException {
-    Socket socket = new Socket();
-    try {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress(address, port));
-      return socket;
-    } catch (IOException e) {
-      closeQuietly(socket);
-      throw e;
-    }
-  }
-
-  private static void closeQuietly(Socket socket) {
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // an unconnected socket: nothing to flush
-    }
+    sockets.forEach(LoopbackSockets::closeQuietly);
   }
 }

@@ -1,11 +1,6 @@
 package io.sluice.testing.net;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -26,9 +21,6 @@ public final class RefusedPorts {
 
   private static final List<Socket> HELD = new CopyOnWriteArrayList<>();
 
-  /** Ports tried for one that is free on both loopback addresses. */
-  private static final int ATTEMPTS = 20;
-
   private RefusedPorts() {}
 
   /**
@@ -38,73 +30,15 @@ public final class RefusedPorts {
    * bound to {@code 127.0.0.1}.
    */
   public static int any() {
-    InetAddress loopback = InetAddress.getLoopbackAddress();
-    InetAddress other = otherLoopback(loopback);
-    for (int attempt = 1; ; attempt++) {
-      Socket first = bound(loopback, 0);
-      if (other == null) {
-        HELD.add(first);
-        return first.getLocalPort();
-      }
-      try {
-        Socket second = bind(other, first.getLocalPort());
-        HELD.add(first);
-        HELD.add(second);
-        return first.getLocalPort();
-      } catch (IOException taken) {
-        closeQuietly(first);
-        if (attempt == ATTEMPTS) {
-          throw new UncheckedIOException(
-              "could not hold a port on both " + loopback + " and " + other, taken);
-        }
-      }
-    }
+    List<Socket> sockets = LoopbackSockets.onBoth(false);
+    HELD.addAll(sockets);
+    return sockets.get(0).getLocalPort();
   }
 
   /** As {@link #any()}, on the loopback address {@code address} ({@code ::1}, say) only. */
   public static int on(InetAddress address) {
-    Socket socket = bound(address, 0);
+    Socket socket = LoopbackSockets.bound(address, 0, false);
     HELD.add(socket);
     return socket.getLocalPort();
-  }
-
-  /** The loopback address of the other family, if this system has it; {@code null} if not. */
-  static InetAddress otherLoopback(InetAddress loopback) {
-    try {
-      InetAddress other =
-          loopback instanceof Inet6Address
-              ? InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1})
-              : InetAddress.getByAddress("localhost", Inet6Address.getByName("::1").getAddress());
-      return NetworkInterface.getByInetAddress(other) != null ? other : null;
-    } catch (IOException none) {
-      return null;
-    }
-  }
-
-  private static Socket bound(InetAddress address, int port) {
-    try {
-      return bind(address, port);
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not hold a port on " + address, e);
-    }
-  }
-
-  private static Socket bind(InetAddress address, int port) throws IOException {
-    Socket socket = new Socket();
-    try {
-      socket.bind(new InetSocketAddress(address, port));
-      return socket;
-    } catch (IOException e) {
-      closeQuietly(socket);
-      throw e;
-    }
-  }
-
-  private static void closeQuietly(Socket socket) {
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // unconnected: nothing to release
-    }
   }
 }
