@@ -14,10 +14,7 @@ import io.vertx.core.file.FileSystemOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -139,9 +136,14 @@ public final class EtcdClientFactory {
     return address;
   }
 
-  /** The client-side TLS context for {@code tls}, reading its PEM files. */
+  /**
+   * The client-side TLS context for {@code tls}, reading each of its PEM files once: the context is
+   * made of the very content that was checked ({@link EtcdTlsFiles}).
+   */
   static SslContext sslContext(EtcdTls tls) {
-    List<String> problems = tlsFileProblems(tls, KEYS);
+    EtcdTlsFiles files = EtcdTlsFiles.read(tls, KEYS);
+    SslContextBuilder ssl = GrpcSslContexts.forClient();
+    List<String> problems = files.applyTo(ssl);
     if (!problems.isEmpty()) {
       // said plainly, every file at once, each with its key: Netty would name only the first
       // file, as "does not contain valid certificates"
@@ -149,16 +151,9 @@ public final class EtcdClientFactory {
           "could not set up TLS for etcd: " + String.join("; ", problems), null);
     }
     try {
-      SslContextBuilder ssl = GrpcSslContexts.forClient();
-      if (tls.caFile() != null) {
-        ssl.trustManager(tls.caFile().toFile());
-      }
-      if (tls.certFile() != null) {
-        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
-      }
       return ssl.build();
     } catch (IOException | IllegalArgumentException e) {
-      // a file changed since it was checked, or Netty refused what the JDK read
+      // Netty refused what the JDK read
       throw new EtcdTlsException(
           "could not set up TLS for etcd from " + tls + ": " + e.getMessage(), e);
     }
@@ -175,104 +170,6 @@ public final class EtcdClientFactory {
    * rather than failing later, when the client is made, with keys.
    */
   static List<String> tlsFileProblems(EtcdTls tls, ConfigLookup names) {
-    List<String> problems = new ArrayList<>();
-    unreadable(names.origin(ConfigKeys.ETCD_TLS_CA_FILE), tls.caFile(), problems);
-    // a certificate without its key, or a key without its certificate, is refused as such by the
-    // configuration's own check ("… needs …"), which names the file: it is read once it has its
-    // partner, so that one mistake gives one message
-    if (tls.certFile() != null && tls.keyFile() != null) {
-      unreadable(names.origin(ConfigKeys.ETCD_TLS_CERT_FILE), tls.certFile(), problems);
-      unreadable(names.origin(ConfigKeys.ETCD_TLS_KEY_FILE), tls.keyFile(), problems);
-    }
-    if (!problems.isEmpty()) {
-      return problems;
-    }
-    // Netty parses each file as it is given, and names only the file: each is tried on its own,
-    // so that every unusable one is named with its setting
-    SslContextBuilder ssl = SslContextBuilder.forClient();
-    if (tls.caFile() != null) {
-      try {
-        ssl.trustManager(tls.caFile().toFile());
-      } catch (IllegalArgumentException e) {
-        problems.add(
-            names.origin(ConfigKeys.ETCD_TLS_CA_FILE)
-                + "="
-                + tls.caFile()
-                + ": "
-                + NO_CERTIFICATE
-                + cause(e));
-      }
-    }
-    if (tls.certFile() != null && tls.keyFile() != null) {
-      try {
-        ssl.keyManager(tls.certFile().toFile(), tls.keyFile().toFile(), tls.keyPassword());
-      } catch (IllegalArgumentException e) {
-        problems.add(keyManagerProblem(tls, e, names));
-      }
-    }
-    return problems;
-  }
-
-  private static final String NO_CERTIFICATE = "holds no PEM certificate that can be used";
-
-  /**
-   * Which of the client certificate and key Netty refused ("File does not contain valid
-   * certificates: ..." or "... valid private key: ..."), with its key.
-   */
-  private static String keyManagerProblem(
-      EtcdTls tls, IllegalArgumentException e, ConfigLookup names) {
-    String message = String.valueOf(e.getMessage());
-    if (message.contains("private key")) {
-      return names.origin(ConfigKeys.ETCD_TLS_KEY_FILE)
-          + "="
-          + tls.keyFile()
-          + ": holds no PKCS#8 PEM private key that can be used"
-          + (tls.keyPassword() == null
-              ? ""
-              : " (or " + names.origin(ConfigKeys.ETCD_TLS_KEY_PASSWORD) + " does not decrypt it)")
-          + cause(e);
-    }
-    if (message.contains("certificates")) {
-      return names.origin(ConfigKeys.ETCD_TLS_CERT_FILE)
-          + "="
-          + tls.certFile()
-          + ": "
-          + NO_CERTIFICATE
-          + cause(e);
-    }
-    return names.origin(ConfigKeys.ETCD_TLS_CERT_FILE)
-        + "="
-        + tls.certFile()
-        + ", "
-        + names.origin(ConfigKeys.ETCD_TLS_KEY_FILE)
-        + "="
-        + tls.keyFile()
-        + ": "
-        + message;
-  }
-
-  /** The reason beneath Netty's message, which only repeats the file's name. */
-  private static String cause(IllegalArgumentException e) {
-    Throwable cause = e.getCause();
-    while (cause != null && cause.getCause() != null && cause.getMessage() == null) {
-      cause = cause.getCause();
-    }
-    return cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
-  }
-
-  /** Adds {@code setting=file: why} when a configured file cannot be read. */
-  private static void unreadable(String setting, Path file, List<String> problems) {
-    if (file == null) {
-      return;
-    }
-    String why =
-        !Files.exists(file)
-            ? "no such file"
-            : !Files.isRegularFile(file)
-                ? "not a regular file"
-                : !Files.isReadable(file) ? "not readable by this process" : null;
-    if (why != null) {
-      problems.add(setting + "=" + file + ": " + why);
-    }
+    return EtcdTlsFiles.read(tls, names).problems();
   }
 }
