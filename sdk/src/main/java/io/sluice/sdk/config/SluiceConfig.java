@@ -51,7 +51,11 @@ public record SluiceConfig(
 
   /**
    * Checks the configuration as {@link Builder#build()} does, so a configuration made with this
-   * constructor is as valid as a built one.
+   * constructor is as valid as a built one, but reads no TLS file: a constructor does no I/O, and
+   * every configuration passes through this one, those read from keys too, whose files are read
+   * when the client is made. So {@code tls}'s files are read by {@link EtcdClientFactory}, which
+   * cannot tell how a configuration was made and names them by their keys ({@code
+   * sluice.etcd.tls.ca-file=/x: no such file}).
    *
    * @throws IllegalArgumentException naming every bad setting and its value
    */
