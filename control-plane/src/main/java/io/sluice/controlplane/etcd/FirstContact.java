@@ -54,14 +54,17 @@ import java.util.regex.Pattern;
  * each take a second more and send one more read to it. The JVM's HTTP proxy answering the tunnel's
  * {@code CONNECT} that it could not reach etcd (a 5xx: etcd down or cut off behind it) tells no
  * more on the next call: a quiet as long follows it (each failure sent one more call, as the proxy
- * answers at once). A reverse proxy's 502, 503 or 504 begins none: it answers the call on the
- * connection to any endpoint, one dialled directly too, whose next call the proxy's quiet would
- * hold back for 30 s. That quiet is the proxy's only: with endpoints dialled directly beside, whose
- * failures are theirs and quick, the call is still sent, and the hint says both the direct
- * endpoints' failure and the proxy's answer (the quiet hid "nothing listens" at the direct ones for
- * its 30 s). The two quiet periods are kept apart: a call to the direct endpoints that gets no
- * answer during the proxy's begins its own, and the hints still tell the proxy's answer until the
- * proxy's ends (the one that got no answer took its place, and the 502 went unsaid for 30 s).
+ * answers at once). A reverse proxy's 502, 503 or 504 begins it too when every endpoint dialled
+ * goes through the JVM's HTTP proxy: the answer then came through an open tunnel, from behind the
+ * proxy, as quick and as telling as the proxy's own 5xx (it began none, and each failure sent one
+ * more call). With an endpoint dialled directly beside, it begins none: it answers the call on the
+ * connection to any endpoint, the direct one too, whose next call the proxy's quiet would hold back
+ * for 30 s. That quiet is the proxy's only: with endpoints dialled directly beside, whose failures
+ * are theirs and quick, the call is still sent, and the hint says both the direct endpoints'
+ * failure and the proxy's answer (the quiet hid "nothing listens" at the direct ones for its 30 s).
+ * The two quiet periods are kept apart: a call to the direct endpoints that gets no answer during
+ * the proxy's begins its own, and the hints still tell the proxy's answer until the proxy's ends
+ * (the one that got no answer took its place, and the 502 went unsaid for 30 s).
  *
  * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
  * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
@@ -111,10 +114,11 @@ final class FirstContact {
   private volatile Quiet noAnswerQuiet;
 
   /**
-   * After the JVM's HTTP proxy answered {@code CONNECT} that it could not reach etcd (its 5xx): no
-   * call is sent for the endpoints behind it. Kept apart from {@link #noAnswerQuiet}: a call to
-   * direct endpoints beside them that gets no answer during it does not end it, nor hide the
-   * proxy's answer.
+   * After the JVM's HTTP proxy answered {@code CONNECT} that it could not reach etcd (its 5xx), or
+   * a reverse proxy behind its open tunnel did, every endpoint dialled going through it: no call is
+   * sent for the endpoints behind it. Kept apart from {@link #noAnswerQuiet}: a call to direct
+   * endpoints beside them that gets no answer during it does not end it, nor hide the proxy's
+   * answer.
    */
   private volatile Quiet proxysQuiet;
 
@@ -184,7 +188,7 @@ final class FirstContact {
         if (hint != null) {
           return hint;
         }
-        Throwable connection = connectionFailure(false);
+        Throwable connection = connectionFailure(false, routes);
         String lookup = EtcdRefusal.proxyNotLookedUp(connection);
         return lookup != null ? lookup : direct.hintOrNotListening(connection, answered);
       }
@@ -195,7 +199,7 @@ final class FirstContact {
       // the proxy's quiet holds back calls only for the endpoints behind it: beside direct ones,
       // whose failures are theirs and quick, a call still tells of them
       boolean directBeside = !proxyOnly && !routes.direct().isEmpty();
-      Throwable connection = connectionFailure(directBeside);
+      Throwable connection = connectionFailure(directBeside, routes);
       if (connection == null || answered) {
         return null;
       }
@@ -319,7 +323,7 @@ final class FirstContact {
       if (said != null) {
         return said;
       }
-      Throwable connection = connectionFailure(false);
+      Throwable connection = connectionFailure(false, routes);
       return connection == null ? null : proxysPart(connection, routes);
     } catch (RuntimeException | LinkageError e) {
       LOG.log(Level.FINE, "could not tell what the proxy added to an etcd failure", e);
@@ -422,12 +426,15 @@ final class FirstContact {
   /**
    * The failure of one call that does not wait for a connection; {@code null} if etcd answered.
    * During a quiet period (a call got no answer within its time a moment ago, or the JVM proxy's
-   * answer to CONNECT that it could not reach etcd) no call is sent and the failure that began it
-   * is told again: the proxy's, while it holds, unless {@code directBeside} (endpoints dialled
-   * directly beside the proxy's, which its quiet does not hold back). A caller that comes while
-   * another's call is on its way waits for that call and gets its failure.
+   * answer to CONNECT that it could not reach etcd, or a reverse proxy's behind its tunnel) no call
+   * is sent and the failure that began it is told again: the proxy's, while it holds, unless {@code
+   * directBeside} (endpoints dialled directly beside the proxy's, which its quiet does not hold
+   * back). A caller that comes while another's call is on its way waits for that call and gets its
+   * failure.
+   *
+   * @param routes how the client dials the endpoints now
    */
-  private Throwable connectionFailure(boolean directBeside) {
+  private Throwable connectionFailure(boolean directBeside, Routes routes) {
     Quiet proxys = proxysQuiet;
     if (!directBeside && Quiet.holds(proxys)) {
       return proxys.failure();
@@ -442,7 +449,7 @@ final class FirstContact {
       return sharedFailure(theirs);
     }
     try {
-      Throwable failure = sendOne();
+      Throwable failure = sendOne(routes);
       mine.complete(failure);
       return failure;
     } finally {
@@ -452,8 +459,16 @@ final class FirstContact {
   }
 
   /**
-   * The JVM's HTTP proxy's answer to {@code CONNECT} that it could not reach etcd (a 5xx) that
-   * began a quiet period still running, or {@code null}.
+   * Whether every endpoint the client dials goes through an HTTP proxy the JVM names (some do, none
+   * is dialled directly): any answer to a call then came through a proxy's tunnel.
+   */
+  private static boolean onlyThroughProxies(Routes routes) {
+    return !routes.proxied().isEmpty() && routes.direct().isEmpty();
+  }
+
+  /**
+   * The proxy's answer that it could not reach etcd (its 5xx to {@code CONNECT}, or a reverse
+   * proxy's behind its tunnel) that began a quiet period still running, or {@code null}.
    */
   private Throwable proxysQuietFailure() {
     Quiet proxys = proxysQuiet;
@@ -473,8 +488,12 @@ final class FirstContact {
     }
   }
 
-  /** Sends one call that does not wait for a connection: its failure, or {@code null}. */
-  private Throwable sendOne() {
+  /**
+   * Sends one call that does not wait for a connection: its failure, or {@code null}.
+   *
+   * @param routes how the client dials the endpoints, which tells whose answer a proxy's 5xx is
+   */
+  private Throwable sendOne(Routes routes) {
     ManagedChannel channel = EtcdChannels.channel(client);
     if (channel == null) {
       return null;
@@ -496,10 +515,12 @@ final class FirstContact {
       if (e.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED) {
         // neither failed nor answered: the next one would wait as long, for nothing
         noAnswerQuiet = new Quiet(System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos(), e);
-      } else if (EtcdRefusal.tunnelFailedBehindProxy(e)) {
-        // the JVM's HTTP proxy answered CONNECT that it could not reach etcd, an outage too, which
-        // the next one would only repeat. Not a reverse proxy's 5xx: an answer to the call on the
-        // connection to any endpoint, a direct one too, which the proxy's quiet would hold back
+      } else if (EtcdRefusal.tunnelFailedBehindProxy(e)
+          || (EtcdRefusal.proxyCouldNotReachEtcd(e) && onlyThroughProxies(routes))) {
+        // the JVM's HTTP proxy answered CONNECT that it could not reach etcd, or a reverse proxy
+        // behind its open tunnel did: an outage too, which the next one would only repeat. Not a
+        // reverse proxy's 5xx beside direct endpoints: an answer to the call on the connection to
+        // any endpoint, a direct one too, which the proxy's quiet would hold back
         proxysQuiet = new Quiet(System.nanoTime() + QUIET_AFTER_NO_ANSWER.toNanos(), e);
       }
       return e;

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.grpc.ConnectivityState;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
+import io.sluice.testing.etcd.ConnectProxy;
 import io.sluice.testing.etcd.NotEtcdHttpServer;
 import io.sluice.testing.net.RefusedPorts;
 import java.io.IOException;
@@ -198,10 +200,7 @@ class FirstContactTest {
                   PlainEtcdSettings.of(List.of(direct), SECONDS_5), List.of(direct))
               .interceptor(counting)
               .build()) {
-        client.getKVClient().get(ByteSequence.from("/sluice/", StandardCharsets.UTF_8));
-        await("the client's channel")
-            .atMost(Duration.ofSeconds(10))
-            .until(() -> EtcdChannels.channel(client) != null);
+        answeredOnItsConnection(client, reverseProxy);
         FirstContact firstContact =
             new FirstContact(client, List.of(URI.create(direct)), SECONDS_5);
 
@@ -215,6 +214,72 @@ class FirstContactTest {
             .isEqualTo(3);
       }
     }
+  }
+
+  /**
+   * A reverse proxy answers 502 (etcd down behind it) behind the open tunnel of the JVM's HTTP
+   * proxy, through which every endpoint is dialled, and etcd never answered: the answer came from
+   * behind the proxy at once, as the proxy's own 502 to {@code CONNECT} does, but began no quiet,
+   * so each failure sent one more call for the same 502. It begins the proxy's quiet now, and the
+   * hints meanwhile still tell the 502.
+   */
+  @Test
+  void aReverseProxysBadGatewayBehindTheJvmsProxysTunnelBeginsTheProxysQuiet() throws Exception {
+    FailFastCalls counting = new FailFastCalls();
+    ProxySelector before = ProxySelector.getDefault();
+    try (NotEtcdHttpServer reverseProxy = NotEtcdHttpServer.answering(502, "Bad Gateway");
+        ConnectProxy tunnel = ConnectProxy.tunnelling()) {
+      String behind = reverseProxy.endpoint();
+      ProxySelector.setDefault(
+          proxyFor(
+              URI.create(behind).getAuthority(),
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), tunnel.port())));
+      try (Client client =
+          EtcdConfiguration.clientBuilder(
+                  PlainEtcdSettings.of(List.of(behind), SECONDS_5), List.of(behind))
+              .interceptor(counting)
+              .build()) {
+        answeredOnItsConnection(client, reverseProxy);
+        FirstContact firstContact =
+            new FirstContact(client, List.of(URI.create(behind)), SECONDS_5);
+
+        for (int failure = 0; failure < 3; failure++) {
+          assertThat(firstContact.hint(new TimeoutException()))
+              .as("failure %d", failure)
+              .isEqualTo(
+                  "etcd at "
+                      + behind
+                      + " answered with HTTP 502 from a proxy in front of it, which could not"
+                      + " reach etcd (etcd down or cut off behind the proxy: an outage)");
+        }
+
+        // well within the quiet's 30 s
+        assertThat(counting.sent()).as("calls sent that do not wait for a connection").isEqualTo(1);
+      }
+      assertThat(tunnel.connects())
+          .as("through the tunnel")
+          .contains(URI.create(behind).getAuthority());
+    } finally {
+      ProxySelector.setDefault(before);
+    }
+  }
+
+  /**
+   * Sends {@code client}'s first call and waits until {@code reverseProxy} answered it on a
+   * connection that is ready: the extra call then gets the proxy's answer within its second.
+   * Waiting for the channel alone, the first extra call could still be connecting (and loading
+   * classes) on a loaded machine, wait out its second, and begin the quiet after no answer, which
+   * held back the calls counted.
+   */
+  private static void answeredOnItsConnection(Client client, NotEtcdHttpServer reverseProxy) {
+    client.getKVClient().get(ByteSequence.from("/sluice/", StandardCharsets.UTF_8));
+    await("the reverse proxy's answer on a ready connection")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                reverseProxy.answered() > 0
+                    && EtcdChannels.channel(client) != null
+                    && EtcdChannels.channel(client).getState(false) == ConnectivityState.READY);
   }
 
   static Stream<Arguments> ipv6Proxies() throws IOException {
