@@ -50,6 +50,9 @@ final class EndpointProbe {
 
   private final Resolver resolver;
 
+  /** The lookups of the HTTP proxies' names that tell how the client dials each endpoint. */
+  private final ProxyNames proxyNames;
+
   /** Resolves a host name to its addresses, as {@link InetAddress#getAllByName} does. */
   @FunctionalInterface
   interface Resolver {
@@ -81,6 +84,13 @@ final class EndpointProbe {
      */
     THROUGH_PROXY("not probed: dialled through the HTTP proxy"),
     /**
+     * Not probed: as {@link #THROUGH_PROXY}, through the HTTP proxy its {@link Finding#detail}
+     * names ({@code host:port}), whose name's first lookup has not answered yet: the client is
+     * taken to dial it through that proxy, as it does once the name resolves. Never in a {@link
+     * Probed}.
+     */
+    THROUGH_PROXY_BEING_LOOKED_UP("not probed: dialled through the HTTP proxy"),
+    /**
      * Not probed: the client leaves it out, for its {@link Finding#detail} (the JVM's proxy
      * selector gave no usable answer for it). Never in a {@link Probed}.
      */
@@ -90,6 +100,11 @@ final class EndpointProbe {
 
     Seen(String text) {
       this.text = text;
+    }
+
+    /** Whether the endpoint is dialled through an HTTP proxy, its name resolved or not yet. */
+    boolean throughProxy() {
+      return this == THROUGH_PROXY || this == THROUGH_PROXY_BEING_LOOKED_UP;
     }
   }
 
@@ -109,6 +124,9 @@ final class EndpointProbe {
     String shown() {
       if (seen == Seen.RESOLVING || seen == Seen.THROUGH_PROXY) {
         return seen.text + " " + detail;
+      }
+      if (seen == Seen.THROUGH_PROXY_BEING_LOOKED_UP) {
+        return seen.text + " " + detail + ", whose name is still being looked up";
       }
       return seen.text + (detail == null ? "" : " (" + detail + ")");
     }
@@ -178,7 +196,22 @@ final class EndpointProbe {
    */
   EndpointProbe(
       List<EtcdAddress> addresses, Duration timeout, boolean plainText, Resolver resolver) {
+    this(addresses, timeout, plainText, resolver, JvmProxy.jvmsNames());
+  }
+
+  /**
+   * As {@link #EndpointProbe(List, Duration, boolean, Resolver)}, the names of the HTTP proxies the
+   * JVM names for the endpoints looked up by {@code proxyNames} ({@link JvmProxy#route(EtcdAddress,
+   * ProxyNames)}): a proxy's name whose lookup is slow cannot be had on loopback either.
+   */
+  EndpointProbe(
+      List<EtcdAddress> addresses,
+      Duration timeout,
+      boolean plainText,
+      Resolver resolver,
+      ProxyNames proxyNames) {
     this.resolver = resolver;
+    this.proxyNames = proxyNames;
     this.addresses = List.copyOf(addresses);
     this.timeoutMs = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
     this.plainText = plainText;
@@ -192,7 +225,7 @@ final class EndpointProbe {
    */
   String proxy() {
     for (EtcdAddress address : addresses) {
-      String proxy = JvmProxy.of(address);
+      String proxy = JvmProxy.route(address, proxyNames).proxy();
       if (proxy != null) {
         return proxy;
       }
@@ -202,15 +235,20 @@ final class EndpointProbe {
 
   /**
    * The endpoints the client does not dial directly, which are not probed: each through the HTTP
-   * proxy the JVM names for it ({@link Seen#THROUGH_PROXY}), or left out by the client ({@link
-   * Seen#LEFT_OUT}), in the order of the endpoints.
+   * proxy the JVM names for it ({@link Seen#THROUGH_PROXY}, or {@link
+   * Seen#THROUGH_PROXY_BEING_LOOKED_UP} while the proxy's name's first lookup has not answered), or
+   * left out by the client ({@link Seen#LEFT_OUT}), in the order of the endpoints.
    */
   List<Finding> notProbed() {
     List<Finding> notProbed = new ArrayList<>();
     for (EtcdAddress address : addresses) {
-      JvmProxy.Route route = JvmProxy.route(address);
+      JvmProxy.Route route = JvmProxy.route(address, proxyNames);
       if (route.proxy() != null) {
-        notProbed.add(new Finding(address.target(), Seen.THROUGH_PROXY, route.proxy()));
+        notProbed.add(
+            new Finding(
+                address.target(),
+                route.nameBeingLookedUp() ? Seen.THROUGH_PROXY_BEING_LOOKED_UP : Seen.THROUGH_PROXY,
+                route.proxy()));
       } else if (route.leftOut() != null) {
         notProbed.add(new Finding(address.target(), Seen.LEFT_OUT, route.leftOut()));
       }
@@ -225,7 +263,7 @@ final class EndpointProbe {
 
   /** The endpoints the client dials directly: the only ones a direct connect tells of. */
   private List<EtcdAddress> direct() {
-    return addresses.stream().filter(a -> JvmProxy.route(a).direct()).toList();
+    return addresses.stream().filter(a -> JvmProxy.route(a, proxyNames).direct()).toList();
   }
 
   /** Probes every address at once, for up to the timeout given to the constructor. */

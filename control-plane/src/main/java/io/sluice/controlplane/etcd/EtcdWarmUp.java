@@ -5,6 +5,7 @@ import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,9 @@ import org.springframework.context.SmartLifecycle;
  * direct ones (none was probed as soon as one endpoint went through a proxy); when the time left no
  * probe round, the verdict names both ways, the direct endpoints and the proxy (it named only the
  * proxy, as if every endpoint went through it). Endpoints the client leaves out (the JVM's proxy
- * selector gave no answer for them) are named as such.
+ * selector gave no answer for them) are named as such. A proxy named by a host name whose first
+ * lookup has not answered yet ({@link ProxyNames}) is named as still being looked up: it read as a
+ * proxy known to resolve.
  *
  * <p>Whenever it starts without etcd, it also leaves why in {@link StartFindings}, which {@code
  * /actuator/health} shows until etcd is first read.
@@ -211,15 +214,12 @@ final class EtcdWarmUp implements SmartLifecycle {
       String direct = probe.directTargets();
       String hint = etcd.neverAnsweredHint();
       // each proxy the JVM's selector names for an endpoint, not only the first
-      List<String> proxies =
-          notProbed.stream()
-              .filter(f -> f.seen() == EndpointProbe.Seen.THROUGH_PROXY)
-              .map(EndpointProbe.Finding::detail)
-              .distinct()
-              .toList();
+      Collection<String> proxies = proxiesNamed(notProbed).values();
       verdict =
-          "etcd did not answer "
-              + (direct.isEmpty() ? "" : "at its direct endpoints " + direct + " (not probed) nor ")
+          "etcd "
+              + (direct.isEmpty()
+                  ? "did not answer "
+                  : "did not answer at its direct endpoints " + direct + " (not probed) nor ")
               + "through the HTTP "
               + (proxies.size() == 1 ? "proxy " : "proxies ")
               + String.join(", ", proxies)
@@ -257,23 +257,47 @@ final class EtcdWarmUp implements SmartLifecycle {
     // by proxy: the JVM's selector may name a different one for each endpoint
     Map<String, List<String>> byProxy = new LinkedHashMap<>();
     for (EndpointProbe.Finding f : notProbed) {
-      if (f.seen() == EndpointProbe.Seen.THROUGH_PROXY) {
+      if (f.seen().throughProxy()) {
         byProxy.computeIfAbsent(f.detail(), proxy -> new ArrayList<>()).add(f.address());
       }
     }
     String said = "";
     if (!byProxy.isEmpty()) {
       String hint = etcd.neverAnsweredProxyHint(); // the direct ones' is the probe's
+      Map<String, String> named = proxiesNamed(notProbed);
       List<String> ways = new ArrayList<>();
       byProxy.forEach(
           (proxy, addresses) ->
               ways.add(
                   String.join(", ", addresses)
                       + " (not probed) did not answer through the HTTP proxy "
-                      + proxy));
+                      + named.get(proxy)));
       said = "; " + String.join(", ", ways) + " either" + (hint == null ? "" : ": " + hint);
     }
     return said + leftOut(notProbed);
+  }
+
+  /**
+   * Each HTTP proxy the endpoints not probed go through, by its {@code host:port}, as the verdict
+   * names it: its {@code host:port}, followed, while its name's first lookup has not answered
+   * (every endpoint through it {@link EndpointProbe.Seen#THROUGH_PROXY_BEING_LOOKED_UP}), by that
+   * it is still being looked up. Such a proxy was named as one known to resolve.
+   */
+  private static Map<String, String> proxiesNamed(List<EndpointProbe.Finding> notProbed) {
+    Map<String, Boolean> beingLookedUp = new LinkedHashMap<>();
+    for (EndpointProbe.Finding f : notProbed) {
+      if (f.seen().throughProxy()) {
+        beingLookedUp.merge(
+            f.detail(),
+            f.seen() == EndpointProbe.Seen.THROUGH_PROXY_BEING_LOOKED_UP,
+            Boolean::logicalAnd);
+      }
+    }
+    Map<String, String> named = new LinkedHashMap<>();
+    beingLookedUp.forEach(
+        (proxy, lookingUp) ->
+            named.put(proxy, lookingUp ? proxy + " (its name is still being looked up)" : proxy));
+    return named;
   }
 
   /** The endpoints the client leaves out (the JVM's proxy selector gave no answer), or empty. */

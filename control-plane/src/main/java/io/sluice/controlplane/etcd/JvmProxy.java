@@ -26,7 +26,8 @@ import java.util.List;
  * dialled through the proxy). That name is looked up off the caller's thread and its answer kept a
  * short while ({@link ProxyNames}): the callers include failing API requests, which waited for the
  * resolver's timeout when DNS was down. Until its first lookup answers, the proxy is taken as in
- * use.
+ * use, and the route says its name is {@linkplain Route#nameBeingLookedUp() still being looked up}
+ * (it read as a proxy whose name resolves).
  *
  * <p>A proxy is named {@code host:port}, an IPv6 literal in brackets ({@code [::1]:3128}).
  *
@@ -39,14 +40,24 @@ final class JvmProxy {
   /**
    * How the client dials one endpoint.
    *
-   * @param proxy {@code host:port} of the HTTP proxy it tunnels through, or {@code null}
+   * @param proxy {@code host:port} of the HTTP proxy it tunnels through, or {@code null}; only ever
+   *     the address, which callers parse ({@link FirstContact} matches it against a refused
+   *     connection's)
    * @param leftOut why the client leaves it out (the JVM's selector gave no usable answer, or named
    *     a proxy whose name does not resolve), or {@code null}; {@code proxy} is then {@code null}
    *     too
+   * @param nameBeingLookedUp whether {@code proxy} is named by a host name whose first lookup has
+   *     not answered yet ({@link ProxyNames.Resolution#NOT_YET_KNOWN}): taken as in use, as gRPC's
+   *     own lookup decides, but not known to resolve; {@code false} without a proxy
    */
-  record Route(String proxy, String leftOut) {
+  record Route(String proxy, String leftOut, boolean nameBeingLookedUp) {
 
     static final Route DIRECT = new Route(null, null);
+
+    /** A route whose proxy, if any, is known to resolve (or is an address). */
+    Route(String proxy, String leftOut) {
+      this(proxy, leftOut, false);
+    }
 
     /** Dialled directly: a direct connect shows what the client sees. */
     boolean direct() {
@@ -70,10 +81,16 @@ final class JvmProxy {
   /**
    * How the client dials {@code address}, as gRPC's proxy detector decides it. Never throws, and
    * never waits on DNS for more than {@link ProxyNames#FIRST_WAIT}: a proxy whose name's first
-   * lookup has not answered by then is taken as in use (not yet resolved).
+   * lookup has not answered by then is taken as in use, its route saying so ({@link
+   * Route#nameBeingLookedUp}).
    */
   static Route route(EtcdAddress address) {
     return route(address, NAMES);
+  }
+
+  /** The lookups of proxies' names that {@link #route(EtcdAddress)} asks: the JVM's DNS. */
+  static ProxyNames jvmsNames() {
+    return NAMES;
   }
 
   /** {@link #route(EtcdAddress)}, proxies' names looked up by {@code names}. */
@@ -113,7 +130,9 @@ final class JvmProxy {
       return new Route(null, "the JVM's ProxySelector named a proxy with no socket address");
     }
     String proxy = hostPort(socket);
-    if (socket.isUnresolved() && !resolves(socket.getHostString(), names)) {
+    ProxyNames.Resolution name =
+        socket.isUnresolved() ? resolution(socket.getHostString(), names) : null;
+    if (name == ProxyNames.Resolution.DOES_NOT_RESOLVE) {
       // gRPC's detector looks the proxy's name up and fails with it: the endpoint is left out
       return new Route(
           null,
@@ -121,7 +140,8 @@ final class JvmProxy {
               + proxy
               + ", whose name does not resolve");
     }
-    return new Route(proxy, null);
+    // a name whose first lookup has not answered: in use, as it is once gRPC's lookup succeeds
+    return new Route(proxy, null, name == ProxyNames.Resolution.NOT_YET_KNOWN);
   }
 
   /**
@@ -136,13 +156,11 @@ final class JvmProxy {
   }
 
   /**
-   * Whether the proxy's name resolves, looked up as gRPC's proxy detector does ({@link
-   * InetAddress#getByName}) unless it is an IP literal: off the caller's thread, the answer kept a
-   * short while ({@link ProxyNames}). A name whose first lookup has not answered yet is taken as
-   * resolving: the proxy is said to be in use, as it is once gRPC's lookup succeeds.
+   * What is known of the proxy's name, looked up as gRPC's proxy detector does ({@link
+   * InetAddress#getByName}) unless it is an IP literal (which resolves): off the caller's thread,
+   * the answer kept a short while ({@link ProxyNames}).
    */
-  private static boolean resolves(String host, ProxyNames names) {
-    return IpLiterals.address(host) != null
-        || names.of(host) != ProxyNames.Resolution.DOES_NOT_RESOLVE;
+  private static ProxyNames.Resolution resolution(String host, ProxyNames names) {
+    return IpLiterals.address(host) != null ? ProxyNames.Resolution.RESOLVES : names.of(host);
   }
 }

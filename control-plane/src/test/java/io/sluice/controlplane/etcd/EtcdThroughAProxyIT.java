@@ -26,6 +26,9 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -222,6 +225,59 @@ class EtcdThroughAProxyIT {
       assertThat(findings.found().endpoints())
           .singleElement()
           .satisfies(f -> assertThat(f.seen()).isEqualTo(EndpointProbe.Seen.THROUGH_PROXY));
+    }
+  }
+
+  /**
+   * The proxy is named by a host name whose first lookup by the control plane has not answered (DNS
+   * slow: here a lookup that answers only once the test lets it), while the client, through it,
+   * gets its 407: the start named the proxy as one whose name resolves. It now says its name is
+   * still being looked up, in the verdict and for the endpoint, with the proxy's 407 still said.
+   */
+  @Test
+  void theStartSaysTheProxysNameIsStillBeingLookedUp() throws Exception {
+    CountDownLatch dnsAnswers = new CountDownLatch(1);
+    ExecutorService lookups = Executors.newCachedThreadPool();
+    ProxyNames slowDns =
+        new ProxyNames(
+            host -> {
+              try {
+                dnsAnswers.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            lookups,
+            ProxyNames.FRESH_FOR,
+            ProxyNames.FIRST_WAIT,
+            System::nanoTime);
+    try (ConnectProxy proxy = ConnectProxy.refusing()) {
+      // by name, as -Dhttps.proxyHost=localhost gives it: gRPC looks it up itself, and dials it
+      Proxy named =
+          new Proxy(Proxy.Type.HTTP, InetSocketAddress.createUnresolved("localhost", proxy.port()));
+      ProxySelector.setDefault(selectorFor(etcdAddress(), () -> List.of(named)));
+      StartFindings findings = startFindings(List.of(etcd.endpoint()), slowDns);
+
+      assertThat(findings.found()).isNotNull();
+      assertThat(findings.found().verdict())
+          .startsWith(
+              "etcd did not answer through the HTTP proxy localhost:"
+                  + proxy.port()
+                  + " (its name is still being looked up) within")
+          .contains("HTTP 407");
+      assertThat(findings.found().endpoints())
+          .singleElement()
+          .satisfies(
+              f ->
+                  assertThat(f.shown())
+                      .isEqualTo(
+                          "not probed: dialled through the HTTP proxy localhost:"
+                              + proxy.port()
+                              + ", whose name is still being looked up"));
+      assertThat(proxy.connects()).as("the client's way, through the proxy").isNotEmpty();
+    } finally {
+      dnsAnswers.countDown();
+      lookups.shutdownNow();
     }
   }
 
@@ -593,13 +649,26 @@ class EtcdThroughAProxyIT {
    * unless the client dials it through a proxy or leaves it out.
    */
   private static StartFindings startFindings(List<String> endpoints) throws Exception {
+    return startFindings(endpoints, JvmProxy.jvmsNames());
+  }
+
+  /**
+   * As {@link #startFindings(List)}, the names of the proxies the JVM names for the endpoints
+   * looked up by {@code proxyNames}.
+   */
+  private static StartFindings startFindings(List<String> endpoints, ProxyNames proxyNames)
+      throws Exception {
     Duration timeout = Duration.ofSeconds(3);
     StartFindings findings = new StartFindings();
     try (Client client = PlainEtcdSettings.client(endpoints, timeout)) {
       EtcdGateway gateway = gatewayNaming(client, timeout, endpoints);
       List<EtcdAddress> addresses =
           endpoints.stream().map(e -> EtcdAddress.of(URI.create(e))).toList();
-      new EtcdWarmUp(client, gateway, new EndpointProbe(addresses, timeout, true), findings)
+      new EtcdWarmUp(
+              client,
+              gateway,
+              new EndpointProbe(addresses, timeout, true, InetAddress::getAllByName, proxyNames),
+              findings)
           .start();
     }
     return findings;

@@ -78,7 +78,8 @@ class ProxyNamesTest {
 
     assertThat(dnsAnswers.getCount()).as("DNS has not answered").isEqualTo(1);
     assertThat(lookups.get()).as("the lookup was started").isEqualTo(1);
-    assertThat(route).isEqualTo(new JvmProxy.Route("proxy.internal:3128", null));
+    assertThat(route).isEqualTo(new JvmProxy.Route("proxy.internal:3128", null, true));
+    assertThat(route.nameBeingLookedUp()).as("said to be still looked up").isTrue();
 
     // once DNS answers that it does not resolve, the endpoint is left out, as gRPC leaves it
     dnsAnswers.countDown();
@@ -89,6 +90,70 @@ class ProxyNamesTest {
         .isEqualTo(
             "the JVM's ProxySelector named the HTTP proxy proxy.internal:3128, whose name does not"
                 + " resolve");
+  }
+
+  /**
+   * While the proxy's name's first lookup is on its way, the route said only that the proxy is in
+   * use, as it says of a proxy whose name resolves: it now says the name is still being looked up,
+   * and stops saying so once the lookup answers that it resolves.
+   */
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a guard, not a measure
+  void theRouteSaysTheProxysNameIsStillBeingLookedUpUntilItsLookupAnswers() {
+    JvmProxy.Route route = withSelector(() -> JvmProxy.route(ETCD, names));
+
+    assertThat(dnsAnswers.getCount()).as("DNS has not answered").isEqualTo(1);
+    assertThat(route.proxy()).as("only the address").isEqualTo("proxy.internal:3128");
+    assertThat(route.nameBeingLookedUp()).isTrue();
+    assertThat(route.direct()).isFalse();
+
+    dnsAnswers.countDown();
+    await("the lookup's answer")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !withSelector(() -> JvmProxy.route(ETCD, names)).nameBeingLookedUp());
+    assertThat(withSelector(() -> JvmProxy.route(ETCD, names)))
+        .isEqualTo(new JvmProxy.Route("proxy.internal:3128", null, false));
+  }
+
+  /**
+   * A probe of endpoints behind a proxy whose name's first lookup is on its way names that proxy as
+   * still being looked up, in health's words for each endpoint ({@link
+   * EndpointProbe.Finding#shown}): it named it as a proxy known to resolve.
+   */
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void theProbeNamesAProxyWhoseNameIsStillBeingLookedUp() {
+    EndpointProbe probe =
+        new EndpointProbe(
+            List.of(ETCD),
+            Duration.ofSeconds(1),
+            true,
+            host -> {
+              throw new UnknownHostException(host); // never asked: nothing is probed
+            },
+            names);
+
+    List<EndpointProbe.Finding> notProbed = withSelector(probe::notProbed);
+
+    assertThat(notProbed)
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.seen()).isEqualTo(EndpointProbe.Seen.THROUGH_PROXY_BEING_LOOKED_UP);
+              assertThat(f.detail()).isEqualTo("proxy.internal:3128");
+              assertThat(f.shown())
+                  .isEqualTo(
+                      "not probed: dialled through the HTTP proxy proxy.internal:3128, whose name"
+                          + " is still being looked up");
+            });
+
+    dnsAnswers.countDown();
+    await("the lookup's answer")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> withSelector(probe::notProbed).get(0).seen() == EndpointProbe.Seen.THROUGH_PROXY);
+    assertThat(withSelector(probe::notProbed).get(0).shown())
+        .isEqualTo("not probed: dialled through the HTTP proxy proxy.internal:3128");
   }
 
   @Test
