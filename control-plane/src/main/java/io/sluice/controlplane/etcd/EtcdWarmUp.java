@@ -219,7 +219,7 @@ final class EtcdWarmUp implements SmartLifecycle {
           "etcd "
               + (direct.isEmpty()
                   ? "did not answer "
-                  : "did not answer at its direct endpoints " + direct + " (not probed) nor ")
+                  : "answered neither at its direct endpoints " + direct + " (not probed) nor ")
               + "through the HTTP "
               + (proxies.size() == 1 ? "proxy " : "proxies ")
               + String.join(", ", proxies)

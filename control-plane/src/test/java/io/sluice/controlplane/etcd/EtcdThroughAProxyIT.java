@@ -609,7 +609,7 @@ class EtcdThroughAProxyIT {
       assertThat(findings.found()).isNotNull();
       assertThat(findings.found().verdict())
           .startsWith(
-              "etcd did not answer at its direct endpoints "
+              "etcd answered neither at its direct endpoints "
                   + URI.create(nowhere).getAuthority()
                   + " (not probed) nor through the HTTP proxy localhost:"
                   + proxy.port()
