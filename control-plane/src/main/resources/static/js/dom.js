@@ -242,8 +242,8 @@ const waitingToasts = [];
  * confirm dialog neither would be read out. Each toast stays for its time, stacked under the ones
  * before, so a later one never replaces an earlier one before it was read (or read out); past
  * TOASTS_SHOWN, it waits for room. The same words again are not stacked: while shown, it goes and
- * is added anew as the newest, so it is read out again for the new event; while waiting, it is
- * said once, when shown.
+ * is added anew as the newest, so it is read out again for the new event; while waiting (on its
+ * own, or quoted by the toast folding the newest errors), it is said once, when shown.
  */
 export function toast(message, kind = 'info') {
   const stack = document.getElementById('toast');
@@ -259,7 +259,9 @@ export function toast(message, kind = 'info') {
     givenNow(showToast(stack, text, kind));
     return;
   }
-  if (waitingToasts.some((waiting) => waiting.text === text)) return;
+  // an error the toast folding the newest ones quotes already is waiting too: counted again, it
+  // was named the latest, and a first text quoted (often the burst's cause) lost its place for it
+  if (waitingToasts.some((waiting) => waiting.text === text || waiting.quoted?.includes(text))) return;
   waitingToasts.push(givenNow({ text, kind }));
   if (waitingToasts.length > TOASTS_WAITING) {
     const informational = waitingToasts.findIndex((waiting) => waiting.kind !== 'error');
