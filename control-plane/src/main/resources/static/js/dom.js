@@ -121,6 +121,8 @@ export function timeNode(iso) {
  * the one assertive region of the page, toasts' errors included (see toast): two assertive regions
  * written at the same moment (an error line's notice, and the toast of the same failure) interrupt
  * each other, and one of them is not heard; written into one region in the same task, both are.
+ * An error written there a task after another, or an outcome said just after it, keeps the earlier
+ * error for a moment (see ALERT_HELD_MS), so both are heard.
  *
  * While a confirm dialog is open, what is said goes to the dialog's own live regions (see
  * liveRegions).
@@ -131,20 +133,46 @@ export function announce(message, { urgent = false } = {}) {
   if (!region) return;
   const other = urgent ? regions.status : regions.alert;
   // what the other region said is over: a later notice replaces it, it is not read out again; but
-  // what it was given in this very task has not been read out yet
-  if (other && !announcedNow.has(other)) other.replaceChildren();
+  // what it was given in this very task has not been read out yet, nor an error just said (unheard)
+  if (other && !announcedNow.has(other)) other.replaceChildren(...unheard(other));
   // a new node each time, so the same words said again are read out again; notices of one task
   // (a draft restored, and the newer revision it started before) are read out together, the
   // later not replacing the earlier before the screen reader got it
   const said = h('p', { text: showHidden(message) });
+  saidAt.set(said, performance.now());
   if (announcedNow.has(region)) region.append(said);
-  else region.replaceChildren(said);
+  else region.replaceChildren(...unheard(region), said);
   if (!announcedNow.size) setTimeout(() => announcedNow.clear());
   announcedNow.add(region);
 }
 
 /** The live regions written in the running task (see announce). */
 const announcedNow = new Set();
+
+/**
+ * How long an error said stays in its assertive region when later words are written there, in a
+ * later task: a screen reader reads a live region out a moment after it changes, and an assertive
+ * one cuts short what is being read. An error replaced by the next one a task later (a load that
+ * failed, then a rollback refused), or taken away by an outcome said just after it, was never
+ * heard; kept beside the next one, it is read out with it (the region is atomic). Kept longer, a
+ * burst of errors would be read out again and again, each time with all the earlier ones.
+ */
+const ALERT_HELD_MS = 1000;
+
+/** When each notice was said (performance.now), for ALERT_HELD_MS. */
+const saidAt = new WeakMap();
+
+/**
+ * What `region` said that may not have been read out yet, to be kept beside what is said next:
+ * the errors of an assertive region said less than ALERT_HELD_MS ago. A polite region's words are
+ * read out in turn, without cutting anything short: a later notice replaces them (and, kept, they
+ * would be read out again with it).
+ */
+function unheard(region) {
+  if (region.getAttribute('aria-live') !== 'assertive') return [];
+  const now = performance.now();
+  return [...region.children].filter((said) => now - (saidAt.get(said) ?? -Infinity) < ALERT_HELD_MS);
+}
 
 /**
  * Empties the page's live regions of what they said before the running task. Emptied, a region

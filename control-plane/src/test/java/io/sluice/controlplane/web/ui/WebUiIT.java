@@ -5114,6 +5114,48 @@ class WebUiIT {
   }
 
   /**
+   * Two errors said a task apart (a load that failed, then a rollback refused) are both in the
+   * assertive region, and an outcome said after them takes neither away: the later error replaced
+   * the earlier one, as the outcome did, before any screen reader had read it out. What the region
+   * said longer ago than that goes with the next error, so it does not grow without bound.
+   */
+  @Test
+  void errorsSaidATaskApartAreBothReadOut() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    String first = "Could not load the rules: the first of two errors.";
+    String second = "Rollback failed: the second error, said a task later.";
+    String outcome = "Saved as revision 7: an outcome, said a task after the errors.";
+    js(
+        "const [first, second, outcome] = arguments;"
+            + " const nextTask = () => new Promise((later) => setTimeout(later));"
+            + " return import(new URL('js/dom.js', document.baseURI)).then(async (dom) => {"
+            + "   dom.announce(first, {urgent: true}); await nextTask();"
+            + "   dom.announce(second, {urgent: true}); await nextTask();"
+            + "   dom.announce(outcome); });",
+        first,
+        second,
+        outcome);
+    assertThat(announced("alert")).contains(first).contains(second);
+    assertThat(announced("status")).isEqualTo(outcome);
+
+    String later = "Could not load the history: an error said long after the others.";
+    // the page's clock moved on by a minute
+    js(
+        "const now = performance.now.bind(performance);"
+            + " performance.now = () => now() + 60000;");
+    try {
+      js(
+          "return import(new URL('js/dom.js', document.baseURI)).then((dom) =>"
+              + " dom.announce(arguments[0], {urgent: true}));",
+          later);
+    } finally {
+      js("delete performance.now;");
+    }
+    assertThat(announced("alert")).isEqualTo(later);
+  }
+
+  /**
    * Only errors wait for room, more than may wait: none goes unsaid. The oldest are kept whole and
    * the newest are folded into one toast that counts them and quotes what they say: the oldest
    * error waiting used to go, never shown nor read out; then the folded toast quoted the latest
