@@ -3968,6 +3968,84 @@ class WebUiIT {
   }
 
   /**
+   * A stream the control plane refuses for serving as many as it may (503, with Retry-After) lets
+   * the refusal go, as one refused for the tab's token does: its answer, not read, would hold the
+   * connection until the page's garbage was collected. The test's control plane serves one stream,
+   * the page's own; the test's stream is the one too many, and waits to try again.
+   */
+  @Test
+  void aStreamRefusedForTooManyStreamsLetsItsAnswerGo() {
+    try (OwnControlPlane own =
+        OwnControlPlane.start(
+            HeldRequests.recording(EVENTS),
+            "alice",
+            WRITER_TOKEN,
+            "writer",
+            "--sluice.events.max-clients=1")) {
+      signInLive(own, "/#/");
+      Map<String, Object> answer = testStreamAnswer(null, null);
+      assertThat(answer.get("status")).isEqualTo(503L);
+      assertThat(answer.get("bodyUsed"))
+          .as("the refusal's body let go (cancelled)")
+          .isEqualTo(true);
+      assertThat(answer.get("reconnects")).as("the stream waits to try again").isEqualTo(true);
+    }
+  }
+
+  /**
+   * A stream refused for a token the tab has replaced meanwhile (a sign-in in another page of the
+   * tab as the answer came) lets the refusal go, and tries again for the tab's new token rather
+   * than sign the page out: its answer, not read, would hold the connection until the page's
+   * garbage was collected.
+   */
+  @Test
+  void aStreamRefusedForATokenTheTabReplacedLetsItsAnswerGo() {
+    open(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    Map<String, Object> answer =
+        testStreamAnswer("a-token-the-control-plane-does-not-know", OTHER_WRITER_TOKEN);
+    assertThat(answer.get("status")).isEqualTo(401L);
+    assertThat(answer.get("bodyUsed")).as("the refusal's body let go (cancelled)").isEqualTo(true);
+    assertThat(answer.get("reconnects")).as("the stream waits to try again").isEqualTo(true);
+  }
+
+  /**
+   * Opens an event stream of the test's own beside the page's, with {@code credential} in place of
+   * the tab's token (null: the tab's), and, once it is answered, {@code tabTokenOnAnswer} as the
+   * tab's token (null: unchanged) until the stream has dealt with the answer, a task later. Returns
+   * the answer's {@code status}, whether its body was used ({@code bodyUsed}: read or let go) and
+   * whether the stream waits to try again ({@code reconnects}); the stream is stopped then.
+   */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> testStreamAnswer(String credential, String tabTokenOnAnswer) {
+    return (Map<String, Object>)
+        js(
+            "const [credential, tabTokenOnAnswer] = arguments;"
+                + " return import(new URL('js/api.js', document.baseURI))"
+                + " .then((api) => new Promise((done) => {"
+                + "   const path = './api/v1/events'; const unheld = window.fetch;"
+                + "   const tabToken = api.session.token();"
+                + "   const stream = new api.EventStream(path, () => {}, () => {}, tabToken);"
+                + "   window.fetch = (input, init) => {"
+                + "     if (input !== path) return unheld(input, init);"
+                + "     window.fetch = unheld;"
+                + "     const headers = !credential ? init.headers"
+                + "       : { ...init.headers, Authorization: `Bearer ${credential}` };"
+                + "     return unheld(input, { ...init, headers }).then((answer) => {"
+                + "       if (tabTokenOnAnswer) sessionStorage.setItem('sluice.token', tabTokenOnAnswer);"
+                + "       setTimeout(() => {"
+                + "         const reconnects = !stream.stopped && stream.retry !== 0;"
+                + "         stream.stop();"
+                + "         if (tabTokenOnAnswer) sessionStorage.setItem('sluice.token', tabToken);"
+                + "         done({ status: answer.status, bodyUsed: answer.bodyUsed, reconnects });"
+                + "       });"
+                + "       return answer; }); };"
+                + "   stream.start(); }));",
+            credential,
+            tabTokenOnAnswer);
+  }
+
+  /**
    * A handler that stops the stream (the page closed by what an event made it do) hears no more of
    * it: the events that came in the same chunk as the one it stopped on were still handed to it.
    * The test's stream is answered with two events in one chunk.
