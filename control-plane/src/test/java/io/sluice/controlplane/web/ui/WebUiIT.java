@@ -434,7 +434,8 @@ class WebUiIT {
                     js(
                         "const bar = document.querySelector('.service-head [data-test=rollout]')"
                             + ".getBoundingClientRect();"
-                            + " const top = document.querySelector('.topbar').getBoundingClientRect();"
+                            + " const top ="
+                            + " document.querySelector('.topbar').getBoundingClientRect();"
                             + " return bar.top >= top.bottom && bar.bottom <= innerHeight;"));
     long saved = currentRevisionShown();
     assertThat(saved).isGreaterThan(firstRevision);
@@ -1692,7 +1693,8 @@ class WebUiIT {
                 + "\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/;"
                 + " return [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]"
                 + " .filter(a => /^(aria-|data-|title$|alt$)/.test(a.name) && hidden.test(a.value))"
-                + " .map(a => `${e.tagName.toLowerCase()} ${a.name}=${JSON.stringify(a.value)}`));");
+                + " .map(a => `${e.tagName.toLowerCase()}"
+                + " ${a.name}=${JSON.stringify(a.value)}`));");
   }
 
   /** The text shown on the page (not only in the DOM), which must hold no hidden character. */
@@ -1861,7 +1863,8 @@ class WebUiIT {
                     + " host: 'h'.repeat(90), pid: 7, appliedRevision: 2 }, 2);"
                     + " const root = document.createElement('div');"
                     + " document.getElementById('main').appendChild(root);"
-                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews: () => [view] });"
+                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews:"
+                    + " () => [view] });"
                     + " panel.render();"
                     + " const cells = [...root.querySelectorAll('tbody th, tbody td')];"
                     + " const cut = cells.filter(c => c.scrollWidth > c.clientWidth).length;"
@@ -2079,9 +2082,11 @@ class WebUiIT {
     assertThat(
             ((JavascriptExecutor) browser)
                 .executeAsyncScript(
-                    "const [service, revision, done] = arguments; import('/js/api.js').then(m => done("
+                    "const [service, revision, done] = arguments;"
+                        + " import('/js/api.js').then(m => done("
                         + " m.session.keepDraft(m.draftOwner('t', 'rita'), {service, text: '{}',"
-                        + " comment: '', why: 'your role changed', base: {revision, document: null}})))"
+                        + " comment: '', why: 'your role changed', base: {revision,"
+                        + " document: null}})))"
                         + " .catch(e => done('failed: ' + e));",
                     service,
                     revision))
@@ -2257,7 +2262,8 @@ class WebUiIT {
                       > revision);
     } finally {
       js(
-          "if (window.__readBack) { window.__readBack.release?.(); window.fetch = window.__readBack.unheld; }");
+          "if (window.__readBack) { window.__readBack.release?.(); window.fetch ="
+              + " window.__readBack.unheld; }");
     }
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
@@ -2285,7 +2291,8 @@ class WebUiIT {
       assertThat(editor.getDomProperty("value")).contains("\"ratio\": 0.2");
     } finally {
       js(
-          "if (window.__readBack) { window.__readBack.release?.(); window.fetch = window.__readBack.unheld; }");
+          "if (window.__readBack) { window.__readBack.release?.(); window.fetch ="
+              + " window.__readBack.unheld; }");
       // the page comes back as from the back-forward cache, live again: the pagehide alone left
       // its event stream closed, and the next test, opened in this same document (open), heard
       // no change events (aNewRevisionKeepsTheOlderHistoryPagesOpenAndTheFocus saw its history
@@ -2518,7 +2525,8 @@ class WebUiIT {
               + " window.fetch = (input, init = {}) => {"
               + "   if (String(input) === path && init.method === 'PUT') {"
               + "     held.waiting = true;"
-              + "     return new Promise((go) => { held.release = () => go(unheld(input, init)); });"
+              + "     return new Promise((go) => { held.release = () =>"
+              + " go(unheld(input, init)); });"
               + "   }"
               + "   if (held.events && String(input).includes('api/v1/events'))"
               + "     return new Promise(() => {});"
@@ -3025,7 +3033,8 @@ class WebUiIT {
       // the page's next read (the rules, on the rollback's event; or the dependencies') finds the
       // tab signed in as bob: the page closes, asking who he is
       js(
-          "if (!document.getElementById('main').inert) document.getElementById('tab-dependencies').click();");
+          "if (!document.getElementById('main').inert)"
+              + " document.getElementById('tab-dependencies').click();");
       await()
           .atMost(BOUND)
           .until(() -> js("return typeof window.__held.whoami").equals("function"));
@@ -3091,7 +3100,8 @@ class WebUiIT {
       waitFor(By.id("open-service"));
     } finally {
       js(
-          "if (window.__whoami) { window.__whoami.release?.(); window.fetch = window.__whoami.unheld; }");
+          "if (window.__whoami) { window.__whoami.release?.(); window.fetch ="
+              + " window.__whoami.unheld; }");
       js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
     }
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
@@ -3156,7 +3166,8 @@ class WebUiIT {
             + "   return Promise.reject(new TypeError('Failed to fetch'));"
             + " };"
             + " const said = window.__alerts = [];"
-            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + " new MutationObserver((changes) => changes.forEach((c) =>"
+            + " c.addedNodes.forEach((n) =>"
             + "   said.push(n.textContent)))).observe(document.getElementById('announce-alert'),"
             + " {childList: true, subtree: true});",
         service);
@@ -3212,7 +3223,8 @@ class WebUiIT {
             + "   return Promise.reject(new TypeError('Failed to fetch'));"
             + " };"
             + " const said = window.__alerts = [];"
-            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + " new MutationObserver((changes) => changes.forEach((c) =>"
+            + " c.addedNodes.forEach((n) =>"
             + "   said.push(n.textContent)))).observe(document.getElementById('announce-alert'),"
             + " {childList: true, subtree: true});",
         service);
@@ -3313,7 +3325,8 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=deciding-rule]"), rule);
     assertThat(
             js(
-                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth;"))
+                "return document.documentElement.scrollWidth <="
+                    + " document.documentElement.clientWidth;"))
         .as("no horizontal scrolling")
         .isEqualTo(true);
 
@@ -3324,20 +3337,24 @@ class WebUiIT {
                     + " import('/js/agents-panel.js'), import('/js/dependencies-panel.js')])"
                     + ".then(([m, a, d]) => {"
                     + " const host = 'svc-' + 'k'.repeat(230) + '.example.internal';"
-                    + " const view = m.agentView({ instanceId: 'i', service: 'x', appliedRevision: 2,"
+                    + " const view = m.agentView({ instanceId: 'i', service: 'x',"
+                    + " appliedRevision: 2,"
                     + " breakers: [{ policy: 'p', key: host + ':8443', state: 'OPEN' }] }, 2);"
                     + " const root = document.createElement('div');"
                     + " document.getElementById('main').appendChild(root);"
                     + " new a.AgentsPanel(root, { on() {}, agentViews: () => [view] }).render();"
                     + " const deps = new d.DependenciesPanel(document.createElement('div'),"
-                    + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true, agents: [view] });"
+                    + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true,"
+                    + " agents: [view] });"
                     + " root.appendChild(deps.root);"
-                    + " deps.render([{ target: host + ':8443', callsPerMinute: 100, errorsPerMinute: 5,"
+                    + " deps.render([{ target: host + ':8443', callsPerMinute: 100,"
+                    + " errorsPerMinute: 5,"
                     + " p99Millis: 120, guardedBy: [], suggestedPolicy:"
                     + " { name: 'svc-' + 'k'.repeat(100) + '-0a1b2c3d-8443',"
                     + " match: { host, port: 8443 }, shadow: true } }]);"
                     + " const over = [...root.querySelectorAll('tbody td, tbody th, .table-card')]"
-                    + " .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.className || c.tagName);"
+                    + " .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.className"
+                    + " || c.tagName);"
                     + " root.remove(); done(over.join(','));"
                     + " }).catch(e => done('failed: ' + e));");
     assertThat(overflowing).isEqualTo("");
@@ -3526,11 +3543,14 @@ class WebUiIT {
                                 js(
                                     "return [...document.querySelectorAll('table.agents thead th')]"
                                         + ".filter(th => { const r = document.createRange();"
-                                        + " r.selectNodeContents(th); const t = r.getBoundingClientRect();"
+                                        + " r.selectNodeContents(th); const t ="
+                                        + " r.getBoundingClientRect();"
                                         + " const c = th.getBoundingClientRect();"
                                         + " const s = getComputedStyle(th);"
-                                        + " return t.left < c.left + parseFloat(s.paddingLeft) - 0.5"
-                                        + " || t.right > c.right - parseFloat(s.paddingRight) + 0.5; })"
+                                        + " return t.left < c.left +"
+                                        + " parseFloat(s.paddingLeft) - 0.5"
+                                        + " || t.right > c.right -"
+                                        + " parseFloat(s.paddingRight) + 0.5; })"
                                         + ".map(th => th.textContent);"))
                         .as("agents headers wider than their cells at " + size)
                         .isEmpty());
@@ -3547,14 +3567,19 @@ class WebUiIT {
     List<String> documents =
         List.of(
             "{\"schemaVersion\": 1, \"service\": \"parity\","
-                + " \"sampling\": {\"defaultRatio\": 1.5, \"rules\": [{\"match\": {\"spanKind\": \"SERVR\","
+                + " \"sampling\": {\"defaultRatio\": 1.5, \"rules\": [{\"match\":"
+                + " {\"spanKind\": \"SERVR\","
                 + " \"spanName\": \"GET /a***\"}, \"ratio\": 0.5}]}}",
             "{\"schemaVersion\": 1, \"service\": \"parity\", \"breakers\": [{\"name\": \"p\","
-                + " \"match\": {\"port\": 70000}, \"minimumCalls\": 0, \"waitInOpenState\": \"10 sec\","
-                + " \"slidingWindow\": {\"type\": \"COUNT\", \"size\": -1}, \"falureRateThreshold\": 5,"
+                + " \"match\": {\"port\": 70000}, \"minimumCalls\": 0,"
+                + " \"waitInOpenState\": \"10 sec\","
+                + " \"slidingWindow\": {\"type\": \"COUNT\", \"size\": -1},"
+                + " \"falureRateThreshold\": 5,"
                 + " \"failureStatusCodes\": [\"5xx\", \"6xx\"]}]}",
-            "{\"schemaVersion\": 2, \"service\": \"parity\", \"sampling\": {\"respectParentDecision\":"
-                + " \"yes\"}, \"breakers\": [{\"name\": \"q\", \"onOpen\": {\"mode\": \"respond\"}}]}");
+            "{\"schemaVersion\": 2, \"service\": \"parity\", \"sampling\":"
+                + " {\"respectParentDecision\":"
+                + " \"yes\"}, \"breakers\": [{\"name\": \"q\", \"onOpen\": {\"mode\":"
+                + " \"respond\"}}]}");
     for (String document : documents) {
       HttpResponse<String> refused =
           api("PUT", "/api/v1/services/parity/rules", WRITER_TOKEN, document, Map.of());
@@ -3655,7 +3680,8 @@ class WebUiIT {
                     + " state: 'OPEN' }], breakersOmitted: 14800, rejected: { revision: 3,"
                     + " errors: ['$.a: bad'], errorsOmitted: 950 } }, 3);"
                     + " const root = document.createElement('div');"
-                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews: () => [view] });"
+                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews:"
+                    + " () => [view] });"
                     + " panel.render();"
                     + " done(root.querySelector('[data-test=breakers-omitted]').textContent + ' | '"
                     + " + root.querySelector('[data-test=errors-omitted]').textContent);"
@@ -3678,7 +3704,8 @@ class WebUiIT {
                     + " appliedRevision: 2, updatedAt: ago(10) }, 2), m.agentView({ instanceId:"
                     + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: ago(1) }, 2)];"
                     + " const root = document.createElement('div');"
-                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews: () => views });"
+                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews:"
+                    + " () => views });"
                     + " panel.render();"
                     + " const chip = (id) => root.querySelector(`tr[data-instance=${id}]"
                     + " [data-test=stale]`);"
@@ -3863,7 +3890,8 @@ class WebUiIT {
     js(
         "const unheld = window.fetch; window.__events = { unheld, release: null };"
             + " window.fetch = (...a) => /api\\/v1\\/events/.test(String(a[0]))"
-            + " ? new Promise(resolve => { const answer = unheld(a[0], { ...a[1], signal: undefined });"
+            + " ? new Promise(resolve => { const answer = unheld(a[0], { ...a[1],"
+            + " signal: undefined });"
             + " window.__events.release = () => resolve(answer); })"
             + " : unheld(...a);");
     try {
@@ -4032,7 +4060,8 @@ class WebUiIT {
                 + "     const headers = !credential ? init.headers"
                 + "       : { ...init.headers, Authorization: `Bearer ${credential}` };"
                 + "     return unheld(input, { ...init, headers }).then((answer) => {"
-                + "       if (tabTokenOnAnswer) sessionStorage.setItem('sluice.token', tabTokenOnAnswer);"
+                + "       if (tabTokenOnAnswer) sessionStorage.setItem('sluice.token',"
+                + " tabTokenOnAnswer);"
                 + "       setTimeout(() => {"
                 + "         const reconnects = !stream.stopped && stream.retry !== 0;"
                 + "         stream.stop();"
@@ -4612,7 +4641,8 @@ class WebUiIT {
               + " window.fetch = (input, init = {}) => {"
               + "   if (String(input).includes('api/v1/whoami')) {"
               + "     held.waiting = true;"
-              + "     return new Promise((go) => { held.release = () => go(unheld(input, init)); });"
+              + "     return new Promise((go) => { held.release = () =>"
+              + " go(unheld(input, init)); });"
               + "   }"
               + "   return unheld(input, init);"
               + " };");
@@ -4733,7 +4763,8 @@ class WebUiIT {
           .isEqualTo(revision);
     } finally {
       js(
-          "if (window.__whoami) { window.__whoami.release?.(); window.fetch = window.__whoami.unheld; }");
+          "if (window.__whoami) { window.__whoami.release?.(); window.fetch ="
+              + " window.__whoami.unheld; }");
       js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
     }
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
@@ -4794,7 +4825,8 @@ class WebUiIT {
           .contains("token:alice");
     } finally {
       js(
-          "if (window.__whoami) { window.__whoami.release?.(); window.fetch = window.__whoami.unheld; }");
+          "if (window.__whoami) { window.__whoami.release?.(); window.fetch ="
+              + " window.__whoami.unheld; }");
       js("sessionStorage.removeItem('sluice.drafts');");
       js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
     }
@@ -4817,7 +4849,8 @@ class WebUiIT {
     // a loaded machine, six seconds could pass between the first toast and the look at the second
     js(
         "const real = window.__realSetTimeout = window.setTimeout;"
-            + " window.setTimeout = (f, ms, ...args) => real(f, ms === 6000 ? 600000 : ms, ...args);");
+            + " window.setTimeout = (f, ms, ...args) => real(f, ms === 6000 ? 600000"
+            + " : ms, ...args);");
     try {
       click(By.id("tab-dependencies"));
       click(add);
@@ -4872,7 +4905,8 @@ class WebUiIT {
     waitFor(By.id("open-service"));
     js(
         "const added = window.__toastsAdded = [];"
-            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + " new MutationObserver((changes) => changes.forEach((c) =>"
+            + " c.addedNodes.forEach((n) =>"
             + "   added.push({text: n.textContent, region: c.target.id}))))"
             + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
     Supplier<List<Map<String, Object>>> added =
@@ -4921,7 +4955,8 @@ class WebUiIT {
         "const added = window.__toastsAdded = [];"
             + " document.getElementById('sign-out').addEventListener('click',"
             + "   () => added.push('(signed out)'), {capture: true});"
-            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + " new MutationObserver((changes) => changes.forEach((c) =>"
+            + " c.addedNodes.forEach((n) =>"
             + "   added.push(n.textContent))))"
             + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
     // the room filled, the error waits
@@ -4961,7 +4996,8 @@ class WebUiIT {
     // what the toast region is given from now: each line added is read out
     js(
         "const said = window.__toastsSaid = [];"
-            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + " new MutationObserver((changes) => changes.forEach((c) =>"
+            + " c.addedNodes.forEach((n) =>"
             + "   said.push(n.textContent)))).observe(document.getElementById('toast-status'),"
             + " {childList: true});");
     String again = "already has breaker policy 'inventory-8080'";
@@ -5041,7 +5077,8 @@ class WebUiIT {
                     + " dom.toast('Rollback failed: the older action.', 'error');"
                     + " dom.toast('Rolled back to revision 7: the newer action.', 'ok');"
                     + " return [...document.querySelectorAll('#toast .toast-item')]"
-                    + "   .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)"
+                    + "   .sort((a, b) => a.getBoundingClientRect().top -"
+                    + " b.getBoundingClientRect().top)"
                     + "   .map(t => t.textContent); });");
     assertThat(stacked)
         .as("the toasts from the top down")
@@ -5292,7 +5329,8 @@ class WebUiIT {
     waitFor(By.id("open-service"));
     js(
         "const added = window.__toastsAdded = [];"
-            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + " new MutationObserver((changes) => changes.forEach((c) =>"
+            + " c.addedNodes.forEach((n) =>"
             + "   added.push(n.textContent))))"
             + " .observe(document.getElementById('toast-alert'), {childList: true});");
     // each toast's six seconds made a tenth of a second, as in
@@ -5330,7 +5368,8 @@ class WebUiIT {
     waitFor(By.id("open-service"));
     js(
         "const added = window.__toastsAdded = [];"
-            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + " new MutationObserver((changes) => changes.forEach((c) =>"
+            + " c.addedNodes.forEach((n) =>"
             + "   added.push(n.textContent))))"
             + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
     // the room filled, an error of alice's page waits; then, once a later task ran (what is
@@ -5406,7 +5445,8 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
     js(
         "const added = window.__toastsAdded = [];"
-            + " new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) =>"
+            + " new MutationObserver((changes) => changes.forEach((c) =>"
+            + " c.addedNodes.forEach((n) =>"
             + "   added.push(n.textContent))))"
             + " .observe(document.getElementById('toast'), {childList: true, subtree: true});");
     // another page of the tab signs in as bob just as the rollback's answer arrives
@@ -5420,7 +5460,8 @@ class WebUiIT {
     // each toast's six seconds made long, so one shown is still there however slow bob's page is
     js(
         "const real = window.__realSetTimeout = window.setTimeout;"
-            + " window.setTimeout = (f, ms, ...args) => real(f, ms === 6000 ? 600000 : ms, ...args);");
+            + " window.setTimeout = (f, ms, ...args) => real(f, ms === 6000 ? 600000"
+            + " : ms, ...args);");
     try {
       click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
       click(By.cssSelector("dialog [data-test=confirm]"));
@@ -5460,7 +5501,8 @@ class WebUiIT {
                 "return import(new URL('js/api.js', document.baseURI)).then(api => {"
                     + " const failed = new api.ApiError(503, null, new Headers());"
                     + " return {"
-                    + "   notSent: api.saidElsewhere(Object.assign(new Error('x'), {notSent: true}),"
+                    + "   notSent: api.saidElsewhere(Object.assign(new Error('x'),"
+                    + " {notSent: true}),"
                     + "     {closed: false}),"
                     + "   closed: api.saidElsewhere(failed, {closed: true}),"
                     + "   own: api.saidElsewhere(failed, {closed: false}) }; });");
