@@ -133,15 +133,15 @@ export function announce(message, { urgent = false } = {}) {
   if (!region) return;
   const other = urgent ? regions.status : regions.alert;
   // what the other region said is over: a later notice replaces it, it is not read out again; but
-  // what it was given in this very task has not been read out yet, nor an error just said (unheard)
-  if (other && !announcedNow.has(other)) other.replaceChildren(...unheard(other));
+  // what it was given in this very task has not been read out yet, nor an error just said (see heard)
+  if (other && !announcedNow.has(other)) heard(other).forEach((said) => said.remove());
   // a new node each time, so the same words said again are read out again; notices of one task
   // (a draft restored, and the newer revision it started before) are read out together, the
   // later not replacing the earlier before the screen reader got it
   const said = h('p', { text: showHidden(message) });
   saidAt.set(said, performance.now());
-  if (announcedNow.has(region)) region.append(said);
-  else region.replaceChildren(...unheard(region), said);
+  if (!announcedNow.has(region)) heard(region).forEach((before) => before.remove());
+  region.append(said);
   if (!announcedNow.size) setTimeout(() => announcedNow.clear());
   announcedNow.add(region);
 }
@@ -163,15 +163,17 @@ const ALERT_HELD_MS = 1000;
 const saidAt = new WeakMap();
 
 /**
- * What `region` said that may not have been read out yet, to be kept beside what is said next:
- * the errors of an assertive region said less than ALERT_HELD_MS ago. A polite region's words are
- * read out in turn, without cutting anything short: a later notice replaces them (and, kept, they
- * would be read out again with it).
+ * What `region` said that has been read out by now, to go as something else is said: everything a
+ * polite region said, whose words are read out in turn without cutting anything short (kept, they
+ * would be read out again with the next notice); what an assertive region said ALERT_HELD_MS ago or
+ * longer. The rest stays where it is, not taken out and put back, which would change the region
+ * (and have it read out) for words already given.
  */
-function unheard(region) {
-  if (region.getAttribute('aria-live') !== 'assertive') return [];
+function heard(region) {
+  const said = [...region.children];
+  if (region.getAttribute('aria-live') !== 'assertive') return said;
   const now = performance.now();
-  return [...region.children].filter((said) => now - (saidAt.get(said) ?? -Infinity) < ALERT_HELD_MS);
+  return said.filter((words) => !(now - (saidAt.get(words) ?? -Infinity) < ALERT_HELD_MS));
 }
 
 /**
