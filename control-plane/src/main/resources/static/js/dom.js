@@ -173,7 +173,7 @@ function heard(region) {
   const said = [...region.children];
   if (region.getAttribute('aria-live') !== 'assertive') return said;
   const now = performance.now();
-  return said.filter((words) => !(now - (saidAt.get(words) ?? -Infinity) < ALERT_HELD_MS));
+  return said.filter((words) => now - (saidAt.get(words) ?? -Infinity) >= ALERT_HELD_MS);
 }
 
 /**
