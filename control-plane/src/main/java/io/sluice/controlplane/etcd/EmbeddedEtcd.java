@@ -400,10 +400,13 @@ public final class EmbeddedEtcd implements AutoCloseable {
    * Waits until the client port answers healthy as this launch's member while the process started
    * still runs. Another etcd that took the port (another control plane's, a developer's) answers
    * healthy too: trusting it, the control plane would keep its rules in a stranger's etcd. Its own
-   * etcd then exits, unable to listen, which says the port is taken.
+   * etcd then exits, unable to listen, which says the port is taken. A timeout blames another etcd
+   * only if it still answered at the last look: one that went away meanwhile is forgotten, so that
+   * a later timeout for another reason does not send the operator after it.
    */
   private void awaitReady(Process started, long logStart) {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    // the other etcd answering at the last look, null when none did
     List<String> stranger = null;
     while (System.nanoTime() < deadline) {
       if (!started.isAlive()) {
@@ -424,6 +427,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
                     .timeout(Duration.ofSeconds(1))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
+        stranger = null;
         if (health.statusCode() == 200 && health.body().contains("true")) {
           List<String> members = memberNames();
           if (members.contains(memberName)) {
@@ -432,7 +436,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
           stranger = members;
         }
       } catch (IOException e) {
-        // not listening yet
+        stranger = null; // not listening yet, or no longer
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while starting etcd", e);

@@ -222,6 +222,74 @@ class EmbeddedEtcdIT {
     }
   }
 
+  /**
+   * A start that times out blamed the last other etcd it had seen on its client port even when that
+   * one had gone away long before, and the port was since silent: the operator was sent after an
+   * etcd no longer there. Here an {@code etcd} first on the search path never answers, a real other
+   * etcd answers on its client port until the start has asked it for its members, then stops.
+   */
+  @Test
+  void aStartThatTimesOutAfterAnotherEtcdWentAwayDoesNotBlameIt(
+      @TempDir Path stateDir, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
+    Path silent = bin.resolve("etcd");
+    Files.writeString(
+        silent,
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" >'"
+            + bin
+            + "'/args.0.tmp && mv '"
+            + bin
+            + "'/args.0.tmp '"
+            + bin
+            + "'/args.0\nread never\n");
+    Files.setPosixFilePermissions(silent, PosixFilePermissions.fromString("rwx------"));
+    CompletableFuture<EmbeddedEtcd> start =
+        CompletableFuture.supplyAsync(
+            () -> EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
+    Process stranger = null;
+    try {
+      int clientPort = new HeldLaunches(bin).awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      String strangerEndpoint = "http://127.0.0.1:" + clientPort;
+      stranger = startStranger(strangerDir, clientPort);
+      await("the start asked the other etcd for its members")
+          .atMost(Duration.ofSeconds(25))
+          .ignoreExceptions()
+          .until(() -> memberListsAnswered(strangerEndpoint) > 0);
+      stranger.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+
+      assertThatThrownBy(() -> start.get(60, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .hasMessageContaining("did not answer within")
+          .hasMessageNotContaining("stranger")
+          .hasMessageNotContaining("another etcd");
+    } finally {
+      start.thenAccept(EmbeddedEtcd::close);
+      if (stranger != null) {
+        stranger.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** How many member lists the etcd at {@code endpoint} answered, by its own metrics. */
+  private static long memberListsAnswered(String endpoint) throws Exception {
+    String metrics =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(endpoint + "/metrics"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .body();
+    return metrics
+        .lines()
+        .filter(
+            line ->
+                line.startsWith("grpc_server_handled_total{grpc_code=\"OK\",")
+                    && line.contains("grpc_method=\"MemberList\""))
+        .mapToLong(line -> (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
   /** A real etcd of no control plane's, named {@code stranger}, on {@code clientPort}. */
   private static Process startStranger(Path dir, int clientPort) throws Exception {
     int peerPort;
