@@ -41,14 +41,19 @@ import java.util.regex.Pattern;
  * otherwise answer healthy and be given the rules. The process is supervised: if it dies while the
  * control plane runs it is started again on the same client port, which the control plane's client
  * was given, and data; on a new peer port if its own was taken meanwhile (a single member talks to
- * no peer). After a few restarts the control plane reports etcd DOWN in its health. {@link
- * #close()} stops it; a start that fails, is interrupted or is cut short by the JVM's exit stops it
- * too. Once started, its owner closes it (the control plane: after its graceful shutdown, so that
- * requests still running can finish their writes). No etcd outlives the control plane that started
- * it, unless that one is killed with {@code SIGKILL}. One control plane at a time keeps its data in
- * a directory: a second one started with the same {@code sluice.state.dir} is refused at once (etcd
- * itself would wait for its database's lock and never answer). Not meant for production: point
- * production control planes at a real cluster.
+ * no peer). If another process took the client port meanwhile, the restart is tried again, at waits
+ * doubling from 1 s to 15 s, for as long as the control plane runs, with one warning naming the
+ * port and who answers on it (another etcd by its members), and health DOWN saying so ({@link
+ * #trouble()}): the client cannot be given another port (jetcd's endpoints are fixed when it is
+ * built), so etcd can only come back there. After a few restarts the control plane gives up and
+ * reports etcd DOWN in its health, saying why. {@link #close()} stops it; a start that fails, is
+ * interrupted or is cut short by the JVM's exit stops it too. Once started, its owner closes it
+ * (the control plane: after its graceful shutdown, so that requests still running can finish their
+ * writes). No etcd outlives the control plane that started it, unless that one is killed with
+ * {@code SIGKILL}. One control plane at a time keeps its data in a directory: a second one started
+ * with the same {@code sluice.state.dir} is refused at once (etcd itself would wait for its
+ * database's lock and never answer). Not meant for production: point production control planes at a
+ * real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
@@ -60,6 +65,15 @@ public final class EmbeddedEtcd implements AutoCloseable {
 
   /** Launches of one start or restart when a port is found taken: its first and new ports. */
   private static final int PORT_ATTEMPTS = 3;
+
+  /** The first wait before a restart tries again a client port another process had taken. */
+  private static final Duration CLIENT_PORT_FIRST_WAIT = Duration.ofSeconds(1);
+
+  /** The longest wait between tries of a taken client port (the waits double up to it). */
+  private static final Duration CLIENT_PORT_MAX_WAIT = Duration.ofSeconds(15);
+
+  /** How {@link #trouble()} begins while another process holds the client port. */
+  private static final String CLIENT_PORT_TAKEN = "the embedded etcd's client port ";
 
   /** The file whose lock says a control plane keeps its embedded etcd's data in the directory. */
   static final String LOCK_FILE = "control-plane.lock";
@@ -97,6 +111,12 @@ public final class EmbeddedEtcd implements AutoCloseable {
 
   /** Stops etcd at the JVM's exit while it starts (package-private: tests see it is gone after). */
   final Thread stopAtExit = new Thread(this::close, "sluice-embedded-etcd-stop");
+
+  /**
+   * Why the supervisor has no etcd running while the control plane runs, for health; {@code null}
+   * while none is wrong.
+   */
+  private volatile String trouble;
 
   private Process process;
   private int restarts;
@@ -358,14 +378,15 @@ public final class EmbeddedEtcd implements AutoCloseable {
         return;
       }
       if (restarts >= MAX_RESTARTS) {
-        LOG.severe(
+        trouble =
             "the embedded etcd exited with "
                 + exited.exitValue()
                 + " and was restarted "
                 + MAX_RESTARTS
                 + " times already; giving up (see "
                 + dataDir.resolve("etcd.log")
-                + ")");
+                + ")";
+        LOG.severe(trouble);
         return;
       }
       restarts++;
@@ -373,17 +394,26 @@ public final class EmbeddedEtcd implements AutoCloseable {
     LOG.warning(
         "the embedded etcd exited with " + exited.exitValue() + "; starting it again (same data)");
     try {
-      for (int attempt = 1; ; attempt++) {
+      Duration wait = CLIENT_PORT_FIRST_WAIT;
+      for (int peerAttempt = 1; ; ) {
         try {
           launch();
+          if (trouble != null) {
+            LOG.info("the embedded etcd runs again at " + endpoint() + " (same data)");
+            trouble = null;
+          }
           return;
         } catch (PortTakenException e) {
-          // the client port is the control plane client's endpoint: only the peer port may change
-          if (e.port() != peerPort || attempt == PORT_ATTEMPTS) {
+          if (e.port() == clientPort) {
+            // the client port is the control plane client's endpoint: the only port etcd may take
+            wait = awaitClientPort(wait);
+          } else if (peerAttempt++ < PORT_ATTEMPTS) {
+            // a single member talks to no peer: any free port serves
+            peerPort = freePortBut(clientPort);
+            LOG.warning(e.getMessage() + "; starting it again on peer port " + peerPort);
+          } else {
             throw e;
           }
-          peerPort = freePortBut(clientPort);
-          LOG.warning(e.getMessage() + "; starting it again on peer port " + peerPort);
         }
       }
     } catch (IOException | RuntimeException e) {
@@ -392,8 +422,85 @@ public final class EmbeddedEtcd implements AutoCloseable {
           return; // stopped while it restarted
         }
       }
+      trouble =
+          "the embedded etcd could not be restarted: "
+              + e.getMessage()
+              + " (see "
+              + dataDir.resolve("etcd.log")
+              + ")";
       LOG.log(Level.SEVERE, "could not restart the embedded etcd", e);
     }
+  }
+
+  /**
+   * Says that another process holds the client port and waits {@code wait} before the next try (cut
+   * short by {@link #close()}), for as long as the control plane runs: its client was given this
+   * port and cannot be given another, so etcd can only come back there, once the other process lets
+   * it go. Says it once as a warning and on health until then.
+   *
+   * @return the wait before the try after the next one
+   */
+  private Duration awaitClientPort(Duration wait) {
+    String holder = clientPortHolder();
+    boolean first = trouble == null || !trouble.startsWith(CLIENT_PORT_TAKEN);
+    trouble =
+        CLIENT_PORT_TAKEN
+            + clientPort
+            + ", which the control plane's etcd client was given, is taken by "
+            + holder
+            + ": etcd is down until it is free (trying again every "
+            + CLIENT_PORT_MAX_WAIT.toSeconds()
+            + " s at most); stop that process, or restart the control plane to start etcd on new"
+            + " ports";
+    if (first) {
+      LOG.warning(trouble);
+    } else {
+      LOG.fine(trouble);
+    }
+    long until = System.nanoTime() + wait.toNanos();
+    synchronized (this) {
+      try {
+        for (long left = wait.toMillis(); !closed && left > 0; ) {
+          wait(left); // close() wakes it
+          left = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the client port", e);
+      }
+    }
+    Duration doubled = wait.multipliedBy(2);
+    return doubled.compareTo(CLIENT_PORT_MAX_WAIT) > 0 ? CLIENT_PORT_MAX_WAIT : doubled;
+  }
+
+  /**
+   * Who answers on the client port, as far as it can be told: another etcd names its members (the
+   * control plane's client then talks to that etcd), anything else is another process.
+   */
+  private String clientPortHolder() {
+    String anyOther = "another process (find it with: ss -ltnp 'sport = :" + clientPort + "')";
+    try {
+      List<String> members = memberNames();
+      return members.isEmpty()
+          ? anyOther
+          : "another etcd (member(s) "
+              + members
+              + "), which the control plane's client now reads and writes: its rules are not"
+              + " this control plane's";
+    } catch (IOException notEtcd) {
+      return anyOther;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return anyOther;
+    }
+  }
+
+  /**
+   * Why no etcd of this control plane's runs while it runs (its client port taken by another
+   * process, restarts given up), for health; {@code null} while none is wrong.
+   */
+  String trouble() {
+    return trouble;
   }
 
   /**
@@ -503,6 +610,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       }
       closed = true;
       running = process;
+      notifyAll(); // a restart waiting for its client port gives up at once
     }
     forgetExitHook();
     try {

@@ -152,8 +152,11 @@ class EtcdConfiguration {
   }
 
   @Bean
-  EtcdHealthIndicator etcdHealthIndicator(EtcdGateway etcd, StartFindings findings) {
-    return new EtcdHealthIndicator(etcd, findings);
+  EtcdHealthIndicator etcdHealthIndicator(
+      EtcdGateway etcd, StartFindings findings, EmbeddedEtcdHolder embedded) {
+    EmbeddedEtcd supervised = embedded.etcd();
+    return new EtcdHealthIndicator(
+        etcd, findings, supervised == null ? () -> null : supervised::trouble);
   }
 
   /** The embedded etcd, or none when a cluster is configured. */

@@ -22,6 +22,10 @@ import org.springframework.boot.health.contributor.Status;
  * <p>While etcd has not been read since the control plane started without it, a DOWN answer also
  * carries {@code start}: why the start did not connect and what each endpoint showed ({@link
  * StartFindings}), which was only in the log.
+ *
+ * <p>With the embedded etcd, its supervisor's trouble (its client port taken by another process,
+ * restarts given up) makes the answer DOWN with the detail {@code embedded}, even when the read
+ * succeeds: what answers on the port then is another etcd, not this control plane's.
  */
 final class EtcdHealthIndicator extends AbstractHealthIndicator {
 
@@ -31,32 +35,48 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
   private final Supplier<Health> check;
   private final LongSupplier nanoTime;
   private final StartFindings start;
+  private final Supplier<String> embedded;
   private final Object checking = new Object();
   private volatile Checked last;
 
   private record Checked(Health health, long atNanos) {}
 
-  EtcdHealthIndicator(EtcdGateway etcd, StartFindings start) {
-    this(() -> read(etcd), System::nanoTime, start);
+  EtcdHealthIndicator(EtcdGateway etcd, StartFindings start, Supplier<String> embedded) {
+    this(() -> read(etcd), System::nanoTime, start, embedded);
+  }
+
+  EtcdHealthIndicator(Supplier<Health> check, LongSupplier nanoTime, StartFindings start) {
+    this(check, nanoTime, start, () -> null);
   }
 
   /**
    * @param check reads etcd once and says what it found
    * @param nanoTime the clock the answers age by
    * @param start why the start did not connect, shown while DOWN until etcd is first read
+   * @param embedded why the embedded etcd is not running ({@code null} while it is, or with none)
    */
-  EtcdHealthIndicator(Supplier<Health> check, LongSupplier nanoTime, StartFindings start) {
+  EtcdHealthIndicator(
+      Supplier<Health> check,
+      LongSupplier nanoTime,
+      StartFindings start,
+      Supplier<String> embedded) {
     super("etcd is not reachable");
     this.check = check;
     this.nanoTime = nanoTime;
     this.start = start;
+    this.embedded = embedded;
   }
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
     Health health = current();
-    builder.status(health.getStatus()).withDetails(health.getDetails());
-    if (Status.UP.equals(health.getStatus())) {
+    String embeddedTrouble = embedded.get();
+    Status status = embeddedTrouble != null ? Status.DOWN : health.getStatus();
+    builder.status(status).withDetails(health.getDetails());
+    if (embeddedTrouble != null) {
+      builder.withDetail("embedded", embeddedTrouble);
+    }
+    if (Status.UP.equals(status)) {
       start.forget();
       return;
     }

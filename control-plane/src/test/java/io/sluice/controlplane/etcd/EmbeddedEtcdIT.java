@@ -393,6 +393,50 @@ class EmbeddedEtcdIT {
   }
 
   /**
+   * etcd died and its supervisor starts it again on the same client port, which the control plane's
+   * client was given: another process that had taken that port meanwhile made the restart fail, and
+   * etcd stayed down for good. The supervisor now tries again, waiting longer each time (bounded),
+   * says on health which port is taken, and etcd is back on the same endpoint, with its data, once
+   * the port is free. Here an {@code etcd} first on the search path holds the restart back while
+   * the test takes the client port, then lets it go.
+   */
+  @Test
+  void restartsOnItsClientPortOnceAnotherProcessLetsItGo(@TempDir Path stateDir, @TempDir Path bin)
+      throws Exception {
+    HeldLaunches launches = HeldLaunches.in(bin, 1);
+    try (EmbeddedEtcd etcd =
+        EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864)) {
+      String endpoint = etcd.endpoint();
+      assertThat(post(endpoint, "/v3/kv/put", "{\"key\":\"a2VwdA==\",\"value\":\"eQ==\"}"))
+          .isTrue();
+      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      children(stateDir).forEach(ProcessHandle::destroyForcibly);
+      launches.awaitPort(1, "--listen-client-urls=http://127.0.0.1:");
+      try (ServerSocket taken = new ServerSocket()) {
+        taken.setReuseAddress(true);
+        taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
+        launches.release(1);
+        // the restart found the port taken and waits for it (a third launch, or more, follows)
+        launches.awaitPort(2, "--listen-client-urls=http://127.0.0.1:");
+        assertThat(etcd.trouble())
+            .as("for health")
+            .contains("client port " + clientPort + ", which the control plane's etcd client")
+            .contains("is taken by another process")
+            .contains("sport = :" + clientPort);
+      }
+
+      assertThat(etcd.endpoint()).isEqualTo(endpoint);
+      await("etcd answers again on its client port, with its data")
+          .atMost(Duration.ofSeconds(90))
+          .ignoreExceptions()
+          .until(() -> range(endpoint, "a2VwdA==").contains("\"value\":\"eQ==\""));
+      await("health no longer says the port is taken")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> etcd.trouble() == null);
+    }
+  }
+
+  /**
    * An {@code etcd} for the search path that runs the real one, except that the launch numbered
    * {@code held} (0 the first) writes its arguments and waits until the test {@linkplain #release
    * releases} it.

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -54,6 +55,32 @@ class EtcdHealthIndicatorTest {
     } finally {
       probes.shutdownNow();
     }
+  }
+
+  /**
+   * Another etcd that took the embedded etcd's client port answers the read: health said UP while
+   * the control plane wrote its rules to a stranger's etcd, and said nothing of the port.
+   */
+  @Test
+  void isDownWithTheEmbeddedEtcdsTroubleEvenWhenTheReadIsAnswered() {
+    AtomicReference<String> trouble = new AtomicReference<>("its client port 2379 is taken");
+    EtcdHealthIndicator indicator =
+        new EtcdHealthIndicator(
+            () -> Health.up().withDetail("revision", 7L).build(),
+            now::get,
+            new StartFindings(),
+            trouble::get);
+
+    Health health = indicator.health();
+    assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+    assertThat(health.getDetails())
+        .containsEntry("embedded", "its client port 2379 is taken")
+        .containsEntry("revision", 7L);
+
+    trouble.set(null);
+    Health again = indicator.health();
+    assertThat(again.getStatus()).isEqualTo(Status.UP);
+    assertThat(again.getDetails()).doesNotContainKey("embedded");
   }
 
   @Test
