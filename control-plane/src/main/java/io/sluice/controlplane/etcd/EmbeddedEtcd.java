@@ -41,19 +41,20 @@ import java.util.regex.Pattern;
  * otherwise answer healthy and be given the rules. The process is supervised: if it dies while the
  * control plane runs it is started again on the same client port, which the control plane's client
  * was given, and data; on a new peer port if its own was taken meanwhile (a single member talks to
- * no peer). If another process took the client port meanwhile, the restart is tried again, at waits
- * doubling from 1 s to 15 s, for as long as the control plane runs, with one warning naming the
- * port and who answers on it (another etcd by its members), and health DOWN saying so ({@link
- * #trouble()}): the client cannot be given another port (jetcd's endpoints are fixed when it is
- * built), so etcd can only come back there. After a few restarts the control plane gives up and
- * reports etcd DOWN in its health, saying why. {@link #close()} stops it; a start that fails, is
- * interrupted or is cut short by the JVM's exit stops it too. Once started, its owner closes it
- * (the control plane: after its graceful shutdown, so that requests still running can finish their
- * writes). No etcd outlives the control plane that started it, unless that one is killed with
- * {@code SIGKILL}. One control plane at a time keeps its data in a directory: a second one started
- * with the same {@code sluice.state.dir} is refused at once (etcd itself would wait for its
- * database's lock and never answer). Not meant for production: point production control planes at a
- * real cluster.
+ * no peer; its member record is updated to advertise the new one, as after every start on earlier
+ * data, since etcd reads {@code --initial-advertise-peer-urls} only when it creates its data). If
+ * another process took the client port meanwhile, the restart is tried again, at waits doubling
+ * from 1 s to 15 s, for as long as the control plane runs, with one warning naming the port and who
+ * answers on it (another etcd by its members), and health DOWN saying so ({@link #trouble()}): the
+ * client cannot be given another port (jetcd's endpoints are fixed when it is built), so etcd can
+ * only come back there. After a few restarts the control plane gives up and reports etcd DOWN in
+ * its health, saying why. {@link #close()} stops it; a start that fails, is interrupted or is cut
+ * short by the JVM's exit stops it too. Once started, its owner closes it (the control plane: after
+ * its graceful shutdown, so that requests still running can finish their writes). No etcd outlives
+ * the control plane that started it, unless that one is killed with {@code SIGKILL}. One control
+ * plane at a time keeps its data in a directory: a second one started with the same {@code
+ * sluice.state.dir} is refused at once (etcd itself would wait for its database's lock and never
+ * answer). Not meant for production: point production control planes at a real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
@@ -61,6 +62,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final int MAX_RESTARTS = 5;
   private static final Pattern MEMBER_NAME = Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
+  private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\"\\s*:\\s*\"(\\d+)\"");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   /** Launches of one start or restart when a port is found taken: its first and new ports. */
@@ -369,6 +371,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       process = started;
     }
     awaitReady(started, logStart);
+    advertisePeerPort();
     started.onExit().thenRun(() -> onExit(started));
   }
 
@@ -574,15 +577,61 @@ public final class EmbeddedEtcd implements AutoCloseable {
         "the embedded etcd did not answer within " + START_TIMEOUT.toSeconds() + " s");
   }
 
+  /**
+   * Makes the member record advertise this launch's peer port. etcd takes {@code
+   * --initial-advertise-peer-urls} only when it creates its data: started again on the data of an
+   * earlier launch (each start of the control plane, a restart on a new peer port) it kept that
+   * launch's peer URL, a port it no longer listens on and another process may have. A single member
+   * dials no peer, so that was harmless, but misleading to anyone who lists the members; the record
+   * is updated instead (one raft entry). Failing, it stays as it was: logged, nothing else.
+   */
+  private void advertisePeerPort() {
+    String peerUrl = "http://127.0.0.1:" + peerPort;
+    try {
+      HttpResponse<String> list = post("/v3/cluster/member/list", "{}");
+      if (list.statusCode() != 200 || list.body().contains("\"peerURLs\":[\"" + peerUrl + "\"]")) {
+        return;
+      }
+      Matcher id = MEMBER_ID.matcher(list.body());
+      if (!id.find()) {
+        return;
+      }
+      HttpResponse<String> update =
+          post(
+              "/v3/cluster/member/update",
+              "{\"ID\":\"" + id.group(1) + "\",\"peerURLs\":[\"" + peerUrl + "\"]}");
+      if (update.statusCode() != 200) {
+        LOG.fine(
+            "the embedded etcd's member record still names its earlier peer URL: etcd answered "
+                + update.statusCode()
+                + " to its update to "
+                + peerUrl);
+      }
+    } catch (IOException e) {
+      LOG.log(
+          Level.FINE,
+          "the embedded etcd's member record still names its earlier peer URL: no update to "
+              + peerUrl,
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A call of etcd's JSON gateway on the client port. */
+  private HttpResponse<String> post(String path, String json)
+      throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(endpoint() + path))
+            .timeout(Duration.ofSeconds(1))
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
   /** The names of the members of the etcd answering on the client port. */
   private List<String> memberNames() throws IOException, InterruptedException {
-    HttpResponse<String> list =
-        http.send(
-            HttpRequest.newBuilder(URI.create(endpoint() + "/v3/cluster/member/list"))
-                .timeout(Duration.ofSeconds(1))
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> list = post("/v3/cluster/member/list", "{}");
     List<String> names = new ArrayList<>();
     if (list.statusCode() == 200) {
       Matcher m = MEMBER_NAME.matcher(list.body());

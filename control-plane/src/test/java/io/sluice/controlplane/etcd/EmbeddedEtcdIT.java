@@ -46,6 +46,42 @@ class EmbeddedEtcdIT {
     }
   }
 
+  /**
+   * etcd takes {@code --initial-advertise-peer-urls} only when it creates its data: started again
+   * on its data (each start of the control plane picks new ports) its member record kept the first
+   * start's peer port, which it no longer listens on.
+   */
+  @Test
+  void advertisesThePeerPortItListensOnWhenStartedAgainOnItsData(@TempDir Path stateDir)
+      throws Exception {
+    try (EmbeddedEtcd first = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
+      assertThat(memberList(first)).contains(peerUrl(first));
+    }
+    try (EmbeddedEtcd again = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
+      assertThat(memberList(again)).contains("\"peerURLs\":[\"" + peerUrl(again) + "\"]");
+    }
+  }
+
+  private static String peerUrl(EmbeddedEtcd etcd) {
+    String flag = "--listen-peer-urls=";
+    return etcd.command().stream()
+        .filter(arg -> arg.startsWith(flag))
+        .findFirst()
+        .orElseThrow()
+        .substring(flag.length());
+  }
+
+  private static String memberList(EmbeddedEtcd etcd) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/v3/cluster/member/list"))
+                .timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   @Test
   void refusesAtOnceADataDirectoryAnotherControlPlaneKeepsItsEtcdIn(@TempDir Path stateDir)
       throws Exception {
@@ -389,6 +425,11 @@ class EmbeddedEtcdIT {
                   return false;
                 }
               });
+      // and its member record names the peer port it listens on now, not the taken one
+      assertThat(peerUrl(etcd)).isNotEqualTo("http://127.0.0.1:" + peerPort);
+      await("the member record names the new peer port")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> memberList(etcd).contains("\"peerURLs\":[\"" + peerUrl(etcd) + "\"]"));
     }
   }
 
