@@ -372,7 +372,16 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
     awaitReady(started, logStart);
     advertisePeerPort();
-    started.onExit().thenRun(() -> onExit(started));
+    // on a thread of its own: an etcd that had already exited would otherwise be restarted on the
+    // caller's thread (the control plane's start, or the restart before), which a restart waiting
+    // for its client port would hold for as long as another process keeps it
+    started.onExit().thenRunAsync(() -> onExit(started), EmbeddedEtcd::restartThread);
+  }
+
+  private static void restartThread(Runnable restart) {
+    Thread thread = new Thread(restart, "sluice-embedded-etcd-restart");
+    thread.setDaemon(true);
+    thread.start();
   }
 
   private void onExit(Process exited) {
