@@ -1,5 +1,7 @@
 package io.sluice.sdk.status;
 
+import java.util.concurrent.TimeoutException;
+
 /**
  * Reads what went wrong from the exceptions jetcd and gRPC throw, which wrap etcd's answer a few
  * causes deep: the reporter, its lease and its writer each decide on the kind of failure and log
@@ -23,14 +25,24 @@ final class EtcdErrors {
         || anyMessageContains(error, "larger than max");
   }
 
+  /** Whether the innermost cause is a call's timeout ({@link TimeoutException}). */
+  static boolean isTimeout(Throwable error) {
+    return root(error) instanceof TimeoutException;
+  }
+
   /** The innermost cause's class and message, for one log line. */
   static String rootMessage(Throwable error) {
+    Throwable root = root(error);
+    return root.getClass().getSimpleName()
+        + (root.getMessage() == null ? "" : ": " + root.getMessage());
+  }
+
+  private static Throwable root(Throwable error) {
     Throwable root = error;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return root.getClass().getSimpleName()
-        + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    return root;
   }
 
   private static boolean anyMessageContains(Throwable error, String text) {

@@ -155,6 +155,13 @@ public final class StatusReporter implements AutoCloseable {
 
   private boolean everAnswered;
 
+  /**
+   * Whether the first write's timeout, before etcd ever answered, was told quietly; see failed().
+   */
+  private boolean firstTimeoutTold;
+
+  private final Duration callTimeout;
+
   private StatusReporter(Builder builder) {
     this.client = builder.client;
     this.service = builder.service;
@@ -186,6 +193,7 @@ public final class StatusReporter implements AutoCloseable {
             this::onLeaseLost,
             builder.leaseGranted);
     this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
+    this.callTimeout = builder.callTimeout;
     this.pacing = new WritePacing(refreshInterval);
     this.schemes = builder.schemes;
     this.etcdEndpoints = builder.etcdEndpoints;
@@ -386,9 +394,23 @@ public final class StatusReporter implements AutoCloseable {
    * answers, after a first failure that said otherwise, that it could not reach etcd (the most
    * telling failure of an outage behind a proxy), and one more when the proxy the JVM names for
    * etcd can no longer be looked up (which nothing else says above FINE). A successful write ends
-   * the stretch.
+   * the stretch. A first write that times out before etcd ever answered is one INFO line: a JVM
+   * still starting can be that slow while etcd is fine.
    */
   private void failed(Exception e) {
+    if (!everAnswered && !firstTimeoutTold && EtcdErrors.isTimeout(e)) {
+      // A JVM still starting (class loading, JIT, a busy machine) can make the very first call
+      // outlast its timeout while etcd is fine, as the rule source's first read: say so quietly,
+      // warn if it goes on.
+      firstTimeoutTold = true;
+      logger.info(
+          "etcd has not answered the first write of the agent status "
+              + key
+              + " within "
+              + callTimeout.toMillis()
+              + " ms; retrying (a warning follows if it keeps failing)");
+      return;
+    }
     boolean refused = EtcdRefusal.refusedAccess(e);
     // a reverse proxy's 502, 503 or 504, or a CONNECT proxy's 5xx: it could not reach etcd, an
     // outage behind it (as the control plane says), not something that is not etcd to fix (notEtcd

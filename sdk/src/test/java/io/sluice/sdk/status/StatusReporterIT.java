@@ -20,6 +20,7 @@ import io.sluice.sdk.config.EtcdClientFactory;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.EtcdRuleSource;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -874,6 +876,47 @@ class StatusReporterIT {
       CompletableFuture<Void> closing = CompletableFuture.runAsync(reporter::close);
       // bounded by the revoke's short timeout, not the two-minute call timeout
       await().atMost(Duration.ofSeconds(10)).until(closing::isDone);
+    }
+  }
+
+  /**
+   * A first write that times out before etcd ever answered (a JVM still starting on a busy machine
+   * can be that slow while etcd is fine) is told quietly, once; the warning comes when the next
+   * write fails too, as for the rule source's first read.
+   */
+  @Test
+  void aFirstWriteThatTimesOutIsToldQuietlyAndAWarningFollowsIfItGoesOn() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        LogCapture log = LogCapture.of(StatusReporter.class)) {
+      Client unanswered =
+          closeLater(
+              EtcdClientFactory.create(
+                  SluiceConfig.builder()
+                      .addEtcdEndpoint("http://127.0.0.1:" + silent.getLocalPort())
+                      .serviceName("test")
+                      .build()));
+      String service = newService();
+      StatusReporter reporter =
+          closeLater(
+              StatusReporter.builder(
+                      unanswered, service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                  .refreshInterval(Duration.ofMillis(100))
+                  .callTimeout(Duration.ofMillis(300))
+                  .build());
+      reporter.start();
+      await()
+          .atMost(AWAIT)
+          .until(() -> log.warnings().stream().anyMatch(m -> m.contains("could not write")));
+
+      List<String> told = log.messages().stream().filter(m -> m.contains(service)).toList();
+      assertThat(told.get(0))
+          .startsWith("etcd has not answered the first write of the agent status ")
+          .contains(" within 300 ms; retrying");
+      assertThat(told).filteredOn(m -> m.contains("has not answered")).hasSize(1);
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().contains("could not write the agent status"))
+          .singleElement()
+          .satisfies(r -> assertThat(r.getLevel()).isEqualTo(Level.WARNING));
     }
   }
 
