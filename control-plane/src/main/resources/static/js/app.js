@@ -283,7 +283,8 @@ function showSignIn(message, { urgent = false } = {}) {
     h('p', {
       id: 'token-help',
       class: 'hint',
-      text: 'Paste the bearer token you were given (sluice.security.tokens.<name>.token). It is kept in this browser tab only and forgotten when you sign out or close the tab.',
+      text:
+        'Paste the bearer token you were given (sluice.security.tokens.<name>.token) or, on a control plane started without configured tokens, the admin token it logged at start ("generated an admin token for this run only"). It is kept in this browser tab only and forgotten when you sign out or close the tab.',
     }),
     error,
     h('div', { class: 'actions' }, anonymous, submit),

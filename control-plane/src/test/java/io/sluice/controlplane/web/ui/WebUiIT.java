@@ -302,6 +302,21 @@ class WebUiIT {
   }
 
   /**
+   * The sign-in form says where a first-time user finds a token: on a control plane started without
+   * configured tokens, the admin token it logged at start, in the log line's own words. The hint
+   * named only the configuration key, which a fresh install has not set.
+   */
+  @Test
+  void theSignInFormSaysWhereTheGeneratedAdminTokenIs() {
+    open(WRITER_TOKEN, "/");
+    click(By.id("sign-out"));
+    awaitText(By.id("token-help"), "sluice.security.tokens.<name>.token");
+    assertThat(waitFor(By.id("token-help")).getText())
+        .contains(
+            "the admin token it logged at start (\"generated an admin token for this run only\")");
+  }
+
+  /**
    * A page opened while the control plane does not answer who its token is (restarting, away) keeps
    * the sign-in and asks again until it answers: it used to forget the token and show the sign-in
    * form, so a reload during a restart signed the user out.
