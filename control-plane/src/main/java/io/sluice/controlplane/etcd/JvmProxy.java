@@ -71,14 +71,6 @@ final class JvmProxy {
   private JvmProxy() {}
 
   /**
-   * {@code host:port} of the HTTP proxy the JVM names for {@code address}, or {@code null} when it
-   * is dialled directly or left out ({@link #route}). Never throws.
-   */
-  static String of(EtcdAddress address) {
-    return route(address).proxy();
-  }
-
-  /**
    * How the client dials {@code address}, as gRPC's proxy detector decides it. Never throws, and
    * never waits on DNS for more than {@link ProxyNames#FIRST_WAIT}: a proxy whose name's first
    * lookup has not answered by then is taken as in use, its route saying so ({@link

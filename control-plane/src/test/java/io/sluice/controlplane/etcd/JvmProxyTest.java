@@ -31,7 +31,7 @@ class JvmProxyTest {
   void namesNoProxyWhenTheSelectorsFirstAnswerIsDirect() {
     assertThat(
             withSelector(
-                List.of(Proxy.NO_PROXY, http("proxy.internal", 3128)), () -> JvmProxy.of(ETCD)))
+                List.of(Proxy.NO_PROXY, http("proxy.internal", 3128)), JvmProxyTest::proxyOfEtcd))
         .isNull();
   }
 
@@ -46,13 +46,13 @@ class JvmProxyTest {
                             InetAddress.getByAddress("socks.internal", new byte[] {10, 0, 0, 2}),
                             1080)),
                     http("proxy.internal", 3128)),
-                () -> JvmProxy.of(ETCD)))
+                JvmProxyTest::proxyOfEtcd))
         .isEqualTo("socks.internal:1080");
   }
 
   @Test
   void namesAnHttpProxy() {
-    assertThat(withSelector(List.of(http("proxy.internal", 3128)), () -> JvmProxy.of(ETCD)))
+    assertThat(withSelector(List.of(http("proxy.internal", 3128)), JvmProxyTest::proxyOfEtcd))
         .isEqualTo("proxy.internal:3128");
   }
 
@@ -113,6 +113,11 @@ class JvmProxyTest {
 
     List<Proxy> resolvable = List.of(unresolved("localhost", 3128));
     assertThat(withSelector(uri -> resolvable, JvmProxyTest::grpcsDetectorFails)).isFalse();
+    // likewise: until it answers, the route says the name is still being looked up
+    await("the proxy's name looked up")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> !withSelector(uri -> resolvable, () -> JvmProxy.route(ETCD)).nameBeingLookedUp());
     assertThat(withSelector(uri -> resolvable, () -> JvmProxy.route(ETCD)))
         .isEqualTo(new JvmProxy.Route("localhost:3128", null));
   }
@@ -122,10 +127,18 @@ class JvmProxyTest {
   void namesAnIpv6ProxyInBrackets() throws Exception {
     Proxy address =
         new Proxy(Proxy.Type.HTTP, new InetSocketAddress(InetAddress.getByName("::1"), 3128));
-    assertThat(withSelector(List.of(address), () -> JvmProxy.of(ETCD)))
+    assertThat(withSelector(List.of(address), JvmProxyTest::proxyOfEtcd))
         .isEqualTo("[0:0:0:0:0:0:0:1]:3128");
-    assertThat(withSelector(List.of(unresolved("::1", 3128)), () -> JvmProxy.of(ETCD)))
+    assertThat(withSelector(List.of(unresolved("::1", 3128)), JvmProxyTest::proxyOfEtcd))
         .isEqualTo("[::1]:3128");
+  }
+
+  /**
+   * {@code host:port} of the HTTP proxy the JVM's selector names for {@link #ETCD}, or {@code null}
+   * when it is dialled directly or left out.
+   */
+  private static String proxyOfEtcd() {
+    return JvmProxy.route(ETCD).proxy();
   }
 
   /** Whether gRPC's default proxy detector, the client's, fails for {@link #ETCD}. */
