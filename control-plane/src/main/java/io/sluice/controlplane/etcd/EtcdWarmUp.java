@@ -3,13 +3,16 @@ package io.sluice.controlplane.etcd;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
+import io.grpc.Status;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,13 +31,15 @@ import org.springframework.context.SmartLifecycle;
  * waiting it says why, naming each endpoint and what it showed: every connection refused (nothing
  * listens there), a connect that times out because SYNs are dropped, a socket that accepts and says
  * nothing, or an answer to the HTTP/2 preface with no answer to the read (an etcd member without a
- * quorum keeps reads waiting). Once an endpoint answers it no longer probes. It used to wait 60 s
- * for the read whenever an endpoint answered, and until then to probe the endpoints one after the
- * other, each adding the timeout: a start against an etcd that was not there, or not serving, took
- * up to over a minute for nothing. A read that is answered after it stopped waiting, but within the
- * call's deadline of twice {@code sluice.etcd.timeout} ({@link OutstandingCalls}), is still logged,
- * which tells a slow etcd (or a slow first call) from one that serves no reads; a read not answered
- * by then ends at that deadline, and nothing more is logged of it.
+ * quorum keeps reads waiting, said at INFO since a slow first call looks the same, and warned of
+ * only if the read is still unserved at its deadline). Once an endpoint answers it no longer
+ * probes. It used to wait 60 s for the read whenever an endpoint answered, and until then to probe
+ * the endpoints one after the other, each adding the timeout: a start against an etcd that was not
+ * there, or not serving, took up to over a minute for nothing. A read that is answered after it
+ * stopped waiting, but within the call's deadline of twice {@code sluice.etcd.timeout} ({@link
+ * OutstandingCalls}), is still logged, which tells a slow etcd (or a slow first call) from one that
+ * serves no reads; a read not answered by then ends at that deadline, warned of once when an
+ * endpoint had answered (no quorum?).
  *
  * <p>Endpoints the client dials through the HTTP proxy the JVM names for them are not probed (the
  * client does not connect to them directly): it says that etcd did not answer through the proxy,
@@ -157,6 +162,8 @@ final class EtcdWarmUp implements SmartLifecycle {
     // the verdicts on the probe are of the direct endpoints: what they cannot tell of the others
     String others = probed == null ? "" : notProbedVerdict(notProbed);
     String verdict;
+    // set when the read is left to finish and is warned of if it never is
+    String unserved = null;
     if (probed != null && probed.refusedEverywhere()) {
       verdict =
           "nothing listens at "
@@ -193,20 +200,27 @@ final class EtcdWarmUp implements SmartLifecycle {
               + others;
       LOG.warning(verdict + " (" + probed + "); " + startingAnyway("answers there"));
     } else if (probed != null) {
-      verdict =
+      String answered =
           "etcd answered at its "
               + (notProbed.isEmpty() ? "" : "direct ")
-              + "endpoints but did not serve a read within "
+              + "endpoints but did not serve ";
+      verdict =
+          answered
+              + "a read within "
               + timeoutMs
-              + " ms: no quorum?"
+              + " ms: a slow first call, or no quorum?"
               + others;
-      LOG.warning(
+      // on a busy machine the first call alone can take that long: warned of only if the read
+      // stays unanswered up to its deadline
+      LOG.info(
           verdict
               + " ("
               + probed
-              + "; an etcd member without a quorum, or a frozen one, answers connections but not"
-              + " reads); "
-              + startingAnyway("serves reads"));
+              + "); starting anyway, health is DOWN until etcd serves reads, and the read is"
+              + " awaited until "
+              + OutstandingCalls.deadline(etcd.timeout()).toMillis()
+              + " ms after it was sent");
+      unserved = answered + "the start's read";
     } else if (probe.proxy() != null) {
       // no probe round told of the endpoints dialled directly, if any (with none, every endpoint
       // goes through a proxy or is left out): the verdict covers both ways, and the hint (a 407,
@@ -238,14 +252,62 @@ final class EtcdWarmUp implements SmartLifecycle {
       read.cancel(false);
       return;
     }
-    read.thenAccept(
-        answer ->
-            LOG.info(
-                "etcd served the start's read after all, "
-                    + Duration.ofNanos(System.nanoTime() - started).toMillis()
-                    + " ms after it was sent (store revision "
-                    + answer.getHeader().getRevision()
-                    + "): slow, not without a quorum"));
+    if (unserved != null) {
+      warnIfNeverServed(read, unserved, others, probed, started);
+    } else {
+      read.thenAccept(answer -> logServedLate(answer, started));
+    }
+  }
+
+  /**
+   * Logs the start's read left to finish after an endpoint answered but no read was served: served
+   * late, it was a slow etcd or a slow first call (INFO); never served by its deadline, an etcd
+   * without a quorum, or a frozen one, is the likely cause (WARNING, once).
+   */
+  private static void warnIfNeverServed(
+      CompletableFuture<GetResponse> read,
+      String unserved,
+      String others,
+      EndpointProbe.Probed probed,
+      long started) {
+    read.whenComplete(
+        (answer, failure) -> {
+          if (failure == null) {
+            logServedLate(answer, started);
+            return;
+          }
+          Throwable cause =
+              failure instanceof CompletionException && failure.getCause() != null
+                  ? failure.getCause()
+                  : failure;
+          if (cause instanceof CancellationException
+              || Status.fromThrowable(cause).getCode() == Status.Code.CANCELLED) {
+            return; // the control plane stopped meanwhile (OutstandingCalls): nothing to warn of
+          }
+          String why = EtcdGateway.why(cause);
+          LOG.warning(
+              unserved
+                  + " in the "
+                  + Duration.ofNanos(System.nanoTime() - started).toMillis()
+                  + " ms it was left"
+                  + (why == null ? "" : " (" + why + ")")
+                  + ": no quorum?"
+                  + others
+                  + " ("
+                  + probed
+                  + "; an etcd member without a quorum, or a frozen one, answers connections but"
+                  + " not reads); health is DOWN until etcd serves reads, and the control plane"
+                  + " connects when it does");
+        });
+  }
+
+  private static void logServedLate(GetResponse answer, long started) {
+    LOG.info(
+        "etcd served the start's read after all, "
+            + Duration.ofNanos(System.nanoTime() - started).toMillis()
+            + " ms after it was sent (store revision "
+            + answer.getHeader().getRevision()
+            + "): slow, not without a quorum");
   }
 
   /**

@@ -48,7 +48,12 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
    * @param timeout {@code sluice.etcd.timeout}, the most a caller waits for a call
    */
   OutstandingCalls(Duration timeout) {
-    this.deadline = timeout.multipliedBy(2);
+    this.deadline = deadline(timeout);
+  }
+
+  /** How long after its start a one-answer call ends with {@code timeout}: twice the timeout. */
+  static Duration deadline(Duration timeout) {
+    return timeout.multipliedBy(2);
   }
 
   /** How long after its start a one-answer call ends, answered or not: twice the timeout. */

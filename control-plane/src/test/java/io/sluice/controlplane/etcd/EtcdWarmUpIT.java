@@ -77,7 +77,8 @@ class EtcdWarmUpIT {
    * A frozen etcd (SIGSTOP) keeps the read waiting while the probed address answers the preface, as
    * an etcd without a quorum does: the warm-up stops waiting after the etcd deadline (it waited 60
    * s), but leaves the read to finish, and when etcd serves it after all the log says so, which
-   * tells a slow etcd from one that serves no reads.
+   * tells a slow etcd from one that serves no reads. Neither line is a warning: a slow first call
+   * on a busy machine looks the same, and was warned of as a missing quorum at every start.
    */
   @Test
   void logsAReadServedAfterItStoppedWaiting() throws Exception {
@@ -91,8 +92,8 @@ class EtcdWarmUpIT {
         warmUp.start();
         assertThat(start.found().verdict())
             .isEqualTo(
-                "etcd answered at its endpoints but did not serve a read within 2000 ms: no"
-                    + " quorum?");
+                "etcd answered at its endpoints but did not serve a read within 2000 ms: a slow"
+                    + " first call, or no quorum?");
       } finally {
         etcd.server().thaw();
       }
@@ -100,6 +101,8 @@ class EtcdWarmUpIT {
           .atMost(Duration.ofSeconds(15))
           .until(log::messages, messages -> messages.size() == 2);
       assertThat(log.messages().get(1)).startsWith("etcd served the start's read after all");
+      // a slow read is no cause for alarm: nothing was said as a warning
+      assertThat(log.warnings()).isEmpty();
     }
   }
 

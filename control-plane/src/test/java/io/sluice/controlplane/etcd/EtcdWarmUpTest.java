@@ -1,6 +1,7 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdAddress;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,16 +93,51 @@ class EtcdWarmUpTest {
 
   /**
    * An endpoint that answers HTTP/2's preface and never a read (an etcd member without a quorum):
-   * the warm-up stops waiting after the etcd deadline, and says the endpoint answered but served no
-   * read, in the log and for health. It waited 60 s.
+   * the warm-up stops waiting after the etcd deadline (it waited 60 s) and says the endpoint
+   * answered but served no read, for health and in an INFO line, as a slow first call on a busy
+   * machine does the same; the warning comes once the read is still unserved at its own deadline
+   * (twice the timeout). It warned of a missing quorum at once, which on a busy machine was at
+   * every start, and then said the read was served after all.
    */
   @Test
-  void stopsWaitingAfterTheDeadlineWhenAnEndpointAnswersButServesNoRead() throws Exception {
-    try (UnansweringEndpoint endpoint = UnansweringEndpoint.settingsOnly()) {
-      stopsWaitingSaying(
-          endpoint,
-          "etcd answered at its endpoints but did not serve a read within 1000 ms: no quorum?",
-          "answered");
+  void anEndpointThatAnswersButServesNoReadIsWarnedOfAtTheReadsDeadline() throws Exception {
+    StartFindings start = new StartFindings();
+    OutstandingCalls calls = new OutstandingCalls(TIMEOUT);
+    calls.start();
+    try (UnansweringEndpoint endpoint = UnansweringEndpoint.settingsOnly();
+        LogCapture log = LogCapture.of(EtcdWarmUp.class)) {
+      EtcdSettings settings = PlainEtcdSettings.of(List.of(endpoint.endpoint()), TIMEOUT);
+      String address = "127.0.0.1:" + endpoint.port();
+      try (Client client =
+          EtcdConfiguration.clientBuilder(settings, settings.endpoints())
+              .interceptor(calls)
+              .build()) {
+        warmUp(client, List.of(endpoint), start).start();
+        String verdict =
+            "etcd answered at its endpoints but did not serve a read within 1000 ms: a slow first"
+                + " call, or no quorum?";
+        assertThat(start.found().details())
+            .isEqualTo(Map.of("verdict", verdict, "endpoints", Map.of(address, "answered")));
+        // said first, and not as a warning
+        assertThat(log.records().get(0).getLevel()).isEqualTo(Level.INFO);
+        assertThat(log.records().get(0).getMessage())
+            .contains(verdict, address + ": answered", "awaited until 2000 ms after it was sent");
+
+        await("the warning at the read's deadline")
+            .atMost(Duration.ofSeconds(15))
+            .until(log::warnings, warnings -> !warnings.isEmpty());
+        assertThat(log.warnings())
+            .singleElement()
+            .satisfies(
+                warning ->
+                    assertThat(warning)
+                        .startsWith(
+                            "etcd answered at its endpoints but did not serve the start's read in"
+                                + " the ")
+                        .contains("no quorum?", address + ": answered"));
+      } finally {
+        calls.stop();
+      }
     }
   }
 
@@ -137,19 +174,24 @@ class EtcdWarmUpTest {
     EtcdSettings settings =
         PlainEtcdSettings.of(dialled.stream().map(UnansweringEndpoint::endpoint).toList(), TIMEOUT);
     try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
-      EtcdGateway etcd = TestGateways.on(client, TIMEOUT);
-      EtcdWarmUp warmUp =
-          new EtcdWarmUp(
-              client,
-              etcd,
-              new EndpointProbe(
-                  probed.stream().map(e -> new EtcdAddress("127.0.0.1", e.port(), true)).toList(),
-                  TIMEOUT),
-              start);
       long started = System.nanoTime();
-      warmUp.start();
+      warmUp(client, probed, start).start();
       return Duration.ofNanos(System.nanoTime() - started);
     }
+  }
+
+  /**
+   * The warm-up of {@code client}, probing {@code probed}, with the etcd deadline {@link #TIMEOUT}.
+   */
+  private static EtcdWarmUp warmUp(
+      Client client, List<UnansweringEndpoint> probed, StartFindings start) {
+    return new EtcdWarmUp(
+        client,
+        TestGateways.on(client, TIMEOUT),
+        new EndpointProbe(
+            probed.stream().map(e -> new EtcdAddress("127.0.0.1", e.port(), true)).toList(),
+            TIMEOUT),
+        start);
   }
 
   static Stream<Arguments> unansweringEndpoints() {
