@@ -14,11 +14,12 @@
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
 # or SIGTERM. Its logs (~85 MB of console spans per 30 minutes) stay in a directory it prints,
 # ${XDG_CACHE_HOME:-~/.cache}/sluice-demo/logs/sluice-demo.XXXXXX, on disk rather than in $TMPDIR
-# (often RAM); a later run deletes all but the latest finished one. The JVMs run copies of the
-# jars, deleted on exit, so rebuilding the jars (mvn package) while the demo runs leaves it
-# running; the copies (~100 MB) are in ${XDG_CACHE_HOME:-~/.cache}/sluice-demo too, linked from
-# <log dir>/jars. Without a cache directory it can create (no HOME), or as root with another
-# user's HOME (sudo -E), both go to $TMPDIR, and it says so.
+# (often RAM); a later run deletes all but the latest finished one (runs started at once take
+# turns at that). The JVMs run copies of the jars, deleted on exit, so rebuilding the jars (mvn
+# package) while the demo runs leaves it running; the copies (~100 MB) are in
+# ${XDG_CACHE_HOME:-~/.cache}/sluice-demo too, linked from <log dir>/jars. Without a cache
+# directory it can create (no HOME), or as root with another user's HOME (sudo -E), both go to
+# $TMPDIR, and it says so.
 #
 # Needs JDK 17+ (java, and jar or a java with the jdk.jartool module, as Debian's JRE), curl, cmp
 # and etcd (not with --no-agent) on PATH; Maven 3.8+ only to build jars. It checks each jar's
@@ -323,8 +324,32 @@ prune_earlier_logs() {
     fi
   done < <(ls -1d "$COPIES_HOME"/sluice-demo.* 2>/dev/null || true)
 }
+# Two runs starting at once used to prune at once: one deleting a directory bumps its mtime, the
+# other then took it for the latest finished run, kept it and deleted the real latest, so both
+# were gone; or read a run's files as the first deleted them. A run now prunes, and makes its own
+# log directory, holding an exclusive lock on a file in LOGS_HOME (flock(2), through flock(1) or
+# perl; released when fd 9 closes, even if the script is killed). Without the lock in 60 s, or
+# with no tool to take it, it prunes nothing this time and says so.
+PRUNE_LOCK=$LOGS_HOME/.sluice-demo-prune.$EUID.lock
+# lock_prunes: takes the lock on fd 9; fails when it cannot
+lock_prunes() {
+  { exec 9>>"$PRUNE_LOCK"; } 2>/dev/null || return 1
+  if command -v flock >/dev/null; then
+    flock -w 60 9 2>/dev/null
+  elif command -v perl >/dev/null; then
+    perl -MFcntl=:flock -e '$SIG{ALRM} = sub { exit 1 }; alarm 60;
+      open(my $fd, ">>&=", 9) or exit 1; flock($fd, LOCK_EX) or exit 1' 2>/dev/null
+  else
+    false
+  fi
+}
 this_host=$(uname -n)
-prune_earlier_logs
+if lock_prunes; then
+  prune_earlier_logs
+else
+  echo "demo.sh: note: earlier runs' logs are not pruned this time: no lock on $PRUNE_LOCK" \
+    "within 60 s (another demo.sh pruning?), or no flock or perl to take it"
+fi
 LOG_DIR=$(mktemp -d "$LOGS_HOME/sluice-demo.XXXXXX") || die "could not create a log directory in $LOGS_HOME"
 # whose directory this is, for a later run's prune until the pids file names what it started
 echo "$this_host" >"$LOG_DIR/host"
@@ -332,6 +357,7 @@ echo "$this_host" >"$LOG_DIR/host"
 # before it started anything, and delete its directory)
 echo "$$ demo.sh $(process_start $$ || echo -)" >"$LOG_DIR/demo.pid.new"
 mv "$LOG_DIR/demo.pid.new" "$LOG_DIR/demo.pid"
+exec 9>&- # the lock goes; nothing started from here on inherits it
 names=()
 pids=()
 starts=() # each pid's start time (process_start), to tell it from a later process given its pid

@@ -1,0 +1,184 @@
+package io.sluice.demo.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.demo.RunningDemo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How {@code ./demo.sh} prunes the log directories of earlier runs: it keeps the latest finished
+ * run, deletes older finished ones and leaves running ones alone, also when two runs start at once.
+ * Each run here ends at once after its copy of the demo jar (a {@code cp} first on the PATH leaves
+ * a torn one), so only the prune and the start of a run are exercised, with real processes.
+ */
+class DemoLogPruningIT {
+
+  private final List<RunningDemo> demos = new ArrayList<>();
+
+  @AfterEach
+  void stopLeftovers() throws Exception {
+    for (RunningDemo demo : demos) {
+      demo.stop(Duration.ofSeconds(30));
+    }
+  }
+
+  /**
+   * Deleting a directory changes its mtime, and a run picks the latest finished run to keep by
+   * mtime: a second run pruning while the first was deleting an old run took that one for the
+   * latest, kept it, and deleted the real latest, which the first run's deletion then joined, so
+   * both were gone. Here the first run's {@code rm} stops half-way through the old run's directory
+   * (one file deleted) until the second run has pruned, or is waiting for its turn ({@code flock}
+   * on its PATH says when it is called); the latest finished run must survive both.
+   */
+  @Test
+  void twoRunsPruningAtOnceKeepTheLatestFinishedRun() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "concurrent-");
+    Path cache = Files.createDirectories(sibling(tmp, "-cache"));
+    Path logs = Files.createDirectories(cache.resolve("sluice-demo/logs"));
+    Path latest = finishedRun(logs.resolve("sluice-demo.latest"), Duration.ofMinutes(1));
+    Path older = finishedRun(logs.resolve("sluice-demo.older1"), Duration.ofHours(1));
+    Path paused = sibling(tmp, "-paused");
+    Path release = sibling(tmp, "-release");
+    Path locking = sibling(tmp, "-locking");
+
+    Path firstBin = bin(tmp, "-first-bin");
+    command(
+        firstBin,
+        "rm",
+        "case \" $* \" in *\" "
+            + older
+            + " \"*) if [ ! -e '"
+            + paused
+            + "' ]; then\n"
+            // half-way: one file deleted (which changes the directory's mtime), the rest later
+            + "  "
+            + onPath("rm")
+            + " -f '"
+            + older.resolve("gateway.log")
+            + "'\n"
+            + "  : >'"
+            + paused
+            + "'; waited=0\n"
+            + "  while [ ! -e '"
+            + release
+            + "' ] && [ \"$waited\" -lt 600 ]; do\n"
+            + "    sleep 0.2; waited=$((waited + 1))\n"
+            + "  done\n"
+            + "fi ;;\nesac\nexec "
+            + onPath("rm")
+            + " \"$@\"\n");
+    Path secondBin = bin(tmp, "-second-bin");
+    if (onPathOrNull("flock") != null) {
+      command(secondBin, "flock", ": >'" + locking + "'\nexec " + onPath("flock") + " \"$@\"\n");
+    }
+
+    RunningDemo first = start(root, environment(tmp, cache, firstBin));
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(paused) || !first.isAlive());
+    assertThat(paused).as("the first run deletes the older run: " + first.outputText()).exists();
+    RunningDemo second = start(root, environment(tmp, cache, secondBin));
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(locking) || !second.isAlive());
+    Files.createFile(release);
+
+    assertThat(first.awaitExit(Duration.ofSeconds(120))).as("the first run ends").isTrue();
+    assertThat(second.awaitExit(Duration.ofSeconds(120))).as("the second run ends").isTrue();
+    String all = first.outputText() + "\n" + second.outputText();
+    assertThat(all).contains("changed while it was copied");
+    assertThat(latest.resolve("gateway.log")).as("the latest finished run: " + all).isRegularFile();
+    assertThat(older).as("the older finished run: " + all).doesNotExist();
+    assertThat(all).doesNotContain("(" + latest + ")");
+  }
+
+  /**
+   * A finished run's log directory as demo.sh leaves it on this host, its mtime {@code age} ago:
+   * processes that are gone (pids no process has), a log, and the host it ran on.
+   */
+  private static Path finishedRun(Path dir, Duration age) throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("host"), thisHost() + "\n");
+    Files.writeString(dir.resolve("demo.pid"), "999999999 demo.sh 1\n");
+    Files.writeString(dir.resolve("pids"), "999999998 payments 1\n");
+    Files.writeString(dir.resolve("gateway.log"), "a span\n");
+    Files.setLastModifiedTime(dir, FileTime.from(Instant.now().minus(age)));
+    return dir;
+  }
+
+  private static String thisHost() throws IOException {
+    Process uname = new ProcessBuilder("uname", "-n").start();
+    return new String(uname.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+  }
+
+  private RunningDemo start(Path root, Map<String, String> environment) throws IOException {
+    RunningDemo demo = RunningDemo.start(root, environment, "--no-agent");
+    demos.add(demo);
+    return demo;
+  }
+
+  /**
+   * demo.sh's environment: {@code tmp} as its temporary directory, {@code cache} as its cache and
+   * {@code bin} first on the PATH, with a {@code cp} that leaves a torn copy (demo.sh then ends
+   * before it starts anything).
+   */
+  private static Map<String, String> environment(Path tmp, Path cache, Path bin)
+      throws IOException {
+    command(bin, "cp", onPath("cp") + " \"$@\" && : >\"$2\"\n");
+    return Map.of(
+        "TMPDIR",
+        tmp.toString(),
+        "XDG_CACHE_HOME",
+        cache.toString(),
+        "PATH",
+        bin + ":" + System.getenv("PATH"));
+  }
+
+  /** A command {@code name} in {@code bin} that runs {@code script} (lines after the first). */
+  private static void command(Path bin, String name, String script) throws IOException {
+    Path command = Files.writeString(bin.resolve(name), "#!/bin/sh\n" + script);
+    assertThat(command.toFile().setExecutable(true)).isTrue();
+  }
+
+  private static Path bin(Path tmp, String suffix) throws IOException {
+    return Files.createDirectories(sibling(tmp, suffix));
+  }
+
+  private static Path sibling(Path tmp, String suffix) {
+    return tmp.resolveSibling(tmp.getFileName() + suffix);
+  }
+
+  /**
+   * A new temporary directory for demo.sh under the build's demo runs, named from {@code prefix}.
+   */
+  private static Path runsDirectory(Path root, String prefix) throws IOException {
+    return Files.createTempDirectory(
+        Files.createDirectories(root.resolve("demo-mesh/target/demo-runs")), prefix);
+  }
+
+  /** Where {@code command} is on this JVM's PATH. */
+  private static String onPath(String command) {
+    String path = onPathOrNull(command);
+    assertThat(path).as(command + " is on the PATH").isNotNull();
+    return path;
+  }
+
+  private static String onPathOrNull(String command) {
+    return Stream.of(System.getenv("PATH").split(":"))
+        .map(dir -> Path.of(dir, command))
+        .filter(Files::isExecutable)
+        .findFirst()
+        .map(Path::toString)
+        .orElse(null);
+  }
+}
