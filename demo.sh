@@ -221,11 +221,30 @@ group_is_live() {
 run_is_live() {
   local pid="" name start=""
   read -r pid name start 2>/dev/null <"$1/demo.pid" || true
-  same_process "$pid" "$start" && return 0
+  same_process "$pid" "$start" && runs_as_demo "$pid" "$start" && return 0
   while read -r pid name start; do
-    group_is_live "$pid" "$start" && return 0
+    group_is_live "$pid" "$start" && runs_as_demo "$pid" "$start" && return 0
   done < <(cat "$1/pids" 2>/dev/null || true)
   return 1
+}
+# runs_as_demo PID START: for a line without a start time (an older demo.sh's, which wrote none,
+# or a start not read in time), whether PID's process, if it still runs, has a command line such
+# as a demo runs (demo.sh itself; etcd named sluice-demo; java with sluice-demo.jar or
+# sluice-control-plane.jar). The pid alone kept an older run's directory, logs and copies for as
+# long as any process had its pid (after a reboot, a daemon: for good). A command line that
+# cannot be read counts as a demo's; a line with a start time was named by it already.
+runs_as_demo() {
+  local args
+  [[ -z ${2:-} || $2 == - ]] || return 0
+  if [[ -r /proc/$1/cmdline ]]; then
+    args=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 0
+  elif ps -p "$1" >/dev/null 2>&1; then
+    args=$(ps -o args= -p "$1" 2>/dev/null) || return 0
+  else
+    return 0 # gone: what is left of its process group is still the demo's (group_is_live)
+  fi
+  # (empty: a kernel thread, or a zombie)
+  [[ $args == *sluice-demo* || $args == *sluice-control-plane* || $args == *demo.sh* ]]
 }
 # The logs and the copies of the jars live on disk, not in $TMPDIR, which is often tmpfs (RAM):
 # each run's logs in a directory of its own under LOGS_HOME, its copies in one under COPIES_HOME
@@ -275,17 +294,37 @@ remove_copies() {
   fi
   rm -rf "$1/jars"
 }
+# left_before_start DIR: whether DIR, a run's directory with no pids, demo.pid or host file, is
+# what a demo.sh older than demo.pid left when killed before it started anything: its copies of the
+# jars (~100 MB, in $TMPDIR) or nothing, unchanged for an hour. A demo.sh of today makes its
+# directory and writes those files while it holds the prune lock; an older one may be copying into
+# jars right now, for seconds, hence the hour.
+left_before_start() {
+  local entries
+  entries=$(ls -A "$1" 2>/dev/null) || return 1
+  [[ -z $entries || $entries == jars ]] || return 1
+  [[ -n $(find "$1" -maxdepth 0 -mmin +60 2>/dev/null) ]]
+}
 # Earlier runs' log directories grow with every span logged (~85 MB in 30 minutes): keep the
 # latest finished one to look at, delete older finished ones. A directory whose pids file names a
 # live process belongs to a demo still running and is left alone, and so is one whose demo.pid
 # (the script's own) does; one with a dead demo.pid and no pids file is a run killed before it
 # started anything: nothing in it but the copies of the jars (~100 MB), deleted. Only this host's,
 # as for the copies below (a file "host" names a run's host), and this user's; and those an
-# earlier demo.sh left in $TMPDIR too.
+# earlier demo.sh left in $TMPDIR too. Those have no host file ($TMPDIR is this host's) and their
+# lines no start time: a pid counts only while its process runs a demo's command (runs_as_demo).
+# One with no pids or demo.pid either is deleted once it is what an older demo.sh killed before
+# it started anything leaves (left_before_start), and left alone otherwise.
 prune_earlier_logs() {
   local dir host copies kept=0 tmp=${TMPDIR:-/tmp}
   [[ ${tmp%/} != "${LOGS_HOME%/}" ]] || tmp=""
   while IFS= read -r dir; do
+    if [[ -d $dir && ! -e $dir/pids && ! -e $dir/demo.pid && ! -e $dir/host ]]; then
+      if [[ -O $dir ]] && left_before_start "$dir" && rm -rf "$dir" 2>/dev/null; then
+        echo "demo.sh: deleted what an older demo.sh left before it started anything ($dir)"
+      fi
+      continue
+    fi
     [[ -d $dir && (-f $dir/pids || -f $dir/demo.pid) ]] || continue
     # only this user's: $TMPDIR (/tmp) holds other users' runs too, which root could delete
     [[ -O $dir ]] || continue

@@ -211,6 +211,14 @@ public final class RunningDemo {
     return !started.equals("-") && startOf(pid(pidsLine)).map(started::equals).orElse(false);
   }
 
+  /**
+   * The line demo.sh writes for a process it runs ({@code <pid> <name> <start>}, in {@code pids}
+   * and {@code demo.pid}), for process {@code pid} as it runs now.
+   */
+  public static String pidsLine(long pid, String name) {
+    return pid + " " + name + " " + startOf(pid).orElse("-");
+  }
+
   private static long pid(String pidsLine) {
     return Long.parseLong(pidsLine.split(" ")[0]);
   }

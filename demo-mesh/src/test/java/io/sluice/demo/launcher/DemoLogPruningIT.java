@@ -27,12 +27,14 @@ import org.junit.jupiter.api.Test;
 class DemoLogPruningIT {
 
   private final List<RunningDemo> demos = new ArrayList<>();
+  private final List<Process> processes = new ArrayList<>();
 
   @AfterEach
   void stopLeftovers() throws Exception {
     for (RunningDemo demo : demos) {
       demo.stop(Duration.ofSeconds(30));
     }
+    processes.forEach(Process::destroyForcibly);
   }
 
   /**
@@ -103,6 +105,80 @@ class DemoLogPruningIT {
   }
 
   /**
+   * What a demo.sh older than the logs' move to the cache left in {@code $TMPDIR}: directories with
+   * no host file, whose demo.pid and pids lines have no start time. A pid named such a run's
+   * process for as long as any process had it, so a finished run whose pid had gone to another
+   * process (after a reboot, a daemon's) was kept for good; and a run killed before it started
+   * anything, by a demo.sh that did not write demo.pid yet, left its copies of the jars (~100 MB,
+   * in RAM where {@code $TMPDIR} is a tmpfs) for good, as neither file was there. A pid now counts
+   * only while its process runs a demo's command, and such leftovers are deleted once an hour old.
+   * The latest finished run, in the cache, is kept.
+   */
+  @Test
+  void whatAnOlderDemoShLeftInTmpdirIsPrunedUnlessItStillRuns() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "older-");
+    Path cache = Files.createDirectories(sibling(tmp, "-cache"));
+    Path latest =
+        finishedRun(cache.resolve("sluice-demo/logs/sluice-demo.latest"), Duration.ofMinutes(1));
+    Process other = started("sleep", "600");
+    // one process whose command line names the demo's jar, as a service's java does
+    Process demoLike = started("bash", "-c", "exec -a sluice-demo.jar sleep 600");
+
+    Path finished = olderRun(tmp.resolve("sluice-demo.ended1"), 999999999, 999999998);
+    Path reused = olderRun(tmp.resolve("sluice-demo.reused"), other.pid(), other.pid());
+    Path running = olderRun(tmp.resolve("sluice-demo.runs01"), 999999999, demoLike.pid());
+    Path killed = Files.createDirectories(tmp.resolve("sluice-demo.killed/jars"));
+    Files.writeString(killed.resolve("sluice-demo.jar"), "a copy");
+    killed = age(killed.getParent(), Duration.ofHours(2));
+    Path starting = Files.createDirectories(tmp.resolve("sluice-demo.startn/jars")).getParent();
+
+    RunningDemo demo = start(root, environment(tmp, cache, bin(tmp, "-bin")));
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    String all = demo.outputText();
+    assertThat(all).contains("changed while it was copied");
+    assertThat(finished).as("a finished run: " + all).doesNotExist();
+    assertThat(reused).as("a finished run whose pid another process has: " + all).doesNotExist();
+    assertThat(running.resolve("pids")).as("a running one: " + all).isRegularFile();
+    assertThat(killed).as("a run killed before it started anything: " + all).doesNotExist();
+    assertThat(starting).as("an older demo.sh copying its jars: " + all).isDirectory();
+    assertThat(latest.resolve("gateway.log")).as("the latest finished run: " + all).isRegularFile();
+    assertThat(demo.output())
+        .as(all)
+        .contains(
+            "demo.sh: deleted the logs of an earlier run (" + finished + ")",
+            "demo.sh: deleted the logs of an earlier run (" + reused + ")",
+            "demo.sh: deleted what an older demo.sh left before it started anything ("
+                + killed
+                + ")");
+  }
+
+  /**
+   * A run's log directory as a demo.sh older than the logs' move left it in {@code $TMPDIR}, its
+   * mtime two hours ago: no host file, no start times, the script's pid and one service's.
+   */
+  private static Path olderRun(Path dir, long script, long service) throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("demo.pid"), script + " demo.sh\n");
+    Files.writeString(dir.resolve("pids"), service + " payments\n");
+    Files.writeString(dir.resolve("payments.log"), "a span\n");
+    return age(dir, Duration.ofHours(2));
+  }
+
+  private static Path age(Path dir, Duration age) throws IOException {
+    Files.setLastModifiedTime(dir, FileTime.from(Instant.now().minus(age)));
+    return dir;
+  }
+
+  /** A process of this test's, destroyed after it. */
+  private Process started(String... command) throws IOException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    processes.add(process);
+    return process;
+  }
+
+  /**
    * A finished run's log directory as demo.sh leaves it on this host, its mtime {@code age} ago:
    * processes that are gone (pids no process has), a log, and the host it ran on.
    */
@@ -112,8 +188,7 @@ class DemoLogPruningIT {
     Files.writeString(dir.resolve("demo.pid"), "999999999 demo.sh 1\n");
     Files.writeString(dir.resolve("pids"), "999999998 payments 1\n");
     Files.writeString(dir.resolve("gateway.log"), "a span\n");
-    Files.setLastModifiedTime(dir, FileTime.from(Instant.now().minus(age)));
-    return dir;
+    return age(dir, age);
   }
 
   private static String thisHost() throws IOException {

@@ -464,7 +464,9 @@ class DemoScriptIT {
     Files.writeString(over.resolve("pids"), "999999999 payments\n");
     Path overCopies = copies(home, "sluice-demo.over01", over);
     Path live = Files.createDirectories(elsewhere.resolve("sluice-demo.live01"));
-    Files.writeString(live.resolve("demo.pid"), ProcessHandle.current().pid() + " demo.sh\n");
+    Files.writeString(
+        live.resolve("demo.pid"),
+        RunningDemo.pidsLine(ProcessHandle.current().pid(), "demo.sh") + "\n");
     Path liveCopies = copies(home, "sluice-demo.live01", live);
 
     demo = RunningDemo.start(root, environment, "--no-agent");
