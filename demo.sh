@@ -27,7 +27,9 @@
 # if a build has not finished one.
 # Environment: SLUICE_AGENT_JAR (path) attaches that agent jar instead of building and using
 # javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
-# long each process may take to become ready (slow or busy machines, tests).
+# long each process may take to become ready (slow or busy machines, tests). SLUICE_DEMO_LOG_MAX
+# (100M; a size in bytes with k, M or G, or 0 for no limit) caps each process's log: one that
+# grows past it is copied to <name>.log.1 (replacing the one before) and starts again empty.
 { # The whole script is one command, read in full before it runs (closed at the end): a demo.sh
   # saved in place while a demo runs (some editors do) cannot change what the rest of the run does.
 set -euo pipefail
@@ -74,6 +76,15 @@ esac
 ((duration_ms >= 1000 && duration_ms <= 86400000)) || die "--duration must be from 1s to 24h, not '$duration'"
 [[ $rate =~ ^[0-9]+([.][0-9]+)?$ ]] || die "--rate '$rate' is not a number"
 awk -v r="$rate" 'BEGIN { exit !(r >= 0.1 && r <= 1000) }' || die "--rate must be from 0.1 to 1000, not '$rate'"
+log_max=${SLUICE_DEMO_LOG_MAX:-100M}
+[[ $log_max =~ ^([0-9]+)([kKmMgG]?)$ ]] ||
+  die "SLUICE_DEMO_LOG_MAX '$log_max' is not a size like 100M, 500k or 2G (0: no limit)"
+case ${BASH_REMATCH[2]} in
+  "") log_max_kb=$(((10#${BASH_REMATCH[1]} + 1023) / 1024)) ;;
+  k | K) log_max_kb=$((10#${BASH_REMATCH[1]})) ;;
+  m | M) log_max_kb=$((10#${BASH_REMATCH[1]} * 1024)) ;;
+  g | G) log_max_kb=$((10#${BASH_REMATCH[1]} * 1048576)) ;;
+esac
 
 # java_feature VERSION: "1.8.0_392" -> 8, "17.0.9" -> 17, "21-ea" -> 21
 java_feature() {
@@ -401,6 +412,7 @@ names=()
 pids=()
 starts=() # each pid's start time (process_start), to tell it from a later process given its pid
 stopping=0
+rotator="" # the pid of the subshell that caps the logs' size, once started (rotate_logs)
 
 # Each background process gets its own process group, so that stopping it stops all of it, and a
 # Ctrl-C in the terminal reaches only the script, which then stops them in order (the load
@@ -429,7 +441,8 @@ launch() {
   if [[ $out == - ]]; then
     "${own_group[@]}" "$@" </dev/null &
   else
-    "${own_group[@]}" "$@" >"$out" 2>&1 </dev/null &
+    # appended to: once rotate_logs empties the file, the next line lands at its start
+    "${own_group[@]}" "$@" >>"$out" 2>&1 </dev/null &
   fi
   started "$name" "$!"
   noting=0
@@ -471,6 +484,7 @@ stop_all() {
   local i order=()
   for ((i = ${#names[@]} - 1; i >= 0; i--)); do order+=("${names[i]}"); done
   echo "demo.sh: stopping ${order[*]} ..."
+  [[ -z $rotator ]] || kill "$rotator" 2>/dev/null || true
   # Most dependent first, one after the other: the services (the load generator has already
   # ended), then the control plane while etcd still answers, etcd last.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -760,6 +774,33 @@ TRY
   echo "Load generator: $rate requests/s for $duration. Press Ctrl-C to stop everything."
   echo
 } | tee "$LOG_DIR/README.txt"
+
+# --- the logs' size ---------------------------------------------------------------------------
+# The console spans grow the services' logs by ~85 MB per 30 minutes at 10 requests/s, without
+# end in a long run (--duration up to 24h, --rate up to 1000). While the demo runs, a subshell
+# looks every 2 s for a log past SLUICE_DEMO_LOG_MAX, copies it to <name>.log.1 and empties it
+# (copy and truncate: the processes keep writing to the file they opened, appending; the lines
+# written between the copy and the truncation are lost). So a log and its .1 hold about twice the
+# limit at most (more only for a process writing more than the limit in 2 s). It ends with the
+# script: stop_all stops it, a Ctrl-C reaches it too, and it checks that the script still runs.
+# rotate_logs: copies each log past the limit to <name>.log.1 and empties it
+rotate_logs() {
+  local log
+  while IFS= read -r log; do
+    cp "$log" "$log.1" 2>/dev/null && : >"$log" || true
+  done < <(find "$LOG_DIR" -maxdepth 1 -name '*.log' -size +"${log_max_kb}k" 2>/dev/null || true)
+}
+if ((log_max_kb > 0)); then
+  script_pid=$$
+  (
+    trap - INT TERM EXIT
+    while kill -0 "$script_pid" 2>/dev/null; do
+      rotate_logs
+      sleep 2
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  rotator=$!
+fi
 
 # --- the load generator ----------------------------------------------------------------------
 # In its own process group like the rest, writing to this terminal; the script waits for it.
