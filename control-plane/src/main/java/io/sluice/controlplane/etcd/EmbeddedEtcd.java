@@ -47,14 +47,16 @@ import java.util.regex.Pattern;
  * from 1 s to 15 s, for as long as the control plane runs, with one warning naming the port and who
  * answers on it (another etcd by its members), and health DOWN saying so ({@link #trouble()}): the
  * client cannot be given another port (jetcd's endpoints are fixed when it is built), so etcd can
- * only come back there. After a few restarts the control plane gives up and reports etcd DOWN in
- * its health, saying why. {@link #close()} stops it; a start that fails, is interrupted or is cut
- * short by the JVM's exit stops it too. Once started, its owner closes it (the control plane: after
- * its graceful shutdown, so that requests still running can finish their writes). No etcd outlives
- * the control plane that started it, unless that one is killed with {@code SIGKILL}. One control
- * plane at a time keeps its data in a directory: a second one started with the same {@code
- * sluice.state.dir} is refused at once (etcd itself would wait for its database's lock and never
- * answer). Not meant for production: point production control planes at a real cluster.
+ * only come back there. From its exit until it runs again, {@link EtcdGateway} sends no call (the
+ * API answers 503): another etcd on the port would answer as if it were this one. After a few
+ * restarts the control plane gives up and reports etcd DOWN in its health, saying why. {@link
+ * #close()} stops it; a start that fails, is interrupted or is cut short by the JVM's exit stops it
+ * too. Once started, its owner closes it (the control plane: after its graceful shutdown, so that
+ * requests still running can finish their writes). No etcd outlives the control plane that started
+ * it, unless that one is killed with {@code SIGKILL}. One control plane at a time keeps its data in
+ * a directory: a second one started with the same {@code sluice.state.dir} is refused at once (etcd
+ * itself would wait for its database's lock and never answer). Not meant for production: point
+ * production control planes at a real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
@@ -115,8 +117,9 @@ public final class EmbeddedEtcd implements AutoCloseable {
   final Thread stopAtExit = new Thread(this::close, "sluice-embedded-etcd-stop");
 
   /**
-   * Why the supervisor has no etcd running while the control plane runs, for health; {@code null}
-   * while none is wrong.
+   * Why the supervisor has no etcd running while the control plane runs, for health and the
+   * gateway; {@code null} while it runs. Set as soon as etcd exits, cleared once a restart answers
+   * as its own member.
    */
   private volatile String trouble;
 
@@ -402,6 +405,13 @@ public final class EmbeddedEtcd implements AutoCloseable {
         return;
       }
       restarts++;
+      // from now until it answers as this launch's member: another process may take the client
+      // port as soon as etcd let it go, and calls through it would reach that one
+      trouble =
+          "the embedded etcd exited with "
+              + exited.exitValue()
+              + " and is being started again on its client port "
+              + clientPort;
     }
     LOG.warning(
         "the embedded etcd exited with " + exited.exitValue() + "; starting it again (same data)");
@@ -410,10 +420,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
       for (int peerAttempt = 1; ; ) {
         try {
           launch();
-          if (trouble != null) {
-            LOG.info("the embedded etcd runs again at " + endpoint() + " (same data)");
-            trouble = null;
-          }
+          LOG.info("the embedded etcd runs again at " + endpoint() + " (same data)");
+          trouble = null;
           return;
         } catch (PortTakenException e) {
           if (e.port() == clientPort) {
@@ -497,8 +505,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
           ? anyOther
           : "another etcd (member(s) "
               + members
-              + "), which the control plane's client now reads and writes: its rules are not"
-              + " this control plane's";
+              + "), whose rules are not this control plane's: the control plane sends it"
+              + " nothing, and its API answers 503";
     } catch (IOException notEtcd) {
       return anyOther;
     } catch (InterruptedException e) {
@@ -508,8 +516,9 @@ public final class EmbeddedEtcd implements AutoCloseable {
   }
 
   /**
-   * Why no etcd of this control plane's runs while it runs (its client port taken by another
-   * process, restarts given up), for health; {@code null} while none is wrong.
+   * Why no etcd of this control plane's runs while it runs (restarting after it exited, its client
+   * port taken by another process, restarts given up), for health and for {@link EtcdGateway},
+   * which sends nothing meanwhile; {@code null} while it runs.
    */
   String trouble() {
     return trouble;

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -97,7 +98,8 @@ class EtcdConfiguration {
         settings.timeout(),
         settings.maxRequestBytes(),
         findings::forget,
-        endpoints(settings, embedded).stream().map(URI::create).toList());
+        endpoints(settings, embedded).stream().map(URI::create).toList(),
+        troubleOf(embedded));
   }
 
   /** Runs watch restarts and other small background jobs of the etcd mirrors. */
@@ -154,9 +156,13 @@ class EtcdConfiguration {
   @Bean
   EtcdHealthIndicator etcdHealthIndicator(
       EtcdGateway etcd, StartFindings findings, EmbeddedEtcdHolder embedded) {
+    return new EtcdHealthIndicator(etcd, findings, troubleOf(embedded));
+  }
+
+  /** Why the embedded etcd does not run ({@link EmbeddedEtcd#trouble()}); never, without one. */
+  private static Supplier<String> troubleOf(EmbeddedEtcdHolder embedded) {
     EmbeddedEtcd supervised = embedded.etcd();
-    return new EtcdHealthIndicator(
-        etcd, findings, supervised == null ? () -> null : supervised::trouble);
+    return supervised == null ? () -> null : supervised::trouble;
   }
 
   /** The embedded etcd, or none when a cluster is configured. */

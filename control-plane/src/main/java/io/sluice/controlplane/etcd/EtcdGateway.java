@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The one door to etcd: the key layout, and every call with a deadline.
@@ -35,6 +36,10 @@ import java.util.concurrent.TimeoutException;
  * again at once ({@link EtcdChannels#reconnectNow}): otherwise, after a long outage, gRPC's
  * reconnect backoff (up to 2 minutes) would keep every call waiting or failing long after etcd is
  * back. The check is one volatile read while etcd answers.
+ *
+ * <p>With the embedded etcd, no call is sent while its supervisor says it does not run ({@link
+ * EmbeddedEtcd#trouble()}): the client's endpoint is its client port, which another process may
+ * hold meanwhile, and another etcd there would answer reads and take writes as if it were ours.
  */
 public final class EtcdGateway {
 
@@ -51,6 +56,12 @@ public final class EtcdGateway {
   private final RangeReader ranges;
   private final Runnable answered;
   private final FirstContact firstContact;
+
+  /**
+   * Why the embedded etcd does not run ({@link EmbeddedEtcd#trouble()}); {@code null} while it
+   * does.
+   */
+  private final Supplier<String> embeddedTrouble;
 
   /** A call failed on the way and none succeeded since: reconnect before the next one. */
   private volatile boolean reconnect;
@@ -93,6 +104,27 @@ public final class EtcdGateway {
       long maxRequestBytes,
       Runnable answered,
       List<URI> endpoints) {
+    this(client, keys, timeout, maxRequestBytes, answered, endpoints, () -> null);
+  }
+
+  /**
+   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long, Runnable, List)}, for a client of the
+   * embedded etcd: while {@code embeddedTrouble} says why it does not run, every call is refused
+   * before it is sent ({@link EtcdUnavailableException#embeddedTrouble()}). Whatever answers on its
+   * client port then is not this control plane's etcd (another etcd may have taken the port, and
+   * would be given the rules), or nothing.
+   *
+   * @param embeddedTrouble {@link EmbeddedEtcd#trouble()}: {@code null} while it runs
+   */
+  public EtcdGateway(
+      Client client,
+      EtcdKeys keys,
+      Duration timeout,
+      long maxRequestBytes,
+      Runnable answered,
+      List<URI> endpoints,
+      Supplier<String> embeddedTrouble) {
+    this.embeddedTrouble = embeddedTrouble;
     this.firstContact =
         endpoints.isEmpty() ? FirstContact.NONE : new FirstContact(client, endpoints, timeout);
     this.client = client;
@@ -102,10 +134,10 @@ public final class EtcdGateway {
     this.maxRequestBytes = maxRequestBytes;
     this.ranges =
         new RangeReader(
-            (from, option) ->
-                await(
-                    kv().get(from, option),
-                    "read the range from " + text(from).replace('\0', ' ').strip()));
+            (from, option) -> {
+              String what = "read the range from " + text(from).replace('\0', ' ').strip();
+              return await(client(what).getKVClient().get(from, option), what);
+            });
   }
 
   /** The key layout under the configured namespace. */
@@ -130,22 +162,22 @@ public final class EtcdGateway {
    * The key-value client; pass the futures to {@link #await} (reads) or {@link #commit} (writes).
    */
   public KV kv() {
-    return client().getKVClient();
+    return client("a call").getKVClient();
   }
 
   /** The watch client. */
   public Watch watch() {
-    return client().getWatchClient();
+    return client("a watch").getWatchClient();
   }
 
   /** A new transaction. */
   public Txn txn() {
-    return kv().txn();
+    return client("a transaction").getKVClient().txn();
   }
 
   /** Reads one key (or a range, with options) within the deadline. */
   public GetResponse get(String key, GetOption option) {
-    return await(kv().get(bytes(key), option), "read " + key);
+    return await(client("read " + key).getKVClient().get(bytes(key), option), "read " + key);
   }
 
   /**
@@ -158,8 +190,16 @@ public final class EtcdGateway {
     EtcdChannels.reconnectNow(client);
   }
 
-  /** The client, first reconnecting if the last call failed on the way. */
-  private Client client() {
+  /**
+   * The client, first reconnecting if the last call failed on the way.
+   *
+   * @throws EtcdUnavailableException without sending anything while the embedded etcd does not run
+   */
+  private Client client(String what) {
+    String trouble = embeddedTrouble.get();
+    if (trouble != null) {
+      throw EtcdUnavailableException.embeddedDown(what, trouble);
+    }
     if (reconnect) {
       EtcdChannels.reconnectNow(client);
     }

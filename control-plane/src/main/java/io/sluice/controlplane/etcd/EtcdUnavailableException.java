@@ -20,6 +20,8 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private final String proxysAnswer;
 
+  private final String embeddedTrouble;
+
   EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown) {
     this(message, cause, outcomeUnknown, null, null);
   }
@@ -34,6 +36,50 @@ public final class EtcdUnavailableException extends RuntimeException {
     this.outcomeUnknown = outcomeUnknown;
     this.hint = hint;
     this.proxysAnswer = proxysAnswer;
+    this.embeddedTrouble = null;
+  }
+
+  /**
+   * A call refused before it was sent because the embedded etcd is not running ({@link
+   * #embeddedTrouble()}): what answers on its client port meanwhile is not this control plane's.
+   */
+  private EtcdUnavailableException(String message, String embeddedTrouble) {
+    super(message);
+    this.outcomeUnknown = false;
+    this.hint = null;
+    this.proxysAnswer = null;
+    this.embeddedTrouble = embeddedTrouble;
+  }
+
+  /**
+   * The call {@code what} was not sent: the embedded etcd does not run, for {@code trouble} ({@link
+   * EmbeddedEtcd#trouble()}).
+   */
+  static EtcdUnavailableException embeddedDown(String what, String trouble) {
+    return new EtcdUnavailableException(
+        "the embedded etcd is not running; the call was not sent (" + what + ")", trouble);
+  }
+
+  /**
+   * Why the embedded etcd is not running, when the call was refused for that before it was sent
+   * (its client port taken by another process, which may be another etcd; a restart in progress;
+   * restarts given up); else {@code null}. The message does not say it: health shows it apart.
+   */
+  public String embeddedTrouble() {
+    return embeddedTrouble;
+  }
+
+  /**
+   * The sentence a 503 adds for {@code embeddedTrouble} ({@link #embeddedTrouble()}), with a
+   * leading space; empty when it is {@code null}.
+   */
+  public static String embeddedNotRunning(String embeddedTrouble) {
+    return embeddedTrouble == null
+        ? ""
+        : " The control plane's embedded etcd is not running ("
+            + embeddedTrouble
+            + "), so nothing is read from or written to what answers on its client port"
+            + " meanwhile.";
   }
 
   /**

@@ -83,7 +83,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * never answered, endpoints of the wrong scheme or where nothing listens are said as such ({@link
    * EtcdUnavailableException#hint()}): trying again will not help until they are fixed. Once it has
    * answered, what the HTTP proxy in the way said is ({@link
-   * EtcdUnavailableException#proxysAnswer()}): it showed only in health and the log.
+   * EtcdUnavailableException#proxysAnswer()}): it showed only in health and the log. While the
+   * embedded etcd does not run, why ({@link EtcdUnavailableException#embeddedTrouble()}: its client
+   * port taken, which it names, or a restart under way).
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
@@ -102,6 +104,8 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     detail += EtcdUnavailableException.neverAnswered(e.hint());
     // etcd answered before: what the proxy in the way says of the outage (its 502, its 407)
     detail += EtcdUnavailableException.throughItsProxy(e.proxysAnswer());
+    // the embedded etcd does not run: what answers on its port (another etcd?) was not asked
+    detail += EtcdUnavailableException.embeddedNotRunning(e.embeddedTrouble());
     return ResponseEntity.status(ProblemType.ETCD_UNAVAILABLE.status())
         .header(HttpHeaders.RETRY_AFTER, "5")
         .body(problem(ProblemType.ETCD_UNAVAILABLE, detail));

@@ -1,0 +1,268 @@
+package io.sluice.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedded etcd died and another etcd took its client port before its restart could: the
+ * control plane's client, built on that port, read and wrote the stranger, and a PUT put the rules
+ * there (only health said DOWN). The API now answers 503 naming the port and why, from etcd's exit
+ * until it runs again, and sends the stranger nothing.
+ *
+ * <p>The packaged control plane runs in a JVM of its own, so that an {@code etcd} first on its
+ * search path can hold the restart back while the test starts a real other etcd on the port.
+ */
+class EmbeddedEtcdStrangerIT {
+
+  private static final Path PACKAGED_JAR = Path.of("target", "sluice-control-plane.jar");
+  private static final String WRITER = ControlPlaneLifecycleIT.WRITER;
+  private static final String PATH = System.getenv().getOrDefault("PATH", "");
+  private static final String RULES = "/api/v1/services/orders/rules";
+
+  @Test
+  void refusesTheApiWhileAnotherEtcdHoldsTheEmbeddedEtcdsClientPort(
+      @TempDir Path state, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
+    String realEtcd = realEtcd();
+    holdLaunch(bin, realEtcd, 1);
+    int port = freePort();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                PACKAGED_JAR.toString(),
+                "--server.address=127.0.0.1",
+                "--server.port=" + port,
+                "--sluice.state.dir=" + state,
+                "--server.tomcat.basedir=" + state.resolve("tomcat"),
+                "--management.endpoint.health.show-details=always",
+                "--sluice.security.tokens.writer.token=" + WRITER,
+                "--sluice.security.tokens.writer.role=writer")
+            .redirectErrorStream(true)
+            .redirectOutput(state.resolve("control-plane.log").toFile());
+    builder.environment().put("PATH", bin + java.io.File.pathSeparator + PATH);
+    assertThat(PACKAGED_JAR).exists();
+    Process controlPlane = builder.start();
+    Process stranger = null;
+    ApiClient api = new ApiClient(port);
+    try {
+      await("the control plane answers")
+          .atMost(Duration.ofSeconds(120))
+          .ignoreExceptions()
+          .until(() -> api.get("/actuator/health", null).status(), s -> s == 200);
+      assertThat(
+              api.put(RULES, WRITER, ControlPlaneApiIT.document(null, 0.1, "a"), Map.of()).status())
+          .isEqualTo(200);
+
+      int clientPort = argumentPort(bin, 0, "--listen-client-urls=http://127.0.0.1:");
+      List<ProcessHandle> etcd =
+          controlPlane.toHandle().children().filter(child -> isEtcd(child, state)).toList();
+      assertThat(etcd).hasSize(1);
+      etcd.get(0).destroyForcibly();
+      argumentPort(bin, 1, "--listen-client-urls=http://127.0.0.1:"); // the restart, held
+
+      stranger = startStranger(strangerDir, realEtcd, clientPort);
+      String strangerEndpoint = "http://127.0.0.1:" + clientPort;
+      await("the other etcd answers on the embedded etcd's client port")
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(
+              () ->
+                  post(strangerEndpoint, "/v3/kv/range", "{\"key\":\"AA==\"}").contains("header"));
+
+      // etcd exited and is not back: what answers on its port is not asked, even before the
+      // restart finds the port taken
+      ApiClient.Answer whileRestarting =
+          api.put(RULES, WRITER, ControlPlaneApiIT.document(null, 0.2, "b"), Map.of());
+      assertThat(whileRestarting.status()).as(whileRestarting.body()).isEqualTo(503);
+      assertThat(whileRestarting.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:etcd-unavailable");
+      assertThat(whileRestarting.json().get("detail").asString())
+          .contains("embedded etcd is not running")
+          .contains("client port " + clientPort);
+
+      Files.createFile(bin.resolve("go.1"));
+      await("health names the other etcd on the port")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> embeddedHealth(api), h -> h.contains("member(s) [stranger]"));
+
+      ApiClient.Answer put =
+          api.put(RULES, WRITER, ControlPlaneApiIT.document(null, 0.3, "c"), Map.of());
+      assertThat(put.status()).as(put.body()).isEqualTo(503);
+      assertThat(put.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(put.header("Retry-After")).isEqualTo("5");
+      assertThat(put.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:etcd-unavailable");
+      assertThat(put.json().get("detail").asString())
+          .contains("nothing was changed")
+          .contains("client port " + clientPort)
+          .contains("another etcd (member(s) [stranger])");
+      ApiClient.Answer read = api.get(RULES, WRITER);
+      assertThat(read.status()).as(read.body()).isEqualTo(503);
+
+      // nothing of the control plane's landed in the other etcd
+      String sluiceKeys =
+          post(
+              strangerEndpoint,
+              "/v3/kv/range",
+              "{\"key\":\""
+                  + base64("/sluice")
+                  + "\",\"range_end\":\""
+                  + base64("/sluicf")
+                  + "\"}");
+      assertThat(sluiceKeys).contains("header").doesNotContain("\"kvs\"");
+    } finally {
+      stop(controlPlane);
+      if (stranger != null) {
+        stranger.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** The etcd component's {@code embedded} detail, empty when there is none. */
+  private static String embeddedHealth(ApiClient api) {
+    var etcd = api.get("/actuator/health", null).json().get("components").get("etcd");
+    var embedded = etcd.get("details").get("embedded");
+    return embedded == null ? "" : embedded.asString();
+  }
+
+  /**
+   * An {@code etcd} for the search path that runs the real one, except that launch {@code held} (0
+   * the first) waits until the test creates {@code go.<held>}; every launch writes its arguments to
+   * {@code args.<n>}.
+   */
+  private static void holdLaunch(Path bin, String realEtcd, int held) throws IOException {
+    Path script = bin.resolve("etcd");
+    Files.writeString(
+        script,
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "n=0; while [ -e '" + bin + "'/args.$n ]; do n=$((n + 1)); done",
+            "printf '%s\\n' \"$@\" >'"
+                + bin
+                + "'/args.$n.tmp && mv '"
+                + bin
+                + "'/args.$n.tmp '"
+                + bin
+                + "'/args.$n",
+            "if [ $n -eq " + held + " ]; then",
+            // 60 s at most
+            "  i=0; while [ ! -e '"
+                + bin
+                + "'/go.$n ] && [ $i -lt 1200 ]; do sleep 0.05;"
+                + " i=$((i + 1)); done",
+            "fi",
+            "exec '" + realEtcd + "' \"$@\"",
+            ""));
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+  }
+
+  /** The port in launch {@code launch}'s argument that starts with {@code prefix}. */
+  private static int argumentPort(Path bin, int launch, String prefix) {
+    Path args = bin.resolve("args." + launch);
+    String line =
+        await("launch " + launch)
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    Files.exists(args)
+                        ? Files.readAllLines(args).stream()
+                            .filter(arg -> arg.startsWith(prefix))
+                            .findFirst()
+                            .orElse(null)
+                        : null,
+                found -> found != null);
+    return Integer.parseInt(line.substring(prefix.length()));
+  }
+
+  private static boolean isEtcd(ProcessHandle process, Path state) {
+    return process
+        .info()
+        .arguments()
+        .map(args -> String.join(" ", args).contains("--data-dir=" + state))
+        .orElse(false);
+  }
+
+  /** A real etcd of no control plane's, named {@code stranger}, on {@code clientPort}. */
+  private static Process startStranger(Path dir, String realEtcd, int clientPort)
+      throws IOException {
+    int peerPort = freePort();
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                realEtcd,
+                "--name=stranger",
+                "--data-dir=" + dir.resolve("data"),
+                "--listen-client-urls=http://127.0.0.1:" + clientPort,
+                "--advertise-client-urls=http://127.0.0.1:" + clientPort,
+                "--listen-peer-urls=http://127.0.0.1:" + peerPort,
+                "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
+                "--initial-cluster=stranger=http://127.0.0.1:" + peerPort,
+                "--log-level=warn")
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("etcd.log").toFile());
+    String arch = System.getProperty("os.arch");
+    builder.environment().put("ETCD_UNSUPPORTED_ARCH", "aarch64".equals(arch) ? "arm64" : arch);
+    return builder.start();
+  }
+
+  /** Stops the control plane as an operator would (it stops its etcd), and anything it left. */
+  private static void stop(Process controlPlane) throws InterruptedException {
+    List<ProcessHandle> descendants = controlPlane.toHandle().descendants().toList();
+    controlPlane.destroy();
+    if (!controlPlane.waitFor(60, TimeUnit.SECONDS)) {
+      controlPlane.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+    descendants.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  private static String realEtcd() {
+    for (String dir : PATH.split(java.io.File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "etcd"))) {
+        return Path.of(dir, "etcd").toString();
+      }
+    }
+    throw new IllegalStateException("etcd not found on PATH (apt-get install etcd-server)");
+  }
+
+  private static String post(String endpoint, String path, String json) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(endpoint + path))
+                .timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
+  private static String base64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    }
+  }
+}
