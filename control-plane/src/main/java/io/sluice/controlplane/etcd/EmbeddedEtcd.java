@@ -498,14 +498,13 @@ public final class EmbeddedEtcd implements AutoCloseable {
    * control plane's client then talks to that etcd), anything else is another process.
    */
   private String clientPortHolder() {
-    String anyOther = "another process (find it with: ss -ltnp 'sport = :" + clientPort + "')";
+    String anyOther = anotherProcess();
     try {
       List<String> members = memberNames();
       return members.isEmpty()
           ? anyOther
-          : "another etcd (member(s) "
-              + members
-              + "), whose rules are not this control plane's: the control plane sends it"
+          : anotherEtcd(members)
+              + ", whose rules are not this control plane's: the control plane sends it"
               + " nothing, and its API answers 503";
     } catch (IOException notEtcd) {
       return anyOther;
@@ -513,6 +512,19 @@ public final class EmbeddedEtcd implements AutoCloseable {
       Thread.currentThread().interrupt();
       return anyOther;
     }
+  }
+
+  /** Another etcd on the client port, by the names of its members. */
+  private static String anotherEtcd(List<String> members) {
+    return "another etcd (member(s) " + members + ")";
+  }
+
+  /**
+   * Something on the client port that names no etcd member (no member list, or not one etcd
+   * answers): another process, with the command that finds it.
+   */
+  private String anotherProcess() {
+    return "another process (find it with: ss -ltnp 'sport = :" + clientPort + "')";
   }
 
   /**
@@ -579,16 +591,19 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
     started.destroyForcibly();
     if (stranger != null) {
+      // no member names: what answers /health there did not answer etcd's member list as one
+      String holder =
+          stranger.isEmpty()
+              ? anotherProcess() + ", which answers /health but is no etcd that names its members"
+              : anotherEtcd(stranger) + ", not this control plane's " + memberName;
       throw new IllegalStateException(
           "the embedded etcd's client port "
               + clientPort
-              + " is answered by another etcd (member(s) "
-              + stranger
-              + ", not this control plane's "
-              + memberName
-              + ") for "
+              + " is answered by "
+              + holder
+              + ", for "
               + START_TIMEOUT.toSeconds()
-              + " s: another process has taken it; see "
+              + (stranger.isEmpty() ? " s; see " : " s: another process has taken it; see ")
               + dataDir.resolve("etcd.log"));
     }
     throw new IllegalStateException(
@@ -647,7 +662,10 @@ public final class EmbeddedEtcd implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The names of the members of the etcd answering on the client port. */
+  /**
+   * The names of the members of the etcd answering on the client port; none when the answer is not
+   * a member list (not 200: not an etcd, or not one that lists its members to this caller).
+   */
   private List<String> memberNames() throws IOException, InterruptedException {
     HttpResponse<String> list = post("/v3/cluster/member/list", "{}");
     List<String> names = new ArrayList<>();

@@ -306,6 +306,64 @@ class EmbeddedEtcdIT {
     }
   }
 
+  /**
+   * Something on the client port that answers {@code /health} healthy but not etcd's member list
+   * (404 here) gave an empty list of members, and a start that timed out blamed "another etcd
+   * (member(s) [])". It is another process, and the message says how to find it. Here an {@code
+   * etcd} first on the search path never answers, and an HTTP server of the test takes its client
+   * port.
+   */
+  @Test
+  void aStartThatTimesOutOnAPortAnsweredByNoEtcdSaysAnotherProcessHasIt(
+      @TempDir Path stateDir, @TempDir Path bin) throws Exception {
+    Path silent = bin.resolve("etcd");
+    Files.writeString(
+        silent,
+        "#!/bin/sh\nprintf '%s\\n' \"$@\" >'"
+            + bin
+            + "'/args.0.tmp && mv '"
+            + bin
+            + "'/args.0.tmp '"
+            + bin
+            + "'/args.0\nread never\n");
+    Files.setPosixFilePermissions(silent, PosixFilePermissions.fromString("rwx------"));
+    CompletableFuture<EmbeddedEtcd> start =
+        CompletableFuture.supplyAsync(
+            () -> EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
+    com.sun.net.httpserver.HttpServer notEtcd = null;
+    try {
+      int clientPort = new HeldLaunches(bin).awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      notEtcd =
+          com.sun.net.httpserver.HttpServer.create(
+              new InetSocketAddress("127.0.0.1", clientPort), 0);
+      notEtcd.createContext(
+          "/",
+          exchange -> {
+            byte[] body =
+                "/health".equals(exchange.getRequestURI().getPath())
+                    ? "{\"health\":\"true\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                    : new byte[0];
+            exchange.sendResponseHeaders(body.length == 0 ? 404 : 200, body.length == 0 ? -1 : 0);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+          });
+      notEtcd.start();
+
+      assertThatThrownBy(() -> start.get(60, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .hasMessageContaining("client port " + clientPort + " is answered by another process")
+          .hasMessageContaining("ss -ltnp 'sport = :" + clientPort + "'")
+          .hasMessageNotContaining("another etcd")
+          .hasMessageNotContaining("member(s)");
+    } finally {
+      start.thenAccept(EmbeddedEtcd::close);
+      if (notEtcd != null) {
+        notEtcd.stop(0);
+      }
+    }
+  }
+
   /** How many member lists the etcd at {@code endpoint} answered, by its own metrics. */
   private static long memberListsAnswered(String endpoint) throws Exception {
     String metrics =
