@@ -726,36 +726,65 @@ public final class EmbeddedEtcd implements AutoCloseable {
   }
 
   /**
-   * Which of its ports the etcd that exited at start found taken, by its log since {@code logStart}
-   * ("listen tcp 127.0.0.1:PORT: bind: address already in use"); {@code null} if none.
+   * Which of its ports the etcd that exited at start found taken; {@code null} if none. Its log
+   * since {@code logStart} says it first ("listen tcp 127.0.0.1:PORT: bind: address already in
+   * use"); failing that (a log unreadable, or worded otherwise by another etcd version), a port
+   * this process cannot bind now that etcd has exited is taken.
    */
   private PortTakenException portTaken(long logStart) {
-    String written;
+    String written = logSince(logStart);
+    if (written.contains("address already in use")) {
+      for (int port : new int[] {clientPort, peerPort}) {
+        if (written.contains("127.0.0.1:" + port + ": bind: address already in use")) {
+          return portTaken(port);
+        }
+      }
+    }
+    for (int port : new int[] {clientPort, peerPort}) {
+      if (!bindable(port)) {
+        return portTaken(port);
+      }
+    }
+    return null;
+  }
+
+  private PortTakenException portTaken(int port) {
+    String which = port == clientPort ? "client" : "peer";
+    return new PortTakenException(
+        port,
+        "the embedded etcd could not listen on its "
+            + which
+            + " port "
+            + port
+            + ": another process has taken it");
+  }
+
+  /** What etcd wrote to its log since {@code logStart} (at most 1 MiB); empty if unreadable. */
+  private String logSince(long logStart) {
     try (FileChannel channel = FileChannel.open(dataDir.resolve("etcd.log"))) {
       java.nio.ByteBuffer bytes =
           java.nio.ByteBuffer.allocate(
               (int) Math.max(0, Math.min(channel.size() - logStart, 1 << 20)));
       channel.read(bytes, logStart);
-      written = new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+      return new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
     } catch (IOException unreadable) {
-      return null;
+      return "";
     }
-    if (!written.contains("address already in use")) {
-      return null;
+  }
+
+  /**
+   * Whether a listener could be bound to {@code port} on loopback now, as etcd binds it (Go sets
+   * {@code SO_REUSEADDR}, so connections of an earlier etcd left in {@code TIME_WAIT} do not
+   * count).
+   */
+  static boolean bindable(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress("127.0.0.1", port));
+      return true;
+    } catch (IOException taken) {
+      return false;
     }
-    for (int port : new int[] {clientPort, peerPort}) {
-      if (written.contains("127.0.0.1:" + port + ": bind: address already in use")) {
-        String which = port == clientPort ? "client" : "peer";
-        return new PortTakenException(
-            port,
-            "the embedded etcd could not listen on its "
-                + which
-                + " port "
-                + port
-                + ": another process has taken it");
-      }
-    }
-    return null;
   }
 
   /** etcd exited at start because another process had taken {@link #port()}. */

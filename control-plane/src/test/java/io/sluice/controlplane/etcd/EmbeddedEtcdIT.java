@@ -221,6 +221,60 @@ class EmbeddedEtcdIT {
   }
 
   /**
+   * An etcd that exits at start because its client port is taken was known only by its log's words
+   * ("127.0.0.1:PORT: bind: address already in use"): worded otherwise (another etcd version), the
+   * start failed with "exited with 1". The port is also tried once etcd has exited. Here an {@code
+   * etcd} first on the search path exits at its first launch, saying something else, while the test
+   * holds its client port; later launches run the real etcd.
+   */
+  @Test
+  void startsOnNewPortsWhenEtcdExitsWithoutSayingItsClientPortIsTaken(
+      @TempDir Path stateDir, @TempDir Path bin) throws Exception {
+    String real = EmbeddedEtcd.find(PATH);
+    Path script = bin.resolve("etcd");
+    Files.writeString(
+        script,
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "n=0; while [ -e '" + bin + "'/args.$n ]; do n=$((n + 1)); done",
+            "printf '%s\\n' \"$@\" >'"
+                + bin
+                + "'/args.$n.tmp && mv '"
+                + bin
+                + "'/args.$n.tmp '"
+                + bin
+                + "'/args.$n",
+            "if [ $n -eq 0 ]; then",
+            "  i=0; while [ ! -e '"
+                + bin
+                + "'/go.0 ] && [ $i -lt 1200 ]; do sleep 0.05;"
+                + " i=$((i + 1)); done",
+            "  echo 'cannot listen for clients'; exit 1",
+            "fi",
+            "exec '" + real + "' \"$@\"",
+            ""));
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+    HeldLaunches launches = new HeldLaunches(bin);
+    CompletableFuture<EmbeddedEtcd> start =
+        CompletableFuture.supplyAsync(
+            () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
+    try (ServerSocket taken = new ServerSocket()) {
+      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      taken.setReuseAddress(true);
+      taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
+      assertThat(EmbeddedEtcd.bindable(clientPort)).isFalse();
+      launches.release(0);
+      try (EmbeddedEtcd etcd = start.get(60, TimeUnit.SECONDS)) {
+        assertThat(etcd.endpoint()).isNotEqualTo("http://127.0.0.1:" + clientPort);
+        assertThat(health(etcd)).isEqualTo(200);
+      }
+    } finally {
+      start.thenAccept(EmbeddedEtcd::close);
+    }
+  }
+
+  /**
    * Another etcd that takes the client port before the control plane's etcd binds it answers {@code
    * /health} as well as its own would: the start trusted it, and the control plane kept its rules
    * in a stranger's etcd. The start knows its own etcd by the member name of the launch, and starts
