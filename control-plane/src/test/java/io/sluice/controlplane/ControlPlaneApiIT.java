@@ -113,7 +113,8 @@ class ControlPlaneApiIT {
          "sampling": {"defaultRatio": %s,
            "rules": [{"name": "%s", "match": {"spanName": "GET /health*"}, "ratio": 0.0},
                      {"name": "checkout", "match": {"spanKind": "SERVER",
-                        "attributes": {"url.path": "/checkout/**"}}, "ratio": 1.0, "maxPerSecond": 100}]},
+                        "attributes": {"url.path": "/checkout/**"}}, "ratio": 1.0, \
+        "maxPerSecond": 100}]},
          "breakers": [{"name": "payments", "match": {"host": "payments*", "port": 8080},
                        "onOpen": {"mode": "response", "status": 503}}]}
         """
@@ -1175,7 +1176,8 @@ class ControlPlaneApiIT {
         "{\"call\": {\"url\": \"http://a/\"}, \"call\": {\"url\": \"http://b/\"}}",
         "duplicate field 'call': give each field once");
     refused.put(
-        "{\"span\": {\"name\": \"x\", \"attributes\": {\"url.path\": \"/a\", \"url.path\": \"/b\"}}}",
+        "{\"span\": {\"name\": \"x\","
+            + " \"attributes\": {\"url.path\": \"/a\", \"url.path\": \"/b\"}}}",
         "duplicate field 'url.path' in span.attributes");
     refused.put(
         "{\"span\": {\"name\": \"x\"}, \"document\": {\"schemaVersion\": 1},"

@@ -44,8 +44,8 @@ class EtcdEndpointsTest {
       value = {
         "ftp://etcd:2379 | sluice.etcd.endpoints=ftp://etcd:2379: the scheme must be http or"
             + " https",
-        "etcd:2379 | sluice.etcd.endpoints=etcd:2379: needs a scheme: write http://etcd:2379 (https://"
-            + " for TLS)",
+        "etcd:2379 | sluice.etcd.endpoints=etcd:2379: needs a scheme: write http://etcd:2379"
+            + " (https:// for TLS)",
         "http://etcd 1:2379 | sluice.etcd.endpoints=http://etcd 1:2379: not a URL (Illegal"
             + " character in authority)",
         "http://etcd_1 | sluice.etcd.endpoints=http://etcd_1: needs a host and a port, e.g."
@@ -111,8 +111,8 @@ class EtcdEndpointsTest {
         .contains(
             "sluice.etcd.endpoints=http://agent:****@etcd:2379: not a URL (Illegal character in"
                 + " authority)",
-            "sluice.etcd.endpoints=****@etcd:2379: needs a scheme: write http://host:port (https:// for"
-                + " TLS)");
+            "sluice.etcd.endpoints=****@etcd:2379: needs a scheme: write http://host:port (https://"
+                + " for TLS)");
     assertThat(checked.problems().get(4))
         .startsWith("sluice.etcd.endpoints=http://agent:****@etcd:2379,")
         .endsWith(": mixes http and https; use one scheme for every endpoint");

@@ -50,7 +50,8 @@ final class DocumentReader {
    */
   static final Pattern NOT_WHITESPACE =
       Pattern.compile(
-          "[^\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]");
+          "[^\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a"
+              + "\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]");
 
   /**
    * Whether {@code codePoint} shows as nothing in a name: whitespace (as {@link #NOT_WHITESPACE}

@@ -17,7 +17,8 @@ class JsonPathStepsTest {
       value = {
         "$ | ''",
         "$.breakers[0].slidingWindow.size | /breakers/0/slidingWindow/size",
-        "$.sampling.rules[1].match.attributes['url.path'] | /sampling/rules/1/match/attributes/url.path",
+        "$.sampling.rules[1].match.attributes['url.path'] |"
+            + " /sampling/rules/1/match/attributes/url.path",
         "$['it\\'s'] | /it's",
         "$.sampling['a/b~c'] | /sampling/a~1b~0c",
         "$.sampling['a\\u202eb'] | /sampling/a\u202eb",

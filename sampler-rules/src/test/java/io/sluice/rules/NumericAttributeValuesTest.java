@@ -10,8 +10,8 @@ class NumericAttributeValuesTest {
   private static String statusCodeValue(String number) {
     ParseResult result =
         RuleCodec.parse(
-            "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"rules\": [{\"name\": \"r\","
-                + " \"match\": {\"attributes\": {\"http.response.status_code\": "
+            "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"rules\": [{\"name\":"
+                + " \"r\", \"match\": {\"attributes\": {\"http.response.status_code\": "
                 + number
                 + "}}, \"ratio\": 1}]}}");
     assertThat(result.errors()).isEmpty();

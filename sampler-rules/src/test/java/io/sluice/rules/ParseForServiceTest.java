@@ -26,7 +26,8 @@ class ParseForServiceTest {
     ParseResult result =
         parseFor(
             "orders",
-            "{\"schemaVersion\": 1, \"service\": \"payments\", \"sampling\": {\"defaultRatio\": 5}}");
+            "{\"schemaVersion\": 1, \"service\": \"payments\", \"sampling\": {\"defaultRatio\":"
+                + " 5}}");
     assertThat(result.isValid()).isFalse();
     assertThat(result.errors())
         .extracting(ValidationError::path)
@@ -44,8 +45,9 @@ class ParseForServiceTest {
     ParseResult result =
         parseFor(
             "orders",
-            "{\"schemaVersion\": 1,\n \"service\": \"payments\",\n \"sampling\": {\"defaultRatio\": 5},"
-                + " \"bogus\": 1}");
+            "{\"schemaVersion\": 1,\n"
+                + " \"service\": \"payments\",\n"
+                + " \"sampling\": {\"defaultRatio\": 5}, \"bogus\": 1}");
     assertThat(result.errors())
         .extracting(e -> e.path() + " " + e.line() + ":" + e.column())
         .containsExactly("$.service 2:13", "$.sampling.defaultRatio 3:31", "$ 3:35");

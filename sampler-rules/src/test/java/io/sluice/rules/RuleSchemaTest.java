@@ -410,11 +410,13 @@ class RuleSchemaTest {
         invalid(
             "header name with space",
             breaker(
-                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X A\": \"1\"}}")),
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X A\":"
+                    + " \"1\"}}")),
         invalid(
             "header value with line break",
             breaker(
-                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X\": \"a\\r\\nb\"}}")),
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\","
+                    + " \"headers\": {\"X\": \"a\\r\\nb\"}}")),
         invalid(
             "header value number",
             breaker(
@@ -457,11 +459,13 @@ class RuleSchemaTest {
         invalid(
             "line separator in attribute value glob",
             rule(
-                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\": \"\\u2028\"}}")),
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\":"
+                    + " \"\\u2028\"}}")),
         invalid(
             "isolate in attribute key",
             rule(
-                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\\u2066\": \"v\"}}")),
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\\u2066\":"
+                    + " \"v\"}}")),
         invalid(
             "control character in attribute key",
             rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\\n\": \"v\"}}")),

@@ -22,14 +22,14 @@ class ValidationMessagesTest {
       " is not a status code: write NNN (503), Nxx (5xx) or NNN-NNN (500-504) with statuses from"
           + " 100 to 599";
   private static final String NOT_A_DURATION =
-      " is not a duration: write a whole number (no leading zero; at most 12 digits of ms, 9 of s, 8 of m, 6 of h) and ms, s, m or"
-          + " h, e.g. 250ms, 10s, 1m, 1h";
+      " is not a duration: write a whole number (no leading zero; at most 12 digits of ms, 9 of s,"
+          + " 8 of m, 6 of h) and ms, s, m or h, e.g. 250ms, 10s, 1m, 1h";
   private static final String TOO_SMALL =
       "is too small a number: a double holds it as 0 (nothing but 0 is nearer to 0 than about"
           + " 4.9e-324 either way); write 0 for zero";
   private static final String NOT_A_SERVICE =
-      " is not a service name: use 1 to 63 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or"
-          + " digit, or '_default'";
+      " is not a service name: use 1 to 63 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter"
+          + " or digit, or '_default'";
 
   static Stream<Arguments> invalidDocuments() {
     return Stream.of(
@@ -66,15 +66,18 @@ class ValidationMessagesTest {
         c(
             "maxPerSecond fraction",
             rule("\"name\": \"r\", \"ratio\": 1, \"maxPerSecond\": 2.5"),
-            "$.sampling.rules[0].maxPerSecond: must be a whole number from 1 to 2147483647, not 2.5"),
+            "$.sampling.rules[0].maxPerSecond: must be a whole number from 1 to 2147483647, not"
+                + " 2.5"),
         c(
             "maxPerSecond beyond int",
             rule("\"name\": \"r\", \"ratio\": 1, \"maxPerSecond\": 2147483648"),
-            "$.sampling.rules[0].maxPerSecond: must be a whole number from 1 to 2147483647, not 2147483648"),
+            "$.sampling.rules[0].maxPerSecond: must be a whole number from 1 to 2147483647, not"
+                + " 2147483648"),
         c(
             "window size as string",
             breaker("\"name\": \"b\", \"slidingWindow\": {\"size\": \"20\"}"),
-            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 1000, not a string"),
+            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 1000, not a"
+                + " string"),
         // thresholds
         c(
             "failureRateThreshold zero",
@@ -87,7 +90,8 @@ class ValidationMessagesTest {
         c(
             "threshold as boolean",
             breaker("\"name\": \"b\", \"failureRateThreshold\": true"),
-            "$.breakers[0].failureRateThreshold: must be a number above 0 and at most 100, not a boolean"),
+            "$.breakers[0].failureRateThreshold: must be a number above 0 and at most 100, not a"
+                + " boolean"),
         // enums
         c(
             "unknown span kind",
@@ -96,16 +100,19 @@ class ValidationMessagesTest {
         c(
             "span kind in lower case",
             rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"spanKind\": \"client\"}"),
-            "$.sampling.rules[0].match.spanKind: unknown value 'client'; did you mean 'CLIENT'? Use one of "
+            "$.sampling.rules[0].match.spanKind: unknown value 'client'; did you mean 'CLIENT'? Use"
+                + " one of "
                 + SPAN_KINDS),
         c(
             "scope misspelled",
             breaker("\"name\": \"b\", \"scope\": \"rules\""),
-            "$.breakers[0].scope: unknown value 'rules'; did you mean 'rule'? Use one of 'target', 'rule'"),
+            "$.breakers[0].scope: unknown value 'rules'; did you mean 'rule'? Use one of 'target',"
+                + " 'rule'"),
         c(
             "window type in lower case",
             breaker("\"name\": \"b\", \"slidingWindow\": {\"type\": \"time\"}"),
-            "$.breakers[0].slidingWindow.type: unknown value 'time'; did you mean 'TIME'? Use one of 'COUNT', 'TIME'"),
+            "$.breakers[0].slidingWindow.type: unknown value 'time'; did you mean 'TIME'? Use one"
+                + " of 'COUNT', 'TIME'"),
         c(
             "mode as number",
             breaker("\"name\": \"b\", \"onOpen\": {\"mode\": 1}"),
@@ -114,7 +121,8 @@ class ValidationMessagesTest {
         c(
             "duplicate rule names",
             doc(
-                "\"sampling\": {\"rules\": [{\"name\": \"r\", \"ratio\": 1}, {\"name\": \"r\", \"ratio\": 0}]}"),
+                "\"sampling\": {\"rules\": [{\"name\": \"r\", \"ratio\": 1}, {\"name\": \"r\","
+                    + " \"ratio\": 0}]}"),
             "$.sampling.rules[1].name: duplicate name 'r': names must be unique within rules"),
         c(
             "duplicate breaker names",
@@ -141,7 +149,8 @@ class ValidationMessagesTest {
         c(
             "triple star",
             breaker("\"name\": \"b\", \"match\": {\"path\": \"/a/***\"}"),
-            "$.breakers[0].match.path: '***' is not a glob: use '*' within a segment or '**' across segments"),
+            "$.breakers[0].match.path: '***' is not a glob: use '*' within a segment or '**' across"
+                + " segments"),
         c(
             "control character in glob",
             breaker("\"name\": \"b\", \"match\": {\"host\": \"a\\tb\"}"),
@@ -149,8 +158,10 @@ class ValidationMessagesTest {
         c(
             "malformed attribute glob",
             rule(
-                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"url.path\": \"***\"}}"),
-            "$.sampling.rules[0].match.attributes['url.path']: '***' is not a glob: use '*' within a segment or '**' across segments"),
+                "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"url.path\":"
+                    + " \"***\"}}"),
+            "$.sampling.rules[0].match.attributes['url.path']: '***' is not a glob: use '*' within"
+                + " a segment or '**' across segments"),
         c(
             "attribute value null",
             rule("\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\": null}}"),
@@ -183,7 +194,8 @@ class ValidationMessagesTest {
         c(
             "status range reversed",
             breaker("\"name\": \"b\", \"failureStatusCodes\": [\"5xx\", \"504-500\"]"),
-            "$.breakers[0].failureStatusCodes[1]: '504-500' is an empty range: write the lower status first, e.g. 500-504"),
+            "$.breakers[0].failureStatusCodes[1]: '504-500' is an empty range: write the lower"
+                + " status first, e.g. 500-504"),
         c(
             "status number 42",
             breaker("\"name\": \"b\", \"failureStatusCodes\": [42]"),
@@ -200,7 +212,8 @@ class ValidationMessagesTest {
         c(
             "misspelled breaker field",
             breaker("\"name\": \"b\", \"falureRateThreshold\": 5"),
-            "$.breakers[0]: unknown field 'falureRateThreshold'; did you mean 'failureRateThreshold'?"),
+            "$.breakers[0]: unknown field 'falureRateThreshold'; did you mean"
+                + " 'failureRateThreshold'?"),
         c(
             "misspelled root field",
             "{\"schemaVersion\": 1, \"servce\": \"s\"}",
@@ -261,7 +274,8 @@ class ValidationMessagesTest {
         c(
             "schema version 2",
             "{\"schemaVersion\": 2, \"service\": \"s\"}",
-            "$.schemaVersion: unsupported schema version 2; this version of Sluice reads schemaVersion 1"),
+            "$.schemaVersion: unsupported schema version 2; this version of Sluice reads"
+                + " schemaVersion 1"),
         c(
             "missing ratio",
             rule("\"name\": \"r\""),
@@ -312,7 +326,8 @@ class ValidationMessagesTest {
         c(
             "status with mode error",
             breaker("\"name\": \"b\", \"onOpen\": {\"mode\": \"error\", \"body\": \"x\"}"),
-            "$.breakers[0].onOpen: status, headers and body apply only with \"mode\": \"response\""),
+            "$.breakers[0].onOpen: status, headers and body apply only with \"mode\":"
+                + " \"response\""),
         c(
             "response status 99",
             breaker("\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"status\": 99}"),
@@ -320,12 +335,14 @@ class ValidationMessagesTest {
         c(
             "header name with colon",
             breaker(
-                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X:Y\": \"1\"}}"),
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X:Y\":"
+                    + " \"1\"}}"),
             "$.breakers[0].onOpen.headers['X:Y']: 'X:Y' is not a valid HTTP header name"),
         c(
             "header value with line break",
             breaker(
-                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\", \"headers\": {\"X\": \"a\\nb\"}}"),
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\","
+                    + " \"headers\": {\"X\": \"a\\nb\"}}"),
             "$.breakers[0].onOpen.headers.X: a header value may not contain line breaks"),
         c(
             "header value outside printable ASCII",
@@ -390,7 +407,8 @@ class ValidationMessagesTest {
         c(
             "control character in rule name",
             rule("\"name\": \"a\\u0007b\", \"ratio\": 1"),
-            "$.sampling.rules[0].name: may not contain control characters (\\u0007 at character 2)"),
+            "$.sampling.rules[0].name: may not contain control characters (\\u0007 at character"
+                + " 2)"),
         c(
             "terminal escape in breaker name",
             breaker("\"name\": \"\\u001b[31mred\""),
@@ -402,7 +420,8 @@ class ValidationMessagesTest {
         c(
             "C1 control in rule name",
             rule("\"name\": \"r\\u009b\", \"ratio\": 1"),
-            "$.sampling.rules[0].name: may not contain control characters (\\u009b at character 2)"),
+            "$.sampling.rules[0].name: may not contain control characters (\\u009b at character"
+                + " 2)"),
         c(
             "line separator in rule name",
             rule("\"name\": \"first\\u2028second\", \"ratio\": 1"),
@@ -471,8 +490,8 @@ class ValidationMessagesTest {
             rule(
                 "\"name\": \"r\", \"ratio\": 1,"
                     + " \"match\": {\"attributes\": {\"tenant\\u2066\": \"acme\"}}"),
-            "$.sampling.rules[0].match.attributes['tenant\\u2066']: an attribute key may not contain"
-                + " bidirectional controls (\\u2066 at character 7)"),
+            "$.sampling.rules[0].match.attributes['tenant\\u2066']: an attribute key may not"
+                + " contain bidirectional controls (\\u2066 at character 7)"),
         c(
             "terminal escape in attribute key",
             rule(
@@ -627,23 +646,28 @@ class ValidationMessagesTest {
         c(
             "ends early",
             "{\"schemaVersion\": 1,",
-            "$: malformed JSON at line 1, column 21: the document ends too early (an object, list or string is not closed)"),
+            "$: malformed JSON at line 1, column 21: the document ends too early (an object, list"
+                + " or string is not closed)"),
         c(
             "ends inside a string",
             "{\"service\": \"or",
-            "$: malformed JSON at line 1, column 16: the document ends too early (an object, list or string is not closed)"),
+            "$: malformed JSON at line 1, column 16: the document ends too early (an object, list"
+                + " or string is not closed)"),
         c(
             "single quotes",
             "{'service': 1}",
-            "$: malformed JSON at line 1, column 2: unexpected character '\'': field names need double quotes"),
+            "$: malformed JSON at line 1, column 2: unexpected character '\'': field names need"
+                + " double quotes"),
         c(
             "bare word",
             "{\"shadow\": yes}",
-            "$: malformed JSON at line 1, column 12: unrecognized word (strings need double quotes; literals are true, false, null)"),
+            "$: malformed JSON at line 1, column 12: unrecognized word (strings need double quotes;"
+                + " literals are true, false, null)"),
         c(
             "error on the third line",
             "{\n  \"schemaVersion\": 1,\n  \"service\": \"s\",,\n}",
-            "$: malformed JSON at line 3, column 18: unexpected character ',': field names need double quotes"),
+            "$: malformed JSON at line 3, column 18: unexpected character ',': field names need"
+                + " double quotes"),
         c(
             "duplicate field",
             "{\"service\": \"a\", \"service\": \"b\"}",
@@ -717,14 +741,17 @@ class ValidationMessagesTest {
         .containsExactly(
             "$.breakers[0].failureRateThreshold: must be above 0 and at most 100, not 0",
             "$.breakers[0].slidingWindow.size: must be at least 1, not -1",
-            "$.breakers[0]: unknown field 'falureRateThreshold'; did you mean 'failureRateThreshold'?",
+            "$.breakers[0]: unknown field 'falureRateThreshold'; did you mean"
+                + " 'failureRateThreshold'?",
             "$.breakers[1].name: duplicate name 'payments': names must be unique within breakers",
             "$.breakers[1].failureStatusCodes[1]: '6xx'" + NOT_A_STATUS,
             "$.service: 'Orders API'" + NOT_A_SERVICE,
             "$.sampling.rules[0].ratio: must be from 0 to 1, not 2",
-            "$.sampling.rules[0].match.spanKind: unknown value 'server'; did you mean 'SERVER'? Use one of "
+            "$.sampling.rules[0].match.spanKind: unknown value 'server'; did you mean 'SERVER'? Use"
+                + " one of "
                 + SPAN_KINDS,
-            "$.schemaVersion: unsupported schema version 3; this version of Sluice reads schemaVersion 1");
+            "$.schemaVersion: unsupported schema version 3; this version of Sluice reads"
+                + " schemaVersion 1");
   }
 
   @Test
@@ -912,7 +939,8 @@ class ValidationMessagesTest {
         c(
             "window size past the largest double",
             breaker("\"name\": \"b\", \"slidingWindow\": {\"size\": 1e400}"),
-            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 1000, not Infinity"),
+            "$.breakers[0].slidingWindow.size: must be a whole number from 1 to 1000, not"
+                + " Infinity"),
         c(
             "schema version past the largest double",
             "{\"schemaVersion\": -1e400, \"service\": \"s\"}",

@@ -156,7 +156,8 @@ class SdkQuickStartIT {
                 """
                 {"schemaVersion": 1, "service": "quickstart",
                  "sampling": {"defaultRatio": 0.0,
-                   "rules": [{"name": "checkouts", "match": {"spanName": "checkout*"}, "ratio": 1.0}]},
+                   "rules": [{"name": "checkouts", "match": {"spanName": "checkout*"}, \
+                "ratio": 1.0}]},
                  "breakers": [{"name": "stock", "match": {"host": "127.0.0.1", "port": %d},
                    "failureRateThreshold": 50, "slidingWindow": {"type": "COUNT", "size": 4},
                    "minimumCalls": 4, "waitInOpenState": "5m", "failureStatusCodes": ["5xx"],

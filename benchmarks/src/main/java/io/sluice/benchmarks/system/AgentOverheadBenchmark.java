@@ -408,7 +408,8 @@ public final class AgentOverheadBenchmark {
       }
       System.out.printf(
           Locale.ROOT,
-          "%s / otel: throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms, CPU per request %.3f%n",
+          "%s / otel: throughput %.3f, p50 %.3f, p99 %.3f, start-up %+.0f ms,"
+              + " CPU per request %.3f%n",
           m.variant,
           m.medianThroughput() / otel.medianThroughput(),
           m.latency().p50Ms() / otel.latency().p50Ms(),
@@ -604,14 +605,16 @@ public final class AgentOverheadBenchmark {
     for (int i = 0; i < 4; i++) {
       breakers.append(
           """
-          {"name": "other-%d", "match": {"host": "inventory-%d*", "port": 8080, "path": "/stock/**"},
+          {"name": "other-%d", "match": {"host": "inventory-%d*", "port": 8080, \
+          "path": "/stock/**"},
            "failureRateThreshold": 50, "waitInOpenState": "10s"},
           """
               .formatted(i, i));
     }
     breakers.append(
         """
-        {"name": "stub", "match": {"host": "127.0.0.1", "port": %d, "method": "GET", "path": "/pay/**"},
+        {"name": "stub", "match": {"host": "127.0.0.1", "port": %d, "method": "GET", \
+        "path": "/pay/**"},
          "failureRateThreshold": 50, "slowCallRateThreshold": 100, "slowCallDuration": "2s",
          "slidingWindow": {"type": "COUNT", "size": 20}, "minimumCalls": 10,
          "waitInOpenState": "10s", "halfOpenCalls": 3, "failureStatusCodes": ["5xx"],

@@ -110,8 +110,8 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
       }
       throw new ApiException(
           ProblemType.ETCD_UNAVAILABLE,
-          "the live agents have not been read from etcd yet (/actuator/health shows which part is behind, the log says why)."
-              + " Try again shortly."
+          "the live agents have not been read from etcd yet (/actuator/health shows which part is"
+              + " behind, the log says why). Try again shortly."
               + EtcdUnavailableException.neverAnswered(started == null ? null : started.hint()));
     }
     PrefixWatch mirror = watch;

@@ -397,7 +397,8 @@ final class EtcdWarmUp implements SmartLifecycle {
           verdict
               + ": "
               + EtcdRefusedException.NOT_PERMITTED_ACTION
-              + ". Starting anyway: health is DOWN and the API answers 500 etcd-refused until then");
+              + ". Starting anyway: health is DOWN and the API answers 500 etcd-refused until"
+              + " then");
       return verdict;
     }
     String verdict =

@@ -121,7 +121,8 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
       if (!read) {
         throw new ApiException(
             ProblemType.ETCD_UNAVAILABLE,
-            "the rules have not been read from etcd yet (/actuator/health shows which part is behind, the log says why). Try again shortly."
+            "the rules have not been read from etcd yet (/actuator/health shows which part is"
+                + " behind, the log says why). Try again shortly."
                 + EtcdUnavailableException.neverAnswered(started == null ? null : started.hint()));
       }
     }

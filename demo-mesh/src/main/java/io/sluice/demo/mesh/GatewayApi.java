@@ -48,7 +48,8 @@ final class GatewayApi {
               202,
               order.put(
                   "message",
-                  "Thank you! Your order is accepted; payment is delayed and will complete later."));
+                  "Thank you! Your order is accepted; payment is delayed and will complete"
+                      + " later."));
       case 409 ->
           Responses.json(
               context, 409, order.put("message", "Sorry, this article is out of stock."));

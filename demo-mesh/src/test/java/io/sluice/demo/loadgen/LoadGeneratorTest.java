@@ -78,7 +78,8 @@ class LoadGeneratorTest {
             line ->
                 assertThat(line)
                     .containsPattern(
-                        "^\\[ *\\d+s\\] .* req/s \\| confirmed +\\d+ \\| pending +\\d+ \\| rejected +\\d+ \\| errors +\\d+ \\| p50 [\\d.]+ ms \\| p99 [\\d.]+ ms"));
+                        "^\\[ *\\d+s\\] .* req/s \\| confirmed +\\d+ \\| pending +\\d+ \\| rejected"
+                            + " +\\d+ \\| errors +\\d+ \\| p50 [\\d.]+ ms \\| p99 [\\d.]+ ms"));
     assertThat(report.table())
         .contains("confirmed         14")
         .contains("pending            4")

@@ -58,15 +58,18 @@ class SluiceConfigOriginsTest {
         error(
             "user without a password",
             Map.of("sluice.etcd.user", "agent"),
-            "<sluice.etcd.user>=agent is set but sluice.etcd.password (SLUICE_ETCD_PASSWORD) is not"),
+            "<sluice.etcd.user>=agent is set but sluice.etcd.password (SLUICE_ETCD_PASSWORD) is"
+                + " not"),
         error(
             "certificate without a key",
             Map.of("sluice.etcd.tls.cert-file", "/c.pem"),
-            "<sluice.etcd.tls.cert-file>=/c.pem needs sluice.etcd.tls.key-file (SLUICE_ETCD_TLS_KEY_FILE)"),
+            "<sluice.etcd.tls.cert-file>=/c.pem needs sluice.etcd.tls.key-file"
+                + " (SLUICE_ETCD_TLS_KEY_FILE)"),
         error(
             "key without a certificate",
             Map.of("sluice.etcd.tls.key-file", "/k.pem"),
-            "<sluice.etcd.tls.key-file>=/k.pem needs sluice.etcd.tls.cert-file (SLUICE_ETCD_TLS_CERT_FILE)"),
+            "<sluice.etcd.tls.key-file>=/k.pem needs sluice.etcd.tls.cert-file"
+                + " (SLUICE_ETCD_TLS_CERT_FILE)"),
         error(
             "key password without a key",
             Map.of("sluice.etcd.tls.key-password", "p", "sluice.etcd.tls.enabled", "true"),
@@ -114,7 +117,8 @@ class SluiceConfigOriginsTest {
         error(
             "endpoints without a service name",
             Map.of("sluice.etcd.endpoints", "http://e:2379"),
-            "otel.service.name (OTEL_SERVICE_NAME) is required when <sluice.etcd.endpoints> is set"));
+            "otel.service.name (OTEL_SERVICE_NAME) is required when <sluice.etcd.endpoints> is"
+                + " set"));
   }
 
   private static Arguments error(String name, Map<String, String> settings, String expected) {

@@ -9,7 +9,8 @@ public final class TestDocuments {
     return """
         {"schemaVersion": 1, "service": "%s",
          "sampling": {"defaultRatio": %s, "respectParentDecision": true,
-                      "rules": [{"name": "drop-health", "match": {"spanName": "GET /health*"}, "ratio": 0.0}]},
+                      "rules": [{"name": "drop-health", "match": {"spanName": "GET /health*"}, \
+        "ratio": 0.0}]},
          "breakers": [{"name": "payments", "match": {"host": "payments*"}}]}
         """
         .formatted(service, defaultRatio);
@@ -20,7 +21,8 @@ public final class TestDocuments {
     return """
         {"schemaVersion": 1, "service": "%s",
          "sampling": {"defaultRatio": 1.5},
-         "breakers": [{"name": "payments", "match": {"host": "payments*"}, "slidingWindow": {"type": "COUNT", "size": 0}}]}
+         "breakers": [{"name": "payments", "match": {"host": "payments*"}, \
+        "slidingWindow": {"type": "COUNT", "size": 0}}]}
         """
         .formatted(service);
   }
