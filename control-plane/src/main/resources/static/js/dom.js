@@ -122,7 +122,8 @@ export function timeNode(iso) {
  * written at the same moment (an error line's notice, and the toast of the same failure) interrupt
  * each other, and one of them is not heard; written into one region in the same task, both are.
  * An error written there a task after another, or an outcome said just after it, keeps the earlier
- * error for a moment (see ALERT_HELD_MS), so both are heard.
+ * error for a moment (see ALERT_HELD_MS), so both are heard; an error said just after an outcome
+ * keeps the outcome in the polite region as long, then takes it away (see forgetOnceHeard).
  *
  * While a confirm dialog is open, what is said goes to the dialog's own live regions (see
  * liveRegions).
@@ -133,8 +134,11 @@ export function announce(message, { urgent = false } = {}) {
   if (!region) return;
   const other = urgent ? regions.status : regions.alert;
   // what the other region said is over: a later notice replaces it, it is not read out again; but
-  // what it was given in this very task has not been read out yet, nor an error just said (see heard)
-  if (other && !announcedNow.has(other)) heard(other).forEach((said) => said.remove());
+  // what it was given in this very task has not been read out yet, nor words just said (see heard)
+  if (other && !announcedNow.has(other)) {
+    heard(other, { byTheOther: true }).forEach((said) => said.remove());
+    if (urgent) forgetOnceHeard(other);
+  }
   // a new node each time, so the same words said again are read out again; notices of one task
   // (a draft restored, and the newer revision it started before) are read out together, the
   // later not replacing the earlier before the screen reader got it
@@ -162,18 +166,39 @@ const ALERT_HELD_MS = 1000;
 /** When each notice was said (performance.now), for ALERT_HELD_MS. */
 const saidAt = new WeakMap();
 
+/** How long ago `words` were said, in ms (performance.now). */
+function ageOf(words) {
+  return performance.now() - (saidAt.get(words) ?? -Infinity);
+}
+
 /**
  * What `region` said that has been read out by now, to go as something else is said: everything a
- * polite region said, whose words are read out in turn without cutting anything short (kept, they
- * would be read out again with the next notice); what an assertive region said ALERT_HELD_MS ago or
- * longer. The rest stays where it is, not taken out and put back, which would change the region
- * (and have it read out) for words already given.
+ * polite region said when it says something new, whose words are read out in turn without cutting
+ * anything short (kept, they would be read out again with the next notice); what an assertive
+ * region said ALERT_HELD_MS ago or longer, and, when the other region says something
+ * (`byTheOther`), what a polite one said as long ago: an outcome said a moment before an error
+ * (queued, as polite words are, behind what is being read) and taken away with it was never read
+ * out. The rest stays where it is, not taken out and put back, which would change the region (and
+ * have it read out) for words already given.
  */
-function heard(region) {
+function heard(region, { byTheOther = false } = {}) {
   const said = [...region.children];
-  if (region.getAttribute('aria-live') !== 'assertive') return said;
-  const now = performance.now();
-  return said.filter((words) => now - (saidAt.get(words) ?? -Infinity) >= ALERT_HELD_MS);
+  if (!byTheOther && region.getAttribute('aria-live') !== 'assertive') return said;
+  return said.filter((words) => ageOf(words) >= ALERT_HELD_MS);
+}
+
+/**
+ * Takes the polite words an error kept beside it (see heard) away once they have had their
+ * ALERT_HELD_MS: an error still empties the polite region of the outcome said before it, as soon as
+ * that has been heard, so the page does not keep words about what is over beside the error (a
+ * screen reader reading the page through would find them). Taken away, they change the region
+ * without a word: a live region reads out what is added, not what is removed. Words a later
+ * notice replaced meanwhile are gone already.
+ */
+function forgetOnceHeard(region) {
+  for (const words of region.children) {
+    setTimeout(() => words.remove(), Math.max(0, ALERT_HELD_MS - ageOf(words)));
+  }
 }
 
 /**
