@@ -375,6 +375,12 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
     awaitReady(started, logStart);
     advertisePeerPort();
+    if (trouble != null) {
+      // a restart, told before its exit can be seen: an etcd that exits again at once begins its
+      // own trouble, which this must not then clear
+      trouble = null;
+      LOG.info("the embedded etcd runs again at " + endpoint() + " (same data)");
+    }
     // on a thread of its own: an etcd that had already exited would otherwise be restarted on the
     // caller's thread (the control plane's start, or the restart before), which a restart waiting
     // for its client port would hold for as long as another process keeps it
@@ -420,8 +426,6 @@ public final class EmbeddedEtcd implements AutoCloseable {
       for (int peerAttempt = 1; ; ) {
         try {
           launch();
-          LOG.info("the embedded etcd runs again at " + endpoint() + " (same data)");
-          trouble = null;
           return;
         } catch (PortTakenException e) {
           if (e.port() == clientPort) {
