@@ -89,15 +89,22 @@ class EtcdConfiguration {
 
   @Bean
   EtcdGateway etcdGateway(
-      Client client, EtcdSettings settings, EmbeddedEtcdHolder embedded, StartFindings findings) {
+      Client client,
+      EtcdSettings settings,
+      EmbeddedEtcdHolder embedded,
+      StartFindings findings,
+      EtcdOutageLog outageLog) {
     // any call etcd answers (a watch's read, an API call), not only health's, ends the start's
-    // findings: an outage hours later must not be shown with them
+    // findings (an outage hours later must not be shown with them) and the API's stretch of 503s
     return new EtcdGateway(
         client,
         new EtcdKeys(settings.namespace()),
         settings.timeout(),
         settings.maxRequestBytes(),
-        findings::forget,
+        () -> {
+          findings.forget();
+          outageLog.etcdAnswered();
+        },
         endpoints(settings, embedded).stream().map(URI::create).toList(),
         troubleOf(embedded));
   }
@@ -121,6 +128,12 @@ class EtcdConfiguration {
   @Bean
   WatchesHealthIndicator watchesHealthIndicator(PrefixWatches watches) {
     return new WatchesHealthIndicator(watches);
+  }
+
+  /** How the API's 503s of an etcd outage are logged: once per stretch, not once per call. */
+  @Bean
+  EtcdOutageLog etcdOutageLog() {
+    return new EtcdOutageLog();
   }
 
   @Bean

@@ -2,6 +2,7 @@ package io.sluice.controlplane.web;
 
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.etcd.EtcdOutageLog;
 import io.sluice.controlplane.etcd.EtcdRefusedException;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.security.RequiresRole;
@@ -45,9 +46,11 @@ import org.springframework.web.util.DisconnectedClientHelper;
  * of problem ({@link ProblemType}), the right status, never a class name, stack trace or rule
  * content. Spring MVC's own exceptions (unknown path, wrong method, unreadable body...) get the
  * same treatment. 5xx are logged with their stack trace, except etcd's failures: an outage fails
- * every call alike, so those get one line at WARNING and the stack trace at FINE. A client that
- * went away while its answer was written (a reload, a closed tab, an aborted fetch) is no failure
- * of ours: one line at FINE, and nothing written to a connection that is gone.
+ * every call alike, so those get one line and the stack trace at FINE; for 503 {@code
+ * etcd-unavailable} that line is at WARNING once per stretch of unavailability ({@link
+ * EtcdOutageLog}), not once per call. A client that went away while its answer was written (a
+ * reload, a closed tab, an aborted fetch) is no failure of ours: one line at FINE, and nothing
+ * written to a connection that is gone.
  */
 @RestControllerAdvice
 class ProblemAdvice extends ResponseEntityExceptionHandler {
@@ -60,6 +63,15 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   /** The class of Spring Boot's health endpoint that resolves a path to a health component. */
   private static final String HEALTH_ENDPOINT_SUPPORT =
       "org.springframework.boot.health.actuate.endpoint.HealthEndpointSupport";
+
+  private final EtcdOutageLog outageLog;
+
+  /**
+   * @param outageLog counts the 503s of an etcd outage, so that only the first is a WARNING
+   */
+  ProblemAdvice(EtcdOutageLog outageLog) {
+    this.outageLog = outageLog;
+  }
 
   @ExceptionHandler(ApiException.class)
   ResponseEntity<Object> api(ApiException e) {
@@ -79,8 +91,10 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * 503 with a retry hint. What it says about the change depends on when etcd failed: a read-only
    * call says nothing about changes; a write that failed before its transaction was sent changed
    * nothing; one whose transaction was in flight may or may not have been applied. An outage makes
-   * every call fail alike, so one line per answer, the stack trace only at FINE. While etcd has
-   * never answered, endpoints of the wrong scheme or where nothing listens are said as such ({@link
+   * every call fail alike, and a polling browser tab keeps calling: the first 503 since etcd last
+   * answered is logged at WARNING, the others at FINE ({@link EtcdOutageLog}, which logs when etcd
+   * answers again), the stack trace only at FINE. While etcd has never answered, endpoints of the
+   * wrong scheme or where nothing listens are said as such ({@link
    * EtcdUnavailableException#hint()}): trying again will not help until they are fixed. Once it has
    * answered, what the HTTP proxy in the way said is ({@link
    * EtcdUnavailableException#proxysAnswer()}): it showed only in health and the log. While the
@@ -89,7 +103,17 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
-    LOG.warning(() -> "answering 503 to " + call(request) + ": " + describe(e));
+    if (outageLog.firstOfStretch()) {
+      LOG.warning(
+          () ->
+              "answering 503 to "
+                  + call(request)
+                  + ": "
+                  + describe(e)
+                  + " (until etcd answers again, further 503s are logged at FINE)");
+    } else {
+      LOG.fine(() -> "answering 503 to " + call(request) + ": " + describe(e));
+    }
     LOG.log(Level.FINE, "etcd unavailable", e);
     String detail =
         e.outcomeUnknown()

@@ -30,7 +30,11 @@ class StartFindingsTest {
       EtcdGateway etcd =
           new EtcdConfiguration()
               .etcdGateway(
-                  client, settings, new EtcdConfiguration.EmbeddedEtcdHolder(null), findings);
+                  client,
+                  settings,
+                  new EtcdConfiguration.EmbeddedEtcdHolder(null),
+                  findings,
+                  new EtcdOutageLog());
       findings.record(NOT_ANSWERED);
 
       assertThatThrownBy(

@@ -10,6 +10,11 @@ public final class TestEtcdFailures {
 
   private TestEtcdFailures() {}
 
+  /** A read that got no answer in time, after etcd had answered, with nothing more to say. */
+  public static EtcdUnavailableException unavailable(String message) {
+    return new EtcdUnavailableException(message, new TimeoutException(), false);
+  }
+
   /**
    * A read that got no answer in time, after etcd had answered, with what the HTTP proxy in the way
    * said ({@link EtcdUnavailableException#proxysAnswer()}).

@@ -2,8 +2,11 @@ package io.sluice.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.controlplane.etcd.EtcdOutageLog;
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.TestEtcdFailures;
 import io.sluice.testing.logging.LogCapture;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.util.List;
@@ -28,17 +31,59 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 class ProblemAdviceTest {
 
-  private final ProblemAdvice advice = new ProblemAdvice();
+  private final EtcdOutageLog outageLog = new EtcdOutageLog();
+  private final ProblemAdvice advice = new ProblemAdvice(outageLog);
   private LogCapture log;
+  private LogCapture outages;
 
   @BeforeEach
   void captureTheLog() {
     log = LogCapture.of(ProblemAdvice.class);
+    outages = LogCapture.of(EtcdOutageLog.class);
   }
 
   @AfterEach
   void releaseTheLog() {
     log.close();
+    outages.close();
+  }
+
+  /**
+   * An etcd outage fails every API call alike, and a polling browser tab keeps calling: each 503
+   * was one WARNING. The first of a stretch is, with its detail; the rest are not; etcd answering
+   * again is one INFO line with their number, and a 503 after it begins a new stretch.
+   */
+  @Test
+  void logsOneWarningPerStretchOfEtcdUnavailable() {
+    for (int i = 0; i < 4; i++) {
+      assertThat(advice.etcd(unavailable(), get()).getStatusCode().value()).isEqualTo(503);
+    }
+    assertThat(log.warnings())
+        .containsExactly(
+            "answering 503 to GET /api/v1/services: etcd did not answer within 3000 ms (read"
+                + " /sluice/v1/rules/) (until etcd answers again, further 503s are logged at"
+                + " FINE)");
+    assertThat(outages.messages()).isEmpty();
+
+    outageLog.etcdAnswered();
+    outageLog.etcdAnswered();
+    assertThat(outages.messages())
+        .containsExactly(
+            "etcd answers again; 4 API calls were answered 503 etcd-unavailable meanwhile (the"
+                + " first logged at WARNING, the rest at FINE)");
+
+    advice.etcd(unavailable(), get());
+    advice.etcd(unavailable(), get());
+    assertThat(log.warnings()).hasSize(2);
+  }
+
+  private static EtcdUnavailableException unavailable() {
+    return TestEtcdFailures.unavailable(
+        "etcd did not answer within 3000 ms (read /sluice/v1/rules/)");
+  }
+
+  private static HttpServletRequest get() {
+    return FakeServlet.request("GET", "", "/api/v1/services", new byte[0]);
   }
 
   /**
