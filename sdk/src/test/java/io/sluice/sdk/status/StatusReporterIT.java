@@ -857,13 +857,7 @@ class StatusReporterIT {
   void closeDoesNotWaitForASilentEtcd() throws Exception {
     // an etcd that accepts connections and never answers: the lease grant waits for its timeout
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Client unanswered =
-          closeLater(
-              EtcdClientFactory.create(
-                  SluiceConfig.builder()
-                      .addEtcdEndpoint("http://127.0.0.1:" + silent.getLocalPort())
-                      .serviceName("test")
-                      .build()));
+      Client unanswered = clientOf("http://127.0.0.1:" + silent.getLocalPort());
       String service = newService();
       StatusReporter reporter =
           StatusReporter.builder(
@@ -888,13 +882,7 @@ class StatusReporterIT {
   void aFirstWriteThatTimesOutIsToldQuietlyAndAWarningFollowsIfItGoesOn() throws Exception {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         LogCapture log = LogCapture.of(StatusReporter.class)) {
-      Client unanswered =
-          closeLater(
-              EtcdClientFactory.create(
-                  SluiceConfig.builder()
-                      .addEtcdEndpoint("http://127.0.0.1:" + silent.getLocalPort())
-                      .serviceName("test")
-                      .build()));
+      Client unanswered = clientOf("http://127.0.0.1:" + silent.getLocalPort());
       String service = newService();
       StatusReporter reporter =
           closeLater(
@@ -921,9 +909,14 @@ class StatusReporterIT {
   }
 
   private Client client() {
+    return clientOf(etcd.endpoint());
+  }
+
+  /** A client of the etcd at {@code endpoint}, closed after the test. */
+  private Client clientOf(String endpoint) {
     return closeLater(
         EtcdClientFactory.create(
-            SluiceConfig.builder().addEtcdEndpoint(etcd.endpoint()).serviceName("test").build()));
+            SluiceConfig.builder().addEtcdEndpoint(endpoint).serviceName("test").build()));
   }
 
   private static String newService() {
