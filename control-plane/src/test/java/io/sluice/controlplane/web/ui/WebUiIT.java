@@ -4019,13 +4019,7 @@ class WebUiIT {
    */
   @Test
   void aStreamRefusedForTooManyStreamsLetsItsAnswerGo() {
-    try (OwnControlPlane own =
-        OwnControlPlane.start(
-            HeldRequests.recording(EVENTS),
-            "alice",
-            WRITER_TOKEN,
-            "writer",
-            "--sluice.events.max-clients=1")) {
+    try (OwnControlPlane own = ownWriterControlPlane("--sluice.events.max-clients=1")) {
       signInLive(own, "/#/");
       Map<String, Object> answer = testStreamAnswer(null, null);
       assertThat(answer.get("status")).isEqualTo(503L);
@@ -4166,8 +4160,7 @@ class WebUiIT {
    */
   @Test
   void aStreamRefusedForTheTabsTokenSignsOutButNotForATokenReplacedMeanwhile() throws Exception {
-    try (OwnControlPlane own =
-        OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
+    try (OwnControlPlane own = ownWriterControlPlane()) {
       signInLive(own, "/#/");
       holdApiCallsButTheEventStream();
 
@@ -4330,13 +4323,7 @@ class WebUiIT {
    */
   @Test
   void aStreamRefusedToAPageReadingWithoutATokenAsksToSignIn() throws Exception {
-    try (OwnControlPlane own =
-        OwnControlPlane.start(
-            HeldRequests.recording(EVENTS),
-            "alice",
-            WRITER_TOKEN,
-            "writer",
-            "--sluice.security.open-reads=true")) {
+    try (OwnControlPlane own = ownWriterControlPlane("--sluice.security.open-reads=true")) {
       browser.get(own.url("/#/"));
       click(By.cssSelector("[data-test=read-without-token]"));
       awaitRole("reader");
@@ -4368,8 +4355,7 @@ class WebUiIT {
   void aPageWhoseTabSignedOutElsewhereKeepsItsEditsWhenRefusedWithoutAToken() throws Exception {
     String service = "signed-out-elsewhere";
     long revision = storeOrdersDocumentAs(service);
-    try (OwnControlPlane own =
-        OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
+    try (OwnControlPlane own = ownWriterControlPlane()) {
       signInLive(own, "/#/service/" + service + "/rules");
       WebElement editor = editTheDefaultRatio();
       holdApiCallsButTheEventStream();
@@ -4403,8 +4389,7 @@ class WebUiIT {
   void aSignOutAskedAboutAPageDrawnAnewForAnotherSessionClosesAsANo() throws Exception {
     String service = "sign-out-while-redrawn";
     long revision = storeOrdersDocumentAs(service);
-    try (OwnControlPlane own =
-        OwnControlPlane.start(HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer")) {
+    try (OwnControlPlane own = ownWriterControlPlane()) {
       signInLive(own, "/#/service/" + service + "/rules");
       awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
       WebElement editor = editTheDefaultRatio();
@@ -5651,13 +5636,7 @@ class WebUiIT {
    */
   @Test
   void aPageReadingWithoutATokenAfterARefusedOneStaysWhenShownAgain() throws Exception {
-    try (OwnControlPlane own =
-        OwnControlPlane.start(
-            HeldRequests.recording(EVENTS),
-            "alice",
-            WRITER_TOKEN,
-            "writer",
-            "--sluice.security.open-reads=true")) {
+    try (OwnControlPlane own = ownWriterControlPlane("--sluice.security.open-reads=true")) {
       browser.get(own.url("/#/"));
       signIn("a-token-the-control-plane-never-had");
       awaitText(By.id("sign-in-error"), "That token was not accepted.");
@@ -5802,6 +5781,15 @@ class WebUiIT {
         "window.__unheld = window.fetch; window.fetch = (...a) =>"
             + " /api\\/v1\\//.test(String(a[0])) && !/api\\/v1\\/events/.test(String(a[0]))"
             + " ? new Promise(() => {}) : window.__unheld(...a);");
+  }
+
+  /**
+   * A control plane of the test's own where alice signs in as a writer with {@link #WRITER_TOKEN},
+   * its event stream requests recorded, started with the settings {@code flags}.
+   */
+  private static OwnControlPlane ownWriterControlPlane(String... flags) {
+    return OwnControlPlane.start(
+        HeldRequests.recording(EVENTS), "alice", WRITER_TOKEN, "writer", flags);
   }
 
   /**
