@@ -1,5 +1,10 @@
 package io.sluice.demo.launcher;
 
+import static io.sluice.demo.launcher.DemoRunSetup.command;
+import static io.sluice.demo.launcher.DemoRunSetup.onPath;
+import static io.sluice.demo.launcher.DemoRunSetup.onPathOrNull;
+import static io.sluice.demo.launcher.DemoRunSetup.runsDirectory;
+import static io.sluice.demo.launcher.DemoRunSetup.sibling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -14,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +36,7 @@ class DemoLogPruningIT {
   @AfterEach
   void stopLeftovers() throws Exception {
     for (RunningDemo demo : demos) {
-      demo.stop(Duration.ofSeconds(30));
+      DemoRunSetup.stopLeftovers(demo);
     }
     processes.forEach(Process::destroyForcibly);
   }
@@ -58,15 +62,41 @@ class DemoLogPruningIT {
     Path locking = sibling(tmp, "-locking");
 
     Path firstBin = bin(tmp, "-first-bin");
+    pausingRm(firstBin, older, paused, release);
+    Path secondBin = bin(tmp, "-second-bin");
+    flockSaying(secondBin, logs, locking);
+
+    RunningDemo first = start(root, environment(tmp, cache, firstBin));
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(paused) || !first.isAlive());
+    assertThat(paused).as("the first run deletes the older run: " + first.outputText()).exists();
+    RunningDemo second = start(root, environment(tmp, cache, secondBin));
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(locking) || !second.isAlive());
+    Files.createFile(release);
+
+    assertThat(first.awaitExit(Duration.ofSeconds(120))).as("the first run ends").isTrue();
+    assertThat(second.awaitExit(Duration.ofSeconds(120))).as("the second run ends").isTrue();
+    String all = first.outputText() + "\n" + second.outputText();
+    assertThat(all).contains("changed while it was copied");
+    assertThat(latest.resolve("gateway.log")).as("the latest finished run: " + all).isRegularFile();
+    assertThat(older).as("the older finished run: " + all).doesNotExist();
+    assertThat(all).doesNotContain("(" + latest + ")");
+  }
+
+  /**
+   * An {@code rm} in {@code bin} that, asked to delete {@code older}, deletes one file of it (which
+   * changes the directory's mtime) and waits for {@code release} (60 s at most) before the rest,
+   * saying so with {@code paused}. Only the first time: later calls delete at once.
+   */
+  private static void pausingRm(Path bin, Path older, Path paused, Path release)
+      throws IOException {
     command(
-        firstBin,
+        bin,
         "rm",
         "case \" $* \" in *\" "
             + older
             + " \"*) if [ ! -e '"
             + paused
             + "' ]; then\n"
-            // half-way: one file deleted (which changes the directory's mtime), the rest later
             + "  "
             + onPath("rm")
             + " -f '"
@@ -83,25 +113,31 @@ class DemoLogPruningIT {
             + "fi ;;\nesac\nexec "
             + onPath("rm")
             + " \"$@\"\n");
-    Path secondBin = bin(tmp, "-second-bin");
-    if (onPathOrNull("flock") != null) {
-      command(secondBin, "flock", ": >'" + locking + "'\nexec " + onPath("flock") + " \"$@\"\n");
+  }
+
+  /**
+   * A {@code flock} in {@code bin} that makes {@code locking} when it is called for a lock file in
+   * {@code dir} (the file open on the descriptor it is given), then runs the real one. None where
+   * there is no real one.
+   */
+  private static void flockSaying(Path bin, Path dir, Path locking) throws IOException {
+    if (onPathOrNull("flock") == null) {
+      return;
     }
-
-    RunningDemo first = start(root, environment(tmp, cache, firstBin));
-    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(paused) || !first.isAlive());
-    assertThat(paused).as("the first run deletes the older run: " + first.outputText()).exists();
-    RunningDemo second = start(root, environment(tmp, cache, secondBin));
-    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(locking) || !second.isAlive());
-    Files.createFile(release);
-
-    assertThat(first.awaitExit(Duration.ofSeconds(120))).as("the first run ends").isTrue();
-    assertThat(second.awaitExit(Duration.ofSeconds(120))).as("the second run ends").isTrue();
-    String all = first.outputText() + "\n" + second.outputText();
-    assertThat(all).contains("changed while it was copied");
-    assertThat(latest.resolve("gateway.log")).as("the latest finished run: " + all).isRegularFile();
-    assertThat(older).as("the older finished run: " + all).doesNotExist();
-    assertThat(all).doesNotContain("(" + latest + ")");
+    Path real = dir.toRealPath(); // as /proc names the open file
+    command(
+        bin,
+        "flock",
+        String.join(
+            "\n",
+            "for fd; do :; done",
+            "case $(readlink \"/proc/$$/fd/$fd\") in '"
+                + real
+                + "'/*) : >'"
+                + locking
+                + "' ;; esac",
+            "exec " + onPath("flock") + " \"$@\"",
+            ""));
   }
 
   /**
@@ -210,50 +246,10 @@ class DemoLogPruningIT {
   private static Map<String, String> environment(Path tmp, Path cache, Path bin)
       throws IOException {
     command(bin, "cp", onPath("cp") + " \"$@\" && : >\"$2\"\n");
-    return Map.of(
-        "TMPDIR",
-        tmp.toString(),
-        "XDG_CACHE_HOME",
-        cache.toString(),
-        "PATH",
-        bin + ":" + System.getenv("PATH"));
-  }
-
-  /** A command {@code name} in {@code bin} that runs {@code script} (lines after the first). */
-  private static void command(Path bin, String name, String script) throws IOException {
-    Path command = Files.writeString(bin.resolve(name), "#!/bin/sh\n" + script);
-    assertThat(command.toFile().setExecutable(true)).isTrue();
+    return DemoRunSetup.environment(tmp, cache, bin);
   }
 
   private static Path bin(Path tmp, String suffix) throws IOException {
     return Files.createDirectories(sibling(tmp, suffix));
-  }
-
-  private static Path sibling(Path tmp, String suffix) {
-    return tmp.resolveSibling(tmp.getFileName() + suffix);
-  }
-
-  /**
-   * A new temporary directory for demo.sh under the build's demo runs, named from {@code prefix}.
-   */
-  private static Path runsDirectory(Path root, String prefix) throws IOException {
-    return Files.createTempDirectory(
-        Files.createDirectories(root.resolve("demo-mesh/target/demo-runs")), prefix);
-  }
-
-  /** Where {@code command} is on this JVM's PATH. */
-  private static String onPath(String command) {
-    String path = onPathOrNull(command);
-    assertThat(path).as(command + " is on the PATH").isNotNull();
-    return path;
-  }
-
-  private static String onPathOrNull(String command) {
-    return Stream.of(System.getenv("PATH").split(":"))
-        .map(dir -> Path.of(dir, command))
-        .filter(Files::isExecutable)
-        .findFirst()
-        .map(Path::toString)
-        .orElse(null);
   }
 }

@@ -1,5 +1,9 @@
 package io.sluice.demo.launcher;
 
+import static io.sluice.demo.launcher.DemoRunSetup.command;
+import static io.sluice.demo.launcher.DemoRunSetup.pathWith;
+import static io.sluice.demo.launcher.DemoRunSetup.runsDirectory;
+import static io.sluice.demo.launcher.DemoRunSetup.sibling;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -25,9 +29,7 @@ class DemoLogRotationIT {
 
   @AfterEach
   void stopLeftovers() throws Exception {
-    if (demo != null) {
-      demo.stop(Duration.ofSeconds(30));
-    }
+    DemoRunSetup.stopLeftovers(demo);
   }
 
   /**
@@ -39,39 +41,36 @@ class DemoLogRotationIT {
   @Test
   void aLogPastTheLimitIsCopiedAsideAndStartsAgainEmpty() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
-    Path runs = Files.createDirectories(root.resolve("demo-mesh/target/demo-runs"));
-    Path bin = Files.createTempDirectory(runs, "rotation-bin-");
-    Path rounds = bin.resolveSibling(bin.getFileName() + "-rounds");
+    Path bin = runsDirectory(root, "rotation-bin-");
+    Path rounds = sibling(bin, "-rounds");
     String java = ProcessHandle.current().info().command().orElseThrow();
-    Path fake =
-        Files.writeString(
-            bin.resolve("java"),
-            String.join(
-                "\n",
-                "#!/bin/sh",
-                "case \" $* \" in *\" payments \"*)",
-                "  log=$(readlink /proc/$$/fd/1) # the log demo.sh opened for payments",
-                "  ( i=0",
-                "    while [ \"$i\" -lt 3 ]; do",
-                "      head -c " + ROUND + " /dev/zero | tr '\\0' x",
-                "      waited=0",
-                "      while [ \"$(wc -c <\"$log\")\" -ge "
-                    + ROUND
-                    + " ] &&"
-                    + " [ \"$waited\" -lt 3000 ]; do",
-                "        sleep 0.1; waited=$((waited + 1))",
-                "      done",
-                "      i=$((i + 1)); echo \"$i\" >'" + rounds + "'",
-                "    done ) &",
-                "esac",
-                "exec '" + java + "' \"$@\"",
-                ""));
-    assertThat(fake.toFile().setExecutable(true)).isTrue();
+    command(
+        bin,
+        "java",
+        String.join(
+            "\n",
+            "case \" $* \" in *\" payments \"*)",
+            "  log=$(readlink /proc/$$/fd/1) # the log demo.sh opened for payments",
+            "  ( i=0",
+            "    while [ \"$i\" -lt 3 ]; do",
+            "      head -c " + ROUND + " /dev/zero | tr '\\0' x",
+            "      waited=0",
+            "      while [ \"$(wc -c <\"$log\")\" -ge "
+                + ROUND
+                + " ] &&"
+                + " [ \"$waited\" -lt 3000 ]; do",
+            "        sleep 0.1; waited=$((waited + 1))",
+            "      done",
+            "      i=$((i + 1)); echo \"$i\" >'" + rounds + "'",
+            "    done ) &",
+            "esac",
+            "exec '" + java + "' \"$@\"",
+            ""));
 
     demo =
         RunningDemo.start(
             root,
-            Map.of("PATH", bin + ":" + System.getenv("PATH"), "SLUICE_DEMO_LOG_MAX", "100k"),
+            Map.of("PATH", pathWith(bin), "SLUICE_DEMO_LOG_MAX", "100k"),
             "--no-agent",
             "--duration",
             "10m",

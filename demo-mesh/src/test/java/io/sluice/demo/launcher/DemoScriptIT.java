@@ -1,5 +1,11 @@
 package io.sluice.demo.launcher;
 
+import static io.sluice.demo.launcher.DemoRunSetup.command;
+import static io.sluice.demo.launcher.DemoRunSetup.onPath;
+import static io.sluice.demo.launcher.DemoRunSetup.pathWith;
+import static io.sluice.demo.launcher.DemoRunSetup.runsDirectory;
+import static io.sluice.demo.launcher.DemoRunSetup.sibling;
+import static io.sluice.demo.launcher.DemoRunSetup.withCommand;
 import static java.nio.file.StandardCopyOption.COPY_ATTRIBUTES;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -44,9 +50,7 @@ class DemoScriptIT {
 
   @AfterEach
   void stopLeftovers() throws Exception {
-    if (demo != null) {
-      demo.stop(Duration.ofSeconds(30));
-    }
+    DemoRunSetup.stopLeftovers(demo);
   }
 
   @Test
@@ -230,23 +234,17 @@ class DemoScriptIT {
     Files.copy(checkout.resolve("demo-mesh/target/sluice-demo.jar"), jar);
     Path saved = root.resolve("saved");
     Path bin = Files.createDirectories(root.resolve("bin"));
-    Path curl = bin.resolve("curl");
-    Files.writeString(
-        curl,
-        "#!/bin/sh\nwhile [ ! -e '"
+    command(
+        bin,
+        "curl",
+        "while [ ! -e '"
             + saved
             + "' ]; do sleep 0.1; done\nPATH='"
             + System.getenv("PATH")
             + "' exec curl \"$@\"\n");
-    assertThat(curl.toFile().setExecutable(true)).isTrue();
     demo =
         RunningDemo.start(
-            root,
-            Map.of("PATH", bin + ":" + System.getenv("PATH")),
-            "--no-agent",
-            "--check",
-            "--duration",
-            "3s");
+            root, Map.of("PATH", pathWith(bin)), "--no-agent", "--check", "--duration", "3s");
     await()
         .atMost(Duration.ofSeconds(60))
         .until(() -> demo.output().stream().anyMatch(line -> line.contains("starting payments")));
@@ -522,24 +520,21 @@ class DemoScriptIT {
   void whatIsLeftOfAGroupWhoseLeaderEndedIsStopped() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path tmp = runsDirectory(root, "orphan-");
-    Path bin = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-bin"));
-    Path child = tmp.resolveSibling(tmp.getFileName() + "-child");
+    Path bin = Files.createDirectories(sibling(tmp, "-bin"));
+    Path child = sibling(tmp, "-child");
     String java = ProcessHandle.current().info().command().orElseThrow();
-    Path fake =
-        Files.writeString(
-            bin.resolve("java"),
-            "#!/bin/sh\ncase \" $* \" in *\" payments \"*) sleep 600 & echo $! >'"
-                + child
-                + "'; exit 3 ;; esac\nexec '"
-                + java
-                + "' \"$@\"\n");
-    assertThat(fake.toFile().setExecutable(true)).isTrue();
+    command(
+        bin,
+        "java",
+        "case \" $* \" in *\" payments \"*) sleep 600 & echo $! >'"
+            + child
+            + "'; exit 3 ;; esac\nexec '"
+            + java
+            + "' \"$@\"\n");
 
     demo =
         RunningDemo.start(
-            root,
-            Map.of("TMPDIR", tmp.toString(), "PATH", bin + ":" + System.getenv("PATH")),
-            "--no-agent");
+            root, Map.of("TMPDIR", tmp.toString(), "PATH", pathWith(bin)), "--no-agent");
 
     assertThat(demo.awaitExit(Duration.ofSeconds(120))).as("demo.sh ends at once").isTrue();
     assertThat(demo.outputText()).contains("demo.sh: payments exited");
@@ -568,8 +563,7 @@ class DemoScriptIT {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path tmp = runsDirectory(root, "nocache-");
     Map<String, String> environment = new HashMap<>(withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n"));
-    Path file =
-        Files.writeString(tmp.resolveSibling(tmp.getFileName() + "-file"), "not a directory");
+    Path file = Files.writeString(sibling(tmp, "-file"), "not a directory");
     Map<String, String> unset = Map.of("XDG_CACHE_HOME", "", "HOME", "");
     Map<String, String> unwritable = Map.of("XDG_CACHE_HOME", file.toString(), "HOME", "");
     Map<Map<String, String>, String> cases =
@@ -615,7 +609,7 @@ class DemoScriptIT {
     assumeTrue(
         (Integer) Files.getAttribute(tmp, "unix:uid") == 0,
         "only root can be given another's home");
-    Path home = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-home"));
+    Path home = Files.createDirectories(sibling(tmp, "-home"));
     Files.setAttribute(home, "unix:uid", 65534);
     Map<String, String> environment = new HashMap<>(withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n"));
     environment.put("XDG_CACHE_HOME", "");
@@ -702,12 +696,9 @@ class DemoScriptIT {
     Files.createDirectories(controlPlane.getParent());
     Files.writeString(controlPlane, "not read");
     Path bin = Files.createDirectories(root.resolve("bin"));
-    Path etcd = Files.writeString(bin.resolve("etcd"), "#!/bin/sh\nexit 1\n");
-    assertThat(etcd.toFile().setExecutable(true)).isTrue();
+    command(bin, "etcd", "exit 1\n");
 
-    demo =
-        RunningDemo.start(
-            root, Map.of("PATH", bin + ":" + System.getenv("PATH")), "--check", "--duration", "2s");
+    demo = RunningDemo.start(root, Map.of("PATH", pathWith(bin)), "--check", "--duration", "2s");
 
     assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
     String all = demo.outputText();
@@ -732,7 +723,7 @@ class DemoScriptIT {
   void aRelativeXdgCacheHomeIsIgnored() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path tmp = runsDirectory(root, "relative-");
-    Path home = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-home"));
+    Path home = Files.createDirectories(sibling(tmp, "-home"));
     Map<String, String> environment = new HashMap<>(withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n"));
     environment.put(
         "XDG_CACHE_HOME", root.relativize(Path.of(environment.get("XDG_CACHE_HOME"))).toString());
@@ -784,7 +775,7 @@ class DemoScriptIT {
   void copiesOfARunOnAnotherHostAreLeftAlone() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path tmp = runsDirectory(root, "hosts-");
-    Path runFile = tmp.resolveSibling(tmp.getFileName() + "-run");
+    Path runFile = sibling(tmp, "-run");
     Map<String, String> environment =
         withCp(tmp, "/bin/cp \"$@\" && /bin/cp \"${2%/*}/run\" '" + runFile + "' && : >\"$2\"\n");
     Path home = Path.of(environment.get("XDG_CACHE_HOME"), "sluice-demo");
@@ -830,7 +821,7 @@ class DemoScriptIT {
   void aCtrlCWhileAProcessStartsStillStopsIt() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path tmp = runsDirectory(root, "noting-");
-    Path sent = tmp.resolveSibling(tmp.getFileName() + "-sent");
+    Path sent = sibling(tmp, "-sent");
     String cat = "/bin/cat";
     Map<String, String> environment =
         withCommand(
@@ -870,7 +861,7 @@ class DemoScriptIT {
   void aCtrlCBeforeAProcessHasItsOwnGroupStillStopsIt() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path tmp = runsDirectory(root, "grouping-");
-    Path sent = tmp.resolveSibling(tmp.getFileName() + "-sent");
+    Path sent = sibling(tmp, "-sent");
     String setsid = onPath("setsid");
     Map<String, String> environment =
         withCommand(
@@ -900,16 +891,6 @@ class DemoScriptIT {
     assertStoppedEverythingItStarted();
   }
 
-  /** Where {@code command} is on this JVM's PATH. */
-  private static String onPath(String command) {
-    return Stream.of(System.getenv("PATH").split(":"))
-        .map(dir -> Path.of(dir, command))
-        .filter(Files::isExecutable)
-        .findFirst()
-        .map(Path::toString)
-        .orElseThrow(() -> new AssertionError(command + " is not on the PATH"));
-  }
-
   /**
    * A run's directory of copies in {@code home}, as demo.sh makes it, for the run in {@code run}.
    */
@@ -921,40 +902,12 @@ class DemoScriptIT {
   }
 
   /**
-   * A new temporary directory for demo.sh under the build's demo runs, named from {@code prefix}.
-   */
-  private static Path runsDirectory(Path root, String prefix) throws IOException {
-    return Files.createTempDirectory(
-        Files.createDirectories(root.resolve("demo-mesh/target/demo-runs")), prefix);
-  }
-
-  /**
    * demo.sh's environment with {@code tmp} as its temporary directory, a cache directory beside it
    * and, first on the PATH, a {@code cp} that runs {@code script} (a shell script's lines after its
    * first).
    */
   private static Map<String, String> withCp(Path tmp, String script) throws IOException {
     return withCommand(tmp, "cp", script);
-  }
-
-  /**
-   * demo.sh's environment with {@code tmp} as its temporary directory, a cache directory beside it
-   * and, first on the PATH, a command {@code name} that runs {@code script} (a shell script's lines
-   * after its first).
-   */
-  private static Map<String, String> withCommand(Path tmp, String name, String script)
-      throws IOException {
-    Path bin = Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-bin"));
-    Path command = bin.resolve(name);
-    Files.writeString(command, "#!/bin/sh\n" + script);
-    assertThat(command.toFile().setExecutable(true)).isTrue();
-    return Map.of(
-        "TMPDIR",
-        tmp.toString(),
-        "XDG_CACHE_HOME",
-        Files.createDirectories(tmp.resolveSibling(tmp.getFileName() + "-cache")).toString(),
-        "PATH",
-        bin + ":" + System.getenv("PATH"));
   }
 
   /** Where demo.sh puts its log directories when run with {@code environment}. */
