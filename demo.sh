@@ -327,8 +327,7 @@ left_before_start() {
 # One with no pids or demo.pid either is deleted once it is what an older demo.sh killed before
 # it started anything leaves (left_before_start), and left alone otherwise.
 prune_earlier_logs() {
-  local dir host copies kept=0 tmp=${TMPDIR:-/tmp}
-  [[ ${tmp%/} != "${LOGS_HOME%/}" ]] || tmp=""
+  local dir host copies kept=0 tmp=$PRUNE_TMP
   while IFS= read -r dir; do
     if [[ -d $dir && ! -e $dir/pids && ! -e $dir/demo.pid && ! -e $dir/host ]]; then
       if [[ -O $dir ]] && left_before_start "$dir" && rm -rf "$dir" 2>/dev/null; then
@@ -380,22 +379,38 @@ prune_earlier_logs() {
 # log directory, holding an exclusive lock on a file in LOGS_HOME (flock(2), through flock(1) or
 # perl; released when fd 9 closes, even if the script is killed). Without the lock in 60 s, or
 # with no tool to take it, it prunes nothing this time and says so.
+# Runs with another LOGS_HOME (another XDG_CACHE_HOME) prune the same $TMPDIR, so while it prunes
+# there a run also holds a lock in $TMPDIR (fd 8), always after the one in LOGS_HOME, so that no
+# two runs each hold the lock the other waits for; without it, it leaves $TMPDIR alone this time.
 PRUNE_LOCK=$LOGS_HOME/.sluice-demo-prune.$EUID.lock
-# lock_prunes: takes the lock on fd 9; fails when it cannot
-lock_prunes() {
-  { exec 9>>"$PRUNE_LOCK"; } 2>/dev/null || return 1
+PRUNE_TMP=${TMPDIR:-/tmp}
+# (the lock in LOGS_HOME covers it when it is LOGS_HOME; nothing to prune where it is no directory)
+[[ ${PRUNE_TMP%/} != "${LOGS_HOME%/}" && -d $PRUNE_TMP ]] || PRUNE_TMP=""
+# lock_file FD FILE: takes an exclusive lock on FILE on fd FD (8 or 9); fails when it cannot
+lock_file() {
+  case $1 in
+    8) { exec 8>>"$2"; } 2>/dev/null || return 1 ;;
+    9) { exec 9>>"$2"; } 2>/dev/null || return 1 ;;
+    *) return 1 ;;
+  esac
   if command -v flock >/dev/null; then
-    flock -w 60 9 2>/dev/null
+    flock -w 60 "$1" 2>/dev/null
   elif command -v perl >/dev/null; then
     perl -MFcntl=:flock -e '$SIG{ALRM} = sub { exit 1 }; alarm 60;
-      open(my $fd, ">>&=", 9) or exit 1; flock($fd, LOCK_EX) or exit 1' 2>/dev/null
+      open(my $fd, ">>&=", $ARGV[0]) or exit 1; flock($fd, LOCK_EX) or exit 1' "$1" 2>/dev/null
   else
     false
   fi
 }
 this_host=$(uname -n)
-if lock_prunes; then
+if lock_file 9 "$PRUNE_LOCK"; then
+  if [[ -n $PRUNE_TMP ]] && ! lock_file 8 "$PRUNE_TMP/.sluice-demo-prune.$EUID.lock"; then
+    echo "demo.sh: note: earlier runs' logs in $PRUNE_TMP are not pruned this time: no lock on" \
+      "$PRUNE_TMP/.sluice-demo-prune.$EUID.lock within 60 s (another demo.sh pruning?)"
+    PRUNE_TMP=""
+  fi
   prune_earlier_logs
+  exec 8>&- # $TMPDIR's lock goes (if it was taken); LOGS_HOME's is held until LOG_DIR exists
 else
   echo "demo.sh: note: earlier runs' logs are not pruned this time: no lock on $PRUNE_LOCK" \
     "within 60 s (another demo.sh pruning?), or no flock or perl to take it"

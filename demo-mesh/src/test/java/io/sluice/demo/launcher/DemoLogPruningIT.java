@@ -83,6 +83,47 @@ class DemoLogPruningIT {
   }
 
   /**
+   * Runs with caches of their own ({@code XDG_CACHE_HOME}) hold locks of their own, but prune the
+   * same {@code $TMPDIR}, where a run without a cache keeps its logs: two such runs pruning there
+   * at once lost the latest finished run there as above. Here too the first run's {@code rm} stops
+   * half-way through the older run's directory until the second run has pruned, or waits for its
+   * turn on a lock in {@code $TMPDIR} ({@code flock} on its PATH says when it is called for it).
+   */
+  @Test
+  void twoRunsWithCachesOfTheirOwnPruningOneTmpdirAtOnceKeepItsLatestFinishedRun()
+      throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "shared-tmp-");
+    Path firstCache = Files.createDirectories(sibling(tmp, "-cache"));
+    Path secondCache = Files.createDirectories(sibling(tmp, "-second-cache"));
+    Path latest = finishedRun(tmp.resolve("sluice-demo.latest"), Duration.ofMinutes(1));
+    Path older = finishedRun(tmp.resolve("sluice-demo.older1"), Duration.ofHours(1));
+    Path paused = sibling(tmp, "-paused");
+    Path release = sibling(tmp, "-release");
+    Path locking = sibling(tmp, "-locking");
+
+    Path firstBin = bin(tmp, "-first-bin");
+    pausingRm(firstBin, older, paused, release);
+    Path secondBin = bin(tmp, "-second-bin");
+    flockSaying(secondBin, tmp, locking);
+
+    RunningDemo first = start(root, environment(tmp, firstCache, firstBin));
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(paused) || !first.isAlive());
+    assertThat(paused).as("the first run deletes the older run: " + first.outputText()).exists();
+    RunningDemo second = start(root, environment(tmp, secondCache, secondBin));
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(locking) || !second.isAlive());
+    Files.createFile(release);
+
+    assertThat(first.awaitExit(Duration.ofSeconds(120))).as("the first run ends").isTrue();
+    assertThat(second.awaitExit(Duration.ofSeconds(120))).as("the second run ends").isTrue();
+    String all = first.outputText() + "\n" + second.outputText();
+    assertThat(all).contains("changed while it was copied");
+    assertThat(latest.resolve("gateway.log")).as("the latest finished run: " + all).isRegularFile();
+    assertThat(older).as("the older finished run: " + all).doesNotExist();
+    assertThat(all).doesNotContain("(" + latest + ")");
+  }
+
+  /**
    * An {@code rm} in {@code bin} that, asked to delete {@code older}, deletes one file of it (which
    * changes the directory's mtime) and waits for {@code release} (60 s at most) before the rest,
    * saying so with {@code paused}. Only the first time: later calls delete at once.
