@@ -123,7 +123,8 @@ export function timeNode(iso) {
  * each other, and one of them is not heard; written into one region in the same task, both are.
  * An error written there a task after another, or an outcome said just after it, keeps the earlier
  * error for a moment (see ALERT_HELD_MS), so both are heard; an error said just after an outcome
- * keeps the outcome in the polite region as long, then takes it away (see forgetOnceHeard).
+ * keeps the outcome in the polite region as long. What one region keeps beside words the other
+ * says goes once it has had that moment (see forgetOnceHeard).
  *
  * While a confirm dialog is open, what is said goes to the dialog's own live regions (see
  * liveRegions).
@@ -137,7 +138,7 @@ export function announce(message, { urgent = false } = {}) {
   // what it was given in this very task has not been read out yet, nor words just said (see heard)
   if (other && !announcedNow.has(other)) {
     heard(other, { byTheOther: true }).forEach((said) => said.remove());
-    if (urgent) forgetOnceHeard(other);
+    forgetOnceHeard(other);
   }
   // a new node each time, so the same words said again are read out again; notices of one task
   // (a draft restored, and the newer revision it started before) are read out together, the
@@ -188,18 +189,36 @@ function heard(region, { byTheOther = false } = {}) {
 }
 
 /**
- * Takes the polite words an error kept beside it (see heard) away once they have had their
- * ALERT_HELD_MS: an error still empties the polite region of the outcome said before it, as soon as
- * that has been heard, so the page does not keep words about what is over beside the error (a
- * screen reader reading the page through would find them). Taken away, they change the region
- * without a word: a live region reads out what is added, not what is removed. Words a later
- * notice replaced meanwhile are gone already.
+ * Takes the words `region` kept beside what the other region said (see heard) away once they have
+ * had their ALERT_HELD_MS: an error still empties the polite region of the outcome said before it,
+ * and an outcome the assertive region of the error said before it, as soon as that has been heard,
+ * so the page does not keep words about what is over beside the new ones (a screen reader reading
+ * the page through would find them). Taken away, they change the region without a word: a live
+ * region reads out what is added, not what is removed. Words a later notice replaced meanwhile
+ * are gone already.
  */
 function forgetOnceHeard(region) {
-  for (const words of region.children) {
-    setTimeout(() => words.remove(), Math.max(0, ALERT_HELD_MS - ageOf(words)));
-  }
+  for (const words of region.children) forgetWhenHeard(words);
 }
+
+/**
+ * Removes `words` once they were said ALERT_HELD_MS ago, by the clock heard reads (a timer may
+ * fire before that clock says so): looked at again until then, unless they are gone already.
+ */
+function forgetWhenHeard(words) {
+  if (forgotten.has(words)) return;
+  forgotten.add(words);
+  const later = () => {
+    if (!words.isConnected) return;
+    const left = ALERT_HELD_MS - ageOf(words);
+    if (left > 0) setTimeout(later, left);
+    else words.remove();
+  };
+  setTimeout(later, Math.max(0, ALERT_HELD_MS - ageOf(words)));
+}
+
+/** The words forgetWhenHeard takes away in time, so each gets one timer. */
+const forgotten = new WeakSet();
 
 /**
  * Empties the page's live regions of what they said before the running task. Emptied, a region
