@@ -122,7 +122,7 @@ export function timeNode(iso) {
  * written at the same moment (an error line's notice, and the toast of the same failure) interrupt
  * each other, and one of them is not heard; written into one region in the same task, both are.
  * An error written there a task after another, or an outcome said just after it, keeps the earlier
- * error for a moment (see ALERT_HELD_MS), so both are heard; an error said just after an outcome
+ * error for a moment (see HELD_MS), so both are heard; an error said just after an outcome
  * keeps the outcome in the polite region as long. What one region keeps beside words the other
  * says goes once it has had that moment (see forgetOnceHeard).
  *
@@ -160,11 +160,14 @@ const announcedNow = new Set();
  * one cuts short what is being read. An error replaced by the next one a task later (a load that
  * failed, then a rollback refused), or taken away by an outcome said just after it, was never
  * heard; kept beside the next one, it is read out with it (the region is atomic). Kept longer, a
- * burst of errors would be read out again and again, each time with all the earlier ones.
+ * burst of errors would be read out again and again, each time with all the earlier ones. An
+ * outcome said just before an error is kept as long in the polite region, where it waits to be
+ * read out in its turn (see heard); either region's words kept beside the other's go once they
+ * have had that time (see forgetOnceHeard).
  */
-const ALERT_HELD_MS = 1000;
+const HELD_MS = 1000;
 
-/** When each notice was said (performance.now), for ALERT_HELD_MS. */
+/** When each notice was said (performance.now), for HELD_MS. */
 const saidAt = new WeakMap();
 
 /** How long ago `words` were said, in ms (performance.now). */
@@ -176,7 +179,7 @@ function ageOf(words) {
  * What `region` said that has been read out by now, to go as something else is said: everything a
  * polite region said when it says something new, whose words are read out in turn without cutting
  * anything short (kept, they would be read out again with the next notice); what an assertive
- * region said ALERT_HELD_MS ago or longer, and, when the other region says something
+ * region said HELD_MS ago or longer, and, when the other region says something
  * (`byTheOther`), what a polite one said as long ago: an outcome said a moment before an error
  * (queued, as polite words are, behind what is being read) and taken away with it was never read
  * out. The rest stays where it is, not taken out and put back, which would change the region (and
@@ -185,12 +188,12 @@ function ageOf(words) {
 function heard(region, { byTheOther = false } = {}) {
   const said = [...region.children];
   if (!byTheOther && region.getAttribute('aria-live') !== 'assertive') return said;
-  return said.filter((words) => ageOf(words) >= ALERT_HELD_MS);
+  return said.filter((words) => ageOf(words) >= HELD_MS);
 }
 
 /**
  * Takes the words `region` kept beside what the other region said (see heard) away once they have
- * had their ALERT_HELD_MS: an error still empties the polite region of the outcome said before it,
+ * had their HELD_MS: an error still empties the polite region of the outcome said before it,
  * and an outcome the assertive region of the error said before it, as soon as that has been heard,
  * so the page does not keep words about what is over beside the new ones (a screen reader reading
  * the page through would find them). Taken away, they change the region without a word: a live
@@ -202,7 +205,7 @@ function forgetOnceHeard(region) {
 }
 
 /**
- * Removes `words` once they were said ALERT_HELD_MS ago, by the clock heard reads (a timer may
+ * Removes `words` once they were said HELD_MS ago, by the clock heard reads (a timer may
  * fire before that clock says so): looked at again until then, unless they are gone already.
  */
 function forgetWhenHeard(words) {
@@ -210,11 +213,11 @@ function forgetWhenHeard(words) {
   forgotten.add(words);
   const later = () => {
     if (!words.isConnected) return;
-    const left = ALERT_HELD_MS - ageOf(words);
+    const left = HELD_MS - ageOf(words);
     if (left > 0) setTimeout(later, left);
     else words.remove();
   };
-  setTimeout(later, Math.max(0, ALERT_HELD_MS - ageOf(words)));
+  setTimeout(later, Math.max(0, HELD_MS - ageOf(words)));
 }
 
 /** The words forgetWhenHeard takes away in time, so each gets one timer. */
