@@ -13,7 +13,8 @@ import { showHidden } from './json-text.js';
  * as the same names read on the page. showHidden leaves text without them as it is, so a value
  * escaped already is set unchanged.
  */
-const SHOWN_ATTRIBUTE = /^(aria-label|aria-description|aria-roledescription|aria-valuetext|title|alt|data-.*)$/;
+const SHOWN_ATTRIBUTE =
+  /^(aria-label|aria-description|aria-roledescription|aria-valuetext|title|alt|data-.*)$/;
 
 /**
  * Creates an element. `attrs` may hold `class`, `text`, event handlers as `onclick`-style
@@ -97,7 +98,9 @@ export function relativeTime(iso, now = Date.now()) {
 export function exactTime(iso) {
   if (!iso) return '';
   const t = typeof iso === 'number' ? iso : Date.parse(iso);
-  return Number.isNaN(t) ? showHidden(iso) : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return Number.isNaN(t)
+    ? showHidden(iso)
+    : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
 /** Re-words every relative time on the page, so "just now" ages while nothing else changes. */
@@ -249,7 +252,10 @@ export function clearAnnounced() {
 function liveRegions() {
   const dialog = [...openDialogs].at(-1);
   if (dialog) return dialog.regions;
-  return { status: document.getElementById('announce-status'), alert: document.getElementById('announce-alert') };
+  return {
+    status: document.getElementById('announce-status'),
+    alert: document.getElementById('announce-alert'),
+  };
 }
 
 /**
@@ -271,7 +277,9 @@ export function showError(line, message) {
   else announce(text, { urgent: true });
 }
 
-/** Reads out what showError put on the lines of `root` while it was hidden, now that it is shown. */
+/**
+ * Reads out what showError put on the lines of `root` while it was hidden, now that it is shown.
+ */
 export function sayShownErrors(root) {
   for (const line of root.querySelectorAll('[data-unsaid]')) {
     delete line.dataset.unsaid;
@@ -301,7 +309,10 @@ const TOASTS_SHOWN = 3;
  * now.
  */
 const TOASTS_WAITING = 10;
-/** How many distinct texts the toast folding the newest errors quotes: the first ones, and the latest. */
+/**
+ * How many distinct texts the toast folding the newest errors quotes: the first ones, and the
+ * latest.
+ */
 const FOLDED_QUOTED = 3;
 /**
  * The toasts waiting for room, oldest first, as {text, kind}, and `folded` (how many errors it
@@ -326,7 +337,8 @@ export function toast(message, kind = 'info') {
   const stack = document.getElementById('toast');
   if (!stack) return;
   const text = showHidden(message);
-  const shown = [...stack.querySelectorAll('.toast-item')].find((item) => item.textContent === text);
+  const shown = [...stack.querySelectorAll('.toast-item')]
+    .find((item) => item.textContent === text);
   if (shown) {
     // the same words for another event (a second click that failed as the first): not stacked, but
     // said again, as a new line in the region (the line kept would not be read out again), the
@@ -338,7 +350,9 @@ export function toast(message, kind = 'info') {
   }
   // an error the toast folding the newest ones quotes already is waiting too: counted again, it
   // was named the latest, and a first text quoted (often the burst's cause) lost its place for it
-  if (waitingToasts.some((waiting) => waiting.text === text || waiting.quoted?.includes(text))) return;
+  if (waitingToasts.some((waiting) => waiting.text === text || waiting.quoted?.includes(text))) {
+    return;
+  }
   waitingToasts.push(givenNow({ text, kind }));
   if (waitingToasts.length > TOASTS_WAITING) {
     const informational = waitingToasts.findIndex((waiting) => waiting.kind !== 'error');
@@ -364,7 +378,8 @@ function foldNewestErrors() {
   const earlier = quoted.slice(0, -1).map(sentence).join(' ');
   const text = !earlier
     ? `And ${folded} more errors; the latest: ${newest.text}`
-    : `And ${folded} more errors${folded > quoted.length ? ', among them' : ''}: ${earlier} The latest: ${newest.text}`;
+    : `And ${folded} more errors${folded > quoted.length ? ', among them' : ''}: ${earlier}`
+      + ` The latest: ${newest.text}`;
   // given in the running task, as the newest it folds, which toast has just given (see clearToasts)
   waitingToasts.push(givenNow({ text, kind: 'error', folded, quoted }));
 }
@@ -468,7 +483,12 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
   return new Promise((resolve) => {
     const titleId = `dialog-title-${++dialogsOpened}`;
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId });
-    const cancel = h('button', { type: 'button', class: 'btn', 'data-test': 'cancel', text: 'Cancel' });
+    const cancel = h('button', {
+      type: 'button',
+      class: 'btn',
+      'data-test': 'cancel',
+      text: 'Cancel',
+    });
     const ok = h('button', {
       type: 'button',
       class: danger ? 'btn btn-danger' : 'btn btn-primary',
@@ -484,8 +504,19 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
     );
     // the dialog's own live regions (see liveRegions), there before anything is written into them
     const regions = {
-      status: h('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', 'data-test': 'dialog-announce-status' }),
-      alert: h('div', { class: 'sr-only', 'aria-live': 'assertive', 'aria-atomic': 'true', 'data-test': 'dialog-announce-alert' }),
+      status: h('div', {
+        class: 'sr-only',
+        role: 'status',
+        'aria-live': 'polite',
+        'aria-atomic': 'true',
+        'data-test': 'dialog-announce-status',
+      }),
+      alert: h('div', {
+        class: 'sr-only',
+        'aria-live': 'assertive',
+        'aria-atomic': 'true',
+        'data-test': 'dialog-announce-alert',
+      }),
     };
     dialog.append(regions.status, regions.alert);
     const open = { cancel: () => done(false), regions };
@@ -519,7 +550,10 @@ export function confirmDialog({ title, message, confirmLabel, danger = false, ex
 function unsaidIn(regions) {
   return [regions.alert, regions.status]
     .filter((region) => announcedNow.has(region))
-    .flatMap((region) => [...region.children].map((said) => ({ text: said.textContent, urgent: region === regions.alert })));
+    .flatMap((region) => [...region.children].map((said) => ({
+      text: said.textContent,
+      urgent: region === regions.alert,
+    })));
 }
 
 /**
