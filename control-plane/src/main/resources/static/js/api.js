@@ -19,7 +19,8 @@ export const session = {
       sessionStorage.setItem(TOKEN_KEY, token);
     } catch (e) {
       if (!(e instanceof DOMException && e.name === 'QuotaExceededError')) throw e;
-      throw new Error("This tab's storage is full, so the sign-in cannot be kept in it: open the control plane in a new tab.");
+      throw new Error("This tab's storage is full, so the sign-in cannot be kept in it:"
+        + ' open the control plane in a new tab.');
     }
   },
   signOut() {
@@ -30,8 +31,8 @@ export const session = {
    * the session ends under the user (a token revoked or rotated) or the page is drawn anew (another
    * role, another sign-in), for the next page of their service drawn for a writer of the same
    * `owner` (see {@link draftOwner}): whoever signs in next in this tab gets no one else's edits.
-   * One draft per owner and service: keeping another service's edits leaves this one's kept, however
-   * old it is. False when the tab's storage refused it (full: about 5 MB per site).
+   * One draft per owner and service: keeping another service's edits leaves this one's kept,
+   * however old it is. False when the tab's storage refused it (full: about 5 MB per site).
    */
   keepDraft(owner, draft) {
     const drafts = keptDrafts();
@@ -53,11 +54,18 @@ export const session = {
     }
     return draft;
   },
-  /** The kept edits of `service` for `owner`, left kept (for a page that cannot take them: a reader's). */
+  /**
+   * The kept edits of `service` for `owner`, left kept (for a page that cannot take them: a
+   * reader's).
+   */
   peekDraft(owner, service) {
     const mine = keptDrafts()[owner];
     const draft = mine ? mine[service] : null;
-    return draft && typeof draft === 'object' && draft.service === service && typeof draft.text === 'string' ? draft : null;
+    return draft
+      && typeof draft === 'object'
+      && draft.service === service
+      && typeof draft.text === 'string'
+      ? draft : null;
   },
   /**
    * A save that was under way when `owner`'s edits of `service` were kept as a draft succeeded:
@@ -71,7 +79,9 @@ export const session = {
     if (!draft || (draft.base?.revision ?? null) !== (sent.baseRevision ?? null)) return;
     const drafts = keptDrafts();
     // the saved comment is in history now; one typed after it is for the next save
-    const comment = typeof draft.comment === 'string' && draft.comment.trim() !== sent.comment ? draft.comment : '';
+    const comment = typeof draft.comment === 'string' && draft.comment.trim() !== sent.comment
+      ? draft.comment
+      : '';
     if (draft.text === sent.text && !comment.trim()) {
       delete drafts[owner][service];
     } else {
@@ -204,7 +214,10 @@ export function problemErrors(problem) {
       const i = e.indexOf(': ');
       return i > 0 ? { path: e.slice(0, i), message: e.slice(i + 2) } : { path: '$', message: e };
     }
-    const error = { path: e.path || e.pointer || e.name || '$', message: e.message || e.reason || e.detail || '' };
+    const error = {
+      path: e.path || e.pointer || e.name || '$',
+      message: e.message || e.reason || e.detail || '',
+    };
     // where in the text sent: at a member's name when the problem is about the name (a header
     // name, an attribute key, an unknown or repeated field), which its path alone cannot say
     if (Number.isInteger(e.line) && e.line >= 1 && Number.isInteger(e.column) && e.column >= 1) {
@@ -270,7 +283,12 @@ export function onSessionChanged(handler) {
  * Nor is a call of a page closed (closeDrawn) before the next one is drawn: the closed-page handler
  * hears of it, with its `label`.
  */
-export async function call(method, path, { body, headers = {}, token = pageToken === undefined ? session.token() : pageToken, label = null } = {}) {
+export async function call(method, path, {
+  body,
+  headers = {},
+  token = pageToken === undefined ? session.token() : pageToken,
+  label = null,
+} = {}) {
   if (token === CLOSED) {
     closedPageHandler(label);
     throw notSent('This page was closed: nothing more is sent from it.');
@@ -279,7 +297,10 @@ export async function call(method, path, { body, headers = {}, token = pageToken
     sessionChangedHandler(label);
     throw notSent('This tab was signed in or out in another page meanwhile.');
   }
-  const init = { method, headers: { Accept: 'application/json, application/problem+json', ...headers } };
+  const init = {
+    method,
+    headers: { Accept: 'application/json, application/problem+json', ...headers },
+  };
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -424,7 +445,9 @@ export class EventStream {
     this.connect();
   }
 
-  /** Closes the stream, and drops the reconnect waiting for its delay: nothing more is heard of it. */
+  /**
+   * Closes the stream, and drops the reconnect waiting for its delay: nothing more is heard of it.
+   */
   stop() {
     this.stopped = true;
     this.cancelRetry();

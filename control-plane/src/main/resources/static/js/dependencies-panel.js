@@ -17,7 +17,13 @@ export class DependenciesPanel {
     this.error = h('p', { class: 'form-error' });
     this.empty = h('p', { class: 'empty', 'data-test': 'no-dependencies' });
     fill(root,
-      h('p', { class: 'hint', text: 'Targets this service calls (from its agents\u2019 reports of the last minute) with calls no breaker policy covers; a target a policy covers only for some methods or paths shows the calls it does not. The suggested policies start in shadow mode: they report what they would do without rejecting calls.' }),
+      h('p', {
+        class: 'hint',
+        text: 'Targets this service calls (from its agents\u2019 reports of the last minute) with'
+          + ' calls no breaker policy covers; a target a policy covers only for some methods or'
+          + ' paths shows the calls it does not. The suggested policies start in shadow mode: they'
+          + ' report what they would do without rejecting calls.',
+      }),
       this.error,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table deps', 'aria-label': 'Unprotected dependencies' },
@@ -66,7 +72,8 @@ export class DependenciesPanel {
     this.empty.hidden = rows.length > 0;
     // With no agent there is no traffic to judge: say so instead of "everything is covered".
     setText(this.empty, this.page.agentsLoaded && this.page.agents.length === 0
-      ? `No agent of ${showHidden(this.page.service)} reports yet, so there is no traffic to look at.`
+      ? `No agent of ${showHidden(this.page.service)} reports yet,`
+        + ' so there is no traffic to look at.'
       : 'Every outgoing target with traffic is covered by a breaker policy.');
     // A service running _default has no document of its own to add a policy to.
     const addable = this.page.canWrite && !this.page.defaultOnly;
@@ -87,7 +94,8 @@ export class DependenciesPanel {
           ? `${(100 * Number(d.errorRate)).toFixed(1)}%`
           : '—';
       const guarded = d.guardedBy && d.guardedBy.length
-        ? showHidden(`Partly guarded by ${d.guardedBy.join(', ')} (${d.guardedCallsPerMinute} calls/min); the figures are the other calls.`)
+        ? showHidden(`Partly guarded by ${d.guardedBy.join(', ')}`
+          + ` (${d.guardedCallsPerMinute} calls/min); the figures are the other calls.`)
         : '';
       setText(row.partly, guarded);
       if (guarded) row.head.appendChild(row.partly);
@@ -114,7 +122,8 @@ export class DependenciesPanel {
   newRow(target) {
     const row = {
       // host:port as agents reported it
-      head: h('th', { scope: 'row' }, h('span', { class: 'mono', 'data-test': 'target', text: showHidden(target) })),
+      head: h('th', { scope: 'row' },
+        h('span', { class: 'mono', 'data-test': 'target', text: showHidden(target) })),
       partly: h('div', { class: 'hint', 'data-test': 'partly-guarded' }),
       calls: h('td', { class: 'num' }),
       errors: h('td', { class: 'num' }),
@@ -129,7 +138,8 @@ export class DependenciesPanel {
       onclick: () => this.page.rules.addBreakerPolicy(row.policy, target),
     });
     row.policyCell = h('td', {}, h('details', {}, row.summary, row.code));
-    row.tr = h('tr', { 'data-target': target }, row.head, row.calls, row.errors, row.p99, row.policyCell);
+    row.tr = h('tr', { 'data-target': target },
+      row.head, row.calls, row.errors, row.p99, row.policyCell);
     return row;
   }
 }
@@ -138,7 +148,9 @@ export class DependenciesPanel {
 function policySummary(p) {
   if (!p || typeof p !== 'object') return 'policy';
   const parts = [];
-  if (p.failureRateThreshold !== undefined) parts.push(`opens at ${p.failureRateThreshold}% failed`);
+  if (p.failureRateThreshold !== undefined) {
+    parts.push(`opens at ${p.failureRateThreshold}% failed`);
+  }
   if (p.slowCallDuration !== undefined) parts.push(`slow after ${p.slowCallDuration}`);
   if (p.shadow) parts.push('shadow mode');
   return `${p.name ?? 'policy'}${parts.length ? ` · ${parts.join(', ')}` : ''}`;

@@ -11,7 +11,13 @@ export function diffLines(oldText, newText) {
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  while (
+    tail < a.length - head
+    && tail < b.length - head
+    && a[a.length - 1 - tail] === b[b.length - 1 - tail]
+  ) {
+    tail++;
+  }
   const midA = a.slice(head, a.length - tail);
   const midB = b.slice(head, b.length - tail);
 
@@ -24,7 +30,9 @@ export function diffLines(oldText, newText) {
     else if (op === '-') out.push({ op, text, oldLine: ++ai, newLine: null });
     else out.push({ op, text, oldLine: null, newLine: ++bi });
   }
-  for (let k = a.length - tail; k < a.length; k++) out.push({ op: ' ', text: a[k], oldLine: ++ai, newLine: ++bi });
+  for (let k = a.length - tail; k < a.length; k++) {
+    out.push({ op: ' ', text: a[k], oldLine: ++ai, newLine: ++bi });
+  }
   return out;
 }
 
@@ -68,7 +76,9 @@ function middle(a, b) {
 export function hunks(lines, context = 3) {
   const keep = new Array(lines.length).fill(false);
   lines.forEach((l, k) => {
-    if (l.op !== ' ') for (let c = Math.max(0, k - context); c <= Math.min(lines.length - 1, k + context); c++) keep[c] = true;
+    if (l.op === ' ') return;
+    const last = Math.min(lines.length - 1, k + context);
+    for (let c = Math.max(0, k - context); c <= last; c++) keep[c] = true;
   });
   const out = [];
   let skipped = 0;

@@ -63,7 +63,9 @@ export function parseWithLocations(text) {
       const keyStart = i;
       const key = string();
       const p = memberPath(path, key);
-      if (Object.prototype.hasOwnProperty.call(result, key)) fail(`duplicate field '${key}'`, keyStart);
+      if (Object.prototype.hasOwnProperty.call(result, key)) {
+        fail(`duplicate field '${key}'`, keyStart);
+      }
       ws();
       if (text[i] !== ':') fail(`expected ':' after the field name but found ${describe()}`);
       i++;
@@ -101,7 +103,9 @@ export function parseWithLocations(text) {
       if (c === '"') { i++; return out; }
       if (c === '\\') {
         const e = text[i + 1];
-        const simple = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        const simple = {
+          '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t',
+        };
         if (e in simple) { out += simple[e]; i += 2; continue; }
         if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
           out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
@@ -142,7 +146,9 @@ export function parseWithLocations(text) {
  */
 function wholeNumber(written, whole) {
   const n = Number(written);
-  return whole && !Number.isSafeInteger(n) && typeof JSON.rawJSON === 'function' ? JSON.rawJSON(written) : n;
+  return whole && !Number.isSafeInteger(n) && typeof JSON.rawJSON === 'function'
+    ? JSON.rawJSON(written)
+    : n;
 }
 
 /** Whether `v` is a whole number kept as written (see wholeNumber): a number, not an object. */
@@ -167,7 +173,9 @@ export function lineColumn(text, offset) {
 export function loneSurrogates(text, limit = 100) {
   const found = [];
   const pattern = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-  for (let m = pattern.exec(text); m && found.length < limit; m = pattern.exec(text)) found.push(m.index);
+  for (let m = pattern.exec(text); m && found.length < limit; m = pattern.exec(text)) {
+    found.push(m.index);
+  }
   return found;
 }
 
@@ -212,7 +220,8 @@ export function locate(locations, path) {
 const HIDDEN_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** As HIDDEN_IN_JSON, and the C0 controls, which JSON.stringify escapes itself. */
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const HIDDEN =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 // Written as JSON writes them (JSON.stringify, the editor, the control plane's messages), so a
 // character reads the same wherever the page shows it: a line feed is \n in the editor, in the

@@ -40,7 +40,8 @@ function mergeNamed(base, mine, theirs, path, conflicts) {
   const out = [];
   // Their order first (what is live now), then items only the user added, in the user's order.
   for (const item of theirs) {
-    const v = mergeValue(b.get(item.name), m.get(item.name), item, itemPath(path, out.length), conflicts);
+    const v = mergeValue(
+      b.get(item.name), m.get(item.name), item, itemPath(path, out.length), conflicts);
     if (v !== undefined) out.push(v);
   }
   for (const item of mine) {
@@ -83,7 +84,9 @@ function mergeInUsersOrder(b, m, t, base, mine, theirs, path, conflicts) {
   for (const item of theirs) {
     if (m.has(item.name)) continue;
     if (!b.has(item.name)) out.push(item); // only they added it
-    else if (!same(b.get(item.name), item)) conflicts.push(itemPath(path, out.length)); // the user deleted what they changed
+    else if (!same(b.get(item.name), item)) {
+      conflicts.push(itemPath(path, out.length)); // the user deleted what they changed
+    }
   }
   return out;
 }

@@ -6,7 +6,9 @@
  * falling back to _default may be the same). A rollout's agent without a service matches by id.
  */
 export function agentKey(a) {
-  return a.service ? JSON.stringify([String(a.service), String(a.instanceId)]) : String(a.instanceId);
+  return a.service
+    ? JSON.stringify([String(a.service), String(a.instanceId)])
+    : String(a.instanceId);
 }
 
 /** One agent, with its rollout status against the service's current revision. */
@@ -14,13 +16,19 @@ export function agentView(a, currentRevision) {
   const rejected = a.rejected || a.rejection || null;
   let status = typeof a.status === 'string' ? a.status.toLowerCase() : null;
   if (!status) {
-    if (rejected && currentRevision != null && Number(rejected.revision) >= currentRevision) status = 'rejected';
-    else if (currentRevision == null || Number(a.appliedRevision) === currentRevision) status = 'applied';
-    else status = 'behind';
+    if (rejected && currentRevision != null && Number(rejected.revision) >= currentRevision) {
+      status = 'rejected';
+    } else if (currentRevision == null || Number(a.appliedRevision) === currentRevision) {
+      status = 'applied';
+    } else {
+      status = 'behind';
+    }
   }
   const errors = rejected ? (rejected.errors || (rejected.error ? [rejected.error] : [])) : [];
   const breakers = Array.isArray(a.breakers) ? a.breakers : [];
-  const byState = a.breakersByState && typeof a.breakersByState === 'object' && !Array.isArray(a.breakersByState)
+  const byState = a.breakersByState
+    && typeof a.breakersByState === 'object'
+    && !Array.isArray(a.breakersByState)
     ? a.breakersByState : null;
   return {
     instanceId: String(a.instanceId ?? a.instance ?? ''),
@@ -48,9 +56,13 @@ export function serviceView(s, agents) {
   const name = String(s.service ?? s.name ?? '');
   const revision = numberOrNull(s.revision ?? s.currentRevision);
   const mine = agents.filter((a) => String(a.service) === name).map((a) => agentView(a, revision));
-  const counts = s.agents && typeof s.agents === 'object' && !Array.isArray(s.agents) ? s.agents : {};
-  const total = firstNumber(counts.total, s.agentsTotal, s.agentCount, s.totalAgents) ?? mine.length;
-  const current = firstNumber(counts.current, counts.onCurrent, counts.applied, s.agentsOnCurrent, s.agentsCurrent, s.currentAgents)
+  const counts =
+    s.agents && typeof s.agents === 'object' && !Array.isArray(s.agents) ? s.agents : {};
+  const total =
+    firstNumber(counts.total, s.agentsTotal, s.agentCount, s.totalAgents) ?? mine.length;
+  const current = firstNumber(
+    counts.current, counts.onCurrent, counts.applied,
+    s.agentsOnCurrent, s.agentsCurrent, s.currentAgents)
     ?? mine.filter((a) => a.status === 'applied').length;
   const rejected = firstNumber(counts.rejected, s.agentsRejected, s.rejected, s.rejectedAgents)
     ?? mine.filter((a) => a.status === 'rejected').length;
@@ -87,7 +99,8 @@ export function notClosed(state) {
  */
 function openBreakers(breakers, byState) {
   if (byState) {
-    return Object.entries(byState).reduce((n, [state, count]) => n + (notClosed(state) ? Number(count) || 0 : 0), 0);
+    return Object.entries(byState)
+      .reduce((n, [state, count]) => n + (notClosed(state) ? Number(count) || 0 : 0), 0);
   }
   return breakers.filter((b) => notClosed(b.state)).length;
 }

@@ -29,35 +29,54 @@ export function diffView(lines, { label = 'Changes' } = {}) {
   }
   const rows = hunks(lines).map((l) => {
     if (l.op === '…') {
-      return h('tr', { class: 'diff-skip' }, h('td', { colspan: 3, text: `⋯ ${l.skipped} unchanged line${l.skipped === 1 ? '' : 's'}` }));
+      return h('tr', { class: 'diff-skip' }, h('td', {
+        colspan: 3,
+        text: `⋯ ${l.skipped} unchanged line${l.skipped === 1 ? '' : 's'}`,
+      }));
     }
     const cls = l.op === '+' ? 'diff-add' : l.op === '-' ? 'diff-del' : 'diff-ctx';
     return h('tr', { class: cls },
       h('td', { class: 'ln', text: l.oldLine ?? '' }),
       h('td', { class: 'ln', text: l.newLine ?? '' }),
       h('td', { class: 'code' },
-        h('span', { class: 'op', 'aria-label': l.op === '+' ? 'added' : l.op === '-' ? 'removed' : undefined, text: l.op }),
+        h('span', {
+          class: 'op',
+          'aria-label': l.op === '+' ? 'added' : l.op === '-' ? 'removed' : undefined,
+          text: l.op,
+        }),
         l.text));
   });
   return h('div', { class: 'diff', 'data-test': 'diff' },
     h('p', { class: 'diff-stats' },
-      h('span', { class: 'added', text: `+${added}` }), ' ', h('span', { class: 'removed', text: `−${removed}` }),
+      h('span', { class: 'added', text: `+${added}` }),
+      ' ',
+      h('span', { class: 'removed', text: `−${removed}` }),
       ` ${label.toLowerCase()}`),
-    h('div', { class: 'diff-scroll' }, h('table', { class: 'diff-table', 'aria-label': label }, h('tbody', {}, rows))));
+    h('div', { class: 'diff-scroll' },
+      h('table', { class: 'diff-table', 'aria-label': label }, h('tbody', {}, rows))));
 }
 
-/** A small state chip for a breaker: CLOSED, OPEN, HALF_OPEN… (all of it as an agent reported it). */
+/**
+ * A small state chip for a breaker: CLOSED, OPEN, HALF_OPEN… (all of it as an agent reported it).
+ */
 export function breakerChip(b) {
   const state = String(b.state || 'UNKNOWN').toUpperCase();
-  const cls = isOpen(state) ? 'chip chip-bad' : state === 'HALF_OPEN' ? 'chip chip-warn' : 'chip chip-ok';
-  const rate = typeof b.failureRate === 'number' && b.failureRate >= 0 ? ` · ${b.failureRate.toFixed(0)}% failed` : '';
-  return h('span', { class: cls, title: showHidden(`${b.policy || ''} ${b.key || ''}${rate}`.trim()) },
+  const cls = isOpen(state)
+    ? 'chip chip-bad'
+    : state === 'HALF_OPEN' ? 'chip chip-warn' : 'chip chip-ok';
+  const rate = typeof b.failureRate === 'number' && b.failureRate >= 0
+    ? ` · ${b.failureRate.toFixed(0)}% failed`
+    : '';
+  const title = showHidden(`${b.policy || ''} ${b.key || ''}${rate}`.trim());
+  return h('span', { class: cls, title },
     h('span', { class: 'chip-label', text: showHidden(b.key || b.policy || '') }),
     showHidden(` ${state.replace('_', '-')}${b.shadow ? ' (shadow)' : ''}`));
 }
 
 export function statusChip(status) {
-  const cls = status === 'applied' ? 'chip chip-ok' : status === 'rejected' ? 'chip chip-bad' : 'chip chip-warn';
+  const cls = status === 'applied'
+    ? 'chip chip-ok'
+    : status === 'rejected' ? 'chip chip-bad' : 'chip chip-warn';
   return h('span', { class: cls, 'data-test': 'agent-status', text: showHidden(status) });
 }
 
