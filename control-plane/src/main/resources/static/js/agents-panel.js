@@ -38,7 +38,9 @@ export class AgentsPanel {
     fill(root,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table agents', 'aria-label': 'Live agents' },
-          h('colgroup', {}, h('col', { class: 'c-instance' }), this.withService ? h('col', { class: 'c-service' }) : null,
+          h('colgroup', {},
+            h('col', { class: 'c-instance' }),
+            this.withService ? h('col', { class: 'c-service' }) : null,
             h('col', { class: 'c-host' }), h('col', { class: 'c-rev' }),
             h('col', { class: 'c-status' }), h('col'), h('col', { class: 'c-updated' })),
           h('thead', {}, h('tr', {},
@@ -56,7 +58,9 @@ export class AgentsPanel {
   }
 
   render() {
-    const agents = this.page.agentViews().sort((a, b) => a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));
+    const agents = this.page.agentViews()
+      .sort((a, b) =>
+        a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));
     const seen = new Set();
     agents.forEach((a, index) => {
       // instance ids are unique within a service; _default's page lists several services
@@ -72,9 +76,18 @@ export class AgentsPanel {
           breakers: h('td', { class: 'chips' }),
           updated: h('td'),
         };
-        fill(row.tr, h('th', { scope: 'row', class: 'mono', 'data-test': 'instance', text: showHidden(a.instanceId) }),
+        fill(row.tr,
+          h('th', {
+            scope: 'row',
+            class: 'mono',
+            'data-test': 'instance',
+            text: showHidden(a.instanceId),
+          }),
           this.withService
-            ? h('td', { 'data-test': 'agent-service' }, h('a', { href: `#/service/${enc(a.service)}/agents`, text: showHidden(a.service) }))
+            ? h('td', { 'data-test': 'agent-service' }, h('a', {
+              href: `#/service/${enc(a.service)}/agents`,
+              text: showHidden(a.service),
+            }))
             : null,
           row.host, row.revision, row.status, row.breakers, row.updated);
         this.rows.set(key, row);
@@ -82,24 +95,45 @@ export class AgentsPanel {
       // a row moves up when one before it goes away: the control it holds keeps the focus
       placeChild(this.tbody, row.tr, index);
       setText(row.host, showHidden(`${a.host}${a.pid !== '' ? ` (${a.pid})` : ''}`));
-      row.host.title = showHidden([a.versions.sluice && `Sluice ${a.versions.sluice}`, a.versions.java && `Java ${a.versions.java}`, a.rulesSource && `rules from ${a.rulesSource}`].filter(Boolean).join(' · '));
+      row.host.title = showHidden([
+        a.versions.sluice && `Sluice ${a.versions.sluice}`,
+        a.versions.java && `Java ${a.versions.java}`,
+        a.rulesSource && `rules from ${a.rulesSource}`,
+      ].filter(Boolean).join(' · '));
       setText(row.revision, showHidden(a.appliedRevision ?? '—'));
       // An agent lists at most 50 errors and 200 breakers (not CLOSED first) and counts the rest.
-      fillIfChanged(row.status, JSON.stringify([a.status, a.rejectedRevision, a.rejectedErrors, a.rejectedErrorsOmitted]),
+      fillIfChanged(row.status,
+        JSON.stringify([a.status, a.rejectedRevision, a.rejectedErrors, a.rejectedErrorsOmitted]),
         statusChip(a.status),
         a.rejectedErrors.length || a.rejectedErrorsOmitted
           ? h('details', { class: 'rejection' },
             h('summary', { text: `rejected revision ${showHidden(a.rejectedRevision)}` }),
-            h('ul', {}, a.rejectedErrors.map((e) => h('li', { 'data-test': 'rejection-error', text: showHidden(e) })),
+            h('ul', {},
+              a.rejectedErrors.map((e) =>
+                h('li', { 'data-test': 'rejection-error', text: showHidden(e) })),
               a.rejectedErrorsOmitted
-                ? h('li', { class: 'muted', 'data-test': 'errors-omitted', text: `… and ${a.rejectedErrorsOmitted} more` })
+                ? h('li', {
+                  class: 'muted',
+                  'data-test': 'errors-omitted',
+                  text: `… and ${a.rejectedErrorsOmitted} more`,
+                })
                 : null))
           : null);
-      fillIfChanged(row.breakers, JSON.stringify([a.breakersOmitted, a.breakers.map((b) => [b.policy, b.key, b.state, b.shadow, Math.round(b.failureRate ?? -1)])]),
+      fillIfChanged(row.breakers,
+        JSON.stringify([
+          a.breakersOmitted,
+          a.breakers.map((b) =>
+            [b.policy, b.key, b.state, b.shadow, Math.round(b.failureRate ?? -1)]),
+        ]),
         a.breakers.length || a.breakersOmitted
           ? [...a.breakers.map(breakerChip),
             a.breakersOmitted
-              ? h('span', { class: 'muted', 'data-test': 'breakers-omitted', title: 'not reported by the agent, to keep its status small', text: `+${a.breakersOmitted} more` })
+              ? h('span', {
+                class: 'muted',
+                'data-test': 'breakers-omitted',
+                title: 'not reported by the agent, to keep its status small',
+                text: `+${a.breakersOmitted} more`,
+              })
               : null]
           : h('span', { class: 'muted', text: 'none' }));
       const stale = isStale(a.updatedAt);
@@ -108,7 +142,9 @@ export class AgentsPanel {
           ? h('span', {
             class: 'chip chip-warn',
             'data-test': 'stale',
-            title: 'No new report for over 3 minutes while the agent is alive: it cannot write its status to etcd (full, or refusing its writes), or its clock is behind. What it shows may be out of date.',
+            title: 'No new report for over 3 minutes while the agent is alive: it cannot write its'
+              + ' status to etcd (full, or refusing its writes), or its clock is behind. What it'
+              + ' shows may be out of date.',
             text: 'stale',
           })
           : null);
