@@ -12,7 +12,9 @@ import { rolloutBar, updateRolloutBar } from './widgets.js';
 const CHANGE_EVENTS = new Set(['rules', 'agent']);
 
 /** The rule language's service names (RuleDocument.SERVICE_NAME), in words. */
-const SERVICE_NAME_RULE = 'Use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters (or _default).';
+const SERVICE_NAME_RULE =
+  'Use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters'
+  + ' (or _default).';
 
 export class OverviewPage {
   constructor(root, context) {
@@ -21,14 +23,27 @@ export class OverviewPage {
     this.rows = new Map();
     this.lastChanges = new Map();
     this.tbody = h('tbody');
-    this.empty = h('p', { class: 'empty', hidden: true, text: 'No service has rules or agents yet.' });
+    this.empty =
+      h('p', { class: 'empty', hidden: true, text: 'No service has rules or agents yet.' });
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
     // _default is what every service without a document of its own runs: say so when there is none.
-    this.defaultHint = h('p', { class: 'hint default-hint', 'data-test': 'default-hint', hidden: true },
+    this.defaultHint = h('p', {
+      class: 'hint default-hint',
+      'data-test': 'default-hint',
+      hidden: true,
+    },
       'No _default document: services without rules of their own run the built-in defaults. ',
       context.canWrite
-        ? ['To give them shared rules, ', h('a', { href: '#/service/_default/rules', 'data-test': 'create-default', text: 'create _default' }), '.']
+        ? [
+          'To give them shared rules, ',
+          h('a', {
+            href: '#/service/_default/rules',
+            'data-test': 'create-default',
+            text: 'create _default',
+          }),
+          '.',
+        ]
         : 'A writer can create one (service name _default).');
     fill(
       root,
@@ -37,10 +52,18 @@ export class OverviewPage {
         context.canWrite ? this.openForm() : null),
       this.error,
       h('div', { class: 'card table-card' },
-        this.table = h('table', { class: 'table services', 'aria-label': 'Services', 'data-event-refreshes': '0' },
+        this.table = h('table', {
+          class: 'table services',
+          'aria-label': 'Services',
+          'data-event-refreshes': '0',
+        },
           h('colgroup', {},
-            h('col', { class: 'c-name' }), h('col', { class: 'c-rev' }), h('col', { class: 'c-rollout' }),
-            h('col', { class: 'c-num' }), h('col', { class: 'c-num' }), h('col', { class: 'c-change' })),
+            h('col', { class: 'c-name' }),
+            h('col', { class: 'c-rev' }),
+            h('col', { class: 'c-rollout' }),
+            h('col', { class: 'c-num' }),
+            h('col', { class: 'c-num' }),
+            h('col', { class: 'c-change' })),
           h('thead', {}, h('tr', {},
             h('th', { scope: 'col', text: 'Service' }),
             h('th', { scope: 'col', class: 'num', text: 'Revision' }),
@@ -78,7 +101,10 @@ export class OverviewPage {
 
   openForm() {
     const input = h('input', {
-      id: 'open-service', name: 'service', required: true, pattern: '_default|[A-Za-z0-9][A-Za-z0-9._\\-]{0,62}',
+      id: 'open-service',
+      name: 'service',
+      required: true,
+      pattern: '_default|[A-Za-z0-9][A-Za-z0-9._\\-]{0,62}',
       placeholder: 'service name', autocomplete: 'off', spellcheck: 'false',
       title: SERVICE_NAME_RULE,
     });
@@ -110,7 +136,8 @@ export class OverviewPage {
       const agentList = listOf(agents.body, 'agents');
       const views = listOf(services.body, 'services').map((s) => serviceView(s, agentList));
       // _default first: the fallback document of every service without its own
-      views.sort((a, b) => (b.name === '_default') - (a.name === '_default') || a.name.localeCompare(b.name));
+      views.sort((a, b) =>
+        (b.name === '_default') - (a.name === '_default') || a.name.localeCompare(b.name));
       this.defaultHint.hidden = views.some((v) => v.name === '_default' && v.revision != null);
       this.render(views);
       if (byEvent) this.table.dataset.eventRefreshes = String(++this.eventRefreshes);
@@ -153,13 +180,23 @@ export class OverviewPage {
     };
     fill(row.tr,
       // agents may report any name, and every name an agent reports is listed
-      h('th', { scope: 'row' }, h('a', { href: `#/service/${enc(name)}`, class: 'service-link', text: showHidden(name) }),
-        name === '_default' ? h('span', { class: 'chip default-chip', 'data-test': 'default-marker', title: 'The document every service without rules of its own runs', text: 'fallback for services without their own' }) : null),
+      h('th', { scope: 'row' },
+        h('a', { href: `#/service/${enc(name)}`, class: 'service-link', text: showHidden(name) }),
+        name === '_default'
+          ? h('span', {
+            class: 'chip default-chip',
+            'data-test': 'default-marker',
+            title: 'The document every service without rules of its own runs',
+            text: 'fallback for services without their own',
+          })
+          : null),
       row.revision,
       h('td', {
         'data-test': 'rollout-cell',
         // no agent runs under the name _default: these are the agents that fall back to it
-        title: name === '_default' ? 'Agents of the services without rules of their own, which run _default' : null,
+        title: name === '_default'
+          ? 'Agents of the services without rules of their own, which run _default'
+          : null,
       }, bar.node),
       row.rejected,
       row.open,
@@ -169,7 +206,9 @@ export class OverviewPage {
 
   updateRow(row, v) {
     setText(row.revision, v.revision != null ? v.revision : '—');
-    row.revision.title = v.revision == null && v.source ? showHidden(`runs ${v.source} revision ${v.effectiveRevision}`) : '';
+    row.revision.title = v.revision == null && v.source
+      ? showHidden(`runs ${v.source} revision ${v.effectiveRevision}`)
+      : '';
     updateRolloutBar(row.bar, v.current, v.total);
     setText(row.rejected, v.rejected);
     row.rejected.classList.toggle('bad', v.rejected > 0);
@@ -186,14 +225,24 @@ export class OverviewPage {
         this.loadLastChange(v.name, v.revision, row);
       }
     }
-    showChange(row, v.revision == null ? (v.source ? `no rules of its own (${v.source} applies)` : 'no rules (built-in defaults apply)') : author == null ? '…' : null, author, time);
+    showChange(row,
+      v.revision == null
+        ? (v.source
+          ? `no rules of its own (${v.source} applies)`
+          : 'no rules (built-in defaults apply)')
+        : author == null ? '…' : null,
+      author,
+      time);
   }
 
   async loadLastChange(name, revision, row) {
     if (this.lastChanges.get(name)?.loading === revision) return;
     this.lastChanges.set(name, { loading: revision });
     try {
-      const entries = listOf((await call('GET', `api/v1/services/${enc(name)}/rules/history?limit=1`)).body, 'history', 'versions');
+      const entries = listOf(
+        (await call('GET', `api/v1/services/${enc(name)}/rules/history?limit=1`)).body,
+        'history',
+        'versions');
       const last = entries.length ? historyView(entries[0]) : { author: '—', time: null };
       this.lastChanges.set(name, { revision, author: last.author, time: last.time });
       if (!this.closed) showChange(row, null, last.author, last.time);
