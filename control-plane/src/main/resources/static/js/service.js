@@ -43,37 +43,59 @@ export class ServicePage {
     this.rejectedText = h('span', { class: 'meta-value' });
     this.openText = h('span', { class: 'meta-value' });
     // read out through the page's live region (showError); the rules' and the agents' each on a
-    // line of its own: sharing one, two reads failing alike wrote it in turn, and each re-read (every
-    // 15 s, every event) read both out again as a new message
+    // line of its own: sharing one, two reads failing alike wrote it in turn, and each re-read
+    // (every 15 s, every event) read both out again as a new message
     this.loadError = h('p', { class: 'form-error', 'data-test': 'load-error' });
     this.agentsError = h('p', { class: 'form-error', 'data-test': 'agents-load-error' });
-    this.defaultNote = h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
-    this.unknownNote = h('p', { class: 'notice notice-warn', role: 'note', 'data-test': 'unknown-service', hidden: true,
-      text: `No agent reports the service name ${showHidden(service)}, and it has no rules. If agents should run under this name, check it for typos: it must equal their otel.service.name. Rules saved here apply only to agents of exactly this name.` });
+    this.defaultNote =
+      h('div', { class: 'notice', role: 'note', 'data-test': 'default-only', hidden: true });
+    this.unknownNote = h('p', {
+      class: 'notice notice-warn',
+      role: 'note',
+      'data-test': 'unknown-service',
+      hidden: true,
+      text: `No agent reports the service name ${showHidden(service)}, and it has no rules.`
+        + ' If agents should run under this name, check it for typos: it must equal their'
+        + ' otel.service.name. Rules saved here apply only to agents of exactly this name.',
+    });
 
     this.tabButtons = new Map();
     this.panels = new Map();
-    const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': `${service} sections` });
+    const tablist =
+      h('div', { class: 'tabs', role: 'tablist', 'aria-label': `${service} sections` });
     for (const [id, label] of TABS) {
       const button = h('button', {
         type: 'button', role: 'tab', id: `tab-${id}`, 'aria-controls': `panel-${id}`,
         'aria-selected': 'false', tabindex: '-1', 'data-tab': id, text: label,
       });
-      button.addEventListener('click', () => { location.hash = `#/service/${enc(service)}/${id}`; });
+      button.addEventListener('click', () => {
+        location.hash = `#/service/${enc(service)}/${id}`;
+      });
       button.addEventListener('keydown', (e) => this.tabKey(e, id));
       this.tabButtons.set(id, button);
       tablist.appendChild(button);
-      this.panels.set(id, h('section', { role: 'tabpanel', id: `panel-${id}`, 'aria-labelledby': `tab-${id}`, class: 'panel', hidden: true, tabindex: '-1' }));
+      this.panels.set(id, h('section', {
+        role: 'tabpanel',
+        id: `panel-${id}`,
+        'aria-labelledby': `tab-${id}`,
+        class: 'panel',
+        hidden: true,
+        tabindex: '-1',
+      }));
     }
 
     fill(root,
       h('div', { class: 'page-head service-head' },
-        h('h1', {}, h('span', { class: 'muted', text: 'Service ' }), h('span', { 'data-test': 'service-name', text: showHidden(service) })),
+        h('h1', {},
+          h('span', { class: 'muted', text: 'Service ' }),
+          h('span', { 'data-test': 'service-name', text: showHidden(service) })),
         h('dl', { class: 'meta' },
           h('div', {}, h('dt', { text: 'Revision' }), h('dd', {}, this.revisionText)),
           h('div', {}, h('dt', { text: 'Rollout' }), h('dd', {}, this.bar.node)),
           h('div', {}, h('dt', { text: 'Rejected' }), h('dd', {}, this.rejectedText)),
-          h('div', {}, h('dt', { text: 'Breakers open or half-open' }), h('dd', {}, this.openText)))),
+          h('div', {},
+            h('dt', { text: 'Breakers open or half-open' }),
+            h('dd', {}, this.openText)))),
       this.loadError,
       this.agentsError,
       this.defaultNote,
@@ -175,7 +197,13 @@ export class ServicePage {
     // what could not be loaded while the tab was not shown is said now
     sayShownErrors(this.panels.get(id));
     this.activeTab = id;
-    const panel = { rules: this.rules, history: this.history, agents: this.agentsPanel, dependencies: this.dependencies, 'dry-run': this.dryRun }[id];
+    const panel = {
+      rules: this.rules,
+      history: this.history,
+      agents: this.agentsPanel,
+      dependencies: this.dependencies,
+      'dry-run': this.dryRun,
+    }[id];
     if (panel && panel.shown) panel.shown();
   }
 
@@ -217,7 +245,9 @@ export class ServicePage {
         if (defaultOnly) this.showDefaultOnly(e.problem.detail);
         this.setCurrent({ revision: null, document: null, defaultOnly }, asked);
       } else if (!this.closed) {
-        showError(this.loadError, [`Could not load the rules: ${e.message}`, this.keptDraftNote()].filter(Boolean).join(' '));
+        showError(this.loadError,
+          [`Could not load the rules: ${e.message}`, this.keptDraftNote()]
+            .filter(Boolean).join(' '));
         return;
       }
     }
@@ -233,15 +263,21 @@ export class ServicePage {
     const owner = this.context.draftOwner;
     if (this.current || !owner || !session.peekDraft(owner, this.service)) return null;
     return this.canWrite
-      ? 'Your unsaved edits to these rules are kept in this tab: they come back in the editor once the rules can be read.'
-      : 'Your unsaved edits to these rules are kept in this tab as a draft, for a sign-in that may write.';
+      ? 'Your unsaved edits to these rules are kept in this tab: they come back in the editor'
+        + ' once the rules can be read.'
+      : 'Your unsaved edits to these rules are kept in this tab as a draft, for a sign-in that'
+        + ' may write.';
   }
 
   /** The note for a service whose agents can only run _default, with the server's reason. */
   showDefaultOnly(reason) {
     if (!this.defaultNote.hidden) return;
     fill(this.defaultNote,
-      h('p', { text: showHidden(reason ? `${reason}.` : `The agents of ${this.service} run the _default document.`) }),
+      h('p', {
+        text: showHidden(reason
+          ? `${reason}.`
+          : `The agents of ${this.service} run the _default document.`),
+      }),
       h('p', {}, 'Change their rules in ',
         h('a', { href: '#/service/_default/rules', 'data-test': 'default-link', text: '_default' }),
         ', or give the service a name that can have a document of its own (otel.service.name).'));
@@ -284,13 +320,17 @@ export class ServicePage {
   async refreshAgents() {
     try {
       const [r, rollout] = await Promise.all([
-        // the server's one definition of who falls back, the same the overview's _default row counts
-        call('GET', this.isDefault ? 'api/v1/agents?fallingBackToDefault=true' : `api/v1/agents?service=${enc(this.service)}`),
+        // the server's one definition of who falls back, the same the overview's _default
+        // row counts
+        call('GET', this.isDefault
+          ? 'api/v1/agents?fallingBackToDefault=true'
+          : `api/v1/agents?service=${enc(this.service)}`),
         call('GET', `api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
       ]);
       if (this.closed) return;
       this.rollout = rollout ? rollout.body : null;
-      this.agents = listOf(r.body, 'agents').filter((a) => this.isDefault || !a.service || a.service === this.service);
+      this.agents = listOf(r.body, 'agents')
+        .filter((a) => this.isDefault || !a.service || a.service === this.service);
       this.agentsLoaded = true;
       showError(this.agentsError, '');
       this.renderHead();
@@ -311,7 +351,8 @@ export class ServicePage {
     if (fresh) {
       // The control plane's own sorting, which knows the effective revision (_default's, when
       // the service has no document of its own).
-      for (const [list, name] of [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected']]) {
+      const lists = [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected']];
+      for (const [list, name] of lists) {
         for (const ref of this.rollout[list] || []) status.set(agentKey(ref), name);
       }
     }
@@ -331,7 +372,9 @@ export class ServicePage {
     const source = this.rollout ? this.rollout.source : null;
     // Not read yet (or the read failed): unknown, which is not "none".
     setText(this.revisionText, !this.current ? '—' : revision != null ? revision
-      : source ? showHidden(`none (${source} revision ${this.rollout.revision} applies)`) : 'none (built-in defaults apply)');
+      : source
+        ? showHidden(`none (${source} revision ${this.rollout.revision} applies)`)
+        : 'none (built-in defaults apply)');
     // A name no agent reports and without rules: most likely a typo.
     this.unknownNote.hidden = !(this.agentsLoaded && this.agents.length === 0 && this.current
       && this.current.revision == null && !this.current.defaultOnly);
