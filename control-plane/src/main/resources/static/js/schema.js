@@ -69,25 +69,35 @@ export function compileSchema(root) {
     if (Array.isArray(schema.enum) && !schema.enum.some((e) => equal(e, value))) {
       errors.push({
         path,
-        message: `unknown value ${JSON.stringify(value)}; use one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`,
+        message: `unknown value ${JSON.stringify(value)}; use one of`
+          + ` ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`,
       });
     }
     if (typeof value === 'number') numberChecks(schema, value, path, errors);
-    else if (isRawNumber(value)) numberChecks(schema, Number(value.rawJSON), path, errors, value.rawJSON);
+    else if (isRawNumber(value)) {
+      numberChecks(schema, Number(value.rawJSON), path, errors, value.rawJSON);
+    }
     if (typeof value === 'string') stringChecks(schema, value, path, errors);
     if (Array.isArray(value)) arrayChecks(schema, value, path, errors);
-    else if (value !== null && typeof value === 'object' && !isRawNumber(value)) objectChecks(schema, value, path, errors);
+    else if (value !== null && typeof value === 'object' && !isRawNumber(value)) {
+      objectChecks(schema, value, path, errors);
+    }
 
     if (Array.isArray(schema.allOf)) for (const s of schema.allOf) validate(s, value, path, errors);
     if (Array.isArray(schema.anyOf)) {
       const attempts = schema.anyOf.map((s) => run(s, value, path));
-      if (!attempts.some((a) => a.length === 0)) errors.push(...closest(attempts, path, 'matches none of the allowed forms'));
+      if (!attempts.some((a) => a.length === 0)) {
+        errors.push(...closest(attempts, path, 'matches none of the allowed forms'));
+      }
     }
     if (Array.isArray(schema.oneOf)) {
       const attempts = schema.oneOf.map((s) => run(s, value, path));
       const passing = attempts.filter((a) => a.length === 0).length;
-      if (passing === 0) errors.push(...closest(attempts, path, 'matches none of the allowed forms'));
-      else if (passing > 1) errors.push({ path, message: 'matches more than one of the allowed forms' });
+      if (passing === 0) {
+        errors.push(...closest(attempts, path, 'matches none of the allowed forms'));
+      } else if (passing > 1) {
+        errors.push({ path, message: 'matches more than one of the allowed forms' });
+      }
     }
     if (schema.not !== undefined && run(schema.not, value, path).length === 0) {
       errors.push({ path, message: 'is not allowed in this form' });
@@ -114,11 +124,22 @@ export function compileSchema(root) {
 
   // `written`: the number as written, for one kept so (a whole number past 2^53)
   function numberChecks(s, v, path, errors, written = v) {
-    if (s.minimum !== undefined && v < s.minimum) errors.push({ path, message: `must be at least ${s.minimum}, not ${written}` });
-    if (s.maximum !== undefined && v > s.maximum) errors.push({ path, message: `must be at most ${s.maximum}, not ${written}` });
-    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) errors.push({ path, message: `must be above ${s.exclusiveMinimum}, not ${written}` });
-    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) errors.push({ path, message: `must be below ${s.exclusiveMaximum}, not ${written}` });
-    if (s.multipleOf !== undefined && Math.abs(v / s.multipleOf - Math.round(v / s.multipleOf)) > 1e-9) {
+    if (s.minimum !== undefined && v < s.minimum) {
+      errors.push({ path, message: `must be at least ${s.minimum}, not ${written}` });
+    }
+    if (s.maximum !== undefined && v > s.maximum) {
+      errors.push({ path, message: `must be at most ${s.maximum}, not ${written}` });
+    }
+    if (s.exclusiveMinimum !== undefined && v <= s.exclusiveMinimum) {
+      errors.push({ path, message: `must be above ${s.exclusiveMinimum}, not ${written}` });
+    }
+    if (s.exclusiveMaximum !== undefined && v >= s.exclusiveMaximum) {
+      errors.push({ path, message: `must be below ${s.exclusiveMaximum}, not ${written}` });
+    }
+    if (
+      s.multipleOf !== undefined
+      && Math.abs(v / s.multipleOf - Math.round(v / s.multipleOf)) > 1e-9
+    ) {
       errors.push({ path, message: `must be a multiple of ${s.multipleOf}` });
     }
   }
@@ -126,9 +147,16 @@ export function compileSchema(root) {
   function stringChecks(s, v, path, errors) {
     const length = [...v].length;
     if (s.minLength !== undefined && length < s.minLength) {
-      errors.push({ path, message: s.minLength === 1 ? 'may not be empty' : `must be at least ${s.minLength} characters long` });
+      errors.push({
+        path,
+        message: s.minLength === 1
+          ? 'may not be empty'
+          : `must be at least ${s.minLength} characters long`,
+      });
     }
-    if (s.maxLength !== undefined && length > s.maxLength) errors.push({ path, message: `may be at most ${s.maxLength} characters long` });
+    if (s.maxLength !== undefined && length > s.maxLength) {
+      errors.push({ path, message: `may be at most ${s.maxLength} characters long` });
+    }
     if (s.pattern !== undefined) {
       const re = regex(s.pattern);
       if (re && !re.test(v)) {
@@ -140,8 +168,12 @@ export function compileSchema(root) {
   }
 
   function arrayChecks(s, v, path, errors) {
-    if (s.minItems !== undefined && v.length < s.minItems) errors.push({ path, message: `must hold at least ${s.minItems} item(s)` });
-    if (s.maxItems !== undefined && v.length > s.maxItems) errors.push({ path, message: `may hold at most ${s.maxItems} items` });
+    if (s.minItems !== undefined && v.length < s.minItems) {
+      errors.push({ path, message: `must hold at least ${s.minItems} item(s)` });
+    }
+    if (s.maxItems !== undefined && v.length > s.maxItems) {
+      errors.push({ path, message: `may hold at most ${s.maxItems} items` });
+    }
     const prefix = Array.isArray(s.prefixItems) ? s.prefixItems : [];
     v.forEach((item, k) => {
       if (k < prefix.length) validate(prefix[k], item, itemPath(path, k), errors);
@@ -150,11 +182,16 @@ export function compileSchema(root) {
     if (s.uniqueItems) {
       for (let a = 0; a < v.length; a++) {
         for (let b = a + 1; b < v.length; b++) {
-          if (equal(v[a], v[b])) errors.push({ path: itemPath(path, b), message: `repeats item ${a}` });
+          if (equal(v[a], v[b])) {
+            errors.push({ path: itemPath(path, b), message: `repeats item ${a}` });
+          }
         }
       }
     }
-    if (s.contains !== undefined && !v.some((item, k) => run(s.contains, item, itemPath(path, k)).length === 0)) {
+    if (
+      s.contains !== undefined
+      && !v.some((item, k) => run(s.contains, item, itemPath(path, k)).length === 0)
+    ) {
       errors.push({ path, message: 'holds no item of the required form' });
     }
   }
@@ -167,18 +204,33 @@ export function compileSchema(root) {
         if (!(r in v)) errors.push({ path: memberPath(path, r), message: 'is required' });
       }
     }
-    if (s.minProperties !== undefined && keys.length < s.minProperties) errors.push({ path, message: `must have at least ${s.minProperties} field(s)` });
-    if (s.maxProperties !== undefined && keys.length > s.maxProperties) errors.push({ path, message: `may have at most ${s.maxProperties} fields` });
+    if (s.minProperties !== undefined && keys.length < s.minProperties) {
+      errors.push({ path, message: `must have at least ${s.minProperties} field(s)` });
+    }
+    if (s.maxProperties !== undefined && keys.length > s.maxProperties) {
+      errors.push({ path, message: `may have at most ${s.maxProperties} fields` });
+    }
     if (s.dependentRequired) {
       for (const [key, needs] of Object.entries(s.dependentRequired)) {
-        if (key in v) for (const n of needs) if (!(n in v)) errors.push({ path: memberPath(path, n), message: `is required when '${key}' is present` });
+        if (key in v) {
+          for (const n of needs) {
+            if (!(n in v)) {
+              errors.push({
+                path: memberPath(path, n),
+                message: `is required when '${key}' is present`,
+              });
+            }
+          }
+        }
       }
     }
     for (const key of keys) {
       const p = memberPath(path, key);
       if (s.propertyNames !== undefined) {
         // about the member's name, not its value: placed at the name, as the control plane does
-        for (const e of run(s.propertyNames, key, p)) errors.push({ path: p, message: `field name ${e.message}`, atName: true });
+        for (const e of run(s.propertyNames, key, p)) {
+          errors.push({ path: p, message: `field name ${e.message}`, atName: true });
+        }
       }
       let known = false;
       if (key in props) {
@@ -197,11 +249,13 @@ export function compileSchema(root) {
       if (!known && s.additionalProperties !== undefined) {
         if (s.additionalProperties === false) {
           const suggestion = closestName(key, Object.keys(props));
+          const quoted = showHidden(key.replace(/\\/g, '\\\\').replace(/'/g, "\\'"));
           errors.push({
             path,
             // reported at the object, placed at the field's name
             field: key,
-            message: `unknown field '${showHidden(key.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+            message: `unknown field '${quoted}'`
+              + `${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
           });
         } else {
           validate(s.additionalProperties, v[key], p, errors);
@@ -232,7 +286,8 @@ function typeMatches(type, v) {
     case 'number': return typeof v === 'number' || isRawNumber(v);
     case 'integer': return (typeof v === 'number' && Number.isInteger(v)) || isRawNumber(v);
     case 'array': return Array.isArray(v);
-    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) && !isRawNumber(v);
+    case 'object':
+      return v !== null && typeof v === 'object' && !Array.isArray(v) && !isRawNumber(v);
     default: return true;
   }
 }
