@@ -4,7 +4,9 @@
 // and anything that can write to etcd can write an entry.
 
 import { ApiError, call, commentHeaders, enc, listOf, saidElsewhere } from './api.js';
-import { announceNotice, confirmDialog, fill, h, setText, showError, timeNode, toast } from './dom.js';
+import {
+  announceNotice, confirmDialog, fill, h, setText, showError, timeNode, toast,
+} from './dom.js';
 import { diffLines } from './diff.js';
 import { pretty, showHidden } from './json-text.js';
 import { historyView } from './model.js';
@@ -20,18 +22,34 @@ export class HistoryPanel {
     this.error = h('p', { class: 'form-error' });
     // what became of a rollback that was refused; not cleared by the live reloads of the list. No
     // live region: unhidden with its text, it would not be read out everywhere (see announce)
-    this.refused = h('p', { class: 'notice notice-bad', 'data-test': 'rollback-refused', hidden: true });
+    this.refused = h('p', {
+      class: 'notice notice-bad',
+      'data-test': 'rollback-refused',
+      hidden: true,
+    });
     this.empty = h('p', { class: 'empty', hidden: true, text: 'No history yet.' });
-    this.more = h('button', { type: 'button', class: 'btn btn-small', hidden: true, text: 'Show older versions', onclick: () => this.loadOlder() });
+    this.more = h('button', {
+      type: 'button',
+      class: 'btn btn-small',
+      hidden: true,
+      text: 'Show older versions',
+      onclick: () => this.loadOlder(),
+    });
     this.entries = [];
-    this.compare = h('section', { class: 'card', hidden: true, 'aria-labelledby': 'compare-title', 'data-test': 'compare' });
+    this.compare = h('section', {
+      class: 'card',
+      hidden: true,
+      'aria-labelledby': 'compare-title',
+      'data-test': 'compare',
+    });
     fill(root,
       this.error,
       this.refused,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table history', 'aria-label': 'Rule history, newest first' },
           h('thead', {}, h('tr', {},
-            ['Revision', 'Action', 'Author', 'Time', 'Comment', ''].map((c, i) => h('th', { scope: 'col', class: i === 0 ? 'num' : null, text: c })))),
+            ['Revision', 'Action', 'Author', 'Time', 'Comment', ''].map((c, i) =>
+              h('th', { scope: 'col', class: i === 0 ? 'num' : null, text: c })))),
           this.tbody),
         this.empty,
         h('div', { class: 'table-foot' }, this.more)),
@@ -59,14 +77,17 @@ export class HistoryPanel {
   async load(before) {
     try {
       const query = before == null ? 'limit=50' : `limit=50&before=${before}`;
-      const r = await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
+      const r =
+        await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
       showError(this.error, '');
       const page = listOf(r.body, 'history', 'versions').map(historyView);
       const next = r.body && r.body.next != null ? r.body.next : null;
       // History only grows at the top: a new revision keeps the older pages the user opened
       // (unless more came in than the newest page holds, which would leave a gap between them).
       const bottom = page.length ? page[page.length - 1].revision : null;
-      const older = before == null && bottom != null && this.entries.some((e) => e.revision <= bottom)
+      const older = before == null
+        && bottom != null
+        && this.entries.some((e) => e.revision <= bottom)
         ? this.entries.filter((e) => e.revision < bottom)
         : [];
       if (before != null) {
@@ -92,19 +113,42 @@ export class HistoryPanel {
     // Redrawn rows are new nodes: the keyboard focus goes back to the same control of the same row.
     const focused = this.tbody.contains(document.activeElement) ? document.activeElement : null;
     const row = focused ? focused.closest('tr') : null;
-    const refocus = row && focused.dataset.test ? `tr[data-revision="${row.dataset.revision}"] [data-test="${focused.dataset.test}"]` : null;
+    const refocus = row && focused.dataset.test
+      ? `tr[data-revision="${row.dataset.revision}"] [data-test="${focused.dataset.test}"]`
+      : null;
     fill(this.tbody, entries.map((e) => {
       const isCurrent = e.revision === current;
       const buttons = [];
       if (!/delete/i.test(e.action)) {
-        buttons.push(h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'compare', 'aria-label': `Compare revision ${e.revision} with the current rules`, text: 'Compare', onclick: () => this.showCompare(e) }));
+        buttons.push(h('button', {
+          type: 'button',
+          class: 'btn btn-small',
+          'data-test': 'compare',
+          'aria-label': `Compare revision ${e.revision} with the current rules`,
+          text: 'Compare',
+          onclick: () => this.showCompare(e),
+        }));
         if (this.page.canWrite && !isCurrent) {
-          buttons.push(h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', 'data-test': 'rollback', 'aria-label': `Roll back to revision ${e.revision}`, text: 'Roll back…', onclick: () => this.rollback(e) }));
+          buttons.push(h('button', {
+            type: 'button',
+            class: 'btn btn-small btn-danger-quiet',
+            'data-test': 'rollback',
+            'aria-label': `Roll back to revision ${e.revision}`,
+            text: 'Roll back…',
+            onclick: () => this.rollback(e),
+          }));
         }
       }
       return h('tr', { 'data-revision': e.revision, class: isCurrent ? 'current' : null },
-        h('td', { class: 'num' }, String(e.revision), isCurrent ? h('span', { class: 'chip chip-ok', text: 'current' }) : null),
-        h('td', { 'data-test': 'action', text: showHidden(e.action === 'rollback' && e.rollbackOf != null ? `rollback to revision ${e.rollbackOf}` : e.action) }),
+        h('td', { class: 'num' },
+          String(e.revision),
+          isCurrent ? h('span', { class: 'chip chip-ok', text: 'current' }) : null),
+        h('td', {
+          'data-test': 'action',
+          text: showHidden(e.action === 'rollback' && e.rollbackOf != null
+            ? `rollback to revision ${e.rollbackOf}`
+            : e.action),
+        }),
         h('td', { 'data-test': 'author', text: showHidden(e.author) }),
         h('td', {}, timeNode(e.time)),
         h('td', { class: 'comment', text: showHidden(e.comment) }),
@@ -116,7 +160,8 @@ export class HistoryPanel {
 
   async documentOf(entry) {
     if (entry.document) return entry.document;
-    const r = await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history/${entry.revision}`);
+    const r = await call('GET',
+      `api/v1/services/${enc(this.page.service)}/rules/history/${entry.revision}`);
     return historyView(r.body).document;
   }
 
@@ -133,11 +178,22 @@ export class HistoryPanel {
     try {
       const doc = await this.documentOf(entry);
       const current = this.page.current;
-      const lines = diffLines(doc ? pretty(doc) : '', current.document ? pretty(current.document) : '');
+      const lines = diffLines(
+        doc ? pretty(doc) : '',
+        current.document ? pretty(current.document) : '');
       fill(this.compare,
-        h('h2', { id: 'compare-title', tabindex: '-1', text: `Revision ${entry.revision} → current (${current.revision ?? 'none'})` }),
-        h('p', { class: 'hint', text: 'Lines marked − are in the old revision only, + in the current one only.' }),
-        diffView(lines, { label: `Changes from revision ${entry.revision} to the current revision` }));
+        h('h2', {
+          id: 'compare-title',
+          tabindex: '-1',
+          text: `Revision ${entry.revision} → current (${current.revision ?? 'none'})`,
+        }),
+        h('p', {
+          class: 'hint',
+          text: 'Lines marked − are in the old revision only, + in the current one only.',
+        }),
+        diffView(lines, {
+          label: `Changes from revision ${entry.revision} to the current revision`,
+        }));
       this.compare.hidden = false;
       this.compared = { entry, against: current.revision ?? null };
       if (!focus) return;
@@ -153,11 +209,20 @@ export class HistoryPanel {
     // The rollback replaces the revision the user saw when deciding, and only that one.
     const seen = this.page.current ? this.page.current.revision : null;
     // recorded in history like a save's comment, and sent the same way
-    const comment = h('input', { id: 'rollback-comment', type: 'text', maxlength: 1000, placeholder: 'Why roll back? (recorded in history)' });
+    const comment = h('input', {
+      id: 'rollback-comment',
+      type: 'text',
+      maxlength: 1000,
+      placeholder: 'Why roll back? (recorded in history)',
+    });
     const ok = await confirmDialog({
       title: `Roll back ${this.page.service} to revision ${entry.revision}?`,
-      message: `The rules of revision ${entry.revision} (by ${entry.author}) become current as a new revision${seen != null ? `, replacing revision ${seen}` : ''}. Every agent of ${this.page.service} applies them within moments.`,
-      extra: h('div', { class: 'field' }, h('label', { for: 'rollback-comment', text: 'Comment (optional)' }), comment),
+      message: `The rules of revision ${entry.revision} (by ${entry.author}) become current as a`
+        + ` new revision${seen != null ? `, replacing revision ${seen}` : ''}.`
+        + ` Every agent of ${this.page.service} applies them within moments.`,
+      extra: h('div', { class: 'field' },
+        h('label', { for: 'rollback-comment', text: 'Comment (optional)' }),
+        comment),
       confirmLabel: `Roll back to ${entry.revision}`,
       danger: true,
     });
@@ -167,21 +232,27 @@ export class HistoryPanel {
     const headers = seen != null ? { 'If-Match': `"${seen}"` } : { 'If-None-Match': '*' };
     if (text) Object.assign(headers, commentHeaders(text));
     try {
-      const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`,
+      const r = await call('POST',
+        `api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`,
         { headers, label: `Your rollback of ${this.page.service} to revision ${entry.revision}` });
-      toast(`Rolled back to revision ${entry.revision}${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
+      toast(`Rolled back to revision ${entry.revision}`
+        + `${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
       await this.page.refreshCurrent();
       await this.refresh();
     } catch (e) {
       if (saidElsewhere(e, this.page)) return;
       if (e instanceof ApiError && e.status === 412) {
-        // someone saved, rolled back or deleted since: rolling back now would undo their change unseen
+        // someone saved, rolled back or deleted since: rolling back now would undo their
+        // change unseen
         await this.page.refreshCurrent();
         // closed meanwhile (left, or drawn anew for the tab's session): the notice is on no page,
         // and reading it out would tell of a page that is gone, over the one shown now
         if (this.page.closed) return;
         const now = this.page.current ? this.page.current.revision : null;
-        setText(this.refused, `Nothing was rolled back: the rules changed since you chose (${seen != null ? `revision ${seen}` : 'no rules'} then, ${now != null ? `revision ${now}` : 'deleted'} now). Check the newest entries, then roll back again if it is still what you want.`);
+        setText(this.refused, 'Nothing was rolled back: the rules changed since you chose'
+          + ` (${seen != null ? `revision ${seen}` : 'no rules'} then,`
+          + ` ${now != null ? `revision ${now}` : 'deleted'} now).`
+          + ' Check the newest entries, then roll back again if it is still what you want.');
         this.refused.hidden = false;
         announceNotice(this.refused);
         this.refused.scrollIntoView({ block: 'nearest' });
