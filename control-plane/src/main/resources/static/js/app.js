@@ -1,14 +1,38 @@
 // Entry point: sign-in, the signed-in user's role, the live event stream and the routes
 // (#/ for the overview, #/service/{name}/{tab} for a service).
 
-import { ApiError, EventStream, call, closeDrawn, drawFor, draftOwner, onClosedPageCall, onSessionChanged, onUnauthorized, session } from './api.js';
-import { announce, clearAnnounced, clearToasts, closeDialogs, confirmDialog, fill, h, setText, tickTimes, toast } from './dom.js';
+import {
+  ApiError, EventStream, call, closeDrawn, drawFor, draftOwner, onClosedPageCall, onSessionChanged,
+  onUnauthorized, session,
+} from './api.js';
+import {
+  announce, clearAnnounced, clearToasts, closeDialogs, confirmDialog, fill, h, setText, tickTimes,
+  toast,
+} from './dom.js';
 import { showHidden } from './json-text.js';
 import { OverviewPage } from './overview.js';
 import { ServicePage } from './service.js';
 
 const main = document.getElementById('main');
-const state = { role: null, name: null, page: null, stream: null, listeners: new Set(), hash: '', asking: false, liveMode: 'connecting', stale: null, healthTimer: null, liveWhenHidden: false, token: null, hides: 0, drawnFor: null, resuming: 0, owner: null, drawnOwner: null };
+const state = {
+  role: null,
+  name: null,
+  page: null,
+  stream: null,
+  listeners: new Set(),
+  hash: '',
+  asking: false,
+  liveMode: 'connecting',
+  stale: null,
+  healthTimer: null,
+  liveWhenHidden: false,
+  token: null,
+  hides: 0,
+  drawnFor: null,
+  resuming: 0,
+  owner: null,
+  drawnOwner: null,
+};
 
 /** What views get: the user's role and a way to hear live events. */
 const context = {
@@ -43,7 +67,8 @@ onUnauthorized(() => {
     const edits = keepUnsavedEdits('your session ended');
     const saved = savedNote();
     signOut('Your session ended: the token is no longer accepted.', edits || saved
-      ? ['Your session ended: the token is no longer accepted.', saved, edits && keptNote(edits)].filter(Boolean).join(' ')
+      ? ['Your session ended: the token is no longer accepted.', saved, edits && keptNote(edits)]
+        .filter(Boolean).join(' ')
       : null);
     return;
   }
@@ -67,7 +92,8 @@ onClosedPageCall((label) => {
   if (!label) return;
   toast(state.role || !session.token()
     ? `${label} was not sent: the page it was asked on is closed.`
-    : `${label} was not sent: this page is being drawn anew for the sign-in in another page of this tab.`, 'error');
+    : `${label} was not sent: this page is being drawn anew for the sign-in in another page of this`
+      + ` tab.`, 'error');
 });
 
 /**
@@ -79,14 +105,20 @@ function keepUnsavedEdits(why) {
   const draft = state.page && state.page.unsavedDraft ? state.page.unsavedDraft() : null;
   if (!draft) return null;
   // kept for the session the page was drawn for: a later whoami may have answered for another
-  return { service: draft.service, owner: state.drawnOwner, kept: session.keepDraft(state.drawnOwner, { ...draft, why }) };
+  return {
+    service: draft.service,
+    owner: state.drawnOwner,
+    kept: session.keepDraft(state.drawnOwner, { ...draft, why }),
+  };
 }
 
 /** What became of the edits `keepUnsavedEdits` was given, for the sign-in form or a toast. */
 function keptNote({ service, kept }) {
   return kept
-    ? `Your unsaved edits to the rules of ${service} are kept in this tab: sign in again to get them back.`
-    : `Your unsaved edits to the rules of ${service} could not be kept: this tab's storage is full. They are lost.`;
+    ? `Your unsaved edits to the rules of ${service} are kept in this tab: sign in again to get`
+      + ` them back.`
+    : `Your unsaved edits to the rules of ${service} could not be kept: this tab's storage is full.`
+      + ` They are lost.`;
 }
 
 /**
@@ -95,7 +127,8 @@ function keptNote({ service, kept }) {
  */
 function keptForNote({ service, kept }) {
   return kept
-    ? `Your unsaved edits to the rules of ${service} are kept in this tab as a draft: they come back in the editor when you sign in again with a token that may write.`
+    ? `Your unsaved edits to the rules of ${service} are kept in this tab as a draft: they come`
+      + ` back in the editor when you sign in again with a token that may write.`
     : keptNote({ service, kept });
 }
 
@@ -104,7 +137,10 @@ function keptForNote({ service, kept }) {
  * their service, whose editor gives them back (a writer's) or says that they are kept (a reader's).
  */
 function pageTellsOf(edits) {
-  return Boolean(edits && edits.kept && state.page instanceof ServicePage && state.page.service === edits.service
+  return Boolean(edits
+    && edits.kept
+    && state.page instanceof ServicePage
+    && state.page.service === edits.service
     && state.drawnOwner === edits.owner);
 }
 
@@ -115,8 +151,12 @@ function pageTellsOf(edits) {
  */
 function tellFollowed({ edits, told, error }) {
   const tells = pageTellsOf(edits);
-  if (told) toast([told, edits && !tells && keptForNote(edits)].filter(Boolean).join(' '), error ? 'error' : 'ok');
-  else if (!tells) tellIfLost(edits);
+  if (told) {
+    toast([told, edits && !tells && keptForNote(edits)].filter(Boolean).join(' '),
+      error ? 'error' : 'ok');
+  } else if (!tells) {
+    tellIfLost(edits);
+  }
 }
 
 /**
@@ -127,7 +167,8 @@ function savedNote() {
   const saved = state.page && state.page.savedMeanwhile ? state.page.savedMeanwhile() : null;
   if (!saved) return null;
   return saved.unchanged
-    ? `Your save of the rules of ${saved.service} went through, and wrote nothing: they are the same rules as revision ${saved.revision}.`
+    ? `Your save of the rules of ${saved.service} went through, and wrote nothing: they are the`
+      + ` same rules as revision ${saved.revision}.`
     : `Your save of the rules of ${saved.service} went through: it is revision ${saved.revision}.`;
 }
 
@@ -206,7 +247,10 @@ async function start(followed = null) {
     if (e instanceof ApiError && e.status === 401) {
       session.signOut();
       // the form's note says all, read out once from there
-      showSignIn([followed && followed.told, 'That token was not accepted.', edits && keptNote(edits)].filter(Boolean).join(' '), { urgent: true });
+      showSignIn(
+        [followed && followed.told, 'That token was not accepted.', edits && keptNote(edits)]
+          .filter(Boolean).join(' '),
+        { urgent: true });
       return;
     }
     // the form says why no page is drawn; the toast what became of the page before's
@@ -216,7 +260,8 @@ async function start(followed = null) {
     // stays usable meanwhile: a token given there replaces this one.
     const again = startRetry.delay > 0;
     startRetry.delay = Math.min(Math.max(startRetry.delay * 2, START_RETRY_MS), START_RETRY_MAX_MS);
-    const retrying = `Could not ask the control plane about your sign-in (${e.message}). Trying again in ${startRetry.delay / 1000} s; your sign-in is kept.`;
+    const retrying = `Could not ask the control plane about your sign-in (${e.message}). Trying`
+      + ` again in ${startRetry.delay / 1000} s; your sign-in is kept.`;
     const shown = document.getElementById('sign-in-error');
     if (again && shown && document.getElementById('token')) {
       // the form is up from the try before: only its message changes, so a token being typed there
@@ -273,7 +318,9 @@ function showSignIn(message, { urgent = false } = {}) {
     if (!location.hash || location.hash === '#') location.hash = '#/';
   });
   // With sluice.security.open-reads=true the API answers reads without a token.
-  call('GET', 'api/v1/services', { token: null }).then(() => { anonymous.hidden = false; }, () => {});
+  call('GET', 'api/v1/services', { token: null }).then(() => {
+    anonymous.hidden = false;
+  }, () => {});
   const form = h(
     'form',
     { class: 'sign-in card', 'aria-labelledby': 'sign-in-title' },
@@ -284,7 +331,10 @@ function showSignIn(message, { urgent = false } = {}) {
       id: 'token-help',
       class: 'hint',
       text:
-        'Paste the bearer token you were given (sluice.security.tokens.<name>.token) or, on a control plane started without configured tokens, the admin token it logged at start ("generated an admin token for this run only"). It is kept in this browser tab only and forgotten when you sign out or close the tab.',
+        'Paste the bearer token you were given (sluice.security.tokens.<name>.token) or, on a'
+          + ' control plane started without configured tokens, the admin token it logged at start'
+          + ' ("generated an admin token for this run only"). It is kept in this browser tab only'
+          + ' and forgotten when you sign out or close the tab.',
     }),
     error,
     h('div', { class: 'actions' }, anonymous, submit),
@@ -302,7 +352,9 @@ function showSignIn(message, { urgent = false } = {}) {
       if (!location.hash || location.hash === '#') location.hash = '#/';
     } catch (e) {
       session.signOut();
-      const refusal = e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : e.message;
+      const refusal = e instanceof ApiError && e.status === 401
+        ? 'That token was not accepted.'
+        : e.message;
       setText(error, refusal);
       announce(refusal, { urgent: true });
       submit.disabled = false;
@@ -316,9 +368,9 @@ function showSignIn(message, { urgent = false } = {}) {
 
 /**
  * A page back from the back-forward cache: the session may have changed while it was away. Another
- * page of this tab shares the token (sessionStorage): signed out there, or in with another token, the
- * page starts over from that; the same token may have been revoked or rotated, or its role changed,
- * so it is asked about again before the event stream reopens.
+ * page of this tab shares the token (sessionStorage): signed out there, or in with another token,
+ * the page starts over from that; the same token may have been revoked or rotated, or its role
+ * changed, so it is asked about again before the event stream reopens.
  */
 async function resume() {
   if (session.token() !== state.token) {
@@ -358,11 +410,15 @@ async function resume() {
  */
 function followTheTabsSession(unsent = null) {
   // unsaved edits wait for the next sign-in, as when a token stops being accepted
-  const edits = keepUnsavedEdits(session.token() ? 'the sign-in in another page of this tab' : 'your session ended');
+  const edits = keepUnsavedEdits(session.token()
+    ? 'the sign-in in another page of this tab'
+    : 'your session ended');
   // a save that went through as the page closes: its edits are no unsaved edits, nor kept
   const saved = savedNote();
   if (!session.token()) {
-    const why = unsent ? `${unsent} was not sent: this tab was signed out in another page meanwhile.` : 'Signed out in another page of this tab.';
+    const why = unsent
+      ? `${unsent} was not sent: this tab was signed out in another page meanwhile.`
+      : 'Signed out in another page of this tab.';
     signOut('Signed out in another page of this tab.', edits || unsent || saved
       ? [why, saved, edits && keptNote(edits)].filter(Boolean).join(' ')
       : null);
@@ -370,7 +426,10 @@ function followTheTabsSession(unsent = null) {
   }
   // told once the page is drawn anew for the other sign-in (or refused), as that page tells what
   // it tells itself
-  const told = [unsent && `${unsent} was not sent: this tab was signed in again in another page meanwhile.`, saved].filter(Boolean).join(' ');
+  const told = [
+    unsent && `${unsent} was not sent: this tab was signed in again in another page meanwhile.`,
+    saved,
+  ].filter(Boolean).join(' ');
   stopLive();
   state.role = null;
   closePage();
@@ -474,21 +533,36 @@ function renderLive() {
   const stale = mode === 'live' && state.stale;
   live.dataset.state = stale ? 'stale' : mode;
   live.title = stale ? `${state.stale.why}: what this page shows may be out of date.` : '';
-  const text = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…', stopped: 'Not live' };
+  const text = {
+    live: 'Live',
+    connecting: 'Connecting…',
+    reconnecting: 'Reconnecting…',
+    stopped: 'Not live',
+  };
   setText(live, stale ? `Stale: ${state.stale.short}` : text[mode]);
 }
 
-/** Reads /actuator/health (open to all): etcd unreachable or its mirrors out of sync make the page stale. */
+/**
+ * Reads /actuator/health (open to all): etcd unreachable or its mirrors out of sync make the page
+ * stale.
+ */
 async function checkHealth() {
   let stale = null;
   try {
-    const r = await fetch('actuator/health', { cache: 'no-store', headers: { Accept: 'application/json' } });
+    const r = await fetch('actuator/health', {
+      cache: 'no-store',
+      headers: { Accept: 'application/json' },
+    });
     const body = await r.json();
     const components = body.components || {};
     const status = (name) => (components[name] ? components[name].status : 'UP');
-    if (status('etcd') !== 'UP') stale = { short: 'etcd unreachable', why: 'The control plane cannot reach etcd' };
-    else if (status('watches') !== 'UP') stale = { short: 'etcd out of sync', why: 'The control plane is catching up with etcd' };
-    else if (body.status && body.status !== 'UP') stale = { short: 'control plane unhealthy', why: 'The control plane reports a problem' };
+    if (status('etcd') !== 'UP') {
+      stale = { short: 'etcd unreachable', why: 'The control plane cannot reach etcd' };
+    } else if (status('watches') !== 'UP') {
+      stale = { short: 'etcd out of sync', why: 'The control plane is catching up with etcd' };
+    } else if (body.status && body.status !== 'UP') {
+      stale = { short: 'control plane unhealthy', why: 'The control plane reports a problem' };
+    }
   } catch (e) {
     // no answer (or not the actuator's, behind a proxy): the event stream's state tells the rest
     stale = null;
@@ -497,7 +571,8 @@ async function checkHealth() {
   const recovered = state.stale && !stale;
   state.stale = stale;
   renderLive();
-  // What failed to load while etcd was away can be read now: the pages re-read as after a reconnect.
+  // What failed to load while etcd was away can be read now: the pages re-read as after a
+  // reconnect.
   if (recovered) fanOut({ event: 'reconnected', data: null });
 }
 
@@ -520,7 +595,8 @@ async function route() {
   if (!state.role) return;
   const parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
   const service = parts[0] === 'service' && parts[1] ? parts[1] : null;
-  const staying = service !== null && state.page instanceof ServicePage && state.page.service === service;
+  const staying =
+    service !== null && state.page instanceof ServicePage && state.page.service === service;
   if (!staying && hasUnsavedEdits()) {
     // The address has changed already: put it back while asking, and again if the answer is no.
     const wanted = location.hash;
@@ -539,7 +615,9 @@ async function route() {
     closePage();
     drawFor(state.token);
     releaseMain();
-    fill(crumbs, h('a', { href: '#/', text: 'Services' }), h('span', { class: 'sep', 'aria-hidden': 'true', text: '/' }),
+    fill(crumbs,
+      h('a', { href: '#/', text: 'Services' }),
+      h('span', { class: 'sep', 'aria-hidden': 'true', text: '/' }),
       h('span', { 'aria-current': 'page', text: showHidden(service) }));
     state.page = new ServicePage(main, service, tab, context);
   } else {
@@ -566,7 +644,8 @@ async function mayLeave() {
   try {
     return await confirmDialog({
       title: 'Leave without saving?',
-      message: `Your edits to the rules of ${state.page.service} are not saved. Leaving this page throws them away.`,
+      message: `Your edits to the rules of ${state.page.service} are not saved. Leaving this page`
+        + ` throws them away.`,
       confirmLabel: 'Leave and discard edits',
       danger: true,
     });
@@ -609,5 +688,6 @@ function releaseMain() {
 
 /** The top bar's navigation of the page drawn: the brand and the crumbs. */
 function pageLinks() {
-  return [document.querySelector('.topbar .brand'), document.getElementById('crumbs')].filter(Boolean);
+  return [document.querySelector('.topbar .brand'), document.getElementById('crumbs')]
+    .filter(Boolean);
 }
