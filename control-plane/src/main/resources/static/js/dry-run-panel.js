@@ -14,20 +14,44 @@ export class DryRunPanel {
   constructor(root, page) {
     this.root = root;
     this.page = page;
-    this.result = h('section', { class: 'card result', 'aria-live': 'polite', 'aria-labelledby': 'dry-result-title', 'data-test': 'dry-run-result', hidden: true });
+    this.result = h('section', {
+      class: 'card result',
+      'aria-live': 'polite',
+      'aria-labelledby': 'dry-result-title',
+      'data-test': 'dry-run-result',
+      hidden: true,
+    });
 
-    const spanRadio = h('input', { type: 'radio', name: 'dry-kind', id: 'dry-span', value: 'span', checked: true });
-    const callRadio = h('input', { type: 'radio', name: 'dry-kind', id: 'dry-call', value: 'call' });
-    this.spanName = h('input', { id: 'dry-span-name', type: 'text', placeholder: 'GET /checkout/{id}', spellcheck: 'false' });
-    this.spanKind = h('select', { id: 'dry-span-kind' }, KINDS.map((k) => h('option', { value: k, text: k })));
-    this.attributes = h('textarea', { id: 'dry-attributes', rows: 4, spellcheck: 'false', placeholder: 'http.request.method=POST\nurl.path=/checkout/42', 'aria-describedby': 'dry-attributes-help' });
-    this.method = h('select', { id: 'dry-method' }, METHODS.map((m) => h('option', { value: m, text: m })));
-    this.url = h('input', { id: 'dry-url', type: 'url', placeholder: 'http://payments:8080/pay/42', spellcheck: 'false' });
+    const spanRadio = h('input', {
+      type: 'radio', name: 'dry-kind', id: 'dry-span', value: 'span', checked: true,
+    });
+    const callRadio =
+      h('input', { type: 'radio', name: 'dry-kind', id: 'dry-call', value: 'call' });
+    this.spanName = h('input', {
+      id: 'dry-span-name', type: 'text', placeholder: 'GET /checkout/{id}', spellcheck: 'false',
+    });
+    this.spanKind =
+      h('select', { id: 'dry-span-kind' }, KINDS.map((k) => h('option', { value: k, text: k })));
+    this.attributes = h('textarea', {
+      id: 'dry-attributes',
+      rows: 4,
+      spellcheck: 'false',
+      placeholder: 'http.request.method=POST\nurl.path=/checkout/42',
+      'aria-describedby': 'dry-attributes-help',
+    });
+    this.method =
+      h('select', { id: 'dry-method' }, METHODS.map((m) => h('option', { value: m, text: m })));
+    this.url = h('input', {
+      id: 'dry-url', type: 'url', placeholder: 'http://payments:8080/pay/42', spellcheck: 'false',
+    });
 
     const spanFields = h('div', { class: 'dry-fields', 'data-for': 'span' },
-      h('div', { class: 'field' }, h('label', { for: 'dry-span-name', text: 'Span name' }), this.spanName),
-      h('div', { class: 'field' }, h('label', { for: 'dry-span-kind', text: 'Span kind' }), this.spanKind),
-      h('div', { class: 'field wide' }, h('label', { for: 'dry-attributes', text: 'Attributes' }), this.attributes,
+      h('div', { class: 'field' },
+        h('label', { for: 'dry-span-name', text: 'Span name' }), this.spanName),
+      h('div', { class: 'field' },
+        h('label', { for: 'dry-span-kind', text: 'Span kind' }), this.spanKind),
+      h('div', { class: 'field wide' },
+        h('label', { for: 'dry-attributes', text: 'Attributes' }), this.attributes,
         h('p', { id: 'dry-attributes-help', class: 'hint', text: 'One per line: key=value.' })));
     const callFields = h('div', { class: 'dry-fields', 'data-for': 'call', hidden: true },
       h('div', { class: 'field' }, h('label', { for: 'dry-method', text: 'Method' }), this.method),
@@ -37,8 +61,11 @@ export class DryRunPanel {
       callFields.hidden = spanRadio.checked;
       // A hidden field still takes part in the form's validation: an invalid URL left in the call
       // fields would silently stop a span's evaluation. Disabled fields are not checked (nor sent).
-      for (const [fields, off] of [[spanFields, !spanRadio.checked], [callFields, spanRadio.checked]]) {
-        for (const control of fields.querySelectorAll('input, select, textarea')) control.disabled = off;
+      const lists = [[spanFields, !spanRadio.checked], [callFields, spanRadio.checked]];
+      for (const [fields, off] of lists) {
+        for (const control of fields.querySelectorAll('input, select, textarea')) {
+          control.disabled = off;
+        }
       }
     };
     spanRadio.addEventListener('change', sync);
@@ -56,7 +83,9 @@ export class DryRunPanel {
         h('label', { for: 'dry-call' }, callRadio, ' An outgoing call (breakers)')),
       spanFields,
       callFields,
-      h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn btn-primary', 'data-test': 'evaluate', text: 'Evaluate' })));
+      h('div', { class: 'actions' }, h('button', {
+        type: 'submit', class: 'btn btn-primary', 'data-test': 'evaluate', text: 'Evaluate',
+      })));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       this.evaluate();
@@ -74,9 +103,11 @@ export class DryRunPanel {
     const draft = this.page.rules.draft();
     const revision = this.page.current?.revision;
     setText(this.target, draft?.document
-      ? `Evaluates your unsaved draft from the Rules tab (${startedFrom(draft.baseRevision)}), not the stored rules.`
+      ? `Evaluates your unsaved draft from the Rules tab (${startedFrom(draft.baseRevision)}), not`
+        + ` the stored rules.`
       : draft
-        ? 'The Rules tab holds unsaved changes that are not valid: they cannot be evaluated until they are fixed.'
+        ? 'The Rules tab holds unsaved changes that are not valid: they cannot be evaluated until'
+          + ' they are fixed.'
         : revision != null
           ? `Evaluates the stored rules (revision ${revision}).`
           : 'Evaluates the rules the agents of this service run now.');
@@ -100,12 +131,17 @@ export class DryRunPanel {
     const draft = this.page.rules.draft();
     if (draft && !draft.document) {
       // Evaluating the stored rules instead would answer a question the user did not ask.
-      this.showInvalidDraft(`Not evaluated: your unsaved draft in the Rules tab has ${draft.problems} problem${draft.problems === 1 ? '' : 's'}. Fix ${draft.problems === 1 ? 'it' : 'them'} (or discard the edits) and evaluate again.`);
+      this.showInvalidDraft(`Not evaluated: your unsaved draft in the Rules tab has`
+        + ` ${draft.problems} problem${draft.problems === 1 ? '' : 's'}. Fix`
+        + ` ${draft.problems === 1 ? 'it' : 'them'} (or discard the edits) and evaluate again.`);
       return;
     }
     try {
       const r = await call('POST', `api/v1/services/${enc(this.page.service)}/rules/evaluate`,
-        { body: draft ? withDocument(body, draft.text) : body, label: `Your dry run on the rules of ${this.page.service}` });
+        {
+          body: draft ? withDocument(body, draft.text) : body,
+          label: `Your dry run on the rules of ${this.page.service}`,
+        });
       this.show(body, r.body || {}, draft);
     } catch (e) {
       if (saidElsewhere(e, this.page)) return;
@@ -114,23 +150,30 @@ export class DryRunPanel {
         const errors = e.validationErrors();
         // past the 1000 listed, the count says how many there are
         const count = e.problemCount();
-        this.showInvalidDraft(`Not evaluated: the control plane found ${count} problem${count === 1 ? '' : 's'} in your unsaved draft. Fix ${count === 1 ? 'it' : 'them'} in the Rules tab and evaluate again.`,
+        this.showInvalidDraft(`Not evaluated: the control plane found ${count}`
+          + ` problem${count === 1 ? '' : 's'} in your unsaved draft. Fix`
+          + ` ${count === 1 ? 'it' : 'them'} in the Rules tab and evaluate again.`,
           errors.map((p) => `${p.path}: ${p.message}`));
         return;
       }
       toast(`Dry run failed: ${e.message}`, 'error');
-      fill(this.result, h('h2', { id: 'dry-result-title', text: 'Result' }), h('p', { class: 'form-error', text: e.message }));
+      fill(this.result,
+        h('h2', { id: 'dry-result-title', text: 'Result' }),
+        h('p', { class: 'form-error', text: e.message }));
       this.result.hidden = false;
     }
   }
 
   showInvalidDraft(message, details = []) {
-    const back = h('button', { type: 'button', class: 'btn btn-small', text: 'Go to the Rules tab' });
+    const back =
+      h('button', { type: 'button', class: 'btn btn-small', text: 'Go to the Rules tab' });
     back.addEventListener('click', () => this.page.goTo('rules'));
     fill(this.result,
       h('h2', { id: 'dry-result-title', text: 'Result' }),
       h('p', { class: 'form-error', 'data-test': 'dry-run-draft-invalid', text: message }),
-      details.length ? h('ul', { class: 'problems' }, details.map((d) => h('li', { text: showHidden(d) }))) : null,
+      details.length
+        ? h('ul', { class: 'problems' }, details.map((d) => h('li', { text: showHidden(d) })))
+        : null,
       h('div', { class: 'actions' }, back));
     this.result.hidden = false;
   }
@@ -138,40 +181,72 @@ export class DryRunPanel {
   show(request, r, draft) {
     const name = r.name ?? r.rule ?? r.policy ?? r.matched?.name ?? r.match?.name ?? null;
     const decision = r.decision ?? r.result ?? null;
-    const rest = Object.entries(r).filter(([k]) => !['name', 'rule', 'policy', 'decision', 'result', 'service', 'source', 'revision', 'kind', 'draft'].includes(k));
+    const known = [
+      'name', 'rule', 'policy', 'decision', 'result', 'service', 'source', 'revision', 'kind',
+      'draft',
+    ];
+    const rest = Object.entries(r).filter(([k]) => !known.includes(k));
     const basis = r.draft && draft
-      ? `Evaluated against your unsaved draft from the Rules tab (${startedFrom(draft.baseRevision)}), not the stored rules: agents run it only once it is saved.`
+      ? `Evaluated against your unsaved draft from the Rules tab`
+        + ` (${startedFrom(draft.baseRevision)}), not the stored rules: agents run it only once it`
+        + ` is saved.`
       : r.source === null || r.revision === 0
         ? 'Evaluated against the built-in defaults (no rule document applies).'
         : r.source !== undefined
-          ? `Evaluated against the stored rules of ${r.source}${r.revision !== undefined ? ` at revision ${r.revision}` : ''}${r.source !== this.page.service ? ` (${this.page.service} has no document of its own)` : ''}.`
+          ? `Evaluated against the stored rules of ${r.source}`
+            + `${r.revision !== undefined ? ` at revision ${r.revision}` : ''}`
+            + `${r.source !== this.page.service
+              ? ` (${this.page.service} has no document of its own)`
+              : ''}.`
           : null;
     const what = request.span ? 'sampling rule' : 'breaker policy';
     fill(this.result,
       h('h2', { id: 'dry-result-title', text: 'Result' }),
       h('p', { class: 'verdict' },
-        name ? ['Decided by ', what, ' ', h('strong', { 'data-test': 'deciding-rule', text: showHidden(String(name)) })]
-          : h('span', { 'data-test': 'deciding-rule', text: request.span ? 'No sampling rule matches: the default ratio decides.' : 'No breaker policy covers this call: it is not protected.' })),
-      basis ? h('p', { class: 'hint', 'data-test': 'dry-run-basis', 'data-basis': r.draft ? 'draft' : 'stored', text: showHidden(basis) }) : null,
-      decision !== null ? h('div', { class: 'decision' }, h('h3', { text: 'Decision' }), facts(decision)) : null,
+        name
+          ? ['Decided by ', what, ' ',
+            h('strong', { 'data-test': 'deciding-rule', text: showHidden(String(name)) })]
+          : h('span', {
+            'data-test': 'deciding-rule',
+            text: request.span
+              ? 'No sampling rule matches: the default ratio decides.'
+              : 'No breaker policy covers this call: it is not protected.',
+          })),
+      basis
+        ? h('p', {
+          class: 'hint',
+          'data-test': 'dry-run-basis',
+          'data-basis': r.draft ? 'draft' : 'stored',
+          text: showHidden(basis),
+        })
+        : null,
+      decision !== null
+        ? h('div', { class: 'decision' }, h('h3', { text: 'Decision' }), facts(decision))
+        : null,
       rest.length ? facts(Object.fromEntries(rest)) : null);
     this.result.hidden = false;
   }
 }
 
 function startedFrom(revision) {
-  return revision == null ? 'the service has no stored rules yet' : `it started from revision ${revision}`;
+  return revision == null
+    ? 'the service has no stored rules yet'
+    : `it started from revision ${revision}`;
 }
 
 function facts(value) {
-  if (value === null || typeof value !== 'object') return h('p', { 'data-test': 'decision', text: showHidden(String(value)) });
+  if (value === null || typeof value !== 'object') {
+    return h('p', { 'data-test': 'decision', text: showHidden(String(value)) });
+  }
   return h('dl', { class: 'facts', 'data-test': 'decision' }, Object.entries(value).map(([k, v]) =>
     h('div', {}, h('dt', { text: showHidden(k) }), h('dd', { text: showHidden(factText(k, v)) }))));
 }
 
 function factText(key, v) {
   if (v !== null && typeof v === 'object') return JSON.stringify(v);
-  if (/ratio$/i.test(key) && typeof v === 'number') return `${Math.round(v * 10000) / 100}% of traces (${v})`;
+  if (/ratio$/i.test(key) && typeof v === 'number') {
+    return `${Math.round(v * 10000) / 100}% of traces (${v})`;
+  }
   return String(v);
 }
 
