@@ -4,9 +4,14 @@
 // a save with If-Match whose 412 offers to reload and re-apply the user's edits.
 
 import { ApiError, call, commentHeaders, enc, etagRevision, listOf, session } from './api.js';
-import { announce, announceNotice, confirmDialog, fill, h, setText, timeNode, toast } from './dom.js';
+import {
+  announce, announceNotice, confirmDialog, fill, h, setText, timeNode, toast,
+} from './dom.js';
 import { diffLines } from './diff.js';
-import { lineColumn, lineStarts, locate, loneSurrogates, memberPath, offsetAt, parseWithLocations, pretty, showHidden } from './json-text.js';
+import {
+  lineColumn, lineStarts, locate, loneSurrogates, memberPath, offsetAt, parseWithLocations, pretty,
+  showHidden,
+} from './json-text.js';
 import { merge3 } from './merge.js';
 import { starterDocument } from './model.js';
 import { compileSchema } from './schema.js';
@@ -97,42 +102,74 @@ export class RulesPanel {
     this.keptDraftShown = false;
     this.textarea.readOnly = !this.editable;
     this.gutter = h('div', { class: 'gutter', 'aria-hidden': 'true' });
-    this.status = h('p', { id: 'editor-status', class: 'editor-status', role: 'status', 'aria-live': 'polite' });
-    this.problemList = h('ul', { class: 'problems', 'aria-label': 'Problems in the document', 'data-test': 'problems' });
+    this.status = h('p', {
+      id: 'editor-status', class: 'editor-status', role: 'status', 'aria-live': 'polite',
+    });
+    this.problemList = h('ul', {
+      class: 'problems', 'aria-label': 'Problems in the document', 'data-test': 'problems',
+    });
     this.structured = h('div', { class: 'structured', 'data-test': 'structured' });
     // no live region: it is filled as it is shown, which not every screen reader reads out
     this.newer = h('div', { class: 'notice notice-warn', 'data-test': 'newer', hidden: true });
     this.template = h('p', { class: 'notice', role: 'note', 'data-test': 'template', hidden: true,
       text: page.canWrite
-        ? `${service} has no rules stored yet. The editor holds a starter template, not stored rules: saving it creates the first revision.`
-        : `${service} has no rules stored. The editor shows the starter template a writer would begin from, not stored rules.` });
+        ? `${service} has no rules stored yet. The editor holds a starter template, not stored`
+          + ` rules: saving it creates the first revision.`
+        : `${service} has no rules stored. The editor shows the starter template a writer would`
+          + ` begin from, not stored rules.` });
     // Not a live region: an outcome that takes the focus is read out as it gets it, and inside a
     // live region it would be read twice. Notices that do not take the focus carry their own role.
     this.outcome = h('div', { class: 'outcome' });
-    this.review = h('section', { class: 'review card', hidden: true, 'aria-labelledby': 'review-title' });
+    this.review =
+      h('section', { class: 'review card', hidden: true, 'aria-labelledby': 'review-title' });
 
     this.textarea.addEventListener('input', () => {
       this.clearServerProblems();
       this.scheduleValidate();
     });
-    this.textarea.addEventListener('scroll', () => { this.gutter.scrollTop = this.textarea.scrollTop; });
+    this.textarea.addEventListener('scroll', () => {
+      this.gutter.scrollTop = this.textarea.scrollTop;
+    });
 
     const actions = [];
     if (page.canWrite) {
-      this.comment = h('input', { id: 'change-comment', type: 'text', maxlength: 1000, placeholder: 'Why this change? (recorded in history)' });
-      this.reviewButton = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'review', text: 'Review changes…' });
-      this.discardButton = h('button', { type: 'button', class: 'btn', 'data-test': 'discard', text: 'Discard edits' });
-      this.formatButton = h('button', { type: 'button', class: 'btn btn-quiet', 'data-test': 'format', text: 'Format' });
+      this.comment = h('input', {
+        id: 'change-comment',
+        type: 'text',
+        maxlength: 1000,
+        placeholder: 'Why this change? (recorded in history)',
+      });
+      this.reviewButton = h('button', {
+        type: 'button', class: 'btn btn-primary', 'data-test': 'review', text: 'Review changes…',
+      });
+      this.discardButton = h('button', {
+        type: 'button', class: 'btn', 'data-test': 'discard', text: 'Discard edits',
+      });
+      this.formatButton = h('button', {
+        type: 'button', class: 'btn btn-quiet', 'data-test': 'format', text: 'Format',
+      });
       this.reviewButton.addEventListener('click', () => this.openReview());
       this.discardButton.addEventListener('click', () => this.discard());
       this.formatButton.addEventListener('click', () => this.format());
-      this.deleteButton = h('button', { type: 'button', class: 'btn btn-danger-quiet', 'data-test': 'delete-rules', hidden: true, text: 'Delete rules…' });
+      this.deleteButton = h('button', {
+        type: 'button',
+        class: 'btn btn-danger-quiet',
+        'data-test': 'delete-rules',
+        hidden: true,
+        text: 'Delete rules…',
+      });
       this.deleteButton.addEventListener('click', () => this.deleteRules());
       actions.push(
-        h('div', { class: 'field comment-field' }, h('label', { for: 'change-comment', text: 'Comment' }), this.comment),
-        h('div', { class: 'actions' }, this.deleteButton, this.formatButton, this.discardButton, this.reviewButton));
+        h('div', { class: 'field comment-field' },
+          h('label', { for: 'change-comment', text: 'Comment' }), this.comment),
+        h('div', { class: 'actions' },
+          this.deleteButton, this.formatButton, this.discardButton, this.reviewButton));
     } else {
-      actions.push(h('p', { class: 'notice', 'data-test': 'read-only', text: 'Read-only: your token may read the rules but not change them.' }));
+      actions.push(h('p', {
+        class: 'notice',
+        'data-test': 'read-only',
+        text: 'Read-only: your token may read the rules but not change them.',
+      }));
     }
 
     this.schemaStateNode = h('span', { class: 'schema-state', 'data-test': 'schema-state' });
@@ -150,7 +187,8 @@ export class RulesPanel {
           this.problemList,
           actions),
         h('section', { class: 'card structured-card', 'aria-labelledby': 'structured-title' },
-          h('div', { class: 'card-head' }, h('h2', { id: 'structured-title', text: 'Structured view' }),
+          h('div', { class: 'card-head' },
+            h('h2', { id: 'structured-title', text: 'Structured view' }),
             h('span', { class: 'hint', text: 'of the document in the editor' })),
           this.structured)),
       this.review);
@@ -160,7 +198,9 @@ export class RulesPanel {
       this.validator = validator;
       this.schemaState = validator ? 'ready' : 'missing';
       // not looked up in root: a page whose service runs _default replaces the editor
-      setText(this.schemaStateNode, validator ? 'Checked against the rule schema as you type' : 'Schema unavailable: checking JSON syntax only; the server checks the rest on save');
+      setText(this.schemaStateNode, validator
+        ? 'Checked against the rule schema as you type'
+        : 'Schema unavailable: checking JSON syntax only; the server checks the rest on save');
       this.validate();
     });
   }
@@ -192,14 +232,24 @@ export class RulesPanel {
       return;
     }
     const said = this.newer.hidden ? null : this.newerSaid;
-    const headline = current.revision == null ? 'These rules were deleted meanwhile. ' : `Revision ${current.revision} is now current. `;
-    const why = `Your edits are based on revision ${this.base.revision ?? '(none)'}; saving them as they are will be refused. `;
+    const headline = current.revision == null
+      ? 'These rules were deleted meanwhile. '
+      : `Revision ${current.revision} is now current. `;
+    const why = `Your edits are based on revision ${this.base.revision ?? '(none)'};`
+      + ' saving them as they are will be refused. ';
     this.newer.hidden = false;
     this.newerSaid = headline + why;
     fill(this.newer,
       h('strong', { text: headline }),
       why,
-      this.page.canWrite ? h('button', { type: 'button', class: 'btn btn-small', text: 'Re-apply my edits on the new revision', onclick: () => this.reapply() }) : null);
+      this.page.canWrite
+        ? h('button', {
+          type: 'button',
+          class: 'btn btn-small',
+          text: 'Re-apply my edits on the new revision',
+          onclick: () => this.reapply(),
+        })
+        : null);
     // read out once per change, not again at each event that leaves it as it is
     if (said !== this.newerSaid) announce(headline + why);
   }
@@ -222,7 +272,12 @@ export class RulesPanel {
    */
   unsavedDraft() {
     if (this.holdsWhatWentThrough()) return null;
-    return { service: this.page.service, base: this.base, text: this.textarea.value, comment: this.comment ? this.comment.value : '' };
+    return {
+      service: this.page.service,
+      base: this.base,
+      text: this.textarea.value,
+      comment: this.comment ? this.comment.value : '',
+    };
   }
 
   /**
@@ -231,7 +286,9 @@ export class RulesPanel {
    */
   holdsWhatWentThrough() {
     const saved = this.wentThrough;
-    return Boolean(saved && this.textarea.value === saved.text && (this.comment ? this.comment.value.trim() : '') === saved.comment);
+    return Boolean(saved
+      && this.textarea.value === saved.text
+      && (this.comment ? this.comment.value.trim() : '') === saved.comment);
   }
 
   /**
@@ -240,7 +297,9 @@ export class RulesPanel {
    */
   savedMeanwhile() {
     const saved = this.wentThrough;
-    return saved ? { service: this.page.service, revision: saved.revision, unchanged: saved.unchanged } : null;
+    return saved
+      ? { service: this.page.service, revision: saved.revision, unchanged: saved.unchanged }
+      : null;
   }
 
   /**
@@ -254,22 +313,39 @@ export class RulesPanel {
       const kept = session.peekDraft(owner, this.page.service);
       if (!kept) return;
       this.keptDraftShown = true;
-      const discard = h('button', { type: 'button', class: 'btn btn-small', 'data-test': 'discard-kept-draft', text: 'Discard the draft…' });
+      const discard = h('button', {
+        type: 'button',
+        class: 'btn btn-small',
+        'data-test': 'discard-kept-draft',
+        text: 'Discard the draft…',
+      });
       discard.addEventListener('click', () => this.discardKeptDraft(owner, discard));
-      fill(this.outcome, announceNotice(h('div', { class: 'notice notice-warn', 'data-test': 'draft-kept' },
-        h('p', { text: `Your unsaved edits to these rules from before ${draftWhy(kept)} are kept as a draft in this tab, not shown: your token may only read now. Sign in again as the same user with a token that may write (or reload once yours may again) to get them back in the editor: no other user's sign-in gets them.` }),
+      fill(this.outcome, announceNotice(h('div', {
+        class: 'notice notice-warn', 'data-test': 'draft-kept',
+      },
+        h('p', {
+          text: `Your unsaved edits to these rules from before ${draftWhy(kept)} are kept as a`
+            + ` draft in this tab, not shown: your token may only read now. Sign in again as the`
+            + ` same user with a token that may write (or reload once yours may again) to get them`
+            + ` back in the editor: no other user's sign-in gets them.`,
+        }),
         h('div', { class: 'actions' }, discard))));
       if (this.page.activeTab !== 'rules') this.page.goTo('rules');
       return;
     }
     const draft = session.takeDraft(owner, this.page.service);
     if (!draft) return;
-    this.base = draft.base && typeof draft.base === 'object' ? draft.base : { revision: null, document: null };
+    this.base = draft.base && typeof draft.base === 'object'
+      ? draft.base
+      : { revision: null, document: null };
     this.restoredFor = owner;
     this.setText(draft.text);
     this.comment.value = draft.comment || '';
     fill(this.outcome, announceNotice(h('p', { class: 'notice', 'data-test': 'draft-restored',
-      text: `Your unsaved edits from before ${draftWhy(draft)} are back in the editor (they started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}).` })));
+      text: `Your unsaved edits from before ${draftWhy(draft)} are back in the editor`
+        + ` (they started from ${this.base.revision == null
+          ? 'a service without rules'
+          : `revision ${this.base.revision}`}).` })));
     // the stored rules may have moved on meanwhile: say so, and offer to re-apply
     this.onCurrent();
     // the session may have ended on another tab: the edits are what the user comes back for
@@ -286,19 +362,27 @@ export class RulesPanel {
     // the base first, as a save does: made current, what was saved is not newer than the edits
     this.base = saved;
     this.template.hidden = true;
-    if (saved.revision != null && !(now != null && now > saved.revision)) this.page.setCurrent(saved);
+    if (saved.revision != null && !(now != null && now > saved.revision)) {
+      this.page.setCurrent(saved);
+    }
     if (this.comment.value.trim() === sent.comment) this.comment.value = '';
     if (this.textarea.value === sent.text) this.setText(pretty(saved.document));
     this.onCurrent();
-    fill(this.outcome, announceNotice(h('p', { class: 'notice notice-ok', 'data-test': 'draft-saved',
-      text: `The save of these edits, under way when they were kept, went through: they are revision ${saved.revision}.${this.hasUnsavedEdits() ? ' What you changed since is not saved yet.' : ''}` })));
+    fill(this.outcome, announceNotice(h('p', {
+      class: 'notice notice-ok',
+      'data-test': 'draft-saved',
+      text: 'The save of these edits, under way when they were kept, went through:'
+        + ` they are revision ${saved.revision}.`
+        + `${this.hasUnsavedEdits() ? ' What you changed since is not saved yet.' : ''}`,
+    })));
   }
 
   /** Forgets the draft a reader's page says is kept (after asking): no sign-in gets it back. */
   async discardKeptDraft(owner, button) {
     const ok = await confirmDialog({
       title: 'Discard the kept draft?',
-      message: `Your unsaved edits to the rules of ${this.page.service} kept in this tab are lost: no sign-in gets them back.`,
+      message: `Your unsaved edits to the rules of ${this.page.service} kept in this tab are lost:`
+        + ` no sign-in gets them back.`,
       confirmLabel: 'Discard the draft',
       danger: true,
     });
@@ -308,7 +392,9 @@ export class RulesPanel {
     }
     session.takeDraft(owner, this.page.service);
     this.keptDraftShown = false;
-    this.showOutcome(h('p', { class: 'notice', 'data-test': 'kept-draft-discarded', text: 'The kept draft is discarded.' }));
+    this.showOutcome(h('p', {
+      class: 'notice', 'data-test': 'kept-draft-discarded', text: 'The kept draft is discarded.',
+    }));
   }
 
   /** Asks before throwing edits away; a clean editor is just reset. */
