@@ -406,7 +406,9 @@ export class RulesPanel {
       const revision = saved ? saved.revision : this.page.current?.revision;
       const ok = await confirmDialog({
         title: 'Discard your edits?',
-        message: `The editor goes back to ${revision == null ? 'the starter document' : `revision ${revision}`}; your changes and comment are lost.`,
+        message: `The editor goes back to`
+          + ` ${revision == null ? 'the starter document' : `revision ${revision}`};`
+          + ' your changes and comment are lost.',
         confirmLabel: 'Discard edits',
         danger: true,
       });
@@ -436,7 +438,8 @@ export class RulesPanel {
 
   /**
    * The editor's unsaved changes, for the dry run: null when there are none (a reader, a clean
-   * editor, or only whitespace changed), {document, text, baseRevision} when they are a valid document,
+   * editor, or only whitespace changed), {document, text, baseRevision} when they are a valid
+   * document,
    * {problems} (their count) when they are not.
    */
   draft() {
@@ -473,7 +476,8 @@ export class RulesPanel {
     clearTimeout(this.validateTimer);
     this.validate();
     const e = parsed.error;
-    setText(this.status, showHidden(`Cannot format: the JSON does not parse at line ${e.line}, column ${e.column} (${e.message}). Fix it first, then format.`));
+    setText(this.status, showHidden(`Cannot format: the JSON does not parse at line ${e.line},`
+      + ` column ${e.column} (${e.message}). Fix it first, then format.`));
     this.status.classList.add('bad');
     this.status.classList.remove('good');
   }
@@ -491,14 +495,29 @@ export class RulesPanel {
     let problems = [];
     if (parsed.error) {
       const e = parsed.error;
-      problems = [{ path: null, message: `JSON syntax: ${e.message}`, line: e.line, column: e.column, start: e.offset, end: e.offset + 1 }];
+      problems = [{
+        path: null,
+        message: `JSON syntax: ${e.message}`,
+        line: e.line,
+        column: e.column,
+        start: e.offset,
+        end: e.offset + 1,
+      }];
       this.locations = new Map();
     } else {
       this.locations = parsed.locations;
       const found = this.validator ? this.validator(parsed.value) : [];
       const doc = parsed.value;
-      if (doc && typeof doc === 'object' && typeof doc.service === 'string' && doc.service !== this.page.service) {
-        found.push({ path: '$.service', message: `must be '${this.page.service}', the service this page edits` });
+      if (
+        doc
+        && typeof doc === 'object'
+        && typeof doc.service === 'string'
+        && doc.service !== this.page.service
+      ) {
+        found.push({
+          path: '$.service',
+          message: `must be '${this.page.service}', the service this page edits`,
+        });
       }
       found.push(...this.halfCharacters(text));
       problems = found.map((p) => this.placed(p, text));
@@ -528,7 +547,12 @@ export class RulesPanel {
       }
       const { line, column } = lineColumn(text, at);
       const hex = text.charCodeAt(at).toString(16).padStart(4, '0');
-      return { path, message: `is not valid Unicode: \\u${hex} is half of a surrogate pair, without its other half`, line, column };
+      return {
+        path,
+        message: `is not valid Unicode: \\u${hex} is half of a surrogate pair, without its other half`,
+        line,
+        column,
+      };
     });
   }
 
@@ -537,7 +561,8 @@ export class RulesPanel {
     // in the order they appear in the text
     const all = [...this.problems, ...this.serverProblems]
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-    this.renderProblems(this.problemList, all, this.status, this.problems.length + this.serverProblemCount);
+    this.renderProblems(
+      this.problemList, all, this.status, this.problems.length + this.serverProblemCount);
     this.renderGutter(text, all);
   }
 
@@ -562,9 +587,14 @@ export class RulesPanel {
       const at = offsetAt(starts ?? lineStarts(text), text, problem.line, problem.column);
       if (at != null) return { ...problem, ...this.spanAt(at, text, problem) };
     }
-    const member = problem.atName ? this.locations.get(problem.path)
-      : problem.field != null && problem.path ? this.locations.get(memberPath(problem.path, problem.field)) : null;
-    if (member && member.keyStart != null) return { ...problem, ...this.spanAt(member.keyStart, text) };
+    const member = problem.atName
+      ? this.locations.get(problem.path)
+      : problem.field != null && problem.path
+        ? this.locations.get(memberPath(problem.path, problem.field))
+        : null;
+    if (member && member.keyStart != null) {
+      return { ...problem, ...this.spanAt(member.keyStart, text) };
+    }
     const loc = locate(this.locations, problem.path);
     const { line, column } = lineColumn(text, loc.keyStart ?? loc.start);
     // Select a short value (a number, a string); for a whole object just place the cursor.
@@ -589,7 +619,9 @@ export class RulesPanel {
     return { line, column, start: offset, end };
   }
 
-  /** The value, or the member by its name, that starts at `offset` of the editor's text, or null. */
+  /**
+   * The value, or the member by its name, that starts at `offset` of the editor's text, or null.
+   */
   locationAt(offset) {
     if (this.offsetIndexOf !== this.locations) {
       this.offsetIndex = new Map();
@@ -607,16 +639,26 @@ export class RulesPanel {
     if (status) {
       const count = `${total} problem${total === 1 ? '' : 's'}`;
       const byServer = problems.length > 0 && problems.every((p) => p.source === 'server');
-      setText(status, problems.length === 0 ? 'No problems found.' : byServer ? `The control plane found ${count}:` : `${count} found:`);
+      setText(status, problems.length === 0
+        ? 'No problems found.'
+        : byServer ? `The control plane found ${count}:` : `${count} found:`);
       status.classList.toggle('bad', problems.length > 0);
       status.classList.toggle('good', problems.length === 0);
     }
     fill(list, problems.map((p) => h('li', {},
-      h('button', { type: 'button', class: 'problem', 'data-path': p.path || '', 'data-source': p.source || 'editor', onclick: () => this.select(p) },
+      h('button', {
+        type: 'button',
+        class: 'problem',
+        'data-path': p.path || '',
+        'data-source': p.source || 'editor',
+        onclick: () => this.select(p),
+      },
         h('span', { class: 'problem-line', text: `line ${p.line}` }),
         p.path ? h('code', { class: 'problem-path', text: showHidden(p.path) }) : null,
         h('span', { class: 'problem-message', text: showHidden(p.message) }),
-        p.source === 'server' ? h('span', { class: 'problem-source', text: 'control plane' }) : null))));
+        p.source === 'server'
+          ? h('span', { class: 'problem-source', text: 'control plane' })
+          : null))));
   }
 
   renderGutter(text, problems) {
@@ -626,7 +668,9 @@ export class RulesPanel {
     if (this.gutter.dataset.key === key) return;
     this.gutter.dataset.key = key;
     const nodes = [];
-    for (let n = 1; n <= lines; n++) nodes.push(h('div', { class: bad.has(n) ? 'bad' : null, text: n }));
+    for (let n = 1; n <= lines; n++) {
+      nodes.push(h('div', { class: bad.has(n) ? 'bad' : null, text: n }));
+    }
     fill(this.gutter, nodes);
     this.gutter.scrollTop = this.textarea.scrollTop;
   }
@@ -634,7 +678,8 @@ export class RulesPanel {
   /** Puts the cursor on a problem's place in the text. */
   select(problem) {
     this.textarea.focus();
-    this.textarea.setSelectionRange(problem.start, Math.max(problem.start, problem.end ?? problem.start));
+    this.textarea.setSelectionRange(
+      problem.start, Math.max(problem.start, problem.end ?? problem.start));
     const lineHeight = parseFloat(getComputedStyle(this.textarea).lineHeight) || 18;
     this.textarea.scrollTop = Math.max(0, (problem.line - 3) * lineHeight);
   }
@@ -670,12 +715,22 @@ export class RulesPanel {
     });
     const against = current.revision == null
       ? 'This service has no rules yet; saving creates them.'
-      : `Changes against the current revision ${current.revision}${this.base.revision !== current.revision ? ` (your edits started from ${this.base.revision})` : ''}:`;
+      : `Changes against the current revision ${current.revision}`
+        + `${this.base.revision !== current.revision
+          ? ` (your edits started from ${this.base.revision})`
+          : ''}:`;
     fill(this.review,
       h('h2', { id: 'review-title', tabindex: '-1', text: 'Review before saving' }),
       h('p', { text: against }),
       diffView(lines, { label: 'Changes against the current revision' }),
-      unchanged ? h('p', { id: 'save-unchanged', class: 'hint', 'data-test': 'save-unchanged', text: `Nothing to save: the document is the same as revision ${current.revision}.` }) : null,
+      unchanged
+        ? h('p', {
+          id: 'save-unchanged',
+          class: 'hint',
+          'data-test': 'save-unchanged',
+          text: `Nothing to save: the document is the same as revision ${current.revision}.`,
+        })
+        : null,
       h('div', { class: 'actions' }, back, save));
     this.review.hidden = false;
     this.review.querySelector('h2').focus({ preventScroll: true });
@@ -703,7 +758,11 @@ export class RulesPanel {
     const comment = this.comment.value.trim();
     if (comment) Object.assign(headers, commentHeaders(comment));
     try {
-      const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, { body: text, headers, label: `Your save of the rules of ${this.page.service}` });
+      const r = await call('PUT', `api/v1/services/${enc(this.page.service)}/rules`, {
+        body: text,
+        headers,
+        label: `Your save of the rules of ${this.page.service}`,
+      });
       const revision = r.body?.revision ?? etagRevision(r.headers);
       // the comment of a save that wrote nothing is in no history entry: it stays the user's
       const recorded = r.body?.unchanged ? '' : comment;
@@ -713,19 +772,25 @@ export class RulesPanel {
         const sent = { text, comment: recorded, baseRevision };
         if (!settleSave(this, owner, this.page.service, sent, { revision, document: doc })) {
           toast(r.body?.unchanged
-            ? `Your save of the rules of ${this.page.service}, under way when the page closed, went through and wrote nothing: they are the same rules as revision ${revision}.`
-            : `Your save of the rules of ${this.page.service}, under way when the page closed, went through: it is revision ${revision}.`, 'ok');
+            ? `Your save of the rules of ${this.page.service}, under way when the page closed,`
+              + ' went through and wrote nothing: they are the same rules as revision'
+              + ` ${revision}.`
+            : `Your save of the rules of ${this.page.service}, under way when the page closed,`
+              + ` went through: it is revision ${revision}.`, 'ok');
         }
         return;
       }
       // Stored: should the page be closed under the user while it is read back, the edits sent are
       // no unsaved edits any more, and the page drawn anew says the save went through.
-      this.wentThrough = { revision, text, comment: recorded, unchanged: Boolean(r.body?.unchanged) };
+      this.wentThrough =
+        { revision, text, comment: recorded, unchanged: Boolean(r.body?.unchanged) };
       // What the control plane stored, not the editor's reading of what was sent: the stored form
       // spells every default out and holds a match's number as its text, and the editor's reading
       // is a JavaScript number, which rounds a whole number past 2^53. Kept as current, the rounded
       // value would be sent, and stored, with the next save of anything else.
-      const stored = await this.storedDocument(revision).finally(() => { this.wentThrough = null; });
+      const stored = await this.storedDocument(revision).finally(() => {
+        this.wentThrough = null;
+      });
       const saved = stored ?? doc;
       // Typed into while the save was under way: those edits are the user's next ones, kept in the
       // editor on top of what was saved (unsaved, so leaving asks), not replaced by it.
@@ -734,7 +799,8 @@ export class RulesPanel {
       // one was answered or read back: the page's current revision is not set back to this one.
       const now = this.page.current?.revision;
       const overtaken = revision != null && now != null && now > revision;
-      settleSave(this, owner, this.page.service, { text, comment: recorded, baseRevision }, { revision, document: saved });
+      settleSave(this, owner, this.page.service,
+        { text, comment: recorded, baseRevision }, { revision, document: saved });
       // closed while read back: the page drawn anew has said that the save went through
       if (this.page.closed) return;
       if (r.body?.unchanged) {
@@ -744,7 +810,12 @@ export class RulesPanel {
         if (!typed) this.setText(pretty(saved));
         this.closeReview();
         this.onCurrent();
-        this.showOutcome(h('p', { class: 'notice', 'data-test': 'unchanged', text: `Nothing to save: these are the same rules as revision ${revision} (only spelled differently). Nothing was written and the comment was not recorded.` }));
+        this.showOutcome(h('p', {
+          class: 'notice',
+          'data-test': 'unchanged',
+          text: `Nothing to save: these are the same rules as revision ${revision}`
+            + ' (only spelled differently). Nothing was written and the comment was not recorded.',
+        }));
         return;
       }
       // a comment typed meanwhile is for the next save
@@ -760,7 +831,11 @@ export class RulesPanel {
       // the rollout bar is at the top of the page: bring it into view, clear of the sticky top bar,
       // as far as the outcome (with the focus) stays in view too; not away from what is typed
       if (!this.typing()) window.scrollTo({ top: 0 });
-      this.showOutcome(h('p', { class: 'notice notice-ok', 'data-test': 'saved', text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.` }));
+      this.showOutcome(h('p', {
+        class: 'notice notice-ok',
+        'data-test': 'saved',
+        text: `Saved as revision ${revision}. Agents pick it up now; watch the rollout above.`,
+      }));
       this.page.refreshAgents();
     } catch (e) {
       // closed under the user (the session ended, or changed before the save was sent): the page
@@ -779,7 +854,9 @@ export class RulesPanel {
   async storedDocument(revision) {
     try {
       const r = await call('GET', `api/v1/services/${enc(this.page.service)}/rules`);
-      return etagRevision(r.headers) === revision && r.body && typeof r.body === 'object' ? r.body : null;
+      return etagRevision(r.headers) === revision && r.body && typeof r.body === 'object'
+        ? r.body
+        : null;
     } catch {
       return null;
     }
@@ -793,14 +870,21 @@ export class RulesPanel {
     const current = this.page.current;
     if (!current || current.revision == null) return;
     const service = this.page.service;
-    const comment = h('input', { id: 'delete-comment', type: 'text', maxlength: 1000, placeholder: 'Why? (recorded in history)' });
+    const comment = h('input', {
+      id: 'delete-comment',
+      type: 'text',
+      maxlength: 1000,
+      placeholder: 'Why? (recorded in history)',
+    });
     const lose = this.hasUnsavedEdits() ? ' Your unsaved edits in the editor are lost.' : '';
     const ok = await confirmDialog({
       title: `Delete the rules of ${service}?`,
       message: service === '_default'
-        ? [`_default revision ${current.revision} is removed. Every service without rules of its own falls back to the built-in defaults.`,
+        ? [`_default revision ${current.revision} is removed.`
+          + ' Every service without rules of its own falls back to the built-in defaults.',
           'The document stays in history: you can roll back to it.']
-        : [`Revision ${current.revision} is removed. The agents of ${service} fall back to the _default document, or to the built-in defaults when there is none.`,
+        : [`Revision ${current.revision} is removed. The agents of ${service} fall back to the`
+          + ' _default document, or to the built-in defaults when there is none.',
           `The document stays in history: you can roll back to it.${lose}`],
       extra: h('div', { class: 'field' }, h('label', { for: 'delete-comment', text: 'Comment (optional)' }), comment),
       confirmLabel: 'Delete rules',
