@@ -549,7 +549,8 @@ export class RulesPanel {
       const hex = text.charCodeAt(at).toString(16).padStart(4, '0');
       return {
         path,
-        message: `is not valid Unicode: \\u${hex} is half of a surrogate pair, without its other half`,
+        message: `is not valid Unicode: \\u${hex} is half of a surrogate pair,`
+          + ' without its other half',
         line,
         column,
       };
@@ -886,7 +887,8 @@ export class RulesPanel {
         : [`Revision ${current.revision} is removed. The agents of ${service} fall back to the`
           + ' _default document, or to the built-in defaults when there is none.',
           `The document stays in history: you can roll back to it.${lose}`],
-      extra: h('div', { class: 'field' }, h('label', { for: 'delete-comment', text: 'Comment (optional)' }), comment),
+      extra: h('div', { class: 'field' },
+        h('label', { for: 'delete-comment', text: 'Comment (optional)' }), comment),
       confirmLabel: 'Delete rules',
       danger: true,
     });
@@ -899,44 +901,76 @@ export class RulesPanel {
     if (text) Object.assign(headers, commentHeaders(text));
     fill(this.outcome);
     try {
-      const r = await call('DELETE', `api/v1/services/${enc(service)}/rules`, { headers, label: `Your deletion of the rules of ${service}` });
+      const r = await call('DELETE', `api/v1/services/${enc(service)}/rules`, {
+        headers,
+        label: `Your deletion of the rules of ${service}`,
+      });
       const revision = r.body?.revision;
       this.base = null;
       this.page.setCurrent({ revision: null, document: null });
       // the delete button that held the focus is hidden now (no rules left to delete)
       window.scrollTo({ top: 0 });
       this.showOutcome(h('p', { class: 'notice notice-ok', 'data-test': 'deleted',
-        text: `Deleted the rules of ${showHidden(service)}${revision != null ? ` (revision ${revision} in history)` : ''}. ${service === '_default' ? 'Services without rules of their own run the built-in defaults now.' : 'Its agents fall back to _default, or the built-in defaults.'} Roll back from the history to restore them.` }));
+        text: `Deleted the rules of ${showHidden(service)}`
+          + `${revision != null ? ` (revision ${revision} in history)` : ''}.`
+          + ` ${service === '_default'
+            ? 'Services without rules of their own run the built-in defaults now.'
+            : 'Its agents fall back to _default, or the built-in defaults.'}`
+          + ' Roll back from the history to restore them.' }));
       this.page.refreshAgents();
     } catch (e) {
       // closed under the user: the page drawn anew has said what became of the deletion
       if (this.page.closed) return;
       if (e instanceof ApiError && e.status === 412) {
-        this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'delete-failed', text: 'Someone else changed these rules since you loaded them; nothing was deleted. Check the current revision and try again.' }));
+        this.showOutcome(h('p', {
+          class: 'notice notice-bad',
+          'data-test': 'delete-failed',
+          text: 'Someone else changed these rules since you loaded them; nothing was deleted.'
+            + ' Check the current revision and try again.',
+        }));
         this.page.refreshCurrent();
         return;
       }
-      const msg = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Deleting failed: ${e.message}`;
-      this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'delete-failed', text: msg }));
+      const msg = e instanceof ApiError && e.status === 403
+        ? 'Your token may not change rules.'
+        : `Deleting failed: ${e.message}`;
+      this.showOutcome(
+        h('p', { class: 'notice notice-bad', 'data-test': 'delete-failed', text: msg }));
     }
   }
 
   /** How a save of `sent` (the editor's text then) failed. */
   showSaveError(e, sent) {
     if (e instanceof ApiError && e.status === 412) {
-      const reapply = h('button', { type: 'button', class: 'btn btn-primary', 'data-test': 'reapply', text: 'Reload and re-apply my edits' });
+      const reapply = h('button', {
+        type: 'button',
+        class: 'btn btn-primary',
+        'data-test': 'reapply',
+        text: 'Reload and re-apply my edits',
+      });
       reapply.addEventListener('click', () => this.reapply());
       const theirs = e.problem.currentRevision;
       // 0: no document is stored now (someone deleted the rules)
       const deleted = theirs === 0;
       const who = h('p', { 'data-test': 'conflict-who' });
       if (theirs != null) this.describeChange(theirs, who);
-      fill(this.outcome, announceNotice(h('div', { class: 'notice notice-bad', 'data-test': 'conflict' },
-        h('h2', { text: deleted ? 'Someone else deleted these rules' : 'Someone else changed these rules' }),
+      const started = this.base.revision == null
+        ? 'a service without rules'
+        : `revision ${this.base.revision}`;
+      fill(this.outcome, announceNotice(h('div', {
+        class: 'notice notice-bad', 'data-test': 'conflict',
+      },
+        h('h2', {
+          text: deleted ? 'Someone else deleted these rules' : 'Someone else changed these rules',
+        }),
         who,
         h('p', { text: deleted
-          ? `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but the rules were deleted since. Nothing was written. Re-apply your edits to keep your version in the editor: saving it then stores the rules again, so check first that they should come back.`
-          : `Your edits started from ${this.base.revision == null ? 'a service without rules' : `revision ${this.base.revision}`}, but another revision was saved since. Nothing was written: saving would have overwritten their change. Reload the current rules and re-apply your edits on top, check the result, then save again.` }),
+          ? `Your edits started from ${started}, but the rules were deleted since.`
+            + ' Nothing was written. Re-apply your edits to keep your version in the editor:'
+            + ' saving it then stores the rules again, so check first that they should come back.'
+          : `Your edits started from ${started}, but another revision was saved since.`
+            + ' Nothing was written: saving would have overwritten their change. Reload the current'
+            + ' rules and re-apply your edits on top, check the result, then save again.' }),
         h('div', { class: 'actions' }, reapply))));
       if (!this.typing()) {
         reapply.focus({ preventScroll: true });
@@ -946,7 +980,8 @@ export class RulesPanel {
       return;
     }
     if (e instanceof ApiError && e.status === 400) {
-      // Found only by the server (duplicate names, say): listed with the editor's own, at their lines.
+      // Found only by the server (duplicate names, say): listed with the editor's own, at their
+      // lines.
       // Their lines and columns are the text sent; should the editor hold other text by now (typed
       // into while the save was under way), they are placed by their paths.
       const text = this.textarea.value;
@@ -960,12 +995,15 @@ export class RulesPanel {
       if (e.problem.type !== INVALID_RULES && !this.serverProblems.length) {
         // Not about the document (a comment the server refuses, a header): its detail says what.
         this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'save-refused' },
-          h('strong', { text: 'The control plane refused the save; nothing was saved. ' }), e.message));
+          h('strong', { text: 'The control plane refused the save; nothing was saved. ' }),
+          e.message));
         return;
       }
       const notice = h('p', { class: 'notice notice-bad', 'data-test': 'server-errors' },
         h('strong', { text: 'The control plane refused the document. ' }),
-        this.serverProblems.length ? 'Its findings are listed under the editor; nothing was saved.' : e.message);
+        this.serverProblems.length
+          ? 'Its findings are listed under the editor; nothing was saved.'
+          : e.message);
       const first = this.problemList.querySelector('button');
       if (first && this.typing()) {
         // the findings are listed under the editor, where the user types on
@@ -979,7 +1017,9 @@ export class RulesPanel {
       }
       return;
     }
-    const text = e instanceof ApiError && e.status === 403 ? 'Your token may not change rules.' : `Saving failed: ${e.message}`;
+    const text = e instanceof ApiError && e.status === 403
+      ? 'Your token may not change rules.'
+      : `Saving failed: ${e.message}`;
     this.showOutcome(h('p', { class: 'notice notice-bad', 'data-test': 'save-failed', text }));
   }
 
@@ -1012,7 +1052,8 @@ export class RulesPanel {
   /** Whether the user is typing in the editor or the comment (they hold the focus). */
   typing() {
     const active = document.activeElement;
-    return active !== null && (active === this.textarea || (this.comment !== undefined && active === this.comment));
+    return active !== null
+      && (active === this.textarea || (this.comment !== undefined && active === this.comment));
   }
 
   /**
@@ -1029,11 +1070,15 @@ export class RulesPanel {
         setText(node, 'No rules are stored now.');
         return;
       }
-      fill(node, revision > 0 ? `Revision ${revision} was saved by ` : `The rules were deleted (revision ${e.revision}) by `,
+      fill(node,
+        revision > 0
+          ? `Revision ${revision} was saved by `
+          : `The rules were deleted (revision ${e.revision}) by `,
         h('strong', { text: showHidden(e.author ?? 'someone') }), ' ', timeNode(e.time),
         e.comment ? [': \u201c', showHidden(e.comment), '\u201d'] : '', '.');
     } catch {
-      setText(node, revision > 0 ? `Revision ${revision} is current now.` : 'No rules are stored now.');
+      setText(node,
+        revision > 0 ? `Revision ${revision} is current now.` : 'No rules are stored now.');
     }
   }
 
@@ -1046,18 +1091,26 @@ export class RulesPanel {
     }
     await this.page.refreshCurrent();
     const current = this.page.current;
-    const { value, conflicts } = merge3(this.base.document ?? undefined, parsed.value, current.document ?? undefined);
+    const { value, conflicts } =
+      merge3(this.base.document ?? undefined, parsed.value, current.document ?? undefined);
     this.base = { revision: current.revision, document: current.document };
     this.setText(pretty(value));
     this.newer.hidden = true;
-    // Deleted meanwhile: there is nothing to merge with, the editor holds the user's whole document.
+    // Deleted meanwhile: there is nothing to merge with, the editor holds the user's whole
+    // document.
     const gone = current.revision == null;
     const listed = gone ? [] : conflicts;
     fill(this.outcome, announceNotice(h('div', { class: 'notice', 'data-test': 'reapplied' },
       h('p', { text: gone
-        ? 'The rules were deleted meanwhile: the editor holds your version. Saving it stores the rules again; check it first.'
-        : `Reloaded revision ${current.revision} and re-applied your edits on top.${listed.length ? ' Both of you changed these places; your version was kept:' : ' Check the changes and save again.'}` }),
-      listed.length ? h('ul', {}, listed.map((c) => h('li', {}, h('code', { text: showHidden(c) })))) : null)));
+        ? 'The rules were deleted meanwhile: the editor holds your version. Saving it stores the'
+          + ' rules again; check it first.'
+        : `Reloaded revision ${current.revision} and re-applied your edits on top.`
+          + `${listed.length
+            ? ' Both of you changed these places; your version was kept:'
+            : ' Check the changes and save again.'}` }),
+      listed.length
+        ? h('ul', {}, listed.map((c) => h('li', {}, h('code', { text: showHidden(c) }))))
+        : null)));
     if (this.validate()) this.openReview();
   }
 
@@ -1077,8 +1130,13 @@ export class RulesPanel {
     if (same >= 0) {
       this.page.goTo('rules');
       const loc = this.locations.get(`$.breakers[${same}]`);
-      if (loc) this.select({ start: loc.start, end: loc.start, line: lineColumn(this.textarea.value, loc.start).line });
-      toast(`The editor already has breaker policy '${breakers[same].name}' for ${target || 'that target'}; nothing was added.`, 'info');
+      if (loc) {
+        this.select({
+          start: loc.start, end: loc.start, line: lineColumn(this.textarea.value, loc.start).line,
+        });
+      }
+      toast(`The editor already has breaker policy '${breakers[same].name}'`
+        + ` for ${target || 'that target'}; nothing was added.`, 'info');
       return false;
     }
     const names = new Set(breakers.map((b) => b && b.name));
@@ -1089,7 +1147,11 @@ export class RulesPanel {
     this.setText(pretty(doc));
     this.page.goTo('rules');
     const loc = this.locations.get(`$.breakers[${breakers.length - 1}]`);
-    if (loc) this.select({ start: loc.start, end: loc.start, line: lineColumn(this.textarea.value, loc.start).line });
+    if (loc) {
+      this.select({
+        start: loc.start, end: loc.start, line: lineColumn(this.textarea.value, loc.start).line,
+      });
+    }
     toast(`Added breaker policy '${name}' to the editor. Review and save to apply it.`, 'ok');
     return true;
   }
@@ -1114,7 +1176,11 @@ function guardsSameTarget(match, wanted) {
  * network interface: fe80::1%ETH0 and fe80::1%eth0 are two targets), without brackets.
  */
 function hostKey(host) {
-  const h = host.length > 2 && host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const h = host.length > 2 && host.startsWith('[') && host.endsWith(']')
+    ? host.slice(1, -1)
+    : host;
   const zone = h.indexOf('%');
-  return zone > 0 && h.slice(0, zone).includes(':') ? h.slice(0, zone).toLowerCase() + h.slice(zone) : h.toLowerCase();
+  return zone > 0 && h.slice(0, zone).includes(':')
+    ? h.slice(0, zone).toLowerCase() + h.slice(zone)
+    : h.toLowerCase();
 }
