@@ -37,6 +37,7 @@ class EmbeddedEtcdStrangerIT {
   private static final String WRITER = ControlPlaneLifecycleIT.WRITER;
   private static final String PATH = System.getenv().getOrDefault("PATH", "");
   private static final String RULES = "/api/v1/services/orders/rules";
+  private static final String AGENTS = "/sluice/v1/agents/";
 
   @Test
   void refusesTheApiWhileAnotherEtcdHoldsTheEmbeddedEtcdsClientPort(
@@ -129,12 +130,69 @@ class EmbeddedEtcdStrangerIT {
                   + base64("/sluicf")
                   + "\"}");
       assertThat(sluiceKeys).contains("header").doesNotContain("\"kvs\"");
+
+      // nor did anything of the other etcd's reach the control plane: jetcd resumes a broken watch
+      // by itself, at the revision after the last it saw, on whatever answers the port, so the
+      // agents mirror followed the other etcd's agents once its revision passed the control
+      // plane's (a few writes here)
+      for (int i = 0; i < 20; i++) {
+        putKey(
+            strangerEndpoint,
+            AGENTS + "strangers/s-" + i,
+            LargeRangesIT.agent("strangers", "s-" + i));
+      }
+      await("the agents mirror has met the other etcd's events")
+          .atMost(Duration.ofSeconds(90))
+          .until(
+              () ->
+                  agents(api).contains("strangers")
+                      || agentsMirrorError(api).contains("embedded etcd is not running"));
+      assertThat(agents(api)).doesNotContain("strangers");
+
+      // once the other etcd let the port go, the control plane's etcd runs there again, and the
+      // mirror follows it, not the other etcd's revisions
+      stranger.destroy();
+      stranger.waitFor(30, TimeUnit.SECONDS);
+      await("the embedded etcd runs again")
+          .atMost(Duration.ofSeconds(90))
+          .until(() -> embeddedHealth(api), String::isEmpty);
+      putKey(
+          "http://127.0.0.1:" + clientPort,
+          AGENTS + "ours/o-1",
+          LargeRangesIT.agent("ours", "o-1"));
+      await("the agents mirror follows the control plane's etcd again")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> agents(api), body -> body.contains("\"o-1\""));
+      assertThat(agents(api)).doesNotContain("strangers");
     } finally {
       stop(controlPlane);
       if (stranger != null) {
         stranger.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /** GET /api/v1/agents, its body. */
+  private static String agents(ApiClient api) {
+    return api.get("/api/v1/agents", WRITER).body();
+  }
+
+  /** The {@code watches} component's error for the agents mirror, empty when there is none. */
+  private static String agentsMirrorError(ApiClient api) {
+    var agents =
+        api.get("/actuator/health", null).json().get("components").get("watches").get("details");
+    var error = agents.get("agents") == null ? null : agents.get("agents").get("error");
+    return error == null ? "" : error.asString();
+  }
+
+  /** Puts {@code key} into the etcd at {@code endpoint} through its JSON gateway. */
+  private static void putKey(String endpoint, String key, String value) throws Exception {
+    assertThat(
+            post(
+                endpoint,
+                "/v3/kv/put",
+                "{\"key\":\"" + base64(key) + "\",\"value\":\"" + base64(value) + "\"}"))
+        .contains("header");
   }
 
   /** The etcd component's {@code embedded} detail, empty when there is none. */

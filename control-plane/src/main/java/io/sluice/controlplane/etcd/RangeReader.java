@@ -175,7 +175,14 @@ final class RangeReader {
     return code(e.getCause()) == Status.Code.RESOURCE_EXHAUSTED;
   }
 
+  /**
+   * The gRPC status code of a failed call's cause; {@code UNKNOWN} without a cause (a call the
+   * gateway refused before sending it, while the embedded etcd does not run).
+   */
   private static Status.Code code(Throwable error) {
+    if (error == null) {
+      return Status.Code.UNKNOWN; // Status.fromThrowable(null) throws
+    }
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof EtcdException etcd && etcd.getErrorCode() != ErrorCode.UNKNOWN) {
         return Status.Code.valueOf(etcd.getErrorCode().name());
