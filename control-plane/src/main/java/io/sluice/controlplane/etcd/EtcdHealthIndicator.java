@@ -23,9 +23,10 @@ import org.springframework.boot.health.contributor.Status;
  * carries {@code start}: why the start did not connect and what each endpoint showed ({@link
  * StartFindings}), which was only in the log.
  *
- * <p>With the embedded etcd, its supervisor's trouble (its client port taken by another process,
- * restarts given up) makes the answer DOWN with the detail {@code embedded}, even when the read
- * succeeds: what answers on the port then is another etcd, not this control plane's.
+ * <p>With the embedded etcd, its supervisor's trouble (etcd restarting, its client port taken by
+ * another process, restarts given up) makes the answer DOWN with the detail {@code embedded} alone,
+ * without reading etcd: {@link EtcdGateway} refuses every call meanwhile, and what answers on the
+ * port then, if anything, is not this control plane's etcd.
  */
 final class EtcdHealthIndicator extends AbstractHealthIndicator {
 
@@ -69,13 +70,16 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
-    Health health = current();
     String embeddedTrouble = embedded.get();
-    Status status = embeddedTrouble != null ? Status.DOWN : health.getStatus();
-    builder.status(status).withDetails(health.getDetails());
     if (embeddedTrouble != null) {
-      builder.withDetail("embedded", embeddedTrouble);
+      // the gateway refuses the read meanwhile: its error would only repeat the trouble, and a
+      // revision or a start's findings would describe an etcd that is not running
+      builder.down().withDetail("embedded", embeddedTrouble);
+      return;
     }
+    Health health = current();
+    Status status = health.getStatus();
+    builder.status(status).withDetails(health.getDetails());
     if (Status.UP.equals(status)) {
       start.forget();
       return;
