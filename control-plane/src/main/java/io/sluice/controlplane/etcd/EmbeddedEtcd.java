@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
@@ -49,20 +50,30 @@ import java.util.regex.Pattern;
  * client cannot be given another port (jetcd's endpoints are fixed when it is built), so etcd can
  * only come back there. From its exit until it runs again, {@link EtcdGateway} sends no call (the
  * API answers 503): another etcd on the port would answer as if it were this one. After a few
- * restarts the control plane gives up and reports etcd DOWN in its health, saying why. {@link
- * #close()} stops it; a start that fails, is interrupted or is cut short by the JVM's exit stops it
- * too. Once started, its owner closes it (the control plane: after its graceful shutdown, so that
- * requests still running can finish their writes). No etcd outlives the control plane that started
- * it, unless that one is killed with {@code SIGKILL}. One control plane at a time keeps its data in
- * a directory: a second one started with the same {@code sluice.state.dir} is refused at once (etcd
- * itself would wait for its database's lock and never answer). Not meant for production: point
- * production control planes at a real cluster.
+ * restarts in a row, each exiting again within {@link #RESTARTS_FORGOTTEN_AFTER}, the control plane
+ * gives up and reports etcd DOWN in its health, saying why (an etcd that ran that long starts the
+ * count again: a few crashes over weeks are no reason to give up). {@link #close()} stops it; a
+ * start that fails, is interrupted or is cut short by the JVM's exit stops it too. Once started,
+ * its owner closes it (the control plane: after its graceful shutdown, so that requests still
+ * running can finish their writes). No etcd outlives the control plane that started it, unless that
+ * one is killed with {@code SIGKILL}. One control plane at a time keeps its data in a directory: a
+ * second one started with the same {@code sluice.state.dir} is refused at once (etcd itself would
+ * wait for its database's lock and never answer). Not meant for production: point production
+ * control planes at a real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
   private static final Logger LOG = Logger.getLogger(EmbeddedEtcd.class.getName());
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
-  private static final int MAX_RESTARTS = 5;
+  static final int MAX_RESTARTS = 5;
+
+  /**
+   * How long etcd must have run for its exit to count as a first one again: {@link #MAX_RESTARTS}
+   * is meant for an etcd that keeps dying, not for a few crashes spread over the weeks a control
+   * plane runs, which would otherwise give up for good.
+   */
+  static final Duration RESTARTS_FORGOTTEN_AFTER = Duration.ofMinutes(10);
+
   private static final Pattern MEMBER_NAME = Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
   private static final Pattern MEMBER_ID = Pattern.compile("\"member_id\"\\s*:\\s*\"(\\d+)\"");
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -123,8 +134,17 @@ public final class EmbeddedEtcd implements AutoCloseable {
    */
   private volatile String trouble;
 
+  /** The clock {@link #RESTARTS_FORGOTTEN_AFTER} is measured on ({@link System#nanoTime}). */
+  private final LongSupplier nanoTime;
+
   private Process process;
+
+  /** Restarts since etcd last ran for {@link #RESTARTS_FORGOTTEN_AFTER}. */
   private int restarts;
+
+  /** When the running etcd answered as its own member ({@link #nanoTime}). */
+  private long runningSinceNanos;
+
   private boolean closed;
 
   private EmbeddedEtcd(
@@ -133,8 +153,10 @@ public final class EmbeddedEtcd implements AutoCloseable {
       DataDirectoryLock lock,
       int clientPort,
       int peerPort,
-      long maxRequestBytes) {
+      long maxRequestBytes,
+      LongSupplier nanoTime) {
     this.binary = binary;
+    this.nanoTime = nanoTime;
     this.dataDir = dataDir;
     this.lock = lock;
     this.clientPort = clientPort;
@@ -153,6 +175,15 @@ public final class EmbeddedEtcd implements AutoCloseable {
    *     does not start; an etcd started is stopped again
    */
   public static EmbeddedEtcd start(Path stateDir, String searchPath, long maxRequestBytes) {
+    return start(stateDir, searchPath, maxRequestBytes, System::nanoTime);
+  }
+
+  /**
+   * As {@link #start(Path, String, long)}, measuring how long etcd ran ({@link
+   * #RESTARTS_FORGOTTEN_AFTER}) on {@code nanoTime}: tests drive it.
+   */
+  static EmbeddedEtcd start(
+      Path stateDir, String searchPath, long maxRequestBytes, LongSupplier nanoTime) {
     String binary = find(searchPath);
     EmbeddedEtcd etcd;
     Path dataDir = stateDir.resolve("etcd");
@@ -168,7 +199,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
               lock(dataDir, FileChannel::tryLock),
               clientPort,
               peerPort,
-              maxRequestBytes);
+              maxRequestBytes,
+              nanoTime);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded etcd", e);
     }
@@ -374,6 +406,9 @@ public final class EmbeddedEtcd implements AutoCloseable {
       process = started;
     }
     awaitReady(started, logStart);
+    synchronized (this) {
+      runningSinceNanos = nanoTime.getAsLong();
+    }
     advertisePeerPort();
     if (trouble != null) {
       // a restart, told before its exit can be seen: an etcd that exits again at once begins its
@@ -398,13 +433,18 @@ public final class EmbeddedEtcd implements AutoCloseable {
       if (closed || exited != process) {
         return;
       }
+      if (nanoTime.getAsLong() - runningSinceNanos >= RESTARTS_FORGOTTEN_AFTER.toNanos()) {
+        restarts = 0; // it ran long enough: this exit is no sign of an etcd that keeps dying
+      }
       if (restarts >= MAX_RESTARTS) {
         trouble =
             "the embedded etcd exited with "
                 + exited.exitValue()
                 + " and was restarted "
                 + MAX_RESTARTS
-                + " times already; giving up (see "
+                + " times, each time exiting again within "
+                + RESTARTS_FORGOTTEN_AFTER.toMinutes()
+                + " min; giving up (see "
                 + dataDir.resolve("etcd.log")
                 + ")";
         LOG.severe(trouble);

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -586,6 +587,38 @@ class EmbeddedEtcdIT {
       await("health no longer says the port is taken")
           .atMost(Duration.ofSeconds(10))
           .until(() -> etcd.trouble() == null);
+    }
+  }
+
+  /**
+   * The supervisor gave up after {@link EmbeddedEtcd#MAX_RESTARTS} restarts for the control plane's
+   * whole life: a few crashes spread over weeks left etcd down for good. An etcd that ran {@link
+   * EmbeddedEtcd#RESTARTS_FORGOTTEN_AFTER} before it exited starts the count again. The clock is
+   * the test's: etcd "runs" ten minutes when the test says so.
+   */
+  @Test
+  void restartsAnEtcdThatRanAWhileAfterAsManyRestartsAsItAllows(@TempDir Path stateDir)
+      throws Exception {
+    AtomicLong clock = new AtomicLong();
+    try (EmbeddedEtcd etcd = EmbeddedEtcd.start(stateDir, PATH, 1_572_864, clock::get)) {
+      for (int exit = 1; exit <= EmbeddedEtcd.MAX_RESTARTS + 1; exit++) {
+        if (exit == EmbeddedEtcd.MAX_RESTARTS + 1) {
+          clock.addAndGet(EmbeddedEtcd.RESTARTS_FORGOTTEN_AFTER.toNanos());
+        }
+        List<ProcessHandle> running = children(stateDir);
+        assertThat(running).hasSize(1);
+        long exited = running.get(0).pid();
+        running.get(0).destroyForcibly();
+        // a new etcd process exists once the exit was seen (trouble set); no trouble once it
+        // answers
+        await("etcd runs again after exit " + exit)
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    children(stateDir).stream().anyMatch(child -> child.pid() != exited)
+                        && etcd.trouble() == null);
+        assertThat(health(etcd)).isEqualTo(200);
+      }
     }
   }
 
