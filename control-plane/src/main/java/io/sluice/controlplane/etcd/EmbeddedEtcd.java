@@ -1,28 +1,19 @@
 package io.sluice.controlplane.etcd;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
@@ -89,18 +80,6 @@ public final class EmbeddedEtcd implements AutoCloseable {
 
   /** How {@link #trouble()} begins while another process holds the client port. */
   private static final String CLIENT_PORT_TAKEN = "the embedded etcd's client port ";
-
-  /** The file whose lock says a control plane keeps its embedded etcd's data in the directory. */
-  static final String LOCK_FILE = "control-plane.lock";
-
-  /**
-   * The data directories whose {@link #LOCK_FILE} this JVM holds, by real path. The lock is a POSIX
-   * record lock, which belongs to the process: closing any channel on the file releases it, even a
-   * channel whose own {@code tryLock} failed. So a second start in this JVM on a directory it holds
-   * is refused before it opens the file, rather than free the directory for other processes when it
-   * closes its channel.
-   */
-  private static final Set<Path> LOCKED_HERE = ConcurrentHashMap.newKeySet();
 
   /** etcd's {@code --auto-compaction-mode}: compact by age. */
   static final String AUTO_COMPACTION_MODE = "periodic";
@@ -189,14 +168,14 @@ public final class EmbeddedEtcd implements AutoCloseable {
     Path dataDir = stateDir.resolve("etcd");
     try {
       Files.createDirectories(dataDir);
-      int clientPort = freePort();
-      int peerPort = freePortBut(clientPort);
+      int clientPort = LoopbackPorts.freePort();
+      int peerPort = LoopbackPorts.freePortBut(clientPort);
       // taken last: nothing after it can fail before the instance exists to give it up
       etcd =
           new EmbeddedEtcd(
               binary,
               dataDir,
-              lock(dataDir, FileChannel::tryLock),
+              DataDirectoryLock.take(dataDir, FileChannel::tryLock),
               clientPort,
               peerPort,
               maxRequestBytes,
@@ -218,8 +197,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
           }
           // no client has the endpoint yet: both ports may change
           LOG.info(e.getMessage() + "; starting it again on new ports");
-          etcd.clientPort = freePort();
-          etcd.peerPort = freePortBut(etcd.clientPort);
+          etcd.clientPort = LoopbackPorts.freePort();
+          etcd.peerPort = LoopbackPorts.freePortBut(etcd.clientPort);
         }
       }
       etcd.forgetExitHook();
@@ -247,90 +226,6 @@ public final class EmbeddedEtcd implements AutoCloseable {
       Runtime.getRuntime().removeShutdownHook(stopAtExit);
     } catch (IllegalStateException exiting) {
       // the JVM is exiting: the hook runs, as it should for an etcd nobody will close now
-    }
-  }
-
-  /** How a lock is tried: {@link FileChannel#tryLock()}, or a file system's refusal (tests). */
-  @FunctionalInterface
-  interface LockAttempt {
-    /** The lock, or {@code null} when another process holds it. */
-    FileLock tryLock(FileChannel channel) throws IOException;
-  }
-
-  /**
-   * Locks {@link #LOCK_FILE} in {@code dataDir} until the returned lock is closed.
-   *
-   * @throws IllegalStateException when another control plane holds it, in this JVM or another, or
-   *     when the file system cannot lock files at all (saying which)
-   */
-  static DataDirectoryLock lock(Path dataDir, LockAttempt attempt) throws IOException {
-    Path file = dataDir.resolve(LOCK_FILE);
-    Path key = dataDir.toRealPath();
-    if (!LOCKED_HERE.add(key)) {
-      throw inUse(dataDir, file); // no channel opened: closing it would free the one held
-    }
-    FileChannel channel = null;
-    try {
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock held;
-      try {
-        held = attempt.tryLock(channel);
-      } catch (OverlappingFileLockException e) {
-        held = null; // held by this JVM, outside this class
-      } catch (IOException e) {
-        // not "held by another": the file system refused to lock at all (ENOLCK on an NFS mount
-        // without a lock manager), which no waiting or stopping another control plane mends
-        throw cannotLock(dataDir, file, e);
-      }
-      if (held == null) {
-        throw inUse(dataDir, file);
-      }
-      return new DataDirectoryLock(key, channel);
-    } catch (IOException | RuntimeException e) {
-      try {
-        if (channel != null) {
-          channel.close();
-        }
-      } finally {
-        LOCKED_HERE.remove(key);
-      }
-      throw e;
-    }
-  }
-
-  private static IllegalStateException inUse(Path dataDir, Path file) {
-    return new IllegalStateException(
-        "the embedded etcd's data in "
-            + dataDir
-            + " is in use by another control plane (it holds "
-            + file
-            + "): stop that one, or give this one a sluice.state.dir of its own, or"
-            + " sluice.etcd.endpoints");
-  }
-
-  private static IllegalStateException cannotLock(Path dataDir, Path file, IOException cause) {
-    return new IllegalStateException(
-        "the embedded etcd's data cannot be kept in "
-            + dataDir
-            + ": its file system cannot lock "
-            + file
-            + " ("
-            + cause.getMessage()
-            + "), as on a network file system without locking, so the directory cannot be kept to"
-            + " this control plane (this is not another control plane holding it): give this one a"
-            + " sluice.state.dir on a local file system, or sluice.etcd.endpoints",
-        cause);
-  }
-
-  /** A held {@link #LOCK_FILE}: closing it releases the lock, then lets this JVM take it again. */
-  record DataDirectoryLock(Path key, FileChannel channel) implements Closeable {
-    @Override
-    public void close() throws IOException {
-      try {
-        channel.close();
-      } finally {
-        LOCKED_HERE.remove(key);
-      }
     }
   }
 
@@ -473,7 +368,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
             wait = awaitClientPort(wait);
           } else if (peerAttempt++ < PORT_ATTEMPTS) {
             // a single member talks to no peer: any free port serves
-            peerPort = freePortBut(clientPort);
+            peerPort = LoopbackPorts.freePortBut(clientPort);
             LOG.warning(e.getMessage() + "; starting it again on peer port " + peerPort);
           } else {
             throw e;
@@ -594,7 +489,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
     List<String> stranger = null;
     while (System.nanoTime() < deadline) {
       if (!started.isAlive()) {
-        PortTakenException taken = portTaken(logStart);
+        PortTakenException taken =
+            LoopbackPorts.taken(dataDir.resolve("etcd.log"), logStart, clientPort, peerPort);
         if (taken != null) {
           throw taken;
         }
@@ -748,7 +644,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       try {
         lock.close();
       } catch (IOException e) {
-        LOG.log(Level.FINE, "could not close " + dataDir.resolve(LOCK_FILE), e);
+        LOG.log(Level.FINE, "could not close " + dataDir.resolve(DataDirectoryLock.LOCK_FILE), e);
       }
     }
   }
@@ -767,98 +663,5 @@ public final class EmbeddedEtcd implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     LOG.info("stopped the embedded etcd at " + endpoint());
-  }
-
-  /**
-   * Which of its ports the etcd that exited at start found taken; {@code null} if none. Its log
-   * since {@code logStart} says it first ("listen tcp 127.0.0.1:PORT: bind: address already in
-   * use"); failing that (a log unreadable, or worded otherwise by another etcd version), a port
-   * this process cannot bind now that etcd has exited is taken.
-   */
-  private PortTakenException portTaken(long logStart) {
-    String written = logSince(logStart);
-    if (written.contains("address already in use")) {
-      for (int port : new int[] {clientPort, peerPort}) {
-        if (written.contains("127.0.0.1:" + port + ": bind: address already in use")) {
-          return portTaken(port);
-        }
-      }
-    }
-    for (int port : new int[] {clientPort, peerPort}) {
-      if (!bindable(port)) {
-        return portTaken(port);
-      }
-    }
-    return null;
-  }
-
-  private PortTakenException portTaken(int port) {
-    String which = port == clientPort ? "client" : "peer";
-    return new PortTakenException(
-        port,
-        "the embedded etcd could not listen on its "
-            + which
-            + " port "
-            + port
-            + ": another process has taken it");
-  }
-
-  /** What etcd wrote to its log since {@code logStart} (at most 1 MiB); empty if unreadable. */
-  private String logSince(long logStart) {
-    try (FileChannel channel = FileChannel.open(dataDir.resolve("etcd.log"))) {
-      java.nio.ByteBuffer bytes =
-          java.nio.ByteBuffer.allocate(
-              (int) Math.max(0, Math.min(channel.size() - logStart, 1 << 20)));
-      channel.read(bytes, logStart);
-      return new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
-    } catch (IOException unreadable) {
-      return "";
-    }
-  }
-
-  /**
-   * Whether a listener could be bound to {@code port} on loopback now, as etcd binds it (Go sets
-   * {@code SO_REUSEADDR}, so connections of an earlier etcd left in {@code TIME_WAIT} do not
-   * count).
-   */
-  static boolean bindable(int port) {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress("127.0.0.1", port));
-      return true;
-    } catch (IOException taken) {
-      return false;
-    }
-  }
-
-  /** etcd exited at start because another process had taken {@link #port()}. */
-  private static final class PortTakenException extends IllegalStateException {
-    private static final long serialVersionUID = 1L;
-    private final int port;
-
-    PortTakenException(int port, String message) {
-      super(message);
-      this.port = port;
-    }
-
-    int port() {
-      return port;
-    }
-  }
-
-  private static int freePortBut(int other) throws IOException {
-    int port;
-    do {
-      port = freePort();
-    } while (port == other);
-    return port;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
-    }
   }
 }

@@ -92,7 +92,8 @@ class EmbeddedEtcdIT {
       assertThatThrownBy(() -> EmbeddedEtcd.start(stateDir, PATH, 1_572_864))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("is in use by another control plane")
-          .hasMessageContaining(stateDir.resolve("etcd").resolve(EmbeddedEtcd.LOCK_FILE).toString())
+          .hasMessageContaining(
+              stateDir.resolve("etcd").resolve(DataDirectoryLock.LOCK_FILE).toString())
           .hasMessageContaining("sluice.state.dir");
       assertThat(health(first)).isEqualTo(200);
     }
@@ -111,7 +112,7 @@ class EmbeddedEtcdIT {
   void aSecondStartRefusedInTheSameJvmLeavesTheDirectoryLockedForOtherProcesses(
       @TempDir Path stateDir) throws Exception {
     try (EmbeddedEtcd first = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
-      Path lockFile = stateDir.resolve("etcd").resolve(EmbeddedEtcd.LOCK_FILE);
+      Path lockFile = stateDir.resolve("etcd").resolve(DataDirectoryLock.LOCK_FILE);
       assertThat(lockableByAnotherProcess(lockFile)).as("held by the first start").isFalse();
 
       assertThatThrownBy(() -> EmbeddedEtcd.start(stateDir, PATH, 1_572_864))
@@ -264,7 +265,7 @@ class EmbeddedEtcdIT {
       int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
       taken.setReuseAddress(true);
       taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
-      assertThat(EmbeddedEtcd.bindable(clientPort)).isFalse();
+      assertThat(LoopbackPorts.bindable(clientPort)).isFalse();
       launches.release(0);
       try (EmbeddedEtcd etcd = start.get(60, TimeUnit.SECONDS)) {
         assertThat(etcd.endpoint()).isNotEqualTo("http://127.0.0.1:" + clientPort);

@@ -33,23 +33,23 @@ class EmbeddedEtcdTest {
 
     assertThatThrownBy(
             () ->
-                EmbeddedEtcd.lock(
+                DataDirectoryLock.take(
                     dataDir,
                     channel -> {
                       throw refusal;
                     }))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("file system cannot lock")
-        .hasMessageContaining(dataDir.resolve(EmbeddedEtcd.LOCK_FILE).toString())
+        .hasMessageContaining(dataDir.resolve(DataDirectoryLock.LOCK_FILE).toString())
         .hasMessageContaining("(No locks available)")
         .hasMessageContaining("sluice.state.dir on a local file system")
         .hasMessageNotContaining("is in use by another control plane")
         .hasCause(refusal);
 
     // the refused attempt gave the directory up: a lock that works takes it
-    try (EmbeddedEtcd.DataDirectoryLock held = EmbeddedEtcd.lock(dataDir, FileChannel::tryLock)) {
+    try (DataDirectoryLock held = DataDirectoryLock.take(dataDir, FileChannel::tryLock)) {
       // and one held is in use, as before
-      assertThatThrownBy(() -> EmbeddedEtcd.lock(dataDir, FileChannel::tryLock))
+      assertThatThrownBy(() -> DataDirectoryLock.take(dataDir, FileChannel::tryLock))
           .hasMessageContaining("is in use by another control plane");
     }
   }
