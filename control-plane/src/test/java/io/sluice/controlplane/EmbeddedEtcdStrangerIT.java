@@ -3,6 +3,8 @@ package io.sluice.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.controlplane.etcd.HeldEtcdLaunches;
+import io.sluice.controlplane.etcd.StrangerEtcd;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -11,9 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -42,8 +42,7 @@ class EmbeddedEtcdStrangerIT {
   @Test
   void refusesTheApiWhileAnotherEtcdHoldsTheEmbeddedEtcdsClientPort(
       @TempDir Path state, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
-    String realEtcd = realEtcd();
-    holdLaunch(bin, realEtcd, 1);
+    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 1);
     int port = freePort();
     ProcessBuilder builder =
         new ProcessBuilder(
@@ -73,14 +72,14 @@ class EmbeddedEtcdStrangerIT {
               api.put(RULES, WRITER, ControlPlaneApiIT.document(null, 0.1, "a"), Map.of()).status())
           .isEqualTo(200);
 
-      int clientPort = argumentPort(bin, 0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
       List<ProcessHandle> etcd =
           controlPlane.toHandle().children().filter(child -> isEtcd(child, state)).toList();
       assertThat(etcd).hasSize(1);
       etcd.get(0).destroyForcibly();
-      argumentPort(bin, 1, "--listen-client-urls=http://127.0.0.1:"); // the restart, held
+      launches.awaitPort(1, "--listen-client-urls=http://127.0.0.1:"); // the restart, held
 
-      stranger = startStranger(strangerDir, realEtcd, clientPort);
+      stranger = StrangerEtcd.start(strangerDir, clientPort);
       String strangerEndpoint = "http://127.0.0.1:" + clientPort;
       await("the other etcd answers on the embedded etcd's client port")
           .atMost(Duration.ofSeconds(30))
@@ -100,7 +99,7 @@ class EmbeddedEtcdStrangerIT {
           .contains("embedded etcd is not running")
           .contains("client port " + clientPort);
 
-      Files.createFile(bin.resolve("go.1"));
+      launches.release(1);
       await("health names the other etcd on the port")
           .atMost(Duration.ofSeconds(60))
           .until(() -> embeddedHealth(api), h -> h.contains("member(s) [stranger]"));
@@ -202,84 +201,12 @@ class EmbeddedEtcdStrangerIT {
     return embedded == null ? "" : embedded.asString();
   }
 
-  /**
-   * An {@code etcd} for the search path that runs the real one, except that launch {@code held} (0
-   * the first) waits until the test creates {@code go.<held>}; every launch writes its arguments to
-   * {@code args.<n>}.
-   */
-  private static void holdLaunch(Path bin, String realEtcd, int held) throws IOException {
-    Path script = bin.resolve("etcd");
-    Files.writeString(
-        script,
-        String.join(
-            "\n",
-            "#!/bin/sh",
-            "n=0; while [ -e '" + bin + "'/args.$n ]; do n=$((n + 1)); done",
-            "printf '%s\\n' \"$@\" >'"
-                + bin
-                + "'/args.$n.tmp && mv '"
-                + bin
-                + "'/args.$n.tmp '"
-                + bin
-                + "'/args.$n",
-            "if [ $n -eq " + held + " ]; then",
-            // 60 s at most
-            "  i=0; while [ ! -e '"
-                + bin
-                + "'/go.$n ] && [ $i -lt 1200 ]; do sleep 0.05;"
-                + " i=$((i + 1)); done",
-            "fi",
-            "exec '" + realEtcd + "' \"$@\"",
-            ""));
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-  }
-
-  /** The port in launch {@code launch}'s argument that starts with {@code prefix}. */
-  private static int argumentPort(Path bin, int launch, String prefix) {
-    Path args = bin.resolve("args." + launch);
-    String line =
-        await("launch " + launch)
-            .atMost(Duration.ofSeconds(60))
-            .until(
-                () ->
-                    Files.exists(args)
-                        ? Files.readAllLines(args).stream()
-                            .filter(arg -> arg.startsWith(prefix))
-                            .findFirst()
-                            .orElse(null)
-                        : null,
-                found -> found != null);
-    return Integer.parseInt(line.substring(prefix.length()));
-  }
-
   private static boolean isEtcd(ProcessHandle process, Path state) {
     return process
         .info()
         .arguments()
         .map(args -> String.join(" ", args).contains("--data-dir=" + state))
         .orElse(false);
-  }
-
-  /** A real etcd of no control plane's, named {@code stranger}, on {@code clientPort}. */
-  private static Process startStranger(Path dir, String realEtcd, int clientPort)
-      throws IOException {
-    int peerPort = freePort();
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                realEtcd,
-                "--name=stranger",
-                "--data-dir=" + dir.resolve("data"),
-                "--listen-client-urls=http://127.0.0.1:" + clientPort,
-                "--advertise-client-urls=http://127.0.0.1:" + clientPort,
-                "--listen-peer-urls=http://127.0.0.1:" + peerPort,
-                "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
-                "--initial-cluster=stranger=http://127.0.0.1:" + peerPort,
-                "--log-level=warn")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("etcd.log").toFile());
-    String arch = System.getProperty("os.arch");
-    builder.environment().put("ETCD_UNSUPPORTED_ARCH", "aarch64".equals(arch) ? "arm64" : arch);
-    return builder.start();
   }
 
   /** Stops the control plane as an operator would (it stops its etcd), and anything it left. */
@@ -290,15 +217,6 @@ class EmbeddedEtcdStrangerIT {
       controlPlane.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     descendants.forEach(ProcessHandle::destroyForcibly);
-  }
-
-  private static String realEtcd() {
-    for (String dir : PATH.split(java.io.File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "etcd"))) {
-        return Path.of(dir, "etcd").toString();
-      }
-    }
-    throw new IllegalStateException("etcd not found on PATH (apt-get install etcd-server)");
   }
 
   private static String post(String endpoint, String path, String json) throws Exception {

@@ -204,7 +204,7 @@ class EmbeddedEtcdIT {
   @Test
   void startsOnNewPortsWhenItsClientPortIsTakenBeforeEtcdBindsIt(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    HeldLaunches launches = HeldLaunches.in(bin, 0);
+    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 0);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
@@ -257,7 +257,7 @@ class EmbeddedEtcdIT {
             "exec '" + real + "' \"$@\"",
             ""));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-    HeldLaunches launches = new HeldLaunches(bin);
+    HeldEtcdLaunches launches = new HeldEtcdLaunches(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
@@ -286,7 +286,7 @@ class EmbeddedEtcdIT {
   @Test
   void doesNotTakeAnotherEtcdOnItsClientPortForItsOwn(
       @TempDir Path stateDir, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
-    HeldLaunches launches = HeldLaunches.in(bin, 0);
+    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 0);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
@@ -294,7 +294,7 @@ class EmbeddedEtcdIT {
     try {
       int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
       String strangerEndpoint = "http://127.0.0.1:" + clientPort;
-      stranger = startStranger(strangerDir, clientPort);
+      stranger = StrangerEtcd.start(strangerDir, clientPort);
       await("the other etcd answers")
           .atMost(Duration.ofSeconds(30))
           .ignoreExceptions()
@@ -339,9 +339,10 @@ class EmbeddedEtcdIT {
             () -> EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
     Process stranger = null;
     try {
-      int clientPort = new HeldLaunches(bin).awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort =
+          new HeldEtcdLaunches(bin).awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
       String strangerEndpoint = "http://127.0.0.1:" + clientPort;
-      stranger = startStranger(strangerDir, clientPort);
+      stranger = StrangerEtcd.start(strangerDir, clientPort);
       await("the start asked the other etcd for its members")
           .atMost(Duration.ofSeconds(25))
           .ignoreExceptions()
@@ -388,7 +389,8 @@ class EmbeddedEtcdIT {
             () -> EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
     com.sun.net.httpserver.HttpServer notEtcd = null;
     try {
-      int clientPort = new HeldLaunches(bin).awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort =
+          new HeldEtcdLaunches(bin).awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
       notEtcd =
           com.sun.net.httpserver.HttpServer.create(
               new InetSocketAddress("127.0.0.1", clientPort), 0);
@@ -440,32 +442,6 @@ class EmbeddedEtcdIT {
         .sum();
   }
 
-  /** A real etcd of no control plane's, named {@code stranger}, on {@code clientPort}. */
-  private static Process startStranger(Path dir, int clientPort) throws Exception {
-    int peerPort;
-    try (ServerSocket free = new ServerSocket()) {
-      free.setReuseAddress(true);
-      free.bind(new InetSocketAddress("127.0.0.1", 0));
-      peerPort = free.getLocalPort();
-    }
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                EmbeddedEtcd.find(PATH),
-                "--name=stranger",
-                "--data-dir=" + dir.resolve("data"),
-                "--listen-client-urls=http://127.0.0.1:" + clientPort,
-                "--advertise-client-urls=http://127.0.0.1:" + clientPort,
-                "--listen-peer-urls=http://127.0.0.1:" + peerPort,
-                "--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort,
-                "--initial-cluster=stranger=http://127.0.0.1:" + peerPort,
-                "--log-level=warn")
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("etcd.log").toFile());
-    String arch = System.getProperty("os.arch");
-    builder.environment().put("ETCD_UNSUPPORTED_ARCH", "aarch64".equals(arch) ? "arm64" : arch);
-    return builder.start();
-  }
-
   private static boolean post(String endpoint, String path, String json) throws Exception {
     return HttpClient.newHttpClient()
             .send(
@@ -498,7 +474,7 @@ class EmbeddedEtcdIT {
   @Test
   void restartsOnANewPeerPortWhenItsOwnWasTakenMeanwhile(@TempDir Path stateDir, @TempDir Path bin)
       throws Exception {
-    HeldLaunches launches = HeldLaunches.in(bin, 1);
+    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 1);
     try (EmbeddedEtcd etcd =
             EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864);
         ServerSocket taken = new ServerSocket()) {
@@ -558,7 +534,7 @@ class EmbeddedEtcdIT {
   @Test
   void restartsOnItsClientPortOnceAnotherProcessLetsItGo(@TempDir Path stateDir, @TempDir Path bin)
       throws Exception {
-    HeldLaunches launches = HeldLaunches.in(bin, 1);
+    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 1);
     try (EmbeddedEtcd etcd =
         EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864)) {
       String endpoint = etcd.endpoint();
@@ -620,63 +596,6 @@ class EmbeddedEtcdIT {
                         && etcd.trouble() == null);
         assertThat(health(etcd)).isEqualTo(200);
       }
-    }
-  }
-
-  /**
-   * An {@code etcd} for the search path that runs the real one, except that the launch numbered
-   * {@code held} (0 the first) writes its arguments and waits until the test {@linkplain #release
-   * releases} it.
-   */
-  private record HeldLaunches(Path dir) {
-    static HeldLaunches in(Path bin, int held) throws java.io.IOException {
-      String real = EmbeddedEtcd.find(PATH);
-      Path script = bin.resolve("etcd");
-      Files.writeString(
-          script,
-          String.join(
-              "\n",
-              "#!/bin/sh",
-              "n=0; while [ -e '" + bin + "'/args.$n ]; do n=$((n + 1)); done",
-              "printf '%s\\n' \"$@\" >'"
-                  + bin
-                  + "'/args.$n.tmp && mv '"
-                  + bin
-                  + "'/args.$n.tmp '"
-                  + bin
-                  + "'/args.$n",
-              "if [ $n -eq " + held + " ]; then",
-              // 60 s at most
-              "  i=0; while [ ! -e '"
-                  + bin
-                  + "'/go.$n ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done",
-              "fi",
-              "exec '" + real + "' \"$@\"",
-              ""));
-      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-      return new HeldLaunches(bin);
-    }
-
-    /** The port in launch {@code launch}'s argument that starts with {@code prefix}. */
-    int awaitPort(int launch, String prefix) {
-      Path args = dir.resolve("args." + launch);
-      String line =
-          await("launch " + launch)
-              .atMost(Duration.ofSeconds(60))
-              .until(
-                  () ->
-                      Files.exists(args)
-                          ? Files.readAllLines(args).stream()
-                              .filter(arg -> arg.startsWith(prefix))
-                              .findFirst()
-                              .orElse(null)
-                          : null,
-                  found -> found != null);
-      return Integer.parseInt(line.substring(prefix.length()));
-    }
-
-    void release(int launch) throws java.io.IOException {
-      Files.createFile(dir.resolve("go." + launch));
     }
   }
 
