@@ -40,17 +40,18 @@ import java.util.regex.Pattern;
  * answers on it (another etcd by its members), and health DOWN saying so ({@link #trouble()}): the
  * client cannot be given another port (jetcd's endpoints are fixed when it is built), so etcd can
  * only come back there. From its exit until it runs again, {@link EtcdGateway} sends no call (the
- * API answers 503): another etcd on the port would answer as if it were this one. After a few
- * restarts in a row, each exiting again within {@link #RESTARTS_FORGOTTEN_AFTER}, the control plane
- * gives up and reports etcd DOWN in its health, saying why (an etcd that ran that long starts the
- * count again: a few crashes over weeks are no reason to give up). {@link #close()} stops it; a
- * start that fails, is interrupted or is cut short by the JVM's exit stops it too. Once started,
- * its owner closes it (the control plane: after its graceful shutdown, so that requests still
- * running can finish their writes). No etcd outlives the control plane that started it, unless that
- * one is killed with {@code SIGKILL}. One control plane at a time keeps its data in a directory: a
- * second one started with the same {@code sluice.state.dir} is refused at once (etcd itself would
- * wait for its database's lock and never answer). Not meant for production: point production
- * control planes at a real cluster.
+ * API answers 503): another etcd on the port would answer as if it were this one. A restart whose
+ * etcd fails at start is tried again at the same waits, each failure one restart (it was given up
+ * at the first). After a few restarts in a row, each exiting or failing again within {@link
+ * #RESTARTS_FORGOTTEN_AFTER}, the control plane gives up and reports etcd DOWN in its health,
+ * saying why (an etcd that ran that long starts the count again: a few crashes over weeks are no
+ * reason to give up). {@link #close()} stops it; a start that fails, is interrupted or is cut short
+ * by the JVM's exit stops it too. Once started, its owner closes it (the control plane: after its
+ * graceful shutdown, so that requests still running can finish their writes). No etcd outlives the
+ * control plane that started it, unless that one is killed with {@code SIGKILL}. One control plane
+ * at a time keeps its data in a directory: a second one started with the same {@code
+ * sluice.state.dir} is refused at once (etcd itself would wait for its database's lock and never
+ * answer). Not meant for production: point production control planes at a real cluster.
  */
 public final class EmbeddedEtcd implements AutoCloseable {
 
@@ -72,11 +73,14 @@ public final class EmbeddedEtcd implements AutoCloseable {
   /** Launches of one start or restart when a port is found taken: its first and new ports. */
   private static final int PORT_ATTEMPTS = 3;
 
-  /** The first wait before a restart tries again a client port another process had taken. */
-  private static final Duration CLIENT_PORT_FIRST_WAIT = Duration.ofSeconds(1);
+  /**
+   * The first wait before a restart tries again: a client port another process had taken, or a
+   * start that failed.
+   */
+  private static final Duration RETRY_FIRST_WAIT = Duration.ofSeconds(1);
 
-  /** The longest wait between tries of a taken client port (the waits double up to it). */
-  private static final Duration CLIENT_PORT_MAX_WAIT = Duration.ofSeconds(15);
+  /** The longest wait between a restart's tries (the waits double up to it). */
+  private static final Duration RETRY_MAX_WAIT = Duration.ofSeconds(15);
 
   /** How {@link #trouble()} begins while another process holds the client port. */
   private static final String CLIENT_PORT_TAKEN = "the embedded etcd's client port ";
@@ -356,38 +360,71 @@ public final class EmbeddedEtcd implements AutoCloseable {
     }
     LOG.warning(
         "the embedded etcd exited with " + exited.exitValue() + "; starting it again (same data)");
-    try {
-      Duration wait = CLIENT_PORT_FIRST_WAIT;
-      for (int peerAttempt = 1; ; ) {
-        try {
-          launch();
-          return;
-        } catch (PortTakenException e) {
-          if (e.port() == clientPort) {
-            // the client port is the control plane client's endpoint: the only port etcd may take
-            wait = awaitClientPort(wait);
-          } else if (peerAttempt++ < PORT_ATTEMPTS) {
-            // a single member talks to no peer: any free port serves
-            peerPort = LoopbackPorts.freePortBut(clientPort);
-            LOG.warning(e.getMessage() + "; starting it again on peer port " + peerPort);
-          } else {
-            throw e;
+    Duration backoff = RETRY_FIRST_WAIT;
+    while (true) {
+      try {
+        relaunch();
+        return;
+      } catch (IOException | RuntimeException e) {
+        synchronized (this) {
+          if (closed) {
+            return; // stopped while it restarted
           }
+          if (restarts >= MAX_RESTARTS || Thread.currentThread().isInterrupted()) {
+            trouble =
+                "the embedded etcd could not be restarted: "
+                    + e.getMessage()
+                    + " (see "
+                    + dataDir.resolve("etcd.log")
+                    + ")";
+            LOG.log(Level.SEVERE, "could not restart the embedded etcd; giving up", e);
+            return;
+          }
+          // a failed start is one more restart: an etcd that cannot start is given up as one
+          // that keeps exiting (it was given up at the first failure)
+          restarts++;
+        }
+        trouble =
+            "the embedded etcd could not be restarted yet ("
+                + e.getMessage()
+                + "); trying again in "
+                + backoff.toSeconds()
+                + " s (see "
+                + dataDir.resolve("etcd.log")
+                + ")";
+        LOG.warning(trouble);
+        try {
+          pause(backoff);
+        } catch (IllegalStateException interrupted) {
+          continue; // the interrupt is kept: the next failure gives up, saying why
+        }
+        backoff = doubled(backoff);
+      }
+    }
+  }
+
+  /**
+   * Starts etcd again on its ports, on a new peer port when its own was taken meanwhile, and waits
+   * for as long as another process holds its client port.
+   */
+  private void relaunch() throws IOException {
+    Duration wait = RETRY_FIRST_WAIT;
+    for (int peerAttempt = 1; ; ) {
+      try {
+        launch();
+        return;
+      } catch (PortTakenException e) {
+        if (e.port() == clientPort) {
+          // the client port is the control plane client's endpoint: the only port etcd may take
+          wait = awaitClientPort(wait);
+        } else if (peerAttempt++ < PORT_ATTEMPTS) {
+          // a single member talks to no peer: any free port serves
+          peerPort = LoopbackPorts.freePortBut(clientPort);
+          LOG.warning(e.getMessage() + "; starting it again on peer port " + peerPort);
+        } else {
+          throw e;
         }
       }
-    } catch (IOException | RuntimeException e) {
-      synchronized (this) {
-        if (closed) {
-          return; // stopped while it restarted
-        }
-      }
-      trouble =
-          "the embedded etcd could not be restarted: "
-              + e.getMessage()
-              + " (see "
-              + dataDir.resolve("etcd.log")
-              + ")";
-      LOG.log(Level.SEVERE, "could not restart the embedded etcd", e);
     }
   }
 
@@ -408,7 +445,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
             + ", which the control plane's etcd client was given, is taken by "
             + holder
             + ": etcd is down until it is free (trying again every "
-            + CLIENT_PORT_MAX_WAIT.toSeconds()
+            + RETRY_MAX_WAIT.toSeconds()
             + " s at most); stop that process, or restart the control plane to start etcd on new"
             + " ports";
     if (first) {
@@ -416,20 +453,30 @@ public final class EmbeddedEtcd implements AutoCloseable {
     } else {
       LOG.fine(trouble);
     }
-    long until = System.nanoTime() + wait.toNanos();
+    pause(wait);
+    return doubled(wait);
+  }
+
+  /** Waits {@code pause} before a restart's next try, cut short by {@link #close()}. */
+  private void pause(Duration pause) {
+    long until = System.nanoTime() + pause.toNanos();
     synchronized (this) {
       try {
-        for (long left = wait.toMillis(); !closed && left > 0; ) {
+        for (long left = pause.toMillis(); !closed && left > 0; ) {
           wait(left); // close() wakes it
           left = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the client port", e);
+        throw new IllegalStateException("interrupted while waiting to restart etcd", e);
       }
     }
+  }
+
+  /** The wait after {@code wait}: twice as long, up to {@link #RETRY_MAX_WAIT}. */
+  private static Duration doubled(Duration wait) {
     Duration doubled = wait.multipliedBy(2);
-    return doubled.compareTo(CLIENT_PORT_MAX_WAIT) > 0 ? CLIENT_PORT_MAX_WAIT : doubled;
+    return doubled.compareTo(RETRY_MAX_WAIT) > 0 ? RETRY_MAX_WAIT : doubled;
   }
 
   /**

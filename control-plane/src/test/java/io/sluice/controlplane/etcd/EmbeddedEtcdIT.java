@@ -599,6 +599,41 @@ class EmbeddedEtcdIT {
     }
   }
 
+  /**
+   * A restart whose etcd exits at start (a full disk, a moment's trouble with its data) was given
+   * up at once: "could not be restarted", and etcd stayed down for the control plane's life. It is
+   * tried again after a wait, as a restart after an exit is, up to as many restarts as it allows.
+   * Here an {@code etcd} first on the search path exits at once on its second launch (the first
+   * restart) and runs the real one otherwise.
+   */
+  @Test
+  void aRestartWhoseEtcdFailsAtStartIsTriedAgain(@TempDir Path stateDir, @TempDir Path bin)
+      throws Exception {
+    String real = EmbeddedEtcd.find(PATH);
+    Path script = bin.resolve("etcd");
+    Files.writeString(
+        script,
+        String.join(
+            "\n",
+            "#!/bin/sh",
+            "n=0; while [ -e '" + bin + "'/launch.$n ]; do n=$((n + 1)); done",
+            ": >'" + bin + "'/launch.$n",
+            "if [ $n -eq 1 ]; then echo 'cannot start now'; exit 1; fi",
+            "exec '" + real + "' \"$@\"",
+            ""));
+    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+    try (EmbeddedEtcd etcd =
+        EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864)) {
+      List<ProcessHandle> running = children(stateDir);
+      assertThat(running).hasSize(1);
+      running.get(0).destroyForcibly();
+      await("etcd runs again after a restart that failed at start")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> Files.exists(bin.resolve("launch.2")) && etcd.trouble() == null);
+      assertThat(health(etcd)).isEqualTo(200);
+    }
+  }
+
   /** This JVM's child processes started with {@code stateDir}'s data. */
   private static List<ProcessHandle> children(Path stateDir) {
     return ProcessHandle.current()
