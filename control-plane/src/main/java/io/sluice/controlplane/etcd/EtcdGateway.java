@@ -191,6 +191,16 @@ public final class EtcdGateway {
   }
 
   /**
+   * Why the embedded etcd does not run ({@link EmbeddedEtcd#trouble()}), {@code null} while it does
+   * or when the client is not the embedded etcd's. For a watch, whose events jetcd delivers from
+   * whatever answers on the client port, without a call through this gateway that could refuse
+   * them: one volatile read.
+   */
+  String embeddedTrouble() {
+    return embeddedTrouble.get();
+  }
+
+  /**
    * The client, first reconnecting if the last call failed on the way.
    *
    * @throws EtcdUnavailableException without sending anything while the embedded etcd does not run

@@ -49,6 +49,13 @@ import java.util.logging.Logger;
  * #REFUSED_NUDGE_MS} ms: the mirror then follows an operator's fix within a second or two instead
  * of up to half a minute later.
  *
+ * <p>With the embedded etcd, events that arrive while it does not run ({@link
+ * EtcdGateway#embeddedTrouble()}) are dropped, and the prefix is read again, which succeeds only
+ * once it runs again: jetcd resumes a broken watch by itself on whatever answers the client port,
+ * which may be another etcd that took the port, and the mirror must never show that one's keys.
+ * Today's jetcd first reports the break ({@link #onBroken}), and the read that follows replaces the
+ * watch before jetcd resumes it; this guard does not rely on that order.
+ *
  * <p>Callbacks come one at a time, from the watch thread or the given scheduler, never
  * concurrently. Create watches with {@link PrefixWatches}, which health reports on.
  */
@@ -148,6 +155,12 @@ public final class PrefixWatch implements AutoCloseable {
   private int quickBreaks;
 
   private boolean closed;
+
+  /**
+   * The generation whose events were last dropped because the embedded etcd did not run, 0 if none:
+   * each watch says so once and has the prefix read again once.
+   */
+  private long droppedGeneration;
 
   /** Whether this streak of failed reads has warned of a refusal, and of any other failure. */
   private boolean refusalTold;
@@ -444,6 +457,11 @@ public final class PrefixWatch implements AutoCloseable {
     if (closed || gen != generation) {
       return;
     }
+    String embeddedTrouble = etcd.embeddedTrouble();
+    if (embeddedTrouble != null) {
+      dropWhileEmbeddedDown(gen, response, embeddedTrouble);
+      return;
+    }
     watchDelivered = true;
     for (WatchEvent event : response.getEvents()) {
       try {
@@ -456,6 +474,34 @@ public final class PrefixWatch implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "a listener of " + prefix + " failed on an event", e);
       }
+    }
+  }
+
+  /**
+   * Drops events that came while the embedded etcd does not run: they are from whatever answers on
+   * its client port, another etcd perhaps. The first of a watch is logged (FINE: health and the
+   * read's failure say the outage) and has the prefix read again, which replaces this watch and
+   * succeeds once the embedded etcd runs again.
+   */
+  private void dropWhileEmbeddedDown(long gen, WatchResponse response, String embeddedTrouble) {
+    if (droppedGeneration == gen) {
+      return; // said once, and the read is on its way
+    }
+    droppedGeneration = gen;
+    LOG.fine(
+        "dropped "
+            + response.getEvents().size()
+            + " event(s) of the watch of "
+            + prefix
+            + " (and drops any that follow): the embedded etcd is not running ("
+            + embeddedTrouble
+            + "), so they come from whatever answers on its client port; reading "
+            + prefix
+            + " again once it runs");
+    try {
+      retryLater(0);
+    } catch (RejectedExecutionException e) {
+      // the control plane shuts down: no read to start, and the events stay dropped
     }
   }
 
