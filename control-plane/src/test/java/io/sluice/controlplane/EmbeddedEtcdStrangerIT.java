@@ -3,6 +3,7 @@ package io.sluice.controlplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.controlplane.etcd.EtcdLaunchScript;
 import io.sluice.controlplane.etcd.HeldEtcdLaunches;
 import io.sluice.controlplane.etcd.StrangerEtcd;
 import java.io.IOException;
@@ -42,7 +43,7 @@ class EmbeddedEtcdStrangerIT {
   @Test
   void refusesTheApiWhileAnotherEtcdHoldsTheEmbeddedEtcdsClientPort(
       @TempDir Path state, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
-    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 1);
+    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
     int port = freePort();
     ProcessBuilder builder =
         new ProcessBuilder(

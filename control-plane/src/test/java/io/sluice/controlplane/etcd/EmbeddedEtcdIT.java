@@ -12,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -159,9 +158,7 @@ class EmbeddedEtcdIT {
       throws Exception {
     // an etcd that never answers (it waits on its standard input, which stays open): the start
     // waits for it until interrupted
-    Path hung = bin.resolve("etcd");
-    Files.writeString(hung, "#!/bin/sh\nread never\n");
-    Files.setPosixFilePermissions(hung, PosixFilePermissions.fromString("rwx------"));
+    EtcdLaunchScript.real().hang(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start = new CompletableFuture<>();
     Thread starter =
         new Thread(
@@ -186,7 +183,7 @@ class EmbeddedEtcdIT {
           .atMost(Duration.ofSeconds(10))
           .untilAsserted(() -> assertThat(started).noneMatch(ProcessHandle::isAlive));
       // and the data directory is free for the next start
-      Files.delete(hung);
+      Files.delete(bin.resolve("etcd"));
       try (EmbeddedEtcd next = EmbeddedEtcd.start(stateDir, PATH, 1_572_864)) {
         assertThat(health(next)).isEqualTo(200);
       }
@@ -204,7 +201,7 @@ class EmbeddedEtcdIT {
   @Test
   void startsOnNewPortsWhenItsClientPortIsTakenBeforeEtcdBindsIt(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 0);
+    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
@@ -232,32 +229,8 @@ class EmbeddedEtcdIT {
   @Test
   void startsOnNewPortsWhenEtcdExitsWithoutSayingItsClientPortIsTaken(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    String real = EmbeddedEtcd.find(PATH);
-    Path script = bin.resolve("etcd");
-    Files.writeString(
-        script,
-        String.join(
-            "\n",
-            "#!/bin/sh",
-            "n=0; while [ -e '" + bin + "'/args.$n ]; do n=$((n + 1)); done",
-            "printf '%s\\n' \"$@\" >'"
-                + bin
-                + "'/args.$n.tmp && mv '"
-                + bin
-                + "'/args.$n.tmp '"
-                + bin
-                + "'/args.$n",
-            "if [ $n -eq 0 ]; then",
-            "  i=0; while [ ! -e '"
-                + bin
-                + "'/go.0 ] && [ $i -lt 1200 ]; do sleep 0.05;"
-                + " i=$((i + 1)); done",
-            "  echo 'cannot listen for clients'; exit 1",
-            "fi",
-            "exec '" + real + "' \"$@\"",
-            ""));
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-    HeldEtcdLaunches launches = new HeldEtcdLaunches(bin);
+    HeldEtcdLaunches launches =
+        EtcdLaunchScript.real().hold(0).fail(0, "cannot listen for clients").writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
@@ -286,7 +259,7 @@ class EmbeddedEtcdIT {
   @Test
   void doesNotTakeAnotherEtcdOnItsClientPortForItsOwn(
       @TempDir Path stateDir, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
-    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 0);
+    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
@@ -323,24 +296,13 @@ class EmbeddedEtcdIT {
   @Test
   void aStartThatTimesOutAfterAnotherEtcdWentAwayDoesNotBlameIt(
       @TempDir Path stateDir, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
-    Path silent = bin.resolve("etcd");
-    Files.writeString(
-        silent,
-        "#!/bin/sh\nprintf '%s\\n' \"$@\" >'"
-            + bin
-            + "'/args.0.tmp && mv '"
-            + bin
-            + "'/args.0.tmp '"
-            + bin
-            + "'/args.0\nread never\n");
-    Files.setPosixFilePermissions(silent, PosixFilePermissions.fromString("rwx------"));
+    HeldEtcdLaunches launches = EtcdLaunchScript.real().hang(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
     Process stranger = null;
     try {
-      int clientPort =
-          new HeldEtcdLaunches(bin).awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
       String strangerEndpoint = "http://127.0.0.1:" + clientPort;
       stranger = StrangerEtcd.start(strangerDir, clientPort);
       await("the start asked the other etcd for its members")
@@ -373,24 +335,13 @@ class EmbeddedEtcdIT {
   @Test
   void aStartThatTimesOutOnAPortAnsweredByNoEtcdSaysAnotherProcessHasIt(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    Path silent = bin.resolve("etcd");
-    Files.writeString(
-        silent,
-        "#!/bin/sh\nprintf '%s\\n' \"$@\" >'"
-            + bin
-            + "'/args.0.tmp && mv '"
-            + bin
-            + "'/args.0.tmp '"
-            + bin
-            + "'/args.0\nread never\n");
-    Files.setPosixFilePermissions(silent, PosixFilePermissions.fromString("rwx------"));
+    HeldEtcdLaunches launches = EtcdLaunchScript.real().hang(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
     com.sun.net.httpserver.HttpServer notEtcd = null;
     try {
-      int clientPort =
-          new HeldEtcdLaunches(bin).awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
       notEtcd =
           com.sun.net.httpserver.HttpServer.create(
               new InetSocketAddress("127.0.0.1", clientPort), 0);
@@ -474,7 +425,7 @@ class EmbeddedEtcdIT {
   @Test
   void restartsOnANewPeerPortWhenItsOwnWasTakenMeanwhile(@TempDir Path stateDir, @TempDir Path bin)
       throws Exception {
-    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 1);
+    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
     try (EmbeddedEtcd etcd =
             EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864);
         ServerSocket taken = new ServerSocket()) {
@@ -534,7 +485,7 @@ class EmbeddedEtcdIT {
   @Test
   void restartsOnItsClientPortOnceAnotherProcessLetsItGo(@TempDir Path stateDir, @TempDir Path bin)
       throws Exception {
-    HeldEtcdLaunches launches = HeldEtcdLaunches.in(bin, 1);
+    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
     try (EmbeddedEtcd etcd =
         EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864)) {
       String endpoint = etcd.endpoint();
@@ -609,19 +560,7 @@ class EmbeddedEtcdIT {
   @Test
   void aRestartWhoseEtcdFailsAtStartIsTriedAgain(@TempDir Path stateDir, @TempDir Path bin)
       throws Exception {
-    String real = EmbeddedEtcd.find(PATH);
-    Path script = bin.resolve("etcd");
-    Files.writeString(
-        script,
-        String.join(
-            "\n",
-            "#!/bin/sh",
-            "n=0; while [ -e '" + bin + "'/launch.$n ]; do n=$((n + 1)); done",
-            ": >'" + bin + "'/launch.$n",
-            "if [ $n -eq 1 ]; then echo 'cannot start now'; exit 1; fi",
-            "exec '" + real + "' \"$@\"",
-            ""));
-    Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+    EtcdLaunchScript.real().fail(1, "cannot start now").writeTo(bin);
     try (EmbeddedEtcd etcd =
         EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864)) {
       List<ProcessHandle> running = children(stateDir);
@@ -629,7 +568,7 @@ class EmbeddedEtcdIT {
       running.get(0).destroyForcibly();
       await("etcd runs again after a restart that failed at start")
           .atMost(Duration.ofSeconds(60))
-          .until(() -> Files.exists(bin.resolve("launch.2")) && etcd.trouble() == null);
+          .until(() -> Files.exists(bin.resolve("args.2")) && etcd.trouble() == null);
       assertThat(health(etcd)).isEqualTo(200);
     }
   }
