@@ -64,7 +64,9 @@ import java.util.regex.Pattern;
  * failure and the proxy's answer (the quiet hid "nothing listens" at the direct ones for its 30 s).
  * The two quiet periods are kept apart: a call to the direct endpoints that gets no answer during
  * the proxy's begins its own, and the hints still tell the proxy's answer until the proxy's ends
- * (the one that got no answer took its place, and the 502 went unsaid for 30 s).
+ * (the one that got no answer took its place, and the 502 went unsaid for 30 s). Once the JVM's
+ * proxy selector names no proxy for any endpoint, the proxy's quiet ends at once: the next failure
+ * sends its call on the direct route (the quiet held it back, telling the proxy's answer again).
  *
  * <p>Behind the HTTP proxy the JVM names for etcd ({@link JvmProxy}), the connection is the
  * proxy's: it says only that the proxy refused the tunnel (a 407, in {@link EtcdRefusal}'s words)
@@ -436,7 +438,12 @@ final class FirstContact {
    */
   private Throwable connectionFailure(boolean directBeside, Routes routes) {
     Quiet proxys = proxysQuiet;
-    if (!directBeside && Quiet.holds(proxys)) {
+    if (proxys != null && routes.proxies().isEmpty()) {
+      // the JVM's proxy selector names no proxy any more: the quiet held back the direct route
+      // too, telling the proxy's answer again for the rest of its 30 s. Cleared, not skipped, so
+      // a proxy named again later is asked afresh
+      proxysQuiet = null;
+    } else if (!directBeside && Quiet.holds(proxys)) {
       return proxys.failure();
     }
     Quiet noAnswer = noAnswerQuiet;

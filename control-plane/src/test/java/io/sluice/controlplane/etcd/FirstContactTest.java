@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.Assumptions;
@@ -248,6 +249,57 @@ class FirstContactTest {
       assertThat(tunnel.connects())
           .as("through the tunnel")
           .contains(URI.create(behind).getAuthority());
+    } finally {
+      ProxySelector.setDefault(before);
+    }
+  }
+
+  /**
+   * The reverse proxy's 502 behind the JVM proxy's tunnel began the proxy's quiet; then the JVM's
+   * proxy selector stops naming any proxy for etcd (the settings were changed, a PAC file now says
+   * DIRECT). The proxy's quiet still held back every call for its 30 s, telling the proxy's 502
+   * again, though no endpoint went through a proxy any more. With no proxy named, the quiet is
+   * cleared and each failure sends its call on the direct route.
+   */
+  @Test
+  void theProxysQuietEndsWhenTheJvmNoLongerNamesAProxy() throws Exception {
+    FailFastCalls counting = new FailFastCalls();
+    ProxySelector before = ProxySelector.getDefault();
+    AtomicBoolean proxied = new AtomicBoolean(true);
+    try (NotEtcdHttpServer reverseProxy = NotEtcdHttpServer.answering(502, "Bad Gateway");
+        ConnectProxy tunnel = ConnectProxy.tunnelling()) {
+      String behind = reverseProxy.endpoint();
+      ProxySelector throughTunnel =
+          proxyFor(
+              URI.create(behind).getAuthority(),
+              new InetSocketAddress(InetAddress.getLoopbackAddress(), tunnel.port()));
+      ProxySelector.setDefault(
+          new ProxySelector() {
+            @Override
+            public List<Proxy> select(URI uri) {
+              return proxied.get() ? throughTunnel.select(uri) : List.of(Proxy.NO_PROXY);
+            }
+
+            @Override
+            public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {}
+          });
+      try (Client client = countingClient(behind, counting)) {
+        answeredOnItsConnection(client, reverseProxy);
+        FirstContact firstContact =
+            new FirstContact(client, List.of(URI.create(behind)), SECONDS_5);
+        firstContact.hint(new TimeoutException());
+        assertThat(counting.sent()).as("the call that began the proxy's quiet").isEqualTo(1);
+
+        proxied.set(false);
+        for (int failure = 0; failure < 3; failure++) {
+          firstContact.hint(new TimeoutException());
+        }
+
+        // well within the quiet's 30 s: with no proxy named, it held back all three
+        assertThat(counting.sent())
+            .as("calls sent that do not wait for a connection, one per failure once no proxy")
+            .isEqualTo(4);
+      }
     } finally {
       ProxySelector.setDefault(before);
     }
