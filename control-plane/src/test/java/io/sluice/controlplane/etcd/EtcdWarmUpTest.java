@@ -6,11 +6,22 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.testing.logging.LogCapture;
+import io.sluice.testing.net.RefusedPorts;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
+import java.net.SocketAddress;
+import java.net.URI;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.stream.Stream;
@@ -157,6 +168,91 @@ class EtcdWarmUpTest {
               message -> assertThat(message).startsWith("etcd did not answer within 1000 ms"));
       assertThat(start.found().details())
           .isEqualTo(Map.of("verdict", "etcd did not answer within 1000 ms"));
+    }
+  }
+
+  /**
+   * Two endpoints, each through its own HTTP proxy the JVM names: one by its address, one by a host
+   * name whose first lookup has not answered (a slow DNS, here one that answers only once the test
+   * lets it). The verdict names both proxies, and says "still being looked up" of the second only:
+   * not of both, nor of neither. Health names each endpoint's way likewise.
+   */
+  @Test
+  void aProxyWhoseNameIsStillBeingLookedUpIsSaidSoBesideOneWhoseNameResolved() throws Exception {
+    String first = "http://127.0.0.1:" + RefusedPorts.any();
+    String second = "http://127.0.0.1:" + RefusedPorts.any();
+    int byAddressPort = RefusedPorts.any();
+    int byNamePort = RefusedPorts.any();
+    Map<String, Proxy> proxies =
+        Map.of(
+            URI.create(first).getAuthority(),
+            new Proxy(
+                Proxy.Type.HTTP,
+                new InetSocketAddress(InetAddress.getByName("127.0.0.1"), byAddressPort)),
+            URI.create(second).getAuthority(),
+            new Proxy(
+                Proxy.Type.HTTP, InetSocketAddress.createUnresolved("localhost", byNamePort)));
+    CountDownLatch dnsAnswers = new CountDownLatch(1);
+    ExecutorService lookups = Executors.newCachedThreadPool();
+    ProxyNames slowDns =
+        new ProxyNames(
+            host -> {
+              try {
+                dnsAnswers.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            lookups,
+            ProxyNames.FRESH_FOR,
+            ProxyNames.FIRST_WAIT,
+            System::nanoTime);
+    ProxySelector before = ProxySelector.getDefault();
+    ProxySelector.setDefault(
+        new ProxySelector() {
+          @Override
+          public List<Proxy> select(URI uri) {
+            return List.of(
+                proxies.getOrDefault(uri.getHost() + ":" + uri.getPort(), Proxy.NO_PROXY));
+          }
+
+          @Override
+          public void connectFailed(URI uri, SocketAddress sa, IOException ioe) {}
+        });
+    StartFindings start = new StartFindings();
+    EtcdSettings settings = PlainEtcdSettings.of(List.of(first, second), TIMEOUT);
+    try (Client client = EtcdConfiguration.clientBuilder(settings, settings.endpoints()).build()) {
+      new EtcdWarmUp(
+              client,
+              TestGateways.on(client, TIMEOUT),
+              new EndpointProbe(
+                  List.of(EtcdAddress.of(URI.create(first)), EtcdAddress.of(URI.create(second))),
+                  TIMEOUT,
+                  true,
+                  InetAddress::getAllByName,
+                  slowDns),
+              start)
+          .start();
+
+      assertThat(start.found()).isNotNull();
+      assertThat(start.found().verdict())
+          .startsWith(
+              "etcd did not answer through the HTTP proxies 127.0.0.1:"
+                  + byAddressPort
+                  + ", localhost:"
+                  + byNamePort
+                  + " (its name is still being looked up) within 1000 ms");
+      assertThat(start.found().endpoints())
+          .extracting(EndpointProbe.Finding::shown)
+          .containsExactly(
+              "not probed: dialled through the HTTP proxy 127.0.0.1:" + byAddressPort,
+              "not probed: dialled through the HTTP proxy localhost:"
+                  + byNamePort
+                  + ", whose name is still being looked up");
+    } finally {
+      ProxySelector.setDefault(before);
+      dnsAnswers.countDown();
+      lookups.shutdownNow();
     }
   }
 
