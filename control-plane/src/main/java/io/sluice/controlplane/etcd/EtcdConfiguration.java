@@ -105,6 +105,8 @@ class EtcdConfiguration {
           findings.forget();
           outageLog.etcdAnswered();
         },
+        // a refusal is etcd answering too: the outage is over (the start's findings may say it)
+        outageLog::etcdAnswered,
         endpoints(settings, embedded).stream().map(URI::create).toList(),
         troubleOf(embedded));
   }

@@ -55,6 +55,7 @@ public final class EtcdGateway {
   private final long maxRequestBytes;
   private final RangeReader ranges;
   private final Runnable answered;
+  private final Runnable refusedAnswer;
   private final FirstContact firstContact;
 
   /**
@@ -124,6 +125,26 @@ public final class EtcdGateway {
       Runnable answered,
       List<URI> endpoints,
       Supplier<String> embeddedTrouble) {
+    this(client, keys, timeout, maxRequestBytes, answered, () -> {}, endpoints, embeddedTrouble);
+  }
+
+  /**
+   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long, Runnable, List, Supplier)}, running
+   * {@code refusedAnswer} after every call etcd refused ({@link EtcdRefusedException}: the control
+   * plane's credentials or permissions, a request too large): etcd is there and answering, which
+   * ends an outage as much as a served call does, though nothing was read (the start's findings,
+   * which may say the refusal, are not forgotten for it).
+   */
+  public EtcdGateway(
+      Client client,
+      EtcdKeys keys,
+      Duration timeout,
+      long maxRequestBytes,
+      Runnable answered,
+      Runnable refusedAnswer,
+      List<URI> endpoints,
+      Supplier<String> embeddedTrouble) {
+    this.refusedAnswer = refusedAnswer;
     this.embeddedTrouble = embeddedTrouble;
     this.firstContact =
         endpoints.isEmpty() ? FirstContact.NONE : new FirstContact(client, endpoints, timeout);
@@ -265,6 +286,8 @@ public final class EtcdGateway {
   }
 
   private <T> T complete(CompletableFuture<T> call, String what, boolean changes) {
+    // when the call was sent, near enough: its caller made it just before
+    long sent = System.nanoTime();
     try {
       T result = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (reconnect) {
@@ -281,20 +304,23 @@ public final class EtcdGateway {
           "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")",
           null,
           e,
-          changes);
+          changes,
+          sent);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       EtcdRefusedException refused = EtcdRefusedException.of(cause, what);
       if (refused != null) {
         firstContact.answered();
+        // etcd is there: an outage is over, though nothing was read
+        refusedAnswer.run();
         throw refused;
       }
       reconnect = true;
-      throw unavailable("etcd call failed (" + what + ")", why(cause), cause, changes);
+      throw unavailable("etcd call failed (" + what + ")", why(cause), cause, changes, sent);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EtcdUnavailableException(
-          "interrupted while waiting for etcd (" + what + ")", e, changes);
+          "interrupted while waiting for etcd (" + what + ")", e, changes, null, null, sent);
     }
   }
 
@@ -355,7 +381,7 @@ public final class EtcdGateway {
    * @param why why, in one line ({@link #why}), or {@code null} when {@code what} says it
    */
   private EtcdUnavailableException unavailable(
-      String what, String why, Throwable cause, boolean changes) {
+      String what, String why, Throwable cause, boolean changes, long sent) {
     String hint = firstContact.hint(cause);
     if (hint == null) {
       String message = why == null ? what : what + ": " + why;
@@ -367,12 +393,13 @@ public final class EtcdGateway {
           cause,
           changes,
           null,
-          proxys);
+          proxys,
+          sent);
     }
     // the hint says the proxy's answer (its 5xx, its 407, its failed lookup) naming the endpoints
     // behind it: why would say it a second time
     String message = why == null || hintSaysTheProxysAnswer(hint, cause) ? what : what + ": " + why;
-    return new EtcdUnavailableException(message + ": " + hint, cause, changes, hint);
+    return new EtcdUnavailableException(message + ": " + hint, cause, changes, hint, null, sent);
   }
 
   /**

@@ -22,6 +22,8 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private final String embeddedTrouble;
 
+  private final long sentNanos;
+
   EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown) {
     this(message, cause, outcomeUnknown, null, null);
   }
@@ -32,11 +34,26 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   EtcdUnavailableException(
       String message, Throwable cause, boolean outcomeUnknown, String hint, String proxysAnswer) {
+    this(message, cause, outcomeUnknown, hint, proxysAnswer, System.nanoTime());
+  }
+
+  /**
+   * @param sentNanos when the call that failed was sent ({@link System#nanoTime()}): {@link
+   *     #sentNanos()}
+   */
+  EtcdUnavailableException(
+      String message,
+      Throwable cause,
+      boolean outcomeUnknown,
+      String hint,
+      String proxysAnswer,
+      long sentNanos) {
     super(message, cause);
     this.outcomeUnknown = outcomeUnknown;
     this.hint = hint;
     this.proxysAnswer = proxysAnswer;
     this.embeddedTrouble = null;
+    this.sentNanos = sentNanos;
   }
 
   /**
@@ -49,6 +66,16 @@ public final class EtcdUnavailableException extends RuntimeException {
     this.hint = null;
     this.proxysAnswer = null;
     this.embeddedTrouble = embeddedTrouble;
+    this.sentNanos = System.nanoTime(); // refused now, never sent
+  }
+
+  /**
+   * When the call that failed was sent, on {@link System#nanoTime()}'s clock (when it was refused,
+   * for one never sent): a call on its way when etcd answered again that fails after tells of the
+   * outage that ended, not of a new one ({@link EtcdOutageLog}).
+   */
+  public long sentNanos() {
+    return sentNanos;
   }
 
   /**

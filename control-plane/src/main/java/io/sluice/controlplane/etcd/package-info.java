@@ -18,8 +18,9 @@
  * <p>After an etcd failure the gateway's next calls and the mirrors' retries first have the client
  * reconnect at once ({@code io.sluice.etcd.EtcdChannels}, shared with the agents): gRPC's own
  * reconnect backoff, up to 2 minutes apart after a long outage, would otherwise keep writes
- * answering 503 and health DOWN long after etcd is back. Whatever call etcd answers also ends the
- * API's stretch of 503s in the log ({@link io.sluice.controlplane.etcd.EtcdOutageLog}: one WARNING
- * per outage, one INFO line when etcd answers again).
+ * answering 503 and health DOWN long after etcd is back. Whatever call etcd answers (or refuses)
+ * also ends the API's stretch of 503s in the log ({@link
+ * io.sluice.controlplane.etcd.EtcdOutageLog}: one WARNING per outage, one INFO line when etcd
+ * answers again).
  */
 package io.sluice.controlplane.etcd;

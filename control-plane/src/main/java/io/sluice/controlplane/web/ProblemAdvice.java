@@ -47,10 +47,11 @@ import org.springframework.web.util.DisconnectedClientHelper;
  * content. Spring MVC's own exceptions (unknown path, wrong method, unreadable body...) get the
  * same treatment. 5xx are logged with their stack trace, except etcd's failures: an outage fails
  * every call alike, so those get one line and the stack trace at FINE; for 503 {@code
- * etcd-unavailable} that line is at WARNING once per stretch of unavailability ({@link
- * EtcdOutageLog}), not once per call. A client that went away while its answer was written (a
- * reload, a closed tab, an aborted fetch) is no failure of ours: one line at FINE, and nothing
- * written to a connection that is gone.
+ * etcd-unavailable} (the gateway's, and a mirror's not read yet) that line is at WARNING once per
+ * stretch of unavailability, not once per call, and is {@link EtcdOutageLog}'s, as is the line that
+ * ends the stretch. A client that went away while its answer was written (a reload, a closed tab,
+ * an aborted fetch) is no failure of ours: one line at FINE, and nothing written to a connection
+ * that is gone.
  */
 @RestControllerAdvice
 class ProblemAdvice extends ResponseEntityExceptionHandler {
@@ -73,8 +74,18 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     this.outageLog = outageLog;
   }
 
+  /**
+   * The API's own problems. A 503 {@code etcd-unavailable} of its own (a mirror that has not read
+   * etcd yet: the agents, the rules) is one of the stretch's 503s ({@link EtcdOutageLog}), as the
+   * gateway's are: it was neither logged nor counted.
+   */
   @ExceptionHandler(ApiException.class)
-  ResponseEntity<Object> api(ApiException e) {
+  ResponseEntity<Object> api(ApiException e, HttpServletRequest request) {
+    if (e.problem() == ProblemType.ETCD_UNAVAILABLE) {
+      // no etcd call waited on: it failed now
+      outageLog.unavailable(
+          () -> "answering 503 to " + call(request) + ": " + e.getMessage(), outageLog.now());
+    }
     ProblemDetail problem = problem(e.problem(), e.getMessage());
     e.properties().forEach(problem::setProperty);
     HttpHeaders headers = new HttpHeaders();
@@ -103,17 +114,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
-    if (outageLog.firstOfStretch()) {
-      LOG.warning(
-          () ->
-              "answering 503 to "
-                  + call(request)
-                  + ": "
-                  + describe(e)
-                  + " (until etcd answers again, further 503s are logged at FINE)");
-    } else {
-      LOG.fine(() -> "answering 503 to " + call(request) + ": " + describe(e));
-    }
+    // at WARNING once per stretch, under the outage log's name with the INFO line ending it
+    outageLog.unavailable(
+        () -> "answering 503 to " + call(request) + ": " + describe(e), e.sentNanos());
     LOG.log(Level.FINE, "etcd unavailable", e);
     String detail =
         e.outcomeUnknown()

@@ -16,6 +16,15 @@ public final class TestEtcdFailures {
   }
 
   /**
+   * As {@link #unavailable(String)}, for a call sent at {@code sentNanos} ({@link
+   * EtcdUnavailableException#sentNanos()}), on a test's clock.
+   */
+  public static EtcdUnavailableException unavailableSentAt(String message, long sentNanos) {
+    return new EtcdUnavailableException(
+        message, new TimeoutException(), false, null, null, sentNanos);
+  }
+
+  /**
    * A read that got no answer in time, after etcd had answered, with what the HTTP proxy in the way
    * said ({@link EtcdUnavailableException#proxysAnswer()}).
    */

@@ -2,6 +2,8 @@ package io.sluice.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdOutageLog;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.TestEtcdFailures;
@@ -10,6 +12,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +34,10 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 class ProblemAdviceTest {
 
-  private final EtcdOutageLog outageLog = new EtcdOutageLog();
+  /** The outage log's clock, on which the test's etcd calls are sent. */
+  private final AtomicLong clock = new AtomicLong(1_000);
+
+  private final EtcdOutageLog outageLog = new EtcdOutageLog(clock::get);
   private final ProblemAdvice advice = new ProblemAdvice(outageLog);
   private LogCapture log;
   private LogCapture outages;
@@ -51,35 +57,108 @@ class ProblemAdviceTest {
   /**
    * An etcd outage fails every API call alike, and a polling browser tab keeps calling: each 503
    * was one WARNING. The first of a stretch is, with its detail; the rest are not; etcd answering
-   * again is one INFO line with their number, and a 503 after it begins a new stretch.
+   * again is one INFO line with their number, and a 503 after it begins a new stretch. Every line
+   * is {@link EtcdOutageLog}'s: the WARNING was {@code ProblemAdvice}'s, the INFO line ending its
+   * stretch the outage log's, so no one logger name filtered both.
    */
   @Test
   void logsOneWarningPerStretchOfEtcdUnavailable() {
     for (int i = 0; i < 4; i++) {
       assertThat(advice.etcd(unavailable(), get()).getStatusCode().value()).isEqualTo(503);
     }
-    assertThat(log.warnings())
+    assertThat(outages.messages())
         .containsExactly(
             "answering 503 to GET /api/v1/services: etcd did not answer within 3000 ms (read"
                 + " /sluice/v1/rules/) (until etcd answers again, further 503s are logged at"
                 + " FINE)");
-    assertThat(outages.messages()).isEmpty();
+    assertThat(outages.warnings()).hasSize(1);
 
+    sendsAfter();
     outageLog.etcdAnswered();
     outageLog.etcdAnswered();
     assertThat(outages.messages())
-        .containsExactly(
+        .last()
+        .isEqualTo(
             "etcd answers again; 4 API calls were answered 503 etcd-unavailable meanwhile (the"
                 + " first logged at WARNING, the rest at FINE)");
+    assertThat(outages.messages()).hasSize(2);
 
+    sendsAfter();
     advice.etcd(unavailable(), get());
     advice.etcd(unavailable(), get());
-    assertThat(log.warnings()).hasSize(2);
+    assertThat(outages.warnings()).hasSize(2);
+    assertThat(log.records())
+        .as("nothing of the stretch in ProblemAdvice's log above FINE")
+        .allMatch(record -> record.getLevel().intValue() <= Level.FINE.intValue());
   }
 
-  private static EtcdUnavailableException unavailable() {
-    return TestEtcdFailures.unavailable(
-        "etcd did not answer within 3000 ms (read /sluice/v1/rules/)");
+  /**
+   * A call sent while etcd was away, still on its way when etcd answered again (the stretch ended,
+   * its INFO line said), fails after: it opened a new stretch, one more WARNING and INFO pair for
+   * an outage that was over. It is logged at FINE; a call sent after etcd answered again still
+   * opens a new stretch.
+   */
+  @Test
+  void aCallSentBeforeEtcdAnsweredAgainThatFailsAfterOpensNoStretch() {
+    advice.etcd(unavailable(), get());
+    EtcdUnavailableException inFlight = unavailable();
+    sendsAfter();
+    outageLog.etcdAnswered();
+    assertThat(outages.records()).filteredOn(r -> r.getLevel() == Level.INFO).hasSize(1);
+
+    sendsAfter();
+    advice.etcd(inFlight, get());
+    outageLog.etcdAnswered();
+
+    assertThat(outages.warnings()).as("the first stretch's only").hasSize(1);
+    assertThat(outages.records())
+        .as("no second stretch to end")
+        .filteredOn(r -> r.getLevel() == Level.INFO)
+        .hasSize(1);
+    advice.etcd(unavailable(), get());
+    assertThat(outages.warnings()).as("a call sent after etcd answered again").hasSize(2);
+  }
+
+  /**
+   * The mirrors' own 503s (the agents or the rules not read from etcd yet, while etcd is away at
+   * the start) were not logged at all, nor counted in the stretch: a polling tab on the agents page
+   * showed nothing in the log. They are counted as every 503 etcd-unavailable: the first of a
+   * stretch a WARNING, the rest FINE, all in the INFO line's number.
+   */
+  @Test
+  void theMirrorsOwn503sAreCountedInTheStretch() {
+    ApiException notRead =
+        new ApiException(
+            ProblemType.ETCD_UNAVAILABLE,
+            "the live agents have not been read from etcd yet (/actuator/health shows which part"
+                + " is behind, the log says why). Try again shortly.");
+    for (int i = 0; i < 3; i++) {
+      assertThat(advice.api(notRead, get()).getStatusCode().value()).isEqualTo(503);
+    }
+    advice.etcd(unavailable(), get());
+
+    assertThat(outages.warnings())
+        .containsExactly(
+            "answering 503 to GET /api/v1/services: the live agents have not been read from etcd"
+                + " yet (/actuator/health shows which part is behind, the log says why). Try again"
+                + " shortly. (until etcd answers again, further 503s are logged at FINE)");
+    sendsAfter();
+    outageLog.etcdAnswered();
+    assertThat(outages.messages())
+        .last()
+        .asString()
+        .startsWith("etcd answers again; 4 API calls were answered 503");
+  }
+
+  /** Moves the clock on: what is sent from now on was sent after what happened so far. */
+  private void sendsAfter() {
+    clock.addAndGet(1_000);
+  }
+
+  /** A read sent now, on {@link #clock}, that got no answer in time. */
+  private EtcdUnavailableException unavailable() {
+    return TestEtcdFailures.unavailableSentAt(
+        "etcd did not answer within 3000 ms (read /sluice/v1/rules/)", clock.get());
   }
 
   private static HttpServletRequest get() {
