@@ -807,11 +807,17 @@ public final class EtcdRuleSource implements RuleSource {
   /**
    * Whether {@code effective} was only chosen because a document that takes precedence over it was
    * rejected: the service's own (present but invalid), or {@code _default} when falling back to the
-   * built-in defaults.
+   * built-in defaults. Asked while the last-known-good rules are in force: when they are {@code
+   * _default}'s document (the service had none of its own when they were saved), the service's own
+   * document being rejected holds nothing back, as it never replaced them: {@code _default} is
+   * followed as by a source that never restarted.
    */
   private boolean fallsBackPastARejection(ActiveRules effective) {
-    return (serviceSlot.applied == null && serviceSlot.rejection != null)
-        || (effective == builtInDefaults && defaultSlot.rejection != null);
+    boolean pastRejectedDefault = effective == builtInDefaults && defaultSlot.rejection != null;
+    if (slotOf(published) == defaultSlot) {
+      return pastRejectedDefault;
+    }
+    return (serviceSlot.applied == null && serviceSlot.rejection != null) || pastRejectedDefault;
   }
 
   private void publish(ActiveRules rules) {

@@ -525,6 +525,43 @@ class EtcdRuleSourceIT {
         .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == fixed);
   }
 
+  /**
+   * An agent that ran on {@code _default} (its service had no document) saved that as its last
+   * known good. Restarted after its own document was written invalid, it starts on the snapshot,
+   * and must go on following {@code _default} as an agent that never restarted does: the rejected
+   * document never replaced the snapshot, so nothing falls back past a rejection. Before, every
+   * later {@code _default} was ignored until the service's own document was fixed.
+   */
+  @Test
+  void followsDefaultChangesAfterStartingOnTheDefaultsSnapshotWhileTheOwnDocumentIsRejected() {
+    String service = newService();
+    String ns = "/lkg-default-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long firstDefault = server().put(local.rules("_default"), document("_default", 0.05));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        started(EtcdRuleSource.builder(client(), first, service).keys(local).lastKnownGood(store));
+    awaitApplied(first, firstDefault);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == firstDefault);
+    firstSource.close();
+
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source =
+        started(EtcdRuleSource.builder(client(), holder, service).keys(local).lastKnownGood(store));
+    await().atMost(AWAIT).until(source::isWatching);
+    assertThat(source.lastRejection()).isNotNull();
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+
+    long nextDefault = server().put(local.rules("_default"), document("_default", 0.5));
+    awaitApplied(holder, nextDefault);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD_DEFAULT);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.5);
+  }
+
   @Test
   void readsEverythingAgainWhenEtcdComesBackBehindTheRevisionItHadSeen() {
     String service = newService();
