@@ -20,7 +20,8 @@ import java.util.logging.Logger;
  *   <li>the state: CLOSED stays CLOSED, HALF_OPEN becomes HALF_OPEN (with the new policy's number
  *       of trial calls), OPEN stays OPEN until the moment it opened plus the new policy's {@code
  *       waitInOpenState} — so an unchanged wait keeps exactly its remaining time, a shortened wait
- *       applies at once, and a retune never restarts a full wait;
+ *       applies at once (with automatic half-open transitions, a wait already over moves it to
+ *       HALF_OPEN in the retune, told as a transition), and a retune never restarts a full wait;
  *   <li>not the sliding window's contents: the new breaker starts with an empty window (its
  *       outcomes were counted against the old thresholds and window size), nor the counts of
  *       not-permitted calls.
@@ -113,14 +114,25 @@ final class ManagedBreaker {
           openedAt == Long.MIN_VALUE
               ? clock.instant().plus(policy.policy.waitInOpenState())
               : Instant.ofEpochMilli(openedAt).plus(policy.policy.waitInOpenState());
-      next.transitionToOpenStateUntil(until);
+      if (policy.config.isAutomaticTransitionFromOpenToHalfOpenEnabled()
+          && !until.isAfter(clock.instant())) {
+        // the wait is over: half-open now. Opened "until" a past moment, Resilience4j would
+        // schedule the transition at once while still building the open state, and lose it about
+        // every other time (the breaker then stayed OPEN until the next call)
+        next.transitionToOpenState();
+        next.transitionToHalfOpenState();
+      } else {
+        next.transitionToOpenStateUntil(until);
+      }
     } else if (state == CircuitBreaker.State.HALF_OPEN) {
       next.transitionToOpenState();
       next.transitionToHalfOpenState();
       halfOpenAtMillis = clock.millis(); // fresh trial calls, a fresh bound
     }
     binding = new Binding(policy, next);
-    observed = next.getState();
+    // told like any transition when the new breaker is not in the state last seen of the old one
+    // (a wait that is over); the same state is no transition
+    observe(next);
     try {
       // cancels a scheduled automatic transition; late outcomes of its calls are ignored
       old.breaker.transitionToDisabledState();

@@ -664,6 +664,38 @@ class BreakerRegistryTest {
     assertThat(call().permitted()).as("opened 4 s ago, new wait 3 s").isTrue();
   }
 
+  /**
+   * With automatic half-open transitions (the default), a retune whose wait is already over when it
+   * applies moves the breaker to half-open at once and tells it as a transition. Before, the new
+   * breaker was opened "until" a moment already past, which had Resilience4j schedule its half-open
+   * transition at once while still building the open state; that transition was lost about every
+   * other time, leaving the breaker reported OPEN until the next call.
+   */
+  @Test
+  void retuneWithAWaitAlreadyOverMovesAnOpenBreakerToHalfOpenAndSaysSo() {
+    registry.close();
+    registry = BreakerRegistry.builder(holder).clock(clock).build();
+    AtomicInteger heard = new AtomicInteger();
+    registry.addTransitionListener(heard::incrementAndGet);
+    try (LogCapture log = LogCapture.of(ManagedBreaker.class)) {
+      fail(4);
+      assertThat(state()).isEqualTo("OPEN");
+      assertThat(heard).hasValue(1);
+
+      clock.advance(Duration.ofSeconds(4));
+      holder.publish(
+          rules(
+              2, Policies.with(payments(), 50, Duration.ofSeconds(3), BreakerScope.TARGET, false)));
+
+      assertThat(state()).as("opened 4 s ago, new wait 3 s").isEqualTo("HALF_OPEN");
+      assertThat(heard).as("OPEN -> HALF_OPEN told").hasValue(2);
+      assertThat(log.messages())
+          .last()
+          .asString()
+          .isEqualTo("breaker 'payments' for " + HOST + ":8080 moved from OPEN to HALF_OPEN");
+    }
+  }
+
   @Test
   void retuneKeepsHalfOpenState() {
     fail(4);
