@@ -126,8 +126,9 @@ export function timeNode(iso) {
  * each other, and one of them is not heard; written into one region in the same task, both are.
  * An error written there a task after another, or an outcome said just after it, keeps the earlier
  * error for a moment (see HELD_MS), so both are heard; an error said just after an outcome
- * keeps the outcome in the polite region as long. What one region keeps beside words the other
- * says goes once it has had that moment (see forgetOnceHeard).
+ * keeps the outcome in the polite region as long. Whatever either region keeps beside later words,
+ * its own or the other's, said a task later or in the same task, in any order, goes once it has
+ * had that moment (see forgetOnceHeard); only the latest words of each region stay until replaced.
  *
  * While a confirm dialog is open, what is said goes to the dialog's own live regions (see
  * liveRegions).
@@ -139,8 +140,9 @@ export function announce(message, { urgent = false } = {}) {
   const other = urgent ? regions.status : regions.alert;
   // what the other region said is over: a later notice replaces it, it is not read out again; but
   // what it was given in this very task has not been read out yet, nor words just said (see heard)
-  if (other && !announcedNow.has(other)) {
-    heard(other, { byTheOther: true }).forEach((said) => said.remove());
+  if (other) {
+    if (!announcedNow.has(other)) heard(other, { byTheOther: true }).forEach((s) => s.remove());
+    // what it keeps, said in this very task too, goes once heard, not with its next words
     forgetOnceHeard(other);
   }
   // a new node each time, so the same words said again are read out again; notices of one task
@@ -149,6 +151,9 @@ export function announce(message, { urgent = false } = {}) {
   const said = h('p', { text: showHidden(message) });
   saidAt.set(said, performance.now());
   if (!announcedNow.has(region)) heard(region).forEach((before) => before.remove());
+  // what the region keeps beside the new words (an error said a moment ago, words of this very
+  // task) goes once heard, as the other region's does: the new words stay until replaced
+  forgetOnceHeard(region);
   region.append(said);
   if (!announcedNow.size) setTimeout(() => announcedNow.clear());
   announcedNow.add(region);
@@ -165,8 +170,8 @@ const announcedNow = new Set();
  * heard; kept beside the next one, it is read out with it (the region is atomic). Kept longer, a
  * burst of errors would be read out again and again, each time with all the earlier ones. An
  * outcome said just before an error is kept as long in the polite region, where it waits to be
- * read out in its turn (see heard); either region's words kept beside the other's go once they
- * have had that time (see forgetOnceHeard).
+ * read out in its turn (see heard); either region's words kept beside later ones (the other's or
+ * its own) go once they have had that time (see forgetOnceHeard).
  */
 const HELD_MS = 1000;
 
@@ -195,13 +200,14 @@ function heard(region, { byTheOther = false } = {}) {
 }
 
 /**
- * Takes the words `region` kept beside what the other region said (see heard) away once they have
- * had their HELD_MS: an error still empties the polite region of the outcome said before it,
- * and an outcome the assertive region of the error said before it, as soon as that has been heard,
- * so the page does not keep words about what is over beside the new ones (a screen reader reading
- * the page through would find them). Taken away, they change the region without a word: a live
- * region reads out what is added, not what is removed. Words a later notice replaced meanwhile
- * are gone already.
+ * Takes the words `region` kept beside later words (see heard) away once they have had their
+ * HELD_MS: an error still empties the polite region of the outcome said before it, an outcome the
+ * assertive region of the error said before it, and a later error the assertive region of the
+ * earlier one it keeps, as soon as that has been heard, so the page does not keep words about what
+ * is over beside the new ones (a screen reader reading the page through would find them). So are
+ * words said in the same task as the later ones, in whichever region or order: they were read out
+ * together. Taken away, they change the region without a word: a live region reads out what is
+ * added, not what is removed. Words a later notice replaced meanwhile are gone already.
  */
 function forgetOnceHeard(region) {
   for (const words of region.children) forgetWhenHeard(words);

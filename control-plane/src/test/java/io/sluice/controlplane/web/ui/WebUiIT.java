@@ -5350,6 +5350,113 @@ class WebUiIT {
   }
 
   /**
+   * An error said in the same task as an outcome, before it (a load that failed and a save that
+   * went through, answered at once), goes from the assertive region once it has been heard: it was
+   * read out with the outcome, but stayed until something else was said, its words about what is
+   * over left in the page for a screen reader reading it through. The outcome stays.
+   */
+  @Test
+  void anErrorSaidInOneTaskWithALaterOutcomeGoesOnceHeard() {
+    sayTwoThenLetTheHoldPass(
+        new Said("Could not load the agents: an error, said first in one task.", true),
+        new Said("Saved as revision 7: an outcome, said in the error's task.", false),
+        false);
+  }
+
+  /**
+   * An outcome said in the same task as an error, before it, goes from the polite region once it
+   * has been heard, as one said a task before the error does: it stayed until the next outcome. The
+   * error stays.
+   */
+  @Test
+  void anOutcomeSaidInOneTaskWithALaterErrorGoesOnceHeard() {
+    sayTwoThenLetTheHoldPass(
+        new Said("Saved as revision 7: an outcome, said first in one task.", false),
+        new Said("Could not load the agents: an error, said in the outcome's task.", true),
+        false);
+  }
+
+  /**
+   * An error kept beside a later error (a load that failed, then a rollback refused a task later)
+   * goes from the assertive region once it has been heard: it stayed until something else was said.
+   * The later error stays.
+   */
+  @Test
+  void anErrorKeptBesideALaterErrorGoesOnceHeard() {
+    sayTwoThenLetTheHoldPass(
+        new Said("Could not load the rules: an error, said a task before another.", true),
+        new Said("Rollback failed: an error, said a task after another.", true),
+        true);
+  }
+
+  /**
+   * Of two errors said in the same task (an error line's notice and the toast of another failure),
+   * read out together, the earlier goes once it has been heard, the later stays.
+   */
+  @Test
+  void anErrorSaidInOneTaskWithALaterErrorGoesOnceHeard() {
+    sayTwoThenLetTheHoldPass(
+        new Said("Could not load the rules: an error, said first in one task.", true),
+        new Said("Rollback failed: an error, said after another in its task.", true),
+        false);
+  }
+
+  /** Words for {@link #sayTwoThenLetTheHoldPass}: an error when {@code urgent}. */
+  private record Said(String text, boolean urgent) {
+    String region() {
+      return urgent ? "alert" : "status";
+    }
+  }
+
+  /**
+   * Says {@code first}, then {@code then}, a task apart or in one task, with the page's clock
+   * standing still, so both are still held as the regions are read however slow the machine; then
+   * moves the page's clock on by a minute and waits until {@code first} is gone, with nothing else
+   * said: {@code then} stays, alone in its region.
+   */
+  @SuppressWarnings("unchecked")
+  private static void sayTwoThenLetTheHoldPass(Said first, Said then, boolean aTaskApart) {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.id("open-service"));
+    js("const at = performance.now(); performance.now = () => at;");
+    try {
+      List<String> said =
+          (List<String>)
+              js(
+                  "const [first, firstUrgent, then, thenUrgent, aTaskApart] = arguments;"
+                      + " const nextTask = () => new Promise((later) => setTimeout(later));"
+                      + " return import(new URL('js/dom.js', document.baseURI))"
+                      + " .then(async (dom) => {"
+                      + "   dom.clearAnnounced();"
+                      + "   dom.announce(first, {urgent: firstUrgent});"
+                      + "   if (aTaskApart) await nextTask();"
+                      + "   dom.announce(then, {urgent: thenUrgent});"
+                      + "   return ['status', 'alert'].map((region) =>"
+                      + "     document.getElementById('announce-' + region).textContent); });",
+                  first.text(),
+                  first.urgent(),
+                  then.text(),
+                  then.urgent(),
+                  aTaskApart);
+      assertThat(String.join(" | ", said))
+          .as("the polite and the assertive region, both said")
+          .contains(first.text())
+          .contains(then.text());
+      // the page's clock moved on by a minute: heard, the first words go, with nothing else said
+      js("const at = performance.now(); performance.now = () => at + 60000;");
+      await("the first words go once heard")
+          .atMost(BOUND)
+          .until(() -> !announced(first.region()).contains(first.text()));
+      assertThat(announced(then.region())).isEqualTo(then.text());
+      if (!first.region().equals(then.region())) {
+        assertThat(announced(first.region())).isEmpty();
+      }
+    } finally {
+      js("delete performance.now;");
+    }
+  }
+
+  /**
    * Only errors wait for room, more than may wait: none goes unsaid. The oldest are kept whole and
    * the newest are folded into one toast that counts them and quotes what they say: the oldest
    * error waiting used to go, never shown nor read out; then the folded toast quoted the latest
