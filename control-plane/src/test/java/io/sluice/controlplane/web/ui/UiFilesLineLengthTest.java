@@ -13,12 +13,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keeps every line of the web UI's own files (the {@code .js}, {@code .css} and {@code .html} under
- * {@code src/main/resources/static}) within 100 columns, as google-java-format keeps the Java code:
- * the UI has no build step and no formatter, so nothing else notices a line that runs over, and
- * such lines make the files hard to review side by side. Reads the source tree (the module's
- * directory is the working directory under Surefire) and lists every line over at once, as {@code
- * file:line (columns)}.
+ * Keeps every line of the web UI's own files (the {@code .js}, {@code .css}, {@code .html} and
+ * {@code .svg} under {@code src/main/resources/static}) within 100 columns, as google-java-format
+ * keeps the Java code: the UI has no build step and no formatter, so nothing else notices a line
+ * that runs over, and such lines make the files hard to review side by side. Reads the source tree
+ * (the module's directory is the working directory under Surefire) and lists every line over at
+ * once, as {@code file:line (columns)}.
  */
 class UiFilesLineLengthTest {
 
@@ -40,10 +40,11 @@ class UiFilesLineLengthTest {
   void everyLineOfTheUisFilesFitsInOneHundredColumns() throws IOException {
     List<Path> files = uiFiles();
     assertThat(files)
-        .as("the UI's .js, .css and .html files under %s", STATIC.toAbsolutePath())
+        .as("the UI's .js, .css, .html and .svg files under %s", STATIC.toAbsolutePath())
         .anyMatch(file -> file.endsWith("index.html"))
         .anyMatch(file -> file.toString().endsWith(".css"))
-        .anyMatch(file -> file.toString().endsWith(".js"));
+        .anyMatch(file -> file.toString().endsWith(".js"))
+        .anyMatch(file -> file.toString().endsWith(".svg"));
     List<String> over = new ArrayList<>();
     for (Path file : files) {
       String name = STATIC.relativize(file).toString().replace('\\', '/');
@@ -110,7 +111,7 @@ class UiFilesLineLengthTest {
         .isDirectory();
     try (Stream<Path> all = Files.walk(STATIC)) {
       return all.filter(Files::isRegularFile)
-          .filter(file -> file.toString().matches(".*\\.(js|css|html)$"))
+          .filter(file -> file.toString().matches(".*\\.(js|css|html|svg)$"))
           .sorted()
           .toList();
     }
