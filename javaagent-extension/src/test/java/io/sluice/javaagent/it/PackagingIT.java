@@ -96,6 +96,64 @@ class PackagingIT {
   }
 
   /**
+   * Packages the build leaves out to keep the extension small (BENCHMARKS.md, jar sizes): native
+   * transports (the etcd client runs on NIO, and their native libraries are left out anyway), and
+   * the Google common protos other than {@code google.rpc}, which gRPC needs for its status
+   * details.
+   */
+  private static final List<String> LEFT_OUT_NATIVE =
+      List.of(
+          "io/sluice/shaded/io/netty/channel/epoll/",
+          "io/sluice/shaded/io/netty/channel/kqueue/",
+          "io/sluice/shaded/io/netty/channel/uring/",
+          "io/sluice/shaded/io/netty/resolver/dns/macos/");
+
+  private static final List<String> LEFT_OUT_PROTOS =
+      List.of("api", "apps", "cloud", "geo", "logging", "longrunning", "shopping", "type").stream()
+          .map(p -> "io/sluice/shaded/com/google/" + p + "/")
+          .toList();
+
+  @Test
+  void extensionLeavesOutWhatNothingBundledUses() throws IOException {
+    try (JarFile jar = new JarFile(TARGET.resolve("sluice-extension.jar").toFile())) {
+      List<JarEntry> entries = Collections.list(jar.entries());
+      List<String> names =
+          entries.stream()
+              .map(ZipEntry::getName)
+              .map(n -> n.endsWith(RAW_SUFFIX) ? raw(n) : n)
+              .toList();
+      assertThat(names)
+          .as("Protocol Buffers sources (the generated classes carry their descriptors)")
+          .noneMatch(n -> n.endsWith(".proto"));
+      for (String prefix : LEFT_OUT_NATIVE) {
+        assertThat(names).as("native transport classes").noneMatch(n -> n.startsWith(prefix));
+      }
+      for (String prefix : LEFT_OUT_PROTOS) {
+        assertThat(names).as("unused common protos").noneMatch(n -> n.startsWith(prefix));
+      }
+      assertThat(names)
+          .as("gRPC's status details stay")
+          .anyMatch(n -> n.startsWith("io/sluice/shaded/com/google/rpc/"));
+
+      // what is left never names a left-out proto package, not even as a string for reflection
+      for (JarEntry entry : entries) {
+        if (!entry.getName().endsWith(".class") && !entry.getName().endsWith(RAW_SUFFIX)) {
+          continue;
+        }
+        String bytes;
+        try (InputStream in = jar.getInputStream(entry)) {
+          bytes = latin1(in.readAllBytes());
+        }
+        for (String prefix : LEFT_OUT_PROTOS) {
+          assertThat(bytes.contains(prefix) || bytes.contains(prefix.replace('/', '.')))
+              .as("%s names %s, which the build leaves out", entry.getName(), prefix)
+              .isFalse();
+        }
+      }
+    }
+  }
+
+  /**
    * The agent rewrites every class its extension loader loads (OpenTelemetry API names, {@code
    * java.util.logging.Logger}); the runtime loader defines a raw class as it is. So exactly the
    * runtime classes that mention neither are raw, and the agent loads only the entry points itself.
