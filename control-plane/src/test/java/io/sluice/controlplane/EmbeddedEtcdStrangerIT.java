@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.controlplane.etcd.EtcdLaunchScript;
-import io.sluice.controlplane.etcd.HeldEtcdLaunches;
+import io.sluice.controlplane.etcd.EtcdLaunches;
 import io.sluice.controlplane.etcd.StrangerEtcd;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,7 +43,7 @@ class EmbeddedEtcdStrangerIT {
   @Test
   void refusesTheApiWhileAnotherEtcdHoldsTheEmbeddedEtcdsClientPort(
       @TempDir Path state, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
-    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
+    EtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
     int port = freePort();
     ProcessBuilder builder =
         new ProcessBuilder(
@@ -73,12 +73,12 @@ class EmbeddedEtcdStrangerIT {
               api.put(RULES, WRITER, ControlPlaneApiIT.document(null, 0.1, "a"), Map.of()).status())
           .isEqualTo(200);
 
-      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitClientPort(0);
       List<ProcessHandle> etcd =
           controlPlane.toHandle().children().filter(child -> isEtcd(child, state)).toList();
       assertThat(etcd).hasSize(1);
       etcd.get(0).destroyForcibly();
-      launches.awaitPort(1, "--listen-client-urls=http://127.0.0.1:"); // the restart, held
+      launches.awaitClientPort(1); // the restart, held
 
       stranger = StrangerEtcd.start(strangerDir, clientPort);
       String strangerEndpoint = "http://127.0.0.1:" + clientPort;

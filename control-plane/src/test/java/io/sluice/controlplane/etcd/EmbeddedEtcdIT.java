@@ -201,12 +201,12 @@ class EmbeddedEtcdIT {
   @Test
   void startsOnNewPortsWhenItsClientPortIsTakenBeforeEtcdBindsIt(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(0).writeTo(bin);
+    EtcdLaunches launches = EtcdLaunchScript.real().hold(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
     try (ServerSocket taken = new ServerSocket()) {
-      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitClientPort(0);
       taken.setReuseAddress(true);
       taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
       launches.release(0);
@@ -229,13 +229,13 @@ class EmbeddedEtcdIT {
   @Test
   void startsOnNewPortsWhenEtcdExitsWithoutSayingItsClientPortIsTaken(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    HeldEtcdLaunches launches =
+    EtcdLaunches launches =
         EtcdLaunchScript.real().hold(0).fail(0, "cannot listen for clients").writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
     try (ServerSocket taken = new ServerSocket()) {
-      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitClientPort(0);
       taken.setReuseAddress(true);
       taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
       assertThat(LoopbackPorts.bindable(clientPort)).isFalse();
@@ -259,13 +259,13 @@ class EmbeddedEtcdIT {
   @Test
   void doesNotTakeAnotherEtcdOnItsClientPortForItsOwn(
       @TempDir Path stateDir, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
-    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(0).writeTo(bin);
+    EtcdLaunches launches = EtcdLaunchScript.real().hold(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
     Process stranger = null;
     try {
-      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitClientPort(0);
       String strangerEndpoint = "http://127.0.0.1:" + clientPort;
       stranger = StrangerEtcd.start(strangerDir, clientPort);
       await("the other etcd answers")
@@ -296,13 +296,13 @@ class EmbeddedEtcdIT {
   @Test
   void aStartThatTimesOutAfterAnotherEtcdWentAwayDoesNotBlameIt(
       @TempDir Path stateDir, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
-    HeldEtcdLaunches launches = EtcdLaunchScript.real().hang(0).writeTo(bin);
+    EtcdLaunches launches = EtcdLaunchScript.real().hang(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
     Process stranger = null;
     try {
-      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitClientPort(0);
       String strangerEndpoint = "http://127.0.0.1:" + clientPort;
       stranger = StrangerEtcd.start(strangerDir, clientPort);
       await("the start asked the other etcd for its members")
@@ -335,13 +335,13 @@ class EmbeddedEtcdIT {
   @Test
   void aStartThatTimesOutOnAPortAnsweredByNoEtcdSaysAnotherProcessHasIt(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    HeldEtcdLaunches launches = EtcdLaunchScript.real().hang(0).writeTo(bin);
+    EtcdLaunches launches = EtcdLaunchScript.real().hang(0).writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin.toString(), 1_572_864));
     com.sun.net.httpserver.HttpServer notEtcd = null;
     try {
-      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitClientPort(0);
       notEtcd =
           com.sun.net.httpserver.HttpServer.create(
               new InetSocketAddress("127.0.0.1", clientPort), 0);
@@ -425,7 +425,7 @@ class EmbeddedEtcdIT {
   @Test
   void restartsOnANewPeerPortWhenItsOwnWasTakenMeanwhile(@TempDir Path stateDir, @TempDir Path bin)
       throws Exception {
-    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
+    EtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
     try (EmbeddedEtcd etcd =
             EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864);
         ServerSocket taken = new ServerSocket()) {
@@ -438,10 +438,10 @@ class EmbeddedEtcdIT {
                           "{\"key\":\"a2VwdA==\",\"value\":\"eQ==\"}"))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      int peerPort = launches.awaitPort(0, "--listen-peer-urls=http://127.0.0.1:");
+      int peerPort = launches.awaitPeerPort(0);
       children(stateDir).forEach(ProcessHandle::destroyForcibly);
 
-      int restartPeerPort = launches.awaitPort(1, "--listen-peer-urls=http://127.0.0.1:");
+      int restartPeerPort = launches.awaitPeerPort(1);
       assertThat(restartPeerPort).isEqualTo(peerPort);
       taken.setReuseAddress(true);
       taken.bind(new InetSocketAddress("127.0.0.1", peerPort));
@@ -485,21 +485,21 @@ class EmbeddedEtcdIT {
   @Test
   void restartsOnItsClientPortOnceAnotherProcessLetsItGo(@TempDir Path stateDir, @TempDir Path bin)
       throws Exception {
-    HeldEtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
+    EtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
     try (EmbeddedEtcd etcd =
         EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864)) {
       String endpoint = etcd.endpoint();
       assertThat(post(endpoint, "/v3/kv/put", "{\"key\":\"a2VwdA==\",\"value\":\"eQ==\"}"))
           .isTrue();
-      int clientPort = launches.awaitPort(0, "--listen-client-urls=http://127.0.0.1:");
+      int clientPort = launches.awaitClientPort(0);
       children(stateDir).forEach(ProcessHandle::destroyForcibly);
-      launches.awaitPort(1, "--listen-client-urls=http://127.0.0.1:");
+      launches.awaitClientPort(1);
       try (ServerSocket taken = new ServerSocket()) {
         taken.setReuseAddress(true);
         taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
         launches.release(1);
         // the restart found the port taken and waits for it (a third launch, or more, follows)
-        launches.awaitPort(2, "--listen-client-urls=http://127.0.0.1:");
+        launches.awaitClientPort(2);
         assertThat(etcd.trouble())
             .as("for health")
             .contains("client port " + clientPort + ", which the control plane's etcd client")

@@ -13,10 +13,10 @@ import java.util.TreeSet;
 
 /**
  * Writes an {@code etcd} for the search path that stands in for the real one at chosen launches (0
- * the first): it can hold a launch until the test {@linkplain HeldEtcdLaunches#release releases} it
- * (60 s at most), then have it exit at once saying something, or never answer; every other launch
- * runs the real etcd. Every launch first writes its arguments to {@code args.<n>} ({@link
- * HeldEtcdLaunches#awaitPort}). Exists so that a test can act between an etcd's start and its
+ * the first): it can hold a launch until the test {@linkplain EtcdLaunches#release releases} it (60
+ * s at most), then have it exit at once saying something, or never answer; every other launch runs
+ * the real etcd. Every launch first writes its arguments to {@code args.<n>} ({@link
+ * EtcdLaunches#awaitClientPort}). Exists so that a test can act between an etcd's start and its
  * binding of its ports, or between its exit and its restart, with one script instead of one written
  * out per test: {@code EtcdLaunchScript.real().hold(1).writeTo(bin)}.
  */
@@ -58,7 +58,7 @@ public final class EtcdLaunchScript {
   }
 
   /** Writes the script as {@code bin/etcd}; its launches' files go to {@code bin} too. */
-  public HeldEtcdLaunches writeTo(Path bin) throws IOException {
+  public EtcdLaunches writeTo(Path bin) throws IOException {
     String dir = "'" + bin + "'";
     List<String> lines = new ArrayList<>();
     lines.add("#!/bin/sh");
@@ -91,7 +91,7 @@ public final class EtcdLaunchScript {
     Path script = bin.resolve("etcd");
     Files.writeString(script, String.join("\n", lines));
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-    return new HeldEtcdLaunches(bin);
+    return new EtcdLaunches(bin);
   }
 
   private static int checked(int launch) {
