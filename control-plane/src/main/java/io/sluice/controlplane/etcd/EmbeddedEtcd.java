@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
@@ -51,9 +52,12 @@ import java.util.regex.Pattern;
  * control plane that started it, unless that one is killed with {@code SIGKILL}. One control plane
  * at a time keeps its data in a directory: a second one started with the same {@code
  * sluice.state.dir} is refused at once (etcd itself would wait for its database's lock and never
- * answer). Not meant for production: point production control planes at a real cluster.
+ * answer). Each launch that runs is counted ({@link #runs()}), and a restart that runs tells its
+ * listeners ({@link #whenRunningAgain}): the control plane's watches drop what came from an earlier
+ * run and read etcd again at once. Not meant for production: point production control planes at a
+ * real cluster.
  */
-public final class EmbeddedEtcd implements AutoCloseable {
+public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
 
   private static final Logger LOG = Logger.getLogger(EmbeddedEtcd.class.getName());
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
@@ -116,6 +120,15 @@ public final class EmbeddedEtcd implements AutoCloseable {
    * as its own member.
    */
   private volatile String trouble;
+
+  /**
+   * Launches that ran ({@link #runs()}): written under this object's lock, before {@link #trouble}
+   * is cleared.
+   */
+  private volatile long runs;
+
+  /** Told each time a restart runs ({@link #whenRunningAgain}). */
+  private final List<Runnable> runningAgain = new CopyOnWriteArrayList<>();
 
   /** The clock {@link #RESTARTS_FORGOTTEN_AFTER} is measured on ({@link System#nanoTime}). */
   private final LongSupplier nanoTime;
@@ -307,6 +320,8 @@ public final class EmbeddedEtcd implements AutoCloseable {
     awaitReady(started, logStart);
     synchronized (this) {
       runningSinceNanos = nanoTime.getAsLong();
+      // before the trouble is cleared: a watch never sees this etcd running in the run before
+      runs++;
     }
     advertisePeerPort();
     if (trouble != null) {
@@ -314,6 +329,7 @@ public final class EmbeddedEtcd implements AutoCloseable {
       // own trouble, which this must not then clear
       trouble = null;
       LOG.info("the embedded etcd runs again at " + endpoint() + " (same data)");
+      tellRunningAgain();
     }
     // on a thread of its own: an etcd that had already exited would otherwise be restarted on the
     // caller's thread (the control plane's start, or the restart before), which a restart waiting
@@ -518,8 +534,39 @@ public final class EmbeddedEtcd implements AutoCloseable {
    * port taken by another process, restarts given up), for health and for {@link EtcdGateway},
    * which sends nothing meanwhile; {@code null} while it runs.
    */
-  String trouble() {
+  @Override
+  public String trouble() {
     return trouble;
+  }
+
+  /**
+   * How many launches have run, the first included: up by one at each restart that answers as its
+   * own member, before {@link #trouble()} is cleared.
+   */
+  @Override
+  public long runs() {
+    return runs;
+  }
+
+  /**
+   * Has {@code listener} run, on the restart's thread, each time a restart runs, once {@link
+   * #trouble()} is cleared: the control plane's watches then read etcd at once rather than when
+   * their pause after the failed reads of the outage is up.
+   */
+  @Override
+  public void whenRunningAgain(Runnable listener) {
+    runningAgain.add(listener);
+  }
+
+  /** Tells every listener that etcd runs again; one that fails is logged and stops no other. */
+  private void tellRunningAgain() {
+    for (Runnable listener : runningAgain) {
+      try {
+        listener.run();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "a listener of the embedded etcd's restart failed", e);
+      }
+    }
   }
 
   /**

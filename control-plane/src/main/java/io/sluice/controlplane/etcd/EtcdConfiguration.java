@@ -108,7 +108,7 @@ class EtcdConfiguration {
         // a refusal is etcd answering too: the outage is over (the start's findings may say it)
         outageLog::etcdAnswered,
         endpoints(settings, embedded).stream().map(URI::create).toList(),
-        troubleOf(embedded));
+        embedded.etcd() == null ? EmbeddedEtcdRuns.NONE : embedded.etcd());
   }
 
   /** Runs watch restarts and other small background jobs of the etcd mirrors. */

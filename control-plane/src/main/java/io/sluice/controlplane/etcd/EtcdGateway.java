@@ -58,11 +58,8 @@ public final class EtcdGateway {
   private final Runnable refusedAnswer;
   private final FirstContact firstContact;
 
-  /**
-   * Why the embedded etcd does not run ({@link EmbeddedEtcd#trouble()}); {@code null} while it
-   * does.
-   */
-  private final Supplier<String> embeddedTrouble;
+  /** The embedded etcd's supervisor: whether it runs, which run; {@link EmbeddedEtcdRuns#NONE}. */
+  private final EmbeddedEtcdRuns embedded;
 
   /** A call failed on the way and none succeeded since: reconnect before the next one. */
   private volatile boolean reconnect;
@@ -125,7 +122,15 @@ public final class EtcdGateway {
       Runnable answered,
       List<URI> endpoints,
       Supplier<String> embeddedTrouble) {
-    this(client, keys, timeout, maxRequestBytes, answered, () -> {}, endpoints, embeddedTrouble);
+    this(
+        client,
+        keys,
+        timeout,
+        maxRequestBytes,
+        answered,
+        () -> {},
+        endpoints,
+        EmbeddedEtcdRuns.troubleOnly(embeddedTrouble));
   }
 
   /**
@@ -144,8 +149,35 @@ public final class EtcdGateway {
       Runnable refusedAnswer,
       List<URI> endpoints,
       Supplier<String> embeddedTrouble) {
+    this(
+        client,
+        keys,
+        timeout,
+        maxRequestBytes,
+        answered,
+        refusedAnswer,
+        endpoints,
+        EmbeddedEtcdRuns.troubleOnly(embeddedTrouble));
+  }
+
+  /**
+   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long, Runnable, Runnable, List, Supplier)},
+   * also telling the watches which run of the embedded etcd they read ({@link #embeddedRuns()}) and
+   * when it runs again ({@link #whenEmbeddedRunningAgain}).
+   *
+   * @param embedded the embedded etcd ({@link EmbeddedEtcd}), or {@link EmbeddedEtcdRuns#NONE}
+   */
+  EtcdGateway(
+      Client client,
+      EtcdKeys keys,
+      Duration timeout,
+      long maxRequestBytes,
+      Runnable answered,
+      Runnable refusedAnswer,
+      List<URI> endpoints,
+      EmbeddedEtcdRuns embedded) {
     this.refusedAnswer = refusedAnswer;
-    this.embeddedTrouble = embeddedTrouble;
+    this.embedded = embedded;
     this.firstContact =
         endpoints.isEmpty() ? FirstContact.NONE : new FirstContact(client, endpoints, timeout);
     this.client = client;
@@ -218,7 +250,24 @@ public final class EtcdGateway {
    * them: one volatile read.
    */
   String embeddedTrouble() {
-    return embeddedTrouble.get();
+    return embedded.trouble();
+  }
+
+  /**
+   * Which run of the embedded etcd this is ({@link EmbeddedEtcdRuns#runs()}), always the same when
+   * the client is not the embedded etcd's: a watch started in one run applies no event once this
+   * has changed, since jetcd may have resumed its stream on another etcd meanwhile.
+   */
+  long embeddedRuns() {
+    return embedded.runs();
+  }
+
+  /**
+   * Has {@code listener} run each time the embedded etcd runs again ({@link
+   * EmbeddedEtcdRuns#whenRunningAgain}); never when the client is not the embedded etcd's.
+   */
+  void whenEmbeddedRunningAgain(Runnable listener) {
+    embedded.whenRunningAgain(listener);
   }
 
   /**
@@ -227,7 +276,7 @@ public final class EtcdGateway {
    * @throws EtcdUnavailableException without sending anything while the embedded etcd does not run
    */
   private Client client(String what) {
-    String trouble = embeddedTrouble.get();
+    String trouble = embedded.trouble();
     if (trouble != null) {
       throw EtcdUnavailableException.embeddedDown(what, trouble);
     }

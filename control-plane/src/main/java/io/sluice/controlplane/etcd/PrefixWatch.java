@@ -29,8 +29,8 @@ import java.util.logging.Logger;
  * EtcdGateway#reconnectNow}), so this pause, not gRPC's reconnect backoff (up to 2 minutes),
  * decides how soon the mirror is back after a long outage. Watches that break right after they
  * started, in a row, though their reads work (a proxy in front of etcd that refuses or cuts watch
- * streams) are read again at growing intervals, up to {@link #MAX_BACKOFF_MS} ms, and said once in
- * the log; a healthy watch (one that brought events or ran {@link #HEALTHY_WATCH_MS} ms) ends that.
+ * streams) are read again at growing intervals, up to {@link Backoff#max()}, and said once in the
+ * log; a healthy watch (one that brought events or ran {@link #HEALTHY_WATCH_MS} ms) ends that.
  *
  * <p>A read that fails leaves the mirror out of sync until a read succeeds: {@link #state()} says
  * so, with the reason, for {@code /actuator/health}; the first failure of a streak is logged as a
@@ -52,9 +52,14 @@ import java.util.logging.Logger;
  * <p>With the embedded etcd, events that arrive while it does not run ({@link
  * EtcdGateway#embeddedTrouble()}) are dropped, and the prefix is read again, which succeeds only
  * once it runs again: jetcd resumes a broken watch by itself on whatever answers the client port,
- * which may be another etcd that took the port, and the mirror must never show that one's keys.
- * Today's jetcd first reports the break ({@link #onBroken}), and the read that follows replaces the
- * watch before jetcd resumes it; this guard does not rely on that order.
+ * which may be another etcd that took the port, and the mirror must never show that one's keys. So
+ * are events that arrive once it runs again, in a later run than the one the watch was started in
+ * ({@link EtcdGateway#embeddedRuns()}): jetcd may have queued them from such a stream before (the
+ * read that follows gets its own etcd's keys). Today's jetcd first reports the break ({@link
+ * #onBroken}), and the read that follows replaces the watch before jetcd resumes it; this guard
+ * does not rely on that order. When the embedded etcd runs again, its {@link PrefixWatches} have
+ * every watch read at once ({@link #readAgainNow}), not when the pause after the outage's failed
+ * reads is up (up to the longest {@link Backoff}).
  *
  * <p>Callbacks come one at a time, from the watch thread or the given scheduler, never
  * concurrently. Create watches with {@link PrefixWatches}, which health reports on.
@@ -90,14 +95,35 @@ public final class PrefixWatch implements AutoCloseable {
     }
   }
 
+  /**
+   * The pauses before reading again after failures in a row: {@code first}, then twice as long each
+   * time, up to {@code max}. Tests make them long, to tell a prompt read from a paced one.
+   *
+   * @param first the pause after the first failure, and after a watch's first quick break
+   * @param max the longest pause
+   */
+  record Backoff(Duration first, Duration max) {
+    /** 100 ms, doubling up to 5 s. */
+    static final Backoff DEFAULT = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5));
+
+    Backoff {
+      if (first.isNegative() || first.isZero()) {
+        throw new IllegalArgumentException("first must be positive: " + first);
+      }
+      if (max.compareTo(first) < 0) {
+        throw new IllegalArgumentException("max must be at least first (" + first + "): " + max);
+      }
+    }
+  }
+
   private static final Logger LOG = Logger.getLogger(PrefixWatch.class.getName());
-  private static final long MAX_BACKOFF_MS = 5_000;
 
   /**
    * How long a watch must have run, unless it brought events, for its break to count as the end of
-   * a healthy watch: the prefix is read again 100 ms later. Watches that break sooner, in a row (a
-   * proxy in front of etcd that passes reads but not watches), are read again at growing intervals
-   * up to {@link #MAX_BACKOFF_MS}, or every break would re-read the whole prefix every 100 ms.
+   * a healthy watch: the prefix is read again after the first pause ({@link Backoff#first()}, 100
+   * ms). Watches that break sooner, in a row (a proxy in front of etcd that passes reads but not
+   * watches), are read again at growing intervals up to {@link Backoff#max()}, or every break would
+   * re-read the whole prefix every 100 ms.
    */
   private static final long HEALTHY_WATCH_MS = 10_000;
 
@@ -118,6 +144,8 @@ public final class PrefixWatch implements AutoCloseable {
   private final String prefix;
   private final Listener listener;
   private final ScheduledExecutorService scheduler;
+  private final long firstBackoffMs;
+  private final long maxBackoffMs;
   private final CountDownLatch firstRead = new CountDownLatch(1);
 
   /** Counted down by the first read, or by a refusal of the control plane's credentials before. */
@@ -144,7 +172,13 @@ public final class PrefixWatch implements AutoCloseable {
 
   private boolean nudged;
   private long generation;
-  private long backoffMs = 100;
+  private long backoffMs;
+
+  /**
+   * The embedded etcd's run ({@link EtcdGateway#embeddedRuns()}) the current watch's read was
+   * started in: its events are applied only while that run lasts.
+   */
+  private long run;
 
   /** When the current watch started (System.nanoTime), and whether it brought events. */
   private long watchStartedNanos;
@@ -169,10 +203,22 @@ public final class PrefixWatch implements AutoCloseable {
 
   PrefixWatch(
       EtcdGateway etcd, String prefix, Listener listener, ScheduledExecutorService scheduler) {
+    this(etcd, prefix, listener, scheduler, Backoff.DEFAULT);
+  }
+
+  PrefixWatch(
+      EtcdGateway etcd,
+      String prefix,
+      Listener listener,
+      ScheduledExecutorService scheduler,
+      Backoff backoff) {
     this.etcd = etcd;
     this.prefix = prefix;
     this.listener = listener;
     this.scheduler = scheduler;
+    this.firstBackoffMs = backoff.first().toMillis();
+    this.maxBackoffMs = backoff.max().toMillis();
+    this.backoffMs = firstBackoffMs;
   }
 
   /** Whether the mirror is in sync, and why not. */
@@ -273,6 +319,28 @@ public final class PrefixWatch implements AutoCloseable {
   }
 
   /**
+   * The embedded etcd runs again: reads the prefix now, in the background, and watches it from
+   * there, rather than when the pause after the outage's failed reads is up (up to {@link
+   * Backoff#max()}), or when an event of the stream jetcd resumed comes (dropped: {@link
+   * #onEvents}). A watch in sync is read again too: what it watched may have been another etcd.
+   */
+  synchronized void readAgainNow() {
+    if (closed) {
+      return;
+    }
+    LOG.fine("the embedded etcd runs again: reading " + prefix + " again now");
+    ScheduledFuture<?> paused = pendingRetry;
+    try {
+      retryLater(0);
+    } catch (RejectedExecutionException e) {
+      return; // the control plane shuts down: no read to start
+    }
+    if (paused != null) {
+      paused.cancel(false);
+    }
+  }
+
+  /**
    * Reads again after a failure, {@code delayMs} from now, reconnecting at once first. The task
    * takes this lock before it looks at {@link #pendingRetry}, which is set here under it.
    */
@@ -310,6 +378,8 @@ public final class PrefixWatch implements AutoCloseable {
       }
       gen = ++generation;
     }
+    // before the read: a restart after it makes the watch drop its events and read again
+    long readRun = etcd.embeddedRuns();
     try {
       EtcdGateway.Range read = etcd.getPrefix(prefix);
       long revision = read.revision();
@@ -338,6 +408,7 @@ public final class PrefixWatch implements AutoCloseable {
         failureTold = false;
         firstRead.countDown();
         firstReadOrRefusal.countDown();
+        run = readRun;
         // requireLeader: a member cut off from the leader ends the watch instead of going silent
         WatchOption option =
             WatchOption.builder()
@@ -356,7 +427,7 @@ public final class PrefixWatch implements AutoCloseable {
                         () -> onBroken(gen, null)));
         watchStartedNanos = System.nanoTime();
         watchDelivered = false;
-        backoffMs = 100;
+        backoffMs = firstBackoffMs;
       }
     } catch (RuntimeException e) {
       onResyncFailed(gen, e);
@@ -393,7 +464,7 @@ public final class PrefixWatch implements AutoCloseable {
         firstReadOrRefusal.countDown();
       } else {
         delay = backoffMs;
-        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        backoffMs = Math.min(maxBackoffMs, backoffMs * 2);
       }
     }
     String message =
@@ -457,9 +528,32 @@ public final class PrefixWatch implements AutoCloseable {
     if (closed || gen != generation) {
       return;
     }
+    // the trouble first: the supervisor counts a run before it clears the trouble, so a trouble
+    // read as cleared comes with the run that cleared it
     String embeddedTrouble = etcd.embeddedTrouble();
+    long runs = etcd.embeddedRuns();
     if (embeddedTrouble != null) {
-      dropWhileEmbeddedDown(gen, response, embeddedTrouble);
+      drop(
+          gen,
+          response,
+          "the embedded etcd is not running ("
+              + embeddedTrouble
+              + "), so they come from whatever answers on its client port; reading "
+              + prefix
+              + " again once it runs");
+      return;
+    }
+    if (runs != run) {
+      drop(
+          gen,
+          response,
+          "the embedded etcd ran again since the watch started (run "
+              + runs
+              + ", the watch's "
+              + run
+              + "), so they may come from whatever answered on its client port meanwhile; reading "
+              + prefix
+              + " again");
       return;
     }
     watchDelivered = true;
@@ -478,12 +572,14 @@ public final class PrefixWatch implements AutoCloseable {
   }
 
   /**
-   * Drops events that came while the embedded etcd does not run: they are from whatever answers on
-   * its client port, another etcd perhaps. The first of a watch is logged (FINE: health and the
-   * read's failure say the outage) and has the prefix read again, which replaces this watch and
-   * succeeds once the embedded etcd runs again.
+   * Drops events that came while the embedded etcd does not run, or in a later run than the
+   * watch's: they are from whatever answers (or answered) on its client port, another etcd perhaps.
+   * The first of a watch is logged (FINE: health and the read's failure say the outage) and has the
+   * prefix read again, which replaces this watch and succeeds once the embedded etcd runs.
+   *
+   * @param why why they are dropped and what follows
    */
-  private void dropWhileEmbeddedDown(long gen, WatchResponse response, String embeddedTrouble) {
+  private void drop(long gen, WatchResponse response, String why) {
     if (droppedGeneration == gen) {
       return; // said once, and the read is on its way
     }
@@ -493,11 +589,8 @@ public final class PrefixWatch implements AutoCloseable {
             + response.getEvents().size()
             + " event(s) of the watch of "
             + prefix
-            + " (and drops any that follow): the embedded etcd is not running ("
-            + embeddedTrouble
-            + "), so they come from whatever answers on its client port; reading "
-            + prefix
-            + " again once it runs");
+            + " (and drops any that follow): "
+            + why);
     try {
       retryLater(0);
     } catch (RejectedExecutionException e) {
@@ -519,11 +612,13 @@ public final class PrefixWatch implements AutoCloseable {
       quickBreaks = healthy ? 0 : quickBreaks + 1;
       tellQuickBreaks = quickBreaks == QUICK_BREAKS_TOLD;
       // the read that follows each break resets the backoff: quick breaks in a row pace it
-      // themselves, 100 ms after the first, twice as long after each next one
+      // themselves, the first pause after the first, twice as long after each next one
       long paced =
-          quickBreaks == 0 ? 0 : Math.min(MAX_BACKOFF_MS, 100L << Math.min(quickBreaks - 1, 10));
+          quickBreaks == 0
+              ? 0
+              : Math.min(maxBackoffMs, firstBackoffMs << Math.min(quickBreaks - 1, 10));
       delay = Math.max(backoffMs, paced);
-      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      backoffMs = Math.min(maxBackoffMs, backoffMs * 2);
     }
     if (error instanceof CompactedException) {
       LOG.info("watch of " + prefix + " fell behind a compaction; reading it again");
@@ -540,7 +635,7 @@ public final class PrefixWatch implements AutoCloseable {
               + "): changes are seen only by reading "
               + prefix
               + " again, at longer intervals up to "
-              + MAX_BACKOFF_MS
+              + maxBackoffMs
               + " ms. Does a proxy or gateway in front of etcd refuse or cut its watch streams?");
     } else {
       LOG.log(

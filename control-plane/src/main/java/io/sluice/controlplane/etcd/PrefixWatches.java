@@ -9,17 +9,30 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * Creates the control plane's {@link PrefixWatch}es and keeps them by name, so that {@code
  * /actuator/health} can say of each mirror whether it is in sync with etcd (component {@code
- * watches}). A feature opens its watch in its {@code start()} and closes it in its {@code stop()}.
+ * watches}), and have every mirror read etcd at once when the embedded etcd runs again. A feature
+ * opens its watch in its {@code start()} and closes it in its {@code stop()}.
  */
 public final class PrefixWatches {
 
   private final EtcdGateway etcd;
   private final ScheduledExecutorService scheduler;
+  private final PrefixWatch.Backoff backoff;
   private final Map<String, PrefixWatch> watches = new ConcurrentHashMap<>();
 
   PrefixWatches(EtcdGateway etcd, ScheduledExecutorService scheduler) {
+    this(etcd, scheduler, PrefixWatch.Backoff.DEFAULT);
+  }
+
+  /**
+   * As {@link #PrefixWatches(EtcdGateway, ScheduledExecutorService)}, the watches pausing {@code
+   * backoff} after failed reads.
+   */
+  PrefixWatches(EtcdGateway etcd, ScheduledExecutorService scheduler, PrefixWatch.Backoff backoff) {
     this.etcd = etcd;
     this.scheduler = scheduler;
+    this.backoff = backoff;
+    // last: the listener is published once every field is set
+    etcd.whenEmbeddedRunningAgain(this::readAgainNow);
   }
 
   /**
@@ -29,7 +42,7 @@ public final class PrefixWatches {
    *     replaces the earlier one there
    */
   public PrefixWatch start(String name, String prefix, PrefixWatch.Listener listener) {
-    PrefixWatch watch = new PrefixWatch(etcd, prefix, listener, scheduler);
+    PrefixWatch watch = new PrefixWatch(etcd, prefix, listener, scheduler, backoff);
     watches.put(name, watch);
     watch.start();
     return watch;
@@ -60,6 +73,15 @@ public final class PrefixWatches {
    */
   void retrySoonIfRefused() {
     watches.values().forEach(PrefixWatch::retrySoonIfRefused);
+  }
+
+  /**
+   * The embedded etcd runs again: every watch reads its prefix now ({@link
+   * PrefixWatch#readAgainNow}), in the background, so the mirrors follow it at once rather than
+   * when their pauses after the outage's failed reads are up.
+   */
+  private void readAgainNow() {
+    watches.values().forEach(PrefixWatch::readAgainNow);
   }
 
   /** The state of every watch, by name. */

@@ -13,7 +13,8 @@
  * ({@code EndpointProbe}) to say, when etcd does not answer, why: in the log, and in the {@code
  * etcd} health component until etcd is first read ({@code StartFindings}). {@link
  * io.sluice.controlplane.etcd.EmbeddedEtcd} starts a local etcd when no endpoints are configured,
- * for first use.
+ * for first use; what the gateway and the mirrors know of it ({@code EmbeddedEtcdRuns}: whether it
+ * runs, which run, when it runs again) keeps them off whatever else answers on its port meanwhile.
  *
  * <p>After an etcd failure the gateway's next calls and the mirrors' retries first have the client
  * reconnect at once ({@code io.sluice.etcd.EtcdChannels}, shared with the agents): gRPC's own

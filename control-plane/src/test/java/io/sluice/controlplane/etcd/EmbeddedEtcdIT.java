@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -480,7 +481,8 @@ class EmbeddedEtcdIT {
    * etcd stayed down for good. The supervisor now tries again, waiting longer each time (bounded),
    * says on health which port is taken, and etcd is back on the same endpoint, with its data, once
    * the port is free. Here an {@code etcd} first on the search path holds the restart back while
-   * the test takes the client port, then lets it go.
+   * the test takes the client port, then lets it go. Only the launch that runs counts as a run, and
+   * the watches are told once it does, when its trouble is already cleared.
    */
   @Test
   void restartsOnItsClientPortOnceAnotherProcessLetsItGo(@TempDir Path stateDir, @TempDir Path bin)
@@ -489,6 +491,9 @@ class EmbeddedEtcdIT {
     try (EmbeddedEtcd etcd =
         EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864)) {
       String endpoint = etcd.endpoint();
+      assertThat(etcd.runs()).isEqualTo(1);
+      List<String> told = new CopyOnWriteArrayList<>();
+      etcd.whenRunningAgain(() -> told.add("run " + etcd.runs() + ", trouble " + etcd.trouble()));
       assertThat(post(endpoint, "/v3/kv/put", "{\"key\":\"a2VwdA==\",\"value\":\"eQ==\"}"))
           .isTrue();
       int clientPort = launches.awaitClientPort(0);
@@ -505,6 +510,8 @@ class EmbeddedEtcdIT {
             .contains("client port " + clientPort + ", which the control plane's etcd client")
             .contains("is taken by another process")
             .contains("sport = :" + clientPort);
+        assertThat(etcd.runs()).as("no launch ran since the first").isEqualTo(1);
+        assertThat(told).isEmpty();
       }
 
       assertThat(etcd.endpoint()).isEqualTo(endpoint);
@@ -515,6 +522,10 @@ class EmbeddedEtcdIT {
       await("health no longer says the port is taken")
           .atMost(Duration.ofSeconds(10))
           .until(() -> etcd.trouble() == null);
+      await("the watches are told it runs again")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !told.isEmpty());
+      assertThat(told).containsExactly("run 2, trouble null");
     }
   }
 

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicReference;
@@ -277,6 +278,146 @@ class PrefixWatchIT {
     } finally {
       logger.setLevel(level);
       scheduler.shutdownNow();
+    }
+  }
+
+  /**
+   * An event jetcd queued from a stream it resumed on another etcd that held the port while the
+   * embedded etcd did not run could still come once it runs again: its trouble then is cleared, so
+   * the guard of the run before let it through, into the mirror. A watch now remembers the embedded
+   * etcd's run it started in and drops events once that has changed, then reads again. Here etcd
+   * keeps running, and only the supervisor (its runs and trouble, supplied by the test) says it ran
+   * again; it does not tell the watches, so only the event can make them notice.
+   */
+  @Test
+  void dropsEventsThatComeInALaterRunOfTheEmbeddedEtcdThanTheWatchStartedIn() {
+    etcd.server().put("/later-run/ours", "o");
+    SuppliedEmbeddedEtcd embedded = new SuppliedEmbeddedEtcd();
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    Logger logger = Logger.getLogger(PrefixWatch.class.getName());
+    Level level = logger.getLevel();
+    logger.setLevel(Level.FINE);
+    try (LogCapture log = LogCapture.of(PrefixWatch.class);
+        Client client = Client.builder().endpoints(etcd.endpoint()).build()) {
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      List<String> applied = new CopyOnWriteArrayList<>();
+      PrefixWatch watch =
+          new PrefixWatches(embeddedGateway(client, embedded), scheduler)
+              .start("agents", "/later-run/", new RecordingMirror(mirrored, applied));
+      assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+      etcd.server().put("/later-run/watched", "w");
+      await("the watch runs")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> mirrored.containsKey("/later-run/watched"));
+
+      embedded.exited("the embedded etcd exited with 137 and is being started again");
+      embedded.runsAgainUntold();
+      // what comes now, queued from whatever held the port meanwhile, is not applied as it comes:
+      // the prefix is read again instead, from the embedded etcd (here the same one)
+      etcd.server().put("/later-run/queued", "q");
+      await("the event is dropped or applied")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> droppedEvents(log) > 0 || applied.contains("put /later-run/queued"));
+      assertThat(applied).doesNotContain("put /later-run/queued");
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().startsWith("dropped "))
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.getMessage())
+                      .contains("the embedded etcd ran again since the watch started (run 2,"));
+      await("the mirror reads etcd again")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> mirrored.containsKey("/later-run/queued"));
+      assertThat(watch.state().inSync()).isTrue();
+
+      etcd.server().put("/later-run/later", "l");
+      await("and applies the events of the run it read in")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> applied.contains("put /later-run/later"));
+      assertThat(droppedEvents(log)).as("said once").isEqualTo(1);
+      watch.close();
+    } finally {
+      logger.setLevel(level);
+      scheduler.shutdownNow();
+    }
+  }
+
+  /**
+   * After the embedded etcd's outage, the mirrors read it again only when their pause after the
+   * outage's failed reads was up: up to 5 s after it ran again. The supervisor now tells the
+   * watches, which read at once. The pauses here are made 30 s and more, so a mirror that catches
+   * up within 10 s did not wait for its pause. etcd keeps running; only the supervisor (supplied by
+   * the test) says it exited and runs again.
+   */
+  @Test
+  void readsAtOnceWhenTheEmbeddedEtcdRunsAgain() {
+    etcd.server().put("/prompt/ours", "o");
+    SuppliedEmbeddedEtcd embedded = new SuppliedEmbeddedEtcd();
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (Client client = Client.builder().endpoints(etcd.endpoint()).build()) {
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      PrefixWatch watch =
+          new PrefixWatches(
+                  embeddedGateway(client, embedded),
+                  scheduler,
+                  new PrefixWatch.Backoff(Duration.ofSeconds(30), Duration.ofSeconds(60)))
+              .start("agents", "/prompt/", new Mirror(mirrored));
+      assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+
+      // an event while it does not run has the prefix read, which is refused: the next read is
+      // 30 s away
+      embedded.exited("the embedded etcd exited with 137 and is being started again");
+      etcd.server().put("/prompt/meanwhile", "m");
+      await("the read is refused while the embedded etcd does not run")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> watch.state().failedReads() > 0);
+      assertThat(watch.state().failure()).contains("embedded etcd is not running");
+
+      embedded.runsAgain();
+      await("the mirror reads etcd as soon as it runs again")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> watch.state().inSync() && mirrored.containsKey("/prompt/meanwhile"));
+      etcd.server().put("/prompt/later", "l");
+      await("and watches it again")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> mirrored.containsKey("/prompt/later"));
+      watch.close();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  /** A gateway over {@code client} as the embedded etcd's, with {@code embedded} its supervisor. */
+  private static EtcdGateway embeddedGateway(Client client, EmbeddedEtcdRuns embedded) {
+    return new EtcdGateway(
+        client,
+        EtcdKeys.defaults(),
+        Duration.ofSeconds(5),
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+        () -> {},
+        List.of(),
+        embedded);
+  }
+
+  /** A {@link Mirror} that also records each event applied as it came ({@code put <key>}). */
+  record RecordingMirror(Map<String, String> keys, List<String> applied)
+      implements PrefixWatch.Listener {
+    @Override
+    public void reset(Map<String, KeyValue> snapshot, long revision) {
+      new Mirror(keys).reset(snapshot, revision);
+    }
+
+    @Override
+    public void put(KeyValue kv) {
+      applied.add("put " + EtcdGateway.text(kv.getKey()));
+      new Mirror(keys).put(kv);
+    }
+
+    @Override
+    public void delete(String key, long revision) {
+      applied.add("delete " + key);
+      new Mirror(keys).delete(key, revision);
     }
   }
 
