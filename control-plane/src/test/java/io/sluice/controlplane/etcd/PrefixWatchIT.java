@@ -396,6 +396,7 @@ class PrefixWatchIT {
         Duration.ofSeconds(5),
         EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
         () -> {},
+        () -> {},
         List.of(),
         embedded);
   }
