@@ -19,7 +19,8 @@
 # package) while the demo runs leaves it running; the copies (~100 MB) are in
 # ${XDG_CACHE_HOME:-~/.cache}/sluice-demo too, linked from <log dir>/jars. Without a cache
 # directory it can create (no HOME), or as root with another user's HOME (sudo -E), both go to
-# $TMPDIR, and it says so.
+# $TMPDIR/sluice-demo-<uid> (a directory of the user's own, mode 700; refused, saying why, if it
+# is anything else), and it says so.
 #
 # Needs JDK 17+ (java, and jar or a java with the jdk.jartool module, as Debian's JRE), curl, cmp
 # and etcd (not with --no-agent) on PATH; Maven 3.8+ only to build jars. It checks each jar's
@@ -29,7 +30,7 @@
 # javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
 # long each process may take to become ready (slow or busy machines, tests). SLUICE_DEMO_LOG_MAX
 # (100M; a size in bytes with k, M or G, or 0 for no limit) caps each process's log: one that
-# grows past it is copied to <name>.log.1 (replacing the one before) and starts again empty.
+# grows past it is renamed <name>.log.1 (replacing the one before) and a new one begins, no line lost.
 { # The whole script is one command, read in full before it runs (closed at the end): a demo.sh
   # saved in place while a demo runs (some editors do) cannot change what the rest of the run does.
 set -euo pipefail
@@ -80,10 +81,10 @@ log_max=${SLUICE_DEMO_LOG_MAX:-100M}
 [[ $log_max =~ ^([0-9]+)([kKmMgG]?)$ ]] ||
   die "SLUICE_DEMO_LOG_MAX '$log_max' is not a size like 100M, 500k or 2G (0: no limit)"
 case ${BASH_REMATCH[2]} in
-  "") log_max_kb=$(((10#${BASH_REMATCH[1]} + 1023) / 1024)) ;;
-  k | K) log_max_kb=$((10#${BASH_REMATCH[1]})) ;;
-  m | M) log_max_kb=$((10#${BASH_REMATCH[1]} * 1024)) ;;
-  g | G) log_max_kb=$((10#${BASH_REMATCH[1]} * 1048576)) ;;
+  "") log_max_bytes=$((10#${BASH_REMATCH[1]})) ;;
+  k | K) log_max_bytes=$((10#${BASH_REMATCH[1]} * 1024)) ;;
+  m | M) log_max_bytes=$((10#${BASH_REMATCH[1]} * 1048576)) ;;
+  g | G) log_max_bytes=$((10#${BASH_REMATCH[1]} * 1073741824)) ;;
 esac
 
 # java_feature VERSION: "1.8.0_392" -> 8, "17.0.9" -> 17, "21-ea" -> 21
@@ -262,8 +263,8 @@ runs_as_demo() {
 # (a file "run" in it names the run's log directory, then its host), which <log dir>/jars links
 # to. Without a cache directory it can create (no HOME, as under some service managers; a cache
 # on a file system root may not write, as sudo -E on a root-squashed NFS home) or one that is not
-# root's when it runs as root, both go to $TMPDIR, and the script says so once: the copies then
-# stay in <log dir>/jars.
+# root's when it runs as root, both go to USER_TMP in $TMPDIR (below), and the script says so
+# once: the copies then stay in <log dir>/jars.
 # A relative XDG_CACHE_HOME is ignored, as its specification says: the link to it would lead
 # nowhere from the log directory.
 if [[ ${XDG_CACHE_HOME:-} == /* ]]; then
@@ -287,9 +288,42 @@ elif ! mkdir -p "$COPIES_HOME/logs" 2>/dev/null || [[ ! -w $COPIES_HOME/logs ]];
 else
   no_cache=""
 fi
+# $TMPDIR (often /tmp) is every user's: what demo.sh keeps there (the lock under which it prunes
+# the runs there, and the runs themselves without a cache) goes in a directory of this user's own,
+# $TMPDIR/sluice-demo-<uid>, made with mode 700 and used only while it is a directory (not a link)
+# that this user owns with no access for others. Another user can make that name first (or a link
+# by that name), and a file such a user made there could be held, locked or read: demo.sh refuses
+# it and says why. (A name without a dot: sluice-demo.* in $TMPDIR are the runs of a demo.sh
+# older than it, pruned below.)
+TMP_BASE=${TMPDIR:-/tmp}
+[[ $TMP_BASE == / ]] || TMP_BASE=${TMP_BASE%/}
+USER_TMP=${TMP_BASE%/}/sluice-demo-$EUID
+# user_tmp_trouble: makes USER_TMP if it is not there; prints what keeps it from being used, if any
+user_tmp_trouble() {
+  local mode
+  [[ -e $USER_TMP || -L $USER_TMP ]] || mkdir -m 700 "$USER_TMP" 2>/dev/null || true
+  if [[ -L $USER_TMP ]]; then
+    echo "$USER_TMP is a symbolic link, not a directory of this user's"
+  elif [[ ! -e $USER_TMP ]]; then
+    echo "$USER_TMP cannot be created"
+  elif [[ ! -d $USER_TMP ]]; then
+    echo "$USER_TMP is not a directory"
+  elif [[ ! -O $USER_TMP ]]; then
+    echo "$USER_TMP belongs to another user (it was made before this user's first run)"
+  else
+    mode=$(LC_ALL=C ls -ld "$USER_TMP" 2>/dev/null) || mode=unreadable
+    mode=${mode%% *}
+    # (a trailing . or @ marks an SELinux context or extended attributes; + an ACL, refused)
+    [[ $mode == drwx------ || $mode == drwx------[.@] ]] ||
+      echo "$USER_TMP has mode $mode, not drwx------ (if it is yours: chmod 700 it)"
+  fi
+}
 if [[ -n $no_cache ]]; then
   COPIES_HOME=""
-  LOGS_HOME=${TMPDIR:-/tmp}
+  LOGS_HOME=$USER_TMP
+  trouble=$(user_tmp_trouble)
+  [[ -z $trouble ]] || die "$no_cache, and the logs cannot go to $TMP_BASE: $trouble." \
+    "Set XDG_CACHE_HOME (or TMPDIR) to a directory of your own"
   echo "demo.sh: note: $no_cache, so the logs and the copies of the jars (~100 MB) go to" \
     "$LOGS_HOME instead (often RAM); set XDG_CACHE_HOME to a directory you can write to keep them on disk"
 else
@@ -321,17 +355,26 @@ left_before_start() {
 # live process belongs to a demo still running and is left alone, and so is one whose demo.pid
 # (the script's own) does; one with a dead demo.pid and no pids file is a run killed before it
 # started anything: nothing in it but the copies of the jars (~100 MB), deleted. Only this host's,
-# as for the copies below (a file "host" names a run's host), and this user's; and those an
-# earlier demo.sh left in $TMPDIR too. Those have no host file ($TMPDIR is this host's) and their
+# as for the copies below (a file "host" names a run's host), and this user's; and those in
+# USER_TMP, and those an earlier demo.sh left in $TMPDIR itself too. Those have no host file
+# ($TMPDIR is this host's) and their
 # lines no start time: a pid counts only while its process runs a demo's command (runs_as_demo).
 # One with no pids or demo.pid either is deleted once it is what an older demo.sh killed before
-# it started anything leaves (left_before_start), and left alone otherwise.
+# it started anything leaves (left_before_start), and left alone otherwise: with a note when it
+# holds more than jars/ (one of the oldest demo.sh's runs, which wrote neither file, or a
+# directory of another program's by that name), whose end nothing here can tell.
 prune_earlier_logs() {
-  local dir host copies kept=0 tmp=$PRUNE_TMP
+  local dir host copies entries kept=0 tmp=$PRUNE_TMP
   while IFS= read -r dir; do
     if [[ -d $dir && ! -e $dir/pids && ! -e $dir/demo.pid && ! -e $dir/host ]]; then
-      if [[ -O $dir ]] && left_before_start "$dir" && rm -rf "$dir" 2>/dev/null; then
-        echo "demo.sh: deleted what an older demo.sh left before it started anything ($dir)"
+      [[ -O $dir ]] || continue
+      if left_before_start "$dir"; then
+        rm -rf "$dir" 2>/dev/null &&
+          echo "demo.sh: deleted what an older demo.sh left before it started anything ($dir)"
+      elif entries=$(ls -A "$dir" 2>/dev/null) && [[ -n $entries && $entries != jars ]]; then
+        # (nothing or only jars/: an older demo.sh starting right now, or gone within the hour)
+        echo "demo.sh: note: left $dir as it is: it holds more than jars/ but neither pids nor" \
+          "demo.pid, so whether its run is over cannot be told (a very old demo.sh's?); delete it by hand once it is"
       fi
       continue
     fi
@@ -356,7 +399,12 @@ prune_earlier_logs() {
     if rm -rf "$dir" 2>/dev/null; then
       echo "demo.sh: deleted the logs of an earlier run ($dir)"
     fi
-  done < <(ls -1dt "$LOGS_HOME"/sluice-demo.* ${tmp:+"$tmp"/sluice-demo.*} 2>/dev/null || true)
+  done < <(ls -1dt "$LOGS_HOME"/sluice-demo.* ${PRUNE_USER_TMP:+"$PRUNE_USER_TMP"/sluice-demo.*} \
+    ${tmp:+"$tmp"/sluice-demo.*} 2>/dev/null || true)
+  # the lock file an older demo.sh took in $TMPDIR itself, if it is this user's
+  if [[ -n $tmp && -f $OLD_TMP_LOCK && ! -L $OLD_TMP_LOCK && -O $OLD_TMP_LOCK ]]; then
+    rm -f "$OLD_TMP_LOCK" 2>/dev/null || true
+  fi
   # copies whose run is over or whose log directory is gone (another TMPDIR, a reboot that emptied
   # a tmpfs, deleted by hand): the runs above have had theirs deleted already. Only this host's:
   # a home directory shared with other machines or containers (NFS, a bind mount) holds their
@@ -380,12 +428,22 @@ prune_earlier_logs() {
 # perl; released when fd 9 closes, even if the script is killed). Without the lock in 60 s, or
 # with no tool to take it, it prunes nothing this time and says so.
 # Runs with another LOGS_HOME (another XDG_CACHE_HOME) prune the same $TMPDIR, so while it prunes
-# there a run also holds a lock in $TMPDIR (fd 8), always after the one in LOGS_HOME, so that no
-# two runs each hold the lock the other waits for; without it, it leaves $TMPDIR alone this time.
+# there a run also holds a lock in USER_TMP (fd 8; in $TMPDIR itself another user could make the
+# lock file first, and no run of this user's would prune there again), always after the one in
+# LOGS_HOME, so that no two runs each hold the lock the other waits for; without it, it leaves
+# $TMPDIR alone this time. A run without a cache has LOGS_HOME = USER_TMP: one lock covers both.
 PRUNE_LOCK=$LOGS_HOME/.sluice-demo-prune.$EUID.lock
-PRUNE_TMP=${TMPDIR:-/tmp}
-# (the lock in LOGS_HOME covers it when it is LOGS_HOME; nothing to prune where it is no directory)
-[[ ${PRUNE_TMP%/} != "${LOGS_HOME%/}" && -d $PRUNE_TMP ]] || PRUNE_TMP=""
+# what an older demo.sh left in $TMPDIR itself: its runs and its lock file there
+PRUNE_TMP=$TMP_BASE
+OLD_TMP_LOCK=${TMP_BASE%/}/.sluice-demo-prune.$EUID.lock
+[[ -d $PRUNE_TMP ]] || PRUNE_TMP=""
+PRUNE_USER_TMP="" # USER_TMP's runs (made without a cache), for a run with one, once it has the lock
+# tmp_has_runs: whether $TMPDIR holds anything this run may prune (for a run with a cache: if it
+# does not, USER_TMP is not even made)
+tmp_has_runs() {
+  local older=("$TMP_BASE"/sluice-demo.*)
+  [[ -e $USER_TMP || -L $USER_TMP || -e ${older[0]} || -L ${older[0]} || -f $OLD_TMP_LOCK ]]
+}
 # lock_file FD FILE: takes an exclusive lock on FILE on fd FD (8 or 9); fails when it cannot
 lock_file() {
   case $1 in
@@ -404,10 +462,21 @@ lock_file() {
 }
 this_host=$(uname -n)
 if lock_file 9 "$PRUNE_LOCK"; then
-  if [[ -n $PRUNE_TMP ]] && ! lock_file 8 "$PRUNE_TMP/.sluice-demo-prune.$EUID.lock"; then
-    echo "demo.sh: note: earlier runs' logs in $PRUNE_TMP are not pruned this time: no lock on" \
-      "$PRUNE_TMP/.sluice-demo-prune.$EUID.lock within 60 s (another demo.sh pruning?)"
+  if [[ -z $PRUNE_TMP || $LOGS_HOME == "$USER_TMP" ]]; then
+    : # nothing to prune in $TMPDIR, or the lock held is USER_TMP's
+  elif ! tmp_has_runs; then
     PRUNE_TMP=""
+  elif trouble=$(user_tmp_trouble) && [[ -n $trouble ]]; then
+    # (a $TMPDIR this user cannot write to is no place to prune either: said only when refused)
+    [[ $trouble == *"cannot be created" ]] ||
+      echo "demo.sh: note: earlier runs' logs in $TMP_BASE are not pruned: $trouble"
+    PRUNE_TMP=""
+  elif ! lock_file 8 "$USER_TMP/.sluice-demo-prune.$EUID.lock"; then
+    echo "demo.sh: note: earlier runs' logs in $TMP_BASE are not pruned this time: no lock on" \
+      "$USER_TMP/.sluice-demo-prune.$EUID.lock within 60 s (another demo.sh pruning?)"
+    PRUNE_TMP=""
+  else
+    PRUNE_USER_TMP=$USER_TMP
   fi
   prune_earlier_logs
   exec 8>&- # $TMPDIR's lock goes (if it was taken); LOGS_HOME's is held until LOG_DIR exists
@@ -427,7 +496,6 @@ names=()
 pids=()
 starts=() # each pid's start time (process_start), to tell it from a later process given its pid
 stopping=0
-rotator="" # the pid of the subshell that caps the logs' size, once started (rotate_logs)
 
 # Each background process gets its own process group, so that stopping it stops all of it, and a
 # Ctrl-C in the terminal reaches only the script, which then stops them in order (the load
@@ -440,6 +508,50 @@ else
   die "need setsid (util-linux) or perl to run the demo's processes in their own process groups"
 fi
 
+# The console spans grow the services' logs by ~85 MB per 30 minutes at 10 requests/s, without
+# end in a long run (--duration up to 24h, --rate up to 1000). Each process started with a log
+# writes into a pipe, not the file: a writer of its own (awk, in its own process group, where a
+# Ctrl-C does not reach it) appends each line it reads to the log and, once the log has grown past
+# SLUICE_DEMO_LOG_MAX, closes it and renames it <name>.log.1 (replacing the one before); the next
+# line begins a new log. The writer alone writes the file, and only between lines, so no line is
+# lost, cut or written twice (copying the log aside and emptying it lost the lines written
+# between the two). A log and its .1 so hold at most twice the limit (plus a line). The writer
+# ends when the process and all it started have closed their output, and should awk fail (a full
+# disk), cat reads the rest into nothing, so that a process writing on is never cut off (a Go
+# program such as etcd dies of SIGPIPE on a closed stdout).
+# mawk (Debian's awk) reads a pipe in blocks, holding lines back until a block is full, unless told
+awk_interactive=()
+[[ $(awk -W version </dev/null 2>/dev/null) != mawk* ]] || awk_interactive=(-W interactive)
+# Each writer notes "<pid> <log>" in <log dir>/writers, so that the script can wait for it to have
+# written the last lines of its process (writers_done).
+# log_writer LOG: copies its input, line by line, to LOG, capped at log_max_bytes as above
+log_writer() {
+  SLUICE_DEMO_LOG=$1 SLUICE_DEMO_LOG_MAX_BYTES=$log_max_bytes SLUICE_DEMO_WRITERS=$LOG_DIR/writers \
+    exec "${own_group[@]}" sh -c '
+    echo "$$ $SLUICE_DEMO_LOG" >>"$SLUICE_DEMO_WRITERS"
+    LC_ALL=C awk "$@" '"'"'
+      BEGIN { out = ENVIRON["SLUICE_DEMO_LOG"]; max = ENVIRON["SLUICE_DEMO_LOG_MAX_BYTES"] + 0 }
+      {
+        print >>out
+        fflush(out)
+        size += length($0) + 1
+        if (size > max) {
+          close(out)
+          system("mv -f -- \"$SLUICE_DEMO_LOG\" \"$SLUICE_DEMO_LOG.1\"")
+          size = 0
+        }
+      }'"'"'
+    exec cat >/dev/null' sh ${awk_interactive[@]+"${awk_interactive[@]}"} >/dev/null 2>&1
+}
+# writers_done [LOG]: waits, 5 s at most, until the writers of LOG (of every log, without LOG)
+# have ended: they end once their processes have, having written all they wrote
+writers_done() {
+  local pid log deadline=$((SECONDS + 5))
+  while read -r pid log; do
+    [[ -z ${1:-} || $log == "$1" ]] || continue
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  done < <(cat "$LOG_DIR/writers" 2>/dev/null || true)
+}
 # start NAME COMMAND...: runs COMMAND in its own process group, output to its log.
 start() {
   local name=$1; shift
@@ -455,8 +567,10 @@ launch() {
   noting=1
   if [[ $out == - ]]; then
     "${own_group[@]}" "$@" </dev/null &
+  elif ((log_max_bytes > 0)); then
+    # through a writer of its own that caps the log (log_writer); $! is still the command's pid
+    "${own_group[@]}" "$@" > >(log_writer "$out") 2>&1 </dev/null &
   else
-    # appended to: once rotate_logs empties the file, the next line lands at its start
     "${own_group[@]}" "$@" >>"$out" 2>&1 </dev/null &
   fi
   started "$name" "$!"
@@ -499,7 +613,6 @@ stop_all() {
   local i order=()
   for ((i = ${#names[@]} - 1; i >= 0; i--)); do order+=("${names[i]}"); done
   echo "demo.sh: stopping ${order[*]} ..."
-  [[ -z $rotator ]] || kill "$rotator" 2>/dev/null || true
   # Most dependent first, one after the other: the services (the load generator has already
   # ended), then the control plane while etcd still answers, etcd last.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -515,6 +628,7 @@ stop_all() {
     fi
   done
   wait 2>/dev/null || true
+  writers_done # the logs hold all that the processes wrote
   rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat"
   remove_copies "$LOG_DIR"
   echo "demo.sh: everything stopped; logs in $LOG_DIR"
@@ -638,6 +752,7 @@ wait_until() {
   until "$@" >/dev/null 2>&1; do
     if ! is_started "$pid"; then
       echo "demo.sh: $what exited; the end of its log ($LOG_DIR/$what.log):" >&2
+      writers_done "$LOG_DIR/$what.log"
       tail -n 30 "$LOG_DIR/$what.log" >&2 || true
       exit 1
     fi
@@ -789,33 +904,6 @@ TRY
   echo "Load generator: $rate requests/s for $duration. Press Ctrl-C to stop everything."
   echo
 } | tee "$LOG_DIR/README.txt"
-
-# --- the logs' size ---------------------------------------------------------------------------
-# The console spans grow the services' logs by ~85 MB per 30 minutes at 10 requests/s, without
-# end in a long run (--duration up to 24h, --rate up to 1000). While the demo runs, a subshell
-# looks every 2 s for a log past SLUICE_DEMO_LOG_MAX, copies it to <name>.log.1 and empties it
-# (copy and truncate: the processes keep writing to the file they opened, appending; the lines
-# written between the copy and the truncation are lost). So a log and its .1 hold about twice the
-# limit at most (more only for a process writing more than the limit in 2 s). It ends with the
-# script: stop_all stops it, a Ctrl-C reaches it too, and it checks that the script still runs.
-# rotate_logs: copies each log past the limit to <name>.log.1 and empties it
-rotate_logs() {
-  local log
-  while IFS= read -r log; do
-    cp "$log" "$log.1" 2>/dev/null && : >"$log" || true
-  done < <(find "$LOG_DIR" -maxdepth 1 -name '*.log' -size +"${log_max_kb}k" 2>/dev/null || true)
-}
-if ((log_max_kb > 0)); then
-  script_pid=$$
-  (
-    trap - INT TERM EXIT
-    while kill -0 "$script_pid" 2>/dev/null; do
-      rotate_logs
-      sleep 2
-    done
-  ) </dev/null >/dev/null 2>&1 &
-  rotator=$!
-fi
 
 # --- the load generator ----------------------------------------------------------------------
 # In its own process group like the rest, writing to this terminal; the script waits for it.

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.demo.RunningDemo;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -61,6 +62,32 @@ final class DemoRunSetup {
     Path bin = Files.createDirectories(sibling(tmp, "-bin"));
     command(bin, name, script);
     return environment(tmp, Files.createDirectories(sibling(tmp, "-cache")), bin);
+  }
+
+  /**
+   * A PATH as this JVM's but without {@code command}: {@code dir}, made to hold a link to every
+   * other command on this JVM's PATH (the first of each name), as on a machine without it.
+   */
+  static String pathWithout(Path dir, String command) throws IOException {
+    Files.createDirectories(dir);
+    for (String each : System.getenv("PATH").split(":")) {
+      Path onPath = Path.of(each);
+      if (!Files.isDirectory(onPath)) {
+        continue;
+      }
+      try (Stream<Path> commands = Files.list(onPath)) {
+        for (Path found : commands.toList()) {
+          Path link = dir.resolve(found.getFileName().toString());
+          if (!found.getFileName().toString().equals(command)
+              && Files.isExecutable(found)
+              && !Files.isDirectory(found)
+              && !Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createSymbolicLink(link, found.toAbsolutePath());
+          }
+        }
+      }
+    }
+    return dir.toString();
   }
 
   /** Where {@code command} is on this JVM's PATH. */

@@ -18,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -555,8 +558,9 @@ class DemoScriptIT {
   /**
    * With no cache directory to put them in (no {@code HOME}, or one it cannot write to, as under
    * {@code sudo -E} with a root-squashed home), the logs and copies went to {@code $TMPDIR}, often
-   * RAM, without a word. demo.sh now says so, once, and where they go. Here demo.sh ends at once
-   * after its copy ({@code cp} leaves a torn one).
+   * RAM, without a word. demo.sh now says so, once, and where they go: a directory of the user's
+   * own there, {@code sluice-demo-<uid>}, mode 700. Here demo.sh ends at once after its copy
+   * ({@code cp} leaves a torn one).
    */
   @Test
   void withoutACacheDirectoryItSaysOnceThatEverythingGoesToTmpdir() throws Exception {
@@ -574,7 +578,7 @@ class DemoScriptIT {
             file + "/sluice-demo/logs cannot be created or written");
     for (Map.Entry<Map<String, String>, String> each : cases.entrySet()) {
       environment.putAll(each.getKey());
-      List<Path> before = runDirectories(tmp);
+      List<Path> before = runDirectories(userTmp(tmp));
       demo = RunningDemo.start(root, environment, "--no-agent");
 
       assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
@@ -586,14 +590,116 @@ class DemoScriptIT {
               "demo.sh: note: "
                   + each.getValue()
                   + ", so the logs and the copies of the jars (~100 MB) go to "
-                  + tmp
+                  + userTmp(tmp)
                   + " instead (often RAM); set XDG_CACHE_HOME to a directory you can write to keep"
                   + " them on disk");
-      assertThat(runDirectories(tmp))
-          .as("its log directory, in $TMPDIR")
+      assertThat(runDirectories(userTmp(tmp)))
+          .as("its log directory, in the user's own directory in $TMPDIR")
           .filteredOn(run -> !before.contains(run))
           .hasSize(1);
+      assertThat(Files.getPosixFilePermissions(userTmp(tmp), LinkOption.NOFOLLOW_LINKS))
+          .as("the user's own directory in $TMPDIR")
+          .isEqualTo(PosixFilePermissions.fromString("rwx------"));
     }
+  }
+
+  /**
+   * What demo.sh keeps in {@code $TMPDIR} (often {@code /tmp}, every user's) goes in a directory of
+   * the user's own there, {@code sluice-demo-<uid>}: the lock under which it prunes the runs there
+   * and, without a cache, the runs. The lock was a file in {@code $TMPDIR} itself, which any other
+   * user could make first, and then the runs there were never pruned again. A directory by that
+   * name that is another user's, open to others or a link is refused, saying why: a run with a
+   * cache prunes nothing in {@code $TMPDIR} (two finished runs of an older demo.sh's stay, where
+   * one would go), and one without a cache stops before it copies anything.
+   */
+  @ParameterizedTest
+  @EnumSource(TmpdirSquat.class)
+  void aDirectoryInTmpdirThatIsNotTheUsersOwnIsRefusedSayingWhy(TmpdirSquat squat)
+      throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "squat-");
+    Path userTmp = userTmp(tmp);
+    String trouble = squat.make(userTmp);
+    Map<String, String> environment = new HashMap<>(withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n"));
+    List<Path> older = new ArrayList<>();
+    for (String name : List.of("sluice-demo.ended1", "sluice-demo.ended2")) {
+      Path run = Files.createDirectories(tmp.resolve(name));
+      Files.writeString(run.resolve("demo.pid"), "999999999 demo.sh\n");
+      Files.writeString(run.resolve("pids"), "999999998 payments\n");
+      older.add(run);
+    }
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.output())
+        .as(demo.outputText())
+        .contains("demo.sh: note: earlier runs' logs in " + tmp + " are not pruned: " + trouble);
+    for (Path run : older) {
+      assertThat(run.resolve("pids")).as("an older demo.sh's finished run").isRegularFile();
+    }
+
+    environment.putAll(Map.of("XDG_CACHE_HOME", "", "HOME", ""));
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.exitValue()).isEqualTo(1);
+    assertThat(demo.output())
+        .as(demo.outputText())
+        .containsExactly(
+            "demo.sh: neither XDG_CACHE_HOME nor HOME is an absolute path, and the logs cannot go"
+                + " to "
+                + tmp
+                + ": "
+                + trouble
+                + ". Set XDG_CACHE_HOME (or TMPDIR) to a directory of your own");
+    assertThat(runDirectories(userTmp.toRealPath())).as("nothing of this run's in it").isEmpty();
+  }
+
+  /** A directory by the name of the user's own in {@code $TMPDIR} that is not fit to be used. */
+  enum TmpdirSquat {
+    ANOTHER_USERS {
+      @Override
+      String make(Path dir) throws IOException {
+        assumeTrue(uid(dir.getParent()) == 0, "only root can make a directory another user's");
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWN));
+        Files.setAttribute(dir, "unix:uid", 65534);
+        return dir + " belongs to another user (it was made before this user's first run)";
+      }
+    },
+    OPEN_TO_OTHERS {
+      @Override
+      String make(Path dir) throws IOException {
+        Files.createDirectory(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        return dir + " has mode drwxrwxrwx, not drwx------ (if it is yours: chmod 700 it)";
+      }
+    },
+    A_LINK {
+      @Override
+      String make(Path dir) throws IOException {
+        Path elsewhere = sibling(dir.getParent(), "-elsewhere");
+        Files.createDirectory(elsewhere, PosixFilePermissions.asFileAttribute(OWN));
+        Files.createSymbolicLink(dir, elsewhere);
+        return dir + " is a symbolic link, not a directory of this user's";
+      }
+    };
+
+    private static final Set<PosixFilePermission> OWN =
+        PosixFilePermissions.fromString("rwx------");
+
+    /** Makes {@code dir} so; answers what demo.sh is to say of it. */
+    abstract String make(Path dir) throws IOException;
+  }
+
+  /** The directory of this user's own in {@code tmp} where demo.sh keeps what it keeps there. */
+  private static Path userTmp(Path tmp) throws IOException {
+    return tmp.resolve("sluice-demo-" + uid(tmp));
+  }
+
+  /** The uid of {@code dir}'s owner: this user's, for a directory this test made. */
+  private static int uid(Path dir) throws IOException {
+    return (Integer) Files.getAttribute(dir, "unix:uid");
   }
 
   /**
@@ -627,11 +733,11 @@ class DemoScriptIT {
                 + home
                 + " is another user's (sudo -E?), so the logs and the copies of the jars (~100 MB)"
                 + " go to "
-                + tmp
+                + userTmp(tmp)
                 + " instead (often RAM); set XDG_CACHE_HOME to a directory you can write to keep"
                 + " them on disk");
     assertThat(home.resolve(".cache")).as("nothing of root's in the user's home").doesNotExist();
-    assertThat(runDirectories(tmp)).as("its log directory, in $TMPDIR").isNotEmpty();
+    assertThat(runDirectories(userTmp(tmp))).as("its log directory, in $TMPDIR").isNotEmpty();
   }
 
   /**
@@ -922,7 +1028,11 @@ class DemoScriptIT {
     }
   }
 
+  /** The runs' log directories in {@code tmp} ({@code sluice-demo.*}), none if it is not there. */
   private static List<Path> runDirectories(Path tmp) throws IOException {
+    if (!Files.isDirectory(tmp)) {
+      return List.of();
+    }
     try (Stream<Path> runs = Files.list(tmp)) {
       return runs.filter(dir -> dir.getFileName().toString().startsWith("sluice-demo.")).toList();
     }
