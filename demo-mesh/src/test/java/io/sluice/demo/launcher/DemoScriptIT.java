@@ -656,6 +656,36 @@ class DemoScriptIT {
     assertThat(runDirectories(userTmp.toRealPath())).as("nothing of this run's in it").isEmpty();
   }
 
+  /**
+   * The lock under which a run prunes {@code $TMPDIR} was {@code $TMPDIR/.sluice-demo-prune.<uid>
+   * .lock}, a name any user of a shared {@code /tmp} could take first (a directory, a file of
+   * theirs, a FIFO): this user's runs then said they could not lock it and never pruned {@code
+   * $TMPDIR} again. The lock is now in the user's own directory there, and whatever has that name
+   * in {@code $TMPDIR} no longer matters: of two finished runs of an older demo.sh, the older goes.
+   */
+  @Test
+  void somethingByTheOldLocksNameInTmpdirNoLongerStopsThePrune() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "oldlock-");
+    Files.createDirectory(tmp.resolve(".sluice-demo-prune." + uid(tmp) + ".lock"));
+    Map<String, String> environment = withCp(tmp, "/bin/cp \"$@\" && : >\"$2\"\n");
+    Path ended1 = Files.createDirectories(tmp.resolve("sluice-demo.ended1"));
+    Path ended2 = Files.createDirectories(tmp.resolve("sluice-demo.ended2"));
+    for (Path run : List.of(ended1, ended2)) {
+      Files.writeString(run.resolve("demo.pid"), "999999999 demo.sh\n");
+      Files.writeString(run.resolve("pids"), "999999998 payments\n");
+    }
+    Files.setLastModifiedTime(ended1, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+
+    demo = RunningDemo.start(root, environment, "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends at once").isTrue();
+    String all = demo.outputText();
+    assertThat(all).contains("changed while it was copied").doesNotContain("not pruned");
+    assertThat(ended1).as("the older finished run: " + all).doesNotExist();
+    assertThat(ended2.resolve("pids")).as("the latest finished run: " + all).isRegularFile();
+  }
+
   /** A directory by the name of the user's own in {@code $TMPDIR} that is not fit to be used. */
   enum TmpdirSquat {
     ANOTHER_USERS {
