@@ -30,7 +30,8 @@
 # javaagent-extension/target/sluice-javaagent.jar. SLUICE_DEMO_READY_TIMEOUT (seconds) raises how
 # long each process may take to become ready (slow or busy machines, tests). SLUICE_DEMO_LOG_MAX
 # (100M; a size in bytes with k, M or G, or 0 for no limit) caps each process's log: one that
-# grows past it is renamed <name>.log.1 (replacing the one before) and a new one begins, no line lost.
+# grows past it is renamed <name>.log.1 (replacing the one before) and a new one begins, with no
+# line lost (each process writes through a pipe to a small awk writer that turns the log).
 { # The whole script is one command, read in full before it runs (closed at the end): a demo.sh
   # saved in place while a demo runs (some editors do) cannot change what the rest of the run does.
 set -euo pipefail
@@ -374,7 +375,8 @@ prune_earlier_logs() {
       elif entries=$(ls -A "$dir" 2>/dev/null) && [[ -n $entries && $entries != jars ]]; then
         # (nothing or only jars/: an older demo.sh starting right now, or gone within the hour)
         echo "demo.sh: note: left $dir as it is: it holds more than jars/ but neither pids nor" \
-          "demo.pid, so whether its run is over cannot be told (a very old demo.sh's?); delete it by hand once it is"
+          "demo.pid, so whether its run is over cannot be told (a very old demo.sh's?);" \
+          "delete it by hand once it is"
       fi
       continue
     fi
