@@ -105,9 +105,13 @@ final class ManagedBreaker {
       binding = new Binding(policy, old.breaker);
       return binding;
     }
-    observe(old.breaker);
     CircuitBreaker next = CircuitBreaker.of(policyName + "/" + key, policy.config);
-    CircuitBreaker.State state = old.breaker.getState();
+    // The state carried over is the one noticed here, with the opening time noticed with it (both
+    // change together, under this lock). Read again after noticing, the old breaker could have
+    // opened in between: its wait would then count from an earlier opening, maybe long over. A
+    // transition after this is lost like a late outcome: the old breaker is disabled below.
+    observe(old.breaker);
+    CircuitBreaker.State state = observed;
     if (state == CircuitBreaker.State.OPEN) {
       long openedAt = openedAtMillis;
       Instant until =

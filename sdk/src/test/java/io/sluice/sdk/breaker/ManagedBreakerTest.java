@@ -6,14 +6,78 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.sluice.rules.BreakerPolicy;
 import io.sluice.rules.BreakerScope;
+import io.sluice.rules.SlidingWindow;
+import io.sluice.rules.SlidingWindowType;
+import io.sluice.testing.time.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class ManagedBreakerTest {
 
   private static PolicyState state(BreakerPolicy policy) {
-    return new PolicyState(policy, BreakerSettings.of(policy).toConfig(Clock.systemUTC(), false));
+    return state(policy, Clock.systemUTC());
+  }
+
+  private static PolicyState state(BreakerPolicy policy, Clock clock) {
+    return new PolicyState(policy, BreakerSettings.of(policy).toConfig(clock, false));
+  }
+
+  /** {@code p} with a time-based window, whose making reads the clock. */
+  private static BreakerPolicy timeWindow(BreakerPolicy p, Duration wait) {
+    return new BreakerPolicy(
+        p.name(),
+        p.match(),
+        p.scope(),
+        p.failureRateThreshold(),
+        p.slowCallRateThreshold(),
+        p.slowCallDuration(),
+        new SlidingWindow(SlidingWindowType.TIME, 10),
+        p.minimumCalls(),
+        wait,
+        p.halfOpenCalls(),
+        p.failureStatusCodes(),
+        p.onOpen(),
+        p.shadow());
+  }
+
+  /**
+   * An old breaker that opens as a retune begins (another thread's failure) is carried over open
+   * for the new wait counted from when the retune saw it open. Before, the retune noticed the old
+   * breaker's state, then read it again: an opening in between was carried with the wait counted
+   * from the breaker's previous opening, long over, and the next call went through.
+   */
+  @Test
+  void aBreakerThatOpensAsARetuneBeginsWaitsFromThisOpeningNotAnEarlierOne() {
+    ManualClock time = new ManualClock(Instant.ofEpochMilli(1_700_000_000_000L));
+    HookedClock clock = new HookedClock(time);
+    PolicyState first = state(timeWindow(Policies.payments(), Duration.ofSeconds(10)), clock);
+    ManagedBreaker breaker =
+        new ManagedBreaker(
+            first, "payments:8080", clock, new BreakerTelemetry(MeterProvider.noop()));
+    CircuitBreaker old = breaker.binding().breaker;
+    old.transitionToOpenState();
+    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.OPEN); // opened, seen, at t0
+    time.advance(Duration.ofSeconds(11));
+    old.transitionToHalfOpenState();
+    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    old.transitionToClosedState();
+    assertThat(breaker.state()).isEqualTo(CircuitBreaker.State.CLOSED);
+    time.advance(Duration.ofSeconds(100));
+    PolicyState second = state(timeWindow(Policies.payments(), Duration.ofSeconds(20)), clock);
+
+    // the first clock reading in the retune is the new breaker's window being made
+    clock.onNextReading(old::transitionToOpenState);
+    ManagedBreaker.Binding retuned = breaker.retune(second);
+
+    assertThat(clock.ran()).as("the old breaker opened inside the retune").isEqualTo(1);
+    assertThat(retuned.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(retuned.breaker.tryAcquirePermission())
+        .as("opened just now, new wait 20 s")
+        .isFalse();
+    time.advance(Duration.ofSeconds(21));
+    assertThat(retuned.breaker.tryAcquirePermission()).as("20 s after it was seen open").isTrue();
   }
 
   @Test
