@@ -173,7 +173,20 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
       ManagedBreaker.Binding binding = breaker.bindingFor(policy);
       CircuitBreaker cb = binding.breaker;
-      if (cb.tryAcquirePermission()) {
+      boolean permitted = cb.tryAcquirePermission();
+      if (permitted && breaker.binding() != binding) {
+        // Rare: a retune swapped the binding since it was read. A replaced breaker is disabled
+        // (it permits everything) and its state is no longer the breaker's: give its permission
+        // back and ask the bound one, once. A policy-only swap keeps the inner breaker.
+        ManagedBreaker.Binding bound = breaker.binding();
+        if (bound.breaker != cb) {
+          release(cb);
+          binding = bound;
+          cb = bound.breaker;
+          permitted = cb.tryAcquirePermission();
+        }
+      }
+      if (permitted) {
         granted = cb;
         breaker.observe(cb); // logs a transition (to half-open when this is a trial call)
         Call call = new Call(this, target, policy, breaker, cb, now);

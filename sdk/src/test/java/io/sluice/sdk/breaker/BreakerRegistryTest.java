@@ -28,6 +28,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -694,6 +695,53 @@ class BreakerRegistryTest {
           .asString()
           .isEqualTo("breaker 'payments' for " + HOST + ":8080 moved from OPEN to HALF_OPEN");
     }
+  }
+
+  /**
+   * A registry on {@code hooked}, timing calls by the unhooked clock (so only breakers read it).
+   */
+  private void useClock(HookedClock hooked) {
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(hooked)
+            .nanoTime(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+            .automaticTransitionToHalfOpen(false)
+            .build();
+  }
+
+  /**
+   * A retune that lands after a call read its breaker's binding and before the breaker answered
+   * does not let the call through the replaced breaker: here the replaced breaker's wait was over
+   * (it would have let a trial call through) while the retuned one, with a longer wait, is still
+   * open. The retune lands at the open breaker's clock reading, inside its permission check.
+   * Before, the call was permitted.
+   */
+  @Test
+  void aCallRacingARetuneIsAnsweredByTheRetunedBreaker() {
+    HookedClock hooked = new HookedClock(clock);
+    useClock(hooked);
+    fail(4);
+    assertThat(state()).isEqualTo("OPEN");
+    clock.advance(Duration.ofSeconds(11)); // the 10 s wait is over
+
+    hooked.onNextReading(
+        () ->
+            holder.publish(
+                rules(
+                    2,
+                    Policies.with(
+                        payments(), 50, Duration.ofSeconds(60), BreakerScope.TARGET, false))));
+    GuardedCall racing = call();
+
+    assertThat(hooked.ran()).as("the retune landed inside the call").isEqualTo(1);
+    assertThat(racing.permitted()).as("opened 11 s ago, new wait 60 s").isFalse();
+    assertThat(state()).isEqualTo("OPEN");
+    clock.advance(Duration.ofSeconds(50)); // 61 s after opening
+    GuardedCall trial = call();
+    assertThat(trial.permitted()).as("the retuned breaker's wait is over").isTrue();
+    trial.onResponse(200);
+    assertThat(state()).isEqualTo("HALF_OPEN");
   }
 
   @Test
