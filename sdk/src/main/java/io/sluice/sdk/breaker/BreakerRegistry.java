@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -80,6 +81,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private final Cache<String, HostTargets> targets;
   private final Map<String, ManagedBreaker> ruleBreakers = new ConcurrentHashMap<>();
   private final Consumer<ActiveRules> listener = this::onRules;
+
+  /** The current state as last refreshed, for {@link Target#add}; one object, made once. */
+  private final Supplier<RegistryState> states = () -> this.state;
+
   private final ObservableLongGauge stateGauge;
   private final ObservableLongCounter callCounter;
   private volatile RegistryState state;
@@ -392,7 +397,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    * again: a breaker's windows can weigh far more than the target itself.
    */
   private ManagedBreaker addBreaker(Target target, PolicyState policy) {
-    ManagedBreaker breaker = target.add(policy, clock, telemetry);
+    ManagedBreaker breaker = target.add(policy, clock, telemetry, states);
     targets.asMap().computeIfPresent(target.host, (host, value) -> new HostTargets(value.targets));
     return breaker;
   }
@@ -469,8 +474,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   }
 
   /**
-   * Every breaker of a policy in force. A call that matched a snapshot just replaced can create a
-   * breaker for a policy the new one removed; it is dropped at the next snapshot and never listed.
+   * Every breaker of a policy in force. A call that matched a snapshot just replaced keeps no
+   * breaker for a policy the new one removed or no longer has cover its target (see {@link
+   * Target#add}); one it added before the new snapshot was applied is dropped by the retune, and
+   * until then the name filter keeps a removed policy's breakers out.
    */
   private void forEachBreaker(Consumer<ManagedBreaker> action) {
     cacheNanos = nanoTime.getAsLong();

@@ -2,6 +2,7 @@ package io.sluice.sdk.breaker;
 
 import io.sluice.rules.CallTarget;
 import java.time.Clock;
+import java.util.function.Supplier;
 
 /**
  * One outgoing target {@code host:port}: its traffic statistics and the breakers of the policies
@@ -75,19 +76,42 @@ final class Target {
     return weight;
   }
 
-  /** The breaker of {@code policy} for this target, created if it has none yet. */
-  synchronized ManagedBreaker add(PolicyState policy, Clock clock, BreakerTelemetry telemetry) {
-    ManagedBreaker[] current = breakers;
-    for (ManagedBreaker b : current) {
-      if (b.policyName.equals(policy.name)) {
-        return b;
-      }
+  /**
+   * The breaker of {@code policy} for this target, created if it has none yet. It is kept (and so
+   * listed and metered) only while {@code current}'s snapshot still has the policy cover this
+   * target: a call that matched an older snapshot may get here after {@link #retune} applied a
+   * newer one in which the policy is gone or no longer covers this target (its host or port part
+   * changed). Kept, that breaker would be listed by its name until the next snapshot; instead it
+   * guards that one call and is kept nowhere.
+   */
+  synchronized ManagedBreaker add(
+      PolicyState policy,
+      Clock clock,
+      BreakerTelemetry telemetry,
+      Supplier<RegistryState> current) {
+    ManagedBreaker existing = breaker(policy);
+    if (existing != null) {
+      return existing;
     }
     ManagedBreaker created = new ManagedBreaker(policy, key, clock, telemetry);
-    ManagedBreaker[] next = java.util.Arrays.copyOf(current, current.length + 1);
-    next[current.length] = created;
+    // read under the lock retune takes: a retune to a newer snapshot happened before, and its
+    // snapshot (or a newer one) is the current one now
+    if (!covers(current.get(), policy.name)) {
+      return created;
+    }
+    ManagedBreaker[] before = breakers;
+    ManagedBreaker[] next = java.util.Arrays.copyOf(before, before.length + 1);
+    next[before.length] = created;
     breakers = next;
     return created;
+  }
+
+  /**
+   * Whether {@code state} has a target-scoped policy named {@code name} that covers this target.
+   */
+  private boolean covers(RegistryState state, String name) {
+    int i = state.indexOf(name);
+    return i >= 0 && !state.policies[i].ruleScoped && contains(candidates(state), i);
   }
 
   /**

@@ -744,6 +744,35 @@ class BreakerRegistryTest {
     assertThat(state()).isEqualTo("HALF_OPEN");
   }
 
+  /**
+   * A call that matched the rules before a change, and creates its breaker after the change was
+   * applied to its target, keeps no breaker for a policy that no longer covers the target: the
+   * status lists none. Before, the breaker was listed (status, metrics) until the next change.
+   */
+  @Test
+  void aCallThatMatchedReplacedRulesKeepsNoBreakerForAPolicyThatNoLongerCoversItsTarget() {
+    HookedClock hooked = new HookedClock(clock);
+    useClock(hooked);
+    // the first clock reading of a call to a new target is its breaker's creation
+    hooked.onNextReading(
+        () ->
+            holder.publish(
+                rules(
+                    2, Policies.policy("payments", new CallMatch("billing*", 8080, null, null)))));
+    GuardedCall racing = call();
+
+    assertThat(hooked.ran()).as("the change landed inside the call").isEqualTo(1);
+    assertThat(racing.permitted()).isTrue();
+    racing.onResponse(200);
+    assertThat(registry.breakerStates()).as("payments covers billing* now").isEmpty();
+    assertThat(registry.breaker(HOST, 8080, "payments")).isNull();
+    // and a call to the target the policy covers now gets its breaker as usual
+    registry.start("billing.internal", 8080, "POST", "/pay").onResponse(200);
+    assertThat(registry.breakerStates())
+        .extracting(AgentStatus.BreakerState::key)
+        .containsExactly("billing.internal:8080");
+  }
+
   @Test
   void retuneKeepsHalfOpenState() {
     fail(4);
