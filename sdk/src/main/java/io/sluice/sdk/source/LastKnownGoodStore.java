@@ -125,6 +125,8 @@ public final class LastKnownGoodStore {
   private final AtomicBoolean privateRootNoticed = new AtomicBoolean();
   // runs when a caller gives up waiting, before it looks at the writing thread (tests only)
   private volatile Runnable onWaitGivenUp = () -> {};
+  // forces the directory after a rename; replaced by tests only
+  private volatile DirectorySync directorySync = new DirectorySync();
 
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
@@ -293,6 +295,8 @@ public final class LastKnownGoodStore {
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
       }
+      temp = null; // moved: nothing left to delete
+      directorySync.force(directory);
       if (failingSaves.remove(target)) {
         logger.info("saving last-known-good rules to " + target + " works again");
       }
@@ -486,6 +490,11 @@ public final class LastKnownGoodStore {
   /** Runs {@code hook} each time a caller gives up waiting for a write (tests only). */
   void onWaitGivenUp(Runnable hook) {
     this.onWaitGivenUp = Objects.requireNonNull(hook, "hook");
+  }
+
+  /** Forces the directory after each rename with {@code sync} (tests only). */
+  void directorySync(DirectorySync sync) {
+    this.directorySync = Objects.requireNonNull(sync, "sync");
   }
 
   /** A snapshot's bytes as read from {@code path}, an older version's name when {@code legacy}. */

@@ -17,10 +17,12 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -71,6 +73,69 @@ class LastKnownGoodStoreTest {
     assertThat(loaded.revision()).isEqualTo(42);
     assertThat(loaded.document()).isEqualTo(applied.document());
     assertThat(store.file("orders")).hasFileName("rules-orders.json");
+  }
+
+  /**
+   * A save forces the directory once its snapshot was renamed into place, so the rename survives a
+   * crash (POSIX keeps a renamed entry only once its directory reached the disk). Before, only the
+   * snapshot's bytes were forced.
+   */
+  @Test
+  void aSaveSyncsTheDirectoryAfterTheSnapshotIsInPlace() {
+    Path stateDir = dir.resolve("state");
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir, clock);
+    List<String> synced = new java.util.ArrayList<>();
+    store.directorySync(
+        new DirectorySync(
+            d -> {
+              synced.add(
+                  d.getFileName()
+                      + (Files.exists(store.file("orders"))
+                          ? " with the snapshot"
+                          : " without it"));
+              return FileChannel.open(d, StandardOpenOption.READ);
+            }));
+
+    assertThat(store.save("orders", rules("orders", 0.3, 42, ActiveRules.Source.ETCD))).isTrue();
+
+    assertThat(synced).containsExactly("state with the snapshot");
+    assertThat(store.load("orders").orElseThrow().revision()).isEqualTo(42);
+  }
+
+  /**
+   * A directory the file system cannot sync (some refuse to open one) fails no save: it is said
+   * once, at FINE, and not again.
+   */
+  @Test
+  void aDirectoryThatCannotBeSyncedFailsNoSaveAndIsSaidOnceAtFine() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir.resolve("state"), clock);
+    store.directorySync(
+        new DirectorySync(
+            d -> {
+              throw new java.io.IOException("Is a directory");
+            }));
+
+    java.util.logging.Logger logger =
+        java.util.logging.Logger.getLogger(LastKnownGoodStore.class.getName());
+    Level level = logger.getLevel();
+    logger.setLevel(Level.FINE);
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      assertThat(store.save("orders", rules("orders", 0.3, 1, ActiveRules.Source.ETCD))).isTrue();
+      assertThat(store.save("orders", rules("orders", 0.4, 2, ActiveRules.Source.ETCD))).isTrue();
+
+      assertThat(log.records())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getLevel()).isEqualTo(Level.FINE);
+                assertThat(r.getMessage())
+                    .startsWith("cannot sync the directory " + dir.resolve("state"))
+                    .contains("Is a directory");
+              });
+    } finally {
+      logger.setLevel(level);
+    }
+    assertThat(store.load("orders").orElseThrow().revision()).isEqualTo(2);
   }
 
   @Test
