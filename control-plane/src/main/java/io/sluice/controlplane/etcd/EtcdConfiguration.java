@@ -96,19 +96,25 @@ class EtcdConfiguration {
       EtcdOutageLog outageLog) {
     // any call etcd answers (a watch's read, an API call), not only health's, ends the start's
     // findings (an outage hours later must not be shown with them) and the API's stretch of 503s
-    return new EtcdGateway(
-        client,
-        new EtcdKeys(settings.namespace()),
-        settings.timeout(),
-        settings.maxRequestBytes(),
-        () -> {
-          findings.forget();
-          outageLog.etcdAnswered();
-        },
-        // a refusal is etcd answering too: the outage is over (the start's findings may say it)
-        outageLog::etcdAnswered,
-        endpoints(settings, embedded).stream().map(URI::create).toList(),
-        embedded.etcd() == null ? EmbeddedEtcdRuns.NONE : embedded.etcd());
+    return EtcdGateway.builder(client, new EtcdKeys(settings.namespace()), settings.timeout())
+        .maxRequestBytes(settings.maxRequestBytes())
+        .answers(
+            new EtcdGateway.Answers() {
+              @Override
+              public void served() {
+                findings.forget();
+                outageLog.etcdAnswered();
+              }
+
+              @Override
+              public void refused() {
+                // etcd answering too: the outage is over (the start's findings may say the refusal)
+                outageLog.etcdAnswered();
+              }
+            })
+        .endpoints(endpoints(settings, embedded).stream().map(URI::create).toList())
+        .embedded(embedded.etcd() == null ? EmbeddedEtcdRuns.NONE : embedded.etcd())
+        .build();
   }
 
   /** Runs watch restarts and other small background jobs of the etcd mirrors. */

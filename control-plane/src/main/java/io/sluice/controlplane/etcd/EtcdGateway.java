@@ -16,10 +16,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -54,9 +56,9 @@ public final class EtcdGateway {
   private final Duration timeout;
   private final long maxRequestBytes;
   private final RangeReader ranges;
-  private final Runnable answered;
-  private final Runnable refusedAnswer;
+  private final Answers answers;
   private final FirstContact firstContact;
+  private final LongSupplier nanoTime;
 
   /** The embedded etcd's supervisor: whether it runs, which run; {@link EmbeddedEtcdRuns#NONE}. */
   private final EmbeddedEtcdRuns embedded;
@@ -73,118 +75,148 @@ public final class EtcdGateway {
   public record Range(List<KeyValue> kvs, long revision) {}
 
   /**
-   * Wraps a client; the client is owned (and closed) by whoever made it. Build it with an inbound
-   * message limit of at least {@link #MAX_INBOUND_MESSAGE_BYTES}, which the pages are sized for.
+   * What the gateway tells of etcd's answers, after each call: {@link #served} when etcd carried it
+   * out, {@link #refused} when it refused it ({@link EtcdRefusedException}). The control plane ends
+   * its start's findings and the API's stretch of 503s on them ({@code EtcdConfiguration}).
    */
-  public EtcdGateway(Client client, EtcdKeys keys, Duration timeout, long maxRequestBytes) {
-    this(client, keys, timeout, maxRequestBytes, () -> {});
+  interface Answers {
+
+    /** Tells nothing to anyone: for a gateway whose answers no one follows. */
+    Answers IGNORED =
+        new Answers() {
+          @Override
+          public void served() {}
+
+          @Override
+          public void refused() {}
+        };
+
+    /** etcd answered a call (the start's findings, say, are then forgotten: etcd was read). */
+    void served();
+
+    /**
+     * etcd refused a call (the control plane's credentials or permissions, a request too large):
+     * etcd is there and answering, which ends an outage as much as a served call does, though
+     * nothing was read (the start's findings, which may say the refusal, are not forgotten for it).
+     */
+    void refused();
   }
 
   /**
-   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long)}, running {@code answered} after every
-   * call etcd answered (the start's findings, say, are then forgotten: etcd was read).
+   * Starts a gateway over {@code client} (owned and closed by whoever made it), whose calls wait at
+   * most {@code timeout} (not negative). Build the client with an inbound message limit of at least
+   * {@link #MAX_INBOUND_MESSAGE_BYTES}, which the pages are sized for.
    */
-  public EtcdGateway(
-      Client client, EtcdKeys keys, Duration timeout, long maxRequestBytes, Runnable answered) {
-    this(client, keys, timeout, maxRequestBytes, answered, List.of());
+  static Builder builder(Client client, EtcdKeys keys, Duration timeout) {
+    return new Builder(client, keys, timeout);
   }
 
   /**
-   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long, Runnable)}, for a client that dials
-   * {@code endpoints}: until etcd first answers, a failed call says what to fix when the endpoints'
-   * scheme does not match what etcd speaks or nothing listens there ({@link
-   * EtcdUnavailableException#hint()}).
+   * Configures an {@link EtcdGateway}: the deadline and key layout always; the rest when the
+   * control plane needs it (its defaults suit a test that is about none of it).
    */
-  public EtcdGateway(
-      Client client,
-      EtcdKeys keys,
-      Duration timeout,
-      long maxRequestBytes,
-      Runnable answered,
-      List<URI> endpoints) {
-    this(client, keys, timeout, maxRequestBytes, answered, endpoints, () -> null);
+  static final class Builder {
+
+    private final Client client;
+    private final EtcdKeys keys;
+    private final Duration timeout;
+    private long maxRequestBytes = EtcdSettings.DEFAULT_MAX_REQUEST_BYTES;
+    private Answers answers = Answers.IGNORED;
+    private List<URI> endpoints = List.of();
+    private EmbeddedEtcdRuns embedded = EmbeddedEtcdRuns.NONE;
+    private LongSupplier nanoTime = System::nanoTime;
+
+    private Builder(Client client, EtcdKeys keys, Duration timeout) {
+      this.client = client;
+      this.keys = Objects.requireNonNull(keys, "keys");
+      Objects.requireNonNull(timeout, "timeout");
+      // zero is a deadline already over (a test's warm-up that gives up at once); settings say
+      // positive (EtcdSettings)
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("the etcd timeout must not be negative, was " + timeout);
+      }
+      this.timeout = timeout;
+    }
+
+    /**
+     * The largest request etcd accepts ({@code sluice.etcd.max-request-bytes}); etcd's default,
+     * {@link EtcdSettings#DEFAULT_MAX_REQUEST_BYTES}, unless set.
+     */
+    Builder maxRequestBytes(long maxRequestBytes) {
+      if (maxRequestBytes <= 0) {
+        throw new IllegalArgumentException(
+            "the largest etcd request must be positive, was " + maxRequestBytes);
+      }
+      this.maxRequestBytes = maxRequestBytes;
+      return this;
+    }
+
+    /** Told after every call etcd served or refused; {@link Answers#IGNORED} unless set. */
+    Builder answers(Answers answers) {
+      this.answers = Objects.requireNonNull(answers, "answers");
+      return this;
+    }
+
+    /**
+     * The endpoints the client dials: until etcd first answers, a failed call says what to fix when
+     * their scheme does not match what etcd speaks or nothing listens there ({@link
+     * EtcdUnavailableException#hint()}). None unless set: no hint.
+     */
+    Builder endpoints(List<URI> endpoints) {
+      this.endpoints = List.copyOf(endpoints);
+      return this;
+    }
+
+    /**
+     * For a client of the embedded etcd, its supervisor ({@link EmbeddedEtcd}): while its {@link
+     * EmbeddedEtcdRuns#trouble()} says why the embedded etcd does not run, every call is refused
+     * before it is sent ({@link EtcdUnavailableException#embeddedTrouble()}). Whatever answers on
+     * its client port then is not this control plane's etcd (another etcd may have taken the port,
+     * and would be given the rules), or nothing. The watches also learn which run they read ({@link
+     * EtcdGateway#embeddedRuns()}) and when it runs again ({@link
+     * EtcdGateway#whenEmbeddedRunningAgain}). {@link EmbeddedEtcdRuns#NONE} (never refused) unless
+     * set.
+     */
+    Builder embedded(EmbeddedEtcdRuns embedded) {
+      this.embedded = Objects.requireNonNull(embedded, "embedded");
+      return this;
+    }
+
+    /**
+     * As {@link #embedded(EmbeddedEtcdRuns)} with only the trouble ({@link
+     * EmbeddedEtcd#trouble()}): one run that never runs again.
+     */
+    Builder embeddedTrouble(Supplier<String> embeddedTrouble) {
+      return embedded(EmbeddedEtcdRuns.troubleOnly(embeddedTrouble));
+    }
+
+    /**
+     * The clock calls are stamped with when sent ({@link EtcdUnavailableException#sentNanos()},
+     * {@link EtcdGateway#nanoTime()}): {@link System#nanoTime()}, as {@link EtcdOutageLog}'s,
+     * unless set; a test's own, with the outage log's.
+     */
+    Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+      return this;
+    }
+
+    EtcdGateway build() {
+      return new EtcdGateway(this);
+    }
   }
 
-  /**
-   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long, Runnable, List)}, for a client of the
-   * embedded etcd: while {@code embeddedTrouble} says why it does not run, every call is refused
-   * before it is sent ({@link EtcdUnavailableException#embeddedTrouble()}). Whatever answers on its
-   * client port then is not this control plane's etcd (another etcd may have taken the port, and
-   * would be given the rules), or nothing.
-   *
-   * @param embeddedTrouble {@link EmbeddedEtcd#trouble()}: {@code null} while it runs
-   */
-  public EtcdGateway(
-      Client client,
-      EtcdKeys keys,
-      Duration timeout,
-      long maxRequestBytes,
-      Runnable answered,
-      List<URI> endpoints,
-      Supplier<String> embeddedTrouble) {
-    this(
-        client,
-        keys,
-        timeout,
-        maxRequestBytes,
-        answered,
-        () -> {},
-        endpoints,
-        EmbeddedEtcdRuns.troubleOnly(embeddedTrouble));
-  }
-
-  /**
-   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long, Runnable, List, Supplier)}, running
-   * {@code refusedAnswer} after every call etcd refused ({@link EtcdRefusedException}: the control
-   * plane's credentials or permissions, a request too large): etcd is there and answering, which
-   * ends an outage as much as a served call does, though nothing was read (the start's findings,
-   * which may say the refusal, are not forgotten for it).
-   */
-  public EtcdGateway(
-      Client client,
-      EtcdKeys keys,
-      Duration timeout,
-      long maxRequestBytes,
-      Runnable answered,
-      Runnable refusedAnswer,
-      List<URI> endpoints,
-      Supplier<String> embeddedTrouble) {
-    this(
-        client,
-        keys,
-        timeout,
-        maxRequestBytes,
-        answered,
-        refusedAnswer,
-        endpoints,
-        EmbeddedEtcdRuns.troubleOnly(embeddedTrouble));
-  }
-
-  /**
-   * As {@link #EtcdGateway(Client, EtcdKeys, Duration, long, Runnable, Runnable, List, Supplier)},
-   * also telling the watches which run of the embedded etcd they read ({@link #embeddedRuns()}) and
-   * when it runs again ({@link #whenEmbeddedRunningAgain}).
-   *
-   * @param embedded the embedded etcd ({@link EmbeddedEtcd}), or {@link EmbeddedEtcdRuns#NONE}
-   */
-  EtcdGateway(
-      Client client,
-      EtcdKeys keys,
-      Duration timeout,
-      long maxRequestBytes,
-      Runnable answered,
-      Runnable refusedAnswer,
-      List<URI> endpoints,
-      EmbeddedEtcdRuns embedded) {
-    this.refusedAnswer = refusedAnswer;
-    this.embedded = embedded;
+  private EtcdGateway(Builder builder) {
+    this.client = builder.client;
+    this.keys = builder.keys;
+    this.timeout = builder.timeout;
+    this.maxRequestBytes = builder.maxRequestBytes;
+    this.answers = builder.answers;
+    this.embedded = builder.embedded;
+    this.nanoTime = builder.nanoTime;
     this.firstContact =
-        endpoints.isEmpty() ? FirstContact.NONE : new FirstContact(client, endpoints, timeout);
-    this.client = client;
-    this.answered = answered;
-    this.keys = keys;
-    this.timeout = timeout;
-    this.maxRequestBytes = maxRequestBytes;
+        builder.endpoints.isEmpty()
+            ? FirstContact.NONE
+            : new FirstContact(client, builder.endpoints, timeout);
     this.ranges =
         new RangeReader(
             (from, option) -> {
@@ -201,6 +233,15 @@ public final class EtcdGateway {
   /** The deadline of every call. */
   public Duration timeout() {
     return timeout;
+  }
+
+  /**
+   * Now, on the clock calls are stamped with when sent ({@link
+   * EtcdUnavailableException#sentNanos()}): for a 503 that waited for etcd through no call of its
+   * own (a mirror's first read), to say when its wait began.
+   */
+  public long nanoTime() {
+    return nanoTime.getAsLong();
   }
 
   /**
@@ -278,7 +319,7 @@ public final class EtcdGateway {
   private Client client(String what) {
     String trouble = embedded.trouble();
     if (trouble != null) {
-      throw EtcdUnavailableException.embeddedDown(what, trouble);
+      throw EtcdUnavailableException.embeddedDown(what, trouble, nanoTime.getAsLong());
     }
     if (reconnect) {
       EtcdChannels.reconnectNow(client);
@@ -336,14 +377,14 @@ public final class EtcdGateway {
 
   private <T> T complete(CompletableFuture<T> call, String what, boolean changes) {
     // when the call was sent, near enough: its caller made it just before
-    long sent = System.nanoTime();
+    long sent = nanoTime.getAsLong();
     try {
       T result = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (reconnect) {
         reconnect = false;
       }
       firstContact.answered();
-      answered.run();
+      answers.served();
       return result;
     } catch (TimeoutException e) {
       call.cancel(true);
@@ -361,7 +402,7 @@ public final class EtcdGateway {
       if (refused != null) {
         firstContact.answered();
         // etcd is there: an outage is over, though nothing was read
-        refusedAnswer.run();
+        answers.refused();
         throw refused;
       }
       reconnect = true;

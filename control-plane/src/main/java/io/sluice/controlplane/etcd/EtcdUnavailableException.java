@@ -60,13 +60,13 @@ public final class EtcdUnavailableException extends RuntimeException {
    * A call refused before it was sent because the embedded etcd is not running ({@link
    * #embeddedTrouble()}): what answers on its client port meanwhile is not this control plane's.
    */
-  private EtcdUnavailableException(String message, String embeddedTrouble) {
+  private EtcdUnavailableException(String message, String embeddedTrouble, long refusedNanos) {
     super(message);
     this.outcomeUnknown = false;
     this.hint = null;
     this.proxysAnswer = null;
     this.embeddedTrouble = embeddedTrouble;
-    this.sentNanos = System.nanoTime(); // refused now, never sent
+    this.sentNanos = refusedNanos; // never sent
   }
 
   /**
@@ -80,11 +80,14 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   /**
    * The call {@code what} was not sent: the embedded etcd does not run, for {@code trouble} ({@link
-   * EmbeddedEtcd#trouble()}).
+   * EmbeddedEtcd#trouble()}), when the gateway's clock said {@code refusedNanos} ({@link
+   * #sentNanos()}).
    */
-  static EtcdUnavailableException embeddedDown(String what, String trouble) {
+  static EtcdUnavailableException embeddedDown(String what, String trouble, long refusedNanos) {
     return new EtcdUnavailableException(
-        "the embedded etcd is not running; the call was not sent (" + what + ")", trouble);
+        "the embedded etcd is not running; the call was not sent (" + what + ")",
+        trouble,
+        refusedNanos);
   }
 
   /**

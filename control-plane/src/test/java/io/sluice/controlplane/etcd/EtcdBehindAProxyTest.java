@@ -159,13 +159,9 @@ class EtcdBehindAProxyTest {
       Duration timeout = Duration.ofSeconds(3);
       try (Client client = PlainEtcdSettings.client(List.of(endpoint), timeout)) {
         EtcdGateway etcd =
-            new EtcdGateway(
-                client,
-                new EtcdKeys("/sluice"),
-                timeout,
-                EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-                () -> {},
-                List.of(URI.create(endpoint)));
+            EtcdGateway.builder(client, new EtcdKeys("/sluice"), timeout)
+                .endpoints(List.of(URI.create(endpoint)))
+                .build();
 
         Throwable failure =
             catchThrowable(

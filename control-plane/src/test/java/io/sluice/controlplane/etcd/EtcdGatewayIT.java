@@ -44,8 +44,7 @@ class EtcdGatewayIT {
   }
 
   private static EtcdGateway gateway(Client client, Duration timeout) {
-    return new EtcdGateway(
-        client, new EtcdKeys("/gateway"), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    return EtcdGateway.builder(client, new EtcdKeys("/gateway"), timeout).build();
   }
 
   /** etcd answers the probe's HTTP/2 preface, so the warm-up waits for its first read. */

@@ -688,13 +688,9 @@ class EtcdThroughAProxyIT {
   /** A gateway told the endpoints it dials, so a failed call before etcd answers carries a hint. */
   private static EtcdGateway gatewayNaming(
       Client client, Duration timeout, List<String> endpoints) {
-    return new EtcdGateway(
-        client,
-        new EtcdKeys("/sluice"),
-        timeout,
-        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-        () -> {},
-        endpoints.stream().map(URI::create).toList());
+    return EtcdGateway.builder(client, new EtcdKeys("/sluice"), timeout)
+        .endpoints(endpoints.stream().map(URI::create).toList())
+        .build();
   }
 
   private static String hintOfAFailedRead(Duration timeout) throws Exception {

@@ -48,13 +48,9 @@ class PrefixWatchHintTest {
         Client client = PlainEtcdSettings.client(List.of(etcd.endpoint()), TIMEOUT)) {
       etcd.stop(); // nothing listens there yet
       EtcdGateway gateway =
-          new EtcdGateway(
-              client,
-              new EtcdKeys("/sluice"),
-              TIMEOUT,
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-              () -> {},
-              List.of(URI.create(etcd.endpoint())));
+          EtcdGateway.builder(client, new EtcdKeys("/sluice"), TIMEOUT)
+              .endpoints(List.of(URI.create(etcd.endpoint())))
+              .build();
       PrefixWatch watch =
           new PrefixWatch(gateway, "/sluice/v1/agents/", new IgnoredChanges(), scheduler);
       try {

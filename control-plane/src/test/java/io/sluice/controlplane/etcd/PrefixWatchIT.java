@@ -231,14 +231,9 @@ class PrefixWatchIT {
     try (LogCapture log = LogCapture.of(PrefixWatch.class);
         Client client = Client.builder().endpoints(etcd.endpoint()).build()) {
       EtcdGateway gateway =
-          new EtcdGateway(
-              client,
-              EtcdKeys.defaults(),
-              Duration.ofSeconds(5),
-              EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-              () -> {},
-              List.of(),
-              trouble::get);
+          EtcdGateway.builder(client, EtcdKeys.defaults(), Duration.ofSeconds(5))
+              .embeddedTrouble(trouble::get)
+              .build();
       Map<String, String> mirrored = new ConcurrentHashMap<>();
       PrefixWatch watch =
           new PrefixWatches(gateway, scheduler).start("agents", "/embedded/", new Mirror(mirrored));
@@ -390,15 +385,9 @@ class PrefixWatchIT {
 
   /** A gateway over {@code client} as the embedded etcd's, with {@code embedded} its supervisor. */
   private static EtcdGateway embeddedGateway(Client client, EmbeddedEtcdRuns embedded) {
-    return new EtcdGateway(
-        client,
-        EtcdKeys.defaults(),
-        Duration.ofSeconds(5),
-        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-        () -> {},
-        () -> {},
-        List.of(),
-        embedded);
+    return EtcdGateway.builder(client, EtcdKeys.defaults(), Duration.ofSeconds(5))
+        .embedded(embedded)
+        .build();
   }
 
   /** A {@link Mirror} that also records each event applied as it came ({@code put <key>}). */

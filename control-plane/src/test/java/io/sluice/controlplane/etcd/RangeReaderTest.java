@@ -19,7 +19,8 @@ class RangeReaderTest {
     RangeReader reader =
         new RangeReader(
             (from, option) -> {
-              throw EtcdUnavailableException.embeddedDown("read the range", "etcd is restarting");
+              throw EtcdUnavailableException.embeddedDown(
+                  "read the range", "etcd is restarting", System.nanoTime());
             });
     ByteSequence from = EtcdGateway.bytes("/sluice/v1/agents/");
 

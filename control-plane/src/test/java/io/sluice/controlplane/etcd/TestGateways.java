@@ -3,6 +3,7 @@ package io.sluice.controlplane.etcd;
 import io.etcd.jetcd.Client;
 import io.sluice.rules.wire.EtcdKeys;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
  * The {@link EtcdGateway} most tests need, built in one place: keys under the default namespace
@@ -15,7 +16,14 @@ public final class TestGateways {
 
   /** A gateway over {@code client} whose calls wait at most {@code timeout}. */
   public static EtcdGateway on(Client client, Duration timeout) {
-    return new EtcdGateway(
-        client, EtcdKeys.defaults(), timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+    return EtcdGateway.builder(client, EtcdKeys.defaults(), timeout).build();
+  }
+
+  /**
+   * As {@link #on(Client, Duration)}, on a test's clock ({@link EtcdGateway#nanoTime()}, the calls'
+   * send times): the one the test's {@link EtcdOutageLog} is on.
+   */
+  public static EtcdGateway on(Client client, Duration timeout, LongSupplier nanoTime) {
+    return EtcdGateway.builder(client, EtcdKeys.defaults(), timeout).nanoTime(nanoTime).build();
   }
 }
