@@ -108,6 +108,8 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
       if (started != null) {
         started.throwIfRefused();
       }
+      // waits for nothing (unlike the rules' mirror), so it is dated when answered: etcd answering
+      // again before then ends the outage it tells of too
       throw new ApiException(
           ProblemType.ETCD_UNAVAILABLE,
           "the live agents have not been read from etcd yet (/actuator/health shows which part is"

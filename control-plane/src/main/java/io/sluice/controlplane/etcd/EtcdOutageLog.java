@@ -19,8 +19,9 @@ import java.util.logging.Logger;
  * a recovery is logged even when no API call comes after it; a 503 after that begins a new stretch,
  * with its own WARNING. Except a 503 whose etcd call was sent before etcd answered again: a call
  * still on its way at the recovery that fails after it tells of the outage that just ended, not of
- * a new one (it made one more WARNING and INFO pair). It is logged at FINE and opens nothing; a
- * stretch already open counts it.
+ * a new one (it made one more WARNING and INFO pair). So does a mirror's 503 whose wait for its
+ * first read began before ({@code ApiException.etcdWaitBegan()}). It is logged at FINE and opens
+ * nothing; a stretch already open counts it.
  */
 public final class EtcdOutageLog {
 

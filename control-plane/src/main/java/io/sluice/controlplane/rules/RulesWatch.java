@@ -2,7 +2,6 @@ package io.sluice.controlplane.rules;
 
 import io.etcd.jetcd.KeyValue;
 import io.sluice.controlplane.ApiException;
-import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.EtcdRefusedException;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
@@ -100,7 +99,8 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
   /**
    * The services that have a document of their own, as the watch last saw them. Updated before the
    * {@link RulesChanged} of the change is published, so a client that reads again on that event
-   * sees it. Until the prefix was first read this waits for that read, up to the etcd deadline.
+   * sees it. Until the prefix was first read this waits for that read, up to the etcd deadline; the
+   * 503 that follows is dated from when the wait began ({@link ApiException#etcdWaitBegan()}).
    *
    * @throws ApiException {@code etcd-unavailable} when the rules have not been read from etcd yet
    * @throws EtcdRefusedException instead, when etcd refused that read for the control plane's
@@ -108,6 +108,8 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
    */
   public Set<String> servicesWithADocument() {
     if (!read) {
+      // etcd may answer again while this waits: the 503 below tells of the outage before then
+      long waitBegan = etcd.nanoTime();
       PrefixWatch started;
       synchronized (this) {
         started = watch;
@@ -119,11 +121,11 @@ public final class RulesWatch implements SmartLifecycle, PrefixWatch.Listener {
         }
       }
       if (!read) {
-        throw new ApiException(
-            ProblemType.ETCD_UNAVAILABLE,
+        throw ApiException.etcdUnavailableSince(
             "the rules have not been read from etcd yet (/actuator/health shows which part is"
                 + " behind, the log says why). Try again shortly."
-                + EtcdUnavailableException.neverAnswered(started == null ? null : started.hint()));
+                + EtcdUnavailableException.neverAnswered(started == null ? null : started.hint()),
+            waitBegan);
       }
     }
     PrefixWatch mirror = watch;

@@ -77,14 +77,17 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   /**
    * The API's own problems. A 503 {@code etcd-unavailable} of its own (a mirror that has not read
    * etcd yet: the agents, the rules) is one of the stretch's 503s ({@link EtcdOutageLog}), as the
-   * gateway's are: it was neither logged nor counted.
+   * gateway's are: it was neither logged nor counted. One that waited for the mirror's read is
+   * dated from when its wait began ({@link ApiException#etcdWaitBegan()}), as a failed call is from
+   * when it was sent: etcd answering again meanwhile ends the outage it tells of.
    */
   @ExceptionHandler(ApiException.class)
   ResponseEntity<Object> api(ApiException e, HttpServletRequest request) {
     if (e.problem() == ProblemType.ETCD_UNAVAILABLE) {
-      // no etcd call waited on: it failed now
+      // waited on nothing: it failed now
+      long since = e.etcdWaitBegan().orElseGet(outageLog::now);
       outageLog.unavailable(
-          () -> "answering 503 to " + call(request) + ": " + e.getMessage(), outageLog.now());
+          () -> "answering 503 to " + call(request) + ": " + e.getMessage(), since);
     }
     ProblemDetail problem = problem(e.problem(), e.getMessage());
     e.properties().forEach(problem::setProperty);

@@ -1,18 +1,28 @@
 package io.sluice.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.EtcdOutageLog;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.TestEtcdFailures;
+import io.sluice.controlplane.etcd.TestGateways;
+import io.sluice.controlplane.etcd.TestPrefixWatches;
+import io.sluice.controlplane.rules.RulesWatch;
+import io.sluice.controlplane.rules.TestRulesWatches;
 import io.sluice.testing.logging.LogCapture;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import org.apache.catalina.connector.ClientAbortException;
 import org.junit.jupiter.api.AfterEach;
@@ -148,6 +158,60 @@ class ProblemAdviceTest {
         .last()
         .asString()
         .startsWith("etcd answers again; 4 API calls were answered 503");
+  }
+
+  /**
+   * A request that needs the rules' mirror before its first read waits for that read, up to the
+   * etcd deadline, then answers 503. Etcd answering again during that wait (the stretch ended, its
+   * INFO line said) did not keep the 503 from opening a new stretch: it was dated from when it was
+   * answered, after the recovery, and made one more WARNING and INFO pair for an outage that was
+   * over. It is dated from when its wait began, as a failed call is from when it was sent.
+   */
+  @Test
+  void aMirrors503WhoseWaitBeganBeforeEtcdAnsweredAgainOpensNoStretch() throws Exception {
+    advice.etcd(unavailable(), get());
+    // the mirror's reads never run: its first read does not come within the deadline
+    ScheduledThreadPoolExecutor neverReads =
+        new ScheduledThreadPoolExecutor(1) {
+          @Override
+          public void execute(Runnable command) {}
+        };
+    EtcdGateway etcd = TestGateways.on(null, Duration.ofSeconds(1), clock::get);
+    RulesWatch rules = TestRulesWatches.of(etcd, TestPrefixWatches.on(etcd, neverReads));
+    AtomicReference<Throwable> notRead = new AtomicReference<>();
+    Thread request = new Thread(() -> notRead.set(catchThrowable(rules::servicesWithADocument)));
+    try {
+      rules.start();
+      sendsAfter();
+      request.start();
+      await("the request waits for the rules' first read")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> request.getState() == Thread.State.TIMED_WAITING);
+      sendsAfter();
+      outageLog.etcdAnswered(); // meanwhile
+      request.join(Duration.ofSeconds(10).toMillis());
+      sendsAfter();
+
+      assertThat(notRead.get()).isInstanceOf(ApiException.class);
+      assertThat(advice.api((ApiException) notRead.get(), get()).getStatusCode().value())
+          .isEqualTo(503);
+    } finally {
+      rules.stop();
+      neverReads.shutdownNow();
+    }
+    outageLog.etcdAnswered();
+
+    assertThat(outages.warnings()).as("the first stretch's only").hasSize(1);
+    assertThat(outages.records())
+        .as("no second stretch to end")
+        .filteredOn(r -> r.getLevel() == Level.INFO)
+        .hasSize(1);
+    assertThat(outages.messages())
+        .as("the first stretch's WARNING and INFO, nothing above FINE after")
+        .hasSize(2)
+        .last()
+        .asString()
+        .startsWith("etcd answers again; 1 API call was answered 503");
   }
 
   /** Moves the clock on: what is sent from now on was sent after what happened so far. */
