@@ -16,7 +16,8 @@ import java.util.logging.Logger;
  *
  * <p>A stretch ends when the {@link EtcdGateway} sees etcd answer a call, whichever (an API call, a
  * mirror's read, a health check), or refuse one (its credentials or permissions: etcd is there), so
- * a recovery is logged even when no API call comes after it; a 503 after that begins a new stretch,
+ * a recovery is logged even when no API call comes after it (a watch stream's end does not: the
+ * mirror's read that follows it does, through the gateway); a 503 after that begins a new stretch,
  * with its own WARNING. Except a 503 whose etcd call was sent before etcd answered again: a call
  * still on its way at the recovery that fails after it tells of the outage that just ended, not of
  * a new one (it made one more WARNING and INFO pair). So does a mirror's 503 whose wait for its

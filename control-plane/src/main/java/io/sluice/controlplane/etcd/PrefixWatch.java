@@ -598,6 +598,16 @@ public final class PrefixWatch implements AutoCloseable {
     }
   }
 
+  /**
+   * The watch ended: read the prefix again after a pause. Even when etcd refused the stream (its
+   * permissions changed since the read), which is etcd answering, this does not end the API's
+   * stretch of 503s ({@link EtcdOutageLog}) by itself: the read it schedules (within {@link
+   * #MAX_BACKOFF_MS} ms) goes through the gateway, which ends the stretch if etcd serves or refuses
+   * it. A stream's end is weaker evidence than that read: jetcd may have resumed the stream on
+   * whatever answers the embedded etcd's port while it does not run (another etcd), which the
+   * gateway never asks; and a stream answered while calls still miss their deadline would end the
+   * stretch only for the next 503 to open another, one WARNING and INFO pair per break.
+   */
   private void onBroken(long gen, Throwable error) {
     long delay;
     boolean tellQuickBreaks;
