@@ -114,6 +114,8 @@ class EtcdConfiguration {
             })
         .endpoints(endpoints(settings, embedded).stream().map(URI::create).toList())
         .embedded(embedded.etcd() == null ? EmbeddedEtcdRuns.NONE : embedded.etcd())
+        // calls stamped on the outage log's clock, which compares their send times with recoveries
+        .nanoTime(outageLog::now)
         .build();
   }
 
