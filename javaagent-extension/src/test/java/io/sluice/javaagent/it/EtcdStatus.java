@@ -21,7 +21,12 @@ final class EtcdStatus implements AutoCloseable {
   private final Client client;
 
   EtcdStatus(String endpoint) {
-    this.client = Client.builder().endpoints(endpoint).build();
+    this(Client.builder().endpoints(endpoint).build());
+  }
+
+  /** Reads through {@code client}, one with credentials when etcd's authentication is on. */
+  EtcdStatus(Client client) {
+    this.client = client;
   }
 
   /** The status of the one agent of {@code service}, if it has written one. */

@@ -1,0 +1,122 @@
+package io.sluice.javaagent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.testing.etcd.EtcdServer;
+import io.sluice.testing.etcd.TestCertificates;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent reaching an etcd that serves only mutual TLS and has its authentication on, as a
+ * production etcd would: the shaded and relocated gRPC, Netty and their SSL classes in the
+ * extension jar are what carry this, and only this test runs them (the sdk's {@code EtcdSecurityIT}
+ * runs the unshaded ones). The agent presents a client certificate the test's CA signed, trusts
+ * that CA only, and logs in as a user that may only read the rules and write its own service's
+ * status; the test writes as etcd's root user.
+ */
+class EtcdOverTlsIT {
+
+  private static final String SERVICE = "orders-tls";
+  private static final String AGENT_USER = "orders-tls-agent";
+  private static final String AGENT_PASSWORD = "agent secret";
+  private static final String ROOT_PASSWORD = "root-secret";
+  private static final EtcdKeys KEYS = EtcdKeys.defaults();
+
+  @TempDir static Path pki;
+  @TempDir static Path stateDir;
+
+  private static EtcdServer etcd;
+  private static Client root;
+  private static EtcdStatus status;
+  private static AgentApp app;
+  private static long initialRevision;
+
+  @BeforeAll
+  static void startEtcdAndApp() throws Exception {
+    TestCertificates certificates = TestCertificates.issue(pki);
+    etcd = EtcdServer.fromPath().withClientTls(certificates);
+    etcd.start();
+    // written before authentication is on, while the plain listener still takes anonymous puts
+    initialRevision = etcd.put(KEYS.rules(SERVICE), Rules.sampling(SERVICE, 0.5, "[]"));
+    etcd.addUser("root", ROOT_PASSWORD, "root");
+    etcd.addReadOnlyPrefixRole("sluice-rules-reader", KEYS.rulesPrefix());
+    etcd.addPrefixRole("sluice-status-orders-tls", KEYS.agentsPrefix(SERVICE));
+    etcd.addUser(AGENT_USER, AGENT_PASSWORD, "sluice-rules-reader", "sluice-status-orders-tls");
+    etcd.enableAuth();
+    root =
+        Client.builder()
+            .endpoints(etcd.endpoint())
+            .user(bytes("root"))
+            .password(bytes(ROOT_PASSWORD))
+            .build();
+    status = new EtcdStatus(root);
+
+    Map<String, String> properties = AgentApp.withoutExporters(SERVICE);
+    properties.put("sluice.etcd.endpoints", etcd.tlsEndpoint());
+    properties.put("sluice.etcd.tls.ca-file", certificates.caCert().toString());
+    properties.put("sluice.etcd.tls.cert-file", certificates.clientCert().toString());
+    properties.put("sluice.etcd.tls.key-file", certificates.clientKey().toString());
+    properties.put("sluice.etcd.user", AGENT_USER);
+    properties.put("sluice.state.dir", stateDir.toString());
+    // the password as the README advises: out of the command line
+    app =
+        AgentApp.startWithEnvironment(
+            AgentApp.sluiceAgentJar(), properties, Map.of("SLUICE_ETCD_PASSWORD", AGENT_PASSWORD));
+  }
+
+  @AfterAll
+  static void stopEtcdAndApp() {
+    if (app != null) {
+      app.close();
+    }
+    if (status != null) {
+      status.close(); // closes root too
+    }
+    if (etcd != null) {
+      etcd.close();
+    }
+  }
+
+  @Test
+  void rulesArriveAndStatusIsWrittenOverMutualTlsWithUserAndPassword() throws Exception {
+    status.awaitAgent(SERVICE, app);
+    status.awaitApplied(SERVICE, initialRevision, app);
+
+    long revision =
+        root.getKVClient()
+            .put(bytes(KEYS.rules(SERVICE)), bytes(Rules.sampling(SERVICE, 1.0, "[]")))
+            .get(30, TimeUnit.SECONDS)
+            .getHeader()
+            .getRevision();
+    status.awaitApplied(SERVICE, revision, app);
+
+    AgentStatus current = status.of(SERVICE).orElseThrow();
+    assertThat(current.appliedRevision()).isEqualTo(revision);
+    assertThat(current.rejected()).isNull();
+    assertThat(app.healthy()).isTrue();
+    assertThat(app.log())
+        .as("the shaded TLS path loads all it needs, and etcd takes the agent's login")
+        .doesNotContain("NoClassDefFoundError")
+        .doesNotContain("ClassNotFoundException")
+        .doesNotContain("ServiceConfigurationError")
+        .doesNotContain("LinkageError")
+        .doesNotContain("etcd refuses")
+        .doesNotContain("is unreachable")
+        .doesNotContain(AGENT_PASSWORD);
+  }
+
+  private static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
+  }
+}
