@@ -153,6 +153,62 @@ class PackagingIT {
     }
   }
 
+  /** Netty's QUIC and HTTP/3 codecs, which Vert.x core 5.1 brings and the build leaves out. */
+  private static final List<String> LEFT_OUT_QUIC =
+      List.of(
+          "io/sluice/shaded/io/netty/handler/codec/quic/",
+          "io/sluice/shaded/io/netty/handler/codec/http3/");
+
+  /**
+   * The only classes that may name the left-out QUIC and HTTP/3 codecs: Vert.x's own HTTP and
+   * network connections (and its QUIC TLS SPI). The extension's Vert.x never makes one: it runs
+   * jetcd's futures and timers, and gRPC dials etcd over its own Netty channel, so none of these is
+   * ever loaded (checked with {@code -Xlog:class+load} over the etcd ITs, TLS included).
+   */
+  private static final List<String> MAY_NAME_QUIC =
+      List.of(
+          "io/sluice/shaded/io/vertx/core/http/impl/",
+          "io/sluice/shaded/io/vertx/core/net/impl/",
+          "io/sluice/shaded/io/vertx/core/internal/quic/",
+          "io/sluice/shaded/io/vertx/core/spi/tls/QuicSslContextFactory");
+
+  @Test
+  void extensionLeavesOutQuicAndHttp3WhichOnlyVertxConnectionsName() throws IOException {
+    try (JarFile jar = new JarFile(TARGET.resolve("sluice-extension.jar").toFile())) {
+      List<JarEntry> entries = Collections.list(jar.entries());
+      for (String prefix : LEFT_OUT_QUIC) {
+        assertThat(entries)
+            .extracting(e -> e.getName().endsWith(RAW_SUFFIX) ? raw(e.getName()) : e.getName())
+            .as("QUIC and HTTP/3 codec classes")
+            .noneMatch(n -> n.startsWith(prefix));
+      }
+      List<String> naming = new ArrayList<>();
+      for (JarEntry entry : entries) {
+        if (!entry.getName().endsWith(".class") && !entry.getName().endsWith(RAW_SUFFIX)) {
+          continue;
+        }
+        String bytes;
+        try (InputStream in = jar.getInputStream(entry)) {
+          bytes = latin1(in.readAllBytes());
+        }
+        for (String prefix : LEFT_OUT_QUIC) {
+          if (bytes.contains(prefix) || bytes.contains(prefix.replace('/', '.'))) {
+            naming.add(
+                entry.getName().endsWith(RAW_SUFFIX) ? raw(entry.getName()) : entry.getName());
+          }
+        }
+      }
+      assertThat(naming)
+          .as("classes that name the QUIC or HTTP/3 codecs (Vert.x's connections do)")
+          .isNotEmpty()
+          .allSatisfy(
+              n ->
+                  assertThat(MAY_NAME_QUIC)
+                      .as("%s names a left-out codec: does the extension load it?", n)
+                      .anyMatch(n::startsWith));
+    }
+  }
+
   /**
    * The agent rewrites every class its extension loader loads (OpenTelemetry API names, {@code
    * java.util.logging.Logger}); the runtime loader defines a raw class as it is. So exactly the
