@@ -7,7 +7,6 @@ import io.etcd.jetcd.Client;
 import io.grpc.Status;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,19 +24,10 @@ class EtcdOutageLogTest {
   @Test
   void aCallEtcdAnswersThroughTheGatewayEndsTheStretch() {
     EtcdOutageLog outageLog = new EtcdOutageLog();
-    EtcdSettings settings =
-        PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), Duration.ofSeconds(1));
     // the client dials nothing until a call of its own: the calls below are answered futures
     try (Client client = Client.builder().endpoints("http://127.0.0.1:1").build();
         LogCapture log = LogCapture.of(EtcdOutageLog.class)) {
-      EtcdGateway etcd =
-          new EtcdConfiguration()
-              .etcdGateway(
-                  client,
-                  settings,
-                  new EtcdConfiguration.EmbeddedEtcdHolder(null),
-                  new StartFindings(),
-                  outageLog);
+      EtcdGateway etcd = TestGateways.wired(client, new StartFindings(), outageLog);
       answer503(outageLog);
       answer503(outageLog);
 
@@ -70,18 +60,9 @@ class EtcdOutageLogTest {
   @Test
   void aRefusalEndsTheStretchSoALaterOutageIsWarnedOfAgain() {
     EtcdOutageLog outageLog = new EtcdOutageLog();
-    EtcdSettings settings =
-        PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), Duration.ofSeconds(1));
     try (Client client = Client.builder().endpoints("http://127.0.0.1:1").build();
         LogCapture log = LogCapture.of(EtcdOutageLog.class)) {
-      EtcdGateway etcd =
-          new EtcdConfiguration()
-              .etcdGateway(
-                  client,
-                  settings,
-                  new EtcdConfiguration.EmbeddedEtcdHolder(null),
-                  new StartFindings(),
-                  outageLog);
+      EtcdGateway etcd = TestGateways.wired(client, new StartFindings(), outageLog);
       answer503(outageLog);
 
       assertThatThrownBy(

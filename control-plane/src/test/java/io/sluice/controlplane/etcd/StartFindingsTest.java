@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.Client;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -23,18 +22,9 @@ class StartFindingsTest {
   @Test
   void anyCallEtcdAnswersThroughTheGatewayForgetsThem() {
     StartFindings findings = new StartFindings();
-    EtcdSettings settings =
-        PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), Duration.ofSeconds(1));
     // the client dials nothing until a call of its own: the calls below are answered futures
     try (Client client = Client.builder().endpoints("http://127.0.0.1:1").build()) {
-      EtcdGateway etcd =
-          new EtcdConfiguration()
-              .etcdGateway(
-                  client,
-                  settings,
-                  new EtcdConfiguration.EmbeddedEtcdHolder(null),
-                  findings,
-                  new EtcdOutageLog());
+      EtcdGateway etcd = TestGateways.wired(client, findings, new EtcdOutageLog());
       findings.record(NOT_ANSWERED);
 
       assertThatThrownBy(

@@ -3,6 +3,7 @@ package io.sluice.controlplane.etcd;
 import io.etcd.jetcd.Client;
 import io.sluice.rules.wire.EtcdKeys;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,5 +26,21 @@ public final class TestGateways {
    */
   public static EtcdGateway on(Client client, Duration timeout, LongSupplier nanoTime) {
     return EtcdGateway.builder(client, EtcdKeys.defaults(), timeout).nanoTime(nanoTime).build();
+  }
+
+  /**
+   * The control plane's own gateway, wired by {@link EtcdConfiguration} as at a start against
+   * {@code http://127.0.0.1:1} (no embedded etcd, calls waiting at most 1 s): what it runs when
+   * etcd answers or refuses a call ({@code findings} forgotten, {@code outageLog}'s stretch ended)
+   * is the test's subject.
+   */
+  static EtcdGateway wired(Client client, StartFindings findings, EtcdOutageLog outageLog) {
+    return new EtcdConfiguration()
+        .etcdGateway(
+            client,
+            PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), Duration.ofSeconds(1)),
+            new EtcdConfiguration.EmbeddedEtcdHolder(null),
+            findings,
+            outageLog);
   }
 }
