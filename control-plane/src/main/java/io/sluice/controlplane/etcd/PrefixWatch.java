@@ -372,11 +372,13 @@ public final class PrefixWatch implements AutoCloseable {
       if (closed) {
         return;
       }
+      // the generation first: jetcd tells the listener it completed from inside close(), on this
+      // thread, and that must be ignored as an old watch's, not taken for this one breaking
+      gen = ++generation;
       if (watcher != null) {
         watcher.close();
         watcher = null;
       }
-      gen = ++generation;
     }
     // before the read: a restart after it makes the watch drop its events and read again
     long readRun = etcd.embeddedRuns();

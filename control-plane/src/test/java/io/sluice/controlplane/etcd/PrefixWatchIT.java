@@ -339,6 +339,56 @@ class PrefixWatchIT {
   }
 
   /**
+   * jetcd tells a watcher's listener it completed from inside {@code close()}, on the closing
+   * thread. A read that replaced a live watch (the embedded etcd ran again, events dropped) closed
+   * it before the watch's generation moved on, so its own close was taken for the watch breaking:
+   * another read was scheduled, which closed the new watch the same way, and so on, every 100 ms to
+   * 5 s for as long as the control plane ran, its changes coming only from those reads.
+   */
+  @Test
+  void aReadThatReplacesALiveWatchIsNotTakenForTheWatchBreaking() {
+    etcd.server().put("/replaced/first", "f");
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    Logger logger = Logger.getLogger(PrefixWatch.class.getName());
+    Level level = logger.getLevel();
+    logger.setLevel(Level.FINE);
+    try (LogCapture log = LogCapture.of(PrefixWatch.class);
+        Client client = Client.builder().endpoints(etcd.endpoint()).build()) {
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      List<String> applied = new CopyOnWriteArrayList<>();
+      PrefixWatch watch =
+          new PrefixWatches(TestGateways.on(client, Duration.ofSeconds(5)), scheduler)
+              .start("agents", "/replaced/", new RecordingMirror(mirrored, applied));
+      assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+      etcd.server().put("/replaced/watched", "w");
+      await("the watch runs")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> applied.contains("put /replaced/watched"));
+
+      watch.readAgainNow();
+      await("read again")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> applied.stream().filter("reset"::equals).count() == 2);
+      await("and no read after it")
+          .during(Duration.ofMillis(1500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> applied.stream().filter("reset"::equals).count() == 2);
+      etcd.server().put("/replaced/later", "l");
+      await("the new watch applies what comes")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> applied.contains("put /replaced/later"));
+      assertThat(applied.stream().filter("reset"::equals)).as("reads").hasSize(2);
+      assertThat(log.records())
+          .as("no watch broke")
+          .noneMatch(r -> r.getMessage().contains(" broke"));
+      watch.close();
+    } finally {
+      logger.setLevel(level);
+      scheduler.shutdownNow();
+    }
+  }
+
+  /**
    * After the embedded etcd's outage, the mirrors read it again only when their pause after the
    * outage's failed reads was up: up to 5 s after it ran again. The supervisor now tells the
    * watches, which read at once. The pauses here are made 30 s and more, so a mirror that catches
@@ -390,11 +440,15 @@ class PrefixWatchIT {
         .build();
   }
 
-  /** A {@link Mirror} that also records each event applied as it came ({@code put <key>}). */
+  /**
+   * A {@link Mirror} that also records each read handed over ({@code reset}) and each event applied
+   * as it came ({@code put <key>}, {@code delete <key>}).
+   */
   record RecordingMirror(Map<String, String> keys, List<String> applied)
       implements PrefixWatch.Listener {
     @Override
     public void reset(Map<String, KeyValue> snapshot, long revision) {
+      applied.add("reset");
       new Mirror(keys).reset(snapshot, revision);
     }
 
