@@ -182,29 +182,33 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       if (permitted && breaker.binding() != binding) {
         // Rare: a retune swapped the binding since it was read. A replaced breaker is disabled
         // (it permits everything) and its state is no longer the breaker's: give its permission
-        // back and ask the bound one, once. A policy-only swap keeps the inner breaker.
+        // back and ask the bound one, once. A policy-only swap keeps the inner breaker (and the
+        // permission), and its newer policy judges the call.
         ManagedBreaker.Binding bound = breaker.binding();
         if (bound.breaker != cb) {
           release(cb);
-          binding = bound;
           cb = bound.breaker;
           permitted = cb.tryAcquirePermission();
         }
+        binding = bound;
       }
+      // The bound version of the policy judges the call (failure status codes, slow calls, shadow):
+      // the one its breaker runs, newer than the matched one when a retune came in between.
+      PolicyState running = binding.policy;
       if (permitted) {
         granted = cb;
         breaker.observe(cb); // logs a transition (to half-open when this is a trial call)
-        Call call = new Call(this, target, policy, breaker, cb, now);
+        Call call = new Call(this, target, running, breaker, cb, now);
         granted = null;
         return call;
       }
       breaker.observe(cb);
       breaker.reopenIfTrialCallsStuck(binding, cb);
       RejectedCall rejected = breaker.rejected(binding, cb.getState());
-      if (policy.shadow) {
+      if (running.shadow) {
         telemetry.count(breaker, Outcome.SHADOW_REJECTED);
         BreakerTelemetry.onRejected(rejected.eventAttributes, rejected.message, true);
-        return new Call(this, target, policy, breaker, null, now);
+        return new Call(this, target, running, breaker, null, now);
       }
       telemetry.count(breaker, Outcome.REJECTED);
       target.recorder.recordRejected(now);

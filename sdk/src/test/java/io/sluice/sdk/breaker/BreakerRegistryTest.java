@@ -18,6 +18,7 @@ import io.sluice.rules.CallMatch;
 import io.sluice.rules.OnOpenAction;
 import io.sluice.rules.SlidingWindow;
 import io.sluice.rules.SlidingWindowType;
+import io.sluice.rules.StatusCodeRange;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.logging.BrokenLogHandler;
@@ -771,6 +772,56 @@ class BreakerRegistryTest {
     assertThat(registry.breakerStates())
         .extracting(AgentStatus.BreakerState::key)
         .containsExactly("billing.internal:8080");
+  }
+
+  /**
+   * A call that matched a policy and was let through by the breaker a retune bound to a newer
+   * version of it has its outcome judged by that newer version, the one the breaker runs: here its
+   * {@code failureStatusCodes} count 429 as a failure. The retune lands at the open breaker's clock
+   * reading inside the call's permission check (HookedClock). Before, the 429 was judged by the
+   * matched version, a success, and the half-open breaker closed.
+   */
+  @Test
+  void aCallLetThroughByABreakerBoundToANewerPolicyIsJudgedByThatPolicy() {
+    HookedClock hooked = new HookedClock(clock);
+    useClock(hooked);
+    fail(4);
+    assertThat(state()).isEqualTo("OPEN");
+    clock.advance(Duration.ofSeconds(11)); // the 10 s wait is over
+    BreakerPolicy p = payments();
+    BreakerPolicy newer =
+        new BreakerPolicy(
+            p.name(),
+            p.match(),
+            p.scope(),
+            p.failureRateThreshold(),
+            p.slowCallRateThreshold(),
+            p.slowCallDuration(),
+            p.slidingWindow(),
+            p.minimumCalls(),
+            Duration.ofSeconds(5),
+            p.halfOpenCalls(),
+            List.of(new StatusCodeRange(429, 429), new StatusCodeRange(500, 599)),
+            p.onOpen(),
+            p.shadow());
+
+    hooked.onNextReading(() -> holder.publish(rules(2, newer)));
+    GuardedCall racing = call();
+
+    assertThat(hooked.ran()).as("the retune landed inside the call").isEqualTo(1);
+    assertThat(racing.permitted()).as("a trial call of the retuned breaker").isTrue();
+    racing.onResponse(429);
+    assertThat(
+            registry
+                .breaker(HOST, 8080, "payments")
+                .binding()
+                .breaker
+                .getMetrics()
+                .getNumberOfFailedCalls())
+        .as("the 429, a failed trial call")
+        .isEqualTo(1);
+    succeed(1);
+    assertThat(state()).as("one failure in two trial calls: 50%").isEqualTo("OPEN");
   }
 
   @Test
