@@ -3,6 +3,7 @@ package io.sluice.sdk.breaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.common.Attributes;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
@@ -21,7 +22,9 @@ import java.util.logging.Logger;
  *       of trial calls), OPEN stays OPEN until the moment it opened plus the new policy's {@code
  *       waitInOpenState} — so an unchanged wait keeps exactly its remaining time, a shortened wait
  *       applies at once (with automatic half-open transitions, a wait already over moves it to
- *       HALF_OPEN in the retune, told as a transition), and a retune never restarts a full wait;
+ *       HALF_OPEN in the retune, told as a transition, and one with less than {@link
+ *       #SCHEDULE_MARGIN} left lasts that margin from the retune), and a retune never restarts a
+ *       full wait;
  *   <li>not the sliding window's contents: the new breaker starts with an empty window (its
  *       outcomes were counted against the old thresholds and window size), nor the counts of
  *       not-permitted calls.
@@ -51,6 +54,15 @@ final class ManagedBreaker {
       this.breaker = breaker;
     }
   }
+
+  /**
+   * The shortest wait for which a retune has Resilience4j schedule the automatic OPEN → HALF_OPEN
+   * transition. Resilience4j 2.4.0 schedules that transition from inside the open state's
+   * constructor, before the state is in place: when it is due at once (or within a few
+   * milliseconds, on a busy machine) it can run too early and is lost, leaving the breaker OPEN
+   * until the next call.
+   */
+  static final Duration SCHEDULE_MARGIN = Duration.ofMillis(100);
 
   final String policyName;
   final String key;
@@ -118,13 +130,19 @@ final class ManagedBreaker {
           openedAt == Long.MIN_VALUE
               ? clock.instant().plus(policy.policy.waitInOpenState())
               : Instant.ofEpochMilli(openedAt).plus(policy.policy.waitInOpenState());
-      if (policy.config.isAutomaticTransitionFromOpenToHalfOpenEnabled()
-          && !until.isAfter(clock.instant())) {
+      Instant now =
+          policy.config.isAutomaticTransitionFromOpenToHalfOpenEnabled() ? clock.instant() : null;
+      if (now != null && !until.isAfter(now)) {
         // the wait is over: half-open now. Opened "until" a past moment, Resilience4j would
         // schedule the transition at once while still building the open state, and lose it about
         // every other time (the breaker then stayed OPEN until the next call)
         next.transitionToOpenState();
         next.transitionToHalfOpenState();
+      } else if (now != null && until.isBefore(now.plus(SCHEDULE_MARGIN))) {
+        // a few milliseconds left: the transition scheduled so soon could run before the open
+        // state is built, and be lost the same way. Open a little longer (less than the margin)
+        // rather than let a trial call through before the wait is over.
+        next.transitionToOpenStateUntil(now.plus(SCHEDULE_MARGIN));
       } else {
         next.transitionToOpenStateUntil(until);
       }

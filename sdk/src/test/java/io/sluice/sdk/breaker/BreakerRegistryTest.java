@@ -775,6 +775,40 @@ class BreakerRegistryTest {
   }
 
   /**
+   * With automatic half-open transitions, a retune that leaves an open breaker only a few
+   * milliseconds of its wait keeps it open for {@link ManagedBreaker#SCHEDULE_MARGIN} from the
+   * retune instead: Resilience4j could lose a transition scheduled that soon (it may run before the
+   * open state is built). The scheduler thread is held so that the scheduled transition cannot run
+   * during the test; the clock alone decides. Before, the breaker let a trial call through 6 ms
+   * after the retune.
+   */
+  @Test
+  void aRetuneLeavingAFewMillisecondsOfTheWaitKeepsTheBreakerOpenForTheScheduleMargin() {
+    registry.close();
+    registry = BreakerRegistry.builder(holder).clock(clock).build();
+    try (HeldScheduler held = HeldScheduler.hold()) {
+      fail(4);
+      assertThat(state()).isEqualTo("OPEN");
+      clock.advance(Duration.ofMillis(9_995)); // 5 ms of the 10 s wait left
+
+      holder.publish(
+          rules(
+              2,
+              Policies.with(payments(), 60, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
+      assertThat(state()).isEqualTo("OPEN");
+      clock.advance(Duration.ofMillis(6));
+      assertThat(call().permitted()).as("the old wait is over, the margin is not").isFalse();
+      assertThat(state()).isEqualTo("OPEN");
+
+      clock.advance(ManagedBreaker.SCHEDULE_MARGIN.minusMillis(5)); // 101 ms after the retune
+      GuardedCall trial = call();
+      assertThat(trial.permitted()).as("the margin is over").isTrue();
+      trial.onResponse(200);
+      assertThat(state()).isEqualTo("HALF_OPEN");
+    }
+  }
+
+  /**
    * A call that matched a policy and was let through by the breaker a retune bound to a newer
    * version of it has its outcome judged by that newer version, the one the breaker runs: here its
    * {@code failureStatusCodes} count 429 as a failure. The retune lands at the open breaker's clock
