@@ -57,10 +57,12 @@ final class ManagedBreaker {
 
   /**
    * The shortest wait for which a retune has Resilience4j schedule the automatic OPEN → HALF_OPEN
-   * transition. Resilience4j 2.4.0 schedules that transition from inside the open state's
+   * transition, and how long a breaker may stay OPEN past its wait before {@link #state()} moves it
+   * to HALF_OPEN itself. Resilience4j 2.4.0 schedules that transition from inside the open state's
    * constructor, before the state is in place: when it is due at once (or within a few
    * milliseconds, on a busy machine) it can run too early and is lost, leaving the breaker OPEN
-   * until the next call.
+   * until the next call. A scheduled transition that is on time is not overtaken, and one later
+   * than that is not made twice (see {@link #halfOpenOverdue}).
    */
   static final Duration SCHEDULE_MARGIN = Duration.ofMillis(100);
 
@@ -164,11 +166,42 @@ final class ManagedBreaker {
     return binding;
   }
 
-  /** The current state, after noticing any transition made since the last look. */
+  /**
+   * The current state for reports (the state gauge, the agent status), after noticing any
+   * transition made since the last look. An OPEN breaker whose automatic transition to HALF_OPEN is
+   * overdue (lost, see {@link #SCHEDULE_MARGIN}) is moved to HALF_OPEN first, told as a transition
+   * like any other: so a breaker without calls is not reported OPEN long after its wait. Not on the
+   * request path, where a call moves such a breaker itself.
+   */
   CircuitBreaker.State state() {
     Binding b = binding;
-    observe(b.breaker);
-    return b.breaker.getState();
+    CircuitBreaker cb = b.breaker;
+    observe(cb);
+    if (cb.getState() == CircuitBreaker.State.OPEN
+        && b.policy.config.isAutomaticTransitionFromOpenToHalfOpenEnabled()
+        && clock.millis() - openedAtMillis
+            > b.policy.policy.waitInOpenState().plus(SCHEDULE_MARGIN).toMillis()) {
+      halfOpenOverdue(cb);
+    }
+    return cb.getState();
+  }
+
+  /**
+   * Moves {@code cb}, OPEN past its wait, to HALF_OPEN the way a call after the wait does: its
+   * permission check, whose trial permission is given back at once. Resilience4j then makes the
+   * transition only if the open state it is in has waited its time, and only once however it races
+   * a late scheduled transition or a call; a call that asks for the last trial permission in the
+   * instant it is held here is refused, as when another call takes it.
+   */
+  private void halfOpenOverdue(CircuitBreaker cb) {
+    try {
+      if (cb.tryAcquirePermission()) {
+        cb.releasePermission();
+      }
+    } catch (RuntimeException e) {
+      logger.log(Level.FINE, "could not move an overdue open breaker to half-open", e);
+    }
+    observe(cb);
   }
 
   /** Notices a transition of {@code breaker} if it is still the bound one. */

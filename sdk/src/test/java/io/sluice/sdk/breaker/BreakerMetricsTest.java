@@ -105,6 +105,41 @@ class BreakerMetricsTest {
     assertThat(value(m, "sluice.breaker.calls", outcome("success"))).isEqualTo(2);
   }
 
+  /**
+   * The state gauge reports HALF_OPEN for an open breaker whose wait is over and whose automatic
+   * transition was lost (held back here, see {@link HeldScheduler}), and the move is counted as a
+   * transition. Before, the gauge said OPEN until the next call to the target.
+   */
+  @Test
+  void theStateGaugeReportsHalfOpenForABreakerWhoseHalfOpenTransitionWasLost() {
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofMillis(1), BreakerScope.TARGET, false)));
+    try (BreakerRegistry automatic =
+            BreakerRegistry.builder(holder).clock(clock).meterProvider(meters).build();
+        HeldScheduler held = HeldScheduler.hold()) {
+      for (int i = 0; i < 4; i++) {
+        automatic.start("payments.internal", 8080, "POST", "/pay").onError(new IOException());
+      }
+      assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", BREAKER)).isEqualTo(1);
+
+      clock.advance(Duration.ofSeconds(1));
+
+      assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", BREAKER))
+          .as("half-open: its 1 ms wait long over")
+          .isEqualTo(2);
+      assertThat(
+              value(
+                  reader.collectAllMetrics(),
+                  "sluice.breaker.transitions",
+                  BREAKER.toBuilder()
+                      .put(BreakerTelemetry.FROM, "OPEN")
+                      .put(BreakerTelemetry.TO, "HALF_OPEN")
+                      .put(BreakerTelemetry.SHADOW, false)
+                      .build()))
+          .isEqualTo(1);
+    }
+  }
+
   @Test
   void shadowModeCountsWouldBeRejectionsAndTransitions() {
     holder.publish(

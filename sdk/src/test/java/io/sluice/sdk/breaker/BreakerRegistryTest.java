@@ -809,6 +809,39 @@ class BreakerRegistryTest {
   }
 
   /**
+   * An open breaker whose automatic transition to half-open was lost (Resilience4j can lose one due
+   * at once, as with a 1 ms wait; here held back on its scheduler thread, deterministically) is
+   * reported HALF_OPEN once its wait is over, and the move is told like any transition, with both
+   * trial calls still free. Before, it was reported OPEN until the next call to its target.
+   */
+  @Test
+  void anOpenBreakerWhoseHalfOpenTransitionWasLostIsReportedHalfOpenAndSaysSo() {
+    registry.close();
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofMillis(1), BreakerScope.TARGET, false)));
+    registry = BreakerRegistry.builder(holder).clock(clock).build();
+    AtomicInteger heard = new AtomicInteger();
+    registry.addTransitionListener(heard::incrementAndGet);
+    try (HeldScheduler held = HeldScheduler.hold();
+        LogCapture log = LogCapture.of(ManagedBreaker.class)) {
+      fail(4);
+      assertThat(state()).isEqualTo("OPEN");
+      assertThat(heard).hasValue(1);
+
+      clock.advance(Duration.ofSeconds(1));
+
+      assertThat(state()).as("its 1 ms wait long over, no call since").isEqualTo("HALF_OPEN");
+      assertThat(heard).as("OPEN -> HALF_OPEN told").hasValue(2);
+      assertThat(log.messages())
+          .last()
+          .asString()
+          .isEqualTo("breaker 'payments' for " + HOST + ":8080 moved from OPEN to HALF_OPEN");
+      succeed(2);
+      assertThat(state()).as("both trial calls were free").isEqualTo("CLOSED");
+    }
+  }
+
+  /**
    * A call that matched a policy and was let through by the breaker a retune bound to a newer
    * version of it has its outcome judged by that newer version, the one the breaker runs: here its
    * {@code failureStatusCodes} count 429 as a failure. The retune lands at the open breaker's clock
