@@ -524,13 +524,22 @@ fi
 # mawk (Debian's awk) reads a pipe in blocks, holding lines back until a block is full, unless told
 awk_interactive=()
 [[ $(awk -W version </dev/null 2>/dev/null) != mawk* ]] || awk_interactive=(-W interactive)
-# Each writer notes "<pid> <log>" in <log dir>/writers, so that the script can wait for it to have
-# written the last lines of its process (writers_done).
+# Each writer is noted as "<pid> <log>" in <log dir>/writers, so that the script can wait for it to
+# have written the last lines of its process (writers_done). launch notes it before the process
+# starts, where bash tells a process substitution's pid in $! (4.4 on; found out once here); an
+# older bash leaves that to the writer. Noted only by itself, a writer still starting when its
+# process died at once was not yet known, and the end of the log was printed before it was written.
+writer_pid_known=0
+last_background=${!:-}
+: > >(:)
+[[ ${!:-} == "$last_background" ]] || writer_pid_known=1
 # log_writer LOG: copies its input, line by line, to LOG, capped at log_max_bytes as above
 log_writer() {
-  SLUICE_DEMO_LOG=$1 SLUICE_DEMO_LOG_MAX_BYTES=$log_max_bytes SLUICE_DEMO_WRITERS=$LOG_DIR/writers \
+  local writers=$LOG_DIR/writers
+  ((!writer_pid_known)) || writers="" # launch notes it
+  SLUICE_DEMO_LOG=$1 SLUICE_DEMO_LOG_MAX_BYTES=$log_max_bytes SLUICE_DEMO_WRITERS=$writers \
     exec "${own_group[@]}" sh -c '
-    echo "$$ $SLUICE_DEMO_LOG" >>"$SLUICE_DEMO_WRITERS"
+    [ -z "$SLUICE_DEMO_WRITERS" ] || echo "$$ $SLUICE_DEMO_LOG" >>"$SLUICE_DEMO_WRITERS"
     LC_ALL=C awk "$@" '"'"'
       BEGIN { out = ENVIRON["SLUICE_DEMO_LOG"]; max = ENVIRON["SLUICE_DEMO_LOG_MAX_BYTES"] + 0 }
       {
@@ -570,8 +579,12 @@ launch() {
   if [[ $out == - ]]; then
     "${own_group[@]}" "$@" </dev/null &
   elif ((log_max_bytes > 0)); then
-    # through a writer of its own that caps the log (log_writer); $! is still the command's pid
-    "${own_group[@]}" "$@" > >(log_writer "$out") 2>&1 </dev/null &
+    # through a writer of its own that caps the log (log_writer), on fd 7 only until the command
+    # has it: no other process started later holds the pipe open (the writer ends at its close)
+    exec 7> >(log_writer "$out")
+    ((!writer_pid_known)) || echo "$! $out" >>"$LOG_DIR/writers"
+    "${own_group[@]}" "$@" >&7 2>&1 7>&- </dev/null &
+    exec 7>&-
   else
     "${own_group[@]}" "$@" >>"$out" 2>&1 </dev/null &
   fi

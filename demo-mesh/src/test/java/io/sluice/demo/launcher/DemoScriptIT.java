@@ -556,6 +556,40 @@ class DemoScriptIT {
   }
 
   /**
+   * When a process dies as it starts, demo.sh prints the end of its log, once its log writer has
+   * written it. The writer noted itself in {@code <log dir>/writers} only once it ran, a few ms
+   * after its process started: a writer not yet noted was not waited for, and the end of the log
+   * was printed before it was written (here: nothing). Here the writers' {@code sh} (first on the
+   * PATH) starts 2 s late, and payments' {@code java} writes numbered lines and ends at once.
+   */
+  @Test
+  void theEndOfTheLogOfAProcessThatDiesAsItStartsIsPrintedWhole() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "dies-at-once-");
+    Path bin = Files.createDirectories(sibling(tmp, "-bin"));
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    command(
+        bin,
+        "java",
+        "case \" $* \" in *\" payments \"*)\n"
+            + "  i=0; while [ \"$i\" -lt 100 ]; do i=$((i + 1)); echo \"sluice-test-line $i\"; done\n"
+            + "  echo sluice-test-last-line; exit 3 ;;\n"
+            + "esac\nexec '"
+            + java
+            + "' \"$@\"\n");
+    command(bin, "sh", "sleep 2\nexec /bin/sh \"$@\"\n");
+
+    demo =
+        RunningDemo.start(
+            root, Map.of("TMPDIR", tmp.toString(), "PATH", pathWith(bin)), "--no-agent");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(120))).as("demo.sh ends at once").isTrue();
+    assertThat(demo.outputText())
+        .contains("demo.sh: payments exited")
+        .contains("sluice-test-line 99\nsluice-test-line 100\nsluice-test-last-line");
+  }
+
+  /**
    * With no cache directory to put them in (no {@code HOME}, or one it cannot write to, as under
    * {@code sudo -E} with a root-squashed home), the logs and copies went to {@code $TMPDIR}, often
    * RAM, without a word. demo.sh now says so, once, and where they go: a directory of the user's
