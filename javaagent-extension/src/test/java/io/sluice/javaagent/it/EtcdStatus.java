@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -53,21 +55,48 @@ final class EtcdStatus implements AutoCloseable {
   /**
    * Waits until the agent of {@code service} has connected to etcd and reported its status. The
    * first connection loads jetcd, gRPC and Netty in the background and can take long on a loaded
-   * machine: the bound is generous, and the time taken is printed.
+   * machine: the bound is generous, and the time taken is printed. An agent whose log shows a
+   * class-loading failure ({@link ClassLoadingFailures}) never reports: the wait fails at once,
+   * with those lines.
    */
   void awaitAgent(String service, AgentApp app) {
     long start = System.nanoTime();
-    try {
-      Awaitility.await("the agent of " + service + " reports its status")
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(100))
-          .until(() -> of(service).isPresent());
-    } catch (ConditionTimeoutException e) {
-      throw new AssertionError(e.getMessage() + "\napp log:\n" + app.log(), e);
-    }
+    awaitReport(
+        "the agent of " + service + " reports its status", () -> of(service).isPresent(), app::log);
     System.out.printf(
         "agent of %s reported its status %d ms after it served%n",
         service, (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /**
+   * Waits, 90 s at most, until {@code reported}; fails before that as soon as {@code appLog} names
+   * a class-loading failure. Either failure carries the app's log.
+   */
+  static void awaitReport(String what, BooleanSupplier reported, Supplier<String> appLog) {
+    try {
+      Awaitility.await(what)
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                if (reported.getAsBoolean()) {
+                  return true;
+                }
+                String log = appLog.get();
+                List<String> failures = ClassLoadingFailures.in(log);
+                if (!failures.isEmpty()) {
+                  throw new AssertionError(
+                      what
+                          + ": it never will, the app logged a class-loading failure:\n  "
+                          + String.join("\n  ", failures)
+                          + "\napp log:\n"
+                          + log);
+                }
+                return false;
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(e.getMessage() + "\napp log:\n" + appLog.get(), e);
+    }
   }
 
   /** Waits until the agent of {@code service} reports that it applied {@code revision}. */
