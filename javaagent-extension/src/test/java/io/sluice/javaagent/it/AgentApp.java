@@ -81,7 +81,7 @@ final class AgentApp implements AutoCloseable {
   /** As {@link #start(String, Map)}, with the app's class path {@code classPath}. */
   static AgentApp start(String agentJar, Map<String, String> properties, String classPath)
       throws IOException {
-    return start(agentJar, properties, classPath, Map.of());
+    return start(agentJar, properties, classPath, Map.of(), List.of());
   }
 
   /**
@@ -91,14 +91,27 @@ final class AgentApp implements AutoCloseable {
   static AgentApp startWithEnvironment(
       String agentJar, Map<String, String> properties, Map<String, String> environment)
       throws IOException {
-    return start(agentJar, properties, System.getProperty("test.app.classpath"), environment);
+    return start(
+        agentJar, properties, System.getProperty("test.app.classpath"), environment, List.of());
+  }
+
+  /**
+   * As {@link #start(String, Map)}, with {@code jvmArguments} (such as {@code -Xlog:class+load})
+   * given to the app's JVM after its own options, so that they win over them.
+   */
+  static AgentApp startWithJvmArguments(
+      String agentJar, Map<String, String> properties, List<String> jvmArguments)
+      throws IOException {
+    return start(
+        agentJar, properties, System.getProperty("test.app.classpath"), Map.of(), jvmArguments);
   }
 
   private static AgentApp start(
       String agentJar,
       Map<String, String> properties,
       String classPath,
-      Map<String, String> environment)
+      Map<String, String> environment,
+      List<String> jvmArguments)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -112,6 +125,7 @@ final class AgentApp implements AutoCloseable {
     Path log = Files.createTempFile("sluice-test-app", ".log");
     command.add("-D" + TestApp.LOG_FILE + "=" + log);
     properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+    command.addAll(jvmArguments);
     command.add("-cp");
     command.add(classPath);
     command.add(TestApp.class.getName());
