@@ -224,19 +224,15 @@ class PrefixWatchIT {
   void dropsEventsThatComeWhileTheEmbeddedEtcdDoesNotRun() {
     etcd.server().put("/embedded/ours", "o");
     AtomicReference<String> trouble = new AtomicReference<>();
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    Logger logger = Logger.getLogger(PrefixWatch.class.getName());
-    Level level = logger.getLevel();
-    logger.setLevel(Level.FINE);
-    try (LogCapture log = LogCapture.of(PrefixWatch.class);
-        Client client = Client.builder().endpoints(etcd.endpoint()).build()) {
+    try (FineWatchBench at = new FineWatchBench()) {
       EtcdGateway gateway =
-          EtcdGateway.builder(client, EtcdKeys.defaults(), Duration.ofSeconds(5))
+          EtcdGateway.builder(at.client(), EtcdKeys.defaults(), Duration.ofSeconds(5))
               .embeddedTrouble(trouble::get)
               .build();
       Map<String, String> mirrored = new ConcurrentHashMap<>();
       PrefixWatch watch =
-          new PrefixWatches(gateway, scheduler).start("agents", "/embedded/", new Mirror(mirrored));
+          new PrefixWatches(gateway, at.scheduler())
+              .start("agents", "/embedded/", new Mirror(mirrored));
       assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
       etcd.server().put("/embedded/watched", "w");
       await("the watch runs")
@@ -248,7 +244,7 @@ class PrefixWatchIT {
       etcd.server().put("/embedded/stranger-2", "s");
       await("the event is dropped or mirrored")
           .atMost(Duration.ofSeconds(10))
-          .until(() -> droppedEvents(log) > 0 || mirrored.containsKey("/embedded/stranger-1"));
+          .until(() -> droppedEvents(at.log()) > 0 || mirrored.containsKey("/embedded/stranger-1"));
       assertThat(mirrored).isEqualTo(Map.of("/embedded/ours", "o", "/embedded/watched", "w"));
       await("the read again is refused while the embedded etcd does not run")
           .atMost(Duration.ofSeconds(10))
@@ -263,16 +259,13 @@ class PrefixWatchIT {
           .atMost(Duration.ofSeconds(15))
           .until(() -> watch.state().inSync());
       assertThat(mirrored).isEqualTo(Map.of("/embedded/ours", "o", "/embedded/watched", "w"));
-      assertThat(droppedEvents(log)).as("said once").isEqualTo(1);
+      assertThat(droppedEvents(at.log())).as("said once").isEqualTo(1);
 
       etcd.server().put("/embedded/later", "l");
       await("and watches it again")
           .atMost(Duration.ofSeconds(10))
           .until(() -> mirrored.containsKey("/embedded/later"));
       watch.close();
-    } finally {
-      logger.setLevel(level);
-      scheduler.shutdownNow();
     }
   }
 
@@ -288,16 +281,11 @@ class PrefixWatchIT {
   void dropsEventsThatComeInALaterRunOfTheEmbeddedEtcdThanTheWatchStartedIn() {
     etcd.server().put("/later-run/ours", "o");
     SuppliedEmbeddedEtcd embedded = new SuppliedEmbeddedEtcd();
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    Logger logger = Logger.getLogger(PrefixWatch.class.getName());
-    Level level = logger.getLevel();
-    logger.setLevel(Level.FINE);
-    try (LogCapture log = LogCapture.of(PrefixWatch.class);
-        Client client = Client.builder().endpoints(etcd.endpoint()).build()) {
+    try (FineWatchBench at = new FineWatchBench()) {
       Map<String, String> mirrored = new ConcurrentHashMap<>();
       List<String> applied = new CopyOnWriteArrayList<>();
       PrefixWatch watch =
-          new PrefixWatches(embeddedGateway(client, embedded), scheduler)
+          new PrefixWatches(embeddedGateway(at.client(), embedded), at.scheduler())
               .start("agents", "/later-run/", new RecordingMirror(mirrored, applied));
       assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
       etcd.server().put("/later-run/watched", "w");
@@ -312,9 +300,9 @@ class PrefixWatchIT {
       etcd.server().put("/later-run/queued", "q");
       await("the event is dropped or applied")
           .atMost(Duration.ofSeconds(10))
-          .until(() -> droppedEvents(log) > 0 || applied.contains("put /later-run/queued"));
+          .until(() -> droppedEvents(at.log()) > 0 || applied.contains("put /later-run/queued"));
       assertThat(applied).doesNotContain("put /later-run/queued");
-      assertThat(log.records())
+      assertThat(at.log().records())
           .filteredOn(r -> r.getMessage().startsWith("dropped "))
           .singleElement()
           .satisfies(
@@ -330,11 +318,8 @@ class PrefixWatchIT {
       await("and applies the events of the run it read in")
           .atMost(Duration.ofSeconds(10))
           .until(() -> applied.contains("put /later-run/later"));
-      assertThat(droppedEvents(log)).as("said once").isEqualTo(1);
+      assertThat(droppedEvents(at.log())).as("said once").isEqualTo(1);
       watch.close();
-    } finally {
-      logger.setLevel(level);
-      scheduler.shutdownNow();
     }
   }
 
@@ -348,16 +333,11 @@ class PrefixWatchIT {
   @Test
   void aReadThatReplacesALiveWatchIsNotTakenForTheWatchBreaking() {
     etcd.server().put("/replaced/first", "f");
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    Logger logger = Logger.getLogger(PrefixWatch.class.getName());
-    Level level = logger.getLevel();
-    logger.setLevel(Level.FINE);
-    try (LogCapture log = LogCapture.of(PrefixWatch.class);
-        Client client = Client.builder().endpoints(etcd.endpoint()).build()) {
+    try (FineWatchBench at = new FineWatchBench()) {
       Map<String, String> mirrored = new ConcurrentHashMap<>();
       List<String> applied = new CopyOnWriteArrayList<>();
       PrefixWatch watch =
-          new PrefixWatches(TestGateways.on(client, Duration.ofSeconds(5)), scheduler)
+          new PrefixWatches(TestGateways.on(at.client(), Duration.ofSeconds(5)), at.scheduler())
               .start("agents", "/replaced/", new RecordingMirror(mirrored, applied));
       assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
       etcd.server().put("/replaced/watched", "w");
@@ -378,13 +358,10 @@ class PrefixWatchIT {
           .atMost(Duration.ofSeconds(10))
           .until(() -> applied.contains("put /replaced/later"));
       assertThat(applied.stream().filter("reset"::equals)).as("reads").hasSize(2);
-      assertThat(log.records())
+      assertThat(at.log().records())
           .as("no watch broke")
           .noneMatch(r -> r.getMessage().contains(" broke"));
       watch.close();
-    } finally {
-      logger.setLevel(level);
-      scheduler.shutdownNow();
     }
   }
 
@@ -462,6 +439,46 @@ class PrefixWatchIT {
     public void delete(String key, long revision) {
       applied.add("delete " + key);
       new Mirror(keys).delete(key, revision);
+    }
+  }
+
+  /**
+   * What the tests that read {@link PrefixWatch}'s FINE lines open, closed in reverse: a scheduler
+   * for the watches, that logger at FINE with its records captured, a client of the class's etcd.
+   */
+  private static final class FineWatchBench implements AutoCloseable {
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    private final Logger logger = Logger.getLogger(PrefixWatch.class.getName());
+    private final Level level = logger.getLevel();
+    private final LogCapture log;
+    private final Client client;
+
+    FineWatchBench() {
+      logger.setLevel(Level.FINE);
+      log = LogCapture.of(PrefixWatch.class);
+      client = Client.builder().endpoints(etcd.endpoint()).build();
+    }
+
+    ScheduledExecutorService scheduler() {
+      return scheduler;
+    }
+
+    LogCapture log() {
+      return log;
+    }
+
+    Client client() {
+      return client;
+    }
+
+    @Override
+    public void close() {
+      try (log;
+          client) {
+        logger.setLevel(level);
+      } finally {
+        scheduler.shutdownNow();
+      }
     }
   }
 
