@@ -135,21 +135,9 @@ class PackagingIT {
           .as("gRPC's status details stay")
           .anyMatch(n -> n.startsWith("io/sluice/shaded/com/google/rpc/"));
 
-      // what is left never names a left-out proto package, not even as a string for reflection
-      for (JarEntry entry : entries) {
-        if (!entry.getName().endsWith(".class") && !entry.getName().endsWith(RAW_SUFFIX)) {
-          continue;
-        }
-        String bytes;
-        try (InputStream in = jar.getInputStream(entry)) {
-          bytes = latin1(in.readAllBytes());
-        }
-        for (String prefix : LEFT_OUT_PROTOS) {
-          assertThat(bytes.contains(prefix) || bytes.contains(prefix.replace('/', '.')))
-              .as("%s names %s, which the build leaves out", entry.getName(), prefix)
-              .isFalse();
-        }
-      }
+      assertThat(classesNaming(jar, LEFT_OUT_PROTOS))
+          .as("classes naming a left-out proto package, even as a string for reflection")
+          .isEmpty();
     }
   }
 
@@ -182,23 +170,7 @@ class PackagingIT {
             .as("QUIC and HTTP/3 codec classes")
             .noneMatch(n -> n.startsWith(prefix));
       }
-      List<String> naming = new ArrayList<>();
-      for (JarEntry entry : entries) {
-        if (!entry.getName().endsWith(".class") && !entry.getName().endsWith(RAW_SUFFIX)) {
-          continue;
-        }
-        String bytes;
-        try (InputStream in = jar.getInputStream(entry)) {
-          bytes = latin1(in.readAllBytes());
-        }
-        for (String prefix : LEFT_OUT_QUIC) {
-          if (bytes.contains(prefix) || bytes.contains(prefix.replace('/', '.'))) {
-            naming.add(
-                entry.getName().endsWith(RAW_SUFFIX) ? raw(entry.getName()) : entry.getName());
-          }
-        }
-      }
-      assertThat(naming)
+      assertThat(classesNaming(jar, LEFT_OUT_QUIC))
           .as("classes that name the QUIC or HTTP/3 codecs (Vert.x's connections do)")
           .isNotEmpty()
           .allSatisfy(
@@ -396,6 +368,29 @@ class PackagingIT {
   }
 
   /** The usual path of a class the build stored raw. */
+  /**
+   * The classes of {@code jar} (raw ones by their class name) whose bytes name any of {@code
+   * packages}, as a path or dotted (a string for reflection): each once.
+   */
+  private static List<String> classesNaming(JarFile jar, List<String> packages) throws IOException {
+    List<String> naming = new ArrayList<>();
+    for (JarEntry entry : Collections.list(jar.entries())) {
+      String name = entry.getName();
+      if (!name.endsWith(".class") && !name.endsWith(RAW_SUFFIX)) {
+        continue;
+      }
+      String bytes;
+      try (InputStream in = jar.getInputStream(entry)) {
+        bytes = latin1(in.readAllBytes());
+      }
+      if (packages.stream()
+          .anyMatch(p -> bytes.contains(p) || bytes.contains(p.replace('/', '.')))) {
+        naming.add(name.endsWith(RAW_SUFFIX) ? raw(name) : name);
+      }
+    }
+    return naming;
+  }
+
   private static String raw(String name) {
     return name.substring(RAW_PREFIX.length(), name.length() - ".raw".length());
   }
