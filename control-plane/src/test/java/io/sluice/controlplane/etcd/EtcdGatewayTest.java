@@ -41,14 +41,7 @@ class EtcdGatewayTest {
 
     etcd.await(CompletableFuture.completedFuture("a"), "read a");
     Throwable refused =
-        catchThrowable(
-            () ->
-                etcd.await(
-                    CompletableFuture.failedFuture(
-                        Status.PERMISSION_DENIED
-                            .withDescription("etcdserver: permission denied")
-                            .asRuntimeException()),
-                    "read b"));
+        catchThrowable(() -> etcd.await(TestEtcdFailures.permissionDenied(), "read b"));
     Throwable unavailable =
         catchThrowable(
             () ->

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.Client;
-import io.grpc.Status;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.util.List;
@@ -65,14 +64,7 @@ class EtcdOutageLogTest {
       EtcdGateway etcd = TestGateways.wired(client, new StartFindings(), outageLog);
       answer503(outageLog);
 
-      assertThatThrownBy(
-              () ->
-                  etcd.await(
-                      CompletableFuture.failedFuture(
-                          Status.PERMISSION_DENIED
-                              .withDescription("etcdserver: permission denied")
-                              .asRuntimeException()),
-                      "read the rules"))
+      assertThatThrownBy(() -> etcd.await(TestEtcdFailures.permissionDenied(), "read the rules"))
           .isInstanceOf(EtcdRefusedException.class);
 
       assertThat(infos(log))

@@ -1,10 +1,13 @@
 package io.sluice.controlplane.etcd;
 
+import io.grpc.Status;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
  * {@link EtcdUnavailableException}s as {@link EtcdGateway} throws them, for the tests of what
- * answers them in other packages (the API's 503).
+ * answers them in other packages (the API's 503), and etcd's answers that the gateway makes them
+ * of.
  */
 public final class TestEtcdFailures {
 
@@ -31,5 +34,16 @@ public final class TestEtcdFailures {
   public static EtcdUnavailableException unavailableThroughAProxy(
       String message, String proxysAnswer) {
     return new EtcdUnavailableException(message, new TimeoutException(), false, null, proxysAnswer);
+  }
+
+  /**
+   * A call etcd refused for the control plane's permissions, as jetcd completes it: the gateway
+   * throws {@link EtcdRefusedException} for it.
+   */
+  public static <T> CompletableFuture<T> permissionDenied() {
+    return CompletableFuture.failedFuture(
+        Status.PERMISSION_DENIED
+            .withDescription("etcdserver: permission denied")
+            .asRuntimeException());
   }
 }
