@@ -179,14 +179,19 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       ManagedBreaker.Binding binding = breaker.bindingFor(policy);
       CircuitBreaker cb = binding.breaker;
       boolean permitted = cb.tryAcquirePermission();
-      if (permitted && breaker.binding() != binding) {
-        // Rare: a retune swapped the binding since it was read. A replaced breaker is disabled
-        // (it permits everything) and its state is no longer the breaker's: give its permission
-        // back and ask the bound one, once. A policy-only swap keeps the inner breaker (and the
-        // permission), and its newer policy judges the call.
+      if (breaker.binding() != binding) {
+        // Rare: a retune swapped the binding since it was read. A replaced breaker's answer is no
+        // longer the breaker's: a permission (a disabled breaker permits everything) is given
+        // back, and a refusal (made by the old policy's state, maybe a wait the new policy has
+        // shortened) does not stand; the bound one is asked, once. A policy-only swap keeps the
+        // inner breaker (and its answer), and its newer policy judges the call. Permitted calls
+        // made this volatile read before; refused ones (the busy path while a breaker is open)
+        // now make it too: one read of a field already in cache, nothing allocated.
         ManagedBreaker.Binding bound = breaker.binding();
         if (bound.breaker != cb) {
-          release(cb);
+          if (permitted) {
+            release(cb);
+          }
           cb = bound.breaker;
           permitted = cb.tryAcquirePermission();
         }

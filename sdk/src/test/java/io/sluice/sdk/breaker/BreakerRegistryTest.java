@@ -746,6 +746,39 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A retune that lands inside a call's permission check does not let the replaced breaker's
+   * refusal stand: here the replaced breaker, with a 60 s wait, refuses, while the retuned one,
+   * whose 3 s wait counted from the opening 11 s ago is over, lets the call through as a trial
+   * call. The retune lands at the open breaker's clock reading, inside its permission check.
+   * Before, the call was rejected, and reported with the replaced policy's {@code onOpen}.
+   */
+  @Test
+  void aCallRefusedByABreakerARetuneReplacedIsAnsweredByTheRetunedBreaker() {
+    holder.publish(
+        rules(
+            2, Policies.with(payments(), 50, Duration.ofSeconds(60), BreakerScope.TARGET, false)));
+    HookedClock hooked = new HookedClock(clock);
+    useClock(hooked);
+    fail(4);
+    assertThat(state()).isEqualTo("OPEN");
+    clock.advance(Duration.ofSeconds(11)); // 11 s of the 60 s wait
+
+    hooked.onNextReading(
+        () ->
+            holder.publish(
+                rules(
+                    3,
+                    Policies.with(
+                        payments(), 50, Duration.ofSeconds(3), BreakerScope.TARGET, false))));
+    GuardedCall racing = call();
+
+    assertThat(hooked.ran()).as("the retune landed inside the call").isEqualTo(1);
+    assertThat(racing.permitted()).as("opened 11 s ago, new wait 3 s").isTrue();
+    racing.onResponse(200);
+    assertThat(state()).isEqualTo("HALF_OPEN");
+  }
+
+  /**
    * A call that matched the rules before a change, and creates its breaker after the change was
    * applied to its target, keeps no breaker for a policy that no longer covers the target: the
    * status lists none. Before, the breaker was listed (status, metrics) until the next change.
