@@ -34,6 +34,14 @@ import java.util.logging.Logger;
  * ignored). When only the match, failure status codes, {@code onOpen} or {@code shadow} changed,
  * the inner breaker is kept as it is.
  *
+ * <p>A replaced breaker can come back to life, harmlessly. A retune that lands inside the old
+ * breaker's permission check, after its open state read the clock and found the wait over,
+ * disables it; but disabling leaves that open state's {@code isOpen} flag set (Resilience4j only
+ * cancels its scheduled transition), so the check then moves the disabled breaker to HALF_OPEN.
+ * Nothing reads it any more: {@link #observe} ignores a breaker that is not bound, {@link
+ * BreakerRegistry#start} gives back its permission and asks the bound one, the outcomes of its
+ * calls count nowhere, and it is collected once those calls end.
+ *
  * <p>Transitions are detected by comparing the breaker's state after each permission and outcome
  * (and when metrics are collected) instead of subscribing to Resilience4j's events: any subscriber
  * makes Resilience4j allocate an event object on every call.
