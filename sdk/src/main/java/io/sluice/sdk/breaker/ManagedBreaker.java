@@ -35,12 +35,12 @@ import java.util.logging.Logger;
  * the inner breaker is kept as it is.
  *
  * <p>A replaced breaker can come back to life, harmlessly. A retune that lands inside the old
- * breaker's permission check, after its open state read the clock and found the wait over,
- * disables it; but disabling leaves that open state's {@code isOpen} flag set (Resilience4j only
- * cancels its scheduled transition), so the check then moves the disabled breaker to HALF_OPEN.
- * Nothing reads it any more: {@link #observe} ignores a breaker that is not bound, {@link
- * BreakerRegistry#start} gives back its permission and asks the bound one, the outcomes of its
- * calls count nowhere, and it is collected once those calls end.
+ * breaker's permission check, after its open state read the clock and found the wait over, disables
+ * it; but disabling leaves that open state's {@code isOpen} flag set (Resilience4j only cancels its
+ * scheduled transition), so the check then moves the disabled breaker to HALF_OPEN. Nothing reads
+ * it any more: {@link #observe} ignores a breaker that is not bound, {@link BreakerRegistry#start}
+ * gives back its permission and asks the bound one, the outcomes of its calls count nowhere, and it
+ * is collected once those calls end.
  *
  * <p>Transitions are detected by comparing the breaker's state after each permission and outcome
  * (and when metrics are collected) instead of subscribing to Resilience4j's events: any subscriber
@@ -73,6 +73,16 @@ final class ManagedBreaker {
    * than that is not made twice (see {@link #halfOpenOverdue}).
    */
   static final Duration SCHEDULE_MARGIN = Duration.ofMillis(100);
+
+  /**
+   * How long a retune opens a new breaker for on its way to HALF_OPEN (Resilience4j makes that
+   * transition only from OPEN). Opened for the policy's wait, a short one (1 ms) has Resilience4j
+   * schedule its half-open transition so soon that the scheduler thread can take it up before the
+   * move to HALF_OPEN cancels it; it then runs later, on the bound breaker (the open state's flag
+   * that guards it is still set), and makes a fresh HALF_OPEN state that forgets the trial calls
+   * already let through. A transition scheduled this far ahead is always cancelled first.
+   */
+  private static final Duration NOT_SOON = Duration.ofDays(1);
 
   final String policyName;
   final String key;
@@ -145,8 +155,9 @@ final class ManagedBreaker {
       if (now != null && !until.isAfter(now)) {
         // the wait is over: half-open now. Opened "until" a past moment, Resilience4j would
         // schedule the transition at once while still building the open state, and lose it about
-        // every other time (the breaker then stayed OPEN until the next call)
-        next.transitionToOpenState();
+        // every other time (the breaker then stayed OPEN until the next call). Opened for a long
+        // while, not for the policy's wait: see NOT_SOON.
+        next.transitionToOpenStateFor(NOT_SOON);
         next.transitionToHalfOpenState();
       } else if (now != null && until.isBefore(now.plus(SCHEDULE_MARGIN))) {
         // a few milliseconds left: the transition scheduled so soon could run before the open
@@ -157,7 +168,7 @@ final class ManagedBreaker {
         next.transitionToOpenStateUntil(until);
       }
     } else if (state == CircuitBreaker.State.HALF_OPEN) {
-      next.transitionToOpenState();
+      next.transitionToOpenStateFor(NOT_SOON); // see NOT_SOON
       next.transitionToHalfOpenState();
       halfOpenAtMillis = clock.millis(); // fresh trial calls, a fresh bound
     }

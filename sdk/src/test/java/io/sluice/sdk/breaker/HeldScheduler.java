@@ -21,8 +21,8 @@ final class HeldScheduler implements AutoCloseable {
 
   /**
    * Holds the thread, returning once it is held. The thread is first started the way production
-   * starts it ({@link AutoTransitionThread#prestart()}), so a test that holds it first never has
-   * it created from its own thread, with that thread's context class loader and thread-locals.
+   * starts it ({@link AutoTransitionThread#prestart()}), so a test that holds it first never has it
+   * created from its own thread, with that thread's context class loader and thread-locals.
    */
   static HeldScheduler hold() {
     AutoTransitionThread.prestart();
