@@ -515,6 +515,8 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private void closeWatchers() {
+    // the generation first: jetcd tells a listener it completed from inside Watcher.close(), on
+    // this thread; queued by run(), that callback must find its watch an old one when it runs
     generation++;
     watching = false;
     closeWatchersNow();
@@ -1039,7 +1041,8 @@ public final class EtcdRuleSource implements RuleSource {
 
     @Override
     public void onCompleted() {
-      // Closed by us (stale generation) or given up by jetcd: either way, resume if current.
+      // Closed by us (jetcd calls this from inside Watcher.close(), on the closing thread; the
+      // generation moved on before) or given up by jetcd: either way, resume if current.
       run(() -> onWatchFailed(gen, new IllegalStateException("the watch stream ended")));
     }
   }

@@ -11,6 +11,11 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.MethodDescriptor;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
@@ -301,6 +306,57 @@ class EtcdRuleSourceIT {
     await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
     assertThat(holder.current().document().sampling().rules()).isEmpty();
     await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
+  }
+
+  /**
+   * jetcd tells a watch's listener it completed from inside {@code Watcher.close()}, on the closing
+   * thread. A delete has the source read both keys again, which closes the live watches: their
+   * close must be taken for the old watches ending, never for the new ones breaking, which would
+   * read again, close the new watches the same way, and so on (as a {@code PrefixWatch} of the
+   * control plane once did). The reads are counted at the client, as etcd transactions.
+   */
+  @Test
+  void aReadThatReplacesTheLiveWatchesIsNotTakenForThemBreaking() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/replaced-" + service);
+    long own = server().put(local.rules(service), document(service, 0.7));
+    AtomicInteger reads = new AtomicInteger();
+    Client counted =
+        Client.builder().endpoints(etcd.endpoint()).interceptor(countingTxns(reads)).build();
+    toClose.add(counted);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = started(EtcdRuleSource.builder(counted, holder, service).keys(local));
+    awaitApplied(holder, own);
+    await().atMost(AWAIT).until(source::isWatching);
+    int before = reads.get();
+
+    server().delete(local.rules(service));
+    await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+    await("one read for the delete, and none after it")
+        .during(Duration.ofMillis(1500))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> reads.get() == before + 1);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    long again = server().put(local.rules(service), document(service, 0.3));
+    awaitApplied(holder, again);
+    assertThat(reads.get())
+        .as("the new watches applied the put, with no read")
+        .isEqualTo(before + 1);
+  }
+
+  /** Counts the etcd transactions (the source's reads) made through a client. */
+  private static ClientInterceptor countingTxns(AtomicInteger txns) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, A> ClientCall<Q, A> interceptCall(
+          MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+        if (method.getFullMethodName().equals("etcdserverpb.KV/Txn")) {
+          txns.incrementAndGet();
+        }
+        return next.newCall(method, options);
+      }
+    };
   }
 
   @Test
