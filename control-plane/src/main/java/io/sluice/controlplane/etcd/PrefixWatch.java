@@ -653,7 +653,12 @@ public final class PrefixWatch implements AutoCloseable {
       LOG.log(
           Level.FINE, "watch of " + prefix + " broke; reading it again in " + delay + " ms", error);
     }
-    retryLater(delay);
+    try {
+      retryLater(delay);
+    } catch (RejectedExecutionException e) {
+      // the control plane shuts down: no read to start. This may run inside the etcd client's
+      // close(), which jetcd has tell every open watch it completed: it must not throw there
+    }
   }
 
   @Override

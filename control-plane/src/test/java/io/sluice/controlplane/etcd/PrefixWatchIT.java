@@ -1,6 +1,7 @@
 package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
@@ -320,6 +321,38 @@ class PrefixWatchIT {
           .until(() -> applied.contains("put /later-run/later"));
       assertThat(droppedEvents(at.log())).as("said once").isEqualTo(1);
       watch.close();
+    }
+  }
+
+  /**
+   * jetcd also tells every open watch's listener it completed from inside the client's {@code
+   * close()}, on the closing thread. A client closed with a watch still open and its scheduler
+   * already shut down (a shutdown that did not stop the watches first): taken for a break, the
+   * watch scheduled a read, and the scheduler's refusal came out of the client's {@code close()},
+   * which left the rest of the client open.
+   */
+  @Test
+  void aClientClosedUnderAnOpenWatchClosesQuietly() {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    Client client = Client.builder().endpoints(etcd.endpoint()).build();
+    try {
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      List<String> applied = new CopyOnWriteArrayList<>();
+      PrefixWatch watch =
+          new PrefixWatches(TestGateways.on(client, Duration.ofSeconds(5)), scheduler)
+              .start("agents", "/orphaned/", new RecordingMirror(mirrored, applied));
+      assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+      etcd.server().put("/orphaned/watched", "w");
+      await("the watch runs")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> applied.contains("put /orphaned/watched"));
+      scheduler.shutdownNow();
+
+      assertThatCode(client::close).as("the client's close").doesNotThrowAnyException();
+      watch.close();
+    } finally {
+      scheduler.shutdownNow();
+      client.close();
     }
   }
 
