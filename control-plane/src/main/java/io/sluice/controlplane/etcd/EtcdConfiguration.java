@@ -13,7 +13,6 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -113,7 +112,7 @@ class EtcdConfiguration {
               }
             })
         .endpoints(endpoints(settings, embedded).stream().map(URI::create).toList())
-        .embedded(embedded.etcd() == null ? EmbeddedEtcdRuns.NONE : embedded.etcd())
+        .embedded(embedded.runs())
         // calls stamped on the outage log's clock, which compares their send times with recoveries
         .nanoTime(outageLog::now)
         .build();
@@ -179,17 +178,19 @@ class EtcdConfiguration {
   @Bean
   EtcdHealthIndicator etcdHealthIndicator(
       EtcdGateway etcd, StartFindings findings, EmbeddedEtcdHolder embedded) {
-    return new EtcdHealthIndicator(etcd, findings, troubleOf(embedded));
-  }
-
-  /** Why the embedded etcd does not run ({@link EmbeddedEtcd#trouble()}); never, without one. */
-  private static Supplier<String> troubleOf(EmbeddedEtcdHolder embedded) {
-    EmbeddedEtcd supervised = embedded.etcd();
-    return supervised == null ? () -> null : supervised::trouble;
+    return new EtcdHealthIndicator(etcd, findings, embedded.runs()::trouble);
   }
 
   /** The embedded etcd, or none when a cluster is configured. */
   record EmbeddedEtcdHolder(EmbeddedEtcd etcd) implements AutoCloseable {
+
+    /**
+     * Its runs and trouble ({@link EmbeddedEtcdRuns}); {@link EmbeddedEtcdRuns#NONE} without one.
+     */
+    EmbeddedEtcdRuns runs() {
+      return etcd == null ? EmbeddedEtcdRuns.NONE : etcd;
+    }
+
     @Override
     public void close() {
       if (etcd != null) {
