@@ -305,12 +305,9 @@ public final class PrefixWatch implements AutoCloseable {
     lastNudgeNanos = now;
     LOG.fine("reading " + prefix + " again now, ahead of the pause after etcd's refusal");
     ScheduledFuture<?> paused = pendingRetry;
-    try {
-      retryLater(0);
-    } catch (RejectedExecutionException e) {
-      return; // the control plane shuts down: no read to start, and the asker still gets its answer
+    if (retryLater(0)) { // the asker gets its answer either way
+      paused.cancel(false);
     }
-    paused.cancel(false);
   }
 
   /** Starts reading and watching, in the background. */
@@ -330,12 +327,7 @@ public final class PrefixWatch implements AutoCloseable {
     }
     LOG.fine("the embedded etcd runs again: reading " + prefix + " again now");
     ScheduledFuture<?> paused = pendingRetry;
-    try {
-      retryLater(0);
-    } catch (RejectedExecutionException e) {
-      return; // the control plane shuts down: no read to start
-    }
-    if (paused != null) {
+    if (retryLater(0) && paused != null) {
       paused.cancel(false);
     }
   }
@@ -343,27 +335,36 @@ public final class PrefixWatch implements AutoCloseable {
   /**
    * Reads again after a failure, {@code delayMs} from now, reconnecting at once first. The task
    * takes this lock before it looks at {@link #pendingRetry}, which is set here under it.
+   *
+   * @return whether a read is scheduled: not once the watch is closed, nor once the scheduler shuts
+   *     down with the control plane. Never throws: this may run inside the etcd client's close(),
+   *     which has jetcd tell every open watch it completed.
    */
-  private synchronized void retryLater(long delayMs) {
+  private synchronized boolean retryLater(long delayMs) {
     if (closed) {
-      return;
+      return false;
     }
     ScheduledFuture<?>[] self = new ScheduledFuture<?>[1];
-    self[0] =
-        scheduler.schedule(
-            () -> {
-              synchronized (this) {
-                if (pendingRetry != self[0]) {
-                  return; // replaced by a later retry
+    try {
+      self[0] =
+          scheduler.schedule(
+              () -> {
+                synchronized (this) {
+                  if (pendingRetry != self[0]) {
+                    return; // replaced by a later retry
+                  }
+                  pendingRetry = null;
                 }
-                pendingRetry = null;
-              }
-              etcd.reconnectNow();
-              resync();
-            },
-            delayMs,
-            TimeUnit.MILLISECONDS);
+                etcd.reconnectNow();
+                resync();
+              },
+              delayMs,
+              TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      return false; // the control plane shuts down: no read to start
+    }
     pendingRetry = self[0];
+    return true;
   }
 
   private void resync() {
@@ -593,11 +594,7 @@ public final class PrefixWatch implements AutoCloseable {
             + prefix
             + " (and drops any that follow): "
             + why);
-    try {
-      retryLater(0);
-    } catch (RejectedExecutionException e) {
-      // the control plane shuts down: no read to start, and the events stay dropped
-    }
+    retryLater(0); // none once the control plane shuts down: the events stay dropped
   }
 
   /**
@@ -653,12 +650,7 @@ public final class PrefixWatch implements AutoCloseable {
       LOG.log(
           Level.FINE, "watch of " + prefix + " broke; reading it again in " + delay + " ms", error);
     }
-    try {
-      retryLater(delay);
-    } catch (RejectedExecutionException e) {
-      // the control plane shuts down: no read to start. This may run inside the etcd client's
-      // close(), which jetcd has tell every open watch it completed: it must not throw there
-    }
+    retryLater(delay);
   }
 
   @Override
