@@ -175,10 +175,11 @@ class EtcdConfiguration {
     return new FirstReadGate(watches, etcd.timeout());
   }
 
+  /** Reads the embedded etcd's runs as the gateway does: the same {@link EmbeddedEtcdRuns}. */
   @Bean
   EtcdHealthIndicator etcdHealthIndicator(
       EtcdGateway etcd, StartFindings findings, EmbeddedEtcdHolder embedded) {
-    return new EtcdHealthIndicator(etcd, findings, embedded.runs()::trouble);
+    return new EtcdHealthIndicator(etcd, findings, embedded.runs());
   }
 
   /** The embedded etcd, or none when a cluster is configured. */

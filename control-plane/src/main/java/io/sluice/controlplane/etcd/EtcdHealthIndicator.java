@@ -36,31 +36,37 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
   private final Supplier<Health> check;
   private final LongSupplier nanoTime;
   private final StartFindings start;
-  private final Supplier<String> embedded;
+  private final EmbeddedEtcdRuns embedded;
   private final Object checking = new Object();
   private volatile Checked last;
 
   private record Checked(Health health, long atNanos) {}
 
-  EtcdHealthIndicator(EtcdGateway etcd, StartFindings start, Supplier<String> embedded) {
+  /**
+   * @param embedded the embedded etcd's supervisor, the one {@code etcd} was built with ({@link
+   *     EtcdGateway.Builder#embedded}): health and the gateway then read one view of whether it
+   *     runs; {@link EmbeddedEtcdRuns#NONE} with a configured cluster
+   */
+  EtcdHealthIndicator(EtcdGateway etcd, StartFindings start, EmbeddedEtcdRuns embedded) {
     this(() -> read(etcd), System::nanoTime, start, embedded);
   }
 
   EtcdHealthIndicator(Supplier<Health> check, LongSupplier nanoTime, StartFindings start) {
-    this(check, nanoTime, start, () -> null);
+    this(check, nanoTime, start, EmbeddedEtcdRuns.NONE);
   }
 
   /**
    * @param check reads etcd once and says what it found
    * @param nanoTime the clock the answers age by
    * @param start why the start did not connect, shown while DOWN until etcd is first read
-   * @param embedded why the embedded etcd is not running ({@code null} while it is, or with none)
+   * @param embedded the embedded etcd's supervisor, whose {@link EmbeddedEtcdRuns#trouble()} says
+   *     why it is not running; {@link EmbeddedEtcdRuns#NONE} with a configured cluster
    */
   EtcdHealthIndicator(
       Supplier<Health> check,
       LongSupplier nanoTime,
       StartFindings start,
-      Supplier<String> embedded) {
+      EmbeddedEtcdRuns embedded) {
     super("etcd is not reachable");
     this.check = check;
     this.nanoTime = nanoTime;
@@ -70,7 +76,7 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
 
   @Override
   protected void doHealthCheck(Health.Builder builder) {
-    String embeddedTrouble = embedded.get();
+    String embeddedTrouble = embedded.trouble();
     if (embeddedTrouble != null) {
       // the gateway refuses the read meanwhile: its error would only repeat the trouble, and a
       // revision or a start's findings would describe an etcd that is not running

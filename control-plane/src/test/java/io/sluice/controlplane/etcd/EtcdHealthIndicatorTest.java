@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -66,7 +65,8 @@ class EtcdHealthIndicatorTest {
    */
   @Test
   void isDownWithOnlyTheEmbeddedEtcdsTroubleAndReadsNothingMeanwhile() {
-    AtomicReference<String> trouble = new AtomicReference<>("its client port 2379 is taken");
+    SuppliedEmbeddedEtcd embedded = new SuppliedEmbeddedEtcd();
+    embedded.exited("its client port 2379 is taken");
     StartFindings start = new StartFindings();
     start.record(new StartFindings.Found("etcd did not answer at its endpoints", List.of()));
     EtcdHealthIndicator indicator =
@@ -74,7 +74,7 @@ class EtcdHealthIndicatorTest {
             () -> Health.up().withDetail("revision", (long) reads.incrementAndGet()).build(),
             now::get,
             start,
-            trouble::get);
+            embedded);
 
     Health health = indicator.health();
     assertThat(health.getStatus()).isEqualTo(Status.DOWN);
@@ -82,7 +82,7 @@ class EtcdHealthIndicatorTest {
         .containsOnly(entry("embedded", "its client port 2379 is taken"));
     assertThat(reads).as("no read while the embedded etcd is not running").hasValue(0);
 
-    trouble.set(null);
+    embedded.runsAgain();
     Health again = indicator.health();
     assertThat(again.getStatus()).isEqualTo(Status.UP);
     assertThat(again.getDetails()).containsOnly(entry("revision", 1L));
