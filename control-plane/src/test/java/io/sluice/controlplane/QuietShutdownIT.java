@@ -5,8 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.etcd.jetcd.KeyValue;
+import io.sluice.controlplane.etcd.PrefixWatch;
+import io.sluice.controlplane.etcd.PrefixWatches;
 import io.sluice.testing.etcd.EtcdServer;
+import io.sluice.testing.logging.LogCapture;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -51,4 +59,50 @@ class QuietShutdownIT {
         .extracting(ILoggingEvent::getFormattedMessage)
         .isEmpty();
   }
+
+  /**
+   * A mirror's watch still open when the control plane stops (one its feature's {@code stop()} did
+   * not close) ends before the etcd client closes, and says nothing: the client's {@code close()}
+   * tells every open watch it completed, which the watch took for a break, and it went on to read
+   * the closed client.
+   */
+  @Test
+  void aWatchStillOpenWhenTheControlPlaneStopsEndsBeforeTheClientQuietly() {
+    Logger logger = Logger.getLogger(PrefixWatch.class.getName());
+    java.util.logging.Level level = logger.getLevel();
+    try (EtcdServer etcd = EtcdServer.fromPath();
+        LogCapture log = LogCapture.of(PrefixWatch.class)) {
+      etcd.start();
+      List<LogRecord> fromTheStop;
+      try (RunningControlPlane up =
+          RunningControlPlane.start(
+              ControlPlaneLifecycleIT.withWriter(
+                  Map.of("sluice.etcd.endpoints", etcd.endpoint())))) {
+        PrefixWatch open = up.bean(PrefixWatches.class).start("left-open", "/left-open/", IGNORED);
+        assertThat(open.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+        logger.setLevel(java.util.logging.Level.FINE);
+        int before = log.records().size();
+        up.close(); // the client closes here
+        fromTheStop = log.records().subList(before, log.records().size());
+      }
+      assertThat(fromTheStop)
+          .as("the watches said, from the stop on")
+          .extracting(r -> r.getLevel() + " " + r.getMessage())
+          .isEmpty();
+    } finally {
+      logger.setLevel(level);
+    }
+  }
+
+  private static final PrefixWatch.Listener IGNORED =
+      new PrefixWatch.Listener() {
+        @Override
+        public void reset(Map<String, KeyValue> snapshot, long revision) {}
+
+        @Override
+        public void put(KeyValue kv) {}
+
+        @Override
+        public void delete(String key, long revision) {}
+      };
 }

@@ -32,6 +32,11 @@ class EtcdConfiguration {
             state.dir(), System.getenv().getOrDefault("PATH", ""), settings.maxRequestBytes()));
   }
 
+  /**
+   * Closed by the context after every bean built on it: the gateway, and the {@link PrefixWatches}
+   * on it, which close every watch first ({@link PrefixWatches#close}), whether or not its feature
+   * stopped it.
+   */
   @Bean(destroyMethod = "close")
   Client etcdClient(EtcdSettings settings, EmbeddedEtcdHolder embedded, OutstandingCalls calls)
       throws SSLException {
@@ -129,7 +134,11 @@ class EtcdConfiguration {
         });
   }
 
-  @Bean
+  /**
+   * Closed before the client and the scheduler it is built on (the context closes a bean's
+   * dependents first): every watch stops before the client closes under it.
+   */
+  @Bean(destroyMethod = "close")
   PrefixWatches prefixWatches(EtcdGateway etcd, ScheduledExecutorService etcdScheduler) {
     return new PrefixWatches(etcd, etcdScheduler);
   }

@@ -653,6 +653,16 @@ public final class PrefixWatch implements AutoCloseable {
     retryLater(delay);
   }
 
+  /** Whether {@link #close} ran: the watch reads and schedules nothing more. */
+  synchronized boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Stops for good: no read, no retry, no callback to the listener after this returns. Quiet: the
+   * end of its jetcd watch, which jetcd reports from inside this, is not taken for a break. Close
+   * every watch before the etcd client ({@link PrefixWatches#close}).
+   */
   @Override
   public synchronized void close() {
     closed = true;

@@ -1,6 +1,8 @@
 package io.sluice.controlplane.etcd;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,13 +13,24 @@ import java.util.concurrent.ScheduledExecutorService;
  * /actuator/health} can say of each mirror whether it is in sync with etcd (component {@code
  * watches}), and have every mirror read etcd at once when the embedded etcd runs again. A feature
  * opens its watch in its {@code start()} and closes it in its {@code stop()}.
+ *
+ * <p>It is also how the owner of the etcd client stops the watches before the client closes ({@link
+ * #close}): a watch whose client is closed under it cannot tell that from a stream etcd ended,
+ * takes it for a break and reads the closed client again and again (a WARNING, then a FINE line
+ * every few seconds, for as long as its scheduler runs). {@code EtcdConfiguration} has the context
+ * close this before the client, whatever a feature's {@code stop()} did.
  */
-public final class PrefixWatches {
+public final class PrefixWatches implements AutoCloseable {
 
   private final EtcdGateway etcd;
   private final ScheduledExecutorService scheduler;
   private final PrefixWatch.Backoff backoff;
   private final Map<String, PrefixWatch> watches = new ConcurrentHashMap<>();
+
+  /** Every watch started and not closed yet, replaced ones included: {@link #close} ends them. */
+  private final List<PrefixWatch> open = new ArrayList<>();
+
+  private boolean closed;
 
   PrefixWatches(EtcdGateway etcd, ScheduledExecutorService scheduler) {
     this(etcd, scheduler, PrefixWatch.Backoff.DEFAULT);
@@ -40,12 +53,39 @@ public final class PrefixWatches {
    *
    * @param name how health names the mirror, e.g. {@code agents}; a later watch of the same name
    *     replaces the earlier one there
+   * @throws IllegalStateException once {@link #close closed}: the etcd client is closed
    */
   public PrefixWatch start(String name, String prefix, PrefixWatch.Listener listener) {
     PrefixWatch watch = new PrefixWatch(etcd, prefix, listener, scheduler, backoff);
+    synchronized (open) {
+      if (closed) {
+        throw new IllegalStateException(
+            "cannot watch " + prefix + ": the etcd client is closed, and its watches with it");
+      }
+      open.removeIf(PrefixWatch::isClosed);
+      open.add(watch);
+    }
     watches.put(name, watch);
     watch.start();
     return watch;
+  }
+
+  /**
+   * The etcd client is about to close: every watch started here stops for good ({@link
+   * PrefixWatch#close}), quietly, and schedules nothing more; {@link #start} refuses new ones. Call
+   * it before the client's {@code close()}: jetcd tells every open watch it completed from inside
+   * that, which a watch still open would take for a break.
+   */
+  @Override
+  public void close() {
+    List<PrefixWatch> closing;
+    synchronized (open) {
+      closed = true;
+      closing = List.copyOf(open);
+      open.clear();
+    }
+    // not holding the lock: a watch's close waits for its own lock, which its callbacks hold
+    closing.forEach(PrefixWatch::close);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -351,6 +353,57 @@ class PrefixWatchIT {
       assertThatCode(client::close).as("the client's close").doesNotThrowAnyException();
       watch.close();
     } finally {
+      scheduler.shutdownNow();
+      client.close();
+    }
+  }
+
+  /**
+   * jetcd tells every open watch it completed from inside the client's {@code close()}, which a
+   * watch cannot tell from a stream etcd ended. A client closed under an open watch while its
+   * scheduler still ran was taken for a break: the watch read the closed client again and again, a
+   * WARNING ({@code etcd call failed … rejected from … Terminated}) then a FINE line every 5 s, for
+   * as long as the scheduler ran. The watches' owner now closes them first ({@link
+   * PrefixWatches#close}): they stop for good, say nothing, and schedule nothing more.
+   */
+  @Test
+  void watchesClosedByTheirOwnerBeforeTheClientStopForGoodAndQuietly() {
+    ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+    Logger logger = Logger.getLogger(PrefixWatch.class.getName());
+    Level level = logger.getLevel();
+    Client client = Client.builder().endpoints(etcd.endpoint()).build();
+    try (LogCapture log = LogCapture.of(PrefixWatch.class)) {
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      List<String> applied = new CopyOnWriteArrayList<>();
+      PrefixWatches watches =
+          new PrefixWatches(TestGateways.on(client, Duration.ofSeconds(5)), scheduler);
+      PrefixWatch watch =
+          watches.start("agents", "/owned/", new RecordingMirror(mirrored, applied));
+      assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+      etcd.server().put("/owned/watched", "w");
+      await("the watch runs")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> applied.contains("put /owned/watched"));
+      logger.setLevel(Level.FINE);
+      int before = log.records().size();
+
+      watches.close();
+      client.close();
+
+      assertThat(log.records().subList(before, log.records().size()))
+          .as("said from the close on")
+          .extracting(r -> r.getLevel() + " " + r.getMessage())
+          .isEmpty();
+      assertThat(scheduler.getQueue()).as("reads scheduled").isEmpty();
+      assertThat(watch.state().inSync()).as("the last read stands").isTrue();
+      assertThat(applied)
+          .as("the mirror after the close")
+          .containsExactly("reset", "put /owned/watched");
+      assertThatThrownBy(() -> watches.start("rules", "/late/", new Mirror(mirrored)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("the etcd client is closed");
+    } finally {
+      logger.setLevel(level);
       scheduler.shutdownNow();
       client.close();
     }
