@@ -11,7 +11,6 @@ import io.sluice.testing.etcd.TestCertificates;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,12 +92,10 @@ class EtcdOverTlsIT {
     status.awaitAgent(SERVICE, app);
     status.awaitApplied(SERVICE, initialRevision, app);
 
+    // written as root through the test harness, which logs in now that etcd refuses anonymous puts
     long revision =
-        root.getKVClient()
-            .put(bytes(KEYS.rules(SERVICE)), bytes(Rules.sampling(SERVICE, 1.0, "[]")))
-            .get(30, TimeUnit.SECONDS)
-            .getHeader()
-            .getRevision();
+        etcd.asUser("root", ROOT_PASSWORD)
+            .put(KEYS.rules(SERVICE), Rules.sampling(SERVICE, 1.0, "[]"));
     status.awaitApplied(SERVICE, revision, app);
 
     AgentStatus current = status.of(SERVICE).orElseThrow();

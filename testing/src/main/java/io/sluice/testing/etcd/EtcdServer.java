@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +51,8 @@ import java.util.stream.Stream;
  *
  * <p>The few administrative calls this class makes ({@link #compact()}, {@link #put}, {@link
  * #revision()}) go to etcd's JSON gateway over the JDK HTTP client, so the harness needs no etcd
- * client library of its own.
+ * client library of its own. They are anonymous; once a test has {@linkplain #enableAuth() turned
+ * authentication on}, {@link #asUser} makes them as a user.
  */
 public final class EtcdServer implements AutoCloseable {
 
@@ -63,7 +63,10 @@ public final class EtcdServer implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
   private static final int START_ATTEMPTS = 3;
-  private static final Pattern REVISION = Pattern.compile("\"revision\"\\s*:\\s*\"?(\\d+)");
+
+  /** What etcd answers a call without credentials once its authentication is on. */
+  private static final String ANONYMOUS_REFUSED = "user name is empty";
+
   private static final Pattern MEMBER_NAME = Pattern.compile("\"name\"\\s*:\\s*\"([^\"]*)\"");
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
@@ -109,6 +112,7 @@ public final class EtcdServer implements AutoCloseable {
           "wait \"$etcd\"");
 
   private final String binary;
+  private final EtcdKv anonymous = EtcdKv.anonymous(this);
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Path dataDir;
@@ -520,14 +524,13 @@ public final class EtcdServer implements AutoCloseable {
     return clientPort;
   }
 
-  /** The store's current revision. */
+  /**
+   * The store's current revision. Anonymous, as are {@link #put}, {@link #delete} and {@link
+   * #compact()}: once {@linkplain #enableAuth() authentication is on}, make these calls through
+   * {@link #asUser}.
+   */
   public long revision() {
-    String body = post("/v3/kv/range", "{\"key\":\"" + base64("\0") + "\"}");
-    Matcher m = REVISION.matcher(body);
-    if (!m.find()) {
-      throw new IllegalStateException("no revision in etcd answer: " + body);
-    }
-    return Long.parseLong(m.group(1));
+    return anonymous.revision();
   }
 
   /** Compacts the history up to the current revision and returns that revision. */
@@ -539,15 +542,22 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Puts a raw value, bypassing every Sluice component: for tests that write by hand. */
   public long put(String key, String value) {
-    String body =
-        post("/v3/kv/put", "{\"key\":\"" + base64(key) + "\",\"value\":\"" + base64(value) + "\"}");
-    Matcher m = REVISION.matcher(body);
-    return m.find() ? Long.parseLong(m.group(1)) : -1;
+    return anonymous.put(key, value);
   }
 
   /** Deletes a key, bypassing every Sluice component. */
   public void delete(String key) {
-    post("/v3/kv/deleterange", "{\"key\":\"" + base64(key) + "\"}");
+    anonymous.delete(key);
+  }
+
+  /**
+   * {@link #put}, {@link #delete} and {@link #revision()} as etcd user {@code user}, who logs in
+   * with {@code password}: what a test uses once it has {@linkplain #enableAuth() turned
+   * authentication on}, when etcd refuses anonymous calls. The view logs in at its first call, not
+   * here, and again when etcd has forgotten its token (a restart): see {@link EtcdKv}.
+   */
+  public EtcdKv asUser(String user, String password) {
+    return EtcdKv.as(this, user, password);
   }
 
   /**
@@ -614,13 +624,14 @@ public final class EtcdServer implements AutoCloseable {
   /**
    * Turns etcd's authentication on (a user {@code root} with the role {@code root} must exist, see
    * {@link #addUser}): from then on every request needs a user's credentials, this class's own
-   * {@link #put} and {@link #delete} too.
+   * {@link #put}, {@link #delete}, {@link #revision()} and {@link #compact()} too. A test writes on
+   * through {@link #asUser}, for instance {@code asUser("root", rootPassword)}.
    */
   public void enableAuth() {
     post("/v3/auth/enable", "{}");
   }
 
-  private static String quoted(String text) {
+  static String quoted(String text) {
     return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
@@ -738,28 +749,54 @@ public final class EtcdServer implements AutoCloseable {
   /** A GET when {@code json} is {@code null}, else a POST of it. */
   private HttpResponse<String> send(String path, String json, Duration timeout)
       throws IOException, InterruptedException {
+    return send(path, json, null, timeout);
+  }
+
+  /** As {@link #send(String, String, Duration)}, with etcd's auth {@code token} unless null. */
+  private HttpResponse<String> send(String path, String json, String token, Duration timeout)
+      throws IOException, InterruptedException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(endpoint() + path)).timeout(timeout);
     if (json != null) {
       request.POST(HttpRequest.BodyPublishers.ofString(json));
     }
+    if (token != null) {
+      request.header("Authorization", token); // etcd's gateway takes the bare token
+    }
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private String post(String path, String json) {
+    return answer(path, exchange(path, json, null));
+  }
+
+  /** POSTs {@code json} to {@code path} with etcd's auth {@code token} unless null. */
+  HttpResponse<String> exchange(String path, String json, String token) {
     try {
-      HttpResponse<String> response = send(path, json, Duration.ofSeconds(5));
-      if (response.statusCode() != 200) {
-        throw new IllegalStateException(
-            "etcd " + path + " answered " + response.statusCode() + ": " + response.body());
-      }
-      return response.body();
+      return send(path, json, token, Duration.ofSeconds(5));
     } catch (IOException e) {
       throw new UncheckedIOException("etcd " + path + " failed", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  /** The body of {@code response} to a call to {@code path}; throws unless it is a 200. */
+  String answer(String path, HttpResponse<String> response) {
+    if (response.statusCode() != 200) {
+      throw new IllegalStateException(
+          "etcd "
+              + path
+              + " answered "
+              + response.statusCode()
+              + ": "
+              + response.body()
+              + (response.body().contains(ANONYMOUS_REFUSED)
+                  ? " (etcd's authentication is on: make the call as a user, see asUser)"
+                  : ""));
+    }
+    return response.body();
   }
 
   /**
@@ -783,7 +820,7 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   private static String base64(String s) {
-    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    return EtcdKv.base64(s);
   }
 
   private static int freePort() throws IOException {
