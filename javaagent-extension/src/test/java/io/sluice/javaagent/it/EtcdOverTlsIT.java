@@ -1,6 +1,7 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -10,7 +11,9 @@ import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.TestCertificates;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * extension jar are what carry this, and only this test runs them (the sdk's {@code EtcdSecurityIT}
  * runs the unshaded ones). The agent presents a client certificate the test's CA signed, trusts
  * that CA only, and logs in as a user that may only read the rules and write its own service's
- * status; the test writes as etcd's root user.
+ * status; the test writes as etcd's root user. That the agent reads a rule over this path is seen
+ * in what it decides: a breaker policy the test writes there starts rejecting the app's calls to a
+ * failing server, which went through before.
  */
 class EtcdOverTlsIT {
 
@@ -31,6 +36,7 @@ class EtcdOverTlsIT {
   private static final String AGENT_PASSWORD = "agent secret";
   private static final String ROOT_PASSWORD = "root-secret";
   private static final EtcdKeys KEYS = EtcdKeys.defaults();
+  private static final String POLICY = "tls-breaker";
 
   @TempDir static Path pki;
   @TempDir static Path stateDir;
@@ -39,10 +45,12 @@ class EtcdOverTlsIT {
   private static Client root;
   private static EtcdStatus status;
   private static AgentApp app;
+  private static Downstream downstream;
   private static long initialRevision;
 
   @BeforeAll
   static void startEtcdAndApp() throws Exception {
+    downstream = Downstream.start();
     TestCertificates certificates = TestCertificates.issue(pki);
     etcd = EtcdServer.fromPath().withClientTls(certificates);
     etcd.start();
@@ -85,18 +93,43 @@ class EtcdOverTlsIT {
     if (etcd != null) {
       etcd.close();
     }
+    if (downstream != null) {
+      downstream.close();
+    }
   }
 
   @Test
   void rulesArriveAndStatusIsWrittenOverMutualTlsWithUserAndPassword() throws Exception {
     status.awaitAgent(SERVICE, app);
     status.awaitApplied(SERVICE, initialRevision, app);
+    downstream.answer(500);
+    String url = downstream.url("/tls/orders");
+    for (int i = 0; i < 6; i++) {
+      AppAnswer answer = app.call("jdk", "GET", url, Map.of());
+      assertThat(answer.failed())
+          .as("call %d, with no breaker yet: %s", i, answer.error())
+          .isFalse();
+      assertThat(answer.status()).isEqualTo(500);
+    }
 
     // written as root through the test harness, which logs in now that etcd refuses anonymous puts
     long revision =
         etcd.asUser("root", ROOT_PASSWORD)
-            .put(KEYS.rules(SERVICE), Rules.sampling(SERVICE, 1.0, "[]"));
+            .put(
+                KEYS.rules(SERVICE),
+                Rules.document(
+                    SERVICE,
+                    Rules.breaker(
+                        POLICY, downstream.port(), "/tls/**", "120s", Rules.ERROR, false)));
     status.awaitApplied(SERVICE, revision, app);
+
+    AppAnswer rejected = callUntilRejected(url);
+    assertThat(rejected.error()).contains("Sluice circuit breaker '" + POLICY + "'");
+    int reached = downstream.requestCount();
+    assertThat(app.call("jdk", "GET", url, Map.of()).error())
+        .as("the open breaker keeps the next call in the app")
+        .contains("Sluice circuit breaker '" + POLICY + "'");
+    assertThat(downstream.requestCount()).isEqualTo(reached);
 
     AgentStatus current = status.of(SERVICE).orElseThrow();
     assertThat(current.appliedRevision()).isEqualTo(revision);
@@ -111,6 +144,25 @@ class EtcdOverTlsIT {
         .doesNotContain("etcd refuses")
         .doesNotContain("is unreachable")
         .doesNotContain(AGENT_PASSWORD);
+  }
+
+  /** Calls {@code url} (answered 500) until the breaker rejects a call; answers that call. */
+  private static AppAnswer callUntilRejected(String url) {
+    AtomicReference<AppAnswer> rejected = new AtomicReference<>();
+    await("the breaker written over TLS opens after the failures")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              AppAnswer answer = app.call("jdk", "GET", url, Map.of());
+              if (answer.failed()) {
+                rejected.set(answer);
+                return true;
+              }
+              assertThat(answer.status()).as(app.log()).isEqualTo(500);
+              return false;
+            });
+    return rejected.get();
   }
 
   private static ByteSequence bytes(String text) {
