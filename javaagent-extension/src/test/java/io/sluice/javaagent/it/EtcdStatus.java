@@ -55,9 +55,9 @@ final class EtcdStatus implements AutoCloseable {
   /**
    * Waits until the agent of {@code service} has connected to etcd and reported its status. The
    * first connection loads jetcd, gRPC and Netty in the background and can take long on a loaded
-   * machine: the bound is generous, and the time taken is printed. An agent whose log shows a
-   * class-loading failure ({@link ClassLoadingFailures}) never reports: the wait fails at once,
-   * with those lines.
+   * machine: the bound is generous, and the time taken is printed. An agent that logged a
+   * class-loading failure of its own ({@link ClassLoadingFailures}: not one the app logs and
+   * handles) never reports: the wait fails at once, with those lines.
    */
   void awaitAgent(String service, AgentApp app) {
     long start = System.nanoTime();
@@ -70,13 +70,31 @@ final class EtcdStatus implements AutoCloseable {
 
   /**
    * Waits, 90 s at most, until {@code reported}; fails before that as soon as {@code appLog} names
-   * a class-loading failure. Either failure carries the app's log.
+   * a class-loading failure of the agent's ({@link ClassLoadingFailures}). Either failure carries
+   * the app's log.
    */
   static void awaitReport(String what, BooleanSupplier reported, Supplier<String> appLog) {
+    awaitReport(what, Duration.ofSeconds(90), Duration.ofMillis(100), reported, appLog, () -> "");
+  }
+
+  /**
+   * Waits, {@code atMost}, polling every {@code pollInterval} (the first time at once), until
+   * {@code reported}; fails before that as soon as {@code appLog} names a class-loading failure of
+   * the agent's. A timeout's message carries {@code state} (what was reported instead) and the
+   * app's log.
+   */
+  static void awaitReport(
+      String what,
+      Duration atMost,
+      Duration pollInterval,
+      BooleanSupplier reported,
+      Supplier<String> appLog,
+      Supplier<String> state) {
     try {
       Awaitility.await(what)
-          .atMost(Duration.ofSeconds(90))
-          .pollInterval(Duration.ofMillis(100))
+          .atMost(atMost)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(pollInterval)
           .until(
               () -> {
                 if (reported.getAsBoolean()) {
@@ -87,7 +105,7 @@ final class EtcdStatus implements AutoCloseable {
                 if (!failures.isEmpty()) {
                   throw new AssertionError(
                       what
-                          + ": it never will, the app logged a class-loading failure:\n  "
+                          + ": it never will, the agent logged a class-loading failure:\n  "
                           + String.join("\n  ", failures)
                           + "\napp log:\n"
                           + log);
@@ -95,24 +113,25 @@ final class EtcdStatus implements AutoCloseable {
                 return false;
               });
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError(e.getMessage() + "\napp log:\n" + appLog.get(), e);
+      throw new AssertionError(e.getMessage() + state.get() + "\napp log:\n" + appLog.get(), e);
     }
   }
 
-  /** Waits until the agent of {@code service} reports that it applied {@code revision}. */
+  /**
+   * Waits, 30 s at most, until the agent of {@code service} reports that it applied {@code
+   * revision}; fails at once, as {@link #awaitAgent} does, when the app logged a class-loading
+   * failure of the agent's: a rule source that cannot load its classes applies nothing more.
+   */
   void awaitApplied(String service, long revision, AgentApp app) {
     long start = System.nanoTime();
-    try {
-      // polled often: every scenario applies rules a few times, and a read is cheap
-      Awaitility.await("the agent of " + service + " applies revision " + revision)
-          .atMost(Duration.ofSeconds(30))
-          .pollDelay(Duration.ZERO)
-          .pollInterval(Duration.ofMillis(20))
-          .until(() -> of(service).map(s -> s.appliedRevision() >= revision).orElse(false));
-    } catch (ConditionTimeoutException e) {
-      throw new AssertionError(
-          e.getMessage() + "\nstatus: " + of(service) + "\napp log:\n" + app.log(), e);
-    }
+    // polled often: every scenario applies rules a few times, and a read is cheap
+    awaitReport(
+        "the agent of " + service + " applies revision " + revision,
+        Duration.ofSeconds(30),
+        Duration.ofMillis(20),
+        () -> of(service).map(s -> s.appliedRevision() >= revision).orElse(false),
+        app::log,
+        () -> "\nstatus: " + of(service));
     System.out.printf(
         "revision %d applied and reported in %d ms%n",
         revision, (System.nanoTime() - start) / 1_000_000);
