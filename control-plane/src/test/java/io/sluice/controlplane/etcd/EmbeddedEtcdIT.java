@@ -202,22 +202,8 @@ class EmbeddedEtcdIT {
   @Test
   void startsOnNewPortsWhenItsClientPortIsTakenBeforeEtcdBindsIt(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    EtcdLaunches launches = EtcdLaunchScript.real().hold(0).writeTo(bin);
-    CompletableFuture<EmbeddedEtcd> start =
-        CompletableFuture.supplyAsync(
-            () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
-    try (ServerSocket taken = new ServerSocket()) {
-      int clientPort = launches.awaitClientPort(0);
-      taken.setReuseAddress(true);
-      taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
-      launches.release(0);
-      try (EmbeddedEtcd etcd = start.get(60, TimeUnit.SECONDS)) {
-        assertThat(etcd.endpoint()).isNotEqualTo("http://127.0.0.1:" + clientPort);
-        assertThat(health(etcd)).isEqualTo(200);
-      }
-    } finally {
-      start.thenAccept(EmbeddedEtcd::close);
-    }
+    startsOnNewPortsWhenTheFirstLaunchsClientPortIsTaken(
+        stateDir, bin, EtcdLaunchScript.real().hold(0));
   }
 
   /**
@@ -230,8 +216,18 @@ class EmbeddedEtcdIT {
   @Test
   void startsOnNewPortsWhenEtcdExitsWithoutSayingItsClientPortIsTaken(
       @TempDir Path stateDir, @TempDir Path bin) throws Exception {
-    EtcdLaunches launches =
-        EtcdLaunchScript.real().hold(0).fail(0, "cannot listen for clients").writeTo(bin);
+    startsOnNewPortsWhenTheFirstLaunchsClientPortIsTaken(
+        stateDir, bin, EtcdLaunchScript.real().hold(0).fail(0, "cannot listen for clients"));
+  }
+
+  /**
+   * Starts the embedded etcd with {@code script} (which holds its first launch back) first on the
+   * search path, takes that launch's client port, lets it go on, and checks that the start ends
+   * with an etcd that answers on another port.
+   */
+  private static void startsOnNewPortsWhenTheFirstLaunchsClientPortIsTaken(
+      Path stateDir, Path bin, EtcdLaunchScript script) throws Exception {
+    EtcdLaunches launches = script.writeTo(bin);
     CompletableFuture<EmbeddedEtcd> start =
         CompletableFuture.supplyAsync(
             () -> EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864));
@@ -239,7 +235,7 @@ class EmbeddedEtcdIT {
       int clientPort = launches.awaitClientPort(0);
       taken.setReuseAddress(true);
       taken.bind(new InetSocketAddress("127.0.0.1", clientPort));
-      assertThat(LoopbackPorts.bindable(clientPort)).isFalse();
+      assertThat(LoopbackPorts.bindable(clientPort)).as("the client port is taken").isFalse();
       launches.release(0);
       try (EmbeddedEtcd etcd = start.get(60, TimeUnit.SECONDS)) {
         assertThat(etcd.endpoint()).isNotEqualTo("http://127.0.0.1:" + clientPort);
