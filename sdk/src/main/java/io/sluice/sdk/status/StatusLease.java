@@ -84,7 +84,8 @@ final class StatusLease {
    * Grants a lease and has jetcd keep it alive, unless {@link #close()} came first: a lease etcd
    * grants after that is revoked, never taken up, so nothing is written under it. One whose answer
    * is given up (a timeout, or the interrupt of a close that does not wait) is revoked when the
-   * answer comes after all.
+   * answer comes after all. One jetcd refuses to keep alive is revoked too, and the refusal thrown:
+   * no lease is held until it is kept alive.
    *
    * @return whether the lease was taken up; false when closed meanwhile
    */
@@ -101,13 +102,30 @@ final class StatusLease {
     this.granted.accept(granted);
     synchronized (lock) {
       if (!closing) {
-        id = granted;
-        keepAlive = client.getLeaseClient().keepAlive(granted, new KeepAliveObserver(granted));
+        takeUp(granted);
         return true;
       }
     }
     revokeUnused(granted);
     return false;
+  }
+
+  /**
+   * Has jetcd keep lease {@code granted} alive, and only then holds it: a lease no one keeps alive
+   * must never be held, or the next write would go under it and the key expire with it, with
+   * nothing said. When jetcd refuses (its lease client closed meanwhile), the lease is revoked
+   * unused and the refusal thrown, so the next write grants a new one. Called under {@link #lock}.
+   */
+  private void takeUp(long granted) {
+    CloseableClient kept;
+    try {
+      kept = client.getLeaseClient().keepAlive(granted, new KeepAliveObserver(granted));
+    } catch (RuntimeException e) {
+      revokeUnused(granted);
+      throw e;
+    }
+    keepAlive = kept;
+    id = granted;
   }
 
   /**

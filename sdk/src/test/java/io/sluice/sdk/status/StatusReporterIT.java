@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -221,6 +222,52 @@ class StatusReporterIT {
         .timeToLive(id, LeaseOption.DEFAULT)
         .get(5, TimeUnit.SECONDS)
         .getTTL();
+  }
+
+  /**
+   * etcd grants a lease but jetcd refuses to keep it alive (its lease client was closed meanwhile):
+   * the lease is revoked, never held, the write fails with one WARNING for the stretch, and the
+   * next write grants a new lease. Before, the lease was held all the same: the next write put the
+   * status under it, the key expired with it a TTL later with nothing said, and the reporter went
+   * on believing it held a lease.
+   */
+  @Test
+  void aLeaseJetcdDoesNotKeepAliveIsRevokedNotWrittenUnderAndGrantedAgain() throws Exception {
+    String service = newService();
+    Client client = client();
+    List<Long> grantedIds = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(StatusReporter.class)) {
+      StatusReporter reporter =
+          closeLater(
+              StatusReporter.builder(
+                      client, service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                  .leaseTtl(StatusReporter.MAX_LEASE_TTL)
+                  .refreshInterval(Duration.ofMillis(100))
+                  .onLeaseGranted(
+                      id -> {
+                        grantedIds.add(id);
+                        // from now on jetcd refuses every keep-alive: "lease client is closed"
+                        client.getLeaseClient().close();
+                      })
+                  .build());
+      reporter.start();
+
+      await().atMost(AWAIT).until(() -> grantedIds.size() >= 3 || reporter.writes() > 0);
+      Client reader = client();
+      assertThat(reporter.writes()).as("writes under a lease no one keeps alive").isZero();
+      assertThat(keyValue(reader, reporter.key())).isEmpty();
+      assertThat(reporter.leaseId()).isZero();
+      await("every lease granted is revoked, not left to run out its 15 s")
+          .atMost(Duration.ofSeconds(8))
+          .until(() -> remainingTtl(reader, grantedIds.get(0)) == -1);
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel() == Level.WARNING)
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.getMessage())
+                      .startsWith("could not write the agent status " + reporter.key()));
+    }
   }
 
   @Test
