@@ -89,7 +89,9 @@ import java.util.logging.Logger;
  *       runs its last rules from the start, not after a read times out; the read is retried with
  *       backoff, and the first answer from etcd replaces the snapshot — unless etcd answers behind
  *       the snapshot's revision without its document: etcd lost data, and the snapshot stays in
- *       force as a running source's rules would.
+ *       force as a running source's rules would; or the document the snapshot stands for is there
+ *       but rejected: a rejection never changes the rules in force. The snapshot's own document
+ *       missing otherwise is a delete, as it would be live: its rules go.
  * </ul>
  *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
@@ -709,8 +711,9 @@ public final class EtcdRuleSource implements RuleSource {
 
   /**
    * Publishes the snapshot in force by the precedence rules, if it is not already published. The
-   * last-known-good rules a source started on stay in force while the document that would replace
-   * them is rejected: a rejection never changes the rules in force.
+   * last-known-good rules a source started on stay in force while the document they were read from
+   * is rejected: a rejection never changes the rules in force (see {@link
+   * #fallsBackPastARejection}).
    */
   private void publishEffective() {
     if (closed.get()) {
@@ -807,19 +810,23 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   /**
-   * Whether {@code effective} was only chosen because a document that takes precedence over it was
-   * rejected: the service's own (present but invalid), or {@code _default} when falling back to the
-   * built-in defaults. Asked while the last-known-good rules are in force: when they are {@code
-   * _default}'s document (the service had none of its own when they were saved), the service's own
-   * document being rejected holds nothing back, as it never replaced them: {@code _default} is
-   * followed as by a source that never restarted.
+   * Whether {@code effective} was only chosen because the document the last-known-good rules in
+   * force stand for was rejected, so they stay. Asked while they are in force, of the key they were
+   * read from: when they are the service's own document, only that document being rejected (present
+   * but invalid) holds them; that document missing is a delete, an intent whether seen live or
+   * after a restart, and its rules go as a running source's would, to a valid {@code _default} or
+   * else the built-in defaults, even past a rejected {@code _default} (a running source would fall
+   * to its last valid {@code _default}, which a restarted one does not know). When they are {@code
+   * _default}'s document (the service had none of its own when they were saved), only {@code
+   * _default} being rejected holds them, when the built-in defaults would replace them: the
+   * service's own document being rejected never replaced them, so {@code _default} is followed as
+   * by a source that never restarted.
    */
   private boolean fallsBackPastARejection(ActiveRules effective) {
-    boolean pastRejectedDefault = effective == builtInDefaults && defaultSlot.rejection != null;
     if (slotOf(published) == defaultSlot) {
-      return pastRejectedDefault;
+      return effective == builtInDefaults && defaultSlot.rejection != null;
     }
-    return (serviceSlot.applied == null && serviceSlot.rejection != null) || pastRejectedDefault;
+    return serviceSlot.applied == null && serviceSlot.rejection != null;
   }
 
   private void publish(ActiveRules rules) {

@@ -618,6 +618,163 @@ class EtcdRuleSourceIT {
     assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.5);
   }
 
+  /**
+   * An agent restarted on the snapshot of its own document, which was deleted while it was down and
+   * {@code _default} written invalid meanwhile. A delete is an intent, seen live or after a
+   * restart: the deleted document's rules go, to the built-in defaults as a valid {@code _default}
+   * is missing, and the invalid {@code _default} is rejected and reported as ever. Before, the
+   * snapshot stayed in force (falling back "past a rejection") until a document was written, where
+   * an agent that never restarted dropped it.
+   */
+  @Test
+  void dropsTheSnapshotOfItsOwnDocumentDeletedWhileDownEvenPastAnInvalidDefault() {
+    String service = newService();
+    String ns = "/lkg-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    storeOwnLastKnownGood(local, store, service);
+    // while no agent runs, its document is deleted and _default written invalid
+    server().delete(local.rules(service));
+    long bad = server().put(local.rules("_default"), invalidDocument("_default"));
+
+    ActiveRulesHolder holder = holder(service);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+
+      assertThat(applied)
+          .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(source.lastRejection()).isNotNull();
+      assertThat(source.lastRejection().origin()).isEqualTo(local.rules("_default"));
+      assertThat(source.lastRejection().revision()).isEqualTo(bad);
+      assertThat(log.warnings())
+          .filteredOn(m -> m.startsWith("rejected the rule document "))
+          .singleElement()
+          .satisfies(
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + bad));
+      assertThat(log.messages())
+          .contains(
+              "no valid rule document for "
+                  + service
+                  + " in etcd (rejected: "
+                  + local.rules("_default")
+                  + " at revision "
+                  + bad
+                  + "): running on the built-in defaults");
+      await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
+    }
+  }
+
+  /**
+   * As above with a valid {@code _default}: the deleted document's rules go to {@code _default}.
+   */
+  @Test
+  void dropsTheSnapshotOfItsOwnDocumentDeletedWhileDownForAValidDefault() {
+    String service = newService();
+    String ns = "/lkg-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    storeOwnLastKnownGood(local, store, service);
+    server().delete(local.rules(service));
+    long fallback = server().put(local.rules("_default"), document("_default", 0.05));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    assertThat(applied)
+        .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD_DEFAULT);
+    assertThat(holder.current().revision()).isEqualTo(fallback);
+    assertThat(source.lastRejection()).isNull();
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == fallback);
+  }
+
+  /**
+   * An agent restarted on a snapshot of {@code _default} (its service had no document), which was
+   * written invalid while it was down: a rejection never changes the rules in force, so the
+   * snapshot stays, and the rejection is reported.
+   */
+  @Test
+  void keepsTheSnapshotOfDefaultWhenDefaultWasWrittenInvalidWhileDown() {
+    String service = newService();
+    String ns = "/lkg-default-invalid-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = server().put(local.rules("_default"), document("_default", 0.05));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        started(EtcdRuleSource.builder(client(), first, service).keys(local).lastKnownGood(store));
+    awaitApplied(first, stored);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == stored);
+    firstSource.close();
+    long bad = server().put(local.rules("_default"), invalidDocument("_default"));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    assertThat(applied).containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD);
+    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.05);
+    assertThat(source.lastRejection()).isNotNull();
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+  }
+
+  /**
+   * Runs a source in {@code local} until it has applied a document of {@code service}'s own (ratio
+   * 0.25) and saved it in {@code store}, then stops it: an agent that went down on its own rules.
+   */
+  private void storeOwnLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
+    long own = server().put(local.rules(service), document(service, 0.25));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        started(EtcdRuleSource.builder(client(), first, service).keys(local).lastKnownGood(store));
+    awaitApplied(first, own);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == own);
+    firstSource.close();
+  }
+
+  /**
+   * Starts a source of {@code service} in {@code local} on {@code store}, as an agent restarted;
+   * {@code applied} hears the source of every snapshot it publishes, the last-known-good one first.
+   */
+  private EtcdRuleSource restartedOn(
+      String service,
+      EtcdKeys local,
+      LastKnownGoodStore store,
+      ActiveRulesHolder holder,
+      List<ActiveRules.Source> applied) {
+    EtcdRuleSource source =
+        EtcdRuleSource.builder(client(), holder, service).keys(local).lastKnownGood(store).build();
+    toClose.add(source);
+    source.addListener(
+        new RuleSourceListener() {
+          @Override
+          public void onApplied(ActiveRules rules) {
+            applied.add(rules.source());
+          }
+        });
+    source.start();
+    return source;
+  }
+
   @Test
   void readsEverythingAgainWhenEtcdComesBackBehindTheRevisionItHadSeen() {
     String service = newService();
