@@ -91,7 +91,11 @@ import java.util.logging.Logger;
  *       the snapshot's revision without its document: etcd lost data, and the snapshot stays in
  *       force as a running source's rules would; or the document the snapshot stands for is there
  *       but rejected: a rejection never changes the rules in force. The snapshot's own document
- *       missing otherwise is a delete, as it would be live: its rules go.
+ *       missing otherwise is a delete, as it would be live: said once, and its rules go.
+ *   <li><b>Rejections are told once the rules in force are decided.</b> A rejected document's line
+ *       (and listeners' {@code onRejected}) waits for the end of the read or event that found it,
+ *       so that it says truly whether the rules in force stay or what they become (a delete or a
+ *       valid {@code _default} read with it), before the line of the rules applied.
  * </ul>
  *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
@@ -158,6 +162,12 @@ public final class EtcdRuleSource implements RuleSource {
    * place; see unreachable().
    */
   private boolean notEtcdTold;
+
+  /**
+   * Rejections whose line and listeners wait for the precedence to be decided: whether the rules in
+   * force stay is only known once both keys are read (see tellRejections()).
+   */
+  private final List<RuleRejection> untold = new ArrayList<>(2);
 
   private boolean everAnswered;
   private boolean firstTimeoutTold;
@@ -440,10 +450,28 @@ public final class EtcdRuleSource implements RuleSource {
         }
       }
     }
-    readInto(serviceSlot, gets.get(0), revision, lostData ? seen : 0);
-    readInto(defaultSlot, gets.get(1), revision, lostData ? seen : 0);
+    // etcd answering the snapshot this source started on for the first time, not behind it: its
+    // document missing now was deleted while the agent was down
+    ActiveRules snapshot = onLastKnownGood && !lostData ? published : null;
+    Slot snapshotFrom = snapshot == null ? null : slotOf(snapshot);
+    readInto(
+        serviceSlot,
+        gets.get(0),
+        revision,
+        lostData ? seen : 0,
+        snapshotOf(serviceSlot, snapshotFrom, snapshot));
+    readInto(
+        defaultSlot,
+        gets.get(1),
+        revision,
+        lostData ? seen : 0,
+        snapshotOf(defaultSlot, snapshotFrom, snapshot));
     publishEffective();
     watch();
+  }
+
+  private static ActiveRules snapshotOf(Slot slot, Slot snapshotFrom, ActiveRules snapshot) {
+    return slot == snapshotFrom ? snapshot : null;
   }
 
   /** The slot a snapshot's document was read from: {@code _default}'s, or the service's. */
@@ -460,9 +488,12 @@ public final class EtcdRuleSource implements RuleSource {
 
   /**
    * Applies a key's value as read at {@code revision}; {@code seen} is the revision this source had
-   * seen when etcd answers from behind it (lost data), else 0.
+   * seen when etcd answers from behind it (lost data), else 0; {@code snapshot} the last-known-good
+   * rules in force read from this key, when this is etcd's first answer and not behind them, else
+   * null.
    */
-  private void readInto(Slot slot, GetResponse get, long revision, long seen) {
+  private void readInto(
+      Slot slot, GetResponse get, long revision, long seen, ActiveRules snapshot) {
     if (closed.get()) {
       // close() abandoned this thread while it applied the other key (a listener, a compile on a
       // busy machine held it): nothing it goes on to find is applied or logged
@@ -485,6 +516,8 @@ public final class EtcdRuleSource implements RuleSource {
         // still missing since etcd lost it, which was said then: still no delete
       } else if (slot.applied != null || slot.rejection != null) {
         deleted(slot, revision);
+      } else if (snapshot != null) {
+        deletedWhileDown(slot, revision, snapshot);
       }
     } else {
       put(slot, get.getKvs().get(0));
@@ -595,6 +628,8 @@ public final class EtcdRuleSource implements RuleSource {
     }
     if (changed) {
       publishEffective();
+    } else {
+      tellRejections(null);
     }
   }
 
@@ -680,15 +715,72 @@ public final class EtcdRuleSource implements RuleSource {
             clock.instant());
     slot.rejection = rejection;
     updateLastRejection();
-    logger.warning(
-        "rejected the rule document "
-            + slot.key
-            + " at revision "
-            + revision
-            + "; the rules in force stay. Problems:\n  "
-            + String.join("\n  ", rejection.messages()));
-    listeners.rejected(rejection);
+    untold.add(rejection);
     return false;
+  }
+
+  /**
+   * Logs each rejection found since the last call, then tells the listeners, in the order found.
+   * Called once the precedence is decided, before any new rules are published: the line says
+   * whether the rules in force stay or, when the same read changes them all the same (a delete read
+   * with it, or a source's first read), what they become, so that the line after it does not
+   * contradict it.
+   *
+   * @param next the rules about to be published, or null when the rules in force stay
+   */
+  private void tellRejections(ActiveRules next) {
+    if (untold.isEmpty()) {
+      return;
+    }
+    List<RuleRejection> told = List.copyOf(untold);
+    untold.clear();
+    if (closed.get()) {
+      return; // close() abandoned this thread: the app no longer hears of these documents
+    }
+    String outcome =
+        next == null
+            ? "; the rules in force stay"
+            : ", which is not applied; the rules in force become " + named(next);
+    for (RuleRejection rejection : told) {
+      logger.warning(
+          "rejected the rule document "
+              + rejection.origin()
+              + " at revision "
+              + rejection.revision()
+              + outcome
+              + ". Problems:\n  "
+              + String.join("\n  ", rejection.messages()));
+      listeners.rejected(rejection);
+    }
+  }
+
+  /** Which rules {@code rules} are, in a few words: the built-in defaults, or which document. */
+  private String named(ActiveRules rules) {
+    if (rules == builtInDefaults) {
+      return "the built-in defaults";
+    }
+    Slot from = rules == serviceSlot.applied ? serviceSlot : defaultSlot;
+    return "the rule document " + from.key + " at revision " + rules.revision();
+  }
+
+  /**
+   * The document the last-known-good rules in force were read from is missing at etcd's first
+   * answer, which is not behind them: it was deleted while the agent was down. Said once, as a
+   * running source says a delete; its rules then go as that delete's would (see {@link
+   * #fallsBackPastARejection}), as the next line says.
+   */
+  private void deletedWhileDown(Slot slot, long revision, ActiveRules snapshot) {
+    if (!closed.get()) {
+      logger.info(
+          "the rule document "
+              + slot.key
+              + " was deleted while this agent was down: missing from etcd at revision "
+              + revision
+              + ", past revision "
+              + snapshot.revision()
+              + " of the last-known-good rules read from it");
+    }
+    slot.revision = revision;
   }
 
   private void deleted(Slot slot, long revision) {
@@ -717,6 +809,7 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private void publishEffective() {
     if (closed.get()) {
+      untold.clear();
       return; // close() abandoned this thread: what it read is neither published nor saved
     }
     ActiveRules effective =
@@ -724,12 +817,18 @@ public final class EtcdRuleSource implements RuleSource {
             ? serviceSlot.applied
             : defaultSlot.applied != null ? defaultSlot.applied : builtInDefaults;
     if (effective == published) {
+      tellRejections(null);
       return;
     }
     if (published != null
         && published.source() == ActiveRules.Source.LAST_KNOWN_GOOD
         && fallsBackPastARejection(effective)) {
+      tellRejections(null);
       return;
+    }
+    tellRejections(stillInForce(effective) ? null : effective);
+    if (closed.get()) {
+      return; // close() abandoned this thread in a listener of the rejections: as above
     }
     publish(effective);
     if (!abandoned) {
@@ -755,6 +854,17 @@ public final class EtcdRuleSource implements RuleSource {
       }
       // the last-known-good rules kept in force are what the file holds already
     }
+  }
+
+  /**
+   * Whether publishing {@code effective} leaves the app on the rules it runs: only at a source's
+   * first read, when nothing is published yet and the app runs the built-in defaults (as it does
+   * until a source publishes) that {@code effective} is too.
+   */
+  private boolean stillInForce(ActiveRules effective) {
+    return published == null
+        && effective == builtInDefaults
+        && holder.current().source() == ActiveRules.Source.DEFAULTS;
   }
 
   /**

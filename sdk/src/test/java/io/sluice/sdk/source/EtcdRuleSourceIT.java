@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -157,8 +158,16 @@ class EtcdRuleSourceIT {
       assertThat(rejections).hasSize(1);
       assertThat(log.messages())
           .filteredOn(m -> m.contains("rejected the rule document"))
-          .hasSize(1)
-          .allSatisfy(m -> assertThat(m).contains("revision " + bad));
+          .singleElement()
+          .satisfies(
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + keys.rules(service)
+                              + " at revision "
+                              + bad
+                              + "; the rules in force stay. Problems:"));
 
       // A document stored under another service's key is refused too.
       long misplaced = server().put(keys.rules(service), document("someone-else", 0.9));
@@ -255,6 +264,18 @@ class EtcdRuleSourceIT {
       long fallback = server().put(local.rules("_default"), document("_default", 0.05));
       awaitApplied(holder, fallback);
 
+      // the app ran the built-in defaults before the first read, and goes on running them
+      assertThat(log.warnings())
+          .singleElement()
+          .satisfies(
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + bad
+                              + "; the rules in force stay. Problems:"));
       assertThat(log.messages())
           .filteredOn(m -> m.startsWith("applied ") || m.contains("rule document for "))
           .containsExactly(
@@ -274,6 +295,55 @@ class EtcdRuleSourceIT {
                   + " at revision "
                   + bad
                   + " was rejected)");
+    }
+  }
+
+  /**
+   * A source whose first read finds its own document invalid and a valid {@code _default} puts
+   * {@code _default} in force: the rejection's line said "the rules in force stay", and the very
+   * next line that {@code _default} was applied. It now says what the rules become.
+   */
+  @Test
+  void aRejectionReadWithTheDocumentThatReplacesTheRulesInForceSaysWhatTheyBecome() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/rejected-first-" + service);
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    long fallback = server().put(local.rules("_default"), document("_default", 0.05));
+    ActiveRulesHolder holder = holder(service);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source =
+          started(EtcdRuleSource.builder(client(), holder, service).keys(local));
+      await().atMost(AWAIT).until(source::isWatching);
+      awaitApplied(holder, fallback);
+
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("rejected ") || m.startsWith("applied "))
+          .satisfiesExactly(
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + bad
+                              + ", which is not applied; the rules in force become the rule"
+                              + " document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + fallback
+                              + ". Problems:"),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "applied the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + fallback
+                              + " (the document of "
+                              + service
+                              + " at revision "
+                              + bad
+                              + " was rejected)"));
     }
   }
 
@@ -632,7 +702,7 @@ class EtcdRuleSourceIT {
     String ns = "/lkg-deleted-" + service;
     EtcdKeys local = new EtcdKeys(ns);
     LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    storeOwnLastKnownGood(local, store, service);
+    long stored = storeOwnLastKnownGood(local, store, service);
     // while no agent runs, its document is deleted and _default written invalid
     server().delete(local.rules(service));
     long bad = server().put(local.rules("_default"), invalidDocument("_default"));
@@ -649,26 +719,32 @@ class EtcdRuleSourceIT {
       assertThat(source.lastRejection()).isNotNull();
       assertThat(source.lastRejection().origin()).isEqualTo(local.rules("_default"));
       assertThat(source.lastRejection().revision()).isEqualTo(bad);
-      assertThat(log.warnings())
-          .filteredOn(m -> m.startsWith("rejected the rule document "))
-          .singleElement()
-          .satisfies(
+      // each line true of the next: the delete is said, and the rejection does not claim the
+      // rules in force stay when they go to the built-in defaults right after it
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules(service), stored)),
               m ->
                   assertThat(m)
                       .startsWith(
                           "rejected the rule document "
                               + local.rules("_default")
                               + " at revision "
-                              + bad));
-      assertThat(log.messages())
-          .contains(
-              "no valid rule document for "
-                  + service
-                  + " in etcd (rejected: "
-                  + local.rules("_default")
-                  + " at revision "
-                  + bad
-                  + "): running on the built-in defaults");
+                              + bad
+                              + ", which is not applied; the rules in force become the built-in"
+                              + " defaults. Problems:"),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "no valid rule document for "
+                              + service
+                              + " in etcd (rejected: "
+                              + local.rules("_default")
+                              + " at revision "
+                              + bad
+                              + "): running on the built-in defaults"));
       await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
     }
   }
@@ -682,14 +758,32 @@ class EtcdRuleSourceIT {
     String ns = "/lkg-deleted-" + service;
     EtcdKeys local = new EtcdKeys(ns);
     LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    storeOwnLastKnownGood(local, store, service);
+    long stored = storeOwnLastKnownGood(local, store, service);
     server().delete(local.rules(service));
     long fallback = server().put(local.rules("_default"), document("_default", 0.05));
 
     ActiveRulesHolder holder = holder(service);
     List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
-    EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
-    await().atMost(AWAIT).until(source::isWatching);
+    EtcdRuleSource source;
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      // said once, as a running agent says a delete; before, nothing said it at all
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains(" was deleted ") || m.startsWith("applied "))
+          .satisfiesExactly(
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules(service), stored)),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "applied the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + fallback
+                              + " ("
+                              + service
+                              + " has no document of its own)"));
+    }
 
     assertThat(applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD_DEFAULT);
@@ -724,8 +818,24 @@ class EtcdRuleSourceIT {
 
     ActiveRulesHolder holder = holder(service);
     List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
-    EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
-    await().atMost(AWAIT).until(source::isWatching);
+    EtcdRuleSource source;
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      // the document the snapshot was read from is there, rejected: no delete, and they stay
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + bad
+                              + "; the rules in force stay. Problems:"));
+    }
 
     assertThat(applied).containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD);
     assertThat(holder.current().revision()).isEqualTo(stored);
@@ -738,8 +848,9 @@ class EtcdRuleSourceIT {
   /**
    * Runs a source in {@code local} until it has applied a document of {@code service}'s own (ratio
    * 0.25) and saved it in {@code store}, then stops it: an agent that went down on its own rules.
+   * Returns the revision of that document.
    */
-  private void storeOwnLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
+  private long storeOwnLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
     long own = server().put(local.rules(service), document(service, 0.25));
     ActiveRulesHolder first = holder(service);
     EtcdRuleSource firstSource =
@@ -749,6 +860,21 @@ class EtcdRuleSourceIT {
         .atMost(AWAIT)
         .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == own);
     firstSource.close();
+    return own;
+  }
+
+  /**
+   * The line that says the document {@code key}, which the last-known-good rules of revision {@code
+   * stored} were read from, was deleted while the agent was down.
+   */
+  private static ThrowingConsumer<String> deletedWhileDown(String key, long stored) {
+    return m ->
+        assertThat(m)
+            .startsWith(
+                "the rule document "
+                    + key
+                    + " was deleted while this agent was down: missing from etcd at revision ")
+            .endsWith(", past revision " + stored + " of the last-known-good rules read from it");
   }
 
   /**
