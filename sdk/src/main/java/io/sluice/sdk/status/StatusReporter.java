@@ -43,8 +43,8 @@ import java.util.logging.Logger;
  * <ul>
  *   <li><b>Lease.</b> Granted on the first write with a TTL of at most 15 s and kept alive by
  *       jetcd. When it is lost (expired during an outage, revoked, etcd's data reset) the next
- *       write grants a new one and writes the key again. {@link #close()} revokes it, which deletes
- *       the key at once.
+ *       write grants a new one and writes the key again, said once per stretch of failures. {@link
+ *       #close()} revokes it, which deletes the key at once.
  *   <li><b>Debounce.</b> {@link #requestUpdate()} (called on every applied or rejected document and
  *       by anyone whose state changed, such as the breaker registry) schedules one write no sooner
  *       than the minimum interval after the previous one: a change is visible within that interval
@@ -152,6 +152,13 @@ public final class StatusReporter implements AutoCloseable {
    * place.
    */
   private boolean notEtcdTold;
+
+  /**
+   * Whether this stretch of failures has said that the lease was lost; see leaseLost(). A lease
+   * etcd keeps losing (revoked as soon as granted, or its data reset over and over) must not say so
+   * at every attempt.
+   */
+  private boolean leaseLossTold;
 
   private boolean everAnswered;
 
@@ -367,7 +374,7 @@ public final class StatusReporter implements AutoCloseable {
         return; // close() revoked the lease or is about to: not a failure worth a line
       }
       if (EtcdErrors.isLeaseNotFound(e)) {
-        logger.info("the status lease of " + key + " was lost; granting a new one");
+        leaseLost("the status lease of " + key + " was lost; granting a new one");
         dropLease();
         try {
           if (lease.grant()) {
@@ -517,6 +524,7 @@ public final class StatusReporter implements AutoCloseable {
     everAnswered = true;
     pacing.written(status, nanoTime.getAsLong());
     writes++;
+    leaseLossTold = false;
     if (refusalTold || failureTold || notEtcdTold) {
       refusalTold = false;
       failureTold = false;
@@ -524,6 +532,19 @@ public final class StatusReporter implements AutoCloseable {
       notEtcdTold = false;
       logger.info("the agent status " + key + " is written again");
     }
+  }
+
+  /**
+   * Says that the lease was lost, once per stretch of failures at INFO (a lost lease is replaced at
+   * once, and the key written again, with no one to act), then at FINE until a write succeeds.
+   */
+  private void leaseLost(String line) {
+    if (leaseLossTold) {
+      logger.log(Level.FINE, line + " (again, without a successful write since)");
+      return;
+    }
+    leaseLossTold = true;
+    logger.info(line);
   }
 
   private void dropLease() {
@@ -549,7 +570,7 @@ public final class StatusReporter implements AutoCloseable {
     }
     // Either the lease is gone or jetcd stopped keeping it alive (its stream broke): both end the
     // same way, so a fresh lease is granted; an orphaned old one expires with no keys on it.
-    logger.info(
+    leaseLost(
         "the status lease of "
             + key
             + " is no longer kept alive ("

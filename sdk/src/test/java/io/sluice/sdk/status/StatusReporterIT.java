@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -268,6 +269,67 @@ class StatusReporterIT {
                   assertThat(r.getMessage())
                       .startsWith("could not write the agent status " + reporter.key()));
     }
+  }
+
+  /**
+   * A lease etcd loses at every attempt (here revoked as soon as it is granted) is said lost once
+   * per stretch of failures, at INFO, as the other failures are; a write that succeeds ends the
+   * stretch, and a loss after it is said again. Before, every attempt logged "the status lease of …
+   * was lost; granting a new one" at INFO.
+   */
+  @Test
+  void aLeaseLostAtEveryAttemptIsSaidOncePerStretch() throws Exception {
+    String service = newService();
+    Client admin = client();
+    AtomicBoolean revoking = new AtomicBoolean(true);
+    List<Long> grantedIds = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(StatusReporter.class)) {
+      StatusReporter reporter =
+          closeLater(
+              StatusReporter.builder(
+                      client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                  .refreshInterval(Duration.ofMillis(100))
+                  .onLeaseGranted(
+                      id -> {
+                        grantedIds.add(id);
+                        if (revoking.get()) {
+                          // gone before the reporter writes under it
+                          admin.getLeaseClient().revoke(id).join();
+                        }
+                      })
+                  .build());
+      reporter.start();
+
+      // three attempts at least, each losing two leases (the one it writes under, and the new one)
+      await().atMost(AWAIT).until(() -> grantedIds.size() >= 6);
+      assertThat(reporter.writes()).isZero();
+      revoking.set(false);
+      await().atMost(AWAIT).until(() -> reporter.writes() > 0);
+      assertThat(leaseLossLines(log, reporter.key())).as("one line for the stretch").hasSize(1);
+
+      // a new stretch: the lease lost once more, after a write that worked, is said again
+      long held = reporter.leaseId();
+      admin.getLeaseClient().revoke(held).get(5, TimeUnit.SECONDS);
+      await()
+          .atMost(AWAIT)
+          .until(
+              () ->
+                  keyValue(admin, reporter.key())
+                      .map(KeyValue::getLease)
+                      .filter(lease -> lease != held)
+                      .isPresent());
+      assertThat(leaseLossLines(log, reporter.key())).hasSize(2);
+    }
+  }
+
+  /** The INFO lines that say the status lease of {@code key} was lost. */
+  private static List<String> leaseLossLines(LogCapture log, String key) {
+    return log.records().stream()
+        .filter(r -> r.getLevel() == Level.INFO)
+        .map(r -> r.getMessage())
+        .filter(m -> m.startsWith("the status lease of " + key + " "))
+        .filter(m -> m.endsWith("; granting a new one"))
+        .toList();
   }
 
   @Test
