@@ -13,6 +13,10 @@ public interface RuleSourceListener {
   /** A snapshot was published by the source. */
   default void onApplied(ActiveRules rules) {}
 
-  /** A document was refused; the rules in force stayed. */
+  /**
+   * A document was refused: it changed nothing in force (the rules it would have replaced stay,
+   * unless what was read with it, a delete or another key's document, replaces them; then {@link
+   * #onApplied} follows).
+   */
   default void onRejected(RuleRejection rejection) {}
 }
