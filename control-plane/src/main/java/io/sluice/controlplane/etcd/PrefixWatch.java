@@ -188,7 +188,8 @@ public final class PrefixWatch implements AutoCloseable {
   /** Watches in a row that broke before they were healthy; see {@link #HEALTHY_WATCH_MS}. */
   private int quickBreaks;
 
-  private boolean closed;
+  /** Set under this watch's lock; volatile so that health asks without waiting for a callback. */
+  private volatile boolean closed;
 
   /**
    * The generation whose events were last dropped because the embedded etcd did not run, 0 if none:
@@ -653,8 +654,11 @@ public final class PrefixWatch implements AutoCloseable {
     retryLater(delay);
   }
 
-  /** Whether {@link #close} ran: the watch reads and schedules nothing more. */
-  synchronized boolean isClosed() {
+  /**
+   * Whether {@link #close} ran: the watch reads and schedules nothing more. One volatile read: it
+   * does not wait for a read or an event being applied.
+   */
+  boolean isClosed() {
     return closed;
   }
 

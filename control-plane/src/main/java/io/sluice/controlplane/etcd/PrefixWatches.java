@@ -12,7 +12,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * Creates the control plane's {@link PrefixWatch}es and keeps them by name, so that {@code
  * /actuator/health} can say of each mirror whether it is in sync with etcd (component {@code
  * watches}), and have every mirror read etcd at once when the embedded etcd runs again. A feature
- * opens its watch in its {@code start()} and closes it in its {@code stop()}.
+ * opens its watch in its {@code start()} and closes it in its {@code stop()}; a closed watch is
+ * dropped from what health reports (a stopped mirror is no mirror to be in sync), whoever closed
+ * it.
  *
  * <p>It is also how the owner of the etcd client stops the watches before the client closes ({@link
  * #close}): a watch whose client is closed under it cannot tell that from a stream etcd ended,
@@ -97,7 +99,7 @@ public final class PrefixWatches implements AutoCloseable {
   Map<String, PrefixWatch.State> awaitFirstReads(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, PrefixWatch.State> unread = new TreeMap<>();
-    for (Map.Entry<String, PrefixWatch> watch : new TreeMap<>(watches).entrySet()) {
+    for (Map.Entry<String, PrefixWatch> watch : live().entrySet()) {
       Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
       if (!watch.getValue().awaitFirstRead(left)) {
         unread.put(watch.getKey(), watch.getValue().state());
@@ -124,10 +126,28 @@ public final class PrefixWatches implements AutoCloseable {
     watches.values().forEach(PrefixWatch::readAgainNow);
   }
 
-  /** The state of every watch, by name. */
+  /** The state of every watch not closed, by name. */
   Map<String, PrefixWatch.State> states() {
     Map<String, PrefixWatch.State> states = new TreeMap<>();
-    watches.forEach((name, watch) -> states.put(name, watch.state()));
+    live().forEach((name, watch) -> states.put(name, watch.state()));
     return states;
+  }
+
+  /**
+   * The watches not closed, by name. A closed one is dropped from {@link #watches} here, whether
+   * its feature or {@link #close} closed it: only if it still holds its name, so a watch that
+   * replaced it there stays.
+   */
+  private Map<String, PrefixWatch> live() {
+    Map<String, PrefixWatch> live = new TreeMap<>();
+    watches.forEach(
+        (name, watch) -> {
+          if (watch.isClosed()) {
+            watches.remove(name, watch);
+          } else {
+            live.put(name, watch);
+          }
+        });
+    return live;
   }
 }

@@ -359,6 +359,43 @@ class PrefixWatchIT {
   }
 
   /**
+   * Health names the mirrors the watches hold ({@link PrefixWatches#states()}, component {@code
+   * watches}): a watch its feature closed stayed there, in sync as of its last read, until a watch
+   * of the same name replaced it, so health could name a mirror that had stopped. A closed watch is
+   * dropped, whoever closed it; a watch that replaced it under its name stays.
+   */
+  @Test
+  void healthNamesNoWatchOnceItIsClosed() {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (Client client = Client.builder().endpoints(etcd.endpoint()).build()) {
+      PrefixWatches watches =
+          new PrefixWatches(TestGateways.on(client, Duration.ofSeconds(30)), scheduler);
+      PrefixWatch agents = watches.start("agents", "/named/a/", new Mirror(new HashMap<>()));
+      PrefixWatch rules = watches.start("rules", "/named/r/", new Mirror(new HashMap<>()));
+      assertThat(agents.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+      assertThat(rules.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+      assertThat(watches.states()).containsOnlyKeys("agents", "rules");
+
+      agents.close(); // by its feature
+      assertThat(watches.states()).as("after the agents' watch closed").containsOnlyKeys("rules");
+
+      PrefixWatch replacing = watches.start("rules", "/named/r/", new Mirror(new HashMap<>()));
+      assertThat(replacing.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+      rules.close(); // the one replaced, after the new one took its name
+      assertThat(watches.states())
+          .as("after the replaced watch closed")
+          .containsOnlyKeys("rules")
+          .hasEntrySatisfying("rules", state -> assertThat(state.inSync()).isTrue());
+
+      watches.close(); // by their owner, as the etcd client is about to close
+      assertThat(watches.states()).as("after the owner closed them all").isEmpty();
+      assertThat(replacing.isClosed()).isTrue();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  /**
    * jetcd tells every open watch it completed from inside the client's {@code close()}, which a
    * watch cannot tell from a stream etcd ended. A client closed under an open watch while its
    * scheduler still ran was taken for a break: the watch read the closed client again and again, a
