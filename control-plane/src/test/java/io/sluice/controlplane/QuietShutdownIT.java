@@ -1,11 +1,15 @@
 package io.sluice.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.etcd.jetcd.KeyValue;
+import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
 import io.sluice.testing.etcd.EtcdServer;
@@ -17,6 +21,8 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 
 /**
  * A control plane stopped while etcd is away stops quietly: jetcd logged a WARN {@code retry
@@ -92,6 +98,47 @@ class QuietShutdownIT {
           .isEmpty();
     } finally {
       logger.setLevel(level);
+    }
+  }
+
+  /**
+   * A call through the gateway once the etcd client is closed (a request or a health check still
+   * running as the control plane stops) failed with jetcd's {@code rejected from … Terminated},
+   * worded as an etcd outage. It is refused as what it is, the client closed, and health says so.
+   */
+  @Test
+  void callsAfterTheClientClosedAreRefusedAsSuch() {
+    try (EtcdServer etcd = EtcdServer.fromPath()) {
+      etcd.start();
+      EtcdGateway gateway;
+      HealthIndicator health;
+      try (RunningControlPlane up =
+          RunningControlPlane.start(
+              ControlPlaneLifecycleIT.withWriter(
+                  Map.of("sluice.etcd.endpoints", etcd.endpoint())))) {
+        gateway = up.bean(EtcdGateway.class);
+        health = up.bean("etcdHealthIndicator", HealthIndicator.class);
+        gateway.getPrefix(gateway.keys().rulesPrefix()); // answered while it runs
+      } // the client closes here
+
+      assertThatThrownBy(() -> gateway.getPrefix(gateway.keys().rulesPrefix()))
+          .isInstanceOfSatisfying(
+              EtcdUnavailableException.class,
+              e -> {
+                assertThat(e.getMessage())
+                    .startsWith("the etcd client is closed")
+                    .doesNotContain("rejected");
+                assertThat(e.outcomeUnknown()).isFalse();
+              });
+      // health's answer stands a second: the next one is read after the close
+      await("health reads the closed client")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> health.health().getDetails().get("error"), error -> error != null);
+      assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+      assertThat(health.health().getDetails().get("error"))
+          .asString()
+          .startsWith("the etcd client is closed")
+          .doesNotContain("rejected");
     }
   }
 

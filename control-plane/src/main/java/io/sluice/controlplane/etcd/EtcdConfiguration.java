@@ -33,9 +33,9 @@ class EtcdConfiguration {
   }
 
   /**
-   * Closed by the context after every bean built on it: the gateway, and the {@link PrefixWatches}
-   * on it, which close every watch first ({@link PrefixWatches#close}), whether or not its feature
-   * stopped it.
+   * Closed by the context after every bean built on it: the gateway, told first that the client is
+   * closing ({@link EtcdGateway#clientClosing}), and the {@link PrefixWatches} on it, which close
+   * every watch first ({@link PrefixWatches#close}), whether or not its feature stopped it.
    */
   @Bean(destroyMethod = "close")
   Client etcdClient(EtcdSettings settings, EmbeddedEtcdHolder embedded, OutstandingCalls calls)
@@ -91,7 +91,13 @@ class EtcdConfiguration {
     return builder;
   }
 
-  @Bean
+  /**
+   * Told the client is closing ({@link EtcdGateway#clientClosing}) before the client closes: the
+   * context destroys a bean's dependents first, this gateway before the client it is built on.
+   * Calls after that (a request or a health check still running as the control plane stops) are
+   * refused as the client closed, not as an etcd outage.
+   */
+  @Bean(destroyMethod = "clientClosing")
   EtcdGateway etcdGateway(
       Client client,
       EtcdSettings settings,

@@ -42,6 +42,13 @@ import java.util.function.Supplier;
  * <p>With the embedded etcd, no call is sent while its supervisor says it does not run ({@link
  * EmbeddedEtcd#trouble()}): the client's endpoint is its client port, which another process may
  * hold meanwhile, and another etcd there would answer reads and take writes as if it were ours.
+ *
+ * <p>Once the client's owner says it is about to close the client ({@link #clientClosing}), no call
+ * is sent, and a call that fails on its way after that is not taken for etcd's failure: both are an
+ * {@link EtcdUnavailableException#clientClosed()}, which says so in plain words. jetcd fails a call
+ * on a closed client with its executor's {@code rejected from … Terminated}, which read as an etcd
+ * outage (and was counted as one) when a request or a health check ran as the control plane
+ * stopped.
  */
 public final class EtcdGateway {
 
@@ -65,6 +72,9 @@ public final class EtcdGateway {
 
   /** A call failed on the way and none succeeded since: reconnect before the next one. */
   private volatile boolean reconnect;
+
+  /** The client is closed, or about to be ({@link #clientClosing}): no call is sent any more. */
+  private volatile boolean clientClosed;
 
   /**
    * Keys of a range as of one revision.
@@ -312,11 +322,26 @@ public final class EtcdGateway {
   }
 
   /**
+   * The client's owner is about to close it: from now on no call is sent, and one on its way that
+   * fails is the client's close, not etcd's failure ({@link
+   * EtcdUnavailableException#clientClosed()}). Call it before the client's {@code close()}: {@code
+   * EtcdConfiguration} makes it the gateway's destroy method, which the context runs before it
+   * closes the client the gateway is built on.
+   */
+  void clientClosing() {
+    clientClosed = true;
+  }
+
+  /**
    * The client, first reconnecting if the last call failed on the way.
    *
-   * @throws EtcdUnavailableException without sending anything while the embedded etcd does not run
+   * @throws EtcdUnavailableException without sending anything while the embedded etcd does not run,
+   *     or once the client is closed
    */
   private Client client(String what) {
+    if (clientClosed) {
+      throw EtcdUnavailableException.clientClosed(what, null, false, nanoTime.getAsLong());
+    }
     String trouble = embedded.trouble();
     if (trouble != null) {
       throw EtcdUnavailableException.embeddedDown(what, trouble, nanoTime.getAsLong());
@@ -388,6 +413,9 @@ public final class EtcdGateway {
       return result;
     } catch (TimeoutException e) {
       call.cancel(true);
+      if (clientClosed) {
+        throw EtcdUnavailableException.clientClosed(what, e, changes, sent);
+      }
       // with waitForReady, jetcd's default, a call waits while gRPC backs off, then times out
       reconnect = true;
       throw unavailable(
@@ -404,6 +432,11 @@ public final class EtcdGateway {
         // etcd is there: an outage is over, though nothing was read
         answers.refused();
         throw refused;
+      }
+      if (clientClosed) {
+        // closed under the call (jetcd's "rejected from … Terminated"): a change on its way may
+        // have been applied all the same
+        throw EtcdUnavailableException.clientClosed(what, cause, changes, sent);
       }
       reconnect = true;
       throw unavailable("etcd call failed (" + what + ")", why(cause), cause, changes, sent);

@@ -24,6 +24,8 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private final long sentNanos;
 
+  private final boolean clientClosed;
+
   EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown) {
     this(message, cause, outcomeUnknown, null, null);
   }
@@ -48,25 +50,25 @@ public final class EtcdUnavailableException extends RuntimeException {
       String hint,
       String proxysAnswer,
       long sentNanos) {
+    this(message, cause, outcomeUnknown, hint, proxysAnswer, null, sentNanos, false);
+  }
+
+  private EtcdUnavailableException(
+      String message,
+      Throwable cause,
+      boolean outcomeUnknown,
+      String hint,
+      String proxysAnswer,
+      String embeddedTrouble,
+      long sentNanos,
+      boolean clientClosed) {
     super(message, cause);
     this.outcomeUnknown = outcomeUnknown;
     this.hint = hint;
     this.proxysAnswer = proxysAnswer;
-    this.embeddedTrouble = null;
-    this.sentNanos = sentNanos;
-  }
-
-  /**
-   * A call refused before it was sent because the embedded etcd is not running ({@link
-   * #embeddedTrouble()}): what answers on its client port meanwhile is not this control plane's.
-   */
-  private EtcdUnavailableException(String message, String embeddedTrouble, long refusedNanos) {
-    super(message);
-    this.outcomeUnknown = false;
-    this.hint = null;
-    this.proxysAnswer = null;
     this.embeddedTrouble = embeddedTrouble;
-    this.sentNanos = refusedNanos; // never sent
+    this.sentNanos = sentNanos;
+    this.clientClosed = clientClosed;
   }
 
   /**
@@ -84,10 +86,51 @@ public final class EtcdUnavailableException extends RuntimeException {
    * #sentNanos()}).
    */
   static EtcdUnavailableException embeddedDown(String what, String trouble, long refusedNanos) {
+    // what answers on its client port meanwhile is not this control plane's etcd
     return new EtcdUnavailableException(
         "the embedded etcd is not running; the call was not sent (" + what + ")",
+        null,
+        false,
+        null,
+        null,
         trouble,
-        refusedNanos);
+        refusedNanos, // never sent
+        false);
+  }
+
+  /**
+   * The call {@code what} was not sent, or failed on its way, because the etcd client is closed:
+   * the control plane is stopping ({@link #clientClosed()}).
+   *
+   * @param cause jetcd's failure of a call on its way when the client closed; {@code null} for one
+   *     refused before it was sent
+   * @param outcomeUnknown whether the call was a change already on its way ({@link
+   *     #outcomeUnknown()})
+   * @param sentNanos when it was sent or refused ({@link #sentNanos()})
+   */
+  static EtcdUnavailableException clientClosed(
+      String what, Throwable cause, boolean outcomeUnknown, long sentNanos) {
+    return new EtcdUnavailableException(
+        "the etcd client is closed: the control plane is stopping"
+            + (cause == null ? "; the call was not sent (" : " (")
+            + what
+            + ")",
+        cause,
+        outcomeUnknown,
+        null,
+        null,
+        null,
+        sentNanos,
+        true);
+  }
+
+  /**
+   * Whether the call failed because the control plane's etcd client is closed (it is stopping; a
+   * request or a health check still running as it stops), not for anything etcd did: no outage of
+   * etcd to count ({@link EtcdOutageLog}), and nothing to fix. The message says it.
+   */
+  public boolean clientClosed() {
+    return clientClosed;
   }
 
   /**

@@ -113,10 +113,15 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * answered, what the HTTP proxy in the way said is ({@link
    * EtcdUnavailableException#proxysAnswer()}): it showed only in health and the log. While the
    * embedded etcd does not run, why ({@link EtcdUnavailableException#embeddedTrouble()}: its client
-   * port taken, which it names, or a restart under way).
+   * port taken, which it names, or a restart under way). Once the etcd client is closed (the
+   * control plane stops under a request still running), that, at FINE only: it is no etcd outage
+   * ({@link #clientClosed}).
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
+    if (e.clientClosed()) {
+      return clientClosed(e, request);
+    }
     // at WARNING once per stretch, under the outage log's name with the INFO line ending it
     outageLog.unavailable(
         () -> "answering 503 to " + call(request) + ": " + describe(e), e.sentNanos());
@@ -136,6 +141,29 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     detail += EtcdUnavailableException.throughItsProxy(e.proxysAnswer());
     // the embedded etcd does not run: what answers on its port (another etcd?) was not asked
     detail += EtcdUnavailableException.embeddedNotRunning(e.embeddedTrouble());
+    return ResponseEntity.status(ProblemType.ETCD_UNAVAILABLE.status())
+        .header(HttpHeaders.RETRY_AFTER, "5")
+        .body(problem(ProblemType.ETCD_UNAVAILABLE, detail));
+  }
+
+  /**
+   * 503 for a call the control plane's etcd client no longer sends, or that failed on its way as
+   * the client closed ({@link EtcdUnavailableException#clientClosed()}): the control plane is
+   * stopping. Not counted in a stretch of etcd's unavailability ({@link EtcdOutageLog}): etcd did
+   * nothing wrong, and a WARNING then would tell of an outage at every stop. One line at FINE. The
+   * retry hint stands: a control plane started again (or another behind the same address) answers.
+   */
+  private static ResponseEntity<Object> clientClosed(
+      EtcdUnavailableException e, HttpServletRequest request) {
+    LOG.log(Level.FINE, "answering 503 to " + call(request) + ": " + e.getMessage(), e);
+    String detail =
+        "the etcd client is closed: the control plane is stopping"
+            + (e.outcomeUnknown()
+                ? ", and the client closed while the change was being committed, so whether it"
+                    + " was made is unknown: read the rules and their history before trying again."
+                : writes(request)
+                    ? "; nothing was changed. Try again shortly."
+                    : ". Try again shortly.");
     return ResponseEntity.status(ProblemType.ETCD_UNAVAILABLE.status())
         .header(HttpHeaders.RETRY_AFTER, "5")
         .body(problem(ProblemType.ETCD_UNAVAILABLE, detail));

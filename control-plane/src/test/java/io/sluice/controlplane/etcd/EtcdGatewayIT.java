@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -156,6 +157,46 @@ class EtcdGatewayIT {
         etcd.server().start();
       }
     }
+  }
+
+  /**
+   * Once its owner says the client is closing ({@link EtcdGateway#clientClosing}), as the control
+   * plane does before it closes the client, the gateway sends nothing, and a call that got the
+   * client before and fails as it closes is the client's close too. jetcd fails such a call with
+   * its executor's {@code rejected from … Terminated}, which was worded (and counted) as an etcd
+   * outage.
+   */
+  @Test
+  void callsOnceTheClientIsClosedAreRefusedAsTheClientClosed() {
+    Client client = client();
+    EtcdGateway gateway = gateway(client, ANSWERED_WITHIN);
+    gateway.getPrefix("/gateway/closing/"); // connected
+    KV before = gateway.kv(); // a call on its way as the client closes
+
+    gateway.clientClosing();
+    client.close();
+
+    assertThatThrownBy(() -> gateway.getPrefix("/gateway/closing/"))
+        .isInstanceOfSatisfying(
+            EtcdUnavailableException.class,
+            e -> {
+              assertThat(e.clientClosed()).isTrue();
+              assertThat(e.outcomeUnknown()).isFalse();
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "the etcd client is closed: the control plane is stopping; the call was not"
+                          + " sent (read the range from /gateway/closing/)");
+            });
+    assertThatThrownBy(() -> gateway.commit(before.put(key("closing"), value(1)), "write closing"))
+        .isInstanceOfSatisfying(
+            EtcdUnavailableException.class,
+            e -> {
+              assertThat(e.clientClosed()).isTrue();
+              assertThat(e.outcomeUnknown()).as("a change on its way").isTrue();
+              assertThat(e.getMessage())
+                  .isEqualTo(
+                      "the etcd client is closed: the control plane is stopping (write closing)");
+            });
   }
 
   private static ByteSequence key(String name) {

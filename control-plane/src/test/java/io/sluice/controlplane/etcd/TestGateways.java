@@ -29,6 +29,18 @@ public final class TestGateways {
   }
 
   /**
+   * A gateway over {@code client} as the control plane leaves it when it stops: told the client is
+   * closing ({@link EtcdGateway#clientClosing}), then the client closed. Its calls fail as the
+   * client closed ({@link EtcdUnavailableException#clientClosed()}).
+   */
+  public static EtcdGateway closedOn(Client client) {
+    EtcdGateway gateway = on(client, Duration.ofSeconds(5));
+    gateway.clientClosing();
+    client.close();
+    return gateway;
+  }
+
+  /**
    * The control plane's own gateway, wired by {@link EtcdConfiguration} as at a start against
    * {@code http://127.0.0.1:1} (no embedded etcd, calls waiting at most 1 s): what it runs when
    * etcd answers or refuses a call ({@code findings} forgotten, {@code outageLog}'s stretch ended)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
+import io.etcd.jetcd.Client;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
@@ -212,6 +213,38 @@ class ProblemAdviceTest {
         .last()
         .asString()
         .startsWith("etcd answers again; 1 API call was answered 503");
+  }
+
+  /**
+   * A request still running as the control plane stops, its etcd client closed under it: its 503
+   * told of an etcd outage (jetcd's {@code rejected from … Terminated}) and opened a stretch, a
+   * WARNING at every stop. It says the client is closed, at FINE, and counts in no stretch.
+   */
+  @Test
+  void aCallAfterTheEtcdClientClosedIsAnsweredAsSuchAndIsNoOutage() {
+    EtcdGateway closed =
+        TestGateways.closedOn(Client.builder().endpoints("http://127.0.0.1:1").build());
+    EtcdUnavailableException e =
+        (EtcdUnavailableException) catchThrowable(() -> closed.getPrefix("/sluice/v1/rules/"));
+
+    ResponseEntity<Object> answer = advice.etcd(e, get());
+
+    assertThat(outages.records())
+        .as("no stretch opened")
+        .extracting(r -> r.getLevel() + " " + r.getMessage())
+        .isEmpty();
+    assertThat(answer.getStatusCode().value()).isEqualTo(503);
+    assertThat(((ProblemDetail) answer.getBody()).getDetail())
+        .isEqualTo("the etcd client is closed: the control plane is stopping. Try again shortly.");
+    assertThat(log.records())
+        .as("nothing in ProblemAdvice's log above FINE")
+        .allMatch(record -> record.getLevel().intValue() <= Level.FINE.intValue());
+    sendsAfter();
+    outageLog.etcdAnswered();
+    assertThat(outages.records())
+        .as("no stretch to end")
+        .extracting(r -> r.getLevel() + " " + r.getMessage())
+        .isEmpty();
   }
 
   /** Moves the clock on: what is sent from now on was sent after what happened so far. */
