@@ -525,9 +525,11 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /**
-   * The store's current revision. Anonymous, as are {@link #put}, {@link #delete} and {@link
-   * #compact()}: once {@linkplain #enableAuth() authentication is on}, make these calls through
-   * {@link #asUser}.
+   * The store's current revision. Anonymous, as are all of this server's calls on keys, users and
+   * roles ({@link #put}, {@link #delete}, {@link #compact()}, {@link #addUser} ...): once
+   * {@linkplain #enableAuth() authentication is on}, make them through {@link #asUser}. This one
+   * still works anonymously then, as etcd 3.4 gives its status to anyone (see {@link
+   * EtcdKv#revision()}).
    */
   public long revision() {
     return anonymous.revision();
@@ -535,9 +537,7 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Compacts the history up to the current revision and returns that revision. */
   public long compact() {
-    long revision = revision();
-    post("/v3/kv/compaction", "{\"revision\":\"" + revision + "\",\"physical\":true}");
-    return revision;
+    return anonymous.compact();
   }
 
   /** Puts a raw value, bypassing every Sluice component: for tests that write by hand. */
@@ -551,10 +551,10 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /**
-   * {@link #put}, {@link #delete} and {@link #revision()} as etcd user {@code user}, who logs in
-   * with {@code password}: what a test uses once it has {@linkplain #enableAuth() turned
-   * authentication on}, when etcd refuses anonymous calls. The view logs in at its first call, not
-   * here, and again when etcd has forgotten its token (a restart): see {@link EtcdKv}.
+   * This server's calls on keys, users and roles as etcd user {@code user}, who logs in with {@code
+   * password}: what a test uses once it has {@linkplain #enableAuth() turned authentication on},
+   * when etcd refuses anonymous calls. The view logs in at its first call, not here, and again when
+   * etcd has forgotten its token (a restart): see {@link EtcdKv}.
    */
   public EtcdKv asUser(String user, String password) {
     return EtcdKv.as(this, user, password);
@@ -562,20 +562,16 @@ public final class EtcdServer implements AutoCloseable {
 
   /**
    * Adds a user with {@code password} and {@code roles} (the role {@code root} is etcd's own), for
-   * tests of etcd's authentication; before {@link #enableAuth()}.
+   * tests of etcd's authentication; before {@link #enableAuth()}, after it through {@link #asUser}
+   * as {@code root}.
    */
   public void addUser(String name, String password, String... roles) {
-    post(
-        "/v3/auth/user/add",
-        "{\"name\":" + quoted(name) + ",\"password\":" + quoted(password) + "}");
-    for (String role : roles) {
-      post("/v3/auth/user/grant", "{\"user\":" + quoted(name) + ",\"role\":" + quoted(role) + "}");
-    }
+    anonymous.addUser(name, password, roles);
   }
 
   /** Adds a role that may read and write every key under each of {@code prefixes}. */
   public void addPrefixRole(String role, String... prefixes) {
-    addRole(role, "READWRITE", prefixes);
+    anonymous.addPrefixRole(role, prefixes);
   }
 
   /**
@@ -583,7 +579,7 @@ public final class EtcdServer implements AutoCloseable {
    * agent needs of the rule documents, which only the control plane writes.
    */
   public void addReadOnlyPrefixRole(String role, String... prefixes) {
-    addRole(role, "READ", prefixes);
+    anonymous.addReadOnlyPrefixRole(role, prefixes);
   }
 
   /**
@@ -591,48 +587,17 @@ public final class EtcdServer implements AutoCloseable {
    * documents an agent reads, its service's and {@code _default}, and no other service's.
    */
   public void addReadOnlyKeyRole(String role, String... keys) {
-    post("/v3/auth/role/add", "{\"name\":" + quoted(role) + "}");
-    for (String key : keys) {
-      grant(role, "READ", key, null);
-    }
-  }
-
-  private void addRole(String role, String permType, String[] prefixes) {
-    post("/v3/auth/role/add", "{\"name\":" + quoted(role) + "}");
-    for (String prefix : prefixes) {
-      String end =
-          prefix.substring(0, prefix.length() - 1)
-              + (char) (prefix.charAt(prefix.length() - 1) + 1);
-      grant(role, permType, prefix, end);
-    }
-  }
-
-  /** Grants {@code role} the keys from {@code key} up to {@code end}, or {@code key} alone. */
-  private void grant(String role, String permType, String key, String end) {
-    post(
-        "/v3/auth/role/grant",
-        "{\"name\":"
-            + quoted(role)
-            + ",\"perm\":{\"permType\":\""
-            + permType
-            + "\",\"key\":\""
-            + base64(key)
-            + (end == null ? "" : "\",\"range_end\":\"" + base64(end))
-            + "\"}}");
+    anonymous.addReadOnlyKeyRole(role, keys);
   }
 
   /**
    * Turns etcd's authentication on (a user {@code root} with the role {@code root} must exist, see
    * {@link #addUser}): from then on every request needs a user's credentials, this class's own
-   * {@link #put}, {@link #delete}, {@link #revision()} and {@link #compact()} too. A test writes on
-   * through {@link #asUser}, for instance {@code asUser("root", rootPassword)}.
+   * {@link #put}, {@link #delete}, {@link #compact()}, {@link #addUser} and the like too. A test
+   * goes on through {@link #asUser}, for instance {@code asUser("root", rootPassword)}.
    */
   public void enableAuth() {
     post("/v3/auth/enable", "{}");
-  }
-
-  static String quoted(String text) {
-    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   /** The tail of etcd's own log, for failure messages. */
@@ -817,10 +782,6 @@ public final class EtcdServer implements AutoCloseable {
     } catch (IOException ignored) {
       // best effort, as in close()
     }
-  }
-
-  private static String base64(String s) {
-    return EtcdKv.base64(s);
   }
 
   private static int freePort() throws IOException {

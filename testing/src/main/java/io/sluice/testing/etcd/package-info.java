@@ -6,7 +6,7 @@
  * stopped and restarted on the same port and data directory to simulate an outage, and compacted to
  * exercise a watcher's recovery. Its own writes are anonymous; once a test turns etcd's
  * authentication on, {@link io.sluice.testing.etcd.EtcdServer#asUser} gives it {@link
- * io.sluice.testing.etcd.EtcdKv}, the same writes as a user. {@link
+ * io.sluice.testing.etcd.EtcdKv}, the same calls on keys, users and roles as a user. {@link
  * io.sluice.testing.etcd.ConnectProxy} stands in front of it as an HTTP {@code CONNECT} proxy that
  * tunnels or refuses. Nothing here mocks etcd.
  */

@@ -46,7 +46,11 @@ class EtcdKvIT {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("user name is empty")
         .hasMessageContaining("see asUser");
-    assertThatThrownBy(etcd::revision).hasMessageContaining("see asUser");
+    assertThatThrownBy(() -> etcd.addUser("late", "late-secret"))
+        .hasMessageContaining("see asUser");
+    assertThat(etcd.revision())
+        .as("etcd 3.4 gives its status, and the revision in it, to anyone")
+        .isPositive();
   }
 
   @Test
@@ -72,6 +76,43 @@ class EtcdKvIT {
 
     assertThat(root.put("/sluice/k", "after the restart")).isGreaterThan(before);
     assertThat(read("/sluice/k")).containsExactly("after the restart");
+  }
+
+  @Test
+  void readsTheRevisionAsAUserLimitedToOnePrefix() {
+    etcd.asUser("root", ROOT_PASSWORD).addPrefixRole("rules-writer", "/sluice/");
+    etcd.asUser("root", ROOT_PASSWORD).addUser("writer", "writer-secret", "rules-writer");
+    EtcdKv writer = etcd.asUser("writer", "writer-secret");
+
+    long put = writer.put("/sluice/k", "v");
+
+    assertThat(writer.revision())
+        .as("no read of a key outside /sluice/ (it was one of \"\\0\": permission denied)")
+        .isEqualTo(put);
+    assertThat(writer.compact()).isEqualTo(put);
+  }
+
+  @Test
+  void managesUsersAsRootOnceAuthenticationIsOn() throws Exception {
+    EtcdKv root = etcd.asUser("root", ROOT_PASSWORD);
+    root.addReadOnlyKeyRole("one-rule", "/sluice/v1/rules/orders");
+    root.addUser("orders-agent", "first-secret", "one-rule");
+    root.put("/sluice/v1/rules/orders", "orders' rules");
+    assertThat(root.get("/sluice/v1/rules/payments")).isEmpty();
+    EtcdKv agent = etcd.asUser("orders-agent", "first-secret");
+    assertThat(agent.get("/sluice/v1/rules/orders")).contains("orders' rules");
+    assertThatThrownBy(() -> agent.get("/sluice/v1/rules/payments"))
+        .hasMessageContaining("permission denied");
+
+    root.changePassword("orders-agent", "second-secret");
+
+    assertThatThrownBy(() -> etcd.asUser("orders-agent", "first-secret").revision())
+        .hasMessageContaining("authentication failed");
+    EtcdKv changed = etcd.asUser("orders-agent", "second-secret");
+    assertThat(changed.get("/sluice/v1/rules/orders")).contains("orders' rules");
+    assertThatThrownBy(() -> changed.addUser("intruder", "x"))
+        .as("users are root's to manage")
+        .hasMessageContaining("permission denied");
   }
 
   @Test
