@@ -11,6 +11,7 @@ import io.etcd.jetcd.options.PutOption;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.etcd.EtcdKv;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
@@ -4010,16 +4011,7 @@ class ControlPlaneApiIT {
         assertThat(agents.json().get("type").asString())
             .isEqualTo("urn:sluice:problem:etcd-refused");
 
-        try (Client root =
-            Client.builder()
-                .endpoints(authEtcd.endpoint())
-                .user(bytes("root"))
-                .password(bytes("root-secret"))
-                .build()) {
-          root.getAuthClient()
-              .userChangePassword(bytes("control-plane"), bytes("new-secret"))
-              .get(30, TimeUnit.SECONDS);
-        }
+        authEtcd.asUser("root", "root-secret").changePassword("control-plane", "new-secret");
         // a request answered from the agents' mirror has it read again, health all of them
         await()
             .atMost(Duration.ofSeconds(5))
@@ -4072,7 +4064,8 @@ class ControlPlaneApiIT {
                   "reader"))) {
         ApiClient api = later.api();
         assertThat(api.get("/api/v1/agents", READER).status()).isEqualTo(200);
-        changePassword(authEtcd, "control-plane", "new-secret");
+        EtcdKv root = authEtcd.asUser("root", "root-secret"); // logs in again after the restart
+        root.changePassword("control-plane", "new-secret");
         authEtcd.stop();
         authEtcd.start();
         await()
@@ -4095,28 +4088,23 @@ class ControlPlaneApiIT {
         assertThat(kept.status()).as("answered from the mirror").isEqualTo(200);
         assertThat(kept.json().size()).isZero();
 
-        try (Client root = rootClient(authEtcd)) {
-          root.getKVClient()
-              .put(
-                  bytes("/sluice/v1/agents/refused-later/fixed-1"),
-                  bytes(
-                      AgentStatusCodec.write(
-                          new AgentStatus(
-                              "fixed-1",
-                              "refused-later",
-                              "h",
-                              1,
-                              null,
-                              null,
-                              null,
-                              "defaults",
-                              0,
-                              null,
-                              null,
-                              null))))
-              .get(30, TimeUnit.SECONDS);
-        }
-        changePassword(authEtcd, "control-plane", "old-secret");
+        root.put(
+            "/sluice/v1/agents/refused-later/fixed-1",
+            AgentStatusCodec.write(
+                new AgentStatus(
+                    "fixed-1",
+                    "refused-later",
+                    "h",
+                    1,
+                    null,
+                    null,
+                    null,
+                    "defaults",
+                    0,
+                    null,
+                    null,
+                    null)));
+        root.changePassword("control-plane", "old-secret");
         // requests only: a health check would have the mirrors read again by itself
         await()
             .atMost(Duration.ofSeconds(5))
@@ -4124,23 +4112,6 @@ class ControlPlaneApiIT {
             .until(
                 () -> api.get("/api/v1/agents?service=refused-later", READER).json().size() == 1);
       }
-    }
-  }
-
-  private static Client rootClient(EtcdServer server) {
-    return Client.builder()
-        .endpoints(server.endpoint())
-        .user(bytes("root"))
-        .password(bytes("root-secret"))
-        .build();
-  }
-
-  private static void changePassword(EtcdServer server, String user, String password)
-      throws Exception {
-    try (Client root = rootClient(server)) {
-      root.getAuthClient()
-          .userChangePassword(bytes(user), bytes(password))
-          .get(30, TimeUnit.SECONDS);
     }
   }
 

@@ -13,6 +13,7 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.EtcdRuleSource;
 import io.sluice.sdk.status.StatusReporter;
+import io.sluice.testing.etcd.EtcdKv;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.etcd.TestCertificates;
 import java.nio.charset.StandardCharsets;
@@ -124,22 +125,13 @@ class EtcdSecurityIT {
             "sluice.etcd.endpoints", authEtcd.endpoint(),
             "sluice.etcd.user", "orders-agent",
             "sluice.etcd.password", "agent-secret");
-    SluiceConfig root =
-        config(
-            "sluice.etcd.endpoints", authEtcd.endpoint(),
-            "sluice.etcd.user", "root",
-            "sluice.etcd.password", "root-secret");
     try (Client client = EtcdClientFactory.create(agent);
-        Client writer = EtcdClientFactory.create(root);
         EtcdRuleSource source = EtcdRuleSource.builder(client, holder, "orders").build()) {
       source.start();
       long revision =
-          writer
-              .getKVClient()
-              .put(bytes(KEYS.rules("orders")), bytes(document("orders", 0.75)))
-              .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
-              .getHeader()
-              .getRevision();
+          authEtcd
+              .asUser("root", "root-secret")
+              .put(KEYS.rules("orders"), document("orders", 0.75));
       await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
       assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.75);
     }
@@ -226,37 +218,17 @@ class EtcdSecurityIT {
             "sluice.etcd.endpoints", etcd.endpoint(),
             "sluice.etcd.user", "orders-agent",
             "sluice.etcd.password", "agent-secret");
-    SluiceConfig root =
-        config(
-            "sluice.etcd.endpoints", etcd.endpoint(),
-            "sluice.etcd.user", "root",
-            "sluice.etcd.password", "root-secret");
+    EtcdKv root = etcd.asUser("root", "root-secret");
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
     try (Client client = EtcdClientFactory.create(agent);
-        Client writer = EtcdClientFactory.create(root);
         EtcdRuleSource source = EtcdRuleSource.builder(client, holder, "orders").build();
         StatusReporter status =
             StatusReporter.builder(client, "orders", holder).addRuleSource(source).build()) {
       source.start();
       status.start();
-      long revision =
-          writer
-              .getKVClient()
-              .put(bytes(KEYS.rules("orders")), bytes(document("orders", 0.5)))
-              .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
-              .getHeader()
-              .getRevision();
+      long revision = root.put(KEYS.rules("orders"), document("orders", 0.5));
       await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
-      await()
-          .atMost(AWAIT)
-          .until(
-              () ->
-                  writer
-                          .getKVClient()
-                          .get(bytes(status.key()))
-                          .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
-                          .getCount()
-                      == 1);
+      await().atMost(AWAIT).until(() -> root.get(status.key()).isPresent());
       assertThat(status.key()).startsWith(KEYS.agentsPrefix("orders"));
       for (String key : List.of(KEYS.rules("orders"), KEYS.agent("payments", "forged"))) {
         assertThatThrownBy(
