@@ -169,6 +169,11 @@ final class AgentApp implements AutoCloseable {
     return port;
   }
 
+  /** The file the app's output (its agent's lines included) goes to, for a test to follow. */
+  Path logFile() {
+    return log;
+  }
+
   /** What the app printed so far. */
   String log() {
     try {

@@ -26,6 +26,10 @@ import java.util.regex.Pattern;
  * </ul>
  *
  * Other lines, and stack traces under them, are the app's.
+ *
+ * <p>A wait polls the log of a running app often (every 20 ms for {@link EtcdStatus#awaitApplied});
+ * an instance scans it as it grows, each line once ({@link #scan}), and keeps what a line means for
+ * the next one (a stack trace under way, an agent line right above) from one scan to the next.
  */
 final class ClassLoadingFailures {
 
@@ -51,49 +55,85 @@ final class ClassLoadingFailures {
   private static final Pattern SLUICE_FRAME =
       Pattern.compile("^\\s+at ([^\\s/(]+/){0,2}io\\.sluice\\.");
 
-  private ClassLoadingFailures() {}
+  private final List<String> failures = new ArrayList<>();
+  private final List<String> trace = new ArrayList<>();
+  private boolean traceIsTheAgents;
+  private boolean afterAgentLine;
+
+  /** A scan of a log from its start, fed what the log gains with {@link #scan}. */
+  ClassLoadingFailures() {}
+
+  private ClassLoadingFailures(ClassLoadingFailures state) {
+    failures.addAll(state.failures);
+    trace.addAll(state.trace);
+    traceIsTheAgents = state.traceIsTheAgents;
+    afterAgentLine = state.afterAgentLine;
+  }
 
   /**
    * The lines of {@code log} that the agent or the extension wrote and that name a class-loading
    * failure, in order; none if it has none.
    */
   static List<String> in(String log) {
-    List<String> failures = new ArrayList<>();
-    List<String> trace = new ArrayList<>();
-    boolean traceIsTheAgents = false;
-    boolean afterAgentLine = false;
-    for (String line : log.lines().toList()) {
-      if (!trace.isEmpty() && TRACE_LINE.matcher(line).find()) {
-        trace.add(line);
-        traceIsTheAgents |= SLUICE_FRAME.matcher(line).find();
-        continue;
-      }
-      endTrace(trace, traceIsTheAgents, failures);
-      if (line.startsWith(AGENT_LINE)) {
-        addIfFailure(line, failures);
-        afterAgentLine = true;
-      } else if (TRACE_START.matcher(line).matches()) {
-        trace.add(line);
-        traceIsTheAgents = afterAgentLine;
-        afterAgentLine = false;
-      } else {
-        afterAgentLine = false;
-      }
-    }
-    endTrace(trace, traceIsTheAgents, failures);
-    return failures;
+    int end = log.lastIndexOf('\n') + 1;
+    return new ClassLoadingFailures().scan(log.substring(0, end), log.substring(end));
   }
 
-  private static void endTrace(List<String> trace, boolean agents, List<String> failures) {
-    if (agents) {
-      trace.forEach(line -> addIfFailure(line, failures));
+  /**
+   * Takes in {@code lines}, what the log gained since the last scan (whole lines, each ending in a
+   * line break), and answers the failures of the whole log so far, in order, as if it ended after
+   * {@code partialLine}: the line being written, not yet ended, which is not taken in (the next
+   * scan gets it again, whole or longer, in its {@code lines} or {@code partialLine}). A stack
+   * trace may go on in a later scan: its lines count once it shows it is the agent's (a line under
+   * an agent line, a Sluice frame), and are answered from then on.
+   */
+  List<String> scan(String lines, String partialLine) {
+    int from = 0;
+    for (int end = lines.indexOf('\n'); end >= 0; end = lines.indexOf('\n', from)) {
+      take(withoutCarriageReturn(lines.substring(from, end)));
+      from = end + 1;
+    }
+    ClassLoadingFailures ending = new ClassLoadingFailures(this);
+    if (!partialLine.isEmpty()) {
+      ending.take(withoutCarriageReturn(partialLine));
+    }
+    ending.endTrace();
+    return List.copyOf(ending.failures);
+  }
+
+  private void take(String line) {
+    if (!trace.isEmpty() && TRACE_LINE.matcher(line).find()) {
+      trace.add(line);
+      traceIsTheAgents |= SLUICE_FRAME.matcher(line).find();
+      return;
+    }
+    endTrace();
+    if (line.startsWith(AGENT_LINE)) {
+      addIfFailure(line);
+      afterAgentLine = true;
+    } else if (TRACE_START.matcher(line).matches()) {
+      trace.add(line);
+      traceIsTheAgents = afterAgentLine;
+      afterAgentLine = false;
+    } else {
+      afterAgentLine = false;
+    }
+  }
+
+  private void endTrace() {
+    if (traceIsTheAgents) {
+      trace.forEach(this::addIfFailure);
     }
     trace.clear();
   }
 
-  private static void addIfFailure(String line, List<String> failures) {
+  private void addIfFailure(String line) {
     if (FAILURE.matcher(line).find()) {
       failures.add(line);
     }
+  }
+
+  private static String withoutCarriageReturn(String line) {
+    return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
   }
 }

@@ -8,6 +8,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -62,34 +63,39 @@ final class EtcdStatus implements AutoCloseable {
   void awaitAgent(String service, AgentApp app) {
     long start = System.nanoTime();
     awaitReport(
-        "the agent of " + service + " reports its status", () -> of(service).isPresent(), app::log);
+        "the agent of " + service + " reports its status",
+        () -> of(service).isPresent(),
+        app.logFile());
     System.out.printf(
         "agent of %s reported its status %d ms after it served%n",
         service, (System.nanoTime() - start) / 1_000_000);
   }
 
   /**
-   * Waits, 90 s at most, until {@code reported}; fails before that as soon as {@code appLog} names
-   * a class-loading failure of the agent's ({@link ClassLoadingFailures}). Either failure carries
-   * the app's log.
+   * Waits, 90 s at most, until {@code reported}; fails before that as soon as the app's log ({@code
+   * appLog}) names a class-loading failure of the agent's ({@link ClassLoadingFailures}). Either
+   * failure carries the app's log.
    */
-  static void awaitReport(String what, BooleanSupplier reported, Supplier<String> appLog) {
+  static void awaitReport(String what, BooleanSupplier reported, Path appLog) {
     awaitReport(what, Duration.ofSeconds(90), Duration.ofMillis(100), reported, appLog, () -> "");
   }
 
   /**
    * Waits, {@code atMost}, polling every {@code pollInterval} (the first time at once), until
-   * {@code reported}; fails before that as soon as {@code appLog} names a class-loading failure of
-   * the agent's. A timeout's message carries {@code state} (what was reported instead) and the
-   * app's log.
+   * {@code reported}; fails before that as soon as the app's log ({@code appLog}) names a
+   * class-loading failure of the agent's. Each poll reads and scans only what the log gained since
+   * the last ({@link GrowingLog}). A timeout's message carries {@code state} (what was reported
+   * instead) and the app's log.
    */
   static void awaitReport(
       String what,
       Duration atMost,
       Duration pollInterval,
       BooleanSupplier reported,
-      Supplier<String> appLog,
+      Path appLog,
       Supplier<String> state) {
+    GrowingLog log = new GrowingLog(appLog);
+    ClassLoadingFailures scan = new ClassLoadingFailures();
     try {
       Awaitility.await(what)
           .atMost(atMost)
@@ -100,20 +106,20 @@ final class EtcdStatus implements AutoCloseable {
                 if (reported.getAsBoolean()) {
                   return true;
                 }
-                String log = appLog.get();
-                List<String> failures = ClassLoadingFailures.in(log);
+                GrowingLog.Appended appended = log.readAppended();
+                List<String> failures = scan.scan(appended.lines(), appended.partialLine());
                 if (!failures.isEmpty()) {
                   throw new AssertionError(
                       what
                           + ": it never will, the agent logged a class-loading failure:\n  "
                           + String.join("\n  ", failures)
                           + "\napp log:\n"
-                          + log);
+                          + log.all());
                 }
                 return false;
               });
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError(e.getMessage() + state.get() + "\napp log:\n" + appLog.get(), e);
+      throw new AssertionError(e.getMessage() + state.get() + "\napp log:\n" + log.all(), e);
     }
   }
 
@@ -130,7 +136,7 @@ final class EtcdStatus implements AutoCloseable {
         Duration.ofSeconds(30),
         Duration.ofMillis(20),
         () -> of(service).map(s -> s.appliedRevision() >= revision).orElse(false),
-        app::log,
+        app.logFile(),
         () -> "\nstatus: " + of(service));
     System.out.printf(
         "revision %d applied and reported in %d ms%n",

@@ -3,16 +3,28 @@ package io.sluice.javaagent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The wait for an agent's status reports (without etcd or an app: the report and the log are
  * given). It waited its whole 90 s for an agent that had already logged a class-loading failure;
- * then it failed at once for any such line, also one the app logged for a failure it handles.
+ * then it failed at once for any such line, also one the app logged for a failure it handles. The
+ * log is a real file; tests that let it grow between polls append to it as the wait polls, from the
+ * report's check, which each poll makes before it reads the log.
  */
 class EtcdStatusTest {
+
+  @TempDir Path dir;
 
   private static final String AGENT = "[otel.javaagent 2026-12-01 12:00:00:000 +0000] ";
 
@@ -46,7 +58,7 @@ class EtcdStatusTest {
   @Test
   void failsAtOnceWithTheOffendingLinesWhenTheAgentLoggedAClassLoadingFailure() {
     assertThatThrownBy(
-            () -> EtcdStatus.awaitReport("the agent reports", () -> false, () -> BROKEN_START))
+            () -> EtcdStatus.awaitReport("the agent reports", () -> false, log(BROKEN_START)))
         .isInstanceOf(AssertionError.class)
         .hasNoCause() // not the 90 s timeout
         .hasMessageContaining(
@@ -60,7 +72,7 @@ class EtcdStatusTest {
 
   @Test
   void aReportWinsOverALoggedFailure() {
-    EtcdStatus.awaitReport("the agent reports", () -> true, () -> BROKEN_START);
+    EtcdStatus.awaitReport("the agent reports", () -> true, log(BROKEN_START));
   }
 
   @Test
@@ -71,7 +83,7 @@ class EtcdStatusTest {
         Duration.ofSeconds(10),
         Duration.ofMillis(10),
         () -> polls.incrementAndGet() == 3,
-        () -> APP_HANDLED_FAILURE,
+        log(APP_HANDLED_FAILURE),
         () -> "");
     assertThat(polls).hasValue(3);
   }
@@ -85,7 +97,7 @@ class EtcdStatusTest {
                     Duration.ofMillis(200),
                     Duration.ofMillis(20),
                     () -> false,
-                    () -> APP_HANDLED_FAILURE,
+                    log(APP_HANDLED_FAILURE),
                     () -> "\nstatus: applied 6"))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("the agent applies revision 7")
@@ -146,5 +158,146 @@ class EtcdStatusTest {
             "Exception in thread \"sluice-etcd-rules-orders\" java.lang.NoClassDefFoundError:"
                 + " io/sluice/shaded/io/netty/Foo",
             "Caused by: java.lang.ClassNotFoundException: io.sluice.shaded.io.netty.Foo");
+  }
+
+  @Test
+  void readsAndScansOnlyWhatTheLogGainedSinceTheLastPoll() {
+    Path log = log(AGENT + "[main] INFO io.sluice.X - starting, all is well\n");
+    AtomicInteger polls = new AtomicInteger();
+    EtcdStatus.awaitReport(
+        "the agent reports",
+        Duration.ofSeconds(10),
+        Duration.ofMillis(10),
+        () -> {
+          if (polls.incrementAndGet() == 2) {
+            // read at the first poll: a failure written over it now is not read again (the whole
+            // log was, at every poll)
+            write(log, AGENT + "[main] WARN io.sluice.X - java.lang.LinkageError: was well\n");
+            append(log, "app: serving\n");
+          }
+          return polls.get() == 4;
+        },
+        log,
+        () -> "");
+    assertThat(polls).hasValue(4);
+  }
+
+  @Test
+  void takesATraceUnderAnAgentLineWrittenAtTheNextPoll() {
+    assertThatThrownBy(
+            () ->
+                awaitGrowing(
+                    AGENT + "[sluice-start] WARN io.sluice.X - the rule source did not start\n",
+                    "java.lang.NoClassDefFoundError: io/sluice/shaded/io/grpc/Channel\n"
+                        + "\tat java.base/java.lang.Class.forName0(Native Method)\n"))
+        .isInstanceOf(AssertionError.class)
+        .hasNoCause()
+        .hasMessageContaining(
+            "class-loading failure:\n"
+                + "  java.lang.NoClassDefFoundError: io/sluice/shaded/io/grpc/Channel\n"
+                + "app log:\n");
+  }
+
+  @Test
+  void takesATraceWhoseSluiceFrameIsWrittenAtALaterPollOnceAndOnlyThen() {
+    AtomicInteger pollsWhenFailed = new AtomicInteger();
+    assertThatThrownBy(
+            () ->
+                awaitGrowing(
+                    pollsWhenFailed,
+                    "Exception in thread \"sluice-etcd\" java.lang.NoClassDefFoundError: a/B\n",
+                    "\tat java.base/java.lang.Class.forName0(Native Method)\n",
+                    "\tat io.sluice.sdk.source.EtcdRuleSource.start(EtcdRuleSource.java:42)\n",
+                    "app: serving\n"))
+        .isInstanceOf(AssertionError.class)
+        .hasNoCause()
+        .hasMessageContaining(
+            "class-loading failure:\n"
+                + "  Exception in thread \"sluice-etcd\" java.lang.NoClassDefFoundError: a/B\n"
+                + "app log:\n");
+    assertThat(pollsWhenFailed).as("failed when the Sluice frame came, not before").hasValue(3);
+  }
+
+  @Test
+  void leavesTheAppsTraceTheAppsThoughItIsWrittenOverSeveralPolls() {
+    AtomicInteger polls = new AtomicInteger();
+    awaitGrowing(
+        polls,
+        AGENT + "[main] INFO io.sluice.X - rules for 'orders'\n",
+        "app: loading plugins\n" + "java.lang.NoClassDefFoundError: com/example/Optional",
+        "Plugin\n\tat com.example.Plugins.load(Plugins.java:12)\n",
+        "Caused by: java.lang.ClassNotFoundException: com.example.OptionalPlugin\n",
+        "app: running without it\n");
+    assertThat(polls).hasValue(6);
+  }
+
+  /**
+   * A line's pieces, written at different polls, are read as one line, and it counts as soon as the
+   * failure is in it, before it ends (as when the whole log was read): once.
+   */
+  @Test
+  void findsAFailureInALineWrittenInPiecesOverPolls() {
+    assertThatThrownBy(
+            () ->
+                awaitGrowing(
+                    AGENT + "[main] WARN io.sluice.X - java.lang.NoClassDef",
+                    "FoundError: a/B",
+                    " (shaded)\nnext line\n"))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining(
+            "class-loading failure:\n  "
+                + AGENT
+                + "[main] WARN io.sluice.X - java.lang.NoClassDefFoundError: a/B\n"
+                + "app log:\n");
+  }
+
+  /** {@link #awaitGrowing(AtomicInteger, String...)} counting its polls for no one. */
+  private void awaitGrowing(String... pieces) {
+    awaitGrowing(new AtomicInteger(), pieces);
+  }
+
+  /**
+   * Waits for a report that comes at the poll after the last of {@code pieces}, the log gaining one
+   * piece at each poll before; {@code polls} counts them.
+   */
+  private void awaitGrowing(AtomicInteger polls, String... pieces) {
+    Path log = log("");
+    BooleanSupplier reported =
+        () -> {
+          int poll = polls.incrementAndGet();
+          if (poll <= pieces.length) {
+            append(log, pieces[poll - 1]);
+          }
+          return poll > pieces.length;
+        };
+    EtcdStatus.awaitReport(
+        "the agent reports",
+        Duration.ofSeconds(10),
+        Duration.ofMillis(10),
+        reported,
+        log,
+        () -> "");
+  }
+
+  private Path log(String text) {
+    Path log = dir.resolve("app-" + System.nanoTime() + ".log");
+    write(log, text);
+    return log;
+  }
+
+  private static void write(Path log, String text) {
+    try {
+      Files.writeString(log, text, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void append(Path log, String text) {
+    try {
+      Files.writeString(log, text, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }
