@@ -739,6 +739,102 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * A request the app allows only from its own cache ({@code only-if-cached}) that the cache cannot
+   * answer gets the client's own {@code 504}, made up in the process (test app style {@code
+   * cacheOnlyClient}): six of them leave a closed breaker on {@code 5xx} closed, with no failure in
+   * its window, and nothing reaches the server. Counted as the target's 504s, they opened the
+   * breaker of a healthy target and the app's next call was rejected.
+   */
+  void checkCacheOnlyRequestsTheCacheCannotAnswerLeaveTheBreakerClosed(String cacheOnlyClient)
+      throws Exception {
+    String policy = "cache-only-" + client();
+    String url = downstream.url("/cache-only/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, downstream.port(), "/cache-only/**", "120s", Rules.ERROR, false)));
+    try {
+      int before = downstream.requestCount();
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call(cacheOnlyClient, "GET", url, Map.of());
+        assertThat(answer.failed())
+            .as("cache-only call %d: %s\n%s", i, answer, app.log())
+            .isFalse();
+        assertThat(answer.status()).as("the client's own answer to a cache miss").isEqualTo(504);
+      }
+      assertThat(downstream.requestCount()).as("calls that left the process").isEqualTo(before);
+
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after the cache misses: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+      awaitClosedWithoutFailures(policy);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * A half-open breaker's trial call that the app's cache answers never asked the target (test app
+   * style {@code cachingClient}, whose body starts with {@code network:} or {@code cache:} to say
+   * which answered; it caches every response for ten minutes): it counts neither way, so the
+   * breaker stays half-open and the next call, which the failing target answers with a 500, is its
+   * trial and opens it again. Counted as a success, the cached answer closed the breaker on a
+   * target still failing, and the calls after it all reached the server.
+   */
+  void checkTrialCallTheAppsCacheAnswersCountsNeitherWay(String cachingClient) throws Exception {
+    String policy = "cached-" + client();
+    String paths = "/cached/**";
+    String cachedUrl = downstream.url("/cached/" + client() + "/page");
+    String url = downstream.url("/cached/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), paths, "120s", Rules.ERROR, false)));
+    try {
+      AppAnswer first = app.call(cachingClient, "GET", cachedUrl, Map.of());
+      assertThat(first.body()).as("%s\n%s", first, app.log()).startsWith("network:");
+      downstream.answer(500);
+      await("the breaker on " + paths + " opens")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> app.call(client(), "GET", url, Map.of()).failed());
+      // half-open 1 s after it opened, with one trial call; a failed trial opens it for 1 s again
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(policy, downstream.port(), paths, "1s", Rules.ERROR, false)));
+
+      await("the half-open breaker lets a trial call through, which the app's cache answers")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(cachingClient, "GET", cachedUrl, Map.of());
+                if (answer.failed()) {
+                  assertThat(answer.error()).as(app.log()).contains("Sluice circuit breaker");
+                  return false;
+                }
+                assertThat(answer.body()).as(app.log()).startsWith("cache:");
+                return true;
+              });
+
+      int reached = downstream.requestCount();
+      AppAnswer trial = app.call(client(), "GET", url, Map.of());
+      assertThat(trial.status()).as("the trial call: %s", trial).isEqualTo(500);
+      AppAnswer after = app.call(client(), "GET", url, Map.of());
+      assertThat(after.error())
+          .as("the call after the failed trial (%s)", after)
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(downstream.requestCount())
+          .as("calls that reached the server")
+          .isEqualTo(reached + 1);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * Waits until the agent reports {@code policy}'s breaker closed, with no failure in its window.
    */
   void awaitClosedWithoutFailures(String policy) {

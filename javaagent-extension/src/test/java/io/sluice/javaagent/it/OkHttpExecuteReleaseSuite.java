@@ -50,4 +50,16 @@ abstract class OkHttpExecuteReleaseSuite extends OkHttpReleaseSuite {
           "java.net.SocketException");
     }
   }
+
+  /** OkHttp's {@code 504} to an {@code only-if-cached} request its cache cannot answer. */
+  @Test
+  void cacheOnlyRequestsTheCacheCannotAnswerLeaveTheBreakerClosed() throws Exception {
+    checkCacheOnlyRequestsTheCacheCannotAnswerLeaveTheBreakerClosed("okhttp-cache-only");
+  }
+
+  /** A response the app's {@code OkHttpClient#cache} holds. */
+  @Test
+  void aTrialCallTheAppsCacheAnswersCountsNeitherWay() throws Exception {
+    checkTrialCallTheAppsCacheAnswersCountsNeitherWay("okhttp-cached");
+  }
 }

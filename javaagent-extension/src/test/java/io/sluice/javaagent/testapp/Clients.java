@@ -220,6 +220,8 @@ final class Clients {
       case "reactor-websocket" -> ReactorNettyClients::websocket;
       case "reactor-websocket-connect" -> ReactorNettyClients::websocketConnect;
       case "okhttp-failing-body" -> RequestBodyClients::okhttpFailingBody;
+      case "okhttp-cache-only" -> OkHttpCacheClients::cacheOnly;
+      case "okhttp-cached" -> OkHttpCacheClients::cached;
       case "okhttp-streaming-body" -> RequestBodyClients::okhttpStreamingBody;
       case "okhttp-short-body" -> RequestBodyClients::okhttpShortBody;
       case "okhttp-long-body" -> RequestBodyClients::okhttpLongBody;

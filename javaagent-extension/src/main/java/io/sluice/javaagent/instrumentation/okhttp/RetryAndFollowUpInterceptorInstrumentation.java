@@ -27,7 +27,10 @@ import okhttp3.ResponseBody;
  * connection is made. An IOException thrown here reaches {@code execute}'s caller, or the {@code
  * Callback#onFailure} of an enqueued call; a synthetic response reaches {@code execute}'s caller or
  * {@code Callback#onResponse}. Redirects and retries inside count as one call. A call the app
- * cancels ({@code Call#cancel}) fails here with an IOException and is abandoned, not failed.
+ * cancels ({@code Call#cancel}) fails here with an IOException and is abandoned, not failed. A call
+ * the app's own cache ({@code OkHttpClient#cache}, whose interceptor runs after this one) answers
+ * without the network, a cached response or OkHttp's {@code 504} to an {@code only-if-cached}
+ * request it cannot answer, never reached the target and is discarded.
  */
 final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrumentation {
 
@@ -106,8 +109,17 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
           // timeout runs from execute, before the app's interceptors, so only its expiry tells
           cancelled = !OkHttpCallTimeouts.expiredSince(chain.call().timeout(), start);
         }
+        boolean fromCache = thrown == null && response != null;
+        // the app's own cache (OkHttpClient#cache, after this interceptor) answered every hop
+        // without the network: a response it held, or its 504 to an only-if-cached request it
+        // cannot answer. OkHttp sets networkResponse on each hop that used the network
+        for (Response hop = response; fromCache && hop != null; hop = hop.priorResponse()) {
+          fromCache = hop.networkResponse() == null;
+        }
         if (cancelled) {
           call.abandon();
+        } else if (fromCache) {
+          call.discard(); // says nothing about the target, neither its health nor its speed
         } else {
           SluiceBridge.end(call, response == null ? 0 : response.code(), thrown);
         }
