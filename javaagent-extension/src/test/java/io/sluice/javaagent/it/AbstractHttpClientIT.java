@@ -739,6 +739,27 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * Requests that fail in the app's own code the client runs for them say nothing about the target:
+   * an interceptor of the app's that throws an unchecked exception (test app style {@code
+   * failingInterceptorClient}: {@code IllegalStateException: the app's interceptor failed}, which
+   * reaches the app as it is). Six of them leave a closed breaker closed, with no failure in its
+   * window, and the next call reaches the server. Counted as the target's failures, they opened the
+   * breaker of a healthy target and the fifth was rejected.
+   */
+  void checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed(String failingInterceptorClient)
+      throws Exception {
+    String policy = "interceptor-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/interceptor/**", "120s", Rules.ERROR, false),
+        failingInterceptorClient,
+        "GET",
+        downstream.url("/interceptor/" + client()),
+        "failed by the app's interceptor",
+        error -> error.contains("java.lang.IllegalStateException: the app's interceptor failed"));
+  }
+
+  /**
    * A request the app allows only from its own cache ({@code only-if-cached}) that the cache cannot
    * answer gets the client's own {@code 504}, made up in the process (test app style {@code
    * cacheOnlyClient}): six of them leave a closed breaker on {@code 5xx} closed, with no failure in

@@ -55,4 +55,10 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
           "java.net.SocketException");
     }
   }
+
+  /** A request interceptor of the app's that throws an unchecked exception. */
+  @Test
+  void requestsTheAppsInterceptorFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed("apache4-failing-interceptor");
+  }
 }

@@ -49,4 +49,10 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
           "java.net.SocketException");
     }
   }
+
+  /** A request interceptor of the app's that throws an unchecked exception. */
+  @Test
+  void requestsTheAppsInterceptorFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed("apache-failing-interceptor");
+  }
 }

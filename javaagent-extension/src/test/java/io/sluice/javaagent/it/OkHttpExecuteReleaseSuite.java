@@ -62,4 +62,10 @@ abstract class OkHttpExecuteReleaseSuite extends OkHttpReleaseSuite {
   void aTrialCallTheAppsCacheAnswersCountsNeitherWay() throws Exception {
     checkTrialCallTheAppsCacheAnswersCountsNeitherWay("okhttp-cached");
   }
+
+  /** A network interceptor of the app's that throws an unchecked exception. */
+  @Test
+  void requestsTheAppsInterceptorFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed("okhttp-failing-interceptor");
+  }
 }

@@ -70,4 +70,10 @@ class OkHttpHttpClientIT extends AbstractHttpClientIT {
   void aTrialCallTheAppsCacheAnswersCountsNeitherWay() throws Exception {
     checkTrialCallTheAppsCacheAnswersCountsNeitherWay("okhttp-cached");
   }
+
+  /** A network interceptor of the app's that throws an unchecked exception. */
+  @Test
+  void requestsTheAppsInterceptorFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed("okhttp-failing-interceptor");
+  }
 }

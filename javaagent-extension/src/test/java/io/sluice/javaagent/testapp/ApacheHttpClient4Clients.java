@@ -37,6 +37,18 @@ final class ApacheHttpClient4Clients {
     static final CloseableHttpClient CLIENT = new DefaultHttpClient();
   }
 
+  /** A client whose request interceptor, the app's own code, throws. */
+  private static final class FailingInterceptor {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .addInterceptorLast(
+                (HttpRequestInterceptor)
+                    (request, context) -> {
+                      throw new IllegalStateException(Clients.APP_INTERCEPTOR_FAILED);
+                    })
+            .build();
+  }
+
   /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
   private static final class Minimal {
     static final CloseableHttpClient CLIENT = HttpClients.createMinimal();
@@ -67,6 +79,10 @@ final class ApacheHttpClient4Clients {
    * {@code execute} with a {@code ResponseHandler} ({@link #cancel} uses the overload answering the
    * {@code CloseableHttpResponse}, as Spring's HttpComponents request factory does).
    */
+  static ClientAnswer failingInterceptor(String method, String url) throws Exception {
+    return execute(FailingInterceptor.CLIENT, method, url);
+  }
+
   static ClientAnswer classic(String method, String url) throws Exception {
     return execute(Default.CLIENT, method, url);
   }

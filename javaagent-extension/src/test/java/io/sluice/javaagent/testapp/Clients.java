@@ -99,6 +99,35 @@ final class Clients {
     static final CloseableHttpClient CLIENT = HttpClients.createDefault();
   }
 
+  /** What the app's own failing interceptors throw ({@code *-failing-interceptor} styles). */
+  static final String APP_INTERCEPTOR_FAILED = "the app's interceptor failed";
+
+  /**
+   * OkHttp whose network interceptor, the app's own code, throws an unchecked exception: the client
+   * runs it on the connection it opened, before the request is written.
+   */
+  private static final class OkFailingInterceptor {
+    static final OkHttpClient CLIENT =
+        Ok.CLIENT
+            .newBuilder()
+            .addNetworkInterceptor(
+                chain -> {
+                  throw new IllegalStateException(APP_INTERCEPTOR_FAILED);
+                })
+            .build();
+  }
+
+  /** Apache HttpClient 5 whose request interceptor, the app's own code, throws. */
+  private static final class ApacheFailingInterceptor {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .addRequestInterceptorLast(
+                (request, entity, context) -> {
+                  throw new IllegalStateException(APP_INTERCEPTOR_FAILED);
+                })
+            .build();
+  }
+
   /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
   private static final class ApacheMinimal {
     static final CloseableHttpClient CLIENT = HttpClients.createMinimal();
@@ -220,6 +249,9 @@ final class Clients {
       case "reactor-websocket" -> ReactorNettyClients::websocket;
       case "reactor-websocket-connect" -> ReactorNettyClients::websocketConnect;
       case "okhttp-failing-body" -> RequestBodyClients::okhttpFailingBody;
+      case "okhttp-failing-interceptor" -> Clients::okhttpFailingInterceptor;
+      case "apache-failing-interceptor" -> Clients::apacheFailingInterceptor;
+      case "apache4-failing-interceptor" -> ApacheHttpClient4Clients::failingInterceptor;
       case "okhttp-cache-only" -> OkHttpCacheClients::cacheOnly;
       case "okhttp-cached" -> OkHttpCacheClients::cached;
       case "okhttp-streaming-body" -> RequestBodyClients::okhttpStreamingBody;
@@ -321,6 +353,10 @@ final class Clients {
     return ok(Ok.CLIENT.newCall(okRequest(method, url)).execute());
   }
 
+  private static ClientAnswer okhttpFailingInterceptor(String method, String url) throws Exception {
+    return ok(OkFailingInterceptor.CLIENT.newCall(okRequest(method, url)).execute());
+  }
+
   private static ClientAnswer okhttpLateTimeout(String method, String url) throws Exception {
     return ok(OkLateTimeout.CLIENT.newCall(okRequest(method, url)).execute());
   }
@@ -400,6 +436,10 @@ final class Clients {
 
   private static ClientAnswer apacheClassic(String method, String url) throws Exception {
     return apacheExecute(Apache.CLIENT, method, url);
+  }
+
+  private static ClientAnswer apacheFailingInterceptor(String method, String url) throws Exception {
+    return apacheExecute(ApacheFailingInterceptor.CLIENT, method, url);
   }
 
   private static ClientAnswer apacheMinimal(String method, String url) throws Exception {

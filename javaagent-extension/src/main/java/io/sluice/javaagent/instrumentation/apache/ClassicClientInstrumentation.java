@@ -27,7 +27,9 @@ import org.apache.hc.core5.http.message.BasicClassicHttpResponse;
  * advice on {@code execute} (so a rejected call keeps its CLIENT span). A rejection throws an
  * {@link IOException}, or returns a synthetic {@link CloseableHttpResponse} that the caller's
  * response handler, if any, reads like a real one. A request the app cancelled fails here and is
- * abandoned, not failed.
+ * abandoned, not failed. A call that fails with anything but an {@link IOException} failed in the
+ * app's own code the client runs for it (a request interceptor) or for the app's own reasons (a
+ * closed client) and is discarded: it counts neither way.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 
@@ -112,6 +114,11 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
             && request instanceof CancellableDependency
             && ((CancellableDependency) request).isCancelled()) {
           call.abandon(); // the app cancelled (aborted) the request
+        } else if (thrown != null && !(thrown instanceof IOException)) {
+          // the client reports what the target did as IOExceptions (its HttpExceptions wrapped in
+          // ClientProtocolException); anything else is the app's own code the client runs for
+          // the request (an interceptor) or a use it refuses (a closed client)
+          call.discard();
         } else {
           SluiceBridge.end(call, response == null ? 0 : response.getCode(), thrown);
         }

@@ -30,9 +30,12 @@ import org.apache.http.client.utils.URIUtils;
  * rejected call keeps its CLIENT span). A rejection throws an {@link IOException}, or returns a
  * synthetic {@link CloseableHttpResponse} ({@link SyntheticHttpResponse}) that the caller's
  * response handler, if any, reads like a real one. A request the app aborted ({@code
- * HttpRequestBase#abort}) fails here and is abandoned, not failed. The deprecated {@code
- * DefaultHttpClient} family ({@code AbstractHttpClient}, whose final {@code doExecute} runs its
- * request director, redirects and retries included) is guarded at the same method.
+ * HttpRequestBase#abort}) fails here and is abandoned, not failed. A call that fails with anything
+ * but an {@link IOException} failed in the app's own code the client runs for it (a request
+ * interceptor) or for the app's own reasons (a closed client) and is discarded: it counts neither
+ * way. The deprecated {@code DefaultHttpClient} family ({@code AbstractHttpClient}, whose final
+ * {@code doExecute} runs its request director, redirects and retries included) is guarded at the
+ * same method.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 
@@ -117,6 +120,11 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
             && request instanceof HttpExecutionAware
             && ((HttpExecutionAware) request).isAborted()) {
           call.abandon(); // the app aborted the request
+        } else if (thrown != null && !(thrown instanceof IOException)) {
+          // the client reports what the target did as IOExceptions (its HttpExceptions wrapped in
+          // ClientProtocolException); anything else is the app's own code the client runs for
+          // the request (an interceptor) or a use it refuses (a closed client)
+          call.discard();
         } else {
           StatusLine status = response == null ? null : response.getStatusLine();
           SluiceBridge.end(call, status == null ? 0 : status.getStatusCode(), thrown);

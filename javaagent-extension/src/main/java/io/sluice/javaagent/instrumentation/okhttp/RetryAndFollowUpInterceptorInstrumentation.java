@@ -30,7 +30,9 @@ import okhttp3.ResponseBody;
  * cancels ({@code Call#cancel}) fails here with an IOException and is abandoned, not failed. A call
  * the app's own cache ({@code OkHttpClient#cache}, whose interceptor runs after this one) answers
  * without the network, a cached response or OkHttp's {@code 504} to an {@code only-if-cached}
- * request it cannot answer, never reached the target and is discarded.
+ * request it cannot answer, never reached the target and is discarded, as is one that fails with
+ * anything but an {@code IOException} (the app's own code OkHttp runs for the call, a network
+ * interceptor or its cookie jar, threw it).
  */
 final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrumentation {
 
@@ -120,6 +122,10 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
           call.abandon();
         } else if (fromCache) {
           call.discard(); // says nothing about the target, neither its health nor its speed
+        } else if (thrown != null && !(thrown instanceof IOException)) {
+          // OkHttp tells what the target did with IOExceptions; anything else is the app's own
+          // code in the chain (a network interceptor, its cookie jar) or a use OkHttp refuses
+          call.discard();
         } else {
           SluiceBridge.end(call, response == null ? 0 : response.code(), thrown);
         }
