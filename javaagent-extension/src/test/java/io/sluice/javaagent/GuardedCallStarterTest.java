@@ -288,6 +288,21 @@ class GuardedCallStarterTest {
   }
 
   @Test
+  void aJdkCallFailingWithoutAnIoErrorIsDiscardedNotCountedAsAFailure() {
+    // the JDK client fails a call with an IOException for what the target did
+    CountingCall refused = new CountingCall();
+    new GuardedCallStarter.GuardedSluiceCall(refused)
+        .accept(null, new CompletionException(new java.net.ConnectException("refused")));
+    assertThat(refused.reported).containsExactly("error");
+
+    // anything else is the app's own code the client ran for the call (its BodyHandler)
+    CountingCall handlerFailed = new CountingCall();
+    new GuardedCallStarter.GuardedSluiceCall(handlerFailed)
+        .accept(null, new CompletionException(new IllegalStateException("the app's handler")));
+    assertThat(handlerFailed.reported).containsExactly("discarded");
+  }
+
+  @Test
   void aJdkCallTheAppCancelledIsAbandonedNotCountedAsAFailure() {
     CountingCall counting = new CountingCall();
     new GuardedCallStarter.GuardedSluiceCall(counting)

@@ -742,21 +742,31 @@ abstract class AbstractHttpClientIT {
    * Requests that fail in the app's own code the client runs for them say nothing about the target:
    * an interceptor of the app's that throws an unchecked exception (test app style {@code
    * failingInterceptorClient}: {@code IllegalStateException: the app's interceptor failed}, which
-   * reaches the app as it is). Six of them leave a closed breaker closed, with no failure in its
-   * window, and the next call reaches the server. Counted as the target's failures, they opened the
-   * breaker of a healthy target and the fifth was rejected.
+   * reaches the app as it is). See {@link #checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed}.
    */
   void checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed(String failingInterceptorClient)
       throws Exception {
-    String policy = "interceptor-" + client();
+    checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
+        failingInterceptorClient, "java.lang.IllegalStateException: the app's interceptor failed");
+  }
+
+  /**
+   * Six requests of the test app style {@code failingClient}, which fail in the app's own code the
+   * client runs for them (the app gets an error containing {@code appError}), leave a closed
+   * breaker closed, with no failure in its window, and the next call reaches the server. Counted as
+   * the target's failures, they opened the breaker of a healthy target and the fifth was rejected.
+   */
+  void checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(String failingClient, String appError)
+      throws Exception {
+    String policy = "appcode-" + client();
     checkAppFailuresLeaveTheBreakerClosed(
         policy,
-        Rules.breaker(policy, downstream.port(), "/interceptor/**", "120s", Rules.ERROR, false),
-        failingInterceptorClient,
+        Rules.breaker(policy, downstream.port(), "/appcode/**", "120s", Rules.ERROR, false),
+        failingClient,
         "GET",
-        downstream.url("/interceptor/" + client()),
-        "failed by the app's interceptor",
-        error -> error.contains("java.lang.IllegalStateException: the app's interceptor failed"));
+        downstream.url("/appcode/" + client()),
+        "failed by the app's own code",
+        error -> error.contains(appError));
   }
 
   /**

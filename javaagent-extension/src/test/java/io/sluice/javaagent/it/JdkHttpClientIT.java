@@ -74,4 +74,14 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
                   .contains("stream=")); // the HTTP/2 stream's subscriber, not HTTP/1.1's
     }
   }
+
+  /**
+   * A {@code BodyHandler} of the app's that throws an unchecked exception: the JDK fails the call
+   * with it ({@code send} wraps it in an {@code IOException} with its message).
+   */
+  @Test
+  void requestsTheAppsBodyHandlerFailsLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
+        "jdk-failing-handler", "the app's body handler failed");
+  }
 }

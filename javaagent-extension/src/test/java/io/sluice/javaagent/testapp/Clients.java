@@ -249,6 +249,7 @@ final class Clients {
       case "reactor-websocket" -> ReactorNettyClients::websocket;
       case "reactor-websocket-connect" -> ReactorNettyClients::websocketConnect;
       case "okhttp-failing-body" -> RequestBodyClients::okhttpFailingBody;
+      case "jdk-failing-handler" -> Clients::jdkFailingHandler;
       case "okhttp-failing-interceptor" -> Clients::okhttpFailingInterceptor;
       case "apache-failing-interceptor" -> Clients::apacheFailingInterceptor;
       case "apache4-failing-interceptor" -> ApacheHttpClient4Clients::failingInterceptor;
@@ -298,6 +299,23 @@ final class Clients {
 
   private static ClientAnswer jdkSend(String method, String url) throws Exception {
     return jdk(Jdk.CLIENT.send(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /** What the app's own failing {@code BodyHandler} throws ({@code jdk-failing-handler}). */
+  static final String APP_HANDLER_FAILED = "the app's body handler failed";
+
+  /**
+   * Sends with a {@code BodyHandler} of the app's that throws an unchecked exception once the
+   * response's status and headers arrived; {@code send} throws an {@code IOException} with its
+   * message.
+   */
+  private static ClientAnswer jdkFailingHandler(String method, String url) throws Exception {
+    return jdk(
+        Jdk.CLIENT.<String>send(
+            jdkRequest(method, url),
+            info -> {
+              throw new IllegalStateException(APP_HANDLER_FAILED);
+            }));
   }
 
   private static ClientAnswer jdkSendAsync(String method, String url) throws Exception {
