@@ -1,5 +1,8 @@
 package io.sluice.javaagent.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The client suite against Apache HttpClient 4.x classic ({@code org.apache.http}). */
@@ -60,5 +63,31 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
   @Test
   void requestsTheAppsInterceptorFailsLeaveTheBreakerClosed() throws Exception {
     checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed("apache4-failing-interceptor");
+  }
+
+  /**
+   * A request whose request line is no {@code java.net.URI} (a {@code BasicHttpRequest} with braces
+   * in its path, which HttpClient sends as it is) is guarded by its path like any other: an open
+   * breaker rejects it. Before, reading its URI failed and the call passed the open breaker.
+   */
+  @Test
+  void aRequestLineThatIsNoUriIsGuardedToo() throws Exception {
+    String policy = "rawline-" + client();
+    String url = downstream.url("/rawline/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/rawline/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      callUntilRejected(client(), url, "the breaker on /rawline/** opens");
+      AppAnswer raw = app.call("apache4-raw-request-line", "GET", url, Map.of());
+      assertThat(raw.error())
+          .as("%s\n%s", raw, app.log())
+          .startsWith("java.io.IOException")
+          .contains("Sluice circuit breaker '" + policy + "'");
+    } finally {
+      applyRules(Rules.document(service()));
+    }
   }
 }

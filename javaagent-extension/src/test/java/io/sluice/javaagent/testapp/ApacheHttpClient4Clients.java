@@ -83,6 +83,23 @@ final class ApacheHttpClient4Clients {
     return execute(FailingInterceptor.CLIENT, method, url);
   }
 
+  /**
+   * A request of HttpClient's core API ({@code BasicHttpRequest}, with the target given apart)
+   * whose request line is no {@code java.net.URI}: {@code url}'s path followed by {@code /{raw}}
+   * ({@code URI.create} refuses the braces). HttpClient sends it as it is.
+   */
+  static ClientAnswer rawRequestLine(String method, String url) throws Exception {
+    java.net.URI parsed = java.net.URI.create(url);
+    org.apache.http.HttpHost target =
+        new org.apache.http.HttpHost(parsed.getHost(), parsed.getPort(), parsed.getScheme());
+    org.apache.http.message.BasicHttpRequest request =
+        new org.apache.http.message.BasicHttpRequest(method, parsed.getRawPath() + "/{raw}");
+    try (CloseableHttpResponse response = Default.CLIENT.execute(target, request)) {
+      String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
+      return new ClientAnswer(response.getStatusLine().getStatusCode(), Map.of(), body);
+    }
+  }
+
   static ClientAnswer classic(String method, String url) throws Exception {
     return execute(Default.CLIENT, method, url);
   }

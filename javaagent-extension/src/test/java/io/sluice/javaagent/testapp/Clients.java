@@ -252,6 +252,7 @@ final class Clients {
       case "jdk-failing-handler" -> Clients::jdkFailingHandler;
       case "okhttp-failing-interceptor" -> Clients::okhttpFailingInterceptor;
       case "apache-failing-interceptor" -> Clients::apacheFailingInterceptor;
+      case "apache4-raw-request-line" -> ApacheHttpClient4Clients::rawRequestLine;
       case "apache4-failing-interceptor" -> ApacheHttpClient4Clients::failingInterceptor;
       case "okhttp-cache-only" -> OkHttpCacheClients::cacheOnly;
       case "okhttp-cached" -> OkHttpCacheClients::cached;

@@ -71,13 +71,15 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
         @Advice.Argument(0) HttpHost target,
         @Advice.Argument(1) HttpRequest request,
         @Advice.Local("sluiceCall") SluiceCall call) {
-      // the request's URI may be absolute (HttpGet("http://...")) or just the path and query
+      // the request's URI may be absolute (HttpGet("http://...")) or just the path and query;
+      // a core request's line may be no java.net.URI at all, which HttpClient sends as it is
+      String line = request.getRequestLine().getUri();
       URI uri =
           request instanceof HttpUriRequest
               ? ((HttpUriRequest) request).getURI()
-              : URI.create(request.getRequestLine().getUri());
+              : RequestLinePaths.uri(line);
       HttpHost host = target;
-      if (host == null) {
+      if (host == null && uri != null) {
         host = URIUtils.extractHost(uri);
       }
       if (host == null) {
@@ -88,7 +90,7 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
               host.getHostName(),
               SluiceBridge.port(host.getSchemeName(), host.getPort()),
               request.getRequestLine().getMethod(),
-              uri.getRawPath());
+              uri != null ? uri.getRawPath() : RequestLinePaths.path(line));
       if (call == null || !call.rejected()) {
         return null;
       }
