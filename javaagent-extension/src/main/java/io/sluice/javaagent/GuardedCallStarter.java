@@ -7,6 +7,7 @@ import io.sluice.sdk.FirstFailureLog;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.breaker.GuardedCall;
 import io.sluice.sdk.breaker.Rejection;
+import java.io.IOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -160,10 +161,10 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
      * The JDK client's outcome. A {@link CancellationException} is the app's own cancel (of the
      * future it holds, which {@code OutcomeFirstFuture} abandons at once, or of a stage built on
      * it, which cancels the exchange): the call is abandoned, not failed. The JDK client fails a
-     * call with an {@link java.io.IOException} for what the target did (refused, reset, timed out,
-     * TLS, a response it cannot parse); anything else is the app's own code the client ran for the
-     * call (its {@code BodyHandler} or the body subscriber it returned, its request body publisher)
-     * or a request the client refuses: the call is discarded, neither way.
+     * call with an {@link IOException} for what the target did (refused, reset, timed out, TLS, a
+     * response it cannot parse); anything else is the app's own code the client ran for the call
+     * (its {@code BodyHandler} or the body subscriber it returned, its request body publisher) or a
+     * request the client refuses: the call is discarded, neither way.
      */
     @Override
     public void accept(Object response, Throwable error) {
@@ -173,7 +174,7 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
               : error;
       if (cause instanceof CancellationException) {
         abandon();
-      } else if (cause instanceof java.io.IOException) {
+      } else if (cause instanceof IOException) {
         onError(cause);
       } else if (cause != null) {
         discard();
