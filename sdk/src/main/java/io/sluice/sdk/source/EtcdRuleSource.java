@@ -95,7 +95,9 @@ import java.util.logging.Logger;
  *   <li><b>Rejections are told once the rules in force are decided.</b> A rejected document's line
  *       (and listeners' {@code onRejected}) waits for the end of the read or event that found it,
  *       so that it says truly whether the rules in force stay or what they become (a delete or a
- *       valid {@code _default} read with it), before the line of the rules applied.
+ *       valid {@code _default} read with it), before the line of the rules applied. When the read a
+ *       delete asks for fails, they are told then, as staying: nothing changed, and the next read
+ *       may be an outage away.
  * </ul>
  *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
@@ -482,6 +484,10 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private void onReadFailed(Exception e) {
+    // rejections a watch response found before the delete that had this read made wait for it to
+    // decide what the rules become; it failed, so they stay, and the next read may be an outage
+    // away
+    tellRejections(null);
     unreachable(e);
     retryLater(this::readAndWatch);
   }
@@ -724,7 +730,7 @@ public final class EtcdRuleSource implements RuleSource {
    * Called once the precedence is decided, before any new rules are published: the line says
    * whether the rules in force stay or, when the same read changes them all the same (a delete read
    * with it, or a source's first read), what they become, so that the line after it does not
-   * contradict it.
+   * contradict it. Also called when the read a delete asked for fails: the rules stay.
    *
    * @param next the rules about to be published, or null when the rules in force stay
    */

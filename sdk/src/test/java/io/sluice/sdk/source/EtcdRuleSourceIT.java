@@ -35,6 +35,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.AfterEach;
@@ -376,6 +377,209 @@ class EtcdRuleSourceIT {
     await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
     assertThat(holder.current().document().sampling().rules()).isEmpty();
     await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
+  }
+
+  /**
+   * A watch response holding a rejected document and then its delete has the source read both keys
+   * again for the delete, and the rejection waits for that read to say what the rules become. Here
+   * etcd stops as that read starts (the client stops it at the transaction), so the read fails: the
+   * rules in force stay, and the rejection says so then, not once etcd is back, an outage later.
+   * Before, neither its line nor {@code onRejected} came until etcd answered again. Once it does,
+   * the delete is applied and the rejection, told already, neither comes again nor stands.
+   */
+  @Test
+  void aRejectionWaitingForTheReadOfADeleteIsToldAsStayingWhenThatReadFails() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/delete-unread-" + service);
+    long own = server().put(local.rules(service), document(service, 0.7));
+    AtomicBoolean stopAtNextRead = new AtomicBoolean();
+    Client stopping =
+        Client.builder()
+            .endpoints(etcd.endpoint())
+            .interceptor(stoppingEtcdAtTxn(stopAtNextRead))
+            .build();
+    toClose.add(stopping);
+    ActiveRulesHolder holder = holder(service);
+    List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      RejectedThenDeleted written;
+      EtcdRuleSource source;
+      try {
+        written =
+            new RejectedThenDeleted(local.rules(service), own, () -> stopAtNextRead.set(true));
+        source =
+            started(
+                written.listenedTo(
+                    EtcdRuleSource.builder(stopping, holder, service)
+                        .keys(local)
+                        .callTimeout(Duration.ofSeconds(1))
+                        .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500))
+                        .build(),
+                    rejections));
+        await("etcd stopped by the read for the delete")
+            .atMost(AWAIT)
+            .until(() -> !server().isRunning());
+        await("the rejection, told while etcd is down")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> rejections.size() == 1);
+        assertThat(server().isRunning()).isFalse();
+        assertThat(holder.current().revision()).isEqualTo(own);
+        assertThat(log.warnings())
+            .filteredOn(m -> m.startsWith("rejected "))
+            .singleElement()
+            .satisfies(
+                m ->
+                    assertThat(m)
+                        .startsWith(
+                            "rejected the rule document "
+                                + local.rules(service)
+                                + " at revision "
+                                + written.bad()
+                                + "; the rules in force stay. Problems:"));
+      } finally {
+        if (!server().isRunning()) {
+          server().start();
+        }
+      }
+
+      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(source.lastRejection()).isNull();
+      assertThat(rejections).hasSize(1);
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .containsExactly(
+              "applied the rule document " + local.rules(service) + " at revision " + own,
+              log.warnings().stream().filter(m -> m.startsWith("rejected ")).findFirst().get(),
+              "the rule document "
+                  + local.rules(service)
+                  + " was deleted at revision "
+                  + written.deleted(),
+              "no rule document for "
+                  + service
+                  + " in etcd ("
+                  + local.rules(service)
+                  + " or "
+                  + local.rules("_default")
+                  + "): running on the built-in defaults");
+    }
+  }
+
+  /**
+   * As above with etcd up: the read for the delete finds the rejected document gone, the rejection
+   * says what the rules become, and {@link EtcdRuleSource#lastRejection()} is empty: told after the
+   * delete cleared it, the rejection does not set it again.
+   */
+  @Test
+  void aRejectionReadWithItsOwnDeleteDoesNotStandOnceTold() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/delete-read-" + service);
+    long own = server().put(local.rules(service), document(service, 0.7));
+    ActiveRulesHolder holder = holder(service);
+    List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      RejectedThenDeleted written = new RejectedThenDeleted(local.rules(service), own, () -> {});
+      EtcdRuleSource source =
+          started(
+              written.listenedTo(
+                  EtcdRuleSource.builder(client(), holder, service).keys(local).build(),
+                  rejections));
+      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+      await().atMost(AWAIT).until(source::isWatching);
+
+      assertThat(rejections)
+          .singleElement()
+          .extracting(RuleRejection::revision)
+          .isEqualTo(written.bad());
+      assertThat(source.lastRejection()).isNull();
+      assertThat(log.warnings())
+          .singleElement()
+          .satisfies(
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + written.bad()
+                              + ", which is not applied; the rules in force become the built-in"
+                              + " defaults. Problems:"));
+      assertThat(log.messages())
+          .contains(
+              "the rule document "
+                  + local.rules(service)
+                  + " was deleted at revision "
+                  + written.deleted());
+    }
+  }
+
+  /**
+   * Has a source's first read, as it applies {@code own} from {@code key}, write an invalid
+   * document over it and delete it, then run {@code then}: the watches, opened once the first
+   * read's rules are published, start behind both writes, so etcd sends the two events in one
+   * response.
+   */
+  private static final class RejectedThenDeleted {
+    private final String key;
+    private final long own;
+    private final Runnable then;
+    private final AtomicBoolean written = new AtomicBoolean();
+    private volatile long bad;
+    private volatile long deleted;
+
+    RejectedThenDeleted(String key, long own, Runnable then) {
+      this.key = key;
+      this.own = own;
+      this.then = then;
+    }
+
+    /**
+     * {@code source}, not started, with this listener and one adding its rejections to {@code
+     * rejections}.
+     */
+    EtcdRuleSource listenedTo(EtcdRuleSource source, List<RuleRejection> rejections) {
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              if (rules.revision() == own && written.compareAndSet(false, true)) {
+                bad = server().put(key, invalidDocument(rules.document().service()));
+                server().delete(key);
+                deleted = server().revision();
+                then.run();
+              }
+            }
+
+            @Override
+            public void onRejected(RuleRejection rejection) {
+              rejections.add(rejection);
+            }
+          });
+      return source;
+    }
+
+    long bad() {
+      return bad;
+    }
+
+    long deleted() {
+      return deleted;
+    }
+  }
+
+  /** Stops etcd as the next transaction (a read of the source's) starts, once {@code armed}. */
+  private static ClientInterceptor stoppingEtcdAtTxn(AtomicBoolean armed) {
+    return new ClientInterceptor() {
+      @Override
+      public <Q, A> ClientCall<Q, A> interceptCall(
+          MethodDescriptor<Q, A> method, CallOptions options, Channel next) {
+        if (method.getFullMethodName().equals("etcdserverpb.KV/Txn")
+            && armed.compareAndSet(true, false)) {
+          server().stop();
+        }
+        return next.newCall(method, options);
+      }
+    };
   }
 
   /**
@@ -1302,7 +1506,10 @@ class EtcdRuleSourceIT {
   }
 
   private EtcdRuleSource started(EtcdRuleSource.Builder builder) {
-    EtcdRuleSource source = builder.build();
+    return started(builder.build());
+  }
+
+  private EtcdRuleSource started(EtcdRuleSource source) {
     toClose.add(source);
     source.start();
     return source;
