@@ -1009,15 +1009,7 @@ class EtcdRuleSourceIT {
     String ns = "/lkg-default-invalid-" + service;
     EtcdKeys local = new EtcdKeys(ns);
     LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    long stored = server().put(local.rules("_default"), document("_default", 0.05));
-    ActiveRulesHolder first = holder(service);
-    EtcdRuleSource firstSource =
-        started(EtcdRuleSource.builder(client(), first, service).keys(local).lastKnownGood(store));
-    awaitApplied(first, stored);
-    await()
-        .atMost(AWAIT)
-        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == stored);
-    firstSource.close();
+    long stored = storeDefaultLastKnownGood(local, store, service);
     long bad = server().put(local.rules("_default"), invalidDocument("_default"));
 
     ActiveRulesHolder holder = holder(service);
@@ -1050,21 +1042,165 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * An agent restarted on a snapshot of {@code _default} (its service had no document), whose
+   * {@code _default} was deleted while it was down, while the service's own document was written:
+   * the delete is said once, as for a snapshot of the service's own document, and the service's
+   * document follows.
+   */
+  @Test
+  void dropsTheSnapshotOfDefaultDeletedWhileDownForTheServicesOwnDocument() {
+    String service = newService();
+    String ns = "/lkg-default-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeDefaultLastKnownGood(local, store, service);
+    server().delete(local.rules("_default"));
+    long own = server().put(local.rules(service), document(service, 0.6));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "applied the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + own));
+    }
+    assertThat(applied)
+        .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD);
+    assertThat(holder.current().revision()).isEqualTo(own);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == own);
+  }
+
+  /**
+   * As above with no document of the service's own: the delete is said once, then the built-in
+   * defaults apply.
+   */
+  @Test
+  void dropsTheSnapshotOfDefaultDeletedWhileDownForTheBuiltInDefaults() {
+    String service = newService();
+    String ns = "/lkg-default-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeDefaultLastKnownGood(local, store, service);
+    server().delete(local.rules("_default"));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "no rule document for "
+                              + service
+                              + " in etcd ("
+                              + local.rules(service)
+                              + " or "
+                              + local.rules("_default")
+                              + "): running on the built-in defaults"));
+    }
+    assertThat(applied)
+        .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
+    await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
+  }
+
+  /**
+   * As above with the service's own document written invalid meanwhile: the delete is said once,
+   * the rejection says the rules become the built-in defaults, and they do.
+   */
+  @Test
+  void dropsTheSnapshotOfDefaultDeletedWhileDownPastAnInvalidOwnDocument() {
+    String service = newService();
+    String ns = "/lkg-default-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeDefaultLastKnownGood(local, store, service);
+    server().delete(local.rules("_default"));
+    long bad = server().put(local.rules(service), invalidDocument(service));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source;
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + bad
+                              + ", which is not applied; the rules in force become the built-in"
+                              + " defaults. Problems:"),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "no valid rule document for "
+                              + service
+                              + " in etcd (rejected: "
+                              + local.rules(service)
+                              + " at revision "
+                              + bad
+                              + "): running on the built-in defaults"));
+    }
+    assertThat(applied)
+        .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+  }
+
+  /**
    * Runs a source in {@code local} until it has applied a document of {@code service}'s own (ratio
    * 0.25) and saved it in {@code store}, then stops it: an agent that went down on its own rules.
    * Returns the revision of that document.
    */
   private long storeOwnLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
-    long own = server().put(local.rules(service), document(service, 0.25));
+    return storeLastKnownGood(local, store, service, service, 0.25);
+  }
+
+  /**
+   * As {@link #storeOwnLastKnownGood} with a {@code _default} document (ratio 0.05) and none of the
+   * service's own: an agent that went down on {@code _default}'s rules.
+   */
+  private long storeDefaultLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
+    return storeLastKnownGood(local, store, service, "_default", 0.05);
+  }
+
+  private long storeLastKnownGood(
+      EtcdKeys local, LastKnownGoodStore store, String service, String documentOf, double ratio) {
+    long written = server().put(local.rules(documentOf), document(documentOf, ratio));
     ActiveRulesHolder first = holder(service);
     EtcdRuleSource firstSource =
         started(EtcdRuleSource.builder(client(), first, service).keys(local).lastKnownGood(store));
-    awaitApplied(first, own);
+    awaitApplied(first, written);
     await()
         .atMost(AWAIT)
-        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == own);
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == written);
     firstSource.close();
-    return own;
+    return written;
   }
 
   /**
