@@ -743,19 +743,14 @@ public final class EtcdRuleSource implements RuleSource {
     if (closed.get()) {
       return; // close() abandoned this thread: the app no longer hears of these documents
     }
-    String outcome =
-        next == null
-            ? "; the rules in force stay"
-            : ", which is not applied; the rules in force become " + named(next);
+    String becomes = next == null ? null : named(next);
     for (RuleRejection rejection : told) {
+      String rejected =
+          "rule document " + rejection.origin() + " at revision " + rejection.revision();
       logger.warning(
-          "rejected the rule document "
-              + rejection.origin()
-              + " at revision "
-              + rejection.revision()
-              + outcome
-              + ". Problems:\n  "
-              + String.join("\n  ", rejection.messages()));
+          becomes == null
+              ? RejectionLine.staying(rejected, null, rejection)
+              : RejectionLine.becoming(rejected, becomes, rejection));
       listeners.rejected(rejection);
     }
   }

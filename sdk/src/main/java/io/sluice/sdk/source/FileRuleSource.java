@@ -370,12 +370,22 @@ public final class FileRuleSource implements RuleSource {
             outcome.problemCount(),
             clock.instant());
     lastRejection = rejection;
+    // a rejection never changes the rules in force, and nothing read with it does: they stay
     logger.warning(
-        "rejected the rules file "
-            + file
-            + "; the rules in force stay. Problems:\n  "
-            + String.join("\n  ", rejection.messages()));
+        RejectionLine.staying("rules file " + file, builtInDefaultsInForce(), rejection));
     listeners.rejected(rejection);
+  }
+
+  /**
+   * {@code "the built-in defaults"} while they are what the app runs (until a valid file is read:
+   * the app starts on them, and this source keeps no last-known-good rules), else null. Named in
+   * the lines that say the rules in force stay, since "stay" alone, at a start on a broken or
+   * missing file, reads as if the file's rules from before the restart were kept.
+   */
+  private String builtInDefaultsInForce() {
+    return holder.current().source() == ActiveRules.Source.DEFAULTS
+        ? "the built-in defaults"
+        : null;
   }
 
   private void missing() {
@@ -387,7 +397,11 @@ public final class FileRuleSource implements RuleSource {
     }
     if (!missingLogged) {
       missingLogged = true;
-      logger.warning("the rules file " + file + " does not exist; the rules in force stay");
+      logger.warning(
+          "the rules file "
+              + file
+              + " does not exist; "
+              + RejectionLine.stay(builtInDefaultsInForce()));
     }
   }
 
@@ -397,7 +411,12 @@ public final class FileRuleSource implements RuleSource {
     if (!problem.equals(unreadableLogged)) {
       unreadableLogged = problem;
       logger.warning(
-          "cannot read the rules file " + file + " (" + e + "); the rules in force stay");
+          "cannot read the rules file "
+              + file
+              + " ("
+              + e
+              + "); "
+              + RejectionLine.stay(builtInDefaultsInForce()));
     } else {
       logger.log(Level.FINE, "could not read the rules file " + file + "; trying again", e);
     }

@@ -86,9 +86,16 @@ class FileRuleSourceTest {
       assertThat(source.lastRejection()).isSameAs(rejections.get(0));
       assertThat(source.lastRejection().origin()).isEqualTo(file.toAbsolutePath().toString());
       assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      // the app started on the built-in defaults and this source keeps no last-known-good rules:
+      // the line names them, not "stay" alone, which reads as the file's rules from before
       assertThat(log.messages())
           .filteredOn(m -> m.startsWith("rejected the rules file"))
-          .hasSize(1);
+          .singleElement()
+          .asString()
+          .startsWith(
+              "rejected the rules file "
+                  + file.toAbsolutePath()
+                  + "; the rules in force stay: the built-in defaults. Problems:\n  $.");
     }
 
     replaceAtomically(file, document("orders", 0.3));
@@ -103,7 +110,10 @@ class FileRuleSourceTest {
       start(file);
 
       assertThat(log.messages())
-          .contains("the rules file " + file + " does not exist; the rules in force stay");
+          .contains(
+              "the rules file "
+                  + file
+                  + " does not exist; the rules in force stay: the built-in defaults");
       assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
       assertThat(rejections).isEmpty();
       assertThat(source.lastRejection()).isNull();
@@ -144,9 +154,17 @@ class FileRuleSourceTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> rejections.size() == 2);
       assertThat(rejections.get(1).messages()).hasSize(2);
       assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.1);
+      // the file's rules applied before stay, as the line says (and names nothing)
       assertThat(log.messages())
           .filteredOn(m -> m.startsWith("rejected the rules file"))
-          .hasSize(2);
+          .hasSize(2)
+          .allSatisfy(
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rules file "
+                              + file.toAbsolutePath()
+                              + "; the rules in force stay. Problems:\n  $"));
     }
 
     replaceAtomically(file, document("orders", 0.9));
