@@ -2,6 +2,7 @@ package io.sluice.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
@@ -12,17 +13,21 @@ import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.PrefixWatch;
 import io.sluice.controlplane.etcd.PrefixWatches;
+import io.sluice.controlplane.etcd.TestGateways;
 import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.context.SmartLifecycle;
 
 /**
  * A control plane stopped while etcd is away stops quietly: jetcd logged a WARN {@code retry
@@ -139,6 +144,47 @@ class QuietShutdownIT {
           .asString()
           .startsWith("the etcd client is closed")
           .doesNotContain("rejected");
+    }
+  }
+
+  /**
+   * A call still waiting for etcd when the control plane stops is cancelled by the stop, a little
+   * before the client closes ({@code OutstandingCalls}): it failed as {@code etcd call failed (…):
+   * CANCELLED: the control plane is stopping}, which the API answered and counted as an etcd outage
+   * (a WARNING stretch at the stop). It fails as the client's close.
+   */
+  @Test
+  void aCallTheStopCancelsFailsAsTheClientClosed() throws Exception {
+    try (EtcdServer etcd = EtcdServer.fromPath()) {
+      etcd.start();
+      CompletableFuture<Throwable> waiting;
+      try (RunningControlPlane up =
+          RunningControlPlane.start(
+              ControlPlaneLifecycleIT.withWriter(
+                  Map.of(
+                      "sluice.etcd.endpoints", etcd.endpoint(), "sluice.etcd.timeout", "30s")))) {
+        EtcdGateway gateway = up.bean(EtcdGateway.class);
+        SmartLifecycle calls = up.bean("etcdOutstandingCalls", SmartLifecycle.class);
+        gateway.getPrefix(gateway.keys().rulesPrefix()); // answered while it runs
+        etcd.freeze(); // connected, but answers nothing
+        int before = TestGateways.waitingCalls(calls);
+        waiting =
+            CompletableFuture.supplyAsync(
+                () -> catchThrowable(() -> gateway.getPrefix(gateway.keys().rulesPrefix())));
+        await("the read waits for etcd")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> TestGateways.waitingCalls(calls), n -> n > before);
+      } finally { // the stop cancels the read, then the client closes
+        etcd.thaw();
+      }
+      assertThat(waiting.get(10, TimeUnit.SECONDS))
+          .isInstanceOfSatisfying(
+              EtcdUnavailableException.class,
+              e -> {
+                assertThat(e.clientClosed()).as(e.getMessage()).isTrue();
+                assertThat(e.getMessage())
+                    .startsWith("the etcd client is closed: the control plane is stopping (read");
+              });
     }
   }
 

@@ -95,11 +95,13 @@ class EtcdConfiguration {
    * Told the client is closing ({@link EtcdGateway#clientClosing}) before the client closes: the
    * context destroys a bean's dependents first, this gateway before the client it is built on.
    * Calls after that (a request or a health check still running as the control plane stops) are
-   * refused as the client closed, not as an etcd outage.
+   * refused as the client closed, not as an etcd outage; so are those the stop cancels a little
+   * earlier ({@link OutstandingCalls#stopping()}).
    */
   @Bean(destroyMethod = "clientClosing")
   EtcdGateway etcdGateway(
       Client client,
+      OutstandingCalls calls,
       EtcdSettings settings,
       EmbeddedEtcdHolder embedded,
       StartFindings findings,
@@ -126,6 +128,8 @@ class EtcdConfiguration {
         .embedded(embedded.runs())
         // calls stamped on the outage log's clock, which compares their send times with recoveries
         .nanoTime(outageLog::now)
+        // the stop cancels the waiting calls before the client closes: that is its close too
+        .stopping(calls::stopping)
         .build();
   }
 

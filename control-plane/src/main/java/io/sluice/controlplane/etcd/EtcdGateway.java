@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -48,7 +49,10 @@ import java.util.function.Supplier;
  * {@link EtcdUnavailableException#clientClosed()}, which says so in plain words. jetcd fails a call
  * on a closed client with its executor's {@code rejected from … Terminated}, which read as an etcd
  * outage (and was counted as one) when a request or a health check ran as the control plane
- * stopped.
+ * stopped. The same holds from the moment the stop cancels the calls still waiting ({@link
+ * Builder#stopping}, {@link OutstandingCalls#stop()}), a little before the close: such a call
+ * failed as {@code etcd call failed (…): CANCELLED: the control plane is stopping}, counted as an
+ * outage too.
  */
 public final class EtcdGateway {
 
@@ -75,6 +79,9 @@ public final class EtcdGateway {
 
   /** The client is closed, or about to be ({@link #clientClosing}): no call is sent any more. */
   private volatile boolean clientClosed;
+
+  /** The control plane is stopping, its waiting calls cancelled ({@link Builder#stopping}). */
+  private final BooleanSupplier stopping;
 
   /**
    * Keys of a range as of one revision.
@@ -135,6 +142,7 @@ public final class EtcdGateway {
     private List<URI> endpoints = List.of();
     private EmbeddedEtcdRuns embedded = EmbeddedEtcdRuns.NONE;
     private LongSupplier nanoTime = System::nanoTime;
+    private BooleanSupplier stopping = () -> false;
 
     private Builder(Client client, EtcdKeys keys, Duration timeout) {
       this.client = client;
@@ -210,6 +218,17 @@ public final class EtcdGateway {
       return this;
     }
 
+    /**
+     * Whether the control plane is stopping, and the client's waiting calls are cancelled for it
+     * ({@link OutstandingCalls#stopping()}): while it says so, a call is refused as the client's
+     * close ({@link EtcdUnavailableException#clientClosed()}), and one cancelled on its way is that
+     * too, not etcd's failure. Never, unless set.
+     */
+    Builder stopping(BooleanSupplier stopping) {
+      this.stopping = Objects.requireNonNull(stopping, "stopping");
+      return this;
+    }
+
     EtcdGateway build() {
       return new EtcdGateway(this);
     }
@@ -223,6 +242,7 @@ public final class EtcdGateway {
     this.answers = builder.answers;
     this.embedded = builder.embedded;
     this.nanoTime = builder.nanoTime;
+    this.stopping = builder.stopping;
     this.firstContact =
         builder.endpoints.isEmpty()
             ? FirstContact.NONE
@@ -333,13 +353,21 @@ public final class EtcdGateway {
   }
 
   /**
+   * Whether the client is closed or about to be ({@link #clientClosing}), or the control plane
+   * stopping cancels its calls ({@link Builder#stopping}): a call is then the client's close.
+   */
+  private boolean closing() {
+    return clientClosed || stopping.getAsBoolean();
+  }
+
+  /**
    * The client, first reconnecting if the last call failed on the way.
    *
    * @throws EtcdUnavailableException without sending anything while the embedded etcd does not run,
-   *     or once the client is closed
+   *     or once the client is closed or the stop cancels its calls
    */
   private Client client(String what) {
-    if (clientClosed) {
+    if (closing()) {
       throw EtcdUnavailableException.clientClosed(what, null, false, nanoTime.getAsLong());
     }
     String trouble = embedded.trouble();
@@ -413,7 +441,7 @@ public final class EtcdGateway {
       return result;
     } catch (TimeoutException e) {
       call.cancel(true);
-      if (clientClosed) {
+      if (closing()) {
         throw EtcdUnavailableException.clientClosed(what, e, changes, sent);
       }
       // with waitForReady, jetcd's default, a call waits while gRPC backs off, then times out
@@ -433,9 +461,10 @@ public final class EtcdGateway {
         answers.refused();
         throw refused;
       }
-      if (clientClosed) {
-        // closed under the call (jetcd's "rejected from … Terminated"): a change on its way may
-        // have been applied all the same
+      if (closing()) {
+        // closed under the call (jetcd's "rejected from … Terminated"), or cancelled by the stop
+        // (CANCELLED: the control plane is stopping): a change on its way may have been applied
+        // all the same
         throw EtcdUnavailableException.clientClosed(what, cause, changes, sent);
       }
       reconnect = true;

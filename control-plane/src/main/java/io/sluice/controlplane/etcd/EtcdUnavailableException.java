@@ -126,7 +126,8 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   /**
    * Whether the call failed because the control plane's etcd client is closed (it is stopping; a
-   * request or a health check still running as it stops), not for anything etcd did: no outage of
+   * request or a health check still running as it stops), or because the stop cancelled it a little
+   * before the close ({@link OutstandingCalls#stop()}), not for anything etcd did: no outage of
    * etcd to count ({@link EtcdOutageLog}), and nothing to fix. The message says it.
    */
   public boolean clientClosed() {

@@ -23,7 +23,9 @@ import org.springframework.context.SmartLifecycle;
  * waitForReady} the call itself waits on for a connection while etcd is away. Closing the client
  * then failed every such call, and jetcd logged a WARN {@code retry failure} (and {@code maximum
  * number of auto retries reached}) line for each, dozens after a few minutes of an outage: noise
- * that read like an error of the shutdown. A cancelled call is not retried, nor logged.
+ * that read like an error of the shutdown. A cancelled call is not retried, nor logged, and its
+ * caller is told it as the client's close ({@link #stopping()}, {@link
+ * EtcdUnavailableException#clientClosed()}), not as an etcd outage.
  *
  * <p>Only calls still waiting when the control plane stops are cancelled (and any started after
  * that, until it is started again): a failure while it runs is logged as before. Streams (the
@@ -152,6 +154,16 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
     for (Kept<?, ?> call : waiting) {
       call.stopping();
     }
+  }
+
+  /**
+   * Whether the control plane is stopping: from {@link #stop()}, which cancels the calls still
+   * waiting, until a new {@link #start()}. The gateway reads it ({@link
+   * EtcdGateway.Builder#stopping}) to take such a cancel for the client's close, not for an etcd
+   * outage.
+   */
+  boolean stopping() {
+    return stopping;
   }
 
   @Override

@@ -199,6 +199,78 @@ class EtcdGatewayIT {
             });
   }
 
+  /**
+   * The stop cancels the calls still waiting ({@link OutstandingCalls#stop()}) a little before the
+   * client closes: such a call failed as {@code etcd call failed (…): CANCELLED: the control plane
+   * is stopping}, an etcd outage to the API (a WARNING stretch at the stop). It is the client's
+   * close, as any call from then on, which is not sent.
+   */
+  @Test
+  void callsTheStopCancelsAreRefusedAsTheClientClosed() throws Exception {
+    OutstandingCalls calls = new OutstandingCalls(ANSWERED_WITHIN);
+    calls.start();
+    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), ANSWERED_WITHIN);
+    try (Client client =
+        EtcdConfiguration.clientBuilder(settings, settings.endpoints())
+            .interceptor(calls)
+            .build()) {
+      EtcdGateway gateway =
+          EtcdGateway.builder(client, new EtcdKeys("/gateway"), ANSWERED_WITHIN)
+              .stopping(calls::stopping)
+              .build();
+      gateway.await(client.getKVClient().get(key("a")), "read a"); // connected
+      etcd.server().stop();
+      try {
+        // each waits for etcd, which does not come back before the stop
+        CompletableFuture<Throwable> reading =
+            CompletableFuture.supplyAsync(
+                () ->
+                    catchThrowable(
+                        () -> gateway.await(client.getKVClient().get(key("a")), "read a")));
+        CompletableFuture<Throwable> committing =
+            CompletableFuture.supplyAsync(
+                () ->
+                    catchThrowable(
+                        () ->
+                            gateway.commit(
+                                client.getKVClient().put(key("a"), value(2)), "write a")));
+        await("both calls wait for etcd")
+            .atMost(Duration.ofSeconds(20))
+            .until(calls::waiting, n -> n == 2);
+
+        calls.stop();
+
+        assertThat(reading.join())
+            .isInstanceOfSatisfying(
+                EtcdUnavailableException.class,
+                e -> {
+                  assertThat(e.clientClosed()).as(e.getMessage()).isTrue();
+                  assertThat(e.outcomeUnknown()).isFalse();
+                  assertThat(e.getMessage())
+                      .isEqualTo(
+                          "the etcd client is closed: the control plane is stopping (read a)");
+                });
+        assertThat(committing.join())
+            .isInstanceOfSatisfying(
+                EtcdUnavailableException.class,
+                e -> {
+                  assertThat(e.clientClosed()).as(e.getMessage()).isTrue();
+                  assertThat(e.outcomeUnknown()).as("a change on its way").isTrue();
+                });
+        assertThatThrownBy(() -> gateway.getPrefix("/gateway/"))
+            .isInstanceOfSatisfying(
+                EtcdUnavailableException.class,
+                e ->
+                    assertThat(e.getMessage())
+                        .isEqualTo(
+                            "the etcd client is closed: the control plane is stopping; the call"
+                                + " was not sent (read the range from /gateway/)"));
+      } finally {
+        etcd.server().start();
+      }
+    }
+  }
+
   private static ByteSequence key(String name) {
     return EtcdGateway.bytes("/gateway/" + name);
   }

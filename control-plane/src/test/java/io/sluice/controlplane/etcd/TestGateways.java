@@ -5,6 +5,7 @@ import io.sluice.rules.wire.EtcdKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.springframework.context.SmartLifecycle;
 
 /**
  * The {@link EtcdGateway} most tests need, built in one place: keys under the default namespace
@@ -41,6 +42,14 @@ public final class TestGateways {
   }
 
   /**
+   * How many of the client's one-answer calls are still waiting ({@link
+   * OutstandingCalls#waiting()}), given the control plane's bean {@code etcdOutstandingCalls}.
+   */
+  public static int waitingCalls(SmartLifecycle outstandingCalls) {
+    return ((OutstandingCalls) outstandingCalls).waiting();
+  }
+
+  /**
    * The control plane's own gateway, wired by {@link EtcdConfiguration} as at a start against
    * {@code http://127.0.0.1:1} (no embedded etcd, calls waiting at most 1 s): what it runs when
    * etcd answers or refuses a call ({@code findings} forgotten, {@code outageLog}'s stretch ended)
@@ -50,6 +59,7 @@ public final class TestGateways {
     return new EtcdConfiguration()
         .etcdGateway(
             client,
+            new OutstandingCalls(Duration.ofSeconds(1)),
             PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), Duration.ofSeconds(1)),
             new EtcdConfiguration.EmbeddedEtcdHolder(null),
             findings,
