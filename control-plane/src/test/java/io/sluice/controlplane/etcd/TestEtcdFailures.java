@@ -37,6 +37,19 @@ public final class TestEtcdFailures {
   }
 
   /**
+   * A change whose transaction was on its way, sent at {@code sentNanos}, when the stop cancelled
+   * it and the etcd client closed ({@link EtcdUnavailableException#clientClosed()}): whether etcd
+   * applied it is unknown ({@link EtcdUnavailableException#outcomeUnknown()}).
+   */
+  public static EtcdUnavailableException clientClosedUnderACommit(String what, long sentNanos) {
+    return EtcdUnavailableException.clientClosed(
+        what,
+        Status.CANCELLED.withDescription("the control plane is stopping").asRuntimeException(),
+        true,
+        sentNanos);
+  }
+
+  /**
    * A call etcd refused for the control plane's permissions, as jetcd completes it: the gateway
    * throws {@link EtcdRefusedException} for it.
    */

@@ -1,5 +1,6 @@
 package io.sluice.controlplane.web;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
@@ -245,6 +246,39 @@ class ProblemAdviceTest {
         .as("no stretch to end")
         .extracting(r -> r.getLevel() + " " + r.getMessage())
         .isEmpty();
+  }
+
+  /**
+   * A change whose transaction was on its way when the control plane stopped (cancelled by the
+   * stop, or failed by the client's close) may still have been applied: the 503 says its outcome is
+   * unknown and what to read before trying again, as for an outage, but as the stop it is, at FINE,
+   * counted in no stretch.
+   */
+  @Test
+  void aChangeOnItsWayWhenTheEtcdClientClosedIsOfUnknownOutcomeAndNoOutage() {
+    EtcdUnavailableException e =
+        TestEtcdFailures.clientClosedUnderACommit("write the rules of checkout", clock.get());
+
+    ResponseEntity<Object> answer =
+        advice.etcd(
+            e,
+            FakeServlet.request(
+                "PUT", "", "/api/v1/services/checkout/rules", "{}".getBytes(UTF_8)));
+
+    assertThat(answer.getStatusCode().value()).isEqualTo(503);
+    assertThat(answer.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
+    assertThat(((ProblemDetail) answer.getBody()).getDetail())
+        .isEqualTo(
+            "the etcd client is closed: the control plane is stopping, and the client closed while"
+                + " the change was being committed, so whether it was made is unknown: read the"
+                + " rules and their history before trying again.");
+    assertThat(outages.records())
+        .as("no stretch opened")
+        .extracting(r -> r.getLevel() + " " + r.getMessage())
+        .isEmpty();
+    assertThat(log.records())
+        .as("nothing in ProblemAdvice's log above FINE")
+        .allMatch(record -> record.getLevel().intValue() <= Level.FINE.intValue());
   }
 
   /** Moves the clock on: what is sent from now on was sent after what happened so far. */
