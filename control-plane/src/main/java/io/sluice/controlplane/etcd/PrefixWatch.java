@@ -441,12 +441,15 @@ public final class PrefixWatch implements AutoCloseable {
   /**
    * Out of sync until a read (and its hand-over to the listener) succeeds: in a streak, a warning
    * for the first refusal of the control plane's credentials and one for the first other failure,
-   * each said once however often etcd flips between the two.
+   * each said once however often etcd flips between the two. A read the control plane's stop
+   * cancelled, or refused as the client closes ({@link EtcdUnavailableException#clientClosed()}),
+   * is no failure of etcd's: said at FINE only, it leaves the streak's warning to etcd's own.
    */
   private void onResyncFailed(long gen, RuntimeException error) {
     EtcdRefusedException refused =
         error instanceof EtcdRefusedException e && e.notPermitted() ? e : null;
     boolean notPermitted = refused != null;
+    boolean stopping = error instanceof EtcdUnavailableException e && e.clientClosed();
     long delay;
     State failed;
     boolean newlyRefused;
@@ -458,9 +461,9 @@ public final class PrefixWatch implements AutoCloseable {
       refusal = refused;
       hint = error instanceof EtcdUnavailableException unavailable ? unavailable.hint() : null;
       newlyRefused = notPermitted && !refusalTold;
-      newlyFailed = !notPermitted && !failureTold;
+      newlyFailed = !notPermitted && !stopping && !failureTold;
       refusalTold |= notPermitted;
-      failureTold |= !notPermitted;
+      failureTold |= newlyFailed;
       failed = new State(state.revision(), reason(error), state.failedReads() + 1, notPermitted);
       state = failed;
       if (notPermitted) {

@@ -359,6 +359,56 @@ class PrefixWatchIT {
   }
 
   /**
+   * A mirror's read still waiting for etcd when the control plane stops is cancelled by the stop
+   * ({@link OutstandingCalls#stop()}), a little before the watches close: it was the first failure
+   * of a streak, warned of as {@code could not read …}, a WARNING at the stop for a read that
+   * failed only because the control plane stopped. It is said at FINE only.
+   */
+  @Test
+  void aReadTheStopCancelsIsNotWarnedOf() throws Exception {
+    Duration timeout = Duration.ofSeconds(30);
+    OutstandingCalls calls = new OutstandingCalls(timeout);
+    calls.start();
+    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), timeout);
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (Client client =
+            EtcdConfiguration.clientBuilder(settings, settings.endpoints())
+                .interceptor(calls)
+                .build();
+        LogCapture log = LogCapture.of(PrefixWatch.class)) {
+      EtcdGateway gateway =
+          EtcdGateway.builder(client, EtcdKeys.defaults(), timeout)
+              .stopping(calls::stopping)
+              .build();
+      PrefixWatches watches = new PrefixWatches(gateway, scheduler);
+      PrefixWatch watch = watches.start("stopping", "/stopping/", new Mirror(new HashMap<>()));
+      assertThat(watch.awaitFirstRead(timeout)).isTrue();
+      etcd.server().stop();
+      try {
+        await("the watch broke and its read waits for etcd")
+            .atMost(Duration.ofSeconds(20))
+            .until(calls::waiting, n -> n == 1);
+
+        calls.stop();
+
+        await("the cancelled read is taken")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> watch.state().failedReads() >= 1);
+        assertThat(watch.state().failure()).contains("the control plane is stopping");
+        assertThat(warnings(log.records()))
+            .extracting(LogRecord::getMessage)
+            .as("warned of since the stop")
+            .isEmpty();
+      } finally {
+        watches.close();
+        etcd.server().start();
+      }
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  /**
    * Health names the mirrors the watches hold ({@link PrefixWatches#states()}, component {@code
    * watches}): a watch its feature closed stayed there, in sync as of its last read, until a watch
    * of the same name replaced it, so health could name a mirror that had stopped. A closed watch is
