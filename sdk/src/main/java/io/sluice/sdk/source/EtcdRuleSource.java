@@ -95,9 +95,11 @@ import java.util.logging.Logger;
  *   <li><b>Rejections are told once the rules in force are decided.</b> A rejected document's line
  *       (and listeners' {@code onRejected}) waits for the end of the read or event that found it,
  *       so that it says truly whether the rules in force stay or what they become (a delete or a
- *       valid {@code _default} read with it), before the line of the rules applied. When the read a
- *       delete asks for fails, they are told then, as staying: nothing changed, and the next read
- *       may be an outage away.
+ *       valid {@code _default} read with it), before the line of a delete read with it (whose
+ *       revision is past its) and the line of the rules applied. When the read a delete asks for
+ *       fails, or a task fails partway, they are told then, as staying: nothing changed, and the
+ *       next read may be an outage away. A delete event ends its key's rejection at once ({@link
+ *       #lastRejection()}), not once the read it asks for works.
  * </ul>
  *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
@@ -167,9 +169,16 @@ public final class EtcdRuleSource implements RuleSource {
 
   /**
    * Rejections whose line and listeners wait for the precedence to be decided: whether the rules in
-   * force stay is only known once both keys are read (see tellRejections()).
+   * force stay is only known once both keys are read (see tellRejectionsAndDeletes()).
    */
   private final List<RuleRejection> untold = new ArrayList<>(2);
+
+  /**
+   * The lines of deletes a read found, written after the rejections waiting with them: a delete
+   * line says the read's revision, past every rejection found before it or with it, and the log
+   * reads in revision order (see tellRejectionsAndDeletes()).
+   */
+  private final List<String> untoldDeletes = new ArrayList<>(2);
 
   private boolean everAnswered;
   private boolean firstTimeoutTold;
@@ -396,6 +405,9 @@ public final class EtcdRuleSource implements RuleSource {
         logger.log(Level.FINE, "etcd rule source for " + service + " failed again", e);
       }
       closeWatchers();
+      // rejections found before the failure would wait for the retry's read, which may be an
+      // outage away: nothing was published since they were found, so the rules in force stay
+      tellRejectionsAndDeletes(null);
       retryLater(this::readAndWatch);
     }
   }
@@ -487,7 +499,7 @@ public final class EtcdRuleSource implements RuleSource {
     // rejections a watch response found before the delete that had this read made wait for it to
     // decide what the rules become; it failed, so they stay, and the next read may be an outage
     // away
-    tellRejections(null);
+    tellRejectionsAndDeletes(null);
     unreachable(e);
     retryLater(this::readAndWatch);
   }
@@ -621,6 +633,14 @@ public final class EtcdRuleSource implements RuleSource {
       }
       slot.nextWatchRevision = modRevision + 1;
       if (event.getEventType() == WatchEvent.EventType.DELETE) {
+        if (slot.rejection != null) {
+          // the rejected document is gone, whether or not the read below works (its rules stay
+          // in force until it does, which lastRejection() never spoke of): its rejection no
+          // longer stands (RuleSource#lastRejection), and must not sit in the agent's status
+          // through an outage
+          slot.rejection = null;
+          updateLastRejection();
+        }
         // A delete hands over to the next document down, as it is at this revision. The other
         // key's watch is another stream and may not have delivered this revision yet (a
         // transaction, or a replay after an outage): read both keys at one revision instead of
@@ -635,7 +655,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (changed) {
       publishEffective();
     } else {
-      tellRejections(null);
+      tellRejectionsAndDeletes(null);
     }
   }
 
@@ -726,33 +746,43 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   /**
-   * Logs each rejection found since the last call, then tells the listeners, in the order found.
-   * Called once the precedence is decided, before any new rules are published: the line says
-   * whether the rules in force stay or, when the same read changes them all the same (a delete read
-   * with it, or a source's first read), what they become, so that the line after it does not
-   * contradict it. Also called when the read a delete asked for fails: the rules stay.
+   * Logs each rejection found since the last call, then tells the listeners, in the order found;
+   * then logs the deletes the last read found, whose revision (the read's) is past theirs. Called
+   * once the precedence is decided, before any new rules are published: the line says whether the
+   * rules in force stay (naming them when they are the built-in defaults) or, when the same read
+   * changes them all the same (a delete read with it, or a source's first read), what they become,
+   * so that the line after it does not contradict it. Also called when the read a delete asked for
+   * fails, and when a task failed partway (see guarded()): the rules stay.
    *
    * @param next the rules about to be published, or null when the rules in force stay
    */
-  private void tellRejections(ActiveRules next) {
-    if (untold.isEmpty()) {
+  private void tellRejectionsAndDeletes(ActiveRules next) {
+    if (untold.isEmpty() && untoldDeletes.isEmpty()) {
       return;
     }
     List<RuleRejection> told = List.copyOf(untold);
+    List<String> deletes = List.copyOf(untoldDeletes);
     untold.clear();
+    untoldDeletes.clear();
     if (closed.get()) {
       return; // close() abandoned this thread: the app no longer hears of these documents
     }
     String becomes = next == null ? null : named(next);
+    // the rules in force are the holder's until next is published: named when they are the
+    // built-in defaults (a first read that leaves them, or a later one after deletes), as the
+    // rules file's source does
+    String staying = RejectionLine.builtInDefaultsIn(holder.current());
     for (RuleRejection rejection : told) {
       String rejected =
           "rule document " + rejection.origin() + " at revision " + rejection.revision();
       logger.warning(
           becomes == null
-              ? RejectionLine.staying(rejected, null, rejection)
+              ? RejectionLine.staying(rejected, staying, rejection)
               : RejectionLine.becoming(rejected, becomes, rejection));
       listeners.rejected(rejection);
     }
+    // a delete found by the read after them, at its revision: after them, in revision order
+    deletes.forEach(logger::info);
   }
 
   /** Which rules {@code rules} are, in a few words: the built-in defaults, or which document. */
@@ -771,22 +801,20 @@ public final class EtcdRuleSource implements RuleSource {
    * #fallsBackPastARejection}), as the next line says.
    */
   private void deletedWhileDown(Slot slot, long revision, ActiveRules snapshot) {
-    if (!closed.get()) {
-      logger.info(
-          "the rule document "
-              + slot.key
-              + " was deleted while this agent was down: missing from etcd at revision "
-              + revision
-              + ", past revision "
-              + snapshot.revision()
-              + " of the last-known-good rules read from it");
-    }
+    untoldDeletes.add(
+        "the rule document "
+            + slot.key
+            + " was deleted while this agent was down: missing from etcd at revision "
+            + revision
+            + ", past revision "
+            + snapshot.revision()
+            + " of the last-known-good rules read from it");
     slot.revision = revision;
   }
 
   private void deleted(Slot slot, long revision) {
-    if (slot.applied != null && !closed.get()) {
-      logger.info("the rule document " + slot.key + " was deleted at revision " + revision);
+    if (slot.applied != null) {
+      untoldDeletes.add("the rule document " + slot.key + " was deleted at revision " + revision);
     }
     slot.revision = revision;
     slot.applied = null;
@@ -811,6 +839,7 @@ public final class EtcdRuleSource implements RuleSource {
   private void publishEffective() {
     if (closed.get()) {
       untold.clear();
+      untoldDeletes.clear();
       return; // close() abandoned this thread: what it read is neither published nor saved
     }
     ActiveRules effective =
@@ -818,16 +847,16 @@ public final class EtcdRuleSource implements RuleSource {
             ? serviceSlot.applied
             : defaultSlot.applied != null ? defaultSlot.applied : builtInDefaults;
     if (effective == published) {
-      tellRejections(null);
+      tellRejectionsAndDeletes(null);
       return;
     }
     if (published != null
         && published.source() == ActiveRules.Source.LAST_KNOWN_GOOD
         && fallsBackPastARejection(effective)) {
-      tellRejections(null);
+      tellRejectionsAndDeletes(null);
       return;
     }
-    tellRejections(stillInForce(effective) ? null : effective);
+    tellRejectionsAndDeletes(stillInForce(effective) ? null : effective);
     if (closed.get()) {
       return; // close() abandoned this thread in a listener of the rejections: as above
     }

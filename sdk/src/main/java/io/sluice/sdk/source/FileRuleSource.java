@@ -383,9 +383,7 @@ public final class FileRuleSource implements RuleSource {
    * missing file, reads as if the file's rules from before the restart were kept.
    */
   private String builtInDefaultsInForce() {
-    return holder.current().source() == ActiveRules.Source.DEFAULTS
-        ? "the built-in defaults"
-        : null;
+    return RejectionLine.builtInDefaultsIn(holder.current());
   }
 
   private void missing() {

@@ -1,5 +1,7 @@
 package io.sluice.sdk.source;
 
+import io.sluice.sdk.ActiveRules;
+
 /**
  * The one WARNING line a rule source writes for a document it rejected: which document, what the
  * rules in force are after it, and every problem. Both sources word it alike, so that an operator
@@ -18,6 +20,16 @@ final class RejectionLine {
    */
   static String stay(String inForce) {
     return "the rules in force stay" + (inForce == null ? "" : ": " + inForce);
+  }
+
+  /**
+   * {@code "the built-in defaults"} when {@code inForce} are they, else null: what {@link #stay}
+   * names. Both sources name them while the app runs them (at a start on a rejected, missing or
+   * unreadable document, before any other rules were put in force), where "stay" alone reads as if
+   * rules from before the restart were kept.
+   */
+  static String builtInDefaultsIn(ActiveRules inForce) {
+    return inForce.source() == ActiveRules.Source.DEFAULTS ? "the built-in defaults" : null;
   }
 
   /**

@@ -30,7 +30,11 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -265,7 +269,9 @@ class EtcdRuleSourceIT {
       long fallback = server().put(local.rules("_default"), document("_default", 0.05));
       awaitApplied(holder, fallback);
 
-      // the app ran the built-in defaults before the first read, and goes on running them
+      // the app ran the built-in defaults before the first read, and goes on running them: named,
+      // as the rules file's source names them, since "stay" alone reads as if the rules from
+      // before a restart were kept
       assertThat(log.warnings())
           .singleElement()
           .satisfies(
@@ -276,7 +282,7 @@ class EtcdRuleSourceIT {
                               + local.rules(service)
                               + " at revision "
                               + bad
-                              + "; the rules in force stay. Problems:"));
+                              + "; the rules in force stay: the built-in defaults. Problems:"));
       assertThat(log.messages())
           .filteredOn(m -> m.startsWith("applied ") || m.contains("rule document for "))
           .containsExactly(
@@ -481,7 +487,9 @@ class EtcdRuleSourceIT {
   /**
    * As above with etcd up: the read for the delete finds the rejected document gone, the rejection
    * says what the rules become, and {@link EtcdRuleSource#lastRejection()} is empty: told after the
-   * delete cleared it, the rejection does not set it again.
+   * delete cleared it, the rejection does not set it again. The log reads in revision order: the
+   * rejection, then the delete past it (before, the delete's line came first, as the read found
+   * it), then the rules it leaves.
    */
   @Test
   void aRejectionReadWithItsOwnDeleteDoesNotStandOnceTold() {
@@ -518,11 +526,166 @@ class EtcdRuleSourceIT {
                               + ", which is not applied; the rules in force become the built-in"
                               + " defaults. Problems:"));
       assertThat(log.messages())
-          .contains(
-              "the rule document "
-                  + local.rules(service)
-                  + " was deleted at revision "
-                  + written.deleted());
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "applied the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + own),
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + written.bad()),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "the rule document "
+                              + local.rules(service)
+                              + " was deleted at revision "
+                              + written.deleted()),
+              m -> assertThat(m).startsWith("no rule document for " + service + " in etcd"));
+    }
+  }
+
+  /**
+   * A rejected document, told and standing, is deleted; etcd stops as the read the delete asks for
+   * starts, so the rules in force stay until etcd is back. The rejection no longer stands from the
+   * delete event on ({@link RuleSource#lastRejection()}: the rejected document is gone), so the
+   * agent's status does not report it through the outage. Before, it stood until the read worked.
+   */
+  @Test
+  void aDeletedRejectedDocumentStopsStandingAtTheDeleteThoughItsReadFails() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/delete-rejected-" + service);
+    long own = server().put(local.rules(service), document(service, 0.7));
+    AtomicBoolean stopAtNextRead = new AtomicBoolean();
+    Client stopping =
+        Client.builder()
+            .endpoints(etcd.endpoint())
+            .interceptor(stoppingEtcdAtTxn(stopAtNextRead))
+            .build();
+    toClose.add(stopping);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source =
+        started(
+            EtcdRuleSource.builder(stopping, holder, service)
+                .keys(local)
+                .callTimeout(Duration.ofSeconds(1))
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+    awaitApplied(holder, own);
+    await().atMost(AWAIT).until(source::isWatching);
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    await().atMost(AWAIT).until(() -> source.lastRejection() != null);
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+
+    try {
+      stopAtNextRead.set(true);
+      server().delete(local.rules(service));
+      await("etcd stopped by the read for the delete")
+          .atMost(AWAIT)
+          .until(() -> !server().isRunning());
+      await("the rejection no longer standing while etcd is down")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> source.lastRejection() == null);
+      assertThat(server().isRunning()).isFalse();
+      // the delete is not read yet: the rules in force stay
+      assertThat(holder.current().revision()).isEqualTo(own);
+    } finally {
+      if (!server().isRunning()) {
+        server().start();
+      }
+    }
+    await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+    assertThat(source.lastRejection()).isNull();
+  }
+
+  /**
+   * A task of the source that fails partway (a bug; here the clock that stamps rejections throws at
+   * the second of the first read's two) is retried from a fresh read after the backoff. A rejection
+   * found before the failure waited for that read, which may be an outage away; it is told with the
+   * failure, as the rules in force staying (nothing was published since it was found), naming them
+   * as the built-in defaults they are. Before, not until the retry's read.
+   */
+  @Test
+  void aRejectionFoundBeforeATaskFailedIsToldAsStayingBeforeTheRetry() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/task-failed-" + service);
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    server().put(local.rules("_default"), invalidDocument("_default"));
+    AtomicInteger reads = new AtomicInteger();
+    Client counted =
+        Client.builder().endpoints(etcd.endpoint()).interceptor(countingTxns(reads)).build();
+    toClose.add(counted);
+    List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(counted, holder(service), service)
+              .keys(local)
+              .clock(new ClockFailingAt(2))
+              // the retry's read comes minutes later: the rejection must not wait for it
+              .retryBackoff(Duration.ofMinutes(5), Duration.ofMinutes(5))
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onRejected(RuleRejection rejection) {
+              rejections.add(rejection);
+            }
+          });
+      started(source);
+
+      await("the rejection found before the failure")
+          .atMost(AWAIT)
+          .until(() -> rejections.size() == 1);
+      assertThat(reads.get()).as("reads: the first only, no retry yet").isEqualTo(1);
+      assertThat(rejections.get(0).revision()).isEqualTo(bad);
+      assertThat(log.warnings())
+          .satisfiesExactly(
+              m ->
+                  assertThat(m)
+                      .isEqualTo("etcd rule source for " + service + " failed; reading again"),
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + bad
+                              + "; the rules in force stay: the built-in defaults. Problems:"));
+    }
+  }
+
+  /** A clock whose {@code n}th reading fails, as a bug in the source's task would. */
+  private static final class ClockFailingAt extends Clock {
+    private final AtomicInteger readings = new AtomicInteger();
+    private final int n;
+
+    ClockFailingAt(int n) {
+      this.n = n;
+    }
+
+    @Override
+    public Instant instant() {
+      if (readings.incrementAndGet() == n) {
+        throw new IllegalStateException("reading " + n + " of the clock fails, as a test asks");
+      }
+      return Instant.now();
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException();
     }
   }
 
@@ -942,7 +1105,6 @@ class EtcdRuleSourceIT {
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
               m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
-              m -> assertThat(m).satisfies(deletedWhileDown(local.rules(service), stored)),
               m ->
                   assertThat(m)
                       .startsWith(
@@ -952,6 +1114,8 @@ class EtcdRuleSourceIT {
                               + bad
                               + ", which is not applied; the rules in force become the built-in"
                               + " defaults. Problems:"),
+              // at etcd's revision as it answered, past the rejected one: after it
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules(service), stored)),
               m ->
                   assertThat(m)
                       .isEqualTo(
@@ -1159,7 +1323,6 @@ class EtcdRuleSourceIT {
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
               m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
-              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
               m ->
                   assertThat(m)
                       .startsWith(
@@ -1169,6 +1332,8 @@ class EtcdRuleSourceIT {
                               + bad
                               + ", which is not applied; the rules in force become the built-in"
                               + " defaults. Problems:"),
+              // at etcd's revision as it answered, past the rejected one: after it
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
               m ->
                   assertThat(m)
                       .isEqualTo(
