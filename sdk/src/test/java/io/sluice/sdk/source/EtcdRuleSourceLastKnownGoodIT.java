@@ -1,0 +1,718 @@
+package io.sluice.sdk.source;
+
+import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
+import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
+import static io.sluice.sdk.source.EtcdRuleSources.holder;
+import static io.sluice.sdk.source.EtcdRuleSources.newService;
+import static io.sluice.sdk.source.TestDocuments.document;
+import static io.sluice.sdk.source.TestDocuments.invalidDocument;
+import static io.sluice.sdk.source.TestDocuments.terseBreakers;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.rules.RuleCodec;
+import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.etcd.EtcdServer;
+import io.sluice.testing.logging.LogCapture;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.assertj.core.api.ThrowingConsumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link EtcdRuleSource} on its last-known-good snapshot: saved as applied, put in force at a start
+ * before etcd answers (down, silent, or up), replaced by etcd's first answer, or kept past it when
+ * etcd answers behind the snapshot (lost data) or with the snapshot's document rejected; a
+ * snapshot's document deleted while the agent was down is a delete, said once. One etcd for the
+ * class; the running source's tests are {@link EtcdRuleSourceIT}'s.
+ */
+class EtcdRuleSourceLastKnownGoodIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  @RegisterExtension final EtcdRuleSources sources = new EtcdRuleSources(etcd);
+
+  private static final EtcdKeys keys = EtcdKeys.defaults();
+
+  @TempDir Path stateDir;
+
+  @Test
+  void startsOnTheLastKnownGoodRulesWhileEtcdIsDownThenSwitchesToEtcd() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGood(service, store);
+
+    server().stop();
+    ActiveRulesHolder holder = holder(service);
+    long started = System.nanoTime();
+    startOnLastKnownGood(holder, service, store);
+    System.out.println(
+        "[measure] etcd down at start: last-known-good in force after "
+            + (System.nanoTime() - started) / 1_000_000
+            + " ms");
+    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+
+    server().start();
+    long fresh = server().put(keys.rules(service), document(service, 0.75));
+    await().atMost(Duration.ofSeconds(20)).until(() -> holder.current().revision() == fresh);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+  }
+
+  /**
+   * The last-known-good rules are put in force at every start, etcd healthy or not: the line said
+   * "until etcd answers", which on a normal start read as an outage. It says what is true in both
+   * cases, that they run while the first read is under way.
+   */
+  @Test
+  void aStartOnTheLastKnownGoodRulesWithEtcdUpDoesNotReadAsAnOutage() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGood(service, store);
+    ActiveRulesHolder holder = holder(service);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      sources.started(
+          EtcdRuleSource.builder(sources.client(), holder, service).lastKnownGood(store));
+      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.ETCD);
+
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains("last-known-good"))
+          .containsExactly(
+              "starting on the last-known-good rules of "
+                  + service
+                  + " (revision "
+                  + stored
+                  + ") while the first read from etcd is under way");
+    }
+  }
+
+  /**
+   * A document near the size limit, written tersely (breakers with a name and nothing else), is
+   * saved as it was applied, so an agent restarted while etcd is away can start on it. Before, the
+   * canonical form was saved: every default spelled out, twenty times the document, refused at
+   * load.
+   */
+  @Test
+  void savesADocumentNearTheSizeLimitSoThatItLoadsBack() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored =
+        server()
+            .put(keys.rules(service), terseBreakers(service, RuleCodec.MAX_DOCUMENT_BYTES - 64));
+    ActiveRulesHolder holder = holder(service);
+    sources.started(EtcdRuleSource.builder(sources.client(), holder, service).lastKnownGood(store));
+    awaitApplied(holder, stored);
+
+    await("the saved snapshot loads back")
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == stored);
+    assertThat(store.load(service).orElseThrow().document()).isEqualTo(holder.current().document());
+  }
+
+  @Test
+  void putsTheLastKnownGoodRulesInForceBeforeASilentEtcdTimesOut() throws Exception {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGood(service, store);
+
+    // an etcd that accepts connections and never answers: the first read waits for its timeout
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      ActiveRulesHolder holder = holder(service);
+      EtcdRuleSource source =
+          sources.started(
+              EtcdRuleSource.builder(
+                      sources.client("http://127.0.0.1:" + silent.getLocalPort()), holder, service)
+                  .callTimeout(Duration.ofMinutes(2))
+                  .lastKnownGood(store));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(holder.current().revision()).isEqualTo(stored);
+      assertThat(source.isWatching()).isFalse();
+    }
+  }
+
+  @Test
+  void keepsTheLastKnownGoodRulesWhenEtcdAnswersWithAnInvalidDocument() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGood(service, store);
+    // while no agent runs, the document is replaced by one this agent refuses
+    long bad = server().put(keys.rules(service), invalidDocument(service));
+
+    server().stop();
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
+
+    server().start();
+    await().atMost(AWAIT).until(source::isWatching);
+    assertThat(source.lastRejection()).isNotNull();
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
+    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+
+    long fixed = server().put(keys.rules(service), document(service, 0.75));
+    awaitApplied(holder, fixed);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == fixed);
+  }
+
+  /**
+   * An agent that ran on {@code _default} (its service had no document) saved that as its last
+   * known good. Restarted after its own document was written invalid, it starts on the snapshot,
+   * and must go on following {@code _default} as an agent that never restarted does: the rejected
+   * document never replaced the snapshot, so nothing falls back past a rejection. Before, every
+   * later {@code _default} was ignored until the service's own document was fixed.
+   */
+  @Test
+  void followsDefaultChangesAfterStartingOnTheDefaultsSnapshotWhileTheOwnDocumentIsRejected() {
+    String service = newService();
+    String ns = "/lkg-default-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long firstDefault = server().put(local.rules("_default"), document("_default", 0.05));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        sources.started(
+            EtcdRuleSource.builder(sources.client(), first, service)
+                .keys(local)
+                .lastKnownGood(store));
+    awaitApplied(first, firstDefault);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == firstDefault);
+    firstSource.close();
+
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source =
+        sources.started(
+            EtcdRuleSource.builder(sources.client(), holder, service)
+                .keys(local)
+                .lastKnownGood(store));
+    await().atMost(AWAIT).until(source::isWatching);
+    assertThat(source.lastRejection()).isNotNull();
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+
+    long nextDefault = server().put(local.rules("_default"), document("_default", 0.5));
+    awaitApplied(holder, nextDefault);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD_DEFAULT);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.5);
+  }
+
+  /**
+   * An agent restarted on the snapshot of its own document, which was deleted while it was down and
+   * {@code _default} written invalid meanwhile. A delete is an intent, seen live or after a
+   * restart: the deleted document's rules go, to the built-in defaults as a valid {@code _default}
+   * is missing, and the invalid {@code _default} is rejected and reported as ever. Before, the
+   * snapshot stayed in force (falling back "past a rejection") until a document was written, where
+   * an agent that never restarted dropped it.
+   */
+  @Test
+  void dropsTheSnapshotOfItsOwnDocumentDeletedWhileDownEvenPastAnInvalidDefault() {
+    String service = newService();
+    String ns = "/lkg-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeOwnLastKnownGood(local, store, service);
+    // while no agent runs, its document is deleted and _default written invalid
+    server().delete(local.rules(service));
+    long bad = server().put(local.rules("_default"), invalidDocument("_default"));
+
+    ActiveRulesHolder holder = holder(service);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+
+      assertThat(applied)
+          .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(source.lastRejection()).isNotNull();
+      assertThat(source.lastRejection().origin()).isEqualTo(local.rules("_default"));
+      assertThat(source.lastRejection().revision()).isEqualTo(bad);
+      // each line true of the next: the delete is said, and the rejection does not claim the
+      // rules in force stay when they go to the built-in defaults right after it
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + bad
+                              + ", which is not applied; the rules in force become the built-in"
+                              + " defaults. Problems:"),
+              // at etcd's revision as it answered, past the rejected one: after it
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules(service), stored)),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "no valid rule document for "
+                              + service
+                              + " in etcd (rejected: "
+                              + local.rules("_default")
+                              + " at revision "
+                              + bad
+                              + "): running on the built-in defaults"));
+      await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
+    }
+  }
+
+  /**
+   * As above with a valid {@code _default}: the deleted document's rules go to {@code _default}.
+   */
+  @Test
+  void dropsTheSnapshotOfItsOwnDocumentDeletedWhileDownForAValidDefault() {
+    String service = newService();
+    String ns = "/lkg-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeOwnLastKnownGood(local, store, service);
+    server().delete(local.rules(service));
+    long fallback = server().put(local.rules("_default"), document("_default", 0.05));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source;
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      // said once, as a running agent says a delete; before, nothing said it at all
+      assertThat(log.messages())
+          .filteredOn(m -> m.contains(" was deleted ") || m.startsWith("applied "))
+          .satisfiesExactly(
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules(service), stored)),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "applied the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + fallback
+                              + " ("
+                              + service
+                              + " has no document of its own)"));
+    }
+
+    assertThat(applied)
+        .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD_DEFAULT);
+    assertThat(holder.current().revision()).isEqualTo(fallback);
+    assertThat(source.lastRejection()).isNull();
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == fallback);
+  }
+
+  /**
+   * An agent restarted on a snapshot of {@code _default} (its service had no document), which was
+   * written invalid while it was down: a rejection never changes the rules in force, so the
+   * snapshot stays, and the rejection is reported.
+   */
+  @Test
+  void keepsTheSnapshotOfDefaultWhenDefaultWasWrittenInvalidWhileDown() {
+    String service = newService();
+    String ns = "/lkg-default-invalid-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeDefaultLastKnownGood(local, store, service);
+    long bad = server().put(local.rules("_default"), invalidDocument("_default"));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source;
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      // the document the snapshot was read from is there, rejected: no delete, and they stay
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + bad
+                              + "; the rules in force stay. Problems:"));
+    }
+
+    assertThat(applied).containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD);
+    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.05);
+    assertThat(source.lastRejection()).isNotNull();
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+  }
+
+  /**
+   * An agent restarted on a snapshot of {@code _default} (its service had no document), whose
+   * {@code _default} was deleted while it was down, while the service's own document was written:
+   * the delete is said once, as for a snapshot of the service's own document, and the service's
+   * document follows.
+   */
+  @Test
+  void dropsTheSnapshotOfDefaultDeletedWhileDownForTheServicesOwnDocument() {
+    String service = newService();
+    String ns = "/lkg-default-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeDefaultLastKnownGood(local, store, service);
+    server().delete(local.rules("_default"));
+    long own = server().put(local.rules(service), document(service, 0.6));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "applied the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + own));
+    }
+    assertThat(applied)
+        .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD);
+    assertThat(holder.current().revision()).isEqualTo(own);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == own);
+  }
+
+  /**
+   * As above with no document of the service's own: the delete is said once, then the built-in
+   * defaults apply.
+   */
+  @Test
+  void dropsTheSnapshotOfDefaultDeletedWhileDownForTheBuiltInDefaults() {
+    String service = newService();
+    String ns = "/lkg-default-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeDefaultLastKnownGood(local, store, service);
+    server().delete(local.rules("_default"));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "no rule document for "
+                              + service
+                              + " in etcd ("
+                              + local.rules(service)
+                              + " or "
+                              + local.rules("_default")
+                              + "): running on the built-in defaults"));
+    }
+    assertThat(applied)
+        .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
+    await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
+  }
+
+  /**
+   * As above with the service's own document written invalid meanwhile: the delete is said once,
+   * the rejection says the rules become the built-in defaults, and they do.
+   */
+  @Test
+  void dropsTheSnapshotOfDefaultDeletedWhileDownPastAnInvalidOwnDocument() {
+    String service = newService();
+    String ns = "/lkg-default-deleted-" + service;
+    EtcdKeys local = new EtcdKeys(ns);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long stored = storeDefaultLastKnownGood(local, store, service);
+    server().delete(local.rules("_default"));
+    long bad = server().put(local.rules(service), invalidDocument(service));
+
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+    EtcdRuleSource source;
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      source = restartedOn(service, local, store, holder, applied);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(log.messages())
+          .filteredOn(m -> !m.startsWith("etcd "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m ->
+                  assertThat(m)
+                      .startsWith(
+                          "rejected the rule document "
+                              + local.rules(service)
+                              + " at revision "
+                              + bad
+                              + ", which is not applied; the rules in force become the built-in"
+                              + " defaults. Problems:"),
+              // at etcd's revision as it answered, past the rejected one: after it
+              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "no valid rule document for "
+                              + service
+                              + " in etcd (rejected: "
+                              + local.rules(service)
+                              + " at revision "
+                              + bad
+                              + "): running on the built-in defaults"));
+    }
+    assertThat(applied)
+        .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+  }
+
+  /**
+   * Runs a source in {@code local} until it has applied a document of {@code service}'s own (ratio
+   * 0.25) and saved it in {@code store}, then stops it: an agent that went down on its own rules.
+   * Returns the revision of that document.
+   */
+  private long storeOwnLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
+    return storeLastKnownGood(local, store, service, service, 0.25);
+  }
+
+  /**
+   * As {@link #storeOwnLastKnownGood} with a {@code _default} document (ratio 0.05) and none of the
+   * service's own: an agent that went down on {@code _default}'s rules.
+   */
+  private long storeDefaultLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
+    return storeLastKnownGood(local, store, service, "_default", 0.05);
+  }
+
+  private long storeLastKnownGood(
+      EtcdKeys local, LastKnownGoodStore store, String service, String documentOf, double ratio) {
+    long written = server().put(local.rules(documentOf), document(documentOf, ratio));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        sources.started(
+            EtcdRuleSource.builder(sources.client(), first, service)
+                .keys(local)
+                .lastKnownGood(store));
+    awaitApplied(first, written);
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == written);
+    firstSource.close();
+    return written;
+  }
+
+  /**
+   * The line that says the document {@code key}, which the last-known-good rules of revision {@code
+   * stored} were read from, was deleted while the agent was down.
+   */
+  private static ThrowingConsumer<String> deletedWhileDown(String key, long stored) {
+    return m ->
+        assertThat(m)
+            .startsWith(
+                "the rule document "
+                    + key
+                    + " was deleted while this agent was down: missing from etcd at revision ")
+            .endsWith(", past revision " + stored + " of the last-known-good rules read from it");
+  }
+
+  /**
+   * Starts a source of {@code service} in {@code local} on {@code store}, as an agent restarted;
+   * {@code applied} hears the source of every snapshot it publishes, the last-known-good one first.
+   */
+  private EtcdRuleSource restartedOn(
+      String service,
+      EtcdKeys local,
+      LastKnownGoodStore store,
+      ActiveRulesHolder holder,
+      List<ActiveRules.Source> applied) {
+    EtcdRuleSource source =
+        EtcdRuleSource.builder(sources.client(), holder, service)
+            .keys(local)
+            .lastKnownGood(store)
+            .build();
+    sources.closeAfter(source);
+    source.addListener(
+        new RuleSourceListener() {
+          @Override
+          public void onApplied(ActiveRules rules) {
+            applied.add(rules.source());
+          }
+        });
+    source.start();
+    return source;
+  }
+
+  /**
+   * An agent that starts on its last-known-good rules while etcd is away, and then finds etcd back
+   * behind the revision those rules came from and without their document, keeps them as a running
+   * agent would (see {@link #keepsTheRulesInForceWhenEtcdComesBackBehindAndWithoutThem}): etcd lost
+   * data, nobody deleted the rules, and an agent that happened to restart must not drop every
+   * breaker while the others keep theirs.
+   */
+  @Test
+  void keepsTheLastKnownGoodRulesWhenEtcdComesBackBehindThemAndWithoutTheirDocument() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGoodThenStopAndWipeEtcd(service, store);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      server().start();
+      await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+      assertThat(log.messages())
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains(keys.rules(service))
+                      .contains("missing")
+                      .contains("the rules in force stay"));
+    }
+    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+
+    long fresh = server().put(keys.rules(service), document(service, 0.75));
+    awaitApplied(holder, fresh);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+  }
+
+  /**
+   * The snapshot's revision tells a data loss from a delete only at the first read after starting
+   * on it. Afterwards a delete is a delete even while etcd's revisions are still below the
+   * snapshot's: a {@code _default} document written and deleted then is gone, and once the
+   * service's own document is written and deleted too, the built-in defaults apply, not the deleted
+   * {@code _default}.
+   */
+  @Test
+  void aDeleteAfterStartingOnLastKnownGoodBehindItsRevisionIsStillADelete() {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = storeLastKnownGoodThenStopAndWipeEtcd(service, store);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
+    server().start();
+    await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+    assertThat(holder.current().revision()).isEqualTo(stored);
+
+    server().put(keys.rules("_default"), document("_default", 0.05));
+    server().delete(keys.rules("_default"));
+    long own = server().put(keys.rules(service), document(service, 0.75));
+    awaitApplied(holder, own);
+    server().delete(keys.rules(service));
+
+    assertThat(server().revision()).isLessThan(stored);
+    await().atMost(AWAIT).until(() -> holder.current().source() != ActiveRules.Source.ETCD);
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+  }
+
+  @Test
+  void refusesAGarbledLastKnownGoodFileWithOneClearLogLineAndRunsOnDefaults() throws Exception {
+    String service = newService();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    Files.createDirectories(stateDir);
+    Files.writeString(store.file(service), "{\"format\":1,\"revision\":7,\"document\":{\"schemaV");
+    server().stop();
+    ActiveRulesHolder holder = holder(service);
+    List<ActiveRules> applied = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(sources.client(), holder, service)
+              .lastKnownGood(store)
+              .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(200))
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              applied.add(rules);
+            }
+          });
+      sources.closeAfter(source);
+      source.start();
+      await().atMost(AWAIT).until(() -> !log.messages().isEmpty());
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .contains("refusing last-known-good rules " + store.file(service))
+          .contains("not JSON")
+          .contains("built-in defaults apply");
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(applied).isEmpty();
+    }
+  }
+
+  /**
+   * Runs a source until it has applied a document for {@code service} (ratio 0.25) and saved it as
+   * last known good; returns the document's revision.
+   */
+  private long storeLastKnownGood(String service, LastKnownGoodStore store) {
+    long stored = server().put(keys.rules(service), document(service, 0.25));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        sources.started(
+            EtcdRuleSource.builder(sources.client(), first, service).lastKnownGood(store));
+    awaitApplied(first, stored);
+    firstSource.close();
+    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+    return stored;
+  }
+
+  /**
+   * {@link #storeLastKnownGood} at a revision a wiped etcd will not reach for a while, then stops
+   * etcd and wipes its data, as a restore from an older backup or a member restarted empty does;
+   * returns the snapshot's revision.
+   */
+  private long storeLastKnownGoodThenStopAndWipeEtcd(String service, LastKnownGoodStore store) {
+    for (int i = 0; i < 20; i++) {
+      server().put("/unrelated/" + service, "x" + i);
+    }
+    long stored = storeLastKnownGood(service, store);
+    server().stop();
+    server().wipeData();
+    return stored;
+  }
+
+  /** Starts a source with {@code store} while etcd is down; waits for the stored rules. */
+  private EtcdRuleSource startOnLastKnownGood(
+      ActiveRulesHolder holder, String service, LastKnownGoodStore store) {
+    EtcdRuleSource source =
+        sources.started(sources.retryingQuickly(holder, service).lastKnownGood(store));
+    await()
+        .atMost(AWAIT)
+        .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+    return source;
+  }
+
+  private static EtcdServer server() {
+    return etcd.server();
+  }
+}
