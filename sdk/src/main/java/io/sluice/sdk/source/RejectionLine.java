@@ -25,8 +25,8 @@ final class RejectionLine {
   /**
    * {@code "the built-in defaults"} when {@code inForce} are they, else null: what {@link #stay}
    * names. Both sources name them while the app runs them (at a start on a rejected, missing or
-   * unreadable document, before any other rules were put in force), where "stay" alone reads as if
-   * rules from before the restart were kept.
+   * unreadable document, before any other rules were put in force; for etcd also once deletes left
+   * no document), where "stay" alone reads as if rules from before a restart were kept.
    */
   static String builtInDefaultsIn(ActiveRules inForce) {
     return inForce.source() == ActiveRules.Source.DEFAULTS ? "the built-in defaults" : null;
