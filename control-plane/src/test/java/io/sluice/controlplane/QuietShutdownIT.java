@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -185,6 +186,73 @@ class QuietShutdownIT {
                 assertThat(e.getMessage())
                     .startsWith("the etcd client is closed: the control plane is stopping (read");
               });
+    }
+  }
+
+  /**
+   * A request still waiting for etcd when the graceful shutdown's time is up is interrupted by the
+   * web server's stop: the gateway's wait failed as "interrupted while waiting for etcd", which the
+   * API answered as an etcd outage, a WARNING opening a stretch of 503s at every such stop. It is
+   * said at FINE, as the stop it is, and opens no stretch.
+   */
+  @Test
+  void aRequestTheStopInterruptsIsNoEtcdOutage() {
+    String history = "/api/v1/services/checkout/rules/history";
+    Logger problemLog = Logger.getLogger("io.sluice.controlplane.web.ProblemAdvice");
+    java.util.logging.Level level = problemLog.getLevel();
+    try (EtcdServer etcd = EtcdServer.fromPath();
+        LogCapture problems = LogCapture.of(problemLog.getName());
+        LogCapture outages = LogCapture.of("io.sluice.controlplane.etcd.EtcdOutageLog")) {
+      etcd.start();
+      problemLog.setLevel(java.util.logging.Level.FINE);
+      try (RunningControlPlane up =
+          RunningControlPlane.start(
+              ControlPlaneLifecycleIT.withWriter(
+                  Map.of(
+                      "sluice.etcd.endpoints",
+                      etcd.endpoint(),
+                      "sluice.etcd.timeout",
+                      "20s",
+                      "spring.lifecycle.timeout-per-shutdown-phase",
+                      "1s")))) {
+        EtcdGateway gateway = up.bean(EtcdGateway.class);
+        SmartLifecycle calls = up.bean("etcdOutstandingCalls", SmartLifecycle.class);
+        gateway.getPrefix(gateway.keys().rulesPrefix()); // answered while it runs
+        etcd.freeze(); // connected, but answers nothing
+        int before = TestGateways.waitingCalls(calls);
+        ApiClient api = up.api();
+        CompletableFuture.runAsync(
+            () -> catchThrowable(() -> api.get(history, ControlPlaneLifecycleIT.WRITER)));
+        await("the request waits for etcd")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> TestGateways.waitingCalls(calls), n -> n > before);
+      } finally { // the web server's stop interrupts the request after 1 s
+        etcd.thaw();
+      }
+      await("the interrupted request is answered")
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  Stream.concat(problems.records().stream(), outages.records().stream())
+                      .anyMatch(r -> r.getMessage().startsWith("answering 503 to GET " + history)));
+      assertThat(outages.records())
+          .as("no stretch of an etcd outage")
+          .extracting(r -> r.getLevel() + " " + r.getMessage())
+          .isEmpty();
+      assertThat(problems.records())
+          .filteredOn(r -> r.getMessage().startsWith("answering 503 to GET " + history))
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getLevel()).isEqualTo(java.util.logging.Level.FINE);
+                assertThat(r.getMessage())
+                    .startsWith(
+                        "answering 503 to GET "
+                            + history
+                            + ": interrupted while waiting for etcd, as the control plane stops");
+              });
+    } finally {
+      problemLog.setLevel(level);
     }
   }
 

@@ -470,9 +470,10 @@ public final class EtcdGateway {
       reconnect = true;
       throw unavailable("etcd call failed (" + what + ")", why(cause), cause, changes, sent);
     } catch (InterruptedException e) {
+      // the caller (Tomcat's stop, an executor's shutdown) still sees why it ended
       Thread.currentThread().interrupt();
-      throw new EtcdUnavailableException(
-          "interrupted while waiting for etcd (" + what + ")", e, changes, null, null, sent);
+      // the control plane stopping under the wait, not etcd's failure: no reconnect either
+      throw EtcdUnavailableException.interrupted(what, e, changes, sent);
     }
   }
 

@@ -26,6 +26,8 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private final boolean clientClosed;
 
+  private final boolean interrupted;
+
   EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown) {
     this(message, cause, outcomeUnknown, null, null);
   }
@@ -50,7 +52,7 @@ public final class EtcdUnavailableException extends RuntimeException {
       String hint,
       String proxysAnswer,
       long sentNanos) {
-    this(message, cause, outcomeUnknown, hint, proxysAnswer, null, sentNanos, false);
+    this(message, cause, outcomeUnknown, hint, proxysAnswer, null, sentNanos, false, false);
   }
 
   private EtcdUnavailableException(
@@ -61,7 +63,8 @@ public final class EtcdUnavailableException extends RuntimeException {
       String proxysAnswer,
       String embeddedTrouble,
       long sentNanos,
-      boolean clientClosed) {
+      boolean clientClosed,
+      boolean interrupted) {
     super(message, cause);
     this.outcomeUnknown = outcomeUnknown;
     this.hint = hint;
@@ -69,6 +72,7 @@ public final class EtcdUnavailableException extends RuntimeException {
     this.embeddedTrouble = embeddedTrouble;
     this.sentNanos = sentNanos;
     this.clientClosed = clientClosed;
+    this.interrupted = interrupted;
   }
 
   /**
@@ -95,6 +99,7 @@ public final class EtcdUnavailableException extends RuntimeException {
         null,
         trouble,
         refusedNanos, // never sent
+        false,
         false);
   }
 
@@ -121,6 +126,30 @@ public final class EtcdUnavailableException extends RuntimeException {
         null,
         null,
         sentNanos,
+        true,
+        false);
+  }
+
+  /**
+   * The thread waiting for the call {@code what} was interrupted: the control plane stops under a
+   * request still running past the graceful shutdown's time, and the web server's stop interrupts
+   * it ({@link #interrupted()}). Its thrower keeps the thread's interrupt flag set.
+   *
+   * @param outcomeUnknown whether the call was a change already on its way ({@link
+   *     #outcomeUnknown()})
+   * @param sentNanos when it was sent ({@link #sentNanos()})
+   */
+  static EtcdUnavailableException interrupted(
+      String what, InterruptedException cause, boolean outcomeUnknown, long sentNanos) {
+    return new EtcdUnavailableException(
+        "interrupted while waiting for etcd, as the control plane stops (" + what + ")",
+        cause,
+        outcomeUnknown,
+        null,
+        null,
+        null,
+        sentNanos,
+        false,
         true);
   }
 
@@ -132,6 +161,18 @@ public final class EtcdUnavailableException extends RuntimeException {
    */
   public boolean clientClosed() {
     return clientClosed;
+  }
+
+  /**
+   * Whether the thread that waited for the call was interrupted: the control plane is stopping, and
+   * the web server's stop interrupts a request still running when the graceful shutdown's time is
+   * up ({@code spring.lifecycle.timeout-per-shutdown-phase}), though the etcd client is still open
+   * and etcd may be answering well. As with {@link #clientClosed()}, no outage of etcd to count
+   * ({@link EtcdOutageLog}) and nothing to fix; the message says it in its own words. The
+   * interrupted thread keeps its interrupt flag.
+   */
+  public boolean interrupted() {
+    return interrupted;
   }
 
   /**

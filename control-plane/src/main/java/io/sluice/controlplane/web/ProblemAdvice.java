@@ -114,13 +114,13 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * EtcdUnavailableException#proxysAnswer()}): it showed only in health and the log. While the
    * embedded etcd does not run, why ({@link EtcdUnavailableException#embeddedTrouble()}: its client
    * port taken, which it names, or a restart under way). Once the etcd client is closed (the
-   * control plane stops under a request still running), that, at FINE only: it is no etcd outage
-   * ({@link #clientClosed}).
+   * control plane stops under a request still running), or the request's wait interrupted by the
+   * stop, that, at FINE only: it is no etcd outage ({@link #stopping}).
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
-    if (e.clientClosed()) {
-      return clientClosed(e, request);
+    if (e.clientClosed() || e.interrupted()) {
+      return stopping(e, request);
     }
     // at WARNING once per stretch, under the outage log's name with the INFO line ending it
     outageLog.unavailable(
@@ -148,19 +148,31 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
 
   /**
    * 503 for a call the control plane's etcd client no longer sends, or that failed on its way as
-   * the client closed ({@link EtcdUnavailableException#clientClosed()}): the control plane is
-   * stopping. Not counted in a stretch of etcd's unavailability ({@link EtcdOutageLog}): etcd did
-   * nothing wrong, and a WARNING then would tell of an outage at every stop. One line at FINE. The
-   * retry hint stands: a control plane started again (or another behind the same address) answers.
+   * the client closed ({@link EtcdUnavailableException#clientClosed()}), or whose wait the web
+   * server's stop interrupted once the graceful shutdown's time was up ({@link
+   * EtcdUnavailableException#interrupted()}): the control plane is stopping. Not counted in a
+   * stretch of etcd's unavailability ({@link EtcdOutageLog}): etcd did nothing wrong, and a WARNING
+   * then would tell of an outage at every stop. One line at FINE. The retry hint stands: a control
+   * plane started again (or another behind the same address) answers. The interrupted thread keeps
+   * its interrupt flag: nothing here waits.
    */
-  private static ResponseEntity<Object> clientClosed(
+  private static ResponseEntity<Object> stopping(
       EtcdUnavailableException e, HttpServletRequest request) {
     LOG.log(Level.FINE, "answering 503 to " + call(request) + ": " + e.getMessage(), e);
+    String why =
+        e.interrupted()
+            ? "the control plane is stopping and stopped waiting for etcd"
+            : "the etcd client is closed: the control plane is stopping";
+    String whileCommitting =
+        e.interrupted()
+            ? ", and it stopped waiting while the change was being committed"
+            : ", and the client closed while the change was being committed";
     String detail =
-        "the etcd client is closed: the control plane is stopping"
+        why
             + (e.outcomeUnknown()
-                ? ", and the client closed while the change was being committed, so whether it"
-                    + " was made is unknown: read the rules and their history before trying again."
+                ? whileCommitting
+                    + ", so whether it was made is unknown: read the rules and their history"
+                    + " before trying again."
                 : writes(request)
                     ? "; nothing was changed. Try again shortly."
                     : ". Try again shortly.");

@@ -15,6 +15,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -155,6 +157,61 @@ class EtcdGatewayIT {
         assertThat(calls.isRunning()).as("no stop ended it").isTrue();
       } finally {
         etcd.server().start();
+      }
+    }
+  }
+
+  /**
+   * A caller interrupted while it waits for etcd (a request the web server's stop interrupts once
+   * the graceful shutdown's time is up) was told "interrupted while waiting for etcd", an etcd
+   * outage to the API. It is told the control plane stops ({@link
+   * EtcdUnavailableException#interrupted()}), not the client's close, and keeps its interrupt flag.
+   */
+  @Test
+  void aCallerInterruptedWhileItWaitsIsToldTheStopAndKeepsItsInterrupt() throws Exception {
+    try (Client client = client()) {
+      EtcdGateway gateway = gateway(client, ANSWERED_WITHIN);
+      gateway.commit(client.getKVClient().put(key("a"), value(1)), "write a"); // connected
+      etcd.server().freeze(); // connected, but answers nothing
+      try {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicBoolean keptItsInterrupt = new AtomicBoolean();
+        Thread waiting =
+            new Thread(
+                () -> {
+                  failure.set(
+                      catchThrowable(
+                          () ->
+                              gateway.commit(
+                                  client.getKVClient().put(key("a"), value(2)), "write a")));
+                  keptItsInterrupt.set(Thread.currentThread().isInterrupted());
+                },
+                "waits-for-etcd");
+        waiting.start();
+        await("the commit waits for etcd")
+            .atMost(Duration.ofSeconds(20))
+            .until(waiting::getState, state -> state == Thread.State.TIMED_WAITING);
+
+        waiting.interrupt();
+
+        await("the interrupted caller ends")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> !waiting.isAlive());
+        assertThat(failure.get())
+            .isInstanceOfSatisfying(
+                EtcdUnavailableException.class,
+                e -> {
+                  assertThat(e.interrupted()).as(e.getMessage()).isTrue();
+                  assertThat(e.clientClosed()).as("the client is open").isFalse();
+                  assertThat(e.outcomeUnknown()).as("a change on its way").isTrue();
+                  assertThat(e.getMessage())
+                      .isEqualTo(
+                          "interrupted while waiting for etcd, as the control plane stops (write"
+                              + " a)");
+                });
+        assertThat(keptItsInterrupt).isTrue();
+      } finally {
+        etcd.server().thaw();
       }
     }
   }

@@ -50,6 +50,17 @@ public final class TestEtcdFailures {
   }
 
   /**
+   * A call whose waiting thread the control plane's stop interrupted ({@link
+   * EtcdUnavailableException#interrupted()}), sent at {@code sentNanos}; a change on its way when
+   * {@code outcomeUnknown}.
+   */
+  public static EtcdUnavailableException interruptedByTheStop(
+      String what, boolean outcomeUnknown, long sentNanos) {
+    return EtcdUnavailableException.interrupted(
+        what, new InterruptedException(), outcomeUnknown, sentNanos);
+  }
+
+  /**
    * A call etcd refused for the control plane's permissions, as jetcd completes it: the gateway
    * throws {@link EtcdRefusedException} for it.
    */

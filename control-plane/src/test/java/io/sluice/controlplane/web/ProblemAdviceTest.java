@@ -281,6 +281,53 @@ class ProblemAdviceTest {
         .allMatch(record -> record.getLevel().intValue() <= Level.FINE.intValue());
   }
 
+  /**
+   * A request still waiting for etcd when the graceful shutdown's time is up, its thread
+   * interrupted by the web server's stop: its 503 opened a stretch of etcd's unavailability, a
+   * WARNING at every such stop. It says the control plane is stopping, at FINE, counts in no
+   * stretch, and leaves the thread's interrupt flag alone.
+   */
+  @Test
+  void aRequestTheStopInterruptedIsAnsweredAsSuchAndIsNoOutage() {
+    EtcdUnavailableException read =
+        TestEtcdFailures.interruptedByTheStop(
+            "read /sluice/v1/journal/checkout", false, clock.get());
+    EtcdUnavailableException change =
+        TestEtcdFailures.interruptedByTheStop("write the rules of checkout", true, clock.get());
+
+    Thread.currentThread().interrupt(); // as the stop left it
+    ResponseEntity<Object> readAnswer;
+    ResponseEntity<Object> changeAnswer;
+    try {
+      readAnswer = advice.etcd(read, get());
+      changeAnswer =
+          advice.etcd(
+              change,
+              FakeServlet.request(
+                  "PUT", "", "/api/v1/services/checkout/rules", "{}".getBytes(UTF_8)));
+    } finally {
+      assertThat(Thread.interrupted()).as("the thread's interrupt flag kept").isTrue();
+    }
+
+    assertThat(readAnswer.getStatusCode().value()).isEqualTo(503);
+    assertThat(readAnswer.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
+    assertThat(((ProblemDetail) readAnswer.getBody()).getDetail())
+        .isEqualTo(
+            "the control plane is stopping and stopped waiting for etcd. Try again shortly.");
+    assertThat(((ProblemDetail) changeAnswer.getBody()).getDetail())
+        .isEqualTo(
+            "the control plane is stopping and stopped waiting for etcd, and it stopped waiting"
+                + " while the change was being committed, so whether it was made is unknown: read"
+                + " the rules and their history before trying again.");
+    assertThat(outages.records())
+        .as("no stretch opened")
+        .extracting(r -> r.getLevel() + " " + r.getMessage())
+        .isEmpty();
+    assertThat(log.records())
+        .as("nothing in ProblemAdvice's log above FINE")
+        .allMatch(record -> record.getLevel().intValue() <= Level.FINE.intValue());
+  }
+
   /** Moves the clock on: what is sent from now on was sent after what happened so far. */
   private void sendsAfter() {
     clock.addAndGet(1_000);
