@@ -8,6 +8,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
+import io.sluice.controlplane.agents.TestAgentStatuses;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -4090,20 +4091,7 @@ class ControlPlaneApiIT {
 
         root.put(
             "/sluice/v1/agents/refused-later/fixed-1",
-            AgentStatusCodec.write(
-                new AgentStatus(
-                    "fixed-1",
-                    "refused-later",
-                    "h",
-                    1,
-                    null,
-                    null,
-                    null,
-                    "defaults",
-                    0,
-                    null,
-                    null,
-                    null)));
+            AgentStatusCodec.write(TestAgentStatuses.minimal("fixed-1", "refused-later")));
         root.changePassword("control-plane", "old-secret");
         // requests only: a health check would have the mirrors read again by itself
         await()
@@ -4289,19 +4277,7 @@ class ControlPlaneApiIT {
             bytes("/sluice/v1/agents/outage-bystander/bystander-1"),
             bytes(
                 AgentStatusCodec.write(
-                    new AgentStatus(
-                        "bystander-1",
-                        "outage-bystander",
-                        "h",
-                        1,
-                        null,
-                        null,
-                        null,
-                        "defaults",
-                        0,
-                        null,
-                        null,
-                        null))),
+                    TestAgentStatuses.minimal("bystander-1", "outage-bystander"))),
             PutOption.builder().withLeaseId(lease).build())
         .get(5, TimeUnit.SECONDS);
     String fallingBackPath = "/api/v1/agents?service=outage-bystander&fallingBackToDefault=true";
@@ -4383,9 +4359,7 @@ class ControlPlaneApiIT {
     etcd.server()
         .put(
             "/sluice/v1/agents/outage/after-1",
-            AgentStatusCodec.write(
-                new AgentStatus(
-                    "after-1", "outage", "h", 1, null, null, null, "etcd", 0, null, null, null)));
+            AgentStatusCodec.write(TestAgentStatuses.minimal("after-1", "outage")));
     await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> api.get("/api/v1/agents?service=outage", READER).json().size() == 1);
