@@ -100,6 +100,10 @@ import java.util.logging.Logger;
  *       fails, or a task fails partway, they are told then, as staying: nothing changed, and the
  *       next read may be an outage away. A delete event ends its key's rejection at once ({@link
  *       #lastRejection()}), not once the read it asks for works.
+ *   <li><b>A document is judged once.</b> Its revision is noted as seen before it is compiled, so
+ *       no later read or replayed event judges it again; a failure while judging it (a bug, a clock
+ *       that throws) is therefore its rejection, naming the failure, not a failed task whose retry
+ *       would skip it (see {@code DocumentVerdict}).
  * </ul>
  *
  * <p>Build with {@link #builder}; the jetcd {@link Client} is the caller's to close.
@@ -171,7 +175,7 @@ public final class EtcdRuleSource implements RuleSource {
    * Rejections whose line and listeners wait for the precedence to be decided: whether the rules in
    * force stay is only known once both keys are read (see tellRejectionsAndDeletes()).
    */
-  private final List<RuleRejection> untold = new ArrayList<>(2);
+  private final List<DocumentVerdict> untold = new ArrayList<>(2);
 
   /**
    * The lines of deletes a read found, written after the rejections waiting with them: a delete
@@ -720,28 +724,23 @@ public final class EtcdRuleSource implements RuleSource {
     slot.keptThroughLoss = false;
     slot.revision = revision;
     byte[] document = kv.getValue().getBytes();
-    DocumentCompiler.Outcome outcome = DocumentCompiler.compile(document, slot.services);
+    // never throws: the revision is noted as read, so a document that threw here would be skipped
+    // by every later read, neither applied nor rejected (see DocumentVerdict)
+    DocumentVerdict verdict =
+        DocumentVerdict.of(document, slot.services, slot.source, slot.key, revision, clock);
     if (closed.get()) {
       return false; // close() abandoned this thread: the app no longer hears of this document
     }
-    if (outcome.isValid()) {
-      slot.applied = new ActiveRules(outcome.rules(), revision, slot.source);
+    if (verdict.rules() != null) {
+      slot.applied = verdict.rules();
       slot.appliedDocument = document;
       slot.rejection = null;
       updateLastRejection();
       return true;
     }
-    RuleRejection rejection =
-        new RuleRejection(
-            slot.source,
-            slot.key,
-            revision,
-            outcome.errors(),
-            outcome.problemCount(),
-            clock.instant());
-    slot.rejection = rejection;
+    slot.rejection = verdict.rejection();
     updateLastRejection();
-    untold.add(rejection);
+    untold.add(verdict);
     return false;
   }
 
@@ -760,7 +759,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (untold.isEmpty() && untoldDeletes.isEmpty()) {
       return;
     }
-    List<RuleRejection> told = List.copyOf(untold);
+    List<DocumentVerdict> told = List.copyOf(untold);
     List<String> deletes = List.copyOf(untoldDeletes);
     untold.clear();
     untoldDeletes.clear();
@@ -772,13 +771,17 @@ public final class EtcdRuleSource implements RuleSource {
     // built-in defaults (a first read that leaves them, or a later one after deletes), as the
     // rules file's source does
     String staying = RejectionLine.builtInDefaultsIn(holder.current());
-    for (RuleRejection rejection : told) {
+    for (DocumentVerdict verdict : told) {
+      RuleRejection rejection = verdict.rejection();
       String rejected =
           "rule document " + rejection.origin() + " at revision " + rejection.revision();
-      logger.warning(
+      // a failure of this agent's own (see DocumentVerdict) comes with its stack trace
+      logger.log(
+          Level.WARNING,
           becomes == null
               ? RejectionLine.staying(rejected, staying, rejection)
-              : RejectionLine.becoming(rejected, becomes, rejection));
+              : RejectionLine.becoming(rejected, becomes, rejection),
+          verdict.failure());
       listeners.rejected(rejection);
     }
     // a delete found by the read after them, at its revision: after them, in revision order
@@ -802,19 +805,28 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private void deletedWhileDown(Slot slot, long revision, ActiveRules snapshot) {
     untoldDeletes.add(
+        // the read's revision, not the delete's: that one is somewhere between the two
         "the rule document "
             + slot.key
-            + " was deleted while this agent was down: missing from etcd at revision "
-            + revision
-            + ", past revision "
+            + " was deleted while this agent was down, after revision "
             + snapshot.revision()
-            + " of the last-known-good rules read from it");
+            + " of the last-known-good rules read from it (found missing by the first read from"
+            + " etcd, at revision "
+            + revision
+            + ")");
     slot.revision = revision;
   }
 
   private void deleted(Slot slot, long revision) {
     if (slot.applied != null) {
-      untoldDeletes.add("the rule document " + slot.key + " was deleted at revision " + revision);
+      // the revision of the read that found it, which may be past the delete's own (a read asked
+      // for by the delete event, or the retry after an outage)
+      untoldDeletes.add(
+          "the rule document "
+              + slot.key
+              + " was deleted (found missing by the read at revision "
+              + revision
+              + ")");
     }
     slot.revision = revision;
     slot.applied = null;

@@ -352,27 +352,26 @@ public final class FileRuleSource implements RuleSource {
       return;
     }
     lastContent = content;
-    DocumentCompiler.Outcome outcome = DocumentCompiler.compile(content, services);
-    if (outcome.isValid()) {
-      ActiveRules rules = new ActiveRules(outcome.rules(), 0, ActiveRules.Source.FILE);
+    // never throws: the content is noted as read, so a document that threw here would be skipped
+    // by every later read, and the watch loop would stop (see DocumentVerdict)
+    DocumentVerdict verdict =
+        DocumentVerdict.of(content, services, ActiveRules.Source.FILE, file.toString(), 0, clock);
+    if (verdict.rules() != null) {
+      ActiveRules rules = verdict.rules();
       lastRejection = null;
       holder.publish(rules);
       logger.info("applied the rules file " + file);
       listeners.applied(rules);
       return;
     }
-    RuleRejection rejection =
-        new RuleRejection(
-            ActiveRules.Source.FILE,
-            file.toString(),
-            0,
-            outcome.errors(),
-            outcome.problemCount(),
-            clock.instant());
+    RuleRejection rejection = verdict.rejection();
     lastRejection = rejection;
-    // a rejection never changes the rules in force, and nothing read with it does: they stay
-    logger.warning(
-        RejectionLine.staying("rules file " + file, builtInDefaultsInForce(), rejection));
+    // a rejection never changes the rules in force, and nothing read with it does: they stay; a
+    // failure of this agent's own comes with its stack trace
+    logger.log(
+        Level.WARNING,
+        RejectionLine.staying("rules file " + file, builtInDefaultsInForce(), rejection),
+        verdict.failure());
     listeners.rejected(rejection);
   }
 

@@ -30,16 +30,13 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -449,13 +446,7 @@ class EtcdRuleSourceIT {
                               + " at revision "
                               + own),
               m -> assertThat(m).startsWith("rejected the rule document " + local.rules(service)),
-              m ->
-                  assertThat(m)
-                      .isEqualTo(
-                          "the rule document "
-                              + local.rules(service)
-                              + " was deleted at revision "
-                              + written.deleted()),
+              deletedLine(local.rules(service), written.deleted()),
               m ->
                   assertThat(m)
                       .isEqualTo(
@@ -527,13 +518,7 @@ class EtcdRuleSourceIT {
                               + local.rules(service)
                               + " at revision "
                               + written.bad()),
-              m ->
-                  assertThat(m)
-                      .isEqualTo(
-                          "the rule document "
-                              + local.rules(service)
-                              + " was deleted at revision "
-                              + written.deleted()),
+              deletedLine(local.rules(service), written.deleted()),
               m -> assertThat(m).startsWith("no rule document for " + service + " in etcd"));
     }
   }
@@ -591,30 +576,67 @@ class EtcdRuleSourceIT {
   }
 
   /**
-   * A task of the source that fails partway (a bug; here the clock that stamps rejections throws at
-   * the second of the first read's two) is retried from a fresh read after the backoff. A rejection
-   * found before the failure waited for that read, which may be an outage away; it is told with the
-   * failure, as the rules in force staying (nothing was published since it was found), naming them
-   * as the built-in defaults they are. Before, not until the retry's read.
+   * A live source whose documents were deleted runs the built-in defaults: a document rejected then
+   * names them (as at a first read that leaves them), where "the rules in force stay" alone reads
+   * as if the deleted document's rules were kept.
    */
   @Test
-  void aRejectionFoundBeforeATaskFailedIsToldAsStayingBeforeTheRetry() {
+  void aRejectionAfterDeletesLeftNoDocumentNamesTheBuiltInDefaultsAsStaying() {
     String service = newService();
-    EtcdKeys local = new EtcdKeys("/task-failed-" + service);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source =
+        sources.started(EtcdRuleSource.builder(sources.client(), holder, service));
+    await().atMost(AWAIT).until(source::isWatching);
+    long own = server().put(keys.rules(service), document(service, 0.4));
+    awaitApplied(holder, own);
+    server().delete(keys.rules(service));
+    await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      long bad = server().put(keys.rules(service), invalidDocument(service));
+      await().atMost(AWAIT).until(() -> source.lastRejection() != null);
+      assertThat(source.lastRejection().revision()).isEqualTo(bad);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(log.warnings())
+          .singleElement()
+          .asString()
+          .startsWith(
+              "rejected the rule document "
+                  + keys.rules(service)
+                  + " at revision "
+                  + bad
+                  + "; the rules in force stay: the built-in defaults. Problems:\n  $.");
+    }
+  }
+
+  /**
+   * A failure while judging a document (a bug; here the clock that stamps rejections throws at its
+   * second reading, as the first read rejects its second document) is that document's rejection,
+   * with one error naming the failure: told as every rejection is, with the failure's stack trace,
+   * the rules in force staying, and reported by {@link EtcdRuleSource#lastRejection()}. Before, the
+   * read failed and was retried after the backoff, and the retry found the document's revision
+   * already seen and skipped it: neither applied nor rejected until written again.
+   */
+  @Test
+  void aFailureWhileJudgingADocumentRejectsItNamingTheFailureRatherThanSkippingIt() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/judging-failed-" + service);
     long bad = server().put(local.rules(service), invalidDocument(service));
-    server().put(local.rules("_default"), invalidDocument("_default"));
+    long badDefault = server().put(local.rules("_default"), invalidDocument("_default"));
     AtomicInteger reads = new AtomicInteger();
     Client counted =
         Client.builder().endpoints(etcd.endpoint()).interceptor(countingTxns(reads)).build();
     sources.closeAfter(counted);
     List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    ClockFailingAt clock = new ClockFailingAt(2);
+    ActiveRulesHolder holder = holder(service);
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       EtcdRuleSource source =
-          EtcdRuleSource.builder(counted, holder(service), service)
+          EtcdRuleSource.builder(counted, holder, service)
               .keys(local)
-              .clock(new ClockFailingAt(2))
-              // the retry's read comes minutes later: the rejection must not wait for it
-              .retryBackoff(Duration.ofMinutes(5), Duration.ofMinutes(5))
+              .clock(clock)
+              // a failed read would be retried at once, and skip the document it failed on
+              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
               .build();
       source.addListener(
           new RuleSourceListener() {
@@ -625,16 +647,22 @@ class EtcdRuleSourceIT {
           });
       sources.started(source);
 
-      await("the rejection found before the failure")
-          .atMost(AWAIT)
-          .until(() -> rejections.size() == 1);
-      assertThat(reads.get()).as("reads: the first only, no retry yet").isEqualTo(1);
+      await("both documents rejected").atMost(AWAIT).until(() -> rejections.size() == 2);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(reads.get()).as("reads: the first only, no retry").isEqualTo(1);
       assertThat(rejections.get(0).revision()).isEqualTo(bad);
+      assertThat(rejections.get(0).messages()).hasSize(2);
+      assertThat(rejections.get(1).revision()).isEqualTo(badDefault);
+      String failure =
+          "$: this agent failed on the document (IllegalStateException: "
+              + clock.failure()
+              + "), a bug rather than a problem of the document; the agent's log has the stack"
+              + " trace";
+      assertThat(rejections.get(1).messages()).containsExactly(failure);
+      assertThat(source.lastRejection()).isSameAs(rejections.get(1));
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
       assertThat(log.warnings())
           .satisfiesExactly(
-              m ->
-                  assertThat(m)
-                      .isEqualTo("etcd rule source for " + service + " failed; reading again"),
               m ->
                   assertThat(m)
                       .startsWith(
@@ -642,35 +670,27 @@ class EtcdRuleSourceIT {
                               + local.rules(service)
                               + " at revision "
                               + bad
-                              + "; the rules in force stay: the built-in defaults. Problems:"));
-    }
-  }
-
-  /** A clock whose {@code n}th reading fails, as a bug in the source's task would. */
-  private static final class ClockFailingAt extends Clock {
-    private final AtomicInteger readings = new AtomicInteger();
-    private final int n;
-
-    ClockFailingAt(int n) {
-      this.n = n;
-    }
-
-    @Override
-    public Instant instant() {
-      if (readings.incrementAndGet() == n) {
-        throw new IllegalStateException("reading " + n + " of the clock fails, as a test asks");
-      }
-      return Instant.now();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
+                              + "; the rules in force stay: the built-in defaults. Problems:"),
+              m ->
+                  assertThat(m)
+                      .isEqualTo(
+                          "rejected the rule document "
+                              + local.rules("_default")
+                              + " at revision "
+                              + badDefault
+                              + "; the rules in force stay: the built-in defaults. Problems:\n  "
+                              + failure));
+      assertThat(log.records())
+          .filteredOn(
+              r ->
+                  r.getMessage()
+                      .startsWith("rejected the rule document " + local.rules("_default")))
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.getThrown())
+                      .isInstanceOf(IllegalStateException.class)
+                      .hasMessage(clock.failure()));
     }
   }
 
@@ -1150,6 +1170,20 @@ class EtcdRuleSourceIT {
 
   private static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The line of a delete of {@code key} at revision {@code deleted}: it says the revision of the
+   * read that found it, at or past the delete's.
+   */
+  private static ThrowingConsumer<String> deletedLine(String key, long deleted) {
+    String start =
+        "the rule document " + key + " was deleted (found missing by the read at revision ";
+    return m -> {
+      assertThat(m).startsWith(start).endsWith(")");
+      assertThat(Long.parseLong(m.substring(start.length(), m.length() - 1)))
+          .isGreaterThanOrEqualTo(deleted);
+    };
   }
 
   private static EtcdServer server() {

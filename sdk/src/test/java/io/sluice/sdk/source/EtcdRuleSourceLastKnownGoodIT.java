@@ -540,8 +540,11 @@ class EtcdRuleSourceLastKnownGoodIT {
             .startsWith(
                 "the rule document "
                     + key
-                    + " was deleted while this agent was down: missing from etcd at revision ")
-            .endsWith(", past revision " + stored + " of the last-known-good rules read from it");
+                    + " was deleted while this agent was down, after revision "
+                    + stored
+                    + " of the last-known-good rules read from it (found missing by the first read"
+                    + " from etcd, at revision ")
+            .endsWith(")");
   }
 
   /**

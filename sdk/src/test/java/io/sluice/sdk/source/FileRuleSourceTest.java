@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,6 +35,7 @@ class FileRuleSourceTest {
 
   private final ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
   private final List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+  private Clock clock = Clock.systemUTC();
   private FileRuleSource source;
 
   @AfterEach
@@ -294,6 +296,55 @@ class FileRuleSourceTest {
   }
 
   /**
+   * A failure while judging an edit (a bug; here the clock that stamps its rejection throws) is
+   * that content's rejection, with one error naming the failure and the failure's stack trace in
+   * its line: the rules in force stay and the watch goes on. Before, it ended the watch, and no
+   * later edit was read.
+   */
+  @Test
+  void aFailureWhileJudgingAnEditRejectsItNamingTheFailureAndTheWatchGoesOn() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    ClockFailingAt failing = new ClockFailingAt(1);
+    clock = failing;
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file);
+      awaitRatio(0.1);
+
+      replaceAtomically(file, invalidDocument("orders"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !rejections.isEmpty());
+      String failure =
+          "$: this agent failed on the document (IllegalStateException: "
+              + failing.failure()
+              + "), a bug rather than a problem of the document; the agent's log has the stack"
+              + " trace";
+      assertThat(rejections)
+          .singleElement()
+          .satisfies(r -> assertThat(r.messages()).containsExactly(failure));
+      assertThat(source.lastRejection()).isSameAs(rejections.get(0));
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.1);
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().startsWith("rejected the rules file"))
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getMessage())
+                    .isEqualTo(
+                        "rejected the rules file "
+                            + file.toAbsolutePath()
+                            + "; the rules in force stay. Problems:\n  "
+                            + failure);
+                assertThat(r.getThrown())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage(failing.failure());
+              });
+    }
+
+    replaceAtomically(file, document("orders", 0.3));
+    awaitRatio(0.3);
+    assertThat(source.lastRejection()).isNull();
+  }
+
+  /**
    * A rules file that is a named pipe (or {@code /dev/stdin} in a container) would block the read
    * for ever, and with it the start of the app's rules and its shutdown: it is refused as
    * unreadable without being opened.
@@ -437,7 +488,10 @@ class FileRuleSourceTest {
 
   private void start(Path file, List<ActiveRules> applied, FileRuleSource.Reader reader) {
     FileRuleSource.Builder builder =
-        FileRuleSource.builder(file, holder).service("orders").pollInterval(Duration.ofMillis(500));
+        FileRuleSource.builder(file, holder)
+            .service("orders")
+            .pollInterval(Duration.ofMillis(500))
+            .clock(clock);
     if (reader != null) {
       builder.reader(reader);
     }
