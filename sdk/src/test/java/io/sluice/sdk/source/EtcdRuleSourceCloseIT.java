@@ -1,5 +1,7 @@
 package io.sluice.sdk.source;
 
+import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
+import static io.sluice.sdk.source.EtcdRuleSources.holder;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -8,8 +10,6 @@ import io.etcd.jetcd.Client;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
-import io.sluice.sdk.config.EtcdClientFactory;
-import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.logging.LogCapture;
 import java.net.URI;
@@ -37,13 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EtcdRuleSourceCloseIT {
 
-  /** Bound for waits that are not measured: the first test in a JVM loads jetcd, gRPC, Netty. */
-  private static final Duration AWAIT = Duration.ofSeconds(30);
-
   private static final Pattern WATCHERS =
       Pattern.compile("^etcd_debugging_mvcc_watcher_total (\\d+)", Pattern.MULTILINE);
 
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  @RegisterExtension final EtcdRuleSources sources = new EtcdRuleSources(etcd);
 
   /**
    * A listener (or a last-known-good save on a hung disk) holds the source's thread when the app
@@ -56,38 +55,37 @@ class EtcdRuleSourceCloseIT {
     String service = "stuck";
     CountDownLatch stuck = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    try (Client client = client()) {
-      EtcdRuleSource source = sourceOf(client, service).build();
-      source.addListener(
-          whenEtcdRulesApplied(
-              () -> {
-                stuck.countDown();
-                holdThroughInterrupts(release);
-              }));
-      source.start();
-      await().atMost(AWAIT).until(source::isWatching);
-      await().atMost(AWAIT).until(() -> watchers() == 2);
-      etcd.server().put(EtcdKeys.defaults().rules(service), document(service, 0.5));
-      assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    Client client = sources.client();
+    EtcdRuleSource source = sources.closeAfter(sourceOf(client, service).build());
+    source.addListener(
+        whenEtcdRulesApplied(
+            () -> {
+              stuck.countDown();
+              holdThroughInterrupts(release);
+            }));
+    source.start();
+    await().atMost(AWAIT).until(source::isWatching);
+    await().atMost(AWAIT).until(() -> watchers() == 2);
+    etcd.server().put(EtcdKeys.defaults().rules(service), document(service, 0.5));
+    assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
-      try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-        long start = System.nanoTime();
-        source.close();
-        assertThat(Duration.ofNanos(System.nanoTime() - start))
-            .isLessThan(EtcdRuleSource.CLOSE_TIMEOUT.plusSeconds(2));
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      long start = System.nanoTime();
+      source.close();
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isLessThan(EtcdRuleSource.CLOSE_TIMEOUT.plusSeconds(2));
 
-        await("etcd's watchers of the closed source, while its client stays open")
-            .atMost(Duration.ofSeconds(10))
-            .until(() -> watchers() == 0);
-        assertThat(log.messages())
-            .singleElement()
-            .asString()
-            .startsWith("the etcd rule source of stuck did not stop within 250 ms, busy in ")
-            .contains(EtcdRuleSourceCloseIT.class.getName())
-            .endsWith(": abandoned that, closed the watches");
-      } finally {
-        release.countDown();
-      }
+      await("etcd's watchers of the closed source, while its client stays open")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> watchers() == 0);
+      assertThat(log.messages())
+          .singleElement()
+          .asString()
+          .startsWith("the etcd rule source of stuck did not stop within 250 ms, busy in ")
+          .contains(EtcdRuleSourceCloseIT.class.getName())
+          .endsWith(": abandoned that, closed the watches");
+    } finally {
+      release.countDown();
     }
   }
 
@@ -104,13 +102,14 @@ class EtcdRuleSourceCloseIT {
     String service = "abandoned";
     etcd.server().put(EtcdKeys.defaults().rules(service), document("someone-else", 0.5));
     etcd.server().put(EtcdKeys.defaults().rules("_default"), document("_default", 0.25));
-    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
-    try (Client client = client();
-        HeldInRejection held = new HeldInRejection()) {
+    ActiveRulesHolder holder = holder(service);
+    Client client = sources.client();
+    try (HeldInRejection held = new HeldInRejection()) {
       EtcdRuleSource source =
-          EtcdRuleSource.builder(client, holder, service)
-              .lastKnownGood(LastKnownGoodStore.builder(stateDir).build())
-              .build();
+          sources.closeAfter(
+              EtcdRuleSource.builder(client, holder, service)
+                  .lastKnownGood(LastKnownGoodStore.builder(stateDir).build())
+                  .build());
 
       assertThat(held.linesAfterClose(source)).isEmpty();
       assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
@@ -138,11 +137,12 @@ class EtcdRuleSourceCloseIT {
             1_000_000,
             ActiveRules.Source.ETCD_DEFAULT);
     assertThat(store.save(service, ahead, defaultDocument)).isTrue();
-    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
-    try (Client client = client();
-        HeldInRejection held = new HeldInRejection()) {
+    ActiveRulesHolder holder = holder(service);
+    Client client = sources.client();
+    try (HeldInRejection held = new HeldInRejection()) {
       EtcdRuleSource source =
-          EtcdRuleSource.builder(client, holder, service).lastKnownGood(store).build();
+          sources.closeAfter(
+              EtcdRuleSource.builder(client, holder, service).lastKnownGood(store).build());
 
       assertThat(held.linesAfterClose(source)).isEmpty();
     }
@@ -165,9 +165,10 @@ class EtcdRuleSourceCloseIT {
     CountDownLatch stuck = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicReference<Thread> sourceThread = new AtomicReference<>();
-    Client client = client();
+    Client client = sources.client();
     try {
-      EtcdRuleSource source = sourceOf(client, service).lastKnownGood(store).build();
+      EtcdRuleSource source =
+          sources.closeAfter(sourceOf(client, service).lastKnownGood(store).build());
       source.addListener(
           whenEtcdRulesApplied(
               () -> {
@@ -206,7 +207,6 @@ class EtcdRuleSourceCloseIT {
       assertThat(store.file(service)).doesNotExist();
     } finally {
       release.countDown();
-      client.close();
     }
   }
 
@@ -227,9 +227,9 @@ class EtcdRuleSourceCloseIT {
     CountDownLatch secondRelease = new CountDownLatch(1);
     AtomicReference<Thread> sourceThread = new AtomicReference<>();
     List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
-    Client client = client();
+    Client client = sources.client();
     try {
-      EtcdRuleSource source = sourceOf(client, service).build();
+      EtcdRuleSource source = sources.closeAfter(sourceOf(client, service).build());
       source.addListener(
           new RuleSourceListener() {
             @Override
@@ -269,7 +269,6 @@ class EtcdRuleSourceCloseIT {
     } finally {
       firstRelease.countDown();
       secondRelease.countDown();
-      client.close();
     }
   }
 
@@ -287,39 +286,39 @@ class EtcdRuleSourceCloseIT {
     LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).build();
     CountDownLatch told = new CountDownLatch(1);
     AtomicReference<Thread> closer = new AtomicReference<>();
-    try (Client client = client()) {
-      EtcdRuleSource source = sourceOf(client, service).lastKnownGood(store).build();
-      source.addListener(
-          whenEtcdRulesApplied(
-              () -> {
-                told.countDown();
-                // returns once close() waits for this thread (its closed flag is set by then)
-                await("close() waits for the source's thread")
-                    .pollDelay(Duration.ZERO)
-                    .pollInterval(Duration.ofMillis(1))
-                    .atMost(AWAIT)
-                    .until(
-                        () ->
-                            closer.get() != null
-                                && closer.get().getState() == Thread.State.TIMED_WAITING);
-              }));
-      source.start();
-      assertThat(told.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-      Thread closing = new Thread(source::close, "closes-the-source");
-      closer.set(closing);
-      closing.start();
-      closing.join(AWAIT.toMillis());
-      assertThat(closing.isAlive()).as("close() returned").isFalse();
-      await("the writes asked for are done")
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> !store.writerRunning());
+    Client client = sources.client();
+    EtcdRuleSource source =
+        sources.closeAfter(sourceOf(client, service).lastKnownGood(store).build());
+    source.addListener(
+        whenEtcdRulesApplied(
+            () -> {
+              told.countDown();
+              // returns once close() waits for this thread (its closed flag is set by then)
+              await("close() waits for the source's thread")
+                  .pollDelay(Duration.ZERO)
+                  .pollInterval(Duration.ofMillis(1))
+                  .atMost(AWAIT)
+                  .until(
+                      () ->
+                          closer.get() != null
+                              && closer.get().getState() == Thread.State.TIMED_WAITING);
+            }));
+    source.start();
+    assertThat(told.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    Thread closing = new Thread(source::close, "closes-the-source");
+    closer.set(closing);
+    closing.start();
+    closing.join(AWAIT.toMillis());
+    assertThat(closing.isAlive()).as("close() returned").isFalse();
+    await("the writes asked for are done")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> !store.writerRunning());
 
-      assertThat(store.load(service))
-          .as("the rules in force at close() are the last-known-good ones")
-          .get()
-          .extracting(rules -> rules.document().service())
-          .isEqualTo(service);
-    }
+    assertThat(store.load(service))
+        .as("the rules in force at close() are the last-known-good ones")
+        .get()
+        .extracting(rules -> rules.document().service())
+        .isEqualTo(service);
   }
 
   /**
@@ -375,8 +374,7 @@ class EtcdRuleSourceCloseIT {
 
   /** A source of {@code service}'s rules whose holder starts with the defaults. */
   private static EtcdRuleSource.Builder sourceOf(Client client, String service) {
-    return EtcdRuleSource.builder(
-        client, new ActiveRulesHolder(ActiveRules.defaults(service)), service);
+    return EtcdRuleSource.builder(client, holder(service), service);
   }
 
   /** A listener that runs {@code then}, on the source's thread, when rules read from etcd apply. */
@@ -391,7 +389,10 @@ class EtcdRuleSourceCloseIT {
     };
   }
 
-  /** Holds the calling thread until {@code release}, through interrupts, at most {@link #AWAIT}. */
+  /**
+   * Holds the calling thread until {@code release}, through interrupts, at most {@link
+   * EtcdRuleSources#AWAIT}.
+   */
   private static void holdThroughInterrupts(CountDownLatch release) {
     long deadline = System.nanoTime() + AWAIT.toNanos();
     boolean interrupted = false;
@@ -419,10 +420,5 @@ class EtcdRuleSourceCloseIT {
     Matcher count = WATCHERS.matcher(metrics.body());
     assertThat(count.find()).as("etcd's metrics count watchers").isTrue();
     return Long.parseLong(count.group(1));
-  }
-
-  private static Client client() {
-    return EtcdClientFactory.create(
-        SluiceConfig.builder().addEtcdEndpoint(etcd.endpoint()).serviceName("test").build());
   }
 }
