@@ -14,7 +14,9 @@
  * breakers only read the holder, so the request path never waits for any of this. Invalid documents
  * are rejected whole: the rules in force stay, the problem is logged once and reported through
  * {@link io.sluice.sdk.source.RuleSourceListener} and {@link
- * io.sluice.sdk.source.RuleSource#lastRejection()}.
+ * io.sluice.sdk.source.RuleSource#lastRejection()}. So is a document the source itself fails on
+ * while judging it (a bug), with one error naming the failure: a document is judged once, never
+ * retried (see {@code DocumentVerdict}).
  *
  * <pre>{@code
  * ActiveRulesHolder rules = new ActiveRulesHolder(ActiveRules.defaults("orders"));
