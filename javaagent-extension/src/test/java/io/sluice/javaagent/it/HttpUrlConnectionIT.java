@@ -221,4 +221,43 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   void aTrialCallWhoseBodyOverflowsCountsNeitherWay() throws Exception {
     checkTrialCallCountsNeitherWay("overflow", "huc-overflow", "overflowed");
   }
+
+  /**
+   * A call the app's own {@code CookieHandler} fails with an unchecked exception, 300 ms after the
+   * response arrived (test app style {@code huc-failing-cookies}), says nothing about the target
+   * however long it took: six of them, under a policy that opens when half of four calls were
+   * slower than 100 ms, leave the breaker closed, and the next call reaches the server. Before,
+   * they were abandoned, which counts a call past its slow-call duration as slow, and the fifth was
+   * rejected; the other clients discard such calls.
+   */
+  @Test
+  void requestsTheAppsCookieHandlerFailsCountNeitherWayHoweverLongTheyTook() throws Exception {
+    String policy = "slow-appcode-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.slowBreaker(policy, downstream.port(), "/slow-appcode/**"),
+        "huc-failing-cookies",
+        "GET",
+        downstream.url("/slow-appcode/" + client()),
+        "failed by the app's cookie handler",
+        error -> error.contains("the app's cookie handler failed"));
+  }
+
+  /**
+   * As {@link #requestsTheAppsCookieHandlerFailsCountNeitherWayHoweverLongTheyTook}, with the app's
+   * own {@code ProxySelector} failing the call as it connects, 300 ms after it was asked (test app
+   * style {@code huc-failing-proxy-selector}): nothing reaches the target, and the next call does.
+   */
+  @Test
+  void requestsTheAppsProxySelectorFailsCountNeitherWayHoweverLongTheyTook() throws Exception {
+    String policy = "slow-proxy-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.slowBreaker(policy, downstream.port(), "/slow-proxy/**"),
+        "huc-failing-proxy-selector",
+        "GET",
+        downstream.url("/slow-proxy/" + client()),
+        "failed by the app's proxy selector",
+        error -> error.contains("the app's proxy selector failed"));
+  }
 }

@@ -14,9 +14,11 @@ import java.util.logging.Logger;
 /**
  * The breaker call of each {@link HttpURLConnection}: started when the connection first connects,
  * told the outcome when the JDK has read the response (or failed to connect, send a streaming
- * request, or read), abandoned when the app disconnects before that, when the app's {@code
- * ResponseCache} answers, or when the app leaves a fixed-length body unfinished. What the advice of
- * {@link HttpUrlConnectionInstrumentation} and {@link StreamingOutputStreamInstrumentation} calls.
+ * request, or read), abandoned when the app disconnects before that or when the app's {@code
+ * ResponseCache} answers, discarded when the app leaves a fixed-length body unfinished or when the
+ * app's own code the JDK runs for the call (its proxy selector, its {@code CookieHandler}) throws
+ * an unchecked exception. What the advice of {@link HttpUrlConnectionInstrumentation} and {@link
+ * StreamingOutputStreamInstrumentation} calls.
  *
  * <p>A helper class, injected into the bootstrap loader (the connection classes are {@code
  * java.base}'s). The link is a {@link VirtualField} the agent adds to the connection classes,
@@ -80,9 +82,10 @@ public final class HttpUrlConnectionCalls {
 
   /**
    * The connection's attempt to connect ended: an I/O error (refused, unknown host, TLS handshake,
-   * timeout) is the call's failure; anything else thrown (a proxy selector's or security check's
-   * runtime exception) says nothing about the target and abandons it. A connection the app's {@code
-   * java.net.ResponseCache} answered never reaches the target: abandoned too.
+   * timeout) is the call's failure; anything else thrown (the app's proxy selector's or a security
+   * check's runtime exception) is the app's own code the JDK ran for the call and discards it,
+   * neither way however long it ran, as the other clients do. A connection the app's {@code
+   * java.net.ResponseCache} answered never reaches the target: abandoned.
    *
    * @param cached whether the JDK took the response from the app's {@code ResponseCache}
    */
@@ -93,7 +96,9 @@ public final class HttpUrlConnectionCalls {
     }
     if (thrown instanceof IOException) {
       call.onError(thrown);
-    } else if (thrown != null || cached) {
+    } else if (thrown != null) {
+      call.discard();
+    } else if (cached) {
       call.abandon();
     }
   }
@@ -114,7 +119,7 @@ public final class HttpUrlConnectionCalls {
    * {@code setFixedLengthStreamingMode}: the headers leave, then the JDK waits for {@code 100
    * Continue} if asked) failed. A final status the server answered instead of {@code 100} (the JDK
    * throws a {@code ProtocolException} and keeps the status) is the outcome, as other clients
-   * return it as the response; otherwise an I/O error is a failure, anything else abandons.
+   * return it as the response; otherwise an I/O error is a failure, anything else is discarded.
    *
    * @param responseCode the connection's {@code responseCode} field, -1 while unknown
    */
@@ -180,8 +185,11 @@ public final class HttpUrlConnectionCalls {
    * The JDK finished reading the response (its private {@code getInputStream0}, where {@code
    * getInputStream}, {@code getResponseCode} and every {@code getHeaderField} end): the status once
    * known, also when the JDK then throws for a 4xx or 5xx; otherwise an I/O error is a failure, and
-   * anything else abandons the call, an answer without a status too (the app's {@code
-   * ResponseCache} answered, and {@link #connected} abandoned the call already).
+   * anything else discards the call: it is the app's own code the JDK ran for the call (its {@code
+   * CookieHandler}, which the JDK asks as it parses the response's headers, before the status is
+   * known), as the other clients' unchecked failures are, so it counts neither way however long it
+   * ran. An answer without a status (the app's {@code ResponseCache} answered) changes nothing:
+   * {@link #connected} abandoned the call already.
    *
    * @param responseCode the connection's {@code responseCode} field, -1 while unknown
    */
@@ -189,7 +197,10 @@ public final class HttpUrlConnectionCalls {
     end(connection, responseCode, thrown);
   }
 
-  /** The status once known is the outcome; else an I/O error is a failure, anything else none. */
+  /**
+   * The status once known is the outcome; else an I/O error is a failure, anything thrown else is
+   * discarded, and no answer at all (the app's cache answered) abandons.
+   */
   private static void end(HttpURLConnection connection, int responseCode, Throwable thrown) {
     SluiceCall call = permitted(connection);
     if (call == null) {
@@ -199,6 +210,8 @@ public final class HttpUrlConnectionCalls {
       call.onResponse(responseCode);
     } else if (thrown instanceof IOException) {
       call.onError(thrown);
+    } else if (thrown != null) {
+      call.discard(); // the app's own code the JDK ran for the call (its CookieHandler)
     } else {
       call.abandon();
     }
