@@ -1,5 +1,8 @@
 package io.sluice.javaagent.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The client suite against Apache HttpClient 5 classic. */
@@ -54,5 +57,37 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
   @Test
   void requestsTheAppsInterceptorFailsLeaveTheBreakerClosed() throws Exception {
     checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed("apache-failing-interceptor");
+  }
+
+  /**
+   * A request made from an absolute URL that is no {@code java.net.URI} ({@code new
+   * BasicClassicHttpRequest("GET", "http://…/rawline/apache/{raw}")}: HttpClient keeps the whole
+   * string as its path and sends it as it is) is guarded by its path like any other: an open
+   * breaker on {@code /rawline/**} rejects it. Before, the whole string was taken for the path,
+   * which no {@code /…} glob matches, and the call passed the open breaker.
+   */
+  @Test
+  void anAbsoluteUrlThatIsNoUriIsGuardedByItsPath() throws Exception {
+    String policy = "rawline-" + client();
+    String url = downstream.url("/rawline/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/rawline/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      callUntilRejected(client(), url, "the breaker on /rawline/** opens");
+      int reached = downstream.requestCount();
+      AppAnswer raw = app.call("apache-raw-request-line", "GET", url, Map.of());
+      assertThat(raw.error())
+          .as("%s\n%s", raw, app.log())
+          .startsWith("java.io.IOException")
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(downstream.requestCount())
+          .as("a rejected call stays in the process")
+          .isEqualTo(reached);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
   }
 }

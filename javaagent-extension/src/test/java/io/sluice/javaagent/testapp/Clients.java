@@ -252,6 +252,7 @@ final class Clients {
       case "jdk-failing-handler" -> Clients::jdkFailingHandler;
       case "okhttp-failing-interceptor" -> Clients::okhttpFailingInterceptor;
       case "apache-failing-interceptor" -> Clients::apacheFailingInterceptor;
+      case "apache-raw-request-line" -> Clients::apacheRawRequestLine;
       case "apache4-raw-request-line" -> ApacheHttpClient4Clients::rawRequestLine;
       case "apache4-failing-interceptor" -> ApacheHttpClient4Clients::failingInterceptor;
       case "okhttp-cache-only" -> OkHttpCacheClients::cacheOnly;
@@ -457,6 +458,28 @@ final class Clients {
 
   private static ClientAnswer apacheClassic(String method, String url) throws Exception {
     return apacheExecute(Apache.CLIENT, method, url);
+  }
+
+  /**
+   * A request made from a string that is no URI: {@code url} followed by {@code /{raw}}, absolute
+   * ({@code new BasicClassicHttpRequest("GET", "http://…/{raw}")}, which keeps it whole as its
+   * path, without scheme or authority), the target given apart. HttpClient sends it as it is.
+   */
+  private static ClientAnswer apacheRawRequestLine(String method, String url) throws Exception {
+    URI parsed = URI.create(url);
+    org.apache.hc.core5.http.HttpHost target =
+        new org.apache.hc.core5.http.HttpHost(
+            parsed.getScheme(), parsed.getHost(), parsed.getPort());
+    org.apache.hc.core5.http.message.BasicClassicHttpRequest request =
+        new org.apache.hc.core5.http.message.BasicClassicHttpRequest(method, url + "/{raw}");
+    return Apache.CLIENT.execute(
+        target,
+        request,
+        response -> {
+          String body =
+              response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
+          return new ClientAnswer(response.getCode(), Map.of(), body);
+        });
   }
 
   private static ClientAnswer apacheFailingInterceptor(String method, String url) throws Exception {

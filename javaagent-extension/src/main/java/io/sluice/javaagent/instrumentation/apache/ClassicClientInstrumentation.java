@@ -6,6 +6,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.RequestLinePaths;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.io.IOException;
@@ -63,14 +64,14 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
       if (host == null) {
         host = HttpHost.create(request.getUri());
       }
-      String path = request.getPath();
-      int query = path == null ? -1 : path.indexOf('?');
+      // the path and query, or the whole string a request was made from when it is no URI
+      // (new BasicClassicHttpRequest("GET", "http://h/p{x}")), which HttpClient sends as it is
       call =
           SluiceBridge.start(
               host.getHostName(),
               SluiceBridge.port(host.getSchemeName(), host.getPort()),
               request.getMethod(),
-              query >= 0 ? path.substring(0, query) : path);
+              RequestLinePaths.path(request.getPath()));
       if (call == null || !call.rejected()) {
         return null;
       }

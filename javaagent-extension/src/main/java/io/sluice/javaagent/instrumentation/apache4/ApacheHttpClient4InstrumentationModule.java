@@ -36,9 +36,7 @@ public final class ApacheHttpClient4InstrumentationModule extends Instrumentatio
   @Override
   public List<String> getAdditionalHelperClassNames() {
     // by name: loading the class here would need the app's HttpClient 4
-    return List.of(
-        "io.sluice.javaagent.instrumentation.apache4.SyntheticHttpResponse",
-        "io.sluice.javaagent.instrumentation.apache4.RequestLinePaths");
+    return List.of("io.sluice.javaagent.instrumentation.apache4.SyntheticHttpResponse");
   }
 
   @Override

@@ -1,14 +1,19 @@
-package io.sluice.javaagent.instrumentation.apache4;
+package io.sluice.javaagent.bridge;
 
 import java.net.URI;
 
 /**
- * Where an Apache HttpClient 4 request goes when its request line is all there is to read (a
- * request of the core API, {@code BasicHttpRequest}, rather than an {@code HttpUriRequest}).
- * HttpClient sends such a line as it is, also one that is no {@code java.net.URI} (braces, spaces
- * or {@code |} in its path, which {@code URI.create} refuses and HttpClient only logs): the
- * breakers must still see its path, or the call would pass an open breaker. A helper class,
- * injected into the app's class loader next to HttpClient; it holds no state.
+ * Where an Apache HttpClient request goes when its request line is all there is to read: a request
+ * of HttpClient 4's core API ({@code BasicHttpRequest}, rather than an {@code HttpUriRequest}), or
+ * an HttpClient 5 request made from a string that is no URI ({@code new
+ * BasicClassicHttpRequest("GET", "http://h/p{x}")} keeps it whole as its path, without scheme or
+ * authority). HttpClient sends such a line as it is, also one that is no {@code java.net.URI}
+ * (braces, spaces or {@code |} in its path, which {@code URI.create} refuses and HttpClient only
+ * logs): the breakers must still see its path, or the call would pass an open breaker.
+ *
+ * <p>In the bootstrap bridge, though it holds no state, so that the advice of both HttpClient
+ * versions reaches one class from any loader, with no helper for both modules to inject into a
+ * loader that holds both versions.
  */
 public final class RequestLinePaths {
 

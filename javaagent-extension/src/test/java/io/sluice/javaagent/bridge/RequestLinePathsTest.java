@@ -1,4 +1,4 @@
-package io.sluice.javaagent.instrumentation.apache4;
+package io.sluice.javaagent.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,5 +28,14 @@ class RequestLinePathsTest {
   @CsvSource({"/pay/1?x=2", "http://payments:8080/pay/1"})
   void readsTheUriOfARequestLineThatIsOne(String line) {
     assertThat(RequestLinePaths.uri(line)).isNotNull();
+  }
+
+  /** HttpClient 5 reads every request's path through it, a URI's path and query too. */
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(
+      delimiter = ' ',
+      value = {"/pay/1?x=2 /pay/1", "/pay/1 /pay/1", "/ /", "/pay/%7Bid%7D?q /pay/%7Bid%7D"})
+  void readsThePathOfARequestLineThatIsAUri(String line, String path) {
+    assertThat(RequestLinePaths.path(line)).isEqualTo(path);
   }
 }
