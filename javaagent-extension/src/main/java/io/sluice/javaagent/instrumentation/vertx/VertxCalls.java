@@ -105,12 +105,14 @@ public final class VertxCalls {
       String defaultHost,
       int defaultPort,
       boolean defaultSsl) {
+    String origin = origin(options, defaultHost, defaultPort, defaultSsl);
+    String uri = options.getURI();
     call.traceRejection(
-        url(options, defaultHost, defaultPort, defaultSsl),
+        uri == null ? origin : origin + uri,
         call.respond() ? null : ConnectException.class.getName());
     if (call.respond()) {
       try {
-        return VertxSyntheticExchange.request(call, options);
+        return VertxSyntheticExchange.request(call, options, origin);
       } catch (Throwable t) {
         // an Error too: thrown out of the advice's enter, it would let the call through
         call.responseRefused(t);
@@ -127,14 +129,22 @@ public final class VertxCalls {
   static String url(
       RequestOptions options, String defaultHost, int defaultPort, boolean defaultSsl) {
     String uri = options.getURI();
+    return origin(options, defaultHost, defaultPort, defaultSsl) + (uri == null ? "" : uri);
+  }
+
+  /**
+   * The scheme, host and port of the request {@code options} describe, as {@link #url} resolves
+   * them: {@code https://payments:8443}.
+   */
+  static String origin(
+      RequestOptions options, String defaultHost, int defaultPort, boolean defaultSsl) {
     Boolean ssl = options.isSsl();
     String host = host(options, defaultHost);
     boolean bare = host != null && host.indexOf(':') >= 0 && host.charAt(0) != '[';
     return ((ssl != null ? ssl : defaultSsl) ? "https://" : "http://")
         + (bare ? "[" + host + "]" : host)
         + ":"
-        + port(options, defaultPort, defaultSsl)
-        + (uri == null ? "" : uri);
+        + port(options, defaultPort, defaultSsl);
   }
 
   /**

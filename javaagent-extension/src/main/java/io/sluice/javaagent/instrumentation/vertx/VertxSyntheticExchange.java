@@ -43,10 +43,16 @@ public final class VertxSyntheticExchange {
 
   private VertxSyntheticExchange() {}
 
-  /** The succeeded future {@code HttpClient#request(options)} returns for a rejected call. */
-  public static Future<HttpClientRequest> request(SluiceCall call, RequestOptions options) {
+  /**
+   * The succeeded future {@code HttpClient#request(options)} returns for a rejected call.
+   *
+   * @param origin the scheme, host and port the request addresses, resolved with the client's
+   *     defaults ({@code https://payments:8443}): what its {@code absoluteURI} starts with
+   */
+  public static Future<HttpClientRequest> request(
+      SluiceCall call, RequestOptions options, String origin) {
     ClassLoader loader = HttpClientRequest.class.getClassLoader();
-    RequestAnswers requestAnswers = new RequestAnswers(call, options);
+    RequestAnswers requestAnswers = new RequestAnswers(call, options, origin);
     HttpClientRequest request =
         (HttpClientRequest)
             Proxy.newProxyInstance(
@@ -110,18 +116,16 @@ public final class VertxSyntheticExchange {
 
   private static final class RequestAnswers implements InvocationHandler {
     private final HttpMethod method;
-    private final String host;
-    private final int port;
+    private final String origin;
     private final String uri;
     private final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     private final String text;
     private final Promise<HttpClientResponse> answered = Promise.promise();
     HttpClientResponse response;
 
-    RequestAnswers(SluiceCall call, RequestOptions options) {
+    RequestAnswers(SluiceCall call, RequestOptions options, String origin) {
       this.method = options.getMethod() == null ? HttpMethod.GET : options.getMethod();
-      this.host = options.getHost();
-      this.port = options.getPort() == null ? 80 : options.getPort();
+      this.origin = origin;
       this.uri = options.getURI() == null ? "/" : options.getURI();
       this.text = "SyntheticRequest{" + method + " " + uri + ", " + call.message() + "}";
     }
@@ -164,7 +168,7 @@ public final class VertxSyntheticExchange {
         case "query":
           return query < 0 ? null : uri.substring(query + 1);
         case "absoluteURI":
-          return "http://" + host + ":" + port + uri;
+          return origin + uri;
         case "headers":
           return headers;
         case "putHeader":

@@ -60,7 +60,8 @@ class VertxSyntheticExchangeTest {
       };
 
   private HttpClientRequest request() {
-    Future<HttpClientRequest> future = VertxSyntheticExchange.request(call, OPTIONS);
+    Future<HttpClientRequest> future =
+        VertxSyntheticExchange.request(call, OPTIONS, "http://payments:8080");
     assertThat(future.succeeded()).isTrue();
     return future.result();
   }
@@ -118,6 +119,27 @@ class VertxSyntheticExchangeTest {
     assertThat(request.toString()).contains("POST", MESSAGE);
     assertThat(request).isEqualTo(request).isNotEqualTo(request());
     assertThat(request.hashCode()).isEqualTo(System.identityHashCode(request));
+  }
+
+  /**
+   * The rejection of a request relying on the client's defaults (host, port, TLS) says where it
+   * would have gone, as its span does. Before, it answered {@code http://null:80/…}, and {@code
+   * http} for a TLS request.
+   */
+  @Test
+  void describesTheTargetTheClientsDefaultsResolve() {
+    RequestOptions relying = new RequestOptions().setURI("/pay/42?currency=EUR");
+    HttpClientRequest request =
+        VertxCalls.rejection(call, relying, "payments", 8443, true).result();
+    assertThat(request.absoluteURI()).isEqualTo("https://payments:8443/pay/42?currency=EUR");
+
+    RequestOptions tls = new RequestOptions().setHost("payments").setSsl(true).setURI("/pay");
+    assertThat(VertxCalls.rejection(call, tls, null, 0, false).result().absoluteURI())
+        .isEqualTo("https://payments:443/pay");
+
+    RequestOptions noUri = new RequestOptions().setHost("::1").setPort(9090);
+    assertThat(VertxCalls.rejection(call, noUri, null, 0, false).result().absoluteURI())
+        .isEqualTo("http://[::1]:9090/");
   }
 
   @Test
