@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class Vertx50HttpClientIT extends VertxHttpClientSuite {
 
+  /** The test app's Vert.x {@code WebClient} style. */
+  private static final String WEB_CLIENT = "vertx-webclient";
+
   /** The test app's style with an IPv6 host without brackets. */
   private static final String BARE_HOST = "vertx-bare-host";
 
@@ -54,6 +57,42 @@ class Vertx50HttpClientIT extends VertxHttpClientSuite {
       throw new UncheckedIOException(e);
     }
     return String.join(File.pathSeparator, entries);
+  }
+
+  /**
+   * Vert.x {@code WebClient} (5.0, the release of its {@code vertx-web-client} on the app's class
+   * path) follows redirects itself, each hop a request of its own through {@code
+   * HttpClientImpl#request}: still one call of the app's. Before, the follow-up was a second
+   * guarded call, and the breaker open on its target rejected it in the middle of the app's call.
+   */
+  @Test
+  void aRedirectWebClientFollowsIsPartOfTheAppsCall() throws Exception {
+    checkARedirectIsPartOfTheAppsCall(WEB_CLIENT);
+  }
+
+  /**
+   * The call a {@code WebClient} redirect is part of counts the final response, not the 302: calls
+   * to {@code /moved/**} that end in a 500 open the breaker on {@code /moved/**}. Before, the 302
+   * was the call's outcome, a success, and the breaker never opened.
+   */
+  @Test
+  void aRedirectWebClientFollowsCountsItsFinalResponse() throws Exception {
+    String policy = "moved-" + WEB_CLIENT;
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/moved/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      AppAnswer rejected =
+          callUntilRejected(
+              WEB_CLIENT,
+              downstream.url("/moved/final/" + WEB_CLIENT),
+              "the breaker opens on redirected calls that end in a 500");
+      assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
+    } finally {
+      applyRules(Rules.document(service()));
+    }
   }
 
   /**

@@ -224,6 +224,7 @@ final class Clients {
       case "apache4-minimal" -> ApacheHttpClient4Clients::minimal;
       case "apache-minimal" -> Clients::apacheMinimal;
       case "vertx" -> Clients::vertx;
+      case "vertx-webclient" -> VertxWebClients::send;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "vertx-pool-busy" -> Clients::vertxPoolBusy;
       case "vertx-pool-busy-late" -> Clients::vertxPoolBusyOnABusyLoop;

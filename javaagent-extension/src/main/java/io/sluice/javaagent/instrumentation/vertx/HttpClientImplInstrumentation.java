@@ -43,7 +43,9 @@ import net.bytebuddy.matcher.ElementMatcher;
  * the redirect's options, so that lambda marks its thread and the follow-up passes unguarded.
  * Otherwise one app call would count twice on a same-host redirect (a half-open breaker with one
  * trial call would never close), and a follow-up rejected in mode {@code response} would hand
- * Vert.x a stand-in request where it expects its own class.
+ * Vert.x a stand-in request where it expects its own class. {@code WebClient} follows redirects
+ * itself, each hop a request through this method: {@link WebClientInstrumentation} ties them to the
+ * app's call.
  */
 final class HttpClientImplInstrumentation implements TypeInstrumentation {
 

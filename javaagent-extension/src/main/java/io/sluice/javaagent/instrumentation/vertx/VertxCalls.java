@@ -32,14 +32,20 @@ public final class VertxCalls {
 
   /**
    * Asks the breakers about the request {@code options} describe; {@code null} when unguarded,
-   * which a redirect's follow-up always is (the app's own call is guarded). The target is resolved
-   * as {@code HttpClientImpl#request} resolves it, with the client's defaults ({@code null} and 0
-   * when unknown).
+   * which a redirect's follow-up always is (the app's own call is guarded): Vert.x core's has no
+   * call, {@code WebClient}'s carries on the call of the hop it follows ({@link
+   * WebClientExchange}), if that hop had one. The target is resolved as {@code
+   * HttpClientImpl#request} resolves it, with the client's defaults ({@code null} and 0 when
+   * unknown).
    */
   public static SluiceCall start(
       RequestOptions options, String defaultHost, int defaultPort, boolean defaultSsl) {
     if (followingRedirect.get() != null) {
       return null;
+    }
+    WebClientExchange exchange = WebClientExchange.current();
+    if (exchange != null && exchange.following()) {
+      return exchange.takeHeld();
     }
     String uri = options.getURI();
     int query = uri == null ? -1 : uri.indexOf('?');

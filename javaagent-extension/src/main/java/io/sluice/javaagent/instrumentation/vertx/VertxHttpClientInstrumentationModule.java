@@ -47,7 +47,8 @@ public final class VertxHttpClientInstrumentationModule extends InstrumentationM
         "io.sluice.javaagent.instrumentation.vertx.VertxRequestCalls",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange$RequestAnswers",
-        "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange$ResponseAnswers");
+        "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange$ResponseAnswers",
+        "io.sluice.javaagent.instrumentation.vertx.WebClientExchange");
   }
 
   @Override
@@ -62,6 +63,7 @@ public final class VertxHttpClientInstrumentationModule extends InstrumentationM
     return List.of(
         new HttpClientImplInstrumentation(),
         new HttpClientRequestInstrumentation(),
-        new PipeInstrumentation());
+        new PipeInstrumentation(),
+        new WebClientInstrumentation());
   }
 }

@@ -28,17 +28,23 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
   /** The {@code HttpClientImpl} that made the request, or {@code null} when unknown. */
   private final Object client;
 
-  private VertxOutcome(SluiceCall call, Object client) {
+  /** The {@code WebClient} exchange the request is a hop of, or {@code null}. */
+  private final WebClientExchange exchange;
+
+  private VertxOutcome(SluiceCall call, Object client, WebClientExchange exchange) {
     this.call = call;
     this.client = client;
+    this.exchange = exchange;
   }
 
   /**
    * Watches {@code request}, the future {@code client}'s {@code HttpClient#request} returned;
-   * {@code client} is the {@code HttpClientImpl}, or {@code null} when unknown.
+   * {@code client} is the {@code HttpClientImpl}, or {@code null} when unknown. A request that is a
+   * hop of a {@code WebClient} exchange (made on this thread, now) holds a 3xx response for the
+   * follow-up instead of reporting it (see {@link WebClientExchange}).
    */
   public static void watch(SluiceCall call, Object client, Future<HttpClientRequest> request) {
-    request.onComplete(new VertxOutcome(call, client));
+    request.onComplete(new VertxOutcome(call, client, WebClientExchange.current()));
   }
 
   @Override
@@ -62,7 +68,7 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
       // a helper the agent failed to inject (VertxRequestCalls logs a missing field itself):
       // without the link an app's reset counts as a failure, but the call still gets its outcome
     }
-    sent.response().onComplete(new ResponseOutcome(call));
+    sent.response().onComplete(new ResponseOutcome(call, exchange, sent));
   }
 
   /**
@@ -145,18 +151,35 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
 
   private static final class ResponseOutcome implements Handler<AsyncResult<HttpClientResponse>> {
     private final SluiceCall call;
+    private final WebClientExchange exchange;
+    private final HttpClientRequest request;
 
-    ResponseOutcome(SluiceCall call) {
+    ResponseOutcome(SluiceCall call, WebClientExchange exchange, HttpClientRequest request) {
       this.call = call;
+      this.exchange = exchange;
+      this.request = request;
     }
 
     @Override
     public void handle(AsyncResult<HttpClientResponse> response) {
       if (response.failed()) {
         call.onError(response.cause());
-      } else {
-        call.onResponse(response.result().statusCode());
+        return;
       }
+      int status = response.result().statusCode();
+      if (exchange != null && status >= 300 && status < 400) {
+        // WebClient may follow it with a request of its own, which carries this call on to the
+        // final response; this hop's request no longer stands for the call (WebClient ending it
+        // must not abandon the call)
+        exchange.hold(call, status);
+        try {
+          VertxRequestCalls.link(request, null);
+        } catch (Throwable t) {
+          // no link to undo
+        }
+        return;
+      }
+      call.onResponse(status);
     }
   }
 }
