@@ -180,38 +180,18 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void followsDefaultChangesAfterStartingOnTheDefaultsSnapshotWhileTheOwnDocumentIsRejected() {
-    String service = newService();
-    String ns = "/lkg-default-" + service;
-    EtcdKeys local = new EtcdKeys(ns);
-    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    long firstDefault = server().put(local.rules("_default"), document("_default", 0.05));
-    ActiveRulesHolder first = holder(service);
-    EtcdRuleSource firstSource =
-        sources.started(
-            EtcdRuleSource.builder(sources.client(), first, service)
-                .keys(local)
-                .lastKnownGood(store));
-    awaitApplied(first, firstDefault);
-    await()
-        .atMost(AWAIT)
-        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == firstDefault);
-    firstSource.close();
+    Restart agent = new Restart("/lkg-default-");
+    agent.startFirstOnDefault();
 
-    long bad = server().put(local.rules(service), invalidDocument(service));
-    ActiveRulesHolder holder = holder(service);
-    EtcdRuleSource source =
-        sources.started(
-            EtcdRuleSource.builder(sources.client(), holder, service)
-                .keys(local)
-                .lastKnownGood(store));
-    await().atMost(AWAIT).until(source::isWatching);
+    long bad = server().put(agent.ownRules(), invalidDocument(agent.service));
+    EtcdRuleSource source = agent.restartUntilWatching();
     assertThat(source.lastRejection()).isNotNull();
     assertThat(source.lastRejection().revision()).isEqualTo(bad);
 
-    long nextDefault = server().put(local.rules("_default"), document("_default", 0.5));
-    awaitApplied(holder, nextDefault);
-    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD_DEFAULT);
-    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.5);
+    long nextDefault = server().put(agent.defaultRules(), document("_default", 0.5));
+    awaitApplied(agent.holder, nextDefault);
+    assertThat(agent.holder.current().source()).isEqualTo(ActiveRules.Source.ETCD_DEFAULT);
+    assertThat(agent.holder.current().document().sampling().defaultRatio()).isEqualTo(0.5);
   }
 
   /**
@@ -224,55 +204,51 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void dropsTheSnapshotOfItsOwnDocumentDeletedWhileDownEvenPastAnInvalidDefault() {
-    String service = newService();
-    String ns = "/lkg-deleted-" + service;
-    EtcdKeys local = new EtcdKeys(ns);
-    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    long stored = storeOwnLastKnownGood(local, store, service);
+    Restart agent = new Restart("/lkg-deleted-");
+    long stored = agent.startFirstOnOwnDocument();
     // while no agent runs, its document is deleted and _default written invalid
-    server().delete(local.rules(service));
-    long bad = server().put(local.rules("_default"), invalidDocument("_default"));
+    server().delete(agent.ownRules());
+    long bad = server().put(agent.defaultRules(), invalidDocument("_default"));
 
-    ActiveRulesHolder holder = holder(service);
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
-      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
-      await().atMost(AWAIT).until(source::isWatching);
+      EtcdRuleSource source = agent.restartUntilWatching();
 
-      assertThat(applied)
+      assertThat(agent.applied)
           .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
-      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(agent.holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
       assertThat(source.lastRejection()).isNotNull();
-      assertThat(source.lastRejection().origin()).isEqualTo(local.rules("_default"));
+      assertThat(source.lastRejection().origin()).isEqualTo(agent.defaultRules());
       assertThat(source.lastRejection().revision()).isEqualTo(bad);
       // each line true of the next: the delete is said, and the rejection does not claim the
       // rules in force stay when they go to the built-in defaults right after it
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m ->
+                  assertThat(m)
+                      .startsWith("starting on the last-known-good rules of " + agent.service),
               m ->
                   assertThat(m)
                       .startsWith(
                           "rejected the rule document "
-                              + local.rules("_default")
+                              + agent.defaultRules()
                               + " at revision "
                               + bad
                               + ", which is not applied; the rules in force become the built-in"
                               + " defaults. Problems:"),
               // at etcd's revision as it answered, past the rejected one: after it
-              m -> assertThat(m).satisfies(deletedWhileDown(local.rules(service), stored)),
+              m -> assertThat(m).satisfies(deletedWhileDown(agent.ownRules(), stored)),
               m ->
                   assertThat(m)
                       .isEqualTo(
                           "no valid rule document for "
-                              + service
+                              + agent.service
                               + " in etcd (rejected: "
-                              + local.rules("_default")
+                              + agent.defaultRules()
                               + " at revision "
                               + bad
                               + "): running on the built-in defaults"));
-      await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
+      await().atMost(AWAIT).until(() -> !Files.exists(agent.store.file(agent.service)));
     }
   }
 
@@ -281,44 +257,40 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void dropsTheSnapshotOfItsOwnDocumentDeletedWhileDownForAValidDefault() {
-    String service = newService();
-    String ns = "/lkg-deleted-" + service;
-    EtcdKeys local = new EtcdKeys(ns);
-    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    long stored = storeOwnLastKnownGood(local, store, service);
-    server().delete(local.rules(service));
-    long fallback = server().put(local.rules("_default"), document("_default", 0.05));
+    Restart agent = new Restart("/lkg-deleted-");
+    long stored = agent.startFirstOnOwnDocument();
+    server().delete(agent.ownRules());
+    long fallback = server().put(agent.defaultRules(), document("_default", 0.05));
 
-    ActiveRulesHolder holder = holder(service);
-    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
     EtcdRuleSource source;
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      source = restartedOn(service, local, store, holder, applied);
-      await().atMost(AWAIT).until(source::isWatching);
+      source = agent.restartUntilWatching();
       // said once, as a running agent says a delete; before, nothing said it at all
       assertThat(log.messages())
           .filteredOn(m -> m.contains(" was deleted ") || m.startsWith("applied "))
           .satisfiesExactly(
-              m -> assertThat(m).satisfies(deletedWhileDown(local.rules(service), stored)),
+              m -> assertThat(m).satisfies(deletedWhileDown(agent.ownRules(), stored)),
               m ->
                   assertThat(m)
                       .isEqualTo(
                           "applied the rule document "
-                              + local.rules("_default")
+                              + agent.defaultRules()
                               + " at revision "
                               + fallback
                               + " ("
-                              + service
+                              + agent.service
                               + " has no document of its own)"));
     }
 
-    assertThat(applied)
+    assertThat(agent.applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD_DEFAULT);
-    assertThat(holder.current().revision()).isEqualTo(fallback);
+    assertThat(agent.holder.current().revision()).isEqualTo(fallback);
     assertThat(source.lastRejection()).isNull();
     await()
         .atMost(AWAIT)
-        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == fallback);
+        .until(
+            () ->
+                agent.store.load(agent.service).map(ActiveRules::revision).orElse(0L) == fallback);
   }
 
   /**
@@ -328,40 +300,39 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void keepsTheSnapshotOfDefaultWhenDefaultWasWrittenInvalidWhileDown() {
-    String service = newService();
-    String ns = "/lkg-default-invalid-" + service;
-    EtcdKeys local = new EtcdKeys(ns);
-    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    long stored = storeDefaultLastKnownGood(local, store, service);
-    long bad = server().put(local.rules("_default"), invalidDocument("_default"));
+    Restart agent = new Restart("/lkg-default-invalid-");
+    long stored = agent.startFirstOnDefault();
+    long bad = server().put(agent.defaultRules(), invalidDocument("_default"));
 
-    ActiveRulesHolder holder = holder(service);
-    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
     EtcdRuleSource source;
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      source = restartedOn(service, local, store, holder, applied);
-      await().atMost(AWAIT).until(source::isWatching);
+      source = agent.restartUntilWatching();
       // the document the snapshot was read from is there, rejected: no delete, and they stay
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m ->
+                  assertThat(m)
+                      .startsWith("starting on the last-known-good rules of " + agent.service),
               m ->
                   assertThat(m)
                       .startsWith(
                           "rejected the rule document "
-                              + local.rules("_default")
+                              + agent.defaultRules()
                               + " at revision "
                               + bad
                               + "; the rules in force stay. Problems:"));
     }
 
-    assertThat(applied).containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD);
-    assertThat(holder.current().revision()).isEqualTo(stored);
-    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.05);
+    assertThat(agent.applied).containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD);
+    assertThat(agent.holder.current().revision()).isEqualTo(stored);
+    assertThat(agent.holder.current().document().sampling().defaultRatio()).isEqualTo(0.05);
     assertThat(source.lastRejection()).isNotNull();
     assertThat(source.lastRejection().revision()).isEqualTo(bad);
-    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+    assertThat(agent.store.load(agent.service))
+        .get()
+        .extracting(ActiveRules::revision)
+        .isEqualTo(stored);
   }
 
   /**
@@ -372,38 +343,31 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void dropsTheSnapshotOfDefaultDeletedWhileDownForTheServicesOwnDocument() {
-    String service = newService();
-    String ns = "/lkg-default-deleted-" + service;
-    EtcdKeys local = new EtcdKeys(ns);
-    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    long stored = storeDefaultLastKnownGood(local, store, service);
-    server().delete(local.rules("_default"));
-    long own = server().put(local.rules(service), document(service, 0.6));
+    Restart agent = new Restart("/lkg-default-deleted-");
+    long stored = agent.startFirstOnDefault();
+    server().delete(agent.defaultRules());
+    long own = server().put(agent.ownRules(), document(agent.service, 0.6));
 
-    ActiveRulesHolder holder = holder(service);
-    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
-      await().atMost(AWAIT).until(source::isWatching);
+      EtcdRuleSource source = agent.restartUntilWatching();
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
-              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m ->
+                  assertThat(m)
+                      .startsWith("starting on the last-known-good rules of " + agent.service),
+              m -> assertThat(m).satisfies(deletedWhileDown(agent.defaultRules(), stored)),
               m ->
                   assertThat(m)
                       .isEqualTo(
-                          "applied the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + own));
+                          "applied the rule document " + agent.ownRules() + " at revision " + own));
     }
-    assertThat(applied)
+    assertThat(agent.applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD);
-    assertThat(holder.current().revision()).isEqualTo(own);
+    assertThat(agent.holder.current().revision()).isEqualTo(own);
     await()
         .atMost(AWAIT)
-        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == own);
+        .until(() -> agent.store.load(agent.service).map(ActiveRules::revision).orElse(0L) == own);
   }
 
   /**
@@ -412,37 +376,33 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void dropsTheSnapshotOfDefaultDeletedWhileDownForTheBuiltInDefaults() {
-    String service = newService();
-    String ns = "/lkg-default-deleted-" + service;
-    EtcdKeys local = new EtcdKeys(ns);
-    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    long stored = storeDefaultLastKnownGood(local, store, service);
-    server().delete(local.rules("_default"));
+    Restart agent = new Restart("/lkg-default-deleted-");
+    long stored = agent.startFirstOnDefault();
+    server().delete(agent.defaultRules());
 
-    ActiveRulesHolder holder = holder(service);
-    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      EtcdRuleSource source = restartedOn(service, local, store, holder, applied);
-      await().atMost(AWAIT).until(source::isWatching);
+      EtcdRuleSource source = agent.restartUntilWatching();
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
-              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m ->
+                  assertThat(m)
+                      .startsWith("starting on the last-known-good rules of " + agent.service),
+              m -> assertThat(m).satisfies(deletedWhileDown(agent.defaultRules(), stored)),
               m ->
                   assertThat(m)
                       .isEqualTo(
                           "no rule document for "
-                              + service
+                              + agent.service
                               + " in etcd ("
-                              + local.rules(service)
+                              + agent.ownRules()
                               + " or "
-                              + local.rules("_default")
+                              + agent.defaultRules()
                               + "): running on the built-in defaults"));
     }
-    assertThat(applied)
+    assertThat(agent.applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
-    await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
+    await().atMost(AWAIT).until(() -> !Files.exists(agent.store.file(agent.service)));
   }
 
   /**
@@ -451,83 +411,136 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void dropsTheSnapshotOfDefaultDeletedWhileDownPastAnInvalidOwnDocument() {
-    String service = newService();
-    String ns = "/lkg-default-deleted-" + service;
-    EtcdKeys local = new EtcdKeys(ns);
-    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
-    long stored = storeDefaultLastKnownGood(local, store, service);
-    server().delete(local.rules("_default"));
-    long bad = server().put(local.rules(service), invalidDocument(service));
+    Restart agent = new Restart("/lkg-default-deleted-");
+    long stored = agent.startFirstOnDefault();
+    server().delete(agent.defaultRules());
+    long bad = server().put(agent.ownRules(), invalidDocument(agent.service));
 
-    ActiveRulesHolder holder = holder(service);
-    List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
     EtcdRuleSource source;
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      source = restartedOn(service, local, store, holder, applied);
-      await().atMost(AWAIT).until(source::isWatching);
+      source = agent.restartUntilWatching();
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m -> assertThat(m).startsWith("starting on the last-known-good rules of " + service),
+              m ->
+                  assertThat(m)
+                      .startsWith("starting on the last-known-good rules of " + agent.service),
               m ->
                   assertThat(m)
                       .startsWith(
                           "rejected the rule document "
-                              + local.rules(service)
+                              + agent.ownRules()
                               + " at revision "
                               + bad
                               + ", which is not applied; the rules in force become the built-in"
                               + " defaults. Problems:"),
               // at etcd's revision as it answered, past the rejected one: after it
-              m -> assertThat(m).satisfies(deletedWhileDown(local.rules("_default"), stored)),
+              m -> assertThat(m).satisfies(deletedWhileDown(agent.defaultRules(), stored)),
               m ->
                   assertThat(m)
                       .isEqualTo(
                           "no valid rule document for "
-                              + service
+                              + agent.service
                               + " in etcd (rejected: "
-                              + local.rules(service)
+                              + agent.ownRules()
                               + " at revision "
                               + bad
                               + "): running on the built-in defaults"));
     }
-    assertThat(applied)
+    assertThat(agent.applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
     assertThat(source.lastRejection().revision()).isEqualTo(bad);
   }
 
   /**
-   * Runs a source in {@code local} until it has applied a document of {@code service}'s own (ratio
-   * 0.25) and saved it in {@code store}, then stops it: an agent that went down on its own rules.
-   * Returns the revision of that document.
+   * An agent of a fresh service that reads a namespace of its own (the given prefix and the
+   * service's name) and keeps its last-known-good rules in that namespace's store: started first
+   * until it has saved a snapshot, then restarted on it, as an agent that went down and came back.
    */
-  private long storeOwnLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
-    return storeLastKnownGood(local, store, service, service, 0.25);
-  }
+  private final class Restart {
+    final String service = newService();
+    final EtcdKeys keys;
+    final LastKnownGoodStore store;
 
-  /**
-   * As {@link #storeOwnLastKnownGood} with a {@code _default} document (ratio 0.05) and none of the
-   * service's own: an agent that went down on {@code _default}'s rules.
-   */
-  private long storeDefaultLastKnownGood(EtcdKeys local, LastKnownGoodStore store, String service) {
-    return storeLastKnownGood(local, store, service, "_default", 0.05);
-  }
+    /** The restarted source's rules. */
+    final ActiveRulesHolder holder = holder(service);
 
-  private long storeLastKnownGood(
-      EtcdKeys local, LastKnownGoodStore store, String service, String documentOf, double ratio) {
-    long written = server().put(local.rules(documentOf), document(documentOf, ratio));
-    ActiveRulesHolder first = holder(service);
-    EtcdRuleSource firstSource =
-        sources.started(
-            EtcdRuleSource.builder(sources.client(), first, service)
-                .keys(local)
-                .lastKnownGood(store));
-    awaitApplied(first, written);
-    await()
-        .atMost(AWAIT)
-        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == written);
-    firstSource.close();
-    return written;
+    /**
+     * The source of every snapshot the restarted source publishes, the last-known-good one first.
+     */
+    final List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
+
+    Restart(String namespacePrefix) {
+      String namespace = namespacePrefix + service;
+      keys = new EtcdKeys(namespace);
+      store = LastKnownGoodStore.builder(stateDir).namespace(namespace).build();
+    }
+
+    /** The key of the service's own rule document. */
+    String ownRules() {
+      return keys.rules(service);
+    }
+
+    /** The key of the namespace's {@code _default} rule document. */
+    String defaultRules() {
+      return keys.rules("_default");
+    }
+
+    /**
+     * Runs a first source until it has applied a document of the service's own (ratio 0.25) and
+     * saved it, then stops it: an agent that went down on its own rules. Returns the document's
+     * revision.
+     */
+    long startFirstOnOwnDocument() {
+      return startFirstOn(service, 0.25);
+    }
+
+    /**
+     * As {@link #startFirstOnOwnDocument} with a {@code _default} document (ratio 0.05) and none of
+     * the service's own: an agent that went down on {@code _default}'s rules.
+     */
+    long startFirstOnDefault() {
+      return startFirstOn("_default", 0.05);
+    }
+
+    private long startFirstOn(String documentOf, double ratio) {
+      long written = server().put(keys.rules(documentOf), document(documentOf, ratio));
+      ActiveRulesHolder first = holder(service);
+      EtcdRuleSource firstSource =
+          sources.started(
+              EtcdRuleSource.builder(sources.client(), first, service)
+                  .keys(keys)
+                  .lastKnownGood(store));
+      awaitApplied(first, written);
+      await()
+          .atMost(AWAIT)
+          .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == written);
+      firstSource.close();
+      return written;
+    }
+
+    /**
+     * Starts the source again on {@link #store}, as the agent restarted, into {@link #holder}, and
+     * waits until it watches etcd: its first read has been answered and applied or rejected.
+     */
+    EtcdRuleSource restartUntilWatching() {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(sources.client(), holder, service)
+              .keys(keys)
+              .lastKnownGood(store)
+              .build();
+      sources.closeAfter(source);
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onApplied(ActiveRules rules) {
+              applied.add(rules.source());
+            }
+          });
+      source.start();
+      await().atMost(AWAIT).until(source::isWatching);
+      return source;
+    }
   }
 
   /**
@@ -545,33 +558,6 @@ class EtcdRuleSourceLastKnownGoodIT {
                     + " of the last-known-good rules read from it (found missing by the first read"
                     + " from etcd, at revision ")
             .endsWith(")");
-  }
-
-  /**
-   * Starts a source of {@code service} in {@code local} on {@code store}, as an agent restarted;
-   * {@code applied} hears the source of every snapshot it publishes, the last-known-good one first.
-   */
-  private EtcdRuleSource restartedOn(
-      String service,
-      EtcdKeys local,
-      LastKnownGoodStore store,
-      ActiveRulesHolder holder,
-      List<ActiveRules.Source> applied) {
-    EtcdRuleSource source =
-        EtcdRuleSource.builder(sources.client(), holder, service)
-            .keys(local)
-            .lastKnownGood(store)
-            .build();
-    sources.closeAfter(source);
-    source.addListener(
-        new RuleSourceListener() {
-          @Override
-          public void onApplied(ActiveRules rules) {
-            applied.add(rules.source());
-          }
-        });
-    source.start();
-    return source;
   }
 
   /**
