@@ -177,6 +177,36 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A response the app's {@code ResponseCache} serves never reaches the target however long the
+   * cache took to find it: six calls whose cache lookup takes 300 ms (test app style {@code
+   * huc-slow-cached}), under a policy that opens when half of four calls were slower than 100 ms,
+   * leave the breaker closed, and the next call reaches the server. Before, they were abandoned,
+   * which counts a call past its slow-call duration as slow, and the fifth was rejected; OkHttp's
+   * calls its cache answers are discarded.
+   */
+  @Test
+  void callsTheResponseCacheAnswersCountNeitherWayHoweverLongTheCacheTook() throws Exception {
+    String policy = "slow-cached-" + client();
+    String url = downstream.url("/slow-cached/" + client());
+    applyRules(
+        Rules.document(service(), Rules.slowBreaker(policy, downstream.port(), "/slow-cached/**")));
+    try {
+      int before = downstream.requestCount();
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer = app.call("huc-slow-cached", "GET", url, Map.of());
+        assertThat(answer.failed()).as("call %d: %s\n%s", i, answer.error(), app.log()).isFalse();
+        assertThat(answer.body()).as("call %d", i).isEqualTo("cached");
+      }
+      assertThat(downstream.requestCount()).as("calls that left the process").isEqualTo(before);
+      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
+      assertThat(next.status()).isEqualTo(200);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * A fixed-length streaming body the app does not finish never becomes a request the target could
    * answer (the JDK refuses to read a response): the app's failure, not the target's, so it counts
    * neither way.

@@ -279,6 +279,7 @@ final class Clients {
       case "huc-slow-unfinished" -> UrlConnectionStreamingClients::slowUnfinishedBody;
       case "huc-overflow" -> UrlConnectionStreamingClients::overflowingBody;
       case "huc-cached" -> UrlConnectionStreamingClients::cached;
+      case "huc-slow-cached" -> UrlConnectionStreamingClients::slowCached;
       case "huc-failing-cookies" -> UrlConnectionAppCodeClients::failingCookies;
       case "huc-failing-proxy-selector" -> UrlConnectionAppCodeClients::failingProxySelector;
       default -> throw new IllegalArgumentException("unknown client " + name);

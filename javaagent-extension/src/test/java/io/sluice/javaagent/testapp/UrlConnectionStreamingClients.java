@@ -3,6 +3,7 @@ package io.sluice.javaagent.testapp;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.CacheRequest;
 import java.net.CacheResponse;
@@ -124,7 +125,19 @@ final class UrlConnectionStreamingClients {
    * status: the cached status and body ({@value ThreadCache#BODY}).
    */
   static ClientAnswer cached(String method, String url) throws Exception {
-    ThreadCache.INSTALLED.serving.set(Boolean.TRUE);
+    return fromCache(url, 0L);
+  }
+
+  /**
+   * As {@link #cached}, with an app whose {@code ResponseCache} takes 300 ms to find the answer (a
+   * cache on a slow disk): a call slower than a short {@code slowCallDuration}, by the app's doing.
+   */
+  static ClientAnswer slowCached(String method, String url) throws Exception {
+    return fromCache(url, 300L);
+  }
+
+  private static ClientAnswer fromCache(String url, long lookupMillis) throws Exception {
+    ThreadCache.INSTALLED.serving.set(lookupMillis);
     try {
       HttpURLConnection connection = Clients.urlConnection(url);
       String body;
@@ -147,7 +160,8 @@ final class UrlConnectionStreamingClients {
     static final String BODY = "cached";
     static final ThreadCache INSTALLED = install();
 
-    final ThreadLocal<Boolean> serving = new ThreadLocal<>();
+    /** How long this thread's lookups take, in milliseconds; {@code null}: not served. */
+    final ThreadLocal<Long> serving = new ThreadLocal<>();
 
     private static ThreadCache install() {
       ThreadCache cache = new ThreadCache();
@@ -156,9 +170,19 @@ final class UrlConnectionStreamingClients {
     }
 
     @Override
-    public CacheResponse get(URI uri, String method, Map<String, List<String>> headers) {
-      if (serving.get() == null) {
+    public CacheResponse get(URI uri, String method, Map<String, List<String>> headers)
+        throws IOException {
+      Long lookupMillis = serving.get();
+      if (lookupMillis == null) {
         return null;
+      }
+      if (lookupMillis > 0L) {
+        try {
+          Thread.sleep(lookupMillis); // the app's own slow cache, not a wait for a result
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted looking up the cache");
+        }
       }
       return new CacheResponse() {
         @Override

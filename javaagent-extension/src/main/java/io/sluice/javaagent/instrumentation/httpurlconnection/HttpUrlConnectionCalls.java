@@ -14,8 +14,8 @@ import java.util.logging.Logger;
 /**
  * The breaker call of each {@link HttpURLConnection}: started when the connection first connects,
  * told the outcome when the JDK has read the response (or failed to connect, send a streaming
- * request, or read), abandoned when the app disconnects before that or when the app's {@code
- * ResponseCache} answers, discarded when the app leaves a fixed-length body unfinished or when the
+ * request, or read), abandoned when the app disconnects before that, discarded when the app's
+ * {@code ResponseCache} answers, when the app leaves a fixed-length body unfinished or when the
  * app's own code the JDK runs for the call (its proxy selector, its {@code CookieHandler}) throws
  * an unchecked exception. What the advice of {@link HttpUrlConnectionInstrumentation} and {@link
  * StreamingOutputStreamInstrumentation} calls.
@@ -85,7 +85,9 @@ public final class HttpUrlConnectionCalls {
    * timeout) is the call's failure; anything else thrown (the app's proxy selector's or a security
    * check's runtime exception) is the app's own code the JDK ran for the call and discards it,
    * neither way however long it ran, as the other clients do. A connection the app's {@code
-   * java.net.ResponseCache} answered never reaches the target: abandoned.
+   * java.net.ResponseCache} answered never reaches the target: discarded too, neither way however
+   * long the cache took (abandoned, a slow cache counted as a slow target), as OkHttp's calls its
+   * cache answers are.
    *
    * @param cached whether the JDK took the response from the app's {@code ResponseCache}
    */
@@ -99,7 +101,7 @@ public final class HttpUrlConnectionCalls {
     } else if (thrown != null) {
       call.discard();
     } else if (cached) {
-      call.abandon();
+      call.discard();
     }
   }
 
@@ -189,7 +191,7 @@ public final class HttpUrlConnectionCalls {
    * CookieHandler}, which the JDK asks as it parses the response's headers, before the status is
    * known), as the other clients' unchecked failures are, so it counts neither way however long it
    * ran. An answer without a status (the app's {@code ResponseCache} answered) changes nothing:
-   * {@link #connected} abandoned the call already.
+   * {@link #connected} discarded the call already.
    *
    * @param responseCode the connection's {@code responseCode} field, -1 while unknown
    */
@@ -199,7 +201,7 @@ public final class HttpUrlConnectionCalls {
 
   /**
    * The status once known is the outcome; else an I/O error is a failure, anything thrown else is
-   * discarded, and no answer at all (the app's cache answered) abandons.
+   * discarded, and so is no answer at all (the app's cache answered).
    */
   private static void end(HttpURLConnection connection, int responseCode, Throwable thrown) {
     SluiceCall call = permitted(connection);
@@ -210,10 +212,10 @@ public final class HttpUrlConnectionCalls {
       call.onResponse(responseCode);
     } else if (thrown instanceof IOException) {
       call.onError(thrown);
-    } else if (thrown != null) {
-      call.discard(); // the app's own code the JDK ran for the call (its CookieHandler)
     } else {
-      call.abandon();
+      // the app's own code the JDK ran for the call (its CookieHandler) threw, or its cache
+      // answered
+      call.discard();
     }
   }
 

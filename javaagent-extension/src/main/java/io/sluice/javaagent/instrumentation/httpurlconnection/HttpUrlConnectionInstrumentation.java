@@ -43,8 +43,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  *
  * <p>A connection whose {@code connect()} found its response in the app's {@code
  * java.net.ResponseCache} ({@code cachedResponse} set) never reaches the target: its call is
- * abandoned there. The body of a streaming request is {@link
- * StreamingOutputStreamInstrumentation}'s.
+ * discarded there, counting neither way however long the cache took. The body of a streaming
+ * request is {@link StreamingOutputStreamInstrumentation}'s.
  *
  * <p>No synthetic response ({@code onOpen.mode: response} fails the call as mode {@code error}
  * does): an {@code HttpURLConnection} answers its status, headers, body and error stream from the
