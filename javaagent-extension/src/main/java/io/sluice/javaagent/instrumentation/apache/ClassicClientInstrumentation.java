@@ -10,6 +10,7 @@ import io.sluice.javaagent.bridge.RequestLinePaths;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.util.Map;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
@@ -30,7 +31,9 @@ import org.apache.hc.core5.http.message.BasicClassicHttpResponse;
  * response handler, if any, reads like a real one. A request the app cancelled fails here and is
  * abandoned, not failed. A call that fails with anything but an {@link IOException} failed in the
  * app's own code the client runs for it (a request interceptor) or for the app's own reasons (a
- * closed client) and is discarded: it counts neither way.
+ * closed client) and is discarded: it counts neither way. A request with no target, given apart or
+ * in its URI (a relative path, or an absolute URL that is no {@code java.net.URI}), has no host a
+ * breaker could cover: it passes unguarded, and HttpClient fails it before anything leaves.
  */
 final class ClassicClientInstrumentation implements TypeInstrumentation {
 
@@ -62,7 +65,14 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
         throws Exception {
       HttpHost host = target;
       if (host == null) {
-        host = HttpHost.create(request.getUri());
+        try {
+          host = HttpHost.create(request.getUri());
+        } catch (URISyntaxException | RuntimeException noHost) {
+          // no target given and none in the request (a relative path, or one that is no URI):
+          // HttpClient fails the call itself before anything leaves, so it is left unguarded here
+          // rather than by the advice throwing
+          return null;
+        }
       }
       // the path and query, or the whole string a request was made from when it is no URI
       // (new BasicClassicHttpRequest("GET", "http://h/p{x}")), which HttpClient sends as it is
