@@ -411,7 +411,14 @@ public final class EtcdRuleSource implements RuleSource {
       closeWatchers();
       // rejections found before the failure would wait for the retry's read, which may be an
       // outage away: nothing was published since they were found, so the rules in force stay
-      tellRejectionsAndDeletes(null);
+      try {
+        tellRejectionsAndDeletes(null);
+      } catch (RuntimeException | LinkageError again) {
+        // telling them failed twice (a logger's handler that throws at every such line): dropped,
+        // or every later read would fail on them before it publishes anything
+        untold.clear();
+        untoldDeletes.clear();
+      }
       retryLater(this::readAndWatch);
     }
   }
@@ -759,11 +766,9 @@ public final class EtcdRuleSource implements RuleSource {
     if (untold.isEmpty() && untoldDeletes.isEmpty()) {
       return;
     }
-    List<DocumentVerdict> told = List.copyOf(untold);
-    List<String> deletes = List.copyOf(untoldDeletes);
-    untold.clear();
-    untoldDeletes.clear();
     if (closed.get()) {
+      untold.clear();
+      untoldDeletes.clear();
       return; // close() abandoned this thread: the app no longer hears of these documents
     }
     String becomes = next == null ? null : named(next);
@@ -771,7 +776,10 @@ public final class EtcdRuleSource implements RuleSource {
     // built-in defaults (a first read that leaves them, or a later one after deletes), as the
     // rules file's source does
     String staying = RejectionLine.builtInDefaultsIn(holder.current());
-    for (DocumentVerdict verdict : told) {
+    // each is dropped only once told: what throws before (a logger's handler) leaves it, and those
+    // after it, to the next call (the failed task's, see guarded()), in the order found, told once
+    while (!untold.isEmpty()) {
+      DocumentVerdict verdict = untold.get(0);
       RuleRejection rejection = verdict.rejection();
       String rejected =
           "rule document " + rejection.origin() + " at revision " + rejection.revision();
@@ -782,10 +790,15 @@ public final class EtcdRuleSource implements RuleSource {
               ? RejectionLine.staying(rejected, staying, rejection)
               : RejectionLine.becoming(rejected, becomes, rejection),
           verdict.failure());
+      untold.remove(0);
+      // never throws: a failing listener is caught there
       listeners.rejected(rejection);
     }
     // a delete found by the read after them, at its revision: after them, in revision order
-    deletes.forEach(logger::info);
+    while (!untoldDeletes.isEmpty()) {
+      logger.info(untoldDeletes.get(0));
+      untoldDeletes.remove(0);
+    }
   }
 
   /** Which rules {@code rules} are, in a few words: the built-in defaults, or which document. */

@@ -36,6 +36,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -606,6 +609,74 @@ class EtcdRuleSourceIT {
                   + " at revision "
                   + bad
                   + "; the rules in force stay: the built-in defaults. Problems:\n  $.");
+    }
+  }
+
+  /**
+   * A rejection whose line fails to be logged (a handler of the app's that throws, once) is not
+   * lost: the failed task's rejections are told as it fails, this one included, and told once.
+   * Before, the rejections waiting to be told were dropped before their lines were written: one
+   * that failed there, and every one after it, never reached the listeners nor the log.
+   */
+  @Test
+  void aRejectionWhoseLineFailsIsToldOnceByTheFailedTask() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/line-failed-" + service);
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    Logger sourceLogger = Logger.getLogger(EtcdRuleSource.class.getName());
+    AtomicBoolean thrown = new AtomicBoolean();
+    Handler throwingOnce =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            if (record.getMessage().startsWith("rejected the rule document")
+                && thrown.compareAndSet(false, true)) {
+              throw new IllegalStateException("a handler fails on the rejection, as a test asks");
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    // before the capture's handler: the failed line reaches neither
+    sourceLogger.addHandler(throwingOnce);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(sources.client(), holder(service), service)
+              .keys(local)
+              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+              .build();
+      source.addListener(
+          new RuleSourceListener() {
+            @Override
+            public void onRejected(RuleRejection rejection) {
+              rejections.add(rejection);
+            }
+          });
+      sources.started(source);
+
+      await("the rejection told").atMost(AWAIT).until(() -> !rejections.isEmpty());
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(thrown).isTrue();
+      assertThat(rejections)
+          .singleElement()
+          .satisfies(r -> assertThat(r.revision()).isEqualTo(bad));
+      assertThat(log.warnings())
+          .filteredOn(m -> m.startsWith("rejected the rule document"))
+          .singleElement()
+          .asString()
+          .startsWith(
+              "rejected the rule document "
+                  + local.rules(service)
+                  + " at revision "
+                  + bad
+                  + "; the rules in force stay: the built-in defaults. Problems:");
+    } finally {
+      sourceLogger.removeHandler(throwingOnce);
     }
   }
 
