@@ -443,13 +443,16 @@ public final class PrefixWatch implements AutoCloseable {
    * for the first refusal of the control plane's credentials and one for the first other failure,
    * each said once however often etcd flips between the two. A read the control plane's stop
    * cancelled, or refused as the client closes ({@link EtcdUnavailableException#clientClosed()}),
-   * is no failure of etcd's: said at FINE only, it leaves the streak's warning to etcd's own.
+   * or whose wait it interrupted ({@link EtcdUnavailableException#interrupted()}), is no failure of
+   * etcd's: said at FINE only, it leaves the streak's warning to etcd's own.
    */
   private void onResyncFailed(long gen, RuntimeException error) {
     EtcdRefusedException refused =
         error instanceof EtcdRefusedException e && e.notPermitted() ? e : null;
     boolean notPermitted = refused != null;
-    boolean stopping = error instanceof EtcdUnavailableException e && e.clientClosed();
+    // the stop closing the client under a read, or interrupting the thread that waited for it
+    boolean stopping =
+        error instanceof EtcdUnavailableException e && (e.clientClosed() || e.interrupted());
     long delay;
     State failed;
     boolean newlyRefused;

@@ -409,6 +409,58 @@ class PrefixWatchIT {
   }
 
   /**
+   * A mirror's read still waiting for etcd when the stop interrupts its thread (the scheduler shut
+   * down with the control plane) failed with {@link EtcdUnavailableException#interrupted()}: it was
+   * warned of as etcd's failure, {@code could not read …}, a WARNING at the stop. It is said at
+   * FINE only, as a read the stop cancels is.
+   */
+  @Test
+  void aReadTheStopInterruptsIsNotWarnedOf() throws Exception {
+    Duration timeout = Duration.ofSeconds(30);
+    OutstandingCalls calls = new OutstandingCalls(timeout);
+    calls.start();
+    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), timeout);
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (Client client =
+            EtcdConfiguration.clientBuilder(settings, settings.endpoints())
+                .interceptor(calls)
+                .build();
+        LogCapture log = LogCapture.of(PrefixWatch.class)) {
+      EtcdGateway gateway =
+          EtcdGateway.builder(client, EtcdKeys.defaults(), timeout)
+              .stopping(calls::stopping)
+              .build();
+      PrefixWatches watches = new PrefixWatches(gateway, scheduler);
+      PrefixWatch watch =
+          watches.start("interrupted", "/interrupted/", new Mirror(new HashMap<>()));
+      assertThat(watch.awaitFirstRead(timeout)).isTrue();
+      etcd.server().stop();
+      try {
+        await("the watch broke and its read waits for etcd")
+            .atMost(Duration.ofSeconds(20))
+            .until(calls::waiting, n -> n == 1);
+
+        scheduler.shutdownNow(); // interrupts the thread waiting for the read
+
+        await("the interrupted read is taken")
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> watch.state().failedReads() >= 1);
+        assertThat(watch.state().failure()).contains("interrupted while waiting for etcd");
+        assertThat(warnings(log.records()))
+            .extracting(LogRecord::getMessage)
+            .as("warned of since the stop")
+            .isEmpty();
+      } finally {
+        watches.close();
+        calls.stop();
+        etcd.server().start();
+      }
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  /**
    * Health names the mirrors the watches hold ({@link PrefixWatches#states()}, component {@code
    * watches}): a watch its feature closed stayed there, in sync as of its last read, until a watch
    * of the same name replaced it, so health could name a mirror that had stopped. A closed watch is
