@@ -470,6 +470,8 @@ public final class EtcdGateway {
       reconnect = true;
       throw unavailable("etcd call failed (" + what + ")", why(cause), cause, changes, sent);
     } catch (InterruptedException e) {
+      // abandoned like a call that timed out: nobody waits for its answer any more
+      call.cancel(true);
       // the caller (Tomcat's stop, an executor's shutdown) still sees why it ended
       Thread.currentThread().interrupt();
       // the control plane stopping under the wait, not etcd's failure: no reconnect either

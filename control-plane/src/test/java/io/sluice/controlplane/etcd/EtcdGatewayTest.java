@@ -73,6 +73,31 @@ class EtcdGatewayTest {
     assertThat(etcd.nanoTime()).isEqualTo(42L);
   }
 
+  /**
+   * A caller interrupted while it waits abandons the call, as one whose wait timed out does: the
+   * call is cancelled, and the caller keeps its interrupt flag.
+   */
+  @Test
+  void cancelsTheCallItsInterruptedCallerAbandons() {
+    EtcdGateway etcd = builder().build();
+    CompletableFuture<String> call = new CompletableFuture<>();
+
+    Thread.currentThread().interrupt();
+    Throwable failed;
+    boolean flagKept;
+    try {
+      failed = catchThrowable(() -> etcd.await(call, "read a"));
+    } finally {
+      flagKept = Thread.interrupted(); // and cleared for the next test on this thread
+    }
+
+    assertThat(failed)
+        .isInstanceOfSatisfying(
+            EtcdUnavailableException.class, e -> assertThat(e.interrupted()).isTrue());
+    assertThat(flagKept).as("the interrupt flag kept").isTrue();
+    assertThat(call).isCancelled();
+  }
+
   @Test
   void takesEtcdsDefaultRequestLimitUnlessTold() {
     assertThat(builder().build().maxRequestBytes())
