@@ -414,8 +414,9 @@ public final class EtcdRuleSource implements RuleSource {
       try {
         tellRejectionsAndDeletes(null);
       } catch (RuntimeException | LinkageError again) {
-        // telling them failed twice (a logger's handler that throws at every such line): dropped,
-        // or every later read would fail on them before it publishes anything
+        // telling them failed here too (a logger's handler that throws at every such line, most
+        // likely what the task failed on): dropped, or every later read would fail on them before
+        // it publishes anything
         untold.clear();
         untoldDeletes.clear();
       }
