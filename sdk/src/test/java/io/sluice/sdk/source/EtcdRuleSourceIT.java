@@ -681,6 +681,53 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * A log handler that fails at every rejection line cannot stop the source: the rejections it
+   * fails on are dropped once the failed task's try to tell them fails too, and the next document
+   * is applied. Kept, they would fail every later read before it published anything.
+   */
+  @Test
+  void aHandlerFailingAtEveryRejectionLineDoesNotStopTheSource() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/lines-fail-" + service);
+    server().put(local.rules(service), invalidDocument(service));
+    Logger sourceLogger = Logger.getLogger(EtcdRuleSource.class.getName());
+    AtomicInteger thrown = new AtomicInteger();
+    Handler throwingAlways =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            if (record.getMessage().startsWith("rejected the rule document")) {
+              thrown.incrementAndGet();
+              throw new IllegalStateException("a handler fails on every rejection, as a test asks");
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    sourceLogger.addHandler(throwingAlways);
+    try {
+      ActiveRulesHolder holder = holder(service);
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(sources.client(), holder, service)
+              .keys(local)
+              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+              .build();
+      sources.started(source);
+
+      await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
+      long good = server().put(local.rules(service), document(service, 0.5));
+      awaitApplied(holder, good);
+      assertThat(thrown).as("lines tried: the task's, then the failed task's").hasValue(2);
+    } finally {
+      sourceLogger.removeHandler(throwingAlways);
+    }
+  }
+
+  /**
    * A failure while judging a document (a bug; here the clock that stamps rejections throws at its
    * second reading, as the first read rejects its second document) is that document's rejection,
    * with one error naming the failure: told as every rejection is, with the failure's stack trace,
