@@ -401,26 +401,43 @@ public final class EtcdRuleSource implements RuleSource {
         return;
       }
       // A bug here must not kill the source's thread: retry from a fresh read (logged once; a
-      // failure that repeats at every retry would otherwise fill the log).
+      // failure that repeats at every retry would otherwise fill the log). The retry is scheduled
+      // whatever happens on the way: a line that throws here would otherwise end the source.
+      try {
+        logTaskFailure(e);
+        closeWatchers();
+        // rejections found before the failure would wait for the retry's read, which may be an
+        // outage away: nothing was published since they were found, so the rules in force stay
+        try {
+          tellRejectionsAndDeletes(null);
+        } catch (RuntimeException | LinkageError again) {
+          // telling them failed here too (a logger's handler that throws at every such line, most
+          // likely what the task failed on): dropped, or every later read would fail on them
+          // before it publishes anything
+          untold.clear();
+          untoldDeletes.clear();
+        }
+      } finally {
+        retryLater(this::readAndWatch);
+      }
+    }
+  }
+
+  /**
+   * Says a task failed: at WARNING the first time, FINE after. Never throws: a log handler that
+   * fails here (the same one the task may have failed on) leaves the failure untold, and the next
+   * one tries the WARNING again.
+   */
+  private void logTaskFailure(Throwable e) {
+    try {
       if (!taskFailureLogged) {
-        taskFailureLogged = true;
         logger.log(Level.WARNING, "etcd rule source for " + service + " failed; reading again", e);
+        taskFailureLogged = true;
       } else {
         logger.log(Level.FINE, "etcd rule source for " + service + " failed again", e);
       }
-      closeWatchers();
-      // rejections found before the failure would wait for the retry's read, which may be an
-      // outage away: nothing was published since they were found, so the rules in force stay
-      try {
-        tellRejectionsAndDeletes(null);
-      } catch (RuntimeException | LinkageError again) {
-        // telling them failed here too (a logger's handler that throws at every such line, most
-        // likely what the task failed on): dropped, or every later read would fail on them before
-        // it publishes anything
-        untold.clear();
-        untoldDeletes.clear();
-      }
-      retryLater(this::readAndWatch);
+    } catch (RuntimeException | LinkageError logging) {
+      // nowhere left to tell it: the retry goes on regardless
     }
   }
 

@@ -728,6 +728,59 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * A log handler that fails at the line saying a task failed cannot stop the source either: the
+   * retry is scheduled whatever that line does, and the next document is applied. Before, the
+   * line's exception left guarded() before the retry was scheduled, and the source never read nor
+   * watched again, silently.
+   */
+  @Test
+  void aHandlerFailingAtTheTaskFailureLineDoesNotStopTheSource() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/failure-line-fails-" + service);
+    server().put(local.rules(service), invalidDocument(service));
+    Logger sourceLogger = Logger.getLogger(EtcdRuleSource.class.getName());
+    AtomicInteger failureLines = new AtomicInteger();
+    Handler throwing =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            String message = record.getMessage();
+            if (message.startsWith("etcd rule source for " + service + " failed")) {
+              failureLines.incrementAndGet();
+              throw new IllegalStateException("a handler fails on the failure, as a test asks");
+            }
+            if (message.startsWith("rejected the rule document")) {
+              // the task fails here, and so does the failed task's try to tell it again
+              throw new IllegalStateException("a handler fails on every rejection, as a test asks");
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    sourceLogger.addHandler(throwing);
+    try {
+      ActiveRulesHolder holder = holder(service);
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(sources.client(), holder, service)
+              .keys(local)
+              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+              .build();
+      sources.started(source);
+
+      await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
+      long good = server().put(local.rules(service), document(service, 0.5));
+      awaitApplied(holder, good);
+      assertThat(failureLines).as("the task's failure line was tried").hasValue(1);
+    } finally {
+      sourceLogger.removeHandler(throwing);
+    }
+  }
+
+  /**
    * A failure while judging a document (a bug; here the clock that stamps rejections throws at its
    * second reading, as the first read rejects its second document) is that document's rejection,
    * with one error naming the failure: told as every rejection is, with the failure's stack trace,
