@@ -40,7 +40,7 @@ final class RuleSourceListeners {
       try {
         listener.onApplied(rules);
       } catch (RuntimeException | LinkageError e) {
-        logger.log(Level.WARNING, "a rule source listener failed; the others were still told", e);
+        failed(e);
       }
     }
   }
@@ -53,8 +53,20 @@ final class RuleSourceListeners {
       try {
         listener.onRejected(rejection);
       } catch (RuntimeException | LinkageError e) {
-        logger.log(Level.WARNING, "a rule source listener failed; the others were still told", e);
+        failed(e);
       }
+    }
+  }
+
+  /**
+   * Says a listener failed. Never throws: a log handler that fails on this line must not keep the
+   * listeners after the failed one from being told.
+   */
+  private static void failed(Throwable e) {
+    try {
+      logger.log(Level.WARNING, "a rule source listener failed; the others were still told", e);
+    } catch (RuntimeException | LinkageError logging) {
+      // nowhere left to tell it: the next listener is told regardless
     }
   }
 }
