@@ -76,6 +76,7 @@ public final class FileRuleSource implements RuleSource {
   private boolean missingLogged;
   private boolean pollingLogged;
   private String unreadableLogged;
+  private boolean readFailureLogged;
 
   private FileRuleSource(Builder builder) {
     this.file = builder.file.toAbsolutePath().normalize();
@@ -118,8 +119,9 @@ public final class FileRuleSource implements RuleSource {
     try {
       check();
     } catch (RuntimeException | LinkageError e) {
-      // check() handles the file's problems itself; this is a bug, and start() must not throw it
-      logger.log(Level.WARNING, "the first read of the rules file " + file + " failed", e);
+      // check() handles the file's problems itself; this is a bug (or a log line that threw), and
+      // start() must not throw it nor skip starting the watch
+      logQuietly(Level.WARNING, "the first read of the rules file " + file + " failed", e);
     }
     // Thread.start() hands the fields written by the first check to the worker.
     Thread worker = new Thread(this::watchLoop, "sluice-rules-file");
@@ -177,15 +179,54 @@ public final class FileRuleSource implements RuleSource {
     try {
       // start() has read the file once already, with the watch in place.
       while (!closed.get()) {
-        awaitChange();
-        check();
+        try {
+          awaitChange();
+          check();
+        } catch (ClosedWatchServiceException e) {
+          throw e; // closing
+        } catch (RuntimeException | LinkageError e) {
+          // a bug, or a log handler of the app's that threw at one of this source's lines: one
+          // failed read must not end the watch, or no later edit would ever be read
+          readFailed(e);
+        }
       }
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // Closing.
     } catch (RuntimeException | LinkageError e) {
-      logger.log(Level.WARNING, "the rules file watch of " + file + " stopped", e);
+      logQuietly(Level.WARNING, "the rules file watch of " + file + " stopped", e);
     } finally {
       closeWatchService();
+    }
+  }
+
+  /**
+   * Says a read of the watch loop failed (at WARNING the first time, FINE after, as one that
+   * repeats at every change would fill the log), then waits one poll interval before the loop goes
+   * on, so a failure that repeats at once cannot spin the source's thread.
+   */
+  private void readFailed(Throwable e) throws InterruptedException {
+    if (closed.get()) {
+      return;
+    }
+    if (!readFailureLogged) {
+      readFailureLogged =
+          logQuietly(Level.WARNING, "a read of the rules file " + file + " failed; watching on", e);
+    } else {
+      logQuietly(Level.FINE, "a read of the rules file " + file + " failed again", e);
+    }
+    Thread.sleep(pollInterval.toMillis()); // a pause between failures, not a wait for a result
+  }
+
+  /**
+   * Logs a line about a failure of this source's own; never throws. A log handler that fails here
+   * (maybe the one the source failed on) leaves the line unwritten: returns whether it was.
+   */
+  private static boolean logQuietly(Level level, String line, Throwable e) {
+    try {
+      logger.log(level, line, e);
+      return true;
+    } catch (RuntimeException | LinkageError logging) {
+      return false; // nowhere left to tell it: the source goes on regardless
     }
   }
 

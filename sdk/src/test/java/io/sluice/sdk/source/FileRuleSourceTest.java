@@ -296,6 +296,47 @@ class FileRuleSourceTest {
   }
 
   /**
+   * A log handler of the app's that throws at this source's lines (here at every "applied" line,
+   * and at the line saying a read failed) does not end the watch: later edits are still applied.
+   * Before, the exception of one line ended the watch loop, and no later edit was read.
+   */
+  @Test
+  void aLogLineThatThrowsDoesNotEndTheWatch() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    start(file);
+    awaitRatio(0.1);
+    try (FailingLogLines applied = FailingLogLines.of(FileRuleSource.class, "applied the rules");
+        FailingLogLines failed = FailingLogLines.of(FileRuleSource.class, "a read of the rules")) {
+      replaceAtomically(file, document("orders", 0.2));
+      awaitRatio(0.2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> failed.failed() == 1);
+
+      replaceAtomically(file, document("orders", 0.3));
+      awaitRatio(0.3);
+      assertThat(applied.failed()).isEqualTo(2);
+    }
+  }
+
+  /**
+   * A log handler that throws at the line saying the first read failed (and here at the line the
+   * first read failed on) neither makes {@code start()} throw into the app nor keeps the watch from
+   * starting. Before, {@code start()} threw and the source never watched.
+   */
+  @Test
+  void startNeitherThrowsNorSkipsTheWatchWhenItsFailureLineThrows() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    try (FailingLogLines applied = FailingLogLines.of(FileRuleSource.class, "applied the rules");
+        FailingLogLines failed = FailingLogLines.of(FileRuleSource.class, "the first read of")) {
+      start(file);
+
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.1);
+      assertThat(failed.failed()).isEqualTo(1);
+    }
+    replaceAtomically(file, document("orders", 0.2));
+    awaitRatio(0.2);
+  }
+
+  /**
    * A failure while judging an edit (a bug; here the clock that stamps its rejection throws) is
    * that content's rejection, with one error naming the failure and the failure's stack trace in
    * its line: the rules in force stay and the watch goes on. Before, it ended the watch, and no
