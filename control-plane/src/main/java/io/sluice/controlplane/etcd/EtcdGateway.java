@@ -543,18 +543,18 @@ public final class EtcdGateway {
       // etcd answered before: no hint of a wrong setting holds, but what a proxy in the way says of
       // the outage does (its 502: etcd out of its reach), which "did not answer within" hid
       String proxys = firstContact.proxysPart(cause);
-      return new EtcdUnavailableException(
+      return EtcdUnavailableException.etcdFailed(
           proxys == null || saysTheProxysAnswer(cause) ? message : message + ": " + proxys,
           cause,
           changes,
-          null,
           proxys,
           sent);
     }
     // the hint says the proxy's answer (its 5xx, its 407, its failed lookup) naming the endpoints
     // behind it: why would say it a second time
     String message = why == null || hintSaysTheProxysAnswer(hint, cause) ? what : what + ": " + why;
-    return new EtcdUnavailableException(message + ": " + hint, cause, changes, hint, null, sent);
+    return EtcdUnavailableException.etcdNeverAnswered(
+        message + ": " + hint, cause, changes, hint, sent);
   }
 
   /**

@@ -1,5 +1,7 @@
 package io.sluice.controlplane.etcd;
 
+import java.util.Objects;
+
 /**
  * etcd did not answer in time, or the call failed on the way (connection refused or dropped, no
  * leader...): trying again shortly may succeed, so the API answers 503 with a retry hint.
@@ -14,7 +16,26 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Why the call failed: which decides what a 503 says of it and whether it counts as an outage of
+   * etcd ({@link EtcdOutageLog}). Each factory below makes one.
+   */
+  enum Reason {
+    /** etcd did not answer in time, or the call failed on its way to or from etcd. */
+    ETCD,
+    /** The embedded etcd does not run: the call was not sent ({@link #embeddedTrouble()}). */
+    EMBEDDED_DOWN,
+    /** The etcd client is closed, or the stop cancelled the call ({@link #clientClosed()}). */
+    CLIENT_CLOSED,
+    /** The stop interrupted the thread waiting for the call ({@link #interrupted()}). */
+    INTERRUPTED
+  }
+
+  private final Reason reason;
+
   private final boolean outcomeUnknown;
+
+  private final long sentNanos;
 
   private final String hint;
 
@@ -22,57 +43,61 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private final String embeddedTrouble;
 
-  private final long sentNanos;
-
-  private final boolean clientClosed;
-
-  private final boolean interrupted;
-
-  EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown) {
-    this(message, cause, outcomeUnknown, null, null);
-  }
-
-  EtcdUnavailableException(String message, Throwable cause, boolean outcomeUnknown, String hint) {
-    this(message, cause, outcomeUnknown, hint, null);
-  }
-
-  EtcdUnavailableException(
-      String message, Throwable cause, boolean outcomeUnknown, String hint, String proxysAnswer) {
-    this(message, cause, outcomeUnknown, hint, proxysAnswer, System.nanoTime());
-  }
-
-  /**
-   * @param sentNanos when the call that failed was sent ({@link System#nanoTime()}): {@link
-   *     #sentNanos()}
-   */
-  EtcdUnavailableException(
-      String message,
-      Throwable cause,
-      boolean outcomeUnknown,
-      String hint,
-      String proxysAnswer,
-      long sentNanos) {
-    this(message, cause, outcomeUnknown, hint, proxysAnswer, null, sentNanos, false, false);
-  }
-
+  /** Only through the factories below, which say which of the optional texts goes with a reason. */
   private EtcdUnavailableException(
+      Reason reason,
       String message,
       Throwable cause,
       boolean outcomeUnknown,
+      long sentNanos,
       String hint,
       String proxysAnswer,
-      String embeddedTrouble,
-      long sentNanos,
-      boolean clientClosed,
-      boolean interrupted) {
+      String embeddedTrouble) {
     super(message, cause);
+    this.reason = reason;
     this.outcomeUnknown = outcomeUnknown;
+    this.sentNanos = sentNanos;
     this.hint = hint;
     this.proxysAnswer = proxysAnswer;
     this.embeddedTrouble = embeddedTrouble;
-    this.sentNanos = sentNanos;
-    this.clientClosed = clientClosed;
-    this.interrupted = interrupted;
+  }
+
+  /**
+   * etcd did not answer in time, or the call failed on its way, after etcd had answered the control
+   * plane (no {@link #hint()}).
+   *
+   * @param message the whole message, the proxy's answer included when there is one
+   * @param outcomeUnknown whether the call was a change already on its way ({@link
+   *     #outcomeUnknown()})
+   * @param proxysAnswer what the HTTP proxy in the way added ({@link #proxysAnswer()}), or {@code
+   *     null}
+   * @param sentNanos when the call was sent ({@link #sentNanos()})
+   */
+  static EtcdUnavailableException etcdFailed(
+      String message,
+      Throwable cause,
+      boolean outcomeUnknown,
+      String proxysAnswer,
+      long sentNanos) {
+    return new EtcdUnavailableException(
+        Reason.ETCD, message, cause, outcomeUnknown, sentNanos, null, proxysAnswer, null);
+  }
+
+  /**
+   * As {@link #etcdFailed}, while etcd has never answered the control plane, with what to fix
+   * ({@link #hint()}, not {@code null}; the message ends with it).
+   */
+  static EtcdUnavailableException etcdNeverAnswered(
+      String message, Throwable cause, boolean outcomeUnknown, String hint, long sentNanos) {
+    return new EtcdUnavailableException(
+        Reason.ETCD,
+        message,
+        cause,
+        outcomeUnknown,
+        sentNanos,
+        Objects.requireNonNull(hint, "hint"),
+        null,
+        null);
   }
 
   /**
@@ -92,15 +117,14 @@ public final class EtcdUnavailableException extends RuntimeException {
   static EtcdUnavailableException embeddedDown(String what, String trouble, long refusedNanos) {
     // what answers on its client port meanwhile is not this control plane's etcd
     return new EtcdUnavailableException(
+        Reason.EMBEDDED_DOWN,
         "the embedded etcd is not running; the call was not sent (" + what + ")",
         null,
         false,
-        null,
-        null,
-        trouble,
         refusedNanos, // never sent
-        false,
-        false);
+        null,
+        null,
+        trouble);
   }
 
   /**
@@ -116,18 +140,17 @@ public final class EtcdUnavailableException extends RuntimeException {
   static EtcdUnavailableException clientClosed(
       String what, Throwable cause, boolean outcomeUnknown, long sentNanos) {
     return new EtcdUnavailableException(
+        Reason.CLIENT_CLOSED,
         "the etcd client is closed: the control plane is stopping"
             + (cause == null ? "; the call was not sent (" : " (")
             + what
             + ")",
         cause,
         outcomeUnknown,
-        null,
-        null,
-        null,
         sentNanos,
-        true,
-        false);
+        null,
+        null,
+        null);
   }
 
   /**
@@ -142,15 +165,14 @@ public final class EtcdUnavailableException extends RuntimeException {
   static EtcdUnavailableException interrupted(
       String what, InterruptedException cause, boolean outcomeUnknown, long sentNanos) {
     return new EtcdUnavailableException(
+        Reason.INTERRUPTED,
         "interrupted while waiting for etcd, as the control plane stops (" + what + ")",
         cause,
         outcomeUnknown,
-        null,
-        null,
-        null,
         sentNanos,
-        false,
-        true);
+        null,
+        null,
+        null);
   }
 
   /**
@@ -160,7 +182,7 @@ public final class EtcdUnavailableException extends RuntimeException {
    * etcd to count ({@link EtcdOutageLog}), and nothing to fix. The message says it.
    */
   public boolean clientClosed() {
-    return clientClosed;
+    return reason == Reason.CLIENT_CLOSED;
   }
 
   /**
@@ -172,7 +194,7 @@ public final class EtcdUnavailableException extends RuntimeException {
    * interrupted thread keeps its interrupt flag.
    */
   public boolean interrupted() {
-    return interrupted;
+    return reason == Reason.INTERRUPTED;
   }
 
   /**

@@ -13,9 +13,12 @@ public final class TestEtcdFailures {
 
   private TestEtcdFailures() {}
 
-  /** A read that got no answer in time, after etcd had answered, with nothing more to say. */
+  /**
+   * A read that got no answer in time, after etcd had answered, with nothing more to say; sent now,
+   * on {@link System#nanoTime()} ({@link EtcdUnavailableException#sentNanos()}).
+   */
   public static EtcdUnavailableException unavailable(String message) {
-    return new EtcdUnavailableException(message, new TimeoutException(), false);
+    return unavailableSentAt(message, System.nanoTime());
   }
 
   /**
@@ -23,17 +26,18 @@ public final class TestEtcdFailures {
    * EtcdUnavailableException#sentNanos()}), on a test's clock.
    */
   public static EtcdUnavailableException unavailableSentAt(String message, long sentNanos) {
-    return new EtcdUnavailableException(
-        message, new TimeoutException(), false, null, null, sentNanos);
+    return EtcdUnavailableException.etcdFailed(
+        message, new TimeoutException(), false, null, sentNanos);
   }
 
   /**
    * A read that got no answer in time, after etcd had answered, with what the HTTP proxy in the way
-   * said ({@link EtcdUnavailableException#proxysAnswer()}).
+   * said ({@link EtcdUnavailableException#proxysAnswer()}); sent now, on {@link System#nanoTime()}.
    */
   public static EtcdUnavailableException unavailableThroughAProxy(
       String message, String proxysAnswer) {
-    return new EtcdUnavailableException(message, new TimeoutException(), false, null, proxysAnswer);
+    return EtcdUnavailableException.etcdFailed(
+        message, new TimeoutException(), false, proxysAnswer, System.nanoTime());
   }
 
   /**
