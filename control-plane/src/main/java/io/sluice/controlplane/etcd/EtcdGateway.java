@@ -440,6 +440,8 @@ public final class EtcdGateway {
       answers.served();
       return result;
     } catch (TimeoutException e) {
+      // ends only jetcd's future: jetcd passes no cancel on to the gRPC call, which ends at its own
+      // deadline, twice the timeout from its start (OutstandingCalls), even if etcd never answers
       call.cancel(true);
       if (closing()) {
         throw EtcdUnavailableException.clientClosed(what, e, changes, sent);
@@ -470,7 +472,8 @@ public final class EtcdGateway {
       reconnect = true;
       throw unavailable("etcd call failed (" + what + ")", why(cause), cause, changes, sent);
     } catch (InterruptedException e) {
-      // abandoned like a call that timed out: nobody waits for its answer any more
+      // abandoned like a call that timed out: nobody waits for its answer any more (the gRPC call
+      // still runs to its own deadline, as a timed-out one does)
       call.cancel(true);
       // the caller (Tomcat's stop, an executor's shutdown) still sees why it ended
       Thread.currentThread().interrupt();

@@ -162,6 +162,57 @@ class EtcdGatewayIT {
   }
 
   /**
+   * A read and a change the callers gave up on at their deadline while etcd is frozen (connected,
+   * the requests sent, no answer) end at their gRPC deadline ({@link OutstandingCalls#deadline()})
+   * while etcd is still frozen. The cancel of jetcd's future never reaches the gRPC call: without
+   * that deadline each stayed outstanding, its stream and request held, for as long as etcd stayed
+   * frozen.
+   */
+  @Test
+  void callsGivenUpOnWhileEtcdIsFrozenEndAtTheirDeadlineWhileEtcdIsStillFrozen() throws Exception {
+    OutstandingCalls calls = new OutstandingCalls(TIMEOUT);
+    calls.start();
+    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), TIMEOUT);
+    try (Client client =
+        EtcdConfiguration.clientBuilder(settings, settings.endpoints())
+            .interceptor(calls)
+            .build()) {
+      gateway(client, ANSWERED_WITHIN).await(client.getKVClient().get(key("a")), "read a");
+      EtcdGateway gateway = gateway(client, TIMEOUT);
+      etcd.server().freeze(); // connected, but answers nothing
+      try {
+        // at once: each waits out the timeout
+        CompletableFuture<Throwable> reading =
+            CompletableFuture.supplyAsync(
+                () ->
+                    catchThrowable(
+                        () -> gateway.await(client.getKVClient().get(key("a")), "read a")));
+        CompletableFuture<Throwable> committing =
+            CompletableFuture.supplyAsync(
+                () ->
+                    catchThrowable(
+                        () ->
+                            gateway.commit(
+                                client.getKVClient().put(key("a"), value(3)), "write a")));
+        assertThat(List.of(reading.join(), committing.join()))
+            .allSatisfy(
+                failure ->
+                    assertThat(failure)
+                        .isInstanceOf(EtcdUnavailableException.class)
+                        .hasMessageContaining(
+                            "did not answer within " + TIMEOUT.toMillis() + " ms"));
+
+        await("the abandoned calls end, etcd still frozen")
+            .atMost(calls.deadline().plusSeconds(5))
+            .until(calls::waiting, n -> n == 0);
+        assertThat(calls.isRunning()).as("no stop ended them").isTrue();
+      } finally {
+        etcd.server().thaw();
+      }
+    }
+  }
+
+  /**
    * A caller interrupted while it waits for etcd (a request the web server's stop interrupts once
    * the graceful shutdown's time is up) was told "interrupted while waiting for etcd", an etcd
    * outage to the API. It is told the control plane stops ({@link
