@@ -77,22 +77,7 @@ class Vertx50HttpClientIT extends VertxHttpClientSuite {
    */
   @Test
   void aRedirectWebClientFollowsCountsItsFinalResponse() throws Exception {
-    String policy = "moved-" + WEB_CLIENT;
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(policy, downstream.port(), "/moved/**", "120s", Rules.ERROR, false)));
-    try {
-      downstream.answer(500);
-      AppAnswer rejected =
-          callUntilRejected(
-              WEB_CLIENT,
-              downstream.url("/moved/final/" + WEB_CLIENT),
-              "the breaker opens on redirected calls that end in a 500");
-      assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
-    } finally {
-      applyRules(Rules.document(service()));
-    }
+    checkARedirectCountsItsFinalResponse(WEB_CLIENT);
   }
 
   /**

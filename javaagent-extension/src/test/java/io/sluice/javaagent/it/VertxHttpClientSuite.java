@@ -21,6 +21,40 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
     return "java.net.ConnectException";
   }
 
+  /**
+   * The call a redirect core follows ({@code RequestOptions#setFollowRedirects}) is part of counts
+   * the final response, not the 302: calls to {@code /moved/**} that end in a 500 open the breaker
+   * on {@code /moved/**}. Counted by the 302, a success, it would never open.
+   */
+  @Test
+  void aRedirectCoreFollowsCountsItsFinalResponse() throws Exception {
+    checkARedirectCountsItsFinalResponse(client());
+  }
+
+  /**
+   * Calls of test app style {@code style} to {@code /moved/**}, which the server redirects to a
+   * target answering 500, open the breaker on {@code /moved/**}: the call counts its final
+   * response.
+   */
+  void checkARedirectCountsItsFinalResponse(String style) throws Exception {
+    String policy = "moved-" + style;
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/moved/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      AppAnswer rejected =
+          callUntilRejected(
+              style,
+              downstream.url("/moved/final/" + style),
+              "the breaker opens on redirected calls that end in a 500");
+      assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
   /** The app resets a request on the wire ({@code HttpClientRequest#reset}). */
   @Test
   void aCancelledTrialCallCountsNeitherWay() throws Exception {
