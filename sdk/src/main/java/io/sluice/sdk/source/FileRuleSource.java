@@ -149,14 +149,17 @@ public final class FileRuleSource implements RuleSource {
       return;
     }
     if (worker.isAlive()) {
-      logger.info(
+      // quietly: close() runs at the app's exit, and a log handler that throws must not fail it
+      logQuietly(
+          Level.INFO,
           "the rules file source of "
               + file
               + " did not stop within "
               + CLOSE_TIMEOUT.toMillis()
               + " ms, busy in "
               + BusyThreads.busyIn(worker)
-              + ": abandoned its thread, a daemon");
+              + ": abandoned its thread, a daemon",
+          null);
     }
   }
 
@@ -218,8 +221,9 @@ public final class FileRuleSource implements RuleSource {
   }
 
   /**
-   * Logs a line about a failure of this source's own; never throws. A log handler that fails here
-   * (maybe the one the source failed on) leaves the line unwritten: returns whether it was.
+   * Logs a line of this source's own ({@code e} may be null); never throws. A log handler that
+   * fails here (maybe the one the source failed on) leaves the line unwritten: returns whether it
+   * was.
    */
   private static boolean logQuietly(Level level, String line, Throwable e) {
     try {
@@ -312,7 +316,8 @@ public final class FileRuleSource implements RuleSource {
   private WatchService watching(WatchService service) {
     if (pollingLogged) {
       pollingLogged = false;
-      logger.info("watching " + file.getParent() + " for changes again");
+      // quietly: a line that threw here would leak the watch just registered, and poll on
+      logQuietly(Level.INFO, "watching " + file.getParent() + " for changes again", null);
     }
     return service;
   }
@@ -320,15 +325,19 @@ public final class FileRuleSource implements RuleSource {
   /** The directory cannot be watched ({@code why}): said once per stretch of polling. */
   private WatchService polling(String why) {
     if (!pollingLogged) {
-      pollingLogged = true;
-      logger.info(
-          "cannot watch "
-              + file.getParent()
-              + " for changes ("
-              + why
-              + "); polling "
-              + file
-              + " instead");
+      // quietly: a line that threw here would throw out of start() into the app; said again at
+      // the next try when it could not be written
+      pollingLogged =
+          logQuietly(
+              Level.INFO,
+              "cannot watch "
+                  + file.getParent()
+                  + " for changes ("
+                  + why
+                  + "); polling "
+                  + file
+                  + " instead",
+              null);
     }
     return null;
   }
@@ -401,15 +410,17 @@ public final class FileRuleSource implements RuleSource {
       ActiveRules rules = verdict.rules();
       lastRejection = null;
       holder.publish(rules);
-      logger.info("applied the rules file " + file);
+      // quietly: a line that threw here would keep the listeners from ever hearing these rules,
+      // as the next read finds the same content and skips it
+      logQuietly(Level.INFO, "applied the rules file " + file, null);
       listeners.applied(rules);
       return;
     }
     RuleRejection rejection = verdict.rejection();
     lastRejection = rejection;
     // a rejection never changes the rules in force, and nothing read with it does: they stay; a
-    // failure of this agent's own comes with its stack trace
-    logger.log(
+    // failure of this agent's own comes with its stack trace. Quietly, as the applied line is.
+    logQuietly(
         Level.WARNING,
         RejectionLine.staying("rules file " + file, builtInDefaultsInForce(), rejection),
         verdict.failure());

@@ -296,24 +296,23 @@ class FileRuleSourceTest {
   }
 
   /**
-   * A log handler of the app's that throws at this source's lines (here at every "applied" line,
-   * and at the line saying a read failed) does not end the watch: later edits are still applied.
-   * Before, the exception of one line ended the watch loop, and no later edit was read.
+   * A log handler of the app's that throws at this source's lines (here at the line saying the file
+   * is gone, and at the line saying a read failed) does not end the watch: later edits are still
+   * applied. Before, the exception of one line ended the watch loop, and no later edit was read.
    */
   @Test
   void aLogLineThatThrowsDoesNotEndTheWatch() throws Exception {
     Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
     start(file);
     awaitRatio(0.1);
-    try (FailingLogLines applied = FailingLogLines.of(FileRuleSource.class, "applied the rules");
+    try (FailingLogLines gone = FailingLogLines.of(FileRuleSource.class, "the rules file ");
         FailingLogLines failed = FailingLogLines.of(FileRuleSource.class, "a read of the rules")) {
-      replaceAtomically(file, document("orders", 0.2));
-      awaitRatio(0.2);
+      Files.delete(file);
       await().atMost(Duration.ofSeconds(10)).until(() -> failed.failed() == 1);
 
-      replaceAtomically(file, document("orders", 0.3));
+      Files.writeString(file, document("orders", 0.3));
       awaitRatio(0.3);
-      assertThat(applied.failed()).isEqualTo(2);
+      assertThat(gone.failed()).isEqualTo(1);
     }
   }
 
@@ -324,16 +323,135 @@ class FileRuleSourceTest {
    */
   @Test
   void startNeitherThrowsNorSkipsTheWatchWhenItsFailureLineThrows() throws Exception {
-    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
-    try (FailingLogLines applied = FailingLogLines.of(FileRuleSource.class, "applied the rules");
+    Path file = dir.resolve("rules.json");
+    try (FailingLogLines gone = FailingLogLines.of(FileRuleSource.class, "the rules file ");
         FailingLogLines failed = FailingLogLines.of(FileRuleSource.class, "the first read of")) {
       start(file);
 
-      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.1);
+      assertThat(gone.failed()).isEqualTo(1);
       assertThat(failed.failed()).isEqualTo(1);
     }
-    replaceAtomically(file, document("orders", 0.2));
+    Files.writeString(file, document("orders", 0.2));
     awaitRatio(0.2);
+  }
+
+  /**
+   * The listeners hear rules applied even when the line saying so throws. Before, the line threw
+   * after the rules were published, the listeners were skipped, and the next read found the same
+   * content and skipped it: they never heard of those rules.
+   */
+  @Test
+  void listenersHearRulesWhoseAppliedLineThrows() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    List<ActiveRules> applied = new CopyOnWriteArrayList<>();
+    try (FailingLogLines line = FailingLogLines.of(FileRuleSource.class, "applied the rules")) {
+      start(file, applied);
+      assertThat(applied).containsExactly(holder.current());
+
+      replaceAtomically(file, document("orders", 0.2));
+      awaitRatio(0.2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> applied.size() == 2);
+      assertThat(applied.get(1)).isEqualTo(holder.current());
+      assertThat(line.failed()).isEqualTo(2);
+    }
+  }
+
+  /**
+   * The listeners hear a rejection even when the line saying so throws. Before, the line threw
+   * before the listeners were told, and the next read skipped the same content: they never heard.
+   */
+  @Test
+  void listenersHearARejectionWhoseLineThrows() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), invalidDocument("orders"));
+    try (FailingLogLines line = FailingLogLines.of(FileRuleSource.class, "rejected the rules")) {
+      start(file);
+
+      assertThat(rejections).hasSize(1);
+      assertThat(source.lastRejection()).isEqualTo(rejections.get(0));
+      assertThat(line.failed()).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A directory that comes back is watched again even when the line saying so throws. Before, the
+   * line threw with the watch just registered: that watch leaked and the source polled on.
+   */
+  @Test
+  void watchesAgainWhenTheWatchingLineThrows() throws Exception {
+    Path conf = dir.resolve("conf");
+    Path file = conf.resolve("rules.json");
+    try (FailingLogLines line = FailingLogLines.of(FileRuleSource.class, "watching ")) {
+      start(file);
+      assertThat(source.watching()).isFalse();
+
+      Files.createDirectory(conf);
+      Files.writeString(file, document("orders", 0.1));
+      awaitRatio(0.1);
+      await().atMost(Duration.ofSeconds(10)).until(source::watching);
+      assertThat(line.failed()).isEqualTo(1);
+    }
+  }
+
+  /**
+   * A line saying the directory cannot be watched that throws neither escapes {@code start()} nor
+   * keeps the source from polling. Before, it threw out of {@code start()} into the app.
+   */
+  @Test
+  void startDoesNotThrowWhenThePollingLineThrows() throws Exception {
+    Path conf = dir.resolve("conf");
+    Path file = conf.resolve("rules.json");
+    try (FailingLogLines line = FailingLogLines.of(FileRuleSource.class, "cannot watch ")) {
+      start(file);
+      assertThat(line.failed()).isEqualTo(1);
+
+      Files.createDirectory(conf);
+      Files.writeString(file, document("orders", 0.1));
+      awaitRatio(0.1);
+    }
+  }
+
+  /**
+   * {@code close()}, run at the app's exit, does not throw when the line saying it abandoned a
+   * thread that would not stop throws. Before, that line threw out of {@code close()}.
+   */
+  @Test
+  void closeDoesNotThrowWhenItsAbandonedLineThrows() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<Thread> held = new AtomicReference<>();
+    start(
+        file,
+        path -> {
+          if (held.get() == null && Thread.currentThread().getName().equals(WORKER)) {
+            held.set(Thread.currentThread());
+            holdIgnoringInterrupts(release); // as a read blocked in the kernel
+          }
+          return Files.readAllBytes(path);
+        });
+    await("the worker is held").atMost(Duration.ofSeconds(10)).until(() -> held.get() != null);
+    try (FailingLogLines line = FailingLogLines.of(FileRuleSource.class, "the rules file source")) {
+      source.close();
+
+      assertThat(line.failed()).isEqualTo(1);
+    } finally {
+      release.countDown();
+    }
+    await("the held thread ends").atMost(Duration.ofSeconds(10)).until(() -> !held.get().isAlive());
+  }
+
+  private static void holdIgnoringInterrupts(CountDownLatch release) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        release.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
