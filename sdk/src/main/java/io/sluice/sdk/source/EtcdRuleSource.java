@@ -303,8 +303,9 @@ public final class EtcdRuleSource implements RuleSource {
       // exit must not wait for a read's timeout, or for whatever else holds the thread
       if (!pool.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
         abandoned = true;
-        logAbandoned(thread);
+        String busy = busyIn(thread); // before the interrupt moves the thread on
         pool.shutdownNow();
+        logAbandoned(busy);
       }
     } catch (InterruptedException e) {
       abandoned = true;
@@ -316,16 +317,29 @@ public final class EtcdRuleSource implements RuleSource {
     closeWatchersNow();
   }
 
-  /** What kept the source's thread past {@link #CLOSE_TIMEOUT}, in the close's one line. */
-  private void logAbandoned(Thread busy) {
-    logger.info(
-        "the etcd rule source of "
-            + service
-            + " did not stop within "
-            + CLOSE_TIMEOUT.toMillis()
-            + " ms"
-            + (busy == null ? "" : ", busy in " + BusyThreads.busyIn(busy))
-            + ": abandoned that, closed the watches");
+  /** Where the source's thread is busy, for the close's one line; "" when there is none. */
+  private static String busyIn(Thread busy) {
+    return busy == null ? "" : ", busy in " + BusyThreads.busyIn(busy);
+  }
+
+  /**
+   * What kept the source's thread past {@link #CLOSE_TIMEOUT}, in the close's one line. Never
+   * throws: close() runs at the app's exit, and a log handler that fails at this line must neither
+   * throw into the app nor keep the watches open.
+   */
+  private void logAbandoned(String busyIn) {
+    try {
+      logger.info(
+          "the etcd rule source of "
+              + service
+              + " did not stop within "
+              + CLOSE_TIMEOUT.toMillis()
+              + " ms"
+              + busyIn
+              + ": abandoned that, closed the watches");
+    } catch (RuntimeException | LinkageError logging) {
+      // nowhere left to tell it: the close goes on regardless
+    }
   }
 
   @Override

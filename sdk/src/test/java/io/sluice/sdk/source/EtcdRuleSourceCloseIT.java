@@ -90,6 +90,42 @@ class EtcdRuleSourceCloseIT {
   }
 
   /**
+   * A log handler of the app's that throws at close()'s line about the thread it gave up on neither
+   * makes close() throw into the app nor keeps the watches open. Before, the line threw out of
+   * close() before the pool was shut down and the watches closed: etcd kept both open.
+   */
+  @Test
+  void closeEndsTheWatchesAndThrowsNothingWhenItsAbandonedLineThrows() throws Exception {
+    String service = "stuck-line";
+    CountDownLatch stuck = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Client client = sources.client();
+    EtcdRuleSource source = sources.closeAfter(sourceOf(client, service).build());
+    source.addListener(
+        whenEtcdRulesApplied(
+            () -> {
+              stuck.countDown();
+              holdThroughInterrupts(release);
+            }));
+    source.start();
+    await().atMost(AWAIT).until(source::isWatching);
+    await().atMost(AWAIT).until(() -> watchers() == 2);
+    etcd.server().put(EtcdKeys.defaults().rules(service), document(service, 0.5));
+    assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    try (FailingLogLines line = FailingLogLines.of(EtcdRuleSource.class, "the etcd rule source")) {
+      source.close();
+
+      assertThat(line.failed()).isEqualTo(1);
+      await("etcd's watchers of the closed source, while its client stays open")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> watchers() == 0);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /**
    * What a thread that close() abandoned goes on to read is neither published, saved nor logged:
    * the app has stopped its rules. Before, a read held up in the service's document (here by a
    * listener of its rejection; in a newcomer's app, by the first compile on a busy machine) went on
