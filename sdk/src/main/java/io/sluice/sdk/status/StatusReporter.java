@@ -325,17 +325,23 @@ public final class StatusReporter implements AutoCloseable {
 
   /**
    * Runs a task of the reporter's thread; a failure (a bug, or a class that cannot load) is logged
-   * once, not at every refresh, and the reporter goes on.
+   * once, not at every refresh, and the reporter goes on. Never throws: a log handler that fails at
+   * the line (the same one the task may have failed on) leaves the failure untold, and the next one
+   * tries the WARNING again.
    */
   private void guarded(Runnable task) {
     try {
       task.run();
     } catch (RuntimeException | LinkageError e) {
-      if (!taskFailureLogged) {
-        taskFailureLogged = true;
-        logger.log(Level.WARNING, "the status reporter of " + service + " failed; going on", e);
-      } else {
-        logger.log(Level.FINE, "the status reporter of " + service + " failed again", e);
+      try {
+        if (!taskFailureLogged) {
+          logger.log(Level.WARNING, "the status reporter of " + service + " failed; going on", e);
+          taskFailureLogged = true;
+        } else {
+          logger.log(Level.FINE, "the status reporter of " + service + " failed again", e);
+        }
+      } catch (RuntimeException | LinkageError logging) {
+        // nowhere left to tell it: the reporter goes on regardless
       }
     }
   }
@@ -374,8 +380,8 @@ public final class StatusReporter implements AutoCloseable {
         return; // close() revoked the lease or is about to: not a failure worth a line
       }
       if (EtcdErrors.isLeaseNotFound(e)) {
-        leaseLost("the status lease of " + key + " was lost; granting a new one");
         dropLease();
+        leaseLost("the status lease of " + key + " was lost; granting a new one");
         try {
           if (lease.grant()) {
             put(status);
@@ -537,14 +543,20 @@ public final class StatusReporter implements AutoCloseable {
   /**
    * Says that the lease was lost, once per stretch of failures at INFO (a lost lease is replaced at
    * once, and the key written again, with no one to act), then at FINE until a write succeeds.
+   * Never throws, and is called once the lease is dropped: a log handler that fails at the line
+   * must neither skip the new grant nor leave the dead lease to be written under.
    */
   private void leaseLost(String line) {
-    if (leaseLossTold) {
-      logger.log(Level.FINE, line + " (again, without a successful write since)");
-      return;
+    try {
+      if (leaseLossTold) {
+        logger.log(Level.FINE, line + " (again, without a successful write since)");
+        return;
+      }
+      logger.info(line);
+      leaseLossTold = true;
+    } catch (RuntimeException | LinkageError logging) {
+      // nowhere left to tell it: the lease is replaced regardless
     }
-    leaseLossTold = true;
-    logger.info(line);
   }
 
   private void dropLease() {
@@ -570,14 +582,14 @@ public final class StatusReporter implements AutoCloseable {
     }
     // Either the lease is gone or jetcd stopped keeping it alive (its stream broke): both end the
     // same way, so a fresh lease is granted; an orphaned old one expires with no keys on it.
+    dropLease();
+    requestUpdate();
     leaseLost(
         "the status lease of "
             + key
             + " is no longer kept alive ("
             + EtcdErrors.rootMessage(error)
             + "); granting a new one");
-    dropLease();
-    requestUpdate();
   }
 
   /** Builds a {@link StatusReporter}; {@link #build()} does no I/O. */

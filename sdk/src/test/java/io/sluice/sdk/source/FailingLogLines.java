@@ -8,9 +8,9 @@ import java.util.logging.Logger;
 /**
  * A log handler of the app's that throws at every line of one logger starting with a prefix (a full
  * disk, a broken appender), added on creation and removed by {@link #close()}. Counts the lines it
- * failed.
+ * failed. Public for the tests of other packages (the status reporter's).
  */
-final class FailingLogLines extends Handler implements AutoCloseable {
+public final class FailingLogLines extends Handler implements AutoCloseable {
   private final Logger logger;
   private final String prefix;
   private final AtomicInteger failed = new AtomicInteger();
@@ -21,14 +21,14 @@ final class FailingLogLines extends Handler implements AutoCloseable {
   }
 
   /** Fails every line of {@code type}'s logger that starts with {@code prefix}, until closed. */
-  static FailingLogLines of(Class<?> type, String prefix) {
+  public static FailingLogLines of(Class<?> type, String prefix) {
     FailingLogLines lines = new FailingLogLines(Logger.getLogger(type.getName()), prefix);
     lines.logger.addHandler(lines);
     return lines;
   }
 
   /** How many lines this handler failed. */
-  int failed() {
+  public int failed() {
     return failed.get();
   }
 

@@ -19,12 +19,17 @@ import io.sluice.sdk.breaker.GuardedCall;
 import io.sluice.sdk.config.EtcdClientFactory;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.EtcdRuleSource;
+import io.sluice.sdk.source.FailingLogLines;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.logging.LogCapture;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -319,6 +324,90 @@ class StatusReporterIT {
                       .filter(lease -> lease != held)
                       .isPresent());
       assertThat(leaseLossLines(log, reporter.key())).hasSize(2);
+    }
+  }
+
+  /**
+   * A lost lease is replaced, and the key written again under a new one, even when a log handler of
+   * the app's throws at the line saying the lease was lost. Before, the line came before the lease
+   * was dropped: its exception skipped the new grant, and the reporter went on writing under the
+   * dead lease, failing at every attempt.
+   */
+  @Test
+  void aLostLeaseIsReplacedWhenTheLineSayingSoThrows() throws Exception {
+    String service = newService();
+    Client admin = client();
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(
+                    client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                .refreshInterval(Duration.ofMillis(100))
+                .build());
+    reporter.start();
+    await().atMost(AWAIT).until(() -> reporter.writes() > 0);
+    long held = reporter.leaseId();
+
+    try (FailingLogLines line = FailingLogLines.of(StatusReporter.class, "the status lease of")) {
+      admin.getLeaseClient().revoke(held).get(5, TimeUnit.SECONDS);
+      await()
+          .atMost(AWAIT)
+          .until(
+              () ->
+                  keyValue(admin, reporter.key())
+                      .map(KeyValue::getLease)
+                      .filter(lease -> lease != held)
+                      .isPresent());
+      assertThat(line.failed()).isPositive();
+    }
+  }
+
+  /**
+   * A failure of the reporter's own whose WARNING a log handler of the app's fails to write is
+   * warned of at the next failure, once the handler writes again. Before, the failure counted as
+   * told though its line was never written: every later one went to FINE, unseen.
+   */
+  @Test
+  void aTaskFailureWhoseWarningThrowsIsWarnedOfNextTime() throws Exception {
+    String service = newService();
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(
+                    client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                .refreshInterval(Duration.ofMillis(100))
+                .clock(
+                    new Clock() {
+                      @Override
+                      public ZoneId getZone() {
+                        return ZoneOffset.UTC;
+                      }
+
+                      @Override
+                      public Clock withZone(ZoneId zone) {
+                        return this;
+                      }
+
+                      @Override
+                      public Instant instant() {
+                        throw new IllegalStateException("a bug: the clock fails");
+                      }
+                    })
+                .build());
+    // the failing handler first: it throws before the capture sees the line
+    try (FailingLogLines line = FailingLogLines.of(StatusReporter.class, "the status reporter of");
+        LogCapture log = LogCapture.of(StatusReporter.class)) {
+      reporter.start();
+      await().atMost(AWAIT).until(() -> line.failed() > 0);
+      line.close();
+
+      await()
+          .atMost(AWAIT)
+          .until(
+              () ->
+                  log.records().stream()
+                      .anyMatch(
+                          r ->
+                              r.getLevel() == Level.WARNING
+                                  && r.getMessage().endsWith(" failed; going on")));
     }
   }
 
