@@ -624,27 +624,10 @@ class EtcdRuleSourceIT {
     EtcdKeys local = new EtcdKeys("/line-failed-" + service);
     long bad = server().put(local.rules(service), invalidDocument(service));
     List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
-    Logger sourceLogger = Logger.getLogger(EtcdRuleSource.class.getName());
-    AtomicBoolean thrown = new AtomicBoolean();
-    Handler throwingOnce =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            if (record.getMessage().startsWith("rejected the rule document")
-                && thrown.compareAndSet(false, true)) {
-              throw new IllegalStateException("a handler fails on the rejection, as a test asks");
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
     // before the capture's handler: the failed line reaches neither
-    sourceLogger.addHandler(throwingOnce);
-    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+    try (FailingLogLines line =
+            FailingLogLines.once(EtcdRuleSource.class, "rejected the rule document");
+        LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       EtcdRuleSource source =
           EtcdRuleSource.builder(sources.client(), holder(service), service)
               .keys(local)
@@ -661,7 +644,7 @@ class EtcdRuleSourceIT {
 
       await("the rejection told").atMost(AWAIT).until(() -> !rejections.isEmpty());
       await().atMost(AWAIT).until(source::isWatching);
-      assertThat(thrown).isTrue();
+      assertThat(line.failed()).isEqualTo(1);
       assertThat(rejections)
           .singleElement()
           .satisfies(r -> assertThat(r.revision()).isEqualTo(bad));
@@ -675,8 +658,6 @@ class EtcdRuleSourceIT {
                   + " at revision "
                   + bad
                   + "; the rules in force stay: the built-in defaults. Problems:");
-    } finally {
-      sourceLogger.removeHandler(throwingOnce);
     }
   }
 
@@ -690,26 +671,8 @@ class EtcdRuleSourceIT {
     String service = newService();
     EtcdKeys local = new EtcdKeys("/lines-fail-" + service);
     server().put(local.rules(service), invalidDocument(service));
-    Logger sourceLogger = Logger.getLogger(EtcdRuleSource.class.getName());
-    AtomicInteger thrown = new AtomicInteger();
-    Handler throwingAlways =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            if (record.getMessage().startsWith("rejected the rule document")) {
-              thrown.incrementAndGet();
-              throw new IllegalStateException("a handler fails on every rejection, as a test asks");
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    sourceLogger.addHandler(throwingAlways);
-    try {
+    try (FailingLogLines line =
+        FailingLogLines.of(EtcdRuleSource.class, "rejected the rule document")) {
       ActiveRulesHolder holder = holder(service);
       EtcdRuleSource source =
           EtcdRuleSource.builder(sources.client(), holder, service)
@@ -721,9 +684,7 @@ class EtcdRuleSourceIT {
       await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
       long good = server().put(local.rules(service), document(service, 0.5));
       awaitApplied(holder, good);
-      assertThat(thrown).as("lines tried: the task's, then the failed task's").hasValue(2);
-    } finally {
-      sourceLogger.removeHandler(throwingAlways);
+      assertThat(line.failed()).as("lines tried: the task's, then the failed task's").isEqualTo(2);
     }
   }
 

@@ -13,16 +13,27 @@ import java.util.logging.Logger;
 public final class FailingLogLines extends Handler implements AutoCloseable {
   private final Logger logger;
   private final String prefix;
+  private final int limit;
   private final AtomicInteger failed = new AtomicInteger();
 
-  private FailingLogLines(Logger logger, String prefix) {
+  private FailingLogLines(Logger logger, String prefix, int limit) {
     this.logger = logger;
     this.prefix = prefix;
+    this.limit = limit;
   }
 
   /** Fails every line of {@code type}'s logger that starts with {@code prefix}, until closed. */
   public static FailingLogLines of(Class<?> type, String prefix) {
-    FailingLogLines lines = new FailingLogLines(Logger.getLogger(type.getName()), prefix);
+    return added(type, prefix, Integer.MAX_VALUE);
+  }
+
+  /** Fails only the first line of {@code type}'s logger that starts with {@code prefix}. */
+  public static FailingLogLines once(Class<?> type, String prefix) {
+    return added(type, prefix, 1);
+  }
+
+  private static FailingLogLines added(Class<?> type, String prefix, int limit) {
+    FailingLogLines lines = new FailingLogLines(Logger.getLogger(type.getName()), prefix, limit);
     lines.logger.addHandler(lines);
     return lines;
   }
@@ -34,8 +45,8 @@ public final class FailingLogLines extends Handler implements AutoCloseable {
 
   @Override
   public void publish(LogRecord record) {
-    if (record.getMessage().startsWith(prefix)) {
-      failed.incrementAndGet();
+    if (record.getMessage().startsWith(prefix)
+        && failed.getAndUpdate(n -> n < limit ? n + 1 : n) < limit) {
       throw new IllegalStateException("a handler fails on '" + prefix + "', as a test asks");
     }
   }
