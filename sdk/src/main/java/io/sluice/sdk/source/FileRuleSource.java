@@ -445,12 +445,14 @@ public final class FileRuleSource implements RuleSource {
       lastContent = null;
     }
     if (!missingLogged) {
-      missingLogged = true;
-      logger.warning(
-          "the rules file "
-              + file
-              + " does not exist; "
-              + RejectionLine.stay(builtInDefaultsInForce()));
+      missingLogged =
+          logQuietly(
+              Level.WARNING,
+              "the rules file "
+                  + file
+                  + " does not exist; "
+                  + RejectionLine.stay(builtInDefaultsInForce()),
+              null);
     }
   }
 
@@ -458,16 +460,19 @@ public final class FileRuleSource implements RuleSource {
   private void unreadable(Exception e) {
     String problem = e.toString();
     if (!problem.equals(unreadableLogged)) {
-      unreadableLogged = problem;
-      logger.warning(
+      if (logQuietly(
+          Level.WARNING,
           "cannot read the rules file "
               + file
               + " ("
               + e
               + "); "
-              + RejectionLine.stay(builtInDefaultsInForce()));
+              + RejectionLine.stay(builtInDefaultsInForce()),
+          null)) {
+        unreadableLogged = problem;
+      }
     } else {
-      logger.log(Level.FINE, "could not read the rules file " + file + "; trying again", e);
+      logQuietly(Level.FINE, "could not read the rules file " + file + "; trying again", e);
     }
   }
 

@@ -131,8 +131,14 @@ final class StatusDocument {
       return values == null ? List.of() : values;
     } catch (RuntimeException | LinkageError e) {
       if (!supplierFailureLogged) {
-        supplierFailureLogged = true;
-        logger.log(Level.WARNING, "a status supplier failed; reporting none of its values", e);
+        // counted as told once written: a log handler that fails at the line must neither escape
+        // build() nor leave the failure untold for good
+        try {
+          logger.log(Level.WARNING, "a status supplier failed; reporting none of its values", e);
+          supplierFailureLogged = true;
+        } catch (RuntimeException | LinkageError logging) {
+          // nowhere left to tell it: the status is built regardless, and the next failure tries
+        }
       }
       return List.of();
     }

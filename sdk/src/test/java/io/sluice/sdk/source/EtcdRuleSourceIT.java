@@ -36,9 +36,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -699,31 +696,12 @@ class EtcdRuleSourceIT {
     String service = newService();
     EtcdKeys local = new EtcdKeys("/failure-line-fails-" + service);
     server().put(local.rules(service), invalidDocument(service));
-    Logger sourceLogger = Logger.getLogger(EtcdRuleSource.class.getName());
-    AtomicInteger failureLines = new AtomicInteger();
-    Handler throwing =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            String message = record.getMessage();
-            if (message.startsWith("etcd rule source for " + service + " failed")) {
-              failureLines.incrementAndGet();
-              throw new IllegalStateException("a handler fails on the failure, as a test asks");
-            }
-            if (message.startsWith("rejected the rule document")) {
-              // the task fails here, and so does the failed task's try to tell it again
-              throw new IllegalStateException("a handler fails on every rejection, as a test asks");
-            }
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    sourceLogger.addHandler(throwing);
-    try {
+    // the task fails at the rejection line, and so does the failed task's try to tell it again
+    try (FailingLogLines failureLines =
+            FailingLogLines.of(
+                EtcdRuleSource.class, "etcd rule source for " + service + " failed");
+        FailingLogLines rejections =
+            FailingLogLines.of(EtcdRuleSource.class, "rejected the rule document")) {
       ActiveRulesHolder holder = holder(service);
       EtcdRuleSource source =
           EtcdRuleSource.builder(sources.client(), holder, service)
@@ -735,9 +713,7 @@ class EtcdRuleSourceIT {
       await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
       long good = server().put(local.rules(service), document(service, 0.5));
       awaitApplied(holder, good);
-      assertThat(failureLines).as("the task's failure line was tried").hasValue(1);
-    } finally {
-      sourceLogger.removeHandler(throwing);
+      assertThat(failureLines.failed()).as("the task's failure line was tried").isEqualTo(1);
     }
   }
 

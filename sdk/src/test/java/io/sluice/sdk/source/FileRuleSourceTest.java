@@ -317,6 +317,54 @@ class FileRuleSourceTest {
   }
 
   /**
+   * A log handler that throws at the line saying the file does not exist leaves it untold, and a
+   * later read says it. Before, the line counted as told before it was written: never said.
+   */
+  @Test
+  void saysTheFileDoesNotExistAfterTheLineSayingSoThrewOnce() throws Exception {
+    Path file = dir.resolve("rules.json");
+    // the failing handler first: the capture sees only the lines written
+    try (FailingLogLines gone = FailingLogLines.once(FileRuleSource.class, "the rules file ");
+        LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file);
+      assertThat(gone.failed()).isEqualTo(1);
+
+      Files.writeString(dir.resolve("other.json"), "poke the directory watch");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  log.messages().stream()
+                      .anyMatch(
+                          m ->
+                              m.endsWith(
+                                  " does not exist; "
+                                      + "the rules in force stay: the built-in defaults")));
+    }
+  }
+
+  /**
+   * A log handler that throws at the line saying the file cannot be read leaves it untold, and the
+   * next poll says it. Before, the problem counted as told before the line: only FINE lines after.
+   */
+  @Test
+  void saysTheFileCannotBeReadAfterTheLineSayingSoThrewOnce() throws Exception {
+    Path file = Files.createDirectory(dir.resolve("rules.json"));
+    try (FailingLogLines unreadable = FailingLogLines.once(FileRuleSource.class, "cannot read ");
+        LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file);
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  log.messages().stream()
+                      .anyMatch(m -> m.startsWith("cannot read the rules file " + file)));
+      assertThat(unreadable.failed()).isEqualTo(1);
+    }
+  }
+
+  /**
    * A log handler that throws at the line saying the first read failed (and here at the line the
    * first read failed on) neither makes {@code start()} throw into the app nor keeps the watch from
    * starting. Before, {@code start()} threw and the source never watched.

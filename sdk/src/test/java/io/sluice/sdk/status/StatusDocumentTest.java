@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.source.FailingLogLines;
 import io.sluice.sdk.source.FileRuleSource;
+import io.sluice.testing.logging.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -85,6 +87,41 @@ class StatusDocumentTest {
       assertThat(capped.errors().get(0)).startsWith("$.breakers[0].failureStatusCodes[0]: ");
       assertThat(capped.errorsOmitted()).isEqualTo(1500 - StatusCaps.MAX_ERRORS);
       assertThat(minimal.errorsOmitted()).isEqualTo(1500);
+    }
+  }
+
+  /**
+   * A log handler that throws at the line saying a supplier failed neither escapes {@code build()}
+   * nor leaves the failure untold: the next build says it. Before, the failure counted as told
+   * before its line, and the exception escaped the build.
+   */
+  @Test
+  void buildsAndTellsASupplierFailureLaterWhenItsLineThrows() {
+    StatusDocument document =
+        new StatusDocument(
+            "i",
+            "orders",
+            new ActiveRulesHolder(ActiveRules.defaults("orders")),
+            List.of(),
+            () -> {
+              throw new IllegalStateException("a bug: the breakers fail");
+            },
+            List::of,
+            Clock.systemUTC(),
+            "h",
+            new AgentStatus.Versions("1", "1", "17"));
+    document.init();
+    // the failing handler first: it throws before the capture sees the line
+    try (FailingLogLines line = FailingLogLines.once(StatusReporter.class, "a status supplier");
+        LogCapture log = LogCapture.of(StatusReporter.class)) {
+      assertThat(document.build().breakers()).isEmpty();
+      assertThat(line.failed()).isEqualTo(1);
+      assertThat(log.messages()).noneMatch(m -> m.startsWith("a status supplier failed"));
+
+      assertThat(document.build().breakers()).isEmpty();
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("a status supplier failed"))
+          .hasSize(1);
     }
   }
 

@@ -411,6 +411,50 @@ class StatusReporterIT {
     }
   }
 
+  /**
+   * A write that succeeds after an outage stands when a log handler of the app's throws at the line
+   * saying so. Before, the line was written unguarded after the write: its exception counted the
+   * write as failed, backed off and warned of a second outage that never was.
+   */
+  @Test
+  void aWriteAfterAnOutageStandsWhenTheLineSayingSoThrows() throws Exception {
+    String service = newService();
+    Client reader = client();
+    etcd.server().stop();
+    // the failing handler first: it throws before the capture sees the line
+    try (FailingLogLines line = FailingLogLines.of(StatusReporter.class, "the agent status ");
+        LogCapture log = LogCapture.of(StatusReporter.class)) {
+      StatusReporter reporter;
+      try {
+        reporter =
+            closeLater(
+                StatusReporter.builder(
+                        client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                    .refreshInterval(Duration.ofMillis(100))
+                    .callTimeout(Duration.ofSeconds(2))
+                    .build());
+        reporter.start();
+        await().atMost(AWAIT).until(() -> !couldNotWrite(log, reporter.key()).isEmpty());
+      } finally {
+        etcd.server().start();
+      }
+      await().atMost(AWAIT).until(() -> line.failed() > 0);
+      await().atMost(AWAIT).until(() -> status(reader, reporter.key()).isPresent());
+      reporter.close();
+
+      assertThat(couldNotWrite(log, reporter.key())).hasSize(1);
+    }
+  }
+
+  /** The WARNINGs that say the agent status {@code key} could not be written. */
+  private static List<String> couldNotWrite(LogCapture log, String key) {
+    return log.records().stream()
+        .filter(r -> r.getLevel() == Level.WARNING)
+        .map(r -> r.getMessage())
+        .filter(m -> m.startsWith("could not write the agent status " + key))
+        .toList();
+  }
+
   /** The INFO lines that say the status lease of {@code key} was lost. */
   private static List<String> leaseLossLines(LogCapture log, String key) {
     return log.records().stream()
