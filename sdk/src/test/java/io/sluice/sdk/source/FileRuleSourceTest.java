@@ -297,22 +297,21 @@ class FileRuleSourceTest {
 
   /**
    * A log handler of the app's that throws at this source's lines (here at the line saying the file
-   * is gone, and at the line saying a read failed) does not end the watch: later edits are still
-   * applied. Before, the exception of one line ended the watch loop, and no later edit was read.
+   * is gone, tried again at each read since it was never written) does not end the watch: later
+   * edits are still applied. Before, the exception of one line ended the watch loop, and no later
+   * edit was read.
    */
   @Test
   void aLogLineThatThrowsDoesNotEndTheWatch() throws Exception {
     Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
     start(file);
     awaitRatio(0.1);
-    try (FailingLogLines gone = FailingLogLines.of(FileRuleSource.class, "the rules file ");
-        FailingLogLines failed = FailingLogLines.of(FileRuleSource.class, "a read of the rules")) {
+    try (FailingLogLines gone = FailingLogLines.of(FileRuleSource.class, "the rules file ")) {
       Files.delete(file);
-      await().atMost(Duration.ofSeconds(10)).until(() -> failed.failed() == 1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> gone.failed() > 0);
 
       Files.writeString(file, document("orders", 0.3));
       awaitRatio(0.3);
-      assertThat(gone.failed()).isEqualTo(1);
     }
   }
 
@@ -365,19 +364,18 @@ class FileRuleSourceTest {
   }
 
   /**
-   * A log handler that throws at the line saying the first read failed (and here at the line the
-   * first read failed on) neither makes {@code start()} throw into the app nor keeps the watch from
-   * starting. Before, {@code start()} threw and the source never watched.
+   * A log handler that throws at the first read's line (here saying the file does not exist; the
+   * line saying the first read failed is written quietly too) neither makes {@code start()} throw
+   * into the app nor keeps the watch from starting. Before, {@code start()} threw and the source
+   * never watched.
    */
   @Test
   void startNeitherThrowsNorSkipsTheWatchWhenItsFailureLineThrows() throws Exception {
     Path file = dir.resolve("rules.json");
-    try (FailingLogLines gone = FailingLogLines.of(FileRuleSource.class, "the rules file ");
-        FailingLogLines failed = FailingLogLines.of(FileRuleSource.class, "the first read of")) {
+    try (FailingLogLines gone = FailingLogLines.of(FileRuleSource.class, "the rules file ")) {
       start(file);
 
       assertThat(gone.failed()).isEqualTo(1);
-      assertThat(failed.failed()).isEqualTo(1);
     }
     Files.writeString(file, document("orders", 0.2));
     awaitRatio(0.2);
