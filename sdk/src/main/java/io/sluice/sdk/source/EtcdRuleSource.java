@@ -25,6 +25,7 @@ import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.QuietLog;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -328,18 +329,17 @@ public final class EtcdRuleSource implements RuleSource {
    * throw into the app nor keep the watches open.
    */
   private void logAbandoned(String busyIn) {
-    try {
-      logger.info(
-          "the etcd rule source of "
-              + service
-              + " did not stop within "
-              + CLOSE_TIMEOUT.toMillis()
-              + " ms"
-              + busyIn
-              + ": abandoned that, closed the watches");
-    } catch (RuntimeException | LinkageError logging) {
-      // nowhere left to tell it: the close goes on regardless
-    }
+    QuietLog.write(
+        logger,
+        Level.INFO,
+        "the etcd rule source of "
+            + service
+            + " did not stop within "
+            + CLOSE_TIMEOUT.toMillis()
+            + " ms"
+            + busyIn
+            + ": abandoned that, closed the watches",
+        null);
   }
 
   @Override
@@ -443,15 +443,15 @@ public final class EtcdRuleSource implements RuleSource {
    * one tries the WARNING again.
    */
   private void logTaskFailure(Throwable e) {
-    try {
-      if (!taskFailureLogged) {
-        logger.log(Level.WARNING, "etcd rule source for " + service + " failed; reading again", e);
-        taskFailureLogged = true;
-      } else {
-        logger.log(Level.FINE, "etcd rule source for " + service + " failed again", e);
-      }
-    } catch (RuntimeException | LinkageError logging) {
-      // nowhere left to tell it: the retry goes on regardless
+    if (!taskFailureLogged) {
+      taskFailureLogged =
+          QuietLog.write(
+              logger,
+              Level.WARNING,
+              "etcd rule source for " + service + " failed; reading again",
+              e);
+    } else {
+      QuietLog.write(logger, Level.FINE, "etcd rule source for " + service + " failed again", e);
     }
   }
 

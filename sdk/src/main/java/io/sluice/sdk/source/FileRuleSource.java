@@ -4,6 +4,7 @@ import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.QuietLog;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -226,12 +227,7 @@ public final class FileRuleSource implements RuleSource {
    * was.
    */
   private static boolean logQuietly(Level level, String line, Throwable e) {
-    try {
-      logger.log(level, line, e);
-      return true;
-    } catch (RuntimeException | LinkageError logging) {
-      return false; // nowhere left to tell it: the source goes on regardless
-    }
+    return QuietLog.write(logger, level, line, e);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.sluice.sdk.source;
 
 import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.QuietLog;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -63,10 +64,7 @@ final class RuleSourceListeners {
    * listeners after the failed one from being told.
    */
   private static void failed(Throwable e) {
-    try {
-      logger.log(Level.WARNING, "a rule source listener failed; the others were still told", e);
-    } catch (RuntimeException | LinkageError logging) {
-      // nowhere left to tell it: the next listener is told regardless
-    }
+    QuietLog.write(
+        logger, Level.WARNING, "a rule source listener failed; the others were still told", e);
   }
 }

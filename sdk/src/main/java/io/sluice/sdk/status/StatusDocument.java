@@ -3,6 +3,7 @@ package io.sluice.sdk.status;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.source.RuleRejection;
 import io.sluice.sdk.source.RuleSource;
 import java.io.IOException;
@@ -133,12 +134,9 @@ final class StatusDocument {
       if (!supplierFailureLogged) {
         // counted as told once written: a log handler that fails at the line must neither escape
         // build() nor leave the failure untold for good
-        try {
-          logger.log(Level.WARNING, "a status supplier failed; reporting none of its values", e);
-          supplierFailureLogged = true;
-        } catch (RuntimeException | LinkageError logging) {
-          // nowhere left to tell it: the status is built regardless, and the next failure tries
-        }
+        supplierFailureLogged =
+            QuietLog.write(
+                logger, Level.WARNING, "a status supplier failed; reporting none of its values", e);
       }
       return List.of();
     }

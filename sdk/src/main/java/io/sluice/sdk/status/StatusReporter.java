@@ -10,6 +10,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.source.RuleRejection;
 import io.sluice.sdk.source.RuleSource;
 import io.sluice.sdk.source.RuleSourceListener;
@@ -333,15 +334,16 @@ public final class StatusReporter implements AutoCloseable {
     try {
       task.run();
     } catch (RuntimeException | LinkageError e) {
-      try {
-        if (!taskFailureLogged) {
-          logger.log(Level.WARNING, "the status reporter of " + service + " failed; going on", e);
-          taskFailureLogged = true;
-        } else {
-          logger.log(Level.FINE, "the status reporter of " + service + " failed again", e);
-        }
-      } catch (RuntimeException | LinkageError logging) {
-        // nowhere left to tell it: the reporter goes on regardless
+      if (!taskFailureLogged) {
+        taskFailureLogged =
+            QuietLog.write(
+                logger,
+                Level.WARNING,
+                "the status reporter of " + service + " failed; going on",
+                e);
+      } else {
+        QuietLog.write(
+            logger, Level.FINE, "the status reporter of " + service + " failed again", e);
       }
     }
   }
@@ -538,11 +540,7 @@ public final class StatusReporter implements AutoCloseable {
       notEtcdTold = false;
       // the write stands whatever its line does: a log handler that fails here must not make
       // guarded() report a failed task after a successful write
-      try {
-        logger.info("the agent status " + key + " is written again");
-      } catch (RuntimeException | LinkageError logging) {
-        // nowhere left to tell it
-      }
+      QuietLog.write(logger, Level.INFO, "the agent status " + key + " is written again", null);
     }
   }
 
@@ -553,15 +551,10 @@ public final class StatusReporter implements AutoCloseable {
    * must neither skip the new grant nor leave the dead lease to be written under.
    */
   private void leaseLost(String line) {
-    try {
-      if (leaseLossTold) {
-        logger.log(Level.FINE, line + " (again, without a successful write since)");
-        return;
-      }
-      logger.info(line);
-      leaseLossTold = true;
-    } catch (RuntimeException | LinkageError logging) {
-      // nowhere left to tell it: the lease is replaced regardless
+    if (leaseLossTold) {
+      QuietLog.write(logger, Level.FINE, line + " (again, without a successful write since)", null);
+    } else {
+      leaseLossTold = QuietLog.write(logger, Level.INFO, line, null);
     }
   }
 
