@@ -1,5 +1,7 @@
 package io.sluice.sdk.propagation;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
 import io.opentelemetry.context.propagation.TextMapGetter;
@@ -10,10 +12,15 @@ import io.opentelemetry.context.propagation.TextMapGetter;
  * only), which asks the receiver to decide. OpenTelemetry's B3 propagator reads such a parent as
  * not sampled, so a sampler that follows its parent would drop every such trace; the rule sampler
  * asks {@link #isDeferred} and decides by its rules instead.
+ *
+ * <p>The mark names the span context it was set for, and only that parent is deferred: a context
+ * outlives its extraction (it is the base of later ones, such as a consumer reading a message's
+ * headers inside the request that delivered it), and a parent extracted later from headers that did
+ * decide must be followed, not handed to the rules by an outer request's mark.
  */
 public final class B3Deferral {
 
-  private static final ContextKey<Boolean> DEFERRED = ContextKey.named("sluice-b3-deferred");
+  private static final ContextKey<SpanContext> DEFERRED = ContextKey.named("sluice-b3-deferred");
 
   // OpenTelemetry's B3 header names; its getters match them without case
   private static final String SINGLE_HEADER = "b3";
@@ -24,7 +31,9 @@ public final class B3Deferral {
 
   /** Whether the remote parent in {@code context} came from B3 headers that made no decision. */
   public static boolean isDeferred(Context context) {
-    return context.get(DEFERRED) != null;
+    SpanContext deferred = context.get(DEFERRED);
+    // equal rather than the same object: a context bridge may carry a copy of the span context
+    return deferred != null && deferred.equals(Span.fromContext(context).getSpanContext());
   }
 
   /**
@@ -46,6 +55,6 @@ public final class B3Deferral {
     if (getter.get(carrier, SAMPLED_HEADER) != null || getter.get(carrier, FLAGS_HEADER) != null) {
       return extracted;
     }
-    return extracted.with(DEFERRED, Boolean.TRUE);
+    return extracted.with(DEFERRED, Span.fromContext(extracted).getSpanContext());
   }
 }

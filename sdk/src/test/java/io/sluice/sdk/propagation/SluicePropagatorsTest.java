@@ -316,6 +316,34 @@ class SluicePropagatorsTest {
     }
   }
 
+  /**
+   * The "defer" mark belongs to the B3 parent it was set for. A context holding such a parent is
+   * often the base of a later extraction (a consumer reading a message's headers inside the request
+   * that delivered it): a parent extracted there from headers that did decide ("not sampled", in
+   * W3C or in B3) is followed, not handed to the rules by the outer request's mark.
+   */
+  @Test
+  void aB3DeferralDoesNotOutliveItsParentWhenALaterExtractionDecides() {
+    Map<String, String> multiDefer = Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN);
+    Map<String, String> w3cNo = Map.of("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-00");
+    Map<String, String> b3No =
+        Map.of("x-b3-traceid", W3C_TRACE, "x-b3-spanid", W3C_SPAN, "x-b3-sampled", "0");
+    Map<String, String> singleNo = Map.of("b3", W3C_TRACE + "-" + W3C_SPAN + "-0");
+    for (TextMapPropagator p : new TextMapPropagator[] {multi, single, agentOrder}) {
+      Context outer = p.extract(Context.root(), multiDefer, GETTER);
+      assertThat(B3Deferral.isDeferred(outer)).as("%s", p).isTrue();
+      for (Map<String, String> inner : List.of(w3cNo, b3No, singleNo)) {
+        Context message = p.extract(outer, inner, GETTER);
+        assertThat(Span.fromContext(message).getSpanContext().getSpanId()).isEqualTo(W3C_SPAN);
+        assertThat(B3Deferral.isDeferred(message)).as("%s, %s", p, inner).isFalse();
+        assertThat(decision(message, 1.0)).as("%s, %s over a deferred B3", p, inner).isFalse();
+      }
+      // the deferred parent itself still leaves the decision to the rules, also re-extracted
+      Context again = p.extract(outer, multiDefer, GETTER);
+      assertThat(decision(again, 1.0)).as("%s, deferred again", p).isTrue();
+    }
+  }
+
   @Test
   void aValidTraceparentWinsOverJaegerAndOtTraceListedAfterItAndTheirBaggageStays() {
     TextMapPropagator w3c =
@@ -379,8 +407,17 @@ class SluicePropagatorsTest {
   /** Whether the rule sampler keeps a SERVER span under the context {@code headers} give. */
   private static boolean decision(TextMapPropagator p, Map<String, String> headers, double ratio) {
     Context parent = p.extract(Context.root(), headers, GETTER);
+    assertThat(Span.fromContext(parent).getSpanContext().isValid())
+        .as("%s extracts a parent from %s", p, headers)
+        .isTrue();
+    return decision(parent, ratio);
+  }
+
+  /**
+   * Whether the rule sampler keeps a SERVER span under {@code parent}, deciding by {@code ratio}.
+   */
+  private static boolean decision(Context parent, double ratio) {
     SpanContext remote = Span.fromContext(parent).getSpanContext();
-    assertThat(remote.isValid()).as("%s extracts a parent from %s", p, headers).isTrue();
     ActiveRulesHolder holder =
         new ActiveRulesHolder(
             new ActiveRules(
