@@ -8,8 +8,8 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 
 /**
  * Marks a context extracted from B3 headers that carry no sampling decision: B3's "defer" (no
- * {@code X-B3-Sampled}, no {@code X-B3-Flags}, or a single {@code b3} header of trace and span id
- * only), which asks the receiver to decide. OpenTelemetry's B3 propagator reads such a parent as
+ * {@code X-B3-Sampled}, no {@code X-B3-Flags: 1}, or a single {@code b3} header of trace and span
+ * id only), which asks the receiver to decide. OpenTelemetry's B3 propagator reads such a parent as
  * not sampled, so a sampler that follows its parent would drop every such trace; the rule sampler
  * asks {@link #isDeferred} and decides by its rules instead.
  *
@@ -26,6 +26,7 @@ public final class B3Deferral {
   private static final String SINGLE_HEADER = "b3";
   private static final String SAMPLED_HEADER = "X-B3-Sampled";
   private static final String FLAGS_HEADER = "X-B3-Flags";
+  private static final String DEBUG = "1";
 
   private B3Deferral() {}
 
@@ -52,7 +53,10 @@ public final class B3Deferral {
         return extracted; // traceid-spanid-{0,1,d}[-parent]: decided
       }
     }
-    if (getter.get(carrier, SAMPLED_HEADER) != null || getter.get(carrier, FLAGS_HEADER) != null) {
+    // B3's debug is X-B3-Flags: 1, a decision; other values are ignored (by OpenTelemetry's B3
+    // propagator too), so they leave the decision to us as no flags header does
+    if (getter.get(carrier, SAMPLED_HEADER) != null
+        || DEBUG.equals(getter.get(carrier, FLAGS_HEADER))) {
       return extracted;
     }
     return extracted.with(DEFERRED, Span.fromContext(extracted).getSpanContext());

@@ -317,6 +317,35 @@ class SluicePropagatorsTest {
   }
 
   /**
+   * B3 encodes debug as {@code X-B3-Flags: 1} and nothing else; B3 implementations ignore other
+   * values (OpenTelemetry's propagator too: not debug). Such a header without {@code X-B3-Sampled}
+   * carries no decision, so the rules decide, as for no flags header at all.
+   */
+  @Test
+  void b3FlagsOtherThanDebugMakeNoDecision() {
+    Map<String, String> flagsZero =
+        Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-flags", "0");
+    Map<String, String> flagsZeroSampledNo =
+        Map.of(
+            "x-b3-traceid",
+            B3_TRACE,
+            "x-b3-spanid",
+            B3_SPAN,
+            "x-b3-flags",
+            "0",
+            "x-b3-sampled",
+            "0");
+    Map<String, String> debug =
+        Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-flags", "1");
+    for (TextMapPropagator p : new TextMapPropagator[] {multi, single, agentOrder}) {
+      assertThat(decision(p, flagsZero, 1.0)).as("%s, X-B3-Flags: 0, ratio 1", p).isTrue();
+      assertThat(decision(p, flagsZero, 0.0)).as("%s, X-B3-Flags: 0, ratio 0", p).isFalse();
+      assertThat(decision(p, flagsZeroSampledNo, 1.0)).as("%s, with X-B3-Sampled: 0", p).isFalse();
+      assertThat(decision(p, debug, 0.0)).as("%s, X-B3-Flags: 1 is debug", p).isTrue();
+    }
+  }
+
+  /**
    * The "defer" mark belongs to the B3 parent it was set for. A context holding such a parent is
    * often the base of a later extraction (a consumer reading a message's headers inside the request
    * that delivered it): a parent extracted there from headers that did decide ("not sampled", in
