@@ -426,6 +426,44 @@ class RuleSamplerTest {
     assertThat(OwnDecision.DROP.getUpdatedTraceState(middle).get("ot")).isEqualTo("foo:bar;rv:01");
   }
 
+  /**
+   * A list-valued attribute (OpenTelemetry's array attributes, such as the captured request headers
+   * {@code http.request.header.*}) has no text to match: no rule on it holds, not even {@code **},
+   * as the rule language's documentation says.
+   */
+  @Test
+  void anArrayAttributeNeverMatches() {
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    1,
+                    new SamplingPolicy(
+                        0.0,
+                        true,
+                        List.of(
+                            rule(
+                                "tenant",
+                                new SpanMatch(
+                                    null, null, Map.of("http.request.header.x-tenant", "**")),
+                                1.0,
+                                null))))),
+            clock);
+    Attributes array =
+        Attributes.of(AttributeKey.stringArrayKey("http.request.header.x-tenant"), List.of("acme"));
+    Attributes text = Attributes.of(AttributeKey.stringKey("http.request.header.x-tenant"), "acme");
+    assertThat(
+            sampler
+                .shouldSample(Context.root(), traceId(), "x", SpanKind.SERVER, array, List.of())
+                .getDecision())
+        .isEqualTo(SamplingDecision.DROP);
+    assertThat(
+            sampler
+                .shouldSample(Context.root(), traceId(), "x", SpanKind.SERVER, text, List.of())
+                .getDecision())
+        .isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+  }
+
   /** A rule written {@code 2.0} (canonicalised to "2") and a double attribute 2.0. */
   @Test
   void wholeNumberRuleValueMatchesADoubleAttribute() {
