@@ -22,7 +22,8 @@ import io.opentelemetry.context.propagation.TextMapSetter;
  * X-B3-Flags: 1} and {@code X-B3-Sampled: 1} ({@code b3: ...-d}), whatever the span's own sampled
  * flag says. A trace the rules dropped (with {@code respectParentDecision: false}) would then go
  * out with {@code traceparent} saying "not sampled" and B3 saying "debug": for such a span the flag
- * is left out, and B3 says "not sampled" as W3C does.
+ * is left out, and B3 says "not sampled" as W3C does. A sampled span gets the flag only when it
+ * belongs to the trace of the debug parent this wrapper extracted ({@link B3Debug}).
  */
 final class B3Extraction extends ExtractionWrapper {
 
@@ -43,33 +44,44 @@ final class B3Extraction extends ExtractionWrapper {
     if (extracted == context) {
       return context;
     }
+    SpanContext theirs = Span.fromContext(extracted).getSpanContext();
     if (!w3cWins) {
-      return B3Deferral.markIfDeferred(extracted, carrier, getter);
+      return stands(extracted, theirs, carrier, getter);
     }
     W3CTraceContextPropagator w3c = W3CTraceContextPropagator.getInstance();
     Context fromW3c = w3c.extract(context, carrier, getter);
     if (fromW3c == context) {
       // no valid traceparent: the B3 context stands, marked when B3 left the decision to us
-      return B3Deferral.markIfDeferred(extracted, carrier, getter);
+      return stands(extracted, theirs, carrier, getter);
     }
     // A valid traceparent wins. Whatever else B3 put in the context (its debug flag) belongs to
     // its span context: keep it only when that agrees with W3C's, else a losing B3 debug flag
     // would make the outgoing B3 headers claim "sampled" for the W3C trace.
     SpanContext ours = Span.fromContext(fromW3c).getSpanContext();
-    SpanContext theirs = Span.fromContext(extracted).getSpanContext();
     boolean agree =
         ours.getTraceId().equals(theirs.getTraceId())
             && ours.getSpanId().equals(theirs.getSpanId())
             && ours.isSampled() == theirs.isSampled();
-    return agree ? w3c.extract(extracted, carrier, getter) : fromW3c;
+    return agree
+        ? B3Debug.mark(w3c.extract(extracted, carrier, getter), theirs, carrier, getter)
+        : fromW3c;
+  }
+
+  /** A B3 context that stands, marked with what its headers said of sampling and debug. */
+  private static <C> Context stands(
+      Context extracted, SpanContext parent, C carrier, TextMapGetter<C> getter) {
+    return B3Deferral.markIfDeferred(
+        B3Debug.mark(extracted, parent, carrier, getter), carrier, getter);
   }
 
   @Override
   <C> void injectInto(Context context, C carrier, TextMapSetter<C> setter) {
     Span span = Span.fromContext(context);
     SpanContext spanContext = span.getSpanContext();
-    if (spanContext.isValid() && !spanContext.isSampled()) {
-      // only the span: B3 writes nothing else, and the debug flag must not override its decision
+    if (spanContext.isValid()
+        && (!spanContext.isSampled() || !B3Debug.belongsTo(context, spanContext))) {
+      // only the span: B3 writes nothing else, and a debug flag must neither override the span's
+      // decision nor be written for a trace other than the one a caller sent it for
       wrapped.inject(Context.root().with(span), carrier, setter);
     } else {
       wrapped.inject(context, carrier, setter);

@@ -243,6 +243,64 @@ class SluicePropagatorsTest {
   }
 
   /**
+   * B3's debug flag asks for one trace. A context that holds a B3 debug parent is often the base of
+   * later work on other traces (a consumer reading a message's headers inside the request, a new
+   * root span): their outgoing B3 headers must not claim debug for a trace nobody asked it for,
+   * while the debug trace's own spans keep it. In the SDK's composites and in the agent's order.
+   */
+  @Test
+  void aB3DebugFlagStaysWithItsOwnTrace() {
+    Map<String, String> debug =
+        Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-flags", "1");
+    Map<String, String> w3cYes = Map.of("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01");
+    Map<String, String> b3Yes =
+        Map.of("x-b3-traceid", W3C_TRACE, "x-b3-spanid", W3C_SPAN, "x-b3-sampled", "1");
+    String otherTrace = "11111111111111112222222222222222";
+    for (TextMapPropagator p : new TextMapPropagator[] {multi, single, agentOrder}) {
+      Context outer = p.extract(Context.root(), debug, GETTER);
+      // a child in the debug trace keeps the flag
+      Map<String, String> own = new HashMap<>();
+      p.inject(outer.with(sampledSpan(B3_TRACE, W3C_SPAN)), own, SETTER);
+      assertDebug(p, own, true);
+      // a message extracted over it, in W3C or in B3, and a new root span: other traces
+      for (Map<String, String> inner : List.of(w3cYes, b3Yes)) {
+        Context message = p.extract(outer, inner, GETTER);
+        Map<String, String> out = new HashMap<>();
+        p.inject(message.with(sampledSpan(W3C_TRACE, "00000000000000aa")), out, SETTER);
+        assertThat(out.get("traceparent")).as("%s", p).contains(W3C_TRACE).endsWith("-01");
+        assertDebug(p, out, false);
+      }
+      Map<String, String> root = new HashMap<>();
+      p.inject(outer.with(sampledSpan(otherTrace, "00000000000000bb")), root, SETTER);
+      assertDebug(p, root, false);
+      // a debug parent extracted over another debug context keeps its own flag
+      Map<String, String> debugAgain =
+          Map.of("x-b3-traceid", otherTrace, "x-b3-spanid", B3_SPAN, "x-b3-flags", "1");
+      Map<String, String> nested = new HashMap<>();
+      p.inject(p.extract(outer, debugAgain, GETTER), nested, SETTER);
+      assertDebug(p, nested, true);
+    }
+  }
+
+  private static Span sampledSpan(String traceId, String spanId) {
+    return Span.wrap(
+        SpanContext.create(traceId, spanId, TraceFlags.getSampled(), TraceState.getDefault()));
+  }
+
+  private void assertDebug(TextMapPropagator p, Map<String, String> out, boolean debug) {
+    if (p == single) {
+      assertThat(out.get("b3")).as("%s: %s", p, out).endsWith(debug ? "-d" : "-1");
+    } else if (debug) {
+      assertThat(out).as("%s", p).containsEntry("x-b3-flags", "1");
+    } else {
+      assertThat(out)
+          .as("%s: %s", p, out)
+          .containsEntry("x-b3-sampled", "1")
+          .doesNotContainKey("x-b3-flags");
+    }
+  }
+
+  /**
    * A B3 caller's debug flag asks for the trace, but the rules may still drop it (with {@code
    * respectParentDecision: false}): the outgoing headers must then say "not sampled" in B3 as
    * {@code traceparent} does, not "debug" and "sampled" in B3 beside {@code -00}. In the SDK's
