@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * time" instead of a token count and a refill timestamp, so a take is one read and one CAS and
  * never allocates. Over any interval of {@code t} seconds at most {@code perSecond * (t + 1)}
  * tokens are taken. The interval between tokens is whole nanoseconds, rounded up, so a cap of more
- * than a million a second lets slightly fewer through (above a billion a second: a billion).
+ * than a million a second refills slightly slower (above a billion a second: a billion); a full
+ * bucket still holds exactly {@code perSecond}.
  */
 final class TokenBucket {
 
@@ -29,7 +30,9 @@ final class TokenBucket {
     // 6e8 a second became one token a nanosecond)
     this.intervalNanos =
         perSecond == 0 ? Long.MAX_VALUE : (SECOND_NANOS + perSecond - 1) / perSecond;
-    this.burstNanos = SECOND_NANOS;
+    // room for exactly perSecond tokens: with the interval rounded up, a tolerance of one second
+    // held one token fewer whenever a second is no whole number of intervals (2 for 3 a second)
+    this.burstNanos = perSecond == 0 ? 0 : perSecond * intervalNanos;
     // a full bucket: the next SECOND_NANOS of arrivals are already paid for
     this.theoreticalArrival = new AtomicLong(clock.nanoTime() - SECOND_NANOS);
   }

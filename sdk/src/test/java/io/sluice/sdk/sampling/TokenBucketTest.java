@@ -28,6 +28,21 @@ class TokenBucketTest {
   }
 
   /**
+   * A full bucket holds exactly one second's worth also when a second is no whole number of token
+   * intervals: 3 a second is one token every 333,333,334 ns (rounded up), and three of those are
+   * just over a second, so a burst tolerance of exactly one second held only 2 (and 999,000 of
+   * 999,999). Refilling stays at the rounded-up interval, never faster than the cap.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} a second")
+  @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3, 7, 100, 999_999})
+  void aFullBucketHoldsExactlyTheCap(int perSecond) {
+    TokenBucket bucket = new TokenBucket(perSecond, clock);
+    assertThat(drain(bucket)).isEqualTo(perSecond);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(drain(bucket)).isLessThanOrEqualTo(perSecond);
+  }
+
+  /**
    * 30 million a second is one token every 33.3 ns: rounding that down to 33 ns let 1% more through
    * than configured (and at 600 million a second, 1 ns instead of 1.67 ns, two thirds more).
    */
