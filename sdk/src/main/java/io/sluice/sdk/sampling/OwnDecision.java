@@ -2,6 +2,7 @@ package io.sluice.sdk.sampling;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.api.trace.TraceStateBuilder;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 
@@ -52,9 +53,10 @@ final class OwnDecision implements SamplingResult {
     if (rest.equals(ot)) {
       return parentTraceState;
     }
-    return rest.isEmpty()
-        ? parentTraceState.toBuilder().remove(OT).build()
-        : parentTraceState.toBuilder().put(OT, rest).build();
+    // removed before it is put back: at W3C's 32 entries OpenTelemetry's builder ignores a put
+    // (even of a key it holds), and the threshold would stay
+    TraceStateBuilder builder = parentTraceState.toBuilder().remove(OT);
+    return rest.isEmpty() ? builder.build() : builder.put(OT, rest).build();
   }
 
   /** The {@code ot} value without its {@code th} sub-key ({@code key:value;key:value}). */

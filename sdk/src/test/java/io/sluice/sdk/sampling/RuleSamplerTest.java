@@ -427,6 +427,29 @@ class RuleSamplerTest {
   }
 
   /**
+   * A tracestate may hold 32 entries (W3C's limit, which OpenTelemetry enforces). There, putting
+   * the {@code ot} entry back without {@code th} is a 33rd entry to OpenTelemetry's builder, which
+   * ignores it: the parent's threshold stayed. It is erased at the limit as below it, the other
+   * entries and sub-keys kept.
+   */
+  @Test
+  void theThresholdIsErasedFromAFullTraceState() {
+    io.opentelemetry.api.trace.TraceStateBuilder builder = TraceState.builder();
+    builder.put("ot", "th:8;rv:abcdef01234567");
+    for (int i = 0; i < 31; i++) {
+      builder.put("v" + i, "x" + i);
+    }
+    TraceState full = builder.build();
+    assertThat(full.size()).isEqualTo(32);
+    TraceState out = OwnDecision.DROP.getUpdatedTraceState(full);
+    assertThat(out.get("ot")).isEqualTo("rv:abcdef01234567");
+    assertThat(out.size()).isEqualTo(32);
+    for (int i = 0; i < 31; i++) {
+      assertThat(out.get("v" + i)).isEqualTo("x" + i);
+    }
+  }
+
+  /**
    * A list-valued attribute (OpenTelemetry's array attributes, such as the captured request headers
    * {@code http.request.header.*}) has no text to match: no rule on it holds, not even {@code **},
    * as the rule language's documentation says.
