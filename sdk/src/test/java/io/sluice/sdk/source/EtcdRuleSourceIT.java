@@ -4,6 +4,17 @@ import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
 import static io.sluice.sdk.source.EtcdRuleSources.newService;
+import static io.sluice.sdk.source.SourceListeners.onApplied;
+import static io.sluice.sdk.source.SourceListeners.onRejected;
+import static io.sluice.sdk.source.SourceLogLines.applied;
+import static io.sluice.sdk.source.SourceLogLines.appliedForAServiceWithoutItsOwn;
+import static io.sluice.sdk.source.SourceLogLines.appliedPastARejected;
+import static io.sluice.sdk.source.SourceLogLines.noDocument;
+import static io.sluice.sdk.source.SourceLogLines.noValidDocument;
+import static io.sluice.sdk.source.SourceLogLines.rejected;
+import static io.sluice.sdk.source.SourceLogLines.rejectedAndTheBuiltInDefaultsFollow;
+import static io.sluice.sdk.source.SourceLogLines.rejectedAndTheBuiltInDefaultsStay;
+import static io.sluice.sdk.source.SourceLogLines.rejectedAndTheRulesStay;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,13 +95,7 @@ class EtcdRuleSourceIT {
     ActiveRulesHolder holder = holder(service);
     List<Long> applied = new CopyOnWriteArrayList<>();
     EtcdRuleSource source = EtcdRuleSource.builder(sources.client(), holder, service).build();
-    source.addListener(
-        new RuleSourceListener() {
-          @Override
-          public void onApplied(ActiveRules rules) {
-            applied.add(rules.revision());
-          }
-        });
+    source.addListener(onApplied(rules -> applied.add(rules.revision())));
     sources.closeAfter(source);
     source.start();
     // Writes racing with the start are seen exactly once, in order.
@@ -117,13 +122,7 @@ class EtcdRuleSourceIT {
     ActiveRulesHolder holder = holder(service);
     List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
     EtcdRuleSource source = EtcdRuleSource.builder(sources.client(), holder, service).build();
-    source.addListener(
-        new RuleSourceListener() {
-          @Override
-          public void onRejected(RuleRejection rejection) {
-            rejections.add(rejection);
-          }
-        });
+    source.addListener(onRejected(rejections::add));
     sources.closeAfter(source);
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       source.start();
@@ -146,14 +145,7 @@ class EtcdRuleSourceIT {
           .filteredOn(m -> m.contains("rejected the rule document"))
           .singleElement()
           .satisfies(
-              m ->
-                  assertThat(m)
-                      .startsWith(
-                          "rejected the rule document "
-                              + keys.rules(service)
-                              + " at revision "
-                              + bad
-                              + "; the rules in force stay. Problems:"));
+              m -> assertThat(m).startsWith(rejectedAndTheRulesStay(keys.rules(service), bad)));
 
       // A document stored under another service's key is refused too.
       long misplaced = server().put(keys.rules(service), document("someone-else", 0.9));
@@ -194,14 +186,9 @@ class EtcdRuleSourceIT {
       server().delete(local.rules("_default"));
       await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
 
-      String defaults =
-          "no rule document for "
-              + service
-              + " in etcd ("
-              + local.rules(service)
-              + " or "
-              + local.rules("_default")
-              + "): running on the built-in defaults";
+      String defaults = noDocument(service, local);
+      String onDefault =
+          appliedForAServiceWithoutItsOwn(local.rules("_default"), fallback, service);
       await()
           .atMost(AWAIT)
           .untilAsserted(
@@ -210,24 +197,9 @@ class EtcdRuleSourceIT {
                       .filteredOn(m -> m.startsWith("applied ") || m.startsWith("no rule "))
                       .containsExactly(
                           defaults,
-                          "applied the rule document "
-                              + local.rules("_default")
-                              + " at revision "
-                              + fallback
-                              + " ("
-                              + service
-                              + " has no document of its own)",
-                          "applied the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + own,
-                          "applied the rule document "
-                              + local.rules("_default")
-                              + " at revision "
-                              + fallback
-                              + " ("
-                              + service
-                              + " has no document of its own)",
+                          onDefault,
+                          applied(local.rules(service), own),
+                          onDefault,
                           defaults));
     }
   }
@@ -258,31 +230,12 @@ class EtcdRuleSourceIT {
           .satisfies(
               m ->
                   assertThat(m)
-                      .startsWith(
-                          "rejected the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + bad
-                              + "; the rules in force stay: the built-in defaults. Problems:"));
+                      .startsWith(rejectedAndTheBuiltInDefaultsStay(local.rules(service), bad)));
       assertThat(log.messages())
           .filteredOn(m -> m.startsWith("applied ") || m.contains("rule document for "))
           .containsExactly(
-              "no valid rule document for "
-                  + service
-                  + " in etcd (rejected: "
-                  + local.rules(service)
-                  + " at revision "
-                  + bad
-                  + "): running on the built-in defaults",
-              "applied the rule document "
-                  + local.rules("_default")
-                  + " at revision "
-                  + fallback
-                  + " (the document of "
-                  + service
-                  + " at revision "
-                  + bad
-                  + " was rejected)");
+              noValidDocument(service, local.rules(service), bad),
+              appliedPastARejected(local.rules("_default"), fallback, service, bad));
     }
   }
 
@@ -310,10 +263,7 @@ class EtcdRuleSourceIT {
               m ->
                   assertThat(m)
                       .startsWith(
-                          "rejected the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + bad
+                          rejected(local.rules(service), bad)
                               + ", which is not applied; the rules in force become the rule"
                               + " document "
                               + local.rules("_default")
@@ -323,15 +273,7 @@ class EtcdRuleSourceIT {
               m ->
                   assertThat(m)
                       .isEqualTo(
-                          "applied the rule document "
-                              + local.rules("_default")
-                              + " at revision "
-                              + fallback
-                              + " (the document of "
-                              + service
-                              + " at revision "
-                              + bad
-                              + " was rejected)"));
+                          appliedPastARejected(local.rules("_default"), fallback, service, bad)));
     }
   }
 
@@ -381,12 +323,7 @@ class EtcdRuleSourceIT {
     EtcdKeys local = new EtcdKeys("/delete-unread-" + service);
     long own = server().put(local.rules(service), document(service, 0.7));
     AtomicBoolean stopAtNextRead = new AtomicBoolean();
-    Client stopping =
-        Client.builder()
-            .endpoints(etcd.endpoint())
-            .interceptor(stoppingEtcdAtTxn(stopAtNextRead))
-            .build();
-    sources.closeAfter(stopping);
+    Client stopping = clientThrough(stoppingEtcdAtTxn(stopAtNextRead));
     ActiveRulesHolder holder = holder(service);
     List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
@@ -418,16 +355,9 @@ class EtcdRuleSourceIT {
             .satisfies(
                 m ->
                     assertThat(m)
-                        .startsWith(
-                            "rejected the rule document "
-                                + local.rules(service)
-                                + " at revision "
-                                + written.bad()
-                                + "; the rules in force stay. Problems:"));
+                        .startsWith(rejectedAndTheRulesStay(local.rules(service), written.bad())));
       } finally {
-        if (!server().isRunning()) {
-          server().start();
-        }
+        startEtcdIfStopped();
       }
 
       await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
@@ -438,25 +368,10 @@ class EtcdRuleSourceIT {
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m ->
-                  assertThat(m)
-                      .isEqualTo(
-                          "applied the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + own),
+              m -> assertThat(m).isEqualTo(applied(local.rules(service), own)),
               m -> assertThat(m).startsWith("rejected the rule document " + local.rules(service)),
               deletedLine(local.rules(service), written.deleted()),
-              m ->
-                  assertThat(m)
-                      .isEqualTo(
-                          "no rule document for "
-                              + service
-                              + " in etcd ("
-                              + local.rules(service)
-                              + " or "
-                              + local.rules("_default")
-                              + "): running on the built-in defaults"));
+              m -> assertThat(m).isEqualTo(noDocument(service, local)));
     }
   }
 
@@ -495,29 +410,13 @@ class EtcdRuleSourceIT {
               m ->
                   assertThat(m)
                       .startsWith(
-                          "rejected the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + written.bad()
-                              + ", which is not applied; the rules in force become the built-in"
-                              + " defaults. Problems:"));
+                          rejectedAndTheBuiltInDefaultsFollow(
+                              local.rules(service), written.bad())));
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m ->
-                  assertThat(m)
-                      .isEqualTo(
-                          "applied the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + own),
-              m ->
-                  assertThat(m)
-                      .startsWith(
-                          "rejected the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + written.bad()),
+              m -> assertThat(m).isEqualTo(applied(local.rules(service), own)),
+              m -> assertThat(m).startsWith(rejected(local.rules(service), written.bad())),
               deletedLine(local.rules(service), written.deleted()),
               m -> assertThat(m).startsWith("no rule document for " + service + " in etcd"));
     }
@@ -535,12 +434,7 @@ class EtcdRuleSourceIT {
     EtcdKeys local = new EtcdKeys("/delete-rejected-" + service);
     long own = server().put(local.rules(service), document(service, 0.7));
     AtomicBoolean stopAtNextRead = new AtomicBoolean();
-    Client stopping =
-        Client.builder()
-            .endpoints(etcd.endpoint())
-            .interceptor(stoppingEtcdAtTxn(stopAtNextRead))
-            .build();
-    sources.closeAfter(stopping);
+    Client stopping = clientThrough(stoppingEtcdAtTxn(stopAtNextRead));
     ActiveRulesHolder holder = holder(service);
     EtcdRuleSource source =
         sources.started(
@@ -567,9 +461,7 @@ class EtcdRuleSourceIT {
       // the delete is not read yet: the rules in force stay
       assertThat(holder.current().revision()).isEqualTo(own);
     } finally {
-      if (!server().isRunning()) {
-        server().start();
-      }
+      startEtcdIfStopped();
     }
     await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
     assertThat(source.lastRejection()).isNull();
@@ -600,12 +492,7 @@ class EtcdRuleSourceIT {
       assertThat(log.warnings())
           .singleElement()
           .asString()
-          .startsWith(
-              "rejected the rule document "
-                  + keys.rules(service)
-                  + " at revision "
-                  + bad
-                  + "; the rules in force stay: the built-in defaults. Problems:\n  $.");
+          .startsWith(rejectedAndTheBuiltInDefaultsStay(keys.rules(service), bad) + "\n  $.");
     }
   }
 
@@ -625,18 +512,8 @@ class EtcdRuleSourceIT {
     try (FailingLogLines line =
             FailingLogLines.once(EtcdRuleSource.class, "rejected the rule document");
         LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      EtcdRuleSource source =
-          EtcdRuleSource.builder(sources.client(), holder(service), service)
-              .keys(local)
-              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
-              .build();
-      source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onRejected(RuleRejection rejection) {
-              rejections.add(rejection);
-            }
-          });
+      EtcdRuleSource source = retryingAtOnce(holder(service), service, local).build();
+      source.addListener(onRejected(rejections::add));
       sources.started(source);
 
       await("the rejection told").atMost(AWAIT).until(() -> !rejections.isEmpty());
@@ -649,12 +526,7 @@ class EtcdRuleSourceIT {
           .filteredOn(m -> m.startsWith("rejected the rule document"))
           .singleElement()
           .asString()
-          .startsWith(
-              "rejected the rule document "
-                  + local.rules(service)
-                  + " at revision "
-                  + bad
-                  + "; the rules in force stay: the built-in defaults. Problems:");
+          .startsWith(rejectedAndTheBuiltInDefaultsStay(local.rules(service), bad));
     }
   }
 
@@ -671,12 +543,7 @@ class EtcdRuleSourceIT {
     try (FailingLogLines line =
         FailingLogLines.of(EtcdRuleSource.class, "rejected the rule document")) {
       ActiveRulesHolder holder = holder(service);
-      EtcdRuleSource source =
-          EtcdRuleSource.builder(sources.client(), holder, service)
-              .keys(local)
-              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
-              .build();
-      sources.started(source);
+      EtcdRuleSource source = sources.started(retryingAtOnce(holder, service, local));
 
       await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
       long good = server().put(local.rules(service), document(service, 0.5));
@@ -703,12 +570,7 @@ class EtcdRuleSourceIT {
         FailingLogLines rejections =
             FailingLogLines.of(EtcdRuleSource.class, "rejected the rule document")) {
       ActiveRulesHolder holder = holder(service);
-      EtcdRuleSource source =
-          EtcdRuleSource.builder(sources.client(), holder, service)
-              .keys(local)
-              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
-              .build();
-      sources.started(source);
+      EtcdRuleSource source = sources.started(retryingAtOnce(holder, service, local));
 
       await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
       long good = server().put(local.rules(service), document(service, 0.5));
@@ -732,9 +594,7 @@ class EtcdRuleSourceIT {
     long bad = server().put(local.rules(service), invalidDocument(service));
     long badDefault = server().put(local.rules("_default"), invalidDocument("_default"));
     AtomicInteger reads = new AtomicInteger();
-    Client counted =
-        Client.builder().endpoints(etcd.endpoint()).interceptor(countingTxns(reads)).build();
-    sources.closeAfter(counted);
+    Client counted = clientThrough(countingTxns(reads));
     List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
     ClockFailingAt clock = new ClockFailingAt(2);
     ActiveRulesHolder holder = holder(service);
@@ -746,13 +606,7 @@ class EtcdRuleSourceIT {
               // a failed read would be retried at once, and skip the document it failed on
               .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
               .build();
-      source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onRejected(RuleRejection rejection) {
-              rejections.add(rejection);
-            }
-          });
+      source.addListener(onRejected(rejections::add));
       sources.started(source);
 
       await("both documents rejected").atMost(AWAIT).until(() -> rejections.size() == 2);
@@ -773,20 +627,12 @@ class EtcdRuleSourceIT {
           .satisfiesExactly(
               m ->
                   assertThat(m)
-                      .startsWith(
-                          "rejected the rule document "
-                              + local.rules(service)
-                              + " at revision "
-                              + bad
-                              + "; the rules in force stay: the built-in defaults. Problems:"),
+                      .startsWith(rejectedAndTheBuiltInDefaultsStay(local.rules(service), bad)),
               m ->
                   assertThat(m)
                       .isEqualTo(
-                          "rejected the rule document "
-                              + local.rules("_default")
-                              + " at revision "
-                              + badDefault
-                              + "; the rules in force stay: the built-in defaults. Problems:\n  "
+                          rejectedAndTheBuiltInDefaultsStay(local.rules("_default"), badDefault)
+                              + "\n  "
                               + failure));
       assertThat(log.records())
           .filteredOn(
@@ -884,9 +730,7 @@ class EtcdRuleSourceIT {
     EtcdKeys local = new EtcdKeys("/replaced-" + service);
     long own = server().put(local.rules(service), document(service, 0.7));
     AtomicInteger reads = new AtomicInteger();
-    Client counted =
-        Client.builder().endpoints(etcd.endpoint()).interceptor(countingTxns(reads)).build();
-    sources.closeAfter(counted);
+    Client counted = clientThrough(countingTxns(reads));
     ActiveRulesHolder holder = holder(service);
     EtcdRuleSource source =
         sources.started(EtcdRuleSource.builder(counted, holder, service).keys(local));
@@ -1028,17 +872,12 @@ class EtcdRuleSourceIT {
     String service = newService();
     ActiveRulesHolder holder = holder(service);
     EtcdRuleSource source = sources.started(sources.retryingQuickly(holder, service));
-    for (int i = 0; i < 20; i++) {
-      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
-    }
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
     long before = server().put(keys.rules(service), document(service, 0.3));
     awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
-    server().stop();
-    await().atMost(AWAIT).until(() -> !source.isWatching());
-    server().wipeData();
-    server().start();
+    restartEtcdWiped(source);
     long after = server().put(keys.rules(service), document(service, 0.8));
     assertThat(after).isLessThan(before);
 
@@ -1061,9 +900,7 @@ class EtcdRuleSourceIT {
     LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
     EtcdRuleSource source =
         sources.started(sources.retryingQuickly(holder, service).lastKnownGood(store));
-    for (int i = 0; i < 20; i++) {
-      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
-    }
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
     long before = server().put(keys.rules(service), document(service, 0.3));
     awaitApplied(holder, before);
     await()
@@ -1072,10 +909,7 @@ class EtcdRuleSourceIT {
     await().atMost(AWAIT).until(source::isWatching);
 
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      server().stop();
-      await().atMost(AWAIT).until(() -> !source.isWatching());
-      server().wipeData();
-      server().start();
+      restartEtcdWiped(source);
       await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
       assertThat(log.messages())
           .anySatisfy(m -> assertThat(m).contains("restored or emptied"))
@@ -1109,17 +943,12 @@ class EtcdRuleSourceIT {
         LastKnownGoodStore.builder(stateDir).namespace(local.namespace()).build();
     EtcdRuleSource source =
         sources.started(sources.retryingQuickly(holder, service).keys(local).lastKnownGood(store));
-    for (int i = 0; i < 20; i++) {
-      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
-    }
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
     long before = server().put(local.rules(service), document(service, 0.3));
     awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
-    server().stop();
-    await().atMost(AWAIT).until(() -> !source.isWatching());
-    server().wipeData();
-    server().start();
+    restartEtcdWiped(source);
     await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
     assertThat(holder.current().revision()).isEqualTo(before);
 
@@ -1148,16 +977,11 @@ class EtcdRuleSourceIT {
     EtcdKeys local = new EtcdKeys("/lost-" + service);
     ActiveRulesHolder holder = holder(service);
     EtcdRuleSource source = sources.started(sources.retryingQuickly(holder, service).keys(local));
-    for (int i = 0; i < 20; i++) {
-      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
-    }
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
     long fallback = server().put(local.rules("_default"), document("_default", 0.05));
     awaitApplied(holder, fallback);
     await().atMost(AWAIT).until(source::isWatching);
-    server().stop();
-    await().atMost(AWAIT).until(() -> !source.isWatching());
-    server().wipeData();
-    server().start();
+    restartEtcdWiped(source);
     await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
 
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
@@ -1169,7 +993,7 @@ class EtcdRuleSourceIT {
       assertThat(log.messages())
           .filteredOn(m -> m.contains(" rule document ") && !m.contains(" was deleted "))
           .containsExactly(
-              "applied the rule document " + local.rules(service) + " at revision " + own,
+              applied(local.rules(service), own),
               "back on the rule document "
                   + local.rules("_default")
                   + " at revision "
@@ -1193,17 +1017,12 @@ class EtcdRuleSourceIT {
     LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
     EtcdRuleSource source =
         sources.started(sources.retryingQuickly(holder, service).lastKnownGood(store));
-    for (int i = 0; i < 20; i++) {
-      server().put("/unrelated/" + service, "x" + i); // revisions a wiped etcd will not reach
-    }
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
     long before = server().put(keys.rules(service), document(service, 0.3));
     awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
-    server().stop();
-    await().atMost(AWAIT).until(() -> !source.isWatching());
-    server().wipeData();
-    server().start();
+    restartEtcdWiped(source);
     await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
     assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
 
@@ -1274,6 +1093,41 @@ class EtcdRuleSourceIT {
             "rounds of %d in which the built-in defaults were published though _default existed",
             rounds)
         .isZero();
+  }
+
+  /**
+   * Stops etcd under {@code source}, waits until the source sees it gone, and starts etcd again on
+   * an empty data dir: a member restarted empty, or a restore from a backup older than the rules.
+   */
+  private static void restartEtcdWiped(EtcdRuleSource source) {
+    server().stop();
+    await().atMost(AWAIT).until(() -> !source.isWatching());
+    server().wipeData();
+    server().start();
+  }
+
+  /** For the {@code finally} of a test that may have stopped etcd: the next test needs it. */
+  private static void startEtcdIfStopped() {
+    if (!server().isRunning()) {
+      server().start();
+    }
+  }
+
+  /** A client of the class's etcd whose calls go through {@code interceptor}; closed after. */
+  private Client clientThrough(ClientInterceptor interceptor) {
+    return sources.closeAfter(
+        Client.builder().endpoints(etcd.endpoint()).interceptor(interceptor).build());
+  }
+
+  /**
+   * A source of {@code local}'s keys that retries a failed read after 50 to 100 ms: soon enough for
+   * a test to wait for the retry.
+   */
+  private EtcdRuleSource.Builder retryingAtOnce(
+      ActiveRulesHolder holder, String service, EtcdKeys local) {
+    return EtcdRuleSource.builder(sources.client(), holder, service)
+        .keys(local)
+        .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100));
   }
 
   private static ByteSequence bytes(String s) {

@@ -17,9 +17,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The sources and clients an {@link EtcdRuleSource} IT starts against its class's etcd, closed
- * after each test, newest first; and the waits those ITs share. Register it as an instance field
- * beside the class's static {@link EtcdExtension}, so that the ITs split by theme ({@code
- * EtcdRuleSourceIT}, {@code EtcdRuleSourceLastKnownGoodIT}) start and wait alike without copies.
+ * after each test, newest first; and the waits and etcd writes those ITs share. Register it as an
+ * instance field beside the class's static {@link EtcdExtension}, so that the ITs split by theme
+ * ({@code EtcdRuleSourceIT}, {@code EtcdRuleSourceLastKnownGoodIT}) start and wait alike without
+ * copies.
  */
 final class EtcdRuleSources implements AfterEachCallback {
 
@@ -77,6 +78,16 @@ final class EtcdRuleSources implements AfterEachCallback {
     return closeAfter(
         EtcdClientFactory.create(
             SluiceConfig.builder().addEtcdEndpoint(endpoint).serviceName("test").build()));
+  }
+
+  /**
+   * Writes twenty revisions of a key no source reads, so that the revisions written after them are
+   * ones an etcd wiped later (see {@code EtcdServer#wipeData}) will not reach for a while.
+   */
+  void writeRevisionsAWipedEtcdWillNotReach(String service) {
+    for (int i = 0; i < 20; i++) {
+      etcd.server().put("/unrelated/" + service, "x" + i);
+    }
   }
 
   /** Waits until {@code holder} holds the rules of etcd revision {@code revision}. */
