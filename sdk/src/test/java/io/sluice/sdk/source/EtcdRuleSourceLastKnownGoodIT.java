@@ -4,6 +4,14 @@ import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
 import static io.sluice.sdk.source.EtcdRuleSources.newService;
+import static io.sluice.sdk.source.SourceListeners.onApplied;
+import static io.sluice.sdk.source.SourceLogLines.applied;
+import static io.sluice.sdk.source.SourceLogLines.appliedForAServiceWithoutItsOwn;
+import static io.sluice.sdk.source.SourceLogLines.noDocument;
+import static io.sluice.sdk.source.SourceLogLines.noValidDocument;
+import static io.sluice.sdk.source.SourceLogLines.rejectedAndTheBuiltInDefaultsFollow;
+import static io.sluice.sdk.source.SourceLogLines.rejectedAndTheRulesStay;
+import static io.sluice.sdk.source.SourceLogLines.startingOnLastKnownGood;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static io.sluice.sdk.source.TestDocuments.terseBreakers;
@@ -48,25 +56,23 @@ class EtcdRuleSourceLastKnownGoodIT {
 
   @Test
   void startsOnTheLastKnownGoodRulesWhileEtcdIsDownThenSwitchesToEtcd() {
-    String service = newService();
-    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    long stored = storeLastKnownGood(service, store);
+    Restart agent = agentOfTheDefaultNamespace();
+    long stored = agent.startFirstOnOwnDocumentSavedByClose();
 
     server().stop();
-    ActiveRulesHolder holder = holder(service);
     long started = System.nanoTime();
-    startOnLastKnownGood(holder, service, store);
+    agent.restartOnLastKnownGood();
     System.out.println(
         "[measure] etcd down at start: last-known-good in force after "
             + (System.nanoTime() - started) / 1_000_000
             + " ms");
-    assertThat(holder.current().revision()).isEqualTo(stored);
-    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+    assertThat(agent.holder.current().revision()).isEqualTo(stored);
+    assertThat(agent.holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
 
     server().start();
-    long fresh = server().put(keys.rules(service), document(service, 0.75));
-    await().atMost(Duration.ofSeconds(20)).until(() -> holder.current().revision() == fresh);
-    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+    long fresh = server().put(agent.ownRules(), document(agent.service, 0.75));
+    await().atMost(Duration.ofSeconds(20)).until(() -> agent.holder.current().revision() == fresh);
+    assertThat(agent.holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
   }
 
   /**
@@ -76,20 +82,18 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void aStartOnTheLastKnownGoodRulesWithEtcdUpDoesNotReadAsAnOutage() {
-    String service = newService();
-    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    long stored = storeLastKnownGood(service, store);
-    ActiveRulesHolder holder = holder(service);
+    Restart agent = agentOfTheDefaultNamespace();
+    long stored = agent.startFirstOnOwnDocumentSavedByClose();
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       sources.started(
-          EtcdRuleSource.builder(sources.client(), holder, service).lastKnownGood(store));
-      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.ETCD);
+          EtcdRuleSource.builder(sources.client(), agent.holder, agent.service)
+              .lastKnownGood(agent.store));
+      await().atMost(AWAIT).until(() -> agent.holder.current().source() == ActiveRules.Source.ETCD);
 
       assertThat(log.messages())
           .filteredOn(m -> m.contains("last-known-good"))
           .containsExactly(
-              "starting on the last-known-good rules of "
-                  + service
+              startingOnLastKnownGood(agent.service)
                   + " (revision "
                   + stored
                   + ") while the first read from etcd is under way");
@@ -121,54 +125,53 @@ class EtcdRuleSourceLastKnownGoodIT {
 
   @Test
   void putsTheLastKnownGoodRulesInForceBeforeASilentEtcdTimesOut() throws Exception {
-    String service = newService();
-    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    long stored = storeLastKnownGood(service, store);
+    Restart agent = agentOfTheDefaultNamespace();
+    long stored = agent.startFirstOnOwnDocumentSavedByClose();
 
     // an etcd that accepts connections and never answers: the first read waits for its timeout
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      ActiveRulesHolder holder = holder(service);
       EtcdRuleSource source =
           sources.started(
               EtcdRuleSource.builder(
-                      sources.client("http://127.0.0.1:" + silent.getLocalPort()), holder, service)
+                      sources.client("http://127.0.0.1:" + silent.getLocalPort()),
+                      agent.holder,
+                      agent.service)
                   .callTimeout(Duration.ofMinutes(2))
-                  .lastKnownGood(store));
+                  .lastKnownGood(agent.store));
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
-      assertThat(holder.current().revision()).isEqualTo(stored);
+          .until(() -> agent.holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(agent.holder.current().revision()).isEqualTo(stored);
       assertThat(source.isWatching()).isFalse();
     }
   }
 
   @Test
   void keepsTheLastKnownGoodRulesWhenEtcdAnswersWithAnInvalidDocument() {
-    String service = newService();
-    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    long stored = storeLastKnownGood(service, store);
+    Restart agent = agentOfTheDefaultNamespace();
+    long stored = agent.startFirstOnOwnDocumentSavedByClose();
     // while no agent runs, the document is replaced by one this agent refuses
-    long bad = server().put(keys.rules(service), invalidDocument(service));
+    long bad = server().put(agent.ownRules(), invalidDocument(agent.service));
 
     server().stop();
-    ActiveRulesHolder holder = holder(service);
-    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
+    EtcdRuleSource source = agent.restartOnLastKnownGood();
 
     server().start();
     await().atMost(AWAIT).until(source::isWatching);
     assertThat(source.lastRejection()).isNotNull();
     assertThat(source.lastRejection().revision()).isEqualTo(bad);
-    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
-    assertThat(holder.current().revision()).isEqualTo(stored);
-    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
-    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+    assertThat(agent.holder.current().source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
+    assertThat(agent.holder.current().revision()).isEqualTo(stored);
+    assertThat(agent.holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+    assertThat(agent.store.load(agent.service))
+        .get()
+        .extracting(ActiveRules::revision)
+        .isEqualTo(stored);
 
-    long fixed = server().put(keys.rules(service), document(service, 0.75));
-    awaitApplied(holder, fixed);
-    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
-    await()
-        .atMost(AWAIT)
-        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == fixed);
+    long fixed = server().put(agent.ownRules(), document(agent.service, 0.75));
+    awaitApplied(agent.holder, fixed);
+    assertThat(agent.holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+    await().atMost(AWAIT).until(() -> agent.savedRevision() == fixed);
   }
 
   /**
@@ -224,30 +227,15 @@ class EtcdRuleSourceLastKnownGoodIT {
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
+              m -> assertThat(m).startsWith(startingOnLastKnownGood(agent.service)),
               m ->
                   assertThat(m)
-                      .startsWith("starting on the last-known-good rules of " + agent.service),
-              m ->
-                  assertThat(m)
-                      .startsWith(
-                          "rejected the rule document "
-                              + agent.defaultRules()
-                              + " at revision "
-                              + bad
-                              + ", which is not applied; the rules in force become the built-in"
-                              + " defaults. Problems:"),
+                      .startsWith(rejectedAndTheBuiltInDefaultsFollow(agent.defaultRules(), bad)),
               // at etcd's revision as it answered, past the rejected one: after it
               m -> assertThat(m).satisfies(deletedWhileDown(agent.ownRules(), stored)),
               m ->
                   assertThat(m)
-                      .isEqualTo(
-                          "no valid rule document for "
-                              + agent.service
-                              + " in etcd (rejected: "
-                              + agent.defaultRules()
-                              + " at revision "
-                              + bad
-                              + "): running on the built-in defaults"));
+                      .isEqualTo(noValidDocument(agent.service, agent.defaultRules(), bad)));
       await().atMost(AWAIT).until(() -> !Files.exists(agent.store.file(agent.service)));
     }
   }
@@ -273,24 +261,15 @@ class EtcdRuleSourceLastKnownGoodIT {
               m ->
                   assertThat(m)
                       .isEqualTo(
-                          "applied the rule document "
-                              + agent.defaultRules()
-                              + " at revision "
-                              + fallback
-                              + " ("
-                              + agent.service
-                              + " has no document of its own)"));
+                          appliedForAServiceWithoutItsOwn(
+                              agent.defaultRules(), fallback, agent.service)));
     }
 
     assertThat(agent.applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD_DEFAULT);
     assertThat(agent.holder.current().revision()).isEqualTo(fallback);
     assertThat(source.lastRejection()).isNull();
-    await()
-        .atMost(AWAIT)
-        .until(
-            () ->
-                agent.store.load(agent.service).map(ActiveRules::revision).orElse(0L) == fallback);
+    await().atMost(AWAIT).until(() -> agent.savedRevision() == fallback);
   }
 
   /**
@@ -311,17 +290,8 @@ class EtcdRuleSourceLastKnownGoodIT {
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m ->
-                  assertThat(m)
-                      .startsWith("starting on the last-known-good rules of " + agent.service),
-              m ->
-                  assertThat(m)
-                      .startsWith(
-                          "rejected the rule document "
-                              + agent.defaultRules()
-                              + " at revision "
-                              + bad
-                              + "; the rules in force stay. Problems:"));
+              m -> assertThat(m).startsWith(startingOnLastKnownGood(agent.service)),
+              m -> assertThat(m).startsWith(rejectedAndTheRulesStay(agent.defaultRules(), bad)));
     }
 
     assertThat(agent.applied).containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD);
@@ -353,21 +323,14 @@ class EtcdRuleSourceLastKnownGoodIT {
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m ->
-                  assertThat(m)
-                      .startsWith("starting on the last-known-good rules of " + agent.service),
+              m -> assertThat(m).startsWith(startingOnLastKnownGood(agent.service)),
               m -> assertThat(m).satisfies(deletedWhileDown(agent.defaultRules(), stored)),
-              m ->
-                  assertThat(m)
-                      .isEqualTo(
-                          "applied the rule document " + agent.ownRules() + " at revision " + own));
+              m -> assertThat(m).isEqualTo(applied(agent.ownRules(), own)));
     }
     assertThat(agent.applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.ETCD);
     assertThat(agent.holder.current().revision()).isEqualTo(own);
-    await()
-        .atMost(AWAIT)
-        .until(() -> agent.store.load(agent.service).map(ActiveRules::revision).orElse(0L) == own);
+    await().atMost(AWAIT).until(() -> agent.savedRevision() == own);
   }
 
   /**
@@ -385,20 +348,9 @@ class EtcdRuleSourceLastKnownGoodIT {
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
-              m ->
-                  assertThat(m)
-                      .startsWith("starting on the last-known-good rules of " + agent.service),
+              m -> assertThat(m).startsWith(startingOnLastKnownGood(agent.service)),
               m -> assertThat(m).satisfies(deletedWhileDown(agent.defaultRules(), stored)),
-              m ->
-                  assertThat(m)
-                      .isEqualTo(
-                          "no rule document for "
-                              + agent.service
-                              + " in etcd ("
-                              + agent.ownRules()
-                              + " or "
-                              + agent.defaultRules()
-                              + "): running on the built-in defaults"));
+              m -> assertThat(m).isEqualTo(noDocument(agent.service, agent.keys)));
     }
     assertThat(agent.applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
@@ -422,30 +374,13 @@ class EtcdRuleSourceLastKnownGoodIT {
       assertThat(log.messages())
           .filteredOn(m -> !m.startsWith("etcd "))
           .satisfiesExactly(
+              m -> assertThat(m).startsWith(startingOnLastKnownGood(agent.service)),
               m ->
                   assertThat(m)
-                      .startsWith("starting on the last-known-good rules of " + agent.service),
-              m ->
-                  assertThat(m)
-                      .startsWith(
-                          "rejected the rule document "
-                              + agent.ownRules()
-                              + " at revision "
-                              + bad
-                              + ", which is not applied; the rules in force become the built-in"
-                              + " defaults. Problems:"),
+                      .startsWith(rejectedAndTheBuiltInDefaultsFollow(agent.ownRules(), bad)),
               // at etcd's revision as it answered, past the rejected one: after it
               m -> assertThat(m).satisfies(deletedWhileDown(agent.defaultRules(), stored)),
-              m ->
-                  assertThat(m)
-                      .isEqualTo(
-                          "no valid rule document for "
-                              + agent.service
-                              + " in etcd (rejected: "
-                              + agent.ownRules()
-                              + " at revision "
-                              + bad
-                              + "): running on the built-in defaults"));
+              m -> assertThat(m).isEqualTo(noValidDocument(agent.service, agent.ownRules(), bad)));
     }
     assertThat(agent.applied)
         .containsExactly(ActiveRules.Source.LAST_KNOWN_GOOD, ActiveRules.Source.DEFAULTS);
@@ -453,9 +388,16 @@ class EtcdRuleSourceLastKnownGoodIT {
   }
 
   /**
-   * An agent of a fresh service that reads a namespace of its own (the given prefix and the
-   * service's name) and keeps its last-known-good rules in that namespace's store: started first
-   * until it has saved a snapshot, then restarted on it, as an agent that went down and came back.
+   * An agent of a fresh service, started first until it has saved a snapshot, then restarted on it,
+   * as an agent that went down and came back. It reads a namespace of its own (the given prefix and
+   * the service's name) and keeps its last-known-good rules in that namespace's store; or, {@link
+   * EtcdRuleSourceLastKnownGoodIT#agentOfTheDefaultNamespace()}, the default keys and the store's
+   * default file.
+   *
+   * <p>How the first run's snapshot is checked differs, and is named: {@link
+   * #startFirstOnOwnDocument} waits for the save before it stops the first source; {@link
+   * #startFirstOnOwnDocumentSavedByClose} stops it as soon as the document is applied and reads the
+   * store right after {@code close()} returns, so the snapshot must be on disk by then.
    */
   private final class Restart {
     final String service = newService();
@@ -466,7 +408,8 @@ class EtcdRuleSourceLastKnownGoodIT {
     final ActiveRulesHolder holder = holder(service);
 
     /**
-     * The source of every snapshot the restarted source publishes, the last-known-good one first.
+     * The source of every snapshot the source {@link #restartUntilWatching} publishes, the
+     * last-known-good one first.
      */
     final List<ActiveRules.Source> applied = new CopyOnWriteArrayList<>();
 
@@ -474,6 +417,12 @@ class EtcdRuleSourceLastKnownGoodIT {
       String namespace = namespacePrefix + service;
       keys = new EtcdKeys(namespace);
       store = LastKnownGoodStore.builder(stateDir).namespace(namespace).build();
+    }
+
+    /** Through {@link EtcdRuleSourceLastKnownGoodIT#agentOfTheDefaultNamespace()}. */
+    Restart(EtcdKeys keys, LastKnownGoodStore store) {
+      this.keys = keys;
+      this.store = store;
     }
 
     /** The key of the service's own rule document. */
@@ -492,7 +441,7 @@ class EtcdRuleSourceLastKnownGoodIT {
      * revision.
      */
     long startFirstOnOwnDocument() {
-      return startFirstOn(service, 0.25);
+      return startFirstOn(service, 0.25, FirstRunSave.AWAITED);
     }
 
     /**
@@ -500,10 +449,32 @@ class EtcdRuleSourceLastKnownGoodIT {
      * the service's own: an agent that went down on {@code _default}'s rules.
      */
     long startFirstOnDefault() {
-      return startFirstOn("_default", 0.05);
+      return startFirstOn("_default", 0.05, FirstRunSave.AWAITED);
     }
 
-    private long startFirstOn(String documentOf, double ratio) {
+    /**
+     * As {@link #startFirstOnOwnDocument}, but the first source is stopped as soon as it applied
+     * the document, and the snapshot is read from the store right after {@code close()} returns,
+     * without waiting: it must be there.
+     */
+    long startFirstOnOwnDocumentSavedByClose() {
+      return startFirstOn(service, 0.25, FirstRunSave.DONE_BY_CLOSE);
+    }
+
+    /**
+     * {@link #startFirstOnOwnDocumentSavedByClose} at a revision a wiped etcd will not reach for a
+     * while, then stops etcd and wipes its data, as a restore from an older backup or a member
+     * restarted empty does; returns the snapshot's revision.
+     */
+    long startFirstOnOwnDocumentThenStopAndWipeEtcd() {
+      sources.writeRevisionsAWipedEtcdWillNotReach(service);
+      long stored = startFirstOnOwnDocumentSavedByClose();
+      server().stop();
+      server().wipeData();
+      return stored;
+    }
+
+    private long startFirstOn(String documentOf, double ratio, FirstRunSave save) {
       long written = server().put(keys.rules(documentOf), document(documentOf, ratio));
       ActiveRulesHolder first = holder(service);
       EtcdRuleSource firstSource =
@@ -512,11 +483,32 @@ class EtcdRuleSourceLastKnownGoodIT {
                   .keys(keys)
                   .lastKnownGood(store));
       awaitApplied(first, written);
+      if (save == FirstRunSave.AWAITED) {
+        await().atMost(AWAIT).until(() -> savedRevision() == written);
+      }
+      firstSource.close();
+      if (save == FirstRunSave.DONE_BY_CLOSE) {
+        assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(written);
+      }
+      return written;
+    }
+
+    /**
+     * Starts the source again on {@link #store}, into {@link #holder}, while etcd is down, retrying
+     * every 100 to 500 ms; waits until the snapshot's rules are in force.
+     */
+    EtcdRuleSource restartOnLastKnownGood() {
+      EtcdRuleSource source =
+          sources.started(sources.retryingQuickly(holder, service).keys(keys).lastKnownGood(store));
       await()
           .atMost(AWAIT)
-          .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == written);
-      firstSource.close();
-      return written;
+          .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+      return source;
+    }
+
+    /** The revision of the snapshot in {@link #store}, 0 if there is none. */
+    long savedRevision() {
+      return store.load(service).map(ActiveRules::revision).orElse(0L);
     }
 
     /**
@@ -530,17 +522,27 @@ class EtcdRuleSourceLastKnownGoodIT {
               .lastKnownGood(store)
               .build();
       sources.closeAfter(source);
-      source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onApplied(ActiveRules rules) {
-              applied.add(rules.source());
-            }
-          });
+      source.addListener(onApplied(rules -> applied.add(rules.source())));
       source.start();
       await().atMost(AWAIT).until(source::isWatching);
       return source;
     }
+  }
+
+  /** How a {@link Restart}'s first run makes sure its snapshot was saved before the restart. */
+  private enum FirstRunSave {
+    /** Waits until the store holds the snapshot, then closes the first source. */
+    AWAITED,
+    /** Closes the first source once it applied the document; the store must hold it then. */
+    DONE_BY_CLOSE
+  }
+
+  /**
+   * A {@link Restart} of the default namespace ({@link EtcdKeys#defaults()}), keeping its snapshot
+   * where {@link LastKnownGoodStore#create} does.
+   */
+  private Restart agentOfTheDefaultNamespace() {
+    return new Restart(EtcdKeys.defaults(), LastKnownGoodStore.create(stateDir));
   }
 
   /**
@@ -569,11 +571,9 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void keepsTheLastKnownGoodRulesWhenEtcdComesBackBehindThemAndWithoutTheirDocument() {
-    String service = newService();
-    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    long stored = storeLastKnownGoodThenStopAndWipeEtcd(service, store);
-    ActiveRulesHolder holder = holder(service);
-    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
+    Restart agent = agentOfTheDefaultNamespace();
+    long stored = agent.startFirstOnOwnDocumentThenStopAndWipeEtcd();
+    EtcdRuleSource source = agent.restartOnLastKnownGood();
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       server().start();
       await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
@@ -581,17 +581,20 @@ class EtcdRuleSourceLastKnownGoodIT {
           .anySatisfy(
               m ->
                   assertThat(m)
-                      .contains(keys.rules(service))
+                      .contains(agent.ownRules())
                       .contains("missing")
                       .contains("the rules in force stay"));
     }
-    assertThat(holder.current().revision()).isEqualTo(stored);
-    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
-    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
+    assertThat(agent.holder.current().revision()).isEqualTo(stored);
+    assertThat(agent.holder.current().document().sampling().defaultRatio()).isEqualTo(0.25);
+    assertThat(agent.store.load(agent.service))
+        .get()
+        .extracting(ActiveRules::revision)
+        .isEqualTo(stored);
 
-    long fresh = server().put(keys.rules(service), document(service, 0.75));
-    awaitApplied(holder, fresh);
-    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
+    long fresh = server().put(agent.ownRules(), document(agent.service, 0.75));
+    awaitApplied(agent.holder, fresh);
+    assertThat(agent.holder.current().source()).isEqualTo(ActiveRules.Source.ETCD);
   }
 
   /**
@@ -603,24 +606,22 @@ class EtcdRuleSourceLastKnownGoodIT {
    */
   @Test
   void aDeleteAfterStartingOnLastKnownGoodBehindItsRevisionIsStillADelete() {
-    String service = newService();
-    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
-    long stored = storeLastKnownGoodThenStopAndWipeEtcd(service, store);
-    ActiveRulesHolder holder = holder(service);
-    EtcdRuleSource source = startOnLastKnownGood(holder, service, store);
+    Restart agent = agentOfTheDefaultNamespace();
+    long stored = agent.startFirstOnOwnDocumentThenStopAndWipeEtcd();
+    EtcdRuleSource source = agent.restartOnLastKnownGood();
     server().start();
     await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
-    assertThat(holder.current().revision()).isEqualTo(stored);
+    assertThat(agent.holder.current().revision()).isEqualTo(stored);
 
-    server().put(keys.rules("_default"), document("_default", 0.05));
-    server().delete(keys.rules("_default"));
-    long own = server().put(keys.rules(service), document(service, 0.75));
-    awaitApplied(holder, own);
-    server().delete(keys.rules(service));
+    server().put(agent.defaultRules(), document("_default", 0.05));
+    server().delete(agent.defaultRules());
+    long own = server().put(agent.ownRules(), document(agent.service, 0.75));
+    awaitApplied(agent.holder, own);
+    server().delete(agent.ownRules());
 
     assertThat(server().revision()).isLessThan(stored);
-    await().atMost(AWAIT).until(() -> holder.current().source() != ActiveRules.Source.ETCD);
-    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+    await().atMost(AWAIT).until(() -> agent.holder.current().source() != ActiveRules.Source.ETCD);
+    assertThat(agent.holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
   }
 
   @Test
@@ -638,13 +639,7 @@ class EtcdRuleSourceLastKnownGoodIT {
               .lastKnownGood(store)
               .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(200))
               .build();
-      source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onApplied(ActiveRules rules) {
-              applied.add(rules);
-            }
-          });
+      source.addListener(onApplied(applied::add));
       sources.closeAfter(source);
       source.start();
       await().atMost(AWAIT).until(() -> !log.messages().isEmpty());
@@ -657,48 +652,6 @@ class EtcdRuleSourceLastKnownGoodIT {
       assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
       assertThat(applied).isEmpty();
     }
-  }
-
-  /**
-   * Runs a source until it has applied a document for {@code service} (ratio 0.25) and saved it as
-   * last known good; returns the document's revision.
-   */
-  private long storeLastKnownGood(String service, LastKnownGoodStore store) {
-    long stored = server().put(keys.rules(service), document(service, 0.25));
-    ActiveRulesHolder first = holder(service);
-    EtcdRuleSource firstSource =
-        sources.started(
-            EtcdRuleSource.builder(sources.client(), first, service).lastKnownGood(store));
-    awaitApplied(first, stored);
-    firstSource.close();
-    assertThat(store.load(service)).get().extracting(ActiveRules::revision).isEqualTo(stored);
-    return stored;
-  }
-
-  /**
-   * {@link #storeLastKnownGood} at a revision a wiped etcd will not reach for a while, then stops
-   * etcd and wipes its data, as a restore from an older backup or a member restarted empty does;
-   * returns the snapshot's revision.
-   */
-  private long storeLastKnownGoodThenStopAndWipeEtcd(String service, LastKnownGoodStore store) {
-    for (int i = 0; i < 20; i++) {
-      server().put("/unrelated/" + service, "x" + i);
-    }
-    long stored = storeLastKnownGood(service, store);
-    server().stop();
-    server().wipeData();
-    return stored;
-  }
-
-  /** Starts a source with {@code store} while etcd is down; waits for the stored rules. */
-  private EtcdRuleSource startOnLastKnownGood(
-      ActiveRulesHolder holder, String service, LastKnownGoodStore store) {
-    EtcdRuleSource source =
-        sources.started(sources.retryingQuickly(holder, service).lastKnownGood(store));
-    await()
-        .atMost(AWAIT)
-        .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
-    return source;
   }
 
   private static EtcdServer server() {

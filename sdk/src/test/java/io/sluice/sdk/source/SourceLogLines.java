@@ -59,6 +59,13 @@ final class SourceLogLines {
   }
 
   /**
+   * {@code starting on the last-known-good rules of <service>}: how a start on a snapshot begins.
+   */
+  static String startingOnLastKnownGood(String service) {
+    return "starting on the last-known-good rules of " + service;
+  }
+
+  /**
    * The line of a service with neither a document of its own nor a {@code _default} in {@code
    * keys}' namespace.
    */
