@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
+import static io.sluice.sdk.source.SourceListeners.onApplied;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -52,22 +53,8 @@ class EtcdRuleSourceCloseIT {
    */
   @Test
   void closeEndsTheWatchesWhenTheSourcesThreadIsStuckAndSaysWhere() throws Exception {
-    String service = "stuck";
-    CountDownLatch stuck = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Client client = sources.client();
-    EtcdRuleSource source = sources.closeAfter(sourceOf(client, service).build());
-    source.addListener(
-        whenEtcdRulesApplied(
-            () -> {
-              stuck.countDown();
-              holdThroughInterrupts(release);
-            }));
-    source.start();
-    await().atMost(AWAIT).until(source::isWatching);
-    await().atMost(AWAIT).until(() -> watchers() == 2);
-    etcd.server().put(EtcdKeys.defaults().rules(service), document(service, 0.5));
-    assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    EtcdRuleSource source = watchingThenHeldInItsEtcdRules("stuck", release);
 
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       long start = System.nanoTime();
@@ -96,9 +83,29 @@ class EtcdRuleSourceCloseIT {
    */
   @Test
   void closeEndsTheWatchesAndThrowsNothingWhenItsAbandonedLineThrows() throws Exception {
-    String service = "stuck-line";
-    CountDownLatch stuck = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    EtcdRuleSource source = watchingThenHeldInItsEtcdRules("stuck-line", release);
+
+    try (FailingLogLines line = FailingLogLines.of(EtcdRuleSource.class, "the etcd rule source")) {
+      source.close();
+
+      assertThat(line.failed()).isEqualTo(1);
+      await("etcd's watchers of the closed source, while its client stays open")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> watchers() == 0);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  /**
+   * Starts a source of {@code service} on a client of its own, waits until etcd counts its two
+   * watches, then writes the service's document: a listener holds the source's thread in those
+   * rules, through interrupts, until {@code release}. Returns once the thread is held.
+   */
+  private EtcdRuleSource watchingThenHeldInItsEtcdRules(String service, CountDownLatch release)
+      throws Exception {
+    CountDownLatch stuck = new CountDownLatch(1);
     Client client = sources.client();
     EtcdRuleSource source = sources.closeAfter(sourceOf(client, service).build());
     source.addListener(
@@ -112,17 +119,7 @@ class EtcdRuleSourceCloseIT {
     await().atMost(AWAIT).until(() -> watchers() == 2);
     etcd.server().put(EtcdKeys.defaults().rules(service), document(service, 0.5));
     assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-
-    try (FailingLogLines line = FailingLogLines.of(EtcdRuleSource.class, "the etcd rule source")) {
-      source.close();
-
-      assertThat(line.failed()).isEqualTo(1);
-      await("etcd's watchers of the closed source, while its client stays open")
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> watchers() == 0);
-    } finally {
-      release.countDown();
-    }
+    return source;
   }
 
   /**
@@ -213,13 +210,7 @@ class EtcdRuleSourceCloseIT {
                 holdThroughInterrupts(release);
               }));
       List<ActiveRules> toldNext = new CopyOnWriteArrayList<>();
-      source.addListener(
-          new RuleSourceListener() {
-            @Override
-            public void onApplied(ActiveRules rules) {
-              toldNext.add(rules);
-            }
-          });
+      source.addListener(onApplied(toldNext::add));
       try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
         source.start();
         assertThat(stuck.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
