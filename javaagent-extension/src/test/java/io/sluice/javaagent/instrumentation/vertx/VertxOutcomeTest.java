@@ -2,7 +2,6 @@ package io.sluice.javaagent.instrumentation.vertx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -15,8 +14,6 @@ import io.vertx.core.http.StreamResetException;
 import io.vertx.core.http.impl.HttpClientImpl;
 import io.vertx.core.internal.http.HttpClientInternal;
 import java.lang.reflect.Proxy;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -26,36 +23,6 @@ import org.junit.jupiter.api.Test;
  * injected field gives. The reset advice itself runs in {@code VertxHttpClientIT}.
  */
 class VertxOutcomeTest {
-
-  /** Every report, in order: the real call counts only the first (see {@link SluiceCall}). */
-  private static final class RecordingCall extends SluiceCall {
-    final List<Object> reports = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void onResponse(int status) {
-      reports.add(status);
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      reports.add(error);
-    }
-
-    @Override
-    public void abandon() {
-      reports.add("abandoned");
-    }
-
-    @Override
-    public void discard() {
-      reports.add("discarded");
-    }
-
-    @Override
-    public void accept(Object response, Throwable error) {
-      reports.add(error != null ? error : response);
-    }
-  }
 
   private final RecordingCall call = new RecordingCall();
   private final Promise<HttpClientResponse> response = Promise.promise();

@@ -2,9 +2,6 @@ package io.sluice.javaagent.instrumentation.vertx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.javaagent.bridge.SluiceCall;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,30 +11,6 @@ import org.junit.jupiter.api.Test;
  * real {@code WebClient}.
  */
 class WebClientExchangeTest {
-
-  private static final class RecordingCall extends SluiceCall {
-    final List<Object> reports = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void onResponse(int status) {
-      reports.add(status);
-    }
-
-    @Override
-    public void onError(Throwable error) {
-      reports.add(error);
-    }
-
-    @Override
-    public void abandon() {
-      reports.add("abandoned");
-    }
-
-    @Override
-    public void accept(Object response, Throwable error) {
-      reports.add(error != null ? error : response);
-    }
-  }
 
   private final RecordingCall call = new RecordingCall();
 
