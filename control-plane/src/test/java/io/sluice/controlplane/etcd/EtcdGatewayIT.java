@@ -1,5 +1,7 @@
 package io.sluice.controlplane.etcd;
 
+import static io.sluice.controlplane.etcd.CountedCallsClients.clientThrough;
+import static io.sluice.controlplane.etcd.CountedCallsClients.startedCalls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -98,24 +101,13 @@ class EtcdGatewayIT {
   @Test
   void aFailedReadChangedNothingWhileAFailedCommitMayHave() {
     try (Client client = client()) {
-      gateway(client, ANSWERED_WITHIN)
-          .commit(client.getKVClient().put(key("a"), value(1)), "write a");
+      writeA(gateway(client, ANSWERED_WITHIN), client, 1);
       EtcdGateway gateway = gateway(client, TIMEOUT);
       etcd.server().stop();
       try {
         // at once: each waits out the timeout
-        CompletableFuture<Throwable> reading =
-            CompletableFuture.supplyAsync(
-                () ->
-                    catchThrowable(
-                        () -> gateway.await(client.getKVClient().get(key("a")), "read a")));
-        CompletableFuture<Throwable> committing =
-            CompletableFuture.supplyAsync(
-                () ->
-                    catchThrowable(
-                        () ->
-                            gateway.commit(
-                                client.getKVClient().put(key("a"), value(2)), "write a")));
+        CompletableFuture<Throwable> reading = failureOf(() -> readA(gateway, client));
+        CompletableFuture<Throwable> committing = failureOf(() -> writeA(gateway, client, 2));
         assertThat(reading.join())
             .isInstanceOfSatisfying(
                 EtcdUnavailableException.class, e -> assertThat(e.outcomeUnknown()).isFalse());
@@ -136,14 +128,9 @@ class EtcdGatewayIT {
    */
   @Test
   void aReadGivenUpOnAtItsDeadlineEndsWhileEtcdIsStillAway() throws Exception {
-    OutstandingCalls calls = new OutstandingCalls(TIMEOUT);
-    calls.start();
-    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), TIMEOUT);
-    try (Client client =
-        EtcdConfiguration.clientBuilder(settings, settings.endpoints())
-            .interceptor(calls)
-            .build()) {
-      gateway(client, ANSWERED_WITHIN).await(client.getKVClient().get(key("a")), "read a");
+    OutstandingCalls calls = startedCalls(TIMEOUT);
+    try (Client client = clientThrough(calls, etcd.endpoint(), TIMEOUT)) {
+      readA(gateway(client, ANSWERED_WITHIN), client);
       EtcdGateway gateway = gateway(client, TIMEOUT);
       etcd.server().stop();
       try {
@@ -170,30 +157,15 @@ class EtcdGatewayIT {
    */
   @Test
   void callsGivenUpOnWhileEtcdIsFrozenEndAtTheirDeadlineWhileEtcdIsStillFrozen() throws Exception {
-    OutstandingCalls calls = new OutstandingCalls(TIMEOUT);
-    calls.start();
-    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), TIMEOUT);
-    try (Client client =
-        EtcdConfiguration.clientBuilder(settings, settings.endpoints())
-            .interceptor(calls)
-            .build()) {
-      gateway(client, ANSWERED_WITHIN).await(client.getKVClient().get(key("a")), "read a");
+    OutstandingCalls calls = startedCalls(TIMEOUT);
+    try (Client client = clientThrough(calls, etcd.endpoint(), TIMEOUT)) {
+      readA(gateway(client, ANSWERED_WITHIN), client);
       EtcdGateway gateway = gateway(client, TIMEOUT);
       etcd.server().freeze(); // connected, but answers nothing
       try {
         // at once: each waits out the timeout
-        CompletableFuture<Throwable> reading =
-            CompletableFuture.supplyAsync(
-                () ->
-                    catchThrowable(
-                        () -> gateway.await(client.getKVClient().get(key("a")), "read a")));
-        CompletableFuture<Throwable> committing =
-            CompletableFuture.supplyAsync(
-                () ->
-                    catchThrowable(
-                        () ->
-                            gateway.commit(
-                                client.getKVClient().put(key("a"), value(3)), "write a")));
+        CompletableFuture<Throwable> reading = failureOf(() -> readA(gateway, client));
+        CompletableFuture<Throwable> committing = failureOf(() -> writeA(gateway, client, 3));
         assertThat(List.of(reading.join(), committing.join()))
             .allSatisfy(
                 failure ->
@@ -222,7 +194,7 @@ class EtcdGatewayIT {
   void aCallerInterruptedWhileItWaitsIsToldTheStopAndKeepsItsInterrupt() throws Exception {
     try (Client client = client()) {
       EtcdGateway gateway = gateway(client, ANSWERED_WITHIN);
-      gateway.commit(client.getKVClient().put(key("a"), value(1)), "write a"); // connected
+      writeA(gateway, client, 1); // connected
       etcd.server().freeze(); // connected, but answers nothing
       try {
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -315,33 +287,18 @@ class EtcdGatewayIT {
    */
   @Test
   void callsTheStopCancelsAreRefusedAsTheClientClosed() throws Exception {
-    OutstandingCalls calls = new OutstandingCalls(ANSWERED_WITHIN);
-    calls.start();
-    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), ANSWERED_WITHIN);
-    try (Client client =
-        EtcdConfiguration.clientBuilder(settings, settings.endpoints())
-            .interceptor(calls)
-            .build()) {
+    OutstandingCalls calls = startedCalls(ANSWERED_WITHIN);
+    try (Client client = clientThrough(calls, etcd.endpoint(), ANSWERED_WITHIN)) {
       EtcdGateway gateway =
           EtcdGateway.builder(client, new EtcdKeys("/gateway"), ANSWERED_WITHIN)
               .stopping(calls::stopping)
               .build();
-      gateway.await(client.getKVClient().get(key("a")), "read a"); // connected
+      readA(gateway, client); // connected
       etcd.server().stop();
       try {
         // each waits for etcd, which does not come back before the stop
-        CompletableFuture<Throwable> reading =
-            CompletableFuture.supplyAsync(
-                () ->
-                    catchThrowable(
-                        () -> gateway.await(client.getKVClient().get(key("a")), "read a")));
-        CompletableFuture<Throwable> committing =
-            CompletableFuture.supplyAsync(
-                () ->
-                    catchThrowable(
-                        () ->
-                            gateway.commit(
-                                client.getKVClient().put(key("a"), value(2)), "write a")));
+        CompletableFuture<Throwable> reading = failureOf(() -> readA(gateway, client));
+        CompletableFuture<Throwable> committing = failureOf(() -> writeA(gateway, client, 2));
         await("both calls wait for etcd")
             .atMost(Duration.ofSeconds(20))
             .until(calls::waiting, n -> n == 2);
@@ -377,6 +334,21 @@ class EtcdGatewayIT {
         etcd.server().start();
       }
     }
+  }
+
+  /** Runs {@code call} on another thread; completes with what it threw, or null. */
+  private static CompletableFuture<Throwable> failureOf(ThrowingCallable call) {
+    return CompletableFuture.supplyAsync(() -> catchThrowable(call));
+  }
+
+  /** Reads the key {@code a} through {@code gateway}. */
+  private static void readA(EtcdGateway gateway, Client client) {
+    gateway.await(client.getKVClient().get(key("a")), "read a");
+  }
+
+  /** Writes {@code size} bytes to the key {@code a} through {@code gateway}. */
+  private static void writeA(EtcdGateway gateway, Client client, int size) {
+    gateway.commit(client.getKVClient().put(key("a"), value(size)), "write a");
   }
 
   private static ByteSequence key(String name) {
