@@ -1,5 +1,7 @@
 package io.sluice.controlplane.etcd;
 
+import static io.sluice.controlplane.etcd.CountedCallsClients.clientThrough;
+import static io.sluice.controlplane.etcd.CountedCallsClients.startedCalls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -367,27 +369,16 @@ class PrefixWatchIT {
   @Test
   void aReadTheStopCancelsIsNotWarnedOf() throws Exception {
     Duration timeout = Duration.ofSeconds(30);
-    OutstandingCalls calls = new OutstandingCalls(timeout);
-    calls.start();
-    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), timeout);
+    OutstandingCalls calls = startedCalls(timeout);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    try (Client client =
-            EtcdConfiguration.clientBuilder(settings, settings.endpoints())
-                .interceptor(calls)
-                .build();
+    try (Client client = clientThrough(calls, etcd.endpoint(), timeout);
         LogCapture log = LogCapture.of(PrefixWatch.class)) {
-      EtcdGateway gateway =
-          EtcdGateway.builder(client, EtcdKeys.defaults(), timeout)
-              .stopping(calls::stopping)
-              .build();
-      PrefixWatches watches = new PrefixWatches(gateway, scheduler);
+      PrefixWatches watches = new PrefixWatches(stoppedBy(calls, client, timeout), scheduler);
       PrefixWatch watch = watches.start("stopping", "/stopping/", new Mirror(new HashMap<>()));
       assertThat(watch.awaitFirstRead(timeout)).isTrue();
       etcd.server().stop();
       try {
-        await("the watch broke and its read waits for etcd")
-            .atMost(Duration.ofSeconds(20))
-            .until(calls::waiting, n -> n == 1);
+        awaitTheBrokenWatchsReadWaitingForEtcd(calls);
 
         calls.stop();
 
@@ -417,28 +408,17 @@ class PrefixWatchIT {
   @Test
   void aReadTheStopInterruptsIsNotWarnedOf() throws Exception {
     Duration timeout = Duration.ofSeconds(30);
-    OutstandingCalls calls = new OutstandingCalls(timeout);
-    calls.start();
-    EtcdSettings settings = PlainEtcdSettings.of(List.of(etcd.endpoint()), timeout);
+    OutstandingCalls calls = startedCalls(timeout);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    try (Client client =
-            EtcdConfiguration.clientBuilder(settings, settings.endpoints())
-                .interceptor(calls)
-                .build();
+    try (Client client = clientThrough(calls, etcd.endpoint(), timeout);
         LogCapture log = LogCapture.of(PrefixWatch.class)) {
-      EtcdGateway gateway =
-          EtcdGateway.builder(client, EtcdKeys.defaults(), timeout)
-              .stopping(calls::stopping)
-              .build();
-      PrefixWatches watches = new PrefixWatches(gateway, scheduler);
+      PrefixWatches watches = new PrefixWatches(stoppedBy(calls, client, timeout), scheduler);
       PrefixWatch watch =
           watches.start("interrupted", "/interrupted/", new Mirror(new HashMap<>()));
       assertThat(watch.awaitFirstRead(timeout)).isTrue();
       etcd.server().stop();
       try {
-        await("the watch broke and its read waits for etcd")
-            .atMost(Duration.ofSeconds(20))
-            .until(calls::waiting, n -> n == 1);
+        awaitTheBrokenWatchsReadWaitingForEtcd(calls);
 
         scheduler.shutdownNow(); // interrupts the thread waiting for the read
 
@@ -794,5 +774,19 @@ class PrefixWatchIT {
         .user(bytes("root"))
         .password(bytes("wrong-secret"))
         .build();
+  }
+
+  /** A gateway over {@code client} whose calls the stop of {@code calls} cancels. */
+  private static EtcdGateway stoppedBy(OutstandingCalls calls, Client client, Duration timeout) {
+    return EtcdGateway.builder(client, EtcdKeys.defaults(), timeout)
+        .stopping(calls::stopping)
+        .build();
+  }
+
+  /** Waits, etcd stopped, until the watch broke and the one read it asks for waits for etcd. */
+  private static void awaitTheBrokenWatchsReadWaitingForEtcd(OutstandingCalls calls) {
+    await("the watch broke and its read waits for etcd")
+        .atMost(Duration.ofSeconds(20))
+        .until(calls::waiting, n -> n == 1);
   }
 }
