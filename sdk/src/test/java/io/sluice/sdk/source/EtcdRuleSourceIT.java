@@ -542,12 +542,7 @@ class EtcdRuleSourceIT {
     server().put(local.rules(service), invalidDocument(service));
     try (FailingLogLines line =
         FailingLogLines.of(EtcdRuleSource.class, "rejected the rule document")) {
-      ActiveRulesHolder holder = holder(service);
-      EtcdRuleSource source = sources.started(retryingAtOnce(holder, service, local));
-
-      await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
-      long good = server().put(local.rules(service), document(service, 0.5));
-      awaitApplied(holder, good);
+      watchesPastTheFailedLinesAndAppliesTheNextDocument(service, local);
       assertThat(line.failed()).as("lines tried: the task's, then the failed task's").isEqualTo(2);
     }
   }
@@ -569,14 +564,22 @@ class EtcdRuleSourceIT {
                 EtcdRuleSource.class, "etcd rule source for " + service + " failed");
         FailingLogLines rejections =
             FailingLogLines.of(EtcdRuleSource.class, "rejected the rule document")) {
-      ActiveRulesHolder holder = holder(service);
-      EtcdRuleSource source = sources.started(retryingAtOnce(holder, service, local));
-
-      await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
-      long good = server().put(local.rules(service), document(service, 0.5));
-      awaitApplied(holder, good);
+      watchesPastTheFailedLinesAndAppliesTheNextDocument(service, local);
       assertThat(failureLines.failed()).as("the task's failure line was tried").isEqualTo(1);
     }
+  }
+
+  /**
+   * Starts a source of {@code local}'s keys, whose document there fails the log lines under test,
+   * and checks it goes on: it watches, and applies the next document written.
+   */
+  private void watchesPastTheFailedLinesAndAppliesTheNextDocument(String service, EtcdKeys local) {
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = sources.started(retryingAtOnce(holder, service, local));
+
+    await("watching after the failed lines").atMost(AWAIT).until(source::isWatching);
+    long good = server().put(local.rules(service), document(service, 0.5));
+    awaitApplied(holder, good);
   }
 
   /**
