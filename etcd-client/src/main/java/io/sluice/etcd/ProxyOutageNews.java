@@ -48,15 +48,28 @@ public final class ProxyOutageNews {
    * null} when there is nothing new.
    */
   public String news(ProxyCause cause) {
-    String news =
-        cause.behindProxy() != null && !behindProxyTold
-            ? cause.behindProxy()
-            : cause.lookup() != null && !lookupTold ? cause.lookup() : null;
+    String news = unsaid(cause);
     if (news != null) {
-      behindProxyTold |= cause.behindProxy() != null;
-      lookupTold |= cause.lookup() != null;
+      said(cause);
     }
     return news;
+  }
+
+  /**
+   * What of {@code cause} the stretch's warnings have not said yet, without counting it as said;
+   * {@code null} when there is nothing new. For a caller whose line may fail to be written (a log
+   * handler that throws): it calls {@link #said} only once the line is.
+   */
+  public String unsaid(ProxyCause cause) {
+    return cause.behindProxy() != null && !behindProxyTold
+        ? cause.behindProxy()
+        : cause.lookup() != null && !lookupTold ? cause.lookup() : null;
+  }
+
+  /** A line that said {@code cause}'s {@link #unsaid} news was written: it is news no more. */
+  public void said(ProxyCause cause) {
+    behindProxyTold |= cause.behindProxy() != null;
+    lookupTold |= cause.lookup() != null;
   }
 
   /** The stretch of failures ended: anything may be news again. */

@@ -411,19 +411,25 @@ public final class StatusReporter implements AutoCloseable {
    * etcd can no longer be looked up (which nothing else says above FINE). A successful write ends
    * the stretch. A first write that times out before etcd ever answered is one INFO line: a JVM
    * still starting can be that slow while etcd is fine.
+   *
+   * <p>Never throws: a line that a log handler of the app's fails to write (it throws) is left
+   * unsaid, not counted as said, and the next failure of its kind says it again.
    */
   private void failed(Exception e) {
     if (!everAnswered && !firstTimeoutTold && EtcdErrors.isTimeout(e)) {
       // A JVM still starting (class loading, JIT, a busy machine) can make the very first call
       // outlast its timeout while etcd is fine, as the rule source's first read: say so quietly,
       // warn if it goes on.
-      firstTimeoutTold = true;
-      logger.info(
-          "etcd has not answered the first write of the agent status "
-              + key
-              + " within "
-              + callTimeout.toMillis()
-              + " ms; retrying (a warning follows if it keeps failing)");
+      firstTimeoutTold =
+          QuietLog.write(
+              logger,
+              Level.INFO,
+              "etcd has not answered the first write of the agent status "
+                  + key
+                  + " within "
+                  + callTimeout.toMillis()
+                  + " ms; retrying (a warning follows if it keeps failing)",
+              null);
       return;
     }
     boolean refused = EtcdRefusal.refusedAccess(e);
@@ -442,20 +448,28 @@ public final class StatusReporter implements AutoCloseable {
     // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
     // the proxy's answer since says where etcd is lost, and a proxy lookup failing since says what
     // to fix (nothing else says it above FINE), each once in the stretch, however it flips
-    String news = refused || !failureTold ? null : proxyNews.news(proxy);
+    String news = refused || !failureTold ? null : proxyNews.unsaid(proxy);
     if (news != null) {
-      logger.warning(
-          "still could not write the agent status "
-              + key
-              + " ("
-              + news
-              + "); retrying, at longer intervals up to "
-              + pacing.maxBackoff().toMillis()
-              + " ms while it fails");
+      boolean written =
+          QuietLog.write(
+              logger,
+              Level.WARNING,
+              "still could not write the agent status "
+                  + key
+                  + " ("
+                  + news
+                  + "); retrying, at longer intervals up to "
+                  + pacing.maxBackoff().toMillis()
+                  + " ms while it fails",
+              null);
+      if (written) {
+        proxyNews.said(proxy);
+      }
       return;
     }
     if (refused ? refusalTold : failureTold) {
-      logger.log(
+      QuietLog.write(
+          logger,
           Level.FINE,
           (refused
                   ? "etcd still refuses this agent the status "
@@ -463,7 +477,8 @@ public final class StatusReporter implements AutoCloseable {
               + key
               + " ("
               + why
-              + "); retrying");
+              + "); retrying",
+          null);
       return;
     }
     String retrying =
@@ -471,29 +486,37 @@ public final class StatusReporter implements AutoCloseable {
             + pacing.maxBackoff().toMillis()
             + " ms while it fails";
     if (refused) {
-      refusalTold = true;
       // etcd answered: a configuration mistake to fix, not an outage to wait out
-      logger.warning(
-          "etcd refuses this agent the status "
-              + key
-              + " ("
-              + EtcdErrors.rootMessage(e)
-              + "): check sluice.etcd.user and sluice.etcd.password, and that the user may write"
-              + " the key"
-              + retrying);
+      refusalTold =
+          QuietLog.write(
+              logger,
+              Level.WARNING,
+              "etcd refuses this agent the status "
+                  + key
+                  + " ("
+                  + EtcdErrors.rootMessage(e)
+                  + "): check sluice.etcd.user and sluice.etcd.password, and that the user may"
+                  + " write the key"
+                  + retrying,
+              null);
       return;
     }
-    failureTold = true;
-    proxyNews.firstTold(proxy);
     // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
     String hint = schemes.hintOrNotListening(e, everAnswered);
-    logger.warning(
-        "could not write the agent status "
-            + key
-            + " ("
-            + why
-            + (hint == null ? ")" : "): " + hint)
-            + retrying);
+    failureTold =
+        QuietLog.write(
+            logger,
+            Level.WARNING,
+            "could not write the agent status "
+                + key
+                + " ("
+                + why
+                + (hint == null ? ")" : "): " + hint)
+                + retrying,
+            null);
+    if (failureTold) {
+      proxyNews.firstTold(proxy);
+    }
   }
 
   /**
@@ -502,22 +525,27 @@ public final class StatusReporter implements AutoCloseable {
    */
   private void notEtcdAnswers(String notEtcd, Exception e) {
     if (notEtcdTold) {
-      logger.log(
+      QuietLog.write(
+          logger,
           Level.FINE,
-          notEtcd + ", still, for the agent status " + key + " (" + firstLine(e) + "); retrying");
+          notEtcd + ", still, for the agent status " + key + " (" + firstLine(e) + "); retrying",
+          null);
       return;
     }
-    notEtcdTold = true;
-    logger.warning(
-        notEtcd
-            + ", for the agent status "
-            + key
-            + " ("
-            + firstLine(e)
-            + "): check what stands between this agent and etcd; retrying, at longer intervals up"
-            + " to "
-            + pacing.maxBackoff().toMillis()
-            + " ms while it fails");
+    notEtcdTold =
+        QuietLog.write(
+            logger,
+            Level.WARNING,
+            notEtcd
+                + ", for the agent status "
+                + key
+                + " ("
+                + firstLine(e)
+                + "): check what stands between this agent and etcd; retrying, at longer"
+                + " intervals up to "
+                + pacing.maxBackoff().toMillis()
+                + " ms while it fails",
+            null);
   }
 
   /** The root cause's message to its first line: gRPC adds the HTTP answer's headers and body. */
