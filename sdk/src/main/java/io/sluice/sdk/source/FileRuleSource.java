@@ -491,7 +491,11 @@ public final class FileRuleSource implements RuleSource {
     }
   }
 
-  /** How the source reads the file; a seam for tests that need a read to hang. */
+  /**
+   * How the source reads the file; a seam for tests that need a read to hang, or to fail with what
+   * is no problem of the file (a {@link LinkageError}, which {@code check()} does not catch) to
+   * reach the lines of a failed read.
+   */
   @FunctionalInterface
   interface Reader {
     byte[] read(Path file) throws IOException;

@@ -21,7 +21,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -677,6 +680,105 @@ class FileRuleSourceTest {
         .asString()
         .contains("larger than " + RuleCodec.MAX_DOCUMENT_BYTES + " bytes");
     assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+  }
+
+  /**
+   * A read of the watch that fails with what the source cannot take for a problem of the file (a
+   * {@link LinkageError}: a class the read needs cannot load, in the agent) is said once at
+   * WARNING, with the failure, and at FINE after; the watch goes on, the rules in force stay
+   * meanwhile though the file changed, and the next good change once reads work again is applied.
+   */
+  @Test
+  void aFailedReadIsSaidOnceTheRulesStayAndTheWatchGoesOn() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    AtomicBoolean failing = new AtomicBoolean();
+    AtomicInteger failures = new AtomicInteger();
+    Logger logger = Logger.getLogger(FileRuleSource.class.getName());
+    Level levelBefore = logger.getLevel();
+    logger.setLevel(Level.FINE);
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file, failingWhile(failing, failures));
+      awaitRatio(0.1);
+
+      failing.set(true);
+      replaceAtomically(file, document("orders", 0.2));
+      await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= 3);
+      assertThat(holder.current().document().sampling().defaultRatio())
+          .as("the last good rules, in force while reads fail")
+          .isEqualTo(0.1);
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel() == Level.WARNING)
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getMessage())
+                    .isEqualTo(
+                        "a read of the rules file "
+                            + file.toAbsolutePath()
+                            + " failed; watching on");
+                assertThat(r.getThrown()).isInstanceOf(NoClassDefFoundError.class);
+              });
+      assertThat(log.messages())
+          .filteredOn(
+              m -> m.equals("a read of the rules file " + file.toAbsolutePath() + " failed again"))
+          .isNotEmpty();
+
+      failing.set(false);
+      replaceAtomically(file, document("orders", 0.3));
+      awaitRatio(0.3);
+      assertThat(log.warnings()).hasSize(1);
+    } finally {
+      logger.setLevel(levelBefore);
+    }
+  }
+
+  /**
+   * {@code start()}'s own read failing with what the source cannot take for a problem of the file
+   * (a {@link LinkageError}) is said once, {@code start()} returns without throwing, the rules in
+   * force stay (here the built-in defaults), and the watch it starts applies the file once it can
+   * be read, and the next change after that.
+   */
+  @Test
+  void aFailedFirstReadIsSaidOnceAndTheWatchStartsAllTheSame() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    AtomicBoolean failing = new AtomicBoolean(true);
+    AtomicInteger failures = new AtomicInteger();
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file, failingWhile(failing, failures));
+
+      assertThat(failures).hasValue(1);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(log.records())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getLevel()).isEqualTo(Level.WARNING);
+                assertThat(r.getMessage())
+                    .isEqualTo(
+                        "the first read of the rules file " + file.toAbsolutePath() + " failed");
+                assertThat(r.getThrown()).isInstanceOf(NoClassDefFoundError.class);
+              });
+
+      failing.set(false);
+      awaitRatio(0.1);
+      replaceAtomically(file, document("orders", 0.2));
+      awaitRatio(0.2);
+      assertThat(log.warnings()).hasSize(1);
+    }
+  }
+
+  /**
+   * The real read, but for a {@link NoClassDefFoundError} (counted in {@code failures}) while
+   * {@code failing} is set.
+   */
+  private static FileRuleSource.Reader failingWhile(AtomicBoolean failing, AtomicInteger failures) {
+    return f -> {
+      if (failing.get()) {
+        failures.incrementAndGet();
+        throw new NoClassDefFoundError("io/sluice/Missing, as a test asks");
+      }
+      return RegularFiles.readAtMost(f, RuleCodec.MAX_DOCUMENT_BYTES);
+    };
   }
 
   private void start(Path file) {
