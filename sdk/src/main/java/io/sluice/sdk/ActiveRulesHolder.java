@@ -42,7 +42,11 @@ public final class ActiveRulesHolder {
       } catch (RuntimeException | LinkageError e) {
         // LinkageError too: in the agent a listener's class can fail to load, and that must not
         // stop the other listeners nor escape into the rule source (it would end a file watch)
-        logger.log(Level.WARNING, "a rules listener failed; the others were still told", e);
+        // quietly: a log handler of the app's that throws here would otherwise stop the listeners
+        // after this one (the breaker registry's retune) and escape into the rule source all the
+        // same, which then tells neither its own listeners nor saves the last-known-good rules
+        QuietLog.write(
+            logger, Level.WARNING, "a rules listener failed; the others were still told", e);
       }
     }
   }
