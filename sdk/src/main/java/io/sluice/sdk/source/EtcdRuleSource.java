@@ -1037,6 +1037,11 @@ public final class EtcdRuleSource implements RuleSource {
     listeners.applied(rules);
   }
 
+  /**
+   * Says a failed read or watch, once per problem per stretch of failures (see the class's design
+   * note). Never throws: a line that a log handler of the app's fails to write is left unsaid, not
+   * counted as said, and the next failure of its kind says it again.
+   */
   private void unreachable(Throwable error) {
     watching = false;
     if (closed.get()) {
@@ -1045,13 +1050,16 @@ public final class EtcdRuleSource implements RuleSource {
     if (!everAnswered && !firstTimeoutTold && rootCause(error) instanceof TimeoutException) {
       // A JVM still starting (class loading, JIT, a busy machine) can make the very first read
       // take longer than the timeout while etcd is fine: say so quietly, warn if it goes on.
-      firstTimeoutTold = true;
-      logger.info(
-          "etcd has not answered the first read of the rules of "
-              + service
-              + " within "
-              + callTimeout.toMillis()
-              + " ms; retrying (a warning follows if it keeps failing)");
+      firstTimeoutTold =
+          QuietLog.write(
+              logger,
+              Level.INFO,
+              "etcd has not answered the first read of the rules of "
+                  + service
+                  + " within "
+                  + callTimeout.toMillis()
+                  + " ms; retrying (a warning follows if it keeps failing)",
+              null);
       return;
     }
     boolean refused = EtcdRefusal.refusedAccess(error);
@@ -1070,20 +1078,28 @@ public final class EtcdRuleSource implements RuleSource {
     // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
     // the proxy's answer since says where etcd is lost, and a proxy lookup failing since says what
     // to fix (nothing else says it above FINE), each once in the stretch, however it flips
-    String news = refused || !outageTold ? null : proxyNews.news(proxy);
+    String news = refused || !outageTold ? null : proxyNews.unsaid(proxy);
     if (news != null) {
-      logger.warning(
-          "etcd is still unreachable for the rules of "
-              + service
-              + " ("
-              + news
-              + "); the rules in force stay, retrying in the background");
+      boolean written =
+          QuietLog.write(
+              logger,
+              Level.WARNING,
+              "etcd is still unreachable for the rules of "
+                  + service
+                  + " ("
+                  + news
+                  + "); the rules in force stay, retrying in the background",
+              null);
+      if (written) {
+        proxyNews.said(proxy);
+      }
       return;
     }
     if (refused ? refusalTold : outageTold) {
       // the same problem again, or again after the other one (etcd down, then back up still
       // refusing): said already in this stretch of failures
-      logger.log(
+      QuietLog.write(
+          logger,
           Level.FINE,
           "etcd "
               + (refused ? "still refuses" : "is still unreachable for")
@@ -1091,33 +1107,42 @@ public final class EtcdRuleSource implements RuleSource {
               + service
               + " ("
               + why
-              + "); retrying");
+              + "); retrying",
+          null);
       return;
     }
     if (refused) {
-      refusalTold = true;
       // etcd answered: a configuration mistake to fix, not an outage to wait out
-      logger.warning(
-          "etcd refuses this agent the rules of "
-              + service
-              + " ("
-              + describe(error)
-              + "): check sluice.etcd.user and sluice.etcd.password, and that the user may read"
-              + " the rules; the rules in force stay, retrying in the background");
+      refusalTold =
+          QuietLog.write(
+              logger,
+              Level.WARNING,
+              "etcd refuses this agent the rules of "
+                  + service
+                  + " ("
+                  + describe(error)
+                  + "): check sluice.etcd.user and sluice.etcd.password, and that the user may"
+                  + " read the rules; the rules in force stay, retrying in the background",
+              null);
       return;
     }
-    outageTold = true;
-    proxyNews.firstTold(proxy);
     // before etcd ever answered, a failure may be endpoints of the wrong scheme, or where nothing
     // listens: say so, or the operator waits for an outage that never ends
     String hint = schemes.hintOrNotListening(error, everAnswered);
-    logger.warning(
-        "etcd is unreachable for the rules of "
-            + service
-            + " ("
-            + why
-            + (hint == null ? ")" : "): " + hint)
-            + "; the rules in force stay, retrying in the background");
+    outageTold =
+        QuietLog.write(
+            logger,
+            Level.WARNING,
+            "etcd is unreachable for the rules of "
+                + service
+                + " ("
+                + why
+                + (hint == null ? ")" : "): " + hint)
+                + "; the rules in force stay, retrying in the background",
+            null);
+    if (outageTold) {
+      proxyNews.firstTold(proxy);
+    }
   }
 
   /**
@@ -1127,25 +1152,30 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private void notEtcdAnswers(String notEtcd, Throwable error) {
     if (notEtcdTold) {
-      logger.log(
+      QuietLog.write(
+          logger,
           Level.FINE,
           notEtcd
               + ", still, for the rules of "
               + service
               + " ("
               + firstLine(error)
-              + "); retrying");
+              + "); retrying",
+          null);
       return;
     }
-    notEtcdTold = true;
-    logger.warning(
-        notEtcd
-            + ", for the rules of "
-            + service
-            + " ("
-            + firstLine(error)
-            + "): check what stands between this agent and etcd; the rules in force stay,"
-            + " retrying in the background");
+    notEtcdTold =
+        QuietLog.write(
+            logger,
+            Level.WARNING,
+            notEtcd
+                + ", for the rules of "
+                + service
+                + " ("
+                + firstLine(error)
+                + "): check what stands between this agent and etcd; the rules in force stay,"
+                + " retrying in the background",
+            null);
   }
 
   /** The watches are up: the end of a stretch of failures. */
@@ -1160,7 +1190,10 @@ public final class EtcdRuleSource implements RuleSource {
       outageTold = false;
       proxyNews.reset();
       notEtcdTold = false;
-      logger.info("etcd answers again; watching the rules of " + service);
+      // quietly: the watches are up, and a line that threw here would fail the task that saw
+      // them come up, which closes them and reads again
+      QuietLog.write(
+          logger, Level.INFO, "etcd answers again; watching the rules of " + service, null);
     }
   }
 
