@@ -921,7 +921,9 @@ public final class EtcdRuleSource implements RuleSource {
     }
     publish(effective);
     if (!abandoned) {
-      logger.info(applied(effective));
+      // quietly: the rules are published, and a line that threw here would skip their
+      // last-known-good save for good (the retry's read finds them published already)
+      QuietLog.write(logger, Level.INFO, applied(effective), null);
     }
     if (lastKnownGood != null) {
       // The rules are in force: saved even when close() came meanwhile (a listener took a while),

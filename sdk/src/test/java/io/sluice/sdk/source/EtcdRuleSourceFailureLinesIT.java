@@ -11,6 +11,7 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.sluice.rules.wire.EtcdKeys;
+import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.etcd.EtcdServer;
@@ -20,11 +21,13 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The rule source's lines of a failed read or watch, against a real etcd (or what stands in its
@@ -194,6 +197,39 @@ class EtcdRuleSourceFailureLinesIT {
       long written = etcd.server().put(keys.rules(service), document(service, 0.4));
       awaitApplied(holder, written);
 
+      assertThat(line.failed()).as("lines the handler failed").isOne();
+      assertThat(taskFailures(log, service)).isEmpty();
+    }
+  }
+
+  /**
+   * A log handler that throws at the line saying which rules were applied does not keep them from
+   * being saved as the last-known-good ones. Before, the line came before the save and its
+   * exception failed the task; the retry's read found the rules published already, and they were
+   * never saved: an agent restarted while etcd is down ran older rules.
+   */
+  @Test
+  void rulesWhoseAppliedLineThrowsAreSavedAsTheLastKnownGood(@TempDir Path stateDir) {
+    String service = newService();
+    EtcdKeys keys = EtcdKeys.defaults();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source =
+        sources.started(
+            EtcdRuleSource.builder(sources.client(), holder, service)
+                .lastKnownGood(store)
+                .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100)));
+    await().atMost(AWAIT).until(source::isWatching);
+
+    try (FailingLogLines line =
+            FailingLogLines.of(EtcdRuleSource.class, "applied the rule document");
+        LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      long written = etcd.server().put(keys.rules(service), document(service, 0.4));
+      awaitApplied(holder, written);
+
+      await()
+          .atMost(AWAIT)
+          .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == written);
       assertThat(line.failed()).as("lines the handler failed").isOne();
       assertThat(taskFailures(log, service)).isEmpty();
     }
