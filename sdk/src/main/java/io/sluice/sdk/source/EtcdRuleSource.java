@@ -266,13 +266,18 @@ public final class EtcdRuleSource implements RuleSource {
         .load(service)
         .ifPresent(
             stored -> {
-              logger.info(
+              // quietly: a line that threw here would fail the task before the rules are put in
+              // force, and an agent restarted while etcd is away would run the built-in defaults
+              QuietLog.write(
+                  logger,
+                  Level.INFO,
                   "starting on the last-known-good rules of "
                       + service
                       + " (revision "
                       + stored.revision()
                       // said at every start, etcd up or not: nothing here may read as an outage
-                      + ") while the first read from etcd is under way");
+                      + ") while the first read from etcd is under way",
+                  null);
               publish(stored);
             });
   }

@@ -235,6 +235,47 @@ class EtcdRuleSourceFailureLinesIT {
     }
   }
 
+  /**
+   * A log handler that throws at the line saying the source starts on the last-known-good rules
+   * does not keep them from being put in force while etcd is down. Before, the line came first and
+   * its exception failed the task: the agent ran the built-in defaults until etcd answered.
+   */
+  @Test
+  void startsOnTheLastKnownGoodRulesWhenTheLineSayingSoThrows(@TempDir Path stateDir) {
+    String service = newService();
+    EtcdKeys keys = EtcdKeys.defaults();
+    LastKnownGoodStore store = LastKnownGoodStore.create(stateDir);
+    long stored = etcd.server().put(keys.rules(service), document(service, 0.25));
+    ActiveRulesHolder first = holder(service);
+    EtcdRuleSource firstSource =
+        sources.started(
+            EtcdRuleSource.builder(sources.client(), first, service).lastKnownGood(store));
+    awaitApplied(first, stored);
+    firstSource.close();
+    await()
+        .atMost(AWAIT)
+        .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == stored);
+
+    etcd.server().stop();
+    ActiveRulesHolder holder = holder(service);
+    try (FailingLogLines line =
+            FailingLogLines.of(EtcdRuleSource.class, "starting on the last-known-good rules");
+        LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      sources.started(
+          EtcdRuleSource.builder(sources.client(), holder, service)
+              .lastKnownGood(store)
+              .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
+              .callTimeout(Duration.ofSeconds(2)));
+
+      await()
+          .atMost(AWAIT)
+          .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(holder.current().revision()).isEqualTo(stored);
+      assertThat(line.failed()).as("lines the handler failed").isOne();
+      assertThat(taskFailures(log, service)).isEmpty();
+    }
+  }
+
   private EtcdRuleSource quickly(Client client, String service) {
     return EtcdRuleSource.builder(client, holder(service), service)
         .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
