@@ -373,7 +373,16 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       path = servlet.getRequest().getRequestURI();
       contextPath = servlet.getRequest().getContextPath();
     }
-    return OneLineText.escape(e.getHttpMethod() + " " + path)
+    return noSuchCall(e.getHttpMethod().name(), path, contextPath);
+  }
+
+  /**
+   * The detail of a 404 for {@code method} on {@code path} (the request URI, the context path
+   * included), which nothing serves; also the servlet container's error page asked for directly
+   * ({@link ProblemErrorController}).
+   */
+  static String noSuchCall(String method, String path, String contextPath) {
+    return OneLineText.escape(method + " " + path)
         + " is neither a call of the API nor a file of the web UI; the API's calls are listed in "
         + OneLineText.escape(contextPath)
         + "/api/v1/openapi.json";
