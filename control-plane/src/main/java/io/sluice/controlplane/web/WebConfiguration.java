@@ -33,6 +33,11 @@ class WebConfiguration implements WebMvcConfigurer {
         .addInterceptor(new RepeatedInputInterceptor())
         .addPathPatterns("/api/**")
         .order(Ordered.HIGHEST_PRECEDENCE + 1);
+    // after the token check: a caller without a valid token hears 401, not what its body lacks
+    registry
+        .addInterceptor(new ContentCodingInterceptor())
+        .addPathPatterns("/api/**")
+        .order(Ordered.LOWEST_PRECEDENCE);
   }
 
   @Bean
