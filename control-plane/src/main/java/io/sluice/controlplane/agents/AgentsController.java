@@ -64,7 +64,9 @@ class AgentsController {
     agents.forEach(a -> names.add(a.service()));
     List<ServiceSummary> summaries = new ArrayList<>();
     for (String service : names) {
-      Long revision = own.get(service);
+      // a key under a name no document can have (written around the API) is not the service's
+      // own document: its agents run _default, as its rollout and GET of its rules say
+      Long revision = RuleDocument.isServiceName(service) ? own.get(service) : null;
       String source =
           revision != null
               ? service

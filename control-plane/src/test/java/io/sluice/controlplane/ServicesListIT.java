@@ -1,0 +1,139 @@
+package io.sluice.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.options.PutOption;
+import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The services list says of every service what its rollout says: the document its agents run and
+ * how many of them run its current revision.
+ */
+class ServicesListIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  static RunningControlPlane controlPlane;
+  static Client jetcd;
+
+  @BeforeAll
+  static void start() {
+    jetcd = Client.builder().endpoints(etcd.endpoint()).build();
+    controlPlane =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints",
+                etcd.endpoint(),
+                "sluice.security.tokens.writer.token",
+                ControlPlaneApiIT.WRITER,
+                "sluice.security.tokens.writer.role",
+                "writer"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (controlPlane != null) {
+      controlPlane.close();
+    }
+    jetcd.close();
+  }
+
+  /**
+   * A key under a name no document can have ({@code Orders API}, written around the API with
+   * etcdctl) is no document of that service's: its agents run {@code _default}, as its rollout, its
+   * {@code GET …/rules} (404, {@code canHaveOwnDocument: false}) and {@code _default}'s row say.
+   * Its row said it had a document of its own at that key's revision, and counted its agents, all
+   * on {@code _default}'s current revision, as older.
+   */
+  @Test
+  void aKeyUnderANameThatCanHaveNoDocumentIsNotTheServicesOwnDocument() throws Exception {
+    ApiClient api = controlPlane.api();
+    String service = "Orders API";
+    ApiClient.Answer fallback =
+        api.put(
+            "/api/v1/services/_default/rules",
+            ControlPlaneApiIT.WRITER,
+            "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
+            Map.of());
+    assertThat(fallback.status()).isEqualTo(200);
+    long defaultRevision = fallback.json().get("revision").asLong();
+    jetcd
+        .getKVClient()
+        .put(bytes("/sluice/v1/rules/" + service), bytes("{\"schemaVersion\": 1}"))
+        .get(5, TimeUnit.SECONDS);
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
+    try {
+      jetcd
+          .getKVClient()
+          .put(
+              bytes("/sluice/v1/agents/" + service + "/api-1"),
+              bytes(AgentStatusCodec.write(onDefault(service, defaultRevision))),
+              PutOption.builder().withLeaseId(lease).build())
+          .get(5, TimeUnit.SECONDS);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> row(api, service) != null && row(api, service).get("agents") != null);
+
+      JsonNode rollout =
+          api.get("/api/v1/services/Orders%20API/rollout", ControlPlaneApiIT.WRITER).json();
+      assertThat(rollout.get("source").asString()).isEqualTo("_default");
+      assertThat(rollout.get("current")).hasSize(1);
+      JsonNode row = row(api, service);
+      assertThat(row.get("revision").isNull()).as("revision of %s", row).isTrue();
+      assertThat(row.get("source").asString()).isEqualTo("_default");
+      assertThat(row.get("effectiveRevision").asLong()).isEqualTo(defaultRevision);
+      assertThat(row.get("agents").get("total").asInt()).isEqualTo(1);
+      assertThat(row.get("agents").get("current").asInt()).isEqualTo(1);
+      assertThat(row.get("agents").get("older").asInt()).isZero();
+    } finally {
+      jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static JsonNode row(ApiClient api, String service) {
+    for (JsonNode row : api.get("/api/v1/services", ControlPlaneApiIT.WRITER).json()) {
+      if (row.get("service").asString().equals(service)
+          && row.get("agents").get("total").asInt() > 0) {
+        return row;
+      }
+    }
+    return null;
+  }
+
+  private static AgentStatus onDefault(String service, long revision) {
+    Instant now = Instant.now();
+    return new AgentStatus(
+        "api-1",
+        service,
+        "api-host",
+        1,
+        new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+        now,
+        now,
+        "etcd",
+        revision,
+        null,
+        List.of(),
+        List.of());
+  }
+
+  private static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
+  }
+}
