@@ -16,10 +16,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Writes the errors Tomcat answers by itself, before Spring sees the request (a URL with an encoded
- * {@code /} or a broken {@code %} escape, headers over the limit), as RFC 9457 problem details like
- * every other error of the API, instead of Tomcat's HTML page: a script reading the API's errors
- * must not meet markup. Like theirs, the document names the request's path as its {@code instance}
- * when Tomcat read that far. Installed on the host in place of Tomcat's own error report valve.
+ * {@code /} or a broken {@code %} escape, a header with a character HTTP does not allow, headers
+ * over the limit), as RFC 9457 problem details like every other error of the API, instead of
+ * Tomcat's HTML page: a script reading the API's errors must not meet markup. Like theirs, the
+ * document names the request's path as its {@code instance} when Tomcat read that far. Installed on
+ * the host in place of Tomcat's own error report valve.
  *
  * <p>A 404 the application answered with no body gets the same document: Spring Boot's actuator
  * answers so for a path below an endpoint that names nothing ({@code /actuator/health/nothing}, an
@@ -118,7 +119,9 @@ final class ProblemErrorReportValve extends ErrorReportValve {
   private static String detail(int status) {
     return status == 400
         ? "the request could not be read: a malformed URL (an encoded '/' or a broken %-escape in"
-            + " the path) or headers over the server's limit"
+            + " the path), a header with a character HTTP does not allow (a control character"
+            + " such as ESC or DEL in a value, a space in a name), or"
+            + " headers over the server's limit"
         : "the server's HTTP layer answered " + status + " before the API saw the request";
   }
 }
