@@ -34,6 +34,10 @@ public enum ProblemType {
       "stored-document-invalid",
       HttpStatus.CONFLICT,
       "The stored rule document is invalid; agents keep their last good rules"),
+  WRITE_CONTENTION(
+      "write-contention",
+      HttpStatus.CONFLICT,
+      "Other writes of the same rules kept getting in first; nothing was written"),
   PRECONDITION_FAILED(
       "stale-revision",
       HttpStatus.PRECONDITION_FAILED,

@@ -60,7 +60,8 @@ import org.springframework.stereotype.Component;
  * the two steps, the entry is still in the journal: readers ({@code HistoryStore}) merge it in, and
  * the next write of the service copies it over in its own transaction. No change ever lacks its
  * history entry, and two racing writers can never both win: the loser's compare fails and nothing
- * of it is written (412 with {@code If-Match}, a fresh attempt without).
+ * of it is written (412 with {@code If-Match}, a fresh attempt without; after 20 attempts all
+ * lost, 409 {@code write-contention}).
  *
  * <h2>Sizes</h2>
  *
@@ -323,9 +324,15 @@ public final class RuleStore {
         throw stale(service, expected, -1);
       }
     }
+    // no precondition failed (there was none, or If-Match: * held each time): other writes of
+    // the same rules won every attempt, which is a conflict to send again, not a stale revision
     throw new ApiException(
-        ProblemType.PRECONDITION_FAILED,
-        "the rules of " + service + " kept changing; gave up after " + MAX_ATTEMPTS + " attempts");
+        ProblemType.WRITE_CONTENTION,
+        "the rules of "
+            + service
+            + " kept changing while this write was tried: other writes got in first "
+            + MAX_ATTEMPTS
+            + " times; nothing was written, send it again");
   }
 
   /** Nothing was written; {@code size} and {@code limit} in bytes, for clients to show. */

@@ -1,0 +1,212 @@
+package io.sluice.controlplane.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Txn;
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.etcd.TestGateways;
+import io.sluice.controlplane.history.TestHistoryCodecs;
+import io.sluice.rules.RuleCodec;
+import io.sluice.testing.etcd.EtcdExtension;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A write without a precondition that other writes keep beating is given up, and answered as what
+ * happened: 409 {@code write-contention}, nothing written, send it again. It was answered 412
+ * {@code stale-revision}, "the rules are not at the revision the request's If-Match or
+ * If-None-Match expects", to a request that sent neither (60 concurrent PUTs of one service got six
+ * of those).
+ *
+ * <p>Real etcd; every conditional transaction of the store is beaten by a write of the same key
+ * made just before it is sent, so each attempt fails for real, as under contention, every time.
+ */
+class RuleStoreContentionIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static final String SERVICE = "contended";
+  private static final String RULES_KEY = "/sluice/v1/rules/" + SERVICE;
+
+  private Client client;
+  private final AtomicInteger beaten = new AtomicInteger();
+
+  @BeforeEach
+  void connect() {
+    client = Client.builder().endpoints(etcd.endpoint()).build();
+  }
+
+  @AfterEach
+  void close() {
+    client.close();
+  }
+
+  @Test
+  void aWriteWithoutAPreconditionThatKeepsLosingIsAConflictNotAStaleRevision() throws Exception {
+    String document = document();
+    client
+        .getKVClient()
+        .put(bytes(RULES_KEY), bytes(document))
+        .get(5, TimeUnit.SECONDS); // something to beat each time
+    RuleStore store = storeBeatenEveryTime();
+
+    ApiException gaveUp =
+        catchThrowableOfType(
+            ApiException.class,
+            () -> store.put(SERVICE, document, null, new RuleStore.Change("ci", null), null));
+
+    assertThat(beaten.get()).as("attempts beaten").isGreaterThan(1);
+    assertThat(gaveUp.problem().type()).hasToString("urn:sluice:problem:write-contention");
+    assertThat(gaveUp.problem().status().value()).isEqualTo(409);
+    assertThat(gaveUp.getMessage()).contains("nothing was written").doesNotContain("If-Match");
+  }
+
+  @Test
+  void soIsOneWhosePreconditionOnlyAsksForADocument() throws Exception {
+    String document = document();
+    client.getKVClient().put(bytes(RULES_KEY), bytes(document)).get(5, TimeUnit.SECONDS);
+    RuleStore store = storeBeatenEveryTime();
+
+    ApiException gaveUp =
+        catchThrowableOfType(
+            ApiException.class,
+            () ->
+                store.put(
+                    SERVICE,
+                    document,
+                    RuleStore.Expected.revision(RuleStore.ANY_EXISTING),
+                    new RuleStore.Change("ci", null),
+                    null));
+
+    // If-Match: * held at every attempt (the document was there): no precondition failed
+    assertThat(gaveUp.problem().type()).hasToString("urn:sluice:problem:write-contention");
+  }
+
+  @Test
+  void aWriteWhoseRevisionWasBeatenIsStillAStaleRevision() throws Exception {
+    String document = document();
+    long revision =
+        client
+            .getKVClient()
+            .put(bytes(RULES_KEY), bytes(document))
+            .get(5, TimeUnit.SECONDS)
+            .getHeader()
+            .getRevision();
+    RuleStore store = storeBeatenEveryTime();
+
+    ApiException stale =
+        catchThrowableOfType(
+            ApiException.class,
+            () ->
+                store.put(
+                    SERVICE,
+                    document,
+                    RuleStore.Expected.revision(revision),
+                    new RuleStore.Change("ci", null),
+                    null));
+
+    assertThat(stale.problem()).isEqualTo(ProblemType.PRECONDITION_FAILED);
+  }
+
+  private RuleStore storeBeatenEveryTime() {
+    return new RuleStore(
+        TestGateways.on(beatenEveryTime(client), Duration.ofSeconds(5)),
+        TestHistoryCodecs.plain(),
+        Clock.systemUTC());
+  }
+
+  /**
+   * {@code real}, except that each transaction with a condition is preceded by a put of the rules
+   * key: another writer that always gets in first.
+   */
+  private Client beatenEveryTime(Client real) {
+    KV kv = real.getKVClient();
+    KV beatingKv =
+        proxy(
+            KV.class,
+            (self, method, args) ->
+                method.getName().equals("txn") ? beatenTxn(kv, kv.txn()) : call(kv, method, args));
+    return proxy(
+        Client.class,
+        (self, method, args) ->
+            method.getName().equals("getKVClient") ? beatingKv : call(real, method, args));
+  }
+
+  private Txn beatenTxn(KV kv, Txn real) {
+    boolean[] conditional = {false};
+    Txn[] self = new Txn[1];
+    self[0] =
+        proxy(
+            Txn.class,
+            (proxy, method, args) -> {
+              switch (method.getName()) {
+                case "If" -> {
+                  conditional[0] = true;
+                  real.If((io.etcd.jetcd.op.Cmp[]) args[0]);
+                  return self[0];
+                }
+                case "Then" -> {
+                  real.Then((io.etcd.jetcd.op.Op[]) args[0]);
+                  return self[0];
+                }
+                case "Else" -> {
+                  real.Else((io.etcd.jetcd.op.Op[]) args[0]);
+                  return self[0];
+                }
+                case "commit" -> {
+                  if (conditional[0]) {
+                    kv.put(bytes(RULES_KEY), bytes(document())).get(5, TimeUnit.SECONDS);
+                    beaten.incrementAndGet();
+                  }
+                  return real.commit();
+                }
+                default -> {
+                  return call(real, method, args);
+                }
+              }
+            });
+    return self[0];
+  }
+
+  private static String document() {
+    return RuleCodec.writeCompact(
+        RuleCodec.parseFor(
+                SERVICE,
+                "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}"
+                    .getBytes(StandardCharsets.UTF_8))
+            .document());
+  }
+
+  private static Object call(Object target, Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T proxy(Class<T> type, InvocationHandler handler) {
+    return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler);
+  }
+
+  private static ByteSequence bytes(String text) {
+    return ByteSequence.from(text, StandardCharsets.UTF_8);
+  }
+}
