@@ -60,8 +60,8 @@ import org.springframework.stereotype.Component;
  * the two steps, the entry is still in the journal: readers ({@code HistoryStore}) merge it in, and
  * the next write of the service copies it over in its own transaction. No change ever lacks its
  * history entry, and two racing writers can never both win: the loser's compare fails and nothing
- * of it is written (412 with {@code If-Match}, a fresh attempt without; after 20 attempts all
- * lost, 409 {@code write-contention}).
+ * of it is written (412 with {@code If-Match}, a fresh attempt without; after 20 attempts all lost,
+ * 409 {@code write-contention}).
  *
  * <h2>Sizes</h2>
  *
