@@ -328,6 +328,12 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     if (status.is5xxServerError() && DisconnectedClientHelper.isClientDisconnectedException(e)) {
       return clientGone(e);
     }
+    if (e instanceof HttpRequestMethodNotSupportedException unsupported) {
+      HttpHeaders allow = new HttpHeaders();
+      allow.putAll(headers);
+      allow.setAllow(allowed(unsupported));
+      headers = allow;
+    }
     ProblemType type = ProblemType.forStatus(status.value());
     if (status.is5xxServerError()) {
       LOG.log(Level.SEVERE, "answering " + status.value(), e);
@@ -391,20 +397,42 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   /**
    * The detail of a 405 ({@code PATCH /api/v1/services/orders/rules}): Spring's own ("Method
    * 'PATCH' is not supported.") says neither for which path nor what the path takes. The methods
-   * are those of the {@code Allow} header.
+   * are those of the {@code Allow} header ({@link #allowed}).
    */
   static String methodNotAllowed(HttpRequestMethodNotSupportedException e, WebRequest request) {
     String call = e.getMethod();
     if (request instanceof ServletWebRequest servlet) {
       call += " " + servlet.getRequest().getRequestURI();
     }
-    Set<HttpMethod> allowed = e.getSupportedHttpMethods();
+    Set<HttpMethod> allowed = allowed(e);
     return OneLineText.escape(call)
         + " is not supported: "
         + (allowed == null || allowed.isEmpty()
             ? "this path takes no method"
             : "this path takes "
                 + allowed.stream().map(HttpMethod::name).collect(Collectors.joining(", ")));
+  }
+
+  /**
+   * Every method the path takes, as a 405's {@code Allow} must list them (RFC 9110 section 15.5.6)
+   * and as {@code OPTIONS} answers them: the mapped ones, {@code HEAD} after {@code GET} (Spring
+   * answers a {@code HEAD} wherever it answers a {@code GET}) and {@code OPTIONS} (every path
+   * answers it). Spring's own list left the last two out.
+   */
+  static Set<HttpMethod> allowed(HttpRequestMethodNotSupportedException e) {
+    Set<HttpMethod> allowed = new java.util.LinkedHashSet<>();
+    Set<HttpMethod> mapped = e.getSupportedHttpMethods();
+    if (mapped == null || mapped.isEmpty()) {
+      return allowed;
+    }
+    for (HttpMethod method : mapped) {
+      allowed.add(method);
+      if (method.equals(HttpMethod.GET)) {
+        allowed.add(HttpMethod.HEAD);
+      }
+    }
+    allowed.add(HttpMethod.OPTIONS);
+    return allowed;
   }
 
   /**

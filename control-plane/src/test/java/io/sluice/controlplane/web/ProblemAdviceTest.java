@@ -506,12 +506,43 @@ class ProblemAdviceTest {
             unsupported, null, unsupported.getHeaders(), HttpStatus.METHOD_NOT_ALLOWED, request);
 
     assertThat(answer.getStatusCode().value()).isEqualTo(405);
-    assertThat(answer.getHeaders().getAllow()).containsExactly(HttpMethod.GET, HttpMethod.PUT);
+    assertThat(answer.getHeaders().getAllow())
+        .containsExactly(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.PUT, HttpMethod.OPTIONS);
     ProblemDetail problem = (ProblemDetail) answer.getBody();
     assertThat(problem.getType()).hasToString("urn:sluice:problem:method-not-allowed");
     assertThat(problem.getDetail())
         .isEqualTo(
-            "PATCH /api/v1/services/orders/rules is not supported: this path takes GET, PUT");
+            "PATCH /api/v1/services/orders/rules is not supported: this path takes GET, HEAD,"
+                + " PUT, OPTIONS");
+  }
+
+  /**
+   * A 405's {@code Allow} lists every method the path takes (RFC 9110 section 15.5.6), as {@code
+   * OPTIONS} answers them: Spring's left out {@code HEAD}, which every {@code GET} path answers,
+   * and {@code OPTIONS}, which every path answers. A path that takes no {@code GET} gains no {@code
+   * HEAD}; one whose methods already include them lists each once.
+   */
+  @Test
+  void aMethodNotAllowedListsHeadWithGetAndOptionsAsOptionsAnswers() {
+    ServletWebRequest request =
+        new ServletWebRequest(
+            FakeServlet.request("GET", "", "/api/v1/events/tickets", new byte[0]));
+    HttpRequestMethodNotSupportedException postOnly =
+        new HttpRequestMethodNotSupportedException("GET", List.of("POST"));
+    HttpRequestMethodNotSupportedException withBoth =
+        new HttpRequestMethodNotSupportedException("POST", List.of("GET", "HEAD", "OPTIONS"));
+
+    ResponseEntity<Object> post =
+        advice.handleExceptionInternal(
+            postOnly, null, postOnly.getHeaders(), HttpStatus.METHOD_NOT_ALLOWED, request);
+    ResponseEntity<Object> both =
+        advice.handleExceptionInternal(
+            withBoth, null, withBoth.getHeaders(), HttpStatus.METHOD_NOT_ALLOWED, request);
+
+    assertThat(post.getHeaders().getAllow()).containsExactly(HttpMethod.POST, HttpMethod.OPTIONS);
+    assertThat(both.getHeaders().getAllow())
+        .containsExactly(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+    assertThat(both.getHeaders().get(HttpHeaders.ALLOW)).hasSize(1);
   }
 
   @Test
