@@ -62,12 +62,14 @@ record DocumentVerdict(ActiveRules rules, RuleRejection rejection, Throwable fai
   }
 
   /**
-   * Now by {@code clock}, or by the system's clock when {@code clock} fails: the rejection stands.
+   * Now by {@code clock}, or by the system's clock when {@code clock} fails, as the rest of the
+   * SDK's guards catch (a {@code LinkageError} too): the rejection stands, and {@link #of} never
+   * throws.
    */
   private static Instant stamp(Clock clock) {
     try {
       return clock.instant();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       return Instant.now();
     }
   }
