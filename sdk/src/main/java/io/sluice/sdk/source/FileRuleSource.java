@@ -186,6 +186,7 @@ public final class FileRuleSource implements RuleSource {
         try {
           awaitChange();
           check();
+          readsAgain();
         } catch (ClosedWatchServiceException e) {
           throw e; // closing
         } catch (RuntimeException | LinkageError e) {
@@ -204,9 +205,10 @@ public final class FileRuleSource implements RuleSource {
   }
 
   /**
-   * Says a read of the watch loop failed (at WARNING the first time, FINE after, as one that
-   * repeats at every change would fill the log), then waits one poll interval before the loop goes
-   * on, so a failure that repeats at once cannot spin the source's thread.
+   * Says a read of the watch loop failed (at WARNING the first time in a stretch of failed reads,
+   * FINE after, as one that repeats at every change would fill the log), then waits one poll
+   * interval before the loop goes on, so a failure that repeats at once cannot spin the source's
+   * thread. The stretch ends at the next read that works (see {@link #readsAgain()}).
    */
   private void readFailed(Throwable e) throws InterruptedException {
     if (closed.get()) {
@@ -219,6 +221,19 @@ public final class FileRuleSource implements RuleSource {
       logQuietly(Level.FINE, "a read of the rules file " + file + " failed again", e);
     }
     Thread.sleep(pollInterval.toMillis()); // a pause between failures, not a wait for a result
+  }
+
+  /**
+   * A read of the watch loop worked: the end of a stretch of failed reads, said in one line when
+   * its WARNING was, as the etcd source says etcd answers again; a failure after it is warned of
+   * anew, as every other problem of this source is once per stretch, not once per source.
+   */
+  private void readsAgain() {
+    if (readFailureLogged && !closed.get()) {
+      readFailureLogged = false;
+      // quietly: a line that threw here would count as a failed read and start a new stretch
+      logQuietly(Level.INFO, "a read of the rules file " + file + " works again", null);
+    }
   }
 
   /**

@@ -733,6 +733,48 @@ class FileRuleSourceTest {
   }
 
   /**
+   * A stretch of failed reads ends at the next read that works, said in one INFO line; a read
+   * failing after that is warned of anew, once per stretch as every other problem of the source.
+   * Before, the WARNING was said once per source: a failure weeks later went to FINE only.
+   */
+  @Test
+  void aFailedReadIsWarnedOfOncePerStretchOfFailures() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    AtomicBoolean failing = new AtomicBoolean();
+    AtomicInteger failures = new AtomicInteger();
+    String failed = "a read of the rules file " + file.toAbsolutePath() + " failed; watching on";
+    String worksAgain = "a read of the rules file " + file.toAbsolutePath() + " works again";
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file, failingWhile(failing, failures));
+      awaitRatio(0.1);
+
+      failing.set(true);
+      replaceAtomically(file, document("orders", 0.2));
+      await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= 2);
+      failing.set(false);
+      awaitRatio(0.2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> log.messages().contains(worksAgain));
+
+      failing.set(true);
+      replaceAtomically(file, document("orders", 0.3));
+      await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= 4);
+      failing.set(false);
+      awaitRatio(0.3);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> log.messages().stream().filter(worksAgain::equals).count() == 2);
+
+      assertThat(log.warnings()).containsExactly(failed, failed);
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().equals(worksAgain))
+          .allSatisfy(r -> assertThat(r.getLevel()).isEqualTo(Level.INFO));
+      assertThat(log.messages())
+          .filteredOn(m -> m.equals(failed) || m.equals(worksAgain))
+          .containsExactly(failed, worksAgain, failed, worksAgain);
+    }
+  }
+
+  /**
    * {@code start()}'s own read failing with what the source cannot take for a problem of the file
    * (a {@link LinkageError}) is said once, {@code start()} returns without throwing, the rules in
    * force stay (here the built-in defaults), and the watch it starts applies the file once it can
