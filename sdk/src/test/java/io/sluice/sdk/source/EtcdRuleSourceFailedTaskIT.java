@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
+import static io.sluice.sdk.source.EtcdRuleSources.awaitSource;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
 import static io.sluice.sdk.source.EtcdRuleSources.newService;
 import static io.sluice.sdk.source.TestDocuments.document;
@@ -101,7 +102,7 @@ class EtcdRuleSourceFailedTaskIT {
         ReadsAtLines lines = ReadsAtLines.of(reads)) {
       etcd.server().delete(key);
 
-      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+      awaitSource(holder, ActiveRules.Source.DEFAULTS);
       await().atMost(AWAIT).until(source::isWatching);
       assertThat(line.failed()).isEqualTo(1);
       assertThat(lines.readsAt(deleted))

@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
+import static io.sluice.sdk.source.EtcdRuleSources.awaitSource;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
 import static io.sluice.sdk.source.EtcdRuleSources.newService;
 import static io.sluice.sdk.source.SourceListeners.onApplied;
@@ -180,11 +181,9 @@ class EtcdRuleSourceIT {
       long own = server().put(local.rules(service), document(service, 0.7));
       awaitApplied(holder, own);
       server().delete(local.rules(service));
-      await()
-          .atMost(AWAIT)
-          .until(() -> holder.current().source() == ActiveRules.Source.ETCD_DEFAULT);
+      awaitSource(holder, ActiveRules.Source.ETCD_DEFAULT);
       server().delete(local.rules("_default"));
-      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+      awaitSource(holder, ActiveRules.Source.DEFAULTS);
 
       String defaults = noDocument(service, local);
       String onDefault =
@@ -296,7 +295,7 @@ class EtcdRuleSourceIT {
         .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == own);
 
     server().delete(local.rules(service));
-    await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.ETCD_DEFAULT);
+    awaitSource(holder, ActiveRules.Source.ETCD_DEFAULT);
     assertThat(holder.current().revision()).isEqualTo(defaultRevision);
     assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.05);
     await()
@@ -304,7 +303,7 @@ class EtcdRuleSourceIT {
         .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == defaultRevision);
 
     server().delete(local.rules("_default"));
-    await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+    awaitSource(holder, ActiveRules.Source.DEFAULTS);
     assertThat(holder.current().document().sampling().rules()).isEmpty();
     await().atMost(AWAIT).until(() -> !Files.exists(store.file(service)));
   }
@@ -360,7 +359,7 @@ class EtcdRuleSourceIT {
         startEtcdIfStopped();
       }
 
-      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+      awaitSource(holder, ActiveRules.Source.DEFAULTS);
       await().atMost(AWAIT).until(source::isWatching);
       assertThat(source.lastRejection()).isNull();
       assertThat(rejections).hasSize(1);
@@ -396,7 +395,7 @@ class EtcdRuleSourceIT {
               written.listenedTo(
                   EtcdRuleSource.builder(sources.client(), holder, service).keys(local).build(),
                   rejections));
-      await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+      awaitSource(holder, ActiveRules.Source.DEFAULTS);
       await().atMost(AWAIT).until(source::isWatching);
 
       assertThat(rejections)
@@ -463,7 +462,7 @@ class EtcdRuleSourceIT {
     } finally {
       startEtcdIfStopped();
     }
-    await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+    awaitSource(holder, ActiveRules.Source.DEFAULTS);
     assertThat(source.lastRejection()).isNull();
   }
 
@@ -482,7 +481,7 @@ class EtcdRuleSourceIT {
     long own = server().put(keys.rules(service), document(service, 0.4));
     awaitApplied(holder, own);
     server().delete(keys.rules(service));
-    await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+    awaitSource(holder, ActiveRules.Source.DEFAULTS);
 
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
       long bad = server().put(keys.rules(service), invalidDocument(service));
@@ -742,7 +741,7 @@ class EtcdRuleSourceIT {
     int before = reads.get();
 
     server().delete(local.rules(service));
-    await().atMost(AWAIT).until(() -> holder.current().source() == ActiveRules.Source.DEFAULTS);
+    awaitSource(holder, ActiveRules.Source.DEFAULTS);
     await("one read for the delete, and none after it")
         .during(Duration.ofMillis(1500))
         .atMost(Duration.ofSeconds(10))
@@ -880,7 +879,7 @@ class EtcdRuleSourceIT {
     awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
-    restartEtcdWiped(source);
+    sources.restartEtcdWiped(source);
     long after = server().put(keys.rules(service), document(service, 0.8));
     assertThat(after).isLessThan(before);
 
@@ -912,7 +911,7 @@ class EtcdRuleSourceIT {
     await().atMost(AWAIT).until(source::isWatching);
 
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
-      restartEtcdWiped(source);
+      sources.restartEtcdWiped(source);
       await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
       assertThat(log.messages())
           .anySatisfy(m -> assertThat(m).contains("restored or emptied"))
@@ -951,7 +950,7 @@ class EtcdRuleSourceIT {
     awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
-    restartEtcdWiped(source);
+    sources.restartEtcdWiped(source);
     await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
     assertThat(holder.current().revision()).isEqualTo(before);
 
@@ -984,7 +983,7 @@ class EtcdRuleSourceIT {
     long fallback = server().put(local.rules("_default"), document("_default", 0.05));
     awaitApplied(holder, fallback);
     await().atMost(AWAIT).until(source::isWatching);
-    restartEtcdWiped(source);
+    sources.restartEtcdWiped(source);
     await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
 
     try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
@@ -1025,7 +1024,7 @@ class EtcdRuleSourceIT {
     awaitApplied(holder, before);
     await().atMost(AWAIT).until(source::isWatching);
 
-    restartEtcdWiped(source);
+    sources.restartEtcdWiped(source);
     await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
     assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
 
@@ -1083,9 +1082,7 @@ class EtcdRuleSourceIT {
           .commit()
           .get(10, TimeUnit.SECONDS);
 
-      await()
-          .atMost(AWAIT)
-          .until(() -> holder.current().source() == ActiveRules.Source.ETCD_DEFAULT);
+      awaitSource(holder, ActiveRules.Source.ETCD_DEFAULT);
       if (published.contains(ActiveRules.Source.DEFAULTS)) {
         glitches++;
       }
@@ -1096,17 +1093,6 @@ class EtcdRuleSourceIT {
             "rounds of %d in which the built-in defaults were published though _default existed",
             rounds)
         .isZero();
-  }
-
-  /**
-   * Stops etcd under {@code source}, waits until the source sees it gone, and starts etcd again on
-   * an empty data dir: a member restarted empty, or a restore from a backup older than the rules.
-   */
-  private static void restartEtcdWiped(EtcdRuleSource source) {
-    server().stop();
-    await().atMost(AWAIT).until(() -> !source.isWatching());
-    server().wipeData();
-    server().start();
   }
 
   /** For the {@code finally} of a test that may have stopped etcd: the next test needs it. */

@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
+import static io.sluice.sdk.source.EtcdRuleSources.awaitSource;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
 import static io.sluice.sdk.source.EtcdRuleSources.newService;
 import static io.sluice.sdk.source.SourceListeners.onApplied;
@@ -88,7 +89,7 @@ class EtcdRuleSourceLastKnownGoodIT {
       sources.started(
           EtcdRuleSource.builder(sources.client(), agent.holder, agent.service)
               .lastKnownGood(agent.store));
-      await().atMost(AWAIT).until(() -> agent.holder.current().source() == ActiveRules.Source.ETCD);
+      awaitSource(agent.holder, ActiveRules.Source.ETCD);
 
       assertThat(log.messages())
           .filteredOn(m -> m.contains("last-known-good"))
@@ -500,9 +501,7 @@ class EtcdRuleSourceLastKnownGoodIT {
     EtcdRuleSource restartOnLastKnownGood() {
       EtcdRuleSource source =
           sources.started(sources.retryingQuickly(holder, service).keys(keys).lastKnownGood(store));
-      await()
-          .atMost(AWAIT)
-          .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+      awaitSource(holder, ActiveRules.Source.LAST_KNOWN_GOOD);
       return source;
     }
 

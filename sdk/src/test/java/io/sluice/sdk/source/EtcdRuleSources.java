@@ -90,9 +90,25 @@ final class EtcdRuleSources implements AfterEachCallback {
     }
   }
 
+  /**
+   * Stops etcd, waits for {@code source} to see its watches fail, and starts etcd again on an empty
+   * data dir: a member restarted empty, or a restore from a backup older than the rules.
+   */
+  void restartEtcdWiped(EtcdRuleSource source) {
+    etcd.server().stop();
+    await().atMost(AWAIT).until(() -> !source.isWatching());
+    etcd.server().wipeData();
+    etcd.server().start();
+  }
+
   /** Waits until {@code holder} holds the rules of etcd revision {@code revision}. */
   static void awaitApplied(ActiveRulesHolder holder, long revision) {
     await().atMost(AWAIT).until(() -> holder.current().revision() == revision);
+  }
+
+  /** Waits until {@code holder} holds rules from {@code source}. */
+  static void awaitSource(ActiveRulesHolder holder, ActiveRules.Source source) {
+    await().atMost(AWAIT).until(() -> holder.current().source() == source);
   }
 
   static ActiveRulesHolder holder(String service) {

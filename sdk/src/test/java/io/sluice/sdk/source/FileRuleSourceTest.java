@@ -1,5 +1,7 @@
 package io.sluice.sdk.source;
 
+import static io.sluice.sdk.source.SourceListeners.onApplied;
+import static io.sluice.sdk.source.SourceListeners.onRejected;
 import static io.sluice.sdk.source.TestDocuments.document;
 import static io.sluice.sdk.source.TestDocuments.invalidDocument;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -845,18 +847,8 @@ class FileRuleSourceTest {
       builder.reader(reader);
     }
     source = builder.build();
-    source.addListener(
-        new RuleSourceListener() {
-          @Override
-          public void onApplied(ActiveRules rules) {
-            applied.add(rules);
-          }
-
-          @Override
-          public void onRejected(RuleRejection rejection) {
-            rejections.add(rejection);
-          }
-        });
+    source.addListener(onApplied(applied::add));
+    source.addListener(onRejected(rejections::add));
     source.start();
   }
 

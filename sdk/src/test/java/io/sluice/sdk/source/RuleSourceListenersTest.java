@@ -1,5 +1,7 @@
 package io.sluice.sdk.source;
 
+import static io.sluice.sdk.source.SourceListeners.onApplied;
+import static io.sluice.sdk.source.SourceListeners.onRejected;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.sdk.ActiveRules;
@@ -16,30 +18,14 @@ class RuleSourceListenersTest {
   private final List<Object> told = new CopyOnWriteArrayList<>();
 
   RuleSourceListenersTest() {
-    listeners.add(
-        new RuleSourceListener() {
-          @Override
-          public void onApplied(ActiveRules rules) {
-            throw new IllegalStateException("the first listener fails, as a test asks");
-          }
+    listeners.add(onApplied(rules -> fail()));
+    listeners.add(onRejected(rejection -> fail()));
+    listeners.add(onApplied(told::add));
+    listeners.add(onRejected(told::add));
+  }
 
-          @Override
-          public void onRejected(RuleRejection rejection) {
-            throw new IllegalStateException("the first listener fails, as a test asks");
-          }
-        });
-    listeners.add(
-        new RuleSourceListener() {
-          @Override
-          public void onApplied(ActiveRules rules) {
-            told.add(rules);
-          }
-
-          @Override
-          public void onRejected(RuleRejection rejection) {
-            told.add(rejection);
-          }
-        });
+  private static void fail() {
+    throw new IllegalStateException("the first listener fails, as a test asks");
   }
 
   /**
