@@ -571,7 +571,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (get.getKvs().isEmpty()) {
       if (seen > 0 && slot.applied != null) {
         slot.keptThroughLoss = true;
-        logger.warning(
+        slot.lossUntold =
             "the rule document "
                 + slot.key
                 + " is missing from etcd, which answers at revision "
@@ -579,9 +579,12 @@ public final class EtcdRuleSource implements RuleSource {
                 + ", behind revision "
                 + seen
                 + " already seen: etcd lost data rather than the document being deleted, so the"
-                + " rules in force stay until a document is written");
+                + " rules in force stay until a document is written";
+        tellLoss(slot);
       } else if (slot.keptThroughLoss) {
-        // still missing since etcd lost it, which was said then: still no delete
+        // still missing since etcd lost it, which was said then (or is now, when its line could
+        // not be written then): still no delete
+        tellLoss(slot);
       } else if (slot.applied != null || slot.rejection != null) {
         deleted(slot, revision);
       } else if (snapshot != null) {
@@ -589,6 +592,18 @@ public final class EtcdRuleSource implements RuleSource {
       }
     } else {
       put(slot, get.getKvs().get(0));
+    }
+  }
+
+  /**
+   * Says that {@code slot}'s document is missing because etcd lost data, unless said already.
+   * Quietly: a line that threw here would fail the read before the other key is applied and the
+   * watches are up; it counts as said only once written, and the next read that finds the document
+   * still missing says it then, as it was found.
+   */
+  private void tellLoss(Slot slot) {
+    if (slot.lossUntold != null && QuietLog.write(logger, Level.WARNING, slot.lossUntold, null)) {
+      slot.lossUntold = null;
     }
   }
 
@@ -655,14 +670,19 @@ public final class EtcdRuleSource implements RuleSource {
         // etcd is behind what this source has seen: it lost data (restored from an older backup,
         // or restarted empty). A watch from a revision it has not reached yet waits silently, so
         // everything written before it gets there would be missed: read everything again.
-        logger.warning(
+        // quietly: a line that threw here would fail the task, and the read would wait for the
+        // retry's backoff
+        QuietLog.write(
+            logger,
+            Level.WARNING,
             "etcd is at revision "
                 + etcdRevision
                 + ", behind revision "
                 + (slot.nextWatchRevision - 1)
                 + " already seen for the rules of "
                 + service
-                + " (restored or emptied?): reading the rules again");
+                + " (restored or emptied?): reading the rules again",
+            null);
         readAndWatch();
         return;
       }
@@ -719,12 +739,17 @@ public final class EtcdRuleSource implements RuleSource {
     if (compacted != null) {
       resuming = false;
       compactionResyncs++;
-      logger.info(
+      // quietly: a line that threw here would fail the task, and the read would wait for the
+      // retry's backoff, after a WARNING that the source failed
+      QuietLog.write(
+          logger,
+          Level.INFO,
           "etcd compacted its history past the rules watch of "
               + service
               + " (compacted at "
               + compacted.getCompactedRevision()
-              + "): reading the rules again");
+              + "): reading the rules again",
+          null);
       readAndWatch();
       return;
     }
@@ -768,6 +793,7 @@ public final class EtcdRuleSource implements RuleSource {
       return false;
     }
     slot.keptThroughLoss = false;
+    slot.lossUntold = null;
     slot.revision = revision;
     byte[] document = kv.getValue().getBytes();
     // never throws: the revision is noted as read, so a document that threw here would be skipped
@@ -885,6 +911,7 @@ public final class EtcdRuleSource implements RuleSource {
     slot.appliedDocument = null;
     slot.rejection = null;
     slot.keptThroughLoss = false;
+    slot.lossUntold = null;
     updateLastRejection();
   }
 
@@ -1257,6 +1284,12 @@ public final class EtcdRuleSource implements RuleSource {
      * until a document is written.
      */
     boolean keptThroughLoss;
+
+    /**
+     * The line saying etcd lost this key's document, while unsaid (a log handler threw at it); null
+     * once said, or with no loss.
+     */
+    String lossUntold;
 
     Slot(String key, ActiveRules.Source source, Set<String> services) {
       this.key = key;

@@ -2,6 +2,7 @@ package io.sluice.sdk.source;
 
 import static io.sluice.sdk.source.EtcdRuleSources.AWAIT;
 import static io.sluice.sdk.source.EtcdRuleSources.awaitApplied;
+import static io.sluice.sdk.source.EtcdRuleSources.awaitSource;
 import static io.sluice.sdk.source.EtcdRuleSources.holder;
 import static io.sluice.sdk.source.EtcdRuleSources.newService;
 import static io.sluice.sdk.source.TestDocuments.document;
@@ -267,11 +268,121 @@ class EtcdRuleSourceFailureLinesIT {
               .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100))
               .callTimeout(Duration.ofSeconds(2)));
 
-      await()
-          .atMost(AWAIT)
-          .until(() -> holder.current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+      awaitSource(holder, ActiveRules.Source.LAST_KNOWN_GOOD);
       assertThat(holder.current().revision()).isEqualTo(stored);
       assertThat(line.failed()).as("lines the handler failed").isOne();
+      assertThat(taskFailures(log, service)).isEmpty();
+    }
+  }
+
+  /**
+   * A log handler that throws at the line saying etcd answers behind the revision the source had
+   * seen (it lost data) fails no task: the source reads the rules again at once and watches on.
+   * Before, the line was written plainly and its exception failed the task: a WARNING that the
+   * source failed, and the read waited for the retry's backoff.
+   */
+  @Test
+  void aHandlerFailingAtTheEtcdBehindLineFailsNoTask() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/behind-" + service);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = sources.started(sources.retryingQuickly(holder, service).keys(local));
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
+    long before = etcd.server().put(local.rules(service), document(service, 0.3));
+    awaitApplied(holder, before);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    try (FailingLogLines line = FailingLogLines.of(EtcdRuleSource.class, "etcd is at revision ");
+        LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      sources.restartEtcdWiped(source);
+      await().atMost(AWAIT).until(() -> line.failed() > 0 && source.isWatching());
+
+      assertThat(taskFailures(log, service)).isEmpty();
+      assertThat(holder.current().revision()).as("kept through the loss").isEqualTo(before);
+      long after = etcd.server().put(local.rules(service), document(service, 0.8));
+      awaitApplied(holder, after);
+      assertThat(taskFailures(log, service)).isEmpty();
+    }
+  }
+
+  /**
+   * The WARNING that a document is missing because etcd lost data, when a log handler throws at it,
+   * fails no task and is said at the next read that finds the document still missing, once. Before,
+   * it was written plainly: its exception failed the task (a WARNING that the source failed), and
+   * the retry's read found the loss noted already, so it was never said.
+   */
+  @Test
+  void aDataLossWarningWhoseLineThrowsIsWarnedOfAtTheNextRead() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/lost-" + service);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = sources.started(sources.retryingQuickly(holder, service).keys(local));
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
+    long before = etcd.server().put(local.rules(service), document(service, 0.3));
+    awaitApplied(holder, before);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    String missing = "the rule document " + local.rules(service) + " is missing from etcd";
+    try (FailingLogLines line = FailingLogLines.once(EtcdRuleSource.class, missing);
+        LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      sources.restartEtcdWiped(source);
+      await().atMost(AWAIT).until(() -> line.failed() == 1 && source.isWatching());
+      assertThat(taskFailures(log, service)).isEmpty();
+      assertThat(warningsStarting(log, missing)).isEmpty();
+
+      // a later read of both keys (the one a delete of _default asks for) finds it still missing
+      etcd.server().put(local.rules("_default"), document("_default", 0.05));
+      etcd.server().delete(local.rules("_default"));
+      await().atMost(AWAIT).until(() -> !warningsStarting(log, missing).isEmpty());
+
+      assertThat(warningsStarting(log, missing))
+          .singleElement()
+          .asString()
+          .contains(", behind revision " + before + " already seen: etcd lost data");
+      assertThat(holder.current().revision()).as("kept through the loss").isEqualTo(before);
+      assertThat(taskFailures(log, service)).isEmpty();
+    }
+  }
+
+  /**
+   * A log handler that throws at the line saying etcd compacted past the resumed watch fails no
+   * task: the source reads everything again at once and applies the latest document. Before, the
+   * line was written plainly: its exception failed the task, a WARNING said the source failed, and
+   * the read waited for the retry's backoff.
+   */
+  @Test
+  void aHandlerFailingAtTheCompactionLineFailsNoTask() throws Exception {
+    String service = newService();
+    EtcdKeys keys = EtcdKeys.defaults();
+    ActiveRulesHolder holder = holder(service);
+    // the source reaches etcd through a proxy the test cuts: etcd stays up for the test to write
+    // and compact while the source cannot see it
+    TcpProxy proxy = sources.closeAfter(TcpProxy.to(etcd.server().port()));
+    EtcdRuleSource source =
+        sources.started(
+            EtcdRuleSource.builder(sources.client(proxy.endpoint()), holder, service)
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+    long before = etcd.server().put(keys.rules(service), document(service, 0.3));
+    awaitApplied(holder, before);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    try (FailingLogLines line =
+            FailingLogLines.of(EtcdRuleSource.class, "etcd compacted its history past ");
+        LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      proxy.disconnect();
+      await().atMost(AWAIT).until(() -> !source.isWatching());
+      long latest = 0;
+      for (int i = 1; i <= 3; i++) {
+        latest = etcd.server().put(keys.rules(service), document(service, i / 10.0));
+        etcd.server().put("/unrelated/" + service, "x" + i);
+      }
+      etcd.server().compact();
+      proxy.reconnect();
+
+      awaitApplied(holder, latest);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(line.failed()).as("lines the handler failed").isOne();
+      assertThat(source.compactionResyncs()).isOne();
       assertThat(taskFailures(log, service)).isEmpty();
     }
   }
