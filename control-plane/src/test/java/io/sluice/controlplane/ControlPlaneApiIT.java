@@ -3368,6 +3368,60 @@ class ControlPlaneApiIT {
     assertThat(api.put(path, WRITER, body, Map.of()).status()).isEqualTo(200);
   }
 
+  /**
+   * The sampler records {@code default} and {@code parent} as the rule of the spans no rule
+   * decided: a document being written may not give a sampling rule either name, refused at the
+   * rule's path with every other problem, and nothing is written. One stored before the names were
+   * reserved still reads, as agents still run it.
+   */
+  @Test
+  void refusesSamplingRulesNamedAsTheSamplerNamesTheSpansNoRuleDecided() {
+    ApiClient api = api();
+    String path = "/api/v1/services/reserved-names/rules";
+    String reserved =
+        """
+        {"schemaVersion": 1, "service": "reserved-names",
+         "sampling": {"defaultRatio": 5, "rules": [{"name": "default", "ratio": 1},
+           {"name": "parent", "ratio": 0}, {"name": "Default", "ratio": 1}]},
+         "breakers": [{"name": "parent"}]}
+        """;
+    ApiClient.Answer refused = api.put(path, WRITER, reserved, Map.of());
+    assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+    assertThat(refused.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-rules");
+    JsonNode errors = refused.json().get("errors");
+    assertThat(errors).hasSize(3);
+    assertThat(errors.get(0).get("path").asString()).isEqualTo("$.sampling.defaultRatio");
+    assertThat(errors.get(1).get("path").asString()).isEqualTo("$.sampling.rules[0].name");
+    assertThat(errors.get(1).get("pointer").asString()).isEqualTo("/sampling/rules/0/name");
+    assertThat(errors.get(1).get("message").asString())
+        .isEqualTo(
+            "the name 'default' is reserved: sluice.sampling.rule=default marks the spans kept by"
+                + " defaultRatio when no rule matched; give the rule another name");
+    assertThat(errors.get(2).get("path").asString()).isEqualTo("$.sampling.rules[1].name");
+    assertThat(errors.get(2).get("message").asString())
+        .isEqualTo(
+            "the name 'parent' is reserved: sluice.sampling.rule=parent marks the spans that"
+                + " followed their parent's sampling decision; give the rule another name");
+    assertThat(api.get(path, READER).status()).isEqualTo(404);
+
+    // stored before the names were reserved: read and evaluated as the agents run it
+    etcd.server()
+        .put(
+            "/sluice/v1/rules/reserved-names",
+            document("reserved-names", 0.5, "default").replace("\n", ""));
+    assertThat(api.get(path, READER).status()).isEqualTo(200);
+    ApiClient.Answer evaluated =
+        api.post(path + "/evaluate", READER, "{\"span\": {\"name\": \"GET /health\"}}");
+    assertThat(evaluated.status()).as(evaluated.body()).isEqualTo(200);
+    assertThat(evaluated.json().get("name").asString()).isEqualTo("default");
+    // written back as read, it is held to the names of a document being written
+    ApiClient.Answer writtenBack =
+        api.put(path, WRITER, document("reserved-names", 0.6, "default"), Map.of());
+    assertThat(writtenBack.status()).as(writtenBack.body()).isEqualTo(400);
+    assertThat(writtenBack.json().get("errors").get(0).get("path").asString())
+        .isEqualTo("$.sampling.rules[0].name");
+  }
+
   @Test
   void readsCommentsSentAsRawUtf8AndRefusesOtherBytesBeyondAscii() throws Exception {
     String path = "/api/v1/services/raw-comments/rules";

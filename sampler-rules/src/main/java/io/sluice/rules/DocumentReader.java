@@ -198,6 +198,12 @@ final class DocumentReader {
     }
     knownFields(node, path, RULE_FIELDS);
     String name = requiredName(node, path);
+    // The sampler records these names on the spans no rule decided: a rule named so would make its
+    // spans look like those. Refused in documents being written only, as the checks in
+    // requiredName: a document stored before this check keeps running after an upgrade.
+    if (asWritten && SamplingRule.RESERVED_NAMES.contains(name)) {
+      error(path + ".name", reservedName(name));
+    }
     SpanMatch match =
         node.has("match") ? spanMatch(node.get("match"), path + ".match") : SpanMatch.ANY;
     double ratio;
@@ -529,6 +535,23 @@ final class DocumentReader {
       }
     }
     return items;
+  }
+
+  /**
+   * Why a sampling rule may not be named {@code name}, one of {@link SamplingRule#RESERVED_NAMES}.
+   */
+  private static String reservedName(String name) {
+    String marked =
+        SamplingRule.DEFAULT_RULE_NAME.equals(name)
+            ? "the spans kept by defaultRatio when no rule matched"
+            : "the spans that followed their parent's sampling decision";
+    return "the name "
+        + quote(name)
+        + " is reserved: sluice.sampling.rule="
+        + name
+        + " marks "
+        + marked
+        + "; give the rule another name";
   }
 
   private String requiredName(JsonNode node, String path) {

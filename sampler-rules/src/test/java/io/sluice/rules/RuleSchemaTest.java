@@ -441,6 +441,8 @@ class RuleSchemaTest {
    */
   static Stream<Arguments> invalidWhenWritten() {
     return Stream.of(
+        invalid("reserved rule name default", rule("\"name\": \"default\", \"ratio\": 1")),
+        invalid("reserved rule name parent", rule("\"name\": \"parent\", \"ratio\": 0")),
         invalid("control character in rule name", rule("\"name\": \"a\\u0007\", \"ratio\": 1")),
         invalid("tab in rule name", rule("\"name\": \"a\\tb\", \"ratio\": 1")),
         invalid("C1 control in breaker name", breaker("\"name\": \"b\\u0085\"")),

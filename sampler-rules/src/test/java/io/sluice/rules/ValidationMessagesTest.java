@@ -612,6 +612,57 @@ class ValidationMessagesTest {
     assertThat(RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8)).errors()).isEmpty();
   }
 
+  static Stream<Arguments> reservedRuleNames() {
+    return Stream.of(
+        c(
+            "default, what defaultRatio's spans carry",
+            rule("\"name\": \"default\", \"ratio\": 1"),
+            "$.sampling.rules[0].name: the name 'default' is reserved: sluice.sampling.rule=default"
+                + " marks the spans kept by defaultRatio when no rule matched; give the rule"
+                + " another name"),
+        c(
+            "parent, what spans that followed their parent carry, listed with other problems",
+            doc(
+                "\"sampling\": {\"defaultRatio\": 2, \"rules\": [{\"name\": \"r\", \"ratio\": 1},"
+                    + " {\"name\": \"parent\", \"ratio\": 0.5, \"maxPerSecond\": 0}]}"),
+            "$.sampling.defaultRatio: must be from 0 to 1, not 2",
+            "$.sampling.rules[1].name: the name 'parent' is reserved: sluice.sampling.rule=parent"
+                + " marks the spans that followed their parent's sampling decision; give the rule"
+                + " another name",
+            "$.sampling.rules[1].maxPerSecond: must be at least 1, not 0"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("reservedRuleNames")
+  void refusesARuleNameTheSamplerRecordsWhenNoRuleDecidedInADocumentBeingWritten(
+      String json, List<String> expected) {
+    ParseResult written = RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8));
+    assertThat(written.errors())
+        .extracting(ValidationError::toString)
+        .containsExactlyElementsOf(expected);
+  }
+
+  @ParameterizedTest
+  @MethodSource("reservedRuleNames")
+  void readsAStoredDocumentWithARuleNamedAsTheSamplerNamesNoRule(
+      String json, List<String> refused) {
+    // stored before the names were reserved: an upgraded agent keeps running these rules
+    assertThat(RuleCodec.parse(json).errors())
+        .extracting(ValidationError::message)
+        .noneMatch(m -> m.contains("reserved"));
+  }
+
+  @Test
+  void reservesTheNamesExactlyAsTheSamplerWritesThemAndOnlyForSamplingRules() {
+    // a span's attribute says "default" and "parent": "Default" or " parent" is told apart
+    String json =
+        doc(
+            "\"sampling\": {\"rules\": [{\"name\": \"Default\", \"ratio\": 1},"
+                + " {\"name\": \"parent \", \"ratio\": 1}]},"
+                + " \"breakers\": [{\"name\": \"default\"}, {\"name\": \"parent\"}]");
+    assertThat(RuleCodec.parseFor("s", json.getBytes(StandardCharsets.UTF_8)).errors()).isEmpty();
+  }
+
   @ParameterizedTest
   @MethodSource("controlCharactersInNames")
   void refusesControlCharactersInTheNamesOfADocumentBeingWritten(

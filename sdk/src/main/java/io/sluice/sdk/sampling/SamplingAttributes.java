@@ -1,6 +1,7 @@
 package io.sluice.sdk.sampling;
 
 import io.opentelemetry.api.common.AttributeKey;
+import io.sluice.rules.SamplingRule;
 
 /**
  * The attributes {@link RuleSampler} puts on the spans it keeps, so a backend can tell which rule
@@ -28,11 +29,17 @@ public final class SamplingAttributes {
   /** {@link #PROBABILITY} as a typed key. */
   public static final AttributeKey<Double> PROBABILITY_KEY = AttributeKey.doubleKey(PROBABILITY);
 
-  /** The {@link #RULE} value when no rule matched and {@code defaultRatio} decided. */
-  public static final String DEFAULT_RULE = "default";
+  /**
+   * The {@link #RULE} value when no rule matched and {@code defaultRatio} decided; a name the rule
+   * language reserves, so no rule can carry it.
+   */
+  public static final String DEFAULT_RULE = SamplingRule.DEFAULT_RULE_NAME;
 
-  /** The {@link #RULE} value when the parent's sampled flag was followed. */
-  public static final String PARENT_RULE = "parent";
+  /**
+   * The {@link #RULE} value when the parent's sampled flag was followed; a name the rule language
+   * reserves, so no rule can carry it.
+   */
+  public static final String PARENT_RULE = SamplingRule.PARENT_RULE_NAME;
 
   private SamplingAttributes() {}
 }

@@ -3595,7 +3595,11 @@ class WebUiIT {
             "{\"schemaVersion\": 2, \"service\": \"parity\", \"sampling\":"
                 + " {\"respectParentDecision\":"
                 + " \"yes\"}, \"breakers\": [{\"name\": \"q\", \"onOpen\": {\"mode\":"
-                + " \"respond\"}}]}");
+                + " \"respond\"}}]}",
+            // the names the sampler records on spans no rule decided; a breaker may take them
+            "{\"schemaVersion\": 1, \"service\": \"parity\", \"sampling\": {\"rules\":"
+                + " [{\"name\": \"default\", \"ratio\": 1}, {\"name\": \"Default\", \"ratio\": 1},"
+                + " {\"name\": \"parent\", \"ratio\": 0}]}, \"breakers\": [{\"name\": \"parent\"}]}");
     for (String document : documents) {
       HttpResponse<String> refused =
           api("PUT", "/api/v1/services/parity/rules", WRITER_TOKEN, document, Map.of());
@@ -3607,6 +3611,26 @@ class WebUiIT {
           .forEach(error -> serverPaths.add(error.get("path").asText()));
       assertThat(clientErrorPaths(document)).as(document).isEqualTo(serverPaths);
     }
+    // and says why a reserved name is refused, not only that it is
+    Object reserved =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const [text, done] = arguments;"
+                    + " Promise.all([import('/js/schema.js'),"
+                    + "   fetch('/schema/sluice-rules.schema.json').then(r => r.json())])"
+                    + " .then(([m, schema]) => done(m.compileSchema(schema)(JSON.parse(text))"
+                    + "   .map(e => e.path + ': ' + e.message)))"
+                    + " .catch(e => done('failed: ' + e));",
+                documents.get(documents.size() - 1));
+    assertThat(reserved)
+        .asList()
+        .containsExactly(
+            "$.sampling.rules[0].name: is not allowed: default and parent are reserved: the sampler"
+                + " records them as sluice.sampling.rule on the spans no rule decided (kept by"
+                + " defaultRatio, or following their parent's decision)",
+            "$.sampling.rules[2].name: is not allowed: default and parent are reserved: the sampler"
+                + " records them as sluice.sampling.rule on the spans no rule decided (kept by"
+                + " defaultRatio, or following their parent's decision)");
     for (String example : List.of("orders.json", "default.json", "payments-fallback.json")) {
       String document;
       try (var in = getClass().getClassLoader().getResourceAsStream("examples/" + example)) {
