@@ -28,7 +28,8 @@ public interface AttributeReader<A> {
    * Double#toString(double)} ({@code "0.25"}, {@code "1.5E-7"}).
    */
   static String doubleText(double value) {
-    if (value == Math.rint(value) && Math.abs(value) < 0x1p63) {
+    // The range of a long is [-2^63, 2^63): -2^63 is Long.MIN_VALUE, 2^63 is past Long.MAX_VALUE
+    if (value == Math.rint(value) && value >= -0x1p63 && value < 0x1p63) {
       return Long.toString((long) value);
     }
     return Double.toString(value);

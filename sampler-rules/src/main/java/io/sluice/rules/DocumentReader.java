@@ -259,6 +259,7 @@ final class DocumentReader {
         }
         // 2e2 and 200.0 are the whole number 200, compared as the text an integer attribute has; a
         // whole number past the range of a long is no long attribute's, only a double's, as 1e19
+        // (unless the double it means is in that range: -2^63 - 1 is the double -2^63, a long's)
         String text =
             value.isNumber() && !(value.isIntegralNumber() && value.canConvertToLong())
                 ? AttributeReader.doubleText(value.doubleValue())

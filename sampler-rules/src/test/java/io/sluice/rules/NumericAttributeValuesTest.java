@@ -37,10 +37,33 @@ class NumericAttributeValuesTest {
     // no long attribute holds it; a double attribute 1e19 reads as "1.0E19"
     assertThat(statusCodeValue("10000000000000000000")).isEqualTo("1.0E19");
     assertThat(statusCodeValue("1e19")).isEqualTo("1.0E19");
-    assertThat(statusCodeValue("-9223372036854775809")).isEqualTo("-9.223372036854776E18");
+    assertThat(statusCodeValue("9223372036854775808")).isEqualTo("9.223372036854776E18");
+    assertThat(statusCodeValue("-9223372036854776833")).isEqualTo("-9.223372036854778E18");
     // the range of a long itself stays exact
     assertThat(statusCodeValue("9223372036854775807")).isEqualTo("9223372036854775807");
     assertThat(statusCodeValue("-9223372036854775808")).isEqualTo("-9223372036854775808");
+  }
+
+  @Test
+  void aNumberPastTheRangeOfALongThatADoubleRoundsIntoItIsTheIntegerTextOfThatDouble() {
+    // -2^63 - 1 has no double: it means the double -2^63, Long.MIN_VALUE, which is in the range of
+    // a long and so read as a long attribute of that value is (a rule 2.0 matches a long 2 too)
+    assertThat(statusCodeValue("-9223372036854775809")).isEqualTo("-9223372036854775808");
+    assertThat(statusCodeValue("-9223372036854775809"))
+        .isEqualTo(AttributeReader.doubleText(Double.parseDouble("-9223372036854775809")));
+  }
+
+  @Test
+  void theSmallestLongIsItsIntegerTextHoweverItIsWrittenOrHeld() {
+    // -2^63 is a whole number in the range of a long: as a double attribute, and written as a
+    // double, it reads as Long.MIN_VALUE does, not as 9.223372036854776E18 past the range's top
+    String min = Long.toString(Long.MIN_VALUE);
+    assertThat(AttributeReader.doubleText(-0x1p63)).isEqualTo(min);
+    assertThat(AttributeReader.doubleText((double) Long.MIN_VALUE)).isEqualTo(min);
+    assertThat(statusCodeValue("-9223372036854775808.0")).isEqualTo(min);
+    assertThat(statusCodeValue("-9.223372036854775808e18")).isEqualTo(min);
+    // its mirror 2^63 is one past Long.MAX_VALUE: no long holds it
+    assertThat(AttributeReader.doubleText(0x1p63)).isEqualTo("9.223372036854776E18");
   }
 
   @Test

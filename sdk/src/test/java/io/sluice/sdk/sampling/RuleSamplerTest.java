@@ -511,6 +511,35 @@ class RuleSamplerTest {
   }
 
   /**
+   * The smallest long is a whole number in the range of a long: a rule for it keeps a span whose
+   * attribute holds it as a double as it keeps one holding it as a long.
+   */
+  @Test
+  void theSmallestLongRuleValueMatchesItAsALongAndAsADoubleAttribute() {
+    io.sluice.rules.ParseResult parsed =
+        io.sluice.rules.RuleCodec.parse(
+            "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":{\"defaultRatio\":0,"
+                + "\"rules\":[{\"name\":\"min\",\"match\":{\"attributes\":"
+                + "{\"offset\":-9223372036854775808}},\"ratio\":1}]}}");
+    assertThat(parsed.errors()).isEmpty();
+    ActiveRules rules =
+        new ActiveRules(CompiledRules.compile(parsed.orElseThrow()), 1, ActiveRules.Source.ETCD);
+    Sampler sampler = RuleSampler.create(new ActiveRulesHolder(rules), clock);
+    for (Attributes attributes :
+        List.of(
+            Attributes.of(AttributeKey.longKey("offset"), Long.MIN_VALUE),
+            Attributes.of(AttributeKey.doubleKey("offset"), -0x1p63))) {
+      SamplingResult result =
+          sampler.shouldSample(
+              Context.root(), TraceId.fromLongs(7, 1), "x", SpanKind.SERVER, attributes, List.of());
+      assertThat(result.getDecision())
+          .as(attributes.toString())
+          .isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+      assertThat(result.getAttributes().get(SamplingAttributes.RULE_KEY)).isEqualTo("min");
+    }
+  }
+
+  /**
    * Snapshots can be built and published in code (records, {@link CompiledRules#compile}, {@link
    * ActiveRulesHolder#publish}) without {@code RuleCodec} validation. A bad one must not make span
    * creation throw into the app: the request path never throws.
