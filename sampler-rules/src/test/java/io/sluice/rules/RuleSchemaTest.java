@@ -66,6 +66,17 @@ class RuleSchemaTest {
     assertThat(RuleSchema.json()).contains("\"title\": \"Sluice rule document v1\"");
   }
 
+  /**
+   * The schema cannot name SamplingRule.RESERVED_NAMES: it spells them, and must spell them all.
+   */
+  @Test
+  void theSchemaRefusesExactlyTheReservedRuleNames() {
+    JsonNode refused = SCHEMA.at("/$defs/samplingRule/properties/name/not/enum");
+    List<String> names = new ArrayList<>();
+    refused.forEach(n -> names.add(n.asText()));
+    assertThat(names).containsExactlyElementsOf(SamplingRule.RESERVED_NAMES);
+  }
+
   @Test
   void everyRecordComponentIsASchemaPropertyAndTheOtherWayRound() {
     List<String> mismatches = new ArrayList<>();

@@ -31,13 +31,13 @@ public final class SamplingAttributes {
 
   /**
    * The {@link #RULE} value when no rule matched and {@code defaultRatio} decided; a name the rule
-   * language reserves, so no rule can carry it.
+   * language reserves, so no document written since can give it to a rule.
    */
   public static final String DEFAULT_RULE = SamplingRule.DEFAULT_RULE_NAME;
 
   /**
    * The {@link #RULE} value when the parent's sampled flag was followed; a name the rule language
-   * reserves, so no rule can carry it.
+   * reserves, so no document written since can give it to a rule.
    */
   public static final String PARENT_RULE = SamplingRule.PARENT_RULE_NAME;
 
