@@ -3612,18 +3612,7 @@ class WebUiIT {
       assertThat(clientErrorPaths(document)).as(document).isEqualTo(serverPaths);
     }
     // and says why a reserved name is refused, not only that it is
-    Object reserved =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const [text, done] = arguments;"
-                    + " Promise.all([import('/js/schema.js'),"
-                    + "   fetch('/schema/sluice-rules.schema.json').then(r => r.json())])"
-                    + " .then(([m, schema]) => done(m.compileSchema(schema)(JSON.parse(text))"
-                    + "   .map(e => e.path + ': ' + e.message)))"
-                    + " .catch(e => done('failed: ' + e));",
-                documents.get(documents.size() - 1));
-    assertThat(reserved)
-        .asList()
+    assertThat(clientErrors(documents.get(documents.size() - 1)))
         .containsExactly(
             "$.sampling.rules[0].name: is not allowed: default and parent are reserved: the sampler"
                 + " records them as sluice.sampling.rule on the spans no rule decided (kept by"
@@ -6249,20 +6238,32 @@ class WebUiIT {
   }
 
   /** The JSON paths the UI's validator reports for a document, run in the browser. */
-  @SuppressWarnings("unchecked")
   private static Set<String> clientErrorPaths(String document) {
-    Object paths =
+    return new TreeSet<>(clientErrors(document, "e.path"));
+  }
+
+  /** The UI's validator's findings for a document, each as {@code path: message}, in order. */
+  private static List<String> clientErrors(String document) {
+    return clientErrors(document, "e.path + ': ' + e.message");
+  }
+
+  /** {@code shown}, a JS expression of a finding {@code e}, of each finding, run in the browser. */
+  @SuppressWarnings("unchecked")
+  private static List<String> clientErrors(String document, String shown) {
+    Object found =
         ((JavascriptExecutor) browser)
             .executeAsyncScript(
                 "const [text, done] = arguments;"
                     + " Promise.all([import('/js/schema.js'),"
                     + "   fetch('/schema/sluice-rules.schema.json').then(r => r.json())])"
                     + " .then(([m, schema]) => done(m.compileSchema(schema)(JSON.parse(text))"
-                    + "   .map(e => e.path)))"
+                    + "   .map(e => "
+                    + shown
+                    + ")))"
                     + " .catch(e => done('failed: ' + e));",
                 document);
-    assertThat(paths).as(String.valueOf(paths)).isInstanceOf(List.class);
-    return new TreeSet<>((List<String>) paths);
+    assertThat(found).as(String.valueOf(found)).isInstanceOf(List.class);
+    return (List<String>) found;
   }
 
   // ---------------------------------------------------------------- helpers
