@@ -18,11 +18,13 @@ import io.sluice.controlplane.history.HistoryAction;
 import io.sluice.controlplane.history.HistoryCodec;
 import io.sluice.controlplane.history.HistoryEntry;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.springframework.stereotype.Component;
@@ -60,8 +62,11 @@ import org.springframework.stereotype.Component;
  * the two steps, the entry is still in the journal: readers ({@code HistoryStore}) merge it in, and
  * the next write of the service copies it over in its own transaction. No change ever lacks its
  * history entry, and two racing writers can never both win: the loser's compare fails and nothing
- * of it is written (412 with {@code If-Match}, a fresh attempt without; after 20 attempts all lost,
- * 409 {@code write-contention}).
+ * of it is written (412 with {@code If-Match}, a fresh attempt without, after a short random pause
+ * ({@link ContentionPause}) so that writers who lost together do not meet again; after 20 attempts
+ * all lost, 409 {@code write-contention}). Writes of one service through this control plane take
+ * turns ({@link ServiceWriteLocks}), so they never beat each other: only another control plane's
+ * writes (or etcdctl's) can.
  *
  * <h2>Sizes</h2>
  *
@@ -73,13 +78,20 @@ import org.springframework.stereotype.Component;
  * before anything is written. Storing no document larger than a request body also keeps {@code GET}
  * then {@code PUT} working for every stored document.
  *
- * <p>The store keeps no state: two control planes on one etcd stay correct.
+ * <p>The store keeps no state of the rules (its locks only order its own writes): two control
+ * planes on one etcd stay correct.
  */
 @Component
 public final class RuleStore {
 
   private static final Logger LOG = Logger.getLogger(RuleStore.class.getName());
   private static final int MAX_ATTEMPTS = 20;
+
+  /**
+   * How long a write waits for the writes of its service before it on this control plane ({@link
+   * ServiceWriteLocks}).
+   */
+  private static final Duration TURN_WAIT = Duration.ofSeconds(15);
 
   /** An expected revision meaning "any, as long as the document exists" ({@code If-Match: *}). */
   public static final long ANY_EXISTING = -1;
@@ -94,6 +106,8 @@ public final class RuleStore {
   private final EtcdGateway etcd;
   private final HistoryCodec history;
   private final Clock clock;
+  private final ContentionPause pause = ContentionPause.DEFAULT;
+  private final ServiceWriteLocks turns = new ServiceWriteLocks(TURN_WAIT);
 
   RuleStore(EtcdGateway etcd, HistoryCodec history, Clock clock) {
     this.etcd = etcd;
@@ -228,6 +242,31 @@ public final class RuleStore {
       HistoryAction action,
       Long rollbackOf,
       boolean unlessSame) {
+    ReentrantLock turn = turns.await(service);
+    if (turn == null) {
+      throw new ApiException(
+          ProblemType.WRITE_CONTENTION,
+          "the rules of "
+              + service
+              + " were being written by other requests for "
+              + turns.waitLimit().toSeconds()
+              + " s while this write waited its turn; nothing was written, send it again");
+    }
+    try {
+      return attempt(service, document, expected, change, action, rollbackOf, unlessSame);
+    } finally {
+      turn.unlock();
+    }
+  }
+
+  private Written attempt(
+      String service,
+      String document,
+      Expected expected,
+      Change change,
+      HistoryAction action,
+      Long rollbackOf,
+      boolean unlessSame) {
     String rulesKey = etcd.keys().rules(service);
     String journalKey = HistoryCodec.journalKey(etcd.keys(), service);
     ByteSequence documentValue = document == null ? null : EtcdGateway.bytes(document);
@@ -242,6 +281,7 @@ public final class RuleStore {
           documentValue.size(),
           ApiLimits.MAX_BODY_BYTES);
     }
+    int lost = 0;
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       TxnResponse current =
           etcd.await(
@@ -323,6 +363,10 @@ public final class RuleStore {
         // Someone else changed the service between our read and our transaction.
         throw stale(service, expected, -1);
       }
+      lost = attempt;
+      if (attempt < MAX_ATTEMPTS && !pause.pauseAfter(attempt)) {
+        break; // interrupted (the control plane stops): nothing was written
+      }
     }
     // no precondition failed (there was none, or If-Match: * held each time): other writes of
     // the same rules won every attempt, which is a conflict to send again, not a stale revision
@@ -331,7 +375,7 @@ public final class RuleStore {
         "the rules of "
             + service
             + " kept changing while this write was tried: other writes got in first "
-            + MAX_ATTEMPTS
+            + lost
             + " times; nothing was written, send it again");
   }
 
