@@ -1,5 +1,7 @@
 package io.sluice.controlplane;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -30,7 +32,9 @@ public final class ApiException extends RuntimeException {
       ProblemType problem, String detail, Map<String, Object> properties, Long etcdWaitBegan) {
     super(detail, null, false, false);
     this.problem = problem;
-    this.properties = Map.copyOf(properties);
+    // in the order given: they are written to the client in it (an immutable map's order changes
+    // from one start to the next)
+    this.properties = Collections.unmodifiableMap(new LinkedHashMap<>(properties));
     this.etcdWaitBegan = etcdWaitBegan;
   }
 
@@ -59,7 +63,7 @@ public final class ApiException extends RuntimeException {
     return problem;
   }
 
-  /** Extra members of the problem document, e.g. {@code errors}. */
+  /** Extra members of the problem document, e.g. {@code errors}, in the order given. */
   public Map<String, Object> properties() {
     return properties;
   }

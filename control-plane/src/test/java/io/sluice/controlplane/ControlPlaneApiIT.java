@@ -952,6 +952,81 @@ class ControlPlaneApiIT {
     assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
   }
 
+  /**
+   * A read honours its preconditions as RFC 9110 asks: {@code If-None-Match: *} holds for any
+   * current document, so a cache holding one is told 304 (it answered 200, the document again), and
+   * {@code If-Match} naming no revision the document is at is 412 (it was ignored, 200). Where
+   * there is no document, 404 whatever the preconditions (RFC 9110 13.2.1: evaluated only when the
+   * answer would otherwise be 2xx).
+   */
+  @Test
+  void aReadAnswers304ToIfNoneMatchStarAnd412ToAnIfMatchThatDoesNotHold() {
+    ApiClient api = api();
+    String path = "/api/v1/services/conditional-read/rules";
+    assertThat(api.call("GET", path, READER, null, Map.of("If-None-Match", "*")).status())
+        .isEqualTo(404);
+    assertThat(api.call("GET", path, READER, null, Map.of("If-Match", "\"1\"")).status())
+        .isEqualTo(404);
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+
+    ApiClient.Answer any = api.call("GET", path, READER, null, Map.of("If-None-Match", "*"));
+    assertThat(any.status()).isEqualTo(304);
+    assertThat(any.header("ETag")).isEqualTo("\"" + r1 + "\"");
+    assertThat(any.body()).isEmpty();
+
+    ApiClient.Answer stale =
+        api.call("GET", path, READER, null, Map.of("If-Match", "\"" + (r1 + 1000) + "\""));
+    assertThat(stale.status()).as(stale.body()).isEqualTo(412);
+    assertThat(stale.json().get("type").asString()).isEqualTo("urn:sluice:problem:stale-revision");
+    assertThat(stale.json().get("currentRevision").asLong()).isEqualTo(r1);
+    assertThat(stale.json().get("detail").asString())
+        .isEqualTo(
+            "the rules of conditional-read are at revision "
+                + r1
+                + ", which If-Match does not name");
+    for (String holds :
+        List.of("\"" + r1 + "\"", "W/\"" + r1 + "\"", "*", "\"1\", \"" + r1 + "\"")) {
+      ApiClient.Answer read = api.call("GET", path, READER, null, Map.of("If-Match", holds));
+      assertThat(read.status()).as(holds).isEqualTo(200);
+      assertThat(read.header("ETag")).as(holds).isEqualTo("\"" + r1 + "\"");
+    }
+    // If-Match is checked first (RFC 9110 13.2.2): a stale one is 412 even with If-None-Match: *
+    assertThat(
+            api.call(
+                    "GET",
+                    path,
+                    READER,
+                    null,
+                    Map.of("If-Match", "\"" + (r1 + 1000) + "\"", "If-None-Match", "*"))
+                .status())
+        .isEqualTo(412);
+    assertThat(api.call("GET", path, READER, null, Map.of("If-Match", "nope")).status())
+        .isEqualTo(400);
+  }
+
+  /**
+   * The members of a write's answer, and of its problems, come in one order, as documented: they
+   * came in the order of an immutable map, which changes from one start of the control plane to the
+   * next.
+   */
+  @Test
+  void writeAnswersListTheirMembersInTheDocumentedOrder() {
+    ApiClient api = api();
+    String path = "/api/v1/services/member-order/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    ApiClient.Answer unchanged = api.put(path, WRITER, document(null, 0.3, "a"), Map.of());
+    assertThat(unchanged.body()).isEqualTo("{\"revision\":" + r1 + ",\"unchanged\":true}");
+    ApiClient.Answer invalid =
+        api.put(
+            path, WRITER, "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 2}}", Map.of());
+    assertThat(invalid.status()).isEqualTo(400);
+    assertThat(invalid.body().indexOf("\"errors\""))
+        .isPositive()
+        .isLessThan(invalid.body().indexOf("\"problemCount\""));
+  }
+
   @Test
   void refusesAPathParameterRatherThanWritingTheServiceBeforeTheSemicolon() {
     ApiClient api = api();
@@ -3578,7 +3653,7 @@ class ControlPlaneApiIT {
             "the revision in the path is out of range: '"
                 + huge
                 + "' is more than 9223372036854775807",
-            "?before= is out of range: '-" + huge + "' is less than -9223372036854775808",
+            "?before= must be written in digits 0-9 only, without a sign, not '-" + huge + "'",
             "limit must be between 1 and 200");
   }
 
@@ -3615,6 +3690,65 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * A whole number in the query or the path is digits 0-9 alone, as the server writes revisions and
+   * as {@code If-Match} takes them: a sign or another script's digits ({@code to=٤٢}, {@code
+   * history/+42}) were read as the number, and a negative revision answered 404 ({@code
+   * history/-42}, {@code to=-5}) where {@code before=-1} answered 400. Each is now the same 400,
+   * saying what is expected, before anything is acted on.
+   */
+  @Test
+  void aSignOrAnotherScriptsDigitsAreRefusedAlikeWhereverAWholeNumberGoes() {
+    ApiClient api = api();
+    String path = "/api/v1/services/signed-numbers/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    long r2 =
+        api.put(path, WRITER, document(null, 0.6, "b"), Map.of()).json().get("revision").asLong();
+    String arabic = arabicIndic(r1);
+    List<Map.Entry<String, ApiClient.Answer>> answers = new ArrayList<>();
+    answers.add(
+        Map.entry("?to=", api.post(path + "/rollback?to=" + percent(arabic), WRITER, null)));
+    answers.add(Map.entry("?to=", api.post(path + "/rollback?to=%2B" + r1, WRITER, null)));
+    answers.add(Map.entry("?to=", api.post(path + "/rollback?to=-5", WRITER, null)));
+    answers.add(Map.entry("the revision in the path", api.get(path + "/history/+" + r1, READER)));
+    answers.add(Map.entry("the revision in the path", api.get(path + "/history/-42", READER)));
+    answers.add(
+        Map.entry(
+            "the revision in the path", api.get(path + "/history/" + percent(arabic), READER)));
+    answers.add(Map.entry("?before=", api.get(path + "/history?before=-1", READER)));
+    answers.add(Map.entry("?before=", api.get(path + "/history?before=%2B" + r2, READER)));
+    answers.add(Map.entry("?limit=", api.get(path + "/history?limit=-3", READER)));
+    assertThat(answers)
+        .allSatisfy(
+            entry -> {
+              String where = entry.getKey();
+              ApiClient.Answer answer = entry.getValue();
+              assertThat(answer.status()).as(where + ": " + answer.body()).isEqualTo(400);
+              assertThat(answer.json().get("type").asString())
+                  .isEqualTo("urn:sluice:problem:invalid-request");
+              assertThat(answer.json().get("detail").asString())
+                  .as(where)
+                  .startsWith(where + " must be written in digits 0-9 only, without a sign, not '");
+            });
+    // nothing was rolled back
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(2);
+  }
+
+  /** {@code revision} in Arabic-Indic digits (U+0660 to U+0669). */
+  private static String arabicIndic(long revision) {
+    StringBuilder digits = new StringBuilder();
+    for (char c : String.valueOf(revision).toCharArray()) {
+      digits.append((char) ('\u0660' + (c - '0')));
+    }
+    return digits.toString();
+  }
+
+  private static String percent(String text) {
+    return java.net.URLEncoder.encode(text, StandardCharsets.UTF_8);
+  }
+
+  /**
    * {@code before} is a revision, and no revision is below 1: {@code before=-5} answered an empty
    * page, as if the service had no history, where the client got the value wrong.
    */
@@ -3623,16 +3757,16 @@ class ControlPlaneApiIT {
     ApiClient api = api();
     String path = "/api/v1/services/history-before-negative/rules";
     assertThat(api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).status()).isEqualTo(200);
-    for (String before : List.of("-5", "0")) {
-      ApiClient.Answer answer = api.get(path + "/history?before=" + before, READER);
-      assertThat(answer.status()).as(before).isEqualTo(400);
-      assertThat(answer.json().get("type").asString())
-          .isEqualTo("urn:sluice:problem:invalid-request");
-      assertThat(answer.json().get("detail").asString())
-          .as(before)
-          .isEqualTo(
-              "before must be a revision, 1 or more (the previous page's next), not " + before);
-    }
+    ApiClient.Answer zero = api.get(path + "/history?before=0", READER);
+    assertThat(zero.status()).isEqualTo(400);
+    assertThat(zero.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(zero.json().get("detail").asString())
+        .isEqualTo("before must be a revision, 1 or more (the previous page's next), not 0");
+    // a negative one is refused as a sign is wherever a whole number goes
+    ApiClient.Answer negative = api.get(path + "/history?before=-5", READER);
+    assertThat(negative.status()).isEqualTo(400);
+    assertThat(negative.json().get("detail").asString())
+        .isEqualTo("?before= must be written in digits 0-9 only, without a sign, not '-5'");
     assertThat(api.get(path + "/history?before=1", READER).json().get("entries")).isEmpty();
   }
 
@@ -3666,6 +3800,46 @@ class ControlPlaneApiIT {
     assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
     assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(2);
     assertThat(api.get("/api/v1/agents?service=repeated-input", READER).status()).isEqualTo(200);
+  }
+
+  /**
+   * A comment header, or its encoding, given twice is refused with 400 naming it: the two comments
+   * were recorded joined ({@code one,two}), and a second encoding was ignored, so a comment could
+   * be recorded as other text than its sender meant.
+   */
+  @Test
+  void refusesACommentOrItsEncodingGivenTwice() throws Exception {
+    ApiClient api = api();
+    String path = "/api/v1/services/repeated-comment/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    String body = document(null, 0.4, "a");
+    for (String header : List.of("X-Sluice-Comment", "X-Sluice-Comment-Encoding")) {
+      String twice =
+          header.equals("X-Sluice-Comment")
+              ? "X-Sluice-Comment: one\r\nX-Sluice-Comment: two\r\n"
+              : "X-Sluice-Comment: caf%C3%A9\r\nX-Sluice-Comment-Encoding: percent\r\n"
+                  + "X-Sluice-Comment-Encoding: percent\r\n";
+      String answer =
+          RawHttp.exchange(
+              controlPlane.port(),
+              ("PUT "
+                      + path
+                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                      + WRITER
+                      + "\r\nContent-Type: application/json\r\n"
+                      + twice
+                      + "Content-Length: "
+                      + body.getBytes(StandardCharsets.UTF_8).length
+                      + "\r\nConnection: close\r\n\r\n"
+                      + body)
+                  .getBytes(StandardCharsets.UTF_8));
+      assertThat(answer).as(header).startsWith("HTTP/1.1 400");
+      assertThat(answer).as(header).contains("the request has 2 " + header + " headers; send one");
+    }
+    // nothing was written
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r1 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
   }
 
   /**

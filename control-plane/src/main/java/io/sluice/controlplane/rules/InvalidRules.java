@@ -84,11 +84,14 @@ final class InvalidRules {
       }
       listed.add(e);
     }
+    Map<String, Object> members = new LinkedHashMap<>();
+    members.put("errors", listed);
+    members.put("problemCount", problemCount);
     return new ApiException(
         ProblemType.INVALID_RULES,
         problemCount == 1
             ? "the document has 1 error"
             : "the document has " + problemCount + " errors",
-        Map.of("errors", listed, "problemCount", problemCount));
+        members);
   }
 }

@@ -20,6 +20,7 @@ import io.sluice.controlplane.history.HistoryEntry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -381,10 +382,11 @@ public final class RuleStore {
 
   /** Nothing was written; {@code size} and {@code limit} in bytes, for clients to show. */
   private static ApiException tooLarge(String detail, long size, long limit) {
+    Map<String, Object> members = new LinkedHashMap<>();
+    members.put("size", size);
+    members.put("limit", limit);
     return new ApiException(
-        ProblemType.PAYLOAD_TOO_LARGE,
-        detail + "; nothing was changed",
-        Map.of("size", size, "limit", limit));
+        ProblemType.PAYLOAD_TOO_LARGE, detail + "; nothing was changed", members);
   }
 
   /**

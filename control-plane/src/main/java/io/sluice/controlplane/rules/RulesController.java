@@ -24,8 +24,10 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -75,11 +77,16 @@ class RulesController {
    * agents just run {@code _default}. {@code produces}: the answer's type is set, which would
    * otherwise skip content negotiation and answer JSON to an {@code Accept} that admits none. It
    * admits {@code application/problem+json} too, as every other read does (a client that accepts
-   * only problem details still gets the JSON, labeled {@code application/json}).
+   * only problem details still gets the JSON, labeled {@code application/json}). Preconditions as
+   * RFC 9110 has a read evaluate them ({@link ReadPreconditions}); an {@code If-None-Match} naming
+   * the current ETag is Spring's (304).
    */
   @GetMapping(
       produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_PROBLEM_JSON_VALUE})
-  ResponseEntity<String> get(@PathVariable String service) {
+  ResponseEntity<String> get(
+      @PathVariable String service,
+      @RequestHeader(value = "If-Match", required = false) String ifMatch,
+      @RequestHeader(value = "If-None-Match", required = false) String ifNoneMatch) {
     ServiceNames.requireReported(service);
     if (!ServiceNames.canHaveOwnDocument(service)) {
       throw new ApiException(
@@ -96,6 +103,10 @@ class RulesController {
             .get(service)
             .orElseThrow(
                 () -> new ApiException(ProblemType.NOT_FOUND, "no rules for service " + service));
+    ReadPreconditions.require(service, rules.revision(), ifMatch);
+    if (ReadPreconditions.anyCurrent(ifNoneMatch)) {
+      return ResponseEntity.status(HttpStatus.NOT_MODIFIED).eTag(etag(rules.revision())).build();
+    }
     return ResponseEntity.ok()
         .eTag(etag(rules.revision()))
         .contentType(MediaType.APPLICATION_JSON)
@@ -120,7 +131,7 @@ class RulesController {
     if (!written.changed()) {
       // the same document again (a pipeline applying on every deploy): no revision, no event
       return json(ResponseEntity.ok().eTag(etag(written.revision())))
-          .body(Map.of("revision", written.revision(), "unchanged", true));
+          .body(unchanged(written.revision()));
     }
     return written("put", written.revision());
   }
@@ -244,6 +255,14 @@ class RulesController {
     String document = validate(service, json.writeValueAsBytes(target.document()), false);
     long revision = store.put(service, document, expected, change(request, comment), to);
     return written("rollback", revision);
+  }
+
+  /** {@code {"revision": N, "unchanged": true}}, in that order, as documented. */
+  private static Map<String, Object> unchanged(long revision) {
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("revision", revision);
+    answer.put("unchanged", true);
+    return answer;
   }
 
   private ResponseEntity<Map<String, Object>> written(String action, long revision) {

@@ -58,8 +58,11 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
 
   private static final Logger LOG = Logger.getLogger(ProblemAdvice.class.getName());
 
-  /** A whole number as {@link Long#parseLong} reads one, whatever its size. */
-  private static final Pattern WHOLE_NUMBER = Pattern.compile("[+-]?\\p{Nd}+");
+  /** A whole number as the API takes one, whatever its size. */
+  private static final Pattern WHOLE_NUMBER = Pattern.compile("[0-9]+");
+
+  /** A whole number in a form the API does not take: with a sign, or in another script's digits. */
+  private static final Pattern OTHER_WHOLE_NUMBER = Pattern.compile("[+-]?\\p{Nd}+");
 
   /** The class of Spring Boot's health endpoint that resolves a path to a health component. */
   private static final String HEALTH_ENDPOINT_SUPPORT =
@@ -455,9 +458,12 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       return where
           + " is out of range: "
           + quoted
-          + (value.startsWith("-")
-              ? " is less than " + (small ? Integer.MIN_VALUE : Long.MIN_VALUE)
-              : " is more than " + (small ? Integer.MAX_VALUE : Long.MAX_VALUE));
+          + " is more than "
+          + (small ? Integer.MAX_VALUE : Long.MAX_VALUE);
+    }
+    if (OTHER_WHOLE_NUMBER.matcher(value).matches()) {
+      // no parameter is negative, and a revision is written in 0-9 alone, as in an ETag
+      return where + " must be written in digits 0-9 only, without a sign, not " + quoted;
     }
     return where + " must be a whole number, not " + quoted;
   }

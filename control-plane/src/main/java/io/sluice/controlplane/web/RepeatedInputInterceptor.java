@@ -18,20 +18,31 @@ import org.springframework.web.util.UriUtils;
 
 /**
  * Refuses API requests that say one thing twice: a query parameter given more than once ({@code
- * rollback?to=2&to=4}) or more than one {@code Authorization} header. Spring and the token check
- * would quietly take the first, so a rollback could go to another revision than the client meant,
- * and a request would run as whichever token came first. No API parameter takes a list.
+ * rollback?to=2&to=4}) or more than one {@code Authorization}, {@code X-Sluice-Comment} or {@code
+ * X-Sluice-Comment-Encoding} header. Spring and the token check would quietly take the first, so a
+ * rollback could go to another revision than the client meant, and a request would run as whichever
+ * token came first. No API parameter takes a list.
  */
 final class RepeatedInputInterceptor implements HandlerInterceptor {
+
+  /**
+   * Headers a request gives once. Servlet containers hand a repeated one over joined with commas
+   * ({@code one,two}) or as its first value alone: two comments were recorded as one, and a second
+   * {@code X-Sluice-Comment-Encoding} was ignored.
+   */
+  private static final List<String> SINGLE_HEADERS =
+      List.of("Authorization", "X-Sluice-Comment", "X-Sluice-Comment-Encoding");
 
   @Override
   public boolean preHandle(
       HttpServletRequest request, HttpServletResponse response, Object handler) {
-    List<String> authorizations = Collections.list(request.getHeaders("Authorization"));
-    if (authorizations.size() > 1) {
-      throw new ApiException(
-          ProblemType.INVALID_REQUEST,
-          "the request has " + authorizations.size() + " Authorization headers; send one");
+    for (String header : SINGLE_HEADERS) {
+      List<String> values = Collections.list(request.getHeaders(header));
+      if (values.size() > 1) {
+        throw new ApiException(
+            ProblemType.INVALID_REQUEST,
+            "the request has " + values.size() + " " + header + " headers; send one");
+      }
     }
     Set<String> repeated = repeatedParameters(request.getQueryString());
     if (!repeated.isEmpty()) {

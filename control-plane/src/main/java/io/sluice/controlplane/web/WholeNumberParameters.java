@@ -8,10 +8,10 @@ import org.springframework.web.bind.annotation.InitBinder;
 
 /**
  * Reads whole-number parameters ({@code ?to=}, {@code ?before=}, {@code ?limit=}, a revision in the
- * path) as decimal digits only. Spring's own reading drops every space ({@code 1 2} is 12) and
- * takes hex ({@code 0x10} is 16): {@code rollback?to=0x10} rolled back to a revision the client
- * never wrote out. Anything else fails to convert, and {@link ProblemAdvice} says what was
- * expected.
+ * path) as digits 0-9 only: no sign, no other script's digits. Spring's own reading drops every
+ * space ({@code 1 2} is 12) and takes hex ({@code 0x10} is 16): {@code rollback?to=0x10} rolled
+ * back to a revision the client never wrote out. Anything else fails to convert, and {@link
+ * ProblemAdvice} says what was expected.
  *
  * <p>Editors, not converters: Spring falls back to its lenient default editor when a converter
  * fails, but never past a custom editor. An empty value stays "not given", as with Spring's.
@@ -28,7 +28,11 @@ class WholeNumberParameters {
     binder.registerCustomEditor(int.class, new Digits(Integer::valueOf));
   }
 
-  /** Parses with {@link Long#parseLong} or {@link Integer#parseInt}: an optional sign, digits. */
+  /**
+   * Parses digits 0-9 alone with {@link Long#parseLong} or {@link Integer#parseInt}, which would
+   * also take a sign and other scripts' digits ({@code ٤٢} is 42): no parameter is negative, the
+   * server writes revisions in 0-9 only, and {@code If-Match} takes no other form either.
+   */
   private static final class Digits extends PropertyEditorSupport {
     private final Function<String, Number> parse;
 
@@ -38,7 +42,17 @@ class WholeNumberParameters {
 
     @Override
     public void setAsText(String text) {
-      setValue(text == null || text.isEmpty() ? null : parse.apply(text));
+      if (text == null || text.isEmpty()) {
+        setValue(null);
+        return;
+      }
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        if (c < '0' || c > '9') {
+          throw new IllegalArgumentException("not digits 0-9");
+        }
+      }
+      setValue(parse.apply(text));
     }
   }
 }

@@ -409,9 +409,27 @@ class ProblemAdviceTest {
   }
 
   /**
-   * A whole number too large (or too small) for its parameter's type is a number, out of range: it
-   * was said to be "not a whole number". The bound is the type's; digits with a space among them
-   * are no whole number (WholeNumberParameters reads decimal digits only).
+   * A sign, or another script's digits, is no whole number the API takes (WholeNumberParameters
+   * refuses them), whatever its size: the detail says what is, not that it is out of range.
+   */
+  @Test
+  void aSignedNumberOrAnotherScriptsDigitsAreSaidToBeWrittenIn0To9Only() throws Exception {
+    Method method = Calls.class.getDeclaredMethod("call", Long.class, int.class, long.class);
+
+    assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", "-3000000000"))
+        .isEqualTo("?limit= must be written in digits 0-9 only, without a sign, not '-3000000000'");
+    assertThat(detailOfMismatch(new MethodParameter(method, 0), "to", "+5"))
+        .isEqualTo("?to= must be written in digits 0-9 only, without a sign, not '+5'");
+    assertThat(detailOfMismatch(new MethodParameter(method, 2), "revision", "\u0664\u0662"))
+        .isEqualTo(
+            "the revision in the path must be written in digits 0-9 only, without a sign, not"
+                + " '\u0664\u0662'");
+  }
+
+  /**
+   * A whole number too large for its parameter's type is a number, out of range: it was said to be
+   * "not a whole number". The bound is the type's; digits with a space among them are no whole
+   * number (WholeNumberParameters reads decimal digits only).
    */
   @Test
   void aWholeNumberTooLargeForItsParameterIsOutOfRange() throws Exception {
@@ -421,11 +439,8 @@ class ProblemAdviceTest {
         .isEqualTo("?limit= is out of range: '3000000000' is more than 2147483647");
     assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", "3 0"))
         .isEqualTo("?limit= must be a whole number, not '3 0'");
-    assertThat(detailOfMismatch(new MethodParameter(method, 1), "limit", "-3000000000"))
-        .isEqualTo("?limit= is out of range: '-3000000000' is less than -2147483648");
-    assertThat(detailOfMismatch(new MethodParameter(method, 0), "to", "+99999999999999999999"))
-        .isEqualTo(
-            "?to= is out of range: '+99999999999999999999' is more than 9223372036854775807");
+    assertThat(detailOfMismatch(new MethodParameter(method, 0), "to", "99999999999999999999"))
+        .isEqualTo("?to= is out of range: '99999999999999999999' is more than 9223372036854775807");
     assertThat(detailOfMismatch(new MethodParameter(method, 2), "revision", "1.5"))
         .isEqualTo("the revision in the path must be a whole number, not '1.5'");
   }
