@@ -14,6 +14,7 @@ import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ApiLimits;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.history.HistoryAction;
 import io.sluice.controlplane.history.HistoryCodec;
 import io.sluice.controlplane.history.HistoryEntry;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.springframework.stereotype.Component;
@@ -67,7 +67,9 @@ import org.springframework.stereotype.Component;
  * ({@link ContentionPause}) so that writers who lost together do not meet again; after 20 attempts
  * all lost, 409 {@code write-contention}). Writes of one service through this control plane take
  * turns ({@link ServiceWriteLocks}), so they never beat each other: only another control plane's
- * writes (or etcdctl's) can.
+ * writes (or etcdctl's) can. A write that waited its turn behind one that found etcd unavailable
+ * answers 503 {@code etcd-unavailable} without a call of its own: else each would wait out the etcd
+ * deadline in turn, and the later ones reach the turn's wait limit (409).
  *
  * <h2>Sizes</h2>
  *
@@ -114,6 +116,11 @@ public final class RuleStore {
     this.etcd = etcd;
     this.history = history;
     this.clock = clock;
+  }
+
+  /** The turns its writes take ({@link ServiceWriteLocks}): a test holds one to line writes up. */
+  ServiceWriteLocks turns() {
+    return turns;
   }
 
   /**
@@ -243,7 +250,7 @@ public final class RuleStore {
       HistoryAction action,
       Long rollbackOf,
       boolean unlessSame) {
-    ReentrantLock turn = turns.await(service);
+    ServiceWriteLocks.Turn turn = turns.await(service);
     if (turn == null) {
       throw new ApiException(
           ProblemType.WRITE_CONTENTION,
@@ -254,10 +261,35 @@ public final class RuleStore {
               + " s while this write waited its turn; nothing was written, send it again");
     }
     try {
+      ServiceWriteLocks.EtcdFailure ahead = turn.etcdFailedWhileWaiting();
+      if (ahead != null) {
+        // its own call would wait out the deadline too, and those behind it theirs, up to the
+        // turn's wait limit: the outage is what to answer
+        throw etcdFailedAhead(ahead);
+      }
       return attempt(service, document, expected, change, action, rollbackOf, unlessSame);
+    } catch (EtcdUnavailableException e) {
+      turn.etcdFailed(e);
+      throw e;
     } finally {
-      turn.unlock();
+      turn.release();
     }
+  }
+
+  /**
+   * 503 {@code etcd-unavailable} for a write that waited its turn behind one that found etcd
+   * unavailable: worded as the gateway's 503 of a write not sent, with what that write's failure
+   * said of a hint or a proxy, and dated from when that write's call was sent ({@link
+   * ApiException#etcdWaitBegan()}).
+   */
+  private static ApiException etcdFailedAhead(ServiceWriteLocks.EtcdFailure ahead) {
+    return ApiException.etcdUnavailableSince(
+        "etcd is unavailable or did not answer in time (a write of the same rules, which this one"
+            + " waited its turn behind, found it so); this write was not sent and nothing was"
+            + " changed. Try again shortly."
+            + EtcdUnavailableException.neverAnswered(ahead.hint())
+            + EtcdUnavailableException.throughItsProxy(ahead.proxysAnswer()),
+        ahead.sentNanos());
   }
 
   private Written attempt(

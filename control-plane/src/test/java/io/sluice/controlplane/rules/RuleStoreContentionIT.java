@@ -2,6 +2,7 @@ package io.sluice.controlplane.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
@@ -9,6 +10,7 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Txn;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.TestGateways;
 import io.sluice.controlplane.history.TestHistoryCodecs;
 import io.sluice.rules.RuleCodec;
@@ -178,6 +180,96 @@ class RuleStoreContentionIT {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * While etcd does not answer, the writes of one service waiting their turn behind one that found
+   * it so answer 503 {@code etcd-unavailable} at once, without a call of their own. Each waited out
+   * the etcd deadline (5 s) in turn, and the fourth of four reached the turn's wait limit (15 s):
+   * 409 {@code write-contention}, which is not what happened.
+   */
+  @Test
+  void writesWaitingBehindOneThatFoundEtcdUnavailableAnswer503WithoutACallOfTheirOwn()
+      throws Exception {
+    int writers = 4;
+    AtomicInteger calls = new AtomicInteger();
+    RuleStore store =
+        new RuleStore(
+            TestGateways.on(counted(client, calls), Duration.ofSeconds(5)),
+            TestHistoryCodecs.plain(),
+            Clock.systemUTC());
+    client.getKVClient().get(bytes(RULES_KEY)).get(10, TimeUnit.SECONDS); // connected
+    // the writers line up behind this turn, all waiting when the first of them goes to etcd
+    ServiceWriteLocks.Turn lineUp = store.turns().await(SERVICE);
+    ExecutorService pool = Executors.newFixedThreadPool(writers);
+    etcd.server().freeze(); // connected, but answers nothing
+    try {
+      List<Future<Long>> writes = new ArrayList<>();
+      for (int i = 0; i < writers; i++) {
+        String author = "writer-" + i;
+        writes.add(
+            pool.submit(
+                () ->
+                    store.put(
+                        SERVICE, document(), null, new RuleStore.Change(author, null), null)));
+      }
+      await("every write waits its turn")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> store.turns().waiting(SERVICE), n -> n == writers);
+      lineUp.release();
+
+      List<Throwable> failures = new ArrayList<>();
+      for (Future<Long> write : writes) {
+        failures.add(
+            catchThrowableOfType(ExecutionException.class, () -> write.get(60, TimeUnit.SECONDS))
+                .getCause());
+      }
+
+      // the first write's own call timed out (the gateway's 503); the others were not sent
+      assertThat(failures)
+          .extracting(RuleStoreContentionIT::answer)
+          .containsExactlyInAnyOrder(
+              "etcd did not answer (read)",
+              "etcd-unavailable, not sent",
+              "etcd-unavailable, not sent",
+              "etcd-unavailable, not sent");
+      assertThat(calls.get()).as("calls sent to etcd").isEqualTo(1);
+    } finally {
+      etcd.server().thaw();
+      pool.shutdownNow();
+    }
+  }
+
+  /** What a write failed with, in short. */
+  private static String answer(Throwable failure) {
+    if (failure instanceof EtcdUnavailableException e) {
+      return e.outcomeUnknown() ? "etcd did not answer (commit)" : "etcd did not answer (read)";
+    }
+    if (failure instanceof ApiException e) {
+      String type = e.problem().type().toString().replace("urn:sluice:problem:", "");
+      boolean notSent =
+          e.etcdWaitBegan().isPresent()
+              && e.getMessage().startsWith("etcd is unavailable or did not answer in time")
+              && e.getMessage().contains("this write was not sent and nothing was changed");
+      return type + (notSent ? ", not sent" : "");
+    }
+    return String.valueOf(failure);
+  }
+
+  /** {@code real}, counting the calls of its key-value client into {@code calls}. */
+  private static Client counted(Client real, AtomicInteger calls) {
+    KV kv = real.getKVClient();
+    KV countingKv =
+        proxy(
+            KV.class,
+            (self, method, args) -> {
+              calls.incrementAndGet();
+              return call(kv, method, args);
+            });
+    return proxy(
+        Client.class,
+        (self, method, args) ->
+            method.getName().equals("getKVClient") ? countingKv : call(real, method, args));
   }
 
   private RuleStore storeBeatenEveryTime() {
