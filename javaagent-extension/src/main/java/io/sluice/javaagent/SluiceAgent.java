@@ -9,6 +9,7 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.breaker.BreakerRegistry;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.config.ConfigKeys;
+import io.sluice.sdk.config.ConfigLookup;
 import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.LastKnownGoodStore;
@@ -52,6 +53,8 @@ final class SluiceAgent {
   // otel.service.name when the name came from it, null when from otel.resource.attributes
   private volatile String serviceNameOrigin;
   private volatile boolean lastKnownGoodAllowed = true;
+  // where each setting was set, for the TLS files read only when the etcd client is made
+  private volatile ConfigLookup settingNames;
   private final Consumer<Thread> shutdownHooks;
 
   /** Held while parts start and while the hook closes them, so that one sees the other's work. */
@@ -133,11 +136,14 @@ final class SluiceAgent {
     String serviceName = serviceName(properties);
     String named = properties.getString(ConfigKeys.SERVICE_NAME);
     serviceNameOrigin = named == null || named.isEmpty() ? null : ConfigKeys.SERVICE_NAME;
+    ConfigLookup lookup =
+        new AgentConfigLookup(properties, serviceName, System::getProperty, System::getenv);
     try {
       // OpenTelemetry merged system properties, environment variables and its configuration file:
       // a refused value is named where it was set, so the user looks in the right place
-      return SluiceConfig.fromProperties(
-          new AgentConfigLookup(properties, serviceName, System::getProperty, System::getenv));
+      SluiceConfig read = SluiceConfig.fromProperties(lookup);
+      settingNames = lookup;
+      return read;
     } catch (IllegalArgumentException e) {
       logger.warning(
           "Sluice: invalid configuration, running without etcd or a rules file: " + e.getMessage());
@@ -296,6 +302,10 @@ final class SluiceAgent {
         ConfiguredRules.builder(current.toBuilder().serviceName(service).build(), holder)
             .breakers(registry::breakerStates)
             .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS));
+    ConfigLookup names = settingNames;
+    if (names != null) { // a TLS file refused when the client is made is named where it was set
+      builder.settingNames(names);
+    }
     String origin = serviceNameOrigin;
     if (origin != null) { // a name from otel.resource.attributes is "the service name"
       builder.serviceNameOrigin(origin);

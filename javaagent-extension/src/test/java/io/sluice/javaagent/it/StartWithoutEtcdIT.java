@@ -162,6 +162,47 @@ class StartWithoutEtcdIT {
     }
   }
 
+  /**
+   * A TLS file is read when the etcd client is made, after the configuration was accepted: one set
+   * by its environment variable was named {@code sluice.etcd.tls.ca-file=…}, a flag the user never
+   * passed; so was a rules file set there that etcd overrides.
+   */
+  @Test
+  void aTlsFileFromTheEnvironmentThatCannotBeReadIsNamedAsTheVariable(@TempDir Path dir)
+      throws Exception {
+    Path missing = dir.resolve("no-such-ca.pem");
+    Map<String, String> properties = AgentApp.withoutExporters("it-env-tls");
+    properties.put("sluice.state.dir", dir.resolve("state").toString());
+    try (AgentApp app =
+        AgentApp.startWithEnvironment(
+            AgentApp.sluiceAgentJar(),
+            properties,
+            Map.of(
+                "SLUICE_ETCD_ENDPOINTS",
+                "https://127.0.0.1:" + RefusedPorts.any(),
+                "SLUICE_ETCD_TLS_CA_FILE",
+                missing.toString(),
+                "SLUICE_RULES_FILE",
+                dir.resolve("rules.json").toString()))) {
+      await("the TLS file is refused")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.log().contains("could not set up TLS for etcd"));
+      assertThat(app.log())
+          .contains(
+              "Sluice: could not set up TLS for etcd: environment variable"
+                  + " SLUICE_ETCD_TLS_CA_FILE="
+                  + missing
+                  + ": no such file; running without etcd until a restart")
+          .doesNotContain("sluice.etcd.tls.ca-file=")
+          .contains(
+              "environment variable SLUICE_RULES_FILE="
+                  + dir.resolve("rules.json")
+                  + " is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set and etcd wins")
+          .doesNotContain("sluice.rules.file=");
+      assertThat(app.healthy()).isTrue();
+    }
+  }
+
   @Test
   void aRefusedServiceNameFromTheResourceAttributesIsNamedWhereItWasSet() throws Exception {
     // the user set no otel.service.name, and looked for it in vain

@@ -59,6 +59,7 @@ public final class ConfiguredRules implements AutoCloseable {
   private final Function<SluiceConfig, Client> clients;
   private final Function<String, String> systemProperties;
   private final String serviceNameOrigin;
+  private final ConfigLookup settingNames;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch ready = new CountDownLatch(1);
@@ -74,7 +75,13 @@ public final class ConfiguredRules implements AutoCloseable {
     this.breakers = builder.breakers;
     this.topTargets = builder.topTargets;
     this.instanceId = builder.instanceId;
-    this.clients = builder.clients;
+    ConfigLookup names =
+        builder.settingNames != null ? builder.settingNames : ConfigLookup.of(key -> null);
+    this.settingNames = names;
+    this.clients =
+        builder.clients != null
+            ? builder.clients
+            : etcdConfig -> EtcdClientFactory.create(etcdConfig, names);
     this.systemProperties = builder.systemProperties;
     this.serviceNameOrigin = builder.serviceNameOrigin;
   }
@@ -198,11 +205,11 @@ public final class ConfiguredRules implements AutoCloseable {
       if (config.usesEtcd()) {
         if (config.rulesFile() != null) {
           logger.warning(
-              ConfigKeys.RULES_FILE
+              settingNames.origin(ConfigKeys.RULES_FILE)
                   + "="
                   + config.rulesFile()
                   + " is ignored: "
-                  + ConfigKeys.ETCD_ENDPOINTS
+                  + settingNames.origin(ConfigKeys.ETCD_ENDPOINTS)
                   + " is set and etcd wins");
         }
         startEtcd();
@@ -352,7 +359,8 @@ public final class ConfiguredRules implements AutoCloseable {
     private Supplier<List<AgentStatus.BreakerState>> breakers = List::of;
     private Supplier<List<AgentStatus.TargetStats>> topTargets = List::of;
     private String instanceId;
-    private Function<SluiceConfig, Client> clients = EtcdClientFactory::create;
+    private Function<SluiceConfig, Client> clients; // EtcdClientFactory but in tests
+    private ConfigLookup settingNames;
     private Function<String, String> systemProperties = System::getProperty;
     private String serviceNameOrigin;
 
@@ -402,6 +410,20 @@ public final class ConfiguredRules implements AutoCloseable {
      */
     public Builder serviceNameOrigin(String origin) {
       this.serviceNameOrigin = Objects.requireNonNull(origin, "origin");
+      return this;
+    }
+
+    /**
+     * Where the configuration's settings were set ({@link ConfigLookup#origin}), for the warnings
+     * given at start about settings the configuration accepted: a TLS file that cannot be used,
+     * read only when the etcd client is made ({@code environment variable
+     * SLUICE_ETCD_TLS_CA_FILE=/x: no such file} for one set in the environment), and a rules file
+     * that etcd overrides. Unset, each setting is named by its key ({@code
+     * sluice.etcd.tls.ca-file=/x}). Give the lookup the configuration was read from ({@link
+     * SluiceConfig#fromProperties}).
+     */
+    public Builder settingNames(ConfigLookup names) {
+      this.settingNames = Objects.requireNonNull(names, "names");
       return this;
     }
 

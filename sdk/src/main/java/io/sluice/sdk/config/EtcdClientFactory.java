@@ -16,6 +16,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Turns a {@link SluiceConfig} into a jetcd {@link Client}: endpoints, user and password, and TLS
@@ -40,7 +41,20 @@ public final class EtcdClientFactory {
    * @throws EtcdTlsException when a TLS file cannot be read or used
    */
   public static Client create(SluiceConfig config) {
-    ClientBuilder builder = builder(config);
+    return create(config, KEYS);
+  }
+
+  /**
+   * As {@link #create(SluiceConfig)}, with a TLS file that cannot be used named where {@code names}
+   * says it was set ({@code environment variable SLUICE_ETCD_TLS_CA_FILE=/x: no such file}, see
+   * {@link ConfigLookup#withOrigins}) rather than by its key: the files are read only now, long
+   * after the configuration that named them was read.
+   *
+   * @throws IllegalArgumentException when etcd is not configured
+   * @throws EtcdTlsException when a TLS file cannot be read or used
+   */
+  public static Client create(SluiceConfig config, ConfigLookup names) {
+    ClientBuilder builder = builder(config, names);
     Vertx vertx = privateVertx();
     try {
       // the client closes it with itself
@@ -79,6 +93,15 @@ public final class EtcdClientFactory {
    * @throws EtcdTlsException when a TLS file cannot be read or used
    */
   public static ClientBuilder builder(SluiceConfig config) {
+    return builder(config, KEYS);
+  }
+
+  /**
+   * As {@link #builder(SluiceConfig)}, naming TLS files as {@link #create(SluiceConfig,
+   * ConfigLookup)}.
+   */
+  static ClientBuilder builder(SluiceConfig config, ConfigLookup names) {
+    Objects.requireNonNull(names, "names");
     if (!config.usesEtcd()) {
       throw new IllegalArgumentException(
           ConfigKeys.ETCD_ENDPOINTS
@@ -102,7 +125,7 @@ public final class EtcdClientFactory {
           .password(ByteSequence.from(config.etcdPassword(), StandardCharsets.UTF_8));
     }
     if (config.tls() != null) {
-      builder.sslContext(sslContext(config.tls()));
+      builder.sslContext(sslContext(config.tls(), names));
       if (config.tls().authority() != null) {
         builder.authority(config.tls().authority());
       }
@@ -141,7 +164,12 @@ public final class EtcdClientFactory {
    * made of the very content that was checked ({@link EtcdTlsFiles}).
    */
   static SslContext sslContext(EtcdTls tls) {
-    EtcdTlsFiles files = EtcdTlsFiles.read(tls, KEYS);
+    return sslContext(tls, KEYS);
+  }
+
+  /** As {@link #sslContext(EtcdTls)}, each file named where {@code names} says it was set. */
+  static SslContext sslContext(EtcdTls tls, ConfigLookup names) {
+    EtcdTlsFiles files = EtcdTlsFiles.read(tls, names);
     SslContextBuilder ssl = GrpcSslContexts.forClient();
     List<String> problems = files.applyTo(ssl);
     if (!problems.isEmpty()) {

@@ -207,6 +207,45 @@ class ConfiguredRulesTest {
   }
 
   /**
+   * The settings warned about at start, after the configuration was accepted (a TLS file read when
+   * the client is made, a rules file etcd overrides), are named where they were set: by their
+   * environment variables here, not by keys the user never wrote.
+   */
+  @Test
+  void settingsWarnedAboutAtStartAreNamedWhereTheyWereSet() throws Exception {
+    Path missing = dir.resolve("no-such-ca.pem");
+    Path rules = dir.resolve("rules.json");
+    Map<String, String> environment =
+        Map.of(
+            "SLUICE_ETCD_ENDPOINTS", "https://127.0.0.1:2379",
+            "SLUICE_ETCD_TLS_CA_FILE", missing.toString(),
+            "SLUICE_RULES_FILE", rules.toString(),
+            "SLUICE_STATE_DIR", dir.resolve("state").toString(),
+            "OTEL_SERVICE_NAME", "orders");
+    ConfigLookup lookup = ConfigLookup.propertiesThenEnvironment(key -> null, environment::get);
+    SluiceConfig config = SluiceConfig.fromProperties(lookup);
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).settingNames(lookup).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .extracting(r -> r.getMessage())
+          .containsExactly(
+              "environment variable SLUICE_RULES_FILE="
+                  + rules
+                  + " is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set and etcd wins",
+              "Sluice: could not set up TLS for etcd: environment variable"
+                  + " SLUICE_ETCD_TLS_CA_FILE="
+                  + missing
+                  + ": no such file; running without etcd until a restart");
+    }
+  }
+
+  /**
    * A container user without a passwd entry ({@code user.home=?}) keeps state under the temporary
    * directory: said once at start, with the directory, the reason and the key.
    */
