@@ -41,6 +41,7 @@ final class SluiceAgent {
       new SluiceAgent(Runtime.getRuntime()::addShutdownHook);
   private static final String UNKNOWN_SERVICE = "unknown_service:java";
   private static final int STATUS_TOP_TARGETS = 10;
+  private static final String SAMPLER = "otel.traces.sampler";
 
   private final AtomicBoolean configured = new AtomicBoolean();
   private final AtomicBoolean started = new AtomicBoolean();
@@ -98,7 +99,7 @@ final class SluiceAgent {
     }
     config = current;
     rules = new ActiveRulesHolder(ActiveRules.defaults(service(current)));
-    String samplerNotice = userSamplerNotice(properties);
+    String samplerNotice = userSamplerNotice(properties, System::getProperty, System::getenv);
     if (samplerNotice != null) {
       logger.info(samplerNotice);
     }
@@ -115,12 +116,21 @@ final class SluiceAgent {
    * What to tell a user whose own {@code otel.traces.sampler} replaces Sluice's (the agent lets it
    * win), so that sampling rules that seem to do nothing are explained; {@code null} otherwise.
    */
-  static String userSamplerNotice(ConfigProperties properties) {
-    String sampler = properties.getString("otel.traces.sampler");
+  static String userSamplerNotice(
+      ConfigProperties properties,
+      Function<String, String> systemProperties,
+      Function<String, String> environment) {
+    String sampler = properties.getString(SAMPLER);
     if (sampler == null || sampler.equals(SluiceSamplerProvider.NAME)) {
       return null;
     }
-    return "Sluice: otel.traces.sampler="
+    // named where it was set: OTEL_TRACES_SAMPLER is not found among the JVM's flags
+    String origin =
+        ConfigLookup.withOrigins(properties::getString, systemProperties, environment)
+            .origin(SAMPLER);
+    return "Sluice: "
+        + origin
+        + "="
         + sampler
         + " is set, so it decides sampling and Sluice's sampling rules do not apply (its"
         + " breakers do); leave it unset or set it to "

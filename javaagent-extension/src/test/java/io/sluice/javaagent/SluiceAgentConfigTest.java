@@ -146,16 +146,30 @@ class SluiceAgentConfigTest {
   @Test
   void aSamplerTheUserSetIsExplainedOnce() {
     assertThat(
-            SluiceAgent.userSamplerNotice(
-                DefaultConfigProperties.createFromMap(
-                    Map.of("otel.traces.sampler", "parentbased_always_on"))))
-        .contains("otel.traces.sampler=parentbased_always_on")
+            samplerNotice(
+                Map.of("otel.traces.sampler", "parentbased_always_on"),
+                Map.of("otel.traces.sampler", "parentbased_always_on"),
+                Map.of()))
+        .contains("Sluice: otel.traces.sampler=parentbased_always_on is set")
         .contains("sampling rules do not apply");
+    assertThat(samplerNotice(Map.of("otel.traces.sampler", "sluice"), Map.of(), Map.of())).isNull();
+    assertThat(samplerNotice(Map.of(), Map.of(), Map.of())).isNull();
+  }
+
+  @Test
+  void aSamplerSetInTheEnvironmentIsNamedAsTheVariable() {
+    // a user who set OTEL_TRACES_SAMPLER looked for otel.traces.sampler among the JVM's flags
     assertThat(
-            SluiceAgent.userSamplerNotice(
-                DefaultConfigProperties.createFromMap(Map.of("otel.traces.sampler", "sluice"))))
-        .isNull();
-    assertThat(SluiceAgent.userSamplerNotice(DefaultConfigProperties.createFromMap(Map.of())))
-        .isNull();
+            samplerNotice(
+                Map.of("otel.traces.sampler", "always_on"),
+                Map.of(),
+                Map.of("OTEL_TRACES_SAMPLER", "always_on")))
+        .startsWith("Sluice: environment variable OTEL_TRACES_SAMPLER=always_on is set");
+  }
+
+  private static String samplerNotice(
+      Map<String, String> merged, Map<String, String> system, Map<String, String> environment) {
+    return SluiceAgent.userSamplerNotice(
+        DefaultConfigProperties.createFromMap(merged), system::get, environment::get);
   }
 }
