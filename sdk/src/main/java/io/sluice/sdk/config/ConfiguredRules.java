@@ -307,7 +307,8 @@ public final class ConfiguredRules implements AutoCloseable {
     LastKnownGoodStore.Builder store =
         LastKnownGoodStore.builder(config.stateDir())
             .namespace(config.namespace())
-            .etcdEndpoints(config.etcdEndpoints());
+            .etcdEndpoints(config.etcdEndpoints())
+            .stateDirSetting(settingNames.origin(ConfigKeys.STATE_DIR));
     // checked again with every load and save: a cleaner may remove it while the app runs
     return (fallback == null ? store : store.privateRoot(fallback)).build();
   }
@@ -417,10 +418,10 @@ public final class ConfiguredRules implements AutoCloseable {
      * Where the configuration's settings were set ({@link ConfigLookup#origin}), for the warnings
      * given at start about settings the configuration accepted: a TLS file that cannot be used,
      * read only when the etcd client is made ({@code environment variable
-     * SLUICE_ETCD_TLS_CA_FILE=/x: no such file} for one set in the environment), and a rules file
-     * that etcd overrides. Unset, each setting is named by its key ({@code
-     * sluice.etcd.tls.ca-file=/x}). Give the lookup the configuration was read from ({@link
-     * SluiceConfig#fromProperties}).
+     * SLUICE_ETCD_TLS_CA_FILE=/x: no such file} for one set in the environment), a rules file that
+     * etcd overrides, and a state directory that cannot be used. Unset, each setting is named by
+     * its key ({@code sluice.etcd.tls.ca-file=/x}). Give the lookup the configuration was read from
+     * ({@link SluiceConfig#fromProperties}).
      */
     public Builder settingNames(ConfigLookup names) {
       this.settingNames = Objects.requireNonNull(names, "names");

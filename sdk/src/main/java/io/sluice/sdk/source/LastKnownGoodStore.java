@@ -116,6 +116,7 @@ public final class LastKnownGoodStore {
   private final Set<String> etcdEndpoints;
   private final Clock clock;
   private final Path privateRoot;
+  private final String stateDirSetting;
   // the files whose last save failed: the warning is logged once per streak
   private final Set<Path> failingSaves = ConcurrentHashMap.newKeySet();
   // the files whose save or delete was given up on as the directory hung, until the thread writes
@@ -134,6 +135,7 @@ public final class LastKnownGoodStore {
     this.etcdEndpoints = builder.etcdEndpoints;
     this.clock = builder.clock;
     this.privateRoot = builder.privateRoot;
+    this.stateDirSetting = builder.stateDirSetting;
   }
 
   /**
@@ -169,7 +171,7 @@ public final class LastKnownGoodStore {
       // read-only mount): used, and said once (at start: the first load comes then)
       if (notice != null && privateRootNoticed.compareAndSet(false, true)) {
         logger.warning(
-            "last-known-good rules in " + STATE_DIR_KEY + " " + directory + ": " + notice);
+            "last-known-good rules in " + stateDirSetting + " " + directory + ": " + notice);
       }
     }
   }
@@ -712,7 +714,7 @@ public final class LastKnownGoodStore {
    * not the problem.
    */
   private String directoryProblem(Exception e, boolean writing) {
-    String state = "the state directory " + directory + " (" + STATE_DIR_KEY + ")";
+    String state = "the state directory " + directory + " (" + stateDirSetting + ")";
     try {
       if (Files.exists(directory) && !Files.isDirectory(directory)) {
         return state + " is a file, not a directory";
@@ -857,6 +859,7 @@ public final class LastKnownGoodStore {
     private Set<String> etcdEndpoints = Set.of();
     private Clock clock = Clock.systemUTC();
     private Path privateRoot;
+    private String stateDirSetting = STATE_DIR_KEY;
 
     private Builder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");
@@ -895,6 +898,16 @@ public final class LastKnownGoodStore {
      */
     public Builder privateRoot(Path root) {
       this.privateRoot = Objects.requireNonNull(root, "root");
+      return this;
+    }
+
+    /**
+     * How log lines about the directory name the setting it came from, default {@code
+     * sluice.state.dir}: {@code environment variable SLUICE_STATE_DIR} for one set there, so the
+     * user looks where they set it.
+     */
+    public Builder stateDirSetting(String setting) {
+      this.stateDirSetting = Objects.requireNonNull(setting, "setting");
       return this;
     }
 

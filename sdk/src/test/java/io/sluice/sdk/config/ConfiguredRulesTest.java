@@ -208,24 +208,26 @@ class ConfiguredRulesTest {
 
   /**
    * The settings warned about at start, after the configuration was accepted (a TLS file read when
-   * the client is made, a rules file etcd overrides), are named where they were set: by their
-   * environment variables here, not by keys the user never wrote.
+   * the client is made, a rules file etcd overrides, a state directory that is a file), are named
+   * where they were set: by their environment variables here, not by keys the user never wrote.
    */
   @Test
   void settingsWarnedAboutAtStartAreNamedWhereTheyWereSet() throws Exception {
     Path missing = dir.resolve("no-such-ca.pem");
     Path rules = dir.resolve("rules.json");
+    Path stateFile = Files.writeString(dir.resolve("state"), "not a directory");
     Map<String, String> environment =
         Map.of(
             "SLUICE_ETCD_ENDPOINTS", "https://127.0.0.1:2379",
             "SLUICE_ETCD_TLS_CA_FILE", missing.toString(),
             "SLUICE_RULES_FILE", rules.toString(),
-            "SLUICE_STATE_DIR", dir.resolve("state").toString(),
+            "SLUICE_STATE_DIR", stateFile.toString(),
             "OTEL_SERVICE_NAME", "orders");
     ConfigLookup lookup = ConfigLookup.propertiesThenEnvironment(key -> null, environment::get);
     SluiceConfig config = SluiceConfig.fromProperties(lookup);
 
     try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        LogCapture store = LogCapture.of(LastKnownGoodStore.class);
         ConfiguredRules live =
             ConfiguredRules.builder(config, holder).settingNames(lookup).build()) {
       live.start();
@@ -242,6 +244,15 @@ class ConfiguredRulesTest {
                   + " SLUICE_ETCD_TLS_CA_FILE="
                   + missing
                   + ": no such file; running without etcd until a restart");
+      assertThat(store.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .extracting(r -> r.getMessage())
+          .singleElement()
+          .asString()
+          .contains(
+              "the state directory "
+                  + stateFile
+                  + " (environment variable SLUICE_STATE_DIR) is a file, not a directory");
     }
   }
 
