@@ -54,7 +54,7 @@ final class SluiceAgent {
   // otel.service.name when the name came from it, null when from otel.resource.attributes
   private volatile String serviceNameOrigin;
   private volatile boolean lastKnownGoodAllowed = true;
-  // where each setting was set, for the TLS files read only when the etcd client is made
+  // where each setting was set, for what is checked only at start (TLS files, the state directory)
   private volatile ConfigLookup settingNames;
   private final Consumer<Thread> shutdownHooks;
 
@@ -313,7 +313,7 @@ final class SluiceAgent {
             .breakers(registry::breakerStates)
             .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS));
     ConfigLookup names = settingNames;
-    if (names != null) { // a TLS file refused when the client is made is named where it was set
+    if (names != null) { // what is refused at start is named where it was set
       builder.settingNames(names);
     }
     String origin = serviceNameOrigin;
