@@ -219,6 +219,7 @@ final class SluiceAgent {
     Optional<ActiveRules> stored =
         LastKnownGoodStore.builder(current.stateDir())
             .namespace(current.namespace())
+            .withoutEtcd() // refused with the configuration: not asked before a restart
             .build()
             .load(current.serviceName());
     stored.ifPresent(

@@ -237,7 +237,6 @@ public final class ConfiguredRules implements AutoCloseable {
   }
 
   private void startEtcd() {
-    LastKnownGoodStore store = lastKnownGoodStore();
     String service = config.serviceName();
     Client etcd;
     try {
@@ -245,13 +244,14 @@ public final class ConfiguredRules implements AutoCloseable {
     } catch (EtcdTlsException e) {
       // a configuration mistake: one line, no stack trace
       logger.warning("Sluice: " + e.getMessage() + "; running without etcd until a restart");
-      loadLastKnownGood(store, service);
+      loadLastKnownGood(lastKnownGoodStore(true), service);
       return;
     } catch (RuntimeException e) {
       // Without a client there is no etcd, but the last good rules are still better than none.
-      loadLastKnownGood(store, service);
+      loadLastKnownGood(lastKnownGoodStore(true), service);
       throw e;
     }
+    LastKnownGoodStore store = lastKnownGoodStore(false);
     client = etcd;
     if (closed.get()) {
       return;
@@ -284,8 +284,11 @@ public final class ConfiguredRules implements AutoCloseable {
    * fallback is not this user's own: another local user could read the snapshot there or plant one,
    * so none is read or written, and the rules come from etcd alone. Either case, or the fallback's
    * being a temporary directory, is said in one WARNING.
+   *
+   * @param withoutEtcd whether the etcd client could not be made, so that no rules come from etcd
+   *     before a restart (see {@link LastKnownGoodStore.Builder#withoutEtcd})
    */
-  private LastKnownGoodStore lastKnownGoodStore() {
+  private LastKnownGoodStore lastKnownGoodStore(boolean withoutEtcd) {
     Path fallback = TemporaryStateDirectory.containing(config.stateDir(), systemProperties);
     if (fallback != null) {
       try {
@@ -309,6 +312,9 @@ public final class ConfiguredRules implements AutoCloseable {
             .namespace(config.namespace())
             .etcdEndpoints(config.etcdEndpoints())
             .stateDirSetting(settingNames.origin(ConfigKeys.STATE_DIR));
+    if (withoutEtcd) { // no client: a refused snapshot leaves the defaults until a restart
+      store.withoutEtcd();
+    }
     // checked again with every load and save: a cleaner may remove it while the app runs
     return (fallback == null ? store : store.privateRoot(fallback)).build();
   }

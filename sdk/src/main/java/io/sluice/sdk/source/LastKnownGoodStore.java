@@ -117,6 +117,7 @@ public final class LastKnownGoodStore {
   private final Clock clock;
   private final Path privateRoot;
   private final String stateDirSetting;
+  private final boolean withoutEtcd;
   // the files whose last save failed: the warning is logged once per streak
   private final Set<Path> failingSaves = ConcurrentHashMap.newKeySet();
   // the files whose save or delete was given up on as the directory hung, until the thread writes
@@ -136,6 +137,7 @@ public final class LastKnownGoodStore {
     this.clock = builder.clock;
     this.privateRoot = builder.privateRoot;
     this.stateDirSetting = builder.stateDirSetting;
+    this.withoutEtcd = builder.withoutEtcd;
   }
 
   /**
@@ -805,13 +807,14 @@ public final class LastKnownGoodStore {
     return null;
   }
 
-  private static void refuse(Path path, String why) {
+  private void refuse(Path path, String why) {
     logger.warning(
         "refusing last-known-good rules "
             + path
             + ": "
             + why
-            + "; the built-in defaults apply until etcd answers");
+            + "; the built-in defaults apply"
+            + (withoutEtcd ? "" : " until etcd answers"));
   }
 
   /** {@code scheme://host:port} in lower case: the same endpoint however it was spelled. */
@@ -860,6 +863,7 @@ public final class LastKnownGoodStore {
     private Clock clock = Clock.systemUTC();
     private Path privateRoot;
     private String stateDirSetting = STATE_DIR_KEY;
+    private boolean withoutEtcd;
 
     private Builder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");
@@ -908,6 +912,16 @@ public final class LastKnownGoodStore {
      */
     public Builder stateDirSetting(String setting) {
       this.stateDirSetting = Objects.requireNonNull(setting, "setting");
+      return this;
+    }
+
+    /**
+     * Says that no etcd will be asked for rules before a restart (none is configured, or its client
+     * could not be made): a refused snapshot then leaves the built-in defaults in force, said as
+     * such, not "until etcd answers".
+     */
+    public Builder withoutEtcd() {
+      this.withoutEtcd = true;
       return this;
     }
 

@@ -252,7 +252,9 @@ class ConfiguredRulesTest {
           .contains(
               "the state directory "
                   + stateFile
-                  + " (environment variable SLUICE_STATE_DIR) is a file, not a directory");
+                  + " (environment variable SLUICE_STATE_DIR) is a file, not a directory")
+          .as("etcd is not to be asked again before a restart")
+          .endsWith("; the built-in defaults apply");
     }
   }
 

@@ -1,0 +1,64 @@
+package io.sluice.javaagent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opentelemetry.api.metrics.MeterProvider;
+import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.sluice.sdk.source.LastKnownGoodStore;
+import io.sluice.testing.logging.LogCapture;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A refused configuration runs without etcd until a restart: a last-known-good snapshot that cannot
+ * be used is then said to leave the built-in defaults in force, not to do so "until etcd answers",
+ * which no etcd will.
+ */
+class SluiceAgentRefusedConfigTest {
+
+  @TempDir Path dir;
+
+  private final List<Thread> hooks = new ArrayList<>();
+
+  @AfterEach
+  void runHooks() {
+    hooks.forEach(Thread::run); // closes whatever a test started
+  }
+
+  @Test
+  void aRefusedSnapshotLeavesTheDefaultsWithoutWaitingForEtcd() throws Exception {
+    Path stateFile = Files.writeString(dir.resolve("state"), "not a directory");
+    Map<String, String> properties =
+        Map.of(
+            "otel.service.name", "orders",
+            "sluice.etcd.endpoints", "ftp://127.0.0.1:2379", // a typo: the configuration is refused
+            "sluice.state.dir", stateFile.toString());
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      SluiceAgent agent = new SluiceAgent(hooks::add);
+      agent.configure(DefaultConfigProperties.createFromMap(properties));
+      agent.startInBackground(MeterProvider.noop());
+      String refused =
+          await("the snapshot is refused")
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () ->
+                      log.messages().stream()
+                          .map(String::valueOf)
+                          .filter(m -> m.startsWith("refusing last-known-good rules"))
+                          .findFirst()
+                          .orElse(null),
+                  m -> m != null);
+      assertThat(refused)
+          .contains("is a file, not a directory")
+          .endsWith("; the built-in defaults apply");
+    }
+  }
+}
