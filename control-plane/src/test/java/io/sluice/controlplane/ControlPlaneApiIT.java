@@ -1027,6 +1027,17 @@ class ControlPlaneApiIT {
         .isLessThan(invalid.body().indexOf("\"problemCount\""));
   }
 
+  /**
+   * {@code whoami} answers the name, then the role, at every start: they came in an immutable map's
+   * order, which changes from one start of the control plane to the next.
+   */
+  @Test
+  void whoamiAnswersTheNameThenTheRole() {
+    ApiClient.Answer whoami = api().get("/api/v1/whoami", WRITER);
+    assertThat(whoami.status()).isEqualTo(200);
+    assertThat(whoami.body()).isEqualTo("{\"name\":\"writer\",\"role\":\"writer\"}");
+  }
+
   @Test
   void refusesAPathParameterRatherThanWritingTheServiceBeforeTheSemicolon() {
     ApiClient api = api();
@@ -1149,6 +1160,11 @@ class ControlPlaneApiIT {
         .contains("stored for misplaced-a", "names service 'misplaced-b'", "last good rules");
     assertThat(refused.json().get("storedFor").asString()).isEqualTo("misplaced-a");
     assertThat(refused.json().get("namedService").asString()).isEqualTo("misplaced-b");
+    // in that order at every start: they came in an immutable map's, which changes from one to the
+    // next
+    assertThat(refused.body().indexOf("\"storedFor\""))
+        .isPositive()
+        .isLessThan(refused.body().indexOf("\"namedService\""));
 
     // a draft is held to its own service as a save is, and evaluated
     ApiClient.Answer draft =

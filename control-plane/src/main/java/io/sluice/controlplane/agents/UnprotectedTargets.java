@@ -153,16 +153,26 @@ final class UnprotectedTargets {
     return targets;
   }
 
-  /** A policy that guards every call to the target; shadow mode, so it can be watched first. */
+  /**
+   * A policy that guards every call to the target; shadow mode, so it can be watched first. Its
+   * members, and those of its {@code match} and {@code slidingWindow}, come in the order the
+   * documentation writes them (an immutable map's order changes from one start to the next).
+   */
   static Map<String, Object> suggest(String[] hostPort, double p99Millis) {
     long slowSeconds = Math.max(1, (long) Math.ceil(2 * p99Millis / 1000.0));
     Map<String, Object> policy = new LinkedHashMap<>();
     policy.put("name", suggestedName(hostPort[0], hostPort[1]));
-    policy.put("match", Map.of("host", hostPort[0], "port", Integer.parseInt(hostPort[1])));
+    Map<String, Object> match = new LinkedHashMap<>();
+    match.put("host", hostPort[0]);
+    match.put("port", Integer.parseInt(hostPort[1]));
+    policy.put("match", match);
     policy.put("failureRateThreshold", 50);
     policy.put("slowCallRateThreshold", 80);
     policy.put("slowCallDuration", slowSeconds + "s");
-    policy.put("slidingWindow", Map.of("type", "COUNT", "size", 20));
+    Map<String, Object> slidingWindow = new LinkedHashMap<>();
+    slidingWindow.put("type", "COUNT");
+    slidingWindow.put("size", 20);
+    policy.put("slidingWindow", slidingWindow);
     policy.put("minimumCalls", 10);
     policy.put("waitInOpenState", "10s");
     policy.put("halfOpenCalls", 3);

@@ -276,6 +276,17 @@ class EvaluateController {
     }
   }
 
+  /**
+   * {@code storedFor} then {@code namedService}, the members of a misplaced document's 409, in that
+   * order at every start (an immutable map's order changes from one start to the next).
+   */
+  private static Map<String, Object> storedForAndNamed(String storedFor, String namedService) {
+    Map<String, Object> members = new LinkedHashMap<>();
+    members.put("storedFor", storedFor);
+    members.put("namedService", namedService);
+    return members;
+  }
+
   private Subject stored(String service) {
     EffectiveRules.Effective rules = effective.of(service);
     if (rules.misplaced()) {
@@ -291,7 +302,7 @@ class EvaluateController {
               + "' (written around the API); agents of "
               + OneLineText.escape(rules.source())
               + " reject it and keep their last good rules",
-          Map.of("storedFor", rules.source(), "namedService", rules.namedService()));
+          storedForAndNamed(rules.source(), rules.namedService()));
     }
     if (!rules.valid()) {
       throw new ApiException(

@@ -1,6 +1,7 @@
 package io.sluice.controlplane.security;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -15,7 +16,10 @@ class WhoamiController {
   @GetMapping("/api/v1/whoami")
   Map<String, Object> whoami(HttpServletRequest request) {
     Caller caller = Caller.of(request);
-    return Map.of(
-        "name", caller.name(), "role", caller.role() == null ? "none" : caller.role().toString());
+    // name, then role, at every start (an immutable map's order changes from one to the next)
+    Map<String, Object> answer = new LinkedHashMap<>();
+    answer.put("name", caller.name());
+    answer.put("role", caller.role() == null ? "none" : caller.role().toString());
+    return answer;
   }
 }

@@ -234,6 +234,38 @@ class UnprotectedTargetsTest {
     assertThat(parsed.document().breakers().get(0).match().host()).isEqualTo("Ware_House");
   }
 
+  /**
+   * A suggested policy reads as the documentation writes one, at every start: its {@code match} and
+   * {@code slidingWindow} came in an immutable map's order, which changes from one start of the
+   * control plane to the next ({@code "port"} before {@code "host"} in one, after it in another).
+   */
+  @Test
+  void suggestsAPolicyWhoseMembersComeInTheDocumentedOrder() {
+    Map<String, Object> policy =
+        UnprotectedTargets.suggest(new String[] {"warehouse", "9000"}, 900);
+    assertThat(policy.keySet())
+        .containsExactly(
+            "name",
+            "match",
+            "failureRateThreshold",
+            "slowCallRateThreshold",
+            "slowCallDuration",
+            "slidingWindow",
+            "minimumCalls",
+            "waitInOpenState",
+            "halfOpenCalls",
+            "failureStatusCodes",
+            "onOpen",
+            "shadow");
+    assertThat(keys(policy.get("match"))).containsExactly("host", "port");
+    assertThat(keys(policy.get("slidingWindow"))).containsExactly("type", "size");
+  }
+
+  /** The keys of a map of the policy, in its order. */
+  private static List<Object> keys(Object map) {
+    return List.copyOf(((Map<?, ?>) map).keySet());
+  }
+
   @Test
   void namesASuggestedPolicyAfterHostAndPortWithinTheNameLimit() {
     assertThat(UnprotectedTargets.suggestedName("127.0.0.1", "8082")).isEqualTo("127.0.0.1-8082");
