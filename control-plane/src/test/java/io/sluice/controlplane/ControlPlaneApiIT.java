@@ -3765,8 +3765,10 @@ class ControlPlaneApiIT {
   }
 
   /**
-   * {@code before} is a revision, and no revision is below 1: {@code before=-5} answered an empty
-   * page, as if the service had no history, where the client got the value wrong.
+   * {@code before} is a revision, and no revision is below 1: {@code before=0} (and {@code -5})
+   * answered an empty page, as if the service had no history, where the client got the value wrong.
+   * {@code before=0} is refused as no revision; {@code before=-5} as every signed number is,
+   * wherever the API takes a whole number (digits 0-9 only).
    */
   @Test
   void aHistoryPageBeforeARevisionBelowOneIsRefused() {
