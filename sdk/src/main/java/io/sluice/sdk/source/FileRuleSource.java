@@ -121,8 +121,11 @@ public final class FileRuleSource implements RuleSource {
       check();
     } catch (RuntimeException | LinkageError e) {
       // check() handles the file's problems itself; this is a bug (or a log line that threw), and
-      // start() must not throw it nor skip starting the watch
-      logQuietly(Level.WARNING, "the first read of the rules file " + file + " failed", e);
+      // start() must not throw it nor skip starting the watch. It starts a stretch of failed reads
+      // as the watch loop's do, when its line is written: a failure of the loop's right after is
+      // said at FINE, and the first read that works says so (see readsAgain())
+      readFailureLogged =
+          logQuietly(Level.WARNING, "the first read of the rules file " + file + " failed", e);
     }
     // Thread.start() hands the fields written by the first check to the worker.
     Thread worker = new Thread(this::watchLoop, "sluice-rules-file");

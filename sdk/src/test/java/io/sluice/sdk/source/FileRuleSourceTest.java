@@ -805,9 +805,46 @@ class FileRuleSourceTest {
 
       failing.set(false);
       awaitRatio(0.1);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  log.messages()
+                      .contains(
+                          "a read of the rules file " + file.toAbsolutePath() + " works again"));
       replaceAtomically(file, document("orders", 0.2));
       awaitRatio(0.2);
       assertThat(log.warnings()).hasSize(1);
+    }
+  }
+
+  /**
+   * A failed first read starts a stretch of failed reads as a failed read of the watch loop does:
+   * the watch loop's reads failing after it are said at FINE, and the first read that works says so
+   * at INFO. Before, the watch loop's first failure was warned of again, and a first read that
+   * failed alone was never followed by a line saying reads work again.
+   */
+  @Test
+  void aFailedFirstReadStartsTheStretchTheWatchLoopsFailuresBelongTo() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    AtomicBoolean failing = new AtomicBoolean(true);
+    AtomicInteger failures = new AtomicInteger();
+    String firstFailed = "the first read of the rules file " + file.toAbsolutePath() + " failed";
+    String loopFailed =
+        "a read of the rules file " + file.toAbsolutePath() + " failed; watching on";
+    String worksAgain = "a read of the rules file " + file.toAbsolutePath() + " works again";
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file, failingWhile(failing, failures));
+      // the first read's failure and at least one of the watch loop's
+      await().atMost(Duration.ofSeconds(10)).until(() -> failures.get() >= 2);
+      failing.set(false);
+      awaitRatio(0.1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> log.messages().contains(worksAgain));
+
+      assertThat(log.warnings()).containsExactly(firstFailed);
+      assertThat(log.messages())
+          .filteredOn(m -> m.equals(firstFailed) || m.equals(loopFailed) || m.equals(worksAgain))
+          .containsExactly(firstFailed, worksAgain);
     }
   }
 
