@@ -79,7 +79,10 @@ import java.util.logging.Logger;
  *       most telling failure of an outage; so is the proxy the JVM names for etcd no longer being
  *       looked up (which only this warning says). The watches coming up end the stretch with one
  *       line, and the backoff starts again from its minimum: a read that works is not enough, or
- *       etcd answering reads but refusing watches would be warned of anew at every retry.
+ *       etcd answering reads but refusing watches would be warned of anew at every retry. A task of
+ *       the source's own that fails (a bug, a log handler that throws) is warned of once per
+ *       stretch too, retried from a fresh read, and the watches coming up end that stretch with a
+ *       line of its own.
  *   <li><b>A wrong scheme is not an outage.</b> Before etcd first answers, a failure that shows the
  *       endpoints' scheme does not match what etcd speaks is logged as that, in the outage's one
  *       line, when the builder was given the endpoints (see {@code EtcdSchemeMismatch}).
@@ -445,9 +448,11 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   /**
-   * Says a task failed: at WARNING the first time, FINE after. Never throws: a log handler that
-   * fails here (the same one the task may have failed on) leaves the failure untold, and the next
-   * one tries the WARNING again.
+   * Says a task failed: at WARNING the first time in a stretch of failed tasks, FINE after (a
+   * failure that repeats at every retry would otherwise fill the log). The stretch ends when the
+   * watches come up (see reachable()), as an outage's does. Never throws: a log handler that fails
+   * here (the same one the task may have failed on) leaves the failure untold, and the next one
+   * tries the WARNING again.
    */
   private void logTaskFailure(Throwable e) {
     if (!taskFailureLogged) {
@@ -1212,7 +1217,7 @@ public final class EtcdRuleSource implements RuleSource {
             null);
   }
 
-  /** The watches are up: the end of a stretch of failures. */
+  /** The watches are up: the end of a stretch of failures, of reads, watches or tasks. */
   private void reachable() {
     if (closed.get()) {
       return; // close() abandoned this thread: nothing to say of etcd any more
@@ -1228,6 +1233,16 @@ public final class EtcdRuleSource implements RuleSource {
       // them come up, which closes them and reads again
       QuietLog.write(
           logger, Level.INFO, "etcd answers again; watching the rules of " + service, null);
+    }
+    if (taskFailureLogged) {
+      // the retry's read worked and the watches are up: a task failing after this, however soon,
+      // is warned of anew, as every other problem of this source is once per stretch
+      taskFailureLogged = false;
+      QuietLog.write(
+          logger,
+          Level.INFO,
+          "etcd rule source for " + service + " works again; watching the rules",
+          null);
     }
   }
 

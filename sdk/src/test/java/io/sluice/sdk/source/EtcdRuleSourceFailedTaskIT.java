@@ -20,12 +20,14 @@ import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Handler;
+import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
@@ -36,8 +38,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * lines waiting to be told: the real way there is a log handler of the app's that throws at one of
  * those lines (they are written plainly, each dropped only once written, so that none is lost). The
  * failed task tells what waits at once, before the retry's read, which may be an outage away;
- * without it, they waited for that read. Each test counts the source's reads (etcd transactions) at
- * the moment the line or listener is told.
+ * without it, they waited for that read. Each test of those counts the source's reads (etcd
+ * transactions) at the moment the line or listener is told. Also: how often a failed task is warned
+ * of.
  */
 class EtcdRuleSourceFailedTaskIT {
 
@@ -108,6 +111,48 @@ class EtcdRuleSourceFailedTaskIT {
       assertThat(lines.readsAt(deleted))
           .as("reads when the delete's line was written: the delete's own, not the retry's")
           .containsExactly(before + 1);
+    }
+  }
+
+  /**
+   * A failed task is warned of once per stretch of failed tasks, not once per source: the watches
+   * coming up after the retry's read end the stretch with one INFO line, as they end an outage's
+   * with {@code etcd answers again}, and a task failing after that is warned of anew. Here a log
+   * handler throws at every rejection line, so each invalid document fails its task. Before, the
+   * second failure, however long after the first, went to FINE only.
+   */
+  @Test
+  void aFailedTaskIsWarnedOfOncePerStretchOfFailures() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/failed-task-" + service);
+    etcd.server().put(local.rules(service), invalidDocument(service));
+    String failed = "etcd rule source for " + service + " failed; reading again";
+    String worksAgain = "etcd rule source for " + service + " works again; watching the rules";
+    // before the capture: the failed lines reach neither
+    try (FailingLogLines line =
+            FailingLogLines.of(EtcdRuleSource.class, "rejected the rule document");
+        LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source =
+          sources.started(
+              EtcdRuleSource.builder(sources.client(), holder(service), service)
+                  .keys(local)
+                  .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(100)));
+      // the task's line, then the failed task's try to tell it again; the retry watches
+      await().atMost(AWAIT).until(() -> line.failed() == 2 && source.isWatching());
+
+      etcd.server().put(local.rules(service), invalidDocument(service));
+      await().atMost(AWAIT).until(() -> line.failed() == 4 && source.isWatching());
+
+      await()
+          .atMost(AWAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(log.messages())
+                      .filteredOn(m -> m.startsWith("etcd rule source for " + service))
+                      .containsExactly(failed, worksAgain, failed, worksAgain));
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().equals(worksAgain))
+          .allSatisfy(r -> assertThat(r.getLevel()).isEqualTo(Level.INFO));
     }
   }
 
