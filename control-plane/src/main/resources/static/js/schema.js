@@ -102,7 +102,8 @@ export function compileSchema(root) {
     if (schema.not !== undefined && run(schema.not, value, path).length === 0) {
       // A refused form's description says why (a reserved rule name), as a pattern's does.
       const why = schema.not.description;
-      errors.push({ path, message: why ? `is not allowed: ${why}` : 'is not allowed in this form' });
+      const message = why ? `is not allowed: ${why}` : 'is not allowed in this form';
+      errors.push({ path, message });
     }
     if (schema.if !== undefined) {
       const holds = run(schema.if, value, path).length === 0;
