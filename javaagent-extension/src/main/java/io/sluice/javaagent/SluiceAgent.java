@@ -13,6 +13,7 @@ import io.sluice.sdk.config.ConfigLookup;
 import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
 import io.sluice.sdk.source.LastKnownGoodStore;
+import java.nio.file.Path;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -155,22 +156,58 @@ final class SluiceAgent {
       settingNames = lookup;
       return read;
     } catch (IllegalArgumentException e) {
-      logger.warning(
-          "Sluice: invalid configuration, running without etcd or a rules file: " + e.getMessage());
       configRefused = true;
+      Fallback fallback = withoutSources(properties, serviceName);
+      lastKnownGoodAllowed = fallback.lastKnownGood();
+      logger.warning(refusal(fallback.config(), e.getMessage()));
+      return fallback.config();
     }
-    Fallback fallback = withoutSources(properties, serviceName);
-    lastKnownGoodAllowed = fallback.lastKnownGood();
-    return fallback.config();
+  }
+
+  /** The one line that says a configuration was refused, what runs instead, and every problem. */
+  static String refusal(SluiceConfig fallback, String problems) {
+    Path rulesFile = fallback.rulesFile();
+    return rulesFile == null
+        ? "Sluice: invalid configuration, running without etcd or a rules file: " + problems
+        : "Sluice: invalid configuration, running without etcd on the rules file "
+            + rulesFile
+            + " until the settings are corrected and the app restarted: "
+            + problems;
   }
 
   /**
-   * What a refused configuration is replaced by: no sources, under the service's name and with the
+   * What a refused configuration is replaced by: no etcd, under the service's name and with the
    * state directory and etcd namespace when those are themselves valid, so the last-known-good
    * rules of that namespace still apply (see {@link #start}). With the namespace refused they do
-   * not: another namespace's rules are no substitute.
+   * not: another namespace's rules are no substitute. A rules file that is itself valid is kept: it
+   * is what runs without etcd ({@code sluice.rules.file} applies when etcd is not configured), and
+   * a typo in an etcd setting should not leave the app with no rules at all.
    */
   static Fallback withoutSources(ConfigProperties properties, String serviceName) {
+    Fallback withoutEtcd = withoutAnySource(properties, serviceName);
+    Path rulesFile = validRulesFile(properties);
+    if (rulesFile == null) {
+      return withoutEtcd;
+    }
+    try {
+      return new Fallback(
+          withoutEtcd.config().toBuilder().rulesFile(rulesFile).build(),
+          withoutEtcd.lastKnownGood());
+    } catch (IllegalArgumentException refusedWithTheRest) {
+      return withoutEtcd;
+    }
+  }
+
+  /** {@code sluice.rules.file} when it is valid on its own, else null. */
+  private static Path validRulesFile(ConfigProperties properties) {
+    try {
+      return SluiceConfig.fromProperties(kept(properties, null, ConfigKeys.RULES_FILE)).rulesFile();
+    } catch (IllegalArgumentException refusedToo) {
+      return null;
+    }
+  }
+
+  private static Fallback withoutAnySource(ConfigProperties properties, String serviceName) {
     try {
       return new Fallback(
           SluiceConfig.fromProperties(

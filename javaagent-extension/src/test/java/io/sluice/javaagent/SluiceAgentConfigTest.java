@@ -133,6 +133,32 @@ class SluiceAgentConfigTest {
   }
 
   @Test
+  void aRefusedConfigurationKeepsAValidRulesFile() {
+    SluiceAgent.Fallback fallback =
+        SluiceAgent.withoutSources(
+            DefaultConfigProperties.createFromMap(
+                Map.of(
+                    "sluice.etcd.endpoints", "http://127.0.0.1:2379",
+                    "sluice.etcd.tls.enabled", "maybe",
+                    "sluice.rules.file", "/etc/sluice/rules.json")),
+            "orders");
+
+    assertThat(fallback.config().usesEtcd()).isFalse();
+    assertThat(fallback.config().rulesFile()).isEqualTo(Path.of("/etc/sluice/rules.json"));
+    assertThat(fallback.config().serviceName()).isEqualTo("orders");
+  }
+
+  @Test
+  void aRefusedRulesFileIsNotKept() {
+    SluiceAgent.Fallback fallback =
+        SluiceAgent.withoutSources(
+            DefaultConfigProperties.createFromMap(Map.of("sluice.rules.file", "/")), "orders");
+
+    assertThat(fallback.config().rulesFile()).isNull();
+    assertThat(fallback.config().serviceName()).isEqualTo("orders");
+  }
+
+  @Test
   void aRefusedNamespaceRunsNoLastKnownGoodRulesOfAnother() {
     SluiceAgent.Fallback fallback =
         SluiceAgent.withoutSources(

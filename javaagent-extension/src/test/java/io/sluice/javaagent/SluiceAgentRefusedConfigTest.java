@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.file.Files;
@@ -18,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A refused configuration runs without etcd until a restart: a last-known-good snapshot that cannot
- * be used is then said to leave the built-in defaults in force, not to do so "until etcd answers",
- * which no etcd will.
+ * A refused configuration runs without etcd until a restart: on a valid rules file when one is
+ * configured; otherwise a last-known-good snapshot that cannot be used is said to leave the
+ * built-in defaults in force, not to do so "until etcd answers", which no etcd will.
  */
 class SluiceAgentRefusedConfigTest {
 
@@ -59,6 +60,41 @@ class SluiceAgentRefusedConfigTest {
       assertThat(refused)
           .contains("is a file, not a directory")
           .endsWith("; the built-in defaults apply");
+    }
+  }
+
+  @Test
+  void aTypoInAnEtcdSettingLeavesAValidRulesFileInForce() throws Exception {
+    // was: the whole configuration was dropped, the rules file with it: no breakers at all
+    Path rules =
+        Files.writeString(
+            dir.resolve("rules.json"),
+            "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":{\"defaultRatio\":0.5}}");
+    Map<String, String> properties =
+        Map.of(
+            "otel.service.name",
+            "orders",
+            "sluice.etcd.tls.enabled",
+            "maybe",
+            "sluice.rules.file",
+            rules.toString(),
+            "sluice.state.dir",
+            dir.resolve("state").toString());
+    try (LogCapture log = LogCapture.of(SluiceAgent.class)) {
+      SluiceAgent agent = new SluiceAgent(hooks::add);
+      agent.configure(DefaultConfigProperties.createFromMap(properties));
+      agent.startInBackground(MeterProvider.noop());
+
+      await("the rules file is in force")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> agent.rules().current().source() == ActiveRules.Source.FILE);
+      assertThat(agent.rules().current().document().sampling().defaultRatio()).isEqualTo(0.5);
+      assertThat(log.warnings())
+          .containsExactly(
+              "Sluice: invalid configuration, running without etcd on the rules file "
+                  + rules
+                  + " until the settings are corrected and the app restarted: invalid Sluice"
+                  + " configuration:\n  - sluice.etcd.tls.enabled=maybe: must be true or false");
     }
   }
 }
