@@ -43,6 +43,7 @@ final class SluiceAgent {
   private static final String UNKNOWN_SERVICE = "unknown_service:java";
   private static final int STATUS_TOP_TARGETS = 10;
   private static final String SAMPLER = "otel.traces.sampler";
+  private static final String SDK_DISABLED = "otel.sdk.disabled";
 
   private final AtomicBoolean configured = new AtomicBoolean();
   private final AtomicBoolean started = new AtomicBoolean();
@@ -104,6 +105,10 @@ final class SluiceAgent {
     if (samplerNotice != null) {
       logger.info(samplerNotice);
     }
+    String sdkNotice = sdkDisabledNotice(properties, System::getProperty, System::getenv);
+    if (sdkNotice != null) {
+      logger.info(sdkNotice);
+    }
     if (bridgeInstalled) {
       try {
         BridgeHooks.connect(this::guard);
@@ -137,6 +142,36 @@ final class SluiceAgent {
         + " breakers do); leave it unset or set it to "
         + SluiceSamplerProvider.NAME
         + " for the rules";
+  }
+
+  /**
+   * What to tell a user who turned OpenTelemetry's SDK off ({@code otel.sdk.disabled=true}, which
+   * leaves the agent's instrumentation and its propagators in place), so that Sluice still guarding
+   * calls with spans gone is no surprise; {@code null} when the SDK is on. Never throws.
+   */
+  static String sdkDisabledNotice(
+      ConfigProperties properties,
+      Function<String, String> systemProperties,
+      Function<String, String> environment) {
+    try {
+      if (!properties.getBoolean(SDK_DISABLED, false)) {
+        return null;
+      }
+      String origin =
+          ConfigLookup.withOrigins(properties::getString, systemProperties, environment)
+              .origin(SDK_DISABLED);
+      return "Sluice: "
+          + origin
+          + "="
+          + properties.getString(SDK_DISABLED)
+          + " turns off OpenTelemetry's SDK: no spans or metrics are exported and Sluice's"
+          + " sampling rules do not apply; Sluice's rules and circuit breakers still run (outgoing"
+          + " calls are guarded, the agent status is reported to etcd when it is used), and trace"
+          + " headers are still read from requests and written to outgoing calls";
+    } catch (RuntimeException | LinkageError e) {
+      logger.log(Level.FINE, "Sluice: " + SDK_DISABLED + " could not be read", e);
+      return null;
+    }
   }
 
   /**

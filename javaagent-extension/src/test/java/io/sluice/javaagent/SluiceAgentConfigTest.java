@@ -193,6 +193,37 @@ class SluiceAgentConfigTest {
         .startsWith("Sluice: environment variable OTEL_TRACES_SAMPLER=always_on is set");
   }
 
+  @Test
+  void aDisabledSdkIsExplainedWhereItWasSet() {
+    // was: not a word, and breakers kept rejecting calls of an app that had "turned tracing off"
+    assertThat(
+            SluiceAgent.sdkDisabledNotice(
+                DefaultConfigProperties.createFromMap(Map.of("otel.sdk.disabled", "true")),
+                Map.of("otel.sdk.disabled", "true")::get,
+                Map.<String, String>of()::get))
+        .startsWith("Sluice: otel.sdk.disabled=true turns off OpenTelemetry's SDK:")
+        .contains("no spans or metrics are exported")
+        .contains("circuit breakers still run");
+    assertThat(
+            SluiceAgent.sdkDisabledNotice(
+                DefaultConfigProperties.createFromMap(Map.of("otel.sdk.disabled", "true")),
+                Map.<String, String>of()::get,
+                Map.of("OTEL_SDK_DISABLED", "true")::get))
+        .startsWith("Sluice: environment variable OTEL_SDK_DISABLED=true turns off");
+    assertThat(
+            SluiceAgent.sdkDisabledNotice(
+                DefaultConfigProperties.createFromMap(Map.of("otel.sdk.disabled", "false")),
+                Map.<String, String>of()::get,
+                Map.<String, String>of()::get))
+        .isNull();
+    assertThat(
+            SluiceAgent.sdkDisabledNotice(
+                DefaultConfigProperties.createFromMap(Map.of()),
+                Map.<String, String>of()::get,
+                Map.<String, String>of()::get))
+        .isNull();
+  }
+
   private static String samplerNotice(
       Map<String, String> merged, Map<String, String> system, Map<String, String> environment) {
     return SluiceAgent.userSamplerNotice(

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.net.RefusedPorts;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -76,6 +77,56 @@ class StartWithoutEtcdIT {
               return "from last-known-good".equals(last.get().body());
             });
     assertThat(last.get().status()).isEqualTo(503);
+  }
+
+  /**
+   * {@code OTEL_SDK_DISABLED=true} turns off spans, not the agent's instrumentation: Sluice's
+   * breakers still guard calls and trace headers still pass on, which the log now says.
+   */
+  @Test
+  void withTheSdkDisabledTheBreakersStillGuardAndTheLogSaysSo(@TempDir Path dir) throws Exception {
+    try (Downstream downstream = Downstream.start()) {
+      String fallback = "{\"mode\":\"response\",\"status\":503,\"body\":\"sdk off\"}";
+      Path rules =
+          Files.writeString(
+              dir.resolve("rules.json"),
+              Rules.document(
+                  "it-sdk-off",
+                  Rules.breaker("sdk-off", downstream.port(), "/lkg/**", "30s", fallback, false)));
+      Map<String, String> properties = AgentApp.withoutExporters("it-sdk-off");
+      properties.put("sluice.rules.file", rules.toString());
+      properties.put("sluice.state.dir", dir.resolve("state").toString());
+      try (AgentApp app =
+          AgentApp.startWithEnvironment(
+              AgentApp.sluiceAgentJar(), properties, Map.of("OTEL_SDK_DISABLED", "true"))) {
+        String traceId = AbstractHttpClientIT.randomHex(16);
+        AppAnswer answer =
+            app.call(
+                "jdk",
+                "GET",
+                downstream.url("/traced"),
+                Map.of(
+                    "traceparent",
+                    "00-" + traceId + "-" + AbstractHttpClientIT.randomHex(8) + "-01"));
+        assertThat(answer.status()).isEqualTo(200);
+        assertThat(downstream.lastHeader("traceparent")).contains(traceId);
+
+        downstream.answer(500);
+        AtomicReference<AppAnswer> last = new AtomicReference<>();
+        await("the breaker opens")
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () -> {
+                  last.set(app.call("jdk", "GET", downstream.url("/lkg/x"), Map.of()));
+                  return "sdk off".equals(last.get().body());
+                });
+        assertThat(app.log())
+            .contains(
+                "Sluice: environment variable OTEL_SDK_DISABLED=true turns off OpenTelemetry's SDK:"
+                    + " no spans or metrics are exported");
+      }
+    }
   }
 
   @Test
