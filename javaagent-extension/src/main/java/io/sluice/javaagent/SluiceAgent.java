@@ -127,7 +127,10 @@ final class SluiceAgent {
       Function<String, String> systemProperties,
       Function<String, String> environment) {
     String sampler = properties.getString(SAMPLER);
-    if (sampler == null || sampler.equals(SluiceSamplerProvider.NAME)) {
+    if (sampler == null
+        || sampler.equals(SluiceSamplerProvider.NAME)
+        || properties.getBoolean(SDK_DISABLED, false)) {
+      // with the SDK off no sampler decides anything: sdkDisabledNotice says what runs
       return null;
     }
     // named where it was set: OTEL_TRACES_SAMPLER is not found among the JVM's flags

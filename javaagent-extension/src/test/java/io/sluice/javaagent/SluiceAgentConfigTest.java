@@ -183,6 +183,17 @@ class SluiceAgentConfigTest {
   }
 
   @Test
+  void aSamplerTheUserSetIsNotSaidToDecideWithTheSdkDisabled() {
+    // was: "it decides sampling", though with the SDK off no sampler runs at all
+    assertThat(
+            samplerNotice(
+                Map.of("otel.traces.sampler", "always_on", "otel.sdk.disabled", "true"),
+                Map.of("otel.traces.sampler", "always_on"),
+                Map.of()))
+        .isNull();
+  }
+
+  @Test
   void aSamplerSetInTheEnvironmentIsNamedAsTheVariable() {
     // a user who set OTEL_TRACES_SAMPLER looked for otel.traces.sampler among the JVM's flags
     assertThat(
