@@ -178,7 +178,7 @@ final class SluiceAgent {
   }
 
   /**
-   * Sluice's settings; a refused configuration is logged and replaced by one without sources (see
+   * Sluice's settings; a refused configuration is logged and replaced by one without etcd (see
    * {@link #withoutSources}).
    */
   private SluiceConfig readConfig(ConfigProperties properties) {
@@ -278,7 +278,8 @@ final class SluiceAgent {
   }
 
   /**
-   * A configuration without sources, and whether the last-known-good rules it points to may run.
+   * A configuration without etcd (with a rules file, if one was valid), and whether the
+   * last-known-good rules it points to may run when it has no rules file.
    */
   record Fallback(SluiceConfig config, boolean lastKnownGood) {}
 
