@@ -26,8 +26,8 @@ import java.util.logging.Logger;
  *
  * <p>Kept apart from the reporter so what the status says is separate from when and how it is
  * written. Host and versions are looked up once in {@link #init()}, on the reporter's thread (a
- * host name lookup can block); a supplier that throws costs its values, never the status. Confined
- * to the reporter's thread.
+ * host name lookup can block); a supplier that throws costs its values, never the status, and is
+ * warned of once until it works again. Confined to the reporter's thread.
  */
 final class StatusDocument {
 
@@ -38,8 +38,8 @@ final class StatusDocument {
   private final String service;
   private final ActiveRulesHolder rules;
   private final List<RuleSource> ruleSources;
-  private final Supplier<List<AgentStatus.BreakerState>> breakers;
-  private final Supplier<List<AgentStatus.TargetStats>> topTargets;
+  private final Supplied<AgentStatus.BreakerState> breakers;
+  private final Supplied<AgentStatus.TargetStats> topTargets;
   private final Clock clock;
   private final String configuredHost;
   private final AgentStatus.Versions configuredVersions;
@@ -47,7 +47,6 @@ final class StatusDocument {
   private Instant startTime;
   private String host;
   private AgentStatus.Versions versions;
-  private boolean supplierFailureLogged;
 
   StatusDocument(
       String instanceId,
@@ -63,8 +62,8 @@ final class StatusDocument {
     this.service = service;
     this.rules = rules;
     this.ruleSources = ruleSources;
-    this.breakers = breakers;
-    this.topTargets = topTargets;
+    this.breakers = new Supplied<>("breakers", breakers);
+    this.topTargets = new Supplied<>("topTargets", topTargets);
     this.clock = clock;
     this.configuredHost = configuredHost;
     this.configuredVersions = configuredVersions;
@@ -80,7 +79,7 @@ final class StatusDocument {
   /** The status as of now, with every breaker and target the suppliers gave. */
   AgentStatus build() {
     ActiveRules current = rules.current();
-    List<AgentStatus.BreakerState> breakerStates = supplied(breakers);
+    List<AgentStatus.BreakerState> breakerStates = breakers.get();
     return new AgentStatus(
         instanceId,
         service,
@@ -93,7 +92,7 @@ final class StatusDocument {
         current.revision(),
         rejection(),
         breakerStates,
-        supplied(topTargets),
+        topTargets.get(),
         0,
         0,
         countByState(breakerStates));
@@ -126,19 +125,48 @@ final class StatusDocument {
             latest.revision(), latest.messages(), latest.problemCount() - latest.errors().size());
   }
 
-  private <T> List<T> supplied(Supplier<List<T>> supplier) {
-    try {
-      List<T> values = supplier.get();
-      return values == null ? List.of() : values;
-    } catch (RuntimeException | LinkageError e) {
-      if (!supplierFailureLogged) {
-        // counted as told once written: a log handler that fails at the line must neither escape
-        // build() nor leave the failure untold for good
-        supplierFailureLogged =
-            QuietLog.write(
-                logger, Level.WARNING, "a status supplier failed; reporting none of its values", e);
+  /**
+   * One supplier's values, or none when it throws: its failure is warned of once per stretch of
+   * failures, and the first call that works after one ends the stretch with one INFO line, so a
+   * supplier that fails again later is warned of again. Each supplier has its stretch: one failing
+   * never hides that the other fails too.
+   */
+  private static final class Supplied<T> {
+    private final String name;
+    private final Supplier<List<T>> supplier;
+    private boolean failureTold;
+
+    Supplied(String name, Supplier<List<T>> supplier) {
+      this.name = name;
+      this.supplier = supplier;
+    }
+
+    List<T> get() {
+      List<T> values;
+      try {
+        values = supplier.get();
+      } catch (RuntimeException | LinkageError e) {
+        if (!failureTold) {
+          // counted as told once written: a log handler that fails at the line must neither
+          // escape build() nor leave the failure untold for good
+          failureTold =
+              QuietLog.write(
+                  logger,
+                  Level.WARNING,
+                  "a status supplier failed (" + name + "); reporting none of its values",
+                  e);
+        }
+        return List.of();
       }
-      return List.of();
+      if (failureTold) {
+        failureTold = false;
+        QuietLog.write(
+            logger,
+            Level.INFO,
+            "a status supplier works again (" + name + "); reporting its values",
+            null);
+      }
+      return values == null ? List.of() : values;
     }
   }
 

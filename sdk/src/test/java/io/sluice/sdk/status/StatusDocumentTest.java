@@ -14,6 +14,8 @@ import java.time.Clock;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -123,6 +125,103 @@ class StatusDocumentTest {
           .filteredOn(m -> m.startsWith("a status supplier failed"))
           .hasSize(1);
     }
+  }
+
+  /**
+   * A supplier that fails, works, then fails again is warned of at each stretch of failures, and
+   * its working again is said once in between. Before, the first failure's WARNING was the only
+   * line for the reporter's lifetime: a later failure went unsaid, and so did the recovery.
+   */
+  @Test
+  void warnsOfASupplierFailingAgainAfterItWorked() {
+    AtomicBoolean failing = new AtomicBoolean(true);
+    StatusDocument document =
+        document(
+            () -> {
+              if (failing.get()) {
+                throw new IllegalStateException("a bug: the breakers fail");
+              }
+              return List.of(new AgentStatus.BreakerState("p", "a:1", "OPEN", 60, 0, false));
+            },
+            List::of);
+    try (LogCapture log = LogCapture.of(StatusReporter.class)) {
+      document.build();
+      document.build();
+      assertThat(supplierLines(log)).containsExactly(failed("breakers"));
+
+      failing.set(false);
+      assertThat(document.build().breakers()).hasSize(1);
+      document.build();
+      assertThat(supplierLines(log)).containsExactly(failed("breakers"), worksAgain("breakers"));
+
+      failing.set(true);
+      assertThat(document.build().breakers()).isEmpty();
+      assertThat(supplierLines(log))
+          .containsExactly(failed("breakers"), worksAgain("breakers"), failed("breakers"));
+    }
+  }
+
+  /**
+   * Each supplier has its own stretch of failures: the breakers failing does not hide the busiest
+   * targets failing too, nor does one working again end the other's stretch.
+   */
+  @Test
+  void warnsOfEachFailingSupplier() {
+    AtomicBoolean breakersFail = new AtomicBoolean(true);
+    StatusDocument document =
+        document(
+            () -> {
+              if (breakersFail.get()) {
+                throw new IllegalStateException("a bug: the breakers fail");
+              }
+              return List.of();
+            },
+            () -> {
+              throw new IllegalStateException("a bug: the targets fail");
+            });
+    try (LogCapture log = LogCapture.of(StatusReporter.class)) {
+      document.build();
+      breakersFail.set(false);
+      document.build();
+      document.build();
+
+      assertThat(supplierLines(log))
+          .containsExactly(failed("breakers"), failed("topTargets"), worksAgain("breakers"));
+    }
+  }
+
+  private static StatusDocument document(
+      Supplier<List<AgentStatus.BreakerState>> breakers,
+      Supplier<List<AgentStatus.TargetStats>> topTargets) {
+    StatusDocument document =
+        new StatusDocument(
+            "i",
+            "orders",
+            new ActiveRulesHolder(ActiveRules.defaults("orders")),
+            List.of(),
+            breakers,
+            topTargets,
+            Clock.systemUTC(),
+            "h",
+            new AgentStatus.Versions("1", "1", "17"));
+    document.init();
+    return document;
+  }
+
+  /** The lines about status suppliers, each with its level. */
+  private static List<String> supplierLines(LogCapture log) {
+    return log.records().stream()
+        .filter(r -> r.getMessage().startsWith("a status supplier "))
+        .map(r -> r.getLevel() + " " + r.getMessage())
+        .toList();
+  }
+
+  private static String failed(String supplier) {
+    return "WARNING a status supplier failed (" + supplier + "); reporting none of its values";
+  }
+
+  private static String worksAgain(String supplier) {
+    return "INFO a status supplier works again (" + supplier + "); reporting its values";
   }
 
   @Test
