@@ -64,7 +64,9 @@ import java.util.logging.Logger;
  *       credentials or access, something that is not etcd, such as a proxy, answering in its place
  *       with an HTTP status, or any other failure, such as etcd being unreachable) and retried on
  *       the next refresh. Each retry first has gRPC reconnect at once, so the reporter's backoff,
- *       not gRPC's (up to 2 minutes), decides how soon the status is back after a long outage.
+ *       not gRPC's (up to 2 minutes), decides how soon the status is back after a long outage. A
+ *       failure of the reporter's own (a bug) is warned of once per stretch too: the next write
+ *       that succeeds ends it, as it ends an outage.
  * </ul>
  *
  * <p>This class owns the thread, the debounce and the order of a write; each part of a write has a
@@ -326,9 +328,10 @@ public final class StatusReporter implements AutoCloseable {
 
   /**
    * Runs a task of the reporter's thread; a failure (a bug, or a class that cannot load) is logged
-   * once, not at every refresh, and the reporter goes on. Never throws: a log handler that fails at
-   * the line (the same one the task may have failed on) leaves the failure untold, and the next one
-   * tries the WARNING again.
+   * once per stretch of failures, not at every refresh, and the reporter goes on. The next write
+   * that succeeds ends the stretch, saying the status is written again. Never throws: a log handler
+   * that fails at the line (the same one the task may have failed on) leaves the failure untold,
+   * and the next one tries the WARNING again.
    */
   private void guarded(Runnable task) {
     try {
@@ -561,11 +564,14 @@ public final class StatusReporter implements AutoCloseable {
     pacing.written(status, nanoTime.getAsLong());
     writes++;
     leaseLossTold = false;
-    if (refusalTold || failureTold || notEtcdTold) {
+    if (refusalTold || failureTold || notEtcdTold || taskFailureLogged) {
       refusalTold = false;
       failureTold = false;
       proxyNews.reset();
       notEtcdTold = false;
+      // a failure of the reporter's own ends too: one that comes back after this write is warned
+      // of again, not left at FINE for the reporter's lifetime
+      taskFailureLogged = false;
       // the write stands whatever its line does: a log handler that fails here must not make
       // guarded() report a failed task after a successful write
       QuietLog.write(logger, Level.INFO, "the agent status " + key + " is written again", null);

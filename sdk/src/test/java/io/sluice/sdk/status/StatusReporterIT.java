@@ -412,6 +412,84 @@ class StatusReporterIT {
   }
 
   /**
+   * A failure of the reporter's own that ends, and comes back after a status was written again, is
+   * warned of again, and the write between says the status is written again. Before, the first
+   * WARNING was the only one for the reporter's lifetime: every later failure went to FINE, unseen,
+   * and nothing said the reporter worked again.
+   */
+  @Test
+  void aTaskFailureThatComesBackAfterAWriteIsWarnedOfAgain() throws Exception {
+    String service = newService();
+    AtomicBoolean clockFails = new AtomicBoolean();
+    AtomicReference<List<AgentStatus.BreakerState>> breakers = new AtomicReference<>(List.of());
+    Clock clock = Clock.systemUTC();
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(
+                    client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                .refreshInterval(Duration.ofMillis(100))
+                .breakers(breakers::get)
+                .clock(
+                    new Clock() {
+                      @Override
+                      public ZoneId getZone() {
+                        return ZoneOffset.UTC;
+                      }
+
+                      @Override
+                      public Clock withZone(ZoneId zone) {
+                        return this;
+                      }
+
+                      @Override
+                      public Instant instant() {
+                        if (clockFails.get()) {
+                          throw new IllegalStateException("a bug: the clock fails");
+                        }
+                        return clock.instant();
+                      }
+                    })
+                .build());
+    try (LogCapture log = LogCapture.of(StatusReporter.class)) {
+      reporter.start();
+      await().atMost(AWAIT).until(() -> reporter.writes() > 0);
+
+      clockFails.set(true);
+      await().atMost(AWAIT).until(() -> taskFailures(log) == 1);
+      clockFails.set(false);
+      long written = reporter.writes();
+      // a meaningful change, so the next refresh writes rather than waiting for the minute's
+      // rewrite
+      breakers.set(List.of(new AgentStatus.BreakerState("p", "a:1", "OPEN", 60, 0, false)));
+      await().atMost(AWAIT).until(() -> reporter.writes() > written);
+      await()
+          .atMost(AWAIT)
+          .until(
+              () ->
+                  log.records().stream()
+                      .anyMatch(
+                          r ->
+                              r.getLevel() == Level.INFO
+                                  && r.getMessage()
+                                      .equals(
+                                          "the agent status "
+                                              + reporter.key()
+                                              + " is written again")));
+
+      clockFails.set(true);
+      await().atMost(AWAIT).until(() -> taskFailures(log) == 2);
+    }
+  }
+
+  /** The WARNINGs that say the reporter's own task failed. */
+  private static long taskFailures(LogCapture log) {
+    return log.records().stream()
+        .filter(r -> r.getLevel() == Level.WARNING)
+        .filter(r -> r.getMessage().endsWith(" failed; going on"))
+        .count();
+  }
+
+  /**
    * A write that succeeds after an outage stands when a log handler of the app's throws at the line
    * saying so. Before, the line was written unguarded after the write: its exception counted the
    * write as failed, backed off and warned of a second outage that never was.
