@@ -216,12 +216,15 @@ class StartWithoutEtcdIT {
   /**
    * A TLS file is read when the etcd client is made, after the configuration was accepted: one set
    * by its environment variable was named {@code sluice.etcd.tls.ca-file=…}, a flag the user never
-   * passed; so was a rules file set there that etcd overrides.
+   * passed. Without a client there is no etcd, so the rules file set there runs (it was called
+   * ignored, etcd winning, and the last-known-good rules or the defaults ran), said in that line
+   * and named as its variable.
    */
   @Test
   void aTlsFileFromTheEnvironmentThatCannotBeReadIsNamedAsTheVariable(@TempDir Path dir)
       throws Exception {
     Path missing = dir.resolve("no-such-ca.pem");
+    Path rules = Files.writeString(dir.resolve("rules.json"), Rules.document("it-env-tls"));
     Map<String, String> properties = AgentApp.withoutExporters("it-env-tls");
     properties.put("sluice.state.dir", dir.resolve("state").toString());
     try (AgentApp app =
@@ -234,21 +237,24 @@ class StartWithoutEtcdIT {
                 "SLUICE_ETCD_TLS_CA_FILE",
                 missing.toString(),
                 "SLUICE_RULES_FILE",
-                dir.resolve("rules.json").toString()))) {
+                rules.toString()))) {
       await("the TLS file is refused")
           .atMost(Duration.ofSeconds(60))
           .until(() -> app.log().contains("could not set up TLS for etcd"));
+      // without a client there is no etcd: the rules file runs, as for a refused configuration
+      await("the rules file is applied")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> app.log().contains("applied the rules file " + rules));
       assertThat(app.log())
           .contains(
               "Sluice: could not set up TLS for etcd: environment variable"
                   + " SLUICE_ETCD_TLS_CA_FILE="
                   + missing
-                  + ": no such file; running without etcd until a restart")
+                  + ": no such file; running without etcd until a restart, on the rules file"
+                  + " environment variable SLUICE_RULES_FILE="
+                  + rules)
           .doesNotContain("sluice.etcd.tls.ca-file=")
-          .contains(
-              "environment variable SLUICE_RULES_FILE="
-                  + dir.resolve("rules.json")
-                  + " is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set and etcd wins")
+          .doesNotContain("is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set")
           .doesNotContain("sluice.rules.file=");
       assertThat(app.healthy()).isTrue();
     }

@@ -29,9 +29,11 @@ import java.util.logging.Logger;
  * {@code sluice.etcd.endpoints}, a jetcd client, an {@link EtcdRuleSource} backed by a {@link
  * LastKnownGoodStore} under {@code sluice.state.dir}, and a {@link StatusReporter}; otherwise with
  * {@code sluice.rules.file}, a {@link FileRuleSource}; otherwise nothing (the built-in defaults
- * stay). With both etcd and a file configured, etcd wins and the file is ignored with a warning.
- * When the JVM knows no home, the state directory's fallback under the temporary directory must be
- * this user's own ({@link TemporaryStateDirectory}), or no snapshot is read or written there.
+ * stay). With both etcd and a file configured, etcd wins and the file is ignored with a warning,
+ * unless the etcd client cannot be made (a TLS file that cannot be read, known only then): the file
+ * then runs without etcd until a restart, as it does for a configuration the agent refuses. When
+ * the JVM knows no home, the state directory's fallback under the temporary directory must be this
+ * user's own ({@link TemporaryStateDirectory}), or no snapshot is read or written there.
  *
  * <p>Exists for the javaagent and for applications that configure Sluice by properties. With etcd,
  * {@link #start()} returns at once and does all the work — TLS files, client, first read — on a
@@ -203,23 +205,9 @@ public final class ConfiguredRules implements AutoCloseable {
         logger.warning(withoutOwnDocument(service, serviceNameOrigin));
       }
       if (config.usesEtcd()) {
-        if (config.rulesFile() != null) {
-          logger.warning(
-              settingNames.origin(ConfigKeys.RULES_FILE)
-                  + "="
-                  + config.rulesFile()
-                  + " is ignored: "
-                  + settingNames.origin(ConfigKeys.ETCD_ENDPOINTS)
-                  + " is set and etcd wins");
-        }
         startEtcd();
       } else if (config.rulesFile() != null) {
-        FileRuleSource file =
-            FileRuleSource.builder(config.rulesFile(), holder)
-                .service(config.serviceName())
-                .build();
-        source = file;
-        file.start();
+        startFile();
       }
     } catch (RuntimeException | LinkageError e) {
       logger.log(
@@ -243,13 +231,29 @@ public final class ConfiguredRules implements AutoCloseable {
       etcd = clients.apply(config);
     } catch (EtcdTlsException e) {
       // a configuration mistake: one line, no stack trace
-      logger.warning("Sluice: " + e.getMessage() + "; running without etcd until a restart");
-      loadLastKnownGood(lastKnownGoodStore(true), service);
+      logger.warning("Sluice: " + e.getMessage() + "; " + withoutEtcdUntilRestart());
+      startWithoutEtcd(service);
       return;
     } catch (RuntimeException e) {
-      // Without a client there is no etcd, but the last good rules are still better than none.
-      loadLastKnownGood(lastKnownGoodStore(true), service);
-      throw e;
+      logger.log(
+          Level.SEVERE,
+          "Sluice could not create its etcd client ("
+              + e.getMessage()
+              + "); "
+              + withoutEtcdUntilRestart(),
+          e);
+      startWithoutEtcd(service);
+      return;
+    }
+    if (config.rulesFile() != null) {
+      // said only now: without a client the file is what runs (startWithoutEtcd)
+      logger.warning(
+          settingNames.origin(ConfigKeys.RULES_FILE)
+              + "="
+              + config.rulesFile()
+              + " is ignored: "
+              + settingNames.origin(ConfigKeys.ETCD_ENDPOINTS)
+              + " is set and etcd wins");
     }
     LastKnownGoodStore store = lastKnownGoodStore(false);
     client = etcd;
@@ -276,6 +280,37 @@ public final class ConfiguredRules implements AutoCloseable {
     statusReporter = reporter.build();
     etcdSource.start();
     statusReporter.start();
+  }
+
+  /**
+   * What runs when the etcd client cannot be made (a TLS file that cannot be read, known only now):
+   * the rules file when one is configured, as a refused configuration runs on a valid rules file;
+   * else the last-known-good rules, which beat the defaults.
+   */
+  private void startWithoutEtcd(String service) {
+    if (config.rulesFile() != null) {
+      startFile();
+    } else {
+      loadLastKnownGood(lastKnownGoodStore(true), service);
+    }
+  }
+
+  /** The end of the line that says the etcd client could not be made: what runs instead. */
+  private String withoutEtcdUntilRestart() {
+    return config.rulesFile() == null
+        ? "running without etcd until a restart"
+        : "running without etcd until a restart, on the rules file "
+            + settingNames.origin(ConfigKeys.RULES_FILE)
+            + "="
+            + config.rulesFile();
+  }
+
+  /** Reads the rules file before returning, then watches it ({@link FileRuleSource#start()}). */
+  private void startFile() {
+    FileRuleSource file =
+        FileRuleSource.builder(config.rulesFile(), holder).service(config.serviceName()).build();
+    source = file;
+    file.start();
   }
 
   /**

@@ -208,21 +208,23 @@ class ConfiguredRulesTest {
 
   /**
    * The settings warned about at start, after the configuration was accepted (a TLS file read when
-   * the client is made, a rules file etcd overrides, a state directory that is a file), are named
-   * where they were set: by their environment variables here, not by keys the user never wrote.
+   * the client is made, a state directory that is a file), are named where they were set: by their
+   * environment variables here, not by keys the user never wrote.
    */
   @Test
   void settingsWarnedAboutAtStartAreNamedWhereTheyWereSet() throws Exception {
     Path missing = dir.resolve("no-such-ca.pem");
-    Path rules = dir.resolve("rules.json");
     Path stateFile = Files.writeString(dir.resolve("state"), "not a directory");
     Map<String, String> environment =
         Map.of(
-            "SLUICE_ETCD_ENDPOINTS", "https://127.0.0.1:2379",
-            "SLUICE_ETCD_TLS_CA_FILE", missing.toString(),
-            "SLUICE_RULES_FILE", rules.toString(),
-            "SLUICE_STATE_DIR", stateFile.toString(),
-            "OTEL_SERVICE_NAME", "orders");
+            "SLUICE_ETCD_ENDPOINTS",
+            "https://127.0.0.1:2379",
+            "SLUICE_ETCD_TLS_CA_FILE",
+            missing.toString(),
+            "SLUICE_STATE_DIR",
+            stateFile.toString(),
+            "OTEL_SERVICE_NAME",
+            "orders");
     ConfigLookup lookup = ConfigLookup.propertiesThenEnvironment(key -> null, environment::get);
     SluiceConfig config = SluiceConfig.fromProperties(lookup);
 
@@ -237,9 +239,6 @@ class ConfiguredRulesTest {
           .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
           .extracting(r -> r.getMessage())
           .containsExactly(
-              "environment variable SLUICE_RULES_FILE="
-                  + rules
-                  + " is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set and etcd wins",
               "Sluice: could not set up TLS for etcd: environment variable"
                   + " SLUICE_ETCD_TLS_CA_FILE="
                   + missing
@@ -255,6 +254,127 @@ class ConfiguredRulesTest {
                   + " (environment variable SLUICE_STATE_DIR) is a file, not a directory")
           .as("etcd is not to be asked again before a restart")
           .endsWith("; the built-in defaults apply");
+    }
+  }
+
+  /**
+   * A TLS file that cannot be read is known only when the client is made, after the configuration
+   * was accepted: without etcd the configured rules file runs, as it does for a refused
+   * configuration, ahead of the last-known-good rules; the one line says so, naming the file where
+   * it was set, and no line calls the file ignored.
+   */
+  @Test
+  void aTlsFileThatCannotBeReadRunsTheConfiguredRulesFile() throws Exception {
+    Path state = Files.createDirectories(dir.resolve("state"));
+    assertThat(LastKnownGoodStore.create(state).save("orders", lastGood(0.3, 41))).isTrue();
+    Path missing = dir.resolve("no-such-ca.pem");
+    Path rules = Files.writeString(dir.resolve("rules.json"), document("orders", 0.4));
+    Map<String, String> environment =
+        Map.of(
+            "SLUICE_ETCD_ENDPOINTS", "https://127.0.0.1:2379",
+            "SLUICE_ETCD_TLS_CA_FILE", missing.toString(),
+            "SLUICE_RULES_FILE", rules.toString(),
+            "SLUICE_STATE_DIR", state.toString(),
+            "OTEL_SERVICE_NAME", "orders");
+    ConfigLookup lookup = ConfigLookup.propertiesThenEnvironment(key -> null, environment::get);
+    SluiceConfig config = SluiceConfig.fromProperties(lookup);
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).settingNames(lookup).build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(live.source()).isInstanceOf(FileRuleSource.class);
+      assertThat(live.statusReporter()).isNull();
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
+      assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.4);
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .extracting(r -> r.getMessage())
+          .containsExactly(
+              "Sluice: could not set up TLS for etcd: environment variable"
+                  + " SLUICE_ETCD_TLS_CA_FILE="
+                  + missing
+                  + ": no such file; running without etcd until a restart, on the rules file"
+                  + " environment variable SLUICE_RULES_FILE="
+                  + rules);
+    }
+  }
+
+  /** Any other failure to make the client runs the configured rules file too, and says so once. */
+  @Test
+  void aClientThatCannotBeMadeRunsTheConfiguredRulesFile() throws Exception {
+    Path rules = Files.writeString(dir.resolve("rules.json"), document("orders", 0.4));
+    SluiceConfig config =
+        SluiceConfig.builder()
+            .addEtcdEndpoint("http://127.0.0.1:1")
+            .rulesFile(rules)
+            .serviceName("orders")
+            .stateDir(dir.resolve("state"))
+            .build();
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder)
+                .clients(
+                    c -> {
+                      throw new IllegalStateException("no channel");
+                    })
+                .build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(live.source()).isInstanceOf(FileRuleSource.class);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getLevel()).isEqualTo(Level.SEVERE);
+                assertThat(r.getMessage())
+                    .isEqualTo(
+                        "Sluice could not create its etcd client (no channel); running without"
+                            + " etcd until a restart, on the rules file sluice.rules.file="
+                            + rules);
+              });
+    }
+  }
+
+  /** With the client made, etcd wins: the rules file is said to be ignored, named where set. */
+  @Test
+  void aRulesFileIsIgnoredOnceTheClientIsMade() throws Exception {
+    Path rules = Files.writeString(dir.resolve("rules.json"), document("orders", 0.4));
+    Map<String, String> environment =
+        Map.of(
+            "SLUICE_ETCD_ENDPOINTS",
+            "http://127.0.0.1:1",
+            "SLUICE_RULES_FILE",
+            rules.toString(),
+            "SLUICE_STATE_DIR",
+            dir.resolve("state").toString(),
+            "OTEL_SERVICE_NAME",
+            "orders");
+    ConfigLookup lookup = ConfigLookup.propertiesThenEnvironment(key -> null, environment::get);
+    SluiceConfig config = SluiceConfig.fromProperties(lookup);
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).settingNames(lookup).build()) {
+      live.start();
+      // a real jetcd client, maybe the JVM's first: class loading is slow on two loaded cores
+      assertThat(live.awaitStarted(60, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(live.source()).isNotInstanceOf(FileRuleSource.class).isNotNull();
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .extracting(r -> r.getMessage())
+          .containsExactly(
+              "environment variable SLUICE_RULES_FILE="
+                  + rules
+                  + " is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set and etcd"
+                  + " wins");
     }
   }
 
