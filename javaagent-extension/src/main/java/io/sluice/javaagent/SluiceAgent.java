@@ -56,9 +56,12 @@ final class SluiceAgent {
   // otel.service.name when the name came from it, null when from otel.resource.attributes
   private volatile String serviceNameOrigin;
   private volatile boolean lastKnownGoodAllowed = true;
+  // with the configuration refused: where the state directory its fallback kept was set, or null
+  private volatile String keptStateDirSetting;
   // where each setting was set, for what is checked only at start (TLS files, the state directory)
   private volatile ConfigLookup settingNames;
   private final Consumer<Thread> shutdownHooks;
+  private final Function<String, String> environment;
 
   /** Held while parts start and while the hook closes them, so that one sees the other's work. */
   private final ReentrantLock lifecycle = new ReentrantLock();
@@ -70,7 +73,16 @@ final class SluiceAgent {
    *     tests), which throws {@link IllegalStateException} once the JVM is shutting down
    */
   SluiceAgent(Consumer<Thread> shutdownHooks) {
+    this(shutdownHooks, System::getenv);
+  }
+
+  /**
+   * @param environment where settings set as environment variables are told apart from keys ({@code
+   *     System::getenv} but in tests)
+   */
+  SluiceAgent(Consumer<Thread> shutdownHooks, Function<String, String> environment) {
     this.shutdownHooks = shutdownHooks;
+    this.environment = environment;
   }
 
   static SluiceAgent instance() {
@@ -186,17 +198,19 @@ final class SluiceAgent {
     String named = properties.getString(ConfigKeys.SERVICE_NAME);
     serviceNameOrigin = named == null || named.isEmpty() ? null : ConfigKeys.SERVICE_NAME;
     ConfigLookup lookup =
-        new AgentConfigLookup(properties, serviceName, System::getProperty, System::getenv);
+        new AgentConfigLookup(properties, serviceName, System::getProperty, environment);
+    // the fallback of a refused configuration keeps settings of it (the state directory, the
+    // rules file): what is said of them later names them where they were set too
+    settingNames = lookup;
     try {
       // OpenTelemetry merged system properties, environment variables and its configuration file:
       // a refused value is named where it was set, so the user looks in the right place
-      SluiceConfig read = SluiceConfig.fromProperties(lookup);
-      settingNames = lookup;
-      return read;
+      return SluiceConfig.fromProperties(lookup);
     } catch (IllegalArgumentException e) {
       configRefused = true;
       Fallback fallback = withoutSources(properties, serviceName);
       lastKnownGoodAllowed = fallback.lastKnownGood();
+      keptStateDirSetting = keptStateDirSetting(properties, fallback.config(), lookup);
       logger.warning(refusal(fallback.config(), e.getMessage()));
       return fallback.config();
     }
@@ -233,6 +247,24 @@ final class SluiceAgent {
           withoutEtcd.lastKnownGood());
     } catch (IllegalArgumentException refusedWithTheRest) {
       return withoutEtcd;
+    }
+  }
+
+  /**
+   * Where the state directory a refused configuration's fallback kept was set ({@code environment
+   * variable SLUICE_STATE_DIR}); null when the fallback has the default one, the setting being
+   * refused or unset, so that no line names a setting for a directory it did not choose.
+   */
+  private static String keptStateDirSetting(
+      ConfigProperties properties, SluiceConfig fallback, ConfigLookup names) {
+    try {
+      Path set =
+          SluiceConfig.fromProperties(kept(properties, null, ConfigKeys.STATE_DIR)).stateDir();
+      return properties.getString(ConfigKeys.STATE_DIR) != null && set.equals(fallback.stateDir())
+          ? names.origin(ConfigKeys.STATE_DIR)
+          : null;
+    } catch (IllegalArgumentException refusedToo) {
+      return null;
     }
   }
 
@@ -292,12 +324,15 @@ final class SluiceAgent {
     if (current.serviceName() == null || !lastKnownGoodAllowed) {
       return false;
     }
-    Optional<ActiveRules> stored =
+    LastKnownGoodStore.Builder store =
         LastKnownGoodStore.builder(current.stateDir())
             .namespace(current.namespace())
-            .withoutEtcd() // refused with the configuration: not asked before a restart
-            .build()
-            .load(current.serviceName());
+            .withoutEtcd(); // refused with the configuration: not asked before a restart
+    String setting = keptStateDirSetting;
+    if (setting != null) { // a state directory set as SLUICE_STATE_DIR is named so
+      store.stateDirSetting(setting);
+    }
+    Optional<ActiveRules> stored = store.build().load(current.serviceName());
     stored.ifPresent(
         rules -> {
           logger.info(

@@ -63,6 +63,49 @@ class SluiceAgentRefusedConfigTest {
     }
   }
 
+  /**
+   * The fallback keeps a state directory set as {@code SLUICE_STATE_DIR}: what is said of it names
+   * the variable (before: {@code sluice.state.dir}, a key the user never wrote, as the lookup that
+   * knew where each setting was set was dropped with the refused configuration).
+   */
+  @Test
+  void aKeptStateDirFromTheEnvironmentIsNamedAsTheVariable() throws Exception {
+    Path stateFile = Files.writeString(dir.resolve("state"), "not a directory");
+    Map<String, String> environment =
+        Map.of(
+            "OTEL_SERVICE_NAME", "orders",
+            "SLUICE_ETCD_ENDPOINTS", "ftp://127.0.0.1:2379", // refused
+            "SLUICE_STATE_DIR", stateFile.toString());
+    // as the agent merges them: lower-case keys, the values of the variables
+    Map<String, String> properties =
+        Map.of(
+            "otel.service.name", "orders",
+            "sluice.etcd.endpoints", "ftp://127.0.0.1:2379",
+            "sluice.state.dir", stateFile.toString());
+    try (LogCapture log = LogCapture.of(LastKnownGoodStore.class)) {
+      SluiceAgent agent = new SluiceAgent(hooks::add, environment::get);
+      agent.configure(DefaultConfigProperties.createFromMap(properties));
+      agent.startInBackground(MeterProvider.noop());
+      String refused =
+          await("the snapshot is refused")
+              .atMost(Duration.ofSeconds(20))
+              .until(
+                  () ->
+                      log.messages().stream()
+                          .map(String::valueOf)
+                          .filter(m -> m.startsWith("refusing last-known-good rules"))
+                          .findFirst()
+                          .orElse(null),
+                  m -> m != null);
+      assertThat(refused)
+          .contains(
+              "the state directory "
+                  + stateFile
+                  + " (environment variable SLUICE_STATE_DIR) is a file, not a directory")
+          .doesNotContain("sluice.state.dir");
+    }
+  }
+
   @Test
   void aTypoInAnEtcdSettingLeavesAValidRulesFileInForce() throws Exception {
     // was: the whole configuration was dropped, the rules file with it: no breakers at all
