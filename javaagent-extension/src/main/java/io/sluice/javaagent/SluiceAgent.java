@@ -113,11 +113,11 @@ final class SluiceAgent {
     }
     config = current;
     rules = new ActiveRulesHolder(ActiveRules.defaults(service(current)));
-    String samplerNotice = userSamplerNotice(properties, System::getProperty, System::getenv);
+    String samplerNotice = userSamplerNotice(properties, System::getProperty, environment);
     if (samplerNotice != null) {
       logger.info(samplerNotice);
     }
-    String sdkNotice = sdkDisabledNotice(properties, System::getProperty, System::getenv);
+    String sdkNotice = sdkDisabledNotice(properties, System::getProperty, environment);
     if (sdkNotice != null) {
       logger.info(sdkNotice);
     }
@@ -146,11 +146,8 @@ final class SluiceAgent {
       return null;
     }
     // named where it was set: OTEL_TRACES_SAMPLER is not found among the JVM's flags
-    String origin =
-        ConfigLookup.withOrigins(properties::getString, systemProperties, environment)
-            .origin(SAMPLER);
     return "Sluice: "
-        + origin
+        + origin(SAMPLER, properties, systemProperties, environment)
         + "="
         + sampler
         + " is set, so it decides sampling and Sluice's sampling rules do not apply (its"
@@ -172,11 +169,8 @@ final class SluiceAgent {
       if (!properties.getBoolean(SDK_DISABLED, false)) {
         return null;
       }
-      String origin =
-          ConfigLookup.withOrigins(properties::getString, systemProperties, environment)
-              .origin(SDK_DISABLED);
       return "Sluice: "
-          + origin
+          + origin(SDK_DISABLED, properties, systemProperties, environment)
           + "="
           + properties.getString(SDK_DISABLED)
           + " turns off OpenTelemetry's SDK: no spans or metrics are exported and Sluice's"
@@ -187,6 +181,16 @@ final class SluiceAgent {
       logger.log(Level.FINE, "Sluice: " + SDK_DISABLED + " could not be read", e);
       return null;
     }
+  }
+
+  /** {@code key} as the user set it: the key, or the environment variable it was read from. */
+  private static String origin(
+      String key,
+      ConfigProperties properties,
+      Function<String, String> systemProperties,
+      Function<String, String> environment) {
+    return ConfigLookup.withOrigins(properties::getString, systemProperties, environment)
+        .origin(key);
   }
 
   /**

@@ -18,10 +18,6 @@ final class B3Debug {
 
   private static final ContextKey<String> TRACE = ContextKey.named("sluice-b3-debug-trace");
 
-  // OpenTelemetry's B3 header names; its getters match them without case
-  private static final String SINGLE_HEADER = "b3";
-  private static final String FLAGS_HEADER = "X-B3-Flags";
-
   private B3Debug() {}
 
   /**
@@ -48,10 +44,10 @@ final class B3Debug {
   }
 
   private static <C> boolean saysDebug(C carrier, TextMapGetter<C> getter) {
-    if ("1".equals(getter.get(carrier, FLAGS_HEADER))) {
+    if (B3Deferral.DEBUG.equals(getter.get(carrier, B3Deferral.FLAGS_HEADER))) {
       return true;
     }
-    String single = getter.get(carrier, SINGLE_HEADER);
+    String single = getter.get(carrier, B3Deferral.SINGLE_HEADER);
     if (single == null) {
       return false;
     }

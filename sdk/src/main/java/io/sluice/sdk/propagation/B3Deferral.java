@@ -22,11 +22,11 @@ public final class B3Deferral {
 
   private static final ContextKey<SpanContext> DEFERRED = ContextKey.named("sluice-b3-deferred");
 
-  // OpenTelemetry's B3 header names; its getters match them without case
-  private static final String SINGLE_HEADER = "b3";
+  // OpenTelemetry's B3 header names (its getters match them without case), shared with B3Debug
+  static final String SINGLE_HEADER = "b3";
   private static final String SAMPLED_HEADER = "X-B3-Sampled";
-  private static final String FLAGS_HEADER = "X-B3-Flags";
-  private static final String DEBUG = "1";
+  static final String FLAGS_HEADER = "X-B3-Flags";
+  static final String DEBUG = "1";
 
   private B3Deferral() {}
 
