@@ -78,10 +78,12 @@ import java.util.logging.Logger;
  *
  * <p>Saves and deletes run on a daemon thread, waited for at most {@link #WRITE_TIMEOUT}, as a
  * load's file-system work is bounded: a state directory whose file system stopped answering must
- * not stall the rule source that saves. While that thread is blocked, later saves and deletes
- * return at once and only each file's latest waits, written once the directory answers. The thread
- * is the directory's, shared by every store on it in the JVM: of two stores on one directory (rules
- * closed and built again), the write asked for last is the one the file ends with.
+ * not stall the rule source that saves. Only the file-system work is waited for: a save's text (up
+ * to a MiB of document) is made on the caller's thread before, so a starved CPU is never taken for
+ * a hung file system. While that thread is blocked, later saves and deletes return at once and only
+ * each file's latest waits, written once the directory answers. The thread is the directory's,
+ * shared by every store on it in the JVM: of two stores on one directory (rules closed and built
+ * again), the write asked for last is the one the file ends with.
  *
  * <p>Creating a store does no I/O. Methods never throw: disk problems are logged and the agent goes
  * on.
@@ -129,6 +131,11 @@ public final class LastKnownGoodStore {
   private volatile Runnable onWaitGivenUp = () -> {};
   // forces the directory after a rename; replaced by tests only
   private volatile DirectorySync directorySync = new DirectorySync();
+  // runs on the writing thread as a save or delete starts its file-system work (tests only: a
+  // file system that stops answering is made there)
+  private volatile Runnable onFileSystemWork = () -> {};
+  // runs on the caller's thread as a save's snapshot text is made (tests only: a slow one)
+  private volatile Runnable onSnapshotText = () -> {};
 
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
@@ -263,27 +270,50 @@ public final class LastKnownGoodStore {
    */
   boolean save(String service, ActiveRules rules, byte[] document, BooleanSupplier wanted) {
     Objects.requireNonNull(document, "document");
-    return bounded(service, "save", () -> saveNow(service, rules, document), wanted);
+    byte[] snapshot;
+    try {
+      snapshot = snapshotText(service, rules, document);
+    } catch (IOException | RuntimeException e) {
+      // not the file system's doing (no JSON, too large to load back): said as a failed save is
+      saveFailed(file(service), String.valueOf(e), e);
+      return false;
+    }
+    return bounded(service, "save", () -> saveNow(service, snapshot), wanted);
   }
 
-  /** {@link #save(String, ActiveRules, byte[])}'s file-system work, on the writing thread. */
-  private boolean saveNow(String service, ActiveRules rules, byte[] document) {
+  /**
+   * The snapshot file's text for {@code document}, made on the caller's thread before the bounded
+   * wait: a document of up to a MiB takes a starved machine's CPU a while to check and write out,
+   * which must not be taken for a file system that does not answer. {@code savedAt} is when the
+   * save was asked for.
+   */
+  private byte[] snapshotText(String service, ActiveRules rules, byte[] document)
+      throws IOException {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("format", FORMAT);
+    root.put("service", service);
+    root.put("namespace", namespace);
+    if (!etcdEndpoints.isEmpty()) {
+      ArrayNode endpoints = root.putArray("etcdEndpoints");
+      etcdEndpoints.forEach(endpoints::add);
+    }
+    root.put("revision", rules.revision());
+    root.put("source", rules.source().name());
+    root.put("savedAt", clock.instant().toString());
+    onSnapshotText.run();
+    return SnapshotText.write(root, document);
+  }
+
+  /**
+   * {@link #save(String, ActiveRules, byte[])}'s file-system work, on the writing thread: {@code
+   * bytes} (the snapshot's text) to a temporary file, forced, renamed into place.
+   */
+  private boolean saveNow(String service, byte[] bytes) {
+    onFileSystemWork.run();
     sweepOnce();
     Path target = file(service);
     Path temp = null;
     try {
-      ObjectNode root = MAPPER.createObjectNode();
-      root.put("format", FORMAT);
-      root.put("service", service);
-      root.put("namespace", namespace);
-      if (!etcdEndpoints.isEmpty()) {
-        ArrayNode endpoints = root.putArray("etcdEndpoints");
-        etcdEndpoints.forEach(endpoints::add);
-      }
-      root.put("revision", rules.revision());
-      root.put("source", rules.source().name());
-      root.put("savedAt", clock.instant().toString());
-      byte[] bytes = SnapshotText.write(root, document);
       securePrivateRoot();
       Files.createDirectories(directory);
       temp = Files.createTempFile(directory, "." + baseName(service) + "-", ".tmp");
@@ -308,16 +338,8 @@ public final class LastKnownGoodStore {
       deleteLegacy(service);
       return true;
     } catch (IOException | RuntimeException e) {
-      // An unwritable state directory fails every save: say so once per streak, like an outage.
-      boolean first = failingSaves.add(target);
-      logger.log(
-          first ? Level.WARNING : Level.FINE,
-          "could not save last-known-good rules to "
-              + target
-              + ": "
-              + Objects.requireNonNullElse(directoryProblem(e, true), String.valueOf(e))
-              + (first ? "; trying again with every change, logged again once a save works" : ""),
-          logger.isLoggable(Level.FINE) ? e : null);
+      saveFailed(
+          target, Objects.requireNonNullElse(directoryProblem(e, true), String.valueOf(e)), e);
       if (temp != null) {
         try {
           Files.deleteIfExists(temp);
@@ -330,6 +352,23 @@ public final class LastKnownGoodStore {
       // the directory answered this save: what it said is the streak's now (see deleteNow)
       givenUp.remove(target);
     }
+  }
+
+  /**
+   * Says that a save of {@code target} failed ({@code why}): an unwritable state directory fails
+   * every save, so it is said once per streak, like an outage, at WARNING, then at FINE until a
+   * save works again.
+   */
+  private void saveFailed(Path target, String why, Exception e) {
+    boolean first = failingSaves.add(target);
+    logger.log(
+        first ? Level.WARNING : Level.FINE,
+        "could not save last-known-good rules to "
+            + target
+            + ": "
+            + why
+            + (first ? "; trying again with every change, logged again once a save works" : ""),
+        logger.isLoggable(Level.FINE) ? e : null);
   }
 
   /**
@@ -494,6 +533,19 @@ public final class LastKnownGoodStore {
   /** Runs {@code hook} each time a caller gives up waiting for a write (tests only). */
   void onWaitGivenUp(Runnable hook) {
     this.onWaitGivenUp = Objects.requireNonNull(hook, "hook");
+  }
+
+  /**
+   * Runs {@code hook} on the writing thread each time a save or delete starts its file-system work
+   * (tests only).
+   */
+  void onFileSystemWork(Runnable hook) {
+    this.onFileSystemWork = Objects.requireNonNull(hook, "hook");
+  }
+
+  /** Runs {@code hook} each time a save's snapshot text is made, before it is (tests only). */
+  void onSnapshotText(Runnable hook) {
+    this.onSnapshotText = Objects.requireNonNull(hook, "hook");
   }
 
   /** Forces the directory after each rename with {@code sync} (tests only). */
@@ -679,6 +731,7 @@ public final class LastKnownGoodStore {
 
   /** {@link #delete}'s file-system work, on the writing thread. */
   private void deleteNow(String service) {
+    onFileSystemWork.run();
     Path path = file(service);
     if (!Files.isDirectory(directory)) {
       givenUp.remove(path);
