@@ -387,7 +387,7 @@ class LastKnownGoodStoreTest {
    * after the service's documents were deleted, and the one WARNING stays the word until a save
    * works. Before, the delete said "deleting … works again", and the next failing save warned anew:
    * a WARNING and an INFO with every delete. (A snapshot too large to load back fails alike, but
-   * writing out one takes seconds of a starved machine's time: longer than a save waits.)
+   * writing out one takes seconds of a starved machine's time.)
    */
   @Test
   void aDeleteSaysNothingOfSavesThatKeepFailing() {
