@@ -66,7 +66,8 @@ import java.util.logging.Logger;
  *       the next refresh. Each retry first has gRPC reconnect at once, so the reporter's backoff,
  *       not gRPC's (up to 2 minutes), decides how soon the status is back after a long outage. A
  *       failure of the reporter's own (a bug) is warned of once per stretch too: the next write
- *       that succeeds ends it, as it ends an outage.
+ *       that succeeds ends it, as it ends an outage. A failure of the look-ups done once at start
+ *       (start time, host, versions) is said once, in its own words, and ended by no write.
  * </ul>
  *
  * <p>This class owns the thread, the debounce and the order of a write; each part of a write has a
@@ -262,7 +263,7 @@ public final class StatusReporter implements AutoCloseable {
     executor = pool;
     rules.addListener(rulesListener);
     ruleSources.forEach(s -> s.addListener(sourceListener));
-    pool.execute(() -> guarded(document::init));
+    pool.execute(this::initDocument);
     requestUpdate();
     long refresh = refreshInterval.toMillis();
     pool.scheduleWithFixedDelay(this::requestUpdate, refresh, refresh, TimeUnit.MILLISECONDS);
@@ -348,6 +349,28 @@ public final class StatusReporter implements AutoCloseable {
         QuietLog.write(
             logger, Level.FINE, "the status reporter of " + service + " failed again", e);
       }
+    }
+  }
+
+  /**
+   * Stamps the start time and looks up host and versions, once ({@code StatusDocument#init}). A
+   * failure there is not a failed write nor a task that fails again at every refresh: it is said
+   * once, in a line of its own, and the status is written without what it lacks. Not {@link
+   * #guarded}: its WARNING would stand for a stretch of task failures that the first write,
+   * although none had failed, would end by saying the status is written again. Never throws.
+   */
+  private void initDocument() {
+    try {
+      document.init();
+    } catch (RuntimeException | LinkageError e) {
+      QuietLog.write(
+          logger,
+          Level.WARNING,
+          "the status reporter of "
+              + service
+              + " could not look up the agent's start time, host and versions; its status is"
+              + " written without those it could not look up until the app restarts",
+          e);
     }
   }
 

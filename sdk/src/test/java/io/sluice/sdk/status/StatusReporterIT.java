@@ -481,6 +481,72 @@ class StatusReporterIT {
     }
   }
 
+  /**
+   * A failure of the look-ups done once at start (start time, host, versions) is said in a line of
+   * its own, and the status is written without them; no write had failed, so none says the status
+   * is written again, and a later failure of the reporter's own would be warned of as the first.
+   * Before, the look-ups ran as any task of the reporter's: their failure was warned of as {@code
+   * failed; going on}, and the first write, which nothing had kept from working, said {@code is
+   * written again}.
+   */
+  @Test
+  void aFailingLookUpAtStartIsSaidAsSuchAndNoWriteSaysTheStatusIsWrittenAgain() throws Exception {
+    String service = newService();
+    AtomicBoolean firstReading = new AtomicBoolean(true);
+    AtomicReference<List<AgentStatus.BreakerState>> breakers = new AtomicReference<>(List.of());
+    Clock clock = Clock.systemUTC();
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(
+                    client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                .refreshInterval(Duration.ofMillis(100))
+                .breakers(breakers::get)
+                .clock(
+                    new Clock() {
+                      @Override
+                      public ZoneId getZone() {
+                        return ZoneOffset.UTC;
+                      }
+
+                      @Override
+                      public Clock withZone(ZoneId zone) {
+                        return this;
+                      }
+
+                      @Override
+                      public Instant instant() {
+                        // the first reading is the start time's, looked up once at start
+                        if (firstReading.compareAndSet(true, false)) {
+                          throw new IllegalStateException("a bug: the clock fails once");
+                        }
+                        return clock.instant();
+                      }
+                    })
+                .build());
+    try (LogCapture log = LogCapture.of(StatusReporter.class)) {
+      reporter.start();
+      await().atMost(AWAIT).until(() -> reporter.writes() > 0);
+      // a second write, on the same thread: whatever the first one said is said by then
+      breakers.set(List.of(new AgentStatus.BreakerState("p", "a:1", "OPEN", 60, 0, false)));
+      await().atMost(AWAIT).until(() -> reporter.writes() > 1);
+
+      assertThat(log.records())
+          .filteredOn(r -> r.getMessage().startsWith("the status reporter of " + service))
+          .extracting(r -> r.getLevel() + " " + r.getMessage())
+          .containsExactly(
+              "WARNING the status reporter of "
+                  + service
+                  + " could not look up the agent's start time, host and versions; its status is"
+                  + " written without those it could not look up until the app restarts");
+      assertThat(log.messages()).noneSatisfy(m -> assertThat(m).endsWith(" is written again"));
+    }
+    AgentStatus written = status(client(), reporter.key()).orElseThrow();
+    assertThat(written.startTime()).isNull();
+    assertThat(written.breakers())
+        .extracting(AgentStatus.BreakerState::policy)
+        .containsExactly("p");
+  }
+
   /** The WARNINGs that say the reporter's own task failed. */
   private static long taskFailures(LogCapture log) {
     return log.records().stream()
