@@ -2,8 +2,6 @@ package io.sluice.javaagent.testapp;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.Map;
 import okhttp3.Cache;
@@ -23,7 +21,7 @@ final class OkHttpCacheClients {
 
   private OkHttpCacheClients() {}
 
-  /** A client with a cache of its own, in a fresh temporary directory. */
+  /** A client with a cache of its own, in a fresh temporary directory deleted as the app exits. */
   private static final class Cached {
     static final OkHttpClient CLIENT =
         new OkHttpClient.Builder()
@@ -40,13 +38,7 @@ final class OkHttpCacheClients {
             .build();
 
     private static File directory() {
-      try {
-        File directory = Files.createTempDirectory("okhttp-cache").toFile();
-        directory.deleteOnExit();
-        return directory;
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      return AppTemporaryDirectory.create("okhttp-cache").toFile();
     }
   }
 
