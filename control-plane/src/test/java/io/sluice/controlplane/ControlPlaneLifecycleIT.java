@@ -10,6 +10,7 @@ import io.sluice.testing.etcd.EtcdServer;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -318,6 +319,9 @@ class ControlPlaneLifecycleIT {
     String output = String.join("\n", lines);
     assertThat(lines).as(output).anyMatch(l -> l.contains("Started ControlPlaneApplication"));
     assertThat(output).doesNotContain("TcpMetrics").doesNotContain("Epoll available");
+    // killed: what it left in its temporary directory is the test's, deleted with state
+    assertThat(state.resolve("tmp"))
+        .isDirectoryContaining(p -> p.getFileName().toString().startsWith("tomcat-docbase."));
   }
 
   /**
@@ -337,14 +341,21 @@ class ControlPlaneLifecycleIT {
     }
   }
 
-  /** A start of the packaged jar in a JVM of its own, its state under {@code state}. */
-  private static ProcessBuilder packagedControlPlane(Path state, String... arguments) {
+  /**
+   * A start of the packaged jar in a JVM of its own, its state and its temporary files under {@code
+   * state}: Spring Boot's Tomcat makes a document root ({@code tomcat-docbase.0.*}) in the
+   * temporary directory, deleted only at a normal exit, and a test that kills the JVM would leave
+   * one in the machine's temporary directory at every run.
+   */
+  private static ProcessBuilder packagedControlPlane(Path state, String... arguments)
+      throws IOException {
     Path jar = PACKAGED_JAR;
     assertThat(jar).exists();
     List<String> command =
         new java.util.ArrayList<>(
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + Files.createDirectories(state.resolve("tmp")),
                 "-jar",
                 jar.toString(),
                 "--server.port=0",
