@@ -1,6 +1,7 @@
 package io.sluice.sdk.breaker;
 
 import io.github.resilience4j.circuitbreaker.internal.SchedulerFactory;
+import io.sluice.sdk.QuietLog;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,7 +32,8 @@ final class AutoTransitionThread {
     try {
       runDetached(() -> SchedulerFactory.getInstance().getScheduler().execute(() -> {}));
     } catch (RuntimeException | LinkageError e) {
-      logger.log(Level.FINE, "could not start Resilience4j's scheduler thread early", e);
+      QuietLog.write(
+          logger, Level.FINE, "could not start Resilience4j's scheduler thread early", e);
     }
   }
 

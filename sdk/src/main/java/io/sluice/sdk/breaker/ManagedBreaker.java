@@ -2,6 +2,7 @@ package io.sluice.sdk.breaker;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.common.Attributes;
+import io.sluice.sdk.QuietLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -180,7 +181,7 @@ final class ManagedBreaker {
       // cancels a scheduled automatic transition; late outcomes of its calls are ignored
       old.breaker.transitionToDisabledState();
     } catch (RuntimeException e) {
-      logger.log(Level.FINE, "could not disable a replaced breaker", e);
+      QuietLog.write(logger, Level.FINE, "could not disable a replaced breaker", e);
     }
     return binding;
   }
@@ -218,7 +219,7 @@ final class ManagedBreaker {
         cb.releasePermission();
       }
     } catch (RuntimeException e) {
-      logger.log(Level.FINE, "could not move an overdue open breaker to half-open", e);
+      QuietLog.write(logger, Level.FINE, "could not move an overdue open breaker to half-open", e);
     }
     observe(cb);
   }
@@ -278,7 +279,7 @@ final class ManagedBreaker {
       cb.transitionToOpenState();
     } catch (RuntimeException raced) {
       // another thread moved it first (Resilience4j refuses a transition from the wrong state)
-      logger.log(Level.FINE, "a stuck half-open breaker moved on by itself", raced);
+      QuietLog.write(logger, Level.FINE, "a stuck half-open breaker moved on by itself", raced);
     }
     observe(cb);
   }

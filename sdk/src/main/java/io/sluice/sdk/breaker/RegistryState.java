@@ -2,6 +2,7 @@ package io.sluice.sdk.breaker;
 
 import io.sluice.rules.BreakerPolicy;
 import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.QuietLog;
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.List;
@@ -40,7 +41,8 @@ final class RegistryState {
         policies[i] =
             new PolicyState(policy, BreakerSettings.of(policy).toConfig(clock, autoHalfOpen));
       } catch (RuntimeException e) {
-        logger.log(
+        QuietLog.write(
+            logger,
             Level.WARNING,
             "breaker policy '" + policy.name() + "' cannot be configured; its calls are unguarded",
             e);

@@ -1,8 +1,10 @@
 package io.sluice.sdk.breaker;
 
+import io.sluice.sdk.QuietLog;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -26,11 +28,17 @@ final class TransitionLog {
 
   private final Map<String, Window> windows = new ConcurrentHashMap<>();
 
-  /** Logs {@code line}, a transition of a breaker of {@code policy}, unless over the limit. */
+  /**
+   * Logs {@code line}, a transition of a breaker of {@code policy}, unless over the limit. Never
+   * throws: a log handler that throws (a full disk, a broken appender) loses the line, never the
+   * transition. The line is written where a transition is noticed: inside a retune (which must go
+   * on to the next breaker), after a call's outcome (which must still be counted) and in a call's
+   * permission check.
+   */
   void log(String policy, String line, long nowMillis) {
     String message = windows.computeIfAbsent(policy, p -> new Window()).admit(line, nowMillis);
     if (message != null) {
-      logger.info(message);
+      QuietLog.write(logger, Level.INFO, message, null);
     }
   }
 

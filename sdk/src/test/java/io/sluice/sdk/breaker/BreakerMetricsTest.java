@@ -12,6 +12,7 @@ import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.sluice.rules.BreakerScope;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.time.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
@@ -103,6 +104,24 @@ class BreakerMetricsTest {
     m = reader.collectAllMetrics();
     assertThat(value(m, "sluice.breaker.state", BREAKER)).as("half-open").isEqualTo(2);
     assertThat(value(m, "sluice.breaker.calls", outcome("success"))).isEqualTo(2);
+  }
+
+  /**
+   * A log handler that throws on a transition's line loses no count: the failure that opens the
+   * breaker is counted like those before it. Before, the handler's exception, thrown where the call
+   * noticed the opening, skipped the count of that call.
+   */
+  @Test
+  void aLogHandlerThatThrowsOnATransitionLineLosesNoCount() {
+    try (BrokenLogHandler broken = BrokenLogHandler.on(ManagedBreaker.class)) {
+      for (int i = 0; i < 4; i++) {
+        call().onError(new IOException());
+      }
+      assertThat(call().permitted()).isFalse();
+    }
+    Collection<MetricData> m = reader.collectAllMetrics();
+    assertThat(value(m, "sluice.breaker.calls", outcome("failure"))).isEqualTo(4);
+    assertThat(value(m, "sluice.breaker.calls", outcome("rejected"))).isEqualTo(1);
   }
 
   /**

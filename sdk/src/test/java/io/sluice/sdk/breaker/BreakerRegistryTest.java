@@ -101,45 +101,30 @@ class BreakerRegistryTest {
   }
 
   /**
-   * A log handler that throws while the registry logs the breaker turning half-open, on the call
-   * that took a trial permission, neither reaches the caller nor keeps that permission: the call
-   * proceeds unguarded and both trial calls are still there for the next calls. Before, the
-   * permission stayed taken until the stuck-trial check reopened the breaker, and the second of the
-   * next calls was rejected.
+   * A failure inside Sluice after a call took a half-open breaker's trial permission (here a meter
+   * whose counter throws as the call notices the breaker turning half-open) neither reaches the
+   * caller nor keeps that permission: the call proceeds unguarded and both trial calls are still
+   * there for the next calls. Before, the permission stayed taken until the stuck-trial check
+   * reopened the breaker, and the second of the next calls was rejected.
    */
   @Test
-  void aLogHandlerThatThrowsLeaksNoTrialPermission() {
+  void aFailureAfterATrialPermissionLeaksNoTrialPermission() {
+    AtomicInteger thrown = new AtomicInteger();
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(clock)
+            .meterProvider(ThrowingMeters.throwingOnAdd(thrown))
+            .automaticTransitionToHalfOpen(false)
+            .build();
     fail(4);
     assertThat(call().permitted()).as("open").isFalse();
     clock.advance(Duration.ofMillis(10_001));
-    AtomicInteger thrown = new AtomicInteger();
-    java.util.logging.Handler throwing =
-        new java.util.logging.Handler() {
-          @Override
-          public void publish(java.util.logging.LogRecord record) {
-            thrown.incrementAndGet();
-            throw new IllegalStateException("a broken log handler");
-          }
+    thrown.set(0);
 
-          @Override
-          public void flush() {}
+    GuardedCall unguarded = call();
 
-          @Override
-          public void close() {}
-        };
-    List<java.util.logging.Logger> loggers =
-        List.of(
-            java.util.logging.Logger.getLogger(ManagedBreaker.class.getName()),
-            java.util.logging.Logger.getLogger(BreakerRegistry.class.getName()));
-    loggers.forEach(l -> l.addHandler(throwing));
-    GuardedCall unguarded;
-    try {
-      unguarded = call();
-    } finally {
-      loggers.forEach(l -> l.removeHandler(throwing));
-    }
-
-    assertThat(thrown).as("the handler threw").hasPositiveValue();
+    assertThat(thrown).as("the meter threw").hasPositiveValue();
     assertThat(unguarded).isSameAs(GuardedCall.UNGUARDED);
     assertThat(state()).isEqualTo("HALF_OPEN");
     GuardedCall first = call();
@@ -149,6 +134,49 @@ class BreakerRegistryTest {
     first.onResponse(200);
     second.onResponse(200);
     assertThat(state()).isEqualTo("CLOSED");
+  }
+
+  /**
+   * A log handler that throws on the line of a transition a retune makes (an open breaker whose
+   * shortened wait is over moves to half-open) stops neither that retune nor the retune of the
+   * other targets' breakers, and a call that notices a transition under it is guarded as usual.
+   * Before, the handler's exception ended the rules change at the first such breaker: the others
+   * kept the old policy, OPEN for its longer wait, until a call to their target came.
+   */
+  @Test
+  void aLogHandlerThatThrowsOnTransitionLinesStopsNoRetune() {
+    registry.close();
+    registry = BreakerRegistry.builder(holder).clock(clock).build();
+    List<String> hosts = List.of("payments-a", "payments-b", "payments-c");
+    for (String host : hosts) {
+      for (int i = 0; i < 4; i++) {
+        registry.start(host, 8080, "POST", "/pay").onError(new IOException("down"));
+      }
+    }
+    assertThat(registry.breakerStates())
+        .extracting(AgentStatus.BreakerState::state)
+        .containsExactly("OPEN", "OPEN", "OPEN");
+    clock.advance(Duration.ofSeconds(4));
+
+    try (BrokenLogHandler broken = BrokenLogHandler.on(ManagedBreaker.class)) {
+      holder.publish(
+          rules(
+              2, Policies.with(payments(), 50, Duration.ofSeconds(3), BreakerScope.TARGET, false)));
+      GuardedCall trial = registry.start("payments-a", 8080, "POST", "/pay");
+      assertThat(trial).as("a trial call, guarded").isNotSameAs(GuardedCall.UNGUARDED);
+      assertThat(trial.permitted()).isTrue();
+      trial.onResponse(200);
+    }
+
+    assertThat(registry.breakerStates())
+        .as("opened 4 s ago, new wait 3 s")
+        .extracting(AgentStatus.BreakerState::state)
+        .containsExactly("HALF_OPEN", "HALF_OPEN", "HALF_OPEN");
+    for (String host : hosts) {
+      assertThat(registry.breaker(host, 8080, "payments").binding().policy.policy.waitInOpenState())
+          .as(host)
+          .isEqualTo(Duration.ofSeconds(3));
+    }
   }
 
   /**
