@@ -411,12 +411,27 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     return breaker;
   }
 
+  /**
+   * The rule-scoped breaker of {@code policy}, created on first use. Kept (and so listed and
+   * metered) only while the current state still has the policy rule-scoped: a call that matched an
+   * older snapshot may create it after {@link #onRules} applied a newer one in which the policy is
+   * gone or target-scoped, and a breaker kept then would be listed under the policy's name until
+   * the next snapshot (and taken up again by a later change back to rule scope). Instead it guards
+   * that one call and is kept nowhere, as {@link Target#add} does for target breakers. The check
+   * reads the state after the breaker is in the map, and {@code onRules} reads the map after the
+   * state is in place, so one of them sees the other's write.
+   */
   private ManagedBreaker ruleBreaker(PolicyState policy) {
     ManagedBreaker b = policy.ruleBreaker;
     if (b == null) {
       b =
           ruleBreakers.computeIfAbsent(
               policy.name, name -> new ManagedBreaker(policy, name, clock, telemetry));
+      PolicyState current = state.byName(policy.name);
+      if (current == null || !current.ruleScoped) {
+        ruleBreakers.remove(policy.name, b);
+        return b;
+      }
       policy.ruleBreaker = b;
     }
     return b;

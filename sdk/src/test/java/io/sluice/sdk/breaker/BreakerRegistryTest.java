@@ -836,6 +836,34 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A call that matched a rule-scoped policy before a change made it target-scoped, and creates the
+   * policy's one breaker after the change was applied, keeps no rule-scoped breaker: the status
+   * lists the policy's target breakers only. The first clock reading of such a call is its
+   * breaker's creation (HookedClock). Before, the rule-scoped breaker was listed (status, metrics)
+   * under the policy's name until the next change, and a later change back to rule scope would have
+   * taken it up again, with whatever state it had.
+   */
+  @Test
+  void aCallThatMatchedReplacedRulesKeepsNoRuleScopedBreakerForAPolicyNoLongerRuleScoped() {
+    BreakerPolicy all = Policies.policy("all", CallMatch.ANY);
+    holder.publish(
+        rules(2, Policies.with(all, 50, Duration.ofSeconds(10), BreakerScope.RULE, false)));
+    HookedClock hooked = new HookedClock(clock);
+    useClock(hooked);
+    hooked.onNextReading(() -> holder.publish(rules(3, all)));
+    GuardedCall racing = call();
+
+    assertThat(hooked.ran()).as("the change landed inside the call").isEqualTo(1);
+    assertThat(racing.permitted()).isTrue();
+    racing.onResponse(200);
+    assertThat(registry.breakerStates()).as("'all' is target-scoped now").isEmpty();
+    call().onResponse(200);
+    assertThat(registry.breakerStates())
+        .extracting(AgentStatus.BreakerState::key)
+        .containsExactly(HOST + ":8080");
+  }
+
+  /**
    * With automatic half-open transitions, a retune that leaves an open breaker only a few
    * milliseconds of its wait keeps it open for {@link ManagedBreaker#SCHEDULE_MARGIN} from the
    * retune instead: Resilience4j could lose a transition scheduled that soon (it may run before the
