@@ -87,6 +87,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
 
   private final ObservableLongGauge stateGauge;
   private final ObservableLongCounter callCounter;
+  private final ObservableLongCounter transitionCounter;
   private volatile RegistryState state;
   private final FirstFailureLog failureLog =
       new FirstFailureLog(logger, "circuit breaker failed; calls proceed unguarded");
@@ -135,6 +136,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             .buildWithCallback(
                 m -> forEachBreaker(b2 -> m.record(stateCode(b2.state()), b2.attributes)));
     this.callCounter = telemetry.observeCalls(this::forEachBreaker);
+    this.transitionCounter = telemetry.observeTransitions(this::forEachBreaker);
   }
 
   /** Starts a builder; {@code holder} supplies the rules. */
@@ -658,6 +660,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     holder.removeListener(listener);
     stateGauge.close();
     callCounter.close();
+    transitionCounter.close();
   }
 
   /** Configures a {@link BreakerRegistry}; validates every setting with the bad value named. */

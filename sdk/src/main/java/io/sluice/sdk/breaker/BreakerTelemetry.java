@@ -1,8 +1,8 @@
 package io.sluice.sdk.breaker;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.metrics.LongCounter;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.api.metrics.ObservableLongCounter;
@@ -43,7 +43,6 @@ final class BreakerTelemetry {
   final TransitionLog transitionLog = new TransitionLog();
 
   private final boolean counting;
-  private final LongCounter transitions;
   private final List<Runnable> transitionListeners = new CopyOnWriteArrayList<>();
   private final FirstFailureLog listenerFailureLog =
       new FirstFailureLog(logger, "a breaker transition listener failed");
@@ -52,13 +51,6 @@ final class BreakerTelemetry {
     meter = meterProvider.get(INSTRUMENTATION_SCOPE);
     // nothing reads the counts when metrics are off
     counting = meterProvider != MeterProvider.noop();
-    transitions =
-        meter
-            .counterBuilder("sluice.breaker.transitions")
-            .setDescription(
-                "Circuit breaker state transitions (in shadow mode: the transitions it would make)")
-            .setUnit("{transition}")
-            .build();
   }
 
   /**
@@ -95,9 +87,42 @@ final class BreakerTelemetry {
                     }));
   }
 
-  void transition(ManagedBreaker breaker, String from, String to, boolean shadow) {
-    transitions.add(
-        1, breaker.attributes.toBuilder().put(FROM, from).put(TO, to).put(SHADOW, shadow).build());
+  /**
+   * Registers {@code sluice.breaker.transitions}, reporting the transition counts of the breakers
+   * {@code breakers} visits. Asynchronous for the same reason as {@link #observeCalls}'s counts
+   * live in the breaker: a breaker evicted, or dropped with its policy, is no longer reported. A
+   * synchronous counter keeps every series it was given for the life of the process, so a policy
+   * over many hosts would have its transitions reported for hosts long gone, and past the SDK's
+   * cardinality limit every breaker's transitions in one overflow series.
+   */
+  ObservableLongCounter observeTransitions(Consumer<Consumer<ManagedBreaker>> breakers) {
+    return meter
+        .counterBuilder("sluice.breaker.transitions")
+        .setDescription(
+            "Circuit breaker state transitions (in shadow mode: the transitions it would make)")
+        .setUnit("{transition}")
+        .buildWithCallback(
+            measurement ->
+                breakers.accept(
+                    breaker -> {
+                      for (int slot = 0; slot < ManagedBreaker.TRANSITION_SLOTS; slot++) {
+                        long count = breaker.transitionCount(slot);
+                        if (count > 0) {
+                          measurement.record(count, breaker.transitionAttributes(slot));
+                        }
+                      }
+                    }));
+  }
+
+  /**
+   * Counts a transition of {@code breaker} (called under its lock) and tells the listeners; for
+   * {@code sluice.breaker.transitions}, see {@link #observeTransitions}.
+   */
+  void transition(
+      ManagedBreaker breaker, CircuitBreaker.State from, CircuitBreaker.State to, boolean shadow) {
+    if (counting) {
+      breaker.countTransition(from, to, shadow);
+    }
     for (Runnable listener : transitionListeners) {
       try {
         listener.run();

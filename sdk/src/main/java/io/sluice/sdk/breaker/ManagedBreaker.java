@@ -6,6 +6,7 @@ import io.sluice.sdk.QuietLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -93,6 +94,13 @@ final class ManagedBreaker {
   private final Attributes[] outcomeAttributes = new Attributes[Outcome.values().length];
   private final LongAdder[] outcomeCounts = newCounts();
   private volatile Binding binding;
+
+  /** Made on the first transition: most breakers never make one. */
+  private volatile AtomicLongArray transitionCounts;
+
+  /** Built at collection, once per slot reported; a race builds equal ones. */
+  private volatile Attributes[] transitionAttributes;
+
   private volatile CircuitBreaker.State observed;
   private volatile long openedAtMillis = Long.MIN_VALUE;
 
@@ -244,7 +252,7 @@ final class ManagedBreaker {
       halfOpenAtMillis = clock.millis();
     }
     boolean shadow = binding.policy.shadow;
-    telemetry.transition(this, from.name(), to.name(), shadow);
+    telemetry.transition(this, from, to, shadow);
     telemetry.transitionLog.log(
         policyName,
         shadow
@@ -317,6 +325,56 @@ final class ManagedBreaker {
   /** The calls counted with {@code outcome} since this breaker was created. */
   long countOf(Outcome outcome) {
     return outcomeCounts[outcome.ordinal()].sum();
+  }
+
+  private static final CircuitBreaker.State[] STATES = CircuitBreaker.State.values();
+
+  /** One count per (from, to, shadow); see {@link #transitionSlot}. */
+  static final int TRANSITION_SLOTS = STATES.length * STATES.length * 2;
+
+  private static int transitionSlot(
+      CircuitBreaker.State from, CircuitBreaker.State to, boolean shadow) {
+    return (from.ordinal() * STATES.length + to.ordinal()) * 2 + (shadow ? 1 : 0);
+  }
+
+  /**
+   * Counts a transition for {@code sluice.breaker.transitions}; kept across retunes. Called under
+   * this breaker's lock (from {@link #transition}), so the counts are made once, on the first.
+   */
+  void countTransition(CircuitBreaker.State from, CircuitBreaker.State to, boolean shadow) {
+    AtomicLongArray counts = transitionCounts;
+    if (counts == null) {
+      counts = new AtomicLongArray(TRANSITION_SLOTS);
+      transitionCounts = counts;
+    }
+    counts.incrementAndGet(transitionSlot(from, to, shadow));
+  }
+
+  /** The transitions counted in {@code slot} since this breaker was created. */
+  long transitionCount(int slot) {
+    AtomicLongArray counts = transitionCounts;
+    return counts == null ? 0 : counts.get(slot);
+  }
+
+  /** The attributes of {@code slot}'s transitions: this breaker's, from, to and shadow. */
+  Attributes transitionAttributes(int slot) {
+    Attributes[] cache = transitionAttributes;
+    if (cache == null) {
+      cache = new Attributes[TRANSITION_SLOTS];
+      transitionAttributes = cache;
+    }
+    Attributes a = cache[slot];
+    if (a == null) {
+      int pair = slot / 2;
+      a =
+          attributes.toBuilder()
+              .put(BreakerTelemetry.FROM, STATES[pair / STATES.length].name())
+              .put(BreakerTelemetry.TO, STATES[pair % STATES.length].name())
+              .put(BreakerTelemetry.SHADOW, (slot & 1) == 1)
+              .build();
+      cache[slot] = a;
+    }
+    return a;
   }
 
   Attributes outcomeAttributes(Outcome outcome) {

@@ -107,6 +107,28 @@ class BreakerMetricsTest {
   }
 
   /**
+   * A removed policy's breakers leave no series behind in any breaker instrument: the state gauge,
+   * the calls counter and the transitions counter all stop reporting them. Before, the transitions
+   * counter (synchronous, so kept by the SDK for as long as the process lives) went on reporting
+   * every breaker that ever made a transition, removed or evicted, up to the SDK's cardinality
+   * limit, past which all breakers' transitions fell into one overflow series.
+   */
+  @Test
+  void aRemovedPolicysBreakersLeaveNoSeriesBehind() {
+    for (int i = 0; i < 4; i++) {
+      call().onError(new IOException());
+    }
+    assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", BREAKER)).isEqualTo(1);
+
+    holder.publish(rules(2));
+
+    assertThat(reader.collectAllMetrics())
+        .flatMap(metric -> metric.getData().getPoints())
+        .filteredOn(p -> "payments".equals(p.getAttributes().get(BreakerTelemetry.POLICY)))
+        .isEmpty();
+  }
+
+  /**
    * A log handler that throws on a transition's line loses no count: the failure that opens the
    * breaker is counted like those before it. Before, the handler's exception, thrown where the call
    * noticed the opening, skipped the count of that call.

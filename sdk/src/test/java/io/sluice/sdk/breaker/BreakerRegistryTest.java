@@ -101,30 +101,30 @@ class BreakerRegistryTest {
   }
 
   /**
-   * A failure inside Sluice after a call took a half-open breaker's trial permission (here a meter
-   * whose counter throws as the call notices the breaker turning half-open) neither reaches the
-   * caller nor keeps that permission: the call proceeds unguarded and both trial calls are still
-   * there for the next calls. Before, the permission stayed taken until the stuck-trial check
-   * reopened the breaker, and the second of the next calls was rejected.
+   * A failure inside Sluice after a call took a half-open breaker's trial permission (here the
+   * clock, throwing when read to date the breaker's turn to half-open: the reading after the one in
+   * the open state's permission check) neither reaches the caller nor keeps that permission: the
+   * call proceeds unguarded and both trial calls are still there for the next calls. Before, the
+   * permission stayed taken until the stuck-trial check reopened the breaker, and the second of the
+   * next calls was rejected.
    */
   @Test
   void aFailureAfterATrialPermissionLeaksNoTrialPermission() {
-    AtomicInteger thrown = new AtomicInteger();
-    registry.close();
-    registry =
-        BreakerRegistry.builder(holder)
-            .clock(clock)
-            .meterProvider(ThrowingMeters.throwingOnAdd(thrown))
-            .automaticTransitionToHalfOpen(false)
-            .build();
+    HookedClock hooked = new HookedClock(clock);
+    useClock(hooked);
     fail(4);
     assertThat(call().permitted()).as("open").isFalse();
     clock.advance(Duration.ofMillis(10_001));
-    thrown.set(0);
 
+    hooked.onNextReading(
+        () ->
+            hooked.onNextReading(
+                () -> {
+                  throw new IllegalStateException("a broken clock");
+                }));
     GuardedCall unguarded = call();
 
-    assertThat(thrown).as("the meter threw").hasPositiveValue();
+    assertThat(hooked.ran()).as("the clock threw on its second reading").isEqualTo(2);
     assertThat(unguarded).isSameAs(GuardedCall.UNGUARDED);
     assertThat(state()).isEqualTo("HALF_OPEN");
     GuardedCall first = call();
