@@ -29,7 +29,8 @@ import java.util.logging.Logger;
  *       full wait;
  *   <li>not the sliding window's contents: the new breaker starts with an empty window (its
  *       outcomes were counted against the old thresholds and window size), nor the counts of
- *       not-permitted calls.
+ *       not-permitted calls, nor a HALF_OPEN breaker's trial calls: the new one lets its own number
+ *       through afresh, and those the old one let through are ignored when they end.
  * </ul>
  *
  * <p>Calls permitted by the old breaker report their outcome to it (it is disabled, so they are
