@@ -120,7 +120,11 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         Caffeine.newBuilder()
             .maximumWeight(b.maxTargets)
             .<String, HostTargets>weigher((host, value) -> value.weigh())
-            .expireAfterAccess(b.idleExpiry)
+            // the cache hears of a target's calls at most once per TOUCH_NANOS (see target()), so
+            // it may last have heard of one that long before its latest call: waiting that much
+            // longer keeps a target at least idleExpiry after its latest call, where an expiry
+            // shorter than TOUCH_NANOS would otherwise forget a busy target, open breaker and all
+            .expireAfterAccess(b.idleExpiry.plusNanos(TOUCH_NANOS))
             .ticker(() -> cacheNanos)
             .executor(Runnable::run)
             .build();
@@ -710,7 +714,11 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       return this;
     }
 
-    /** How long a target without calls is kept (with its breakers); default 10 minutes. */
+    /**
+     * How long a target without calls is kept (with its breakers); default 10 minutes. It is kept
+     * at least that long after its latest call, and at most a second longer (the cache hears of a
+     * target's calls at most once a second).
+     */
     public Builder idleExpiry(Duration idleExpiry) {
       Objects.requireNonNull(idleExpiry, "idleExpiry");
       if (idleExpiry.isNegative() || idleExpiry.isZero()) {

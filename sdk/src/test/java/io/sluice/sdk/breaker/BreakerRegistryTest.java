@@ -1198,6 +1198,31 @@ class BreakerRegistryTest {
     assertThat(registry.trackedTargets()).as("only the busy target is left").isEqualTo(1);
   }
 
+  /**
+   * A target called more often than its idle expiry is kept, with its breaker's state, however
+   * short the expiry, and expires once idle. The cache hears of a target's calls at most once a
+   * second (to keep its bookkeeping off the request path); before, an expiry under about a second
+   * forgot a busy target between two of those: here the open breaker was forgotten 500 ms after the
+   * target's creation and the next call went through.
+   */
+  @Test
+  void aBusyTargetKeepsItsOpenBreakerHoweverShortTheIdleExpiry() {
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(clock)
+            .idleExpiry(Duration.ofMillis(500))
+            .automaticTransitionToHalfOpen(false)
+            .build();
+    fail(4);
+    for (int i = 1; i <= 30; i++) {
+      clock.advance(Duration.ofMillis(100));
+      assertThat(call().permitted()).as("%d ms after the opening", i * 100).isFalse();
+    }
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(registry.trackedTargets()).as("idle for 2 s").isZero();
+  }
+
   @Test
   void idleTargetsExpire() {
     registry.close();
