@@ -549,13 +549,16 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     List<AgentStatus.BreakerState> result = new ArrayList<>();
     forEachBreaker(
         b -> {
+          // the state first: reading it can move the breaker (an overdue half-open transition),
+          // and the rates are those of the state it is in then
+          String state = b.state().name();
           ManagedBreaker.Binding binding = b.binding();
           CircuitBreaker.Metrics m = binding.breaker.getMetrics();
           result.add(
               new AgentStatus.BreakerState(
                   b.policyName,
                   b.key,
-                  b.state().name(),
+                  state,
                   m.getFailureRate(),
                   m.getSlowCallRate(),
                   binding.policy.shadow));

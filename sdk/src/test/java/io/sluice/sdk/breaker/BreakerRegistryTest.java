@@ -931,6 +931,39 @@ class BreakerRegistryTest {
   }
 
   /**
+   * The status line of a breaker that its state read moves to half-open (its lost automatic
+   * transition, held back here) gives the rates of that half-open state, none yet, not those of the
+   * open state it left. Before, it said HALF_OPEN with the open state's 100% failure rate.
+   */
+  @Test
+  void aBreakerMovedToHalfOpenByItsStatusLineReportsTheHalfOpenRates() {
+    registry.close();
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofMillis(1), BreakerScope.TARGET, false)));
+    registry = BreakerRegistry.builder(holder).clock(clock).build();
+    try (HeldScheduler held = HeldScheduler.hold()) {
+      fail(4);
+      assertThat(registry.breakerStates())
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.state()).isEqualTo("OPEN");
+                assertThat(s.failureRate()).isEqualTo(100.0);
+              });
+
+      clock.advance(Duration.ofSeconds(1));
+
+      assertThat(registry.breakerStates())
+          .singleElement()
+          .satisfies(
+              s -> {
+                assertThat(s.state()).isEqualTo("HALF_OPEN");
+                assertThat(s.failureRate()).as("no trial call yet").isEqualTo(-1.0);
+              });
+    }
+  }
+
+  /**
    * A call that matched a policy and was let through by the breaker a retune bound to a newer
    * version of it has its outcome judged by that newer version, the one the breaker runs: here its
    * {@code failureStatusCodes} count 429 as a failure. The retune lands at the open breaker's clock
