@@ -48,7 +48,9 @@ import java.util.regex.Pattern;
  * </ol>
  *
  * <p>Agents are judged one by one: a target one agent's calls reached guarded and another's not is
- * listed with the latter's traffic only. All matching uses the agents' own compiled matchers.
+ * listed with the latter's traffic only. All matching uses the agents' own compiled matchers. A
+ * target is listed, and its agents' traffic summed, under its canonical spelling ({@link
+ * #canonicalTarget}), however each agent spelled it.
  */
 final class UnprotectedTargets {
 
@@ -57,7 +59,8 @@ final class UnprotectedTargets {
   /**
    * One unprotected target, aggregated over the service's agents.
    *
-   * @param target {@code host:port}
+   * @param target {@code host:port} in canonical spelling (lower case; an IPv6 literal in RFC 5952
+   *     form, in brackets), however agents spelled it
    * @param callsPerMinute unguarded calls in the last minute, summed over agents
    * @param errorsPerMinute failed unguarded calls in the last minute, summed
    * @param errorRate errors / calls, in [0, 1]
@@ -122,7 +125,10 @@ final class UnprotectedTargets {
             continue;
           }
         }
-        Sums sums = traffic.computeIfAbsent(stats.target(), t -> new Sums());
+        // one row per target however agents spell it: older agents report a host as their
+        // client spelled it ([0:0:0:0:0:0:0:1], Payments), newer ones in canonical form, and
+        // during a rolling upgrade both report the same dependency
+        Sums sums = traffic.computeIfAbsent(canonicalTarget(host, port), t -> new Sums());
         sums.calls += calls;
         sums.errors += errors;
         sums.agents++;
@@ -283,6 +289,16 @@ final class UnprotectedTargets {
     private static BreakerPolicy hostAndPortOnly(BreakerPolicy p) {
       return p.withMatch(new CallMatch(p.match().host(), p.match().port(), null, null));
     }
+  }
+
+  /**
+   * A target as current agents report it: the {@link CallTarget#canonicalHost canonical} host (an
+   * IPv6 literal in brackets) and the port as a number.
+   */
+  static String canonicalTarget(String canonicalHost, int port) {
+    return (canonicalHost.indexOf(':') >= 0 ? "[" + canonicalHost + "]" : canonicalHost)
+        + ":"
+        + port;
   }
 
   /**

@@ -338,8 +338,38 @@ class UnprotectedTargetsTest {
                 agent(
                     "old",
                     new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 1, 50, null))))
-        .as("listed under the agent's own spelling, as reported")
-        .containsExactly("[0:0:0:0:0:0:0:1]:8443");
+        .as("listed in the spelling policies are matched in, as current agents report it")
+        .containsExactly("[::1]:8443");
+  }
+
+  @Test
+  void oneTargetSpelledTwoWaysByAgentsOfTwoVersionsIsOneRowWithBothAgentsTraffic() {
+    // a rolling upgrade: the older agents report hosts as their clients spelled them, the newer
+    // ones in canonical form; one dependency must not be split over two rows whose suggested
+    // policies share a name (adding both to the editor would be refused as a duplicate)
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "old",
+                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 10, 50, null),
+                    new AgentStatus.TargetStats("Payments:8080", 30, 3, 20, null)),
+                agent(
+                    "new",
+                    new AgentStatus.TargetStats("[::1]:8443", 50, 5, 80, null),
+                    new AgentStatus.TargetStats("payments:8080", 60, 6, 10, null))),
+            breakers("[]"));
+    assertThat(found)
+        .extracting(UnprotectedTargets.Target::target)
+        .containsExactly("[::1]:8443", "payments:8080");
+    UnprotectedTargets.Target loopback = found.get(0);
+    assertThat(loopback.callsPerMinute()).isEqualTo(150);
+    assertThat(loopback.errorsPerMinute()).isEqualTo(15);
+    assertThat(loopback.p99Millis()).isEqualTo(80);
+    assertThat(loopback.agents()).isEqualTo(2);
+    assertThat(found.get(1).callsPerMinute()).isEqualTo(90);
+    assertThat(found.get(1).agents()).isEqualTo(2);
+    assertThat(found.get(1).suggestedPolicy().get("name")).isEqualTo("payments-8080");
   }
 
   @Test
