@@ -328,7 +328,11 @@ export class ServicePage {
         call('GET', `api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
       ]);
       if (this.closed) return;
-      this.rollout = rollout ? rollout.body : null;
+      // A rollout that could not be read (etcd away: the agents still come, from the control
+      // plane's memory) leaves the last one read. Without it a service running _default, whose
+      // page knows no revision of its own, would show every agent applied against none and its
+      // rules as the built-in defaults; agentViews judges the last one by its revision.
+      if (rollout) this.rollout = rollout.body;
       this.agents = listOf(r.body, 'agents')
         .filter((a) => this.isDefault || !a.service || a.service === this.service);
       this.agentsLoaded = true;

@@ -6104,6 +6104,87 @@ class WebUiIT {
     openAfresh(WRITER_TOKEN, "/");
   }
 
+  /**
+   * Through an etcd outage the agents are still listed (from the control plane's memory) but their
+   * rollout cannot be read: a service running {@code _default} keeps the rollout it last read,
+   * instead of calling every agent applied against no revision and its rules the built-in defaults.
+   */
+  @Test
+  void anEtcdOutageKeepsTheRolloutOfAServiceRunningDefaultAsLastRead() {
+    long defaultRevision = storeOrdersDocumentAs("_default");
+    String service = "fallback-outage";
+    String applied = "/sluice/v1/agents/" + service + "/on-default";
+    String behind = "/sluice/v1/agents/" + service + "/one-behind";
+    etcd.server().put(applied, statusOf(service, "on-default", defaultRevision));
+    etcd.server().put(behind, statusOf(service, "one-behind", defaultRevision - 1));
+    try {
+      withHealthCheckedEverySecond(
+          () -> openAfresh(WRITER_TOKEN, "/service/" + service + "/agents"));
+      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/2");
+      awaitText(
+          By.cssSelector("tr[data-instance='one-behind'] [data-test=agent-status]"), "behind");
+      awaitText(
+          By.cssSelector("[data-test=current-revision]"), "_default revision " + defaultRevision);
+      awaitText(By.id("live"), "Live");
+      // counts the page's rollout reads that etcd's absence fails: the second one comes only after
+      // the page drew what the first one (and its agents' read) left it with
+      js(
+          "window.__rolloutFailures = 0; const read = window.fetch;"
+              + " const failed = (a) => { if (String(a[0]).includes('/rollout'))"
+              + " window.__rolloutFailures++; };"
+              + " window.fetch = (...a) => read(...a).then("
+              + " (r) => { if (!r.ok) failed(a); return r; }, (e) => { failed(a); throw e; });");
+      etcd.server().stop();
+      try {
+        awaitText(By.id("live"), "Stale");
+        await("two rollout reads failed while etcd is away")
+            .atMost(Duration.ofSeconds(60))
+            .until(() -> ((Number) js("return window.__rolloutFailures;")).intValue() >= 2);
+        assertThat(
+                browser.findElement(By.cssSelector(".service-head [data-test=rollout]")).getText())
+            .isEqualTo("1/2");
+        assertThat(
+                browser
+                    .findElement(
+                        By.cssSelector("tr[data-instance='one-behind'] [data-test=agent-status]"))
+                    .getText())
+            .isEqualTo("behind");
+        assertThat(browser.findElement(By.cssSelector("[data-test=current-revision]")).getText())
+            .contains("_default revision " + defaultRevision)
+            .doesNotContain("built-in defaults");
+      } finally {
+        etcd.server().start();
+      }
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .ignoreExceptions()
+          .until(() -> browser.findElement(By.id("live")).getText().equals("Live"));
+    } finally {
+      etcd.server().delete(applied);
+      etcd.server().delete(behind);
+      // the next test gets a page that checks its health as usual, with the fetch it had
+      openAfresh(WRITER_TOKEN, "/");
+    }
+  }
+
+  /** A status of {@code service}'s agent {@code instance}, written now, at {@code revision}. */
+  private static String statusOf(String service, String instance, long revision) {
+    return AgentStatusCodec.write(
+        new AgentStatus(
+            instance,
+            service,
+            instance + "-host",
+            7,
+            new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+            Instant.now(),
+            Instant.now(),
+            "etcd",
+            revision,
+            null,
+            List.of(),
+            List.of()));
+  }
+
   private void outageMarksThePageStale(String service) {
     awaitText(By.id("live"), "Live");
     etcd.server().stop();
