@@ -20,6 +20,36 @@ export function isStale(updatedAt, now = Date.now()) {
   return Number.isFinite(written) && now - written > STALE_AFTER_MS;
 }
 
+/**
+ * Why an agent does not follow the rules stored here, when its rules come from elsewhere than etcd:
+ * behind (or applied) alone would not say that it will stay so whatever is saved.
+ */
+const RULES_ELSEWHERE = {
+  'last-known-good': 'Runs the last rules it read from etcd, kept on its disk: it has not read'
+    + ' its rules from etcd since it started (etcd out of its reach, or its reads refused), and'
+    + ' follows no change saved here until it does.',
+  file: 'Runs a local rules file (sluice.rules.file): it follows no change saved here.',
+  defaults: 'Runs the built-in defaults: it has found no rules in etcd for its service (its own'
+    + ' or _default\u2019s), or has not read them yet.',
+};
+
+/**
+ * A chip naming where an agent's rules come from, unless from etcd as expected; or null. The
+ * built-in defaults are what an agent runs when etcd holds no rules for it, as its page says then:
+ * named only for an agent that is not on the rules it should run.
+ */
+export function rulesSourceChip(source, status) {
+  if (!source || source === 'etcd' || (source === 'defaults' && status === 'applied')) {
+    return null;
+  }
+  return h('span', {
+    class: 'chip chip-warn',
+    'data-test': 'rules-source',
+    title: RULES_ELSEWHERE[source] ?? 'Its rules come from elsewhere than etcd.',
+    text: showHidden(`rules: ${source}`),
+  });
+}
+
 export class AgentsPanel {
   constructor(root, page) {
     this.root = root;
@@ -103,8 +133,10 @@ export class AgentsPanel {
       setText(row.revision, showHidden(a.appliedRevision ?? '—'));
       // An agent lists at most 50 errors and 200 breakers (not CLOSED first) and counts the rest.
       fillIfChanged(row.status,
-        JSON.stringify([a.status, a.rejectedRevision, a.rejectedErrors, a.rejectedErrorsOmitted]),
+        JSON.stringify([a.status, a.rulesSource, a.rejectedRevision, a.rejectedErrors,
+          a.rejectedErrorsOmitted]),
         statusChip(a.status),
+        rulesSourceChip(a.rulesSource, a.status),
         a.rejectedErrors.length || a.rejectedErrorsOmitted
           ? h('details', { class: 'rejection' },
             h('summary', { text: `rejected revision ${showHidden(a.rejectedRevision)}` }),

@@ -6169,6 +6169,12 @@ class WebUiIT {
 
   /** A status of {@code service}'s agent {@code instance}, written now, at {@code revision}. */
   private static String statusOf(String service, String instance, long revision) {
+    return statusOf(service, instance, "etcd", revision);
+  }
+
+  /** As {@link #statusOf(String, String, long)}, its rules from {@code rulesSource}. */
+  private static String statusOf(
+      String service, String instance, String rulesSource, long revision) {
     return AgentStatusCodec.write(
         new AgentStatus(
             instance,
@@ -6178,11 +6184,48 @@ class WebUiIT {
             new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
             Instant.now(),
             Instant.now(),
-            "etcd",
+            rulesSource,
             revision,
             null,
             List.of(),
             List.of()));
+  }
+
+  /**
+   * An agent whose rules come from elsewhere than etcd says so in its row: one on its
+   * last-known-good snapshot or a local file follows no change saved here, which "behind" alone
+   * does not tell.
+   */
+  @Test
+  void anAgentRunningRulesFromElsewhereThanEtcdSaysWhere() {
+    String service = "rules-elsewhere";
+    long revision = storeOrdersDocumentAs(service);
+    String prefix = "/sluice/v1/agents/" + service + "/";
+    etcd.server().put(prefix + "on-etcd", statusOf(service, "on-etcd", "etcd", revision));
+    etcd.server().put(prefix + "on-disk", statusOf(service, "on-disk", "last-known-good", 1));
+    etcd.server().put(prefix + "on-file", statusOf(service, "on-file", "file", 0));
+    try {
+      open(WRITER_TOKEN, "/service/" + service + "/agents");
+      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/3");
+      String onDisk = "tr[data-instance='on-disk'] ";
+      awaitText(By.cssSelector(onDisk + "[data-test=agent-status]"), "behind");
+      awaitText(By.cssSelector(onDisk + "[data-test=rules-source]"), "rules: last-known-good");
+      assertThat(
+              browser
+                  .findElement(By.cssSelector(onDisk + "[data-test=rules-source]"))
+                  .getAttribute("title"))
+          .contains("has not read its rules from etcd");
+      awaitText(
+          By.cssSelector("tr[data-instance='on-file'] [data-test=rules-source]"), "rules: file");
+      awaitText(By.cssSelector("tr[data-instance='on-etcd'] [data-test=agent-status]"), "applied");
+      assertThat(browser.findElements(By.cssSelector("tr[data-instance='on-etcd'] .chip")))
+          .extracting(WebElement::getText)
+          .containsExactly("applied");
+    } finally {
+      etcd.server().delete(prefix + "on-etcd");
+      etcd.server().delete(prefix + "on-disk");
+      etcd.server().delete(prefix + "on-file");
+    }
   }
 
   private void outageMarksThePageStale(String service) {
