@@ -4,7 +4,7 @@
 // process that can write there can write anything: it is shown through showHidden.
 
 import { enc } from './api.js';
-import { fill, h, placeChild, setText, timeNode } from './dom.js';
+import { fill, h, placeChild, serverNow, setText, timeNode } from './dom.js';
 import { showHidden } from './json-text.js';
 import { agentKey } from './model.js';
 import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
@@ -15,7 +15,7 @@ import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
 const STALE_AFTER_MS = 3 * 60 * 1000;
 
 /** Whether a status written at `updatedAt` (ISO) is older than agents let it get. */
-export function isStale(updatedAt, now = Date.now()) {
+export function isStale(updatedAt, now = serverNow()) {
   const written = Date.parse(updatedAt ?? '');
   return Number.isFinite(written) && now - written > STALE_AFTER_MS;
 }

@@ -2,6 +2,7 @@
 // token of the signed-in user. The token lives in sessionStorage only: closing the tab or
 // signing out forgets it.
 
+import { noteServerDate } from './dom.js';
 import { pretty, showHidden } from './json-text.js';
 
 const TOKEN_KEY = 'sluice.token';
@@ -307,6 +308,7 @@ export async function call(method, path, {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
   }
   const response = await fetch(path, init);
+  noteServerDate(response.headers.get('Date'));
   const text = await response.text();
   let parsed = null;
   if (text) {

@@ -82,8 +82,29 @@ export function placeChild(parent, node, index) {
   if (refocus && document.activeElement !== refocus) refocus.focus({ preventScroll: true });
 }
 
+/**
+ * How far the control plane's clock is ahead of the browser's, from the Date header of its last
+ * answer. Times on the page were stamped by the control plane and its agents: "3 min ago" and
+ * "stale" are measured on that clock, not on a browser's that may be minutes off. The header
+ * counts whole seconds, so an offset within 2 s is its rounding and the network's, taken as none.
+ */
+let serverOffset = 0;
+
+/** Notes an answer's Date header (`received` on the browser's clock). */
+export function noteServerDate(header, received = Date.now()) {
+  const t = Date.parse(header ?? '');
+  if (!Number.isFinite(t)) return;
+  const offset = t - received;
+  serverOffset = Math.abs(offset) < 2000 ? 0 : offset;
+}
+
+/** Now on the control plane's clock, as far as its answers tell. */
+export function serverNow() {
+  return Date.now() + serverOffset;
+}
+
 /** "3 min ago"-style text for an ISO time, with the exact time kept for a title. */
-export function relativeTime(iso, now = Date.now()) {
+export function relativeTime(iso, now = serverNow()) {
   if (!iso) return '—';
   const t = typeof iso === 'number' ? iso : Date.parse(iso);
   if (Number.isNaN(t)) return showHidden(iso);

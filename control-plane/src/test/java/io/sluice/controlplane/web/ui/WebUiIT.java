@@ -6192,6 +6192,48 @@ class WebUiIT {
   }
 
   /**
+   * A browser whose clock is minutes ahead (a laptop off the network's time) measures how long ago
+   * an agent reported on the control plane's clock, from its answers' Date header: an agent that
+   * just reported is neither "4 min ago" nor marked stale.
+   */
+  @Test
+  void anAgentThatJustReportedIsFreshOnABrowserWhoseClockIsAhead() {
+    String service = "clock-ahead";
+    long revision = storeOrdersDocumentAs(service);
+    String key = "/sluice/v1/agents/" + service + "/fresh-1";
+    etcd.server().put(key, statusOf(service, "fresh-1", revision));
+    Object shiftedClock =
+        browser
+            .executeCdpCommand(
+                "Page.addScriptToEvaluateOnNewDocument",
+                Map.of(
+                    "source",
+                    "const RealDate = Date; const ahead = 4 * 60 * 1000;"
+                        + " window.Date = class extends RealDate {"
+                        + " constructor(...a) { if (a.length) super(...a);"
+                        + " else super(RealDate.now() + ahead); }"
+                        + " static now() { return RealDate.now() + ahead; } };"))
+            .get("identifier");
+    try {
+      openAfresh(WRITER_TOKEN, "/service/" + service + "/agents");
+      assertThat((Number) js("return Date.now() - performance.timeOrigin - performance.now();"))
+          .as("the browser's clock is ahead")
+          .satisfies(ms -> assertThat(ms.doubleValue()).isGreaterThan(200_000));
+      String row = "tr[data-instance='fresh-1'] ";
+      awaitText(By.cssSelector(row + "[data-test=agent-status]"), "applied");
+      assertThat(browser.findElements(By.cssSelector(row + "[data-test=stale]"))).isEmpty();
+      assertThat(browser.findElement(By.cssSelector(row + "time")).getText())
+          .matches("just now|\\d+ s ago");
+    } finally {
+      browser.executeCdpCommand(
+          "Page.removeScriptToEvaluateOnNewDocument", Map.of("identifier", shiftedClock));
+      etcd.server().delete(key);
+      // the next test gets a page on the browser's own clock
+      openAfresh(WRITER_TOKEN, "/");
+    }
+  }
+
+  /**
    * An agent whose rules come from elsewhere than etcd says so in its row: one on its
    * last-known-good snapshot or a local file follows no change saved here, which "behind" alone
    * does not tell.
