@@ -127,14 +127,15 @@ export class OverviewPage {
   /** Re-reads services and agents; `byEvent`: a change event prompted it. */
   async refresh(byEvent = false) {
     try {
-      const [services, agents] = await Promise.all([
-        call('GET', 'api/v1/services'),
-        call('GET', 'api/v1/agents'),
-      ]);
+      const services = listOf((await call('GET', 'api/v1/services')).body, 'services');
+      // Every agent's status (breakers, targets: megabytes for a fleet of hundreds) only when
+      // the services list leaves counts out, as a server without them would: ours sends them.
+      const agentList = services.some(lacksCounts)
+        ? listOf((await call('GET', 'api/v1/agents')).body, 'agents')
+        : [];
       if (this.closed) return;
       showError(this.error, '');
-      const agentList = listOf(agents.body, 'agents');
-      const views = listOf(services.body, 'services').map((s) => serviceView(s, agentList));
+      const views = services.map((s) => serviceView(s, agentList));
       // _default first: the fallback document of every service without its own
       views.sort((a, b) =>
         (b.name === '_default') - (a.name === '_default') || a.name.localeCompare(b.name));
@@ -250,6 +251,14 @@ export class OverviewPage {
       this.lastChanges.delete(name);
     }
   }
+}
+
+/** Whether a services-list row leaves out counts the overview would derive from the agents. */
+function lacksCounts(s) {
+  const counts = s.agents;
+  return !counts || typeof counts !== 'object' || Array.isArray(counts)
+    || typeof counts.total !== 'number' || typeof counts.current !== 'number'
+    || typeof counts.rejected !== 'number' || typeof s.breakersOpen !== 'number';
 }
 
 /**

@@ -6192,6 +6192,42 @@ class WebUiIT {
   }
 
   /**
+   * The overview's counts come with the services list: it does not read the whole agent list (every
+   * agent's breakers and targets, megabytes for a fleet of hundreds) at each refresh as well.
+   */
+  @Test
+  void theOverviewCountsAgentsWithoutReadingEveryAgentsStatus() {
+    String service = "fleet-overview";
+    long revision = storeOrdersDocumentAs(service);
+    String key = "/sluice/v1/agents/" + service + "/fleet-1";
+    etcd.server().put(key, statusOf(service, "fleet-1", revision));
+    try {
+      open(WRITER_TOKEN, "/");
+      By rollout = By.cssSelector("tr[data-service='" + service + "'] [data-test=rollout]");
+      awaitText(rollout, "1/1");
+      js(
+          "window.__agentReads = 0; window.__uncounted = window.fetch;"
+              + " window.fetch = (...a) => { if (String(a[0]).includes('api/v1/agents'))"
+              + " window.__agentReads++; return window.__uncounted(...a); };");
+      long eventRefreshes = overviewEventRefreshes();
+      long next = storeAs(WRITER_TOKEN, service, documentFor(service, 0.5));
+      await("the overview refreshed after the change event")
+          .atMost(BOUND)
+          .ignoreExceptions()
+          .until(() -> overviewEventRefreshes() > eventRefreshes);
+      awaitText(
+          By.cssSelector("tr[data-service='" + service + "'] [data-test=revision]"),
+          String.valueOf(next));
+      // the agent still runs the revision before: counted as not on the current one
+      awaitText(rollout, "0/1");
+      assertThat(((Number) js("return window.__agentReads;")).intValue()).isZero();
+    } finally {
+      js("if (window.__uncounted) window.fetch = window.__uncounted;");
+      etcd.server().delete(key);
+    }
+  }
+
+  /**
    * A browser whose clock is minutes ahead (a laptop off the network's time) measures how long ago
    * an agent reported on the control plane's clock, from its answers' Date header: an agent that
    * just reported is neither "4 min ago" nor marked stale.
