@@ -87,6 +87,10 @@ final class UnprotectedTargets {
     long errors;
     double p99;
     int agents;
+
+    /** The agent last counted in {@link #agents}: one may report a target under two spellings. */
+    AgentStatus lastAgent;
+
     long guardedCalls;
     final Set<String> guardedBy = new TreeSet<>();
   }
@@ -131,7 +135,10 @@ final class UnprotectedTargets {
         Sums sums = traffic.computeIfAbsent(canonicalTarget(host, port), t -> new Sums());
         sums.calls += calls;
         sums.errors += errors;
-        sums.agents++;
+        if (sums.lastAgent != agent) {
+          sums.lastAgent = agent;
+          sums.agents++;
+        }
         sums.p99 = Math.max(sums.p99, stats.p99Millis());
         if (someGuarded) {
           sums.guardedCalls += stats.callsPerMinute() - calls;

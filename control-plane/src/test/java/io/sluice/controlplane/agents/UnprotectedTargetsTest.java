@@ -373,6 +373,22 @@ class UnprotectedTargetsTest {
   }
 
   @Test
+  void anOlderAgentThatReportsOneTargetUnderTwoSpellingsCountsAsOneAgent() {
+    // before canonical keys, an agent kept one target per spelling its clients used
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "old",
+                    new AgentStatus.TargetStats("[::1]:8443", 100, 10, 50, null),
+                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 20, 2, 90, null))),
+            breakers("[]"));
+    assertThat(found).hasSize(1);
+    assertThat(found.get(0).callsPerMinute()).isEqualTo(120);
+    assertThat(found.get(0).agents()).isEqualTo(1);
+  }
+
+  @Test
   void splitsHostAndPort() {
     assertThat(UnprotectedTargets.split("a:1")).containsExactly("a", "1");
     assertThat(UnprotectedTargets.split("[::1]:80")).containsExactly("::1", "80");
