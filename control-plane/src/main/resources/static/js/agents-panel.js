@@ -25,9 +25,10 @@ export function isStale(updatedAt, now = serverNow()) {
  * behind (or applied) alone would not say that it will stay so whatever is saved.
  */
 const RULES_ELSEWHERE = {
-  'last-known-good': 'Runs the last rules it read from etcd, kept on its disk: it has not read'
-    + ' its rules from etcd since it started (etcd out of its reach, or its reads refused), and'
-    + ' follows no change saved here until it does.',
+  'last-known-good': 'Runs the last rules it read from etcd, kept on its disk: it has applied no'
+    + ' rules from etcd since it started (etcd out of its reach, its reads refused, or the'
+    + ' document there rejected: see its status). It stays on them until it can read and apply'
+    + ' a document.',
   file: 'Runs a local rules file (sluice.rules.file): it follows no change saved here.',
   defaults: 'Runs the built-in defaults: it has found no rules in etcd for its service (its own'
     + ' or _default\u2019s), or has not read them yet.',

@@ -6292,7 +6292,7 @@ class WebUiIT {
               browser
                   .findElement(By.cssSelector(onDisk + "[data-test=rules-source]"))
                   .getAttribute("title"))
-          .contains("has not read its rules from etcd");
+          .contains("has applied no rules from etcd since it started");
       awaitText(
           By.cssSelector("tr[data-instance='on-file'] [data-test=rules-source]"), "rules: file");
       awaitText(By.cssSelector("tr[data-instance='on-etcd'] [data-test=agent-status]"), "applied");
