@@ -6295,6 +6295,7 @@ class WebUiIT {
           .contains("has applied no rules from etcd since it started");
       awaitText(
           By.cssSelector("tr[data-instance='on-file'] [data-test=rules-source]"), "rules: file");
+      screenshots.save("12-agents-rules-elsewhere");
       awaitText(By.cssSelector("tr[data-instance='on-etcd'] [data-test=agent-status]"), "applied");
       assertThat(browser.findElements(By.cssSelector("tr[data-instance='on-etcd'] .chip")))
           .extracting(WebElement::getText)
