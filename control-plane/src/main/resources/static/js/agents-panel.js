@@ -4,7 +4,7 @@
 // process that can write there can write anything: it is shown through showHidden.
 
 import { enc } from './api.js';
-import { fill, h, placeChild, serverNow, setText, timeNode } from './dom.js';
+import { exactTime, fill, h, placeChild, serverNow, setText, timeNode } from './dom.js';
 import { showHidden } from './json-text.js';
 import { agentKey } from './model.js';
 import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
@@ -49,6 +49,16 @@ export function rulesSourceChip(source, status) {
     title: RULES_ELSEWHERE[source] ?? 'Its rules come from elsewhere than etcd.',
     text: showHidden(`rules: ${source}`),
   });
+}
+
+// A status written this far after now (on the control plane's clock) comes from an agent whose
+// clock is ahead: how long ago it reported, and whether it stopped, cannot be told from it.
+const AHEAD_AFTER_MS = 60 * 1000;
+
+/** Whether a status written at `updatedAt` (ISO) is dated well after now. */
+export function isFromTheFuture(updatedAt, now = serverNow()) {
+  const written = Date.parse(updatedAt ?? '');
+  return Number.isFinite(written) && written - now > AHEAD_AFTER_MS;
 }
 
 export class AgentsPanel {
@@ -170,7 +180,19 @@ export class AgentsPanel {
               : null]
           : h('span', { class: 'muted', text: 'none' }));
       const stale = isStale(a.updatedAt);
-      fillIfChanged(row.updated, JSON.stringify([a.updatedAt, stale]), timeNode(a.updatedAt),
+      const ahead = isFromTheFuture(a.updatedAt);
+      fillIfChanged(row.updated, JSON.stringify([a.updatedAt, stale, ahead]),
+        ahead ? null : timeNode(a.updatedAt),
+        ahead
+          ? h('span', {
+            class: 'chip chip-warn',
+            'data-test': 'clock-ahead',
+            title: `Its status is dated ${exactTime(a.updatedAt)}, after the control plane's now:`
+              + ' the agent\u2019s clock is ahead, so when it last reported, and whether it'
+              + ' stopped, cannot be told from it.',
+            text: 'clock ahead',
+          })
+          : null,
         stale
           ? h('span', {
             class: 'chip chip-warn',

@@ -3744,6 +3744,33 @@ class WebUiIT {
   }
 
   @Test
+  void marksAStatusDatedAfterNowAsFromAnAgentWhoseClockIsAhead() {
+    open(WRITER_TOKEN, "/");
+    // its "ago" would read "just now" for as long as its clock is ahead, stopped or not
+    Object shown =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                    + " const at = (min) => new Date(Date.now() + min * 60000).toISOString();"
+                    + " const views = [m.agentView({ instanceId: 'ahead', service: 'x',"
+                    + " appliedRevision: 2, updatedAt: at(10) }, 2), m.agentView({ instanceId:"
+                    + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: at(0) }, 2)];"
+                    + " const root = document.createElement('div');"
+                    + " const panel = new p.AgentsPanel(root, { on() {}, agentViews:"
+                    + " () => views });"
+                    + " panel.render();"
+                    + " const cell = (id) => root.querySelector(`tr[data-instance=${id}]"
+                    + " td:last-child`);"
+                    + " const chip = (id) => cell(id).querySelector('[data-test=clock-ahead]');"
+                    + " done([chip('ahead') && chip('ahead').textContent, chip('fresh'),"
+                    + " cell('ahead').querySelector('time'), cell('fresh').textContent]"
+                    + ".join(' | '));"
+                    + " }).catch(e => done('failed: ' + e));");
+    assertThat(shown).isEqualTo("clock ahead |  |  | just now");
+  }
+
+  @Test
   void countsHalfOpenBreakersHasAFaviconAndTakesTheLongestComment() {
     String service = "half-open";
     long revision = storeOrdersDocumentAs(service, 0.5);
