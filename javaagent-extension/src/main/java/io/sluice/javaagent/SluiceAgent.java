@@ -12,11 +12,9 @@ import io.sluice.sdk.config.ConfigKeys;
 import io.sluice.sdk.config.ConfigLookup;
 import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.config.SluiceConfig;
-import io.sluice.sdk.source.LastKnownGoodStore;
 import java.nio.file.Path;
 import java.util.Deque;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
@@ -62,6 +60,7 @@ final class SluiceAgent {
   private volatile ConfigLookup settingNames;
   private final Consumer<Thread> shutdownHooks;
   private final Function<String, String> environment;
+  private final Function<String, String> systemProperties;
 
   /** Held while parts start and while the hook closes them, so that one sees the other's work. */
   private final ReentrantLock lifecycle = new ReentrantLock();
@@ -81,8 +80,22 @@ final class SluiceAgent {
    *     System::getenv} but in tests)
    */
   SluiceAgent(Consumer<Thread> shutdownHooks, Function<String, String> environment) {
+    this(shutdownHooks, environment, System::getProperty);
+  }
+
+  /**
+   * @param systemProperties the JVM's system properties ({@code System::getProperty} but in tests):
+   *     where settings given as {@code -D} flags are told apart from the environment, and {@code
+   *     user.home} and the like, which decide where the state directory is and whether it lies
+   *     under the temporary directory
+   */
+  SluiceAgent(
+      Consumer<Thread> shutdownHooks,
+      Function<String, String> environment,
+      Function<String, String> systemProperties) {
     this.shutdownHooks = shutdownHooks;
     this.environment = environment;
+    this.systemProperties = systemProperties;
   }
 
   static SluiceAgent instance() {
@@ -113,11 +126,11 @@ final class SluiceAgent {
     }
     config = current;
     rules = new ActiveRulesHolder(ActiveRules.defaults(service(current)));
-    String samplerNotice = userSamplerNotice(properties, System::getProperty, environment);
+    String samplerNotice = userSamplerNotice(properties, systemProperties, environment);
     if (samplerNotice != null) {
       logger.info(samplerNotice);
     }
-    String sdkNotice = sdkDisabledNotice(properties, System::getProperty, environment);
+    String sdkNotice = sdkDisabledNotice(properties, systemProperties, environment);
     if (sdkNotice != null) {
       logger.info(sdkNotice);
     }
@@ -202,19 +215,20 @@ final class SluiceAgent {
     String named = properties.getString(ConfigKeys.SERVICE_NAME);
     serviceNameOrigin = named == null || named.isEmpty() ? null : ConfigKeys.SERVICE_NAME;
     ConfigLookup lookup =
-        new AgentConfigLookup(properties, serviceName, System::getProperty, environment);
+        new AgentConfigLookup(properties, serviceName, systemProperties, environment);
     // the fallback of a refused configuration keeps settings of it (the state directory, the
     // rules file): what is said of them later names them where they were set too
     settingNames = lookup;
     try {
       // OpenTelemetry merged system properties, environment variables and its configuration file:
       // a refused value is named where it was set, so the user looks in the right place
-      return SluiceConfig.fromProperties(lookup);
+      return SluiceConfig.fromProperties(lookup, systemProperties);
     } catch (IllegalArgumentException e) {
       configRefused = true;
-      Fallback fallback = withoutSources(properties, serviceName);
+      Fallback fallback = withoutSources(properties, serviceName, systemProperties);
       lastKnownGoodAllowed = fallback.lastKnownGood();
-      keptStateDirSetting = keptStateDirSetting(properties, fallback.config(), lookup);
+      keptStateDirSetting =
+          keptStateDirSetting(properties, fallback.config(), lookup, systemProperties);
       logger.warning(refusal(fallback.config(), e.getMessage()));
       return fallback.config();
     }
@@ -240,8 +254,14 @@ final class SluiceAgent {
    * a typo in an etcd setting should not leave the app with no rules at all.
    */
   static Fallback withoutSources(ConfigProperties properties, String serviceName) {
-    Fallback withoutEtcd = withoutAnySource(properties, serviceName);
-    Path rulesFile = validRulesFile(properties);
+    return withoutSources(properties, serviceName, System::getProperty);
+  }
+
+  /** As {@link #withoutSources(ConfigProperties, String)}, with the JVM's properties given. */
+  static Fallback withoutSources(
+      ConfigProperties properties, String serviceName, Function<String, String> systemProperties) {
+    Fallback withoutEtcd = withoutAnySource(properties, serviceName, systemProperties);
+    Path rulesFile = validRulesFile(properties, systemProperties);
     if (rulesFile == null) {
       return withoutEtcd;
     }
@@ -260,10 +280,12 @@ final class SluiceAgent {
    * refused or unset, so that no line names a setting for a directory it did not choose.
    */
   private static String keptStateDirSetting(
-      ConfigProperties properties, SluiceConfig fallback, ConfigLookup names) {
+      ConfigProperties properties,
+      SluiceConfig fallback,
+      ConfigLookup names,
+      Function<String, String> systemProperties) {
     try {
-      Path set =
-          SluiceConfig.fromProperties(kept(properties, null, ConfigKeys.STATE_DIR)).stateDir();
+      Path set = keeping(properties, null, systemProperties, ConfigKeys.STATE_DIR).stateDir();
       return properties.getString(ConfigKeys.STATE_DIR) != null && set.equals(fallback.stateDir())
           ? names.origin(ConfigKeys.STATE_DIR)
           : null;
@@ -272,28 +294,59 @@ final class SluiceAgent {
     }
   }
 
+  /**
+   * {@code names}, naming the state directory as the refused configuration's fallback has it: where
+   * it was set when the fallback kept it ({@code kept}), else by its key, the fallback's being the
+   * default one, chosen by no setting of the user's.
+   */
+  private static ConfigLookup keptStateDirNamed(ConfigLookup names, String kept) {
+    return new ConfigLookup() {
+      @Override
+      public String value(String key) {
+        return names.value(key);
+      }
+
+      @Override
+      public String origin(String key) {
+        return key.equals(ConfigKeys.STATE_DIR)
+            ? (kept != null ? kept : ConfigKeys.STATE_DIR)
+            : names.origin(key);
+      }
+
+      @Override
+      public String missing(String key) {
+        return names.missing(key);
+      }
+    };
+  }
+
   /** {@code sluice.rules.file} when it is valid on its own, else null. */
-  private static Path validRulesFile(ConfigProperties properties) {
+  private static Path validRulesFile(
+      ConfigProperties properties, Function<String, String> systemProperties) {
     try {
-      return SluiceConfig.fromProperties(kept(properties, null, ConfigKeys.RULES_FILE)).rulesFile();
+      return keeping(properties, null, systemProperties, ConfigKeys.RULES_FILE).rulesFile();
     } catch (IllegalArgumentException refusedToo) {
       return null;
     }
   }
 
-  private static Fallback withoutAnySource(ConfigProperties properties, String serviceName) {
+  private static Fallback withoutAnySource(
+      ConfigProperties properties, String serviceName, Function<String, String> systemProperties) {
     try {
       return new Fallback(
-          SluiceConfig.fromProperties(
-              kept(properties, serviceName, ConfigKeys.STATE_DIR, ConfigKeys.ETCD_NAMESPACE)),
+          keeping(
+              properties,
+              serviceName,
+              systemProperties,
+              ConfigKeys.STATE_DIR,
+              ConfigKeys.ETCD_NAMESPACE),
           true);
     } catch (IllegalArgumentException nameStateDirOrNamespaceRefusedToo) {
       // fall through
     }
     try {
       return new Fallback(
-          SluiceConfig.fromProperties(kept(properties, serviceName, ConfigKeys.ETCD_NAMESPACE)),
-          true);
+          keeping(properties, serviceName, systemProperties, ConfigKeys.ETCD_NAMESPACE), true);
     } catch (IllegalArgumentException nameOrNamespaceRefusedToo) {
       // fall through
     }
@@ -302,6 +355,16 @@ final class SluiceAgent {
     } catch (IllegalArgumentException nameRefusedToo) {
       return new Fallback(SluiceConfig.builder().build(), false);
     }
+  }
+
+  /** A configuration of {@code keys} alone (and the service name), read as the agent reads it. */
+  private static SluiceConfig keeping(
+      ConfigProperties properties,
+      String serviceName,
+      Function<String, String> systemProperties,
+      String... keys) {
+    return SluiceConfig.fromProperties(
+        ConfigLookup.of(kept(properties, serviceName, keys)), systemProperties);
   }
 
   private static Function<String, String> kept(
@@ -318,35 +381,6 @@ final class SluiceAgent {
    * last-known-good rules it points to may run when it has no rules file.
    */
   record Fallback(SluiceConfig config, boolean lastKnownGood) {}
-
-  /**
-   * With the configuration refused, the rules this service last ran from its etcd namespace (saved
-   * under the state directory while etcd was in use) beat the built-in defaults: one typo in a
-   * setting should not drop every breaker. Answers whether there were any.
-   */
-  private boolean runLastKnownGood(SluiceConfig current, ActiveRulesHolder holder) {
-    if (current.serviceName() == null || !lastKnownGoodAllowed) {
-      return false;
-    }
-    LastKnownGoodStore.Builder store =
-        LastKnownGoodStore.builder(current.stateDir())
-            .namespace(current.namespace())
-            .withoutEtcd(); // refused with the configuration: not asked before a restart
-    String setting = keptStateDirSetting;
-    if (setting != null) { // a state directory set as SLUICE_STATE_DIR is named so
-      store.stateDirSetting(setting);
-    }
-    Optional<ActiveRules> stored = store.build().load(current.serviceName());
-    stored.ifPresent(
-        rules -> {
-          logger.info(
-              "Sluice: running the last-known-good rules (revision "
-                  + rules.revision()
-                  + ") until the configuration refused above is corrected");
-          holder.publish(rules);
-        });
-    return stored.isPresent();
-  }
 
   /** The rules in force; built-in defaults until a source publishes. */
   ActiveRulesHolder rules() {
@@ -427,10 +461,16 @@ final class SluiceAgent {
     ConfiguredRules.Builder builder =
         ConfiguredRules.builder(current.toBuilder().serviceName(service).build(), holder)
             .breakers(registry::breakerStates)
-            .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS));
+            .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS))
+            .systemProperties(systemProperties);
     ConfigLookup names = settingNames;
     if (names != null) { // what is refused at start is named where it was set
-      builder.settingNames(names);
+      builder.settingNames(configRefused ? keptStateDirNamed(names, keptStateDirSetting) : names);
+    }
+    if (configRefused && lastKnownGoodAllowed && current.serviceName() != null) {
+      // one typo in a setting should not drop every breaker: the rules this service last ran from
+      // its etcd namespace beat the defaults, read with the checks of a start with etcd
+      builder.replacesRefusedConfiguration();
     }
     String origin = serviceNameOrigin;
     if (origin != null) { // a name from otel.resource.attributes is "the service name"
@@ -452,7 +492,8 @@ final class SluiceAgent {
     } else if (current.rulesFile() != null) {
       logger.info("Sluice: rules for '" + service + "' from file " + current.rulesFile());
     } else if (configRefused) {
-      if (!runLastKnownGood(current, holder)) {
+      // ConfiguredRules said so when it put the last-known-good rules in force
+      if (holder.current().source() != ActiveRules.Source.LAST_KNOWN_GOOD) {
         logger.info(
             "Sluice: running on built-in defaults (follow the parent's sampling decision, no"
                 + " circuit breakers) until the configuration refused above is corrected");

@@ -2,18 +2,26 @@ package io.sluice.javaagent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.sluice.rules.CompiledRules;
+import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.config.ConfiguredRules;
 import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.testing.logging.LogCapture;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +111,134 @@ class SluiceAgentRefusedConfigTest {
                   + stateFile
                   + " (environment variable SLUICE_STATE_DIR) is a file, not a directory")
           .doesNotContain("sluice.state.dir");
+    }
+  }
+
+  /**
+   * Without a home the fallback's state directory lies under the temporary directory, where another
+   * local user could have made {@code sluice-<user>} first, writable by all, and planted a
+   * snapshot: a refused configuration's fallback reads none there, and says why in the one WARNING
+   * a start with etcd gives (it made a store of its own, without that check, and ran the planted
+   * rules).
+   */
+  @Test
+  void aRefusedConfigurationReadsNoSnapshotFromAFallbackStateDirOthersCanWrite() throws Exception {
+    Path planted = plantedFallback();
+    Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    assertRefusedInFallback(planted, "is writable by group or others (owner ");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(planted)))
+        .as("left as found")
+        .isEqualTo("rwxrwxrwx");
+  }
+
+  /** As above, for a fallback directory closed to others but made by another user. */
+  @Test
+  void aRefusedConfigurationReadsNoSnapshotFromAFallbackStateDirOfAnotherUser() throws Exception {
+    Path planted = plantedFallback();
+    Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwx------"));
+    try {
+      Files.setAttribute(planted, "unix:uid", NOBODY, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException | UnsupportedOperationException notPermitted) {
+      // only root may give a directory away: elsewhere the test above stands for this one
+    }
+    assumeTrue(
+        (Integer) Files.getAttribute(planted, "unix:uid", LinkOption.NOFOLLOW_LINKS) == NOBODY,
+        "giving a directory to another user needs root");
+
+    assertRefusedInFallback(planted, "is not owned by this process's user ");
+  }
+
+  private static final int NOBODY = 65534;
+
+  /** A fallback state directory of this user's own: its snapshot runs, said in one line. */
+  @Test
+  void aRefusedConfigurationRunsTheSnapshotOfItsOwnFallbackStateDir() throws Exception {
+    Path own = plantedFallback();
+    Files.setPosixFilePermissions(own, PosixFilePermissions.fromString("rwx------"));
+    Map<String, String> jvm =
+        Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
+    Map<String, String> typo =
+        Map.of("otel.service.name", "orders", "sluice.etcd.endpoints", "ftp://127.0.0.1:2379");
+    try (LogCapture rulesLog = LogCapture.of(ConfiguredRules.class)) {
+      SluiceAgent agent = new SluiceAgent(hooks::add, key -> null, jvm::get);
+      agent.configure(DefaultConfigProperties.createFromMap(typo));
+      agent.startInBackground(MeterProvider.noop());
+      await("the last-known-good rules are in force")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> agent.rules().current().source() == ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(agent.rules().current().revision()).isEqualTo(66);
+      assertThat(rulesLog.messages())
+          .contains(
+              "Sluice: running the last-known-good rules (revision 66) until the configuration"
+                  + " refused above is corrected");
+    }
+  }
+
+  /** {@code <tmpdir>/sluice-app} holding a good snapshot for {@code orders}, as if planted. */
+  private Path plantedFallback() throws Exception {
+    Path planted = Files.createDirectories(dir.resolve("sluice-app/.sluice")).getParent();
+    ActiveRules lastGood =
+        new ActiveRules(
+            CompiledRules.compile(
+                RuleCodec.parse(
+                        "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":"
+                            + "{\"defaultRatio\":0.9}}")
+                    .orElseThrow()),
+            66,
+            ActiveRules.Source.ETCD);
+    assertThat(LastKnownGoodStore.create(planted.resolve(".sluice")).save("orders", lastGood))
+        .isTrue();
+    return planted;
+  }
+
+  private void assertRefusedInFallback(Path fallback, String problem) throws Exception {
+    // a container user without a passwd entry: no home, state under the temporary directory
+    Map<String, String> jvm =
+        Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
+    Map<String, String> properties =
+        Map.of(
+            "otel.service.name", "orders",
+            "sluice.etcd.endpoints",
+                "ftp://127.0.0.1:2379"); // a typo: the configuration is refused
+    try (LogCapture agentLog = LogCapture.of(SluiceAgent.class);
+        LogCapture rulesLog = LogCapture.of(ConfiguredRules.class);
+        LogCapture store = LogCapture.of(LastKnownGoodStore.class)) {
+      SluiceAgent agent = new SluiceAgent(hooks::add, key -> null, jvm::get);
+      agent.configure(DefaultConfigProperties.createFromMap(properties));
+      agent.startInBackground(MeterProvider.noop());
+      await("the agent says what runs")
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  agentLog.messages().stream()
+                      .map(String::valueOf)
+                      .anyMatch(m -> m.startsWith("Sluice: running ")));
+
+      assertThat(agent.rules().current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+      assertThat(agentLog.messages())
+          .contains(
+              "Sluice: running on built-in defaults (follow the parent's sampling decision, no"
+                  + " circuit breakers) until the configuration refused above is corrected");
+      Path stateDir = fallback.resolve(".sluice");
+      assertThat(rulesLog.records())
+          .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.getMessage())
+                      .startsWith(
+                          "Sluice neither reads nor saves last-known-good rules in "
+                              + stateDir
+                              + ", under the temporary directory because the JVM knows no home"
+                              + " directory (user.home=?): "
+                              + fallback
+                              + " "
+                              + problem)
+                      .contains("set sluice.state.dir (or SLUICE_STATE_DIR)")
+                      .doesNotContain("the rules still come from etcd")
+                      .doesNotContain("\n"));
+      assertThat(store.records()).isEmpty();
     }
   }
 

@@ -62,6 +62,7 @@ public final class ConfiguredRules implements AutoCloseable {
   private final Function<String, String> systemProperties;
   private final String serviceNameOrigin;
   private final ConfigLookup settingNames;
+  private final boolean replacesRefused;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch ready = new CountDownLatch(1);
@@ -86,6 +87,7 @@ public final class ConfiguredRules implements AutoCloseable {
             : etcdConfig -> EtcdClientFactory.create(etcdConfig, names);
     this.systemProperties = builder.systemProperties;
     this.serviceNameOrigin = builder.serviceNameOrigin;
+    this.replacesRefused = builder.replacesRefused;
   }
 
   /** A builder for what {@code config} asks for, keeping {@code holder} up to date. */
@@ -208,6 +210,12 @@ public final class ConfiguredRules implements AutoCloseable {
         startEtcd();
       } else if (config.rulesFile() != null) {
         startFile();
+      } else if (replacesRefused && service != null) {
+        // the same store, and checks, as with etcd: only the line that says what runs differs
+        LastKnownGoodStore store = lastKnownGoodStore(true);
+        if (store != null) {
+          store.load(service).ifPresent(this::publishUntilCorrected);
+        }
       }
     } catch (RuntimeException | LinkageError e) {
       logger.log(
@@ -320,8 +328,9 @@ public final class ConfiguredRules implements AutoCloseable {
    * so none is read or written, and the rules come from etcd alone. Either case, or the fallback's
    * being a temporary directory, is said in one WARNING.
    *
-   * @param withoutEtcd whether the etcd client could not be made, so that no rules come from etcd
-   *     before a restart (see {@link LastKnownGoodStore.Builder#withoutEtcd})
+   * @param withoutEtcd whether no etcd client is there (it could not be made, or the configuration
+   *     replaces a refused one), so that no rules come from etcd before a restart (see {@link
+   *     LastKnownGoodStore.Builder#withoutEtcd})
    */
   private LastKnownGoodStore lastKnownGoodStore(boolean withoutEtcd) {
     Path fallback = TemporaryStateDirectory.containing(config.stateDir(), systemProperties);
@@ -330,7 +339,7 @@ public final class ConfiguredRules implements AutoCloseable {
         // one that could not be closed to readers is fit to use: the store says so, once
         TemporaryStateDirectory.secure(fallback);
       } catch (UnsafeStateDirectoryException e) {
-        logger.warning(refusedStateDir(e));
+        logger.warning(refusedStateDir(e, withoutEtcd));
         return null;
       } catch (IOException | RuntimeException e) {
         // cannot be created or read: the store's first save names the directory and the key
@@ -354,8 +363,11 @@ public final class ConfiguredRules implements AutoCloseable {
     return (fallback == null ? store : store.privateRoot(fallback)).build();
   }
 
-  /** The one WARNING for a state directory fallback that is not this user's own. */
-  private String refusedStateDir(UnsafeStateDirectoryException e) {
+  /**
+   * The one WARNING for a state directory fallback that is not this user's own; {@code
+   * withoutEtcd}: no rules come from etcd before a restart, so the built-in defaults run now.
+   */
+  private String refusedStateDir(UnsafeStateDirectoryException e, boolean withoutEtcd) {
     String key = ConfigKeys.STATE_DIR;
     return "Sluice neither reads nor saves last-known-good rules in "
         + config.stateDir()
@@ -363,8 +375,10 @@ public final class ConfiguredRules implements AutoCloseable {
         + systemProperties.apply("user.home")
         + "): "
         + e.getMessage()
-        + "; the rules still come from etcd, but an agent that starts while etcd is away runs the"
-        + " built-in defaults: set "
+        + (withoutEtcd
+            ? "; with no rules from etcd before a restart, the built-in defaults run: set "
+            : "; the rules still come from etcd, but an agent that starts while etcd is away runs"
+                + " the built-in defaults: set ")
         + key
         + " (or "
         + ConfigKeys.environmentVariable(key)
@@ -380,6 +394,14 @@ public final class ConfiguredRules implements AutoCloseable {
   private void publishLastKnownGood(ActiveRules rules) {
     logger.info(
         "running the last-known-good rules (revision " + rules.revision() + ") without etcd");
+    holder.publish(rules);
+  }
+
+  private void publishUntilCorrected(ActiveRules rules) {
+    logger.info(
+        "Sluice: running the last-known-good rules (revision "
+            + rules.revision()
+            + ") until the configuration refused above is corrected");
     holder.publish(rules);
   }
 
@@ -405,6 +427,7 @@ public final class ConfiguredRules implements AutoCloseable {
     private ConfigLookup settingNames;
     private Function<String, String> systemProperties = System::getProperty;
     private String serviceNameOrigin;
+    private boolean replacesRefused;
 
     private Builder(SluiceConfig config, ActiveRulesHolder holder) {
       this.config = Objects.requireNonNull(config, "config");
@@ -437,9 +460,10 @@ public final class ConfiguredRules implements AutoCloseable {
 
     /**
      * Where {@code user.home} and the like are read to tell whether the state directory is a
-     * temporary one; {@code System::getProperty} but in tests.
+     * temporary one; {@code System::getProperty} but in tests (give the properties the
+     * configuration was read with: {@link SluiceConfig#fromProperties(ConfigLookup, Function)}).
      */
-    Builder systemProperties(Function<String, String> systemProperties) {
+    public Builder systemProperties(Function<String, String> systemProperties) {
       this.systemProperties = Objects.requireNonNull(systemProperties, "systemProperties");
       return this;
     }
@@ -466,6 +490,21 @@ public final class ConfiguredRules implements AutoCloseable {
      */
     public Builder settingNames(ConfigLookup names) {
       this.settingNames = Objects.requireNonNull(names, "names");
+      return this;
+    }
+
+    /**
+     * Says that the configuration stands in for one that was refused (the javaagent's, which then
+     * runs without etcd on what of it was valid), so that without a rules file the last-known-good
+     * rules its state directory holds for its service and namespace run until the refused one is
+     * corrected: one typo in a setting should not drop every breaker. They are read through the
+     * same store as with etcd, so a state directory under the temporary directory is used only when
+     * it is this user's own ({@link TemporaryStateDirectory}), and a snapshot that cannot be used
+     * leaves the built-in defaults until a restart. Leave it unset when the refused configuration's
+     * namespace was refused too: another namespace's rules are no substitute.
+     */
+    public Builder replacesRefusedConfiguration() {
+      this.replacesRefused = true;
       return this;
     }
 

@@ -243,10 +243,15 @@ public record SluiceConfig(
   }
 
   /**
-   * As {@link #fromProperties(ConfigLookup)}, with the JVM's properties from {@code
-   * systemProperties}.
+   * As {@link #fromProperties(ConfigLookup)}, with the JVM's {@code user.home}, {@code user.name}
+   * and {@code java.io.tmpdir} read from {@code systemProperties} ({@code System::getProperty} but
+   * in tests): for a caller that hands the same properties to {@link
+   * ConfiguredRules.Builder#systemProperties}, so that both agree where the state directory is and
+   * whether it lies under the temporary directory.
+   *
+   * @throws IllegalArgumentException naming every bad setting and its value
    */
-  static SluiceConfig fromProperties(
+  public static SluiceConfig fromProperties(
       ConfigLookup lookup, Function<String, String> systemProperties) {
     return fromProperties(lookup, null, systemProperties);
   }
