@@ -229,17 +229,23 @@ final class SluiceAgent {
       lastKnownGoodAllowed = fallback.lastKnownGood();
       keptStateDirSetting =
           keptStateDirSetting(properties, fallback.config(), lookup, systemProperties);
-      logger.warning(refusal(fallback.config(), e.getMessage()));
+      logger.warning(refusal(fallback.config(), e.getMessage(), lookup));
       return fallback.config();
     }
   }
 
-  /** The one line that says a configuration was refused, what runs instead, and every problem. */
-  static String refusal(SluiceConfig fallback, String problems) {
+  /**
+   * The one line that says a configuration was refused, what runs instead, and every problem; a
+   * rules file is named by its setting as {@code names} says it was set ({@code environment
+   * variable SLUICE_RULES_FILE=/x}), as every other line about it is.
+   */
+  static String refusal(SluiceConfig fallback, String problems, ConfigLookup names) {
     Path rulesFile = fallback.rulesFile();
     return rulesFile == null
         ? "Sluice: invalid configuration, running without etcd or a rules file: " + problems
         : "Sluice: invalid configuration, running without etcd on the rules file "
+            + names.origin(ConfigKeys.RULES_FILE)
+            + "="
             + rulesFile
             + " until the settings are corrected and the app restarted: "
             + problems;

@@ -10,6 +10,7 @@ import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.config.ConfiguredRules;
+import io.sluice.sdk.source.FileRuleSource;
 import io.sluice.sdk.source.LastKnownGoodStore;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
@@ -270,10 +271,55 @@ class SluiceAgentRefusedConfigTest {
       assertThat(agent.rules().current().document().sampling().defaultRatio()).isEqualTo(0.5);
       assertThat(log.warnings())
           .containsExactly(
-              "Sluice: invalid configuration, running without etcd on the rules file "
+              "Sluice: invalid configuration, running without etcd on the rules file"
+                  + " sluice.rules.file="
                   + rules
                   + " until the settings are corrected and the app restarted: invalid Sluice"
                   + " configuration:\n  - sluice.etcd.tls.enabled=maybe: must be true or false");
+    }
+  }
+
+  /**
+   * A rules file set as {@code SLUICE_RULES_FILE} is named as the variable where a refused
+   * configuration says it runs on it, and in the file source's lines (before: by its path alone).
+   */
+  @Test
+  void aRulesFileFromTheEnvironmentIsNamedAsTheVariable() throws Exception {
+    Path rules = dir.resolve("no-such-rules.json");
+    Map<String, String> environment =
+        Map.of(
+            "OTEL_SERVICE_NAME", "orders",
+            "SLUICE_ETCD_TLS_ENABLED", "maybe", // refused
+            "SLUICE_RULES_FILE", rules.toString());
+    // as the agent merges them: lower-case keys, the values of the variables
+    Map<String, String> properties =
+        Map.of(
+            "otel.service.name", "orders",
+            "sluice.etcd.tls.enabled", "maybe",
+            "sluice.rules.file", rules.toString());
+    try (LogCapture log = LogCapture.of(SluiceAgent.class);
+        LogCapture file = LogCapture.of(FileRuleSource.class)) {
+      SluiceAgent agent = new SluiceAgent(hooks::add, environment::get);
+      agent.configure(DefaultConfigProperties.createFromMap(properties));
+      agent.startInBackground(MeterProvider.noop());
+
+      assertThat(log.warnings())
+          .singleElement()
+          .asString()
+          .startsWith(
+              "Sluice: invalid configuration, running without etcd on the rules file"
+                  + " environment variable SLUICE_RULES_FILE="
+                  + rules
+                  + " until");
+      await("the file source says the file is missing")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> !file.warnings().isEmpty());
+      assertThat(file.warnings())
+          .containsExactly(
+              "the rules file "
+                  + rules
+                  + " (environment variable SLUICE_RULES_FILE) does not exist; the rules in force"
+                  + " stay: the built-in defaults");
     }
   }
 }

@@ -257,6 +257,18 @@ class StartWithoutEtcdIT {
           .doesNotContain("is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set")
           .doesNotContain("sluice.rules.file=");
       assertThat(app.healthy()).isTrue();
+      // the file source's lines about a problem with the file name the variable too
+      Files.writeString(rules, "{}");
+      await("the broken rules file is rejected")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  app.log()
+                      .contains(
+                          "rejected the rules file "
+                              + rules
+                              + " (environment variable SLUICE_RULES_FILE); the rules in force"
+                              + " stay"));
     }
   }
 

@@ -316,7 +316,10 @@ public final class ConfiguredRules implements AutoCloseable {
   /** Reads the rules file before returning, then watches it ({@link FileRuleSource#start()}). */
   private void startFile() {
     FileRuleSource file =
-        FileRuleSource.builder(config.rulesFile(), holder).service(config.serviceName()).build();
+        FileRuleSource.builder(config.rulesFile(), holder)
+            .service(config.serviceName())
+            .setting(settingNames.origin(ConfigKeys.RULES_FILE))
+            .build();
     source = file;
     file.start();
   }

@@ -59,6 +59,10 @@ public final class FileRuleSource implements RuleSource {
   static final Duration CLOSE_TIMEOUT = Duration.ofMillis(250);
 
   private final Path file;
+
+  /** {@code rules file /x}, or {@code rules file /x (sluice.rules.file)}: for problem lines. */
+  private final String named;
+
   private final ActiveRulesHolder holder;
   private final Set<String> services;
   private final Duration pollInterval;
@@ -81,6 +85,8 @@ public final class FileRuleSource implements RuleSource {
 
   private FileRuleSource(Builder builder) {
     this.file = builder.file.toAbsolutePath().normalize();
+    this.named =
+        "rules file " + file + (builder.setting == null ? "" : " (" + builder.setting + ")");
     this.holder = builder.holder;
     this.services =
         builder.service == null ? Set.of() : Set.of(builder.service, RuleDocument.DEFAULT_SERVICE);
@@ -125,7 +131,7 @@ public final class FileRuleSource implements RuleSource {
       // as the watch loop's do, when its line is written: a failure of the loop's right after is
       // said at FINE, and the first read that works says so (see readsAgain())
       readFailureLogged =
-          logQuietly(Level.WARNING, "the first read of the rules file " + file + " failed", e);
+          logQuietly(Level.WARNING, "the first read of the " + named + " failed", e);
     }
     // Thread.start() hands the fields written by the first check to the worker.
     Thread worker = new Thread(this::watchLoop, "sluice-rules-file");
@@ -201,7 +207,7 @@ public final class FileRuleSource implements RuleSource {
     } catch (InterruptedException | ClosedWatchServiceException e) {
       // Closing.
     } catch (RuntimeException | LinkageError e) {
-      logQuietly(Level.WARNING, "the rules file watch of " + file + " stopped", e);
+      logQuietly(Level.WARNING, "the watch of the " + named + " stopped", e);
     } finally {
       closeWatchService();
     }
@@ -219,9 +225,9 @@ public final class FileRuleSource implements RuleSource {
     }
     if (!readFailureLogged) {
       readFailureLogged =
-          logQuietly(Level.WARNING, "a read of the rules file " + file + " failed; watching on", e);
+          logQuietly(Level.WARNING, "a read of the " + named + " failed; watching on", e);
     } else {
-      logQuietly(Level.FINE, "a read of the rules file " + file + " failed again", e);
+      logQuietly(Level.FINE, "a read of the " + named + " failed again", e);
     }
     Thread.sleep(pollInterval.toMillis()); // a pause between failures, not a wait for a result
   }
@@ -436,7 +442,7 @@ public final class FileRuleSource implements RuleSource {
     // failure of this agent's own comes with its stack trace. Quietly, as the applied line is.
     logQuietly(
         Level.WARNING,
-        RejectionLine.staying("rules file " + file, builtInDefaultsInForce(), rejection),
+        RejectionLine.staying(named, builtInDefaultsInForce(), rejection),
         verdict.failure());
     listeners.rejected(rejection);
   }
@@ -462,10 +468,7 @@ public final class FileRuleSource implements RuleSource {
       missingLogged =
           logQuietly(
               Level.WARNING,
-              "the rules file "
-                  + file
-                  + " does not exist; "
-                  + RejectionLine.stay(builtInDefaultsInForce()),
+              "the " + named + " does not exist; " + RejectionLine.stay(builtInDefaultsInForce()),
               null);
     }
   }
@@ -476,8 +479,8 @@ public final class FileRuleSource implements RuleSource {
     if (!problem.equals(unreadableLogged)) {
       if (logQuietly(
           Level.WARNING,
-          "cannot read the rules file "
-              + file
+          "cannot read the "
+              + named
               + " ("
               + e
               + "); "
@@ -486,7 +489,7 @@ public final class FileRuleSource implements RuleSource {
         unreadableLogged = problem;
       }
     } else {
-      logQuietly(Level.FINE, "could not read the rules file " + file + "; trying again", e);
+      logQuietly(Level.FINE, "could not read the " + named + "; trying again", e);
     }
   }
 
@@ -524,6 +527,7 @@ public final class FileRuleSource implements RuleSource {
     private final Path file;
     private final ActiveRulesHolder holder;
     private String service;
+    private String setting;
     private Duration pollInterval = Duration.ofSeconds(2);
     private Clock clock = Clock.systemUTC();
     private Reader reader = FileRuleSource::read;
@@ -542,6 +546,18 @@ public final class FileRuleSource implements RuleSource {
      */
     public Builder service(String service) {
       this.service = service;
+      return this;
+    }
+
+    /**
+     * The setting that points at the file, as a user would look for it ({@code sluice.rules.file},
+     * {@code environment variable SLUICE_RULES_FILE}, as {@code ConfigLookup.origin} names it),
+     * named in every line about a problem with the file ({@code the rules file /x (environment
+     * variable SLUICE_RULES_FILE) does not exist; …}), so that the user knows which setting to
+     * correct; by default those lines name the file alone, as for a source made in code.
+     */
+    public Builder setting(String setting) {
+      this.setting = Objects.requireNonNull(setting, "setting");
       return this;
     }
 

@@ -302,6 +302,29 @@ class ConfiguredRulesTest {
     }
   }
 
+  /** The file source's lines name the rules file's setting where it was set. */
+  @Test
+  void theRulesFilesLinesNameItsSettingWhereItWasSet() throws Exception {
+    Path rules = dir.resolve("no-such-rules.json");
+    Map<String, String> environment =
+        Map.of("SLUICE_RULES_FILE", rules.toString(), "OTEL_SERVICE_NAME", "orders");
+    ConfigLookup lookup = ConfigLookup.propertiesThenEnvironment(key -> null, environment::get);
+    SluiceConfig config = SluiceConfig.fromProperties(lookup);
+
+    try (LogCapture log = LogCapture.of(FileRuleSource.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder).settingNames(lookup).build()) {
+      live.start();
+
+      assertThat(log.warnings())
+          .containsExactly(
+              "the rules file "
+                  + rules
+                  + " (environment variable SLUICE_RULES_FILE) does not exist; the rules in force"
+                  + " stay: the built-in defaults");
+    }
+  }
+
   /** Any other failure to make the client runs the configured rules file too, and says so once. */
   @Test
   void aClientThatCannotBeMadeRunsTheConfiguredRulesFile() throws Exception {

@@ -849,6 +849,55 @@ class FileRuleSourceTest {
   }
 
   /**
+   * Every line about a problem with the file names the setting that points at it, so that a user
+   * who set {@code SLUICE_RULES_FILE} knows what to correct (before: the path alone); each is still
+   * said once per stretch.
+   */
+  @Test
+  void theLinesAboutAProblemWithTheFileNameItsSetting() throws Exception {
+    String variable = "environment variable SLUICE_RULES_FILE";
+    Path file = dir.resolve("rules.json");
+    AtomicBoolean failing = new AtomicBoolean();
+    AtomicInteger failures = new AtomicInteger();
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      source =
+          FileRuleSource.builder(file, holder)
+              .service("orders")
+              .setting(variable)
+              .pollInterval(Duration.ofMillis(100))
+              .reader(failingWhile(failing, failures))
+              .build();
+      source.start();
+      String named = "the rules file " + file + " (" + variable + ")";
+      assertThat(log.warnings())
+          .containsExactly(
+              named + " does not exist; the rules in force stay: the built-in defaults");
+
+      Files.createDirectory(file);
+      await().atMost(Duration.ofSeconds(10)).until(() -> log.warnings().size() == 2);
+      assertThat(log.warnings().get(1)).startsWith("cannot read " + named + " (");
+      Files.delete(file);
+
+      Files.writeString(file, invalidDocument("orders"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> log.warnings().size() == 3);
+      assertThat(log.warnings().get(2))
+          .startsWith(
+              "rejected the rules file " + file + " (" + variable + "); the rules in force");
+
+      failing.set(true);
+      replaceAtomically(file, document("orders", 0.2));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> log.warnings().size() == 4 && failures.get() >= 3);
+      assertThat(log.warnings().get(3)).isEqualTo("a read of " + named + " failed; watching on");
+
+      failing.set(false);
+      awaitRatio(0.2);
+      assertThat(log.warnings()).as("each said once").hasSize(4);
+    }
+  }
+
+  /**
    * The real read, but for a {@link NoClassDefFoundError} (counted in {@code failures}) while
    * {@code failing} is set.
    */
