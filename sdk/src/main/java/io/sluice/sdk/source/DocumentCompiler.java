@@ -36,6 +36,17 @@ final class DocumentCompiler {
   }
 
   /**
+   * The documents {@code service} runs: its own and {@code _default}; {@code _default} alone for a
+   * service of that name ({@code Set.of} refuses the same element twice, which failed the rules
+   * file source and the last-known-good store of such a service with {@code duplicate element}).
+   */
+  static Set<String> documentsOf(String service) {
+    return RuleDocument.DEFAULT_SERVICE.equals(service)
+        ? Set.of(RuleDocument.DEFAULT_SERVICE)
+        : Set.of(service, RuleDocument.DEFAULT_SERVICE);
+  }
+
+  /**
    * Compiles {@code json}, accepting it only when its {@code service} is one of {@code services}: a
    * document stored under the wrong key would otherwise silently run for the wrong service.
    */

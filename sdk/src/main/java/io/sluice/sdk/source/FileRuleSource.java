@@ -1,7 +1,6 @@
 package io.sluice.sdk.source;
 
 import io.sluice.rules.RuleCodec;
-import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.QuietLog;
@@ -89,7 +88,7 @@ public final class FileRuleSource implements RuleSource {
         "rules file " + file + (builder.setting == null ? "" : " (" + builder.setting + ")");
     this.holder = builder.holder;
     this.services =
-        builder.service == null ? Set.of() : Set.of(builder.service, RuleDocument.DEFAULT_SERVICE);
+        builder.service == null ? Set.of() : DocumentCompiler.documentsOf(builder.service);
     this.pollInterval = builder.pollInterval;
     this.clock = builder.clock;
     this.reader = builder.reader;

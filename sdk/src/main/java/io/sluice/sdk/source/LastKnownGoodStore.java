@@ -9,7 +9,6 @@ import io.sluice.etcd.TemporaryStateDirectory;
 import io.sluice.etcd.UnsafeStateDirectoryException;
 import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleCodec;
-import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import java.io.IOException;
@@ -431,7 +430,7 @@ public final class LastKnownGoodStore {
     }
     DocumentCompiler.Outcome outcome =
         DocumentCompiler.compile(
-            storedText(bytes, document), Set.of(service, RuleDocument.DEFAULT_SERVICE));
+            storedText(bytes, document), DocumentCompiler.documentsOf(service));
     if (!outcome.isValid()) {
       refuse(
           path,

@@ -190,6 +190,21 @@ class FileRuleSourceTest {
     awaitRatio(0.2);
   }
 
+  /**
+   * A service named {@code _default} (a valid name, and the name the agent runs a rules file under
+   * when it refused the service's own) runs the {@code _default} document; building its source
+   * threw {@code IllegalArgumentException: duplicate element: _default}.
+   */
+  @Test
+  void aServiceNamedDefaultRunsTheDefaultDocument() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("_default", 0.6));
+    source = FileRuleSource.builder(file, holder).service("_default").build();
+    source.start();
+
+    assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.6);
+  }
+
   @Test
   void waitsForAFileThatDoesNotExistYet() throws Exception {
     Path file = dir.resolve("later.json");

@@ -80,6 +80,24 @@ class LastKnownGoodStoreTest {
    * crash (POSIX keeps a renamed entry only once its directory reached the disk). Before, only the
    * snapshot's bytes were forced.
    */
+  /**
+   * A service named {@code _default} (a valid name) loads its snapshot; it failed with {@code
+   * IllegalArgumentException: duplicate element: _default}, thrown into the caller.
+   */
+  @Test
+  void loadsTheSnapshotOfAServiceNamedDefault() {
+    LastKnownGoodStore store = LastKnownGoodStore.create(dir.resolve("state"), clock);
+    ActiveRules applied = rules("_default", 0.3, 42, ActiveRules.Source.ETCD);
+    assertThat(store.save("_default", applied)).isTrue();
+
+    assertThat(store.load("_default"))
+        .hasValueSatisfying(
+            loaded -> {
+              assertThat(loaded.revision()).isEqualTo(42);
+              assertThat(loaded.document()).isEqualTo(applied.document());
+            });
+  }
+
   @Test
   void aSaveSyncsTheDirectoryAfterTheSnapshotIsInPlace() {
     Path stateDir = dir.resolve("state");
