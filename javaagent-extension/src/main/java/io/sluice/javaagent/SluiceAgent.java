@@ -4,6 +4,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.breaker.BreakerRegistry;
@@ -54,6 +55,9 @@ final class SluiceAgent {
   // otel.service.name when the name came from it, null when from otel.resource.attributes
   private volatile String serviceNameOrigin;
   private volatile boolean lastKnownGoodAllowed = true;
+  // with the configuration refused with the service name among its problems: the name as set
+  // (otel.service.name=team/orders), else null
+  private volatile String refusedServiceName;
   // with the configuration refused: where the state directory its fallback kept was set, or null
   private volatile String keptStateDirSetting;
   // where each setting was set, for what is checked only at start (TLS files, the state directory)
@@ -227,6 +231,10 @@ final class SluiceAgent {
       configRefused = true;
       Fallback fallback = withoutSources(properties, serviceName, systemProperties);
       lastKnownGoodAllowed = fallback.lastKnownGood();
+      if (serviceName != null && fallback.config().serviceName() == null) {
+        // the fallback keeps every valid name: this one was refused
+        refusedServiceName = lookup.origin(ConfigKeys.SERVICE_NAME) + "=" + serviceName;
+      }
       keptStateDirSetting =
           keptStateDirSetting(properties, fallback.config(), lookup, systemProperties);
       logger.warning(refusal(fallback.config(), e.getMessage(), lookup));
@@ -461,7 +469,13 @@ final class SluiceAgent {
     BreakerRegistry registry = BreakerRegistry.builder(holder).meterProvider(meterProvider).build();
     closeOnExit.push(registry);
     guard = registry;
-    String service = service(current);
+    // A refused name can have no document of its own (a document's name follows stricter rules
+    // than the refusal's), so of a rules file only _default can apply, as for any such name:
+    // the file runs under that name, not as an unnamed service (unknown_service:java), which
+    // said "no service name is set" to a user who set one.
+    String refusedName = refusedServiceName;
+    boolean defaultDocumentOnly = refusedName != null && current.rulesFile() != null;
+    String service = defaultDocumentOnly ? RuleDocument.DEFAULT_SERVICE : service(current);
     // The sdk's one wiring of source, last-known-good store and status reporter: the agent adds
     // only its breakers and where the service name comes from.
     ConfiguredRules.Builder builder =
@@ -495,6 +509,16 @@ final class SluiceAgent {
               + current.etcdEndpoints()
               + ", status reported under "
               + current.etcdKeys().agentsPrefix(service));
+    } else if (defaultDocumentOnly) {
+      logger.info(
+          "Sluice: rules from file "
+              + current.rulesFile()
+              + ", its "
+              + RuleDocument.DEFAULT_SERVICE
+              + " document only: the service name "
+              + refusedName
+              + " is refused above, and a document of the service's own needs a name of "
+              + RuleDocument.SERVICE_NAME_RULE);
     } else if (current.rulesFile() != null) {
       logger.info("Sluice: rules for '" + service + "' from file " + current.rulesFile());
     } else if (configRefused) {
