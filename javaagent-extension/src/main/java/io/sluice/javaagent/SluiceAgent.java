@@ -470,9 +470,9 @@ final class SluiceAgent {
     closeOnExit.push(registry);
     guard = registry;
     // A refused name can have no document of its own (a document's name follows stricter rules
-    // than the refusal's), so of a rules file only _default can apply, as for any such name:
-    // the file runs under that name, not as an unnamed service (unknown_service:java), which
-    // said "no service name is set" to a user who set one.
+    // than the refusal's), so of a rules file only _default can apply, as for any such name: the
+    // file runs as _default, said so, not as an unnamed service (unknown_service:java), which was
+    // warned of as "no service name is set" to a user who had set one.
     String refusedName = refusedServiceName;
     boolean defaultDocumentOnly = refusedName != null && current.rulesFile() != null;
     String service = defaultDocumentOnly ? RuleDocument.DEFAULT_SERVICE : service(current);

@@ -33,7 +33,10 @@ import java.util.logging.Logger;
  * unless the etcd client cannot be made (a TLS file that cannot be read, known only then): the file
  * then runs without etcd until a restart, as it does for a configuration the agent refuses. When
  * the JVM knows no home, the state directory's fallback under the temporary directory must be this
- * user's own ({@link TemporaryStateDirectory}), or no snapshot is read or written there.
+ * user's own ({@link TemporaryStateDirectory}), or no snapshot is read or written there. A
+ * configuration that stands in for a refused one ({@link Builder#replacesRefusedConfiguration()},
+ * the javaagent's fallback) runs, without a rules file, the last-known-good rules through that same
+ * store and check.
  *
  * <p>Exists for the javaagent and for applications that configure Sluice by properties. With etcd,
  * {@link #start()} returns at once and does all the work — TLS files, client, first read — on a
@@ -328,8 +331,9 @@ public final class ConfiguredRules implements AutoCloseable {
    * The last-known-good store under the state directory, or {@code null} when that directory lies
    * in the fallback under the temporary directory ({@link TemporaryStateDirectory}) and the
    * fallback is not this user's own: another local user could read the snapshot there or plant one,
-   * so none is read or written, and the rules come from etcd alone. Either case, or the fallback's
-   * being a temporary directory, is said in one WARNING.
+   * so none is read or written, and the rules come from etcd alone (without etcd, the built-in
+   * defaults run). Either case, or the fallback's being a temporary directory, is said in one
+   * WARNING.
    *
    * @param withoutEtcd whether no etcd client is there (it could not be made, or the configuration
    *     replaces a refused one), so that no rules come from etcd before a restart (see {@link
