@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * class, so whatever it leaves piles up in the machine's temporary directory run after run. Run
  * without the agent, whose own temporary files are not the test app's to clean up.
  */
-class TestAppTemporaryFilesIT {
+class AppTemporaryFilesIT {
 
   /**
    * OkHttp's cache directory, which the app's caching client fills as it is first used, is gone
