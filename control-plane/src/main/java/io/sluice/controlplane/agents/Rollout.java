@@ -32,9 +32,40 @@ public record Rollout(
    * @param host its host
    * @param appliedRevision the revision it runs
    * @param errors why it rejected the current revision (rejected agents only)
+   * @param rulesSource where the rules it runs came from, as it reports it: {@code etcd}, {@code
+   *     last-known-good} (its disk snapshot: it has applied none from etcd since it started),
+   *     {@code file} or {@code defaults}; {@code null} from agents older than this field. With
+   *     {@code rejectedRevision}, what tells a script that an agent runs its last known good rules
+   * @param rejectedRevision the revision it last rejected, in any of the three lists (an older
+   *     agent may have rejected a revision that was replaced since), or {@code null} when it
+   *     reports none
+   * @param errorsOmitted errors it left out of {@code errors} to keep its status small (rejected
+   *     agents only, like {@code errors}; 0 otherwise)
    */
   public record AgentRef(
-      String service, String instanceId, String host, long appliedRevision, List<String> errors) {}
+      String service,
+      String instanceId,
+      String host,
+      long appliedRevision,
+      List<String> errors,
+      String rulesSource,
+      Long rejectedRevision,
+      int errorsOmitted) {
+
+    /** The agent, with why it rejected the current revision when {@code withErrors}. */
+    static AgentRef of(AgentStatus a, boolean withErrors) {
+      AgentStatus.Rejection rejection = a.rejected();
+      return new AgentRef(
+          a.service(),
+          a.instanceId(),
+          a.host(),
+          a.appliedRevision(),
+          withErrors ? rejection.errors() : List.of(),
+          a.rulesSource(),
+          rejection == null ? null : rejection.revision(),
+          withErrors ? rejection.errorsOmitted() : 0);
+    }
+  }
 
   /** Counts, for the services list. */
   public record Counts(int total, int current, int older, int rejected) {}
@@ -49,15 +80,11 @@ public record Rollout(
     List<AgentRef> rejected = new ArrayList<>();
     for (AgentStatus a : agents) {
       if (a.appliedRevision() == revision) {
-        current.add(
-            new AgentRef(a.service(), a.instanceId(), a.host(), a.appliedRevision(), List.of()));
+        current.add(AgentRef.of(a, false));
       } else if (a.rejected() != null && a.rejected().revision() >= revision) {
-        rejected.add(
-            new AgentRef(
-                a.service(), a.instanceId(), a.host(), a.appliedRevision(), a.rejected().errors()));
+        rejected.add(AgentRef.of(a, true));
       } else {
-        older.add(
-            new AgentRef(a.service(), a.instanceId(), a.host(), a.appliedRevision(), List.of()));
+        older.add(AgentRef.of(a, false));
       }
     }
     return new Rollout(service, source, revision, current, older, rejected);

@@ -40,4 +40,59 @@ class RolloutTest {
             });
     assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 2, 1));
   }
+
+  @Test
+  void tellsWhereEachAgentsRulesCameFromAndWhatItLastRejected() {
+    AgentStatus lastKnownGood =
+        new AgentStatus(
+            "snapshot",
+            "orders",
+            "h",
+            1,
+            null,
+            null,
+            null,
+            "last-known-good",
+            7,
+            new AgentStatus.Rejection(10, List.of("$.a: bad"), 49),
+            List.of(),
+            List.of());
+    AgentStatus rejectedBefore =
+        new AgentStatus(
+            "current",
+            "orders",
+            "h",
+            1,
+            null,
+            null,
+            null,
+            "etcd",
+            10,
+            new AgentStatus.Rejection(8, List.of("$.b: bad")),
+            List.of(),
+            List.of());
+    Rollout rollout = Rollout.of("orders", "orders", 10, List.of(lastKnownGood, rejectedBefore));
+
+    assertThat(rollout.rejected())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.rulesSource()).isEqualTo("last-known-good");
+              assertThat(r.rejectedRevision()).isEqualTo(10L);
+              assertThat(r.errors()).containsExactly("$.a: bad");
+              assertThat(r.errorsOmitted()).isEqualTo(49);
+            });
+    assertThat(rollout.current())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.rulesSource()).isEqualTo("etcd");
+              assertThat(r.rejectedRevision()).isEqualTo(8L);
+              assertThat(r.errors()).isEmpty();
+              assertThat(r.errorsOmitted()).isZero();
+            });
+    assertThat(Rollout.of("orders", "orders", 10, List.of(agent("plain", 10, null))).current())
+        .singleElement()
+        .satisfies(r -> assertThat(r.rejectedRevision()).isNull());
+  }
 }
