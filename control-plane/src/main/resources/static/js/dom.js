@@ -113,7 +113,8 @@ export function relativeTime(iso, now = serverNow()) {
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.floor(s / 60)} min ago`;
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return new Date(t).toLocaleDateString();
+  // older: the date and time in UTC, as the title (exactTime) says it, not the browser's zone
+  return exactTime(t);
 }
 
 export function exactTime(iso) {

@@ -16,10 +16,12 @@ export function agentView(a, currentRevision) {
   const rejected = a.rejected || a.rejection || null;
   let status = typeof a.status === 'string' ? a.status.toLowerCase() : null;
   if (!status) {
-    if (rejected && currentRevision != null && Number(rejected.revision) >= currentRevision) {
-      status = 'rejected';
-    } else if (currentRevision == null || Number(a.appliedRevision) === currentRevision) {
+    // in the server's order (Rollout.of): an agent that runs the current revision is current,
+    // whatever it rejected before or since, so the Agents tab and the rollout count it alike
+    if (currentRevision == null || Number(a.appliedRevision) === currentRevision) {
       status = 'applied';
+    } else if (rejected && Number(rejected.revision) >= currentRevision) {
+      status = 'rejected';
     } else {
       status = 'behind';
     }

@@ -3771,6 +3771,41 @@ class WebUiIT {
   }
 
   @Test
+  void judgesAnAgentOnTheCurrentRevisionAppliedWhateverItRejectedAsTheServerDoes() {
+    open(WRITER_TOKEN, "/");
+    // the control plane's rollout (Rollout.of) counts an agent that runs the current revision as
+    // current before it looks at what it rejected: the Agents tab, judging without a rollout, too
+    Object judged =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; import('/js/model.js').then(m => done(["
+                    + " m.agentView({ instanceId: 'a', service: 'x', appliedRevision: 3,"
+                    + " rejected: { revision: 4, errors: ['$.a: bad'] } }, 3).status,"
+                    + " m.agentView({ instanceId: 'b', service: 'x', appliedRevision: 2,"
+                    + " rejected: { revision: 3, errors: ['$.a: bad'] } }, 3).status,"
+                    + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 2,"
+                    + " rejected: { revision: 1, errors: ['$.a: bad'] } }, 3).status,"
+                    + " m.agentView({ instanceId: 'd', service: 'x', appliedRevision: 2,"
+                    + " rejected: { revision: 1 } }, null).status].join(' ')))"
+                    + ".catch(e => done('failed: ' + e));");
+    assertThat(judged).isEqualTo("applied rejected behind applied");
+  }
+
+  @Test
+  void saysATimeOverADayAgoAsItsUtcDateAndTimeLikeItsTitle() {
+    open(WRITER_TOKEN, "/");
+    // not the browser's local date alone: the title beside it is in UTC, to the second
+    Object shown =
+        js(
+            "return import(new URL('js/dom.js', document.baseURI)).then(dom => {"
+                + " const now = Date.parse('2026-03-05T12:00:00Z');"
+                + " const t = '2026-03-02T23:30:15.250Z';"
+                + " return [dom.relativeTime(t, now), dom.exactTime(t),"
+                + " dom.relativeTime('2026-03-05T01:00:00Z', now)].join(' | '); });");
+    assertThat(shown).isEqualTo("2026-03-02 23:30:15Z | 2026-03-02 23:30:15Z | 11 h ago");
+  }
+
+  @Test
   void countsHalfOpenBreakersHasAFaviconAndTakesTheLongestComment() {
     String service = "half-open";
     long revision = storeOrdersDocumentAs(service, 0.5);
