@@ -16,6 +16,9 @@ export class DependenciesPanel {
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
     this.empty = h('p', { class: 'empty', 'data-test': 'no-dependencies' });
+    // agents report their busiest targets only (the SDK: 50): said when some left targets out
+    this.capped = h('p', { class: 'hint', 'data-test': 'targets-capped' });
+    this.capped.hidden = true;
     fill(root,
       h('p', {
         class: 'hint',
@@ -25,11 +28,16 @@ export class DependenciesPanel {
           + ' report what they would do without rejecting calls.',
       }),
       this.error,
+      this.capped,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table deps', 'aria-label': 'Unprotected dependencies' },
           h('thead', {}, h('tr', {},
             h('th', { scope: 'col', text: 'Target' }),
             h('th', { scope: 'col', class: 'num', text: 'Calls/min' }),
+            h('th', {
+              scope: 'col', class: 'num', text: 'Agents',
+              title: 'How many of the service\u2019s agents make these calls',
+            }),
             h('th', { scope: 'col', class: 'num', text: 'Errors' }),
             h('th', { scope: 'col', class: 'num', text: 'p99' }),
             h('th', { scope: 'col', text: 'Suggested policy' }))),
@@ -47,6 +55,7 @@ export class DependenciesPanel {
 
   async refresh() {
     let rows;
+    let reports;
     try {
       const r = await call('GET', `api/v1/services/${enc(this.page.service)}/unprotected`);
       rows = listOf(r.body, 'dependencies', 'targets', 'unprotected').map((d) => ({
@@ -57,18 +66,31 @@ export class DependenciesPanel {
         p99Millis: d.p99Millis ?? d.p99 ?? null,
         guardedCallsPerMinute: d.guardedCallsPerMinute ?? 0,
         guardedBy: Array.isArray(d.guardedBy) ? d.guardedBy : [],
+        agents: d.agents ?? null,
         suggestedPolicy: d.suggestedPolicy,
       }));
+      reports = reportsOf(r.headers);
     } catch (e) {
       if (saidElsewhere(e, this.page)) return;
       showError(this.error, `Could not load the dependencies: ${e.message}`);
       return;
     }
     showError(this.error, '');
-    this.render(rows);
+    this.render(rows, reports);
   }
 
-  render(rows) {
+  /**
+   * `reports`: how many agents' reports were read, and how many of them left targets out (the
+   * control plane's X-Sluice-Agents and X-Sluice-Agents-Capped headers); null when not told.
+   */
+  render(rows, reports = null) {
+    const capped = reports ? reports.capped : 0;
+    this.capped.hidden = !capped;
+    setText(this.capped, capped
+      ? `${capped} of ${reports.agents} agents left some targets out of their reports (an agent`
+        + ' reports its busiest ones only): a target only they call, less than those, is not'
+        + ' listed here.'
+      : '');
     this.empty.hidden = rows.length > 0;
     // With no agent there is no traffic to judge: say so instead of "everything is covered".
     setText(this.empty, this.page.agentsLoaded && this.page.agents.length === 0
@@ -101,6 +123,7 @@ export class DependenciesPanel {
       if (guarded) row.head.appendChild(row.partly);
       else row.partly.remove();
       setText(row.calls, d.callsPerMinute);
+      setText(row.agents, d.agents ?? '—');
       setText(row.errors, errors);
       setText(row.p99, d.p99Millis != null ? `${Math.round(d.p99Millis)} ms` : '—');
       setText(row.summary, showHidden(policySummary(d.suggestedPolicy)));
@@ -126,6 +149,7 @@ export class DependenciesPanel {
         h('span', { class: 'mono', 'data-test': 'target', text: showHidden(target) })),
       partly: h('div', { class: 'hint', 'data-test': 'partly-guarded' }),
       calls: h('td', { class: 'num' }),
+      agents: h('td', { class: 'num', 'data-test': 'agents' }),
       errors: h('td', { class: 'num' }),
       p99: h('td', { class: 'num' }),
       summary: h('summary'),
@@ -139,9 +163,17 @@ export class DependenciesPanel {
     });
     row.policyCell = h('td', {}, h('details', {}, row.summary, row.code));
     row.tr = h('tr', { 'data-target': target },
-      row.head, row.calls, row.errors, row.p99, row.policyCell);
+      row.head, row.calls, row.agents, row.errors, row.p99, row.policyCell);
     return row;
   }
+}
+
+/** The control plane's counts of the reports behind the list, or null from one that sends none. */
+function reportsOf(headers) {
+  const agents = headers && headers.get('X-Sluice-Agents');
+  const capped = headers && headers.get('X-Sluice-Agents-Capped');
+  if (agents == null || capped == null) return null;
+  return { agents: Number(agents) || 0, capped: Number(capped) || 0 };
 }
 
 /** One line about a suggested policy: its name, when it opens, whether it starts in shadow mode. */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -182,10 +183,30 @@ class AgentsController {
     return Rollout.of(service, current.source(), current.revision(), runningRulesOf(service));
   }
 
+  /**
+   * The unprotected targets, with how complete the reports behind them are in headers ({@link
+   * UnprotectedTargets.Reports}): the answer stays the list it always was.
+   */
   @GetMapping("/api/v1/services/{service}/unprotected")
-  List<UnprotectedTargets.Target> unprotected(@PathVariable String service) {
+  ResponseEntity<List<UnprotectedTargets.Target>> unprotected(@PathVariable String service) {
     ServiceNames.requireReported(service);
-    return UnprotectedTargets.find(
-        runningRulesOf(service), effective.of(service).rules().document());
+    List<AgentStatus> agents = runningRulesOf(service);
+    List<UnprotectedTargets.Target> targets =
+        UnprotectedTargets.find(agents, effective.of(service).rules().document());
+    UnprotectedTargets.Reports reports = UnprotectedTargets.Reports.of(agents);
+    return ResponseEntity.ok()
+        .header(AGENTS_HEADER, Integer.toString(reports.agents()))
+        .header(AGENTS_CAPPED_HEADER, Integer.toString(reports.agentsCapped()))
+        .header(TARGETS_OMITTED_HEADER, Long.toString(reports.targetsOmitted()))
+        .body(targets);
   }
+
+  /** {@code /unprotected}: how many agents' reports were read. */
+  static final String AGENTS_HEADER = "X-Sluice-Agents";
+
+  /** {@code /unprotected}: how many of them left targets out of their reports. */
+  static final String AGENTS_CAPPED_HEADER = "X-Sluice-Agents-Capped";
+
+  /** {@code /unprotected}: how many targets they left out, summed over those agents. */
+  static final String TARGETS_OMITTED_HEADER = "X-Sluice-Targets-Omitted";
 }

@@ -81,6 +81,31 @@ final class UnprotectedTargets {
       List<String> guardedBy,
       Map<String, Object> suggestedPolicy) {}
 
+  /**
+   * How complete the agents' reports behind a {@link #find} are. An agent reports only its busiest
+   * targets (the SDK: 50) and counts the rest in {@code topTargetsOmitted}: a target that only such
+   * agents call, less than their listed ones, cannot be found, and the answer must say so rather
+   * than pass for complete. Sent as response headers, beside the list the API has always answered.
+   *
+   * @param agents the agents whose reports were read
+   * @param agentsCapped those of them that left targets out of their reports
+   * @param targetsOmitted the targets they left out, summed (one target may count once per agent)
+   */
+  record Reports(int agents, int agentsCapped, long targetsOmitted) {
+
+    static Reports of(List<AgentStatus> agents) {
+      int capped = 0;
+      long omitted = 0;
+      for (AgentStatus agent : agents) {
+        if (agent.topTargetsOmitted() > 0) {
+          capped++;
+          omitted += agent.topTargetsOmitted();
+        }
+      }
+      return new Reports(agents.size(), capped, omitted);
+    }
+  }
+
   /** The unguarded traffic to one target, summed over agents while they are read. */
   private static final class Sums {
     long calls;

@@ -412,4 +412,32 @@ class UnprotectedTargetsTest {
                 "breakers",
                 breakers));
   }
+
+  @Test
+  void countsTheAgentsThatLeftTargetsOutOfTheirReports() {
+    AgentStatus complete =
+        agent("orders-1", new AgentStatus.TargetStats("warehouse:9000", 100, 1, 50, null));
+    AgentStatus capped =
+        new AgentStatus(
+            "orders-2",
+            "orders",
+            "h",
+            1,
+            null,
+            null,
+            null,
+            "etcd",
+            5,
+            null,
+            List.of(),
+            List.of(new AgentStatus.TargetStats("warehouse:9000", 100, 1, 50, null)),
+            0,
+            7);
+    AgentStatus alsoCapped = capped.withLists(null, List.of(), 0, List.of(), 2);
+
+    assertThat(UnprotectedTargets.Reports.of(List.of(complete, capped, alsoCapped)))
+        .isEqualTo(new UnprotectedTargets.Reports(3, 2, 9));
+    assertThat(UnprotectedTargets.Reports.of(List.of(complete)))
+        .isEqualTo(new UnprotectedTargets.Reports(1, 0, 0));
+  }
 }

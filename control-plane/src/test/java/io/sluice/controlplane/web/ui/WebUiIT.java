@@ -3770,6 +3770,40 @@ class WebUiIT {
     assertThat(shown).isEqualTo("clock ahead |  |  | just now");
   }
 
+  /**
+   * An agent reports its 50 busiest targets and counts the rest: the Dependencies tab says that
+   * some were left out (a quiet target only they call cannot be listed), and how many agents call
+   * each listed target.
+   */
+  @Test
+  void saysAgentsLeftTargetsOutOfTheirReportsAndHowManyAgentsCallEachTarget() {
+    String service = "many-targets";
+    storeOrdersDocumentAs(service);
+    List<AgentStatus.TargetStats> targets =
+        IntStream.range(0, 53)
+            .mapToObj(
+                i ->
+                    new AgentStatus.TargetStats(
+                        "dep-%02d.example:9000".formatted(i), 1000 - i, 0, 10.0, null))
+            .toList();
+    startAgent(service, () -> targets, null);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    WebElement loaded = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> loaded.getAttribute("value").contains("drop-health"));
+    click(By.id("tab-dependencies"));
+    awaitText(By.cssSelector("tr[data-target='dep-00.example:9000'] [data-test=agents]"), "1");
+    awaitText(
+        By.cssSelector("[data-test=targets-capped]"),
+        "1 of 1 agents left some targets out of their reports");
+    assertThat(browser.findElements(By.cssSelector("table.deps tbody tr"))).hasSize(50);
+
+    HttpResponse<String> unprotected =
+        api("GET", "/api/v1/services/" + service + "/unprotected", READER_TOKEN, null, Map.of());
+    assertThat(unprotected.headers().firstValue("X-Sluice-Agents")).contains("1");
+    assertThat(unprotected.headers().firstValue("X-Sluice-Agents-Capped")).contains("1");
+    assertThat(unprotected.headers().firstValue("X-Sluice-Targets-Omitted")).contains("3");
+  }
+
   @Test
   void judgesAnAgentOnTheCurrentRevisionAppliedWhateverItRejectedAsTheServerDoes() {
     open(WRITER_TOKEN, "/");
