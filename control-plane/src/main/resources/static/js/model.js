@@ -70,6 +70,8 @@ export function serviceView(s, agents) {
     ?? mine.filter((a) => a.status === 'rejected').length;
   const breakersOpen = firstNumber(s.breakersOpen, s.openBreakers)
     ?? mine.reduce((n, a) => n + a.breakersOpen, 0);
+  // agents whose status the control plane cannot read: missing from every count above
+  const unreadable = firstNumber(s.unreadableAgents) ?? 0;
   const last = s.lastChange || s.lastModified || {};
   return {
     name,
@@ -78,6 +80,7 @@ export function serviceView(s, agents) {
     current,
     rejected,
     breakersOpen,
+    unreadable,
     lastAuthor: last.author ?? s.lastAuthor ?? s.author ?? null,
     lastTime: last.time ?? s.lastTime ?? s.updatedAt ?? s.time ?? null,
     hasRules: s.hasRules ?? revision != null,

@@ -173,6 +173,12 @@ export class OverviewPage {
     const bar = rolloutBar();
     const row = {
       tr: h('tr', { 'data-service': name }),
+      unreadable: h('span', {
+        class: 'chip chip-warn',
+        'data-test': 'unreadable-agents',
+        title: 'Agent statuses under this service that the control plane cannot read (its log says'
+          + ' why): those agents are missing from the counts and the Agents tab.',
+      }),
       revision: h('td', { class: 'num', 'data-test': 'revision' }),
       bar,
       rejected: h('td', { class: 'num', 'data-test': 'rejected' }),
@@ -198,7 +204,7 @@ export class OverviewPage {
         title: name === '_default'
           ? 'Agents of the services without rules of their own, which run _default'
           : null,
-      }, bar.node),
+      }, bar.node, row.unreadable),
       row.rejected,
       row.open,
       row.change);
@@ -211,6 +217,8 @@ export class OverviewPage {
       ? showHidden(`runs ${v.source} revision ${v.effectiveRevision}`)
       : '';
     updateRolloutBar(row.bar, v.current, v.total);
+    setText(row.unreadable, v.unreadable ? `+${v.unreadable} unreadable` : '');
+    row.unreadable.hidden = !v.unreadable;
     setText(row.rejected, v.rejected);
     row.rejected.classList.toggle('bad', v.rejected > 0);
     setText(row.open, v.breakersOpen);

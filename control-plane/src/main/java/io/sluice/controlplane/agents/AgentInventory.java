@@ -126,6 +126,43 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     return all;
   }
 
+  /**
+   * How many agent status keys of each service hold a status that cannot be read: those agents are
+   * left out of {@link #all()}, and this is how a list of agents says it is short of them. The
+   * service is the one the key names ({@code {ns}/v1/agents/{service}/{instanceId}}); a key not of
+   * that form names none and is not counted. At most {@link #MAX_UNREADABLE_KEPT} keys in all are
+   * counted (the rest are only logged at FINE). Fails like {@link #all()}.
+   */
+  public Map<String, Integer> unreadableByService() {
+    all();
+    Map<String, Integer> counts = new HashMap<>();
+    for (String key : unreadable) {
+      String service = serviceOfKey(key);
+      if (service != null) {
+        counts.merge(service, 1, Integer::sum);
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * The {@code {service}} of {@code {ns}/v1/agents/{service}/{instanceId}}, or {@code null}. Read
+   * from the key's form, as the watch hands keys over without its prefix: the first {@code
+   * /v1/agents/} in the key (a service name holds no {@code /}).
+   */
+  static String serviceOfKey(String key) {
+    int at = key.indexOf(AGENTS_PATH);
+    if (at < 0) {
+      return null;
+    }
+    int start = at + AGENTS_PATH.length();
+    int end = key.indexOf('/', start);
+    return end <= start || end == key.length() - 1 ? null : key.substring(start, end);
+  }
+
+  /** What every agent status key holds after the namespace, before the service. */
+  private static final String AGENTS_PATH = "/v1/agents/";
+
   /** The live agents of one service; fails like {@link #all()}. */
   public List<AgentStatus> of(String service) {
     return all().stream().filter(a -> a.service().equals(service)).toList();

@@ -48,6 +48,10 @@ class AgentsController {
    * @param breakersOpen breakers open, forced open or half-open across those agents, counted from
    *     each agent's {@code breakersByState} when it reports one, else from its listed breakers
    *     ({@link OpenBreakers})
+   * @param unreadableAgents agent status keys of those agents that hold a status the control plane
+   *     cannot read (logged with why): left out of {@code agents}, {@code breakersOpen} and every
+   *     list of agents, so counted here that they are missing ({@link
+   *     AgentInventory#unreadableByService})
    */
   record ServiceSummary(
       String service,
@@ -55,14 +59,18 @@ class AgentsController {
       String source,
       long effectiveRevision,
       Rollout.Counts agents,
-      int breakersOpen) {}
+      int breakersOpen,
+      int unreadableAgents) {}
 
   @GetMapping("/api/v1/services")
   List<ServiceSummary> services() {
     Map<String, Long> own = rules.revisions();
     List<AgentStatus> agents = inventory.all();
+    Map<String, Integer> unreadable = inventory.unreadableByService();
     TreeSet<String> names = new TreeSet<>(own.keySet());
     agents.forEach(a -> names.add(a.service()));
+    // a service whose every agent's status is unreadable has agents all the same
+    names.addAll(unreadable.keySet());
     List<ServiceSummary> summaries = new ArrayList<>();
     for (String service : names) {
       // a key under a name no document can have (written around the API) is not the service's
@@ -84,7 +92,13 @@ class AgentsController {
               source,
               effectiveRevision,
               Rollout.of(service, source, effectiveRevision, mine).counts(),
-              OpenBreakers.of(mine)));
+              OpenBreakers.of(mine),
+              service.equals(RuleDocument.DEFAULT_SERVICE)
+                  ? unreadable.entrySet().stream()
+                      .filter(e -> fallsBackToDefault(e.getKey(), own.keySet()))
+                      .mapToInt(Map.Entry::getValue)
+                      .sum()
+                  : unreadable.getOrDefault(service, 0)));
     }
     return summaries;
   }
@@ -112,13 +126,16 @@ class AgentsController {
    */
   private static List<AgentStatus> fallingBackToDefault(
       List<AgentStatus> agents, Set<String> withOwnDocument) {
-    return agents.stream()
-        .filter(
-            a ->
-                a.service().equals(RuleDocument.DEFAULT_SERVICE)
-                    || !RuleDocument.isServiceName(a.service())
-                    || !withOwnDocument.contains(a.service()))
-        .toList();
+    return agents.stream().filter(a -> fallsBackToDefault(a.service(), withOwnDocument)).toList();
+  }
+
+  /**
+   * Whether the agents of {@code service} run {@code _default} (see {@link #fallingBackToDefault}).
+   */
+  private static boolean fallsBackToDefault(String service, Set<String> withOwnDocument) {
+    return service.equals(RuleDocument.DEFAULT_SERVICE)
+        || !RuleDocument.isServiceName(service)
+        || !withOwnDocument.contains(service);
   }
 
   /**

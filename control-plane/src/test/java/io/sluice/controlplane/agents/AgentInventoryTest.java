@@ -52,6 +52,39 @@ class AgentInventoryTest {
   }
 
   @Test
+  void countsTheUnreadableStatusesOfEachServiceUntilTheyAreReadableOrGone() {
+    String bad = "/sluice/v1/agents/orders/i-bad";
+    String alsoBad = "/sluice/v1/agents/orders/i-also-bad";
+    String other = "/sluice/v1/agents/payments/p-bad";
+    String good = "/sluice/v1/agents/orders/i-good";
+    inventory.reset(
+        Map.of(
+            bad, kv(bad, "{}"),
+            alsoBad, kv(alsoBad, "not json"),
+            other, kv(other, "{}"),
+            good, kv(good, AgentStatusCodec.write(status("i-good")))),
+        7);
+
+    assertThat(inventory.unreadableByService()).isEqualTo(Map.of("orders", 2, "payments", 1));
+
+    inventory.put(kv(bad, AgentStatusCodec.write(status("i-bad"))));
+    inventory.delete(other, 8);
+    assertThat(inventory.unreadableByService()).isEqualTo(Map.of("orders", 1));
+    inventory.put(kv(good, "{}"));
+    assertThat(inventory.unreadableByService()).isEqualTo(Map.of("orders", 2));
+  }
+
+  @Test
+  void readsTheServiceOfAnAgentKey() {
+    assertThat(AgentInventory.serviceOfKey("/sluice/v1/agents/orders/i-1")).isEqualTo("orders");
+    assertThat(AgentInventory.serviceOfKey("/team/a/v1/agents/unknown_service:java/x/y"))
+        .isEqualTo("unknown_service:java");
+    assertThat(AgentInventory.serviceOfKey("/sluice/v1/agents/orders")).isNull();
+    assertThat(AgentInventory.serviceOfKey("/sluice/v1/agents/orders/")).isNull();
+    assertThat(AgentInventory.serviceOfKey("/sluice/v1/agents//i-1")).isNull();
+  }
+
+  @Test
   void leavesOutAnUnreadableStatusAndSaysWhyOncePerKey() {
     String bad = "/sluice/v1/agents/orders/i-bad";
     String good = "/sluice/v1/agents/orders/i-good";

@@ -35,6 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -6285,6 +6286,55 @@ class WebUiIT {
             null,
             List.of(),
             List.of()));
+  }
+
+  /**
+   * An agent status the control plane cannot read is left out of every count and list: the overview
+   * says how many are missing, also for a service whose only status is unreadable.
+   */
+  @Test
+  void theOverviewCountsAgentStatusesThatCannotBeRead() throws Exception {
+    String service = "unreadable-statuses";
+    String alone = "unreadable-only";
+    long revision = storeOrdersDocumentAs(service);
+    String good = "/sluice/v1/agents/" + service + "/fine-1";
+    String bad = "/sluice/v1/agents/" + service + "/broken-1";
+    String onlyBad = "/sluice/v1/agents/" + alone + "/broken-2";
+    etcd.server().put(good, statusOf(service, "fine-1", revision));
+    etcd.server().put(bad, "{\"instanceId\": \"broken-1\"}");
+    etcd.server().put(onlyBad, "not a status");
+    try {
+      open(WRITER_TOKEN, "/");
+      String row = "tr[data-service='" + service + "'] ";
+      awaitText(By.cssSelector(row + "[data-test=rollout]"), "1/1");
+      awaitText(By.cssSelector(row + "[data-test=unreadable-agents]"), "+1 unreadable");
+      awaitText(
+          By.cssSelector("tr[data-service='" + alone + "'] [data-test=unreadable-agents]"),
+          "+1 unreadable");
+
+      JsonNode services =
+          new ObjectMapper()
+              .readTree(api("GET", "/api/v1/services", READER_TOKEN, null, Map.of()).body());
+      Map<String, Integer> unreadable = new HashMap<>();
+      services.forEach(
+          s -> unreadable.put(s.get("service").asText(), s.get("unreadableAgents").asInt()));
+      assertThat(unreadable).containsEntry(service, 1).containsEntry(alone, 1);
+
+      etcd.server().put(bad, statusOf(service, "broken-1", revision));
+      awaitText(By.cssSelector(row + "[data-test=rollout]"), "2/2");
+      await()
+          .atMost(BOUND)
+          .alias("readable again: no longer counted as unreadable")
+          .until(
+              () ->
+                  !browser
+                      .findElement(By.cssSelector(row + "[data-test=unreadable-agents]"))
+                      .isDisplayed());
+    } finally {
+      etcd.server().delete(good);
+      etcd.server().delete(bad);
+      etcd.server().delete(onlyBad);
+    }
   }
 
   /**
