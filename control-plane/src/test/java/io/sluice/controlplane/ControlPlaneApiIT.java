@@ -1714,6 +1714,9 @@ class ControlPlaneApiIT {
       assertThat(rollout.get("revision").asLong()).isEqualTo(revision);
       assertThat(rollout.get("current").get(0).get("instanceId").asString())
           .isEqualTo("inventory-1");
+      assertThat(rollout.get("current").get(0).get("rulesSource").asString()).isEqualTo("etcd");
+      assertThat(rollout.get("current").get(0).get("rejectedRevision").isNull()).isTrue();
+      assertThat(rollout.get("current").get(0).get("errorsOmitted").asInt()).isZero();
       JsonNode services = api.get("/api/v1/services", READER).json();
       JsonNode inventory =
           Stream.iterate(0, i -> i + 1)
@@ -1724,10 +1727,16 @@ class ControlPlaneApiIT {
               .orElseThrow();
       assertThat(inventory.get("revision").asLong()).isEqualTo(revision);
       assertThat(inventory.get("agents").get("current").asInt()).isEqualTo(1);
+      assertThat(inventory.get("unreadableAgents").asInt()).isZero();
 
       // unprotected: warehouse (no policy at all); payments-2 is covered by the document's policy
       // even though the agent did not say so; payments-1 the agent reports covered
-      JsonNode unprotected = api.get("/api/v1/services/inventory/unprotected", READER).json();
+      ApiClient.Answer unprotectedAnswer =
+          api.get("/api/v1/services/inventory/unprotected", READER);
+      assertThat(unprotectedAnswer.header("X-Sluice-Agents")).isEqualTo("1");
+      assertThat(unprotectedAnswer.header("X-Sluice-Agents-Capped")).isEqualTo("0");
+      assertThat(unprotectedAnswer.header("X-Sluice-Targets-Omitted")).isEqualTo("0");
+      JsonNode unprotected = unprotectedAnswer.json();
       assertThat(unprotected.size()).isEqualTo(1);
       assertThat(unprotected.get(0).get("target").asString()).isEqualTo("warehouse:9000");
       assertThat(unprotected.get(0).get("errorRate").asDouble()).isEqualTo(0.1);
