@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -207,28 +206,28 @@ public final class EtcdServer implements AutoCloseable {
       }
       return;
     }
-    // A free port can be taken by another process between choosing it and etcd binding it
-    // (several builds share this machine): on a fresh server, retry with new ports.
+    // Each port is held from the moment it is chosen until etcd listens beside the holding socket
+    // (as across a stop): a port chosen and let go at once could be handed, before etcd binds it,
+    // to another process's held port, whose refused connections etcd would then answer. A port
+    // can still be taken by a process binding it by number: on a fresh server, retry with new ones.
     for (int attempt = 1; ; attempt++) {
       try {
         dataDir = Files.createTempDirectory("sluice-etcd-");
         log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
         // unique to this server: start() knows its own etcd from any other on the port
         memberName = dataDir.getFileName().toString();
-        clientPort = freePort();
-        do {
-          peerPort = freePort();
-        } while (peerPort == clientPort);
+        clientPort = holdFreePort();
+        peerPort = holdFreePort();
         if (tls != null) {
-          do {
-            tlsPort = freePort();
-          } while (tlsPort == clientPort || tlsPort == peerPort);
+          tlsPort = holdFreePort();
         }
       } catch (IOException e) {
+        releasePorts();
         throw new UncheckedIOException("could not prepare etcd's data directory or ports", e);
       }
       try {
         launch();
+        releasePorts();
         return;
       } catch (PortTakenException e) {
         close();
@@ -784,12 +783,22 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
+  /**
+   * A free port, held like a stopped server's ({@link #holdPorts()}) until {@link #releasePorts()}:
+   * while it is held the system gives it to no other socket asking for a free port, so the ports
+   * chosen for one server differ too.
+   */
+  private int holdFreePort() throws IOException {
+    Socket socket = new Socket();
+    try {
       socket.setReuseAddress(true);
       socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
+    } catch (IOException e) {
+      closeQuietly(socket);
+      throw e;
     }
+    heldPorts.add(socket);
+    return socket.getLocalPort();
   }
 
   private static void deleteRecursively(Path root) {
