@@ -706,8 +706,8 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
      * The most targets ({@code host:port}, with their statistics and breakers) kept, default 10
      * 000, counting each breaker as the targets its windows weigh ({@code 1 + (window size +
      * halfOpenCalls) / 64}: one for the default window of 20, 32 for a window of 1000 with 1000
-     * trial calls), so that the bound holds memory to a few tens of megabytes whatever the
-     * policies' windows.
+     * trial calls; the one is what a breaker holds besides its windows, its counts included), so
+     * that the bound holds memory to a few tens of megabytes whatever the policies' windows.
      */
     public Builder maxTargets(long maxTargets) {
       if (maxTargets <= 0) {

@@ -99,9 +99,6 @@ final class ManagedBreaker {
   /** Made on the first transition: most breakers never make one. */
   private volatile AtomicLongArray transitionCounts;
 
-  /** Built at collection, once per slot reported; a race builds equal ones. */
-  private volatile Attributes[] transitionAttributes;
-
   private volatile CircuitBreaker.State observed;
   private volatile long openedAtMillis = Long.MIN_VALUE;
 
@@ -328,14 +325,43 @@ final class ManagedBreaker {
     return outcomeCounts[outcome.ordinal()].sum();
   }
 
-  private static final CircuitBreaker.State[] STATES = CircuitBreaker.State.values();
+  /**
+   * The states a bound breaker is ever in: it is never disabled, forced open or metrics-only (a
+   * replaced one is disabled, and {@link #transition} tells nothing of a breaker no longer bound).
+   */
+  private static final CircuitBreaker.State[] STATES = {
+    CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN
+  };
 
-  /** One count per (from, to, shadow); see {@link #transitionSlot}. */
-  static final int TRANSITION_SLOTS = STATES.length * STATES.length * 2;
+  /**
+   * One count per (from, to, shadow) of two different {@link #STATES}, see {@link #transitionSlot}:
+   * 12 longs, made on the first transition. (Every pair can be seen: a breaker that opens and
+   * half-opens between two looks is seen to go from CLOSED to HALF_OPEN.)
+   */
+  static final int TRANSITION_SLOTS = STATES.length * (STATES.length - 1) * 2;
 
-  private static int transitionSlot(
-      CircuitBreaker.State from, CircuitBreaker.State to, boolean shadow) {
-    return (from.ordinal() * STATES.length + to.ordinal()) * 2 + (shadow ? 1 : 0);
+  private static int stateIndex(CircuitBreaker.State state) {
+    switch (state) {
+      case CLOSED:
+        return 0;
+      case OPEN:
+        return 1;
+      case HALF_OPEN:
+        return 2;
+      default:
+        return -1;
+    }
+  }
+
+  /** The slot of a transition, or -1 for one a bound breaker never makes. */
+  static int transitionSlot(CircuitBreaker.State from, CircuitBreaker.State to, boolean shadow) {
+    int f = stateIndex(from);
+    int t = stateIndex(to);
+    if (f < 0 || t < 0 || f == t) {
+      return -1;
+    }
+    int pair = f * (STATES.length - 1) + (t > f ? t - 1 : t);
+    return pair * 2 + (shadow ? 1 : 0);
   }
 
   /**
@@ -343,12 +369,16 @@ final class ManagedBreaker {
    * this breaker's lock (from {@link #transition}), so the counts are made once, on the first.
    */
   void countTransition(CircuitBreaker.State from, CircuitBreaker.State to, boolean shadow) {
+    int slot = transitionSlot(from, to, shadow);
+    if (slot < 0) {
+      return;
+    }
     AtomicLongArray counts = transitionCounts;
     if (counts == null) {
       counts = new AtomicLongArray(TRANSITION_SLOTS);
       transitionCounts = counts;
     }
-    counts.incrementAndGet(transitionSlot(from, to, shadow));
+    counts.incrementAndGet(slot);
   }
 
   /** The transitions counted in {@code slot} since this breaker was created. */
@@ -357,25 +387,24 @@ final class ManagedBreaker {
     return counts == null ? 0 : counts.get(slot);
   }
 
-  /** The attributes of {@code slot}'s transitions: this breaker's, from, to and shadow. */
+  /**
+   * The attributes of {@code slot}'s transitions: this breaker's, from, to and shadow. Built at
+   * each collection, not kept: only slots that counted something are reported, at most once a
+   * collection interval, and kept they would make a breaker that once moved hold several hundred
+   * bytes more for as long as it lives (see {@link PolicyState#breakerWeight}).
+   */
   Attributes transitionAttributes(int slot) {
-    Attributes[] cache = transitionAttributes;
-    if (cache == null) {
-      cache = new Attributes[TRANSITION_SLOTS];
-      transitionAttributes = cache;
+    int pair = slot / 2;
+    int from = pair / (STATES.length - 1);
+    int to = pair % (STATES.length - 1);
+    if (to >= from) {
+      to++;
     }
-    Attributes a = cache[slot];
-    if (a == null) {
-      int pair = slot / 2;
-      a =
-          attributes.toBuilder()
-              .put(BreakerTelemetry.FROM, STATES[pair / STATES.length].name())
-              .put(BreakerTelemetry.TO, STATES[pair % STATES.length].name())
-              .put(BreakerTelemetry.SHADOW, (slot & 1) == 1)
-              .build();
-      cache[slot] = a;
-    }
-    return a;
+    return attributes.toBuilder()
+        .put(BreakerTelemetry.FROM, STATES[from].name())
+        .put(BreakerTelemetry.TO, STATES[to].name())
+        .put(BreakerTelemetry.SHADOW, (slot & 1) == 1)
+        .build();
   }
 
   Attributes outcomeAttributes(Outcome outcome) {

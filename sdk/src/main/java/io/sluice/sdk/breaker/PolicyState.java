@@ -26,7 +26,11 @@ final class PolicyState {
    * What one breaker of this policy weighs in the target cache, in targets: Resilience4j allocates
    * a breaker's window (and its half-open window) up front, about 44 bytes a slot, and 64 slots
    * weigh about what a target's own statistics do. So a window of 1000 calls with 1000 trial calls
-   * weighs 32 targets, the default window of 20 one.
+   * weighs 32 targets, the default window of 20 one. The one counts what the breaker holds besides
+   * its windows: its state machine, call and transition counts, metric attributes and cached
+   * rejections, about 2.7 KB (64 slots) once it has had calls of every outcome and made
+   * transitions; so a breaker keeps no more than that (see {@code
+   * ManagedBreaker#TRANSITION_SLOTS}).
    */
   final int breakerWeight;
 
