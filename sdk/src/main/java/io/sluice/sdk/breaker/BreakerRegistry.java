@@ -333,12 +333,13 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     if (breaker == null || cb == null) {
       return;
     }
-    if (failed) {
-      cb.onError(duration, TimeUnit.NANOSECONDS, error != null ? error : FailureStatus.INSTANCE);
+    Throwable failure = failed ? (error != null ? error : FailureStatus.INSTANCE) : null;
+    if (failure != null) {
+      cb.onError(duration, TimeUnit.NANOSECONDS, failure);
     } else {
       cb.onSuccess(duration, TimeUnit.NANOSECONDS);
     }
-    breaker.observe(cb);
+    breaker.observeOutcome(cb, duration, failure);
     telemetry.count(
         breaker,
         failed

@@ -6,6 +6,7 @@ import io.sluice.sdk.QuietLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
@@ -30,12 +31,14 @@ import java.util.logging.Logger;
  *   <li>not the sliding window's contents: the new breaker starts with an empty window (its
  *       outcomes were counted against the old thresholds and window size), nor the counts of
  *       not-permitted calls, nor a HALF_OPEN breaker's trial calls: the new one lets its own number
- *       through afresh, and those the old one let through are ignored when they end.
+ *       through afresh, and those the old one let through are ignored when they end while it is
+ *       half-open.
  * </ul>
  *
- * <p>Calls permitted by the old breaker report their outcome to it (it is disabled, so they are
- * ignored). When only the match, failure status codes, {@code onOpen} or {@code shadow} changed,
- * the inner breaker is kept as it is.
+ * <p>Calls permitted by the old breaker report their outcome to it (it is disabled, so it ignores
+ * them) and, when the new one is CLOSED, to the new one too (see {@link #observeOutcome}). When
+ * only the match, failure status codes, {@code onOpen} or {@code shadow} changed, the inner breaker
+ * is kept as it is.
  *
  * <p>A replaced breaker can come back to life, harmlessly. A retune that lands inside the old
  * breaker's permission check, after its open state read the clock and found the wait over, disables
@@ -148,7 +151,7 @@ final class ManagedBreaker {
     // The state carried over is the one noticed here, with the opening time noticed with it (both
     // change together, under this lock). Read again after noticing, the old breaker could have
     // opened in between: its wait would then count from an earlier opening, maybe long over. A
-    // transition after this is lost like a late outcome: the old breaker is disabled below.
+    // transition after this is lost: the old breaker is disabled below.
     observe(old.breaker);
     CircuitBreaker.State state = observed;
     if (state == CircuitBreaker.State.OPEN) {
@@ -184,7 +187,8 @@ final class ManagedBreaker {
     // (a wait that is over); the same state is no transition
     observe(next);
     try {
-      // cancels a scheduled automatic transition; late outcomes of its calls are ignored
+      // cancels a scheduled automatic transition; late outcomes of its calls count on the bound
+      // breaker if it is CLOSED (observeOutcome), never on this one
       old.breaker.transitionToDisabledState();
     } catch (RuntimeException e) {
       QuietLog.write(logger, Level.FINE, "could not disable a replaced breaker", e);
@@ -235,6 +239,40 @@ final class ManagedBreaker {
     if (breaker.getState() != observed && binding.breaker == breaker) {
       transition(breaker);
     }
+  }
+
+  /**
+   * Notices a transition after {@code cb} recorded the outcome of a call it let through ({@code
+   * failure} null for a success), as {@link #observe} does; and when a retune replaced {@code cb}
+   * while the call was out, records the outcome on the bound breaker too if that one is CLOSED. The
+   * replaced breaker is disabled and counts it nowhere, so without this the outcomes of every call
+   * out at a retune were lost (on a busy target, the failures that should open the new breaker). A
+   * HALF_OPEN bound breaker is left alone: it judges only the trial calls it let through itself. A
+   * replaced breaker is disabled (or, rarely, back to life, see the class comment), never in the
+   * state last seen, so the steady path (the bound breaker, its state unchanged) reads no more than
+   * {@code observe} does; an outcome that ends between the swap and the disabling, inside the
+   * retune, still counts on the replaced breaker only.
+   */
+  void observeOutcome(CircuitBreaker cb, long durationNanos, Throwable failure) {
+    if (cb.getState() == observed) {
+      return;
+    }
+    CircuitBreaker bound = binding.breaker;
+    if (bound == cb) {
+      transition(cb);
+      return;
+    }
+    if (bound.getState() != CircuitBreaker.State.CLOSED) {
+      return;
+    }
+    // Resilience4j records an outcome that reaches a breaker gone OPEN in between, without a
+    // transition, as it does for calls of its own still out when it opened
+    if (failure != null) {
+      bound.onError(durationNanos, TimeUnit.NANOSECONDS, failure);
+    } else {
+      bound.onSuccess(durationNanos, TimeUnit.NANOSECONDS);
+    }
+    observe(bound);
   }
 
   private synchronized void transition(CircuitBreaker breaker) {

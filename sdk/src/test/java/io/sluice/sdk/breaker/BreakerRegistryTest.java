@@ -1013,6 +1013,56 @@ class BreakerRegistryTest {
     assertThat(state()).as("one failure in two trial calls: 50%").isEqualTo("OPEN");
   }
 
+  /**
+   * Calls let through before a retune replaced the breaker, and ending after it, count in the new
+   * breaker's window while it is CLOSED: the failures of calls out at a change still open it.
+   * Before, they counted on the replaced breaker, disabled, and so nowhere.
+   */
+  @Test
+  void outcomesOfCallsOutAtARetuneCountOnTheNewClosedBreaker() {
+    List<GuardedCall> out = List.of(call(), call(), call(), call());
+    CircuitBreaker before = innerBreaker();
+    holder.publish(
+        rules(
+            2, Policies.with(payments(), 60, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
+    assertThat(innerBreaker()).as("a changed policy gets a new breaker").isNotSameAs(before);
+
+    out.get(0).onResponse(200);
+    for (GuardedCall c : out.subList(1, 4)) {
+      c.onError(new IOException("connection refused"));
+    }
+
+    CircuitBreaker.Metrics metrics = innerBreaker().getMetrics();
+    assertThat(metrics.getNumberOfSuccessfulCalls()).isEqualTo(1);
+    assertThat(metrics.getNumberOfFailedCalls()).isEqualTo(3);
+    assertThat(state()).as("3 failures in 4 calls: 75%, over the new 60%").isEqualTo("OPEN");
+    assertThat(registry.transitionLog().policies()).containsExactly("payments");
+  }
+
+  /**
+   * A half-open breaker made by a retune judges only its own trial calls: the trial calls the
+   * replaced breaker let through, ending after the retune, count nowhere.
+   */
+  @Test
+  void trialCallsOutAtARetuneLeaveTheNewHalfOpenBreakerAlone() {
+    fail(4);
+    clock.advance(Duration.ofSeconds(11));
+    GuardedCall first = call();
+    GuardedCall second = call();
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    holder.publish(
+        rules(
+            2, Policies.with(payments(), 60, Duration.ofSeconds(10), BreakerScope.TARGET, false)));
+
+    first.onError(new IOException("connection refused"));
+    second.onError(new IOException("connection refused"));
+
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    assertThat(innerBreaker().getMetrics().getNumberOfFailedCalls()).isZero();
+    succeed(2);
+    assertThat(state()).as("its own two trial calls close it").isEqualTo("CLOSED");
+  }
+
   @Test
   void retuneKeepsHalfOpenState() {
     fail(4);
