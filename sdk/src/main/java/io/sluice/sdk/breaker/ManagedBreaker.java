@@ -144,7 +144,10 @@ final class ManagedBreaker {
       return old;
     }
     if (old.policy.settings.equals(policy.settings)) {
+      // a transition made before the change is told as the old policy's (shadow or not)
+      observe(old.breaker);
       binding = new Binding(policy, old.breaker);
+      shadowChanged(old.policy.shadow, policy.shadow, observed);
       return binding;
     }
     CircuitBreaker next = CircuitBreaker.of(policyName + "/" + key, policy.config);
@@ -183,6 +186,7 @@ final class ManagedBreaker {
       halfOpenAtMillis = clock.millis(); // fresh trial calls, a fresh bound
     }
     binding = new Binding(policy, next);
+    shadowChanged(old.policy.shadow, policy.shadow, state);
     // told like any transition when the new breaker is not in the state last seen of the old one
     // (a wait that is over); the same state is no transition
     observe(next);
@@ -301,6 +305,43 @@ final class ManagedBreaker {
                 + " to "
                 + to
             : "breaker '" + policyName + "' for " + key + " moved from " + from + " to " + to,
+        clock.millis());
+  }
+
+  /**
+   * Tells of what a change of {@code shadow} does to the calls of a breaker that is not CLOSED, as
+   * a transition of the states calls meet (counted with {@code shadow=false}, logged, heard by the
+   * listeners): the breaker's would-be state stays, but calls meet it or stop meeting it. Turned
+   * off while OPEN (or HALF_OPEN), the breaker starts rejecting at once: it moves from CLOSED,
+   * which is what calls met in shadow mode, to OPEN, and so is told as the opening its shadow-mode
+   * transition was not. Turned on, it stops rejecting: it moves back to CLOSED, and its later
+   * would-be transitions are counted with {@code shadow=true}. So the {@code shadow=false}
+   * transitions always pair up as the states calls met. Called under this breaker's lock, in a
+   * retune, before the bound breaker's own transitions (if any) are told.
+   */
+  private void shadowChanged(boolean wasShadow, boolean shadow, CircuitBreaker.State state) {
+    if (wasShadow == shadow
+        || (state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.HALF_OPEN)) {
+      return;
+    }
+    CircuitBreaker.State from = shadow ? state : CircuitBreaker.State.CLOSED;
+    CircuitBreaker.State to = shadow ? CircuitBreaker.State.CLOSED : state;
+    telemetry.transition(this, from, to, false);
+    telemetry.transitionLog.log(
+        policyName,
+        "breaker '"
+            + policyName
+            + "' for "
+            + key
+            + " moved from "
+            + from
+            + " to "
+            + to
+            + (shadow
+                ? ": shadow mode was turned on, so calls go through (as a shadow breaker it stays "
+                    + state
+                    + ")"
+                : ": shadow mode was turned off while it would have been " + state),
         clock.millis());
   }
 

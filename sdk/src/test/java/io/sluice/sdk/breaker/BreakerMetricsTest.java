@@ -13,11 +13,13 @@ import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.sluice.rules.BreakerScope;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.logging.BrokenLogHandler;
+import io.sluice.testing.logging.LogCapture;
 import io.sluice.testing.time.ManualClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -204,5 +206,92 @@ class BreakerMetricsTest {
                     .put(AttributeKey.booleanKey("sluice.breaker.shadow"), true)
                     .build()))
         .isEqualTo(1);
+  }
+
+  private static Attributes transition(String from, String to, boolean shadow) {
+    return BREAKER.toBuilder()
+        .put(BreakerTelemetry.FROM, from)
+        .put(BreakerTelemetry.TO, to)
+        .put(BreakerTelemetry.SHADOW, shadow)
+        .build();
+  }
+
+  private static io.sluice.rules.BreakerPolicy paymentsWith(double failureRate, boolean shadow) {
+    return Policies.with(
+        payments(), failureRate, Duration.ofSeconds(10), BreakerScope.TARGET, shadow);
+  }
+
+  /**
+   * Shadow mode turned off while the breaker would be OPEN: it rejects at once, so it is told as an
+   * opening (a transition with {@code shadow=false}, a log line, the listeners), the one its
+   * shadow-mode opening was not. Before, nothing said so: the only opening counted and logged was
+   * the shadow one ("would have moved").
+   */
+  @Test
+  void turningShadowModeOffWhileOpenIsToldAsAnOpening() {
+    holder.publish(rules(2, paymentsWith(50, true)));
+    for (int i = 0; i < 4; i++) {
+      call().onError(new IOException());
+    }
+    AtomicInteger heard = new AtomicInteger();
+    registry.addTransitionListener(heard::incrementAndGet);
+
+    try (LogCapture log = LogCapture.of(ManagedBreaker.class)) {
+      holder.publish(rules(3, paymentsWith(50, false)));
+
+      assertThat(call().permitted()).as("rejects at once").isFalse();
+      Collection<MetricData> m = reader.collectAllMetrics();
+      assertThat(value(m, "sluice.breaker.transitions", transition("CLOSED", "OPEN", true)))
+          .isEqualTo(1);
+      assertThat(value(m, "sluice.breaker.transitions", transition("CLOSED", "OPEN", false)))
+          .isEqualTo(1);
+      assertThat(heard).hasValue(1);
+      assertThat(log.messages())
+          .containsExactly(
+              "breaker 'payments' for "
+                  + KEY
+                  + " moved from CLOSED to OPEN: shadow mode was turned off while it would have"
+                  + " been OPEN");
+    }
+  }
+
+  /**
+   * Shadow mode turned on (here with a changed threshold, so a new Resilience4j breaker) while the
+   * breaker is OPEN: calls go through at once, told as a move back to CLOSED with {@code
+   * shadow=false}; its later would-be transitions count with {@code shadow=true}. Before, the
+   * {@code shadow=false} series said it was still open.
+   */
+  @Test
+  void turningShadowModeOnWhileOpenIsToldAsAClosingAndLaterTransitionsAsShadowOnes() {
+    for (int i = 0; i < 4; i++) {
+      call().onError(new IOException());
+    }
+
+    try (LogCapture log = LogCapture.of(ManagedBreaker.class)) {
+      holder.publish(rules(2, paymentsWith(60, true)));
+
+      assertThat(call().permitted()).as("a shadow breaker lets calls through").isTrue();
+      assertThat(log.messages())
+          .containsExactly(
+              "breaker 'payments' for "
+                  + KEY
+                  + " moved from OPEN to CLOSED: shadow mode was turned on, so calls go through"
+                  + " (as a shadow breaker it stays OPEN)");
+    }
+    clock.advance(Duration.ofSeconds(11));
+    for (int i = 0; i < 2; i++) {
+      call().onResponse(200);
+    }
+    Collection<MetricData> m = reader.collectAllMetrics();
+    assertThat(value(m, "sluice.breaker.transitions", transition("CLOSED", "OPEN", false)))
+        .isEqualTo(1);
+    assertThat(value(m, "sluice.breaker.transitions", transition("OPEN", "CLOSED", false)))
+        .isEqualTo(1);
+    assertThat(value(m, "sluice.breaker.transitions", transition("OPEN", "HALF_OPEN", true)))
+        .isEqualTo(1);
+    assertThat(value(m, "sluice.breaker.transitions", transition("HALF_OPEN", "CLOSED", true)))
+        .isEqualTo(1);
+    assertThat(value(m, "sluice.breaker.transitions", transition("OPEN", "HALF_OPEN", false)))
+        .isZero();
   }
 }
