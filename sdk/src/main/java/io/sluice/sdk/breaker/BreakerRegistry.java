@@ -126,6 +126,14 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             // shorter than TOUCH_NANOS would otherwise forget a busy target, open breaker and all
             .expireAfterAccess(b.idleExpiry.plusNanos(TOUCH_NANOS))
             .ticker(() -> cacheNanos)
+            // an evicted (expired or weighed out) host's breakers tell no more transitions; a
+            // value replaced to be weighed again keeps its targets, and is no eviction
+            .<String, HostTargets>evictionListener(
+                (host, value, cause) -> {
+                  if (value != null) {
+                    value.drop();
+                  }
+                })
             .executor(Runnable::run)
             .build();
     this.quiet = targets.policy();
@@ -384,7 +392,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     for (Map.Entry<String, ManagedBreaker> e : ruleBreakers.entrySet()) {
       PolicyState policy = s.byName(e.getKey());
       if (policy == null || !policy.ruleScoped) {
-        ruleBreakers.remove(e.getKey(), e.getValue());
+        if (ruleBreakers.remove(e.getKey(), e.getValue())) {
+          e.getValue().drop();
+        }
       } else {
         e.getValue().retune(policy);
         policy.ruleBreaker = e.getValue();
@@ -437,6 +447,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       PolicyState current = state.byName(policy.name);
       if (current == null || !current.ruleScoped) {
         ruleBreakers.remove(policy.name, b);
+        b.drop();
         return b;
       }
       policy.ruleBreaker = b;
@@ -647,9 +658,11 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   }
 
   /**
-   * Runs {@code listener} after every state transition any breaker makes (or, in shadow mode, would
-   * make), on the thread that noticed it — usually a request thread, so the listener must be quick
-   * and must not block; an exception from it is logged once and otherwise ignored. Meant for {@link
+   * Runs {@code listener} after every state transition any breaker the registry keeps makes (or, in
+   * shadow mode, would make; a breaker dropped with its policy or evicted with its target tells
+   * none, even when a call still out on it moves it), on the thread that noticed it — usually a
+   * request thread, so the listener must be quick and must not block; an exception from it is
+   * logged once and otherwise ignored. Meant for {@link
    * io.sluice.sdk.status.StatusReporter#requestUpdate()}, so the agent status shows a breaker that
    * opened within its debounce instead of at the next refresh.
    */

@@ -54,6 +54,13 @@ final class HostTargets {
     return false;
   }
 
+  /** Drops every target's breakers: the cache evicted this host (see {@link Target#drop()}). */
+  void drop() {
+    for (Target t : targets) {
+      t.drop();
+    }
+  }
+
   Target find(int port) {
     for (Target t : targets) {
       if (t.port == port) {

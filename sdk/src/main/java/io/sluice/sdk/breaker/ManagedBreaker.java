@@ -108,6 +108,9 @@ final class ManagedBreaker {
   /** When this breaker was last seen to turn half-open (or was created or retuned so). */
   private volatile long halfOpenAtMillis;
 
+  /** Set once the registry no longer keeps this breaker; see {@link #drop()}. */
+  private volatile boolean dropped;
+
   ManagedBreaker(PolicyState policy, String key, Clock clock, BreakerTelemetry telemetry) {
     this.policyName = policy.name;
     this.key = key;
@@ -123,6 +126,23 @@ final class ManagedBreaker {
 
   Binding binding() {
     return binding;
+  }
+
+  /**
+   * Marks this breaker as no longer kept by the registry: its policy was removed or no longer
+   * covers its target, or its target was evicted, or it was made for one call and kept nowhere.
+   * Calls still out on it go on reporting to it, and may move it, but no transition of it is told
+   * any more (no count, listener or log line): it would be a line about a breaker, maybe of a
+   * policy, that no longer exists, would wake the listeners for nothing, and would make a removed
+   * policy's transition-log window again.
+   */
+  void drop() {
+    dropped = true;
+  }
+
+  /** Whether {@link #drop()} was called; for tests. */
+  boolean dropped() {
+    return dropped;
   }
 
   /**
@@ -291,6 +311,9 @@ final class ManagedBreaker {
     } else if (to == CircuitBreaker.State.HALF_OPEN) {
       halfOpenAtMillis = clock.millis();
     }
+    if (dropped) {
+      return;
+    }
     boolean shadow = binding.policy.shadow;
     telemetry.transition(this, from, to, shadow);
     telemetry.transitionLog.log(
@@ -321,6 +344,7 @@ final class ManagedBreaker {
    */
   private void shadowChanged(boolean wasShadow, boolean shadow, CircuitBreaker.State state) {
     if (wasShadow == shadow
+        || dropped
         || (state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.HALF_OPEN)) {
       return;
     }

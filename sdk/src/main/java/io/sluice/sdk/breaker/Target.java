@@ -27,6 +27,9 @@ final class Target {
   /** When the cache last heard of a call to this target (see BreakerRegistry#target). */
   volatile long touchedNanos;
 
+  /** Set once the cache evicted this target (under this target's lock); see {@link #drop()}. */
+  private boolean dropped;
+
   /** The policies whose host and port parts hold for this target, for one snapshot. */
   private volatile Candidates candidates;
 
@@ -96,7 +99,8 @@ final class Target {
     ManagedBreaker created = new ManagedBreaker(policy, key, clock, telemetry);
     // read under the lock retune takes: a retune to a newer snapshot happened before, and its
     // snapshot (or a newer one) is the current one now
-    if (!covers(current.get(), policy.name)) {
+    if (dropped || !covers(current.get(), policy.name)) {
+      created.drop();
       return created;
     }
     ManagedBreaker[] before = breakers;
@@ -131,6 +135,8 @@ final class Target {
       if (policy != null && !policy.ruleScoped && contains(covering, i)) {
         b.retune(policy);
         next[kept++] = b;
+      } else {
+        b.drop();
       }
     }
     breakers = kept == current.length ? next : java.util.Arrays.copyOf(next, kept);
@@ -140,6 +146,17 @@ final class Target {
       if (i < 0 || !contains(covering, i)) {
         coveredBy = null;
       }
+    }
+  }
+
+  /**
+   * Drops this target's breakers, the cache having evicted it (see {@link ManagedBreaker#drop()}),
+   * and any a call that still holds the target adds to it later.
+   */
+  synchronized void drop() {
+    dropped = true;
+    for (ManagedBreaker b : breakers) {
+      b.drop();
     }
   }
 

@@ -16,8 +16,9 @@ import java.util.logging.Logger;
  *
  * <p>Windows are kept by policy name, and policies come and go with rule documents: the registry
  * calls {@link #retainOnly} on every new snapshot so a removed policy's window does not live as
- * long as the process. A late transition of a removed policy's breaker (a call that matched the
- * previous snapshot) may create its window again; the next snapshot drops it.
+ * long as the process. A breaker the registry dropped tells no transition (see {@code
+ * ManagedBreaker#drop}), so a call still out on a removed policy's breaker does not make its window
+ * again; one noticed in the very instant the policy is removed may, and the next snapshot drops it.
  */
 final class TransitionLog {
 

@@ -234,6 +234,67 @@ class BreakerRegistryTest {
     assertThat(registry.transitionLog().policies()).isEmpty();
   }
 
+  /**
+   * A breaker dropped with its policy, moved by a call still out on it, tells no one: no log line,
+   * no listener, no transition-log window for the policy that is gone. Before, its opening was
+   * logged as "breaker 'payments' … moved from CLOSED to OPEN" after the policy was removed, woke
+   * the listeners and made the removed policy's window again.
+   */
+  @Test
+  void aBreakerDroppedWithItsPolicyTellsNoTransitionOfACallStillOut() {
+    AtomicInteger heard = new AtomicInteger();
+    registry.addTransitionListener(heard::incrementAndGet);
+    fail(3);
+    GuardedCall out = call();
+    ManagedBreaker dropped = new HostTargetsProbe(registry).breaker(HOST, 8080, "payments");
+    holder.publish(rules(2));
+
+    try (LogCapture log = LogCapture.of(ManagedBreaker.class)) {
+      out.onError(new IOException("connection refused"));
+      assertThat(log.messages()).isEmpty();
+    }
+
+    assertThat(dropped.binding().breaker.getState())
+        .as("the fourth failure opened it")
+        .isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(heard).hasValue(0);
+    assertThat(registry.transitionLog().policies()).isEmpty();
+  }
+
+  /**
+   * A breaker whose target the cache evicted, moved by a call still out on it, tells no one either:
+   * a breaker created again for the target is the one the status and metrics list. Before, the
+   * evicted one's opening was logged and heard.
+   */
+  @Test
+  void aBreakerEvictedWithItsTargetTellsNoTransitionOfACallStillOut() {
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(clock)
+            .idleExpiry(Duration.ofMinutes(1))
+            .automaticTransitionToHalfOpen(false)
+            .build();
+    AtomicInteger heard = new AtomicInteger();
+    registry.addTransitionListener(heard::incrementAndGet);
+    fail(3);
+    GuardedCall out = call();
+    ManagedBreaker evicted = new HostTargetsProbe(registry).breaker(HOST, 8080, "payments");
+    clock.advance(Duration.ofMinutes(2));
+    assertThat(registry.trackedTargets()).isZero();
+
+    try (LogCapture log = LogCapture.of(ManagedBreaker.class)) {
+      out.onError(new IOException("connection refused"));
+      assertThat(log.messages()).isEmpty();
+    }
+
+    assertThat(evicted.binding().breaker.getState())
+        .as("the fourth failure opened it")
+        .isEqualTo(CircuitBreaker.State.OPEN);
+    assertThat(heard).hasValue(0);
+    assertThat(call().permitted()).as("a fresh breaker, closed").isTrue();
+  }
+
   @Test
   void transitionListenersHearEachTransitionAndCannotBreakACall() {
     java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
