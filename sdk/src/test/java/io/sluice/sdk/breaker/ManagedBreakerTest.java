@@ -105,4 +105,45 @@ class ManagedBreakerTest {
     PolicyState third = state(v1);
     assertThat(breaker.bindingFor(third).policy).isSameAs(third);
   }
+
+  /**
+   * Each transition between the three states a bound breaker is in, shadow or not, has a slot of
+   * its own, reported with its own from, to and shadow attributes.
+   */
+  @Test
+  void everyTransitionHasASlotReportedWithItsOwnAttributes() {
+    ManagedBreaker breaker =
+        new ManagedBreaker(
+            state(Policies.payments()),
+            "payments:8080",
+            Clock.systemUTC(),
+            new BreakerTelemetry(MeterProvider.noop()));
+    java.util.Set<Integer> slots = new java.util.HashSet<>();
+    CircuitBreaker.State[] states = {
+      CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN
+    };
+    for (CircuitBreaker.State from : states) {
+      for (CircuitBreaker.State to : states) {
+        for (boolean shadow : new boolean[] {false, true}) {
+          int slot = ManagedBreaker.transitionSlot(from, to, shadow);
+          if (from == to) {
+            assertThat(slot).isEqualTo(-1);
+            continue;
+          }
+          assertThat(slot).isBetween(0, ManagedBreaker.TRANSITION_SLOTS - 1);
+          assertThat(slots.add(slot)).as("%s to %s, shadow %s", from, to, shadow).isTrue();
+          io.opentelemetry.api.common.Attributes a = breaker.transitionAttributes(slot);
+          assertThat(a.get(BreakerTelemetry.FROM)).isEqualTo(from.name());
+          assertThat(a.get(BreakerTelemetry.TO)).isEqualTo(to.name());
+          assertThat(a.get(BreakerTelemetry.SHADOW)).isEqualTo(shadow);
+        }
+      }
+    }
+    assertThat(slots).hasSize(ManagedBreaker.TRANSITION_SLOTS);
+    assertThat(
+            ManagedBreaker.transitionSlot(
+                CircuitBreaker.State.CLOSED, CircuitBreaker.State.DISABLED, false))
+        .as("never made by a bound breaker: not counted")
+        .isEqualTo(-1);
+  }
 }
