@@ -17,7 +17,8 @@
 # (often RAM); a later run deletes all but the latest finished one (runs started at once take
 # turns at that). The JVMs run copies of the jars, deleted on exit, so rebuilding the jars (mvn
 # package) while the demo runs leaves it running; the copies (~100 MB) are in
-# ${XDG_CACHE_HOME:-~/.cache}/sluice-demo too, linked from <log dir>/jars. Without a cache
+# ${XDG_CACHE_HOME:-~/.cache}/sluice-demo too, linked from <log dir>/jars. The JVMs' temporary
+# files (java.io.tmpdir: Java ignores $TMPDIR) are in <log dir>/tmp, deleted on exit. Without a cache
 # directory it can create (no HOME), or as root with another user's HOME (sudo -E), both go to
 # $TMPDIR/sluice-demo-<uid> (a directory of the user's own, mode 700; refused, saying why, if it
 # is anything else), and it says so.
@@ -644,7 +645,7 @@ stop_all() {
   done
   wait 2>/dev/null || true
   writers_done # the logs hold all that the processes wrote
-  rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat"
+  rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat" "$LOG_DIR/tmp"
   remove_copies "$LOG_DIR"
   echo "demo.sh: everything stopped; logs in $LOG_DIR"
 }
@@ -746,6 +747,12 @@ if ((agent)); then
   run_copy CONTROL_PLANE_JAR Start-Class # Spring Boot's; the thin jar has no Main-Class either
 fi
 
+# Java ignores $TMPDIR: each JVM's temporary files (Vert.x's vertx-cache-*, the control plane's
+# tomcat-docbase.*, the agent's extracted extension, ~19 MB per JVM) went to /tmp, and a JVM killed
+# outright left them there. They go to the run's own directory instead, deleted when it stops.
+mkdir -p "$LOG_DIR/tmp" || die "could not create a temporary directory in $LOG_DIR (disk full?)"
+java_tmp=("-Djava.io.tmpdir=$LOG_DIR/tmp")
+
 # --- ports -----------------------------------------------------------------------------------
 taken=" "
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && [[ $taken != *" $1 "* ]]; }
@@ -813,7 +820,7 @@ if ((agent)); then
   control_plane_url="http://127.0.0.1:$control_plane_port"
   echo "demo.sh: starting the control plane on $control_plane_url"
   export SPRING_APPLICATION_JSON="{\"sluice\":{\"security\":{\"tokens\":{\"demo\":{\"token\":\"$token\",\"role\":\"admin\"}}}}}"
-  start control-plane java -jar "$CONTROL_PLANE_JAR" \
+  start control-plane java "${java_tmp[@]}" -jar "$CONTROL_PLANE_JAR" \
     --server.address=127.0.0.1 --server.port="$control_plane_port" \
     --server.tomcat.basedir="$LOG_DIR/tomcat" \
     --sluice.etcd.endpoints="$etcd_url"
@@ -833,10 +840,12 @@ if ((agent)); then
   fi
 fi
 
-agent_options() { # agent_options SERVICE: sets jvm_opts to the JVM options that attach the agent
-  jvm_opts=()
+# agent_options SERVICE: sets jvm_opts to the service JVM's options: its temporary directory and
+# (unless --no-agent) those that attach the agent
+agent_options() {
+  jvm_opts=("${java_tmp[@]}")
   ((agent)) || return 0
-  jvm_opts=("-javaagent:$AGENT_JAR" "-Dotel.service.name=$1" "-Dsluice.etcd.endpoints=$etcd_url"
+  jvm_opts+=("-javaagent:$AGENT_JAR" "-Dotel.service.name=$1" "-Dsluice.etcd.endpoints=$etcd_url"
     "-Dsluice.state.dir=$LOG_DIR/state/$1" "-Dotel.traces.exporter=$exporter"
     "-Dotel.metrics.exporter=none" "-Dotel.logs.exporter=none")
 }
@@ -924,7 +933,7 @@ TRY
 # In its own process group like the rest, writing to this terminal; the script waits for it.
 # Ctrl-C or SIGTERM interrupt the wait; the EXIT trap then stops the load generator first (it
 # prints its final table) and everything else after it.
-launch loadgen - java -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
+launch loadgen - java "${java_tmp[@]}" -jar "$DEMO_JAR" loadgen --target "http://127.0.0.1:$gateway_port" \
   --rate "$rate" --duration "$duration" --timeout 15s
 loadgen_status=0
 wait "$(last_pid)" || loadgen_status=$?

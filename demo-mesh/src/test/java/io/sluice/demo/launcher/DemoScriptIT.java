@@ -85,10 +85,12 @@ class DemoScriptIT {
    * whose jar changes under it fails at its next class load, so a rebuild during a demo used to
    * break it. The copies are on disk, in the user's cache directory that the run's {@code jars}
    * links to, not in {@code $TMPDIR}: often a tmpfs, where they held ~100 MB of RAM per run. The
-   * copies go when the run ends; the logs stay.
+   * copies go when the run ends; the logs stay. So do the JVMs' temporary files (Vert.x's {@code
+   * vertx-cache-*}): Java ignores {@code $TMPDIR}, and they went to {@code /tmp}, where a JVM
+   * killed outright left them; they are in the run's {@code tmp}, deleted when it ends.
    */
   @Test
-  void runsItsOwnCopiesOfTheJarsAndDeletesThemOnExit() throws Exception {
+  void runsItsOwnCopiesOfTheJarsAndItsOwnTemporaryDirectoryAndDeletesThemOnExit() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path cache = runsDirectory(root, "cache-");
     demo =
@@ -127,10 +129,23 @@ class DemoScriptIT {
           .as(line + " runs a copy in $XDG_CACHE_HOME/sluice-demo")
           .startsWithRaw(cache.toRealPath().resolve("sluice-demo"));
     }
+    Path temporary = demo.logDir().resolve("tmp");
+    assertThat(temporary)
+        .as(
+            "the JVMs' temporary directory is the run's, not /tmp: demo.sh printed%n%s",
+            demo.outputText())
+        .isDirectory();
+    try (Stream<Path> entries = Files.list(temporary)) {
+      assertThat(entries.map(entry -> entry.getFileName().toString()))
+          .as("Vert.x's cache directory of each service and of the load generator")
+          .hasSize(started.size())
+          .allMatch(name -> name.startsWith("vertx-cache-"));
+    }
 
     demo.interrupt();
 
     assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends on Ctrl-C").isTrue();
+    assertThat(temporary).as("the JVMs' temporary directory is deleted on exit").doesNotExist();
     assertThat(copies).as("the copies are deleted on exit").doesNotExist();
     assertThat(copiesIn(cache.resolve("sluice-demo")))
         .as("the copies are deleted on exit")
