@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The packaged {@code demo-mesh/target/sluice-demo.jar}: where the Dockerfile and demo.sh expect
@@ -21,6 +22,13 @@ import org.junit.jupiter.api.Test;
  */
 class DemoJarIT {
   private static final Path JAR = Path.of("target/sluice-demo.jar");
+
+  /**
+   * The jar's JVMs' {@code java.io.tmpdir}, deleted with what is in it after each test: a service
+   * starts Vert.x, whose {@code vertx-cache-*} a JVM killed at the bound would leave in {@code
+   * /tmp}.
+   */
+  @TempDir Path temporaryDirectory;
 
   @Test
   void isARunnableJarWithoutOpenTelemetryProtobufOrTestLibraries() throws IOException {
@@ -81,11 +89,12 @@ class DemoJarIT {
 
   private record Run(int status, String output) {}
 
-  private static Run run(String... args) throws Exception {
+  private Run run(String... args) throws Exception {
     List<String> command =
         new ArrayList<>(
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Djava.io.tmpdir=" + temporaryDirectory,
                 "-jar",
                 JAR.toString()));
     command.addAll(List.of(args));

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link VertxOutcome#closing} reads Vert.x's {@code HttpClientBase.closeSequence} by reflection,
@@ -20,6 +21,13 @@ import org.junit.jupiter.api.Test;
  * closes while a request waits in its pool (see {@link ClosedClientProbe}).
  */
 class VertxOutcomeOnTheModulePathIT {
+
+  /**
+   * The probe's {@code java.io.tmpdir}, deleted with what is in it after each test: the probe
+   * starts Vert.x, whose {@code vertx-cache-*} a probe killed at the bound would leave in {@code
+   * /tmp}.
+   */
+  @TempDir Path temporaryDirectory;
 
   @Test
   void onTheModulePathTheClosedClientsMessageStillTells() throws Exception {
@@ -62,13 +70,14 @@ class VertxOutcomeOnTheModulePathIT {
   }
 
   /** What {@link ClosedClientProbe} printed, run with {@code options}; fails if it failed. */
-  private static String probe(String... options) throws IOException, InterruptedException {
+  private String probe(String... options) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xshare:auto");
+    command.add("-Djava.io.tmpdir=" + temporaryDirectory);
     command.addAll(List.of(options));
     command.add(ClosedClientProbe.class.getName());
-    Path output = Files.createTempFile("closed-client-probe", ".log");
+    Path output = Files.createTempFile(temporaryDirectory, "closed-client-probe", ".log");
     try {
       Process process =
           new ProcessBuilder(command)
