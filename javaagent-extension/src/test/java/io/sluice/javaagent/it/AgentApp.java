@@ -21,13 +21,16 @@ import java.util.regex.Pattern;
 
 /**
  * The {@link TestApp} in a forked JVM, under a real agent jar. Output goes to a log file that the
- * test reads (and prints when something fails).
+ * test reads (and prints when something fails); the app's temporary files go to a directory of its
+ * own, not {@code /tmp} (see {@link TestAppFiles}).
  *
- * <p>Nothing outlives the test JVM: {@link #close()} stops the app, copies its log to standard
- * output (which Surefire and Failsafe keep in the test's {@code -output.txt} report) and deletes
- * the file. A shutdown hook does the same when the test JVM exits without {@code close()}; when it
- * is killed outright, the app sees its standard input, a pipe from the test JVM, close, deletes the
- * log and exits ({@link TestApp#EXIT_WITH_PARENT}).
+ * <p>No process outlives the test JVM, and no temporary file the app: {@link #close()} stops the
+ * app, copies its log to standard output (which Surefire and Failsafe keep in the test's {@code
+ * -output.txt} report), naming the log file, which stays, and deletes the app's temporary
+ * directory, with what an app killed outright left in it (the agent's extracted extension). A
+ * shutdown hook does the same when the test JVM exits without {@code close()}; when it is killed
+ * outright, the app sees its standard input, a pipe from the test JVM, close and exits ({@link
+ * TestApp#EXIT_WITH_PARENT}), deleting its own temporary files as it does.
  */
 final class AgentApp implements AutoCloseable {
 
@@ -44,13 +47,13 @@ final class AgentApp implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final Process process;
-  private final Path log;
+  private final TestAppFiles files;
   private final int port;
   private final Thread shutdownHook;
 
-  private AgentApp(Process process, Path log, int port, Thread shutdownHook) {
+  private AgentApp(Process process, TestAppFiles files, int port, Thread shutdownHook) {
     this.process = process;
-    this.log = log;
+    this.files = files;
     this.port = port;
     this.shutdownHook = shutdownHook;
   }
@@ -72,7 +75,8 @@ final class AgentApp implements AutoCloseable {
 
   /**
    * Starts the app with {@code -javaagent:agentJar} (none when {@code null}) and the given system
-   * properties, and waits until it serves.
+   * properties, and waits until it serves. Its {@code java.io.tmpdir} is a directory of its own,
+   * unless {@code properties} name another.
    */
   static AgentApp start(String agentJar, Map<String, String> properties) throws IOException {
     return start(agentJar, properties, System.getProperty("test.app.classpath"));
@@ -122,8 +126,10 @@ final class AgentApp implements AutoCloseable {
     }
     command.add("-Dtest.app.started=" + System.currentTimeMillis());
     command.add("-D" + TestApp.EXIT_WITH_PARENT + "=true");
-    Path log = Files.createTempFile("sluice-test-app", ".log");
-    command.add("-D" + TestApp.LOG_FILE + "=" + log);
+    TestAppFiles files = TestAppFiles.create();
+    Path log = files.log();
+    // before the test's own properties: a java.io.tmpdir among them wins
+    command.add("-Djava.io.tmpdir=" + files.temporaryDirectory());
     properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.addAll(jvmArguments);
     command.add("-cp");
@@ -134,7 +140,7 @@ final class AgentApp implements AutoCloseable {
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().putAll(environment);
     Process process = builder.start();
-    Thread shutdownHook = new Thread(() -> stop(process, log), "test-app-shutdown");
+    Thread shutdownHook = new Thread(() -> stop(process, files), "test-app-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     String failure;
     try {
@@ -142,7 +148,7 @@ final class AgentApp implements AutoCloseable {
       while (true) {
         Matcher ready = READY.matcher(read(log));
         if (ready.find()) {
-          return new AgentApp(process, log, Integer.parseInt(ready.group(1)), shutdownHook);
+          return new AgentApp(process, files, Integer.parseInt(ready.group(1)), shutdownHook);
         }
         if (!process.isAlive()) {
           failure = "test app exited with " + process.exitValue();
@@ -160,24 +166,32 @@ final class AgentApp implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       failure = "test app could not be watched: " + e;
     }
-    String output = stop(process, log);
+    String output = stop(process, files);
     removeShutdownHook(shutdownHook);
-    throw new IllegalStateException(failure + ":\n" + output);
+    throw new IllegalStateException(failure + " (log kept in " + log + "):\n" + output);
   }
 
   int port() {
     return port;
   }
 
-  /** The file the app's output (its agent's lines included) goes to, for a test to follow. */
+  /**
+   * The file the app's output (its agent's lines included) goes to, for a test to follow; it stays
+   * once the app stopped.
+   */
   Path logFile() {
-    return log;
+    return files.log();
+  }
+
+  /** The app's {@code java.io.tmpdir} (unless the test named another), deleted once it stopped. */
+  Path temporaryDirectory() {
+    return files.temporaryDirectory();
   }
 
   /** What the app printed so far. */
   String log() {
     try {
-      return read(log);
+      return read(files.log());
     } catch (IOException e) {
       return "(log unreadable: " + e + ")";
     }
@@ -242,24 +256,32 @@ final class AgentApp implements AutoCloseable {
     process.toHandle().destroy();
   }
 
-  /** Stops the app, prints its log and deletes it. */
+  /** Stops the app, prints its log (which stays) and deletes its temporary files. */
   @Override
   public void close() {
-    String output = stop(process, log);
+    String output = stop(process, files);
     removeShutdownHook(shutdownHook);
     System.out.println(
-        "---- test app (pid " + process.pid() + ") log ----\n" + output + "---- end of log ----");
+        "---- test app (pid "
+            + process.pid()
+            + ") log, kept in "
+            + files.log()
+            + " ----\n"
+            + output
+            + "---- end of log ----");
   }
 
   /**
    * SIGTERM (the agent flushes and removes its temporary files), SIGKILL after {@link
-   * #STOP_TIMEOUT}; then deletes the log. Answers what the log held, to the app's last shutdown
-   * line. The signal goes through {@link ProcessHandle#destroy()}: {@link Process#destroy()} would
-   * also close the app's standard input, on which the app deletes its own log and exits at once
-   * (see {@link TestApp#EXIT_WITH_PARENT}). The log is also read before the stop, in case it is
-   * gone after all.
+   * #STOP_TIMEOUT}; then deletes the app's temporary directory, with what a SIGKILL left in it.
+   * Answers what the log held, to the app's last shutdown line. The signal goes through {@link
+   * ProcessHandle#destroy()}: {@link Process#destroy()} would also close the app's standard input,
+   * on which the app exits at once, without its shutdown lines (see {@link
+   * TestApp#EXIT_WITH_PARENT}). The log is also read before the stop, in case it is unreadable
+   * after.
    */
-  private static String stop(Process process, Path log) {
+  private static String stop(Process process, TestAppFiles files) {
+    Path log = files.log();
     String beforeStop;
     try {
       beforeStop = read(log);
@@ -282,11 +304,7 @@ final class AgentApp implements AutoCloseable {
       output = beforeStop;
     }
     process.destroyForcibly(); // gone by now: this only closes the pipes to it
-    try {
-      Files.deleteIfExists(log);
-    } catch (IOException ignored) {
-      // best effort: a leftover log in the temp directory is small
-    }
+    files.deleteTemporaryFiles();
     return output;
   }
 

@@ -7,8 +7,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -38,12 +36,6 @@ public final class TestApp {
    */
   public static final String EXIT_WITH_PARENT = "test.app.exitWithParent";
 
-  /**
-   * System property: the file the app's output goes to, deleted when the app exits because its test
-   * JVM is gone (nobody is left to read it).
-   */
-  public static final String LOG_FILE = "test.app.log";
-
   private TestApp() {}
 
   public static void main(String[] args) throws IOException {
@@ -72,14 +64,6 @@ public final class TestApp {
       }
     } catch (IOException ended) {
       // as good as the end
-    }
-    String log = System.getProperty(LOG_FILE);
-    if (log != null) {
-      try {
-        Files.deleteIfExists(Path.of(log));
-      } catch (IOException | RuntimeException ignored) {
-        // a small leftover in the temp directory
-      }
     }
     System.exit(0);
   }
