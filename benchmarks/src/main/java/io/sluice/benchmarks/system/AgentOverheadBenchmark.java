@@ -510,6 +510,9 @@ public final class AgentOverheadBenchmark {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xms256m");
     command.add("-Xmx256m");
+    // Java ignores $TMPDIR: the agent's extracted extension goes to the work directory, deleted
+    // with it, not /tmp, where a service killed at the end of its stop left it
+    command.add("-Djava.io.tmpdir=" + Files.createDirectories(work.resolve("tmp")));
     switch (variant) {
       case "none" -> {}
       case "otel" -> {

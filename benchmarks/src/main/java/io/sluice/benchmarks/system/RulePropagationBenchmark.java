@@ -206,6 +206,8 @@ public final class RulePropagationBenchmark {
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "-Xmx512m",
+            // Java ignores $TMPDIR: Tomcat's directories go to the work directory, deleted with it
+            "-Djava.io.tmpdir=" + Files.createDirectories(work.resolve("tmp")),
             "-jar",
             options.controlPlaneJar().toString(),
             "--server.port=" + port,
