@@ -396,6 +396,9 @@ prune_earlier_logs() {
     if ((kept == 0)); then
       kept=1
       remove_copies "$dir" 2>/dev/null || true # a run killed before it could delete its copies
+      # and what its processes kept as they ran, which its stop would have deleted (the JVMs'
+      # temporary files: an agent's extracted extension is ~19 MB)
+      rm -rf "$dir/tmp" "$dir/etcd-data" "$dir/tomcat" 2>/dev/null || true
       continue
     fi
     remove_copies "$dir" 2>/dev/null || true

@@ -484,6 +484,11 @@ class DemoScriptIT {
         live.resolve("demo.pid"),
         RunningDemo.pidsLine(ProcessHandle.current().pid(), "demo.sh") + "\n");
     Path liveCopies = copies(home, "sluice-demo.live01", live);
+    // the latest finished run, demo.sh killed: its logs are kept, not its JVMs' temporary files
+    Path killed = Files.createDirectories(home.resolve("logs/sluice-demo.kill01"));
+    Files.writeString(killed.resolve("pids"), "999999999 payments\n");
+    Files.writeString(killed.resolve("payments.log"), "payments ready\n");
+    Path killedTmp = Files.createDirectories(killed.resolve("tmp/otel-extensions1")).getParent();
 
     demo = RunningDemo.start(root, environment, "--no-agent");
 
@@ -492,6 +497,10 @@ class DemoScriptIT {
     assertThat(gone).as("copies of a run whose directory is gone").doesNotExist();
     assertThat(overCopies).as("copies of a run that is over").doesNotExist();
     assertThat(liveCopies.resolve("sluice-demo.jar")).as("a running demo's copies").isRegularFile();
+    assertThat(killed.resolve("payments.log")).as("the latest finished run's log").isRegularFile();
+    assertThat(killedTmp)
+        .as("the temporary files of the latest finished run, whose demo.sh was killed")
+        .doesNotExist();
     assertThat(copiesIn(home))
         .as("its own copies are deleted on exit")
         .containsExactly(home.resolve("sluice-demo.live01"));
