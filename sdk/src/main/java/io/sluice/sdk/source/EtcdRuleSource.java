@@ -62,7 +62,8 @@ import java.util.logging.Logger;
  *   <li><b>Which document is in force.</b> The service's own valid document; without one, the
  *       {@code _default} document; without that, the built-in defaults. An invalid document changes
  *       nothing (the previous one of that key stays), a delete is an intent (the next one down
- *       takes over), an outage is not (the rules stay).
+ *       takes over), an outage is not (the rules stay). A service named {@code _default} has that
+ *       one document, read, watched and told once.
  *   <li><b>Outages.</b> When a watch fails, the source closes it and resumes both watches from the
  *       revisions it has seen, with exponential backoff and jitter, for as long as it runs. jetcd's
  *       own watch retry is not relied on: it gives up silently on some errors and cannot recover
@@ -134,6 +135,13 @@ public final class EtcdRuleSource implements RuleSource {
   private final Clock clock;
   private final Slot serviceSlot;
   private final Slot defaultSlot;
+
+  /**
+   * The keys read and watched: the service's and {@code _default}'s, or for a service named {@code
+   * _default} its one document, in {@link #defaultSlot} (which {@link #serviceSlot} is then too).
+   */
+  private final List<Slot> slots;
+
   private final ActiveRules builtInDefaults;
   private final EtcdSchemeMismatch schemes;
   private final List<URI> etcdEndpoints;
@@ -203,13 +211,19 @@ public final class EtcdRuleSource implements RuleSource {
     this.maxBackoff = builder.maxBackoff;
     this.callTimeout = builder.callTimeout;
     this.clock = builder.clock;
-    this.serviceSlot =
-        new Slot(builder.keys.rules(service), ActiveRules.Source.ETCD, Set.of(service));
     this.defaultSlot =
         new Slot(
             builder.keys.rules(RuleDocument.DEFAULT_SERVICE),
             ActiveRules.Source.ETCD_DEFAULT,
             Set.of(RuleDocument.DEFAULT_SERVICE));
+    // a service named _default has one document, the fallback of every other service: two slots on
+    // its one key would read, judge, log and apply each of its changes twice
+    this.serviceSlot =
+        RuleDocument.DEFAULT_SERVICE.equals(service)
+            ? defaultSlot
+            : new Slot(builder.keys.rules(service), ActiveRules.Source.ETCD, Set.of(service));
+    this.slots =
+        serviceSlot == defaultSlot ? List.of(defaultSlot) : List.of(serviceSlot, defaultSlot);
     this.builtInDefaults = ActiveRules.defaults(service);
     this.schemes = builder.schemes;
     this.etcdEndpoints = builder.etcdEndpoints;
@@ -472,13 +486,15 @@ public final class EtcdRuleSource implements RuleSource {
     closeWatchers();
     TxnResponse response;
     try {
+      Op[] gets = new Op[slots.size()];
+      for (int i = 0; i < gets.length; i++) {
+        gets[i] = Op.get(bytes(slots.get(i).key), GetOption.DEFAULT);
+      }
       response =
           client
               .getKVClient()
               .txn()
-              .Then(
-                  Op.get(bytes(serviceSlot.key), GetOption.DEFAULT),
-                  Op.get(bytes(defaultSlot.key), GetOption.DEFAULT))
+              .Then(gets)
               .commit()
               .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -523,18 +539,15 @@ public final class EtcdRuleSource implements RuleSource {
     // document missing now was deleted while the agent was down
     ActiveRules snapshot = onLastKnownGood && !lostData ? published : null;
     Slot snapshotFrom = snapshot == null ? null : slotOf(snapshot);
-    readInto(
-        serviceSlot,
-        gets.get(0),
-        revision,
-        lostData ? seen : 0,
-        snapshotOf(serviceSlot, snapshotFrom, snapshot));
-    readInto(
-        defaultSlot,
-        gets.get(1),
-        revision,
-        lostData ? seen : 0,
-        snapshotOf(defaultSlot, snapshotFrom, snapshot));
+    for (int i = 0; i < slots.size(); i++) {
+      Slot slot = slots.get(i);
+      readInto(
+          slot,
+          gets.get(i),
+          revision,
+          lostData ? seen : 0,
+          snapshotOf(slot, snapshotFrom, snapshot));
+    }
     publishEffective();
     watch();
   }
@@ -615,7 +628,7 @@ public final class EtcdRuleSource implements RuleSource {
   private void watch() {
     closeWatchers();
     int gen = ++generation;
-    for (Slot slot : List.of(serviceSlot, defaultSlot)) {
+    for (Slot slot : slots) {
       // requireLeader: a member cut off from its cluster's leader ends the watch (then the source
       // reconnects, maybe to another member) instead of keeping it open with no events
       WatchOption option =
@@ -643,8 +656,7 @@ public final class EtcdRuleSource implements RuleSource {
     generation++;
     watching = false;
     closeWatchersNow();
-    serviceSlot.watchCreated = false;
-    defaultSlot.watchCreated = false;
+    slots.forEach(slot -> slot.watchCreated = false);
   }
 
   /** Closes the open watches; safe from any thread. */
@@ -692,6 +704,7 @@ public final class EtcdRuleSource implements RuleSource {
         return;
       }
       slot.watchCreated = true;
+      // one and the same slot for a service named _default
       if (serviceSlot.watchCreated && defaultSlot.watchCreated) {
         watching = true;
         resuming = false;
@@ -1005,14 +1018,12 @@ public final class EtcdRuleSource implements RuleSource {
         return "no rule document for "
             + service
             + " in etcd ("
-            + serviceSlot.key
-            + " or "
-            + defaultSlot.key
+            + String.join(" or ", slots.stream().map(slot -> slot.key).toList())
             + "): running on the built-in defaults";
       }
       // a document that is there but rejected is not "no document": it is to be fixed, not written
       List<String> rejected = new ArrayList<>(2);
-      for (Slot slot : List.of(serviceSlot, defaultSlot)) {
+      for (Slot slot : slots) {
         if (slot.rejection != null) {
           rejected.add(slot.key + " at revision " + slot.rejection.revision());
         }
@@ -1025,7 +1036,7 @@ public final class EtcdRuleSource implements RuleSource {
     }
     Slot from = effective == serviceSlot.applied ? serviceSlot : defaultSlot;
     String why = "";
-    if (from == defaultSlot) {
+    if (from != serviceSlot) {
       why =
           serviceSlot.rejection != null
               ? " (the document of "

@@ -309,6 +309,94 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * A service named {@code _default} has one document, which is also the fallback of every other
+   * service: the source built two slots on that one key, so each read and event was handled twice,
+   * once as the service's own document and once as {@code _default} (two rejection lines and two
+   * {@code onRejected} per invalid document, two delete lines, and "no rule document for _default
+   * in etcd (k or k)"). Each is now handled once, as {@code _default}'s, from the read at start to
+   * the last-known-good snapshot a later start finds deleted.
+   */
+  @Test
+  void aServiceNamedDefaultHandlesItsOneDocumentOnce() {
+    String service = "_default";
+    String ns = "/named-default-" + newService();
+    EtcdKeys local = new EtcdKeys(ns);
+    String key = local.rules(service);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long first = server().put(key, document(service, 0.1));
+    ActiveRulesHolder holder = holder(service);
+    List<Long> applied = new CopyOnWriteArrayList<>();
+    List<RuleRejection> rejections = new CopyOnWriteArrayList<>();
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source =
+          EtcdRuleSource.builder(sources.client(), holder, service)
+              .keys(local)
+              .lastKnownGood(store)
+              .build();
+      source.addListener(onApplied(rules -> applied.add(rules.revision())));
+      source.addListener(onRejected(rejections::add));
+      sources.started(source);
+      awaitApplied(holder, first);
+      await().atMost(AWAIT).until(source::isWatching);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD_DEFAULT);
+
+      long second = server().put(key, document(service, 0.2));
+      awaitApplied(holder, second);
+      long bad = server().put(key, invalidDocument(service));
+      long fixed = server().put(key, document(service, 0.3));
+      awaitApplied(holder, fixed);
+      server().delete(key);
+      awaitSource(holder, ActiveRules.Source.DEFAULTS);
+      await().atMost(AWAIT).until(source::isWatching);
+      long last = server().put(key, document(service, 0.4));
+      awaitApplied(holder, last);
+      await()
+          .atMost(AWAIT)
+          .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == last);
+      source.close();
+      assertThat(rejections)
+          .singleElement()
+          .satisfies(r -> assertThat(r.revision()).isEqualTo(bad));
+      assertThat(applied).containsExactly(first, second, fixed, 0L, last);
+      String none =
+          "no rule document for _default in etcd (" + key + "): running on the built-in defaults";
+      assertThat(log.messages())
+          .filteredOn(
+              m ->
+                  m.startsWith("applied ")
+                      || m.startsWith("rejected ")
+                      || m.contains(" was deleted ")
+                      || m.contains("rule document for "))
+          .satisfiesExactly(
+              m -> assertThat(m).isEqualTo(applied(key, first)),
+              m -> assertThat(m).isEqualTo(applied(key, second)),
+              m -> assertThat(m).startsWith(rejectedAndTheRulesStay(key, bad)),
+              m -> assertThat(m).isEqualTo(applied(key, fixed)),
+              deletedLine(key, fixed),
+              m -> assertThat(m).isEqualTo(none),
+              m -> assertThat(m).isEqualTo(applied(key, last)));
+
+      // a later start on the snapshot finds its document deleted while it was down: said once
+      server().delete(key);
+      int before = log.messages().size();
+      ActiveRulesHolder restarted = holder(service);
+      EtcdRuleSource again =
+          sources.started(
+              EtcdRuleSource.builder(sources.client(), restarted, service)
+                  .keys(local)
+                  .lastKnownGood(store));
+      await().atMost(AWAIT).until(again::isWatching);
+      awaitSource(restarted, ActiveRules.Source.DEFAULTS);
+      List<String> messages = log.messages();
+      assertThat(messages.subList(before, messages.size()))
+          .filteredOn(m -> m.contains(" was deleted ") || m.contains("rule document for "))
+          .satisfiesExactly(
+              m -> assertThat(m).startsWith("the rule document " + key + " was deleted while"),
+              m -> assertThat(m).isEqualTo(none));
+    }
+  }
+
+  /**
    * A watch response holding a rejected document and then its delete has the source read both keys
    * again for the delete, and the rejection waits for that read to say what the rules become. Here
    * etcd stops as that read starts (the client stops it at the transaction), so the read fails: the
