@@ -511,8 +511,8 @@ final class SluiceAgent {
               + current.etcdKeys().agentsPrefix(service));
     } else if (defaultDocumentOnly) {
       logger.info(
-          "Sluice: rules from file "
-              + current.rulesFile()
+          "Sluice: rules from "
+              + rulesFileNamed(current, names)
               + ", its "
               + RuleDocument.DEFAULT_SERVICE
               + " document only: the service name "
@@ -520,7 +520,7 @@ final class SluiceAgent {
               + " is refused above, and a document of the service's own needs a name of "
               + RuleDocument.SERVICE_NAME_RULE);
     } else if (current.rulesFile() != null) {
-      logger.info("Sluice: rules for '" + service + "' from file " + current.rulesFile());
+      logger.info("Sluice: rules for '" + service + "' from " + rulesFileNamed(current, names));
     } else if (configRefused) {
       // ConfiguredRules said so when it put the last-known-good rules in force
       if (holder.current().source() != ActiveRules.Source.LAST_KNOWN_GOOD) {
@@ -533,6 +533,16 @@ final class SluiceAgent {
           "Sluice: neither sluice.etcd.endpoints nor sluice.rules.file is set; running on built-in"
               + " defaults (follow the parent's sampling decision, no circuit breakers)");
     }
+  }
+
+  /**
+   * {@code the rules file sluice.rules.file=/x}: the file named by its setting where it was set
+   * ({@code environment variable SLUICE_RULES_FILE=/x}), as the refusal line and the rules file
+   * source's lines name it; by its key when the agent read no settings.
+   */
+  private static String rulesFileNamed(SluiceConfig current, ConfigLookup names) {
+    String setting = names == null ? ConfigKeys.RULES_FILE : names.origin(ConfigKeys.RULES_FILE);
+    return "the rules file " + setting + "=" + current.rulesFile();
   }
 
   /**

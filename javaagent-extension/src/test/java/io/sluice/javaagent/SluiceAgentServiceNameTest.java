@@ -102,7 +102,7 @@ class SluiceAgentServiceNameTest {
       assertThat(agentLog.messages())
           .filteredOn(m -> m.startsWith("Sluice: rules "))
           .containsExactly(
-              "Sluice: rules from file "
+              "Sluice: rules from the rules file sluice.rules.file="
                   + rules
                   + ", its _default document only: the service name otel.service.name=team/orders"
                   + " is refused above, and a document of the service's own needs a name of "

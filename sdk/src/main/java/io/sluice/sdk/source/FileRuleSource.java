@@ -5,7 +5,9 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.QuietLog;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -59,7 +61,7 @@ public final class FileRuleSource implements RuleSource {
 
   private final Path file;
 
-  /** {@code rules file /x}, or {@code rules file /x (sluice.rules.file)}: for problem lines. */
+  /** {@code rules file /x}, or {@code rules file /x (sluice.rules.file)}: for every line. */
   private final String named;
 
   private final ActiveRulesHolder holder;
@@ -431,7 +433,8 @@ public final class FileRuleSource implements RuleSource {
       holder.publish(rules);
       // quietly: a line that threw here would keep the listeners from ever hearing these rules,
       // as the next read finds the same content and skips it
-      logQuietly(Level.INFO, "applied the rules file " + file, null);
+      // named by its setting as every other line about the file is; the path first, as before
+      logQuietly(Level.INFO, "applied the " + named, null);
       listeners.applied(rules);
       return;
     }
@@ -480,9 +483,9 @@ public final class FileRuleSource implements RuleSource {
           Level.WARNING,
           "cannot read the "
               + named
-              + " ("
-              + e
-              + "); "
+              + ": "
+              + problem(e)
+              + "; "
               + RejectionLine.stay(builtInDefaultsInForce()),
           null)) {
         unreadableLogged = problem;
@@ -490,6 +493,26 @@ public final class FileRuleSource implements RuleSource {
     } else {
       logQuietly(Level.FINE, "could not read the " + named + "; trying again", e);
     }
+  }
+
+  /**
+   * What keeps the file from being read, in a few words after the file's name: the file system's
+   * reason ({@code access denied}, {@code not a regular file (…)}), without the path the exception
+   * repeats, which the line names already with its setting.
+   */
+  private String problem(Exception e) {
+    if (e instanceof AccessDeniedException) {
+      return "access denied";
+    }
+    if (e instanceof FileSystemException fs && fs.getReason() != null) {
+      return fs.getReason();
+    }
+    String message = e.getMessage();
+    if (message == null || message.isBlank() || message.equals(file.toString())) {
+      return e.getClass().getSimpleName();
+    }
+    // an IOException of our own says its reason in its message; anything else is named too
+    return e.getClass() == IOException.class ? message : e.toString();
   }
 
   /** The file's bytes, at most one more than a document may have (RuleCodec refuses more). */
@@ -551,9 +574,10 @@ public final class FileRuleSource implements RuleSource {
     /**
      * The setting that points at the file, as a user would look for it ({@code sluice.rules.file},
      * {@code environment variable SLUICE_RULES_FILE}, as {@code ConfigLookup.origin} names it),
-     * named in every line about a problem with the file ({@code the rules file /x (environment
-     * variable SLUICE_RULES_FILE) does not exist; …}), so that the user knows which setting to
-     * correct; by default those lines name the file alone, as for a source made in code.
+     * named in every line about the file ({@code the rules file /x (environment variable
+     * SLUICE_RULES_FILE) does not exist; …}, {@code applied the rules file /x
+     * (sluice.rules.file)}), so that the user knows which setting chose it and which to correct; by
+     * default those lines name the file alone, as for a source made in code.
      */
     public Builder setting(String setting) {
       this.setting = Objects.requireNonNull(setting, "setting");

@@ -14,6 +14,7 @@ import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -890,7 +891,13 @@ class FileRuleSourceTest {
 
       Files.createDirectory(file);
       await().atMost(Duration.ofSeconds(10)).until(() -> log.warnings().size() == 2);
-      assertThat(log.warnings().get(1)).startsWith("cannot read " + named + " (");
+      // one parenthesis, the setting's: the problem follows a colon, without the path again
+      assertThat(log.warnings().get(1))
+          .isEqualTo(
+              "cannot read "
+                  + named
+                  + ": not a regular file (a directory, pipe or device); the rules in force stay:"
+                  + " the built-in defaults");
       Files.delete(file);
 
       Files.writeString(file, invalidDocument("orders"));
@@ -909,6 +916,38 @@ class FileRuleSourceTest {
       failing.set(false);
       awaitRatio(0.2);
       assertThat(log.warnings()).as("each said once").hasSize(4);
+      // the file applied is named by its setting too, as every other line about it
+      assertThat(log.messages()).contains("applied " + named);
+    }
+  }
+
+  /**
+   * A file this JVM may not read (the tests run as root, so the reader refuses it as the file
+   * system does) is said in one parenthesis, the setting's, with the problem after a colon: before,
+   * {@code cannot read the rules file /x (environment variable SLUICE_RULES_FILE)
+   * (java.nio.file.AccessDeniedException: /x); …}, the path twice and two parentheses.
+   */
+  @Test
+  void aFileItMayNotReadIsSaidInOneParenthesisWithoutThePathAgain() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.2));
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      source =
+          FileRuleSource.builder(file, holder)
+              .service("orders")
+              .setting("environment variable SLUICE_RULES_FILE")
+              .pollInterval(Duration.ofMillis(100))
+              .reader(
+                  f -> {
+                    throw new AccessDeniedException(f.toString());
+                  })
+              .build();
+      source.start();
+      assertThat(log.warnings())
+          .containsExactly(
+              "cannot read the rules file "
+                  + file
+                  + " (environment variable SLUICE_RULES_FILE): access denied; the rules in force"
+                  + " stay: the built-in defaults");
     }
   }
 
