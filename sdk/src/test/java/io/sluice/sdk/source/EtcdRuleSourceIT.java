@@ -397,6 +397,72 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * A service named {@code _default}, as above, through the other paths: a compaction while the
+   * source is cut off reads its one document again once, and a later start on its snapshot whose
+   * document is now invalid keeps the snapshot, with one rejection (before: two, one per slot).
+   */
+  @Test
+  void aServiceNamedDefaultReadsAgainAfterACompactionAndKeepsItsSnapshotPastOneRejection()
+      throws Exception {
+    String service = "_default";
+    String ns = "/named-default-compacted-" + newService();
+    EtcdKeys local = new EtcdKeys(ns);
+    String key = local.rules(service);
+    LastKnownGoodStore store = LastKnownGoodStore.builder(stateDir).namespace(ns).build();
+    long before = server().put(key, document(service, 0.1));
+    TcpProxy proxy = sources.closeAfter(TcpProxy.to(server().port()));
+    ActiveRulesHolder holder = holder(service);
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      EtcdRuleSource source =
+          sources.started(
+              EtcdRuleSource.builder(sources.client(proxy.endpoint()), holder, service)
+                  .keys(local)
+                  .lastKnownGood(store)
+                  .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(500)));
+      awaitApplied(holder, before);
+      await().atMost(AWAIT).until(source::isWatching);
+
+      proxy.disconnect();
+      await().atMost(AWAIT).until(() -> !source.isWatching());
+      long latest = 0;
+      for (int i = 2; i <= 4; i++) {
+        latest = server().put(key, document(service, i / 10.0));
+      }
+      server().compact();
+      proxy.reconnect();
+      awaitApplied(holder, latest);
+      await().atMost(AWAIT).until(source::isWatching);
+      long expected = latest;
+      await()
+          .atMost(AWAIT)
+          .until(() -> store.load(service).map(ActiveRules::revision).orElse(0L) == expected);
+      assertThat(source.compactionResyncs()).isEqualTo(1);
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.ETCD_DEFAULT);
+      source.close();
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("applied "))
+          .containsExactly(applied(key, before), applied(key, latest));
+
+      long bad = server().put(key, invalidDocument(service));
+      ActiveRulesHolder restarted = holder(service);
+      EtcdRuleSource again =
+          sources.started(
+              EtcdRuleSource.builder(sources.client(), restarted, service)
+                  .keys(local)
+                  .lastKnownGood(store));
+      await().atMost(AWAIT).until(again::isWatching);
+      await().atMost(AWAIT).until(() -> again.lastRejection() != null);
+      assertThat(restarted.current().source()).isEqualTo(ActiveRules.Source.LAST_KNOWN_GOOD);
+      assertThat(restarted.current().revision()).isEqualTo(latest);
+      again.close();
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("rejected "))
+          .singleElement()
+          .satisfies(m -> assertThat(m).startsWith(rejectedAndTheRulesStay(key, bad)));
+    }
+  }
+
+  /**
    * A watch response holding a rejected document and then its delete has the source read both keys
    * again for the delete, and the rejection waits for that read to say what the rules become. Here
    * etcd stops as that read starts (the client stops it at the transaction), so the read fails: the
