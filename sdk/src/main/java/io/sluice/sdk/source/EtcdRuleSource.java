@@ -481,7 +481,10 @@ public final class EtcdRuleSource implements RuleSource {
     }
   }
 
-  /** Reads both keys at one revision, applies them, then watches both from the next revision. */
+  /**
+   * Reads the slots' keys (the service's and {@code _default}'s; one for a service named {@code
+   * _default}) at one revision, applies them, then watches them from the next revision.
+   */
   private void readAndWatch() {
     closeWatchers();
     TxnResponse response;
