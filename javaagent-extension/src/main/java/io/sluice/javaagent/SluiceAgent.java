@@ -308,32 +308,6 @@ final class SluiceAgent {
     }
   }
 
-  /**
-   * {@code names}, naming the state directory as the refused configuration's fallback has it: where
-   * it was set when the fallback kept it ({@code kept}), else by its key, the fallback's being the
-   * default one, chosen by no setting of the user's.
-   */
-  private static ConfigLookup keptStateDirNamed(ConfigLookup names, String kept) {
-    return new ConfigLookup() {
-      @Override
-      public String value(String key) {
-        return names.value(key);
-      }
-
-      @Override
-      public String origin(String key) {
-        return key.equals(ConfigKeys.STATE_DIR)
-            ? (kept != null ? kept : ConfigKeys.STATE_DIR)
-            : names.origin(key);
-      }
-
-      @Override
-      public String missing(String key) {
-        return names.missing(key);
-      }
-    };
-  }
-
   /** {@code sluice.rules.file} when it is valid on its own, else null. */
   private static Path validRulesFile(
       ConfigProperties properties, Function<String, String> systemProperties) {
@@ -485,7 +459,12 @@ final class SluiceAgent {
             .systemProperties(systemProperties);
     ConfigLookup names = settingNames;
     if (names != null) { // what is refused at start is named where it was set
-      builder.settingNames(configRefused ? keptStateDirNamed(names, keptStateDirSetting) : names);
+      builder.settingNames(
+          configRefused
+              ? names.namingAs(
+                  ConfigKeys.STATE_DIR,
+                  keptStateDirSetting != null ? keptStateDirSetting : ConfigKeys.STATE_DIR)
+              : names);
     }
     if (configRefused && lastKnownGoodAllowed && current.serviceName() != null) {
       // one typo in a setting should not drop every breaker: the rules this service last ran from

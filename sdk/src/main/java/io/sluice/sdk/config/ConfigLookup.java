@@ -40,6 +40,33 @@ public interface ConfigLookup {
     return key;
   }
 
+  /**
+   * This lookup, naming {@code key}'s setting {@code origin} instead: for a value that did not come
+   * from where this lookup would say (given in code, kept by a fallback), so that a message about
+   * it names it where it really came from.
+   */
+  default ConfigLookup namingAs(String key, String origin) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(origin, "origin");
+    ConfigLookup names = this;
+    return new ConfigLookup() {
+      @Override
+      public String value(String k) {
+        return names.value(k);
+      }
+
+      @Override
+      public String origin(String k) {
+        return k.equals(key) ? origin : names.origin(k);
+      }
+
+      @Override
+      public String missing(String k) {
+        return names.missing(k);
+      }
+    };
+  }
+
   /** A lookup whose every value is named by its key (a system property, a configuration file). */
   static ConfigLookup of(Function<String, String> lookup) {
     Objects.requireNonNull(lookup, "lookup");

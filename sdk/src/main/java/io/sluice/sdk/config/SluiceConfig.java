@@ -268,7 +268,9 @@ public record SluiceConfig(
         builder()
             .systemProperties(systemProperties)
             .origins(
-                serviceName == null ? lookup : serviceNamedInCode(lookup, SERVICE_NAME_IN_CODE));
+                serviceName == null
+                    ? lookup
+                    : lookup.namingAs(ConfigKeys.SERVICE_NAME, SERVICE_NAME_IN_CODE));
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
@@ -327,29 +329,6 @@ public record SluiceConfig(
       builder.serviceName(service);
     }
     return builder.build(errors);
-  }
-
-  /**
-   * {@code lookup}, naming the service name as given in code ({@code inCode}) rather than by its
-   * key, which was not read.
-   */
-  private static ConfigLookup serviceNamedInCode(ConfigLookup lookup, String inCode) {
-    return new ConfigLookup() {
-      @Override
-      public String value(String key) {
-        return lookup.value(key);
-      }
-
-      @Override
-      public String origin(String key) {
-        return key.equals(ConfigKeys.SERVICE_NAME) ? inCode : lookup.origin(key);
-      }
-
-      @Override
-      public String missing(String key) {
-        return lookup.missing(key);
-      }
-    };
   }
 
   /**
