@@ -13,6 +13,7 @@ import io.sluice.controlplane.etcd.PrefixWatches;
 import io.sluice.rules.OneLineText;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.rules.wire.EtcdKeys;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -137,7 +138,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
     all();
     Map<String, Integer> counts = new HashMap<>();
     for (String key : unreadable) {
-      String service = serviceOfKey(key);
+      String service = serviceOfKey(etcd.keys(), key);
       if (service != null) {
         counts.merge(service, 1, Integer::sum);
       }
@@ -146,22 +147,20 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   }
 
   /**
-   * The {@code {service}} of {@code {ns}/v1/agents/{service}/{instanceId}}, or {@code null}. Read
-   * from the key's form, as the watch hands keys over without its prefix: the first {@code
-   * /v1/agents/} in the key (a service name holds no {@code /}).
+   * The {@code {service}} of {@code {ns}/v1/agents/{service}/{instanceId}}, or {@code null} for a
+   * key not under {@code keys}' {@link EtcdKeys#agentsPrefix() agents prefix} or not of that form.
+   * Read after the exact prefix the watch was started on, not after the first {@code /v1/agents/}
+   * in the key: a namespace may itself hold that text.
    */
-  static String serviceOfKey(String key) {
-    int at = key.indexOf(AGENTS_PATH);
-    if (at < 0) {
+  static String serviceOfKey(EtcdKeys keys, String key) {
+    String prefix = keys.agentsPrefix();
+    if (!key.startsWith(prefix)) {
       return null;
     }
-    int start = at + AGENTS_PATH.length();
+    int start = prefix.length();
     int end = key.indexOf('/', start);
     return end <= start || end == key.length() - 1 ? null : key.substring(start, end);
   }
-
-  /** What every agent status key holds after the namespace, before the service. */
-  private static final String AGENTS_PATH = "/v1/agents/";
 
   /** The live agents of one service; fails like {@link #all()}. */
   public List<AgentStatus> of(String service) {

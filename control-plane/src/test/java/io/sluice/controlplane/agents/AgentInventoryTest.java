@@ -14,6 +14,7 @@ import io.sluice.controlplane.etcd.TestGateways;
 import io.sluice.controlplane.etcd.TestPrefixWatches;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.logging.LogCapture;
 import io.sluice.testing.time.ManualClock;
 import java.nio.charset.StandardCharsets;
@@ -32,10 +33,16 @@ import org.junit.jupiter.api.Test;
 
 class AgentInventoryTest {
 
-  // never started: the watch that would fill it is not needed to hand it a snapshot
+  // never started: the watch that would fill it is not needed to hand it a snapshot; no client,
+  // as nothing here calls etcd (the gateway only lends its key layout)
   private final AgentInventory inventory =
       new AgentInventory(
-          null, event -> {}, null, null, new SimpleMeterRegistry(), Clock.systemUTC());
+          TestGateways.on(null, Duration.ofSeconds(5)),
+          event -> {},
+          null,
+          null,
+          new SimpleMeterRegistry(),
+          Clock.systemUTC());
 
   @Test
   void answersUnavailableRatherThanNoAgentsUntilTheFirstReadArrived() {
@@ -76,12 +83,45 @@ class AgentInventoryTest {
 
   @Test
   void readsTheServiceOfAnAgentKey() {
-    assertThat(AgentInventory.serviceOfKey("/sluice/v1/agents/orders/i-1")).isEqualTo("orders");
-    assertThat(AgentInventory.serviceOfKey("/team/a/v1/agents/unknown_service:java/x/y"))
+    EtcdKeys keys = EtcdKeys.defaults();
+    assertThat(AgentInventory.serviceOfKey(keys, "/sluice/v1/agents/orders/i-1"))
+        .isEqualTo("orders");
+    assertThat(
+            AgentInventory.serviceOfKey(
+                new EtcdKeys("/team/a"), "/team/a/v1/agents/unknown_service:java/x/y"))
         .isEqualTo("unknown_service:java");
-    assertThat(AgentInventory.serviceOfKey("/sluice/v1/agents/orders")).isNull();
-    assertThat(AgentInventory.serviceOfKey("/sluice/v1/agents/orders/")).isNull();
-    assertThat(AgentInventory.serviceOfKey("/sluice/v1/agents//i-1")).isNull();
+    assertThat(AgentInventory.serviceOfKey(keys, "/sluice/v1/agents/orders")).isNull();
+    assertThat(AgentInventory.serviceOfKey(keys, "/sluice/v1/agents/orders/")).isNull();
+    assertThat(AgentInventory.serviceOfKey(keys, "/sluice/v1/agents//i-1")).isNull();
+    assertThat(AgentInventory.serviceOfKey(keys, "/other/v1/agents/orders/i-1")).isNull();
+  }
+
+  /**
+   * The service is read after the watched prefix itself, not after the first {@code /v1/agents/} in
+   * the key: a namespace holding {@code /v1/agents/} counted every unreadable status under a
+   * segment of the namespace instead of its service.
+   */
+  @Test
+  void readsTheServiceAfterANamespaceThatItselfHoldsTheAgentsPath() {
+    EtcdKeys keys = new EtcdKeys("/team/v1/agents/blue");
+    assertThat(AgentInventory.serviceOfKey(keys, "/team/v1/agents/blue/v1/agents/orders/i-1"))
+        .isEqualTo("orders");
+
+    AgentInventory namespaced =
+        new AgentInventory(
+            TestGateways.on(null, keys, Duration.ofSeconds(5)),
+            event -> {},
+            null,
+            null,
+            new SimpleMeterRegistry(),
+            Clock.systemUTC());
+    String bad = keys.agent("orders", "i-bad");
+    String other = keys.agent("payments", "p-bad");
+    try (LogCapture log = LogCapture.of(AgentInventory.class)) {
+      namespaced.reset(Map.of(bad, kv(bad, "{}"), other, kv(other, "not json")), 7);
+    }
+
+    assertThat(namespaced.unreadableByService()).isEqualTo(Map.of("orders", 1, "payments", 1));
   }
 
   @Test

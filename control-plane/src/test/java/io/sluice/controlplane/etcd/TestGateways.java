@@ -21,6 +21,11 @@ public final class TestGateways {
     return EtcdGateway.builder(client, EtcdKeys.defaults(), timeout).build();
   }
 
+  /** A gateway over {@code client} with the key layout {@code keys} (another namespace). */
+  public static EtcdGateway on(Client client, EtcdKeys keys, Duration timeout) {
+    return EtcdGateway.builder(client, keys, timeout).build();
+  }
+
   /**
    * As {@link #on(Client, Duration)}, on a test's clock ({@link EtcdGateway#nanoTime()}, the calls'
    * send times): the one the test's {@link EtcdOutageLog} is on.
