@@ -76,7 +76,15 @@ export class AgentsPanel {
         ? 'No live agent runs _default: every service with live agents has a document of its own.'
         : 'No live agent reports for this service.',
     });
+    // agents whose status the control plane cannot read are in no row: said, as the overview does
+    this.unreadable = h('p', {
+      class: 'notice notice-warn',
+      role: 'note',
+      'data-test': 'unreadable-agents',
+      hidden: true,
+    });
     fill(root,
+      this.unreadable,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table agents', 'aria-label': 'Live agents' },
           h('colgroup', {},
@@ -211,5 +219,12 @@ export class AgentsPanel {
       }
     }
     this.empty.hidden = agents.length > 0;
+    const unreadable = this.page.unreadableAgents();
+    setText(this.unreadable, unreadable === 1
+      ? '1 more agent status cannot be read by the control plane (its log says why): that agent'
+        + ' is not listed here, nor counted in the rollout.'
+      : `${unreadable} more agent statuses cannot be read by the control plane (its log says`
+        + ' why): those agents are not listed here, nor counted in the rollout.');
+    this.unreadable.hidden = !unreadable;
   }
 }

@@ -344,6 +344,15 @@ export class ServicePage {
     }
   }
 
+  /**
+   * How many status keys of the agents listed here the control plane cannot read (those agents are
+   * in no list), as the last rollout read says; 0 before one was read.
+   */
+  unreadableAgents() {
+    const n = this.rollout ? Number(this.rollout.unreadableAgents) : 0;
+    return Number.isFinite(n) && n > 0 ? n : 0;
+  }
+
   /** Agents as the views draw them, with their status against the current revision. */
   agentViews() {
     const status = new Map();

@@ -85,20 +85,16 @@ class AgentsController {
           service.equals(RuleDocument.DEFAULT_SERVICE)
               ? fallingBackToDefault(agents, own.keySet())
               : agents.stream().filter(a -> a.service().equals(service)).toList();
+      int unreadableOfMine = unreadableOf(service, unreadable, own.keySet());
       summaries.add(
           new ServiceSummary(
               service,
               revision,
               source,
               effectiveRevision,
-              Rollout.of(service, source, effectiveRevision, mine).counts(),
+              Rollout.of(service, source, effectiveRevision, mine, unreadableOfMine).counts(),
               OpenBreakers.of(mine),
-              service.equals(RuleDocument.DEFAULT_SERVICE)
-                  ? unreadable.entrySet().stream()
-                      .filter(e -> fallsBackToDefault(e.getKey(), own.keySet()))
-                      .mapToInt(Map.Entry::getValue)
-                      .sum()
-                  : unreadable.getOrDefault(service, 0)));
+              unreadableOfMine));
     }
     return summaries;
   }
@@ -136,6 +132,24 @@ class AgentsController {
     return service.equals(RuleDocument.DEFAULT_SERVICE)
         || !RuleDocument.isServiceName(service)
         || !withOwnDocument.contains(service);
+  }
+
+  /**
+   * How many unreadable status keys the agents running {@code service}'s rules have: its own, or
+   * for {@code _default} those of every service falling back to it (see {@link
+   * #fallingBackToDefault}).
+   *
+   * @param unreadable {@link AgentInventory#unreadableByService()}
+   */
+  private static int unreadableOf(
+      String service, Map<String, Integer> unreadable, Set<String> withOwnDocument) {
+    if (!service.equals(RuleDocument.DEFAULT_SERVICE)) {
+      return unreadable.getOrDefault(service, 0);
+    }
+    return unreadable.entrySet().stream()
+        .filter(e -> fallsBackToDefault(e.getKey(), withOwnDocument))
+        .mapToInt(Map.Entry::getValue)
+        .sum();
   }
 
   /**
@@ -197,7 +211,16 @@ class AgentsController {
   Rollout rollout(@PathVariable String service) {
     ServiceNames.requireReported(service);
     EffectiveRules.Effective current = effective.of(service);
-    return Rollout.of(service, current.source(), current.revision(), runningRulesOf(service));
+    List<AgentStatus> agents = runningRulesOf(service);
+    // from memory, as the agents are: for _default, with the same services as runningRulesOf
+    int unreadable =
+        unreadableOf(
+            service,
+            inventory.unreadableByService(),
+            service.equals(RuleDocument.DEFAULT_SERVICE)
+                ? documents.servicesWithADocument()
+                : Set.of());
+    return Rollout.of(service, current.source(), current.revision(), agents, unreadable);
   }
 
   /**

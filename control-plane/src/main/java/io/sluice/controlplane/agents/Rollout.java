@@ -14,6 +14,10 @@ import java.util.List;
  * @param current agents that applied it
  * @param older agents still on an older revision (and not rejecting the current one)
  * @param rejected agents that rejected it, with why
+ * @param unreadableAgents status keys of those agents holding a status the control plane cannot
+ *     read (its log says why): those agents are in none of the three lists, so this says the lists
+ *     are short of them ({@link AgentInventory#unreadableByService}); the services list's {@code
+ *     unreadableAgents} of the service
  */
 public record Rollout(
     String service,
@@ -21,7 +25,8 @@ public record Rollout(
     long revision,
     List<AgentRef> current,
     List<AgentRef> older,
-    List<AgentRef> rejected) {
+    List<AgentRef> rejected,
+    int unreadableAgents) {
 
   /**
    * One agent in a rollout.
@@ -72,9 +77,15 @@ public record Rollout(
 
   /**
    * Sorts the agents that run a service's rules into current, older and rejected: the service's own
-   * agents, or for {@code _default} those of every service without a document of its own.
+   * agents, or for {@code _default} those of every service without a document of its own; {@code
+   * unreadableAgents} is how many of their status keys could not be read.
    */
-  static Rollout of(String service, String source, long revision, List<AgentStatus> agents) {
+  static Rollout of(
+      String service,
+      String source,
+      long revision,
+      List<AgentStatus> agents,
+      int unreadableAgents) {
     List<AgentRef> current = new ArrayList<>();
     List<AgentRef> older = new ArrayList<>();
     List<AgentRef> rejected = new ArrayList<>();
@@ -87,7 +98,7 @@ public record Rollout(
         older.add(AgentRef.of(a, false));
       }
     }
-    return new Rollout(service, source, revision, current, older, rejected);
+    return new Rollout(service, source, revision, current, older, rejected, unreadableAgents);
   }
 
   /** The counts of this rollout. */

@@ -24,7 +24,8 @@ class RolloutTest {
                 agent("current", 10, null),
                 agent("older", 7, null),
                 agent("rejected", 7, new AgentStatus.Rejection(10, List.of("$.x: bad"))),
-                agent("rejected-long-ago", 7, new AgentStatus.Rejection(5, List.of("old")))));
+                agent("rejected-long-ago", 7, new AgentStatus.Rejection(5, List.of("old")))),
+            2);
     assertThat(rollout.current())
         .extracting(Rollout.AgentRef::instanceId)
         .containsExactly("current");
@@ -39,6 +40,8 @@ class RolloutTest {
               assertThat(r.errors()).containsExactly("$.x: bad");
             });
     assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 2, 1));
+    // an unreadable status is no agent of any list: said beside them
+    assertThat(rollout.unreadableAgents()).isEqualTo(2);
   }
 
   @Test
@@ -71,7 +74,7 @@ class RolloutTest {
             new AgentStatus.Rejection(8, List.of("$.b: bad")),
             List.of(),
             List.of());
-    Rollout rollout = Rollout.of("orders", "orders", 10, List.of(lastKnownGood, rejectedBefore));
+    Rollout rollout = Rollout.of("orders", "orders", 10, List.of(lastKnownGood, rejectedBefore), 0);
 
     assertThat(rollout.rejected())
         .singleElement()
@@ -91,7 +94,7 @@ class RolloutTest {
               assertThat(r.errors()).isEmpty();
               assertThat(r.errorsOmitted()).isZero();
             });
-    assertThat(Rollout.of("orders", "orders", 10, List.of(agent("plain", 10, null))).current())
+    assertThat(Rollout.of("orders", "orders", 10, List.of(agent("plain", 10, null)), 0).current())
         .singleElement()
         .satisfies(r -> assertThat(r.rejectedRevision()).isNull());
   }

@@ -6290,7 +6290,8 @@ class WebUiIT {
 
   /**
    * An agent status the control plane cannot read is left out of every count and list: the overview
-   * says how many are missing, also for a service whose only status is unreadable.
+   * says how many are missing, also for a service whose only status is unreadable, and so do the
+   * service's rollout and its Agents tab (which listed the readable agents alone, unexplained).
    */
   @Test
   void theOverviewCountsAgentStatusesThatCannotBeRead() throws Exception {
@@ -6319,8 +6320,37 @@ class WebUiIT {
       services.forEach(
           s -> unreadable.put(s.get("service").asText(), s.get("unreadableAgents").asInt()));
       assertThat(unreadable).containsEntry(service, 1).containsEntry(alone, 1);
+      // the rollout a script reads says it too, and the service's Agents tab
+      assertThat(
+              new ObjectMapper()
+                  .readTree(
+                      api(
+                              "GET",
+                              "/api/v1/services/" + service + "/rollout",
+                              READER_TOKEN,
+                              null,
+                              Map.of())
+                          .body())
+                  .get("unreadableAgents")
+                  .asInt())
+          .isEqualTo(1);
+      open(WRITER_TOKEN, "/service/" + service + "/agents");
+      By tabNote = By.cssSelector("#panel-agents [data-test=unreadable-agents]");
+      awaitText(tabNote, "1 more agent status cannot be read");
+      assertThat(browser.findElements(By.cssSelector("#panel-agents tr[data-instance]")))
+          .hasSize(1);
 
       etcd.server().put(bad, statusOf(service, "broken-1", revision));
+      await()
+          .atMost(BOUND)
+          .alias("readable again: listed, and no longer said unreadable on the Agents tab")
+          .ignoreExceptions()
+          .until(
+              () ->
+                  browser.findElements(By.cssSelector("#panel-agents tr[data-instance]")).size()
+                          == 2
+                      && !browser.findElement(tabNote).isDisplayed());
+      open(WRITER_TOKEN, "/");
       awaitText(By.cssSelector(row + "[data-test=rollout]"), "2/2");
       await()
           .atMost(BOUND)
