@@ -5,7 +5,7 @@
 
 import { ApiError, call, commentHeaders, enc, listOf, saidElsewhere } from './api.js';
 import {
-  announceNotice, confirmDialog, fill, h, setText, showError, timeNode, toast,
+  announce, announceNotice, confirmDialog, fill, h, setText, showError, timeNode, toast,
 } from './dom.js';
 import { diffLines } from './diff.js';
 import { pretty, showHidden } from './json-text.js';
@@ -21,8 +21,9 @@ export class HistoryPanel {
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
     // what became of a rollback that was refused; not cleared by the live reloads of the list. No
-    // live region: unhidden with its text, it would not be read out everywhere (see announce)
-    this.refused = h('p', {
+    // live region: unhidden with its text, it would not be read out everywhere (see announce). A
+    // div: a version refused by today's rules lists its problems in it
+    this.refused = h('div', {
       class: 'notice notice-bad',
       'data-test': 'rollback-refused',
       hidden: true,
@@ -205,6 +206,28 @@ export class HistoryPanel {
     }
   }
 
+  /**
+   * Says that a rollback to `entry` was refused because its document fails today's rules, with
+   * each problem the control plane listed (past the 1000 it lists, its count says how many).
+   */
+  showInvalidVersion(entry, error) {
+    if (this.page.closed) return;
+    const count = error.problemCount();
+    const summary = `Nothing was rolled back: the rules of revision ${entry.revision} are not`
+      + ` valid today (${count} problem${count === 1 ? '' : 's'}). Rules accepted when it was`
+      + ' saved may be refused now: make the change in the Rules tab instead.';
+    fill(this.refused,
+      h('p', { text: summary }),
+      h('ul', { class: 'problems' }, error.validationErrors().map((p) => h('li', {
+        'data-test': 'rollback-problem',
+        text: showHidden(`${p.path}: ${p.message}`),
+      }))));
+    this.refused.hidden = false;
+    // the summary alone is read out: the list is there to be read at the user's pace
+    announce(summary, { urgent: true });
+    this.refused.scrollIntoView({ block: 'nearest' });
+  }
+
   async rollback(entry) {
     // The rollback replaces the revision the user saw when deciding, and only that one.
     const seen = this.page.current ? this.page.current.revision : null;
@@ -256,6 +279,12 @@ export class HistoryPanel {
         this.refused.hidden = false;
         announceNotice(this.refused);
         this.refused.scrollIntoView({ block: 'nearest' });
+        return;
+      }
+      if (e instanceof ApiError && e.status === 400 && e.validationErrors().length) {
+        // the past version fails today's rules: every problem is worth seeing, and a toast showed
+        // only how many there were. They are the version's, which only a new save can fix.
+        this.showInvalidVersion(entry, e);
         return;
       }
       toast(`Rollback failed: ${e.message}`, 'error');

@@ -2905,6 +2905,68 @@ class WebUiIT {
   }
 
   /**
+   * A past version that today's rules refuse (accepted by an older control plane, or written around
+   * the API) is not rolled back to, and the writer is shown every problem with its path, as a save
+   * shows them: the toast said only "the document has 2 errors", naming none.
+   */
+  @Test
+  void aRollbackToAVersionInvalidTodayIsRefusedWithEveryProblemListed() throws Exception {
+    String service = "rollback-invalid";
+    long current = storeOrdersDocumentAs(service);
+    String old = "/sluice/v1/history/" + service + "/" + String.format("%020d", 1);
+    etcd.server()
+        .put(
+            old,
+            "{\"revision\":1,\"service\":\""
+                + service
+                + "\",\"action\":\"put\",\"author\":\"older-control-plane\","
+                + "\"time\":\"2026-01-01T00:00:00Z\",\"comment\":null,\"rollbackOf\":null,"
+                + "\"document\":{\"schemaVersion\":1,\"service\":\""
+                + service
+                + "\",\"sampling\":{\"defaultRatio\":2.0,\"rules\":[{\"name\":\"r\","
+                + "\"match\":{\"spanName\":\"GET /x\"},\"ratio\":-1}]}}}");
+    try {
+      HttpResponse<String> refused =
+          api(
+              "POST",
+              "/api/v1/services/" + service + "/rules/rollback?to=1",
+              WRITER_TOKEN,
+              null,
+              Map.of());
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+      JsonNode problem = new ObjectMapper().readTree(refused.body());
+      assertThat(problem.get("problemCount").asInt()).isEqualTo(2);
+
+      open(WRITER_TOKEN, "/service/" + service + "/history");
+      awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(current));
+      click(By.cssSelector("tr[data-revision='1'] [data-test=rollback]"));
+      awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + current);
+      click(By.cssSelector("dialog [data-test=confirm]"));
+
+      By notice = By.cssSelector("[data-test=rollback-refused]");
+      awaitText(notice, "Nothing was rolled back");
+      assertThat(browser.findElement(notice).getText())
+          .contains("revision 1", "2 problems", "$.sampling.defaultRatio", "$.sampling.rules[0]");
+      assertThat(browser.findElements(By.cssSelector("[data-test=rollback-problem]"))).hasSize(2);
+      assertThat(announced("alert")).contains("Nothing was rolled back");
+      // nothing written: the same revision, and no new history entry
+      assertThat(
+              revisionOf(
+                  api(
+                      "GET",
+                      "/api/v1/services/" + service + "/rules",
+                      READER_TOKEN,
+                      null,
+                      Map.of())))
+          .isEqualTo(current);
+      assertThat(browser.findElements(By.cssSelector("table.history tbody tr"))).hasSize(2);
+    } finally {
+      api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+      etcd.server().delete(old);
+    }
+  }
+
+  /**
    * A refused rollback whose page is closed before the current rules are read again (the tab was
    * signed out in another page as the refusal came, so that read is not sent and the page follows
    * to the sign-in form) says nothing more: its notice is on no page, and its words, read out over
