@@ -242,7 +242,10 @@ export class HistoryPanel {
       title: `Roll back ${this.page.service} to revision ${entry.revision}?`,
       message: `The rules of revision ${entry.revision} (by ${entry.author}) become current as a`
         + ` new revision${seen != null ? `, replacing revision ${seen}` : ''}.`
-        + ` Every agent of ${this.page.service} applies them within moments.`,
+        // no agent reports the name _default: its rules reach the services without their own
+        + ` ${this.page.isDefault
+          ? 'Every service without rules of its own applies them within moments.'
+          : `Every agent of ${this.page.service} applies them within moments.`}`,
       extra: h('div', { class: 'field' },
         h('label', { for: 'rollback-comment', text: 'Comment (optional)' }),
         comment),

@@ -2905,6 +2905,28 @@ class WebUiIT {
   }
 
   /**
+   * A rollback of {@code _default} reaches the agents of every service without rules of its own:
+   * its confirmation says so, as a deletion's does, instead of "every agent of _default" (no agent
+   * reports that name). Cancelled: nothing is written.
+   */
+  @Test
+  void aRollbackOfDefaultSaysItReachesTheServicesWithoutRulesOfTheirOwn() {
+    long first = storeOrdersDocumentAs("_default");
+    long second = storeOrdersDocumentAs("_default", 0.5);
+    open(WRITER_TOKEN, "/service/_default/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
+    click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+    awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + second);
+    assertThat(browser.findElement(By.cssSelector("dialog.dialog")).getText())
+        .contains("Every service without rules of its own applies them")
+        .doesNotContain("agent of _default");
+    click(By.cssSelector("dialog [data-test=cancel]"));
+    assertThat(
+            revisionOf(api("GET", "/api/v1/services/_default/rules", READER_TOKEN, null, Map.of())))
+        .isEqualTo(second);
+  }
+
+  /**
    * A past version that today's rules refuse (accepted by an older control plane, or written around
    * the API) is not rolled back to, and the writer is shown every problem with its path, as a save
    * shows them: the toast said only "the document has 2 errors", naming none.
