@@ -106,6 +106,65 @@ class ServicesListIT {
     }
   }
 
+  /**
+   * A status the control plane cannot read is counted in the rollout of the rules its agent runs,
+   * as in the services list: for {@code _default}, those of the services without a document of
+   * their own, not those of a service with one.
+   */
+  @Test
+  void eachRolloutCountsTheUnreadableStatusesOfTheAgentsRunningItsRules() throws Exception {
+    ApiClient api = controlPlane.api();
+    assertThat(
+            api.put(
+                    "/api/v1/services/_default/rules",
+                    ControlPlaneApiIT.WRITER,
+                    "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
+                    Map.of())
+                .status())
+        .isEqualTo(200);
+    assertThat(
+            api.put(
+                    "/api/v1/services/owns-rules/rules",
+                    ControlPlaneApiIT.WRITER,
+                    "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.1}}",
+                    Map.of())
+                .status())
+        .isEqualTo(200);
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
+    try {
+      for (String key :
+          List.of("/sluice/v1/agents/falls-back/f-1", "/sluice/v1/agents/owns-rules/o-1")) {
+        jetcd
+            .getKVClient()
+            .put(bytes(key), bytes("not a status"), PutOption.builder().withLeaseId(lease).build())
+            .get(5, TimeUnit.SECONDS);
+      }
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                assertThat(unreadableInRollout(api, "falls-back")).isEqualTo(1);
+                assertThat(unreadableInRollout(api, "owns-rules")).isEqualTo(1);
+                assertThat(unreadableInRollout(api, "_default")).isEqualTo(1);
+              });
+      for (JsonNode row : api.get("/api/v1/services", ControlPlaneApiIT.WRITER).json()) {
+        String service = row.get("service").asString();
+        if (List.of("falls-back", "owns-rules", "_default").contains(service)) {
+          assertThat(row.get("unreadableAgents").asInt()).as(service).isEqualTo(1);
+        }
+      }
+    } finally {
+      jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static int unreadableInRollout(ApiClient api, String service) {
+    return api.get("/api/v1/services/" + service + "/rollout", ControlPlaneApiIT.WRITER)
+        .json()
+        .get("unreadableAgents")
+        .asInt();
+  }
+
   private static JsonNode row(ApiClient api, String service) {
     for (JsonNode row : api.get("/api/v1/services", ControlPlaneApiIT.WRITER).json()) {
       if (row.get("service").asString().equals(service)
