@@ -220,10 +220,12 @@ export class AgentsPanel {
     }
     this.empty.hidden = agents.length > 0;
     const unreadable = this.page.unreadableAgents();
+    // "more" beside the agents listed; with none listed, these are all there are
+    const more = agents.length ? ' more' : '';
     setText(this.unreadable, unreadable === 1
-      ? '1 more agent status cannot be read by the control plane (its log says why): that agent'
-        + ' is not listed here, nor counted in the rollout.'
-      : `${unreadable} more agent statuses cannot be read by the control plane (its log says`
+      ? `1${more} agent status cannot be read by the control plane (its log says why): that`
+        + ' agent is not listed here, nor counted in the rollout.'
+      : `${unreadable}${more} agent statuses cannot be read by the control plane (its log says`
         + ' why): those agents are not listed here, nor counted in the rollout.');
     this.unreadable.hidden = !unreadable;
   }

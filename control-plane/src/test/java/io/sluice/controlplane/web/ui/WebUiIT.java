@@ -6423,6 +6423,11 @@ class WebUiIT {
       awaitText(tabNote, "1 more agent status cannot be read");
       assertThat(browser.findElements(By.cssSelector("#panel-agents tr[data-instance]")))
           .hasSize(1);
+      // a service whose only status is unreadable: that one is all there is, not one "more"
+      open(WRITER_TOKEN, "/service/" + alone + "/agents");
+      awaitText(tabNote, "1 agent status cannot be read");
+      open(WRITER_TOKEN, "/service/" + service + "/agents");
+      awaitText(tabNote, "1 more agent status cannot be read");
 
       etcd.server().put(bad, statusOf(service, "broken-1", revision));
       await()
