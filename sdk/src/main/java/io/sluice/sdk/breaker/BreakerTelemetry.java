@@ -17,9 +17,9 @@ import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
- * The registry's OpenTelemetry instruments, span events and transition listeners. Attributes are
- * built once per breaker (and per outcome, on first use), so counting a call allocates nothing
- * beyond what the meter does.
+ * The registry's OpenTelemetry instruments, span events and transition listeners. Counting a call
+ * allocates nothing: the counts live in the breaker, and the attributes of each outcome and
+ * transition are built only when metrics are collected (see {@link #observeCalls}).
  */
 final class BreakerTelemetry {
 
