@@ -718,10 +718,11 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
 
     /**
      * The most targets ({@code host:port}, with their statistics and breakers) kept, default 10
-     * 000, counting each breaker as the targets its windows weigh ({@code 1 + (window size +
-     * halfOpenCalls) / 64}: one for the default window of 20, 32 for a window of 1000 with 1000
-     * trial calls; the one is what a breaker holds besides its windows, its counts included), so
-     * that the bound holds memory to a few tens of megabytes whatever the policies' windows.
+     * 000, counting each target as one and each breaker as the targets it weighs: 4 KB for what it
+     * holds besides its windows and 44 bytes a slot of its windows ({@code window size +
+     * halfOpenCalls}), in units of 64 slots (2816 bytes), rounded up; 2 for the default window of
+     * 20, 33 for a window of 1000 with 1000 trial calls. So the bound holds memory to a few tens of
+     * megabytes whatever the policies' windows and host names.
      */
     public Builder maxTargets(long maxTargets) {
       if (maxTargets <= 0) {

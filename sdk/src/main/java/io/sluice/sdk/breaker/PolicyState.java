@@ -23,19 +23,48 @@ final class PolicyState {
   final long maxHalfOpenMillis;
 
   /**
-   * What one breaker of this policy weighs in the target cache, in targets: Resilience4j allocates
-   * a breaker's window (and its half-open window) up front, about 44 bytes a slot, and 64 slots
-   * weigh about what a target's own statistics do. So a window of 1000 calls with 1000 trial calls
-   * weighs 32 targets, the default window of 20 one. The one counts what the breaker holds besides
-   * its windows: its state machine, call and transition counts, metric attributes and cached
-   * rejections, about 2.7 KB (64 slots) once it has had calls of every outcome and made
-   * transitions; so a breaker keeps no more than that (see {@code
-   * ManagedBreaker#TRANSITION_SLOTS}).
+   * What one breaker of this policy weighs in the target cache, in targets (see {@link
+   * #breakerWeight(int)}): 2 for the default window of 20 calls with 3 trial calls, 33 for a window
+   * of 1000 calls with 1000 trial calls.
    */
   final int breakerWeight;
 
-  /** Window slots that weigh as much as one target in the cache. */
+  /**
+   * About what Resilience4j allocates for each slot of a breaker's windows, up front: a measurement
+   * and the reference to it (44 bytes with compressed references, heaps under 32 GB).
+   */
+  static final int SLOT_BYTES = 44;
+
+  /**
+   * Window slots that make one unit of the cache's weight, which {@code maxTargets} counts: 2816
+   * bytes. A target on its own (its key, statistics and minute buckets, about 1 KB; 1.5 KB with a
+   * host name of 253 characters) weighs one unit too, so a cache of targets without breakers holds
+   * well under what its bound allows.
+   */
   static final int SLOTS_PER_TARGET = 64;
+
+  /** The bytes of one unit of the cache's weight. */
+  static final int BYTES_PER_TARGET = SLOTS_PER_TARGET * SLOT_BYTES;
+
+  /**
+   * What a breaker holds besides its windows, with a margin: its Resilience4j state machine and
+   * state, call and transition counts, metric attributes and the two rejections it caches. Once it
+   * has had calls of every outcome, made transitions and refused calls, that is about 2 KB, and 2.5
+   * KB with a host name of 253 characters (the longest a DNS name is), which its Resilience4j name
+   * and its rejections' messages hold. So a breaker keeps no more than that (see {@link
+   * ManagedBreaker#TRANSITION_SLOTS}); {@code BreakerFootprintTest} checks it.
+   */
+  static final int BREAKER_OWN_BYTES = 4096;
+
+  /**
+   * The weight of a breaker whose windows have {@code slots} slots in all: its own bytes and its
+   * windows' in units of {@link #BYTES_PER_TARGET}, rounded up, so a breaker is never counted as
+   * less than it holds.
+   */
+  static int breakerWeight(int slots) {
+    long bytes = BREAKER_OWN_BYTES + (long) slots * SLOT_BYTES;
+    return (int) ((bytes + BYTES_PER_TARGET - 1) / BYTES_PER_TARGET);
+  }
 
   /**
    * Grows with every policy object made, so a newer version of a policy always has a higher
@@ -58,8 +87,7 @@ final class PolicyState {
     this.shadow = policy.shadow();
     this.slowCallNanos = policy.slowCallDuration().toNanos();
     this.maxHalfOpenMillis = settings.maxWaitInHalfOpenState().toMillis();
-    this.breakerWeight =
-        1 + (policy.slidingWindow().size() + policy.halfOpenCalls()) / SLOTS_PER_TARGET;
+    this.breakerWeight = breakerWeight(policy.slidingWindow().size() + policy.halfOpenCalls());
   }
 
   boolean isFailureStatus(int status) {

@@ -1315,7 +1315,7 @@ class BreakerRegistryTest {
     for (int i = 0; i < 1000; i++) {
       registry.start("tenant-" + i + ".example", 443, "GET", "/").onResponse(200);
     }
-    // each guarded target weighs 1 + (1 + 2000 / 64) = 33
+    // each guarded target weighs 1 + 33 (4096 bytes and 2000 slots of 44 bytes, in units of 2816)
     assertThat(registry.trackedTargets()).isLessThanOrEqualTo(100).isGreaterThan(0);
 
     // the default windows, applied live, weigh less: all the targets fit again
@@ -1323,7 +1323,7 @@ class BreakerRegistryTest {
     for (int i = 0; i < 1000; i++) {
       registry.start("tenant-" + i + ".example", 443, "GET", "/").onResponse(200);
     }
-    assertThat(registry.trackedTargets()).as("1000 targets of weight 2").isEqualTo(1000);
+    assertThat(registry.trackedTargets()).as("1000 targets of weight 3").isEqualTo(1000);
   }
 
   /** A rules change is no call: it does not keep idle targets from expiring. */
