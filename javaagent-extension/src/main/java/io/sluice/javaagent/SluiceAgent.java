@@ -481,14 +481,12 @@ final class SluiceAgent {
     registry.addTransitionListener(live::requestStatusUpdate);
     live.start();
     if (current.usesEtcd()) {
-      logger.info(
-          "Sluice: rules for '"
-              + service
-              + "' from etcd "
-              + current.etcdEndpoints()
-              + ", status reported under "
-              + current.etcdKeys().agentsPrefix(service));
-    } else if (defaultDocumentOnly) {
+      // ConfiguredRules says "rules for 'x' from etcd" once its client is made, or what runs
+      // instead: a TLS file that cannot be read, known only then, leaves the rules file, the
+      // last-known-good rules or the defaults, and a line said here would have claimed etcd
+      return;
+    }
+    if (defaultDocumentOnly) {
       logger.info(
           "Sluice: rules from "
               + rulesFileNamed(current, names)

@@ -41,10 +41,12 @@ import java.util.logging.Logger;
  * <p>Exists for the javaagent and for applications that configure Sluice by properties. With etcd,
  * {@link #start()} returns at once and does all the work — TLS files, client, first read — on a
  * background thread, because the agent calls it on the application's start-up thread and etcd may
- * be slow or away. With a rules file, {@code start()} reads it before returning ({@link
- * FileRuleSource#start()}): a local read is cheap, and the application's first calls then run on
- * the file's rules. Nothing in here ever throws into the caller after {@link Builder#build()}:
- * failures are logged, and the rules in force stay.
+ * be slow or away; the INFO line that says the rules come from etcd is logged there, once the
+ * client is made, so that it never claims etcd for an agent that runs without it. With a rules
+ * file, {@code start()} reads it before returning ({@link FileRuleSource#start()}): a local read is
+ * cheap, and the application's first calls then run on the file's rules. Nothing in here ever
+ * throws into the caller after {@link Builder#build()}: failures are logged, and the rules in force
+ * stay.
  */
 public final class ConfiguredRules implements AutoCloseable {
 
@@ -256,8 +258,20 @@ public final class ConfiguredRules implements AutoCloseable {
       startWithoutEtcd(service);
       return;
     }
+    client = etcd;
+    if (closed.get()) {
+      return;
+    }
+    // said only now that etcd is what runs: without a client the rules file, the last-known-good
+    // rules or the defaults run (startWithoutEtcd), and a line said earlier would claim etcd
+    logger.info(
+        "Sluice: rules for '"
+            + service
+            + "' from etcd "
+            + config.etcdEndpoints()
+            + ", status reported under "
+            + config.etcdKeys().agentsPrefix(service));
     if (config.rulesFile() != null) {
-      // said only now: without a client the file is what runs (startWithoutEtcd)
       logger.warning(
           settingNames.origin(ConfigKeys.RULES_FILE)
               + "="
@@ -267,10 +281,6 @@ public final class ConfiguredRules implements AutoCloseable {
               + " is set and etcd wins");
     }
     LastKnownGoodStore store = lastKnownGoodStore(false);
-    client = etcd;
-    if (closed.get()) {
-      return;
-    }
     EtcdRuleSource etcdSource =
         EtcdRuleSource.builder(etcd, holder, service)
             .keys(config.etcdKeys())

@@ -299,6 +299,7 @@ class ConfiguredRulesTest {
                   + ": no such file; running without etcd until a restart, on the rules file"
                   + " environment variable SLUICE_RULES_FILE="
                   + rules);
+      assertThat(log.messages()).as("no client, no etcd").noneMatch(m -> m.contains("from etcd"));
     }
   }
 
@@ -394,6 +395,15 @@ class ConfiguredRulesTest {
           .filteredOn(r -> r.getLevel().intValue() >= Level.WARNING.intValue())
           .extracting(r -> r.getMessage())
           .containsExactly(
+              "environment variable SLUICE_RULES_FILE="
+                  + rules
+                  + " is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set and etcd"
+                  + " wins");
+      // the start line says etcd only now that its client is made, and before the file's warning
+      assertThat(log.messages())
+          .startsWith(
+              "Sluice: rules for 'orders' from etcd [http://127.0.0.1:1], status reported under"
+                  + " /sluice/v1/agents/orders/",
               "environment variable SLUICE_RULES_FILE="
                   + rules
                   + " is ignored: environment variable SLUICE_ETCD_ENDPOINTS is set and etcd"
