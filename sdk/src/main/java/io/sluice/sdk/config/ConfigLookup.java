@@ -87,6 +87,17 @@ public interface ConfigLookup {
   }
 
   /**
+   * Names every setting by the {@link SluiceConfig#builder()} method that sets it ({@code
+   * builder().rulesFile(…)}, {@code builder().tls(…).caFile()}) and reads no value: give it to
+   * {@link ConfiguredRules.Builder#settingNames} for a configuration built in code, so that the
+   * lines said at start (a rules file that is missing or ignored, a state directory that cannot be
+   * used) name what the caller wrote, not keys it never set.
+   */
+  static ConfigLookup givenInCode() {
+    return NamesInCode.BUILDER;
+  }
+
+  /**
    * Asks {@code properties} for the key, then {@code environment} for the key's environment
    * variable ({@link ConfigKeys#environmentVariable}), and names each value where it was found.
    */

@@ -326,6 +326,32 @@ class ConfiguredRulesTest {
     }
   }
 
+  /**
+   * A configuration built in code names its settings by the builder methods that set them, at start
+   * too, given {@link ConfigLookup#givenInCode()}: by key, the caller would look for a {@code
+   * sluice.rules.file} it never wrote.
+   */
+  @Test
+  void settingsGivenInCodeAreNamedByTheirBuilderMethods() throws Exception {
+    Path rules = dir.resolve("no-such-rules.json");
+    SluiceConfig config = SluiceConfig.builder().rulesFile(rules).serviceName("orders").build();
+
+    try (LogCapture log = LogCapture.of(FileRuleSource.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder)
+                .settingNames(ConfigLookup.givenInCode())
+                .build()) {
+      live.start();
+
+      assertThat(log.warnings())
+          .containsExactly(
+              "the rules file "
+                  + rules
+                  + " (builder().rulesFile(…)) does not exist; the rules in force stay: the"
+                  + " built-in defaults");
+    }
+  }
+
   /** Any other failure to make the client runs the configured rules file too, and says so once. */
   @Test
   void aClientThatCannotBeMadeRunsTheConfiguredRulesFile() throws Exception {
