@@ -71,6 +71,15 @@ final class InvalidRules {
    * problemCount} and {@code detail} count them all, not the entries listed.
    */
   static ApiException problem(List<ValidationError> errors, int problemCount) {
+    return problem(null, errors, problemCount);
+  }
+
+  /**
+   * As {@link #problem(List, int)}, its {@code detail} prefixed with {@code whose} and a colon
+   * unless {@code null}: a document the client did not send (a past version a rollback restores) is
+   * named, so the detail does not read as if the request held the errors.
+   */
+  static ApiException problem(String whose, List<ValidationError> errors, int problemCount) {
     List<Map<String, Object>> listed = new ArrayList<>();
     for (ValidationError error : errors) {
       Map<String, Object> e = new LinkedHashMap<>();
@@ -87,11 +96,11 @@ final class InvalidRules {
     Map<String, Object> members = new LinkedHashMap<>();
     members.put("errors", listed);
     members.put("problemCount", problemCount);
-    return new ApiException(
-        ProblemType.INVALID_RULES,
+    String count =
         problemCount == 1
             ? "the document has 1 error"
-            : "the document has " + problemCount + " errors",
-        members);
+            : "the document has " + problemCount + " errors";
+    return new ApiException(
+        ProblemType.INVALID_RULES, whose == null ? count : whose + ": " + count, members);
   }
 }

@@ -124,7 +124,7 @@ class RulesController {
       HttpServletRequest request) {
     ServiceNames.require(service);
     requireDocumentType(request.getContentType());
-    String document = validate(service, body == null ? new byte[0] : body, true);
+    String document = validate(service, body == null ? new byte[0] : body, null);
     RuleStore.Written written =
         store.putUnlessSame(
             service, document, precondition(ifMatch, ifNoneMatch), change(request, comment));
@@ -252,7 +252,11 @@ class RulesController {
           "revision " + to + " of " + service + " is a deletion; there is no document to restore");
     }
     // Re-validate: a document from an older control plane must still pass today's rules.
-    String document = validate(service, json.writeValueAsBytes(target.document()), false);
+    String document =
+        validate(
+            service,
+            json.writeValueAsBytes(target.document()),
+            "revision " + to + " of " + service + " fails today's rules");
     long revision = store.put(service, document, expected, change(request, comment), to);
     return written("rollback", revision);
   }
@@ -282,15 +286,19 @@ class RulesController {
    * Validates a document for the service and answers its canonical JSON, compact: every default
    * spelled out makes it larger than what was sent, and indentation must not add more, as it has to
    * fit in a request body again (see {@link RuleStore}).
+   *
+   * @param pastVersion {@code null} for a document the client sent; else what the refusal's detail
+   *     names as refused (a past version, which the client never sent)
    */
-  private String validate(String service, byte[] body, boolean sent) {
+  private String validate(String service, byte[] body, String pastVersion) {
     ParseResult result = RuleCodec.parseFor(service, body);
     List<ValidationError> errors = result.errors();
     if (!errors.isEmpty()) {
       meters.counter("sluice.rules.validation.failures").increment();
       // a past version is text the client never saw: its lines and columns would point at nothing
-      throw InvalidRules.problem(
-          sent ? errors : InvalidRules.unplaced(errors), result.problemCount());
+      throw pastVersion == null
+          ? InvalidRules.problem(errors, result.problemCount())
+          : InvalidRules.problem(pastVersion, InvalidRules.unplaced(errors), result.problemCount());
     }
     return RuleCodec.writeCompact(result.document());
   }

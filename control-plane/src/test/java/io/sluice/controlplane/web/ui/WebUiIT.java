@@ -2958,6 +2958,13 @@ class WebUiIT {
       assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
       JsonNode problem = new ObjectMapper().readTree(refused.body());
       assertThat(problem.get("problemCount").asInt()).isEqualTo(2);
+      // the detail names the stored version refused, not the request (which holds no document);
+      // its type and errors are an invalid save's
+      assertThat(problem.get("detail").asText())
+          .isEqualTo(
+              "revision 1 of " + service + " fails today's rules: the document has 2 errors");
+      assertThat(problem.get("type").asText()).isEqualTo("urn:sluice:problem:invalid-rules");
+      assertThat(problem.get("errors")).hasSize(2);
 
       open(WRITER_TOKEN, "/service/" + service + "/history");
       awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(current));
