@@ -37,6 +37,9 @@ export class HistoryPanel {
       onclick: () => this.loadOlder(),
     });
     this.entries = [];
+    // the comment of the last rollback that did not go through (refused, or not answered), shown
+    // again in the next rollback dialog of this service: typed once, not lost with the refusal
+    this.keptComment = '';
     this.compare = h('section', {
       class: 'card',
       hidden: true,
@@ -237,6 +240,7 @@ export class HistoryPanel {
       type: 'text',
       maxlength: 1000,
       placeholder: 'Why roll back? (recorded in history)',
+      value: this.keptComment,
     });
     const ok = await confirmDialog({
       title: `Roll back ${this.page.service} to revision ${entry.revision}?`,
@@ -254,6 +258,9 @@ export class HistoryPanel {
     });
     if (!ok) return;
     const text = comment.value.trim();
+    // kept until the rollback goes through: a refusal (400, 409, 412) or a failed call gives it
+    // to the next dialog
+    this.keptComment = text;
     this.refused.hidden = true;
     const headers = seen != null ? { 'If-Match': `"${seen}"` } : { 'If-None-Match': '*' };
     if (text) Object.assign(headers, commentHeaders(text));
@@ -261,6 +268,7 @@ export class HistoryPanel {
       const r = await call('POST',
         `api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`,
         { headers, label: `Your rollback of ${this.page.service} to revision ${entry.revision}` });
+      this.keptComment = '';
       toast(`Rolled back to revision ${entry.revision}`
         + `${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
       await this.page.refreshCurrent();

@@ -2970,6 +2970,7 @@ class WebUiIT {
       awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(current));
       click(By.cssSelector("tr[data-revision='1'] [data-test=rollback]"));
       awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + current);
+      waitFor(By.id("rollback-comment")).sendKeys("undo the ratio change");
       click(By.cssSelector("dialog [data-test=confirm]"));
 
       By notice = By.cssSelector("[data-test=rollback-refused]");
@@ -2989,6 +2990,12 @@ class WebUiIT {
                       Map.of())))
           .isEqualTo(current);
       assertThat(browser.findElements(By.cssSelector("table.history tbody tr"))).hasSize(2);
+      // the comment typed is not lost with the refusal: the next rollback dialog holds it
+      click(By.cssSelector("tr[data-revision='1'] [data-test=rollback]"));
+      awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + current);
+      assertThat(waitFor(By.id("rollback-comment")).getDomProperty("value"))
+          .isEqualTo("undo the ratio change");
+      click(By.cssSelector("dialog [data-test=cancel]"));
     } finally {
       api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
       etcd.server().delete(old);
