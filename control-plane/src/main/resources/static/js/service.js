@@ -39,6 +39,16 @@ export class ServicePage {
     this.listeners = { current: new Set(), agents: new Set() };
 
     this.bar = rolloutBar();
+    // as the overview's row says them beside its bar: those agents are in none of its counts
+    this.unreadableChip = h('span', {
+      class: 'chip chip-warn',
+      'data-test': 'unreadable-agents',
+      hidden: true,
+      title: `Agent statuses of ${service === '_default'
+        ? 'the services without rules of their own' : 'this service'} that the control plane`
+        + ' cannot read (its log says why): those agents are missing from the counts and the'
+        + ' Agents tab.',
+    });
     this.revisionText = h('span', { class: 'meta-value', 'data-test': 'current-revision' });
     this.rejectedText = h('span', { class: 'meta-value' });
     this.openText = h('span', { class: 'meta-value' });
@@ -91,7 +101,7 @@ export class ServicePage {
           h('span', { 'data-test': 'service-name', text: showHidden(service) })),
         h('dl', { class: 'meta' },
           h('div', {}, h('dt', { text: 'Revision' }), h('dd', {}, this.revisionText)),
-          h('div', {}, h('dt', { text: 'Rollout' }), h('dd', {}, this.bar.node)),
+          h('div', {}, h('dt', { text: 'Rollout' }), h('dd', {}, this.bar.node, this.unreadableChip)),
           h('div', {}, h('dt', { text: 'Rejected' }), h('dd', {}, this.rejectedText)),
           h('div', {},
             h('dt', { text: 'Breakers open or half-open' }),
@@ -393,6 +403,9 @@ export class ServicePage {
       && this.current.revision == null && !this.current.defaultOnly);
     const views = this.agentViews();
     updateRolloutBar(this.bar, views.filter((a) => a.status === 'applied').length, views.length);
+    const unreadable = this.unreadableAgents();
+    setText(this.unreadableChip, unreadable ? `+${unreadable} unreadable` : '');
+    this.unreadableChip.hidden = !unreadable;
     const rejected = views.filter((a) => a.status === 'rejected').length;
     setText(this.rejectedText, rejected);
     this.rejectedText.classList.toggle('bad', rejected > 0);

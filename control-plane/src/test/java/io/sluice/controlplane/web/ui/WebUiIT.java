@@ -6441,6 +6441,11 @@ class WebUiIT {
       open(WRITER_TOKEN, "/service/" + service + "/agents");
       By tabNote = By.cssSelector("#panel-agents [data-test=unreadable-agents]");
       awaitText(tabNote, "1 more agent status cannot be read");
+      // the page's header says it beside its rollout bar, as the overview's row does
+      By headChip = By.cssSelector(".service-head [data-test=unreadable-agents]");
+      awaitText(headChip, "+1 unreadable");
+      assertThat(browser.findElement(By.cssSelector(".service-head [data-test=rollout]")).getText())
+          .contains("1/1");
       assertThat(browser.findElements(By.cssSelector("#panel-agents tr[data-instance]")))
           .hasSize(1);
       // a service whose only status is unreadable: that one is all there is, not one "more"
@@ -6458,7 +6463,8 @@ class WebUiIT {
               () ->
                   browser.findElements(By.cssSelector("#panel-agents tr[data-instance]")).size()
                           == 2
-                      && !browser.findElement(tabNote).isDisplayed());
+                      && !browser.findElement(tabNote).isDisplayed()
+                      && !browser.findElement(headChip).isDisplayed());
       open(WRITER_TOKEN, "/");
       awaitText(By.cssSelector(row + "[data-test=rollout]"), "2/2");
       await()
