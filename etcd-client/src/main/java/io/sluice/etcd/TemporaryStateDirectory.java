@@ -52,7 +52,8 @@ public final class TemporaryStateDirectory {
   /**
    * The user's home directory, or {@code <java.io.tmpdir>/sluice-<user.name>} when the JVM knows
    * none (absent, blank or relative {@code user.home}); the user name keeps {@code A-Z a-z 0-9 . _
-   * -}, every other character becomes {@code _}.
+   * -}, every other character becomes {@code _}. Properties without {@code java.io.tmpdir} (or with
+   * it blank) mean the JVM's own temporary directory, here and in {@link #containing} alike.
    *
    * @param systemProperties the JVM's system properties ({@code System::getProperty} but in tests)
    */
@@ -87,7 +88,11 @@ public final class TemporaryStateDirectory {
   private static Path fallback(Function<String, String> systemProperties) {
     String user = Objects.requireNonNullElse(systemProperties.apply("user.name"), "");
     String owner = user.replaceAll("[^A-Za-z0-9._-]", "_");
-    return Path.of(systemProperties.apply("java.io.tmpdir"), "sluice-" + owner);
+    String tmpdir = systemProperties.apply("java.io.tmpdir");
+    if (tmpdir == null || tmpdir.isBlank()) { // a partial copy of the properties: the JVM has one
+      tmpdir = System.getProperty("java.io.tmpdir");
+    }
+    return Path.of(tmpdir, "sluice-" + owner);
   }
 
   /**

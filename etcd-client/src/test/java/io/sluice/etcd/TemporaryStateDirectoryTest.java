@@ -154,6 +154,28 @@ class TemporaryStateDirectoryTest {
         .isNull();
   }
 
+  /**
+   * Properties that say no temporary directory (a partial copy of the JVM's, a test's map): the
+   * JVM's own is the fallback, for where state goes and for the check alike; before, both threw a
+   * NullPointerException out of {@code Path.of}.
+   */
+  @Test
+  void fallsBackUnderTheJvmsOwnTemporaryDirectoryWhenNoneIsGiven() {
+    Path fallback = Path.of(System.getProperty("java.io.tmpdir"), "sluice-app_1");
+    for (String given : new String[] {null, " "}) {
+      Map<String, String> homeless = jvm("?");
+      homeless.put("java.io.tmpdir", given);
+
+      assertThat(TemporaryStateDirectory.home(homeless::get)).as("%s", given).isEqualTo(fallback);
+      assertThat(TemporaryStateDirectory.containing(fallback.resolve(".sluice"), homeless::get))
+          .as("%s", given)
+          .isEqualTo(fallback);
+      assertThat(TemporaryStateDirectory.containing(tmp.resolve("var/sluice"), homeless::get))
+          .as("set elsewhere")
+          .isNull();
+    }
+  }
+
   private Map<String, String> jvm(String home) {
     Map<String, String> jvm = new HashMap<>();
     jvm.put("user.home", home);
