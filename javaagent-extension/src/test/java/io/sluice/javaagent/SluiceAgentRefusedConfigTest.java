@@ -236,7 +236,7 @@ class SluiceAgentRefusedConfigTest {
                               + fallback
                               + " "
                               + problem)
-                      .contains("set sluice.state.dir (or SLUICE_STATE_DIR)")
+                      .contains("set sluice.state.dir (SLUICE_STATE_DIR) to a directory")
                       .doesNotContain("the rules still come from etcd")
                       .doesNotContain("\n"));
       assertThat(store.records()).isEmpty();

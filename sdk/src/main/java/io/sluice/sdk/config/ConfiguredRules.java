@@ -67,6 +67,7 @@ public final class ConfiguredRules implements AutoCloseable {
   private final Function<String, String> systemProperties;
   private final String serviceNameOrigin;
   private final ConfigLookup settingNames;
+  private final String stateDirAdvice;
   private final boolean replacesRefused;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -86,6 +87,14 @@ public final class ConfiguredRules implements AutoCloseable {
     ConfigLookup names =
         builder.settingNames != null ? builder.settingNames : ConfigLookup.of(key -> null);
     this.settingNames = names;
+    // with no names given, both places the state directory is read from (SluiceConfig#fromSystem)
+    this.stateDirAdvice =
+        builder.settingNames != null
+            ? names.missing(ConfigKeys.STATE_DIR)
+            : ConfigKeys.STATE_DIR
+                + " (or "
+                + ConfigKeys.environmentVariable(ConfigKeys.STATE_DIR)
+                + ")";
     this.clients =
         builder.clients != null
             ? builder.clients
@@ -385,7 +394,6 @@ public final class ConfiguredRules implements AutoCloseable {
    * withoutEtcd}: no rules come from etcd before a restart, so the built-in defaults run now.
    */
   private String refusedStateDir(UnsafeStateDirectoryException e, boolean withoutEtcd) {
-    String key = ConfigKeys.STATE_DIR;
     return "Sluice neither reads nor saves last-known-good rules in "
         + config.stateDir()
         + ", under the temporary directory because the JVM knows no home directory (user.home="
@@ -396,10 +404,8 @@ public final class ConfiguredRules implements AutoCloseable {
             ? "; with no rules from etcd before a restart, the built-in defaults run: set "
             : "; the rules still come from etcd, but an agent that starts while etcd is away runs"
                 + " the built-in defaults: set ")
-        + key
-        + " (or "
-        + ConfigKeys.environmentVariable(key)
-        + ") to a directory only this user can write";
+        + stateDirAdvice
+        + " to a directory only this user can write";
   }
 
   private void loadLastKnownGood(LastKnownGoodStore store, String service) {
@@ -501,9 +507,12 @@ public final class ConfiguredRules implements AutoCloseable {
      * given at start about settings the configuration accepted: a TLS file that cannot be used,
      * read only when the etcd client is made ({@code environment variable
      * SLUICE_ETCD_TLS_CA_FILE=/x: no such file} for one set in the environment), a rules file that
-     * etcd overrides, and a state directory that cannot be used. Unset, each setting is named by
-     * its key ({@code sluice.etcd.tls.ca-file=/x}). Give the lookup the configuration was read from
-     * ({@link SluiceConfig#fromProperties}).
+     * etcd overrides, and a state directory that cannot be used, whose advice names what to set by
+     * {@link ConfigLookup#missing} ({@code builder().stateDir(…)} for {@link
+     * ConfigLookup#givenInCode()}). Unset, each setting is named by its key ({@code
+     * sluice.etcd.tls.ca-file=/x}), the state directory to set as {@code sluice.state.dir (or
+     * SLUICE_STATE_DIR)}. Give the lookup the configuration was read from ({@link
+     * SluiceConfig#fromProperties}).
      */
     public Builder settingNames(ConfigLookup names) {
       this.settingNames = Objects.requireNonNull(names, "names");

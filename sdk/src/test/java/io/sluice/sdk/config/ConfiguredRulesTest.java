@@ -510,16 +510,46 @@ class ConfiguredRulesTest {
     assertRefusedAtStart(link, "is a symbolic link (to " + elsewhere + ")");
   }
 
+  /**
+   * What to set is named as the caller's {@link ConfiguredRules.Builder#settingNames} name it: the
+   * builder method for a configuration made in code, the key and its variable for the agent's
+   * lookup; before, always {@code sluice.state.dir (or SLUICE_STATE_DIR)}.
+   */
+  @Test
+  void aRefusedFallbackStateDirIsToldByTheGivenSettingNames() throws Exception {
+    Path planted = Files.createDirectories(dir.resolve("sluice-app/.sluice")).getParent();
+    Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
+    String problem = "is writable by group or others (owner ";
+
+    assertRefusedAtStart(
+        planted, problem, ConfigLookup.givenInCode(), "set builder().stateDir(…) to a directory");
+    assertRefusedAtStart(
+        planted,
+        problem,
+        ConfigLookup.propertiesThenEnvironment(key -> null, key -> null),
+        "set sluice.state.dir (SLUICE_STATE_DIR) to a directory");
+  }
+
   private void assertRefusedAtStart(Path fallback, String problem) throws Exception {
+    assertRefusedAtStart(
+        fallback, problem, null, "set sluice.state.dir (or SLUICE_STATE_DIR) to a directory");
+  }
+
+  private void assertRefusedAtStart(
+      Path fallback, String problem, ConfigLookup settingNames, String advice) throws Exception {
     Map<String, String> jvm =
         Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
     SluiceConfig config = etcdWithoutTls(Map.of(), jvm);
     assertThat(config.stateDir()).isEqualTo(fallback.resolve(".sluice"));
+    ConfiguredRules.Builder builder =
+        ConfiguredRules.builder(config, holder).systemProperties(jvm::get);
+    if (settingNames != null) {
+      builder.settingNames(settingNames);
+    }
 
     try (LogCapture log = LogCapture.of(ConfiguredRules.class);
         LogCapture store = LogCapture.of(LastKnownGoodStore.class);
-        ConfiguredRules live =
-            ConfiguredRules.builder(config, holder).systemProperties(jvm::get).build()) {
+        ConfiguredRules live = builder.build()) {
       live.start();
       assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
 
@@ -539,7 +569,7 @@ class ConfiguredRulesTest {
                               + fallback
                               + " "
                               + problem)
-                      .contains("set sluice.state.dir (or SLUICE_STATE_DIR)")
+                      .contains(advice)
                       // no client was made: no rules come from etcd (it said they still did)
                       .contains("with no rules from etcd before a restart, the built-in defaults")
                       .doesNotContain("the rules still come from etcd")
