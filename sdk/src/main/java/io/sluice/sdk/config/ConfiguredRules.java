@@ -373,7 +373,8 @@ public final class ConfiguredRules implements AutoCloseable {
       }
     }
     // said once, at start: the snapshot is only needed at a later start, too late to say it then
-    String temporary = SluiceConfig.temporaryStateDirNotice(config.stateDir(), systemProperties);
+    String temporary =
+        SluiceConfig.temporaryStateDirNotice(config.stateDir(), systemProperties, stateDirAdvice);
     if (temporary != null) {
       logger.warning(temporary);
     }

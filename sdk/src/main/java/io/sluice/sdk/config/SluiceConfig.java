@@ -511,10 +511,14 @@ public record SluiceConfig(
   /**
    * What to tell the user, once, when {@code stateDir} lies under the temporary directory because
    * the JVM knows no home ({@link #home}): where the last-known-good rules are kept, why, and the
-   * key that puts them elsewhere. A temporary directory may be cleaned while the agent is down,
+   * setting that puts them elsewhere. A temporary directory may be cleaned while the agent is down,
    * which is when the snapshot is needed. {@code null} when {@code stateDir} is not there.
+   *
+   * @param stateDirSetting how to name what to set ({@code sluice.state.dir (or SLUICE_STATE_DIR)},
+   *     {@code builder().stateDir(…)})
    */
-  static String temporaryStateDirNotice(Path stateDir, Function<String, String> systemProperties) {
+  static String temporaryStateDirNotice(
+      Path stateDir, Function<String, String> systemProperties, String stateDirSetting) {
     String home = systemProperties.apply("user.home");
     if (TemporaryStateDirectory.containing(stateDir, systemProperties) == null) {
       return null;
@@ -526,10 +530,8 @@ public record SluiceConfig(
         + ", as for a container user without a passwd entry); the temporary directory may be"
         + " cleaned, and then an agent that starts while etcd is away runs the built-in defaults:"
         + " set "
-        + ConfigKeys.STATE_DIR
-        + " (or "
-        + ConfigKeys.environmentVariable(ConfigKeys.STATE_DIR)
-        + ") to a directory this user can write that is kept across restarts";
+        + stateDirSetting
+        + " to a directory this user can write that is kept across restarts";
   }
 
   /**

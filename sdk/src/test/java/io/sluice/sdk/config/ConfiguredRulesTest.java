@@ -598,6 +598,35 @@ class ConfiguredRulesTest {
     }
   }
 
+  /**
+   * The notice of a state directory kept under the temporary directory names what to set as the
+   * given {@link ConfiguredRules.Builder#settingNames} name it, as the refusal does; before, always
+   * {@code sluice.state.dir (or SLUICE_STATE_DIR)}.
+   */
+  @Test
+  void aStateDirUnderTheTemporaryDirectoryIsToldByTheGivenSettingNames() throws Exception {
+    Map<String, String> jvm =
+        Map.of("user.home", "?", "user.name", "app", "java.io.tmpdir", dir.toString());
+    SluiceConfig config = etcdWithoutTls(Map.of(), jvm);
+
+    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
+        ConfiguredRules live =
+            ConfiguredRules.builder(config, holder)
+                .systemProperties(jvm::get)
+                .settingNames(ConfigLookup.givenInCode())
+                .build()) {
+      live.start();
+      assertThat(live.awaitStarted(10, TimeUnit.SECONDS)).isTrue();
+
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("Sluice keeps its last-known-good rules in "))
+          .singleElement()
+          .asString()
+          .contains("set builder().stateDir(…) to a directory this user can write")
+          .doesNotContain("sluice.state.dir");
+    }
+  }
+
   /** A state directory set with {@code sluice.state.dir} is the user's: used as it is. */
   @Test
   void aConfiguredStateDirIsNotCheckedEvenWithoutAHome() throws Exception {

@@ -19,6 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class SluiceConfigTest {
 
+  private static final String BOTH_STATE_DIR_NAMES = "sluice.state.dir (or SLUICE_STATE_DIR)";
+
   @TempDir Path dir;
 
   @Test
@@ -736,7 +738,7 @@ class SluiceConfigTest {
     Map<String, String> jvm = jvm("?");
     Path state = SluiceConfig.fromProperties(key -> null, jvm::get).stateDir();
 
-    assertThat(SluiceConfig.temporaryStateDirNotice(state, jvm::get))
+    assertThat(SluiceConfig.temporaryStateDirNotice(state, jvm::get, BOTH_STATE_DIR_NAMES))
         .isEqualTo(
             "Sluice keeps its last-known-good rules in "
                 + state
@@ -745,7 +747,9 @@ class SluiceConfigTest {
                 + " directory may be cleaned, and then an agent that starts while etcd is away"
                 + " runs the built-in defaults: set sluice.state.dir (or SLUICE_STATE_DIR) to a"
                 + " directory this user can write that is kept across restarts");
-    assertThat(SluiceConfig.temporaryStateDirNotice(dir.resolve("sluice-app_1/state"), jvm::get))
+    assertThat(
+            SluiceConfig.temporaryStateDirNotice(
+                dir.resolve("sluice-app_1/state"), jvm::get, BOTH_STATE_DIR_NAMES))
         .as("~/state expanded without a home")
         .startsWith("Sluice keeps its last-known-good rules in " + dir.resolve("sluice-app_1"));
   }
@@ -754,7 +758,8 @@ class SluiceConfigTest {
   void aStateDirOfAHomeOrSetElsewhereIsNotSaid() {
     Map<String, String> withHome = jvm(dir.resolve("home").toString());
     Path inHome = SluiceConfig.fromProperties(key -> null, withHome::get).stateDir();
-    assertThat(SluiceConfig.temporaryStateDirNotice(inHome, withHome::get)).isNull();
+    assertThat(SluiceConfig.temporaryStateDirNotice(inHome, withHome::get, BOTH_STATE_DIR_NAMES))
+        .isNull();
 
     Map<String, String> homeless = jvm("?");
     Path set =
@@ -762,7 +767,8 @@ class SluiceConfigTest {
                 Map.of("sluice.state.dir", dir.resolve("var/sluice").toString())::get,
                 homeless::get)
             .stateDir();
-    assertThat(SluiceConfig.temporaryStateDirNotice(set, homeless::get)).isNull();
+    assertThat(SluiceConfig.temporaryStateDirNotice(set, homeless::get, BOTH_STATE_DIR_NAMES))
+        .isNull();
   }
 
   /** The JVM's properties as {@link SluiceConfig#home} reads them, with {@code user.home}. */
