@@ -662,7 +662,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    * shadow mode, would make; a breaker dropped with its policy or evicted with its target tells
    * none, even when a call still out on it moves it), on the thread that noticed it — usually a
    * request thread, so the listener must be quick and must not block; an exception from it is
-   * logged once and otherwise ignored. Meant for {@link
+   * logged once and otherwise ignored. It runs outside the breaker's lock, in the order of that
+   * breaker's transitions: a transition noticed while an earlier one of the same breaker is still
+   * being told (a slow listener or log handler) is told after it, by that thread, so the thread
+   * that noticed it goes on at once. Meant for {@link
    * io.sluice.sdk.status.StatusReporter#requestUpdate()}, so the agent status shows a breaker that
    * opened within its debounce instead of at the next refresh.
    */

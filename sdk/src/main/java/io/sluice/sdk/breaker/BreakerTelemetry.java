@@ -115,14 +115,21 @@ final class BreakerTelemetry {
   }
 
   /**
-   * Counts a transition of {@code breaker} (called under its lock) and tells the listeners; for
-   * {@code sluice.breaker.transitions}, see {@link #observeTransitions}.
+   * Counts a transition of {@code breaker}, under its lock, for {@code sluice.breaker.transitions}
+   * (see {@link #observeTransitions}).
    */
-  void transition(
+  void countTransition(
       ManagedBreaker breaker, CircuitBreaker.State from, CircuitBreaker.State to, boolean shadow) {
     if (counting) {
       breaker.countTransition(from, to, shadow);
     }
+  }
+
+  /**
+   * Tells the listeners of a transition, outside the breaker's lock (see {@code
+   * ManagedBreaker#tell}); one that throws stops none of the others.
+   */
+  void tellListeners() {
     for (Runnable listener : transitionListeners) {
       try {
         listener.run();

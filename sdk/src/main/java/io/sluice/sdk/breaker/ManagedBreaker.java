@@ -51,6 +51,14 @@ import java.util.logging.Logger;
  * <p>Transitions are detected by comparing the breaker's state after each permission and outcome
  * (and when metrics are collected) instead of subscribing to Resilience4j's events: any subscriber
  * makes Resilience4j allocate an event object on every call.
+ *
+ * <p>A transition is noticed and counted under this breaker's lock, and told (the listeners, the
+ * log line) after it is released, by {@link #tell}: a log handler writing to a slow disk, or a slow
+ * listener, holds up the thread that noticed the transition, never the other calls on the breaker
+ * that notice the next one. Noticed transitions wait in a queue, oldest first, and one thread at a
+ * time tells them: a thread that finds another telling leaves its own to that one, so each is told
+ * once and a breaker's lines keep their order. Only transitions use the queue: a call on a breaker
+ * whose state is unchanged never reaches it.
  */
 final class ManagedBreaker {
 
@@ -110,6 +118,26 @@ final class ManagedBreaker {
   /** Set once the registry no longer keeps this breaker; see {@link #drop()}. */
   private volatile boolean dropped;
 
+  /** Transitions noticed and not told yet, oldest first; null when none. Guarded by this. */
+  private Untold firstUntold;
+
+  private Untold lastUntold;
+
+  /** Whether a thread is telling the untold transitions (see {@link #tell}). Guarded by this. */
+  private boolean telling;
+
+  /** A transition's log line, noticed under the lock, to be told outside it. */
+  private static final class Untold {
+    final String line;
+    final long atMillis;
+    Untold next;
+
+    Untold(String line, long atMillis) {
+      this.line = line;
+      this.atMillis = atMillis;
+    }
+  }
+
   ManagedBreaker(PolicyState policy, String key, Clock clock, BreakerTelemetry telemetry) {
     this.policyName = policy.name;
     this.key = key;
@@ -155,16 +183,22 @@ final class ManagedBreaker {
 
   /**
    * Rebinds to {@code policy}, carrying the state over as the class comment says; never back to an
-   * older version of the policy than the bound one.
+   * older version of the policy than the bound one. What the retune noticed is told after it.
    */
-  synchronized Binding retune(PolicyState policy) {
+  Binding retune(PolicyState policy) {
+    Binding b = rebind(policy);
+    tell();
+    return b;
+  }
+
+  private synchronized Binding rebind(PolicyState policy) {
     Binding old = binding;
     if (old.policy == policy || policy.generation < old.policy.generation) {
       return old;
     }
     if (old.policy.settings.equals(policy.settings)) {
       // a transition made before the change is told as the old policy's (shadow or not)
-      observe(old.breaker);
+      notice(old.breaker);
       binding = new Binding(policy, old.breaker);
       shadowChanged(old.policy.shadow, policy.shadow, observed);
       return binding;
@@ -174,7 +208,7 @@ final class ManagedBreaker {
     // change together, under this lock). Read again after noticing, the old breaker could have
     // opened in between: its wait would then count from an earlier opening, maybe long over. A
     // transition after this is lost: the old breaker is disabled below.
-    observe(old.breaker);
+    notice(old.breaker);
     CircuitBreaker.State state = observed;
     if (state == CircuitBreaker.State.OPEN) {
       long openedAt = openedAtMillis;
@@ -208,7 +242,7 @@ final class ManagedBreaker {
     shadowChanged(old.policy.shadow, policy.shadow, state);
     // told like any transition when the new breaker is not in the state last seen of the old one
     // (a wait that is over); the same state is no transition
-    observe(next);
+    notice(next);
     try {
       // cancels a scheduled automatic transition; late outcomes of its calls count on the bound
       // breaker if it is CLOSED (observeOutcome), never on this one
@@ -257,8 +291,15 @@ final class ManagedBreaker {
     observe(cb);
   }
 
-  /** Notices a transition of {@code breaker} if it is still the bound one. */
+  /** Notices a transition of {@code breaker} if it is still the bound one, and tells it. */
   void observe(CircuitBreaker breaker) {
+    if (breaker.getState() != observed && binding.breaker == breaker && transition(breaker)) {
+      tell();
+    }
+  }
+
+  /** Notices a transition as {@link #observe} does, leaving it untold; under this lock. */
+  private void notice(CircuitBreaker breaker) {
     if (breaker.getState() != observed && binding.breaker == breaker) {
       transition(breaker);
     }
@@ -282,7 +323,9 @@ final class ManagedBreaker {
     }
     CircuitBreaker bound = binding.breaker;
     if (bound == cb) {
-      transition(cb);
+      if (transition(cb)) {
+        tell();
+      }
       return;
     }
     if (bound.getState() != CircuitBreaker.State.CLOSED) {
@@ -298,11 +341,16 @@ final class ManagedBreaker {
     observe(bound);
   }
 
-  private synchronized void transition(CircuitBreaker breaker) {
+  /**
+   * Notices a transition of {@code breaker}: counts it and queues it to be told (see {@link
+   * #tell}). Whether one was queued: false when another thread noticed it first, or the breaker was
+   * dropped.
+   */
+  private synchronized boolean transition(CircuitBreaker breaker) {
     CircuitBreaker.State to = breaker.getState();
     CircuitBreaker.State from = observed;
     if (to == from || binding.breaker != breaker) {
-      return;
+      return false;
     }
     observed = to;
     if (to == CircuitBreaker.State.OPEN) {
@@ -311,12 +359,11 @@ final class ManagedBreaker {
       halfOpenAtMillis = clock.millis();
     }
     if (dropped) {
-      return;
+      return false;
     }
     boolean shadow = binding.policy.shadow;
-    telemetry.transition(this, from, to, shadow);
-    telemetry.transitionLog.log(
-        policyName,
+    telemetry.countTransition(this, from, to, shadow);
+    untold(
         shadow
             ? "shadow breaker '"
                 + policyName
@@ -326,20 +373,81 @@ final class ManagedBreaker {
                 + from
                 + " to "
                 + to
-            : "breaker '" + policyName + "' for " + key + " moved from " + from + " to " + to,
-        clock.millis());
+            : "breaker '" + policyName + "' for " + key + " moved from " + from + " to " + to);
+    return true;
+  }
+
+  /** Queues a transition's {@code line} to be told; under this lock. */
+  private void untold(String line) {
+    Untold u = new Untold(line, clock.millis());
+    if (lastUntold == null) {
+      firstUntold = u;
+    } else {
+      lastUntold.next = u;
+    }
+    lastUntold = u;
+  }
+
+  /** The oldest untold transition, taken off the queue, or null; under this lock. */
+  private Untold takeUntold() {
+    Untold u = firstUntold;
+    if (u != null) {
+      firstUntold = u.next;
+      if (firstUntold == null) {
+        lastUntold = null;
+      }
+    }
+    return u;
+  }
+
+  /**
+   * Tells the transitions noticed and not told yet, oldest first, outside this breaker's lock: the
+   * listeners, then the log line. Called by a thread after noticing one, never under the lock. When
+   * another thread is telling, returns at once: that thread tells this one's transitions too, after
+   * its own, so a slow log handler or listener holds up only the thread that met it. Never throws
+   * but an {@link Error}, which leaves the rest to the next transition's teller.
+   */
+  private void tell() {
+    Untold u;
+    synchronized (this) {
+      if (telling || firstUntold == null) {
+        return;
+      }
+      telling = true;
+      u = takeUntold();
+    }
+    boolean done = false;
+    try {
+      while (!done) {
+        telemetry.tellListeners();
+        telemetry.transitionLog.log(policyName, u.line, u.atMillis);
+        synchronized (this) {
+          u = takeUntold();
+          done = u == null;
+          if (done) {
+            telling = false;
+          }
+        }
+      }
+    } finally {
+      if (!done) {
+        synchronized (this) {
+          telling = false;
+        }
+      }
+    }
   }
 
   /**
    * Tells of what a change of {@code shadow} does to the calls of a breaker that is not CLOSED, as
    * a transition of the states calls meet (counted with {@code shadow=false}, logged, heard by the
-   * listeners): the breaker's would-be state stays, but calls meet it or stop meeting it. Turned
-   * off while OPEN (or HALF_OPEN), the breaker starts rejecting at once: it moves from CLOSED,
-   * which is what calls met in shadow mode, to OPEN, and so is told as the opening its shadow-mode
-   * transition was not. Turned on, it stops rejecting: it moves back to CLOSED, and its later
-   * would-be transitions are counted with {@code shadow=true}. So the {@code shadow=false}
-   * transitions always pair up as the states calls met. Called under this breaker's lock, in a
-   * retune, before the bound breaker's own transitions (if any) are told.
+   * listeners, once the retune is over): the breaker's would-be state stays, but calls meet it or
+   * stop meeting it. Turned off while OPEN (or HALF_OPEN), the breaker starts rejecting at once: it
+   * moves from CLOSED, which is what calls met in shadow mode, to OPEN, and so is told as the
+   * opening its shadow-mode transition was not. Turned on, it stops rejecting: it moves back to
+   * CLOSED, and its later would-be transitions are counted with {@code shadow=true}. So the {@code
+   * shadow=false} transitions always pair up as the states calls met. Called under this breaker's
+   * lock, in a retune, before the bound breaker's own transitions (if any) are told.
    */
   private void shadowChanged(boolean wasShadow, boolean shadow, CircuitBreaker.State state) {
     if (wasShadow == shadow
@@ -349,9 +457,8 @@ final class ManagedBreaker {
     }
     CircuitBreaker.State from = shadow ? state : CircuitBreaker.State.CLOSED;
     CircuitBreaker.State to = shadow ? CircuitBreaker.State.CLOSED : state;
-    telemetry.transition(this, from, to, false);
-    telemetry.transitionLog.log(
-        policyName,
+    telemetry.countTransition(this, from, to, false);
+    untold(
         "breaker '"
             + policyName
             + "' for "
@@ -364,8 +471,7 @@ final class ManagedBreaker {
                 ? ": shadow mode was turned on, so calls go through (as a shadow breaker it stays "
                     + state
                     + ")"
-                : ": shadow mode was turned off while it would have been " + state),
-        clock.millis());
+                : ": shadow mode was turned off while it would have been " + state));
   }
 
   /**

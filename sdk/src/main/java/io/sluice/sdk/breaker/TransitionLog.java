@@ -32,9 +32,10 @@ final class TransitionLog {
   /**
    * Logs {@code line}, a transition of a breaker of {@code policy}, unless over the limit. Never
    * throws: a log handler that throws (a full disk, a broken appender) loses the line, never the
-   * transition. The line is written where a transition is noticed: inside a retune (which must go
-   * on to the next breaker), after a call's outcome (which must still be counted) and in a call's
-   * permission check.
+   * transition. The line is written by the thread that noticed the transition, or another telling
+   * that breaker's transitions (see {@code ManagedBreaker#tell}), outside the breaker's lock: after
+   * a retune (which must go on to the next breaker), after a call's outcome (which must still be
+   * counted) and in a call's permission check. {@code nowMillis} is when it was noticed.
    */
   void log(String policy, String line, long nowMillis) {
     String message = windows.computeIfAbsent(policy, p -> new Window()).admit(line, nowMillis);

@@ -3,6 +3,7 @@ package io.sluice.sdk.breaker;
 import static io.sluice.sdk.breaker.Policies.payments;
 import static io.sluice.sdk.breaker.Policies.rules;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.opentelemetry.api.trace.Span;
@@ -29,10 +30,20 @@ import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BreakerRegistryTest {
 
@@ -317,6 +328,88 @@ class BreakerRegistryTest {
     registry.removeTransitionListener(removed);
     fail(4);
     assertThat(heard).containsExactly("OPEN", "HALF_OPEN", "CLOSED", "OPEN");
+  }
+
+  /**
+   * A log handler that blocks on a transition's line (a file on a busy disk), or a listener that
+   * blocks, holds up only the thread that noticed that transition: another call on the same
+   * breaker, which notices the next transition meanwhile, is answered at once. Its line, and what
+   * its listeners hear, follow the first transition's, each once. Before, lines and listeners ran
+   * under the breaker's lock, and the trial call waited for them.
+   */
+  @ParameterizedTest(name = "blocked in a {0}")
+  @ValueSource(strings = {"log handler", "listener"})
+  void aSlowTransitionLineOrListenerHoldsUpNoOtherCallOnThatBreaker(String blocked)
+      throws Exception {
+    String opened = "breaker 'payments' for " + HOST + ":8080 moved from CLOSED to OPEN";
+    String halfOpened = "breaker 'payments' for " + HOST + ":8080 moved from OPEN to HALF_OPEN";
+    CountDownLatch telling = new CountDownLatch(1);
+    CountDownLatch told = new CountDownLatch(1);
+    Runnable block =
+        () -> {
+          if (telling.getCount() > 0) {
+            telling.countDown();
+            try {
+              told.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
+    List<String> lines = new CopyOnWriteArrayList<>();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    registry.addTransitionListener(
+        () -> {
+          heard.add("transition " + (heard.size() + 1));
+          if (blocked.equals("listener")) {
+            block.run();
+          }
+        });
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            lines.add(record.getMessage());
+            if (blocked.equals("log handler") && record.getMessage().equals(opened)) {
+              block.run();
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(ManagedBreaker.class.getName());
+    logger.addHandler(handler);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> opening = threads.submit(() -> fail(4));
+      assertThat(telling.await(10, TimeUnit.SECONDS)).as("the opening is being told").isTrue();
+      clock.advance(Duration.ofMillis(10_001));
+      Future<Boolean> trial =
+          threads.submit(
+              () -> {
+                GuardedCall c = call();
+                c.onResponse(200);
+                return c.permitted();
+              });
+
+      await().atMost(Duration.ofSeconds(5)).until(trial::isDone);
+      assertThat(trial.get()).as("a trial call let through, half-open").isTrue();
+      assertThat(opening).as("the thread telling the opening").isNotDone();
+      assertThat(heard).as("nothing heard ahead of the opening").containsExactly("transition 1");
+
+      told.countDown();
+      opening.get(10, TimeUnit.SECONDS);
+      assertThat(lines).containsExactly(opened, halfOpened);
+      assertThat(heard).containsExactly("transition 1", "transition 2");
+    } finally {
+      told.countDown();
+      threads.shutdownNow();
+      logger.removeHandler(handler);
+    }
   }
 
   private String state() {
