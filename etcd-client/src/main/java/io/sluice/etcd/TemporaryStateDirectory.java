@@ -14,10 +14,11 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.util.Objects;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Where the agent and the control plane keep local state when the JVM knows no home, and the check
@@ -25,17 +26,19 @@ import java.util.function.Function;
  *
  * <p>A container user without a passwd entry (OpenShift's random user ids) gets {@code
  * user.home=?}. State then goes to {@code <java.io.tmpdir>/sluice-<user.name>}: never a relative
- * {@code ?/.sluice} under the working directory. On a shared host that name is predictable, so
- * another local user could create it first, or put a symbolic link there, and then read or plant
- * the agent's last-known-good rules or the embedded etcd's data. {@link #secure} does what ssh, gpg
- * and {@code XDG_RUNTIME_DIR} do: it creates the directory owner-only ({@code rwx------}) where the
- * file system is POSIX, and refuses one that exists unless it is a real directory (not a symbolic
- * link), owned by this process's user and not writable by group or others. Such a directory of its
- * own that group or others may still read or enter (an older version created it with the umask's
- * {@code rwxr-xr-x}) is set to {@code rwx------}: nothing can have been planted in it, and closing
- * it puts the files inside out of others' reach. Should that fail (a read-only mount, a file system
- * that refuses {@code chmod}), the directory is used as it is, since no one else can plant anything
- * in it, and {@link #secure} returns one line saying so for the caller to log once.
+ * {@code ?/.sluice} under the working directory. Such a user has {@code user.name=?} too: the
+ * numeric user id names the directory then, so that users without a name do not share one. On a
+ * shared host that name is predictable, so another local user could create it first, or put a
+ * symbolic link there, and then read or plant the agent's last-known-good rules or the embedded
+ * etcd's data. {@link #secure} does what ssh, gpg and {@code XDG_RUNTIME_DIR} do: it creates the
+ * directory owner-only ({@code rwx------}) where the file system is POSIX, and refuses one that
+ * exists unless it is a real directory (not a symbolic link), owned by this process's user and not
+ * writable by group or others. Such a directory of its own that group or others may still read or
+ * enter (an older version created it with the umask's {@code rwxr-xr-x}) is set to {@code
+ * rwx------}: nothing can have been planted in it, and closing it puts the files inside out of
+ * others' reach. Should that fail (a read-only mount, a file system that refuses {@code chmod}),
+ * the directory is used as it is, since no one else can plant anything in it, and {@link #secure}
+ * returns one line saying so for the caller to log once.
  *
  * <p>Only this fallback is checked ({@link #containing}): a directory set with {@code
  * sluice.state.dir} elsewhere is the user's choice. It lives here because both sides keep etcd's
@@ -52,10 +55,15 @@ public final class TemporaryStateDirectory {
   /**
    * The user's home directory, or {@code <java.io.tmpdir>/sluice-<user.name>} when the JVM knows
    * none (absent, blank or relative {@code user.home}); the user name keeps {@code A-Z a-z 0-9 . _
-   * -}, every other character becomes {@code _}. Properties without {@code java.io.tmpdir} (or with
-   * it blank) mean the JVM's own temporary directory, here and in {@link #containing} alike.
+   * -}, every other character becomes {@code _}. Without {@code user.name} (or with it blank or
+   * {@code ?}, a user without a passwd entry) the JVM's own names the user, else this process's
+   * numeric user id ({@code sluice-1000}), so that nameless users do not share one. Properties
+   * without {@code java.io.tmpdir} (or with it blank) mean the JVM's own temporary directory, here
+   * and in {@link #containing} alike.
    *
    * @param systemProperties the JVM's system properties ({@code System::getProperty} but in tests)
+   * @throws IllegalStateException without a home when neither a user name nor the user id can be
+   *     told, naming {@code sluice.state.dir}
    */
   public static Path home(Function<String, String> systemProperties) {
     String home = systemProperties.apply("user.home");
@@ -86,13 +94,63 @@ public final class TemporaryStateDirectory {
   }
 
   private static Path fallback(Function<String, String> systemProperties) {
-    String user = Objects.requireNonNullElse(systemProperties.apply("user.name"), "");
-    String owner = user.replaceAll("[^A-Za-z0-9._-]", "_");
+    String owner =
+        owner(systemProperties, System::getProperty, TemporaryStateDirectory::processUid)
+            .replaceAll("[^A-Za-z0-9._-]", "_");
     String tmpdir = systemProperties.apply("java.io.tmpdir");
     if (tmpdir == null || tmpdir.isBlank()) { // a partial copy of the properties: the JVM has one
       tmpdir = System.getProperty("java.io.tmpdir");
     }
     return Path.of(tmpdir, "sluice-" + owner);
+  }
+
+  /**
+   * Whose the fallback is: {@code user.name} from the given properties, else the JVM's own (the
+   * given ones may be a partial copy), else this process's numeric user id. A name that is blank,
+   * or {@code ?} (what the JVM says for a user without a passwd entry), names no one: {@code
+   * sluice-} or {@code sluice-_} would be one directory shared by every such user, the first one's,
+   * which {@link #secure} then refuses to every other.
+   *
+   * @param uid this process's numeric user id, or {@code null} when it cannot be told
+   * @throws IllegalStateException when neither a name nor the user id can be told
+   */
+  static String owner(
+      Function<String, String> systemProperties,
+      Function<String, String> jvmProperties,
+      Supplier<String> uid) {
+    for (Function<String, String> properties : List.of(systemProperties, jvmProperties)) {
+      String name = properties.apply("user.name");
+      if (name != null && !name.isBlank() && !name.equals("?")) {
+        return name;
+      }
+    }
+    String id = uid.get();
+    if (id == null || id.isBlank()) {
+      throw new IllegalStateException(
+          "no directory of this user's own under the temporary directory for Sluice's state: the"
+              + " JVM knows no home directory (user.home), no user name (user.name) and this"
+              + " process's user id cannot be told; set sluice.state.dir to a directory only this"
+              + " user can write");
+    }
+    return id;
+  }
+
+  /**
+   * This process's numeric user id: the owner of {@code /proc/self} (Linux, nothing created), else
+   * of a file this process creates in the JVM's temporary directory and deletes at once (whose
+   * owner's name is the number for a user without a passwd entry); {@code null} when neither works.
+   */
+  static String processUid() {
+    try {
+      return String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or no unix view: the owner of a file of our own says it
+    }
+    try {
+      return currentUser(Path.of(System.getProperty("java.io.tmpdir"), "probe")).getName();
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**

@@ -176,6 +176,50 @@ class TemporaryStateDirectoryTest {
     }
   }
 
+  /**
+   * Properties without a user name (absent, blank, or {@code ?} as the JVM says it for a user
+   * without a passwd entry): the JVM's own names the fallback. Before, every such user shared
+   * {@code sluice-} (or {@code sluice-_}), the first one's, which every other was then refused.
+   */
+  @Test
+  void namesTheFallbackByTheJvmsUserWhenNoneIsGiven() {
+    String jvmUser = System.getProperty("user.name").replaceAll("[^A-Za-z0-9._-]", "_");
+    Path fallback = tmp.resolve("sluice-" + jvmUser);
+    for (String given : new String[] {null, " ", "?"}) {
+      Map<String, String> nameless = jvm("?");
+      nameless.put("user.name", given);
+
+      assertThat(TemporaryStateDirectory.home(nameless::get)).as("%s", given).isEqualTo(fallback);
+      assertThat(TemporaryStateDirectory.containing(fallback.resolve(".sluice"), nameless::get))
+          .as("%s", given)
+          .isEqualTo(fallback);
+    }
+  }
+
+  /** Neither the given properties nor the JVM's name a user: the numeric user id does. */
+  @Test
+  void namesTheFallbackByTheUserIdWhenNoNameIsKnown() {
+    Map<String, String> nameless = new HashMap<>();
+    nameless.put("user.name", "?");
+
+    assertThat(TemporaryStateDirectory.owner(nameless::get, key -> null, () -> "1000680000"))
+        .isEqualTo("1000680000");
+    assertThat(TemporaryStateDirectory.owner(nameless::get, key -> " ", () -> "1000680000"))
+        .isEqualTo("1000680000");
+    assertThatThrownBy(() -> TemporaryStateDirectory.owner(nameless::get, key -> "?", () -> null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no user name (user.name)")
+        .hasMessageEndingWith("set sluice.state.dir to a directory only this user can write");
+  }
+
+  /** The user id said is this process's: the owner of a file it creates. */
+  @Test
+  void tellsThisProcesssUserId() throws Exception {
+    Object uid = Files.getAttribute(Files.createFile(tmp.resolve("mine")), "unix:uid");
+
+    assertThat(TemporaryStateDirectory.processUid()).isEqualTo(String.valueOf(uid));
+  }
+
   private Map<String, String> jvm(String home) {
     Map<String, String> jvm = new HashMap<>();
     jvm.put("user.home", home);
