@@ -191,7 +191,12 @@ final class ManagedBreaker {
     return b;
   }
 
-  private synchronized Binding rebind(PolicyState policy) {
+  /**
+   * Rebinds as {@link #retune} does, leaving what it noticed untold: for a caller that holds a lock
+   * of its own (a {@link Target}'s), which calls {@link #tell} once it has let go of that lock, so
+   * that a slow log handler or listener does not hold it.
+   */
+  synchronized Binding rebind(PolicyState policy) {
     Binding old = binding;
     if (old.policy == policy || policy.generation < old.policy.generation) {
       return old;
@@ -407,7 +412,7 @@ final class ManagedBreaker {
    * its own, so a slow log handler or listener holds up only the thread that met it. Never throws
    * but an {@link Error}, which leaves the rest to the next transition's teller.
    */
-  private void tell() {
+  void tell() {
     Untold u;
     synchronized (this) {
       if (telling || firstUntold == null) {

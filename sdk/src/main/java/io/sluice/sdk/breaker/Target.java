@@ -123,8 +123,19 @@ final class Target {
    * became rule-scoped, or no longer cover this target (their host or port part changed): such a
    * breaker would guard nothing yet stay listed, in whatever state it was left, for as long as the
    * target gets calls.
+   *
+   * <p>What the retunes noticed (a wait that is over, a change of shadow mode) is told after this
+   * target's lock is let go: a slow log handler or listener then holds up the rule source's thread
+   * only, not the calls that need a breaker added to this target meanwhile.
    */
-  synchronized void retune(RegistryState state) {
+  void retune(RegistryState state) {
+    for (ManagedBreaker b : rebind(state)) {
+      b.tell();
+    }
+  }
+
+  /** Rebinds and drops as {@link #retune} says, telling nothing; returns the breakers kept. */
+  private synchronized ManagedBreaker[] rebind(RegistryState state) {
     int[] covering = candidates(state);
     ManagedBreaker[] current = breakers;
     int kept = 0;
@@ -133,7 +144,7 @@ final class Target {
       int i = state.indexOf(b.policyName);
       PolicyState policy = i < 0 ? null : state.policies[i];
       if (policy != null && !policy.ruleScoped && contains(covering, i)) {
-        b.retune(policy);
+        b.rebind(policy);
         next[kept++] = b;
       } else {
         b.drop();
@@ -147,6 +158,7 @@ final class Target {
         coveredBy = null;
       }
     }
+    return breakers;
   }
 
   /**

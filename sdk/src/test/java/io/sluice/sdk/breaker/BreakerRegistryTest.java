@@ -412,6 +412,82 @@ class BreakerRegistryTest {
     }
   }
 
+  /**
+   * A log handler that blocks on the line of a transition a retune makes (an open breaker whose
+   * shortened wait is over moves to half-open) holds up only the thread publishing the rules: a
+   * call to the same target that needs a breaker added there (a policy the same rules brought in)
+   * is answered at once. Before, the target told its breakers' transitions under its own lock, and
+   * that call waited for the handler.
+   */
+  @Test
+  void aSlowLineOfARetuneHoldsUpNoCallNeedingABreakerOnThatTarget() throws Exception {
+    registry.close();
+    registry = BreakerRegistry.builder(holder).clock(clock).build();
+    fail(4);
+    assertThat(state()).isEqualTo("OPEN");
+    clock.advance(Duration.ofSeconds(4));
+    String halfOpened = "breaker 'payments' for " + HOST + ":8080 moved from OPEN to HALF_OPEN";
+    CountDownLatch telling = new CountDownLatch(1);
+    CountDownLatch told = new CountDownLatch(1);
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            if (record.getMessage().equals(halfOpened) && telling.getCount() > 0) {
+              telling.countDown();
+              try {
+                told.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(ManagedBreaker.class.getName());
+    logger.addHandler(handler);
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> publishing =
+          threads.submit(
+              () ->
+                  holder.publish(
+                      rules(
+                          2,
+                          Policies.policy(
+                              "refunds", new CallMatch("payments*", 8080, "POST", "/refund")),
+                          Policies.with(
+                              payments(), 50, Duration.ofSeconds(3), BreakerScope.TARGET, false))));
+      assertThat(telling.await(10, TimeUnit.SECONDS)).as("the half-opening is being told").isTrue();
+      Future<Boolean> refund =
+          threads.submit(
+              () -> {
+                GuardedCall c = registry.start(HOST, 8080, "POST", "/refund");
+                c.onResponse(200);
+                return c.permitted();
+              });
+
+      await().atMost(Duration.ofSeconds(5)).until(refund::isDone);
+      assertThat(refund.get()).as("a call under the new policy, let through").isTrue();
+      assertThat(publishing).as("the thread telling the half-opening").isNotDone();
+
+      told.countDown();
+      publishing.get(10, TimeUnit.SECONDS);
+      assertThat(registry.breaker(HOST, 8080, "refunds")).as("kept on the target").isNotNull();
+      assertThat(registry.breaker(HOST, 8080, "payments").binding().breaker.getState())
+          .isEqualTo(CircuitBreaker.State.HALF_OPEN);
+    } finally {
+      told.countDown();
+      threads.shutdownNow();
+      logger.removeHandler(handler);
+    }
+  }
+
   private String state() {
     return registry.breakerStates().stream()
         .filter(b -> b.key().equals(HOST + ":8080"))
