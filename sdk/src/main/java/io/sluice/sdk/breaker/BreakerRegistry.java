@@ -540,17 +540,10 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     }
   }
 
+  /** The state gauge's value: {@link ManagedBreaker#stateIndex}, and 3 for any other state. */
   private static long stateCode(CircuitBreaker.State state) {
-    switch (state) {
-      case CLOSED:
-        return 0;
-      case OPEN:
-        return 1;
-      case HALF_OPEN:
-        return 2;
-      default:
-        return 3;
-    }
+    int index = ManagedBreaker.stateIndex(state);
+    return index < 0 ? 3 : index;
   }
 
   /**

@@ -553,7 +553,12 @@ final class ManagedBreaker {
    */
   static final int TRANSITION_SLOTS = STATES.length * (STATES.length - 1) * 2;
 
-  private static int stateIndex(CircuitBreaker.State state) {
+  /**
+   * The index of {@code state} in {@link #STATES} (CLOSED 0, OPEN 1, HALF_OPEN 2), or -1 for a
+   * state a bound breaker is never in. The one mapping of states to numbers: the transition slots
+   * and the state gauge's values ({@link BreakerRegistry}) both read it.
+   */
+  static int stateIndex(CircuitBreaker.State state) {
     switch (state) {
       case CLOSED:
         return 0;
