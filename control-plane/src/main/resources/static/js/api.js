@@ -9,6 +9,8 @@ const TOKEN_KEY = 'sluice.token';
 const DRAFTS_KEY = 'sluice.drafts';
 /** Where pages before drafts had owners kept them: one draft, or one per service. */
 const OWNERLESS_DRAFTS_KEY = 'sluice.draft';
+/** The comments typed for rollbacks that did not go through, by owner, then service. */
+const ROLLBACK_COMMENTS_KEY = 'sluice.rollback-comments';
 
 export const session = {
   token() {
@@ -91,11 +93,40 @@ export const session = {
     }
     storeDrafts(drafts);
   },
-  /** Forgets every draft `owner` kept (their explicit sign-out); other owners' stay kept. */
+  /**
+   * Forgets every draft `owner` kept, and the rollback comments they kept (their explicit
+   * sign-out); other owners' stay kept.
+   */
   dropDrafts(owner) {
     const drafts = keptDrafts();
     delete drafts[owner];
     storeDrafts(drafts);
+    const comments = keptPerOwner(ROLLBACK_COMMENTS_KEY);
+    delete comments[owner];
+    storePerOwner(ROLLBACK_COMMENTS_KEY, comments);
+  },
+  /**
+   * Keeps `comment`, typed by `owner` in a rollback dialog of `service` whose rollback did not go
+   * through (refused, unanswered, or the dialog cancelled), for the next rollback dialog of the
+   * service in this tab, whatever page draws it, as drafts are kept. A blank comment (the rollback
+   * went through, or the user emptied it) forgets it. Not kept when the tab's storage is full.
+   */
+  keepRollbackComment(owner, service, comment) {
+    const comments = keptPerOwner(ROLLBACK_COMMENTS_KEY);
+    const mine = comments[owner] || (comments[owner] = Object.create(null));
+    if (comment.trim()) mine[service] = comment;
+    else delete mine[service];
+    if (!storePerOwner(ROLLBACK_COMMENTS_KEY, comments)) {
+      // not kept: an older comment must not come back in place of this one
+      delete mine[service];
+      storePerOwner(ROLLBACK_COMMENTS_KEY, comments);
+    }
+  },
+  /** The rollback comment `owner` kept for `service` (see keepRollbackComment), else ''. */
+  rollbackComment(owner, service) {
+    const mine = keptPerOwner(ROLLBACK_COMMENTS_KEY)[owner];
+    const comment = mine ? mine[service] : null;
+    return typeof comment === 'string' ? comment : '';
   },
 };
 
@@ -116,35 +147,48 @@ export function draftOwner(token, name) {
  * draft stored.
  */
 function keptDrafts() {
-  const drafts = Object.create(null);
+  return keptPerOwner(DRAFTS_KEY);
+}
+
+/** What `key` keeps by owner, then service, as objects without a prototype; none: empty. */
+function keptPerOwner(key) {
+  const byOwner = Object.create(null);
   let kept = null;
   try {
-    kept = JSON.parse(sessionStorage.getItem(DRAFTS_KEY));
+    kept = JSON.parse(sessionStorage.getItem(key));
   } catch {
     kept = null;
   }
-  if (!isObject(kept)) return drafts;
+  if (!isObject(kept)) return byOwner;
   for (const [owner, services] of Object.entries(kept)) {
     if (!isObject(services)) continue;
-    drafts[owner] = Object.create(null);
-    for (const [service, draft] of Object.entries(services)) drafts[owner][service] = draft;
+    byOwner[owner] = Object.create(null);
+    for (const [service, value] of Object.entries(services)) byOwner[owner][service] = value;
   }
-  return drafts;
+  return byOwner;
 }
 
 /** Stores `drafts` (none left: no key); false when the tab's storage is full. */
 function storeDrafts(drafts) {
   sessionStorage.removeItem(OWNERLESS_DRAFTS_KEY);
-  for (const owner of Object.keys(drafts)) {
-    if (!Object.keys(drafts[owner]).length) delete drafts[owner];
+  return storePerOwner(DRAFTS_KEY, drafts);
+}
+
+/**
+ * Stores `byOwner` under `key` (nothing left: no key); false when the tab's storage is full, and
+ * what `key` kept before stays as it was.
+ */
+function storePerOwner(key, byOwner) {
+  for (const owner of Object.keys(byOwner)) {
+    if (!Object.keys(byOwner[owner]).length) delete byOwner[owner];
   }
   try {
-    if (Object.keys(drafts).length) sessionStorage.setItem(DRAFTS_KEY, JSON.stringify(drafts));
-    else sessionStorage.removeItem(DRAFTS_KEY);
+    if (Object.keys(byOwner).length) sessionStorage.setItem(key, JSON.stringify(byOwner));
+    else sessionStorage.removeItem(key);
     return true;
   } catch (e) {
-    // QuotaExceededError: the draft stays unkept, the drafts kept before stay as they were
-    console.warn('draft not kept', e);
+    // QuotaExceededError
+    console.warn(`${key} not kept`, e);
     return false;
   }
 }

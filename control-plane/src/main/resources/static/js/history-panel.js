@@ -3,7 +3,9 @@
 // showHidden: comments are refused with hidden characters now, but older entries may hold them,
 // and anything that can write to etcd can write an entry.
 
-import { ApiError, call, commentHeaders, enc, listOf, saidElsewhere } from './api.js';
+import {
+  ApiError, call, commentHeaders, enc, listOf, saidElsewhere, session,
+} from './api.js';
 import {
   announce, announceNotice, confirmDialog, fill, h, setText, showError, timeNode, toast,
 } from './dom.js';
@@ -37,9 +39,6 @@ export class HistoryPanel {
       onclick: () => this.loadOlder(),
     });
     this.entries = [];
-    // the comment of the last rollback that did not go through (refused, or not answered), shown
-    // again in the next rollback dialog of this service: typed once, not lost with the refusal
-    this.keptComment = '';
     this.compare = h('section', {
       class: 'card',
       hidden: true,
@@ -240,7 +239,10 @@ export class HistoryPanel {
       type: 'text',
       maxlength: 1000,
       placeholder: 'Why roll back? (recorded in history)',
-      value: this.keptComment,
+      // the comment of the last rollback of this service that did not go through (refused, not
+      // answered, or cancelled), kept in the tab (session.keepRollbackComment): typed once, not
+      // lost with a refusal, a cancel or the page
+      value: session.rollbackComment(this.page.context.draftOwner, this.page.service),
     });
     const ok = await confirmDialog({
       title: `Roll back ${this.page.service} to revision ${entry.revision}?`,
@@ -256,11 +258,12 @@ export class HistoryPanel {
       confirmLabel: `Roll back to ${entry.revision}`,
       danger: true,
     });
-    if (!ok) return;
+    // kept until a rollback goes through: a cancel, a refusal (400, 409, 412) or a failed call
+    // gives it to the next dialog; its owner as the page was drawn, as a draft's
+    const owner = this.page.context.draftOwner;
     const text = comment.value.trim();
-    // kept until the rollback goes through: a refusal (400, 409, 412) or a failed call gives it
-    // to the next dialog
-    this.keptComment = text;
+    session.keepRollbackComment(owner, this.page.service, text);
+    if (!ok) return;
     this.refused.hidden = true;
     const headers = seen != null ? { 'If-Match': `"${seen}"` } : { 'If-None-Match': '*' };
     if (text) Object.assign(headers, commentHeaders(text));
@@ -268,7 +271,7 @@ export class HistoryPanel {
       const r = await call('POST',
         `api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`,
         { headers, label: `Your rollback of ${this.page.service} to revision ${entry.revision}` });
-      this.keptComment = '';
+      session.keepRollbackComment(owner, this.page.service, '');
       toast(`Rolled back to revision ${entry.revision}`
         + `${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
       await this.page.refreshCurrent();

@@ -544,6 +544,8 @@ class WebUiIT {
     confirm.click();
     await().atMost(BOUND).until(() -> currentRevisionShown() > before);
     long rolledBack = currentRevisionShown();
+    // the comment went into history with the rollback: the tab keeps it for no next dialog
+    assertThat(js("return sessionStorage.getItem('sluice.rollback-comments');")).isNull();
     awaitText(
         By.cssSelector("tr[data-revision='" + rolledBack + "'] [data-test=action]"),
         "rollback to revision " + firstRevision);
@@ -2993,10 +2995,21 @@ class WebUiIT {
       // the comment typed is not lost with the refusal: the next rollback dialog holds it
       click(By.cssSelector("tr[data-revision='1'] [data-test=rollback]"));
       awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + current);
+      WebElement kept = waitFor(By.id("rollback-comment"));
+      assertThat(kept.getDomProperty("value")).isEqualTo("undo the ratio change");
+      // a comment typed and then cancelled is kept too, and outlives the page: the tab keeps it,
+      // per service, as it keeps drafts
+      kept.sendKeys(", once it is valid");
+      click(By.cssSelector("dialog [data-test=cancel]"));
+      openAfresh(WRITER_TOKEN, "/service/" + service + "/history");
+      awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(current));
+      click(By.cssSelector("tr[data-revision='1'] [data-test=rollback]"));
+      awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + current);
       assertThat(waitFor(By.id("rollback-comment")).getDomProperty("value"))
-          .isEqualTo("undo the ratio change");
+          .isEqualTo("undo the ratio change, once it is valid");
       click(By.cssSelector("dialog [data-test=cancel]"));
     } finally {
+      js("sessionStorage.removeItem('sluice.rollback-comments');");
       api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
       etcd.server().delete(old);
     }
