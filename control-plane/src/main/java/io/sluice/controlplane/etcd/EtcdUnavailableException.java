@@ -43,6 +43,8 @@ public final class EtcdUnavailableException extends RuntimeException {
 
   private final String embeddedTrouble;
 
+  private final int compactions;
+
   /** Only through the factories below, which say which of the optional texts goes with a reason. */
   private EtcdUnavailableException(
       Reason reason,
@@ -53,6 +55,19 @@ public final class EtcdUnavailableException extends RuntimeException {
       String hint,
       String proxysAnswer,
       String embeddedTrouble) {
+    this(reason, message, cause, outcomeUnknown, sentNanos, hint, proxysAnswer, embeddedTrouble, 0);
+  }
+
+  private EtcdUnavailableException(
+      Reason reason,
+      String message,
+      Throwable cause,
+      boolean outcomeUnknown,
+      long sentNanos,
+      String hint,
+      String proxysAnswer,
+      String embeddedTrouble,
+      int compactions) {
     super(message, cause);
     this.reason = reason;
     this.outcomeUnknown = outcomeUnknown;
@@ -60,6 +75,50 @@ public final class EtcdUnavailableException extends RuntimeException {
     this.hint = hint;
     this.proxysAnswer = proxysAnswer;
     this.embeddedTrouble = embeddedTrouble;
+    this.compactions = compactions;
+  }
+
+  /**
+   * A paged read ({@link RangeReader}) that etcd's compaction overtook {@code times} times in a
+   * row, each time before its last page, {@code last} the failure of the last page: as {@code last}
+   * in all but its message, which says so, and {@link #compactions()}. etcd answered; a 503 said
+   * only "unavailable or did not answer in time", which sent an operator looking for an outage.
+   */
+  static EtcdUnavailableException compactedEachTime(EtcdUnavailableException last, int times) {
+    return new EtcdUnavailableException(
+        last.reason,
+        last.getMessage()
+            + " (the revision of the read was compacted away "
+            + times
+            + " times in a row)",
+        last.getCause(),
+        last.outcomeUnknown,
+        last.sentNanos,
+        last.hint,
+        last.proxysAnswer,
+        last.embeddedTrouble,
+        times);
+  }
+
+  /**
+   * How many times in a row etcd's compaction overtook the paged read that failed ({@link
+   * #compactedEachTime}); 0 for any other failure.
+   */
+  public int compactions() {
+    return compactions;
+  }
+
+  /**
+   * What a 503 says, in place of "etcd is unavailable", of a read that etcd's compaction overtook
+   * {@code compactions} times in a row ({@link #compactions()}, not 0): etcd answered each time.
+   * With "nothing was changed" when the request was a change ({@code writes}).
+   */
+  public static String compactedAway(int compactions, boolean writes) {
+    return "etcd answered, but compacted away the revision the read was at, "
+        + compactions
+        + " times in a row, each time before the read's last page"
+        + (writes ? "; nothing was changed" : "")
+        + ". Try again shortly.";
   }
 
   /**

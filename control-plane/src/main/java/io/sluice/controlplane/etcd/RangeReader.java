@@ -37,8 +37,9 @@ import java.util.logging.Logger;
  *
  * Pages after the first are read at the first page's revision, so keys written or deleted during
  * the read neither appear twice nor go missing. If etcd compacts that revision away before the last
- * page, the read starts over at the latest revision (at most {@link #MAX_ATTEMPTS} times in all).
- * Each page has the gateway's deadline.
+ * page, the read starts over at the latest revision (at most {@link #MAX_ATTEMPTS} times in all);
+ * the last time, it fails saying so ({@link EtcdUnavailableException#compactions()}), which the
+ * API's 503 tells instead of an outage. Each page has the gateway's deadline.
  */
 final class RangeReader {
 
@@ -93,8 +94,12 @@ final class RangeReader {
       try {
         return readOnce(from, to, descending, maxKeys, keysOnly);
       } catch (EtcdUnavailableException e) {
-        if (attempt == MAX_ATTEMPTS || !compacted(e)) {
+        if (!compacted(e)) {
           throw e;
+        }
+        if (attempt == MAX_ATTEMPTS) {
+          // etcd answered each time: the 503 says the compactions, not an outage alone
+          throw EtcdUnavailableException.compactedEachTime(e, attempt);
         }
         LOG.fine("the revision of a paged read was compacted away; reading again at the latest");
       }

@@ -118,7 +118,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * embedded etcd does not run, why ({@link EtcdUnavailableException#embeddedTrouble()}: its client
    * port taken, which it names, or a restart under way). Once the etcd client is closed (the
    * control plane stops under a request still running), or the request's wait interrupted by the
-   * stop, that, at FINE only: it is no etcd outage ({@link #stopping}).
+   * stop, that, at FINE only: it is no etcd outage ({@link #stopping}). A paged read that etcd's
+   * compaction overtook each time it was read says so ({@link
+   * EtcdUnavailableException#compactions()}).
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
@@ -134,10 +136,13 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
             ? "etcd did not confirm the change (no answer in time, or the connection failed while"
                 + " it was being committed), so whether it was made is unknown: read the rules and"
                 + " their history before trying again."
-            : writes(request)
-                ? "etcd is unavailable or did not answer in time; nothing was changed. Try again"
-                    + " shortly."
-                : "etcd is unavailable or did not answer in time. Try again shortly.";
+            : e.compactions() > 0
+                // etcd answered, but compacted the paged read's revision away each time
+                ? EtcdUnavailableException.compactedAway(e.compactions(), writes(request))
+                : writes(request)
+                    ? "etcd is unavailable or did not answer in time; nothing was changed. Try again"
+                        + " shortly."
+                    : "etcd is unavailable or did not answer in time. Try again shortly.";
     // etcd never answered: waiting will not help until the endpoints are fixed
     detail += EtcdUnavailableException.neverAnswered(e.hint());
     // etcd answered before: what the proxy in the way says of the outage (its 502, its 407)

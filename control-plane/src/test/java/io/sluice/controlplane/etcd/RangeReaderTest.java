@@ -1,9 +1,11 @@
 package io.sluice.controlplane.etcd;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.options.OptionsUtil;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Failures of a paged read reach its caller as the gateway threw them. */
@@ -29,5 +31,47 @@ class RangeReaderTest {
         .hasMessageContaining("the embedded etcd is not running")
         .extracting(e -> ((EtcdUnavailableException) e).embeddedTrouble())
         .isEqualTo("etcd is restarting");
+  }
+
+  /**
+   * A read that etcd's compaction overtakes each time is read {@link RangeReader#MAX_ATTEMPTS}
+   * times, then fails saying so: its failure said only what the last page's did, and the API's 503
+   * that etcd was unavailable, though etcd had answered every time.
+   */
+  @Test
+  void aReadCompactedAwayEachTimeFailsSayingHowManyTimes() {
+    AtomicInteger pages = new AtomicInteger();
+    RangeReader reader =
+        new RangeReader(
+            (from, option) -> {
+              pages.incrementAndGet();
+              throw TestEtcdFailures.compacted("read the range");
+            });
+    ByteSequence from = EtcdGateway.bytes("/sluice/v1/history/orders/");
+
+    assertThatThrownBy(() -> reader.read(from, OptionsUtil.prefixEndOf(from), true, 50))
+        .isInstanceOf(EtcdUnavailableException.class)
+        .hasMessage(
+            "etcd refused the call (read the range) (the revision of the read was compacted away"
+                + " 3 times in a row)")
+        .extracting(e -> ((EtcdUnavailableException) e).compactions())
+        .isEqualTo(RangeReader.MAX_ATTEMPTS);
+    assertThat(pages.get()).isEqualTo(RangeReader.MAX_ATTEMPTS);
+  }
+
+  /** Any other failure of a page is thrown as it is, and counts no compaction. */
+  @Test
+  void anotherFailureCountsNoCompaction() {
+    RangeReader reader =
+        new RangeReader(
+            (from, option) -> {
+              throw TestEtcdFailures.unavailable("etcd did not answer within 3000 ms (read)");
+            });
+    ByteSequence from = EtcdGateway.bytes("/sluice/v1/history/orders/");
+
+    assertThatThrownBy(() -> reader.read(from, OptionsUtil.prefixEndOf(from), true, 50))
+        .hasMessage("etcd did not answer within 3000 ms (read)")
+        .extracting(e -> ((EtcdUnavailableException) e).compactions())
+        .isEqualTo(0);
   }
 }

@@ -1,5 +1,7 @@
 package io.sluice.controlplane.etcd;
 
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.options.OptionsUtil;
 import io.grpc.Status;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -38,6 +40,38 @@ public final class TestEtcdFailures {
       String message, String proxysAnswer) {
     return EtcdUnavailableException.etcdFailed(
         message, new TimeoutException(), false, proxysAnswer, System.nanoTime());
+  }
+
+  /**
+   * What a paged read ({@link RangeReader}) throws when etcd compacts away the revision it reads at
+   * before its last page, each time it is read: as the gateway fails a page that etcd answered
+   * {@code OUT_OF_RANGE}, "required revision has been compacted".
+   */
+  public static EtcdUnavailableException readCompactedAwayEachTime(String what) {
+    RangeReader reader =
+        new RangeReader(
+            (from, option) -> {
+              throw compacted(what);
+            });
+    ByteSequence from = EtcdGateway.bytes("/sluice/v1/history/orders/");
+    try {
+      reader.read(from, OptionsUtil.prefixEndOf(from), true, 50);
+    } catch (EtcdUnavailableException e) {
+      return e;
+    }
+    throw new AssertionError("the read did not fail");
+  }
+
+  /** A page that etcd refused as compacted away, as the gateway throws it (sent now). */
+  static EtcdUnavailableException compacted(String what) {
+    return EtcdUnavailableException.etcdFailed(
+        "etcd refused the call (" + what + ")",
+        Status.OUT_OF_RANGE
+            .withDescription("etcdserver: mvcc: required revision has been compacted")
+            .asRuntimeException(),
+        false,
+        null,
+        System.nanoTime());
   }
 
   /**

@@ -328,6 +328,30 @@ class ProblemAdviceTest {
         .allMatch(record -> record.getLevel().intValue() <= Level.FINE.intValue());
   }
 
+  /**
+   * A history read that etcd's compaction overtook three times in a row (each time before its last
+   * page) answered "etcd is unavailable or did not answer in time", though etcd had answered each
+   * time: it says the compactions instead, still a 503 etcd-unavailable with its retry hint.
+   */
+  @Test
+  void aReadCompactedAwayEachTimeSaysSoIn503() {
+    EtcdUnavailableException e =
+        TestEtcdFailures.readCompactedAwayEachTime("read /sluice/v1/history/orders/");
+
+    ResponseEntity<Object> answer =
+        advice.etcd(
+            e, FakeServlet.request("GET", "", "/api/v1/services/orders/history", new byte[0]));
+
+    assertThat(answer.getStatusCode().value()).isEqualTo(503);
+    assertThat(answer.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)).isEqualTo("5");
+    ProblemDetail problem = (ProblemDetail) answer.getBody();
+    assertThat(problem.getType()).isEqualTo(ProblemType.ETCD_UNAVAILABLE.type());
+    assertThat(problem.getDetail())
+        .isEqualTo(
+            "etcd answered, but compacted away the revision the read was at, 3 times in a row,"
+                + " each time before the read's last page. Try again shortly.");
+  }
+
   /** Moves the clock on: what is sent from now on was sent after what happened so far. */
   private void sendsAfter() {
     clock.addAndGet(1_000);
