@@ -3008,6 +3008,11 @@ class WebUiIT {
       assertThat(waitFor(By.id("rollback-comment")).getDomProperty("value"))
           .isEqualTo("undo the ratio change, once it is valid");
       click(By.cssSelector("dialog [data-test=cancel]"));
+      // the writer's sign-out forgets it with their drafts
+      assertThat(js("return sessionStorage.getItem('sluice.rollback-comments');")).isNotNull();
+      click(By.id("sign-out"));
+      waitFor(By.id("token"));
+      assertThat(js("return sessionStorage.getItem('sluice.rollback-comments');")).isNull();
     } finally {
       js("sessionStorage.removeItem('sluice.rollback-comments');");
       api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
