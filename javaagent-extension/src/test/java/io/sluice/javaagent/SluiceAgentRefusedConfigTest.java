@@ -55,17 +55,7 @@ class SluiceAgentRefusedConfigTest {
       SluiceAgent agent = new SluiceAgent(hooks::add);
       agent.configure(DefaultConfigProperties.createFromMap(properties));
       agent.startInBackground(MeterProvider.noop());
-      String refused =
-          await("the snapshot is refused")
-              .atMost(Duration.ofSeconds(20))
-              .until(
-                  () ->
-                      log.messages().stream()
-                          .map(String::valueOf)
-                          .filter(m -> m.startsWith("refusing last-known-good rules"))
-                          .findFirst()
-                          .orElse(null),
-                  m -> m != null);
+      String refused = awaitRefusal(log);
       assertThat(refused)
           .contains("is a file, not a directory")
           .endsWith("; the built-in defaults apply");
@@ -95,17 +85,7 @@ class SluiceAgentRefusedConfigTest {
       SluiceAgent agent = new SluiceAgent(hooks::add, environment::get);
       agent.configure(DefaultConfigProperties.createFromMap(properties));
       agent.startInBackground(MeterProvider.noop());
-      String refused =
-          await("the snapshot is refused")
-              .atMost(Duration.ofSeconds(20))
-              .until(
-                  () ->
-                      log.messages().stream()
-                          .map(String::valueOf)
-                          .filter(m -> m.startsWith("refusing last-known-good rules"))
-                          .findFirst()
-                          .orElse(null),
-                  m -> m != null);
+      String refused = awaitRefusal(log);
       assertThat(refused)
           .contains(
               "the state directory "
@@ -321,5 +301,19 @@ class SluiceAgentRefusedConfigTest {
                   + " (environment variable SLUICE_RULES_FILE) does not exist; the rules in force"
                   + " stay: the built-in defaults");
     }
+  }
+
+  /** The line refusing the last-known-good snapshot, once the background start has written it. */
+  private static String awaitRefusal(LogCapture log) {
+    return await("the snapshot is refused")
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                log.messages().stream()
+                    .map(String::valueOf)
+                    .filter(m -> m.startsWith("refusing last-known-good rules"))
+                    .findFirst()
+                    .orElse(null),
+            m -> m != null);
   }
 }
