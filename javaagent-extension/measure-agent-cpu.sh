@@ -55,7 +55,9 @@ agents() {
     grep -o '"count":"[0-9]*"' | grep -o '[0-9]*' || echo 0
 }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-COMMON=(-Dotel.service.name=tiny -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none)
+# The JVMs' temporary files (the agent's extracted extension) go to $WORK, removed on exit, not /tmp.
+mkdir -p "$WORK/tmp"
+COMMON=(-Djava.io.tmpdir="$WORK/tmp" -Dotel.service.name=tiny -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none)
 run() { # mode java-args...
   local mode=$1 start end main_at main_end user sys status=-
   shift

@@ -42,7 +42,9 @@ elif command -v perl >/dev/null; then
 else
   die "need GNU date (with %N) or perl to read the time in milliseconds"
 fi
-COMMON=(-Dotel.service.name=startup -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none)
+# The JVMs' temporary files (the agent's extracted extension) go to $WORK, removed on exit, not /tmp.
+mkdir -p "$WORK/tmp"
+COMMON=(-Djava.io.tmpdir="$WORK/tmp" -Dotel.service.name=startup -Dotel.traces.exporter=none -Dotel.metrics.exporter=none -Dotel.logs.exporter=none)
 
 measure() { # mode args...
   local mode=$1; shift
