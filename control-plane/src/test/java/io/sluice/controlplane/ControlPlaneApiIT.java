@@ -1934,6 +1934,87 @@ class ControlPlaneApiIT {
         .until(() -> api.get("/api/v1/agents?service=" + service, READER).json().size() == 0);
   }
 
+  /**
+   * {@code limit} and the cursor of {@code X-Sluice-Next-After} page the agents (the answer without
+   * them stays every agent, with no header); and an agent still on a document deleted since (its
+   * delete not applied yet: it reports the deleted revision) is ahead in the rollout and the
+   * services list, not older.
+   */
+  @Test
+  void pagesTheAgentsAndCountsAnAgentOnADeletedRevisionAhead() throws Exception {
+    ApiClient api = api();
+    String service = "paged";
+    long deleted =
+        api.put(
+                "/api/v1/services/" + service + "/rules",
+                WRITER,
+                document(null, 0.5, "p"),
+                Map.of())
+            .json()
+            .get("revision")
+            .asLong();
+    assertThat(api.delete("/api/v1/services/" + service + "/rules", WRITER).status())
+        .isEqualTo(200);
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
+    try {
+      for (String id : List.of("p-1", "p-2", "p-3")) {
+        AgentStatus status =
+            new AgentStatus(
+                id, service, "h", 1, null, null, null, "etcd", deleted, null, List.of(), List.of());
+        jetcd
+            .getKVClient()
+            .put(
+                bytes("/sluice/v1/agents/" + service + "/" + id),
+                bytes(AgentStatusCodec.write(status)),
+                PutOption.builder().withLeaseId(lease).build())
+            .get(5, TimeUnit.SECONDS);
+      }
+      String all = "/api/v1/agents?service=" + service;
+      await().atMost(Duration.ofSeconds(10)).until(() -> api.get(all, READER).json().size() == 3);
+      assertThat(api.get(all, READER).header("X-Sluice-Next-After")).isNull();
+
+      ApiClient.Answer first = api.get(all + "&limit=2", READER);
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(first.json().size()).isEqualTo(2);
+      assertThat(first.json().get(1).get("instanceId").asString()).isEqualTo("p-2");
+      String next = first.header("X-Sluice-Next-After");
+      assertThat(next).isNotNull();
+      ApiClient.Answer last = api.get(all + "&limit=2&after=" + next, READER);
+      assertThat(last.json().size()).isEqualTo(1);
+      assertThat(last.json().get(0).get("instanceId").asString()).isEqualTo("p-3");
+      assertThat(last.header("X-Sluice-Next-After")).isNull();
+      ApiClient.Answer tooMany = api.get(all + "&limit=501", READER);
+      assertThat(tooMany.status()).isEqualTo(400);
+      assertThat(tooMany.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:invalid-request");
+      assertThat(api.get(all + "&after=garbage", READER).status()).isEqualTo(400);
+
+      String path = "/api/v1/services/" + service + "/rollout";
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> api.get(path, READER).json().get("revision").asLong() != deleted);
+      JsonNode rollout = api.get(path, READER).json();
+      assertThat(rollout.get("revision").asLong())
+          .as("_default's revision, or 0 for the built-in defaults")
+          .isLessThan(deleted);
+      assertThat(rollout.get("ahead").size()).isEqualTo(3);
+      assertThat(rollout.get("older").size()).isZero();
+      JsonNode services = api.get("/api/v1/services", READER).json();
+      JsonNode paged =
+          Stream.iterate(0, i -> i + 1)
+              .limit(services.size())
+              .map(services::get)
+              .filter(s -> s.get("service").asString().equals(service))
+              .findFirst()
+              .orElseThrow();
+      assertThat(paged.get("agents").get("ahead").asInt()).isEqualTo(3);
+      assertThat(paged.get("agents").get("older").asInt()).isZero();
+      assertThat(paged.get("agents").get("total").asInt()).isEqualTo(3);
+    } finally {
+      jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void openApiDocumentListsExactlyTheEndpointsTheAppServes() {
     JsonNode openApi = api().get("/api/v1/openapi.json", null).json();

@@ -165,12 +165,17 @@ class AgentsController {
   /**
    * The live agents. {@code service} filters by the name agents report; {@code
    * fallingBackToDefault} keeps those that run {@code _default} (no agent reports that name); both
-   * together keep the agents that pass both.
+   * together keep the agents that pass both. {@code limit} and {@code after} page what the filters
+   * keep ({@link AgentPage}), the next page's cursor in {@link #NEXT_AFTER_HEADER}; without them
+   * the answer is every agent, as it always was.
    */
   @GetMapping("/api/v1/agents")
-  List<AgentStatus> agents(
+  ResponseEntity<List<AgentStatus>> agents(
       @RequestParam(required = false) String service,
-      @RequestParam(name = "fallingBackToDefault", required = false) String fallingBack) {
+      @RequestParam(name = "fallingBackToDefault", required = false) String fallingBack,
+      // long, not int: a limit past an int is answered as any other out of bounds
+      @RequestParam(required = false) Long limit,
+      @RequestParam(required = false) String after) {
     if (service != null && service.isBlank()) {
       // a script's unset variable: an empty list would read as "no agents run it"
       throw new ApiException(
@@ -183,10 +188,24 @@ class AgentsController {
     List<AgentStatus> agents = service == null ? inventory.all() : inventory.of(service);
     // both from memory, as the agents alone always were: _default's Agents tab works through an
     // etcd outage, with the services that had a document when the rules watch last saw etcd
-    return fallingBackToDefault
-        ? fallingBackToDefault(agents, documents.servicesWithADocument())
-        : agents;
+    List<AgentStatus> kept =
+        fallingBackToDefault
+            ? fallingBackToDefault(agents, documents.servicesWithADocument())
+            : agents;
+    // an empty after is a loop's first page (its cursor variable not set yet): from the start
+    AgentPage page = AgentPage.of(kept, after, limit);
+    ResponseEntity.BodyBuilder answer = ResponseEntity.ok();
+    if (page.next() != null) {
+      answer.header(NEXT_AFTER_HEADER, page.next());
+    }
+    return answer.body(page.agents());
   }
+
+  /**
+   * {@code /agents?limit=}: the cursor to pass as {@code after} for the next page; absent on the
+   * last page (and without {@code limit}, whose answer is every agent after {@code after}).
+   */
+  static final String NEXT_AFTER_HEADER = "X-Sluice-Next-After";
 
   /**
    * {@code ?fallingBackToDefault=}: {@code true} or {@code false}, absent for false. Empty is

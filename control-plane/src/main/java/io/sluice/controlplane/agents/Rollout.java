@@ -15,9 +15,17 @@ import java.util.List;
  * @param older agents still on an older revision (and not rejecting the current one)
  * @param rejected agents that rejected it, with why
  * @param unreadableAgents status keys of those agents holding a status the control plane cannot
- *     read (its log says why): those agents are in none of the three lists, so this says the lists
- *     are short of them ({@link AgentInventory#unreadableByService}); the services list's {@code
+ *     read (its log says why): those agents are in none of the lists, so this says the lists are
+ *     short of them ({@link AgentInventory#unreadableByService}); the services list's {@code
  *     unreadableAgents} of the service
+ * @param ahead agents on a revision above {@code revision} (and not rejecting it): not behind, as
+ *     {@code older} would say, but on a document the control plane no longer holds as current. What
+ *     agents report makes two cases: a document deleted since, whose delete the agent has not
+ *     applied yet (once it has, it reports the revision of {@code _default}'s document, or 0 for
+ *     the built-in defaults, and is current); or a document etcd no longer holds at all, because it
+ *     was restored from an older backup, which the agent keeps in force until a document of its
+ *     service is written (its rule source tells a loss from a delete by etcd's revision going
+ *     back). Added after the other lists: clients that read only those miss these agents there
  */
 public record Rollout(
     String service,
@@ -26,7 +34,8 @@ public record Rollout(
     List<AgentRef> current,
     List<AgentRef> older,
     List<AgentRef> rejected,
-    int unreadableAgents) {
+    int unreadableAgents,
+    List<AgentRef> ahead) {
 
   /**
    * One agent in a rollout.
@@ -72,13 +81,20 @@ public record Rollout(
     }
   }
 
-  /** Counts, for the services list. */
-  public record Counts(int total, int current, int older, int rejected) {}
+  /**
+   * Counts, for the services list.
+   *
+   * @param total every agent in the rollout, {@code ahead} ones included
+   * @param ahead agents on a revision above the current one ({@link Rollout#ahead})
+   */
+  public record Counts(int total, int current, int older, int rejected, int ahead) {}
 
   /**
-   * Sorts the agents that run a service's rules into current, older and rejected: the service's own
-   * agents, or for {@code _default} those of every service without a document of its own; {@code
-   * unreadableAgents} is how many of their status keys could not be read.
+   * Sorts the agents that run a service's rules into current, rejected, ahead and older: the
+   * service's own agents, or for {@code _default} those of every service without a document of its
+   * own; {@code unreadableAgents} is how many of their status keys could not be read. An agent on
+   * the current revision is current whatever it rejected; one rejecting it (or a later one) is
+   * rejected wherever it stands; of the rest, those above it are ahead, the others older.
    */
   static Rollout of(
       String service,
@@ -89,24 +105,29 @@ public record Rollout(
     List<AgentRef> current = new ArrayList<>();
     List<AgentRef> older = new ArrayList<>();
     List<AgentRef> rejected = new ArrayList<>();
+    List<AgentRef> ahead = new ArrayList<>();
     for (AgentStatus a : agents) {
       if (a.appliedRevision() == revision) {
         current.add(AgentRef.of(a, false));
       } else if (a.rejected() != null && a.rejected().revision() >= revision) {
         rejected.add(AgentRef.of(a, true));
+      } else if (a.appliedRevision() > revision) {
+        ahead.add(AgentRef.of(a, false));
       } else {
         older.add(AgentRef.of(a, false));
       }
     }
-    return new Rollout(service, source, revision, current, older, rejected, unreadableAgents);
+    return new Rollout(
+        service, source, revision, current, older, rejected, unreadableAgents, ahead);
   }
 
   /** The counts of this rollout. */
   public Counts counts() {
     return new Counts(
-        current.size() + older.size() + rejected.size(),
+        current.size() + older.size() + rejected.size() + ahead.size(),
         current.size(),
         older.size(),
-        rejected.size());
+        rejected.size(),
+        ahead.size());
   }
 }

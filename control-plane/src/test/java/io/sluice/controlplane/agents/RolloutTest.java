@@ -1,6 +1,7 @@
 package io.sluice.controlplane.agents;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.sluice.rules.wire.AgentStatus;
 import java.util.List;
@@ -39,7 +40,7 @@ class RolloutTest {
               assertThat(r.instanceId()).isEqualTo("rejected");
               assertThat(r.errors()).containsExactly("$.x: bad");
             });
-    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 2, 1));
+    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 2, 1, 0));
     // an unreadable status is no agent of any list: said beside them
     assertThat(rollout.unreadableAgents()).isEqualTo(2);
   }
@@ -97,5 +98,43 @@ class RolloutTest {
     assertThat(Rollout.of("orders", "orders", 10, List.of(agent("plain", 10, null)), 0).current())
         .singleElement()
         .satisfies(r -> assertThat(r.rejectedRevision()).isNull());
+  }
+
+  /**
+   * Agents still on a document deleted since (its delete not applied yet), or one etcd lost when it
+   * was restored from an older backup, report a revision above the one they should run: they are
+   * not behind, and the counts say so.
+   */
+  @Test
+  void sortsAgentsAboveTheCurrentRevisionAsAheadNotOlder() {
+    // orders' document (revision 12) was deleted: _default's revision 8 applies
+    Rollout rollout =
+        Rollout.of(
+            "orders",
+            "_default",
+            8,
+            List.of(
+                agent("applied-the-delete", 8, null),
+                agent("still-on-the-deleted-one", 12, null),
+                agent("behind", 5, null),
+                agent("rejects-default", 12, new AgentStatus.Rejection(8, List.of("$.x: bad")))),
+            0);
+
+    assertThat(rollout.ahead())
+        .extracting(Rollout.AgentRef::instanceId, Rollout.AgentRef::appliedRevision)
+        .containsExactly(tuple("still-on-the-deleted-one", 12L));
+    assertThat(rollout.older()).extracting(Rollout.AgentRef::instanceId).containsExactly("behind");
+    assertThat(rollout.current())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("applied-the-delete");
+    assertThat(rollout.rejected())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("rejects-default");
+    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 1, 1, 1));
+
+    // built-in defaults (revision 0) after the last document went: every agent on one is ahead
+    assertThat(Rollout.of("orders", null, 0, List.of(agent("kept", 3, null)), 0).ahead())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("kept");
   }
 }
