@@ -1,12 +1,13 @@
-// The live agents of a service: which revision each applied, whether it is behind or rejected
-// the current one (and why), and its breakers' states. Rows are keyed by instance and updated
-// in place as status keys change. Everything in a row is what an agent wrote into etcd, and any
-// process that can write there can write anything: it is shown through showHidden.
+// The live agents of a service: which revision each applied, whether it is behind, ahead of or
+// rejected the current one (and why), and its breakers' states, those not closed first. Rows are
+// keyed by instance and updated in place as status keys change. Everything in a row is what an
+// agent wrote into etcd, and any process that can write there can write anything: it is shown
+// through showHidden.
 
 import { enc } from './api.js';
 import { exactTime, fill, h, placeChild, serverNow, setText, timeNode } from './dom.js';
 import { showHidden } from './json-text.js';
-import { agentKey } from './model.js';
+import { agentKey, isOpen } from './model.js';
 import { breakerChip, fillIfChanged, statusChip } from './widgets.js';
 
 // Agents rewrite their status at least once a minute while their lease lives: a status older
@@ -61,6 +62,38 @@ export function isFromTheFuture(updatedAt, now = serverNow()) {
   return Number.isFinite(written) && written - now > AHEAD_AFTER_MS;
 }
 
+/** Why an agent is ahead: it runs a revision above the current one. */
+const AHEAD = 'Runs a revision above the current one: a document deleted since, whose delete it has'
+  + ' not applied yet, or one etcd no longer holds (restored from an older backup), which it'
+  + ' keeps until a document of its service is written.';
+
+// An agent lists up to 200 breakers: past this many closed ones, they fold into a count the user
+// may open, and the few that are not closed stay in sight
+const CLOSED_SHOWN_MAX = 3;
+
+/**
+ * Where a breaker goes in its row: open (or forced open), half-open, a shadow breaker that would
+ * not let every call through, any other state; closed last (shadow or not).
+ */
+export function breakerRank(b) {
+  const state = String(b.state || '').toUpperCase();
+  if (state === 'CLOSED') return 4;
+  // a shadow breaker's state is the one it would be in
+  if (b.shadow) return 2;
+  if (isOpen(state)) return 0;
+  return state === 'HALF_OPEN' ? 1 : 3;
+}
+
+/** An agent's listed breakers: those not closed, in rank order, and the closed ones. */
+export function sortBreakers(breakers) {
+  const ranked = breakers.map((b, i) => [breakerRank(b), i, b])
+    .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  return {
+    first: ranked.filter(([rank]) => rank < 4).map(([, , b]) => b),
+    closed: ranked.filter(([rank]) => rank === 4).map(([, , b]) => b),
+  };
+}
+
 export class AgentsPanel {
   constructor(root, page) {
     this.root = root;
@@ -106,6 +139,16 @@ export class AgentsPanel {
     page.on('current', () => this.render());
   }
 
+  /** Folds a row's closed breakers into their count, or shows them, as its toggle says. */
+  showClosed(row) {
+    const folded = row.closedCount > CLOSED_SHOWN_MAX;
+    row.toggle.hidden = !folded;
+    row.closed.hidden = folded && !row.expanded;
+    row.toggle.setAttribute('aria-expanded', String(folded && row.expanded));
+    setText(row.toggle, row.expanded ? `hide ${row.closedCount} closed`
+      : `${row.closedCount} closed`);
+  }
+
   render() {
     const agents = this.page.agentViews()
       .sort((a, b) =>
@@ -124,7 +167,25 @@ export class AgentsPanel {
           status: h('td'),
           breakers: h('td', { class: 'chips' }),
           updated: h('td'),
+          // the breakers' parts stay in place: a live update keeps the toggle and its focus
+          open: h('span', { 'data-test': 'breakers-first' }),
+          closed: h('span', { 'data-test': 'breakers-closed' }),
+          toggle: h('button', {
+            type: 'button',
+            class: 'btn btn-small btn-quiet breakers-toggle',
+            'data-test': 'closed-toggle',
+            'aria-expanded': 'false',
+            onclick: () => {
+              row.expanded = !row.expanded;
+              this.showClosed(row);
+            },
+          }),
+          omitted: h('span'),
+          none: h('span', { class: 'muted', text: 'none' }),
+          expanded: false,
+          closedCount: 0,
         };
+        fill(row.breakers, row.open, row.toggle, row.closed, row.omitted, row.none);
         fill(row.tr,
           h('th', {
             scope: 'row',
@@ -154,7 +215,7 @@ export class AgentsPanel {
       fillIfChanged(row.status,
         JSON.stringify([a.status, a.rulesSource, a.rejectedRevision, a.rejectedErrors,
           a.rejectedErrorsOmitted]),
-        statusChip(a.status),
+        statusChip(a.status, a.status === 'ahead' ? AHEAD : undefined),
         rulesSourceChip(a.rulesSource, a.status),
         a.rejectedErrors.length || a.rejectedErrorsOmitted
           ? h('details', { class: 'rejection' },
@@ -170,23 +231,23 @@ export class AgentsPanel {
                 })
                 : null))
           : null);
-      fillIfChanged(row.breakers,
-        JSON.stringify([
-          a.breakersOmitted,
-          a.breakers.map((b) =>
-            [b.policy, b.key, b.state, b.shadow, Math.round(b.failureRate ?? -1)]),
-        ]),
-        a.breakers.length || a.breakersOmitted
-          ? [...a.breakers.map(breakerChip),
-            a.breakersOmitted
-              ? h('span', {
-                class: 'muted',
-                'data-test': 'breakers-omitted',
-                title: 'not reported by the agent, to keep its status small',
-                text: `+${a.breakersOmitted} more`,
-              })
-              : null]
-          : h('span', { class: 'muted', text: 'none' }));
+      const { first, closed } = sortBreakers(a.breakers);
+      const chipKey = (list) => JSON.stringify(list.map((b) =>
+        [b.policy, b.key, b.state, b.shadow, Math.round(b.failureRate ?? -1)]));
+      fillIfChanged(row.open, chipKey(first), first.map(breakerChip));
+      fillIfChanged(row.closed, chipKey(closed), closed.map(breakerChip));
+      fillIfChanged(row.omitted, String(a.breakersOmitted),
+        a.breakersOmitted
+          ? h('span', {
+            class: 'muted',
+            'data-test': 'breakers-omitted',
+            title: 'not reported by the agent, to keep its status small',
+            text: `+${a.breakersOmitted} more`,
+          })
+          : null);
+      row.none.hidden = Boolean(a.breakers.length || a.breakersOmitted);
+      row.closedCount = closed.length;
+      this.showClosed(row);
       const stale = isStale(a.updatedAt);
       const ahead = isFromTheFuture(a.updatedAt);
       fillIfChanged(row.updated, JSON.stringify([a.updatedAt, stale, ahead]),

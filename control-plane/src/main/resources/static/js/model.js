@@ -22,6 +22,10 @@ export function agentView(a, currentRevision) {
       status = 'applied';
     } else if (rejected && Number(rejected.revision) >= currentRevision) {
       status = 'rejected';
+    } else if (Number(a.appliedRevision) > currentRevision) {
+      // on a document deleted since (the delete not applied yet) or lost to an etcd restored
+      // from an older backup: not behind any change
+      status = 'ahead';
     } else {
       status = 'behind';
     }

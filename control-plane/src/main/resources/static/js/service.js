@@ -376,7 +376,8 @@ export class ServicePage {
     if (fresh) {
       // The control plane's own sorting, which knows the effective revision (_default's, when
       // the service has no document of its own).
-      const lists = [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected']];
+      const lists = [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected'],
+        ['ahead', 'ahead']];
       for (const [list, name] of lists) {
         for (const ref of this.rollout[list] || []) status.set(agentKey(ref), name);
       }

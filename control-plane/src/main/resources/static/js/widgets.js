@@ -73,11 +73,12 @@ export function breakerChip(b) {
     showHidden(` ${state.replace('_', '-')}${b.shadow ? ' (shadow)' : ''}`));
 }
 
-export function statusChip(status) {
+/** An agent's rollout status (applied, behind, ahead, rejected), with why when `title` says. */
+export function statusChip(status, title) {
   const cls = status === 'applied'
     ? 'chip chip-ok'
     : status === 'rejected' ? 'chip chip-bad' : 'chip chip-warn';
-  return h('span', { class: cls, 'data-test': 'agent-status', text: showHidden(status) });
+  return h('span', { class: cls, 'data-test': 'agent-status', title, text: showHidden(status) });
 }
 
 /** What each node was last filled from (see fillIfChanged). */

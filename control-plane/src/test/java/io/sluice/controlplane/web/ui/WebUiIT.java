@@ -3844,6 +3844,100 @@ class WebUiIT {
     assertThat(shown).isEqualTo("+14800 more | … and 950 more");
   }
 
+  /**
+   * An agent lists up to 200 breakers: past 3 closed ones its row folds them into a count, those
+   * not closed first (open, half-open, then a shadow breaker that would open), wherever the agent
+   * listed them; the count opens them in place, and stays open through a live update. An agent with
+   * a few closed breakers shows them as they are.
+   */
+  @Test
+  void foldsAnAgentsManyClosedBreakersIntoACountWithTheOthersFirst() {
+    open(WRITER_TOKEN, "/");
+    Object shown =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                    + " const closed = Array.from({ length: 180 }, (_, i) =>"
+                    + " ({ policy: 't', key: `c${i}:443`, state: 'CLOSED' }));"
+                    + " const raw = { instanceId: 'many', service: 'x', appliedRevision: 2,"
+                    + " breakers: [...closed.slice(0, 90),"
+                    + " { policy: 's', key: 'shadow:443', state: 'OPEN', shadow: true },"
+                    + " { policy: 'h', key: 'half:443', state: 'HALF_OPEN' },"
+                    + " ...closed.slice(90), { policy: 'o', key: 'open:443', state: 'OPEN' }] };"
+                    + " const few = m.agentView({ instanceId: 'few', service: 'x',"
+                    + " appliedRevision: 2, breakers: closed.slice(0, 2) }, 2);"
+                    + " let views = [m.agentView(raw, 2), few];"
+                    + " const root = document.createElement('div');"
+                    + " document.getElementById('main').appendChild(root);"
+                    + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                    + " agentViews: () => views });"
+                    + " panel.render();"
+                    + " const cell = (id) => root.querySelector(`tr[data-instance=${id}] td.chips`);"
+                    + " const visible = (id) => [...cell(id).querySelectorAll('.chip')]"
+                    + ".filter(c => c.offsetParent !== null)"
+                    + ".map(c => c.querySelector('.chip-label').textContent);"
+                    + " const toggle = cell('many').querySelector('[data-test=closed-toggle]');"
+                    + " const folded = [visible('many').join(' '), toggle.textContent,"
+                    + " toggle.getAttribute('aria-expanded'), visible('few').join(' '),"
+                    + " cell('few').querySelector('[data-test=closed-toggle]').offsetParent]"
+                    + ".join(' | ');"
+                    + " toggle.click();"
+                    + " const opened = [visible('many').length, toggle.textContent,"
+                    + " toggle.getAttribute('aria-expanded')].join(' | ');"
+                    + " views = [m.agentView({ ...raw, breakers: raw.breakers.map(b =>"
+                    + " b.key === 'half:443' ? { ...b, state: 'CLOSED' } : b) }, 2), few];"
+                    + " panel.render();"
+                    + " const updated = [visible('many').length, toggle.textContent,"
+                    + " toggle.isConnected].join(' | ');"
+                    + " root.remove(); done([folded, opened, updated].join(' || '));"
+                    + " }).catch(e => done('failed: ' + e));");
+    assertThat(shown)
+        .isEqualTo(
+            "open:443 half:443 shadow:443 | 180 closed | false | c0:443 c1:443 | "
+                + " || 183 | hide 180 closed | true"
+                + " || 183 | hide 181 closed | true");
+  }
+
+  /**
+   * An agent whose service's document was deleted and that has not applied the delete yet still
+   * reports the deleted revision, above the one it should now run (_default's, or the built-in
+   * defaults' 0): the Agents tab shows it ahead, as the rollout's {@code ahead} list says, not
+   * behind, and says why; the model judges it so without a rollout too.
+   */
+  @Test
+  void showsAnAgentStillOnADeletedDocumentAheadNotBehind() {
+    String service = "ahead-agents";
+    long revision = storeOrdersDocumentAs(service);
+    String agentKey = "/sluice/v1/agents/" + service + "/" + service + "-1";
+    etcd.server().put(agentKey, statusOf(service, service + "-1", "etcd", revision));
+    try {
+      HttpResponse<String> deleted =
+          api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+      assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+      open(WRITER_TOKEN, "/service/" + service + "/agents");
+      By status = By.cssSelector("tr[data-instance='" + service + "-1'] [data-test=agent-status]");
+      awaitText(status, "ahead");
+      assertThat(browser.findElement(status).getAttribute("title"))
+          .contains("a document deleted since");
+      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "0/1");
+    } finally {
+      etcd.server().delete(agentKey);
+    }
+    Object judged =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; import('/js/model.js').then(m => done(["
+                    + " m.agentView({ instanceId: 'a', service: 'x', appliedRevision: 5 }, 3)"
+                    + ".status,"
+                    + " m.agentView({ instanceId: 'b', service: 'x', appliedRevision: 5,"
+                    + " rejected: { revision: 3, errors: ['$.a: bad'] } }, 3).status,"
+                    + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 2 }, 3)"
+                    + ".status].join(' ')))"
+                    + ".catch(e => done('failed: ' + e));");
+    assertThat(judged).isEqualTo("ahead rejected behind");
+  }
+
   @Test
   void marksAStatusTheAgentHasNotRewrittenForMinutesAsStale() {
     open(WRITER_TOKEN, "/");
