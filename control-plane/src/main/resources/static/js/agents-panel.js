@@ -145,6 +145,8 @@ export class AgentsPanel {
     row.toggle.hidden = !folded;
     row.closed.hidden = folded && !row.expanded;
     row.toggle.setAttribute('aria-expanded', String(folded && row.expanded));
+    row.toggle.setAttribute('aria-label', `${row.expanded ? 'Hide' : 'Show'} the`
+      + ` ${row.closedCount} closed breakers`);
     setText(row.toggle, row.expanded ? `hide ${row.closedCount} closed`
       : `${row.closedCount} closed`);
   }

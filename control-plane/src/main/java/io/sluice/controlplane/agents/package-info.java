@@ -1,7 +1,9 @@
 /**
  * Agents and rollout: the live inventory mirrored from {@code {ns}/v1/agents/} (read once, then
- * watched from the next revision, resynchronised after outages and compactions), per service how
- * many agents run the current revision, an older one, or rejected it and why, and which busy
+ * watched from the next revision, resynchronised after outages and compactions) and read page by
+ * page when a fleet is large ({@link io.sluice.controlplane.agents.AgentPage}), per service how
+ * many agents run the current revision, an older one, one above it (a document deleted or lost
+ * since), or rejected it and why ({@link io.sluice.controlplane.agents.Rollout}), and which busy
  * outgoing targets no breaker policy covers.
  */
 package io.sluice.controlplane.agents;
