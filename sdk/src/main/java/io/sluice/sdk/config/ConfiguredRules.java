@@ -84,23 +84,20 @@ public final class ConfiguredRules implements AutoCloseable {
     this.breakers = builder.breakers;
     this.topTargets = builder.topTargets;
     this.instanceId = builder.instanceId;
+    // with no names given, as the configuration recorded them when it was read or built
     ConfigLookup names =
-        builder.settingNames != null ? builder.settingNames : ConfigLookup.of(key -> null);
+        builder.settingNames != null ? builder.settingNames : config.settingNames();
     this.settingNames = names;
-    // with no names given, both places the state directory is read from (SluiceConfig#fromSystem)
-    this.stateDirAdvice =
-        builder.settingNames != null
-            ? names.missing(ConfigKeys.STATE_DIR)
-            : ConfigKeys.STATE_DIR
-                + " (or "
-                + ConfigKeys.environmentVariable(ConfigKeys.STATE_DIR)
-                + ")";
+    this.stateDirAdvice = names.missing(ConfigKeys.STATE_DIR);
     this.clients =
         builder.clients != null
             ? builder.clients
             : etcdConfig -> EtcdClientFactory.create(etcdConfig, names);
     this.systemProperties = builder.systemProperties;
-    this.serviceNameOrigin = builder.serviceNameOrigin;
+    this.serviceNameOrigin =
+        builder.serviceNameOrigin != null || builder.settingNames != null
+            ? builder.serviceNameOrigin
+            : names.origin(ConfigKeys.SERVICE_NAME);
     this.replacesRefused = builder.replacesRefused;
   }
 
@@ -495,8 +492,9 @@ public final class ConfiguredRules implements AutoCloseable {
     /**
      * The setting the configuration's service name was read from, such as {@code
      * otel.service.name}, for the warning about a name that can have no rule document; unset, the
-     * warning says {@code the service name …}, as a configuration does not tell a name given in
-     * code from one it read.
+     * warning names it as the configuration recorded it ({@link SluiceConfig#settingNames()}:
+     * {@code environment variable OTEL_SERVICE_NAME=…}, {@code builder().serviceName(…)=…}), or
+     * says {@code the service name …} when {@link #settingNames} was given.
      */
     public Builder serviceNameOrigin(String origin) {
       this.serviceNameOrigin = Objects.requireNonNull(origin, "origin");
@@ -510,10 +508,9 @@ public final class ConfiguredRules implements AutoCloseable {
      * SLUICE_ETCD_TLS_CA_FILE=/x: no such file} for one set in the environment), a rules file that
      * etcd overrides, and a state directory that cannot be used, whose advice names what to set by
      * {@link ConfigLookup#missing} ({@code builder().stateDir(…)} for {@link
-     * ConfigLookup#givenInCode()}). Unset, each setting is named by its key ({@code
-     * sluice.etcd.tls.ca-file=/x}), the state directory to set as {@code sluice.state.dir (or
-     * SLUICE_STATE_DIR)}. Give the lookup the configuration was read from ({@link
-     * SluiceConfig#fromProperties}).
+     * ConfigLookup#givenInCode()}). Unset, each setting is named as the configuration recorded when
+     * it was read or built ({@link SluiceConfig#settingNames()}), which is what a caller wants but
+     * to name settings otherwise (the javaagent names a kept state directory so).
      */
     public Builder settingNames(ConfigLookup names) {
       this.settingNames = Objects.requireNonNull(names, "names");

@@ -35,13 +35,14 @@ public final class EtcdClientFactory {
   private EtcdClientFactory() {}
 
   /**
-   * A new client for the configured etcd.
+   * A new client for the configured etcd; a TLS file that cannot be used is named as the
+   * configuration says it was given ({@link SluiceConfig#settingNames()}).
    *
    * @throws IllegalArgumentException when etcd is not configured
    * @throws EtcdTlsException when a TLS file cannot be read or used
    */
   public static Client create(SluiceConfig config) {
-    return create(config, KEYS);
+    return create(config, config.settingNames());
   }
 
   /**
@@ -93,7 +94,7 @@ public final class EtcdClientFactory {
    * @throws EtcdTlsException when a TLS file cannot be read or used
    */
   public static ClientBuilder builder(SluiceConfig config) {
-    return builder(config, KEYS);
+    return builder(config, config.settingNames());
   }
 
   /**

@@ -11,9 +11,11 @@ import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -35,6 +37,12 @@ import java.util.function.Function;
  * @param rulesFile a local rule document, or {@code null}
  * @param stateDir where last-known-good snapshots live
  * @param serviceName the service whose rule document applies, or {@code null} when unknown
+ * @param settingNames how each setting was given, so that what reads this configuration later names
+ *     a setting as the user gave it ({@code environment variable SLUICE_STATE_DIR}, {@code
+ *     builder().rulesFile(…)}): {@link ConfiguredRules} and {@link EtcdClientFactory#create} use it
+ *     when not given names of their own. Recorded by {@link #fromProperties}, {@link #fromSystem()}
+ *     and {@link Builder#build()}; names only, never a value. Not part of {@link #equals}: two
+ *     configurations with the same values are equal however they were given.
  */
 public record SluiceConfig(
     List<URI> etcdEndpoints,
@@ -44,7 +52,8 @@ public record SluiceConfig(
     EtcdTls tls,
     Path rulesFile,
     Path stateDir,
-    String serviceName) {
+    String serviceName,
+    ConfigLookup settingNames) {
 
   /** How a message names the service name given to {@link #fromSystem(String)}. */
   private static final String SERVICE_NAME_IN_CODE = "fromSystem(serviceName)";
@@ -54,8 +63,10 @@ public record SluiceConfig(
    * constructor is as valid as a built one, but reads no TLS file: a constructor does no I/O, and
    * every configuration passes through this one, those read from keys too, whose files are read
    * when the client is made. So {@code tls}'s files are read by {@link EtcdClientFactory}, which
-   * cannot tell how a configuration was made and names them by their keys ({@code
-   * sluice.etcd.tls.ca-file=/x: no such file}).
+   * names them as {@link #settingNames()} says ({@code new SluiceConfig(…, tls, …).caFile()=/x: no
+   * such file} for this constructor's).
+   *
+   * <p>{@code settingNames} {@code null} names every setting by this constructor's parameters.
    *
    * @throws IllegalArgumentException naming every bad setting and its value
    */
@@ -82,6 +93,55 @@ public record SluiceConfig(
     if (tls == null && checked.https()) {
       tls = EtcdTls.systemTrust();
     }
+    settingNames =
+        settingNames == null ? NamesInCode.CONSTRUCTOR : RecordedNames.of(settingNames, Set.of());
+  }
+
+  /**
+   * A configuration whose settings are named by this constructor's parameters ({@code new
+   * SluiceConfig(…, rulesFile, …)}), as before {@link #settingNames()} existed.
+   *
+   * @throws IllegalArgumentException naming every bad setting and its value
+   */
+  public SluiceConfig(
+      List<URI> etcdEndpoints,
+      String namespace,
+      String etcdUser,
+      String etcdPassword,
+      EtcdTls tls,
+      Path rulesFile,
+      Path stateDir,
+      String serviceName) {
+    this(
+        etcdEndpoints,
+        namespace,
+        etcdUser,
+        etcdPassword,
+        tls,
+        rulesFile,
+        stateDir,
+        serviceName,
+        NamesInCode.CONSTRUCTOR);
+  }
+
+  /** Equal values, however they were given ({@link #settingNames()} is left out). */
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof SluiceConfig that
+        && etcdEndpoints.equals(that.etcdEndpoints)
+        && namespace.equals(that.namespace)
+        && Objects.equals(etcdUser, that.etcdUser)
+        && Objects.equals(etcdPassword, that.etcdPassword)
+        && Objects.equals(tls, that.tls)
+        && Objects.equals(rulesFile, that.rulesFile)
+        && stateDir.equals(that.stateDir)
+        && Objects.equals(serviceName, that.serviceName);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(
+        etcdEndpoints, namespace, etcdUser, etcdPassword, tls, rulesFile, stateDir, serviceName);
   }
 
   private static IllegalArgumentException invalid(List<String> problems) {
@@ -106,7 +166,8 @@ public record SluiceConfig(
       ConfigLookup origins) {
     List<String> errors =
         new ArrayList<>(
-            EtcdEndpoints.check(etcdEndpoints, tlsSettings(tls), settingNames(origins)).problems());
+            EtcdEndpoints.check(etcdEndpoints, tlsSettings(tls), endpointSettingNames(origins))
+                .problems());
     if (namespace.isBlank() || namespace.chars().anyMatch(Character::isWhitespace)) {
       errors.add(
           origins.origin(ConfigKeys.ETCD_NAMESPACE)
@@ -181,7 +242,7 @@ public record SluiceConfig(
    * How {@link EtcdEndpoints}' messages name the settings: where the endpoints were set, and the
    * settings its advice tells the user to set by every name they could be given under.
    */
-  private static SettingNames settingNames(ConfigLookup origins) {
+  private static SettingNames endpointSettingNames(ConfigLookup origins) {
     String endpoints = origins.origin(ConfigKeys.ETCD_ENDPOINTS);
     String authority = origins.missing(ConfigKeys.ETCD_TLS_AUTHORITY);
     if (origins instanceof SettingsGivenInCode inCode) {
@@ -264,13 +325,7 @@ public record SluiceConfig(
   static SluiceConfig fromProperties(
       ConfigLookup lookup, String serviceName, Function<String, String> systemProperties) {
     Objects.requireNonNull(lookup, "lookup");
-    Builder builder =
-        builder()
-            .systemProperties(systemProperties)
-            .origins(
-                serviceName == null
-                    ? lookup
-                    : lookup.namingAs(ConfigKeys.SERVICE_NAME, SERVICE_NAME_IN_CODE));
+    Builder builder = builder().systemProperties(systemProperties);
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
@@ -328,6 +383,11 @@ public record SluiceConfig(
     if (service != null) {
       builder.serviceName(service);
     }
+    // every setting named where it was read (the service name given in code by its method)
+    builder.origins(
+        serviceName == null
+            ? lookup
+            : lookup.namingAs(ConfigKeys.SERVICE_NAME, SERVICE_NAME_IN_CODE));
     return builder.build(errors);
   }
 
@@ -416,7 +476,11 @@ public record SluiceConfig(
     return new EtcdKeys(namespace);
   }
 
-  /** A builder holding this configuration's values. */
+  /**
+   * A builder holding this configuration's values. The configuration it builds names each setting
+   * as this one does ({@link #settingNames()}), but a setting given to the builder, which is named
+   * by the builder method.
+   */
   public Builder toBuilder() {
     Builder builder =
         builder()
@@ -428,7 +492,8 @@ public record SluiceConfig(
     // as fromProperties: the files are checked when the client is made, as they would have been
     builder.tls = tls;
     etcdEndpoints.forEach(builder::addEtcdEndpoint);
-    return builder;
+    // named as they were given; a setting given to the builder from now on, by its method
+    return builder.origins(settingNames);
   }
 
   /** Never shows the password. */
@@ -552,7 +617,7 @@ public record SluiceConfig(
     /**
      * Whether {@link #tls} was given to {@link #tls(EtcdTls)}: its files are then checked by {@link
      * #build()}, named by the builder's methods; files read from keys, or carried over by {@link
-     * SluiceConfig#toBuilder()}, are checked when the client is made, named by their keys.
+     * SluiceConfig#toBuilder()}, are checked when the client is made, named as they were given.
      */
     private boolean tlsGivenInCode;
 
@@ -563,15 +628,20 @@ public record SluiceConfig(
     // given in code: each setting is named by the method that set it, not by a key never read
     private ConfigLookup origins = NamesInCode.BUILDER;
 
+    /** The settings given to this builder's methods since {@link #origins}: named by those. */
+    private final Set<String> givenInCode = new HashSet<>();
+
     private Builder() {}
 
     /**
      * How messages name the setting of a key ({@link ConfigLookup#origin}, {@link
-     * ConfigLookup#missing}); by default the builder method that sets it ({@link
-     * NamesInCode#BUILDER}).
+     * ConfigLookup#missing}), every setting given so far included; by default the builder method
+     * that sets it ({@link NamesInCode#BUILDER}). A setting given to a method after this call is
+     * named by that method.
      */
     Builder origins(ConfigLookup origins) {
       this.origins = Objects.requireNonNull(origins, "origins");
+      givenInCode.clear();
       return this;
     }
 
@@ -584,6 +654,7 @@ public record SluiceConfig(
     /** Adds an etcd endpoint such as {@code http://127.0.0.1:2379}. */
     public Builder addEtcdEndpoint(URI endpoint) {
       etcdEndpoints.add(Objects.requireNonNull(endpoint, "endpoint").toString());
+      givenInCode.add(ConfigKeys.ETCD_ENDPOINTS);
       return this;
     }
 
@@ -611,6 +682,7 @@ public record SluiceConfig(
     /** The etcd key prefix, default {@code /sluice}. */
     public Builder namespace(String namespace) {
       this.namespace = Objects.requireNonNull(namespace, "namespace");
+      givenInCode.add(ConfigKeys.ETCD_NAMESPACE);
       return this;
     }
 
@@ -618,6 +690,8 @@ public record SluiceConfig(
     public Builder etcdCredentials(String user, String password) {
       this.etcdUser = user;
       this.etcdPassword = password;
+      givenInCode.add(ConfigKeys.ETCD_USER);
+      givenInCode.add(ConfigKeys.ETCD_PASSWORD);
       return this;
     }
 
@@ -629,24 +703,28 @@ public record SluiceConfig(
     public Builder tls(EtcdTls tls) {
       this.tls = tls;
       this.tlsGivenInCode = tls != null;
+      givenInCode.addAll(RecordedNames.tlsSettings());
       return this;
     }
 
     /** A local rule document, or {@code null}. */
     public Builder rulesFile(Path rulesFile) {
       this.rulesFile = rulesFile;
+      givenInCode.add(ConfigKeys.RULES_FILE);
       return this;
     }
 
     /** Where last-known-good snapshots live, default {@code ~/.sluice}. */
     public Builder stateDir(Path stateDir) {
       this.stateDir = stateDir;
+      givenInCode.add(ConfigKeys.STATE_DIR);
       return this;
     }
 
     /** The service name ({@code otel.service.name}). */
     public Builder serviceName(String serviceName) {
       this.serviceName = serviceName;
+      givenInCode.add(ConfigKeys.SERVICE_NAME);
       return this;
     }
 
@@ -660,6 +738,7 @@ public record SluiceConfig(
     }
 
     private SluiceConfig build(List<String> errors) {
+      ConfigLookup origins = RecordedNames.of(this.origins, givenInCode);
       errors.addAll(
           problems(
               etcdEndpoints,
@@ -685,7 +764,8 @@ public record SluiceConfig(
           tls,
           rulesFile,
           dir,
-          serviceName);
+          serviceName,
+          origins);
     }
   }
 }

@@ -90,9 +90,10 @@ class ConfiguredRulesTest {
                 .getMessage();
         assertThat(warning).as(service).contains("only the _default document applies");
         if (!service.startsWith("unknown_service:")) {
-          // given in code: otel.service.name was not read
+          // given in code: named by the method (otel.service.name was not read)
           assertThat(warning)
-              .startsWith("the service name " + service + " can have no rule document of its own")
+              .startsWith(
+                  "builder().serviceName(…)=" + service + " can have no rule document of its own")
               .contains("A-Z, a-z, 0-9");
         } else {
           // the name was OpenTelemetry's, not the user's: say what to set
@@ -352,7 +353,10 @@ class ConfiguredRulesTest {
     }
   }
 
-  /** Any other failure to make the client runs the configured rules file too, and says so once. */
+  /**
+   * Any other failure to make the client runs the configured rules file too, and says so once,
+   * naming the file as the configuration was given (built in code: by the builder method).
+   */
   @Test
   void aClientThatCannotBeMadeRunsTheConfiguredRulesFile() throws Exception {
     Path rules = Files.writeString(dir.resolve("rules.json"), document("orders", 0.4));
@@ -386,7 +390,7 @@ class ConfiguredRulesTest {
                 assertThat(r.getMessage())
                     .isEqualTo(
                         "Sluice could not create its etcd client (no channel); running without"
-                            + " etcd until a restart, on the rules file sluice.rules.file="
+                            + " etcd until a restart, on the rules file builder().rulesFile(…)="
                             + rules);
               });
     }
@@ -474,7 +478,8 @@ class ConfiguredRulesTest {
                 assertThat(r.getMessage())
                     .contains(config.stateDir() + ", under the temporary directory")
                     .contains("user.home=?")
-                    .contains("set sluice.state.dir (or SLUICE_STATE_DIR)");
+                    // read with a plain lookup, which names its values by their keys
+                    .contains("set sluice.state.dir to a directory");
               });
     }
   }
@@ -531,8 +536,7 @@ class ConfiguredRulesTest {
   }
 
   private void assertRefusedAtStart(Path fallback, String problem) throws Exception {
-    assertRefusedAtStart(
-        fallback, problem, null, "set sluice.state.dir (or SLUICE_STATE_DIR) to a directory");
+    assertRefusedAtStart(fallback, problem, null, "set sluice.state.dir to a directory");
   }
 
   private void assertRefusedAtStart(
