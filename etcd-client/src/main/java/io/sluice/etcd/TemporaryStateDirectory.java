@@ -81,22 +81,44 @@ public final class TemporaryStateDirectory {
 
   /**
    * The fallback directory that {@code stateDir} lies in, which {@link #secure} must check before
-   * anything is kept there; {@code null} when the JVM knows a home or {@code stateDir} is
-   * elsewhere.
+   * anything is kept there; {@code null} when the JVM knows a home, {@code stateDir} is elsewhere,
+   * or there is no fallback at all (neither a user name nor the user id can be told, see {@link
+   * #home}): a state directory set explicitly is then used as set, never refused for a fallback
+   * that does not exist.
    */
   public static Path containing(Path stateDir, Function<String, String> systemProperties) {
+    return containing(
+        stateDir, systemProperties, System::getProperty, TemporaryStateDirectory::processUid);
+  }
+
+  /** As {@link #containing(Path, Function)}, with the JVM's properties and the user id given. */
+  static Path containing(
+      Path stateDir,
+      Function<String, String> systemProperties,
+      Function<String, String> jvmProperties,
+      Supplier<String> uid) {
     if (usableHome(systemProperties.apply("user.home"))) {
       return null;
     }
-    Path fallback = fallback(systemProperties);
+    Path fallback;
+    try {
+      fallback = fallback(systemProperties, jvmProperties, uid);
+    } catch (IllegalStateException noOwner) {
+      return null; // no directory of this user's own can be named, so none can hold stateDir
+    }
     Path absolute = stateDir.toAbsolutePath().normalize();
     return absolute.startsWith(fallback.toAbsolutePath().normalize()) ? fallback : null;
   }
 
   private static Path fallback(Function<String, String> systemProperties) {
-    String owner =
-        owner(systemProperties, System::getProperty, TemporaryStateDirectory::processUid)
-            .replaceAll("[^A-Za-z0-9._-]", "_");
+    return fallback(systemProperties, System::getProperty, TemporaryStateDirectory::processUid);
+  }
+
+  private static Path fallback(
+      Function<String, String> systemProperties,
+      Function<String, String> jvmProperties,
+      Supplier<String> uid) {
+    String owner = owner(systemProperties, jvmProperties, uid).replaceAll("[^A-Za-z0-9._-]", "_");
     String tmpdir = systemProperties.apply("java.io.tmpdir");
     if (tmpdir == null || tmpdir.isBlank()) { // a partial copy of the properties: the JVM has one
       tmpdir = System.getProperty("java.io.tmpdir");

@@ -212,6 +212,29 @@ class TemporaryStateDirectoryTest {
         .hasMessageEndingWith("set sluice.state.dir to a directory only this user can write");
   }
 
+  /**
+   * Without a home, a user name or a user id there is no fallback: a state directory set elsewhere,
+   * as the advice says to, is not in one (before: the check threw, and the agent's etcd rule source
+   * never started).
+   */
+  @Test
+  void aStateDirSetWhenNoFallbackCanBeNamedIsInNone() {
+    Map<String, String> nameless = new HashMap<>();
+    nameless.put("user.home", "?");
+    nameless.put("user.name", "?");
+    nameless.put("java.io.tmpdir", tmp.toString());
+
+    assertThat(
+            TemporaryStateDirectory.containing(
+                tmp.resolve("state"), nameless::get, key -> "?", () -> null))
+        .isNull();
+    assertThat(
+            TemporaryStateDirectory.containing(
+                tmp.resolve("sluice-1000/.sluice"), nameless::get, key -> "?", () -> "1000"))
+        .as("with a user id, its fallback as ever")
+        .isEqualTo(tmp.resolve("sluice-1000"));
+  }
+
   /** The user id said is this process's: the owner of a file it creates. */
   @Test
   void tellsThisProcesssUserId() throws Exception {

@@ -324,8 +324,21 @@ public record SluiceConfig(
    */
   static SluiceConfig fromProperties(
       ConfigLookup lookup, String serviceName, Function<String, String> systemProperties) {
+    return fromProperties(lookup, serviceName, systemProperties, SluiceConfig::home);
+  }
+
+  /**
+   * As {@link #fromProperties(ConfigLookup, String, Function)}, with the home directory (or its
+   * fallback) found by {@code home} ({@link #home} but in tests, which cannot take this process's
+   * user id away).
+   */
+  static SluiceConfig fromProperties(
+      ConfigLookup lookup,
+      String serviceName,
+      Function<String, String> systemProperties,
+      Function<Function<String, String>, Path> home) {
     Objects.requireNonNull(lookup, "lookup");
-    Builder builder = builder().systemProperties(systemProperties);
+    Builder builder = builder().systemProperties(systemProperties).home(home);
     List<String> errors = new ArrayList<>();
     String endpoints = value(lookup, ConfigKeys.ETCD_ENDPOINTS);
     if (endpoints != null) {
@@ -343,9 +356,9 @@ public record SluiceConfig(
     // spaces around a password are part of it: trimmed, it would fail etcd's authentication
     builder.etcdCredentials(
         value(lookup, ConfigKeys.ETCD_USER), secret(lookup, ConfigKeys.ETCD_PASSWORD));
-    Path ca = path(lookup, ConfigKeys.ETCD_TLS_CA_FILE, systemProperties, errors);
-    Path cert = path(lookup, ConfigKeys.ETCD_TLS_CERT_FILE, systemProperties, errors);
-    Path key = path(lookup, ConfigKeys.ETCD_TLS_KEY_FILE, systemProperties, errors);
+    Path ca = path(lookup, ConfigKeys.ETCD_TLS_CA_FILE, builder, errors);
+    Path cert = path(lookup, ConfigKeys.ETCD_TLS_CERT_FILE, builder, errors);
+    Path key = path(lookup, ConfigKeys.ETCD_TLS_KEY_FILE, builder, errors);
     String keyPassword = secret(lookup, ConfigKeys.ETCD_TLS_KEY_PASSWORD);
     String authority = value(lookup, ConfigKeys.ETCD_TLS_AUTHORITY);
     String enabled = value(lookup, ConfigKeys.ETCD_TLS_ENABLED);
@@ -371,13 +384,15 @@ public record SluiceConfig(
       // not tls(...): files read from keys are checked when the client is made, named by keys
       builder.tls = new EtcdTls(ca, cert, key, keyPassword, authority);
     }
-    Path rulesFile = path(lookup, ConfigKeys.RULES_FILE, systemProperties, errors);
+    Path rulesFile = path(lookup, ConfigKeys.RULES_FILE, builder, errors);
     if (rulesFile != null) {
       builder.rulesFile(rulesFile);
     }
-    Path stateDir = path(lookup, ConfigKeys.STATE_DIR, systemProperties, errors);
+    Path stateDir = path(lookup, ConfigKeys.STATE_DIR, builder, errors);
     if (stateDir != null) {
       builder.stateDir(stateDir);
+    } else if (value(lookup, ConfigKeys.STATE_DIR) != null) {
+      builder.stateDirRefused = true; // listed already: its default is beside the point
     }
     String service = serviceName != null ? serviceName : value(lookup, ConfigKeys.SERVICE_NAME);
     if (service != null) {
@@ -534,29 +549,40 @@ public record SluiceConfig(
     return value == null || value.isBlank() ? null : value;
   }
 
-  private static Path path(
-      ConfigLookup lookup,
-      String key,
-      Function<String, String> systemProperties,
-      List<String> errors) {
+  private static Path path(ConfigLookup lookup, String key, Builder builder, List<String> errors) {
     String value = value(lookup, key);
     if (value == null) {
       return null;
     }
     try {
-      return expandHome(value, systemProperties);
+      return expandHome(value, builder);
     } catch (InvalidPathException e) {
       errors.add(lookup.origin(key) + "=" + value + ": not a valid path (" + e.getReason() + ")");
+      return null;
+    } catch (IllegalStateException e) {
+      // no home, and no user to name a directory of its own under the temporary directory
+      errors.add(
+          lookup.origin(key)
+              + "="
+              + value
+              + ": ~ stands for no directory here, as "
+              + NO_USER
+              + "; write the directory out in full");
       return null;
     }
   }
 
-  private static Path expandHome(String value, Function<String, String> systemProperties) {
+  private static Path expandHome(String value, Builder builder) {
     if (value.equals("~") || value.startsWith("~/")) {
-      return home(systemProperties).resolve(value.substring(1).replaceFirst("^/", ""));
+      return builder.home().resolve(value.substring(1).replaceFirst("^/", ""));
     }
     return Path.of(value);
   }
+
+  /** Why {@link TemporaryStateDirectory#home} found neither a home nor a fallback. */
+  private static final String NO_USER =
+      "the JVM knows no home directory (user.home), no user name (user.name) and this process's"
+          + " user id cannot be told";
 
   /**
    * The user's home directory, or a directory of the user's own under the temporary directory
@@ -625,6 +651,11 @@ public record SluiceConfig(
     private Path stateDir;
     private String serviceName;
     private Function<String, String> systemProperties = System::getProperty;
+    private Function<Function<String, String>, Path> home = SluiceConfig::home;
+
+    /** Whether a state directory was given but refused: no default then, nor a line about one. */
+    private boolean stateDirRefused;
+
     // given in code: each setting is named by the method that set it, not by a key never read
     private ConfigLookup origins = NamesInCode.BUILDER;
 
@@ -649,6 +680,19 @@ public record SluiceConfig(
     Builder systemProperties(Function<String, String> systemProperties) {
       this.systemProperties = Objects.requireNonNull(systemProperties, "systemProperties");
       return this;
+    }
+
+    /**
+     * How the home directory (or its fallback) is found; {@link SluiceConfig#home} but in tests.
+     */
+    Builder home(Function<Function<String, String>, Path> home) {
+      this.home = Objects.requireNonNull(home, "home");
+      return this;
+    }
+
+    /** The home directory, or its fallback ({@link SluiceConfig#home}). */
+    private Path home() {
+      return home.apply(systemProperties);
     }
 
     /** Adds an etcd endpoint such as {@code http://127.0.0.1:2379}. */
@@ -752,10 +796,26 @@ public record SluiceConfig(
       if (tlsGivenInCode) {
         errors.addAll(EtcdClientFactory.tlsFileProblems(tls, origins));
       }
+      Path dir = stateDir;
+      if (dir == null && !stateDirRefused) {
+        try {
+          dir = home().resolve(".sluice");
+        } catch (IllegalStateException e) {
+          // listed with the others: the default has nowhere to go, and only the user can say where
+          String setting = origins.missing(ConfigKeys.STATE_DIR);
+          errors.add(
+              setting
+                  + " is not set, and its default has nowhere to go: "
+                  + NO_USER
+                  + ", so no directory of this user's own can be named for the last-known-good"
+                  + " rules; set "
+                  + setting
+                  + " to a directory only this user can write");
+        }
+      }
       if (!errors.isEmpty()) {
         throw invalid(errors);
       }
-      Path dir = stateDir != null ? stateDir : home(systemProperties).resolve(".sluice");
       return new SluiceConfig(
           etcdEndpoints.stream().filter(e -> !e.isBlank()).map(e -> URI.create(e.strip())).toList(),
           namespace,
