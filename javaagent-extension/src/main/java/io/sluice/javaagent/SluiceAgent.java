@@ -217,9 +217,11 @@ final class SluiceAgent {
   private SluiceConfig readConfig(ConfigProperties properties) {
     String serviceName = serviceName(properties);
     String named = properties.getString(ConfigKeys.SERVICE_NAME);
-    serviceNameOrigin = named == null || named.isEmpty() ? null : ConfigKeys.SERVICE_NAME;
     ConfigLookup lookup =
         new AgentConfigLookup(properties, serviceName, systemProperties, environment);
+    // named where it was set: OTEL_SERVICE_NAME as the variable, not as the key
+    serviceNameOrigin =
+        named == null || named.isEmpty() ? null : lookup.origin(ConfigKeys.SERVICE_NAME);
     // the fallback of a refused configuration keeps settings of it (the state directory, the
     // rules file): what is said of them later names them where they were set too
     settingNames = lookup;

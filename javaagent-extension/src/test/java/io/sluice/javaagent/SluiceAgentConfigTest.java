@@ -28,12 +28,16 @@ class SluiceAgentConfigTest {
     // the user set no otel.service.name: naming it sent them looking for a setting they never made
     ConfigProperties properties =
         DefaultConfigProperties.createFromMap(
-            Map.of("otel.resource.attributes", "team=a,service.name=team/orders"));
+            Map.of(
+                "otel.resource.attributes",
+                "team=a,service.name=team/orders",
+                "sluice.etcd.endpoints",
+                "http://etcd:2379"));
 
     assertThatThrownBy(() -> SluiceConfig.fromProperties(lookup(properties, Map.of(), Map.of())))
         .hasMessageContaining(
-            "\n  - otel.resource.attributes entry service.name=team/orders: must be a non-blank"
-                + " name")
+            "\n  - otel.resource.attributes entry service.name=team/orders: has a '/', refused"
+                + " because sluice.etcd.endpoints is set")
         .message()
         .doesNotContain("otel.service.name");
     Map<String, String> environment =
@@ -49,13 +53,15 @@ class SluiceAgentConfigTest {
         DefaultConfigProperties.createFromMap(
             Map.of(
                 "otel.service.name", "team/orders",
+                "sluice.etcd.endpoints", "http://etcd:2379",
                 "otel.resource.attributes", "service.name=orders"));
 
     assertThatThrownBy(
             () ->
                 SluiceConfig.fromProperties(
                     lookup(properties, Map.of(), Map.of("OTEL_SERVICE_NAME", "team/orders"))))
-        .hasMessageContaining("\n  - environment variable OTEL_SERVICE_NAME=team/orders: must be")
+        .hasMessageContaining(
+            "\n  - environment variable OTEL_SERVICE_NAME=team/orders: has a '/', refused because")
         .message()
         .doesNotContain("otel.resource.attributes");
   }

@@ -74,15 +74,14 @@ class SluiceAgentServiceNameTest {
   }
 
   /**
-   * A service name Sluice refuses ({@code team/orders}: no rule document can be named so, as none
-   * can be named {@code My Svc}) with a rules file: the file runs, and, as for any name that can
-   * have no document of its own, only its {@code _default} document applies. The start line says
-   * so, naming the refused name where it was set. Before, Sluice ran as {@code
-   * unknown_service:java} ({@code rules for 'unknown_service:java' from file …}) and warned that no
-   * service name was set, which the user had set.
+   * A service name with a {@code /} ({@code team/orders}) and a rules file: harmless without etcd,
+   * so taken. No rule document can be named so, as none can be named {@code My Svc}: only the
+   * file's {@code _default} document applies, and one WARNING says why, naming the name where it
+   * was set. Before, the configuration was refused ("invalid configuration") for a name only etcd
+   * keys cannot hold.
    */
   @Test
-  void aRefusedServiceNameWithARulesFileRunsItsDefaultDocumentAndSaysSo() throws Exception {
+  void aServiceNameWithASlashAndARulesFileRunsItsDefaultDocumentAndSaysSo() throws Exception {
     Path rules = defaultDocument();
     Map<String, String> properties =
         Map.of("otel.service.name", "team/orders", "sluice.rules.file", rules.toString());
@@ -102,38 +101,39 @@ class SluiceAgentServiceNameTest {
       assertThat(agentLog.messages())
           .filteredOn(m -> m.startsWith("Sluice: rules "))
           .containsExactly(
-              "Sluice: rules from the rules file sluice.rules.file="
-                  + rules
-                  + ", its _default document only: the service name otel.service.name=team/orders"
-                  + " is refused above, and a document of the service's own needs a name of "
-                  + RuleDocument.SERVICE_NAME_RULE);
+              "Sluice: rules for 'team/orders' from the rules file sluice.rules.file=" + rules);
+      assertThat(agentLog.warnings()).noneMatch(m -> m.contains("invalid configuration"));
+      assertThat(rulesLog.warnings())
+          .containsExactly(
+              "otel.service.name=team/orders can have no rule document of its own (a service name"
+                  + " is "
+                  + RuleDocument.SERVICE_NAME_RULE
+                  + "); only the _default document applies");
       assertThat(agentLog.messages()).noneMatch(m -> m.contains("unknown_service"));
-      assertThat(rulesLog.messages()).noneMatch(m -> m.contains("no service name is set"));
     }
   }
 
   /** As above, the name set as {@code OTEL_SERVICE_NAME}: named as the variable. */
   @Test
-  void aRefusedServiceNameFromTheEnvironmentIsNamedAsTheVariableInTheStartLine() throws Exception {
+  void aServiceNameWithASlashFromTheEnvironmentIsNamedAsTheVariable() throws Exception {
     Path rules = defaultDocument();
     Map<String, String> environment = Map.of("OTEL_SERVICE_NAME", "team/orders");
     Map<String, String> properties =
         Map.of("otel.service.name", "team/orders", "sluice.rules.file", rules.toString());
-    try (LogCapture agentLog = LogCapture.of(SluiceAgent.class)) {
+    try (LogCapture rulesLog = LogCapture.of(ConfiguredRules.class)) {
       SluiceAgent agent = new SluiceAgent(hooks::add, environment::get);
       agent.configure(DefaultConfigProperties.createFromMap(properties));
       agent.startInBackground(MeterProvider.noop());
-      await("the start line")
+      await("the warning")
           .atMost(Duration.ofSeconds(20))
-          .until(() -> agentLog.messages().stream().anyMatch(m -> m.startsWith("Sluice: rules ")));
+          .until(() -> !rulesLog.warnings().isEmpty());
 
-      assertThat(agentLog.messages())
-          .filteredOn(m -> m.startsWith("Sluice: rules "))
+      assertThat(rulesLog.warnings())
           .singleElement()
           .asString()
-          .contains(
-              "its _default document only: the service name environment variable"
-                  + " OTEL_SERVICE_NAME=team/orders is refused above");
+          .startsWith(
+              "environment variable OTEL_SERVICE_NAME=team/orders can have no rule document of its"
+                  + " own");
     }
   }
 

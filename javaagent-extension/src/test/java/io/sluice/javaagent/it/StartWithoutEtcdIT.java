@@ -172,9 +172,11 @@ class StartWithoutEtcdIT {
 
   @Test
   void aServiceNameSluiceRefusesLeavesTheAgentRunning() throws Exception {
-    // "team/orders" is a fine OpenTelemetry service name but cannot be an etcd key segment
+    // "team/orders" is a fine OpenTelemetry service name but cannot be an etcd key segment: with
+    // etcd endpoints (none listening), the configuration is refused
     try (Downstream downstream = Downstream.start()) {
       Map<String, String> properties = AgentApp.withoutExporters("team/orders");
+      properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + RefusedPorts.any());
       try (AgentApp app = AgentApp.start(AgentApp.sluiceAgentJar(), properties)) {
         String traceId = AbstractHttpClientIT.randomHex(16);
         AppAnswer answer =
@@ -279,6 +281,8 @@ class StartWithoutEtcdIT {
     // the user set no otel.service.name, and looked for it in vain
     Map<String, String> properties = AgentApp.withoutExporters("unused");
     properties.remove("otel.service.name");
+    // a '/' is refused with etcd only, whose keys it would split
+    properties.put("sluice.etcd.endpoints", "http://127.0.0.1:" + RefusedPorts.any());
     try (AgentApp app =
         AgentApp.startWithEnvironment(
             AgentApp.sluiceAgentJar(),
@@ -289,7 +293,7 @@ class StartWithoutEtcdIT {
           .contains(
               "Sluice: invalid configuration, running without etcd or a rules file: invalid"
                   + " Sluice configuration:\n  - environment variable OTEL_RESOURCE_ATTRIBUTES"
-                  + " entry service.name=team/orders: must be a non-blank name")
+                  + " entry service.name=team/orders: has a '/', refused because")
           .doesNotContain("otel.service.name=");
     }
   }

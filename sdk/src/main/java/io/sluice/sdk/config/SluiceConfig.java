@@ -36,7 +36,10 @@ import java.util.function.Function;
  * @param tls TLS settings, or {@code null} for plain text
  * @param rulesFile a local rule document, or {@code null}
  * @param stateDir where last-known-good snapshots live
- * @param serviceName the service whose rule document applies, or {@code null} when unknown
+ * @param serviceName the service whose rule document applies, or {@code null} when unknown; never
+ *     blank nor with surrounding spaces, and without {@code /} when etcd is used (the name is one
+ *     segment of its keys), while a rules file takes such a name and applies its {@code _default}
+ *     document
  * @param settingNames how each setting was given, so that what reads this configuration later names
  *     a setting as the user gave it ({@code environment variable SLUICE_STATE_DIR}, {@code
  *     builder().rulesFile(…)}): {@link ConfiguredRules} and {@link EtcdClientFactory#create} use it
@@ -54,6 +57,10 @@ public record SluiceConfig(
     Path stateDir,
     String serviceName,
     ConfigLookup settingNames) {
+
+  /** The etcd keys a service name is one segment of, in words for a message. */
+  private static final String SERVICE_KEYS =
+      "{namespace}/v1/rules/{service} and {namespace}/v1/agents/{service}/{instanceId}";
 
   /** How a message names the service name given to {@link #fromSystem(String)}. */
   private static final String SERVICE_NAME_IN_CODE = "fromSystem(serviceName)";
@@ -219,14 +226,25 @@ public record SluiceConfig(
               + ": must name a file, not a root directory");
     }
     if (serviceName != null
-        && (serviceName.isBlank()
-            || serviceName.contains("/")
-            || serviceName.strip().length() != serviceName.length())) {
+        && (serviceName.isBlank() || serviceName.strip().length() != serviceName.length())) {
       errors.add(
           origins.origin(ConfigKeys.SERVICE_NAME)
               + "="
               + serviceName
-              + ": must be a non-blank name without '/' or surrounding spaces");
+              + ": must be a non-blank name without surrounding spaces");
+    } else if (serviceName != null && serviceName.contains("/") && !etcdEndpoints.isEmpty()) {
+      // harmless without etcd: a rules file applies its _default document, as for any name that
+      // can have no document of its own, and the last-known-good file name is escaped
+      errors.add(
+          origins.origin(ConfigKeys.SERVICE_NAME)
+              + "="
+              + serviceName
+              + ": has a '/', refused because "
+              + origins.origin(ConfigKeys.ETCD_ENDPOINTS)
+              + " is set: the name is one segment of the etcd keys "
+              + SERVICE_KEYS
+              + ", which a '/' would split (without etcd, a rules file takes the name and applies"
+              + " its _default document)");
     }
     if (!etcdEndpoints.isEmpty() && serviceName == null) {
       errors.add(
@@ -605,7 +623,7 @@ public record SluiceConfig(
    * setting that puts them elsewhere. A temporary directory may be cleaned while the agent is down,
    * which is when the snapshot is needed. {@code null} when {@code stateDir} is not there.
    *
-   * @param stateDirSetting how to name what to set ({@code sluice.state.dir (or SLUICE_STATE_DIR)},
+   * @param stateDirSetting how to name what to set ({@code sluice.state.dir (SLUICE_STATE_DIR)},
    *     {@code builder().stateDir(…)})
    */
   static String temporaryStateDirNotice(

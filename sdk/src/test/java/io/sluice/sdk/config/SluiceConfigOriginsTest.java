@@ -111,9 +111,10 @@ class SluiceConfigOriginsTest {
             Map.of("sluice.etcd.tls.ca-file", "c\0a"),
             "<sluice.etcd.tls.ca-file>=c\0a: not a valid path"),
         error(
-            "service name with a slash",
-            Map.of("otel.service.name", "team/orders"),
-            "<otel.service.name>=team/orders: must be a non-blank name"),
+            "service name with a slash, with etcd",
+            Map.of("otel.service.name", "team/orders", "sluice.etcd.endpoints", "http://e:2379"),
+            "<otel.service.name>=team/orders: has a '/', refused because <sluice.etcd.endpoints>"
+                + " is set: the name is one segment of the etcd keys"),
         error(
             "endpoints without a service name",
             Map.of("sluice.etcd.endpoints", "http://e:2379"),

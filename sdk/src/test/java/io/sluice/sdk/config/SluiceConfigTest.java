@@ -222,8 +222,8 @@ class SluiceConfigTest {
         .isEqualTo("orders");
     assertThatThrownBy(() -> SluiceConfig.fromProperties(lookup, "a/b", jvm::get))
         .hasMessageContaining(
-            "fromSystem(serviceName)=a/b: must be a non-blank name without '/' or surrounding"
-                + " spaces");
+            "fromSystem(serviceName)=a/b: has a '/', refused because sluice.etcd.endpoints is"
+                + " set");
     assertThat(SluiceConfig.fromSystem("orders").serviceName()).isEqualTo("orders");
     assertThatThrownBy(() -> SluiceConfig.fromSystem(null)).hasMessage("serviceName");
   }
@@ -365,17 +365,32 @@ class SluiceConfigTest {
   void refusesAServiceNameThatCannotBeAKeyNamingItAsGivenInCode() {
     assertThatThrownBy(() -> SluiceConfig.builder().serviceName(" x").build())
         .hasMessageContaining(
-            "builder().serviceName(…)= x: must be a non-blank name without '/' or surrounding"
-                + " spaces")
+            "builder().serviceName(…)= x: must be a non-blank name without surrounding spaces")
         .hasMessageNotContaining("otel.service.name");
-    assertThatThrownBy(() -> SluiceConfig.builder().serviceName("a/b").build())
-        .hasMessageContaining("builder().serviceName(…)=a/b")
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.builder()
+                    .addEtcdEndpoint("http://etcd:2379")
+                    .serviceName("a/b")
+                    .build())
+        .hasMessageContaining(
+            "builder().serviceName(…)=a/b: has a '/', refused because builder().addEtcdEndpoint(…)"
+                + " is set")
         .hasMessageNotContaining("otel.service.name");
     assertThatThrownBy(
             () ->
                 new SluiceConfig(
-                    List.of(), "/sluice", null, null, null, null, Path.of("/state"), "a/b"))
-        .hasMessageContaining("new SluiceConfig(…, serviceName)=a/b")
+                    List.of(URI.create("http://etcd:2379")),
+                    "/sluice",
+                    null,
+                    null,
+                    null,
+                    null,
+                    Path.of("/state"),
+                    "a/b"))
+        .hasMessageContaining(
+            "new SluiceConfig(…, serviceName)=a/b: has a '/', refused because new"
+                + " SluiceConfig(etcdEndpoints, …) is set")
         .hasMessageNotContaining("otel.service.name");
   }
 
