@@ -88,10 +88,9 @@ public interface ConfigLookup {
 
   /**
    * Names every setting by the {@link SluiceConfig#builder()} method that sets it ({@code
-   * builder().rulesFile(…)}, {@code builder().tls(…).caFile()}) and reads no value: give it to
-   * {@link ConfiguredRules.Builder#settingNames} for a configuration built in code, so that the
-   * lines said at start (a rules file that is missing or ignored, a state directory that cannot be
-   * used) name what the caller wrote, not keys it never set.
+   * builder().rulesFile(…)}, {@code builder().tls(…).caFile()}) and reads no value. A configuration
+   * built in code records these names itself ({@link SluiceConfig#settingNames()}), so {@link
+   * ConfiguredRules} needs this only to name settings so for a configuration made otherwise.
    */
   static ConfigLookup givenInCode() {
     return NamesInCode.BUILDER;
