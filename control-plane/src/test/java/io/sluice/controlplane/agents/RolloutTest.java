@@ -10,8 +10,24 @@ import org.junit.jupiter.api.Test;
 class RolloutTest {
 
   static AgentStatus agent(String id, long applied, AgentStatus.Rejection rejected) {
+    return agent(id, "etcd", applied, rejected);
+  }
+
+  static AgentStatus agent(
+      String id, String rulesSource, long applied, AgentStatus.Rejection rejected) {
     return new AgentStatus(
-        id, "orders", "h", 1, null, null, null, "etcd", applied, rejected, List.of(), List.of());
+        id,
+        "orders",
+        "h",
+        1,
+        null,
+        null,
+        null,
+        rulesSource,
+        applied,
+        rejected,
+        List.of(),
+        List.of());
   }
 
   @Test
@@ -40,7 +56,7 @@ class RolloutTest {
               assertThat(r.instanceId()).isEqualTo("rejected");
               assertThat(r.errors()).containsExactly("$.x: bad");
             });
-    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 2, 1, 0));
+    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 2, 1, 0, 0));
     // an unreadable status is no agent of any list: said beside them
     assertThat(rollout.unreadableAgents()).isEqualTo(2);
   }
@@ -130,11 +146,89 @@ class RolloutTest {
     assertThat(rollout.rejected())
         .extracting(Rollout.AgentRef::instanceId)
         .containsExactly("rejects-default");
-    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 1, 1, 1));
+    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(4, 1, 1, 1, 1, 0));
 
     // built-in defaults (revision 0) after the last document went: every agent on one is ahead
     assertThat(Rollout.of("orders", null, 0, List.of(agent("kept", 3, null)), 0).ahead())
         .extracting(Rollout.AgentRef::instanceId)
         .containsExactly("kept");
+  }
+
+  /**
+   * An agent on a local rules file reports revision 0 and never takes etcd's document: it is on a
+   * rules file, not behind, and not current against the built-in defaults' 0 either. Agents on
+   * their last-known-good snapshot or the built-in defaults (etcd away) do take the document once
+   * they read etcd: they stay sorted by their revision.
+   */
+  @Test
+  void sortsAgentsOnARulesFileApartFromTheRollout() {
+    List<AgentStatus> agents =
+        List.of(
+            agent("on-etcd", "etcd", 10, null),
+            agent("on-a-file", "file", 0, null),
+            agent("file-rejected", "file", 0, new AgentStatus.Rejection(0, List.of("$.x: bad"))),
+            agent("snapshot", "last-known-good", 7, null),
+            agent("etcd-away", "defaults", 0, null));
+    Rollout rollout = Rollout.of("orders", "orders", 10, agents, 0);
+
+    assertThat(rollout.onRulesFile())
+        .extracting(Rollout.AgentRef::instanceId, Rollout.AgentRef::rulesSource)
+        .containsExactly(tuple("on-a-file", "file"), tuple("file-rejected", "file"));
+    assertThat(rollout.older())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("snapshot", "etcd-away");
+    assertThat(rollout.current())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("on-etcd");
+    assertThat(rollout.rejected()).isEmpty();
+    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(5, 1, 2, 0, 0, 2));
+
+    // against the built-in defaults (revision 0): the file's 0 is no sign it runs them
+    Rollout defaults = Rollout.of("orders", null, 0, agents, 0);
+    assertThat(defaults.onRulesFile())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("on-a-file", "file-rejected");
+    assertThat(defaults.current())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("etcd-away");
+    assertThat(defaults.counts()).isEqualTo(new Rollout.Counts(5, 1, 0, 0, 2, 2));
+  }
+
+  /**
+   * After etcd was restored from an older backup that lacks the service's document, an agent keeps
+   * its rules through the loss and, with them, the rejection it last recorded (revision 600): that
+   * rejection is of a document that no longer exists, not of the one current now (revision 100).
+   * Only a rejection of the current revision itself makes an agent rejected.
+   */
+  @Test
+  void aRejectionOfARevisionAboveTheCurrentOneIsNoRejectionOfIt() {
+    AgentStatus.Rejection lost = new AgentStatus.Rejection(600, List.of("$.x: bad"));
+    Rollout rollout =
+        Rollout.of(
+            "orders",
+            "orders",
+            100,
+            List.of(
+                agent("kept-through-the-loss", 500, lost),
+                agent("below-it", 90, lost),
+                agent("rejects-the-current", 90, new AgentStatus.Rejection(100, List.of("$.y")))),
+            0);
+
+    assertThat(rollout.ahead())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.instanceId()).isEqualTo("kept-through-the-loss");
+              // what it rejected is still said, without errors it has not found in this document
+              assertThat(r.rejectedRevision()).isEqualTo(600L);
+              assertThat(r.errors()).isEmpty();
+            });
+    assertThat(rollout.older())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("below-it");
+    assertThat(rollout.rejected())
+        .extracting(Rollout.AgentRef::instanceId)
+        .containsExactly("rejects-the-current");
+    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(3, 0, 1, 1, 1, 0));
   }
 }
