@@ -41,7 +41,8 @@ const RULES_ELSEWHERE = {
  * named only for an agent that is not on the rules it should run.
  */
 export function rulesSourceChip(source, status) {
-  if (!source || source === 'etcd' || (source === 'defaults' && status === 'applied')) {
+  if (!source || source === 'etcd' || (source === 'defaults' && status === 'applied')
+    || status === 'rules file') {
     return null;
   }
   return h('span', {
@@ -217,7 +218,9 @@ export class AgentsPanel {
       fillIfChanged(row.status,
         JSON.stringify([a.status, a.rulesSource, a.rejectedRevision, a.rejectedErrors,
           a.rejectedErrorsOmitted]),
-        statusChip(a.status, a.status === 'ahead' ? AHEAD : undefined),
+        statusChip(a.status,
+          a.status === 'ahead' ? AHEAD : a.status === 'rules file' ? RULES_ELSEWHERE.file
+            : undefined),
         rulesSourceChip(a.rulesSource, a.status),
         a.rejectedErrors.length || a.rejectedErrorsOmitted
           ? h('details', { class: 'rejection' },

@@ -16,11 +16,16 @@ export function agentView(a, currentRevision) {
   const rejected = a.rejected || a.rejection || null;
   let status = typeof a.status === 'string' ? a.status.toLowerCase() : null;
   if (!status) {
-    // in the server's order (Rollout.of): an agent that runs the current revision is current,
-    // whatever it rejected before or since, so the Agents tab and the rollout count it alike
-    if (currentRevision == null || Number(a.appliedRevision) === currentRevision) {
+    // in the server's order (Rollout.of): an agent on a local rules file never takes the document
+    // stored here, whatever revision it reports (0); one that runs the current revision is
+    // current, whatever it rejected before or since, so the Agents tab and the rollout count it
+    // alike; only a rejection of the current revision itself is one (a higher one names a
+    // document etcd lost to a restore from an older backup, which the agent still reports)
+    if (a.rulesSource === 'file') {
+      status = 'rules file';
+    } else if (currentRevision == null || Number(a.appliedRevision) === currentRevision) {
       status = 'applied';
-    } else if (rejected && Number(rejected.revision) >= currentRevision) {
+    } else if (rejected && Number(rejected.revision) === currentRevision) {
       status = 'rejected';
     } else if (Number(a.appliedRevision) > currentRevision) {
       // on a document deleted since (the delete not applied yet) or lost to an etcd restored
@@ -72,6 +77,10 @@ export function serviceView(s, agents) {
     ?? mine.filter((a) => a.status === 'applied').length;
   const rejected = firstNumber(counts.rejected, s.agentsRejected, s.rejected, s.rejectedAgents)
     ?? mine.filter((a) => a.status === 'rejected').length;
+  // counted in total, in no other count: above the current revision, and on a local rules file
+  const ahead = firstNumber(counts.ahead) ?? mine.filter((a) => a.status === 'ahead').length;
+  const onRulesFile = firstNumber(counts.onRulesFile)
+    ?? mine.filter((a) => a.status === 'rules file').length;
   const breakersOpen = firstNumber(s.breakersOpen, s.openBreakers)
     ?? mine.reduce((n, a) => n + a.breakersOpen, 0);
   // agents whose status the control plane cannot read: missing from every count above
@@ -83,6 +92,8 @@ export function serviceView(s, agents) {
     total,
     current,
     rejected,
+    ahead,
+    onRulesFile,
     breakersOpen,
     unreadable,
     lastAuthor: last.author ?? s.lastAuthor ?? s.author ?? null,

@@ -6,7 +6,7 @@ import { call, coalesce, enc, listOf } from './api.js';
 import { fill, h, exactTime, placeChild, setText, showError, timeNode } from './dom.js';
 import { showHidden } from './json-text.js';
 import { historyView, serviceView } from './model.js';
-import { rolloutBar, updateRolloutBar } from './widgets.js';
+import { countChip, rolloutBar, updateCountChip, updateRolloutBar } from './widgets.js';
 
 /** The stream's events that report a change (not `ready`, nor the page's own `reconnected`). */
 const CHANGE_EVENTS = new Set(['rules', 'agent']);
@@ -179,6 +179,8 @@ export class OverviewPage {
         title: 'Agent statuses under this service that the control plane cannot read (its log says'
           + ' why): those agents are missing from the counts and the Agents tab.',
       }),
+      ahead: countChip('ahead'),
+      onRulesFile: countChip('rules-file'),
       revision: h('td', { class: 'num', 'data-test': 'revision' }),
       bar,
       rejected: h('td', { class: 'num', 'data-test': 'rejected' }),
@@ -204,7 +206,7 @@ export class OverviewPage {
         title: name === '_default'
           ? 'Agents of the services without rules of their own, which run _default'
           : null,
-      }, bar.node, row.unreadable),
+      }, bar.node, row.ahead, row.onRulesFile, row.unreadable),
       row.rejected,
       row.open,
       row.change);
@@ -216,7 +218,10 @@ export class OverviewPage {
     row.revision.title = v.revision == null && v.source
       ? showHidden(`runs ${v.source} revision ${v.effectiveRevision}`)
       : '';
-    updateRolloutBar(row.bar, v.current, v.total);
+    // agents on a rules file never take the document: said beside the bar, not counted in it
+    updateRolloutBar(row.bar, v.current, v.total - v.onRulesFile);
+    updateCountChip(row.ahead, v.ahead);
+    updateCountChip(row.onRulesFile, v.onRulesFile);
     setText(row.unreadable, v.unreadable ? `+${v.unreadable} unreadable` : '');
     row.unreadable.hidden = !v.unreadable;
     setText(row.rejected, v.rejected);

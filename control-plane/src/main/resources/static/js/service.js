@@ -6,7 +6,7 @@ import { ApiError, call, coalesce, enc, etagRevision, listOf, session } from './
 import { fill, h, sayShownErrors, setText, showError } from './dom.js';
 import { showHidden } from './json-text.js';
 import { agentKey, agentView } from './model.js';
-import { rolloutBar, updateRolloutBar } from './widgets.js';
+import { countChip, rolloutBar, updateCountChip, updateRolloutBar } from './widgets.js';
 import { RulesPanel } from './rules-panel.js';
 import { HistoryPanel } from './history-panel.js';
 import { AgentsPanel } from './agents-panel.js';
@@ -49,6 +49,9 @@ export class ServicePage {
         + ' cannot read (its log says why): those agents are missing from the counts and the'
         + ' Agents tab.',
     });
+    // as the overview's row says them: agents above the current revision, and on a rules file
+    this.aheadChip = countChip('ahead');
+    this.rulesFileChip = countChip('rules-file');
     this.revisionText = h('span', { class: 'meta-value', 'data-test': 'current-revision' });
     this.rejectedText = h('span', { class: 'meta-value' });
     this.openText = h('span', { class: 'meta-value' });
@@ -103,7 +106,7 @@ export class ServicePage {
           h('div', {}, h('dt', { text: 'Revision' }), h('dd', {}, this.revisionText)),
           h('div', {},
             h('dt', { text: 'Rollout' }),
-            h('dd', {}, this.bar.node, this.unreadableChip)),
+            h('dd', {}, this.bar.node, this.aheadChip, this.rulesFileChip, this.unreadableChip)),
           h('div', {}, h('dt', { text: 'Rejected' }), h('dd', {}, this.rejectedText)),
           h('div', {},
             h('dt', { text: 'Breakers open or half-open' }),
@@ -377,7 +380,7 @@ export class ServicePage {
       // The control plane's own sorting, which knows the effective revision (_default's, when
       // the service has no document of its own).
       const lists = [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected'],
-        ['ahead', 'ahead']];
+        ['ahead', 'ahead'], ['onRulesFile', 'rules file']];
       for (const [list, name] of lists) {
         for (const ref of this.rollout[list] || []) status.set(agentKey(ref), name);
       }
@@ -405,11 +408,16 @@ export class ServicePage {
     this.unknownNote.hidden = !(this.agentsLoaded && this.agents.length === 0 && this.current
       && this.current.revision == null && !this.current.defaultOnly);
     const views = this.agentViews();
-    updateRolloutBar(this.bar, views.filter((a) => a.status === 'applied').length, views.length);
+    const count = (status) => views.filter((a) => a.status === status).length;
+    const onRulesFile = count('rules file');
+    // agents on a rules file never take the document: said beside the bar, not counted in it
+    updateRolloutBar(this.bar, count('applied'), views.length - onRulesFile);
+    updateCountChip(this.aheadChip, count('ahead'));
+    updateCountChip(this.rulesFileChip, onRulesFile);
     const unreadable = this.unreadableAgents();
     setText(this.unreadableChip, unreadable ? `+${unreadable} unreadable` : '');
     this.unreadableChip.hidden = !unreadable;
-    const rejected = views.filter((a) => a.status === 'rejected').length;
+    const rejected = count('rejected');
     setText(this.rejectedText, rejected);
     this.rejectedText.classList.toggle('bad', rejected > 0);
     const open = views.reduce((n, a) => n + a.breakersOpen, 0);

@@ -13,6 +13,11 @@ export function rolloutBar() {
   return { node: h('span', { class: 'rollout' }, track, text), fill: fillNode, text, track };
 }
 
+/**
+ * Draws `current` of `total` agents on the current revision. Agents on a local rules file are no
+ * part of `total`: the bar measures how far the document stored here reached, which they never
+ * take; the pages say them beside it (rulesFileChip).
+ */
 export function updateRolloutBar(bar, current, total) {
   const pct = total > 0 ? Math.round((current / total) * 100) : 0;
   bar.fill.style.width = `${pct}%`;
@@ -73,11 +78,41 @@ export function breakerChip(b) {
     showHidden(` ${state.replace('_', '-')}${b.shadow ? ' (shadow)' : ''}`));
 }
 
-/** An agent's rollout status (applied, behind, ahead, rejected), with why when `title` says. */
+/**
+ * A chip beside a rollout bar counting agents in none of its numbers' sense of behind: `kind`
+ * 'ahead' (above the current revision) or 'rules-file' (on a local rules file). Update it with
+ * updateCountChip; hidden while the count is 0.
+ */
+export function countChip(kind) {
+  return h('span', {
+    class: 'chip',
+    'data-test': kind === 'ahead' ? 'agents-ahead' : 'agents-on-rules-file',
+    hidden: true,
+    title: kind === 'ahead'
+      ? 'Agents on a revision above the current one: a document deleted since, whose delete they'
+        + ' have not applied yet, or one etcd no longer holds (restored from an older backup).'
+        + ' They are not behind, and not counted as on the current revision.'
+      : 'Agents that run a local rules file (sluice.rules.file): they follow no change saved'
+        + ' here, so the rollout bar leaves them out.',
+  });
+}
+
+export function updateCountChip(chip, count) {
+  const n = Number(count) > 0 ? Number(count) : 0;
+  const kind = chip.dataset.test === 'agents-ahead' ? 'ahead' : 'on a rules file';
+  setText(chip, n ? `${n} ${kind}` : '');
+  chip.hidden = !n;
+}
+
+/**
+ * An agent's rollout status (applied, behind, ahead, rejected, rules file), with why when `title`
+ * says.
+ */
 export function statusChip(status, title) {
   const cls = status === 'applied'
     ? 'chip chip-ok'
-    : status === 'rejected' ? 'chip chip-bad' : 'chip chip-warn';
+    : status === 'rejected' ? 'chip chip-bad'
+      : status === 'rules file' ? 'chip' : 'chip chip-warn';
   return h('span', { class: cls, 'data-test': 'agent-status', title, text: showHidden(status) });
 }
 

@@ -6679,8 +6679,11 @@ class WebUiIT {
 
   /**
    * An agent whose rules come from elsewhere than etcd says so in its row: one on its
-   * last-known-good snapshot or a local file follows no change saved here, which "behind" alone
-   * does not tell.
+   * last-known-good snapshot follows no change saved here until it reads etcd, which "behind" alone
+   * does not tell. One on a local rules file never follows one: it is "rules file", not behind, and
+   * the rollout bar leaves it out (before: "behind" forever, and a bar that never filled); the
+   * header and the overview's row say it beside the bar, and say an agent above the current
+   * revision as "ahead" (the overview did not show those at all).
    */
   @Test
   void anAgentRunningRulesFromElsewhereThanEtcdSaysWhere() {
@@ -6690,9 +6693,14 @@ class WebUiIT {
     etcd.server().put(prefix + "on-etcd", statusOf(service, "on-etcd", "etcd", revision));
     etcd.server().put(prefix + "on-disk", statusOf(service, "on-disk", "last-known-good", 1));
     etcd.server().put(prefix + "on-file", statusOf(service, "on-file", "file", 0));
+    // on a document etcd lost to a restore from an older backup
+    etcd.server().put(prefix + "kept", statusOf(service, "kept", "etcd", revision + 1000));
     try {
       open(WRITER_TOKEN, "/service/" + service + "/agents");
       awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/3");
+      awaitText(
+          By.cssSelector(".service-head [data-test=agents-on-rules-file]"), "1 on a rules file");
+      awaitText(By.cssSelector(".service-head [data-test=agents-ahead]"), "1 ahead");
       String onDisk = "tr[data-instance='on-disk'] ";
       awaitText(By.cssSelector(onDisk + "[data-test=agent-status]"), "behind");
       awaitText(By.cssSelector(onDisk + "[data-test=rules-source]"), "rules: last-known-good");
@@ -6701,18 +6709,65 @@ class WebUiIT {
                   .findElement(By.cssSelector(onDisk + "[data-test=rules-source]"))
                   .getAttribute("title"))
           .contains("has applied no rules from etcd since it started");
-      awaitText(
-          By.cssSelector("tr[data-instance='on-file'] [data-test=rules-source]"), "rules: file");
+      By onFile = By.cssSelector("tr[data-instance='on-file'] [data-test=agent-status]");
+      awaitText(onFile, "rules file");
+      assertThat(browser.findElement(onFile).getAttribute("title"))
+          .contains("local rules file")
+          .contains("follows no change saved here");
+      // the status says it already: no second chip saying "rules: file"
+      assertThat(browser.findElements(By.cssSelector("tr[data-instance='on-file'] .chip")))
+          .extracting(WebElement::getText)
+          .containsExactly("rules file");
       screenshots.save("12-agents-rules-elsewhere");
       awaitText(By.cssSelector("tr[data-instance='on-etcd'] [data-test=agent-status]"), "applied");
       assertThat(browser.findElements(By.cssSelector("tr[data-instance='on-etcd'] .chip")))
           .extracting(WebElement::getText)
           .containsExactly("applied");
+
+      open(WRITER_TOKEN, "/");
+      String row = "tr[data-service='" + service + "'] ";
+      awaitText(By.cssSelector(row + "[data-test=rollout]"), "1/3");
+      awaitText(By.cssSelector(row + "[data-test=agents-ahead]"), "1 ahead");
+      awaitText(By.cssSelector(row + "[data-test=agents-on-rules-file]"), "1 on a rules file");
+      assertThat(
+              browser
+                  .findElement(By.cssSelector(row + "[data-test=agents-ahead]"))
+                  .getAttribute("title"))
+          .contains("above the current one");
+      screenshots.save("02b-overview-ahead-and-rules-file");
     } finally {
       etcd.server().delete(prefix + "on-etcd");
       etcd.server().delete(prefix + "on-disk");
       etcd.server().delete(prefix + "on-file");
+      etcd.server().delete(prefix + "kept");
     }
+  }
+
+  /**
+   * The model judges agents as the server's rollout does when it has no rollout to go by: an agent
+   * on a rules file is on it whatever revision it reports (0 against the built-in defaults' 0 too),
+   * and a rejection of a revision above the current one (kept through a restore of etcd from an
+   * older backup) is no rejection of the current document.
+   */
+  @Test
+  void judgesAnAgentOnARulesFileAndARejectionOfALostDocumentAsTheServerDoes() {
+    open(WRITER_TOKEN, "/");
+    Object judged =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; import('/js/model.js').then(m => done(["
+                    + " m.agentView({ instanceId: 'a', service: 'x', rulesSource: 'file',"
+                    + " appliedRevision: 0 }, 0).status,"
+                    + " m.agentView({ instanceId: 'b', service: 'x', rulesSource: 'file',"
+                    + " appliedRevision: 0 }, 7).status,"
+                    + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 500,"
+                    + " rejected: { revision: 600, errors: ['$.a: bad'] } }, 100).status,"
+                    + " m.agentView({ instanceId: 'd', service: 'x', appliedRevision: 90,"
+                    + " rejected: { revision: 600, errors: ['$.a: bad'] } }, 100).status,"
+                    + " m.agentView({ instanceId: 'e', service: 'x', rulesSource: 'defaults',"
+                    + " appliedRevision: 0 }, 7).status].join('|')))"
+                    + ".catch(e => done('failed: ' + e));");
+    assertThat(judged).isEqualTo("rules file|rules file|ahead|behind|behind");
   }
 
   private void outageMarksThePageStale(String service) {
