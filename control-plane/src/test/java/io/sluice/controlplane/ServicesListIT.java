@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The services list says of every service what its rollout says: the document its agents run and
- * how many of them run its current revision.
+ * how many of them run its current revision, run a revision above it, or run a local rules file.
  */
 class ServicesListIT {
 
@@ -153,6 +153,82 @@ class ServicesListIT {
           assertThat(row.get("unreadableAgents").asInt()).as(service).isEqualTo(1);
         }
       }
+    } finally {
+      jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Over the wire, as a script reads them: an agent on a local rules file (revision 0) is in the
+   * rollout's {@code onRulesFile} and the row's {@code agents.onRulesFile}, not in {@code older};
+   * an agent that kept its rules through a restore of etcd from an older backup, and with them a
+   * rejection of a revision etcd no longer holds, is {@code ahead}, not {@code rejected}.
+   */
+  @Test
+  void agentsOnARulesFileOrReportingARejectionEtcdLostAreNeitherOlderNorRejected()
+      throws Exception {
+    ApiClient api = controlPlane.api();
+    String service = "rules-apart";
+    ApiClient.Answer put =
+        api.put(
+            "/api/v1/services/" + service + "/rules",
+            ControlPlaneApiIT.WRITER,
+            "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
+            Map.of());
+    assertThat(put.status()).isEqualTo(200);
+    long revision = put.json().get("revision").asLong();
+    Instant now = Instant.now();
+    AgentStatus onFile =
+        new AgentStatus(
+            "file-1", service, "h", 1, null, now, now, "file", 0, null, List.of(), List.of());
+    AgentStatus keptThroughLoss =
+        new AgentStatus(
+            "kept-1",
+            service,
+            "h",
+            2,
+            null,
+            now,
+            now,
+            "etcd",
+            revision + 500,
+            new AgentStatus.Rejection(revision + 600, List.of("$.sampling: lost")),
+            List.of(),
+            List.of());
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
+    try {
+      for (AgentStatus status : List.of(onFile, keptThroughLoss)) {
+        jetcd
+            .getKVClient()
+            .put(
+                bytes("/sluice/v1/agents/" + service + "/" + status.instanceId()),
+                bytes(AgentStatusCodec.write(status)),
+                PutOption.builder().withLeaseId(lease).build())
+            .get(5, TimeUnit.SECONDS);
+      }
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  row(api, service) != null
+                      && row(api, service).get("agents").get("total").asInt() == 2);
+
+      JsonNode rollout =
+          api.get("/api/v1/services/" + service + "/rollout", ControlPlaneApiIT.WRITER).json();
+      assertThat(rollout.get("onRulesFile")).hasSize(1);
+      assertThat(rollout.get("onRulesFile").get(0).get("instanceId").asString())
+          .isEqualTo("file-1");
+      assertThat(rollout.get("ahead")).hasSize(1);
+      assertThat(rollout.get("ahead").get(0).get("rejectedRevision").asLong())
+          .isEqualTo(revision + 600);
+      assertThat(rollout.get("older")).isEmpty();
+      assertThat(rollout.get("rejected")).isEmpty();
+      JsonNode counts = row(api, service).get("agents");
+      assertThat(counts.get("onRulesFile").asInt()).isEqualTo(1);
+      assertThat(counts.get("ahead").asInt()).isEqualTo(1);
+      assertThat(counts.get("older").asInt()).isZero();
+      assertThat(counts.get("rejected").asInt()).isZero();
+      assertThat(counts.get("current").asInt()).isZero();
     } finally {
       jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
     }
