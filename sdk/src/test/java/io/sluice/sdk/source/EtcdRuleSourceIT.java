@@ -1123,6 +1123,36 @@ class EtcdRuleSourceIT {
   }
 
   /**
+   * Rules kept through a data loss keep the rejection recorded with them: the agent status goes on
+   * reporting a revision etcd no longer holds as rejected, until a document is written. The control
+   * plane's rollout therefore counts an agent as rejected only for the current revision itself
+   * (control-plane {@code Rollout.of}); this pins down what the agent reports.
+   */
+  @Test
+  void aRejectionRecordedBeforeADataLossStaysWithTheRulesKeptThroughIt() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/kept-rejection-" + service);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = sources.started(sources.retryingQuickly(holder, service).keys(local));
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
+    long applied = server().put(local.rules(service), document(service, 0.3));
+    awaitApplied(holder, applied);
+    long bad = server().put(local.rules(service), invalidDocument(service));
+    await()
+        .atMost(AWAIT)
+        .until(() -> source.lastRejection() != null && source.lastRejection().revision() == bad);
+    await().atMost(AWAIT).until(source::isWatching);
+
+    sources.restartEtcdWiped(source);
+    await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+
+    assertThat(server().revision()).isLessThan(bad);
+    assertThat(holder.current().revision()).isEqualTo(applied);
+    assertThat(source.lastRejection()).isNotNull();
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+  }
+
+  /**
    * A {@code _default} document kept through a data loss is back in force when the service's own
    * document, written since, is deleted: etcd no longer has it, and the line said "applied the rule
    * document …/_default at revision N" as if it had been read there.
