@@ -16,7 +16,7 @@ export function rolloutBar() {
 /**
  * Draws `current` of `total` agents on the current revision. Agents on a local rules file are no
  * part of `total`: the bar measures how far the document stored here reached, which they never
- * take; the pages say them beside it (rulesFileChip).
+ * take; the pages say them beside it (countChip).
  */
 export function updateRolloutBar(bar, current, total) {
   const pct = total > 0 ? Math.round((current / total) * 100) : 0;
@@ -78,29 +78,42 @@ export function breakerChip(b) {
     showHidden(` ${state.replace('_', '-')}${b.shadow ? ' (shadow)' : ''}`));
 }
 
+/** What each count chip counts, and how its text names them. */
+const COUNT_CHIPS = {
+  ahead: {
+    test: 'agents-ahead',
+    label: 'ahead',
+    title: 'Agents on a revision above the current one: a document deleted since, whose delete they'
+      + ' have not applied yet, or one etcd no longer holds (restored from an older backup).'
+      + ' They are not behind, and not counted as on the current revision.',
+  },
+  'rules-file': {
+    test: 'agents-on-rules-file',
+    label: 'on a rules file',
+    title: 'Agents that run a local rules file (sluice.rules.file): they follow no change saved'
+      + ' here, so the rollout bar leaves them out.',
+  },
+};
+
+/** The kind (a key of COUNT_CHIPS) of each chip countChip made. */
+const countChipKinds = new WeakMap();
+
 /**
- * A chip beside a rollout bar counting agents in none of its numbers' sense of behind: `kind`
- * 'ahead' (above the current revision) or 'rules-file' (on a local rules file). Update it with
- * updateCountChip; hidden while the count is 0.
+ * A chip beside a rollout bar for agents that its "n/m" does not show as behind: `kind` 'ahead'
+ * (above the current revision) or 'rules-file' (on a local rules file, left out of the bar).
+ * Hidden while its count is 0; set the count with updateCountChip.
  */
 export function countChip(kind) {
-  return h('span', {
-    class: 'chip',
-    'data-test': kind === 'ahead' ? 'agents-ahead' : 'agents-on-rules-file',
-    hidden: true,
-    title: kind === 'ahead'
-      ? 'Agents on a revision above the current one: a document deleted since, whose delete they'
-        + ' have not applied yet, or one etcd no longer holds (restored from an older backup).'
-        + ' They are not behind, and not counted as on the current revision.'
-      : 'Agents that run a local rules file (sluice.rules.file): they follow no change saved'
-        + ' here, so the rollout bar leaves them out.',
-  });
+  const { test, title } = COUNT_CHIPS[kind];
+  const chip = h('span', { class: 'chip', 'data-test': test, hidden: true, title });
+  countChipKinds.set(chip, kind);
+  return chip;
 }
 
+/** Shows "N ahead" or "N on a rules file" in a chip made by countChip, hidden for 0. */
 export function updateCountChip(chip, count) {
   const n = Number(count) > 0 ? Number(count) : 0;
-  const kind = chip.dataset.test === 'agents-ahead' ? 'ahead' : 'on a rules file';
-  setText(chip, n ? `${n} ${kind}` : '');
+  setText(chip, n ? `${n} ${COUNT_CHIPS[countChipKinds.get(chip)].label}` : '');
   chip.hidden = !n;
 }
 
