@@ -105,6 +105,11 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
     }
 
     @Override
+    public boolean ended() {
+      return ended == 1;
+    }
+
+    @Override
     public void onResponse(int status) {
       if (ENDED.compareAndSet(this, 0, 1)) {
         try {

@@ -96,6 +96,14 @@ public abstract class SluiceCall implements BiConsumer<Object, Throwable> {
    */
   public void responseRefused(Throwable error) {}
 
+  /**
+   * Whether the call has ended: its first outcome, abandonment or discard went through, and nothing
+   * more counts. The default is {@code false} (a call that never says).
+   */
+  public boolean ended() {
+    return false;
+  }
+
   /** Reports that the call completed with an HTTP status. Never throws. */
   public abstract void onResponse(int status);
 

@@ -1,8 +1,11 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -88,6 +91,51 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /** The app sends a request, then gives up on it with {@code disconnect()} unread. */
+  /**
+   * A connection the app connects explicitly and then writes a body to, without naming a method,
+   * sends a POST ({@code getOutputStream} turns the default GET into a POST after the connect): a
+   * policy on POST guards it, its 503s open that breaker and the next such call is rejected.
+   * Before, the call was keyed by the GET of the moment it connected: the POST policy never saw it
+   * and the breaker never opened.
+   */
+  @Test
+  void aPostTheJdkMakesOfAConnectedGetIsGuardedAsAPost() throws Exception {
+    String policy = "implicit-post";
+    String url = downstream.url("/implicit-post/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breakerForMethod("POST", policy, downstream.port(), "/implicit-post/**")));
+    downstream.answer(503);
+    try {
+      AtomicInteger failed = new AtomicInteger();
+      await("the POST policy's breaker opens")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                int sent = downstream.requestCount();
+                AppAnswer answer = app.call("huc-post-after-connect", "GET", url, Map.of());
+                if (answer.failed()) {
+                  assertThat(answer.error()).contains("Sluice circuit breaker '" + policy + "'");
+                  assertThat(downstream.requestCount())
+                      .as("requests that reached the target for the rejected call")
+                      .isEqualTo(sent);
+                  return true;
+                }
+                assertThat(answer.status()).isEqualTo(503);
+                assertThat(answer.headers()).containsEntry("x-request-method", "POST");
+                assertThat(failed.incrementAndGet())
+                    .as("503s to POSTs, under a policy on POST opening after 4")
+                    .isLessThanOrEqualTo(4);
+                return false;
+              });
+      assertThat(failed).hasValue(4);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
   @Test
   void aDisconnectedTrialCallCountsNeitherWay() throws Exception {
     checkCancelledTrialCallCountsNeitherWay("huc-disconnect");

@@ -85,6 +85,14 @@ final class Rules {
   }
 
   /**
+   * As {@link #breaker} in mode {@code error}, for calls with the HTTP method {@code method} only.
+   */
+  static String breakerForMethod(String method, String name, int port, String pathGlob) {
+    return breaker(name, port, pathGlob, "120s", ERROR, false)
+        .replace("\"match\":{", "\"match\":{\"method\":\"" + method + "\",");
+  }
+
+  /**
    * A breaker per target ({@code host:port}) on calls to {@code hostGlob}, {@code port} and {@code
    * pathGlob}: opens after 4 calls with at least half failing (5xx), stays open 120 s, fails
    * rejected calls ({@code onOpen.mode: error}).

@@ -117,6 +117,47 @@ public final class HttpUrlConnectionCalls {
   }
 
   /**
+   * The JDK's {@code getOutputStream} is about to turn the connection's request method from GET
+   * into POST (its backward compatibility: output on a GET request makes it a POST), after the app
+   * connected it with GET as the method ({@code setDoOutput(true)}, {@code connect()}, then {@code
+   * getOutputStream()}, without {@code setRequestMethod}): what leaves is a POST, so the call asks
+   * the breakers again as one. The GET call it started gives its permission back and counts neither
+   * way (nothing was sent yet); a POST the breakers reject closes the connection (nothing was sent
+   * on it) and fails {@code getOutputStream} with the breaker's I/O error, and every later attempt
+   * on the connection with it, as a rejected connect does. A connection the JDK turns before it
+   * connects (no explicit {@code connect()}) starts its call as a POST in the first place, and one
+   * whose call ended already (its connect failed, the app's cache answered) keeps it.
+   *
+   * @return the I/O error a rejected call fails with, or {@code null} to proceed
+   */
+  public static IOException sendingAsPost(HttpURLConnection connection) {
+    SluiceCall call = CALLS == null ? null : CALLS.get(connection);
+    if (call == null
+        || call.rejected()
+        || call.ended()
+        || !"GET".equals(connection.getRequestMethod())) {
+      return null;
+    }
+    call.discard();
+    URL url = connection.getURL();
+    SluiceCall post =
+        SluiceBridge.start(
+            url.getHost(),
+            SluiceBridge.port(url.getProtocol(), url.getPort()),
+            "POST",
+            url.getPath());
+    CALLS.set(connection, post);
+    if (post == null || !post.rejected()) {
+      return null;
+    }
+    // connected already: the JDK would send the request on its open connection the next time the
+    // app asks for the response, without connecting again. Closed, the connection connects again
+    // first, which its rejected call refuses.
+    connection.disconnect();
+    return new ConnectException(post.message());
+  }
+
+  /**
    * Sending a streaming request ({@code getOutputStream} with {@code setChunkedStreamingMode} or
    * {@code setFixedLengthStreamingMode}: the headers leave, then the JDK waits for {@code 100
    * Continue} if asked) failed. A final status the server answered instead of {@code 100} (the JDK

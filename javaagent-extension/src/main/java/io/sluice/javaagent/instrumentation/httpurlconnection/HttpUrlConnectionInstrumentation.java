@@ -37,7 +37,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       request ({@code setChunkedStreamingMode}, {@code setFixedLengthStreamingMode}) sends the
  *       headers and waits for {@code 100 Continue} if the app asked for it: what it throws then is
  *       the outcome (a refused expectation's status, else the I/O error), as the app may give up
- *       right there without reading anything.
+ *       right there without reading anything. Where the JDK turns a GET the app connected into a
+ *       POST (output on a GET request), the call asks the breakers again as a POST first.
  *   <li>{@code disconnect()} before any outcome: the app gave up, the call is abandoned.
  * </ul>
  *
@@ -110,21 +111,30 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
 
     private GetOutputStreamAdvice() {}
 
-    /** Whether the method gets past the app's own mistakes to sending the request. */
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    static boolean enter(
+    /**
+     * Notes whether the method gets past the app's own mistakes to sending the request; returns the
+     * I/O error of a connected GET that turns into a POST the breakers reject, which skips the
+     * method, or {@code null}.
+     */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static IOException enter(
         @Advice.This HttpURLConnection connection,
-        @Advice.FieldValue("inputStream") InputStream inputStream) {
-      return HttpUrlConnectionCalls.sends(connection, inputStream);
+        @Advice.FieldValue("inputStream") InputStream inputStream,
+        @Advice.Local("sluiceSends") boolean sends) {
+      sends = HttpUrlConnectionCalls.sends(connection, inputStream);
+      return sends ? HttpUrlConnectionCalls.sendingAsPost(connection) : null;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
         @Advice.This HttpURLConnection connection,
-        @Advice.Enter boolean sends,
+        @Advice.Enter IOException rejection,
+        @Advice.Local("sluiceSends") boolean sends,
         @Advice.FieldValue("responseCode") int responseCode,
-        @Advice.Thrown Throwable thrown) {
-      if (sends && thrown != null) {
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (rejection != null) {
+        thrown = rejection; // the agent's CLIENT span records this failure
+      } else if (sends && thrown != null) {
         HttpUrlConnectionCalls.sendFailed(connection, responseCode, thrown);
       }
     }
