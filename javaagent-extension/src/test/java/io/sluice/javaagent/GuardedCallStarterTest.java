@@ -273,7 +273,9 @@ class GuardedCallStarterTest {
 
     CountingCall answeredFirst = new CountingCall();
     call = new GuardedCallStarter.GuardedSluiceCall(answeredFirst);
+    assertThat(call.ended()).as("before any outcome").isFalse();
     call.onResponse(200);
+    assertThat(call.ended()).as("after its outcome").isTrue();
     call.abandon();
     call.onError(new IOException("reset"));
     call.discard();
@@ -282,6 +284,7 @@ class GuardedCallStarterTest {
     CountingCall discardedFirst = new CountingCall();
     call = new GuardedCallStarter.GuardedSluiceCall(discardedFirst);
     call.discard();
+    assertThat(call.ended()).as("once discarded").isTrue();
     call.onResponse(200);
     call.abandon();
     assertThat(discardedFirst.reported).containsExactly("discarded");
