@@ -1,5 +1,7 @@
 package io.sluice.javaagent.it;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import org.junit.jupiter.api.Test;
 
 /** The client suite against the JDK's {@code java.net.http.HttpClient#send}. */
@@ -83,5 +85,29 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   void requestsTheAppsBodyHandlerFailsLeaveTheBreakerClosed() throws Exception {
     checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
         "jdk-failing-handler", "the app's body handler failed");
+  }
+
+  /**
+   * Calls the app makes on a client it shut down ({@code HttpClient#shutdown} or {@code close()},
+   * Java 21 and later) never leave the process: the JDK fails each at once with {@code IOException:
+   * closed}, which says nothing about the target, and six of them leave a closed breaker closed
+   * with no failure in its window. Before, each counted as a failure of the target and the breaker
+   * opened. Runs where the test JVM, and so the forked app, is Java 21 or later (a build on JDK 25,
+   * or {@code -Djvm=<java 21+>} for Failsafe); the JDK 17 client has no shutdown.
+   */
+  @Test
+  void callsOnAClientTheAppShutDownLeaveTheBreakerClosed() throws Exception {
+    assumeTrue(
+        Runtime.version().feature() >= 21,
+        "HttpClient#shutdown came with Java 21: " + Runtime.version());
+    String policy = "closed-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/closed/**", "120s", Rules.ERROR, false),
+        "jdk-closed",
+        "GET",
+        downstream.url("/closed/" + client()),
+        "on a client the app shut down",
+        error -> error.isEqualTo("java.io.IOException: closed"));
   }
 }

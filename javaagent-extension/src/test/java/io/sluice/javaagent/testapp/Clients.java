@@ -215,6 +215,7 @@ final class Clients {
     return switch (name) {
       case "jdk" -> Clients::jdkSend;
       case "jdk-async" -> Clients::jdkSendAsync;
+      case "jdk-closed" -> Clients::jdkClosed;
       case "okhttp" -> Clients::okhttpExecute;
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "okhttp-late-timeout" -> Clients::okhttpLateTimeout;
@@ -306,6 +307,18 @@ final class Clients {
 
   private static ClientAnswer jdkSend(String method, String url) throws Exception {
     return jdk(Jdk.CLIENT.send(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /**
+   * Sends on a JDK client the app has shut down ({@code HttpClient#shutdown}, Java 21 and later;
+   * {@code close()} does the same and then waits): the JDK fails the call at once with an {@code
+   * IOException} ({@code closed}), before anything leaves. Called by reflection, as the test app is
+   * built for Java 17.
+   */
+  private static ClientAnswer jdkClosed(String method, String url) throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    HttpClient.class.getMethod("shutdown").invoke(client);
+    return jdk(client.send(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString()));
   }
 
   /** What the app's own failing {@code BodyHandler} throws ({@code jdk-failing-handler}). */

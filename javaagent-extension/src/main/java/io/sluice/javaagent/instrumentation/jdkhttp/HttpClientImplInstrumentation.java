@@ -1,7 +1,11 @@
 package io.sluice.javaagent.instrumentation.jdkhttp;
 
+import static net.bytebuddy.matcher.ElementMatchers.declaresField;
+import static net.bytebuddy.matcher.ElementMatchers.fieldType;
+import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.isPrivate;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -14,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.concurrent.CompletableFuture;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.implementation.bytecode.assign.Assigner;
 import net.bytebuddy.matcher.ElementMatcher;
@@ -25,7 +30,9 @@ import net.bytebuddy.matcher.ElementMatcher;
  * into the exception it throws. The future it returns is an {@link OutcomeFirstFuture}: the app
  * sees the answer only after the breaker counted it, and cancelling it abandons the call (neither a
  * success nor a failure). The agent's own advice sits on the public methods, around ours, so a
- * rejected call still has its CLIENT span.
+ * rejected call still has its CLIENT span. On Java 21 and later, a call on a client the app shut
+ * down is left to the JDK, which refuses it before anything leaves ({@link
+ * SendAsyncOnAClosableClientAdvice}).
  */
 final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
@@ -34,13 +41,26 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
     return named("jdk.internal.net.http.HttpClientImpl");
   }
 
+  /**
+   * Java 21 and later: the client the app shut down ({@code HttpClient#shutdown}, {@code close},
+   * {@code shutdownNow}) says so in this field, which {@code sendAsync} reads itself.
+   */
+  private static final ElementMatcher.Junction<TypeDescription> CLOSABLE =
+      declaresField(named("shutdownRequested").and(fieldType(boolean.class)));
+
   @Override
   public void transform(TypeTransformer transformer) {
-    transformer.applyAdviceToMethod(
+    ElementMatcher.Junction<MethodDescription> sendAsync =
         named("sendAsync")
             .and(isPrivate())
             .and(takesArguments(4))
-            .and(takesArgument(0, named("java.net.http.HttpRequest"))),
+            .and(takesArgument(0, named("java.net.http.HttpRequest")));
+    // one advice per layout: @Advice.FieldValue must find its field
+    transformer.applyAdviceToMethod(
+        sendAsync.and(isDeclaredBy(CLOSABLE)),
+        HttpClientImplInstrumentation.class.getName() + "$SendAsyncOnAClosableClientAdvice");
+    transformer.applyAdviceToMethod(
+        sendAsync.and(isDeclaredBy(not(CLOSABLE))),
         HttpClientImplInstrumentation.class.getName() + "$SendAsyncAdvice");
   }
 
@@ -82,6 +102,59 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
           // thrown before the request left (a CONNECT request, one the client refuses): the
           // client reports I/O failures through the future, never by throwing here
           call.abandon();
+        } else if (future instanceof CompletableFuture) {
+          future = OutcomeFirstFuture.of((CompletableFuture<?>) future, call);
+        }
+      }
+    }
+  }
+
+  /**
+   * As {@link SendAsyncAdvice}, on a client of Java 21 or later: a call on a client the app shut
+   * down is not guarded. The JDK fails it at once with {@code IOException: closed}, before anything
+   * leaves, which says nothing about the target: counted, a burst of them (an app still calling
+   * while it shuts down, or using a client it closed) opened the breaker of a healthy target.
+   */
+  @SuppressWarnings("unused")
+  static final class SendAsyncOnAClosableClientAdvice {
+
+    private SendAsyncOnAClosableClientAdvice() {}
+
+    /** Returns the rejected call's answer, which skips the method, or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static Object enter(
+        @Advice.Argument(0) HttpRequest request,
+        @Advice.Argument(1) Object handler,
+        @Advice.FieldValue("shutdownRequested") boolean shutdown,
+        @Advice.Local("sluiceCall") SluiceCall call) {
+      if (shutdown) {
+        return null; // the JDK refuses the call itself, before anything leaves
+      }
+      URI uri = request.uri();
+      call =
+          SluiceBridge.start(
+              uri.getHost(),
+              SluiceBridge.port(uri.getScheme(), uri.getPort()),
+              request.method(),
+              uri.getRawPath());
+      if (call == null || !call.rejected()) {
+        return null;
+      }
+      SluiceBridge.JdkHttpAnswers answers = SluiceBridge.jdkHttp;
+      return answers == null ? null : answers.reject(call, request, handler);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.Enter Object rejection,
+        @Advice.Local("sluiceCall") SluiceCall call,
+        @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
+        @Advice.Thrown Throwable thrown) {
+      if (rejection != null) {
+        future = rejection;
+      } else if (call != null) {
+        if (thrown != null) {
+          call.abandon(); // thrown before the request left, as in SendAsyncAdvice
         } else if (future instanceof CompletableFuture) {
           future = OutcomeFirstFuture.of((CompletableFuture<?>) future, call);
         }
