@@ -33,7 +33,10 @@ import java.util.function.Supplier;
  * out of space) becomes an {@link EtcdRefusedException} (no retry hint). Reads wait with {@link
  * #await}, transactions that change something with {@link #commit}: only the latter can leave the
  * outcome unknown. Ranges are read in pages at one revision (see {@link RangeReader}), so no answer
- * outgrows the client's inbound message limit however many keys a prefix holds.
+ * outgrows the client's inbound message limit however many keys a prefix holds. etcd answering that
+ * the revision a read asked for is compacted away is an {@link
+ * EtcdUnavailableException#compacted()}: etcd answered, so it counts as an answer (it ends an
+ * outage) and forces no reconnect.
  *
  * <p>After a call failed on the way, every call until one succeeds first has the client try etcd
  * again at once ({@link EtcdChannels#reconnectNow}): otherwise, after a long outage, gRPC's
@@ -93,8 +96,10 @@ public final class EtcdGateway {
 
   /**
    * What the gateway tells of etcd's answers, after each call: {@link #served} when etcd carried it
-   * out, {@link #refused} when it refused it ({@link EtcdRefusedException}). The control plane ends
-   * its start's findings and the API's stretch of 503s on them ({@code EtcdConfiguration}).
+   * out, or answered that the revision it read at is compacted away ({@link
+   * EtcdUnavailableException#compacted()}: etcd is there and reads work), {@link #refused} when it
+   * refused it ({@link EtcdRefusedException}). The control plane ends its start's findings and the
+   * API's stretch of 503s on them ({@code EtcdConfiguration}).
    */
   interface Answers {
 
@@ -462,6 +467,13 @@ public final class EtcdGateway {
         // etcd is there: an outage is over, though nothing was read
         answers.refused();
         throw refused;
+      }
+      if (RangeReader.compactedAway(cause)) {
+        // etcd answered: the revision asked for is gone. No outage (it ends one, as a served call
+        // does), no reconnect, no hint of a wrong endpoint or of a proxy's failure
+        firstContact.answered();
+        answers.served();
+        throw EtcdUnavailableException.compacted(what, cause, sent);
       }
       if (closing()) {
         // closed under the call (jetcd's "rejected from … Terminated"), or cancelled by the stop

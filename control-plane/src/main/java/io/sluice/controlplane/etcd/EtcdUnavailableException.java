@@ -28,7 +28,12 @@ public final class EtcdUnavailableException extends RuntimeException {
     /** The etcd client is closed, or the stop cancelled the call ({@link #clientClosed()}). */
     CLIENT_CLOSED,
     /** The stop interrupted the thread waiting for the call ({@link #interrupted()}). */
-    INTERRUPTED
+    INTERRUPTED,
+    /**
+     * etcd answered that the revision the call read at is compacted away ({@link #compacted()}): no
+     * outage, a read to start over at the latest revision.
+     */
+    COMPACTED
   }
 
   private final Reason reason;
@@ -79,18 +84,18 @@ public final class EtcdUnavailableException extends RuntimeException {
   }
 
   /**
-   * A paged read ({@link RangeReader}) that etcd's compaction overtook {@code times} times in a
-   * row, each time before its last page, {@code last} the failure of the last page: as {@code last}
-   * in all but its message, which says so, and {@link #compactions()}. etcd answered; a 503 said
-   * only "unavailable or did not answer in time", which sent an operator looking for an outage.
+   * A read that etcd's compaction overtook {@code times} times in a row, each time before it was
+   * done (a paged read, {@link RangeReader}, before its last page; a history page before it read
+   * the journal at the revision of its range), {@code last} the failure of the last attempt: as
+   * {@code last} in all but its message, which says so, and {@link #compactions()}. etcd answered;
+   * a 503 said only "unavailable or did not answer in time", which sent an operator looking for an
+   * outage.
    */
-  static EtcdUnavailableException compactedEachTime(EtcdUnavailableException last, int times) {
+  public static EtcdUnavailableException compactedEachTime(
+      EtcdUnavailableException last, int times) {
     return new EtcdUnavailableException(
         last.reason,
-        last.getMessage()
-            + " (the revision of the read was compacted away "
-            + times
-            + " times in a row)",
+        last.getMessage() + ", " + times + " times in a row",
         last.getCause(),
         last.outcomeUnknown,
         last.sentNanos,
@@ -98,6 +103,34 @@ public final class EtcdUnavailableException extends RuntimeException {
         last.proxysAnswer,
         last.embeddedTrouble,
         times);
+  }
+
+  /**
+   * etcd answered the read {@code what} that the revision it asked for is compacted away ({@code
+   * OUT_OF_RANGE}, "required revision has been compacted"): etcd is there and answering, so this is
+   * no outage ({@link #compacted()}); the read starts over at the latest revision, or says so.
+   *
+   * @param sentNanos when the call was sent ({@link #sentNanos()})
+   */
+  static EtcdUnavailableException compacted(String what, Throwable cause, long sentNanos) {
+    return new EtcdUnavailableException(
+        Reason.COMPACTED,
+        "etcd compacted away the revision the read was at (" + what + ")",
+        cause,
+        false,
+        sentNanos,
+        null,
+        null,
+        null);
+  }
+
+  /**
+   * Whether etcd answered that the revision the call read at is compacted away ({@link
+   * #compacted(String, Throwable, long)}): etcd answered, so no outage of etcd to count ({@link
+   * EtcdOutageLog}) and nothing unhealthy to report; reading again at the latest revision works.
+   */
+  public boolean compacted() {
+    return reason == Reason.COMPACTED;
   }
 
   /**
@@ -115,8 +148,9 @@ public final class EtcdUnavailableException extends RuntimeException {
    */
   public static String compactedAway(int compactions, boolean writes) {
     return "etcd answered, but compacted away the revision the read was at, "
-        + compactions
-        + " times in a row, each time before the read's last page"
+        + (compactions == 1
+            ? "before the read's last page"
+            : compactions + " times in a row, each time before the read's last page")
         + (writes ? "; nothing was changed" : "")
         + ". Try again shortly.";
   }

@@ -39,7 +39,8 @@ import java.util.logging.Logger;
  * the read neither appear twice nor go missing. If etcd compacts that revision away before the last
  * page, the read starts over at the latest revision (at most {@link #MAX_ATTEMPTS} times in all);
  * the last time, it fails saying so ({@link EtcdUnavailableException#compactions()}), which the
- * API's 503 tells instead of an outage. Each page has the gateway's deadline.
+ * API's 503 tells instead of an outage, and which opens no stretch of the outage log: etcd answered
+ * ({@link EtcdUnavailableException#compacted()}). Each page has the gateway's deadline.
  */
 final class RangeReader {
 
@@ -94,7 +95,7 @@ final class RangeReader {
       try {
         return readOnce(from, to, descending, maxKeys, keysOnly);
       } catch (EtcdUnavailableException e) {
-        if (!compacted(e)) {
+        if (!e.compacted()) {
           throw e;
         }
         if (attempt == MAX_ATTEMPTS) {
@@ -164,11 +165,16 @@ final class RangeReader {
     return Math.max(MIN_PAGE_KEYS, Math.min(MAX_PAGE_KEYS, PAGE_BYTES / largestEntryBytes));
   }
 
-  private static boolean compacted(EtcdUnavailableException e) {
-    if (code(e.getCause()) != Status.Code.OUT_OF_RANGE) {
+  /**
+   * Whether a call's failure is etcd's answer that the revision it read at is compacted away
+   * ({@code OUT_OF_RANGE}, "etcdserver: mvcc: required revision has been compacted"): the gateway
+   * makes it an {@link EtcdUnavailableException#compacted()}, which is no outage.
+   */
+  static boolean compactedAway(Throwable cause) {
+    if (code(cause) != Status.Code.OUT_OF_RANGE) {
       return false;
     }
-    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
       if (String.valueOf(t.getMessage()).contains("compacted")) {
         return true;
       }

@@ -120,25 +120,40 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * control plane stops under a request still running), or the request's wait interrupted by the
    * stop, that, at FINE only: it is no etcd outage ({@link #stopping}). A paged read that etcd's
    * compaction overtook each time it was read says so ({@link
-   * EtcdUnavailableException#compactions()}).
+   * EtcdUnavailableException#compactions()}), and is logged at WARNING under this class's name, not
+   * as a stretch of the outage log: etcd answered each time ({@link
+   * EtcdUnavailableException#compacted()}).
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
     if (e.clientClosed() || e.interrupted()) {
       return stopping(e, request);
     }
-    // at WARNING once per stretch, under the outage log's name with the INFO line ending it
-    outageLog.unavailable(
-        () -> "answering 503 to " + call(request) + ": " + describe(e), e.sentNanos());
-    LOG.log(Level.FINE, "etcd unavailable", e);
+    if (e.compacted()) {
+      // etcd answered every time: no outage to open a stretch of (its gateway ended any open one)
+      LOG.warning(
+          () ->
+              "answering 503 to "
+                  + call(request)
+                  + ": "
+                  + describe(e)
+                  + " (etcd answered each time: no outage)");
+      LOG.log(Level.FINE, "etcd compacted the read's revision away", e);
+    } else {
+      // at WARNING once per stretch, under the outage log's name with the INFO line ending it
+      outageLog.unavailable(
+          () -> "answering 503 to " + call(request) + ": " + describe(e), e.sentNanos());
+      LOG.log(Level.FINE, "etcd unavailable", e);
+    }
     String detail =
         e.outcomeUnknown()
             ? "etcd did not confirm the change (no answer in time, or the connection failed while"
                 + " it was being committed), so whether it was made is unknown: read the rules and"
                 + " their history before trying again."
-            : e.compactions() > 0
+            : e.compacted()
                 // etcd answered, but compacted the paged read's revision away each time
-                ? EtcdUnavailableException.compactedAway(e.compactions(), writes(request))
+                ? EtcdUnavailableException.compactedAway(
+                    Math.max(1, e.compactions()), writes(request))
                 : writes(request)
                     ? "etcd is unavailable or did not answer in time; nothing was changed. Try again"
                         + " shortly."

@@ -13,12 +13,16 @@ import io.etcd.jetcd.KV;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
+import io.sluice.testing.logging.LogCapture;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -117,6 +121,64 @@ class EtcdGatewayIT {
       } finally {
         etcd.server().start();
       }
+    }
+  }
+
+  /**
+   * etcd compacting away the revision of a paged read, each time before its last page, is etcd
+   * answering: the read fails saying so ({@link EtcdUnavailableException#compacted()}), and that
+   * ends a stretch of the API's 503s as any answer does, where it was taken for one more failure of
+   * an outage (the stretch went on, and a reconnect was forced on the next call). Real etcd, real
+   * compactions between the pages.
+   */
+  @Test
+  void aReadCompactedAwayEachTimeIsEtcdAnsweringNotAnOutage() throws Exception {
+    String prefix = "/gateway/compacted/";
+    for (int i = 0; i < 2 * RangeReader.MIN_PAGE_KEYS; i++) {
+      etcd.server().put(prefix + String.format("%02d", i), "v");
+    }
+    RangeHooks hooks = new RangeHooks();
+    AtomicInteger compactions = new AtomicInteger();
+    // before every page after the first: a write, and the revision of the read compacted away
+    hooks.beforeSend(
+        RangeHooks.under(prefix).and(RangeHooks.atARevision()),
+        RangeReader.MAX_ATTEMPTS,
+        () -> {
+          etcd.server().put("/gateway/other", "c" + compactions.incrementAndGet());
+          etcd.server().compact();
+        });
+    EtcdOutageLog outageLog = new EtcdOutageLog();
+    try (Client client = Client.builder().endpoints(etcd.endpoint()).interceptor(hooks).build();
+        LogCapture outages = LogCapture.of(EtcdOutageLog.class)) {
+      EtcdGateway gateway = TestGateways.wired(client, new StartFindings(), outageLog);
+      outageLog.unavailable(() -> "answering 503 to GET /api/v1/services", outageLog.now());
+
+      Throwable failure = catchThrowable(() -> gateway.getPrefix(prefix));
+
+      assertThat(failure)
+          .isInstanceOfSatisfying(
+              EtcdUnavailableException.class,
+              e -> {
+                assertThat(e.compacted()).as("compacted").isTrue();
+                assertThat(e.compactions()).isEqualTo(RangeReader.MAX_ATTEMPTS);
+                assertThat(e.hint()).isNull();
+                assertThat(e.getMessage())
+                    .startsWith(
+                        "etcd compacted away the revision the read was at (read the range from "
+                            + prefix)
+                    .endsWith("), 3 times in a row");
+              });
+      assertThat(compactions.get()).isEqualTo(RangeReader.MAX_ATTEMPTS);
+      assertThat(outages.records())
+          .filteredOn(r -> r.getLevel() == Level.INFO)
+          .as("etcd answered: the stretch is over")
+          .extracting(LogRecord::getMessage)
+          .containsExactly(
+              "etcd answers again; 1 API call was answered 503 etcd-unavailable meanwhile (the"
+                  + " first logged at WARNING, the rest at FINE)");
+      assertThat(gateway.answeredOnce()).isTrue();
+      // the compactions over, the same read works
+      assertThat(gateway.getPrefix(prefix).kvs()).hasSize(2 * RangeReader.MIN_PAGE_KEYS);
     }
   }
 

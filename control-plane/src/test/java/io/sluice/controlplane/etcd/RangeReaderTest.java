@@ -52,8 +52,7 @@ class RangeReaderTest {
     assertThatThrownBy(() -> reader.read(from, OptionsUtil.prefixEndOf(from), true, 50))
         .isInstanceOf(EtcdUnavailableException.class)
         .hasMessage(
-            "etcd refused the call (read the range) (the revision of the read was compacted away"
-                + " 3 times in a row)")
+            "etcd compacted away the revision the read was at (read the range), 3 times in a row")
         .extracting(e -> ((EtcdUnavailableException) e).compactions())
         .isEqualTo(RangeReader.MAX_ATTEMPTS);
     assertThat(pages.get()).isEqualTo(RangeReader.MAX_ATTEMPTS);

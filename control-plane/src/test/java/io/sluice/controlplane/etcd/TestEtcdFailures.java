@@ -62,15 +62,13 @@ public final class TestEtcdFailures {
     throw new AssertionError("the read did not fail");
   }
 
-  /** A page that etcd refused as compacted away, as the gateway throws it (sent now). */
+  /** A page that etcd answered as compacted away, as the gateway throws it (sent now). */
   static EtcdUnavailableException compacted(String what) {
-    return EtcdUnavailableException.etcdFailed(
-        "etcd refused the call (" + what + ")",
+    return EtcdUnavailableException.compacted(
+        what,
         Status.OUT_OF_RANGE
             .withDescription("etcdserver: mvcc: required revision has been compacted")
             .asRuntimeException(),
-        false,
-        null,
         System.nanoTime());
   }
 
