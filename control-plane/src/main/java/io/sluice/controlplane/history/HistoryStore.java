@@ -2,10 +2,13 @@ package io.sluice.controlplane.history;
 
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.GetOption;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.rules.OneLineText;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -37,6 +40,9 @@ public final class HistoryStore {
   /** How many unreadable keys are remembered as warned about; past it, the oldest are forgotten. */
   static final int MAX_WARNED_KEYS = 1024;
 
+  /** Reads of a page in a row that etcd's compaction may overtake before it fails saying so. */
+  static final int MAX_ATTEMPTS = 3;
+
   private final EtcdGateway etcd;
   private final HistoryCodec codec;
   private final WarnedKeys unreadableLogged = new WarnedKeys(MAX_WARNED_KEYS);
@@ -47,19 +53,42 @@ public final class HistoryStore {
   }
 
   /**
-   * One page of a service's history, newest first.
+   * One page of a service's history, newest first, as of one revision: the history keys and the
+   * journal are read at the same revision, so a change committed meanwhile is either in the page
+   * with every change before it, or not yet (the next read has it). Read at two revisions, a change
+   * committed between them could be left out while an older one was shown, as the newest.
    *
    * @param before only entries with a revision below this, or {@code null} for the newest
    * @param limit at most this many entries
+   * @throws EtcdUnavailableException {@link EtcdUnavailableException#compactions()} when etcd
+   *     compacted away the revision of the page each time it was read ({@link #MAX_ATTEMPTS})
    */
   public HistoryPage page(String service, Long before, int limit) {
-    Optional<HistoryEntry> journal = journal(service);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return pageOnce(service, before, limit);
+      } catch (EtcdUnavailableException e) {
+        // the range's own reader has retried its compactions already (compactions() > 0)
+        if (!e.compacted() || e.compactions() > 0) {
+          throw e;
+        }
+        if (attempt == MAX_ATTEMPTS) {
+          throw EtcdUnavailableException.compactedEachTime(e, attempt);
+        }
+        LOG.fine("the revision of a history page was compacted away; reading it again");
+      }
+    }
+  }
+
+  private HistoryPage pageOnce(String service, Long before, int limit) {
     String prefix = etcd.keys().historyPrefix(service);
     // one more than the page, to know whether there is a next one; read in pages of their own, as
     // entries hold whole documents
     EtcdGateway.Range read =
         etcd.getPrefixDescending(
             prefix, before == null ? null : etcd.keys().history(service, before), limit + 1L);
+    // the journal as of the range: a change committed since is in neither
+    Optional<HistoryEntry> journal = journal(service, read.revision());
     List<HistoryEntry> entries = new ArrayList<>();
     Set<Long> seen = new HashSet<>();
     for (KeyValue kv : read.kvs()) {
@@ -86,20 +115,32 @@ public final class HistoryStore {
   }
 
   /**
-   * One past version, if there is one at that revision.
+   * One past version, if there is one at that revision. Its history key and the journal are read in
+   * one transaction, so at one revision: read one after the other, a change committed between the
+   * two reads (which copies the journal's entry to its history key, and replaces the journal) made
+   * an entry that is there answer 404.
    *
    * @throws ApiException {@code history-entry-unreadable} (409) when there is an entry at that
    *     revision that this version cannot read
    */
   public Optional<HistoryEntry> get(String service, long revision) {
-    GetResponse read = etcd.get(etcd.keys().history(service, revision), GetOption.DEFAULT);
-    if (!read.getKvs().isEmpty()) {
-      return Optional.of(readOrRefuse(service, read.getKvs().get(0), revision));
+    String historyKey = etcd.keys().history(service, revision);
+    String journalKey = HistoryCodec.journalKey(etcd.keys(), service);
+    TxnResponse read =
+        etcd.await(
+            etcd.txn()
+                .Then(
+                    Op.get(EtcdGateway.bytes(historyKey), GetOption.DEFAULT),
+                    Op.get(EtcdGateway.bytes(journalKey), GetOption.DEFAULT))
+                .commit(),
+            "read " + historyKey + " and " + journalKey);
+    List<KeyValue> entry = read.getGetResponses().get(0).getKvs();
+    if (!entry.isEmpty()) {
+      return Optional.of(readOrRefuse(service, entry.get(0), revision));
     }
-    GetResponse journal =
-        etcd.get(HistoryCodec.journalKey(etcd.keys(), service), GetOption.DEFAULT);
-    if (!journal.getKvs().isEmpty() && journal.getKvs().get(0).getModRevision() == revision) {
-      return Optional.of(readOrRefuse(service, journal.getKvs().get(0), revision));
+    List<KeyValue> journal = read.getGetResponses().get(1).getKvs();
+    if (!journal.isEmpty() && journal.get(0).getModRevision() == revision) {
+      return Optional.of(readOrRefuse(service, journal.get(0), revision));
     }
     return Optional.empty();
   }
@@ -119,8 +160,15 @@ public final class HistoryStore {
                     Map.of("revision", revision)));
   }
 
-  private Optional<HistoryEntry> journal(String service) {
-    GetResponse read = etcd.get(HistoryCodec.journalKey(etcd.keys(), service), GetOption.DEFAULT);
+  /**
+   * The journal's entry as of {@code revision}; compacted away, an {@link
+   * EtcdUnavailableException#compacted()}.
+   */
+  private Optional<HistoryEntry> journal(String service, long revision) {
+    GetResponse read =
+        etcd.get(
+            HistoryCodec.journalKey(etcd.keys(), service),
+            GetOption.builder().withRevision(revision).build());
     if (read.getKvs().isEmpty()) {
       return Optional.empty();
     }
