@@ -63,6 +63,14 @@ import java.util.logging.Logger;
  *
  * <p>Callbacks come one at a time, from the watch thread or the given scheduler, never
  * concurrently. Create watches with {@link PrefixWatches}, which health reports on.
+ *
+ * <p>No call into jetcd's watch client (start a watch, close one) is made while this watch's lock
+ * is held. jetcd holds one lock of its own, shared by every watch of the client, while it tells a
+ * listener of an error and of the end that follows it ({@link #onBroken}, which takes this watch's
+ * lock), and takes it to start or close any watch. A read that replaced a broken watch under this
+ * watch's lock, as a compaction has it done at once, deadlocked with jetcd reporting that break:
+ * the mirror never read again, every other watch of the client hung with it, and so did the
+ * client's close at shutdown.
  */
 public final class PrefixWatch implements AutoCloseable {
 
@@ -370,6 +378,7 @@ public final class PrefixWatch implements AutoCloseable {
 
   private void resync() {
     long gen;
+    Watch.Watcher replaced;
     synchronized (this) {
       if (closed) {
         return;
@@ -377,11 +386,11 @@ public final class PrefixWatch implements AutoCloseable {
       // the generation first: jetcd tells the listener it completed from inside close(), on this
       // thread, and that must be ignored as an old watch's, not taken for this one breaking
       gen = ++generation;
-      if (watcher != null) {
-        watcher.close();
-        watcher = null;
-      }
+      replaced = watcher;
+      watcher = null;
     }
+    // outside this watch's lock, as every call into jetcd's watch client (see the class note)
+    closeQuietly(replaced);
     // before the read: a restart after it makes the watch drop its events and read again
     long readRun = etcd.embeddedRuns();
     try {
@@ -413,28 +422,48 @@ public final class PrefixWatch implements AutoCloseable {
         firstRead.countDown();
         firstReadOrRefusal.countDown();
         run = readRun;
-        // requireLeader: a member cut off from the leader ends the watch instead of going silent
-        WatchOption option =
-            WatchOption.builder()
-                .isPrefix(true)
-                .withRevision(revision + 1)
-                .withRequireLeader(true)
-                .build();
-        watcher =
-            etcd.watch()
-                .watch(
-                    EtcdGateway.bytes(prefix),
-                    option,
-                    Watch.listener(
-                        response -> onEvents(gen, response),
-                        error -> onBroken(gen, error),
-                        () -> onBroken(gen, null)));
         watchStartedNanos = System.nanoTime();
         watchDelivered = false;
         backoffMs = firstBackoffMs;
       }
+      // requireLeader: a member cut off from the leader ends the watch instead of going silent
+      WatchOption option =
+          WatchOption.builder()
+              .isPrefix(true)
+              .withRevision(revision + 1)
+              .withRequireLeader(true)
+              .build();
+      // started outside this watch's lock (see the class note); its events and its end, which may
+      // come before this returns, are this generation's
+      Watch.Watcher started =
+          etcd.watch()
+              .watch(
+                  EtcdGateway.bytes(prefix),
+                  option,
+                  Watch.listener(
+                      response -> onEvents(gen, response),
+                      error -> onBroken(gen, error),
+                      () -> onBroken(gen, null)));
+      synchronized (this) {
+        if (!closed && gen == generation) {
+          watcher = started;
+          return;
+        }
+      }
+      // closed, or replaced by a later read, meanwhile
+      closeQuietly(started);
     } catch (RuntimeException e) {
       onResyncFailed(gen, e);
+    }
+  }
+
+  /**
+   * Closes a jetcd watch no longer this watch's; never under this watch's lock. Its end, which
+   * jetcd reports from inside {@code close()}, is ignored as an earlier generation's.
+   */
+  private static void closeQuietly(Watch.Watcher replaced) {
+    if (replaced != null) {
+      replaced.close();
     }
   }
 
@@ -674,15 +703,18 @@ public final class PrefixWatch implements AutoCloseable {
    * every watch before the etcd client ({@link PrefixWatches#close}).
    */
   @Override
-  public synchronized void close() {
-    closed = true;
-    if (pendingRetry != null) {
-      pendingRetry.cancel(false);
-      pendingRetry = null;
-    }
-    if (watcher != null) {
-      watcher.close();
+  public void close() {
+    Watch.Watcher open;
+    synchronized (this) {
+      closed = true;
+      if (pendingRetry != null) {
+        pendingRetry.cancel(false);
+        pendingRetry = null;
+      }
+      open = watcher;
       watcher = null;
     }
+    // outside the lock (see the class note): a callback after this sees it closed and does nothing
+    closeQuietly(open);
   }
 }

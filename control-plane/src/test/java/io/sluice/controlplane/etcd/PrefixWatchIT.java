@@ -27,11 +27,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
@@ -89,6 +92,154 @@ class PrefixWatchIT {
       watch.close();
     } finally {
       log.close();
+      scheduler.shutdownNow();
+    }
+  }
+
+  /**
+   * A watch that starts from a revision etcd has compacted away (etcd moved on and compacted
+   * between the watch's read and its start, as it may while the watch lags or is cut off) is told
+   * so by etcd: it says so at INFO, reads the prefix again at once, and goes on watching from the
+   * new read, health UP at the new revision once it has. Nothing covered it: the read that replaced
+   * the broken watch at once deadlocked with jetcd reporting the break (see {@link PrefixWatch}'s
+   * class note), and the mirror never read again. The time limit makes that a failure, not a hung
+   * build (the client's close hung with it).
+   */
+  @Test
+  @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aWatchThatFallsBehindACompactionReadsThePrefixAgainAndGoesOn() {
+    etcd.server().put("/lagging/a", "1");
+    RangeHooks hooks = new RangeHooks();
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (LogCapture log = LogCapture.of(PrefixWatch.class);
+        Client client = Client.builder().endpoints(etcd.endpoint()).interceptor(hooks).build()) {
+      PrefixWatches watches =
+          new PrefixWatches(TestGateways.on(client, Duration.ofSeconds(30)), scheduler);
+      WatchesHealthIndicator health = new WatchesHealthIndicator(watches);
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      List<String> applied = new CopyOnWriteArrayList<>();
+      long compactedAt = fallBehindACompaction(hooks, "b");
+      PrefixWatch watch =
+          watches.start("lagging", "/lagging/", new RecordingMirror(mirrored, applied));
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> watch.state().inSync() && watch.state().revision() >= compactedAt);
+      assertThat(log.records())
+          .filteredOn(r -> r.getLevel() == Level.INFO)
+          .extracting(LogRecord::getMessage)
+          .containsExactly("watch of /lagging/ fell behind a compaction; reading it again");
+      assertThat(warnings(log.records())).as("no failure to warn of").isEmpty();
+      assertThat(applied)
+          .as("read again, no event of the compacted stream")
+          .hasSizeGreaterThanOrEqualTo(2)
+          .containsOnly("reset");
+      assertThat(mirrored)
+          .isEqualTo(Map.of("/lagging/a", "1", "/lagging/b1", "b", "/lagging/b2", "b"));
+      Health up = health.health();
+      assertThat(up.getStatus()).isEqualTo(Status.UP);
+      assertThat(up.getDetails().get("lagging").toString())
+          .isEqualTo("{inSync=true, lastReadRevision=" + watch.state().revision() + "}");
+
+      // again, and again: jetcd reports the break while the read that replaces the watch runs
+      for (String round : List.of("c", "d", "e", "f", "g")) {
+        long compacted = fallBehindACompaction(hooks, round);
+        watch.readAgainNow();
+        await("round " + round)
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> watch.state().inSync() && watch.state().revision() >= compacted);
+        assertThat(mirrored).containsEntry("/lagging/" + round + "2", round);
+      }
+
+      // and goes on: watched from the revision after the last read
+      etcd.server().put("/lagging/z", "4");
+      await().atMost(Duration.ofSeconds(10)).until(() -> "4".equals(mirrored.get("/lagging/z")));
+      assertThat(applied).endsWith("put /lagging/z");
+      assertThat(warnings(log.records())).isEmpty();
+      watch.close();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  /**
+   * Has the next read of {@code /lagging/} followed, once etcd answered it and before the watch
+   * starts from the revision after it, by two changes ({@code /lagging/<round>1} and {@code 2}) and
+   * a compaction of everything before the second: the watch starts from a compacted revision.
+   *
+   * @return the revision compacted at, which the read after the watch's break is at or after
+   */
+  private static long fallBehindACompaction(RangeHooks hooks, String round) {
+    long compactAt = etcd.server().revision() + 2;
+    hooks.afterAnswer(
+        RangeHooks.under("/lagging/"),
+        1,
+        () -> {
+          etcd.server().put("/lagging/" + round + "1", round);
+          etcd.server().put("/lagging/" + round + "2", round);
+          etcd.server().compact();
+        });
+    return compactAt;
+  }
+
+  /**
+   * A mirror's read that etcd's compaction overtakes each time (before its last page, three times
+   * in a row) leaves the mirror out of sync: health says why in the compaction's words, not an
+   * outage's, and the mirror is in sync again once a read gets through.
+   */
+  @Test
+  void aReadCompactedAwayEachTimeSaysSoInHealthUntilAReadGetsThrough() {
+    for (int i = 0; i < 2 * RangeReader.MIN_PAGE_KEYS; i++) {
+      etcd.server().put("/compacting/" + String.format("%02d", i), "v");
+    }
+    RangeHooks hooks = new RangeHooks();
+    AtomicBoolean compacting = new AtomicBoolean(true);
+    AtomicInteger compactions = new AtomicInteger();
+    // before every page after the first, while compacting: a write, and the read's revision gone
+    hooks.beforeSend(
+        RangeHooks.under("/compacting/")
+            .and(RangeHooks.atARevision())
+            .and(request -> compacting.get()),
+        Integer.MAX_VALUE,
+        () -> {
+          etcd.server().put("/elsewhere", "c" + compactions.incrementAndGet());
+          etcd.server().compact();
+        });
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (LogCapture log = LogCapture.of(PrefixWatch.class);
+        Client client = Client.builder().endpoints(etcd.endpoint()).interceptor(hooks).build()) {
+      PrefixWatches watches =
+          new PrefixWatches(TestGateways.on(client, Duration.ofSeconds(30)), scheduler);
+      WatchesHealthIndicator health = new WatchesHealthIndicator(watches);
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      PrefixWatch watch = watches.start("compacting", "/compacting/", new Mirror(mirrored));
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> watch.state().failedReads() >= 1);
+      assertThat(watch.state().failure())
+          .startsWith(
+              "etcd compacted away the revision the read was at (read the range from"
+                  + " /compacting/")
+          .contains("), 3 times in a row")
+          .doesNotContain("did not answer");
+      Health down = health.health();
+      assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(down.getDetails().get("compacting").toString())
+          .contains("inSync=false")
+          .contains("compacted away the revision the read was at")
+          .contains("3 times in a row");
+      assertThat(warnings(log.records()))
+          .singleElement()
+          .extracting(LogRecord::getMessage)
+          .asString()
+          .startsWith("could not read /compacting/ (nothing mirrored yet): etcd compacted away");
+
+      compacting.set(false);
+      await().atMost(Duration.ofSeconds(30)).until(() -> watch.state().inSync());
+      assertThat(mirrored).hasSize(2 * RangeReader.MIN_PAGE_KEYS);
+      assertThat(health.health().getStatus()).isEqualTo(Status.UP);
+      assertThat(compactions.get()).isGreaterThanOrEqualTo(RangeReader.MAX_ATTEMPTS);
+      watch.close();
+    } finally {
       scheduler.shutdownNow();
     }
   }
