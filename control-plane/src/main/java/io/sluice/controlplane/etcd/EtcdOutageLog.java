@@ -15,14 +15,16 @@ import java.util.logging.Logger;
  * name filters them all.
  *
  * <p>A stretch ends when the {@link EtcdGateway} sees etcd answer a call, whichever (an API call, a
- * mirror's read, a health check), or refuse one (its credentials or permissions: etcd is there), so
- * a recovery is logged even when no API call comes after it (a watch stream's end does not: the
- * mirror's read that follows it does, through the gateway); a 503 after that begins a new stretch,
- * with its own WARNING. Except a 503 whose etcd call was sent before etcd answered again: a call
- * still on its way at the recovery that fails after it tells of the outage that just ended, not of
- * a new one (it made one more WARNING and INFO pair). So does a mirror's 503 whose wait for its
- * first read began before ({@code ApiException.etcdWaitBegan()}). It is logged at FINE and opens
- * nothing; a stretch already open counts it.
+ * mirror's read, a health check; an answer that the revision a read was at is compacted away too),
+ * or refuse one (its credentials or permissions: etcd is there), so a recovery is logged even when
+ * no API call comes after it (a watch stream's end does not: the mirror's read that follows it
+ * does, through the gateway); a 503 after that begins a new stretch, with its own WARNING. Except a
+ * 503 whose etcd call was sent before etcd answered again: a call still on its way at the recovery
+ * that fails after it tells of the outage that just ended, not of a new one (it made one more
+ * WARNING and INFO pair). So does a mirror's 503 whose wait for its first read began before ({@code
+ * ApiException.etcdWaitBegan()}). It is logged at FINE and opens nothing; a stretch already open
+ * counts it. A 503 for a read that etcd's compaction overtook each time ({@link
+ * EtcdUnavailableException#compacted()}) never comes here: etcd answered.
  */
 public final class EtcdOutageLog {
 

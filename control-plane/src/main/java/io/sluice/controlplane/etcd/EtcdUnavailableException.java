@@ -4,7 +4,9 @@ import java.util.Objects;
 
 /**
  * etcd did not answer in time, or the call failed on the way (connection refused or dropped, no
- * leader...): trying again shortly may succeed, so the API answers 503 with a retry hint.
+ * leader...), or etcd answered that the revision a read was at is compacted away ({@link
+ * #compacted()}, no outage): trying again shortly may succeed, so the API answers 503 with a retry
+ * hint.
  *
  * <p>What it means for a change depends on when it happened. Every write is one transaction, so a
  * failed call never leaves half a change behind. A failure while reading, before the transaction
