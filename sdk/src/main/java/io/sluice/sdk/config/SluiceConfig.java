@@ -4,6 +4,7 @@ import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdEndpoints;
 import io.sluice.etcd.EtcdEndpoints.SettingNames;
 import io.sluice.etcd.EtcdEndpoints.TlsSettings;
+import io.sluice.etcd.HomeDirectoryPaths;
 import io.sluice.etcd.TemporaryStateDirectory;
 import io.sluice.rules.wire.EtcdKeys;
 import java.net.URI;
@@ -293,7 +294,8 @@ public record SluiceConfig(
   /**
    * Reads the keys of {@link ConfigKeys} from {@code lookup} (which answers {@code null} or blank
    * for an absent key). Values are trimmed, except the etcd and TLS key passwords, which are kept
-   * as given.
+   * exactly as given, one of spaces only too. A path may start with {@code ~} or {@code ~/} (this
+   * user's home directory); one starting with {@code ~user} is refused.
    *
    * @throws IllegalArgumentException naming every bad key and its value
    */
@@ -438,7 +440,9 @@ public record SluiceConfig(
             ConfigKeys.ETCD_TLS_KEY_FILE,
             ConfigKeys.ETCD_TLS_KEY_PASSWORD,
             ConfigKeys.ETCD_TLS_AUTHORITY)) {
-      String set = value(lookup, key);
+      // a key password of spaces only is one too (kept as given, see secret)
+      String set =
+          key.equals(ConfigKeys.ETCD_TLS_KEY_PASSWORD) ? secret(lookup, key) : value(lookup, key);
       if (set != null) {
         errors.add(
             refused
@@ -561,10 +565,15 @@ public record SluiceConfig(
     return value == null || value.isBlank() ? null : value.strip();
   }
 
-  /** A password as given, spaces included; {@code null} when absent or blank. */
+  /**
+   * A password exactly as given, spaces included, and one of spaces only too (etcd takes any
+   * non-empty password); {@code null} when absent or empty. Treated as unset, such a password was
+   * refused as missing ({@code sluice.etcd.user=agent is set but sluice.etcd.password … is not}) to
+   * a user who had set it.
+   */
   private static String secret(ConfigLookup lookup, String key) {
     String value = lookup.value(key);
-    return value == null || value.isBlank() ? null : value;
+    return value == null || value.isEmpty() ? null : value;
   }
 
   private static Path path(ConfigLookup lookup, String key, Builder builder, List<String> errors) {
@@ -572,8 +581,13 @@ public record SluiceConfig(
     if (value == null) {
       return null;
     }
+    String otherUsersHome = HomeDirectoryPaths.otherUsersHome(value);
+    if (otherUsersHome != null) {
+      errors.add(lookup.origin(key) + "=" + value + ": " + otherUsersHome);
+      return null;
+    }
     try {
-      return expandHome(value, builder);
+      return HomeDirectoryPaths.expand(value, builder::home);
     } catch (InvalidPathException e) {
       errors.add(lookup.origin(key) + "=" + value + ": not a valid path (" + e.getReason() + ")");
       return null;
@@ -588,13 +602,6 @@ public record SluiceConfig(
               + "; write the directory out in full");
       return null;
     }
-  }
-
-  private static Path expandHome(String value, Builder builder) {
-    if (value.equals("~") || value.startsWith("~/")) {
-      return builder.home().resolve(value.substring(1).replaceFirst("^/", ""));
-    }
-    return Path.of(value);
   }
 
   /** Why {@link TemporaryStateDirectory#home} found neither a home nor a fallback. */

@@ -119,11 +119,55 @@ class SluiceConfigTest {
                 .tls()
                 .keyPassword())
         .isEqualTo(" key pass ");
+  }
+
+  /**
+   * A password of spaces only is a password (etcd takes any non-empty one): it was taken as unset,
+   * and the user who had set it was told {@code sluice.etcd.user=agent is set but
+   * sluice.etcd.password is not}. Only an empty value is unset.
+   */
+  @Test
+  void keepsAPasswordOfSpacesOnlyAsGiven() {
+    SluiceConfig config =
+        SluiceConfig.fromProperties(
+            Map.of("sluice.etcd.user", "agent", "sluice.etcd.password", "  ")::get);
+
+    assertThat(config.etcdPassword()).isEqualTo("  ");
+    assertThat(
+            SluiceConfig.fromProperties(
+                    SluiceConfig.propertiesThenEnvironment(
+                        Map.<String, String>of()::get,
+                        Map.of("SLUICE_ETCD_USER", "agent", "SLUICE_ETCD_PASSWORD", " ")::get))
+                .etcdPassword())
+        .isEqualTo(" ");
     assertThatThrownBy(
             () ->
                 SluiceConfig.fromProperties(
-                    Map.of("sluice.etcd.user", "agent", "sluice.etcd.password", "  ")::get))
+                    Map.of("sluice.etcd.user", "agent", "sluice.etcd.password", "")::get))
         .hasMessageContaining("sluice.etcd.user=agent is set but sluice.etcd.password is not");
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(Map.of("sluice.etcd.password", " ")::get))
+        .hasMessageContaining("sluice.etcd.password is set but sluice.etcd.user is not")
+        .message()
+        .doesNotContain("= ");
+  }
+
+  @Test
+  void aKeyPasswordOfSpacesOnlyIsKeptAndContradictsTlsOff() {
+    Map<String, String> props = new HashMap<>();
+    props.put("sluice.etcd.endpoints", "https://etcd:2379");
+    props.put("sluice.etcd.tls.cert-file", "/c.pem");
+    props.put("sluice.etcd.tls.key-file", "/k.pem");
+    props.put("sluice.etcd.tls.key-password", "   ");
+    props.put("otel.service.name", "orders");
+
+    assertThat(SluiceConfig.fromProperties(props::get).tls().keyPassword()).isEqualTo("   ");
+    props.keySet().removeIf(k -> k.endsWith("-file"));
+    props.put("sluice.etcd.endpoints", "http://etcd:2379");
+    props.put("sluice.etcd.tls.enabled", "false");
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(props::get))
+        .hasMessageContaining(
+            "sluice.etcd.tls.enabled=false: contradicts sluice.etcd.tls.key-password, which needs"
+                + " TLS");
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
@@ -173,6 +217,68 @@ class SluiceConfigTest {
     SluiceConfig config = SluiceConfig.fromProperties(Map.of("sluice.state.dir", "~/state")::get);
 
     assertThat(config.stateDir()).isEqualTo(Path.of(System.getProperty("user.home"), "state"));
+  }
+
+  /**
+   * {@code ~ops/state} is expanded by a shell only: taken as written it was a relative path, state
+   * kept in a directory named {@code ~ops} under the working directory, a rules or TLS file looked
+   * for there. Each such path is refused, named where it was set.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "sluice.state.dir, ~ops/state, ~ops",
+    "sluice.rules.file, ~ops, ~ops",
+    "sluice.etcd.tls.ca-file, ~ops/ca.pem, ~ops",
+    "sluice.etcd.tls.cert-file, ~ops/c.pem, ~ops",
+  })
+  void refusesAPathInAnotherUsersHome(String key, String value, String user) {
+    Map<String, String> props = new HashMap<>();
+    props.put(key, value);
+    if (key.startsWith("sluice.etcd.tls.")) {
+      props.put("sluice.etcd.endpoints", "https://etcd:2379");
+      props.put("otel.service.name", "orders");
+    }
+    if (key.endsWith("cert-file")) {
+      props.put("sluice.etcd.tls.key-file", "/k.pem");
+    }
+
+    assertThatThrownBy(() -> SluiceConfig.fromProperties(props::get))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "\n  - "
+                + key
+                + "="
+                + value
+                + ": "
+                + user
+                + " is not expanded: only ~ and ~/ stand for this user's home directory, and taken"
+                + " as written it would be a path relative to the working directory; write the"
+                + " path out in full");
+  }
+
+  @Test
+  void aPathInAnotherUsersHomeIsNamedWhereItWasSet() {
+    assertThatThrownBy(
+            () ->
+                SluiceConfig.fromProperties(
+                    SluiceConfig.propertiesThenEnvironment(
+                        Map.<String, String>of()::get,
+                        Map.of("SLUICE_STATE_DIR", "~ops/state")::get)))
+        .hasMessage(
+            "invalid Sluice configuration:\n  - environment variable SLUICE_STATE_DIR=~ops/state:"
+                + " ~ops is not expanded: only ~ and ~/ stand for this user's home directory, and"
+                + " taken as written it would be a path relative to the working directory; write"
+                + " the path out in full");
+  }
+
+  @Test
+  void expandsATildeAloneAndOnlyAtTheStart() {
+    String home = System.getProperty("user.home");
+
+    assertThat(SluiceConfig.fromProperties(Map.of("sluice.state.dir", "~")::get).stateDir())
+        .isEqualTo(Path.of(home));
+    assertThat(SluiceConfig.fromProperties(Map.of("sluice.state.dir", "/x/~ops")::get).stateDir())
+        .isEqualTo(Path.of("/x/~ops"));
   }
 
   @Test
