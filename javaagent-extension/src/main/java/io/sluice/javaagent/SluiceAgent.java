@@ -52,7 +52,8 @@ final class SluiceAgent {
   private volatile ActiveRulesHolder rules;
   private volatile CallGuard guard = CallGuard.NONE;
   private volatile boolean configRefused;
-  // otel.service.name when the name came from it, null when from otel.resource.attributes
+  // where the service name was set (otel.service.name, environment variable OTEL_SERVICE_NAME,
+  // otel.resource.attributes entry service.name), null without a name
   private volatile String serviceNameOrigin;
   private volatile boolean lastKnownGoodAllowed = true;
   // with the configuration refused with the service name among its problems: the name as set
@@ -216,12 +217,11 @@ final class SluiceAgent {
    */
   private SluiceConfig readConfig(ConfigProperties properties) {
     String serviceName = serviceName(properties);
-    String named = properties.getString(ConfigKeys.SERVICE_NAME);
     ConfigLookup lookup =
         new AgentConfigLookup(properties, serviceName, systemProperties, environment);
-    // named where it was set: OTEL_SERVICE_NAME as the variable, not as the key
-    serviceNameOrigin =
-        named == null || named.isEmpty() ? null : lookup.origin(ConfigKeys.SERVICE_NAME);
+    // named where it was set, as the refusal names it: OTEL_SERVICE_NAME as the variable, a name
+    // from the resource attributes as their entry (not "the service name", nor otel.service.name)
+    serviceNameOrigin = serviceName == null ? null : lookup.origin(ConfigKeys.SERVICE_NAME);
     // the fallback of a refused configuration keeps settings of it (the state directory, the
     // rules file): what is said of them later names them where they were set too
     settingNames = lookup;
@@ -474,7 +474,7 @@ final class SluiceAgent {
       builder.replacesRefusedConfiguration();
     }
     String origin = serviceNameOrigin;
-    if (origin != null) { // a name from otel.resource.attributes is "the service name"
+    if (origin != null) {
       builder.serviceNameOrigin(origin);
     }
     ConfiguredRules live = builder.build();

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The warning about a service name that can have no rule document names the setting the name came
- * from only when it did come from it: a name from {@code service.name} in {@code
+ * from, as the refusal of such a name does: a name from {@code service.name} in {@code
  * otel.resource.attributes} was warned of as {@code otel.service.name=My Svc}, a property the user
- * never set.
+ * never set, then as {@code the service name My Svc}, nowhere.
  */
 class SluiceAgentServiceNameTest {
 
@@ -36,10 +36,27 @@ class SluiceAgentServiceNameTest {
     hooks.forEach(Thread::run); // closes whatever a test started
   }
 
+  /**
+   * Named as the refusal of such a name with etcd names it: the entry of the resource attributes.
+   * Before, the warning said only {@code the service name My Svc}, leaving the user to guess where.
+   */
   @Test
-  void aNameFromTheResourceAttributesIsNotCalledOtelServiceName() throws Exception {
+  void aNameFromTheResourceAttributesIsNamedAsTheirEntry() throws Exception {
     assertThat(warningFor(Map.of("otel.resource.attributes", "service.name=My%20Svc,team=a")))
-        .startsWith("the service name My Svc can have no rule document of its own");
+        .startsWith(
+            "otel.resource.attributes entry service.name=My Svc can have no rule document of its"
+                + " own");
+  }
+
+  @Test
+  void aNameFromTheResourceAttributesVariableIsNamedAsTheVariablesEntry() throws Exception {
+    Map<String, String> environment = Map.of("OTEL_RESOURCE_ATTRIBUTES", "service.name=Env Svc");
+    assertThat(
+            warningFor(
+                Map.of("otel.resource.attributes", "service.name=Env Svc"), environment, "Env Svc"))
+        .startsWith(
+            "environment variable OTEL_RESOURCE_ATTRIBUTES entry service.name=Env Svc can have no"
+                + " rule document of its own");
   }
 
   @Test
@@ -49,6 +66,16 @@ class SluiceAgentServiceNameTest {
   }
 
   private String warningFor(Map<String, String> naming) throws Exception {
+    return warningFor(naming, Map.of(), "can have no rule document");
+  }
+
+  /**
+   * The first WARNING of {@link ConfiguredRules} about a name without a document, with {@code
+   * environment} as the process's environment, that contains {@code text}: an agent of another test
+   * may still be logging.
+   */
+  private String warningFor(
+      Map<String, String> naming, Map<String, String> environment, String text) throws Exception {
     Path rules =
         Files.writeString(
             dir.resolve("rules.json"),
@@ -57,7 +84,7 @@ class SluiceAgentServiceNameTest {
     properties.put("sluice.rules.file", rules.toString());
     properties.put("sluice.state.dir", dir.resolve("state").toString());
     try (LogCapture log = LogCapture.of(ConfiguredRules.class)) {
-      SluiceAgent agent = new SluiceAgent(hooks::add);
+      SluiceAgent agent = new SluiceAgent(hooks::add, environment::get);
       agent.configure(DefaultConfigProperties.createFromMap(properties));
       agent.startInBackground(MeterProvider.noop());
       return await("the warning")
@@ -66,7 +93,7 @@ class SluiceAgentServiceNameTest {
               () ->
                   log.messages().stream()
                       .map(String::valueOf)
-                      .filter(m -> m.contains("can have no rule document"))
+                      .filter(m -> m.contains("can have no rule document") && m.contains(text))
                       .findFirst()
                       .orElse(null),
               m -> m != null);
