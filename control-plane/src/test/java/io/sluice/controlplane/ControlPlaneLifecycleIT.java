@@ -281,6 +281,54 @@ class ControlPlaneLifecycleIT {
   }
 
   /**
+   * A JVM without a home keeps the embedded etcd's data under {@code <tmpdir>/sluice-<user>}; one
+   * planted there open to all stops the start, as before, but in the one line that names it and
+   * {@code sluice.state.dir}: before, the refusal was an exception out of the embedded etcd's bean,
+   * a stack trace in the log (and nothing at all with logging off, as here). A JVM with no default
+   * directory at all is refused the same way ({@code StateSettingsTest}).
+   */
+  @Test
+  void exitsWithOneLineNamingTheStateDirWhenTheTemporaryFallbackIsNotPrivate(@TempDir Path dir)
+      throws IOException, InterruptedException {
+    Path tmp = Files.createDirectories(dir.resolve("tmp"));
+    Path planted = Files.createDirectory(tmp.resolve("sluice-app"));
+    Files.setPosixFilePermissions(
+        planted, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    ProcessBuilder builder =
+        new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-Djava.io.tmpdir=" + tmp,
+            "-Duser.home=?",
+            "-Duser.name=app",
+            "-jar",
+            PACKAGED_JAR.toAbsolutePath().toString(),
+            "--server.port=0",
+            "--server.tomcat.basedir=" + dir.resolve("tomcat"),
+            "--logging.level.root=OFF");
+    builder.directory(dir.toFile());
+    builder.redirectErrorStream(true);
+    Process process = builder.start();
+    String output;
+    try {
+      assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the control plane exits").isTrue();
+      output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } finally {
+      process.destroyForcibly(); // one that did not exit must not outlive the test
+    }
+    assertThat(process.exitValue()).isNotZero();
+    List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
+    assertThat(lines).as(output).hasSize(1);
+    assertThat(lines.get(0))
+        .startsWith(
+            "refusing to keep the embedded etcd's data in "
+                + planted.resolve(".sluice")
+                + ", under the temporary directory because the JVM knows no home directory")
+        .contains("writable by group or others")
+        .endsWith("; set sluice.state.dir to a directory only this user can write");
+    assertThat(planted.resolve(".sluice")).doesNotExist();
+  }
+
+  /**
    * gRPC logged "Epoll available during static init of TcpMetrics:false" at INFO on every start,
    * which reads like a problem and is none: a start of the packaged control plane (a JVM of its
    * own, so gRPC's static init runs in it) logs no such line.

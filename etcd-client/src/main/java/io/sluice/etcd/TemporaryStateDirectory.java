@@ -50,6 +50,14 @@ public final class TemporaryStateDirectory {
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rwx------");
 
+  /**
+   * Why {@link #home} finds neither a home nor a fallback, for the messages of both sides that say
+   * a default or a {@code ~} has nowhere to go.
+   */
+  public static final String NO_USER =
+      "the JVM knows no home directory (user.home), no user name (user.name) and this process's"
+          + " user id cannot be told";
+
   private TemporaryStateDirectory() {}
 
   /**
@@ -149,10 +157,9 @@ public final class TemporaryStateDirectory {
     String id = uid.get();
     if (id == null || id.isBlank()) {
       throw new IllegalStateException(
-          "no directory of this user's own under the temporary directory for Sluice's state: the"
-              + " JVM knows no home directory (user.home), no user name (user.name) and this"
-              + " process's user id cannot be told; set sluice.state.dir to a directory only this"
-              + " user can write");
+          "no directory of this user's own under the temporary directory for Sluice's state: "
+              + NO_USER
+              + "; set sluice.state.dir to a directory only this user can write");
     }
     return id;
   }

@@ -4,12 +4,14 @@ import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdEndpoints;
 import io.sluice.etcd.EtcdEndpoints.TlsSettings;
 import io.sluice.etcd.ProxiedEtcdResolverProvider;
+import io.sluice.etcd.TemporaryStateDirectory;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -141,8 +143,14 @@ public record EtcdSettings(
    */
   public record Tls(Path caFile, Path certFile, Path keyFile, String authority) {
 
+    /** The settings as bound, a leading {@code ~} or {@code ~/} of a file expanded. */
     public Tls {
       authority = authority == null || authority.isBlank() ? null : authority.strip();
+      // as the agents read theirs: ~ is this user's home; one that cannot be, problems() refuses
+      Function<String, String> jvm = System.getProperties()::getProperty;
+      caFile = SettingPaths.expanded(caFile, jvm, TemporaryStateDirectory::home);
+      certFile = SettingPaths.expanded(certFile, jvm, TemporaryStateDirectory::home);
+      keyFile = SettingPaths.expanded(keyFile, jvm, TemporaryStateDirectory::home);
     }
 
     /** Whether any TLS setting is given. */
@@ -161,19 +169,27 @@ public record EtcdSettings(
     /** Every problem of these settings, each with the setting and its value. */
     List<String> problems() {
       List<String> problems = new ArrayList<>();
+      String caHome = SettingPaths.problem("sluice.etcd.tls.ca-file", caFile);
+      String certHome = SettingPaths.problem("sluice.etcd.tls.cert-file", certFile);
+      String keyHome = SettingPaths.problem("sluice.etcd.tls.key-file", keyFile);
+      for (String home : new String[] {caHome, certHome, keyHome}) {
+        if (home != null) {
+          problems.add(home);
+        }
+      }
       if (certFile != null && keyFile == null) {
         problems.add("sluice.etcd.tls.cert-file=" + certFile + " needs sluice.etcd.tls.key-file");
       }
       if (keyFile != null && certFile == null) {
         problems.add("sluice.etcd.tls.key-file=" + keyFile + " needs sluice.etcd.tls.cert-file");
       }
-      if (caFile != null && !Files.isReadable(caFile)) {
+      if (caHome == null && caFile != null && !Files.isReadable(caFile)) {
         problems.add("sluice.etcd.tls.ca-file=" + caFile + ": cannot read the file");
       }
-      if (certFile != null && !Files.isReadable(certFile)) {
+      if (certHome == null && certFile != null && !Files.isReadable(certFile)) {
         problems.add("sluice.etcd.tls.cert-file=" + certFile + ": cannot read the file");
       }
-      if (keyFile != null && !Files.isReadable(keyFile)) {
+      if (keyHome == null && keyFile != null && !Files.isReadable(keyFile)) {
         problems.add("sluice.etcd.tls.key-file=" + keyFile + ": cannot read the file");
       }
       return problems;

@@ -131,6 +131,32 @@ class EtcdSettingsTest {
                 "sluice.etcd.tls.cert-file=/no/client.pem: cannot read the file"));
   }
 
+  /**
+   * A TLS file under {@code ~/} is read from the home directory, as the agents read theirs (it was
+   * looked for under a directory named {@code ~} in the working directory); one under {@code ~ops/}
+   * is refused for what it is, not as a file that cannot be read.
+   */
+  @Test
+  void readsTlsFilesUnderTheHomeDirectoryAndRefusesAnotherUsersHome() {
+    String home = System.getProperty("user.home");
+    EtcdSettings.Tls tls =
+        new EtcdSettings.Tls(Path.of("~/ca.pem"), Path.of("~/c.pem"), Path.of("~/k.pem"), null);
+
+    assertThat(List.of(tls.caFile(), tls.certFile(), tls.keyFile()))
+        .containsExactly(Path.of(home, "ca.pem"), Path.of(home, "c.pem"), Path.of(home, "k.pem"));
+    assertThatThrownBy(
+            () ->
+                withTls(
+                    new EtcdSettings.Tls(Path.of("~ops/ca.pem"), null, null, null),
+                    "https://etcd:2379"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "invalid etcd settings:\n  - sluice.etcd.tls.ca-file=~ops/ca.pem: ~ops is not"
+                + " expanded: only ~ and ~/ stand for this user's home directory, and taken as"
+                + " written it would be a path relative to the working directory; write the path"
+                + " out in full");
+  }
+
   @Test
   void refusesAMixOfHttpAndHttpsAsTheAgentsDo() {
     // one client speaks TLS or plain text to all endpoints: one of the two kinds never answers

@@ -605,9 +605,7 @@ public record SluiceConfig(
   }
 
   /** Why {@link TemporaryStateDirectory#home} found neither a home nor a fallback. */
-  private static final String NO_USER =
-      "the JVM knows no home directory (user.home), no user name (user.name) and this process's"
-          + " user id cannot be told";
+  private static final String NO_USER = TemporaryStateDirectory.NO_USER;
 
   /**
    * The user's home directory, or a directory of the user's own under the temporary directory
