@@ -10,6 +10,7 @@ import io.sluice.testing.net.RefusedPorts;
 import io.sluice.testing.otlp.OtlpReceiver;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,8 +49,8 @@ abstract class AbstractHttpClientIT {
 
   EtcdStatus status;
 
-  /** The rule document {@link #applyRules} wrote last. */
-  private String appliedDocument;
+  /** The rule document {@link #applyRules} wrote last, by service. */
+  private final Map<String, String> appliedDocuments = new HashMap<>();
 
   /** The test app's name for the client style under test. */
   abstract String client();
@@ -70,8 +71,20 @@ abstract class AbstractHttpClientIT {
   void startApp(@TempDir Path stateDir) throws Exception {
     downstream = Downstream.start();
     otlp = OtlpReceiver.start();
+    app =
+        AgentApp.start(
+            AgentApp.sluiceAgentJar(), appProperties(service(), stateDir), appClassPath());
+    status = new EtcdStatus(etcd.endpoint());
+    status.awaitAgent(service(), app);
+  }
+
+  /**
+   * The system properties of an app of {@code service} under the agent: this suite's etcd and OTLP
+   * receiver, its last-known-good snapshot in {@code stateDir}.
+   */
+  Map<String, String> appProperties(String service, Path stateDir) {
     Map<String, String> properties = new LinkedHashMap<>();
-    properties.put("otel.service.name", service());
+    properties.put("otel.service.name", service);
     properties.put("otel.exporter.otlp.endpoint", otlp.endpoint());
     properties.put("otel.exporter.otlp.protocol", "http/protobuf");
     properties.put("otel.metrics.exporter", "none");
@@ -79,9 +92,7 @@ abstract class AbstractHttpClientIT {
     properties.put("otel.bsp.schedule.delay", "100");
     properties.put("sluice.etcd.endpoints", etcd.endpoint());
     properties.put("sluice.state.dir", stateDir.toString());
-    app = AgentApp.start(AgentApp.sluiceAgentJar(), properties, appClassPath());
-    status = new EtcdStatus(etcd.endpoint());
-    status.awaitAgent(service(), app);
+    return properties;
   }
 
   @AfterEach
@@ -660,7 +671,8 @@ abstract class AbstractHttpClientIT {
             .doesNotContain("Sluice circuit breaker");
       }
 
-      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      // a URL the server holds back (Downstream.SLOW) is asked again without that: answered at once
+      AppAnswer next = app.call(client(), "GET", url.replace(Downstream.SLOW, "/"), Map.of());
       assertThat(next.failed()).as("the call after the failed bodies: %s", next.error()).isFalse();
       assertThat(next.status()).isEqualTo(200);
       awaitClosedWithoutFailures(policy);
@@ -714,8 +726,9 @@ abstract class AbstractHttpClientIT {
    * Six {@code method} calls of the test app's {@code style} to {@code url} under the breaker
    * policy {@code name} ({@code policy}, a {@link Rules#breaker} document part), each failed by the
    * app's own side as {@code error} checks (never by the breaker), then a plain call, which must
-   * reach the target, and the agent reports the breaker closed with no failure in its window: the
-   * app's failures did not count against it. {@code why} names the failures in messages.
+   * reach the target (at {@code url}, without its {@link Downstream#SLOW} segment if it has one),
+   * and the agent reports the breaker closed with no failure in its window: the app's failures did
+   * not count against it. {@code why} names the failures in messages.
    */
   void checkAppFailuresLeaveTheBreakerClosed(
       String name,
@@ -726,7 +739,26 @@ abstract class AbstractHttpClientIT {
       String why,
       Consumer<AbstractStringAssert<?>> error)
       throws Exception {
-    applyRules(Rules.document(service(), policy));
+    checkAppFailuresLeaveTheBreakerClosed(
+        app, service(), name, policy, style, method, url, why, error);
+  }
+
+  /**
+   * As {@link #checkAppFailuresLeaveTheBreakerClosed(String, String, String, String, String,
+   * String, Consumer)}, in {@code app}, another app of this suite's, which runs as {@code service}.
+   */
+  void checkAppFailuresLeaveTheBreakerClosed(
+      AgentApp app,
+      String service,
+      String name,
+      String policy,
+      String style,
+      String method,
+      String url,
+      String why,
+      Consumer<AbstractStringAssert<?>> error)
+      throws Exception {
+    applyRules(app, service, Rules.document(service, policy));
     try {
       for (int i = 0; i < 6; i++) {
         AppAnswer answer = app.call(style, method, url, Map.of());
@@ -737,12 +769,13 @@ abstract class AbstractHttpClientIT {
                 .doesNotContain("Sluice circuit breaker"));
       }
 
-      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      // a URL the server holds back (Downstream.SLOW) is asked again without that: answered at once
+      AppAnswer next = app.call(client(), "GET", url.replace(Downstream.SLOW, "/"), Map.of());
       assertThat(next.failed()).as("the call after: %s", next.error()).isFalse();
       assertThat(next.status()).isEqualTo(200);
-      awaitClosedWithoutFailures(name);
+      awaitClosedWithoutFailures(app, service, name);
     } finally {
-      applyRules(Rules.document(service()));
+      applyRules(app, service, Rules.document(service));
     }
   }
 
@@ -804,7 +837,8 @@ abstract class AbstractHttpClientIT {
       }
       assertThat(downstream.requestCount()).as("calls that left the process").isEqualTo(before);
 
-      AppAnswer next = app.call(client(), "GET", url, Map.of());
+      // a URL the server holds back (Downstream.SLOW) is asked again without that: answered at once
+      AppAnswer next = app.call(client(), "GET", url.replace(Downstream.SLOW, "/"), Map.of());
       assertThat(next.failed()).as("the call after the cache misses: %s", next.error()).isFalse();
       assertThat(next.status()).isEqualTo(200);
       awaitClosedWithoutFailures(policy);
@@ -877,16 +911,23 @@ abstract class AbstractHttpClientIT {
    * Waits until the agent reports {@code policy}'s breaker closed, with no failure in its window.
    */
   void awaitClosedWithoutFailures(String policy) {
+    awaitClosedWithoutFailures(app, service(), policy);
+  }
+
+  /**
+   * As {@link #awaitClosedWithoutFailures(String)}, for {@code app}, which runs as {@code service}.
+   */
+  void awaitClosedWithoutFailures(AgentApp app, String service, String policy) {
     // The same document again: a new revision, which the agent applies keeping an unchanged
     // policy's breakers as they are, window included, and reports at once with its breakers
     // instead of at its next status refresh (every 5 s).
-    applyRules(appliedDocument);
+    applyRules(app, service, appliedDocuments.get(service));
     await("the agent reports the breaker closed, with no failure in its window")
         .atMost(Duration.ofSeconds(15))
         .pollInterval(Duration.ofMillis(100))
         .untilAsserted(
             () ->
-                assertThat(status.of(service()).orElseThrow().breakers())
+                assertThat(status.of(service).orElseThrow().breakers())
                     .anySatisfy(
                         breaker -> {
                           assertThat(breaker.policy()).isEqualTo(policy);
@@ -981,8 +1022,13 @@ abstract class AbstractHttpClientIT {
 
   /** Writes the service's rule document and waits until the agent reports it applied. */
   void applyRules(String document) {
-    appliedDocument = document;
-    long revision = etcd.server().put(EtcdKeys.defaults().rules(service()), document);
-    status.awaitApplied(service(), revision, app);
+    applyRules(app, service(), document);
+  }
+
+  /** As {@link #applyRules(String)}, for {@code app}, which runs as {@code service}. */
+  void applyRules(AgentApp app, String service, String document) {
+    appliedDocuments.put(service, document);
+    long revision = etcd.server().put(EtcdKeys.defaults().rules(service), document);
+    status.awaitApplied(service, revision, app);
   }
 }

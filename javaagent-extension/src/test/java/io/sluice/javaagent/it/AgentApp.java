@@ -110,6 +110,16 @@ final class AgentApp implements AutoCloseable {
         agentJar, properties, System.getProperty("test.app.classpath"), Map.of(), jvmArguments);
   }
 
+  /**
+   * As {@link #start(String, Map)}, on the JVM of the {@code java} launcher {@code java} rather
+   * than the test JVM's (such as {@link Java21Runtime#java()}).
+   */
+  static AgentApp startOn(Path java, String agentJar, Map<String, String> properties)
+      throws IOException {
+    return start(
+        java, agentJar, properties, System.getProperty("test.app.classpath"), Map.of(), List.of());
+  }
+
   private static AgentApp start(
       String agentJar,
       Map<String, String> properties,
@@ -117,8 +127,25 @@ final class AgentApp implements AutoCloseable {
       Map<String, String> environment,
       List<String> jvmArguments)
       throws IOException {
+    return start(
+        Path.of(System.getProperty("java.home"), "bin", "java"),
+        agentJar,
+        properties,
+        classPath,
+        environment,
+        jvmArguments);
+  }
+
+  private static AgentApp start(
+      Path java,
+      String agentJar,
+      Map<String, String> properties,
+      String classPath,
+      Map<String, String> environment,
+      List<String> jvmArguments)
+      throws IOException {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(java.toString());
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-Xshare:auto");
     if (agentJar != null) {

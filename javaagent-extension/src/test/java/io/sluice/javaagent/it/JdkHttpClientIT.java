@@ -1,11 +1,46 @@
 package io.sluice.javaagent.it;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The client suite against the JDK's {@code java.net.http.HttpClient#send}. */
+/**
+ * The client suite against the JDK's {@code java.net.http.HttpClient#send}. Cases about what only
+ * Java 21 and later have ({@code HttpClient#shutdown}, {@code shutdownNow}) call a second app,
+ * forked on a Java 21+ JDK ({@link Java21Runtime}) whatever JDK runs the tests, started when the
+ * first of them runs.
+ */
 class JdkHttpClientIT extends AbstractHttpClientIT {
+
+  @TempDir Path java21StateDir;
+
+  /** The app on Java 21 or later, once a case needed it. */
+  private AgentApp java21App;
+
+  private String java21Service() {
+    return service() + "-java21";
+  }
+
+  /** The app on Java 21 or later, started (and reporting to etcd) on the first call. */
+  private AgentApp java21App() throws Exception {
+    if (java21App == null) {
+      java21App =
+          AgentApp.startOn(
+              Java21Runtime.java(),
+              AgentApp.sluiceAgentJar(),
+              appProperties(java21Service(), java21StateDir));
+      status.awaitAgent(java21Service(), java21App);
+    }
+    return java21App;
+  }
+
+  @AfterAll
+  void stopJava21App() {
+    if (java21App != null) {
+      java21App.close();
+    }
+  }
 
   @Override
   String client() {
@@ -92,16 +127,14 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
    * Java 21 and later) never leave the process: the JDK fails each at once with {@code IOException:
    * closed}, which says nothing about the target, and six of them leave a closed breaker closed
    * with no failure in its window. Before, each counted as a failure of the target and the breaker
-   * opened. Runs where the test JVM, and so the forked app, is Java 21 or later (a build on JDK 25,
-   * or {@code -Djvm=<java 21+>} for Failsafe); the JDK 17 client has no shutdown.
+   * opened. In the app on Java 21 or later.
    */
   @Test
   void callsOnAClientTheAppShutDownLeaveTheBreakerClosed() throws Exception {
-    assumeTrue(
-        Runtime.version().feature() >= 21,
-        "HttpClient#shutdown came with Java 21: " + Runtime.version());
     String policy = "closed-" + client();
     checkAppFailuresLeaveTheBreakerClosed(
+        java21App(),
+        java21Service(),
         policy,
         Rules.breaker(policy, downstream.port(), "/closed/**", "120s", Rules.ERROR, false),
         "jdk-closed",
