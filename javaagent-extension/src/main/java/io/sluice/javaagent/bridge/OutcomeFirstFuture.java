@@ -23,15 +23,27 @@ public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
 
   private final CompletableFuture<T> original;
   private final SluiceCall call;
+  private final Object client;
 
-  private OutcomeFirstFuture(CompletableFuture<T> original, SluiceCall call) {
+  private OutcomeFirstFuture(CompletableFuture<T> original, SluiceCall call, Object client) {
     this.original = original;
     this.call = call;
+    this.client = client;
   }
 
   /** A future that completes like {@code original}, after {@code call} has heard the outcome. */
   public static <T> CompletableFuture<T> of(CompletableFuture<T> original, SluiceCall call) {
-    OutcomeFirstFuture<T> future = new OutcomeFirstFuture<>(original, call);
+    return of(original, call, null);
+  }
+
+  /**
+   * As {@link #of(CompletableFuture, SluiceCall)}, for a call of {@code client}: should it fail
+   * once the app shut the client down with {@code shutdownNow()} ({@link ClientsShutDownNow}), the
+   * call is discarded, neither a success nor a failure.
+   */
+  public static <T> CompletableFuture<T> of(
+      CompletableFuture<T> original, SluiceCall call, Object client) {
+    OutcomeFirstFuture<T> future = new OutcomeFirstFuture<>(original, call, client);
     original.whenComplete(future);
     return future;
   }
@@ -40,7 +52,11 @@ public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
   @Override
   public void accept(T response, Throwable error) {
     try {
-      call.accept(response, error);
+      if (error != null && ClientsShutDownNow.holds(client)) {
+        call.discard(); // the app aborted it: nothing about the target
+      } else {
+        call.accept(response, error);
+      }
     } catch (RuntimeException | Error e) {
       // SluiceCall never throws by contract; should it, the app still gets its answer
     } finally {

@@ -36,6 +36,12 @@ class OutcomeFirstFutureTest {
     }
 
     @Override
+    public void discard() {
+      appFutureDoneAtOutcome.add(appFuture.get().isDone());
+      outcomes.add("discarded");
+    }
+
+    @Override
     public void accept(Object response, Throwable error) {
       appFutureDoneAtOutcome.add(appFuture.get().isDone());
       outcomes.add(error != null ? error : response);
@@ -94,6 +100,48 @@ class OutcomeFirstFutureTest {
     assertThat(call.appFutureDoneAtOutcome).containsExactly(false);
     assertThatThrownBy(app::get).isInstanceOf(ExecutionException.class).hasCause(refused);
     assertThatThrownBy(app::join).isInstanceOf(CompletionException.class).hasCause(refused);
+  }
+
+  /**
+   * A call under way when the app shuts its client down with {@code shutdownNow()} fails with
+   * {@code IOException: shutdownNow}, the app's doing: it is discarded (it counted as a failure of
+   * the target), and the app still gets the failure.
+   */
+  @Test
+  void aFailureOfAClientTheAppShutDownNowIsDiscarded() {
+    Object httpClient = new Object();
+    RecordingCall shutDownCall = new RecordingCall();
+    CompletableFuture<String> exchange = new CompletableFuture<>();
+    CompletableFuture<String> answer = OutcomeFirstFuture.of(exchange, shutDownCall, httpClient);
+    shutDownCall.appFuture.set(answer);
+
+    ClientsShutDownNow.shutDownNow(httpClient);
+    IOException aborted = new IOException("shutdownNow");
+    exchange.completeExceptionally(aborted);
+
+    assertThat(shutDownCall.outcomes).containsExactly("discarded");
+    assertThat(shutDownCall.appFutureDoneAtOutcome).containsExactly(false);
+    assertThatThrownBy(answer::get).isInstanceOf(ExecutionException.class).hasCause(aborted);
+  }
+
+  /** A response that beat the abort still counts; so do the failures of other clients. */
+  @Test
+  void responsesOfAClientShutDownNowAndFailuresOfOthersStillCount() {
+    Object shutDown = new Object();
+    ClientsShutDownNow.shutDownNow(shutDown);
+    RecordingCall answered = new RecordingCall();
+    CompletableFuture<String> exchange = new CompletableFuture<>();
+    answered.appFuture.set(OutcomeFirstFuture.of(exchange, answered, shutDown));
+    RecordingCall other = new RecordingCall();
+    CompletableFuture<String> otherExchange = new CompletableFuture<>();
+    other.appFuture.set(OutcomeFirstFuture.of(otherExchange, other, new Object()));
+
+    exchange.complete("200 OK");
+    IOException reset = new IOException("connection reset");
+    otherExchange.completeExceptionally(reset);
+
+    assertThat(answered.outcomes).containsExactly("200 OK");
+    assertThat(other.outcomes).containsExactly(reset);
   }
 
   @Test

@@ -143,4 +143,25 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
         "on a client the app shut down",
         error -> error.isEqualTo("java.io.IOException: closed"));
   }
+
+  /**
+   * Calls under way when the app shuts their client down with {@code HttpClient#shutdownNow} (Java
+   * 21 and later) fail with {@code IOException: shutdownNow}: the app's doing, not the target's,
+   * and six of them leave a closed breaker closed with no failure in its window. Before, each
+   * counted as a failure of the target and the breaker opened. In the app on Java 21 or later.
+   */
+  @Test
+  void callsTheAppShutsDownNowLeaveTheBreakerClosed() throws Exception {
+    String policy = "shutdown-now-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        java21App(),
+        java21Service(),
+        policy,
+        Rules.breaker(policy, downstream.port(), "/shutdown-now/**", "120s", Rules.ERROR, false),
+        "jdk-shutdown-now",
+        "GET",
+        downstream.url("/shutdown-now" + Downstream.SLOW + client()),
+        "shut down under way",
+        error -> error.isEqualTo("java.io.IOException: shutdownNow"));
+  }
 }

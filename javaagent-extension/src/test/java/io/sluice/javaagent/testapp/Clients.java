@@ -216,6 +216,7 @@ final class Clients {
       case "jdk" -> Clients::jdkSend;
       case "jdk-async" -> Clients::jdkSendAsync;
       case "jdk-closed" -> Clients::jdkClosed;
+      case "jdk-shutdown-now" -> Clients::jdkShutDownNow;
       case "okhttp" -> Clients::okhttpExecute;
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "okhttp-late-timeout" -> Clients::okhttpLateTimeout;
@@ -319,6 +320,24 @@ final class Clients {
     HttpClient client = HttpClient.newHttpClient();
     HttpClient.class.getMethod("shutdown").invoke(client);
     return jdk(client.send(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString()));
+  }
+
+  /**
+   * Sends on a JDK client of its own and shuts it down at once with {@code HttpClient#shutdownNow}
+   * (Java 21 and later), while the call is under way (the test gives a URL whose answer the server
+   * holds back): the JDK fails the call with {@code IOException: shutdownNow}. Called by
+   * reflection, as the test app is built for Java 17.
+   */
+  private static ClientAnswer jdkShutDownNow(String method, String url) throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    CompletableFuture<HttpResponse<String>> answer =
+        client.sendAsync(jdkRequest(method, url), HttpResponse.BodyHandlers.ofString());
+    HttpClient.class.getMethod("shutdownNow").invoke(client);
+    try {
+      return jdk(answer.get(10, TimeUnit.SECONDS));
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
   }
 
   /** What the app's own failing {@code BodyHandler} throws ({@code jdk-failing-handler}). */

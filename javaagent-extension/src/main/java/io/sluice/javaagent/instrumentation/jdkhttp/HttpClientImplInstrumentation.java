@@ -11,6 +11,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
+import io.sluice.javaagent.bridge.ClientsShutDownNow;
 import io.sluice.javaagent.bridge.OutcomeFirstFuture;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
@@ -32,7 +33,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * success nor a failure). The agent's own advice sits on the public methods, around ours, so a
  * rejected call still has its CLIENT span. On Java 21 and later, a call on a client the app shut
  * down is left to the JDK, which refuses it before anything leaves ({@link
- * SendAsyncOnAClosableClientAdvice}).
+ * SendAsyncOnAClosableClientAdvice}), and a call the app aborts with {@code shutdownNow()} counts
+ * neither way ({@link ShutdownNowAdvice}).
  */
 final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
@@ -62,6 +64,9 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
     transformer.applyAdviceToMethod(
         sendAsync.and(isDeclaredBy(not(CLOSABLE))),
         HttpClientImplInstrumentation.class.getName() + "$SendAsyncAdvice");
+    transformer.applyAdviceToMethod(
+        named("shutdownNow").and(takesArguments(0)).and(isDeclaredBy(CLOSABLE)),
+        HttpClientImplInstrumentation.class.getName() + "$ShutdownNowAdvice");
   }
 
   @SuppressWarnings("unused")
@@ -113,7 +118,9 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
    * As {@link SendAsyncAdvice}, on a client of Java 21 or later: a call on a client the app shut
    * down is not guarded. The JDK fails it at once with {@code IOException: closed}, before anything
    * leaves, which says nothing about the target: counted, a burst of them (an app still calling
-   * while it shuts down, or using a client it closed) opened the breaker of a healthy target.
+   * while it shuts down, or using a client it closed) opened the breaker of a healthy target. A
+   * call under way fails as the app's when it aborts it with {@code shutdownNow()}: its future is
+   * told the client ({@link ShutdownNowAdvice}).
    */
   @SuppressWarnings("unused")
   static final class SendAsyncOnAClosableClientAdvice {
@@ -146,6 +153,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
+        @Advice.This Object client,
         @Advice.Enter Object rejection,
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
@@ -156,9 +164,26 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         if (thrown != null) {
           call.abandon(); // thrown before the request left, as in SendAsyncAdvice
         } else if (future instanceof CompletableFuture) {
-          future = OutcomeFirstFuture.of((CompletableFuture<?>) future, call);
+          future = OutcomeFirstFuture.of((CompletableFuture<?>) future, call, client);
         }
       }
+    }
+  }
+
+  /**
+   * Java 21 and later: notes the client the app shuts down with {@code shutdownNow()} before the
+   * JDK fails the calls under way with {@code IOException: shutdownNow}, so that those count
+   * neither way ({@link ClientsShutDownNow}, read by {@link OutcomeFirstFuture}). A graceful {@code
+   * shutdown()} lets the calls under way finish: their outcomes still count.
+   */
+  @SuppressWarnings("unused")
+  static final class ShutdownNowAdvice {
+
+    private ShutdownNowAdvice() {}
+
+    @Advice.OnMethodEnter(suppress = Throwable.class)
+    static void enter(@Advice.This Object client) {
+      ClientsShutDownNow.shutDownNow(client);
     }
   }
 }

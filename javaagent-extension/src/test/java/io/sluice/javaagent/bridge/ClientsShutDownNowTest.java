@@ -1,0 +1,62 @@
+package io.sluice.javaagent.bridge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ClientsShutDownNowTest {
+
+  /** A client whose {@code equals} says yes to anything: only identity may count. */
+  private static final class EqualToAll {
+    @Override
+    public boolean equals(Object other) {
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      return 0;
+    }
+  }
+
+  @Test
+  void holdsTheClientTheAppShutDownNowAndNoOther() {
+    Object client = new EqualToAll();
+    ClientsShutDownNow.shutDownNow(client);
+
+    assertThat(ClientsShutDownNow.holds(client)).isTrue();
+    assertThat(ClientsShutDownNow.holds(new EqualToAll())).isFalse();
+    assertThat(ClientsShutDownNow.holds(null)).isFalse();
+  }
+
+  @Test
+  void aNullClientIsIgnored() {
+    ClientsShutDownNow.shutDownNow(null);
+
+    assertThat(ClientsShutDownNow.holds(null)).isFalse();
+  }
+
+  /**
+   * What is held goes with the clients: once the app's clients are collected, their entries are
+   * dropped, so an app that makes and shuts down clients over a long run holds no memory for them.
+   */
+  @Test
+  void clientsTheAppNoLongerHoldsAreForgotten() {
+    int before = ClientsShutDownNow.size();
+    for (int i = 0; i < 10_000; i++) {
+      ClientsShutDownNow.shutDownNow(new Object());
+    }
+    assertThat(ClientsShutDownNow.size()).isGreaterThan(before);
+
+    await("the collected clients' entries are dropped")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              System.gc();
+              return ClientsShutDownNow.size() <= before + 100;
+            });
+  }
+}
