@@ -77,7 +77,11 @@ public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
         .thenApply(value -> new SyntheticResponse<>(request, status, headers, value));
   }
 
-  /** Delivers one buffer on the first demand, then completes. */
+  /**
+   * Delivers one buffer on the first demand, then completes. A demand of no item or fewer ends the
+   * subscription with {@code onError(IllegalArgumentException)}, as Reactive Streams §3.9 asks: the
+   * subscriber's body then fails instead of waiting for a body that never comes.
+   */
   private static final class SingleBufferSubscription implements Flow.Subscription {
     private final Flow.Subscriber<? super List<ByteBuffer>> subscriber;
     private final byte[] body;
@@ -90,10 +94,16 @@ public final class JdkHttpAnswers implements SluiceBridge.JdkHttpAnswers {
 
     @Override
     public synchronized void request(long n) {
-      if (done || n <= 0) {
+      if (done) {
         return;
       }
       done = true;
+      if (n <= 0) {
+        subscriber.onError(
+            new IllegalArgumentException(
+                "Reactive Streams §3.9: request(n) needs n > 0, got " + n));
+        return;
+      }
       if (body.length > 0) {
         subscriber.onNext(List.of(ByteBuffer.wrap(body)));
       }

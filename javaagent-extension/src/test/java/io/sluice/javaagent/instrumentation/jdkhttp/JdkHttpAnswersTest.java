@@ -1,5 +1,6 @@
 package io.sluice.javaagent.instrumentation.jdkhttp;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.javaagent.bridge.SluiceCall;
@@ -7,10 +8,14 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Named;
@@ -100,5 +105,79 @@ class JdkHttpAnswersTest {
         .isInstanceOf(ConnectException.class)
         .withMessage(call.message());
     assertThat(call.refused).hasValue(failure);
+  }
+
+  static Stream<Named<Long>> nonPositiveDemands() {
+    return Stream.of(
+        Named.of("0", 0L), Named.of("-1", -1L), Named.of("Long.MIN_VALUE", Long.MIN_VALUE));
+  }
+
+  /**
+   * A body subscriber of the app's that asks for no item or fewer ({@code request(n <= 0)}) is told
+   * so with {@code onError(IllegalArgumentException)}, as Reactive Streams §3.9 asks of a
+   * subscription: its body future fails rather than waiting forever for a body that never comes.
+   */
+  @ParameterizedTest(name = "request({0})")
+  @MethodSource("nonPositiveDemands")
+  void aNonPositiveDemandFailsTheSubscriberWithIllegalArgumentException(long demand) {
+    HttpResponse.BodyHandler<String> asksWrongly =
+        info -> new NonPositiveDemand(demand, HttpResponse.BodySubscribers.ofString(UTF_8));
+
+    Object answer = new JdkHttpAnswers().reject(call, REQUEST, asksWrongly);
+
+    assertThat((CompletableFuture<?>) answer)
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(IllegalArgumentException.class)
+        .withMessageContaining("3.9")
+        .withMessageContaining(Long.toString(demand));
+    assertThat(call.refused).hasNullValue();
+  }
+
+  /** Asks for {@code demand} items on subscribing, and hands everything else to {@code body}. */
+  private static final class NonPositiveDemand implements HttpResponse.BodySubscriber<String> {
+    private final long demand;
+    private final HttpResponse.BodySubscriber<String> body;
+
+    NonPositiveDemand(long demand, HttpResponse.BodySubscriber<String> body) {
+      this.demand = demand;
+      this.body = body;
+    }
+
+    @Override
+    public CompletionStage<String> getBody() {
+      return body.getBody();
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      body.onSubscribe(
+          new Flow.Subscription() {
+            @Override
+            public void request(long n) {} // the body subscriber's own demand is not passed on
+
+            @Override
+            public void cancel() {
+              subscription.cancel();
+            }
+          });
+      subscription.request(demand);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      body.onNext(item);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      body.onError(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      body.onComplete();
+    }
   }
 }
