@@ -1002,6 +1002,44 @@ abstract class AbstractHttpClientIT {
         .isGreaterThanOrEqualTo(4);
   }
 
+  /**
+   * A synthetic response whose policy sets {@code Content-Type: application/json} ({@link
+   * Rules#RESPONSE_JSON}) has that header, and a body of that media type: test app style {@code
+   * bodyTypeClient} answers the body's own media type ({@code type/subtype}, or {@code none}) as
+   * its body. Calls answering 500 open the breaker first.
+   */
+  void checkSyntheticBodyHasThePolicysContentType(String bodyTypeClient) throws Exception {
+    String policy = "body-type-" + client();
+    String url = downstream.url("/body-type/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, downstream.port(), "/body-type/**", "120s", Rules.RESPONSE_JSON, false)));
+    downstream.answer(500);
+    try {
+      AtomicReference<AppAnswer> synthetic = new AtomicReference<>();
+      await("the breaker opens and answers its synthetic response")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                AppAnswer answer = app.call(bodyTypeClient, "GET", url, Map.of());
+                assertThat(answer.failed()).as("%s\n%s", answer.error(), app.log()).isFalse();
+                if (answer.status() == 503) {
+                  synthetic.set(answer);
+                  return true;
+                }
+                assertThat(answer.status()).isEqualTo(500);
+                return false;
+              });
+      assertThat(synthetic.get().headers()).containsEntry("content-type", "application/json");
+      assertThat(synthetic.get().body()).as("the body's media type").isEqualTo("application/json");
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
   AppAnswer callUntilRejected(String client, String url, String what) {
     AtomicReference<AppAnswer> rejected = new AtomicReference<>();
     await(what)

@@ -71,4 +71,13 @@ interface OkHttpExecuteScenarios {
   default void requestsTheAppsInterceptorFailsLeaveTheBreakerClosed() throws Exception {
     suite().checkRequestsTheAppsInterceptorFailsLeaveTheBreakerClosed("okhttp-failing-interceptor");
   }
+
+  /**
+   * A synthetic response whose policy sets {@code Content-Type} has a body of that media type
+   * ({@code ResponseBody#contentType}), as OkHttp's own responses do: before, it had none.
+   */
+  @Test
+  default void aSyntheticResponsesBodyHasThePolicysContentType() throws Exception {
+    suite().checkSyntheticBodyHasThePolicysContentType("okhttp-body-type");
+  }
 }

@@ -139,4 +139,10 @@ final class Rules {
   static final String RESPONSE =
       "{\"mode\":\"response\",\"status\":503,\"headers\":{\"X-Sluice\":\"open\"},"
           + "\"body\":\"fallback\"}";
+
+  /** As {@link #RESPONSE}, with a {@code Content-Type} of {@code application/json}. */
+  static final String RESPONSE_JSON =
+      "{\"mode\":\"response\",\"status\":503,"
+          + "\"headers\":{\"Content-Type\":\"application/json\"},"
+          + "\"body\":\"{\\\"open\\\":true}\"}";
 }

@@ -220,6 +220,7 @@ final class Clients {
       case "okhttp" -> Clients::okhttpExecute;
       case "okhttp-async" -> Clients::okhttpEnqueue;
       case "okhttp-late-timeout" -> Clients::okhttpLateTimeout;
+      case "okhttp-body-type" -> Clients::okhttpBodyType;
       case "apache" -> Clients::apacheClassic;
       case "apache4" -> ApacheHttpClient4Clients::classic;
       case "apache4-legacy" -> ApacheHttpClient4Clients::legacy;
@@ -408,6 +409,20 @@ final class Clients {
 
   private static ClientAnswer okhttpExecute(String method, String url) throws Exception {
     return ok(Ok.CLIENT.newCall(okRequest(method, url)).execute());
+  }
+
+  /**
+   * As {@code okhttp}, answering the response body's own media type ({@code
+   * ResponseBody#contentType}: {@code type/subtype}, or {@code none}) as the answer's body.
+   */
+  private static ClientAnswer okhttpBodyType(String method, String url) throws Exception {
+    try (Response response = Ok.CLIENT.newCall(okRequest(method, url)).execute()) {
+      Map<String, String> headers = new HashMap<>();
+      response.headers().toMultimap().forEach((k, v) -> headers.put(k, String.join(",", v)));
+      okhttp3.MediaType type = response.body().contentType();
+      return new ClientAnswer(
+          response.code(), headers, type == null ? "none" : type.type() + "/" + type.subtype());
+    }
   }
 
   private static ClientAnswer okhttpFailingInterceptor(String method, String url) throws Exception {

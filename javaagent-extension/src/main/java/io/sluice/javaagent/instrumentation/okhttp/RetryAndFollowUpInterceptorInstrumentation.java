@@ -71,16 +71,21 @@ final class RetryAndFollowUpInterceptorInstrumentation implements TypeInstrument
       }
       Response response;
       try {
+        Headers headers = Headers.of(call.headers());
+        // the body has the media type the policy's headers give (ResponseBody#contentType), as
+        // OkHttp's own responses do; parse answers null for a missing or unparsable value
+        String contentType = headers.get("Content-Type");
+        MediaType mediaType = contentType == null ? null : MediaType.parse(contentType);
         response =
             new Response.Builder()
                 .request(request)
                 .protocol(Protocol.HTTP_1_1)
                 .code(call.status())
                 .message("Sluice circuit breaker open")
-                .headers(Headers.of(call.headers()))
+                .headers(headers)
                 // create(MediaType, String): OkHttp 3.14 has only this order, 4.x keeps it
                 // (deprecated); 4.x's create(String, MediaType) is missing from 3.x
-                .body(ResponseBody.create((MediaType) null, call.body()))
+                .body(ResponseBody.create(mediaType, call.body()))
                 .build();
       } catch (Throwable t) {
         // an Error too: thrown out of enter, it would run the method and let the call through
