@@ -102,6 +102,25 @@ class SluicePropagatorsTest {
         .doesNotContainKey("x-b3-traceid");
   }
 
+  /**
+   * A propagator only sets fields: a {@code b3} header the app put on the carrier itself (here its
+   * caller's, forwarded by hand) stays beside the multi-header B3 of another trace, as the sdk
+   * README says; B3 written as the single header replaces it on a carrier whose setter replaces.
+   */
+  @Test
+  void anAppsOwnB3HeaderStaysBesideMultiHeaderB3AndTheSingleHeaderReplacesIt() {
+    String forwarded = B3_TRACE + "-" + B3_SPAN + "-1";
+    Map<String, String> headers = new HashMap<>(Map.of("b3", forwarded));
+    multi.inject(withSpan(W3C_TRACE, W3C_SPAN), headers, SETTER);
+    assertThat(headers)
+        .containsEntry("x-b3-traceid", W3C_TRACE)
+        .containsEntry("b3", forwarded); // left as the app set it
+
+    Map<String, String> replaced = new HashMap<>(Map.of("b3", forwarded));
+    single.inject(withSpan(W3C_TRACE, W3C_SPAN), replaced, SETTER);
+    assertThat(replaced).containsEntry("b3", W3C_TRACE + "-" + W3C_SPAN + "-1");
+  }
+
   @Test
   void extractsW3cAlone() {
     SpanContext sc =
