@@ -4,9 +4,10 @@
 #   ./test.sh            # mvn -B verify at the root
 #   ./test.sh -pl sdk    # extra arguments go to Maven
 #
-# Needs JDK 17+ and Maven 3.8+. On Debian/Ubuntu the missing system packages are installed with
-# apt-get (via sudo when not root). Elsewhere it says which commands are missing, how to install
-# them, and stops. Runs with bash 3.2 (macOS's /bin/bash) too.
+# Needs JDK 17+ (and a second JDK, Java 21+, for one test) and Maven 3.8+. On Debian/Ubuntu the
+# missing system packages are installed with apt-get (via sudo when not root). Elsewhere it says
+# which commands are missing, how to install them, and stops. Runs with bash 3.2 (macOS's
+# /bin/bash) too.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -53,6 +54,45 @@ version_at_least "$maven_version" 3 8 ||
 re='Java version: ([^,]+),'
 if [[ $mvn_out =~ $re ]] && (($(java_feature "${BASH_REMATCH[1]}") < 17)); then
   die "JDK 17+ is required; Maven runs on Java ${BASH_REMATCH[1]} (JAVA_HOME=${JAVA_HOME:-unset}): point JAVA_HOME at a JDK 17+"
+fi
+
+# --- a second JDK, Java 21+, for the cases that fork an app on it -----------------------------
+# JdkHttpClientIT checks the agent against HttpClient#shutdown/shutdownNow/close, which came with
+# Java 21, in an app it forks on a Java 21+ JDK whatever JDK runs Maven. The test finds one itself
+# in /usr/lib/jvm; here one elsewhere (macOS) is found and named, and none at all is said at once
+# rather than as a failed test at the end of the build.
+jdk21_given=0
+for arg in ${1+"$@"}; do
+  case $arg in -Dsluice.test.jdk21=*) jdk21_given=1 ;; esac
+done
+[[ -z ${SLUICE_TEST_JDK21:-} ]] || jdk21_given=1
+re='Java version: ([^,]+),'
+if ((!jdk21_given)) && [[ $mvn_out =~ $re ]] && (($(java_feature "${BASH_REMATCH[1]}") >= 21)); then
+  jdk21_given=1 # Maven's own JDK will do
+fi
+# release_feature JDK_HOME: the Java feature version its release file names, or 0
+release_feature() {
+  local line
+  line=$(grep -m1 '^JAVA_VERSION=' "$1/release" 2>/dev/null) || { echo 0; return; }
+  line=${line#JAVA_VERSION=}
+  java_feature "${line//\"/}"
+}
+if ((!jdk21_given)); then
+  jdk21=""
+  for home in /usr/lib/jvm/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
+    if [[ -x $home/bin/java ]] && (($(release_feature "$home") >= 21)); then jdk21=$home; fi
+  done
+  if [[ -z $jdk21 ]]; then
+    die "a Java 21+ JDK is also required (besides the JDK 17+ that builds): JdkHttpClientIT forks an
+app on one to check HttpClient#shutdown, which came with Java 21. None is in /usr/lib/jvm nor
+/Library/Java/JavaVirtualMachines. Install one (Debian 13/Ubuntu 24.04: apt-get install
+openjdk-21-jdk-headless; macOS: brew install --cask temurin; elsewhere any vendor's JDK 21+), or
+name its home: SLUICE_TEST_JDK21=/path/to/jdk ./test.sh"
+  fi
+  case $jdk21 in
+    /usr/lib/jvm/*) ;; # the test finds it there itself
+    *) export SLUICE_TEST_JDK21=$jdk21 ;;
+  esac
 fi
 
 # --- system commands the tests run ------------------------------------------------------------
