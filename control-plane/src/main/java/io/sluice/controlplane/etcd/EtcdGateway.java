@@ -254,10 +254,7 @@ public final class EtcdGateway {
             : new FirstContact(client, builder.endpoints, timeout);
     this.ranges =
         new RangeReader(
-            (from, option) -> {
-              String what = "read the range from " + text(from).replace('\0', ' ').strip();
-              return await(client(what).getKVClient().get(from, option), what);
-            });
+            (from, option, what) -> await(client(what).getKVClient().get(from, option), what));
   }
 
   /** The key layout under the configured namespace. */

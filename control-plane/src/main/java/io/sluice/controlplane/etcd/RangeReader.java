@@ -66,7 +66,11 @@ final class RangeReader {
    * EtcdRefusedException} when the page is too large for the client.
    */
   interface PageSource {
-    GetResponse get(ByteSequence from, GetOption option);
+    /**
+     * @param what the page, as failures say it ({@link #page}): the range's start, and for a page
+     *     after the first the key it goes on from
+     */
+    GetResponse get(ByteSequence from, GetOption option, String what);
   }
 
   private final PageSource pages;
@@ -115,6 +119,7 @@ final class RangeReader {
     boolean smallPages = false;
     ByteSequence start = from;
     ByteSequence end = to;
+    ByteSequence after = null; // the last key of the page before, in the read's order
     while (kvs.size() < maxKeys) {
       long keys = Math.min(maxKeys - kvs.size(), smallPages ? MIN_PAGE_KEYS : pageKeys(largest));
       GetOption option =
@@ -128,7 +133,7 @@ final class RangeReader {
               .build();
       GetResponse page;
       try {
-        page = pages.get(start, option);
+        page = pages.get(start, option, page(from, after, descending));
       } catch (EtcdUnavailableException | EtcdRefusedException e) {
         if (keys <= MIN_PAGE_KEYS || !tooLarge(e)) {
           throw e;
@@ -148,6 +153,7 @@ final class RangeReader {
         break;
       }
       ByteSequence last = got.get(got.size() - 1).getKey();
+      after = last;
       if (descending) {
         end = last; // the end is exclusive
       } else {
@@ -155,6 +161,22 @@ final class RangeReader {
       }
     }
     return new EtcdGateway.Range(List.copyOf(kvs), revision);
+  }
+
+  /**
+   * A page as failures (a 503's log line, health) say it: {@code read the range from /prefix/} for
+   * the first, {@code read the range from /prefix/, page after /prefix/07} for a later one ({@code
+   * page before} when descending). The start of a later page is the key after the last one read
+   * ({@code /prefix/07\0}): named as such, it read as a range from the last key read, which that
+   * page does not hold.
+   *
+   * @param last the last key of the page before, {@code null} for the first page
+   */
+  static String page(ByteSequence from, ByteSequence last, boolean descending) {
+    String range = "read the range from " + EtcdGateway.text(from);
+    return last == null
+        ? range
+        : range + ", page " + (descending ? "before " : "after ") + EtcdGateway.text(last);
   }
 
   /** Keys that fit a page at the largest entry seen so far; the minimum before any is seen. */

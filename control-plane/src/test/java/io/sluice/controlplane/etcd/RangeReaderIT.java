@@ -101,7 +101,7 @@ class RangeReaderIT {
     AtomicInteger pages = new AtomicInteger();
     EtcdGateway.Range read =
         new RangeReader(
-                (from, option) -> {
+                (from, option, what) -> {
                   pages.incrementAndGet();
                   return gateway.await(client.getKVClient().get(from, option), "read");
                 })
@@ -135,7 +135,7 @@ class RangeReaderIT {
     AtomicInteger pages = new AtomicInteger();
     RangeReader reader =
         new RangeReader(
-            (from, option) -> {
+            (from, option, what) -> {
               pages.incrementAndGet();
               return gateway.await(client.getKVClient().get(from, option), "read");
             });
@@ -161,7 +161,7 @@ class RangeReaderIT {
     AtomicInteger pages = new AtomicInteger();
     RangeReader reader =
         new RangeReader(
-            (from, option) -> {
+            (from, option, what) -> {
               if (pages.incrementAndGet() == 2) {
                 // between the first page and the second: one key goes, one comes
                 etcd.server().delete(prefix + "020");
@@ -188,7 +188,7 @@ class RangeReaderIT {
     AtomicInteger pages = new AtomicInteger();
     RangeReader reader =
         new RangeReader(
-            (from, option) -> {
+            (from, option, what) -> {
               if (pages.incrementAndGet() == 2) {
                 etcd.server().put(prefix + "015a", "new");
                 etcd.server().compact();

@@ -3,8 +3,15 @@ package io.sluice.controlplane.etcd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.api.KeyValue;
+import io.etcd.jetcd.api.RangeResponse;
+import io.etcd.jetcd.api.ResponseHeader;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.OptionsUtil;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +27,7 @@ class RangeReaderTest {
   void aPageRefusedBeforeItWasSentFailsAsTheGatewaySaidIt() {
     RangeReader reader =
         new RangeReader(
-            (from, option) -> {
+            (from, option, what) -> {
               throw EtcdUnavailableException.embeddedDown(
                   "read the range", "etcd is restarting", System.nanoTime());
             });
@@ -43,7 +50,7 @@ class RangeReaderTest {
     AtomicInteger pages = new AtomicInteger();
     RangeReader reader =
         new RangeReader(
-            (from, option) -> {
+            (from, option, what) -> {
               pages.incrementAndGet();
               throw TestEtcdFailures.compacted("read the range");
             });
@@ -63,7 +70,7 @@ class RangeReaderTest {
   void anotherFailureCountsNoCompaction() {
     RangeReader reader =
         new RangeReader(
-            (from, option) -> {
+            (from, option, what) -> {
               throw TestEtcdFailures.unavailable("etcd did not answer within 3000 ms (read)");
             });
     ByteSequence from = EtcdGateway.bytes("/sluice/v1/history/orders/");
@@ -72,5 +79,64 @@ class RangeReaderTest {
         .hasMessage("etcd did not answer within 3000 ms (read)")
         .extracting(e -> ((EtcdUnavailableException) e).compactions())
         .isEqualTo(0);
+  }
+
+  /**
+   * A page after the first is named by its range's start and the key it goes on from: its read
+   * starts just after the last key of the page before ({@code /prefix/07\0}), which the failures
+   * named "read the range from /prefix/07", a key that page does not hold.
+   */
+  @Test
+  void namesEachPageAfterTheFirstByTheKeyItGoesOnFrom() {
+    List<String> ascending = new CopyOnWriteArrayList<>();
+    ByteSequence from = EtcdGateway.bytes("/sluice/v1/agents/");
+    new RangeReader(
+            (start, option, what) -> {
+              ascending.add(what);
+              return ascending.size() == 1 ? page(true, "/sluice/v1/agents/", 0, 7) : page(false);
+            })
+        .read(from, OptionsUtil.prefixEndOf(from), false, Long.MAX_VALUE);
+    List<String> descending = new CopyOnWriteArrayList<>();
+    new RangeReader(
+            (start, option, what) -> {
+              descending.add(what);
+              return descending.size() == 1 ? page(true, "/sluice/v1/agents/", 15, 8) : page(false);
+            })
+        .read(from, OptionsUtil.prefixEndOf(from), true, Long.MAX_VALUE);
+
+    assertThat(ascending)
+        .containsExactly(
+            "read the range from /sluice/v1/agents/",
+            "read the range from /sluice/v1/agents/, page after /sluice/v1/agents/07");
+    assertThat(descending)
+        .containsExactly(
+            "read the range from /sluice/v1/agents/",
+            "read the range from /sluice/v1/agents/, page before /sluice/v1/agents/08");
+  }
+
+  /** A page of etcd's answer: keys {@code prefix + NN} from {@code first} to {@code last}. */
+  private static GetResponse page(boolean more, String prefix, int first, int last) {
+    RangeResponse.Builder page =
+        RangeResponse.newBuilder()
+            .setHeader(ResponseHeader.newBuilder().setRevision(5))
+            .setMore(more);
+    int step = first <= last ? 1 : -1;
+    for (int i = first; i != last + step; i += step) {
+      page.addKvs(
+          KeyValue.newBuilder()
+              .setKey(ByteString.copyFromUtf8(prefix + String.format("%02d", i)))
+              .setValue(ByteString.copyFromUtf8("v")));
+    }
+    return new GetResponse(page.build(), ByteSequence.EMPTY);
+  }
+
+  /** The last page, empty. */
+  private static GetResponse page(boolean more) {
+    return new GetResponse(
+        RangeResponse.newBuilder()
+            .setHeader(ResponseHeader.newBuilder().setRevision(5))
+            .setMore(more)
+            .build(),
+        ByteSequence.EMPTY);
   }
 }

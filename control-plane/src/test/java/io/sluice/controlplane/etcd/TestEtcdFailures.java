@@ -50,7 +50,7 @@ public final class TestEtcdFailures {
   public static EtcdUnavailableException readCompactedAwayEachTime(String what) {
     RangeReader reader =
         new RangeReader(
-            (from, option) -> {
+            (from, option, page) -> {
               throw compacted(what);
             });
     ByteSequence from = EtcdGateway.bytes("/sluice/v1/history/orders/");
