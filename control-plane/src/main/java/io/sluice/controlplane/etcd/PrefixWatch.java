@@ -205,10 +205,15 @@ public final class PrefixWatch implements AutoCloseable {
    */
   private long droppedGeneration;
 
-  /** Whether this streak of failed reads has warned of a refusal, and of any other failure. */
+  /**
+   * Whether this streak of failed reads has warned of a refusal, and of any other failure; and
+   * whether it has told of a read etcd's compaction overtook, which is no failure of etcd's.
+   */
   private boolean refusalTold;
 
   private boolean failureTold;
+
+  private boolean compactionTold;
 
   PrefixWatch(
       EtcdGateway etcd, String prefix, Listener listener, ScheduledExecutorService scheduler) {
@@ -419,6 +424,7 @@ public final class PrefixWatch implements AutoCloseable {
         hint = null;
         refusalTold = false;
         failureTold = false;
+        compactionTold = false;
         firstRead.countDown();
         firstReadOrRefusal.countDown();
         run = readRun;
@@ -473,7 +479,10 @@ public final class PrefixWatch implements AutoCloseable {
    * each said once however often etcd flips between the two. A read the control plane's stop
    * cancelled, or refused as the client closes ({@link EtcdUnavailableException#clientClosed()}),
    * or whose wait it interrupted ({@link EtcdUnavailableException#interrupted()}), is no failure of
-   * etcd's: said at FINE only, it leaves the streak's warning to etcd's own.
+   * etcd's: said at FINE only, it leaves the streak's warning to etcd's own. A read etcd's
+   * compaction overtook each time ({@link EtcdUnavailableException#compacted()}) is etcd answering,
+   * no outage: said once a streak at INFO without its stack trace (it was a WARNING with one, as an
+   * outage is), and it leaves the streak's warning to a real failure.
    */
   private void onResyncFailed(long gen, RuntimeException error) {
     EtcdRefusedException refused =
@@ -482,10 +491,13 @@ public final class PrefixWatch implements AutoCloseable {
     // the stop closing the client under a read, or interrupting the thread that waited for it
     boolean stopping =
         error instanceof EtcdUnavailableException e && (e.clientClosed() || e.interrupted());
+    // etcd answered: its compaction overtook the read, which the next one may get through
+    boolean compacted = error instanceof EtcdUnavailableException e && e.compacted();
     long delay;
     State failed;
     boolean newlyRefused;
     boolean newlyFailed;
+    boolean newlyCompacted;
     synchronized (this) {
       if (closed || gen != generation) {
         return;
@@ -493,9 +505,11 @@ public final class PrefixWatch implements AutoCloseable {
       refusal = refused;
       hint = error instanceof EtcdUnavailableException unavailable ? unavailable.hint() : null;
       newlyRefused = notPermitted && !refusalTold;
-      newlyFailed = !notPermitted && !stopping && !failureTold;
+      newlyFailed = !notPermitted && !stopping && !compacted && !failureTold;
+      newlyCompacted = compacted && !compactionTold;
       refusalTold |= notPermitted;
       failureTold |= newlyFailed;
+      compactionTold |= newlyCompacted;
       failed = new State(state.revision(), reason(error), state.failedReads() + 1, notPermitted);
       state = failed;
       if (notPermitted) {
@@ -527,6 +541,14 @@ public final class PrefixWatch implements AutoCloseable {
               + REFUSED_NUDGE_MS / 1000
               + " s), without logging each attempt");
       LOG.log(Level.FINE, "etcd refused the read of " + prefix, error);
+    } else if (newlyCompacted) {
+      // etcd answered each time: no outage, nothing to fix, so no WARNING and no stack trace
+      LOG.info(
+          message
+              + " (etcd answered: no outage); trying again in "
+              + delay
+              + " ms, and until it works, without logging each attempt");
+      LOG.log(Level.FINE, "etcd compacted away the revision of the read of " + prefix, error);
     } else if (newlyFailed) {
       LOG.log(
           Level.WARNING,
