@@ -70,11 +70,15 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
 
   private final EtcdOutageLog outageLog;
 
+  private final CompactedReadLog compactedReads;
+
   /**
-   * @param outageLog counts the 503s of an etcd outage, so that only the first is a WARNING
+   * @param outageLog counts the 503s of an etcd outage, so that only the first is a WARNING; its
+   *     clock also times the WARNINGs of reads etcd's compaction overtook, one a minute
    */
   ProblemAdvice(EtcdOutageLog outageLog) {
     this.outageLog = outageLog;
+    this.compactedReads = new CompactedReadLog(outageLog::now, LOG);
   }
 
   /**
@@ -122,7 +126,8 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
    * compaction overtook each time it was read says so ({@link
    * EtcdUnavailableException#compactions()}), and is logged at WARNING under this class's name, not
    * as a stretch of the outage log: etcd answered each time ({@link
-   * EtcdUnavailableException#compacted()}).
+   * EtcdUnavailableException#compacted()}); once a minute, the others at FINE ({@link
+   * CompactedReadLog}).
    */
   @ExceptionHandler(EtcdUnavailableException.class)
   ResponseEntity<Object> etcd(EtcdUnavailableException e, HttpServletRequest request) {
@@ -130,14 +135,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
       return stopping(e, request);
     }
     if (e.compacted()) {
-      // etcd answered every time: no outage to open a stretch of (its gateway ended any open one)
-      LOG.warning(
-          () ->
-              "answering 503 to "
-                  + call(request)
-                  + ": "
-                  + describe(e)
-                  + " (etcd answered each time: no outage)");
+      // etcd answered every time: no outage to open a stretch of (its gateway ended any open one);
+      // at WARNING once a minute, however often a compacting etcd overtakes the reads
+      compactedReads.answered(() -> "answering 503 to " + call(request) + ": " + describe(e));
       LOG.log(Level.FINE, "etcd compacted the read's revision away", e);
     } else {
       // at WARNING once per stretch, under the outage log's name with the INFO line ending it

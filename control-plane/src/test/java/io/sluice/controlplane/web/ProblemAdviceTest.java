@@ -352,6 +352,43 @@ class ProblemAdviceTest {
                 + " each time before the read's last page. Try again shortly.");
   }
 
+  /**
+   * While etcd compacts often, every history read a polling tab made answered a 503 logged at
+   * WARNING. One WARNING a minute now, the rest at FINE, and the next WARNING says how many were
+   * not said.
+   */
+  @Test
+  void readsCompactedAwayAreOneWarningAMinute() {
+    EtcdUnavailableException e =
+        TestEtcdFailures.readCompactedAwayEachTime("read /sluice/v1/history/orders/");
+    HttpServletRequest history =
+        FakeServlet.request("GET", "", "/api/v1/services/orders/rules/history", new byte[0]);
+
+    advice.etcd(e, history);
+    clock.addAndGet(Duration.ofSeconds(20).toNanos());
+    advice.etcd(e, history);
+    clock.addAndGet(Duration.ofSeconds(39).toNanos());
+    advice.etcd(e, history);
+    assertThat(log.warnings()).as("within the minute").hasSize(1);
+    clock.addAndGet(Duration.ofSeconds(1).toNanos());
+    advice.etcd(e, history);
+
+    assertThat(log.warnings())
+        .hasSize(2)
+        .allSatisfy(
+            line ->
+                assertThat(line)
+                    .startsWith(
+                        "answering 503 to GET /api/v1/services/orders/rules/history: etcd"
+                            + " compacted away the revision the read was at"))
+        .last()
+        .asString()
+        .endsWith(
+            "(etcd answered each time: no outage; 2 more such 503s were logged at FINE since the"
+                + " last of these lines; more within a minute are logged at FINE)");
+    assertThat(outages.records()).as("no stretch of the outage log").isEmpty();
+  }
+
   /** Moves the clock on: what is sent from now on was sent after what happened so far. */
   private void sendsAfter() {
     clock.addAndGet(1_000);
