@@ -1508,13 +1508,15 @@ class ControlPlaneApiIT {
         api.call("POST", path + "/rollback?to=" + r1, WRITER, "", form).status());
     empty.put("an empty JSON body", api.post(path + "/rollback?to=" + r2, WRITER, "").status());
     for (String type : List.of("application/x-www-form-urlencoded", "multipart/form-data")) {
+      // each to the version not in force: one to the rules in force writes nothing
+      long to = type.startsWith("multipart") ? r2 : r1;
       String answer =
           RawHttp.exchange(
               controlPlane.port(),
               ("POST "
                       + path
                       + "/rollback?to="
-                      + r1
+                      + to
                       + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
                       + WRITER
                       + "\r\nContent-Type: "
@@ -3842,6 +3844,71 @@ class ControlPlaneApiIT {
     // nothing was rolled back
     assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
     assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(2);
+  }
+
+  /**
+   * A rollback to the rules already in force writes nothing, as a PUT of them does: it wrote a new
+   * revision holding the same document, with a history entry and a rollout of nothing, where a PUT
+   * answered {@code {"unchanged": true}}.
+   */
+  @Test
+  void aRollbackToTheRulesInForceWritesNothingAndSaysSo() {
+    ApiClient api = api();
+    String path = "/api/v1/services/rollback-same/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+    api.put(path, WRITER, document(null, 0.6, "b"), Map.of());
+    long r3 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+
+    ApiClient.Answer rollback = api.post(path + "/rollback?to=" + r1, WRITER, null);
+
+    assertThat(rollback.status()).as(rollback.body()).isEqualTo(200);
+    assertThat(rollback.body()).isEqualTo("{\"revision\":" + r3 + ",\"unchanged\":true}");
+    assertThat(rollback.header("ETag")).isEqualTo("\"" + r3 + "\"");
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r3 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries"))
+        .as("no history entry for it")
+        .hasSize(3);
+    // the precondition is checked all the same
+    assertThat(
+            api.call(
+                    "POST",
+                    path + "/rollback?to=" + r1,
+                    WRITER,
+                    null,
+                    Map.of("If-Match", "\"" + r1 + "\""))
+                .status())
+        .isEqualTo(412);
+  }
+
+  /**
+   * No revision is below 1: {@code rollback?to=0} and {@code history/0} answered 404, as if the
+   * client had named a revision without history, where {@code before=0} answered 400. All three are
+   * the same 400 {@code invalid-request} now, saying what a revision is.
+   */
+  @Test
+  void revisionZeroIsRefusedAsNoRevisionNotAnsweredAsMissing() {
+    ApiClient api = api();
+    String path = "/api/v1/services/revision-zero/rules";
+    long r1 =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
+
+    ApiClient.Answer rollback = api.post(path + "/rollback?to=0", WRITER, null);
+    ApiClient.Answer entry = api.get(path + "/history/0", READER);
+
+    assertThat(rollback.status()).as(rollback.body()).isEqualTo(400);
+    assertThat(rollback.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(rollback.json().get("detail").asString())
+        .isEqualTo("to must be a revision, 1 or more (one of the history's entries), not 0");
+    assertThat(entry.status()).as(entry.body()).isEqualTo(400);
+    assertThat(entry.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(entry.json().get("detail").asString())
+        .isEqualTo(
+            "the revision in the path must be a revision, 1 or more (one of the history's"
+                + " entries), not 0");
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r1 + "\"");
   }
 
   /** {@code revision} in Arabic-Indic digits (U+0660 to U+0669). */

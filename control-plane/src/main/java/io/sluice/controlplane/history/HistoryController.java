@@ -46,6 +46,14 @@ class HistoryController {
   @GetMapping("/{revision}")
   HistoryEntry get(@PathVariable String service, @PathVariable long revision) {
     ServiceNames.requireReported(service);
+    if (revision < 1) {
+      // no revision is below 1: a 404 said the client named a revision without history
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "the revision in the path must be a revision, 1 or more (one of the history's entries),"
+              + " not "
+              + revision);
+    }
     return history
         .get(service, revision)
         .orElseThrow(

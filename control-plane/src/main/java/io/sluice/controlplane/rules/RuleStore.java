@@ -226,7 +226,21 @@ public final class RuleStore {
   }
 
   /**
-   * The outcome of {@link #putUnlessSame}.
+   * Makes the past version {@code rollbackOf}'s document current again, unless the stored one is
+   * the same, as {@link #putUnlessSame} does: a rollback to the rules already in force wrote a new,
+   * identical revision (and a history entry, and a rollout of nothing) where a PUT of them writes
+   * nothing.
+   *
+   * @param document the past version's document, canonical
+   * @param expected as for {@link #put}
+   */
+  public Written rollBackUnlessSame(
+      String service, String document, Expected expected, Change change, long rollbackOf) {
+    return write(service, document, expected, change, HistoryAction.ROLLBACK, rollbackOf, true);
+  }
+
+  /**
+   * The outcome of {@link #putUnlessSame} and {@link #rollBackUnlessSame}.
    *
    * @param revision the revision of the change, or of the stored document when nothing changed
    * @param changed whether anything was written

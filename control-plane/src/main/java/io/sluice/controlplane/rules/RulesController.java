@@ -210,6 +210,10 @@ class RulesController {
    * speaks of the query. An empty body, of any type and however framed (no body, {@code
    * Content-Length: 0}, or chunked with no data), holds nothing and is no body.
    *
+   * <p>A rollback to the rules already in force writes nothing, as a PUT of them does: it answers
+   * {@code {"revision": N, "unchanged": true}} with N the current revision. Revision 0 (or below)
+   * is no revision: 400, not a 404 for a revision without history.
+   *
    * <p>{@code body} is declared before {@code to} on purpose: arguments are resolved in order, and
    * once the body's stream is taken Tomcat no longer parses a form body as parameters, so {@code
    * to} is only ever the query's.
@@ -237,6 +241,12 @@ class RulesController {
           "Required parameter 'to' is not present: give the revision to roll back to in the"
               + " query, ?to=N");
     }
+    if (to < 1) {
+      // no revision is below 1: a 404 said the client named a revision without history
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "to must be a revision, 1 or more (one of the history's entries), not " + to);
+    }
     RuleStore.Expected expected = precondition(ifMatch, ifNoneMatch);
     HistoryEntry target =
         history
@@ -245,20 +255,33 @@ class RulesController {
                 () ->
                     new ApiException(
                         ProblemType.NOT_FOUND,
-                        "no history entry of " + service + " at revision " + to));
+                        "no history entry of "
+                            + OneLineText.escape(service)
+                            + " at revision "
+                            + to));
     if (target.document() == null) {
       throw new ApiException(
           ProblemType.NOT_A_DOCUMENT,
-          "revision " + to + " of " + service + " is a deletion; there is no document to restore");
+          "revision "
+              + to
+              + " of "
+              + OneLineText.escape(service)
+              + " is a deletion; there is no document to restore");
     }
     // Re-validate: a document from an older control plane must still pass today's rules.
     String document =
         validate(
             service,
             json.writeValueAsBytes(target.document()),
-            "revision " + to + " of " + service + " fails today's rules");
-    long revision = store.put(service, document, expected, change(request, comment), to);
-    return written("rollback", revision);
+            "revision " + to + " of " + OneLineText.escape(service) + " fails today's rules");
+    RuleStore.Written written =
+        store.rollBackUnlessSame(service, document, expected, change(request, comment), to);
+    if (!written.changed()) {
+      // the rules in force already, as a PUT of them: no revision, no history entry, no rollout
+      return json(ResponseEntity.ok().eTag(etag(written.revision())))
+          .body(unchanged(written.revision()));
+    }
+    return written("rollback", written.revision());
   }
 
   /** {@code {"revision": N, "unchanged": true}}, in that order, as documented. */
