@@ -258,8 +258,9 @@ export class HistoryPanel {
       confirmLabel: `Roll back to ${entry.revision}`,
       danger: true,
     });
-    // kept until a rollback goes through: a cancel, a refusal (400, 409, 412) or a failed call
-    // gives it to the next dialog; its owner as the page was drawn, as a draft's
+    // kept until a rollback goes through and writes: a cancel, a refusal (400, 409, 412), a failed
+    // call or a rollback to the rules in force (which records none) gives it to the next dialog;
+    // its owner as the page was drawn, as a draft's
     const owner = this.page.context.draftOwner;
     const text = comment.value.trim();
     session.keepRollbackComment(owner, this.page.service, text);
@@ -271,9 +272,17 @@ export class HistoryPanel {
       const r = await call('POST',
         `api/v1/services/${enc(this.page.service)}/rules/rollback?to=${entry.revision}`,
         { headers, label: `Your rollback of ${this.page.service} to revision ${entry.revision}` });
-      session.keepRollbackComment(owner, this.page.service, '');
-      toast(`Rolled back to revision ${entry.revision}`
-        + `${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
+      if (r.body?.unchanged) {
+        // the rules in force already: the server wrote nothing, so no history entry holds the
+        // comment, which stays for the next rollback dialog as a refused rollback's does
+        toast(`Nothing to roll back: revision ${entry.revision} holds the rules already current`
+          + `${r.body?.revision ? ` (revision ${r.body.revision})` : ''}.`
+          + ' Nothing was written and the comment was not recorded.', 'ok');
+      } else {
+        session.keepRollbackComment(owner, this.page.service, '');
+        toast(`Rolled back to revision ${entry.revision}`
+          + `${r.body?.revision ? `: now revision ${r.body.revision}` : ''}.`, 'ok');
+      }
       await this.page.refreshCurrent();
       await this.refresh();
     } catch (e) {

@@ -2908,6 +2908,45 @@ class WebUiIT {
   }
 
   /**
+   * A rollback to a version holding the rules in force writes nothing, and the page says so: it
+   * said "Rolled back to revision N: now revision M", M a new revision of the same rules. The
+   * comment, recorded in no history entry, fills the next rollback dialog.
+   */
+  @Test
+  void aRollbackToTheRulesInForceSaysTheyAreAlreadyCurrent() {
+    String service = "rollback-in-force";
+    long first = storeOrdersDocumentAs(service);
+    storeOrdersDocumentAs(service, 0.5);
+    long third = storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(third));
+    click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+    awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + third);
+    browser.findElement(By.id("rollback-comment")).sendKeys("back to the first");
+    click(By.cssSelector("dialog [data-test=confirm]"));
+
+    awaitText(
+        By.id("toast"),
+        "Nothing to roll back: revision "
+            + first
+            + " holds the rules already current (revision "
+            + third
+            + "). Nothing was written and the comment was not recorded.");
+    assertThat(
+            revisionOf(
+                api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())))
+        .isEqualTo(third);
+    click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
+    awaitText(By.cssSelector("dialog.dialog"), "replacing revision " + third);
+    assertThat(browser.findElement(By.id("rollback-comment")).getDomProperty("value"))
+        .isEqualTo("back to the first");
+    click(By.cssSelector("dialog [data-test=cancel]"));
+    // the kept comment is the tab's: the next test's pages must not find it
+    js("sessionStorage.removeItem('sluice.rollback-comments')");
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * A rollback of {@code _default} reaches the agents of every service without rules of its own:
    * its confirmation says so, as a deletion's does, instead of "every agent of _default" (no agent
    * reports that name). Cancelled: nothing is written.
