@@ -1,11 +1,5 @@
 package io.sluice.javaagent.bridge;
 
-import java.lang.ref.Reference;
-import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
 /**
  * The HTTP clients the app shut down with {@code shutdownNow()} (the JDK's {@code HttpClient}, Java
  * 21 and later), so that the calls they fail count neither way: {@code shutdownNow} fails every
@@ -19,86 +13,24 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ClientsShutDownNow {
 
-  private static final Map<Object, Boolean> CLIENTS = new ConcurrentHashMap<>();
-
-  private static final ReferenceQueue<Object> COLLECTED = new ReferenceQueue<>();
-
-  /** Whether any client was ever noted: failures in a process without any pay one read. */
-  private static volatile boolean noted;
+  private static final WeakIdentitySet CLIENTS = new WeakIdentitySet();
 
   private ClientsShutDownNow() {}
 
   /** Notes that the app shuts {@code client} down now. Never throws. */
   public static void shutDownNow(Object client) {
-    if (client == null) {
-      return;
+    if (client != null) {
+      CLIENTS.add(client);
     }
-    for (Reference<?> gone; (gone = COLLECTED.poll()) != null; ) {
-      CLIENTS.remove(gone);
-    }
-    CLIENTS.put(new Noted(client), Boolean.TRUE);
-    noted = true;
   }
 
   /** Whether the app shut {@code client} down with {@code shutdownNow()}. */
   public static boolean holds(Object client) {
-    return noted && client != null && CLIENTS.containsKey(new Probe(client));
+    return CLIENTS.contains(client);
   }
 
   /** How many clients are held; for tests. */
   static int size() {
-    for (Reference<?> gone; (gone = COLLECTED.poll()) != null; ) {
-      CLIENTS.remove(gone);
-    }
     return CLIENTS.size();
-  }
-
-  /**
-   * The key of a noted client: weak, hashed and compared by the client's identity. Equal to itself,
-   * to another key of the same living client, and to a {@link Probe} of it; once its client is
-   * collected, only to itself (so that it can be removed).
-   */
-  private static final class Noted extends WeakReference<Object> {
-    private final int hash;
-
-    Noted(Object client) {
-      super(client, COLLECTED);
-      this.hash = System.identityHashCode(client);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      if (other == this) {
-        return true;
-      }
-      Object client = get();
-      return client != null
-          && (other instanceof Noted && ((Noted) other).get() == client
-              || other instanceof Probe && ((Probe) other).client == client);
-    }
-  }
-
-  /** Looks a client up among the noted ones, by identity, without holding it. */
-  private static final class Probe {
-    final Object client;
-
-    Probe(Object client) {
-      this.client = client;
-    }
-
-    @Override
-    public int hashCode() {
-      return System.identityHashCode(client);
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      return other == this || other instanceof Noted && other.equals(this);
-    }
   }
 }

@@ -1,10 +1,6 @@
 package io.sluice.javaagent.bridge;
 
-import java.lang.ref.Reference;
-import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Tells the failures of the app's own request body from failures of sending it to the target, so
@@ -35,16 +31,10 @@ public final class RequestBodyFailures {
 
   private static final int MAX_CAUSES = 8;
 
-  /** The app's failures: a weak key per exception, found by identity (see {@link Noted}). */
-  private static final Map<Object, Boolean> APP = new ConcurrentHashMap<>();
-
-  /** Where the keys of collected exceptions turn up, to be dropped from {@link #APP}. */
-  private static final ReferenceQueue<Throwable> COLLECTED = new ReferenceQueue<>();
+  /** The app's failures, held weakly, found by identity. */
+  private static final WeakIdentitySet APP = new WeakIdentitySet();
 
   private static final ThreadLocal<WeakReference<Throwable>> SENT = new ThreadLocal<>();
-
-  /** Whether any failure was ever noted: calls in a process without any pay one read. */
-  private static volatile boolean noted;
 
   private RequestBodyFailures() {}
 
@@ -53,11 +43,7 @@ public final class RequestBodyFailures {
     if (error == null || isAppBodyFailure(error)) {
       return;
     }
-    for (Reference<?> gone; (gone = COLLECTED.poll()) != null; ) {
-      APP.remove(gone);
-    }
-    APP.put(new Noted(error), Boolean.TRUE);
-    noted = true;
+    APP.add(error);
   }
 
   /**
@@ -86,12 +72,12 @@ public final class RequestBodyFailures {
 
   /** Whether {@code error}, or one of its causes, was noted as the app's body failing. */
   public static boolean isAppBodyFailure(Throwable error) {
-    if (!noted || error == null) {
+    if (!APP.everNoted()) {
       return false;
     }
     Throwable current = error;
     for (int depth = 0; current != null && depth < MAX_CAUSES; depth++) {
-      if (APP.containsKey(new Probe(current))) {
+      if (APP.contains(current)) {
         return true;
       }
       current = current.getCause() == current ? null : current.getCause();
@@ -101,59 +87,7 @@ public final class RequestBodyFailures {
 
   /** How many of the app's failures are held; for tests. */
   static int noted() {
-    for (Reference<?> gone; (gone = COLLECTED.poll()) != null; ) {
-      APP.remove(gone);
-    }
     return APP.size();
-  }
-
-  /**
-   * The key of a noted exception: weak, hashed and compared by the exception's identity. Equal to
-   * itself, to another key of the same living exception, and to a {@link Probe} of it; once its
-   * exception is collected, only to itself (so that it can be removed).
-   */
-  private static final class Noted extends WeakReference<Throwable> {
-    private final int hash;
-
-    Noted(Throwable error) {
-      super(error, COLLECTED);
-      this.hash = System.identityHashCode(error);
-    }
-
-    @Override
-    public int hashCode() {
-      return hash;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      if (other == this) {
-        return true;
-      }
-      Throwable error = get();
-      return error != null
-          && (other instanceof Noted && ((Noted) other).get() == error
-              || other instanceof Probe && ((Probe) other).error == error);
-    }
-  }
-
-  /** Looks an exception up among the noted ones, by identity, without holding it. */
-  private static final class Probe {
-    final Throwable error;
-
-    Probe(Throwable error) {
-      this.error = error;
-    }
-
-    @Override
-    public int hashCode() {
-      return System.identityHashCode(error);
-    }
-
-    @Override
-    public boolean equals(Object other) {
-      return other == this || other instanceof Noted && other.equals(this);
-    }
   }
 
   private static boolean chainHolds(Throwable error, Throwable wanted) {
