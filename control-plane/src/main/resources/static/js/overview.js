@@ -67,7 +67,7 @@ export class OverviewPage {
           h('thead', {}, h('tr', {},
             h('th', { scope: 'col', text: 'Service' }),
             h('th', { scope: 'col', class: 'num', text: 'Revision' }),
-            h('th', { scope: 'col', text: 'Rollout (agents on current / total)' }),
+            h('th', { scope: 'col', text: 'Rollout (agents on current / following etcd)' }),
             h('th', { scope: 'col', class: 'num', text: 'Rejected' }),
             h('th', { scope: 'col', class: 'num', text: 'Breakers open or half-open' }),
             h('th', { scope: 'col', text: 'Last change' }))),

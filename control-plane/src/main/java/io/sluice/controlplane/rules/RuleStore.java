@@ -205,13 +205,10 @@ public final class RuleStore {
    *
    * @param expected the mod revisions the caller saw ({@code If-Match}), 0 for "must not exist", or
    *     {@code null} for no condition
-   * @param rollbackOf the revision restored by a rollback, or {@code null} for a plain put
    * @return the revision of the change
    */
-  public long put(
-      String service, String document, Expected expected, Change change, Long rollbackOf) {
-    HistoryAction action = rollbackOf == null ? HistoryAction.PUT : HistoryAction.ROLLBACK;
-    return write(service, document, expected, change, action, rollbackOf, false).revision();
+  public long put(String service, String document, Expected expected, Change change) {
+    return write(service, document, expected, change, HistoryAction.PUT, null, false).revision();
   }
 
   /**

@@ -80,7 +80,7 @@ class RuleStoreContentionIT {
     ApiException gaveUp =
         catchThrowableOfType(
             ApiException.class,
-            () -> store.put(SERVICE, document, null, new RuleStore.Change("ci", null), null));
+            () -> store.put(SERVICE, document, null, new RuleStore.Change("ci", null)));
 
     assertThat(beaten.get()).as("attempts beaten").isGreaterThan(1);
     assertThat(gaveUp.problem().type()).hasToString("urn:sluice:problem:write-contention");
@@ -102,8 +102,7 @@ class RuleStoreContentionIT {
                     SERVICE,
                     document,
                     RuleStore.Expected.revision(RuleStore.ANY_EXISTING),
-                    new RuleStore.Change("ci", null),
-                    null));
+                    new RuleStore.Change("ci", null)));
 
     // If-Match: * held at every attempt (the document was there): no precondition failed
     assertThat(gaveUp.problem().type()).hasToString("urn:sluice:problem:write-contention");
@@ -129,8 +128,7 @@ class RuleStoreContentionIT {
                     SERVICE,
                     document,
                     RuleStore.Expected.revision(revision),
-                    new RuleStore.Change("ci", null),
-                    null));
+                    new RuleStore.Change("ci", null)));
 
     assertThat(stale.problem()).isEqualTo(ProblemType.PRECONDITION_FAILED);
   }
@@ -161,8 +159,7 @@ class RuleStoreContentionIT {
             pool.submit(
                 () -> {
                   start.await();
-                  return store.put(
-                      "everyone", document, null, new RuleStore.Change(author, null), null);
+                  return store.put("everyone", document, null, new RuleStore.Change(author, null));
                 }));
       }
       start.countDown();
@@ -209,9 +206,7 @@ class RuleStoreContentionIT {
         String author = "writer-" + i;
         writes.add(
             pool.submit(
-                () ->
-                    store.put(
-                        SERVICE, document(), null, new RuleStore.Change(author, null), null)));
+                () -> store.put(SERVICE, document(), null, new RuleStore.Change(author, null))));
       }
       await("every write waits its turn")
           .atMost(Duration.ofSeconds(30))
