@@ -14,6 +14,16 @@ import java.util.function.Supplier;
  */
 public final class HomeDirectoryPaths {
 
+  /**
+   * Why a value starting with {@code ~} or {@code ~/} is refused when the JVM knows no home nor a
+   * user to name a directory of its own by ({@link TemporaryStateDirectory#NO_USER}), without
+   * naming the setting.
+   */
+  public static final String NO_HOME =
+      "~ stands for no directory here, as "
+          + TemporaryStateDirectory.NO_USER
+          + "; write the directory out in full";
+
   private HomeDirectoryPaths() {}
 
   /**

@@ -59,10 +59,6 @@ final class SettingPaths {
         + "="
         + value
         + ": "
-        + (otherUsersHome != null
-            ? otherUsersHome
-            : "~ stands for no directory here, as "
-                + TemporaryStateDirectory.NO_USER
-                + "; write the directory out in full");
+        + (otherUsersHome != null ? otherUsersHome : HomeDirectoryPaths.NO_HOME);
   }
 }

@@ -593,13 +593,7 @@ public record SluiceConfig(
       return null;
     } catch (IllegalStateException e) {
       // no home, and no user to name a directory of its own under the temporary directory
-      errors.add(
-          lookup.origin(key)
-              + "="
-              + value
-              + ": ~ stands for no directory here, as "
-              + NO_USER
-              + "; write the directory out in full");
+      errors.add(lookup.origin(key) + "=" + value + ": " + HomeDirectoryPaths.NO_HOME);
       return null;
     }
   }
