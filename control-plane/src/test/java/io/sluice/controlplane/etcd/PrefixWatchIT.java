@@ -536,8 +536,9 @@ class PrefixWatchIT {
     try (Client client = clientThrough(calls, etcd.endpoint(), timeout);
         LogCapture log = LogCapture.of(PrefixWatch.class)) {
       PrefixWatches watches = new PrefixWatches(stoppedBy(calls, client, timeout), scheduler);
-      PrefixWatch watch = watches.start("stopping", "/stopping/", new Mirror(new HashMap<>()));
-      assertThat(watch.awaitFirstRead(timeout)).isTrue();
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      PrefixWatch watch = watches.start("stopping", "/stopping/", new Mirror(mirrored));
+      awaitTheWatchStreaming(watch, "/stopping/", mirrored);
       etcd.server().stop();
       try {
         awaitTheBrokenWatchsReadWaitingForEtcd(calls);
@@ -575,9 +576,9 @@ class PrefixWatchIT {
     try (Client client = clientThrough(calls, etcd.endpoint(), timeout);
         LogCapture log = LogCapture.of(PrefixWatch.class)) {
       PrefixWatches watches = new PrefixWatches(stoppedBy(calls, client, timeout), scheduler);
-      PrefixWatch watch =
-          watches.start("interrupted", "/interrupted/", new Mirror(new HashMap<>()));
-      assertThat(watch.awaitFirstRead(timeout)).isTrue();
+      Map<String, String> mirrored = new ConcurrentHashMap<>();
+      PrefixWatch watch = watches.start("interrupted", "/interrupted/", new Mirror(mirrored));
+      awaitTheWatchStreaming(watch, "/interrupted/", mirrored);
       etcd.server().stop();
       try {
         awaitTheBrokenWatchsReadWaitingForEtcd(calls);
@@ -943,6 +944,21 @@ class PrefixWatchIT {
     return EtcdGateway.builder(client, EtcdKeys.defaults(), timeout)
         .stopping(calls::stopping)
         .build();
+  }
+
+  /**
+   * Waits until the watch's stream is open: a key put under {@code prefix} reaches the mirror. The
+   * first read alone does not show it: jetcd opens the stream after it, in the background, and a
+   * stream not yet open when etcd stops waits for etcd to come back (jetcd's calls wait for ready)
+   * instead of breaking, so the read that follows a break never comes.
+   */
+  private static void awaitTheWatchStreaming(
+      PrefixWatch watch, String prefix, Map<String, String> mirrored) {
+    assertThat(watch.awaitFirstRead(Duration.ofSeconds(30))).isTrue();
+    etcd.server().put(prefix + "streaming", "s");
+    await("the watch's stream is open")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> mirrored.containsKey(prefix + "streaming"));
   }
 
   /** Waits, etcd stopped, until the watch broke and the one read it asks for waits for etcd. */
