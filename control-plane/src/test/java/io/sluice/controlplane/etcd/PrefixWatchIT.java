@@ -534,7 +534,7 @@ class PrefixWatchIT {
     OutstandingCalls calls = startedCalls(timeout);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (Client client = clientThrough(calls, etcd.endpoint(), timeout);
-        LogCapture log = LogCapture.of(PrefixWatch.class)) {
+        LogCapture log = LogCapture.of(PrefixWatch.class, Level.FINE)) {
       PrefixWatches watches = new PrefixWatches(stoppedBy(calls, client, timeout), scheduler);
       Map<String, String> mirrored = new ConcurrentHashMap<>();
       PrefixWatch watch = watches.start("stopping", "/stopping/", new Mirror(mirrored));
@@ -549,6 +549,7 @@ class PrefixWatchIT {
             .atMost(Duration.ofSeconds(10))
             .until(() -> watch.state().failedReads() >= 1);
         assertThat(watch.state().failure()).contains("the control plane is stopping");
+        awaitTheFailedReadSaidAtFine(log);
         assertThat(warnings(log.records()))
             .extracting(LogRecord::getMessage)
             .as("warned of since the stop")
@@ -574,7 +575,7 @@ class PrefixWatchIT {
     OutstandingCalls calls = startedCalls(timeout);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try (Client client = clientThrough(calls, etcd.endpoint(), timeout);
-        LogCapture log = LogCapture.of(PrefixWatch.class)) {
+        LogCapture log = LogCapture.of(PrefixWatch.class, Level.FINE)) {
       PrefixWatches watches = new PrefixWatches(stoppedBy(calls, client, timeout), scheduler);
       Map<String, String> mirrored = new ConcurrentHashMap<>();
       PrefixWatch watch = watches.start("interrupted", "/interrupted/", new Mirror(mirrored));
@@ -589,6 +590,7 @@ class PrefixWatchIT {
             .atMost(Duration.ofSeconds(10))
             .until(() -> watch.state().failedReads() >= 1);
         assertThat(watch.state().failure()).contains("interrupted while waiting for etcd");
+        awaitTheFailedReadSaidAtFine(log);
         assertThat(warnings(log.records()))
             .extracting(LogRecord::getMessage)
             .as("warned of since the stop")
@@ -959,6 +961,22 @@ class PrefixWatchIT {
     await("the watch's stream is open")
         .atMost(Duration.ofSeconds(10))
         .until(() -> mirrored.containsKey(prefix + "streaming"));
+  }
+
+  /**
+   * Waits until the failed read is said, at FINE: it is logged just after the state counts it, and
+   * a read said at no level at all would hide a failure from whoever turns the level up.
+   */
+  private static void awaitTheFailedReadSaidAtFine(LogCapture log) {
+    await("the failed read said at FINE")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                log.records().stream()
+                    .anyMatch(
+                        r ->
+                            r.getLevel() == Level.FINE
+                                && r.getMessage().startsWith("could not read /")));
   }
 
   /** Waits, etcd stopped, until the watch broke and the one read it asks for waits for etcd. */

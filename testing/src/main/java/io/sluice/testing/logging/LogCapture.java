@@ -15,20 +15,38 @@ import java.util.logging.Logger;
 public final class LogCapture extends Handler implements AutoCloseable {
 
   private final Logger logger;
+  private final Level levelBefore;
   private final List<LogRecord> records = new CopyOnWriteArrayList<>();
 
-  private LogCapture(Logger logger) {
+  private LogCapture(Logger logger, Level levelBefore) {
     this.logger = logger;
+    this.levelBefore = levelBefore;
   }
 
+  /** What {@code type} logs at its logger's level (INFO unless configured otherwise). */
   public static LogCapture of(Class<?> type) {
     return of(type.getName());
   }
 
+  /**
+   * What {@code type} logs down to {@code level}, such as FINE: a test can then tell a line said
+   * quietly from one not said at all. The logger's own level is set to {@code level} while the
+   * capture is open and restored by {@link #close()}; the console's handlers still print only what
+   * they printed before.
+   */
+  public static LogCapture of(Class<?> type, Level level) {
+    Logger logger = Logger.getLogger(type.getName());
+    LogCapture capture = new LogCapture(logger, logger.getLevel());
+    logger.setLevel(level);
+    logger.addHandler(capture);
+    return capture;
+  }
+
   /** For a logger that is not one class's, such as a library's parent logger {@code io.grpc}. */
   public static LogCapture of(String loggerName) {
-    LogCapture capture = new LogCapture(Logger.getLogger(loggerName));
-    capture.logger.addHandler(capture);
+    Logger logger = Logger.getLogger(loggerName);
+    LogCapture capture = new LogCapture(logger, logger.getLevel());
+    logger.addHandler(capture);
     return capture;
   }
 
@@ -59,5 +77,6 @@ public final class LogCapture extends Handler implements AutoCloseable {
   @Override
   public void close() {
     logger.removeHandler(this);
+    logger.setLevel(levelBefore);
   }
 }
