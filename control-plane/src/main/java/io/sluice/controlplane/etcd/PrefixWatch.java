@@ -196,6 +196,9 @@ public final class PrefixWatch implements AutoCloseable {
   /** Watches in a row that broke before they were healthy; see {@link #HEALTHY_WATCH_MS}. */
   private int quickBreaks;
 
+  /** The generation whose break was last taken, 0 if none: a watch breaks once. */
+  private long brokenGeneration;
+
   /** Set under this watch's lock; volatile so that health asks without waiting for a callback. */
   private volatile boolean closed;
 
@@ -664,16 +667,26 @@ public final class PrefixWatch implements AutoCloseable {
    * whatever answers the embedded etcd's port while it does not run (another etcd), which the
    * gateway never asks; and a stream answered while calls still miss their deadline would end the
    * stretch only for the next 503 to open another, one WARNING and INFO pair per break.
+   *
+   * <p>A watch breaks once. jetcd reports a watch it gives up on (a compaction, a refusal) twice,
+   * its error and then its end: the end, when it came before the read that follows had replaced the
+   * watch (a busy scheduler), was a second break, which put that read off by a pause and counted as
+   * a quick break, so that a few compactions in a row were warned of as a proxy cutting watch
+   * streams. Nor is a compaction a quick break at all: etcd told it through the stream, which
+   * works.
    */
   private void onBroken(long gen, Throwable error) {
+    boolean compacted = error instanceof CompactedException;
     long delay;
     boolean tellQuickBreaks;
     synchronized (this) {
-      if (closed || gen != generation) {
+      if (closed || gen != generation || gen == brokenGeneration) {
         return;
       }
+      brokenGeneration = gen;
       boolean healthy =
-          watchDelivered
+          compacted
+              || watchDelivered
               || System.nanoTime() - watchStartedNanos
                   >= TimeUnit.MILLISECONDS.toNanos(HEALTHY_WATCH_MS);
       quickBreaks = healthy ? 0 : quickBreaks + 1;
@@ -687,7 +700,7 @@ public final class PrefixWatch implements AutoCloseable {
       delay = Math.max(backoffMs, paced);
       backoffMs = Math.min(maxBackoffMs, backoffMs * 2);
     }
-    if (error instanceof CompactedException) {
+    if (compacted) {
       LOG.info("watch of " + prefix + " fell behind a compaction; reading it again");
       delay = 0;
     } else if (tellQuickBreaks) {
