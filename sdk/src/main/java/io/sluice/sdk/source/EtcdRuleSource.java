@@ -104,7 +104,8 @@ import java.util.logging.Logger;
  *       revision is past its) and the line of the rules applied. When the read a delete asks for
  *       fails, or a task fails partway, they are told then, as staying: nothing changed, and the
  *       next read may be an outage away. A delete event ends its key's rejection at once ({@link
- *       #lastRejection()}), not once the read it asks for works.
+ *       #lastRejection()}), not once the read it asks for works; so does a read that finds the
+ *       rejected document missing because etcd lost data, though the rules in force stay.
  *   <li><b>A document is judged once.</b> Its revision is noted as seen before it is compiled, so
  *       no later read or replayed event judges it again; a failure while judging it (a bug, a clock
  *       that throws) is therefore its rejection, naming the failure, not a failed task whose retry
@@ -600,7 +601,17 @@ public final class EtcdRuleSource implements RuleSource {
                 + ", behind revision "
                 + seen
                 + " already seen: etcd lost data rather than the document being deleted, so the"
-                + " rules in force stay until a document is written";
+                + " rules in force stay until a document is written"
+                + (slot.rejection == null
+                    ? ""
+                    : "; the rejection of its revision "
+                        + slot.rejection.revision()
+                        + " is dropped, as etcd no longer holds that document");
+        // the rules stay, but not the rejection: its document is gone with the loss (the status
+        // would report it forever, and etcd's revisions, counting up again, may reach its number
+        // for another document, which the control plane would then count as rejected)
+        slot.rejection = null;
+        updateLastRejection();
         tellLoss(slot);
       } else if (slot.keptThroughLoss) {
         // still missing since etcd lost it, which was said then (or is now, when its line could

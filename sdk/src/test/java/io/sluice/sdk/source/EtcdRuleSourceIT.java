@@ -1123,13 +1123,14 @@ class EtcdRuleSourceIT {
   }
 
   /**
-   * Rules kept through a data loss keep the rejection recorded with them: the agent status goes on
-   * reporting a revision etcd no longer holds as rejected, until a document is written. The control
-   * plane's rollout therefore counts an agent as rejected only for the current revision itself
-   * (control-plane {@code Rollout.of}); this pins down what the agent reports.
+   * Rules kept through a data loss do not keep the rejection recorded with them: etcd no longer
+   * holds the rejected document (it answers behind its revision, without the key), so the rejection
+   * no longer stands ({@link RuleSource#lastRejection()}) and the agent status stops reporting it,
+   * with the loss's one WARNING saying so. Before, it stayed until a document was written: a
+   * revision etcd no longer held, which etcd, counting up again, could reach for another document.
    */
   @Test
-  void aRejectionRecordedBeforeADataLossStaysWithTheRulesKeptThroughIt() {
+  void dropsARejectionWhoseDocumentEtcdLostWhileKeepingTheRulesInForce() {
     String service = newService();
     EtcdKeys local = new EtcdKeys("/kept-rejection-" + service);
     ActiveRulesHolder holder = holder(service);
@@ -1143,13 +1144,60 @@ class EtcdRuleSourceIT {
         .until(() -> source.lastRejection() != null && source.lastRejection().revision() == bad);
     await().atMost(AWAIT).until(source::isWatching);
 
+    try (LogCapture log = LogCapture.of(EtcdRuleSource.class)) {
+      sources.restartEtcdWiped(source);
+      await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+
+      assertThat(server().revision()).isLessThan(bad);
+      assertThat(source.lastRejection()).isNull();
+      assertThat(log.messages())
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains(local.rules(service) + " is missing from etcd")
+                      .endsWith(
+                          "; the rejection of its revision "
+                              + bad
+                              + " is dropped, as etcd no longer holds that document"));
+    }
+    assertThat(holder.current().revision()).isEqualTo(applied);
+    assertThat(holder.current().document().sampling().defaultRatio()).isEqualTo(0.3);
+
+    // a document written since is judged as ever: rejected, it is the rejection that stands
+    long badAgain = server().put(local.rules(service), invalidDocument(service));
+    await()
+        .atMost(AWAIT)
+        .until(
+            () -> source.lastRejection() != null && source.lastRejection().revision() == badAgain);
+    assertThat(holder.current().revision()).isEqualTo(applied);
+  }
+
+  /**
+   * The other key's rejection goes the same way when its document is lost: a rejected {@code
+   * _default} missing after the loss is no longer reported, while the service's own document, kept
+   * through it, stays in force.
+   */
+  @Test
+  void dropsARejectedDefaultDocumentThatEtcdLost() {
+    String service = newService();
+    EtcdKeys local = new EtcdKeys("/lost-default-rejection-" + service);
+    ActiveRulesHolder holder = holder(service);
+    EtcdRuleSource source = sources.started(sources.retryingQuickly(holder, service).keys(local));
+    sources.writeRevisionsAWipedEtcdWillNotReach(service);
+    long applied = server().put(local.rules(service), document(service, 0.3));
+    awaitApplied(holder, applied);
+    long bad = server().put(local.rules("_default"), invalidDocument("_default"));
+    await()
+        .atMost(AWAIT)
+        .until(() -> source.lastRejection() != null && source.lastRejection().revision() == bad);
+    await().atMost(AWAIT).until(source::isWatching);
+
     sources.restartEtcdWiped(source);
     await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
 
     assertThat(server().revision()).isLessThan(bad);
+    assertThat(source.lastRejection()).isNull();
     assertThat(holder.current().revision()).isEqualTo(applied);
-    assertThat(source.lastRejection()).isNotNull();
-    assertThat(source.lastRejection().revision()).isEqualTo(bad);
   }
 
   /**
