@@ -1,5 +1,7 @@
 package io.sluice.sdk;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,7 +15,18 @@ import java.util.logging.Logger;
  * breaker registry that retunes its breakers, are told of every new snapshot after it is in force;
  * one failing listener never stops the others.
  *
- * <p>Publishing is serialized, so listeners see snapshots in publication order.
+ * <h2>Design</h2>
+ *
+ * Every listener is told every snapshot, in the order they were published: never an older one after
+ * a newer one. Listeners do not run under the lock publishers take, which only puts a snapshot in
+ * force and queues it: a listener that blocks (an app's listener doing I/O, one that hangs in a
+ * source whose close() abandoned its thread) holds up neither another thread's publish nor that
+ * snapshot taking force, and a listener that publishes is not told the newer snapshot before the
+ * older one it is being told. One thread at a time tells the queued snapshots: the publisher that
+ * found nobody telling, which tells its own and every one queued meanwhile before it returns. So a
+ * publish with no other under way has told every listener when it returns, as before; one that
+ * comes while another thread tells (or from inside a listener) returns at once, its snapshot in
+ * force and told after the ones before it.
  */
 public final class ActiveRulesHolder {
 
@@ -21,6 +34,15 @@ public final class ActiveRulesHolder {
 
   private volatile ActiveRules current;
   private final List<Consumer<ActiveRules>> listeners = new CopyOnWriteArrayList<>();
+
+  /** Guards {@link #untold} and {@link #telling}; never held while a listener runs. */
+  private final Object lock = new Object();
+
+  /** Snapshots in force whose listeners are still to be told, oldest first. */
+  private final Deque<ActiveRules> untold = new ArrayDeque<>();
+
+  /** Whether a thread is telling the listeners; it tells every snapshot queued before it stops. */
+  private boolean telling;
 
   /** A holder that starts with {@code initial} in force. */
   public ActiveRulesHolder(ActiveRules initial) {
@@ -32,10 +54,53 @@ public final class ActiveRulesHolder {
     return current;
   }
 
-  /** Puts {@code rules} in force, then tells every listener. */
-  public synchronized void publish(ActiveRules rules) {
+  /**
+   * Puts {@code rules} in force, then tells every listener, after the snapshots published before
+   * it. Never waits for a listener another thread is running: while one tells, {@code rules} is in
+   * force when this returns and told by that thread after the ones before it.
+   */
+  public void publish(ActiveRules rules) {
     Objects.requireNonNull(rules, "rules");
-    current = rules;
+    synchronized (lock) {
+      // in force and queued under one lock: the listeners are told in the order of current's values
+      current = rules;
+      untold.addLast(rules);
+      if (telling) {
+        return;
+      }
+      telling = true;
+    }
+    tellUntold();
+  }
+
+  /** Tells the listeners every queued snapshot, in order, until none is left. */
+  private void tellUntold() {
+    boolean drained = false;
+    try {
+      while (true) {
+        ActiveRules next;
+        synchronized (lock) {
+          next = untold.pollFirst();
+          if (next == null) {
+            telling = false;
+            drained = true;
+            return;
+          }
+        }
+        tell(next);
+      }
+    } finally {
+      if (!drained) {
+        // an Error past tell()'s catch (out of memory, a stack overflow): another thread may tell
+        // again; what is left is told by the next publish
+        synchronized (lock) {
+          telling = false;
+        }
+      }
+    }
+  }
+
+  private void tell(ActiveRules rules) {
     for (Consumer<ActiveRules> listener : listeners) {
       try {
         listener.accept(rules);

@@ -2,10 +2,21 @@ package io.sluice.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.awaitility.Awaitility.await;
 
+import io.sluice.rules.CompiledRules;
 import io.sluice.sdk.source.FailingLogLines;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ActiveRulesHolderTest {
@@ -56,5 +67,150 @@ class ActiveRulesHolderTest {
     }
     assertThat(told).containsExactly(next);
     assertThat(holder.current()).isSameAs(next);
+  }
+
+  private static final Duration BOUND = Duration.ofSeconds(10);
+
+  private static final CompiledRules RULES = ActiveRules.defaults("orders").rules();
+
+  /** A snapshot told apart from the others by its revision. */
+  private static ActiveRules snapshot(long revision) {
+    return new ActiveRules(RULES, revision, ActiveRules.Source.ETCD);
+  }
+
+  /**
+   * A listener that blocks (an app's listener waiting on I/O, one that hangs in a source that
+   * close() abandoned) holds up neither another thread's publish nor its rules taking force: the
+   * snapshot is in force at once and told to the listeners once the blocked one returns, after the
+   * one it was blocked in. Before, listeners ran under the lock every publish takes, so the second
+   * publisher waited, its rules not in force, for as long as the listener blocked.
+   */
+  @Test
+  void aBlockedListenerHoldsUpNeitherAnotherPublishNorItsRulesTakingForce() throws Exception {
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    ActiveRules first = snapshot(1);
+    ActiveRules second = snapshot(2);
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<ActiveRules> told = new CopyOnWriteArrayList<>();
+    holder.addListener(
+        rules -> {
+          if (rules == first) {
+            entered.countDown();
+            awaitUninterruptibly(release);
+          }
+        });
+    holder.addListener(told::add);
+    ExecutorService publishers = Executors.newFixedThreadPool(2);
+    try {
+      publishers.submit(() -> holder.publish(first));
+      assertThat(entered.await(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+      Future<?> another = publishers.submit(() -> holder.publish(second));
+      await().atMost(BOUND).until(another::isDone);
+      assertThat(holder.current()).isSameAs(second);
+      assertThat(told).isEmpty();
+
+      release.countDown();
+      await().atMost(BOUND).until(() -> told.size() == 2);
+      assertThat(told).containsExactly(first, second);
+    } finally {
+      release.countDown();
+      publishers.shutdown();
+      assertThat(publishers.awaitTermination(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  /**
+   * A listener that publishes (from inside being told) never makes a later listener see the newer
+   * snapshot before the older one: every listener is told the older one first. Before, the nested
+   * publish told every listener of the newer snapshot at once, then the outer one went on telling
+   * the listeners after the publishing one of the older snapshot, which they took for the latest.
+   */
+  @Test
+  void aListenerThatPublishesKeepsEveryListenerInPublishOrder() {
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    ActiveRules first = snapshot(1);
+    ActiveRules second = snapshot(2);
+    List<ActiveRules> before = new CopyOnWriteArrayList<>();
+    List<ActiveRules> after = new CopyOnWriteArrayList<>();
+    holder.addListener(before::add);
+    holder.addListener(
+        rules -> {
+          if (rules == first) {
+            holder.publish(second);
+          }
+        });
+    holder.addListener(after::add);
+
+    holder.publish(first);
+
+    assertThat(holder.current()).isSameAs(second);
+    assertThat(before).containsExactly(first, second);
+    assertThat(after).containsExactly(first, second);
+  }
+
+  /**
+   * Publishers racing on several threads: every listener is told every snapshot once, all in one
+   * order that keeps each thread's own publish order, and the last one told is the one in force.
+   */
+  @Test
+  void listenersOfRacingPublishersSeeOneOrderEndingOnTheRulesInForce() throws Exception {
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    List<ActiveRules> toldA = new CopyOnWriteArrayList<>();
+    List<ActiveRules> toldB = new CopyOnWriteArrayList<>();
+    holder.addListener(toldA::add);
+    holder.addListener(toldB::add);
+    int threads = 4;
+    int each = 250;
+    CountDownLatch go = new CountDownLatch(1);
+    ExecutorService publishers = Executors.newFixedThreadPool(threads);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      long base = (t + 1) * 1_000_000L;
+      done.add(
+          publishers.submit(
+              () -> {
+                awaitUninterruptibly(go);
+                for (int i = 0; i < each; i++) {
+                  holder.publish(snapshot(base + i));
+                }
+              }));
+    }
+    go.countDown();
+    try {
+      for (Future<?> f : done) {
+        f.get(BOUND.toSeconds(), TimeUnit.SECONDS);
+      }
+    } finally {
+      publishers.shutdown();
+    }
+    assertThat(publishers.awaitTermination(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+
+    assertThat(toldA).hasSize(threads * each).isEqualTo(toldB);
+    assertThat(toldA.get(toldA.size() - 1)).isSameAs(holder.current());
+    Map<Long, Long> lastOfThread = new ConcurrentHashMap<>();
+    for (ActiveRules rules : toldA) {
+      long thread = rules.revision() / 1_000_000L;
+      Long last = lastOfThread.put(thread, rules.revision());
+      assertThat(last == null ? Long.MIN_VALUE : last).isLessThan(rules.revision());
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        if (latch.await(BOUND.toSeconds() * 3, TimeUnit.SECONDS)) {
+          break;
+        }
+        throw new AssertionError("never released");
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
