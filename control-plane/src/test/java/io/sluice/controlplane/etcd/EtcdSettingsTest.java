@@ -229,6 +229,28 @@ class EtcdSettingsTest {
     assertThat(settings.timeout()).isEqualTo(Duration.ofSeconds(5));
   }
 
+  /**
+   * A password of only spaces is a password etcd may hold, as the agents keep it: Spring's binder
+   * must neither trim it to nothing nor take it for unset (which would refuse the user as set
+   * without a password).
+   */
+  @Test
+  void bindsAPasswordOfOnlySpacesAsGiven() {
+    Map<String, String> properties =
+        Map.of(
+            "sluice.etcd.endpoints", "http://etcd:2379",
+            "sluice.etcd.user", "control-plane",
+            "sluice.etcd.password", "   ");
+
+    EtcdSettings settings =
+        new Binder(new MapConfigurationPropertySource(properties))
+            .bind("sluice.etcd", EtcdSettings.class)
+            .get();
+
+    assertThat(settings.user()).isEqualTo("control-plane");
+    assertThat(settings.password()).isEqualTo("   ");
+  }
+
   @Test
   void failsToBindWithEveryProblemInOneMessage() {
     Map<String, String> properties =
