@@ -42,6 +42,27 @@ class HomeDirectoryPathsTest {
         .hasMessageStartingWith(user + " is not expanded");
   }
 
+  /** Windows' own separator: {@code ~\state} is this user's home there, as {@code ~/state}. */
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "~\\, /home/app",
+    "~\\state, /home/app/state",
+    "~\\/state, /home/app/state",
+    "~/state, /home/app/state",
+  })
+  void expandsATildeBeforeTheSystemsOwnSeparator(String value, String expected) {
+    assertThat(HomeDirectoryPaths.expand(value, HOME, '\\')).isEqualTo(Path.of(expected));
+    assertThat(HomeDirectoryPaths.otherUsersHome(value, '\\')).isNull();
+  }
+
+  @Test
+  void refusesAnotherUsersHomeBeforeEitherSeparator() {
+    assertThat(HomeDirectoryPaths.otherUsersHome("~ops\\state", '\\')).startsWith("~ops is not");
+    assertThat(HomeDirectoryPaths.otherUsersHome("~ops/state", '\\')).startsWith("~ops is not");
+    // where \ is no separator, it is part of a name: ~\state names no home of this user's
+    assertThat(HomeDirectoryPaths.otherUsersHome("~\\state", '/')).startsWith("~\\state is not");
+  }
+
   @Test
   void asksForTheHomeOnlyForATilde() {
     Supplier<Path> noHome =
