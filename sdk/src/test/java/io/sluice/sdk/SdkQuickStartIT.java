@@ -290,7 +290,7 @@ class SdkQuickStartIT {
   }
 
   private static Optional<AgentStatus> status(Client reader, ByteSequence key) throws Exception {
-    return reader.getKVClient().get(key).get(5, TimeUnit.SECONDS).getKvs().stream()
+    return reader.getKVClient().get(key).get(AWAIT.toSeconds(), TimeUnit.SECONDS).getKvs().stream()
         .flatMap(kv -> AgentStatusCodec.parse(kv.getValue().getBytes()).stream())
         .findFirst();
   }

@@ -12,6 +12,7 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.EtcdRuleSource;
 import io.sluice.sdk.source.LastKnownGoodStore;
+import io.sluice.sdk.status.LeaseExpiry;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +72,12 @@ class ConfiguredRulesIT {
           .atMost(AWAIT)
           .until(
               () ->
-                  reader.getKVClient().get(statusKey).get(5, TimeUnit.SECONDS).getKvs().stream()
+                  reader
+                      .getKVClient()
+                      .get(statusKey)
+                      .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
+                      .getKvs()
+                      .stream()
                       .flatMap(kv -> AgentStatusCodec.parse(kv.getValue().getBytes()).stream())
                       .anyMatch(s -> s.appliedRevision() == revision));
       // saved right after the rules are published, which may be after the status write
@@ -79,16 +85,31 @@ class ConfiguredRulesIT {
           .atMost(AWAIT)
           .until(() -> Files.exists(stateDir.resolve("rules-checkout@configured.json")));
 
+      LeaseExpiry expiry =
+          LeaseExpiry.of(
+              reader,
+              reader
+                  .getKVClient()
+                  .get(statusKey)
+                  .get(30, TimeUnit.SECONDS)
+                  .getKvs()
+                  .get(0)
+                  .getLease());
       live.close();
 
-      // revoked by close (which waits up to 2 s for it, etcd may finish a little later on a
-      // loaded machine), not expired: the 10 s lease would outlive this bound by far
+      // revoked by close (which waits a little for it, etcd may finish it later on a loaded
+      // machine), not expired: gone before the lease's time left, asked before the close, is up
       await()
-          .atMost(Duration.ofSeconds(4))
+          .atMost(expiry.left())
           .pollInterval(Duration.ofMillis(20))
           .until(
               () ->
-                  reader.getKVClient().get(statusKey).get(5, TimeUnit.SECONDS).getKvs().isEmpty());
+                  reader
+                      .getKVClient()
+                      .get(statusKey)
+                      .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
+                      .getKvs()
+                      .isEmpty());
       assertThat(holder.current().revision()).as("the rules stay after close").isEqualTo(revision);
     }
   }

@@ -129,18 +129,19 @@ class StatusReporterIT {
         reader
             .getLeaseClient()
             .timeToLive(kv.getLease(), LeaseOption.DEFAULT)
-            .get(5, TimeUnit.SECONDS)
+            .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
             .getGrantedTTL();
     assertThat(ttl).isBetween(1L, 15L);
 
+    LeaseExpiry expiry = LeaseExpiry.of(reader, kv.getLease());
     long closing = System.nanoTime();
     reporter.close();
     long closeMillis = (System.nanoTime() - closing) / 1_000_000;
-    // close() waits up to 2 s for the revoke; on a loaded machine etcd may finish it a little
-    // later. A key left to expire with its lease instead would live on for at least two thirds of
-    // the 10 s TTL (jetcd renews it every third), far past this bound.
+    // close() waits a little for the revoke; on a loaded machine etcd may finish it later. A key
+    // left to expire with its lease instead lives on until the lease runs out, at the earliest
+    // when the lease's time left, asked before the close, is up (renewals only push that later).
     await("the revoke deletes the key, not the lease running out")
-        .atMost(Duration.ofSeconds(4))
+        .atMost(expiry.left())
         .pollInterval(Duration.ofMillis(20))
         .until(() -> keyValue(reader, key).isEmpty());
     System.out.println("[measure] status close (lease revoke) took " + closeMillis + " ms");
@@ -226,7 +227,7 @@ class StatusReporterIT {
     return client
         .getLeaseClient()
         .timeToLive(id, LeaseOption.DEFAULT)
-        .get(5, TimeUnit.SECONDS)
+        .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
         .getTTL();
   }
 
@@ -314,7 +315,7 @@ class StatusReporterIT {
 
       // a new stretch: the lease lost once more, after a write that worked, is said again
       long held = reporter.leaseId();
-      admin.getLeaseClient().revoke(held).get(5, TimeUnit.SECONDS);
+      admin.getLeaseClient().revoke(held).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
       await()
           .atMost(AWAIT)
           .until(
@@ -348,7 +349,7 @@ class StatusReporterIT {
     long held = reporter.leaseId();
 
     try (FailingLogLines line = FailingLogLines.of(StatusReporter.class, "the status lease of")) {
-      admin.getLeaseClient().revoke(held).get(5, TimeUnit.SECONDS);
+      admin.getLeaseClient().revoke(held).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
       await()
           .atMost(AWAIT)
           .until(
@@ -656,10 +657,10 @@ class StatusReporterIT {
     await().atMost(AWAIT).until(() -> keyValue(admin, reporter.key()).isPresent());
     long oldLease = keyValue(admin, reporter.key()).orElseThrow().getLease();
 
-    admin.getLeaseClient().revoke(oldLease).get(5, TimeUnit.SECONDS);
+    admin.getLeaseClient().revoke(oldLease).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
     long revoked = System.nanoTime();
     await()
-        .atMost(Duration.ofSeconds(15))
+        .atMost(AWAIT)
         .until(
             () ->
                 keyValue(admin, reporter.key())
@@ -729,7 +730,7 @@ class StatusReporterIT {
             reader
                 .getLeaseClient()
                 .timeToLive(lease, LeaseOption.DEFAULT)
-                .get(5, TimeUnit.SECONDS)
+                .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
                 .getTTL())
         .as("the key is bound to a live lease")
         .isPositive();
@@ -896,7 +897,7 @@ class StatusReporterIT {
       requests++;
     }
     long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-    await().atMost(Duration.ofSeconds(5)).until(() -> reporter.writes() > before);
+    await().atMost(AWAIT).until(() -> reporter.writes() > before);
     long burstWrites = reporter.writes() - before;
     System.out.println(
         "[measure] "
@@ -1084,6 +1085,7 @@ class StatusReporterIT {
     Client reader = client();
     String key = reporter.key();
     long attempts = reporter.writeAttempts();
+    LeaseExpiry expiry = LeaseExpiry.of(reader, keyValue(reader, key).orElseThrow().getLease());
 
     etcd.server().freeze();
     try {
@@ -1099,10 +1101,10 @@ class StatusReporterIT {
     } finally {
       etcd.server().thaw();
     }
-    // jetcd renews a lease every third of its TTL: this one has at least 15 - 5 s, less the
-    // freeze (about a second), left. A key gone well before that was deleted by the revoke.
+    // the lease's time left, asked before the freeze, is not up yet: a key gone before it is up
+    // was deleted by the revoke (a frozen etcd expires nothing, and renewals only push it later)
     await("the revoke deletes the key once etcd answers again, not the lease running out")
-        .atMost(Duration.ofSeconds(4))
+        .atMost(expiry.left())
         .pollInterval(Duration.ofMillis(50))
         .until(() -> keyValue(reader, key).isEmpty());
   }
@@ -1201,12 +1203,17 @@ class StatusReporterIT {
     return status(client, key).map(AgentStatus::appliedRevision).orElse(0L);
   }
 
+  /**
+   * The key as etcd has it. Each of the test's own etcd calls may take as long as a whole await: a
+   * fresh client's first call, or the first after an outage, took over 5 s on a loaded machine, and
+   * its timeout, thrown out of an await's condition, failed the test at once.
+   */
   private static Optional<KeyValue> keyValue(Client client, String key) throws Exception {
     List<KeyValue> kvs =
         client
             .getKVClient()
             .get(ByteSequence.from(key, StandardCharsets.UTF_8))
-            .get(5, TimeUnit.SECONDS)
+            .get(AWAIT.toSeconds(), TimeUnit.SECONDS)
             .getKvs();
     return kvs.isEmpty() ? Optional.empty() : Optional.of(kvs.get(0));
   }
