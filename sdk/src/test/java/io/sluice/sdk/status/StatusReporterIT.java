@@ -57,6 +57,14 @@ class StatusReporterIT {
    */
   private static final Duration AWAIT = Duration.ofSeconds(30);
 
+  /**
+   * The call timeout of reporters refreshing once a minute, whose tests start by awaiting the first
+   * write: a failed write is retried a refresh interval later, past that await. The first test of
+   * the class makes the JVM's first jetcd client, whose first write took over the default 5 s on a
+   * loaded machine.
+   */
+  private static final Duration FIRST_WRITE_TIMEOUT = AWAIT;
+
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
   private static final EtcdKeys keys = EtcdKeys.defaults();
@@ -885,6 +893,7 @@ class StatusReporterIT {
                             new AgentStatus.BreakerState(
                                 "p", "h:" + calls.incrementAndGet(), "CLOSED", 0, 0, false)))
                 .refreshInterval(Duration.ofSeconds(60))
+                .callTimeout(FIRST_WRITE_TIMEOUT)
                 .build());
     reporter.start();
     await().atMost(AWAIT).until(() -> reporter.writes() >= 1);
@@ -1233,7 +1242,9 @@ class StatusReporterIT {
             more.apply(
                     StatusReporter.builder(client(), service, holder)
                         .breakers(breakers)
-                        .refreshInterval(Duration.ofSeconds(60)))
+                        .refreshInterval(Duration.ofSeconds(60))
+                        // see FIRST_WRITE_TIMEOUT
+                        .callTimeout(FIRST_WRITE_TIMEOUT))
                 .build());
     reporter.start();
     Client reader = client();
