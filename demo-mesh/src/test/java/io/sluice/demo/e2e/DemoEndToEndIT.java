@@ -290,7 +290,7 @@ class DemoEndToEndIT {
       // The load generator prints once a second, so its line with pending orders may still be
       // on its way when the test's own checkout already came back pending.
       await("the load generator sees pending orders")
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(30))
           .until(() -> pendingSince(linesBefore) > 0);
 
       // The same breaker answering a synthetic 503 instead (retuned, it stays OPEN): orders' Vert.x
@@ -374,7 +374,7 @@ class DemoEndToEndIT {
           .as("gateway spans started at ratio 0.0")
           .isEmpty();
       await("orders kept flowing meanwhile")
-          .atMost(Duration.ofSeconds(10))
+          .atMost(Duration.ofSeconds(30))
           .until(() -> answeredSince(linesBefore) > 0);
       System.out.printf(
           "after ratio 0.0: gateway %d (the order in a sampled trace's included), orders %d spans"
