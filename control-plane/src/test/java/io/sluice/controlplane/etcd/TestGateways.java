@@ -61,11 +61,22 @@ public final class TestGateways {
    * is the test's subject.
    */
   static EtcdGateway wired(Client client, StartFindings findings, EtcdOutageLog outageLog) {
+    return wired(client, findings, outageLog, Duration.ofSeconds(1));
+  }
+
+  /**
+   * As {@link #wired(Client, StartFindings, EtcdOutageLog)}, its calls waiting at most {@code
+   * timeout}: for a test whose calls a real etcd answers, and whose hooks ({@link RangeHooks}) run
+   * etcd calls of their own inside a call's deadline, which 1 s does not always cover on a loaded
+   * machine.
+   */
+  static EtcdGateway wired(
+      Client client, StartFindings findings, EtcdOutageLog outageLog, Duration timeout) {
     return new EtcdConfiguration()
         .etcdGateway(
             client,
-            new OutstandingCalls(Duration.ofSeconds(1)),
-            PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), Duration.ofSeconds(1)),
+            new OutstandingCalls(timeout),
+            PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), timeout),
             new EtcdConfiguration.EmbeddedEtcdHolder(null),
             findings,
             outageLog);
