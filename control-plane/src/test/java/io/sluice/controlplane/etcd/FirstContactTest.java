@@ -12,11 +12,11 @@ import io.sluice.testing.etcd.ConnectProxy;
 import io.sluice.testing.etcd.NotEtcdHttpServer;
 import io.sluice.testing.net.RefusedPorts;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.ProxySelector;
-import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.net.URI;
@@ -336,11 +336,18 @@ class FirstContactTest {
             "[::1]:PORT"));
   }
 
-  /** A port on {@code ::1} that was free a moment ago and is closed again. */
+  /**
+   * A port on {@code ::1} that refuses connections for as long as the JVM runs ({@link
+   * RefusedPorts}): one that was free a moment ago and closed again could be given to another
+   * process of the build before the test dials it.
+   */
   private static int closedIpv6Port() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
-      return socket.getLocalPort();
-    } catch (SocketException noIpv6) {
+    try {
+      return RefusedPorts.on(InetAddress.getByName("::1"));
+    } catch (UncheckedIOException e) {
+      if (!(e.getCause() instanceof SocketException noIpv6)) {
+        throw e;
+      }
       // a container with IPv6 off (Docker's default network): nothing to dial a proxy on
       return Assumptions.abort("no IPv6 loopback here: " + noIpv6.getMessage());
     }
