@@ -6,9 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.controlplane.etcd.EtcdLaunchScript;
 import io.sluice.controlplane.etcd.EtcdLaunches;
 import io.sluice.controlplane.etcd.StrangerEtcd;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import io.sluice.testing.net.HeldPort;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +42,10 @@ class EmbeddedEtcdStrangerIT {
   void refusesTheApiWhileAnotherEtcdHoldsTheEmbeddedEtcdsClientPort(
       @TempDir Path state, @TempDir Path bin, @TempDir Path strangerDir) throws Exception {
     EtcdLaunches launches = EtcdLaunchScript.real().hold(1).writeTo(bin);
-    int port = freePort();
+    // held until the end: a port found free and let go again could be given to another process
+    // of the build before the control plane's JVM, seconds later, binds it (Tomcat binds beside)
+    HeldPort held = HeldPort.any();
+    int port = held.port();
     ProcessBuilder builder =
         new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -172,6 +173,7 @@ class EmbeddedEtcdStrangerIT {
       if (stranger != null) {
         stranger.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
+      held.close();
     }
   }
 
@@ -236,13 +238,5 @@ class EmbeddedEtcdStrangerIT {
 
   private static String base64(String text) {
     return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
-    }
   }
 }

@@ -1,8 +1,7 @@
 package io.sluice.controlplane.etcd;
 
+import io.sluice.testing.net.HeldPort;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 
 /**
@@ -15,12 +14,10 @@ public final class StrangerEtcd {
 
   /** Starts it on {@code clientPort}, with its data and log in {@code dir}. */
   public static Process start(Path dir, int clientPort) throws IOException {
-    int peerPort;
-    try (ServerSocket free = new ServerSocket()) {
-      free.setReuseAddress(true);
-      free.bind(new InetSocketAddress("127.0.0.1", 0));
-      peerPort = free.getLocalPort();
-    }
+    // held while the stranger runs (it listens beside the holding socket): a port found free and
+    // let go at once could be given to another process of the build before etcd binds it
+    HeldPort peer = HeldPort.any();
+    int peerPort = peer.port();
     ProcessBuilder builder =
         new ProcessBuilder(
                 EmbeddedEtcd.find(System.getenv().getOrDefault("PATH", "")),
@@ -36,6 +33,13 @@ public final class StrangerEtcd {
             .redirectOutput(dir.resolve("etcd.log").toFile());
     String arch = System.getProperty("os.arch");
     builder.environment().put("ETCD_UNSUPPORTED_ARCH", "aarch64".equals(arch) ? "arm64" : arch);
-    return builder.start();
+    try {
+      Process stranger = builder.start();
+      stranger.onExit().thenRun(peer::close);
+      return stranger;
+    } catch (IOException | RuntimeException e) {
+      peer.close();
+      throw e;
+    }
   }
 }
