@@ -76,6 +76,10 @@ abstract class AbstractHttpClientIT {
             AgentApp.sluiceAgentJar(), appProperties(service(), stateDir), appClassPath());
     status = new EtcdStatus(etcd.endpoint());
     status.awaitAgent(service(), app);
+    // a server of its own, so that no test's count of requests that reached downstream includes it
+    try (Downstream warmUp = Downstream.start()) {
+      app.warmUp(client(), warmUp.url("/warm-up"));
+    }
   }
 
   /**
