@@ -13,11 +13,8 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import io.sluice.javaagent.bridge.ClientsShutDownNow;
 import io.sluice.javaagent.bridge.OutcomeFirstFuture;
-import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
-import java.net.URI;
 import java.net.http.HttpRequest;
-import java.util.concurrent.CompletableFuture;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
@@ -34,7 +31,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  * rejected call still has its CLIENT span. On Java 21 and later, a call on a client the app shut
  * down is left to the JDK, which refuses it before anything leaves ({@link
  * SendAsyncOnAClosableClientAdvice}), and a call the app aborts with {@code shutdownNow()} counts
- * neither way ({@link ShutdownNowAdvice}).
+ * neither way ({@link ShutdownNowAdvice}). Both {@code sendAsync} advices only call {@link
+ * JdkHttpCalls}.
  */
 final class HttpClientImplInstrumentation implements TypeInstrumentation {
 
@@ -80,18 +78,8 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         @Advice.Argument(0) HttpRequest request,
         @Advice.Argument(1) Object handler,
         @Advice.Local("sluiceCall") SluiceCall call) {
-      URI uri = request.uri();
-      call =
-          SluiceBridge.start(
-              uri.getHost(),
-              SluiceBridge.port(uri.getScheme(), uri.getPort()),
-              request.method(),
-              uri.getRawPath());
-      if (call == null || !call.rejected()) {
-        return null;
-      }
-      SluiceBridge.JdkHttpAnswers answers = SluiceBridge.jdkHttp;
-      return answers == null ? null : answers.reject(call, request, handler);
+      call = JdkHttpCalls.start(request);
+      return JdkHttpCalls.rejection(call, request, handler);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -100,17 +88,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
         @Advice.Thrown Throwable thrown) {
-      if (rejection != null) {
-        future = rejection;
-      } else if (call != null) {
-        if (thrown != null) {
-          // thrown before the request left (a CONNECT request, one the client refuses): the
-          // client reports I/O failures through the future, never by throwing here
-          call.abandon();
-        } else if (future instanceof CompletableFuture) {
-          future = OutcomeFirstFuture.of((CompletableFuture<?>) future, call);
-        }
-      }
+      future = rejection != null ? rejection : JdkHttpCalls.returned(call, future, thrown, null);
     }
   }
 
@@ -137,18 +115,8 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
       if (shutdown) {
         return null; // the JDK refuses the call itself, before anything leaves
       }
-      URI uri = request.uri();
-      call =
-          SluiceBridge.start(
-              uri.getHost(),
-              SluiceBridge.port(uri.getScheme(), uri.getPort()),
-              request.method(),
-              uri.getRawPath());
-      if (call == null || !call.rejected()) {
-        return null;
-      }
-      SluiceBridge.JdkHttpAnswers answers = SluiceBridge.jdkHttp;
-      return answers == null ? null : answers.reject(call, request, handler);
+      call = JdkHttpCalls.start(request);
+      return JdkHttpCalls.rejection(call, request, handler);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -158,15 +126,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Return(readOnly = false, typing = Assigner.Typing.DYNAMIC) Object future,
         @Advice.Thrown Throwable thrown) {
-      if (rejection != null) {
-        future = rejection;
-      } else if (call != null) {
-        if (thrown != null) {
-          call.abandon(); // thrown before the request left, as in SendAsyncAdvice
-        } else if (future instanceof CompletableFuture) {
-          future = OutcomeFirstFuture.of((CompletableFuture<?>) future, call, client);
-        }
-      }
+      future = rejection != null ? rejection : JdkHttpCalls.returned(call, future, thrown, client);
     }
   }
 
