@@ -90,7 +90,6 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
     }
   }
 
-  /** The app sends a request, then gives up on it with {@code disconnect()} unread. */
   /**
    * A connection the app connects explicitly and then writes a body to, without naming a method,
    * sends a POST ({@code getOutputStream} turns the default GET into a POST after the connect): a
@@ -136,6 +135,37 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
     }
   }
 
+  /**
+   * A connection the app disconnects before asking for anything and then reads after all connects
+   * again and sends its request: that request is a call of its own, guarded and counted. Before,
+   * the connection kept the call its first connect had started, which the disconnect abandoned: the
+   * request the second connect sent was neither guarded nor counted, and 500s never opened the
+   * breaker.
+   */
+  @Test
+  void aConnectionReconnectedAfterDisconnectIsGuardedAndCounted() throws Exception {
+    String policy = "reconnect";
+    String url = downstream.url("/reconnect/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/reconnect/**", "120s", Rules.ERROR, false)));
+    downstream.answer(500);
+    try {
+      int before = downstream.requestCount();
+      AppAnswer rejected =
+          callUntilRejected(
+              "huc-reconnect", url, "the breaker opens on reconnected calls that end in a 500");
+      assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(downstream.requestCount() - before)
+          .as("requests that reached the target: the policy opens after 4")
+          .isEqualTo(4);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /** The app sends a request, then gives up on it with {@code disconnect()} unread. */
   @Test
   void aDisconnectedTrialCallCountsNeitherWay() throws Exception {
     checkCancelledTrialCallCountsNeitherWay("huc-disconnect");

@@ -276,6 +276,7 @@ final class Clients {
       case "huc" -> Clients::urlConnection;
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
+      case "huc-reconnect" -> Clients::urlConnectionReconnect;
       case "huc-post-after-connect" -> Clients::urlConnectionPostAfterConnect;
       case "huc-stream" -> UrlConnectionStreamingClients::streamUntilFailure;
       case "huc-expect" -> UrlConnectionStreamingClients::expectContinue;
@@ -1042,6 +1043,11 @@ final class Clients {
         out.write(new byte[] {'{', '}'});
       }
     }
+    return urlConnectionAnswer(connection);
+  }
+
+  /** The status (its implicit connect sends the request), then headers and body. */
+  private static ClientAnswer urlConnectionAnswer(HttpURLConnection connection) throws Exception {
     int status = connection.getResponseCode();
     Map<String, String> headers = new HashMap<>();
     connection
@@ -1109,6 +1115,18 @@ final class Clients {
     }
     connection.disconnect();
     return CANCELLED;
+  }
+
+  /**
+   * Connects, gives up with {@code disconnect()} before asking for anything, then asks for the
+   * response after all: the JDK connects again and sends the request on a new connection.
+   */
+  private static ClientAnswer urlConnectionReconnect(String method, String url) throws Exception {
+    HttpURLConnection connection = urlConnection(url);
+    connection.setRequestMethod(method); // the JDK refuses it once the connection connected
+    connection.connect();
+    connection.disconnect();
+    return urlConnectionAnswer(connection);
   }
 
   @SuppressWarnings("unchecked")

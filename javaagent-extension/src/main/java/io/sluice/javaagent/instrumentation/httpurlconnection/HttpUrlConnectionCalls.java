@@ -28,8 +28,10 @@ import java.util.logging.Logger;
  *
  * <p>A connection has one call, whatever it does later: a redirect or an authentication retry the
  * JDK follows connects again within the same call, and a rejected connection rejects every later
- * attempt to connect it, so nothing of it ever leaves the process. Only the call's first outcome
- * counts ({@link SluiceCall}), so the JDK rethrowing a remembered failure counts nothing more.
+ * attempt to connect it, so nothing of it ever leaves the process. The one exception is a
+ * connection the app disconnects before an outcome: it lets go of its call, and connected again it
+ * sends its request anew, as a call of its own. Only the call's first outcome counts ({@link
+ * SluiceCall}), so the JDK rethrowing a remembered failure counts nothing more.
  */
 public final class HttpUrlConnectionCalls {
 
@@ -262,12 +264,16 @@ public final class HttpUrlConnectionCalls {
 
   /**
    * The app disconnects: before an outcome, it gave up on the call, which counts neither way (a
-   * slow call once it ran past its policy's {@code slowCallDuration}); after one, nothing changes.
+   * slow call once it ran past its policy's {@code slowCallDuration}), and the connection lets go
+   * of it: should the app ask for the response after all, the JDK connects again and sends the
+   * request anew, which {@link #connect} starts as a call of its own. After an outcome, nothing
+   * changes (the JDK answers later questions from the response it read).
    */
   public static void disconnect(HttpURLConnection connection) {
     SluiceCall call = permitted(connection);
-    if (call != null) {
+    if (call != null && !call.ended()) {
       call.abandon();
+      CALLS.set(connection, null);
     }
   }
 
