@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,9 +33,26 @@ class SluiceAgentEtcdStartLineTest {
 
   private final List<Thread> hooks = new ArrayList<>();
 
+  /** The threads that ran before this test: its agents' start threads are the others. */
+  private Set<Thread> threadsBefore;
+
+  @BeforeEach
+  void noteThreads() {
+    threadsBefore = Thread.getAllStackTraces().keySet();
+  }
+
   @AfterEach
   void runHooks() {
     hooks.forEach(Thread::run); // closes whatever a test started
+    // a start still under way closes what it made itself when it ends, and may say so ("did not
+    // stop within 250 ms" under load): in this test's time, not among the next test's lines
+    await("this test's agents' start threads end")
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("sluice-") && t.getName().endsWith("start"))
+                    .allMatch(threadsBefore::contains));
   }
 
   @Test
