@@ -4370,6 +4370,13 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * How soon a mirror etcd refused follows an operator's fix when it is asked for: it is read again
+   * at once (at most every 2 s). Far short of the refused read's 30-s pause, which is what these
+   * tests tell apart, with room for a loaded machine's slow etcd calls.
+   */
+  private static final Duration FOLLOWS_A_FIX_WITHIN = Duration.ofSeconds(10);
+
+  /**
    * An operator fixes what etcd refused (here: the control plane's user gets the password the
    * control plane is configured with): the mirrors etcd refused follow within a second or two, as a
    * health check or a request answered from them has them read again at once (rate-limited). They
@@ -4420,9 +4427,11 @@ class ControlPlaneApiIT {
             .isEqualTo("urn:sluice:problem:etcd-refused");
 
         authEtcd.asUser("root", "root-secret").changePassword("control-plane", "new-secret");
-        // a request answered from the agents' mirror has it read again, health all of them
+        // a request answered from the agents' mirror has it read again, health all of them. Left
+        // to the 30-s pause after their refused reads of a moment ago, they would follow the fix
+        // about half a minute later: past both bounds, even together
         await()
-            .atMost(Duration.ofSeconds(5))
+            .atMost(FOLLOWS_A_FIX_WITHIN)
             .pollInterval(Duration.ofMillis(200))
             .untilAsserted(
                 () -> {
@@ -4430,7 +4439,7 @@ class ControlPlaneApiIT {
                   assertThat(listed.status()).as(listed.body()).isEqualTo(200);
                 });
         await()
-            .atMost(Duration.ofSeconds(5))
+            .atMost(FOLLOWS_A_FIX_WITHIN)
             .pollInterval(Duration.ofMillis(200))
             .untilAsserted(
                 () -> {
@@ -4471,7 +4480,11 @@ class ControlPlaneApiIT {
                   "sluice.security.tokens.reader.role",
                   "reader"))) {
         ApiClient api = later.api();
-        assertThat(api.get("/api/v1/agents", READER).status()).isEqualTo(200);
+        // read before the refusal: the start waits for the mirrors' first read only up to
+        // sluice.etcd.timeout (then the port opens anyway and they answer 503 until read)
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> api.get("/api/v1/agents", READER).status() == 200);
         EtcdKv root = authEtcd.asUser("root", "root-secret"); // logs in again after the restart
         root.changePassword("control-plane", "new-secret");
         authEtcd.stop();
@@ -4500,9 +4513,11 @@ class ControlPlaneApiIT {
             "/sluice/v1/agents/refused-later/fixed-1",
             AgentStatusCodec.write(TestAgentStatuses.minimal("fixed-1", "refused-later")));
         root.changePassword("control-plane", "old-secret");
-        // requests only: a health check would have the mirrors read again by itself
+        // requests only: a health check would have the mirrors read again by itself. Left to the
+        // 30-s pause after their refused reads of a moment ago, requests alone would see the fix
+        // about half a minute later
         await()
-            .atMost(Duration.ofSeconds(5))
+            .atMost(FOLLOWS_A_FIX_WITHIN)
             .pollInterval(Duration.ofMillis(200))
             .until(
                 () -> api.get("/api/v1/agents?service=refused-later", READER).json().size() == 1);
