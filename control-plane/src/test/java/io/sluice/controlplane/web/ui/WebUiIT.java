@@ -93,6 +93,21 @@ class WebUiIT {
   static final String READER_TOKEN = "reader-token-for-the-ui-test-abcdefghij";
   static final String XSS = "<img src=x onerror=alert(1)>";
   private static final Duration BOUND = Duration.ofSeconds(30);
+
+  /**
+   * How long a page must stay quiet after what could have made it speak (a closed page's late
+   * refusal or failure), for a check that it says nothing.
+   */
+  private static final Duration QUIET_FOR = Duration.ofSeconds(2);
+
+  /**
+   * The bound of such a check: with {@code failFast} on what must not be said, any sighting fails
+   * it at once, so a longer bound only gives a loaded machine's slow polls room, and cannot let a
+   * message that shows and goes again pass (without {@code failFast}, awaitility's {@code during}
+   * would start over after it and pass once the message had gone).
+   */
+  private static final Duration QUIET_WITHIN = Duration.ofSeconds(15);
+
   private static final Pattern ZERO_RATIO = Pattern.compile("\"ratio\": 0(?![.\\d])");
   private static final String EVENTS = "/api/v1/events";
   private static final String WHOAMI = "/api/v1/whoami";
@@ -3088,8 +3103,11 @@ class WebUiIT {
       waitFor(By.id("token"));
       awaitText(By.id("toast"), "Signed out in another page of this tab.");
       await("the closed page's refusal is not read out")
-          .during(Duration.ofSeconds(2))
-          .atMost(Duration.ofSeconds(5))
+          .failFast(
+              "the closed page's refusal was read out",
+              () -> String.valueOf(announced("alert")).contains("Nothing was rolled back"))
+          .during(QUIET_FOR)
+          .atMost(QUIET_WITHIN)
           .until(() -> !String.valueOf(announced("alert")).contains("Nothing was rolled back"));
     } finally {
       js("window.fetch = window.__unheld;");
@@ -3127,8 +3145,11 @@ class WebUiIT {
       awaitText(By.id("toast"), "Signed out in another page of this tab.");
       js("window.__rollback()");
       await("the closed page's failed rollback is not told")
-          .during(Duration.ofSeconds(2))
-          .atMost(Duration.ofSeconds(5))
+          .failFast(
+              "the closed page's failed rollback was told",
+              () -> liveRegionsSaying("Rollback failed") > 0)
+          .during(QUIET_FOR)
+          .atMost(QUIET_WITHIN)
           .until(() -> liveRegionsSaying("Rollback failed") == 0);
     } finally {
       js("window.fetch = window.__unheld;");
@@ -3164,8 +3185,11 @@ class WebUiIT {
       awaitText(By.id("toast"), "Signed out in another page of this tab.");
       js("window.__dryRun()");
       await("the closed page's failed dry run is not told")
-          .during(Duration.ofSeconds(2))
-          .atMost(Duration.ofSeconds(5))
+          .failFast(
+              "the closed page's failed dry run was told",
+              () -> liveRegionsSaying("Dry run failed") > 0)
+          .during(QUIET_FOR)
+          .atMost(QUIET_WITHIN)
           .until(() -> liveRegionsSaying("Dry run failed") == 0);
     } finally {
       js("window.fetch = window.__unheld;");
@@ -3214,8 +3238,15 @@ class WebUiIT {
       js("window.__held.rollback()");
       awaitText(By.id("toast"), "Rolled back to revision " + first);
       await("the closed page's reads show no error")
-          .during(Duration.ofSeconds(2))
-          .atMost(Duration.ofSeconds(5))
+          .failFast(
+              "the closed page's reads showed an error",
+              () ->
+                  js("return document.getElementById('main').textContent")
+                          .toString()
+                          .contains("Could not load")
+                      || liveRegionsSaying("Could not load") > 0)
+          .during(QUIET_FOR)
+          .atMost(QUIET_WITHIN)
           .until(
               () ->
                   js("return document.getElementById('main').inert").equals(Boolean.TRUE)
@@ -4291,8 +4322,11 @@ class WebUiIT {
           .isEqualTo("stopped");
       js("window.__events.release()");
       await("the hidden page stays not live")
+          .failFast(
+              "the hidden page went live",
+              () -> "live".equals(browser.findElement(By.id("live")).getAttribute("data-state")))
           .during(Duration.ofSeconds(1))
-          .atMost(Duration.ofSeconds(3))
+          .atMost(QUIET_WITHIN)
           .until(
               () -> browser.findElement(By.id("live")).getAttribute("data-state"),
               "stopped"::equals);
