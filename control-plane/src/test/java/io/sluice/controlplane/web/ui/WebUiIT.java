@@ -2857,7 +2857,10 @@ class WebUiIT {
     for (int i = 1; i <= 55; i++) {
       storeOrdersDocumentAs("long-history", i / 100.0);
     }
-    open(WRITER_TOKEN, "/service/long-history/history");
+    // the page's 15 s re-read cannot come before this moment and 15 s: its timer starts with the
+    // page, in a new document here
+    long opening = System.nanoTime();
+    openAfresh(WRITER_TOKEN, "/service/long-history/history");
     By rows = By.cssSelector("table.history tbody tr");
     await().atMost(BOUND).until(() -> browser.findElements(rows).size() == 50);
     click(By.cssSelector(".table-foot button"));
@@ -2868,9 +2871,14 @@ class WebUiIT {
 
     long newest = storeOrdersDocumentAs("long-history", 0.99);
     // drawn by the change event, within a second: not by the page's 15 s re-read, whose timer
-    // started as the page opened, a few seconds before this change
+    // started as the page opened, a few seconds before this change. Bounded by the re-read's
+    // earliest moment, not by a fixed few seconds a loaded machine can use up
+    Duration beforeTheReRead = Duration.ofSeconds(15).minusNanos(System.nanoTime() - opening);
+    assertThat(beforeTheReRead)
+        .as("time left before the page's re-read, to tell the change event's redraw from it")
+        .isPositive();
     await("revision " + newest + " atop the history after its change event")
-        .atMost(Duration.ofSeconds(5))
+        .atMost(beforeTheReRead)
         .ignoreExceptions()
         .until(
             () ->
