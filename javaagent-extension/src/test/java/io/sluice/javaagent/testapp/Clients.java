@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -815,19 +816,33 @@ final class Clients {
   /**
    * Sends a request whose body is the app's own {@code ReadStream} ({@code send(ReadStream)}),
    * which hands over one byte and then fails with the app's {@code IOException}: Vert.x's pipe ends
-   * the request there, and the app gets what the server answers to it.
+   * the request there, and the app gets what the server answers to it. A call without an answer
+   * within the wait names the steps it reached (see {@link CallProgress}): such a call once timed
+   * out on a loaded machine, which 800 repetitions with the agent and 800 without could not
+   * reproduce, so the next one must say where it stopped.
    */
   private static ClientAnswer vertxFailingBody(String method, String url) throws Exception {
     URI uri = URI.create(url);
+    CallProgress progress = new CallProgress();
     return awaitVertx(
         VertxClient.CLIENT
             .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
             .compose(
-                request ->
-                    request.send(
-                        new FailingBodyStream(
-                            () -> new IOException(RequestBodyClients.APP_BODY_FAILED))))
-            .compose(Clients::vertxResponseAnswer));
+                request -> {
+                  progress.reached("request");
+                  return request.send(
+                      new FailingBodyStream(
+                          () -> {
+                            progress.reached("body failed");
+                            return new IOException(RequestBodyClients.APP_BODY_FAILED);
+                          }));
+                })
+            .compose(
+                response -> {
+                  progress.reached("response " + response.statusCode());
+                  return vertxResponseAnswer(response);
+                }),
+        progress);
   }
 
   /**
@@ -995,6 +1010,15 @@ final class Clients {
 
   /** Waits (10 s at most) for a Vert.x call's answer, or throws its failure. */
   private static ClientAnswer awaitVertx(Future<ClientAnswer> call) throws Exception {
+    return awaitVertx(call, null);
+  }
+
+  /**
+   * As {@link #awaitVertx(Future)}; a call without an answer in time fails with a {@link
+   * TimeoutException} naming the steps {@code progress} noted ({@code null}: none kept).
+   */
+  private static ClientAnswer awaitVertx(Future<ClientAnswer> call, CallProgress progress)
+      throws Exception {
     CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
     call.onComplete(
         (result, failure) -> {
@@ -1008,6 +1032,14 @@ final class Clients {
       return answer.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw unwrap(e);
+    } catch (TimeoutException e) {
+      if (progress == null) {
+        throw e;
+      }
+      TimeoutException named =
+          new TimeoutException("no answer within 10 s; " + progress + "; answered: " + call);
+      named.initCause(e);
+      throw named;
     }
   }
 
