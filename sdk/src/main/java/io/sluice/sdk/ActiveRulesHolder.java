@@ -1,7 +1,5 @@
 package io.sluice.sdk;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,21 +10,25 @@ import java.util.logging.Logger;
 /**
  * The one place the current {@link ActiveRules} snapshot lives. Rule sources {@link #publish} a new
  * snapshot; readers call {@link #current()} (a volatile read, nothing else). Listeners, such as the
- * breaker registry that retunes its breakers, are told of every new snapshot after it is in force;
+ * breaker registry that retunes its breakers, are told of the newest snapshot after it is in force;
  * one failing listener never stops the others.
  *
  * <h2>Design</h2>
  *
- * Every listener is told every snapshot, in the order they were published: never an older one after
- * a newer one. Listeners do not run under the lock publishers take, which only puts a snapshot in
- * force and queues it: a listener that blocks (an app's listener doing I/O, one that hangs in a
- * source whose close() abandoned its thread) holds up neither another thread's publish nor that
- * snapshot taking force, and a listener that publishes is not told the newer snapshot before the
- * older one it is being told. One thread at a time tells the queued snapshots: the publisher that
- * found nobody telling, which tells its own and every one queued meanwhile before it returns. So a
- * publish with no other under way has told every listener when it returns, as before; one that
- * comes while another thread tells (or from inside a listener) returns at once, its snapshot in
- * force and told after the ones before it.
+ * Listeners are told snapshots in the order they were published, never an older one after a newer
+ * one, and always the one in force last. Listeners do not run under the lock publishers take, which
+ * only puts a snapshot in force and marks it untold: a listener that blocks (an app's listener
+ * doing I/O, one that hangs in a source whose close() abandoned its thread) holds up neither
+ * another thread's publish nor that snapshot taking force, and a listener that publishes is not
+ * told the newer snapshot before the older one it is being told. One thread at a time tells: the
+ * publisher that found nobody telling, which tells its own and then the newest published meanwhile,
+ * until none is left, before it returns. Snapshots published while the listeners are still being
+ * told of an earlier one are superseded by the newest of them and not told: every listener here
+ * wants the rules in force (a retune, a sampler's refresh, a status), and a listener stuck for good
+ * holds one untold snapshot, not one per change. So a publish with no other under way has told
+ * every listener when it returns, as before; one that comes while another thread tells (or from
+ * inside a listener) returns at once, its snapshot in force and told after the one being told,
+ * unless a newer one supersedes it first.
  */
 public final class ActiveRulesHolder {
 
@@ -38,10 +40,10 @@ public final class ActiveRulesHolder {
   /** Guards {@link #untold} and {@link #telling}; never held while a listener runs. */
   private final Object lock = new Object();
 
-  /** Snapshots in force whose listeners are still to be told, oldest first. */
-  private final Deque<ActiveRules> untold = new ArrayDeque<>();
+  /** The newest snapshot whose listeners are still to be told, or null when none is. */
+  private ActiveRules untold;
 
-  /** Whether a thread is telling the listeners; it tells every snapshot queued before it stops. */
+  /** Whether a thread is telling the listeners; it tells the untold snapshot before it stops. */
   private boolean telling;
 
   /** A holder that starts with {@code initial} in force. */
@@ -55,16 +57,17 @@ public final class ActiveRulesHolder {
   }
 
   /**
-   * Puts {@code rules} in force, then tells every listener, after the snapshots published before
-   * it. Never waits for a listener another thread is running: while one tells, {@code rules} is in
-   * force when this returns and told by that thread after the ones before it.
+   * Puts {@code rules} in force, then tells every listener, after the snapshot they are being told.
+   * Never waits for a listener another thread is running: while one tells, {@code rules} is in
+   * force when this returns and told by that thread next, unless a newer snapshot supersedes it
+   * first.
    */
   public void publish(ActiveRules rules) {
     Objects.requireNonNull(rules, "rules");
     synchronized (lock) {
-      // in force and queued under one lock: the listeners are told in the order of current's values
+      // in force and untold under one lock: the listeners are told in the order of current's values
       current = rules;
-      untold.addLast(rules);
+      untold = rules;
       if (telling) {
         return;
       }
@@ -73,14 +76,15 @@ public final class ActiveRulesHolder {
     tellUntold();
   }
 
-  /** Tells the listeners every queued snapshot, in order, until none is left. */
+  /** Tells the listeners the untold snapshot, then the newest published meanwhile, until none. */
   private void tellUntold() {
     boolean drained = false;
     try {
       while (true) {
         ActiveRules next;
         synchronized (lock) {
-          next = untold.pollFirst();
+          next = untold;
+          untold = null;
           if (next == null) {
             telling = false;
             drained = true;

@@ -90,6 +90,7 @@ class ActiveRulesHolderTest {
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
     ActiveRules first = snapshot(1);
     ActiveRules second = snapshot(2);
+    ActiveRules third = snapshot(3);
     CountDownLatch entered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     List<ActiveRules> told = new CopyOnWriteArrayList<>();
@@ -109,11 +110,16 @@ class ActiveRulesHolderTest {
       Future<?> another = publishers.submit(() -> holder.publish(second));
       await().atMost(BOUND).until(another::isDone);
       assertThat(holder.current()).isSameAs(second);
+      Future<?> yetAnother = publishers.submit(() -> holder.publish(third));
+      await().atMost(BOUND).until(yetAnother::isDone);
+      assertThat(holder.current()).isSameAs(third);
       assertThat(told).isEmpty();
 
       release.countDown();
       await().atMost(BOUND).until(() -> told.size() == 2);
-      assertThat(told).containsExactly(first, second);
+      // the second was superseded before the listeners were free: a listener stuck for good holds
+      // up one untold snapshot, not one per change
+      assertThat(told).containsExactly(first, third);
     } finally {
       release.countDown();
       publishers.shutdown();
@@ -151,8 +157,9 @@ class ActiveRulesHolderTest {
   }
 
   /**
-   * Publishers racing on several threads: every listener is told every snapshot once, all in one
-   * order that keeps each thread's own publish order, and the last one told is the one in force.
+   * Publishers racing on several threads: every listener is told the same snapshots, each at most
+   * once, in one order that keeps each thread's own publish order, and the last one told is the one
+   * in force.
    */
   @Test
   void listenersOfRacingPublishersSeeOneOrderEndingOnTheRulesInForce() throws Exception {
@@ -187,7 +194,7 @@ class ActiveRulesHolderTest {
     }
     assertThat(publishers.awaitTermination(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
-    assertThat(toldA).hasSize(threads * each).isEqualTo(toldB);
+    assertThat(toldA).isNotEmpty().hasSizeLessThanOrEqualTo(threads * each).isEqualTo(toldB);
     assertThat(toldA.get(toldA.size() - 1)).isSameAs(holder.current());
     Map<Long, Long> lastOfThread = new ConcurrentHashMap<>();
     for (ActiveRules rules : toldA) {
