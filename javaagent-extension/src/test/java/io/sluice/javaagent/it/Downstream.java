@@ -63,6 +63,14 @@ final class Downstream implements AutoCloseable {
     return serve(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0), "http");
   }
 
+  /**
+   * As {@link #start()}, on {@code port} of {@code 127.0.0.1}: a target that comes up where
+   * connections were refused until now (the caller held the port bound without listening).
+   */
+  static Downstream startOn(int port) throws IOException {
+    return serve(HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0), "http");
+  }
+
   /** The same server over HTTPS. */
   static Downstream startTls() throws IOException, GeneralSecurityException {
     KeyStore keys = KeyStore.getInstance("PKCS12");

@@ -1,8 +1,12 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.testing.net.RefusedPorts;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -162,6 +166,204 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
           .isEqualTo(4);
     } finally {
       applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * The JDK forgets a connect that failed: the app connecting the same connection object again
+   * makes it try the network again, and that attempt is a call of its own, which asks the breaker.
+   * A refused call and a refused explicit {@code connect()} (test app style {@code
+   * huc-connect-failed}) open a policy opening after 2 calls; connected again ({@code
+   * huc-connect-again}) the same connection is rejected with the breaker's error, and so is every
+   * later attempt on it ({@code huc-read-again}, whose {@code getResponseCode} connects
+   * implicitly). Before, the second attempt found the ended call of the first, was not asked of the
+   * breaker, and reached the closed port.
+   */
+  @Test
+  void aConnectionConnectedAgainAfterItsConnectFailedIsRejectedByTheOpenBreaker() throws Exception {
+    int closedPort = RefusedPorts.any();
+    String policy = "connect-again";
+    String url = "http://127.0.0.1:" + closedPort + "/connect-again/orders";
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breakerOpeningAfter(
+                2, policy, closedPort, "/connect-again/**", "120s", Rules.ERROR)));
+    try {
+      assertThat(app.call(client(), "GET", url, Map.of()).error())
+          .as("a call to the closed port: %s", app.log())
+          .contains("Connection refused");
+      assertThat(app.call("huc-connect-failed", "GET", url, Map.of()).error())
+          .as("an explicit connect to the closed port: %s", app.log())
+          .contains("Connection refused");
+
+      AppAnswer again = app.call("huc-connect-again", "GET", url, Map.of());
+      assertThat(again.error())
+          .as("the same connection connected again, with the breaker open: %s", app.log())
+          .startsWith("java.net.ConnectException")
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(app.call("huc-read-again", "GET", url, Map.of()).error())
+          .as("the rejected connection asked for its status")
+          .contains("Sluice circuit breaker '" + policy + "'");
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * A connection whose connect was refused, asked for its status once the target is up, connects
+   * again and sends its request ({@code huc-connect-failed}, the target starting on that port, then
+   * {@code huc-read-again}): that call counts with its response. Under a policy on 4 calls, the
+   * refused connect, the call connected again and two plain calls, all answered 200, make 4 calls
+   * of which 1 failed: the agent reports a failure rate of 25%. Before, the call connected again
+   * counted neither way: 3 calls, too few for a failure rate.
+   */
+  @Test
+  void aConnectionConnectedAgainAfterItsConnectFailedCountsItsResponse() throws Exception {
+    // bound, not listening: refused, and the port is this test's until it starts its target there
+    Socket reserved = new Socket();
+    reserved.bind(new InetSocketAddress("127.0.0.1", 0));
+    int port = reserved.getLocalPort();
+    String policy = "up-again";
+    String url = "http://127.0.0.1:" + port + "/up-again/orders";
+    String rules =
+        Rules.document(
+            service(), Rules.breaker(policy, port, "/up-again/**", "120s", Rules.ERROR, false));
+    applyRules(rules);
+    try {
+      assertThat(app.call("huc-connect-failed", "GET", url, Map.of()).error())
+          .as("an explicit connect to the port nothing listens on yet: %s", app.log())
+          .contains("Connection refused");
+      reserved.close();
+      try (Downstream target = Downstream.startOn(port)) {
+        AppAnswer again = app.call("huc-read-again", "GET", url, Map.of());
+        assertThat(again.failed()).as("%s\n%s", again.error(), app.log()).isFalse();
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.body()).isEqualTo("downstream /up-again/orders");
+        for (int i = 0; i < 2; i++) {
+          assertThat(app.call(client(), "GET", url, Map.of()).status()).isEqualTo(200);
+        }
+        assertThat(target.requestCount()).as("requests that reached the target").isEqualTo(3);
+
+        // the same document again: the agent keeps the breaker's window and reports it at once
+        applyRules(rules);
+        await("the agent reports 1 failure in 4 calls")
+            .atMost(Duration.ofSeconds(15))
+            .pollInterval(Duration.ofMillis(100))
+            .untilAsserted(
+                () ->
+                    assertThat(status.of(service()).orElseThrow().breakers())
+                        .anySatisfy(
+                            breaker -> {
+                              assertThat(breaker.policy()).isEqualTo(policy);
+                              assertThat(breaker.state()).isEqualTo("CLOSED");
+                              assertThat(breaker.failureRate()).isCloseTo(25.0, within(0.01));
+                            }));
+      }
+    } finally {
+      reserved.close();
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * Where the JDK does not send the request again, connecting again starts no call (test app style
+   * {@code huc-connect-after-response}: {@code connect()} on a connected connection, after its
+   * response was read, and after {@code disconnect()} of a read connection, where the JDK opens a
+   * socket and sends nothing on it). Each such call counts once: under a policy opening after 4
+   * calls, 4 calls answered 500 reach the target, each sending one request, and the fifth is
+   * rejected before it sends anything. A call started by those connects would never end: once the
+   * breaker opened on a call's own 500, it was rejected there, after the request had left.
+   */
+  @Test
+  void connectingAgainWhereTheJdkSendsNothingCountsNothingMore() throws Exception {
+    String policy = "no-resend";
+    String url = downstream.url("/no-resend/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/no-resend/**", "120s", Rules.ERROR, false)));
+    downstream.answer(500);
+    try {
+      AtomicInteger failed = new AtomicInteger();
+      await("the breaker opens after 4 calls answered 500")
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                int sent = downstream.requestCount();
+                AppAnswer answer = app.call("huc-connect-after-response", "GET", url, Map.of());
+                if (answer.failed()) {
+                  assertThat(answer.error())
+                      .as(app.log())
+                      .contains("Sluice circuit breaker '" + policy + "'");
+                  assertThat(downstream.requestCount())
+                      .as("requests the rejected call sent")
+                      .isEqualTo(sent);
+                  return true;
+                }
+                assertThat(answer.status()).isEqualTo(500);
+                assertThat(answer.headers()).containsEntry("x-status-after", "500");
+                assertThat(downstream.requestCount())
+                    .as("requests one call sent")
+                    .isEqualTo(sent + 1);
+                failed.incrementAndGet();
+                return false;
+              });
+      assertThat(failed).as("calls answered 500, under a policy opening after 4").hasValue(4);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
+   * A streaming request whose {@code getOutputStream} failed (the server refused its {@code Expect:
+   * 100-continue} with a 417) can never send its request again: connected again ({@code
+   * huc-expect-connect-again}), the JDK opens a socket to the server and sends nothing on it. That
+   * connect starts no call: under a policy failing on 4xx and opening after 4 calls, each call
+   * counts its 417 once, and the fifth is rejected before it sends anything. A call started by that
+   * connect would never end: once the breaker opened on a call's own 417, it was rejected there,
+   * after the request had left.
+   */
+  @Test
+  void aStreamingRequestWhoseSendingFailedStartsNoCallWhenConnectedAgain() throws Exception {
+    try (RawDownstream raw = RawDownstream.start()) {
+      String policy = "expect-again";
+      String url = raw.url(RawDownstream.REFUSE + "again");
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(
+                  policy, raw.port(), "/refuse/**", "120s", Rules.ERROR, false, "[\"4xx\"]")));
+      try {
+        AtomicInteger refused = new AtomicInteger();
+        await("the breaker opens after 4 refused expectations")
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () -> {
+                  int sent = raw.requestCount();
+                  int connections = raw.connections();
+                  AppAnswer answer = app.call("huc-expect-connect-again", "POST", url, Map.of());
+                  assertThat(answer.failed()).as("%s\n%s", answer, app.log()).isTrue();
+                  if (answer.error().contains("Sluice circuit breaker '" + policy + "'")) {
+                    assertThat(raw.requestCount())
+                        .as("requests the rejected call sent")
+                        .isEqualTo(sent);
+                    return true;
+                  }
+                  assertThat(answer.error()).contains("rejected");
+                  assertThat(raw.requestCount()).as("requests one call sent").isEqualTo(sent + 1);
+                  await("the JDK connects again, besides the request's own connection")
+                      .atMost(Duration.ofSeconds(10))
+                      .until(() -> raw.connections() == connections + 2);
+                  refused.incrementAndGet();
+                  return false;
+                });
+        assertThat(refused).as("calls refused, under a policy opening after 4").hasValue(4);
+      } finally {
+        applyRules(Rules.document(service()));
+      }
     }
   }
 

@@ -278,6 +278,11 @@ final class Clients {
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
       case "huc-reconnect" -> Clients::urlConnectionReconnect;
+      case "huc-connect-failed" -> UrlConnectionRetryClients::connectFailed;
+      case "huc-connect-again" -> UrlConnectionRetryClients::connectAgain;
+      case "huc-read-again" -> UrlConnectionRetryClients::readAgain;
+      case "huc-connect-after-response" -> UrlConnectionRetryClients::connectAfterResponse;
+      case "huc-expect-connect-again" -> UrlConnectionRetryClients::expectFailedThenConnectAgain;
       case "huc-post-after-connect" -> Clients::urlConnectionPostAfterConnect;
       case "huc-stream" -> UrlConnectionStreamingClients::streamUntilFailure;
       case "huc-expect" -> UrlConnectionStreamingClients::expectContinue;
@@ -1079,7 +1084,7 @@ final class Clients {
   }
 
   /** The status (its implicit connect sends the request), then headers and body. */
-  private static ClientAnswer urlConnectionAnswer(HttpURLConnection connection) throws Exception {
+  static ClientAnswer urlConnectionAnswer(HttpURLConnection connection) throws Exception {
     int status = connection.getResponseCode();
     Map<String, String> headers = new HashMap<>();
     connection

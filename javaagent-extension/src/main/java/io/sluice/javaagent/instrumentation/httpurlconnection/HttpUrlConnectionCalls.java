@@ -5,6 +5,7 @@ import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
 import java.net.URL;
@@ -26,12 +27,14 @@ import java.util.logging.Logger;
  * (the agent could not provide it, logged once) connections pass unguarded: a call whose outcome
  * could never be told would hold a half-open breaker's permission for ever.
  *
- * <p>A connection has one call, whatever it does later: a redirect or an authentication retry the
- * JDK follows connects again within the same call, and a rejected connection rejects every later
- * attempt to connect it, so nothing of it ever leaves the process. The one exception is a
- * connection the app disconnects before an outcome: it lets go of its call, and connected again it
- * sends its request anew, as a call of its own. Only the call's first outcome counts ({@link
- * SluiceCall}), so the JDK rethrowing a remembered failure counts nothing more.
+ * <p>A connection has one call for each time the JDK sends its request: a redirect or an
+ * authentication retry the JDK follows connects again within the same call, and a rejected
+ * connection rejects every later attempt to connect it, so nothing of it ever leaves the process. A
+ * connection sends its request anew, as a call of its own, where the app connects it again after
+ * its connect failed (an I/O error, or the app's own {@code ProxySelector} threw): the JDK forgets
+ * that failure and tries the network again, see {@link #sendsAnew}. So does a connection the app
+ * disconnects before an outcome: it lets go of its call. Only the call's first outcome counts
+ * ({@link SluiceCall}), so the JDK rethrowing a remembered failure counts nothing more.
  */
 public final class HttpUrlConnectionCalls {
 
@@ -55,27 +58,79 @@ public final class HttpUrlConnectionCalls {
   }
 
   /**
-   * The connection is about to connect: starts its call the first time (keyed by the URL's host,
-   * port and path without query, and the request method).
+   * Whether the JDK's {@code connect()} is about to open a connection on which it sends the
+   * connection's request anew, read from the JDK's own state as {@code
+   * sun.net.www.protocol.http.HttpURLConnection} keeps it. Its {@code connect()} connects whenever
+   * {@code connected} is false, and a connect that fails (refused, timed out, unknown host) leaves
+   * it false: the JDK forgets the failure, and the app connecting again, explicitly or through
+   * {@code getInputStream}, {@code getResponseCode} or {@code getOutputStream}, makes it try the
+   * network again and then send the request. Connected already, {@code connect()} does nothing (a
+   * TLS handshake that failed leaves the connection connected too). Not connected, it still opens a
+   * socket, but sends nothing on it, when the connection can no longer send its request:
    *
+   * <ul>
+   *   <li>it read a response ({@code inputStream} set; the JDK keeps it across {@code disconnect()}
+   *       and answers every later question from it);
+   *   <li>reading the response failed ({@code rememberedException}: {@code getInputStream} and
+   *       {@code getResponseCode} rethrow it without connecting);
+   *   <li>a streaming request ({@code setChunkedStreamingMode}, {@code
+   *       setFixedLengthStreamingMode}) sent its headers already ({@code strOutputStream} set), or
+   *       failed to ({@code rememberedExceptionOut}: {@code getOutputStream} rethrows it, and
+   *       {@code getInputStream} goes through {@code getOutputStream}). A buffered request whose
+   *       {@code getOutputStream} failed to connect is still sent by {@code getInputStream}, which
+   *       connects again.
+   * </ul>
+   *
+   * @param connected the connection's {@code connected} field
+   * @param inputStream its response stream, {@code null} until it read a response
+   * @param rememberedException the failure of reading a response that it rethrows, or {@code null}
+   * @param streaming whether the request is a streaming one
+   * @param streamingBody a streaming request's body stream, {@code null} until its headers left
+   * @param rememberedExceptionOut the failure of {@code getOutputStream} that it rethrows, or
+   *     {@code null}
+   */
+  public static boolean sendsAnew(
+      boolean connected,
+      InputStream inputStream,
+      Exception rememberedException,
+      boolean streaming,
+      OutputStream streamingBody,
+      Exception rememberedExceptionOut) {
+    return !connected
+        && inputStream == null
+        && rememberedException == null
+        && !(streaming && (streamingBody != null || rememberedExceptionOut != null));
+  }
+
+  /**
+   * The connection is about to connect: starts its call the first time (keyed by the URL's host,
+   * port and path without query, and the request method), and starts a call of its own for an
+   * attempt that sends the request anew after the last call ended (its connect failed: an I/O
+   * error, or the app's own {@code ProxySelector} threw). A call not ended yet goes on (a redirect
+   * or authentication retry the JDK follows within the call; the HTTPS handshake's own {@code
+   * super.connect()}); a rejected call rejects every attempt.
+   *
+   * @param sendsAnew what {@link #sendsAnew} said of this connect; {@code false} where the advice
+   *     cannot tell (the HTTPS override, whose {@code super.connect()} tells instead)
    * @return the I/O error a rejected connection fails with, or {@code null} to connect
    */
-  public static IOException connect(HttpURLConnection connection) {
+  public static IOException connect(HttpURLConnection connection, boolean sendsAnew) {
     if (CALLS == null) {
       return null;
     }
     SluiceCall call = CALLS.get(connection);
-    if (call == null) {
+    if (call == null || (sendsAnew && !call.rejected() && call.ended())) {
       URL url = connection.getURL();
-      call =
+      SluiceCall started =
           SluiceBridge.start(
               url.getHost(),
               SluiceBridge.port(url.getProtocol(), url.getPort()),
               connection.getRequestMethod(),
               url.getPath());
-      if (call == null) {
+      if (started == null) {
         return null;
       }
+      call = started;
       CALLS.set(connection, call);
     }
     // mode response too: see HttpUrlConnectionInstrumentation for why there is no synthetic answer
@@ -127,8 +182,10 @@ public final class HttpUrlConnectionCalls {
    * way (nothing was sent yet); a POST the breakers reject closes the connection (nothing was sent
    * on it) and fails {@code getOutputStream} with the breaker's I/O error, and every later attempt
    * on the connection with it, as a rejected connect does. A connection the JDK turns before it
-   * connects (no explicit {@code connect()}) starts its call as a POST in the first place, and one
-   * whose call ended already (its connect failed, the app's cache answered) keeps it.
+   * connects (no explicit {@code connect()}) starts its call as a POST in the first place; one
+   * whose call ended already keeps it here: the app's cache answered (nothing is sent), or its
+   * connect failed, and then the JDK connects again right after turning the method, which starts a
+   * call of its own as a POST ({@link #connect}).
    *
    * @return the I/O error a rejected call fails with, or {@code null} to proceed
    */

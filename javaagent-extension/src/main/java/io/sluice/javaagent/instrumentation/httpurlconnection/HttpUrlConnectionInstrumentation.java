@@ -1,5 +1,6 @@
 package io.sluice.javaagent.instrumentation.httpurlconnection;
 
+import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.isPrivate;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
@@ -10,6 +11,7 @@ import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.CacheResponse;
 import java.net.HttpURLConnection;
 import net.bytebuddy.asm.Advice;
@@ -27,7 +29,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       getResponseCode}; the HTTPS subclass {@code AbstractDelegateHttpsURLConnection} overrides
  *       it with its TLS handshake): starts the connection's call the first time; a rejected call
  *       throws a {@code java.net.ConnectException} with the breaker's message instead of
- *       connecting. A connection the method fails to make is the call's failure.
+ *       connecting. A connection the method fails to make is the call's failure. The JDK forgets a
+ *       failed connect: connected again, it tries the network again, and that attempt is a call of
+ *       its own, asked of the breakers and counted; the decision is read from the JDK's state
+ *       ({@code connected}, the response or remembered failures, see {@link
+ *       HttpUrlConnectionCalls#sendsAnew}), where a connect that sends nothing starts no call.
  *   <li>the private {@code getInputStream0()}, where the JDK sends the request and reads the
  *       response for {@code getInputStream}, {@code getResponseCode} and every {@code
  *       getHeaderField}: the outcome, once the outermost invocation returns (the JDK calls it again
@@ -71,7 +77,19 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
   public void transform(TypeTransformer transformer) {
     String advice = HttpUrlConnectionInstrumentation.class.getName();
     transformer.applyAdviceToMethod(
-        named("connect").and(isPublic()).and(takesArguments(0)), advice + "$ConnectAdvice");
+        named("connect")
+            .and(isPublic())
+            .and(takesArguments(0))
+            .and(isDeclaredBy(named("sun.net.www.protocol.http.HttpURLConnection"))),
+        advice + "$ConnectAdvice");
+    transformer.applyAdviceToMethod(
+        named("connect")
+            .and(isPublic())
+            .and(takesArguments(0))
+            .and(
+                isDeclaredBy(
+                    named("sun.net.www.protocol.https.AbstractDelegateHttpsURLConnection"))),
+        advice + "$HttpsConnectAdvice");
     transformer.applyAdviceToMethod(
         named("getInputStream0").and(isPrivate()).and(takesArguments(0)),
         advice + "$GetInputStreamAdvice");
@@ -82,6 +100,12 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
         named("disconnect").and(isPublic()).and(takesArguments(0)), advice + "$DisconnectAdvice");
   }
 
+  /**
+   * The HTTP connection's {@code connect()}, where the JDK decides whether to connect: the HTTPS
+   * override reaches it through {@code super.connect()} whenever it connects. It reads the JDK's
+   * state there (private fields, which the HTTPS subclass's advice could not name) to tell whether
+   * this connect sends the request anew (see {@link HttpUrlConnectionCalls#sendsAnew}).
+   */
   @SuppressWarnings("unused")
   static final class ConnectAdvice {
 
@@ -89,8 +113,58 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
 
     /** Returns the rejected call's I/O error, which skips the method, or {@code null}. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static IOException enter(
+        @Advice.This HttpURLConnection connection,
+        @Advice.FieldValue("connected") boolean connected,
+        @Advice.FieldValue("inputStream") InputStream inputStream,
+        @Advice.FieldValue("rememberedException") Exception rememberedException,
+        @Advice.FieldValue("rememberedExceptionOut") Exception rememberedExceptionOut,
+        @Advice.FieldValue("strOutputStream") OutputStream streamingBody,
+        @Advice.FieldValue("chunkLength") int chunkLength,
+        @Advice.FieldValue("fixedContentLength") int fixedContentLength,
+        @Advice.FieldValue("fixedContentLengthLong") long fixedContentLengthLong) {
+      boolean streaming =
+          chunkLength != -1 || fixedContentLength != -1 || fixedContentLengthLong != -1L;
+      return HttpUrlConnectionCalls.connect(
+          connection,
+          HttpUrlConnectionCalls.sendsAnew(
+              connected,
+              inputStream,
+              rememberedException,
+              streaming,
+              streamingBody,
+              rememberedExceptionOut));
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.This HttpURLConnection connection,
+        @Advice.Enter IOException rejection,
+        @Advice.FieldValue("cachedResponse") CacheResponse cachedResponse,
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (rejection != null) {
+        thrown = rejection; // the agent's CLIENT span records this failure
+      } else {
+        HttpUrlConnectionCalls.connected(connection, cachedResponse != null, thrown);
+      }
+    }
+  }
+
+  /**
+   * The HTTPS override of {@code connect()}, around the TLS handshake: starts the connection's
+   * first call (so that the handshake is part of it) and keeps a rejected connection rejecting. A
+   * connection connected again is {@link ConnectAdvice}'s to decide, in the {@code super.connect()}
+   * the override calls unless the connection is connected already.
+   */
+  @SuppressWarnings("unused")
+  static final class HttpsConnectAdvice {
+
+    private HttpsConnectAdvice() {}
+
+    /** Returns the rejected call's I/O error, which skips the method, or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static IOException enter(@Advice.This HttpURLConnection connection) {
-      return HttpUrlConnectionCalls.connect(connection);
+      return HttpUrlConnectionCalls.connect(connection, false);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
