@@ -2,6 +2,7 @@ package io.sluice.controlplane.etcd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.testing.net.RefusedPorts;
@@ -18,7 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,20 @@ class EndpointProbeTest {
 
   /** For the probes that wait it out. */
   private static final Duration SHORT = Duration.ofMillis(700);
+
+  /**
+   * For the probes that must not wait it out: one that did would still be waiting when {@link
+   * #RETURNS_WITHIN} is up.
+   */
+  private static final Duration LONG = Duration.ofMinutes(1);
+
+  /**
+   * How long a probe that must end, as it ends by its own timeout or its caller's word, is given to
+   * have ended: far more than its timeout and a loaded machine's scheduling need, far less than
+   * what it would take had it waited for what it must not (a connect or a read that never ends by
+   * itself, or {@link #LONG}).
+   */
+  private static final Duration RETURNS_WITHIN = Duration.ofSeconds(20);
 
   @Test
   void aPortNothingListensAtIsRefused() throws IOException {
@@ -148,30 +163,32 @@ class EndpointProbeTest {
     }
   }
 
-  /** A connect that never completes (SYNs dropped) ends at the timeout, as no answer. */
+  /**
+   * A connect that never completes (SYNs dropped) ends at the timeout, as no answer: the probe
+   * returns, where the OS alone would keep the connect going for two minutes (six SYN retries).
+   */
   @Test
   void anEndpointThatDropsConnectsDidNotAnswer() {
     try (UnansweringEndpoint dropping = UnansweringEndpoint.dropping()) {
       EndpointProbe probe =
           new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", dropping.port(), true)), SHORT);
-      long started = System.nanoTime();
-      EndpointProbe.Probed probed = probe.probe();
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SHORT.multipliedBy(3));
+      EndpointProbe.Probed probed = returned(onItsOwnThread(probe::probe));
       assertThat(probed.nothingAnswered()).isTrue();
       assertThat(probed.refusedEverywhere()).isFalse();
       assertThat(probed).hasToString("127.0.0.1:" + dropping.port() + ": connect timed out");
     }
   }
 
-  /** A socket that accepts and says nothing is no etcd: etcd answers a gRPC client's preface. */
+  /**
+   * A socket that accepts and says nothing is no etcd: etcd answers a gRPC client's preface. The
+   * probe returns although the socket would never answer.
+   */
   @Test
   void anEndpointThatAcceptsAndSaysNothingDidNotAnswer() {
     try (UnansweringEndpoint silent = UnansweringEndpoint.silent()) {
       EndpointProbe probe =
           new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", silent.port(), true)), SHORT);
-      long started = System.nanoTime();
-      EndpointProbe.Probed probed = probe.probe();
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SHORT.multipliedBy(3));
+      EndpointProbe.Probed probed = returned(onItsOwnThread(probe::probe));
       assertThat(probed.nothingAnswered()).isTrue();
       assertThat(probed)
           .hasToString("127.0.0.1:" + silent.port() + ": accepted but did not answer");
@@ -179,27 +196,38 @@ class EndpointProbeTest {
   }
 
   /**
-   * Endpoints that do not answer are probed all at once: four that drop connects or stay silent
-   * take the timeout once, not four times (they were probed one after the other), and are listed in
-   * the order given.
+   * Endpoints that do not answer are probed all at once, and are listed in the order given: with a
+   * minute's timeout, the silent endpoints that come after ones that drop connects are connected to
+   * while the first connect still waits, and both are held together, waiting for an answer. Probed
+   * one after the other, the second endpoint waited for the first's whole timeout (four endpoints
+   * took four times the timeout).
    */
   @Test
   void probesEveryEndpointAtOnce() {
     try (UnansweringEndpoint dropping = UnansweringEndpoint.dropping();
-        UnansweringEndpoint silent = UnansweringEndpoint.silent();
+        UnansweringEndpoint silent = UnansweringEndpoint.silentAccepting();
         UnansweringEndpoint dropping2 = UnansweringEndpoint.dropping();
-        UnansweringEndpoint silent2 = UnansweringEndpoint.silent()) {
+        UnansweringEndpoint silent2 = UnansweringEndpoint.silentAccepting()) {
       List<UnansweringEndpoint> endpoints = List.of(dropping, silent, dropping2, silent2);
       EndpointProbe probe =
           new EndpointProbe(
               endpoints.stream().map(e -> new EtcdAddress("127.0.0.1", e.port(), true)).toList(),
-              SHORT);
-      long started = System.nanoTime();
-      EndpointProbe.Probed probed = probe.probe();
-      // one after the other, the four take four times SHORT at least; three times leaves a loaded
-      // machine's scheduling room (twice was 0.7 s over the wait)
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(SHORT.multipliedBy(3));
-      assertThat(probed.findings())
+              LONG);
+      CompletableFuture<Void> enough = new CompletableFuture<>();
+      CompletableFuture<EndpointProbe.Probed> probing =
+          onItsOwnThread(() -> probe.probe(LONG, enough));
+
+      // the probe writes to a connection once it counts it as accepted and silent so far
+      await("both silent endpoints connected to and written to, within a first connect's timeout")
+          .atMost(RETURNS_WITHIN)
+          .until(() -> silent.heardFrom() == 1 && silent2.heardFrom() == 1);
+      assertThat(probing).as("the probe, a minute from its end").isNotDone();
+      assertThat(silent.endedByTheClient() + silent2.endedByTheClient())
+          .as("connections the probe let go of while still probing")
+          .isZero();
+
+      enough.complete(null); // no need to wait out the minute
+      assertThat(returned(probing).findings())
           .extracting(EndpointProbe.Finding::address, EndpointProbe.Finding::seen)
           .containsExactly(
               tuple("127.0.0.1:" + dropping.port(), EndpointProbe.Seen.CONNECT_TIMED_OUT),
@@ -209,21 +237,30 @@ class EndpointProbeTest {
     }
   }
 
-  /** A probe ends at once when its caller no longer needs it (etcd answered the read). */
+  /**
+   * A probe ends at once when its caller no longer needs it (etcd answered the read), with what it
+   * knows, and lets go of its connection, although its timeout is a minute away.
+   */
   @Test
   void endsWhenTheCallerHasHadEnough() {
-    try (UnansweringEndpoint silent = UnansweringEndpoint.silent()) {
-      // a long time, so that ending at once and waiting it out are seconds apart: with 2 s, the
-      // probe ended 100 ms in had 0.9 s of room to stay under half of it on a loaded machine
-      Duration time = Duration.ofSeconds(10);
+    try (UnansweringEndpoint silent = UnansweringEndpoint.silentAccepting()) {
       EndpointProbe probe =
-          new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", silent.port(), true)), time);
+          new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", silent.port(), true)), LONG);
       CompletableFuture<Void> enough = new CompletableFuture<>();
-      CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS)
-          .execute(() -> enough.complete(null));
-      long started = System.nanoTime();
-      probe.probe(time, enough);
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(time.dividedBy(2));
+      CompletableFuture<EndpointProbe.Probed> probing =
+          onItsOwnThread(() -> probe.probe(LONG, enough));
+      await("the probe connected and sent the preface")
+          .atMost(RETURNS_WITHIN)
+          .until(() -> silent.heardFrom() == 1);
+      assertThat(probing).as("the probe, a minute from its end").isNotDone();
+
+      enough.complete(null);
+
+      assertThat(returned(probing))
+          .hasToString("127.0.0.1:" + silent.port() + ": accepted but did not answer");
+      await("the probe's connection closed")
+          .atMost(RETURNS_WITHIN)
+          .until(() -> silent.endedByTheClient() == 1);
     }
   }
 
@@ -267,21 +304,22 @@ class EndpointProbeTest {
 
   /**
    * The whole probe, answers awaited included, ends with its time ({@code sluice.etcd.timeout}),
-   * not when a silent endpoint's read would time out by itself: its reads end 200 ms before the
-   * timeout and the probe waits for them until the timeout at most. The bound gives a loaded
-   * machine's scheduling a second of room (a strict "less than the timeout" failed on a CI machine
-   * at load 18, by 93 ms); a probe that waited for its reads past its time would still miss it.
+   * not when a silent endpoint's read would end by itself (never, here): its reads end 200 ms
+   * before the timeout and the probe waits for them until the timeout at most, cutting any still
+   * going. It returns, says the endpoint did not answer, and has closed the connection it held.
    */
   @Test
   void endsWithinItsTime() {
-    try (UnansweringEndpoint silent = UnansweringEndpoint.silent()) {
+    try (UnansweringEndpoint silent = UnansweringEndpoint.silentAccepting()) {
       EndpointProbe probe =
           new EndpointProbe(List.of(new EtcdAddress("127.0.0.1", silent.port(), true)), TIMEOUT);
-      long started = System.nanoTime();
-      EndpointProbe.Probed probed = probe.probe();
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(TIMEOUT.plusSeconds(1));
+      EndpointProbe.Probed probed = returned(onItsOwnThread(probe::probe));
       assertThat(probed)
           .hasToString("127.0.0.1:" + silent.port() + ": accepted but did not answer");
+      await("the probe's connection closed")
+          .atMost(RETURNS_WITHIN)
+          .until(() -> silent.endedByTheClient() == 1);
+      assertThat(silent.connections()).isOne();
     }
   }
 
@@ -290,5 +328,26 @@ class EndpointProbeTest {
     EndpointProbe.Probed probed = new EndpointProbe(List.of(), TIMEOUT).probe();
     assertThat(probed.nothingAnswered()).isFalse();
     assertThat(probed.refusedEverywhere()).isFalse();
+  }
+
+  /**
+   * Runs {@code probe} on a daemon thread of its own, so that the test sees whether it returned
+   * (and is not held by one that does not).
+   */
+  private static CompletableFuture<EndpointProbe.Probed> onItsOwnThread(
+      Supplier<EndpointProbe.Probed> probe) {
+    return CompletableFuture.supplyAsync(
+        probe,
+        task -> {
+          Thread thread = new Thread(task, "probe-under-test");
+          thread.setDaemon(true);
+          thread.start();
+        });
+  }
+
+  /** What {@code probing} found, once it returned, within {@link #RETURNS_WITHIN}. */
+  private static EndpointProbe.Probed returned(CompletableFuture<EndpointProbe.Probed> probing) {
+    await("the probe returned").atMost(RETURNS_WITHIN).until(probing::isDone);
+    return probing.join();
   }
 }

@@ -1,6 +1,7 @@
 package io.sluice.controlplane.etcd;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback port where no etcd answers although something is there: one that drops connection
@@ -18,12 +20,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * the SYNs, so a connect times out, as behind a firewall that drops), one that accepts connections
  * and never says anything (the kernel accepts into the backlog; nothing reads), or one that speaks
  * HTTP/2 and serves no call (it answers every connection with a SETTINGS frame, then reads and
- * ignores all it is sent, as an etcd member without a quorum keeps a read waiting).
+ * ignores all it is sent, as an etcd member without a quorum keeps a read waiting). A silent one
+ * can also accept connections itself, to count them and see them ended.
  */
 public final class UnansweringEndpoint implements AutoCloseable {
 
   private final ServerSocket server;
   private final List<Socket> filling;
+
+  /** Connections accepted, by {@link #settingsOnly} and {@link #silentAccepting} endpoints. */
+  private final AtomicInteger connections = new AtomicInteger();
+
+  /** Of those, the ones the client sent something on. */
+  private final AtomicInteger heardFrom = new AtomicInteger();
+
+  /** Of those, the ones the client ended (closed or reset), not this endpoint. */
+  private final AtomicInteger endedByTheClient = new AtomicInteger();
 
   private UnansweringEndpoint(ServerSocket server, List<Socket> filling) {
     this.server = server;
@@ -43,37 +55,85 @@ public final class UnansweringEndpoint implements AutoCloseable {
    * was refused so far), or any free one for 0.
    */
   public static UnansweringEndpoint settingsOnly(int port) {
-    ServerSocket server = listen(port);
-    List<Socket> accepted = new CopyOnWriteArrayList<>();
-    Thread acceptor =
-        new Thread(
-            () -> {
-              while (!server.isClosed()) {
-                try {
-                  Socket socket = server.accept();
-                  accepted.add(socket);
-                  Thread reader = new Thread(() -> answerSettingsOnly(socket), "settings-only");
-                  reader.setDaemon(true);
-                  reader.start();
-                } catch (IOException closed) {
-                  return; // the endpoint was closed
-                }
-              }
-            },
-            "settings-only-accept");
-    acceptor.setDaemon(true);
-    acceptor.start();
-    return new UnansweringEndpoint(server, accepted);
+    return accepting(port, SETTINGS, "settings-only");
   }
 
-  private static void answerSettingsOnly(Socket socket) {
-    try {
-      socket.getOutputStream().write(SETTINGS);
-      socket.getOutputStream().flush();
-      socket.getInputStream().transferTo(OutputStream.nullOutputStream());
-    } catch (IOException closed) {
-      // the client or the test closed it
+  /**
+   * A port that accepts connections, reads all it is sent and never says anything, as {@link
+   * #silent()} but accepting them itself: it tells how many connections it had ({@link
+   * #connections()}), on how many the client wrote ({@link #heardFrom()}) and how many of them the
+   * client ended ({@link #endedByTheClient()}), so a test can see when a client connected and
+   * whether it let go, without timing it.
+   */
+  public static UnansweringEndpoint silentAccepting() {
+    return accepting(0, new byte[0], "silent-accepting");
+  }
+
+  /** Accepts every connection on a thread of its own, sends each {@code greeting}, then reads. */
+  private static UnansweringEndpoint accepting(int port, byte[] greeting, String name) {
+    ServerSocket server = listen(port);
+    UnansweringEndpoint endpoint = new UnansweringEndpoint(server, new CopyOnWriteArrayList<>());
+    Thread acceptor = new Thread(() -> endpoint.acceptAll(greeting, name), name + "-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    return endpoint;
+  }
+
+  private void acceptAll(byte[] greeting, String name) {
+    while (!server.isClosed()) {
+      try {
+        Socket socket = server.accept();
+        filling.add(socket);
+        connections.incrementAndGet();
+        Thread reader = new Thread(() -> greetAndRead(socket, greeting), name);
+        reader.setDaemon(true);
+        reader.start();
+      } catch (IOException closed) {
+        return; // the endpoint was closed
+      }
     }
+  }
+
+  private void greetAndRead(Socket socket, byte[] greeting) {
+    try {
+      socket.getOutputStream().write(greeting);
+      socket.getOutputStream().flush();
+      InputStream in = socket.getInputStream();
+      if (in.read() != -1) {
+        heardFrom.incrementAndGet();
+        in.transferTo(OutputStream.nullOutputStream());
+      }
+      endedByTheClient.incrementAndGet(); // the end of the stream: the client closed it
+    } catch (IOException e) {
+      if (!socket.isClosed()) {
+        endedByTheClient.incrementAndGet(); // reset by the client
+      }
+      // else the test closed the endpoint
+    }
+  }
+
+  /**
+   * How many connections a {@link #settingsOnly} or {@link #silentAccepting} endpoint accepted so
+   * far; always 0 for the others.
+   */
+  public int connections() {
+    return connections.get();
+  }
+
+  /**
+   * How many of the {@link #connections()} the client sent something on (a probe or a gRPC client,
+   * HTTP/2's preface): it had connected and then written.
+   */
+  public int heardFrom() {
+    return heardFrom.get();
+  }
+
+  /**
+   * How many of the {@link #connections()} the client ended, by closing or resetting it (the
+   * endpoint itself never does until it is closed).
+   */
+  public int endedByTheClient() {
+    return endedByTheClient.get();
   }
 
   /** A port whose connects time out. */
