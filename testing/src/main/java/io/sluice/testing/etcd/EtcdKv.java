@@ -1,6 +1,5 @@
 package io.sluice.testing.etcd;
 
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
@@ -185,8 +184,8 @@ public final class EtcdKv {
     if (current == null) {
       current = logIn();
     }
-    HttpResponse<String> response = server.exchange(path, json, current);
-    if (response.statusCode() == 401) {
+    EtcdGatewayHttp.Answer response = server.exchange(path, json, current);
+    if (response.status() == 401) {
       // etcd restarted or the token expired: it knows the user still
       response = server.exchange(path, json, logIn());
     }

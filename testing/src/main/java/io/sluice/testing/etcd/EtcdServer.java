@@ -6,9 +6,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,8 +109,6 @@ public final class EtcdServer implements AutoCloseable {
 
   private final String binary;
   private final EtcdKv anonymous = EtcdKv.anonymous(this);
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Path dataDir;
   private String memberName;
   private int clientPort;
@@ -630,8 +625,8 @@ public final class EtcdServer implements AutoCloseable {
         throw new IllegalStateException(message);
       }
       try {
-        HttpResponse<String> health = send("/health", null, Duration.ofSeconds(1));
-        if (health.statusCode() == 200 && health.body().contains("true")) {
+        EtcdGatewayHttp.Answer health = send("/health", null, Duration.ofSeconds(1));
+        if (health.status() == 200 && health.body().contains("true")) {
           List<String> members =
               memberNames(send("/v3/cluster/member/list", "{}", Duration.ofSeconds(1)).body());
           if (!members.contains(memberName)) {
@@ -644,9 +639,6 @@ public final class EtcdServer implements AutoCloseable {
         }
       } catch (IOException e) {
         last = e;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for etcd", e);
       }
       pauseBeforeNextPoll();
     }
@@ -711,23 +703,18 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /** A GET when {@code json} is {@code null}, else a POST of it. */
-  private HttpResponse<String> send(String path, String json, Duration timeout)
-      throws IOException, InterruptedException {
+  private EtcdGatewayHttp.Answer send(String path, String json, Duration timeout)
+      throws IOException {
     return send(path, json, null, timeout);
   }
 
   /** As {@link #send(String, String, Duration)}, with etcd's auth {@code token} unless null. */
-  private HttpResponse<String> send(String path, String json, String token, Duration timeout)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(endpoint() + path)).timeout(timeout);
-    if (json != null) {
-      request.POST(HttpRequest.BodyPublishers.ofString(json));
-    }
-    if (token != null) {
-      request.header("Authorization", token); // etcd's gateway takes the bare token
-    }
-    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  private EtcdGatewayHttp.Answer send(String path, String json, String token, Duration timeout)
+      throws IOException {
+    URI uri = URI.create(endpoint() + path);
+    return json == null
+        ? EtcdGatewayHttp.get(uri, timeout)
+        : EtcdGatewayHttp.post(uri, json, token, timeout);
   }
 
   private String post(String path, String json) {
@@ -735,25 +722,22 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /** POSTs {@code json} to {@code path} with etcd's auth {@code token} unless null. */
-  HttpResponse<String> exchange(String path, String json, String token) {
+  EtcdGatewayHttp.Answer exchange(String path, String json, String token) {
     try {
       return send(path, json, token, Duration.ofSeconds(5));
     } catch (IOException e) {
       throw new UncheckedIOException("etcd " + path + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 
   /** The body of {@code response} to a call to {@code path}; throws unless it is a 200. */
-  String answer(String path, HttpResponse<String> response) {
-    if (response.statusCode() != 200) {
+  String answer(String path, EtcdGatewayHttp.Answer response) {
+    if (response.status() != 200) {
       throw new IllegalStateException(
           "etcd "
               + path
               + " answered "
-              + response.statusCode()
+              + response.status()
               + ": "
               + response.body()
               + (response.body().contains(ANONYMOUS_REFUSED)
