@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.sluice.controlplane.etcd.EtcdLaunchScript;
 import io.sluice.controlplane.etcd.EtcdLaunches;
 import io.sluice.controlplane.etcd.StrangerEtcd;
+import io.sluice.testing.etcd.EtcdGatewayHttp;
 import io.sluice.testing.net.HeldPort;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -226,13 +224,7 @@ class EmbeddedEtcdStrangerIT {
   }
 
   private static String post(String endpoint, String path, String json) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(endpoint + path))
-                .timeout(Duration.ofSeconds(5))
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
+    return EtcdGatewayHttp.post(URI.create(endpoint + path), json, null, Duration.ofSeconds(5))
         .body();
   }
 

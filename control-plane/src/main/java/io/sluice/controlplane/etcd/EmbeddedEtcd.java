@@ -3,9 +3,6 @@ package io.sluice.controlplane.etcd;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,8 +104,6 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
   private volatile String memberName;
 
   private final long maxRequestBytes;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private final DataDirectoryLock lock;
 
   /** Stops etcd at the JVM's exit while it starts (package-private: tests see it is gone after). */
@@ -510,9 +505,6 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
               + " nothing, and its API answers 503";
     } catch (IOException notEtcd) {
       return anyOther;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return anyOther;
     }
   }
 
@@ -595,14 +587,10 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
                 + dataDir.resolve("etcd.log"));
       }
       try {
-        HttpResponse<String> health =
-            http.send(
-                HttpRequest.newBuilder(URI.create(endpoint() + "/health"))
-                    .timeout(Duration.ofSeconds(1))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        GatewayCall health =
+            GatewayCall.of(URI.create(endpoint() + "/health"), null, Duration.ofSeconds(1));
         stranger = null;
-        if (health.statusCode() == 200 && health.body().contains("true")) {
+        if (health.status() == 200 && health.body().contains("true")) {
           List<String> members = memberNames();
           if (members.contains(memberName)) {
             return;
@@ -611,9 +599,6 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
         }
       } catch (IOException e) {
         stranger = null; // not listening yet, or no longer
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while starting etcd", e);
       }
       try {
         // Polling a starting process, not waiting for a result.
@@ -655,22 +640,22 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
   private void advertisePeerPort() {
     String peerUrl = "http://127.0.0.1:" + peerPort;
     try {
-      HttpResponse<String> list = post("/v3/cluster/member/list", "{}");
-      if (list.statusCode() != 200 || list.body().contains("\"peerURLs\":[\"" + peerUrl + "\"]")) {
+      GatewayCall list = post("/v3/cluster/member/list", "{}");
+      if (list.status() != 200 || list.body().contains("\"peerURLs\":[\"" + peerUrl + "\"]")) {
         return;
       }
       Matcher id = MEMBER_ID.matcher(list.body());
       if (!id.find()) {
         return;
       }
-      HttpResponse<String> update =
+      GatewayCall update =
           post(
               "/v3/cluster/member/update",
               "{\"ID\":\"" + id.group(1) + "\",\"peerURLs\":[\"" + peerUrl + "\"]}");
-      if (update.statusCode() != 200) {
+      if (update.status() != 200) {
         LOG.fine(
             "the embedded etcd's member record still names its earlier peer URL: etcd answered "
-                + update.statusCode()
+                + update.status()
                 + " to its update to "
                 + peerUrl);
       }
@@ -680,30 +665,22 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
           "the embedded etcd's member record still names its earlier peer URL: no update to "
               + peerUrl,
           e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
   /** A call of etcd's JSON gateway on the client port. */
-  private HttpResponse<String> post(String path, String json)
-      throws IOException, InterruptedException {
-    return http.send(
-        HttpRequest.newBuilder(URI.create(endpoint() + path))
-            .timeout(Duration.ofSeconds(1))
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+  private GatewayCall post(String path, String json) throws IOException {
+    return GatewayCall.of(URI.create(endpoint() + path), json, Duration.ofSeconds(1));
   }
 
   /**
    * The names of the members of the etcd answering on the client port; none when the answer is not
    * a member list (not 200: not an etcd, or not one that lists its members to this caller).
    */
-  private List<String> memberNames() throws IOException, InterruptedException {
-    HttpResponse<String> list = post("/v3/cluster/member/list", "{}");
+  private List<String> memberNames() throws IOException {
+    GatewayCall list = post("/v3/cluster/member/list", "{}");
     List<String> names = new ArrayList<>();
-    if (list.statusCode() == 200) {
+    if (list.status() == 200) {
       Matcher m = MEMBER_NAME.matcher(list.body());
       while (m.find()) {
         names.add(m.group(1));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.testing.etcd.EtcdGatewayHttp;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -73,13 +74,11 @@ class EmbeddedEtcdIT {
   }
 
   private static String memberList(EmbeddedEtcd etcd) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(etcd.endpoint() + "/v3/cluster/member/list"))
-                .timeout(Duration.ofSeconds(5))
-                .POST(HttpRequest.BodyPublishers.ofString("{}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
+    return EtcdGatewayHttp.post(
+            URI.create(etcd.endpoint() + "/v3/cluster/member/list"),
+            "{}",
+            null,
+            Duration.ofSeconds(5))
         .body();
   }
 
@@ -391,25 +390,17 @@ class EmbeddedEtcdIT {
   }
 
   private static boolean post(String endpoint, String path, String json) throws Exception {
-    return HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(endpoint + path))
-                    .timeout(Duration.ofSeconds(2))
-                    .POST(HttpRequest.BodyPublishers.ofString(json))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString())
-            .statusCode()
+    return EtcdGatewayHttp.post(URI.create(endpoint + path), json, null, Duration.ofSeconds(2))
+            .status()
         == 200;
   }
 
   private static String range(String endpoint, String base64Key) throws Exception {
-    return HttpClient.newHttpClient()
-        .send(
-            HttpRequest.newBuilder(URI.create(endpoint + "/v3/kv/range"))
-                .timeout(Duration.ofSeconds(5))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"" + base64Key + "\"}"))
-                .build(),
-            HttpResponse.BodyHandlers.ofString())
+    return EtcdGatewayHttp.post(
+            URI.create(endpoint + "/v3/kv/range"),
+            "{\"key\":\"" + base64Key + "\"}",
+            null,
+            Duration.ofSeconds(5))
         .body();
   }
 
@@ -427,14 +418,11 @@ class EmbeddedEtcdIT {
             EmbeddedEtcd.start(stateDir, bin + java.io.File.pathSeparator + PATH, 1_572_864);
         ServerSocket taken = new ServerSocket()) {
       String endpoint = etcd.endpoint();
-      HttpClient.newHttpClient()
-          .send(
-              HttpRequest.newBuilder(URI.create(endpoint + "/v3/kv/put"))
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          "{\"key\":\"a2VwdA==\",\"value\":\"eQ==\"}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      EtcdGatewayHttp.post(
+          URI.create(endpoint + "/v3/kv/put"),
+          "{\"key\":\"a2VwdA==\",\"value\":\"eQ==\"}",
+          null,
+          Duration.ofSeconds(5));
       int peerPort = launches.awaitPeerPort(0);
       children(stateDir).forEach(ProcessHandle::destroyForcibly);
 
@@ -450,13 +438,11 @@ class EmbeddedEtcdIT {
           .until(
               () -> {
                 try {
-                  return HttpClient.newHttpClient()
-                      .send(
-                          HttpRequest.newBuilder(URI.create(endpoint + "/v3/kv/range"))
-                              .timeout(Duration.ofSeconds(2))
-                              .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"a2VwdA==\"}"))
-                              .build(),
-                          HttpResponse.BodyHandlers.ofString())
+                  return EtcdGatewayHttp.post(
+                          URI.create(endpoint + "/v3/kv/range"),
+                          "{\"key\":\"a2VwdA==\"}",
+                          null,
+                          Duration.ofSeconds(2))
                       .body()
                       .contains("\"value\":\"eQ==\"");
                 } catch (java.io.IOException notYet) {
