@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,7 +24,8 @@ record GatewayCall(int status, String body) {
 
   /** A GET of {@code uri} ({@code json} null) or a POST of {@code json}, within {@code timeout}. */
   static GatewayCall of(URI uri, String json, Duration timeout) throws IOException {
-    HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+    // the embedded etcd is on loopback: never through the app's proxy settings
+    HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
     try {
       int millis = Math.toIntExact(Math.max(1, timeout.toMillis()));
       connection.setConnectTimeout(millis);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,7 +42,9 @@ public final class EtcdGatewayHttp {
 
   private static Answer call(URI uri, String json, String token, Duration timeout)
       throws IOException {
-    HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection();
+    // never through the JVM's proxy settings (a test may set a default ProxySelector): etcd is
+    // called directly, as the HttpClient these calls replace did
+    HttpURLConnection connection = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
     try {
       int millis = Math.toIntExact(Math.max(1, timeout.toMillis()));
       connection.setConnectTimeout(millis);
