@@ -1,6 +1,6 @@
 package io.sluice.controlplane.web.ui;
 
-import static org.awaitility.Awaitility.await;
+import static io.sluice.controlplane.web.ui.Waits.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,7 +116,11 @@ final class DirtyPageReset implements AfterEachCallback {
 
   /** Cancels open dialogs: the app's confirmations all have a Cancel that changes nothing. */
   private static void cancelOpenDialogs(WebDriver driver, List<String> dirt) {
-    for (WebElement dialog : driver.findElements(By.cssSelector("dialog[open]"))) {
+    List<WebElement> open = driver.findElements(By.cssSelector("dialog[open]"));
+    if (open.isEmpty()) {
+      return; // the usual case: nothing to cancel, nor to wait for
+    }
+    for (WebElement dialog : open) {
       List<WebElement> title = dialog.findElements(By.cssSelector("h2"));
       dirt.add(
           "the dialog '"

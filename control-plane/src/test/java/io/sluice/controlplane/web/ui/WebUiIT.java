@@ -1,8 +1,8 @@
 package io.sluice.controlplane.web.ui;
 
+import static io.sluice.controlplane.web.ui.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7092,7 +7092,17 @@ class WebUiIT {
                         + ".includes(document.getElementById('live').dataset.state);",
                     token);
     if (signedInSo) {
+      // The app draws the page for the new address in its hashchange listener, registered before
+      // this one: once this one ran, what the test looks at is the new page, not the one before
+      // (the test's first wait may look at once). An address of another document (a query of its
+      // own) loads anew, without the mark.
+      js(
+          "window.__routed = false;"
+              + " addEventListener('hashchange', () => { window.__routed = true; }, {once: true});");
       browser.get(url);
+      await("the app routed to #" + hash)
+          .atMost(BOUND)
+          .until(() -> !Boolean.FALSE.equals(js("return window.__routed;")));
       awaitRole(token.equals(READER_TOKEN) ? "reader" : "writer");
     } else {
       openAfresh(token, hash);
