@@ -13,7 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JdkHttpClientIT extends AbstractHttpClientIT {
 
-  @TempDir Path java21StateDir;
+  /**
+   * The Java 21 app's state directory, for the whole class as the app is: an instance field would
+   * get a directory per test, deleted after the test that started the app while the app still
+   * writes in it (JUnit failed that test on the directory not being empty).
+   */
+  @TempDir static Path java21StateDir;
 
   /** The app on Java 21 or later, once a case needed it. */
   private AgentApp java21App;
