@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,14 +34,28 @@ class PrefixWatchHintTest {
    */
   @Test
   void aMirrorSaysNoHintOnceEtcdHasAnswered() throws Exception {
-    // the mirror's retries are held: it stays on its failed read
+    // the mirror retries until its failed read has a hint (the first contact's check that nothing
+    // listens may answer after a read's deadline on a loaded machine), then its retries are held:
+    // it stays on that failed read
+    AtomicBoolean hold = new AtomicBoolean();
+    AtomicInteger reading = new AtomicInteger();
     ScheduledThreadPoolExecutor scheduler =
         new ScheduledThreadPoolExecutor(1) {
           @Override
           public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
-            return delay > 0
-                ? super.schedule(task, 1, TimeUnit.HOURS)
-                : super.schedule(task, 0, unit);
+            return super.schedule(
+                () -> {
+                  reading.incrementAndGet();
+                  try {
+                    if (!hold.get()) {
+                      task.run();
+                    }
+                  } finally {
+                    reading.decrementAndGet();
+                  }
+                },
+                delay,
+                unit);
           }
         };
     // etcd's own refusal of the control plane's user: an answer
@@ -55,11 +71,16 @@ class PrefixWatchHintTest {
           new PrefixWatch(gateway, "/sluice/v1/agents/", new IgnoredChanges(), scheduler);
       try {
         watch.start();
-        // 30 s: the first call of a JVM loads gRPC and Netty
+        // 30 s: the first call of a JVM loads gRPC and Netty; a read waits up to 5 s
         await("the mirror's failed read")
             .atMost(Duration.ofSeconds(30))
             .until(() -> watch.hint() != null);
         assertThat(watch.hint()).startsWith("nothing listens at " + etcd.endpoint());
+        hold.set(true);
+        await("the mirror's read under way")
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> reading.get() == 0);
+        assertThat(watch.hint()).as("the failed read, held").startsWith("nothing listens at ");
 
         etcd.start();
         assertThatThrownBy(
