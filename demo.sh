@@ -623,6 +623,21 @@ signal_started() {
   kill "$1" -- "-$2" 2>/dev/null || { same_process "$2" "$3" && kill "$1" "$2" 2>/dev/null; }
 }
 
+# stop_started I: stops the I-th process started (its process group), killing it after 20 s
+stop_started() {
+  local i=$1 deadline
+  # a process that ended by itself may have given its pid, and so its group's id, to another
+  # (only once nothing is left of its group, whose rest is stopped too)
+  group_is_live "${pids[i]}" "${starts[i]}" || return 0
+  signal_started -TERM "${pids[i]}" "${starts[i]}" || return 0
+  deadline=$((SECONDS + 20))
+  while signal_started -0 "${pids[i]}" "${starts[i]}" && ((SECONDS < deadline)); do sleep 0.2; done
+  if signal_started -0 "${pids[i]}" "${starts[i]}"; then
+    echo "demo.sh: ${names[i]} did not stop within 20 s; killing it"
+    signal_started -KILL "${pids[i]}" "${starts[i]}" || true
+  fi
+}
+
 stop_all() {
   ((stopping)) && return
   stopping=1
@@ -634,18 +649,7 @@ stop_all() {
   echo "demo.sh: stopping ${order[*]} ..."
   # Most dependent first, one after the other: the services (the load generator has already
   # ended), then the control plane while etcd still answers, etcd last.
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    # a process that ended by itself may have given its pid, and so its group's id, to another
-    # (only once nothing is left of its group, whose rest is stopped too)
-    group_is_live "${pids[i]}" "${starts[i]}" || continue
-    signal_started -TERM "${pids[i]}" "${starts[i]}" || continue
-    local deadline=$((SECONDS + 20))
-    while signal_started -0 "${pids[i]}" "${starts[i]}" && ((SECONDS < deadline)); do sleep 0.2; done
-    if signal_started -0 "${pids[i]}" "${starts[i]}"; then
-      echo "demo.sh: ${names[i]} did not stop within 20 s; killing it"
-      signal_started -KILL "${pids[i]}" "${starts[i]}" || true
-    fi
-  done
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_started "$i"; done
   wait 2>/dev/null || true
   writers_done # the logs hold all that the processes wrote
   rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat" "$LOG_DIR/tmp"
@@ -758,7 +762,9 @@ java_tmp=("-Djava.io.tmpdir=$LOG_DIR/tmp")
 
 # --- ports -----------------------------------------------------------------------------------
 taken=" "
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && [[ $taken != *" $1 "* ]]; }
+# in_use PORT: whether something accepts connections on 127.0.0.1:PORT now
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_free() { ! in_use "$1" && [[ $taken != *" $1 "* ]]; }
 # pick_port VAR PREFERRED: sets VAR to PREFERRED when free, else to a free port in 20000-60999.
 pick_port() {
   local port=$2 tries=0
@@ -770,14 +776,130 @@ pick_port() {
   printf -v "$1" '%s' "$port"
 }
 
-# wait_until WHAT PID SECONDS COMMAND...: polls COMMAND until it succeeds; fails early if PID died.
-wait_until() {
-  local what=$1 pid=$2 limit=$3; shift 3
+# Between pick_port's check and a process's bind another program can take a port: above all a
+# second demo.sh started at the same moment, which finds the same preferred ports free. The process
+# that loses then dies (it cannot listen), while its health check may well be answered by the
+# winner. So a process is ready only once it answers and listens on its ports itself; one that
+# dies while another program holds its port (or saying a port was already in use) is started
+# again on a free port (bring_up).
+
+# listens_on PID PORT: whether process PID has a socket listening on PORT. From /proc (Linux),
+# else lsof (macOS); true when neither can tell, as the health check alone said before.
+listens_on() {
+  local hex inode inodes fds
+  if [[ -r /proc/net/tcp ]]; then
+    printf -v hex '%04X' "$2"
+    # listening (0A) sockets on that port, IPv4 or IPv6 (a JVM listens on 127.0.0.1 in tcp6)
+    inodes=$(awk -v port=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == port { print $10 }' \
+      /proc/net/tcp /proc/net/tcp6 2>/dev/null || true)
+    [[ -n $inodes ]] || return 1
+    # (its open files unreadable: it is gone, or it cannot be told)
+    fds=$(ls -l "/proc/$1/fd" 2>/dev/null) || { [[ -e /proc/$1/stat ]]; return; }
+    for inode in $inodes; do
+      [[ $fds != *"socket:[$inode]"* ]] || return 0
+    done
+    return 1
+  elif command -v lsof >/dev/null; then
+    lsof -nP -a -p "$1" -iTCP:"$2" -sTCP:LISTEN >/dev/null 2>&1
+  else
+    return 0
+  fi
+}
+# What the demo runs on ports, by name: port_vars NAME prints its port variables, launch_named NAME
+# starts it on them, answers NAME succeeds once it answers on them.
+port_vars() {
+  case $1 in
+    etcd) echo etcd_port etcd_peer_port ;;
+    control-plane) echo control_plane_port ;;
+    *) echo "$1_port" ;;
+  esac
+}
+launch_named() {
+  case $1 in
+    etcd)
+      etcd_url="http://127.0.0.1:$etcd_port"
+      echo "demo.sh: starting etcd on $etcd_url"
+      rm -rf "$LOG_DIR/etcd-data" # an attempt that could not listen leaves nothing to keep
+      start etcd etcd --name sluice-demo --data-dir "$LOG_DIR/etcd-data" \
+        --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
+        --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+        --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
+        --initial-cluster "sluice-demo=http://127.0.0.1:$etcd_peer_port" \
+        --auto-compaction-mode=periodic --auto-compaction-retention=1h
+      ;;
+    control-plane)
+      control_plane_url="http://127.0.0.1:$control_plane_port"
+      echo "demo.sh: starting the control plane on $control_plane_url"
+      # the token in the environment, not in the command line, so other users do not see it in ps
+      export SPRING_APPLICATION_JSON="{\"sluice\":{\"security\":{\"tokens\":{\"demo\":{\"token\":\"$token\",\"role\":\"admin\"}}}}}"
+      start control-plane java "${java_tmp[@]}" -jar "$CONTROL_PLANE_JAR" \
+        --server.address=127.0.0.1 --server.port="$control_plane_port" \
+        --server.tomcat.basedir="$LOG_DIR/tomcat" \
+        --sluice.etcd.endpoints="$etcd_url"
+      unset SPRING_APPLICATION_JSON
+      ;;
+    payments | inventory)
+      # (paths with spaces stay one option each: the options are an array)
+      agent_options "$1"
+      local port_var="$1_port"
+      start "$1" java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" "$1" \
+        --port "${!port_var}" --shutdown-grace 2s
+      ;;
+    orders)
+      agent_options orders
+      start orders java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" orders --port "$orders_port" \
+        --payments-url "http://127.0.0.1:$payments_port" \
+        --inventory-url "http://127.0.0.1:$inventory_port" --timeout 5s --shutdown-grace 2s
+      ;;
+    gateway)
+      # the gateway waits longer than orders' two calls, so orders' pending answer arrives in time
+      agent_options gateway
+      start gateway java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" gateway --port "$gateway_port" \
+        --orders-url "http://127.0.0.1:$orders_port" --timeout 12s --shutdown-grace 2s
+      ;;
+  esac
+}
+answers() {
+  case $1 in
+    etcd) curl -sf "$etcd_url/health" ;;
+    control-plane)
+      [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+        "$control_plane_url/api/v1/services") == 200 ]]
+      ;;
+    *)
+      local port_var="$1_port"
+      curl -sf "http://127.0.0.1:${!port_var}/health"
+      ;;
+  esac
+}
+# listens NAME PID: whether PID, started as NAME, listens on all of NAME's ports
+listens() {
+  local var
+  for var in $(port_vars "$1"); do listens_on "$2" "${!var}" || return 1; done
+}
+
+# await_ready NAME PID SECONDS LOG_START: waits until NAME, started as PID, answers on its ports and
+# listens on them itself. When PID dies because another program took one of its ports (one that
+# accepts connections now, or its log since byte LOG_START says a port was already in use), sets
+# lost_ports to those port variables (all of NAME's when none accepts) and fails; when it dies
+# otherwise, or is not ready in time, prints the end of its log and exits.
+await_ready() {
+  local what=$1 pid=$2 limit=$3 from=$4 var
   local deadline=$((SECONDS + limit))
-  until "$@" >/dev/null 2>&1; do
+  until answers "$what" >/dev/null 2>&1 && listens "$what" "$pid"; do
     if ! is_started "$pid"; then
-      echo "demo.sh: $what exited; the end of its log ($LOG_DIR/$what.log):" >&2
       writers_done "$LOG_DIR/$what.log"
+      lost_ports=()
+      for var in $(port_vars "$what"); do
+        ! in_use "${!var}" || lost_ports+=("$var")
+      done
+      # (Vert.x, etcd and Spring Boot all say "already in use")
+      if ((${#lost_ports[@]} == 0)) &&
+        [[ $(tail -c +"$((from + 1))" "$LOG_DIR/$what.log" 2>/dev/null) == *"already in use"* ]]; then
+        read -r -a lost_ports <<<"$(port_vars "$what")"
+      fi
+      ((${#lost_ports[@]} == 0)) || return 1
+      echo "demo.sh: $what exited; the end of its log ($LOG_DIR/$what.log):" >&2
       tail -n 30 "$LOG_DIR/$what.log" >&2 || true
       exit 1
     fi
@@ -787,6 +909,67 @@ wait_until() {
       exit 1
     fi
     sleep 0.3
+  done
+}
+
+# forget_from I: drops the I-th process started and all started after it (stopped or dead) from
+# the bookkeeping and from <log dir>/pids, which names only what runs
+forget_from() {
+  names=("${names[@]:0:$1}")
+  pids=("${pids[@]:0:$1}")
+  starts=("${starts[@]:0:$1}")
+  head -n "$1" "$LOG_DIR/pids" >"$LOG_DIR/pids.new" 2>/dev/null || true
+  mv -f "$LOG_DIR/pids.new" "$LOG_DIR/pids"
+}
+
+# and_list WORD...: "a", "a and b", "a, b and c"
+and_list() {
+  local out=$1
+  shift
+  while (($# > 1)); do out+=", $1"; shift; done
+  (($#)) && out+=" and $1"
+  echo "$out"
+}
+# bring_up SECONDS NAME...: starts the NAMEs in this order (each after those it calls) and waits up
+# to SECONDS for each to be ready (await_ready). When some lost a port to another program, the
+# first of them and all started after it (which may have been given its port) are stopped, each
+# lost port is replaced by a free one, and they start again; after 5 tries demo.sh stops, naming
+# the port.
+bring_up() {
+  local limit=$1 try=1 first i entry name var old retry
+  shift
+  local todo=("$@") log_start lost
+  while :; do
+    first=${#pids[@]}
+    log_start=()
+    for name in "${todo[@]}"; do
+      log_start+=("$( { wc -c <"$LOG_DIR/$name.log"; } 2>/dev/null || echo 0)")
+      launch_named "$name"
+    done
+    retry=-1
+    lost=()
+    for ((i = 0; i < ${#todo[@]}; i++)); do
+      await_ready "${todo[i]}" "${pids[first + i]}" "$limit" "${log_start[i]}" && continue
+      ((retry >= 0)) || retry=$i
+      for var in "${lost_ports[@]}"; do lost+=("${todo[i]} $var"); done
+    done
+    ((retry >= 0)) || return 0
+    # most dependent first, as stop_all does
+    for ((i = ${#pids[@]} - 1; i >= first + retry; i--)); do stop_started "$i"; done
+    forget_from $((first + retry))
+    for entry in "${lost[@]}"; do
+      name=${entry% *} var=${entry#* }
+      old=${!var}
+      ((try < 5)) || die "$name could not listen on port $old on 127.0.0.1: another program took" \
+        "it after demo.sh had found it free, for the ${try}th time in a row (many programs" \
+        "starting?); run ./demo.sh again once they are up"
+      pick_port "$var" "$old" # among those taken already: a free port in 20000-60999
+      echo "demo.sh: $name could not listen on port $old: another program took it after demo.sh" \
+        "had found it free (another demo.sh starting at the same time?); port ${!var} instead"
+    done
+    todo=("${todo[@]:retry}")
+    echo "demo.sh: starting $(and_list "${todo[@]}") again"
+    try=$((try + 1))
   done
 }
 
@@ -803,36 +986,15 @@ if ((agent)); then
   pick_port etcd_port 2379
   pick_port etcd_peer_port 2380
   pick_port control_plane_port 8090
-  etcd_url="http://127.0.0.1:$etcd_port"
 
-  echo "demo.sh: starting etcd on $etcd_url"
   # etcd 3.4 refuses to start on arm64 unless told to (it names the architecture as Go does)
   case $(uname -m) in aarch64 | arm64) export ETCD_UNSUPPORTED_ARCH=arm64 ;; esac
-  start etcd etcd --name sluice-demo --data-dir "$LOG_DIR/etcd-data" \
-    --listen-client-urls "$etcd_url" --advertise-client-urls "$etcd_url" \
-    --listen-peer-urls "http://127.0.0.1:$etcd_peer_port" \
-    --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer_port" \
-    --initial-cluster "sluice-demo=http://127.0.0.1:$etcd_peer_port" \
-    --auto-compaction-mode=periodic --auto-compaction-retention=1h
-  wait_until etcd "$(last_pid)" 30 curl -sf "$etcd_url/health"
+  bring_up 30 etcd
 
   # The demo's own admin token, configured rather than scraped from the log (it is the documented
-  # way: sluice.security.tokens.<name>.token / .role). It is passed in the environment, not in
-  # the command line, so other users do not see it in `ps`.
+  # way: sluice.security.tokens.<name>.token / .role), passed in the environment (launch_named).
   token=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
-  control_plane_url="http://127.0.0.1:$control_plane_port"
-  echo "demo.sh: starting the control plane on $control_plane_url"
-  export SPRING_APPLICATION_JSON="{\"sluice\":{\"security\":{\"tokens\":{\"demo\":{\"token\":\"$token\",\"role\":\"admin\"}}}}}"
-  start control-plane java "${java_tmp[@]}" -jar "$CONTROL_PLANE_JAR" \
-    --server.address=127.0.0.1 --server.port="$control_plane_port" \
-    --server.tomcat.basedir="$LOG_DIR/tomcat" \
-    --sluice.etcd.endpoints="$etcd_url"
-  unset SPRING_APPLICATION_JSON
-  control_plane_ready() {
-    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
-      "$control_plane_url/api/v1/services") == 200 ]]
-  }
-  wait_until control-plane "$(last_pid)" "${SLUICE_DEMO_READY_TIMEOUT:-120}" control_plane_ready
+  bring_up "${SLUICE_DEMO_READY_TIMEOUT:-120}" control-plane
 
   if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
     exporter=otlp
@@ -855,28 +1017,7 @@ agent_options() {
 
 # --- the services ----------------------------------------------------------------------------
 echo "demo.sh: starting payments, inventory, orders and gateway$( ((agent)) && echo ' with the Sluice agent')"
-# (paths with spaces stay one option each: the options are an array)
-agent_options payments
-start payments java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" payments \
-  --port "$payments_port" --shutdown-grace 2s
-agent_options inventory
-start inventory java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" inventory \
-  --port "$inventory_port" --shutdown-grace 2s
-agent_options orders
-start orders java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" orders --port "$orders_port" \
-  --payments-url "http://127.0.0.1:$payments_port" \
-  --inventory-url "http://127.0.0.1:$inventory_port" --timeout 5s --shutdown-grace 2s
-# the gateway waits longer than orders' two calls, so orders' pending answer arrives in time
-agent_options gateway
-start gateway java ${jvm_opts[@]+"${jvm_opts[@]}"} -jar "$DEMO_JAR" gateway --port "$gateway_port" \
-  --orders-url "http://127.0.0.1:$orders_port" --timeout 12s --shutdown-grace 2s
-for i in 0 1 2 3; do
-  index=$((${#pids[@]} - 4 + i))
-  name=${names[index]}
-  port_var="${name}_port"
-  wait_until "$name" "${pids[index]}" "${SLUICE_DEMO_READY_TIMEOUT:-180}" \
-    curl -sf "http://127.0.0.1:${!port_var}/health"
-done
+bring_up "${SLUICE_DEMO_READY_TIMEOUT:-180}" payments inventory orders gateway
 
 # A few orders through the whole chain first, so the load generator's first seconds do not
 # measure cold JVMs (and a busy machine does not turn them all into timeouts).

@@ -1127,6 +1127,116 @@ class DemoScriptIT {
   }
 
   /**
+   * A port demo.sh found free can be taken before its process binds it: above all by a second
+   * demo.sh started at the same moment, which finds the same preferred ports free. The process that
+   * loses cannot listen and dies, while its health check is answered by the winner: demo.sh took
+   * that answer for its own process and ran on with a service that was not there (or stopped with
+   * "gateway exited"). It now starts such a process again on a free port, with those started after
+   * it that may have been given its port, and says so. Here orders' {@code java} (first on the
+   * PATH), the first time it starts, first starts a real payments service of its own on orders'
+   * port, waits until that answers {@code /health}, then runs orders, which cannot listen there.
+   */
+  @Test
+  void aPortTakenBetweenItsCheckAndTheBindIsReplacedByAFreeOne() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path tmp = runsDirectory(root, "port-race-");
+    Path bin = Files.createDirectories(sibling(tmp, "-bin"));
+    Path squatted = sibling(tmp, "-squatted");
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    command(
+        bin,
+        "java",
+        String.join(
+            "\n",
+            "case \" $* \" in",
+            "  *\" orders --port \"*)",
+            "    if mkdir '" + squatted + "' 2>/dev/null; then",
+            "      port=$(echo \" $* \" | sed 's/.* orders --port \\([0-9]*\\) .*/\\1/')",
+            "      jar=$(echo \" $* \" | sed 's/.* -jar \\([^ ]*\\) .*/\\1/')",
+            "      echo \"$port\" >'" + squatted + "/port'",
+            "      setsid '"
+                + java
+                + "' -Djava.io.tmpdir='"
+                + squatted
+                + "' -jar \"$jar\" payments \\",
+            "        --port \"$port\" >'" + squatted + "/payments.log' 2>&1 </dev/null &",
+            "      echo $! >'" + squatted + "/pid'",
+            "      i=0",
+            "      until curl -sf \"http://127.0.0.1:$port/health\" >/dev/null || [ $i -ge 1500 ]; do",
+            "        sleep 0.2; i=$((i + 1))",
+            "      done",
+            "    fi ;;",
+            "esac",
+            "exec '" + java + "' \"$@\"",
+            ""));
+
+    try {
+      demo =
+          RunningDemo.start(
+              root,
+              Map.of("TMPDIR", tmp.toString(), "PATH", pathWith(bin)),
+              "--no-agent",
+              "--duration",
+              "10m",
+              "--rate",
+              "5");
+      await()
+          .atMost(Duration.ofSeconds(300))
+          .failFast("demo.sh exited", () -> !demo.isAlive())
+          .until(
+              () -> demo.output().stream().anyMatch(line -> line.matches(".*confirmed +[1-9].*")));
+      assertRestartedOnAFreePort(
+          squatted, Long.parseLong(Files.readString(squatted.resolve("pid")).trim()));
+    } finally {
+      Path squatter = squatted.resolve("pid");
+      if (Files.exists(squatter)) {
+        ProcessHandle.of(Long.parseLong(Files.readString(squatter).trim()))
+            .ifPresent(ProcessHandle::destroyForcibly);
+      }
+    }
+  }
+
+  private void assertRestartedOnAFreePort(Path squatted, long squatter) throws Exception {
+    String taken = Files.readString(squatted.resolve("port")).trim();
+    String orders = demo.serviceUrl("orders");
+    String all = demo.outputText();
+
+    assertThat(orders).as(all).isNotEqualTo("http://127.0.0.1:" + taken);
+    assertThat(demo.output())
+        .as(all)
+        .contains(
+            "demo.sh: orders could not listen on port "
+                + taken
+                + ": another program took it after demo.sh had found it free (another demo.sh"
+                + " starting at the same time?); port "
+                + orders.substring(orders.lastIndexOf(':') + 1)
+                + " instead",
+            "demo.sh: starting orders and gateway again");
+    assertThat(demo.logDir().resolve("orders.log"))
+        .as("orders' log keeps why its first start failed")
+        .content()
+        .contains("cannot listen on 127.0.0.1:" + taken);
+    List<String> started = demo.startedProcesses();
+
+    demo.interrupt();
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends on Ctrl-C").isTrue();
+    all = demo.outputText();
+    assertThat(demo.exitValue()).as(all).isEqualTo(130);
+    assertThat(confirmed(all)).as("orders answered through the gateway: " + all).isPositive();
+    assertThat(started)
+        .as("<log dir>/pids names what runs, not the orders that could not listen")
+        .extracting(line -> line.split(" ")[1])
+        .containsExactly("payments", "inventory", "orders", "gateway", "loadgen");
+    for (String line : started) {
+      assertThat(RunningDemo.isStillRunning(line)).as(line + " is still running").isFalse();
+    }
+    assertThat(ProcessHandle.of(squatter).map(ProcessHandle::isAlive).orElse(false))
+        .as("the program that took the port is not demo.sh's to stop")
+        .isTrue();
+  }
+
+  /**
    * A mistyped option is said in one line that names it and where the options are listed: the whole
    * usage used to come first, with the error at its end, easy to miss.
    */
