@@ -63,6 +63,7 @@ public final class VertxHttpClientInstrumentationModule extends InstrumentationM
     return List.of(
         new HttpClientImplInstrumentation(),
         new HttpClientRequestInstrumentation(),
+        new LateHeaderInstrumentation(),
         new PipeInstrumentation(),
         new WebClientInstrumentation());
   }
