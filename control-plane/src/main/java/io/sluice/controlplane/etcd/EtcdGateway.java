@@ -43,6 +43,14 @@ import java.util.function.Supplier;
  * reconnect backoff (up to 2 minutes) would keep every call waiting or failing long after etcd is
  * back. The check is one volatile read while etcd answers.
  *
+ * <p>Health reads etcd with a deadline of its own, shorter than every other call's ({@link
+ * #checkHealth}, {@code sluice.etcd.health-timeout}), so an outage shows within seconds. Once
+ * health finds etcd unreachable ({@link #markUnreachable}, see {@link EtcdHealthCheck} for when),
+ * every read waits only that shorter deadline too, until etcd answers a call again: each read still
+ * goes to etcd, so the first one etcd answers ends it, with no health check needed, but none holds
+ * its caller for the full timeout of an outage already known. A call that changes something ({@link
+ * #commit}) keeps the full timeout always: cutting it short would only make more outcomes unknown.
+ *
  * <p>With the embedded etcd, no call is sent while its supervisor says it does not run ({@link
  * EmbeddedEtcd#trouble()}): the client's endpoint is its client port, which another process may
  * hold meanwhile, and another etcd there would answer reads and take writes as if it were ours.
@@ -68,6 +76,7 @@ public final class EtcdGateway {
   private final Client client;
   private final EtcdKeys keys;
   private final Duration timeout;
+  private final Duration healthTimeout;
   private final long maxRequestBytes;
   private final RangeReader ranges;
   private final Answers answers;
@@ -79,6 +88,12 @@ public final class EtcdGateway {
 
   /** A call failed on the way and none succeeded since: reconnect before the next one. */
   private volatile boolean reconnect;
+
+  /**
+   * Health found etcd unreachable ({@link #markUnreachable}) and no call was answered since: reads
+   * wait {@link #healthTimeout}.
+   */
+  private volatile boolean unreachable;
 
   /** The client is closed, or about to be ({@link #clientClosing}): no call is sent any more. */
   private volatile boolean clientClosed;
@@ -142,6 +157,7 @@ public final class EtcdGateway {
     private final Client client;
     private final EtcdKeys keys;
     private final Duration timeout;
+    private Duration healthTimeout;
     private long maxRequestBytes = EtcdSettings.DEFAULT_MAX_REQUEST_BYTES;
     private Answers answers = Answers.IGNORED;
     private List<URI> endpoints = List.of();
@@ -159,6 +175,27 @@ public final class EtcdGateway {
         throw new IllegalArgumentException("the etcd timeout must not be negative, was " + timeout);
       }
       this.timeout = timeout;
+      this.healthTimeout = timeout;
+    }
+
+    /**
+     * The deadline of health's read ({@link EtcdGateway#checkHealth}) and of every read while
+     * health finds etcd unreachable ({@code sluice.etcd.health-timeout}, {@link
+     * EtcdSettings#healthDeadline()}): positive, at most the timeout. The timeout unless set.
+     */
+    Builder healthTimeout(Duration healthTimeout) {
+      Objects.requireNonNull(healthTimeout, "healthTimeout");
+      if (healthTimeout.isNegative()
+          || healthTimeout.isZero()
+          || healthTimeout.compareTo(timeout) > 0) {
+        throw new IllegalArgumentException(
+            "the health deadline must be positive and at most the timeout ("
+                + timeout
+                + "), was "
+                + healthTimeout);
+      }
+      this.healthTimeout = healthTimeout;
+      return this;
     }
 
     /**
@@ -243,6 +280,7 @@ public final class EtcdGateway {
     this.client = builder.client;
     this.keys = builder.keys;
     this.timeout = builder.timeout;
+    this.healthTimeout = builder.healthTimeout;
     this.maxRequestBytes = builder.maxRequestBytes;
     this.answers = builder.answers;
     this.embedded = builder.embedded;
@@ -265,6 +303,14 @@ public final class EtcdGateway {
   /** The deadline of every call. */
   public Duration timeout() {
     return timeout;
+  }
+
+  /**
+   * The deadline of health's read, and of every read while health finds etcd unreachable ({@code
+   * sluice.etcd.health-timeout}).
+   */
+  public Duration healthTimeout() {
+    return healthTimeout;
   }
 
   /**
@@ -304,6 +350,32 @@ public final class EtcdGateway {
   /** Reads one key (or a range, with options) within the deadline. */
   public GetResponse get(String key, GetOption option) {
     return await(client("read " + key).getKVClient().get(bytes(key), option), "read " + key);
+  }
+
+  /**
+   * Health's read: as {@link #get}, within {@link #healthTimeout()} instead of the timeout, whether
+   * or not etcd was found unreachable.
+   */
+  GetResponse checkHealth(String key, GetOption option) {
+    String what = "read " + key;
+    return complete(client(what).getKVClient().get(bytes(key), option), what, false, true);
+  }
+
+  /**
+   * Health found etcd unreachable: until a call is answered, reads wait {@link #healthTimeout()}
+   * rather than the full timeout, since a read sent now would most likely wait all of it in vain.
+   * Writes keep the full timeout.
+   */
+  void markUnreachable() {
+    unreachable = true;
+  }
+
+  /**
+   * Whether health found etcd unreachable and no call was answered since ({@link
+   * #markUnreachable}).
+   */
+  boolean foundUnreachable() {
+    return unreachable;
   }
 
   /**
@@ -418,7 +490,7 @@ public final class EtcdGateway {
    * A failure is never an unknown outcome.
    */
   public <T> T await(CompletableFuture<T> call, String what) {
-    return complete(call, what, false);
+    return complete(call, what, false, false);
   }
 
   /**
@@ -427,17 +499,24 @@ public final class EtcdGateway {
    * outcome is unknown. A refusal ({@link EtcdRefusedException}) changed nothing.
    */
   public <T> T commit(CompletableFuture<T> call, String what) {
-    return complete(call, what, true);
+    return complete(call, what, true, false);
   }
 
-  private <T> T complete(CompletableFuture<T> call, String what, boolean changes) {
+  /**
+   * @param health health's read, always within {@link #healthTimeout}; any other read waits that
+   *     only while etcd is found unreachable, and a change never does
+   */
+  private <T> T complete(CompletableFuture<T> call, String what, boolean changes, boolean health) {
     // when the call was sent, near enough: its caller made it just before
     long sent = nanoTime.getAsLong();
+    boolean cutShort = !changes && !health && unreachable;
+    Duration deadline = health || cutShort ? healthTimeout : timeout;
     try {
-      T result = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      T result = call.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
       if (reconnect) {
         reconnect = false;
       }
+      etcdAnswered();
       firstContact.answered();
       answers.served();
       return result;
@@ -451,7 +530,15 @@ public final class EtcdGateway {
       // with waitForReady, jetcd's default, a call waits while gRPC backs off, then times out
       reconnect = true;
       throw unavailable(
-          "etcd did not answer within " + timeout.toMillis() + " ms (" + what + ")",
+          "etcd did not answer within "
+              + deadline.toMillis()
+              + " ms ("
+              + what
+              + (cutShort
+                  ? "; health had found etcd unreachable, so reads wait sluice.etcd.health-timeout"
+                      + " until etcd answers again"
+                  : "")
+              + ")",
           null,
           e,
           changes,
@@ -460,6 +547,7 @@ public final class EtcdGateway {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       EtcdRefusedException refused = EtcdRefusedException.of(cause, what);
       if (refused != null) {
+        etcdAnswered();
         firstContact.answered();
         // etcd is there: an outage is over, though nothing was read
         answers.refused();
@@ -468,6 +556,7 @@ public final class EtcdGateway {
       if (RangeReader.compactedAway(cause)) {
         // etcd answered: the revision asked for is gone. No outage (it ends one, as a served call
         // does), no reconnect, no hint of a wrong endpoint or of a proxy's failure
+        etcdAnswered();
         firstContact.answered();
         answers.served();
         throw EtcdUnavailableException.compacted(what, cause, sent);
@@ -488,6 +577,13 @@ public final class EtcdGateway {
       Thread.currentThread().interrupt();
       // the control plane stopping under the wait, not etcd's failure: no reconnect either
       throw EtcdUnavailableException.interrupted(what, e, changes, sent);
+    }
+  }
+
+  /** etcd answered a call: reads wait the full timeout again ({@link #markUnreachable}). */
+  private void etcdAnswered() {
+    if (unreachable) {
+      unreachable = false;
     }
   }
 

@@ -1,6 +1,5 @@
 package io.sluice.controlplane.etcd;
 
-import io.etcd.jetcd.options.GetOption;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -9,10 +8,11 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
 
 /**
- * {@code /actuator/health} component {@code etcd}: UP when etcd answers a read in time. The read
- * goes through {@link EtcdGateway}, so a check after a failed call has the client reconnect at once
- * first: health turns UP as soon as etcd is back, not when gRPC's reconnect backoff (up to 2
- * minutes after a long outage) runs out.
+ * {@code /actuator/health} component {@code etcd}: UP when etcd answers a read in time, {@code
+ * sluice.etcd.health-timeout} (see {@link EtcdHealthCheck} for the deadline, and why two misses in
+ * a row make DOWN, not one). The read goes through {@link EtcdGateway}, so a check after a failed
+ * call has the client reconnect at once first: health turns UP as soon as etcd is back, not when
+ * gRPC's reconnect backoff (up to 2 minutes after a long outage) runs out.
  *
  * <p>The health endpoint is open and probed often (load balancers, orchestrators, monitors): one
  * check runs at a time and its answer serves every caller for {@link #FRESH}. Callers that arrive
@@ -48,7 +48,7 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
    *     runs; {@link EmbeddedEtcdRuns#NONE} with a configured cluster
    */
   EtcdHealthIndicator(EtcdGateway etcd, StartFindings start, EmbeddedEtcdRuns embedded) {
-    this(() -> read(etcd), System::nanoTime, start, embedded);
+    this(new EtcdHealthCheck(etcd), System::nanoTime, start, embedded);
   }
 
   EtcdHealthIndicator(Supplier<Health> check, LongSupplier nanoTime, StartFindings start) {
@@ -115,23 +115,5 @@ final class EtcdHealthIndicator extends AbstractHealthIndicator {
 
   private boolean fresh(Checked c) {
     return c != null && nanoTime.getAsLong() - c.atNanos() < FRESH.toNanos();
-  }
-
-  private static Health read(EtcdGateway etcd) {
-    try {
-      long revision =
-          etcd.get(etcd.keys().rulesPrefix(), GetOption.builder().withCountOnly(true).build())
-              .getHeader()
-              .getRevision();
-      return Health.up().withDetail("revision", revision).build();
-    } catch (EtcdUnavailableException e) {
-      return Health.down().withDetail("error", e.getMessage()).build();
-    } catch (EtcdRefusedException e) {
-      Health.Builder down = Health.down().withDetail("error", e.getMessage());
-      if (e.notPermitted()) {
-        down.withDetail("action", EtcdRefusedException.NOT_PERMITTED_ACTION);
-      }
-      return down.build();
-    }
   }
 }

@@ -48,7 +48,8 @@ public record EtcdSettings(
     String password,
     Tls tls,
     @DefaultValue("5s") Duration timeout,
-    @DefaultValue("" + DEFAULT_MAX_REQUEST_BYTES) long maxRequestBytes) {
+    @DefaultValue("" + DEFAULT_MAX_REQUEST_BYTES) long maxRequestBytes,
+    @DefaultValue("1s") Duration healthTimeout) {
 
   /**
    * How long the etcd client waits before its first retry of a call; its retries are bounded by
@@ -82,6 +83,9 @@ public record EtcdSettings(
               + " ms (the etcd client's first retry comes after that), was "
               + timeout);
     }
+    if (healthTimeout.isNegative() || healthTimeout.isZero()) {
+      problems.add("sluice.etcd.health-timeout must be positive, was " + healthTimeout);
+    }
     if (maxRequestBytes <= 0) {
       problems.add("sluice.etcd.max-request-bytes must be positive, was " + maxRequestBytes);
     }
@@ -100,6 +104,16 @@ public record EtcdSettings(
       throw new IllegalArgumentException(
           "invalid etcd settings:\n  - " + String.join("\n  - ", problems));
     }
+  }
+
+  /**
+   * The deadline of health's read of etcd, and of reads while health finds etcd unreachable: {@code
+   * sluice.etcd.health-timeout}, cut to {@code sluice.etcd.timeout} when longer (a read never waits
+   * longer than any other call; a short timeout set before this key existed keeps working with its
+   * default).
+   */
+  public Duration healthDeadline() {
+    return healthTimeout.compareTo(timeout) > 0 ? timeout : healthTimeout;
   }
 
   /** Whether the control plane must start its own etcd. */

@@ -10,6 +10,7 @@ import static org.awaitility.Awaitility.await;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
+import io.etcd.jetcd.options.GetOption;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -406,6 +407,58 @@ class EtcdGatewayIT {
       } finally {
         etcd.server().start();
       }
+    }
+  }
+
+  /**
+   * Health reads within its own, shorter deadline; once it has found etcd unreachable, so does
+   * every read, while a change keeps the full timeout (cut short, more outcomes would be unknown).
+   * The first read etcd answers ends it.
+   */
+  @Test
+  void onceHealthFindsEtcdUnreachableReadsWaitItsDeadlineAndWritesTheFullOne() throws Exception {
+    Duration health = Duration.ofMillis(500);
+    try (Client client = client()) {
+      readA(gateway(client, ANSWERED_WITHIN), client);
+      EtcdGateway gateway =
+          EtcdGateway.builder(client, new EtcdKeys("/gateway"), TIMEOUT)
+              .healthTimeout(health)
+              .build();
+      etcd.server().freeze(); // connected, but answers nothing
+      try {
+        assertThatThrownBy(() -> gateway.checkHealth("/gateway/a", GetOption.DEFAULT))
+            .isInstanceOf(EtcdUnavailableException.class)
+            .hasMessageStartingWith("etcd did not answer within 500 ms (read /gateway/a)");
+        assertThat(gateway.foundUnreachable()).as("one miss is no verdict").isFalse();
+        assertThatThrownBy(() -> readA(gateway, client))
+            .hasMessageContaining("did not answer within " + TIMEOUT.toMillis() + " ms (read a)");
+
+        gateway.markUnreachable();
+        assertThatThrownBy(() -> readA(gateway, client))
+            .isInstanceOf(EtcdUnavailableException.class)
+            .hasMessageContaining(
+                "did not answer within 500 ms (read a; health had found etcd unreachable, so"
+                    + " reads wait sluice.etcd.health-timeout until etcd answers again)");
+        assertThatThrownBy(() -> writeA(gateway, client, 2))
+            .isInstanceOfSatisfying(
+                EtcdUnavailableException.class,
+                e -> {
+                  assertThat(e.getMessage())
+                      .contains("did not answer within " + TIMEOUT.toMillis() + " ms (write a)");
+                  assertThat(e.outcomeUnknown()).isTrue();
+                });
+      } finally {
+        etcd.server().thaw();
+      }
+      await("a read etcd answers")
+          .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                readA(gateway, client);
+                return true;
+              });
+      assertThat(gateway.foundUnreachable()).as("etcd answered: reads wait in full").isFalse();
     }
   }
 

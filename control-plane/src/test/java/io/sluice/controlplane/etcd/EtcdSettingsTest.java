@@ -31,7 +31,8 @@ class EtcdSettingsTest {
         null,
         tls,
         Duration.ofSeconds(5),
-        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+        Duration.ofSeconds(1));
   }
 
   /**
@@ -56,6 +57,40 @@ class EtcdSettingsTest {
 
   private static EtcdSettings withTimeout(Duration timeout) {
     return PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), timeout);
+  }
+
+  private static EtcdSettings withHealthTimeout(Duration timeout, Duration healthTimeout) {
+    return new EtcdSettings(
+        List.of("http://127.0.0.1:1"),
+        "/sluice",
+        null,
+        null,
+        null,
+        timeout,
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+        healthTimeout);
+  }
+
+  /**
+   * Health's deadline is its own, shorter than every other call's, and is cut to the timeout when
+   * longer: a timeout of 600 ms, valid before the key existed, keeps starting with its 1 s default.
+   */
+  @Test
+  void theHealthDeadlineIsItsOwnAndNeverLongerThanTheTimeout() {
+    assertThat(withHealthTimeout(Duration.ofSeconds(5), Duration.ofMillis(800)).healthDeadline())
+        .isEqualTo(Duration.ofMillis(800));
+    assertThat(withHealthTimeout(Duration.ofMillis(600), Duration.ofSeconds(1)).healthDeadline())
+        .isEqualTo(Duration.ofMillis(600));
+  }
+
+  @Test
+  void aHealthTimeoutThatIsNotPositiveIsRefused() {
+    assertThatThrownBy(() -> withHealthTimeout(Duration.ofSeconds(5), Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sluice.etcd.health-timeout must be positive, was PT0S");
+    assertThatThrownBy(() -> withHealthTimeout(Duration.ofSeconds(5), Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sluice.etcd.health-timeout must be positive, was PT-1S");
   }
 
   // every form and its canonical spelling: EtcdEndpointsTest; here, that the settings keep it
@@ -109,7 +144,8 @@ class EtcdSettingsTest {
                     null,
                     new EtcdSettings.Tls(null, Path.of("/no/client.pem"), null, null),
                     Duration.ZERO,
-                    EtcdSettings.DEFAULT_MAX_REQUEST_BYTES))
+                    EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+                    Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             String.join(

@@ -62,7 +62,8 @@ class EtcdTlsIT {
         new EtcdSettings.Tls(
             certificates.caCert(), certificates.clientCert(), certificates.clientKey(), authority),
         Duration.ofSeconds(5),
-        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+        Duration.ofSeconds(1));
   }
 
   private static String read(Client client, Duration bound) throws Exception {

@@ -17,7 +17,14 @@ final class PlainEtcdSettings {
   /** Settings for {@code endpoints} under {@code /sluice}, with deadline {@code timeout}. */
   static EtcdSettings of(List<String> endpoints, Duration timeout) {
     return new EtcdSettings(
-        endpoints, "/sluice", null, null, null, timeout, EtcdSettings.DEFAULT_MAX_REQUEST_BYTES);
+        endpoints,
+        "/sluice",
+        null,
+        null,
+        null,
+        timeout,
+        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
+        Duration.ofSeconds(1));
   }
 
   /** A client of {@code endpoints}, built as the control plane builds its own. */

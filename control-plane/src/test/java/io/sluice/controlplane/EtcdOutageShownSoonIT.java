@@ -1,0 +1,96 @@
+package io.sluice.controlplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sluice.testing.etcd.EtcdExtension;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * An etcd outage shows in health within seconds, not after {@code sluice.etcd.timeout}: health
+ * reads etcd within {@code sluice.etcd.health-timeout} (1 s by default), and once it finds etcd
+ * unreachable a read of the API fails within that too, instead of each waiting the full 5 s. Both
+ * end when etcd is back.
+ */
+class EtcdOutageShownSoonIT {
+
+  @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
+
+  private static final String RULES = "/api/v1/services/outage-soon/rules";
+
+  /**
+   * How soon health must say DOWN once etcd is stopped: the answer before the outage may stand 1 s
+   * more ({@code EtcdHealthIndicator.FRESH}), then two reads in a row miss their 1 s deadline; with
+   * a second to spare for a busy machine. Before, the one read waited the 5 s timeout.
+   */
+  private static final Duration SHOWN_WITHIN = Duration.ofSeconds(4);
+
+  /**
+   * How soon a read must answer 503 once health knows: within its 1 s deadline, with room for a
+   * busy machine, and well below the 5 s it waited before.
+   */
+  private static final Duration READ_FAILS_WITHIN = Duration.ofMillis(2500);
+
+  @Test
+  void anOutageShowsWithinSecondsReadsThenFailSoonAndBothRecoverWhenEtcdIsBack() {
+    try (RunningControlPlane controlPlane =
+        RunningControlPlane.start(
+            ControlPlaneLifecycleIT.withWriter(
+                Map.of(
+                    "sluice.etcd.endpoints",
+                    etcd.endpoint(),
+                    "management.endpoint.health.show-details",
+                    "always")))) {
+      ApiClient api = controlPlane.api();
+      assertThat(api.put(RULES, ControlPlaneLifecycleIT.WRITER, document(), Map.of()).status())
+          .isEqualTo(200);
+      await("etcd UP before the outage")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "UP".equals(etcdStatus(api)));
+
+      etcd.server().stop();
+      try {
+        await("health shows the outage")
+            .atMost(SHOWN_WITHIN)
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> "DOWN".equals(etcdStatus(api)));
+        assertThat(etcdHealth(api).get("details").get("error").asString())
+            .as("health's read waited its own deadline, not sluice.etcd.timeout")
+            .contains("did not answer within 1000 ms");
+
+        await("a read answers 503 within health's deadline")
+            .atMost(READ_FAILS_WITHIN)
+            .until(() -> api.get(RULES, ControlPlaneLifecycleIT.WRITER).status() == 503);
+      } finally {
+        etcd.server().start();
+      }
+
+      await("health shows etcd back")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "UP".equals(etcdStatus(api)));
+      ApiClient.Answer read = api.get(RULES, ControlPlaneLifecycleIT.WRITER);
+      assertThat(read.status()).as(read.body()).isEqualTo(200);
+      assertThat(read.body()).contains("soon-rule");
+    }
+  }
+
+  private static JsonNode etcdHealth(ApiClient api) {
+    return api.get("/actuator/health", null).json().get("components").get("etcd");
+  }
+
+  private static String etcdStatus(ApiClient api) {
+    return etcdHealth(api).get("status").asString();
+  }
+
+  private static String document() {
+    return """
+        {"schemaVersion": 1,
+         "sampling": {"defaultRatio": 0.5,
+           "rules": [{"name": "soon-rule", "match": {"spanName": "GET /health*"}, "ratio": 0.0}]}}
+        """;
+  }
+}
