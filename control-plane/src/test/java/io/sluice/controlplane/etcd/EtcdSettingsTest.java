@@ -60,15 +60,7 @@ class EtcdSettingsTest {
   }
 
   private static EtcdSettings withHealthTimeout(Duration timeout, Duration healthTimeout) {
-    return new EtcdSettings(
-        List.of("http://127.0.0.1:1"),
-        "/sluice",
-        null,
-        null,
-        null,
-        timeout,
-        EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-        healthTimeout);
+    return PlainEtcdSettings.of(List.of("http://127.0.0.1:1"), timeout, healthTimeout);
   }
 
   /**

@@ -16,6 +16,11 @@ final class PlainEtcdSettings {
 
   /** Settings for {@code endpoints} under {@code /sluice}, with deadline {@code timeout}. */
   static EtcdSettings of(List<String> endpoints, Duration timeout) {
+    return of(endpoints, timeout, Duration.ofSeconds(1));
+  }
+
+  /** As {@link #of(List, Duration)}, with health's deadline {@code healthTimeout}. */
+  static EtcdSettings of(List<String> endpoints, Duration timeout, Duration healthTimeout) {
     return new EtcdSettings(
         endpoints,
         "/sluice",
@@ -24,7 +29,7 @@ final class PlainEtcdSettings {
         null,
         timeout,
         EtcdSettings.DEFAULT_MAX_REQUEST_BYTES,
-        Duration.ofSeconds(1));
+        healthTimeout);
   }
 
   /** A client of {@code endpoints}, built as the control plane builds its own. */
