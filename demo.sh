@@ -33,6 +33,8 @@
 # (100M; a size in bytes with k, M or G, or 0 for no limit) caps each process's log: one that
 # grows past it is renamed <name>.log.1 (replacing the one before) and a new one begins, with no
 # line lost (each process writes through a pipe to a small awk writer that turns the log).
+# SLUICE_DEMO_JAVA_OPTIONS (space-separated) adds JVM options to every java the demo starts (heap
+# size, -XX:TieredStopAtLevel=1 to start faster on a small machine, as the tests do).
 { # The whole script is one command, read in full before it runs (closed at the end): a demo.sh
   # saved in place while a demo runs (some editors do) cannot change what the rest of the run does.
 set -euo pipefail
@@ -759,6 +761,8 @@ fi
 # outright left them there. They go to the run's own directory instead, deleted when it stops.
 mkdir -p "$LOG_DIR/tmp" || die "could not create a temporary directory in $LOG_DIR (disk full?)"
 java_tmp=("-Djava.io.tmpdir=$LOG_DIR/tmp")
+read -r -a java_options <<<"${SLUICE_DEMO_JAVA_OPTIONS:-}"
+java_tmp+=(${java_options[@]+"${java_options[@]}"})
 
 # --- ports -----------------------------------------------------------------------------------
 taken=" "
