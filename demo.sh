@@ -863,16 +863,18 @@ launch_named() {
       ;;
   esac
 }
+# answers NAME: whether NAME answers its health check now (each check waits 5 s at most, so that a
+# process that accepts connections but never answers cannot hold a wait past its deadline)
 answers() {
   case $1 in
-    etcd) curl -sf "$etcd_url/health" ;;
+    etcd) curl -sf -m 5 "$etcd_url/health" ;;
     control-plane)
-      [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+      [[ $(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
         "$control_plane_url/api/v1/services") == 200 ]]
       ;;
     *)
       local port_var="$1_port"
-      curl -sf "http://127.0.0.1:${!port_var}/health"
+      curl -sf -m 5 "http://127.0.0.1:${!port_var}/health"
       ;;
   esac
 }
@@ -1090,7 +1092,7 @@ if ((check)); then
   failures=()
   ((loadgen_status == 0)) || failures+=("the load generator got no order answered (exit $loadgen_status)")
   if ((agent)); then
-    agents=$(curl -s -H "Authorization: Bearer $token" "$control_plane_url/api/v1/agents" || true)
+    agents=$(curl -s -m 10 -H "Authorization: Bearer $token" "$control_plane_url/api/v1/agents" || true)
     for service in gateway orders payments inventory; do
       [[ $agents =~ \"service\"[[:space:]]*:[[:space:]]*\"$service\" ]] ||
         failures+=("no agent of $service in GET /api/v1/agents")
