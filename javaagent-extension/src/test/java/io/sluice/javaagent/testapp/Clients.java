@@ -797,25 +797,20 @@ final class Clients {
 
   private static ClientAnswer vertxGivingUp(
       String method, String url, Function<HttpClientRequest, Future<?>> giveUp) throws Exception {
-    URI uri = URI.create(url);
-    return awaitVertx(
-        VertxClient.CLIENT
-            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
-            .compose(
-                request -> {
-                  Future<ClientAnswer> answer =
-                      request
-                          .response()
-                          .transform(
-                              response ->
-                                  response.failed()
-                                      ? Future.succeededFuture(CANCELLED)
-                                      : vertxResponseAnswer(response.result()));
-                  return request
-                      .end()
-                      .compose(written -> giveUp.apply(request))
-                      .compose(givenUp -> answer);
-                }));
+    return vertxCall(
+        method,
+        url,
+        request -> {
+          Future<ClientAnswer> answer =
+              request
+                  .response()
+                  .transform(
+                      response ->
+                          response.failed()
+                              ? Future.succeededFuture(CANCELLED)
+                              : vertxResponseAnswer(response.result()));
+          return request.end().compose(written -> giveUp.apply(request)).compose(givenUp -> answer);
+        });
   }
 
   /**
@@ -828,28 +823,26 @@ final class Clients {
    * of that head (see {@link #vertxWrittenBody}).
    */
   private static ClientAnswer vertxFailingBody(String method, String url) throws Exception {
-    URI uri = URI.create(url);
     CallProgress progress = new CallProgress();
-    return awaitVertx(
-        VertxClient.CLIENT
-            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
-            .compose(
-                request -> {
-                  progress.reached("request");
-                  request
-                      .response()
-                      .onSuccess(response -> progress.reached("response " + response.statusCode()));
-                  return vertxExchange(
-                      request,
-                      sent ->
-                          sent.send(
-                              new FailingBodyStream(
-                                  () -> {
-                                    progress.reached("body failed");
-                                    return new IOException(RequestBodyClients.APP_BODY_FAILED);
-                                  })));
-                }),
-        progress);
+    return vertxCall(
+        method,
+        url,
+        progress,
+        request -> {
+          progress.reached("request");
+          request
+              .response()
+              .onSuccess(response -> progress.reached("response " + response.statusCode()));
+          return vertxExchange(
+              request,
+              sent ->
+                  sent.send(
+                      new FailingBodyStream(
+                          () -> {
+                            progress.reached("body failed");
+                            return new IOException(RequestBodyClients.APP_BODY_FAILED);
+                          })));
+        });
   }
 
   /**
@@ -865,14 +858,10 @@ final class Clients {
             .getDeclaredField("CONNECTION_CLOSED_EXCEPTION");
     shared.setAccessible(true);
     Throwable closed = (Throwable) shared.get(null);
-    URI uri = URI.create(url);
-    return awaitVertx(
-        VertxClient.CLIENT
-            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
-            .compose(
-                request ->
-                    vertxExchange(
-                        request, sent -> sent.send(new FailingBodyStream(() -> closed)))));
+    return vertxCall(
+        method,
+        url,
+        request -> vertxExchange(request, sent -> sent.send(new FailingBodyStream(() -> closed))));
   }
 
   /**
@@ -880,11 +869,8 @@ final class Clients {
    * send(ReadStream)}): only the writes to the connection can.
    */
   private static ClientAnswer vertxStreamingBody(String method, String url) throws Exception {
-    URI uri = URI.create(url);
-    return awaitVertx(
-        VertxClient.CLIENT
-            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
-            .compose(request -> vertxExchange(request, sent -> sent.send(new LargeBodyStream()))));
+    return vertxCall(
+        method, url, request -> vertxExchange(request, sent -> sent.send(new LargeBodyStream())));
   }
 
   /** The header the {@code vertx-written-body} answer names the request's late headers in. */
@@ -898,34 +884,31 @@ final class Clients {
    * the request goes on on another thread: a header put then races that encoding.
    */
   private static ClientAnswer vertxWrittenBody(String method, String url) throws Exception {
-    URI uri = URI.create(url);
-    return awaitVertx(
-        VertxClient.CLIENT
-            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
-            .compose(
-                request -> {
-                  request.setChunked(true);
-                  java.util.Set<String> sent = new java.util.TreeSet<>();
-                  return vertxExchange(
-                          request,
-                          written ->
-                              written
-                                  .write("{")
-                                  .compose(
-                                      headSent -> {
-                                        sent.addAll(written.headers().names());
-                                        return written.end("}");
-                                      }))
-                      .map(
-                          answer -> {
-                            java.util.Set<String> late =
-                                new java.util.TreeSet<>(request.headers().names());
-                            late.removeAll(sent);
-                            Map<String, String> headers = new HashMap<>(answer.headers());
-                            headers.put(LATE_HEADERS, String.join(",", late));
-                            return new ClientAnswer(answer.status(), headers, answer.body());
-                          });
-                }));
+    return vertxCall(
+        method,
+        url,
+        request -> {
+          request.setChunked(true);
+          java.util.Set<String> sent = new java.util.TreeSet<>();
+          return vertxExchange(
+                  request,
+                  written ->
+                      written
+                          .write("{")
+                          .compose(
+                              headSent -> {
+                                sent.addAll(written.headers().names());
+                                return written.end("}");
+                              }))
+              .map(
+                  answer -> {
+                    java.util.Set<String> late = new java.util.TreeSet<>(request.headers().names());
+                    late.removeAll(sent);
+                    Map<String, String> headers = new HashMap<>(answer.headers());
+                    headers.put(LATE_HEADERS, String.join(",", late));
+                    return new ClientAnswer(answer.status(), headers, answer.body());
+                  });
+        });
   }
 
   /** A large body stream: chunks while the pipe reads, until {@code LARGE_BODY} is sent. */
@@ -1042,6 +1025,31 @@ final class Clients {
     public ReadStream<Buffer> endHandler(Handler<Void> handler) {
       return this;
     }
+  }
+
+  /**
+   * Makes a request of {@code method} to {@code url} with the app's shared Vert.x client and waits
+   * for what {@code exchange} answers with it (see {@link #awaitVertx(Future, CallProgress)}).
+   */
+  private static ClientAnswer vertxCall(
+      String method,
+      String url,
+      CallProgress progress,
+      Function<HttpClientRequest, Future<ClientAnswer>> exchange)
+      throws Exception {
+    URI uri = URI.create(url);
+    return awaitVertx(
+        VertxClient.CLIENT
+            .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
+            .compose(exchange),
+        progress);
+  }
+
+  /** As {@link #vertxCall(String, String, CallProgress, Function)}, noting no steps. */
+  private static ClientAnswer vertxCall(
+      String method, String url, Function<HttpClientRequest, Future<ClientAnswer>> exchange)
+      throws Exception {
+    return vertxCall(method, url, null, exchange);
   }
 
   /**
