@@ -1250,19 +1250,4 @@ final class Clients {
     Throwable cause = e.getCause();
     return cause instanceof Exception exception ? exception : e;
   }
-
-  static List<String> names() {
-    return List.of(
-        "jdk",
-        "jdk-async",
-        "okhttp",
-        "okhttp-async",
-        "apache",
-        "apache4",
-        "vertx",
-        "okhttp-isolated",
-        "reactor",
-        "webclient",
-        "huc");
-  }
 }
