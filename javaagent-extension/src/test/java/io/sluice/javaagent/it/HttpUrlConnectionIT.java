@@ -367,6 +367,37 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
     }
   }
 
+  /**
+   * A streaming request sent in full, disconnected unread and then asked for its status ({@code
+   * huc-stream-disconnect-read}): the JDK opens a new socket, sends nothing on it and fails reading
+   * a response that never comes. That failure is nothing the target did, and the call was abandoned
+   * already: under a policy opening after 4 calls, 5 such calls each send one request and none is
+   * rejected. Before, the connect after {@code disconnect()} started a call of its own whose read
+   * timeout counted as a failure, and the fifth call was rejected.
+   */
+  @Test
+  void aStreamedRequestReadAfterDisconnectCountsNoFailureOfItsEmptySocket() throws Exception {
+    String policy = "stream-read-again";
+    String url = downstream.url("/stream-read-again/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, downstream.port(), "/stream-read-again/**", "120s", Rules.ERROR, false)));
+    try {
+      for (int i = 1; i <= 5; i++) {
+        int sent = downstream.requestCount();
+        AppAnswer answer = app.call("huc-stream-disconnect-read", "POST", url, Map.of());
+        assertThat(answer.error())
+            .as("call %d, read on a socket where the JDK sent nothing: %s", i, app.log())
+            .contains("Read timed out");
+        assertThat(downstream.requestCount()).as("requests call %d sent", i).isEqualTo(sent + 1);
+      }
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
   /** The app sends a request, then gives up on it with {@code disconnect()} unread. */
   @Test
   void aDisconnectedTrialCallCountsNeitherWay() throws Exception {

@@ -284,6 +284,7 @@ final class Clients {
       case "huc-read-again" -> UrlConnectionRetryClients::readAgain;
       case "huc-connect-after-response" -> UrlConnectionRetryClients::connectAfterResponse;
       case "huc-expect-connect-again" -> UrlConnectionRetryClients::expectFailedThenConnectAgain;
+      case "huc-stream-disconnect-read" -> UrlConnectionRetryClients::streamDisconnectThenRead;
       case "huc-post-after-connect" -> Clients::urlConnectionPostAfterConnect;
       case "huc-stream" -> UrlConnectionStreamingClients::streamUntilFailure;
       case "huc-expect" -> UrlConnectionStreamingClients::expectContinue;

@@ -97,6 +97,30 @@ final class UrlConnectionRetryClients {
     return new ClientAnswer(connection.getResponseCode(), Map.of(), "");
   }
 
+  /**
+   * A fixed-length streaming POST whose body the app sends in full, then gives up on with {@code
+   * disconnect()} unread, then asks for its status after all: the JDK opens a new socket, sends
+   * nothing on it (the body left with the first one) and waits for a response, which fails after a
+   * short read timeout; that failure leaves.
+   */
+  static ClientAnswer streamDisconnectThenRead(String method, String url) throws Exception {
+    HttpURLConnection connection = Clients.urlConnection(url);
+    byte[] body = {'{', '}'};
+    connection.setRequestMethod("POST");
+    connection.setDoOutput(true);
+    connection.setFixedLengthStreamingMode(body.length);
+    connection.setReadTimeout(300);
+    try (OutputStream out = connection.getOutputStream()) {
+      out.write(body);
+    }
+    connection.disconnect();
+    try {
+      return new ClientAnswer(connection.getResponseCode(), Map.of(), "");
+    } finally {
+      connection.disconnect();
+    }
+  }
+
   private static HttpURLConnection kept(String url) {
     HttpURLConnection connection = KEPT.get(url);
     if (connection == null) {

@@ -33,8 +33,9 @@ import java.util.logging.Logger;
  * connection sends its request anew, as a call of its own, where the app connects it again after
  * its connect failed (an I/O error, or the app's own {@code ProxySelector} threw): the JDK forgets
  * that failure and tries the network again, see {@link #sendsAnew}. So does a connection the app
- * disconnects before an outcome: it lets go of its call. Only the call's first outcome counts
- * ({@link SluiceCall}), so the JDK rethrowing a remembered failure counts nothing more.
+ * disconnects before an outcome and then asks for its response after all, where the JDK sends the
+ * request again. Only the call's first outcome counts ({@link SluiceCall}), so the JDK rethrowing a
+ * remembered failure, or failing to read on a socket where it sent nothing, counts nothing more.
  */
 public final class HttpUrlConnectionCalls {
 
@@ -106,9 +107,10 @@ public final class HttpUrlConnectionCalls {
    * The connection is about to connect: starts its call the first time (keyed by the URL's host,
    * port and path without query, and the request method), and starts a call of its own for an
    * attempt that sends the request anew after the last call ended (its connect failed: an I/O
-   * error, or the app's own {@code ProxySelector} threw). A call not ended yet goes on (a redirect
-   * or authentication retry the JDK follows within the call; the HTTPS handshake's own {@code
-   * super.connect()}); a rejected call rejects every attempt.
+   * error, or the app's own {@code ProxySelector} threw; or the app disconnected it before an
+   * outcome). An attempt that sends nothing keeps the ended call. A call not ended yet goes on (a
+   * redirect or authentication retry the JDK follows within the call; the HTTPS handshake's own
+   * {@code super.connect()}); a rejected call rejects every attempt.
    *
    * @param sendsAnew what {@link #sendsAnew} said of this connect; {@code false} where the advice
    *     cannot tell (the HTTPS override, whose {@code super.connect()} tells instead)
@@ -321,16 +323,17 @@ public final class HttpUrlConnectionCalls {
 
   /**
    * The app disconnects: before an outcome, it gave up on the call, which counts neither way (a
-   * slow call once it ran past its policy's {@code slowCallDuration}), and the connection lets go
-   * of it: should the app ask for the response after all, the JDK connects again and sends the
-   * request anew, which {@link #connect} starts as a call of its own. After an outcome, nothing
-   * changes (the JDK answers later questions from the response it read).
+   * slow call once it ran past its policy's {@code slowCallDuration}). The connection keeps the
+   * ended call: should the app ask for the response after all, {@link #connect} starts a call of
+   * its own where the JDK sends the request anew, and none where it cannot (a streaming request
+   * whose body left already: the JDK opens a socket, sends nothing and waits for a response that
+   * never comes, a failure of nothing the target did). After an outcome, nothing changes (the JDK
+   * answers later questions from the response it read).
    */
   public static void disconnect(HttpURLConnection connection) {
     SluiceCall call = permitted(connection);
     if (call != null && !call.ended()) {
       call.abandon();
-      CALLS.set(connection, null);
     }
   }
 

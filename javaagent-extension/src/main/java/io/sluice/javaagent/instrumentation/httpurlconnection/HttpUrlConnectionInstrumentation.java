@@ -46,7 +46,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       right there without reading anything. Where the JDK turns a GET the app connected into a
  *       POST (output on a GET request), the call asks the breakers again as a POST first.
  *   <li>{@code disconnect()} before any outcome: the app gave up, the call is abandoned, and a
- *       later connect (the app asking for the response after all) starts a call of its own.
+ *       later connect (the app asking for the response after all) starts a call of its own where
+ *       the JDK sends the request anew.
  * </ul>
  *
  * <p>A connection whose {@code connect()} found its response in the app's {@code
