@@ -170,6 +170,36 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /**
+   * As {@link #aConnectionReconnectedAfterDisconnectIsGuardedAndCounted}, over HTTPS ({@code
+   * huc-tls-reconnect}): the HTTPS {@code connect()} override keeps the call the disconnect ended,
+   * and the HTTP {@code connect()} it calls, which sees that the JDK sends the request anew, starts
+   * the call of its own before the TLS handshake.
+   */
+  @Test
+  void anHttpsConnectionReconnectedAfterDisconnectIsGuardedAndCounted() throws Exception {
+    try (Downstream tls = Downstream.startTls()) {
+      String policy = "tls-reconnect";
+      String url = tls.url("/tls-reconnect/orders");
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(policy, tls.port(), "/tls-reconnect/**", "120s", Rules.ERROR, false)));
+      tls.answer(500);
+      AppAnswer rejected =
+          callUntilRejected(
+              "huc-tls-reconnect",
+              url,
+              "the breaker opens on reconnected HTTPS calls ending in 500");
+      assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(tls.requestCount())
+          .as("requests that reached the target: the policy opens after 4")
+          .isEqualTo(4);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * The JDK forgets a connect that failed: the app connecting the same connection object again
    * makes it try the network again, and that attempt is a call of its own, which asks the breaker.
    * A refused call and a refused explicit {@code connect()} (test app style {@code

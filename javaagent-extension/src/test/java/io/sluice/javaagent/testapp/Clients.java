@@ -279,6 +279,7 @@ final class Clients {
       case "huc-tls" -> Clients::urlConnectionTls;
       case "huc-disconnect" -> Clients::urlConnectionDisconnect;
       case "huc-reconnect" -> Clients::urlConnectionReconnect;
+      case "huc-tls-reconnect" -> Clients::urlConnectionTlsReconnect;
       case "huc-connect-failed" -> UrlConnectionRetryClients::connectFailed;
       case "huc-connect-again" -> UrlConnectionRetryClients::connectAgain;
       case "huc-read-again" -> UrlConnectionRetryClients::readAgain;
@@ -1231,6 +1232,17 @@ final class Clients {
   private static ClientAnswer urlConnectionReconnect(String method, String url) throws Exception {
     HttpURLConnection connection = urlConnection(url);
     connection.setRequestMethod(method); // the JDK refuses it once the connection connected
+    connection.connect();
+    connection.disconnect();
+    return urlConnectionAnswer(connection);
+  }
+
+  /** As {@link #urlConnectionReconnect}, over HTTPS to the test downstream. */
+  private static ClientAnswer urlConnectionTlsReconnect(String method, String url)
+      throws Exception {
+    HttpsURLConnection connection = (HttpsURLConnection) urlConnection(url);
+    connection.setSSLSocketFactory(Tls.SOCKETS);
+    connection.setRequestMethod(method);
     connection.connect();
     connection.disconnect();
     return urlConnectionAnswer(connection);
