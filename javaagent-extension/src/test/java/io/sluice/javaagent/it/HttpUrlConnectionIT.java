@@ -148,25 +148,7 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
    */
   @Test
   void aConnectionReconnectedAfterDisconnectIsGuardedAndCounted() throws Exception {
-    String policy = "reconnect";
-    String url = downstream.url("/reconnect/orders");
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(policy, downstream.port(), "/reconnect/**", "120s", Rules.ERROR, false)));
-    downstream.answer(500);
-    try {
-      int before = downstream.requestCount();
-      AppAnswer rejected =
-          callUntilRejected(
-              "huc-reconnect", url, "the breaker opens on reconnected calls that end in a 500");
-      assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
-      assertThat(downstream.requestCount() - before)
-          .as("requests that reached the target: the policy opens after 4")
-          .isEqualTo(4);
-    } finally {
-      applyRules(Rules.document(service()));
-    }
+    checkReconnectedAfterDisconnectIsGuardedAndCounted("huc-reconnect", downstream, "reconnect");
   }
 
   /**
@@ -178,20 +160,30 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   @Test
   void anHttpsConnectionReconnectedAfterDisconnectIsGuardedAndCounted() throws Exception {
     try (Downstream tls = Downstream.startTls()) {
-      String policy = "tls-reconnect";
-      String url = tls.url("/tls-reconnect/orders");
-      applyRules(
-          Rules.document(
-              service(),
-              Rules.breaker(policy, tls.port(), "/tls-reconnect/**", "120s", Rules.ERROR, false)));
-      tls.answer(500);
+      checkReconnectedAfterDisconnectIsGuardedAndCounted("huc-tls-reconnect", tls, "tls-reconnect");
+    }
+  }
+
+  /**
+   * Under a policy opening after 4 calls, calls of {@code style} (connect, disconnect, then read)
+   * that {@code target} answers with 500 open the breaker: 4 requests reach it, the fifth call is
+   * rejected.
+   */
+  private void checkReconnectedAfterDisconnectIsGuardedAndCounted(
+      String style, Downstream target, String policy) throws Exception {
+    String url = target.url("/" + policy + "/orders");
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, target.port(), "/" + policy + "/**", "120s", Rules.ERROR, false)));
+    target.answer(500);
+    try {
+      int before = target.requestCount();
       AppAnswer rejected =
-          callUntilRejected(
-              "huc-tls-reconnect",
-              url,
-              "the breaker opens on reconnected HTTPS calls ending in 500");
+          callUntilRejected(style, url, "the breaker opens on reconnected calls that end in a 500");
       assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
-      assertThat(tls.requestCount())
+      assertThat(target.requestCount() - before)
           .as("requests that reached the target: the policy opens after 4")
           .isEqualTo(4);
     } finally {
