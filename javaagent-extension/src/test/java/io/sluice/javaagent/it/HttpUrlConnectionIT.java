@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.testing.net.RefusedPorts;
+import io.sluice.testing.otlp.OtlpReceiver;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -219,11 +220,32 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
           .as("an explicit connect to the closed port: %s", app.log())
           .contains("Connection refused");
 
-      AppAnswer again = app.call("huc-connect-again", "GET", url, Map.of());
+      String traceId = randomHex(16);
+      AppAnswer again =
+          app.call(
+              "huc-connect-again",
+              "GET",
+              url,
+              Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
       assertThat(again.error())
           .as("the same connection connected again, with the breaker open: %s", app.log())
           .startsWith("java.net.ConnectException")
           .contains("Sluice circuit breaker '" + policy + "'");
+      // The agent gives a connection one CLIENT span, which ended with the refused connect: the
+      // rejection of its second attempt is an event on the span current in the app, its SERVER
+      // span here.
+      await("the rejected reconnect's spans are exported")
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(
+              () ->
+                  assertThat(otlp.spans(traceId))
+                      .as("the spans of the rejected reconnect's trace")
+                      .anySatisfy(
+                          span -> {
+                            assertThat(span.kind())
+                                .isEqualTo(OtlpReceiver.ReceivedSpan.KIND_SERVER);
+                            assertThat(span.events()).contains("sluice.breaker.rejected");
+                          }));
       assertThat(app.call("huc-read-again", "GET", url, Map.of()).error())
           .as("the rejected connection asked for its status")
           .contains("Sluice circuit breaker '" + policy + "'");

@@ -1,5 +1,6 @@
 package io.sluice.testing.etcd;
 
+import io.sluice.testing.net.HeldPort;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -122,7 +123,7 @@ public final class EtcdServer implements AutoCloseable {
    * Sockets bound to this server's ports, without listening, while it is {@linkplain #stop()
    * stopped}: see {@link #holdPorts()}.
    */
-  private final List<Socket> heldPorts = new ArrayList<>();
+  private final List<AutoCloseable> heldPorts = new ArrayList<>();
 
   private Thread shutdownHook;
   private volatile boolean frozen;
@@ -337,10 +338,10 @@ public final class EtcdServer implements AutoCloseable {
     heldPorts.clear();
   }
 
-  private static void closeQuietly(Socket socket) {
+  private static void closeQuietly(AutoCloseable socket) {
     try {
       socket.close();
-    } catch (IOException ignored) {
+    } catch (Exception ignored) {
       // an unconnected socket: nothing to flush
     }
   }
@@ -768,21 +769,18 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /**
-   * A free port, held like a stopped server's ({@link #holdPorts()}) until {@link #releasePorts()}:
-   * while it is held the system gives it to no other socket asking for a free port, so the ports
-   * chosen for one server differ too.
+   * A port no other socket holds, held until {@link #releasePorts()} by a {@link HeldPort}, below
+   * the range the system hands to sockets asking for a free port: until etcd listens on it no other
+   * process's server can be given it, and the ports chosen for one server differ too.
    */
   private int holdFreePort() throws IOException {
-    Socket socket = new Socket();
     try {
-      socket.setReuseAddress(true);
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-    } catch (IOException e) {
-      closeQuietly(socket);
-      throw e;
+      HeldPort held = HeldPort.any();
+      heldPorts.add(held);
+      return held.port();
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
     }
-    heldPorts.add(socket);
-    return socket.getLocalPort();
   }
 
   private static void deleteRecursively(Path root) {

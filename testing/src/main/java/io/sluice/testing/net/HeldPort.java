@@ -15,7 +15,9 @@ import java.util.List;
  * that never listens and allows address reuse: servers that bind with address reuse, as Java's
  * server sockets (so Tomcat) and Go's (so etcd) do, listen on it beside that socket, and whenever
  * none does, connections are refused and the system gives the port to no other socket that asks for
- * a free one.
+ * a free one: the port lies below the range it hands out (see {@link
+ * LoopbackSockets#reusableOnBoth()}: within it, Linux does give a port held this way to a socket
+ * that asks for a free one with address reuse).
  */
 public final class HeldPort implements AutoCloseable {
 
@@ -26,13 +28,13 @@ public final class HeldPort implements AutoCloseable {
   }
 
   /**
-   * A free port on {@code 127.0.0.1}, held until {@link #close()}; on {@code ::1} too where the
-   * system has it: a socket held on {@code 127.0.0.1} alone does not keep another process from
-   * binding {@code ::1} with the same port, and a server listening on every address (Tomcat) could
-   * not start beside that one.
+   * A port no other socket holds, below the system's range of free ports, on {@code 127.0.0.1},
+   * held until {@link #close()}; on {@code ::1} too where the system has it: a socket held on
+   * {@code 127.0.0.1} alone does not keep another process from binding {@code ::1} with the same
+   * port, and a server listening on every address (Tomcat) could not start beside that one.
    */
   public static HeldPort any() {
-    return new HeldPort(LoopbackSockets.onBoth(true));
+    return new HeldPort(LoopbackSockets.reusableOnBoth());
   }
 
   public int port() {

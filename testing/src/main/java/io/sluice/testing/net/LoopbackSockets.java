@@ -1,5 +1,6 @@
 package io.sluice.testing.net;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet6Address;
@@ -7,7 +8,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Sockets bound to one port on both loopback addresses and never listening, for {@link HeldPort}
@@ -42,6 +46,69 @@ final class LoopbackSockets {
               "could not hold a port on both " + loopback + " and " + other, taken);
         }
       }
+    }
+  }
+
+  /**
+   * Sockets that allow address reuse, bound to one port on {@code 127.0.0.1} and, where the system
+   * has it, on {@code ::1}, that no other socket holds, chosen below the range of ports the system
+   * hands to sockets asking for a free one (see {@link #ephemeralLow()}).
+   *
+   * <p>Not a free port from the system, as {@link #onBoth} takes: Linux hands a port that only
+   * non-listening sockets allowing reuse are bound to, as these are, to a socket that asks for a
+   * free port with address reuse, and Java's server sockets, Go's (etcd) and Vert.x's all ask that
+   * way (on kernel 6.18, 8 in 200 000 such binds got a port held so). That server would then listen
+   * on a port a test holds for its own server's restart. Below that range only a bind by number
+   * reaches the port. The port is taken without address reuse first, which fails while any socket
+   * is bound to it (another holder, a listener, a connection in TIME_WAIT); reuse is allowed once
+   * it is held, so that a server can listen beside the sockets.
+   */
+  static List<Socket> reusableOnBoth() {
+    int high = ephemeralLow();
+    int low = Math.max(1024, high / 2);
+    if (high - low < 1024) {
+      return onBoth(true); // no room below the range: the system's free port, as before
+    }
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    InetAddress other = otherLoopback(loopback);
+    IOException last = null;
+    for (int attempt = 1; attempt <= 10 * ATTEMPTS; attempt++) {
+      int port = ThreadLocalRandom.current().nextInt(low, high);
+      Socket first = null;
+      try {
+        first = bind(loopback, port, false);
+        Socket second = other == null ? null : bind(other, port, false);
+        first.setReuseAddress(true);
+        if (second == null) {
+          return List.of(first);
+        }
+        second.setReuseAddress(true);
+        return List.of(first, second);
+      } catch (IOException taken) {
+        last = taken;
+        if (first != null) {
+          closeQuietly(first);
+        }
+      }
+    }
+    throw new UncheckedIOException(
+        "could not hold a port between " + low + " and " + high + " on the loopback addresses",
+        last);
+  }
+
+  /**
+   * The lowest port the system hands to a socket asking for a free one (Linux: the first of {@code
+   * /proc/sys/net/ipv4/ip_local_port_range}); 32768, Linux's default, where that cannot be read
+   * (other systems start higher: macOS and Windows at 49152).
+   */
+  static int ephemeralLow() {
+    // one read from the start: a sysctl file answers nothing to a read that does not start at 0,
+    // and Files.readString reads its first byte alone (the file says its size is 0)
+    try (BufferedReader reader =
+        Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      return Integer.parseInt(reader.readLine().trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException unreadable) {
+      return 32768;
     }
   }
 

@@ -55,6 +55,20 @@ class HeldPortTest {
   }
 
   /**
+   * The port lies below the range the system hands to sockets asking for a free one: within it,
+   * Linux gives a port held by non-listening sockets that allow address reuse to a socket asking
+   * for a free one with address reuse, as every Java server socket does. Two held ports differ.
+   */
+  @Test
+  void liesBelowTheSystemsRangeOfFreePortsAndIsHeldOnce() {
+    try (HeldPort held = HeldPort.any();
+        HeldPort another = HeldPort.any()) {
+      assertThat(held.port()).isBetween(1024, LoopbackSockets.ephemeralLow() - 1);
+      assertThat(another.port()).isNotEqualTo(held.port());
+    }
+  }
+
+  /**
    * Nor on the IPv6 loopback: a socket held on {@code 127.0.0.1} alone does not keep another
    * process from binding {@code ::1} with the same port, and a server listening on every address
    * could then not start again on it. Such a server still listens on it, beside the held sockets.
