@@ -120,8 +120,9 @@ public final class EtcdServer implements AutoCloseable {
   private int tlsPort;
 
   /**
-   * Sockets bound to this server's ports, without listening, while it is {@linkplain #stop()
-   * stopped}: see {@link #holdPorts()}.
+   * What holds this server's ports, without listening: the sockets of {@link #holdPorts()} while it
+   * is {@linkplain #stop() stopped}, the {@link HeldPort}s of {@link #holdFreePort()} while a fresh
+   * server starts.
    */
   private final List<AutoCloseable> heldPorts = new ArrayList<>();
 
@@ -308,12 +309,14 @@ public final class EtcdServer implements AutoCloseable {
 
   /**
    * Binds a socket to each of this server's ports, without listening, until the next {@link
-   * #start()}: connections to them are still refused, as with etcd down, but the system hands them
-   * to no other socket that asks for a free port (bind to port 0). A build starts many processes on
-   * free ports meanwhile (etcd servers, apps, control planes, in several JVMs at once), and one
-   * that got a port of a stopped server made its restart fail. The sockets allow address reuse, so
-   * etcd can bind its ports beside them, and a port whose connections etcd's stop left in TIME_WAIT
-   * can be held. A port that cannot be held (taken already) is left to the restart, which says so.
+   * #start()}: connections to them are still refused, as with etcd down, and the system hands them
+   * to no other socket that asks for a free port (bind to port 0), as they lie below the range it
+   * hands out ({@link #holdFreePort()}: within it, a port held only so could be given to a socket
+   * asking with address reuse). A build starts many processes on free ports meanwhile (etcd
+   * servers, apps, control planes, in several JVMs at once), and one that got a port of a stopped
+   * server made its restart fail. The sockets allow address reuse, so etcd can bind its ports
+   * beside them, and a port whose connections etcd's stop left in TIME_WAIT can be held. A port
+   * that cannot be held (taken already) is left to the restart, which says so.
    */
   private void holdPorts() {
     List<Integer> ports = new ArrayList<>(List.of(clientPort, peerPort));
@@ -338,9 +341,9 @@ public final class EtcdServer implements AutoCloseable {
     heldPorts.clear();
   }
 
-  private static void closeQuietly(AutoCloseable socket) {
+  private static void closeQuietly(AutoCloseable held) {
     try {
-      socket.close();
+      held.close();
     } catch (Exception ignored) {
       // an unconnected socket: nothing to flush
     }

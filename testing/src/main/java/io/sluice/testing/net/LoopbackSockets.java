@@ -10,13 +10,15 @@ import java.net.NetworkInterface;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Sockets bound to one port on both loopback addresses and never listening, for {@link HeldPort}
- * and {@link RefusedPorts}: the two hold a port the same way and differ only in whether a server
- * may listen beside their sockets (address reuse).
+ * and {@link RefusedPorts}: the two hold a port the same way and differ in whether a server may
+ * listen beside their sockets (address reuse), and so in where the port comes from (see {@link
+ * #reusableOnBoth()}).
  */
 final class LoopbackSockets {
 
@@ -72,23 +74,21 @@ final class LoopbackSockets {
     InetAddress loopback = InetAddress.getLoopbackAddress();
     InetAddress other = otherLoopback(loopback);
     IOException last = null;
+    List<InetAddress> addresses = other == null ? List.of(loopback) : List.of(loopback, other);
     for (int attempt = 1; attempt <= 10 * ATTEMPTS; attempt++) {
       int port = ThreadLocalRandom.current().nextInt(low, high);
-      Socket first = null;
+      List<Socket> held = new ArrayList<>();
       try {
-        first = bind(loopback, port, false);
-        Socket second = other == null ? null : bind(other, port, false);
-        first.setReuseAddress(true);
-        if (second == null) {
-          return List.of(first);
+        for (InetAddress address : addresses) {
+          held.add(bind(address, port, false));
         }
-        second.setReuseAddress(true);
-        return List.of(first, second);
+        for (Socket socket : held) {
+          socket.setReuseAddress(true);
+        }
+        return List.copyOf(held);
       } catch (IOException taken) {
         last = taken;
-        if (first != null) {
-          closeQuietly(first);
-        }
+        held.forEach(LoopbackSockets::closeQuietly);
       }
     }
     throw new UncheckedIOException(
