@@ -89,7 +89,10 @@ class LargeRangesIT {
         RunningControlPlane.start(
             Map.of(
                 "sluice.etcd.endpoints", etcd.endpoint(),
-                "sluice.etcd.timeout", "8s",
+                // also how long the start waits for the first reads (FirstReadGate): the rules
+                // range is 54 MB, whose read and parsing took over 8 s once beside the build's
+                // other tests, so the port opened before it and the first health was DOWN
+                "sluice.etcd.timeout", "30s",
                 "sluice.security.open-reads", "true",
                 "sluice.security.tokens.writer.token", WRITER,
                 "sluice.security.tokens.writer.role", "writer"));
