@@ -1,9 +1,14 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import io.sluice.testing.otlp.OtlpReceiver;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The client suite against Vert.x 5's {@code HttpClient#request}, with the checks every Vert.x 5
@@ -162,6 +167,53 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
     assertThat(answer.headers())
         .as("headers the request gained after its head left")
         .containsEntry("x-sluice-test-late-headers", "");
+  }
+
+  /**
+   * A request whose head leaves before the app ends it has one CLIENT span, and it is the parent
+   * the head carries in W3C and B3 headers: {@code vertx-written-body} writes a first chunk and
+   * then ends the request, {@code vertx-stream-body} hands {@code send} a {@code ReadStream} of its
+   * own, which Vert.x pipes in, {@code vertx-head-first} sends the head ({@code sendHead}) and then
+   * ends the request with its body. The agent's Vert.x instrumentation starts a CLIENT span and
+   * puts the trace headers on each {@code sendHead} and {@code end}. Before, a first {@code write}
+   * sent the head before either: its headers came from the agent's Netty instrumentation, whose
+   * CLIENT span stood beside the Vert.x one started at {@code end}; and a head sent first carried
+   * the id of a span that never ended, beside a second one started at {@code end}.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"vertx-written-body", "vertx-stream-body", "vertx-head-first"})
+  void aRequestWhoseHeadLeavesBeforeItEndsHasOneClientSpanItsHeadNames(String style)
+      throws Exception {
+    downstream.answer(200);
+    String traceId = randomHex(16);
+    AppAnswer answer =
+        app.call(
+            style,
+            "POST",
+            downstream.url("/streamed-trace/" + style),
+            Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
+    assertThat(answer.failed()).as("%s\n%s", answer.error(), app.log()).isFalse();
+    assertThat(answer.status()).isEqualTo(200);
+
+    String traceparent = downstream.lastHeader("traceparent");
+    assertThat(traceparent).as("traceparent").startsWith("00-" + traceId + "-");
+    assertThat(downstream.lastHeader("X-B3-TraceId")).as("X-B3-TraceId").isEqualTo(traceId);
+    String parentSpanId = traceparent.split("-")[2];
+    assertThat(downstream.lastHeader("X-B3-SpanId")).as("X-B3-SpanId").isEqualTo(parentSpanId);
+    await("the app's SERVER span is exported")
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(otlp.spans(traceId))
+                    .anySatisfy(
+                        span ->
+                            assertThat(span.kind())
+                                .isEqualTo(OtlpReceiver.ReceivedSpan.KIND_SERVER)));
+    assertThat(otlp.spans(traceId))
+        .as("the trace's CLIENT spans")
+        .filteredOn(span -> span.kind() == OtlpReceiver.ReceivedSpan.KIND_CLIENT)
+        .singleElement()
+        .satisfies(span -> assertThat(span.spanId()).isEqualTo(parentSpanId));
   }
 
   /**

@@ -245,6 +245,8 @@ final class Clients {
       case "vertx-failing-body" -> Clients::vertxFailingBody;
       case "vertx-closed-body" -> Clients::vertxClosedBody;
       case "vertx-streaming-body" -> Clients::vertxStreamingBody;
+      case "vertx-stream-body" -> Clients::vertxStreamBody;
+      case "vertx-head-first" -> Clients::vertxHeadFirst;
       case "vertx-written-body" -> Clients::vertxWrittenBody;
       case "reactor" -> ReactorNettyClients::call;
       case "reactor-cancel" -> ReactorNettyClients::cancel;
@@ -872,18 +874,56 @@ final class Clients {
    */
   private static ClientAnswer vertxStreamingBody(String method, String url) throws Exception {
     return vertxCall(
-        method, url, request -> vertxExchange(request, sent -> sent.send(new LargeBodyStream())));
+        method,
+        url,
+        request ->
+            vertxExchange(
+                request,
+                sent -> sent.send(new GeneratedBodyStream(RequestBodyClients.LARGE_BODY))));
+  }
+
+  /**
+   * Sends a request whose body is a small {@code ReadStream} of the app's ({@code
+   * send(ReadStream)}, three chunks): Vert.x pipes it into the request, whose head leaves with the
+   * first chunk the pipe writes.
+   */
+  private static ClientAnswer vertxStreamBody(String method, String url) throws Exception {
+    return vertxCall(
+        method,
+        url,
+        request ->
+            vertxExchange(request, sent -> sent.send(new GeneratedBodyStream(3 * 1024, 1024))));
+  }
+
+  /**
+   * Sends the head of a chunked request first ({@code sendHead}), then at once ends it with its
+   * body, both on the app's thread.
+   */
+  private static ClientAnswer vertxHeadFirst(String method, String url) throws Exception {
+    return vertxCall(
+        method,
+        url,
+        request -> {
+          request.setChunked(true);
+          return vertxExchange(
+              request,
+              sent -> {
+                sent.sendHead();
+                return sent.end("{}");
+              });
+        });
   }
 
   /** The header the {@code vertx-written-body} answer names the request's late headers in. */
   static final String LATE_HEADERS = "x-sluice-test-late-headers";
 
   /**
-   * Writes the first part of a chunked body ({@code write}, which sends the head with it), then
-   * ends the request, as {@code send(ReadStream)}'s pipe does; answers the server's response with
-   * {@link #LATE_HEADERS} naming the headers the request gained after its head left (empty: none).
-   * The connection's event loop encodes that head from the request's own header map, maybe while
-   * the request goes on on another thread: a header put then races that encoding.
+   * Writes the first part of a chunked body ({@code write}: the head leaves with it, or just before
+   * it under the Sluice agent), then ends the request, as {@code send(ReadStream)}'s pipe does;
+   * answers the server's response with {@link #LATE_HEADERS} naming the headers the request gained
+   * after its head left (empty: none). The connection's event loop encodes that head from the
+   * request's own header map, maybe while the request goes on on another thread: a header put then
+   * races that encoding.
    */
   private static ClientAnswer vertxWrittenBody(String method, String url) throws Exception {
     return vertxCall(
@@ -913,14 +953,25 @@ final class Clients {
         });
   }
 
-  /** A large body stream: chunks while the pipe reads, until {@code LARGE_BODY} is sent. */
-  private static final class LargeBodyStream implements ReadStream<Buffer> {
-    private final Buffer chunk = Buffer.buffer(new byte[64 * 1024]);
-    private long left = RequestBodyClients.LARGE_BODY;
+  /** A body stream of the app's: chunks while the pipe reads, until {@code size} bytes are sent. */
+  private static final class GeneratedBodyStream implements ReadStream<Buffer> {
+    private final Buffer chunk;
+    private long left;
     private Handler<Buffer> data;
     private Handler<Void> end;
     private boolean paused = true;
     private boolean scheduled;
+
+    /** {@code size} bytes in chunks of 64 KiB. */
+    GeneratedBodyStream(long size) {
+      this(size, 64 * 1024);
+    }
+
+    /** {@code size} bytes, a multiple of {@code chunkSize}, in chunks of {@code chunkSize}. */
+    GeneratedBodyStream(long size, int chunkSize) {
+      this.chunk = Buffer.buffer(new byte[chunkSize]);
+      this.left = size;
+    }
 
     @Override
     public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {

@@ -63,7 +63,6 @@ public final class VertxHttpClientInstrumentationModule extends InstrumentationM
     return List.of(
         new HttpClientImplInstrumentation(),
         new HttpClientRequestInstrumentation(),
-        new LateHeaderInstrumentation(),
         new PipeInstrumentation(),
         new WebClientInstrumentation());
   }
