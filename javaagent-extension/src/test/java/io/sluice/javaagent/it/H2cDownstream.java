@@ -3,6 +3,9 @@ package io.sluice.javaagent.it;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -10,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A loopback server that speaks HTTP/2 without TLS ({@code h2c}), for clients that upgrade a
  * plain-text connection to HTTP/2 (the JDK client asked for {@code HTTP_2}), and HTTP/1.1 to the
  * others: a Vert.x server, which takes the upgrade on its own. Answers every request with 200 and
- * the protocol version it came over, once it has read the request's body (or the body failed).
+ * the protocol version it came over, once it has read the request's body (or the body failed), and
+ * its trace headers as {@code x-seen-traceparent}, {@code x-seen-x-b3-traceid} and {@code
+ * x-seen-x-b3-spanid}.
  */
 final class H2cDownstream implements AutoCloseable {
 
@@ -37,8 +42,7 @@ final class H2cDownstream implements AutoCloseable {
                       .body()
                       .onComplete(
                           body ->
-                              request
-                                  .response()
+                              echoTraceHeaders(request)
                                   .setStatusCode(200)
                                   .end("h2c downstream " + request.version()));
                 });
@@ -46,6 +50,18 @@ final class H2cDownstream implements AutoCloseable {
     started[0] = downstream;
     server.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return downstream;
+  }
+
+  /** The trace headers the request came with, each answered as {@code x-seen-<name>}. */
+  private static HttpServerResponse echoTraceHeaders(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    for (String name : List.of("traceparent", "x-b3-traceid", "x-b3-spanid")) {
+      String value = request.getHeader(name);
+      if (value != null) {
+        response.putHeader("x-seen-" + name, value);
+      }
+    }
+    return response;
   }
 
   String url(String path) {

@@ -195,11 +195,51 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
     assertThat(answer.failed()).as("%s\n%s", answer.error(), app.log()).isFalse();
     assertThat(answer.status()).isEqualTo(200);
 
-    String traceparent = downstream.lastHeader("traceparent");
+    checkOneClientSpanNamedOnTheWire(
+        traceId,
+        downstream.lastHeader("traceparent"),
+        downstream.lastHeader("X-B3-TraceId"),
+        downstream.lastHeader("X-B3-SpanId"));
+  }
+
+  /**
+   * As {@link #aRequestWhoseHeadLeavesBeforeItEndsHasOneClientSpanItsHeadNames}, over HTTP/2
+   * ({@code h2c} with prior knowledge, against {@link H2cDownstream}): a small {@code ReadStream}
+   * given to {@code send} (test app style {@code vertx-h2-stream-body}). The agent's Netty
+   * instrumentation does not see HTTP/2 frames: before, such a request left without any trace
+   * header, and the called service started a trace of its own.
+   */
+  @Test
+  void anHttp2RequestWhoseBodyIsStreamedHasOneClientSpanItsHeadNames() throws Exception {
+    try (H2cDownstream h2c = H2cDownstream.start()) {
+      String traceId = randomHex(16);
+      AppAnswer answer =
+          app.call(
+              "vertx-h2-stream-body",
+              "POST",
+              h2c.url("/streamed-trace/h2"),
+              Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
+      assertThat(answer.failed()).as("%s\n%s", answer.error(), app.log()).isFalse();
+      assertThat(answer.body()).isEqualTo("h2c downstream HTTP_2");
+      checkOneClientSpanNamedOnTheWire(
+          traceId,
+          answer.headers().get("x-seen-traceparent"),
+          answer.headers().get("x-seen-x-b3-traceid"),
+          answer.headers().get("x-seen-x-b3-spanid"));
+    }
+  }
+
+  /**
+   * The trace {@code traceId} has one CLIENT span, the parent the request's head named in its
+   * {@code traceparent}, {@code X-B3-TraceId} and {@code X-B3-SpanId} headers (as the server read
+   * them), once the app's SERVER span, which ends after it, is exported.
+   */
+  private void checkOneClientSpanNamedOnTheWire(
+      String traceId, String traceparent, String b3TraceId, String b3SpanId) {
     assertThat(traceparent).as("traceparent").startsWith("00-" + traceId + "-");
-    assertThat(downstream.lastHeader("X-B3-TraceId")).as("X-B3-TraceId").isEqualTo(traceId);
+    assertThat(b3TraceId).as("X-B3-TraceId").isEqualTo(traceId);
     String parentSpanId = traceparent.split("-")[2];
-    assertThat(downstream.lastHeader("X-B3-SpanId")).as("X-B3-SpanId").isEqualTo(parentSpanId);
+    assertThat(b3SpanId).as("X-B3-SpanId").isEqualTo(parentSpanId);
     await("the app's SERVER span is exported")
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(

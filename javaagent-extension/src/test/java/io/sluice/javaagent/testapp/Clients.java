@@ -247,6 +247,7 @@ final class Clients {
       case "vertx-streaming-body" -> Clients::vertxStreamingBody;
       case "vertx-stream-body" -> Clients::vertxStreamBody;
       case "vertx-head-first" -> Clients::vertxHeadFirst;
+      case "vertx-h2-stream-body" -> Clients::vertxHttp2StreamBody;
       case "vertx-written-body" -> Clients::vertxWrittenBody;
       case "reactor" -> ReactorNettyClients::call;
       case "reactor-cancel" -> ReactorNettyClients::cancel;
@@ -893,6 +894,31 @@ final class Clients {
         url,
         request ->
             vertxExchange(request, sent -> sent.send(new GeneratedBodyStream(3 * 1024, 1024))));
+  }
+
+  /**
+   * As {@code vertx-stream-body}, over HTTP/2 without TLS from the first byte (a client of its own,
+   * {@code h2c} with prior knowledge): the head leaves as a {@code HEADERS} frame, the body as
+   * {@code DATA} frames.
+   */
+  private static ClientAnswer vertxHttp2StreamBody(String method, String url) throws Exception {
+    URI uri = URI.create(url);
+    io.vertx.core.http.HttpClient client =
+        VertxClient.VERTX.createHttpClient(
+            new HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false));
+    try {
+      return awaitVertx(
+          client
+              .request(vertxRequest(method, uri).setHost(uri.getHost()).setPort(uri.getPort()))
+              .compose(
+                  request ->
+                      vertxExchange(
+                          request, sent -> sent.send(new GeneratedBodyStream(3 * 1024, 1024)))));
+    } finally {
+      client.close();
+    }
   }
 
   /**
