@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -29,6 +30,9 @@ final class TcpProxy implements AutoCloseable {
   private final int port = held.port();
   private volatile ServerSocket server;
 
+  /** The thread accepting on {@link #server}, which {@link #disconnect()} waits for. */
+  private Thread acceptor;
+
   private TcpProxy(int targetPort) {
     this.targetPort = targetPort;
   }
@@ -49,13 +53,33 @@ final class TcpProxy implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  /** Breaks every connection and refuses new ones until {@link #reconnect()}. */
-  synchronized void disconnect() throws IOException {
-    server.close();
-    for (Socket socket : sockets) {
-      socket.close();
+  /**
+   * Breaks every connection and refuses new ones until {@link #reconnect()}, once it returns: it
+   * waits for the accepting thread to end. Closing a server socket that a thread is blocked
+   * accepting on (JDK 17, Linux) only signals that thread; until its {@code accept} call returns,
+   * the listening socket lives on in the system and a client can still connect (seen in a build: a
+   * connection to the cut proxy was accepted).
+   */
+  void disconnect() throws IOException {
+    Thread accepting;
+    synchronized (this) {
+      server.close();
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+      sockets.clear();
+      accepting = acceptor;
     }
-    sockets.clear();
+    // outside the lock: the accepting thread may be waiting for it to refuse a last connection
+    try {
+      accepting.join(Duration.ofSeconds(10).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the proxy stopped accepting", e);
+    }
+    if (accepting.isAlive()) {
+      throw new IOException("the proxy's accepting thread did not end within 10 s");
+    }
   }
 
   /** Accepts connections again, on the same port. */
@@ -81,10 +105,13 @@ final class TcpProxy implements AutoCloseable {
     ServerSocket socket = new ServerSocket();
     socket.setReuseAddress(true);
     socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-    server = socket;
-    Thread acceptor = new Thread(() -> accept(socket), "tcp-proxy-accept");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    Thread accepting = new Thread(() -> accept(socket), "tcp-proxy-accept");
+    accepting.setDaemon(true);
+    synchronized (this) {
+      server = socket;
+      acceptor = accepting;
+    }
+    accepting.start();
   }
 
   private void accept(ServerSocket socket) {
