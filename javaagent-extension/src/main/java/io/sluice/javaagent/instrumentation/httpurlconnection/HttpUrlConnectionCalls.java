@@ -88,7 +88,8 @@ public final class HttpUrlConnectionCalls {
    * @param streaming whether the request is a streaming one
    * @param streamingBody a streaming request's body stream, {@code null} until its headers left
    * @param rememberedExceptionOut the failure of {@code getOutputStream} that it rethrows, or
-   *     {@code null}
+   *     {@code null} (always on a JDK that remembers none, such as 17.0.15: its {@code
+   *     getOutputStream} tries the network again)
    */
   public static boolean sendsAnew(
       boolean connected,
@@ -109,11 +110,11 @@ public final class HttpUrlConnectionCalls {
    * attempt that sends the request anew after the last call ended (its connect failed: an I/O
    * error, or the app's own {@code ProxySelector} threw; or the app disconnected it before an
    * outcome). An attempt that sends nothing keeps the ended call. A call not ended yet goes on (a
-   * redirect or authentication retry the JDK follows within the call; the HTTPS handshake's own
-   * {@code super.connect()}); a rejected call rejects every attempt.
+   * redirect or authentication retry the JDK follows within the call; the {@code plainConnect()}
+   * within a {@code connect()}); a rejected call rejects every attempt.
    *
-   * @param sendsAnew what {@link #sendsAnew} said of this connect; {@code false} where the advice
-   *     cannot tell (the HTTPS override, whose {@code super.connect()} tells instead)
+   * @param sendsAnew what {@link #sendsAnew} said of this attempt, read at {@code plainConnect()};
+   *     {@code false} at {@code connect()}, whose advice leaves that to {@code plainConnect()}'s
    * @return the I/O error a rejected connection fails with, or {@code null} to connect
    */
   public static IOException connect(HttpURLConnection connection, boolean sendsAnew) {

@@ -1,10 +1,13 @@
 package io.sluice.javaagent.instrumentation.httpurlconnection;
 
+import static net.bytebuddy.matcher.ElementMatchers.declaresField;
+import static net.bytebuddy.matcher.ElementMatchers.fieldType;
 import static net.bytebuddy.matcher.ElementMatchers.isDeclaredBy;
 import static net.bytebuddy.matcher.ElementMatchers.isPrivate;
 import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
@@ -15,6 +18,8 @@ import java.io.OutputStream;
 import java.net.CacheResponse;
 import java.net.HttpURLConnection;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.description.field.FieldDescription;
+import net.bytebuddy.description.method.MethodDescription;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -67,6 +72,16 @@ import net.bytebuddy.matcher.ElementMatcher;
  */
 final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
 
+  /**
+   * The field in which the JDK remembers a failure of {@code getOutputStream} to rethrow it: in
+   * recent updates (Debian's 17.0.21, Temurin 25), not in earlier ones (Debian's 17.0.15). An
+   * advice naming a field its class lacks cannot be applied, and the agent then leaves the whole
+   * class untransformed, its own tracing with it (no CLIENT span, no trace headers): one {@code
+   * connect()} advice per layout.
+   */
+  private static final ElementMatcher.Junction<FieldDescription> REMEMBERS_OUTPUT_FAILURE =
+      named("rememberedExceptionOut").and(fieldType(Exception.class));
+
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
     return namedOneOf(
@@ -81,16 +96,22 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
         named("connect")
             .and(isPublic())
             .and(takesArguments(0))
-            .and(isDeclaredBy(named("sun.net.www.protocol.http.HttpURLConnection"))),
-        advice + "$ConnectAdvice");
-    transformer.applyAdviceToMethod(
-        named("connect")
-            .and(isPublic())
-            .and(takesArguments(0))
             .and(
                 isDeclaredBy(
-                    named("sun.net.www.protocol.https.AbstractDelegateHttpsURLConnection"))),
-        advice + "$HttpsConnectAdvice");
+                    namedOneOf(
+                        "sun.net.www.protocol.http.HttpURLConnection",
+                        "sun.net.www.protocol.https.AbstractDelegateHttpsURLConnection"))),
+        advice + "$ConnectAdvice");
+    ElementMatcher.Junction<MethodDescription> plainConnect =
+        named("plainConnect")
+            .and(takesArguments(0))
+            .and(isDeclaredBy(named("sun.net.www.protocol.http.HttpURLConnection")));
+    transformer.applyAdviceToMethod(
+        plainConnect.and(isDeclaredBy(declaresField(REMEMBERS_OUTPUT_FAILURE))),
+        advice + "$PlainConnectAdvice");
+    transformer.applyAdviceToMethod(
+        plainConnect.and(isDeclaredBy(not(declaresField(REMEMBERS_OUTPUT_FAILURE)))),
+        advice + "$PlainConnectWithoutOutputFailureAdvice");
     transformer.applyAdviceToMethod(
         named("getInputStream0").and(isPrivate()).and(takesArguments(0)),
         advice + "$GetInputStreamAdvice");
@@ -102,15 +123,50 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
   }
 
   /**
-   * The HTTP connection's {@code connect()}, where the JDK decides whether to connect: the HTTPS
-   * override reaches it through {@code super.connect()} whenever it connects. It reads the JDK's
-   * state there (private fields, which the HTTPS subclass's advice could not name) to tell whether
-   * this connect sends the request anew (see {@link HttpUrlConnectionCalls#sendsAnew}).
+   * {@code connect()} of HTTP and of the HTTPS override (around its TLS handshake): starts the
+   * connection's first call, keeps a rejected connection rejecting, and tells the call how the
+   * attempt to connect ended. Whether an attempt on a connection whose call ended sends the request
+   * anew is {@code plainConnect}'s to decide ({@link PlainConnectAdvice}): the HTTPS override
+   * reaches it directly on some JDKs (17.0.15, 25) and through {@code super.connect()} on others
+   * (17.0.21), and only there can the advice read the JDK's private state.
    */
   @SuppressWarnings("unused")
   static final class ConnectAdvice {
 
     private ConnectAdvice() {}
+
+    /** Returns the rejected call's I/O error, which skips the method, or {@code null}. */
+    @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
+    static IOException enter(@Advice.This HttpURLConnection connection) {
+      return HttpUrlConnectionCalls.connect(connection, false);
+    }
+
+    @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+    static void exit(
+        @Advice.This HttpURLConnection connection,
+        @Advice.Enter IOException rejection,
+        @Advice.FieldValue("cachedResponse") CacheResponse cachedResponse,
+        @Advice.Thrown(readOnly = false) Throwable thrown) {
+      if (rejection != null) {
+        thrown = rejection; // the agent's CLIENT span records this failure
+      } else {
+        HttpUrlConnectionCalls.connected(connection, cachedResponse != null, thrown);
+      }
+    }
+  }
+
+  /**
+   * {@code plainConnect()}, where every connect of HTTP and HTTPS opens its socket unless the
+   * connection is connected: reads the JDK's state (private fields) to tell whether this attempt
+   * sends the request anew (see {@link HttpUrlConnectionCalls#sendsAnew}), and if so starts the
+   * call of its own, whose rejection throws instead of connecting. On a JDK that remembers a
+   * failure of {@code getOutputStream} ({@code rememberedExceptionOut}); {@link
+   * PlainConnectWithoutOutputFailureAdvice} on the others.
+   */
+  @SuppressWarnings("unused")
+  static final class PlainConnectAdvice {
+
+    private PlainConnectAdvice() {}
 
     /** Returns the rejected call's I/O error, which skips the method, or {@code null}. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
@@ -139,45 +195,47 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
-        @Advice.This HttpURLConnection connection,
-        @Advice.Enter IOException rejection,
-        @Advice.FieldValue("cachedResponse") CacheResponse cachedResponse,
-        @Advice.Thrown(readOnly = false) Throwable thrown) {
+        @Advice.Enter IOException rejection, @Advice.Thrown(readOnly = false) Throwable thrown) {
       if (rejection != null) {
-        thrown = rejection; // the agent's CLIENT span records this failure
-      } else {
-        HttpUrlConnectionCalls.connected(connection, cachedResponse != null, thrown);
+        thrown = rejection; // connect()'s advice sees it, and the agent's CLIENT span records it
       }
     }
   }
 
   /**
-   * The HTTPS override of {@code connect()}, around the TLS handshake: starts the connection's
-   * first call (so that the handshake is part of it) and keeps a rejected connection rejecting. A
-   * connection connected again is {@link ConnectAdvice}'s to decide, in the {@code super.connect()}
-   * the override calls unless the connection is connected already.
+   * As {@link PlainConnectAdvice}, on a JDK that remembers no failure of {@code getOutputStream}
+   * (no {@code rememberedExceptionOut}, such as 17.0.15): there {@code getOutputStream} tries the
+   * network again after such a failure.
    */
   @SuppressWarnings("unused")
-  static final class HttpsConnectAdvice {
+  static final class PlainConnectWithoutOutputFailureAdvice {
 
-    private HttpsConnectAdvice() {}
+    private PlainConnectWithoutOutputFailureAdvice() {}
 
     /** Returns the rejected call's I/O error, which skips the method, or {@code null}. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-    static IOException enter(@Advice.This HttpURLConnection connection) {
-      return HttpUrlConnectionCalls.connect(connection, false);
+    static IOException enter(
+        @Advice.This HttpURLConnection connection,
+        @Advice.FieldValue("connected") boolean connected,
+        @Advice.FieldValue("inputStream") InputStream inputStream,
+        @Advice.FieldValue("rememberedException") Exception rememberedException,
+        @Advice.FieldValue("strOutputStream") OutputStream streamingBody,
+        @Advice.FieldValue("chunkLength") int chunkLength,
+        @Advice.FieldValue("fixedContentLength") int fixedContentLength,
+        @Advice.FieldValue("fixedContentLengthLong") long fixedContentLengthLong) {
+      boolean streaming =
+          chunkLength != -1 || fixedContentLength != -1 || fixedContentLengthLong != -1L;
+      return HttpUrlConnectionCalls.connect(
+          connection,
+          HttpUrlConnectionCalls.sendsAnew(
+              connected, inputStream, rememberedException, streaming, streamingBody, null));
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
-        @Advice.This HttpURLConnection connection,
-        @Advice.Enter IOException rejection,
-        @Advice.FieldValue("cachedResponse") CacheResponse cachedResponse,
-        @Advice.Thrown(readOnly = false) Throwable thrown) {
+        @Advice.Enter IOException rejection, @Advice.Thrown(readOnly = false) Throwable thrown) {
       if (rejection != null) {
-        thrown = rejection; // the agent's CLIENT span records this failure
-      } else {
-        HttpUrlConnectionCalls.connected(connection, cachedResponse != null, thrown);
+        thrown = rejection; // connect()'s advice sees it, and the agent's CLIENT span records it
       }
     }
   }
