@@ -59,15 +59,16 @@ public final class HttpUrlConnectionCalls {
   }
 
   /**
-   * Whether the JDK's {@code connect()} is about to open a connection on which it sends the
-   * connection's request anew, read from the JDK's own state as {@code
-   * sun.net.www.protocol.http.HttpURLConnection} keeps it. Its {@code connect()} connects whenever
-   * {@code connected} is false, and a connect that fails (refused, timed out, unknown host) leaves
-   * it false: the JDK forgets the failure, and the app connecting again, explicitly or through
-   * {@code getInputStream}, {@code getResponseCode} or {@code getOutputStream}, makes it try the
-   * network again and then send the request. Connected already, {@code connect()} does nothing (a
-   * TLS handshake that failed leaves the connection connected too). Not connected, it still opens a
-   * socket, but sends nothing on it, when the connection can no longer send its request:
+   * Whether the JDK's {@code plainConnect()} (where HTTP and HTTPS connects open their sockets) is
+   * about to open a connection on which it sends the connection's request anew, read from the JDK's
+   * own state as {@code sun.net.www.protocol.http.HttpURLConnection} keeps it. Its {@code
+   * connect()} connects whenever {@code connected} is false, and a connect that fails (refused,
+   * timed out, unknown host) leaves it false: the JDK forgets the failure, and the app connecting
+   * again, explicitly or through {@code getInputStream}, {@code getResponseCode} or {@code
+   * getOutputStream}, makes it try the network again and then send the request. Connected already,
+   * {@code connect()} does nothing (a TLS handshake that failed leaves the connection connected
+   * too). Not connected, it still opens a socket, but sends nothing on it, when the connection can
+   * no longer send its request:
    *
    * <ul>
    *   <li>it read a response ({@code inputStream} set; the JDK keeps it across {@code disconnect()}
@@ -85,7 +86,11 @@ public final class HttpUrlConnectionCalls {
    * @param connected the connection's {@code connected} field
    * @param inputStream its response stream, {@code null} until it read a response
    * @param rememberedException the failure of reading a response that it rethrows, or {@code null}
-   * @param streaming whether the request is a streaming one
+   * @param chunkLength the connection's {@code chunkLength}, {@code -1} unless it streams chunked
+   * @param fixedContentLength its {@code fixedContentLength}, {@code -1} unless it streams a fixed
+   *     length below 2 GiB
+   * @param fixedContentLengthLong its {@code fixedContentLengthLong}, {@code -1} unless it streams
+   *     a longer fixed length
    * @param streamingBody a streaming request's body stream, {@code null} until its headers left
    * @param rememberedExceptionOut the failure of {@code getOutputStream} that it rethrows, or
    *     {@code null} (always on a JDK that remembers none, such as 17.0.15: its {@code
@@ -95,9 +100,13 @@ public final class HttpUrlConnectionCalls {
       boolean connected,
       InputStream inputStream,
       Exception rememberedException,
-      boolean streaming,
+      int chunkLength,
+      int fixedContentLength,
+      long fixedContentLengthLong,
       OutputStream streamingBody,
       Exception rememberedExceptionOut) {
+    boolean streaming =
+        chunkLength != -1 || fixedContentLength != -1 || fixedContentLengthLong != -1L;
     return !connected
         && inputStream == null
         && rememberedException == null

@@ -38,7 +38,8 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       failed connect: connected again, it tries the network again, and that attempt is a call of
  *       its own, asked of the breakers and counted; the decision is read from the JDK's state
  *       ({@code connected}, the response or remembered failures, see {@link
- *       HttpUrlConnectionCalls#sendsAnew}), where a connect that sends nothing starts no call.
+ *       HttpUrlConnectionCalls#sendsAnew}) in {@code plainConnect()}, where both connects open
+ *       their socket, and a connect that sends nothing starts no call.
  *   <li>the private {@code getInputStream0()}, where the JDK sends the request and reads the
  *       response for {@code getInputStream}, {@code getResponseCode} and every {@code
  *       getHeaderField}: the outcome, once the outermost invocation returns (the JDK calls it again
@@ -77,7 +78,7 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
    * recent updates (Debian's 17.0.21, Temurin 25), not in earlier ones (Debian's 17.0.15). An
    * advice naming a field its class lacks cannot be applied, and the agent then leaves the whole
    * class untransformed, its own tracing with it (no CLIENT span, no trace headers): one {@code
-   * connect()} advice per layout.
+   * plainConnect()} advice per layout.
    */
   private static final ElementMatcher.Junction<FieldDescription> REMEMBERS_OUTPUT_FAILURE =
       named("rememberedExceptionOut").and(fieldType(Exception.class));
@@ -180,15 +181,15 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
         @Advice.FieldValue("chunkLength") int chunkLength,
         @Advice.FieldValue("fixedContentLength") int fixedContentLength,
         @Advice.FieldValue("fixedContentLengthLong") long fixedContentLengthLong) {
-      boolean streaming =
-          chunkLength != -1 || fixedContentLength != -1 || fixedContentLengthLong != -1L;
       return HttpUrlConnectionCalls.connect(
           connection,
           HttpUrlConnectionCalls.sendsAnew(
               connected,
               inputStream,
               rememberedException,
-              streaming,
+              chunkLength,
+              fixedContentLength,
+              fixedContentLengthLong,
               streamingBody,
               rememberedExceptionOut));
     }
@@ -223,12 +224,17 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
         @Advice.FieldValue("chunkLength") int chunkLength,
         @Advice.FieldValue("fixedContentLength") int fixedContentLength,
         @Advice.FieldValue("fixedContentLengthLong") long fixedContentLengthLong) {
-      boolean streaming =
-          chunkLength != -1 || fixedContentLength != -1 || fixedContentLengthLong != -1L;
       return HttpUrlConnectionCalls.connect(
           connection,
           HttpUrlConnectionCalls.sendsAnew(
-              connected, inputStream, rememberedException, streaming, streamingBody, null));
+              connected,
+              inputStream,
+              rememberedException,
+              chunkLength,
+              fixedContentLength,
+              fixedContentLengthLong,
+              streamingBody,
+              null));
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -56,7 +56,8 @@ public final class WrittenHeads {
    * Content-Length} (else {@code write} throws, and must throw as before, with nothing sent), and
    * its response is not complete (a request the app or the connection reset fails its writes; no
    * span should start for it). Vert.x then writes the head and the chunk one after the other, as it
-   * would have written them together.
+   * would have written them together. Not without the link: the span the head names could not be
+   * kept for {@code end}, which would start a second one.
    */
   public static void sendBeforeFirstChunk(HttpClientRequest request) {
     if (HEADS != null
