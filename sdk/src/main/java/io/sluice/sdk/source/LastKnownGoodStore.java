@@ -612,6 +612,11 @@ public final class LastKnownGoodStore {
     try {
       return new Found(path, readSnapshot(path), false);
     } catch (NoSuchFileException e) {
+      if (directoryIsAFile()) {
+        // Java 25 reads under a file in the directory's place as no such file, 17 "Not a directory"
+        refuse(path, directoryProblem(e, false));
+        return null;
+      }
       Path legacy = legacyFile(service);
       byte[] bytes = legacy == null ? null : readLegacy(legacy, service);
       return bytes == null ? null : new Found(legacy, bytes, true);
@@ -770,7 +775,7 @@ public final class LastKnownGoodStore {
   private String directoryProblem(Exception e, boolean writing) {
     String state = "the state directory " + directory + " (" + stateDirSetting + ")";
     try {
-      if (Files.exists(directory) && !Files.isDirectory(directory)) {
+      if (directoryIsAFile()) {
         return state + " is a file, not a directory";
       }
       if (!Files.isDirectory(directory)) {
@@ -783,6 +788,15 @@ public final class LastKnownGoodStore {
       // a security manager: say what the save or load said
     }
     return null;
+  }
+
+  /** Whether a file (not a directory) stands where the state directory should be. */
+  private boolean directoryIsAFile() {
+    try {
+      return Files.exists(directory) && !Files.isDirectory(directory);
+    } catch (RuntimeException unreadable) {
+      return false; // a security manager: the read or write says what it says
+    }
   }
 
   /** Removes the temporary files crashed saves left behind, the first time the store is used. */
