@@ -62,6 +62,7 @@ import org.openqa.selenium.ElementClickInterceptedException;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -7449,8 +7450,20 @@ class WebUiIT {
         .until(find::get, e -> e != null);
   }
 
+  /**
+   * Clicks what {@code locator} finds, finding it again when the page re-rendered it between the
+   * find and the click (a live update or a refresh replaced the element: nothing was clicked).
+   */
   private static void click(By locator) {
-    waitFor(locator).click();
+    await()
+        .atMost(BOUND)
+        .ignoreException(StaleElementReferenceException.class)
+        .alias("clicking " + locator)
+        .until(
+            () -> {
+              waitFor(locator).click();
+              return true;
+            });
   }
 
   /** The role badge (shown in capitals by CSS, so compare its text content). */
