@@ -62,12 +62,19 @@ fi
 # in /usr/lib/jvm; here one elsewhere (macOS) is found and named, and none at all is said at once
 # rather than as a failed test at the end of the build.
 jdk21_given=0
+jdk21=""
+second_jdk_given=0
 for arg in ${1+"$@"}; do
-  case $arg in -Dsluice.test.jdk21=*) jdk21_given=1 ;; esac
+  case $arg in
+    -Dsluice.test.jdk21=*) jdk21_given=1 jdk21=${arg#*=} ;;
+    -Dsluice.test.second-jdk=*) second_jdk_given=1 ;;
+  esac
 done
-[[ -z ${SLUICE_TEST_JDK21:-} ]] || jdk21_given=1
+if [[ -n ${SLUICE_TEST_JDK21:-} ]] && ((!jdk21_given)); then jdk21_given=1 jdk21=$SLUICE_TEST_JDK21; fi
 re='Java version: ([^,]+),'
-if ((!jdk21_given)) && [[ $mvn_out =~ $re ]] && (($(java_feature "${BASH_REMATCH[1]}") >= 21)); then
+maven_on_21=0
+if [[ $mvn_out =~ $re ]] && (($(java_feature "${BASH_REMATCH[1]}") >= 21)); then
+  maven_on_21=1
   jdk21_given=1 # Maven's own JDK will do
 fi
 # release_feature JDK_HOME: the Java feature version its release file names, or 0
@@ -78,7 +85,6 @@ release_feature() {
   java_feature "${line//\"/}"
 }
 if ((!jdk21_given)); then
-  jdk21=""
   for home in /usr/lib/jvm/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
     if [[ -x $home/bin/java ]] && (($(release_feature "$home") >= 21)); then jdk21=$home; fi
   done
@@ -93,6 +99,14 @@ name its home: SLUICE_TEST_JDK21=/path/to/jdk ./test.sh"
     /usr/lib/jvm/*) ;; # the test finds it there itself
     *) export SLUICE_TEST_JDK21=$jdk21 ;;
   esac
+fi
+
+# The SDK's unit tests run a second time on that JDK (the sdk module's second-jdk profile), as an
+# app that embeds the SDK may run on a newer Java than builds it: Java 25 reports some file system
+# errors differently from 17. Not when Maven itself runs on Java 21+: that JDK is the newer one.
+second_jdk=()
+if ((!second_jdk_given && !maven_on_21)) && [[ -n $jdk21 ]]; then
+  second_jdk=("-Dsluice.test.second-jdk=$jdk21")
 fi
 
 # --- system commands the tests run ------------------------------------------------------------
@@ -185,4 +199,4 @@ fi
 
 # jansi.noreset, as above: no ESC[0m resets in the build's log
 export MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true"
-exec mvn -B verify ${1+"$@"}
+exec mvn -B verify ${second_jdk[@]+"${second_jdk[@]}"} ${1+"$@"}
