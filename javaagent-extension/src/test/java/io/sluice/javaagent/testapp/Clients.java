@@ -1033,7 +1033,17 @@ final class Clients {
     private void emit() {
       while (!paused && left > 0 && data != null) {
         left -= chunk.length();
-        data.handle(chunk.copy());
+        try {
+          data.handle(chunk.copy());
+        } catch (IllegalStateException requestEnded) {
+          // the request ended (failed, or answered early) before Vert.x's pipe let go of this
+          // stream: its write checks say so by throwing. Stop, as a file or socket source whose
+          // pipe closed would; thrown on, Vert.x would log it as an unhandled exception.
+          left = 0;
+          data = null;
+          end = null;
+          return;
+        }
       }
       if (left <= 0 && end != null) {
         Handler<Void> ended = end;
