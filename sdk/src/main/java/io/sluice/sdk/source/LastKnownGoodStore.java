@@ -612,9 +612,10 @@ public final class LastKnownGoodStore {
     try {
       return new Found(path, readSnapshot(path), false);
     } catch (NoSuchFileException e) {
-      if (directoryIsAFile()) {
-        // Java 25 reads under a file in the directory's place as no such file, 17 "Not a directory"
-        refuse(path, directoryProblem(e, false));
+      // Java 25 reads under a file in the directory's place as no such file, 17 "Not a directory"
+      String problem = directoryIsAFile() ? directoryProblem(e, false) : null;
+      if (problem != null) {
+        refuse(path, problem);
         return null;
       }
       Path legacy = legacyFile(service);
