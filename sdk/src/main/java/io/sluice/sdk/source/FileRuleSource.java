@@ -9,6 +9,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -405,6 +406,11 @@ public final class FileRuleSource implements RuleSource {
       if (closed.get()) {
         return;
       }
+      if (fileInPlaceOfDirectory() != null) {
+        // Java 25 reads under a regular file as no such file, 17 as "Not a directory": both say so
+        unreadable(e);
+        return;
+      }
       missing();
       return;
     } catch (IOException | RuntimeException e) {
@@ -504,6 +510,12 @@ public final class FileRuleSource implements RuleSource {
     if (e instanceof AccessDeniedException) {
       return "access denied";
     }
+    if (e instanceof FileSystemException) {
+      Path inPlace = fileInPlaceOfDirectory();
+      if (inPlace != null) {
+        return inPlace + " is a file, not a directory";
+      }
+    }
     if (e instanceof FileSystemException fs && fs.getReason() != null) {
       return fs.getReason();
     }
@@ -513,6 +525,26 @@ public final class FileRuleSource implements RuleSource {
     }
     // an IOException of our own says its reason in its message; anything else is named too
     return e.getClass() == IOException.class ? message : e.toString();
+  }
+
+  /**
+   * The regular file that stands where one of the rules file's directories should be, or null: the
+   * nearest ancestor that exists decides. Asked only after a read failed, so a healthy file costs
+   * nothing.
+   */
+  private Path fileInPlaceOfDirectory() {
+    try {
+      for (Path ancestor = file.toAbsolutePath().getParent();
+          ancestor != null;
+          ancestor = ancestor.getParent()) {
+        if (Files.exists(ancestor)) {
+          return Files.isDirectory(ancestor) ? null : ancestor;
+        }
+      }
+    } catch (RuntimeException unreadable) {
+      // a security manager: the read's own reason is said instead
+    }
+    return null;
   }
 
   /** The file's bytes, at most one more than a document may have (RuleCodec refuses more). */

@@ -128,6 +128,34 @@ class FileRuleSourceTest {
     }
   }
 
+  /**
+   * A rules file under what is a regular file, not a directory (a mistyped path): Java 17 says "Not
+   * a directory", Java 25 "no such file"; the line names the file in the directory's place on both,
+   * and once the directory is made the document in it applies.
+   */
+  @Test
+  void namesTheFileThatStandsWhereTheRulesFilesDirectoryShouldBe() throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("conf"), "a file");
+    Path file = notADirectory.resolve("rules.json");
+    try (LogCapture log = LogCapture.of(FileRuleSource.class)) {
+      start(file);
+
+      assertThat(log.warnings())
+          .containsExactly(
+              "cannot read the rules file "
+                  + file
+                  + ": "
+                  + notADirectory.toAbsolutePath()
+                  + " is a file, not a directory; the rules in force stay: the built-in defaults");
+      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+    }
+
+    Files.delete(notADirectory);
+    Files.createDirectory(notADirectory);
+    replaceAtomically(file, document("orders", 0.3));
+    awaitRatio(0.3);
+  }
+
   @Test
   void followsEditorsThatSaveByRenamingANewFileOverTheOldOne() throws Exception {
     Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
