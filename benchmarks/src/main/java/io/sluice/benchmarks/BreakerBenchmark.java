@@ -2,6 +2,7 @@ package io.sluice.benchmarks;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.sluice.rules.BreakerPolicy;
@@ -41,9 +42,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * A successful call through a closed breaker: Sluice's {@link BreakerRegistry} (policy lookup among
  * 1 or 10 policies with the match last, target lookup, permission, outcome, target statistics;
  * metrics off, or to the SDK with a reader) beside a plain Resilience4j {@code
- * CircuitBreaker.decorateSupplier} with the same settings. The host reaches the registry as one
- * string constant, or as a new equal string on every call, as an HTTP client hands over the host it
- * parsed from each request (see {@link #host}).
+ * CircuitBreaker.decorateSupplier} with the same settings, the baseline the SDK's target is stated
+ * against, and beside plain Resilience4j as an app keeps one breaker per target without Sluice: its
+ * {@code CircuitBreakerRegistry} by {@code host:port} name (no policy match, no bound on the number
+ * of breakers, no statistics). The host reaches the registry as one string constant, or as a new
+ * equal string on every call, as an HTTP client hands over the host it parsed from each request
+ * (see {@link #host}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -82,7 +86,11 @@ public class BreakerBenchmark {
 
   private SdkMeterProvider sdkMeters;
 
+  private static final int PORT = 8080;
+  private static final Supplier<Integer> OK = () -> 200;
+
   private Supplier<Integer> plain;
+  private CircuitBreakerRegistry plainByTarget;
   private BreakerRegistry registry;
 
   @Setup
@@ -105,13 +113,14 @@ public class BreakerBenchmark {
             .automaticTransitionFromOpenToHalfOpenEnabled(true)
             .build();
     CircuitBreaker breaker = CircuitBreaker.of("plain", config);
-    plain = CircuitBreaker.decorateSupplier(breaker, () -> 200);
+    plain = CircuitBreaker.decorateSupplier(breaker, OK);
+    plainByTarget = CircuitBreakerRegistry.of(config);
 
     List<BreakerPolicy> list = new ArrayList<>();
     for (int i = 0; i < policies - 1; i++) {
       list.add(policy("other-" + i, new CallMatch("other-" + i + "*", null, null, null)));
     }
-    list.add(policy("payments", new CallMatch("payments*", 8080, "POST", "/pay/**")));
+    list.add(policy("payments", new CallMatch("payments*", PORT, "POST", "/pay/**")));
     RuleDocument doc = new RuleDocument(1, "bench", SamplingPolicy.DEFAULT, list);
     registry =
         BreakerRegistry.builder(
@@ -174,9 +183,19 @@ public class BreakerBenchmark {
     return plain.get();
   }
 
+  /**
+   * Plain Resilience4j keeping a breaker per target by name, as an app does without Sluice: the
+   * name built from the call's host and port, looked up in the registry, the call decorated.
+   */
+  @Benchmark
+  public int plainResilience4jByTarget(Blackhole blackhole) {
+    String target = callHost(blackhole) + ":" + PORT;
+    return plainByTarget.circuitBreaker(target).executeSupplier(OK);
+  }
+
   @Benchmark
   public int sluice(Blackhole blackhole) {
-    GuardedCall call = registry.start(callHost(blackhole), 8080, "POST", "/pay/42");
+    GuardedCall call = registry.start(callHost(blackhole), PORT, "POST", "/pay/42");
     if (!call.permitted()) {
       return 503;
     }

@@ -27,7 +27,7 @@ final class RatioTable {
 
   private final BaselinePairs pairs;
 
-  private record Paired(Measurement subject, Measurement base) {}
+  private record Paired(String label, Measurement subject, Measurement base) {}
 
   RatioTable(BaselinePairs pairs) {
     this.pairs = pairs;
@@ -38,35 +38,16 @@ final class RatioTable {
     List<String> warnings = new ArrayList<>(unplaced(results));
     List<Paired> paired = new ArrayList<>();
     for (Measurement subject : results) {
-      BaselinePairs.Pair pair = pairs.forClass(subject.className());
-      if (pair == null || !subject.method().equals(pair.subject())) {
-        continue;
-      }
-      Measurement base = find(results, subject, pair.baseline());
-      if (base == null) {
-        warnings.add(
-            String.format(
-                Locale.ROOT,
-                "warning: no %s result in mode %s for %s; not in the table",
-                pair.baseline(),
-                subject.mode(),
-                label(subject)));
-      } else if (!base.unit().equals(subject.unit())) {
-        warnings.add(
-            String.format(
-                Locale.ROOT,
-                "warning: %s %s is in %s but its baseline in %s; not in the table",
-                label(subject),
-                subject.mode(),
-                subject.unit(),
-                base.unit()));
-      } else {
-        paired.add(new Paired(subject, base));
+      List<BaselinePairs.Pair> classPairs = pairs.forClass(subject.className());
+      for (BaselinePairs.Pair pair : classPairs) {
+        if (subject.method().equals(pair.subject())) {
+          pairWithBaseline(results, subject, pair, classPairs.size() > 1, paired, warnings);
+        }
       }
     }
     int width = "benchmark".length();
     for (Paired p : paired) {
-      width = Math.max(width, label(p.subject()).length());
+      width = Math.max(width, p.label().length());
     }
     String format = "%-" + width + "s" + COLUMNS;
     List<String> lines = new ArrayList<>(warnings);
@@ -83,12 +64,48 @@ final class RatioTable {
             "subject B/op",
             "base B/op"));
     for (Paired p : paired) {
-      lines.add(row(format, p.subject(), p.base()));
+      lines.add(row(format, p));
     }
     lines.add(
         "time ratio: the subject's time per op over the baseline's (> 1: the subject is slower);"
             + " for thrpt, baseline ops/time over the subject's.");
     return lines;
+  }
+
+  /**
+   * Adds the subject beside the pair's baseline to {@code paired}, or a warning when that baseline
+   * did not run in the subject's mode and parameters, or in another unit. With more than one
+   * baseline in the class, the row's label names which.
+   */
+  private static void pairWithBaseline(
+      Collection<Measurement> results,
+      Measurement subject,
+      BaselinePairs.Pair pair,
+      boolean named,
+      List<Paired> paired,
+      List<String> warnings) {
+    Measurement base = find(results, subject, pair.baseline());
+    String label = named ? label(subject) + " vs " + pair.baseline() : label(subject);
+    if (base == null) {
+      warnings.add(
+          String.format(
+              Locale.ROOT,
+              "warning: no %s result in mode %s for %s; not in the table",
+              pair.baseline(),
+              subject.mode(),
+              label(subject)));
+    } else if (!base.unit().equals(subject.unit())) {
+      warnings.add(
+          String.format(
+              Locale.ROOT,
+              "warning: %s %s is in %s but its baseline in %s; not in the table",
+              label,
+              subject.mode(),
+              subject.unit(),
+              base.unit()));
+    } else {
+      paired.add(new Paired(label, subject, base));
+    }
   }
 
   /** The subject's time per operation over the baseline's, whatever the mode measured. */
@@ -99,26 +116,35 @@ final class RatioTable {
   private List<String> unplaced(Collection<Measurement> results) {
     Set<String> lines = new LinkedHashSet<>();
     for (Measurement m : results) {
-      BaselinePairs.Pair pair = pairs.forClass(m.className());
-      if (pair == null) {
+      List<BaselinePairs.Pair> classPairs = pairs.forClass(m.className());
+      if (classPairs.isEmpty()) {
         lines.add(
             "warning: "
                 + m.className()
                 + " has no subject/baseline pair in BaselinePairs; not in the table");
-      } else if (!m.method().equals(pair.subject()) && !m.method().equals(pair.baseline())) {
+      } else if (classPairs.stream()
+          .noneMatch(p -> m.method().equals(p.subject()) || m.method().equals(p.baseline()))) {
         lines.add(
             "warning: "
                 + m.className()
                 + "."
                 + m.method()
-                + " is neither the subject ("
-                + pair.subject()
-                + ") nor the baseline ("
-                + pair.baseline()
-                + ") in BaselinePairs; not in the table");
+                + " is none of the methods BaselinePairs pairs ("
+                + pairedMethods(classPairs)
+                + "); not in the table");
       }
     }
     return List.copyOf(lines);
+  }
+
+  /** The methods the pairs name, each once: {@code sluice, plainResilience4j, ...}. */
+  private static String pairedMethods(List<BaselinePairs.Pair> classPairs) {
+    Set<String> methods = new LinkedHashSet<>();
+    for (BaselinePairs.Pair p : classPairs) {
+      methods.add(p.subject());
+      methods.add(p.baseline());
+    }
+    return String.join(", ", methods);
   }
 
   private static Measurement find(
@@ -131,11 +157,13 @@ final class RatioTable {
     return null;
   }
 
-  private static String row(String format, Measurement subject, Measurement base) {
+  private static String row(String format, Paired p) {
+    Measurement subject = p.subject();
+    Measurement base = p.base();
     return String.format(
         Locale.ROOT,
         format,
-        label(subject),
+        p.label(),
         subject.mode(),
         figure(subject.score()),
         figure(base.score()),

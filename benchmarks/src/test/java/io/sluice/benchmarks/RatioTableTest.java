@@ -21,11 +21,32 @@ class RatioTableTest {
                 breaker("sluice", "thrpt", 0.01, "ops/ns"),
                 breaker("sluice", "avgt", 100, "ns/op"),
                 breaker("plainResilience4j", "thrpt", 0.02, "ops/ns"),
-                breaker("plainResilience4j", "avgt", 50, "ns/op")));
+                breaker("plainResilience4j", "avgt", 50, "ns/op"),
+                breaker("plainResilience4jByTarget", "thrpt", 0.005, "ops/ns"),
+                breaker("plainResilience4jByTarget", "avgt", 200, "ns/op")));
 
     assertThat(lines).noneMatch(line -> line.startsWith("warning"));
-    assertThat(row(lines, "thrpt")).contains("ops/ns").contains(" 2.00 ");
-    assertThat(row(lines, "avgt")).contains("ns/op").contains(" 2.00 ");
+    assertThat(row(lines, "vs plainResilience4j ", "thrpt")).contains("ops/ns").contains(" 2.00 ");
+    assertThat(row(lines, "vs plainResilience4j ", "avgt")).contains("ns/op").contains(" 2.00 ");
+    assertThat(row(lines, "vs plainResilience4jByTarget ", "thrpt")).contains(" 0.50 ");
+    assertThat(row(lines, "vs plainResilience4jByTarget ", "avgt")).contains(" 0.50 ");
+  }
+
+  @Test
+  void labelsRowsWithoutABaselinesNameWhereTheClassHasOnlyOne() {
+    List<String> lines =
+        table.render(
+            List.of(
+                new Measurement(SAMPLER, "sluice", "avgt", Map.of("rules", "10"), 30, "ns/op", 0),
+                new Measurement(
+                    SAMPLER, "baseline", "avgt", Map.of("rules", "10"), 20, "ns/op", 0)));
+
+    assertThat(lines)
+        .filteredOn(line -> line.startsWith("SamplerBenchmark"))
+        .singleElement()
+        .satisfies(
+            line -> assertThat(line).startsWith("SamplerBenchmark rules=10 ").contains(" 1.50 "))
+        .satisfies(line -> assertThat(line).doesNotContain(" vs "));
   }
 
   @Test
@@ -51,6 +72,8 @@ class RatioTableTest {
         .filteredOn(line -> line.startsWith("warning"))
         .containsExactly(
             "warning: no plainResilience4j result in mode avgt for BreakerBenchmark"
+                + " meters=noop,policies=1; not in the table",
+            "warning: no plainResilience4jByTarget result in mode avgt for BreakerBenchmark"
                 + " meters=noop,policies=1; not in the table");
     assertThat(lines).noneMatch(line -> line.startsWith("BreakerBenchmark"));
   }
@@ -88,7 +111,12 @@ class RatioTableTest {
   void warnsForAMethodThatIsNeitherSubjectNorBaseline() {
     List<String> lines = table.render(List.of(breaker("sluiceAsync", "avgt", 1, "ns/op")));
 
-    assertThat(lines).anyMatch(line -> line.contains(BREAKER + ".sluiceAsync is neither"));
+    assertThat(lines)
+        .contains(
+            "warning: "
+                + BREAKER
+                + ".sluiceAsync is none of the methods BaselinePairs pairs (sluice,"
+                + " plainResilience4j, plainResilience4jByTarget); not in the table");
   }
 
   private static Measurement breaker(String method, String mode, double score, String unit) {
@@ -96,10 +124,11 @@ class RatioTableTest {
         BREAKER, method, mode, Map.of("policies", "1", "meters", "noop"), score, unit, 40);
   }
 
-  private static String row(List<String> lines, String mode) {
+  private static String row(List<String> lines, String versus, String mode) {
     return lines.stream()
-        .filter(line -> line.startsWith("BreakerBenchmark") && line.contains(" " + mode + " "))
+        .filter(line -> line.startsWith("BreakerBenchmark") && line.contains(versus))
+        .filter(line -> line.contains(" " + mode + " "))
         .findFirst()
-        .orElseThrow(() -> new AssertionError("no " + mode + " row in " + lines));
+        .orElseThrow(() -> new AssertionError("no " + versus + mode + " row in " + lines));
   }
 }
