@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -170,7 +171,8 @@ class ControlPlaneApiIT {
         .getKVClient()
         .put(
             ByteSequence.from(
-                "/sluice/v1/history/paged-past-unreadable/" + String.format("%020d", unreadable),
+                "/sluice/v1/history/paged-past-unreadable/"
+                    + String.format(Locale.ROOT, "%020d", unreadable),
                 StandardCharsets.UTF_8),
             ByteSequence.from("{\"not\": \"an entry\"", StandardCharsets.UTF_8))
         .get(5, TimeUnit.SECONDS);
@@ -238,7 +240,8 @@ class ControlPlaneApiIT {
     ApiClient.Answer written = api.put(path, WRITER, document(null, 0.3, "c"), Map.of());
     assertThat(written.status()).isEqualTo(200);
     long r3 = written.json().get("revision").asLong();
-    String copied = storedValue("/sluice/v1/history/upgrading/" + String.format("%020d", rNewer));
+    String copied =
+        storedValue("/sluice/v1/history/upgrading/" + String.format(Locale.ROOT, "%020d", rNewer));
     assertThat(newer).startsWith("{\"revision\":0,");
     // the same JSON (its escapes may be written otherwise) with the revision set
     JsonMapper json = JsonMapper.builder().build();
@@ -265,7 +268,7 @@ class ControlPlaneApiIT {
         api.put(path, WRITER, document(null, 0.2, "b"), Map.of()).json().get("revision").asLong();
     etcd.server()
         .put(
-            "/sluice/v1/history/unreadable-entry/" + String.format("%020d", r1),
+            "/sluice/v1/history/unreadable-entry/" + String.format(Locale.ROOT, "%020d", r1),
             "{\"not\": \"an entry\"");
 
     ApiClient.Answer read = api.get(path + "/history/" + r1, READER);
@@ -287,7 +290,8 @@ class ControlPlaneApiIT {
     assertThat(api.get(path + "/history/" + (r2 + 1_000_000), READER).status()).isEqualTo(404);
 
     // the service's name is quoted with hidden characters escaped, as every detail quotes text
-    etcd.server().put("/sluice/v1/history/hid\u202eden/" + String.format("%020d", 1), "[]");
+    etcd.server()
+        .put("/sluice/v1/history/hid\u202eden/" + String.format(Locale.ROOT, "%020d", 1), "[]");
     ApiClient.Answer hidden = api.get("/api/v1/services/hid%E2%80%AEden/rules/history/1", READER);
     assertThat(hidden.status()).isEqualTo(409);
     assertThat(hidden.json().get("detail").asString())
@@ -324,7 +328,9 @@ class ControlPlaneApiIT {
     }
     for (long revision : written) {
       String stored =
-          storedValue("/sluice/v1/history/stored-revisions/" + String.format("%020d", revision));
+          storedValue(
+              "/sluice/v1/history/stored-revisions/"
+                  + String.format(Locale.ROOT, "%020d", revision));
       assertThat(stored)
           .as("history entry %s", revision)
           .contains("\"revision\":" + revision + ",");

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
@@ -54,7 +55,7 @@ class ControlPlaneLifecycleIT {
       r2 = revision(api.put(path, WRITER, ControlPlaneApiIT.document(null, 0.2, "b"), Map.of()));
     }
     // as if the control plane had died between its transaction and the history put
-    etcd.server().delete("/sluice/v1/history/billing/" + String.format("%020d", r2));
+    etcd.server().delete("/sluice/v1/history/billing/" + String.format(Locale.ROOT, "%020d", r2));
 
     Map<String, String> openReads = new java.util.HashMap<>(config);
     openReads.put("sluice.security.open-reads", "true");
@@ -75,7 +76,8 @@ class ControlPlaneLifecycleIT {
       assertThat(revisions(api.get(path + "/history", WRITER).json())).containsExactly(r3, r2, r1);
     }
     // the next write copied the journal's entry to its history key
-    assertThat(etcdGet("/sluice/v1/history/billing/" + String.format("%020d", r2))).contains("0.2");
+    assertThat(etcdGet("/sluice/v1/history/billing/" + String.format(Locale.ROOT, "%020d", r2)))
+        .contains("0.2");
   }
 
   @Test

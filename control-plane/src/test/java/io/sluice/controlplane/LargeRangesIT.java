@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -79,7 +80,9 @@ class LargeRangesIT {
               .formatted(document("chronicle", 90_000));
       for (int revision = 1; revision <= HISTORY; revision++) {
         history.add(
-            Map.entry("/sluice/v1/history/chronicle/" + String.format("%020d", revision), entry));
+            Map.entry(
+                "/sluice/v1/history/chronicle/" + String.format(Locale.ROOT, "%020d", revision),
+                entry));
       }
       putAll(jetcd, history, 10);
     }
@@ -232,9 +235,12 @@ class LargeRangesIT {
         rules.append(',');
       }
       rules.append(
-          """
-          {"name":"rule-%05d","match":{"spanName":"GET /path/%05d/**"},"ratio":0.5}"""
-              .formatted(i, i));
+          String.format(
+              Locale.ROOT,
+              """
+              {"name":"rule-%05d","match":{"spanName":"GET /path/%05d/**"},"ratio":0.5}""",
+              i,
+              i));
     }
     return """
         {"schemaVersion":1,"service":"%s","sampling":{"defaultRatio":0.1,"rules":[%s]}}"""

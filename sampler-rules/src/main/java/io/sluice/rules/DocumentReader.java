@@ -580,7 +580,7 @@ final class DocumentReader {
               .orElseThrow();
       StringBuilder escaped = new StringBuilder();
       for (char c : Character.toChars(invisible)) {
-        escaped.append(String.format("\\u%04x", (int) c));
+        escaped.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
       }
       error(
           path + ".name",
@@ -856,6 +856,7 @@ final class DocumentReader {
 
   private static String notUnicode(char surrogate) {
     return String.format(
+        Locale.ROOT,
         "is not valid Unicode: \\u%04x is half of a surrogate pair, without its other half",
         (int) surrogate);
   }

@@ -1,5 +1,7 @@
 package io.sluice.rules;
 
+import java.util.Locale;
+
 /**
  * What text that is shown as one line, as it was written, may not contain: a rule's name, the globs
  * and attribute keys of its match here, and the control plane's history comments, which share this
@@ -100,7 +102,7 @@ public final class OneLineText {
   }
 
   private static String unicodeEscape(char c) {
-    return String.format("\\u%04x", (int) c);
+    return String.format(Locale.ROOT, "\\u%04x", (int) c);
   }
 
   /**

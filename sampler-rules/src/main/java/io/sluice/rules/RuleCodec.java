@@ -85,9 +85,12 @@ public final class RuleCodec {
     return new ValidationError(
         "$",
         String.format(
+            Locale.ROOT,
             "malformed JSON at line %d, column %d: the document is not valid Unicode: \\u%04x is"
                 + " half of a surrogate pair, without its other half",
-            line, column, (int) json.charAt(index)),
+            line,
+            column,
+            (int) json.charAt(index)),
         line,
         column);
   }

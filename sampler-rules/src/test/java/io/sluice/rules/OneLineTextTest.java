@@ -2,6 +2,7 @@ package io.sluice.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class OneLineTextTest {
@@ -15,7 +16,7 @@ class OneLineTextTest {
     for (int c : refused) {
       assertThat(OneLineText.problem("a" + (char) c))
           .as("U+%04X", c)
-          .endsWith(String.format("(\\u%04x at character 2)", c));
+          .endsWith(String.format(Locale.ROOT, "(\\u%04x at character 2)", c));
     }
     // neighbours in the same blocks are text or formatting that reorders nothing
     int[] accepted = {0x061B, 0x200D, 0x2027, 0x202F, 0x2065, 0x206A, 0x00A0, 0xFEFF};
@@ -51,7 +52,7 @@ class OneLineTextTest {
       if (OneLineText.problem(String.valueOf(c)) == null) {
         assertThat(escaped).as("U+%04X", (int) c).isEqualTo(String.valueOf(c));
       } else {
-        String unicode = String.format("\\u%04x", (int) c);
+        String unicode = String.format(Locale.ROOT, "\\u%04x", (int) c);
         String json =
             "\b\t\n\f\r".indexOf(c) < 0 ? unicode : "\\" + "btnfr".charAt("\b\t\n\f\r".indexOf(c));
         assertThat(escaped).as("U+%04X", (int) c).isEqualTo(json);

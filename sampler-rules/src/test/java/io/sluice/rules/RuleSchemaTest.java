@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -328,7 +329,7 @@ class RuleSchemaTest {
         continue;
       }
       if (visible.matcher(String.valueOf(c)).find() == DocumentReader.showsAsNothing(c)) {
-        disagreements.add(String.format("\\u%04x", (int) c));
+        disagreements.add(String.format(Locale.ROOT, "\\u%04x", (int) c));
       }
     }
     assertThat(disagreements).isEmpty();
@@ -553,7 +554,7 @@ class RuleSchemaTest {
     candidates.removeIf(c -> Character.isSurrogate(c) || c == '"' || c == '\\');
     List<String> disagreements = new ArrayList<>();
     for (char c : candidates) {
-      String escaped = String.format("\\u%04x", (int) c);
+      String escaped = String.format(Locale.ROOT, "\\u%04x", (int) c);
       Map<String, String> documents =
           Map.of(
               "name",

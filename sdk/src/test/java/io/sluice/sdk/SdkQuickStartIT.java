@@ -158,7 +158,7 @@ class SdkQuickStartIT {
                  "sampling": {"defaultRatio": 0.0,
                    "rules": [{"name": "checkouts", "match": {"spanName": "checkout*"}, \
                 "ratio": 1.0}]},
-                 "breakers": [{"name": "stock", "match": {"host": "127.0.0.1", "port": %d},
+                 "breakers": [{"name": "stock", "match": {"host": "127.0.0.1", "port": %s},
                    "failureRateThreshold": 50, "slidingWindow": {"type": "COUNT", "size": 4},
                    "minimumCalls": 4, "waitInOpenState": "5m", "failureStatusCodes": ["5xx"],
                    "onOpen": {"mode": "error"}}]}

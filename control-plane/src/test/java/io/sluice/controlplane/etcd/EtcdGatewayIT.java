@@ -18,6 +18,7 @@ import io.sluice.testing.logging.LogCapture;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -137,7 +138,7 @@ class EtcdGatewayIT {
   void aReadCompactedAwayEachTimeIsEtcdAnsweringNotAnOutage() throws Exception {
     String prefix = "/gateway/compacted/";
     for (int i = 0; i < 2 * RangeReader.MIN_PAGE_KEYS; i++) {
-      etcd.server().put(prefix + String.format("%02d", i), "v");
+      etcd.server().put(prefix + String.format(Locale.ROOT, "%02d", i), "v");
     }
     RangeHooks hooks = new RangeHooks();
     AtomicInteger compactions = new AtomicInteger();

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -270,7 +271,7 @@ class PrefixWatchIT {
   @Test
   void aReadCompactedAwayEachTimeSaysSoInHealthUntilAReadGetsThrough() {
     for (int i = 0; i < 2 * RangeReader.MIN_PAGE_KEYS; i++) {
-      etcd.server().put("/compacting/" + String.format("%02d", i), "v");
+      etcd.server().put("/compacting/" + String.format(Locale.ROOT, "%02d", i), "v");
     }
     RangeHooks hooks = new RangeHooks();
     AtomicBoolean compacting = new AtomicBoolean(true);

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -54,7 +55,7 @@ class RangeReaderIT {
     String prefix = "/large/agents/";
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
-      keys.add(prefix + "svc-" + (i % 7) + "/" + String.format("%05d", i));
+      keys.add(prefix + "svc-" + (i % 7) + "/" + String.format(Locale.ROOT, "%05d", i));
     }
     putAll(keys, 9 * 1024);
     long revision = etcd.server().revision();
@@ -86,7 +87,7 @@ class RangeReaderIT {
     String prefix = "/keys-only/rules/";
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      keys.add(prefix + String.format("svc-%02d", i));
+      keys.add(prefix + String.format(Locale.ROOT, "svc-%02d", i));
     }
     List<Long> revisions = new ArrayList<>();
     for (String key : keys) {
@@ -123,12 +124,12 @@ class RangeReaderIT {
     String prefix = "/growing/";
     List<String> small = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
-      small.add(prefix + "a-" + String.format("%03d", i));
+      small.add(prefix + "a-" + String.format(Locale.ROOT, "%03d", i));
     }
     putAll(small, 100);
     List<String> large = new ArrayList<>();
     for (int i = 0; i < 24; i++) {
-      String key = prefix + "b-" + String.format("%03d", i);
+      String key = prefix + "b-" + String.format(Locale.ROOT, "%03d", i);
       large.add(key);
       client.getKVClient().put(bytes(key), value(1024 * 1024)).get(10, TimeUnit.SECONDS);
     }
@@ -154,7 +155,7 @@ class RangeReaderIT {
     String prefix = "/snapshot/";
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      keys.add(prefix + String.format("%03d", i));
+      keys.add(prefix + String.format(Locale.ROOT, "%03d", i));
     }
     putAll(keys, 10);
     long revision = etcd.server().revision();
@@ -182,7 +183,7 @@ class RangeReaderIT {
     String prefix = "/compacted/";
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
-      keys.add(prefix + String.format("%03d", i));
+      keys.add(prefix + String.format(Locale.ROOT, "%03d", i));
     }
     putAll(keys, 10);
     AtomicInteger pages = new AtomicInteger();

@@ -11,6 +11,7 @@ import io.etcd.jetcd.api.ResponseHeader;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.OptionsUtil;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -124,7 +125,7 @@ class RangeReaderTest {
     for (int i = first; i != last + step; i += step) {
       page.addKvs(
           KeyValue.newBuilder()
-              .setKey(ByteString.copyFromUtf8(prefix + String.format("%02d", i)))
+              .setKey(ByteString.copyFromUtf8(prefix + String.format(Locale.ROOT, "%02d", i)))
               .setValue(ByteString.copyFromUtf8("v")));
     }
     return new GetResponse(page.build(), ByteSequence.EMPTY);

@@ -13,6 +13,7 @@ import io.sluice.controlplane.etcd.TestGateways;
 import io.sluice.testing.etcd.EtcdExtension;
 import io.sluice.testing.logging.LogCapture;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,7 +34,7 @@ class CompactedReadAnswerIT {
   @Test
   void aReadCompactedAwayEachTimeOpensNoStretchOfTheOutageLog() {
     for (int i = 1; i <= 20; i++) {
-      etcd.server().put(HISTORY + String.format("%020d", i), "{}");
+      etcd.server().put(HISTORY + String.format(Locale.ROOT, "%020d", i), "{}");
     }
     RangeHooks hooks = new RangeHooks();
     AtomicInteger compactions = new AtomicInteger();

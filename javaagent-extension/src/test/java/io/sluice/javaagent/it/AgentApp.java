@@ -46,6 +46,10 @@ final class AgentApp implements AutoCloseable {
 
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
+  /** The system properties that make a JVM's default locale, passed on to the app. */
+  private static final List<String> LOCALE_PROPERTIES =
+      List.of("user.language", "user.script", "user.country", "user.variant", "user.extensions");
+
   private final Process process;
   private final TestAppFiles files;
   private final int port;
@@ -157,6 +161,13 @@ final class AgentApp implements AutoCloseable {
     Path log = files.log();
     // before the test's own properties: a java.io.tmpdir among them wins
     command.add("-Djava.io.tmpdir=" + files.temporaryDirectory());
+    // the test JVM's locale (test.locale.flags in the build), so the agent is tested in it too
+    for (String key : LOCALE_PROPERTIES) {
+      String value = System.getProperty(key);
+      if (value != null && !value.isEmpty()) {
+        command.add("-D" + key + "=" + value);
+      }
+    }
     properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.addAll(jvmArguments);
     command.add("-cp");

@@ -1,6 +1,7 @@
 package io.sluice.rules.wire;
 
 import io.sluice.rules.OneLineText;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -82,7 +83,7 @@ public record EtcdKeys(String namespace) {
 
   /** The key of one history entry; the revision is zero-padded to 20 digits so keys sort. */
   public String history(String service, long revision) {
-    return historyPrefix(service) + String.format("%020d", revision);
+    return historyPrefix(service) + String.format(Locale.ROOT, "%020d", revision);
   }
 
   /** Prefix of every agent status key: {@code {ns}/v1/agents/}. */

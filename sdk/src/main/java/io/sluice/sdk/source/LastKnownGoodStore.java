@@ -916,7 +916,7 @@ public final class LastKnownGoodStore {
           || c == '.') {
         out.append(c);
       } else {
-        out.append('%').append(String.format("%02X", b & 0xff));
+        out.append('%').append(String.format(Locale.ROOT, "%02X", b & 0xff));
       }
     }
     return out.toString();

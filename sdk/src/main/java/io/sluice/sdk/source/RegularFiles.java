@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -267,7 +268,7 @@ final class RegularFiles {
             continue;
           }
           if (giveUp()) {
-            throw new IOException(String.format(hung.givenUp, timeout.toMillis()));
+            throw new IOException(String.format(Locale.ROOT, hung.givenUp, timeout.toMillis()));
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();

@@ -6,6 +6,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,7 @@ class StatusCapsTest {
   void listsBreakersThatAreNotClosedFirstThenByPolicyAndKeyAndCountsTheRest() {
     List<AgentStatus.BreakerState> breakers = new ArrayList<>();
     for (int i = 0; i < 10_000; i++) {
-      breakers.add(breaker("tenants", "t%05d:443".formatted(i), "CLOSED"));
+      breakers.add(breaker("tenants", String.format(Locale.ROOT, "t%05d:443", i), "CLOSED"));
     }
     breakers.add(breaker("zeta", "z:1", "HALF_OPEN"));
     breakers.add(breaker("alpha", "a:1", "OPEN"));
@@ -34,7 +35,9 @@ class StatusCapsTest {
   void keepsTheCountsByStateOfEveryBreakerWhenItCutsTheListOrDropsIt() {
     List<AgentStatus.BreakerState> breakers = new ArrayList<>();
     for (int i = 0; i < 1_000; i++) {
-      breakers.add(breaker("tenants", "t%05d:443".formatted(i), i < 300 ? "OPEN" : "CLOSED"));
+      breakers.add(
+          breaker(
+              "tenants", String.format(Locale.ROOT, "t%05d:443", i), i < 300 ? "OPEN" : "CLOSED"));
     }
     Map<String, Integer> counts = Map.of("OPEN", 300, "CLOSED", 700);
     AgentStatus full = status(breakers, null, List.of()).withBreakersByState(counts);

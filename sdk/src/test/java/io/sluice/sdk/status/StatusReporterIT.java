@@ -32,6 +32,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -1018,7 +1019,12 @@ class StatusReporterIT {
       String state = i % 5_000 == 4_999 ? "OPEN" : "CLOSED";
       many.add(
           new AgentStatus.BreakerState(
-              "tenants", "tenant-%05d.example.com:443".formatted(i), state, 12.5, 0, false));
+              "tenants",
+              String.format(Locale.ROOT, "tenant-%05d.example.com:443", i),
+              state,
+              12.5,
+              0,
+              false));
     }
     breakers.set(many);
     reporter.requestUpdate();
@@ -1125,7 +1131,7 @@ class StatusReporterIT {
       breakers.add(
           new AgentStatus.BreakerState(
               "tenants",
-              "tenant-%05d.example.com:443".formatted(i),
+              String.format(Locale.ROOT, "tenant-%05d.example.com:443", i),
               i < open ? "OPEN" : "CLOSED",
               i < open ? 80 : 0,
               0,
@@ -1152,7 +1158,12 @@ class StatusReporterIT {
     for (int i = 0; i < 300; i++) {
       huge.add(
           new AgentStatus.BreakerState(
-              "p%03d-".formatted(i) + "x".repeat(9_000), "h:" + i, "CLOSED", 0, 0, false));
+              String.format(Locale.ROOT, "p%03d-", i) + "x".repeat(9_000),
+              "h:" + i,
+              "CLOSED",
+              0,
+              0,
+              false));
     }
     breakers.set(huge);
     reporter.requestUpdate();

@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -1579,7 +1580,7 @@ class WebUiIT {
     HistoryCodec history = controlPlane.getBean(HistoryCodec.class);
     etcd.server()
         .put(
-            "/sluice/v1/history/bidi-agents/" + String.format("%020d", 1),
+            "/sluice/v1/history/bidi-agents/" + String.format(Locale.ROOT, "%020d", 1),
             history.write(
                 new HistoryEntry(
                     1,
@@ -1595,7 +1596,7 @@ class WebUiIT {
     // and one without a comment (the API sends "comment": null)
     etcd.server()
         .put(
-            "/sluice/v1/history/bidi-agents/" + String.format("%020d", 2),
+            "/sluice/v1/history/bidi-agents/" + String.format(Locale.ROOT, "%020d", 2),
             history.write(
                 new HistoryEntry(
                     2,
@@ -3001,7 +3002,7 @@ class WebUiIT {
   void aRollbackToAVersionInvalidTodayIsRefusedWithEveryProblemListed() throws Exception {
     String service = "rollback-invalid";
     long current = storeOrdersDocumentAs(service);
-    String old = "/sluice/v1/history/" + service + "/" + String.format("%020d", 1);
+    String old = "/sluice/v1/history/" + service + "/" + String.format(Locale.ROOT, "%020d", 1);
     etcd.server()
         .put(
             old,
@@ -4085,7 +4086,11 @@ class WebUiIT {
             .mapToObj(
                 i ->
                     new AgentStatus.TargetStats(
-                        "dep-%02d.example:9000".formatted(i), 1000 - i, 0, 10.0, null))
+                        String.format(Locale.ROOT, "dep-%02d.example:9000", i),
+                        1000 - i,
+                        0,
+                        10.0,
+                        null))
             .toList();
     startAgent(service, () -> targets, null);
     open(WRITER_TOKEN, "/service/" + service + "/rules");
@@ -4195,7 +4200,12 @@ class WebUiIT {
       String state = i < 230 ? "OPEN" : i < 233 ? "HALF_OPEN" : "CLOSED";
       breakers.add(
           new AgentStatus.BreakerState(
-              "tenants", "tenant-%04d.example.com:443".formatted(i), state, 0, 0, false));
+              "tenants",
+              String.format(Locale.ROOT, "tenant-%04d.example.com:443", i),
+              state,
+              0,
+              0,
+              false));
     }
     Path state = Files.createDirectories(agentState.resolve("tenant-gateway"));
     By open = By.cssSelector("tr[data-service='tenant-gateway'] [data-test=breakers-open]");
