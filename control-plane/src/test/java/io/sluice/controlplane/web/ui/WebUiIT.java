@@ -1938,8 +1938,7 @@ class WebUiIT {
     WebElement editor = editTheDefaultRatio();
     waitFor(By.id("change-comment")).sendKeys("halve the noise");
 
-    js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
-    click(By.id("tab-history"));
+    setTheTabsTokenAndClick("a-token-the-control-plane-no-longer-has", By.id("tab-history"));
     awaitText(By.id("sign-in-error"), "unsaved edits to the rules of kept-draft are kept");
 
     // bob signs in next in the tab: alice's edits are not his, and his sign-out keeps them hers
@@ -2045,8 +2044,7 @@ class WebUiIT {
             .getAttribute("value")
             .replace("\"defaultRatio\": 0.1", "\"defaultRatio\": " + ratio));
     waitFor(By.id("change-comment")).sendKeys("edits to " + service);
-    js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
-    click(By.id("tab-history"));
+    setTheTabsTokenAndClick("a-token-the-control-plane-no-longer-has", By.id("tab-history"));
     awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
   }
 
@@ -2074,8 +2072,7 @@ class WebUiIT {
           "let i = 0; for (let size = 1 << 20; size >= 64; size >>= 1) {"
               + " for (;;) { try { sessionStorage.setItem('filler-' + i, 'x'.repeat(size)); i++; }"
               + " catch (e) { break; } } }");
-      js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
-      click(By.id("tab-history"));
+      setTheTabsTokenAndClick("a-token-the-control-plane-no-longer-has", By.id("tab-history"));
       awaitText(
           By.id("sign-in-error"),
           "unsaved edits to the rules of "
@@ -4955,8 +4952,7 @@ class WebUiIT {
     awaitText(By.id("editor-status"), "No problems found.");
     click(By.cssSelector("[data-test=review]"));
 
-    js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
-    click(By.cssSelector("[data-test=save]"));
+    setTheTabsTokenAndClick(OTHER_WRITER_TOKEN, By.cssSelector("[data-test=save]"));
     awaitText(By.cssSelector("#who .who-name"), "bob");
     awaitText(
         By.id("toast"),
@@ -4974,15 +4970,19 @@ class WebUiIT {
                 api("GET", "/api/v1/services/" + service + "/rules", READER_TOKEN, null, Map.of())))
         .isEqualTo(revision);
 
-    // alice signs in again in the other page: her page gets the edits back, and saves no more
+    // alice signs in again in the other page: her page gets the edits back, and saves no more. The
+    // page notices the new session at the History tab's read, or at a read of its own just before
+    // the click (its refresh every 15 s, an event); drawn anew for alice, it goes to the Rules tab,
+    // where her edits are back, and in the second case the click then takes it to History.
     js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
     click(By.id("tab-history"));
+    awaitText(By.cssSelector("#who .who-name"), "alice");
+    click(By.id("tab-rules"));
     awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
     WebElement restored = waitFor(By.id("rules-editor"));
     assertThat(restored.getAttribute("value")).isEqualTo(edited);
     click(By.cssSelector("[data-test=review]"));
-    js("sessionStorage.removeItem('sluice.token');");
-    click(By.cssSelector("[data-test=save]"));
+    setTheTabsTokenAndClick(null, By.cssSelector("[data-test=save]"));
     awaitText(
         By.id("sign-in-error"),
         "Your save of the rules of "
@@ -5020,8 +5020,8 @@ class WebUiIT {
     type(editor, documentFor(service, 0.2));
     awaitText(By.id("editor-status"), "No problems found.");
     click(By.cssSelector("[data-test=review]"));
-    js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-never-had');");
-    click(By.cssSelector("[data-test=save]"));
+    setTheTabsTokenAndClick(
+        "a-token-the-control-plane-never-had", By.cssSelector("[data-test=save]"));
     awaitText(
         By.id("sign-in-error"),
         "Your save of the rules of "
@@ -5070,8 +5070,7 @@ class WebUiIT {
               + "   }"
               + "   return unheld(input, init);"
               + " };");
-      js("sessionStorage.setItem('sluice.token', arguments[0]);", readOnly);
-      click(By.cssSelector("[data-test=save]"));
+      setTheTabsTokenAndClick(readOnly, By.cssSelector("[data-test=save]"));
       await().atMost(BOUND).until(() -> js("return window.__whoami.waiting") == Boolean.TRUE);
       own.restart(HeldRequests.recording(WHOAMI), "alice", readOnly, "reader");
       js("window.__whoami.release()");
@@ -5109,8 +5108,7 @@ class WebUiIT {
     openEditorOf(service, revision);
     click(By.cssSelector("[data-test=delete-rules]"));
     waitFor(By.cssSelector("dialog [data-test=confirm]"));
-    js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
-    click(By.cssSelector("dialog [data-test=confirm]"));
+    setTheTabsTokenAndClick(OTHER_WRITER_TOKEN, By.cssSelector("dialog [data-test=confirm]"));
     awaitText(By.cssSelector("#who .who-name"), "bob");
     awaitText(
         By.id("toast"),
@@ -6185,8 +6183,7 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(second));
     click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
     waitFor(By.cssSelector("dialog [data-test=confirm]"));
-    js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
-    click(By.cssSelector("dialog [data-test=confirm]"));
+    setTheTabsTokenAndClick(OTHER_WRITER_TOKEN, By.cssSelector("dialog [data-test=confirm]"));
     awaitText(By.cssSelector("#who .who-name"), "bob");
     awaitText(
         By.id("toast"),
@@ -6204,8 +6201,7 @@ class WebUiIT {
 
     click(By.id("tab-dry-run"));
     waitFor(By.cssSelector("[data-test=evaluate]"));
-    js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
-    click(By.cssSelector("[data-test=evaluate]"));
+    setTheTabsTokenAndClick(WRITER_TOKEN, By.cssSelector("[data-test=evaluate]"));
     awaitText(By.cssSelector("#who .who-name"), "alice");
     awaitText(
         By.id("toast"),
@@ -6283,8 +6279,7 @@ class WebUiIT {
       awaitText(By.id("live"), "Live");
       WebElement editor = editTheDefaultRatio();
 
-      js("sessionStorage.setItem('sluice.token', 'a-token-the-control-plane-no-longer-has');");
-      click(By.id("tab-history"));
+      setTheTabsTokenAndClick("a-token-the-control-plane-no-longer-has", By.id("tab-history"));
       awaitText(By.id("sign-in-error"), "unsaved edits to the rules of " + service + " are kept");
       click(By.cssSelector("[data-test=read-without-token]"));
       awaitRole("reader");
@@ -7441,6 +7436,23 @@ class WebUiIT {
         js(
             "const t = arguments[0]; return t.value.substring(t.selectionStart, t.selectionEnd);",
             textarea);
+  }
+
+  /**
+   * Sets the tab's token as another page of the tab would ({@code null}: signs it out) and clicks
+   * {@code locator} in the same script, so that what the click sends is the page's first call under
+   * the changed session. Set by one script and clicked by the next, a read of the page's own in
+   * between (its refresh every 15 s, one an event asks for) could notice the change first, and the
+   * page would be drawn anew before the click: what the test asserts of the click would not happen.
+   */
+  private static void setTheTabsTokenAndClick(String token, By locator) {
+    WebElement element = waitFor(locator);
+    js(
+        "if (arguments[0] === null) sessionStorage.removeItem('sluice.token');"
+            + " else sessionStorage.setItem('sluice.token', arguments[0]);"
+            + " arguments[1].click();",
+        token,
+        element);
   }
 
   private static Object js(String script, Object... args) {
