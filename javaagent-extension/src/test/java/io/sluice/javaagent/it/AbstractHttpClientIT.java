@@ -1044,7 +1044,19 @@ abstract class AbstractHttpClientIT {
     }
   }
 
+  /**
+   * GETs {@code url} with the test app's style {@code client} until a call fails, which it returns
+   * (the open breaker's rejection); every call before it must be answered 500.
+   */
   AppAnswer callUntilRejected(String client, String url, String what) {
+    return callUntilRejected(app, client, url, what);
+  }
+
+  /**
+   * As {@link #callUntilRejected(String, String, String)}, in {@code app}, another app of this
+   * suite's.
+   */
+  AppAnswer callUntilRejected(AgentApp app, String client, String url, String what) {
     AtomicReference<AppAnswer> rejected = new AtomicReference<>();
     await(what)
         .atMost(Duration.ofSeconds(30))

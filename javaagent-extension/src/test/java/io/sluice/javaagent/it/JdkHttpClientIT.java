@@ -1,6 +1,10 @@
 package io.sluice.javaagent.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,6 +129,53 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   void requestsTheAppsBodyHandlerFailsLeaveTheBreakerClosed() throws Exception {
     checkRequestsTheAppsOwnCodeFailsLeaveTheBreakerClosed(
         "jdk-failing-handler", "the app's body handler failed");
+  }
+
+  /**
+   * Calls the app makes from virtual threads (Java 21 and later), through the JDK client and
+   * through {@code HttpURLConnection}, in the app on Java 21+: they carry the request's trace in
+   * W3C and B3 headers, their failures open the breaker of their target, and the open breaker
+   * rejects them before they leave the process, whichever client made them.
+   */
+  @Test
+  void callsFromVirtualThreadsCarryTheTraceAndAreGuarded() throws Exception {
+    AgentApp app = java21App();
+    for (String style : List.of("virtual:jdk", "virtual:huc")) {
+      String traceId = randomHex(16);
+      AppAnswer answer =
+          app.call(
+              style,
+              "GET",
+              downstream.url("/virtual/propagation"),
+              Map.of("traceparent", "00-" + traceId + "-" + randomHex(8) + "-01"));
+      assertThat(answer.failed()).as("%s: %s%n%s", style, answer.error(), app.log()).isFalse();
+      assertThat(downstream.lastHeader("traceparent")).as(style).startsWith("00-" + traceId + "-");
+      assertThat(downstream.lastHeader("X-B3-TraceId")).as(style).isEqualTo(traceId);
+    }
+
+    String policy = "virtual-" + client();
+    String url = downstream.url("/virtual/orders");
+    applyRules(
+        app,
+        java21Service(),
+        Rules.document(
+            java21Service(),
+            Rules.breaker(policy, downstream.port(), "/virtual/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      AppAnswer rejected =
+          callUntilRejected(
+              app, "virtual:jdk", url, "the breaker opens on calls from virtual threads");
+      assertThat(rejected.error())
+          .startsWith(rejectionErrorType())
+          .contains("Sluice circuit breaker '" + policy + "'");
+      int reached = downstream.requestCount();
+      assertThat(app.call("virtual:huc", "GET", url, Map.of()).error())
+          .contains("Sluice circuit breaker '" + policy + "'");
+      assertThat(downstream.requestCount()).as("calls that reached the server").isEqualTo(reached);
+    } finally {
+      applyRules(app, java21Service(), Rules.document(java21Service()));
+    }
   }
 
   /**

@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -212,7 +214,17 @@ final class Clients {
 
   private Clients() {}
 
+  /**
+   * The prefix of a style run on a virtual thread of its own: {@code virtual:jdk} is {@code jdk}'s
+   * call made from a new virtual thread (Java 21 and later) while the app's request thread waits
+   * for its answer, as apps that serve or fan out on virtual threads make their calls.
+   */
+  static final String ON_A_VIRTUAL_THREAD = "virtual:";
+
   static Client forName(String name) {
+    if (name.startsWith(ON_A_VIRTUAL_THREAD)) {
+      return onAVirtualThread(forName(name.substring(ON_A_VIRTUAL_THREAD.length())));
+    }
     return switch (name) {
       case "jdk" -> Clients::jdkSend;
       case "jdk-async" -> Clients::jdkSendAsync;
@@ -300,6 +312,35 @@ final class Clients {
       case "huc-failing-cookies" -> UrlConnectionAppCodeClients::failingCookies;
       case "huc-failing-proxy-selector" -> UrlConnectionAppCodeClients::failingProxySelector;
       default -> throw new IllegalArgumentException("unknown client " + name);
+    };
+  }
+
+  /**
+   * {@code client}'s call, made on a new virtual thread. The executor comes by reflection, as the
+   * test app is built for Java 17; the agent carries the request's context to the task, as it does
+   * to any executor's.
+   */
+  private static Client onAVirtualThread(Client client) {
+    return (method, url) -> {
+      ExecutorService virtualThreads =
+          (ExecutorService)
+              Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+      try {
+        return virtualThreads
+            .submit(
+                () -> {
+                  if (!(Boolean)
+                      Thread.class.getMethod("isVirtual").invoke(Thread.currentThread())) {
+                    throw new IllegalStateException("not on a virtual thread");
+                  }
+                  return client.call(method, url);
+                })
+            .get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        throw unwrap(e);
+      } finally {
+        virtualThreads.shutdown();
+      }
     };
   }
 
