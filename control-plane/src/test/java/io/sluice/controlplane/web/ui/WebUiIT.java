@@ -2019,12 +2019,18 @@ class WebUiIT {
     long revision = storeOrdersDocumentAs(service);
     editThenLoseTheSession(service, revision, 0.4);
     long newer = storeOrdersDocumentAs(service, 0.5);
+    recordWhatTheRegionHolds("status");
     signIn(WRITER_TOKEN);
     awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
     awaitText(By.cssSelector("[data-test=newer]"), "Revision " + newer + " is now current");
-    assertThat(announced("status"))
-        .contains("are back in the editor (they started from revision " + revision)
-        .contains("Revision " + newer + " is now current");
+    // read out together: the region held both at once (the earlier words go a second later, which
+    // a slow machine's next WebDriver command may come after)
+    assertThat(heldByTheRegion("status"))
+        .anySatisfy(
+            held ->
+                assertThat(held)
+                    .contains("are back in the editor (they started from revision " + revision)
+                    .contains("Revision " + newer + " is now current"));
     discardEdits();
     api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
   }
@@ -7399,6 +7405,26 @@ class WebUiIT {
    * What the page's polite ({@code "status"}) or assertive ({@code "alert"}) live region reads out
    * now; null when the page has no such region.
    */
+  /**
+   * From now on, notes what the live region {@code announce-<region>} holds after each change to it
+   * (see {@link #heldByTheRegion}): words said in one task are read out together, and the earlier
+   * ones leave the region a moment later, which a test reading it afterwards can miss.
+   */
+  private static void recordWhatTheRegionHolds(String region) {
+    js(
+        "const r = document.getElementById('announce-' + arguments[0]);"
+            + " window.__held = window.__held || {}; const held = window.__held[arguments[0]] = [];"
+            + " new MutationObserver(() => held.push(r.textContent))"
+            + "   .observe(r, {childList: true, subtree: true, characterData: true});",
+        region);
+  }
+
+  /** What the region held after each change since {@link #recordWhatTheRegionHolds}. */
+  @SuppressWarnings("unchecked")
+  private static List<String> heldByTheRegion(String region) {
+    return (List<String>) js("return window.__held[arguments[0]];", region);
+  }
+
   private static String announced(String region) {
     return (String)
         js(
