@@ -219,7 +219,7 @@ final class Clients {
    * call made from a new virtual thread (Java 21 and later) while the app's request thread waits
    * for its answer, as apps that serve or fan out on virtual threads make their calls.
    */
-  static final String ON_A_VIRTUAL_THREAD = "virtual:";
+  private static final String ON_A_VIRTUAL_THREAD = "virtual:";
 
   static Client forName(String name) {
     if (name.startsWith(ON_A_VIRTUAL_THREAD)) {

@@ -7402,10 +7402,6 @@ class WebUiIT {
   }
 
   /**
-   * What the page's polite ({@code "status"}) or assertive ({@code "alert"}) live region reads out
-   * now; null when the page has no such region.
-   */
-  /**
    * From now on, notes what the live region {@code announce-<region>} holds after each change to it
    * (see {@link #heldByTheRegion}): words said in one task are read out together, and the earlier
    * ones leave the region a moment later, which a test reading it afterwards can miss.
@@ -7425,6 +7421,10 @@ class WebUiIT {
     return (List<String>) js("return window.__held[arguments[0]];", region);
   }
 
+  /**
+   * What the page's polite ({@code "status"}) or assertive ({@code "alert"}) live region reads out
+   * now; null when the page has no such region.
+   */
   private static String announced(String region) {
     return (String)
         js(
