@@ -296,9 +296,9 @@ class ControlPlaneLifecycleIT {
     Path planted = Files.createDirectory(tmp.resolve("sluice-app"));
     Files.setPosixFilePermissions(
         planted, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-    ProcessBuilder builder =
-        new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> command = ForkedJvm.java();
+    command.addAll(
+        List.of(
             "-Djava.io.tmpdir=" + tmp,
             "-Duser.home=?",
             "-Duser.name=app",
@@ -306,7 +306,8 @@ class ControlPlaneLifecycleIT {
             PACKAGED_JAR.toAbsolutePath().toString(),
             "--server.port=0",
             "--server.tomcat.basedir=" + dir.resolve("tomcat"),
-            "--logging.level.root=OFF");
+            "--logging.level.root=OFF"));
+    ProcessBuilder builder = new ProcessBuilder(command);
     builder.directory(dir.toFile());
     builder.redirectErrorStream(true);
     Process process = builder.start();
@@ -401,16 +402,15 @@ class ControlPlaneLifecycleIT {
       throws IOException {
     Path jar = PACKAGED_JAR;
     assertThat(jar).exists();
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + Files.createDirectories(state.resolve("tmp")),
-                "-jar",
-                jar.toString(),
-                "--server.port=0",
-                "--sluice.state.dir=" + state,
-                "--server.tomcat.basedir=" + state.resolve("tomcat")));
+    List<String> command = ForkedJvm.java();
+    command.addAll(
+        List.of(
+            "-Djava.io.tmpdir=" + Files.createDirectories(state.resolve("tmp")),
+            "-jar",
+            jar.toString(),
+            "--server.port=0",
+            "--sluice.state.dir=" + state,
+            "--server.tomcat.basedir=" + state.resolve("tomcat")));
     command.addAll(List.of(arguments));
     return new ProcessBuilder(command);
   }

@@ -44,18 +44,20 @@ class EmbeddedEtcdStrangerIT {
     // of the build before the control plane's JVM, seconds later, binds it (Tomcat binds beside)
     HeldPort held = HeldPort.any();
     int port = held.port();
+    List<String> command = ForkedJvm.java();
+    command.addAll(
+        List.of(
+            "-jar",
+            PACKAGED_JAR.toString(),
+            "--server.address=127.0.0.1",
+            "--server.port=" + port,
+            "--sluice.state.dir=" + state,
+            "--server.tomcat.basedir=" + state.resolve("tomcat"),
+            "--management.endpoint.health.show-details=always",
+            "--sluice.security.tokens.writer.token=" + WRITER,
+            "--sluice.security.tokens.writer.role=writer"));
     ProcessBuilder builder =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar",
-                PACKAGED_JAR.toString(),
-                "--server.address=127.0.0.1",
-                "--server.port=" + port,
-                "--sluice.state.dir=" + state,
-                "--server.tomcat.basedir=" + state.resolve("tomcat"),
-                "--management.endpoint.health.show-details=always",
-                "--sluice.security.tokens.writer.token=" + WRITER,
-                "--sluice.security.tokens.writer.role=writer")
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(state.resolve("control-plane.log").toFile());
     builder.environment().put("PATH", bin + java.io.File.pathSeparator + PATH);

@@ -57,7 +57,10 @@ import java.util.regex.Pattern;
 public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
 
   private static final Logger LOG = Logger.getLogger(EmbeddedEtcd.class.getName());
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long a launch may take to answer as its own member before it counts as failed. */
+  static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
   static final int MAX_RESTARTS = 5;
 
   /**
@@ -128,6 +131,9 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
   /** The clock {@link #RESTARTS_FORGOTTEN_AFTER} is measured on ({@link System#nanoTime}). */
   private final LongSupplier nanoTime;
 
+  /** How long each launch may take to answer ({@link #START_TIMEOUT}). */
+  private final Duration startTimeout;
+
   private Process process;
 
   /** Restarts since etcd last ran for {@link #RESTARTS_FORGOTTEN_AFTER}. */
@@ -145,9 +151,11 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
       int clientPort,
       int peerPort,
       long maxRequestBytes,
-      LongSupplier nanoTime) {
+      LongSupplier nanoTime,
+      Duration startTimeout) {
     this.binary = binary;
     this.nanoTime = nanoTime;
+    this.startTimeout = startTimeout;
     this.dataDir = dataDir;
     this.lock = lock;
     this.clientPort = clientPort;
@@ -166,15 +174,20 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
    *     does not start; an etcd started is stopped again
    */
   public static EmbeddedEtcd start(Path stateDir, String searchPath, long maxRequestBytes) {
-    return start(stateDir, searchPath, maxRequestBytes, System::nanoTime);
+    return start(stateDir, searchPath, maxRequestBytes, System::nanoTime, START_TIMEOUT);
   }
 
   /**
    * As {@link #start(Path, String, long)}, measuring how long etcd ran ({@link
-   * #RESTARTS_FORGOTTEN_AFTER}) on {@code nanoTime}: tests drive it.
+   * #RESTARTS_FORGOTTEN_AFTER}) on {@code nanoTime} and giving each launch {@code startTimeout}
+   * instead of {@link #START_TIMEOUT} to answer: tests drive both.
    */
   static EmbeddedEtcd start(
-      Path stateDir, String searchPath, long maxRequestBytes, LongSupplier nanoTime) {
+      Path stateDir,
+      String searchPath,
+      long maxRequestBytes,
+      LongSupplier nanoTime,
+      Duration startTimeout) {
     String binary = find(searchPath);
     EmbeddedEtcd etcd;
     Path dataDir = stateDir.resolve("etcd");
@@ -191,7 +204,8 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
               clientPort,
               peerPort,
               maxRequestBytes,
-              nanoTime);
+              nanoTime,
+              startTimeout);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start the embedded etcd", e);
     }
@@ -570,7 +584,7 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
    * a later timeout for another reason does not send the operator after it.
    */
   private void awaitReady(Process started, long logStart) {
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + startTimeout.toNanos();
     // the other etcd answering at the last look, null when none did
     List<String> stranger = null;
     while (System.nanoTime() < deadline) {
@@ -621,12 +635,12 @@ public final class EmbeddedEtcd implements AutoCloseable, EmbeddedEtcdRuns {
               + " is answered by "
               + holder
               + ", for "
-              + START_TIMEOUT.toSeconds()
+              + startTimeout.toSeconds()
               + (stranger.isEmpty() ? " s; see " : " s: another process has taken it; see ")
               + dataDir.resolve("etcd.log"));
     }
     throw new IllegalStateException(
-        "the embedded etcd did not answer within " + START_TIMEOUT.toSeconds() + " s");
+        "the embedded etcd did not answer within " + startTimeout.toSeconds() + " s");
   }
 
   /**
