@@ -68,6 +68,39 @@ const AHEAD = 'Runs a revision above the current one: a document deleted since, 
   + ' not applied yet, or one etcd no longer holds (restored from an older backup), which it'
   + ' keeps until a document of its service is written.';
 
+/**
+ * An agent's versions as one line ("Sluice 0.2.0 · OTel 1.65.0 · Java 21.0.5"), each part only
+ * when reported; empty when none is. Read as text whatever an agent wrote there.
+ */
+export function versionsText(versions) {
+  const v = versions && typeof versions === 'object' ? versions : {};
+  return [['Sluice', v.sluice], ['OTel', v.opentelemetry], ['Java', v.java]]
+    .filter(([, version]) => version !== undefined && version !== null && version !== '')
+    .map(([name, version]) => `${name} ${showHidden(String(version))}`)
+    .join(' \u00b7 ');
+}
+
+/**
+ * What the agents' Sluice versions are when they are not all one, each with how many agents run it,
+ * the most run first ("0.2.0 (3 agents), 0.1.0 (1 agent)"); null when they all run the same one
+ * (an upgrade rolled out, or none begun). An agent that reports no version counts as "unreported".
+ */
+export function mixedSluiceVersions(agents) {
+  const counts = new Map();
+  for (const a of agents) {
+    const v = a.versions && a.versions.sluice;
+    const version = v === undefined || v === null || v === '' ? 'unreported' : String(v);
+    counts.set(version, (counts.get(version) ?? 0) + 1);
+  }
+  if (counts.size < 2) {
+    return null;
+  }
+  return [...counts]
+    .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
+    .map(([version, n]) => `${showHidden(version)} (${n} agent${n === 1 ? '' : 's'})`)
+    .join(', ');
+}
+
 // An agent lists up to 200 breakers: past this many closed ones, they fold into a count the user
 // may open, and the few that are not closed stay in sight
 const CLOSED_SHOWN_MAX = 3;
@@ -117,8 +150,16 @@ export class AgentsPanel {
       'data-test': 'unreadable-agents',
       hidden: true,
     });
+    // during an upgrade, which agents run which Sluice: said above them, as each row names its own
+    this.versions = h('p', {
+      class: 'notice',
+      role: 'note',
+      'data-test': 'sluice-versions',
+      hidden: true,
+    });
     fill(root,
       this.unreadable,
+      this.versions,
       h('div', { class: 'card table-card' },
         h('table', { class: 'table agents', 'aria-label': 'Live agents' },
           h('colgroup', {},
@@ -129,7 +170,7 @@ export class AgentsPanel {
           h('thead', {}, h('tr', {},
             h('th', { scope: 'col', text: 'Instance' }),
             this.withService ? h('th', { scope: 'col', text: 'Service' }) : null,
-            h('th', { scope: 'col', text: 'Host (pid)' }),
+            h('th', { scope: 'col', text: 'Host (pid), versions' }),
             h('th', { scope: 'col', class: 'num', text: 'Applied revision' }),
             h('th', { scope: 'col', text: 'Status' }),
             h('th', { scope: 'col', text: 'Breakers' }),
@@ -165,7 +206,8 @@ export class AgentsPanel {
       if (!row) {
         row = {
           tr: h('tr', { 'data-instance': a.instanceId, 'data-service': a.service }),
-          host: h('td', { 'data-test': 'agent-host' }),
+          host: h('span', { 'data-test': 'agent-host' }),
+          versions: h('div', { class: 'agent-versions', 'data-test': 'agent-versions' }),
           revision: h('td', { class: 'num', 'data-test': 'applied-revision' }),
           status: h('td'),
           breakers: h('td', { class: 'chips' }),
@@ -202,17 +244,17 @@ export class AgentsPanel {
               text: showHidden(a.service),
             }))
             : null,
-          row.host, row.revision, row.status, row.breakers, row.updated);
+          h('td', {}, row.host, row.versions), row.revision, row.status, row.breakers,
+          row.updated);
         this.rows.set(key, row);
       }
       // a row moves up when one before it goes away: the control it holds keeps the focus
       placeChild(this.tbody, row.tr, index);
       setText(row.host, showHidden(`${a.host}${a.pid !== '' ? ` (${a.pid})` : ''}`));
-      row.host.title = showHidden([
-        a.versions.sluice && `Sluice ${a.versions.sluice}`,
-        a.versions.java && `Java ${a.versions.java}`,
-        a.rulesSource && `rules from ${a.rulesSource}`,
-      ].filter(Boolean).join(' · '));
+      row.host.title = a.rulesSource ? showHidden(`rules from ${a.rulesSource}`) : '';
+      const versions = versionsText(a.versions);
+      setText(row.versions, versions);
+      row.versions.hidden = !versions;
       setText(row.revision, showHidden(a.appliedRevision ?? '—'));
       // An agent lists at most 50 errors and 200 breakers (not CLOSED first) and counts the rest.
       fillIfChanged(row.status,
@@ -285,6 +327,9 @@ export class AgentsPanel {
       }
     }
     this.empty.hidden = agents.length > 0;
+    const mixed = mixedSluiceVersions(agents);
+    setText(this.versions, mixed ? `These agents run different Sluice versions: ${mixed}.` : '');
+    this.versions.hidden = !mixed;
     const unreadable = this.page.unreadableAgents();
     // "more" beside the agents listed; with none listed, these are all there are
     const more = agents.length ? ' more' : '';

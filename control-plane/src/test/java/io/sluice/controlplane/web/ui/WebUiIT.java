@@ -4021,6 +4021,81 @@ class WebUiIT {
     assertThat(judged).isEqualTo("ahead rejected behind");
   }
 
+  /**
+   * Each agent's row names the Sluice, OpenTelemetry and Java versions it reports, and while the
+   * service's agents run different Sluice versions (an upgrade under way) the tab says which, with
+   * how many agents each; once every agent runs one, that goes.
+   */
+  @Test
+  void showsEachAgentsVersionsAndWhileAnUpgradeIsUnderWayWhichSluiceVersionsRun() {
+    String service = "upgrading-agents";
+    long revision = storeOrdersDocumentAs(service);
+    String prefix = "/sluice/v1/agents/" + service + "/";
+    etcd.server().put(prefix + "a-1", statusWithVersions(service, "a-1", revision, "0.1.0"));
+    etcd.server().put(prefix + "a-2", statusWithVersions(service, "a-2", revision, "0.1.0"));
+    etcd.server().put(prefix + "a-3", statusWithVersions(service, "a-3", revision, "0.2.0"));
+    try {
+      open(WRITER_TOKEN, "/service/" + service + "/agents");
+      By notice = By.cssSelector("[data-test=sluice-versions]");
+      awaitText(notice, "different Sluice versions");
+      assertThat(browser.findElement(notice).getText())
+          .isEqualTo(
+              "These agents run different Sluice versions: 0.1.0 (2 agents), 0.2.0 (1 agent).");
+      assertThat(visibleText("tr[data-instance='a-3'] [data-test=agent-versions]"))
+          .isEqualTo("Sluice 0.2.0 \u00b7 OTel 1.65.0 \u00b7 Java 21.0.5+11");
+      assertThat(visibleText("tr[data-instance='a-3'] [data-test=agent-host]"))
+          .isEqualTo("a-3-host (7)");
+
+      // the last two upgrade: the page follows the agents' reports, and the notice goes
+      etcd.server().put(prefix + "a-1", statusWithVersions(service, "a-1", revision, "0.2.0"));
+      etcd.server().put(prefix + "a-2", statusWithVersions(service, "a-2", revision, "0.2.0"));
+      awaitText(
+          By.cssSelector("tr[data-instance='a-1'] [data-test=agent-versions]"), "Sluice 0.2.0");
+      awaitText(
+          By.cssSelector("tr[data-instance='a-2'] [data-test=agent-versions]"), "Sluice 0.2.0");
+      await("the notice goes once every agent runs one version")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !browser.findElement(notice).isDisplayed());
+      assertThat(labelsWithHiddenCharacters()).isEmpty();
+    } finally {
+      List.of("a-1", "a-2", "a-3").forEach(instance -> etcd.server().delete(prefix + instance));
+    }
+    Object lines =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; import('/js/agents-panel.js').then(p => done(["
+                    + " p.versionsText({ sluice: '0.2.0' }),"
+                    + " p.versionsText({}), p.versionsText(null),"
+                    + " p.versionsText({ sluice: 2, java: '21\u202e' }),"
+                    + " p.mixedSluiceVersions([{ versions: { sluice: '1' } }, { versions: {} }]),"
+                    + " p.mixedSluiceVersions([{ versions: { sluice: '1' } },"
+                    + " { versions: { sluice: '1' } }])].join(' | ')))"
+                    + ".catch(e => done('failed: ' + e));");
+    assertThat(lines)
+        .isEqualTo(
+            "Sluice 0.2.0 |  |  | Sluice 2 \u00b7 Java 21\\u202e"
+                + " | 1 (1 agent), unreported (1 agent) | ");
+  }
+
+  /** A status of {@code service}'s agent {@code instance} running Sluice {@code sluice}. */
+  private static String statusWithVersions(
+      String service, String instance, long revision, String sluice) {
+    return AgentStatusCodec.write(
+        new AgentStatus(
+            instance,
+            service,
+            instance + "-host",
+            7,
+            new AgentStatus.Versions(sluice, "1.65.0", "21.0.5+11"),
+            Instant.now(),
+            Instant.now(),
+            "etcd",
+            revision,
+            null,
+            List.of(),
+            List.of()));
+  }
+
   @Test
   void marksAStatusTheAgentHasNotRewrittenForMinutesAsStale() {
     open(WRITER_TOKEN, "/");
