@@ -73,11 +73,15 @@ const AHEAD = 'Runs a revision above the current one: a document deleted since, 
  * when reported; empty when none is. Read as text whatever an agent wrote there.
  */
 export function versionsText(versions) {
+  return versionParts(versions).join(' \u00b7 ');
+}
+
+/** The parts of {@link versionsText}: "Sluice 0.2.0", "OTel 1.65.0", "Java 21.0.5". */
+function versionParts(versions) {
   const v = versions && typeof versions === 'object' ? versions : {};
   return [['Sluice', v.sluice], ['OTel', v.opentelemetry], ['Java', v.java]]
     .filter(([, version]) => version !== undefined && version !== null && version !== '')
-    .map(([name, version]) => `${name} ${showHidden(String(version))}`)
-    .join(' \u00b7 ');
+    .map(([name, version]) => `${name} ${showHidden(String(version))}`);
 }
 
 /**
@@ -252,9 +256,14 @@ export class AgentsPanel {
       placeChild(this.tbody, row.tr, index);
       setText(row.host, showHidden(`${a.host}${a.pid !== '' ? ` (${a.pid})` : ''}`));
       row.host.title = a.rulesSource ? showHidden(`rules from ${a.rulesSource}`) : '';
-      const versions = versionsText(a.versions);
-      setText(row.versions, versions);
-      row.versions.hidden = !versions;
+      // a part wraps inside itself only when it is wider than the column: "0.1.0-SNAPSHOT" stays
+      // on one line where it fits
+      const parts = versionParts(a.versions);
+      fillIfChanged(row.versions, JSON.stringify(parts), parts.flatMap((part, i) => [
+        i ? ' ' : null,
+        h('span', { text: i < parts.length - 1 ? `${part} \u00b7` : part }),
+      ]));
+      row.versions.hidden = !parts.length;
       setText(row.revision, showHidden(a.appliedRevision ?? '—'));
       // An agent lists at most 50 errors and 200 breakers (not CLOSED first) and counts the rest.
       fillIfChanged(row.status,
