@@ -4080,20 +4080,12 @@ class WebUiIT {
   /** A status of {@code service}'s agent {@code instance} running Sluice {@code sluice}. */
   private static String statusWithVersions(
       String service, String instance, long revision, String sluice) {
-    return AgentStatusCodec.write(
-        new AgentStatus(
-            instance,
-            service,
-            instance + "-host",
-            7,
-            new AgentStatus.Versions(sluice, "1.65.0", "21.0.5+11"),
-            Instant.now(),
-            Instant.now(),
-            "etcd",
-            revision,
-            null,
-            List.of(),
-            List.of()));
+    return statusOf(
+        service,
+        instance,
+        "etcd",
+        revision,
+        new AgentStatus.Versions(sluice, "1.65.0", "21.0.5+11"));
   }
 
   @Test
@@ -6691,13 +6683,28 @@ class WebUiIT {
   /** As {@link #statusOf(String, String, long)}, its rules from {@code rulesSource}. */
   private static String statusOf(
       String service, String instance, String rulesSource, long revision) {
+    return statusOf(
+        service,
+        instance,
+        rulesSource,
+        revision,
+        new AgentStatus.Versions("0.1.0", "1.65.0", "17"));
+  }
+
+  /** As {@link #statusOf(String, String, String, long)}, reporting {@code versions}. */
+  private static String statusOf(
+      String service,
+      String instance,
+      String rulesSource,
+      long revision,
+      AgentStatus.Versions versions) {
     return AgentStatusCodec.write(
         new AgentStatus(
             instance,
             service,
             instance + "-host",
             7,
-            new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+            versions,
             Instant.now(),
             Instant.now(),
             rulesSource,
