@@ -178,7 +178,8 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       }
       RegistryState s = currentState();
       Target target = target(host, port, now);
-      int i = s.calls.match(target.candidates(s), method, path == null ? "" : path);
+      int i =
+          s.calls.match(target.candidates(s), method, path == null || path.isEmpty() ? "/" : path);
       PolicyState policy = i == CompiledRules.NO_MATCH ? null : s.policies[i];
       if (policy == null) {
         return new Call(this, target, null, null, null, now);
@@ -281,14 +282,32 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
 
   /** Records a permitted call's outcome; never throws. */
   void complete(Call call, int status, Throwable error) {
+    long end;
+    boolean failed;
     try {
-      long end = nanoTime.getAsLong();
+      end = nanoTime.getAsLong();
       PolicyState policy = call.policy;
-      boolean failed =
-          error != null || (policy != null ? policy.isFailureStatus(status) : status >= 500);
+      failed = error != null || (policy != null ? policy.isFailureStatus(status) : status >= 500);
+    } catch (RuntimeException | LinkageError e) {
+      giveBack(call, e);
+      return;
+    }
+    try {
       record(call, end, failed, error);
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
+    }
+  }
+
+  /**
+   * Logs a failure inside Sluice that came before a call's outcome reached its breaker, and gives
+   * the call's permission back: the call counts as nothing. Kept, a half-open breaker's trial
+   * permission would stay taken until the stuck-trial check reopened the breaker.
+   */
+  private void giveBack(Call call, Throwable e) {
+    logOnce(e);
+    if (call.circuitBreaker != null) {
+      release(call.circuitBreaker);
     }
   }
 
@@ -303,7 +322,13 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       if (cb == null) {
         return;
       }
-      long end = nanoTime.getAsLong();
+      long end;
+      try {
+        end = nanoTime.getAsLong();
+      } catch (RuntimeException | LinkageError e) {
+        giveBack(call, e);
+        return;
+      }
       if (end - call.startNanos > call.policy.slowCallNanos) {
         record(call, end, false, null);
       } else {
@@ -342,6 +367,17 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       return;
     }
     Throwable failure = failed ? (error != null ? error : FailureStatus.INSTANCE) : null;
+    // Notices a move made since the last look before the outcome moves the breaker on: an
+    // automatic OPEN -> HALF_OPEN that no call saw, and that this outcome (a call let through
+    // before the opening, ending late) turns into a reopening, would otherwise look like no
+    // transition at all, and the reopened breaker keep its earlier opening time (a retune would
+    // then count the new policy's wait from that, and end the fresh wait early). Best effort: a
+    // failure here does not keep the outcome from the breaker.
+    try {
+      breaker.observe(cb);
+    } catch (RuntimeException | LinkageError e) {
+      logOnce(e);
+    }
     if (failure != null) {
       cb.onError(duration, TimeUnit.NANOSECONDS, failure);
     } else {

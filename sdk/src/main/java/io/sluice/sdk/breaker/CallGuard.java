@@ -26,7 +26,7 @@ public interface CallGuard {
    *     CallTarget#defaultPort(String, int)}; {@link URI#getPort()} answers -1 without an explicit
    *     port, which would be a target of its own that no policy with a {@code port} matches)
    * @param method the HTTP method
-   * @param path the URL path without query
+   * @param path the URL path without query; null or empty is {@code /}, as for a URL without a path
    * @return the call's guard: {@link GuardedCall#permitted()} tells whether it may proceed
    */
   GuardedCall start(String host, int port, String method, String path);

@@ -147,6 +147,157 @@ class BreakerRegistryTest {
     assertThat(state()).isEqualTo("CLOSED");
   }
 
+  /** A registry whose call timer throws at its next reading once {@code broken} is set. */
+  private void useBrokenTimer(AtomicInteger broken) {
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(clock)
+            .nanoTime(
+                () -> {
+                  if (broken.getAndSet(0) > 0) {
+                    throw new IllegalStateException("a broken timer");
+                  }
+                  return TimeUnit.MILLISECONDS.toNanos(clock.millis());
+                })
+            .automaticTransitionToHalfOpen(false)
+            .build();
+  }
+
+  /**
+   * A failure inside Sluice as a trial call reports its outcome, before the outcome reached the
+   * breaker (here the timer, throwing when read to date the outcome), neither reaches the caller
+   * nor keeps the trial permission: the call counts as nothing, and the next call is a trial call
+   * of its own. Before, the permission stayed taken: the half-open breaker refused every call until
+   * the stuck-trial check opened it again, for a fresh full wait.
+   */
+  @Test
+  void aFailureAsATrialCallReportsItsOutcomeLeaksNoTrialPermission() {
+    AtomicInteger broken = new AtomicInteger();
+    useBrokenTimer(broken);
+    fail(4);
+    clock.advance(Duration.ofMillis(10_001));
+    GuardedCall first = call();
+    GuardedCall second = call();
+    assertThat(first.permitted()).isTrue();
+    assertThat(second.permitted()).isTrue();
+
+    broken.set(1);
+    first.onResponse(200);
+    first.close(); // after an outcome: nothing
+    second.onResponse(200);
+
+    assertThat(state()).isEqualTo("HALF_OPEN");
+    GuardedCall again = call();
+    assertThat(again.permitted()).as("the first trial call's permission, given back").isTrue();
+    again.onResponse(200);
+    assertThat(state()).isEqualTo("CLOSED");
+  }
+
+  /** As above, for a trial call closed without an outcome. */
+  @Test
+  void aFailureAsATrialCallIsClosedLeaksNoTrialPermission() {
+    AtomicInteger broken = new AtomicInteger();
+    useBrokenTimer(broken);
+    fail(4);
+    clock.advance(Duration.ofMillis(10_001));
+    GuardedCall first = call();
+    GuardedCall second = call();
+    assertThat(first.permitted()).isTrue();
+    assertThat(second.permitted()).isTrue();
+
+    broken.set(1);
+    first.close();
+
+    GuardedCall again = call();
+    assertThat(again.permitted()).as("the first trial call's permission, given back").isTrue();
+    again.onResponse(200);
+    second.onResponse(200);
+    assertThat(state()).isEqualTo("CLOSED");
+  }
+
+  /** {@code p} with one trial call and this wait. */
+  private static BreakerPolicy oneTrialCall(BreakerPolicy p, Duration wait) {
+    return new BreakerPolicy(
+        p.name(),
+        p.match(),
+        p.scope(),
+        p.failureRateThreshold(),
+        p.slowCallRateThreshold(),
+        p.slowCallDuration(),
+        p.slidingWindow(),
+        p.minimumCalls(),
+        wait,
+        1,
+        p.failureStatusCodes(),
+        p.onOpen(),
+        p.shadow());
+  }
+
+  /**
+   * A breaker that Resilience4j's scheduler moved to half-open while no call came, and that the
+   * late failure of a call let through before the opening opens again, is seen to: both moves are
+   * told, and the breaker opened at that failure, so a retune counts the new wait from then.
+   * Before, its state looked unchanged (OPEN before, OPEN after), nothing was told, and it kept its
+   * first opening's time: a retune 50 s later to a 60 s wait let a trial call through 11 s after
+   * the reopening.
+   */
+  @Test
+  void aBreakerReopenedByALateOutcomeAfterAnUnseenHalfOpenKeepsItsFreshWaitAcrossARetune() {
+    registry.close();
+    holder.publish(rules(2, oneTrialCall(payments(), Duration.ofMillis(1))));
+    registry = BreakerRegistry.builder(holder).clock(clock).build();
+    AtomicInteger heard = new AtomicInteger();
+    registry.addTransitionListener(heard::incrementAndGet);
+    GuardedCall late = call(); // let through while closed, ends after the opening
+    fail(4);
+    assertThat(heard).as("CLOSED -> OPEN").hasValue(1);
+    CircuitBreaker inner = innerBreaker();
+    // Resilience4j's scheduler moves it to half-open after its 1 ms wait; no call sees it
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> inner.getState() == CircuitBreaker.State.HALF_OPEN);
+
+    try (HeldScheduler held = HeldScheduler.hold()) {
+      clock.advance(Duration.ofSeconds(50));
+      late.onError(new IOException("timed out"));
+      assertThat(inner.getState())
+          .as("its one trial outcome failed")
+          .isEqualTo(CircuitBreaker.State.OPEN);
+      assertThat(heard).as("OPEN -> HALF_OPEN -> OPEN told").hasValue(3);
+
+      holder.publish(rules(3, oneTrialCall(payments(), Duration.ofSeconds(60))));
+      clock.advance(Duration.ofSeconds(11));
+      assertThat(call().permitted()).as("reopened 11 s ago, new wait 60 s").isFalse();
+      clock.advance(Duration.ofSeconds(50));
+      assertThat(call().permitted()).as("61 s after the reopening").isTrue();
+    }
+  }
+
+  /**
+   * A call handed over by its parts with an empty path (the path of {@code http://host:8080}) is
+   * judged as by its URL, whose empty path is {@code /} ({@code CallTarget.of}, which the control
+   * plane's dry run uses too): a policy on {@code /**} covers both. Before, the parts were matched
+   * with the path "", which {@code /**} does not match, so the call went unguarded.
+   */
+  @Test
+  void aCallWithAnEmptyPathIsJudgedAsByItsUrl() {
+    holder.publish(
+        rules(2, Policies.policy("payments", new CallMatch("payments*", 8080, null, "/**"))));
+
+    registry.start(URI.create("http://" + HOST + ":8080"), "GET").onResponse(200);
+    registry.start(HOST, 8080, "GET", "").onResponse(200);
+    registry.start(HOST, 8080, "GET", null).onResponse(200);
+
+    assertThat(registry.topTargets(1))
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).isEqualTo(3L);
+              assertThat(t.unguardedCallsPerMinute()).as("all three guarded").isZero();
+            });
+  }
+
   /**
    * A log handler that throws on the line of a transition a retune makes (an open breaker whose
    * shortened wait is over moves to half-open) stops neither that retune nor the retune of the
