@@ -169,6 +169,14 @@ public final class EtcdRuleSource implements RuleSource {
   private ActiveRules published;
   private long backoffMillis;
 
+  /**
+   * The text of the last-known-good document this source started on, as its file holds it; null
+   * when it started on none. Kept for a snapshot kept as a key's rules (through a data loss, see
+   * readAndWatch(), or past a rejection, see publishEffective()): back in force after other rules
+   * replaced it in the file, it is saved again from these bytes.
+   */
+  private byte[] lastKnownGoodDocument;
+
   /** Whether this stretch of failures has warned of etcd refusing access; see unreachable(). */
   private boolean refusalTold;
 
@@ -281,9 +289,11 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     lastKnownGood
-        .load(service)
+        .loadWithText(service)
         .ifPresent(
-            stored -> {
+            loaded -> {
+              ActiveRules stored = loaded.rules();
+              lastKnownGoodDocument = loaded.document();
               // quietly: a line that threw here would fail the task before the rules are put in
               // force, and an agent restarted while etcd is away would run the built-in defaults
               QuietLog.write(
@@ -535,7 +545,9 @@ public final class EtcdRuleSource implements RuleSource {
         Slot from = slotOf(published);
         if (from.applied == null) {
           from.applied = published;
-          from.appliedDocument = null; // the snapshot's file holds its text
+          // the snapshot's text, as its file holds it: should other rules replace it in the file
+          // (the service's own document written, then deleted), it is saved back from these
+          from.appliedDocument = lastKnownGoodDocument;
         }
       }
     }
@@ -976,6 +988,15 @@ public final class EtcdRuleSource implements RuleSource {
     if (published != null
         && published.source() == ActiveRules.Source.LAST_KNOWN_GOOD
         && fallsBackPastARejection(effective)) {
+      // the snapshot is that key's last valid document, as a running source's would be: kept as
+      // its applied rules, so that when a document above it goes (the service's own, written and
+      // deleted) the rules fall back to it, not past it to what is below (fallsBackPastARejection
+      // holds only while nothing else was published)
+      Slot from = slotOf(published);
+      if (from.applied == null) {
+        from.applied = published;
+        from.appliedDocument = lastKnownGoodDocument;
+      }
       tellRejectionsAndDeletes(null);
       return;
     }
@@ -997,9 +1018,12 @@ public final class EtcdRuleSource implements RuleSource {
       BooleanSupplier notAbandoned = () -> !abandoned;
       if (effective == builtInDefaults) {
         lastKnownGood.delete(service, notAbandoned);
-      } else if (effective.source() != ActiveRules.Source.LAST_KNOWN_GOOD) {
+      } else {
         // the document's bytes as applied, not its canonical form: that spells out every default
-        // and may be too large to load back (see SnapshotText)
+        // and may be too large to load back (see SnapshotText). Last-known-good rules published
+        // here are saved too: the ones a source starts on are published before, so these are a
+        // snapshot kept as a key's rules (through a data loss, or past a rejection of that key's
+        // document) back in force after other rules replaced it in the file, which must follow
         Slot from = effective == serviceSlot.applied ? serviceSlot : defaultSlot;
         if (from.appliedDocument != null) {
           lastKnownGood.save(service, effective, from.appliedDocument, notAbandoned);
@@ -1007,7 +1031,6 @@ public final class EtcdRuleSource implements RuleSource {
           lastKnownGood.save(service, effective, notAbandoned);
         }
       }
-      // the last-known-good rules kept in force are what the file holds already
     }
   }
 
@@ -1310,7 +1333,9 @@ public final class EtcdRuleSource implements RuleSource {
     final Set<String> services;
     ActiveRules applied;
 
-    /** The text {@link #applied} was compiled from, as read; null for a last-known-good one. */
+    /**
+     * The text {@link #applied} was compiled from, as read (for a last-known-good one, as stored).
+     */
     byte[] appliedDocument;
 
     RuleRejection rejection;

@@ -376,6 +376,17 @@ public final class LastKnownGoodStore {
    * or it is unusable (logged once).
    */
   public Optional<ActiveRules> load(String service) {
+    return loadWithText(service).map(Loaded::rules);
+  }
+
+  /**
+   * A loaded snapshot: its rules, and the document's text they were compiled from (the bytes the
+   * snapshot holds, validated again), so that a source can save those rules back byte for byte.
+   */
+  record Loaded(ActiveRules rules, byte[] document) {}
+
+  /** As {@link #load}, with the document's text. */
+  Optional<Loaded> loadWithText(String service) {
     Found found = findBounded(service);
     if (found == null) {
       return Optional.empty();
@@ -428,9 +439,9 @@ public final class LastKnownGoodStore {
       refuse(path, "it holds no rule document");
       return Optional.empty();
     }
+    byte[] text = storedText(bytes, document);
     DocumentCompiler.Outcome outcome =
-        DocumentCompiler.compile(
-            storedText(bytes, document), DocumentCompiler.documentsOf(service));
+        DocumentCompiler.compile(text, DocumentCompiler.documentsOf(service));
     if (!outcome.isValid()) {
       refuse(
           path,
@@ -442,7 +453,9 @@ public final class LastKnownGoodStore {
       moveToTodaysName(path, service);
     }
     return Optional.of(
-        new ActiveRules(outcome.rules(), revision.asLong(), ActiveRules.Source.LAST_KNOWN_GOOD));
+        new Loaded(
+            new ActiveRules(outcome.rules(), revision.asLong(), ActiveRules.Source.LAST_KNOWN_GOOD),
+            text));
   }
 
   /** How long {@link #load} waits for the file system: the directory, then up to two reads. */

@@ -307,6 +307,32 @@ class EtcdRuleSourceLastKnownGoodIT {
   }
 
   /**
+   * As above, then the service's own document is written and deleted: a running agent falls back
+   * from it to the last valid {@code _default} it had (the rejected one never replaced it), and so
+   * must an agent restarted on that {@code _default}'s snapshot, not to the built-in defaults.
+   */
+  @Test
+  void fallsBackToTheDefaultSnapshotKeptPastARejectedDefaultWhenTheOwnDocumentIsDeleted() {
+    Restart agent = new Restart("/lkg-default-invalid-");
+    long stored = agent.startFirstOnDefault();
+    long bad = server().put(agent.defaultRules(), invalidDocument("_default"));
+    EtcdRuleSource source = agent.restartUntilWatching();
+    assertThat(agent.holder.current().revision()).isEqualTo(stored);
+    assertThat(source.lastRejection().revision()).isEqualTo(bad);
+
+    long own = server().put(agent.ownRules(), document(agent.service, 0.6));
+    awaitApplied(agent.holder, own);
+    server().delete(agent.ownRules());
+    await().atMost(AWAIT).until(() -> agent.holder.current().revision() != own);
+
+    // the last valid _default, as a running agent has it; not keep-everything-guard-nothing
+    assertThat(agent.holder.current().source()).isNotEqualTo(ActiveRules.Source.DEFAULTS);
+    assertThat(agent.holder.current().revision()).isEqualTo(stored);
+    assertThat(agent.holder.current().document().sampling().defaultRatio()).isEqualTo(0.05);
+    await().atMost(AWAIT).until(() -> agent.savedRevision() == stored);
+  }
+
+  /**
    * An agent restarted on a snapshot of {@code _default} (its service had no document), whose
    * {@code _default} was deleted while it was down, while the service's own document was written:
    * the delete is said once, as for a snapshot of the service's own document, and the service's
@@ -621,6 +647,43 @@ class EtcdRuleSourceLastKnownGoodIT {
     assertThat(server().revision()).isLessThan(stored);
     await().atMost(AWAIT).until(() -> agent.holder.current().source() != ActiveRules.Source.ETCD);
     assertThat(agent.holder.current().source()).isEqualTo(ActiveRules.Source.DEFAULTS);
+  }
+
+  /**
+   * A {@code _default} snapshot kept through a data loss (etcd back behind it, without it) that
+   * comes back in force after the service's own document was written, saved, and deleted: the
+   * last-known-good file must follow the rules in force again, not keep the deleted document, or a
+   * restart while etcd is away runs rules that were deleted.
+   */
+  @Test
+  void theSnapshotFollowsDefaultRulesKeptThroughALossBackInForceAfterADelete() {
+    Restart agent = new Restart("/lkg-kept-default-");
+    sources.writeRevisionsAWipedEtcdWillNotReach(agent.service);
+    long stored = agent.startFirstOnDefault();
+    server().stop();
+    server().wipeData();
+    EtcdRuleSource source = agent.restartOnLastKnownGood();
+    server().start();
+    await().atMost(Duration.ofSeconds(20)).until(source::isWatching);
+    assertThat(agent.holder.current().revision()).isEqualTo(stored);
+
+    long own = server().put(agent.ownRules(), document(agent.service, 0.75));
+    awaitApplied(agent.holder, own);
+    await().atMost(AWAIT).until(() -> agent.savedRevision() == own);
+    server().delete(agent.ownRules());
+    await().atMost(AWAIT).until(() -> agent.holder.current().revision() == stored);
+    assertThat(agent.holder.current().document().service()).isEqualTo("_default");
+
+    // the file holds the rules in force (the _default document), not the deleted one
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(agent.store.load(agent.service))
+                    .get()
+                    .satisfies(r -> assertThat(r.document().service()).isEqualTo("_default"))
+                    .extracting(ActiveRules::revision)
+                    .isEqualTo(stored));
   }
 
   @Test
