@@ -147,6 +147,19 @@ class BreakerRegistryTest {
     assertThat(state()).isEqualTo("CLOSED");
   }
 
+  /**
+   * The two trial calls of a half-open breaker, on a registry whose call timer throws at its next
+   * reading once {@code broken} is set.
+   */
+  private List<GuardedCall> twoTrialCallsWithABrokenTimer(AtomicInteger broken) {
+    useBrokenTimer(broken);
+    fail(4);
+    clock.advance(Duration.ofMillis(10_001));
+    List<GuardedCall> trials = List.of(call(), call());
+    assertThat(trials).allSatisfy(trial -> assertThat(trial.permitted()).isTrue());
+    return trials;
+  }
+
   /** A registry whose call timer throws at its next reading once {@code broken} is set. */
   private void useBrokenTimer(AtomicInteger broken) {
     registry.close();
@@ -174,13 +187,9 @@ class BreakerRegistryTest {
   @Test
   void aFailureAsATrialCallReportsItsOutcomeLeaksNoTrialPermission() {
     AtomicInteger broken = new AtomicInteger();
-    useBrokenTimer(broken);
-    fail(4);
-    clock.advance(Duration.ofMillis(10_001));
-    GuardedCall first = call();
-    GuardedCall second = call();
-    assertThat(first.permitted()).isTrue();
-    assertThat(second.permitted()).isTrue();
+    List<GuardedCall> trials = twoTrialCallsWithABrokenTimer(broken);
+    GuardedCall first = trials.get(0);
+    GuardedCall second = trials.get(1);
 
     broken.set(1);
     first.onResponse(200);
@@ -198,13 +207,9 @@ class BreakerRegistryTest {
   @Test
   void aFailureAsATrialCallIsClosedLeaksNoTrialPermission() {
     AtomicInteger broken = new AtomicInteger();
-    useBrokenTimer(broken);
-    fail(4);
-    clock.advance(Duration.ofMillis(10_001));
-    GuardedCall first = call();
-    GuardedCall second = call();
-    assertThat(first.permitted()).isTrue();
-    assertThat(second.permitted()).isTrue();
+    List<GuardedCall> trials = twoTrialCallsWithABrokenTimer(broken);
+    GuardedCall first = trials.get(0);
+    GuardedCall second = trials.get(1);
 
     broken.set(1);
     first.close();
@@ -214,24 +219,6 @@ class BreakerRegistryTest {
     again.onResponse(200);
     second.onResponse(200);
     assertThat(state()).isEqualTo("CLOSED");
-  }
-
-  /** {@code p} with one trial call and this wait. */
-  private static BreakerPolicy oneTrialCall(BreakerPolicy p, Duration wait) {
-    return new BreakerPolicy(
-        p.name(),
-        p.match(),
-        p.scope(),
-        p.failureRateThreshold(),
-        p.slowCallRateThreshold(),
-        p.slowCallDuration(),
-        p.slidingWindow(),
-        p.minimumCalls(),
-        wait,
-        1,
-        p.failureStatusCodes(),
-        p.onOpen(),
-        p.shadow());
   }
 
   /**
@@ -245,7 +232,7 @@ class BreakerRegistryTest {
   @Test
   void aBreakerReopenedByALateOutcomeAfterAnUnseenHalfOpenKeepsItsFreshWaitAcrossARetune() {
     registry.close();
-    holder.publish(rules(2, oneTrialCall(payments(), Duration.ofMillis(1))));
+    holder.publish(rules(2, Policies.oneTrialCall(payments(), Duration.ofMillis(1))));
     registry = BreakerRegistry.builder(holder).clock(clock).build();
     AtomicInteger heard = new AtomicInteger();
     registry.addTransitionListener(heard::incrementAndGet);
@@ -266,7 +253,7 @@ class BreakerRegistryTest {
           .isEqualTo(CircuitBreaker.State.OPEN);
       assertThat(heard).as("OPEN -> HALF_OPEN -> OPEN told").hasValue(3);
 
-      holder.publish(rules(3, oneTrialCall(payments(), Duration.ofSeconds(60))));
+      holder.publish(rules(3, Policies.oneTrialCall(payments(), Duration.ofSeconds(60))));
       clock.advance(Duration.ofSeconds(11));
       assertThat(call().permitted()).as("reopened 11 s ago, new wait 60 s").isFalse();
       clock.advance(Duration.ofSeconds(50));

@@ -100,4 +100,22 @@ final class Policies {
         revision,
         ActiveRules.Source.ETCD);
   }
+
+  /** {@code p} with one trial call and this wait. */
+  static BreakerPolicy oneTrialCall(BreakerPolicy p, Duration wait) {
+    return new BreakerPolicy(
+        p.name(),
+        p.match(),
+        p.scope(),
+        p.failureRateThreshold(),
+        p.slowCallRateThreshold(),
+        p.slowCallDuration(),
+        p.slidingWindow(),
+        p.minimumCalls(),
+        wait,
+        1,
+        p.failureStatusCodes(),
+        p.onOpen(),
+        p.shadow());
+  }
 }
