@@ -76,11 +76,16 @@ export function versionsText(versions) {
   return versionParts(versions).join(' \u00b7 ');
 }
 
+/** Whether an agent reported `version`: not missing, null or empty. */
+function reported(version) {
+  return version !== undefined && version !== null && version !== '';
+}
+
 /** The parts of {@link versionsText}: "Sluice 0.2.0", "OTel 1.65.0", "Java 21.0.5". */
 function versionParts(versions) {
   const v = versions && typeof versions === 'object' ? versions : {};
   return [['Sluice', v.sluice], ['OTel', v.opentelemetry], ['Java', v.java]]
-    .filter(([, version]) => version !== undefined && version !== null && version !== '')
+    .filter(([, version]) => reported(version))
     .map(([name, version]) => `${name} ${showHidden(String(version))}`);
 }
 
@@ -93,7 +98,7 @@ export function mixedSluiceVersions(agents) {
   const counts = new Map();
   for (const a of agents) {
     const v = a.versions && a.versions.sluice;
-    const version = v === undefined || v === null || v === '' ? 'unreported' : String(v);
+    const version = reported(v) ? String(v) : 'unreported';
     counts.set(version, (counts.get(version) ?? 0) + 1);
   }
   if (counts.size < 2) {

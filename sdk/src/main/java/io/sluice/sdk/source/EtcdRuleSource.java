@@ -542,13 +542,7 @@ public final class EtcdRuleSource implements RuleSource {
       defaultSlot.revision = 0;
       if (onLastKnownGood) {
         // the snapshot's document stays in force as a running source's would
-        Slot from = slotOf(published);
-        if (from.applied == null) {
-          from.applied = published;
-          // the snapshot's text, as its file holds it: should other rules replace it in the file
-          // (the service's own document written, then deleted), it is saved back from these
-          from.appliedDocument = lastKnownGoodDocument;
-        }
+        keepSnapshotAsApplied();
       }
     }
     // etcd answering the snapshot this source started on for the first time, not behind it: its
@@ -966,6 +960,20 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   /**
+   * Keeps the last-known-good snapshot in force ({@link #published}) as its key's applied rules,
+   * unless that key has applied rules of its own, with the text its file holds: should other rules
+   * replace it in the file (the service's own document written, then deleted), it is saved back
+   * from these bytes.
+   */
+  private void keepSnapshotAsApplied() {
+    Slot from = slotOf(published);
+    if (from.applied == null) {
+      from.applied = published;
+      from.appliedDocument = lastKnownGoodDocument;
+    }
+  }
+
+  /**
    * Publishes the snapshot in force by the precedence rules, if it is not already published. The
    * last-known-good rules a source started on stay in force while the document they were read from
    * is rejected: a rejection never changes the rules in force (see {@link
@@ -992,11 +1000,7 @@ public final class EtcdRuleSource implements RuleSource {
       // its applied rules, so that when a document above it goes (the service's own, written and
       // deleted) the rules fall back to it, not past it to what is below (fallsBackPastARejection
       // holds only while nothing else was published)
-      Slot from = slotOf(published);
-      if (from.applied == null) {
-        from.applied = published;
-        from.appliedDocument = lastKnownGoodDocument;
-      }
+      keepSnapshotAsApplied();
       tellRejectionsAndDeletes(null);
       return;
     }
