@@ -3151,9 +3151,8 @@ class WebUiIT {
       click(By.cssSelector("tr[data-revision='" + first + "'] [data-test=rollback]"));
       click(By.cssSelector("dialog [data-test=confirm]"));
       await().atMost(BOUND).until(() -> js("return typeof window.__rollback").equals("function"));
-      js("sessionStorage.removeItem('sluice.token');");
       // the page's next call finds the tab signed out: the page closes, for the sign-in form
-      click(By.id("tab-dependencies"));
+      setTheTabsTokenAndClick(null, By.id("tab-dependencies"));
       waitFor(By.id("token"));
       awaitText(By.id("toast"), "Signed out in another page of this tab.");
       js("window.__rollback()");
@@ -3191,9 +3190,8 @@ class WebUiIT {
     try {
       click(By.cssSelector("[data-test=evaluate]"));
       await().atMost(BOUND).until(() -> js("return typeof window.__dryRun").equals("function"));
-      js("sessionStorage.removeItem('sluice.token');");
       // the page's next call finds the tab signed out: the page closes, for the sign-in form
-      click(By.id("tab-dependencies"));
+      setTheTabsTokenAndClick(null, By.id("tab-dependencies"));
       waitFor(By.id("token"));
       awaitText(By.id("toast"), "Signed out in another page of this tab.");
       js("window.__dryRun()");
@@ -3298,9 +3296,8 @@ class WebUiIT {
             + "   return unheld(input, init);"
             + " };");
     try {
-      js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
       // the history's read finds the tab signed in as bob: the page closes, asking who he is
-      click(By.id("tab-history"));
+      setTheTabsTokenAndClick(OTHER_WRITER_TOKEN, By.id("tab-history"));
       await("the page asks who the tab's token is")
           .atMost(BOUND)
           .until(() -> js("return window.__whoami.waiting") == Boolean.TRUE);
@@ -4989,8 +4986,7 @@ class WebUiIT {
             + "     window.__sent.push((who ? who.textContent : '-') + ' ' + auth);"
             + "   return unheld(input, init);"
             + " };");
-    js("sessionStorage.setItem('sluice.token', arguments[0]);", OTHER_WRITER_TOKEN);
-    click(By.id("tab-history"));
+    setTheTabsTokenAndClick(OTHER_WRITER_TOKEN, By.id("tab-history"));
     awaitText(By.cssSelector("#who .who-name"), "bob");
     click(By.id("tab-history"));
     await("bob's page reads the history")
@@ -5044,11 +5040,9 @@ class WebUiIT {
         .isEqualTo(revision);
 
     // alice signs in again in the other page: her page gets the edits back, and saves no more. The
-    // page notices the new session at the History tab's read, or at a read of its own just before
-    // the click (its refresh every 15 s, an event); drawn anew for alice, it goes to the Rules tab,
-    // where her edits are back, and in the second case the click then takes it to History.
-    js("sessionStorage.setItem('sluice.token', arguments[0]);", WRITER_TOKEN);
-    click(By.id("tab-history"));
+    // page notices the new session at the History tab's read; drawn anew for alice, it goes to the
+    // Rules tab, where her edits are back.
+    setTheTabsTokenAndClick(WRITER_TOKEN, By.id("tab-history"));
     awaitText(By.cssSelector("#who .who-name"), "alice");
     click(By.id("tab-rules"));
     awaitText(By.cssSelector("[data-test=draft-restored]"), "started from revision " + revision);
