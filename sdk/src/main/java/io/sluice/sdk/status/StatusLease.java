@@ -1,6 +1,7 @@
 package io.sluice.sdk.status;
 
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.common.exception.ClosedClientException;
 import io.etcd.jetcd.lease.LeaseGrantResponse;
 import io.etcd.jetcd.lease.LeaseKeepAliveResponse;
 import io.etcd.jetcd.support.CloseableClient;
@@ -216,7 +217,16 @@ final class StatusLease {
     }
   }
 
-  /** Tells the listener when jetcd gives up keeping a lease alive. */
+  /**
+   * Tells the listener when jetcd gives up keeping a lease alive: etcd answered that the lease is
+   * gone, jetcd's lease client was closed, or no keep-alive was answered before the lease's
+   * deadline (jetcd then completes the observer). A broken keep-alive stream is none of these:
+   * jetcd tells every observer of it, keeps the lease and opens the stream again half a second
+   * later, and the lease lives on in etcd meanwhile (an etcd restart, a connection reset by a
+   * proxy). Taking that for a loss would give up a lease that is still good and bind the key to a
+   * new one, or, when the new grant fails while etcd is away, let the key expire with the old lease
+   * although etcd came back well within its time to live.
+   */
   private final class KeepAliveObserver implements StreamObserver<LeaseKeepAliveResponse> {
     private final long observed;
 
@@ -227,20 +237,34 @@ final class StatusLease {
     @Override
     public void onNext(LeaseKeepAliveResponse response) {
       if (response.getTTL() <= 0) {
-        onError(new IllegalStateException("etcdserver: requested lease not found"));
+        lost(new IllegalStateException("etcdserver: requested lease not found"));
       }
     }
 
     @Override
     public void onError(Throwable error) {
-      if (!closed.getAsBoolean()) {
-        lostListener.onLost(observed, error);
+      if (EtcdErrors.isLeaseNotFound(error) || error instanceof ClosedClientException) {
+        lost(error);
+      } else if (!closed.getAsBoolean()) {
+        logger.log(
+            Level.FINE,
+            "the keep-alive stream of the status lease of "
+                + key
+                + " broke ("
+                + EtcdErrors.rootMessage(error)
+                + "); jetcd keeps the lease and opens the stream again");
       }
     }
 
     @Override
     public void onCompleted() {
-      onError(new IllegalStateException("the lease keep-alive ended"));
+      lost(new IllegalStateException("no keep-alive of the lease was answered within its TTL"));
+    }
+
+    private void lost(Throwable error) {
+      if (!closed.getAsBoolean()) {
+        lostListener.onLost(observed, error);
+      }
     }
   }
 }

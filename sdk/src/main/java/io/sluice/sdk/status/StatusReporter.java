@@ -104,6 +104,7 @@ public final class StatusReporter implements AutoCloseable {
   private final StatusDocument document;
   private final StatusLease lease;
   private final StatusWriter writer;
+  private final Runnable beforePut;
   private final WritePacing pacing;
   private final EtcdSchemeMismatch schemes;
   private final List<URI> etcdEndpoints;
@@ -204,6 +205,7 @@ public final class StatusReporter implements AutoCloseable {
             this::onLeaseLost,
             builder.leaseGranted);
     this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
+    this.beforePut = builder.beforePut;
     this.callTimeout = builder.callTimeout;
     this.pacing = new WritePacing(refreshInterval);
     this.schemes = builder.schemes;
@@ -377,7 +379,8 @@ public final class StatusReporter implements AutoCloseable {
   private void write() {
     // Stamp before accepting new requests, so a request racing with this write is delayed by the
     // full interval instead of writing right after it.
-    lastWriteNanos = nanoTime.getAsLong();
+    long begun = nanoTime.getAsLong();
+    lastWriteNanos = begun;
     writeBegun = true;
     writeScheduled.set(false);
     if (closed.get() || pacing.backingOff(nanoTime.getAsLong())) {
@@ -422,7 +425,7 @@ public final class StatusReporter implements AutoCloseable {
           e = again;
         }
       }
-      pacing.failed(nanoTime.getAsLong());
+      pacing.failed(begun);
       failed(e);
     }
   }
@@ -582,7 +585,15 @@ public final class StatusReporter implements AutoCloseable {
   }
 
   private void put(AgentStatus status) throws Exception {
-    writer.put(status, lease.id());
+    beforePut.run();
+    // The lease's id, read once: close() sets it to 0 as it revokes the lease, and a put with lease
+    // 0 binds the key to no lease at all, a key that would never expire. Revoked since this write
+    // began, the lease is gone with the reporter: nothing is written.
+    long leaseId = lease.id();
+    if (leaseId == 0) {
+      return;
+    }
+    writer.put(status, leaseId);
     everAnswered = true;
     pacing.written(status, nanoTime.getAsLong());
     writes++;
@@ -636,8 +647,9 @@ public final class StatusReporter implements AutoCloseable {
     if (closed.get() || id != lease.id()) {
       return;
     }
-    // Either the lease is gone or jetcd stopped keeping it alive (its stream broke): both end the
-    // same way, so a fresh lease is granted; an orphaned old one expires with no keys on it.
+    // Either the lease is gone or jetcd stopped keeping it alive (no answer within its TTL, its
+    // lease client closed): both end the same way, so a fresh lease is granted; an orphaned old one
+    // expires with no keys on it. A broken stream alone is not told here (see StatusLease).
     dropLease();
     requestUpdate();
     leaseLost(
@@ -668,6 +680,7 @@ public final class StatusReporter implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private LongSupplier nanoTime = System::nanoTime;
     private LongConsumer leaseGranted = id -> {};
+    private Runnable beforePut = () -> {};
     private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
     private List<URI> etcdEndpoints = List.of();
 
@@ -795,6 +808,15 @@ public final class StatusReporter implements AutoCloseable {
      */
     Builder onLeaseGranted(LongConsumer leaseGranted) {
       this.leaseGranted = Objects.requireNonNull(leaseGranted, "leaseGranted");
+      return this;
+    }
+
+    /**
+     * Runs on the reporter's thread before each put of the status, once the write has its lease:
+     * tests hold the reporter there to close it while a write is on its way.
+     */
+    Builder beforePut(Runnable beforePut) {
+      this.beforePut = Objects.requireNonNull(beforePut, "beforePut");
       return this;
     }
 

@@ -22,7 +22,7 @@ final class WritePacing {
    */
   static final long REWRITE_UNCHANGED_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-  /** Failed writes back off up to this many refresh intervals (15 s by default). */
+  /** Failed writes are retried at most this many refresh intervals apart (15 s by default). */
   static final int MAX_BACKOFF_INTERVALS = 3;
 
   private final Duration refreshInterval;
@@ -68,14 +68,21 @@ final class WritePacing {
   }
 
   /**
-   * A write failed: the next one writes whatever it has, after one refresh interval, doubling up to
-   * {@link #MAX_BACKOFF_INTERVALS}.
+   * A write begun at {@code begunNanos} failed: the next one writes whatever it has, at the refresh
+   * one interval after that write's, then two, then {@link #MAX_BACKOFF_INTERVALS} intervals after.
+   *
+   * <p>Counted from when the failing write began, not from when it failed: refreshes come every
+   * interval whatever a write takes, so a wait counted from the failure (a moment to a call's
+   * timeout after the write's refresh) always let one more refresh by, and retries came 2, 3 and 4
+   * intervals apart. Half an interval of slack lets the due refresh through although it may come a
+   * little earlier than the interval after the write, which began a little after its refresh.
    */
-  void failed(long nowNanos) {
+  void failed(long begunNanos) {
     lastWritten = null;
     failedWrites++;
     long intervals = Math.min(MAX_BACKOFF_INTERVALS, 1L << Math.min(failedWrites - 1, 10));
-    retryAfterNanos = nowNanos + refreshInterval.toNanos() * intervals;
+    long interval = refreshInterval.toNanos();
+    retryAfterNanos = begunNanos + interval * intervals - interval / 2;
   }
 
   /** The key may be gone (its lease is): the next status is written whatever it holds. */

@@ -215,6 +215,46 @@ class StatusReporterIT {
     assertThat(reporter.writes()).isZero();
   }
 
+  /**
+   * close() while a write that had its lease is about to put the status: close revokes the lease,
+   * and the put is not sent. Before, the put read the lease's id again, 0 once close had revoked
+   * it, and wrote the key bound to no lease at all: a key that never expires, an agent listed for
+   * ever after it stopped.
+   */
+  @Test
+  void closeWhileAWriteIsAboutToPutWritesNoKeyWithoutALease() throws Exception {
+    String service = newService();
+    CountDownLatch putting = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(
+                    client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                .leaseTtl(StatusReporter.MAX_LEASE_TTL)
+                .callTimeout(FIRST_WRITE_TIMEOUT)
+                .beforePut(
+                    () -> {
+                      putting.countDown();
+                      awaitUninterruptibly(closed); // the put still to be sent
+                    })
+                .build());
+    reporter.start();
+    assertThat(putting.await(AWAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    long lease = reporter.leaseId();
+    assertThat(lease).as("the write has its lease").isNotZero();
+
+    reporter.close();
+    closed.countDown();
+
+    Client reader = client();
+    await("the lease is revoked").atMost(AWAIT).until(() -> remainingTtl(reader, lease) == -1);
+    await("no key is written once the reporter is closed")
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> keyValue(reader, reporter.key()).isEmpty());
+    assertThat(reporter.writes()).isZero();
+  }
+
   /** Waits for {@code latch} through interrupts (a closing reporter's), at most {@link #AWAIT}. */
   private static void awaitUninterruptibly(CountDownLatch latch) {
     long deadline = System.nanoTime() + AWAIT.toNanos();
@@ -743,6 +783,55 @@ class StatusReporterIT {
                 .getTTL())
         .as("the key is bound to a live lease")
         .isPositive();
+  }
+
+  /**
+   * An etcd restart well within the lease's TTL breaks jetcd's keep-alive stream, which jetcd opens
+   * again for the same lease: the key stays bound to it and is never deleted, and keep-alives renew
+   * it again. Before, a broken keep-alive stream counted as a lost lease: the key moved to a new
+   * one, or, when the new grant failed while etcd was away, expired with the old one although etcd
+   * was back well within its TTL (the agent gone from the control plane until the next retry).
+   */
+  @Test
+  void anEtcdRestartWithinTheLeasesTtlKeepsTheLeaseAndTheKey() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    EtcdRuleSource source = closeLater(EtcdRuleSource.builder(client(), holder, service).build());
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .addRuleSource(source)
+                .leaseTtl(StatusReporter.MAX_LEASE_TTL)
+                .refreshInterval(Duration.ofSeconds(1))
+                .build());
+    source.start();
+    reporter.start();
+    Client reader = client();
+    await().atMost(AWAIT).until(() -> keyValue(reader, reporter.key()).isPresent());
+    KeyValue before = keyValue(reader, reporter.key()).orElseThrow();
+
+    etcd.server().stop();
+    etcd.server().start();
+    long revision = etcd.server().put(keys.rules(service), document(service, 0.5));
+    await().atMost(AWAIT).until(() -> appliedRevision(reader, reporter.key()) == revision);
+
+    KeyValue after = keyValue(reader, reporter.key()).orElseThrow();
+    assertThat(after.getLease()).as("the key's lease").isEqualTo(before.getLease());
+    assertThat(reporter.leaseId()).isEqualTo(before.getLease());
+    assertThat(after.getCreateRevision())
+        .as("the key was never deleted")
+        .isEqualTo(before.getCreateRevision());
+    // only a keep-alive makes a lease's time to live grow: jetcd keeps the lease alive again
+    AtomicLong lowest = new AtomicLong(Long.MAX_VALUE);
+    await("a keep-alive renews the lease after the restart")
+        .atMost(AWAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              long ttl = remainingTtl(reader, before.getLease());
+              lowest.accumulateAndGet(ttl, Math::min);
+              return ttl > lowest.get();
+            });
   }
 
   /**

@@ -35,29 +35,40 @@ class WritePacingTest {
     assertThat(pacing.unchanged(STATUS, true, SECOND)).as("the key may be gone").isFalse();
   }
 
+  /**
+   * Refreshes come every 5 s; a write begins a moment after its refresh and may fail as late as a
+   * call's timeout after that. Failed writes are retried at the refresh one, then two, then at most
+   * three intervals after the failing write began, even when that refresh comes a little early
+   * (before: the wait was counted from the failure, so one refresh more was always let by, and
+   * retries came 10, 15 and 20 s apart).
+   */
   @Test
-  void backsOffOneRefreshIntervalDoublingUpToThreeAndStopsOnSuccess() {
+  void retriesAtTheRefreshOneTwoThenThreeIntervalsAfterTheFailingWriteBeganAndStopsOnSuccess() {
+    long early = TimeUnit.MILLISECONDS.toNanos(200);
     assertThat(pacing.retrying()).isFalse();
     assertThat(pacing.backingOff(0)).isFalse();
 
     pacing.failed(0);
     assertThat(pacing.retrying()).isTrue();
-    assertThat(pacing.backingOff(5 * SECOND - 1)).isTrue();
-    assertThat(pacing.backingOff(5 * SECOND)).isFalse();
+    assertThat(pacing.backingOff(SECOND)).isTrue();
+    assertThat(pacing.backingOff(5 * SECOND - early)).as("the next refresh retries").isFalse();
 
-    pacing.failed(100 * SECOND);
-    assertThat(pacing.backingOff(110 * SECOND - 1)).as("two intervals").isTrue();
-    assertThat(pacing.backingOff(110 * SECOND)).isFalse();
+    pacing.failed(5 * SECOND);
+    assertThat(pacing.backingOff(10 * SECOND + early)).as("two intervals").isTrue();
+    assertThat(pacing.backingOff(15 * SECOND - early)).isFalse();
 
-    pacing.failed(200 * SECOND);
-    pacing.failed(300 * SECOND);
-    assertThat(pacing.backingOff(315 * SECOND - 1)).as("capped at three intervals").isTrue();
-    assertThat(pacing.backingOff(315 * SECOND)).isFalse();
+    pacing.failed(15 * SECOND);
+    assertThat(pacing.backingOff(25 * SECOND + early)).as("three intervals").isTrue();
+    assertThat(pacing.backingOff(30 * SECOND - early)).isFalse();
+
+    pacing.failed(30 * SECOND);
+    assertThat(pacing.backingOff(40 * SECOND + early)).as("capped at three").isTrue();
+    assertThat(pacing.backingOff(45 * SECOND - early)).isFalse();
     assertThat(pacing.maxBackoff()).isEqualTo(Duration.ofSeconds(15));
 
-    pacing.written(STATUS, 316 * SECOND);
+    pacing.written(STATUS, 46 * SECOND);
     assertThat(pacing.retrying()).isFalse();
-    assertThat(pacing.backingOff(316 * SECOND)).isFalse();
+    assertThat(pacing.backingOff(46 * SECOND)).isFalse();
   }
 
   @Test
