@@ -106,6 +106,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    */
   private volatile long cacheNanos;
 
+  /**
+   * How long a target may go without a call heard of before it is forgotten: the idle expiry, plus
+   * the most by which the cache's hearing of calls lags the latest one (see {@link #target}).
+   */
+  private final long idleNanos;
+
   private BreakerRegistry(Builder b) {
     this.holder = b.holder;
     this.clock = b.clock;
@@ -116,6 +122,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     }
     this.telemetry = new BreakerTelemetry(b.meterProvider);
     this.cacheNanos = nanoTime.getAsLong();
+    this.idleNanos = saturatedNanos(b.idleExpiry, TOUCH_NANOS);
     this.targets =
         Caffeine.newBuilder()
             .maximumWeight(b.maxTargets)
@@ -124,7 +131,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
             // it may last have heard of one that long before its latest call: waiting that much
             // longer keeps a target at least idleExpiry after its latest call, where an expiry
             // shorter than TOUCH_NANOS would otherwise forget a busy target, open breaker and all
-            .expireAfterAccess(b.idleExpiry.plusNanos(TOUCH_NANOS))
+            .expireAfterAccess(Duration.ofNanos(idleNanos))
             .ticker(() -> cacheNanos)
             // an evicted (expired or weighed out) host's breakers tell no more transitions; a
             // value replaced to be weighed again keeps its targets, and is no eviction
@@ -154,6 +161,15 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   /** Starts a builder; {@code holder} supplies the rules. */
   public static Builder builder(ActiveRulesHolder holder) {
     return new Builder(holder);
+  }
+
+  /** {@code duration} plus {@code nanos} in nanoseconds, {@code Long.MAX_VALUE} past that. */
+  private static long saturatedNanos(Duration duration, long nanos) {
+    try {
+      return duration.plusNanos(nanos).toNanos();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private static LongSupplier defaultNanoTime(Clock clock) {
@@ -504,6 +520,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       if (now - t.touchedNanos > TOUCH_NANOS) {
         t.touchedNanos = now;
         targets.getIfPresent(host);
+        if (h.targets.length > 1 && h.anyIdle(now, idleNanos)) {
+          forgetIdlePorts(host, now);
+        }
       }
       return t;
     }
@@ -527,6 +546,29 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
                         ? new HostTargets(new Target[] {new Target(k, port, now)})
                         : v.find(port) != null ? v : v.with(new Target(k, port, now)));
     return updated.find(port);
+  }
+
+  /**
+   * Forgets the ports of {@code host} that had no call for longer than the idle expiry, with their
+   * breakers, as the cache forgets a whole host: the cache keeps a host's ports together, and a
+   * call to any of them keeps them all, so a port no longer called (a dependency moved to another
+   * port of the same node) kept its breaker for as long as the host was busy, listed in the status
+   * in the state it was left in (half-open for ever). Runs at most once a second per busy port of a
+   * host with an idle one, off the steady state.
+   */
+  private void forgetIdlePorts(String host, long now) {
+    List<Target> forgotten = new ArrayList<>();
+    targets
+        .asMap()
+        .computeIfPresent(
+            host,
+            (k, v) -> {
+              forgotten.clear();
+              return v.withoutIdle(now, idleNanos, forgotten);
+            });
+    for (Target t : forgotten) {
+      t.drop();
+    }
   }
 
   /**
@@ -767,7 +809,8 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     /**
      * How long a target without calls is kept (with its breakers); default 10 minutes. It is kept
      * at least that long after its latest call, and at most a second longer (the cache hears of a
-     * target's calls at most once a second).
+     * target's calls at most once a second); a port of a host whose other ports are still called is
+     * forgotten at the first call to one of them after that.
      */
     public Builder idleExpiry(Duration idleExpiry) {
       Objects.requireNonNull(idleExpiry, "idleExpiry");

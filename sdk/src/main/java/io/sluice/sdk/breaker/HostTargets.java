@@ -1,5 +1,8 @@
 package io.sluice.sdk.breaker;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The targets of one host, the value of the registry's cache. The cache is keyed by the host string
  * the caller already holds, so a lookup allocates no {@code host:port} key; the few ports of a host
@@ -70,8 +73,38 @@ final class HostTargets {
     return null;
   }
 
+  /** Whether a target of this host had no call heard of for more than {@code idleNanos}. */
+  boolean anyIdle(long nowNanos, long idleNanos) {
+    for (Target t : targets) {
+      if (nowNanos - t.touchedNanos > idleNanos) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * This host without its targets idle for more than {@code idleNanos}, which are added to {@code
+   * forgotten}: this very value when none is, null when all are.
+   */
+  HostTargets withoutIdle(long nowNanos, long idleNanos, List<Target> forgotten) {
+    Target[] kept = new Target[targets.length];
+    int n = 0;
+    for (Target t : targets) {
+      if (nowNanos - t.touchedNanos > idleNanos) {
+        forgotten.add(t);
+      } else {
+        kept[n++] = t;
+      }
+    }
+    if (n == targets.length) {
+      return this;
+    }
+    return n == 0 ? null : new HostTargets(Arrays.copyOf(kept, n));
+  }
+
   HostTargets with(Target target) {
-    Target[] next = java.util.Arrays.copyOf(targets, targets.length + 1);
+    Target[] next = Arrays.copyOf(targets, targets.length + 1);
     next[targets.length] = target;
     return new HostTargets(next);
   }

@@ -1650,6 +1650,39 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A port of a host called no more is forgotten with its breaker once idle past the idle expiry,
+   * while another port of that host stays busy: here the dependency moved from port 8080, where its
+   * breaker opened, to 8081 of the same node. Before, the cache kept a host's ports together and a
+   * call to any of them kept them all: the open breaker stayed listed in the status for as long as
+   * the host was busy.
+   */
+  @Test
+  void anIdlePortOfABusyHostExpiresWithItsBreaker() {
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(clock)
+            .idleExpiry(Duration.ofMinutes(1))
+            .automaticTransitionToHalfOpen(false)
+            .build();
+    fail(4);
+    assertThat(registry.breakerStates())
+        .singleElement()
+        .satisfies(b -> assertThat(b.state()).isEqualTo("OPEN"));
+    for (int i = 1; i <= 6; i++) {
+      clock.advance(Duration.ofSeconds(30));
+      registry.start(HOST, 8081, "POST", "/pay").onResponse(200);
+      if (i == 2) {
+        assertThat(registry.breakerStates()).as("idle for one minute: kept").hasSize(1);
+      }
+    }
+
+    assertThat(registry.trackedTargets()).as("only the busy port is left").isEqualTo(1);
+    assertThat(registry.breakerStates()).isEmpty();
+    assertThat(call().permitted()).as("the idle port called again starts afresh").isTrue();
+  }
+
+  /**
    * A target called more often than its idle expiry is kept, with its breaker's state, however
    * short the expiry, and expires once idle. The cache hears of a target's calls at most once a
    * second (to keep its bookkeeping off the request path); before, an expiry under about a second
