@@ -146,6 +146,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     this.quiet = targets.policy();
     this.state = new RegistryState(holder.current(), null, clock, automaticHalfOpen);
     holder.addListener(listener);
+    // a snapshot published between the first build and the listener's registration is told to no
+    // listener of this registry, and calls do not look for one: catch up with it here
+    refresh();
     this.stateGauge =
         telemetry
             .meter
@@ -415,10 +418,14 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
     failureLog.log(e);
   }
 
+  /**
+   * The state in force: the one the registry's holder listener built for the newest snapshot it was
+   * told of. A call that meets a rule change before the listener has built the new state is judged
+   * by the rules in force until then, as one that read the state just before the change is: no
+   * policy is compiled on a request thread, and no call waits for a lock while one is.
+   */
   private RegistryState currentState() {
-    RegistryState s = state;
-    ActiveRules current = holder.current();
-    return s.rules == current ? s : refresh();
+    return state;
   }
 
   /**

@@ -25,11 +25,12 @@ import java.util.logging.Logger;
  *
  * <p>Design note: the per-snapshot state ({@link SamplerState}) is keyed by the identity of the
  * {@link ActiveRules} it was built for. A holder listener builds it as soon as a snapshot is
- * published; a decision that still sees the old state (the listener runs just after the swap)
- * builds it itself, once, under a lock. Steady-state decisions read two volatile fields, find the
- * rule with {@link SpanRuleIndex} (rules pre-filtered by span name and kind) and return a cached
- * immutable {@link SamplingResult}: nothing is allocated beyond what OpenTelemetry's own ratio
- * sampler does (nothing).
+ * published; a decision made meanwhile (the holder puts a snapshot in force before it tells its
+ * listeners) decides by the state in force until then: no rule is compiled on a request thread, and
+ * no span start waits for a lock while one is. Steady-state decisions read one volatile field, find
+ * the rule with {@link SpanRuleIndex} (rules pre-filtered by span name and kind) and return a
+ * cached immutable {@link SamplingResult}: nothing is allocated beyond what OpenTelemetry's own
+ * ratio sampler does (nothing).
  *
  * <p>Consistent probability sampling ({@code ot=th:} in {@code tracestate}) is deliberately not
  * written: its threshold is compared against the trace id's lowest 56 bits (or an explicit {@code
@@ -58,6 +59,9 @@ final class RuleBasedSampler implements Sampler {
     this.clock = clock;
     this.state = new SamplerState(holder.current(), null, clock);
     holder.addListener(new Refresher(this, holder));
+    // a snapshot published between the first build and the listener's registration is told to no
+    // listener of this sampler, and decisions do not look for one: catch up with it here
+    refresh();
   }
 
   /**
@@ -96,10 +100,6 @@ final class RuleBasedSampler implements Sampler {
       Attributes attributes,
       List<LinkData> parentLinks) {
     SamplerState s = state;
-    ActiveRules current = holder.current();
-    if (s.rules != current && current != unusable) {
-      s = refresh();
-    }
     if (s.respectParentDecision) {
       SpanContext parent = Span.fromContext(parentContext).getSpanContext();
       if (parent.isValid()) {

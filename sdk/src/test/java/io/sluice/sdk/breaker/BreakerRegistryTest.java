@@ -1650,6 +1650,46 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A call made while a rules change is being told is judged by the rules in force until the
+   * registry's listener has prepared the change: no policy is compiled on a request thread, and no
+   * call waits for a lock while one is. Here a listener told before the registry's is slow, and the
+   * change removes the policy whose breaker is open. Before, the first call that saw the new
+   * snapshot prepared it itself, under a lock every other call then waited for.
+   */
+  @Test
+  void aCallMadeWhileARulesChangeIsToldIsJudgedByTheRulesInForce() throws Exception {
+    ActiveRulesHolder told = new ActiveRulesHolder(rules(1, payments()));
+    CountDownLatch telling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    told.addListener(
+        r -> {
+          telling.countDown();
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    registry.close();
+    registry =
+        BreakerRegistry.builder(told).clock(clock).automaticTransitionToHalfOpen(false).build();
+    fail(4);
+    Thread publisher = new Thread(() -> told.publish(rules(2)));
+    publisher.start();
+    try {
+      assertThat(telling.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(told.current().revision()).isEqualTo(2);
+      assertThat(call().permitted())
+          .as("the open breaker of the rules in force until the registry has prepared the change")
+          .isFalse();
+    } finally {
+      release.countDown();
+      publisher.join(TimeUnit.SECONDS.toMillis(30));
+    }
+    assertThat(call().permitted()).as("no policy covers the call any more").isTrue();
+  }
+
+  /**
    * A port of a host called no more is forgotten with its breaker once idle past the idle expiry,
    * while another port of that host stays busy: here the dependency moved from port 8080, where its
    * breaker opened, to 8081 of the same node. Before, the cache kept a host's ports together and a

@@ -30,6 +30,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -560,6 +562,45 @@ class RuleSamplerTest {
     holder.publish(rules(3, new SamplingPolicy(0.0, true, List.of())));
     assertThat(sample(sampler, "x").getDecision()).isEqualTo(SamplingDecision.DROP);
     assertThat(sampler.getDescription()).contains("revision=3");
+  }
+
+  /**
+   * A span started while a rules change is being told decides by the rules in force until the
+   * sampler's listener has built the new ones: no rule is compiled on a request thread, and no span
+   * start waits for a lock while one is. Here a listener told before the sampler's is slow (as a
+   * last-known-good save on a slow disk is). Before, the first span start that saw the new snapshot
+   * built the sampler's state for it itself, under a lock every other span start then waited for.
+   */
+  @Test
+  void aSpanStartedWhileARulesChangeIsToldCompilesNothingAndWaitsForNothing() throws Exception {
+    ActiveRulesHolder holder =
+        new ActiveRulesHolder(rules(1, new SamplingPolicy(1.0, true, List.of())));
+    CountDownLatch telling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    holder.addListener(
+        r -> {
+          telling.countDown();
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    Sampler sampler = RuleSampler.create(holder, clock);
+    Thread publisher =
+        new Thread(() -> holder.publish(rules(2, new SamplingPolicy(0.0, true, List.of()))));
+    publisher.start();
+    try {
+      assertThat(telling.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(holder.current().revision()).isEqualTo(2);
+      assertThat(sample(sampler, "x").getDecision())
+          .as("the rules in force until the sampler's listener has built the new ones")
+          .isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+    } finally {
+      release.countDown();
+      publisher.join(TimeUnit.SECONDS.toMillis(30));
+    }
+    assertThat(sample(sampler, "x").getDecision()).isEqualTo(SamplingDecision.DROP);
   }
 
   /**
