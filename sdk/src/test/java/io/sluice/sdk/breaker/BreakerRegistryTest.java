@@ -22,6 +22,7 @@ import io.sluice.rules.SlidingWindowType;
 import io.sluice.rules.StatusCodeRange;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.HeldListener;
 import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
 import io.sluice.testing.time.ManualClock;
@@ -57,6 +58,17 @@ class BreakerRegistryTest {
   @AfterEach
   void close() {
     registry.close();
+  }
+
+  /** Replaces the registry with one whose targets expire after {@code idleExpiry} without calls. */
+  private void expiringAfterIdle(Duration idleExpiry) {
+    registry.close();
+    registry =
+        BreakerRegistry.builder(holder)
+            .clock(clock)
+            .idleExpiry(idleExpiry)
+            .automaticTransitionToHalfOpen(false)
+            .build();
   }
 
   private GuardedCall call() {
@@ -417,13 +429,7 @@ class BreakerRegistryTest {
    */
   @Test
   void aBreakerEvictedWithItsTargetTellsNoTransitionOfACallStillOut() {
-    registry.close();
-    registry =
-        BreakerRegistry.builder(holder)
-            .clock(clock)
-            .idleExpiry(Duration.ofMinutes(1))
-            .automaticTransitionToHalfOpen(false)
-            .build();
+    expiringAfterIdle(Duration.ofMinutes(1));
     AtomicInteger heard = new AtomicInteger();
     registry.addTransitionListener(heard::incrementAndGet);
     fail(3);
@@ -1659,33 +1665,20 @@ class BreakerRegistryTest {
   @Test
   void aCallMadeWhileARulesChangeIsToldIsJudgedByTheRulesInForce() throws Exception {
     ActiveRulesHolder told = new ActiveRulesHolder(rules(1, payments()));
-    CountDownLatch telling = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    told.addListener(
-        r -> {
-          telling.countDown();
-          try {
-            release.await(30, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    HeldListener held = HeldListener.on(told);
     registry.close();
     registry =
         BreakerRegistry.builder(told).clock(clock).automaticTransitionToHalfOpen(false).build();
     fail(4);
-    Thread publisher = new Thread(() -> told.publish(rules(2)));
-    publisher.start();
-    try {
-      assertThat(telling.await(30, TimeUnit.SECONDS)).isTrue();
+    Thread publisher;
+    try (held) {
+      publisher = held.publishAndHold(told, rules(2));
       assertThat(told.current().revision()).isEqualTo(2);
       assertThat(call().permitted())
           .as("the open breaker of the rules in force until the registry has prepared the change")
           .isFalse();
-    } finally {
-      release.countDown();
-      publisher.join(TimeUnit.SECONDS.toMillis(30));
     }
+    publisher.join(TimeUnit.SECONDS.toMillis(30));
     assertThat(call().permitted()).as("no policy covers the call any more").isTrue();
   }
 
@@ -1698,13 +1691,7 @@ class BreakerRegistryTest {
    */
   @Test
   void anIdlePortOfABusyHostExpiresWithItsBreaker() {
-    registry.close();
-    registry =
-        BreakerRegistry.builder(holder)
-            .clock(clock)
-            .idleExpiry(Duration.ofMinutes(1))
-            .automaticTransitionToHalfOpen(false)
-            .build();
+    expiringAfterIdle(Duration.ofMinutes(1));
     fail(4);
     assertThat(registry.breakerStates())
         .singleElement()
@@ -1731,13 +1718,7 @@ class BreakerRegistryTest {
    */
   @Test
   void aBusyTargetKeepsItsOpenBreakerHoweverShortTheIdleExpiry() {
-    registry.close();
-    registry =
-        BreakerRegistry.builder(holder)
-            .clock(clock)
-            .idleExpiry(Duration.ofMillis(500))
-            .automaticTransitionToHalfOpen(false)
-            .build();
+    expiringAfterIdle(Duration.ofMillis(500));
     fail(4);
     for (int i = 1; i <= 30; i++) {
       clock.advance(Duration.ofMillis(100));

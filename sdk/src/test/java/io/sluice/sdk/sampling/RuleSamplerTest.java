@@ -23,6 +23,7 @@ import io.sluice.rules.SamplingRule;
 import io.sluice.rules.SpanMatch;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.HeldListener;
 import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
 import java.lang.ref.WeakReference;
@@ -30,7 +31,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -575,31 +575,17 @@ class RuleSamplerTest {
   void aSpanStartedWhileARulesChangeIsToldCompilesNothingAndWaitsForNothing() throws Exception {
     ActiveRulesHolder holder =
         new ActiveRulesHolder(rules(1, new SamplingPolicy(1.0, true, List.of())));
-    CountDownLatch telling = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    holder.addListener(
-        r -> {
-          telling.countDown();
-          try {
-            release.await(30, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    HeldListener held = HeldListener.on(holder);
     Sampler sampler = RuleSampler.create(holder, clock);
-    Thread publisher =
-        new Thread(() -> holder.publish(rules(2, new SamplingPolicy(0.0, true, List.of()))));
-    publisher.start();
-    try {
-      assertThat(telling.await(30, TimeUnit.SECONDS)).isTrue();
+    Thread publisher;
+    try (held) {
+      publisher = held.publishAndHold(holder, rules(2, new SamplingPolicy(0.0, true, List.of())));
       assertThat(holder.current().revision()).isEqualTo(2);
       assertThat(sample(sampler, "x").getDecision())
           .as("the rules in force until the sampler's listener has built the new ones")
           .isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
-    } finally {
-      release.countDown();
-      publisher.join(TimeUnit.SECONDS.toMillis(30));
     }
+    publisher.join(TimeUnit.SECONDS.toMillis(30));
     assertThat(sample(sampler, "x").getDecision()).isEqualTo(SamplingDecision.DROP);
   }
 

@@ -732,6 +732,14 @@ class StatusReporterIT {
    */
   private Started startedWithRuleSource(
       String service, ActiveRulesHolder holder, Duration refresh) {
+    return startedWithRuleSource(service, holder, refresh, Duration.ofSeconds(5));
+  }
+
+  /**
+   * As {@link #startedWithRuleSource(String, ActiveRulesHolder, Duration)}, leases of {@code ttl}.
+   */
+  private Started startedWithRuleSource(
+      String service, ActiveRulesHolder holder, Duration refresh, Duration ttl) {
     EtcdRuleSource source =
         closeLater(
             EtcdRuleSource.builder(client(), holder, service)
@@ -741,7 +749,7 @@ class StatusReporterIT {
         closeLater(
             StatusReporter.builder(client(), service, holder)
                 .addRuleSource(source)
-                .leaseTtl(Duration.ofSeconds(5))
+                .leaseTtl(ttl)
                 .refreshInterval(refresh)
                 .build());
     source.start();
@@ -796,16 +804,9 @@ class StatusReporterIT {
   void anEtcdRestartWithinTheLeasesTtlKeepsTheLeaseAndTheKey() throws Exception {
     String service = newService();
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
-    EtcdRuleSource source = closeLater(EtcdRuleSource.builder(client(), holder, service).build());
     StatusReporter reporter =
-        closeLater(
-            StatusReporter.builder(client(), service, holder)
-                .addRuleSource(source)
-                .leaseTtl(StatusReporter.MAX_LEASE_TTL)
-                .refreshInterval(Duration.ofSeconds(1))
-                .build());
-    source.start();
-    reporter.start();
+        startedWithRuleSource(service, holder, Duration.ofSeconds(1), StatusReporter.MAX_LEASE_TTL)
+            .reporter();
     Client reader = client();
     await().atMost(AWAIT).until(() -> keyValue(reader, reporter.key()).isPresent());
     KeyValue before = keyValue(reader, reporter.key()).orElseThrow();
