@@ -105,6 +105,7 @@ public final class StatusReporter implements AutoCloseable {
   private final StatusLease lease;
   private final StatusWriter writer;
   private final Runnable beforePut;
+  private final Runnable beforeStarted;
   private final WritePacing pacing;
   private final EtcdSchemeMismatch schemes;
   private final List<URI> etcdEndpoints;
@@ -206,6 +207,7 @@ public final class StatusReporter implements AutoCloseable {
             builder.leaseGranted);
     this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
     this.beforePut = builder.beforePut;
+    this.beforeStarted = builder.beforeStarted;
     this.callTimeout = builder.callTimeout;
     this.pacing = new WritePacing(refreshInterval);
     this.schemes = builder.schemes;
@@ -262,9 +264,18 @@ public final class StatusReporter implements AutoCloseable {
     pool.setRemoveOnCancelPolicy(true);
     // On close, pending retries and refreshes are dropped rather than awaited.
     pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    beforeStarted.run();
     executor = pool;
     rules.addListener(rulesListener);
     ruleSources.forEach(s -> s.addListener(sourceListener));
+    if (closed.get()) {
+      // close() ran since the check above and found no executor to stop, or removed the listeners
+      // before they were added: undo what this start did, or its thread would tick for ever
+      rules.removeListener(rulesListener);
+      ruleSources.forEach(s -> s.removeListener(sourceListener));
+      pool.shutdownNow();
+      return;
+    }
     pool.execute(this::initDocument);
     requestUpdate();
     long refresh = refreshInterval.toMillis();
@@ -681,6 +692,7 @@ public final class StatusReporter implements AutoCloseable {
     private LongSupplier nanoTime = System::nanoTime;
     private LongConsumer leaseGranted = id -> {};
     private Runnable beforePut = () -> {};
+    private Runnable beforeStarted = () -> {};
     private EtcdSchemeMismatch schemes = EtcdSchemeMismatch.unknown();
     private List<URI> etcdEndpoints = List.of();
 
@@ -817,6 +829,15 @@ public final class StatusReporter implements AutoCloseable {
      */
     Builder beforePut(Runnable beforePut) {
       this.beforePut = Objects.requireNonNull(beforePut, "beforePut");
+      return this;
+    }
+
+    /**
+     * Runs in {@code start()} once the reporter's thread pool is made, before it is in use: tests
+     * close the reporter there, as another thread may while it starts.
+     */
+    Builder beforeStarted(Runnable beforeStarted) {
+      this.beforeStarted = Objects.requireNonNull(beforeStarted, "beforeStarted");
       return this;
     }
 

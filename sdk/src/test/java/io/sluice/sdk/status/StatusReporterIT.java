@@ -255,6 +255,35 @@ class StatusReporterIT {
     assertThat(reporter.writes()).isZero();
   }
 
+  /**
+   * close() while the reporter starts (here from within start(), once its thread pool is made, as
+   * another thread may close it then): the reporter leaves no thread behind and writes nothing.
+   * Before, close found no thread pool yet and returned, and start went on: a thread ticking every
+   * refresh for ever, and the reporter's listeners left on the rules.
+   */
+  @Test
+  void closeWhileStartingLeavesNoThreadBehind() throws Exception {
+    String service = newService();
+    AtomicReference<StatusReporter> starting = new AtomicReference<>();
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(
+                    client(), service, new ActiveRulesHolder(ActiveRules.defaults(service)))
+                .beforeStarted(() -> starting.get().close())
+                .build());
+    starting.set(reporter);
+    reporter.start();
+
+    await("no thread of the closed reporter lives")
+        .atMost(AWAIT)
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().equals("sluice-status-" + service)));
+    assertThat(reporter.writes()).isZero();
+    assertThat(keyValue(client(), reporter.key())).isEmpty();
+  }
+
   /** Waits for {@code latch} through interrupts (a closing reporter's), at most {@link #AWAIT}. */
   private static void awaitUninterruptibly(CountDownLatch latch) {
     long deadline = System.nanoTime() + AWAIT.toNanos();
