@@ -271,8 +271,7 @@ public final class StatusReporter implements AutoCloseable {
     if (closed.get()) {
       // close() ran since the check above and found no executor to stop, or removed the listeners
       // before they were added: undo what this start did, or its thread would tick for ever
-      rules.removeListener(rulesListener);
-      ruleSources.forEach(s -> s.removeListener(sourceListener));
+      removeListeners();
       pool.shutdownNow();
       return;
     }
@@ -317,8 +316,7 @@ public final class StatusReporter implements AutoCloseable {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    rules.removeListener(rulesListener);
-    ruleSources.forEach(s -> s.removeListener(sourceListener));
+    removeListeners();
     ScheduledExecutorService pool = executor;
     if (pool == null) {
       return;
@@ -336,6 +334,12 @@ public final class StatusReporter implements AutoCloseable {
     if (held != 0) {
       lease.revoke(held, REVOKE_TIMEOUT);
     }
+  }
+
+  /** Stops hearing of the rules and the rule sources. */
+  private void removeListeners() {
+    rules.removeListener(rulesListener);
+    ruleSources.forEach(s -> s.removeListener(sourceListener));
   }
 
   // ---------------------------------------------------------------- executor thread
