@@ -1701,9 +1701,9 @@ class ControlPlaneApiIT {
               List.of(
                   new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 0, 0, false)),
               List.of(
-                  new AgentStatus.TargetStats("payments-1:8080", 120, 1, 80, "payments"),
-                  new AgentStatus.TargetStats("warehouse:9000", 300, 30, 950, null),
-                  new AgentStatus.TargetStats("payments-2:8080", 50, 0, 20, null)));
+                  new AgentStatus.TargetStats("payments-1:8080", 120, 1, 80.0, "payments"),
+                  new AgentStatus.TargetStats("warehouse:9000", 300, 30, 950.0, null),
+                  new AgentStatus.TargetStats("payments-2:8080", 50, 0, 20.0, null)));
       long written = System.nanoTime();
       jetcd
           .getKVClient()
@@ -3221,7 +3221,7 @@ class ControlPlaneApiIT {
                             null,
                             List.of(),
                             List.of(
-                                new AgentStatus.TargetStats("ledger:9000", 300, 3, 40, null))))),
+                                new AgentStatus.TargetStats("ledger:9000", 300, 3, 40.0, null))))),
                 PutOption.builder().withLeaseId(lease).build())
             .get(5, TimeUnit.SECONDS);
         // other agents running _default may call targets of their own: look for this one

@@ -208,7 +208,7 @@ class LargeRangesIT {
     for (int t = 0; t < 17; t++) {
       targets.add(
           new AgentStatus.TargetStats(
-              "backend-" + t + ".example:8080", 120, 1, 80, null, 120L, 1L));
+              "backend-" + t + ".example:8080", 120, 1, 80.0, null, 120L, 1L));
     }
     return AgentStatusCodec.write(
         new AgentStatus(

@@ -54,6 +54,12 @@ import java.util.regex.Pattern;
  */
 final class UnprotectedTargets {
 
+  /**
+   * The suggested policy's {@code slowCallDuration} for a target with no p99 (no call completed):
+   * the rule language's own example, loose enough not to call ordinary calls slow.
+   */
+  static final long SLOW_SECONDS_WITHOUT_P99 = 2;
+
   private UnprotectedTargets() {}
 
   /**
@@ -64,7 +70,8 @@ final class UnprotectedTargets {
    * @param callsPerMinute unguarded calls in the last minute, summed over agents
    * @param errorsPerMinute failed unguarded calls in the last minute, summed
    * @param errorRate errors / calls, in [0, 1]
-   * @param p99Millis the highest p99 any of these agents reports (over all its calls to the target)
+   * @param p99Millis the highest p99 any of these agents reports (over all its calls to the
+   *     target); {@code null} when none reports one (no call to it completed in the last minute)
    * @param agents how many agents call it without a breaker guarding (some of) their calls
    * @param guardedCallsPerMinute the calls to it a policy did guard, summed over those agents
    * @param guardedBy the policies that guarded those calls, sorted; empty when none did
@@ -75,7 +82,7 @@ final class UnprotectedTargets {
       long callsPerMinute,
       long errorsPerMinute,
       double errorRate,
-      double p99Millis,
+      Double p99Millis,
       int agents,
       long guardedCallsPerMinute,
       List<String> guardedBy,
@@ -110,7 +117,7 @@ final class UnprotectedTargets {
   private static final class Sums {
     long calls;
     long errors;
-    double p99;
+    Double p99;
     int agents;
 
     /** The agent last counted in {@link #agents}: one may report a target under two spellings. */
@@ -164,7 +171,9 @@ final class UnprotectedTargets {
           sums.lastAgent = agent;
           sums.agents++;
         }
-        sums.p99 = Math.max(sums.p99, stats.p99Millis());
+        if (stats.p99Millis() != null && (sums.p99 == null || stats.p99Millis() > sums.p99)) {
+          sums.p99 = stats.p99Millis();
+        }
         if (someGuarded) {
           sums.guardedCalls += stats.callsPerMinute() - calls;
           sums.guardedBy.add(stats.coveredBy());
@@ -194,10 +203,15 @@ final class UnprotectedTargets {
   /**
    * A policy that guards every call to the target; shadow mode, so it can be watched first. Its
    * members, and those of its {@code match} and {@code slidingWindow}, come in the order the
-   * documentation writes them (an immutable map's order changes from one start to the next).
+   * documentation writes them (an immutable map's order changes from one start to the next). A call
+   * is slow past twice the target's p99, in whole seconds, at least one; without a p99 (no call
+   * completed) past {@value #SLOW_SECONDS_WITHOUT_P99} s.
    */
-  static Map<String, Object> suggest(String[] hostPort, double p99Millis) {
-    long slowSeconds = Math.max(1, (long) Math.ceil(2 * p99Millis / 1000.0));
+  static Map<String, Object> suggest(String[] hostPort, Double p99Millis) {
+    long slowSeconds =
+        p99Millis == null
+            ? SLOW_SECONDS_WITHOUT_P99
+            : Math.max(1, (long) Math.ceil(2 * p99Millis / 1000.0));
     Map<String, Object> policy = new LinkedHashMap<>();
     policy.put("name", suggestedName(hostPort[0], hostPort[1]));
     Map<String, Object> match = new LinkedHashMap<>();

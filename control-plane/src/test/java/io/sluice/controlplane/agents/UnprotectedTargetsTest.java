@@ -1,6 +1,7 @@
 package io.sluice.controlplane.agents;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.sluice.rules.ParseResult;
 import io.sluice.rules.RuleCodec;
@@ -58,8 +59,8 @@ class UnprotectedTargetsTest {
             List.of(
                 agent(
                     "orders-1",
-                    new AgentStatus.TargetStats("127.0.0.1:8083", 601, 0, 12, null),
-                    new AgentStatus.TargetStats("127.0.0.1:8082", 598, 3, 20, "payments"))),
+                    new AgentStatus.TargetStats("127.0.0.1:8083", 601, 0, 12.0, null),
+                    new AgentStatus.TargetStats("127.0.0.1:8082", 598, 3, 20.0, "payments"))),
             document);
     assertThat(found)
         .singleElement()
@@ -109,7 +110,8 @@ class UnprotectedTargetsTest {
     assertThat(
             listed(
                 breakers(policies),
-                agent("a", new AgentStatus.TargetStats("payments-1:8080", 100, 1, 50, coveredBy))))
+                agent(
+                    "a", new AgentStatus.TargetStats("payments-1:8080", 100, 1, 50.0, coveredBy))))
         .isEqualTo(listed ? List.of("payments-1:8080") : List.of());
   }
 
@@ -120,8 +122,9 @@ class UnprotectedTargetsTest {
             List.of(
                 agent(
                     "a",
-                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300, "pay", 30L, 9L)),
-                agent("b", new AgentStatus.TargetStats("payments:8080", 50, 0, 40, "pay", 0L, 0L))),
+                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300.0, "pay", 30L, 9L)),
+                agent(
+                    "b", new AgentStatus.TargetStats("payments:8080", 50, 0, 40.0, "pay", 0L, 0L))),
             PAY_POST_ONLY);
     assertThat(found)
         .singleElement()
@@ -143,7 +146,7 @@ class UnprotectedTargetsTest {
                 PAY_POST_ONLY,
                 agent(
                     "a",
-                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300, "pay", 0L, 0L))))
+                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300.0, "pay", 0L, 0L))))
         .isEmpty();
   }
 
@@ -155,7 +158,7 @@ class UnprotectedTargetsTest {
             List.of(
                 agent(
                     "a",
-                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300, "old", 30L, 2L))),
+                    new AgentStatus.TargetStats("payments:8080", 100, 12, 300.0, "old", 30L, 2L))),
             document);
     assertThat(found)
         .singleElement()
@@ -174,8 +177,8 @@ class UnprotectedTargetsTest {
     List<UnprotectedTargets.Target> found =
         UnprotectedTargets.find(
             List.of(
-                agent("a", new AgentStatus.TargetStats("payments:8080", 100, 10, 300, "pay")),
-                agent("b", new AgentStatus.TargetStats("payments:8080", 40, 4, 900, null))),
+                agent("a", new AgentStatus.TargetStats("payments:8080", 100, 10, 300.0, "pay")),
+                agent("b", new AgentStatus.TargetStats("payments:8080", 40, 4, 900.0, null))),
             document);
     assertThat(found)
         .singleElement()
@@ -201,15 +204,15 @@ class UnprotectedTargetsTest {
             List.of(
                 agent(
                     "a",
-                    new AgentStatus.TargetStats("warehouse:9000", 100, 10, 300, null),
-                    new AgentStatus.TargetStats("payments:8080", 100, 10, 300, null),
-                    new AgentStatus.TargetStats("idle:1", 0, 0, 0, null),
-                    new AgentStatus.TargetStats("not-host-and-port", 5, 0, 0, null)),
+                    new AgentStatus.TargetStats("warehouse:9000", 100, 10, 300.0, null),
+                    new AgentStatus.TargetStats("payments:8080", 100, 10, 300.0, null),
+                    new AgentStatus.TargetStats("idle:1", 0, 0, 0.0, null),
+                    new AgentStatus.TargetStats("not-host-and-port", 5, 0, 0.0, null)),
                 agent(
                     "b",
-                    new AgentStatus.TargetStats("warehouse:9000", 300, 10, 900, null),
-                    new AgentStatus.TargetStats("cache:6379", 50, 0, 2, "cache-policy"),
-                    new AgentStatus.TargetStats("[::1]:8443", 10, 0, 1, null))),
+                    new AgentStatus.TargetStats("warehouse:9000", 300, 10, 900.0, null),
+                    new AgentStatus.TargetStats("cache:6379", 50, 0, 2.0, "cache-policy"),
+                    new AgentStatus.TargetStats("[::1]:8443", 10, 0, 1.0, null))),
             document);
     assertThat(found)
         .extracting(UnprotectedTargets.Target::target)
@@ -222,10 +225,38 @@ class UnprotectedTargetsTest {
     assertThat(warehouse.agents()).isEqualTo(2);
   }
 
+  /**
+   * An agent all of whose calls to a target were rejected reports no p99: the row takes the p99 the
+   * other agents report, and a row no agent has a p99 for has none (the UI shows "—"), with a
+   * suggested slow-call duration that does not come from a made-up 0 ms.
+   */
+  @Test
+  void aTargetWithoutAP99FromSomeAgentsTakesTheOthersAndWithoutAnyHasNone() {
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats("warehouse:9000", 100, 0, null, null),
+                    new AgentStatus.TargetStats("ledger:7000", 40, 0, null, null)),
+                agent(
+                    "b",
+                    new AgentStatus.TargetStats("warehouse:9000", 50, 0, 1800.0, null),
+                    new AgentStatus.TargetStats("ledger:7000", 10, 0, null, null))),
+            breakers("[]"));
+
+    assertThat(found)
+        .extracting(UnprotectedTargets.Target::target, UnprotectedTargets.Target::p99Millis)
+        .containsExactly(tuple("warehouse:9000", 1800.0), tuple("ledger:7000", null));
+    assertThat(found.get(0).suggestedPolicy().get("slowCallDuration")).isEqualTo("4s");
+    assertThat(found.get(1).suggestedPolicy().get("slowCallDuration"))
+        .isEqualTo(UnprotectedTargets.SLOW_SECONDS_WITHOUT_P99 + "s");
+  }
+
   @Test
   void suggestsAPolicyTheRuleLanguageAccepts() {
     Map<String, Object> policy =
-        UnprotectedTargets.suggest(new String[] {"Ware_House", "9000"}, 900);
+        UnprotectedTargets.suggest(new String[] {"Ware_House", "9000"}, 900.0);
     assertThat(policy.get("slowCallDuration")).isEqualTo("2s");
     assertThat(policy.get("name")).isEqualTo("ware_house-9000");
     ParseResult parsed = RuleCodec.parse(ordersDocumentWith(List.of(policy)));
@@ -242,7 +273,7 @@ class UnprotectedTargetsTest {
   @Test
   void suggestsAPolicyWhoseMembersComeInTheDocumentedOrder() {
     Map<String, Object> policy =
-        UnprotectedTargets.suggest(new String[] {"warehouse", "9000"}, 900);
+        UnprotectedTargets.suggest(new String[] {"warehouse", "9000"}, 900.0);
     assertThat(policy.keySet())
         .containsExactly(
             "name",
@@ -283,15 +314,15 @@ class UnprotectedTargetsTest {
                 agent(
                     "a",
                     // a zone keeps its case: two interfaces, two targets, two breaker keys
-                    new AgentStatus.TargetStats("[fe80::1%ETH0]:80", 100, 1, 50, null),
-                    new AgentStatus.TargetStats("[fe80::1%eth0]:80", 100, 1, 50, null),
+                    new AgentStatus.TargetStats("[fe80::1%ETH0]:80", 100, 1, 50.0, null),
+                    new AgentStatus.TargetStats("[fe80::1%eth0]:80", 100, 1, 50.0, null),
                     // the host name the IPv6 literal would read as once its ':' and '%' are '-'
-                    new AgentStatus.TargetStats("fe80--1-eth0:80", 100, 1, 50, null),
+                    new AgentStatus.TargetStats("fe80--1-eth0:80", 100, 1, 50.0, null),
                     // the host name that spells the hashed name of [fe80::1%eth0]:80
-                    new AgentStatus.TargetStats("fe80--1-eth0-016a8c97:80", 100, 1, 50, null),
+                    new AgentStatus.TargetStats("fe80--1-eth0-016a8c97:80", 100, 1, 50.0, null),
                     // two long host names that differ only after the name's cut
-                    new AgentStatus.TargetStats("h".repeat(200) + "a:80", 100, 1, 50, null),
-                    new AgentStatus.TargetStats("h".repeat(200) + "b:80", 100, 1, 50, null))),
+                    new AgentStatus.TargetStats("h".repeat(200) + "a:80", 100, 1, 50.0, null),
+                    new AgentStatus.TargetStats("h".repeat(200) + "b:80", 100, 1, 50.0, null))),
             breakers("[]"));
     assertThat(found).hasSize(6);
     List<Object> policies = found.stream().map(t -> (Object) t.suggestedPolicy()).toList();
@@ -330,14 +361,14 @@ class UnprotectedTargetsTest {
                 loopback,
                 agent(
                     "old",
-                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 1, 50, null))))
+                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 1, 50.0, null))))
         .isEmpty();
     assertThat(
             listed(
                 breakers("[]"),
                 agent(
                     "old",
-                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 1, 50, null))))
+                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 1, 50.0, null))))
         .as("listed in the spelling policies are matched in, as current agents report it")
         .containsExactly("[::1]:8443");
   }
@@ -352,12 +383,12 @@ class UnprotectedTargetsTest {
             List.of(
                 agent(
                     "old",
-                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 10, 50, null),
-                    new AgentStatus.TargetStats("Payments:8080", 30, 3, 20, null)),
+                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 100, 10, 50.0, null),
+                    new AgentStatus.TargetStats("Payments:8080", 30, 3, 20.0, null)),
                 agent(
                     "new",
-                    new AgentStatus.TargetStats("[::1]:8443", 50, 5, 80, null),
-                    new AgentStatus.TargetStats("payments:8080", 60, 6, 10, null))),
+                    new AgentStatus.TargetStats("[::1]:8443", 50, 5, 80.0, null),
+                    new AgentStatus.TargetStats("payments:8080", 60, 6, 10.0, null))),
             breakers("[]"));
     assertThat(found)
         .extracting(UnprotectedTargets.Target::target)
@@ -380,8 +411,8 @@ class UnprotectedTargetsTest {
             List.of(
                 agent(
                     "old",
-                    new AgentStatus.TargetStats("[::1]:8443", 100, 10, 50, null),
-                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 20, 2, 90, null))),
+                    new AgentStatus.TargetStats("[::1]:8443", 100, 10, 50.0, null),
+                    new AgentStatus.TargetStats("[0:0:0:0:0:0:0:1]:8443", 20, 2, 90.0, null))),
             breakers("[]"));
     assertThat(found).hasSize(1);
     assertThat(found.get(0).callsPerMinute()).isEqualTo(120);
@@ -416,7 +447,7 @@ class UnprotectedTargetsTest {
   @Test
   void countsTheAgentsThatLeftTargetsOutOfTheirReports() {
     AgentStatus complete =
-        agent("orders-1", new AgentStatus.TargetStats("warehouse:9000", 100, 1, 50, null));
+        agent("orders-1", new AgentStatus.TargetStats("warehouse:9000", 100, 1, 50.0, null));
     AgentStatus capped =
         new AgentStatus(
             "orders-2",
@@ -430,7 +461,7 @@ class UnprotectedTargetsTest {
             5,
             null,
             List.of(),
-            List.of(new AgentStatus.TargetStats("warehouse:9000", 100, 1, 50, null)),
+            List.of(new AgentStatus.TargetStats("warehouse:9000", 100, 1, 50.0, null)),
             0,
             7);
     AgentStatus alsoCapped = capped.withLists(null, List.of(), 0, List.of(), 2);

@@ -278,7 +278,9 @@ public record AgentStatus(
    * @param target {@code host:port}
    * @param callsPerMinute calls made
    * @param errorsPerMinute calls that failed (exception or failure status)
-   * @param p99Millis 99th percentile latency in milliseconds
+   * @param p99Millis 99th percentile latency in milliseconds of the calls that completed; {@code
+   *     null} when none did in the last minute (every call was rejected by an open breaker), so a
+   *     target no call reached does not pass for a fast one
    * @param coveredBy the breaker policy that guarded the latest guarded call to the target, or
    *     {@code null} when none was guarded
    * @param unguardedCallsPerMinute the calls no breaker policy matched (so a target a method- or
@@ -290,7 +292,7 @@ public record AgentStatus(
       String target,
       long callsPerMinute,
       long errorsPerMinute,
-      double p99Millis,
+      Double p99Millis,
       String coveredBy,
       Long unguardedCallsPerMinute,
       Long unguardedErrorsPerMinute) {
@@ -300,7 +302,7 @@ public record AgentStatus(
         String target,
         long callsPerMinute,
         long errorsPerMinute,
-        double p99Millis,
+        Double p99Millis,
         String coveredBy) {
       this(target, callsPerMinute, errorsPerMinute, p99Millis, coveredBy, null, null);
     }

@@ -114,6 +114,21 @@ class AgentStatusCodecTest {
         .contains("\"unguardedCallsPerMinute\":40,\"unguardedErrorsPerMinute\":5");
   }
 
+  /** A target no call completed to (all rejected) has no p99: left out, and read back as none. */
+  @Test
+  void leavesOutTheP99OfATargetNoCallCompletedToAndReadsItBackAsNone() {
+    AgentStatus.TargetStats rejected =
+        new AgentStatus.TargetStats("payments:8080", 600, 0, null, "payments", 0L, 0L);
+    AgentStatus status =
+        STATUS.withLists(STATUS.rejected(), STATUS.breakers(), 0, List.of(rejected), 0);
+
+    String json = AgentStatusCodec.write(status);
+
+    assertThat(json).contains("\"target\":\"payments:8080\"").doesNotContain("p99Millis");
+    assertThat(AgentStatusCodec.parse(json.getBytes(StandardCharsets.UTF_8)))
+        .hasValueSatisfying(read -> assertThat(read.topTargets()).containsExactly(rejected));
+  }
+
   @Test
   void roundTripsOmittedCountsAndReadsThemAsZeroFromOlderAgents() {
     AgentStatus capped =

@@ -145,7 +145,7 @@ final class TargetRecorder {
     double unguardedCount = wCur * unguarded.get(cur) + wPrev * unguarded.get(prev);
     double unguardedErrorCount =
         wCur * unguardedErrors.get(cur) + wPrev * unguardedErrors.get(prev);
-    double p99 = 0;
+    Double p99 = null;
     if (total > 0) {
       double rank = total * 0.99;
       double seen = 0;
@@ -165,7 +165,10 @@ final class TargetRecorder {
         Math.round(unguardedErrorCount));
   }
 
-  /** Traffic over the last minute; the unguarded calls and errors are part of the totals. */
+  /**
+   * Traffic over the last minute; the unguarded calls and errors are part of the totals. {@code
+   * p99Millis} is {@code null} when no call completed (every one was rejected, or none was made).
+   */
   record Snapshot(
-      long calls, long errors, double p99Millis, long unguardedCalls, long unguardedErrors) {}
+      long calls, long errors, Double p99Millis, long unguardedCalls, long unguardedErrors) {}
 }

@@ -194,10 +194,14 @@ final class StatusChange {
    * Whether a p99 moved by more than one latency bucket. A p99 is the upper bound of a bucket, and
    * neighbouring bounds are 1.33 or 1.5 times apart (half an octave), so a p99 near a bound steps
    * to the next one and back under steady traffic: only a move of {@link #P99_RELATIVE} of the
-   * larger value (two buckets or more, 2×) and at least {@link #MIN_MILLIS_STEP} counts.
+   * larger value (two buckets or more, 2×) and at least {@link #MIN_MILLIS_STEP} counts. A p99 that
+   * comes or goes ({@code null}: no call completed) always counts.
    */
-  static boolean p99Moved(double then, double now) {
-    if (Double.isNaN(then) || Double.isNaN(now)) {
+  static boolean p99Moved(Double then, Double now) {
+    if (then == null || now == null) {
+      return then != now;
+    }
+    if (then.isNaN() || now.isNaN()) {
       return Double.compare(then, now) != 0;
     }
     double step = Math.abs(now - then);

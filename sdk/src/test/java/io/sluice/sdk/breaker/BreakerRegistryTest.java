@@ -973,6 +973,33 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A target whose every call in the last minute was rejected by its open breaker reports its calls
+   * but no p99: no call reached it, so it has no latency. Before, it reported 0 ms, which read as
+   * the fastest dependency of all.
+   */
+  @Test
+  void aTargetEveryCallOfWhichWasRejectedReportsNoP99() {
+    holder.publish(
+        rules(2, Policies.with(payments(), 50, Duration.ofMinutes(5), BreakerScope.TARGET, false)));
+    fail(4);
+    assertThat(state()).isEqualTo("OPEN");
+    assertThat(registry.topTargets(1).get(0).p99Millis()).as("the failures took time").isNotNull();
+
+    clock.advance(Duration.ofMinutes(2));
+    for (int i = 0; i < 3; i++) {
+      assertThat(call().permitted()).as("rejected call %d", i).isFalse();
+    }
+
+    assertThat(registry.topTargets(1))
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.callsPerMinute()).isEqualTo(3L);
+              assertThat(t.p99Millis()).isNull();
+            });
+  }
+
+  /**
    * A call discarded for the caller's own failure counts neither way, however long it ran: ten of
    * them, each past the slow-call duration, leave the breaker closed with nothing in its window,
    * and a half-open breaker's trial permission comes back. Closed instead, they counted as slow and

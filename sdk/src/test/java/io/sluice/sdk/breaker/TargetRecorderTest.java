@@ -95,7 +95,22 @@ class TargetRecorderTest {
     TargetRecorder.Snapshot snapshot = recorder.snapshot(t0 + 2 * MINUTE + 1);
     assertThat(snapshot.calls()).isZero();
     assertThat(snapshot.errors()).isZero();
-    assertThat(snapshot.p99Millis()).isZero();
+    assertThat(snapshot.p99Millis()).isNull();
+  }
+
+  @Test
+  void rejectedCallsAloneCountAsCallsWithoutALatency() {
+    long t0 = 9 * MINUTE;
+    TargetRecorder recorder = new TargetRecorder(t0);
+    recorder.recordRejected(t0);
+    recorder.recordRejected(t0 + 1);
+
+    TargetRecorder.Snapshot snapshot = recorder.snapshot(t0 + 2);
+    assertThat(snapshot.calls()).isEqualTo(2);
+    assertThat(snapshot.p99Millis()).isNull();
+
+    recorder.record(t0 + 3, 2 * MS, false, true);
+    assertThat(recorder.snapshot(t0 + 4).p99Millis()).isBetween(2.0, 3.0);
   }
 
   @Test

@@ -19,7 +19,7 @@ class StatusChangeTest {
   private static final AgentStatus.BreakerState BREAKER =
       new AgentStatus.BreakerState("payments", "payments:8080", "CLOSED", 20, 5, false);
   private static final AgentStatus.TargetStats TARGET =
-      new AgentStatus.TargetStats("payments:8080", 1200, 60, 230, "payments", 40L, 2L);
+      new AgentStatus.TargetStats("payments:8080", 1200, 60, 230.0, "payments", 40L, 2L);
   private static final AgentStatus WRITTEN =
       new AgentStatus(
           "i",
@@ -38,16 +38,18 @@ class StatusChangeTest {
   static Stream<Arguments> notMeaningful() {
     return Stream.of(
         named("only the time", s -> s.withUpdatedAt(Instant.parse("2026-11-29T11:00:00Z"))),
-        named("calls per minute +4 %", s -> withTarget(s, target(1250, 60, 230, 40L))),
-        named("errors per minute -3 %", s -> withTarget(s, target(1200, 58, 230, 40L))),
-        named("p99 +5 %", s -> withTarget(s, target(1200, 60, 241, 40L))),
+        named("calls per minute +4 %", s -> withTarget(s, target(1250, 60, 230.0, 40L))),
+        named("errors per minute -3 %", s -> withTarget(s, target(1200, 58, 230.0, 40L))),
+        named("p99 +5 %", s -> withTarget(s, target(1200, 60, 241.0, 40L))),
         // p99s are bucket bounds, neighbours 1.33 or 1.5 times apart: one bucket is resolution
-        named("p99 one latency bucket up (x 1.5)", s -> withTarget(s, target(1200, 60, 345, 40L))),
         named(
-            "p99 one latency bucket down (/ 1.33)", s -> withTarget(s, target(1200, 60, 173, 40L))),
+            "p99 one latency bucket up (x 1.5)", s -> withTarget(s, target(1200, 60, 345.0, 40L))),
+        named(
+            "p99 one latency bucket down (/ 1.33)",
+            s -> withTarget(s, target(1200, 60, 173.0, 40L))),
         named("failure rate 20 -> 21 %", s -> withBreaker(s, "CLOSED", 21, 5)),
         named("slow-call rate 5 -> 5.9 %", s -> withBreaker(s, "CLOSED", 20, 5.9)),
-        named("unguarded calls 40 -> 41", s -> withTarget(s, target(1200, 60, 230, 41L))));
+        named("unguarded calls 40 -> 41", s -> withTarget(s, target(1200, 60, 230.0, 41L))));
   }
 
   static Stream<Arguments> meaningful() {
@@ -57,11 +59,13 @@ class StatusChangeTest {
         named("a breaker's state", s -> withBreaker(s, "OPEN", 20, 5)),
         named("a rate became known", s -> withBreaker(s, "CLOSED", 20, -1)),
         named("failure rate 20 -> 23 %", s -> withBreaker(s, "CLOSED", 23, 5)),
-        named("calls per minute +12 %", s -> withTarget(s, target(1340, 60, 230, 40L))),
-        named("errors 60 -> 70 a minute", s -> withTarget(s, target(1200, 70, 230, 40L))),
-        named("p99 two latency buckets up (x 2)", s -> withTarget(s, target(1200, 60, 460, 40L))),
-        named("p99 two latency buckets down (/ 2)", s -> withTarget(s, target(1200, 60, 115, 40L))),
-        named("unguarded calls appeared", s -> withTarget(s, target(1200, 60, 230, null))),
+        named("calls per minute +12 %", s -> withTarget(s, target(1340, 60, 230.0, 40L))),
+        named("errors 60 -> 70 a minute", s -> withTarget(s, target(1200, 70, 230.0, 40L))),
+        named("p99 two latency buckets up (x 2)", s -> withTarget(s, target(1200, 60, 460.0, 40L))),
+        named(
+            "p99 two latency buckets down (/ 2)", s -> withTarget(s, target(1200, 60, 115.0, 40L))),
+        named("p99 gone: every call rejected", s -> withTarget(s, target(1200, 60, null, 40L))),
+        named("unguarded calls appeared", s -> withTarget(s, target(1200, 60, 230.0, null))),
         named(
             "another breaker",
             s ->
@@ -80,7 +84,8 @@ class StatusChangeTest {
                     s.breakers(),
                     0,
                     List.of(
-                        new AgentStatus.TargetStats("payments:8080", 1200, 60, 230, null, 40L, 2L)),
+                        new AgentStatus.TargetStats(
+                            "payments:8080", 1200, 60, 230.0, null, 40L, 2L)),
                     0)),
         named("a target less", s -> s.withLists(s.rejected(), s.breakers(), 0, List.of(), 0)),
         named(
@@ -107,9 +112,20 @@ class StatusChangeTest {
   }
 
   @Test
+  void aP99ThatComesBackIsMeaningfulAndOneStillAbsentIsNot() {
+    AgentStatus allRejected = withTarget(WRITTEN, target(1200, 60, null, 40L));
+
+    assertThat(StatusChange.isMeaningful(allRejected, WRITTEN)).isTrue();
+    assertThat(
+            StatusChange.isMeaningful(
+                allRejected, withTarget(WRITTEN, target(1250, 60, null, 40L))))
+        .isFalse();
+  }
+
+  @Test
   void comparesBreakersAndTargetsWhateverTheirOrder() {
     AgentStatus.BreakerState other = new AgentStatus.BreakerState("p", "h:1", "OPEN", 0, 0, true);
-    AgentStatus.TargetStats db = new AgentStatus.TargetStats("db:5432", 10, 0, 1, null);
+    AgentStatus.TargetStats db = new AgentStatus.TargetStats("db:5432", 10, 0, 1.0, null);
     AgentStatus written =
         WRITTEN.withLists(null, List.of(BREAKER, other), 0, List.of(TARGET, db), 0);
     AgentStatus reordered =
@@ -125,10 +141,10 @@ class StatusChangeTest {
    */
   @Test
   void weighsWhichTargetsAreListedByTheirTraffic() {
-    AgentStatus.TargetStats tenth = new AgentStatus.TargetStats("a:443", 100, 0, 5, null);
-    AgentStatus.TargetStats eleventh = new AgentStatus.TargetStats("b:443", 104, 0, 5, null);
-    AgentStatus.TargetStats rare = new AgentStatus.TargetStats("cron:80", 1, 0, 5, null);
-    AgentStatus.TargetStats fresh = new AgentStatus.TargetStats("db:5432", 50, 0, 1, null);
+    AgentStatus.TargetStats tenth = new AgentStatus.TargetStats("a:443", 100, 0, 5.0, null);
+    AgentStatus.TargetStats eleventh = new AgentStatus.TargetStats("b:443", 104, 0, 5.0, null);
+    AgentStatus.TargetStats rare = new AgentStatus.TargetStats("cron:80", 1, 0, 5.0, null);
+    AgentStatus.TargetStats fresh = new AgentStatus.TargetStats("db:5432", 50, 0, 1.0, null);
     AgentStatus written = WRITTEN.withLists(null, List.of(BREAKER), 0, List.of(TARGET, tenth), 0);
 
     AgentStatus swapped =
@@ -174,7 +190,7 @@ class StatusChangeTest {
   }
 
   private static AgentStatus.TargetStats target(
-      long calls, long errors, double p99, Long unguarded) {
+      long calls, long errors, Double p99, Long unguarded) {
     return new AgentStatus.TargetStats(
         "payments:8080", calls, errors, p99, "payments", unguarded, 2L);
   }
