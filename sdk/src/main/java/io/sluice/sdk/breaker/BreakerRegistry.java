@@ -509,6 +509,9 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         b.drop();
         return b;
       }
+      // put in the map after onRules retuned the ones there: runs the policy in force, not the
+      // one this call matched (a no-op when they are the same)
+      b.retune(current);
       policy.ruleBreaker = b;
     }
     return b;

@@ -99,10 +99,14 @@ final class Target {
     ManagedBreaker created = new ManagedBreaker(policy, key, clock, telemetry);
     // read under the lock retune takes: a retune to a newer snapshot happened before, and its
     // snapshot (or a newer one) is the current one now
-    if (dropped || !covers(current.get(), policy.name)) {
+    RegistryState now = current.get();
+    if (dropped || !covers(now, policy.name)) {
       created.drop();
       return created;
     }
+    // a call that matched older rules: the breaker runs the policy in force, as the retune that
+    // missed it would have made it (a fresh, closed breaker: nothing carried over, nothing told)
+    created.rebind(now.byName(policy.name));
     ManagedBreaker[] before = breakers;
     ManagedBreaker[] next = java.util.Arrays.copyOf(before, before.length + 1);
     next[before.length] = created;

@@ -1237,6 +1237,64 @@ class BreakerRegistryTest {
   }
 
   /**
+   * A call that matched a policy before a retune, and creates its target's breaker after the retune
+   * was applied to the target, creates it with the retuned policy: the status lists it in shadow
+   * mode at once, and the call itself is judged by it. The first clock reading of a call to a new
+   * target is its breaker's creation (HookedClock). Before, the breaker ran, and was listed with,
+   * the replaced policy until its next call.
+   */
+  @Test
+  void aCallThatMatchedRulesARetuneReplacedCreatesItsBreakerWithTheRetunedPolicy() {
+    HookedClock hooked = new HookedClock(clock);
+    useClock(hooked);
+    hooked.onNextReading(
+        () ->
+            holder.publish(
+                rules(
+                    2,
+                    Policies.with(
+                        payments(), 50, Duration.ofSeconds(10), BreakerScope.TARGET, true))));
+    GuardedCall racing = call();
+
+    assertThat(hooked.ran()).as("the retune landed inside the call").isEqualTo(1);
+    assertThat(registry.breakerStates())
+        .singleElement()
+        .satisfies(b -> assertThat(b.shadow()).as("the retuned policy's shadow mode").isTrue());
+    racing.onError(new IOException("refused"));
+    fail(3);
+    assertThat(call().permitted()).as("a shadow breaker never rejects").isTrue();
+  }
+
+  /**
+   * The same race for a rule-scoped policy: its one breaker, created after the retune was applied
+   * to the breakers there were, runs the retuned policy. Before, it ran the replaced one until the
+   * next call.
+   */
+  @Test
+  void aCallThatMatchedRulesARetuneReplacedCreatesItsRuleScopedBreakerWithTheRetunedPolicy() {
+    BreakerPolicy all = Policies.policy("all", CallMatch.ANY);
+    holder.publish(
+        rules(2, Policies.with(all, 50, Duration.ofSeconds(10), BreakerScope.RULE, false)));
+    HookedClock hooked = new HookedClock(clock);
+    useClock(hooked);
+    hooked.onNextReading(
+        () ->
+            holder.publish(
+                rules(3, Policies.with(all, 50, Duration.ofSeconds(10), BreakerScope.RULE, true))));
+    GuardedCall racing = call();
+
+    assertThat(hooked.ran()).as("the retune landed inside the call").isEqualTo(1);
+    assertThat(registry.breakerStates())
+        .singleElement()
+        .satisfies(
+            b -> {
+              assertThat(b.key()).isEqualTo("all");
+              assertThat(b.shadow()).as("the retuned policy's shadow mode").isTrue();
+            });
+    racing.onResponse(200);
+  }
+
+  /**
    * A call that matched a rule-scoped policy before a change made it target-scoped, and creates the
    * policy's one breaker after the change was applied, keeps no rule-scoped breaker: the status
    * lists the policy's target breakers only. The first clock reading of such a call is its
