@@ -718,14 +718,19 @@ class ControlPlaneApiIT {
             .asLong();
 
     Map<String, String> refused =
-        Map.of(
-            "application/merge-patch+json", "patches",
-            "application/json-patch+json", "patches",
-            "application/yaml", "application/json",
-            "application/xml", "application/json",
-            "application/json; charset=ISO-8859-1", "UTF-8",
+        Map.ofEntries(
+            Map.entry("application/merge-patch+json", "patches"),
+            Map.entry("application/json-patch+json", "patches"),
+            Map.entry("application/yaml", "application/json"),
+            Map.entry("application/xml", "application/json"),
+            Map.entry("application/json; charset=ISO-8859-1", "UTF-8"),
             // no boundary: a multipart parse would fail before the handler (it answered 500)
-            "multipart/form-data", "application/json");
+            Map.entry("multipart/form-data", "application/json"),
+            // no concrete type: Spring refused it while reading the body (it answered 500)
+            Map.entry("*/*", "application/json"),
+            Map.entry("application/*", "application/json"),
+            Map.entry("text/*", "application/json"),
+            Map.entry("application/*+json", "application/json"));
     for (Map.Entry<String, String> type : refused.entrySet()) {
       ApiClient.Answer answer =
           api.put(
@@ -1132,8 +1137,11 @@ class ControlPlaneApiIT {
     assertThat(valid.status()).isEqualTo(200);
     assertThat(valid.json().get("draft").asBoolean()).isTrue();
     assertThat(valid.json().get("decision").get("ratio").asDouble()).isEqualTo(0.25);
-    // read as bytes, the body is still held to JSON in UTF-8
-    for (String type : List.of("text/plain", "application/json; charset=ISO-8859-1")) {
+    // read as bytes, the body is still held to JSON in UTF-8; a type that is no concrete one was
+    // refused by Spring while it read the body (it answered 500)
+    for (String type :
+        List.of(
+            "text/plain", "application/json; charset=ISO-8859-1", "*/*", "application/*+json")) {
       ApiClient.Answer refused =
           api.call(
               "POST", path + "/evaluate", READER, "{\"span\": {}}", Map.of("Content-Type", type));

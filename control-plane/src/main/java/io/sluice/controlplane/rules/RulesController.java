@@ -452,10 +452,18 @@ class RulesController {
    * if any tag matches), {@code If-Match: *} → must exist, {@code If-None-Match: *} → 0. A tag of
    * digits that is not a revision as the ETag gives it ({@code "026"}, {@code "0"}) → {@link
    * RuleStore#NO_REVISION}, which no document matches (412); anything else that is no revision →
-   * 400, as is a {@code *} in a list ({@code *} stands alone).
+   * 400, as is a {@code *} in a list ({@code *} stands alone) and an empty {@code If-Match}: a
+   * script whose ETag variable is empty means a conditional write, and must not get an
+   * unconditional one.
    */
   static RuleStore.Expected precondition(String ifMatch, String ifNoneMatch) {
-    if (ifNoneMatch != null && ifMatch != null && !ifMatch.isBlank()) {
+    if (ifMatch != null && ifMatch.isBlank()) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          "If-Match is empty: send the ETag of the rules you read, e.g. \"42\", or * for any"
+              + " existing rules; leave the header out to write whatever rules there are");
+    }
+    if (ifNoneMatch != null && ifMatch != null) {
       // RFC 9110 evaluates both; If-Match needs the rules to exist, If-None-Match: * needs them
       // absent, so together they can never hold
       throw new ApiException(
@@ -469,7 +477,7 @@ class RulesController {
       }
       return RuleStore.Expected.revision(0);
     }
-    if (ifMatch == null || ifMatch.isBlank()) {
+    if (ifMatch == null) {
       return null;
     }
     String value = ifMatch.strip();

@@ -38,6 +38,10 @@ class WebConfiguration implements WebMvcConfigurer {
         .addInterceptor(new ContentCodingInterceptor())
         .addPathPatterns("/api/**")
         .order(Ordered.LOWEST_PRECEDENCE);
+    registry
+        .addInterceptor(new WildcardContentTypeInterceptor())
+        .addPathPatterns("/api/**")
+        .order(Ordered.LOWEST_PRECEDENCE);
   }
 
   @Bean

@@ -51,6 +51,27 @@ class PreconditionTest {
     }
   }
 
+  /**
+   * An empty {@code If-Match} is what a script sends whose ETag variable is empty: it asked for a
+   * conditional write, so it is refused rather than read as none. Before, it wrote unconditionally,
+   * over whatever another writer had stored.
+   */
+  @Test
+  void refusesAnEmptyIfMatchRatherThanWriteUnconditionally() {
+    for (String value : new String[] {"", " ", "\t  "}) {
+      for (String ifNoneMatch : new String[] {null, "*"}) {
+        assertThatThrownBy(() -> RulesController.precondition(value, ifNoneMatch))
+            .as("'%s' with If-None-Match %s", value, ifNoneMatch)
+            .isInstanceOf(ApiException.class)
+            .hasMessageContaining("If-Match is empty")
+            .satisfies(
+                e ->
+                    assertThat(((ApiException) e).problem())
+                        .isEqualTo(ProblemType.INVALID_REQUEST));
+      }
+    }
+  }
+
   @Test
   void matchesARevisionOnlyInTheFormItsETagHas() {
     // zero-padded (as history keys are), revision 0 and digits beyond any revision never match
