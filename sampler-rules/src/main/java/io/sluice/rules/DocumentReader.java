@@ -89,13 +89,13 @@ final class DocumentReader {
   private static final List<String> WINDOW_FIELDS = List.of("type", "size");
   private static final List<String> ON_OPEN_FIELDS = List.of("mode", "status", "headers", "body");
 
-  private final JsonNode root;
+  private final DocumentOrder order;
   private final boolean asWritten;
   private final String storedFor;
   private final List<PositionedError> errors = new ArrayList<>();
 
   private DocumentReader(JsonNode root, boolean asWritten, String storedFor) {
-    this.root = root;
+    this.order = new DocumentOrder(root);
     this.asWritten = asWritten;
     this.storedFor = storedFor;
   }
@@ -887,10 +887,7 @@ final class DocumentReader {
   private void error(String path, String message, String field) {
     errors.add(
         new PositionedError(
-            DocumentOrder.position(root, path, field),
-            new ValidationError(path, message),
-            field,
-            false));
+            order.position(path, field), new ValidationError(path, message), field, false));
   }
 
   /**
@@ -900,10 +897,7 @@ final class DocumentReader {
   private void keyError(String path, String message) {
     errors.add(
         new PositionedError(
-            DocumentOrder.position(root, path, null),
-            new ValidationError(path, message),
-            null,
-            true));
+            order.position(path, null), new ValidationError(path, message), null, true));
   }
 
   /**

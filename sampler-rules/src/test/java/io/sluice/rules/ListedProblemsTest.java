@@ -44,6 +44,28 @@ class ListedProblemsTest {
         .hasMessageStartingWith("invalid rule document (1501 problems): ");
   }
 
+  /**
+   * Thousands of unknown members of one object are listed in the order they are written, named one
+   * by one. Placing each went through the object's members up to it, so the refusal took time
+   * growing with the square of their number (32 000: 1.6 s, now 0.1 s, on a 2-core machine).
+   */
+  @Test
+  void manyUnknownMembersOfOneObjectAreListedInTheOrderTheyAreWritten() {
+    StringBuilder text = new StringBuilder("{\"schemaVersion\": 1, \"service\": \"s\"");
+    for (int i = 39_999; i >= 0; i--) {
+      text.append(", \"m").append(i).append("\": 0");
+    }
+    text.append("}");
+
+    ParseResult result = RuleCodec.parseFor("s", text.toString().getBytes(StandardCharsets.UTF_8));
+
+    assertThat(result.problemCount()).isEqualTo(40_000);
+    assertThat(result.errors()).hasSize(1001);
+    assertThat(result.errors().get(0).message()).startsWith("unknown field 'm39999'");
+    assertThat(result.errors().get(999).message()).startsWith("unknown field 'm39000'");
+    assertThat(result.errors().get(999).hasLocation()).isTrue();
+  }
+
   @Test
   void aDocumentWithAsManyProblemsAsListedListsThemAll() {
     String codes = IntStream.range(0, 1000).mapToObj(i -> "1").collect(Collectors.joining(","));
