@@ -41,6 +41,9 @@ public final class RuleCodec {
       StreamReadConstraints.builder()
           .maxNestingDepth(64)
           .maxStringLength(MAX_DOCUMENT_BYTES)
+          // a name is a string too: Jackson's default (50 000) refused a longer attribute key or
+          // unknown field as "malformed JSON", without a place, in a document within the limit
+          .maxNameLength(MAX_DOCUMENT_BYTES)
           .build();
 
   private static final ObjectMapper MAPPER =

@@ -924,6 +924,33 @@ class ValidationMessagesTest {
     assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(120);
   }
 
+  /**
+   * A name is read with the limit of a value: an unknown field or attribute key of 60 000
+   * characters, in a document well within its size limit, is that problem, placed, or a valid key.
+   * Before, Jackson's name limit (50 000) made it "malformed JSON: not valid JSON" at no place.
+   */
+  @Test
+  void aVeryLongNameIsReadAsANameNotRefusedAsMalformedJson() {
+    String longName = "k".repeat(60_000);
+    ValidationError unknown =
+        RuleCodec.parseFor("s", doc("\"" + longName + "\": 1").getBytes(StandardCharsets.UTF_8))
+            .errors()
+            .get(0);
+    assertThat(unknown.message()).isEqualTo("unknown field '" + "k".repeat(80) + "...'");
+    assertThat(unknown.line()).isEqualTo(1);
+
+    ParseResult key =
+        RuleCodec.parse(
+            doc(
+                "\"sampling\": {\"rules\": [{\"name\": \"r\", \"ratio\": 1, \"match\":"
+                    + " {\"attributes\": {\""
+                    + longName
+                    + "\": \"v\"}}}]}"));
+    assertThat(key.errors()).isEmpty();
+    assertThat(key.document().sampling().rules().get(0).match().attributes())
+        .containsOnlyKeys(longName);
+  }
+
   @Test
   void aValueCutShortKeepsACharacterOutsideTheBmpWhole() {
     // U+1F600 is two chars: the cut at 80 would fall between them and leave half of it
