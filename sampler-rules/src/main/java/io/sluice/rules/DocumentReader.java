@@ -44,6 +44,11 @@ final class DocumentReader {
       "is too small a number: a double holds it as 0 (nothing but 0 is nearer to 0 than about"
           + " 4.9e-324 either way); write 0 for zero";
 
+  /** A threshold above 0 that Resilience4j, which keeps thresholds as a float, would hold as 0. */
+  private static final String TOO_SMALL_FOR_A_FLOAT =
+      "is too small a threshold: Resilience4j keeps it as a float, which holds it as 0 (nothing but"
+          + " 0 is nearer to 0 than about 1.4e-45); give at least 1.4e-45";
+
   /**
    * A character that is not whitespace as ECMA-262 ({@code \s}) defines it, so that a name the JSON
    * Schema (pattern {@code [^...]}) accepts in a browser, this reader accepts too.
@@ -375,12 +380,26 @@ final class DocumentReader {
     Map<String, String> headers = new LinkedHashMap<>();
     JsonNode headersNode = node.get("headers");
     if (headersNode != null && object(headersNode, path + ".headers")) {
+      // header names ignore case: two spellings of one name are one header, which HTTP clients
+      // would send twice or once, with either value, each in its own way
+      Map<String, String> namesIgnoringCase = new LinkedHashMap<>();
       Iterator<Map.Entry<String, JsonNode>> it = headersNode.fields();
       while (it.hasNext()) {
         Map.Entry<String, JsonNode> e = it.next();
         String p = path + ".headers" + JsonPathSteps.member(e.getKey());
         if (!HEADER_NAME.matcher(e.getKey()).matches()) {
           keyError(p, quote(e.getKey()) + " is not a valid HTTP header name");
+        } else {
+          String earlier =
+              namesIgnoringCase.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getKey());
+          if (earlier != null) {
+            keyError(
+                p,
+                quote(e.getKey())
+                    + " is the header "
+                    + quote(earlier)
+                    + " again (header names ignore case): give it once");
+          }
         }
         String problem = e.getValue().isTextual() ? headerValueProblem(e) : "must be a string";
         if (problem != null) {
@@ -717,8 +736,11 @@ final class DocumentReader {
       return fallback;
     }
     double d = value.doubleValue();
-    // Resilience4j keeps it as a float: a value that rounds to a float 0 is 0
-    if (!(d > 0 && (float) d > 0 && d <= 100)) {
+    if (d > 0 && (float) d == 0) {
+      error(path + "." + field, TOO_SMALL_FOR_A_FLOAT);
+      return fallback;
+    }
+    if (!(d > 0 && d <= 100)) {
       error(path + "." + field, "must be above 0 and at most 100, not " + shown(value));
       return fallback;
     }

@@ -13,8 +13,9 @@ import java.nio.charset.StandardCharsets;
  * IDE, a CI check) see the same rules as {@link RuleCodec#parse}: field names, types, enum
  * spellings, ranges, patterns, defaults and descriptions. A test keeps the schema, the records and
  * the reader in step. Some checks are beyond JSON Schema and made only by the reader: unique rule
- * names, status ranges whose lower bound comes first, a synthetic response's {@code Content-Type},
- * and attribute values that are numbers within the range of a double.
+ * names, status ranges whose lower bound comes first, a synthetic response's {@code Content-Type}
+ * and header names unique ignoring case, attribute values that are numbers within the range of a
+ * double, and numbers other than 0 that a double (or, for thresholds, a float) would hold as 0.
  */
 public final class RuleSchema {
 

@@ -131,7 +131,11 @@ final class RandomDocuments {
       for (int j = 0; j < length; j++) {
         name.append(HEADER_CHARS.charAt(random.nextInt(HEADER_CHARS.length())));
       }
-      headers.put(name.toString(), headerValue());
+      // header names ignore case: one spelled twice is refused (by the reader only)
+      String spelled = name.toString();
+      if (headers.keySet().stream().noneMatch(spelled::equalsIgnoreCase)) {
+        headers.put(spelled, headerValue());
+      }
     }
     return new OnOpenAction(OnOpenMode.RESPONSE, 100 + random.nextInt(500), headers, text(0, 40));
   }

@@ -522,7 +522,15 @@ class RuleSchemaTest {
                 "\"name\": \"r\", \"ratio\": 1, \"match\": {\"attributes\": {\"k\":" + " 1e400}}")),
         invalid(
             "ratio nearer to 0 than the smallest double",
-            doc("\"sampling\": {\"defaultRatio\": 1e-400}")));
+            doc("\"sampling\": {\"defaultRatio\": 1e-400}")),
+        invalid(
+            "threshold nearer to 0 than the smallest float",
+            breaker("\"name\": \"b\", \"failureRateThreshold\": 1e-46")),
+        invalid(
+            "one header name in two spellings",
+            breaker(
+                "\"name\": \"b\", \"onOpen\": {\"mode\": \"response\","
+                    + " \"headers\": {\"X-A\": \"1\", \"x-a\": \"2\"}}")));
   }
 
   @ParameterizedTest

@@ -4,6 +4,7 @@ import static io.sluice.rules.RuleSchemaTest.breaker;
 import static io.sluice.rules.RuleSchemaTest.doc;
 import static io.sluice.rules.RuleSchemaTest.rule;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -381,7 +382,9 @@ class ValidationMessagesTest {
         c(
             "threshold that is 0 as a float",
             breaker("\"name\": \"b\", \"failureRateThreshold\": 1e-46"),
-            "$.breakers[0].failureRateThreshold: must be above 0 and at most 100, not 1.0E-46"),
+            "$.breakers[0].failureRateThreshold: is too small a threshold: Resilience4j keeps it"
+                + " as a float, which holds it as 0 (nothing but 0 is nearer to 0 than about"
+                + " 1.4e-45); give at least 1.4e-45"),
         c(
             "duration that overflows nanoseconds",
             breaker("\"name\": \"b\", \"slowCallDuration\": \"3000000h\""),
@@ -949,6 +952,43 @@ class ValidationMessagesTest {
     assertThat(key.errors()).isEmpty();
     assertThat(key.document().sampling().rules().get(0).match().attributes())
         .containsOnlyKeys(longName);
+  }
+
+  /**
+   * A threshold above 0 that Resilience4j's float holds as 0 is refused for what it is (it said
+   * "must be above 0 … not 1.0E-46"); one header spelled twice in different case is refused at the
+   * second spelling (HTTP clients sent it twice or once, with either value).
+   */
+  @Test
+  void refusesAThresholdAFloatHoldsAsZeroAndAHeaderNamedTwiceInDifferentCase() {
+    ParseResult result =
+        RuleCodec.parse(
+            "{\"schemaVersion\": 1, \"service\": \"s\", \"breakers\": [{\"name\": \"b\","
+                + " \"failureRateThreshold\": 1e-46, \"slowCallRateThreshold\": 7e-46,"
+                + " \"onOpen\": {\"mode\": \"response\","
+                + " \"headers\": {\"X-Retry\": \"1\", \"x-retry\": \"2\", \"Other\": \"3\"}}}]}");
+
+    assertThat(result.errors())
+        .extracting(ValidationError::path, ValidationError::message)
+        .containsExactly(
+            tuple(
+                "$.breakers[0].failureRateThreshold",
+                "is too small a threshold: Resilience4j keeps it as a float, which holds it as 0"
+                    + " (nothing but 0 is nearer to 0 than about 1.4e-45); give at least 1.4e-45"),
+            tuple(
+                "$.breakers[0].slowCallRateThreshold",
+                "is too small a threshold: Resilience4j keeps it as a float, which holds it as 0"
+                    + " (nothing but 0 is nearer to 0 than about 1.4e-45); give at least 1.4e-45"),
+            tuple(
+                "$.breakers[0].onOpen.headers['x-retry']",
+                "'x-retry' is the header 'X-Retry' again (header names ignore case): give it once"));
+    assertThat(
+            RuleCodec.parse(
+                    "{\"schemaVersion\": 1, \"service\": \"s\", \"breakers\": [{\"name\": \"b\","
+                        + " \"failureRateThreshold\": 1.4e-45}]}")
+                .errors())
+        .as("the smallest float is a threshold")
+        .isEmpty();
   }
 
   @Test
