@@ -535,6 +535,46 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A streamed POST answered with a redirect or a 401 is answered by the JDK with an {@code
+   * HttpRetryException} (it cannot send the streamed body again), the connection's status field
+   * reset: the status it carries is the outcome, a success under a policy failing on 5xx, as the
+   * same call not streamed. Before, every such call was a failure: after four, the breaker opened
+   * on a healthy server and rejected the app's calls.
+   */
+  @Test
+  void aStreamedPostAnsweredWithARedirectOrA401CountsItsStatus() throws Exception {
+    String policy = "streamed-" + client();
+    try {
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(policy, downstream.port(), "/**", "120s", Rules.ERROR, false)));
+      int before = downstream.requestCount();
+      downstream.answer(401);
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer =
+            app.call("huc-chunked-post", "POST", downstream.url("/auth/orders"), Map.of());
+        assertThat(answer.status()).as("401 call %d: %s %s", i, answer, app.log()).isEqualTo(401);
+      }
+      downstream.answer(200);
+      for (int i = 0; i < 6; i++) {
+        AppAnswer answer =
+            app.call(
+                "huc-chunked-post", "POST", downstream.url(Downstream.MOVED + "orders"), Map.of());
+        assertThat(answer.status()).as("302 call %d: %s %s", i, answer, app.log()).isEqualTo(302);
+      }
+      assertThat(downstream.requestCount() - before)
+          .as("every call reached the server")
+          .isEqualTo(12);
+      assertThat(app.call("huc", "GET", downstream.url("/orders"), Map.of()).status())
+          .as("the breaker stayed closed")
+          .isEqualTo(200);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * A response the app's {@code java.net.ResponseCache} serves never reaches the target: as a
    * half-open breaker's trial call it counts neither way, and the next call closes the breaker.
    */

@@ -304,6 +304,7 @@ final class Clients {
       case "huc-post-after-connect" -> Clients::urlConnectionPostAfterConnect;
       case "huc-stream" -> UrlConnectionStreamingClients::streamUntilFailure;
       case "huc-expect" -> UrlConnectionStreamingClients::expectContinue;
+      case "huc-chunked-post" -> UrlConnectionStreamingClients::chunkedPost;
       case "huc-unfinished" -> UrlConnectionStreamingClients::unfinishedBody;
       case "huc-slow-unfinished" -> UrlConnectionStreamingClients::slowUnfinishedBody;
       case "huc-overflow" -> UrlConnectionStreamingClients::overflowingBody;

@@ -65,6 +65,22 @@ final class UrlConnectionStreamingClients {
   }
 
   /**
+   * A chunked streaming POST of a small body, then the status, as a client that streams every body
+   * sends one (a redirect or a 401 then throws {@code HttpRetryException} from reading the
+   * response; {@code getResponseCode} still gives the status).
+   */
+  static ClientAnswer chunkedPost(String method, String url) throws Exception {
+    HttpURLConnection connection = Clients.urlConnection(url);
+    connection.setRequestMethod("POST");
+    connection.setDoOutput(true);
+    connection.setChunkedStreamingMode(1024);
+    try (OutputStream out = connection.getOutputStream()) {
+      out.write(new byte[] {'{', '}'});
+    }
+    return new ClientAnswer(connection.getResponseCode(), Map.of(), "");
+  }
+
+  /**
    * A fixed-length streaming POST of one byte to which the app writes two: the JDK refuses the
    * write ({@code too many bytes}) and the app gives up without reading; answers {@code
    * overflowed}.

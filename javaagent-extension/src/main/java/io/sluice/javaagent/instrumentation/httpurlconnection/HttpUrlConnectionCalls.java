@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpRetryException;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.util.logging.Level;
@@ -313,12 +314,22 @@ public final class HttpUrlConnectionCalls {
 
   /**
    * The status once known is the outcome; else an I/O error is a failure, anything thrown else is
-   * discarded, and so is no answer at all (the app's cache answered).
+   * discarded, and so is no answer at all (the app's cache answered). A streaming request answered
+   * with a redirect or an authentication challenge (401, 407) the JDK would have to send again is
+   * answered with an {@link HttpRetryException} that carries the status, the connection's field
+   * reset to -1: that status is the outcome, as it is for the same request not streamed (the app
+   * reads it from {@code getResponseCode}); counted as a failure, a healthy server answering a POST
+   * with 303 or 401 opened the breaker.
    */
   private static void end(HttpURLConnection connection, int responseCode, Throwable thrown) {
     SluiceCall call = permitted(connection);
     if (call == null) {
       return;
+    }
+    if (responseCode < 0
+        && thrown instanceof HttpRetryException retry
+        && retry.responseCode() >= 0) {
+      responseCode = retry.responseCode();
     }
     if (responseCode >= 0) {
       call.onResponse(responseCode);
