@@ -121,7 +121,7 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
     }
 
     /**
-     * A failure of the target, unless it is the app's request body failing (see {@link
+     * A failure of the target, unless it is the app's request or response body failing (see {@link
      * RequestBodyFailures}): that call never told anything about the target, neither about its
      * health nor about its speed, and is discarded.
      */

@@ -15,6 +15,11 @@ import java.lang.ref.WeakReference;
  *   <li>JDK {@code HttpClient}: the request's {@code BodyPublisher} is the app's (or the JDK's,
  *       reading the app's bytes, stream or file), and only a publisher signals {@code onError} to
  *       the client's subscriber of the body: what it signals is the app's ({@link #appBodyFailed}).
+ *       The response body too: the body subscriber the app's {@code BodyHandler} returns (the JDK's
+ *       file writer of {@code BodyHandlers.ofFile}) may fail on its own, the app's file not
+ *       writable, and the client fails the call with that {@code IOException}; one that fails
+ *       without the client having told it of a failure is the app's (the agent's {@code
+ *       WatchedBodyHandler}).
  *   <li>OkHttp and Apache HttpClient: the app's {@code RequestBody#writeTo} or {@code
  *       HttpEntity#writeTo} writes to a sink or stream the client hands it; what the client's own
  *       sinks or content streams throw on this thread is the target's I/O ({@link #sendFailed}),

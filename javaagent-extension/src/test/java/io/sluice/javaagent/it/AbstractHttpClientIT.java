@@ -656,7 +656,7 @@ abstract class AbstractHttpClientIT {
   }
 
   /** Six calls, alternating the two styles, each failing with its error and none rejected. */
-  private void checkAppBodyFailuresLeaveTheBreakerClosed(
+  void checkAppBodyFailuresLeaveTheBreakerClosed(
       String oneClient, String oneError, String otherClient, String otherError) throws Exception {
     String policy = "appfail-" + client();
     String url = downstream.url("/appfail/" + client());

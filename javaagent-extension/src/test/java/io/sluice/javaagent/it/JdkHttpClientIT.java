@@ -72,6 +72,18 @@ class JdkHttpClientIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A response the app's {@code BodyHandlers.ofFile} cannot write (its directory does not exist)
+   * fails the call with the JDK file writer's {@code NoSuchFileException}, after the target
+   * answered 200: the app's failure, which counts neither way. Before, each was a failure of the
+   * target, and the breaker opened on a healthy one.
+   */
+  @Test
+  void responsesTheAppCannotWriteToItsFileLeaveTheBreakerClosed() throws Exception {
+    checkAppBodyFailuresLeaveTheBreakerClosed(
+        "jdk-unwritable-file", "missing/body", "jdk-unwritable-file", "missing/body");
+  }
+
+  /**
    * A body publisher that publishes fewer or more bytes than the length it declares fails the
    * request ({@code Too few bytes returned by the publisher}, {@code Too many bytes in request
    * body}): the app's mistake, which counts neither way.

@@ -285,6 +285,7 @@ final class Clients {
       case "jdk-h2-short-body" -> RequestBodyClients::jdkH2ShortBody;
       case "jdk-long-body" -> RequestBodyClients::jdkLongBody;
       case "jdk-failing-body" -> RequestBodyClients::jdkFailingBody;
+      case "jdk-unwritable-file" -> RequestBodyClients::jdkUnwritableFile;
       case "jdk-streaming-body" -> RequestBodyClients::jdkStreamingBody;
       case "apache-failing-body" -> RequestBodyClients::apacheFailingBody;
       case "apache-streaming-body" -> RequestBodyClients::apacheStreamingBody;

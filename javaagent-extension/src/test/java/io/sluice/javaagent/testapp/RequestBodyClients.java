@@ -168,6 +168,21 @@ final class RequestBodyClients {
   }
 
   /**
+   * The JDK client, its response written to a file in a directory that does not exist ({@code
+   * BodyHandlers.ofFile}): the JDK's file writer fails on its own, with {@code
+   * NoSuchFileException}, after the target answered.
+   */
+  static ClientAnswer jdkUnwritableFile(String method, String url) throws Exception {
+    java.nio.file.Path file =
+        AppTemporaryDirectory.create("unwritable").resolve("missing").resolve("body");
+    HttpResponse<java.nio.file.Path> response =
+        Jdk.CLIENT.send(
+            HttpRequest.newBuilder(URI.create(url)).GET().build(),
+            HttpResponse.BodyHandlers.ofFile(file));
+    return new ClientAnswer(response.statusCode(), Map.of(), response.body().toString());
+  }
+
+  /**
    * The JDK client, with a large body the JDK reads from the app's {@code InputStream}, which never
    * fails: only the connection can ({@code BodyPublishers.ofInputStream}).
    */

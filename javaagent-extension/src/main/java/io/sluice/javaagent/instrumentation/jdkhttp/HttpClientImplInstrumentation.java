@@ -76,10 +76,15 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static Object enter(
         @Advice.Argument(0) HttpRequest request,
-        @Advice.Argument(1) Object handler,
+        @Advice.Argument(value = 1, readOnly = false, typing = Assigner.Typing.DYNAMIC)
+            Object handler,
         @Advice.Local("sluiceCall") SluiceCall call) {
       call = JdkHttpCalls.start(request);
-      return JdkHttpCalls.rejection(call, request, handler);
+      Object rejection = JdkHttpCalls.rejection(call, request, handler);
+      if (rejection == null) {
+        handler = JdkHttpCalls.handler(call, handler);
+      }
+      return rejection;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -109,14 +114,19 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static Object enter(
         @Advice.Argument(0) HttpRequest request,
-        @Advice.Argument(1) Object handler,
+        @Advice.Argument(value = 1, readOnly = false, typing = Assigner.Typing.DYNAMIC)
+            Object handler,
         @Advice.FieldValue("shutdownRequested") boolean shutdown,
         @Advice.Local("sluiceCall") SluiceCall call) {
       if (shutdown) {
         return null; // the JDK refuses the call itself, before anything leaves
       }
       call = JdkHttpCalls.start(request);
-      return JdkHttpCalls.rejection(call, request, handler);
+      Object rejection = JdkHttpCalls.rejection(call, request, handler);
+      if (rejection == null) {
+        handler = JdkHttpCalls.handler(call, handler);
+      }
+      return rejection;
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -50,6 +50,15 @@ public final class JdkHttpCalls {
   }
 
   /**
+   * The handler to send a call that was let through with: the app's, watched for its body
+   * subscriber failing on its own ({@link WatchedBodyHandler}); {@code handler} itself for a call
+   * nothing guards.
+   */
+  public static Object handler(SluiceCall call, Object handler) {
+    return call == null || call.rejected() ? handler : WatchedBodyHandler.watch(handler);
+  }
+
+  /**
    * What {@code sendAsync} of a call that was let through returns: a future that completes once the
    * call's outcome was counted ({@link OutcomeFirstFuture}). Thrown before the request left (a
    * CONNECT request, one the client refuses), the call is abandoned: the client reports I/O

@@ -21,7 +21,10 @@ public final class JdkHttpClientInstrumentationModule extends InstrumentationMod
   public List<String> getAdditionalHelperClassNames() {
     // by name, as the other modules' helpers: it names bridge types, which only the bootstrap
     // loader has
-    return List.of("io.sluice.javaagent.instrumentation.jdkhttp.JdkHttpCalls");
+    return List.of(
+        "io.sluice.javaagent.instrumentation.jdkhttp.JdkHttpCalls",
+        "io.sluice.javaagent.instrumentation.jdkhttp.WatchedBodyHandler",
+        "io.sluice.javaagent.instrumentation.jdkhttp.WatchedBodyHandler$Subscriber");
   }
 
   @Override
