@@ -37,13 +37,19 @@ public final class RuleCodec {
   /** Documents larger than this are refused before parsing. */
   public static final int MAX_DOCUMENT_BYTES = 1 << 20;
 
+  /**
+   * The longest field name, in UTF-16 code units: an attribute key or header name longer than this
+   * is refused (the schema says so with {@code propertyNames}' {@code maxLength}).
+   */
+  public static final int MAX_NAME_LENGTH = 50_000;
+
   private static final StreamReadConstraints LIMITS =
       StreamReadConstraints.builder()
           .maxNestingDepth(64)
           .maxStringLength(MAX_DOCUMENT_BYTES)
-          // a name is a string too: Jackson's default (50 000) refused a longer attribute key or
-          // unknown field as "malformed JSON", without a place, in a document within the limit
-          .maxNameLength(MAX_DOCUMENT_BYTES)
+          // Jackson's default, said here: the control plane reads documents with its own JSON
+          // mapper too (history, the dry run), which keeps that default
+          .maxNameLength(MAX_NAME_LENGTH)
           .build();
 
   private static final ObjectMapper MAPPER =
@@ -387,6 +393,9 @@ public final class RuleCodec {
     }
     if (original.contains("nesting depth")) {
       return "the document is nested too deeply";
+    }
+    if (original.startsWith("Name length")) {
+      return "a field name is longer than " + MAX_NAME_LENGTH + " characters";
     }
     if (original.startsWith("Invalid UTF-8") || original.startsWith("Invalid UTF8")) {
       return "the document is not valid UTF-8";
