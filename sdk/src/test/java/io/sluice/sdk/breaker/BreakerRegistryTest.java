@@ -133,8 +133,7 @@ class BreakerRegistryTest {
    */
   @Test
   void aFailureAfterATrialPermissionLeaksNoTrialPermission() {
-    HookedClock hooked = new HookedClock(clock);
-    useClock(hooked);
+    HookedClock hooked = useHookedClock();
     fail(4);
     assertThat(call().permitted()).as("open").isFalse();
     clock.advance(Duration.ofMillis(10_001));
@@ -1128,9 +1127,11 @@ class BreakerRegistryTest {
   }
 
   /**
-   * A registry on {@code hooked}, timing calls by the unhooked clock (so only breakers read it).
+   * Replaces the registry with one on a new {@link HookedClock} over the test's clock, timing calls
+   * by the unhooked clock (so only breakers read the hooked one); returns the hooked clock.
    */
-  private void useClock(HookedClock hooked) {
+  private HookedClock useHookedClock() {
+    HookedClock hooked = new HookedClock(clock);
     registry.close();
     registry =
         BreakerRegistry.builder(holder)
@@ -1138,6 +1139,7 @@ class BreakerRegistryTest {
             .nanoTime(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
             .automaticTransitionToHalfOpen(false)
             .build();
+    return hooked;
   }
 
   /**
@@ -1149,8 +1151,7 @@ class BreakerRegistryTest {
    */
   @Test
   void aCallRacingARetuneIsAnsweredByTheRetunedBreaker() {
-    HookedClock hooked = new HookedClock(clock);
-    useClock(hooked);
+    HookedClock hooked = useHookedClock();
     fail(4);
     assertThat(state()).isEqualTo("OPEN");
     clock.advance(Duration.ofSeconds(11)); // the 10 s wait is over
@@ -1186,8 +1187,7 @@ class BreakerRegistryTest {
     holder.publish(
         rules(
             2, Policies.with(payments(), 50, Duration.ofSeconds(60), BreakerScope.TARGET, false)));
-    HookedClock hooked = new HookedClock(clock);
-    useClock(hooked);
+    HookedClock hooked = useHookedClock();
     fail(4);
     assertThat(state()).isEqualTo("OPEN");
     clock.advance(Duration.ofSeconds(11)); // 11 s of the 60 s wait
@@ -1214,8 +1214,7 @@ class BreakerRegistryTest {
    */
   @Test
   void aCallThatMatchedReplacedRulesKeepsNoBreakerForAPolicyThatNoLongerCoversItsTarget() {
-    HookedClock hooked = new HookedClock(clock);
-    useClock(hooked);
+    HookedClock hooked = useHookedClock();
     // the first clock reading of a call to a new target is its breaker's creation
     hooked.onNextReading(
         () ->
@@ -1245,8 +1244,7 @@ class BreakerRegistryTest {
    */
   @Test
   void aCallThatMatchedRulesARetuneReplacedCreatesItsBreakerWithTheRetunedPolicy() {
-    HookedClock hooked = new HookedClock(clock);
-    useClock(hooked);
+    HookedClock hooked = useHookedClock();
     hooked.onNextReading(
         () ->
             holder.publish(
@@ -1275,8 +1273,7 @@ class BreakerRegistryTest {
     BreakerPolicy all = Policies.policy("all", CallMatch.ANY);
     holder.publish(
         rules(2, Policies.with(all, 50, Duration.ofSeconds(10), BreakerScope.RULE, false)));
-    HookedClock hooked = new HookedClock(clock);
-    useClock(hooked);
+    HookedClock hooked = useHookedClock();
     hooked.onNextReading(
         () ->
             holder.publish(
@@ -1307,8 +1304,7 @@ class BreakerRegistryTest {
     BreakerPolicy all = Policies.policy("all", CallMatch.ANY);
     holder.publish(
         rules(2, Policies.with(all, 50, Duration.ofSeconds(10), BreakerScope.RULE, false)));
-    HookedClock hooked = new HookedClock(clock);
-    useClock(hooked);
+    HookedClock hooked = useHookedClock();
     hooked.onNextReading(() -> holder.publish(rules(3, all)));
     GuardedCall racing = call();
 
@@ -1431,8 +1427,7 @@ class BreakerRegistryTest {
    */
   @Test
   void aCallLetThroughByABreakerBoundToANewerPolicyIsJudgedByThatPolicy() {
-    HookedClock hooked = new HookedClock(clock);
-    useClock(hooked);
+    HookedClock hooked = useHookedClock();
     fail(4);
     assertThat(state()).isEqualTo("OPEN");
     clock.advance(Duration.ofSeconds(11)); // the 10 s wait is over
