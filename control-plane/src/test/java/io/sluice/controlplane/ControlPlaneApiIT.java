@@ -964,6 +964,38 @@ class ControlPlaneApiIT {
   }
 
   /**
+   * An {@code Accept} header that does not parse ({@code q} above 1) is disregarded: an invalid
+   * document is answered 400 with its problem details and every error, and a read of rules that do
+   * not exist 404. Before, content negotiation failed while writing the answer: the 400 went out
+   * empty, and the read answered 406.
+   */
+  @Test
+  void aMalformedAcceptHeaderIsDisregarded() {
+    ApiClient api = api();
+    String path = "/api/v1/services/malformed-accept/rules";
+    Map<String, String> malformed = Map.of("Accept", "application/json;q=2");
+
+    ApiClient.Answer invalid =
+        api.put(
+            path,
+            WRITER,
+            "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 7}, \"x\": 1}",
+            malformed);
+    assertThat(invalid.status()).isEqualTo(400);
+    assertThat(invalid.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(invalid.json().get("errors")).hasSize(2);
+
+    ApiClient.Answer missing = api.call("GET", path, READER, null, malformed);
+    assertThat(missing.status()).isEqualTo(404);
+    assertThat(missing.json().get("type").asString()).isEqualTo("urn:sluice:problem:not-found");
+
+    long revision =
+        api.put(path, WRITER, document(null, 0.3, "a"), malformed).json().get("revision").asLong();
+    assertThat(api.call("GET", path, READER, null, malformed).header("ETag"))
+        .isEqualTo("\"" + revision + "\"");
+  }
+
+  /**
    * A read honours its preconditions as RFC 9110 asks: {@code If-None-Match: *} holds for any
    * current document, so a cache holding one is told 304 (it answered 200, the document again), and
    * {@code If-Match} naming no revision the document is at is 412 (it was ignored, 200). Where

@@ -55,6 +55,16 @@ class WebConfiguration implements WebMvcConfigurer {
     return registration;
   }
 
+  /** Every request: an {@code Accept} header that does not parse is disregarded. */
+  @Bean
+  FilterRegistrationBean<MalformedAcceptFilter> malformedAcceptFilter() {
+    FilterRegistrationBean<MalformedAcceptFilter> registration =
+        new FilterRegistrationBean<>(new MalformedAcceptFilter());
+    registration.addUrlPatterns("/*");
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 5);
+    return registration;
+  }
+
   /**
    * Tomcat's own refusals as problem details ({@link ProblemErrorReportValve}). Installed when the
    * context starts: by then the host has added its default valve, and Spring Boot its own. Static,
