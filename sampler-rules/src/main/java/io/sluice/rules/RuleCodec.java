@@ -128,7 +128,12 @@ public final class RuleCodec {
     }
     JsonNode node = root.node();
     if (node.isObject() && !node.has("service")) {
-      ((ObjectNode) node).put("service", service);
+      // first, where its problem (a name that can have no document) is placed in the text: where
+      // the document starts, before every other problem, as problems are listed in text order
+      ObjectNode withService = ((ObjectNode) node).objectNode();
+      withService.put("service", service);
+      withService.setAll((ObjectNode) node);
+      root = new Root(withService, root.text(), null);
     }
     return read(root, true, service);
   }

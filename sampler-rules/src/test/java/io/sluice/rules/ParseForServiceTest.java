@@ -53,6 +53,23 @@ class ParseForServiceTest {
         .containsExactly("$.service 2:13", "$.sampling.defaultRatio 3:31", "$ 3:35");
   }
 
+  /**
+   * A draft without {@code service}, for a name that can have no document of its own, has that
+   * problem placed where the document starts, and listed there, before the problems after it in the
+   * text. It was listed last, at 1:1, after problems further down.
+   */
+  @Test
+  void theServiceADraftLacksIsListedWhereItIsPlacedBeforeTheProblemsAfterIt() {
+    ParseResult result =
+        parseFor(
+            "unknown_service:java",
+            "{\"schemaVersion\": 2,\n \"bogus\": 1,\n \"breakers\": [{\"name\": \"\"}]}");
+    assertThat(result.errors())
+        .extracting(e -> e.path() + " " + e.line() + ":" + e.column())
+        .containsExactly(
+            "$.service 1:1", "$.schemaVersion 1:19", "$ 2:2", "$.breakers[0].name 3:24");
+  }
+
   @Test
   void anotherServiceAloneMakesAValidDocumentInvalid() {
     ParseResult result = parseFor("orders", "{\"schemaVersion\": 1, \"service\": \"payments\"}");
