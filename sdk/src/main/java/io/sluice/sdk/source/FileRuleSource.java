@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -52,6 +53,13 @@ public final class FileRuleSource implements RuleSource {
   private static final long SETTLE_MILLIS = 50;
 
   /**
+   * The longest a change waits for its directory to settle: one that never does (an app's log
+   * written beside the file every few milliseconds) would otherwise keep every change from being
+   * read, for ever.
+   */
+  static final long MAX_SETTLE_MILLIS = 250;
+
+  /**
    * How long {@link #close()} waits for the source's thread before abandoning it, as {@link
    * EtcdRuleSource#CLOSE_TIMEOUT}. An idle thread ends at once, and an interrupt ends a read of a
    * local file; a read blocked in the kernel (a hung network file system) ends with neither, and
@@ -61,6 +69,9 @@ public final class FileRuleSource implements RuleSource {
   static final Duration CLOSE_TIMEOUT = Duration.ofMillis(250);
 
   private final Path file;
+
+  /** The identity of the directory the watch was registered on ({@link #directoryKey}). */
+  private volatile Object watchedDirectory;
 
   /** {@code rules file /x}, or {@code rules file /x (sluice.rules.file)}: for every line. */
   private final String named;
@@ -321,12 +332,14 @@ public final class FileRuleSource implements RuleSource {
   private WatchService register() throws IOException {
     WatchService service = FileSystems.getDefault().newWatchService();
     try {
+      Object directory = directoryKey();
       file.getParent()
           .register(
               service,
               StandardWatchEventKinds.ENTRY_CREATE,
               StandardWatchEventKinds.ENTRY_MODIFY,
               StandardWatchEventKinds.ENTRY_DELETE);
+      watchedDirectory = directory;
       return service;
     } catch (IOException | RuntimeException e) {
       closeQuietly(service);
@@ -386,6 +399,11 @@ public final class FileRuleSource implements RuleSource {
       return;
     }
     WatchKey key = service.poll(pollInterval.toMillis(), TimeUnit.MILLISECONDS);
+    if (key == null) {
+      watchAgainIfReplaced();
+      return;
+    }
+    long settled = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MAX_SETTLE_MILLIS);
     while (key != null) {
       key.pollEvents();
       if (!key.reset()) {
@@ -394,7 +412,38 @@ public final class FileRuleSource implements RuleSource {
         watchService = null;
         return;
       }
-      key = service.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS);
+      long left = TimeUnit.NANOSECONDS.toMillis(settled - System.nanoTime());
+      if (left <= 0) {
+        return; // a directory that does not settle: read now, and wait for the next change
+      }
+      key = service.poll(Math.min(SETTLE_MILLIS, left), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Watches the directory again when another one took its place (renamed over it, or a symlink
+   * swapped to another release): the watch follows the directory it was registered on, which was
+   * not deleted and tells nothing any more, so changes were only read at every poll interval.
+   * Checked once per quiet interval, which is when a watch on a replaced directory shows.
+   */
+  private void watchAgainIfReplaced() {
+    Object directory = directoryKey();
+    if (directory == null || directory.equals(watchedDirectory)) {
+      return;
+    }
+    closeWatchService();
+    watchService = openWatchService();
+    if (closed.get()) {
+      closeWatchService();
+    }
+  }
+
+  /** The identity of the file's directory (symlinks followed), or null when it cannot be told. */
+  private Object directoryKey() {
+    try {
+      return Files.readAttributes(file.getParent(), BasicFileAttributes.class).fileKey();
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 

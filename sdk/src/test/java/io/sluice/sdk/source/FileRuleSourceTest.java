@@ -13,16 +13,21 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,6 +66,67 @@ class FileRuleSourceTest {
 
     Files.writeString(file, document("orders", 0.2));
     awaitRatio(0.2);
+  }
+
+  /**
+   * An edit is read though the directory never settles (an app's log written beside the file every
+   * 10 ms): a change waits for quiet at most {@link FileRuleSource#MAX_SETTLE_MILLIS}. Before, the
+   * wait for quiet never ended, and no edit was read, not even at the poll interval, while the log
+   * was written.
+   */
+  @Test
+  void anEditIsReadThoughTheDirectoryNeverSettles() throws Exception {
+    Path file = Files.writeString(dir.resolve("rules.json"), document("orders", 0.1));
+    start(file, new CopyOnWriteArrayList<>(), null, Duration.ofMinutes(1));
+    Path log = dir.resolve("app.log");
+    ScheduledExecutorService app = Executors.newSingleThreadScheduledExecutor();
+    try {
+      app.scheduleAtFixedRate(
+          () -> {
+            try {
+              Files.writeString(
+                  log, "a line\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          },
+          0,
+          10,
+          TimeUnit.MILLISECONDS);
+      await().atMost(Duration.ofSeconds(2)).until(() -> Files.size(log) > 100);
+
+      replaceAtomically(file, document("orders", 0.7));
+
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .until(() -> holder.current().document().sampling().defaultRatio() == 0.7);
+    } finally {
+      app.shutdownNow();
+    }
+  }
+
+  /**
+   * A directory renamed over the watched one (a deploy that swaps a whole configuration directory)
+   * is watched from the next quiet poll interval on: an edit after that is read at once, not at the
+   * next interval. Before, the watch stayed on the old directory, renamed away but not deleted, and
+   * every later edit waited for a poll.
+   */
+  @Test
+  void aDirectoryRenamedOverTheWatchedOneIsWatchedFromTheNextInterval() throws Exception {
+    Path conf = Files.createDirectory(dir.resolve("conf"));
+    Path file = Files.writeString(conf.resolve("rules.json"), document("orders", 0.1));
+    Path next = Files.createDirectory(dir.resolve("conf.new"));
+    Files.writeString(next.resolve("rules.json"), document("orders", 0.2));
+    start(file, new CopyOnWriteArrayList<>(), null, Duration.ofSeconds(3));
+
+    Files.move(conf, dir.resolve("conf.old"));
+    Files.move(next, conf);
+    awaitRatio(0.2); // at the poll interval, which found the other directory and watches it
+
+    Files.writeString(file, document("orders", 0.3));
+    await()
+        .atMost(Duration.ofSeconds(1))
+        .until(() -> holder.current().document().sampling().defaultRatio() == 0.3);
   }
 
   @Test
@@ -1009,10 +1075,15 @@ class FileRuleSourceTest {
   }
 
   private void start(Path file, List<ActiveRules> applied, FileRuleSource.Reader reader) {
+    start(file, applied, reader, Duration.ofMillis(500));
+  }
+
+  private void start(
+      Path file, List<ActiveRules> applied, FileRuleSource.Reader reader, Duration pollInterval) {
     FileRuleSource.Builder builder =
         FileRuleSource.builder(file, holder)
             .service("orders")
-            .pollInterval(Duration.ofMillis(500))
+            .pollInterval(pollInterval)
             .clock(clock);
     if (reader != null) {
       builder.reader(reader);
