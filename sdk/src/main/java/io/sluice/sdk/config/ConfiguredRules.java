@@ -253,7 +253,9 @@ public final class ConfiguredRules implements AutoCloseable {
       logger.warning("Sluice: " + e.getMessage() + "; " + withoutEtcdUntilRestart());
       startWithoutEtcd(service);
       return;
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
+      // a LinkageError too: an app with a clashing gRPC, Netty or Vert.x on its class path; the
+      // rules file or last-known-good rules still run, as for any other client failure
       logger.log(
           Level.SEVERE,
           "Sluice could not create its etcd client ("
