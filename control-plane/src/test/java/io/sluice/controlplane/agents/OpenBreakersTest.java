@@ -3,6 +3,8 @@ package io.sluice.controlplane.agents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.AgentStatusCodec;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,23 @@ class OpenBreakersTest {
     listed.addAll(listed(1, "DISABLED"));
 
     assertThat(OpenBreakers.of(agent(listed, 0))).isEqualTo(4);
+  }
+
+  /**
+   * A status written by hand may list a breaker without a state: it is not known to be open.
+   * Before, counting it threw, and the whole services list answered 500 for everyone.
+   */
+  @Test
+  void aListedBreakerWithoutAStateIsNotCountedOpen() {
+    AgentStatus agent =
+        AgentStatusCodec.parse(
+                ("{\"instanceId\": \"nb\", \"service\": \"orders\", \"breakers\":"
+                        + " [{\"policy\": \"p\", \"key\": \"k\"},"
+                        + " {\"policy\": \"p\", \"key\": \"h:1\", \"state\": \"OPEN\"}]}")
+                    .getBytes(StandardCharsets.UTF_8))
+            .orElseThrow();
+
+    assertThat(OpenBreakers.of(List.of(agent))).isEqualTo(1);
   }
 
   @Test
