@@ -233,7 +233,8 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   private AgentStatus parse(String key, KeyValue kv) {
     byte[] bytes = kv.getValue().getBytes();
     AgentStatus status = AgentStatusCodec.parse(bytes).orElse(null);
-    if (status != null) {
+    String notItsKey = status == null ? null : notItsKey(key, status);
+    if (status != null && notItsKey == null) {
       unreadable.remove(key);
       return status;
     }
@@ -246,10 +247,34 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
           "ignoring the agent status at "
               + OneLineText.escape(key)
               + ": "
-              + OneLineText.escape(String.valueOf(AgentStatusCodec.whyUnreadable(bytes)))
+              + OneLineText.escape(
+                  notItsKey != null
+                      ? notItsKey
+                      : String.valueOf(AgentStatusCodec.whyUnreadable(bytes)))
               + (first ? " (logged again once the key held a readable status)" : ""));
     }
     return null;
+  }
+
+  /**
+   * Why the status under {@code key} is not that key's, or null when it is. The key is what etcd
+   * lets an agent's credentials write (a per-service grant on {@code {ns}/v1/agents/{service}/});
+   * the service and instance id in its JSON are the agent's say. A status naming others was listed
+   * as theirs: one service's credentials could report agents of another, twice over when that
+   * instance reported too. Such a status is left out, as an unreadable one is, and counted under
+   * the service its key names.
+   */
+  private String notItsKey(String key, AgentStatus status) {
+    String expected = etcd.keys().agent(status.service(), status.instanceId());
+    if (key.equals(expected)) {
+      return null;
+    }
+    return "it names service '"
+        + status.service()
+        + "' and instance '"
+        + status.instanceId()
+        + "', whose key is "
+        + expected;
   }
 
   /** Sets {@code sluice.agents{service, revision}} (see {@link AgentGauges}). */

@@ -81,6 +81,40 @@ class AgentInventoryTest {
     assertThat(inventory.unreadableByService()).isEqualTo(Map.of("orders", 2));
   }
 
+  /**
+   * A status that names another service or instance than its key is left out and counted as
+   * unreadable under the key's service, with a WARNING saying whose key it names. Before, it was
+   * listed as the other service's agent: one service's credentials could report for another.
+   */
+  @Test
+  void aStatusNamingAnotherServiceOrInstanceThanItsKeyIsLeftOutAsUnreadable() {
+    String foreign = "/sluice/v1/agents/payments/p1";
+    String renamed = "/sluice/v1/agents/orders/i-other";
+    String good = "/sluice/v1/agents/orders/i-good";
+    try (LogCapture log = LogCapture.of(AgentInventory.class)) {
+      inventory.reset(
+          Map.of(
+              foreign, kv(foreign, AgentStatusCodec.write(status("p1"))),
+              renamed, kv(renamed, AgentStatusCodec.write(status("i-1"))),
+              good, kv(good, AgentStatusCodec.write(status("i-good")))),
+          7);
+
+      assertThat(inventory.all()).extracting(AgentStatus::instanceId).containsExactly("i-good");
+      assertThat(inventory.unreadableByService()).isEqualTo(Map.of("payments", 1, "orders", 1));
+      assertThat(log.messages())
+          .anySatisfy(
+              m ->
+                  assertThat(m)
+                      .contains(foreign)
+                      .contains(
+                          "it names service 'orders' and instance 'p1', whose key is"
+                              + " /sluice/v1/agents/orders/p1"));
+    }
+
+    inventory.put(kv(foreign, AgentStatusCodec.write(status("payments", "p1"))));
+    assertThat(inventory.of("payments")).extracting(AgentStatus::instanceId).containsExactly("p1");
+  }
+
   @Test
   void readsTheServiceOfAnAgentKey() {
     EtcdKeys keys = EtcdKeys.defaults();
@@ -202,7 +236,7 @@ class AgentInventoryTest {
     List<AgentChanged> events = new java.util.ArrayList<>();
     AgentInventory watched =
         new AgentInventory(
-            null,
+            TestGateways.on(null, Duration.ofSeconds(5)),
             event -> events.add((AgentChanged) event),
             null,
             null,
@@ -272,9 +306,13 @@ class AgentInventoryTest {
   }
 
   private static AgentStatus status(String instance) {
+    return status("orders", instance);
+  }
+
+  private static AgentStatus status(String service, String instance) {
     return new AgentStatus(
         instance,
-        "orders",
+        service,
         "host",
         1,
         new AgentStatus.Versions("1", "2", "17"),

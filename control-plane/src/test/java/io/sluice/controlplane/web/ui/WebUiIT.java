@@ -1536,7 +1536,7 @@ class WebUiIT {
   @Test
   void hiddenCharactersFromAgentsAndStoredHistoryShowEscaped() {
     long revision = storeOrdersDocumentAs("bidi-agents");
-    String agentKey = "/sluice/v1/agents/bidi-agents/bidi-1";
+    String agentKey = "/sluice/v1/agents/bidi-agents/bidi-1\u202elive";
     String oddServiceKey = "/sluice/v1/agents/bidi\u202eagents/bidi-2";
     Instant now = Instant.now();
     etcd.server()
