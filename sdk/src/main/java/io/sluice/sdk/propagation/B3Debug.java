@@ -3,7 +3,6 @@ package io.sluice.sdk.propagation;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextKey;
-import io.opentelemetry.context.propagation.TextMapGetter;
 
 /**
  * Ties a B3 caller's debug flag to the trace it was sent for. OpenTelemetry's B3 propagator keeps
@@ -21,14 +20,11 @@ final class B3Debug {
   private B3Debug() {}
 
   /**
-   * {@code extracted}, marked with its parent's trace when the carrier's B3 headers say debug
-   * ({@code X-B3-Flags: 1}, or {@code d} as a {@code b3} header's sampling state). Reading one in a
-   * header OpenTelemetry did not use is harmless: a flag is written only when OpenTelemetry's own
-   * is in the context too.
+   * {@code extracted}, marked with its parent's trace when the B3 headers it came from say debug
+   * ({@code X-B3-Flags: 1}, or {@code d} as a {@code b3} header's sampling state).
    */
-  static <C> Context mark(
-      Context extracted, SpanContext parent, C carrier, TextMapGetter<C> getter) {
-    return parent.isSampled() && saysDebug(carrier, getter)
+  static Context mark(Context extracted, SpanContext parent, B3SamplingState state) {
+    return parent.isSampled() && state == B3SamplingState.DEBUG
         ? extracted.with(TRACE, parent.getTraceId())
         : extracted;
   }
@@ -41,24 +37,5 @@ final class B3Debug {
   static boolean belongsTo(Context context, SpanContext spanContext) {
     String trace = context.get(TRACE);
     return trace == null || trace.equals(spanContext.getTraceId());
-  }
-
-  private static <C> boolean saysDebug(C carrier, TextMapGetter<C> getter) {
-    if (B3Deferral.DEBUG.equals(getter.get(carrier, B3Deferral.FLAGS_HEADER))) {
-      return true;
-    }
-    String single = getter.get(carrier, B3Deferral.SINGLE_HEADER);
-    if (single == null) {
-      return false;
-    }
-    // traceid-spanid-d[-parentspanid]
-    String b3 = single.trim();
-    int first = b3.indexOf('-');
-    int second = first < 0 ? -1 : b3.indexOf('-', first + 1);
-    if (second < 0) {
-      return false;
-    }
-    int third = b3.indexOf('-', second + 1);
-    return b3.substring(second + 1, third < 0 ? b3.length() : third).equals("d");
   }
 }

@@ -63,15 +63,16 @@ final class B3Extraction extends ExtractionWrapper {
             && ours.getSpanId().equals(theirs.getSpanId())
             && ours.isSampled() == theirs.isSampled();
     return agree
-        ? B3Debug.mark(w3c.extract(extracted, carrier, getter), theirs, carrier, getter)
+        ? B3Debug.mark(
+            w3c.extract(extracted, carrier, getter), theirs, B3SamplingState.of(carrier, getter))
         : fromW3c;
   }
 
   /** A B3 context that stands, marked with what its headers said of sampling and debug. */
   private static <C> Context stands(
       Context extracted, SpanContext parent, C carrier, TextMapGetter<C> getter) {
-    return B3Deferral.markIfDeferred(
-        B3Debug.mark(extracted, parent, carrier, getter), carrier, getter);
+    B3SamplingState state = B3SamplingState.of(carrier, getter);
+    return B3Deferral.markIfDeferred(B3Debug.mark(extracted, parent, state), state);
   }
 
   @Override

@@ -394,6 +394,61 @@ class SluicePropagatorsTest {
   }
 
   /**
+   * A carrier holding both B3 forms is judged by the one OpenTelemetry's propagator made the parent
+   * from: the single header when it holds valid ids, else the multi headers. A bare {@code b3: 1}
+   * or {@code b3: d} beside ids without {@code X-B3-Sampled} is no decision OpenTelemetry reads,
+   * nor is {@code X-B3-Sampled: 1} or {@code X-B3-Flags: 1} beside a single header of ids only, nor
+   * an empty state ({@code b3: <trace>-<span>-}): the rules decide, where the parent (read as not
+   * sampled) used to drop the trace.
+   */
+  @Test
+  void mixedB3FormsAreJudgedByTheFormThePropagatorRead() {
+    String ids = B3_TRACE + "-" + B3_SPAN;
+    List<Map<String, String>> deferred =
+        List.of(
+            Map.of("b3", "1", "x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN),
+            Map.of("b3", "d", "x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN),
+            Map.of("b3", ids, "x-b3-sampled", "1"),
+            Map.of("b3", ids, "x-b3-flags", "1"),
+            Map.of("b3", ids + "-"),
+            Map.of("b3", ids + "--" + W3C_SPAN),
+            Map.of("b3", B3_TRACE.substring(16) + "-" + B3_SPAN),
+            Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-sampled", ""));
+    List<Map<String, String>> denied =
+        List.of(
+            Map.of("b3", ids + "-0", "x-b3-sampled", "1"),
+            Map.of(
+                "b3",
+                "not-ids-1",
+                "x-b3-traceid",
+                B3_TRACE,
+                "x-b3-spanid",
+                B3_SPAN,
+                "x-b3-sampled",
+                "0"));
+    for (TextMapPropagator p : new TextMapPropagator[] {multi, single, agentOrder}) {
+      for (Map<String, String> headers : deferred) {
+        assertThat(decision(p, headers, 1.0)).as("%s, %s, ratio 1", p, headers).isTrue();
+        assertThat(decision(p, headers, 0.0)).as("%s, %s, ratio 0", p, headers).isFalse();
+      }
+      for (Map<String, String> headers : denied) {
+        assertThat(decision(p, headers, 1.0)).as("%s, %s", p, headers).isFalse();
+      }
+      Map<String, String> acceptedInMulti =
+          Map.of(
+              "b3",
+              "not-ids-d",
+              "x-b3-traceid",
+              B3_TRACE,
+              "x-b3-spanid",
+              B3_SPAN,
+              "x-b3-sampled",
+              "1");
+      assertThat(decision(p, acceptedInMulti, 0.0)).as("%s, accepted in multi", p).isTrue();
+    }
+  }
+
+  /**
    * B3 encodes debug as {@code X-B3-Flags: 1} and nothing else; B3 implementations ignore other
    * values (OpenTelemetry's propagator too: not debug). Such a header without {@code X-B3-Sampled}
    * carries no decision, so the rules decide, as for no flags header at all.
