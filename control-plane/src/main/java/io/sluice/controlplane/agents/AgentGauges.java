@@ -15,8 +15,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Every rule change creates new series (agents move to the new revision), so a series must not
  * live forever. One whose agents are all gone drops to 0, so scrapes see the drop, and is removed
- * from the registry once it has been 0 for {@link #ZERO_KEPT_MILLIS} (several scrape intervals).
- * Not thread-safe: the caller serializes updates.
+ * from the registry by a {@link #sweep} once it has been 0 for {@link #ZERO_KEPT_MILLIS} (several
+ * scrape intervals). Counts move by one per agent event, never by a recount of every agent. Not
+ * thread-safe: the caller serializes updates.
  */
 final class AgentGauges {
 
@@ -38,28 +39,60 @@ final class AgentGauges {
     this.clockMillis = clockMillis;
   }
 
-  /** Sets every series to its count; series not in {@code counts} go to 0, then away. */
-  void update(Map<Tags, Integer> counts) {
-    long now = clockMillis.getAsLong();
-    counts.forEach(
-        (tags, count) -> {
-          Series s = series.computeIfAbsent(tags, this::register);
-          s.value.set(count);
-          s.zeroSinceMillis = -1;
+  /**
+   * Sets every series to its count, as a full read of the agents found them; series not in {@code
+   * counts} go to 0.
+   */
+  void set(Map<Tags, Integer> counts) {
+    counts.forEach((tags, count) -> update(series.computeIfAbsent(tags, this::register), count));
+    series.forEach(
+        (tags, s) -> {
+          if (!counts.containsKey(tags)) {
+            update(s, 0);
+          }
         });
-    for (Iterator<Map.Entry<Tags, Series>> it = series.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Tags, Series> e = it.next();
-      Series s = e.getValue();
-      if (counts.containsKey(e.getKey())) {
-        continue;
-      }
-      s.value.set(0);
-      if (s.zeroSinceMillis < 0) {
-        s.zeroSinceMillis = now;
-      } else if (now - s.zeroSinceMillis >= ZERO_KEPT_MILLIS) {
+  }
+
+  /**
+   * One agent moved from the series {@code from} to {@code to}: null when it came or went. Costs
+   * the same however many agents there are, so a busy watch keeps up.
+   */
+  void move(Tags from, Tags to) {
+    if (from != null && from.equals(to)) {
+      return;
+    }
+    if (from != null) {
+      add(from, -1);
+    }
+    if (to != null) {
+      add(to, 1);
+    }
+  }
+
+  /** Removes the series that have been 0 for {@link #ZERO_KEPT_MILLIS}. */
+  void sweep() {
+    long now = clockMillis.getAsLong();
+    for (Iterator<Series> it = series.values().iterator(); it.hasNext(); ) {
+      Series s = it.next();
+      if (s.zeroSinceMillis >= 0 && now - s.zeroSinceMillis >= ZERO_KEPT_MILLIS) {
         meters.remove(s.gauge);
         it.remove();
       }
+    }
+  }
+
+  private void add(Tags tags, int delta) {
+    Series s = series.computeIfAbsent(tags, this::register);
+    update(s, s.value.get() + delta);
+  }
+
+  /** Sets {@code s} to {@code value}, noting when it came to 0. */
+  private void update(Series s, int value) {
+    s.value.set(value);
+    if (value > 0) {
+      s.zeroSinceMillis = -1;
+    } else if (s.zeroSinceMillis < 0) {
+      s.zeroSinceMillis = clockMillis.getAsLong();
     }
   }
 

@@ -34,9 +34,10 @@ import org.springframework.stereotype.Component;
 /**
  * The live agents, mirrored in memory from {@code {ns}/v1/agents/} (each key bound to its agent's
  * lease, so a dead agent disappears when its lease expires). Publishes an {@link AgentChanged} per
- * change and keeps the gauge {@code sluice.agents{service, revision}} current: on every change, and
- * once a minute without one, so that a series at 0 goes once it has been 0 long enough even when no
- * agent is left to cause an event.
+ * change and keeps the gauge {@code sluice.agents{service, revision}} current: each change moves
+ * one agent's count (a recount of every agent per event fell behind a watch busy with thousands of
+ * agents), and once a minute series at 0 long enough are removed, also when no agent is left to
+ * cause an event.
  *
  * <p>Until the first read of the prefix has arrived, the inventory does not know the agents: it
  * answers 503 ({@code etcd-unavailable}) rather than an empty list. It starts before the web
@@ -49,7 +50,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
 
   private static final Logger LOG = Logger.getLogger(AgentInventory.class.getName());
 
-  /** How often the gauge is updated when no agent changes. */
+  /** How often series of the gauge that have been 0 long enough are removed. */
   static final long GAUGE_REFRESH_MILLIS = 60_000L;
 
   /**
@@ -191,7 +192,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
                 new AgentChanged("put", status.service(), status.instanceId(), status));
           }
         });
-    updateGauge();
+    recount();
     read = true;
   }
 
@@ -205,8 +206,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
       remove(key);
       return;
     }
-    agents.put(key, status);
-    updateGauge();
+    counted(agents.put(key, status), status);
     publisher.publishEvent(new AgentChanged("put", status.service(), status.instanceId(), status));
   }
 
@@ -220,7 +220,7 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
   private void remove(String key) {
     AgentStatus gone = agents.remove(key);
     if (gone != null) {
-      updateGauge();
+      counted(gone, null);
       publisher.publishEvent(new AgentChanged("delete", gone.service(), gone.instanceId(), null));
     }
   }
@@ -277,22 +277,33 @@ public final class AgentInventory implements SmartLifecycle, PrefixWatch.Listene
         + expected;
   }
 
-  /** Sets {@code sluice.agents{service, revision}} (see {@link AgentGauges}). */
-  private synchronized void updateGauge() {
+  /** Sets {@code sluice.agents{service, revision}} from every agent (see {@link AgentGauges}). */
+  private synchronized void recount() {
     Map<Tags, Integer> counts = new HashMap<>();
     for (AgentStatus status : agents.values()) {
-      counts.merge(
-          Tags.of("service", status.service(), "revision", Long.toString(status.appliedRevision())),
-          1,
-          Integer::sum);
+      counts.merge(series(status), 1, Integer::sum);
     }
-    gauges.update(counts);
+    gauges.set(counts);
   }
 
-  /** The periodic update: a failure is logged, and the next minute tries again. */
-  private void refreshGauge() {
+  /**
+   * Moves one agent's count in {@code sluice.agents} from its old status' series to its new one.
+   */
+  private synchronized void counted(AgentStatus old, AgentStatus now) {
+    gauges.move(old == null ? null : series(old), now == null ? null : series(now));
+  }
+
+  private static Tags series(AgentStatus status) {
+    return Tags.of(
+        "service", status.service(), "revision", Long.toString(status.appliedRevision()));
+  }
+
+  /**
+   * The periodic sweep of series long at 0: a failure is logged, and the next minute tries again.
+   */
+  private synchronized void refreshGauge() {
     try {
-      updateGauge();
+      gauges.sweep();
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "could not update the gauge sluice.agents", e);
     }

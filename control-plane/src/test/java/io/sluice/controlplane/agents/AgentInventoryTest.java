@@ -305,11 +305,67 @@ class AgentInventoryTest {
     }
   }
 
+  /**
+   * Each watch event moves one agent's count in {@code sluice.agents}: to its new revision or
+   * service, out when it goes or its status turns unreadable, and a fresh read recounts all.
+   */
+  @Test
+  void eachAgentEventMovesItsCountInTheGauge() {
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    AgentInventory counted =
+        new AgentInventory(
+            TestGateways.on(null, Duration.ofSeconds(5)),
+            event -> {},
+            null,
+            null,
+            meters,
+            Clock.systemUTC());
+    String a = "/sluice/v1/agents/orders/i-1";
+    String b = "/sluice/v1/agents/orders/i-2";
+    String c = "/sluice/v1/agents/billing/i-3";
+    counted.reset(
+        Map.of(
+            a, kv(a, AgentStatusCodec.write(status("orders", "i-1", 3))),
+            b, kv(b, AgentStatusCodec.write(status("orders", "i-2", 3)))),
+        7);
+    assertThat(count(meters, "orders", 3)).isEqualTo(2.0);
+
+    counted.put(kv(a, AgentStatusCodec.write(status("orders", "i-1", 4))));
+    counted.put(kv(a, AgentStatusCodec.write(status("orders", "i-1", 4)))); // rewritten, same
+    counted.put(kv(c, AgentStatusCodec.write(status("billing", "i-3", 4))));
+    assertThat(count(meters, "orders", 3)).isEqualTo(1.0);
+    assertThat(count(meters, "orders", 4)).isEqualTo(1.0);
+    assertThat(count(meters, "billing", 4)).isEqualTo(1.0);
+
+    counted.put(kv(b, "{}")); // unreadable now: left out
+    counted.delete(c, 9);
+    counted.delete(c, 10); // already gone
+    assertThat(count(meters, "orders", 3)).isEqualTo(0.0);
+    assertThat(count(meters, "billing", 4)).isEqualTo(0.0);
+    assertThat(count(meters, "orders", 4)).isEqualTo(1.0);
+
+    counted.reset(Map.of(c, kv(c, AgentStatusCodec.write(status("billing", "i-3", 5)))), 11);
+    assertThat(count(meters, "orders", 4)).isEqualTo(0.0);
+    assertThat(count(meters, "billing", 5)).isEqualTo(1.0);
+  }
+
+  private static double count(SimpleMeterRegistry meters, String service, long revision) {
+    return meters
+        .get("sluice.agents")
+        .tags("service", service, "revision", Long.toString(revision))
+        .gauge()
+        .value();
+  }
+
   private static AgentStatus status(String instance) {
     return status("orders", instance);
   }
 
   private static AgentStatus status(String service, String instance) {
+    return status(service, instance, 3);
+  }
+
+  private static AgentStatus status(String service, String instance, long revision) {
     return new AgentStatus(
         instance,
         service,
@@ -319,7 +375,7 @@ class AgentInventoryTest {
         Instant.parse("2026-11-29T10:00:00Z"),
         Instant.parse("2026-11-29T10:00:05Z"),
         "etcd",
-        3,
+        revision,
         null,
         List.of(),
         List.of());
