@@ -2,7 +2,6 @@ package io.sluice.sdk.sampling;
 
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.api.trace.TraceStateBuilder;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
 import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 
@@ -12,7 +11,8 @@ import io.opentelemetry.sdk.trace.samplers.SamplingResult;
  * probability threshold ({@code th} in the {@code ot} tracestate entry), so, as OpenTelemetry's
  * tracestate probability sampling requires of stages whose probability {@code th} does not
  * describe, the {@code th} sub-key is erased; every other sub-key ({@code rv} included) and entry
- * is kept. A parent tracestate without an {@code ot} entry is returned as it is (no allocation).
+ * is kept, and the modified {@code ot} entry moves to the front, as W3C asks of a modified entry. A
+ * parent tracestate without a threshold is returned as it is (no allocation).
  */
 final class OwnDecision implements SamplingResult {
 
@@ -46,17 +46,20 @@ final class OwnDecision implements SamplingResult {
   @Override
   public TraceState getUpdatedTraceState(TraceState parentTraceState) {
     String ot = parentTraceState.get(OT);
-    if (ot == null) {
-      return parentTraceState;
+    if (ot == null || !hasThreshold(ot)) {
+      return parentTraceState; // nothing to erase: no allocation
     }
     String rest = withoutThreshold(ot);
-    if (rest.equals(ot)) {
-      return parentTraceState;
-    }
-    // removed before it is put back: at W3C's 32 entries OpenTelemetry's builder ignores a put
-    // (even of a key it holds), and the threshold would stay
-    TraceStateBuilder builder = parentTraceState.toBuilder().remove(OT);
-    return rest.isEmpty() ? builder.build() : builder.put(OT, rest).build();
+    TraceState without = parentTraceState.toBuilder().remove(OT).build();
+    // put into a state without it, so that it goes first, as W3C asks of a modified entry (a put
+    // over the key in the same builder keeps its place), and so that at W3C's 32 entries
+    // OpenTelemetry's builder does not ignore the put, which would leave the threshold in place
+    return rest.isEmpty() ? without : without.toBuilder().put(OT, rest).build();
+  }
+
+  /** Whether the {@code ot} value holds a {@code th} sub-key. */
+  private static boolean hasThreshold(String ot) {
+    return ot.startsWith("th:") || ot.contains(";th:");
   }
 
   /** The {@code ot} value without its {@code th} sub-key ({@code key:value;key:value}). */

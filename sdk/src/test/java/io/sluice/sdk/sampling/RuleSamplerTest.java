@@ -426,6 +426,57 @@ class RuleSamplerTest {
         .isEqualTo(Map.of("vendor", "x"));
     TraceState middle = TraceState.builder().put("ot", "foo:bar;th:8;rv:01").build();
     assertThat(OwnDecision.DROP.getUpdatedTraceState(middle).get("ot")).isEqualTo("foo:bar;rv:01");
+    TraceState thLike = TraceState.builder().put("ot", "rv:01;xth:8").build();
+    assertThat(OwnDecision.DROP.getUpdatedTraceState(thLike)).isSameAs(thLike);
+  }
+
+  /**
+   * A parent's {@code ot} entry without a threshold (a randomness value only, {@code rv}) is common
+   * beside consistent-probability samplers; passing it on allocates nothing. Counted with the JVM's
+   * per-thread allocation counter, not timed.
+   */
+  @Test
+  void anOtEntryWithoutThresholdIsPassedOnWithoutAllocating() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
+    threads.setThreadAllocatedMemoryEnabled(true);
+    long thread = Thread.currentThread().getId();
+    TraceState parent = TraceState.builder().put("ot", "rv:abcdef01234567").put("v", "x").build();
+    int same = 0;
+    for (int i = 0; i < 50_000; i++) { // warm-up
+      same += OwnDecision.DROP.getUpdatedTraceState(parent) == parent ? 1 : 0;
+    }
+    long fewest = Long.MAX_VALUE;
+    for (int round = 0; round < 5; round++) {
+      long baseline = threads.getThreadAllocatedBytes(thread);
+      long cost = threads.getThreadAllocatedBytes(thread) - baseline;
+      long before = threads.getThreadAllocatedBytes(thread);
+      for (int i = 0; i < 10_000; i++) {
+        same += OwnDecision.DROP.getUpdatedTraceState(parent) == parent ? 1 : 0;
+      }
+      fewest = Math.min(fewest, threads.getThreadAllocatedBytes(thread) - before - cost);
+    }
+    assertThat(same).isEqualTo(100_000);
+    assertThat(fewest).as("bytes allocated by 10 000 decisions, fewest of 5 rounds").isLessThan(64);
+  }
+
+  /** W3C: a vendor that modifies its entry moves it to the front (the leftmost position). */
+  @Test
+  void theModifiedOtEntryMovesToTheFront() {
+    // the builder puts each new key in front: "a=1,ot=th:8;rv:01,z=2" as a header
+    TraceState parent =
+        TraceState.builder().put("z", "2").put("ot", "th:8;rv:01").put("a", "1").build();
+    assertThat(keys(parent)).containsExactly("a", "ot", "z");
+    TraceState out = OwnDecision.DROP.getUpdatedTraceState(parent);
+    assertThat(keys(out)).containsExactly("ot", "a", "z");
+    assertThat(out.get("ot")).isEqualTo("rv:01");
+  }
+
+  private static List<String> keys(TraceState state) {
+    List<String> keys = new java.util.ArrayList<>();
+    state.forEach((key, value) -> keys.add(key));
+    return keys;
   }
 
   /**
