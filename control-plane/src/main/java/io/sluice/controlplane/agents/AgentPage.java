@@ -3,7 +3,7 @@ package io.sluice.controlplane.agents;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.rules.wire.AgentStatus;
-import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.List;
 
@@ -66,17 +66,26 @@ record AgentPage(List<AgentStatus> agents, String next) {
       return new Position(a.service(), a.instanceId());
     }
 
-    /** {@code <length of service>:<service><instanceId>}, base64url without padding. */
+    /**
+     * {@code <length of service>:<service><instanceId>} as UTF-16 code units (big-endian),
+     * base64url without padding. Code units, not UTF-8: a name may hold a lone surrogate, which an
+     * encoder replaces with {@code ?}, and the cursor would name another position, before the
+     * agent: the same page again, forever.
+     */
     String cursor() {
       String plain = service.length() + ":" + service + instanceId;
-      return Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(plain.getBytes(StandardCharsets.UTF_8));
+      ByteBuffer units = ByteBuffer.allocate(plain.length() * Character.BYTES);
+      units.asCharBuffer().put(plain);
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(units.array());
     }
 
     static Position parse(String cursor) {
       try {
-        String plain = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        byte[] bytes = Base64.getUrlDecoder().decode(cursor);
+        String plain =
+            bytes.length % Character.BYTES == 0
+                ? ByteBuffer.wrap(bytes).asCharBuffer().toString()
+                : "";
         int colon = plain.indexOf(':');
         String digits = plain.substring(0, Math.max(colon, 0));
         if (!digits.isEmpty() && digits.chars().allMatch(c -> c >= '0' && c <= '9')) {

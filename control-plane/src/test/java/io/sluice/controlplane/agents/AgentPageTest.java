@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.controlplane.ApiException;
 import io.sluice.rules.wire.AgentStatus;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -85,6 +86,32 @@ class AgentPageTest {
     }
   }
 
+  /**
+   * A name holding a lone surrogate (an agent may write any JSON string) made a cursor naming
+   * another position, before the agent ({@code ?} in its place): a script walking the pages got the
+   * same page forever.
+   */
+  @Test
+  void walksPastANameHoldingALoneSurrogate() {
+    List<AgentStatus> odd =
+        List.of(
+            TestAgentStatuses.minimal("i-\ud800", "orders"),
+            TestAgentStatuses.minimal("i-\udfff\ud800x", "orders"),
+            TestAgentStatuses.minimal("z", "orders"));
+    List<AgentStatus> seen = new ArrayList<>();
+    String after = null;
+    for (int pages = 0; pages < 5; pages++) {
+      AgentPage page = AgentPage.of(odd, after, 1L);
+      seen.addAll(page.agents());
+      after = page.next();
+      if (after == null) {
+        break;
+      }
+    }
+    assertThat(after).as("the walk ended").isNull();
+    assertThat(seen).isEqualTo(odd);
+  }
+
   @ParameterizedTest
   @ValueSource(longs = {0, AgentPage.MAX_LIMIT + 1})
   void refusesALimitOutOfBounds(long limit) {
@@ -103,7 +130,10 @@ class AgentPageTest {
 
   @Test
   void aCursorPastTheLastAgentAnswersAnEmptyLastPage() {
-    String past = Base64.getUrlEncoder().withoutPadding().encodeToString("7:zzzzzzzz".getBytes());
+    String past =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString("7:zzzzzzzz".getBytes(StandardCharsets.UTF_16BE));
     AgentPage page = AgentPage.of(FLEET, past, 2L);
     assertThat(page.agents()).isEmpty();
     assertThat(page.next()).isNull();
