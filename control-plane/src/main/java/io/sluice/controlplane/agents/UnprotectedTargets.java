@@ -60,6 +60,9 @@ final class UnprotectedTargets {
    */
   static final long SLOW_SECONDS_WITHOUT_P99 = 2;
 
+  /** The longest {@code slowCallDuration} in seconds the rule language reads (nine digits). */
+  static final long MAX_SLOW_SECONDS = 999_999_999;
+
   private UnprotectedTargets() {}
 
   /**
@@ -171,8 +174,13 @@ final class UnprotectedTargets {
           sums.lastAgent = agent;
           sums.agents++;
         }
-        if (stats.p99Millis() != null && (sums.p99 == null || stats.p99Millis() > sums.p99)) {
-          sums.p99 = stats.p99Millis();
+        Double p99 = stats.p99Millis();
+        // a p99 no agent measures (infinite, NaN, negative: hand-written) is no p99
+        if (p99 != null
+            && Double.isFinite(p99)
+            && p99 >= 0
+            && (sums.p99 == null || p99 > sums.p99)) {
+          sums.p99 = p99;
         }
         if (someGuarded) {
           sums.guardedCalls += stats.callsPerMinute() - calls;
@@ -211,7 +219,7 @@ final class UnprotectedTargets {
     long slowSeconds =
         p99Millis == null
             ? SLOW_SECONDS_WITHOUT_P99
-            : Math.max(1, (long) Math.ceil(2 * p99Millis / 1000.0));
+            : Math.min(MAX_SLOW_SECONDS, Math.max(1, (long) Math.ceil(2 * p99Millis / 1000.0)));
     Map<String, Object> policy = new LinkedHashMap<>();
     policy.put("name", suggestedName(hostPort[0], hostPort[1]));
     Map<String, Object> match = new LinkedHashMap<>();

@@ -253,6 +253,33 @@ class UnprotectedTargetsTest {
         .isEqualTo(UnprotectedTargets.SLOW_SECONDS_WITHOUT_P99 + "s");
   }
 
+  /**
+   * A p99 no agent measures (a status written by hand or by a broken agent: infinite, negative)
+   * counts as none, and a huge one suggests a duration the rule language still reads, where the
+   * suggestion said {@code 9223372036854775807s}.
+   */
+  @Test
+  void aP99NoAgentMeasuresCountsAsNoneAndAHugeOneStillSuggestsAReadableDuration() {
+    List<UnprotectedTargets.Target> found =
+        UnprotectedTargets.find(
+            List.of(
+                agent(
+                    "a",
+                    new AgentStatus.TargetStats(
+                        "warehouse:9000", 100, 0, Double.POSITIVE_INFINITY, null),
+                    new AgentStatus.TargetStats("ledger:7000", 40, 0, -5.0, null),
+                    new AgentStatus.TargetStats("vault:8200", 40, 0, Double.NaN, null))),
+            breakers("[]"));
+    assertThat(found).extracting(UnprotectedTargets.Target::p99Millis).containsOnlyNulls();
+    assertThat(found)
+        .extracting(t -> t.suggestedPolicy().get("slowCallDuration"))
+        .containsOnly(UnprotectedTargets.SLOW_SECONDS_WITHOUT_P99 + "s");
+
+    Map<String, Object> huge = UnprotectedTargets.suggest(new String[] {"slow", "80"}, 1e300);
+    assertThat(huge.get("slowCallDuration")).isEqualTo("999999999s");
+    assertThat(RuleCodec.parse(ordersDocumentWith(List.of(huge))).errors()).isEmpty();
+  }
+
   @Test
   void suggestsAPolicyTheRuleLanguageAccepts() {
     Map<String, Object> policy =
