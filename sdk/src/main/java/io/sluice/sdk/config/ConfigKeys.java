@@ -72,6 +72,20 @@ public final class ConfigKeys {
   private ConfigKeys() {}
 
   /**
+   * Whether a value of {@code key} is set when it is not empty, spaces included (a password, which
+   * is kept exactly as given), rather than when it is not blank (every other key, whose value is
+   * trimmed).
+   */
+  static boolean keepsSpaces(String key) {
+    return key.equals(ETCD_PASSWORD) || key.equals(ETCD_TLS_KEY_PASSWORD);
+  }
+
+  /** Whether {@code value} sets {@code key} (see {@link #keepsSpaces}). */
+  static boolean isSet(String key, String value) {
+    return value != null && (keepsSpaces(key) ? !value.isEmpty() : !value.isBlank());
+  }
+
+  /**
    * The environment variable for a key: {@code sluice.etcd.tls.ca-file} → {@code
    * SLUICE_ETCD_TLS_CA_FILE}.
    */

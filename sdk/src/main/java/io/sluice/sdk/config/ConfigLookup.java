@@ -127,7 +127,7 @@ public interface ConfigLookup {
       @Override
       public String origin(String key) {
         String value = lookup.apply(key);
-        if (value == null || !blank(properties.apply(key))) {
+        if (value == null || ConfigKeys.isSet(key, properties.apply(key))) {
           return key;
         }
         String variable = ConfigKeys.environmentVariable(key);
@@ -142,9 +142,5 @@ public interface ConfigLookup {
         return PropertiesThenEnvironment.keyAndVariable(key);
       }
     };
-  }
-
-  private static boolean blank(String value) {
-    return value == null || value.isBlank();
   }
 }

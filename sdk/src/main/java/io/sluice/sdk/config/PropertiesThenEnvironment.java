@@ -38,27 +38,33 @@ final class PropertiesThenEnvironment implements Function<String, String>, Confi
     return value(key);
   }
 
+  /**
+   * The system property when it sets {@code key} (a blank one does not, but for a password, where
+   * spaces only are a value: {@link ConfigKeys#isSet}), else the environment variable.
+   */
   @Override
   public String value(String key) {
     String value = properties.apply(key);
-    return fromProperties(value) ? value : environment.apply(ConfigKeys.environmentVariable(key));
+    return ConfigKeys.isSet(key, value)
+        ? value
+        : environment.apply(ConfigKeys.environmentVariable(key));
   }
 
+  /**
+   * The key, or the environment variable when the value came from there; an unset (empty) variable
+   * is not named as the origin of a default.
+   */
   @Override
   public String origin(String key) {
-    if (fromProperties(properties.apply(key))) {
+    if (ConfigKeys.isSet(key, properties.apply(key))) {
       return key;
     }
     String variable = ConfigKeys.environmentVariable(key);
-    return environment.apply(variable) == null ? key : named(variable);
+    return ConfigKeys.isSet(key, environment.apply(variable)) ? named(variable) : key;
   }
 
   @Override
   public String missing(String key) {
     return keyAndVariable(key);
-  }
-
-  private static boolean fromProperties(String value) {
-    return value != null && !value.isBlank();
   }
 }

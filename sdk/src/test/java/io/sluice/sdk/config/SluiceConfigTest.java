@@ -151,6 +151,23 @@ class SluiceConfigTest {
         .doesNotContain("= ");
   }
 
+  /**
+   * A system property of spaces only sets a password as it does in a properties map: it is not
+   * passed over for the environment variable, and an empty environment variable names no origin.
+   */
+  @Test
+  void aSystemPropertyOfSpacesOnlyIsThePasswordOverTheEnvironment() {
+    ConfigLookup lookup =
+        ConfigLookup.propertiesThenEnvironment(
+            Map.of("sluice.etcd.user", "agent", "sluice.etcd.password", "  ")::get,
+            Map.of("SLUICE_ETCD_PASSWORD", "from-env", "SLUICE_ETCD_NAMESPACE", "")::get);
+
+    assertThat(SluiceConfig.fromProperties(lookup).etcdPassword()).isEqualTo("  ");
+    assertThat(lookup.origin("sluice.etcd.password")).isEqualTo("sluice.etcd.password");
+    assertThat(lookup.origin("sluice.etcd.namespace")).isEqualTo("sluice.etcd.namespace");
+    assertThat(lookup.value("sluice.etcd.user")).isEqualTo("agent");
+  }
+
   @Test
   void aKeyPasswordOfSpacesOnlyIsKeptAndContradictsTlsOff() {
     Map<String, String> props = new HashMap<>();
