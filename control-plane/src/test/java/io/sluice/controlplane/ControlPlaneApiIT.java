@@ -1094,6 +1094,42 @@ class ControlPlaneApiIT {
     assertThat(api.get("/api/v1/services/matrix/rules", READER).status()).isEqualTo(404);
   }
 
+  /**
+   * A service name with a backslash is a name agents may report under (only {@code /} splits a
+   * key): it was listed, but its pages answered 400, as Tomcat refused the {@code %5C} in their
+   * paths before the API saw them.
+   */
+  @Test
+  void aServiceNamedWithABackslashHasItsPagesAsAnyOther() throws Exception {
+    ApiClient api = api();
+    String service = "team\\orders";
+    jetcd
+        .getKVClient()
+        .put(
+            bytes("/sluice/v1/agents/" + service + "/bs-1"),
+            bytes(AgentStatusCodec.write(TestAgentStatuses.minimal("bs-1", service))))
+        .get(5, TimeUnit.SECONDS);
+    try {
+      String encoded = "team%5Corders";
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> api.get("/api/v1/agents?service=" + encoded, READER).json().size() == 1);
+      ApiClient.Answer rollout = api.get("/api/v1/services/" + encoded + "/rollout", READER);
+      assertThat(rollout.status()).as(rollout.body()).isEqualTo(200);
+      assertThat(rollout.json().get("service").asString()).isEqualTo(service);
+      assertThat(api.get("/api/v1/services/" + encoded + "/unprotected", READER).status())
+          .isEqualTo(200);
+      assertThat(api.get("/api/v1/services/" + encoded + "/rules", READER).status())
+          .as("no document of its own yet")
+          .isEqualTo(404);
+    } finally {
+      jetcd
+          .getKVClient()
+          .delete(bytes("/sluice/v1/agents/" + service + "/bs-1"))
+          .get(5, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void requestsTomcatRefusesBeforeSpringAreAnsweredAsProblemsToo() throws Exception {
     Map<String, String> raw = new java.util.LinkedHashMap<>();

@@ -84,6 +84,19 @@ class WebConfiguration implements WebMvcConfigurer {
                     }));
   }
 
+  /**
+   * Paths may hold an encoded backslash ({@code %5C}): a service name may have one (only {@code /}
+   * splits an etcd key), and the services list shows such a service, so its pages must answer.
+   * Tomcat decoded {@code %5C} and then refused the backslash with 400; left encoded, Spring
+   * decodes it into the path variable as it does any other escape.
+   */
+  @Bean
+  static WebServerFactoryCustomizer<TomcatServletWebServerFactory> encodedBackslashesInPaths() {
+    return factory ->
+        factory.addConnectorCustomizers(
+            connector -> connector.setEncodedReverseSolidusHandling("passthrough"));
+  }
+
   @Bean
   static FilterRegistrationBean<SecurityHeadersFilter> securityHeadersFilter() {
     FilterRegistrationBean<SecurityHeadersFilter> registration =
