@@ -92,8 +92,9 @@ if ((!jdk21_given)); then
     die "a Java 21+ JDK is also required (besides the JDK 17+ that builds): JdkHttpClientIT forks an
 app on one to check HttpClient#shutdown, which came with Java 21. None is in /usr/lib/jvm nor
 /Library/Java/JavaVirtualMachines. Install one (Debian 13/Ubuntu 24.04: apt-get install
-openjdk-21-jdk-headless; macOS: brew install --cask temurin; elsewhere any vendor's JDK 21+), or
-name its home: SLUICE_TEST_JDK21=/path/to/jdk ./test.sh"
+openjdk-21-jdk-headless; Debian 12 packages none: unpack Eclipse Temurin's JDK 21+ tarball or
+install its .deb; macOS: brew install --cask temurin; elsewhere any vendor's JDK 21+), or name its
+home: SLUICE_TEST_JDK21=/path/to/jdk ./test.sh"
   fi
   case $jdk21 in
     /usr/lib/jvm/*) ;; # the test finds it there itself
