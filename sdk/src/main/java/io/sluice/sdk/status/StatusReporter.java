@@ -104,6 +104,7 @@ public final class StatusReporter implements AutoCloseable {
   private final StatusDocument document;
   private final StatusLease lease;
   private final StatusWriter writer;
+  private final StatusKeyWatch keyWatch;
   private final Runnable beforePut;
   private final Runnable beforeStarted;
   private final WritePacing pacing;
@@ -206,6 +207,7 @@ public final class StatusReporter implements AutoCloseable {
             this::onLeaseLost,
             builder.leaseGranted);
     this.writer = new StatusWriter(client, key, builder.callTimeout, builder.maxStatusBytes);
+    this.keyWatch = new StatusKeyWatch(client, key, this::keyDeleted);
     this.beforePut = builder.beforePut;
     this.beforeStarted = builder.beforeStarted;
     this.callTimeout = builder.callTimeout;
@@ -317,6 +319,8 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     removeListeners();
+    // before the revoke, whose delete is no news
+    keyWatch.close();
     ScheduledExecutorService pool = executor;
     if (pool == null) {
       return;
@@ -608,8 +612,14 @@ public final class StatusReporter implements AutoCloseable {
     if (leaseId == 0) {
       return;
     }
-    writer.put(status, leaseId);
+    long revision = writer.put(status, leaseId);
     everAnswered = true;
+    try {
+      keyWatch.watchFrom(revision + 1);
+    } catch (RuntimeException e) {
+      // the write stands; without the watch a deleted key is written again within the minute
+      QuietLog.write(logger, Level.FINE, "could not watch " + key + " for deletes", e);
+    }
     pacing.written(status, nanoTime.getAsLong());
     writes++;
     leaseLossTold = false;
@@ -644,6 +654,23 @@ public final class StatusReporter implements AutoCloseable {
   private void dropLease() {
     lease.drop();
     pacing.forgetWritten();
+  }
+
+  /**
+   * Called on a jetcd thread when the status key was deleted while the lease lives: the status is
+   * written again at once, whether or not it changed, on the reporter's thread.
+   */
+  private void keyDeleted() {
+    ScheduledExecutorService pool = executor;
+    if (pool == null || closed.get()) {
+      return;
+    }
+    try {
+      pool.execute(() -> guarded(pacing::forgetWritten));
+    } catch (RuntimeException e) {
+      return; // closing
+    }
+    requestUpdate();
   }
 
   /** Called on a jetcd thread: the rest happens on the reporter's. */

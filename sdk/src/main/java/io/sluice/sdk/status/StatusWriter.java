@@ -39,33 +39,39 @@ final class StatusWriter {
     this.maxStatusBytes = maxStatusBytes;
   }
 
-  /** Puts {@code status}, or its minimal form, under lease {@code leaseId}. */
-  void put(AgentStatus status, long leaseId) throws Exception {
+  /**
+   * Puts {@code status}, or its minimal form, under lease {@code leaseId}.
+   *
+   * @return the etcd revision of the put
+   */
+  long put(AgentStatus status, long leaseId) throws Exception {
     byte[] value = AgentStatusCodec.write(status).getBytes(StandardCharsets.UTF_8);
     if (value.length > maxStatusBytes) {
       logTooLarge(value.length, "over the limit of " + maxStatusBytes + " bytes");
-      putValue(minimalValue(status), leaseId);
+      return putValue(minimalValue(status), leaseId);
     } else {
       try {
-        putValue(value, leaseId);
+        return putValue(value, leaseId);
       } catch (ExecutionException e) {
         if (!EtcdErrors.isTooLarge(e)) {
           throw e;
         }
         logTooLarge(value.length, "etcd refused it: " + EtcdErrors.rootMessage(e));
-        putValue(minimalValue(status), leaseId);
+        return putValue(minimalValue(status), leaseId);
       }
     }
   }
 
-  private void putValue(byte[] value, long leaseId) throws Exception {
-    client
+  private long putValue(byte[] value, long leaseId) throws Exception {
+    return client
         .getKVClient()
         .put(
             ByteSequence.from(key, StandardCharsets.UTF_8),
             ByteSequence.from(value),
             PutOption.builder().withLeaseId(leaseId).build())
-        .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .getHeader()
+        .getRevision();
   }
 
   private static byte[] minimalValue(AgentStatus status) {

@@ -157,6 +157,38 @@ class StatusReporterIT {
   }
 
   /**
+   * A status key deleted while its lease lives (an operator clearing the agents with {@code etcdctl
+   * del --prefix}) is written again at once: an unchanged status is otherwise rewritten only once a
+   * minute, and the agent was missing from the control plane that long.
+   */
+  @Test
+  void aStatusKeyDeletedBehindTheReporterIsWrittenAgainAtOnce() throws Exception {
+    String service = newService();
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(service));
+    StatusReporter reporter =
+        closeLater(
+            StatusReporter.builder(client(), service, holder)
+                .instanceId("deleted-1")
+                .callTimeout(FIRST_WRITE_TIMEOUT)
+                .build());
+    reporter.start();
+    Client reader = client();
+    String key = keys.agent(service, "deleted-1");
+    await().atMost(AWAIT).until(() -> keyValue(reader, key).isPresent());
+    long lease = keyValue(reader, key).orElseThrow().getLease();
+
+    for (int i = 0; i < 2; i++) { // and again: the watch goes on after a delete
+      etcd.server().delete(key);
+      await("written again well before the once-a-minute rewrite")
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> keyValue(reader, key).isPresent());
+      assertThat(keyValue(reader, key).orElseThrow().getLease()).isEqualTo(lease);
+    }
+    assertThat(WritePacing.REWRITE_UNCHANGED_NANOS).isGreaterThan(Duration.ofSeconds(40).toNanos());
+  }
+
+  /**
    * {@code System.nanoTime()} has an arbitrary origin and may be negative. Before, "never written"
    * was a last write at 0, and a first write measured from it was put off by about a century: the
    * agent never showed up.
