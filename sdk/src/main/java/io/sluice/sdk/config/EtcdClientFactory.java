@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,6 +32,16 @@ public final class EtcdClientFactory {
 
   /** How long a single connection attempt may take before jetcd tries again. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+
+  /**
+   * How long jetcd waits before it retries a call (doubling up to its 2.5 s maximum, twice at most;
+   * jetcd's own default is 500 ms). A call refused for an expired token (etcd's JSON web tokens
+   * expire a fixed time after they are issued) is retried after jetcd has logged in again: after
+   * 500 ms, the status reporter's revoke at close, which waits {@code REVOKE_TIMEOUT} (500 ms),
+   * came too late and the key outlived the app by a lease TTL. Other retries (etcd unavailable)
+   * only come sooner; every caller keeps its own backoff on top.
+   */
+  static final Duration RETRY_DELAY = Duration.ofMillis(100);
 
   private EtcdClientFactory() {}
 
@@ -114,6 +125,8 @@ public final class EtcdClientFactory {
         Client.builder()
             .target(target(config))
             .connectTimeout(CONNECT_TIMEOUT)
+            .retryDelay(RETRY_DELAY.toMillis())
+            .retryChronoUnit(ChronoUnit.MILLIS)
             .keepaliveTime(Duration.ofSeconds(10))
             .keepaliveTimeout(Duration.ofSeconds(5))
             // Calls fail fast while etcd is away instead of queueing: the callers retry with

@@ -208,6 +208,45 @@ class EtcdSecurityIT {
   }
 
   /**
+   * A status reporter closed while its client's token has expired (etcd's JSON web tokens expire a
+   * fixed time after they are issued, used or not; the reporter makes no call for a minute when
+   * nothing changes) still deletes its key at once: the revoke is refused for the token, jetcd logs
+   * in again and retries, all within the reporter's revoke timeout. With jetcd's default retry
+   * delay (500 ms) the retry came after the timeout, and the key lived on for its lease's TTL, the
+   * agent listed though gone.
+   */
+  @Test
+  void aReporterClosedWithAnExpiredTokenStillDeletesItsKey() throws Exception {
+    try (EtcdServer etcd = EtcdServer.fromPath().withExpiringTokens(Duration.ofSeconds(2))) {
+      etcd.start();
+      etcd.addUser("root", "root-secret", "root");
+      etcd.addPrefixRole("sluice-agent", "/sluice/");
+      etcd.addUser("orders-agent", "agent-secret", "sluice-agent");
+      etcd.enableAuth();
+      SluiceConfig agent =
+          config(
+              "sluice.etcd.endpoints", etcd.endpoint(),
+              "sluice.etcd.user", "orders-agent",
+              "sluice.etcd.password", "agent-secret");
+      EtcdKv root = etcd.asUser("root", "root-secret");
+      ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+      try (Client client = EtcdClientFactory.create(agent);
+          StatusReporter status = StatusReporter.builder(client, "orders", holder).build()) {
+        status.start();
+        await().atMost(AWAIT).until(() -> root.get(status.key()).isPresent());
+        // logged in after the reporter's client: once its token is refused, so is the client's
+        EtcdKv probe = etcd.asUser("orders-agent", "agent-secret");
+        probe.revision();
+        await().atMost(Duration.ofSeconds(10)).until(probe::tokenRefused);
+
+        status.close();
+
+        assertThat(root.get(status.key())).isEmpty();
+      }
+    }
+  }
+
+  /**
    * Runs an agent's rule source and status reporter for {@code orders} as the user {@code
    * orders-agent}: rules arrive and the status is written, while writing a rule document or another
    * service's status is refused.

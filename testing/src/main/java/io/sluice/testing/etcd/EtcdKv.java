@@ -175,6 +175,23 @@ public final class EtcdKv {
             + "\"}}");
   }
 
+  /**
+   * Whether etcd now refuses the token this view last logged in with (expired, see {@link
+   * EtcdServer#withExpiringTokens}, or forgotten in a restart), asked without logging in again: a
+   * token issued at a known moment tells when those issued before it have expired.
+   *
+   * @throws IllegalStateException for the anonymous view, or before this view's first call
+   */
+  public boolean tokenRefused() {
+    String current = token;
+    if (user == null || current == null) {
+      throw new IllegalStateException("this view holds no token: make a call as a user first");
+    }
+    // a read, whose token etcd checks before the user's permissions (its status checks none)
+    return server.exchange("/v3/kv/range", "{\"key\":\"" + base64("/") + "\"}", current).status()
+        == 401;
+  }
+
   /** POSTs {@code json} to {@code path}, as this view's user; answers the body of a 200. */
   String post(String path, String json) {
     if (user == null) {

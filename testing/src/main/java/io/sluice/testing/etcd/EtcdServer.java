@@ -10,8 +10,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -118,6 +122,7 @@ public final class EtcdServer implements AutoCloseable {
   private Path log;
   private TestCertificates tls;
   private int tlsPort;
+  private Duration tokenTtl;
 
   /**
    * What holds this server's ports, without listening: the sockets of {@link #holdPorts()} while it
@@ -173,6 +178,21 @@ public final class EtcdServer implements AutoCloseable {
       throw new IllegalStateException("TLS is set up before the first start");
     }
     this.tls = certificates;
+    return this;
+  }
+
+  /**
+   * Has etcd hand out JSON web tokens that expire {@code ttl} after they were issued, used or not
+   * (its {@code --auth-token=jwt}, with an RSA key pair made for this server), instead of its
+   * default simple tokens, which live as long as they are used: how a client behaves whose token
+   * expired under it. Matters only once {@linkplain #enableAuth() authentication is on}. Call
+   * before the first {@link #start()}; {@code ttl} is rounded down to whole seconds (at least one).
+   */
+  public synchronized EtcdServer withExpiringTokens(Duration ttl) {
+    if (dataDir != null) {
+      throw new IllegalStateException("tokens are set up before the first start");
+    }
+    this.tokenTtl = ttl;
     return this;
   }
 
@@ -263,6 +283,9 @@ public final class EtcdServer implements AutoCloseable {
       command.add("--listen-peer-urls=http://127.0.0.1:" + peerPort);
       command.add("--initial-advertise-peer-urls=http://127.0.0.1:" + peerPort);
       command.add("--initial-cluster=" + memberName + "=http://127.0.0.1:" + peerPort);
+      if (tokenTtl != null) {
+        command.add(jwtTokens());
+      }
       command.add("--log-level=warn");
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.redirectErrorStream(true);
@@ -286,6 +309,44 @@ public final class EtcdServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("could not start etcd (" + binary + ")", e);
     }
+  }
+
+  /**
+   * The {@code --auth-token} flag of {@link #withExpiringTokens}, writing the signing key pair into
+   * the data directory on the first start (PKCS #8 and X.509 PEM, both of which etcd reads).
+   */
+  private String jwtTokens() throws IOException {
+    Path privateKey = dataDir.resolve("jwt-private.pem");
+    Path publicKey = dataDir.resolve("jwt-public.pem");
+    if (!Files.exists(privateKey)) {
+      KeyPair pair;
+      try {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        pair = generator.generateKeyPair();
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("this JVM cannot make an RSA key pair", e);
+      }
+      Files.writeString(publicKey, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
+      Files.writeString(privateKey, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+    }
+    return "--auth-token=jwt,pub-key="
+        + publicKey
+        + ",priv-key="
+        + privateKey
+        + ",sign-method=RS256,ttl="
+        + Math.max(1, tokenTtl.toSeconds())
+        + "s";
+  }
+
+  private static String pem(String type, byte[] der) {
+    return "-----BEGIN "
+        + type
+        + "-----\n"
+        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+        + "\n-----END "
+        + type
+        + "-----\n";
   }
 
   /** Java's name of an architecture ({@code os.arch}) as Go names it ({@code GOARCH}). */
