@@ -1160,9 +1160,13 @@ class DemoScriptIT {
                 + squatted
                 + "' -jar \"$jar\" payments \\",
             "        --port \"$port\" >'" + squatted + "/payments.log' 2>&1 </dev/null &",
-            "      echo $! >'" + squatted + "/pid'",
+            "      squatter=$!",
+            "      echo $squatter >'" + squatted + "/pid'",
+            // a squatter that could not bind (another program was quicker still) exits: orders
+            // then finds the port taken all the same
             "      i=0",
-            "      until curl -sf \"http://127.0.0.1:$port/health\" >/dev/null || [ $i -ge 1500 ]; do",
+            "      until curl -sf \"http://127.0.0.1:$port/health\" >/dev/null \\",
+            "          || ! kill -0 $squatter 2>/dev/null || [ $i -ge 1500 ]; do",
             "        sleep 0.2; i=$((i + 1))",
             "      done",
             "    fi ;;",
