@@ -29,13 +29,21 @@ import java.util.logging.Logger;
  * every listener when it returns, as before; one that comes while another thread tells (or from
  * inside a listener) returns at once, its snapshot in force and told after the one being told,
  * unless a newer one supersedes it first.
+ *
+ * <p>A snapshot is <em>applied</em> once every listener has been told of it: only then do the
+ * breakers run its policies. What reports the rules in force to others (the agent status, which the
+ * control plane shows as "applied") reads {@link #applied()} and hears of it through {@link
+ * #addAppliedListener}, never {@link #current()}, which takes force before the breakers are
+ * retuned.
  */
 public final class ActiveRulesHolder {
 
   private static final Logger logger = Logger.getLogger(ActiveRulesHolder.class.getName());
 
   private volatile ActiveRules current;
+  private volatile ActiveRules applied;
   private final List<Consumer<ActiveRules>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<ActiveRules>> appliedListeners = new CopyOnWriteArrayList<>();
 
   /** Guards {@link #untold} and {@link #telling}; never held while a listener runs. */
   private final Object lock = new Object();
@@ -49,11 +57,20 @@ public final class ActiveRulesHolder {
   /** A holder that starts with {@code initial} in force. */
   public ActiveRulesHolder(ActiveRules initial) {
     this.current = Objects.requireNonNull(initial, "initial");
+    this.applied = initial;
   }
 
   /** The snapshot in force. Never null; never blocks. */
   public ActiveRules current() {
     return current;
+  }
+
+  /**
+   * The newest snapshot every listener has been told of: the one the breakers run. Behind {@link
+   * #current()} while the listeners are being told of a newer one. Never null; never blocks.
+   */
+  public ActiveRules applied() {
+    return applied;
   }
 
   /**
@@ -105,6 +122,12 @@ public final class ActiveRulesHolder {
   }
 
   private void tell(ActiveRules rules) {
+    tell(listeners, rules);
+    applied = rules;
+    tell(appliedListeners, rules);
+  }
+
+  private static void tell(List<Consumer<ActiveRules>> listeners, ActiveRules rules) {
     for (Consumer<ActiveRules> listener : listeners) {
       try {
         listener.accept(rules);
@@ -128,5 +151,18 @@ public final class ActiveRulesHolder {
   /** Removes a listener. */
   public void removeListener(Consumer<ActiveRules> listener) {
     listeners.remove(listener);
+  }
+
+  /**
+   * Registers a listener told of each snapshot once it is {@link #applied()}: after every listener
+   * added with {@link #addListener} has been told of it.
+   */
+  public void addAppliedListener(Consumer<ActiveRules> listener) {
+    appliedListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Removes a listener added with {@link #addAppliedListener}. */
+  public void removeAppliedListener(Consumer<ActiveRules> listener) {
+    appliedListeners.remove(listener);
   }
 }

@@ -128,6 +128,32 @@ class ActiveRulesHolderTest {
   }
 
   /**
+   * A snapshot is applied, and told to the applied listeners (the agent status), only once every
+   * rules listener (the breaker registry's retune) has been told of it: a status written in between
+   * would say "applied" while calls still meet the old policies.
+   */
+  @Test
+  void appliedListenersHearOfASnapshotOnlyAfterEveryListener() throws Exception {
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    ActiveRules initial = holder.current();
+    ActiveRules next = snapshot(7);
+    List<ActiveRules> applied = new CopyOnWriteArrayList<>();
+    holder.addAppliedListener(applied::add);
+
+    Thread publisher;
+    try (HeldListener retune = HeldListener.on(holder)) {
+      publisher = retune.publishAndHold(holder, next);
+      assertThat(holder.current()).isSameAs(next);
+      assertThat(holder.applied()).isSameAs(initial);
+      assertThat(applied).isEmpty();
+    }
+    publisher.join(BOUND.toMillis());
+    assertThat(publisher.isAlive()).isFalse();
+    assertThat(holder.applied()).isSameAs(next);
+    assertThat(applied).containsExactly(next);
+  }
+
+  /**
    * A listener that publishes (from inside being told) never makes a later listener see the newer
    * snapshot before the older one: every listener is told the older one first. Before, the nested
    * publish told every listener of the newer snapshot at once, then the outer one went on telling

@@ -78,7 +78,8 @@ final class StatusDocument {
 
   /** The status as of now, with every breaker and target the suppliers gave. */
   AgentStatus build() {
-    ActiveRules current = rules.current();
+    // what the breakers run, not a snapshot that took force while they are still being retuned
+    ActiveRules current = rules.applied();
     List<AgentStatus.BreakerState> breakerStates = breakers.get();
     return new AgentStatus(
         instanceId,

@@ -268,7 +268,7 @@ public final class StatusReporter implements AutoCloseable {
     pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     beforeStarted.run();
     executor = pool;
-    rules.addListener(rulesListener);
+    rules.addAppliedListener(rulesListener);
     ruleSources.forEach(s -> s.addListener(sourceListener));
     if (closed.get()) {
       // close() ran since the check above and found no executor to stop, or removed the listeners
@@ -342,7 +342,7 @@ public final class StatusReporter implements AutoCloseable {
 
   /** Stops hearing of the rules and the rule sources. */
   private void removeListeners() {
-    rules.removeListener(rulesListener);
+    rules.removeAppliedListener(rulesListener);
     ruleSources.forEach(s -> s.removeListener(sourceListener));
   }
 

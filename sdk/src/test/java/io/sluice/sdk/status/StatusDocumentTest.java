@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.HeldListener;
 import io.sluice.sdk.source.FailingLogLines;
 import io.sluice.sdk.source.FileRuleSource;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +92,42 @@ class StatusDocumentTest {
       assertThat(capped.errorsOmitted()).isEqualTo(1500 - StatusCaps.MAX_ERRORS);
       assertThat(minimal.errorsOmitted()).isEqualTo(1500);
     }
+  }
+
+  /**
+   * The status names the revision the breakers run, not one that has taken force while the breakers
+   * are still being retuned to it: the control plane shows a rule change as applied only once calls
+   * meet it. Before, the status read the snapshot in force, so a status written in that moment said
+   * "applied" to a test (or an operator) whose next call still met the old policy.
+   */
+  @Test
+  void namesTheRevisionOnlyOnceEveryRulesListenerHasBeenTold() throws Exception {
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
+    StatusDocument document =
+        new StatusDocument(
+            "i",
+            "orders",
+            holder,
+            List.of(),
+            List::of,
+            List::of,
+            Clock.systemUTC(),
+            "h",
+            new AgentStatus.Versions("1", "1", "17"));
+    document.init();
+    ActiveRules next =
+        new ActiveRules(ActiveRules.defaults("orders").rules(), 42, ActiveRules.Source.ETCD);
+
+    Thread publisher;
+    try (HeldListener retune = HeldListener.on(holder)) {
+      publisher = retune.publishAndHold(holder, next);
+      assertThat(holder.current()).isSameAs(next);
+      assertThat(document.build().appliedRevision()).isZero();
+    }
+    publisher.join(Duration.ofSeconds(30).toMillis());
+    assertThat(publisher.isAlive()).isFalse();
+    assertThat(document.build().appliedRevision()).isEqualTo(42);
+    assertThat(document.build().rulesSource()).isEqualTo("etcd");
   }
 
   /**
