@@ -320,13 +320,13 @@ export function onSessionChanged(handler) {
 /**
  * Calls the API with the token of the session the page is drawn for (see drawFor), or `token`.
  * Resolves to {status, headers, body}; rejects with ApiError for any status >= 400 (and calls the
- * unauthorized handler on 401). A call of the page's session while the tab is signed in otherwise
- * (another page of the tab signed out, or in) is not sent, under either: the page was not drawn for
- * the tab's session, and its token is no longer the tab's. It rejects, and the session-changed
- * handler has the page follow the tab's session, as the event stream does; given the call's
- * `label` (what the user asked for, as "Your save of ..."), the page says that it was not sent.
- * Nor is a call of a page closed (closeDrawn) before the next one is drawn: the closed-page handler
- * hears of it, with its `label`.
+ * unauthorized handler on 401), and for a success whose body is not JSON. A call of the page's
+ * session while the tab is signed in otherwise (another page of the tab signed out, or in) is not
+ * sent, under either: the page was not drawn for the tab's session, and its token is no longer
+ * the tab's. It rejects, and the session-changed handler has the page follow the tab's session, as
+ * the event stream does; given the call's `label` (what the user asked for, as "Your save of
+ * ..."), the page says that it was not sent. Nor is a call of a page closed (closeDrawn) before
+ * the next one is drawn: the closed-page handler hears of it, with its `label`.
  */
 export async function call(method, path, {
   body,
@@ -360,8 +360,14 @@ export async function call(method, path, {
       parsed = JSON.parse(text);
     } catch {
       // An error page (the servlet container's, a proxy's) is markup, not a message: its status
-      // says what there is to say.
-      parsed = response.ok ? { detail: text.slice(0, 500) } : null;
+      // says what there is to say. A success that is not JSON is no answer of the control plane's
+      // (a proxy's sign-in page, say): taken as data, it would draw an empty page as if it were.
+      if (response.ok) {
+        throw new ApiError(response.status, {
+          detail: `The answer to ${method} ${path} was not JSON (HTTP ${response.status}): `
+            + 'something between this page and the control plane answered instead.',
+        }, response.headers);
+      }
     }
   }
   if (!response.ok) {

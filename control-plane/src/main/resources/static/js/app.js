@@ -593,7 +593,14 @@ function closeLive() {
 
 async function route() {
   if (!state.role) return;
-  const parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
+  let parts;
+  try {
+    parts = (location.hash.replace(/^#\/?/, '') || '').split('/').map(decodeURIComponent);
+  } catch {
+    // a hand-typed address with a stray '%': the overview, not a page that stops drawing
+    history.replaceState(null, '', '#/');
+    parts = [''];
+  }
   const service = parts[0] === 'service' && parts[1] ? parts[1] : null;
   const staying =
     service !== null && state.page instanceof ServicePage && state.page.service === service;

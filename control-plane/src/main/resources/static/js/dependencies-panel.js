@@ -44,7 +44,7 @@ export class DependenciesPanel {
           this.tbody),
         this.empty));
     page.on('agents', () => {
-      if (this.visible) this.refresh();
+      if (this.visible && this.page.activeTab === 'dependencies') this.refresh();
     });
   }
 

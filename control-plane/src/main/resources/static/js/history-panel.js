@@ -72,8 +72,15 @@ export class HistoryPanel {
     await this.load(null);
   }
 
-  loadOlder() {
-    return this.load(this.next);
+  /** Loads the next older page; the button waits for it, so one click adds each page once. */
+  async loadOlder() {
+    if (this.more.disabled) return;
+    this.more.disabled = true;
+    try {
+      await this.load(this.next);
+    } finally {
+      this.more.disabled = false;
+    }
   }
 
   /** Loads the newest page (before = null) or the page before a revision, 50 at a time. */

@@ -69,7 +69,10 @@ export function parseWithLocations(text) {
       ws();
       if (text[i] !== ':') fail(`expected ':' after the field name but found ${describe()}`);
       i++;
-      result[key] = value(p);
+      // defined, not assigned: a member named "__proto__" is a member like any other
+      Object.defineProperty(result, key, {
+        value: value(p), enumerable: true, writable: true, configurable: true,
+      });
       const loc = locations.get(p);
       locations.set(p, { start: loc.start, end: loc.end, keyStart });
       ws();

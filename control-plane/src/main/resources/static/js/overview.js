@@ -11,6 +11,12 @@ import { countChip, rolloutBar, updateCountChip, updateRolloutBar } from './widg
 /** The stream's events that report a change (not `ready`, nor the page's own `reconnected`). */
 const CHANGE_EVENTS = new Set(['rules', 'agent']);
 
+/**
+ * How many services' last changes load at once: a page of many services asks for them a few at a
+ * time, not with one request per service at the same moment.
+ */
+const LAST_CHANGE_LOADS = 4;
+
 /** The rule language's service names (RuleDocument.SERVICE_NAME), in words. */
 const SERVICE_NAME_RULE =
   'Use letters, digits, ".", "_" and "-", starting with a letter or digit, at most 63 characters'
@@ -22,6 +28,9 @@ export class OverviewPage {
     this.context = context;
     this.rows = new Map();
     this.lastChanges = new Map();
+    /** Last changes still to load ({name, revision, row}), oldest first; see LAST_CHANGE_LOADS. */
+    this.lastChangeQueue = [];
+    this.lastChangeLoads = 0;
     this.tbody = h('tbody');
     this.empty =
       h('p', { class: 'empty', hidden: true, text: 'No service has rules or agents yet.' });
@@ -249,9 +258,29 @@ export class OverviewPage {
       time);
   }
 
-  async loadLastChange(name, revision, row) {
+  loadLastChange(name, revision, row) {
     if (this.lastChanges.get(name)?.loading === revision) return;
     this.lastChanges.set(name, { loading: revision });
+    this.lastChangeQueue.push({ name, revision, row });
+    this.nextLastChanges();
+  }
+
+  /** Starts queued loads of last changes while fewer than LAST_CHANGE_LOADS are under way. */
+  nextLastChanges() {
+    while (!this.closed && this.lastChangeLoads < LAST_CHANGE_LOADS
+      && this.lastChangeQueue.length) {
+      const { name, revision, row } = this.lastChangeQueue.shift();
+      // a newer revision came while this one waited: its own load is queued
+      if (this.lastChanges.get(name)?.loading !== revision) continue;
+      this.lastChangeLoads++;
+      this.fetchLastChange(name, revision, row).finally(() => {
+        this.lastChangeLoads--;
+        this.nextLastChanges();
+      });
+    }
+  }
+
+  async fetchLastChange(name, revision, row) {
     try {
       const entries = listOf(
         (await call('GET', `api/v1/services/${enc(name)}/rules/history?limit=1`)).body,

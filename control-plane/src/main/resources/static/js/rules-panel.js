@@ -207,6 +207,11 @@ export class RulesPanel {
 
   shown() {}
 
+  /** Forgets this editor once its page is closed, so that a closed page can be collected. */
+  close() {
+    editors.delete(this);
+  }
+
   /** The stored document changed (or was loaded). */
   onCurrent() {
     const current = this.page.current;

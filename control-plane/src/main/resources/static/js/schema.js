@@ -204,7 +204,7 @@ export function compileSchema(root) {
     const props = s.properties || {};
     if (Array.isArray(s.required)) {
       for (const r of s.required) {
-        if (!(r in v)) errors.push({ path: memberPath(path, r), message: 'is required' });
+        if (!hasOwn(v, r)) errors.push({ path: memberPath(path, r), message: 'is required' });
       }
     }
     if (s.minProperties !== undefined && keys.length < s.minProperties) {
@@ -215,9 +215,9 @@ export function compileSchema(root) {
     }
     if (s.dependentRequired) {
       for (const [key, needs] of Object.entries(s.dependentRequired)) {
-        if (key in v) {
+        if (hasOwn(v, key)) {
           for (const n of needs) {
-            if (!(n in v)) {
+            if (!hasOwn(v, n)) {
               errors.push({
                 path: memberPath(path, n),
                 message: `is required when '${key}' is present`,
@@ -236,7 +236,7 @@ export function compileSchema(root) {
         }
       }
       let known = false;
-      if (key in props) {
+      if (hasOwn(props, key)) {
         known = true;
         validate(props[key], v[key], p, errors);
       }
@@ -268,6 +268,11 @@ export function compileSchema(root) {
   }
 
   return (document) => dedupe(run(root, document, '$'));
+}
+
+/** Whether `o` has its own member `key`: `in` would also find `constructor` and `toString`. */
+function hasOwn(o, key) {
+  return Object.prototype.hasOwnProperty.call(o, key);
 }
 
 function dedupe(errors) {

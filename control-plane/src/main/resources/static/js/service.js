@@ -142,6 +142,7 @@ export class ServicePage {
     clearInterval(this.timer);
     this.agentsChanged.cancel();
     clearTimeout(this.pendingRules);
+    this.rules.close();
   }
 
   /** Whether leaving the page would throw away edits (the rules editor's). */

@@ -515,6 +515,138 @@ class WebUiIT {
     browser.findElement(By.id("change-comment")).clear();
   }
 
+  /**
+   * The overview asks for the services' last changes a few at a time, not with one request per
+   * service at once, and still shows each one. The page's {@code fetch} is wrapped to count the
+   * requests under way and to keep each for a moment, so that they overlap; the answers are the
+   * control plane's.
+   */
+  @Test
+  void theOverviewLoadsLastChangesAFewAtATime() {
+    List<String> services = IntStream.rangeClosed(1, 10).mapToObj(i -> "many-" + i).toList();
+    services.forEach(WebUiIT::storeOrdersDocumentAs);
+    open(WRITER_TOKEN, "/service/" + services.get(0) + "/rules");
+    waitFor(By.id("rules-editor"));
+    js(
+        "const loads = window.historyLoads = { now: 0, most: 0, total: 0 };"
+            + " const real = window.fetch;"
+            + " window.fetch = (...args) => {"
+            + "   if (!String(args[0]).includes('rules/history?limit=1')) return real(...args);"
+            + "   loads.now++; loads.total++; loads.most = Math.max(loads.most, loads.now);"
+            + "   return new Promise(r => setTimeout(r, 200)).then(() => real(...args))"
+            + "     .finally(() => loads.now--);"
+            + " };"
+            + " location.hash = '#/';");
+    for (String service : services) {
+      awaitText(By.cssSelector("tr[data-service='" + service + "']"), "alice");
+    }
+    assertThat(((Number) js("return window.historyLoads.total;")).intValue())
+        .isGreaterThanOrEqualTo(services.size());
+    assertThat(((Number) js("return window.historyLoads.most;")).intValue()).isBetween(1, 4);
+    services.forEach(
+        service ->
+            api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of()));
+  }
+
+  /**
+   * "Show older versions" clicked twice before the page it asked for came lists each older version
+   * once: the button waits for its page. Before, each click loaded the same page again, after the
+   * one before it.
+   */
+  @Test
+  void showOlderVersionsClickedTwiceListsEachVersionOnce() {
+    String service = "history-clicked-twice";
+    List<Long> revisions = new ArrayList<>();
+    for (int i = 1; i <= 55; i++) {
+      revisions.add(storeOrdersDocumentAs(service, i / 100.0));
+    }
+    open(WRITER_TOKEN, "/service/" + service + "/history");
+    awaitText(
+        By.cssSelector("tr[data-revision='" + revisions.get(revisions.size() - 1) + "']"), "alice");
+    assertThat(browser.findElements(By.cssSelector("table.history tbody tr"))).hasSize(50);
+    // two clicks in one task: the second comes before the first one's page can
+    js(
+        "const more = [...document.querySelectorAll('.table-foot button')]"
+            + ".find(b => b.textContent === 'Show older versions');"
+            + " more.click(); more.click();");
+    waitFor(By.cssSelector("tr[data-revision='" + revisions.get(0) + "']"));
+    List<Long> newestFirst = new ArrayList<>(revisions);
+    Collections.reverse(newestFirst);
+    await("every version is listed, each once")
+        .atMost(BOUND)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        browser.findElements(By.cssSelector("table.history tbody tr")).stream()
+                            .map(row -> Long.parseLong(row.getAttribute("data-revision")))
+                            .toList())
+                    .isEqualTo(newestFirst));
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
+   * The rule check in the page sees a field named like a member every object has ({@code
+   * constructor}, {@code __proto__}) as the unknown field it is, as the control plane does. Before,
+   * {@code __proto__} was dropped from the parsed document and {@code constructor} passed for a
+   * known field, so the page called the document valid and the save was refused.
+   */
+  @Test
+  void theRuleCheckInThePageFindsFieldsNamedLikeObjectMembers() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
+    Object problems =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const [text, done] = arguments;"
+                    + " Promise.all([import('/js/json-text.js'), import('/js/schema.js'),"
+                    + " fetch('schema/sluice-rules.schema.json').then(r => r.json())])"
+                    + " .then(([j, s, schema]) => done(s.compileSchema(schema)("
+                    + " j.parseWithLocations(text).value).map(e => e.message).join('\\n')))"
+                    + " .catch(e => done('failed: ' + e));",
+                documentFor("member-names", 0.5)
+                    .replaceFirst("\\{", "{\"constructor\": 1, \"__proto__\": {}, "));
+    assertThat(String.valueOf(problems))
+        .contains("unknown field 'constructor'")
+        .contains("unknown field '__proto__'");
+  }
+
+  /**
+   * A success whose body is not JSON (a proxy's sign-in page, say) is an error the page shows, not
+   * data it draws as if the control plane had answered with nothing.
+   */
+  @Test
+  void anAnswerThatIsNotJsonIsAnErrorEvenWhenItSucceeds() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
+    Object answer =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; import('/js/api.js')"
+                    + ".then(m => m.call('GET', 'index.html'))"
+                    + ".then(r => done('taken as data: ' + JSON.stringify(r.body)),"
+                    + " e => done(e.constructor.name + ' ' + e.status + ': ' + e.message));");
+    assertThat(answer)
+        .isEqualTo(
+            "ApiError 200: The answer to GET index.html was not JSON (HTTP 200): something"
+                + " between this page and the control plane answered instead.");
+  }
+
+  /**
+   * An address with a stray {@code %} (typed or pasted by hand) shows the overview instead of a
+   * page that stopped drawing on the error.
+   */
+  @Test
+  void anAddressThatCannotBeDecodedShowsTheOverview() {
+    String service = "stray-percent";
+    storeOrdersDocumentAs(service);
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    waitFor(By.id("rules-editor"));
+    js("location.hash = arguments[0];", "#/service/%E0%A4%A/rules");
+    waitFor(By.cssSelector("tr[data-service='" + service + "']"));
+    assertThat(js("return location.hash;")).isEqualTo("#/");
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   @Test
   void historyShowsWhoChangedWhatAndRollsBackWithTheAgentFollowing() {
     String service = "rolled-back";
