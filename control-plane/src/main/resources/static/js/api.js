@@ -471,6 +471,16 @@ export function coalesce(read, { quiet = 150, gap = 2000 } = {}) {
  * or in, also from reading without a token), it stops and calls the session-changed handler rather
  * than go on under a session the page was not drawn for.
  */
+/**
+ * How long a stream may be silent before it is taken for dead, from the keep-alive period the
+ * control plane names (X-Sluice-Keep-Alive, milliseconds): three of them, at least 10 s; 45 s when
+ * it names none (its default period is 15 s).
+ */
+export function silenceLimit(keepAliveHeader) {
+  const keepAlive = Number(keepAliveHeader);
+  return keepAliveHeader && keepAlive > 0 ? Math.max(3 * keepAlive, 10000) : 45000;
+}
+
 export class EventStream {
   constructor(path, onEvent, onState, token) {
     this.path = path;
@@ -518,7 +528,12 @@ export class EventStream {
     // attempt another, so an attempt that was stopped while it waited stays over
     const abort = new AbortController();
     this.abort = abort;
-    const over = () => this.stopped || abort.signal.aborted;
+    // Set when the stream went silent for too long (see silenceLimit): a connection a network
+    // dropped without a word can stay open, hearing nothing, for many minutes. The attempt is
+    // aborted, and reconnects as after any other loss, unless a newer attempt took its place.
+    let silent = false;
+    let watchdog = 0;
+    const over = () => this.stopped || this.abort !== abort || (abort.signal.aborted && !silent);
     let reader = null;
     try {
       const headers = { Accept: 'text/event-stream' };
@@ -563,6 +578,17 @@ export class EventStream {
         sessionChangedHandler();
         return;
       }
+      const limit = silenceLimit(response.headers.get('X-Sluice-Keep-Alive'));
+      const watch = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => {
+          silent = true;
+          abort.abort();
+          // the read under way ends too, whatever the body (one a service worker made, say)
+          reader?.cancel().catch(() => {});
+        }, limit);
+      };
+      watch();
       this.onState('live');
       this.delay = 500;
       // Anything may have changed while we were away.
@@ -581,6 +607,7 @@ export class EventStream {
           return;
         }
         if (done) break;
+        watch();
         buffer += value;
         let end;
         while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
@@ -599,6 +626,8 @@ export class EventStream {
         reader?.cancel().catch(() => {});
         return;
       }
+    } finally {
+      clearTimeout(watchdog);
     }
     if (over()) return;
     this.onState('reconnecting');

@@ -17,6 +17,13 @@ class EventsController {
   /** Seconds a refused client should wait before it tries again. */
   static final int RETRY_AFTER_SECONDS = 10;
 
+  /**
+   * How often an idle stream gets a keep-alive comment, in milliseconds: a client that hears
+   * nothing for a few of these knows the stream is dead (a connection a network dropped without a
+   * word), and reconnects.
+   */
+  static final String KEEP_ALIVE_HEADER = "X-Sluice-Keep-Alive";
+
   private final EventStream events;
   private final EventSettings settings;
 
@@ -39,6 +46,7 @@ class EventsController {
     }
     // a proxy that buffers the stream (nginx does by default) would hold events back
     response.setHeader("X-Accel-Buffering", "no");
+    response.setHeader(KEEP_ALIVE_HEADER, String.valueOf(settings.keepAlive().toMillis()));
     return emitter;
   }
 }

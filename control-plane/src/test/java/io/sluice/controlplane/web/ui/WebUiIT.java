@@ -4596,6 +4596,46 @@ class WebUiIT {
   }
 
   /**
+   * A stream that goes silent (a connection a network dropped without a word: no keep-alive, no
+   * end) is taken for dead after three keep-alive periods (at least 10 s), and reconnects: the page
+   * says "reconnecting", then "live" again. Before, it stayed "Live" hearing nothing for as long as
+   * the connection lingered. The page's fetch answers the test stream's first request with the
+   * control plane's headers and a body that never speaks.
+   */
+  @Test
+  void aSilentStreamIsTakenForDeadAndReconnects() {
+    open(WRITER_TOKEN, "/");
+    awaitText(By.id("live"), "Live");
+    js(
+        "return import(new URL('js/api.js', document.baseURI)).then(api => {"
+            + " const path = './api/v1/events'; const unheld = window.__unheld = window.fetch;"
+            + " const seen = window.__seen = { asked: 0, states: [], keepAlive: null };"
+            + " window.fetch = (...a) => { if (a[0] !== path) return unheld(...a);"
+            + "   seen.asked++;"
+            + "   if (seen.asked > 1) return unheld(...a);"
+            + "   return unheld(...a).then(r => {"
+            + "     seen.keepAlive = r.headers.get('X-Sluice-Keep-Alive'); r.body.cancel();"
+            + "     return new Response(new ReadableStream({}),"
+            + "       { status: 200, headers: r.headers }); }); };"
+            + " window.__stream = new api.EventStream(path, () => {},"
+            + "   (state) => seen.states.push(state), api.session.token());"
+            + " window.__stream.start(); });");
+    try {
+      await("the silent stream taken for dead, and a new one live")
+          .atMost(Duration.ofSeconds(40))
+          .until(
+              () -> String.valueOf(js("return window.__seen.states.join(' ');")),
+              "live reconnecting live"::equals);
+      assertThat(js("return window.__seen.asked;")).isEqualTo(2L);
+      assertThat(js("return window.__seen.keepAlive;"))
+          .as("the control plane's keep-alive period, which the test sets to 250 ms")
+          .isEqualTo("250");
+    } finally {
+      js("window.__stream.stop(); window.fetch = window.__unheld;");
+    }
+  }
+
+  /**
    * A stream refused for the tab's token lets the refusal go: its answer, not read, was left
    * holding the connection until the page's garbage was collected. The test's stream asks with a
    * token the control plane does not know, as after its restart with other tokens, and the page
