@@ -524,8 +524,9 @@ export class RulesPanel {
           message: `must be '${this.page.service}', the service this page edits`,
         });
       }
-      found.push(...this.halfCharacters(text));
-      problems = found.map((p) => this.placed(p, text));
+      const starts = lineStarts(text);
+      found.push(...this.halfCharacters(text, starts));
+      problems = found.map((p) => this.placed(p, text, starts));
       fill(this.structured, structuredView(doc));
     }
     this.problems = problems;
@@ -539,7 +540,7 @@ export class RulesPanel {
    * that, not what was checked. Escaped ("\ud800") they reach it, which refuses them with these
    * words; here they are found at the place, in the innermost value that holds them.
    */
-  halfCharacters(text) {
+  halfCharacters(text, starts = lineStarts(text)) {
     return loneSurrogates(text).map((at) => {
       let path = '$';
       let span = Infinity;
@@ -550,7 +551,7 @@ export class RulesPanel {
           span = loc.end - start;
         }
       }
-      const { line, column } = lineColumn(text, at);
+      const { line, column } = lineColumn(text, at, starts);
       const hex = text.charCodeAt(at).toString(16).padStart(4, '0');
       return {
         path,
@@ -586,11 +587,11 @@ export class RulesPanel {
    * control plane says where (line and column of the text it was sent, which is the editor's:
    * at a member's name when the problem is about the name); else the editor finds the place by
    * the problem's path, at the field's or member's name where the problem says it is about that.
-   * `starts` is `text`'s lineStarts, when placing many.
+   * `starts` is `text`'s lineStarts: given when placing many, the text is read once for them all.
    */
-  placed(problem, text = this.textarea.value, starts = null) {
+  placed(problem, text = this.textarea.value, starts = lineStarts(text)) {
     if (problem.line != null && problem.column != null) {
-      const at = offsetAt(starts ?? lineStarts(text), text, problem.line, problem.column);
+      const at = offsetAt(starts, text, problem.line, problem.column);
       if (at != null) return { ...problem, ...this.spanAt(at, text, problem) };
     }
     const member = problem.atName
@@ -599,10 +600,12 @@ export class RulesPanel {
         ? this.locations.get(memberPath(problem.path, problem.field))
         : null;
     if (member && member.keyStart != null) {
-      return { ...problem, ...this.spanAt(member.keyStart, text) };
+      return {
+        ...problem, ...this.spanAt(member.keyStart, text, lineColumn(text, member.keyStart, starts)),
+      };
     }
     const loc = locate(this.locations, problem.path);
-    const { line, column } = lineColumn(text, loc.keyStart ?? loc.start);
+    const { line, column } = lineColumn(text, loc.keyStart ?? loc.start, starts);
     // Select a short value (a number, a string); for a whole object just place the cursor.
     const end = loc.end - loc.start <= 80 ? loc.end : loc.start;
     return { ...problem, line, column, start: loc.start, end };

@@ -611,6 +611,33 @@ class WebUiIT {
   }
 
   /**
+   * Placing a problem by the text's line starts (a binary search, so that a thousand problems in a
+   * long document do not read it a thousand times) finds the line and column that reading the text
+   * up to it does, at every offset, blank lines and the end included.
+   */
+  @Test
+  void problemsArePlacedAtTheSameLineAndColumnByTheLineStarts() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
+    String text = "\n{\r\n  \"a\": 1,\n\n\n  \"b\": [2, 3]\n}\n\n";
+    Object mismatches =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const [text, done] = arguments; import('/js/json-text.js').then(j => {"
+                    + " const starts = j.lineStarts(text); const wrong = [];"
+                    + " for (let at = 0; at <= text.length; at++) {"
+                    + "   const read = j.lineColumn(text, at);"
+                    + "   const searched = j.lineColumn(text, at, starts);"
+                    + "   if (read.line !== searched.line || read.column !== searched.column)"
+                    + "     wrong.push(at + ': ' + JSON.stringify([read, searched]));"
+                    + " }"
+                    + " done(wrong.length + ' of ' + (text.length + 1) + ' ' + wrong.slice(0, 3));"
+                    + "}).catch(e => done('failed: ' + e));",
+                text);
+    assertThat(mismatches).isEqualTo("0 of " + (text.length() + 1) + " ");
+  }
+
+  /**
    * A success whose body is not JSON (a proxy's sign-in page, say) is an error the page shows, not
    * data it draws as if the control plane had answered with nothing.
    */
