@@ -186,8 +186,21 @@ export class AgentsPanel {
             h('th', { scope: 'col', text: 'Reported' }))),
           this.tbody),
         this.empty));
-    page.on('agents', () => this.render());
-    page.on('current', () => this.render());
+    // drawn while its tab is shown: a service's agents report all the time, and a page on another
+    // tab would redraw the whole list for each report
+    this.stale = true;
+    page.on('agents', () => this.renderIfShown());
+    page.on('current', () => this.renderIfShown());
+  }
+
+  /** Draws the list now when its tab is shown, else once it is (see shown). */
+  renderIfShown() {
+    if (this.page.activeTab === 'agents') this.render();
+    else this.stale = true;
+  }
+
+  shown() {
+    if (this.stale) this.render();
   }
 
   /** Folds a row's closed breakers into their count, or shows them, as its toggle says. */
@@ -203,6 +216,7 @@ export class AgentsPanel {
   }
 
   render() {
+    this.stale = false;
     const agents = this.page.agentViews()
       .sort((a, b) =>
         a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));

@@ -4178,6 +4178,44 @@ class WebUiIT {
   }
 
   /**
+   * The agents list is drawn while its tab is shown: an agent's report that reaches a page on
+   * another tab updates the service's head (its rollout) but leaves the list undrawn until the tab
+   * is chosen, which then shows it as it is. Before, every report redrew the whole hidden list.
+   */
+  @Test
+  void theAgentsListIsDrawnOnlyWhileItsTabIsShown() {
+    String service = "agents-off-tab";
+    long revision = storeOrdersDocumentAs(service);
+    String key = "/sluice/v1/agents/" + service + "/" + service + "-1";
+    open(WRITER_TOKEN, "/service/" + service + "/rules");
+    waitFor(By.id("rules-editor"));
+    awaitText(By.cssSelector(".service-head [data-test=rollout]"), "0/0");
+    Object counting =
+        ((JavascriptExecutor) browser)
+            .executeAsyncScript(
+                "const done = arguments[0]; import('/js/agents-panel.js').then(p => {"
+                    + " const draw = p.AgentsPanel.prototype.render; window.agentLists = 0;"
+                    + " p.AgentsPanel.prototype.render = function () {"
+                    + "   window.agentLists++; return draw.call(this); };"
+                    + " done('counting'); }).catch(e => done('failed: ' + e));");
+    assertThat(counting).isEqualTo("counting");
+    try {
+      etcd.server().put(key, statusWithVersions(service, service + "-1", revision, "0.1.0"));
+      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "1/1");
+      assertThat(js("return window.agentLists;")).as("lists drawn off the tab").isEqualTo(0L);
+
+      click(By.id("tab-agents"));
+      awaitText(
+          By.cssSelector("tr[data-instance='" + service + "-1'] [data-test=agent-versions]"),
+          "Sluice 0.1.0");
+      assertThat(js("return window.agentLists;")).as("lists drawn on the tab").isEqualTo(1L);
+    } finally {
+      etcd.server().delete(key);
+      api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+    }
+  }
+
+  /**
    * Each agent's row names the Sluice, OpenTelemetry and Java versions it reports, and while the
    * service's agents run different Sluice versions (an upgrade under way) the tab says which, with
    * how many agents each; once every agent runs one, that goes.
