@@ -8,6 +8,7 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.HeldListener;
 import io.sluice.sdk.source.FailingLogLines;
 import io.sluice.sdk.source.FileRuleSource;
+import io.sluice.sdk.source.RuleSource;
 import io.sluice.testing.logging.LogCapture;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,18 +70,7 @@ class StatusDocumentTest {
     try (FileRuleSource source = FileRuleSource.builder(file, holder).service("orders").build()) {
       source.start(); // reads the file once before it returns
       assertThat(source.lastRejection().errors()).hasSize(1001);
-      StatusDocument document =
-          new StatusDocument(
-              "i",
-              "orders",
-              holder,
-              List.of(source),
-              List::of,
-              List::of,
-              Clock.systemUTC(),
-              "h",
-              new AgentStatus.Versions("1", "1", "17"));
-      document.init();
+      StatusDocument document = document(holder, List.of(source));
 
       AgentStatus.Rejection full = document.build().rejected();
       AgentStatus.Rejection capped = StatusCaps.cap(document.build()).rejected();
@@ -103,18 +93,7 @@ class StatusDocumentTest {
   @Test
   void namesTheRevisionOnlyOnceEveryRulesListenerHasBeenTold() throws Exception {
     ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("orders"));
-    StatusDocument document =
-        new StatusDocument(
-            "i",
-            "orders",
-            holder,
-            List.of(),
-            List::of,
-            List::of,
-            Clock.systemUTC(),
-            "h",
-            new AgentStatus.Versions("1", "1", "17"));
-    document.init();
+    StatusDocument document = document(holder, List.of());
     ActiveRules next =
         new ActiveRules(ActiveRules.defaults("orders").rules(), 42, ActiveRules.Source.ETCD);
 
@@ -231,12 +210,26 @@ class StatusDocumentTest {
   private static StatusDocument document(
       Supplier<List<AgentStatus.BreakerState>> breakers,
       Supplier<List<AgentStatus.TargetStats>> topTargets) {
+    return document(
+        new ActiveRulesHolder(ActiveRules.defaults("orders")), List.of(), breakers, topTargets);
+  }
+
+  /** A started status document of {@code orders} on {@code holder}, without breakers or targets. */
+  private static StatusDocument document(ActiveRulesHolder holder, List<RuleSource> sources) {
+    return document(holder, sources, List::of, List::of);
+  }
+
+  private static StatusDocument document(
+      ActiveRulesHolder holder,
+      List<RuleSource> sources,
+      Supplier<List<AgentStatus.BreakerState>> breakers,
+      Supplier<List<AgentStatus.TargetStats>> topTargets) {
     StatusDocument document =
         new StatusDocument(
             "i",
             "orders",
-            new ActiveRulesHolder(ActiveRules.defaults("orders")),
-            List.of(),
+            holder,
+            sources,
             breakers,
             topTargets,
             Clock.systemUTC(),

@@ -592,19 +592,17 @@ class WebUiIT {
    */
   @Test
   void theRuleCheckInThePageFindsFieldsNamedLikeObjectMembers() {
-    open(WRITER_TOKEN, "/");
-    waitFor(By.cssSelector("table.services"));
+    openOverview();
     Object problems =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const [text, done] = arguments;"
-                    + " Promise.all([import('/js/json-text.js'), import('/js/schema.js'),"
-                    + " fetch('schema/sluice-rules.schema.json').then(r => r.json())])"
-                    + " .then(([j, s, schema]) => done(s.compileSchema(schema)("
-                    + " j.parseWithLocations(text).value).map(e => e.message).join('\\n')))"
-                    + " .catch(e => done('failed: ' + e));",
-                documentFor("member-names", 0.5)
-                    .replaceFirst("\\{", "{\"constructor\": 1, \"__proto__\": {}, "));
+        asyncJs(
+            "const [text, done] = arguments;"
+                + " Promise.all([import('/js/json-text.js'), import('/js/schema.js'),"
+                + " fetch('schema/sluice-rules.schema.json').then(r => r.json())])"
+                + " .then(([j, s, schema]) => done(s.compileSchema(schema)("
+                + " j.parseWithLocations(text).value).map(e => e.message).join('\\n')))"
+                + " .catch(e => done('failed: ' + e));",
+            documentFor("member-names", 0.5)
+                .replaceFirst("\\{", "{\"constructor\": 1, \"__proto__\": {}, "));
     assertThat(String.valueOf(problems))
         .contains("unknown field 'constructor'")
         .contains("unknown field '__proto__'");
@@ -617,23 +615,21 @@ class WebUiIT {
    */
   @Test
   void problemsArePlacedAtTheSameLineAndColumnByTheLineStarts() {
-    open(WRITER_TOKEN, "/");
-    waitFor(By.cssSelector("table.services"));
+    openOverview();
     String text = "\n{\r\n  \"a\": 1,\n\n\n  \"b\": [2, 3]\n}\n\n";
     Object mismatches =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const [text, done] = arguments; import('/js/json-text.js').then(j => {"
-                    + " const starts = j.lineStarts(text); const wrong = [];"
-                    + " for (let at = 0; at <= text.length; at++) {"
-                    + "   const read = j.lineColumn(text, at);"
-                    + "   const searched = j.lineColumn(text, at, starts);"
-                    + "   if (read.line !== searched.line || read.column !== searched.column)"
-                    + "     wrong.push(at + ': ' + JSON.stringify([read, searched]));"
-                    + " }"
-                    + " done(wrong.length + ' of ' + (text.length + 1) + ' ' + wrong.slice(0, 3));"
-                    + "}).catch(e => done('failed: ' + e));",
-                text);
+        asyncJs(
+            "const [text, done] = arguments; import('/js/json-text.js').then(j => {"
+                + " const starts = j.lineStarts(text); const wrong = [];"
+                + " for (let at = 0; at <= text.length; at++) {"
+                + "   const read = j.lineColumn(text, at);"
+                + "   const searched = j.lineColumn(text, at, starts);"
+                + "   if (read.line !== searched.line || read.column !== searched.column)"
+                + "     wrong.push(at + ': ' + JSON.stringify([read, searched]));"
+                + " }"
+                + " done(wrong.length + ' of ' + (text.length + 1) + ' ' + wrong.slice(0, 3));"
+                + "}).catch(e => done('failed: ' + e));",
+            text);
     assertThat(mismatches).isEqualTo("0 of " + (text.length() + 1) + " ");
   }
 
@@ -643,15 +639,13 @@ class WebUiIT {
    */
   @Test
   void anAnswerThatIsNotJsonIsAnErrorEvenWhenItSucceeds() {
-    open(WRITER_TOKEN, "/");
-    waitFor(By.cssSelector("table.services"));
+    openOverview();
     Object answer =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; import('/js/api.js')"
-                    + ".then(m => m.call('GET', 'index.html'))"
-                    + ".then(r => done('taken as data: ' + JSON.stringify(r.body)),"
-                    + " e => done(e.constructor.name + ' ' + e.status + ': ' + e.message));");
+        asyncJs(
+            "const done = arguments[0]; import('/js/api.js')"
+                + ".then(m => m.call('GET', 'index.html'))"
+                + ".then(r => done('taken as data: ' + JSON.stringify(r.body)),"
+                + " e => done(e.constructor.name + ' ' + e.status + ': ' + e.message));");
     assertThat(answer)
         .isEqualTo(
             "ApiError 200: The answer to GET index.html was not JSON (HTTP 200): something"
@@ -2049,23 +2043,22 @@ class WebUiIT {
     assertThat(js("return arguments[0].scrollWidth <= arguments[0].clientWidth;", cell))
         .isEqualTo(true);
     Object cut =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
-                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
-                    + " const id = 'orders-7d9f8b6c5-' + 'x'.repeat(60) + '-tail';"
-                    + " const view = m.agentView({ instanceId: id, service: 'x',"
-                    + " host: 'h'.repeat(90), pid: 7, appliedRevision: 2 }, 2);"
-                    + " const root = document.createElement('div');"
-                    + " document.getElementById('main').appendChild(root);"
-                    + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
-                    + " agentViews:"
-                    + " () => [view] });"
-                    + " panel.render();"
-                    + " const cells = [...root.querySelectorAll('tbody th, tbody td')];"
-                    + " const cut = cells.filter(c => c.scrollWidth > c.clientWidth).length;"
-                    + " root.remove(); done(cut);"
-                    + " }).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                + " const id = 'orders-7d9f8b6c5-' + 'x'.repeat(60) + '-tail';"
+                + " const view = m.agentView({ instanceId: id, service: 'x',"
+                + " host: 'h'.repeat(90), pid: 7, appliedRevision: 2 }, 2);"
+                + " const root = document.createElement('div');"
+                + " document.getElementById('main').appendChild(root);"
+                + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " agentViews:"
+                + " () => [view] });"
+                + " panel.render();"
+                + " const cells = [...root.querySelectorAll('tbody th, tbody td')];"
+                + " const cut = cells.filter(c => c.scrollWidth > c.clientWidth).length;"
+                + " root.remove(); done(cut);"
+                + " }).catch(e => done('failed: ' + e));");
     assertThat(cut).isEqualTo(0L);
     api("DELETE", "/api/v1/services/" + name + "/rules", WRITER_TOKEN, null, Map.of());
   }
@@ -2279,16 +2272,15 @@ class WebUiIT {
     waitFor(By.cssSelector("table.services"));
     // edits rita kept as a writer, before her token became a reader's
     assertThat(
-            ((JavascriptExecutor) browser)
-                .executeAsyncScript(
-                    "const [service, revision, done] = arguments;"
-                        + " import('/js/api.js').then(m => done("
-                        + " m.session.keepDraft(m.draftOwner('t', 'rita'), {service, text: '{}',"
-                        + " comment: '', why: 'your role changed', base: {revision,"
-                        + " document: null}})))"
-                        + " .catch(e => done('failed: ' + e));",
-                    service,
-                    revision))
+            asyncJs(
+                "const [service, revision, done] = arguments;"
+                    + " import('/js/api.js').then(m => done("
+                    + " m.session.keepDraft(m.draftOwner('t', 'rita'), {service, text: '{}',"
+                    + " comment: '', why: 'your role changed', base: {revision,"
+                    + " document: null}})))"
+                    + " .catch(e => done('failed: ' + e));",
+                service,
+                revision))
         .isEqualTo(true);
     js("location.hash = arguments[0];", "#/service/" + service + "/rules");
     awaitText(
@@ -3704,33 +3696,32 @@ class WebUiIT {
         .isEqualTo(true);
 
     Object overflowing =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
-                    + " import('/js/agents-panel.js'), import('/js/dependencies-panel.js')])"
-                    + ".then(([m, a, d]) => {"
-                    + " const host = 'svc-' + 'k'.repeat(230) + '.example.internal';"
-                    + " const view = m.agentView({ instanceId: 'i', service: 'x',"
-                    + " appliedRevision: 2,"
-                    + " breakers: [{ policy: 'p', key: host + ':8443', state: 'OPEN' }] }, 2);"
-                    + " const root = document.createElement('div');"
-                    + " document.getElementById('main').appendChild(root);"
-                    + " new a.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
-                    + " agentViews: () => [view] }).render();"
-                    + " const deps = new d.DependenciesPanel(document.createElement('div'),"
-                    + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true,"
-                    + " agents: [view] });"
-                    + " root.appendChild(deps.root);"
-                    + " deps.render([{ target: host + ':8443', callsPerMinute: 100,"
-                    + " errorsPerMinute: 5,"
-                    + " p99Millis: 120, guardedBy: [], suggestedPolicy:"
-                    + " { name: 'svc-' + 'k'.repeat(100) + '-0a1b2c3d-8443',"
-                    + " match: { host, port: 8443 }, shadow: true } }]);"
-                    + " const over = [...root.querySelectorAll('tbody td, tbody th, .table-card')]"
-                    + " .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.className"
-                    + " || c.tagName);"
-                    + " root.remove(); done(over.join(','));"
-                    + " }).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                + " import('/js/agents-panel.js'), import('/js/dependencies-panel.js')])"
+                + ".then(([m, a, d]) => {"
+                + " const host = 'svc-' + 'k'.repeat(230) + '.example.internal';"
+                + " const view = m.agentView({ instanceId: 'i', service: 'x',"
+                + " appliedRevision: 2,"
+                + " breakers: [{ policy: 'p', key: host + ':8443', state: 'OPEN' }] }, 2);"
+                + " const root = document.createElement('div');"
+                + " document.getElementById('main').appendChild(root);"
+                + " new a.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " agentViews: () => [view] }).render();"
+                + " const deps = new d.DependenciesPanel(document.createElement('div'),"
+                + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true,"
+                + " agents: [view] });"
+                + " root.appendChild(deps.root);"
+                + " deps.render([{ target: host + ':8443', callsPerMinute: 100,"
+                + " errorsPerMinute: 5,"
+                + " p99Millis: 120, guardedBy: [], suggestedPolicy:"
+                + " { name: 'svc-' + 'k'.repeat(100) + '-0a1b2c3d-8443',"
+                + " match: { host, port: 8443 }, shadow: true } }]);"
+                + " const over = [...root.querySelectorAll('tbody td, tbody th, .table-card')]"
+                + " .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.className"
+                + " || c.tagName);"
+                + " root.remove(); done(over.join(','));"
+                + " }).catch(e => done('failed: ' + e));");
     assertThat(overflowing).isEqualTo("");
     api("DELETE", "/api/v1/services/long-names/rules", WRITER_TOKEN, null, Map.of());
   }
@@ -3743,8 +3734,7 @@ class WebUiIT {
    */
   @Test
   void aStormOfAgentReportsIsReadAtMostEveryTwoSeconds() throws Exception {
-    open(WRITER_TOKEN, "/");
-    waitFor(By.cssSelector("table.services"));
+    openOverview();
     js("performance.clearResourceTimings(); performance.setResourceTimingBufferSize(10000);");
     try {
       // the fleet reports at its own pace: ten status writes a second, forty in all
@@ -3942,8 +3932,7 @@ class WebUiIT {
 
   @Test
   void theEditorFindsWhatTheServerFindsWithTheSameSchema() throws Exception {
-    open(WRITER_TOKEN, "/");
-    waitFor(By.cssSelector("table.services"));
+    openOverview();
     List<String> documents =
         List.of(
             "{\"schemaVersion\": 1, \"service\": \"parity\","
@@ -3995,8 +3984,7 @@ class WebUiIT {
 
   @Test
   void reapplyingEditsAfterAConflictKeepsTheUsersRuleOrderAndFlagsIt() throws Exception {
-    open(WRITER_TOKEN, "/");
-    waitFor(By.cssSelector("table.services"));
+    openOverview();
     String a = "{\"name\": \"a\", \"ratio\": 0.1}";
     String b = "{\"name\": \"b\", \"ratio\": 0.2}";
     String c = "{\"name\": \"c\", \"ratio\": 0.3}";
@@ -4022,8 +4010,7 @@ class WebUiIT {
   @Test
   void aContentSecurityPolicyViolationWouldBeSeen() {
     // the check after each test can fail: an inline style is refused and reported
-    open(WRITER_TOKEN, "/");
-    waitFor(By.cssSelector("table.services"));
+    openOverview();
     js(
         "const style = document.createElement('style');"
             + " style.textContent = 'body { color: red; }'; document.head.appendChild(style);");
@@ -4064,22 +4051,21 @@ class WebUiIT {
     open(WRITER_TOKEN, "/");
     // an agent lists at most 200 breakers and 50 errors and counts the rest
     Object shown =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
-                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
-                    + " const view = m.agentView({ instanceId: 'i', service: 'x',"
-                    + " appliedRevision: 2, breakers: [{ policy: 'tenants', key: 'a:443',"
-                    + " state: 'OPEN' }], breakersOmitted: 14800, rejected: { revision: 3,"
-                    + " errors: ['$.a: bad'], errorsOmitted: 950 } }, 3);"
-                    + " const root = document.createElement('div');"
-                    + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
-                    + " agentViews:"
-                    + " () => [view] });"
-                    + " panel.render();"
-                    + " done(root.querySelector('[data-test=breakers-omitted]').textContent + ' | '"
-                    + " + root.querySelector('[data-test=errors-omitted]').textContent);"
-                    + " }).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                + " const view = m.agentView({ instanceId: 'i', service: 'x',"
+                + " appliedRevision: 2, breakers: [{ policy: 'tenants', key: 'a:443',"
+                + " state: 'OPEN' }], breakersOmitted: 14800, rejected: { revision: 3,"
+                + " errors: ['$.a: bad'], errorsOmitted: 950 } }, 3);"
+                + " const root = document.createElement('div');"
+                + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " agentViews:"
+                + " () => [view] });"
+                + " panel.render();"
+                + " done(root.querySelector('[data-test=breakers-omitted]').textContent + ' | '"
+                + " + root.querySelector('[data-test=errors-omitted]').textContent);"
+                + " }).catch(e => done('failed: ' + e));");
     assertThat(shown).isEqualTo("+14800 more | … and 950 more");
   }
 
@@ -4093,44 +4079,43 @@ class WebUiIT {
   void foldsAnAgentsManyClosedBreakersIntoACountWithTheOthersFirst() {
     open(WRITER_TOKEN, "/");
     Object shown =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
-                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
-                    + " const closed = Array.from({ length: 180 }, (_, i) =>"
-                    + " ({ policy: 't', key: `c${i}:443`, state: 'CLOSED' }));"
-                    + " const raw = { instanceId: 'many', service: 'x', appliedRevision: 2,"
-                    + " breakers: [...closed.slice(0, 90),"
-                    + " { policy: 's', key: 'shadow:443', state: 'OPEN', shadow: true },"
-                    + " { policy: 'h', key: 'half:443', state: 'HALF_OPEN' },"
-                    + " ...closed.slice(90), { policy: 'o', key: 'open:443', state: 'OPEN' }] };"
-                    + " const few = m.agentView({ instanceId: 'few', service: 'x',"
-                    + " appliedRevision: 2, breakers: closed.slice(0, 2) }, 2);"
-                    + " let views = [m.agentView(raw, 2), few];"
-                    + " const root = document.createElement('div');"
-                    + " document.getElementById('main').appendChild(root);"
-                    + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
-                    + " agentViews: () => views });"
-                    + " panel.render();"
-                    + " const cell = (id) => root.querySelector(`tr[data-instance=${id}] td.chips`);"
-                    + " const visible = (id) => [...cell(id).querySelectorAll('.chip')]"
-                    + ".filter(c => c.offsetParent !== null)"
-                    + ".map(c => c.querySelector('.chip-label').textContent);"
-                    + " const toggle = cell('many').querySelector('[data-test=closed-toggle]');"
-                    + " const folded = [visible('many').join(' '), toggle.textContent,"
-                    + " toggle.getAttribute('aria-expanded'), visible('few').join(' '),"
-                    + " cell('few').querySelector('[data-test=closed-toggle]').offsetParent]"
-                    + ".join(' | ');"
-                    + " toggle.click();"
-                    + " const opened = [visible('many').length, toggle.textContent,"
-                    + " toggle.getAttribute('aria-expanded')].join(' | ');"
-                    + " views = [m.agentView({ ...raw, breakers: raw.breakers.map(b =>"
-                    + " b.key === 'half:443' ? { ...b, state: 'CLOSED' } : b) }, 2), few];"
-                    + " panel.render();"
-                    + " const updated = [visible('many').length, toggle.textContent,"
-                    + " toggle.isConnected].join(' | ');"
-                    + " root.remove(); done([folded, opened, updated].join(' || '));"
-                    + " }).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                + " const closed = Array.from({ length: 180 }, (_, i) =>"
+                + " ({ policy: 't', key: `c${i}:443`, state: 'CLOSED' }));"
+                + " const raw = { instanceId: 'many', service: 'x', appliedRevision: 2,"
+                + " breakers: [...closed.slice(0, 90),"
+                + " { policy: 's', key: 'shadow:443', state: 'OPEN', shadow: true },"
+                + " { policy: 'h', key: 'half:443', state: 'HALF_OPEN' },"
+                + " ...closed.slice(90), { policy: 'o', key: 'open:443', state: 'OPEN' }] };"
+                + " const few = m.agentView({ instanceId: 'few', service: 'x',"
+                + " appliedRevision: 2, breakers: closed.slice(0, 2) }, 2);"
+                + " let views = [m.agentView(raw, 2), few];"
+                + " const root = document.createElement('div');"
+                + " document.getElementById('main').appendChild(root);"
+                + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " agentViews: () => views });"
+                + " panel.render();"
+                + " const cell = (id) => root.querySelector(`tr[data-instance=${id}] td.chips`);"
+                + " const visible = (id) => [...cell(id).querySelectorAll('.chip')]"
+                + ".filter(c => c.offsetParent !== null)"
+                + ".map(c => c.querySelector('.chip-label').textContent);"
+                + " const toggle = cell('many').querySelector('[data-test=closed-toggle]');"
+                + " const folded = [visible('many').join(' '), toggle.textContent,"
+                + " toggle.getAttribute('aria-expanded'), visible('few').join(' '),"
+                + " cell('few').querySelector('[data-test=closed-toggle]').offsetParent]"
+                + ".join(' | ');"
+                + " toggle.click();"
+                + " const opened = [visible('many').length, toggle.textContent,"
+                + " toggle.getAttribute('aria-expanded')].join(' | ');"
+                + " views = [m.agentView({ ...raw, breakers: raw.breakers.map(b =>"
+                + " b.key === 'half:443' ? { ...b, state: 'CLOSED' } : b) }, 2), few];"
+                + " panel.render();"
+                + " const updated = [visible('many').length, toggle.textContent,"
+                + " toggle.isConnected].join(' | ');"
+                + " root.remove(); done([folded, opened, updated].join(' || '));"
+                + " }).catch(e => done('failed: ' + e));");
     assertThat(shown)
         .isEqualTo(
             "open:443 half:443 shadow:443 | 180 closed | false | c0:443 c1:443 | "
@@ -4164,16 +4149,15 @@ class WebUiIT {
       etcd.server().delete(agentKey);
     }
     Object judged =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; import('/js/model.js').then(m => done(["
-                    + " m.agentView({ instanceId: 'a', service: 'x', appliedRevision: 5 }, 3)"
-                    + ".status,"
-                    + " m.agentView({ instanceId: 'b', service: 'x', appliedRevision: 5,"
-                    + " rejected: { revision: 3, errors: ['$.a: bad'] } }, 3).status,"
-                    + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 2 }, 3)"
-                    + ".status].join(' ')))"
-                    + ".catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; import('/js/model.js').then(m => done(["
+                + " m.agentView({ instanceId: 'a', service: 'x', appliedRevision: 5 }, 3)"
+                + ".status,"
+                + " m.agentView({ instanceId: 'b', service: 'x', appliedRevision: 5,"
+                + " rejected: { revision: 3, errors: ['$.a: bad'] } }, 3).status,"
+                + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 2 }, 3)"
+                + ".status].join(' ')))"
+                + ".catch(e => done('failed: ' + e));");
     assertThat(judged).isEqualTo("ahead rejected behind");
   }
 
@@ -4191,13 +4175,12 @@ class WebUiIT {
     waitFor(By.id("rules-editor"));
     awaitText(By.cssSelector(".service-head [data-test=rollout]"), "0/0");
     Object counting =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; import('/js/agents-panel.js').then(p => {"
-                    + " const draw = p.AgentsPanel.prototype.render; window.agentLists = 0;"
-                    + " p.AgentsPanel.prototype.render = function () {"
-                    + "   window.agentLists++; return draw.call(this); };"
-                    + " done('counting'); }).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; import('/js/agents-panel.js').then(p => {"
+                + " const draw = p.AgentsPanel.prototype.render; window.agentLists = 0;"
+                + " p.AgentsPanel.prototype.render = function () {"
+                + "   window.agentLists++; return draw.call(this); };"
+                + " done('counting'); }).catch(e => done('failed: ' + e));");
     assertThat(counting).isEqualTo("counting");
     try {
       etcd.server().put(key, statusWithVersions(service, service + "-1", revision, "0.1.0"));
@@ -4255,16 +4238,15 @@ class WebUiIT {
       List.of("a-1", "a-2", "a-3").forEach(instance -> etcd.server().delete(prefix + instance));
     }
     Object lines =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; import('/js/agents-panel.js').then(p => done(["
-                    + " p.versionsText({ sluice: '0.2.0' }),"
-                    + " p.versionsText({}), p.versionsText(null),"
-                    + " p.versionsText({ sluice: 2, java: '21\u202e' }),"
-                    + " p.mixedSluiceVersions([{ versions: { sluice: '1' } }, { versions: {} }]),"
-                    + " p.mixedSluiceVersions([{ versions: { sluice: '1' } },"
-                    + " { versions: { sluice: '1' } }])].join(' | ')))"
-                    + ".catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; import('/js/agents-panel.js').then(p => done(["
+                + " p.versionsText({ sluice: '0.2.0' }),"
+                + " p.versionsText({}), p.versionsText(null),"
+                + " p.versionsText({ sluice: 2, java: '21\u202e' }),"
+                + " p.mixedSluiceVersions([{ versions: { sluice: '1' } }, { versions: {} }]),"
+                + " p.mixedSluiceVersions([{ versions: { sluice: '1' } },"
+                + " { versions: { sluice: '1' } }])].join(' | ')))"
+                + ".catch(e => done('failed: ' + e));");
     assertThat(lines)
         .isEqualTo(
             "Sluice 0.2.0 |  |  | Sluice 2 \u00b7 Java 21\\u202e"
@@ -4288,23 +4270,22 @@ class WebUiIT {
     // agents rewrite their status at least once a minute: a live key much older than that belongs
     // to an agent that cannot write (etcd full, or refusing its writes)
     Object shown =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
-                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
-                    + " const ago = (min) => new Date(Date.now() - min * 60000).toISOString();"
-                    + " const views = [m.agentView({ instanceId: 'old', service: 'x',"
-                    + " appliedRevision: 2, updatedAt: ago(10) }, 2), m.agentView({ instanceId:"
-                    + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: ago(1) }, 2)];"
-                    + " const root = document.createElement('div');"
-                    + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
-                    + " agentViews:"
-                    + " () => views });"
-                    + " panel.render();"
-                    + " const chip = (id) => root.querySelector(`tr[data-instance=${id}]"
-                    + " [data-test=stale]`);"
-                    + " done([chip('old') && chip('old').textContent, chip('fresh')].join(' | '));"
-                    + " }).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                + " const ago = (min) => new Date(Date.now() - min * 60000).toISOString();"
+                + " const views = [m.agentView({ instanceId: 'old', service: 'x',"
+                + " appliedRevision: 2, updatedAt: ago(10) }, 2), m.agentView({ instanceId:"
+                + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: ago(1) }, 2)];"
+                + " const root = document.createElement('div');"
+                + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " agentViews:"
+                + " () => views });"
+                + " panel.render();"
+                + " const chip = (id) => root.querySelector(`tr[data-instance=${id}]"
+                + " [data-test=stale]`);"
+                + " done([chip('old') && chip('old').textContent, chip('fresh')].join(' | '));"
+                + " }).catch(e => done('failed: ' + e));");
     assertThat(shown).isEqualTo("stale | ");
   }
 
@@ -4313,26 +4294,25 @@ class WebUiIT {
     open(WRITER_TOKEN, "/");
     // its "ago" would read "just now" for as long as its clock is ahead, stopped or not
     Object shown =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; Promise.all([import('/js/model.js'),"
-                    + " import('/js/agents-panel.js')]).then(([m, p]) => {"
-                    + " const at = (min) => new Date(Date.now() + min * 60000).toISOString();"
-                    + " const views = [m.agentView({ instanceId: 'ahead', service: 'x',"
-                    + " appliedRevision: 2, updatedAt: at(10) }, 2), m.agentView({ instanceId:"
-                    + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: at(0) }, 2)];"
-                    + " const root = document.createElement('div');"
-                    + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
-                    + " agentViews:"
-                    + " () => views });"
-                    + " panel.render();"
-                    + " const cell = (id) => root.querySelector(`tr[data-instance=${id}]"
-                    + " td:last-child`);"
-                    + " const chip = (id) => cell(id).querySelector('[data-test=clock-ahead]');"
-                    + " done([chip('ahead') && chip('ahead').textContent, chip('fresh'),"
-                    + " cell('ahead').querySelector('time'), cell('fresh').textContent]"
-                    + ".join(' | '));"
-                    + " }).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; Promise.all([import('/js/model.js'),"
+                + " import('/js/agents-panel.js')]).then(([m, p]) => {"
+                + " const at = (min) => new Date(Date.now() + min * 60000).toISOString();"
+                + " const views = [m.agentView({ instanceId: 'ahead', service: 'x',"
+                + " appliedRevision: 2, updatedAt: at(10) }, 2), m.agentView({ instanceId:"
+                + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: at(0) }, 2)];"
+                + " const root = document.createElement('div');"
+                + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " agentViews:"
+                + " () => views });"
+                + " panel.render();"
+                + " const cell = (id) => root.querySelector(`tr[data-instance=${id}]"
+                + " td:last-child`);"
+                + " const chip = (id) => cell(id).querySelector('[data-test=clock-ahead]');"
+                + " done([chip('ahead') && chip('ahead').textContent, chip('fresh'),"
+                + " cell('ahead').querySelector('time'), cell('fresh').textContent]"
+                + ".join(' | '));"
+                + " }).catch(e => done('failed: ' + e));");
     assertThat(shown).isEqualTo("clock ahead |  |  | just now");
   }
 
@@ -4380,18 +4360,17 @@ class WebUiIT {
     // the control plane's rollout (Rollout.of) counts an agent that runs the current revision as
     // current before it looks at what it rejected: the Agents tab, judging without a rollout, too
     Object judged =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; import('/js/model.js').then(m => done(["
-                    + " m.agentView({ instanceId: 'a', service: 'x', appliedRevision: 3,"
-                    + " rejected: { revision: 4, errors: ['$.a: bad'] } }, 3).status,"
-                    + " m.agentView({ instanceId: 'b', service: 'x', appliedRevision: 2,"
-                    + " rejected: { revision: 3, errors: ['$.a: bad'] } }, 3).status,"
-                    + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 2,"
-                    + " rejected: { revision: 1, errors: ['$.a: bad'] } }, 3).status,"
-                    + " m.agentView({ instanceId: 'd', service: 'x', appliedRevision: 2,"
-                    + " rejected: { revision: 1 } }, null).status].join(' ')))"
-                    + ".catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; import('/js/model.js').then(m => done(["
+                + " m.agentView({ instanceId: 'a', service: 'x', appliedRevision: 3,"
+                + " rejected: { revision: 4, errors: ['$.a: bad'] } }, 3).status,"
+                + " m.agentView({ instanceId: 'b', service: 'x', appliedRevision: 2,"
+                + " rejected: { revision: 3, errors: ['$.a: bad'] } }, 3).status,"
+                + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 2,"
+                + " rejected: { revision: 1, errors: ['$.a: bad'] } }, 3).status,"
+                + " m.agentView({ instanceId: 'd', service: 'x', appliedRevision: 2,"
+                + " rejected: { revision: 1 } }, null).status].join(' ')))"
+                + ".catch(e => done('failed: ' + e));");
     assertThat(judged).isEqualTo("applied rejected behind applied");
   }
 
@@ -4416,12 +4395,11 @@ class WebUiIT {
     open(WRITER_TOKEN, "/service/" + service + "/rules");
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     Object counted =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; import('/js/model.js').then(m => done(m.serviceView("
-                    + " { service: 'x' }, [{ service: 'x', breakers: [{ state: 'HALF_OPEN' },"
-                    + " { state: 'CLOSED' }, { state: 'OPEN' }, { state: 'FORCED_OPEN' }] }])"
-                    + ".breakersOpen)).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; import('/js/model.js').then(m => done(m.serviceView("
+                + " { service: 'x' }, [{ service: 'x', breakers: [{ state: 'HALF_OPEN' },"
+                + " { state: 'CLOSED' }, { state: 'OPEN' }, { state: 'FORCED_OPEN' }] }])"
+                + ".breakersOpen)).catch(e => done('failed: ' + e));");
     assertThat(counted).isEqualTo(3L);
     assertThat(browser.findElement(By.cssSelector(".service-head .meta")).getText())
         .containsIgnoringCase("Breakers open or half-open");
@@ -4499,18 +4477,17 @@ class WebUiIT {
 
     // without the control plane's count: from the agents, by state where they count, else listed
     Object counted =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; import('/js/model.js').then(m => {"
-                    + " const counted = { service: 'x', breakers: [{ state: 'OPEN' }],"
-                    + " breakersOmitted: 999, breakersByState: { OPEN: 230, HALF_OPEN: 3,"
-                    + " FORCED_OPEN: 1, CLOSED: 766 } };"
-                    + " const older = { service: 'x', breakers: [{ state: 'OPEN' },"
-                    + " { state: 'CLOSED' }] };"
-                    + " done([m.serviceView({ service: 'x' }, [counted, older]).breakersOpen,"
-                    + " m.agentView(counted, null).breakersOpen,"
-                    + " m.agentView(older, null).breakersOpen].join(' '));"
-                    + " }).catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; import('/js/model.js').then(m => {"
+                + " const counted = { service: 'x', breakers: [{ state: 'OPEN' }],"
+                + " breakersOmitted: 999, breakersByState: { OPEN: 230, HALF_OPEN: 3,"
+                + " FORCED_OPEN: 1, CLOSED: 766 } };"
+                + " const older = { service: 'x', breakers: [{ state: 'OPEN' },"
+                + " { state: 'CLOSED' }] };"
+                + " done([m.serviceView({ service: 'x' }, [counted, older]).breakersOpen,"
+                + " m.agentView(counted, null).breakersOpen,"
+                + " m.agentView(older, null).breakersOpen].join(' '));"
+                + " }).catch(e => done('failed: ' + e));");
     assertThat(counted).isEqualTo("235 234 1");
   }
 
@@ -7189,20 +7166,19 @@ class WebUiIT {
   void judgesAnAgentOnARulesFileAndARejectionOfALostDocumentAsTheServerDoes() {
     open(WRITER_TOKEN, "/");
     Object judged =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const done = arguments[0]; import('/js/model.js').then(m => done(["
-                    + " m.agentView({ instanceId: 'a', service: 'x', rulesSource: 'file',"
-                    + " appliedRevision: 0 }, 0).status,"
-                    + " m.agentView({ instanceId: 'b', service: 'x', rulesSource: 'file',"
-                    + " appliedRevision: 0 }, 7).status,"
-                    + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 500,"
-                    + " rejected: { revision: 600, errors: ['$.a: bad'] } }, 100).status,"
-                    + " m.agentView({ instanceId: 'd', service: 'x', appliedRevision: 90,"
-                    + " rejected: { revision: 600, errors: ['$.a: bad'] } }, 100).status,"
-                    + " m.agentView({ instanceId: 'e', service: 'x', rulesSource: 'defaults',"
-                    + " appliedRevision: 0 }, 7).status].join('|')))"
-                    + ".catch(e => done('failed: ' + e));");
+        asyncJs(
+            "const done = arguments[0]; import('/js/model.js').then(m => done(["
+                + " m.agentView({ instanceId: 'a', service: 'x', rulesSource: 'file',"
+                + " appliedRevision: 0 }, 0).status,"
+                + " m.agentView({ instanceId: 'b', service: 'x', rulesSource: 'file',"
+                + " appliedRevision: 0 }, 7).status,"
+                + " m.agentView({ instanceId: 'c', service: 'x', appliedRevision: 500,"
+                + " rejected: { revision: 600, errors: ['$.a: bad'] } }, 100).status,"
+                + " m.agentView({ instanceId: 'd', service: 'x', appliedRevision: 90,"
+                + " rejected: { revision: 600, errors: ['$.a: bad'] } }, 100).status,"
+                + " m.agentView({ instanceId: 'e', service: 'x', rulesSource: 'defaults',"
+                + " appliedRevision: 0 }, 7).status].join('|')))"
+                + ".catch(e => done('failed: ' + e));");
     assertThat(judged).isEqualTo("rules file|rules file|ahead|behind|behind");
   }
 
@@ -7325,16 +7301,15 @@ class WebUiIT {
   /** The UI's three-way merge of base, the user's and the other writer's document. */
   private static JsonNode merge3(String base, String mine, String theirs) throws Exception {
     Object result =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const [base, mine, theirs, done] = arguments;"
-                    + " import('/js/merge.js')"
-                    + " .then(m => done(JSON.stringify(m.merge3(JSON.parse(base), JSON.parse(mine),"
-                    + "   JSON.parse(theirs)))))"
-                    + " .catch(e => done('failed: ' + e));",
-                base,
-                mine,
-                theirs);
+        asyncJs(
+            "const [base, mine, theirs, done] = arguments;"
+                + " import('/js/merge.js')"
+                + " .then(m => done(JSON.stringify(m.merge3(JSON.parse(base), JSON.parse(mine),"
+                + "   JSON.parse(theirs)))))"
+                + " .catch(e => done('failed: ' + e));",
+            base,
+            mine,
+            theirs);
     assertThat(String.valueOf(result)).doesNotStartWith("failed");
     return new ObjectMapper().readTree(String.valueOf(result));
   }
@@ -7353,17 +7328,16 @@ class WebUiIT {
   @SuppressWarnings("unchecked")
   private static List<String> clientErrors(String document, String shown) {
     Object found =
-        ((JavascriptExecutor) browser)
-            .executeAsyncScript(
-                "const [text, done] = arguments;"
-                    + " Promise.all([import('/js/schema.js'),"
-                    + "   fetch('/schema/sluice-rules.schema.json').then(r => r.json())])"
-                    + " .then(([m, schema]) => done(m.compileSchema(schema)(JSON.parse(text))"
-                    + "   .map(e => "
-                    + shown
-                    + ")))"
-                    + " .catch(e => done('failed: ' + e));",
-                document);
+        asyncJs(
+            "const [text, done] = arguments;"
+                + " Promise.all([import('/js/schema.js'),"
+                + "   fetch('/schema/sluice-rules.schema.json').then(r => r.json())])"
+                + " .then(([m, schema]) => done(m.compileSchema(schema)(JSON.parse(text))"
+                + "   .map(e => "
+                + shown
+                + ")))"
+                + " .catch(e => done('failed: ' + e));",
+            document);
     assertThat(found).as(String.valueOf(found)).isInstanceOf(List.class);
     return (List<String>) found;
   }
@@ -7794,8 +7768,22 @@ class WebUiIT {
         element);
   }
 
+  /** Opens the overview as alice, the writer, and waits for its list of services. */
+  private static void openOverview() {
+    open(WRITER_TOKEN, "/");
+    waitFor(By.cssSelector("table.services"));
+  }
+
   private static Object js(String script, Object... args) {
     return ((JavascriptExecutor) browser).executeScript(script, args);
+  }
+
+  /**
+   * Runs {@code script} in the page and waits for it to call its last argument (the callback) with
+   * the result.
+   */
+  private static Object asyncJs(String script, Object... args) {
+    return ((JavascriptExecutor) browser).executeAsyncScript(script, args);
   }
 
   private static WebElement waitFor(By locator) {
