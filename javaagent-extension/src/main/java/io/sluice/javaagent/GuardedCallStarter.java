@@ -23,22 +23,38 @@ import java.util.logging.Logger;
  */
 final class GuardedCallStarter implements SluiceBridge.CallStarter {
 
+  private static final Logger logger = Logger.getLogger(GuardedCallStarter.class.getName());
+  private static final FirstFailureLog startFailureLog =
+      new FirstFailureLog(
+          logger, "a guarded call could not be handed to the HTTP client; such calls go unguarded");
+
   private final Supplier<CallGuard> guard;
 
   GuardedCallStarter(Supplier<CallGuard> guard) {
     this.guard = guard;
   }
 
+  /**
+   * The call the advice guards, or {@code null} to let it go unguarded: when no policy covers it,
+   * and when Sluice fails to hand it over, in which case what the breaker granted (a half-open
+   * breaker's few trial permissions) is given back at once instead of staying taken until the
+   * breaker's stuck-trial check, and the failure is logged once.
+   */
   @Override
   public SluiceCall start(String host, int port, String method, String path) {
     GuardedCall call = guard.get().start(host, port, method, path);
     if (call == GuardedCall.UNGUARDED) {
       return null;
     }
-    if (call.permitted()) {
-      return new GuardedSluiceCall(call);
+    try {
+      return call.permitted()
+          ? new GuardedSluiceCall(call)
+          : new GuardedSluiceCall(call, call.rejection(), host, port, method);
+    } catch (RuntimeException | LinkageError e) {
+      call.close(); // never throws
+      startFailureLog.log(e);
+      return null;
     }
-    return new GuardedSluiceCall(call, call.rejection(), host, port, method);
   }
 
   /**
@@ -49,7 +65,6 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
    */
   static final class GuardedSluiceCall extends SluiceCall {
 
-    private static final Logger logger = Logger.getLogger(GuardedCallStarter.class.getName());
     private static final AtomicIntegerFieldUpdater<GuardedSluiceCall> ENDED =
         AtomicIntegerFieldUpdater.newUpdater(GuardedSluiceCall.class, "ended");
     private static final FirstFailureLog outcomeFailureLog =

@@ -21,11 +21,13 @@ import io.sluice.sdk.breaker.BreakerRegistry;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.breaker.GuardedCall;
 import io.sluice.sdk.breaker.Rejection;
+import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -361,5 +363,51 @@ class GuardedCallStarterTest {
     call.onResponse(200);
     call.onError(new IOException("reset"));
     call.accept(null, new java.util.concurrent.CompletionException(new IOException("reset")));
+  }
+
+  /**
+   * A guarded call Sluice fails to hand to the client (here the rejection cannot be read) goes
+   * unguarded rather than failing the app's call: what the breaker granted is given back at once,
+   * and the failure is logged once however many calls meet it. Before, the failure left the
+   * starter, the bridge returned nothing, and a half-open breaker's trial permission stayed taken.
+   */
+  @Test
+  void aCallThatCannotBeHandedOverGoesUnguardedAndGivesItsPermissionBack() {
+    AtomicInteger closed = new AtomicInteger();
+    GuardedCall unreadable =
+        new GuardedCall() {
+          @Override
+          public boolean permitted() {
+            return false;
+          }
+
+          @Override
+          public Rejection rejection() {
+            throw new IllegalStateException("a bug: the rejection cannot be read");
+          }
+
+          @Override
+          public void onResponse(int status) {}
+
+          @Override
+          public void onError(Throwable error) {}
+
+          @Override
+          public void close() {
+            closed.incrementAndGet();
+          }
+        };
+    GuardedCallStarter broken =
+        new GuardedCallStarter(() -> (host, port, method, path) -> unreadable);
+
+    try (LogCapture log = LogCapture.of(GuardedCallStarter.class)) {
+      assertThat(broken.start("payments", 8080, "GET", "/pay")).isNull();
+      assertThat(broken.start("payments", 8080, "GET", "/pay")).isNull();
+
+      assertThat(closed).hasValue(2);
+      assertThat(log.messages())
+          .filteredOn(m -> m.startsWith("a guarded call could not be handed to the HTTP client"))
+          .hasSize(1);
+    }
   }
 }

@@ -784,6 +784,26 @@ abstract class AbstractHttpClientIT {
   }
 
   /**
+   * Requests the app's own pool has no connection for within its wait say nothing about the target:
+   * they never left. Test app style {@code poolClient} holds its pool's one connection (a response
+   * it has not closed) and asks again; the app gets the pool's {@code poolError}. Counted as the
+   * target's failures, an app that left response bodies open, or a burst past its pool's size,
+   * opened a healthy target's breaker.
+   */
+  void checkRequestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed(
+      String poolClient, String poolError) throws Exception {
+    String policy = "pool-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/pool/**", "120s", Rules.ERROR, false),
+        poolClient,
+        "GET",
+        downstream.url("/pool/" + client()),
+        "refused by the app's own pool",
+        error -> error.contains(poolError));
+  }
+
+  /**
    * Requests that fail in the app's own code the client runs for them say nothing about the target:
    * an interceptor of the app's that throws an unchecked exception (test app style {@code
    * failingInterceptorClient}: {@code IllegalStateException: the app's interceptor failed}, which

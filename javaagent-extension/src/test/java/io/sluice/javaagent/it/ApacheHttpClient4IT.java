@@ -37,6 +37,13 @@ class ApacheHttpClient4IT extends AbstractHttpClientIT {
   }
 
   /** An entity the app's own code fails to write ({@code IOException}) counts neither way. */
+  /** The pool's {@code ConnectionPoolTimeoutException} counts neither way. */
+  @Test
+  void requestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed(
+        "apache4-pool-exhausted", "ConnectionPoolTimeoutException");
+  }
+
   @Test
   void requestsWhoseBodyTheAppFailsLeaveTheBreakerClosed() throws Exception {
     checkRequestsWhoseBodyTheAppFailsLeaveTheBreakerClosed("apache4-failing-body");

@@ -53,6 +53,13 @@ class ApacheHttpClientIT extends AbstractHttpClientIT {
     }
   }
 
+  /** The pool's {@code ConnectionRequestTimeoutException} counts neither way. */
+  @Test
+  void requestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed() throws Exception {
+    checkRequestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed(
+        "apache-pool-exhausted", "ConnectionRequestTimeoutException");
+  }
+
   /** A request interceptor of the app's that throws an unchecked exception. */
   @Test
   void requestsTheAppsInterceptorFailsLeaveTheBreakerClosed() throws Exception {

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.http.Header;
 import org.apache.http.HttpRequestInterceptor;
+import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.HttpRequestBase;
 import org.apache.http.client.methods.RequestBuilder;
@@ -50,6 +51,17 @@ final class ApacheHttpClient4Clients {
   }
 
   /** What {@code HttpClients.createMinimal()} builds: {@code MinimalHttpClient}. */
+  /** A client whose pool holds one connection, and waits 100 ms at most for it. */
+  private static final class OneConnection {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .setMaxConnTotal(1)
+            .setMaxConnPerRoute(1)
+            .setDefaultRequestConfig(
+                RequestConfig.custom().setConnectionRequestTimeout(100).build())
+            .build();
+  }
+
   private static final class Minimal {
     static final CloseableHttpClient CLIENT = HttpClients.createMinimal();
   }
@@ -112,6 +124,16 @@ final class ApacheHttpClient4Clients {
   /** As {@link #classic}, with the minimal client. */
   static ClientAnswer minimal(String method, String url) throws Exception {
     return execute(Minimal.CLIENT, method, url);
+  }
+
+  /**
+   * Holds its pool's one connection (a response it has not closed yet) and asks again: the second
+   * request fails with the pool's {@code ConnectionPoolTimeoutException}, having never left.
+   */
+  static ClientAnswer poolExhausted(String method, String url) throws Exception {
+    try (CloseableHttpResponse held = OneConnection.CLIENT.execute(request("GET", url))) {
+      return execute(OneConnection.CLIENT, method, url);
+    }
   }
 
   private static ClientAnswer execute(CloseableHttpClient client, String method, String url)

@@ -46,11 +46,15 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.util.Timeout;
 
 /** Every client style the test app can call with, by name. */
 final class Clients {
@@ -128,6 +132,22 @@ final class Clients {
                 (request, entity, context) -> {
                   throw new IllegalStateException(APP_INTERCEPTOR_FAILED);
                 })
+            .build();
+  }
+
+  /** A client whose pool holds one connection, and waits 100 ms at most for it. */
+  private static final class ApacheOneConnection {
+    static final CloseableHttpClient CLIENT =
+        HttpClients.custom()
+            .setConnectionManager(
+                PoolingHttpClientConnectionManagerBuilder.create()
+                    .setMaxConnTotal(1)
+                    .setMaxConnPerRoute(1)
+                    .build())
+            .setDefaultRequestConfig(
+                RequestConfig.custom()
+                    .setConnectionRequestTimeout(Timeout.ofMilliseconds(100))
+                    .build())
             .build();
   }
 
@@ -239,6 +259,8 @@ final class Clients {
       case "apache4-legacy" -> ApacheHttpClient4Clients::legacy;
       case "apache4-minimal" -> ApacheHttpClient4Clients::minimal;
       case "apache-minimal" -> Clients::apacheMinimal;
+      case "apache-pool-exhausted" -> Clients::apachePoolExhausted;
+      case "apache4-pool-exhausted" -> ApacheHttpClient4Clients::poolExhausted;
       case "vertx" -> Clients::vertx;
       case "vertx-webclient" -> VertxWebClients::send;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
@@ -594,6 +616,18 @@ final class Clients {
 
   private static ClientAnswer apacheMinimal(String method, String url) throws Exception {
     return apacheExecute(ApacheMinimal.CLIENT, method, url);
+  }
+
+  /**
+   * Holds its pool's one connection (a response it has not closed yet) and asks again: the second
+   * request fails with the pool's {@code ConnectionRequestTimeoutException}, having never left.
+   */
+  private static ClientAnswer apachePoolExhausted(String method, String url) throws Exception {
+    try (ClassicHttpResponse held =
+        ApacheOneConnection.CLIENT.executeOpen(
+            null, new HttpUriRequestBase("GET", URI.create(url)), null)) {
+      return apacheExecute(ApacheOneConnection.CLIENT, method, url);
+    }
   }
 
   private static ClientAnswer apacheExecute(CloseableHttpClient client, String method, String url)

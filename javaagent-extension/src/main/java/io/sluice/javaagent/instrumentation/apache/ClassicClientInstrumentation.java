@@ -18,6 +18,7 @@ import net.bytebuddy.matcher.ElementMatcher;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.core5.concurrent.CancellableDependency;
 import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.io.entity.StringEntity;
@@ -125,6 +126,11 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
             && request instanceof CancellableDependency
             && ((CancellableDependency) request).isCancelled()) {
           call.abandon(); // the app cancelled (aborted) the request
+        } else if (thrown instanceof ConnectionRequestTimeoutException) {
+          // the app's own pool had no connection for the request within its wait (bodies the app
+          // left open, a burst past the pool's size): nothing left the process, and nothing was
+          // learnt about the target, whose breaker must not open for the app's exhausted pool
+          call.discard();
         } else if (thrown != null && !(thrown instanceof IOException)) {
           // the client reports what the target did as IOExceptions (its HttpExceptions wrapped in
           // ClientProtocolException); anything else is the app's own code the client runs for

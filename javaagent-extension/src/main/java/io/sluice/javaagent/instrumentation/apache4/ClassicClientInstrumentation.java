@@ -23,6 +23,7 @@ import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.HttpExecutionAware;
 import org.apache.http.client.methods.HttpUriRequest;
 import org.apache.http.client.utils.URIUtils;
+import org.apache.http.conn.ConnectionPoolTimeoutException;
 
 /**
  * Guards Apache HttpClient 4's classic clients at {@code doExecute(HttpHost, HttpRequest,
@@ -123,6 +124,11 @@ final class ClassicClientInstrumentation implements TypeInstrumentation {
             && request instanceof HttpExecutionAware
             && ((HttpExecutionAware) request).isAborted()) {
           call.abandon(); // the app aborted the request
+        } else if (thrown instanceof ConnectionPoolTimeoutException) {
+          // the app's own pool had no connection for the request within its wait (responses the
+          // app left open, a burst past the pool's size: 2 per route by default): nothing left the
+          // process, and the target's breaker must not open for the app's exhausted pool
+          call.discard();
         } else if (thrown != null && !(thrown instanceof IOException)) {
           // the client reports what the target did as IOExceptions (its HttpExceptions wrapped in
           // ClientProtocolException); anything else is the app's own code the client runs for
