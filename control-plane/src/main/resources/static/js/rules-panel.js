@@ -600,9 +600,8 @@ export class RulesPanel {
         ? this.locations.get(memberPath(problem.path, problem.field))
         : null;
     if (member && member.keyStart != null) {
-      return {
-        ...problem, ...this.spanAt(member.keyStart, text, lineColumn(text, member.keyStart, starts)),
-      };
+      const at = member.keyStart;
+      return { ...problem, ...this.spanAt(at, text, lineColumn(text, at, starts)) };
     }
     const loc = locate(this.locations, problem.path);
     const { line, column } = lineColumn(text, loc.keyStart ?? loc.start, starts);
