@@ -44,6 +44,8 @@ public final class VertxHttpClientInstrumentationModule extends InstrumentationM
         "io.sluice.javaagent.instrumentation.vertx.VertxCalls",
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome",
         "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$ResponseOutcome",
+        "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$CloseSequenceField",
+        "io.sluice.javaagent.instrumentation.vertx.VertxOutcome$StartedMethod",
         "io.sluice.javaagent.instrumentation.vertx.VertxRequestCalls",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange",
         "io.sluice.javaagent.instrumentation.vertx.VertxSyntheticExchange$RequestAnswers",

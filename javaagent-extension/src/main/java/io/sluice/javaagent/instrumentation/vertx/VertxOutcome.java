@@ -9,6 +9,8 @@ import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.Optional;
 
 /**
  * Reports a Vert.x call's outcome to its breaker: a failed request, or the status of the response
@@ -88,24 +90,58 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
       return false;
     }
     try {
-      for (Class<?> type = client.getClass(); type != null; type = type.getSuperclass()) {
-        Field field;
-        try {
-          field = type.getDeclaredField(CLOSE_SEQUENCE);
-        } catch (NoSuchFieldException e) {
-          continue;
-        }
-        if (!field.trySetAccessible()) {
-          return false;
-        }
-        Object sequence = field.get(client);
-        return sequence != null
-            && Boolean.TRUE.equals(sequence.getClass().getMethod("started").invoke(sequence));
+      Field field = CLOSE_SEQUENCE_FIELD.get(client.getClass()).orElse(null);
+      if (field == null) {
+        return false;
       }
+      Object sequence = field.get(client);
+      if (sequence == null) {
+        return false;
+      }
+      Method started = STARTED_METHOD.get(sequence.getClass()).orElse(null);
+      return started != null && Boolean.TRUE.equals(started.invoke(sequence));
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
       // another layout: the messages tell
     }
     return false;
+  }
+
+  private static final ClassValue<Optional<Field>> CLOSE_SEQUENCE_FIELD = new CloseSequenceField();
+  private static final ClassValue<Optional<Method>> STARTED_METHOD = new StartedMethod();
+
+  /**
+   * The accessible {@link #CLOSE_SEQUENCE} field of each client class, looked up once per class: a
+   * request that fails to connect asks for it, and while a target is down every request does, each
+   * look-up costing the {@code NoSuchFieldException} of the subclass that lacks the field. Named,
+   * not anonymous: the instrumentation module injects its helpers by name.
+   */
+  static final class CloseSequenceField extends ClassValue<Optional<Field>> {
+    @Override
+    protected Optional<Field> computeValue(Class<?> client) {
+      for (Class<?> type = client; type != null; type = type.getSuperclass()) {
+        try {
+          Field field = type.getDeclaredField(CLOSE_SEQUENCE);
+          return field.trySetAccessible() ? Optional.of(field) : Optional.empty();
+        } catch (NoSuchFieldException e) {
+          // declared higher up, if anywhere
+        } catch (RuntimeException | LinkageError e) {
+          return Optional.empty();
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  /** The public {@code started()} of each close sequence class, looked up once per class. */
+  static final class StartedMethod extends ClassValue<Optional<Method>> {
+    @Override
+    protected Optional<Method> computeValue(Class<?> sequence) {
+      try {
+        return Optional.of(sequence.getMethod("started"));
+      } catch (NoSuchMethodException | RuntimeException | LinkageError e) {
+        return Optional.empty();
+      }
+    }
   }
 
   /** The field of Vert.x's {@code HttpClientBase} that holds its close's progress. */
