@@ -12,7 +12,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -69,7 +68,11 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
         AtomicIntegerFieldUpdater.newUpdater(GuardedSluiceCall.class, "ended");
     private static final FirstFailureLog outcomeFailureLog =
         new FirstFailureLog(logger, "a circuit breaker failed to take a call's outcome");
-    private static volatile boolean responseRefusalLogged;
+    private static final FirstFailureLog responseRefusalLog =
+        new FirstFailureLog(
+            logger,
+            "the synthetic response of an open breaker could not be built; such calls fail with"
+                + " the breaker's I/O error instead");
 
     private final GuardedCall call;
     private final RejectedCallSpan span;
@@ -95,19 +98,9 @@ final class GuardedCallStarter implements SluiceBridge.CallStarter {
 
     @Override
     public void responseRefused(Throwable error) {
-      if (!responseRefusalLogged) {
-        try {
-          logger.log(
-              Level.WARNING,
-              "the synthetic response of an open breaker could not be built ("
-                  + message()
-                  + "); such calls fail with the breaker's I/O error instead",
-              error);
-          responseRefusalLogged = true;
-        } catch (RuntimeException | LinkageError logging) {
-          // a broken log handler: the call still fails with the breaker's error, logged next time
-        }
-      }
+      // a broken log handler leaves it for the next refusal; the call still fails with the
+      // breaker's error
+      responseRefusalLog.log(error, message());
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.breaker.BreakerRegistry;
 import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.config.ConfigKeys;
@@ -115,12 +116,32 @@ final class SluiceAgent {
    * Reads Sluice's settings from the agent's final configuration, puts the built-in defaults in
    * force and connects the bridge. Runs once, on the agent's start-up thread, before any
    * instrumentation is installed; no I/O. Never throws: the agent's own start must not depend on
-   * Sluice's settings.
+   * Sluice's settings (an exception here would stop the agent's start, and the app's with it, or
+   * leave the app without any of the agent's instrumentation). Should it fail, the failure is
+   * logged and the app runs with the plain OpenTelemetry agent: nothing of Sluice starts, calls go
+   * unguarded, and the sampler keeps the built-in defaults (the agent's own {@code
+   * parentbased_always_on}). A configuration that failed is not tried again: the sampler provider
+   * asks too, and would only fail and log it a second time.
    */
   void configure(ConfigProperties properties) {
     if (!configured.compareAndSet(false, true)) {
       return;
     }
+    try {
+      configureOnce(properties);
+    } catch (RuntimeException | LinkageError e) {
+      config = null; // startInBackground then starts nothing
+      QuietLog.write(
+          logger,
+          Level.WARNING,
+          "Sluice could not configure itself; the app runs with the OpenTelemetry agent alone: no"
+              + " rules are read, no circuit breaker guards a call, and sampling follows the"
+              + " parent's decision and keeps every root trace (the agent's default)",
+          e);
+    }
+  }
+
+  private void configureOnce(ConfigProperties properties) {
     SluiceConfig current;
     try {
       current = readConfig(properties);

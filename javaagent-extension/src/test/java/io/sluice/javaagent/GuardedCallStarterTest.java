@@ -27,7 +27,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -408,6 +413,36 @@ class GuardedCallStarterTest {
       assertThat(log.messages())
           .filteredOn(m -> m.startsWith("a guarded call could not be handed to the HTTP client"))
           .hasSize(1);
+    }
+  }
+
+  /**
+   * An open breaker's synthetic response that the client refuses is logged once, also when two
+   * calls meet it at the same time: the second used to log it again while the first was still
+   * logging (the "logged" flag was set only once the line was written).
+   */
+  @Test
+  void aRefusedSyntheticResponseIsLoggedOnceWhenCallsRace() throws Exception {
+    GuardedCallStarter.GuardedSluiceCall call =
+        new GuardedCallStarter.GuardedSluiceCall(GuardedCall.UNGUARDED);
+    Logger logger = Logger.getLogger(GuardedCallStarter.class.getName());
+    HeldFirstLine held = new HeldFirstLine();
+    logger.addHandler(held);
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> first = other.submit(() -> call.responseRefused(new IllegalStateException("1")));
+      assertThat(held.awaitFirst()).isTrue();
+
+      call.responseRefused(new IllegalStateException("2")); // while the first is being logged
+      held.release();
+      first.get(10, TimeUnit.SECONDS);
+      call.responseRefused(new IllegalStateException("3"));
+
+      assertThat(held.lines()).isEqualTo(1);
+    } finally {
+      held.release();
+      logger.removeHandler(held);
+      other.shutdownNow();
     }
   }
 }

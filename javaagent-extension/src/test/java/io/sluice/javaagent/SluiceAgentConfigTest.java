@@ -1,16 +1,57 @@
 package io.sluice.javaagent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.sluice.sdk.breaker.CallGuard;
 import io.sluice.sdk.config.SluiceConfig;
+import io.sluice.testing.logging.LogCapture;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class SluiceAgentConfigTest {
+
+  /**
+   * A configuration step that throws (here every read of the agent's configuration fails) must not
+   * reach the agent's start, which would stop the agent, and the app's start with it: Sluice says
+   * once that the app runs with the plain agent, starts nothing, and guards no call. It used to
+   * throw out of the properties customizer.
+   */
+  @Test
+  void aConfigurationThatFailsLeavesThePlainAgentAndIsLoggedOnce() {
+    ConfigProperties broken =
+        (ConfigProperties)
+            Proxy.newProxyInstance(
+                ConfigProperties.class.getClassLoader(),
+                new Class<?>[] {ConfigProperties.class},
+                (proxy, method, args) -> {
+                  throw new IllegalStateException("a broken configuration");
+                });
+    List<Thread> hooks = new ArrayList<>();
+    SluiceAgent agent = new SluiceAgent(hooks::add);
+
+    try (LogCapture log = LogCapture.of(SluiceAgent.class)) {
+      assertThatCode(() -> agent.configure(broken)).doesNotThrowAnyException();
+      agent.configure(broken); // the sampler provider asks too
+      agent.startInBackground(MeterProvider.noop());
+
+      assertThat(log.warnings())
+          .filteredOn(m -> m.startsWith("Sluice could not configure itself"))
+          .singleElement()
+          .asString()
+          .contains("the OpenTelemetry agent alone", "no circuit breaker guards a call");
+    }
+    assertThat(hooks).as("nothing started").isEmpty();
+    assertThat(agent.guard()).isSameAs(CallGuard.NONE);
+  }
 
   @Test
   void theServiceNameComesFromOtelServiceNameFirst() {

@@ -33,12 +33,20 @@ public final class FirstFailureLog {
    * Logs {@code failure} unless a failure was logged already (or is being logged). Never throws.
    */
   public void log(Throwable failure) {
+    log(failure, null);
+  }
+
+  /**
+   * As {@link #log(Throwable)}, with {@code detail} (which one failed: a breaker, a target) added
+   * to the message in parentheses when it is not null. The line is only built when it is logged.
+   */
+  public void log(Throwable failure, String detail) {
     if (state.get() != UNLOGGED || !state.compareAndSet(UNLOGGED, LOGGING)) {
       return;
     }
     boolean logged = false;
     try {
-      logger.log(Level.WARNING, message, failure);
+      logger.log(Level.WARNING, detail == null ? message : message + " (" + detail + ")", failure);
       logged = true;
     } catch (RuntimeException | LinkageError logging) {
       // nowhere left to report it: the caller goes on, and the next failure tries again

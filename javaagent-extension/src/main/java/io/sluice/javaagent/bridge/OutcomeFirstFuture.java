@@ -21,6 +21,17 @@ import java.util.function.BiConsumer;
 public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
     implements BiConsumer<T, Throwable> {
 
+  private static final OneTimeWarning outcomeFailure =
+      new OneTimeWarning(
+          OutcomeFirstFuture.class.getName(),
+          "Sluice: a circuit breaker failed to take an asynchronous call's outcome; the app still"
+              + " gets its answer (logged once)");
+  private static final OneTimeWarning cancelFailure =
+      new OneTimeWarning(
+          OutcomeFirstFuture.class.getName(),
+          "Sluice: a circuit breaker failed to give back the permission of a call the app"
+              + " cancelled; the cancel still goes through (logged once)");
+
   private final CompletableFuture<T> original;
   private final SluiceCall call;
   private final Object client;
@@ -59,6 +70,7 @@ public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
       }
     } catch (RuntimeException | Error e) {
       // SluiceCall never throws by contract; should it, the app still gets its answer
+      outcomeFailure.log(e);
     } finally {
       if (error != null) {
         completeExceptionally(error);
@@ -87,6 +99,7 @@ public final class OutcomeFirstFuture<T> extends CompletableFuture<T>
         call.abandon();
       } catch (RuntimeException | Error e) {
         // SluiceCall never throws by contract; should it, the app still cancels
+        cancelFailure.log(e);
       }
     }
     boolean cancelled = super.cancel(mayInterruptIfRunning);

@@ -23,6 +23,12 @@ public final class SluiceBridge {
   /** The JDK {@code java.net.http} answers: set by the extension. */
   public static volatile JdkHttpAnswers jdkHttp;
 
+  private static final OneTimeWarning startFailure =
+      new OneTimeWarning(
+          SluiceBridge.class.getName(),
+          "Sluice: the circuit breakers failed to take a call; such calls go unguarded (logged"
+              + " once)");
+
   private SluiceBridge() {}
 
   /**
@@ -30,7 +36,8 @@ public final class SluiceBridge {
    * of {@code http://host}) is the root {@code /}, which is what the request asks for and what the
    * other clients and the SDK's {@code start(URI)} pass: a policy on {@code /**} covers it.
    *
-   * @return the guarded call, or {@code null} when no breaker covers it (or Sluice is not up)
+   * @return the guarded call, or {@code null} when no breaker covers it (or Sluice is not up, or
+   *     failed to take the call: then the call goes unguarded, and the first failure is logged)
    */
   public static SluiceCall start(String host, int port, String method, String path) {
     CallStarter current = starter;
@@ -40,6 +47,7 @@ public final class SluiceBridge {
     try {
       return current.start(host, port, method, path == null || path.isEmpty() ? "/" : path);
     } catch (Throwable t) {
+      startFailure.log(t);
       return null;
     }
   }

@@ -3,6 +3,7 @@ package io.sluice.javaagent.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ class OutcomeFirstFutureTest {
     final List<Boolean> appFutureDoneAtOutcome = new ArrayList<>();
     final AtomicReference<CompletableFuture<?>> appFuture = new AtomicReference<>();
     RuntimeException failWith;
+    RuntimeException failAbandonWith;
 
     @Override
     public void onResponse(int status) {}
@@ -33,6 +35,9 @@ class OutcomeFirstFutureTest {
     public void abandon() {
       appFutureDoneAtOutcome.add(appFuture.get().isDone());
       outcomes.add("abandoned");
+      if (failAbandonWith != null) {
+        throw failAbandonWith;
+      }
     }
 
     @Override
@@ -144,11 +149,61 @@ class OutcomeFirstFutureTest {
     assertThat(other.outcomes).containsExactly(reset);
   }
 
+  /**
+   * A call that throws (against its contract: a bug in Sluice) still lets the app have its answer,
+   * and the failure is logged once however many calls meet it; it used to be dropped unlogged.
+   */
   @Test
-  void aFailingOutcomeStillCompletesTheAppsFuture() {
-    call.failWith = new IllegalStateException("a bug in Sluice");
-    client.complete("200 OK");
-    assertThat(app).isCompletedWithValue("200 OK");
+  void aFailingOutcomeStillCompletesTheAppsFutureAndIsLoggedOnce() {
+    IllegalStateException bug = new IllegalStateException("a bug in Sluice");
+    call.failWith = bug;
+    RecordingCall another = new RecordingCall();
+    another.failWith = bug;
+    CompletableFuture<String> anotherClient = new CompletableFuture<>();
+    CompletableFuture<String> anotherApp = OutcomeFirstFuture.of(anotherClient, another);
+    another.appFuture.set(anotherApp);
+
+    try (LogCapture log = LogCapture.of(OutcomeFirstFuture.class)) {
+      client.complete("200 OK");
+      anotherClient.complete("503");
+
+      assertThat(app).isCompletedWithValue("200 OK");
+      assertThat(anotherApp).isCompletedWithValue("503");
+      assertThat(log.records())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getMessage()).contains("the app still gets its answer");
+                assertThat(r.getThrown()).isSameAs(bug);
+              });
+    }
+  }
+
+  /** The same for a call whose abandonment throws: the app's cancel still goes through. */
+  @Test
+  void aFailingAbandonmentStillCancelsAndIsLoggedOnce() {
+    IllegalStateException bug = new IllegalStateException("a bug in Sluice");
+    call.failAbandonWith = bug;
+    RecordingCall another = new RecordingCall();
+    another.failAbandonWith = bug;
+    CompletableFuture<String> anotherClient = new CompletableFuture<>();
+    CompletableFuture<String> anotherApp = OutcomeFirstFuture.of(anotherClient, another);
+    another.appFuture.set(anotherApp);
+
+    try (LogCapture log = LogCapture.of(OutcomeFirstFuture.class)) {
+      assertThat(app.cancel(true)).isTrue();
+      assertThat(anotherApp.cancel(true)).isTrue();
+
+      assertThat(client).isCancelled();
+      assertThat(anotherClient).isCancelled();
+      assertThat(log.records())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getMessage()).contains("the cancel still goes through");
+                assertThat(r.getThrown()).isSameAs(bug);
+              });
+    }
   }
 
   /**

@@ -496,9 +496,11 @@ final class ManagedBreaker {
     }
     try {
       cb.transitionToOpenState();
-    } catch (RuntimeException raced) {
-      // another thread moved it first (Resilience4j refuses a transition from the wrong state)
-      QuietLog.write(logger, Level.FINE, "a stuck half-open breaker moved on by itself", raced);
+    } catch (RuntimeException refused) {
+      // Not the race of two refused calls: Resilience4j opens a breaker from every state a bound
+      // one is in, OPEN included (the thread that lost the race opens it again, throwing and
+      // allocating nothing), so this is a state it refuses to open from, which Sluice never uses
+      QuietLog.write(logger, Level.FINE, "a stuck half-open breaker could not be opened", refused);
     }
     observe(cb);
   }

@@ -1,11 +1,10 @@
 package io.sluice.javaagent.instrumentation.reactornetty;
 
+import io.sluice.javaagent.bridge.OneTimeWarning;
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.lang.reflect.Field;
 import java.net.ConnectException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
@@ -21,9 +20,15 @@ import reactor.netty.http.client.HttpClientResponse;
  */
 public final class ReactorNettyCalls {
 
-  private static final Logger logger = Logger.getLogger(ReactorNettyCalls.class.getName());
-  private static volatile boolean failureLogged;
-  private static volatile boolean subscriberFailureLogged;
+  private static final OneTimeWarning failure =
+      new OneTimeWarning(
+          ReactorNettyCalls.class.getName(),
+          "Sluice: a Reactor Netty call could not be guarded as intended (logged once)");
+  private static final OneTimeWarning subscriberFailure =
+      new OneTimeWarning(
+          ReactorNettyCalls.class.getName(),
+          "Sluice: the app's subscriber threw on the error of a Reactor Netty call an open breaker"
+              + " rejected; the call stayed rejected (logged once)");
   private static volatile Field uriField;
   private static volatile boolean uriFieldUnreadable;
 
@@ -162,34 +167,10 @@ public final class ReactorNettyCalls {
   }
 
   static void failed(Throwable error) {
-    if (!failureLogged) {
-      failureLogged =
-          logOnce(
-              "Sluice: a Reactor Netty call could not be guarded as intended (logged once)", error);
-    }
+    failure.log(error);
   }
 
   private static void subscriberFailed(Throwable error) {
-    if (!subscriberFailureLogged) {
-      subscriberFailureLogged =
-          logOnce(
-              "Sluice: the app's subscriber threw on the error of a Reactor Netty call an open"
-                  + " breaker rejected; the call stayed rejected (logged once)",
-              error);
-    }
-  }
-
-  /**
-   * Logs {@code message}; whether it was logged. Never throws: a broken log handler leaves the
-   * failure unlogged, and the next one tries again (this helper lives in the app's class loader,
-   * without the SDK's {@code FirstFailureLog}).
-   */
-  private static boolean logOnce(String message, Throwable error) {
-    try {
-      logger.log(Level.WARNING, message, error);
-      return true;
-    } catch (RuntimeException | LinkageError logging) {
-      return false;
-    }
+    subscriberFailure.log(error);
   }
 }

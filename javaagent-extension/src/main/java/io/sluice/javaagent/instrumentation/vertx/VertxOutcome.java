@@ -1,5 +1,6 @@
 package io.sluice.javaagent.instrumentation.vertx;
 
+import io.sluice.javaagent.bridge.OneTimeWarning;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -20,10 +21,16 @@ import java.util.Optional;
  * tells of it (on an event loop the app keeps busy), as a slow call, so a burst of the app's own
  * calls cannot open the breaker of a healthy target. It also links the request to its call, so that
  * the app resetting the request abandons the call (see {@link VertxRequestCalls}) before Vert.x
- * fails the response. A helper class, injected into the app's class loader next to Vert.x; it holds
- * no static state.
+ * fails the response. A helper class, injected into the app's class loader next to Vert.x; its only
+ * static state is whether it logged a failure to link a request, and its reflective look-ups.
  */
 public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest>> {
+
+  private static final OneTimeWarning linkFailure =
+      new OneTimeWarning(
+          VertxOutcome.class.getName(),
+          "Sluice: a Vert.x request could not be linked to its breaker call; the app resetting such"
+              + " a request counts as a failure of its target (logged once)");
 
   private final SluiceCall call;
 
@@ -69,6 +76,7 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
     } catch (Throwable t) {
       // a helper the agent failed to inject (VertxRequestCalls logs a missing field itself):
       // without the link an app's reset counts as a failure, but the call still gets its outcome
+      linkFailure.log(t);
     }
     sent.response().onComplete(new ResponseOutcome(call, exchange, sent));
   }
@@ -211,7 +219,8 @@ public final class VertxOutcome implements Handler<AsyncResult<HttpClientRequest
         try {
           VertxRequestCalls.link(request, null);
         } catch (Throwable t) {
-          // no link to undo
+          // no link to undo: the link above failed the same way, and said so
+          linkFailure.log(t);
         }
         return;
       }

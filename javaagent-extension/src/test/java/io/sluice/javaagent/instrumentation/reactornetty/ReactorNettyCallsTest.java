@@ -2,12 +2,21 @@ package io.sluice.javaagent.instrumentation.reactornetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.javaagent.FreshCopyLoader;
+import io.sluice.javaagent.HeldFirstLine;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.sluice.testing.logging.LogCapture;
+import java.lang.reflect.Method;
 import java.net.ConnectException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,6 +71,39 @@ class ReactorNettyCallsTest {
                   .contains("subscriber")
                   .doesNotContain("could not be guarded");
             });
+  }
+
+  /**
+   * A failure is logged once, also when two calls meet it at the same time: the second used to log
+   * it again while the first was still logging. A copy of the helper of its own, as the agent
+   * injects one into each class loader, so that no other test has used up its one line.
+   */
+  @Test
+  void aFailureIsLoggedOnceWhenCallsRace() throws Exception {
+    Method failed =
+        new FreshCopyLoader(Set.of(ReactorNettyCalls.class.getName()), Set.of())
+            .copyOf(ReactorNettyCalls.class)
+            .getDeclaredMethod("failed", Throwable.class);
+    failed.setAccessible(true);
+    Logger logger = Logger.getLogger(ReactorNettyCalls.class.getName());
+    HeldFirstLine held = new HeldFirstLine();
+    logger.addHandler(held);
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> first = other.submit(() -> failed.invoke(null, new IllegalStateException("1")));
+      assertThat(held.awaitFirst()).isTrue();
+
+      failed.invoke(null, new IllegalStateException("2")); // while the first is being logged
+      held.release();
+      first.get(10, TimeUnit.SECONDS);
+      failed.invoke(null, new IllegalStateException("3"));
+
+      assertThat(held.lines()).isEqualTo(1);
+    } finally {
+      held.release();
+      logger.removeHandler(held);
+      other.shutdownNow();
+    }
   }
 
   /**

@@ -2,6 +2,9 @@ package io.sluice.javaagent.instrumentation.vertx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.javaagent.FreshCopyLoader;
+import io.sluice.javaagent.bridge.SluiceCall;
+import io.sluice.testing.logging.LogCapture;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -13,7 +16,9 @@ import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.StreamResetException;
 import io.vertx.core.http.impl.HttpClientImpl;
 import io.vertx.core.internal.http.HttpClientInternal;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +66,42 @@ class VertxOutcomeTest {
     response.fail(reset);
 
     assertThat(call.reports).containsExactly("abandoned", reset);
+  }
+
+  /**
+   * Without its link to the request (here the helper that makes it is missing, as when the agent
+   * failed to inject it) a call still gets its outcome, and the loss is said once: an app's reset
+   * then counts as a failure of its target. It used to be dropped without a word. A copy of {@code
+   * VertxOutcome} of its own, as the agent injects one into each class loader.
+   */
+  @Test
+  void aRequestThatCannotBeLinkedStillReportsItsOutcomeAndIsLoggedOnce() throws Exception {
+    Class<?> outcome =
+        new FreshCopyLoader(
+                // with the helper it calls package-private methods of
+                Set.of(VertxOutcome.class.getName(), WebClientExchange.class.getName()),
+                Set.of(VertxRequestCalls.class.getName()))
+            .copyOf(VertxOutcome.class);
+    Method watch = outcome.getMethod("watch", SluiceCall.class, Object.class, Future.class);
+    Promise<HttpClientResponse> secondResponse = Promise.promise();
+    RecordingCall second = new RecordingCall();
+
+    try (LogCapture log = LogCapture.of(VertxOutcome.class)) {
+      watch.invoke(null, call, null, Future.succeededFuture(request));
+      watch.invoke(null, second, null, Future.succeededFuture(request(secondResponse.future())));
+      response.complete(status(200));
+      secondResponse.complete(status(503));
+
+      assertThat(call.reports).containsExactly(200);
+      assertThat(second.reports).containsExactly(503);
+      assertThat(log.records())
+          .singleElement()
+          .satisfies(
+              r -> {
+                assertThat(r.getMessage()).contains("could not be linked to its breaker call");
+                assertThat(r.getThrown()).isInstanceOf(NoClassDefFoundError.class);
+              });
+    }
   }
 
   @Test
