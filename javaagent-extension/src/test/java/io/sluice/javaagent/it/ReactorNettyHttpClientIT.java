@@ -71,6 +71,42 @@ class ReactorNettyHttpClientIT extends AbstractHttpClientIT {
   }
 
   /**
+   * Requests whose body is a file the app lost ({@code NoSuchFileException}, an I/O error like the
+   * target's): sent as a publisher ({@code ByteBufFlux.fromPath}, test app style {@code
+   * reactor-missing-file-body}) and with {@code sendFile(path, position, count)} ({@code
+   * reactor-missing-file-sent}). Counted as failures, they opened a healthy target's breaker.
+   */
+  @Test
+  void requestsWhoseBodyFileTheAppLostLeaveTheBreakerClosed() throws Exception {
+    checkAppBodyFailuresLeaveTheBreakerClosed(
+        "reactor-missing-file-body",
+        "NoSuchFileException",
+        "reactor-missing-file-sent",
+        "NoSuchFileException");
+  }
+
+  /**
+   * Requests the app's own pool has no connection for within its {@code pendingAcquireTimeout} say
+   * nothing about the target: test app style {@code reactor-pool-exhausted} holds its pool's one
+   * connection (a request the server holds back) and asks again, and gets the pool's {@code
+   * PoolAcquireTimeoutException}, a {@code TimeoutException}. Counted as the target's failures, an
+   * app that leaked connections, or a burst past {@code maxConnections}, opened a healthy target's
+   * breaker.
+   */
+  @Test
+  void requestsTheAppsExhaustedPoolRefusesLeaveTheBreakerClosed() throws Exception {
+    String policy = "pool-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/pool/**", "120s", Rules.ERROR, false),
+        "reactor-pool-exhausted",
+        "GET",
+        downstream.url("/pool" + Downstream.SLOW + client()),
+        "refused by the app's own pool",
+        error -> error.contains("PoolAcquireTimeoutException"));
+  }
+
+  /**
    * WebSocket clients go through the same guard ({@code websocket().uri(...).handle(...)} and
    * {@code connect()}, test app styles {@code reactor-websocket} and {@code
    * reactor-websocket-connect}): an upgrade the server accepts ({@code 101}) is a success, upgrades

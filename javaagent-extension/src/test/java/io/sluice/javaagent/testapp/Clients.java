@@ -288,6 +288,9 @@ final class Clients {
       case "webclient" -> ReactorNettyClients::webClient;
       case "webclient-cancel" -> ReactorNettyClients::webClientCancel;
       case "reactor-failing-body" -> ReactorNettyClients::failingBody;
+      case "reactor-missing-file-body" -> ReactorNettyClients::missingFileBody;
+      case "reactor-missing-file-sent" -> ReactorNettyClients::missingFileSent;
+      case "reactor-pool-exhausted" -> ReactorNettyClients::poolExhausted;
       case "webclient-failing-body" -> ReactorNettyClients::webClientFailingBody;
       case "reactor-websocket" -> ReactorNettyClients::websocket;
       case "reactor-websocket-connect" -> ReactorNettyClients::websocketConnect;

@@ -3,10 +3,12 @@ package io.sluice.javaagent.testapp;
 import io.netty.handler.codec.http.HttpMethod;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -19,6 +21,7 @@ import reactor.netty.ByteBufFlux;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
+import reactor.netty.resources.ConnectionProvider;
 
 /**
  * The Reactor Netty {@code HttpClient} client styles, and Spring's {@code WebClient} on it (beside
@@ -133,6 +136,57 @@ final class ReactorNettyClients {
             .uri(url)
             .send(Mono.error(new IllegalStateException(RequestBodyClients.APP_BODY_FAILED)));
     return await(answer(receiver).toFuture());
+  }
+
+  /**
+   * A request whose body is a file the app lost ({@code send(ByteBufFlux.fromPath(missing))}):
+   * Reactor Netty fails it with the file's {@code NoSuchFileException}, an I/O error that says
+   * nothing about the server.
+   */
+  static ClientAnswer missingFileBody(String method, String url) throws Exception {
+    HttpClient.ResponseReceiver<?> receiver =
+        Default.CLIENT
+            .request(HttpMethod.valueOf(method))
+            .uri(url)
+            .send(ByteBufFlux.fromPath(missingFile()));
+    return await(answer(receiver).toFuture());
+  }
+
+  /** As {@link #missingFileBody}, sent with {@code sendFile(missing, 0, 16)}. */
+  static ClientAnswer missingFileSent(String method, String url) throws Exception {
+    Path missing = missingFile();
+    HttpClient.ResponseReceiver<?> receiver =
+        Default.CLIENT
+            .request(HttpMethod.valueOf(method))
+            .uri(url)
+            .send((request, out) -> out.sendFile(missing, 0, 16));
+    return await(answer(receiver).toFuture());
+  }
+
+  private static Path missingFile() {
+    return Path.of(System.getProperty("java.io.tmpdir"), "sluice-missing-" + UUID.randomUUID());
+  }
+
+  /**
+   * A client whose pool has one connection and waits 100 ms at most for it holds that connection (a
+   * request to a URL the server holds back, on the wire) and asks again: the second request fails
+   * with the pool's {@code PoolAcquireTimeoutException}, having never left. A pool of its own for
+   * each call, disposed once the held request ends (the test releases the server's held requests
+   * after each call; the held one then gets its response).
+   */
+  static ClientAnswer poolExhausted(String method, String url) throws Exception {
+    ConnectionProvider pool =
+        ConnectionProvider.builder("sluice-one-connection")
+            .maxConnections(1)
+            .pendingAcquireTimeout(Duration.ofMillis(100))
+            .build();
+    HttpClient client = HttpClient.create(pool).responseTimeout(Duration.ofSeconds(10));
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    answer(client.doAfterRequest((request, connection) -> sent.complete(null)), "GET", url)
+        .doFinally(signal -> pool.dispose())
+        .subscribe(held -> {}, held -> sent.completeExceptionally(held));
+    sent.get(10, TimeUnit.SECONDS);
+    return await(answer(client, method, url).toFuture());
   }
 
   /**

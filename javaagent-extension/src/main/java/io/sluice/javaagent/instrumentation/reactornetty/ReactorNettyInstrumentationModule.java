@@ -40,6 +40,6 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new MonoHttpConnectInstrumentation());
+    return List.of(new MonoHttpConnectInstrumentation(), new RequestBodyInstrumentation());
   }
 }

@@ -6,14 +6,19 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.io.IOException;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.channel.AbortedException;
+import reactor.netty.http.client.HttpClientRequest;
 import reactor.netty.http.client.HttpClientResponse;
 import reactor.util.context.Context;
 
@@ -28,13 +33,18 @@ import reactor.util.context.Context;
  *
  * <p>Reactor Netty routes the app's own failures into the same error signal as the target's: the
  * request body publisher failing ({@code send(Mono.error(...))}, {@code WebClient}'s encoders), an
- * app callback ({@code doOnRequest}) throwing, the app's pending-acquire limit. Only errors that
- * say something about the connection or the server count as failures (see {@link
- * #isTargetFailure}); any other error discards the call, which counts neither way however long it
- * ran (the app's own failure says nothing about the target's speed either).
+ * app callback ({@code doOnRequest}) throwing, the app's connection pool refusing the request (its
+ * pending-acquire limit or timeout). Only errors that say something about the connection or the
+ * server count as failures (see {@link #isTargetFailure}); any other error discards the call, which
+ * counts neither way however long it ran (the app's own failure says nothing about the target's
+ * speed either). An I/O error of the app's own body (its file is gone: {@code
+ * ByteBufFlux.fromPath}, {@code sendFile}) looks like the target's, so the body is watched where
+ * the app hands it to the request (see {@link #watchBody}) and what it fails with discards the call
+ * too.
  *
- * <p>Everything else passes through unchanged, the subscriber's context included (Reactor Netty and
- * the agent's own instrumentation read it). A helper class, injected into the app's class loader
+ * <p>Everything else passes through unchanged. The subscriber's context (Reactor Netty and the
+ * agent's own instrumentation read it) gains one entry, this outcome, by which the request's
+ * outbound finds the call whose body it sends. A helper class, injected into the app's class loader
  * next to Reactor Netty.
  */
 public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Subscription {
@@ -47,10 +57,26 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
   private static final String WEB_CLIENT_REQUEST_EXCEPTION =
       "org.springframework.web.reactive.function.client.WebClientRequestException";
 
+  /**
+   * Reactor Netty's pool fails an acquire that waited past its {@code pendingAcquireTimeout} with
+   * this {@code TimeoutException} (under its shaded package since 1.0, unshaded before): the app's
+   * pool had no connection for the request (connections the app leaked, a burst past {@code
+   * maxConnections}), which never left, and says nothing about the target.
+   */
+  private static final String POOL_ACQUIRE_TIMEOUT = "PoolAcquireTimeoutException";
+
+  private static final String[] POOL_PACKAGES = {
+    "reactor.netty.internal.shaded.reactor.pool.", "reactor.pool."
+  };
+
   private final SluiceCall call;
   private final CoreSubscriber<? super Connection> actual;
   private final boolean errorsAboutTarget;
+  private final Context context;
   private Subscription upstream;
+
+  /** What the app's own request body failed with, if it did (see {@link #watchBody}). */
+  private volatile Throwable bodyFailure;
 
   ReactorNettyOutcome(SluiceCall call, CoreSubscriber<? super Connection> actual) {
     this(call, actual, true);
@@ -65,11 +91,76 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
     this.call = call;
     this.actual = actual;
     this.errorsAboutTarget = errorsAboutTarget;
+    this.context = actual.currentContext().put(ReactorNettyOutcome.class, this);
   }
 
   @Override
   public Context currentContext() {
-    return actual.currentContext();
+    return context;
+  }
+
+  /**
+   * The body {@code outbound} is handed, watched for the app's own failure if {@code outbound} is
+   * the request of a guarded call: what the body publisher signals is the app's (its file is gone,
+   * its source failed), while the connection's failures (a write the target reset) reach the call
+   * without passing through it. Reactor Netty hands the call's context to the request ({@code
+   * HttpClientRequest#currentContextView}), which is how the call is found. Never throws; any other
+   * body is returned as it is.
+   */
+  @SuppressWarnings("unchecked")
+  public static <T> Publisher<T> watchBody(Object outbound, Publisher<T> body) {
+    ReactorNettyOutcome outcome = of(outbound);
+    if (outcome == null || body == null) {
+      return body;
+    }
+    try {
+      // a Mono stays a Mono: Reactor Netty sends one as a single message
+      return body instanceof Mono
+          ? ((Mono<T>) body).doOnError(outcome::bodyFailed)
+          : Flux.from(body).doOnError(outcome::bodyFailed);
+    } catch (RuntimeException | LinkageError e) {
+      ReactorNettyCalls.failed(e);
+      return body;
+    }
+  }
+
+  /**
+   * As {@link #watchBody(Object, Publisher)}, for the source of a body the request opens itself
+   * ({@code sendUsing}, and so {@code sendFile}): what opening it throws (the app's file is gone)
+   * is the app's.
+   */
+  public static <S> Callable<S> watchBody(Object outbound, Callable<S> source) {
+    ReactorNettyOutcome outcome = of(outbound);
+    if (outcome == null || source == null) {
+      return source;
+    }
+    return () -> {
+      try {
+        return source.call();
+      } catch (Exception | Error e) {
+        outcome.bodyFailed(e);
+        throw e;
+      }
+    };
+  }
+
+  private static ReactorNettyOutcome of(Object outbound) {
+    try {
+      return outbound instanceof HttpClientRequest
+          ? ((HttpClientRequest) outbound)
+              .currentContextView()
+              .getOrDefault(ReactorNettyOutcome.class, null)
+          : null;
+    } catch (RuntimeException | LinkageError e) {
+      ReactorNettyCalls.failed(e);
+      return null;
+    }
+  }
+
+  void bodyFailed(Throwable error) {
+    if (bodyFailure == null) {
+      bodyFailure = error;
+    }
   }
 
   @Override
@@ -88,8 +179,8 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
   @Override
   public void onError(Throwable error) {
     int refusedUpgrade = 0;
-    boolean targetFailure = errorsAboutTarget;
-    if (errorsAboutTarget) {
+    boolean targetFailure = errorsAboutTarget && !holds(error, bodyFailure);
+    if (targetFailure) {
       try {
         refusedUpgrade = refusedUpgradeStatus(error);
         targetFailure = refusedUpgrade > 0 || isTargetFailure(error);
@@ -136,18 +227,23 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
    * AbortedException}), a Netty channel error (its {@code ReadTimeoutException}: a response
    * timeout), a response Netty cannot decode ({@code DecoderException}), a timeout ({@code
    * java.util.concurrent.TimeoutException}: waiting for a pooled connection the target holds up),
-   * or a WebSocket upgrade that failed ({@code WebSocketClientHandshakeException}: the connection
-   * closed before the server answered it, or a {@code 101} Netty rejects; a refused upgrade's
-   * status is counted instead, see {@link #refusedUpgradeStatus}). The error is looked at through
-   * the wrappers that carry such errors unchanged (Reactor's for checked exceptions, {@code
-   * WebClientRequestException}, {@code CompletionException} and {@code ExecutionException}), but
-   * not through other exceptions' causes: an app error may wrap an I/O error of its own ({@code
-   * WebClient}'s {@code EncodingException} wraps Jackson 2's, which are {@code IOException}s; an
-   * {@code UncheckedIOException} from the app's body source).
+   * but not the app's pool giving up waiting for one of its connections ({@code
+   * PoolAcquireTimeoutException}), or a WebSocket upgrade that failed ({@code
+   * WebSocketClientHandshakeException}: the connection closed before the server answered it, or a
+   * {@code 101} Netty rejects; a refused upgrade's status is counted instead, see {@link
+   * #refusedUpgradeStatus}). The error is looked at through the wrappers that carry such errors
+   * unchanged (Reactor's for checked exceptions, {@code WebClientRequestException}, {@code
+   * CompletionException} and {@code ExecutionException}), but not through other exceptions' causes:
+   * an app error may wrap an I/O error of its own ({@code WebClient}'s {@code EncodingException}
+   * wraps Jackson 2's, which are {@code IOException}s; an {@code UncheckedIOException} from the
+   * app's body source).
    */
   static boolean isTargetFailure(Throwable error) {
     Throwable current = error;
     for (int depth = 0; current != null && depth < MAX_WRAPPERS; depth++) {
+      if (current instanceof TimeoutException && isPoolAcquireTimeout(current)) {
+        return false;
+      }
       if (current instanceof IOException
           || current instanceof ChannelException
           || current instanceof DecoderException
@@ -160,6 +256,34 @@ public final class ReactorNettyOutcome implements CoreSubscriber<Connection>, Su
         return false;
       }
       current = current.getCause();
+    }
+    return false;
+  }
+
+  private static boolean isPoolAcquireTimeout(Throwable error) {
+    String name = error.getClass().getName();
+    if (!name.endsWith(POOL_ACQUIRE_TIMEOUT)) {
+      return false;
+    }
+    for (String pool : POOL_PACKAGES) {
+      if (name.length() == pool.length() + POOL_ACQUIRE_TIMEOUT.length() && name.startsWith(pool)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether {@code error} is {@code failure} or holds it among its causes (Reactor Netty wraps a
+   * body's {@code ClosedChannelException} in an {@code AbortedException}, Reactor a checked error).
+   */
+  static boolean holds(Throwable error, Throwable failure) {
+    Throwable current = error;
+    for (int depth = 0; failure != null && current != null && depth < MAX_WRAPPERS; depth++) {
+      if (current == failure) {
+        return true;
+      }
+      current = current.getCause() == current ? null : current.getCause();
     }
     return false;
   }

@@ -1,7 +1,9 @@
 package io.sluice.javaagent.instrumentation.reactornetty;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelException;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
@@ -13,29 +15,39 @@ import io.netty.handler.timeout.ReadTimeoutException;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.net.URI;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import org.springframework.core.codec.EncodingException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.CoreSubscriber;
 import reactor.core.Exceptions;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.channel.AbortedException;
+import reactor.netty.http.client.HttpClientRequest;
 import reactor.netty.http.client.PrematureCloseException;
 import reactor.netty.internal.shaded.reactor.pool.PoolAcquirePendingLimitException;
 import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
+import reactor.util.context.Context;
+import reactor.util.context.ContextView;
 
 class ReactorNettyOutcomeTest {
 
@@ -50,7 +62,6 @@ class ReactorNettyOutcomeTest {
         Named.of("a failed TLS handshake", new SSLHandshakeException("bad certificate")),
         Named.of("a channel failure", new ChannelException("channel closed")),
         Named.of("a response that is no HTTP", new DecoderException("invalid version")),
-        Named.of("a pool acquire timeout", new PoolAcquireTimeoutException(Duration.ofSeconds(45))),
         Named.of("a timeout", new TimeoutException("timed out")),
         Named.of(
             "a connection closed before the WebSocket upgrade was answered",
@@ -79,6 +90,12 @@ class ReactorNettyOutcomeTest {
         Named.of("the app's body publisher failing", new IllegalStateException("body failed")),
         Named.of("an app callback throwing", new IllegalArgumentException("doOnRequest")),
         Named.of("the app's pending acquire limit", new PoolAcquirePendingLimitException(10)),
+        Named.of(
+            "the app's pool giving up waiting for a connection (a TimeoutException)",
+            new PoolAcquireTimeoutException(Duration.ofMillis(45))),
+        Named.of(
+            "the app's pool giving up, propagated by Reactor",
+            Exceptions.propagate(new PoolAcquireTimeoutException(Duration.ofMillis(45)))),
         Named.of(
             "WebClient's JSON encoding failing (Jackson 2's errors are IOExceptions)",
             new EncodingException("JSON encoding error", new IOException("not serializable"))),
@@ -121,6 +138,92 @@ class ReactorNettyOutcomeTest {
 
     assertThat(call.outcomes).containsExactly("discard");
     assertThat(app.errors).containsExactly(error);
+  }
+
+  /**
+   * An I/O error of the app's own request body (its file is gone) discards the call, whether the
+   * body is a publisher ({@code send(ByteBufFlux.fromPath(...))}) or a source the request opens
+   * ({@code sendFile}); an I/O error that did not come out of the body (the connection's write the
+   * target reset) still counts. Before, both counted as the target's failures.
+   */
+  @Test
+  void discardsCallsWhoseBodyTheAppFailsWithAnIoError() throws Exception {
+    RecordingCall flux = new RecordingCall();
+    ReactorNettyOutcome fluxOutcome = new ReactorNettyOutcome(flux, new RecordingSubscriber());
+    NoSuchFileException gone = new NoSuchFileException("/missing/body");
+    sendFailing(ReactorNettyOutcome.watchBody(requestOf(fluxOutcome), Flux.<ByteBuf>error(gone)));
+    fluxOutcome.onError(gone);
+
+    RecordingCall mono = new RecordingCall();
+    ReactorNettyOutcome monoOutcome = new ReactorNettyOutcome(mono, new RecordingSubscriber());
+    IOException unreadable = new IOException("unreadable");
+    Publisher<ByteBuf> watchedMono =
+        ReactorNettyOutcome.watchBody(requestOf(monoOutcome), Mono.<ByteBuf>error(unreadable));
+    assertThat(watchedMono).isInstanceOf(Mono.class);
+    sendFailing(watchedMono);
+    monoOutcome.onError(new AbortedException(unreadable)); // wrapped on its way
+
+    RecordingCall file = new RecordingCall();
+    ReactorNettyOutcome fileOutcome = new ReactorNettyOutcome(file, new RecordingSubscriber());
+    NoSuchFileException noFile = new NoSuchFileException("/missing/file");
+    Callable<Object> source =
+        ReactorNettyOutcome.watchBody(
+            requestOf(fileOutcome),
+            () -> {
+              throw noFile;
+            });
+    assertThatThrownBy(source::call).isSameAs(noFile);
+    fileOutcome.onError(noFile);
+
+    RecordingCall write = new RecordingCall();
+    ReactorNettyOutcome writeOutcome = new ReactorNettyOutcome(write, new RecordingSubscriber());
+    Flux.from(ReactorNettyOutcome.watchBody(requestOf(writeOutcome), Flux.<ByteBuf>empty()))
+        .blockLast(Duration.ofSeconds(5));
+    writeOutcome.onError(new IOException("Connection reset by peer"));
+
+    assertThat(flux.outcomes).containsExactly("discard");
+    assertThat(mono.outcomes).containsExactly("discard");
+    assertThat(file.outcomes).containsExactly("discard");
+    assertThat(write.outcomes).containsExactly("error");
+  }
+
+  /**
+   * Bodies of requests no guarded call sends (no outcome in their context) are left as they are.
+   */
+  @Test
+  void leavesTheBodiesOfUnguardedRequestsAlone() {
+    Flux<ByteBuf> body = Flux.empty();
+    Callable<Object> source = () -> "file";
+
+    Object unguarded = requestOf(Context.empty());
+
+    assertThat(ReactorNettyOutcome.watchBody(unguarded, body)).isSameAs(body);
+    assertThat(ReactorNettyOutcome.watchBody(unguarded, source)).isSameAs(source);
+    assertThat(ReactorNettyOutcome.watchBody("not a request", body)).isSameAs(body);
+  }
+
+  /** A Reactor Netty client request whose context is the one its call's outcome gives. */
+  private static HttpClientRequest requestOf(ReactorNettyOutcome outcome) {
+    return requestOf(outcome.currentContext());
+  }
+
+  private static HttpClientRequest requestOf(ContextView context) {
+    return (HttpClientRequest)
+        Proxy.newProxyInstance(
+            HttpClientRequest.class.getClassLoader(),
+            new Class<?>[] {HttpClientRequest.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("currentContextView")) {
+                return context;
+              }
+              throw new UnsupportedOperationException(method.getName());
+            });
+  }
+
+  /** Sends a body that fails, as Reactor Netty subscribes to it. */
+  private static void sendFailing(Publisher<?> body) {
+    assertThatThrownBy(() -> Flux.from(body).blockLast(Duration.ofSeconds(5)))
+        .isInstanceOf(Throwable.class);
   }
 
   /**
