@@ -81,6 +81,89 @@ class Vertx50HttpClientIT extends VertxHttpClientSuite {
   }
 
   /**
+   * A synthetic 3xx ({@code onOpen.mode: response} with a {@code Location}) that {@code WebClient}
+   * follows never takes the app's call out of the process unguarded: the follow-up asks the
+   * breakers itself. Redirected to the open target (a relative {@code Location}), it is rejected
+   * again, each time, until {@code WebClient}'s {@code maxRedirects}, and the app gets the
+   * synthetic 302; redirected to another target, that target's breaker decides: rejected while it
+   * is open, let through to the server when it is closed. Before, the follow-up of a rejected hop
+   * passed unguarded: the first two calls reached the server.
+   */
+  @Test
+  void aSyntheticRedirectWebClientFollowsIsGuardedAgain() throws Exception {
+    int port = downstream.port();
+    String loop = "synth-loop";
+    String away = "synth-away";
+    String landing = "synth-landing";
+    String free = "synth-free";
+    String loopUrl = downstream.url("/synth-loop/" + WEB_CLIENT);
+    String awayUrl = downstream.url("/synth-away/" + WEB_CLIENT);
+    String landingUrl = downstream.url("/synth-landing/" + WEB_CLIENT);
+    String freeUrl = downstream.url("/synth-free/" + WEB_CLIENT);
+    String elsewhere = downstream.url("/synth-elsewhere/" + WEB_CLIENT);
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(loop, port, "/synth-loop/**", "120s", Rules.ERROR, false),
+            Rules.breaker(away, port, "/synth-away/**", "120s", Rules.ERROR, false),
+            Rules.breaker(landing, port, "/synth-landing/**", "120s", Rules.ERROR, false),
+            Rules.breaker(free, port, "/synth-free/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      for (String url : List.of(loopUrl, awayUrl, landingUrl, freeUrl)) {
+        callUntilRejected(client(), url, "the breaker on " + url + " opens");
+      }
+      downstream.answer(200);
+      // the same breakers, now answering with a synthetic redirect (applies without restart)
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(
+                  loop, port, "/synth-loop/**", "120s", redirect(302, "/synth-loop/again"), false),
+              Rules.breaker(away, port, "/synth-away/**", "120s", redirect(307, landingUrl), false),
+              Rules.breaker(landing, port, "/synth-landing/**", "120s", Rules.ERROR, false),
+              Rules.breaker(
+                  free, port, "/synth-free/**", "120s", redirect(303, elsewhere), false)));
+      int reached = downstream.requestCount();
+
+      AppAnswer looped = app.call(WEB_CLIENT, "GET", loopUrl, Map.of());
+      assertThat(looped.failed()).as("%s\n%s", looped.error(), app.log()).isFalse();
+      assertThat(looped.status()).as("the synthetic answer, past maxRedirects").isEqualTo(302);
+      assertThat(looped.headers()).containsEntry("x-sluice", "open");
+      assertThat(downstream.requestCount())
+          .as("follow-ups to the open target stay in the process")
+          .isEqualTo(reached);
+
+      AppAnswer redirected = app.call(WEB_CLIENT, "GET", awayUrl, Map.of());
+      assertThat(redirected.error())
+          .as("a follow-up to another open target\n%s", app.log())
+          .contains("Sluice circuit breaker '" + landing + "'");
+      assertThat(downstream.requestCount())
+          .as("a follow-up to another open target stays in the process")
+          .isEqualTo(reached);
+
+      AppAnswer through = app.call(WEB_CLIENT, "GET", freeUrl, Map.of());
+      assertThat(through.failed()).as("%s\n%s", through.error(), app.log()).isFalse();
+      assertThat(through.status()).isEqualTo(200);
+      assertThat(through.body()).isEqualTo("downstream /synth-elsewhere/" + WEB_CLIENT);
+      assertThat(downstream.requestCount())
+          .as("a follow-up to a target no open breaker covers reaches it")
+          .isEqualTo(reached + 1);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /** Mode {@code response} answering {@code status} with {@code location} and the mark header. */
+  private static String redirect(int status, String location) {
+    return "{\"mode\":\"response\",\"status\":"
+        + status
+        + ",\"headers\":{\"Location\":\""
+        + location
+        + "\",\"X-Sluice\":\"open\"},\"body\":\"open\"}";
+  }
+
+  /**
    * Guards against testing 5.1 by mistake: 5.0's core is the only Vert.x core on the path. The
    * release comes from the build ({@code vertx50.version}, the demo's {@code vertx.version}), so it
    * is checked to be a 5.0 one: a demo moved to 5.1 would otherwise turn this suite into a second

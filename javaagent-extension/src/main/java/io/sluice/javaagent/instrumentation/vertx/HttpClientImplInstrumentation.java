@@ -121,6 +121,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
     /** Returns the rejected call's answer, which skips the method, or {@code null}. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static Future<HttpClientRequest> enter(
+        @Advice.This Object self,
         @Advice.Argument(0) RequestOptions options,
         @Advice.FieldValue("defaultHost") String defaultHost,
         @Advice.FieldValue("defaultPort") int defaultPort,
@@ -129,7 +130,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
       call = VertxCalls.start(options, defaultHost, defaultPort, defaultSsl);
       return call == null || !call.rejected()
           ? null
-          : VertxCalls.rejection(call, options, defaultHost, defaultPort, defaultSsl);
+          : VertxCalls.rejection(self, call, options, defaultHost, defaultPort, defaultSsl);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -152,6 +153,7 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
     /** Returns the rejected call's answer, which skips the method, or {@code null}. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static Future<HttpClientRequest> enter(
+        @Advice.This Object self,
         @Advice.Argument(0) RequestOptions options,
         @Advice.FieldValue("options") HttpClientOptions client,
         @Advice.Local("sluiceCall") SluiceCall call) {
@@ -161,7 +163,12 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
       return call == null || !call.rejected()
           ? null
           : VertxCalls.rejection(
-              call, options, client.getDefaultHost(), client.getDefaultPort(), client.isSsl());
+              self,
+              call,
+              options,
+              client.getDefaultHost(),
+              client.getDefaultPort(),
+              client.isSsl());
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
@@ -187,11 +194,13 @@ final class HttpClientImplInstrumentation implements TypeInstrumentation {
     /** Returns the rejected call's answer, which skips the method, or {@code null}. */
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
     static Future<HttpClientRequest> enter(
-        @Advice.Argument(0) RequestOptions options, @Advice.Local("sluiceCall") SluiceCall call) {
+        @Advice.This Object self,
+        @Advice.Argument(0) RequestOptions options,
+        @Advice.Local("sluiceCall") SluiceCall call) {
       call = VertxCalls.start(options, null, 0, false);
       return call == null || !call.rejected()
           ? null
-          : VertxCalls.rejection(call, options, null, 0, false);
+          : VertxCalls.rejection(self, call, options, null, 0, false);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -2,9 +2,12 @@ package io.sluice.javaagent.instrumentation.vertx;
 
 import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.http.HttpClientInternal;
 import io.vertx.core.net.Address;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
@@ -32,9 +35,11 @@ public final class VertxCalls {
 
   /**
    * Asks the breakers about the request {@code options} describe; {@code null} when unguarded,
-   * which a redirect's follow-up always is (the app's own call is guarded): Vert.x core's has no
-   * call, {@code WebClient}'s carries on the call of the hop it follows ({@link
-   * WebClientExchange}), if that hop had one. The target is resolved as {@code
+   * which a redirect's follow-up is (the app's own call is guarded): Vert.x core's has no call,
+   * {@code WebClient}'s carries on the call of the hop it follows ({@link WebClientExchange}), if
+   * that hop had one. A {@code WebClient} follow-up of a hop the breakers rejected (its synthetic
+   * 3xx, {@code onOpen.mode: response}) asks the breakers itself: a rejected call never leaves the
+   * process, and no call of the app's is left to carry on. The target is resolved as {@code
    * HttpClientImpl#request} resolves it, with the client's defaults ({@code null} and 0 when
    * unknown).
    */
@@ -45,7 +50,10 @@ public final class VertxCalls {
     }
     WebClientExchange exchange = WebClientExchange.current();
     if (exchange != null && exchange.following()) {
-      return exchange.takeHeld();
+      SluiceCall held = exchange.takeHeld();
+      if (held != null || !exchange.takeRejected()) {
+        return held;
+      }
     }
     String uri = options.getURI();
     int query = uri == null ? -1 : uri.indexOf('?');
@@ -103,14 +111,23 @@ public final class VertxCalls {
    * failed future with a {@link ConnectException} naming the breaker ({@code onOpen.mode: error}:
    * an I/O error, as Vert.x itself fails a request whose connection is refused) or a request
    * answering the policy's synthetic response ({@code response}). Either way the rejection gets a
-   * CLIENT span of its own, since the agent's Vert.x span starts only once a request is sent.
+   * CLIENT span of its own, since the agent's Vert.x span starts only once a request is sent. A
+   * {@code WebClient} hop's rejection is marked on its exchange, so that a follow-up of the
+   * synthetic answer asks the breakers again (see {@link WebClientExchange}). {@code client} is the
+   * {@code HttpClientImpl} whose {@code request} ran, or {@code null}: the synthetic answer comes
+   * on a context of its Vert.x when the app called off any context (see {@link #context}).
    */
   public static Future<HttpClientRequest> rejection(
+      Object client,
       SluiceCall call,
       RequestOptions options,
       String defaultHost,
       int defaultPort,
       boolean defaultSsl) {
+    WebClientExchange exchange = WebClientExchange.current();
+    if (exchange != null) {
+      exchange.rejected();
+    }
     String origin = origin(options, defaultHost, defaultPort, defaultSsl);
     String uri = options.getURI();
     call.traceRejection(
@@ -118,13 +135,35 @@ public final class VertxCalls {
         call.respond() ? null : ConnectException.class.getName());
     if (call.respond()) {
       try {
-        return VertxSyntheticExchange.request(call, options, origin);
+        return VertxSyntheticExchange.request(call, options, origin, context(client));
       } catch (Throwable t) {
         // an Error too: thrown out of the advice's enter, it would let the call through
         call.responseRefused(t);
       }
     }
     return Future.failedFuture(new ConnectException(call.message()));
+  }
+
+  /**
+   * The context a rejected call's synthetic exchange answers on: the caller's, else (a request made
+   * off any context, from a plain thread) one of {@code client}'s Vert.x, as {@code
+   * HttpClientImpl#request} takes for a request of its own; {@code null} when neither is known.
+   * Without one, the app's callbacks and the body's delivery would run on the app's thread, racing
+   * the handlers it sets there.
+   */
+  static Context context(Object client) {
+    Context current = Vertx.currentContext();
+    if (current != null) {
+      return current;
+    }
+    try {
+      return client instanceof HttpClientInternal
+          ? ((HttpClientInternal) client).vertx().getOrCreateContext()
+          : null;
+    } catch (LinkageError e) {
+      // a release without HttpClientInternal#vertx(): the answer comes on the app's thread
+      return null;
+    }
   }
 
   /**

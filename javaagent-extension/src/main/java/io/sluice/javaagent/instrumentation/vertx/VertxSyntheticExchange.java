@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -32,9 +33,16 @@ import java.util.Map;
  * methods run their own code (which calls back into these answers), and anything else answers its
  * type's empty value. A method added in a later Vert.x release therefore still answers sensibly
  * instead of failing with {@link AbstractMethodError}. The body can be read with {@code body()},
- * {@code bodyHandler}, {@code handler} + {@code endHandler} or {@code pipeTo} (as {@code WebClient}
- * does): streamed readers get it on the Vert.x context after their handlers are set, honouring
- * {@code pause}.
+ * {@code bodyHandler}, {@code handler} + {@code endHandler} or {@code end()}, or {@code pipeTo} (as
+ * {@code WebClient} does): streamed readers get it on the Vert.x context after their handlers are
+ * set, honouring {@code pause}, and {@code end()} completes once the end is delivered.
+ *
+ * <p>The context is the caller's, or, for an app that calls {@code request} off any context (from a
+ * plain thread), one of the client's Vert.x, as for a real request: the futures complete there, so
+ * the app's callbacks run on it as they would for a server's answer. An app that reads the response
+ * on a plain thread all the same (having waited for it) sets its handlers while the context could
+ * deliver: there the end waits for a data handler while there is a body (a pipe sets its end
+ * handler first), so such a reader that wants only the end sets one too, or reads {@code body()}.
  */
 public final class VertxSyntheticExchange {
 
@@ -48,21 +56,32 @@ public final class VertxSyntheticExchange {
    *
    * @param origin the scheme, host and port the request addresses, resolved with the client's
    *     defaults ({@code https://payments:8443}): what its {@code absoluteURI} starts with
+   * @param context the context the exchange answers on, or {@code null} for none (the caller's
+   *     thread)
    */
   public static Future<HttpClientRequest> request(
-      SluiceCall call, RequestOptions options, String origin) {
+      SluiceCall call, RequestOptions options, String origin, Context context) {
     ClassLoader loader = HttpClientRequest.class.getClassLoader();
-    RequestAnswers requestAnswers = new RequestAnswers(call, options, origin);
+    RequestAnswers requestAnswers = new RequestAnswers(call, options, origin, context);
     HttpClientRequest request =
         (HttpClientRequest)
             Proxy.newProxyInstance(
                 loader, new Class<?>[] {HttpClientRequest.class}, requestAnswers);
-    ResponseAnswers responseAnswers = new ResponseAnswers(call, request);
+    ResponseAnswers responseAnswers = new ResponseAnswers(call, request, context);
     requestAnswers.response =
         (HttpClientResponse)
             Proxy.newProxyInstance(
                 loader, new Class<?>[] {HttpClientResponse.class}, responseAnswers);
-    return Future.succeededFuture(request);
+    return context instanceof ContextInternal
+        ? ((ContextInternal) context).succeededFuture(request)
+        : Future.succeededFuture(request);
+  }
+
+  /** A promise whose listeners run on {@code context}, or on the completing thread without one. */
+  private static <T> Promise<T> promise(Context context) {
+    return context instanceof ContextInternal
+        ? ((ContextInternal) context).promise()
+        : Promise.promise();
   }
 
   /** What {@code equals}, {@code hashCode} and {@code toString} answer, or {@code null}. */
@@ -120,10 +139,11 @@ public final class VertxSyntheticExchange {
     private final String uri;
     private final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     private final String text;
-    private final Promise<HttpClientResponse> answered = Promise.promise();
+    private final Promise<HttpClientResponse> answered;
     HttpClientResponse response;
 
-    RequestAnswers(SluiceCall call, RequestOptions options, String origin) {
+    RequestAnswers(SluiceCall call, RequestOptions options, String origin, Context context) {
+      this.answered = promise(context);
       this.method = options.getMethod() == null ? HttpMethod.GET : options.getMethod();
       this.origin = origin;
       this.uri = options.getURI() == null ? "/" : options.getURI();
@@ -204,15 +224,17 @@ public final class VertxSyntheticExchange {
     private final Buffer body;
     private final HttpClientRequest request;
     private final String text;
-    private final Context createdOn;
+    private final Context context;
     private Handler<Buffer> dataHandler;
     private Handler<Void> endHandler;
+    private Promise<Void> endAsked;
     private boolean paused;
+    private boolean readOffContext;
     private boolean dataDelivered;
     private boolean ended;
     private boolean scheduled;
 
-    ResponseAnswers(SluiceCall call, HttpClientRequest request) {
+    ResponseAnswers(SluiceCall call, HttpClientRequest request, Context context) {
       this.status = call.status();
       for (Map.Entry<String, String> header : call.headers().entrySet()) {
         headers.add(header.getKey(), header.getValue());
@@ -220,7 +242,7 @@ public final class VertxSyntheticExchange {
       this.body = Buffer.buffer(call.body() == null ? "" : call.body());
       this.request = request;
       this.text = "SyntheticResponse{" + status + ", " + call.message() + "}";
-      this.createdOn = Vertx.currentContext();
+      this.context = context;
     }
 
     @Override
@@ -253,19 +275,32 @@ public final class VertxSyntheticExchange {
         case "request":
           return request;
         case "handler":
-          dataHandler = (Handler<Buffer>) args[0];
+          synchronized (this) {
+            dataHandler = (Handler<Buffer>) args[0];
+          }
           schedule();
           return proxy;
         case "endHandler":
-          endHandler = (Handler<Void>) args[0];
+          synchronized (this) {
+            endHandler = (Handler<Void>) args[0];
+          }
           schedule();
           return proxy;
+        case "end":
+          if (m.getReturnType() == Future.class && m.getParameterCount() == 0) {
+            return end();
+          }
+          return empty(proxy, m.getReturnType());
         case "pause":
-          paused = true;
+          synchronized (this) {
+            paused = true;
+          }
           return proxy;
         case "resume":
         case "fetch":
-          paused = false;
+          synchronized (this) {
+            paused = false;
+          }
           schedule();
           return proxy;
         default:
@@ -273,45 +308,93 @@ public final class VertxSyntheticExchange {
       }
     }
 
+    /** {@code end()}: completes once the end is delivered, as the body's is. */
+    private Future<Void> end() {
+      Future<Void> future;
+      synchronized (this) {
+        if (ended) {
+          return Future.succeededFuture();
+        }
+        if (endAsked == null) {
+          endAsked = promise(context);
+        }
+        future = endAsked.future();
+      }
+      schedule();
+      return future;
+    }
+
     /**
      * Delivers the body and the end as a server's would arrive: later, on the Vert.x context, once
      * the reader has set its handlers in the same stretch of code (a pipe sets its end handler
-     * before its data handler). Off any context, when the end handler is set.
+     * before its data handler). With no context at all, when the end is asked for.
      */
     private void schedule() {
-      if (ended || scheduled) {
-        return;
-      }
       Context now = Vertx.currentContext();
-      Context context = now != null ? now : createdOn;
-      if (context == null) {
-        if (endHandler != null) {
-          deliver();
+      synchronized (this) {
+        if (now == null) {
+          // set on a plain thread, while a context may be delivering: see deliver()
+          readOffContext = true;
         }
-        return;
+        if (ended || scheduled) {
+          return;
+        }
+        Context on = now != null ? now : context;
+        if (on != null) {
+          scheduled = true;
+          on.runOnContext(
+              v -> {
+                synchronized (this) {
+                  scheduled = false;
+                }
+                deliver();
+              });
+          return;
+        }
+        if (endHandler == null && endAsked == null) {
+          return;
+        }
       }
-      scheduled = true;
-      context.runOnContext(
-          v -> {
-            scheduled = false;
-            deliver();
-          });
+      deliver();
     }
 
-    /** The body to the data handler there is (once), then the end (once); nothing while paused. */
+    /**
+     * The body to the data handler there is (once), then the end (once) if it is asked for; nothing
+     * while paused. A reader on a plain thread may not have set its data handler yet: while there
+     * is a body the end waits for one.
+     */
     private void deliver() {
-      if (ended || paused) {
-        return;
-      }
-      if (!dataDelivered && dataHandler != null) {
-        dataDelivered = true;
-        if (body.length() > 0) {
-          dataHandler.handle(body.copy());
+      Handler<Buffer> data = null;
+      synchronized (this) {
+        if (ended || paused) {
+          return;
+        }
+        if (!dataDelivered && dataHandler != null) {
+          dataDelivered = true;
+          data = body.length() > 0 ? dataHandler : null;
         }
       }
-      if (endHandler != null && !paused) {
+      if (data != null) {
+        data.handle(body.copy());
+      }
+      Handler<Void> end;
+      Promise<Void> asked;
+      synchronized (this) {
+        if (ended
+            || paused
+            || endHandler == null && endAsked == null
+            || readOffContext && !dataDelivered && body.length() > 0) {
+          return;
+        }
         ended = true;
-        endHandler.handle(null);
+        end = endHandler;
+        asked = endAsked;
+      }
+      if (end != null) {
+        end.handle(null);
+      }
+      if (asked != null) {
+        asked.tryComplete();
       }
     }
   }

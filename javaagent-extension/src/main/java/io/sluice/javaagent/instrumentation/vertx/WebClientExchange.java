@@ -10,6 +10,14 @@ import io.sluice.javaagent.bridge.SluiceCall;
  * the final response. When {@code WebClient} does not follow the 3xx after all (no {@code
  * Location}, too many redirects, its redirect handler failed), the exchange's end reports it.
  *
+ * <p>A hop the breakers rejected in {@code onOpen.mode: response} holds no call: its synthetic
+ * answer is no outcome of the target's. When that answer is a 3xx with a {@code Location}, {@code
+ * WebClient} follows it like any other (up to its {@code maxRedirects}); the follow-up then asks
+ * the breakers itself, as a call of its own, so that a redirect to the open target is rejected
+ * again and one to another target is guarded by that target's breaker. Without it the follow-up
+ * would leave the process unguarded, to the very target whose breaker is open when the {@code
+ * Location} is relative.
+ *
  * <p>A helper class, injected into the app's class loader next to Vert.x. The exchange is kept in
  * the {@code HttpContext}'s attributes; while {@code WebClient} creates a hop's request (on one
  * thread, {@code HttpContext#handleCreateRequest} calling {@code request} directly) it is also this
@@ -24,6 +32,7 @@ public final class WebClientExchange {
   private static final ThreadLocal<WebClientExchange> creating = new ThreadLocal<>();
 
   private boolean following;
+  private boolean rejectedHop;
   private SluiceCall held;
   private int heldStatus;
 
@@ -40,11 +49,15 @@ public final class WebClientExchange {
 
   /**
    * {@code WebClient} starts creating a hop's request: the first ({@code redirects == 0}) asks the
-   * breakers, a follow-up carries the held call on, or passes unguarded without one.
+   * breakers, a follow-up carries the held call on, asks the breakers when the hop it follows was
+   * rejected, or passes unguarded otherwise.
    */
   public static void creating(WebClientExchange exchange, int redirects) {
     synchronized (exchange) {
       exchange.following = redirects > 0;
+      if (redirects == 0) {
+        exchange.rejectedHop = false;
+      }
     }
     creating.set(exchange);
   }
@@ -59,7 +72,10 @@ public final class WebClientExchange {
     return creating.get();
   }
 
-  /** Whether this hop is a redirect's follow-up, which never asks the breakers itself. */
+  /**
+   * Whether this hop is a redirect's follow-up, which asks the breakers itself only when the hop it
+   * follows was rejected (see {@link #takeRejected}).
+   */
   synchronized boolean following() {
     return following;
   }
@@ -69,6 +85,21 @@ public final class WebClientExchange {
     SluiceCall call = held;
     held = null;
     return call;
+  }
+
+  /** The breakers rejected this hop: its answer, if {@code WebClient} follows it, is synthetic. */
+  synchronized void rejected() {
+    rejectedHop = true;
+  }
+
+  /**
+   * Whether the hop a follow-up follows was rejected (then the follow-up is a call of its own);
+   * clears it.
+   */
+  synchronized boolean takeRejected() {
+    boolean rejected = rejectedHop;
+    rejectedHop = false;
+    return rejected;
   }
 
   /** Holds {@code call}, whose hop answered {@code status} (a 3xx), for the follow-up. */

@@ -1,23 +1,28 @@
 package io.sluice.javaagent.instrumentation.vertx;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.streams.WriteStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,7 +66,7 @@ class VertxSyntheticExchangeTest {
 
   private HttpClientRequest request() {
     Future<HttpClientRequest> future =
-        VertxSyntheticExchange.request(call, OPTIONS, "http://payments:8080");
+        VertxSyntheticExchange.request(call, OPTIONS, "http://payments:8080", null);
     assertThat(future.succeeded()).isTrue();
     return future.result();
   }
@@ -130,15 +135,15 @@ class VertxSyntheticExchangeTest {
   void describesTheTargetTheClientsDefaultsResolve() {
     RequestOptions relying = new RequestOptions().setURI("/pay/42?currency=EUR");
     HttpClientRequest request =
-        VertxCalls.rejection(call, relying, "payments", 8443, true).result();
+        VertxCalls.rejection(null, call, relying, "payments", 8443, true).result();
     assertThat(request.absoluteURI()).isEqualTo("https://payments:8443/pay/42?currency=EUR");
 
     RequestOptions tls = new RequestOptions().setHost("payments").setSsl(true).setURI("/pay");
-    assertThat(VertxCalls.rejection(call, tls, null, 0, false).result().absoluteURI())
+    assertThat(VertxCalls.rejection(null, call, tls, null, 0, false).result().absoluteURI())
         .isEqualTo("https://payments:443/pay");
 
     RequestOptions noUri = new RequestOptions().setHost("::1").setPort(9090);
-    assertThat(VertxCalls.rejection(call, noUri, null, 0, false).result().absoluteURI())
+    assertThat(VertxCalls.rejection(null, call, noUri, null, 0, false).result().absoluteURI())
         .isEqualTo("http://[::1]:9090/");
   }
 
@@ -215,9 +220,105 @@ class VertxSyntheticExchangeTest {
     }
   }
 
-  /** A write stream that keeps what it is given. */
+  /**
+   * An app that calls {@code request} on a plain thread and reads the response there (it waited for
+   * it) pipes it, as {@code WebClient} does: the pipe sets its end handler before its data handler,
+   * while the client's context delivers. The body reaches the pipe in full. Before, with no context
+   * the end was delivered at once, to an end handler without a data handler: the sink ended empty.
+   */
+  @Test
+  void aPipeOffAnyContextGetsTheWholeBody() throws Exception {
+    offAnyContext(
+        response -> {
+          Collecting sink = new Collecting();
+          Future<Void> piped = response.pipeTo(sink);
+          await("the pipe ends").atMost(Duration.ofSeconds(10)).until(piped::isComplete);
+          assertThat(piped.succeeded()).as("%s", piped.cause()).isTrue();
+          assertThat(sink.text.toString()).isEqualTo("fallback");
+        });
+  }
+
+  /**
+   * As {@link #aPipeOffAnyContextGetsTheWholeBody}, with the app's own handlers, the end handler
+   * first: the body, then the end. Before, the end came alone, at once.
+   */
+  @Test
+  void anEndHandlerSetBeforeTheDataHandlerOffAnyContextGetsTheBodyThenTheEnd() throws Exception {
+    offAnyContext(
+        response -> {
+          List<String> events = new CopyOnWriteArrayList<>();
+          response.endHandler(done -> events.add("end"));
+          response.handler(chunk -> events.add("data " + chunk));
+          await("the end").atMost(Duration.ofSeconds(10)).until(() -> events.contains("end"));
+          assertThat(events).containsExactly("data fallback", "end");
+        });
+  }
+
+  /**
+   * A data handler and {@code end()}, off any context: {@code end()} completes once the body
+   * reached the handler. Before, {@code end()} succeeded at once and the body never came.
+   */
+  @Test
+  void endCompletesOffAnyContextOnceTheBodyReachedTheDataHandler() throws Exception {
+    offAnyContext(
+        response -> {
+          List<String> events = new CopyOnWriteArrayList<>();
+          response.handler(chunk -> events.add("data " + chunk));
+          CompletableFuture<List<String>> atEnd = new CompletableFuture<>();
+          Future<Void> end = response.end();
+          end.onComplete(done -> atEnd.complete(List.copyOf(events)));
+          assertThat(atEnd.get(10, TimeUnit.SECONDS)).containsExactly("data fallback");
+          assertThat(end.succeeded()).isTrue();
+        });
+  }
+
+  /**
+   * An app that calls {@code request} on a plain thread gets its callbacks on a context of the
+   * client's Vert.x, as for a server's answer, and reads the body there in full.
+   */
+  @Test
+  void callbacksOfARequestMadeOffAnyContextRunOnTheClientsContext() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient client = vertx.createHttpClient();
+      assertThat(Vertx.currentContext()).isNull();
+      CompletableFuture<String> piped = new CompletableFuture<>();
+      VertxCalls.rejection(client, call, OPTIONS, null, 0, false)
+          .compose(HttpClientRequest::send)
+          .onSuccess(
+              response -> {
+                Collecting sink = new Collecting();
+                boolean onContext = Vertx.currentContext() != null;
+                response
+                    .pipeTo(sink)
+                    .onComplete(
+                        done ->
+                            piped.complete(
+                                onContext + " " + response.statusCode() + " " + sink.text));
+              });
+      assertThat(piped.get(10, TimeUnit.SECONDS)).isEqualTo("true 503 fallback");
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Rejects a call of a real client on this (plain) thread and reads its response here. */
+  private void offAnyContext(ThrowingConsumer<HttpClientResponse> read) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient client = vertx.createHttpClient();
+      assertThat(Vertx.currentContext()).as("a plain thread").isNull();
+      HttpClientRequest request =
+          VertxCalls.rejection(client, call, OPTIONS, null, 0, false).result();
+      read.accept(request.send().result());
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A write stream that keeps what it is given (on whichever thread). */
   private static final class Collecting implements WriteStream<Buffer> {
-    final StringBuilder text = new StringBuilder();
+    final StringBuffer text = new StringBuffer();
 
     @Override
     public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
