@@ -11,8 +11,8 @@ package io.sluice.rules;
  * dedicated checks. Everything else runs a Thompson-style simulation of the pattern's automaton
  * with the set of live states in a {@code long} bit set: time is O(pattern × input) whatever the
  * input, with no backtracking and no allocation. Patterns of more than 63 tokens (a token is a
- * character or a star) that fit no fast path use two {@code boolean[]} per call instead: a
- * deliberate trade for rare, very long globs.
+ * character or a star) that fit no fast path run the same simulation on {@code long[]} bit sets
+ * allocated per call (a deliberate trade for rare, very long globs), a word of 64 states at a time.
  *
  * <p>Case-insensitive globs compare characters as {@link String#equalsIgnoreCase} does (by {@code
  * toLowerCase(toUpperCase(c))}, a character outside the Basic Multilingual Plane as the one code
@@ -43,6 +43,9 @@ public final class Glob {
 
   /** A literal token's character, folded when ignoring case, then also a whole code point. */
   private final int[] chars;
+
+  /** The automaton of a pattern of more than 63 tokens that fits no fast path, else null. */
+  private final LargeAutomaton large;
 
   private Glob(String pattern, boolean ignoreCase) {
     this.pattern = pattern;
@@ -101,6 +104,7 @@ public final class Glob {
       shape = Shape.GENERAL;
       literal = "";
     }
+    large = shape == Shape.GENERAL && n >= 64 ? new LargeAutomaton(kinds, chars) : null;
   }
 
   private static int starLength(byte kind) {
@@ -273,48 +277,134 @@ public final class Glob {
     return states;
   }
 
+  /**
+   * The automaton of a glob with more than 63 tokens as bit sets of {@code words} longs (state
+   * {@code i} is bit {@code i % 64} of word {@code i / 64}, the accepting state is bit {@code n}),
+   * so one input character costs O(tokens / 64) whatever the pattern: a long pattern cannot make
+   * matching quadratic in practice (a dry run may be asked for any draft by any reader).
+   *
+   * <p>A literal character's states are a mask when it occurs more than {@code words} times in the
+   * pattern, else a list of positions; either way a step costs at most O(words), and the masks
+   * together take no more memory than the pattern (at most n / words of them).
+   */
+  private static final class LargeAutomaton {
+
+    final int words;
+
+    /** The states of {@code *} and {@code **}: they loop on any character but {@code /}. */
+    final long[] anyStar;
+
+    /** The states of {@code **}: they loop on {@code /} as well. */
+    final long[] doubleStar;
+
+    /** The pattern's distinct literal characters (folded when ignoring case), ascending. */
+    final int[] keys;
+
+    /** For {@code keys[k]}: its states as a mask, or null when {@link #positions} holds them. */
+    final long[][] masks;
+
+    /** For {@code keys[k]}: its states as a list, or null when {@link #masks} holds them. */
+    final int[][] positions;
+
+    LargeAutomaton(byte[] kinds, int[] chars) {
+      int n = kinds.length;
+      words = (n + 1 + 63) >>> 6;
+      anyStar = new long[words];
+      doubleStar = new long[words];
+      java.util.TreeMap<Integer, java.util.List<Integer>> byChar = new java.util.TreeMap<>();
+      for (int i = 0; i < n; i++) {
+        if (kinds[i] == LITERAL) {
+          byChar.computeIfAbsent(chars[i], c -> new java.util.ArrayList<>()).add(i);
+        } else {
+          anyStar[i >>> 6] |= 1L << i;
+          if (kinds[i] == DOUBLE_STAR) {
+            doubleStar[i >>> 6] |= 1L << i;
+          }
+        }
+      }
+      keys = new int[byChar.size()];
+      masks = new long[keys.length][];
+      positions = new int[keys.length][];
+      int k = 0;
+      for (var entry : byChar.entrySet()) {
+        keys[k] = entry.getKey();
+        java.util.List<Integer> at = entry.getValue();
+        if (at.size() > words) {
+          masks[k] = new long[words];
+          for (int i : at) {
+            masks[k][i >>> 6] |= 1L << i;
+          }
+        } else {
+          positions[k] = at.stream().mapToInt(Integer::intValue).toArray();
+        }
+        k++;
+      }
+    }
+
+    /** Whether state {@code i} is in {@code states}. */
+    static boolean has(long[] states, int i) {
+      return (states[i >>> 6] & (1L << i)) != 0;
+    }
+
+    /**
+     * Adds the states reachable by letting a star match nothing: the state after each live star.
+     * The rule language refuses {@code ***}, so no star follows a star and one step suffices.
+     */
+    void closure(long[] states) {
+      long carry = 0;
+      for (int w = 0; w < words; w++) {
+        long stars = states[w] & anyStar[w];
+        states[w] |= (stars << 1) | carry;
+        carry = stars >>> 63;
+      }
+    }
+
+    /**
+     * The states after reading {@code c} from {@code states}, into {@code next}; false when none is
+     * left.
+     */
+    boolean step(long[] states, int c, long[] next) {
+      long[] loops = c == '/' ? doubleStar : anyStar;
+      int k = java.util.Arrays.binarySearch(keys, c);
+      long[] mask = k < 0 ? null : masks[k];
+      long carry = 0;
+      long any = 0;
+      for (int w = 0; w < words; w++) {
+        long literal = mask == null ? 0 : states[w] & mask[w];
+        next[w] = (states[w] & loops[w]) | (literal << 1) | carry;
+        carry = literal >>> 63;
+        any |= next[w];
+      }
+      if (k >= 0 && mask == null) {
+        for (int i : positions[k]) {
+          if (has(states, i)) {
+            next[(i + 1) >>> 6] |= 1L << (i + 1);
+            any = 1;
+          }
+        }
+      }
+      return any != 0;
+    }
+  }
+
   private boolean matchesLarge(String input) {
-    int n = kinds.length;
-    boolean[] states = new boolean[n + 1];
-    boolean[] next = new boolean[n + 1];
-    states[0] = true;
-    closure(states);
+    LargeAutomaton automaton = large;
+    long[] states = new long[automaton.words];
+    long[] next = new long[automaton.words];
+    states[0] = 1L;
+    automaton.closure(states);
     for (int p = 0; p < input.length(); ) {
       int c = charAt(input, p);
       p += width(c);
-      java.util.Arrays.fill(next, false);
-      boolean any = false;
-      for (int i = 0; i < n; i++) {
-        if (!states[i]) {
-          continue;
-        }
-        if (kinds[i] == LITERAL) {
-          if (charMatches(chars[i], c)) {
-            next[i + 1] = true;
-            any = true;
-          }
-        } else if (kinds[i] == DOUBLE_STAR || c != '/') {
-          next[i] = true;
-          any = true;
-        }
-      }
-      if (!any) {
+      if (!automaton.step(states, ignoreCase ? fold(c) : c, next)) {
         return false;
       }
-      boolean[] t = states;
+      long[] t = states;
       states = next;
       next = t;
-      closure(states);
+      automaton.closure(states);
     }
-    return states[n];
-  }
-
-  private void closure(boolean[] states) {
-    for (int i = 0; i < kinds.length; i++) {
-      if (states[i] && kinds[i] != LITERAL) {
-        states[i + 1] = true;
-      }
-    }
+    return LargeAutomaton.has(states, kinds.length);
   }
 
   @Override

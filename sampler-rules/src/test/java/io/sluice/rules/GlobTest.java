@@ -3,6 +3,8 @@ package io.sluice.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.regex.Pattern;
 import java.util.stream.LongStream;
@@ -206,10 +208,102 @@ class GlobTest {
     }
   }
 
+  /**
+   * Patterns of several 64-state words against a table of which pattern suffix matches which input
+   * suffix (the regex would backtrack for ages on these): a character that the pattern holds often
+   * is a mask of states, a rare one a list of positions, and states cross word boundaries.
+   */
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void longPatternsAgreeWithATable(long seed) {
+    Random random = new Random(seed);
+    String few = "ab/-.";
+    String many = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-.";
+    for (int i = 0; i < 10; i++) {
+      boolean ignoreCase = random.nextInt(3) == 0;
+      String alphabet = random.nextBoolean() ? few : many;
+      String pattern = longPattern(random, alphabet, 64 + random.nextInt(400));
+      Glob glob = ignoreCase ? Glob.compileIgnoringCase(pattern) : Glob.compile(pattern);
+      for (int j = 0; j < 5; j++) {
+        String input =
+            j == 0
+                ? randomString(random, alphabet, random.nextInt(600))
+                : instanceOf(random, pattern, alphabet);
+        assertThat(glob.matches(input))
+            .as("seed %d: '%s' (ignoreCase %s) on '%s'", seed, pattern, ignoreCase, input)
+            .isEqualTo(tableReference(pattern, ignoreCase, input));
+      }
+    }
+  }
+
+  /** A valid pattern of {@code tokens} tokens: a star is never next to a star ({@code ***}). */
+  private static String longPattern(Random random, String alphabet, int tokens) {
+    StringBuilder b = new StringBuilder();
+    boolean star = false;
+    for (int i = 0; i < tokens; i++) {
+      int r = star ? 9 : random.nextInt(10);
+      star = r < 3;
+      b.append(
+          r < 2
+              ? "*"
+              : r < 3 ? "**" : String.valueOf(alphabet.charAt(random.nextInt(alphabet.length()))));
+    }
+    return b.toString();
+  }
+
+  /**
+   * The reference semantics as a table: {@code match[i][j]} says whether tokens {@code i..} of the
+   * pattern match characters {@code j..} of the input. For patterns and inputs of ASCII characters.
+   */
+  private static boolean tableReference(String pattern, boolean ignoreCase, String input) {
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < pattern.length(); i++) {
+      boolean twoStars = pattern.startsWith("**", i);
+      tokens.add(twoStars ? "**" : pattern.substring(i, i + 1));
+      i += twoStars ? 1 : 0;
+    }
+    String text = ignoreCase ? fold(input) : input;
+    boolean[][] match = new boolean[tokens.size() + 1][text.length() + 1];
+    match[tokens.size()][text.length()] = true;
+    for (int i = tokens.size() - 1; i >= 0; i--) {
+      String token = tokens.get(i);
+      for (int j = text.length(); j >= 0; j--) {
+        boolean more = j < text.length();
+        match[i][j] =
+            switch (token) {
+              case "**" -> match[i + 1][j] || (more && match[i][j + 1]);
+              case "*" -> match[i + 1][j] || (more && text.charAt(j) != '/' && match[i][j + 1]);
+              default ->
+                  more
+                      && (ignoreCase ? fold(token) : token).charAt(0) == text.charAt(j)
+                      && match[i + 1][j + 1];
+            };
+      }
+    }
+    return match[0][0];
+  }
+
+  @Test
+  void longPatternsMatchLongInputsAcrossWordBoundaries() {
+    String segment = "a*b".repeat(40); // 120 tokens
+    Glob glob = Glob.compile("**/" + segment + "/x");
+    assertThat(glob.matches("p/q/" + "aZZb".repeat(40) + "/x")).isTrue();
+    assertThat(glob.matches("p/q/" + "aZZb".repeat(39) + "aZ/b/x")).isFalse();
+    assertThat(glob.matches("p/q/" + "aZZb".repeat(40) + "/y")).isFalse();
+    Glob ignoringCase = Glob.compileIgnoringCase("**/" + segment + "/x");
+    assertThat(ignoringCase.matches("P/" + "AzzB".repeat(40) + "/X")).isTrue();
+  }
+
   /** Short patterns mostly (fast paths and the small automaton), some beyond 63 tokens. */
   private static String randomPattern(Random random, String alphabet) {
+    return randomPattern(
+        random,
+        alphabet,
+        random.nextInt(10) == 0 ? 60 + random.nextInt(50) : 1 + random.nextInt(8));
+  }
+
+  private static String randomPattern(Random random, String alphabet, int length) {
     while (true) {
-      int length = random.nextInt(10) == 0 ? 60 + random.nextInt(50) : 1 + random.nextInt(8);
       StringBuilder b = new StringBuilder();
       for (int i = 0; i < length; i++) {
         int r = random.nextInt(10);
