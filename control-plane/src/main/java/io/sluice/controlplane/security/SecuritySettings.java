@@ -25,7 +25,19 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
 
   public SecuritySettings {
     tokens = tokens == null ? Map.of() : Map.copyOf(tokens);
-    tokens.forEach((name, token) -> token.check(name));
+    tokens.forEach(
+        (name, token) -> {
+          if (name.equalsIgnoreCase(Caller.ANONYMOUS.name())) {
+            // history and event tickets would take its holder for a caller without a token
+            throw new IllegalArgumentException(
+                "sluice.security.tokens."
+                    + name
+                    + ": '"
+                    + Caller.ANONYMOUS.name()
+                    + "' names callers without a token; give this token another name");
+          }
+          token.check(name);
+        });
   }
 
   /**
@@ -56,10 +68,11 @@ public record SecuritySettings(boolean openReads, Map<String, TokenSettings> tok
           }
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException(
+              // the value is not quoted: a plain token set here by mistake would reach the log
               prefix
-                  + ".token-sha256 is not 64 hex digits: '"
-                  + tokenSha256
-                  + "'"
+                  + ".token-sha256 is not 64 hex digits (it has "
+                  + tokenSha256.length()
+                  + " characters)"
                   + (SHA256SUM_LINE.matcher(tokenSha256).matches()
                       ? " (sha256sum prints the hash, then the file name: give only the hash,"
                           + " sha256sum | cut -d' ' -f1)"

@@ -81,7 +81,7 @@ class TokenRegistryTest {
             () ->
                 new SecuritySettings(
                     false, Map.of("x", new SecuritySettings.TokenSettings(null, "zz", Role.ADMIN))))
-        .hasMessageContaining("not 64 hex digits: 'zz'")
+        .hasMessageContaining("not 64 hex digits (it has 2 characters)")
         .hasMessageNotContaining("sha256sum");
     assertThatThrownBy(
             () ->
@@ -106,10 +106,38 @@ class TokenRegistryTest {
                     false,
                     Map.of("alice", new SecuritySettings.TokenSettings(null, line, Role.WRITER))))
         .hasMessage(
-            "sluice.security.tokens.alice.token-sha256 is not 64 hex digits: '"
-                + line
-                + "' (sha256sum prints the hash, then the file name: give only the hash,"
+            "sluice.security.tokens.alice.token-sha256 is not 64 hex digits (it has 67 characters)"
+                + " (sha256sum prints the hash, then the file name: give only the hash,"
                 + " sha256sum | cut -d' ' -f1)");
+  }
+
+  @Test
+  void neverQuotesAMalformedHashWhichMayBeAPlainTokenSetByMistake() {
+    String plain = "s3cr3t-plain-token-value";
+    assertThatThrownBy(
+            () ->
+                new SecuritySettings(
+                    false,
+                    Map.of("ci", new SecuritySettings.TokenSettings(null, plain, Role.READER))))
+        .hasMessageContaining("sluice.security.tokens.ci.token-sha256 is not 64 hex digits")
+        .hasMessageNotContaining(plain);
+  }
+
+  @Test
+  void refusesATokenNamedLikeCallersWithoutOne() {
+    for (String name : List.of("anonymous", "Anonymous")) {
+      assertThatThrownBy(
+              () ->
+                  new SecuritySettings(
+                      false,
+                      Map.of(
+                          name,
+                          new SecuritySettings.TokenSettings("t".repeat(20), null, Role.WRITER))))
+          .hasMessage(
+              "sluice.security.tokens."
+                  + name
+                  + ": 'anonymous' names callers without a token; give this token another name");
+    }
   }
 
   @Test
