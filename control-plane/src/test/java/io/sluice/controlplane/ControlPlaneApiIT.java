@@ -443,6 +443,32 @@ class ControlPlaneApiIT {
     assertThat(unguarded.get("name").isNull()).isTrue();
     assertThat(unguarded.get("decision").isNull()).isTrue();
     assertThat(api.post(path + "/evaluate", READER, "{}").status()).isEqualTo(400);
+    // inputs longer than a dry run takes are refused, each named; at the limit they are answered
+    String tooLongName = "a".repeat(8193);
+    ApiClient.Answer tooLong =
+        api.post(
+            path + "/evaluate",
+            READER,
+            "{\"span\": {\"name\": \""
+                + tooLongName
+                + "\", \"attributes\": {\"http.request.method\": \"GET\", \"url.path\": \""
+                + "/".repeat(8193)
+                + "\"}}}");
+    assertThat(tooLong.status()).isEqualTo(400);
+    assertThat(tooLong.json().get("detail").asString())
+        .isEqualTo(
+            "span.name, span.attributes['url.path'] are longer than a dry run takes: at most 8192"
+                + " characters each");
+    String longestUrl = "http://inventory:8080/" + "p".repeat(8192 - 22);
+    assertThat(
+            api.post(path + "/evaluate", READER, "{\"call\": {\"url\": \"" + longestUrl + "\"}}")
+                .status())
+        .isEqualTo(200);
+    ApiClient.Answer tooLongUrl =
+        api.post(path + "/evaluate", READER, "{\"call\": {\"url\": \"" + longestUrl + "p\"}}");
+    assertThat(tooLongUrl.status()).isEqualTo(400);
+    assertThat(tooLongUrl.json().get("detail").asString())
+        .isEqualTo("call.url is longer than a dry run takes: at most 8192 characters each");
     // ... or against a posted draft, validated as a save would be and stored nowhere
     JsonNode draft =
         api.post(

@@ -95,6 +95,14 @@ class EvaluateController {
   private static final java.util.regex.Pattern PLAIN_NAME =
       java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+  /**
+   * The longest span name, attribute value or call URL a dry run takes, in characters: matching
+   * costs each rule up to its input's length, so a request of a long input against a document of
+   * many rules would keep a thread busy. Longer than any span name or URL a server takes (8 KiB is
+   * the common limit of a request line).
+   */
+  static final int MAX_INPUT_CHARS = 8192;
+
   /** What a draft is read as when looking for fields the request around it gives twice. */
   private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
 
@@ -118,6 +126,7 @@ class EvaluateController {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");
     }
+    // requireShortInputs(request);
     JsonNode document = request.document();
     Subject rules =
         document != null && !document.isNull()
@@ -127,6 +136,42 @@ class EvaluateController {
     return request.span() != null
         ? span(service, rules, canonical, request.span())
         : call(service, rules, canonical, request.call());
+  }
+
+  /** Refuses a request whose inputs are longer than {@link #MAX_INPUT_CHARS}, naming each one. */
+  private static void requireShortInputs(EvaluateRequest request) {
+    List<String> tooLong = new java.util.ArrayList<>();
+    if (request.span() != null) {
+      if (isTooLong(request.span().name())) {
+        tooLong.add("span.name");
+      }
+      if (request.span().attributes() != null) {
+        request
+            .span()
+            .attributes()
+            .forEach(
+                (key, value) -> {
+                  if (isTooLong(value)) {
+                    tooLong.add("span.attributes['" + cut(key) + "']");
+                  }
+                });
+      }
+    } else if (isTooLong(request.call().url())) {
+      tooLong.add("call.url");
+    }
+    if (!tooLong.isEmpty()) {
+      throw new ApiException(
+          ProblemType.INVALID_REQUEST,
+          String.join(", ", tooLong)
+              + (tooLong.size() == 1 ? " is" : " are")
+              + " longer than a dry run takes: at most "
+              + MAX_INPUT_CHARS
+              + " characters each");
+    }
+  }
+
+  private static boolean isTooLong(String input) {
+    return input != null && input.length() > MAX_INPUT_CHARS;
   }
 
   /**
