@@ -126,7 +126,7 @@ class EvaluateController {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "give exactly one of \"span\" or \"call\"");
     }
-    // requireShortInputs(request);
+    requireShortInputs(request);
     JsonNode document = request.document();
     Subject rules =
         document != null && !document.isNull()
