@@ -699,6 +699,24 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /**
+   * As above, the app's {@code ProxySelector} refusing with an {@code IllegalArgumentException},
+   * which the JDK hands on wrapped in an {@code IOException} ("Failed to select a proxy"): still
+   * the app's (test app style {@code huc-proxy-selector-refuses-uri}).
+   */
+  @Test
+  void requestsTheAppsProxySelectorRefusesAsAnIoErrorCountNeitherWay() throws Exception {
+    String policy = "refusing-proxy-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.slowBreaker(policy, downstream.port(), "/refusing-proxy/**"),
+        "huc-proxy-selector-refuses-uri",
+        "GET",
+        downstream.url("/refusing-proxy/" + client()),
+        "refused by the app's proxy selector",
+        error -> error.contains("Failed to select a proxy"));
+  }
+
+  /**
    * Whether this JDK, the test app's too ({@code java.home}), remembers a failure of an {@code
    * HttpURLConnection}'s {@code getOutputStream} to rethrow it ({@code rememberedExceptionOut}),
    * rather than send the request anew when asked again. Reading the field's declaration needs no

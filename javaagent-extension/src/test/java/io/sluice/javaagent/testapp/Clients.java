@@ -338,6 +338,8 @@ final class Clients {
       case "huc-slow-cached" -> UrlConnectionStreamingClients::slowCached;
       case "huc-failing-cookies" -> UrlConnectionAppCodeClients::failingCookies;
       case "huc-failing-proxy-selector" -> UrlConnectionAppCodeClients::failingProxySelector;
+      case "huc-proxy-selector-refuses-uri" ->
+          UrlConnectionAppCodeClients::proxySelectorRefusingTheUri;
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
   }

@@ -31,8 +31,23 @@ final class UrlConnectionAppCodeClients {
    * call slower than a short {@code slowCallDuration}, failed by the app's own code before it left.
    */
   static ClientAnswer failingProxySelector(String method, String url) throws Exception {
+    return failingProxySelector(method, url, new IllegalStateException(APP_PROXY_SELECTOR_FAILED));
+  }
+
+  /**
+   * As {@link #failingProxySelector(String, String)}, refusing with an {@code
+   * IllegalArgumentException}, which the JDK wraps in an {@code IOException} ("Failed to select a
+   * proxy"): an I/O error in name only ({@code huc-proxy-selector-refuses-uri}).
+   */
+  static ClientAnswer proxySelectorRefusingTheUri(String method, String url) throws Exception {
+    return failingProxySelector(
+        method, url, new IllegalArgumentException(APP_PROXY_SELECTOR_FAILED));
+  }
+
+  private static ClientAnswer failingProxySelector(
+      String method, String url, RuntimeException failure) throws Exception {
     FailingProxySelector selector = FailingProxySelector.INSTALLED;
-    selector.failing.set(Boolean.TRUE);
+    selector.failing.set(failure);
     try {
       HttpURLConnection connection = Clients.urlConnection(url);
       connection.setRequestMethod(method);
@@ -106,7 +121,9 @@ final class UrlConnectionAppCodeClients {
 
     static final FailingProxySelector INSTALLED = install();
 
-    final ThreadLocal<Boolean> failing = new ThreadLocal<>();
+    /** What the selector throws on this thread, or null to choose as the previous one does. */
+    final ThreadLocal<RuntimeException> failing = new ThreadLocal<>();
+
     private final ProxySelector previous;
 
     private FailingProxySelector(ProxySelector previous) {
@@ -121,7 +138,8 @@ final class UrlConnectionAppCodeClients {
 
     @Override
     public List<Proxy> select(URI uri) {
-      if (failing.get() == null) {
+      RuntimeException failure = failing.get();
+      if (failure == null) {
         return previous == null ? List.of(Proxy.NO_PROXY) : previous.select(uri);
       }
       try {
@@ -129,7 +147,7 @@ final class UrlConnectionAppCodeClients {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      throw new IllegalStateException(APP_PROXY_SELECTOR_FAILED);
+      throw failure;
     }
 
     @Override

@@ -153,8 +153,9 @@ public final class HttpUrlConnectionCalls {
   /**
    * The connection's attempt to connect ended: an I/O error (refused, unknown host, TLS handshake,
    * timeout) is the call's failure; anything else thrown (the app's proxy selector's or a security
-   * check's runtime exception) is the app's own code the JDK ran for the call and discards it,
-   * neither way however long it ran, as the other clients do. A connection the app's {@code
+   * check's runtime exception, also the proxy selector's {@code IllegalArgumentException} the JDK
+   * wraps in an {@code IOException}) is the app's own code the JDK ran for the call and discards
+   * it, neither way however long it ran, as the other clients do. A connection the app's {@code
    * java.net.ResponseCache} answered never reaches the target: discarded too, neither way however
    * long the cache took (abandoned, a slow cache counted as a slow target), as OkHttp's calls its
    * cache answers are.
@@ -166,13 +167,24 @@ public final class HttpUrlConnectionCalls {
     if (call == null) {
       return;
     }
-    if (thrown instanceof IOException) {
+    if (thrown instanceof IOException && !isProxySelectorRefusal(thrown)) {
       call.onError(thrown);
     } else if (thrown != null) {
       call.discard();
     } else if (cached) {
       call.discard();
     }
+  }
+
+  /**
+   * Whether {@code thrown} is the JDK's {@code IOException("Failed to select a proxy")}, which
+   * wraps the {@code IllegalArgumentException} of the app's {@code ProxySelector} as it connects:
+   * the app's own code, an I/O error in name only. No I/O the JDK does as it connects fails with an
+   * {@code IllegalArgumentException} as the cause.
+   */
+  private static boolean isProxySelectorRefusal(Throwable thrown) {
+    return thrown.getClass() == IOException.class
+        && thrown.getCause() instanceof IllegalArgumentException;
   }
 
   /**

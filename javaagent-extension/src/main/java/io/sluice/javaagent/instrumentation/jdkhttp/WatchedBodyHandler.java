@@ -4,6 +4,7 @@ import io.sluice.javaagent.bridge.RequestBodyFailures;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -19,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * body fails without the client having told it of a failure ({@code onError}) failed on its own:
  * that failure is noted as the app's ({@link RequestBodyFailures}), and the call counts neither
  * way, as one whose request body the app failed. A failure the client tells it (the connection
- * reset while the body arrived) stays the target's.
+ * reset while the body arrived) stays the target's. The JDK's own in-memory subscribers are handed
+ * on unwatched (see {@link #CANNOT_FAIL_ON_THEIR_OWN}).
  *
  * <p>A helper class, injected with {@link JdkHttpCalls} into the loader of {@code java.net.http}.
  *
@@ -40,10 +42,25 @@ public final class WatchedBodyHandler<T> implements HttpResponse.BodyHandler<T> 
         : handler;
   }
 
+  /**
+   * The JDK's own subscribers that run no code of the app's and write nowhere, so they cannot fail
+   * on their own ({@code ofString}, {@code ofByteArray}, {@code discarding}, {@code replacing},
+   * {@code ofInputStream}): left unwatched. A subscriber the JDK does not know as its own makes it
+   * run the body's completion on the client's executor, one more task (and thread hop) per
+   * response, which the commonest handlers should not pay for nothing.
+   */
+  private static final Set<String> CANNOT_FAIL_ON_THEIR_OWN =
+      Set.of(
+          "jdk.internal.net.http.ResponseSubscribers$ByteArraySubscriber",
+          "jdk.internal.net.http.ResponseSubscribers$NullSubscriber",
+          "jdk.internal.net.http.ResponseSubscribers$HttpResponseInputStream");
+
   @Override
   public HttpResponse.BodySubscriber<T> apply(HttpResponse.ResponseInfo responseInfo) {
     HttpResponse.BodySubscriber<T> subscriber = handler.apply(responseInfo);
-    return subscriber == null ? null : new Subscriber<>(subscriber);
+    return subscriber == null || CANNOT_FAIL_ON_THEIR_OWN.contains(subscriber.getClass().getName())
+        ? subscriber
+        : new Subscriber<>(subscriber);
   }
 
   /**
