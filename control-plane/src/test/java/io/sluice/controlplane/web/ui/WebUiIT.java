@@ -5816,6 +5816,9 @@ class WebUiIT {
     assertThat(liveRegionsReadingOut(added)).containsExactly("polite");
     click(By.id("tab-rules"));
     type(editor, "{");
+    // the problem list appears under the editor and moves the buttons down: a click before it
+    // lands where Review was (the comment field)
+    awaitText(By.id("editor-status"), "1 problem found");
     click(By.cssSelector("[data-test=review]"));
     String fix = "Fix the problems listed under the editor first.";
     awaitText(By.id("toast"), fix);
