@@ -6726,14 +6726,22 @@ class WebUiIT {
     }
 
     /**
-     * Leaves the browser on the class's control plane, closes every one started and lets the port
-     * go, each whatever the others did (a browser that failed to load the page left every control
-     * plane started running, its etcd watches and Tomcat threads, for the rest of the class); the
-     * first failure is thrown, the others suppressed in it.
+     * Saves the page it left as {@code target/screenshots/own-control-plane-left.png} (the last
+     * test's to close one: a failed test's own screenshot shows the class's page, taken after this
+     * one), then leaves the browser on the class's control plane, closes every one started and lets
+     * the port go, each whatever the others did (a browser that failed to load the page left every
+     * control plane started running, its etcd watches and Tomcat threads, for the rest of the
+     * class); the first failure is thrown, the others suppressed in it.
      */
     @Override
     public void close() {
       RuntimeException failed = null;
+      try {
+        // the failure screenshot is taken after this: keep the page this control plane served
+        screenshots.save("own-control-plane-left");
+      } catch (RuntimeException e) { // an open alert, a browser gone: the failure says more
+        System.out.println("[ui] no screenshot of the own control plane's page: " + e);
+      }
       try {
         browser.get(baseUrl() + "/");
       } catch (RuntimeException e) {
