@@ -717,6 +717,54 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
   }
 
   /**
+   * Requests the JDK refuses for the app's own misuse of a connection it connected explicitly, with
+   * a {@code ProtocolException} thrown before any byte leaves, say nothing about the target: six of
+   * them leave a closed breaker closed, with no failure in its window, and the next call reaches
+   * the server. Counted as the target's failures (they are I/O errors), they opened a healthy
+   * target's breaker. Output on a {@code TRACE} request ({@code huc-trace-output}).
+   */
+  @Test
+  void outputOnTraceRequestsTheJdkRefusesCountsNeitherWay() throws Exception {
+    checkMisusesLeaveTheBreakerClosed(
+        "huc-trace-output", "TRACE", "HTTP method TRACE doesn't support output");
+  }
+
+  /**
+   * As {@link #outputOnTraceRequestsTheJdkRefusesCountsNeitherWay}, a streaming request without
+   * {@code setDoOutput(true)} asked for its status ({@code huc-streaming-without-output}).
+   */
+  @Test
+  void streamingRequestsWithoutOutputCountNeitherWay() throws Exception {
+    checkMisusesLeaveTheBreakerClosed(
+        "huc-streaming-without-output",
+        "POST",
+        "cannot write to a URLConnection if doOutput=false");
+  }
+
+  /**
+   * As {@link #outputOnTraceRequestsTheJdkRefusesCountsNeitherWay}, a request with {@code
+   * setDoInput(false)} asked for its status ({@code huc-without-input}).
+   */
+  @Test
+  void requestsWithoutInputCountNeitherWay() throws Exception {
+    checkMisusesLeaveTheBreakerClosed(
+        "huc-without-input", "GET", "Cannot read from URLConnection if doInput=false");
+  }
+
+  private void checkMisusesLeaveTheBreakerClosed(String style, String method, String jdkRefusal)
+      throws Exception {
+    String policy = "misuse-" + client();
+    checkAppFailuresLeaveTheBreakerClosed(
+        policy,
+        Rules.breaker(policy, downstream.port(), "/misuse/**", "120s", Rules.ERROR, false),
+        style,
+        method,
+        downstream.url("/misuse/" + client()),
+        "refused by the JDK for the app's misuse",
+        error -> error.contains(jdkRefusal));
+  }
+
+  /**
    * Whether this JDK, the test app's too ({@code java.home}), remembers a failure of an {@code
    * HttpURLConnection}'s {@code getOutputStream} to rethrow it ({@code rememberedExceptionOut}),
    * rather than send the request anew when asked again. Reading the field's declaration needs no

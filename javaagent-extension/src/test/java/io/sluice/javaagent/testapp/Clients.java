@@ -340,6 +340,9 @@ final class Clients {
       case "huc-failing-proxy-selector" -> UrlConnectionAppCodeClients::failingProxySelector;
       case "huc-proxy-selector-refuses-uri" ->
           UrlConnectionAppCodeClients::proxySelectorRefusingTheUri;
+      case "huc-trace-output" -> UrlConnectionMisuseClients::traceWithOutput;
+      case "huc-streaming-without-output" -> UrlConnectionMisuseClients::streamingWithoutOutput;
+      case "huc-without-input" -> UrlConnectionMisuseClients::withoutInput;
       default -> throw new IllegalArgumentException("unknown client " + name);
     };
   }

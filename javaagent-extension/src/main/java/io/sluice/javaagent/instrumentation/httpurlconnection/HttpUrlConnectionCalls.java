@@ -17,9 +17,11 @@ import java.util.logging.Logger;
  * The breaker call of each {@link HttpURLConnection}: started when the connection first connects,
  * told the outcome when the JDK has read the response (or failed to connect, send a streaming
  * request, or read), abandoned when the app disconnects before that, discarded when the app's
- * {@code ResponseCache} answers, when the app leaves a fixed-length body unfinished or when the
- * app's own code the JDK runs for the call (its proxy selector, its {@code CookieHandler}) throws
- * an unchecked exception. What the advice of {@link HttpUrlConnectionInstrumentation} and {@link
+ * {@code ResponseCache} answers, when the app leaves a fixed-length body unfinished, when the JDK
+ * refuses the app's own use of the connection before sending anything (a {@code ProtocolException}:
+ * no {@code doInput}, a streaming request without {@code doOutput}) or when the app's own code the
+ * JDK runs for the call (its proxy selector, its {@code CookieHandler}) throws an unchecked
+ * exception. What the advice of {@link HttpUrlConnectionInstrumentation} and {@link
  * StreamingOutputStreamInstrumentation} calls.
  *
  * <p>A helper class, injected into the bootstrap loader (the connection classes are {@code
@@ -189,13 +191,66 @@ public final class HttpUrlConnectionCalls {
 
   /**
    * Whether the JDK's {@code getOutputStream} gets past the checks of the app's own use (output
-   * enabled, no response read yet) to the request: only then does what it throws say anything about
-   * the target.
+   * enabled, not a {@code TRACE} request over plain HTTP, no response read yet) to the request:
+   * only then does what it throws say anything about the target. The checks mirror those its
+   * private {@code getOutputStream0} makes before it connects, each failing with a {@code
+   * java.net.ProtocolException} (an I/O error in name only): {@code doOutput} false, the method
+   * {@code TRACE} with the URL's protocol {@code http} ("HTTP method TRACE doesn't support output";
+   * the JDK turns a GET into a POST before, so the method read here is the one it checks), a
+   * response read already. Read from the connection's state rather than matched on the messages. An
+   * app that goes on to read the response after such a refusal still sends its request: the call
+   * goes on, and counts that response.
    *
    * @param inputStream the connection's response stream, {@code null} until it has one
    */
   public static boolean sends(HttpURLConnection connection, InputStream inputStream) {
-    return inputStream == null && connection.getDoOutput();
+    return inputStream == null
+        && connection.getDoOutput()
+        && !("TRACE".equals(connection.getRequestMethod())
+            && "http".equals(connection.getURL().getProtocol()));
+  }
+
+  /**
+   * Whether the JDK's private {@code getInputStream0} gets past the checks of the app's own use to
+   * the request: input enabled ({@code doInput}, else "Cannot read from URLConnection if
+   * doInput=false"), and for a streaming request ({@code setChunkedStreamingMode}, {@code
+   * setFixedLengthStreamingMode}) whose headers have not left, {@code getOutputStream}'s checks
+   * ({@link #sends}), which the JDK runs to send them: a streaming request without {@code
+   * setDoOutput(true)} fails with "cannot write to a URLConnection if doOutput=false", whatever the
+   * app asks of it ({@code getResponseCode}, {@code getInputStream}). Each refusal is a {@code
+   * java.net.ProtocolException} thrown before any byte leaves, the app's mistake however it
+   * connected before; nothing the app can change on the connected connection makes it pass, so the
+   * call is discarded ({@link #responded}). Read from the connection's state, the order of the
+   * JDK's checks kept (a failure it remembers, or a response read, comes before the streaming
+   * check), rather than matched on the messages.
+   *
+   * @param inputStream the connection's response stream, {@code null} until it has one
+   * @param rememberedException the failure of reading a response that it rethrows, or {@code null}
+   * @param chunkLength the connection's {@code chunkLength}, {@code -1} unless it streams chunked
+   * @param fixedContentLength its {@code fixedContentLength}, {@code -1} unless it streams a fixed
+   *     length below 2 GiB
+   * @param fixedContentLengthLong its {@code fixedContentLengthLong}, {@code -1} unless it streams
+   *     a longer fixed length
+   * @param streamingBody a streaming request's body stream, {@code null} until its headers left
+   */
+  public static boolean reads(
+      HttpURLConnection connection,
+      InputStream inputStream,
+      Exception rememberedException,
+      int chunkLength,
+      int fixedContentLength,
+      long fixedContentLengthLong,
+      OutputStream streamingBody) {
+    if (!connection.getDoInput()) {
+      return false;
+    }
+    boolean streaming =
+        chunkLength != -1 || fixedContentLength != -1 || fixedContentLengthLong != -1L;
+    return rememberedException != null
+        || inputStream != null
+        || !streaming
+        || streamingBody != null
+        || sends(connection, null);
   }
 
   /**
@@ -316,11 +371,22 @@ public final class HttpUrlConnectionCalls {
    * CookieHandler}, which the JDK asks as it parses the response's headers, before the status is
    * known), as the other clients' unchecked failures are, so it counts neither way however long it
    * ran. An answer without a status (the app's {@code ResponseCache} answered) changes nothing:
-   * {@link #connected} discarded the call already.
+   * {@link #connected} discarded the call already. What the JDK throws where it refuses the app's
+   * own use before sending anything ({@link #reads} false) discards the call too, although it is an
+   * I/O error (a {@code java.net.ProtocolException}): the target never saw the request.
    *
+   * @param refused whether {@link #reads} said no as the method began
    * @param responseCode the connection's {@code responseCode} field, -1 while unknown
    */
-  public static void responded(HttpURLConnection connection, int responseCode, Throwable thrown) {
+  public static void responded(
+      HttpURLConnection connection, boolean refused, int responseCode, Throwable thrown) {
+    if (refused && thrown != null) {
+      SluiceCall call = permitted(connection);
+      if (call != null) {
+        call.discard();
+      }
+      return;
+    }
     end(connection, responseCode, thrown);
   }
 

@@ -51,6 +51,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  *       the outcome (a refused expectation's status, else the I/O error), as the app may give up
  *       right there without reading anything. Where the JDK turns a GET the app connected into a
  *       POST (output on a GET request), the call asks the breakers again as a POST first.
+ *   <li>a {@code java.net.ProtocolException} with which either method refuses the app's own use
+ *       before anything leaves (no {@code doInput}; output without {@code doOutput}, or on a {@code
+ *       TRACE} request over HTTP; a streaming request read without its output enabled) is never the
+ *       target's: see {@link HttpUrlConnectionCalls#sends} and {@link
+ *       HttpUrlConnectionCalls#reads}.
  *   <li>{@code disconnect()} before any outcome: the app gave up, the call is abandoned, and a
  *       later connect (the app asking for the response after all) starts a call of its own where
  *       the JDK sends the request anew.
@@ -286,22 +291,45 @@ final class HttpUrlConnectionInstrumentation implements TypeInstrumentation {
     private GetInputStreamAdvice() {}
 
     /**
-     * Whether this is the invocation that reads the response: the JDK's own nested invocations, and
-     * the app's later ones, find the response stream set (or a remembered failure).
+     * Notes whether this is the invocation that reads the response (the JDK's own nested
+     * invocations, and the app's later ones, find the response stream set or a remembered failure)
+     * and, if so, whether it gets past the checks of the app's own use to the request ({@link
+     * HttpUrlConnectionCalls#reads}). {@code reading} first: should the rest fail, the outcome is
+     * still told, counted as before.
      */
     @Advice.OnMethodEnter(suppress = Throwable.class)
-    static boolean enter(@Advice.FieldValue("inputStream") InputStream inputStream) {
-      return inputStream == null;
+    static void enter(
+        @Advice.This HttpURLConnection connection,
+        @Advice.FieldValue("inputStream") InputStream inputStream,
+        @Advice.FieldValue("rememberedException") Exception rememberedException,
+        @Advice.FieldValue("strOutputStream") OutputStream streamingBody,
+        @Advice.FieldValue("chunkLength") int chunkLength,
+        @Advice.FieldValue("fixedContentLength") int fixedContentLength,
+        @Advice.FieldValue("fixedContentLengthLong") long fixedContentLengthLong,
+        @Advice.Local("sluiceReading") boolean reading,
+        @Advice.Local("sluiceRefused") boolean refused) {
+      reading = inputStream == null;
+      refused =
+          reading
+              && !HttpUrlConnectionCalls.reads(
+                  connection,
+                  inputStream,
+                  rememberedException,
+                  chunkLength,
+                  fixedContentLength,
+                  fixedContentLengthLong,
+                  streamingBody);
     }
 
     @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
     static void exit(
         @Advice.This HttpURLConnection connection,
-        @Advice.Enter boolean reading,
+        @Advice.Local("sluiceReading") boolean reading,
+        @Advice.Local("sluiceRefused") boolean refused,
         @Advice.FieldValue("responseCode") int responseCode,
         @Advice.Thrown Throwable thrown) {
       if (reading) {
-        HttpUrlConnectionCalls.responded(connection, responseCode, thrown);
+        HttpUrlConnectionCalls.responded(connection, refused, responseCode, thrown);
       }
     }
   }
