@@ -7,12 +7,13 @@ import io.opentelemetry.sdk.trace.samplers.SamplingResult;
 
 /**
  * The immutable result of a decision {@link RuleBasedSampler} made itself (a rule or the default
- * ratio, not the parent's flag). Such a decision is not described by a parent's consistent
- * probability threshold ({@code th} in the {@code ot} tracestate entry), so, as OpenTelemetry's
- * tracestate probability sampling requires of stages whose probability {@code th} does not
- * describe, the {@code th} sub-key is erased; every other sub-key ({@code rv} included) and entry
- * is kept, and the modified {@code ot} entry moves to the front, as W3C asks of a modified entry. A
- * parent tracestate without a threshold is returned as it is (no allocation).
+ * ratio, not the parent's flag), or of following a sampled parent whose threshold does not hold
+ * ({@link ParentThreshold}). Such a decision is not described by a parent's consistent probability
+ * threshold ({@code th} in the {@code ot} tracestate entry), so, as OpenTelemetry's tracestate
+ * probability sampling requires of stages whose probability {@code th} does not describe, the
+ * {@code th} sub-key is erased; every other sub-key ({@code rv} included) and entry is kept, and
+ * the modified {@code ot} entry moves to the front, as W3C asks of a modified entry. A parent
+ * tracestate without a threshold is returned as it is (no allocation).
  */
 final class OwnDecision implements SamplingResult {
 

@@ -39,7 +39,9 @@ import java.util.logging.Logger;
  * actually made would make downstream consistent samplers and collectors draw wrong conclusions, so
  * the probability is reported as the {@code sluice.sampling.probability} span attribute instead,
  * and a parent's {@code th} is erased from the results of decisions made here ({@link
- * OwnDecision}); it travels on only when the parent's sampled flag is followed.
+ * OwnDecision}); it travels on only when the parent's sampled flag is followed, and then only when
+ * it holds for the trace ({@link ParentThreshold}: a malformed {@code th}, or one above the trace's
+ * randomness, is erased too).
  */
 final class RuleBasedSampler implements Sampler {
 
@@ -104,7 +106,9 @@ final class RuleBasedSampler implements Sampler {
       SpanContext parent = Span.fromContext(parentContext).getSpanContext();
       if (parent.isValid()) {
         if (parent.isSampled()) {
-          return s.parentKeep;
+          return ParentThreshold.holds(parent.getTraceState(), traceId)
+              ? s.parentKeep
+              : s.parentKeepErasingThreshold;
         }
         if (!parent.isRemote() || !B3Deferral.isDeferred(parentContext)) {
           return SamplingResult.drop();

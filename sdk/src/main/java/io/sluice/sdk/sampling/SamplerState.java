@@ -27,6 +27,10 @@ final class SamplerState {
   final TraceIdRatio defaultRatio;
   final SamplingResult defaultKeep;
   final SamplingResult parentKeep;
+
+  /** {@link #parentKeep} for a parent whose {@code th} does not hold ({@link ParentThreshold}). */
+  final SamplingResult parentKeepErasingThreshold;
+
   final String description;
   private final int[] maxPerSecond;
 
@@ -63,6 +67,7 @@ final class SamplerState {
                 SamplingAttributes.PARENT_RULE,
                 SamplingAttributes.REVISION_KEY,
                 rules.revision()));
+    parentKeepErasingThreshold = OwnDecision.keep(parentKeep.getAttributes());
     description =
         "RuleSampler{service="
             + rules.document().service()
