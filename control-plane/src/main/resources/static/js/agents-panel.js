@@ -1,8 +1,9 @@
 // The live agents of a service: which revision each applied, whether it is behind, ahead of or
 // rejected the current one (and why), and its breakers' states, those not closed first. Rows are
-// keyed by instance and updated in place as status keys change. Everything in a row is what an
-// agent wrote into etcd, and any process that can write there can write anything: it is shown
-// through showHidden.
+// keyed by instance and updated in place as status keys change. A service of many instances has
+// its agents listed a page at a time (ServicePage.showMoreAgents), with how many there are.
+// Everything in a row is what an agent wrote into etcd, and any process that can write there can
+// write anything: it is shown through showHidden.
 
 import { enc } from './api.js';
 import { exactTime, fill, h, placeChild, serverNow, setText, timeNode } from './dom.js';
@@ -166,6 +167,16 @@ export class AgentsPanel {
       'data-test': 'sluice-versions',
       hidden: true,
     });
+    // below the rows: how many of how many are listed, and the next page's button
+    this.listed = h('span', { class: 'muted', 'data-test': 'agents-listed' });
+    this.more = h('button', {
+      type: 'button',
+      class: 'btn btn-small',
+      'data-test': 'more-agents',
+      text: 'Show more agents',
+      onclick: () => this.showMore(),
+    });
+    this.foot = h('div', { class: 'table-foot', hidden: true }, this.listed, ' ', this.more);
     fill(root,
       this.unreadable,
       this.versions,
@@ -185,7 +196,8 @@ export class AgentsPanel {
             h('th', { scope: 'col', text: 'Breakers' }),
             h('th', { scope: 'col', text: 'Reported' }))),
           this.tbody),
-        this.empty));
+        this.empty,
+        this.foot));
     // drawn while its tab is shown: a service's agents report all the time, and a page on another
     // tab would redraw the whole list for each report
     this.stale = true;
@@ -203,6 +215,17 @@ export class AgentsPanel {
     if (this.stale) this.render();
   }
 
+  /** Lists the next page; the button waits for it, so one click adds each page once. */
+  async showMore() {
+    if (this.more.disabled) return;
+    this.more.disabled = true;
+    try {
+      await this.page.showMoreAgents();
+    } finally {
+      this.more.disabled = false;
+    }
+  }
+
   /** Folds a row's closed breakers into their count, or shows them, as its toggle says. */
   showClosed(row) {
     const folded = row.closedCount > CLOSED_SHOWN_MAX;
@@ -217,9 +240,11 @@ export class AgentsPanel {
 
   render() {
     this.stale = false;
+    // the control plane's order (UTF-16 code units, as Java compares), in which it pages them:
+    // the rows of a page shown more go below those listed
+    const order = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
     const agents = this.page.agentViews()
-      .sort((a, b) =>
-        a.service.localeCompare(b.service) || a.instanceId.localeCompare(b.instanceId));
+      .sort((a, b) => order(a.service, b.service) || order(a.instanceId, b.instanceId));
     const seen = new Set();
     agents.forEach((a, index) => {
       // instance ids are unique within a service; _default's page lists several services
@@ -355,8 +380,18 @@ export class AgentsPanel {
       }
     }
     this.empty.hidden = agents.length > 0;
+    const partly = this.page.agentsPartly;
+    const total = this.page.agentsTotal;
+    setText(this.listed, partly
+      ? `${agents.length} of ${total ?? 'more'} agents listed, in the order of their service and`
+        + ' instance id.'
+      : '');
+    this.foot.hidden = !partly;
     const mixed = mixedSluiceVersions(agents);
-    setText(this.versions, mixed ? `These agents run different Sluice versions: ${mixed}.` : '');
+    // the versions of the agents listed: with some not listed, said of those only
+    setText(this.versions, !mixed ? ''
+      : partly ? `The ${agents.length} agents listed here run different Sluice versions: ${mixed}.`
+        : `These agents run different Sluice versions: ${mixed}.`);
     this.versions.hidden = !mixed;
     const unreadable = this.page.unreadableAgents();
     // "more" beside the agents listed; with none listed, these are all there are

@@ -1,6 +1,7 @@
 // A service's page: header with live rollout, and tabs for the rules editor, history, agents,
 // unprotected dependencies and the dry run. The panels share one ServicePage, which holds the
-// current document and agent list and refreshes them from the event stream.
+// current document and the agents listed (a page of them at a time) and refreshes them from the
+// event stream.
 
 import { ApiError, call, coalesce, enc, etagRevision, listOf, session } from './api.js';
 import { fill, h, sayShownErrors, setText, showError } from './dom.js';
@@ -13,6 +14,26 @@ import { AgentsPanel } from './agents-panel.js';
 import { DependenciesPanel } from './dependencies-panel.js';
 import { DryRunPanel } from './dry-run-panel.js';
 
+/**
+ * How many agents the page lists at first, and how many more each "Show more agents" adds: a
+ * service of thousands of instances would otherwise have every status read (each up to tens of
+ * kilobytes) and a row drawn for each, on every refresh its agents' reports prompt.
+ */
+const AGENTS_PAGE = 200;
+
+/**
+ * The most agents one read of GET api/v1/agents gives (the control plane's AgentPage.MAX_LIMIT):
+ * a refresh re-reads the pages the user opened in as few reads as it may.
+ */
+const AGENTS_READ_MAX = 500;
+
+/** A count a header of the agents' answer gives, or null when it gives none. */
+function headerCount(headers, name) {
+  const value = headers ? headers.get(name) : null;
+  const n = value == null || value === '' ? NaN : Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+
 const TABS = [
   ['rules', 'Rules'],
   ['history', 'History'],
@@ -20,6 +41,10 @@ const TABS = [
   ['dependencies', 'Unprotected dependencies'],
   ['dry-run', 'Dry run'],
 ];
+
+/** The rollout's lists, each with the status the views give its agents. */
+const ROLLOUT_LISTS = [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected'],
+  ['ahead', 'ahead'], ['onRulesFile', 'rules file']];
 
 export class ServicePage {
   constructor(root, service, tab, context) {
@@ -35,7 +60,27 @@ export class ServicePage {
     this.asked = 0;
     this.currentAsked = 0;
     this.currentCame = 0;
+    /**
+     * The agents listed: the first `agentPages` pages of them (AGENTS_PAGE each), in the control
+     * plane's order; not every agent once there are more (see agentsAfter and agentsTotal).
+     */
     this.agents = [];
+    /** How many pages of agents the user opened: a refresh re-reads as many, no more. */
+    this.agentPages = 1;
+    /** The cursor (X-Sluice-Next-After) of the agents after those listed; null when none follow. */
+    this.agentsAfter = null;
+    /**
+     * How many agents there are and their open breakers, listed or not, as the last read of them
+     * said (X-Sluice-Agents, X-Sluice-Breakers-Open); null until one said it.
+     */
+    this.agentsTotal = null;
+    this.breakersOpen = null;
+    /**
+     * Reads of the agents asked for, and the one whose answer the page shows: one asked before it
+     * that is answered after it is dropped, or it would take back pages opened meanwhile.
+     */
+    this.agentReads = 0;
+    this.agentReadShown = 0;
     this.listeners = { current: new Set(), agents: new Set() };
 
     this.bar = rolloutBar();
@@ -53,8 +98,8 @@ export class ServicePage {
     this.aheadChip = countChip('ahead');
     this.rulesFileChip = countChip('rules-file');
     this.revisionText = h('span', { class: 'meta-value', 'data-test': 'current-revision' });
-    this.rejectedText = h('span', { class: 'meta-value' });
-    this.openText = h('span', { class: 'meta-value' });
+    this.rejectedText = h('span', { class: 'meta-value', 'data-test': 'agents-rejected' });
+    this.openText = h('span', { class: 'meta-value', 'data-test': 'breakers-open' });
     // read out through the page's live region (showError); the rules' and the agents' each on a
     // line of its own: sharing one, two reads failing alike wrote it in turn, and each re-read
     // (every 15 s, every event) read both out again as a new message
@@ -333,31 +378,98 @@ export class ServicePage {
     }
   }
 
+  /**
+   * Re-reads the agents listed (the pages the user opened, no more) and the rollout, which counts
+   * every agent for the head.
+   */
   async refreshAgents() {
+    const read = ++this.agentReads;
     try {
-      const [r, rollout] = await Promise.all([
-        // the server's one definition of who falls back, the same the overview's _default
-        // row counts
-        call('GET', this.isDefault
-          ? 'api/v1/agents?fallingBackToDefault=true'
-          : `api/v1/agents?service=${enc(this.service)}`),
+      const [agents, rollout] = await Promise.all([
+        this.readAgents(this.agentPages * AGENTS_PAGE, null),
         call('GET', `api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
       ]);
-      if (this.closed) return;
+      if (this.closed || read < this.agentReadShown) return;
       // A rollout that could not be read (etcd away: the agents still come, from the control
       // plane's memory) leaves the last one read. Without it a service running _default, whose
       // page knows no revision of its own, would show every agent applied against none and its
       // rules as the built-in defaults; agentViews judges the last one by its revision.
       if (rollout) this.rollout = rollout.body;
-      this.agents = listOf(r.body, 'agents')
-        .filter((a) => this.isDefault || !a.service || a.service === this.service);
-      this.agentsLoaded = true;
-      showError(this.agentsError, '');
-      this.renderHead();
-      this.emit('agents');
+      this.showAgents(read, agents.list, agents);
     } catch (e) {
       if (!this.closed) showError(this.agentsError, `Could not load the agents: ${e.message}`);
     }
+  }
+
+  /**
+   * Lists the next page of agents (the Agents tab's "Show more agents"), which the refreshes after
+   * keep listed. Resolves once it is drawn, or the read failed (and said so).
+   */
+  async showMoreAgents() {
+    if (this.agentsAfter == null) return;
+    this.agentPages++;
+    const shown = this.agentReadShown;
+    const read = ++this.agentReads;
+    try {
+      const more = await this.readAgents(AGENTS_PAGE, this.agentsAfter);
+      if (this.closed || this.agentReadShown > read) return;
+      if (this.agentReadShown !== shown) {
+        // a refresh asked before the click was drawn meanwhile: its list may not end where this
+        // page begins (agents came or went), so the pages opened are read again as one
+        await this.refreshAgents();
+        return;
+      }
+      this.showAgents(read, [...this.agents, ...more.list], more);
+    } catch (e) {
+      if (!this.closed) showError(this.agentsError, `Could not load the agents: ${e.message}`);
+    }
+  }
+
+  /**
+   * Reads up to `count` agents after the cursor `after` (from the first when null), in reads of
+   * at most AGENTS_READ_MAX: `{list, next, total, breakersOpen}`, `next` the cursor after them or
+   * null when they are the last.
+   */
+  async readAgents(count, after) {
+    // the server's one definition of who falls back, the same the overview's _default row counts
+    const filter = this.isDefault ? 'fallingBackToDefault=true' : `service=${enc(this.service)}`;
+    const list = [];
+    let next = after;
+    let answer;
+    do {
+      const limit = Math.min(AGENTS_READ_MAX, count - list.length);
+      answer = await call('GET',
+        `api/v1/agents?${filter}&limit=${limit}${next ? `&after=${enc(next)}` : ''}`);
+      list.push(...listOf(answer.body, 'agents')
+        .filter((a) => this.isDefault || !a.service || a.service === this.service));
+      next = answer.headers.get('X-Sluice-Next-After') || null;
+    } while (next && list.length < count);
+    return {
+      list,
+      next,
+      // the last read's: the latest
+      total: headerCount(answer.headers, 'X-Sluice-Agents'),
+      breakersOpen: headerCount(answer.headers, 'X-Sluice-Breakers-Open'),
+    };
+  }
+
+  /** Shows `list` as the agents listed, from read number `read` (see agentReads). */
+  showAgents(read, list, { next, total, breakersOpen }) {
+    this.agentReadShown = read;
+    this.agents = list;
+    this.agentsAfter = next;
+    // agents that came between two reads of a walk may make the list outnumber the total read
+    this.agentsTotal = total == null ? (next ? null : list.length) : Math.max(total, list.length);
+    this.breakersOpen = breakersOpen;
+    this.agentsLoaded = true;
+    showError(this.agentsError, '');
+    this.renderHead();
+    this.emit('agents');
+  }
+
+  /** Whether some agents are not listed (see agentPages): the page says how many are. */
+  get agentsPartly() {
+    return this.agentsAfter != null;
   }
 
   /**
@@ -369,32 +481,58 @@ export class ServicePage {
     return Number.isFinite(n) && n > 0 ? n : 0;
   }
 
-  /** Agents as the views draw them, with their status against the current revision. */
-  agentViews() {
-    const status = new Map();
+  /**
+   * What the agents are judged against: whether the last rollout read is of the current revision
+   * (`fresh`: its lists say each agent's status), and the revision to judge them by otherwise.
+   */
+  judgement() {
     // A rollout fetched for an earlier revision must not count agents as on the new one (right
     // after a save it would show every agent as applied until the next fetch).
     const currentRevision = this.current ? this.current.revision : null;
-    const fresh = this.rollout
+    const fresh = Boolean(this.rollout)
       && (currentRevision == null || this.rollout.revision === currentRevision);
-    if (fresh) {
-      // The control plane's own sorting, which knows the effective revision (_default's, when
-      // the service has no document of its own).
-      const lists = [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected'],
-        ['ahead', 'ahead'], ['onRulesFile', 'rules file']];
-      for (const [list, name] of lists) {
-        for (const ref of this.rollout[list] || []) status.set(agentKey(ref), name);
-      }
-    }
     const revision = fresh && typeof this.rollout.revision === 'number'
       ? this.rollout.revision
       : currentRevision;
+    return { fresh, revision };
+  }
+
+  /** Agents listed, as the views draw them, with their status against the current revision. */
+  agentViews() {
+    const status = new Map();
+    const { fresh, revision } = this.judgement();
+    if (fresh) {
+      // The control plane's own sorting, which knows the effective revision (_default's, when
+      // the service has no document of its own).
+      for (const [list, name] of ROLLOUT_LISTS) {
+        for (const ref of this.rollout[list] || []) status.set(agentKey(ref), name);
+      }
+    }
     return this.agents.map((a) => {
       const view = agentView(a, revision);
       const key = agentKey(a);
       if (status.has(key)) view.status = status.get(key);
       return view;
     });
+  }
+
+  /**
+   * The status of every agent, listed or not, for the head's counts: from the last rollout read,
+   * which names them all (judged by their revisions when it is of an earlier one, as agentViews
+   * does); from the agents listed while no rollout was read, when they are all; else null, not
+   * known, which the head says rather than counting only the agents listed.
+   */
+  allStatuses() {
+    if (!this.rollout) {
+      return this.agentsPartly ? null : this.agentViews().map((a) => a.status);
+    }
+    const { fresh, revision } = this.judgement();
+    return ROLLOUT_LISTS.flatMap(([list, name]) => (this.rollout[list] || []).map((ref) => (fresh
+      ? name
+      : agentView({
+        ...ref,
+        rejected: ref.rejectedRevision == null ? null : { revision: ref.rejectedRevision },
+      }, revision).status)));
   }
 
   renderHead() {
@@ -405,24 +543,28 @@ export class ServicePage {
       : source
         ? showHidden(`none (${source} revision ${this.rollout.revision} applies)`)
         : 'none (built-in defaults apply)');
-    // A name no agent reports and without rules: most likely a typo.
+    // A name no agent reports and without rules: most likely a typo. (The first page is empty
+    // only when there is no agent at all.)
     this.unknownNote.hidden = !(this.agentsLoaded && this.agents.length === 0 && this.current
       && this.current.revision == null && !this.current.defaultOnly);
-    const views = this.agentViews();
-    const count = (status) => views.filter((a) => a.status === status).length;
+    // every agent's, not only the listed ones': the page lists the first AGENTS_PAGE or so
+    const statuses = this.allStatuses();
+    const count = (status) => (statuses ? statuses.filter((s) => s === status).length : null);
     const onRulesFile = count('rules file');
     // agents on a rules file never take the document: said beside the bar, not counted in it
-    updateRolloutBar(this.bar, count('applied'), views.length - onRulesFile);
+    updateRolloutBar(this.bar, count('applied'), statuses ? statuses.length - onRulesFile : null);
     updateCountChip(this.aheadChip, count('ahead'));
     updateCountChip(this.rulesFileChip, onRulesFile);
     const unreadable = this.unreadableAgents();
     setText(this.unreadableChip, unreadable ? `+${unreadable} unreadable` : '');
     this.unreadableChip.hidden = !unreadable;
     const rejected = count('rejected');
-    setText(this.rejectedText, rejected);
+    setText(this.rejectedText, rejected ?? '—');
     this.rejectedText.classList.toggle('bad', rejected > 0);
-    const open = views.reduce((n, a) => n + a.breakersOpen, 0);
-    setText(this.openText, open);
+    // the control plane's count over every agent; the listed agents' only when they are all
+    const open = this.breakersOpen ?? (this.agentsPartly ? null
+      : this.agentViews().reduce((n, a) => n + a.breakersOpen, 0));
+    setText(this.openText, open ?? '—');
     this.openText.classList.toggle('bad', open > 0);
   }
 

@@ -16,9 +16,17 @@ export function rolloutBar() {
 /**
  * Draws `current` of `total` agents on the current revision. Agents on a local rules file are no
  * part of `total`: the bar measures how far the document stored here reached, which they never
- * take; the pages say them beside it (countChip).
+ * take; the pages say them beside it (countChip). Null counts are not known (yet): "—", as the
+ * pages say any value not read, rather than a count of only some of the agents.
  */
 export function updateRolloutBar(bar, current, total) {
+  if (current == null || total == null) {
+    bar.fill.style.width = '0%';
+    bar.fill.classList.remove('complete');
+    setText(bar.text, '—');
+    bar.track.setAttribute('aria-label', 'Agents on the current revision: not known yet');
+    return;
+  }
   const pct = total > 0 ? Math.round((current / total) * 100) : 0;
   bar.fill.style.width = `${pct}%`;
   bar.fill.classList.toggle('complete', total > 0 && current === total);

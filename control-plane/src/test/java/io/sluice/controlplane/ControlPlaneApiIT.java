@@ -1461,8 +1461,10 @@ class ControlPlaneApiIT {
                 .has("400"))
         .as("the OpenAPI document lists the 400 of GET /api/v1/agents")
         .isTrue();
-    assertThat(api.get("/api/v1/services", READER).header("Cache-Control")).isEqualTo("no-cache");
-    assertThat(api.get("/api/v1/agents", READER).header("Cache-Control")).isEqualTo("no-cache");
+    assertThat(api.get("/api/v1/services", READER).header("Cache-Control"))
+        .isEqualTo("private, no-cache");
+    assertThat(api.get("/api/v1/agents", READER).header("Cache-Control"))
+        .isEqualTo("private, no-cache");
   }
 
   @Test
@@ -1776,7 +1778,7 @@ class ControlPlaneApiIT {
         .atMost(Duration.ofSeconds(10))
         .until(() -> events.stream().anyMatch(l -> l.equals("event:ready")));
     // no proxy or cache may hold the stream back
-    assertThat(streamHeaders.get().firstValue("Cache-Control")).hasValue("no-cache");
+    assertThat(streamHeaders.get().firstValue("Cache-Control")).hasValue("private, no-cache");
     assertThat(streamHeaders.get().firstValue("X-Accel-Buffering")).hasValue("no");
     // but the stream says it was opened the deprecated way
     assertThat(streamHeaders.get().firstValue("Deprecation")).hasValue("@1795910400");
@@ -2051,9 +2053,9 @@ class ControlPlaneApiIT {
 
   /**
    * {@code limit} and the cursor of {@code X-Sluice-Next-After} page the agents (the answer without
-   * them stays every agent, with no header); and an agent still on a document deleted since (its
-   * delete not applied yet: it reports the deleted revision) is ahead in the rollout and the
-   * services list, not older.
+   * them stays every agent, with no cursor), each page saying how many agents there are; and an
+   * agent still on a document deleted since (its delete not applied yet: it reports the deleted
+   * revision) is ahead in the rollout and the services list, not older.
    */
   @Test
   void pagesTheAgentsAndCountsAnAgentOnADeletedRevisionAhead() throws Exception {
@@ -2094,8 +2096,12 @@ class ControlPlaneApiIT {
       assertThat(first.json().get(1).get("instanceId").asString()).isEqualTo("p-2");
       String next = first.header("X-Sluice-Next-After");
       assertThat(next).isNotNull();
+      // every page says the whole, for a page that lists the first of them
+      assertThat(first.header("X-Sluice-Agents")).isEqualTo("3");
+      assertThat(first.header("X-Sluice-Breakers-Open")).isEqualTo("0");
       ApiClient.Answer last = api.get(all + "&limit=2&after=" + next, READER);
       assertThat(last.json().size()).isEqualTo(1);
+      assertThat(last.header("X-Sluice-Agents")).isEqualTo("3");
       assertThat(last.json().get(0).get("instanceId").asString()).isEqualTo("p-3");
       assertThat(last.header("X-Sluice-Next-After")).isNull();
       ApiClient.Answer tooMany = api.get(all + "&limit=501", READER);
@@ -2754,8 +2760,8 @@ class ControlPlaneApiIT {
    * Under {@code server.servlet.context-path} the API keeps what its filters give it, which know
    * the API by its path within the application, not by the raw request URI: the 256 KiB body cap
    * (413 before a body's end is read: a document padded with blanks parses to a small one, which
-   * would otherwise be stored), {@code Cache-Control: no-cache} on its answers, errors too, and the
-   * deprecation {@code Link} names the ticket endpoint under the prefix.
+   * would otherwise be stored), {@code Cache-Control: private, no-cache} on its answers, errors
+   * too, and the deprecation {@code Link} names the ticket endpoint under the prefix.
    */
   @Test
   void underAServletContextPathTheApiKeepsItsBodyCapCacheControlAndDeprecationLink()
@@ -2770,20 +2776,20 @@ class ControlPlaneApiIT {
           .isEqualTo("urn:sluice:problem:payload-too-large");
       assertThat(tooLarge.json().get("detail").asString())
           .contains("request bodies are limited to 262144 bytes");
-      assertThat(tooLarge.header("Cache-Control")).isEqualTo("no-cache");
+      assertThat(tooLarge.header("Cache-Control")).isEqualTo("private, no-cache");
       assertThat(api.get(path, READER).status()).isEqualTo(404);
       // the same document without the padding is stored
       assertThat(api.put(path, WRITER, document(null, 0.5, "r"), Map.of()).status()).isEqualTo(200);
 
       ApiClient.Answer services = api.get("/sluice/api/v1/services", READER);
       assertThat(services.status()).isEqualTo(200);
-      assertThat(services.header("Cache-Control")).isEqualTo("no-cache");
-      assertThat(api.get(path, READER).header("Cache-Control")).isEqualTo("no-cache");
+      assertThat(services.header("Cache-Control")).isEqualTo("private, no-cache");
+      assertThat(api.get(path, READER).header("Cache-Control")).isEqualTo("private, no-cache");
 
       String stream = "/sluice/api/v1/events?access_token=" + READER;
       HttpResponse<Stream<String>> withToken = openAndClose(api, stream);
       assertThat(withToken.statusCode()).isEqualTo(200);
-      assertThat(withToken.headers().firstValue("Cache-Control")).hasValue("no-cache");
+      assertThat(withToken.headers().firstValue("Cache-Control")).hasValue("private, no-cache");
       List<String> links = withToken.headers().allValues("Link");
       assertThat(links).hasSize(1);
       Matcher link = Pattern.compile("<([^>]*)>; rel=\"alternate\"").matcher(links.get(0));
@@ -2835,10 +2841,10 @@ class ControlPlaneApiIT {
       String padded = document(null, 0.5, "r") + " ".repeat(300 * 1024);
       ApiClient.Answer tooLarge = api.put(path, WRITER, padded, Map.of());
       assertThat(tooLarge.status()).as(tooLarge.body()).isEqualTo(413);
-      assertThat(tooLarge.header("Cache-Control")).isEqualTo("no-cache");
+      assertThat(tooLarge.header("Cache-Control")).isEqualTo("private, no-cache");
       assertThat(api.get(path, WRITER).status()).isEqualTo(404);
       assertThat(api.get("/mvc/api/v1/services", WRITER).header("Cache-Control"))
-          .isEqualTo("no-cache");
+          .isEqualTo("private, no-cache");
     }
   }
 

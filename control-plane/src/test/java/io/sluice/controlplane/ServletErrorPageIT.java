@@ -62,7 +62,7 @@ class ServletErrorPageIT {
     assertThat(trace.header("Allow")).isNotBlank();
     assertThat(trace.header("X-Content-Type-Options")).isEqualTo("nosniff");
     assertThat(trace.header("Content-Security-Policy")).contains("default-src 'self'");
-    assertThat(trace.header("Cache-Control")).isEqualTo("no-cache");
+    assertThat(trace.header("Cache-Control")).isEqualTo("private, no-cache");
   }
 
   /**

@@ -167,7 +167,9 @@ class AgentsController {
    * fallingBackToDefault} keeps those that run {@code _default} (no agent reports that name); both
    * together keep the agents that pass both. {@code limit} and {@code after} page what the filters
    * keep ({@link AgentPage}), the next page's cursor in {@link #NEXT_AFTER_HEADER}; without them
-   * the answer is every agent, as it always was.
+   * the answer is every agent, as it always was. Every answer, paged or not, says how many agents
+   * the filters keep and their open breakers ({@link #AGENTS_HEADER}, {@link
+   * #BREAKERS_OPEN_HEADER}): a page showing the first of them still says the whole.
    */
   @GetMapping("/api/v1/agents")
   ResponseEntity<List<AgentStatus>> agents(
@@ -194,7 +196,10 @@ class AgentsController {
             : agents;
     // an empty after is a loop's first page (its cursor variable not set yet): from the start
     AgentPage page = AgentPage.of(kept, after, limit);
-    ResponseEntity.BodyBuilder answer = ResponseEntity.ok();
+    ResponseEntity.BodyBuilder answer =
+        ResponseEntity.ok()
+            .header(AGENTS_HEADER, Integer.toString(kept.size()))
+            .header(BREAKERS_OPEN_HEADER, Integer.toString(OpenBreakers.of(kept)));
     if (page.next() != null) {
       answer.header(NEXT_AFTER_HEADER, page.next());
     }
@@ -206,6 +211,12 @@ class AgentsController {
    * last page (and without {@code limit}, whose answer is every agent after {@code after}).
    */
   static final String NEXT_AFTER_HEADER = "X-Sluice-Next-After";
+
+  /**
+   * {@code /agents}: the open, forced-open and half-open breakers of every agent the filters keep,
+   * on every page ({@link OpenBreakers}), as the services list counts them for a service.
+   */
+  static final String BREAKERS_OPEN_HEADER = "X-Sluice-Breakers-Open";
 
   /**
    * {@code ?fallingBackToDefault=}: {@code true} or {@code false}, absent for false. Empty is
@@ -260,7 +271,10 @@ class AgentsController {
         .body(targets);
   }
 
-  /** {@code /unprotected}: how many agents' reports were read. */
+  /**
+   * {@code /unprotected}: how many agents' reports were read; {@code /agents}: how many agents the
+   * filters keep, on every page (the whole that the pages list).
+   */
   static final String AGENTS_HEADER = "X-Sluice-Agents";
 
   /** {@code /unprotected}: how many of them left targets out of their reports. */

@@ -45,7 +45,7 @@ class EventTicketsController {
         request.getContentType(),
         "a ticket request takes no body: the ticket opens the event stream as the token in the"
             + " Authorization header; send no body");
-    // a ticket is a credential: no cache may keep it (the API's default is only no-cache)
+    // a ticket is a credential: no cache may keep it (the API's default is only private, no-cache)
     response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
     // JSON whatever Accept says, as the answers of writes: the ticket is issued by now, and a 406
     // would hide it while it counts against the caller's unused tickets

@@ -37,7 +37,7 @@ final class ProblemErrorController implements ErrorController {
   ResponseEntity<ProblemDetail> error(HttpServletRequest request, HttpServletResponse response) {
     // the request that failed may never have passed the filter that sets them
     SecurityHeadersFilter.setHeaders(response);
-    response.setHeader("Cache-Control", "no-cache");
+    response.setHeader("Cache-Control", SecurityHeadersFilter.API_CACHE_CONTROL);
     String method = request.getMethod();
     if (!(request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer status)) {
       // asked for directly: as for any path that names nothing

@@ -9,7 +9,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Security headers on every response, the web UI's and the API's alike, and {@code Cache-Control:
- * no-cache} on the API's (set before anything else runs, so errors carry them too).
+ * private, no-cache} on the API's (set before anything else runs, so errors carry them too).
  *
  * <p>The policy fits the UI as it is: one stylesheet and ES modules from the control plane itself,
  * {@code fetch} to its own API, no inline script or style, nothing from elsewhere, never framed.
@@ -23,15 +23,23 @@ final class SecurityHeadersFilter extends OncePerRequestFilter {
           + " connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none';"
           + " form-action 'self'; frame-ancestors 'none'";
 
+  /**
+   * The API's {@code Cache-Control}, also on the error page's answers ({@link
+   * ProblemErrorController}); an answer may set a stricter one itself (a ticket's {@code
+   * no-store}).
+   */
+  static final String API_CACHE_CONTROL = "private, no-cache";
+
   @Override
   protected void doFilterInternal(
       HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
     setHeaders(response);
     if (ApiRequests.isApi(request)) {
-      // answers change with every write: a cache (browser, proxy) must ask again each time, which
-      // the ETags make cheap (304), and must never serve rules or agents that are out of date
-      response.setHeader("Cache-Control", "no-cache");
+      // answers change with every write: a cache must ask again each time, which the ETags make
+      // cheap (304), and must never serve rules or agents that are out of date. Private: they are
+      // read under a caller's token, and a shared cache (a proxy) would hand them to others
+      response.setHeader("Cache-Control", API_CACHE_CONTROL);
     }
     chain.doFilter(request, response);
   }

@@ -19,7 +19,7 @@ class SecurityHeadersFilterTest {
   void apiAnswersMustBeRevalidatedWithOrWithoutAContextPath(
       String name, String contextPath, String uri) throws Exception {
     Map<String, String> headers = headersFor(contextPath, uri);
-    assertThat(headers).containsEntry("Cache-Control", "no-cache");
+    assertThat(headers).containsEntry("Cache-Control", "private, no-cache");
     assertThat(headers)
         .containsEntry("Content-Security-Policy", SecurityHeadersFilter.CONTENT_SECURITY_POLICY)
         .containsEntry("X-Content-Type-Options", "nosniff")
@@ -52,7 +52,7 @@ class SecurityHeadersFilterTest {
                 "GET", "/sluice", "/mvc", "/sluice/mvc/api/v1/services", new byte[0]),
             FakeServlet.response(headers),
             (req, res) -> {});
-    assertThat(headers).containsEntry("Cache-Control", "no-cache");
+    assertThat(headers).containsEntry("Cache-Control", "private, no-cache");
   }
 
   private static Map<String, String> headersFor(String contextPath, String uri) throws Exception {

@@ -3525,7 +3525,9 @@ class WebUiIT {
             + " const agents = 'api/v1/agents?service=' + arguments[0];"
             + " window.fetch = (input, init = {}) => {"
             + "   const url = String(input);"
-            + "   const kind = url === rules ? 'rules' : url === agents ? 'agents' : null;"
+            // the agents are read a page at a time: ?service=...&limit=...
+            + "   const kind = url === rules ? 'rules'"
+            + "     : url.startsWith(agents + '&') ? 'agents' : null;"
             + "   if (!kind) return unheld(input, init);"
             + "   tries[kind]++;"
             + "   return Promise.reject(new TypeError('Failed to fetch'));"
@@ -4196,6 +4198,91 @@ class WebUiIT {
       etcd.server().delete(key);
       api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
     }
+  }
+
+  /**
+   * A service of many instances has its agents listed a page at a time (200), not every status in
+   * one answer and a row for each: the tab says how many of how many it lists and shows more on a
+   * click, and the head counts every agent, those on the page not listed too (the agents behind and
+   * the one open breaker are all past the first page). A refresh an agent's report prompts keeps
+   * the page opened listed.
+   */
+  @Test
+  void listsManyAgentsAPageAtATimeAndCountsThemAll() {
+    String service = "many-agents";
+    long revision = storeOrdersDocumentAs(service);
+    String prefix = "/sluice/v1/agents/" + service + "/";
+    List<String> keys = new ArrayList<>();
+    try {
+      // 230 agents in the control plane's order m-000 to m-229: the last 20 one revision behind,
+      // the last one with an open breaker
+      for (int i = 0; i < 230; i++) {
+        String instance = String.format(Locale.ROOT, "m-%03d", i);
+        keys.add(prefix + instance);
+        etcd.server()
+            .put(
+                prefix + instance,
+                manyAgentsStatus(service, instance, i < 210 ? revision : revision - 1, i == 229));
+      }
+      open(WRITER_TOKEN, "/service/" + service + "/agents");
+      By rows = By.cssSelector("table.agents tbody tr");
+      By head = By.cssSelector(".service-head [data-test=rollout]");
+      awaitText(head, "210/230");
+      awaitText(By.cssSelector("[data-test=agents-listed]"), "200 of 230 agents listed");
+      assertThat(browser.findElements(rows)).hasSize(200);
+      assertThat(browser.findElements(By.cssSelector("tr[data-instance='m-199']"))).hasSize(1);
+      assertThat(browser.findElements(By.cssSelector("tr[data-instance='m-200']"))).isEmpty();
+      assertThat(visibleText(".service-head [data-test=agents-rejected]")).isEqualTo("0");
+      awaitText(By.cssSelector(".service-head [data-test=breakers-open]"), "1");
+
+      click(By.cssSelector("[data-test=more-agents]"));
+      awaitText(By.cssSelector("tr[data-instance='m-229'] [data-test=agent-status]"), "behind");
+      assertThat(browser.findElements(rows)).hasSize(230);
+      // the rows of the page shown more go below those listed
+      assertThat(browser.findElements(rows).get(229).getAttribute("data-instance"))
+          .isEqualTo("m-229");
+      await("the foot goes once every agent is listed")
+          .atMost(BOUND)
+          .until(
+              () -> !browser.findElement(By.cssSelector("[data-test=more-agents]")).isDisplayed());
+      assertThat(browser.findElement(head).getText()).isEqualTo("210/230");
+
+      // a new agent's report refreshes the list: the page opened stays listed, with it
+      keys.add(prefix + "m-230");
+      etcd.server().put(prefix + "m-230", manyAgentsStatus(service, "m-230", revision, false));
+      awaitText(head, "211/231");
+      await("the refreshed list keeps the page opened")
+          .atMost(BOUND)
+          .until(() -> browser.findElements(rows).size() == 231);
+      assertThat(browser.findElement(By.cssSelector("[data-test=more-agents]")).isDisplayed())
+          .isFalse();
+    } finally {
+      keys.forEach(key -> etcd.server().delete(key));
+      api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+    }
+  }
+
+  /** A status of {@code service}'s agent {@code instance}, with one open breaker when asked. */
+  private static String manyAgentsStatus(
+      String service, String instance, long revision, boolean openBreaker) {
+    return AgentStatusCodec.write(
+        new AgentStatus(
+            instance,
+            service,
+            instance + "-host",
+            7,
+            new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+            Instant.now(),
+            Instant.now(),
+            "etcd",
+            revision,
+            null,
+            openBreaker
+                ? List.of(
+                    new AgentStatus.BreakerState(
+                        "payments", "payments.example.com:443", "OPEN", 100, 0, false))
+                : List.of(),
+            List.of()));
   }
 
   /**
