@@ -23,6 +23,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxTicketsPerCaller unused tickets one caller (one token; all callers without a token
  *     together) keeps at once; one more drops that caller's own oldest, so one caller cannot push
  *     out the others' tickets
+ * @param maxClientsPerCaller streams one caller (one token; all callers without a token together)
+ *     keeps open at once; one more is refused with 429 and {@code Retry-After}, so one caller (a
+ *     script that opens streams in a loop, a token shared too widely) cannot take every stream and
+ *     shut the others out of live updates. Above {@code maxClients} it changes nothing
  */
 @ConfigurationProperties("sluice.events")
 public record EventSettings(
@@ -30,7 +34,8 @@ public record EventSettings(
     @DefaultValue("15s") Duration keepAlive,
     @DefaultValue("30m") Duration maxAge,
     @DefaultValue("30s") Duration ticketTtl,
-    @DefaultValue("16") int maxTicketsPerCaller) {
+    @DefaultValue("16") int maxTicketsPerCaller,
+    @DefaultValue("64") int maxClientsPerCaller) {
 
   /** The longest a ticket may live: it is minted for one stream that opens right away. */
   public static final Duration MAX_TICKET_TTL = Duration.ofMinutes(5);
@@ -58,6 +63,10 @@ public record EventSettings(
       problems.add(
           "sluice.events.max-tickets-per-caller must be at least 1, was " + maxTicketsPerCaller);
     }
+    if (maxClientsPerCaller < 1) {
+      problems.add(
+          "sluice.events.max-clients-per-caller must be at least 1, was " + maxClientsPerCaller);
+    }
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException(
           "invalid event stream settings:\n  - " + String.join("\n  - ", problems));
@@ -67,6 +76,6 @@ public record EventSettings(
   /** The defaults, as an unset {@code sluice.events.*} binds them. */
   public static EventSettings defaults() {
     return new EventSettings(
-        256, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30), 16);
+        256, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30), 16, 64);
   }
 }

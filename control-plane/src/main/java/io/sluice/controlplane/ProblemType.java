@@ -53,6 +53,10 @@ public enum ProblemType {
       "too-many-event-clients",
       HttpStatus.SERVICE_UNAVAILABLE,
       "The event stream has as many clients as it serves"),
+  TOO_MANY_EVENT_STREAMS_OF_CALLER(
+      "too-many-event-streams-of-caller",
+      HttpStatus.TOO_MANY_REQUESTS,
+      "The caller has as many event streams open as one caller may"),
   INTERNAL("internal-error", HttpStatus.INTERNAL_SERVER_ERROR, "Internal error");
 
   private final URI type;

@@ -2278,6 +2278,64 @@ class ControlPlaneApiIT {
   }
 
   @Test
+  void oneTokenCannotTakeEveryEventStreamAndGetsOneBackWhenItClosesOne() throws Exception {
+    try (RunningControlPlane capped =
+        RunningControlPlane.start(
+            Map.of(
+                "sluice.etcd.endpoints", etcd.endpoint(),
+                "sluice.security.tokens.reader.token", READER,
+                "sluice.security.tokens.reader.role", "reader",
+                "sluice.security.tokens.writer.token", WRITER,
+                "sluice.security.tokens.writer.role", "writer",
+                "sluice.events.max-clients-per-caller", "2",
+                // a client that left is found by the next keep-alive write
+                "sluice.events.keep-alive", "200ms"))) {
+      EventClientSocket first = EventClientSocket.open(capped.port(), READER);
+      EventClientSocket second = EventClientSocket.open(capped.port(), READER);
+      assertThat(first.status()).isEqualTo(200);
+      assertThat(second.status()).isEqualTo(200);
+      first.awaitReady();
+      second.awaitReady();
+
+      ApiClient.Answer refused =
+          capped
+              .api()
+              .call("GET", "/api/v1/events", READER, null, Map.of("Accept", "text/event-stream"));
+      assertThat(refused.status()).isEqualTo(429);
+      assertThat(refused.header("Retry-After")).isEqualTo("10");
+      assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+      assertThat(refused.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:too-many-event-streams-of-caller");
+      assertThat(refused.json().get("detail").asString())
+          .contains("at most 2 event streams")
+          .contains("sluice.events.max-clients-per-caller");
+
+      // another token still connects
+      try (EventClientSocket other = EventClientSocket.open(capped.port(), WRITER)) {
+        assertThat(other.status()).isEqualTo(200);
+        other.awaitReady();
+      }
+
+      first.close();
+      EventClientSocket third =
+          await()
+              .atMost(Duration.ofSeconds(15))
+              .until(
+                  () -> {
+                    EventClientSocket attempt = EventClientSocket.open(capped.port(), READER);
+                    if (attempt.status() != 200) {
+                      attempt.close();
+                    }
+                    return attempt;
+                  },
+                  attempt -> attempt.status() == 200);
+      third.awaitReady();
+      third.close();
+      second.close();
+    }
+  }
+
+  @Test
   void aTicketMintedWithAReaderTokenOpensTheEventStreamOnce() {
     ApiClient api = api();
     ApiClient.Answer minted = api.post("/api/v1/events/tickets", READER, null);
@@ -2960,6 +3018,10 @@ class ControlPlaneApiIT {
       implements AutoCloseable {
 
     static EventClientSocket open(int port) throws java.io.IOException {
+      return open(port, READER);
+    }
+
+    static EventClientSocket open(int port, String token) throws java.io.IOException {
       java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
       socket.setSoTimeout(10_000);
       socket
@@ -2968,7 +3030,7 @@ class ControlPlaneApiIT {
               ("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:"
                       + port
                       + "\r\nAuthorization: Bearer "
-                      + READER
+                      + token
                       + "\r\nAccept: text/event-stream\r\n\r\n")
                   .getBytes(StandardCharsets.US_ASCII));
       java.io.BufferedReader in =

@@ -23,7 +23,12 @@ class EventSettingsTest {
     assertThat(EventSettings.defaults())
         .isEqualTo(
             new EventSettings(
-                256, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30), 16));
+                256,
+                Duration.ofSeconds(15),
+                Duration.ofMinutes(30),
+                Duration.ofSeconds(30),
+                16,
+                64));
   }
 
   @Test
@@ -35,12 +40,13 @@ class EventSettingsTest {
                 "sluice.events.keep-alive", "2s",
                 "sluice.events.max-age", "1m",
                 "sluice.events.ticket-ttl", "5m",
-                "sluice.events.max-tickets-per-caller", "2"));
+                "sluice.events.max-tickets-per-caller", "2",
+                "sluice.events.max-clients-per-caller", "1"));
 
     assertThat(settings)
         .isEqualTo(
             new EventSettings(
-                3, Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofMinutes(5), 2));
+                3, Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofMinutes(5), 2, 1));
   }
 
   @Test
@@ -51,7 +57,8 @@ class EventSettingsTest {
             "sluice.events.keep-alive", "0s",
             "sluice.events.max-age", "-1s",
             "sluice.events.ticket-ttl", "6m",
-            "sluice.events.max-tickets-per-caller", "0");
+            "sluice.events.max-tickets-per-caller", "0",
+            "sluice.events.max-clients-per-caller", "0");
 
     assertThatThrownBy(() -> bind(properties))
         .isInstanceOf(BindException.class)
@@ -64,7 +71,8 @@ class EventSettingsTest {
                 "sluice.events.keep-alive must be positive, was PT0S",
                 "sluice.events.max-age must be positive, was PT-1S",
                 "sluice.events.ticket-ttl must be positive and at most 5m, was PT6M",
-                "sluice.events.max-tickets-per-caller must be at least 1, was 0"));
+                "sluice.events.max-tickets-per-caller must be at least 1, was 0",
+                "sluice.events.max-clients-per-caller must be at least 1, was 0"));
   }
 
   @Test
@@ -72,7 +80,7 @@ class EventSettingsTest {
     assertThatThrownBy(
             () ->
                 new EventSettings(
-                    256, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ZERO, 16))
+                    256, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ZERO, 16, 64))
         .hasMessage(
             "invalid event stream settings:\n  - sluice.events.ticket-ttl must be positive and at"
                 + " most 5m, was PT0S");

@@ -3,10 +3,10 @@ package io.sluice.controlplane.web;
 import io.sluice.controlplane.EventSettings;
 import io.sluice.controlplane.agents.AgentChanged;
 import io.sluice.controlplane.rules.RulesChanged;
+import io.sluice.controlplane.security.Caller;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -31,9 +31,11 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * <h2>Bounds</h2>
  *
  * <ul>
- *   <li><b>Clients.</b> At most {@code sluice.events.max-clients} streams are open at once; the
- *       caller refuses one more ({@link #connect} answers null). A stream counts until its last
- *       task is done, so a dropped client whose write is still stalled keeps its slot.
+ *   <li><b>Clients.</b> At most {@code sluice.events.max-clients} streams are open at once, and at
+ *       most {@code sluice.events.max-clients-per-caller} of one caller (a token; every caller
+ *       without one counts as one caller, {@link Caller#ANONYMOUS}); one more is {@link Refused}. A
+ *       stream counts until its last task is done, so a dropped client whose write is still stalled
+ *       keeps its slot.
  *   <li><b>Age.</b> A stream ends normally after about {@code max-age} (up to a tenth less, so
  *       clients that connected together do not all reconnect together).
  *   <li><b>Threads.</b> Writes run on {@link #BASE_SENDERS} threads, plus one for every write that
@@ -70,8 +72,14 @@ final class EventStream implements SmartLifecycle {
   /** Clients that receive events. */
   private final List<EventClient> clients = new CopyOnWriteArrayList<>();
 
-  /** Streams not over yet (including dropped clients whose last task still runs): the cap. */
-  private final Set<EventClient> open = ConcurrentHashMap.newKeySet();
+  /**
+   * Streams not over yet (including dropped clients whose last task still runs), each with its
+   * caller: the caps count these.
+   */
+  private final Map<EventClient, Caller> open = new ConcurrentHashMap<>();
+
+  /** How many of {@link #open} each caller has; a caller without any has no entry. */
+  private final Map<Caller, Integer> openByCaller = new ConcurrentHashMap<>();
 
   private final Map<EventClient, Long> deadlines = new ConcurrentHashMap<>();
   private ScheduledExecutorService ticker;
@@ -82,27 +90,29 @@ final class EventStream implements SmartLifecycle {
   }
 
   /**
-   * A stream for one client; outside the stream's lifecycle (the web server starts before it and
-   * stops after it) an empty stream, which the browser's EventSource reconnects later; {@code null}
-   * when {@code max-clients} streams are open already.
+   * A stream for one client of {@code caller}; outside the stream's lifecycle (the web server
+   * starts before it and stops after it) an empty stream, which the browser's EventSource
+   * reconnects later.
+   *
+   * @throws Refused when {@code max-clients} streams are open already, or {@code
+   *     max-clients-per-caller} of the caller's
    */
-  SseEmitter connect() {
+  SseEmitter connect(Caller caller) {
     SseEmitter emitter = new SseEmitter(0L);
-    if (register(emitter) != null) {
-      return emitter;
+    if (register(emitter, caller) == null) {
+      emitter.complete();
     }
-    if (isRunning()) {
-      return null;
-    }
-    emitter.complete();
     return emitter;
   }
 
   /**
-   * Starts sending events to {@code emitter}, beginning with {@code ready}; null when the stream is
-   * not running or {@code max-clients} streams are open.
+   * Starts sending events to {@code emitter}, a stream of {@code caller}, beginning with {@code
+   * ready}; null when the stream is not running.
+   *
+   * @throws Refused when {@code max-clients} streams are open already, or {@code
+   *     max-clients-per-caller} of the caller's
    */
-  EventClient register(SseEmitter emitter) {
+  EventClient register(SseEmitter emitter, Caller caller) {
     ThreadPoolExecutor executor = senders;
     if (executor == null) {
       return null;
@@ -110,11 +120,15 @@ final class EventStream implements SmartLifecycle {
     EventClient client =
         new EventClient(emitter, MAX_PENDING, executor, clients::remove, this::ended);
     synchronized (open) {
-      // removals need no lock: a size read too early only errs on the side of refusing
+      // removals need no lock: a count read too early only errs on the side of refusing
       if (open.size() >= settings.maxClients()) {
-        return null;
+        throw new Refused(false);
       }
-      open.add(client);
+      if (openByCaller.getOrDefault(caller, 0) >= settings.maxClientsPerCaller()) {
+        throw new Refused(true);
+      }
+      open.put(client, caller);
+      openByCaller.merge(caller, 1, Integer::sum);
     }
     long maxAge = settings.maxAge().toNanos();
     deadlines.put(
@@ -129,7 +143,15 @@ final class EventStream implements SmartLifecycle {
 
   private void ended(EventClient client) {
     deadlines.remove(client);
-    open.remove(client);
+    Caller caller = open.remove(client);
+    if (caller != null) {
+      openByCaller.computeIfPresent(caller, (c, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
+  /** Streams of {@code caller} not over yet, the ones its cap counts; for tests. */
+  int openCount(Caller caller) {
+    return openByCaller.getOrDefault(caller, 0);
   }
 
   /** Clients connected now; for tests. */
@@ -174,7 +196,7 @@ final class EventStream implements SmartLifecycle {
     long now = System.nanoTime();
     long stallNanos = TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
     int stalled = 0;
-    for (EventClient client : open) {
+    for (EventClient client : open.keySet()) {
       if (client.stalled(now, stallNanos)) {
         stalled++;
       }
@@ -235,5 +257,26 @@ final class EventStream implements SmartLifecycle {
   @Override
   public synchronized boolean isRunning() {
     return senders != null;
+  }
+
+  /**
+   * A stream refused because a cap is reached: all of {@code max-clients}, or the caller's {@code
+   * max-clients-per-caller}. Carries no stack trace: it is an answer, not a failure.
+   */
+  static final class Refused extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Whether the caller's own cap refused it (else the cap on all streams). */
+    final boolean callersCap;
+
+    Refused(boolean callersCap) {
+      super(
+          callersCap ? "the caller's event streams are at their cap" : "event streams at cap",
+          null,
+          false,
+          false);
+      this.callersCap = callersCap;
+    }
   }
 }

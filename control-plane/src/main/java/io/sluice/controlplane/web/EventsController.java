@@ -3,6 +3,8 @@ package io.sluice.controlplane.web;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.EventSettings;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.security.Caller;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -33,16 +35,25 @@ class EventsController {
   }
 
   @GetMapping(value = "/api/v1/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-  SseEmitter events(HttpServletResponse response) {
-    SseEmitter emitter = events.connect();
-    if (emitter == null) {
+  SseEmitter events(HttpServletRequest request, HttpServletResponse response) {
+    SseEmitter emitter;
+    try {
+      emitter = events.connect(Caller.of(request));
+    } catch (EventStream.Refused refused) {
       // the problem advice answers; headers already on the response stay
       response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS));
-      throw new ApiException(
-          ProblemType.TOO_MANY_EVENT_CLIENTS,
-          "the control plane serves at most "
-              + settings.maxClients()
-              + " event streams at once (sluice.events.max-clients); try again later");
+      throw refused.callersCap
+          ? new ApiException(
+              ProblemType.TOO_MANY_EVENT_STREAMS_OF_CALLER,
+              "one caller may have at most "
+                  + settings.maxClientsPerCaller()
+                  + " event streams open at once (sluice.events.max-clients-per-caller; callers"
+                  + " without a token count as one); close one, or try again later")
+          : new ApiException(
+              ProblemType.TOO_MANY_EVENT_CLIENTS,
+              "the control plane serves at most "
+                  + settings.maxClients()
+                  + " event streams at once (sluice.events.max-clients); try again later");
     }
     // a proxy that buffers the stream (nginx does by default) would hold events back
     response.setHeader("X-Accel-Buffering", "no");

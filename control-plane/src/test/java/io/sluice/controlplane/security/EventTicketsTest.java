@@ -81,7 +81,12 @@ class EventTicketsTest {
   private EventTickets tickets(int perCaller, int capacity) {
     return new EventTickets(
         new EventSettings(
-            256, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30), perCaller),
+            256,
+            Duration.ofSeconds(15),
+            Duration.ofMinutes(30),
+            Duration.ofSeconds(30),
+            perCaller,
+            64),
         capacity,
         now::get);
   }

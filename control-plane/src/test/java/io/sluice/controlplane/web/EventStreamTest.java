@@ -1,10 +1,13 @@
 package io.sluice.controlplane.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.controlplane.EventSettings;
 import io.sluice.controlplane.rules.RulesChanged;
+import io.sluice.controlplane.security.Caller;
+import io.sluice.controlplane.security.Role;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -19,6 +22,9 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 class EventStreamTest {
 
+  private static final Caller READER = new Caller("reader", Role.READER);
+  private static final Caller OTHER = new Caller("other", Role.READER);
+
   private final EventStream stream = new EventStream(EventSettings.defaults());
 
   @AfterEach
@@ -31,8 +37,8 @@ class EventStreamTest {
     stream.start();
     RecordingEmitter stalled = new RecordingEmitter(true);
     RecordingEmitter healthy = new RecordingEmitter(false);
-    stream.register(stalled);
-    stream.register(healthy);
+    stream.register(stalled, READER);
+    stream.register(healthy, READER);
     await().atMost(Duration.ofSeconds(5)).until(() -> stalled.blocked.getCount() == 0);
 
     int events = EventStream.MAX_PENDING + 2;
@@ -73,8 +79,8 @@ class EventStreamTest {
     RecordingEmitter broken = new RecordingEmitter(false);
     broken.failWith = new IOException("Broken pipe");
     RecordingEmitter healthy = new RecordingEmitter(false);
-    stream.register(broken);
-    stream.register(healthy);
+    stream.register(broken, READER);
+    stream.register(healthy, READER);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> stream.clientCount() == 1);
     assertThat(broken.error).hasMessage("Broken pipe");
@@ -90,8 +96,8 @@ class EventStreamTest {
     stream.start();
     RecordingEmitter first = new RecordingEmitter(false);
     RecordingEmitter second = new RecordingEmitter(false);
-    stream.register(first);
-    stream.register(second);
+    stream.register(first, READER);
+    stream.register(second, READER);
     stream.on(new RulesChanged("orders", 3, "put"));
     await()
         .atMost(Duration.ofSeconds(5))
@@ -112,14 +118,14 @@ class EventStreamTest {
     for (int i = 0; i < EventStream.BASE_SENDERS + 2; i++) {
       RecordingEmitter emitter = new RecordingEmitter(true);
       stalled.add(emitter);
-      stream.register(emitter);
+      stream.register(emitter, READER);
     }
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> stalled.stream().allMatch(e -> e.blocked.getCount() == 0));
 
     RecordingEmitter healthy = new RecordingEmitter(false);
-    stream.register(healthy);
+    stream.register(healthy, READER);
     stream.on(new RulesChanged("orders", 9, "put"));
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(healthy.sent).hasSize(2));
     assertThat(healthy.sent.get(1)).contains("service=orders,");
@@ -137,30 +143,73 @@ class EventStreamTest {
 
   @Test
   void refusesClientsBeyondTheCapUntilAStreamIsOver() {
-    EventStream capped =
-        new EventStream(
-            new EventSettings(
-                2, Duration.ofSeconds(15), Duration.ofMinutes(30), Duration.ofSeconds(30), 16));
+    EventStream capped = new EventStream(settings(2, 64));
     capped.start();
     try {
       RecordingEmitter first = new RecordingEmitter(false);
       RecordingEmitter second = new RecordingEmitter(false);
-      assertThat(capped.register(first)).isNotNull();
-      assertThat(capped.register(second)).isNotNull();
-      assertThat(capped.register(new RecordingEmitter(false))).isNull();
-      assertThat(capped.connect()).as("the caller answers 503").isNull();
+      assertThat(capped.register(first, READER)).isNotNull();
+      assertThat(capped.register(second, OTHER)).isNotNull();
+      assertRefused(() -> capped.register(new RecordingEmitter(false), Caller.ANONYMOUS), false);
+      assertRefused(() -> capped.connect(READER), false);
 
       // the first goes away: its next write fails, its stream ends, its slot is free
       first.failWith = new IOException("Connection reset by peer");
       capped.on(new RulesChanged("orders", 1, "put"));
       await().atMost(Duration.ofSeconds(5)).until(() -> capped.openCount() == 1);
       RecordingEmitter third = new RecordingEmitter(false);
-      assertThat(capped.register(third)).isNotNull();
+      assertThat(capped.register(third, READER)).isNotNull();
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(third.sent).hasSize(1));
-      assertThat(capped.register(new RecordingEmitter(false))).isNull();
+      assertRefused(() -> capped.register(new RecordingEmitter(false), READER), false);
     } finally {
       capped.stop();
     }
+  }
+
+  @Test
+  void oneCallerCannotTakeEveryStreamAndGetsASlotBackWhenOneOfItsOwnIsOver() {
+    EventStream capped = new EventStream(settings(6, 2));
+    capped.start();
+    try {
+      RecordingEmitter first = new RecordingEmitter(false);
+      assertThat(capped.register(first, READER)).isNotNull();
+      assertThat(capped.register(new RecordingEmitter(false), READER)).isNotNull();
+      assertRefused(() -> capped.register(new RecordingEmitter(false), READER), true);
+      assertRefused(() -> capped.connect(READER), true);
+      assertThat(capped.openCount(READER)).isEqualTo(2);
+
+      // others still get theirs: another token, and every caller without one, as one caller
+      assertThat(capped.register(new RecordingEmitter(false), OTHER)).isNotNull();
+      assertThat(capped.register(new RecordingEmitter(false), Caller.ANONYMOUS)).isNotNull();
+      assertThat(capped.register(new RecordingEmitter(false), Caller.ANONYMOUS)).isNotNull();
+      assertRefused(() -> capped.register(new RecordingEmitter(false), Caller.ANONYMOUS), true);
+      assertThat(capped.openCount()).isEqualTo(5);
+
+      first.failWith = new IOException("Connection reset by peer");
+      capped.on(new RulesChanged("orders", 1, "put"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> capped.openCount(READER) == 1);
+      assertThat(capped.register(new RecordingEmitter(false), READER)).isNotNull();
+      assertRefused(() -> capped.register(new RecordingEmitter(false), READER), true);
+    } finally {
+      capped.stop();
+    }
+  }
+
+  private static EventSettings settings(int maxClients, int maxClientsPerCaller) {
+    return new EventSettings(
+        maxClients,
+        Duration.ofSeconds(15),
+        Duration.ofMinutes(30),
+        Duration.ofSeconds(30),
+        16,
+        maxClientsPerCaller);
+  }
+
+  private static void assertRefused(Runnable connect, boolean callersCap) {
+    assertThatThrownBy(connect::run)
+        .isInstanceOfSatisfying(
+            EventStream.Refused.class,
+            refused -> assertThat(refused.callersCap).as("the caller's cap").isEqualTo(callersCap));
   }
 
   @Test
@@ -168,11 +217,11 @@ class EventStreamTest {
     EventStream aging =
         new EventStream(
             new EventSettings(
-                2, Duration.ofSeconds(15), Duration.ofMillis(300), Duration.ofSeconds(30), 16));
+                2, Duration.ofSeconds(15), Duration.ofMillis(300), Duration.ofSeconds(30), 16, 64));
     aging.start();
     try {
       RecordingEmitter client = new RecordingEmitter(false);
-      aging.register(client);
+      aging.register(client, READER);
       await().atMost(Duration.ofSeconds(5)).until(() -> client.completed);
       assertThat(client.error).isNull();
       // the slot is freed just after the completion
