@@ -147,6 +147,52 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   }
 
   /**
+   * An app that forwards a request it serves as the body of its own request ({@code
+   * send(ReadStream)}, test app style {@code vertx-forwarded-body}: it paused the request it serves
+   * while it made its own) gets the synthetic answer of the open breaker, and the request it
+   * forwarded is read to its end before that answer comes, as Vert.x's own {@code send} pipes it
+   * into a request the server answers. Before, the synthetic request never read it: the answer came
+   * at once, and the request the app served stayed paused, its end never came and its connection
+   * was stuck.
+   */
+  @Test
+  void aPausedRequestForwardedToAnOpenBreakerIsReadToItsEndBeforeTheSyntheticAnswer()
+      throws Exception {
+    String policy = "forwarded-" + client();
+    String url = downstream.url("/forwarded/" + client());
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), "/forwarded/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      callUntilRejected(client(), url, "the breaker on /forwarded/** opens");
+      downstream.answer(200);
+      // the same breaker, now answering with a synthetic response (applies without restart)
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(
+                  policy, downstream.port(), "/forwarded/**", "120s", Rules.RESPONSE, false)));
+      int reached = downstream.requestCount();
+
+      AppAnswer forwarded = app.call("vertx-forwarded-body", "POST", url, Map.of());
+      assertThat(forwarded.failed()).as("%s\n%s", forwarded.error(), app.log()).isFalse();
+      assertThat(forwarded.status()).as(forwarded.body()).isEqualTo(503);
+      assertThat(forwarded.headers()).containsEntry("x-sluice", "open");
+      assertThat(forwarded.body()).isEqualTo("fallback");
+      assertThat(forwarded.headers())
+          .as("how much of the forwarded request was read when the synthetic answer came")
+          .containsEntry("x-sluice-test-forwarded-read", 3 * 16 * 1024 + " bytes, ended");
+      assertThat(downstream.requestCount())
+          .as("a rejected call stays in the process")
+          .isEqualTo(reached);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * A request whose body the app writes before it ends it ({@code write}, then {@code end}, as
    * {@code send(ReadStream)}'s pipe does) gains no header after its head left with that first
    * chunk. The connection's event loop encodes the head from the request's own header map, later

@@ -283,6 +283,7 @@ final class Clients {
       case "vertx-head-first" -> Clients::vertxHeadFirst;
       case "vertx-h2-stream-body" -> Clients::vertxHttp2StreamBody;
       case "vertx-written-body" -> Clients::vertxWrittenBody;
+      case "vertx-forwarded-body" -> VertxForwardingClients::forward;
       case "reactor" -> ReactorNettyClients::call;
       case "reactor-cancel" -> ReactorNettyClients::cancel;
       case "webclient" -> ReactorNettyClients::webClient;

@@ -1,5 +1,6 @@
 package io.sluice.javaagent.instrumentation.vertx;
 
+import io.sluice.javaagent.bridge.OneTimeWarning;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -14,6 +15,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
@@ -37,6 +40,11 @@ import java.util.Map;
  * {@code WebClient} does): streamed readers get it on the Vert.x context after their handlers are
  * set, honouring {@code pause}, and {@code end()} completes once the end is delivered.
  *
+ * <p>A body the app hands {@code send} as a {@code ReadStream} is piped in, as Vert.x's own {@code
+ * send} does, read to its end and thrown away: the request is sent, and answered, when the pipe
+ * ends it (see {@code RequestAnswers#pipeBody}). An app forwarding a request it serves, which it
+ * paused, relies on that to see the request's end.
+ *
  * <p>The context is the caller's, or, for an app that calls {@code request} off any context (from a
  * plain thread), one of the client's Vert.x, as for a real request: the futures complete there, so
  * the app's callbacks run on it as they would for a server's answer. An app that reads the response
@@ -48,6 +56,13 @@ public final class VertxSyntheticExchange {
 
   /** The reason phrase of every synthetic response. */
   public static final String STATUS_MESSAGE = "Sluice circuit breaker open";
+
+  private static final OneTimeWarning bodyFailure =
+      new OneTimeWarning(
+          VertxSyntheticExchange.class.getName(),
+          "Sluice: a Vert.x request an open breaker answered could not read the app's body stream;"
+              + " it was answered without reading it, and the stream was left as it was (logged"
+              + " once)");
 
   private VertxSyntheticExchange() {}
 
@@ -164,6 +179,12 @@ public final class VertxSyntheticExchange {
           case "response":
             return answered.future();
           case "send":
+            if (args != null && args.length == 1 && args[0] instanceof ReadStream<?> body) {
+              pipeBody(proxy, body);
+              return answered.future();
+            }
+            answered.tryComplete(response);
+            return answered.future();
           case "connect":
             answered.tryComplete(response);
             return answered.future();
@@ -200,6 +221,27 @@ public final class VertxSyntheticExchange {
           return Future.succeededFuture(false);
         default:
           return empty(proxy, m.getReturnType());
+      }
+    }
+
+    /**
+     * {@code send(ReadStream)}: pipes {@code body} into this request, as Vert.x's own {@code send}
+     * does, so that the app's stream is read to its end however the app left it. An app forwarding
+     * a request it serves ({@code HttpServerRequest}, paused while it made this request) counts on
+     * that: a stream nobody reads stays paused, its end never comes and its connection is stuck.
+     * The writes succeed and are thrown away; the pipe ends this request when the stream ends, or
+     * where it fails (Vert.x's pipe ends the request then too), and that end answers, as a server
+     * answers once it has read the request. A stream that never ends is never answered, as with a
+     * server that reads the whole body first. Should the pipe not start, the request is answered at
+     * once: the app gets the policy's response, and the stream is left as it was.
+     */
+    @SuppressWarnings("unchecked")
+    private void pipeBody(Object proxy, ReadStream<?> body) {
+      try {
+        ((ReadStream<Buffer>) body).pipeTo((WriteStream<Buffer>) proxy);
+      } catch (RuntimeException | LinkageError t) {
+        bodyFailure.log(t);
+        answered.tryComplete(response);
       }
     }
 

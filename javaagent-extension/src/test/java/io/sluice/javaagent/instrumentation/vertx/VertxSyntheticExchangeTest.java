@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,6 +187,65 @@ class VertxSyntheticExchangeTest {
   }
 
   /**
+   * {@code send(ReadStream)} reads the app's stream as Vert.x's own {@code send} does: it pipes the
+   * stream in, resuming it though the app paused it, and the response comes once the stream ended.
+   * Before, the stream was never read: a paused server request the app forwarded stayed paused, and
+   * its end never came.
+   */
+  @Test
+  void sendWithABodyStreamReadsItToItsEndThenAnswers() {
+    HttpClientRequest request = request();
+    AppStream body = new AppStream();
+    body.pause();
+
+    Future<HttpClientResponse> response = request.send(body);
+    assertThat(body.paused).as("the stream is resumed").isFalse();
+    assertThat(response.isComplete()).as("answered before the body was read").isFalse();
+
+    body.emit("{\"amount\":");
+    body.emit("42}");
+    assertThat(response.isComplete()).as("answered before the body ended").isFalse();
+    body.end();
+
+    assertThat(response.succeeded()).as("%s", response.cause()).isTrue();
+    assertThat(response.result().statusCode()).isEqualTo(503);
+    assertThat(request.response().result()).isSameAs(response.result());
+  }
+
+  /**
+   * A body stream that fails is answered all the same, as Vert.x's pipe ends a real request where
+   * its body failed and the app gets what the server answers to it.
+   */
+  @Test
+  void sendWithABodyStreamThatFailsAnswersTheRequestItCut() {
+    HttpClientRequest request = request();
+    AppStream body = new AppStream();
+
+    Future<HttpClientResponse> response = request.send(body);
+    body.emit("{");
+    body.fail(new java.io.IOException("the app's upstream went away"));
+
+    assertThat(response.succeeded()).as("%s", response.cause()).isTrue();
+    assertThat(response.result().statusCode()).isEqualTo(503);
+  }
+
+  /**
+   * A stream that cannot be piped (one the app already piped elsewhere, say) throws nothing into
+   * the app: the request is answered at once.
+   */
+  @Test
+  void sendWithABodyStreamThatCannotBePipedAnswersAtOnce() {
+    HttpClientRequest request = request();
+    AppStream body = new AppStream();
+    body.refusesPipes = true;
+
+    Future<HttpClientResponse> response = request.send(body);
+
+    assertThat(response.succeeded()).as("%s", response.cause()).isTrue();
+    assertThat(response.result().statusCode()).isEqualTo(503);
+  }
+
+  /**
    * As {@code WebClient} reads a response: it asks for the response before it sends, then pipes the
    * response into its body stream, which sets the end handler before the data handler. On the
    * Vert.x context, the body reaches the pipe in full.
@@ -313,6 +373,71 @@ class VertxSyntheticExchangeTest {
       read.accept(request.send().result());
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A body stream of the app's, driven by the test on its thread. */
+  private static final class AppStream implements ReadStream<Buffer> {
+    boolean paused;
+    boolean refusesPipes;
+    private Handler<Buffer> data;
+    private Handler<Void> end;
+    private Handler<Throwable> failure;
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      failure = handler;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+      data = handler;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+      paused = true;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+      paused = false;
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+      return resume();
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+      end = handler;
+      return this;
+    }
+
+    @Override
+    public Future<Void> pipeTo(WriteStream<Buffer> dst) {
+      if (refusesPipes) {
+        throw new IllegalStateException("already piped");
+      }
+      return ReadStream.super.pipeTo(dst);
+    }
+
+    void emit(String chunk) {
+      assertThat(paused).as("emitted while paused").isFalse();
+      data.handle(Buffer.buffer(chunk));
+    }
+
+    void end() {
+      end.handle(null);
+    }
+
+    void fail(Throwable cause) {
+      failure.handle(cause);
     }
   }
 
