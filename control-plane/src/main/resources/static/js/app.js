@@ -498,7 +498,9 @@ function startLive() {
   const live = document.getElementById('live');
   live.hidden = false;
   setLive('connecting');
-  state.stream = new EventStream('api/v1/events', fanOut, setLive, state.token);
+  // agent events without the agent's status: the pages re-read what they show, and a large
+  // fleet's statuses would be megabytes a minute to every page open
+  state.stream = new EventStream('api/v1/events?agentStatus=false', fanOut, setLive, state.token);
   state.stream.start();
   // The event stream stays open while etcd is away: the control plane's health says whether
   // what it serves is current. Relative times ("just now") age without new data.

@@ -1782,6 +1782,28 @@ class ControlPlaneApiIT {
     assertThat(streamHeaders.get().firstValue("X-Accel-Buffering")).hasValue("no");
     // but the stream says it was opened the deprecated way
     assertThat(streamHeaders.get().firstValue("Deprecation")).hasValue("@1795910400");
+    // a stream that asks for no agent status, as the web UI's does
+    BlockingQueue<String> leanEvents = new LinkedBlockingQueue<>();
+    String ticket =
+        api.post("/api/v1/events/tickets", READER, null).json().get("ticket").asString();
+    CompletableFuture<Void> leanStream =
+        openEvents(api, "ticket=" + ticket + "&agentStatus=false", leanEvents);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> leanEvents.stream().anyMatch(l -> l.equals("event:ready")));
+    for (String refused : List.of("maybe", "")) {
+      ApiClient.Answer answer =
+          api.call(
+              "GET",
+              "/api/v1/events?agentStatus=" + refused,
+              READER,
+              null,
+              Map.of("Accept", "text/event-stream"));
+      assertThat(answer.status()).as(answer.body()).isEqualTo(400);
+      assertThat(answer.json().get("type").asString())
+          .isEqualTo("urn:sluice:problem:invalid-request");
+      assertThat(answer.json().get("detail").asString()).startsWith("?agentStatus= ");
+    }
 
     // Far longer than the test: the agent must go because of the revoke below, never because
     // the lease ran out while a loaded machine made the steps in between slow.
@@ -1863,9 +1885,15 @@ class ControlPlaneApiIT {
       assertThat(unprotected.get(0).get("suggestedPolicy").get("match").get("host").asString())
           .isEqualTo("warehouse");
 
-      // SSE saw the agent
+      // SSE saw the agent, with its status; the lean stream only which agent changed
       EventLines.awaitLineWith(events, "\"instanceId\":\"inventory-1\"");
       assertThat(events).contains("event:agent");
+      assertThat(events).anyMatch(l -> l.contains("\"status\":{") && l.contains("warehouse:9000"));
+      EventLines.awaitLineWith(leanEvents, "\"instanceId\":\"inventory-1\"");
+      assertThat(leanEvents)
+          .contains("event:agent")
+          .contains(
+              "data:{\"action\":\"put\",\"service\":\"inventory\",\"instanceId\":\"inventory-1\"}");
 
       // metrics: agents per service and revision
       assertThat(api.get("/actuator/prometheus", null).body())
@@ -1896,6 +1924,7 @@ class ControlPlaneApiIT {
         jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
       }
       stream.cancel(true);
+      leanStream.cancel(true);
     }
   }
 

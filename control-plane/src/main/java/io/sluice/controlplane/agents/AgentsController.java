@@ -1,6 +1,7 @@
 package io.sluice.controlplane.agents;
 
 import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.FlagParameters;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.rules.EffectiveRules;
 import io.sluice.controlplane.rules.RuleStore;
@@ -188,7 +189,7 @@ class AgentsController {
           ProblemType.INVALID_REQUEST,
           "?service= is empty: name a service, or leave the parameter out for every agent");
     }
-    boolean fallingBackToDefault = flag(fallingBack);
+    boolean fallingBackToDefault = FlagParameters.parse("fallingBackToDefault", fallingBack, false);
     // a filter over what agents reported, no etcd key: any name an agent may run under is fine
     // (one outside the rule language's names runs on _default and is still listed)
     List<AgentStatus> agents = service == null ? inventory.all() : inventory.of(service);
@@ -221,25 +222,6 @@ class AgentsController {
    * on every page ({@link OpenBreakers}), as the services list counts them for a service.
    */
   static final String BREAKERS_OPEN_HEADER = "X-Sluice-Breakers-Open";
-
-  /**
-   * {@code ?fallingBackToDefault=}: {@code true} or {@code false}, absent for false. Empty is
-   * refused as {@code ?service=} is: with a default of false, a script's unset variable would get
-   * every agent, which reads as "all of these run _default".
-   */
-  private static boolean flag(String value) {
-    if (value == null) {
-      return false;
-    }
-    if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-      return Boolean.parseBoolean(value);
-    }
-    throw new ApiException(
-        ProblemType.INVALID_REQUEST,
-        value.isBlank()
-            ? "?fallingBackToDefault= is empty: say true or false, or leave the parameter out"
-            : "?fallingBackToDefault= must be true or false");
-  }
 
   @GetMapping("/api/v1/services/{service}/rollout")
   Rollout rollout(@PathVariable String service) {

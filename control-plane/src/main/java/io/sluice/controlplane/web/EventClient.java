@@ -44,6 +44,10 @@ final class EventClient {
   private static final long NOT_SENDING = Long.MIN_VALUE;
 
   final SseEmitter emitter;
+
+  /** Whether its {@code agent} events carry the agent's status ({@code ?agentStatus=}). */
+  final boolean agentStatus;
+
   private final BlockingQueue<Pending> queue;
   private final int capacity;
   private final Executor executor;
@@ -55,16 +59,19 @@ final class EventClient {
   private volatile long sendStarted = NOT_SENDING;
 
   /**
+   * @param agentStatus whether its {@code agent} events carry the agent's status
    * @param onClosed called when the client stops receiving events (possibly more than once)
    * @param onFinished called once when the stream is over: no task runs for it any more
    */
   EventClient(
       SseEmitter emitter,
+      boolean agentStatus,
       int capacity,
       Executor executor,
       Consumer<EventClient> onClosed,
       Consumer<EventClient> onFinished) {
     this.emitter = emitter;
+    this.agentStatus = agentStatus;
     this.capacity = capacity;
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.executor = executor;

@@ -47,7 +47,8 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * </ul>
  *
  * <p>Events: {@code ready} (once, on connect), {@code rules} ({@link RulesChanged}), {@code agent}
- * ({@link AgentChanged}).
+ * ({@link AgentChanged}; without its status, {@link AgentChangedWithoutStatus}, for a client that
+ * asked so).
  */
 @Component
 final class EventStream implements SmartLifecycle {
@@ -90,16 +91,16 @@ final class EventStream implements SmartLifecycle {
   }
 
   /**
-   * A stream for one client of {@code caller}; outside the stream's lifecycle (the web server
-   * starts before it and stops after it) an empty stream, which the browser's EventSource
-   * reconnects later.
+   * A stream for one client of {@code caller}, whose {@code agent} events carry the agent's status
+   * when {@code agentStatus}; outside the stream's lifecycle (the web server starts before it and
+   * stops after it) an empty stream, which the browser's EventSource reconnects later.
    *
    * @throws Refused when {@code max-clients} streams are open already, or {@code
    *     max-clients-per-caller} of the caller's
    */
-  SseEmitter connect(Caller caller) {
+  SseEmitter connect(Caller caller, boolean agentStatus) {
     SseEmitter emitter = new SseEmitter(0L);
-    if (register(emitter, caller) == null) {
+    if (register(emitter, caller, agentStatus) == null) {
       emitter.complete();
     }
     return emitter;
@@ -113,12 +114,20 @@ final class EventStream implements SmartLifecycle {
    *     max-clients-per-caller} of the caller's
    */
   EventClient register(SseEmitter emitter, Caller caller) {
+    return register(emitter, caller, true);
+  }
+
+  /**
+   * As {@link #register(SseEmitter, Caller)}, with {@code agent} events that carry the agent's
+   * status only when {@code agentStatus}.
+   */
+  EventClient register(SseEmitter emitter, Caller caller, boolean agentStatus) {
     ThreadPoolExecutor executor = senders;
     if (executor == null) {
       return null;
     }
     EventClient client =
-        new EventClient(emitter, MAX_PENDING, executor, clients::remove, this::ended);
+        new EventClient(emitter, agentStatus, MAX_PENDING, executor, clients::remove, this::ended);
     synchronized (open) {
       // removals need no lock: a count read too early only errs on the side of refusing
       if (open.size() >= settings.maxClients()) {
@@ -177,8 +186,22 @@ final class EventStream implements SmartLifecycle {
 
   @EventListener
   void on(AgentChanged event) {
-    broadcast("agent", event);
+    EventClient.Pending full = new EventClient.Pending("agent", event);
+    EventClient.Pending lean =
+        new EventClient.Pending(
+            "agent",
+            new AgentChangedWithoutStatus(event.action(), event.service(), event.instanceId()));
+    for (EventClient client : clients) {
+      client.offer(client.agentStatus ? full : lean);
+    }
   }
+
+  /**
+   * An {@code agent} event for a client that asked for none of the status ({@code
+   * ?agentStatus=false}): which agent changed, for a page that re-reads what it shows. An agent's
+   * status can weigh tens of kilobytes, and a large fleet reports several times a second.
+   */
+  record AgentChangedWithoutStatus(String action, String service, String instanceId) {}
 
   private void broadcast(String name, Object payload) {
     EventClient.Pending event = new EventClient.Pending(name, payload);

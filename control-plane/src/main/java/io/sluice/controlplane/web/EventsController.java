@@ -2,6 +2,7 @@ package io.sluice.controlplane.web;
 
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.EventSettings;
+import io.sluice.controlplane.FlagParameters;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.security.Caller;
 import jakarta.servlet.http.HttpServletRequest;
@@ -9,10 +10,15 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
-/** {@code GET /api/v1/events}: live rule and agent changes as server-sent events. */
+/**
+ * {@code GET /api/v1/events}: live rule and agent changes as server-sent events; {@code
+ * ?agentStatus=false} leaves the agent's status out of {@code agent} events, for a client that only
+ * needs to know which agent changed (the web UI re-reads what it shows).
+ */
 @RestController
 class EventsController {
 
@@ -35,10 +41,14 @@ class EventsController {
   }
 
   @GetMapping(value = "/api/v1/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-  SseEmitter events(HttpServletRequest request, HttpServletResponse response) {
+  SseEmitter events(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      @RequestParam(name = "agentStatus", required = false) String agentStatus) {
+    boolean withStatus = FlagParameters.parse("agentStatus", agentStatus, true);
     SseEmitter emitter;
     try {
-      emitter = events.connect(Caller.of(request));
+      emitter = events.connect(Caller.of(request), withStatus);
     } catch (EventStream.Refused refused) {
       // the problem advice answers; headers already on the response stay
       response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(RETRY_AFTER_SECONDS));

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.controlplane.EventSettings;
+import io.sluice.controlplane.agents.AgentChanged;
 import io.sluice.controlplane.rules.RulesChanged;
 import io.sluice.controlplane.security.Caller;
 import io.sluice.controlplane.security.Role;
+import io.sluice.rules.wire.AgentStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -92,6 +95,46 @@ class EventStreamTest {
   }
 
   @Test
+  void aClientThatAskedForNoAgentStatusHearsWhichAgentChangedOnly() {
+    stream.start();
+    RecordingEmitter full = new RecordingEmitter(false);
+    RecordingEmitter lean = new RecordingEmitter(false);
+    stream.register(full, READER, true);
+    stream.register(lean, READER, false);
+    AgentStatus status =
+        new AgentStatus(
+            "orders-1",
+            "orders",
+            "host-a",
+            4242,
+            new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+            Instant.now(),
+            Instant.now(),
+            "etcd",
+            7,
+            null,
+            List.of(new AgentStatus.BreakerState("payments", "payments:8080", "OPEN", 0, 0, false)),
+            List.of());
+    stream.on(new AgentChanged("put", "orders", "orders-1", status));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> full.sent.size() == 2 && lean.sent.size() == 2);
+    assertThat(full.sent.get(1)).startsWith("event:agent\n").contains("payments:8080");
+    assertThat(lean.sent.get(1))
+        .startsWith("event:agent\n")
+        .contains("action=put", "service=orders", "instanceId=orders-1")
+        .doesNotContain("status")
+        .doesNotContain("payments:8080");
+
+    // rules events are the same for both
+    stream.on(new RulesChanged("orders", 8, "put"));
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> full.sent.size() == 3 && lean.sent.size() == 3);
+    assertThat(lean.sent.get(2)).isEqualTo(full.sent.get(2));
+  }
+
+  @Test
   void everyClientGetsAFrameOfItsOwn() {
     stream.start();
     RecordingEmitter first = new RecordingEmitter(false);
@@ -151,7 +194,7 @@ class EventStreamTest {
       assertThat(capped.register(first, READER)).isNotNull();
       assertThat(capped.register(second, OTHER)).isNotNull();
       assertRefused(() -> capped.register(new RecordingEmitter(false), Caller.ANONYMOUS), false);
-      assertRefused(() -> capped.connect(READER), false);
+      assertRefused(() -> capped.connect(READER, true), false);
 
       // the first goes away: its next write fails, its stream ends, its slot is free
       first.failWith = new IOException("Connection reset by peer");
@@ -175,7 +218,7 @@ class EventStreamTest {
       assertThat(capped.register(first, READER)).isNotNull();
       assertThat(capped.register(new RecordingEmitter(false), READER)).isNotNull();
       assertRefused(() -> capped.register(new RecordingEmitter(false), READER), true);
-      assertRefused(() -> capped.connect(READER), true);
+      assertRefused(() -> capped.connect(READER, true), true);
       assertThat(capped.openCount(READER)).isEqualTo(2);
 
       // others still get theirs: another token, and every caller without one, as one caller
