@@ -109,13 +109,8 @@ final class ParentThreshold {
   private static long hex(String s, int start, int end) {
     long value = 0;
     for (int i = start; i < end; i++) {
-      char c = s.charAt(i);
-      int digit;
-      if (c >= '0' && c <= '9') {
-        digit = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        digit = c - 'a' + 10;
-      } else {
+      int digit = LowerHex.digit(s.charAt(i));
+      if (digit < 0) {
         return -1;
       }
       value = (value << 4) | digit;

@@ -71,12 +71,8 @@ final class TraceIdRatio {
     long value = 0;
     for (int i = offset; i < offset + count; i++) {
       char c = traceId.charAt(i);
-      int digit;
-      if (c >= '0' && c <= '9') {
-        digit = c - '0';
-      } else if (c >= 'a' && c <= 'f') {
-        digit = c - 'a' + 10;
-      } else {
+      int digit = LowerHex.digit(c);
+      if (digit < 0) {
         throw new IllegalArgumentException("invalid character " + c + " in trace id " + traceId);
       }
       value = value << 4 | digit;
