@@ -2266,38 +2266,15 @@ class ControlPlaneApiIT {
                 "sluice.events.max-clients", "2",
                 // a client that left is found by the next keep-alive write
                 "sluice.events.keep-alive", "200ms"))) {
-      EventClientSocket first = EventClientSocket.open(capped.port());
-      EventClientSocket second = EventClientSocket.open(capped.port());
-      assertThat(first.status()).isEqualTo(200);
-      assertThat(second.status()).isEqualTo(200);
-      first.awaitReady();
-      second.awaitReady();
+      EventClientSocket first = EventClientSocket.openReady(capped.port(), READER);
+      EventClientSocket second = EventClientSocket.openReady(capped.port(), READER);
 
-      ApiClient.Answer refused =
-          capped
-              .api()
-              .call("GET", "/api/v1/events", READER, null, Map.of("Accept", "text/event-stream"));
-      assertThat(refused.status()).isEqualTo(503);
-      assertThat(refused.header("Retry-After")).isEqualTo("10");
-      assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
-      assertThat(refused.json().get("type").asString())
-          .isEqualTo("urn:sluice:problem:too-many-event-clients");
-      assertThat(refused.json().get("detail").asString()).contains("at most 2 event streams");
+      assertThat(refusedStream(capped, 503, "too-many-event-clients"))
+          .contains("at most 2 event streams");
 
       first.close();
       long left = System.nanoTime();
-      EventClientSocket third =
-          await()
-              .atMost(Duration.ofSeconds(15))
-              .until(
-                  () -> {
-                    EventClientSocket attempt = EventClientSocket.open(capped.port());
-                    if (attempt.status() != 200) {
-                      attempt.close();
-                    }
-                    return attempt;
-                  },
-                  attempt -> attempt.status() == 200);
+      EventClientSocket third = EventClientSocket.awaitSlot(capped.port(), READER);
       System.out.printf(
           "a slot was free %d ms after a client left%n", (System.nanoTime() - left) / 1_000_000);
       third.awaitReady();
@@ -2319,45 +2296,18 @@ class ControlPlaneApiIT {
                 "sluice.events.max-clients-per-caller", "2",
                 // a client that left is found by the next keep-alive write
                 "sluice.events.keep-alive", "200ms"))) {
-      EventClientSocket first = EventClientSocket.open(capped.port(), READER);
-      EventClientSocket second = EventClientSocket.open(capped.port(), READER);
-      assertThat(first.status()).isEqualTo(200);
-      assertThat(second.status()).isEqualTo(200);
-      first.awaitReady();
-      second.awaitReady();
+      EventClientSocket first = EventClientSocket.openReady(capped.port(), READER);
+      EventClientSocket second = EventClientSocket.openReady(capped.port(), READER);
 
-      ApiClient.Answer refused =
-          capped
-              .api()
-              .call("GET", "/api/v1/events", READER, null, Map.of("Accept", "text/event-stream"));
-      assertThat(refused.status()).isEqualTo(429);
-      assertThat(refused.header("Retry-After")).isEqualTo("10");
-      assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
-      assertThat(refused.json().get("type").asString())
-          .isEqualTo("urn:sluice:problem:too-many-event-streams-of-caller");
-      assertThat(refused.json().get("detail").asString())
+      assertThat(refusedStream(capped, 429, "too-many-event-streams-of-caller"))
           .contains("at most 2 event streams")
           .contains("sluice.events.max-clients-per-caller");
 
       // another token still connects
-      try (EventClientSocket other = EventClientSocket.open(capped.port(), WRITER)) {
-        assertThat(other.status()).isEqualTo(200);
-        other.awaitReady();
-      }
+      EventClientSocket.openReady(capped.port(), WRITER).close();
 
       first.close();
-      EventClientSocket third =
-          await()
-              .atMost(Duration.ofSeconds(15))
-              .until(
-                  () -> {
-                    EventClientSocket attempt = EventClientSocket.open(capped.port(), READER);
-                    if (attempt.status() != 200) {
-                      attempt.close();
-                    }
-                    return attempt;
-                  },
-                  attempt -> attempt.status() == 200);
+      EventClientSocket third = EventClientSocket.awaitSlot(capped.port(), READER);
       third.awaitReady();
       third.close();
       second.close();
@@ -3042,12 +2992,47 @@ class ControlPlaneApiIT {
                 + " a new one");
   }
 
+  /**
+   * Asks {@code controlPlane} for one more event stream (as {@link #READER}), which it refuses with
+   * {@code status} and the problem {@code type} (and {@code Retry-After: 10}); returns the detail.
+   */
+  private static String refusedStream(RunningControlPlane controlPlane, int status, String type) {
+    ApiClient.Answer refused =
+        controlPlane
+            .api()
+            .call("GET", "/api/v1/events", READER, null, Map.of("Accept", "text/event-stream"));
+    assertThat(refused.status()).isEqualTo(status);
+    assertThat(refused.header("Retry-After")).isEqualTo("10");
+    assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(refused.json().get("type").asString()).isEqualTo("urn:sluice:problem:" + type);
+    return refused.json().get("detail").asString();
+  }
+
   /** A raw SSE client over a socket, so closing it is exactly a client going away. */
   private record EventClientSocket(java.net.Socket socket, java.io.BufferedReader in, int status)
       implements AutoCloseable {
 
-    static EventClientSocket open(int port) throws java.io.IOException {
-      return open(port, READER);
+    /** A stream of {@code token}'s that is open and said {@code ready}. */
+    static EventClientSocket openReady(int port, String token) throws java.io.IOException {
+      EventClientSocket socket = open(port, token);
+      assertThat(socket.status()).isEqualTo(200);
+      socket.awaitReady();
+      return socket;
+    }
+
+    /** A stream of {@code token}'s, once a slot is free (within 15 s); not read from yet. */
+    static EventClientSocket awaitSlot(int port, String token) {
+      return await()
+          .atMost(Duration.ofSeconds(15))
+          .until(
+              () -> {
+                EventClientSocket attempt = open(port, token);
+                if (attempt.status() != 200) {
+                  attempt.close();
+                }
+                return attempt;
+              },
+              attempt -> attempt.status() == 200);
     }
 
     static EventClientSocket open(int port, String token) throws java.io.IOException {
