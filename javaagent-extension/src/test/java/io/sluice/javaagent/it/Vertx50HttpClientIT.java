@@ -154,6 +154,19 @@ class Vertx50HttpClientIT extends VertxHttpClientSuite {
     }
   }
 
+  /**
+   * {@code WebClient#sendStream} with a body stream that fails (test app style {@code
+   * vertx-webclient-failing-stream}), while an open breaker answers with a synthetic response,
+   * fails the app's call with the stream's failure: {@code WebClient} resets the request where the
+   * stream failed instead of ending it, and the reset fails the synthetic request's response as it
+   * fails a real one's. Before, the reset did nothing and the call never completed: the app's own
+   * 10 s wait gave up on it.
+   */
+  @Test
+  void aWebClientBodyStreamThatFailsFailsTheCallAnOpenBreakerAnswers() throws Exception {
+    checkARequestResetWhereItsBodyStreamFailedFails(WEB_CLIENT + "-failing-stream");
+  }
+
   /** Mode {@code response} answering {@code status} with {@code location} and the mark header. */
   private static String redirect(int status, String location) {
     return "{\"mode\":\"response\",\"status\":"

@@ -193,6 +193,59 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   }
 
   /**
+   * An app that gives up on its request where the body stream it pipes in fails ({@code reset(0,
+   * cause)}, as {@code WebClient#sendStream} does; test app style {@code vertx-reset-stream}) gets
+   * its call failed with that failure when an open breaker answers with a synthetic response, as
+   * Vert.x fails the response of a real request reset before its answer. Before, the synthetic
+   * request's reset did nothing: the response never came and the app's call hung until its own 10 s
+   * wait gave up.
+   */
+  @Test
+  void aRequestResetWhereItsBodyStreamFailedFailsWhenAnOpenBreakerAnswers() throws Exception {
+    checkARequestResetWhereItsBodyStreamFailedFails("vertx-reset-stream");
+  }
+
+  /**
+   * Calls of test app style {@code style} (a body stream that fails, on which the request is reset)
+   * to {@code /reset-stream/**} while the breaker there is open with a synthetic response fail with
+   * the body stream's failure well within the app's wait, and nothing leaves the process.
+   */
+  void checkARequestResetWhereItsBodyStreamFailedFails(String style) throws Exception {
+    String policy = "reset-stream-" + style;
+    String url = downstream.url("/reset-stream/" + style);
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(
+                policy, downstream.port(), "/reset-stream/**", "120s", Rules.ERROR, false)));
+    try {
+      downstream.answer(500);
+      callUntilRejected(client(), url, "the breaker on /reset-stream/** opens");
+      downstream.answer(200);
+      // the same breaker, now answering with a synthetic response (applies without restart)
+      applyRules(
+          Rules.document(
+              service(),
+              Rules.breaker(
+                  policy, downstream.port(), "/reset-stream/**", "120s", Rules.RESPONSE, false)));
+      int reached = downstream.requestCount();
+
+      AppAnswer reset = app.call(style, "POST", url, Map.of());
+      assertThat(reset.error())
+          .as(
+              "the app's call fails with its body stream's failure, not its own wait\n%s",
+              app.log())
+          .contains("the app's request body failed")
+          .doesNotContain("TimeoutException");
+      assertThat(downstream.requestCount())
+          .as("a rejected call stays in the process")
+          .isEqualTo(reached);
+    } finally {
+      applyRules(Rules.document(service()));
+    }
+  }
+
+  /**
    * A request whose body the app writes before it ends it ({@code write}, then {@code end}, as
    * {@code send(ReadStream)}'s pipe does) gains no header after its head left with that first
    * chunk. The connection's event loop encodes the head from the request's own header map, later

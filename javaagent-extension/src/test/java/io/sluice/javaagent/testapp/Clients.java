@@ -263,6 +263,7 @@ final class Clients {
       case "apache4-pool-exhausted" -> ApacheHttpClient4Clients::poolExhausted;
       case "vertx" -> Clients::vertx;
       case "vertx-webclient" -> VertxWebClients::send;
+      case "vertx-webclient-failing-stream" -> VertxWebClients::sendFailingStream;
       case "vertx-defaults" -> Clients::vertxWithClientDefaults;
       case "vertx-pool-busy" -> Clients::vertxPoolBusy;
       case "vertx-pool-busy-late" -> Clients::vertxPoolBusyOnABusyLoop;
@@ -277,6 +278,7 @@ final class Clients {
       case "vertx-reset" -> Clients::vertxReset;
       case "vertx-cancel" -> Clients::vertxCancel;
       case "vertx-failing-body" -> Clients::vertxFailingBody;
+      case "vertx-reset-stream" -> Clients::vertxResetStream;
       case "vertx-closed-body" -> Clients::vertxClosedBody;
       case "vertx-streaming-body" -> Clients::vertxStreamingBody;
       case "vertx-stream-body" -> Clients::vertxStreamBody;
@@ -933,6 +935,29 @@ final class Clients {
                             progress.reached("body failed");
                             return new IOException(RequestBodyClients.APP_BODY_FAILED);
                           })));
+        });
+  }
+
+  /**
+   * Sends a request whose body stream fails as {@code WebClient#sendStream} sends one, with Vert.x
+   * core alone: the app's stream (one byte, then the app's {@code IOException}) is piped into the
+   * request without ending it on failure ({@code endOnFailure(false)}), and the request is reset
+   * with the stream's failure instead ({@code reset(0, cause)}). The app's call fails as the
+   * response does; one without an answer within the wait fails with a {@code TimeoutException}.
+   */
+  private static ClientAnswer vertxResetStream(String method, String url) throws Exception {
+    return vertxCall(
+        method,
+        url,
+        request -> {
+          Future<ClientAnswer> answer = request.response().compose(Clients::vertxResponseAnswer);
+          request.setChunked(true);
+          new FailingBodyStream(() -> new IOException(RequestBodyClients.APP_BODY_FAILED))
+              .pipe()
+              .endOnFailure(false)
+              .to(request)
+              .onFailure(failure -> request.reset(0, failure));
+          return answer;
         });
   }
 

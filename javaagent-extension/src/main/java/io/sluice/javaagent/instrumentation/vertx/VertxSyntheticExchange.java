@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
@@ -31,19 +32,29 @@ import java.util.Map;
  *
  * <p>Design note. Vert.x's request and response are large interfaces that grow between minor
  * versions, so both are {@link Proxy dynamic proxies} answering by method name and return type:
- * fluent setters return the proxy, writes and ends succeed at once, {@code response} yields the
- * synthetic response once the request is sent ({@code send}, {@code end}, {@code connect}), default
- * methods run their own code (which calls back into these answers), and anything else answers its
- * type's empty value. A method added in a later Vert.x release therefore still answers sensibly
- * instead of failing with {@link AbstractMethodError}. The body can be read with {@code body()},
- * {@code bodyHandler}, {@code handler} + {@code endHandler} or {@code end()}, or {@code pipeTo} (as
- * {@code WebClient} does): streamed readers get it on the Vert.x context after their handlers are
- * set, honouring {@code pause}, and {@code end()} completes once the end is delivered.
+ * fluent setters return the proxy, writes and ends succeed at once (until a reset), {@code
+ * response} yields the synthetic response once the request is sent ({@code send}, {@code end},
+ * {@code connect}), default methods run their own code (which calls back into these answers), and
+ * anything else answers its type's empty value. A method added in a later Vert.x release therefore
+ * still answers sensibly instead of failing with {@link AbstractMethodError}. The body can be read
+ * with {@code body()}, {@code bodyHandler}, {@code handler} + {@code endHandler} or {@code end()},
+ * or {@code pipeTo} (as {@code WebClient} does): streamed readers get it on the Vert.x context
+ * after their handlers are set, honouring {@code pause}, and {@code end()} completes once the end
+ * is delivered.
  *
  * <p>A body the app hands {@code send} as a {@code ReadStream} is piped in, as Vert.x's own {@code
  * send} does, read to its end and thrown away: the request is sent, and answered, when the pipe
  * ends it (see {@code RequestAnswers#pipeBody}). An app forwarding a request it serves, which it
  * paused, relies on that to see the request's end.
+ *
+ * <p>A reset ({@code reset}, {@code reset(code)}, {@code reset(code, cause)}, and {@code cancel} of
+ * Vert.x 5.1, a reset with code 8) gives up on the request as on a real one: before the answer it
+ * fails {@code response()} and the {@code send} waiting for it (with the cause given, else a {@link
+ * StreamResetException} of the code, as Vert.x 5.1 does; 5.0 wraps the cause in one) and tells the
+ * request's exception handler; the answer then never comes. {@code WebClient#sendStream} relies on
+ * that: it resets the request where its body stream fails instead of ending it. After the answer
+ * the response stays as it is, as a real one whose body had all arrived. Either way writes and ends
+ * fail from then on, and a second reset fails ({@code Already reset}).
  *
  * <p>The context is the caller's, or, for an app that calls {@code request} off any context (from a
  * plain thread), one of the client's Vert.x, as for a real request: the futures complete there, so
@@ -63,6 +74,12 @@ public final class VertxSyntheticExchange {
           "Sluice: a Vert.x request an open breaker answered could not read the app's body stream;"
               + " it was answered without reading it, and the stream was left as it was (logged"
               + " once)");
+
+  private static final OneTimeWarning handlerFailure =
+      new OneTimeWarning(
+          VertxSyntheticExchange.class.getName(),
+          "Sluice: a Vert.x request an open breaker answered could not tell its exception handler"
+              + " that the app reset it; its response failed all the same (logged once)");
 
   private VertxSyntheticExchange() {}
 
@@ -149,16 +166,26 @@ public final class VertxSyntheticExchange {
   }
 
   private static final class RequestAnswers implements InvocationHandler {
+    /** The reset code of {@code cancel} over HTTP/1.x and HTTP/2 ({@code CANCEL}), as Vert.x's. */
+    private static final long CANCEL = 8;
+
     private final HttpMethod method;
     private final String origin;
     private final String uri;
     private final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     private final String text;
     private final Promise<HttpClientResponse> answered;
+    private final Context context;
+    private Handler<Throwable> exceptionHandler;
+
+    /** The reset that gave up on this request, or {@code null}: see {@link #reset}. */
+    private StreamResetException givenUpBy;
+
     HttpClientResponse response;
 
     RequestAnswers(SluiceCall call, RequestOptions options, String origin, Context context) {
       this.answered = promise(context);
+      this.context = context;
       this.method = options.getMethod() == null ? HttpMethod.GET : options.getMethod();
       this.origin = origin;
       this.uri = options.getURI() == null ? "/" : options.getURI();
@@ -166,6 +193,7 @@ public final class VertxSyntheticExchange {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public Object invoke(Object proxy, Method m, Object[] args) throws Throwable {
       Object answer = objectMethod(proxy, m, args, text);
       if (answer != null) {
@@ -173,11 +201,31 @@ public final class VertxSyntheticExchange {
       }
       String name = m.getName();
       if (m.getReturnType() == Future.class) {
-        // as from a server: the response comes once the request is sent, not before; a caller
-        // such as WebClient registers for it first, then sends
+        StreamResetException givenUpBy = givenUpBy();
         switch (name) {
           case "response":
             return answered.future();
+          case "reset":
+            return reset(
+                args != null && args.length > 0 && args[0] instanceof Long code ? code : 0L,
+                args != null && args.length > 1 && args[1] instanceof Throwable t ? t : null,
+                "Already reset",
+                null);
+          case "cancel":
+            return reset(CANCEL, null, "Already cancelled", true);
+          default:
+            if (givenUpBy != null) {
+              // a request given up on sends nothing more: its writes and ends fail, and a send
+              // answers the response's failure
+              return name.equals("send") || name.equals("connect")
+                  ? answered.future()
+                  : Future.failedFuture(givenUpBy);
+            }
+            break;
+        }
+        // as from a server: the response comes once the request is sent, not before; a caller
+        // such as WebClient registers for it first, then sends
+        switch (name) {
           case "send":
             if (args != null && args.length == 1 && args[0] instanceof ReadStream<?> body) {
               pipeBody(proxy, body);
@@ -217,10 +265,63 @@ public final class VertxSyntheticExchange {
           return proxy;
         case "version":
           return HttpVersion.HTTP_1_1;
-        case "cancel":
-          return Future.succeededFuture(false);
+        case "exceptionHandler":
+          if (m.getParameterCount() == 1) {
+            synchronized (this) {
+              exceptionHandler = (Handler<Throwable>) args[0];
+            }
+          }
+          return proxy;
         default:
           return empty(proxy, m.getReturnType());
+      }
+    }
+
+    private synchronized StreamResetException givenUpBy() {
+      return givenUpBy;
+    }
+
+    /**
+     * {@code reset} and {@code cancel}: gives up on the request as Vert.x gives up on a real one
+     * ({@code HttpClientRequestBase#reset}). The first one succeeds ({@code succeeded}, or
+     * nothing); a later one fails with {@code already}, as Vert.x's. Before the answer, the
+     * response fails, as Vert.x 5.1 fails it, with {@code cause} or else the reset itself, and so
+     * does the {@code send} waiting for it ({@code WebClient}'s exchange waits there, which would
+     * otherwise never complete), and the request's exception handler is told on the request's
+     * context: the answer never comes. After the answer the response stays as it is, whole: a real
+     * response whose body has all arrived keeps it too. Nothing is asked of the breaker: a rejected
+     * call holds no permission and reports no outcome.
+     */
+    private Future<?> reset(long code, Throwable cause, String already, Object succeeded) {
+      StreamResetException resetBy = new StreamResetException(code, cause);
+      Handler<Throwable> handler;
+      synchronized (this) {
+        if (givenUpBy != null) {
+          return Future.failedFuture(already);
+        }
+        givenUpBy = resetBy;
+        handler = exceptionHandler;
+      }
+      Throwable failure = cause != null ? cause : resetBy;
+      if (answered.tryFail(failure) && handler != null) {
+        tell(handler, failure);
+      }
+      return Future.succeededFuture(succeeded);
+    }
+
+    /** Hands {@code failure} to the app's exception handler on the context, as Vert.x emits it. */
+    private void tell(Handler<Throwable> handler, Throwable failure) {
+      try {
+        if (context != null) {
+          context.runOnContext(v -> handler.handle(failure));
+        } else {
+          handler.handle(failure);
+        }
+      } catch (RuntimeException | LinkageError t) {
+        // a context that takes no more tasks (its Vert.x closing), or the app's own handler off
+        // any context, where no context catches what it throws: the reset has failed the
+        // response all the same
+        handlerFailure.log(t);
       }
     }
 
@@ -231,9 +332,10 @@ public final class VertxSyntheticExchange {
      * that: a stream nobody reads stays paused, its end never comes and its connection is stuck.
      * The writes succeed and are thrown away; the pipe ends this request when the stream ends, or
      * where it fails (Vert.x's pipe ends the request then too), and that end answers, as a server
-     * answers once it has read the request. A stream that never ends is never answered, as with a
-     * server that reads the whole body first. Should the pipe not start, the request is answered at
-     * once: the app gets the policy's response, and the stream is left as it was.
+     * answers once it has read the request. A reset meanwhile fails the writes, which stops the
+     * pipe, as on a real request. A stream that never ends is never answered, as with a server that
+     * reads the whole body first. Should the pipe not start, the request is answered at once: the
+     * app gets the policy's response, and the stream is left as it was.
      */
     @SuppressWarnings("unchecked")
     private void pipeBody(Object proxy, ReadStream<?> body) {

@@ -14,8 +14,10 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.streams.WriteStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -121,7 +123,6 @@ class VertxSyntheticExchangeTest {
     assertThat(request.query()).isEqualTo("currency=EUR");
     assertThat(request.absoluteURI()).isEqualTo("http://payments:8080/pay/42?currency=EUR");
     assertThat(request.isChunked()).isFalse();
-    assertThat(request.cancel().result()).isFalse();
     assertThat(request.toString()).contains("POST", MESSAGE);
     assertThat(request).isEqualTo(request).isNotEqualTo(request());
     assertThat(request.hashCode()).isEqualTo(System.identityHashCode(request));
@@ -243,6 +244,145 @@ class VertxSyntheticExchangeTest {
 
     assertThat(response.succeeded()).as("%s", response.cause()).isTrue();
     assertThat(response.result().statusCode()).isEqualTo(503);
+  }
+
+  /**
+   * An app giving up on a request before it is answered ({@code reset}) gets what Vert.x gives it
+   * for a real one: the response fails with a {@link StreamResetException} of the code, the
+   * request's exception handler is told, and the request takes nothing more. Before, the reset did
+   * nothing: an app waiting for the response after it (as {@code WebClient} does) waited forever.
+   */
+  @Test
+  void resetBeforeTheAnswerFailsTheResponseAsOnARealRequest() {
+    HttpClientRequest request = request();
+    List<Throwable> told = new ArrayList<>();
+    request.exceptionHandler(told::add);
+    Future<HttpClientResponse> response = request.response();
+
+    assertThat(request.reset(5).succeeded()).isTrue();
+
+    assertThat(response.failed()).as("the response fails").isTrue();
+    assertThat(response.cause())
+        .isInstanceOfSatisfying(
+            StreamResetException.class, reset -> assertThat(reset.getCode()).isEqualTo(5));
+    assertThat(told).as("the exception handler").containsExactly(response.cause());
+    assertThat(request.write("{}").cause()).isInstanceOf(StreamResetException.class);
+    assertThat(request.end().cause()).isInstanceOf(StreamResetException.class);
+    assertThat(request.send().cause()).as("send answers the response").isSameAs(response.cause());
+    assertThat(request.reset().cause()).hasMessage("Already reset");
+    assertThat(request.cancel().cause()).hasMessage("Already cancelled");
+  }
+
+  /**
+   * A reset with a cause fails the response with that cause, as Vert.x 5.1 does ({@code reset(0,
+   * cause)} is how {@code WebClient} gives up on a request whose body stream failed).
+   */
+  @Test
+  void resetWithACauseFailsTheResponseWithIt() {
+    HttpClientRequest request = request();
+    IOException cause = new IOException("the app's upstream went away");
+
+    assertThat(request.reset(0, cause).succeeded()).isTrue();
+
+    assertThat(request.response().cause()).isSameAs(cause);
+    assertThat(request.end().cause()).isInstanceOf(StreamResetException.class).hasCause(cause);
+  }
+
+  /**
+   * As {@code WebClient#sendStream} sends a body stream: it pipes the stream into the request
+   * itself without ending it on failure ({@code endOnFailure(false)}), and resets the request with
+   * the stream's failure instead. The exchange then fails with that failure, as against a server.
+   * Before, the reset did nothing and the exchange never completed.
+   */
+  @Test
+  void aBodyStreamWebClientResetsTheRequestForFailsTheExchange() {
+    HttpClientRequest request = request();
+    AppStream body = new AppStream();
+    Future<HttpClientResponse> response = request.response();
+    body.pipe().endOnFailure(false).to(request).onFailure(failure -> request.reset(0, failure));
+
+    body.emit("{");
+    assertThat(response.isComplete()).as("answered before the body ended").isFalse();
+    IOException failure = new IOException("the app's upstream went away");
+    body.fail(failure);
+
+    assertThat(response.failed()).as("the exchange fails").isTrue();
+    assertThat(response.cause()).isSameAs(failure);
+  }
+
+  /**
+   * {@code cancel} (Vert.x 5.1) is a reset with code 8 ({@code CANCEL}) that answers {@code true},
+   * as Vert.x's does over HTTP/1.1.
+   */
+  @Test
+  void cancelBeforeTheAnswerFailsTheResponseWithCode8() {
+    HttpClientRequest request = request();
+    Future<HttpClientResponse> response = request.response();
+
+    assertThat(request.cancel().result()).isTrue();
+
+    assertThat(response.cause())
+        .isInstanceOfSatisfying(
+            StreamResetException.class, reset -> assertThat(reset.getCode()).isEqualTo(8));
+    assertThat(request.reset().cause()).hasMessage("Already reset");
+  }
+
+  /**
+   * A reset after the answer leaves the synthetic response as it is, body included, as a real
+   * response whose body has all arrived keeps it; the request takes nothing more, and the exception
+   * handler hears nothing (the request had ended).
+   */
+  @Test
+  void resetAfterTheAnswerLeavesTheResponseWhole() {
+    HttpClientRequest request = request();
+    List<Throwable> told = new ArrayList<>();
+    request.exceptionHandler(told::add);
+    HttpClientResponse response = request.send().result();
+
+    assertThat(request.reset().succeeded()).isTrue();
+
+    assertThat(request.response().result()).isSameAs(response);
+    assertThat(response.body().result().toString()).isEqualTo("fallback");
+    assertThat(told).isEmpty();
+    assertThat(request.end().cause()).isInstanceOf(StreamResetException.class);
+    assertThat(request.send().result()).as("send answers the response").isSameAs(response);
+    assertThat(request.reset().cause()).hasMessage("Already reset");
+  }
+
+  /**
+   * On the Vert.x context, as an app runs: the reset's failure reaches the response's callbacks and
+   * the exception handler there.
+   */
+  @Test
+  void aResetOnTheVertxContextFailsTheResponseThere() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      CompletableFuture<String> failed = new CompletableFuture<>();
+      CompletableFuture<String> told = new CompletableFuture<>();
+      vertx.runOnContext(
+          v -> {
+            HttpClientRequest request =
+                VertxSyntheticExchange.request(
+                        call, OPTIONS, "http://payments:8080", Vertx.currentContext())
+                    .result();
+            request.exceptionHandler(
+                failure -> told.complete(onContext() + " " + failure.getMessage()));
+            request
+                .response()
+                .onComplete(
+                    (response, failure) ->
+                        failed.complete(onContext() + " " + failure.getMessage()));
+            request.reset(0, new IOException("gave up"));
+          });
+      assertThat(failed.get(10, TimeUnit.SECONDS)).isEqualTo("true gave up");
+      assertThat(told.get(10, TimeUnit.SECONDS)).isEqualTo("true gave up");
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static boolean onContext() {
+    return Vertx.currentContext() != null;
   }
 
   /**
