@@ -931,6 +931,7 @@ final class Clients {
               sent ->
                   sent.send(
                       new FailingBodyStream(
+                          VertxClient.VERTX,
                           () -> {
                             progress.reached("body failed");
                             return new IOException(RequestBodyClients.APP_BODY_FAILED);
@@ -952,7 +953,8 @@ final class Clients {
         request -> {
           Future<ClientAnswer> answer = request.response().compose(Clients::vertxResponseAnswer);
           request.setChunked(true);
-          new FailingBodyStream(() -> new IOException(RequestBodyClients.APP_BODY_FAILED))
+          new FailingBodyStream(
+                  VertxClient.VERTX, () -> new IOException(RequestBodyClients.APP_BODY_FAILED))
               .pipe()
               .endOnFailure(false)
               .to(request)
@@ -977,7 +979,10 @@ final class Clients {
     return vertxCall(
         method,
         url,
-        request -> vertxExchange(request, sent -> sent.send(new FailingBodyStream(() -> closed))));
+        request ->
+            vertxExchange(
+                request,
+                sent -> sent.send(new FailingBodyStream(VertxClient.VERTX, () -> closed))));
   }
 
   /**
@@ -1171,58 +1176,6 @@ final class Clients {
     @Override
     public ReadStream<Buffer> endHandler(Handler<Void> handler) {
       end = handler;
-      return this;
-    }
-  }
-
-  /** The app's body stream: once read, one byte, then the app's own failure. */
-  private static final class FailingBodyStream implements ReadStream<Buffer> {
-    private final java.util.function.Supplier<Throwable> cause;
-    private Handler<Buffer> data;
-    private Handler<Throwable> failure;
-    private boolean started;
-
-    FailingBodyStream(java.util.function.Supplier<Throwable> cause) {
-      this.cause = cause;
-    }
-
-    @Override
-    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      failure = handler;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
-      data = handler;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> pause() {
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> resume() {
-      if (!started && data != null) {
-        started = true;
-        VertxClient.VERTX.runOnContext(
-            v -> {
-              data.handle(Buffer.buffer("{"));
-              failure.handle(cause.get());
-            });
-      }
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> fetch(long amount) {
-      return resume();
-    }
-
-    @Override
-    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
       return this;
     }
   }

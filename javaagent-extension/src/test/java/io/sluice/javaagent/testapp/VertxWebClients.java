@@ -1,11 +1,9 @@
 package io.sluice.javaagent.testapp;
 
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.streams.ReadStream;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import java.io.IOException;
@@ -47,7 +45,9 @@ final class VertxWebClients {
     return await(
         Holder.CLIENT
             .requestAbs(HttpMethod.valueOf(method), url)
-            .sendStream(new FailingBodyStream(Holder.VERTX)));
+            .sendStream(
+                new FailingBodyStream(
+                    Holder.VERTX, () -> new IOException(RequestBodyClients.APP_BODY_FAILED))));
   }
 
   /** Waits (10 s at most) for {@code call}'s final response, or throws its failure. */
@@ -76,60 +76,5 @@ final class VertxWebClients {
             header -> headers.merge(header.getKey(), header.getValue(), (a, b) -> a + "," + b));
     String body = response.bodyAsString();
     return new ClientAnswer(response.statusCode(), headers, body == null ? "" : body);
-  }
-
-  /**
-   * A body stream that, once read, hands over one byte and then fails with the app's {@code
-   * IOException}, on {@code vertx}'s context as a stream of the app's would.
-   */
-  private static final class FailingBodyStream implements ReadStream<Buffer> {
-    private final Vertx vertx;
-    private Handler<Buffer> data;
-    private Handler<Throwable> failure;
-    private boolean started;
-
-    FailingBodyStream(Vertx vertx) {
-      this.vertx = vertx;
-    }
-
-    @Override
-    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      failure = handler;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
-      data = handler;
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> pause() {
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> resume() {
-      if (!started && data != null) {
-        started = true;
-        vertx.runOnContext(
-            v -> {
-              data.handle(Buffer.buffer("{"));
-              failure.handle(new IOException(RequestBodyClients.APP_BODY_FAILED));
-            });
-      }
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> fetch(long amount) {
-      return resume();
-    }
-
-    @Override
-    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
-      return this;
-    }
   }
 }
