@@ -147,6 +147,27 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   }
 
   /**
+   * Opens the breaker of a new policy {@code policy} on {@code path} (a glob) by failing calls to
+   * {@code url} (a URL under it), then has the same breaker answer with a synthetic response, as a
+   * rule change applied without restart; the downstream answers 200 from then on. Returns the
+   * requests the downstream has had, so the caller can show that nothing more reached it. The
+   * caller puts the rules back ({@code applyRules(Rules.document(service()))}) when done.
+   */
+  private int openAnsweringSynthetically(String policy, String path, String url) throws Exception {
+    applyRules(
+        Rules.document(
+            service(), Rules.breaker(policy, downstream.port(), path, "120s", Rules.ERROR, false)));
+    downstream.answer(500);
+    callUntilRejected(client(), url, "the breaker on " + path + " opens");
+    downstream.answer(200);
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breaker(policy, downstream.port(), path, "120s", Rules.RESPONSE, false)));
+    return downstream.requestCount();
+  }
+
+  /**
    * An app that forwards a request it serves as the body of its own request ({@code
    * send(ReadStream)}, test app style {@code vertx-forwarded-body}: it paused the request it serves
    * while it made its own) gets the synthetic answer of the open breaker, and the request it
@@ -158,23 +179,9 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
   @Test
   void aPausedRequestForwardedToAnOpenBreakerIsReadToItsEndBeforeTheSyntheticAnswer()
       throws Exception {
-    String policy = "forwarded-" + client();
     String url = downstream.url("/forwarded/" + client());
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(policy, downstream.port(), "/forwarded/**", "120s", Rules.ERROR, false)));
     try {
-      downstream.answer(500);
-      callUntilRejected(client(), url, "the breaker on /forwarded/** opens");
-      downstream.answer(200);
-      // the same breaker, now answering with a synthetic response (applies without restart)
-      applyRules(
-          Rules.document(
-              service(),
-              Rules.breaker(
-                  policy, downstream.port(), "/forwarded/**", "120s", Rules.RESPONSE, false)));
-      int reached = downstream.requestCount();
+      int reached = openAnsweringSynthetically("forwarded-" + client(), "/forwarded/**", url);
 
       AppAnswer forwarded = app.call("vertx-forwarded-body", "POST", url, Map.of());
       assertThat(forwarded.failed()).as("%s\n%s", forwarded.error(), app.log()).isFalse();
@@ -211,24 +218,9 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
    * the body stream's failure well within the app's wait, and nothing leaves the process.
    */
   void checkARequestResetWhereItsBodyStreamFailedFails(String style) throws Exception {
-    String policy = "reset-stream-" + style;
     String url = downstream.url("/reset-stream/" + style);
-    applyRules(
-        Rules.document(
-            service(),
-            Rules.breaker(
-                policy, downstream.port(), "/reset-stream/**", "120s", Rules.ERROR, false)));
     try {
-      downstream.answer(500);
-      callUntilRejected(client(), url, "the breaker on /reset-stream/** opens");
-      downstream.answer(200);
-      // the same breaker, now answering with a synthetic response (applies without restart)
-      applyRules(
-          Rules.document(
-              service(),
-              Rules.breaker(
-                  policy, downstream.port(), "/reset-stream/**", "120s", Rules.RESPONSE, false)));
-      int reached = downstream.requestCount();
+      int reached = openAnsweringSynthetically("reset-stream-" + style, "/reset-stream/**", url);
 
       AppAnswer reset = app.call(style, "POST", url, Map.of());
       assertThat(reset.error())
