@@ -108,18 +108,11 @@ final class EventStream implements SmartLifecycle {
 
   /**
    * Starts sending events to {@code emitter}, a stream of {@code caller}, beginning with {@code
-   * ready}; null when the stream is not running.
+   * ready}; its {@code agent} events carry the agent's status only when {@code agentStatus}. Null
+   * when the stream is not running.
    *
    * @throws Refused when {@code max-clients} streams are open already, or {@code
    *     max-clients-per-caller} of the caller's
-   */
-  EventClient register(SseEmitter emitter, Caller caller) {
-    return register(emitter, caller, true);
-  }
-
-  /**
-   * As {@link #register(SseEmitter, Caller)}, with {@code agent} events that carry the agent's
-   * status only when {@code agentStatus}.
    */
   EventClient register(SseEmitter emitter, Caller caller, boolean agentStatus) {
     ThreadPoolExecutor executor = senders;

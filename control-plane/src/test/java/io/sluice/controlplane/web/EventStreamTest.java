@@ -40,8 +40,8 @@ class EventStreamTest {
     stream.start();
     RecordingEmitter stalled = new RecordingEmitter(true);
     RecordingEmitter healthy = new RecordingEmitter(false);
-    stream.register(stalled, READER);
-    stream.register(healthy, READER);
+    stream.register(stalled, READER, true);
+    stream.register(healthy, READER, true);
     await().atMost(Duration.ofSeconds(5)).until(() -> stalled.blocked.getCount() == 0);
 
     int events = EventStream.MAX_PENDING + 2;
@@ -82,8 +82,8 @@ class EventStreamTest {
     RecordingEmitter broken = new RecordingEmitter(false);
     broken.failWith = new IOException("Broken pipe");
     RecordingEmitter healthy = new RecordingEmitter(false);
-    stream.register(broken, READER);
-    stream.register(healthy, READER);
+    stream.register(broken, READER, true);
+    stream.register(healthy, READER, true);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> stream.clientCount() == 1);
     assertThat(broken.error).hasMessage("Broken pipe");
@@ -139,8 +139,8 @@ class EventStreamTest {
     stream.start();
     RecordingEmitter first = new RecordingEmitter(false);
     RecordingEmitter second = new RecordingEmitter(false);
-    stream.register(first, READER);
-    stream.register(second, READER);
+    stream.register(first, READER, true);
+    stream.register(second, READER, true);
     stream.on(new RulesChanged("orders", 3, "put"));
     await()
         .atMost(Duration.ofSeconds(5))
@@ -161,14 +161,14 @@ class EventStreamTest {
     for (int i = 0; i < EventStream.BASE_SENDERS + 2; i++) {
       RecordingEmitter emitter = new RecordingEmitter(true);
       stalled.add(emitter);
-      stream.register(emitter, READER);
+      stream.register(emitter, READER, true);
     }
     await()
         .atMost(Duration.ofSeconds(5))
         .until(() -> stalled.stream().allMatch(e -> e.blocked.getCount() == 0));
 
     RecordingEmitter healthy = new RecordingEmitter(false);
-    stream.register(healthy, READER);
+    stream.register(healthy, READER, true);
     stream.on(new RulesChanged("orders", 9, "put"));
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(healthy.sent).hasSize(2));
     assertThat(healthy.sent.get(1)).contains("service=orders,");
@@ -191,9 +191,10 @@ class EventStreamTest {
     try {
       RecordingEmitter first = new RecordingEmitter(false);
       RecordingEmitter second = new RecordingEmitter(false);
-      assertThat(capped.register(first, READER)).isNotNull();
-      assertThat(capped.register(second, OTHER)).isNotNull();
-      assertRefused(() -> capped.register(new RecordingEmitter(false), Caller.ANONYMOUS), false);
+      assertThat(capped.register(first, READER, true)).isNotNull();
+      assertThat(capped.register(second, OTHER, true)).isNotNull();
+      assertRefused(
+          () -> capped.register(new RecordingEmitter(false), Caller.ANONYMOUS, true), false);
       assertRefused(() -> capped.connect(READER, true), false);
 
       // the first goes away: its next write fails, its stream ends, its slot is free
@@ -201,9 +202,9 @@ class EventStreamTest {
       capped.on(new RulesChanged("orders", 1, "put"));
       await().atMost(Duration.ofSeconds(5)).until(() -> capped.openCount() == 1);
       RecordingEmitter third = new RecordingEmitter(false);
-      assertThat(capped.register(third, READER)).isNotNull();
+      assertThat(capped.register(third, READER, true)).isNotNull();
       await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(third.sent).hasSize(1));
-      assertRefused(() -> capped.register(new RecordingEmitter(false), READER), false);
+      assertRefused(() -> capped.register(new RecordingEmitter(false), READER, true), false);
     } finally {
       capped.stop();
     }
@@ -215,24 +216,25 @@ class EventStreamTest {
     capped.start();
     try {
       RecordingEmitter first = new RecordingEmitter(false);
-      assertThat(capped.register(first, READER)).isNotNull();
-      assertThat(capped.register(new RecordingEmitter(false), READER)).isNotNull();
-      assertRefused(() -> capped.register(new RecordingEmitter(false), READER), true);
+      assertThat(capped.register(first, READER, true)).isNotNull();
+      assertThat(capped.register(new RecordingEmitter(false), READER, true)).isNotNull();
+      assertRefused(() -> capped.register(new RecordingEmitter(false), READER, true), true);
       assertRefused(() -> capped.connect(READER, true), true);
       assertThat(capped.openCount(READER)).isEqualTo(2);
 
       // others still get theirs: another token, and every caller without one, as one caller
-      assertThat(capped.register(new RecordingEmitter(false), OTHER)).isNotNull();
-      assertThat(capped.register(new RecordingEmitter(false), Caller.ANONYMOUS)).isNotNull();
-      assertThat(capped.register(new RecordingEmitter(false), Caller.ANONYMOUS)).isNotNull();
-      assertRefused(() -> capped.register(new RecordingEmitter(false), Caller.ANONYMOUS), true);
+      assertThat(capped.register(new RecordingEmitter(false), OTHER, true)).isNotNull();
+      assertThat(capped.register(new RecordingEmitter(false), Caller.ANONYMOUS, true)).isNotNull();
+      assertThat(capped.register(new RecordingEmitter(false), Caller.ANONYMOUS, true)).isNotNull();
+      assertRefused(
+          () -> capped.register(new RecordingEmitter(false), Caller.ANONYMOUS, true), true);
       assertThat(capped.openCount()).isEqualTo(5);
 
       first.failWith = new IOException("Connection reset by peer");
       capped.on(new RulesChanged("orders", 1, "put"));
       await().atMost(Duration.ofSeconds(5)).until(() -> capped.openCount(READER) == 1);
-      assertThat(capped.register(new RecordingEmitter(false), READER)).isNotNull();
-      assertRefused(() -> capped.register(new RecordingEmitter(false), READER), true);
+      assertThat(capped.register(new RecordingEmitter(false), READER, true)).isNotNull();
+      assertRefused(() -> capped.register(new RecordingEmitter(false), READER, true), true);
     } finally {
       capped.stop();
     }
@@ -264,7 +266,7 @@ class EventStreamTest {
     aging.start();
     try {
       RecordingEmitter client = new RecordingEmitter(false);
-      aging.register(client, READER);
+      aging.register(client, READER, true);
       await().atMost(Duration.ofSeconds(5)).until(() -> client.completed);
       assertThat(client.error).isNull();
       // the slot is freed just after the completion
