@@ -17,6 +17,7 @@ import io.opentelemetry.sdk.autoconfigure.spi.AutoConfigurationCustomizer;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.sluice.sdk.propagation.B3Deferral;
+import io.sluice.sdk.propagation.B3Deny;
 import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.List;
@@ -68,6 +69,27 @@ class SluiceAutoConfigurationPropagatorTest {
       assertThat(B3Deferral.isDeferred(b3.extract(Context.root(), carrier, GETTER)))
           .as(propagators)
           .isFalse();
+    }
+  }
+
+  @Test
+  void aBareB3DenyIsMarkedWithOrWithoutTracecontextUnlessATraceparentWins() {
+    for (String propagators : new String[] {"tracecontext,baggage,b3multi", "b3"}) {
+      TextMapPropagator b3 =
+          propagatorCustomizer()
+              .apply(
+                  B3Propagator.injectingMultiHeaders(),
+                  DefaultConfigProperties.createFromMap(Map.of("otel.propagators", propagators)));
+      Map<String, String> carrier = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+      carrier.put("b3", "0");
+      assertThat(B3Deny.isDenied(b3.extract(Context.root(), carrier, GETTER)))
+          .as(propagators)
+          .isTrue();
+      carrier.put("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01");
+      assertThat(B3Deny.isDenied(b3.extract(Context.root(), carrier, GETTER)))
+          .as(propagators)
+          // without tracecontext listed, a traceparent is not read and the deny stands
+          .isEqualTo(propagators.equals("b3"));
     }
   }
 

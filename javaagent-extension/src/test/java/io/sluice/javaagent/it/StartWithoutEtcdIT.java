@@ -162,6 +162,11 @@ class StartWithoutEtcdIT {
         assertThat(deferring.status()).isEqualTo(200);
         assertThat(downstream.lastHeader("traceparent")).contains(deferred).endsWith("-01");
         assertThat(downstream.lastHeader("X-B3-Sampled")).isEqualTo("1");
+        // B3's bare "deny" (no ids): the defaults keep every trace, yet this request is not
+        AppAnswer denying = app.call("jdk", "GET", downstream.url("/defaults"), Map.of("b3", "0"));
+        assertThat(denying.status()).isEqualTo(200);
+        assertThat(downstream.lastHeader("X-B3-Sampled")).isEqualTo("0");
+        assertThat(downstream.lastHeader("traceparent")).doesNotEndWith("-01");
         await("the agent says once that it runs on defaults")
             .atMost(Duration.ofSeconds(30))
             .until(() -> app.log().contains("running on built-in defaults"));

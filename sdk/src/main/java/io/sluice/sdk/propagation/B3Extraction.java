@@ -15,7 +15,9 @@ import io.opentelemetry.context.propagation.TextMapSetter;
  * traceparent} on the same carrier wins over B3, whatever order a composite puts them in: the B3
  * context is then dropped whole (its debug flag included) unless its span context agrees with W3C's
  * (trace id, span id, sampled flag). A B3 context that stands is marked when its headers made no
- * sampling decision ({@link B3Deferral}).
+ * sampling decision ({@link B3Deferral}). When B3 yields no parent but its headers hold B3's bare
+ * "deny" ({@code b3: 0}, or {@code X-B3-Sampled: 0} without ids), the context is marked denied
+ * ({@link B3Deny}), unless a valid {@code traceparent} wins.
  *
  * <p>Injection is the wrapped propagator's own, but for a span that is not sampled: OpenTelemetry's
  * B3 injector writes a caller's debug flag (kept in the context from its headers) as {@code
@@ -41,14 +43,18 @@ final class B3Extraction extends ExtractionWrapper {
   @Override
   <C> Context extractFrom(Context context, C carrier, TextMapGetter<C> getter) {
     Context extracted = wrapped.extract(context, carrier, getter);
+    W3CTraceContextPropagator w3c = W3CTraceContextPropagator.getInstance();
     if (extracted == context) {
-      return context;
+      // no B3 parent; a bare B3 deny still asks not to record, unless a valid traceparent wins
+      Context denied = B3Deny.markIfDenied(context, carrier, getter);
+      return denied == context || (w3cWins && w3c.extract(context, carrier, getter) != context)
+          ? context
+          : denied;
     }
     SpanContext theirs = Span.fromContext(extracted).getSpanContext();
     if (!w3cWins) {
       return stands(extracted, theirs, carrier, getter);
     }
-    W3CTraceContextPropagator w3c = W3CTraceContextPropagator.getInstance();
     Context fromW3c = w3c.extract(context, carrier, getter);
     if (fromW3c == context) {
       // no valid traceparent: the B3 context stands, marked when B3 left the decision to us

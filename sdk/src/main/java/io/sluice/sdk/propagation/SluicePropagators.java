@@ -65,10 +65,11 @@ public final class SluicePropagators {
 
   /**
    * Makes W3C win over {@code b3} when both are on a carrier, whatever order a composite puts them
-   * in, and marks B3 contexts that made no sampling decision ({@link B3Deferral}). OpenTelemetry's
-   * autoconfigure composes {@code otel.propagators} in the listed order and a later propagator
-   * overrides an earlier one, so {@code tracecontext,baggage,b3multi} on its own would let B3 win;
-   * the agent extension wraps the B3 propagator with this.
+   * in, and marks B3 contexts that made no sampling decision ({@link B3Deferral}) or that hold only
+   * B3's bare "deny" ({@link B3Deny}). OpenTelemetry's autoconfigure composes {@code
+   * otel.propagators} in the listed order and a later propagator overrides an earlier one, so
+   * {@code tracecontext,baggage,b3multi} on its own would let B3 win; the agent extension wraps the
+   * B3 propagator with this.
    *
    * @param b3 the propagator whose extraction a valid {@code traceparent} overrides
    */
@@ -78,9 +79,9 @@ public final class SluicePropagators {
   }
 
   /**
-   * Marks B3 contexts that made no sampling decision ({@link B3Deferral}) and leaves W3C headers
-   * alone: for a propagator set without W3C trace context, where a {@code traceparent} on the
-   * carrier must not be read.
+   * Marks B3 contexts that made no sampling decision ({@link B3Deferral}) or that hold only B3's
+   * bare "deny" ({@link B3Deny}), and leaves W3C headers alone: for a propagator set without W3C
+   * trace context, where a {@code traceparent} on the carrier must not be read.
    *
    * @param b3 the B3 propagator
    */

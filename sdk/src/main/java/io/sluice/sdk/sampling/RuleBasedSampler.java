@@ -14,6 +14,7 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.FirstFailureLog;
 import io.sluice.sdk.propagation.B3Deferral;
+import io.sluice.sdk.propagation.B3Deny;
 import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.function.Consumer;
@@ -114,6 +115,9 @@ final class RuleBasedSampler implements Sampler {
           return SamplingResult.drop();
         }
         // a B3 caller left the decision to us ("defer"): the rules decide
+      } else if (B3Deny.isDenied(parentContext)) {
+        // a B3 caller said "deny" without ids: honoured like an unsampled remote parent
+        return SamplingResult.drop();
       }
     }
     try {

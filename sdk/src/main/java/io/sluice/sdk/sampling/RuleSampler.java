@@ -16,6 +16,9 @@ import java.util.Objects;
  *   <li>with {@code respectParentDecision}, a span with a valid parent (remote or local) follows
  *       the parent's sampled flag, unless the parent came from B3 headers that made no decision
  *       (B3's "defer", see {@link io.sluice.sdk.propagation.B3Deferral}): then the rules decide;
+ *       and a span without a valid parent is dropped when the B3 headers its context was extracted
+ *       from hold B3's bare "deny" and no ids ({@code b3: 0}, see {@link
+ *       io.sluice.sdk.propagation.B3Deny});
  *   <li>otherwise the first sampling rule whose match holds (span name, kind, start attributes)
  *       decides: its {@code ratio} is applied to the trace id exactly like {@link
  *       Sampler#traceIdRatioBased(double)} (so services with the same ratio keep the same traces),

@@ -12,6 +12,7 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceId;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.sdk.testing.time.TestClock;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
@@ -24,6 +25,7 @@ import io.sluice.rules.SpanMatch;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.HeldListener;
+import io.sluice.sdk.propagation.SluicePropagators;
 import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
 import java.lang.ref.WeakReference;
@@ -37,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RuleSamplerTest {
 
@@ -185,6 +188,123 @@ class RuleSamplerTest {
             parent, traceId(), "child", SpanKind.CLIENT, Attributes.empty(), List.of());
     assertThat(result.getDecision())
         .isEqualTo(sampled ? SamplingDecision.DROP : SamplingDecision.RECORD_AND_SAMPLE);
+  }
+
+  /**
+   * B3's bare "deny" ({@code b3: 0}, no ids) gives a span no parent: the sampler drops it, as it
+   * drops the child of an unsampled remote parent, when the rules respect the parent's decision,
+   * and leaves it to the rules when they do not. A valid parent put into that context decides.
+   */
+  @ParameterizedTest(name = "respectParentDecision: {0}")
+  @ValueSource(booleans = {true, false})
+  void aBareB3DenyDropsASpanWithoutParentWhenRespectingParent(boolean respect) {
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    1,
+                    new SamplingPolicy(
+                        1.0, respect, List.of(rule("all", SpanMatch.ANY, 1.0, null))))),
+            clock);
+    Context denied = bareB3Deny();
+    assertThat(
+            sampler
+                .shouldSample(
+                    denied, traceId(), "GET /x", SpanKind.SERVER, Attributes.empty(), List.of())
+                .getDecision())
+        .isEqualTo(respect ? SamplingDecision.DROP : SamplingDecision.RECORD_AND_SAMPLE);
+    assertThat(sample(sampler, "GET /x").getDecision())
+        .as("a root span of another request")
+        .isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+    String trace = traceId();
+    Context sampledParent =
+        denied.with(
+            Span.wrap(
+                SpanContext.create(
+                    trace, "0102030405060708", TraceFlags.getSampled(), TraceState.getDefault())));
+    SamplingResult child =
+        sampler.shouldSample(
+            sampledParent, trace, "child", SpanKind.CLIENT, Attributes.empty(), List.of());
+    assertThat(child.getDecision()).isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+  }
+
+  /**
+   * A span without a valid parent costs one more context lookup (for a bare B3 deny) and allocates
+   * nothing, marked or not. Counted with the JVM's per-thread allocation counter, not timed.
+   */
+  @Test
+  void decisionsWithoutParentAllocateNothingWithOrWithoutABareB3Deny() {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
+    threads.setThreadAllocatedMemoryEnabled(true);
+    long thread = Thread.currentThread().getId();
+    Sampler sampler =
+        RuleSampler.create(
+            new ActiveRulesHolder(
+                rules(
+                    1,
+                    new SamplingPolicy(
+                        0.5,
+                        true,
+                        List.of(
+                            rule(
+                                "api", new SpanMatch("GET /api/**", null, Map.of()), 0.5, null))))),
+            clock);
+    Context[] parents = {Context.root(), bareB3Deny()};
+    String[] traces = new String[64];
+    for (int i = 0; i < traces.length; i++) {
+      traces[i] = traceId();
+    }
+    int kept = 0;
+    for (int i = 0; i < 50_000; i++) { // warm-up
+      kept += keeps(sampler, parents[i & 1], traces[i & 63]) ? 1 : 0;
+    }
+    long fewest = Long.MAX_VALUE;
+    for (int round = 0; round < 5; round++) {
+      long baseline = threads.getThreadAllocatedBytes(thread);
+      long cost = threads.getThreadAllocatedBytes(thread) - baseline;
+      long before = threads.getThreadAllocatedBytes(thread);
+      for (int i = 0; i < 10_000; i++) {
+        kept += keeps(sampler, parents[i & 1], traces[i & 63]) ? 1 : 0;
+      }
+      fewest = Math.min(fewest, threads.getThreadAllocatedBytes(thread) - before - cost);
+    }
+    assertThat(kept).as("only spans without the mark are kept").isBetween(1, 50_000);
+    assertThat(fewest).as("bytes allocated by 10 000 decisions, fewest of 5 rounds").isLessThan(64);
+  }
+
+  private static boolean keeps(Sampler sampler, Context parent, String traceId) {
+    return sampler
+            .shouldSample(
+                parent, traceId, "GET /api/users", SpanKind.SERVER, Attributes.empty(), List.of())
+            .getDecision()
+        == SamplingDecision.RECORD_AND_SAMPLE;
+  }
+
+  /**
+   * The context Sluice's propagators extract from a request whose only B3 header is {@code b3: 0}.
+   */
+  private static Context bareB3Deny() {
+    Context denied =
+        SluicePropagators.create()
+            .getTextMapPropagator()
+            .extract(
+                Context.root(),
+                Map.of("b3", "0"),
+                new TextMapGetter<Map<String, String>>() {
+                  @Override
+                  public Iterable<String> keys(Map<String, String> carrier) {
+                    return carrier.keySet();
+                  }
+
+                  @Override
+                  public String get(Map<String, String> carrier, String key) {
+                    return carrier.get(key);
+                  }
+                });
+    assertThat(Span.fromContext(denied).getSpanContext().isValid()).isFalse();
+    return denied;
   }
 
   @Test
