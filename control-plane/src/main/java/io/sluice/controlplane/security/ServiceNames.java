@@ -37,8 +37,9 @@ public final class ServiceNames {
   }
 
   /**
-   * Returns the name when an agent can report it (one non-blank key segment without {@code /}); for
-   * reads, which answer for a name without a document of its own from {@code _default}.
+   * Returns the name when an agent can report it (one non-blank key segment without {@code /},
+   * neither {@code .} nor {@code ..}, which URLs cannot address); for reads, which answer for a
+   * name without a document of its own from {@code _default}.
    *
    * @throws ApiException {@code invalid-service-name} otherwise
    */
@@ -47,7 +48,8 @@ public final class ServiceNames {
       return EtcdKeys.requireSegment("service", service);
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new ApiException(
-          ProblemType.INVALID_SERVICE_NAME, "a service name is a non-blank name without '/'");
+          ProblemType.INVALID_SERVICE_NAME,
+          "a service name is a non-blank name without '/', other than '.' and '..'");
     }
   }
 

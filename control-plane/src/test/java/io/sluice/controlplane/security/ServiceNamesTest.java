@@ -28,15 +28,18 @@ class ServiceNamesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"unknown_service:java", "-x", "..", "a b", "Payments V2", "\u00c4rger"})
+  @ValueSource(
+      strings = {"unknown_service:java", "-x", "...", ".x", "a b", "Payments V2", "\u00c4rger"})
   void readsTakeAnyNameAnAgentCanReportThoughItHasNoDocumentOfItsOwn(String name) {
     assertThat(ServiceNames.requireReported(name)).isEqualTo(name);
     assertThat(ServiceNames.canHaveOwnDocument(name)).isFalse();
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", " ", "a/b", "/", "orders/"})
+  @ValueSource(strings = {"", " ", "a/b", "/", "orders/", ".", ".."})
   void readsRefuseNamesThatAreNoKeySegment(String name) {
-    assertThatThrownBy(() -> ServiceNames.requireReported(name)).isInstanceOf(ApiException.class);
+    assertThatThrownBy(() -> ServiceNames.requireReported(name))
+        .isInstanceOf(ApiException.class)
+        .hasMessage("a service name is a non-blank name without '/', other than '.' and '..'");
   }
 }

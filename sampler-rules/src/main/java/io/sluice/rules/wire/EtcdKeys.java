@@ -36,7 +36,10 @@ public record EtcdKeys(String namespace) {
 
   /**
    * Returns {@code value} when it can be one segment of a key (a service name, an instance id):
-   * non-blank and without {@code /}.
+   * non-blank, without {@code /}, and neither {@code .} nor {@code ..}. etcd would take a key with
+   * a {@code .} or {@code ..} segment ({@code /sluice/v1/agents/../id}), but nothing could address
+   * it by name afterwards: the control plane's URLs ({@code /api/v1/services/{service}/...}) are
+   * normalised by the servlet container, which removes such segments, as file paths do.
    *
    * @param what the name's role, for the message ({@code "service"}, {@code "instance id"})
    * @throws NullPointerException when {@code value} is null
@@ -48,7 +51,23 @@ public record EtcdKeys(String namespace) {
       throw new IllegalArgumentException(
           what + " must be a non-blank name without '/', got '" + OneLineText.escape(value) + "'");
     }
+    if (isDotSegment(value)) {
+      throw new IllegalArgumentException(
+          what
+              + " must not be '.' or '..', which URLs and paths read as this or the parent"
+              + " directory and drop, got '"
+              + value
+              + "'");
+    }
     return value;
+  }
+
+  /**
+   * Whether {@code value} is {@code .} or {@code ..}: a name {@link #requireSegment} refuses
+   * because URL and path normalisation remove such a segment.
+   */
+  public static boolean isDotSegment(String value) {
+    return ".".equals(value) || "..".equals(value);
   }
 
   /** The layout under the default namespace. */

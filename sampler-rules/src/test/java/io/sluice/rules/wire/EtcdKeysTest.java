@@ -95,4 +95,25 @@ class EtcdKeysTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessage("service");
   }
+
+  /**
+   * etcd takes {@code /sluice/v1/agents/../id}, but the control plane's URLs could never address
+   * it: the servlet container normalises {@code /api/v1/services/../agents} away.
+   */
+  @Test
+  void aKeySegmentIsNeitherDotNorDotDot() {
+    for (String bad : new String[] {".", ".."}) {
+      assertThatThrownBy(() -> EtcdKeys.requireSegment("instance id", bad))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage(
+              "instance id must not be '.' or '..', which URLs and paths read as this or the"
+                  + " parent directory and drop, got '"
+                  + bad
+                  + "'");
+    }
+    // names that merely contain dots are one segment like any other
+    for (String fine : new String[] {"...", ".orders", "orders.", "a..b", ". ", " .."}) {
+      assertThat(EtcdKeys.requireSegment("service", fine)).isEqualTo(fine);
+    }
+  }
 }

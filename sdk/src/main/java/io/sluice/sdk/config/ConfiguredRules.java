@@ -3,8 +3,10 @@ package io.sluice.sdk.config;
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.TemporaryStateDirectory;
 import io.sluice.etcd.UnsafeStateDirectoryException;
+import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.AgentStatus;
+import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.source.EtcdRuleSource;
@@ -469,7 +471,13 @@ public final class ConfiguredRules implements AutoCloseable {
       return this;
     }
 
-    /** This process's instance id in the agent status; default a random UUID. */
+    /**
+     * This process's instance id in the agent status; default a random UUID. With etcd it is the
+     * last segment of the status key {@code {namespace}/v1/agents/{service}/{instanceId}}, so
+     * {@link #build()} refuses one that is blank, has a {@code /}, or is {@code .} or {@code ..}
+     * (which the control plane's URLs could never address); without etcd no status is reported and
+     * it is not used.
+     */
     public Builder instanceId(String instanceId) {
       this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
       return this;
@@ -534,9 +542,39 @@ public final class ConfiguredRules implements AutoCloseable {
       return this;
     }
 
-    /** The runtime, not started. */
+    /**
+     * The runtime, not started.
+     *
+     * @throws IllegalArgumentException for an {@link #instanceId} that cannot be one segment of the
+     *     status key, with etcd
+     */
     public ConfiguredRules build() {
+      if (instanceId != null && config.usesEtcd()) {
+        requireInstanceIdSegment();
+      }
       return new ConfiguredRules(this);
+    }
+
+    /**
+     * Refuses here, saying why, an instance id the status reporter would refuse on the background
+     * thread that starts etcd, where the refusal would leave the etcd rules unread.
+     */
+    private void requireInstanceIdSegment() {
+      try {
+        EtcdKeys.requireSegment("instance id", instanceId);
+      } catch (IllegalArgumentException e) {
+        ConfigLookup names = settingNames != null ? settingNames : config.settingNames();
+        throw new IllegalArgumentException(
+            "ConfiguredRules.builder(…).instanceId(…)="
+                + OneLineText.escape(instanceId)
+                + ": refused because "
+                + names.origin(ConfigKeys.ETCD_ENDPOINTS)
+                + " is set: the instance id is the last segment of the etcd key"
+                + " {namespace}/v1/agents/{service}/{instanceId}, and an "
+                + e.getMessage()
+                + " (without etcd no status is reported and the instance id is not used)",
+            e);
+      }
     }
   }
 }

@@ -38,9 +38,9 @@ import java.util.function.Function;
  * @param rulesFile a local rule document, or {@code null}
  * @param stateDir where last-known-good snapshots live
  * @param serviceName the service whose rule document applies, or {@code null} when unknown; never
- *     blank nor with surrounding spaces, and without {@code /} when etcd is used (the name is one
- *     segment of its keys), while a rules file takes such a name and applies its {@code _default}
- *     document
+ *     blank nor with surrounding spaces, and without {@code /} and neither {@code .} nor {@code ..}
+ *     when etcd is used (the name is one segment of its keys, and the control plane's URLs drop a
+ *     dot segment), while a rules file takes such a name and applies its {@code _default} document
  * @param settingNames how each setting was given, so that what reads this configuration later names
  *     a setting as the user gave it ({@code environment variable SLUICE_STATE_DIR}, {@code
  *     builder().rulesFile(…)}): {@link ConfiguredRules} and {@link EtcdClientFactory#create} use it
@@ -246,6 +246,26 @@ public record SluiceConfig(
               + SERVICE_KEYS
               + ", which a '/' would split (without etcd, a rules file takes the name and applies"
               + " its _default document)");
+    } else if (serviceName != null
+        && EtcdKeys.isDotSegment(serviceName)
+        && !etcdEndpoints.isEmpty()) {
+      // as harmless as a '/' without etcd; with it, etcd takes the keys, but the control plane's
+      // URLs are normalised by its servlet container, which removes such a segment
+      errors.add(
+          origins.origin(ConfigKeys.SERVICE_NAME)
+              + "="
+              + serviceName
+              + ": is a dot segment, refused because "
+              + origins.origin(ConfigKeys.ETCD_ENDPOINTS)
+              + " is set: the name is one segment of the etcd keys "
+              + SERVICE_KEYS
+              + ", and URLs read '"
+              + serviceName
+              + "' as "
+              + (serviceName.equals(".") ? "this" : "the parent")
+              + " directory and drop it, so the control plane's /api/v1/services/{service}/…"
+              + " could never address the service (without etcd, a rules file takes the name and"
+              + " applies its _default document)");
     }
     if (!etcdEndpoints.isEmpty() && serviceName == null) {
       errors.add(

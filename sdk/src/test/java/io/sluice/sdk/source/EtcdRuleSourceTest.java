@@ -29,6 +29,11 @@ class EtcdRuleSourceTest {
   void refusesBadSettingsNamingTheValue() {
     assertThatThrownBy(() -> EtcdRuleSource.builder(client, rules, "a/b"))
         .hasMessageContaining("'a/b'");
+    assertThatThrownBy(() -> EtcdRuleSource.builder(client, rules, ".."))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "service must not be '.' or '..', which URLs and paths read as this or the parent"
+                + " directory and drop, got '..'");
     assertThatThrownBy(
             () ->
                 EtcdRuleSource.builder(client, rules, "orders")

@@ -43,6 +43,17 @@ class StatusReporterTest {
         .hasMessageContaining("'a/b'");
     assertThatThrownBy(() -> StatusReporter.builder(client, "orders", rules).instanceId(" "))
         .hasMessageContaining("' '");
+    // etcd would take /sluice/v1/agents/../id, but no control plane URL could address it
+    assertThatThrownBy(() -> StatusReporter.builder(client, ".", rules))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "service must not be '.' or '..', which URLs and paths read as this or the parent"
+                + " directory and drop, got '.'");
+    assertThatThrownBy(() -> StatusReporter.builder(client, "orders", rules).instanceId(".."))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "instance id must not be '.' or '..', which URLs and paths read as this or the parent"
+                + " directory and drop, got '..'");
   }
 
   @Test
