@@ -94,6 +94,8 @@ function versionParts(versions) {
  * What the agents' Sluice versions are when they are not all one, each with how many agents run it,
  * the most run first ("0.2.0 (3 agents), 0.1.0 (1 agent)"); null when they all run the same one
  * (an upgrade rolled out, or none begun). An agent that reports no version counts as "unreported".
+ * Of the agents given: the page's note takes the rollout's counts of every agent instead
+ * (mixedVersions), and this only while it has none.
  */
 export function mixedSluiceVersions(agents) {
   const counts = new Map();
@@ -102,10 +104,21 @@ export function mixedSluiceVersions(agents) {
     const version = reported(v) ? String(v) : 'unreported';
     counts.set(version, (counts.get(version) ?? 0) + 1);
   }
-  if (counts.size < 2) {
+  return mixedVersions(counts);
+}
+
+/**
+ * The same from counts by version, a Map or the rollout's `sluiceVersions` (`{"0.1.0": 2}`), which
+ * counts every agent, listed or not, and agents that report none as "unreported", as above. A
+ * count that is not a whole number above 0 counts no agent.
+ */
+export function mixedVersions(counts) {
+  const entries = (counts instanceof Map ? [...counts] : Object.entries(counts))
+    .filter(([, n]) => Number.isInteger(n) && n > 0);
+  if (entries.length < 2) {
     return null;
   }
-  return [...counts]
+  return entries
     .sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]))
     .map(([version, n]) => `${showHidden(version)} (${n} agent${n === 1 ? '' : 's'})`)
     .join(', ');
@@ -387,10 +400,13 @@ export class AgentsPanel {
         + ' instance id.'
       : '');
     this.foot.hidden = !partly;
-    const mixed = mixedSluiceVersions(agents);
-    // the versions of the agents listed: with some not listed, said of those only
+    // every agent's versions, listed or not, as the last rollout read counts them; before one was
+    // read, the agents listed, and with some not listed, said of those only
+    const counted = this.page.sluiceVersions();
+    const mixed = counted ? mixedVersions(counted) : mixedSluiceVersions(agents);
     setText(this.versions, !mixed ? ''
-      : partly ? `The ${agents.length} agents listed here run different Sluice versions: ${mixed}.`
+      : partly && !counted
+        ? `The ${agents.length} agents listed here run different Sluice versions: ${mixed}.`
         : `These agents run different Sluice versions: ${mixed}.`);
     this.versions.hidden = !mixed;
     const unreadable = this.page.unreadableAgents();

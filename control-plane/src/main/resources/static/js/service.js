@@ -6,7 +6,7 @@
 import { ApiError, call, coalesce, enc, etagRevision, listOf, session } from './api.js';
 import { fill, h, sayShownErrors, setText, showError } from './dom.js';
 import { showHidden } from './json-text.js';
-import { agentKey, agentView } from './model.js';
+import { agentView } from './model.js';
 import { countChip, rolloutBar, updateCountChip, updateRolloutBar } from './widgets.js';
 import { RulesPanel } from './rules-panel.js';
 import { HistoryPanel } from './history-panel.js';
@@ -42,9 +42,8 @@ const TABS = [
   ['dry-run', 'Dry run'],
 ];
 
-/** The rollout's lists, each with the status the views give its agents. */
-const ROLLOUT_LISTS = [['current', 'applied'], ['older', 'behind'], ['rejected', 'rejected'],
-  ['ahead', 'ahead'], ['onRulesFile', 'rules file']];
+/** The rollout's lists, which its `counts` count (each by the same name). */
+const ROLLOUT_LISTS = ['current', 'older', 'rejected', 'ahead', 'onRulesFile'];
 
 export class ServicePage {
   constructor(root, service, tab, context) {
@@ -380,14 +379,16 @@ export class ServicePage {
 
   /**
    * Re-reads the agents listed (the pages the user opened, no more) and the rollout, which counts
-   * every agent for the head.
+   * every agent for the head: its counts alone (?agents=false), not an entry per agent, which a
+   * service of thousands of instances would have the page read on every refresh for nothing.
    */
   async refreshAgents() {
     const read = ++this.agentReads;
     try {
       const [agents, rollout] = await Promise.all([
         this.readAgents(this.agentPages * AGENTS_PAGE, null),
-        call('GET', `api/v1/services/${enc(this.service)}/rollout`).catch(() => null),
+        call('GET', `api/v1/services/${enc(this.service)}/rollout?agents=false`)
+          .catch(() => null),
       ]);
       if (this.closed || read < this.agentReadShown) return;
       // A rollout that could not be read (etcd away: the agents still come, from the control
@@ -482,8 +483,19 @@ export class ServicePage {
   }
 
   /**
+   * How many agents run each Sluice version, every agent (listed or not), as the last rollout read
+   * counts them (`{"0.1.0": 2, "0.2.0": 1}`); null before one was read.
+   */
+  sluiceVersions() {
+    const v = this.rollout ? this.rollout.sluiceVersions : null;
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+  }
+
+  /**
    * What the agents are judged against: whether the last rollout read is of the current revision
-   * (`fresh`: its lists say each agent's status), and the revision to judge them by otherwise.
+   * (`fresh`: its counts are of every agent's status now), and the revision to judge them by: its
+   * own when fresh (it knows the effective revision: _default's, when the service has no document
+   * of its own), else the current document's.
    */
   judgement() {
     // A rollout fetched for an earlier revision must not count agents as on the new one (right
@@ -497,42 +509,48 @@ export class ServicePage {
     return { fresh, revision };
   }
 
-  /** Agents listed, as the views draw them, with their status against the current revision. */
+  /**
+   * Agents listed, as the views draw them, with their status against the revision they are judged
+   * by: judged as the control plane's rollout judges them (Rollout.of, which agentView follows),
+   * so the rows agree with the head's counts without the rollout listing every agent.
+   */
   agentViews() {
-    const status = new Map();
-    const { fresh, revision } = this.judgement();
-    if (fresh) {
-      // The control plane's own sorting, which knows the effective revision (_default's, when
-      // the service has no document of its own).
-      for (const [list, name] of ROLLOUT_LISTS) {
-        for (const ref of this.rollout[list] || []) status.set(agentKey(ref), name);
-      }
-    }
-    return this.agents.map((a) => {
-      const view = agentView(a, revision);
-      const key = agentKey(a);
-      if (status.has(key)) view.status = status.get(key);
-      return view;
-    });
+    const { revision } = this.judgement();
+    return this.agents.map((a) => agentView(a, revision));
   }
 
   /**
-   * The status of every agent, listed or not, for the head's counts: from the last rollout read,
-   * which names them all (judged by their revisions when it is of an earlier one, as agentViews
-   * does); from the agents listed while no rollout was read, when they are all; else null, not
-   * known, which the head says rather than counting only the agents listed.
+   * The head's counts of every agent, listed or not: `{total, current, rejected, ahead,
+   * onRulesFile}`. From the last rollout read when it is of the current revision (its counts);
+   * otherwise from the agents listed, judged by their revisions, when they are all: a rollout of an
+   * earlier revision (right after a save, until the next read) must not count agents as on the new
+   * one, and its counts cannot be judged again agent by agent. Else null, not known, which the head
+   * says rather than counting only the agents listed.
    */
-  allStatuses() {
-    if (!this.rollout) {
-      return this.agentsPartly ? null : this.agentViews().map((a) => a.status);
-    }
-    const { fresh, revision } = this.judgement();
-    return ROLLOUT_LISTS.flatMap(([list, name]) => (this.rollout[list] || []).map((ref) => (fresh
-      ? name
-      : agentView({
-        ...ref,
-        rejected: ref.rejectedRevision == null ? null : { revision: ref.rejectedRevision },
-      }, revision).status)));
+  headCounts() {
+    if (this.rollout && this.judgement().fresh) return this.rolloutCounts();
+    if (this.agentsPartly) return null;
+    const statuses = this.agentViews().map((a) => a.status);
+    const count = (status) => statuses.filter((s) => s === status).length;
+    return {
+      total: statuses.length,
+      current: count('applied'),
+      rejected: count('rejected'),
+      ahead: count('ahead'),
+      onRulesFile: count('rules file'),
+    };
+  }
+
+  /**
+   * The last rollout read's counts; counted from its lists when it has none (a control plane from
+   * before `counts`, which knows no ?agents=false and lists every agent).
+   */
+  rolloutCounts() {
+    const { counts } = this.rollout;
+    if (counts && typeof counts === 'object') return counts;
+    const sizes = Object.fromEntries(ROLLOUT_LISTS.map((list) =>
+      [list, Array.isArray(this.rollout[list]) ? this.rollout[list].length : 0]));
+    return { ...sizes, total: Object.values(sizes).reduce((n, size) => n + size, 0) };
   }
 
   renderHead() {
@@ -548,11 +566,11 @@ export class ServicePage {
     this.unknownNote.hidden = !(this.agentsLoaded && this.agents.length === 0 && this.current
       && this.current.revision == null && !this.current.defaultOnly);
     // every agent's, not only the listed ones': the page lists the first AGENTS_PAGE or so
-    const statuses = this.allStatuses();
-    const count = (status) => (statuses ? statuses.filter((s) => s === status).length : null);
-    const onRulesFile = count('rules file');
+    const counts = this.headCounts();
+    const count = (name) => (counts ? counts[name] : null);
+    const onRulesFile = count('onRulesFile');
     // agents on a rules file never take the document: said beside the bar, not counted in it
-    updateRolloutBar(this.bar, count('applied'), statuses ? statuses.length - onRulesFile : null);
+    updateRolloutBar(this.bar, count('current'), counts ? counts.total - onRulesFile : null);
     updateCountChip(this.aheadChip, count('ahead'));
     updateCountChip(this.rulesFileChip, onRulesFile);
     const unreadable = this.unreadableAgents();

@@ -1,6 +1,7 @@
 package io.sluice.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -2160,6 +2162,110 @@ class ControlPlaneApiIT {
       assertThat(paged.get("agents").get("ahead").asInt()).isEqualTo(3);
       assertThat(paged.get("agents").get("older").asInt()).isZero();
       assertThat(paged.get("agents").get("total").asInt()).isEqualTo(3);
+    } finally {
+      jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * {@code ?agents=false} answers a rollout without an entry per agent (a service page of thousands
+   * of agents reads it on every refresh for its head): every list is empty, and the counts and the
+   * Sluice versions, which every rollout carries, count every agent. A flag that is neither true
+   * nor false answers 400, as the other flags do.
+   */
+  @Test
+  void rolloutWithoutAgentsCountsEveryAgentAndItsSluiceVersions() throws Exception {
+    ApiClient api = api();
+    String service = "counted";
+    long revision =
+        api.put(
+                "/api/v1/services/" + service + "/rules",
+                WRITER,
+                document(null, 0.5, "c"),
+                Map.of())
+            .json()
+            .get("revision")
+            .asLong();
+    AgentStatus.Versions newer = new AgentStatus.Versions("0.2.0", "1.65.0", "21");
+    AgentStatus.Versions older = new AgentStatus.Versions("0.1.0", "1.65.0", "17");
+    List<AgentStatus> statuses =
+        List.of(
+            new AgentStatus(
+                "c-1", service, "h", 1, newer, null, null, "etcd", revision, null, null, null),
+            new AgentStatus(
+                "c-2", service, "h", 1, newer, null, null, "etcd", revision, null, null, null),
+            new AgentStatus(
+                "c-3", service, "h", 1, older, null, null, "etcd", revision - 1, null, null, null),
+            new AgentStatus(
+                "c-4",
+                service,
+                "h",
+                1,
+                null,
+                null,
+                null,
+                "etcd",
+                revision - 1,
+                new AgentStatus.Rejection(revision, List.of("$.sampling: bad")),
+                null,
+                null),
+            new AgentStatus(
+                "c-5", service, "h", 1, older, null, null, "file", 0, null, null, null));
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
+    try {
+      for (AgentStatus status : statuses) {
+        jetcd
+            .getKVClient()
+            .put(
+                bytes("/sluice/v1/agents/" + service + "/" + status.instanceId()),
+                bytes(AgentStatusCodec.write(status)),
+                PutOption.builder().withLeaseId(lease).build())
+            .get(5, TimeUnit.SECONDS);
+      }
+      String path = "/api/v1/services/" + service + "/rollout";
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> api.get(path, READER).json().get("counts").get("total").asInt() == 5);
+
+      ApiClient.Answer counted = api.get(path + "?agents=false", READER);
+      assertThat(counted.status()).isEqualTo(200);
+      JsonNode rollout = counted.json();
+      assertThat(rollout.get("service").asString()).isEqualTo(service);
+      assertThat(rollout.get("revision").asLong()).isEqualTo(revision);
+      assertThat(rollout.get("unreadableAgents").asInt()).isZero();
+      for (String list : List.of("current", "older", "rejected", "ahead", "onRulesFile")) {
+        assertThat(rollout.get(list).isArray()).as(list).isTrue();
+        assertThat(rollout.get(list).size()).as(list).isZero();
+      }
+      JsonNode counts = rollout.get("counts");
+      assertThat(
+              List.of("total", "current", "older", "rejected", "ahead", "onRulesFile").stream()
+                  .map(name -> counts.get(name).asInt()))
+          .containsExactly(5, 2, 1, 1, 0, 1);
+      Map<String, Integer> versions = new LinkedHashMap<>();
+      rollout
+          .get("sluiceVersions")
+          .properties()
+          .forEach(e -> versions.put(e.getKey(), e.getValue().asInt()));
+      assertThat(versions)
+          .containsExactly(entry("0.1.0", 2), entry("0.2.0", 2), entry("unreported", 1));
+
+      // with the lists (as without the flag): the same counts and versions beside them
+      JsonNode listed = api.get(path + "?agents=true", READER).json();
+      assertThat(listed.get("current").size()).isEqualTo(2);
+      assertThat(listed.get("rejected").get(0).get("errors").get(0).asString())
+          .isEqualTo("$.sampling: bad");
+      assertThat(listed.get("counts")).isEqualTo(counts);
+      assertThat(listed.get("sluiceVersions")).isEqualTo(rollout.get("sluiceVersions"));
+      assertThat(api.get(path, READER).json().get("counts")).isEqualTo(counts);
+
+      for (String bad : List.of("no", "")) {
+        ApiClient.Answer refused = api.get(path + "?agents=" + bad, READER);
+        assertThat(refused.status()).as(bad).isEqualTo(400);
+        assertThat(refused.json().get("type").asString())
+            .isEqualTo("urn:sluice:problem:invalid-request");
+        assertThat(refused.json().get("detail").asString()).contains("?agents=");
+      }
     } finally {
       jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
     }

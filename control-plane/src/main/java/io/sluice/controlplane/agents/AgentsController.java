@@ -223,9 +223,19 @@ class AgentsController {
    */
   static final String BREAKERS_OPEN_HEADER = "X-Sluice-Breakers-Open";
 
+  /**
+   * How far the service's rules reached its agents. {@code agents=false} leaves every list empty
+   * and keeps the counts and the Sluice versions ({@link Rollout#withoutAgents}): the service's
+   * page reads it on every refresh for its head, and with thousands of agents the lists were most
+   * of the answer and none of what it showed.
+   */
   @GetMapping("/api/v1/services/{service}/rollout")
-  Rollout rollout(@PathVariable String service) {
+  Rollout rollout(
+      @PathVariable String service,
+      @RequestParam(name = "agents", required = false) String withAgents) {
     ServiceNames.requireReported(service);
+    // before anything is read: a bad flag is the client's mistake, whatever etcd's state
+    boolean listAgents = FlagParameters.parse("agents", withAgents, true);
     EffectiveRules.Effective current = effective.of(service);
     List<AgentStatus> agents = runningRulesOf(service);
     // from memory, as the agents are: for _default, with the same services as runningRulesOf
@@ -236,7 +246,8 @@ class AgentsController {
             service.equals(RuleDocument.DEFAULT_SERVICE)
                 ? documents.servicesWithADocument()
                 : Set.of());
-    return Rollout.of(service, current.source(), current.revision(), agents, unreadable);
+    Rollout rollout = Rollout.of(service, current.source(), current.revision(), agents, unreadable);
+    return listAgents ? rollout : rollout.withoutAgents();
   }
 
   /**

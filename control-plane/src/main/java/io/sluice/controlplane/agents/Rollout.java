@@ -3,6 +3,7 @@ package io.sluice.controlplane.agents;
 import io.sluice.rules.wire.AgentStatus;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How far a service's current rules have reached its live agents.
@@ -34,6 +35,13 @@ import java.util.List;
  *     rules read yet) is not here: it takes the document once it reads etcd, so it is sorted by its
  *     revision like an agent on {@code etcd}. Added after {@code ahead}: before it these agents
  *     were in {@code older} (or {@code current} against the built-in defaults)
+ * @param counts how many agents each list holds, and in all: said with the lists, and without them
+ *     ({@link #withoutAgents}), so a page of thousands of agents reads its head counts without
+ *     every agent's entry. Added after {@code onRulesFile}
+ * @param sluiceVersions how many of the rollout's agents (every list) report each Sluice version,
+ *     sorted by version; agents that report none under {@code unreported} ({@link SluiceVersions}).
+ *     What tells an upgrade under way across every agent, where a page lists only the first 200.
+ *     Added with {@code counts}
  */
 public record Rollout(
     String service,
@@ -44,7 +52,9 @@ public record Rollout(
     List<AgentRef> rejected,
     int unreadableAgents,
     List<AgentRef> ahead,
-    List<AgentRef> onRulesFile) {
+    List<AgentRef> onRulesFile,
+    Counts counts,
+    Map<String, Integer> sluiceVersions) {
 
   /** The {@code rulesSource} of an agent that runs a local rules file. */
   static final String RULES_FILE_SOURCE = "file";
@@ -94,7 +104,7 @@ public record Rollout(
   }
 
   /**
-   * Counts, for the services list.
+   * Counts, for the services list and the rollout's {@code counts}.
    *
    * @param total every agent in the rollout, {@code ahead} and {@code onRulesFile} ones included
    * @param ahead agents on a revision above the current one ({@link Rollout#ahead})
@@ -146,18 +156,48 @@ public record Rollout(
         older.add(AgentRef.of(a, false));
       }
     }
+    Counts counts =
+        new Counts(
+            current.size() + older.size() + rejected.size() + ahead.size() + onRulesFile.size(),
+            current.size(),
+            older.size(),
+            rejected.size(),
+            ahead.size(),
+            onRulesFile.size());
     return new Rollout(
-        service, source, revision, current, older, rejected, unreadableAgents, ahead, onRulesFile);
+        service,
+        source,
+        revision,
+        current,
+        older,
+        rejected,
+        unreadableAgents,
+        ahead,
+        onRulesFile,
+        counts,
+        SluiceVersions.of(agents));
   }
 
-  /** The counts of this rollout. */
-  public Counts counts() {
-    return new Counts(
-        current.size() + older.size() + rejected.size() + ahead.size() + onRulesFile.size(),
-        current.size(),
-        older.size(),
-        rejected.size(),
-        ahead.size(),
-        onRulesFile.size());
+  /**
+   * This rollout with every list empty and everything else as it is, {@code counts} and {@code
+   * sluiceVersions} included: what a page that shows only how many agents stand where reads ({@code
+   * ?agents=false}), rather than an entry per agent of a fleet of thousands. The {@code rejected}
+   * list goes too: the rejected agents' errors are in their statuses ({@code GET /api/v1/agents}),
+   * where the web UI reads them, and a document every agent rejects would make it as long as the
+   * fleet.
+   */
+  Rollout withoutAgents() {
+    return new Rollout(
+        service,
+        source,
+        revision,
+        List.of(),
+        List.of(),
+        List.of(),
+        unreadableAgents,
+        List.of(),
+        List.of(),
+        counts,
+        sluiceVersions);
   }
 }

@@ -4,7 +4,8 @@
  * page when a fleet is large ({@link io.sluice.controlplane.agents.AgentPage}), per service how
  * many agents run the current revision, an older one, one above it (a document deleted or lost
  * since), or rejected it and why, and which run a local rules file and never take it ({@link
- * io.sluice.controlplane.agents.Rollout}), and which busy outgoing targets no breaker policy
- * covers.
+ * io.sluice.controlplane.agents.Rollout}, with how many stand where and run which Sluice version,
+ * also without an entry per agent for a fleet of thousands), and which busy outgoing targets no
+ * breaker policy covers.
  */
 package io.sluice.controlplane.agents;

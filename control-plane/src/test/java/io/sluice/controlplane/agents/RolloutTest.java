@@ -1,6 +1,7 @@
 package io.sluice.controlplane.agents;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.sluice.rules.wire.AgentStatus;
@@ -230,5 +231,73 @@ class RolloutTest {
         .extracting(Rollout.AgentRef::instanceId)
         .containsExactly("rejects-the-current");
     assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(3, 0, 1, 1, 1, 0));
+  }
+
+  static AgentStatus agentRunning(String id, long applied, AgentStatus.Versions versions) {
+    return new AgentStatus(
+        id, "orders", "h", 1, versions, null, null, "etcd", applied, null, List.of(), List.of());
+  }
+
+  /**
+   * Every rollout says how many of its agents run each Sluice version, whatever list they are in,
+   * sorted by version; agents that report none are counted under one key, not left out.
+   */
+  @Test
+  void countsTheSluiceVersionsOfEveryAgentSortedByVersion() {
+    Rollout rollout =
+        Rollout.of(
+            "orders",
+            "orders",
+            10,
+            List.of(
+                agentRunning("b", 10, new AgentStatus.Versions("0.2.0", "1.65.0", "21")),
+                agentRunning("a", 7, new AgentStatus.Versions("0.1.0", "1.65.0", "17")),
+                agentRunning("c", 12, new AgentStatus.Versions("0.2.0", null, null)),
+                agentRunning("no-versions", 10, null),
+                agentRunning("no-sluice", 10, new AgentStatus.Versions(null, "1.65.0", "21")),
+                agentRunning("empty", 10, new AgentStatus.Versions("", "1.65.0", "21")),
+                agent("on-a-file", "file", 0, null)),
+            0);
+
+    assertThat(rollout.sluiceVersions())
+        .containsExactly(entry("0.1.0", 1), entry("0.2.0", 2), entry(SluiceVersions.UNREPORTED, 4));
+    assertThat(rollout.counts()).isEqualTo(new Rollout.Counts(7, 4, 1, 0, 1, 1));
+    assertThat(Rollout.of("orders", null, 0, List.of(), 0).sluiceVersions()).isEmpty();
+  }
+
+  /**
+   * Without its agents, a rollout is still the same rollout: every list is empty, and the counts,
+   * the Sluice versions and the rest say what they said with the lists.
+   */
+  @Test
+  void withoutAgentsKeepsTheCountsAndVersionsAndEmptiesEveryList() {
+    Rollout full =
+        Rollout.of(
+            "orders",
+            "_default",
+            10,
+            List.of(
+                agentRunning("current", 10, new AgentStatus.Versions("0.2.0", null, null)),
+                agentRunning("older", 7, new AgentStatus.Versions("0.1.0", null, null)),
+                agent("rejected", 7, new AgentStatus.Rejection(10, List.of("$.x: bad"))),
+                agent("ahead", 12, null),
+                agent("on-a-file", "file", 0, null)),
+            3);
+
+    Rollout counted = full.withoutAgents();
+
+    assertThat(counted.current()).isEmpty();
+    assertThat(counted.older()).isEmpty();
+    assertThat(counted.rejected()).isEmpty();
+    assertThat(counted.ahead()).isEmpty();
+    assertThat(counted.onRulesFile()).isEmpty();
+    assertThat(counted.counts())
+        .isEqualTo(full.counts())
+        .isEqualTo(new Rollout.Counts(5, 1, 1, 1, 1, 1));
+    assertThat(counted.sluiceVersions())
+        .containsExactly(entry("0.1.0", 1), entry("0.2.0", 1), entry(SluiceVersions.UNREPORTED, 3));
+    assertThat(counted)
+        .extracting(Rollout::service, Rollout::source, Rollout::revision, Rollout::unreadableAgents)
+        .containsExactly("orders", "_default", 10L, 3);
   }
 }

@@ -2055,6 +2055,7 @@ class WebUiIT {
                 + " const root = document.createElement('div');"
                 + " document.getElementById('main').appendChild(root);"
                 + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " sluiceVersions: () => null,"
                 + " agentViews:"
                 + " () => [view] });"
                 + " panel.render();"
@@ -3712,6 +3713,7 @@ class WebUiIT {
                 + " const root = document.createElement('div');"
                 + " document.getElementById('main').appendChild(root);"
                 + " new a.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " sluiceVersions: () => null,"
                 + " agentViews: () => [view] }).render();"
                 + " const deps = new d.DependenciesPanel(document.createElement('div'),"
                 + " { on() {}, service: 'x', canWrite: true, agentsLoaded: true,"
@@ -4065,6 +4067,7 @@ class WebUiIT {
                 + " errors: ['$.a: bad'], errorsOmitted: 950 } }, 3);"
                 + " const root = document.createElement('div');"
                 + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " sluiceVersions: () => null,"
                 + " agentViews:"
                 + " () => [view] });"
                 + " panel.render();"
@@ -4100,6 +4103,7 @@ class WebUiIT {
                 + " const root = document.createElement('div');"
                 + " document.getElementById('main').appendChild(root);"
                 + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " sluiceVersions: () => null,"
                 + " agentViews: () => views });"
                 + " panel.render();"
                 + " const cell = (id) => root.querySelector(`tr[data-instance=${id}] td.chips`);"
@@ -4265,16 +4269,58 @@ class WebUiIT {
     }
   }
 
+  /**
+   * While an upgrade reaches agents past the first page listed (200), the note on the Agents tab
+   * says which Sluice versions run with how many agents each, counting every agent as the rollout
+   * does, not the agents listed only (whose one version would say no upgrade is under way).
+   */
+  @Test
+  void theSluiceVersionsNoteCountsAgentsPastThePageListed() {
+    String service = "upgrading-fleet";
+    long revision = storeOrdersDocumentAs(service);
+    String prefix = "/sluice/v1/agents/" + service + "/";
+    List<String> keys = new ArrayList<>();
+    try {
+      // 201 agents in the control plane's order u-000 to u-200: the one not listed runs 0.2.0
+      for (int i = 0; i < 201; i++) {
+        String instance = String.format(Locale.ROOT, "u-%03d", i);
+        keys.add(prefix + instance);
+        etcd.server()
+            .put(
+                prefix + instance,
+                manyAgentsStatus(service, instance, revision, false, i < 200 ? "0.1.0" : "0.2.0"));
+      }
+      open(WRITER_TOKEN, "/service/" + service + "/agents");
+      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "201/201");
+      awaitText(By.cssSelector("[data-test=agents-listed]"), "200 of 201 agents listed");
+      By notice = By.cssSelector("[data-test=sluice-versions]");
+      awaitText(notice, "different Sluice versions");
+      assertThat(browser.findElement(notice).getText())
+          .isEqualTo(
+              "These agents run different Sluice versions: 0.1.0 (200 agents), 0.2.0 (1 agent).");
+      assertThat(browser.findElements(By.cssSelector("tr[data-instance='u-200']"))).isEmpty();
+    } finally {
+      keys.forEach(key -> etcd.server().delete(key));
+      api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+    }
+  }
+
   /** A status of {@code service}'s agent {@code instance}, with one open breaker when asked. */
   private static String manyAgentsStatus(
       String service, String instance, long revision, boolean openBreaker) {
+    return manyAgentsStatus(service, instance, revision, openBreaker, "0.1.0");
+  }
+
+  /** The same, running Sluice {@code sluice}. */
+  private static String manyAgentsStatus(
+      String service, String instance, long revision, boolean openBreaker, String sluice) {
     return AgentStatusCodec.write(
         new AgentStatus(
             instance,
             service,
             instance + "-host",
             7,
-            new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+            new AgentStatus.Versions(sluice, "1.65.0", "17"),
             Instant.now(),
             Instant.now(),
             "etcd",
@@ -4369,6 +4415,7 @@ class WebUiIT {
                 + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: ago(1) }, 2)];"
                 + " const root = document.createElement('div');"
                 + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " sluiceVersions: () => null,"
                 + " agentViews:"
                 + " () => views });"
                 + " panel.render();"
@@ -4393,6 +4440,7 @@ class WebUiIT {
                 + " 'fresh', service: 'x', appliedRevision: 2, updatedAt: at(0) }, 2)];"
                 + " const root = document.createElement('div');"
                 + " const panel = new p.AgentsPanel(root, { on() {}, unreadableAgents: () => 0,"
+                + " sluiceVersions: () => null,"
                 + " agentViews:"
                 + " () => views });"
                 + " panel.render();"
