@@ -233,39 +233,25 @@ public record SluiceConfig(
               + "="
               + serviceName
               + ": must be a non-blank name without surrounding spaces");
-    } else if (serviceName != null && serviceName.contains("/") && !etcdEndpoints.isEmpty()) {
+    } else if (serviceName != null
+        && !etcdEndpoints.isEmpty()
+        && KeySegmentProblem.of(serviceName) != null) {
       // harmless without etcd: a rules file applies its _default document, as for any name that
       // can have no document of its own, and the last-known-good file name is escaped
+      KeySegmentProblem problem = KeySegmentProblem.of(serviceName);
       errors.add(
           origins.origin(ConfigKeys.SERVICE_NAME)
               + "="
               + serviceName
-              + ": has a '/', refused because "
+              + ": "
+              + problem.what()
+              + ", refused because "
               + origins.origin(ConfigKeys.ETCD_ENDPOINTS)
               + " is set: the name is one segment of the etcd keys "
               + SERVICE_KEYS
-              + ", which a '/' would split (without etcd, a rules file takes the name and applies"
-              + " its _default document)");
-    } else if (serviceName != null
-        && EtcdKeys.isDotSegment(serviceName)
-        && !etcdEndpoints.isEmpty()) {
-      // as harmless as a '/' without etcd; with it, etcd takes the keys, but the control plane's
-      // URLs are normalised by its servlet container, which removes such a segment
-      errors.add(
-          origins.origin(ConfigKeys.SERVICE_NAME)
-              + "="
-              + serviceName
-              + ": is a dot segment, refused because "
-              + origins.origin(ConfigKeys.ETCD_ENDPOINTS)
-              + " is set: the name is one segment of the etcd keys "
-              + SERVICE_KEYS
-              + ", and URLs read '"
-              + serviceName
-              + "' as "
-              + (serviceName.equals(".") ? "this" : "the parent")
-              + " directory and drop it, so the control plane's /api/v1/services/{service}/…"
-              + " could never address the service (without etcd, a rules file takes the name and"
-              + " applies its _default document)");
+              + ", "
+              + problem.consequence()
+              + " (without etcd, a rules file takes the name and applies its _default document)");
     }
     if (!etcdEndpoints.isEmpty() && serviceName == null) {
       errors.add(
@@ -863,6 +849,33 @@ public record SluiceConfig(
           dir,
           serviceName,
           origins);
+    }
+  }
+
+  /**
+   * Why a service name cannot be one segment of the etcd keys, for the refusal with etcd: what the
+   * name is, and what would follow from using it.
+   */
+  private record KeySegmentProblem(String what, String consequence) {
+
+    /** The problem of {@code name}, or {@code null} when it can be one segment of a key. */
+    static KeySegmentProblem of(String name) {
+      if (name.contains("/")) {
+        return new KeySegmentProblem("has a '/'", "which a '/' would split");
+      }
+      if (EtcdKeys.isDotSegment(name)) {
+        // etcd takes such keys, but the control plane's URLs are normalised by its servlet
+        // container, which removes such a segment
+        return new KeySegmentProblem(
+            "is a dot segment",
+            "and URLs read '"
+                + name
+                + "' as "
+                + (name.equals(".") ? "this" : "the parent")
+                + " directory and drop it, so the control plane's /api/v1/services/{service}/…"
+                + " could never address the service");
+      }
+      return null;
     }
   }
 }

@@ -20,7 +20,6 @@ import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.sampling.RuleSampler;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -39,18 +38,7 @@ class B3DenyTest {
   private static final String W3C_SPAN = "b7ad6b7169203331";
   private static final String ROOT_TRACE = "463ac35c9f6413ad48485a3953bb6124";
 
-  private static final TextMapGetter<Map<String, String>> GETTER =
-      new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Map<String, String> carrier) {
-          return carrier.keySet();
-        }
-
-        @Override
-        public String get(Map<String, String> carrier, String key) {
-          return carrier.get(key.toLowerCase(Locale.ROOT));
-        }
-      };
+  private static final TextMapGetter<Map<String, String>> GETTER = HeaderMaps.GETTER;
 
   static Stream<Arguments> propagators() {
     return Stream.of(

@@ -23,7 +23,6 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.sampling.RuleSampler;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -34,22 +33,9 @@ class SluicePropagatorsTest {
   private static final String B3_TRACE = "463ac35c9f6413ad48485a3953bb6124";
   private static final String B3_SPAN = "a2fb4a1d1a96d312";
 
-  /** Header names are case-insensitive: the map keeps them lower-cased. */
-  private static final TextMapSetter<Map<String, String>> SETTER =
-      (carrier, key, value) -> carrier.put(key.toLowerCase(Locale.ROOT), value);
+  private static final TextMapSetter<Map<String, String>> SETTER = HeaderMaps.SETTER;
 
-  private static final TextMapGetter<Map<String, String>> GETTER =
-      new TextMapGetter<>() {
-        @Override
-        public Iterable<String> keys(Map<String, String> carrier) {
-          return carrier.keySet();
-        }
-
-        @Override
-        public String get(Map<String, String> carrier, String key) {
-          return carrier == null ? null : carrier.get(key.toLowerCase(Locale.ROOT));
-        }
-      };
+  private static final TextMapGetter<Map<String, String>> GETTER = HeaderMaps.GETTER;
 
   private final TextMapPropagator multi = SluicePropagators.create().getTextMapPropagator();
   private final TextMapPropagator single =
