@@ -4211,8 +4211,9 @@ class WebUiIT {
    * A service of many instances has its agents listed a page at a time (200), not every status in
    * one answer and a row for each: the tab says how many of how many it lists and shows more on a
    * click, and the head counts every agent, those on the page not listed too (the agents behind and
-   * the one open breaker are all past the first page). A refresh an agent's report prompts keeps
-   * the page opened listed.
+   * the one open breaker are all past the first page). The note on Sluice versions counts every
+   * agent too (the one upgraded is past the first page, so the agents listed run one version). A
+   * refresh an agent's report prompts keeps the page opened listed.
    */
   @Test
   void listsManyAgentsAPageAtATimeAndCountsThemAll() {
@@ -4222,14 +4223,19 @@ class WebUiIT {
     List<String> keys = new ArrayList<>();
     try {
       // 230 agents in the control plane's order m-000 to m-229: the last 20 one revision behind,
-      // the last one with an open breaker
+      // the last one with an open breaker and upgraded to Sluice 0.2.0
       for (int i = 0; i < 230; i++) {
         String instance = String.format(Locale.ROOT, "m-%03d", i);
         keys.add(prefix + instance);
         etcd.server()
             .put(
                 prefix + instance,
-                manyAgentsStatus(service, instance, i < 210 ? revision : revision - 1, i == 229));
+                manyAgentsStatus(
+                    service,
+                    instance,
+                    i < 210 ? revision : revision - 1,
+                    i == 229,
+                    i == 229 ? "0.2.0" : "0.1.0"));
       }
       open(WRITER_TOKEN, "/service/" + service + "/agents");
       By rows = By.cssSelector("table.agents tbody tr");
@@ -4241,6 +4247,11 @@ class WebUiIT {
       assertThat(browser.findElements(By.cssSelector("tr[data-instance='m-200']"))).isEmpty();
       assertThat(visibleText(".service-head [data-test=agents-rejected]")).isEqualTo("0");
       awaitText(By.cssSelector(".service-head [data-test=breakers-open]"), "1");
+      By versions = By.cssSelector("[data-test=sluice-versions]");
+      awaitText(versions, "different Sluice versions");
+      assertThat(browser.findElement(versions).getText())
+          .isEqualTo(
+              "These agents run different Sluice versions: 0.1.0 (229 agents), 0.2.0 (1 agent).");
 
       click(By.cssSelector("[data-test=more-agents]"));
       awaitText(By.cssSelector("tr[data-instance='m-229'] [data-test=agent-status]"), "behind");
@@ -4256,7 +4267,8 @@ class WebUiIT {
 
       // a new agent's report refreshes the list: the page opened stays listed, with it
       keys.add(prefix + "m-230");
-      etcd.server().put(prefix + "m-230", manyAgentsStatus(service, "m-230", revision, false));
+      etcd.server()
+          .put(prefix + "m-230", manyAgentsStatus(service, "m-230", revision, false, "0.1.0"));
       awaitText(head, "211/231");
       await("the refreshed list keeps the page opened")
           .atMost(BOUND)
@@ -4270,48 +4282,9 @@ class WebUiIT {
   }
 
   /**
-   * While an upgrade reaches agents past the first page listed (200), the note on the Agents tab
-   * says which Sluice versions run with how many agents each, counting every agent as the rollout
-   * does, not the agents listed only (whose one version would say no upgrade is under way).
+   * A status of {@code service}'s agent {@code instance}, running Sluice {@code sluice}, with one
+   * open breaker when asked.
    */
-  @Test
-  void theSluiceVersionsNoteCountsAgentsPastThePageListed() {
-    String service = "upgrading-fleet";
-    long revision = storeOrdersDocumentAs(service);
-    String prefix = "/sluice/v1/agents/" + service + "/";
-    List<String> keys = new ArrayList<>();
-    try {
-      // 201 agents in the control plane's order u-000 to u-200: the one not listed runs 0.2.0
-      for (int i = 0; i < 201; i++) {
-        String instance = String.format(Locale.ROOT, "u-%03d", i);
-        keys.add(prefix + instance);
-        etcd.server()
-            .put(
-                prefix + instance,
-                manyAgentsStatus(service, instance, revision, false, i < 200 ? "0.1.0" : "0.2.0"));
-      }
-      open(WRITER_TOKEN, "/service/" + service + "/agents");
-      awaitText(By.cssSelector(".service-head [data-test=rollout]"), "201/201");
-      awaitText(By.cssSelector("[data-test=agents-listed]"), "200 of 201 agents listed");
-      By notice = By.cssSelector("[data-test=sluice-versions]");
-      awaitText(notice, "different Sluice versions");
-      assertThat(browser.findElement(notice).getText())
-          .isEqualTo(
-              "These agents run different Sluice versions: 0.1.0 (200 agents), 0.2.0 (1 agent).");
-      assertThat(browser.findElements(By.cssSelector("tr[data-instance='u-200']"))).isEmpty();
-    } finally {
-      keys.forEach(key -> etcd.server().delete(key));
-      api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
-    }
-  }
-
-  /** A status of {@code service}'s agent {@code instance}, with one open breaker when asked. */
-  private static String manyAgentsStatus(
-      String service, String instance, long revision, boolean openBreaker) {
-    return manyAgentsStatus(service, instance, revision, openBreaker, "0.1.0");
-  }
-
-  /** The same, running Sluice {@code sluice}. */
   private static String manyAgentsStatus(
       String service, String instance, long revision, boolean openBreaker, String sluice) {
     return AgentStatusCodec.write(
