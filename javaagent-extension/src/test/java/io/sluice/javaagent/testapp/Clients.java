@@ -1236,7 +1236,7 @@ final class Clients {
   }
 
   /** Waits (10 s at most) for a Vert.x call's answer, or throws its failure. */
-  private static ClientAnswer awaitVertx(Future<ClientAnswer> call) throws Exception {
+  static ClientAnswer awaitVertx(Future<ClientAnswer> call) throws Exception {
     return awaitVertx(call, null);
   }
 

@@ -14,8 +14,6 @@ import io.vertx.core.streams.ReadStream;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,29 +56,16 @@ final class VertxForwardingClients {
             .listen(0, "127.0.0.1")
             .await(10, TimeUnit.SECONDS);
     try {
-      CompletableFuture<ClientAnswer> answer = new CompletableFuture<>();
-      Holder.CLIENT
-          .request(
-              new RequestOptions()
-                  .setMethod(HttpMethod.POST)
-                  .setHost("127.0.0.1")
-                  .setPort(server.actualPort())
-                  .setURI("/forward"))
-          .compose(request -> request.send(Buffer.buffer(new byte[BODY_SIZE])))
-          .compose(VertxForwardingClients::answer)
-          .onComplete(
-              (result, failure) -> {
-                if (failure != null) {
-                  answer.completeExceptionally(failure);
-                } else {
-                  answer.complete(result);
-                }
-              });
-      try {
-        return answer.get(10, TimeUnit.SECONDS);
-      } catch (ExecutionException e) {
-        throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
-      }
+      return Clients.awaitVertx(
+          Holder.CLIENT
+              .request(
+                  new RequestOptions()
+                      .setMethod(HttpMethod.POST)
+                      .setHost("127.0.0.1")
+                      .setPort(server.actualPort())
+                      .setURI("/forward"))
+              .compose(request -> request.send(Buffer.buffer(new byte[BODY_SIZE])))
+              .compose(VertxForwardingClients::answer));
     } finally {
       server.close().await(10, TimeUnit.SECONDS);
     }
