@@ -2109,13 +2109,7 @@ class ControlPlaneApiIT {
         AgentStatus status =
             new AgentStatus(
                 id, service, "h", 1, null, null, null, "etcd", deleted, null, List.of(), List.of());
-        jetcd
-            .getKVClient()
-            .put(
-                bytes("/sluice/v1/agents/" + service + "/" + id),
-                bytes(AgentStatusCodec.write(status)),
-                PutOption.builder().withLeaseId(lease).build())
-            .get(5, TimeUnit.SECONDS);
+        putStatus(lease, status);
       }
       String all = "/api/v1/agents?service=" + service;
       await().atMost(Duration.ofSeconds(10)).until(() -> api.get(all, READER).json().size() == 3);
@@ -2214,13 +2208,7 @@ class ControlPlaneApiIT {
     long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
     try {
       for (AgentStatus status : statuses) {
-        jetcd
-            .getKVClient()
-            .put(
-                bytes("/sluice/v1/agents/" + service + "/" + status.instanceId()),
-                bytes(AgentStatusCodec.write(status)),
-                PutOption.builder().withLeaseId(lease).build())
-            .get(5, TimeUnit.SECONDS);
+        putStatus(lease, status);
       }
       String path = "/api/v1/services/" + service + "/rollout";
       await()
@@ -5202,6 +5190,17 @@ class ControlPlaneApiIT {
         .get(0)
         .getValue()
         .toString(StandardCharsets.UTF_8);
+  }
+
+  /** Writes {@code status} under its agent status key, bound to {@code lease}, as an agent does. */
+  private void putStatus(long lease, AgentStatus status) throws Exception {
+    jetcd
+        .getKVClient()
+        .put(
+            bytes("/sluice/v1/agents/" + status.service() + "/" + status.instanceId()),
+            bytes(AgentStatusCodec.write(status)),
+            PutOption.builder().withLeaseId(lease).build())
+        .get(5, TimeUnit.SECONDS);
   }
 
   static ByteSequence bytes(String s) {
