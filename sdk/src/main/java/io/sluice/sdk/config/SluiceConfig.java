@@ -226,6 +226,10 @@ public record SluiceConfig(
               + rulesFile
               + ": must name a file, not a root directory");
     }
+    // harmless without etcd: a rules file applies its _default document, as for any name that can
+    // have no document of its own, and the last-known-good file name is escaped
+    KeySegmentProblem keyProblem =
+        serviceName == null || etcdEndpoints.isEmpty() ? null : KeySegmentProblem.of(serviceName);
     if (serviceName != null
         && (serviceName.isBlank() || serviceName.strip().length() != serviceName.length())) {
       errors.add(
@@ -233,24 +237,19 @@ public record SluiceConfig(
               + "="
               + serviceName
               + ": must be a non-blank name without surrounding spaces");
-    } else if (serviceName != null
-        && !etcdEndpoints.isEmpty()
-        && KeySegmentProblem.of(serviceName) != null) {
-      // harmless without etcd: a rules file applies its _default document, as for any name that
-      // can have no document of its own, and the last-known-good file name is escaped
-      KeySegmentProblem problem = KeySegmentProblem.of(serviceName);
+    } else if (keyProblem != null) {
       errors.add(
           origins.origin(ConfigKeys.SERVICE_NAME)
               + "="
               + serviceName
               + ": "
-              + problem.what()
+              + keyProblem.what()
               + ", refused because "
               + origins.origin(ConfigKeys.ETCD_ENDPOINTS)
               + " is set: the name is one segment of the etcd keys "
               + SERVICE_KEYS
               + ", "
-              + problem.consequence()
+              + keyProblem.consequence()
               + " (without etcd, a rules file takes the name and applies its _default document)");
     }
     if (!etcdEndpoints.isEmpty() && serviceName == null) {
