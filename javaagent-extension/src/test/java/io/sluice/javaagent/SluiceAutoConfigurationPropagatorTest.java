@@ -54,11 +54,7 @@ class SluiceAutoConfigurationPropagatorTest {
   @Test
   void b3WithoutASamplingDecisionIsMarkedDeferredWithOrWithoutTracecontext() {
     for (String propagators : new String[] {"tracecontext,baggage,b3multi", "b3multi"}) {
-      TextMapPropagator b3 =
-          propagatorCustomizer()
-              .apply(
-                  B3Propagator.injectingMultiHeaders(),
-                  DefaultConfigProperties.createFromMap(Map.of("otel.propagators", propagators)));
+      TextMapPropagator b3 = customizedB3(propagators);
       Map<String, String> carrier = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       carrier.put("X-B3-TraceId", B3_TRACE);
       carrier.put("X-B3-SpanId", B3_SPAN);
@@ -75,11 +71,7 @@ class SluiceAutoConfigurationPropagatorTest {
   @Test
   void aBareB3DenyIsMarkedWithOrWithoutTracecontextUnlessATraceparentWins() {
     for (String propagators : new String[] {"tracecontext,baggage,b3multi", "b3"}) {
-      TextMapPropagator b3 =
-          propagatorCustomizer()
-              .apply(
-                  B3Propagator.injectingMultiHeaders(),
-                  DefaultConfigProperties.createFromMap(Map.of("otel.propagators", propagators)));
+      TextMapPropagator b3 = customizedB3(propagators);
       Map<String, String> carrier = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
       carrier.put("b3", "0");
       assertThat(B3Deny.isDenied(b3.extract(Context.root(), carrier, GETTER)))
@@ -254,6 +246,16 @@ class SluiceAutoConfigurationPropagatorTest {
                 });
     new SluiceAutoConfiguration().customize(customizer);
     return (BiFunction<TextMapPropagator, ConfigProperties, TextMapPropagator>) captured.get();
+  }
+
+  /**
+   * OpenTelemetry's multi-header B3 propagator as the customizer leaves it for {@code propagators}.
+   */
+  private static TextMapPropagator customizedB3(String propagators) {
+    return propagatorCustomizer()
+        .apply(
+            B3Propagator.injectingMultiHeaders(),
+            DefaultConfigProperties.createFromMap(Map.of("otel.propagators", propagators)));
   }
 
   private static final TextMapGetter<Map<String, String>> GETTER =
