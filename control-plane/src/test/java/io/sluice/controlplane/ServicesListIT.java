@@ -107,6 +107,53 @@ class ServicesListIT {
   }
 
   /**
+   * An agent may report a service name with a {@code ;}, which a URL takes for the start of a
+   * segment's parameters: such a service is addressed with the {@code ;} percent-encoded, as the
+   * web UI sends every name; a raw {@code ;} is refused with a message that says so (it would
+   * address the name before it).
+   */
+  @Test
+  void aServiceNameWithASemicolonIsAddressedPercentEncoded() throws Exception {
+    ApiClient api = controlPlane.api();
+    String service = "orders;v2";
+    ApiClient.Answer fallback =
+        api.put(
+            "/api/v1/services/_default/rules",
+            ControlPlaneApiIT.WRITER,
+            "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
+            Map.of());
+    assertThat(fallback.status()).isEqualTo(200);
+    long defaultRevision = fallback.json().get("revision").asLong();
+    long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
+    try {
+      jetcd
+          .getKVClient()
+          .put(
+              bytes("/sluice/v1/agents/" + service + "/api-1"),
+              bytes(AgentStatusCodec.write(onDefault(service, defaultRevision))),
+              PutOption.builder().withLeaseId(lease).build())
+          .get(5, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(20)).until(() -> row(api, service) != null);
+
+      JsonNode rollout =
+          api.get("/api/v1/services/orders%3Bv2/rollout", ControlPlaneApiIT.WRITER).json();
+      assertThat(rollout.get("service").asString()).isEqualTo(service);
+      assertThat(rollout.get("current")).hasSize(1);
+      assertThat(rollout.get("current").get(0).get("service").asString()).isEqualTo(service);
+      ApiClient.Answer unprotected =
+          api.get("/api/v1/services/orders%3bv2/unprotected", ControlPlaneApiIT.WRITER);
+      assertThat(unprotected.status()).isEqualTo(200);
+      assertThat(unprotected.headers().firstValue("X-Sluice-Agents")).hasValue("1");
+      ApiClient.Answer raw =
+          api.get("/api/v1/services/orders;v2/rollout", ControlPlaneApiIT.WRITER);
+      assertThat(raw.status()).isEqualTo(400);
+      assertThat(raw.json().get("detail").asString()).contains("%3B");
+    } finally {
+      jetcd.getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
    * A status the control plane cannot read is counted in the rollout of the rules its agent runs,
    * as in the services list: for {@code _default}, those of the services without a document of
    * their own, not those of a service with one.
