@@ -1,5 +1,5 @@
-// Reads the API's answers into the shapes the views draw, tolerating the optional fields of
-// the contract: counts the server does not send are derived from the live agent list.
+// Reads the API's answers into the shapes the views draw, tolerating the fields of the agent
+// status that agents older than them leave out.
 
 /**
  * Names one agent: its instance id within the service it reports (the instance ids of two services
@@ -62,43 +62,24 @@ export function agentView(a, currentRevision) {
   };
 }
 
-/** One row of the overview, filled from the summary and, where it is silent, the agents. */
-export function serviceView(s, agents) {
-  const name = String(s.service ?? s.name ?? '');
-  const revision = numberOrNull(s.revision ?? s.currentRevision);
-  const mine = agents.filter((a) => String(a.service) === name).map((a) => agentView(a, revision));
-  const counts =
-    s.agents && typeof s.agents === 'object' && !Array.isArray(s.agents) ? s.agents : {};
-  const total =
-    firstNumber(counts.total, s.agentsTotal, s.agentCount, s.totalAgents) ?? mine.length;
-  const current = firstNumber(
-    counts.current, counts.onCurrent, counts.applied,
-    s.agentsOnCurrent, s.agentsCurrent, s.currentAgents)
-    ?? mine.filter((a) => a.status === 'applied').length;
-  const rejected = firstNumber(counts.rejected, s.agentsRejected, s.rejected, s.rejectedAgents)
-    ?? mine.filter((a) => a.status === 'rejected').length;
-  // counted in total, in no other count: above the current revision, and on a local rules file
-  const ahead = firstNumber(counts.ahead) ?? mine.filter((a) => a.status === 'ahead').length;
-  const onRulesFile = firstNumber(counts.onRulesFile)
-    ?? mine.filter((a) => a.status === 'rules file').length;
-  const breakersOpen = firstNumber(s.breakersOpen, s.openBreakers)
-    ?? mine.reduce((n, a) => n + a.breakersOpen, 0);
-  // agents whose status the control plane cannot read: missing from every count above
-  const unreadable = firstNumber(s.unreadableAgents) ?? 0;
-  const last = s.lastChange || s.lastModified || {};
+/**
+ * One row of the overview, from a row of the services list (the control plane's ServiceSummary:
+ * its counts cover every agent, where the UI would see only the agents it listed).
+ */
+export function serviceView(s) {
+  const counts = s.agents;
   return {
-    name,
-    revision,
-    total,
-    current,
-    rejected,
-    ahead,
-    onRulesFile,
-    breakersOpen,
-    unreadable,
-    lastAuthor: last.author ?? s.lastAuthor ?? s.author ?? null,
-    lastTime: last.time ?? s.lastTime ?? s.updatedAt ?? s.time ?? null,
-    hasRules: s.hasRules ?? revision != null,
+    name: String(s.service),
+    revision: numberOrNull(s.revision),
+    total: counts.total,
+    current: counts.current,
+    rejected: counts.rejected,
+    // counted in total, in no other count: above the current revision, and on a local rules file
+    ahead: counts.ahead,
+    onRulesFile: counts.onRulesFile,
+    breakersOpen: s.breakersOpen,
+    // agents whose status the control plane cannot read: missing from every count above
+    unreadable: s.unreadableAgents,
     source: s.source ?? null,
     effectiveRevision: numberOrNull(s.effectiveRevision),
   };
@@ -127,11 +108,6 @@ function openBreakers(breakers, byState) {
 
 function numberOrNull(v) {
   return v === null || v === undefined || v === '' ? null : Number(v);
-}
-
-function firstNumber(...values) {
-  for (const v of values) if (typeof v === 'number') return v;
-  return null;
 }
 
 /** A history entry. */

@@ -133,18 +133,15 @@ export class OverviewPage {
     return form;
   }
 
-  /** Re-reads services and agents; `byEvent`: a change event prompted it. */
+  /** Re-reads the services list; `byEvent`: a change event prompted it. */
   async refresh(byEvent = false) {
     try {
+      // its rows count the agents: every agent's status (breakers, targets: megabytes for a fleet
+      // of hundreds) is not read here
       const services = listOf((await call('GET', 'api/v1/services')).body, 'services');
-      // Every agent's status (breakers, targets: megabytes for a fleet of hundreds) only when
-      // the services list leaves counts out, as a server without them would: ours sends them.
-      const agentList = services.some(lacksCounts)
-        ? listOf((await call('GET', 'api/v1/agents')).body, 'agents')
-        : [];
       if (this.closed) return;
       showError(this.error, '');
-      const views = services.map((s) => serviceView(s, agentList));
+      const views = services.map(serviceView);
       // _default first: the fallback document of every service without its own
       views.sort((a, b) =>
         (b.name === '_default') - (a.name === '_default') || a.name.localeCompare(b.name));
@@ -237,9 +234,9 @@ export class OverviewPage {
     row.rejected.classList.toggle('bad', v.rejected > 0);
     setText(row.open, v.breakersOpen);
     row.open.classList.toggle('bad', v.breakersOpen > 0);
-    let author = v.lastAuthor;
-    let time = v.lastTime;
-    if (author == null && v.revision != null) {
+    let author = null;
+    let time = null;
+    if (v.revision != null) {
       const known = this.lastChanges.get(v.name);
       if (known && known.revision === v.revision) {
         author = known.author;
@@ -293,14 +290,6 @@ export class OverviewPage {
       this.lastChanges.delete(name);
     }
   }
-}
-
-/** Whether a services-list row leaves out counts the overview would derive from the agents. */
-function lacksCounts(s) {
-  const counts = s.agents;
-  return !counts || typeof counts !== 'object' || Array.isArray(counts)
-    || typeof counts.total !== 'number' || typeof counts.current !== 'number'
-    || typeof counts.rejected !== 'number' || typeof s.breakersOpen !== 'number';
 }
 
 /**

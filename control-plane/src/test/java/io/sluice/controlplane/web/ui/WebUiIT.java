@@ -4507,9 +4507,9 @@ class WebUiIT {
     awaitText(By.cssSelector("[data-test=current-revision]"), String.valueOf(revision));
     Object counted =
         asyncJs(
-            "const done = arguments[0]; import('/js/model.js').then(m => done(m.serviceView("
-                + " { service: 'x' }, [{ service: 'x', breakers: [{ state: 'HALF_OPEN' },"
-                + " { state: 'CLOSED' }, { state: 'OPEN' }, { state: 'FORCED_OPEN' }] }])"
+            "const done = arguments[0]; import('/js/model.js').then(m => done(m.agentView("
+                + " { service: 'x', breakers: [{ state: 'HALF_OPEN' },"
+                + " { state: 'CLOSED' }, { state: 'OPEN' }, { state: 'FORCED_OPEN' }] }, null)"
                 + ".breakersOpen)).catch(e => done('failed: ' + e));");
     assertThat(counted).isEqualTo(3L);
     assertThat(browser.findElement(By.cssSelector(".service-head .meta")).getText())
@@ -4586,7 +4586,7 @@ class WebUiIT {
         .alias("the closed agent's service leaves the overview")
         .until(() -> browser.findElements(open).isEmpty());
 
-    // without the control plane's count: from the agents, by state where they count, else listed
+    // an agent's own count (its Agents tab row): by state where it counts them, else listed
     Object counted =
         asyncJs(
             "const done = arguments[0]; import('/js/model.js').then(m => {"
@@ -4595,11 +4595,10 @@ class WebUiIT {
                 + " FORCED_OPEN: 1, CLOSED: 766 } };"
                 + " const older = { service: 'x', breakers: [{ state: 'OPEN' },"
                 + " { state: 'CLOSED' }] };"
-                + " done([m.serviceView({ service: 'x' }, [counted, older]).breakersOpen,"
-                + " m.agentView(counted, null).breakersOpen,"
+                + " done([m.agentView(counted, null).breakersOpen,"
                 + " m.agentView(older, null).breakersOpen].join(' '));"
                 + " }).catch(e => done('failed: ' + e));");
-    assertThat(counted).isEqualTo("235 234 1");
+    assertThat(counted).isEqualTo("234 1");
   }
 
   /**
