@@ -1833,13 +1833,7 @@ class ControlPlaneApiIT {
                   new AgentStatus.TargetStats("warehouse:9000", 300, 30, 950.0, null),
                   new AgentStatus.TargetStats("payments-2:8080", 50, 0, 20.0, null)));
       long written = System.nanoTime();
-      jetcd
-          .getKVClient()
-          .put(
-              bytes("/sluice/v1/agents/inventory/inventory-1"),
-              bytes(AgentStatusCodec.write(status)),
-              PutOption.builder().withLeaseId(lease).build())
-          .get(5, TimeUnit.SECONDS);
+      LeasedStatuses.put(jetcd, lease, status);
 
       await()
           .atMost(Duration.ofSeconds(10))
@@ -1969,13 +1963,7 @@ class ControlPlaneApiIT {
         """;
     PutOption withLease = PutOption.builder().withLeaseId(lease).build();
     try {
-      jetcd
-          .getKVClient()
-          .put(
-              bytes("/sluice/v1/agents/tenant-gateway/tenants-1"),
-              bytes(AgentStatusCodec.write(counted)),
-              withLease)
-          .get(5, TimeUnit.SECONDS);
+      LeasedStatuses.put(jetcd, lease, counted);
       jetcd
           .getKVClient()
           .put(bytes("/sluice/v1/agents/tenant-gateway/tenants-0"), bytes(older), withLease)
@@ -2109,7 +2097,7 @@ class ControlPlaneApiIT {
         AgentStatus status =
             new AgentStatus(
                 id, service, "h", 1, null, null, null, "etcd", deleted, null, List.of(), List.of());
-        putStatus(lease, status);
+        LeasedStatuses.put(jetcd, lease, status);
       }
       String all = "/api/v1/agents?service=" + service;
       await().atMost(Duration.ofSeconds(10)).until(() -> api.get(all, READER).json().size() == 3);
@@ -2208,7 +2196,7 @@ class ControlPlaneApiIT {
     long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
     try {
       for (AgentStatus status : statuses) {
-        putStatus(lease, status);
+        LeasedStatuses.put(jetcd, lease, status);
       }
       String path = "/api/v1/services/" + service + "/rollout";
       await()
@@ -3480,28 +3468,22 @@ class ControlPlaneApiIT {
       // what those agents call that no policy of _default covers is _default's to protect
       long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
       try {
-        jetcd
-            .getKVClient()
-            .put(
-                bytes("/sluice/v1/agents/" + service + "/camel-2"),
-                bytes(
-                    AgentStatusCodec.write(
-                        new AgentStatus(
-                            "camel-2",
-                            service,
-                            "camel-host-2",
-                            4343,
-                            new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
-                            Instant.now(),
-                            Instant.now(),
-                            "etcd",
-                            defaults,
-                            null,
-                            List.of(),
-                            List.of(
-                                new AgentStatus.TargetStats("ledger:9000", 300, 3, 40.0, null))))),
-                PutOption.builder().withLeaseId(lease).build())
-            .get(5, TimeUnit.SECONDS);
+        LeasedStatuses.put(
+            jetcd,
+            lease,
+            new AgentStatus(
+                "camel-2",
+                service,
+                "camel-host-2",
+                4343,
+                new AgentStatus.Versions("0.1.0", "1.65.0", "17"),
+                Instant.now(),
+                Instant.now(),
+                "etcd",
+                defaults,
+                null,
+                List.of(),
+                List.of(new AgentStatus.TargetStats("ledger:9000", 300, 3, 40.0, null))));
         // other agents running _default may call targets of their own: look for this one
         await()
             .atMost(Duration.ofSeconds(20))
@@ -4983,15 +4965,7 @@ class ControlPlaneApiIT {
   }
 
   private void outageAndRecovery(ApiClient api, String path, long lease) throws Exception {
-    jetcd
-        .getKVClient()
-        .put(
-            bytes("/sluice/v1/agents/outage-bystander/bystander-1"),
-            bytes(
-                AgentStatusCodec.write(
-                    TestAgentStatuses.minimal("bystander-1", "outage-bystander"))),
-            PutOption.builder().withLeaseId(lease).build())
-        .get(5, TimeUnit.SECONDS);
+    LeasedStatuses.put(jetcd, lease, TestAgentStatuses.minimal("bystander-1", "outage-bystander"));
     String fallingBackPath = "/api/v1/agents?service=outage-bystander&fallingBackToDefault=true";
     await()
         .atMost(Duration.ofSeconds(10))
@@ -5193,16 +5167,6 @@ class ControlPlaneApiIT {
   }
 
   /** Writes {@code status} under its agent status key, bound to {@code lease}, as an agent does. */
-  private void putStatus(long lease, AgentStatus status) throws Exception {
-    jetcd
-        .getKVClient()
-        .put(
-            bytes("/sluice/v1/agents/" + status.service() + "/" + status.instanceId()),
-            bytes(AgentStatusCodec.write(status)),
-            PutOption.builder().withLeaseId(lease).build())
-        .get(5, TimeUnit.SECONDS);
-  }
-
   static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
   }

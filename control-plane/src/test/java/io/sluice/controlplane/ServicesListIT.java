@@ -7,7 +7,6 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
 import io.sluice.rules.wire.AgentStatus;
-import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -79,13 +78,7 @@ class ServicesListIT {
         .get(5, TimeUnit.SECONDS);
     long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
     try {
-      jetcd
-          .getKVClient()
-          .put(
-              bytes("/sluice/v1/agents/" + service + "/api-1"),
-              bytes(AgentStatusCodec.write(onDefault(service, defaultRevision))),
-              PutOption.builder().withLeaseId(lease).build())
-          .get(5, TimeUnit.SECONDS);
+      LeasedStatuses.put(jetcd, lease, onDefault(service, defaultRevision));
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> row(api, service) != null && row(api, service).get("agents") != null);
@@ -126,13 +119,7 @@ class ServicesListIT {
     long defaultRevision = fallback.json().get("revision").asLong();
     long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
     try {
-      jetcd
-          .getKVClient()
-          .put(
-              bytes("/sluice/v1/agents/" + service + "/api-1"),
-              bytes(AgentStatusCodec.write(onDefault(service, defaultRevision))),
-              PutOption.builder().withLeaseId(lease).build())
-          .get(5, TimeUnit.SECONDS);
+      LeasedStatuses.put(jetcd, lease, onDefault(service, defaultRevision));
       await().atMost(Duration.ofSeconds(20)).until(() -> row(api, service) != null);
 
       JsonNode rollout =
@@ -245,13 +232,7 @@ class ServicesListIT {
     long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
     try {
       for (AgentStatus status : List.of(onFile, keptThroughLoss)) {
-        jetcd
-            .getKVClient()
-            .put(
-                bytes("/sluice/v1/agents/" + service + "/" + status.instanceId()),
-                bytes(AgentStatusCodec.write(status)),
-                PutOption.builder().withLeaseId(lease).build())
-            .get(5, TimeUnit.SECONDS);
+        LeasedStatuses.put(jetcd, lease, status);
       }
       await()
           .atMost(Duration.ofSeconds(20))
