@@ -64,14 +64,7 @@ class ServicesListIT {
   void aKeyUnderANameThatCanHaveNoDocumentIsNotTheServicesOwnDocument() throws Exception {
     ApiClient api = controlPlane.api();
     String service = "Orders API";
-    ApiClient.Answer fallback =
-        api.put(
-            "/api/v1/services/_default/rules",
-            ControlPlaneApiIT.WRITER,
-            "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
-            Map.of());
-    assertThat(fallback.status()).isEqualTo(200);
-    long defaultRevision = fallback.json().get("revision").asLong();
+    long defaultRevision = storeDefault(api);
     jetcd
         .getKVClient()
         .put(bytes("/sluice/v1/rules/" + service), bytes("{\"schemaVersion\": 1}"))
@@ -109,14 +102,7 @@ class ServicesListIT {
   void aServiceNameWithASemicolonIsAddressedPercentEncoded() throws Exception {
     ApiClient api = controlPlane.api();
     String service = "orders;v2";
-    ApiClient.Answer fallback =
-        api.put(
-            "/api/v1/services/_default/rules",
-            ControlPlaneApiIT.WRITER,
-            "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
-            Map.of());
-    assertThat(fallback.status()).isEqualTo(200);
-    long defaultRevision = fallback.json().get("revision").asLong();
+    long defaultRevision = storeDefault(api);
     long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
     try {
       LeasedStatuses.put(jetcd, lease, onDefault(service, defaultRevision));
@@ -148,14 +134,7 @@ class ServicesListIT {
   @Test
   void eachRolloutCountsTheUnreadableStatusesOfTheAgentsRunningItsRules() throws Exception {
     ApiClient api = controlPlane.api();
-    assertThat(
-            api.put(
-                    "/api/v1/services/_default/rules",
-                    ControlPlaneApiIT.WRITER,
-                    "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
-                    Map.of())
-                .status())
-        .isEqualTo(200);
+    storeDefault(api);
     assertThat(
             api.put(
                     "/api/v1/services/owns-rules/rules",
@@ -267,6 +246,18 @@ class ServicesListIT {
         .json()
         .get("unreadableAgents")
         .asInt();
+  }
+
+  /** Stores a {@code _default} document keeping half the traces; returns its revision. */
+  private static long storeDefault(ApiClient api) {
+    ApiClient.Answer stored =
+        api.put(
+            "/api/v1/services/_default/rules",
+            ControlPlaneApiIT.WRITER,
+            "{\"schemaVersion\": 1, \"sampling\": {\"defaultRatio\": 0.5}}",
+            Map.of());
+    assertThat(stored.status()).isEqualTo(200);
+    return stored.json().get("revision").asLong();
   }
 
   private static JsonNode row(ApiClient api, String service) {
