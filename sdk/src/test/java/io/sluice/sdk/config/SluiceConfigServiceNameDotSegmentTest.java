@@ -1,17 +1,9 @@
 package io.sluice.sdk.config;
 
-import static io.sluice.sdk.source.TestDocuments.document;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sluice.rules.RuleDocument;
-import io.sluice.sdk.ActiveRules;
-import io.sluice.sdk.ActiveRulesHolder;
-import io.sluice.testing.logging.LogCapture;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,45 +14,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * are normalised by its servlet container, which drops such a segment, so the service could never
  * be looked at or given rules. Refused only with etcd endpoints, saying why; with a rules file, or
  * nothing, it is harmless: no rule document can be named so, so the file's {@code _default}
- * document applies, and one WARNING says why.
+ * document applies, and one WARNING says why (tested beside the {@code /} names there).
  */
 class SluiceConfigServiceNameDotSegmentTest {
-
-  @TempDir Path dir;
-
-  @ParameterizedTest(name = "otel.service.name={0}")
-  @ValueSource(strings = {".", ".."})
-  void withARulesFileTheNameIsTakenAndTheDefaultDocumentApplies(String name) throws Exception {
-    Path rules = Files.writeString(dir.resolve("rules.json"), document("_default", 0.3));
-    Map<String, String> environment =
-        Map.of("SLUICE_RULES_FILE", rules.toString(), "OTEL_SERVICE_NAME", name);
-    SluiceConfig config =
-        SluiceConfig.fromProperties(
-            ConfigLookup.propertiesThenEnvironment(key -> null, environment::get));
-    assertThat(config.serviceName()).isEqualTo(name);
-    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(name));
-
-    try (LogCapture log = LogCapture.of(ConfiguredRules.class);
-        ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
-      live.start();
-
-      assertThat(holder.current().source()).isEqualTo(ActiveRules.Source.FILE);
-      assertThat(holder.current().document().service()).isEqualTo(RuleDocument.DEFAULT_SERVICE);
-      assertThat(log.warnings())
-          .containsExactly(
-              "environment variable OTEL_SERVICE_NAME="
-                  + name
-                  + " can have no rule document of its own (a service name is "
-                  + RuleDocument.SERVICE_NAME_RULE
-                  + "); only the _default document applies");
-    }
-  }
-
-  @ParameterizedTest(name = "serviceName({0})")
-  @ValueSource(strings = {".", ".."})
-  void withoutAnySourceTheNameIsTaken(String name) {
-    assertThat(SluiceConfig.builder().serviceName(name).build().serviceName()).isEqualTo(name);
-  }
 
   @ParameterizedTest(name = "otel.service.name={0}")
   @ValueSource(strings = {".", ".."})

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code team/orders} is a fine OpenTelemetry service name. Sluice cannot use it only where the
@@ -26,16 +28,21 @@ class SluiceConfigServiceNameWithASlashTest {
 
   @TempDir Path dir;
 
-  @Test
-  void withARulesFileTheNameIsTakenAndTheDefaultDocumentApplies() throws Exception {
+  /**
+   * Also for {@code .} and {@code ..}, which are treated alike ({@link
+   * SluiceConfigServiceNameDotSegmentTest}).
+   */
+  @ParameterizedTest(name = "otel.service.name={0}")
+  @ValueSource(strings = {"team/orders", ".", ".."})
+  void withARulesFileTheNameIsTakenAndTheDefaultDocumentApplies(String name) throws Exception {
     Path rules = Files.writeString(dir.resolve("rules.json"), document("_default", 0.3));
     Map<String, String> environment =
-        Map.of("SLUICE_RULES_FILE", rules.toString(), "OTEL_SERVICE_NAME", "team/orders");
+        Map.of("SLUICE_RULES_FILE", rules.toString(), "OTEL_SERVICE_NAME", name);
     SluiceConfig config =
         SluiceConfig.fromProperties(
             ConfigLookup.propertiesThenEnvironment(key -> null, environment::get));
-    assertThat(config.serviceName()).isEqualTo("team/orders");
-    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults("team/orders"));
+    assertThat(config.serviceName()).isEqualTo(name);
+    ActiveRulesHolder holder = new ActiveRulesHolder(ActiveRules.defaults(name));
 
     try (LogCapture log = LogCapture.of(ConfiguredRules.class);
         ConfiguredRules live = ConfiguredRules.builder(config, holder).build()) {
@@ -45,17 +52,18 @@ class SluiceConfigServiceNameWithASlashTest {
       assertThat(holder.current().document().service()).isEqualTo(RuleDocument.DEFAULT_SERVICE);
       assertThat(log.warnings())
           .containsExactly(
-              "environment variable OTEL_SERVICE_NAME=team/orders can have no rule document of its"
-                  + " own (a service name is "
+              "environment variable OTEL_SERVICE_NAME="
+                  + name
+                  + " can have no rule document of its own (a service name is "
                   + RuleDocument.SERVICE_NAME_RULE
                   + "); only the _default document applies");
     }
   }
 
-  @Test
-  void withoutAnySourceTheNameIsTaken() {
-    assertThat(SluiceConfig.builder().serviceName("team/orders").build().serviceName())
-        .isEqualTo("team/orders");
+  @ParameterizedTest(name = "serviceName({0})")
+  @ValueSource(strings = {"team/orders", ".", ".."})
+  void withoutAnySourceTheNameIsTaken(String name) {
+    assertThat(SluiceConfig.builder().serviceName(name).build().serviceName()).isEqualTo(name);
   }
 
   @Test
