@@ -1,24 +1,17 @@
 package io.sluice.sdk.propagation;
 
+import static io.sluice.sdk.propagation.ServerSpanDecisions.ROOT_TRACE;
+import static io.sluice.sdk.propagation.ServerSpanDecisions.keeps;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.extension.trace.propagation.B3Propagator;
-import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
-import io.sluice.rules.CompiledRules;
-import io.sluice.rules.RuleDocument;
-import io.sluice.rules.SamplingPolicy;
-import io.sluice.sdk.ActiveRules;
-import io.sluice.sdk.ActiveRulesHolder;
-import io.sluice.sdk.sampling.RuleSampler;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -36,7 +29,6 @@ class B3DenyTest {
 
   private static final String W3C_TRACE = "0af7651916cd43dd8448eb211c80319c";
   private static final String W3C_SPAN = "b7ad6b7169203331";
-  private static final String ROOT_TRACE = "463ac35c9f6413ad48485a3953bb6124";
 
   private static final TextMapGetter<Map<String, String>> GETTER = HeaderMaps.GETTER;
 
@@ -169,34 +161,5 @@ class B3DenyTest {
     assertThat(message).isSameAs(request);
     assertThat(B3Deny.isDenied(message)).isFalse();
     assertThat(keeps(message, 0.0, true)).isTrue();
-  }
-
-  /**
-   * Whether the rule sampler keeps a SERVER span under {@code parent} (a new trace when it holds no
-   * valid span), deciding by {@code ratio}.
-   */
-  private static boolean keeps(Context parent, double ratio, boolean respectParentDecision) {
-    SpanContext remote = Span.fromContext(parent).getSpanContext();
-    ActiveRulesHolder holder =
-        new ActiveRulesHolder(
-            new ActiveRules(
-                CompiledRules.compile(
-                    new RuleDocument(
-                        1,
-                        "orders",
-                        new SamplingPolicy(ratio, respectParentDecision, List.of()),
-                        List.of())),
-                1,
-                ActiveRules.Source.ETCD));
-    return RuleSampler.create(holder)
-            .shouldSample(
-                parent,
-                remote.isValid() ? remote.getTraceId() : ROOT_TRACE,
-                "GET /x",
-                SpanKind.SERVER,
-                Attributes.empty(),
-                List.of())
-            .getDecision()
-        == SamplingDecision.RECORD_AND_SAMPLE;
   }
 }

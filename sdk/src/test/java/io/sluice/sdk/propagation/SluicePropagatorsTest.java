@@ -3,24 +3,14 @@ package io.sluice.sdk.propagation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.baggage.Baggage;
-import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
-import io.opentelemetry.sdk.trace.samplers.SamplingDecision;
-import io.opentelemetry.sdk.trace.samplers.SamplingResult;
-import io.sluice.rules.CompiledRules;
-import io.sluice.rules.RuleDocument;
-import io.sluice.rules.SamplingPolicy;
-import io.sluice.sdk.ActiveRules;
-import io.sluice.sdk.ActiveRulesHolder;
-import io.sluice.sdk.sampling.RuleSampler;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -561,28 +551,11 @@ class SluicePropagatorsTest {
   }
 
   /**
-   * Whether the rule sampler keeps a SERVER span under {@code parent}, deciding by {@code ratio}.
+   * Whether the rule sampler keeps a SERVER span under {@code parent}, deciding by {@code ratio}
+   * and respecting the parent's decision.
    */
   private static boolean decision(Context parent, double ratio) {
-    SpanContext remote = Span.fromContext(parent).getSpanContext();
-    ActiveRulesHolder holder =
-        new ActiveRulesHolder(
-            new ActiveRules(
-                CompiledRules.compile(
-                    new RuleDocument(
-                        1, "orders", new SamplingPolicy(ratio, true, List.of()), List.of())),
-                1,
-                ActiveRules.Source.ETCD));
-    SamplingResult result =
-        RuleSampler.create(holder)
-            .shouldSample(
-                parent,
-                remote.getTraceId(),
-                "GET /x",
-                SpanKind.SERVER,
-                Attributes.empty(),
-                List.of());
-    return result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE;
+    return ServerSpanDecisions.keeps(parent, ratio, true);
   }
 
   /**
