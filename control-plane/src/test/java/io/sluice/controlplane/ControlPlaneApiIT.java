@@ -1753,14 +1753,7 @@ class ControlPlaneApiIT {
   void showsAgentsFromTheirLeasedStatusKeysAndForgetsThemWhenTheLeaseGoes() throws Exception {
     ApiClient api = api();
     long revision =
-        api.put(
-                "/api/v1/services/inventory/rules",
-                WRITER,
-                document(null, 0.3, "drop-health"),
-                Map.of())
-            .json()
-            .get("revision")
-            .asLong();
+        storedRevision(api, "/api/v1/services/inventory/rules", document(null, 0.3, "drop-health"));
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
     // the deprecated ?access_token= still opens the stream, for the scripts that use it
     HttpRequest subscribe =
@@ -2017,14 +2010,8 @@ class ControlPlaneApiIT {
           .until(() -> api.get("/api/v1/agents?service=" + service, READER).json().size() == 1);
 
       long revision =
-          api.put(
-                  "/api/v1/services/" + service + "/rules",
-                  WRITER,
-                  document(null, 0.25, "drop-health"),
-                  Map.of())
-              .json()
-              .get("revision")
-              .asLong();
+          storedRevision(
+              api, "/api/v1/services/" + service + "/rules", document(null, 0.25, "drop-health"));
       long written = System.nanoTime();
       await()
           .atMost(Duration.ofSeconds(20))
@@ -2081,14 +2068,7 @@ class ControlPlaneApiIT {
     ApiClient api = api();
     String service = "paged";
     long deleted =
-        api.put(
-                "/api/v1/services/" + service + "/rules",
-                WRITER,
-                document(null, 0.5, "p"),
-                Map.of())
-            .json()
-            .get("revision")
-            .asLong();
+        storedRevision(api, "/api/v1/services/" + service + "/rules", document(null, 0.5, "p"));
     assertThat(api.delete("/api/v1/services/" + service + "/rules", WRITER).status())
         .isEqualTo(200);
     long lease = jetcd.getLeaseClient().grant(120).get(5, TimeUnit.SECONDS).getID();
@@ -2160,14 +2140,7 @@ class ControlPlaneApiIT {
     ApiClient api = api();
     String service = "counted";
     long revision =
-        api.put(
-                "/api/v1/services/" + service + "/rules",
-                WRITER,
-                document(null, 0.5, "c"),
-                Map.of())
-            .json()
-            .get("revision")
-            .asLong();
+        storedRevision(api, "/api/v1/services/" + service + "/rules", document(null, 0.5, "c"));
     AgentStatus.Versions newer = new AgentStatus.Versions("0.2.0", "1.65.0", "21");
     AgentStatus.Versions older = new AgentStatus.Versions("0.1.0", "1.65.0", "17");
     List<AgentStatus> statuses =
@@ -3362,14 +3335,8 @@ class ControlPlaneApiIT {
     String service = "unknown_service:java";
     String base = "/api/v1/services/" + service;
     long defaults =
-        api.put(
-                "/api/v1/services/_default/rules",
-                WRITER,
-                document("_default", 0.05, "drop-health"),
-                Map.of())
-            .json()
-            .get("revision")
-            .asLong();
+        storedRevision(
+            api, "/api/v1/services/_default/rules", document("_default", 0.05, "drop-health"));
     io.sluice.sdk.ActiveRulesHolder holder =
         new io.sluice.sdk.ActiveRulesHolder(io.sluice.sdk.ActiveRules.defaults(service));
     try (io.sluice.sdk.source.EtcdRuleSource source =
@@ -5167,6 +5134,11 @@ class ControlPlaneApiIT {
   }
 
   /** Writes {@code status} under its agent status key, bound to {@code lease}, as an agent does. */
+  /** PUTs {@code document} to {@code path} as the writer; the revision it was stored at. */
+  private static long storedRevision(ApiClient api, String path, String document) {
+    return api.put(path, WRITER, document, Map.of()).json().get("revision").asLong();
+  }
+
   static ByteSequence bytes(String s) {
     return ByteSequence.from(s, StandardCharsets.UTF_8);
   }
