@@ -1,5 +1,6 @@
 // Reads the API's answers into the shapes the views draw, tolerating the fields of the agent
-// status that agents older than them leave out.
+// status that agents older than them leave out. Agents reach the UI only through the control
+// plane's GET /api/v1/agents, which writes its AgentStatus record: no other field names arrive.
 
 /**
  * Names one agent: its instance id within the service it reports (the instance ids of two services
@@ -13,36 +14,34 @@ export function agentKey(a) {
 
 /** One agent, with its rollout status against the service's current revision. */
 export function agentView(a, currentRevision) {
-  const rejected = a.rejected || a.rejection || null;
-  let status = typeof a.status === 'string' ? a.status.toLowerCase() : null;
-  if (!status) {
-    // in the server's order (Rollout.of): an agent on a local rules file never takes the document
-    // stored here, whatever revision it reports (0); one that runs the current revision is
-    // current, whatever it rejected before or since, so the Agents tab and the rollout count it
-    // alike; only a rejection of the current revision itself is one (a higher one names a
-    // document etcd lost to a restore from an older backup, which the agent still reports)
-    if (a.rulesSource === 'file') {
-      status = 'rules file';
-    } else if (currentRevision == null || Number(a.appliedRevision) === currentRevision) {
-      status = 'applied';
-    } else if (rejected && Number(rejected.revision) === currentRevision) {
-      status = 'rejected';
-    } else if (Number(a.appliedRevision) > currentRevision) {
-      // on a document deleted since (the delete not applied yet) or lost to an etcd restored
-      // from an older backup: not behind any change
-      status = 'ahead';
-    } else {
-      status = 'behind';
-    }
+  const rejected = a.rejected || null;
+  // in the server's order (Rollout.of): an agent on a local rules file never takes the document
+  // stored here, whatever revision it reports (0); one that runs the current revision is current,
+  // whatever it rejected before or since, so the Agents tab and the rollout count it alike; only a
+  // rejection of the current revision itself is one (a higher one names a document etcd lost to a
+  // restore from an older backup, which the agent still reports)
+  let status;
+  if (a.rulesSource === 'file') {
+    status = 'rules file';
+  } else if (currentRevision == null || Number(a.appliedRevision) === currentRevision) {
+    status = 'applied';
+  } else if (rejected && Number(rejected.revision) === currentRevision) {
+    status = 'rejected';
+  } else if (Number(a.appliedRevision) > currentRevision) {
+    // on a document deleted since (the delete not applied yet) or lost to an etcd restored from an
+    // older backup: not behind any change
+    status = 'ahead';
+  } else {
+    status = 'behind';
   }
-  const errors = rejected ? (rejected.errors || (rejected.error ? [rejected.error] : [])) : [];
+  const errors = rejected && Array.isArray(rejected.errors) ? rejected.errors : [];
   const breakers = Array.isArray(a.breakers) ? a.breakers : [];
   const byState = a.breakersByState
     && typeof a.breakersByState === 'object'
     && !Array.isArray(a.breakersByState)
     ? a.breakersByState : null;
   return {
-    instanceId: String(a.instanceId ?? a.instance ?? ''),
+    instanceId: String(a.instanceId ?? ''),
     service: String(a.service ?? ''),
     host: a.host ?? '',
     pid: a.pid ?? '',
