@@ -17,14 +17,12 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.sluice.etcd.EtcdChannels;
-import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
-import io.sluice.etcd.ProxyOutageNews;
-import io.sluice.etcd.ProxyOutageNews.ProxyCause;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.EtcdFailureLog;
 import io.sluice.sdk.QuietLog;
 import java.io.IOException;
 import java.net.URI;
@@ -40,7 +38,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -144,8 +141,10 @@ public final class EtcdRuleSource implements RuleSource {
   private final List<Slot> slots;
 
   private final ActiveRules builtInDefaults;
-  private final EtcdSchemeMismatch schemes;
-  private final List<URI> etcdEndpoints;
+
+  /** Says the failed reads and watches, once per problem per stretch of failures. */
+  private final EtcdFailureLog failures;
+
   private final RuleSourceListeners listeners = new RuleSourceListeners();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -177,21 +176,6 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private byte[] lastKnownGoodDocument;
 
-  /** Whether this stretch of failures has warned of etcd refusing access; see unreachable(). */
-  private boolean refusalTold;
-
-  /** Whether this stretch of failures has warned of etcd not answering; see unreachable(). */
-  private boolean outageTold;
-
-  /** What a proxy adds to this stretch's outage, told once; see unreachable(). */
-  private final ProxyOutageNews proxyNews = new ProxyOutageNews();
-
-  /**
-   * Whether this stretch of failures has warned of something that is not etcd answering in its
-   * place; see unreachable().
-   */
-  private boolean notEtcdTold;
-
   /**
    * Rejections whose line and listeners wait for the precedence to be decided: whether the rules in
    * force stay is only known once both keys are read (see tellRejectionsAndDeletes()).
@@ -205,8 +189,6 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private final List<String> untoldDeletes = new ArrayList<>(2);
 
-  private boolean everAnswered;
-  private boolean firstTimeoutTold;
   private boolean taskFailureLogged;
   private boolean resuming;
   private volatile long compactionResyncs;
@@ -234,8 +216,21 @@ public final class EtcdRuleSource implements RuleSource {
     this.slots =
         serviceSlot == defaultSlot ? List.of(defaultSlot) : List.of(serviceSlot, defaultSlot);
     this.builtInDefaults = ActiveRules.defaults(service);
-    this.schemes = builder.schemes;
-    this.etcdEndpoints = builder.etcdEndpoints;
+    this.failures =
+        new EtcdFailureLog(
+            logger,
+            new EtcdFailureLog.Wording(
+                "the rules of " + service,
+                "read of the rules of " + service,
+                "etcd is unreachable for the rules of " + service,
+                "etcd is still unreachable for the rules of " + service,
+                "etcd refuses this agent the rules of " + service,
+                "etcd still refuses the rules of " + service,
+                "read the rules",
+                "; the rules in force stay, retrying in the background"),
+            callTimeout,
+            builder.schemes,
+            builder.etcdEndpoints);
     this.backoffMillis = minBackoff.toMillis();
   }
 
@@ -522,7 +517,7 @@ public final class EtcdRuleSource implements RuleSource {
     long revision = response.getHeader().getRevision();
     // not the end of a stretch of failures yet: that is the watch's, which may fail where reads
     // work (a proxy that passes no watches), and a read at every retry must not warn anew each time
-    everAnswered = true;
+    failures.answered();
     // etcd behind what this source has seen lost data (restored from an older backup, or a member
     // restarted empty): a document missing then was not deleted, and its rules stay in force
     long seen = Math.max(serviceSlot.nextWatchRevision, defaultSlot.nextWatchRevision) - 1;
@@ -1130,143 +1125,14 @@ public final class EtcdRuleSource implements RuleSource {
 
   /**
    * Says a failed read or watch, once per problem per stretch of failures (see the class's design
-   * note). Never throws: a line that a log handler of the app's fails to write is left unsaid, not
-   * counted as said, and the next failure of its kind says it again.
+   * note and {@link EtcdFailureLog}); never throws.
    */
   private void unreachable(Throwable error) {
     watching = false;
     if (closed.get()) {
       return; // close() abandoned this thread: a read or watch it goes on to lose is no news
     }
-    if (!everAnswered && !firstTimeoutTold && rootCause(error) instanceof TimeoutException) {
-      // A JVM still starting (class loading, JIT, a busy machine) can make the very first read
-      // take longer than the timeout while etcd is fine: say so quietly, warn if it goes on.
-      firstTimeoutTold =
-          QuietLog.write(
-              logger,
-              Level.INFO,
-              "etcd has not answered the first read of the rules of "
-                  + service
-                  + " within "
-                  + callTimeout.toMillis()
-                  + " ms; retrying (a warning follows if it keeps failing)",
-              null);
-      return;
-    }
-    boolean refused = EtcdRefusal.refusedAccess(error);
-    // a reverse proxy's 502, 503 or 504, or a CONNECT proxy's 5xx: it could not reach etcd, an
-    // outage behind it (as the control plane says), not something that is not etcd to fix (notEtcd
-    // says nothing of it)
-    ProxyCause proxy = ProxyCause.of(error, etcdEndpoints);
-    String notEtcd = refused ? null : EtcdRefusal.notEtcd(error, etcdEndpoints);
-    if (notEtcd != null) {
-      notEtcdAnswers(notEtcd, error);
-      return;
-    }
-    // gRPC words a proxy's answer over several lines (its headers and body): said in one; a proxy
-    // that could not be looked up is said here only (the resolver leaves it to this warning)
-    String why = proxy.or(describe(error));
-    // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
-    // the proxy's answer since says where etcd is lost, and a proxy lookup failing since says what
-    // to fix (nothing else says it above FINE), each once in the stretch, however it flips
-    String news = refused || !outageTold ? null : proxyNews.unsaid(proxy);
-    if (news != null) {
-      boolean written =
-          QuietLog.write(
-              logger,
-              Level.WARNING,
-              "etcd is still unreachable for the rules of "
-                  + service
-                  + " ("
-                  + news
-                  + "); the rules in force stay, retrying in the background",
-              null);
-      if (written) {
-        proxyNews.said(proxy);
-      }
-      return;
-    }
-    if (refused ? refusalTold : outageTold) {
-      // the same problem again, or again after the other one (etcd down, then back up still
-      // refusing): said already in this stretch of failures
-      QuietLog.write(
-          logger,
-          Level.FINE,
-          "etcd "
-              + (refused ? "still refuses" : "is still unreachable for")
-              + " the rules of "
-              + service
-              + " ("
-              + why
-              + "); retrying",
-          null);
-      return;
-    }
-    if (refused) {
-      // etcd answered: a configuration mistake to fix, not an outage to wait out
-      refusalTold =
-          QuietLog.write(
-              logger,
-              Level.WARNING,
-              "etcd refuses this agent the rules of "
-                  + service
-                  + " ("
-                  + describe(error)
-                  + "): check sluice.etcd.user and sluice.etcd.password, and that the user may"
-                  + " read the rules; the rules in force stay, retrying in the background",
-              null);
-      return;
-    }
-    // before etcd ever answered, a failure may be endpoints of the wrong scheme, or where nothing
-    // listens: say so, or the operator waits for an outage that never ends
-    String hint = schemes.hintOrNotListening(error, everAnswered);
-    outageTold =
-        QuietLog.write(
-            logger,
-            Level.WARNING,
-            "etcd is unreachable for the rules of "
-                + service
-                + " ("
-                + why
-                + (hint == null ? ")" : "): " + hint)
-                + "; the rules in force stay, retrying in the background",
-            null);
-    if (outageTold) {
-      proxyNews.firstTold(proxy);
-    }
-  }
-
-  /**
-   * Something that is not etcd (a proxy, an Envoy) answered in etcd's place with an HTTP status,
-   * said as {@code notEtcd}: neither an outage to wait out nor etcd refusing this agent's
-   * credentials, but what stands in front of etcd to fix.
-   */
-  private void notEtcdAnswers(String notEtcd, Throwable error) {
-    if (notEtcdTold) {
-      QuietLog.write(
-          logger,
-          Level.FINE,
-          notEtcd
-              + ", still, for the rules of "
-              + service
-              + " ("
-              + firstLine(error)
-              + "); retrying",
-          null);
-      return;
-    }
-    notEtcdTold =
-        QuietLog.write(
-            logger,
-            Level.WARNING,
-            notEtcd
-                + ", for the rules of "
-                + service
-                + " ("
-                + firstLine(error)
-                + "): check what stands between this agent and etcd; the rules in force stay,"
-                + " retrying in the background",
-            null);
+    failures.failed(error);
   }
 
   /** The watches are up: the end of a stretch of failures, of reads, watches or tasks. */
@@ -1274,13 +1140,8 @@ public final class EtcdRuleSource implements RuleSource {
     if (closed.get()) {
       return; // close() abandoned this thread: nothing to say of etcd any more
     }
-    everAnswered = true;
     backoffMillis = minBackoff.toMillis();
-    if (refusalTold || outageTold || notEtcdTold) {
-      refusalTold = false;
-      outageTold = false;
-      proxyNews.reset();
-      notEtcdTold = false;
+    if (failures.recovered()) {
       // quietly: the watches are up, and a line that threw here would fail the task that saw
       // them come up, which closes them and reads again
       QuietLog.write(
@@ -1303,27 +1164,6 @@ public final class EtcdRuleSource implements RuleSource {
     backoffMillis = Math.min(maxBackoff.toMillis(), Math.max(1, current * 2));
     // Jitter keeps a fleet of agents from reconnecting in lockstep after an etcd restart.
     return current / 2 + ThreadLocalRandom.current().nextLong(current / 2 + 1);
-  }
-
-  private static Throwable rootCause(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root;
-  }
-
-  /** As {@link #describe}, to the first line: gRPC adds the HTTP answer's headers and body. */
-  private static String firstLine(Throwable error) {
-    String described = describe(error);
-    int end = described.indexOf('\n');
-    return end < 0 ? described : described.substring(0, end);
-  }
-
-  private static String describe(Throwable error) {
-    Throwable root = rootCause(error);
-    return root.getClass().getSimpleName()
-        + (root.getMessage() == null ? "" : ": " + root.getMessage());
   }
 
   private static ByteSequence bytes(String key) {

@@ -1,7 +1,5 @@
 package io.sluice.sdk.status;
 
-import java.util.concurrent.TimeoutException;
-
 /**
  * Reads what went wrong from the exceptions jetcd and gRPC throw, which wrap etcd's answer a few
  * causes deep: the reporter, its lease and its writer each decide on the kind of failure and log
@@ -23,11 +21,6 @@ final class EtcdErrors {
   static boolean isTooLarge(Throwable error) {
     return anyMessageContains(error, "request is too large")
         || anyMessageContains(error, "larger than max");
-  }
-
-  /** Whether the innermost cause is a call's timeout ({@link TimeoutException}). */
-  static boolean isTimeout(Throwable error) {
-    return root(error) instanceof TimeoutException;
   }
 
   /** The innermost cause's class and message, for one log line. */

@@ -2,14 +2,12 @@ package io.sluice.sdk.status;
 
 import io.etcd.jetcd.Client;
 import io.sluice.etcd.EtcdChannels;
-import io.sluice.etcd.EtcdRefusal;
 import io.sluice.etcd.EtcdSchemeMismatch;
-import io.sluice.etcd.ProxyOutageNews;
-import io.sluice.etcd.ProxyOutageNews.ProxyCause;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.EtcdFailureLog;
 import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.source.RuleRejection;
 import io.sluice.sdk.source.RuleSource;
@@ -108,8 +106,10 @@ public final class StatusReporter implements AutoCloseable {
   private final Runnable beforePut;
   private final Runnable beforeStarted;
   private final WritePacing pacing;
-  private final EtcdSchemeMismatch schemes;
-  private final List<URI> etcdEndpoints;
+
+  /** Says the failed writes, once per problem per stretch of failures. */
+  private final EtcdFailureLog failures;
+
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean writeScheduled = new AtomicBoolean();
@@ -145,36 +145,12 @@ public final class StatusReporter implements AutoCloseable {
 
   // Confined to the executor thread.
 
-  /** Whether this stretch of failed writes has warned of etcd refusing access; see failed(). */
-  private boolean refusalTold;
-
-  /** Whether this stretch of failed writes has warned of any other failure; see failed(). */
-  private boolean failureTold;
-
-  /** What a proxy adds to this stretch's outage, told once; see failed(). */
-  private final ProxyOutageNews proxyNews = new ProxyOutageNews();
-
-  /**
-   * Whether this stretch of failures has warned of something that is not etcd answering in its
-   * place.
-   */
-  private boolean notEtcdTold;
-
   /**
    * Whether this stretch of failures has said that the lease was lost; see leaseLost(). A lease
    * etcd keeps losing (revoked as soon as granted, or its data reset over and over) must not say so
    * at every attempt.
    */
   private boolean leaseLossTold;
-
-  private boolean everAnswered;
-
-  /**
-   * Whether the first write's timeout, before etcd ever answered, was told quietly; see failed().
-   */
-  private boolean firstTimeoutTold;
-
-  private final Duration callTimeout;
 
   private StatusReporter(Builder builder) {
     this.client = builder.client;
@@ -210,10 +186,24 @@ public final class StatusReporter implements AutoCloseable {
     this.keyWatch = new StatusKeyWatch(client, key, this::keyDeleted);
     this.beforePut = builder.beforePut;
     this.beforeStarted = builder.beforeStarted;
-    this.callTimeout = builder.callTimeout;
     this.pacing = new WritePacing(refreshInterval);
-    this.schemes = builder.schemes;
-    this.etcdEndpoints = builder.etcdEndpoints;
+    this.failures =
+        new EtcdFailureLog(
+            logger,
+            new EtcdFailureLog.Wording(
+                "the agent status " + key,
+                "write of the agent status " + key,
+                "could not write the agent status " + key,
+                "still could not write the agent status " + key,
+                "etcd refuses this agent the status " + key,
+                "etcd still refuses this agent the status " + key,
+                "write the key",
+                "; retrying, at longer intervals up to "
+                    + pacing.maxBackoff().toMillis()
+                    + " ms while it fails"),
+            builder.callTimeout,
+            builder.schemes,
+            builder.etcdEndpoints);
     this.nanoTime = builder.nanoTime;
   }
 
@@ -420,7 +410,7 @@ public final class StatusReporter implements AutoCloseable {
         if (!lease.grant()) {
           return; // closed meanwhile: nothing may be written that close() would not revoke
         }
-        everAnswered = true;
+        failures.answered();
       }
       put(status);
     } catch (InterruptedException e) {
@@ -445,162 +435,8 @@ public final class StatusReporter implements AutoCloseable {
         }
       }
       pacing.failed(begun);
-      failed(e);
+      failures.failed(e);
     }
-  }
-
-  /**
-   * Logs a failed write: one WARNING per stretch of failures that etcd refuses this agent's
-   * credentials or access, and one that the write failed otherwise (etcd unreachable), whatever
-   * order they come in and however often etcd flips between them (down, then back up still
-   * refusing); every other failure at FINE, but for one more WARNING when a proxy in front of etcd
-   * answers, after a first failure that said otherwise, that it could not reach etcd (the most
-   * telling failure of an outage behind a proxy), and one more when the proxy the JVM names for
-   * etcd can no longer be looked up (which nothing else says above FINE). A successful write ends
-   * the stretch. A first write that times out before etcd ever answered is one INFO line: a JVM
-   * still starting can be that slow while etcd is fine.
-   *
-   * <p>Never throws: a line that a log handler of the app's fails to write (it throws) is left
-   * unsaid, not counted as said, and the next failure of its kind says it again.
-   */
-  private void failed(Exception e) {
-    if (!everAnswered && !firstTimeoutTold && EtcdErrors.isTimeout(e)) {
-      // A JVM still starting (class loading, JIT, a busy machine) can make the very first call
-      // outlast its timeout while etcd is fine, as the rule source's first read: say so quietly,
-      // warn if it goes on.
-      firstTimeoutTold =
-          QuietLog.write(
-              logger,
-              Level.INFO,
-              "etcd has not answered the first write of the agent status "
-                  + key
-                  + " within "
-                  + callTimeout.toMillis()
-                  + " ms; retrying (a warning follows if it keeps failing)",
-              null);
-      return;
-    }
-    boolean refused = EtcdRefusal.refusedAccess(e);
-    // a reverse proxy's 502, 503 or 504, or a CONNECT proxy's 5xx: it could not reach etcd, an
-    // outage behind it (as the control plane says), not something that is not etcd to fix (notEtcd
-    // says nothing of it)
-    ProxyCause proxy = ProxyCause.of(e, etcdEndpoints);
-    String notEtcd = refused ? null : EtcdRefusal.notEtcd(e, etcdEndpoints);
-    if (notEtcd != null) {
-      notEtcdAnswers(notEtcd, e);
-      return;
-    }
-    // gRPC words a proxy's answer over several lines (its headers and body): said in one; a proxy
-    // that could not be looked up is said here only (the resolver leaves it to this warning)
-    String why = proxy.or(EtcdErrors.rootMessage(e));
-    // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped):
-    // the proxy's answer since says where etcd is lost, and a proxy lookup failing since says what
-    // to fix (nothing else says it above FINE), each once in the stretch, however it flips
-    String news = refused || !failureTold ? null : proxyNews.unsaid(proxy);
-    if (news != null) {
-      boolean written =
-          QuietLog.write(
-              logger,
-              Level.WARNING,
-              "still could not write the agent status "
-                  + key
-                  + " ("
-                  + news
-                  + "); retrying, at longer intervals up to "
-                  + pacing.maxBackoff().toMillis()
-                  + " ms while it fails",
-              null);
-      if (written) {
-        proxyNews.said(proxy);
-      }
-      return;
-    }
-    if (refused ? refusalTold : failureTold) {
-      QuietLog.write(
-          logger,
-          Level.FINE,
-          (refused
-                  ? "etcd still refuses this agent the status "
-                  : "still could not write the agent status ")
-              + key
-              + " ("
-              + why
-              + "); retrying",
-          null);
-      return;
-    }
-    String retrying =
-        "; retrying, at longer intervals up to "
-            + pacing.maxBackoff().toMillis()
-            + " ms while it fails";
-    if (refused) {
-      // etcd answered: a configuration mistake to fix, not an outage to wait out
-      refusalTold =
-          QuietLog.write(
-              logger,
-              Level.WARNING,
-              "etcd refuses this agent the status "
-                  + key
-                  + " ("
-                  + EtcdErrors.rootMessage(e)
-                  + "): check sluice.etcd.user and sluice.etcd.password, and that the user may"
-                  + " write the key"
-                  + retrying,
-              null);
-      return;
-    }
-    // before etcd ever answered, a failure may be endpoints of the wrong scheme: say so
-    String hint = schemes.hintOrNotListening(e, everAnswered);
-    failureTold =
-        QuietLog.write(
-            logger,
-            Level.WARNING,
-            "could not write the agent status "
-                + key
-                + " ("
-                + why
-                + (hint == null ? ")" : "): " + hint)
-                + retrying,
-            null);
-    if (failureTold) {
-      proxyNews.firstTold(proxy);
-    }
-  }
-
-  /**
-   * Something that is not etcd (a proxy, an Envoy) answered a write in etcd's place with an HTTP
-   * status, said as {@code notEtcd}: what stands in front of etcd to fix.
-   */
-  private void notEtcdAnswers(String notEtcd, Exception e) {
-    if (notEtcdTold) {
-      QuietLog.write(
-          logger,
-          Level.FINE,
-          notEtcd + ", still, for the agent status " + key + " (" + firstLine(e) + "); retrying",
-          null);
-      return;
-    }
-    notEtcdTold =
-        QuietLog.write(
-            logger,
-            Level.WARNING,
-            notEtcd
-                + ", for the agent status "
-                + key
-                + " ("
-                + firstLine(e)
-                + "): check what stands between this agent and etcd; retrying, at longer"
-                + " intervals up to "
-                + pacing.maxBackoff().toMillis()
-                + " ms while it fails",
-            null);
-  }
-
-  /** The root cause's message to its first line: gRPC adds the HTTP answer's headers and body. */
-  private static String firstLine(Exception e) {
-    String message = EtcdErrors.rootMessage(e);
-    int end = message.indexOf('\n');
-    return end < 0 ? message : message.substring(0, end);
   }
 
   private void put(AgentStatus status) throws Exception {
@@ -613,7 +449,7 @@ public final class StatusReporter implements AutoCloseable {
       return;
     }
     long revision = writer.put(status, leaseId);
-    everAnswered = true;
+    failures.answered();
     try {
       keyWatch.watchFrom(revision + 1);
     } catch (RuntimeException e) {
@@ -623,11 +459,8 @@ public final class StatusReporter implements AutoCloseable {
     pacing.written(status, nanoTime.getAsLong());
     writes++;
     leaseLossTold = false;
-    if (refusalTold || failureTold || notEtcdTold || taskFailureLogged) {
-      refusalTold = false;
-      failureTold = false;
-      proxyNews.reset();
-      notEtcdTold = false;
+    boolean stretchSaid = failures.recovered();
+    if (stretchSaid || taskFailureLogged) {
       // a failure of the reporter's own ends too: one that comes back after this write is warned
       // of again, not left at FINE for the reporter's lifetime
       taskFailureLogged = false;

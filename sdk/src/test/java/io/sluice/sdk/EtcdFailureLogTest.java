@@ -1,0 +1,175 @@
+package io.sluice.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.grpc.Status;
+import io.sluice.etcd.EtcdSchemeMismatch;
+import io.sluice.testing.logging.BrokenLogHandler;
+import io.sluice.testing.logging.LogCapture;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+
+class EtcdFailureLogTest {
+
+  private static final String RETRYING = "; the rules in force stay, retrying in the background";
+
+  private static final Throwable OUTAGE =
+      new ExecutionException(Status.UNAVAILABLE.withDescription("io exception").asException());
+  private static final Throwable REFUSAL =
+      new ExecutionException(
+          Status.PERMISSION_DENIED
+              .withDescription("etcdserver: permission denied")
+              .asRuntimeException());
+  private static final Throwable RBAC_DENIAL =
+      new ExecutionException(
+          Status.PERMISSION_DENIED
+              .withDescription("RBAC: access denied\nsecond line")
+              .asRuntimeException());
+  private static final Throwable TIMEOUT = new ExecutionException(new TimeoutException());
+
+  private final EtcdFailureLog log =
+      new EtcdFailureLog(
+          Logger.getLogger(EtcdFailureLogTest.class.getName()),
+          new EtcdFailureLog.Wording(
+              "the rules of orders",
+              "read of the rules of orders",
+              "etcd is unreachable for the rules of orders",
+              "etcd is still unreachable for the rules of orders",
+              "etcd refuses this agent the rules of orders",
+              "etcd still refuses the rules of orders",
+              "read the rules",
+              RETRYING),
+          Duration.ofMillis(5000),
+          EtcdSchemeMismatch.unknown(),
+          List.of());
+
+  @Test
+  void warnsOfAnOutageOnceAStretchAndAnewAfterARecovery() {
+    log.answered();
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      log.failed(OUTAGE);
+      log.failed(OUTAGE);
+      assertThat(log.recovered()).as("the stretch said something").isTrue();
+      assertThat(log.recovered()).as("a stretch that said nothing").isFalse();
+      log.failed(OUTAGE);
+
+      String cause = " (StatusException: UNAVAILABLE: io exception)";
+      assertThat(said(lines))
+          .containsExactly(
+              "WARNING etcd is unreachable for the rules of orders" + cause + RETRYING,
+              "FINE etcd is still unreachable for the rules of orders" + cause + "; retrying",
+              "WARNING etcd is unreachable for the rules of orders" + cause + RETRYING);
+    }
+  }
+
+  @Test
+  void warnsOfARefusalAndAnOutageOnceEachWhateverTheirOrder() {
+    log.answered();
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      log.failed(REFUSAL);
+      log.failed(OUTAGE);
+      log.failed(REFUSAL);
+      log.failed(OUTAGE);
+
+      String refusal =
+          " (StatusRuntimeException: PERMISSION_DENIED: etcdserver: permission denied)";
+      String outage = " (StatusException: UNAVAILABLE: io exception)";
+      assertThat(said(lines))
+          .containsExactly(
+              "WARNING etcd refuses this agent the rules of orders"
+                  + refusal
+                  + ": check sluice.etcd.user and sluice.etcd.password, and that the user may read"
+                  + " the rules"
+                  + RETRYING,
+              "WARNING etcd is unreachable for the rules of orders" + outage + RETRYING,
+              "FINE etcd still refuses the rules of orders" + refusal + "; retrying",
+              "FINE etcd is still unreachable for the rules of orders" + outage + "; retrying");
+    }
+  }
+
+  @Test
+  void saysAnAnswerFromSomethingThatIsNotEtcdOnceWithTheFirstLineOfItsCause() {
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      log.failed(RBAC_DENIAL);
+      log.failed(RBAC_DENIAL);
+
+      List<String> said = said(lines);
+      assertThat(said).hasSize(2);
+      assertThat(said.get(0))
+          .startsWith("WARNING ")
+          .contains("answered with an RBAC denial from something that is not etcd")
+          .endsWith(
+              ", for the rules of orders (StatusRuntimeException: PERMISSION_DENIED: RBAC: access"
+                  + " denied): check what stands between this agent and etcd"
+                  + RETRYING);
+      assertThat(said.get(1))
+          .startsWith("FINE ")
+          .endsWith(
+              ", still, for the rules of orders (StatusRuntimeException: PERMISSION_DENIED: RBAC:"
+                  + " access denied); retrying");
+    }
+  }
+
+  @Test
+  void aFirstCallTimingOutBeforeEtcdEverAnsweredIsOneQuietLine() {
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      log.failed(TIMEOUT);
+      log.failed(TIMEOUT);
+
+      List<String> said = said(lines);
+      assertThat(said)
+          .first()
+          .isEqualTo(
+              "INFO etcd has not answered the first read of the rules of orders within 5000 ms;"
+                  + " retrying (a warning follows if it keeps failing)");
+      assertThat(said)
+          .hasSize(2)
+          .last()
+          .asString()
+          .startsWith("WARNING etcd is unreachable for the rules of orders (TimeoutException");
+    }
+  }
+
+  @Test
+  void aTimeoutAfterEtcdAnsweredIsAnOutage() {
+    log.answered();
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      log.failed(TIMEOUT);
+
+      assertThat(said(lines))
+          .containsExactly(
+              "WARNING etcd is unreachable for the rules of orders (TimeoutException)" + RETRYING);
+    }
+  }
+
+  @Test
+  void aLineTheLogHandlerFailedToWriteIsSaidAtTheNextFailure() {
+    log.answered();
+    try (BrokenLogHandler broken = BrokenLogHandler.on(EtcdFailureLogTest.class)) {
+      log.failed(OUTAGE); // the handler throws: nothing reaches the caller
+    }
+    try (LogCapture lines = LogCapture.of(EtcdFailureLogTest.class, Level.FINE)) {
+      log.failed(OUTAGE);
+
+      assertThat(said(lines))
+          .containsExactly(
+              "WARNING etcd is unreachable for the rules of orders"
+                  + " (StatusException: UNAVAILABLE: io exception)"
+                  + RETRYING);
+    }
+  }
+
+  private static List<String> said(LogCapture lines) {
+    return lines.records().stream().map(EtcdFailureLogTest::line).toList();
+  }
+
+  private static String line(LogRecord record) {
+    return record.getLevel() + " " + record.getMessage();
+  }
+}
