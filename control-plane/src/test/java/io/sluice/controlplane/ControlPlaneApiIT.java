@@ -10,6 +10,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
 import io.sluice.controlplane.agents.TestAgentStatuses;
+import io.sluice.rules.RuleCodec;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -1309,6 +1310,37 @@ class ControlPlaneApiIT {
     assertThat(wrongShape.status()).isEqualTo(400);
     assertThat(wrongShape.json().get("detail").asString()).contains("attributes: an object");
     assertThat(api.post(path, READER, "{\"span\": {\"name\": \"x\"}}").status()).isEqualTo(200);
+  }
+
+  /**
+   * A dry run's body that is not JSON is refused saying what is wrong and where, as a save of a
+   * malformed document is: a body cut short, and a draft with a field name over the JSON reader's
+   * limit (it was "not valid JSON of the expected shape", which sent the user looking for a wrong
+   * field).
+   */
+  @Test
+  void evaluateSaysWhatKeepsItsBodyFromBeingJsonAndWhere() {
+    ApiClient api = api();
+    String path = "/api/v1/services/syntax-check/rules/evaluate";
+    ApiClient.Answer cut = api.post(path, READER, "{\"span\": {\"name\": \"x\"}");
+    assertThat(cut.status()).isEqualTo(400);
+    assertThat(cut.json().get("type").asString()).isEqualTo("urn:sluice:problem:invalid-request");
+    assertThat(cut.json().get("detail").asString())
+        .isEqualTo(
+            "the request body is not valid JSON: malformed JSON at line 1, column 23: the document"
+                + " ends too early (an object, list or string is not closed)");
+    ApiClient.Answer longName =
+        api.post(
+            path,
+            READER,
+            "{\"span\": {\"name\": \"x\"}, \"document\": {\"schemaVersion\": 1, \""
+                + "k".repeat(RuleCodec.MAX_NAME_LENGTH + 1)
+                + "\": 1}}");
+    assertThat(longName.status()).isEqualTo(400);
+    assertThat(longName.json().get("detail").asString())
+        .isEqualTo(
+            "the request body is not valid JSON: malformed JSON: a field name is longer than 50000"
+                + " characters");
   }
 
   @ParameterizedTest(name = "{0}")

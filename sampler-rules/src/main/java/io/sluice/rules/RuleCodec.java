@@ -142,6 +142,18 @@ public final class RuleCodec {
    * The document's JSON tree and where its values are in the text, or (when there is no tree) the
    * result saying why.
    */
+  /**
+   * What keeps {@code json} from being read as JSON at all, in the words and with the place that
+   * {@link #parse} gives a malformed document ({@code malformed JSON at line 1, column 25: the
+   * document ends too early (an object, list or string is not closed)}); {@code null} when it reads
+   * as JSON within this codec's limits, whatever its shape. For JSON around a document, such as the
+   * control plane's dry run request, whose reader's own messages may quote the input. Never throws.
+   */
+  public static String syntaxProblem(byte[] json) {
+    ParseResult failure = readRoot(json).failure();
+    return failure == null ? null : failure.errors().get(0).message();
+  }
+
   private record Root(JsonNode node, TextLocations text, ParseResult failure) {
     static Root failed(ParseResult failure) {
       return new Root(null, null, failure);

@@ -951,6 +951,28 @@ class ValidationMessagesTest {
     assertThat(RuleSchemaValidator.problems(rule.formatted(longest))).isEmpty();
   }
 
+  /**
+   * JSON around a document (the control plane's dry run request) is judged as JSON alone: text that
+   * is not JSON is said as a malformed document is, and JSON of any shape has no problem.
+   */
+  @Test
+  void syntaxProblemSaysWhatKeepsTextFromBeingJsonAndNothingOfItsShape() {
+    assertThat(RuleCodec.syntaxProblem(utf8("{\"span\": {\"name\": \"x\"}")))
+        .isEqualTo(
+            "malformed JSON at line 1, column 23: the document ends too early (an object, list or"
+                + " string is not closed)");
+    assertThat(
+            RuleCodec.syntaxProblem(
+                utf8("{\"" + "k".repeat(RuleCodec.MAX_NAME_LENGTH + 1) + "\": 1}")))
+        .isEqualTo("malformed JSON: a field name is longer than 50000 characters");
+    assertThat(RuleCodec.syntaxProblem(utf8("{\"span\": {\"name\": \"x\"}, \"other\": [1, 2]}")))
+        .isNull();
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
   @Test
   void aValueCutShortKeepsACharacterOutsideTheBmpWhole() {
     // U+1F600 is two chars: the cut at 80 would fall between them and leave half of it

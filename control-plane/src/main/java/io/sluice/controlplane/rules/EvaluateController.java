@@ -115,9 +115,13 @@ class EvaluateController {
     try {
       body = json.readTree(raw);
     } catch (tools.jackson.core.JacksonException e) {
-      // Jackson's messages can quote the input; say only what kind of thing is wrong
+      // Jackson's messages can quote the input: what is wrong and where, as a save says it
+      String problem = RuleCodec.syntaxProblem(raw);
       throw new ApiException(
-          ProblemType.INVALID_REQUEST, "the request body is not valid JSON of the expected shape");
+          ProblemType.INVALID_REQUEST,
+          problem == null
+              ? "the request body is not valid JSON of the expected shape"
+              : "the request body is not valid JSON: " + problem);
     }
     // where the drafts lie, read once: the duplicate check and the draft's own bytes both use it
     List<long[]> drafts = documentValues(raw);
