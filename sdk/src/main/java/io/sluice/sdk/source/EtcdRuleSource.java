@@ -71,16 +71,17 @@ import java.util.logging.Logger;
  *       unreachable, once that it refuses this agent's credentials or access, and once that
  *       something that is not etcd (a proxy) answers in its place with an HTTP status, whatever
  *       order they come in and however often etcd flips between them (down, then back up still
- *       refusing); every other attempt is logged at FINE. An outage first seen otherwise (a tunnel
- *       through a CONNECT proxy closing as etcd stops) that a proxy in front of etcd then answers
- *       for (its 502: etcd unreachable behind it) is said once more, naming the proxy's answer, the
- *       most telling failure of an outage; so is the proxy the JVM names for etcd no longer being
- *       looked up (which only this warning says). The watches coming up end the stretch with one
- *       line, and the backoff starts again from its minimum: a read that works is not enough, or
- *       etcd answering reads but refusing watches would be warned of anew at every retry. A task of
- *       the source's own that fails (a bug, a log handler that throws) is warned of once per
- *       stretch too, retried from a fresh read, and the watches coming up end that stretch with a
- *       line of its own.
+ *       refusing); every other attempt is logged at FINE ({@link EtcdFailureLog}, which the status
+ *       reporter's writes share). An outage first seen otherwise (a tunnel through a CONNECT proxy
+ *       closing as etcd stops) that a proxy in front of etcd then answers for (its 502: etcd
+ *       unreachable behind it) is said once more, naming the proxy's answer, the most telling
+ *       failure of an outage; so is the proxy the JVM names for etcd no longer being looked up
+ *       (which only this warning says). The watches coming up end the stretch with one line, and
+ *       the backoff starts again from its minimum: a read that works is not enough, or etcd
+ *       answering reads but refusing watches would be warned of anew at every retry. A task of the
+ *       source's own that fails (a bug, a log handler that throws) is warned of once per stretch
+ *       too, retried from a fresh read, and the watches coming up end that stretch with a line of
+ *       its own.
  *   <li><b>A wrong scheme is not an outage.</b> Before etcd first answers, a failure that shows the
  *       endpoints' scheme does not match what etcd speaks is logged as that, in the outage's one
  *       line, when the builder was given the endpoints (see {@code EtcdSchemeMismatch}).
