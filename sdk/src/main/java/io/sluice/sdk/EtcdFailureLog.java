@@ -8,7 +8,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -120,7 +119,7 @@ public final class EtcdFailureLog {
 
   /** Says a failed call as the class comment tells. */
   public void failed(Throwable error) {
-    if (!everAnswered && !firstTimeoutTold && rootCause(error) instanceof TimeoutException) {
+    if (!everAnswered && !firstTimeoutTold && EtcdErrors.isTimeout(error)) {
       // A JVM still starting (class loading, JIT, a busy machine) can make the very first call take
       // longer than the timeout while etcd is fine: say so quietly, warn if it goes on.
       firstTimeoutTold =
@@ -145,7 +144,7 @@ public final class EtcdFailureLog {
     }
     // gRPC words a proxy's answer over several lines (its headers and body): said in one; a proxy
     // that could not be looked up is said here only (the resolver leaves it to this warning)
-    String why = proxy.or(describe(error));
+    String why = proxy.or(EtcdErrors.rootMessage(error));
     // the outage was said with its first failure (the tunnel to etcd closing as etcd stopped): the
     // proxy's answer since says where etcd is lost, and a proxy lookup failing since says what to
     // fix (nothing else says it above FINE), each once in the stretch, however it flips
@@ -175,7 +174,7 @@ public final class EtcdFailureLog {
               Level.WARNING,
               wording.refused()
                   + " ("
-                  + describe(error)
+                  + EtcdErrors.rootMessage(error)
                   + "): check sluice.etcd.user and sluice.etcd.password, and that the user may "
                   + wording.access()
                   + wording.retrying());
@@ -225,24 +224,12 @@ public final class EtcdFailureLog {
     return QuietLog.write(logger, level, line, null);
   }
 
-  private static Throwable rootCause(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root;
-  }
-
-  /** The root cause's class and message. */
-  private static String describe(Throwable error) {
-    Throwable root = rootCause(error);
-    return root.getClass().getSimpleName()
-        + (root.getMessage() == null ? "" : ": " + root.getMessage());
-  }
-
-  /** As {@link #describe}, to the first line: gRPC adds the HTTP answer's headers and body. */
+  /**
+   * As {@link EtcdErrors#rootMessage}, to the first line: gRPC adds the HTTP answer's headers and
+   * body.
+   */
   private static String firstLine(Throwable error) {
-    String described = describe(error);
+    String described = EtcdErrors.rootMessage(error);
     int end = described.indexOf('\n');
     return end < 0 ? described : described.substring(0, end);
   }

@@ -7,6 +7,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.EtcdErrors;
 import io.sluice.sdk.EtcdFailureLog;
 import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.source.RuleRejection;

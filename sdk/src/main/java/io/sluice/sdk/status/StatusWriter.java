@@ -5,6 +5,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.options.PutOption;
 import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.AgentStatusCodec;
+import io.sluice.sdk.EtcdErrors;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;

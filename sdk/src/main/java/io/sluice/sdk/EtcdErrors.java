@@ -1,16 +1,18 @@
-package io.sluice.sdk.status;
+package io.sluice.sdk;
+
+import java.util.concurrent.TimeoutException;
 
 /**
  * Reads what went wrong from the exceptions jetcd and gRPC throw, which wrap etcd's answer a few
- * causes deep: the reporter, its lease and its writer each decide on the kind of failure and log
- * its root in one short line, never a stack trace per retry.
+ * causes deep: the rule source and the status reporter (its lease, its writer) each decide on the
+ * kind of failure and log its root in one short line, never a stack trace per retry.
  */
-final class EtcdErrors {
+public final class EtcdErrors {
 
   private EtcdErrors() {}
 
   /** etcd's {@code lease not found}: the lease expired, was revoked, or etcd's data was reset. */
-  static boolean isLeaseNotFound(Throwable error) {
+  public static boolean isLeaseNotFound(Throwable error) {
     return anyMessageContains(error, "lease not found");
   }
 
@@ -18,13 +20,18 @@ final class EtcdErrors {
    * etcd's {@code request is too large}, or gRPC's limit on a message's size (not any {@code
    * RESOURCE_EXHAUSTED}: etcd's full database and request backlog answer with that code too).
    */
-  static boolean isTooLarge(Throwable error) {
+  public static boolean isTooLarge(Throwable error) {
     return anyMessageContains(error, "request is too large")
         || anyMessageContains(error, "larger than max");
   }
 
+  /** Whether the innermost cause is a call's timeout ({@link TimeoutException}). */
+  public static boolean isTimeout(Throwable error) {
+    return root(error) instanceof TimeoutException;
+  }
+
   /** The innermost cause's class and message, for one log line. */
-  static String rootMessage(Throwable error) {
+  public static String rootMessage(Throwable error) {
     Throwable root = root(error);
     return root.getClass().getSimpleName()
         + (root.getMessage() == null ? "" : ": " + root.getMessage());

@@ -1,9 +1,10 @@
-package io.sluice.sdk.status;
+package io.sluice.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class EtcdErrorsTest {
@@ -47,5 +48,17 @@ class EtcdErrorsTest {
         .isEqualTo("StatusRuntimeException: NOT_FOUND: etcdserver: requested lease not found");
     assertThat(EtcdErrors.rootMessage(new IllegalStateException()))
         .isEqualTo("IllegalStateException");
+  }
+
+  @Test
+  void findsACallsTimeoutAsTheRootCauseOnly() {
+    assertThat(EtcdErrors.isTimeout(new TimeoutException())).isTrue();
+    assertThat(EtcdErrors.isTimeout(new ExecutionException(new TimeoutException()))).isTrue();
+    assertThat(
+            EtcdErrors.isTimeout(
+                new ExecutionException(
+                    Status.UNAVAILABLE.withDescription("io exception").asRuntimeException())))
+        .as("a refused connection is not a timeout")
+        .isFalse();
   }
 }
