@@ -62,7 +62,7 @@ public final class EtcdRefusal {
     if (notEtcdHttpStatus(error) != 0 || connectStatus(error) != 0 || deniedByRbac(error)) {
       return false;
     }
-    String message = String.valueOf(rootCause(error).getMessage());
+    String message = String.valueOf(Causes.root(error).getMessage());
     return message.startsWith("UNAUTHENTICATED")
         || message.startsWith("PERMISSION_DENIED")
         || message.contains("etcdserver: authentication")
@@ -183,7 +183,7 @@ public final class EtcdRefusal {
    * unreachable, whose own words (the root cause alone) would not name the proxy. Never throws.
    */
   public static String proxyNotLookedUp(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t : Causes.of(error)) {
       String message = String.valueOf(t.getMessage());
       int at = message.indexOf(ProxiedEtcdResolver.LOOKUP_FAILED);
       if (at < 0) {
@@ -209,8 +209,7 @@ public final class EtcdRefusal {
    * listens on the port dialled): etcd's own port, or a proxy's.
    */
   public static boolean connectionRefused(Throwable failure) {
-    int depth = 0;
-    for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+    for (Throwable t : Causes.of(failure)) {
       if (t instanceof ConnectException
           && t.getMessage() != null
           && t.getMessage().toLowerCase(Locale.ROOT).contains("refused")) {
@@ -236,7 +235,7 @@ public final class EtcdRefusal {
    * CONNECT} with, whatever it is, or 0.
    */
   private static int connectAnswer(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t : Causes.of(error)) {
       Matcher status = CONNECT_STATUS.matcher(String.valueOf(t.getMessage()));
       if (status.find()) {
         return Integer.parseInt(status.group(1));
@@ -247,30 +246,17 @@ public final class EtcdRefusal {
 
   /** Whether an RBAC filter in front of etcd (Envoy's) denied {@code error}'s call. */
   static boolean deniedByRbac(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (String.valueOf(t.getMessage()).contains(RBAC_DENIED)) {
-        return true;
-      }
-    }
-    return false;
+    return Causes.anyMessageContains(error, RBAC_DENIED);
   }
 
   /** The HTTP status something that is not etcd answered {@code error}'s call with, or 0. */
   static int notEtcdHttpStatus(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t : Causes.of(error)) {
       Matcher status = HTTP_STATUS.matcher(String.valueOf(t.getMessage()));
       if (status.find()) {
         return Integer.parseInt(status.group(1));
       }
     }
     return 0;
-  }
-
-  private static Throwable rootCause(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root;
   }
 }

@@ -143,7 +143,7 @@ public final class EtcdSchemeMismatch {
   static boolean plainPeerOfTlsClient(Throwable failure) {
     boolean negotiating = false;
     Throwable root = failure;
-    for (Throwable t = failure; t != null; t = next(t)) {
+    for (Throwable t : Causes.of(failure)) {
       root = t;
       String message = String.valueOf(t.getMessage());
       if (t instanceof SSLException) {
@@ -172,7 +172,7 @@ public final class EtcdSchemeMismatch {
    * arriving as it closed (which one is a race on every connection).
    */
   static boolean tlsPeerOfPlainClient(Throwable failure) {
-    for (Throwable t = failure; t != null; t = next(t)) {
+    for (Throwable t : Causes.of(failure)) {
       String message = String.valueOf(t.getMessage());
       if (message.contains("Client sent an HTTP request to an HTTPS server")) {
         return true;
@@ -188,9 +188,5 @@ public final class EtcdSchemeMismatch {
       }
     }
     return false;
-  }
-
-  private static Throwable next(Throwable t) {
-    return t.getCause() == t ? null : t.getCause();
   }
 }

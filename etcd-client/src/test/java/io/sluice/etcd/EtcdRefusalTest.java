@@ -8,6 +8,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * etcd's refusals, in gRPC's words, against an HTTP answer from something in front of etcd, in the
@@ -121,5 +122,19 @@ class EtcdRefusalTest {
     Exception outage = Status.UNAVAILABLE.withDescription("io exception").asRuntimeException();
     assertThat(EtcdRefusal.refusedAccess(outage)).isFalse();
     assertThat(EtcdRefusal.notEtcd(outage, ENDPOINTS)).isNull();
+  }
+
+  /** Before {@link Causes}, each of these spun forever on a chain that loops. */
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aCauseChainThatLoopsIsReadToTheEnd() {
+    IllegalStateException first = new IllegalStateException("first");
+    RuntimeException second = new RuntimeException("UNAVAILABLE: io exception", first);
+    first.initCause(second);
+
+    assertThat(EtcdRefusal.refusedAccess(first)).isFalse();
+    assertThat(EtcdRefusal.notEtcd(first, ENDPOINTS)).isNull();
+    assertThat(EtcdRefusal.proxyNotLookedUp(first)).isNull();
+    assertThat(EtcdRefusal.connectionRefused(first)).isFalse();
   }
 }

@@ -1,5 +1,6 @@
 package io.sluice.sdk;
 
+import io.sluice.etcd.Causes;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -13,7 +14,7 @@ public final class EtcdErrors {
 
   /** etcd's {@code lease not found}: the lease expired, was revoked, or etcd's data was reset. */
   public static boolean isLeaseNotFound(Throwable error) {
-    return anyMessageContains(error, "lease not found");
+    return Causes.anyMessageContains(error, "lease not found");
   }
 
   /**
@@ -21,37 +22,19 @@ public final class EtcdErrors {
    * RESOURCE_EXHAUSTED}: etcd's full database and request backlog answer with that code too).
    */
   public static boolean isTooLarge(Throwable error) {
-    return anyMessageContains(error, "request is too large")
-        || anyMessageContains(error, "larger than max");
+    return Causes.anyMessageContains(error, "request is too large")
+        || Causes.anyMessageContains(error, "larger than max");
   }
 
   /** Whether the innermost cause is a call's timeout ({@link TimeoutException}). */
   public static boolean isTimeout(Throwable error) {
-    return root(error) instanceof TimeoutException;
+    return Causes.root(error) instanceof TimeoutException;
   }
 
   /** The innermost cause's class and message, for one log line. */
   public static String rootMessage(Throwable error) {
-    Throwable root = root(error);
+    Throwable root = Causes.root(error);
     return root.getClass().getSimpleName()
         + (root.getMessage() == null ? "" : ": " + root.getMessage());
-  }
-
-  private static Throwable root(Throwable error) {
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root;
-  }
-
-  private static boolean anyMessageContains(Throwable error, String text) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      String message = t.getMessage();
-      if (message != null && message.contains(text)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

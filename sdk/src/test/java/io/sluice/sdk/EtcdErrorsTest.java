@@ -6,6 +6,7 @@ import io.grpc.Status;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class EtcdErrorsTest {
 
@@ -60,5 +61,18 @@ class EtcdErrorsTest {
                     Status.UNAVAILABLE.withDescription("io exception").asRuntimeException())))
         .as("a refused connection is not a timeout")
         .isFalse();
+  }
+
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aCauseChainThatLoopsIsReadToTheEnd() {
+    TimeoutException timeout = new TimeoutException("deadline");
+    ExecutionException wrapper = new ExecutionException(timeout);
+    timeout.initCause(wrapper);
+
+    assertThat(EtcdErrors.isTooLarge(wrapper)).isFalse();
+    assertThat(EtcdErrors.isLeaseNotFound(wrapper)).isFalse();
+    assertThat(EtcdErrors.isTimeout(wrapper)).isTrue();
+    assertThat(EtcdErrors.rootMessage(wrapper)).isEqualTo("TimeoutException: deadline");
   }
 }

@@ -1,5 +1,6 @@
 package io.sluice.controlplane.etcd;
 
+import io.sluice.etcd.Causes;
 import org.springframework.boot.SpringBootExceptionReporter;
 
 /**
@@ -10,7 +11,7 @@ final class EtcdNotInstalledReporter implements SpringBootExceptionReporter {
 
   @Override
   public boolean reportException(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
+    for (Throwable t : Causes.of(failure)) {
       if (t instanceof EtcdNotInstalledException) {
         System.err.println(t.getMessage());
         return true;

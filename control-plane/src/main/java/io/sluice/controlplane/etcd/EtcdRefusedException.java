@@ -2,6 +2,7 @@ package io.sluice.controlplane.etcd;
 
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.grpc.Status;
+import io.sluice.etcd.Causes;
 import io.sluice.etcd.EtcdRefusal;
 import java.util.List;
 import java.util.Locale;
@@ -124,8 +125,7 @@ public final class EtcdRefusedException extends RuntimeException {
 
   /** etcd's refusal of a user and password among the causes of {@code failure}, or {@code null}. */
   private static String authenticationFailure(Throwable failure) {
-    Throwable t = failure.getCause();
-    for (int depth = 0; t != null && depth < 8; depth++, t = t.getCause()) {
+    for (Throwable t : Causes.of(failure.getCause())) {
       String message = t.getMessage();
       if (message != null && message.toLowerCase(Locale.ROOT).contains("authentication failed")) {
         String description = Status.fromThrowable(t).getDescription();

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.sluice.etcd.Causes;
 import io.sluice.etcd.EtcdAddress;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdRefusal;
@@ -384,8 +385,7 @@ final class FirstContact {
    * recognised, so its refusal, beside direct endpoints, was told as theirs.
    */
   private static String refusingProxy(Throwable failure, Set<String> proxies) {
-    int depth = 0;
-    for (Throwable t = failure; t != null && depth < 16; t = t.getCause(), depth++) {
+    for (Throwable t : Causes.of(failure)) {
       String message = t.getMessage();
       if (!(t instanceof ConnectException) || message == null) {
         continue;

@@ -6,6 +6,7 @@ import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
+import io.sluice.etcd.Causes;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -575,10 +576,7 @@ public final class PrefixWatch implements AutoCloseable {
     if (error instanceof EtcdRefusedException) {
       return error.getMessage(); // etcd's status and message already
     }
-    Throwable root = error;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
+    Throwable root = Causes.root(error);
     String reason = error.getMessage();
     if (root != error && root.getMessage() != null) {
       String rootMessage = root.getMessage();

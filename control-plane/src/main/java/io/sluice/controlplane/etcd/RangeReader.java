@@ -7,6 +7,7 @@ import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.grpc.Status;
+import io.sluice.etcd.Causes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Logger;
@@ -196,12 +197,7 @@ final class RangeReader {
     if (code(cause) != Status.Code.OUT_OF_RANGE) {
       return false;
     }
-    for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (String.valueOf(t.getMessage()).contains("compacted")) {
-        return true;
-      }
-    }
-    return false;
+    return Causes.anyMessageContains(cause, "compacted");
   }
 
   private static boolean tooLarge(RuntimeException e) {
@@ -216,7 +212,7 @@ final class RangeReader {
     if (error == null) {
       return Status.Code.UNKNOWN; // Status.fromThrowable(null) throws
     }
-    for (Throwable t = error; t != null; t = t.getCause()) {
+    for (Throwable t : Causes.of(error)) {
       if (t instanceof EtcdException etcd && etcd.getErrorCode() != ErrorCode.UNKNOWN) {
         return Status.Code.valueOf(etcd.getErrorCode().name());
       }

@@ -7,6 +7,7 @@ import io.sluice.controlplane.etcd.EtcdRefusedException;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.security.RequiresRole;
 import io.sluice.controlplane.security.Role;
+import io.sluice.etcd.Causes;
 import io.sluice.rules.OneLineText;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URLDecoder;
@@ -531,7 +532,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
   }
 
   private static boolean tooLarge(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
+    for (Throwable t : Causes.of(e)) {
       if (t instanceof BodySizeLimitFilter.BodyTooLargeException) {
         return true;
       }

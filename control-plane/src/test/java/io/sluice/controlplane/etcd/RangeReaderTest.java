@@ -10,11 +10,14 @@ import io.etcd.jetcd.api.RangeResponse;
 import io.etcd.jetcd.api.ResponseHeader;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.OptionsUtil;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Failures of a paged read reach its caller as the gateway threw them. */
 class RangeReaderTest {
@@ -139,5 +142,24 @@ class RangeReaderTest {
             .setMore(more)
             .build(),
         ByteSequence.EMPTY);
+  }
+
+  /**
+   * A failure whose causes loop (each the other's, which {@code initCause} allows): looking for a
+   * compaction in it walked the causes until one had none and never returned, holding the request
+   * thread that read the range.
+   */
+  @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aFailureWhoseCausesLoopIsNoCompaction() {
+    IllegalStateException wrapper = new IllegalStateException("page failed");
+    StatusRuntimeException outOfRange =
+        Status.OUT_OF_RANGE
+            .withDescription("a key past the end")
+            .withCause(wrapper)
+            .asRuntimeException();
+    wrapper.initCause(outOfRange);
+
+    assertThat(RangeReader.compactedAway(outOfRange)).isFalse();
   }
 }

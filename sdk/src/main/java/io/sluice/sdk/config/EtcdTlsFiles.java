@@ -1,6 +1,7 @@
 package io.sluice.sdk.config;
 
 import io.netty.handler.ssl.SslContextBuilder;
+import io.sluice.etcd.Causes;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -150,11 +151,12 @@ final class EtcdTlsFiles {
 
   /** The reason beneath Netty's message, which says only that the input was refused. */
   private static String cause(IllegalArgumentException e) {
-    Throwable cause = e.getCause();
-    while (cause != null && cause.getCause() != null && cause.getMessage() == null) {
-      cause = cause.getCause();
+    for (Throwable cause : Causes.of(e.getCause())) {
+      if (cause.getMessage() != null) {
+        return " (" + cause.getMessage() + ")";
+      }
     }
-    return cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
+    return "";
   }
 
   /**

@@ -16,6 +16,7 @@ import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.sluice.etcd.Causes;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.RuleDocument;
@@ -796,7 +797,7 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private static boolean isConnectionProblem(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t : Causes.of(error)) {
       if (t instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.UNAVAILABLE) {
         return true;
       }
@@ -812,7 +813,7 @@ public final class EtcdRuleSource implements RuleSource {
   }
 
   private static CompactedException compaction(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    for (Throwable t : Causes.of(error)) {
       if (t instanceof CompactedException compacted) {
         return compacted;
       }
