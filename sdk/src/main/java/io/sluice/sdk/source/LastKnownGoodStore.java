@@ -114,6 +114,7 @@ public final class LastKnownGoodStore {
 
   private final Path directory;
   private final String namespace;
+  private final SnapshotFileNames names;
   private final Set<String> etcdEndpoints;
   private final Clock clock;
   private final Path privateRoot;
@@ -139,6 +140,7 @@ public final class LastKnownGoodStore {
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
     this.namespace = builder.namespace;
+    this.names = new SnapshotFileNames(builder.directory, builder.namespace);
     this.etcdEndpoints = builder.etcdEndpoints;
     this.clock = builder.clock;
     this.privateRoot = builder.privateRoot;
@@ -196,30 +198,7 @@ public final class LastKnownGoodStore {
 
   /** The file holding {@code service}'s snapshot in this store's namespace. */
   public Path file(String service) {
-    return directory.resolve(baseName(service) + ".json");
-  }
-
-  /**
-   * Where a version that kept upper-case letters in file names saved {@code service}'s snapshot;
-   * null when that is today's name.
-   */
-  private Path legacyFile(String service) {
-    Path legacy = directory.resolve(baseName(service, false) + ".json");
-    return legacy.equals(file(service)) ? null : legacy;
-  }
-
-  private String baseName(String service) {
-    return baseName(service, true);
-  }
-
-  private String baseName(String service, boolean escapeUpperCase) {
-    String base = "rules-" + fileSafe(service, escapeUpperCase);
-    if (namespace.equals(EtcdKeys.DEFAULT_NAMESPACE)) {
-      return base;
-    }
-    // '@' is never in a file-safe service name, so the two parts cannot be confused
-    String bare = namespace.startsWith("/") ? namespace.substring(1) : namespace;
-    return base + "@" + fileSafe(bare, escapeUpperCase);
+    return names.file(service);
   }
 
   /**
@@ -315,7 +294,7 @@ public final class LastKnownGoodStore {
     try {
       securePrivateRoot();
       Files.createDirectories(directory);
-      temp = Files.createTempFile(directory, "." + baseName(service) + "-", ".tmp");
+      temp = Files.createTempFile(directory, names.temporaryPrefix(service), ".tmp");
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
@@ -631,7 +610,7 @@ public final class LastKnownGoodStore {
         refuse(path, problem);
         return null;
       }
-      Path legacy = legacyFile(service);
+      Path legacy = names.legacyFile(service);
       byte[] bytes = legacy == null ? null : readLegacy(legacy, service);
       return bytes == null ? null : new Found(legacy, bytes, true);
     } catch (IOException | RuntimeException e) {
@@ -718,7 +697,7 @@ public final class LastKnownGoodStore {
 
   /** Deletes the file an older version saved for {@code service}, if there is one and it is its. */
   private void deleteLegacy(String service) {
-    Path legacy = legacyFile(service);
+    Path legacy = names.legacyFile(service);
     if (legacy != null && readLegacy(legacy, service) != null) {
       deleteQuietly(legacy);
     }
@@ -904,35 +883,6 @@ public final class LastKnownGoodStore {
     }
     return (endpoint.getScheme() + "://" + endpoint.getHost() + ":" + endpoint.getPort())
         .toLowerCase(Locale.ROOT);
-  }
-
-  /**
-   * Service names are checked by the rule language; this only keeps file names portable: every byte
-   * but {@code a-z 0-9 - _ .} is written {@code %XX}, upper-case letters included, so that two
-   * services whose names differ only in case ({@code OrderService}, {@code orderservice}) never
-   * share a file on a file system that ignores case (macOS's and Windows' by default).
-   */
-  static String fileSafe(String service) {
-    return fileSafe(service, true);
-  }
-
-  /** As {@link #fileSafe(String)}, or as versions before it wrote names: capitals kept. */
-  private static String fileSafe(String service, boolean escapeUpperCase) {
-    StringBuilder out = new StringBuilder(service.length());
-    for (byte b : service.getBytes(StandardCharsets.UTF_8)) {
-      char c = (char) (b & 0xff);
-      if ((c >= 'a' && c <= 'z')
-          || (!escapeUpperCase && c >= 'A' && c <= 'Z')
-          || (c >= '0' && c <= '9')
-          || c == '-'
-          || c == '_'
-          || c == '.') {
-        out.append(c);
-      } else {
-        out.append('%').append(String.format(Locale.ROOT, "%02X", b & 0xff));
-      }
-    }
-    return out.toString();
   }
 
   /** Builds a {@link LastKnownGoodStore}; {@link #build()} does no I/O. */

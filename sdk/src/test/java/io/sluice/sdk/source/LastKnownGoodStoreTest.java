@@ -949,9 +949,9 @@ class LastKnownGoodStoreTest {
 
   @Test
   void keepsFileNamesPortable() {
-    assertThat(LastKnownGoodStore.fileSafe("orders-v2_eu.1")).isEqualTo("orders-v2_eu.1");
-    assertThat(LastKnownGoodStore.fileSafe("a/b c")).isEqualTo("a%2Fb%20c");
-    assertThat(LastKnownGoodStore.fileSafe("OrderService")).isEqualTo("%4Frder%53ervice");
+    assertThat(SnapshotFileNames.fileSafe("orders-v2_eu.1")).isEqualTo("orders-v2_eu.1");
+    assertThat(SnapshotFileNames.fileSafe("a/b c")).isEqualTo("a%2Fb%20c");
+    assertThat(SnapshotFileNames.fileSafe("OrderService")).isEqualTo("%4Frder%53ervice");
   }
 
   /**

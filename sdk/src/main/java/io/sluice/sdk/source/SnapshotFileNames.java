@@ -1,0 +1,77 @@
+package io.sluice.sdk.source;
+
+import io.sluice.rules.wire.EtcdKeys;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Names the files a {@link LastKnownGoodStore} keeps its snapshots in, one per service and etcd
+ * namespace: {@code rules-{service}.json} in the default namespace {@code /sluice}, {@code
+ * rules-{service}@{namespace}.json} in any other (the namespace without its leading {@code /}), the
+ * service and namespace written file-safe. Also names the file an older version, which kept
+ * upper-case letters in names, saved the same snapshot under, so that such a file is still found.
+ *
+ * @param directory the state directory the files are in
+ * @param namespace the store's etcd namespace, normalized as {@link EtcdKeys} does
+ */
+record SnapshotFileNames(Path directory, String namespace) {
+
+  /** The file holding {@code service}'s snapshot. */
+  Path file(String service) {
+    return directory.resolve(baseName(service, true) + ".json");
+  }
+
+  /**
+   * Where a version that kept upper-case letters in file names saved {@code service}'s snapshot;
+   * null when that is today's name.
+   */
+  Path legacyFile(String service) {
+    Path legacy = directory.resolve(baseName(service, false) + ".json");
+    return legacy.equals(file(service)) ? null : legacy;
+  }
+
+  /** The prefix of the temporary files a save of {@code service}'s snapshot writes. */
+  String temporaryPrefix(String service) {
+    return "." + baseName(service, true) + "-";
+  }
+
+  private String baseName(String service, boolean escapeUpperCase) {
+    String base = "rules-" + fileSafe(service, escapeUpperCase);
+    if (namespace.equals(EtcdKeys.DEFAULT_NAMESPACE)) {
+      return base;
+    }
+    // '@' is never in a file-safe service name, so the two parts cannot be confused
+    String bare = namespace.startsWith("/") ? namespace.substring(1) : namespace;
+    return base + "@" + fileSafe(bare, escapeUpperCase);
+  }
+
+  /**
+   * Service names are checked by the rule language; this only keeps file names portable: every byte
+   * but {@code a-z 0-9 - _ .} is written {@code %XX}, upper-case letters included, so that two
+   * services whose names differ only in case ({@code OrderService}, {@code orderservice}) never
+   * share a file on a file system that ignores case (macOS's and Windows' by default).
+   */
+  static String fileSafe(String service) {
+    return fileSafe(service, true);
+  }
+
+  /** As {@link #fileSafe(String)}, or as versions before it wrote names: capitals kept. */
+  private static String fileSafe(String service, boolean escapeUpperCase) {
+    StringBuilder out = new StringBuilder(service.length());
+    for (byte b : service.getBytes(StandardCharsets.UTF_8)) {
+      char c = (char) (b & 0xff);
+      if ((c >= 'a' && c <= 'z')
+          || (!escapeUpperCase && c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '_'
+          || c == '.') {
+        out.append(c);
+      } else {
+        out.append('%').append(String.format(Locale.ROOT, "%02X", b & 0xff));
+      }
+    }
+    return out.toString();
+  }
+}
