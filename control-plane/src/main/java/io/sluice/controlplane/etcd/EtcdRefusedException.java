@@ -79,7 +79,7 @@ public final class EtcdRefusedException extends RuntimeException {
       code = Status.Code.valueOf(etcd.getErrorCode().name());
       message = etcd.getMessage();
     } else {
-      Status status = Status.fromThrowable(cause);
+      Status status = GrpcStatuses.of(cause);
       code = status.getCode();
       message = status.getDescription();
     }
@@ -128,7 +128,7 @@ public final class EtcdRefusedException extends RuntimeException {
     for (Throwable t : Causes.of(failure.getCause())) {
       String message = t.getMessage();
       if (message != null && message.toLowerCase(Locale.ROOT).contains("authentication failed")) {
-        String description = Status.fromThrowable(t).getDescription();
+        String description = GrpcStatuses.of(t).getDescription();
         return description != null ? description : message;
       }
     }

@@ -281,7 +281,7 @@ final class EtcdWarmUp implements SmartLifecycle {
                   ? failure.getCause()
                   : failure;
           if (cause instanceof CancellationException
-              || Status.fromThrowable(cause).getCode() == Status.Code.CANCELLED) {
+              || GrpcStatuses.of(cause).getCode() == Status.Code.CANCELLED) {
             return; // the control plane stopped meanwhile (OutstandingCalls): nothing to warn of
           }
           String why = EtcdGateway.why(cause);

@@ -209,14 +209,11 @@ final class RangeReader {
    * gateway refused before sending it, while the embedded etcd does not run).
    */
   private static Status.Code code(Throwable error) {
-    if (error == null) {
-      return Status.Code.UNKNOWN; // Status.fromThrowable(null) throws
-    }
     for (Throwable t : Causes.of(error)) {
       if (t instanceof EtcdException etcd && etcd.getErrorCode() != ErrorCode.UNKNOWN) {
         return Status.Code.valueOf(etcd.getErrorCode().name());
       }
     }
-    return Status.fromThrowable(error).getCode();
+    return GrpcStatuses.of(error).getCode();
   }
 }
