@@ -20,9 +20,9 @@
  *   <li>{@link io.sluice.etcd.TemporaryStateDirectory} is where both sides keep etcd's state (the
  *       agent's last-known-good rules, the embedded etcd's data) when the JVM knows no home, and
  *       the check that keeps that directory under the temporary directory private to the user.
- *   <li>{@link io.sluice.etcd.Causes} walks a failure's causes for every reader of etcd's
- *       failures, each cause once and to a bounded depth, so a chain that loops cannot hold the
- *       thread that reads it.
+ *   <li>{@link io.sluice.etcd.Causes} walks a failure's causes for every reader of etcd's failures,
+ *       each cause once and to a bounded depth, so a chain that loops cannot hold the thread that
+ *       reads it.
  * </ul>
  *
  * <p>gRPC's per-retry warnings about a channel built for a {@code sluice-etcd:} target ({@code
