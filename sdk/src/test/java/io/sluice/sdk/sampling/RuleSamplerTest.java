@@ -68,14 +68,7 @@ class RuleSamplerTest {
 
   @Test
   void ratioIsAccurateOverManyTraceIds() {
-    Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    1,
-                    new SamplingPolicy(
-                        0.0, true, List.of(rule("quarter", SpanMatch.ANY, 0.25, null))))),
-            clock);
+    Sampler sampler = sampler(1, 0.0, true, rule("quarter", SpanMatch.ANY, 0.25, null));
     int n = 100_000;
     int kept = 0;
     for (int i = 0; i < n; i++) {
@@ -111,14 +104,7 @@ class RuleSamplerTest {
 
   @Test
   void rateCapHoldsPerSecondWithFakeClock() {
-    Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    1,
-                    new SamplingPolicy(
-                        0.0, true, List.of(rule("capped", SpanMatch.ANY, 1.0, 100))))),
-            clock);
+    Sampler sampler = sampler(1, 0.0, true, rule("capped", SpanMatch.ANY, 1.0, 100));
     int burst = 0;
     for (int i = 0; i < 1000; i++) {
       if (sample(sampler, "a").getDecision() == SamplingDecision.RECORD_AND_SAMPLE) {
@@ -155,14 +141,7 @@ class RuleSamplerTest {
   void followsParentsSampledFlagWhenRespectingParent(String name, boolean remote, boolean sampled) {
     // rules that would decide the opposite of the parent
     double ratio = sampled ? 0.0 : 1.0;
-    Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    3,
-                    new SamplingPolicy(
-                        ratio, true, List.of(rule("all", SpanMatch.ANY, ratio, null))))),
-            clock);
+    Sampler sampler = sampler(3, ratio, true, rule("all", SpanMatch.ANY, ratio, null));
     Context parent = helper().parent(remote, sampled, traceId());
     SamplingResult result =
         sampler.shouldSample(
@@ -179,9 +158,7 @@ class RuleSamplerTest {
   @MethodSource("parents")
   void rulesDecideWhenNotRespectingParent(String name, boolean remote, boolean sampled) {
     double ratio = sampled ? 0.0 : 1.0;
-    Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(rules(3, new SamplingPolicy(ratio, false, List.of()))), clock);
+    Sampler sampler = sampler(3, ratio, false);
     Context parent = helper().parent(remote, sampled, traceId());
     SamplingResult result =
         sampler.shouldSample(
@@ -198,14 +175,7 @@ class RuleSamplerTest {
   @ParameterizedTest(name = "respectParentDecision: {0}")
   @ValueSource(booleans = {true, false})
   void aBareB3DenyDropsASpanWithoutParentWhenRespectingParent(boolean respect) {
-    Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    1,
-                    new SamplingPolicy(
-                        1.0, respect, List.of(rule("all", SpanMatch.ANY, 1.0, null))))),
-            clock);
+    Sampler sampler = sampler(1, 1.0, respect, rule("all", SpanMatch.ANY, 1.0, null));
     Context denied = bareB3Deny();
     assertThat(
             sampler
@@ -240,17 +210,7 @@ class RuleSamplerTest {
     threads.setThreadAllocatedMemoryEnabled(true);
     long thread = Thread.currentThread().getId();
     Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    1,
-                    new SamplingPolicy(
-                        0.5,
-                        true,
-                        List.of(
-                            rule(
-                                "api", new SpanMatch("GET /api/**", null, Map.of()), 0.5, null))))),
-            clock);
+        sampler(1, 0.5, true, rule("api", new SpanMatch("GET /api/**", null, Map.of()), 0.5, null));
     Context[] parents = {Context.root(), bareB3Deny()};
     String[] traces = new String[64];
     for (int i = 0; i < traces.length; i++) {
@@ -310,29 +270,18 @@ class RuleSamplerTest {
   @Test
   void firstMatchingRuleDecidesInOrder() {
     Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    7,
-                    new SamplingPolicy(
-                        1.0,
-                        true,
-                        List.of(
-                            rule(
-                                "drop-health",
-                                new SpanMatch("GET /health*", null, Map.of()),
-                                0.0,
-                                null),
-                            rule(
-                                "checkout",
-                                new SpanMatch(
-                                    null,
-                                    io.sluice.rules.SpanKind.SERVER,
-                                    Map.of("url.path", "/checkout/**")),
-                                1.0,
-                                null),
-                            rule("everything", SpanMatch.ANY, 1.0, null))))),
-            clock);
+        sampler(
+            7,
+            1.0,
+            true,
+            rule("drop-health", new SpanMatch("GET /health*", null, Map.of()), 0.0, null),
+            rule(
+                "checkout",
+                new SpanMatch(
+                    null, io.sluice.rules.SpanKind.SERVER, Map.of("url.path", "/checkout/**")),
+                1.0,
+                null),
+            rule("everything", SpanMatch.ANY, 1.0, null));
 
     assertThat(sample(sampler, "GET /healthz").getDecision() == SamplingDecision.RECORD_AND_SAMPLE)
         .isFalse();
@@ -370,21 +319,15 @@ class RuleSamplerTest {
   @Test
   void matchesLongAndBooleanAttributesByTheirText() {
     Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    1,
-                    new SamplingPolicy(
-                        0.0,
-                        true,
-                        List.of(
-                            rule(
-                                "port",
-                                new SpanMatch(
-                                    null, null, Map.of("server.port", "80*", "internal", "true")),
-                                1.0,
-                                null))))),
-            clock);
+        sampler(
+            1,
+            0.0,
+            true,
+            rule(
+                "port",
+                new SpanMatch(null, null, Map.of("server.port", "80*", "internal", "true")),
+                1.0,
+                null));
     Attributes match =
         Attributes.of(
             AttributeKey.longKey("server.port"), 8080L, AttributeKey.booleanKey("internal"), true);
@@ -409,17 +352,8 @@ class RuleSamplerTest {
   @Test
   void keptSpansCarryRuleRevisionAndProbability() {
     Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    42,
-                    new SamplingPolicy(
-                        1.0,
-                        true,
-                        List.of(
-                            rule(
-                                "api", new SpanMatch("GET /api/**", null, Map.of()), 1.0, null))))),
-            clock);
+        sampler(
+            42, 1.0, true, rule("api", new SpanMatch("GET /api/**", null, Map.of()), 1.0, null));
     SamplingResult api = sample(sampler, "GET /api/users");
     assertThat(api.getAttributes().get(SamplingAttributes.RULE_KEY)).isEqualTo("api");
     assertThat(api.getAttributes().get(SamplingAttributes.REVISION_KEY)).isEqualTo(42L);
@@ -504,14 +438,7 @@ class RuleSamplerTest {
   @ParameterizedTest(name = "remote parent: {0}")
   @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
   void anOwnDecisionErasesTheParentsThreshold(boolean remote) {
-    Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    1,
-                    new SamplingPolicy(
-                        0.5, false, List.of(rule("half", SpanMatch.ANY, 0.5, null))))),
-            clock);
+    Sampler sampler = sampler(1, 0.5, false, rule("half", SpanMatch.ANY, 0.5, null));
     TraceState parentState =
         TraceState.builder().put("ot", "th:0;rv:abcdef01234567").put("vendor", "x").build();
     String trace = TraceId.fromLongs(7, 1); // lower 64 bits 1: kept at 0.5
@@ -630,21 +557,15 @@ class RuleSamplerTest {
   @Test
   void anArrayAttributeNeverMatches() {
     Sampler sampler =
-        RuleSampler.create(
-            new ActiveRulesHolder(
-                rules(
-                    1,
-                    new SamplingPolicy(
-                        0.0,
-                        true,
-                        List.of(
-                            rule(
-                                "tenant",
-                                new SpanMatch(
-                                    null, null, Map.of("http.request.header.x-tenant", "**")),
-                                1.0,
-                                null))))),
-            clock);
+        sampler(
+            1,
+            0.0,
+            true,
+            rule(
+                "tenant",
+                new SpanMatch(null, null, Map.of("http.request.header.x-tenant", "**")),
+                1.0,
+                null));
     Attributes array =
         Attributes.of(AttributeKey.stringArrayKey("http.request.header.x-tenant"), List.of("acme"));
     Attributes text = Attributes.of(AttributeKey.stringKey("http.request.header.x-tenant"), "acme");
@@ -795,20 +716,8 @@ class RuleSamplerTest {
 
   /** Keeps a span whose {@code tenant} attribute is {@code a}: every decision reads it. */
   private Sampler tenantSampler() {
-    return RuleSampler.create(
-        new ActiveRulesHolder(
-            rules(
-                1,
-                new SamplingPolicy(
-                    1.0,
-                    true,
-                    List.of(
-                        rule(
-                            "tenant",
-                            new SpanMatch(null, null, Map.of("tenant", "a")),
-                            1.0,
-                            null))))),
-        clock);
+    return sampler(
+        1, 1.0, true, rule("tenant", new SpanMatch(null, null, Map.of("tenant", "a")), 1.0, null));
   }
 
   /** The decision for a span whose attributes throw a class-loading error at every read. */
@@ -825,5 +734,14 @@ class RuleSamplerTest {
         .shouldSample(
             Context.root(), TraceId.fromLongs(7, 1), name, SpanKind.SERVER, broken, List.of())
         .getDecision();
+  }
+
+  /** A sampler on rules of {@code revision}: {@code rules} in order, then the default ratio. */
+  private Sampler sampler(
+      long revision, double defaultRatio, boolean respectParent, SamplingRule... rules) {
+    return RuleSampler.create(
+        new ActiveRulesHolder(
+            rules(revision, new SamplingPolicy(defaultRatio, respectParent, List.of(rules)))),
+        clock);
   }
 }
