@@ -235,13 +235,7 @@ public final class EtcdRefusal {
    * CONNECT} with, whatever it is, or 0.
    */
   private static int connectAnswer(Throwable error) {
-    for (Throwable t : Causes.of(error)) {
-      Matcher status = CONNECT_STATUS.matcher(String.valueOf(t.getMessage()));
-      if (status.find()) {
-        return Integer.parseInt(status.group(1));
-      }
-    }
-    return 0;
+    return firstStatus(error, CONNECT_STATUS);
   }
 
   /** Whether an RBAC filter in front of etcd (Envoy's) denied {@code error}'s call. */
@@ -251,8 +245,16 @@ public final class EtcdRefusal {
 
   /** The HTTP status something that is not etcd answered {@code error}'s call with, or 0. */
   static int notEtcdHttpStatus(Throwable error) {
+    return firstStatus(error, HTTP_STATUS);
+  }
+
+  /**
+   * The status {@code pattern}'s first group reads from the first message among {@code error} and
+   * its causes that it finds, or 0.
+   */
+  private static int firstStatus(Throwable error, Pattern pattern) {
     for (Throwable t : Causes.of(error)) {
-      Matcher status = HTTP_STATUS.matcher(String.valueOf(t.getMessage()));
+      Matcher status = pattern.matcher(String.valueOf(t.getMessage()));
       if (status.find()) {
         return Integer.parseInt(status.group(1));
       }
