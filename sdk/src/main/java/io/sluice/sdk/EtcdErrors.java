@@ -1,6 +1,12 @@
 package io.sluice.sdk;
 
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.sluice.etcd.Causes;
+import java.io.IOException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -29,6 +35,40 @@ public final class EtcdErrors {
   /** Whether the innermost cause is a call's timeout ({@link TimeoutException}). */
   public static boolean isTimeout(Throwable error) {
     return Causes.root(error) instanceof TimeoutException;
+  }
+
+  /**
+   * Whether the connection to etcd failed (etcd's or gRPC's {@code UNAVAILABLE}, or an I/O error
+   * any cause deep): a watch that ends so may resume where it stopped once etcd is back, where any
+   * other failure asks for a fresh read.
+   */
+  public static boolean isConnectionProblem(Throwable error) {
+    for (Throwable t : Causes.of(error)) {
+      if (t instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.UNAVAILABLE) {
+        return true;
+      }
+      if (t instanceof StatusRuntimeException grpc
+          && grpc.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        return true;
+      }
+      if (t instanceof IOException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * etcd's answer that it compacted its history past a watch's start revision, any cause deep, or
+   * null: the events missed are gone, and the keys must be read again.
+   */
+  public static CompactedException compaction(Throwable error) {
+    for (Throwable t : Causes.of(error)) {
+      if (t instanceof CompactedException compacted) {
+        return compacted;
+      }
+    }
+    return null;
   }
 
   /** The innermost cause's class and message, for one log line. */

@@ -5,8 +5,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Op;
@@ -14,18 +12,15 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.sluice.etcd.Causes;
 import io.sluice.etcd.EtcdChannels;
 import io.sluice.etcd.EtcdSchemeMismatch;
 import io.sluice.rules.RuleDocument;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.EtcdErrors;
 import io.sluice.sdk.EtcdFailureLog;
 import io.sluice.sdk.QuietLog;
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -35,9 +30,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -129,8 +121,6 @@ public final class EtcdRuleSource implements RuleSource {
   private final ActiveRulesHolder holder;
   private final String service;
   private final LastKnownGoodStore lastKnownGood;
-  private final Duration minBackoff;
-  private final Duration maxBackoff;
   private final Duration callTimeout;
   private final Clock clock;
   private final Slot serviceSlot;
@@ -154,8 +144,7 @@ public final class EtcdRuleSource implements RuleSource {
   // returned, maybe after the save of the source that replaced this one
   private volatile boolean abandoned;
 
-  private volatile ScheduledExecutorService executor;
-  private volatile Thread thread;
+  private final SourceThread worker;
   private volatile RuleRejection lastRejection;
   private volatile boolean watching;
 
@@ -168,7 +157,7 @@ public final class EtcdRuleSource implements RuleSource {
   // Confined to the executor thread.
   private int generation;
   private ActiveRules published;
-  private long backoffMillis;
+  private final RetryBackoff backoff;
 
   /**
    * The text of the last-known-good document this source started on, as its file holds it; null
@@ -200,8 +189,6 @@ public final class EtcdRuleSource implements RuleSource {
     this.holder = builder.holder;
     this.service = builder.service;
     this.lastKnownGood = builder.lastKnownGood;
-    this.minBackoff = builder.minBackoff;
-    this.maxBackoff = builder.maxBackoff;
     this.callTimeout = builder.callTimeout;
     this.clock = builder.clock;
     this.defaultSlot =
@@ -233,7 +220,8 @@ public final class EtcdRuleSource implements RuleSource {
             callTimeout,
             builder.schemes,
             builder.etcdEndpoints);
-    this.backoffMillis = minBackoff.toMillis();
+    this.backoff = new RetryBackoff(builder.minBackoff, builder.maxBackoff);
+    this.worker = new SourceThread("sluice-etcd-rules-" + service);
   }
 
   /**
@@ -259,19 +247,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (closed.get() || !started.compareAndSet(false, true)) {
       return;
     }
-    ScheduledThreadPoolExecutor pool =
-        new ScheduledThreadPoolExecutor(
-            1,
-            runnable -> {
-              Thread created = new Thread(runnable, "sluice-etcd-rules-" + service);
-              created.setDaemon(true);
-              thread = created;
-              return created;
-            });
-    pool.setRemoveOnCancelPolicy(true);
-    // On close, pending retries and refreshes are dropped rather than awaited.
-    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-    executor = pool;
+    worker.start();
     run(this::startOnLastKnownGood);
     run(this::readAndWatch);
   }
@@ -320,37 +296,14 @@ public final class EtcdRuleSource implements RuleSource {
       return;
     }
     listeners.close();
-    ScheduledExecutorService pool = executor;
-    if (pool == null) {
-      return;
-    }
-    try {
-      pool.execute(this::closeWatchers);
-    } catch (RuntimeException ignored) {
-      // Already shut down.
-    }
-    pool.shutdown();
-    try {
-      // exit must not wait for a read's timeout, or for whatever else holds the thread
-      if (!pool.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        abandoned = true;
-        String busy = busyIn(thread); // before the interrupt moves the thread on
-        pool.shutdownNow();
-        logAbandoned(busy);
-      }
-    } catch (InterruptedException e) {
-      abandoned = true;
-      pool.shutdownNow();
-      Thread.currentThread().interrupt();
+    // exit must not wait for a read's timeout, or for whatever else holds the thread
+    String busyIn = worker.stop(this::closeWatchers, CLOSE_TIMEOUT, () -> abandoned = true);
+    if (busyIn != null) {
+      logAbandoned(busyIn);
     }
     watching = false;
     // the thread may not have got to it: a watch it opens after this closes itself (see watch())
     closeWatchersNow();
-  }
-
-  /** Where the source's thread is busy, for the close's one line; "" when there is none. */
-  private static String busyIn(Thread busy) {
-    return busy == null ? "" : ", busy in " + BusyThreads.busyIn(busy);
   }
 
   /**
@@ -367,7 +320,7 @@ public final class EtcdRuleSource implements RuleSource {
             + " did not stop within "
             + CLOSE_TIMEOUT.toMillis()
             + " ms"
-            + busyIn
+            + (busyIn.isEmpty() ? "" : ", busy in " + busyIn)
             + ": abandoned that, closed the watches",
         null);
   }
@@ -395,26 +348,8 @@ public final class EtcdRuleSource implements RuleSource {
   // ---------------------------------------------------------------- executor thread
 
   private void run(Runnable task) {
-    ScheduledExecutorService pool = executor;
-    if (pool == null || closed.get()) {
-      return;
-    }
-    try {
-      pool.execute(() -> guarded(task));
-    } catch (RuntimeException ignored) {
-      // Shut down: the source is closing.
-    }
-  }
-
-  private void schedule(Runnable task, long delayMillis) {
-    ScheduledExecutorService pool = executor;
-    if (pool == null || closed.get()) {
-      return;
-    }
-    try {
-      pool.schedule(() -> guarded(task), delayMillis, TimeUnit.MILLISECONDS);
-    } catch (RuntimeException ignored) {
-      // Shut down: the source is closing.
+    if (!closed.get()) {
+      worker.execute(() -> guarded(task));
     }
   }
 
@@ -424,12 +359,17 @@ public final class EtcdRuleSource implements RuleSource {
    * retry until then would fail at once (see {@link EtcdChannels}).
    */
   private void retryLater(Runnable task) {
-    schedule(
-        () -> {
-          EtcdChannels.reconnectNow(client);
-          task.run();
-        },
-        nextBackoff());
+    if (closed.get()) {
+      return;
+    }
+    worker.schedule(
+        () ->
+            guarded(
+                () -> {
+                  EtcdChannels.reconnectNow(client);
+                  task.run();
+                }),
+        backoff.next());
   }
 
   private void guarded(Runnable task) {
@@ -770,7 +710,7 @@ public final class EtcdRuleSource implements RuleSource {
     }
     boolean wasWatching = watching;
     closeWatchers();
-    CompactedException compacted = compaction(error);
+    CompactedException compacted = EtcdErrors.compaction(error);
     if (compacted != null) {
       resuming = false;
       compactionResyncs++;
@@ -792,33 +732,8 @@ public final class EtcdRuleSource implements RuleSource {
     // A watch that was established, and lost its connection, resumes where it stopped, replaying
     // what it missed — for as long as etcd stays unreachable. Anything else (a watch that failed
     // for another reason, such as a revision from before a data loss) starts over from a read.
-    resuming = (wasWatching || resuming) && isConnectionProblem(error);
+    resuming = (wasWatching || resuming) && EtcdErrors.isConnectionProblem(error);
     retryLater(resuming ? this::watch : this::readAndWatch);
-  }
-
-  private static boolean isConnectionProblem(Throwable error) {
-    for (Throwable t : Causes.of(error)) {
-      if (t instanceof EtcdException etcd && etcd.getErrorCode() == ErrorCode.UNAVAILABLE) {
-        return true;
-      }
-      if (t instanceof StatusRuntimeException grpc
-          && grpc.getStatus().getCode() == Status.Code.UNAVAILABLE) {
-        return true;
-      }
-      if (t instanceof IOException) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static CompactedException compaction(Throwable error) {
-    for (Throwable t : Causes.of(error)) {
-      if (t instanceof CompactedException compacted) {
-        return compacted;
-      }
-    }
-    return null;
   }
 
   /** A put seen in a read or an event; true when the key's state changed. */
@@ -1142,7 +1057,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (closed.get()) {
       return; // close() abandoned this thread: nothing to say of etcd any more
     }
-    backoffMillis = minBackoff.toMillis();
+    backoff.reset();
     if (failures.recovered()) {
       // quietly: the watches are up, and a line that threw here would fail the task that saw
       // them come up, which closes them and reads again
@@ -1159,13 +1074,6 @@ public final class EtcdRuleSource implements RuleSource {
           "etcd rule source for " + service + " works again; watching the rules",
           null);
     }
-  }
-
-  private long nextBackoff() {
-    long current = backoffMillis;
-    backoffMillis = Math.min(maxBackoff.toMillis(), Math.max(1, current * 2));
-    // Jitter keeps a fleet of agents from reconnecting in lockstep after an etcd restart.
-    return current / 2 + ThreadLocalRandom.current().nextLong(current / 2 + 1);
   }
 
   private static ByteSequence bytes(String key) {
