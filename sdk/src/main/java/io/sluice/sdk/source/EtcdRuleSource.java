@@ -168,17 +168,10 @@ public final class EtcdRuleSource implements RuleSource {
   private byte[] lastKnownGoodDocument;
 
   /**
-   * Rejections whose line and listeners wait for the precedence to be decided: whether the rules in
-   * force stay is only known once both keys are read (see tellRejectionsAndDeletes()).
+   * Rejections and deletes found, told once the rules in force are decided (see
+   * tellRejectionsAndDeletes()).
    */
-  private final List<DocumentVerdict> untold = new ArrayList<>(2);
-
-  /**
-   * The lines of deletes a read found, written after the rejections waiting with them: a delete
-   * line says the read's revision, past every rejection found before it or with it, and the log
-   * reads in revision order (see tellRejectionsAndDeletes()).
-   */
-  private final List<String> untoldDeletes = new ArrayList<>(2);
+  private final HeldNotices held = new HeldNotices(logger);
 
   private boolean taskFailureLogged;
   private boolean resuming;
@@ -400,8 +393,7 @@ public final class EtcdRuleSource implements RuleSource {
           // telling them failed here too (a logger's handler that throws at every such line, most
           // likely what the task failed on): dropped, or every later read would fail on them
           // before it publishes anything
-          untold.clear();
-          untoldDeletes.clear();
+          held.drop();
         }
       } finally {
         retryLater(this::readAndWatch);
@@ -762,7 +754,7 @@ public final class EtcdRuleSource implements RuleSource {
     }
     slot.rejection = verdict.rejection();
     updateLastRejection();
-    untold.add(verdict);
+    held.rejected(verdict);
     return false;
   }
 
@@ -778,42 +770,20 @@ public final class EtcdRuleSource implements RuleSource {
    * @param next the rules about to be published, or null when the rules in force stay
    */
   private void tellRejectionsAndDeletes(ActiveRules next) {
-    if (untold.isEmpty() && untoldDeletes.isEmpty()) {
+    if (held.isEmpty()) {
       return;
     }
     if (closed.get()) {
-      untold.clear();
-      untoldDeletes.clear();
+      held.drop();
       return; // close() abandoned this thread: the app no longer hears of these documents
     }
-    String becomes = next == null ? null : named(next);
     // the rules in force are the holder's until next is published: named when they are the
     // built-in defaults (a first read that leaves them, or a later one after deletes), as the
     // rules file's source does
-    String staying = RejectionLine.builtInDefaultsIn(holder.current());
-    // each is dropped only once told: what throws before (a logger's handler) leaves it, and those
-    // after it, to the next call (the failed task's, see guarded()), in the order found, told once
-    while (!untold.isEmpty()) {
-      DocumentVerdict verdict = untold.get(0);
-      RuleRejection rejection = verdict.rejection();
-      String rejected =
-          "rule document " + rejection.origin() + " at revision " + rejection.revision();
-      // a failure of this agent's own (see DocumentVerdict) comes with its stack trace
-      logger.log(
-          Level.WARNING,
-          becomes == null
-              ? RejectionLine.staying(rejected, staying, rejection)
-              : RejectionLine.becoming(rejected, becomes, rejection),
-          verdict.failure());
-      untold.remove(0);
-      // never throws: a failing listener is caught there
-      listeners.rejected(rejection);
-    }
-    // a delete found by the read after them, at its revision: after them, in revision order
-    while (!untoldDeletes.isEmpty()) {
-      logger.info(untoldDeletes.get(0));
-      untoldDeletes.remove(0);
-    }
+    held.tell(
+        next == null ? null : named(next),
+        RejectionLine.builtInDefaultsIn(holder.current()),
+        listeners);
   }
 
   /** Which rules {@code rules} are, in a few words: the built-in defaults, or which document. */
@@ -832,7 +802,7 @@ public final class EtcdRuleSource implements RuleSource {
    * #fallsBackPastARejection}), as the next line says.
    */
   private void deletedWhileDown(Slot slot, long revision, ActiveRules snapshot) {
-    untoldDeletes.add(
+    held.deleted(
         // the read's revision, not the delete's: that one is somewhere between the two
         "the rule document "
             + slot.key
@@ -849,7 +819,7 @@ public final class EtcdRuleSource implements RuleSource {
     if (slot.applied != null) {
       // the revision of the read that found it, which may be past the delete's own (a read asked
       // for by the delete event, or the retry after an outage)
-      untoldDeletes.add(
+      held.deleted(
           "the rule document "
               + slot.key
               + " was deleted (found missing by the read at revision "
@@ -893,8 +863,7 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private void publishEffective() {
     if (closed.get()) {
-      untold.clear();
-      untoldDeletes.clear();
+      held.drop();
       return; // close() abandoned this thread: what it read is neither published nor saved
     }
     ActiveRules effective =
