@@ -3,7 +3,6 @@ package io.sluice.sdk.source;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.etcd.TemporaryStateDirectory;
 import io.sluice.etcd.UnsafeStateDirectoryException;
@@ -32,7 +31,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -113,9 +111,8 @@ public final class LastKnownGoodStore {
   public static final Duration STALE_TEMPORARY_FILE_AGE = Duration.ofMinutes(10);
 
   private final Path directory;
-  private final String namespace;
   private final SnapshotFileNames names;
-  private final Set<String> etcdEndpoints;
+  private final SnapshotOrigin origin;
   private final Clock clock;
   private final Path privateRoot;
   private final String stateDirSetting;
@@ -139,9 +136,8 @@ public final class LastKnownGoodStore {
 
   private LastKnownGoodStore(Builder builder) {
     this.directory = builder.directory;
-    this.namespace = builder.namespace;
     this.names = new SnapshotFileNames(builder.directory, builder.namespace);
-    this.etcdEndpoints = builder.etcdEndpoints;
+    this.origin = new SnapshotOrigin(builder.namespace, builder.etcdEndpoints);
     this.clock = builder.clock;
     this.privateRoot = builder.privateRoot;
     this.stateDirSetting = builder.stateDirSetting;
@@ -193,7 +189,7 @@ public final class LastKnownGoodStore {
 
   /** The etcd namespace the store's snapshots belong to, normalized as {@link EtcdKeys} does. */
   public String namespace() {
-    return namespace;
+    return origin.namespace();
   }
 
   /** The file holding {@code service}'s snapshot in this store's namespace. */
@@ -270,11 +266,7 @@ public final class LastKnownGoodStore {
     ObjectNode root = MAPPER.createObjectNode();
     root.put("format", FORMAT);
     root.put("service", service);
-    root.put("namespace", namespace);
-    if (!etcdEndpoints.isEmpty()) {
-      ArrayNode endpoints = root.putArray("etcdEndpoints");
-      etcdEndpoints.forEach(endpoints::add);
-    }
+    origin.writeTo(root);
     root.put("revision", rules.revision());
     root.put("source", rules.source().name());
     root.put("savedAt", clock.instant().toString());
@@ -403,7 +395,7 @@ public final class LastKnownGoodStore {
       }
       return Optional.empty();
     }
-    String refusedOrigin = refusedOrigin(root);
+    String refusedOrigin = origin.refusal(root);
     if (refusedOrigin != null) {
       refuse(path, refusedOrigin);
       return Optional.empty();
@@ -827,45 +819,6 @@ public final class LastKnownGoodStore {
     }
   }
 
-  /**
-   * Why a snapshot comes from another namespace or etcd cluster, or {@code null} if it does not.
-   */
-  private String refusedOrigin(JsonNode root) {
-    JsonNode savedNamespace = root.get("namespace");
-    if (savedNamespace != null && !savedNamespace.isTextual()) {
-      return "it has no valid namespace";
-    }
-    // a snapshot from before namespaces were recorded sits under the default namespace's file name
-    String saved =
-        savedNamespace == null
-            ? EtcdKeys.DEFAULT_NAMESPACE
-            : new EtcdKeys(savedNamespace.asText()).namespace();
-    if (!saved.equals(namespace)) {
-      return "it was saved for the etcd namespace '"
-          + OneLineText.escape(saved)
-          + "', not '"
-          + OneLineText.escape(namespace)
-          + "'";
-    }
-    JsonNode savedEndpoints = root.get("etcdEndpoints");
-    if (savedEndpoints == null || etcdEndpoints.isEmpty()) {
-      return null;
-    }
-    if (!savedEndpoints.isArray()) {
-      return "it has no valid etcdEndpoints";
-    }
-    Set<String> from = new TreeSet<>();
-    savedEndpoints.forEach(endpoint -> from.add(endpoint.asText()));
-    // a cluster that gained or lost members still shares some; another cluster shares none
-    if (!from.isEmpty() && Collections.disjoint(from, etcdEndpoints)) {
-      return "it was saved from etcd "
-          + from
-          + ", which has no endpoint in common with "
-          + etcdEndpoints;
-    }
-    return null;
-  }
-
   private void refuse(Path path, String why) {
     logger.warning(
         "refusing last-known-good rules "
@@ -874,15 +827,6 @@ public final class LastKnownGoodStore {
             + why
             + "; the built-in defaults apply"
             + (withoutEtcd ? "" : " until etcd answers"));
-  }
-
-  /** {@code scheme://host:port} in lower case: the same endpoint however it was spelled. */
-  static String endpointKey(URI endpoint) {
-    if (endpoint.getHost() == null) {
-      return endpoint.toString();
-    }
-    return (endpoint.getScheme() + "://" + endpoint.getHost() + ":" + endpoint.getPort())
-        .toLowerCase(Locale.ROOT);
   }
 
   /** Builds a {@link LastKnownGoodStore}; {@link #build()} does no I/O. */
@@ -916,7 +860,7 @@ public final class LastKnownGoodStore {
     public Builder etcdEndpoints(Collection<URI> endpoints) {
       Set<String> keys = new TreeSet<>();
       for (URI endpoint : Objects.requireNonNull(endpoints, "endpoints")) {
-        keys.add(endpointKey(Objects.requireNonNull(endpoint, "endpoint")));
+        keys.add(SnapshotOrigin.endpointKey(Objects.requireNonNull(endpoint, "endpoint")));
       }
       this.etcdEndpoints = Collections.unmodifiableSet(keys);
       return this;
