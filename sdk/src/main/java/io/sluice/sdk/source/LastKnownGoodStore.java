@@ -30,11 +30,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Collections;
+import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -858,11 +857,12 @@ public final class LastKnownGoodStore {
      * snapshot of the namespace loaded.
      */
     public Builder etcdEndpoints(Collection<URI> endpoints) {
-      Set<String> keys = new TreeSet<>();
+      // sorted and made unmodifiable by SnapshotOrigin
+      Set<String> keys = new HashSet<>();
       for (URI endpoint : Objects.requireNonNull(endpoints, "endpoints")) {
         keys.add(SnapshotOrigin.endpointKey(Objects.requireNonNull(endpoint, "endpoint")));
       }
-      this.etcdEndpoints = Collections.unmodifiableSet(keys);
+      this.etcdEndpoints = keys;
       return this;
     }
 
