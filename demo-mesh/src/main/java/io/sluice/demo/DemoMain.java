@@ -121,13 +121,18 @@ public final class DemoMain {
         .anyMatch(arg -> arg.equals("-h") || arg.equals("--help"));
   }
 
+  /** How deep {@link #startFailure} looks for a port that cannot be bound. */
+  private static final int MAX_CAUSES = 16;
+
   /**
    * The one line a service that could not start prints. A port that cannot be bound (taken by
    * another process, or an address this machine does not have) says where and what to change.
    */
   static String startFailure(ServiceSettings settings, Throwable failure) {
     String prefix = "sluice-demo: " + settings.kind().serviceName() + " could not start: ";
-    for (Throwable t = failure; t != null; t = t.getCause()) {
+    // bounded: a cause chain may loop (Throwable#initCause refuses only a throwable itself)
+    Throwable t = failure;
+    for (int depth = 0; t != null && depth < MAX_CAUSES; depth++, t = t.getCause()) {
       if (t instanceof BindException) {
         return prefix
             + "cannot listen on "

@@ -21,6 +21,7 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.EtcdErrors;
 import io.sluice.sdk.EtcdFailureLog;
 import io.sluice.sdk.QuietLog;
+import io.sluice.sdk.RepeatedFailureLine;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -173,7 +174,9 @@ public final class EtcdRuleSource implements RuleSource {
    */
   private final HeldNotices held = new HeldNotices(logger);
 
-  private boolean taskFailureLogged;
+  /** A failed task, said once per stretch of them (see logTaskFailure()). */
+  private final RepeatedFailureLine taskFailures = new RepeatedFailureLine(logger);
+
   private boolean resuming;
   private volatile long compactionResyncs;
 
@@ -409,16 +412,10 @@ public final class EtcdRuleSource implements RuleSource {
    * tries the WARNING again.
    */
   private void logTaskFailure(Throwable e) {
-    if (!taskFailureLogged) {
-      taskFailureLogged =
-          QuietLog.write(
-              logger,
-              Level.WARNING,
-              "etcd rule source for " + service + " failed; reading again",
-              e);
-    } else {
-      QuietLog.write(logger, Level.FINE, "etcd rule source for " + service + " failed again", e);
-    }
+    taskFailures.failed(
+        "etcd rule source for " + service + " failed; reading again",
+        "etcd rule source for " + service + " failed again",
+        e);
   }
 
   /**
@@ -1033,10 +1030,9 @@ public final class EtcdRuleSource implements RuleSource {
       QuietLog.write(
           logger, Level.INFO, "etcd answers again; watching the rules of " + service, null);
     }
-    if (taskFailureLogged) {
+    if (taskFailures.ended()) {
       // the retry's read worked and the watches are up: a task failing after this, however soon,
       // is warned of anew, as every other problem of this source is once per stretch
-      taskFailureLogged = false;
       QuietLog.write(
           logger,
           Level.INFO,

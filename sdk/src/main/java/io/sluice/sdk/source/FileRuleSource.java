@@ -4,6 +4,7 @@ import io.sluice.rules.RuleCodec;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.QuietLog;
+import io.sluice.sdk.RepeatedFailureLine;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.ClosedWatchServiceException;
@@ -94,7 +95,9 @@ public final class FileRuleSource implements RuleSource {
   private boolean missingLogged;
   private boolean pollingLogged;
   private String unreadableLogged;
-  private boolean readFailureLogged;
+
+  /** A failed read, said once per stretch of them (see readFailed()). */
+  private final RepeatedFailureLine readFailures = new RepeatedFailureLine(logger);
 
   private FileRuleSource(Builder builder) {
     this.file = builder.file.toAbsolutePath().normalize();
@@ -143,8 +146,10 @@ public final class FileRuleSource implements RuleSource {
       // start() must not throw it nor skip starting the watch. It starts a stretch of failed reads
       // as the watch loop's do, when its line is written: a failure of the loop's right after is
       // said at FINE, and the first read that works says so (see readsAgain())
-      readFailureLogged =
-          logQuietly(Level.WARNING, "the first read of the " + named + " failed", e);
+      readFailures.failed(
+          "the first read of the " + named + " failed",
+          "a read of the " + named + " failed again",
+          e);
     }
     // Thread.start() hands the fields written by the first check to the worker.
     Thread worker = new Thread(this::watchLoop, "sluice-rules-file");
@@ -236,12 +241,10 @@ public final class FileRuleSource implements RuleSource {
     if (closed.get()) {
       return;
     }
-    if (!readFailureLogged) {
-      readFailureLogged =
-          logQuietly(Level.WARNING, "a read of the " + named + " failed; watching on", e);
-    } else {
-      logQuietly(Level.FINE, "a read of the " + named + " failed again", e);
-    }
+    readFailures.failed(
+        "a read of the " + named + " failed; watching on",
+        "a read of the " + named + " failed again",
+        e);
     Thread.sleep(pollInterval.toMillis()); // a pause between failures, not a wait for a result
   }
 
@@ -251,8 +254,7 @@ public final class FileRuleSource implements RuleSource {
    * anew, as every other problem of this source is once per stretch, not once per source.
    */
   private void readsAgain() {
-    if (readFailureLogged && !closed.get()) {
-      readFailureLogged = false;
+    if (!closed.get() && readFailures.ended()) {
       // quietly: a line that threw here would count as a failed read and start a new stretch
       logQuietly(Level.INFO, "a read of the rules file " + file + " works again", null);
     }

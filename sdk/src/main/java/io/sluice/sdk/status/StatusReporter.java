@@ -10,6 +10,7 @@ import io.sluice.sdk.ActiveRulesHolder;
 import io.sluice.sdk.EtcdErrors;
 import io.sluice.sdk.EtcdFailureLog;
 import io.sluice.sdk.QuietLog;
+import io.sluice.sdk.RepeatedFailureLine;
 import io.sluice.sdk.source.RuleRejection;
 import io.sluice.sdk.source.RuleSource;
 import io.sluice.sdk.source.RuleSourceListener;
@@ -142,7 +143,9 @@ public final class StatusReporter implements AutoCloseable {
   private volatile boolean writeBegun;
   private volatile long writes;
   private volatile long writeAttempts;
-  private volatile boolean taskFailureLogged;
+
+  /** A failed task of the reporter's own, said once per stretch of them (see guarded()). */
+  private final RepeatedFailureLine taskFailures = new RepeatedFailureLine(logger);
 
   // Confined to the executor thread.
 
@@ -350,17 +353,10 @@ public final class StatusReporter implements AutoCloseable {
     try {
       task.run();
     } catch (RuntimeException | LinkageError e) {
-      if (!taskFailureLogged) {
-        taskFailureLogged =
-            QuietLog.write(
-                logger,
-                Level.WARNING,
-                "the status reporter of " + service + " failed; going on",
-                e);
-      } else {
-        QuietLog.write(
-            logger, Level.FINE, "the status reporter of " + service + " failed again", e);
-      }
+      taskFailures.failed(
+          "the status reporter of " + service + " failed; going on",
+          "the status reporter of " + service + " failed again",
+          e);
     }
   }
 
@@ -461,10 +457,10 @@ public final class StatusReporter implements AutoCloseable {
     writes++;
     leaseLossTold = false;
     boolean stretchSaid = failures.recovered();
-    if (stretchSaid || taskFailureLogged) {
-      // a failure of the reporter's own ends too: one that comes back after this write is warned
-      // of again, not left at FINE for the reporter's lifetime
-      taskFailureLogged = false;
+    // a failure of the reporter's own ends too: one that comes back after this write is warned
+    // of again, not left at FINE for the reporter's lifetime
+    boolean taskFailureSaid = taskFailures.ended();
+    if (stretchSaid || taskFailureSaid) {
       // the write stands whatever its line does: a log handler that fails here must not make
       // guarded() report a failed task after a successful write
       QuietLog.write(logger, Level.INFO, "the agent status " + key + " is written again", null);
