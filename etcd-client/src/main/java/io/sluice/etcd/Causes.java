@@ -50,12 +50,21 @@ public final class Causes {
     return chain.get(chain.size() - 1);
   }
 
-  /** Whether the message of {@code failure} or of one of its causes contains {@code text}. */
-  public static boolean anyMessageContains(Throwable failure, String text) {
+  /**
+   * Whether the message of {@code failure} or of one of its causes contains any of {@code texts},
+   * read in one walk of the chain. Never throws: a {@code getMessage()} that throws counts as no
+   * message.
+   */
+  public static boolean anyMessageContains(Throwable failure, String... texts) {
     for (Throwable t : of(failure)) {
-      String message = t.getMessage();
-      if (message != null && message.contains(text)) {
-        return true;
+      String message = messageOf(t);
+      if (message == null) {
+        continue;
+      }
+      for (String text : texts) {
+        if (message.contains(text)) {
+          return true;
+        }
       }
     }
     return false;
@@ -68,6 +77,14 @@ public final class Causes {
       }
     }
     return false;
+  }
+
+  private static String messageOf(Throwable t) {
+    try {
+      return t.getMessage();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   private static Throwable causeOf(Throwable t) {

@@ -85,4 +85,31 @@ class CausesTest {
     assertThat(Causes.anyMessageContains(outer, "lease not found")).isFalse();
     assertThat(Causes.anyMessageContains(null, "anything")).isFalse();
   }
+
+  @Test
+  void anyOfSeveralTextsMatchesInOneWalk() {
+    IOException inner = new IOException("grpc: received message larger than max (5 vs. 4)");
+    CompletionException outer = new CompletionException("call failed", inner);
+
+    assertThat(Causes.anyMessageContains(outer, "request is too large", "larger than max"))
+        .isTrue();
+    assertThat(Causes.anyMessageContains(outer, "lease not found", "compacted")).isFalse();
+    assertThat(Causes.anyMessageContains(outer)).as("no texts").isFalse();
+  }
+
+  @Test
+  void aMessageThatThrowsCountsAsNone() {
+    IllegalStateException broken =
+        new IllegalStateException("unread") {
+          @Override
+          public String getMessage() {
+            throw new UnsupportedOperationException("no message for you");
+          }
+        };
+    CompletionException outer = new CompletionException(null, broken);
+    broken.initCause(new IOException("etcdserver: request is too large"));
+
+    assertThat(Causes.anyMessageContains(outer, "too large")).isTrue();
+    assertThat(Causes.anyMessageContains(outer, "unread")).isFalse();
+  }
 }

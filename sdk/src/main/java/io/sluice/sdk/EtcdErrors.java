@@ -28,8 +28,7 @@ public final class EtcdErrors {
    * RESOURCE_EXHAUSTED}: etcd's full database and request backlog answer with that code too).
    */
   public static boolean isTooLarge(Throwable error) {
-    return Causes.anyMessageContains(error, "request is too large")
-        || Causes.anyMessageContains(error, "larger than max");
+    return Causes.anyMessageContains(error, "request is too large", "larger than max");
   }
 
   /** Whether the innermost cause is a call's timeout ({@link TimeoutException}). */
