@@ -124,8 +124,10 @@ class FileRuleSourceTest {
     awaitRatio(0.2); // at the poll interval, which found the other directory and watches it
 
     Files.writeString(file, document("orders", 0.3));
+    // well under the 3 s poll interval, which the edit would wait for unwatched, with room for a
+    // loaded machine's watch events
     await()
-        .atMost(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(2))
         .until(() -> holder.current().document().sampling().defaultRatio() == 0.3);
   }
 
