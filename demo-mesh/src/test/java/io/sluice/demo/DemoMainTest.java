@@ -7,6 +7,7 @@ import io.sluice.demo.mesh.ServiceSettings;
 import java.net.BindException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class DemoMainTest {
 
@@ -35,7 +36,9 @@ class DemoMainTest {
         .contains("(Address already in use)", "--port", "--host");
   }
 
+  /** Before the walk was bounded, this chain spun the service's start for ever. */
   @Test
+  @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
   void aCauseChainThatLoopsEndsTheLineWithTheOutermostMessage() {
     ServiceSettings settings =
         ServiceSettings.read(ServiceKind.ORDERS, Flags.parse(List.of(), name -> null));

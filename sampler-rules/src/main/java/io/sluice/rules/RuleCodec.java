@@ -139,10 +139,6 @@ public final class RuleCodec {
   }
 
   /**
-   * The document's JSON tree and where its values are in the text, or (when there is no tree) the
-   * result saying why.
-   */
-  /**
    * What keeps {@code json} from being read as JSON at all, in the words and with the place that
    * {@link #parse} gives a malformed document ({@code malformed JSON at line 1, column 25: the
    * document ends too early (an object, list or string is not closed)}); {@code null} when it reads
@@ -154,6 +150,10 @@ public final class RuleCodec {
     return failure == null ? null : failure.errors().get(0).message();
   }
 
+  /**
+   * The document's JSON tree and where its values are in the text, or (when there is no tree) the
+   * result saying why.
+   */
   private record Root(JsonNode node, TextLocations text, ParseResult failure) {
     static Root failed(ParseResult failure) {
       return new Root(null, null, failure);
