@@ -41,7 +41,6 @@ final class SluiceAgent {
   private static final SluiceAgent INSTANCE =
       new SluiceAgent(Runtime.getRuntime()::addShutdownHook);
   private static final String UNKNOWN_SERVICE = "unknown_service:java";
-  private static final int STATUS_TOP_TARGETS = 10;
   private static final String SAMPLER = "otel.traces.sampler";
   private static final String SDK_DISABLED = "otel.sdk.disabled";
 
@@ -478,7 +477,7 @@ final class SluiceAgent {
     ConfiguredRules.Builder builder =
         ConfiguredRules.builder(current.toBuilder().serviceName(service).build(), holder)
             .breakers(registry::breakerStates)
-            .topTargets(() -> registry.topTargets(STATUS_TOP_TARGETS))
+            .topTargets(registry::targetStats)
             .systemProperties(systemProperties);
     ConfigLookup names = settingNames;
     if (names != null) { // what is refused at start is named where it was set

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.rules.wire.AgentStatus;
 import io.sluice.testing.net.RefusedPorts;
 import io.sluice.testing.otlp.OtlpReceiver;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -252,6 +254,33 @@ class HttpUrlConnectionIT extends AbstractHttpClientIT {
     } finally {
       applyRules(Rules.document(service()));
     }
+  }
+
+  /**
+   * An app that calls more targets than a status lists reports the 50 busiest and counts the
+   * others, so the control plane can say its list of unprotected dependencies is incomplete.
+   * Before, the agent cut the list to 10 itself and reported none left out: a quiet unprotected
+   * target was missing from the list with nothing saying so.
+   */
+  @Test
+  void anAppCallingMoreTargetsThanAStatusListsReportsTheRestAsOmitted() throws Exception {
+    int targets = 55;
+    for (int i = 0; i < targets; i++) {
+      int port = RefusedPorts.on(InetAddress.getByName("127.0.0.1"));
+      assertThat(app.call(client(), "GET", "http://127.0.0.1:" + port + "/many", Map.of()).error())
+          .as("call %d: %s", i, app.log())
+          .contains("Connection refused");
+    }
+    await("the status lists 50 targets and counts the rest")
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              AgentStatus current = status.of(service()).orElseThrow();
+              assertThat(current.topTargets()).hasSize(50);
+              assertThat(current.topTargetsOmitted())
+                  .as("at least the refused targets that did not fit")
+                  .isGreaterThanOrEqualTo(targets - 50);
+            });
   }
 
   /**

@@ -17,6 +17,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ import java.util.logging.Logger;
  *       is noticed. A rejected call adds the event {@code sluice.breaker.rejected} to the current
  *       span and marks it as an error ({@code sluice.breaker.shadow_rejected}, no error, in shadow
  *       mode).
- *   <li><b>Status.</b> {@link #breakerStates()} and {@link #topTargets(int)} feed the agent status:
+ *   <li><b>Status.</b> {@link #breakerStates()} and {@link #targetStats()} feed the agent status:
  *       every call is counted per target, also calls no policy covers, so unprotected dependencies
  *       show up.
  * </ul>
@@ -663,13 +664,24 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   }
 
   /**
-   * The busiest outgoing targets over the last minute (calls made, guarded or not), busiest first,
-   * with the breaker policy that covers each (null when none does).
+   * The {@code limit} busiest outgoing targets over the last minute: the first {@code limit} of
+   * {@link #targetStats()}.
    */
   public List<AgentStatus.TargetStats> topTargets(int limit) {
     if (limit <= 0) {
       return List.of();
     }
+    List<AgentStatus.TargetStats> all = targetStats();
+    return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
+  }
+
+  /**
+   * Every outgoing target called over the last minute (calls made, guarded or not), busiest first,
+   * with the breaker policy that covers each (null when none does): the agent status's {@code
+   * topTargets} supplier, which lists the first 50 and counts the rest in {@code
+   * topTargetsOmitted}. At most one entry per target the registry holds ({@code maxTargets}).
+   */
+  public List<AgentStatus.TargetStats> targetStats() {
     long now = nanoTime.getAsLong();
     cacheNanos = now;
     RegistryState s = currentState();
@@ -699,7 +711,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         Comparator.comparingLong(AgentStatus.TargetStats::callsPerMinute)
             .reversed()
             .thenComparing(AgentStatus.TargetStats::target));
-    return all.size() > limit ? List.copyOf(all.subList(0, limit)) : all;
+    return Collections.unmodifiableList(all);
   }
 
   /** The breaker of a policy for a target, or null; for tests. */

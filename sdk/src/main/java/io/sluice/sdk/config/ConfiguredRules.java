@@ -465,7 +465,10 @@ public final class ConfiguredRules implements AutoCloseable {
       return this;
     }
 
-    /** The busiest outgoing targets for the agent status. */
+    /**
+     * The outgoing targets for the agent status, busiest first, e.g. the breaker registry's {@code
+     * targetStats} (see {@code StatusReporter.Builder#topTargets}).
+     */
     public Builder topTargets(Supplier<List<AgentStatus.TargetStats>> topTargets) {
       this.topTargets = Objects.requireNonNull(topTargets, "topTargets");
       return this;

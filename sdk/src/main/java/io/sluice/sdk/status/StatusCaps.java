@@ -29,7 +29,7 @@ final class StatusCaps {
   /** Characters kept of one error message. */
   static final int MAX_ERROR_CHARS = 500;
 
-  /** Targets listed in a status (the agent asks for 10). */
+  /** Targets listed in a status: the busiest, as the supplier orders them. */
   static final int MAX_TOP_TARGETS = 50;
 
   /**

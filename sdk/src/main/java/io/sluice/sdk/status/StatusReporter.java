@@ -599,7 +599,11 @@ public final class StatusReporter implements AutoCloseable {
       return this;
     }
 
-    /** The busiest outgoing targets, e.g. {@code () -> registry.topTargets(10)}. */
+    /**
+     * The outgoing targets, busiest first, e.g. {@code registry::targetStats}: the status lists the
+     * first 50 and counts the rest in {@code topTargetsOmitted}, which a supplier that cuts the
+     * list itself leaves at 0.
+     */
     public Builder topTargets(Supplier<List<AgentStatus.TargetStats>> topTargets) {
       this.topTargets = Objects.requireNonNull(topTargets, "topTargets");
       return this;

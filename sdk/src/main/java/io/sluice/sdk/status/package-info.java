@@ -15,7 +15,7 @@
  *     .keys(config.etcdKeys())
  *     .addRuleSource(source)
  *     .breakers(registry::breakerStates)
- *     .topTargets(() -> registry.topTargets(10))
+ *     .topTargets(registry::targetStats)
  *     .build();
  * status.start();          // returns at once
  * status.requestUpdate();  // after anything worth reporting changed; debounced

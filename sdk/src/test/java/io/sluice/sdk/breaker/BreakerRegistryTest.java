@@ -3,6 +3,7 @@ package io.sluice.sdk.breaker;
 import static io.sluice.sdk.breaker.Policies.payments;
 import static io.sluice.sdk.breaker.Policies.rules;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -30,6 +31,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -1866,6 +1868,28 @@ class BreakerRegistryTest {
 
     clock.advance(Duration.ofMinutes(3));
     assertThat(registry.topTargets(10)).as("nothing in the last minute").isEmpty();
+  }
+
+  /**
+   * {@code targetStats} lists every target called in the last minute, busiest first, so the status
+   * reporter can cap the list and count what it leaves out; {@code topTargets(n)} is its first n.
+   */
+  @Test
+  void targetStatsListEveryTargetBusiestFirst() {
+    for (int port = 1; port <= 60; port++) {
+      for (int i = 0; i < port; i++) {
+        registry.start("many.internal", port, "GET", "/").onResponse(200);
+      }
+    }
+    List<AgentStatus.TargetStats> all = registry.targetStats();
+    assertThat(all).hasSize(60);
+    assertThat(all.get(0).target()).isEqualTo("many.internal:60");
+    assertThat(all.get(59).target()).isEqualTo("many.internal:1");
+    assertThat(all)
+        .extracting(AgentStatus.TargetStats::callsPerMinute)
+        .isSortedAccordingTo(Comparator.reverseOrder());
+    assertThat(registry.topTargets(50)).isEqualTo(all.subList(0, 50));
+    assertThatThrownBy(() -> all.add(all.get(0))).isInstanceOf(UnsupportedOperationException.class);
   }
 
   @Test
