@@ -1252,11 +1252,12 @@ class ControlPlaneApiIT {
   /**
    * A document stored under one service's key that names another (written around the API) is one
    * the agents of that service reject, keeping their last good rules: the dry run against the
-   * stored rules refuses it as it refuses an invalid one, naming both services, rather than
-   * answering with rules nobody runs. A draft, or another service, is not affected.
+   * stored rules, and the unprotected targets, refuse it as they refuse an invalid one, naming both
+   * services, rather than answering with rules nobody runs. A draft, or another service, is not
+   * affected.
    */
   @Test
-  void evaluateRefusesAStoredDocumentThatNamesAnotherServiceThanItsKey() {
+  void evaluateAndUnprotectedRefuseAStoredDocumentThatNamesAnotherServiceThanItsKey() {
     ApiClient api = api();
     etcd.server()
         .put("/sluice/v1/rules/misplaced-a", document("misplaced-b", 0.5, "r").replace("\n", ""));
@@ -1276,6 +1277,22 @@ class ControlPlaneApiIT {
     assertThat(refused.body().indexOf("\"storedFor\""))
         .isPositive()
         .isLessThan(refused.body().indexOf("\"namedService\""));
+
+    // nor are the unprotected targets judged by rules nobody runs: with the built-in defaults in
+    // their place, every target the agents' last good rules guard was listed as unprotected
+    ApiClient.Answer unprotected = api.get("/api/v1/services/misplaced-a/unprotected", READER);
+    assertThat(unprotected.status()).as(unprotected.body()).isEqualTo(409);
+    assertThat(unprotected.json().get("type").asString())
+        .isEqualTo("urn:sluice:problem:stored-document-invalid");
+    assertThat(unprotected.json().get("namedService").asString()).isEqualTo("misplaced-b");
+    etcd.server().put("/sluice/v1/rules/misplaced-c", "{\"schemaVersion\": 1, \"sampling\": 7}");
+    ApiClient.Answer invalid = api.get("/api/v1/services/misplaced-c/unprotected", READER);
+    assertThat(invalid.status()).as(invalid.body()).isEqualTo(409);
+    assertThat(invalid.json().get("detail").asString())
+        .contains("document of misplaced-c", "is invalid", "last good rules");
+    assertThat(api.get("/api/v1/services/misplaced-d/unprotected", READER).status())
+        .as("a service without a document of its own: the defaults, known")
+        .isEqualTo(200);
 
     // a draft is held to its own service as a save is, and evaluated
     ApiClient.Answer draft =

@@ -252,14 +252,17 @@ class AgentsController {
 
   /**
    * The unprotected targets, with how complete the reports behind them are in headers ({@link
-   * UnprotectedTargets.Reports}): the answer stays the list it always was.
+   * UnprotectedTargets.Reports}): the answer stays the list it always was. Refused (409) while the
+   * stored document is one the agents reject: judged by the built-in defaults, every target their
+   * last good rules guard would be listed as unprotected.
    */
   @GetMapping("/api/v1/services/{service}/unprotected")
   ResponseEntity<List<UnprotectedTargets.Target>> unprotected(@PathVariable String service) {
     ServiceNames.requireReported(service);
+    // before the agents: a stored document they reject leaves no rules to judge coverage by
+    RuleDocument current = effective.known(service).rules().document();
     List<AgentStatus> agents = runningRulesOf(service);
-    List<UnprotectedTargets.Target> targets =
-        UnprotectedTargets.find(agents, effective.of(service).rules().document());
+    List<UnprotectedTargets.Target> targets = UnprotectedTargets.find(agents, current);
     UnprotectedTargets.Reports reports = UnprotectedTargets.Reports.of(agents);
     return ResponseEntity.ok()
         .header(AGENTS_HEADER, Integer.toString(reports.agents()))

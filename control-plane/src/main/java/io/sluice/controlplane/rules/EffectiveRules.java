@@ -1,8 +1,13 @@
 package io.sluice.controlplane.rules;
 
+import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.ProblemType;
 import io.sluice.rules.CompiledRules;
+import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.stereotype.Component;
 
@@ -46,6 +51,54 @@ public final class EffectiveRules {
     public boolean misplaced() {
       return namedService != null && !namedService.equals(source);
     }
+  }
+
+  /**
+   * The effective rules of a service, read from etcd now, refused when the stored document is one
+   * the agents reject ({@link Effective#valid()} false): then the control plane cannot know the
+   * rules they run (their last good ones), and an answer worked out from any rules would be wrong.
+   *
+   * @throws ApiException {@link ProblemType#STORED_DOCUMENT_INVALID} (409), naming both services of
+   *     a document that names another service than its key's ({@code storedFor}, {@code
+   *     namedService})
+   */
+  public Effective known(String service) {
+    Effective rules = of(service);
+    if (rules.misplaced()) {
+      throw new ApiException(
+          ProblemType.STORED_DOCUMENT_INVALID,
+          "the document stored for "
+              + OneLineText.escape(rules.source())
+              + " at revision "
+              + rules.revision()
+              + " names service '"
+              + OneLineText.escape(rules.namedService())
+              + "' (written around the API); agents of "
+              + OneLineText.escape(rules.source())
+              + " reject it and keep their last good rules",
+          storedForAndNamed(rules.source(), rules.namedService()));
+    }
+    if (!rules.valid()) {
+      throw new ApiException(
+          ProblemType.STORED_DOCUMENT_INVALID,
+          "the document of "
+              + rules.source()
+              + " at revision "
+              + rules.revision()
+              + " is invalid (written around the API); agents keep their last good rules");
+    }
+    return rules;
+  }
+
+  /**
+   * {@code storedFor} then {@code namedService}, the members of a misplaced document's 409, in that
+   * order at every start (an immutable map's order changes from one start to the next).
+   */
+  private static Map<String, Object> storedForAndNamed(String storedFor, String namedService) {
+    Map<String, Object> members = new LinkedHashMap<>();
+    members.put("storedFor", storedFor);
+    members.put("namedService", namedService);
+    return members;
   }
 
   /** The effective rules of a service, read from etcd now. */

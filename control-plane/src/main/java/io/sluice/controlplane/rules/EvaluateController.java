@@ -325,43 +325,8 @@ class EvaluateController {
     }
   }
 
-  /**
-   * {@code storedFor} then {@code namedService}, the members of a misplaced document's 409, in that
-   * order at every start (an immutable map's order changes from one start to the next).
-   */
-  private static Map<String, Object> storedForAndNamed(String storedFor, String namedService) {
-    Map<String, Object> members = new LinkedHashMap<>();
-    members.put("storedFor", storedFor);
-    members.put("namedService", namedService);
-    return members;
-  }
-
   private Subject stored(String service) {
-    EffectiveRules.Effective rules = effective.of(service);
-    if (rules.misplaced()) {
-      // as the agents reject it: the rules a dry run would show are not the ones they run
-      throw new ApiException(
-          ProblemType.STORED_DOCUMENT_INVALID,
-          "the document stored for "
-              + OneLineText.escape(rules.source())
-              + " at revision "
-              + rules.revision()
-              + " names service '"
-              + OneLineText.escape(rules.namedService())
-              + "' (written around the API); agents of "
-              + OneLineText.escape(rules.source())
-              + " reject it and keep their last good rules",
-          storedForAndNamed(rules.source(), rules.namedService()));
-    }
-    if (!rules.valid()) {
-      throw new ApiException(
-          ProblemType.STORED_DOCUMENT_INVALID,
-          "the document of "
-              + rules.source()
-              + " at revision "
-              + rules.revision()
-              + " is invalid (written around the API); agents keep their last good rules");
-    }
+    EffectiveRules.Effective rules = effective.known(service);
     return new Subject(rules.source(), rules.revision(), false, rules.rules());
   }
 
