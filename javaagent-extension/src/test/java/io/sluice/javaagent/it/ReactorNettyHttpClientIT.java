@@ -86,6 +86,41 @@ class ReactorNettyHttpClientIT extends AbstractHttpClientIT {
   }
 
   /**
+   * A client whose remote address is the app's own supplier ({@code remoteAddress(() -> ...)}, for
+   * requests with a relative URI) has it asked once per request: Sluice asks it to guard the call
+   * and hands Reactor Netty that address for the whole request. Before, Reactor Netty asked it
+   * again each time it needed the address: six times in all with 1.3.7, so a supplier that balances
+   * load advanced six times per request, and the request could go elsewhere than the breaker
+   * guarded. The breaker guards the supplier's address: failures there open it (test app style
+   * {@code reactor-remote-address}).
+   */
+  @Test
+  void anAppsRemoteAddressSupplierIsAskedOncePerRequest() throws Exception {
+    String policy = "supplied-" + client();
+    String url = downstream.url("/supplied/" + client());
+    String style = "reactor-remote-address";
+    applyRules(
+        Rules.document(
+            service(),
+            Rules.breakerOpeningAfter(
+                2, policy, downstream.port(), "/supplied/**", "120s", Rules.ERROR)));
+    try {
+      downstream.answer(200);
+      AppAnswer answered = app.call(style, "GET", url, Map.of());
+      assertThat(answered.status()).as("%s: %s", answered.error(), app.log()).isEqualTo(200);
+      assertThat(answered.headers()).containsEntry("x-remote-address-asked", "1");
+
+      downstream.answer(500);
+      AppAnswer rejected =
+          callUntilRejected(style, url, "the breaker on the supplier's address opens");
+      assertThat(rejected.error()).contains("Sluice circuit breaker '" + policy + "'");
+    } finally {
+      applyRules(Rules.document(service()));
+      downstream.answer(200);
+    }
+  }
+
+  /**
    * Requests the app's own pool has no connection for within its {@code pendingAcquireTimeout} say
    * nothing about the target: test app style {@code reactor-pool-exhausted} holds its pool's one
    * connection (a request the server holds back) and asks again, and gets the pool's {@code

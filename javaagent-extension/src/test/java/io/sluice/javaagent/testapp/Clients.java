@@ -288,6 +288,7 @@ final class Clients {
       case "vertx-forwarded-body" -> VertxForwardingClients::forward;
       case "reactor" -> ReactorNettyClients::call;
       case "reactor-cancel" -> ReactorNettyClients::cancel;
+      case "reactor-remote-address" -> ReactorNettyClients::remoteAddress;
       case "webclient" -> ReactorNettyClients::webClient;
       case "webclient-cancel" -> ReactorNettyClients::webClientCancel;
       case "reactor-failing-body" -> ReactorNettyClients::failingBody;

@@ -1,6 +1,7 @@
 package io.sluice.javaagent.testapp;
 
 import io.netty.handler.codec.http.HttpMethod;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
@@ -56,6 +58,29 @@ final class ReactorNettyClients {
   /** {@code request(method).uri(url).send(body).responseSingle(...)}, as the app awaits it. */
   static ClientAnswer call(String method, String url) throws Exception {
     return await(answer(Default.CLIENT, method, url).toFuture());
+  }
+
+  /**
+   * The call with a relative URI to a client whose remote address is the app's own supplier ({@code
+   * remoteAddress(() -> ...)}, as an app that balances load or looks hosts up writes it), which
+   * names the URL's host and port and counts how often it is asked: the answer carries the count in
+   * the header {@code x-remote-address-asked} (under Sluice, once per request).
+   */
+  static ClientAnswer remoteAddress(String method, String url) throws Exception {
+    URI target = URI.create(url);
+    AtomicInteger asked = new AtomicInteger();
+    HttpClient client =
+        Default.CLIENT.remoteAddress(
+            () -> {
+              asked.incrementAndGet();
+              return InetSocketAddress.createUnresolved(target.getHost(), target.getPort());
+            });
+    String path =
+        target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
+    ClientAnswer answer = await(answer(client, method, path).toFuture());
+    Map<String, String> headers = new HashMap<>(answer.headers());
+    headers.put("x-remote-address-asked", Integer.toString(asked.get()));
+    return new ClientAnswer(answer.status(), headers, answer.body());
   }
 
   /**

@@ -82,6 +82,7 @@ final class MonoHttpConnectInstrumentation implements TypeInstrumentation {
         @Advice.Local("sluiceCall") SluiceCall call,
         @Advice.Local("sluiceWatched") boolean watched,
         @Advice.Thrown Throwable thrown) {
+      ReactorNettyCalls.forgetSupplied();
       // thrown before anything was sent (a URL Reactor Netty refuses), or a permitted call the
       // advice failed to watch: no outcome will come, so the permission is given back
       if (call != null && !call.rejected() && (thrown != null || !watched)) {

@@ -5,6 +5,8 @@ import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import java.lang.reflect.Field;
 import java.net.ConnectException;
+import java.net.SocketAddress;
+import java.util.function.Supplier;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
@@ -16,7 +18,8 @@ import reactor.netty.http.client.HttpClientResponse;
  * What the Reactor Netty advice does, kept out of the advice so it stays a few lines: asks the
  * breakers about a request, answers a rejected one, and follows a permitted one's outcome. A helper
  * class, injected into the app's class loader next to Reactor Netty; its only state is whether it
- * logged a failure already, and the {@code HttpClientConfig#uri} field once looked up.
+ * logged a failure already, the {@code HttpClientConfig#uri} field once looked up, and, within one
+ * subscribe, the remote address it asked the app's supplier for (see {@link #suppliedOnce}).
  */
 public final class ReactorNettyCalls {
 
@@ -32,6 +35,13 @@ public final class ReactorNettyCalls {
   private static volatile Field uriField;
   private static volatile boolean uriFieldUnreadable;
 
+  /**
+   * The address the app's remote address supplier gave {@link #start} on this thread, for the
+   * request being subscribed: Reactor Netty gets it instead of asking the supplier again (see
+   * {@link RemoteAddressInstrumentation}). Set and cleared within one {@code subscribe}.
+   */
+  private static final ThreadLocal<SocketAddress> supplied = new ThreadLocal<>();
+
   private ReactorNettyCalls() {}
 
   /**
@@ -39,7 +49,10 @@ public final class ReactorNettyCalls {
    * (Sluice is not up, no breaker covers it, or its target is not a host and port).
    */
   public static SluiceCall start(HttpClientConfig config) {
-    ReactorNettyTarget target = target(config);
+    if (SluiceBridge.starter == null) {
+      return null; // nothing to ask: Reactor Netty resolves the request alone, as without Sluice
+    }
+    ReactorNettyTarget target = target(config, true);
     if (target == null) {
       return null;
     }
@@ -132,7 +145,9 @@ public final class ReactorNettyCalls {
     if ((uri == null || uri.indexOf('@') < 0) && (baseUrl == null || baseUrl.indexOf('@') < 0)) {
       return false;
     }
-    ReactorNettyTarget target = target(config);
+    // without the remote address: a relative URI has no user info, and the app's supplier must
+    // not be asked again
+    ReactorNettyTarget target = target(config, false);
     if (target == null || !target.hasUserInfo()) {
       return false;
     }
@@ -156,14 +171,51 @@ public final class ReactorNettyCalls {
     }
   }
 
-  private static ReactorNettyTarget target(HttpClientConfig config) {
+  /**
+   * The request's target; with {@code askRemote}, a relative URI's from the app's remote address
+   * supplier, whose answer is kept for Reactor Netty ({@link #suppliedOnce}).
+   */
+  private static ReactorNettyTarget target(HttpClientConfig config, boolean askRemote) {
     try {
+      Supplier<? extends SocketAddress> remote = askRemote ? config.remoteAddress() : null;
       return ReactorNettyTarget.resolve(
-          config.uri(), config.baseUrl(), config.isSecure(), config.remoteAddress());
+          config.uri(),
+          config.baseUrl(),
+          config.isSecure(),
+          remote == null ? null : () -> remembered(remote.get()));
     } catch (RuntimeException | LinkageError e) {
       failed(e);
       return null;
     }
+  }
+
+  private static SocketAddress remembered(SocketAddress address) {
+    supplied.set(address);
+    return address;
+  }
+
+  /**
+   * The supplier Reactor Netty's {@code UriEndpointFactory} is built on: {@code given}, or, when
+   * {@link #start} asked the app's supplier on this thread for the request being subscribed, one
+   * that answers what it got (once: the address is forgotten as it is handed over).
+   */
+  public static Supplier<? extends SocketAddress> suppliedOnce(
+      Supplier<? extends SocketAddress> given) {
+    SocketAddress address = supplied.get();
+    if (address == null) {
+      return given;
+    }
+    supplied.remove();
+    return () -> address;
+  }
+
+  /**
+   * Forgets an address {@link #start} kept that Reactor Netty did not take (a release that builds
+   * no {@code UriEndpointFactory}, a subscribe that failed first): run as every subscribe ends, so
+   * no later request on this thread gets it.
+   */
+  public static void forgetSupplied() {
+    supplied.remove();
   }
 
   static void failed(Throwable error) {

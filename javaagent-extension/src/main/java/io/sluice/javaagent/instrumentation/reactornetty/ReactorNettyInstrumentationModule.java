@@ -40,6 +40,9 @@ public final class ReactorNettyInstrumentationModule extends InstrumentationModu
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new MonoHttpConnectInstrumentation(), new RequestBodyInstrumentation());
+    return List.of(
+        new MonoHttpConnectInstrumentation(),
+        new RemoteAddressInstrumentation(),
+        new RequestBodyInstrumentation());
   }
 }

@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.javaagent.FreshCopyLoader;
 import io.sluice.javaagent.HeldFirstLine;
+import io.sluice.javaagent.bridge.SluiceBridge;
 import io.sluice.javaagent.bridge.SluiceCall;
 import io.sluice.testing.logging.LogCapture;
 import java.lang.reflect.Method;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -126,6 +132,68 @@ class ReactorNettyCallsTest {
             outcomeOfARefusedConnection(
                 HttpClient.create().baseUrl("http://user:pw@payments:8080").get().uri("/pay")))
         .containsExactly("discard");
+    assertThat(logged.records()).as("nothing failed").isEmpty();
+  }
+
+  /**
+   * A request with a relative URI goes to the client's remote address supplier's address: {@code
+   * start} asks the supplier once, to guard the call, and hands Reactor Netty that address ({@code
+   * suppliedOnce}, on the {@code UriEndpointFactory} it builds next) instead of the supplier, which
+   * it would ask again. Forgotten as it is handed over, and as the subscribe ends otherwise.
+   * Without Sluice started nothing is asked.
+   */
+  @Test
+  void theAppsRemoteAddressSupplierIsAskedOncePerRequest() {
+    AtomicInteger asked = new AtomicInteger();
+    Supplier<SocketAddress> balancing =
+        () -> InetSocketAddress.createUnresolved("backend-" + asked.incrementAndGet(), 8080);
+    HttpClientConfig config =
+        ((HttpClient) HttpClient.create().remoteAddress(balancing).get().uri("/pay"))
+            .configuration();
+    List<String> guarded = new ArrayList<>();
+    SluiceBridge.CallStarter before = SluiceBridge.starter;
+    try {
+      assertThat(ReactorNettyCalls.start(config)).as("Sluice not started").isNull();
+      assertThat(asked).as("not started: nothing asked").hasValue(0);
+
+      SluiceBridge.starter =
+          (host, port, method, path) -> {
+            guarded.add(host + ":" + port + " " + method + " " + path);
+            return null;
+          };
+      ReactorNettyCalls.start(config);
+      assertThat(asked).hasValue(1);
+      assertThat(guarded).containsExactly("backend-1:8080 GET /pay");
+
+      Supplier<? extends SocketAddress> handedOver = ReactorNettyCalls.suppliedOnce(balancing);
+      assertThat(handedOver.get()).isEqualTo(InetSocketAddress.createUnresolved("backend-1", 8080));
+      assertThat(asked)
+          .as("Reactor Netty gets the address the breaker was asked about")
+          .hasValue(1);
+      assertThat(ReactorNettyCalls.suppliedOnce(balancing))
+          .as("handed over once: another factory gets the app's supplier")
+          .isSameAs(balancing);
+
+      ReactorNettyCalls.start(config);
+      ReactorNettyCalls.forgetSupplied();
+      assertThat(ReactorNettyCalls.suppliedOnce(balancing))
+          .as("forgotten as the subscribe ends")
+          .isSameAs(balancing);
+      ReactorNettyCalls.start(
+          ((HttpClient)
+                  HttpClient.create().remoteAddress(balancing).get().uri("http://payments:9000/x"))
+              .configuration());
+      assertThat(ReactorNettyCalls.suppliedOnce(balancing))
+          .as("an absolute URI asks no supplier and keeps nothing")
+          .isSameAs(balancing);
+      assertThat(asked).hasValue(2);
+      assertThat(guarded)
+          .containsExactly(
+              "backend-1:8080 GET /pay", "backend-2:8080 GET /pay", "payments:9000 GET /x");
+    } finally {
+      SluiceBridge.starter = before;
+      ReactorNettyCalls.forgetSupplied();
+    }
     assertThat(logged.records()).as("nothing failed").isEmpty();
   }
 
