@@ -19,6 +19,10 @@ export class HistoryPanel {
     this.root = root;
     this.page = page;
     this.loaded = false;
+    // reads of the newest page, numbered: an answer older than the one shown is dropped, or two
+    // changes close together could leave the list at the first one's page (see load)
+    this.newestReads = 0;
+    this.newestShown = 0;
     this.tbody = h('tbody');
     // read out through the page's live region (showError)
     this.error = h('p', { class: 'form-error' });
@@ -85,10 +89,15 @@ export class HistoryPanel {
 
   /** Loads the newest page (before = null) or the page before a revision, 50 at a time. */
   async load(before) {
+    const read = before == null ? ++this.newestReads : 0;
     try {
       const query = before == null ? 'limit=50' : `limit=50&before=${before}`;
       const r =
         await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
+      if (before == null) {
+        if (read < this.newestShown) return;
+        this.newestShown = read;
+      }
       showError(this.error, '');
       const page = listOf(r.body, 'history', 'versions').map(historyView);
       const next = r.body && r.body.next != null ? r.body.next : null;
