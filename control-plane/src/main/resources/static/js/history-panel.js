@@ -91,7 +91,11 @@ export class HistoryPanel {
   async load(before) {
     const read = before == null ? ++this.newestReads : 0;
     try {
-      const query = before == null ? 'limit=50' : `limit=50&before=${before}`;
+      // without documents: a page of 50 whole documents (up to 256 KiB each) on every change;
+      // Compare reads the one entry it shows (documentOf)
+      const query = before == null
+        ? 'limit=50&documents=false'
+        : `limit=50&documents=false&before=${before}`;
       const r =
         await call('GET', `api/v1/services/${enc(this.page.service)}/rules/history?${query}`);
       if (before == null) {

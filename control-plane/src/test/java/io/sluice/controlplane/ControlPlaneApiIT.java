@@ -532,6 +532,25 @@ class ControlPlaneApiIT {
     assertThat(page2.get("entries").get(0).get("revision").asLong()).isEqualTo(r1);
     assertThat(page2.get("next").isNull()).isTrue();
 
+    // without documents: the same entries and paging, each without its document field
+    JsonNode summaries = api.get(path + "/history?limit=2&documents=false", READER).json();
+    assertThat(summaries.get("next").asLong()).isEqualTo(next);
+    assertThat(summaries.get("entries")).hasSize(2);
+    assertThat(summaries.get("entries").get(1).get("revision").asLong()).isEqualTo(r2);
+    assertThat(summaries.get("entries").get(1).get("author").asString()).isEqualTo("writer");
+    summaries.get("entries").forEach(e -> assertThat(e.has("document")).as(e.toString()).isFalse());
+    assertThat(
+            api.get(path + "/history?documents=true", READER)
+                .json()
+                .get("entries")
+                .get(1)
+                .get("document")
+                .isObject())
+        .isTrue();
+    ApiClient.Answer badFlag = api.get(path + "/history?documents=no", READER);
+    assertThat(badFlag.status()).isEqualTo(400);
+    assertThat(badFlag.json().get("detail").asString()).contains("?documents=");
+
     // one entry
     JsonNode entry = api.get(path + "/history/" + r1, READER).json();
     assertThat(entry.get("document").get("sampling").get("defaultRatio").asDouble()).isEqualTo(0.1);

@@ -1,6 +1,7 @@
 package io.sluice.controlplane.history;
 
 import io.sluice.controlplane.ApiException;
+import io.sluice.controlplane.FlagParameters;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.security.ServiceNames;
 import io.sluice.rules.OneLineText;
@@ -24,12 +25,14 @@ class HistoryController {
   }
 
   @GetMapping
-  HistoryPage list(
+  HistoryPage<?> list(
       @PathVariable String service,
       @RequestParam(required = false) Long before,
       // long, not int: a limit past an int is answered as any other out of bounds
-      @RequestParam(defaultValue = "20") long limit) {
+      @RequestParam(defaultValue = "20") long limit,
+      @RequestParam(name = "documents", required = false) String withDocuments) {
     ServiceNames.requireReported(service);
+    boolean documents = FlagParameters.parse("documents", withDocuments, true);
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new ApiException(
           ProblemType.INVALID_REQUEST, "limit must be between 1 and " + MAX_LIMIT);
@@ -40,7 +43,8 @@ class HistoryController {
           ProblemType.INVALID_REQUEST,
           "before must be a revision, 1 or more (the previous page's next), not " + before);
     }
-    return history.page(service, before, (int) limit);
+    HistoryPage<HistoryEntry> page = history.page(service, before, (int) limit);
+    return documents ? page : HistoryPage.withoutDocuments(page);
   }
 
   @GetMapping("/{revision}")

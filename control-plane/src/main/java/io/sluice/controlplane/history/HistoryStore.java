@@ -63,7 +63,7 @@ public final class HistoryStore {
    * @throws EtcdUnavailableException {@link EtcdUnavailableException#compactions()} when etcd
    *     compacted away the revision of the page each time it was read ({@link #MAX_ATTEMPTS})
    */
-  public HistoryPage page(String service, Long before, int limit) {
+  public HistoryPage<HistoryEntry> page(String service, Long before, int limit) {
     for (int attempt = 1; ; attempt++) {
       try {
         return pageOnce(service, before, limit);
@@ -80,7 +80,7 @@ public final class HistoryStore {
     }
   }
 
-  private HistoryPage pageOnce(String service, Long before, int limit) {
+  private HistoryPage<HistoryEntry> pageOnce(String service, Long before, int limit) {
     String prefix = etcd.keys().historyPrefix(service);
     // one more than the page, to know whether there is a next one; read in pages of their own, as
     // entries hold whole documents
@@ -111,7 +111,7 @@ public final class HistoryStore {
       // read: the next page goes on below the last one read
       next = java.util.Collections.min(seen);
     }
-    return new HistoryPage(page, next);
+    return new HistoryPage<>(page, next);
   }
 
   /**

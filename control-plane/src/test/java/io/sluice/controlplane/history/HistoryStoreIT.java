@@ -73,7 +73,7 @@ class HistoryStoreIT {
           later[1] = changes.committed("e");
         });
 
-    HistoryPage page = store.page("paged", null, 20);
+    HistoryPage<HistoryEntry> page = store.page("paged", null, 20);
 
     assertThat(later[1]).as("the hook ran").isPositive();
     assertThat(page.entries())
