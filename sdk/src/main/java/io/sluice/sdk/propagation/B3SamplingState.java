@@ -38,7 +38,10 @@ enum B3SamplingState {
     String single = getter.get(carrier, SINGLE_HEADER);
     if (single != null && !single.isEmpty()) {
       if (single.equals(DENY)) {
-        return DECIDED; // B3's bare deny: the parent stays unsampled, as the caller asked
+        // B3's bare deny, which OpenTelemetry does not read (one part): the X-B3-* ids beside it
+        // made the parent. Their debug flag made it sampled, and is this trace's debug like any
+        // other; otherwise the deny beside ids is a decision, not a deferral
+        return DEBUG_FLAG.equals(getter.get(carrier, FLAGS_HEADER)) ? DEBUG : DECIDED;
       }
       // split as OpenTelemetry does: a trailing empty state ("traceid-spanid-") is no state
       String[] parts = single.split("-");

@@ -241,12 +241,23 @@ class SluicePropagatorsTest {
    * B3's debug flag asks for one trace. A context that holds a B3 debug parent is often the base of
    * later work on other traces (a consumer reading a message's headers inside the request, a new
    * root span): their outgoing B3 headers must not claim debug for a trace nobody asked it for,
-   * while the debug trace's own spans keep it. In the SDK's composites and in the agent's order.
+   * while the debug trace's own spans keep it. In the SDK's composites and in the agent's order;
+   * also with a bare {@code b3: 0} beside the debug headers, which OpenTelemetry does not read (one
+   * part), so the multi headers' debug makes the parent: it was left unmarked as a decision, and
+   * the debug flag went out with every other trace's spans.
    */
   @Test
   void aB3DebugFlagStaysWithItsOwnTrace() {
-    Map<String, String> debug =
+    Map<String, String> debugOnly =
         Map.of("x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-flags", "1");
+    Map<String, String> debugBesideADeny =
+        Map.of("b3", "0", "x-b3-traceid", B3_TRACE, "x-b3-spanid", B3_SPAN, "x-b3-flags", "1");
+    for (Map<String, String> debug : List.of(debugOnly, debugBesideADeny)) {
+      checkDebugStaysWithItsOwnTrace(debug);
+    }
+  }
+
+  private void checkDebugStaysWithItsOwnTrace(Map<String, String> debug) {
     Map<String, String> w3cYes = Map.of("traceparent", "00-" + W3C_TRACE + "-" + W3C_SPAN + "-01");
     Map<String, String> b3Yes =
         Map.of("x-b3-traceid", W3C_TRACE, "x-b3-spanid", W3C_SPAN, "x-b3-sampled", "1");
@@ -257,12 +268,18 @@ class SluicePropagatorsTest {
       Map<String, String> own = new HashMap<>();
       p.inject(outer.with(sampledSpan(B3_TRACE, W3C_SPAN)), own, SETTER);
       assertDebug(p, own, true);
+      assertThat(Span.fromContext(outer).getSpanContext().isSampled())
+          .as("%s, %s: debug makes the parent sampled", p, debug)
+          .isTrue();
       // a message extracted over it, in W3C or in B3, and a new root span: other traces
       for (Map<String, String> inner : List.of(w3cYes, b3Yes)) {
         Context message = p.extract(outer, inner, GETTER);
         Map<String, String> out = new HashMap<>();
         p.inject(message.with(sampledSpan(W3C_TRACE, "00000000000000aa")), out, SETTER);
-        assertThat(out.get("traceparent")).as("%s", p).contains(W3C_TRACE).endsWith("-01");
+        assertThat(out.get("traceparent"))
+            .as("%s, %s", p, debug)
+            .contains(W3C_TRACE)
+            .endsWith("-01");
         assertDebug(p, out, false);
       }
       Map<String, String> root = new HashMap<>();
