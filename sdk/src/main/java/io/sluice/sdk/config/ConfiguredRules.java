@@ -9,6 +9,7 @@ import io.sluice.rules.wire.AgentStatus;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
+import io.sluice.sdk.QuietLog;
 import io.sluice.sdk.source.EtcdRuleSource;
 import io.sluice.sdk.source.FileRuleSource;
 import io.sluice.sdk.source.LastKnownGoodStore;
@@ -436,8 +437,10 @@ public final class ConfiguredRules implements AutoCloseable {
     }
     try {
       closeable.close();
-    } catch (Exception e) {
-      logger.log(Level.WARNING, "closing " + closeable.getClass().getSimpleName() + " failed", e);
+    } catch (Exception | LinkageError e) {
+      // a LinkageError too (clashing gRPC or Netty jars, as at start): the next part still closes
+      QuietLog.write(
+          logger, Level.WARNING, "closing " + closeable.getClass().getSimpleName() + " failed", e);
     }
   }
 

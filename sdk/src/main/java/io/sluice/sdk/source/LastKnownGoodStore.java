@@ -10,6 +10,7 @@ import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.sdk.ActiveRules;
+import io.sluice.sdk.QuietLog;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -175,8 +176,10 @@ public final class LastKnownGoodStore {
       // one this user owns and no one else may write, which could not be closed to readers (a
       // read-only mount): used, and said once (at start: the first load comes then)
       if (notice != null && privateRootNoticed.compareAndSet(false, true)) {
-        logger.warning(
-            "last-known-good rules in " + stateDirSetting + " " + directory + ": " + notice);
+        log(
+            Level.WARNING,
+            "last-known-good rules in " + stateDirSetting + " " + directory + ": " + notice,
+            null);
       }
     }
   }
@@ -301,7 +304,7 @@ public final class LastKnownGoodStore {
       temp = null; // moved: nothing left to delete
       directorySync.force(directory);
       if (failingSaves.remove(target)) {
-        logger.info("saving last-known-good rules to " + target + " works again");
+        log(Level.INFO, "saving last-known-good rules to " + target + " works again", null);
       }
       // today's file is in place: an older version's (capitals kept) has done its job
       deleteLegacy(service);
@@ -330,7 +333,7 @@ public final class LastKnownGoodStore {
    */
   private void saveFailed(Path target, String why, Exception e) {
     boolean first = failingSaves.add(target);
-    logger.log(
+    log(
         first ? Level.WARNING : Level.FINE,
         "could not save last-known-good rules to "
             + target
@@ -460,13 +463,14 @@ public final class LastKnownGoodStore {
     if (writer.hung()) {
       // the writing thread is still blocked where an earlier write was given up on: waiting again
       // would cost every change the whole bound
-      logger.log(
+      log(
           Level.FINE,
           "last-known-good rules "
               + target
               + ": the state directory still does not answer; the "
               + what
-              + " waits for it");
+              + " waits for it",
+          null);
       return false;
     }
     try {
@@ -483,7 +487,7 @@ public final class LastKnownGoodStore {
       givenUp.add(target);
       // like a failing save: once per streak, and the save that works again says so
       boolean first = failingSaves.add(target);
-      logger.log(
+      log(
           first ? Level.WARNING : Level.FINE,
           "could not "
               + what
@@ -494,7 +498,8 @@ public final class LastKnownGoodStore {
               + " did not answer within "
               + WRITE_TIMEOUT.toMillis()
               + " ms: a hung file system; the rules in force stay, and the latest are written"
-              + " once it answers");
+              + " once it answers",
+          null);
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -625,7 +630,7 @@ public final class LastKnownGoodStore {
       deleteQuietly(legacy);
     } catch (IOException | RuntimeException e) {
       // read-only state directory: the old name still loads
-      logger.log(Level.FINE, "could not rename " + legacy + " to " + file(service), e);
+      log(Level.FINE, "could not rename " + legacy + " to " + file(service), e);
     }
   }
 
@@ -733,7 +738,7 @@ public final class LastKnownGoodStore {
     // the directory answered: the caller gives up while this thread is in the work above.
     boolean hungBefore = givenUp.remove(path);
     if (hungBefore && done && failingSaves.remove(path)) {
-      logger.info("deleting last-known-good rules " + path + " works again");
+      log(Level.INFO, "deleting last-known-good rules " + path + " works again", null);
     }
   }
 
@@ -743,7 +748,7 @@ public final class LastKnownGoodStore {
       Files.deleteIfExists(path);
       return true;
     } catch (IOException | RuntimeException e) {
-      logger.log(Level.WARNING, "could not delete last-known-good rules " + path + ": " + e);
+      log(Level.WARNING, "could not delete last-known-good rules " + path + ": " + e, null);
       return false;
     }
   }
@@ -788,9 +793,10 @@ public final class LastKnownGoodStore {
     if (!swept.compareAndSet(false, true)) {
       return;
     }
-    Instant staleBefore = clock.instant().minus(STALE_TEMPORARY_FILE_AGE);
     int removed = 0;
     try (DirectoryStream<Path> temporaries = Files.newDirectoryStream(directory, TEMPORARY_FILES)) {
+      // in the try: a clock that fails costs the sweep, never the load it comes before
+      Instant staleBefore = clock.instant().minus(STALE_TEMPORARY_FILE_AGE);
       for (Path temporary : temporaries) {
         try {
           BasicFileAttributes attributes =
@@ -801,31 +807,43 @@ public final class LastKnownGoodStore {
             removed++;
           }
         } catch (IOException | RuntimeException e) {
-          logger.log(Level.FINE, "could not remove the stale temporary file " + temporary, e);
+          log(Level.FINE, "could not remove the stale temporary file " + temporary, e);
         }
       }
     } catch (NoSuchFileException e) {
       return; // nothing saved yet
     } catch (IOException | RuntimeException e) {
-      logger.log(Level.FINE, "could not look for stale temporary files in " + directory, e);
+      log(Level.FINE, "could not look for stale temporary files in " + directory, e);
     }
     if (removed > 0) {
-      logger.info(
+      log(
+          Level.INFO,
           "removed "
               + removed
               + " temporary file(s) that interrupted last-known-good saves left in "
-              + directory);
+              + directory,
+          null);
     }
   }
 
+  /**
+   * Logs a line of the store's, never throwing: a log handler that fails (a full disk, a broken
+   * appender) must not cost an agent its last-known-good rules at start, nor a save or delete.
+   */
+  private static void log(Level level, String line, Throwable thrown) {
+    QuietLog.write(logger, level, line, thrown);
+  }
+
   private void refuse(Path path, String why) {
-    logger.warning(
+    log(
+        Level.WARNING,
         "refusing last-known-good rules "
             + path
             + ": "
             + why
             + "; the built-in defaults apply"
-            + (withoutEtcd ? "" : " until etcd answers"));
+            + (withoutEtcd ? "" : " until etcd answers"),
+        null);
   }
 
   /** Builds a {@link LastKnownGoodStore}; {@link #build()} does no I/O. */

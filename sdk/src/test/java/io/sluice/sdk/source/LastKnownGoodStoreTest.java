@@ -14,6 +14,7 @@ import io.sluice.rules.CompiledRules;
 import io.sluice.rules.RuleCodec;
 import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
+import io.sluice.testing.logging.BrokenLogHandler;
 import io.sluice.testing.logging.LogCapture;
 import java.io.IOException;
 import java.net.URI;
@@ -640,6 +641,28 @@ class LastKnownGoodStoreTest {
     assertThat(beingWritten).exists();
     assertThat(notOurs).exists();
     assertThat(aDirectory).exists();
+  }
+
+  /**
+   * A log handler that throws (a full disk, a broken appender) at the sweep's line costs the line,
+   * not the snapshot: an agent starting while etcd is away still runs its last-known-good rules.
+   * Before, the failure left the load, the source gave up on the snapshot, and the built-in
+   * defaults applied.
+   */
+  @Test
+  void aLogHandlerThatThrowsCostsNoSnapshot() throws Exception {
+    ActiveRules applied = rules("orders", 0.3, 42, ActiveRules.Source.ETCD);
+    assertThat(LastKnownGoodStore.create(dir, clock).save("orders", applied)).isTrue();
+    Path crashed =
+        aged(Files.createFile(dir.resolve(".rules-orders-1234.tmp")), Duration.ofHours(1));
+
+    try (BrokenLogHandler broken = BrokenLogHandler.on(LastKnownGoodStore.class)) {
+      LastKnownGoodStore store = LastKnownGoodStore.create(dir, clock);
+      assertThat(store.load("orders"))
+          .hasValueSatisfying(loaded -> assertThat(loaded.revision()).isEqualTo(42));
+      assertThat(crashed).as("swept, its line lost").doesNotExist();
+      assertThat(store.load("payments")).as("none, said to no one").isEmpty();
+    }
   }
 
   private Path aged(Path path, Duration age) throws Exception {
