@@ -869,7 +869,7 @@ answers() {
   case $1 in
     etcd) curl -sf -m 5 "$etcd_url/health" ;;
     control-plane)
-      [[ $(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+      [[ $(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "@$auth_header" \
         "$control_plane_url/api/v1/services") == 200 ]]
       ;;
     *)
@@ -1000,6 +1000,11 @@ if ((agent)); then
   # The demo's own admin token, configured rather than scraped from the log (it is the documented
   # way: sluice.security.tokens.<name>.token / .role), passed in the environment (launch_named).
   token=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
+  # curl reads the header from a file only this user can read: on its command line, any local user
+  # would see the token in ps while the readiness check polls
+  auth_header="$LOG_DIR/auth-header"
+  (umask 077 && printf 'Authorization: Bearer %s\n' "$token" >"$auth_header") ||
+    die "could not write $auth_header (disk full?)"
   bring_up "${SLUICE_DEMO_READY_TIMEOUT:-120}" control-plane
 
   if [[ -n ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]]; then
@@ -1092,7 +1097,7 @@ if ((check)); then
   failures=()
   ((loadgen_status == 0)) || failures+=("the load generator got no order answered (exit $loadgen_status)")
   if ((agent)); then
-    agents=$(curl -s -m 10 -H "Authorization: Bearer $token" "$control_plane_url/api/v1/agents" || true)
+    agents=$(curl -s -m 10 -H "@$auth_header" "$control_plane_url/api/v1/agents" || true)
     for service in gateway orders payments inventory; do
       [[ $agents =~ \"service\"[[:space:]]*:[[:space:]]*\"$service\" ]] ||
         failures+=("no agent of $service in GET /api/v1/agents")
