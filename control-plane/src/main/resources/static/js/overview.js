@@ -87,6 +87,10 @@ export class OverviewPage {
     // Refreshes that a change event (rules, agent) prompted and that drew their answer are counted
     // in the table's data-event-refreshes: the live updates can be told from the 15 s poll's.
     this.eventRefreshes = 0;
+    // reads of the list, numbered: the 15 s timer's read and an event's can cross, and an answer
+    // older than the one shown is dropped rather than put the list back (see refresh)
+    this.reads = 0;
+    this.readShown = 0;
     this.changeHeard = false;
     this.scheduleRefresh = coalesce(() => {
       const byEvent = this.changeHeard;
@@ -135,11 +139,18 @@ export class OverviewPage {
 
   /** Re-reads the services list; `byEvent`: a change event prompted it. */
   async refresh(byEvent = false) {
+    const read = ++this.reads;
     try {
       // its rows count the agents: every agent's status (breakers, targets: megabytes for a fleet
       // of hundreds) is not read here
       const services = listOf((await call('GET', 'api/v1/services')).body, 'services');
       if (this.closed) return;
+      if (read < this.readShown) {
+        // a later read is shown, as new as this one or newer: this event's refresh is done
+        if (byEvent) this.table.dataset.eventRefreshes = String(++this.eventRefreshes);
+        return;
+      }
+      this.readShown = read;
       showError(this.error, '');
       const views = services.map(serviceView);
       // _default first: the fallback document of every service without its own
@@ -149,7 +160,9 @@ export class OverviewPage {
       this.render(views);
       if (byEvent) this.table.dataset.eventRefreshes = String(++this.eventRefreshes);
     } catch (e) {
-      if (!this.closed) showError(this.error, `Could not load services: ${e.message}`);
+      if (!this.closed && read >= this.readShown) {
+        showError(this.error, `Could not load services: ${e.message}`);
+      }
     }
   }
 
