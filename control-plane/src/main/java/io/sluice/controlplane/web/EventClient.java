@@ -5,16 +5,18 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
  * One connected {@code GET /api/v1/events} client: its own bounded queue of pending events, drained
- * by at most one task at a time, so a browser whose connection stalls (a dead peer without a reset
- * blocks writes until the container's write timeout) holds up only itself. A client that falls
- * {@link #capacity} events behind is dropped: the browser reconnects and reloads, which beats being
- * fed stale events.
+ * by at most one task at a time, a turn of a few events at a time ({@link #TURN_EVENTS}) so clients
+ * with backlogs take turns on the senders' threads, and so a browser whose connection stalls (a
+ * dead peer without a reset blocks writes until the container's write timeout) holds up only
+ * itself. A client that falls {@link #capacity} events behind is dropped: the browser reconnects
+ * and reloads, which beats being fed stale events.
  *
  * <p>Only the draining task touches the emitter (a stalled write holds the emitter's lock, so
  * completing it from another thread would stall that thread too). It says when a write has been
@@ -42,6 +44,18 @@ final class EventClient {
   static final Throwable EXPIRED = new IOException("the event stream reached its maximum age");
 
   private static final long NOT_SENDING = Long.MIN_VALUE;
+
+  /**
+   * The most events one task sends before it gives its thread to the next client's task (going to
+   * the back of the senders' queue): a client that reads slowly, each write a little under {@code
+   * EventStream.STALL_MILLIS} so never counted as stalled, would otherwise hold a thread for as
+   * long as it has a backlog, and on a 2-core host two such clients left every other client without
+   * events until they were dropped.
+   */
+  static final int TURN_EVENTS = 16;
+
+  /** The most time one task sends for before it gives its thread to the next (see TURN_EVENTS). */
+  static final long TURN_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   final SseEmitter emitter;
 
@@ -124,12 +138,17 @@ final class EventClient {
       draining.set(false);
       closeReason = closeReason != null ? closeReason : e;
       onClosed.accept(this);
-      // the stream has stopped: no task will complete this client
+      // the stream has stopped: no task will complete this client, so this call does (no task
+      // holds the emitter: the flag was just taken), or its response stays open and holds up the
+      // server's graceful shutdown
+      complete(closeReason);
       finish();
     }
   }
 
   private void drain() {
+    long turnStarted = System.nanoTime();
+    int sent = 0;
     while (true) {
       try {
         Pending next;
@@ -137,6 +156,12 @@ final class EventClient {
           sendStarted = System.nanoTime();
           emitter.send(next.toEvent());
           sendStarted = NOT_SENDING;
+          if ((++sent >= TURN_EVENTS || System.nanoTime() - turnStarted >= TURN_NANOS)
+              && !queue.isEmpty()
+              && closeReason == null
+              && nextTurnQueued()) {
+            return; // draining stays set: the queued task goes on from here
+          }
         }
       } catch (IOException | RuntimeException e) {
         sendStarted = NOT_SENDING;
@@ -156,6 +181,21 @@ final class EventClient {
       if ((queue.isEmpty() && closeReason == null) || !draining.compareAndSet(false, true)) {
         return;
       }
+    }
+  }
+
+  /**
+   * Queues this client's next turn behind the other clients' tasks; false, with the client closed,
+   * when the stream has stopped (the calling task then completes it).
+   */
+  private boolean nextTurnQueued() {
+    try {
+      executor.execute(this::drain);
+      return true;
+    } catch (RejectedExecutionException e) {
+      closeReason = closeReason != null ? closeReason : e;
+      onClosed.accept(this);
+      return false;
     }
   }
 

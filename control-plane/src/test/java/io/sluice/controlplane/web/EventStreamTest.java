@@ -184,6 +184,40 @@ class EventStreamTest {
     assertThat(stalled).allSatisfy(e -> assertThat(e.sent).hasSize(2));
   }
 
+  /**
+   * Clients that read slowly, each write well under the stall threshold so never given a thread of
+   * their own, take turns with the others: as many of them as the pool has threads, each with a
+   * backlog of seconds, do not keep a healthy client from its events until their backlogs are sent.
+   * Before, a task sent its client's whole backlog before giving its thread back.
+   */
+  @Test
+  void slowClientsWithBacklogsTakeTurnsWithTheOthers() {
+    stream.start();
+    List<RecordingEmitter> slow = new ArrayList<>();
+    for (int i = 0; i < EventStream.BASE_SENDERS; i++) {
+      RecordingEmitter emitter = new RecordingEmitter(false);
+      emitter.eachSendTakes = Duration.ofMillis(20); // a slow link, well under STALL_MILLIS
+      slow.add(emitter);
+      stream.register(emitter, READER, true);
+    }
+    int backlog = 500; // ten seconds per slow client
+    for (int i = 0; i < backlog; i++) {
+      stream.on(new RulesChanged("service-" + i, i, "put"));
+    }
+
+    RecordingEmitter healthy = new RecordingEmitter(false);
+    stream.register(healthy, READER, true);
+    stream.on(new RulesChanged("orders", 9, "put"));
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(healthy.sent).hasSize(2));
+    assertThat(healthy.sent.get(1)).contains("service=orders,");
+    assertThat(slow)
+        .as("served while the slow clients still had their backlogs")
+        .allSatisfy(e -> assertThat(e.sent.size()).isLessThan(backlog));
+    assertThat(stream.sendersAllowed())
+        .as("no write counted as stalled")
+        .isEqualTo(EventStream.BASE_SENDERS);
+  }
+
   @Test
   void refusesClientsBeyondTheCapUntilAStreamIsOver() {
     EventStream capped = new EventStream(settings(2, 64));
@@ -287,6 +321,7 @@ class EventStreamTest {
     volatile IOException failWith;
     volatile Throwable error;
     volatile boolean completed;
+    volatile Duration eachSendTakes = Duration.ZERO;
 
     RecordingEmitter(boolean stall) {
       super(0L);
@@ -305,6 +340,9 @@ class EventStreamTest {
       blocked.countDown();
       try {
         release.await(30, TimeUnit.SECONDS);
+        if (!eachSendTakes.isZero()) {
+          Thread.sleep(eachSendTakes.toMillis()); // a slow link's write, simulated
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
