@@ -246,7 +246,8 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
    * encoding: about one such request in a thousand on a loaded machine never left (the encoding
    * threw a {@code ConcurrentModificationException}) and its response never came, as in {@link
    * #requestsWhoseBodyStreamTheAppFailsCountNeitherWay}. The late puts themselves happen on every
-   * such request, so this fails every time they are let through.
+   * such request, so this fails every time they are let through. A header put once the request has
+   * ended still fails as Vert.x fails it (before, it was silently ignored too).
    */
   @Test
   void aRequestWhoseHeadLeftWithItsFirstChunkGainsNoHeaderAfterwards() throws Exception {
@@ -258,6 +259,10 @@ abstract class VertxHttpClientSuite extends AbstractHttpClientIT {
     assertThat(answer.headers())
         .as("headers the request gained after its head left")
         .containsEntry("x-sluice-test-late-headers", "");
+    assertThat(answer.headers())
+        .as("a header put on the ended request fails, as without the agent")
+        .containsEntry(
+            "x-sluice-test-put-after-end", "IllegalStateException: Request already complete");
   }
 
   /**

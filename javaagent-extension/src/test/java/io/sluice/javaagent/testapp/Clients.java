@@ -1061,6 +1061,21 @@ final class Clients {
   static final String LATE_HEADERS = "x-sluice-test-late-headers";
 
   /**
+   * The header the {@code vertx-written-body} answer says in what a {@code putHeader} on the ended
+   * request threw ({@code none} when it returned).
+   */
+  static final String PUT_AFTER_END = "x-sluice-test-put-after-end";
+
+  private static String putAfterEnd(HttpClientRequest request) {
+    try {
+      request.putHeader("x-after-end", "1");
+      return "none";
+    } catch (RuntimeException e) {
+      return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+  }
+
+  /**
    * Writes the first part of a chunked body ({@code write}: the head leaves with it, or just before
    * it under the Sluice agent), then ends the request, as {@code send(ReadStream)}'s pipe does;
    * answers the server's response with {@link #LATE_HEADERS} naming the headers the request gained
@@ -1091,6 +1106,7 @@ final class Clients {
                     late.removeAll(sent);
                     Map<String, String> headers = new HashMap<>(answer.headers());
                     headers.put(LATE_HEADERS, String.join(",", late));
+                    headers.put(PUT_AFTER_END, putAfterEnd(request));
                     return new ClientAnswer(answer.status(), headers, answer.body());
                   });
         });

@@ -31,9 +31,14 @@ import net.bytebuddy.matcher.ElementMatcher;
  * request in a few thousand on a loaded machine, never without the agent). A header put after the
  * head left never reaches the wire anyway.
  *
- * <p>Vert.x 5.1 notes the sent head in {@code headersSent}, 5.0 in {@code headWritten}: one advice
- * per layout reads it with {@link Advice.FieldValue}, which must find its field. {@code putHeader}
- * is synchronized on the request, as Vert.x's own write of that flag is.
+ * <p>A request that has ended is left to Vert.x: its {@code putHeader} throws {@code
+ * IllegalStateException("Request already complete")} before it touches the map, as it does without
+ * the agent (skipped, the app's mistake was silently ignored).
+ *
+ * <p>Vert.x 5.1 notes the sent head in {@code headersSent} and the end in {@code trailersSent}, 5.0
+ * in {@code headWritten} and {@code ended}: one advice per layout reads them with {@link
+ * Advice.FieldValue}, which must find its fields. {@code putHeader} is synchronized on the request,
+ * as Vert.x's own writes of those flags are.
  */
 final class LateHeaderInstrumentation implements TypeInstrumentation {
 
@@ -47,10 +52,15 @@ final class LateHeaderInstrumentation implements TypeInstrumentation {
     ElementMatcher.Junction<MethodDescription> putHeader =
         named("putHeader").and(isPublic()).and(takesArguments(2));
     transformer.applyAdviceToMethod(
-        putHeader.and(isDeclaredBy(declaresField(sentFlag("headersSent")))),
+        putHeader.and(
+            isDeclaredBy(
+                declaresField(sentFlag("headersSent"))
+                    .and(declaresField(sentFlag("trailersSent"))))),
         LateHeaderInstrumentation.class.getName() + "$HeadersSentAdvice");
     transformer.applyAdviceToMethod(
-        putHeader.and(isDeclaredBy(declaresField(sentFlag("headWritten")))),
+        putHeader.and(
+            isDeclaredBy(
+                declaresField(sentFlag("headWritten")).and(declaresField(sentFlag("ended"))))),
         LateHeaderInstrumentation.class.getName() + "$HeadWrittenAdvice");
   }
 
@@ -65,8 +75,10 @@ final class LateHeaderInstrumentation implements TypeInstrumentation {
     private HeadersSentAdvice() {}
 
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-    static boolean enter(@Advice.FieldValue("headersSent") boolean sent) {
-      return sent;
+    static boolean enter(
+        @Advice.FieldValue("headersSent") boolean sent,
+        @Advice.FieldValue("trailersSent") boolean ended) {
+      return sent && !ended;
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class)
@@ -87,8 +99,9 @@ final class LateHeaderInstrumentation implements TypeInstrumentation {
     private HeadWrittenAdvice() {}
 
     @Advice.OnMethodEnter(skipOn = Advice.OnNonDefaultValue.class, suppress = Throwable.class)
-    static boolean enter(@Advice.FieldValue("headWritten") boolean sent) {
-      return sent;
+    static boolean enter(
+        @Advice.FieldValue("headWritten") boolean sent, @Advice.FieldValue("ended") boolean ended) {
+      return sent && !ended;
     }
 
     @Advice.OnMethodExit(suppress = Throwable.class)
