@@ -180,20 +180,23 @@ public final class ConfiguredRules implements AutoCloseable {
 
   /**
    * Why a service runs the {@code _default} document: its name cannot have one, or it has no name
-   * at all and OpenTelemetry named it {@code unknown_service:<process>}.
+   * set at all and Sluice runs it as {@code unknown_service:<process>}.
    *
    * @param origin the key the name was read from, or null when not known (given in code, or read by
    *     {@link SluiceConfig#fromSystem()}: the configuration does not say which)
    */
   static String withoutOwnDocument(String service, String origin) {
     if (service.startsWith(OPEN_TELEMETRY_UNNAMED + ":")) {
+      // not "OpenTelemetry names it so": the agent's resource detectors may name the spans'
+      // service from the jar or spring.application.name, which selects no rules
       return "no service name is set ("
           + ConfigKeys.SERVICE_NAME
-          + ", OTEL_SERVICE_NAME or service.name in otel.resource.attributes), so OpenTelemetry"
-          + " names the service "
+          + ", OTEL_SERVICE_NAME or service.name in otel.resource.attributes), so Sluice names"
+          + " the service "
           + service
           + "; only the _default document applies: set the name to give the service rules of its"
-          + " own";
+          + " own (a name OpenTelemetry detects from the jar or the app's framework selects no"
+          + " rules)";
     }
     return (origin == null ? "the service name " : origin + "=")
         + service
