@@ -238,7 +238,11 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       if (permitted) {
         granted = cb;
         breaker.observe(cb); // logs a transition (to half-open when this is a trial call)
-        Call call = new Call(this, target, running, breaker, cb, now);
+        int trial = breaker.grantedTrial(cb);
+        Call call =
+            trial < 0
+                ? new Call(this, target, running, breaker, cb, now)
+                : new TrialCall(this, target, running, breaker, cb, now, trial);
         granted = null;
         return call;
       }
@@ -326,8 +330,22 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    */
   private void giveBack(Call call, Throwable e) {
     logOnce(e);
-    if (call.circuitBreaker != null) {
-      release(call.circuitBreaker);
+    try {
+      releaseTrial(call);
+    } catch (RuntimeException | LinkageError failed) {
+      logOnce(failed);
+    }
+  }
+
+  /**
+   * Gives a trial call's permission back to the half-open period that granted it (see {@link
+   * ManagedBreaker#inTrialPeriod}); any other permission stays as it is.
+   */
+  private static void releaseTrial(Call call) {
+    CircuitBreaker cb = call.circuitBreaker;
+    if (cb != null && call.breaker.inTrialPeriod(cb, call.trialPeriod())) {
+      cb.releasePermission();
+      call.breaker.observe(cb);
     }
   }
 
@@ -352,8 +370,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
       if (end - call.startNanos > call.policy.slowCallNanos) {
         record(call, end, false, null);
       } else {
-        cb.releasePermission();
-        call.breaker.observe(cb);
+        releaseTrial(call);
       }
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
@@ -366,11 +383,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
    */
   void discard(Call call) {
     try {
-      CircuitBreaker cb = call.circuitBreaker;
-      if (cb != null) {
-        cb.releasePermission();
-        call.breaker.observe(cb);
-      }
+      releaseTrial(call);
     } catch (RuntimeException | LinkageError e) {
       logOnce(e);
     }

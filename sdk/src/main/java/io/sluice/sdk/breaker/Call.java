@@ -8,9 +8,10 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
  * it); {@code circuitBreaker} is null when a shadow-mode breaker would have rejected it (its
  * outcome then must not reach the breaker, which did not grant a permission). The circuit breaker
  * is the exact instance that granted the permission, so a retune in between never credits an
- * outcome to a breaker that did not let the call through.
+ * outcome to a breaker that did not let the call through. A half-open breaker's trial call is a
+ * {@link TrialCall}, which remembers the half-open period it holds a permission of.
  */
-final class Call implements GuardedCall {
+class Call implements GuardedCall {
 
   /**
    * Where the outcome goes, until the call ended (an outcome reported, or closed): then null. A
@@ -81,6 +82,15 @@ final class Call implements GuardedCall {
     if (r != null) {
       r.discard(this);
     }
+  }
+
+  /**
+   * The half-open period whose trial permission this call holds ({@link
+   * ManagedBreaker#grantedTrial}); -1 for a call let through by a closed breaker, whose permission
+   * is no one's to give back.
+   */
+  int trialPeriod() {
+    return -1;
   }
 
   /** Ends the call: its registry the first time, null after. */

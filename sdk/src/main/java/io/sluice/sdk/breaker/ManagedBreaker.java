@@ -115,6 +115,12 @@ final class ManagedBreaker {
   /** When this breaker was last seen to turn half-open (or was created or retuned so). */
   private volatile long halfOpenAtMillis;
 
+  /**
+   * Counts the half-open periods seen (each turn to HALF_OPEN, a retune's included), so that a
+   * trial permission is given back only to the period that granted it (see {@link #grantedTrial}).
+   */
+  private volatile int halfOpenPeriod;
+
   /** Set once the registry no longer keeps this breaker; see {@link #drop()}. */
   private volatile boolean dropped;
 
@@ -242,6 +248,7 @@ final class ManagedBreaker {
       next.transitionToOpenStateFor(NOT_SOON); // see NOT_SOON
       next.transitionToHalfOpenState();
       halfOpenAtMillis = clock.millis(); // fresh trial calls, a fresh bound
+      halfOpenPeriod++;
     }
     binding = new Binding(policy, next);
     shadowChanged(old.policy.shadow, policy.shadow, state);
@@ -294,6 +301,32 @@ final class ManagedBreaker {
       QuietLog.write(logger, Level.FINE, "could not move an overdue open breaker to half-open", e);
     }
     observe(cb);
+  }
+
+  /**
+   * The half-open period whose trial permission a call {@code cb} just let through holds, after
+   * {@link #observe}; -1 when the breaker is not half-open (a closed breaker's permission is no
+   * trial call's).
+   */
+  int grantedTrial(CircuitBreaker cb) {
+    return observed == CircuitBreaker.State.HALF_OPEN && binding.breaker == cb
+        ? halfOpenPeriod
+        : -1;
+  }
+
+  /**
+   * Whether a trial permission of half-open period {@code period} ({@link #grantedTrial}) can be
+   * given back to {@code cb}: it is still the bound breaker in that period. Any other permission is
+   * no one's to give back: Resilience4j's closed and open states ignore it, and a later half-open
+   * state would count it as one trial call more than its policy allows (a call let through while
+   * the breaker was closed and given up on once it had turned half-open).
+   */
+  boolean inTrialPeriod(CircuitBreaker cb, int period) {
+    observe(cb);
+    return period >= 0
+        && period == halfOpenPeriod
+        && observed == CircuitBreaker.State.HALF_OPEN
+        && binding.breaker == cb;
   }
 
   /** Notices a transition of {@code breaker} if it is still the bound one, and tells it. */
@@ -362,6 +395,7 @@ final class ManagedBreaker {
       openedAtMillis = clock.millis();
     } else if (to == CircuitBreaker.State.HALF_OPEN) {
       halfOpenAtMillis = clock.millis();
+      halfOpenPeriod++;
     }
     if (dropped) {
       return false;

@@ -686,6 +686,37 @@ class BreakerRegistryTest {
     assertThat(registry.topTargets(1).get(0).callsPerMinute()).isEqualTo(1);
   }
 
+  /**
+   * Calls a closed breaker let through, given up on once it has turned half-open, give no
+   * permission to that half-open period: it still lets through its policy's number of trial calls
+   * and no more. Before, each gave one back to the half-open state, which counted it as one more
+   * trial call (Resilience4j's half-open state adds whatever is given back). A trial call given up
+   * on gives its own back, to its own period.
+   */
+  @Test
+  void callsLetThroughBeforeAHalfOpenPeriodAddNoTrialCallsToIt() {
+    // slowCallDuration 200 ms, waitInOpenState 300 ms, 2 trial calls
+    holder.publish(
+        rules(2, Policies.timed(payments(), Duration.ofMillis(200), Duration.ofMillis(300))));
+    List<GuardedCall> outBeforeItOpened = List.of(call(), call(), call());
+    assertThat(outBeforeItOpened).allSatisfy(c -> assertThat(c.permitted()).isTrue());
+    fail(4);
+    clock.advance(Duration.ofMillis(301));
+    GuardedCall trial = call();
+    assertThat(trial.permitted()).as("trial call 1").isTrue();
+    assertThat(state()).isEqualTo("HALF_OPEN");
+
+    outBeforeItOpened.get(0).discard();
+    outBeforeItOpened.get(1).close();
+    outBeforeItOpened.get(2).discard();
+    assertThat(call().permitted()).as("trial call 2").isTrue();
+    assertThat(call().permitted()).as("no third trial call").isFalse();
+
+    trial.discard();
+    assertThat(call().permitted()).as("the first trial call's permission, given back").isTrue();
+    assertThat(call().permitted()).isFalse();
+  }
+
   @Test
   void aHalfOpenBreakerWhoseTrialCallsNeverReportOpensAgainOnARefusalAfterItsWait() {
     // slowCallDuration 200 ms, waitInOpenState 300 ms: trial calls get 300 ms to report
