@@ -45,6 +45,19 @@ final class SluiceAgent {
   private static final String SDK_DISABLED = "otel.sdk.disabled";
 
   private final AtomicBoolean configured = new AtomicBoolean();
+  private final AtomicBoolean notConfiguredSaid = new AtomicBoolean();
+
+  /**
+   * Said when the agent is up but never ran Sluice's configuration: with a declarative
+   * configuration file the OpenTelemetry agent runs no {@code AutoConfigurationCustomizerProvider},
+   * Sluice's included, so without this line Sluice would be off without a word.
+   */
+  static final String NOT_CONFIGURED =
+      "Sluice was not configured by the OpenTelemetry agent, which runs no configuration"
+          + " customizer with a declarative configuration file (otel.config.file,"
+          + " OTEL_CONFIG_FILE): no rules are read and no circuit breaker guards a call; configure"
+          + " the agent with system properties or environment variables to use Sluice";
+
   private final AtomicBoolean started = new AtomicBoolean();
   private final Deque<AutoCloseable> closeOnExit = new ConcurrentLinkedDeque<>();
   private volatile boolean bridgeInstalled;
@@ -414,7 +427,14 @@ final class SluiceAgent {
    */
   void startInBackground(MeterProvider meterProvider) {
     SluiceConfig current = config;
-    if (current == null || !started.compareAndSet(false, true)) {
+    if (current == null) {
+      if (!configured.get() && notConfiguredSaid.compareAndSet(false, true)) {
+        // a failed configuration said so itself; this is the agent never asking
+        QuietLog.write(logger, Level.WARNING, NOT_CONFIGURED, null);
+      }
+      return;
+    }
+    if (!started.compareAndSet(false, true)) {
       return;
     }
     Thread starter =

@@ -48,6 +48,31 @@ class SluiceAgentConfigTest {
           .singleElement()
           .asString()
           .contains("the OpenTelemetry agent alone", "no circuit breaker guards a call");
+      assertThat(log.warnings()).as("said once").doesNotContain(SluiceAgent.NOT_CONFIGURED);
+    }
+    assertThat(hooks).as("nothing started").isEmpty();
+    assertThat(agent.guard()).isSameAs(CallGuard.NONE);
+  }
+
+  /**
+   * The agent up without ever running Sluice's configuration (a declarative configuration file,
+   * with which it runs no customizer): one WARNING says Sluice is off and why, instead of nothing;
+   * nothing starts.
+   */
+  @Test
+  void anAgentThatNeverConfiguredSluiceIsSaidOnce() {
+    List<Thread> hooks = new ArrayList<>();
+    SluiceAgent agent = new SluiceAgent(hooks::add);
+
+    try (LogCapture log = LogCapture.of(SluiceAgent.class)) {
+      agent.startInBackground(MeterProvider.noop());
+      agent.startInBackground(MeterProvider.noop());
+
+      assertThat(log.warnings())
+          .singleElement()
+          .asString()
+          .isEqualTo(SluiceAgent.NOT_CONFIGURED)
+          .contains("otel.config.file", "no circuit breaker guards a call");
     }
     assertThat(hooks).as("nothing started").isEmpty();
     assertThat(agent.guard()).isSameAs(CallGuard.NONE);
