@@ -4200,7 +4200,9 @@ class WebUiIT {
       awaitText(
           By.cssSelector("tr[data-instance='" + service + "-1'] [data-test=agent-versions]"),
           "Sluice 0.1.0");
-      assertThat(js("return window.agentLists;")).as("lists drawn on the tab").isEqualTo(1L);
+      // at least once: a read of the agents that was still out when the tab was chosen draws the
+      // shown list again as it lands (the head's 1/1 may come from the rollout's read first)
+      assertThat((Long) js("return window.agentLists;")).as("lists drawn on the tab").isPositive();
     } finally {
       etcd.server().delete(key);
       api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
