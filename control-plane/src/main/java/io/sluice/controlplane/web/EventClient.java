@@ -136,8 +136,7 @@ final class EventClient {
       executor.execute(this::drain);
     } catch (RejectedExecutionException e) {
       draining.set(false);
-      closeReason = closeReason != null ? closeReason : e;
-      onClosed.accept(this);
+      stopSending(e);
       // the stream has stopped: no task will complete this client, so this call does (no task
       // holds the emitter: the flag was just taken), or its response stays open and holds up the
       // server's graceful shutdown
@@ -165,8 +164,7 @@ final class EventClient {
         }
       } catch (IOException | RuntimeException e) {
         sendStarted = NOT_SENDING;
-        closeReason = closeReason != null ? closeReason : e;
-        onClosed.accept(this);
+        stopSending(e);
       }
       if (closeReason != null) {
         queue.clear();
@@ -193,10 +191,15 @@ final class EventClient {
       executor.execute(this::drain);
       return true;
     } catch (RejectedExecutionException e) {
-      closeReason = closeReason != null ? closeReason : e;
-      onClosed.accept(this);
+      stopSending(e);
       return false;
     }
+  }
+
+  /** Stops sending for {@code reason}, unless a reason was given before (which stays). */
+  private void stopSending(Throwable reason) {
+    closeReason = closeReason != null ? closeReason : reason;
+    onClosed.accept(this);
   }
 
   private void finish() {

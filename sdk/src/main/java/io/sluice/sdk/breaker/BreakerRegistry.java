@@ -344,8 +344,7 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
   private static void releaseTrial(Call call) {
     CircuitBreaker cb = call.circuitBreaker;
     if (cb != null && call.breaker.inTrialPeriod(cb, call.trialPeriod())) {
-      cb.releasePermission();
-      call.breaker.observe(cb);
+      cb.releasePermission(); // no transition: inTrialPeriod has just noticed any there was
     }
   }
 
