@@ -1,6 +1,7 @@
 package io.sluice.rules;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -14,6 +15,10 @@ final class ListedProblems {
 
   /** The most problems listed one by one. */
   static final int MAX = 1000;
+
+  /** Problems without a place first (where the reader lists them too), then by line and column. */
+  private static final Comparator<ValidationError> IN_TEXT_ORDER =
+      Comparator.comparingInt(ValidationError::line).thenComparingInt(ValidationError::column);
 
   private ListedProblems() {}
 
@@ -42,5 +47,24 @@ final class ListedProblems {
                 + MAX
                 + " are"));
     return new ParseResult(null, all, listed.size() + omitted);
+  }
+
+  /**
+   * The problems of {@code first} and {@code second}, two results about the same text (a valid one
+   * has none), listed together in text order (those without a place first, as the reader lists
+   * them) and counted together: what one refusal says when two reads of a document found problems.
+   */
+  static ParseResult merged(ParseResult first, ParseResult second) {
+    List<ValidationError> all = new ArrayList<>(listedOf(first));
+    all.addAll(listedOf(second));
+    all.sort(IN_TEXT_ORDER);
+    int shown = listed(all.size());
+    return invalid(all.subList(0, shown), first.problemCount() + second.problemCount() - shown);
+  }
+
+  /** The problems {@code result} lists one by one, without the one that counts the rest. */
+  private static List<ValidationError> listedOf(ParseResult result) {
+    List<ValidationError> errors = result.errors();
+    return result.problemCount() > MAX ? errors.subList(0, errors.size() - 1) : errors;
   }
 }

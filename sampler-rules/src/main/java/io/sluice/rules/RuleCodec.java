@@ -52,12 +52,16 @@ public final class RuleCodec {
           .maxNameLength(MAX_NAME_LENGTH)
           .build();
 
+  /**
+   * Reads text that keeps a field's last value when it is given twice: only to read a document
+   * whose fields given twice are refused already, so its other problems are listed beside them.
+   */
+  private static final JsonFactory LENIENT =
+      JsonFactory.builder().streamReadConstraints(LIMITS).build();
+
   private static final ObjectMapper MAPPER =
       JsonMapper.builder(
-              JsonFactory.builder()
-                  .streamReadConstraints(LIMITS)
-                  .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                  .build())
+              LENIENT.rebuild().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
           .enable(SerializationFeature.INDENT_OUTPUT)
           .build();
 
@@ -133,7 +137,7 @@ public final class RuleCodec {
       ObjectNode withService = ((ObjectNode) node).objectNode();
       withService.put("service", service);
       withService.setAll((ObjectNode) node);
-      root = new Root(withService, root.text(), null);
+      root = new Root(withService, root.text(), root.givenTwice(), null);
     }
     return read(root, true, service);
   }
@@ -146,17 +150,20 @@ public final class RuleCodec {
    * control plane's dry run request, whose reader's own messages may quote the input. Never throws.
    */
   public static String syntaxProblem(byte[] json) {
-    ParseResult failure = readRoot(json).failure();
+    Root root = readRoot(json);
+    ParseResult failure = root.failure() != null ? root.failure() : root.givenTwice();
     return failure == null ? null : failure.errors().get(0).message();
   }
 
   /**
-   * The document's JSON tree and where its values are in the text, or (when there is no tree) the
-   * result saying why.
+   * The document's JSON tree and where its values are in the text, with the problems of the fields
+   * it gives twice if any ({@code givenTwice}, the tree holding each such field's last value); or
+   * (when there is no tree) the result saying why.
    */
-  private record Root(JsonNode node, TextLocations text, ParseResult failure) {
+  private record Root(
+      JsonNode node, TextLocations text, ParseResult givenTwice, ParseResult failure) {
     static Root failed(ParseResult failure) {
-      return new Root(null, null, failure);
+      return new Root(null, null, null, failure);
     }
   }
 
@@ -184,15 +191,16 @@ public final class RuleCodec {
             malformed(json, parser.currentLocation(), "unexpected content after the document"));
       }
     } catch (JsonProcessingException e) {
-      ParseResult duplicates = isDuplicate(e) ? duplicates(json) : null;
-      return Root.failed(
-          duplicates != null ? duplicates : malformed(json, e.getLocation(), describe(e)));
+      Root givenTwice = isDuplicate(e) ? readGivenTwice(json) : null;
+      return givenTwice != null
+          ? givenTwice
+          : Root.failed(malformed(json, e.getLocation(), describe(e)));
     } catch (IOException | RuntimeException e) {
       return Root.failed(
           ParseResult.invalid(
               List.of(new ValidationError("$", "the document could not be read as JSON"))));
     }
-    return new Root(root, new TextLocations(MAPPER.getFactory(), json), null);
+    return new Root(root, new TextLocations(LENIENT, json), null, null);
   }
 
   private static boolean isDuplicate(JsonProcessingException e) {
@@ -200,15 +208,46 @@ public final class RuleCodec {
   }
 
   /**
-   * Every field given twice, each where its name starts, then the syntax error that follows them if
-   * any; {@code null} when the scan found none (the caller reports the parse's own error).
+   * A document that gives fields twice, which the tree's parse refused at the first. With no syntax
+   * error in it, its tree read again keeping each such field's last value, beside every field given
+   * twice: the reader then lists the document's other problems with them, so one refusal says all
+   * there is to fix. With a syntax error (there is no tree), every field given twice before it,
+   * then the error. {@code null} when the scan finds none (the caller reports the parse's own
+   * error).
    */
-  private static ParseResult duplicates(byte[] json) {
-    DuplicateFields.Scan scan = DuplicateFields.scan(json, LIMITS);
-    List<DuplicateFields.Duplicate> found = scan.duplicates();
-    if (found.isEmpty()) {
+  private static Root readGivenTwice(byte[] json) {
+    DuplicateFields.Scan scan = DuplicateFields.scan(json, LENIENT);
+    if (scan.duplicates().isEmpty()) {
       return null;
     }
+    ParseResult givenTwice = duplicates(json, scan);
+    if (scan.syntax() != null) {
+      return Root.failed(givenTwice);
+    }
+    try (JsonParser parser = new TinyNumbersKept(LENIENT.createParser(json))) {
+      JsonNode root = MAPPER.readTree(parser);
+      if (root != null && !root.isMissingNode()) {
+        ParseResult after =
+            parser.nextToken() == null
+                ? null
+                : malformed(
+                    json, parser.currentLocation(), "unexpected content after the document");
+        return after != null
+            ? Root.failed(ListedProblems.merged(givenTwice, after))
+            : new Root(root, new TextLocations(LENIENT, json), givenTwice, null);
+      }
+    } catch (IOException | RuntimeException e) {
+      // read once already up to its first field given twice, and scanned to its end: not expected
+    }
+    return Root.failed(givenTwice);
+  }
+
+  /**
+   * Every field given twice that {@code scan} found, each where its name starts, then the syntax
+   * error that follows them if any.
+   */
+  private static ParseResult duplicates(byte[] json, DuplicateFields.Scan scan) {
+    List<DuplicateFields.Duplicate> found = scan.duplicates();
     int listed = ListedProblems.listed(found.size());
     // in text order: the columns are counted in one pass over the text
     Utf16Columns columns = new Utf16Columns(json);
@@ -228,7 +267,8 @@ public final class RuleCodec {
 
   private static ParseResult read(Root root, boolean asWritten, String storedFor) {
     try {
-      return DocumentReader.read(root.node(), asWritten, root.text(), storedFor);
+      ParseResult result = DocumentReader.read(root.node(), asWritten, root.text(), storedFor);
+      return root.givenTwice() == null ? result : ListedProblems.merged(root.givenTwice(), result);
     } catch (RuntimeException e) {
       // A bug in the reader must never escape as an exception to a caller that expects a result.
       return ParseResult.invalid(

@@ -95,17 +95,24 @@ class ListedProblemsTest {
     List<ValidationError> errors = result.errors();
 
     assertThat(errors).hasSize(1001);
-    assertThat(result.problemCount()).isEqualTo(1199);
-    String first = "{\"schemaVersion\": 1, \"service\": \"s\", \"é😀\": 0, \"x\": 0, ";
+    assertThat(result.problemCount())
+        .as("1199 fields given twice, and the unknown fields 'é😀' and 'x' beside them")
+        .isEqualTo(1201);
+    String start = "{\"schemaVersion\": 1, \"service\": \"s\", ";
     assertThat(errors.get(0))
+        .hasToString("$: unknown field 'é😀'")
+        .extracting(ValidationError::column)
+        .isEqualTo(start.length() + 1);
+    String first = start + "\"é😀\": 0, \"x\": 0, ";
+    assertThat(errors.get(1))
         .hasToString(
             "$: malformed JSON at line 1, column "
                 + (first.length() + 1)
                 + ": duplicate field 'x'");
-    int column = text.indexOf("\"x\": 1000") + 1;
+    int column = text.indexOf("\"x\": 999") + 1;
     assertThat(errors.get(999)).extracting(ValidationError::column).isEqualTo(column);
     assertThat(errors.get(1000))
-        .hasToString("$: 199 more problems are not listed: only the first 1000 are");
+        .hasToString("$: 201 more problems are not listed: only the first 1000 are");
   }
 
   @Test

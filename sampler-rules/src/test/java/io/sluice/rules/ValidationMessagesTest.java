@@ -723,8 +723,8 @@ class ValidationMessagesTest {
                 + " double quotes"),
         c(
             "duplicate field",
-            "{\"service\": \"a\", \"service\": \"b\"}",
-            "$: malformed JSON at line 1, column 18: duplicate field 'service'"),
+            "{\"schemaVersion\": 1, \"service\": \"a\", \"service\": \"b\"}",
+            "$: malformed JSON at line 1, column 38: duplicate field 'service'"),
         c(
             "content after the document",
             "{} {}",
@@ -886,6 +886,72 @@ class ValidationMessagesTest {
             "$: malformed JSON at line 3, column 40: duplicate field 'name'",
             "$: malformed JSON at line 4, column 2: duplicate field 'service'",
             "$: malformed JSON at line 4, column 36: unexpected character ','");
+  }
+
+  @Test
+  void aDocumentGivingFieldsTwiceListsItsOtherProblemsWithThemInTextOrder() {
+    String text =
+        "{\"schemaVersion\": 1, \"service\": \"s\",\n"
+            + " \"sampling\": {\"defaultRatio\": 0.5, \"defaultRatio\": 1,\n"
+            + "   \"rules\": [{\"name\": \"a\", \"ratio\": 2}]},\n"
+            + " \"breakers\": [{\"name\": \"b\", \"name\": \"c\", \"match\": {\"host\": \"h\"},"
+            + " \"minimumCalls\": 0}]}";
+
+    ParseResult result = RuleCodec.parse(text);
+
+    assertThat(result.errors())
+        .extracting(e -> e.line() + ":" + e.column() + " " + e)
+        .containsExactly(
+            "2:36 $: malformed JSON at line 2, column 36: duplicate field 'defaultRatio'",
+            "3:37 $.sampling.rules[0].ratio: must be from 0 to 1, not 2",
+            "4:29 $: malformed JSON at line 4, column 29: duplicate field 'name'",
+            "4:82 $.breakers[0].minimumCalls: must be at least 1, not 0");
+    assertThat(result.problemCount()).isEqualTo(4);
+  }
+
+  @Test
+  void aFieldGivenTwiceIsCheckedWithItsLastValueWhereThatIsWritten() {
+    String text =
+        "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"defaultRatio\": 0.5,"
+            + " \"defaultRatio\": 7}}";
+
+    assertThat(RuleCodec.parse(text).errors())
+        .extracting(e -> e.column() + " " + e)
+        .containsExactly(
+            text.indexOf("\"defaultRatio\": 7")
+                + 1
+                + " $: malformed JSON at line 1, column "
+                + (text.indexOf("\"defaultRatio\": 7") + 1)
+                + ": duplicate field 'defaultRatio'",
+            text.indexOf("7") + 1 + " $.sampling.defaultRatio: must be from 0 to 1, not 7");
+  }
+
+  @Test
+  void aDocumentStoredForAServiceListsItsOtherProblemsWithTheFieldsItGivesTwice() {
+    String text =
+        "{\"schemaVersion\": 1, \"service\": \"other\", \"sampling\": {\"defaultRatio\": 1,"
+            + " \"defaultRatio\": 1}}";
+
+    assertThat(RuleCodec.parseFor("s", text.getBytes(StandardCharsets.UTF_8)).errors())
+        .extracting(ValidationError::path)
+        .containsExactly("$.service", "$");
+  }
+
+  @Test
+  void contentAfterADocumentGivingFieldsTwiceIsListedAfterThem() {
+    assertThat(RuleCodec.parse("{\"service\": \"a\", \"service\": \"b\"} {}").errors())
+        .extracting(ValidationError::toString)
+        .containsExactly(
+            "$: malformed JSON at line 1, column 18: duplicate field 'service'",
+            "$: malformed JSON at line 1, column 35: unexpected content after the document");
+  }
+
+  @Test
+  void whatADocumentGivingFieldsTwiceSaysFirstIsItsSyntaxProblem() {
+    assertThat(
+            RuleCodec.syntaxProblem(
+                "{\"schemaVersion\": 0, \"x\": 1, \"x\": 2}".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo("malformed JSON at line 1, column 30: duplicate field 'x'");
   }
 
   @Test
