@@ -4,6 +4,8 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.ResourceConfiguration;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.resources.Resource;
+import io.sluice.rules.OneLineText;
 import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.ActiveRulesHolder;
@@ -19,6 +21,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -46,6 +49,12 @@ final class SluiceAgent {
 
   private final AtomicBoolean configured = new AtomicBoolean();
   private final AtomicBoolean notConfiguredSaid = new AtomicBoolean();
+
+  /**
+   * The agent's configuration while Sluice waits for the resource to name a service that has no
+   * name of its own ({@link #resourceBuilt}); null otherwise.
+   */
+  private final AtomicReference<ConfigProperties> awaitingName = new AtomicReference<>();
 
   /**
    * Said when the agent is up but never ran Sluice's configuration: with a declarative
@@ -139,8 +148,95 @@ final class SluiceAgent {
     if (!configured.compareAndSet(false, true)) {
       return;
     }
+    if (awaitsDetectedName(properties)) {
+      // the resource, built next, may name the service: configured when it is (resourceBuilt), or
+      // without a name when something asks first
+      awaitingName.set(properties);
+      return;
+    }
+    configureNamed(properties, null);
+  }
+
+  /**
+   * Whether the service has no name of its own in {@code properties} and the agent will build its
+   * resource, whose detectors may find one ({@link #resourceBuilt}). Never throws.
+   */
+  private static boolean awaitsDetectedName(ConfigProperties properties) {
     try {
-      configureOnce(properties);
+      return serviceName(properties) == null && !properties.getBoolean(SDK_DISABLED, false);
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /**
+   * Takes the service name the agent's resource detectors found for the app's spans (from its jar's
+   * name, {@code spring.application.name}) when none is set, so that the service a user sees in its
+   * traces is the one whose rules apply and under which it reports, rather than an unnamed one on
+   * the {@code _default} document. A name that can have no rule document is not taken, and said so.
+   * The agent builds its resource after its configuration and before its sampler, on its start-up
+   * thread, so this completes {@link #configure}. Never throws.
+   */
+  void resourceBuilt(Resource resource) {
+    ConfigProperties properties = awaitingName.get();
+    if (properties == null) {
+      return;
+    }
+    String detected = null;
+    try {
+      detected = detectedName(resource);
+    } catch (RuntimeException | LinkageError e) {
+      logger.log(Level.FINE, "Sluice: the service name the agent detected could not be read", e);
+    }
+    configureAwaited(properties, detected);
+  }
+
+  /**
+   * The detected service name the rules may be selected by, or null: none was detected
+   * (OpenTelemetry then names the service {@code unknown_service:java}), or it can have no rule
+   * document (said).
+   */
+  private static String detectedName(Resource resource) {
+    String name = resource.getAttribute(AttributeKey.stringKey("service.name"));
+    if (name == null || name.isEmpty() || name.startsWith("unknown_service")) {
+      return null;
+    }
+    if (!RuleDocument.isServiceName(name)) {
+      logger.info(
+          "Sluice: OpenTelemetry detected the service name "
+              + "'"
+              + OneLineText.escape(name)
+              + "'"
+              + " for the app's spans, which can have no rule document (a service name is "
+              + RuleDocument.SERVICE_NAME_RULE
+              + "), so Sluice does not select rules by it");
+      return null;
+    }
+    return name;
+  }
+
+  /** Configures with {@code detected} as the service's name once, if still awaiting a name. */
+  private void configureAwaited(ConfigProperties properties, String detected) {
+    if (awaitingName.compareAndSet(properties, null)) {
+      configureNamed(properties, detected);
+    }
+  }
+
+  /** Configures without a name if the resource never named the service (the sampler asks first). */
+  private void configureIfAwaiting() {
+    ConfigProperties properties = awaitingName.get();
+    if (properties != null) {
+      configureAwaited(properties, null);
+    }
+  }
+
+  /**
+   * Configures from {@code properties}, under {@code detected} when the resource named the service
+   * and the configuration does not. Never throws.
+   */
+  private void configureNamed(ConfigProperties properties, String detected) {
+    try {
+      configureOnce(properties, detected);
     } catch (RuntimeException | LinkageError e) {
       config = null; // startInBackground then starts nothing
       QuietLog.write(
@@ -153,10 +249,10 @@ final class SluiceAgent {
     }
   }
 
-  private void configureOnce(ConfigProperties properties) {
+  private void configureOnce(ConfigProperties properties, String detected) {
     SluiceConfig current;
     try {
-      current = readConfig(properties);
+      current = readConfig(properties, detected);
     } catch (RuntimeException | LinkageError e) {
       logger.log(Level.WARNING, "Sluice could not read its configuration; running on defaults", e);
       configRefused = true;
@@ -248,13 +344,24 @@ final class SluiceAgent {
    * Sluice's settings; a refused configuration is logged and replaced by one without etcd (see
    * {@link #withoutSources}).
    */
-  private SluiceConfig readConfig(ConfigProperties properties) {
-    String serviceName = serviceName(properties);
+  private SluiceConfig readConfig(ConfigProperties properties, String detected) {
+    String serviceName = detected != null ? detected : serviceName(properties);
     ConfigLookup lookup =
         new AgentConfigLookup(properties, serviceName, systemProperties, environment);
     // named where it was set, as the refusal names it: OTEL_SERVICE_NAME as the variable, a name
     // from the resource attributes as their entry (not "the service name", nor otel.service.name)
-    serviceNameOrigin = serviceName == null ? null : lookup.origin(ConfigKeys.SERVICE_NAME);
+    serviceNameOrigin =
+        serviceName == null || detected != null ? null : lookup.origin(ConfigKeys.SERVICE_NAME);
+    if (detected != null) {
+      logger.info(
+          "Sluice: no service name is set ("
+              + ConfigKeys.SERVICE_NAME
+              + ", OTEL_SERVICE_NAME or service.name in otel.resource.attributes), so Sluice"
+              + " selects rules by '"
+              + detected
+              + "', the name OpenTelemetry detected for the app's spans (from its jar or"
+              + " framework): set the name to choose another");
+    }
     // the fallback of a refused configuration keeps settings of it (the state directory, the
     // rules file): what is said of them later names them where they were set too
     settingNames = lookup;
@@ -407,6 +514,7 @@ final class SluiceAgent {
 
   /** The rules in force; built-in defaults until a source publishes. */
   ActiveRulesHolder rules() {
+    configureIfAwaiting();
     ActiveRulesHolder current = rules;
     if (current == null) {
       // Only if the sampler were asked for before configuration, which the agent does not do.
@@ -426,6 +534,7 @@ final class SluiceAgent {
    * logged once; the app keeps running on the rules it has.
    */
   void startInBackground(MeterProvider meterProvider) {
+    configureIfAwaiting();
     SluiceConfig current = config;
     if (current == null) {
       if (!configured.get() && notConfiguredSaid.compareAndSet(false, true)) {

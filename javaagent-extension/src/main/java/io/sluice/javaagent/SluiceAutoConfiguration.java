@@ -61,6 +61,13 @@ public final class SluiceAutoConfiguration implements AutoConfigurationCustomize
             SluiceAgent.instance().configure(config);
             return Map.of();
           });
+      // the resource as the agent's detectors completed it: a service without a name of its own
+      // is selected by the one its spans carry (SluiceAgent never throws)
+      customizer.addResourceCustomizer(
+          (resource, config) -> {
+            SluiceAgent.instance().resourceBuilt(resource);
+            return resource;
+          });
     } catch (RuntimeException | LinkageError e) {
       logger.log(Level.WARNING, "Sluice could not configure itself; the app runs without it", e);
     }

@@ -3,8 +3,11 @@ package io.sluice.javaagent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.MeterProvider;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
+import io.opentelemetry.sdk.resources.Resource;
 import io.sluice.rules.RuleDocument;
 import io.sluice.sdk.ActiveRules;
 import io.sluice.sdk.config.ConfiguredRules;
@@ -63,6 +66,104 @@ class SluiceAgentServiceNameTest {
   void aNameFromOtelServiceNameIsCalledSo() throws Exception {
     assertThat(warningFor(Map.of("otel.service.name", "My Svc")))
         .startsWith("otel.service.name=My Svc can have no rule document of its own");
+  }
+
+  /**
+   * A service without a name of its own is selected by the one the agent's resource detectors found
+   * for its spans (here as the jar's name would be): its own document of the rules file applies,
+   * and one line says where the name came from. Before, Sluice ran it as {@code
+   * unknown_service:java} on the {@code _default} document while its spans said {@code orders}.
+   */
+  @Test
+  void aServiceWithoutANameIsSelectedByTheNameItsResourceWasGiven() throws Exception {
+    Path rules =
+        Files.writeString(
+            dir.resolve("orders.json"),
+            "{\"schemaVersion\":1,\"service\":\"orders\",\"sampling\":{\"defaultRatio\":0.25}}");
+    Map<String, String> properties =
+        Map.of(
+            "sluice.rules.file",
+            rules.toString(),
+            "sluice.state.dir",
+            dir.resolve("state").toString());
+    try (LogCapture agentLog = LogCapture.of(SluiceAgent.class);
+        LogCapture rulesLog = LogCapture.of(ConfiguredRules.class)) {
+      SluiceAgent agent = new SluiceAgent(hooks::add, Map.<String, String>of()::get);
+      agent.configure(DefaultConfigProperties.createFromMap(properties));
+      agent.resourceBuilt(Resource.getDefault().merge(serviceNamed("orders")));
+      agent.startInBackground(MeterProvider.noop());
+
+      await("the service's own document is in force")
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> agent.rules().current().source() == ActiveRules.Source.FILE);
+      assertThat(agent.rules().current().document().service()).isEqualTo("orders");
+      assertThat(agent.rules().current().document().sampling().defaultRatio()).isEqualTo(0.25);
+      assertThat(agentLog.messages())
+          .contains(
+              "Sluice: no service name is set (otel.service.name, OTEL_SERVICE_NAME or service.name"
+                  + " in otel.resource.attributes), so Sluice selects rules by 'orders', the name"
+                  + " OpenTelemetry detected for the app's spans (from its jar or framework): set"
+                  + " the name to choose another");
+      assertThat(rulesLog.warnings()).noneMatch(m -> m.contains("orders"));
+    }
+  }
+
+  /** A name set by the user wins over the one the resource has, as it does for the spans. */
+  @Test
+  void aNameOfItsOwnIsKeptWhateverTheResourceSays() throws Exception {
+    SluiceAgent agent = new SluiceAgent(hooks::add, Map.<String, String>of()::get);
+    agent.configure(DefaultConfigProperties.createFromMap(Map.of("otel.service.name", "orders")));
+    agent.resourceBuilt(serviceNamed("detected"));
+
+    assertThat(agent.rules().current().document().service()).isEqualTo("orders");
+  }
+
+  /**
+   * OpenTelemetry's own name for a service none was found for, and a name that can have no rule
+   * document, select nothing: the service stays unnamed, on the {@code _default} document.
+   */
+  @Test
+  void anUnknownOrUnusableDetectedNameLeavesTheServiceUnnamed() throws Exception {
+    for (String detected : List.of("unknown_service:java", "My App")) {
+      try (LogCapture agentLog = LogCapture.of(SluiceAgent.class)) {
+        SluiceAgent agent = new SluiceAgent(hooks::add, Map.<String, String>of()::get);
+        agent.configure(DefaultConfigProperties.createFromMap(Map.of()));
+        agent.resourceBuilt(serviceNamed(detected));
+
+        assertThat(agent.rules().current().document().service())
+            .as(detected)
+            .isEqualTo("unknown_service:java");
+        assertThat(
+                agentLog.messages().stream().filter(m -> m.contains("detected the service name")))
+            .as(detected)
+            .containsExactlyElementsOf(
+                detected.equals("My App")
+                    ? List.of(
+                        "Sluice: OpenTelemetry detected the service name 'My App' for the app's"
+                            + " spans, which can have no rule document (a service name is "
+                            + RuleDocument.SERVICE_NAME_RULE
+                            + "), so Sluice does not select rules by it")
+                    : List.of());
+      }
+    }
+  }
+
+  /**
+   * Without a resource (the sampler asked first, or the SDK is off), the service is configured
+   * unnamed when something first needs the configuration, not left unconfigured.
+   */
+  @Test
+  void withoutAResourceTheServiceIsConfiguredUnnamedWhenFirstNeeded() {
+    SluiceAgent agent = new SluiceAgent(hooks::add, Map.<String, String>of()::get);
+    agent.configure(DefaultConfigProperties.createFromMap(Map.of()));
+
+    assertThat(agent.rules().current().document().service()).isEqualTo("unknown_service:java");
+    agent.resourceBuilt(serviceNamed("orders")); // too late: the rules were handed out
+    assertThat(agent.rules().current().document().service()).isEqualTo("unknown_service:java");
+  }
+
+  private static Resource serviceNamed(String name) {
+    return Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), name));
   }
 
   private String warningFor(Map<String, String> naming) throws Exception {

@@ -1,7 +1,9 @@
 package io.sluice.javaagent.it;
 
 import io.sluice.javaagent.testapp.TestApp;
+import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,7 +17,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -121,7 +127,41 @@ final class AgentApp implements AutoCloseable {
   static AgentApp startOn(Path java, String agentJar, Map<String, String> properties)
       throws IOException {
     return start(
-        java, agentJar, properties, System.getProperty("test.app.classpath"), Map.of(), List.of());
+        java,
+        agentJar,
+        properties,
+        onClassPath(System.getProperty("test.app.classpath")),
+        Map.of(),
+        List.of());
+  }
+
+  /**
+   * As {@link #start(String, Map)}, launched as {@code java -jar jar}, as an app packaged as one
+   * jar is: {@code jar} is written first, holding only a manifest that names the test app as its
+   * main class and the test app's class path as its own.
+   */
+  static AgentApp startFromJar(String agentJar, Map<String, String> properties, Path jar)
+      throws IOException {
+    Manifest manifest = new Manifest();
+    Attributes attributes = manifest.getMainAttributes();
+    attributes.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    attributes.put(Attributes.Name.MAIN_CLASS, TestApp.class.getName());
+    StringJoiner classPath = new StringJoiner(" ");
+    for (String entry : System.getProperty("test.app.classpath").split(File.pathSeparator)) {
+      classPath.add(Path.of(entry).toAbsolutePath().toUri().toString());
+    }
+    attributes.put(Attributes.Name.CLASS_PATH, classPath.toString());
+    try (OutputStream out = Files.newOutputStream(jar);
+        JarOutputStream ignored = new JarOutputStream(out, manifest)) {
+      // the manifest is all there is
+    }
+    return start(
+        Path.of(System.getProperty("java.home"), "bin", "java"),
+        agentJar,
+        properties,
+        List.of("-jar", jar.toAbsolutePath().toString()),
+        Map.of(),
+        List.of());
   }
 
   private static AgentApp start(
@@ -135,16 +175,25 @@ final class AgentApp implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java"),
         agentJar,
         properties,
-        classPath,
+        onClassPath(classPath),
         environment,
         jvmArguments);
   }
 
+  /** What launches the test app from {@code classPath}: {@code -cp classPath TestApp}. */
+  private static List<String> onClassPath(String classPath) {
+    return List.of("-cp", classPath, TestApp.class.getName());
+  }
+
+  /**
+   * @param main what follows the JVM's options: the class path and main class, or {@code -jar} and
+   *     a jar
+   */
   private static AgentApp start(
       Path java,
       String agentJar,
       Map<String, String> properties,
-      String classPath,
+      List<String> main,
       Map<String, String> environment,
       List<String> jvmArguments)
       throws IOException {
@@ -170,9 +219,7 @@ final class AgentApp implements AutoCloseable {
     }
     properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
     command.addAll(jvmArguments);
-    command.add("-cp");
-    command.add(classPath);
-    command.add(TestApp.class.getName());
+    command.addAll(main);
     // standard input stays a pipe from this JVM: the app exits when it closes
     ProcessBuilder builder =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

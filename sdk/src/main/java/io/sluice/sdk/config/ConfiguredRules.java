@@ -187,16 +187,15 @@ public final class ConfiguredRules implements AutoCloseable {
    */
   static String withoutOwnDocument(String service, String origin) {
     if (service.startsWith(OPEN_TELEMETRY_UNNAMED + ":")) {
-      // not "OpenTelemetry names it so": the agent's resource detectors may name the spans'
-      // service from the jar or spring.application.name, which selects no rules
+      // not "OpenTelemetry names it so": the app's resource may name its spans' service otherwise
+      // (the agent takes a name its detectors find and says so before this is reached)
       return "no service name is set ("
           + ConfigKeys.SERVICE_NAME
           + ", OTEL_SERVICE_NAME or service.name in otel.resource.attributes), so Sluice names"
           + " the service "
           + service
           + "; only the _default document applies: set the name to give the service rules of its"
-          + " own (a name OpenTelemetry detects from the jar or the app's framework selects no"
-          + " rules)";
+          + " own";
     }
     return (origin == null ? "the service name " : origin + "=")
         + service

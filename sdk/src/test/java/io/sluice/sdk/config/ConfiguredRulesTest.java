@@ -101,8 +101,7 @@ class ConfiguredRulesTest {
           // the name was OpenTelemetry's, not the user's: say what to set
           assertThat(warning)
               .startsWith("no service name is set (otel.service.name, OTEL_SERVICE_NAME")
-              .contains("so Sluice names the service unknown_service:java")
-              .contains("a name OpenTelemetry detects from the jar or the app's framework");
+              .contains("so Sluice names the service unknown_service:java");
         }
       }
     }
