@@ -3619,11 +3619,18 @@ class ControlPlaneApiIT {
         api.put(
             path,
             WRITER,
-            "{\"schemaVersion\":1,\"sampling\":{\"defaultRatio\":0.5,\"defaultRatio\":1.0}}",
+            "{\"schemaVersion\":1,\"sampling\":{\"defaultRatio\":0.5,\"defaultRatio\":1.0,"
+                + "\"rules\":[{\"name\":\"r\",\"ratio\":2}]}}",
             Map.of());
     assertThat(duplicate.status()).isEqualTo(400);
-    assertThat(duplicate.json().get("errors").get(0).get("message").asString())
-        .contains("defaultRatio");
+    // the field given twice and, in the same answer, the document's other problem
+    JsonNode duplicateErrors = duplicate.json().get("errors");
+    assertThat(duplicateErrors).hasSize(2);
+    assertThat(duplicateErrors.get(0).get("message").asString())
+        .isEqualTo("malformed JSON at line 1, column 51: duplicate field 'defaultRatio'");
+    assertThat(duplicateErrors.get(1).get("path").asString())
+        .isEqualTo("$.sampling.rules[0].ratio");
+    assertThat(duplicate.json().get("problemCount").asInt()).isEqualTo(2);
     assertThat(api.get(path, READER).status()).isEqualTo(404);
   }
 
