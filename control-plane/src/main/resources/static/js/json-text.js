@@ -19,10 +19,14 @@ export function itemPath(parent, index) {
 
 /**
  * Parses `text`. Returns {value, locations} where locations maps a path to {start, end} offsets,
- * or {error: {message, line, column, offset}}.
+ * or {error: {message, line, column, offset}}. A text that gives a field twice but is otherwise
+ * JSON has both: `error` is the first field given again (so whoever needs the document as written
+ * refuses it), `duplicates` lists every one, and `value` and `locations` keep each such field's
+ * last value, so its other problems can be listed with them, as the control plane lists them.
  */
 export function parseWithLocations(text) {
   const locations = new Map();
+  const duplicates = [];
   let i = 0;
 
   const fail = (message, at = i) => {
@@ -64,7 +68,7 @@ export function parseWithLocations(text) {
       const key = string();
       const p = memberPath(path, key);
       if (Object.prototype.hasOwnProperty.call(result, key)) {
-        fail(`duplicate field '${key}'`, keyStart);
+        duplicates.push({ message: `duplicate field '${key}'`, offset: keyStart });
       }
       ws();
       if (text[i] !== ':') fail(`expected ':' after the field name but found ${describe()}`);
@@ -130,14 +134,17 @@ export function parseWithLocations(text) {
     return wholeNumber(m[0], !m[2] && !m[3]);
   }
 
+  const placedAt = ({ message, offset }) => ({ message, ...lineColumn(text, offset), offset });
   try {
     const v = value('$');
     ws();
     if (i < text.length) fail(`unexpected ${describe()} after the document`);
-    return { value: v, locations };
+    if (!duplicates.length) return { value: v, locations };
+    const listed = duplicates.map(placedAt);
+    return { value: v, locations, error: listed[0], duplicates: listed };
   } catch (e) {
-    const { line, column } = lineColumn(text, e.offset ?? i);
-    return { error: { message: e.message, line, column, offset: e.offset ?? i } };
+    // the first problem in the text: a field given twice before the syntax error, if any
+    return { error: placedAt(duplicates[0] ?? { message: e.message, offset: e.offset ?? i }) };
   }
 }
 

@@ -498,16 +498,16 @@ export class RulesPanel {
     const text = this.textarea.value;
     const parsed = parseWithLocations(text);
     let problems = [];
-    if (parsed.error) {
-      const e = parsed.error;
-      problems = [{
-        path: null,
-        message: `JSON syntax: ${e.message}`,
-        line: e.line,
-        column: e.column,
-        start: e.offset,
-        end: e.offset + 1,
-      }];
+    const syntax = (e) => ({
+      path: null,
+      message: `JSON syntax: ${e.message}`,
+      line: e.line,
+      column: e.column,
+      start: e.offset,
+      end: e.offset + 1,
+    });
+    if (parsed.error && !parsed.duplicates) {
+      problems = [syntax(parsed.error)];
       this.locations = new Map();
     } else {
       this.locations = parsed.locations;
@@ -526,7 +526,12 @@ export class RulesPanel {
       }
       const starts = lineStarts(text);
       found.push(...this.halfCharacters(text, starts));
-      problems = found.map((p) => this.placed(p, text, starts));
+      // fields given twice, then the other problems of the document as read (each field's last
+      // value): all of them at once, as a save would list them
+      problems = [
+        ...(parsed.duplicates ?? []).map(syntax),
+        ...found.map((p) => this.placed(p, text, starts)),
+      ];
       fill(this.structured, structuredView(doc));
     }
     this.problems = problems;

@@ -1559,6 +1559,38 @@ class WebUiIT {
     api("DELETE", "/api/v1/services/half-character/rules", WRITER_TOKEN, null, Map.of());
   }
 
+  /**
+   * A field given twice is listed with the document's other problems, as a save lists them, not
+   * alone: the editor used to stop at the first such field and show nothing else until it was
+   * fixed.
+   */
+  @Test
+  void aFieldGivenTwiceInTheEditorIsListedWithTheDocumentsOtherProblems() {
+    storeOrdersDocumentAs("given-twice");
+    open(WRITER_TOKEN, "/service/given-twice/rules");
+    WebElement editor = waitFor(By.id("rules-editor"));
+    await().atMost(BOUND).until(() -> editor.getAttribute("value").contains("\"drop-health\""));
+    js(
+        "const e = arguments[0]; e.value = arguments[1];"
+            + " e.dispatchEvent(new Event('input', { bubbles: true }));",
+        editor,
+        "{\"schemaVersion\": 1, \"service\": \"given-twice\",\n"
+            + " \"sampling\": {\"defaultRatio\": 0.5, \"defaultRatio\": 1,\n"
+            + "  \"rules\": [{\"name\": \"a\", \"ratio\": 2}]}}");
+
+    awaitText(By.cssSelector("[data-test=problems]"), "duplicate field 'defaultRatio'");
+    List<WebElement> problems = browser.findElements(By.cssSelector("[data-test=problems] button"));
+    assertThat(problems).hasSize(2);
+    assertThat(problems.get(0).getText()).contains("line 2").contains("duplicate field");
+    assertThat(problems.get(1).getAttribute("data-path")).isEqualTo("$.sampling.rules[0].ratio");
+    assertThat(problems.get(1).getText()).contains("line 3");
+
+    click(By.cssSelector("[data-test=discard]"));
+    click(By.cssSelector("dialog [data-test=confirm]"));
+    awaitText(By.id("editor-status"), "No problems found.");
+    api("DELETE", "/api/v1/services/given-twice/rules", WRITER_TOKEN, null, Map.of());
+  }
+
   private static int lineOf(String text, String part) {
     assertThat(text).contains(part);
     return text.substring(0, text.indexOf(part)).split("\n", -1).length;
