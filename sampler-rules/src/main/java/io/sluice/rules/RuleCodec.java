@@ -186,9 +186,9 @@ public final class RuleCodec {
         return Root.failed(
             ParseResult.invalid(List.of(new ValidationError("$", "the document is empty"))));
       }
-      if (parser.nextToken() != null) {
-        return Root.failed(
-            malformed(json, parser.currentLocation(), "unexpected content after the document"));
+      ParseResult after = after(json, parser);
+      if (after != null) {
+        return Root.failed(after);
       }
     } catch (JsonProcessingException e) {
       Root givenTwice = isDuplicate(e) ? readGivenTwice(json) : null;
@@ -227,11 +227,7 @@ public final class RuleCodec {
     try (JsonParser parser = new TinyNumbersKept(LENIENT.createParser(json))) {
       JsonNode root = MAPPER.readTree(parser);
       if (root != null && !root.isMissingNode()) {
-        ParseResult after =
-            parser.nextToken() == null
-                ? null
-                : malformed(
-                    json, parser.currentLocation(), "unexpected content after the document");
+        ParseResult after = after(json, parser);
         return after != null
             ? Root.failed(ListedProblems.merged(givenTwice, after))
             : new Root(root, new TextLocations(LENIENT, json), givenTwice, null);
@@ -240,6 +236,20 @@ public final class RuleCodec {
       // read once already up to its first field given twice, and scanned to its end: not expected
     }
     return Root.failed(givenTwice);
+  }
+
+  /**
+   * What is wrong with the text after the document {@code parser} has read, in the words of the
+   * tree's parse: content after it, or a syntax error there; {@code null} when the text ends.
+   */
+  private static ParseResult after(byte[] json, JsonParser parser) throws IOException {
+    try {
+      return parser.nextToken() == null
+          ? null
+          : malformed(json, parser.currentLocation(), "unexpected content after the document");
+    } catch (JsonProcessingException e) {
+      return malformed(json, e.getLocation(), describe(e));
+    }
   }
 
   /**

@@ -10,9 +10,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * Where each value and member name of a document's text is, by the JSON path the reader reports
@@ -30,10 +30,10 @@ final class TextLocations {
   private final byte[] json;
 
   /** Where each value starts, by its path; {@code null} until a problem asks. */
-  private Map<String, int[]> values;
+  private NavigableMap<String, int[]> values;
 
   /** Where each member's name starts, by the member's path. */
-  private Map<String, int[]> names;
+  private NavigableMap<String, int[]> names;
 
   TextLocations(JsonFactory factory, byte[] json) {
     this.factory = factory;
@@ -84,9 +84,22 @@ final class TextLocations {
     return paths;
   }
 
+  /**
+   * Forgets where the values and names inside the value at {@code path} are: that value was given
+   * again, and a problem of the one the reader reads (the last) must not be placed in the first,
+   * such as a missing field the first had. Sorted maps, so that a document giving many large values
+   * twice costs a range each, not a pass over every place.
+   */
+  private void forgetWithin(String path) {
+    for (String step : new String[] {".", "["}) {
+      values.subMap(path + step, path + step + Character.MAX_VALUE).clear();
+      names.subMap(path + step, path + step + Character.MAX_VALUE).clear();
+    }
+  }
+
   private void index() {
-    values = new HashMap<>();
-    names = new HashMap<>();
+    values = new TreeMap<>();
+    names = new TreeMap<>();
     Deque<Container> open = new ArrayDeque<>();
     String text = new String(json, encodingOf(json));
     if (text.startsWith("\uFEFF")) {
@@ -105,7 +118,10 @@ final class TextLocations {
         }
         Container parent = open.peek();
         if (token == JsonToken.FIELD_NAME) {
-          names.put(parent.path + JsonPathSteps.member(parser.currentName()), where(parser));
+          String member = parent.path + JsonPathSteps.member(parser.currentName());
+          if (names.put(member, where(parser)) != null) {
+            forgetWithin(member); // given twice: the reader reads the last value only
+          }
           continue;
         }
         String path;

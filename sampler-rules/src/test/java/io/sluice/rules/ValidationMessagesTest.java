@@ -946,6 +946,37 @@ class ValidationMessagesTest {
             "$: malformed JSON at line 1, column 35: unexpected content after the document");
   }
 
+  /**
+   * A problem of the value read (the last) is placed in it, never in the first value given: a field
+   * the first had and the last lacks is missing where the last starts.
+   */
+  @Test
+  void aProblemOfAValueGivenTwiceIsPlacedInTheLastValueNotTheFirst() {
+    String text =
+        "{\"schemaVersion\": 1, \"service\": \"s\",\n"
+            + " \"breakers\": [{\"name\": \"b\", \"match\": {\"host\": \"h\"}}],\n"
+            + " \"breakers\": [{\"match\": {\"host\": \"h\"}}]}";
+
+    assertThat(RuleCodec.parse(text).errors())
+        .extracting(e -> e.line() + ":" + e.column() + " " + e)
+        .containsExactly(
+            "3:2 $: malformed JSON at line 3, column 2: duplicate field 'breakers'",
+            "3:15 $.breakers[0].name: is required");
+  }
+
+  @Test
+  void aSyntaxErrorAfterADocumentGivingFieldsTwiceIsListedAfterThem() {
+    assertThat(
+            RuleCodec.parse(
+                    "{\"schemaVersion\": 1, \"service\": \"s\", \"sampling\": {\"defaultRatio\": 5,"
+                        + " \"defaultRatio\": 7}}}")
+                .errors())
+        .extracting(ValidationError::toString)
+        .containsExactly(
+            "$: malformed JSON at line 1, column 70: duplicate field 'defaultRatio'",
+            "$: malformed JSON at line 1, column 89: unexpected '}': brackets do not match");
+  }
+
   @Test
   void whatADocumentGivingFieldsTwiceSaysFirstIsItsSyntaxProblem() {
     assertThat(
