@@ -158,12 +158,13 @@ final class SluiceAgent {
   }
 
   /**
-   * Whether the service has no name of its own in {@code properties} and the agent will build its
-   * resource, whose detectors may find one ({@link #resourceBuilt}). Never throws.
+   * Whether the service has no name of its own in {@code properties}: the agent builds its resource
+   * next (with its SDK off too), whose detectors may find one ({@link #resourceBuilt}). Never
+   * throws.
    */
   private static boolean awaitsDetectedName(ConfigProperties properties) {
     try {
-      return serviceName(properties) == null && !properties.getBoolean(SDK_DISABLED, false);
+      return serviceName(properties) == null;
     } catch (RuntimeException | LinkageError e) {
       return false;
     }
@@ -217,8 +218,12 @@ final class SluiceAgent {
 
   /** Configures with {@code detected} as the service's name once, if still awaiting a name. */
   private void configureAwaited(ConfigProperties properties, String detected) {
-    if (awaitingName.compareAndSet(properties, null)) {
-      configureNamed(properties, detected);
+    // cleared once configured, not before: whoever finds it set waits here for the configuration
+    synchronized (awaitingName) {
+      if (awaitingName.get() == properties) {
+        configureNamed(properties, detected);
+        awaitingName.set(null);
+      }
     }
   }
 

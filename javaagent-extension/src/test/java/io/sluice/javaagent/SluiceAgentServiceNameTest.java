@@ -119,6 +119,19 @@ class SluiceAgentServiceNameTest {
   }
 
   /**
+   * With OpenTelemetry's SDK off the agent still builds its resource (before it checks the switch),
+   * and Sluice's breakers and status still run: they go by the detected name too.
+   */
+  @Test
+  void withTheSdkOffTheDetectedNameIsTakenToo() {
+    SluiceAgent agent = new SluiceAgent(hooks::add, Map.<String, String>of()::get);
+    agent.configure(DefaultConfigProperties.createFromMap(Map.of("otel.sdk.disabled", "true")));
+    agent.resourceBuilt(serviceNamed("orders"));
+
+    assertThat(agent.rules().current().document().service()).isEqualTo("orders");
+  }
+
+  /**
    * OpenTelemetry's own name for a service none was found for, and a name that can have no rule
    * document, select nothing: the service stays unnamed, on the {@code _default} document.
    */
