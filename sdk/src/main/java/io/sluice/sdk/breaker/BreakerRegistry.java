@@ -59,8 +59,8 @@ import java.util.logging.Logger;
  *       slow}, {@code failure}, {@code rejected}, {@code shadow_rejected}) and {@code
  *       sluice.breaker.transitions}; {@link #addTransitionListener} hears of each transition as it
  *       is noticed. A rejected call adds the event {@code sluice.breaker.rejected} to the current
- *       span and marks it as an error ({@code sluice.breaker.shadow_rejected}, no error, in shadow
- *       mode).
+ *       span, and marks it as an error when it is a CLIENT span ({@code
+ *       sluice.breaker.shadow_rejected}, no error, in shadow mode).
  *   <li><b>Status.</b> {@link #breakerStates()} and {@link #targetStats()} feed the agent status:
  *       every call is counted per target, also calls no policy covers, so unprotected dependencies
  *       show up.

@@ -17,9 +17,13 @@ import java.util.logging.Logger;
  * change for up to a minute, and the agent would be missing from the control plane that long.
  *
  * <p>Watches deletes only, from just after the reporter's own put, so its writes cost no event. A
- * watch that ends (etcd compacted past it, refused it for want of read permission, the client
- * closed) is started again after the next successful put; why it ended is logged at FINE only: the
- * status is still written at least once a minute without it.
+ * connection lost (etcd restarting, a network blip) leaves the watch to jetcd, which resumes it
+ * where it stopped once etcd answers. A watch that ends (etcd compacted past it, refused it for
+ * want of read permission, the client closed) is started again after the next successful put; why
+ * it ended is logged at FINE only: the status is still written at least once a minute without it.
+ *
+ * <p>jetcd calls the listener while holding its watch client's lock, and takes that lock to start a
+ * watch: a watch is never started while this holds its own lock, which the listener takes.
  */
 final class StatusKeyWatch implements AutoCloseable {
 
@@ -33,6 +37,9 @@ final class StatusKeyWatch implements AutoCloseable {
   /** Guarded by this. */
   private Watch.Watcher watcher;
 
+  /** Whether a watch is being started, outside the lock; guarded by this. */
+  private boolean starting;
+
   /** Guarded by this. */
   private boolean closed;
 
@@ -43,21 +50,37 @@ final class StatusKeyWatch implements AutoCloseable {
   }
 
   /**
-   * Watches the key for deletes from {@code revision} on, unless a watch is running already: called
-   * after each successful put, with the revision after the put's.
+   * Watches the key for deletes from {@code revision} on, unless a watch is running or starting
+   * already: called after each successful put, with the revision after the put's.
    */
-  synchronized void watchFrom(long revision) {
-    if (closed || watcher != null) {
-      return;
+  void watchFrom(long revision) {
+    synchronized (this) {
+      if (closed || watcher != null || starting) {
+        return;
+      }
+      starting = true;
     }
-    WatchOption option = WatchOption.builder().withRevision(revision).withNoPut(true).build();
     Listener listener = new Listener();
-    watcher =
-        client
-            .getWatchClient()
-            .watch(ByteSequence.from(key, StandardCharsets.UTF_8), option, listener);
-    // set while holding the lock, which the listener's callbacks take before they read it
-    listener.own = watcher;
+    Watch.Watcher started = null;
+    try {
+      WatchOption option = WatchOption.builder().withRevision(revision).withNoPut(true).build();
+      started =
+          client
+              .getWatchClient()
+              .watch(ByteSequence.from(key, StandardCharsets.UTF_8), option, listener);
+    } finally {
+      synchronized (this) {
+        starting = false;
+        if (started != null && !closed && !listener.ended) {
+          watcher = started;
+          listener.own = started;
+          started = null;
+        }
+      }
+      if (started != null) {
+        started.close(); // closed meanwhile, or ended before it was kept
+      }
+    }
   }
 
   @Override
@@ -75,20 +98,26 @@ final class StatusKeyWatch implements AutoCloseable {
 
   /** The watch of {@code listener} ended: the next put starts another. */
   private void ended(Listener listener, String why) {
+    Watch.Watcher stopping;
     synchronized (this) {
+      listener.ended = true; // one that ends while starting is not kept
       if (closed || watcher == null || watcher != listener.own) {
         return; // closed, or an older watch's late news
       }
       watcher = null;
+      stopping = listener.own;
     }
-    listener.own.close();
+    stopping.close();
     logger.log(Level.FINE, "the watch of " + key + " for deletes ended (" + why + ")");
   }
 
   private final class Listener implements Watch.Listener {
 
-    /** The watch this listens to; guarded by the enclosing instance. */
+    /** The watch this listens to, once kept; guarded by the enclosing instance. */
     Watch.Watcher own;
+
+    /** Whether the watch ended; guarded by the enclosing instance. */
+    boolean ended;
 
     @Override
     public void onNext(WatchResponse response) {
@@ -106,6 +135,18 @@ final class StatusKeyWatch implements AutoCloseable {
 
     @Override
     public void onError(Throwable error) {
+      if (EtcdErrors.isConnectionProblem(error)) {
+        // jetcd resumes the watch where it stopped once etcd answers: closing it here left the
+        // key unwatched until the next put, up to a minute for a status that does not change
+        logger.log(
+            Level.FINE,
+            "the watch of "
+                + key
+                + " for deletes was interrupted ("
+                + EtcdErrors.rootMessage(error)
+                + "); it resumes when etcd answers");
+        return;
+      }
       ended(this, EtcdErrors.rootMessage(error));
     }
 

@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -271,10 +272,15 @@ public final class StatusReporter implements AutoCloseable {
       pool.shutdownNow();
       return;
     }
-    pool.execute(this::initDocument);
-    requestUpdate();
-    long refresh = refreshInterval.toMillis();
-    pool.scheduleWithFixedDelay(this::requestUpdate, refresh, refresh, TimeUnit.MILLISECONDS);
+    try {
+      pool.execute(this::initDocument);
+      requestUpdate();
+      long refresh = refreshInterval.toMillis();
+      pool.scheduleWithFixedDelay(this::requestUpdate, refresh, refresh, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closedMeanwhile) {
+      // close() ran since the check above and stopped the executor: nothing more is to start
+      removeListeners();
+    }
   }
 
   /**

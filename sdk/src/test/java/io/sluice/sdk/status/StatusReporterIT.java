@@ -186,6 +186,25 @@ class StatusReporterIT {
           .until(() -> keyValue(reader, key).isPresent());
       assertThat(keyValue(reader, key).orElseThrow().getLease()).isEqualTo(lease);
     }
+
+    // an etcd restart within the lease's TTL interrupts the watch: jetcd resumes it, and a delete
+    // after it is noticed as soon, not at the next put (before, the interruption ended the watch)
+    long written = keyValue(reader, key).orElseThrow().getModRevision();
+    etcd.server().stop();
+    etcd.server().start();
+    await("etcd answers the test's reader again")
+        .atMost(AWAIT)
+        .ignoreExceptionsInstanceOf(ExecutionException.class)
+        .until(() -> keyValue(reader, key).isPresent());
+    assertThat(keyValue(reader, key).orElseThrow().getModRevision())
+        .as("the status was not written again after the restart")
+        .isEqualTo(written);
+    etcd.server().delete(key);
+    await("written again after a delete that followed an etcd restart")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptionsInstanceOf(ExecutionException.class)
+        .until(() -> keyValue(reader, key).isPresent());
     assertThat(WritePacing.REWRITE_UNCHANGED_NANOS).isGreaterThan(Duration.ofSeconds(40).toNanos());
   }
 
