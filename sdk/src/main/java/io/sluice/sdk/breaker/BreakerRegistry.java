@@ -54,13 +54,13 @@ import java.util.logging.Logger;
  *       transition they would make, but never rejects: a would-be rejection is counted as {@code
  *       shadow_rejected} and the call proceeds.
  *   <li><b>Telemetry.</b> {@code sluice.breaker.state} (gauge: 0 closed, 1 open, 2 half-open, 3
- *       other; by {@code sluice.breaker.policy} and {@code sluice.breaker.key}), {@code
- *       sluice.breaker.calls} (counter by {@code sluice.breaker.outcome}: {@code success}, {@code
- *       slow}, {@code failure}, {@code rejected}, {@code shadow_rejected}) and {@code
- *       sluice.breaker.transitions}; {@link #addTransitionListener} hears of each transition as it
- *       is noticed. A rejected call adds the event {@code sluice.breaker.rejected} to the current
- *       span, and marks it as an error when it is a CLIENT span ({@code
- *       sluice.breaker.shadow_rejected}, no error, in shadow mode).
+ *       other; by {@code sluice.breaker.policy}, {@code sluice.breaker.key} and {@code
+ *       sluice.breaker.shadow}), {@code sluice.breaker.calls} (counter by {@code
+ *       sluice.breaker.outcome}: {@code success}, {@code slow}, {@code failure}, {@code rejected},
+ *       {@code shadow_rejected}) and {@code sluice.breaker.transitions}; {@link
+ *       #addTransitionListener} hears of each transition as it is noticed. A rejected call adds the
+ *       event {@code sluice.breaker.rejected} to the current span, and marks it as an error when it
+ *       is a CLIENT span ({@code sluice.breaker.shadow_rejected}, no error, in shadow mode).
  *   <li><b>Status.</b> {@link #breakerStates()} and {@link #targetStats()} feed the agent status:
  *       every call is counted per target, also calls no policy covers, so unprotected dependencies
  *       show up.
@@ -154,10 +154,12 @@ public final class BreakerRegistry implements CallGuard, AutoCloseable {
         telemetry
             .meter
             .gaugeBuilder("sluice.breaker.state")
-            .setDescription("Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 other")
+            .setDescription(
+                "Circuit breaker state: 0 closed, 1 open, 2 half-open, 3 other (in shadow mode:"
+                    + " the state it would be in)")
             .ofLongs()
             .buildWithCallback(
-                m -> forEachBreaker(b2 -> m.record(stateCode(b2.state()), b2.attributes)));
+                m -> forEachBreaker(b2 -> m.record(stateCode(b2.state()), b2.stateAttributes())));
     this.callCounter = telemetry.observeCalls(this::forEachBreaker);
     this.transitionCounter = telemetry.observeTransitions(this::forEachBreaker);
   }

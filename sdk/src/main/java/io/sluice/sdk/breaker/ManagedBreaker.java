@@ -101,6 +101,12 @@ final class ManagedBreaker {
   final String policyName;
   final String key;
   final Attributes attributes;
+
+  /** {@link #attributes} with {@code sluice.breaker.shadow}, as the state gauge reports them. */
+  private final Attributes stateAttributes;
+
+  private final Attributes shadowStateAttributes;
+
   private final Clock clock;
   private final BreakerTelemetry telemetry;
   private final LongAdder[] outcomeCounts = newCounts();
@@ -151,6 +157,8 @@ final class ManagedBreaker {
     this.telemetry = telemetry;
     this.attributes =
         Attributes.of(BreakerTelemetry.POLICY, policy.name, BreakerTelemetry.KEY, key);
+    this.stateAttributes = attributes.toBuilder().put(BreakerTelemetry.SHADOW, false).build();
+    this.shadowStateAttributes = attributes.toBuilder().put(BreakerTelemetry.SHADOW, true).build();
     CircuitBreaker breaker = CircuitBreaker.of(policy.name + "/" + key, policy.config);
     this.binding = new Binding(policy, breaker);
     this.observed = breaker.getState();
@@ -159,6 +167,15 @@ final class ManagedBreaker {
 
   Binding binding() {
     return binding;
+  }
+
+  /**
+   * The state gauge's attributes: {@link #attributes} and whether the breaker is in shadow mode, in
+   * which its state is the one it would be in (calls meet no open breaker), so an alert on open
+   * breakers can leave shadow ones out.
+   */
+  Attributes stateAttributes() {
+    return binding.policy.shadow ? shadowStateAttributes : stateAttributes;
   }
 
   /**

@@ -68,6 +68,9 @@ class BreakerMetricsTest {
   private static final Attributes BREAKER =
       Attributes.of(BreakerTelemetry.POLICY, "payments", BreakerTelemetry.KEY, KEY);
 
+  private static final Attributes STATE =
+      BREAKER.toBuilder().put(BreakerTelemetry.SHADOW, false).build();
+
   @Test
   void countsOutcomesRejectionsAndStateAcrossARetune() {
     call().onResponse(200);
@@ -80,7 +83,7 @@ class BreakerMetricsTest {
     assertThat(value(m, "sluice.breaker.calls", outcome("success"))).isEqualTo(1);
     assertThat(value(m, "sluice.breaker.calls", outcome("failure"))).isEqualTo(3);
     assertThat(value(m, "sluice.breaker.calls", outcome("rejected"))).isEqualTo(1);
-    assertThat(value(m, "sluice.breaker.state", BREAKER)).isEqualTo(1);
+    assertThat(value(m, "sluice.breaker.state", STATE)).isEqualTo(1);
     assertThat(
             value(
                 m,
@@ -99,12 +102,12 @@ class BreakerMetricsTest {
     assertThat(call().permitted()).isFalse();
     m = reader.collectAllMetrics();
     assertThat(value(m, "sluice.breaker.calls", outcome("rejected"))).isEqualTo(2);
-    assertThat(value(m, "sluice.breaker.state", BREAKER)).isEqualTo(1);
+    assertThat(value(m, "sluice.breaker.state", STATE)).isEqualTo(1);
 
     clock.advance(Duration.ofSeconds(11));
     call().onResponse(200);
     m = reader.collectAllMetrics();
-    assertThat(value(m, "sluice.breaker.state", BREAKER)).as("half-open").isEqualTo(2);
+    assertThat(value(m, "sluice.breaker.state", STATE)).as("half-open").isEqualTo(2);
     assertThat(value(m, "sluice.breaker.calls", outcome("success"))).isEqualTo(2);
   }
 
@@ -120,7 +123,7 @@ class BreakerMetricsTest {
     for (int i = 0; i < 4; i++) {
       call().onError(new IOException());
     }
-    assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", BREAKER)).isEqualTo(1);
+    assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", STATE)).isEqualTo(1);
 
     holder.publish(rules(2));
 
@@ -163,11 +166,11 @@ class BreakerMetricsTest {
       for (int i = 0; i < 4; i++) {
         automatic.start("payments.internal", 8080, "POST", "/pay").onError(new IOException());
       }
-      assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", BREAKER)).isEqualTo(1);
+      assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", STATE)).isEqualTo(1);
 
       clock.advance(Duration.ofSeconds(1));
 
-      assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", BREAKER))
+      assertThat(value(reader.collectAllMetrics(), "sluice.breaker.state", STATE))
           .as("half-open: its 1 ms wait long over")
           .isEqualTo(2);
       assertThat(
@@ -206,6 +209,36 @@ class BreakerMetricsTest {
                     .put(AttributeKey.booleanKey("sluice.breaker.shadow"), true)
                     .build()))
         .isEqualTo(1);
+  }
+
+  /**
+   * A shadow breaker's state is the one it would be in: its series says so, so that an alert on
+   * open breakers can leave out the ones that reject nothing. Before, an OPEN shadow breaker read
+   * as any open one.
+   */
+  @Test
+  void theStateGaugeTellsShadowBreakersApart() {
+    holder.publish(rules(2, paymentsWith(50, true)));
+    for (int i = 0; i < 4; i++) {
+      call().onError(new IOException());
+    }
+    Attributes shadowState = BREAKER.toBuilder().put(BreakerTelemetry.SHADOW, true).build();
+
+    Collection<MetricData> m = reader.collectAllMetrics();
+    assertThat(value(m, "sluice.breaker.state", shadowState)).as("would be open").isEqualTo(1);
+    assertThat(points(m, "sluice.breaker.state")).isEqualTo(1);
+
+    holder.publish(rules(3, paymentsWith(50, false)));
+    m = reader.collectAllMetrics();
+    assertThat(value(m, "sluice.breaker.state", STATE)).as("open, rejecting").isEqualTo(1);
+    assertThat(points(m, "sluice.breaker.state")).as("no shadow series left").isEqualTo(1);
+  }
+
+  private static long points(Collection<MetricData> metrics, String name) {
+    return metrics.stream()
+        .filter(m -> m.getName().equals(name))
+        .mapToLong(m -> m.getData().getPoints().size())
+        .sum();
   }
 
   private static Attributes transition(String from, String to, boolean shadow) {
