@@ -1,5 +1,7 @@
 package io.sluice.javaagent.it;
 
+import static org.awaitility.Awaitility.await;
+
 import io.sluice.javaagent.testapp.TestApp;
 import java.io.File;
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -292,6 +295,23 @@ final class AgentApp implements AutoCloseable {
   }
 
   /** Asks the app to make one outgoing call; answers the app's plain text report. */
+  /**
+   * Calls {@code url} through the JDK client until a breaker's fallback answers with {@code body}
+   * (within a minute): the breaker opened. Returns that answer.
+   */
+  AppAnswer awaitFallback(String what, String url, String body) {
+    AtomicReference<AppAnswer> last = new AtomicReference<>();
+    await(what)
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              last.set(call("jdk", "GET", url, Map.of()));
+              return body.equals(last.get().body());
+            });
+    return last.get();
+  }
+
   AppAnswer call(String client, String method, String url, Map<String, String> headers)
       throws IOException, InterruptedException {
     return call(client, method, url, headers, Duration.ofSeconds(30));

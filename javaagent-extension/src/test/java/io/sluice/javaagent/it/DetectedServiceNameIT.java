@@ -1,14 +1,11 @@
 package io.sluice.javaagent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.sluice.rules.wire.EtcdKeys;
 import io.sluice.testing.etcd.EtcdExtension;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,16 +48,10 @@ class DetectedServiceNameIT {
         status.awaitApplied(service, revision, app);
 
         downstream.answer(500);
-        AtomicReference<AppAnswer> last = new AtomicReference<>();
-        await("the service's breaker opens")
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(100))
-            .until(
-                () -> {
-                  last.set(app.call("jdk", "GET", downstream.url("/d/x"), Map.of()));
-                  return "by the jar's name".equals(last.get().body());
-                });
-        assertThat(last.get().status()).isEqualTo(503);
+        AppAnswer answer =
+            app.awaitFallback(
+                "the service's breaker opens", downstream.url("/d/x"), "by the jar's name");
+        assertThat(answer.status()).isEqualTo(503);
         assertThat(app.log())
             .contains(
                 "so Sluice selects rules by '" + service + "', the name OpenTelemetry detected")

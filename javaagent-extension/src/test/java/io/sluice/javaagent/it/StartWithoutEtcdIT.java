@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,16 +66,10 @@ class StartWithoutEtcdIT {
   }
 
   private static void awaitLastKnownGoodBreakerOpen(AgentApp app, Downstream downstream) {
-    AtomicReference<AppAnswer> last = new AtomicReference<>();
-    await("the last-known-good breaker opens")
-        .atMost(Duration.ofSeconds(60))
-        .pollInterval(Duration.ofMillis(100))
-        .until(
-            () -> {
-              last.set(app.call("jdk", "GET", downstream.url("/lkg/x"), Map.of()));
-              return "from last-known-good".equals(last.get().body());
-            });
-    assertThat(last.get().status()).isEqualTo(503);
+    AppAnswer fallback =
+        app.awaitFallback(
+            "the last-known-good breaker opens", downstream.url("/lkg/x"), "from last-known-good");
+    assertThat(fallback.status()).isEqualTo(503);
   }
 
   /**
@@ -112,15 +105,7 @@ class StartWithoutEtcdIT {
         assertThat(downstream.lastHeader("traceparent")).contains(traceId);
 
         downstream.answer(500);
-        AtomicReference<AppAnswer> last = new AtomicReference<>();
-        await("the breaker opens")
-            .atMost(Duration.ofSeconds(60))
-            .pollInterval(Duration.ofMillis(100))
-            .until(
-                () -> {
-                  last.set(app.call("jdk", "GET", downstream.url("/lkg/x"), Map.of()));
-                  return "sdk off".equals(last.get().body());
-                });
+        app.awaitFallback("the breaker opens", downstream.url("/lkg/x"), "sdk off");
         assertThat(app.log())
             .contains(
                 "Sluice: environment variable OTEL_SDK_DISABLED=true turns off OpenTelemetry's SDK:"
