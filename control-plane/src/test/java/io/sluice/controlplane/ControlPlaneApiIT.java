@@ -824,10 +824,18 @@ class ControlPlaneApiIT {
     assertThat(api.call("GET", path, READER, null, Map.of("If-None-Match", "\"1\"")).status())
         .isEqualTo(200);
 
-    // preconditions still hold: a stale If-Match is refused even for the same rules
+    // a stale If-Match for the rules in force is answered as done (RFC 9110 13.1.1): a retry of a
+    // save whose answer was lost ("whether it was made is unknown") is not told someone else
+    // changed the rules; for other rules it is refused
+    ApiClient.Answer retried =
+        api.put(path, WRITER, document(null, 0.3, "a"), Map.of("If-Match", "\"1\""));
+    assertThat(retried.status()).isEqualTo(200);
+    assertThat(retried.body()).isEqualTo("{\"revision\":" + r1 + ",\"unchanged\":true}");
     assertThat(
-            api.put(path, WRITER, document(null, 0.3, "a"), Map.of("If-Match", "\"1\"")).status())
+            api.put(path, WRITER, document(null, 0.5, "a"), Map.of("If-Match", "\"1\"")).status())
         .isEqualTo(412);
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+    // "must not exist" fails on any stored rules, the same ones too (RFC 9110 13.1.2)
     ApiClient.Answer exists =
         api.put(path, WRITER, document(null, 0.3, "a"), Map.of("If-None-Match", "*"));
     assertThat(exists.status()).isEqualTo(412);
@@ -869,7 +877,10 @@ class ControlPlaneApiIT {
 
     long r1 =
         api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
-    Map<String, String> padded = Map.of("If-Match", "\"0" + r1 + "\"");
+    // in force: other rules than those of r1, so the rollback below would change them
+    long r2 =
+        api.put(path, WRITER, document(null, 0.5, "a"), Map.of()).json().get("revision").asLong();
+    Map<String, String> padded = Map.of("If-Match", "\"0" + r2 + "\"");
     Map<String, ApiClient.Answer> refused = new java.util.LinkedHashMap<>();
     refused.put("put", api.put(path, WRITER, document(null, 0.4, "a"), padded));
     refused.put("delete", api.call("DELETE", path, WRITER, null, padded));
@@ -880,14 +891,14 @@ class ControlPlaneApiIT {
           assertThat(answer.json().get("type").asString())
               .as(call)
               .isEqualTo("urn:sluice:problem:stale-revision");
-          assertThat(answer.json().get("currentRevision").asLong()).as(call).isEqualTo(r1);
+          assertThat(answer.json().get("currentRevision").asLong()).as(call).isEqualTo(r2);
           assertThat(answer.json().get("detail").asString()).as(call).contains("leading zeros");
         });
     // nothing was written; a cache holding the padded tag is not told its copy is current
-    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r1 + "\"");
-    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(1);
+    assertThat(api.get(path, READER).header("ETag")).isEqualTo("\"" + r2 + "\"");
+    assertThat(api.get(path + "/history", READER).json().get("entries")).hasSize(2);
     assertThat(
-            api.call("GET", path, READER, null, Map.of("If-None-Match", "\"0" + r1 + "\""))
+            api.call("GET", path, READER, null, Map.of("If-None-Match", "\"0" + r2 + "\""))
                 .status())
         .isEqualTo(200);
     // a sign is no revision at all
@@ -4172,7 +4183,8 @@ class ControlPlaneApiIT {
     String path = "/api/v1/services/rollback-same/rules";
     long r1 =
         api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
-    api.put(path, WRITER, document(null, 0.6, "b"), Map.of());
+    long r2 =
+        api.put(path, WRITER, document(null, 0.6, "b"), Map.of()).json().get("revision").asLong();
     long r3 =
         api.put(path, WRITER, document(null, 0.3, "a"), Map.of()).json().get("revision").asLong();
 
@@ -4185,11 +4197,21 @@ class ControlPlaneApiIT {
     assertThat(api.get(path + "/history", READER).json().get("entries"))
         .as("no history entry for it")
         .hasSize(3);
-    // the precondition is checked all the same
+    // a stale If-Match is answered as done too, the rules asked for being in force (RFC 9110
+    // 13.1.1); one for a rollback to other rules is refused
+    ApiClient.Answer retried =
+        api.call(
+            "POST",
+            path + "/rollback?to=" + r1,
+            WRITER,
+            null,
+            Map.of("If-Match", "\"" + r1 + "\""));
+    assertThat(retried.status()).isEqualTo(200);
+    assertThat(retried.body()).isEqualTo("{\"revision\":" + r3 + ",\"unchanged\":true}");
     assertThat(
             api.call(
                     "POST",
-                    path + "/rollback?to=" + r1,
+                    path + "/rollback?to=" + r2,
                     WRITER,
                     null,
                     Map.of("If-Match", "\"" + r1 + "\""))

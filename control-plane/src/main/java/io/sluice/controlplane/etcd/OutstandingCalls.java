@@ -1,5 +1,6 @@
 package io.sluice.controlplane.etcd;
 
+import io.etcd.jetcd.api.KVGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -38,11 +39,24 @@ import org.springframework.context.SmartLifecycle;
  * caller's wait begins first and ends with its own words ("etcd did not answer within … ms"), and
  * the start's read is left that long to tell a slow etcd from one that serves no reads ({@link
  * EtcdWarmUp}). A call that ends at its deadline is neither retried by jetcd nor logged.
+ *
+ * <p>A write (a transaction, a put, a delete) ends at the timeout itself: its caller, given up at
+ * the timeout, answers that whether the change was made is unknown and tells the client to read the
+ * rules and their history first. A write left to wait for a connection past that could be sent and
+ * applied after that read showed nothing, under the name of a client that believed it had failed.
  */
 final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
 
+  /** The one-answer calls that change etcd's keys. */
+  private static final Set<String> WRITES =
+      Set.of(
+          KVGrpc.getTxnMethod().getFullMethodName(),
+          KVGrpc.getPutMethod().getFullMethodName(),
+          KVGrpc.getDeleteRangeMethod().getFullMethodName());
+
   private final Set<Kept<?, ?>> waiting = ConcurrentHashMap.newKeySet();
   private final Duration deadline;
+  private final Duration writeDeadline;
   private volatile boolean stopping;
   private volatile boolean running;
 
@@ -51,6 +65,7 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
    */
   OutstandingCalls(Duration timeout) {
     this.deadline = deadline(timeout);
+    this.writeDeadline = timeout;
   }
 
   /** How long after its start a one-answer call ends with {@code timeout}: twice the timeout. */
@@ -69,7 +84,8 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
     if (method.getType() != MethodDescriptor.MethodType.UNARY) {
       return next.newCall(method, options);
     }
-    Deadline ours = Deadline.after(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    Duration after = WRITES.contains(method.getFullMethodName()) ? writeDeadline : deadline;
+    Deadline ours = Deadline.after(after.toNanos(), TimeUnit.NANOSECONDS);
     Deadline theirs = options.getDeadline();
     return new Kept<>(
         next.newCall(

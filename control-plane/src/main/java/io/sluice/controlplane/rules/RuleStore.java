@@ -160,6 +160,11 @@ public final class RuleStore {
       return revisions.contains(ANY_EXISTING);
     }
 
+    /** Whether this is an {@code If-Match} (not {@code If-None-Match: *}, "must not exist"). */
+    boolean ifMatch() {
+      return !revisions.equals(List.of(0L));
+    }
+
     /** Whether a document at {@code current} (0: none) meets the expectation. */
     boolean holds(long current) {
       return anyExisting() ? current != 0 : revisions.contains(current);
@@ -214,7 +219,11 @@ public final class RuleStore {
   /**
    * Creates or replaces a document, unless the stored one is the same (byte for byte, both
    * canonical): then nothing is written (no revision, no history entry, no change for the agents)
-   * and the stored revision is answered. The precondition is checked either way.
+   * and the stored revision is answered. So is an {@code If-Match} that no longer holds while the
+   * same document is stored: the change asked for is in force (most often the client's own, whose
+   * answer it never got: a retry after "whether it was made is unknown"), which RFC 9110 (13.1.1)
+   * lets a server answer as done rather than 412. {@code If-None-Match: *} still fails on any
+   * stored document, as RFC 9110 (13.1.2) requires.
    *
    * @param expected as for {@link #put}
    */
@@ -339,13 +348,17 @@ public final class RuleStore {
       List<KeyValue> journal = current.getGetResponses().get(1).getKvs();
       long currentRevision = rules.isEmpty() ? 0 : rules.get(0).getModRevision();
       long journalRevision = journal.isEmpty() ? 0 : journal.get(0).getModRevision();
-      if (expected != null && !expected.holds(currentRevision)) {
+      boolean inForce =
+          unlessSame && currentRevision != 0 && rules.get(0).getValue().equals(documentValue);
+      if (expected != null
+          && !expected.holds(currentRevision)
+          && !(inForce && expected.ifMatch())) {
         throw stale(service, expected, currentRevision);
       }
       if (document == null && currentRevision == 0) {
         throw new ApiException(ProblemType.NOT_FOUND, "no rules for service " + service);
       }
-      if (unlessSame && currentRevision != 0 && rules.get(0).getValue().equals(documentValue)) {
+      if (inForce) {
         return new Written(currentRevision, false);
       }
       HistoryEntry entry =

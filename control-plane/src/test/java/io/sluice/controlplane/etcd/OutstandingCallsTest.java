@@ -21,7 +21,9 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,6 +111,49 @@ class OutstandingCallsTest {
     calls.stop();
 
     assertCancelledOnAResolvedChannel(calls);
+  }
+
+  /**
+   * A write ends at the timeout, when its caller answers that its outcome is unknown and to read
+   * before trying again: left to wait for a connection until twice the timeout, as a read is, it
+   * could be applied after that read. Before, every call had twice the timeout.
+   */
+  @Test
+  void aWriteEndsAtTheTimeoutAndAReadAtTwiceTheTimeout() {
+    Duration timeout = Duration.ofSeconds(30);
+    OutstandingCalls calls = new OutstandingCalls(timeout);
+
+    for (MethodDescriptor<?, ?> write :
+        List.of(KVGrpc.getTxnMethod(), KVGrpc.getPutMethod(), KVGrpc.getDeleteRangeMethod())) {
+      assertThat(deadlineOf(calls, write))
+          .as(write.getFullMethodName())
+          .isLessThanOrEqualTo(timeout)
+          .isGreaterThan(timeout.minusSeconds(10));
+    }
+    assertThat(deadlineOf(calls, KVGrpc.getRangeMethod()))
+        .isGreaterThan(timeout.plusSeconds(20))
+        .isLessThanOrEqualTo(timeout.multipliedBy(2));
+  }
+
+  /** How long the call {@code calls} makes of {@code method} is left to run. */
+  private static Duration deadlineOf(OutstandingCalls calls, MethodDescriptor<?, ?> method) {
+    AtomicReference<CallOptions> made = new AtomicReference<>();
+    Channel recording =
+        new Channel() {
+          @Override
+          public <Q, A> ClientCall<Q, A> newCall(
+              MethodDescriptor<Q, A> called, CallOptions options) {
+            made.set(options);
+            return null; // never started here
+          }
+
+          @Override
+          public String authority() {
+            return "etcd";
+          }
+        };
+    calls.interceptCall(method, CallOptions.DEFAULT, recording);
+    return Duration.ofNanos(made.get().getDeadline().timeRemaining(TimeUnit.NANOSECONDS));
   }
 
   /**
