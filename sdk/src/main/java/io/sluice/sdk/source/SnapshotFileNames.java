@@ -3,6 +3,9 @@ package io.sluice.sdk.source;
 import io.sluice.rules.wire.EtcdKeys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -16,6 +19,16 @@ import java.util.Locale;
  * @param namespace the store's etcd namespace, normalized as {@link EtcdKeys} does
  */
 record SnapshotFileNames(Path directory, String namespace) {
+
+  /**
+   * The longest name (without {@code .json}) kept as it is: a save's temporary file adds up to 26
+   * characters ({@code .}, {@code -}, the JDK's up to 20 random digits, {@code .tmp}), and Linux
+   * holds a file name to 255 bytes. A 63-character service name in capitals is 189 characters
+   * file-safe, more with a namespace; a longer name is shortened ({@link #shortened}).
+   */
+  static final int MAX_NAME = 200;
+
+  private static final int KEPT_OF_A_LONG_NAME = 128;
 
   /** The file holding {@code service}'s snapshot. */
   Path file(String service) {
@@ -38,12 +51,35 @@ record SnapshotFileNames(Path directory, String namespace) {
 
   private String baseName(String service, boolean escapeUpperCase) {
     String base = "rules-" + fileSafe(service, escapeUpperCase);
-    if (namespace.equals(EtcdKeys.DEFAULT_NAMESPACE)) {
-      return base;
+    if (!namespace.equals(EtcdKeys.DEFAULT_NAMESPACE)) {
+      // '@' is never in a file-safe service name, so the two parts cannot be confused
+      String bare = namespace.startsWith("/") ? namespace.substring(1) : namespace;
+      base = base + "@" + fileSafe(bare, escapeUpperCase);
     }
-    // '@' is never in a file-safe service name, so the two parts cannot be confused
-    String bare = namespace.startsWith("/") ? namespace.substring(1) : namespace;
-    return base + "@" + fileSafe(bare, escapeUpperCase);
+    return base.length() <= MAX_NAME ? base : shortened(base);
+  }
+
+  /**
+   * A file-safe name too long for a file: its start, {@code ~}, and the SHA-256 of the whole name
+   * in hex. As unique as the whole name (the snapshot also names its service and namespace, which a
+   * load checks), readable by its start, and never another name's: {@code ~} is in no file-safe
+   * name. Before, every save of such a service failed ("File name too long"), and it had no
+   * last-known-good rules.
+   */
+  private static String shortened(String base) {
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(base.getBytes(StandardCharsets.US_ASCII));
+      int cut = KEPT_OF_A_LONG_NAME;
+      if (base.charAt(cut - 1) == '%') {
+        cut -= 1; // never half an escape
+      } else if (base.charAt(cut - 2) == '%') {
+        cut -= 2;
+      }
+      return base.substring(0, cut) + "~" + HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 
   /**

@@ -1068,6 +1068,31 @@ class LastKnownGoodStoreTest {
     }
   }
 
+  /**
+   * A long service name in capitals in a long namespace is more than a file name can hold once made
+   * file-safe: the name is shortened, each service keeps its own file, and saves work. Before,
+   * every save failed with "File name too long" and the service had no last-known-good rules.
+   */
+  @Test
+  void aNameTooLongForAFileIsShortenedAndStaysItsOwn() {
+    LastKnownGoodStore store =
+        LastKnownGoodStore.builder(dir).namespace("/" + "team-".repeat(20)).clock(clock).build();
+    String first = "S" + "A".repeat(61) + "1";
+    String second = "S" + "A".repeat(61) + "2";
+
+    store.save(first, rules(first, 0.25, 7, ActiveRules.Source.ETCD));
+    store.save(second, rules(second, 0.75, 9, ActiveRules.Source.ETCD));
+
+    assertThat(store.load(first).orElseThrow().revision()).isEqualTo(7);
+    assertThat(store.load(second).orElseThrow().revision()).isEqualTo(9);
+    String name = store.file(first).getFileName().toString();
+    assertThat(name).hasSizeLessThanOrEqualTo(SnapshotFileNames.MAX_NAME + ".json".length());
+    assertThat(name).startsWith("rules-%53%41%41").endsWith(".json");
+    assertThat(name.substring(0, name.indexOf('~'))).as("no half escape").endsWith("%41");
+    assertThat(store.file(second)).isNotEqualTo(store.file(first));
+    assertThat(store.file("orders")).hasFileName("rules-orders@" + "team-".repeat(20) + ".json");
+  }
+
   /** On a file system that ignores case, names differing only in case would share one file. */
   @Test
   void servicesWhoseNamesDifferOnlyInCaseKeepFilesThatDifferIgnoringCase() {
