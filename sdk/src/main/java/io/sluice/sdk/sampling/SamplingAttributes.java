@@ -17,7 +17,10 @@ public final class SamplingAttributes {
   /** The etcd revision of the rules that decided (0 for defaults or a file). */
   public static final String REVISION = "sluice.rules.revision";
 
-  /** The deciding ratio in [0, 1]; absent when the parent's decision was followed. */
+  /**
+   * The deciding ratio in [0, 1]; absent when the parent's decision was followed. Not the span's
+   * probability where a rule's rate cap also dropped spans (that is lower, by a share not known).
+   */
   public static final String PROBABILITY = "sluice.sampling.probability";
 
   /** {@link #RULE} as a typed key. */
