@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -93,7 +94,10 @@ class FileRuleSourceTest {
           0,
           10,
           TimeUnit.MILLISECONDS);
-      await().atMost(Duration.ofSeconds(2)).until(() -> Files.size(log) > 100);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .ignoreException(NoSuchFileException.class) // until the writer's first run
+          .until(() -> Files.size(log) > 100);
 
       replaceAtomically(file, document("orders", 0.7));
 
@@ -117,17 +121,20 @@ class FileRuleSourceTest {
     Path file = Files.writeString(conf.resolve("rules.json"), document("orders", 0.1));
     Path next = Files.createDirectory(dir.resolve("conf.new"));
     Files.writeString(next.resolve("rules.json"), document("orders", 0.2));
-    start(file, new CopyOnWriteArrayList<>(), null, Duration.ofSeconds(3));
+    start(file, new CopyOnWriteArrayList<>(), null, Duration.ofSeconds(8));
 
     Files.move(conf, dir.resolve("conf.old"));
     Files.move(next, conf);
-    awaitRatio(0.2); // at the poll interval, which found the other directory and watches it
+    // at the poll interval, which found the other directory and watches it
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> holder.current().document().sampling().defaultRatio() == 0.2);
 
     Files.writeString(file, document("orders", 0.3));
-    // well under the 3 s poll interval, which the edit would wait for unwatched, with room for a
+    // well under the 8 s poll interval, which the edit would wait for unwatched, with room for a
     // loaded machine's watch events
     await()
-        .atMost(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
         .until(() -> holder.current().document().sampling().defaultRatio() == 0.3);
   }
 

@@ -171,6 +171,9 @@ class StatusReporterIT {
             StatusReporter.builder(client(), service, holder)
                 .instanceId("deleted-1")
                 .callTimeout(FIRST_WRITE_TIMEOUT)
+                // the longest lease: the restart below must not outlast it (a lease lost to it
+                // writes the key again, which this test asserts did not happen)
+                .leaseTtl(StatusReporter.MAX_LEASE_TTL)
                 .build());
     reporter.start();
     Client reader = client();
