@@ -93,12 +93,8 @@ final class TokenBucket {
       long ended = takes.getAndSet(0);
       long attempts = ended >>> 32;
       long tokens = ended & 0xffff_ffffL;
-      if (now - started >= 2 * SECOND_NANOS) {
-        // the second counted ended long ago and the rule was idle since: its share is old news,
-        // and the bucket has refilled
-        shareLevel = WHOLE_SHARE;
-      } else if (attempts > 0) {
-        // (a second of no attempts tells nothing: the last share stands)
+      // a second of no attempts (the rule idle) tells nothing: the last share stands
+      if (attempts > 0) {
         shareLevel = (int) Math.max(1, Math.min(WHOLE_SHARE, tokens * WHOLE_SHARE / attempts));
       }
     }
