@@ -132,10 +132,7 @@ final class RuleBasedSampler implements Sampler {
         return OwnDecision.DROP;
       }
       TokenBucket bucket = s.buckets[i];
-      if (bucket == null) {
-        return s.keepResults[i];
-      }
-      return bucket.tryTake() ? s.cappedKeep(i, bucket.shareLevel()) : OwnDecision.DROP;
+      return bucket == null || bucket.tryTake() ? s.keepResults[i] : OwnDecision.DROP;
     } catch (RuntimeException | LinkageError e) {
       failureLog.log(e);
       return OwnDecision.DROP;

@@ -29,9 +29,10 @@ import java.util.Objects;
  *
  * <p>Sampled spans carry {@value SamplingAttributes#RULE} (the rule's name, {@code default} or
  * {@code parent}), {@value SamplingAttributes#REVISION} and, for rule and default decisions,
- * {@value SamplingAttributes#PROBABILITY} (the rule's ratio; under its {@code maxPerSecond} cap,
- * the ratio times the share of the last whole second's spans the cap let through), so a backend can
- * extrapolate counts.
+ * {@value SamplingAttributes#PROBABILITY} (the rule's ratio), so a backend can extrapolate counts,
+ * except where a rule's {@code maxPerSecond} cap dropped spans: the span's probability was then
+ * lower than its ratio, by a share the sampler does not know, and counts extrapolated from the
+ * ratio come out low.
  *
  * <p>Usage: {@code SdkTracerProvider.builder().setSampler(RuleSampler.create(holder))}.
  */

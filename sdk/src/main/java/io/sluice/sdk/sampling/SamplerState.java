@@ -24,14 +24,6 @@ final class SamplerState {
   final TraceIdRatio[] ratios;
   final TokenBucket[] buckets;
   final SamplingResult[] keepResults;
-
-  /**
-   * By rule with a cap, the results of a keep under each {@link TokenBucket#shareLevel} below the
-   * whole share, made on first use (a few levels recur under a steady load, so steady-state keeps
-   * allocate nothing); null for a rule without a cap. A race makes a result twice, both equal.
-   */
-  private final SamplingResult[][] cappedResults;
-
   final TraceIdRatio defaultRatio;
   final SamplingResult defaultKeep;
   final SamplingResult parentKeep;
@@ -54,7 +46,6 @@ final class SamplerState {
     ratios = new TraceIdRatio[n];
     buckets = new TokenBucket[n];
     keepResults = new SamplingResult[n];
-    cappedResults = new SamplingResult[n][];
     maxPerSecond = new int[n];
     for (int i = 0; i < n; i++) {
       SamplingRule rule = list.get(i);
@@ -63,7 +54,6 @@ final class SamplerState {
       if (rule.maxPerSecond() != null) {
         TokenBucket kept = previous == null ? null : previous.bucketFor(rule);
         buckets[i] = kept != null ? kept : new TokenBucket(rule.maxPerSecond(), clock);
-        cappedResults[i] = new SamplingResult[TokenBucket.WHOLE_SHARE];
       }
       keepResults[i] = keep(rule.name(), rules.revision(), rule.ratio());
     }
@@ -92,24 +82,6 @@ final class SamplerState {
             + ", respectParentDecision="
             + respectParentDecision
             + "}";
-  }
-
-  /**
-   * The result of a keep by rule {@code i}, whose cap let through the share {@code level} of the
-   * last second's attempts: its probability is the rule's ratio times that share.
-   */
-  SamplingResult cappedKeep(int i, int level) {
-    if (level >= TokenBucket.WHOLE_SHARE) {
-      return keepResults[i];
-    }
-    SamplingResult[] byLevel = cappedResults[i];
-    SamplingResult result = byLevel[level];
-    if (result == null) {
-      SamplingRule rule = rules.document().sampling().rules().get(i);
-      result = keep(rule.name(), rules.revision(), rule.ratio() * level / TokenBucket.WHOLE_SHARE);
-      byLevel[level] = result;
-    }
-    return result;
   }
 
   /**

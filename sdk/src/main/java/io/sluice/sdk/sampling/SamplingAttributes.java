@@ -18,9 +18,8 @@ public final class SamplingAttributes {
   public static final String REVISION = "sluice.rules.revision";
 
   /**
-   * The span's sampling probability in [0, 1]: the deciding ratio, times, under a rule's rate cap,
-   * the share of the last whole second's spans the cap let through (an estimate); absent when the
-   * parent's decision was followed.
+   * The deciding ratio in [0, 1]; absent when the parent's decision was followed. Not the span's
+   * probability where a rule's rate cap also dropped spans (that is lower, by a share not known).
    */
   public static final String PROBABILITY = "sluice.sampling.probability";
 

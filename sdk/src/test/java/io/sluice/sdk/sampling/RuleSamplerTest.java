@@ -124,43 +124,6 @@ class RuleSamplerTest {
     assertThat(kept).isBetween(990, 1000);
   }
 
-  /**
-   * A kept span's probability is the share the cap let through (of the last whole second) times the
-   * ratio, so that a backend extrapolating counts from it finds the spans the cap dropped too.
-   * Before, it was the ratio alone: 1000 spans a second under a cap of 100 extrapolated to 100.
-   */
-  @Test
-  void theProbabilityOfACappedRuleIsTheShareItsCapLetThroughTimesItsRatio() {
-    Sampler sampler = sampler(1, 0.0, true, rule("capped", SpanMatch.ANY, 0.5, 100));
-    double estimated = 0;
-    long keptInLastSecond = 0;
-    // 4 seconds of 4000 spans a second, half of which the ratio keeps: 2000 a second meet the cap
-    for (int tick = 0; tick < 16_000; tick++) {
-      clock.advance(Duration.ofNanos(250_000));
-      SamplingResult result = sample(sampler, "a");
-      if (result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE && tick >= 12_000) {
-        keptInLastSecond++;
-        estimated += 1 / result.getAttributes().get(SamplingAttributes.PROBABILITY_KEY);
-      }
-    }
-    assertThat(keptInLastSecond).isBetween(99L, 101L);
-    // the spans of the last second extrapolated: about the 4000 there were, not the 200 a ratio
-    // of 0.5 alone would make of the 100 kept
-    assertThat(estimated).isBetween(3600.0, 4400.0);
-  }
-
-  /** A rule its cap never holds back records its ratio alone, as without a cap. */
-  @Test
-  void aCapThatDropsNothingLeavesTheProbabilityTheRatio() {
-    Sampler sampler = sampler(1, 0.0, true, rule("roomy", SpanMatch.ANY, 1.0, 1000));
-    for (int tick = 0; tick < 3000; tick++) {
-      clock.advance(Duration.ofMillis(1));
-      SamplingResult result = sample(sampler, "a");
-      assertThat(result.getDecision()).isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
-      assertThat(result.getAttributes().get(SamplingAttributes.PROBABILITY_KEY)).isEqualTo(1.0);
-    }
-  }
-
   private static SamplingResultAssertHelper helper() {
     return new SamplingResultAssertHelper();
   }
