@@ -522,7 +522,8 @@ public final class EtcdGateway {
       return result;
     } catch (TimeoutException e) {
       // ends only jetcd's future: jetcd passes no cancel on to the gRPC call, which ends at its own
-      // deadline, twice the timeout from its start (OutstandingCalls), even if etcd never answers
+      // deadline (OutstandingCalls: twice the timeout from its start for a read, up to a second
+      // past the timeout for a write), even if etcd never answers
       call.cancel(true);
       if (closing()) {
         throw EtcdUnavailableException.clientClosed(what, e, changes, sent);

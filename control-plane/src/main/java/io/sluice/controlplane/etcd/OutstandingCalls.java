@@ -40,10 +40,14 @@ import org.springframework.context.SmartLifecycle;
  * the start's read is left that long to tell a slow etcd from one that serves no reads ({@link
  * EtcdWarmUp}). A call that ends at its deadline is neither retried by jetcd nor logged.
  *
- * <p>A write (a transaction, a put, a delete) ends at the timeout itself: its caller, given up at
- * the timeout, answers that whether the change was made is unknown and tells the client to read the
- * rules and their history first. A write left to wait for a connection past that could be sent and
- * applied after that read showed nothing, under the name of a client that believed it had failed.
+ * <p>A write (a transaction, a put, a delete; a read made as a transaction too, which the
+ * interceptor cannot tell apart) ends shortly after the timeout instead ({@link #writeDeadline}):
+ * its caller, given up at the timeout, answers that whether the change was made is unknown and
+ * tells the client to read the rules and their history first. A write left to wait for a connection
+ * until twice the timeout could be sent and applied after that read showed nothing, under the name
+ * of a client that believed it had failed. Not at the timeout itself: the caller's wait and the
+ * call's deadline would race, and a caller thread that woke late would report gRPC's deadline
+ * rather than its own words.
  */
 final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
 
@@ -65,7 +69,17 @@ final class OutstandingCalls implements ClientInterceptor, SmartLifecycle {
    */
   OutstandingCalls(Duration timeout) {
     this.deadline = deadline(timeout);
-    this.writeDeadline = timeout;
+    this.writeDeadline = writeDeadline(timeout);
+  }
+
+  /**
+   * How long after its start a write ends with {@code timeout}: the timeout and a margin for its
+   * caller to give up first, half the timeout, at most a second.
+   */
+  static Duration writeDeadline(Duration timeout) {
+    Duration margin = timeout.dividedBy(2);
+    return timeout.plus(
+        margin.compareTo(Duration.ofSeconds(1)) > 0 ? Duration.ofSeconds(1) : margin);
   }
 
   /** How long after its start a one-answer call ends with {@code timeout}: twice the timeout. */

@@ -114,12 +114,12 @@ class OutstandingCallsTest {
   }
 
   /**
-   * A write ends at the timeout, when its caller answers that its outcome is unknown and to read
-   * before trying again: left to wait for a connection until twice the timeout, as a read is, it
-   * could be applied after that read. Before, every call had twice the timeout.
+   * A write ends a second at most after the timeout, when its caller answers that its outcome is
+   * unknown and to read before trying again: left to wait for a connection until twice the timeout,
+   * as a read is, it could be applied after that read. Before, every call had twice the timeout.
    */
   @Test
-  void aWriteEndsAtTheTimeoutAndAReadAtTwiceTheTimeout() {
+  void aWriteEndsShortlyAfterTheTimeoutAndAReadAtTwiceTheTimeout() {
     Duration timeout = Duration.ofSeconds(30);
     OutstandingCalls calls = new OutstandingCalls(timeout);
 
@@ -127,8 +127,8 @@ class OutstandingCallsTest {
         List.of(KVGrpc.getTxnMethod(), KVGrpc.getPutMethod(), KVGrpc.getDeleteRangeMethod())) {
       assertThat(deadlineOf(calls, write))
           .as(write.getFullMethodName())
-          .isLessThanOrEqualTo(timeout)
-          .isGreaterThan(timeout.minusSeconds(10));
+          .isLessThanOrEqualTo(timeout.plusSeconds(1))
+          .isGreaterThan(timeout.minusSeconds(5));
     }
     assertThat(deadlineOf(calls, KVGrpc.getRangeMethod()))
         .isGreaterThan(timeout.plusSeconds(20))
