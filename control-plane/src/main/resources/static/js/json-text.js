@@ -69,6 +69,10 @@ export function parseWithLocations(text) {
       const p = memberPath(path, key);
       if (Object.prototype.hasOwnProperty.call(result, key)) {
         duplicates.push({ message: `duplicate field '${key}'`, offset: keyStart });
+        // the first value is not the one read: no problem may be placed inside it
+        for (const known of [...locations.keys()]) {
+          if (known.startsWith(`${p}.`) || known.startsWith(`${p}[`)) locations.delete(known);
+        }
       }
       ws();
       if (text[i] !== ':') fail(`expected ':' after the field name but found ${describe()}`);

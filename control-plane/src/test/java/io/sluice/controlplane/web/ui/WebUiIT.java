@@ -1585,6 +1585,31 @@ class WebUiIT {
     assertThat(problems.get(1).getAttribute("data-path")).isEqualTo("$.sampling.rules[0].ratio");
     assertThat(problems.get(1).getText()).contains("line 3");
 
+    // a field the last value lacks is missing where the last value is, not in the first
+    js(
+        "const e = arguments[0]; e.value = arguments[1];"
+            + " e.dispatchEvent(new Event('input', { bubbles: true }));",
+        editor,
+        "{\"schemaVersion\": 1, \"service\": \"given-twice\",\n"
+            + " \"breakers\": [{\"name\": \"b\", \"match\": {\"host\": \"h\"}}],\n"
+            + " \"breakers\": [{\"match\": {\"host\": \"h\"}}]}");
+    await()
+        .atMost(BOUND)
+        .until(
+            () ->
+                browser
+                        .findElements(
+                            By.cssSelector(
+                                "[data-test=problems] button[data-path='$.breakers[0].name']"))
+                        .size()
+                    == 1);
+    assertThat(
+            browser
+                .findElement(
+                    By.cssSelector("[data-test=problems] button[data-path='$.breakers[0].name']"))
+                .getText())
+        .contains("line 3");
+
     click(By.cssSelector("[data-test=discard]"));
     click(By.cssSelector("dialog [data-test=confirm]"));
     awaitText(By.id("editor-status"), "No problems found.");
