@@ -30,16 +30,24 @@ record SnapshotFileNames(Path directory, String namespace) {
 
   private static final int KEPT_OF_A_LONG_NAME = 128;
 
+  /** The longest file name Linux holds, in bytes (file-safe names are ASCII). */
+  private static final int LONGEST_FILE_NAME = 255;
+
   /** The file holding {@code service}'s snapshot. */
   Path file(String service) {
     return directory.resolve(baseName(service, true) + ".json");
   }
 
   /**
-   * Where a version that kept upper-case letters in file names saved {@code service}'s snapshot;
-   * null when that is today's name.
+   * Where an older version saved {@code service}'s snapshot, null when that is today's name: a name
+   * shortened today ({@link #shortened}) in full, as versions before shortening saved it when it
+   * fit a file name; else as a version that kept upper-case letters in file names saved it.
    */
   Path legacyFile(String service) {
+    String full = fullName(service, true);
+    if (full.length() > MAX_NAME && full.length() + ".json".length() <= LONGEST_FILE_NAME) {
+      return directory.resolve(full + ".json");
+    }
     Path legacy = directory.resolve(baseName(service, false) + ".json");
     return legacy.equals(file(service)) ? null : legacy;
   }
@@ -50,13 +58,19 @@ record SnapshotFileNames(Path directory, String namespace) {
   }
 
   private String baseName(String service, boolean escapeUpperCase) {
-    String base = "rules-" + fileSafe(service, escapeUpperCase);
-    if (!namespace.equals(EtcdKeys.DEFAULT_NAMESPACE)) {
-      // '@' is never in a file-safe service name, so the two parts cannot be confused
-      String bare = namespace.startsWith("/") ? namespace.substring(1) : namespace;
-      base = base + "@" + fileSafe(bare, escapeUpperCase);
-    }
+    String base = fullName(service, escapeUpperCase);
     return base.length() <= MAX_NAME ? base : shortened(base);
+  }
+
+  /** The name of {@code service}'s snapshot without {@code .json}, however long. */
+  private String fullName(String service, boolean escapeUpperCase) {
+    String base = "rules-" + fileSafe(service, escapeUpperCase);
+    if (namespace.equals(EtcdKeys.DEFAULT_NAMESPACE)) {
+      return base;
+    }
+    // '@' is never in a file-safe service name, so the two parts cannot be confused
+    String bare = namespace.startsWith("/") ? namespace.substring(1) : namespace;
+    return base + "@" + fileSafe(bare, escapeUpperCase);
   }
 
   /**

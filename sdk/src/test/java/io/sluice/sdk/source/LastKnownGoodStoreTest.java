@@ -1093,6 +1093,26 @@ class LastKnownGoodStoreTest {
     assertThat(store.file("orders")).hasFileName("rules-orders@" + "team-".repeat(20) + ".json");
   }
 
+  /**
+   * A name past the shortening bound that still fit a file name was saved in full before names were
+   * shortened: that snapshot is still found after an upgrade, and given today's name.
+   */
+  @Test
+  void aSnapshotSavedInFullBeforeNamesWereShortenedIsStillFound() throws Exception {
+    LastKnownGoodStore store =
+        LastKnownGoodStore.builder(dir).namespace("/team-xyz").clock(clock).build();
+    String service = "S" + "A".repeat(61) + "1";
+    store.save(service, rules(service, 0.25, 7, ActiveRules.Source.ETCD));
+    String full = "rules-" + SnapshotFileNames.fileSafe(service) + "@team-xyz.json";
+    assertThat(full.length() - ".json".length()).isBetween(SnapshotFileNames.MAX_NAME + 1, 250);
+    assertThat(store.file(service).getFileName().toString()).isNotEqualTo(full);
+    Files.move(store.file(service), dir.resolve(full));
+
+    assertThat(store.load(service).orElseThrow().revision()).isEqualTo(7);
+    assertThat(store.file(service)).exists();
+    assertThat(dir.resolve(full)).doesNotExist();
+  }
+
   /** On a file system that ignores case, names differing only in case would share one file. */
   @Test
   void servicesWhoseNamesDifferOnlyInCaseKeepFilesThatDifferIgnoringCase() {
