@@ -63,13 +63,15 @@ import org.springframework.stereotype.Component;
  * the two steps, the entry is still in the journal: readers ({@code HistoryStore}) merge it in, and
  * the next write of the service copies it over in its own transaction. No change ever lacks its
  * history entry, and two racing writers can never both win: the loser's compare fails and nothing
- * of it is written (412 with {@code If-Match}, a fresh attempt without, after a short random pause
- * ({@link ContentionPause}) so that writers who lost together do not meet again; after 20 attempts
- * all lost, 409 {@code write-contention}). Writes of one service through this control plane take
- * turns ({@link ServiceWriteLocks}), so they never beat each other: only another control plane's
- * writes (or etcdctl's) can. A write that waited its turn behind one that found etcd unavailable
- * answers 503 {@code etcd-unavailable} without a call of its own: else each would wait out the etcd
- * deadline in turn, and the later ones reach the turn's wait limit (409).
+ * of it is written. The loser reads again after a short random pause ({@link ContentionPause}), so
+ * that writers who lost together do not meet again, and judges its precondition against what it
+ * reads: an {@code If-Match} that no longer holds is 412 with the revision now stored, anything
+ * else a fresh attempt; after 20 attempts all lost, 409 {@code write-contention}. Writes of one
+ * service through this control plane take turns ({@link ServiceWriteLocks}), so they never beat
+ * each other: only another control plane's writes (or etcdctl's) can. A write that waited its turn
+ * behind one that found etcd unavailable answers 503 {@code etcd-unavailable} without a call of its
+ * own: else each would wait out the etcd deadline in turn, and the later ones reach the turn's wait
+ * limit (409).
  *
  * <h2>Sizes</h2>
  *
@@ -416,10 +418,10 @@ public final class RuleStore {
         materialize(service, entry.withRevision(revision));
         return new Written(revision, true);
       }
-      if (expected != null && !expected.anyExisting()) {
-        // Someone else changed the service between our read and our transaction.
-        throw stale(service, expected, -1);
-      }
+      // Someone else changed the service between our read and our transaction. With If-Match,
+      // the next read judges the precondition again: it answers 412 with the revision now stored
+      // (a client needs it to read again), or goes on when the precondition still holds (another
+      // revision If-Match names, or the same document stored).
       lost = attempt;
       if (attempt < MAX_ATTEMPTS && !pause.pauseAfter(attempt)) {
         break; // interrupted (the control plane stops): nothing was written
@@ -506,7 +508,7 @@ public final class RuleStore {
     return new ApiException(
         ProblemType.PRECONDITION_FAILED,
         "the rules of " + service + why + "; read them again and reapply your change",
-        current >= 0 ? Map.of("currentRevision", current) : Map.of());
+        Map.of("currentRevision", current));
   }
 
   private static String joined(List<Long> revisions) {

@@ -131,6 +131,50 @@ class RuleStoreContentionIT {
                     new RuleStore.Change("ci", null)));
 
     assertThat(stale.problem()).isEqualTo(ProblemType.PRECONDITION_FAILED);
+    // read again after the lost compare: the revision to read at, which a client needs to retry
+    long stored =
+        client
+            .getKVClient()
+            .get(bytes(RULES_KEY))
+            .get(5, TimeUnit.SECONDS)
+            .getKvs()
+            .get(0)
+            .getModRevision();
+    assertThat(stored).isGreaterThan(revision);
+    assertThat(stale.properties()).containsEntry("currentRevision", stored);
+    assertThat(beaten.get()).as("attempts beaten").isEqualTo(1);
+  }
+
+  /**
+   * An {@code If-Match} naming two revisions still holds at the second one after a write beat it to
+   * the first: the write goes on (RFC 9110 judges it against the state found), here to be beaten
+   * again, at a revision it does not name.
+   */
+  @Test
+  void aBeatenWriteWhoseIfMatchStillHoldsIsTriedAgain() throws Exception {
+    String document = document();
+    long revision =
+        client
+            .getKVClient()
+            .put(bytes(RULES_KEY), bytes(document))
+            .get(5, TimeUnit.SECONDS)
+            .getHeader()
+            .getRevision();
+    RuleStore store = storeBeatenEveryTime();
+
+    ApiException stale =
+        catchThrowableOfType(
+            ApiException.class,
+            () ->
+                store.put(
+                    SERVICE,
+                    document,
+                    new RuleStore.Expected(List.of(revision, revision + 1)),
+                    new RuleStore.Change("ci", null)));
+
+    assertThat(stale.problem()).isEqualTo(ProblemType.PRECONDITION_FAILED);
+    assertThat(beaten.get()).as("attempts beaten").isEqualTo(2);
+    assertThat(stale.properties()).containsEntry("currentRevision", revision + 2);
   }
 
   /**
