@@ -11,8 +11,8 @@
 # --check, --no-agent, -h. Builds the jars it needs first if they are missing; one older than
 # its sources is run as it is, with a note saying so and how to rebuild it. Spans go to
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
-# exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C
-# or SIGTERM. Its logs (~85 MB of console spans per 30 minutes) stay in a directory it prints,
+# exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C,
+# SIGTERM or SIGHUP (a terminal closed), also when its output has nowhere to go any more. Its logs (~85 MB of console spans per 30 minutes) stay in a directory it prints,
 # ${XDG_CACHE_HOME:-~/.cache}/sluice-demo/logs/sluice-demo.XXXXXX, on disk rather than in $TMPDIR
 # (often RAM); a later run deletes all but the latest finished one (runs started at once take
 # turns at that). The JVMs run copies of the jars, deleted on exit, so rebuilding the jars (mvn
@@ -44,6 +44,7 @@ if [[ -n ${SLUICE_AGENT_JAR:-} && $SLUICE_AGENT_JAR != /* ]]; then
 fi
 cd "$(dirname "$0")"
 ROOT=$PWD
+SELF=$ROOT/$(basename "$0") # $0 may be relative to where the caller stands
 
 DEMO_JAR=demo-mesh/target/sluice-demo.jar
 AGENT_JAR=${SLUICE_AGENT_JAR:-javaagent-extension/target/sluice-javaagent.jar}
@@ -54,7 +55,7 @@ rate=10
 check=0
 agent=1
 
-usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$SELF"; }
 die() { echo "demo.sh: $*" >&2; exit 1; }
 
 while (($#)); do
@@ -635,7 +636,7 @@ stop_started() {
   deadline=$((SECONDS + 20))
   while signal_started -0 "${pids[i]}" "${starts[i]}" && ((SECONDS < deadline)); do sleep 0.2; done
   if signal_started -0 "${pids[i]}" "${starts[i]}"; then
-    echo "demo.sh: ${names[i]} did not stop within 20 s; killing it"
+    echo "demo.sh: ${names[i]} did not stop within 20 s; killing it" 2>/dev/null
     signal_started -KILL "${pids[i]}" "${starts[i]}" || true
   fi
 }
@@ -643,12 +644,16 @@ stop_started() {
 stop_all() {
   ((stopping)) && return
   stopping=1
-  trap '' INT TERM
+  # What it says may have nowhere to go (the terminal closed, or the Ctrl-C that stops it also
+  # ended `| tee`): a write that fails then must neither kill it (SIGPIPE) nor end it (set -e)
+  # before everything is stopped.
+  trap '' INT TERM HUP PIPE
+  set +e
   ((${#pids[@]})) || { remove_copies "$LOG_DIR"; return 0; }
-  echo
+  echo 2>/dev/null
   local i order=()
   for ((i = ${#names[@]} - 1; i >= 0; i--)); do order+=("${names[i]}"); done
-  echo "demo.sh: stopping ${order[*]} ..."
+  echo "demo.sh: stopping ${order[*]} ..." 2>/dev/null
   # Most dependent first, one after the other: the services (the load generator has already
   # ended), then the control plane while etcd still answers, etcd last.
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do stop_started "$i"; done
@@ -656,10 +661,10 @@ stop_all() {
   writers_done # the logs hold all that the processes wrote
   rm -rf "$LOG_DIR/etcd-data" "$LOG_DIR/tomcat" "$LOG_DIR/tmp"
   remove_copies "$LOG_DIR"
-  echo "demo.sh: everything stopped; logs in $LOG_DIR"
+  echo "demo.sh: everything stopped; logs in $LOG_DIR" 2>/dev/null
 }
 noting=0    # set while a process just started is not yet noted (launch)
-signalled="" # the exit status of a Ctrl-C or SIGTERM that came meanwhile
+signalled="" # the exit status of a Ctrl-C, SIGTERM or SIGHUP that came meanwhile
 # on_signal STATUS: exits with STATUS, or once the process being started is noted
 on_signal() {
   if ((noting)); then signalled=$1; else exit "$1"; fi
@@ -667,6 +672,7 @@ on_signal() {
 trap stop_all EXIT
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 # --- the jars it runs ------------------------------------------------------------------------
 # The JVMs run copies in this run's directory, never */target/*.jar: `mvn package` rewrites those,

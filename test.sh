@@ -164,34 +164,58 @@ for cmd in $needed; do
 done
 missing=${missing# }
 
-if [[ -n $missing ]]; then
-  if command -v apt-get >/dev/null 2>&1; then
-    packages=""
-    for cmd in $missing; do packages="$packages $(debian_package "$cmd")"; done
-    packages=${packages# }
-    sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-      command -v sudo >/dev/null 2>&1 || die "need root or sudo to install: $packages"
-      sudo="sudo"
-    fi
-    echo "test.sh: missing $missing; installing $packages with apt-get"
-    $sudo apt-get update -qq
-    # env: sudo would drop DEBIAN_FRONTEND from the environment
-    # shellcheck disable=SC2086 # one word per package
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $packages
-  else
-    {
-      echo "test.sh: missing commands: $missing"
-      for cmd in $missing; do advice "$cmd"; done
-      case " $missing " in
-        *" chromium "* | *" chromedriver "*)
-          cat <<'MSG'
+# browser_advice: where the web UI test looks for the browser, and how to say where it is
+browser_advice() {
+  cat <<'MSG'
   The web UI test looks for /usr/bin/chromium and /usr/bin/chromedriver. Elsewhere say where they
   are (Chrome works too), which also stops test.sh looking for them on PATH:
     ./test.sh -Dsluice.test.chromium="/Applications/Google Chrome.app/Contents/MacOS/Google Chrome" \
               -Dwebdriver.chrome.driver="$(command -v chromedriver)"
 MSG
-          ;;
+}
+
+if [[ -n $missing ]]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    # the browser on its own: a system without its packages (Ubuntu's Chromium is a snap) still
+    # gets the rest, and the advice that fits
+    tools=""
+    browser=""
+    for cmd in $missing; do
+      case $cmd in
+        chromium | chromedriver) browser="$browser $(debian_package "$cmd")" ;;
+        *) tools="$tools $(debian_package "$cmd")" ;;
+      esac
+    done
+    tools=${tools# }
+    browser=${browser# }
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+      command -v sudo >/dev/null 2>&1 || die "need root or sudo to install: $tools${tools:+ }$browser"
+      sudo="sudo"
+    fi
+    echo "test.sh: missing $missing; installing $tools${tools:+ }$browser with apt-get"
+    $sudo apt-get update -qq
+    # env: sudo would drop DEBIAN_FRONTEND from the environment
+    if [[ -n $tools ]]; then
+      # shellcheck disable=SC2086 # one word per package
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $tools
+    fi
+    # shellcheck disable=SC2086 # one word per package
+    if [[ -n $browser ]] &&
+      ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $browser; then
+      {
+        echo "test.sh: apt-get could not install $browser (Ubuntu has no such packages: its"
+        echo "  Chromium is a snap behind chromium-browser); install Chromium and ChromeDriver yourself."
+        browser_advice
+      } >&2
+      exit 1
+    fi
+  else
+    {
+      echo "test.sh: missing commands: $missing"
+      for cmd in $missing; do advice "$cmd"; done
+      case " $missing " in
+        *" chromium "* | *" chromedriver "*) browser_advice ;;
       esac
     } >&2
     exit 1

@@ -58,7 +58,34 @@ public final class RunningDemo {
     String invoked = script.getNameCount() == 1 ? "./" + script : script.toString();
     List<String> command = new ArrayList<>(List.of("setsid", invoked));
     command.addAll(List.of(options));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
+    return run(root, new ProcessBuilder(command).directory(directory.toFile()), environment);
+  }
+
+  /**
+   * Starts {@code ./demo.sh options...} in the repository root with its output going through a pipe
+   * whose reader hands on the lines up to the first that starts with {@code lastLine}, and then
+   * ends: as {@code ./demo.sh | tee demo.log} when the Ctrl-C meant for demo.sh ends {@code tee}
+   * too. The process is a shell that waits for demo.sh and ends with its exit status ({@code
+   * pipefail}); signals for demo.sh itself go through {@link #signalScript}.
+   */
+  public static RunningDemo startWithOutputEndingAt(
+      Path root, Map<String, String> environment, String lastLine, String... options)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "setsid",
+                "bash",
+                "-c",
+                "set -o pipefail; ./demo.sh \"$@\" | while IFS= read -r line; do"
+                    + " printf '%s\\n' \"$line\"; case $line in \"$0\"*) exit 0 ;; esac; done",
+                lastLine));
+    command.addAll(List.of(options));
+    return run(root, new ProcessBuilder(command).directory(root.toFile()), environment);
+  }
+
+  private static RunningDemo run(Path root, ProcessBuilder builder, Map<String, String> environment)
+      throws IOException {
     // demo.sh's log directory and copies of the jars go to the build's own directory, not the
     // user's ~/.cache (or /tmp, where they go without a cache directory), one directory per run
     // (demo.sh prunes earlier runs in its own): they stay for a look after a failure, and
@@ -241,6 +268,18 @@ public final class RunningDemo {
     }
     String[] fields = stat.substring(stat.lastIndexOf(") ") + 2).trim().split(" ");
     return fields.length > 19 ? Optional.of(fields[19]) : Optional.empty();
+  }
+
+  /**
+   * Sends {@code signal} (e.g. {@code HUP}) to demo.sh alone, by its {@code <log dir>/demo.pid}.
+   */
+  public void signalScript(String signal) throws IOException, InterruptedException {
+    signal(signal, Long.toString(scriptPid()));
+  }
+
+  /** demo.sh's own pid, from its {@code <log dir>/demo.pid}. */
+  public long scriptPid() throws IOException {
+    return pid(Files.readString(logDir().resolve("demo.pid")).trim());
   }
 
   /** Ctrl-C: SIGINT to the script's process group, as a terminal sends it. */

@@ -80,6 +80,53 @@ class DemoScriptIT {
   }
 
   /**
+   * {@code --help} prints the script's opening comment, also when demo.sh is called by a path
+   * relative to elsewhere ({@code ../demo.sh}): it read itself by that path after changing to its
+   * own directory, and printed nothing.
+   */
+  @Test
+  void helpIsPrintedWhereverItIsCalledFrom() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    demo = RunningDemo.startFrom(root, root.resolve("demo-mesh"), Map.of(), "--help");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(30))).isTrue();
+    assertThat(demo.exitValue()).as(demo.outputText()).isZero();
+    assertThat(demo.outputText())
+        .startsWith("The Sluice demo on this machine, no Docker")
+        .contains("Options: --duration D")
+        .doesNotContain("{ # The whole script");
+  }
+
+  /**
+   * A terminal closed (SIGHUP), or {@code ./demo.sh | tee demo.log} whose {@code tee} the same
+   * Ctrl-C ended: demo.sh still stops everything it started, though what it says of it has nowhere
+   * to go. Its stop began by saying so, and the failed write (SIGPIPE, or an error under {@code set
+   * -e}) ended the script there, leaving every process running, the load generator for its whole
+   * {@code --duration}.
+   */
+  @Test
+  void withItsOutputGoneASighupStillStopsEverythingItStarted() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    demo =
+        RunningDemo.startWithOutputEndingAt(
+            root, Map.of(), "Load generator:", "--no-agent", "--duration", "10m", "--rate", "5");
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .until(() -> demo.output().stream().anyMatch(line -> line.startsWith("Load generator:")));
+    Path logDir = demo.logDir();
+    long script = demo.scriptPid();
+    assertThat(demo.startedProcesses()).hasSize(5);
+
+    demo.signalScript("HUP");
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60))).as("demo.sh ends on SIGHUP").isTrue();
+    assertThat(ProcessHandle.of(script).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(demo.exitValue()).as("demo.sh's exit status").isEqualTo(129);
+    assertStoppedEverythingItStarted();
+    assertThat(logDir.resolve("tmp")).as("removed at the end of the stop").doesNotExist();
+  }
+
+  /**
    * Every JVM runs a copy of the jar in the run's own directory, never {@code
    * demo-mesh/target/sluice-demo.jar}: {@code mvn package} rewrites that jar in place, and a JVM
    * whose jar changes under it fails at its next class load, so a rebuild during a demo used to
