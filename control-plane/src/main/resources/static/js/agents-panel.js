@@ -42,7 +42,8 @@ const RULES_ELSEWHERE = {
  * named only for an agent that is not on the rules it should run.
  */
 export function rulesSourceChip(source, status) {
-  if (!source || source === 'etcd' || (source === 'defaults' && status === 'applied')
+  if (!source || source === 'etcd'
+    || (source === 'defaults' && (status === 'applied' || status === 'unknown'))
     || status === 'rules file') {
     return null;
   }
@@ -65,6 +66,10 @@ export function isFromTheFuture(updatedAt, now = serverNow()) {
 }
 
 /** Why an agent is ahead: it runs a revision above the current one. */
+const UNKNOWN = 'Whether it runs the current rules is not known: neither the rules nor their'
+  + ' rollout could be read (etcd unavailable?). Its status comes from the control plane\u2019s'
+  + ' memory.';
+
 const AHEAD = 'Runs a revision above the current one: a document deleted since, whose delete it has'
   + ' not applied yet, or one etcd no longer holds (restored from an older backup), which it'
   + ' keeps until a document of its service is written.';
@@ -328,7 +333,7 @@ export class AgentsPanel {
           a.rejectedErrorsOmitted]),
         statusChip(a.status,
           a.status === 'ahead' ? AHEAD : a.status === 'rules file' ? RULES_ELSEWHERE.file
-            : undefined),
+            : a.status === 'unknown' ? UNKNOWN : undefined),
         rulesSourceChip(a.rulesSource, a.status),
         a.rejectedErrors.length || a.rejectedErrorsOmitted
           ? h('details', { class: 'rejection' },

@@ -105,12 +105,14 @@ export class HistoryPanel {
       showError(this.error, '');
       const page = listOf(r.body, 'history', 'versions').map(historyView);
       const next = r.body && r.body.next != null ? r.body.next : null;
-      // History only grows at the top: a new revision keeps the older pages the user opened
-      // (unless more came in than the newest page holds, which would leave a gap between them).
+      // History only grows at the top: a new revision keeps the older pages the user opened, as
+      // long as the entries shown reach up to the newest page. Not when more came in than that
+      // page holds (a burst of writes, or reads that failed meanwhile): kept below it, they would
+      // leave the revisions in between out, with no sign of it and no way to them.
       const bottom = page.length ? page[page.length - 1].revision : null;
       const older = before == null
         && bottom != null
-        && this.entries.some((e) => e.revision <= bottom)
+        && this.entries.some((e) => e.revision >= bottom)
         ? this.entries.filter((e) => e.revision < bottom)
         : [];
       if (before != null) {

@@ -12,8 +12,12 @@ export function agentKey(a) {
     : String(a.instanceId);
 }
 
-/** One agent, with its rollout status against the service's current revision. */
-export function agentView(a, currentRevision) {
+/**
+ * One agent, with its rollout status against the service's current revision. `judged` false: the
+ * revision to judge by is not known (neither the rules nor the rollout could be read, etcd away),
+ * and the status is 'unknown', not 'applied' against none.
+ */
+export function agentView(a, currentRevision, judged = true) {
   const rejected = a.rejected || null;
   // in the server's order (Rollout.of): an agent on a local rules file never takes the document
   // stored here, whatever revision it reports (0); one that runs the current revision is current,
@@ -23,6 +27,8 @@ export function agentView(a, currentRevision) {
   let status;
   if (a.rulesSource === 'file') {
     status = 'rules file';
+  } else if (!judged) {
+    status = 'unknown';
   } else if (currentRevision == null || Number(a.appliedRevision) === currentRevision) {
     status = 'applied';
   } else if (rejected && Number(rejected.revision) === currentRevision) {

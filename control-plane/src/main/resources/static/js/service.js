@@ -495,7 +495,9 @@ export class ServicePage {
    * What the agents are judged against: whether the last rollout read is of the current revision
    * (`fresh`: its counts are of every agent's status now), and the revision to judge them by: its
    * own when fresh (it knows the effective revision: _default's, when the service has no document
-   * of its own), else the current document's.
+   * of its own), else the current document's; `known` false when there is neither (the rules and
+   * the rollout could not be read, etcd away, while the agents come from the control plane's
+   * memory): every agent counted as applied against no revision would show a complete rollout.
    */
   judgement() {
     // A rollout fetched for an earlier revision must not count agents as on the new one (right
@@ -506,7 +508,7 @@ export class ServicePage {
     const revision = fresh && typeof this.rollout.revision === 'number'
       ? this.rollout.revision
       : currentRevision;
-    return { fresh, revision };
+    return { fresh, revision, known: fresh || this.current != null };
   }
 
   /**
@@ -515,8 +517,8 @@ export class ServicePage {
    * so the rows agree with the head's counts without the rollout listing every agent.
    */
   agentViews() {
-    const { revision } = this.judgement();
-    return this.agents.map((a) => agentView(a, revision));
+    const { revision, known } = this.judgement();
+    return this.agents.map((a) => agentView(a, revision, known));
   }
 
   /**
@@ -528,8 +530,9 @@ export class ServicePage {
    * says rather than counting only the agents listed.
    */
   headCounts() {
-    if (this.rollout && this.judgement().fresh) return this.rolloutCounts();
-    if (this.agentsPartly) return null;
+    const { fresh, known } = this.judgement();
+    if (this.rollout && fresh) return this.rolloutCounts();
+    if (this.agentsPartly || !known) return null;
     const statuses = this.agentViews().map((a) => a.status);
     const count = (status) => statuses.filter((s) => s === status).length;
     return {

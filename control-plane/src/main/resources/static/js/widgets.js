@@ -126,14 +126,14 @@ export function updateCountChip(chip, count) {
 }
 
 /**
- * An agent's rollout status (applied, behind, ahead, rejected, rules file), with why when `title`
- * says.
+ * An agent's rollout status (applied, behind, ahead, rejected, rules file, unknown), with why when
+ * `title` says.
  */
 export function statusChip(status, title) {
   const cls = status === 'applied'
     ? 'chip chip-ok'
     : status === 'rejected' ? 'chip chip-bad'
-      : status === 'rules file' ? 'chip' : 'chip chip-warn';
+      : status === 'rules file' || status === 'unknown' ? 'chip' : 'chip chip-warn';
   return h('span', { class: cls, 'data-test': 'agent-status', title, text: showHidden(status) });
 }
 

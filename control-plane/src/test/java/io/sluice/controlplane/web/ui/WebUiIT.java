@@ -3065,6 +3065,51 @@ class WebUiIT {
   }
 
   /**
+   * More revisions come in at once than the newest history page holds (a script's burst, or a page
+   * whose reads failed meanwhile): the entries shown before are not kept below the new page, where
+   * they left the revisions in between out with no sign of it, and "Show older versions" gone (the
+   * old list had no older page); the list starts again from the newest page.
+   */
+  @Test
+  void moreNewRevisionsThanAPageHoldsLeaveNoGapInTheHistory() {
+    String service = "burst-history";
+    long first = storeOrdersDocumentAs(service);
+    openAfresh(WRITER_TOKEN, "/service/" + service + "/history");
+    By rows = By.cssSelector("table.history tbody tr");
+    await().atMost(BOUND).until(() -> browser.findElements(rows).size() == 1);
+    // the page's reads fail while 55 revisions are written: it keeps showing the one it read
+    js(
+        "window.__reachable = window.fetch;"
+            + " window.fetch = () => Promise.reject(new TypeError('Failed to fetch'));");
+    try {
+      for (int i = 1; i <= 55; i++) {
+        storeOrdersDocumentAs(service, i / 100.0);
+      }
+      assertThat(browser.findElements(rows)).hasSize(1);
+    } finally {
+      js("window.fetch = window.__reachable;");
+    }
+    long newest = storeOrdersDocumentAs(service, 0.99);
+    await("revision " + newest + " atop the history")
+        .atMost(BOUND)
+        .ignoreExceptions()
+        .until(
+            () ->
+                browser
+                    .findElement(By.cssSelector("table.history tbody tr:first-child"))
+                    .getText()
+                    .contains(String.valueOf(newest)));
+    assertThat(browser.findElements(rows)).hasSize(50);
+    assertThat(browser.findElements(By.cssSelector("tr[data-revision='" + first + "']")))
+        .as("revision " + first + " below a gap")
+        .isEmpty();
+    click(By.cssSelector(".table-foot button"));
+    await().atMost(BOUND).until(() -> browser.findElements(rows).size() == 57);
+    waitFor(By.cssSelector("tr[data-revision='" + first + "']"));
+    api("DELETE", "/api/v1/services/" + service + "/rules", WRITER_TOKEN, null, Map.of());
+  }
+
+  /**
    * Someone saves while an operator reads older history pages: the list gains the new revision at
    * the top and keeps the pages opened, and the focused button keeps the focus.
    */
@@ -6990,9 +7035,20 @@ class WebUiIT {
   @Test
   void anEtcdOutageMarksThePageStaleUntilEtcdIsBack() {
     String service = "outage";
-    storeOrdersDocumentAs(service);
-    withHealthCheckedEverySecond(() -> openAfresh(WRITER_TOKEN, "/service/" + service + "/agents"));
-    outageMarksThePageStale(service);
+    long revision = storeOrdersDocumentAs(service);
+    // an agent one revision behind, which the control plane lists from its memory meanwhile
+    String behind = "/sluice/v1/agents/" + service + "/behind-in-outage";
+    etcd.server().put(behind, statusOf(service, "behind-in-outage", revision - 1));
+    try {
+      withHealthCheckedEverySecond(
+          () -> openAfresh(WRITER_TOKEN, "/service/" + service + "/agents"));
+      awaitText(
+          By.cssSelector("tr[data-instance='behind-in-outage'] [data-test=agent-status]"),
+          "behind");
+      outageMarksThePageStale(service);
+    } finally {
+      etcd.server().delete(behind);
+    }
     // the next test gets a page that checks its health as usual (a failed test's page is
     // reloaded by DirtyPageReset)
     openAfresh(WRITER_TOKEN, "/");
@@ -7376,6 +7432,16 @@ class WebUiIT {
       awaitText(By.cssSelector("[data-test=load-error]"), "Could not load the rules");
       assertThat(browser.findElement(By.cssSelector("[data-test=current-revision]")).getText())
           .isEqualTo("—");
+      // nor that its agents run them: with neither the rules nor their rollout read, the agents
+      // listed from the control plane's memory were each "applied" against no revision, and the
+      // rollout complete
+      click(By.id("tab-agents"));
+      awaitText(
+          By.cssSelector("tr[data-instance='behind-in-outage'] [data-test=agent-status]"),
+          "unknown");
+      assertThat(browser.findElement(By.cssSelector(".service-head [data-test=rollout]")).getText())
+          .isEqualTo("—");
+      click(By.id("tab-rules"));
     } finally {
       etcd.server().start();
     }
