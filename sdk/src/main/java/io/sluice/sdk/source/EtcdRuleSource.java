@@ -629,7 +629,7 @@ public final class EtcdRuleSource implements RuleSource {
     }
     if (response.isCreatedNotify()) {
       long etcdRevision = response.getHeader().getRevision();
-      if (etcdRevision < slot.nextWatchRevision - 1) {
+      if (etcdRevision < slot.nextWatchRevision - 1 && !memberCatchingUp(slot, etcdRevision)) {
         // etcd is behind what this source has seen: it lost data (restored from an older backup,
         // or restarted empty). A watch from a revision it has not reached yet waits silently, so
         // everything written before it gets there would be missed: read everything again.
@@ -691,6 +691,52 @@ public final class EtcdRuleSource implements RuleSource {
     } else {
       tellRejectionsAndDeletes(null);
     }
+  }
+
+  /**
+   * Whether a watch created at {@code memberRevision}, behind what this source has seen, was only
+   * answered by a member of the cluster that has not applied the latest revisions yet: a follower a
+   * few milliseconds behind its leader while anything is written (the agents' status writes are),
+   * or one replaying its log after a restart. The read before the watch was linearizable, and jetcd
+   * spreads its calls over the members, so the watch often lands on another one; it delivers the
+   * revisions it lacks once it has applied them, so nothing is missed. Told apart from lost data by
+   * asking again, linearizably: a cluster that answers at or past the revision seen has lost
+   * nothing. Taken for lost data when that read fails, as before: the read that follows then fails
+   * too, and is retried after its backoff.
+   */
+  private boolean memberCatchingUp(Slot slot, long memberRevision) {
+    long clusterRevision;
+    try {
+      clusterRevision =
+          client
+              .getKVClient()
+              .get(bytes(slot.key), GetOption.builder().withCountOnly(true).build())
+              .get(callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .getHeader()
+              .getRevision();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (Exception e) {
+      return false;
+    }
+    if (clusterRevision < slot.nextWatchRevision - 1) {
+      return false;
+    }
+    if (logger.isLoggable(Level.FINE)) {
+      QuietLog.write(
+          logger,
+          Level.FINE,
+          "the watch of "
+              + slot.key
+              + " was created by an etcd member at revision "
+              + memberRevision
+              + ", behind the cluster's "
+              + clusterRevision
+              + ": it delivers the changes it lacks once it has caught up",
+          null);
+    }
+    return true;
   }
 
   private void onWatchFailed(int gen, Throwable error) {
