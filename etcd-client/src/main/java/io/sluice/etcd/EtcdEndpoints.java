@@ -7,6 +7,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The checked form of {@code sluice.etcd.endpoints}: the endpoints as a client dials them, or every
@@ -43,6 +45,13 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
   private static final String USER_KEY = "sluice.etcd.user";
   private static final String PASSWORD_KEY = "sluice.etcd.password";
   private static final String TLS_KEYS = "sluice.etcd.tls.*";
+
+  /**
+   * http or https followed by a mistyped {@code ://} ({@code http:/etcd:2379}, {@code
+   * https//etcd:2379}) and the rest; a host named http ({@code http:2379}) is no such thing.
+   */
+  private static final Pattern MISSPELLED_SCHEME =
+      Pattern.compile("(?i)(https?)(?::/|//?)([^/].*)", Pattern.DOTALL);
 
   public EtcdEndpoints {
     endpoints = List.copyOf(endpoints);
@@ -165,6 +174,19 @@ public record EtcdEndpoints(List<URI> endpoints, List<String> problems) {
   private static URI checked(
       String endpoint, TlsSettings tls, SettingNames names, List<String> problems) {
     String refused = refused(names.endpoints(), endpoint);
+    Matcher misspelled = MISSPELLED_SCHEME.matcher(endpoint);
+    if (!endpoint.contains("://") && misspelled.matches()) {
+      // a scheme given, its "://" mistyped: not one more scheme in front of it
+      String scheme = misspelled.group(1).toLowerCase(Locale.ROOT);
+      String rest = misspelled.group(2);
+      problems.add(
+          refused
+              + "the scheme's :// is mistyped: write "
+              + scheme
+              + "://"
+              + (rest.indexOf('@') < 0 ? rest : "host:port"));
+      return null;
+    }
     if (!endpoint.contains("://")) {
       // etcdctl and etcd's own docs write endpoints as host:port: say what to write instead
       problems.add(

@@ -46,6 +46,12 @@ class EtcdEndpointsTest {
             + " https",
         "etcd:2379 | sluice.etcd.endpoints=etcd:2379: needs a scheme: write http://etcd:2379"
             + " (https:// for TLS)",
+        "http:/etcd:2379 | sluice.etcd.endpoints=http:/etcd:2379: the scheme's :// is mistyped:"
+            + " write http://etcd:2379",
+        "HTTPS//etcd:2379 | sluice.etcd.endpoints=HTTPS//etcd:2379: the scheme's :// is"
+            + " mistyped: write https://etcd:2379",
+        "http:2379 | sluice.etcd.endpoints=http:2379: needs a scheme: write http://http:2379"
+            + " (https:// for TLS)",
         "http://etcd 1:2379 | sluice.etcd.endpoints=http://etcd 1:2379: not a URL (Illegal"
             + " character in authority)",
         "http://etcd_1 | sluice.etcd.endpoints=http://etcd_1: needs a host and a port, e.g."
