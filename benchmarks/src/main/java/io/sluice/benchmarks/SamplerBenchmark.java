@@ -31,6 +31,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * A root span's sampling decision: Sluice's rule sampler with 1, 10 and 100 rules, where only the
@@ -43,7 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code mixed}, like {@code attribute} but every other rule before the last instead tests a {@code
  * url.path} glob (which the span name cannot rule out). The span carries four start attributes in
  * the {@link Attributes} the OpenTelemetry SDK's span builder hands every sampler (captured from a
- * real span start, see {@link SdkStartAttributes}). Trace ids cycle through 4096 random ones.
+ * real span start, see {@link SdkStartAttributes}). Trace ids cycle through 4096 random ones. The
+ * span name is a string constant, or a new equal string per decision ({@link #name}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -63,6 +65,21 @@ public class SamplerBenchmark {
   @Param({"names", "attribute", "attribute-read", "mixed"})
   public String shape;
 
+  /**
+   * How the span name is made: {@code constant}, one string literal (its hash cached, and the very
+   * key Sluice's name index stored, so its lookup can succeed on identity); {@code per-call}, a new
+   * equal String for every decision, as instrumentation builds a server span's name from each
+   * request's method and route. Both methods build it and let it escape, so the ratio shows only
+   * what Sluice's lookup costs more with a fresh string (the baseline does not read the name).
+   */
+  @Param({"constant", "per-call"})
+  public String name;
+
+  private static final String SPAN_NAME = "GET /api/users/42";
+
+  private final char[] nameChars = SPAN_NAME.toCharArray();
+  private boolean perCallName;
+
   private Sampler baseline;
   private Sampler sluice;
   private String[] traceIds;
@@ -77,6 +94,13 @@ public class SamplerBenchmark {
 
   @Setup
   public void setUp() {
+    perCallName =
+        switch (name) {
+          case "constant" -> false;
+          case "per-call" -> true;
+          default ->
+              throw new IllegalArgumentException("name must be constant or per-call, not " + name);
+        };
     baseline = Sampler.parentBased(Sampler.traceIdRatioBased(RATIO));
     List<SamplingRule> list = new ArrayList<>();
     for (int i = 0; i < rules - 1; i++) {
@@ -114,15 +138,29 @@ public class SamplerBenchmark {
     return traceIds[next++ & (traceIds.length - 1)];
   }
 
-  @Benchmark
-  public SamplingResult baseline() {
-    return baseline.shouldSample(
-        Context.root(), traceId(), "GET /api/users/42", SpanKind.SERVER, attributes, List.of());
+  /**
+   * The span's name: the constant, or a fresh equal string that escapes (to the blackhole, as a
+   * span's name escapes into its span), so that neither side can have its allocation optimized
+   * away.
+   */
+  private String spanName(Blackhole blackhole) {
+    if (!perCallName) {
+      return SPAN_NAME;
+    }
+    String fresh = new String(nameChars);
+    blackhole.consume(fresh);
+    return fresh;
   }
 
   @Benchmark
-  public SamplingResult sluice() {
+  public SamplingResult baseline(Blackhole blackhole) {
+    return baseline.shouldSample(
+        Context.root(), traceId(), spanName(blackhole), SpanKind.SERVER, attributes, List.of());
+  }
+
+  @Benchmark
+  public SamplingResult sluice(Blackhole blackhole) {
     return sluice.shouldSample(
-        Context.root(), traceId(), "GET /api/users/42", SpanKind.SERVER, attributes, List.of());
+        Context.root(), traceId(), spanName(blackhole), SpanKind.SERVER, attributes, List.of());
   }
 }
