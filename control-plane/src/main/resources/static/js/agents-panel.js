@@ -65,11 +65,12 @@ export function isFromTheFuture(updatedAt, now = serverNow()) {
   return Number.isFinite(written) && written - now > AHEAD_AFTER_MS;
 }
 
-/** Why an agent is ahead: it runs a revision above the current one. */
+/** Why an agent's status is unknown: nothing to judge it by could be read. */
 const UNKNOWN = 'Whether it runs the current rules is not known: neither the rules nor their'
   + ' rollout could be read (etcd unavailable?). Its status comes from the control plane\u2019s'
   + ' memory.';
 
+/** Why an agent is ahead: it runs a revision above the current one. */
 const AHEAD = 'Runs a revision above the current one: a document deleted since, whose delete it has'
   + ' not applied yet, or one etcd no longer holds (restored from an older backup), which it'
   + ' keeps until a document of its service is written.';

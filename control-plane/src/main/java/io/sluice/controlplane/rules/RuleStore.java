@@ -427,8 +427,10 @@ public final class RuleStore {
         break; // interrupted (the control plane stops): nothing was written
       }
     }
-    // no precondition failed (there was none, or If-Match: * held each time): other writes of
-    // the same rules won every attempt, which is a conflict to send again, not a stale revision
+    // no precondition failed (there was none, or it held at every read: If-Match: *, or a list of
+    // revisions the document kept reaching), or the pause was interrupted (the control plane
+    // stops): other writes of the same rules won, which is a conflict to send again, not a stale
+    // revision
     throw new ApiException(
         ProblemType.WRITE_CONTENTION,
         "the rules of "

@@ -630,6 +630,9 @@ public final class EtcdRuleSource implements RuleSource {
     if (response.isCreatedNotify()) {
       long etcdRevision = response.getHeader().getRevision();
       if (etcdRevision < slot.nextWatchRevision - 1 && !memberCatchingUp(slot, etcdRevision)) {
+        if (closed.get() || Thread.currentThread().isInterrupted()) {
+          return; // closing: the read was cut short, which tells nothing of etcd
+        }
         // etcd is behind what this source has seen: it lost data (restored from an older backup,
         // or restarted empty). A watch from a revision it has not reached yet waits silently, so
         // everything written before it gets there would be missed: read everything again.

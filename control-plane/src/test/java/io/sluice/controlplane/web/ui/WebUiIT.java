@@ -3099,7 +3099,9 @@ class WebUiIT {
                     .findElement(By.cssSelector("table.history tbody tr:first-child"))
                     .getText()
                     .contains(String.valueOf(newest)));
-    assertThat(browser.findElements(rows)).hasSize(50);
+    // the newest page, and at most the one entry a read between the burst's last write and this
+    // one showed below it (then no gap either): never the first revision below a gap
+    assertThat(browser.findElements(rows).size()).isBetween(50, 51);
     assertThat(browser.findElements(By.cssSelector("tr[data-revision='" + first + "']")))
         .as("revision " + first + " below a gap")
         .isEmpty();
