@@ -79,10 +79,7 @@ public class BreakerBenchmark {
   @Param({"constant", "per-call"})
   public String host;
 
-  private static final String CONSTANT_HOST = "payments.internal";
-
-  private final char[] hostChars = CONSTANT_HOST.toCharArray();
-  private boolean perCallHost;
+  private CallString callHost;
 
   private SdkMeterProvider sdkMeters;
 
@@ -99,13 +96,7 @@ public class BreakerBenchmark {
 
   @Setup
   public void setUp() {
-    perCallHost =
-        switch (host) {
-          case "constant" -> false;
-          case "per-call" -> true;
-          default ->
-              throw new IllegalArgumentException("host must be constant or per-call, not " + host);
-        };
+    callHost = CallString.of("host", host, "payments.internal");
     CircuitBreakerConfig config =
         CircuitBreakerConfig.custom()
             .failureRateThreshold(50)
@@ -171,22 +162,9 @@ public class BreakerBenchmark {
     }
   }
 
-  /**
-   * The call's host: the constant, or a fresh equal string that escapes (to the blackhole, as a
-   * parsed host escapes into its URI), so that neither side can have its allocation optimized away.
-   */
-  private String callHost(Blackhole blackhole) {
-    if (!perCallHost) {
-      return CONSTANT_HOST;
-    }
-    String fresh = new String(hostChars);
-    blackhole.consume(fresh);
-    return fresh;
-  }
-
   @Benchmark
   public int plainResilience4j(Blackhole blackhole) {
-    callHost(blackhole);
+    callHost.next(blackhole);
     return plain.get();
   }
 
@@ -196,13 +174,13 @@ public class BreakerBenchmark {
    */
   @Benchmark
   public int plainResilience4jByTarget(Blackhole blackhole) {
-    String target = callHost(blackhole) + ":" + PORT;
+    String target = callHost.next(blackhole) + ":" + PORT;
     return plainByTarget.circuitBreaker(target).executeSupplier(OK);
   }
 
   @Benchmark
   public int sluice(Blackhole blackhole) {
-    GuardedCall call = registry.start(callHost(blackhole), PORT, "POST", "/pay/42");
+    GuardedCall call = registry.start(callHost.next(blackhole), PORT, "POST", "/pay/42");
     if (!call.permitted()) {
       return 503;
     }

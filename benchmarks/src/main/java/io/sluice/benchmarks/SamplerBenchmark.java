@@ -75,10 +75,7 @@ public class SamplerBenchmark {
   @Param({"constant", "per-call"})
   public String name;
 
-  private static final String SPAN_NAME = "GET /api/users/42";
-
-  private final char[] nameChars = SPAN_NAME.toCharArray();
-  private boolean perCallName;
+  private CallString spanName;
 
   private Sampler baseline;
   private Sampler sluice;
@@ -94,13 +91,7 @@ public class SamplerBenchmark {
 
   @Setup
   public void setUp() {
-    perCallName =
-        switch (name) {
-          case "constant" -> false;
-          case "per-call" -> true;
-          default ->
-              throw new IllegalArgumentException("name must be constant or per-call, not " + name);
-        };
+    spanName = CallString.of("name", name, "GET /api/users/42");
     baseline = Sampler.parentBased(Sampler.traceIdRatioBased(RATIO));
     List<SamplingRule> list = new ArrayList<>();
     for (int i = 0; i < rules - 1; i++) {
@@ -138,29 +129,25 @@ public class SamplerBenchmark {
     return traceIds[next++ & (traceIds.length - 1)];
   }
 
-  /**
-   * The span's name: the constant, or a fresh equal string that escapes (to the blackhole, as a
-   * span's name escapes into its span), so that neither side can have its allocation optimized
-   * away.
-   */
-  private String spanName(Blackhole blackhole) {
-    if (!perCallName) {
-      return SPAN_NAME;
-    }
-    String fresh = new String(nameChars);
-    blackhole.consume(fresh);
-    return fresh;
-  }
-
   @Benchmark
   public SamplingResult baseline(Blackhole blackhole) {
     return baseline.shouldSample(
-        Context.root(), traceId(), spanName(blackhole), SpanKind.SERVER, attributes, List.of());
+        Context.root(),
+        traceId(),
+        spanName.next(blackhole),
+        SpanKind.SERVER,
+        attributes,
+        List.of());
   }
 
   @Benchmark
   public SamplingResult sluice(Blackhole blackhole) {
     return sluice.shouldSample(
-        Context.root(), traceId(), spanName(blackhole), SpanKind.SERVER, attributes, List.of());
+        Context.root(),
+        traceId(),
+        spanName.next(blackhole),
+        SpanKind.SERVER,
+        attributes,
+        List.of());
   }
 }

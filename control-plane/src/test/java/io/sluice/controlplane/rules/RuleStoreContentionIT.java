@@ -70,17 +70,9 @@ class RuleStoreContentionIT {
 
   @Test
   void aWriteWithoutAPreconditionThatKeepsLosingIsAConflictNotAStaleRevision() throws Exception {
-    String document = document();
-    client
-        .getKVClient()
-        .put(bytes(RULES_KEY), bytes(document))
-        .get(5, TimeUnit.SECONDS); // something to beat each time
-    RuleStore store = storeBeatenEveryTime();
+    storeDirectly(); // something to beat each time
 
-    ApiException gaveUp =
-        catchThrowableOfType(
-            ApiException.class,
-            () -> store.put(SERVICE, document, null, new RuleStore.Change("ci", null)));
+    ApiException gaveUp = putBeatenEveryTime(null);
 
     assertThat(beaten.get()).as("attempts beaten").isGreaterThan(1);
     assertThat(gaveUp.problem().type()).hasToString("urn:sluice:problem:write-contention");
@@ -90,19 +82,9 @@ class RuleStoreContentionIT {
 
   @Test
   void soIsOneWhosePreconditionOnlyAsksForADocument() throws Exception {
-    String document = document();
-    client.getKVClient().put(bytes(RULES_KEY), bytes(document)).get(5, TimeUnit.SECONDS);
-    RuleStore store = storeBeatenEveryTime();
+    storeDirectly();
 
-    ApiException gaveUp =
-        catchThrowableOfType(
-            ApiException.class,
-            () ->
-                store.put(
-                    SERVICE,
-                    document,
-                    RuleStore.Expected.revision(RuleStore.ANY_EXISTING),
-                    new RuleStore.Change("ci", null)));
+    ApiException gaveUp = putBeatenEveryTime(RuleStore.Expected.revision(RuleStore.ANY_EXISTING));
 
     // If-Match: * held at every attempt (the document was there): no precondition failed
     assertThat(gaveUp.problem().type()).hasToString("urn:sluice:problem:write-contention");
@@ -110,25 +92,9 @@ class RuleStoreContentionIT {
 
   @Test
   void aWriteWhoseRevisionWasBeatenIsStillAStaleRevision() throws Exception {
-    String document = document();
-    long revision =
-        client
-            .getKVClient()
-            .put(bytes(RULES_KEY), bytes(document))
-            .get(5, TimeUnit.SECONDS)
-            .getHeader()
-            .getRevision();
-    RuleStore store = storeBeatenEveryTime();
+    long revision = storeDirectly();
 
-    ApiException stale =
-        catchThrowableOfType(
-            ApiException.class,
-            () ->
-                store.put(
-                    SERVICE,
-                    document,
-                    RuleStore.Expected.revision(revision),
-                    new RuleStore.Change("ci", null)));
+    ApiException stale = putBeatenEveryTime(RuleStore.Expected.revision(revision));
 
     assertThat(stale.problem()).isEqualTo(ProblemType.PRECONDITION_FAILED);
     // read again after the lost compare: the revision to read at, which a client needs to retry
@@ -152,29 +118,32 @@ class RuleStoreContentionIT {
    */
   @Test
   void aBeatenWriteWhoseIfMatchStillHoldsIsTriedAgain() throws Exception {
-    String document = document();
-    long revision =
-        client
-            .getKVClient()
-            .put(bytes(RULES_KEY), bytes(document))
-            .get(5, TimeUnit.SECONDS)
-            .getHeader()
-            .getRevision();
-    RuleStore store = storeBeatenEveryTime();
+    long revision = storeDirectly();
 
     ApiException stale =
-        catchThrowableOfType(
-            ApiException.class,
-            () ->
-                store.put(
-                    SERVICE,
-                    document,
-                    new RuleStore.Expected(List.of(revision, revision + 1)),
-                    new RuleStore.Change("ci", null)));
+        putBeatenEveryTime(new RuleStore.Expected(List.of(revision, revision + 1)));
 
     assertThat(stale.problem()).isEqualTo(ProblemType.PRECONDITION_FAILED);
     assertThat(beaten.get()).as("attempts beaten").isEqualTo(2);
     assertThat(stale.properties()).containsEntry("currentRevision", revision + 2);
+  }
+
+  /** Stores {@link #document()} straight into etcd; its revision. */
+  private long storeDirectly() throws Exception {
+    return client
+        .getKVClient()
+        .put(bytes(RULES_KEY), bytes(document()))
+        .get(5, TimeUnit.SECONDS)
+        .getHeader()
+        .getRevision();
+  }
+
+  /** What a PUT of {@link #document()} expecting {@code expected} fails with, beaten every time. */
+  private ApiException putBeatenEveryTime(RuleStore.Expected expected) {
+    RuleStore store = storeBeatenEveryTime();
+    return catchThrowableOfType(
+        ApiException.class,
+        () -> store.put(SERVICE, document(), expected, new RuleStore.Change("ci", null)));
   }
 
   /**

@@ -3064,6 +3064,19 @@ class WebUiIT {
         service);
   }
 
+  /** Waits, up to {@code bound}, for {@code revision} in the history table's first row. */
+  private void awaitAtopTheHistory(long revision, Duration bound) {
+    await("revision " + revision + " atop the history")
+        .atMost(bound)
+        .ignoreExceptions()
+        .until(
+            () ->
+                browser
+                    .findElement(By.cssSelector("table.history tbody tr:first-child"))
+                    .getText()
+                    .contains(String.valueOf(revision)));
+  }
+
   /**
    * More revisions come in at once than the newest history page holds (a script's burst, or a page
    * whose reads failed meanwhile): the entries shown before are not kept below the new page, where
@@ -3090,15 +3103,7 @@ class WebUiIT {
       js("window.fetch = window.__reachable;");
     }
     long newest = storeOrdersDocumentAs(service, 0.99);
-    await("revision " + newest + " atop the history")
-        .atMost(BOUND)
-        .ignoreExceptions()
-        .until(
-            () ->
-                browser
-                    .findElement(By.cssSelector("table.history tbody tr:first-child"))
-                    .getText()
-                    .contains(String.valueOf(newest)));
+    awaitAtopTheHistory(newest, BOUND);
     // the newest page, and at most the one entry a read between the burst's last write and this
     // one showed below it (then no gap either): never the first revision below a gap
     assertThat(browser.findElements(rows).size()).isBetween(50, 51);
@@ -3141,15 +3146,7 @@ class WebUiIT {
     assertThat(beforeTheReRead)
         .as("time left before the page's re-read, to tell the change event's redraw from it")
         .isPositive();
-    await("revision " + newest + " atop the history after its change event")
-        .atMost(beforeTheReRead)
-        .ignoreExceptions()
-        .until(
-            () ->
-                browser
-                    .findElement(By.cssSelector("table.history tbody tr:first-child"))
-                    .getText()
-                    .contains(String.valueOf(newest)));
+    awaitAtopTheHistory(newest, beforeTheReRead);
     assertThat(browser.findElements(rows)).hasSize(57);
     assertThat(
             js(
