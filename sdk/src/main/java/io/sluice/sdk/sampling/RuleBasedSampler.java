@@ -132,7 +132,10 @@ final class RuleBasedSampler implements Sampler {
         return OwnDecision.DROP;
       }
       TokenBucket bucket = s.buckets[i];
-      return bucket == null || bucket.tryTake() ? s.keepResults[i] : OwnDecision.DROP;
+      if (bucket == null) {
+        return s.keepResults[i];
+      }
+      return bucket.tryTake() ? s.cappedKeep(i, bucket.share()) : OwnDecision.DROP;
     } catch (RuntimeException | LinkageError e) {
       failureLog.log(e);
       return OwnDecision.DROP;

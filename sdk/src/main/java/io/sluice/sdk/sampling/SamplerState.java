@@ -33,6 +33,15 @@ final class SamplerState {
 
   final String description;
   private final int[] maxPerSecond;
+  private final double[] ruleRatios;
+  private final String[] ruleNames;
+
+  /**
+   * Per capped rule, the kept result for the share its cap let through last (see {@link
+   * #cappedKeep}), or null. Written without a lock: each element is immutable, and a thread that
+   * misses another's write builds an equal one.
+   */
+  private final CappedKeep[] cappedKeeps;
 
   SamplerState(ActiveRules rules, SamplerState previous, Clock clock) {
     this.rules = rules;
@@ -47,8 +56,13 @@ final class SamplerState {
     buckets = new TokenBucket[n];
     keepResults = new SamplingResult[n];
     maxPerSecond = new int[n];
+    ruleRatios = new double[n];
+    ruleNames = new String[n];
+    cappedKeeps = new CappedKeep[n];
     for (int i = 0; i < n; i++) {
       SamplingRule rule = list.get(i);
+      ruleRatios[i] = rule.ratio();
+      ruleNames[i] = rule.name();
       ratios[i] = TraceIdRatio.of(rule.ratio());
       maxPerSecond[i] = rule.maxPerSecond() == null ? -1 : rule.maxPerSecond();
       if (rule.maxPerSecond() != null) {
@@ -99,6 +113,27 @@ final class SamplerState {
     }
     return null;
   }
+
+  /**
+   * The result for a span rule {@code i} kept through its rate cap, which let through {@code share}
+   * of the spans offered to it lately: its probability is the ratio times that share. The share
+   * changes at most once a second, so its result is built once per change, not per span.
+   */
+  SamplingResult cappedKeep(int i, double share) {
+    if (share >= 1.0) {
+      return keepResults[i];
+    }
+    CappedKeep cached = cappedKeeps[i];
+    if (cached != null && cached.share == share) {
+      return cached.result;
+    }
+    SamplingResult result = keep(ruleNames[i], rules.revision(), ruleRatios[i] * share);
+    cappedKeeps[i] = new CappedKeep(share, result);
+    return result;
+  }
+
+  /** A kept result and the cap share its probability includes. */
+  private record CappedKeep(double share, SamplingResult result) {}
 
   private static SamplingResult keep(String rule, long revision, double probability) {
     return OwnDecision.keep(

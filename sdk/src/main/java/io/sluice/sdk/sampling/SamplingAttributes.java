@@ -18,8 +18,9 @@ public final class SamplingAttributes {
   public static final String REVISION = "sluice.rules.revision";
 
   /**
-   * The deciding ratio in [0, 1]; absent when the parent's decision was followed. Not the span's
-   * probability where a rule's rate cap also dropped spans (that is lower, by a share not known).
+   * The probability in (0, 1] with which the span was kept, so a backend can extrapolate counts:
+   * the deciding ratio, times, for a rule whose rate cap dropped spans, the share of spans the cap
+   * let through over the last whole second; absent when the parent's decision was followed.
    */
   public static final String PROBABILITY = "sluice.sampling.probability";
 

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * never allocates. Over any interval of {@code t} seconds at most {@code perSecond * (t + 1)}
  * tokens are taken. The interval between tokens is whole nanoseconds, rounded up, so a cap of more
  * than a million a second refills slightly slower (above a billion a second: a billion); a full
- * bucket still holds exactly {@code perSecond}.
+ * bucket still holds exactly {@code perSecond}. Every take is also counted in a {@link CapShare},
+ * so a kept span can carry the share of spans the cap let through.
  */
 final class TokenBucket {
 
@@ -20,6 +21,7 @@ final class TokenBucket {
   private final long intervalNanos;
   private final long burstNanos;
   private final AtomicLong theoreticalArrival;
+  private final CapShare share;
 
   TokenBucket(int perSecond, Clock clock) {
     if (perSecond < 0) {
@@ -34,7 +36,17 @@ final class TokenBucket {
     // held one token fewer whenever a second is no whole number of intervals (2 for 3 a second)
     this.burstNanos = perSecond == 0 ? 0 : perSecond * intervalNanos;
     // a full bucket: the next SECOND_NANOS of arrivals are already paid for
-    this.theoreticalArrival = new AtomicLong(clock.nanoTime() - SECOND_NANOS);
+    long now = clock.nanoTime();
+    this.theoreticalArrival = new AtomicLong(now - SECOND_NANOS);
+    this.share = new CapShare(perSecond, now);
+  }
+
+  /**
+   * The share of takes that found a token over the last whole second (see {@link CapShare}): the
+   * factor by which this cap lowers the probability that a span offered to it is kept.
+   */
+  double share() {
+    return share.share();
   }
 
   /** Takes one token if there is one. */
@@ -48,9 +60,11 @@ final class TokenBucket {
       long start = tat - now > 0 ? tat : now;
       long next = start + intervalNanos;
       if (next - now > burstNanos) {
+        share.offered(false, now);
         return false;
       }
       if (theoreticalArrival.compareAndSet(tat, next)) {
+        share.offered(true, now);
         return true;
       }
     }

@@ -401,6 +401,64 @@ class RuleSamplerTest {
     assertThat(live.getDescription()).contains("revision=3");
   }
 
+  /**
+   * Under a cap that drops spans, each kept span stands for 1/probability spans: summed over the
+   * kept spans, that must give back the spans the service had (here 2000 a second, a ratio of 0.5
+   * and a cap of 100 a second), not the 1000 a second the ratio alone would claim.
+   */
+  @Test
+  void keptSpansUnderACapCarryAProbabilityThatExtrapolatesToTheTrueCount() {
+    Sampler sampler = sampler(1, 0.0, true, rule("capped", SpanMatch.ANY, 0.5, 100));
+    for (int i = 0; i < 2000; i++) { // the first second: the cap's share is not known yet
+      clock.advance(Duration.ofNanos(500_000));
+      SamplingResult result = sample(sampler, "GET /x");
+      if (result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE) {
+        assertThat(result.getAttributes().get(SamplingAttributes.PROBABILITY_KEY)).isEqualTo(0.5);
+      }
+    }
+    int seconds = 5;
+    double extrapolated = 0;
+    int kept = 0;
+    for (int i = 0; i < 2000 * seconds; i++) {
+      clock.advance(Duration.ofNanos(500_000));
+      SamplingResult result = sample(sampler, "GET /x");
+      if (result.getDecision() == SamplingDecision.RECORD_AND_SAMPLE) {
+        kept++;
+        extrapolated += 1 / result.getAttributes().get(SamplingAttributes.PROBABILITY_KEY);
+      }
+    }
+    assertThat(kept).isBetween(99 * seconds, 101 * seconds);
+    assertThat(extrapolated)
+        .isCloseTo(2000.0 * seconds, org.assertj.core.data.Percentage.withPercentage(5));
+
+    // the cap no longer drops anything once the traffic falls under it: the plain ratio again
+    for (int i = 0; i < 200; i++) {
+      clock.advance(Duration.ofMillis(10));
+      sample(sampler, "GET /x");
+    }
+    SamplingResult result;
+    do {
+      clock.advance(Duration.ofMillis(10));
+      result = sample(sampler, "GET /x");
+    } while (result.getDecision() != SamplingDecision.RECORD_AND_SAMPLE);
+    assertThat(result.getAttributes().get(SamplingAttributes.PROBABILITY_KEY)).isEqualTo(0.5);
+  }
+
+  /** A share seen again gives the very result built for it: one result per change, not per span. */
+  @Test
+  void aCappedShareBuildsItsResultOnce() {
+    Sampler sampler = sampler(1, 0.0, true, rule("capped", SpanMatch.ANY, 1.0, 10));
+    for (int i = 0; i < 100; i++) {
+      sample(sampler, "a");
+    }
+    clock.advance(Duration.ofSeconds(1));
+    SamplingResult first = sample(sampler, "a");
+    SamplingResult second = sample(sampler, "a");
+    assertThat(first.getDecision()).isEqualTo(SamplingDecision.RECORD_AND_SAMPLE);
+    assertThat(first.getAttributes().get(SamplingAttributes.PROBABILITY_KEY)).isEqualTo(0.1);
+    assertThat(second).isSameAs(first);
+  }
+
   @Test
   void unchangedCappedRuleKeepsItsBucketAcrossSnapshots() {
     SamplingRule capped = rule("capped", SpanMatch.ANY, 1.0, 10);

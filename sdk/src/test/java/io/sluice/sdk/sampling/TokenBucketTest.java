@@ -56,6 +56,25 @@ class TokenBucketTest {
     assertThat(drain(bucket)).isLessThanOrEqualTo(perSecond);
   }
 
+  /**
+   * The share a cap let through is counted per whole second and known from the next one on; a
+   * second in which it refused nothing brings it back to 1.
+   */
+  @Test
+  void theShareLetThroughIsThatOfTheLastWholeSecond() {
+    TokenBucket bucket = new TokenBucket(100, clock);
+    for (int i = 0; i < 400; i++) {
+      bucket.tryTake();
+    }
+    assertThat(bucket.share()).as("no whole second counted yet").isEqualTo(1.0);
+    clock.advance(Duration.ofSeconds(1));
+    bucket.tryTake();
+    assertThat(bucket.share()).isEqualTo(0.25);
+    clock.advance(Duration.ofSeconds(1));
+    bucket.tryTake();
+    assertThat(bucket.share()).as("one offer, let through").isEqualTo(1.0);
+  }
+
   @Test
   void zeroLetsNothingThrough() {
     assertThat(new TokenBucket(0, clock).tryTake()).isFalse();
