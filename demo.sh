@@ -13,7 +13,8 @@
 # $OTEL_EXPORTER_OTLP_ENDPOINT with OTLP when it is set, else to each service's log (console
 # exporter). Everything it starts runs in its own process group and is stopped on exit, Ctrl-C,
 # SIGTERM or SIGHUP (a terminal closed), also when its output is gone by then (`| tee` ended by
-# the same Ctrl-C). Its logs (~85 MB of console spans per 30 minutes) stay in a directory it prints,
+# the same Ctrl-C); output gone during the run (`| less` quit) ends the load, and so the demo. Its
+# logs (~85 MB of console spans per 30 minutes) stay in a directory it prints,
 # ${XDG_CACHE_HOME:-~/.cache}/sluice-demo/logs/sluice-demo.XXXXXX, on disk rather than in $TMPDIR
 # (often RAM); a later run deletes all but the latest finished one (runs started at once take
 # turns at that). The JVMs run copies of the jars, deleted on exit, so rebuilding the jars (mvn

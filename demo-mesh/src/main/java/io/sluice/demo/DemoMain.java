@@ -12,6 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The entry point of {@code sluice-demo.jar}: the first argument picks the service or the load
@@ -150,8 +153,21 @@ public final class DemoMain {
 
   private static int runLoad(LoadSettings settings) throws InterruptedException {
     Vertx vertx = Vertx.vertx();
-    LoadGenerator generator =
-        new LoadGenerator(vertx, settings, System.out::println, System::nanoTime);
+    // Output gone (`./demo.sh | less` quit, a terminal closed) ends the run early, as Ctrl-C does:
+    // left running, its lines lost, it would hold demo.sh and every service until --duration ends.
+    AtomicReference<LoadGenerator> running = new AtomicReference<>();
+    AtomicBoolean outputGone = new AtomicBoolean();
+    Consumer<String> out =
+        line -> {
+          System.out.println(line);
+          if (System.out.checkError() && !outputGone.getAndSet(true)) {
+            System.err.println(
+                "loadgen: standard output is gone (pipe or terminal closed); stopping");
+            running.get().stop();
+          }
+        };
+    LoadGenerator generator = new LoadGenerator(vertx, settings, out, System::nanoTime);
+    running.set(generator);
     CountDownLatch reported = new CountDownLatch(1);
     Thread stopper =
         new Thread(

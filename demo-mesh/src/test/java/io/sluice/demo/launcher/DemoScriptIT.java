@@ -98,14 +98,15 @@ class DemoScriptIT {
   }
 
   /**
-   * A terminal closed (SIGHUP), or {@code ./demo.sh | tee demo.log} whose {@code tee} the same
-   * Ctrl-C ended: demo.sh still stops everything it started, though what it says of it has nowhere
-   * to go. Its stop began by saying so, and the failed write (SIGPIPE, or an error under {@code set
-   * -e}) ended the script there, leaving every process running, the load generator for its whole
-   * {@code --duration}.
+   * {@code ./demo.sh | less} quit, or {@code | tee demo.log} ended by the Ctrl-C that also stops
+   * the script: demo.sh stops everything it started by itself, though what it says of it has
+   * nowhere to go. The load generator wrote its lines into the void for its whole {@code
+   * --duration} (30 minutes by default), holding demo.sh and every service; and a stop whose first
+   * line failed (SIGPIPE, or an error under {@code set -e}) ended there, leaving every process
+   * running.
    */
   @Test
-  void withItsOutputGoneASighupStillStopsEverythingItStarted() throws Exception {
+  void withItsOutputGoneItStopsEverythingItStartedByItself() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
     // the reader ends at the load generator's first one-second line ("[  1s] ..."): everything is
     // started, and demo.sh's own banner (through tee) is written whole
@@ -115,6 +116,26 @@ class DemoScriptIT {
     await().atMost(Duration.ofSeconds(180)).until(() -> !demo.loadLines().isEmpty());
     Path logDir = demo.logDir();
     long script = demo.scriptPid();
+
+    assertThat(demo.awaitExit(Duration.ofSeconds(60)))
+        .as("demo.sh ends on its own, long before --duration")
+        .isTrue();
+    assertThat(ProcessHandle.of(script).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(demo.outputText())
+        .as("said where it can still be read (stderr)")
+        .contains("loadgen: standard output is gone (pipe or terminal closed); stopping");
+    assertThat(demo.exitValue()).as("the load generator's status: orders were answered").isZero();
+    assertStoppedEverythingItStarted();
+    assertThat(logDir.resolve("tmp")).as("removed at the end of the stop").doesNotExist();
+  }
+
+  /** A terminal closed (SIGHUP): demo.sh stops everything it started, and exits with 129. */
+  @Test
+  void aSighupStopsEverythingItStartedAndExitsWith129() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    demo = RunningDemo.start(root, Map.of(), "--no-agent", "--duration", "10m", "--rate", "5");
+    await().atMost(Duration.ofSeconds(180)).until(() -> !demo.loadLines().isEmpty());
+    long script = demo.scriptPid();
     await().atMost(Duration.ofSeconds(10)).until(() -> demo.startedProcesses().size() == 5);
 
     demo.signalScript("HUP");
@@ -123,7 +144,6 @@ class DemoScriptIT {
     assertThat(ProcessHandle.of(script).map(ProcessHandle::isAlive).orElse(false)).isFalse();
     assertThat(demo.exitValue()).as("demo.sh's exit status").isEqualTo(129);
     assertStoppedEverythingItStarted();
-    assertThat(logDir.resolve("tmp")).as("removed at the end of the stop").doesNotExist();
   }
 
   /**
