@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * per-thread scratch array), and walked once through a {@link PrefixTrie} of the literal prefixes
  * of the globs on its key, so a glob whose prefix the value lacks is rejected without running it.
  * Past the name limit, for a name longer than {@link #MAX_CACHED_NAME_LENGTH}, or for a null name,
- * the rules are scanned directly. No path allocates once a name is cached.
+ * the rules are scanned directly. No path allocates once a name is cached. Span names are built per
+ * request, so the cache is fronted by a table found by a hash of a few characters ({@link
+ * #quickHash}): hashing a new string whole cost more than the rest of a decision by name.
  *
  * <p>Most spans are dropped, and reading attributes is the expensive part of a decision. So given
  * the trace id, a decision first asks whether any rule that could still match (or the fallback: the
@@ -66,6 +68,38 @@ final class SpanRuleIndex {
   private final int conditionCount;
   private final Entry[] nullName;
   private final Map<String, Entry[]> byName = new ConcurrentHashMap<>();
+
+  /**
+   * A front for {@link #byName}, found by {@link #quickHash} instead of the name's full hash: span
+   * names are built per request, and hashing each new string costs more than the rest of a
+   * decision. A slot holds the first cached name that lands in it; written without a lock (each
+   * element is immutable; a thread that misses another's write looks in {@code byName}).
+   */
+  private final Named[] fronts = new Named[FRONT_SLOTS];
+
+  private static final int FRONT_SLOTS = 1024;
+
+  /** A cached name and its candidates. */
+  private record Named(String name, Entry[] perKind) {}
+
+  /**
+   * A hash of a name from its length and four of its characters (first, last, middle and three
+   * quarters in, where names that share a prefix such as {@code GET /api/} differ): a few reads
+   * where {@link String#hashCode} reads every character of a string never hashed before.
+   */
+  static int quickHash(String name) {
+    int n = name.length();
+    if (n == 0) {
+      return 0;
+    }
+    int h = n;
+    h = 31 * h + name.charAt(0);
+    h = 31 * h + name.charAt(n - 1);
+    h = 31 * h + name.charAt(n >> 1);
+    h = 31 * h + name.charAt((n * 3) >> 2);
+    return h ^ (h >>> 10);
+  }
+
   private final double[] ratios;
   private final double defaultRatio;
 
@@ -143,13 +177,25 @@ final class SpanRuleIndex {
     if (name == null) {
       perKind = nullName;
     } else {
-      perKind = byName.get(name);
-      if (perKind == null) {
-        if (byName.size() >= MAX_CACHED_NAMES || name.length() > MAX_CACHED_NAME_LENGTH) {
-          return scan(name, kind, attributes);
+      int slot = quickHash(name) & (FRONT_SLOTS - 1);
+      Named front = fronts[slot];
+      if (front != null && (front.name == name || front.name.equals(name))) {
+        perKind = front.perKind;
+      } else {
+        perKind = byName.get(name);
+        if (perKind == null) {
+          if (byName.size() >= MAX_CACHED_NAMES || name.length() > MAX_CACHED_NAME_LENGTH) {
+            return scan(name, kind, attributes);
+          }
+          Entry[] built = candidates(name);
+          Entry[] raced = byName.putIfAbsent(name, built);
+          perKind = raced != null ? raced : built;
         }
-        perKind = candidates(name);
-        byName.putIfAbsent(name, perKind);
+        if (front == null) {
+          // the slot's first name keeps it: a name that took it over would allocate on every
+          // lookup while two busy names shared a slot
+          fronts[slot] = new Named(name, perKind);
+        }
       }
     }
     Entry e = perKind[kind];

@@ -199,6 +199,9 @@ class SpanRuleIndexTest {
           s < 1000
               ? (random.nextInt(10) == 0 ? null : NAMES[random.nextInt(NAMES.length)])
               : NAMES[random.nextInt(NAMES.length)] + "-" + s;
+      if (name != null && random.nextBoolean()) {
+        name = new String(name); // as instrumentation builds it per request: equal, not the same
+      }
       if (s >= 1000 && s < 1000 + SpanRuleIndex.MAX_CACHED_NAMES) {
         index.match(name, SpanKind.SERVER, Attributes.empty()); // fills the name cache
         continue;
@@ -254,6 +257,35 @@ class SpanRuleIndexTest {
             .isEqualTo(expected);
       }
     }
+  }
+
+  /**
+   * Names that share their quick hash (length and the four characters it reads) share a front slot:
+   * each still finds its own rules, built per request as a new string or not.
+   */
+  @Test
+  void namesSharingAFrontSlotEachFindTheirOwnRules() {
+    String first = "GET /a/users/1/x";
+    String second = "GET /b/users/1/x";
+    assertThat(second).isNotEqualTo(first);
+    assertThat(SpanRuleIndex.quickHash(second)).isEqualTo(SpanRuleIndex.quickHash(first));
+    List<SamplingRule> rules =
+        List.of(
+            new SamplingRule("first", new SpanMatch(first, null, Map.of()), 1.0, null),
+            new SamplingRule("second", new SpanMatch(second, null, Map.of()), 1.0, null));
+    CompiledRules compiled =
+        CompiledRules.compile(
+            new RuleDocument(1, "s", new SamplingPolicy(0.0, true, rules), List.of()));
+    OtelAttributeReader reader = new OtelAttributeReader(compiled.attributeKeys());
+    SpanRuleIndex index = new SpanRuleIndex(rules, 0.0, compiled.attributeKeys(), reader);
+
+    for (int i = 0; i < 3; i++) {
+      assertThat(index.match(new String(first), SpanKind.SERVER, Attributes.empty())).isZero();
+      assertThat(index.match(new String(second), SpanKind.SERVER, Attributes.empty())).isEqualTo(1);
+      assertThat(index.match(second, SpanKind.SERVER, Attributes.empty())).isEqualTo(1);
+      assertThat(index.match(first, SpanKind.SERVER, Attributes.empty())).isZero();
+    }
+    assertThat(index.cachedNames()).isEqualTo(2);
   }
 
   /** A long span name (SQL text, a full URL) is decided by a scan and never held in the cache. */
