@@ -18,6 +18,7 @@ import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.history.HistoryAction;
 import io.sluice.controlplane.history.HistoryCodec;
 import io.sluice.controlplane.history.HistoryEntry;
+import io.sluice.controlplane.history.HistoryRetention;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,13 +111,15 @@ public final class RuleStore {
 
   private final EtcdGateway etcd;
   private final HistoryCodec history;
+  private final HistoryRetention retention;
   private final Clock clock;
   private final ContentionPause pause = ContentionPause.DEFAULT;
   private final ServiceWriteLocks turns = new ServiceWriteLocks(TURN_WAIT);
 
-  RuleStore(EtcdGateway etcd, HistoryCodec history, Clock clock) {
+  RuleStore(EtcdGateway etcd, HistoryCodec history, HistoryRetention retention, Clock clock) {
     this.etcd = etcd;
     this.history = history;
+    this.retention = retention;
     this.clock = clock;
   }
 
@@ -416,6 +419,7 @@ public final class RuleStore {
       if (written.isSucceeded()) {
         long revision = written.getHeader().getRevision();
         materialize(service, entry.withRevision(revision));
+        retention.trim(service);
         return new Written(revision, true);
       }
       // Someone else changed the service between our read and our transaction. With If-Match,

@@ -10,8 +10,11 @@ import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Txn;
 import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.ProblemType;
+import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.controlplane.etcd.EtcdUnavailableException;
 import io.sluice.controlplane.etcd.TestGateways;
+import io.sluice.controlplane.history.HistoryRetention;
+import io.sluice.controlplane.history.HistorySettings;
 import io.sluice.controlplane.history.TestHistoryCodecs;
 import io.sluice.rules.RuleCodec;
 import io.sluice.testing.etcd.EtcdExtension;
@@ -154,10 +157,12 @@ class RuleStoreContentionIT {
   @Test
   void sixtyConcurrentWritersOfOneServiceAllGetTheirWriteIn() throws Exception {
     int writers = 60;
+    EtcdGateway gateway = TestGateways.on(client, Duration.ofSeconds(10));
     RuleStore store =
         new RuleStore(
-            TestGateways.on(client, Duration.ofSeconds(10)),
+            gateway,
             TestHistoryCodecs.plain(),
+            new HistoryRetention(gateway, HistorySettings.UNLIMITED),
             Clock.systemUTC());
     // connected before the writers start: they race each other, not the connection
     client.getKVClient().get(bytes(RULES_KEY)).get(10, TimeUnit.SECONDS);
@@ -203,10 +208,12 @@ class RuleStoreContentionIT {
       throws Exception {
     int writers = 4;
     AtomicInteger calls = new AtomicInteger();
+    EtcdGateway gateway = TestGateways.on(counted(client, calls), Duration.ofSeconds(5));
     RuleStore store =
         new RuleStore(
-            TestGateways.on(counted(client, calls), Duration.ofSeconds(5)),
+            gateway,
             TestHistoryCodecs.plain(),
+            new HistoryRetention(gateway, HistorySettings.UNLIMITED),
             Clock.systemUTC());
     client.getKVClient().get(bytes(RULES_KEY)).get(10, TimeUnit.SECONDS); // connected
     // the writers line up behind this turn, all waiting when the first of them goes to etcd
@@ -281,9 +288,11 @@ class RuleStoreContentionIT {
   }
 
   private RuleStore storeBeatenEveryTime() {
+    EtcdGateway gateway = TestGateways.on(beatenEveryTime(client), Duration.ofSeconds(5));
     return new RuleStore(
-        TestGateways.on(beatenEveryTime(client), Duration.ofSeconds(5)),
+        gateway,
         TestHistoryCodecs.plain(),
+        new HistoryRetention(gateway, HistorySettings.UNLIMITED),
         Clock.systemUTC());
   }
 
