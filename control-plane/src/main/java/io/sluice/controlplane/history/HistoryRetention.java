@@ -2,9 +2,9 @@ package io.sluice.controlplane.history;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
-import io.etcd.jetcd.options.OptionsUtil;
 import io.sluice.controlplane.etcd.EtcdGateway;
 import io.sluice.rules.OneLineText;
 import java.util.List;
@@ -17,13 +17,16 @@ import org.springframework.stereotype.Component;
  * right after each write of its rules (see {@code RuleStore}), so that history cannot grow etcd's
  * database without bound.
  *
- * <p>History keys sort by their zero-padded revision, so the oldest are the first keys under the
- * service's prefix: one count, one read of the keys to delete (keys only) and one range delete
- * below the oldest entry kept. A run deletes at most {@link #MAX_DELETED_PER_WRITE} entries, so a
- * service far over the bound (the bound lowered, or an upgrade to a version that keeps one) comes
- * down to it over its next writes rather than in one large request. Control planes that trim the
- * same service at once each keep at least the bound: every cut is computed from a read that found
- * at least that many entries above it, and entries are only ever added above.
+ * <p>History keys sort by their zero-padded revision, so the oldest are the first keys of the
+ * service's range of revision keys (keys under its prefix that are no revision, written around the
+ * API, are neither counted nor deleted): one count, one read of the keys to delete (keys only, at
+ * the count's revision) and one range delete below the oldest entry kept. A run deletes at most
+ * {@link #MAX_DELETED_PER_WRITE} entries, so a service far over the bound (the bound lowered, or an
+ * upgrade to a version that keeps one) comes down to it over its next writes rather than in one
+ * large request. Control planes that trim the same service at once each keep at least the bound:
+ * each cut is computed from one snapshot that held at least the bound above it, and entries are
+ * only ever added above. (Read at two revisions, a trim that ran between them made the second read
+ * start higher, and the cut land that many entries too high.)
  *
  * <p>Never throws: the write it follows is committed, and its caller gets its revision; a failed
  * trim is logged and done again at the next write.
@@ -54,19 +57,19 @@ public final class HistoryRetention {
       return 0;
     }
     try {
-      ByteSequence from = EtcdGateway.bytes(etcd.keys().historyPrefix(service));
-      ByteSequence end = OptionsUtil.prefixEndOf(from);
-      long count =
+      // revision keys only: from the first digit to below ':', the character after '9'
+      ByteSequence from = EtcdGateway.bytes(etcd.keys().history(service, 0));
+      ByteSequence end = EtcdGateway.bytes(etcd.keys().historyPrefix(service) + ":");
+      GetResponse counted =
           etcd.await(
-                  etcd.kv()
-                      .get(from, GetOption.builder().withRange(end).withCountOnly(true).build()),
-                  "count the history of " + service)
-              .getCount();
-      long excess = Math.min(count - maxEntries, MAX_DELETED_PER_WRITE);
+              etcd.kv().get(from, GetOption.builder().withRange(end).withCountOnly(true).build()),
+              "count the history of " + service);
+      long excess = Math.min(counted.getCount() - maxEntries, MAX_DELETED_PER_WRITE);
       if (excess <= 0) {
         return 0;
       }
-      // the oldest entries and, last, the oldest one kept: the delete ends below it
+      // the oldest entries and, last, the oldest one kept, as of the count: the delete ends below
+      // it
       List<KeyValue> oldest =
           etcd.await(
                   etcd.kv()
@@ -74,6 +77,7 @@ public final class HistoryRetention {
                           from,
                           GetOption.builder()
                               .withRange(end)
+                              .withRevision(counted.getHeader().getRevision())
                               .withKeysOnly(true)
                               .withSortField(GetOption.SortTarget.KEY)
                               .withSortOrder(GetOption.SortOrder.ASCEND)
@@ -81,9 +85,6 @@ public final class HistoryRetention {
                               .build()),
                   "read the oldest history keys of " + service)
               .getKvs();
-      if (oldest.size() <= excess) {
-        return 0; // another control plane trimmed it meanwhile
-      }
       ByteSequence firstKept = oldest.get((int) excess).getKey();
       return etcd.commit(
               etcd.kv().delete(from, DeleteOption.builder().withRange(firstKept).build()),

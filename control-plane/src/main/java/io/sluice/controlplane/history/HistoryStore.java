@@ -23,7 +23,7 @@ import org.springframework.stereotype.Component;
 /**
  * Reads the history of a service's rules, newest first. Merges in the journal entry of the latest
  * change when its history key has not been written yet (see {@code RuleStore}), so a reader always
- * sees every change.
+ * sees every change the history keeps (the newest ones of each service: {@link HistoryRetention}).
  *
  * <p>An entry this version cannot read (written around the API, or by a newer control plane with a
  * field or action it does not know, during a rolling upgrade) is left out, with one warning per

@@ -63,16 +63,17 @@ import org.springframework.stereotype.Component;
  * right away, so normally history keys are complete immediately. If the control plane dies between
  * the two steps, the entry is still in the journal: readers ({@code HistoryStore}) merge it in, and
  * the next write of the service copies it over in its own transaction. No change ever lacks its
- * history entry, and two racing writers can never both win: the loser's compare fails and nothing
- * of it is written. The loser reads again after a short random pause ({@link ContentionPause}), so
- * that writers who lost together do not meet again, and judges its precondition against what it
- * reads: an {@code If-Match} that no longer holds is 412 with the revision now stored, anything
- * else a fresh attempt; after 20 attempts all lost, 409 {@code write-contention}. Writes of one
- * service through this control plane take turns ({@link ServiceWriteLocks}), so they never beat
- * each other: only another control plane's writes (or etcdctl's) can. A write that waited its turn
- * behind one that found etcd unavailable answers 503 {@code etcd-unavailable} without a call of its
- * own: else each would wait out the etcd deadline in turn, and the later ones reach the turn's wait
- * limit (409).
+ * history entry (until it is among the oldest beyond the service's bound, which {@code
+ * HistoryRetention} deletes once a write has released its turn), and two racing writers can never
+ * both win: the loser's compare fails and nothing of it is written. The loser reads again after a
+ * short random pause ({@link ContentionPause}), so that writers who lost together do not meet
+ * again, and judges its precondition against what it reads: an {@code If-Match} that no longer
+ * holds is 412 with the revision now stored, anything else a fresh attempt; after 20 attempts all
+ * lost, 409 {@code write-contention}. Writes of one service through this control plane take turns
+ * ({@link ServiceWriteLocks}), so they never beat each other: only another control plane's writes
+ * (or etcdctl's) can. A write that waited its turn behind one that found etcd unavailable answers
+ * 503 {@code etcd-unavailable} without a call of its own: else each would wait out the etcd
+ * deadline in turn, and the later ones reach the turn's wait limit (409).
  *
  * <h2>Sizes</h2>
  *
@@ -285,6 +286,7 @@ public final class RuleStore {
               + turns.waitLimit().toSeconds()
               + " s while this write waited its turn; nothing was written, send it again");
     }
+    Written written;
     try {
       ServiceWriteLocks.EtcdFailure ahead = turn.etcdFailedWhileWaiting();
       if (ahead != null) {
@@ -292,13 +294,18 @@ public final class RuleStore {
         // turn's wait limit: the outage is what to answer
         throw etcdFailedAhead(ahead);
       }
-      return attempt(service, document, expected, change, action, rollbackOf, unlessSame);
+      written = attempt(service, document, expected, change, action, rollbackOf, unlessSame);
     } catch (EtcdUnavailableException e) {
       turn.etcdFailed(e);
       throw e;
     } finally {
       turn.release();
     }
+    if (written.changed()) {
+      // after the turn: the writes waiting for it need not wait for this one's trim too
+      retention.trim(service);
+    }
+    return written;
   }
 
   /**
@@ -419,7 +426,6 @@ public final class RuleStore {
       if (written.isSucceeded()) {
         long revision = written.getHeader().getRevision();
         materialize(service, entry.withRevision(revision));
-        retention.trim(service);
         return new Written(revision, true);
       }
       // Someone else changed the service between our read and our transaction. With If-Match,

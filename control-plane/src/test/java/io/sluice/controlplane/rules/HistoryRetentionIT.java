@@ -7,6 +7,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.options.GetOption;
 import io.sluice.controlplane.etcd.EtcdGateway;
+import io.sluice.controlplane.etcd.RangeHooks;
 import io.sluice.controlplane.etcd.TestGateways;
 import io.sluice.controlplane.history.HistoryRetention;
 import io.sluice.controlplane.history.HistorySettings;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,18 +37,27 @@ class HistoryRetentionIT {
   @RegisterExtension static final EtcdExtension etcd = new EtcdExtension();
 
   private static final EtcdKeys KEYS = EtcdKeys.defaults();
+  private static final RangeHooks hooks = new RangeHooks();
   private static Client client;
+  private static Client hooked;
   private static EtcdGateway gateway;
 
   @BeforeAll
   static void connect() {
     client = Client.builder().endpoints(etcd.endpoint()).build();
+    hooked = Client.builder().endpoints(etcd.endpoint()).interceptor(hooks).build();
     gateway = TestGateways.on(client, Duration.ofSeconds(10));
+  }
+
+  @AfterEach
+  void forgetTheHooks() {
+    hooks.clear();
   }
 
   @AfterAll
   static void disconnect() {
     client.close();
+    hooked.close();
   }
 
   private static RuleStore store(int maxEntries) {
@@ -68,6 +79,15 @@ class HistoryRetentionIT {
     return store.put(service, document, null, new RuleStore.Change("tester", null));
   }
 
+  private static boolean exists(String key) throws Exception {
+    return client
+            .getKVClient()
+            .get(ByteSequence.from(key, StandardCharsets.UTF_8))
+            .get(10, TimeUnit.SECONDS)
+            .getCount()
+        == 1;
+  }
+
   /** The revisions of the history keys of {@code service}, oldest first. */
   private static List<Long> historyRevisions(String service) throws Exception {
     String prefix = KEYS.historyPrefix(service);
@@ -80,8 +100,10 @@ class HistoryRetentionIT {
                 GetOption.builder().isPrefix(true).withKeysOnly(true).build())
             .get(10, TimeUnit.SECONDS)
             .getKvs()) {
-      revisions.add(
-          Long.parseLong(kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length())));
+      String revision = kv.getKey().toString(StandardCharsets.UTF_8).substring(prefix.length());
+      if (revision.chars().allMatch(Character::isDigit)) {
+        revisions.add(Long.parseLong(revision));
+      }
     }
     return revisions;
   }
@@ -102,6 +124,52 @@ class HistoryRetentionIT {
     assertThat(historyRevisions("orders"))
         .as("a delete is a write kept in history too")
         .containsExactly(written.get(3), written.get(4), deleted);
+  }
+
+  /**
+   * Another control plane trims the same service between this one's count and its read of the
+   * oldest keys: together they still keep the bound. Read at the latest revision, the second read
+   * started above the entries the other trim deleted, and the cut came as many entries too high (a
+   * service 10 over its bound of 1000 kept 990).
+   */
+  @Test
+  void twoControlPlanesTrimmingAtOnceKeepTheBound() throws Exception {
+    RuleStore unbounded = store(0);
+    List<Long> written = new ArrayList<>();
+    for (int i = 1; i <= 4; i++) {
+      written.add(write(unbounded, "raced", i / 10.0));
+    }
+    HistoryRetention ours =
+        new HistoryRetention(
+            TestGateways.on(hooked, Duration.ofSeconds(10)), new HistorySettings(3));
+    HistoryRetention theirs = new HistoryRetention(gateway, new HistorySettings(3));
+    long[] theirDeletes = new long[1];
+    hooks.afterAnswer(
+        RangeHooks.under(KEYS.historyPrefix("raced")),
+        1,
+        () -> theirDeletes[0] = theirs.trim("raced"));
+
+    ours.trim("raced");
+
+    assertThat(theirDeletes[0]).as("the other control plane trimmed in between").isEqualTo(1);
+    assertThat(historyRevisions("raced")).containsExactlyElementsOf(written.subList(1, 4));
+  }
+
+  /** Keys under a service's history prefix that are no revision are neither counted nor deleted. */
+  @Test
+  void keysThatAreNoRevisionAreLeftAloneAndNotCounted() throws Exception {
+    String prefix = KEYS.historyPrefix("strays");
+    etcd.server().put(prefix + "-early", "{}");
+    etcd.server().put(prefix + "notes", "{}");
+    RuleStore store = store(2);
+    List<Long> written = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      written.add(write(store, "strays", i / 10.0));
+    }
+
+    assertThat(historyRevisions("strays")).containsExactlyElementsOf(written.subList(1, 3));
+    assertThat(exists(prefix + "-early")).isTrue();
+    assertThat(exists(prefix + "notes")).isTrue();
   }
 
   @Test

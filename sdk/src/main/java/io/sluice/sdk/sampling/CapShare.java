@@ -7,13 +7,14 @@ import java.util.concurrent.atomic.LongAdder;
  * window of a second, so that a span the cap kept can carry its true probability (the rule's ratio
  * times this share) and a backend's counts extrapolated from it come out right, not low. The share
  * is what the window let through, but no more than the cap's rate allows for it, of what it was
- * offered.
+ * offered; 1 when the cap refused nothing.
  *
  * <p>Each offer is one {@link LongAdder} increment (no allocation once its cells exist, little
  * contention). The thread that first sees a window end turns its counts into the share, under a
- * lock taken once a second; offers racing with that turn may count in either window. A window
- * without offers leaves the share at 1, as does the first window: the share lags the traffic by up
- * to a second, the price of never counting on the request path more than one increment.
+ * lock taken at most once a second; offers racing with that turn may count in either window. The
+ * share is 1 until the first window ends, and again after a whole second without offers. It
+ * describes the window before, not the traffic now: at steady traffic that is the same; where the
+ * traffic changes, kept spans carry the last window's share until the next window ends.
  */
 final class CapShare {
 
@@ -50,13 +51,19 @@ final class CapShare {
     long elapsed = nowNanos - windowStart;
     long k = kept.sumThenReset();
     long r = refused.sumThenReset();
-    // What the cap lets through in a window like this one: at most its rate. The tokens a full
-    // bucket held when the traffic rose above the cap let more through in that one window, and
-    // would overstate the share of the next (a burst at 10 times the cap: 0.2 instead of 0.1).
-    // At least one: a window in which every offer was refused must not claim a share of 0.
-    long rate = (long) Math.ceil(perSecond * (elapsed / (double) WINDOW_NANOS));
-    long through = Math.max(1, Math.min(k, rate));
-    share = k + r == 0 ? 1.0 : Math.min(1.0, through / (double) (k + r));
+    if (r == 0 || elapsed >= 2 * WINDOW_NANOS) {
+      // Nothing refused: the cap cut nothing. Or the window's offers are older than the last whole
+      // second, which had none (a window ends only at the next offer): the cap is full again, and
+      // a share from before an idle hour would describe traffic long gone.
+      share = 1.0;
+    } else {
+      // What the cap lets through in a window like this one: at most its rate. The tokens a full
+      // bucket held when the traffic rose above the cap let more through in that one window, and
+      // would overstate the share of the next (a burst at 10 times the cap: 0.2 instead of 0.1).
+      // At least one: a window in which every offer was refused must not claim a share of 0.
+      long rate = (long) Math.ceil(perSecond * (elapsed / (double) WINDOW_NANOS));
+      share = Math.max(1, Math.min(k, rate)) / (double) (k + r);
+    }
     windowStart = nowNanos;
   }
 }

@@ -29,10 +29,9 @@ import java.util.Objects;
  *
  * <p>Sampled spans carry {@value SamplingAttributes#RULE} (the rule's name, {@code default} or
  * {@code parent}), {@value SamplingAttributes#REVISION} and, for rule and default decisions,
- * {@value SamplingAttributes#PROBABILITY} (the rule's ratio), so a backend can extrapolate counts,
- * except where a rule's {@code maxPerSecond} cap dropped spans: the span's probability was then
- * lower than its ratio, by a share the sampler does not know, and counts extrapolated from the
- * ratio come out low.
+ * {@value SamplingAttributes#PROBABILITY} (the ratio; under a rule's {@code maxPerSecond} cap that
+ * drops spans, times the share of spans the cap let through in the last whole second), so a backend
+ * can extrapolate counts.
  *
  * <p>Usage: {@code SdkTracerProvider.builder().setSampler(RuleSampler.create(holder))}.
  */

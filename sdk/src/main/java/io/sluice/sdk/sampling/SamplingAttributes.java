@@ -19,8 +19,9 @@ public final class SamplingAttributes {
 
   /**
    * The probability in (0, 1] with which the span was kept, so a backend can extrapolate counts:
-   * the deciding ratio, times, for a rule whose rate cap dropped spans, the share of spans the cap
-   * let through over the last whole second; absent when the parent's decision was followed.
+   * the deciding ratio, times, for a rule whose rate cap drops spans, the share of spans the cap
+   * let through in the last whole one-second window (at steady traffic, the share it lets through
+   * now); absent when the parent's decision was followed.
    */
   public static final String PROBABILITY = "sluice.sampling.probability";
 

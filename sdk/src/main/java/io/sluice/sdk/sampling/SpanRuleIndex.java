@@ -176,6 +176,8 @@ final class SpanRuleIndex {
     Entry[] perKind;
     if (name == null) {
       perKind = nullName;
+    } else if (name.length() > MAX_CACHED_NAME_LENGTH) {
+      return scan(name, kind, attributes); // never cached: hashing it whole would be wasted
     } else {
       int slot = quickHash(name) & (FRONT_SLOTS - 1);
       Named front = fronts[slot];
@@ -184,7 +186,7 @@ final class SpanRuleIndex {
       } else {
         perKind = byName.get(name);
         if (perKind == null) {
-          if (byName.size() >= MAX_CACHED_NAMES || name.length() > MAX_CACHED_NAME_LENGTH) {
+          if (byName.size() >= MAX_CACHED_NAMES) {
             return scan(name, kind, attributes);
           }
           Entry[] built = candidates(name);

@@ -75,6 +75,37 @@ class TokenBucketTest {
     assertThat(bucket.share()).as("one offer, let through").isEqualTo(1.0);
   }
 
+  /**
+   * A second in which the bucket's stored tokens let more through than its rate, refusing nothing:
+   * the cap cut nothing, and the share is 1 (bounded by the rate, it read 101 of 150).
+   */
+  @Test
+  void aSecondWithoutARefusalLeavesTheShareAtOne() {
+    TokenBucket bucket = new TokenBucket(100, clock);
+    for (int i = 0; i < 150; i++) {
+      clock.advance(Duration.ofMillis(5));
+      assertThat(bucket.tryTake()).isTrue();
+    }
+    clock.advance(Duration.ofMillis(300));
+    bucket.tryTake();
+    assertThat(bucket.share()).isEqualTo(1.0);
+  }
+
+  /**
+   * An overload, then an idle hour: the share of the overload's second no longer describes the
+   * traffic, and the last whole second had no offers at all.
+   */
+  @Test
+  void anIdleSecondBringsTheShareBackToOne() {
+    TokenBucket bucket = new TokenBucket(100, clock);
+    for (int i = 0; i < 400; i++) {
+      bucket.tryTake();
+    }
+    clock.advance(Duration.ofHours(1));
+    bucket.tryTake();
+    assertThat(bucket.share()).isEqualTo(1.0);
+  }
+
   @Test
   void zeroLetsNothingThrough() {
     assertThat(new TokenBucket(0, clock).tryTake()).isFalse();
