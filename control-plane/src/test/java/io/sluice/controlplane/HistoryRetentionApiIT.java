@@ -68,7 +68,15 @@ class HistoryRetentionApiIT {
     assertThat(history.get("next").isNull()).isTrue();
 
     String oldest = "/api/v1/services/orders/rules/history/" + revisions.get(0);
-    assertThat(api.get(oldest, ControlPlaneApiIT.WRITER).status()).isEqualTo(404);
+    ApiClient.Answer gone = api.get(oldest, ControlPlaneApiIT.WRITER);
+    assertThat(gone.status()).isEqualTo(404);
+    assertThat(gone.json().get("detail").asText())
+        .as("says why an entry may be missing")
+        .isEqualTo(
+            "no history entry of orders at revision "
+                + revisions.get(0)
+                + " (the history keeps the newest 2 entries of each service:"
+                + " sluice.history.max-entries-per-service)");
     ApiClient.Answer rollback =
         api.post(
             "/api/v1/services/orders/rules/rollback?to=" + revisions.get(0),

@@ -4,7 +4,6 @@ import io.sluice.controlplane.ApiException;
 import io.sluice.controlplane.FlagParameters;
 import io.sluice.controlplane.ProblemType;
 import io.sluice.controlplane.security.ServiceNames;
-import io.sluice.rules.OneLineText;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -58,15 +57,6 @@ class HistoryController {
               + " not "
               + revision);
     }
-    return history
-        .get(service, revision)
-        .orElseThrow(
-            () ->
-                new ApiException(
-                    ProblemType.NOT_FOUND,
-                    "no history entry of "
-                        + OneLineText.escape(service)
-                        + " at revision "
-                        + revision));
+    return history.get(service, revision).orElseThrow(() -> history.noEntry(service, revision));
   }
 }

@@ -45,11 +45,32 @@ public final class HistoryStore {
 
   private final EtcdGateway etcd;
   private final HistoryCodec codec;
+  private final HistorySettings settings;
   private final WarnedKeys unreadableLogged = new WarnedKeys(MAX_WARNED_KEYS);
 
-  HistoryStore(EtcdGateway etcd, HistoryCodec codec) {
+  HistoryStore(EtcdGateway etcd, HistoryCodec codec, HistorySettings settings) {
     this.etcd = etcd;
     this.codec = codec;
+    this.settings = settings;
+  }
+
+  /**
+   * 404 for a revision {@link #get} found no entry at: none was written there, or the history no
+   * longer keeps it (older than the newest entries it keeps, see {@link HistoryRetention}).
+   */
+  public ApiException noEntry(String service, long revision) {
+    int kept = settings.maxEntriesPerService();
+    return new ApiException(
+        ProblemType.NOT_FOUND,
+        "no history entry of "
+            + OneLineText.escape(service)
+            + " at revision "
+            + revision
+            + (kept == 0
+                ? ""
+                : " (the history keeps the newest "
+                    + kept
+                    + " entries of each service: sluice.history.max-entries-per-service)"));
   }
 
   /**

@@ -248,17 +248,7 @@ class RulesController {
           "to must be a revision, 1 or more (one of the history's entries), not " + to);
     }
     RuleStore.Expected expected = precondition(ifMatch, ifNoneMatch);
-    HistoryEntry target =
-        history
-            .get(service, to)
-            .orElseThrow(
-                () ->
-                    new ApiException(
-                        ProblemType.NOT_FOUND,
-                        "no history entry of "
-                            + OneLineText.escape(service)
-                            + " at revision "
-                            + to));
+    HistoryEntry target = history.get(service, to).orElseThrow(() -> history.noEntry(service, to));
     if (target.document() == null) {
       throw new ApiException(
           ProblemType.NOT_A_DOCUMENT,

@@ -38,7 +38,9 @@ class HistoryStoreIT {
   @BeforeAll
   static void connect() {
     client = Client.builder().endpoints(etcd.endpoint()).interceptor(hooks).build();
-    store = new HistoryStore(TestGateways.on(client, Duration.ofSeconds(30)), CODEC);
+    store =
+        new HistoryStore(
+            TestGateways.on(client, Duration.ofSeconds(30)), CODEC, HistorySettings.UNLIMITED);
   }
 
   @AfterEach
