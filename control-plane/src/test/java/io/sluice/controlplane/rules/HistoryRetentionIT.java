@@ -88,6 +88,15 @@ class HistoryRetentionIT {
         == 1;
   }
 
+  /** {@code times} writes of {@code service}'s rules, each a new document: their revisions. */
+  private static List<Long> writes(RuleStore store, String service, int times) {
+    List<Long> revisions = new ArrayList<>();
+    for (int i = 1; i <= times; i++) {
+      revisions.add(write(store, service, i / 10.0));
+    }
+    return revisions;
+  }
+
   /** The revisions of the history keys of {@code service}, oldest first. */
   private static List<Long> historyRevisions(String service) throws Exception {
     String prefix = KEYS.historyPrefix(service);
@@ -112,10 +121,7 @@ class HistoryRetentionIT {
   void eachServiceKeepsItsNewestEntriesAndTheOlderOnesGoAsItsRulesAreWritten() throws Exception {
     RuleStore store = store(3);
     long other = write(store, "payments", 0.5);
-    List<Long> written = new ArrayList<>();
-    for (int i = 1; i <= 5; i++) {
-      written.add(write(store, "orders", i / 10.0));
-    }
+    List<Long> written = writes(store, "orders", 5);
 
     assertThat(historyRevisions("orders")).containsExactlyElementsOf(written.subList(2, 5));
     assertThat(historyRevisions("payments")).as("another service's history").containsExactly(other);
@@ -135,10 +141,7 @@ class HistoryRetentionIT {
   @Test
   void twoControlPlanesTrimmingAtOnceKeepTheBound() throws Exception {
     RuleStore unbounded = store(0);
-    List<Long> written = new ArrayList<>();
-    for (int i = 1; i <= 4; i++) {
-      written.add(write(unbounded, "raced", i / 10.0));
-    }
+    List<Long> written = writes(unbounded, "raced", 4);
     HistoryRetention ours =
         new HistoryRetention(
             TestGateways.on(hooked, Duration.ofSeconds(10)), new HistorySettings(3));
@@ -162,10 +165,7 @@ class HistoryRetentionIT {
     etcd.server().put(prefix + "-early", "{}");
     etcd.server().put(prefix + "notes", "{}");
     RuleStore store = store(2);
-    List<Long> written = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      written.add(write(store, "strays", i / 10.0));
-    }
+    List<Long> written = writes(store, "strays", 3);
 
     assertThat(historyRevisions("strays")).containsExactlyElementsOf(written.subList(1, 3));
     assertThat(exists(prefix + "-early")).isTrue();
@@ -175,10 +175,7 @@ class HistoryRetentionIT {
   @Test
   void withoutABoundEveryEntryStays() throws Exception {
     RuleStore store = store(0);
-    List<Long> written = new ArrayList<>();
-    for (int i = 1; i <= 5; i++) {
-      written.add(write(store, "inventory", i / 10.0));
-    }
+    List<Long> written = writes(store, "inventory", 5);
 
     assertThat(historyRevisions("inventory")).containsExactlyElementsOf(written);
   }
